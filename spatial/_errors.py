@@ -1,0 +1,49 @@
+"""The small family of errors spatial raises; each is also a ValueError."""
+
+from __future__ import annotations
+
+__all__ = [
+    "SpatialError",
+    "CRSError",
+    "ColumnError",
+    "GeometryError",
+    "DuplicateIdError",
+    "InputFileError",
+    "NetworkError",
+    "InfeasibleError",
+]
+
+
+class SpatialError(ValueError):
+    """Base class for every error spatial raises about its inputs.
+
+    Messages name the layer or file, the column or row, and say what to do.
+    """
+
+
+class CRSError(SpatialError):
+    """A layer has no CRS, or layers that must agree do not."""
+
+
+class ColumnError(SpatialError):
+    """A required column is missing, or holds values of the wrong kind."""
+
+
+class GeometryError(SpatialError):
+    """Geometries are empty, of the wrong type, or cannot be repaired."""
+
+
+class DuplicateIdError(SpatialError):
+    """An id column holds the same value more than once."""
+
+
+class InputFileError(SpatialError):
+    """A file cannot be found, read or decoded."""
+
+
+class NetworkError(SpatialError):
+    """A walking network is empty, disconnected from the data, or malformed."""
+
+
+class InfeasibleError(SpatialError):
+    """The request cannot be met by any plan; the message says which input prevents it."""

@@ -1,0 +1,27 @@
+"""Shared fixtures: paths to the real OSM networks and small hand-made layers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO / "data"
+TEST_DATA = REPO / "tests" / "data"
+
+
+@pytest.fixture(scope="session")
+def futian_graphml() -> Path:
+    """Real OSM walking network of part of Futian, Shenzhen (embedded demo data)."""
+    path = DATA / "futian_walk.graphml"
+    assert path.exists(), f"{path} is missing: the demo data must be in the repo"
+    return path
+
+
+@pytest.fixture(scope="session")
+def huangpu_osm() -> Path:
+    """Real OSM XML of People's Square, Shanghai (drivable roads)."""
+    path = TEST_DATA / "huangpu_drive.osm"
+    assert path.exists(), f"{path} is missing"
+    return path
