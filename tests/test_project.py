@@ -1,0 +1,77 @@
+"""Project files: parsing, defaults and the errors a planner sees for a wrong file."""
+
+from pathlib import Path
+
+import pytest
+
+from spatial import InputFileError, SpatialError
+from spatial.project import load_project
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "a.gpkg").write_bytes(b"")
+    (tmp_path / "net.graphml").write_bytes(b"")
+    path = tmp_path / "p.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+MINIMAL = """
+[project]
+name = "测试项目"
+[inputs]
+network = "net.graphml"
+communities = { path = "a.gpkg", layer = "communities" }
+units = { path = "a.gpkg", layer = "units", households_col = "户数" }
+"""
+
+
+def test_paths_are_resolved_relative_to_the_file_and_defaults_filled(tmp_path):
+    project = load_project(_write(tmp_path, MINIMAL))
+    assert project.name == "测试项目"
+    assert project.inputs["units"].path == (tmp_path / "a.gpkg").resolve()
+    assert project.inputs["units"].layer == "units"
+    assert project.inputs["units"].options == {"households_col": "户数"}
+    assert project.inputs["network"].path.name == "net.graphml"
+    assert project.grids["min_households"] == 300 and project.grids["max_households"] == 500
+    assert project.coverage["minutes"] == [5, 10, 15]
+    assert project.output == (tmp_path / "out").resolve()
+
+
+def test_the_demo_project_file_parses():
+    project = load_project(Path(__file__).resolve().parents[1] / "data" / "demo_project.toml")
+    assert set(project.inputs) >= {"network", "communities", "units", "stations"}
+    assert project.siting["k"] == 3
+
+
+def test_missing_project_file_is_named(tmp_path):
+    with pytest.raises(InputFileError, match="nope.toml does not exist"):
+        load_project(tmp_path / "nope.toml")
+
+
+def test_bad_toml_is_reported(tmp_path):
+    path = tmp_path / "p.toml"
+    path.write_text("[inputs\n", encoding="utf-8")
+    with pytest.raises(InputFileError, match="not valid TOML"):
+        load_project(path)
+
+
+def test_missing_input_file_names_the_input(tmp_path):
+    path = _write(tmp_path, MINIMAL.replace("net.graphml", "missing.graphml"))
+    with pytest.raises(InputFileError, match="input 'network' file .*missing.graphml does not exist"):
+        load_project(path)
+
+
+def test_unknown_section_and_keys_are_refused(tmp_path):
+    with pytest.raises(SpatialError, match=r"unknown section\(s\) \['grid'\]"):
+        load_project(_write(tmp_path, MINIMAL + "[grid]\nmin = 3\n"))
+    with pytest.raises(SpatialError, match=r"\[grids\] has unknown key\(s\) \['min'\]"):
+        load_project(_write(tmp_path, MINIMAL + "[grids]\nmin = 3\n"))
+    with pytest.raises(SpatialError, match="input 'units' has unknown key"):
+        load_project(_write(tmp_path, MINIMAL.replace('households_col', 'hh_column')))
+
+
+def test_communities_and_units_are_required(tmp_path):
+    text = MINIMAL.replace('units = { path = "a.gpkg", layer = "units", households_col = "户数" }', "")
+    with pytest.raises(SpatialError, match=r"\[inputs\] needs 'units'"):
+        load_project(_write(tmp_path, text))
