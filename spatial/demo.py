@@ -4,24 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .datasets import demo_paths
 from .run import run_project
 
 __all__ = ["demo_project_path", "run_demo"]
 
 
 def demo_project_path(data_dir: str | Path | None = None) -> Path:
-    """The demo project file: ``data/demo_project.toml`` in the working folder or the repository."""
-    candidates = [Path(data_dir)] if data_dir is not None else [Path("data"), Path(__file__).resolve().parents[1] / "data"]
-    for folder in candidates:
-        path = folder / "demo_project.toml"
-        if path.exists():
-            return path.resolve()
-    from ._errors import InputFileError
-
-    raise InputFileError(
-        f"no demo_project.toml in {', '.join(str(c) for c in candidates)}; run the demo from the "
-        "repository root (make demo) or pass --data DIR"
-    )
+    """The demo project file, ``demo_project.toml`` in the demo data folder."""
+    return demo_paths(data_dir)["project"]
 
 
 def run_demo(out_dir: str | Path = "maps", *, data_dir: str | Path | None = None,

@@ -16,10 +16,18 @@ _CJK_FONTS = ("WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Noto Sans CJK SC", "N
 
 
 def _cjk_font() -> str | None:
+    """Name of an installed CJK font, registering system fonts matplotlib's cache has not seen."""
     from matplotlib import font_manager
 
     names = {f.name for f in font_manager.fontManager.ttflist}
-    return next((n for n in _CJK_FONTS if n in names), None)
+    found = next((n for n in _CJK_FONTS if n in names), None)
+    if found is None:
+        for path in font_manager.findSystemFonts():
+            if any(key in path.lower() for key in ("wqy", "notosanscjk", "sourcehansans", "simhei")):
+                font_manager.fontManager.addfont(path)
+        names = {f.name for f in font_manager.fontManager.ttflist}
+        found = next((n for n in _CJK_FONTS if n in names), None)
+    return found
 
 
 def overview_png(
@@ -72,6 +80,8 @@ def overview_png(
     if lang == "zh" and font is None:
         logger.warning("no CJK font found (install fonts-wqy-microhei); the PNG uses English labels")
         lang = "en"
+        if title is not None and not title.isascii():
+            title = None
     zh = lang == "zh"
     rc = {"font.family": [font, "DejaVu Sans"]} if font else {}
     crs = communities.estimate_utm_crs()
@@ -123,9 +133,9 @@ def overview_png(
 
 
 def _uncovered(demand: gpd.GeoDataFrame, band: str):
-    from .bands import band_reaches  # the band order lives with the bands
+    from .coverage import uncovered  # the band order lives with the coverage engine
 
-    return ~band_reaches(demand["band"], band)
+    return demand.index.isin(uncovered(demand, band).index)
 
 
 def _scale_bar(ax, zh: bool) -> None:

@@ -1,0 +1,123 @@
+"""Grid codes: numbering west→east, north→south, and the 20/15-digit layouts."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import box
+
+from spatial import ColumnError, CRSError, InfeasibleError
+from spatial.codes import assign_grid_codes, parse_grid_code, split_division_code
+
+CRS = "EPSG:32650"
+CODE = "440304001002"  # Guangdong 44, Shenzhen 03, Futian 04, street 001, community 002
+
+
+def _communities(code=CODE):
+    return gpd.GeoDataFrame(
+        {"community_id": ["C1"], "code": [code]}, geometry=[box(0, 0, 300, 200)], crs=CRS
+    )
+
+
+def _grids():
+    # 3 x 2 cells of 100 m, listed in a scrambled order; the north row is y 100..200
+    cells = {"g_se": (2, 0), "g_nw": (0, 1), "g_sw": (0, 0), "g_ne": (2, 1), "g_n": (1, 1), "g_s": (1, 0)}
+    geoms = [box(100 * c, 100 * r, 100 * c + 100, 100 * r + 100) for c, r in cells.values()]
+    return gpd.GeoDataFrame(
+        {"grid_id": list(cells), "community_id": "C1"}, geometry=geoms, crs=CRS, index=list("abcdef")
+    )
+
+
+def test_numbering_runs_west_to_east_then_north_to_south():
+    out = assign_grid_codes(_grids(), _communities())
+    seq = dict(zip(out["grid_id"], out["grid_seq"]))
+    assert seq == {"g_nw": 1, "g_n": 2, "g_ne": 3, "g_sw": 4, "g_s": 5, "g_se": 6}
+    assert list(out.index) == list("abcdef")  # index and columns kept
+    assert {"grid_id", "community_id"} <= set(out.columns)
+
+
+def test_cjt349_is_20_digits_with_object_type_prefix():
+    out = assign_grid_codes(_grids(), _communities(), object_type="123456")
+    code = out.set_index("grid_id").loc["g_n", "grid_code"]
+    assert code == "123456" + "440304" + "001" + "002" + "02"
+    assert len(code) == 20
+    assert parse_grid_code(code) == {
+        "object_type": "123456", "county": "440304", "street": "001", "community": "002", "grid": "02"
+    }
+
+
+@pytest.mark.parametrize("layout", ["db11", "stats12"])
+def test_15_digit_layouts(layout):
+    out = assign_grid_codes(_grids(), _communities(), layout=layout)
+    code = out.set_index("grid_id").loc["g_se", "grid_code"]
+    assert code == "440304001002006"
+    assert parse_grid_code(code, layout=layout)["grid"] == "006"
+
+
+def test_undivided_community_gets_00_under_cjt349():
+    grids = _grids().iloc[:1]
+    out = assign_grid_codes(grids, _communities())
+    assert out["grid_code"].iloc[0].endswith("44030400100200")
+    assert out["grid_seq"].iloc[0] == 0
+
+
+def test_rows_follow_the_community_median_height_not_exact_y():
+    # two grids in one band whose representative points differ by 30 m in northing
+    grids = gpd.GeoDataFrame(
+        {"grid_id": ["east", "west"], "community_id": "C1"},
+        geometry=[box(100, 0, 200, 100), box(0, 30, 100, 130)],
+        crs=CRS,
+    )
+    out = assign_grid_codes(grids, _communities())
+    assert dict(zip(out["grid_id"], out["grid_seq"])) == {"west": 1, "east": 2}
+
+
+def test_geographic_input_is_numbered_in_metres():
+    out = assign_grid_codes(_grids().to_crs(4326), _communities().to_crs(4326))
+    assert dict(zip(out["grid_id"], out["grid_seq"]))["g_ne"] == 3
+    assert out.crs.to_epsg() == 4326
+
+
+def test_split_division_code():
+    assert split_division_code("110105003001") == {
+        "province": "11", "city": "01", "county": "110105", "street": "003", "community": "001"
+    }
+
+
+def test_integer_and_float_codes_are_accepted():
+    assert assign_grid_codes(_grids(), _communities(440304001002.0), layout="db11")["grid_code"].str.len().eq(15).all()
+
+
+@pytest.mark.parametrize("bad", ["4403040010", "44030400100A", None])
+def test_bad_community_code_names_the_row(bad):
+    with pytest.raises(ColumnError, match=r"12-digit.*'C1'"):
+        assign_grid_codes(_grids(), _communities(bad))
+
+
+def test_grid_in_unknown_community_is_refused():
+    grids = _grids()
+    grids.loc["a", "community_id"] = "C9"
+    with pytest.raises(ColumnError, match="g_se .community 'C9'"):
+        assign_grid_codes(grids, _communities())
+
+
+def test_too_many_grids_for_two_digits():
+    grids = gpd.GeoDataFrame(
+        {"grid_id": [f"g{i}" for i in range(100)], "community_id": "C1"},
+        geometry=[box(i, 0, i + 1, 1) for i in range(100)],
+        crs=CRS,
+    )
+    with pytest.raises(InfeasibleError, match="at most 99"):
+        assign_grid_codes(grids, _communities())
+    assert assign_grid_codes(grids, _communities(), layout="db11")["grid_seq"].max() == 100
+
+
+def test_missing_crs_and_columns_and_layout():
+    with pytest.raises(CRSError, match="set_crs"):
+        assign_grid_codes(_grids().set_crs(None, allow_override=True), _communities())
+    with pytest.raises(ColumnError, match="'code'"):
+        assign_grid_codes(_grids(), _communities().drop(columns="code"))
+    with pytest.raises(ValueError, match="layout 'gb'"):
+        assign_grid_codes(_grids(), _communities(), layout="gb")
+    with pytest.raises(ColumnError, match="object_type"):
+        assign_grid_codes(_grids(), _communities(), object_type="12")

@@ -1,0 +1,83 @@
+"""Specification of evaluate_grids: scores a plan as it is, from grids or from units with grid_id."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+
+from spatial import ColumnError, CRSError
+from spatial.evaluate import evaluate_grids
+from spatial.grids import partition_grids
+
+from test_grids import CRS, community, squares
+
+
+def test_units_plan_scores_band_deviation_and_contiguity():
+    units = squares(1, 4, [[100, 200, 150, 150]])
+    units["grid_id"] = ["A", "B", "A", "B"]  # A = U00 + U02 (not touching), B = U01 + U03
+    comm = community(shapely.box(0, 0, 400, 100))
+    res = evaluate_grids(units, comm)
+    g = res.grids.set_index("grid_id")
+    assert g.loc["A", "households"] == 250 and g.loc["B", "households"] == 350
+    assert g.loc["A", "band_status"] == "under" and g.loc["B", "band_status"] == "in"
+    assert g.loc["A", "deviation_pct"] == pytest.approx(-100 * 50 / 300)
+    assert (g["components"] == 2).all()
+    s = res.summary.iloc[0]
+    assert s["n_grids"] == 2 and s["n_in_band"] == 1 and s["pct_in_band"] == 50
+    assert s["n_not_contiguous"] == 2
+    assert s["gap_m2"] == pytest.approx(0, abs=1e-6) and s["overlap_m2"] == pytest.approx(0, abs=1e-6)
+    assert s["max_abs_deviation_pct"] == pytest.approx(100 * 50 / 300)
+    assert (res.report["problem"].str.contains("separate pieces")).sum() == 2
+
+
+def test_grid_layer_gaps_overlaps_and_compactness():
+    comm = community(shapely.box(0, 0, 400, 100))
+    grids = gpd.GeoDataFrame(
+        {"grid_id": ["A", "B"], "community_id": "C1", "households": [400, 400]},
+        geometry=[shapely.box(0, 0, 220, 100), shapely.box(200, 0, 380, 100)],  # 20 m overlap, 20 m gap
+        crs=CRS,
+    )
+    res = evaluate_grids(grids, comm)
+    s = res.summary.iloc[0]
+    assert s["gap_m2"] == pytest.approx(2000)
+    assert s["gap_pct"] == pytest.approx(5.0)
+    assert s["overlap_m2"] == pytest.approx(2000)
+    g = res.grids.set_index("grid_id")
+    assert g.loc["A", "overlap_m2"] == pytest.approx(2000)
+    assert g.loc["A", "polsby_popper"] == pytest.approx(4 * np.pi * 22000 / 640**2)
+    assert s["pct_in_band"] == 100 and np.isnan(s["mean_road_share"])
+    assert res.grids.crs == grids.crs
+
+
+def test_evaluate_agrees_with_partition_and_changes_nothing():
+    units = squares(2, 4, 100)
+    comm = community(shapely.box(0, 0, 400, 200))
+    plan = partition_grids(units, comm)
+    before = plan.grids.copy()
+    res = evaluate_grids(plan.grids, comm)
+    assert before.equals(plan.grids)
+    s = res.summary.iloc[0]
+    assert s["pct_in_band"] == 100 and s["n_not_contiguous"] == 0
+    assert s["gap_pct"] < 1e-6 and s["overlap_pct"] < 1e-6
+    assert s["mean_polsby_popper"] == pytest.approx(plan.grids["polsby_popper"].mean())
+    by_units = evaluate_grids(plan.units, comm).summary.iloc[0]
+    assert by_units["n_grids"] == 2 and by_units["max_abs_deviation_pct"] == 0
+
+
+def test_road_share_of_internal_borders():
+    units = squares(1, 2, 300)
+    units["grid_id"] = ["A", "B"]
+    roads = gpd.GeoDataFrame(geometry=[shapely.LineString([(100, -50), (100, 150)])], crs=CRS)
+    res = evaluate_grids(units, community(shapely.box(0, 0, 200, 100)), roads=roads)
+    assert (res.grids["road_share"] == 1.0).all()
+
+
+def test_evaluate_errors():
+    units = squares(1, 2, 300)
+    with pytest.raises(ColumnError, match="'plan' has no column 'grid_id'"):
+        evaluate_grids(units)
+    units["grid_id"] = "A"
+    with pytest.raises(CRSError, match="set_crs"):
+        evaluate_grids(units.set_crs(None, allow_override=True))

@@ -1,0 +1,266 @@
+"""Specification of the grid partition (网格划分): tiling, contiguity, conservation, band and reports."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+
+from spatial import ColumnError, CRSError
+from spatial._adjacency import rook_adjacency
+from spatial._partition import apportion
+from spatial._synthetic import voronoi_units
+from spatial.grids import grid_counts, partition_grids
+
+CRS = "EPSG:32650"
+
+
+def squares(rows: int, cols: int, hh, *, size: float = 100.0, x0: float = 0.0, y0: float = 0.0, prefix="U"):
+    """A rows x cols block of square units, ids U<r><c> (row 0 at the bottom)."""
+    hh = np.broadcast_to(np.asarray(hh), (rows, cols))
+    recs = []
+    for r in range(rows):
+        for c in range(cols):
+            recs.append({"unit_id": f"{prefix}{r}{c}", "households": int(hh[r, c]),
+                         "geometry": shapely.box(x0 + c * size, y0 + r * size, x0 + (c + 1) * size,
+                                                 y0 + (r + 1) * size)})
+    return gpd.GeoDataFrame(recs, crs=CRS)
+
+
+def community(geom, cid="C1", **cols):
+    return gpd.GeoDataFrame([{"community_id": cid, **cols, "geometry": geom}], crs=CRS)
+
+
+def check_plan(res, units, communities, *, hh_col="households"):
+    """The invariants every plan must hold."""
+    grids, out = res.grids.to_crs(CRS), res.units
+    # every unit row kept, same index, exactly one grid
+    assert out.index.equals(units.index)
+    assert list(out.columns[:-1]) == list(units.columns)
+    assert out["grid_id"].notna().all()
+    assert set(out["grid_id"]) == set(grids["grid_id"])
+    # conservation
+    assert grids["households"].sum() == units[hh_col].sum()
+    assert (grids.set_index("grid_id")["households"]
+            == out.groupby("grid_id")[hh_col].sum().reindex(grids["grid_id"])).all()
+    # single polygons, no overlaps, union equals each community
+    assert (grids.geom_type == "Polygon").all(), grids.geom_type.value_counts()
+    comms = communities.to_crs(CRS)
+    for _, c in comms.iterrows():
+        g = grids[grids["community_id"] == c["community_id"]]
+        union = shapely.union_all(g.geometry.values)
+        assert abs(union.area - c.geometry.area) / c.geometry.area < 1e-4
+        assert shapely.difference(c.geometry, union).area / c.geometry.area < 1e-4
+        assert abs(g.area.sum() - union.area) / c.geometry.area < 1e-4  # no overlaps
+        # nesting: each grid inside its community
+        for geom in g.geometry:
+            assert shapely.difference(geom, c.geometry.buffer(1e-6)).area < 1e-6 * c.geometry.area
+    # each grid's units connected on the rook graph
+    adj = rook_adjacency(np.asarray(units.to_crs(CRS).geometry.values, dtype=object))
+    lab = pd.factorize(out["grid_id"])[0]
+    same = lab[adj.i] == lab[adj.j]
+    m = sparse.csr_matrix((np.ones(same.sum()), (adj.i[same], adj.j[same])), shape=(len(units),) * 2)
+    _, comp = connected_components(m, directed=False)
+    assert (pd.Series(comp).groupby(lab).nunique() == 1).all()
+
+
+def test_strip_of_eight_splits_into_two_square_halves():
+    units = squares(2, 4, 100)  # 800 households -> 2 grids of 400
+    comm = community(shapely.box(0, 0, 400, 200))
+    res = partition_grids(units, comm)
+    check_plan(res, units, comm)
+    groups = sorted(sorted(g) for g in res.units.groupby("grid_id")["unit_id"].apply(list))
+    assert groups == [["U00", "U01", "U10", "U11"], ["U02", "U03", "U12", "U13"]]
+    assert (res.grids["households"] == 400).all()
+    assert (res.grids["band_status"] == "in").all()
+    assert res.grids["polsby_popper"].round(4).eq(round(np.pi / 4, 4)).all()
+    assert res.report.empty
+
+
+@pytest.mark.parametrize("road, expected", [
+    ("horizontal", [["U00", "U01", "U02", "U03", "U10", "U11", "U12", "U13"],
+                    ["U20", "U21", "U22", "U23", "U30", "U31", "U32", "U33"]]),
+    ("vertical", [["U00", "U01", "U10", "U11", "U20", "U21", "U30", "U31"],
+                  ["U02", "U03", "U12", "U13", "U22", "U23", "U32", "U33"]]),
+])
+def test_the_cut_follows_the_road(road, expected):
+    units = squares(4, 4, 50)  # 800 households, a square: both halvings are equally compact
+    line = shapely.LineString([(0, 200), (400, 200)] if road == "horizontal" else [(200, 0), (200, 400)])
+    roads = gpd.GeoDataFrame(geometry=[line], crs=CRS)
+    res = partition_grids(units, community(shapely.box(0, 0, 400, 400)), roads=roads)
+    groups = sorted(sorted(g) for g in res.units.groupby("grid_id")["unit_id"].apply(list))
+    assert groups == expected
+    assert (res.grids["road_share"] == 1.0).all()
+
+
+def test_unit_over_the_maximum_is_named_in_the_report():
+    units = squares(1, 3, [[620, 200, 200]])
+    res = partition_grids(units, community(shapely.box(0, 0, 300, 100)))
+    check_plan(res, units, community(shapely.box(0, 0, 300, 100)))
+    rows = res.report[res.report["row_id"] == "U00"]
+    assert rows["problem"].str.contains("alone holds 620 households > 500").any()
+    over = res.grids[res.grids["band_status"] == "over"]
+    assert len(over) == 1 and over["households"].iloc[0] >= 620
+
+
+def test_small_community_gives_one_grid_under_band_and_says_so():
+    units = squares(1, 2, 125)
+    comm = community(shapely.box(0, 0, 200, 100), cid="SMALL")
+    res = partition_grids(units, comm)
+    assert len(res.grids) == 1 and res.grids["band_status"].iloc[0] == "under"
+    assert res.report["problem"].str.contains("community|has 250 households < 300", regex=True).any()
+    assert (res.report["row_id"] == "SMALL").any()
+
+
+def test_slivers_zero_household_land_and_margin_belong_to_grids():
+    units = squares(2, 4, 100)
+    units.loc[units["unit_id"] == "U00", "households"] = 0  # a park
+    units = pd.concat([units, squares(1, 1, 100, x0=400, y0=0, prefix="E")], ignore_index=True)
+    units = gpd.GeoDataFrame(units, crs=CRS)
+    # the community runs 20 m beyond the units on the north side: a sliver no unit covers
+    comm = community(shapely.box(0, 0, 500, 220))
+    res = partition_grids(units, comm)
+    check_plan(res, units, comm)
+    assert res.units.loc[units["unit_id"] == "U00", "grid_id"].notna().all()
+
+
+def test_point_units_become_a_voronoi_tessellation_that_tiles():
+    rng = np.random.default_rng(3)
+    pts = rng.uniform(0, 1000, size=(40, 2))
+    units = gpd.GeoDataFrame({"unit_id": [f"P{i}" for i in range(40)], "households": 40},
+                             geometry=shapely.points(pts), crs=CRS)
+    comms = gpd.GeoDataFrame({"community_id": ["W", "E"]},
+                             geometry=[shapely.box(0, 0, 500, 1000), shapely.box(500, 0, 1000, 1000)], crs=CRS)
+    res = partition_grids(units, comms)
+    grids = res.grids
+    assert grids["households"].sum() == 1600
+    assert (grids.geom_type == "Polygon").all()
+    for cid, geom in zip(comms["community_id"], comms.geometry):
+        u = shapely.union_all(grids[grids["community_id"] == cid].geometry.values)
+        assert abs(u.area - geom.area) / geom.area < 1e-4
+
+
+def test_gated_and_together_groups_are_never_split():
+    units = squares(2, 4, 100)
+    units["gated"] = [None, "G1", "G1", None, None, "G1", "G1", None]  # the middle 2x2 is one 小区
+    comm = community(shapely.box(0, 0, 400, 200))
+    res = partition_grids(units, comm)
+    check_plan(res, units, comm)
+    assert res.units.loc[units["gated"] == "G1", "grid_id"].nunique() == 1
+    res2 = partition_grids(units.drop(columns="gated"), comm, together={"U00": "t", "U03": "t", "U01": "t",
+                                                                       "U02": "t"})
+    assert res2.units.loc[res2.units["unit_id"].isin(["U00", "U01", "U02", "U03"]), "grid_id"].nunique() == 1
+
+
+def test_non_contiguous_together_group_is_reported():
+    units = squares(1, 4, 200)
+    comm = community(shapely.box(0, 0, 400, 100))
+    res = partition_grids(units, comm, together={"U00": "t", "U03": "t"})
+    assert res.report["problem"].str.contains("not contiguous").any()
+    check_plan(res, units, comm)
+
+
+def test_results_keep_input_crs_index_and_columns():
+    x0, y0 = 500_000, 2_500_000  # near Shenzhen, at the centre of UTM zone 50
+    units = squares(2, 4, 100, x0=x0, y0=y0).to_crs("EPSG:4326")
+    units.index = [f"r{i}" for i in range(8)]
+    units["extra"] = range(8)
+    comm = community(shapely.box(x0, y0, x0 + 400, y0 + 200)).to_crs("EPSG:4326")
+    res = partition_grids(units, comm)
+    assert res.grids.crs == units.crs and res.units.crs == units.crs
+    assert list(res.units.index) == list(units.index)
+    assert (res.units["extra"] == units["extra"]).all()
+    assert abs(res.grids["area_m2"].sum() - 80000) < 1
+    assert np.isnan(res.grids["population"]).all()  # no population column given: not invented
+
+
+def test_n_grids_overrides_the_band():
+    units = squares(2, 4, 100)
+    res = partition_grids(units, community(shapely.box(0, 0, 400, 200)), n_grids=4)
+    assert len(res.grids) == 4 and (res.grids["households"] == 200).all()
+
+
+def test_grid_counts_and_apportion():
+    assert list(grid_counts(np.array([800, 250, 520, 2000]), min_households=300, max_households=500)) == [2, 1, 1, 5]
+    assert list(apportion(np.array([600, 300, 100]), 10)) == [6, 3, 1]
+    assert list(apportion(np.array([1000, 0]), 3)) == [2, 1]
+
+
+def test_errors_name_the_layer_and_what_to_do():
+    units = squares(1, 2, 100)
+    comm = community(shapely.box(0, 0, 200, 100))
+    with pytest.raises(CRSError, match="set_crs"):
+        partition_grids(units.set_crs(None, allow_override=True), comm)
+    with pytest.raises(ColumnError, match="'units' has no column 'hh'"):
+        partition_grids(units, comm, households_col="hh")
+    bad = units.copy()
+    bad.loc[0, "households"] = -5
+    with pytest.raises(ColumnError, match="U00"):
+        partition_grids(bad, comm)
+    with pytest.raises(ValueError, match="min_households"):
+        partition_grids(units, comm, min_households=600, max_households=500)
+
+
+def test_units_outside_every_community_are_reported_not_dropped():
+    units = squares(1, 3, 150)
+    comm = community(shapely.box(0, 0, 200, 100))
+    res = partition_grids(units, comm)
+    assert len(res.units) == 3
+    assert res.units.loc[2, "grid_id"] is None
+    assert ((res.report["row_id"] == "U02") & res.report["problem"].str.contains("outside")).any()
+
+
+@st.composite
+def tessellations(draw):
+    n = draw(st.integers(12, 60))
+    n_comm = draw(st.integers(2, 3))
+    seed = draw(st.integers(0, 10_000))
+    mean = draw(st.sampled_from([10.0, 30.0, 60.0]))
+    return voronoi_units(n, n_communities=n_comm, mean_households=mean, seed=seed)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tessellations(), st.integers(0, 3))
+def test_property_random_tessellations(data, seed):
+    units, comms, _ = data
+    res = partition_grids(units, comms, min_households=100, max_households=200, seed=seed)
+    check_plan(res, units, comms)
+    # every grid out of band is explained in the report
+    bad = res.grids.loc[res.grids["band_status"] != "in", "grid_id"]
+    assert set(bad) <= set(res.report["row_id"])
+
+
+def test_cli_draws_redraws_and_evaluates(tmp_path, capsys):
+    from spatial.cli import main
+
+    units = squares(2, 4, 100)
+    comm = community(shapely.box(0, 0, 400, 200))
+    units.to_file(tmp_path / "in.gpkg", layer="units")
+    comm.to_file(tmp_path / "in.gpkg", layer="communities")
+    out = tmp_path / "out.gpkg"
+    assert main(["grids", str(tmp_path / "in.gpkg"), str(tmp_path / "in.gpkg"), "--out", str(out)]) == 0
+    grids = gpd.read_file(out, layer="grids")
+    assert len(grids) == 2 and grids["households"].sum() == 800
+    assert "2 grids: 2 in band" in capsys.readouterr().out
+    # households grow: redraw the plan just written, with one unit locked
+    grown = units.copy()
+    grown["households"] = [100, 100, 100, 100, 100, 100, 300, 100]
+    grown.to_file(tmp_path / "grown.gpkg", layer="units")
+    pd.DataFrame({"unit_id": ["U12"]}).to_csv(tmp_path / "lock.csv", index=False)
+    out2 = tmp_path / "redrawn.gpkg"
+    code = main(["grids", str(tmp_path / "in.gpkg:communities"), str(tmp_path / "grown.gpkg"), "--out", str(out2),
+                 "--existing", f"{out}:units", "--lock", str(tmp_path / "lock.csv")])
+    assert code == 0
+    moves = gpd.read_file(out2, layer="moves")
+    assert "U12" not in set(moves["unit_id"]) and len(moves) >= 1
+    assert main(["grids", "--evaluate", f"{out2}:grids", str(tmp_path / "in.gpkg:communities")]) == 0
+    text = capsys.readouterr().out
+    assert "pct_in_band: 100" in text
+    assert (tmp_path / "redrawn_scores.gpkg").exists()
+    assert main(["grids", str(tmp_path / "in.gpkg")]) == 2  # missing UNITS and --out: a clear error

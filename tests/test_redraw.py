@@ -1,0 +1,114 @@
+"""Specification of redraw (网格调整): few moves, chains of neighbours, locked units never move."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from spatial import ColumnError
+from spatial._synthetic import voronoi_units
+from spatial.grids import partition_grids
+from spatial.redraw import redraw_grids
+
+from test_grids import CRS, check_plan, community, squares
+
+
+def row_of_twelve():
+    """Grids A | B | C of four 100 m squares each, in a row: A over band, B full, C with room."""
+    units = squares(1, 12, [[130] * 4 + [120] * 4 + [75] * 4])
+    plan = pd.DataFrame({"unit_id": units["unit_id"], "grid_id": ["A"] * 4 + ["B"] * 4 + ["C"] * 4})
+    return units, community(shapely.box(0, 0, 1200, 100)), plan
+
+
+def test_overflow_is_pushed_along_the_chain_of_neighbours():
+    units, comm, plan = row_of_twelve()
+    res = redraw_grids(units, comm, plan)
+    moves = res.moves.set_index("unit_id")
+    # A (520) hands its border unit to B, B hands its border unit to C: two moves, all in band
+    assert list(moves.index) == ["U03", "U07"]
+    assert moves.loc["U03", "old_grid"] == "A" and moves.loc["U03", "new_grid"] == "B"
+    assert moves.loc["U07", "old_grid"] == "B" and moves.loc["U07", "new_grid"] == "C"
+    hh = res.grids.set_index("grid_id")["households"]
+    assert hh.to_dict() == {"A": 390, "B": 490, "C": 420}
+    check_plan(res, units, comm)
+
+
+def test_plan_already_in_band_moves_nothing():
+    units, comm, plan = row_of_twelve()
+    units["households"] = 100
+    res = redraw_grids(units, comm, plan)
+    assert res.moves.empty
+    assert sorted(res.grids["grid_id"]) == ["A", "B", "C"]
+
+
+def test_locked_units_never_move():
+    units, comm, plan = row_of_twelve()
+    plan["locked"] = plan["unit_id"].isin(["U03", "U07"])
+    res = redraw_grids(units, comm, plan)
+    assert not res.moves["unit_id"].isin(["U03", "U07"]).any()
+    got = res.units.set_index("unit_id")["grid_id"]
+    assert got["U03"] == "A" and got["U07"] == "B"
+    check_plan(res, units, comm)
+
+
+def test_over_full_grid_is_split_when_no_neighbour_has_room():
+    units = squares(2, 4, 150)  # one grid of 1200 households
+    comm = community(shapely.box(0, 0, 400, 200))
+    res = redraw_grids(units, comm, {u: "G" for u in units["unit_id"]})
+    assert len(res.grids) >= 3 and (res.grids["band_status"] == "in").all()
+    assert "G" in set(res.grids["grid_id"])  # the largest part keeps the old id
+    assert res.report["action"].str.contains("split").any()
+    check_plan(res, units, comm)
+
+
+def test_under_full_grid_is_merged_when_nothing_can_be_pulled():
+    units = squares(1, 4, [[100, 100, 150, 150]])
+    comm = community(shapely.box(0, 0, 400, 100))
+    plan = {"U00": "A", "U01": "A", "U02": "B", "U03": "B"}  # 200 + 300: A under, B cannot spare
+    res = redraw_grids(units, comm, plan)
+    assert len(res.grids) == 1 and res.grids["households"].iloc[0] == 500
+    assert res.report["action"].str.contains("merged into").any()
+
+
+def test_units_missing_from_the_plan_join_a_neighbouring_grid():
+    units, comm, plan = row_of_twelve()
+    units["households"] = 100
+    plan = plan[plan["unit_id"] != "U05"]
+    res = redraw_grids(units, comm, plan)
+    mv = res.moves.set_index("unit_id")
+    assert mv.loc["U05", "reason"] == "not in the plan" and mv.loc["U05", "new_grid"] == "B"
+
+
+def test_plan_errors():
+    units, comm, plan = row_of_twelve()
+    with pytest.raises(ColumnError, match="'plan' has no column 'grid_id'"):
+        redraw_grids(units, comm, plan.rename(columns={"grid_id": "g"}))
+    with pytest.raises(ColumnError, match="more than once"):
+        redraw_grids(units, comm, pd.concat([plan, plan.iloc[:1]]))
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(20, 60), st.integers(0, 10_000), st.floats(0.5, 2.0), st.floats(0.0, 0.4))
+def test_property_redraw_keeps_invariants_and_locked_units(n, seed, growth, lock_share):
+    units, comms, _ = voronoi_units(n, n_communities=2, mean_households=30, seed=seed)
+    base = partition_grids(units, comms, min_households=100, max_households=200, seed=seed)
+    rng = np.random.default_rng(seed)
+    grown = units.copy()
+    grown["households"] = np.round(units["households"] * rng.uniform(1, growth + 1e-9, n) if growth >= 1
+                                   else units["households"] * rng.uniform(growth, 1, n)).astype(int)
+    plan = base.units[["unit_id", "grid_id"]].copy()
+    plan["locked"] = rng.random(n) < lock_share
+    res = redraw_grids(grown, comms, plan, min_households=100, max_households=200)
+    check_plan(res, grown, comms)
+    locked = plan.set_index("unit_id")["locked"]
+    new = res.units.set_index("unit_id")["grid_id"]
+    old = plan.set_index("unit_id")["grid_id"]
+    assert (new[locked] == old[locked]).all()
+    # the moves table lists exactly the units whose grid changed
+    changed = set(new.index[new != old])
+    assert changed == set(res.moves["unit_id"])

@@ -1,0 +1,422 @@
+"""Specification of new-station siting: the array core (_cover) and the GeoDataFrame wrapper."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from spatial import _cover
+
+# ---------------------------------------------------------------- the array core
+# Greedy's classic trap. Points L1 L2 R1 R2 (5 households each) and E (1 household).
+# A reaches {L1, L2}, B reaches {R1, R2}, M reaches {L1, R1, E}.
+# Greedy takes M first (11) and then A or B (+5) = 16; the optimum for k=2 is A+B = 20.
+TRAP = np.array(
+    [
+        # L1 L2 R1 R2 E
+        [1, 1, 0, 0, 0],  # A
+        [0, 0, 1, 1, 0],  # B
+        [1, 0, 1, 0, 1],  # M
+    ]
+)
+TRAP_W = np.array([5.0, 5.0, 5.0, 5.0, 1.0])
+
+
+def brute_max_cover(a, w, k, covered=None):
+    a = np.asarray(a, bool)
+    base = np.zeros(a.shape[1], bool) if covered is None else np.asarray(covered, bool)
+    best = 0.0
+    for r in range(0, min(k, a.shape[0]) + 1):
+        for combo in itertools.combinations(range(a.shape[0]), r):
+            cov = base | a[list(combo)].any(axis=0) if combo else base
+            best = max(best, float(w[cov & ~base].sum()))
+    return best
+
+
+def test_greedy_falls_in_the_trap_and_the_exact_model_gets_out():
+    prob = _cover.reduce_problem(TRAP, TRAP_W)
+    greedy = _cover.greedy_max_cover(prob, 2)
+    assert greedy.chosen[0] == 2  # M first
+    assert greedy.value == pytest.approx(16.0)
+    assert list(greedy.gain) == pytest.approx([11.0, 5.0])
+    exact = _cover.exact_max_cover(prob, 2)
+    assert exact.status == "optimal"
+    assert sorted(exact.chosen) == [0, 1]
+    assert exact.value == pytest.approx(20.0)
+    assert exact.bound == pytest.approx(20.0)
+
+
+def test_existing_stations_count_as_covered():
+    # an existing station already covers L1 and L2: A adds nothing, so B + M is best (10 + 1)
+    covered = np.array([True, True, False, False, False])
+    prob = _cover.reduce_problem(TRAP, TRAP_W, covered)
+    assert prob.base == pytest.approx(10.0)
+    exact = _cover.exact_max_cover(prob, 2)
+    assert exact.value == pytest.approx(11.0)
+    assert sorted(exact.chosen) == [1, 2]
+    greedy = _cover.greedy_max_cover(prob, 2)
+    assert list(greedy.chosen) == [1, 2]
+    assert greedy.value == pytest.approx(11.0)
+
+
+def test_greedy_stops_when_no_candidate_adds_anything():
+    prob = _cover.reduce_problem(TRAP, TRAP_W)
+    greedy = _cover.greedy_max_cover(prob, 10)
+    assert len(greedy.chosen) == 3
+    assert greedy.value == pytest.approx(21.0)
+
+
+def test_identical_points_are_merged_and_unreachable_points_leave_the_model():
+    a = np.array([[1, 1, 0, 0], [0, 0, 1, 0]])
+    prob = _cover.reduce_problem(a, np.array([2.0, 3.0, 4.0, 7.0]))
+    assert prob.matrix.shape == (2, 2)
+    assert sorted(prob.weight) == [4.0, 5.0]
+    assert prob.group_of[0] == prob.group_of[1]
+    assert prob.group_of[3] == -1
+    assert prob.total == 16.0
+
+
+def test_set_cover_reaches_the_target_with_the_fewest_sites():
+    prob = _cover.reduce_problem(TRAP, TRAP_W)
+    need = 20.0  # 20 of 21 households
+    greedy = _cover.greedy_set_cover(prob, need)
+    assert greedy.feasible
+    assert len(greedy.chosen) == 3  # M, then A, then B
+    exact = _cover.exact_set_cover(prob, need)
+    assert exact.status == "optimal"
+    assert sorted(exact.chosen) == [0, 1]
+    assert exact.value == 2
+    assert exact.bound == 2
+
+
+def test_set_cover_target_exactly_met_counts():
+    prob = _cover.reduce_problem(TRAP, TRAP_W)
+    exact = _cover.exact_set_cover(prob, 11.0)  # M alone reaches exactly 11
+    assert list(exact.chosen) == [2]
+    greedy = _cover.greedy_set_cover(prob, 11.0)
+    assert list(greedy.chosen) == [2] and greedy.feasible
+
+
+def test_set_cover_unreachable_target_is_reported_not_hidden():
+    a = np.hstack([TRAP, np.zeros((3, 1))])  # a sixth point F no candidate reaches
+    w = np.append(TRAP_W, 2.0)
+    prob = _cover.reduce_problem(a, w)
+    greedy = _cover.greedy_set_cover(prob, 23.0)
+    assert not greedy.feasible
+    assert greedy.value == pytest.approx(21.0)  # the most the candidates can add
+    exact = _cover.exact_set_cover(prob, 23.0)
+    assert exact.status == "infeasible"
+    assert prob.group_of[5] == -1
+
+
+def test_capacity_is_respected_and_used_well():
+    # each new site serves at most 6 households
+    prob = _cover.reduce_problem(TRAP, TRAP_W)
+    exact = _cover.exact_max_cover(prob, 2, capacity=6.0)
+    assert exact.value == pytest.approx(12.0)
+    served = _cover.assign_capacity(prob, exact.chosen, 6.0)
+    assert np.all(served <= 6.0 + 1e-9)
+    greedy = _cover.greedy_max_cover(prob, 2, capacity=6.0)
+    assert np.all(greedy.gain <= 6.0 + 1e-9)
+    assert greedy.value <= exact.value + 1e-9
+    # capacity 100 is no constraint: same as uncapacitated
+    assert _cover.exact_max_cover(prob, 2, capacity=100.0).value == pytest.approx(20.0)
+
+
+def test_capacitated_set_cover_needs_more_sites():
+    prob = _cover.reduce_problem(TRAP, TRAP_W)
+    exact = _cover.exact_set_cover(prob, 20.0, capacity=7.0)
+    assert exact.value == 3  # 20 households at 7 per site
+    served = _cover.assign_capacity(prob, exact.chosen, 7.0)
+    assert served.sum() >= 20.0 - 1e-6
+    greedy = _cover.greedy_set_cover(prob, 20.0, capacity=7.0)
+    assert greedy.feasible and len(greedy.chosen) >= 3
+
+
+def test_rank_sites_orders_by_marginal_gain():
+    prob = _cover.reduce_problem(TRAP, TRAP_W)
+    ranked = _cover.rank_sites(prob, [0, 2, 1])
+    assert ranked.chosen[0] == 2 and sorted(ranked.chosen[1:]) == [0, 1]  # A and B tie
+    assert list(ranked.gain) == pytest.approx([11.0, 5.0, 5.0])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(2, 7).flatmap(
+        lambda n: st.tuples(
+            st.lists(st.lists(st.booleans(), min_size=9, max_size=9), min_size=n, max_size=n),
+            st.lists(st.integers(0, 9), min_size=9, max_size=9),
+            st.lists(st.booleans(), min_size=9, max_size=9),
+            st.integers(1, n),
+        )
+    )
+)
+def test_exact_is_optimal_and_greedy_within_its_guarantee(case):
+    rows, w, covered, k = case
+    a = np.array(rows, dtype=bool)
+    w = np.array(w, dtype=float)
+    covered = np.array(covered)
+    prob = _cover.reduce_problem(sp.csr_matrix(a), w, covered)
+    best = brute_max_cover(a, w, k, covered)
+    exact = _cover.exact_max_cover(prob, k)
+    greedy = _cover.greedy_max_cover(prob, k)
+    assert exact.value == pytest.approx(best)
+    assert len(exact.chosen) <= k and len(greedy.chosen) <= k
+    assert greedy.value <= best + 1e-9
+    assert greedy.value >= (1 - 1 / np.e) * best - 1e-9
+    # the gains add up to what the chosen set really covers
+    cov = a[greedy.chosen].any(axis=0) if len(greedy.chosen) else np.zeros(9, bool)
+    assert greedy.value == pytest.approx(w[cov & ~covered].sum())
+
+
+def test_full_set_cover_agrees_with_a_plain_set_cover_model():
+    from scipy.optimize import LinearConstraint, milp
+
+    a = sp.random(100, 2000, density=0.03, random_state=3, format="csr") > 0
+    w = np.random.default_rng(3).integers(20, 400, 2000).astype(float)
+    prob = _cover.reduce_problem(a, w)
+    exact = _cover.exact_set_cover(prob, prob.weight.sum())
+    n = prob.matrix.shape[0]
+    plain = milp(np.ones(n), constraints=[LinearConstraint(prob.matrix.T.astype(float), 1, np.inf)],
+                 integrality=np.ones(n), bounds=(0, 1))
+    assert exact.status == "optimal"
+    assert exact.value == round(plain.fun)
+
+
+def test_time_limit_keeps_the_greedy_plan_and_reports_a_bound():
+    rng = np.random.default_rng(0)
+    a = sp.random(300, 4000, density=0.05, random_state=1, format="csr") > 0
+    prob = _cover.reduce_problem(a, rng.integers(1, 100, 4000).astype(float))
+    greedy = _cover.greedy_max_cover(prob, 10)
+    exact = _cover.exact_max_cover(prob, 10, time_limit_s=0.0)
+    assert exact.status == "time limit"
+    assert exact.value >= greedy.value  # warm-started from the greedy
+    assert greedy.value <= exact.bound <= _cover.max_cover_bound(prob, 10)
+    need = 0.9 * prob.weight.sum()
+    lscp = _cover.exact_set_cover(prob, need, time_limit_s=0.0)
+    assert lscp.status == "time limit"
+    assert _cover.set_cover_bound(prob, need) <= lscp.bound <= lscp.value
+    assert lscp.value <= len(_cover.greedy_set_cover(prob, need).chosen)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(st.lists(st.booleans(), min_size=8, max_size=8), min_size=2, max_size=6),
+    st.lists(st.integers(1, 9), min_size=8, max_size=8),
+    st.floats(0.1, 1.0),
+)
+def test_exact_set_cover_is_the_fewest_sites(rows, w, share):
+    a = np.array(rows, dtype=bool)
+    w = np.array(w, dtype=float)
+    prob = _cover.reduce_problem(a, w)
+    need = share * prob.weight.sum()
+    fewest = None
+    for r in range(0, a.shape[0] + 1):
+        for combo in itertools.combinations(range(a.shape[0]), r):
+            cov = a[list(combo)].any(axis=0) if combo else np.zeros(8, bool)
+            if w[cov].sum() >= need - 1e-9:
+                fewest = r
+                break
+        if fewest is not None:
+            break
+    exact = _cover.exact_set_cover(prob, need)
+    greedy = _cover.greedy_set_cover(prob, need)
+    assert exact.value == fewest
+    assert greedy.feasible and len(greedy.chosen) >= fewest
+
+
+# ---------------------------------------------------------------- the GeoDataFrame wrapper
+import geopandas as gpd  # noqa: E402
+import pandas as pd  # noqa: E402
+from shapely.geometry import Point  # noqa: E402
+
+from spatial import SpatialError  # noqa: E402
+from spatial.coverage import walking_coverage  # noqa: E402
+from spatial.network import network_from_arrays  # noqa: E402
+from spatial.siting import site_stations, sites_for_map  # noqa: E402
+
+CRS = "EPSG:32650"  # UTM 50N (Shenzhen); x, y in metres
+X0, Y0 = 500_000.0, 2_500_000.0
+
+
+def street():
+    """One straight street 4 km long, a node every 200 m."""
+    xs = np.arange(0, 4001, 200.0)
+    xy = np.column_stack([X0 + xs, np.full(len(xs), Y0)])
+    u = np.arange(len(xs) - 1)
+    return network_from_arrays(xy, u, u + 1, crs=CRS)
+
+
+def pts(xs, ys=None):
+    ys = [10.0] * len(xs) if ys is None else ys
+    return [Point(X0 + x, Y0 + y) for x, y in zip(xs, ys)]
+
+
+def demand_layer():
+    # d1 covered by the station at x=0; d5 lies 500 m off the street (too far from network)
+    return gpd.GeoDataFrame(
+        {
+            "unit_id": ["d1", "d2", "d3", "d4", "d5"],
+            "households": [100, 50, 80, 30, 20],
+            "population": [250, 120, 200, 70, 50],
+            "community_id": ["west", "west", "east", "east", "east"],
+        },
+        geometry=pts([500, 1800, 2600, 3900, 2000], [10, 10, 10, 10, 500]),
+        crs=CRS,
+    )
+
+
+def station_layer():
+    return gpd.GeoDataFrame({"station_id": ["S1"], "name": ["西站"]}, geometry=pts([0]), crs=CRS)
+
+
+def candidate_layer():
+    # A reaches d2, d3 (130 hh); B reaches d3, d4 (110); C reaches d1, d2 (50 new); D is too small
+    cands = gpd.GeoDataFrame(
+        {
+            "candidate_id": ["A", "B", "C", "D"],
+            "floor_area_m2": [800, 650, 900, 100],
+            "land_use": ["public", "public", "public", "public"],
+        },
+        geometry=pts([2200, 3500, 1000, 3000], [20, 20, 20, 20]),
+        crs=CRS,
+    )
+    return cands.to_crs(4326)  # another CRS on purpose: converted at the edge
+
+
+def covered_by_walking_coverage(result, demand, stations, network):
+    """Independent check: rerun coverage with the new sites added as stations."""
+    new = result.sites[["site_id", "geometry"]].rename(columns={"site_id": "station_id"}).to_crs(CRS)
+    both = gpd.GeoDataFrame(pd.concat([stations[["station_id", "geometry"]], new], ignore_index=True),
+                            crs=CRS)
+    scored = walking_coverage(demand, both, network, minutes=(15,))
+    return (scored["band"] == "15min").to_numpy()
+
+
+def test_maximal_coverage_on_a_street_matches_walking_coverage():
+    net, demand, stations = street(), demand_layer(), station_layer()
+    res = site_stations(demand, stations, net, candidates=candidate_layer(), k=2, minutes=(15,),
+                        min_floor_area_m2=500)
+    assert list(res.sites.columns[:6]) == ["site_id", "rank", "candidate_id", "gain_households",
+                                         "gain_population", "cum_coverage_pct"]
+    assert res.sites["candidate_id"].iloc[0] == "A"  # 130 households first
+    assert res.sites["gain_households"].sum() == pytest.approx(60 + 100)  # d2, d3, d4 added
+    assert res.sites["cum_coverage_pct"].iloc[-1] == pytest.approx(100 * 260 / 280)
+    assert res.sites.crs == demand.crs
+    assert res.optimality["problem"] == "MCLP"
+    assert res.optimality["gap_pct"] == pytest.approx(0.0)
+    assert res.optimality["plan_gap_pct"] == pytest.approx(0.0)
+    assert res.optimality["status"] == "optimal"
+    # D (100 m²) was left out and says why
+    assert "D" in set(res.report.loc[res.report["layer"] == "candidates", "row_id"])
+    # the independent check
+    after = covered_by_walking_coverage(res, demand, stations, net)
+    assert list(res.demand["covered_after"]) == list(after)
+    assert list(res.demand["covered_before"]) == [True, False, False, False, False]
+    # input index and columns kept
+    assert list(res.demand.index) == list(demand.index)
+    assert set(demand.columns) <= set(res.demand.columns)
+    overall = res.before_after.set_index(["level", "id"])
+    assert overall.loc[("overall", "all"), "pct_before"] == pytest.approx(100 * 100 / 280)
+    assert overall.loc[("overall", "all"), "pct_after"] == pytest.approx(100 * 260 / 280)
+    assert overall.loc[("community", "west"), "pct_after"] == pytest.approx(100.0)
+    assert list(res.unreachable["unit_id"]) == ["d5"]
+    assert res.unreachable["reason"].iloc[0] == "too far from network"
+    wgs = sites_for_map(res)
+    assert wgs.crs.to_epsg() == 4326 and len(wgs) == 2
+
+
+def test_set_cover_reaches_the_target_with_two_sites():
+    res = site_stations(demand_layer(), station_layer(), street(), candidates=candidate_layer(),
+                        target=0.9, minutes=(15,))
+    assert res.optimality["target_reached"]
+    assert sorted(res.sites["candidate_id"]) == ["A", "B"]
+    assert res.optimality["exact_value"] == 2 and res.optimality["bound"] == 2
+    assert res.sites["cum_coverage_pct"].iloc[-1] >= 90.0
+
+
+def test_set_cover_unreachable_target_names_the_households():
+    res = site_stations(demand_layer(), station_layer(), street(), candidates=candidate_layer(),
+                        target=0.99, minutes=(15,))
+    assert not res.optimality["target_reached"]
+    assert "cannot be reached" in res.optimality["message"]
+    assert list(res.unreachable["unit_id"]) == ["d5"]
+    # sited for the most that can be reached instead
+    assert res.sites["cum_coverage_pct"].iloc[-1] == pytest.approx(100 * 260 / 280)
+
+
+def test_capacity_limits_what_each_site_serves():
+    res = site_stations(demand_layer(), station_layer(), street(), candidates=candidate_layer(),
+                        k=2, minutes=(15,), capacity_households=60)
+    assert (res.sites["gain_households"] <= 60 + 1e-6).all()
+    assert res.sites["gain_households"].sum() == pytest.approx(120.0)
+    assert res.demand["new_households_served"].sum() == pytest.approx(120.0)
+    assert res.optimality["exact_value"] == pytest.approx(120.0)
+
+
+def test_generated_candidates_from_network_nodes():
+    net, demand, stations = street(), demand_layer(), station_layer()
+    res = site_stations(demand, stations, net, k=1, minutes=(15,))
+    assert res.sites["candidate_id"].iloc[0].startswith("node:")
+    # one node between 2,000 and 2,400 m reaches d2 and d3 (130 households)
+    assert res.sites["gain_households"].iloc[0] == pytest.approx(130.0)
+    after = covered_by_walking_coverage(res, demand, stations, net)
+    assert list(res.demand["covered_after"]) == list(after)
+
+
+def test_bad_requests_are_refused_clearly():
+    net, demand, stations = street(), demand_layer(), station_layer()
+    with pytest.raises(SpatialError, match="exactly one of k="):
+        site_stations(demand, stations, net, k=2, target=0.9)
+    with pytest.raises(SpatialError, match="band='20min' is not one of"):
+        site_stations(demand, stations, net, k=2, band="20min")
+    with pytest.raises(SpatialError, match="target is a share"):
+        site_stations(demand, stations, net, target=99)
+    with pytest.raises(SpatialError, match="has no CRS"):
+        site_stations(demand.set_crs(None, allow_override=True), stations, net, k=1)
+    with pytest.raises(SpatialError, match="'candidates' has no column 'floor_area_m2'"):
+        site_stations(demand, stations, net, k=1, min_floor_area_m2=500,
+                      candidates=candidate_layer().drop(columns="floor_area_m2"))
+
+
+def test_cli_site_writes_sites_before_after_and_unreachable(tmp_path, capsys):
+    import pyogrio
+
+    from spatial.cli import main
+    from spatial.network import edges_frame
+
+    net = street()
+    lines = edges_frame(net)[["geometry"]]
+    lines.to_file(tmp_path / "street.gpkg", layer="street")
+    station_layer().to_file(tmp_path / "stations.gpkg")
+    demand_layer().to_file(tmp_path / "demand.gpkg")
+    candidate_layer().to_file(tmp_path / "candidates.geojson")
+    out = tmp_path / "sites.gpkg"
+    code = main(["site", str(tmp_path / "street.gpkg"), str(tmp_path / "stations.gpkg"),
+                 str(tmp_path / "demand.gpkg"), "--candidates", str(tmp_path / "candidates.geojson"),
+                 "--k", "2", "--band", "15min", "--out", str(out)])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "greedy gap 0.00%" in printed
+    layers = {name for name, _ in pyogrio.list_layers(out)}
+    assert {"sites", "before_after", "unreachable"} <= layers
+    sites = gpd.read_file(out, layer="sites")
+    assert sorted(sites["candidate_id"])[0] == "A" and len(sites) == 2
+    assert list(gpd.read_file(out, layer="unreachable")["unit_id"]) == ["d5"]
+
+
+def test_polygon_demand_and_no_existing_stations():
+    demand = demand_layer()
+    demand["geometry"] = demand.geometry.buffer(5.0)  # small building footprints
+    res = site_stations(demand, None, street(), candidates=candidate_layer(), k=1, minutes=(15,))
+    assert not res.demand["covered_before"].any()
+    assert res.before_after["pct_before"].iloc[0] == pytest.approx(0.0)
+    # C reaches d1 and d2 (150), A d2 and d3 (130): C first
+    assert res.sites["candidate_id"].iloc[0] == "C"
+    assert res.sites["gain_households"].iloc[0] == pytest.approx(150.0)
+    assert res.sites["gain_population"].iloc[0] == pytest.approx(370.0)

@@ -1,0 +1,122 @@
+"""Specification of spatial.snapping: points meet the nearest edge, with offset and leg; none dropped."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely.geometry import LineString, Polygon
+
+from spatial import CRSError
+from spatial.network import network_from_arrays, read_network
+from spatial.snapping import DROPPED_COMPONENT, NO_LOCATION, TOO_FAR, layer_xy, snap_layer, snap_points
+
+METRIC = "EPSG:32650"
+
+
+@pytest.fixture(scope="module")
+def path_net():
+    # 0 --100-- 1 --100-- 2 along the x axis
+    return network_from_arrays(np.array([[0, 0], [100, 0], [200, 0]], float), [0, 1], [1, 2], crs=METRIC)
+
+
+def test_point_snaps_to_edge_interior_not_node(path_net):
+    snap = snap_points(path_net, np.array([[30.0, 40.0], [170.0, -5.0]]))
+    assert snap.edge.tolist() == [0, 1]
+    np.testing.assert_allclose(snap.offset_m, [30, 70])
+    np.testing.assert_allclose(snap.leg_m, [40, 5])
+    assert snap.reason.tolist() == ["", ""]
+
+
+def test_offset_is_measured_from_the_u_end():
+    net = network_from_arrays(np.array([[0, 0], [100, 0]], float), [1], [0], crs=METRIC)
+    snap = snap_points(net, np.array([[30.0, 1.0]]))
+    assert snap.offset_m[0] == pytest.approx(70)
+
+
+def test_too_far_points_are_kept_with_a_reason(path_net):
+    snap = snap_points(path_net, np.array([[50.0, 150.0], [50.0, 99.0], [np.nan, np.nan]]), max_snap_m=100)
+    assert snap.edge.tolist() == [-1, 0, -1]
+    assert snap.reason.tolist() == [TOO_FAR, "", NO_LOCATION]
+    assert np.isnan(snap.leg_m[0]) and snap.ok.tolist() == [False, True, False]
+    assert snap_points(path_net, np.array([[50.0, 150.0]]), max_snap_m=200).edge.tolist() == [0]
+    with pytest.raises(ValueError, match="max_snap_m"):
+        snap_points(path_net, np.zeros((1, 2)), max_snap_m=0)
+
+
+def test_point_near_a_dropped_component_says_so():
+    roads = gpd.GeoDataFrame(geometry=[LineString([(0, 0), (500, 0)]), LineString([(0, 1000), (50, 1000)])],
+                             crs=METRIC)
+    net = read_network(roads)
+    snap = snap_points(net, np.array([[20.0, 1010.0], [20.0, 600.0], [20.0, 10.0]]))
+    assert snap.reason.tolist() == [DROPPED_COMPONENT, TOO_FAR, ""]
+
+
+def test_points_between_two_edges_pick_the_nearer():
+    net = network_from_arrays(np.array([[0, 0], [100, 0], [0, 50], [100, 50]], float), [0, 2], [1, 3], crs=METRIC)
+    snap = snap_points(net, np.array([[10.0, 20.0], [10.0, 30.0]]))
+    assert snap.edge.tolist() == [0, 1]
+    np.testing.assert_allclose(snap.leg_m, [20, 20])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.floats(-300, 500), st.floats(-300, 300)), min_size=1, max_size=30))
+def test_leg_is_the_distance_to_the_nearest_edge(points):
+    xy = np.array([[0, 0], [100, 0], [200, 80], [40, 200]], float)
+    net = network_from_arrays(xy, [0, 1, 2, 0], [1, 2, 3, 3], crs=METRIC)
+    pts = np.array(points)
+    snap = snap_points(net, pts, max_snap_m=150)
+    dist = shapely.distance(shapely.points(pts)[:, None], net.geometry[None, :])
+    best = dist.min(axis=1)
+    np.testing.assert_array_equal(snap.ok, best <= 150)
+    ok = snap.ok
+    np.testing.assert_allclose(snap.leg_m[ok], best[ok], atol=1e-6)
+    # the offset locates the snapped point: from there the leg is the distance to the point
+    on = shapely.line_interpolate_point(net.geometry[snap.edge[ok]], snap.offset_m[ok])
+    np.testing.assert_allclose(shapely.distance(on, shapely.points(pts[ok])), snap.leg_m[ok], atol=1e-6)
+
+
+def test_layer_xy_reprojects_and_uses_representative_points(path_net):
+    square = Polygon([(40, 10), (60, 10), (60, 30), (40, 30)])
+    layer = gpd.GeoDataFrame({"unit_id": [1, 2, 3]}, geometry=[square, shapely.Point(5, 5), None], crs=METRIC)
+    xy = layer_xy(layer.to_crs("EPSG:4326"), path_net, name="units")
+    assert shapely.contains_xy(square.buffer(0.01), *xy[0])
+    np.testing.assert_allclose(xy[1], [5, 5], atol=1e-6)
+    assert np.isnan(xy[2]).all()
+    with pytest.raises(CRSError, match="'units' has no CRS"):
+        layer_xy(layer.set_crs(None, allow_override=True), path_net, name="units")
+
+
+def test_snap_layer_keeps_rows_and_adds_columns(path_net):
+    layer = gpd.GeoDataFrame({"station_id": ["a", "b"]}, geometry=shapely.points([(50, 3), (50, 900)]),
+                             crs=METRIC, index=[10, 20])
+    out = snap_layer(layer, path_net, max_snap_m=100, name="stations")
+    assert out.index.tolist() == [10, 20] and out.station_id.tolist() == ["a", "b"]
+    assert out.snap_leg_m.iloc[0] == pytest.approx(3) and out.reason.tolist() == ["", TOO_FAR]
+
+
+@pytest.mark.parametrize("stages", [None, (1,), ()])
+def test_fast_index_matches_the_strtree_on_futian(futian_graphml, monkeypatch, stages):
+    """The KD-tree sample index is exact: same distances as STRtree.query_nearest (also when
+    every point must go through the second stage or the STRtree fallback)."""
+    import spatial._snapindex as si
+
+    if stages is not None:
+        monkeypatch.setattr(si, "_KS", stages)
+    net = read_network(futian_graphml)
+    rng = np.random.default_rng(7)
+    lo, hi = net.node_xy.min(axis=0), net.node_xy.max(axis=0)
+    xy = rng.uniform(lo, hi, (3000, 2))
+    snap = snap_points(net, xy, max_snap_m=60)
+    pts = shapely.points(xy)
+    (i_pt, i_geom), d = shapely.STRtree(net.geometry).query_nearest(pts, max_distance=60, return_distance=True,
+                                                                    all_matches=False)
+    expect = np.full(len(xy), np.nan)
+    expect[i_pt] = d
+    np.testing.assert_array_equal(snap.ok, np.isfinite(expect))
+    np.testing.assert_allclose(snap.leg_m[snap.ok], expect[snap.ok], atol=1e-9)
+    on = shapely.line_interpolate_point(net.geometry[snap.edge[snap.ok]], snap.offset_m[snap.ok])
+    np.testing.assert_allclose(shapely.distance(on, pts[snap.ok]), snap.leg_m[snap.ok], atol=1e-6)
