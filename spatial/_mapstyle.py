@@ -395,6 +395,7 @@ class MapExtras(MacroElement):
             {%- for a in this.attributions %}
             map.attributionControl.addAttribution({{ a }});
             {%- endfor %}
+            {%- if this.labels %}
             function spLabels() {
                 var c = map.getContainer();
                 if (map.getZoom() < {{ this.label_min_zoom }}) { L.DomUtil.addClass(c, "sp-hide-labels"); }
@@ -402,14 +403,16 @@ class MapExtras(MacroElement):
             }
             map.on("zoomend", spLabels);
             spLabels();
+            {%- endif %}
         })({{ this._parent.get_name() }});
         {% endmacro %}
         """
     )
 
-    def __init__(self, attributions: list[str], *, label_min_zoom: int = 14):
+    def __init__(self, attributions: list[str], *, labels: bool = True, label_min_zoom: int = 15):
         super().__init__()
         self._name = "MapExtras"
+        self.labels = labels
         self.attributions = [to_js(html.escape(a)) for a in attributions]
         self.label_min_zoom = int(label_min_zoom)
 

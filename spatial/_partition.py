@@ -8,6 +8,7 @@ that hands each stray piece of a part to its lightest neighbouring part, then (3
 moving boundary units between neighbouring parts while the donor stays connected, minimising
 
     band violation (dominant) + squared deviation from the mean part size
+    + a linear charge on deviation beyond ±5% of the mean
     + cut cost (shared non-road boundary) + spread about the part centroid (compactness)
     + a penalty per unit moved away from its starting part (used by redraw).
 
@@ -35,6 +36,8 @@ class Weights:
 
     band: float = 50.0
     deviation: float = 4.0
+    tolerance: float = 0.05  # deviation from the mean grid that costs nothing extra ...
+    beyond: float = 10.0  # ... and the linear cost per unit of deviation beyond it
     cut: float = 0.02
     spread: float = 0.05
     move: float = 0.0
@@ -226,7 +229,8 @@ def objective(adj, hh, xy, labels, *, min_hh, max_hh, weights: Weights = Weights
     cx = np.bincount(labels, weights=xy[:, 0], minlength=k) / cnt
     cy = np.bincount(labels, weights=xy[:, 1], minlength=k) / cnt
     spread = ((xy[:, 0] - cx[labels]) ** 2 + (xy[:, 1] - cy[labels]) ** 2).sum()
-    return float(w_band * viol.sum() + w_dev * (dev**2).sum() + w_cut * cut + w_spread * spread)
+    beyond = np.maximum(np.abs(dev) - weights.tolerance, 0).sum() * weights.beyond
+    return float(w_band * viol.sum() + w_dev * (dev**2).sum() + beyond + w_cut * cut + w_spread * spread)
 
 
 def local_search(
@@ -277,10 +281,13 @@ def local_search(
     sy = np.bincount(labels, weights=xy[:, 1], minlength=k).tolist()
     tg = tgt.tolist()
 
+    tol, w_beyond = weights.tolerance, weights.beyond
+
     def f(h, t):
         v = (h - max_hh) if h > max_hh else ((min_hh - h) if h < min_hh else 0.0)
         d = (h - t) / t
-        return w_band * v + w_dev * d * d
+        e = abs(d) - tol
+        return w_band * v + w_dev * d * d + (w_beyond * e if e > 0 else 0.0)
 
     def connected_without(u, a):
         start = -1

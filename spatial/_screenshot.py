@@ -9,6 +9,7 @@ picture proves that the map draws offline.
 from __future__ import annotations
 
 import argparse
+import logging
 import shutil
 import subprocess
 import sys
@@ -16,6 +17,8 @@ import tempfile
 from pathlib import Path
 
 from ._errors import InputFileError
+
+logger = logging.getLogger(__name__)
 
 #: Chromium switches: headless, no GPU, no sandbox (root in containers) and no network at all.
 OFFLINE_FLAGS = [
@@ -47,10 +50,15 @@ def run_chromium(html_path: str | Path, extra: list[str], *, wait_ms: int = 4000
     binary = find_chromium()
     if binary is None:
         raise InputFileError("no chromium binary found; install it with apt-get install chromium")
-    with tempfile.TemporaryDirectory(prefix="spatial-chromium-") as profile:
-        cmd = [binary, *OFFLINE_FLAGS, f"--user-data-dir={profile}",
-               f"--virtual-time-budget={int(wait_ms)}", *extra, html_path.as_uri()]
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, check=False)
+    for attempt in range(2):  # a busy shared machine occasionally kills the first start
+        with tempfile.TemporaryDirectory(prefix="spatial-chromium-") as profile:
+            cmd = [binary, *OFFLINE_FLAGS, f"--user-data-dir={profile}",
+                   f"--virtual-time-budget={int(wait_ms)}", *extra, html_path.as_uri()]
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, check=False)
+        if done.returncode == 0:
+            break
+        logger.warning("chromium exited with %d on '%s' (attempt %d): %s", done.returncode, html_path,
+                       attempt + 1, done.stderr[-300:])
     if done.returncode != 0:
         raise InputFileError(f"chromium failed on '{html_path}' ({done.returncode}): {done.stderr[-500:]}")
     return done.stdout

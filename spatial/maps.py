@@ -31,6 +31,8 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["grid_map", "coverage_map", "overview_map", "map_from_files", "save_map", "tianditu_tiles"]
 
+#: Gaps with a permanent rank label (the largest ones); the rest show it in their popup.
+GAP_LABELS = 10
 #: Above this many drawn features the map draws on a canvas instead of one SVG path per feature.
 CANVAS_ABOVE = 5000
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -135,9 +137,9 @@ def _finish(m: folium.Map, *, own: bool, lang: str, synthetic: bool,
     if synthetic:
         notes.append(st.text(lang, "synthetic"))
     new = [n for n in notes if n not in state["notes"]]
-    if new:
-        state["notes"].update(new)
-        st.MapExtras(new).add_to(m)
+    if new or "extras" not in state["notes"]:
+        st.MapExtras(new, labels="extras" not in state["notes"]).add_to(m)
+        state["notes"].update([*new, "extras"])
     if own and state["bounds"]:
         b = np.vstack(state["bounds"])
         m.fit_bounds([[b[:, 1].min(), b[:, 0].min()], [b[:, 3].max(), b[:, 2].max()]])
@@ -204,7 +206,8 @@ def grid_map(
     min_households, max_households : float
         The household band: grids under it, in it and over it get their own colour.
     households_col, label_col : str
-        Column names; the label defaults to ``grid_code``, else ``grid_id``.
+        Column names; the label defaults to ``grid_id`` (short), else ``grid_code``; both are
+        in the popup.
     lang : {"zh", "en"}
         Language of labels, legend and popups.
     tiles : str or list of str, optional
@@ -229,7 +232,7 @@ def grid_map(
     if min_households > max_households:
         raise ValueError(f"min_households ({min_households}) is above max_households ({max_households})")
     require_crs(grids, "grids")
-    label_col = label_col or next((c for c in ("grid_code", "grid_id") if c in grids.columns), None)
+    label_col = label_col or next((c for c in ("grid_id", "grid_code") if c in grids.columns), None)
     if label_col is None:
         raise ColumnError("'grids' has neither 'grid_code' nor 'grid_id'; pass label_col= with the "
                           "column that names each grid")
@@ -257,7 +260,8 @@ def grid_map(
     props["band_status"] = [st.text(lang, s, **fmt) for s in status]
     props["_label"] = jsonable(grids[label_col], label_col)
     fields.insert(min(3, len(fields)), ("band_status", st.field_label(lang, "band_status")))
-    styles = [{"color": "#333333", "weight": 1.2, "fillColor": st.STATUS_COLOURS[s], "fillOpacity": 0.45}
+    fill = 0.12 if state.get("overview") else 0.45  # let coverage colours show through
+    styles = [{"color": "#333333", "weight": 1.2, "fillColor": st.STATUS_COLOURS[s], "fillOpacity": fill}
               for s in order]
     _add_layer(m, grids, "grids", layer_name=st.text(lang, "grids"), props=props, fields=fields,
                styles=styles, style_index=[order.index(s) for s in status], state=state, report=report,
@@ -369,7 +373,7 @@ def coverage_map(
                 continue
             props, fields = popup_props(part, ["station_id", "band", "limit_m", "limit_min", "area_m2"], lang)
             props["band"] = [st.band_label(lang, b)] * len(part)
-            _add_layer(m, part, f"isochrones[{b}]",
+            _add_layer(m, part, f"isochrones[{b}]", show=not state.get("overview"),
                        layer_name=html.escape(st.text(lang, "service_area", band=st.band_label(lang, b))),
                        props=props, fields=fields, state=state, report=report,
                        styles=[{"color": colours[b], "weight": 1, "fillColor": colours[b], "fillOpacity": 0.2}])
@@ -399,7 +403,9 @@ def coverage_map(
         g = gaps.sort_values("rank") if "rank" in gaps.columns else gaps
         props, fields = popup_props(g, ["gap_id", "rank", households_col, "population", "n_points"], lang)
         if "rank" in g.columns:
-            props["_label"] = [None if r is None else f"#{r}" for r in jsonable(g["rank"], "rank")]
+            # a permanent label for the ten largest gaps; every gap has its popup
+            props["_label"] = [None if r is None or k >= GAP_LABELS else f"#{r}"
+                               for k, r in enumerate(jsonable(g["rank"], "rank"))]
         _add_layer(m, g, "gaps", layer_name=st.text(lang, "gaps"), props=props, fields=fields,
                    state=state, report=report, label_field="_label" if "rank" in g.columns else None,
                    styles=[{"color": st.GAP_COLOUR, "weight": 2, "dashArray": "4 3",
@@ -488,6 +494,7 @@ def overview_map(
         m = _new_map(lang, tiles, tiles_attr, tiles_crs, len(demand) + len(grids),
                      "网格与15分钟服务圈" if lang == "zh" else "Grids and 15-minute service circles")
     common = {"lang": lang, "synthetic_note": synthetic_note, "report": report, "m": m}
+    _state(m)["overview"] = True  # lighter grid fill, service areas off until toggled
     grid_map(grids, network_edges=network_edges, units=units,
              min_households=min_households, max_households=max_households, **common)
     coverage_map(demand, stations, isochrones=isochrones, gaps=gaps, summary=summary, bands=bands,

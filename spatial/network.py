@@ -417,10 +417,13 @@ def _csr(n: int, u: np.ndarray, v: np.ndarray, length: np.ndarray) -> sp.csr_mat
     rows = np.concatenate([u[~loop], v[~loop]]).astype(np.int64)
     cols = np.concatenate([v[~loop], u[~loop]]).astype(np.int64)
     w = np.concatenate([length[~loop], length[~loop]])
-    order = np.lexsort((w, cols, rows))
-    rows, cols, w = rows[order], cols[order], w[order]
-    first = np.r_[True, (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])]
-    rows, cols, w = rows[first], cols[first], w[first]
+    key = rows * n + cols
+    order = np.argsort(key, kind="stable")
+    key, w = key[order], w[order]
+    first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    w = np.minimum.reduceat(w, first) if len(first) else w
+    key = key[first]
+    rows, cols = key // n, key % n
     indptr = np.zeros(n + 1, np.int64)
     np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
     # explicit zero weights (duplicate nodes) stay edges for csgraph

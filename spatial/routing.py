@@ -46,6 +46,7 @@ def _with_sources(network: WalkNetwork, sources: Snap) -> tuple[sp.csr_matrix, n
 
 def _same_edge(sources: Snap, targets: Snap, src_ids: np.ndarray, tgt_ids: np.ndarray):
     """Pairs (source, target) on the same edge and their direct along-edge walk."""
+    tgt_ids = tgt_ids[np.isin(targets.edge[tgt_ids], sources.edge[src_ids])]
     s = pd.DataFrame({"edge": sources.edge[src_ids], "s": src_ids})
     t = pd.DataFrame({"edge": targets.edge[tgt_ids], "t": tgt_ids})
     pairs = s.merge(t, on="edge")

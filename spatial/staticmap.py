@@ -91,17 +91,19 @@ def overview_png(
         fig, ax = plt.subplots(figsize=(11, 9))
         handles = []
         if network_edges is not None:
-            network_edges.to_crs(crs).plot(ax=ax, color="#bbbbbb", linewidth=0.4, zorder=1)
+            network_edges.to_crs(crs).plot(ax=ax, color="#ffffff", linewidth=0.5, alpha=0.8, zorder=2)
         if grids is not None:
-            grids.to_crs(crs).boundary.plot(ax=ax, color="#5b8def", linewidth=0.6, zorder=2)
-            handles.append(Line2D([], [], color="#5b8def", label="网格" if zh else "grid"))
+            grids.to_crs(crs).boundary.plot(ax=ax, color="#3b5bdb", linewidth=0.7, zorder=3)
+            handles.append(Line2D([], [], color="#3b5bdb", label="网格" if zh else "grid"))
         if demand is not None and "band" in demand.columns:
             dm = demand.to_crs(crs)
             out = _uncovered(dm, band)
-            dm[~out].plot(ax=ax, color="#9ad19a", linewidth=0, zorder=3)
-            dm[out].plot(ax=ax, color="#e03131", linewidth=0, zorder=3)
-            handles += [Patch(color="#9ad19a", label=f"{band} 可达" if zh else f"within {band}"),
-                        Patch(color="#e03131", label=f"{band} 未覆盖" if zh else f"not within {band}")]
+            parts = ((dm[~out], "#9ad19a", f"{band} 可达" if zh else f"within {band}"),
+                     (dm[out], "#e03131", f"{band} 未覆盖" if zh else f"not within {band}"))
+            for part, colour, label in parts:
+                if len(part):
+                    part.plot(ax=ax, color=colour, linewidth=0, zorder=1)
+                    handles.append(Patch(color=colour, label=label))
         if gaps is not None and len(gaps):
             gp = gaps.to_crs(crs)
             gp.boundary.plot(ax=ax, color="#a61e4d", linewidth=1.2, linestyle="--", zorder=4)
@@ -141,8 +143,9 @@ def _uncovered(demand: gpd.GeoDataFrame, band: str):
 def _scale_bar(ax, zh: bool) -> None:
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
-    length = 500 if (x1 - x0) < 6000 else 1000
-    x, y = x1 - length - 0.04 * (x1 - x0), y0 + 0.04 * (y1 - y0)
+    width = x1 - x0
+    length = max([n for n in (10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000) if n <= width / 4] or [5])
+    x, y = x1 - length - 0.04 * width, y0 + 0.04 * (y1 - y0)
     ax.plot([x, x + length], [y, y], color="black", linewidth=3, zorder=8)
     ax.text(x + length / 2, y + 0.01 * (y1 - y0), f"{length} 米" if zh else f"{length} m",
             ha="center", fontsize=8, zorder=8)

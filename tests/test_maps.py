@@ -148,16 +148,17 @@ def test_grids_are_coloured_by_households_against_the_band(grids):
     assert got == {"G1": (st.STATUS_COLOURS["under"], "不足 300 户"),
                    "G2": (st.STATUS_COLOURS["in"], "300–500 户"),
                    "G3": (st.STATUS_COLOURS["over"], "超过 500 户")}
-    assert [f["properties"]["_label"] for f in features(layer)] == list(grids["grid_code"])
+    assert [f["properties"]["_label"] for f in features(layer)] == ["G1", "G2", "G3"]
+    assert [f["properties"]["grid_code"] for f in features(layer)] == list(grids["grid_code"])
     assert layer.label_field == "_label"
     assert ("full_time_workers", "专职网格员") in layer.fields
     assert "网格户数" in boxes_text(m) and "不足 300 户 (1)" in boxes_text(m)
 
 
-def test_grid_labels_fall_back_to_grid_id_and_english(grids):
-    m = grid_map(grids.drop(columns="grid_code"), lang="en", min_households=200, max_households=700)
+def test_grid_labels_fall_back_to_grid_code_and_english(grids):
+    m = grid_map(grids.drop(columns="grid_id"), lang="en", min_households=200, max_households=700)
     layer = layers_of(m)["Grids"]
-    assert [f["properties"]["_label"] for f in features(layer)] == ["G1", "G2", "G3"]
+    assert [f["properties"]["_label"] for f in features(layer)] == list(grids["grid_code"])
     assert {f["properties"]["band_status"] for f in features(layer)} == {"200–700 households"}
 
 
@@ -209,10 +210,12 @@ def test_coverage_per_community_in_popups_and_table(demand, stations, communitie
     assert "11.1" in boxes_text(m2) and "23.3" not in boxes_text(m2)
 
 
-def test_gaps_are_ranked_with_labels(demand, stations, gaps):
-    two = pd.concat([gaps.assign(rank=2, gap_id=2), gaps]).set_crs(UTM, allow_override=True)
-    layer = layers_of(coverage_map(demand, stations, gaps=two))["服务盲区（按户数排名）"]
-    assert [f["properties"]["_label"] for f in features(layer)] == ["#1", "#2"]
+def test_gaps_are_ranked_with_labels_on_the_largest(demand, stations, gaps):
+    many = pd.concat([gaps.assign(rank=r, gap_id=r) for r in range(12, 0, -1)]).set_crs(UTM, allow_override=True)
+    layer = layers_of(coverage_map(demand, stations, gaps=many))["服务盲区（按户数排名）"]
+    got = features(layer)
+    assert [f["properties"]["rank"] for f in got] == list(range(1, 13))
+    assert [f["properties"].get("_label") for f in got] == [f"#{r}" for r in range(1, 11)] + [None, None]
 
 
 def test_station_names_are_escaped_text(tmp_path, demand, stations):

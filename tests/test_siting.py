@@ -420,3 +420,13 @@ def test_polygon_demand_and_no_existing_stations():
     assert res.sites["candidate_id"].iloc[0] == "C"
     assert res.sites["gain_households"].iloc[0] == pytest.approx(150.0)
     assert res.sites["gain_population"].iloc[0] == pytest.approx(370.0)
+
+
+def test_capacitated_set_cover_on_the_street():
+    # 152 more households are needed for 90%; 60 per site means three sites (A, B and C)
+    res = site_stations(demand_layer(), station_layer(), street(), candidates=candidate_layer(),
+                        target=0.9, minutes=(15,), capacity_households=60, min_floor_area_m2=500)
+    assert sorted(res.sites["candidate_id"]) == ["A", "B", "C"]
+    assert (res.sites["gain_households"] <= 60 + 1e-6).all()
+    assert res.before_after["pct_after"].iloc[0] >= 90.0
+    assert res.optimality["bound"] == 3

@@ -1,0 +1,171 @@
+"""Plumbing of ``spatial.distributed``: split layers into parts, GeoParquet parts, and the worker tasks.
+
+The client splits by a plain column value (street or city) and bounding-box queries, never by a
+spatial shuffle, and writes each part as GeoParquet; a worker reads only its part (for the
+walking network, a bounding-box filter on one GeoParquet edge file written with a covering bbox
+column), runs the single-process engine on it and returns a small frame. Tasks are module-level
+functions so that any Dask worker can import them.
+"""
+
+from __future__ import annotations
+
+import logging
+import resource
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ._errors import CRSError
+from .network import WalkNetwork, _csr, network_from_arrays
+
+logger = logging.getLogger(__name__)
+
+#: Columns added to grids by ``spatial.staffing.staffing`` (recomputed by the client).
+STAFF_COLUMNS = ("full_time_workers", "part_time_workers", "building_leads", "household_leads")
+#: Row-group size of the edge file: small enough that a bbox filter skips most of a province.
+EDGE_ROW_GROUP = 20_000
+NONE_KEY = "(none)"
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, MB (``ru_maxrss`` is KiB on Linux, bytes on macOS)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def part_keys(values: pd.Series) -> np.ndarray:
+    """Part key of each row: the value as text, ``"(none)"`` where missing."""
+    return np.asarray(values.astype(object).where(values.notna(), NONE_KEY).astype(str).to_numpy(), dtype=object)
+
+
+# ----------------------------------------------------------------------------- grids
+
+
+def grid_task(units_path: str, comms_path: str, roads_path: str | None, out_path: str, options: dict) -> dict:
+    """Worker: ``partition_grids`` on one part; grids to ``out_path``, returns unit→grid and report."""
+    from .grids import partition_grids
+
+    units = gpd.read_parquet(units_path)
+    comms = gpd.read_parquet(comms_path)
+    roads = gpd.read_parquet(roads_path) if roads_path else None
+    rows = units.pop("_row").to_numpy()
+    res = partition_grids(units, comms, roads=roads, code_layout=None, **options)
+    grids = res.grids.drop(columns=[c for c in STAFF_COLUMNS if c in res.grids.columns])
+    grids.to_parquet(out_path)
+    return {
+        "units": pd.DataFrame({"_row": rows, "grid_id": res.units["grid_id"].to_numpy(object)}),
+        "report": res.report,
+        "n_units": len(units),
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+# ----------------------------------------------------------------------------- network parts
+
+
+def write_edges(network: WalkNetwork, path: Path) -> None:
+    """Write a network's kept and dropped edges as one GeoParquet file with a covering bbox column.
+
+    Rows are sorted along a Hilbert curve so that a bounding-box filter reads few row groups;
+    ``edge_pos`` keeps each edge's position, so a worker rebuilds its edges in the original order.
+    """
+    m = network.n_edges
+    dropped = np.asarray(network.dropped_geometry, dtype=object)
+    nd = len(dropped)
+    u, v = network.edge_u.astype(np.int64), network.edge_v.astype(np.int64)
+    frame = gpd.GeoDataFrame(
+        {
+            "edge_pos": np.arange(m + nd, dtype=np.int64),
+            "u": np.r_[u, np.full(nd, -1)],
+            "v": np.r_[v, np.full(nd, -1)],
+            "ux": np.r_[network.node_xy[u, 0], np.full(nd, np.nan)],
+            "uy": np.r_[network.node_xy[u, 1], np.full(nd, np.nan)],
+            "vx": np.r_[network.node_xy[v, 0], np.full(nd, np.nan)],
+            "vy": np.r_[network.node_xy[v, 1], np.full(nd, np.nan)],
+            "length_m": np.r_[network.length_m, np.full(nd, np.nan)],
+            "highway": np.r_[np.asarray(network.highway, object).astype(str) if len(network.highway) == m
+                             else np.full(m, ""), np.full(nd, "")],
+            "name": np.r_[np.asarray(network.name, object).astype(str) if len(network.name) == m
+                          else np.full(m, ""), np.full(nd, "")],
+            "dropped": np.r_[np.zeros(m, bool), np.ones(nd, bool)],
+        },
+        geometry=np.concatenate([np.asarray(network.geometry, dtype=object), dropped]),
+        crs=network.crs,
+    )
+    if len(frame):
+        frame = frame.iloc[np.argsort(frame.geometry.hilbert_distance(), kind="stable")]
+    frame.to_parquet(path, index=False, write_covering_bbox=True, row_group_size=EDGE_ROW_GROUP)
+
+
+def read_edges(path: str, bbox: tuple[float, float, float, float]) -> WalkNetwork:
+    """The sub-network of the edges whose bounding box meets ``bbox`` (same CSR rules as the full one)."""
+    edges = gpd.read_parquet(path, bbox=bbox)
+    if edges.crs is None:
+        raise CRSError(f"network edge file {path} has no CRS; write it with spatial.distributed.network_to_parquet")
+    kept = edges.loc[~edges["dropped"].to_numpy(bool)].sort_values("edge_pos")
+    gone = edges.loc[edges["dropped"].to_numpy(bool)].sort_values("edge_pos")
+    u, v = kept["u"].to_numpy(np.int64), kept["v"].to_numpy(np.int64)
+    ids, pos = np.unique(np.r_[u, v], return_inverse=True)
+    xy = np.empty((len(ids), 2))
+    xy[pos, 0] = np.r_[kept["ux"].to_numpy(), kept["vx"].to_numpy()]
+    xy[pos, 1] = np.r_[kept["uy"].to_numpy(), kept["vy"].to_numpy()]
+    eu, ev = pos[: len(u)].astype(np.int32), pos[len(u):].astype(np.int32)
+    geom = np.asarray(kept.geometry.values, dtype=object)
+    net = network_from_arrays(xy, eu, ev, crs=edges.crs, node_id=ids, geometry=geom,
+                              highway=kept["highway"].to_numpy(object), name=kept["name"].to_numpy(object))
+    length = kept["length_m"].to_numpy(np.float64)
+    if len(length) and not np.array_equal(length, net.length_m):  # keep the stored lengths exactly
+        net = replace(net, length_m=length, graph=_csr(len(ids), eu, ev, length))
+    return replace(net, dropped_geometry=np.asarray(gone.geometry.values, dtype=object))
+
+
+def _with_dummy_station(net: WalkNetwork, stations: gpd.GeoDataFrame, id_col: str, far_m: float):
+    """The network plus one isolated edge far from every point, and a station on it that serves nobody.
+
+    Used for a part whose stations are all out of reach, so that the engine itself labels its
+    demand exactly as the single-process run does for points with no station within the limit.
+    """
+    x0, y0 = (net.node_xy.max(axis=0) if net.n_nodes else np.zeros(2)) + far_m
+    xy = np.vstack([net.node_xy, [[x0, y0], [x0 + 1.0, y0]]])
+    eu = np.r_[net.edge_u, np.int32(net.n_nodes)].astype(np.int32)
+    ev = np.r_[net.edge_v, np.int32(net.n_nodes + 1)].astype(np.int32)
+    geom = np.r_[np.asarray(net.geometry, dtype=object), [shapely.LineString([(x0, y0), (x0 + 1.0, y0)])]]
+    length = np.r_[net.length_m, 1.0]
+    node_id = np.r_[np.asarray(net.node_id, dtype=object), ["__dummy_a__", "__dummy_b__"]]
+    dummy = network_from_arrays(xy, eu, ev, crs=net.crs, node_id=node_id, geometry=geom,
+                                highway=np.r_[net.highway, [""]], name=np.r_[net.name, [""]])
+    dummy = replace(dummy, length_m=length, graph=_csr(len(xy), eu, ev, length),
+                    dropped_geometry=net.dropped_geometry)
+    st = gpd.GeoDataFrame({id_col: np.array(["__no_station__"], dtype=object)},
+                          geometry=[shapely.Point(x0 + 0.5, y0)], crs=net.crs)
+    return dummy, st
+
+
+def coverage_task(demand_path: str, stations_path: str, edges_path: str, bbox: tuple, options: dict) -> dict:
+    """Worker: ``walking_coverage`` of one city's demand on its network within the margin."""
+    from .coverage import walking_coverage
+    from .snapping import layer_xy, snap_points
+
+    demand = gpd.read_parquet(demand_path)
+    stations = gpd.read_parquet(stations_path)
+    net = read_edges(edges_path, bbox)
+    rows = demand.pop("_row").to_numpy()
+    id_col = options.get("station_id_col", "station_id")
+    max_snap_m = options.get("max_snap_m", 100.0)
+    snapped = np.zeros(0, bool)
+    if len(stations) and net.n_edges:
+        snapped = snap_points(net, layer_xy(stations, net, name="stations"), max_snap_m=max_snap_m).ok
+    if not snapped.any():
+        far = 10 * (bbox[2] - bbox[0] + bbox[3] - bbox[1]) + 1e6
+        net, stations = _with_dummy_station(net, stations, id_col, far)
+    out = walking_coverage(demand, stations, net, **options)
+    cols = ["walk_m", "walk_min", "nearest_station", "band", "reason"]
+    frame = pd.DataFrame({c: out[c].to_numpy() for c in cols})
+    frame.insert(0, "_row", rows)
+    return {"frame": frame, "n_demand": len(demand), "n_snapped": int(snapped.sum()), "n_edges": net.n_edges, "n_stations": len(stations),
+            "peak_rss_mb": peak_rss_mb()}
