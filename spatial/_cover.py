@@ -197,15 +197,43 @@ def greedy_max_cover(prob: Problem, k: int, *, capacity: float | None = None) ->
     if k < 0:
         raise ValueError(f"k must be >= 0, got {k}")
     cover = _celf(prob, k=k, need=None, capacity=capacity)
-    return _finish(prob, cover, capacity)
+    return _finish(prob, _extend(prob, cover, capacity, k=k, need=None), capacity)
 
 
 def greedy_set_cover(prob: Problem, need: float, *, capacity: float | None = None) -> Cover:
     """Lazy greedy LSCP: sites until they add ``need`` weight; ``feasible`` False if they cannot."""
     cover = _celf(prob, k=None, need=need, capacity=capacity)
-    out = _finish(prob, cover, capacity)
+    out = _finish(prob, _extend(prob, cover, capacity, k=None, need=need), capacity)
     tol = 1e-9 * max(prob.total, 1.0)
     return Cover(out.chosen, out.gain, out.value, out.value >= need - tol)
+
+
+def _extend(prob: Problem, cover: Cover, capacity: float | None, *, k: int | None,
+            need: float | None) -> Cover:
+    """With capacity, keep adding sites while the greedy's own assignment left households that an
+    optimal re-assignment frees up: each step re-solves the assignment LP and takes the candidate
+    reaching the most households still unserved."""
+    if capacity is None:
+        return cover
+    tol = 1e-9 * max(prob.total, 1.0)
+    chosen = list(cover.chosen)
+    while (k is None or len(chosen) < k) and len(chosen) < prob.matrix.shape[0]:
+        if chosen:
+            served, _, groups, flow = assign_capacity(prob, chosen, capacity, return_flows=True)
+            if need is not None and served.sum() >= need - tol:
+                break
+            rem = prob.weight - np.bincount(groups, weights=flow, minlength=len(prob.weight))
+        else:
+            rem = prob.weight.copy()
+        reach = np.minimum(prob.matrix @ np.maximum(rem, 0.0), capacity)
+        reach[chosen] = 0.0
+        best = int(np.argmax(reach)) if len(reach) else 0
+        if not len(reach) or reach[best] <= tol:
+            break
+        chosen.append(best)
+    if len(chosen) == len(cover.chosen):
+        return cover
+    return Cover(np.asarray(chosen, np.int64), np.zeros(len(chosen)), 0.0, cover.feasible)
 
 
 def _finish(prob: Problem, cover: Cover, capacity: float | None) -> Cover:
@@ -304,9 +332,8 @@ def _model(prob: Problem, capacity: float | None) -> _Model:
 def _solve(c, model: _Model, a, lo, hi, time_limit_s):
     """Solve with HiGHS (highspy); returns (status, x, value, bound, seconds).
 
-    No warm start: with ``Highs.setSolution`` given the greedy plan, highspy 1.15.1 proved a
-    48-site set cover "optimal" where 46 sites suffice (found without it and by scipy's milp).
-    The callers keep the greedy plan when HiGHS stops on its time limit with a worse one.
+    No warm start (``Highs.setSolution``): on an unscaled model it led HiGHS to a wrong
+    "optimal" set cover; the callers compare with the greedy plan instead and keep the better.
     """
     import highspy
 
@@ -314,7 +341,7 @@ def _solve(c, model: _Model, a, lo, hi, time_limit_s):
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(time_limit_s))
-    h.setOptionValue("mip_rel_gap", 1e-6)
+    h.setOptionValue("mip_rel_gap", 1e-4)
     lp = highspy.HighsLp()
     lp.num_col_ = nv
     lp.num_row_ = a.shape[0]
@@ -367,39 +394,54 @@ def set_cover_bound(prob: Problem, need: float, capacity: float | None = None) -
     return int(np.searchsorted(cum, need - tol) + 1) if need > tol else 0
 
 
+def _scaled(prob: Problem, capacity: float | None) -> tuple[Problem, float | None, float]:
+    """The problem with weights divided by their sum (HiGHS mis-solved the unscaled set cover:
+    a 70-site "optimum" where 48 suffice), the scaled capacity, and the scale."""
+    scale = float(prob.weight.sum()) or 1.0
+    scaled = Problem(prob.matrix, prob.weight / scale, prob.group_of, prob.base / scale, prob.total / scale)
+    return scaled, None if capacity is None else capacity / scale, scale
+
+
 def exact_max_cover(prob: Problem, k: int, *, capacity: float | None = None,
                     time_limit_s: float = 30.0, start=None) -> Exact:
     """MCLP as a MILP: at most ``k`` sites maximising covered (or, with capacity, served) weight.
 
     ``start`` (chosen sites; by default the greedy's) is returned instead when HiGHS stops on
     its time limit with nothing better. ``bound`` is HiGHS's dual bound, tightened by
-    :func:`max_cover_bound`.
+    :func:`max_cover_bound`. The value of the plan is recomputed, not taken from the solver.
     """
     n = prob.matrix.shape[0]
     if n == 0 or prob.matrix.shape[1] == 0 or k == 0:
         return Exact(np.zeros(0, np.int64), 0.0, 0.0, "optimal", 0.0)
-    model = _model(prob, capacity)
+    sprob, scap, scale = _scaled(prob, capacity)
+    model = _model(sprob, scap)
     count = sp.csr_matrix(np.concatenate([np.ones(n), np.zeros(len(model.cover) - n)])[None, :])
     a = sp.vstack([model.a, count]).tocsr()
-    status, x, value, dual, secs = _solve(-model.cover, model, a, np.append(model.lo, -np.inf),
-                                          np.append(model.hi, float(k)), time_limit_s)
-    bound = min(-dual if np.isfinite(dual) else np.inf, max_cover_bound(prob, k, capacity))
+    status, x, _, dual, secs = _solve(-model.cover, model, a, np.append(model.lo, -np.inf),
+                                      np.append(model.hi, float(k)), time_limit_s)
+    bound = min(-dual * scale if np.isfinite(dual) else np.inf, max_cover_bound(prob, k, capacity))
     chosen = np.flatnonzero(x[:n] > 0.5) if x is not None else np.zeros(0, np.int64)
-    value = float(model.cover @ x) if x is not None else 0.0
-    if status != "optimal":
-        if start is None:
-            start = _celf(prob, k=k, need=None, capacity=capacity).chosen
-        start = np.asarray(start, np.int64)
-        value0 = _value(prob, start, capacity)
-        if value0 > value:
-            chosen, value = start, value0
-    bound = value if status == "optimal" else max(bound, value)
+    value = _value(prob, chosen, capacity)
+    if start is None:
+        start = _celf(prob, k=k, need=None, capacity=capacity).chosen
+    start = np.asarray(start, np.int64)
+    value0 = _value(prob, start, capacity)
+    tol = 1e-6 * max(prob.total, 1.0)
+    if status == "optimal" and value0 > value + tol:
+        logger.warning("MCLP MILP claimed optimal at %.1f but the start plan adds %.1f; not trusted",
+                       value, value0)
+        status = "inconsistent"
+        bound = max_cover_bound(prob, k, capacity)
+    if value0 > value:
+        chosen, value = start, value0
+    bound = max(bound, value)  # HiGHS stops "optimal" within mip_rel_gap (0.01%) of its bound
     logger.info("MCLP MILP: %s, value %.1f, bound %.1f, %.2f s", status, value, bound, secs)
     return Exact(chosen, value, float(bound), status, secs)
 
 
 def _value(prob: Problem, chosen: np.ndarray, capacity: float | None) -> float:
     """Weight a set of sites adds (with capacity: serves, optimally assigned)."""
+    chosen = np.asarray(chosen, np.int64)
     if not len(chosen):
         return 0.0
     if capacity is not None:
@@ -414,7 +456,7 @@ def exact_set_cover(prob: Problem, need: float, *, capacity: float | None = None
 
     ``start`` (chosen sites reaching ``need``; by default the greedy's) is returned instead when
     HiGHS stops on its time limit with nothing better. ``bound`` is a lower bound on the fewest
-    sites (HiGHS's, or :func:`set_cover_bound`).
+    sites (HiGHS's, or :func:`set_cover_bound`). Plans are checked to reach ``need``.
     """
     tol = 1e-9 * max(prob.total, 1.0)
     if need <= tol:
@@ -422,26 +464,46 @@ def exact_set_cover(prob: Problem, need: float, *, capacity: float | None = None
     n = prob.matrix.shape[0]
     if prob.weight.sum() < need - tol:  # capacity can only lower what is reachable
         return Exact(np.zeros(0, np.int64), np.inf, np.inf, "infeasible", 0.0)
-    model = _model(prob, capacity)
-    c = np.zeros(len(model.cover))
+    sprob, scap, scale = _scaled(prob, capacity)
+    if capacity is None and need >= prob.weight.sum() - tol:
+        # every group: a plain set cover, sum_i a_ig x_i >= 1
+        ng = prob.matrix.shape[1]
+        model = _Model(n, np.zeros(n), prob.matrix.T.astype(float).tocsr(), np.ones(ng),
+                       np.full(ng, np.inf), np.ones(n), None)
+        a, lo, hi = model.a, model.lo, model.hi
+    else:
+        model = _model(sprob, scap)
+        a = sp.vstack([model.a, sp.csr_matrix(model.cover[None, :])]).tocsr()
+        lo = np.append(model.lo, (need - tol) / scale)
+        hi = np.append(model.hi, np.inf)
+    c = np.zeros(len(model.ub))
     c[:n] = 1.0
-    a = sp.vstack([model.a, sp.csr_matrix(model.cover[None, :])]).tocsr()
-    status, x, value, dual, secs = _solve(c, model, a, np.append(model.lo, need - tol),
-                                          np.append(model.hi, np.inf), time_limit_s)
+    status, x, _, dual, secs = _solve(c, model, a, lo, hi, time_limit_s)
     if status == "infeasible":
         return Exact(np.zeros(0, np.int64), np.inf, np.inf, status, secs)
     bound = max(float(np.ceil(dual - 1e-6)) if np.isfinite(dual) else 0.0,
                 float(set_cover_bound(prob, need, capacity)))
     chosen = np.flatnonzero(x[:n] > 0.5) if x is not None else None
-    if status != "optimal":
-        if start is None:
-            greedy = _celf(prob, k=None, need=need, capacity=capacity)
-            start = greedy.chosen if greedy.value >= need - tol else None
-        if start is not None and (chosen is None or len(start) < len(chosen)):
+    if chosen is not None and _value(prob, chosen, capacity) < need - 1e-6 * max(prob.total, 1.0):
+        logger.warning("LSCP MILP plan of %d sites falls short of the target; not trusted", len(chosen))
+        chosen, status = None, "inconsistent"
+    if start is None:
+        greedy = _celf(prob, k=None, need=need, capacity=capacity)
+        start = greedy.chosen if greedy.value >= need - tol else None
+    if start is not None and _value(prob, start, capacity) < need - 1e-6 * max(prob.total, 1.0):
+        start = None
+    if start is not None:
+        if status == "optimal" and chosen is not None and len(start) < len(chosen):
+            logger.warning("LSCP MILP claimed %d sites optimal but %d suffice; not trusted",
+                           len(chosen), len(start))
+            status = "inconsistent"
+        if chosen is None or len(start) < len(chosen):
             chosen = np.asarray(start, np.int64)
+    if status == "inconsistent":
+        bound = float(set_cover_bound(prob, need, capacity))
     if chosen is None:
         return Exact(np.zeros(0, np.int64), np.inf, bound, status, secs)
     value = float(len(chosen))
-    bound = value if status == "optimal" else min(bound, value)
+    bound = min(bound, value)
     logger.info("LSCP MILP: %s, %d sites, bound %d, %.2f s", status, value, bound, secs)
     return Exact(chosen, value, bound, status, secs)

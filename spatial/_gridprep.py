@@ -251,6 +251,8 @@ def _attach(polys: list, extra: np.ndarray, tol: float) -> tuple[list, np.ndarra
 
 def community_polygons(comm_geom, members: list[np.ndarray], pieces: np.ndarray, tol: float = _TOL_M) -> list:
     """Polygons that tile ``comm_geom``: one per member list, slivers and stray parts attached."""
+    if sum(len(m) for m in members) == 0:
+        return [_single(comm_geom)] + [shapely.Polygon()] * (len(members) - 1)
     polys = [shapely.union_all(pieces[m]) if len(m) else shapely.Polygon() for m in members]
     arr = np.asarray(polys, dtype=object)
     if len(polys) > 1:  # overlapping units: the earlier grid keeps the overlap

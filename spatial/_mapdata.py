@@ -42,7 +42,7 @@ def jsonable(values: pd.Series, column: str) -> list:
     """Column values as JSON-ready Python objects, rounded for display, NaN as null."""
     s = values
     if pd.api.types.is_bool_dtype(s):
-        return [bool(v) for v in s]
+        return [None if pd.isna(v) else bool(v) for v in s]
     if pd.api.types.is_numeric_dtype(s):
         f = s.astype(float)
         if column.endswith(("_m", "_m2")):
@@ -177,10 +177,27 @@ def community_coverage(summary, demand, bands, households_col) -> pd.DataFrame |
     return table
 
 
-def read_layers(path, required: Sequence[str], optional: Sequence[str], what: str) -> dict:
+def coverage_table(table: pd.DataFrame, bands: list[str], communities, lang: str) -> st.BoxControl:
+    """The box listing households and % covered per band, overall and per community."""
+    names = {}
+    if communities is not None and {"community_id", "name"} <= set(communities.columns):
+        names = dict(zip(communities["community_id"].astype(str), communities["name"].astype(str)))
+    shown = [b for b in bands if f"pct_hh_{b}" in table.columns]
+    header = [st.text(lang, "community"), st.field_label(lang, "households")] + [st.band_label(lang, b) + " %" for b in shown]
+    rows = []
+    for _, r in table.iterrows():
+        who = st.text(lang, "overall") if r["level"] == "overall" else names.get(str(r["id"]), str(r["id"]))
+        hh = r.get("households")
+        rows.append([who, int(hh) if pd.notna(hh) else ""] + [float(r[f"pct_hh_{b}"]) for b in shown])
+    return st.BoxControl(st.table_html(st.text(lang, "table_title"), header, rows), position="bottomright")
+
+
+def read_layers(path, required: Sequence, optional: Sequence[str], what: str) -> dict:
     """Read the named layers of a GeoPackage: ``required`` ones must be there, ``optional`` may.
 
-    Attribute-only tables (``coverage_summary``) come back as DataFrames.
+    A required entry may be a tuple of names (``("demand", "coverage_demand")``): the first one
+    present is read and returned under the first name. Attribute-only tables come back as
+    DataFrames.
     """
     import pyogrio
 
@@ -189,19 +206,22 @@ def read_layers(path, required: Sequence[str], optional: Sequence[str], what: st
     if not Path(path).exists():
         raise InputFileError(f"{what} file '{path}' does not exist")
     present = {str(row[0]) for row in pyogrio.list_layers(path)}
-    missing = [name for name in required if name not in present]
-    if missing:
-        raise InputFileError(
-            f"{what} file '{path}' has no layer {', '.join(map(repr, missing))}; it has "
-            f"{', '.join(sorted(present)) or 'none'}. Write it with the matching spatial command"
-        )
+    wanted = {}
+    for entry in required:
+        names = (entry,) if isinstance(entry, str) else tuple(entry)
+        found = next((n for n in names if n in present), None)
+        if found is None:
+            raise InputFileError(
+                f"{what} file '{path}' has no layer {' or '.join(map(repr, names))}; it has "
+                f"{', '.join(sorted(present)) or 'none'}. Write it with the matching spatial command"
+            )
+        wanted[names[0]] = found
+    wanted.update({n: n for n in optional if n in present})
     out = {}
-    for name in [*required, *optional]:
-        if name not in present:
-            continue
+    for key, name in wanted.items():
         info = pyogrio.read_info(path, layer=name)
         if info.get("geometry_type") is None:
-            out[name] = pyogrio.read_dataframe(path, layer=name, read_geometry=False)
+            out[key] = pyogrio.read_dataframe(path, layer=name, read_geometry=False)
         else:
-            out[name] = read_layer(path, layer=name, name=f"{Path(path).name}:{name}")
+            out[key] = read_layer(path, layer=name, name=f"{Path(path).name}:{name}")
     return out

@@ -24,7 +24,7 @@ BAND_COLOURS = ["#006837", "#31a354", "#78c679", "#c2e699", "#ffffcc"]
 #: Uncovered demand: reachable but beyond every band, and not reachable at all.
 BEYOND_COLOUR = "#d7191c"
 UNREACHABLE_COLOUR = "#67001f"
-GAP_COLOUR = "#b2182b"
+GAP_COLOUR = "#6a3d9a"
 STATION_COLOUR = "#08306b"
 SITE_COLOUR = "#ffd700"
 NETWORK_COLOUR = "#8c8c8c"
@@ -67,8 +67,6 @@ TEXT = {
         "gap": "盲区",
         "minutes": "{n}分钟",
         "metres": "{n}米",
-        "too far from network": "距路网过远",
-        "in a dropped network component": "位于与主路网不连通的路段",
     },
     "en": {
         "network": "Walking network",
@@ -103,9 +101,13 @@ TEXT = {
         "gap": "Gap",
         "minutes": "{n} min",
         "metres": "{n} m",
-        "too far from network": "too far from network",
-        "in a dropped network component": "in a dropped network component",
     },
+}
+
+#: Chinese for the ``reason`` texts the coverage and snapping engines write (others shown as is).
+REASONS_ZH = {
+    "too far from network": "距路网过远",
+    "in a dropped network component": "位于与主路网不连通的路段",
 }
 
 FIELD_LABELS = {
@@ -146,6 +148,13 @@ _BAND_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(min|m)\s*$")
 def text(lang: str, key: str, **fmt) -> str:
     """The label ``key`` in ``lang`` (``zh`` or ``en``), formatted with ``fmt``."""
     return TEXT[lang][key].format(**fmt)
+
+
+def reason_label(lang: str, reason: str | None) -> str | None:
+    """A ``reason`` value in ``lang`` (unknown reasons unchanged)."""
+    if reason is None or lang != "zh":
+        return reason
+    return REASONS_ZH.get(reason, reason)
 
 
 def field_label(lang: str, column: str) -> str:
@@ -245,7 +254,7 @@ _CSS = """<style>
 .leaflet-tooltip.sp-label { background: transparent; border: none; box-shadow: none;
   font-weight: bold; font-size: 11px; color: #222; text-shadow: 0 0 3px #fff, 0 0 3px #fff; }
 .leaflet-tooltip.sp-label:before { display: none; }
-.sp-hide-labels .leaflet-tooltip.sp-label { display: none; }
+.sp-hide-labels .leaflet-tooltip.sp-label.sp-minor { display: none; }
 </style>"""
 
 
@@ -261,7 +270,8 @@ class VectorLayer(folium.FeatureGroup):
 
     Each feature's ``properties._s`` indexes ``styles``; points are drawn as circle markers.
     Popups list ``fields`` (``[(property, label), ...]``), escaped, built when opened;
-    ``label_field`` is shown as a permanent text label, ``tooltip_field`` on hover.
+    ``label_field`` is shown as a permanent text label (``minor_labels``: hidden when zoomed
+    out, for dense layers such as grids), ``tooltip_field`` on hover.
     """
 
     _template = Template(
@@ -288,7 +298,7 @@ class VectorLayer(folium.FeatureGroup):
                 var lab = f.properties[{{ this.label_js }}];
                 if (lab !== null && lab !== undefined) {
                     layer.bindTooltip(spEsc(lab), {permanent: true, direction: "center",
-                                                   className: "sp-label", interactive: false});
+                                                   className: {{ this.label_class_js }}, interactive: false});
                 }
                 {%- endif %}
                 {%- if this.tooltip_field %}
@@ -312,6 +322,7 @@ class VectorLayer(folium.FeatureGroup):
         label_field: str | None = None,
         tooltip_field: str | None = None,
         interactive: bool = True,
+        minor_labels: bool = False,
         attribution: str | None = None,
         show: bool = True,
         n_features: int = 0,
@@ -325,6 +336,7 @@ class VectorLayer(folium.FeatureGroup):
         self.title_js = to_js(title_field)
         self.label_field = label_field
         self.label_js = to_js(label_field)
+        self.label_class_js = to_js("sp-label sp-minor" if minor_labels else "sp-label")
         self.tooltip_field = tooltip_field
         self.tooltip_js = to_js(tooltip_field)
         self.interactive_js = "true" if interactive else "false"
@@ -369,6 +381,30 @@ class BoxControl(MacroElement):
         super().render(**kwargs)
 
 
+class TextSearchTips(MacroElement):
+    """Make a ``plugins.Search`` list its matches as text (leaflet-search sets ``innerHTML``).
+
+    Add it to the map right after the search control; names are searched as typed.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this.search.layer.get_name() }}searchControl.options.buildTip = function (text) {
+            var li = L.DomUtil.create("li", "");
+            li.textContent = text;
+            return li;
+        };
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, search):
+        super().__init__()
+        self._name = "TextSearchTips"
+        self.search = search
+
+
 class ScaleBar(MacroElement):
     """A metric-only scale bar (folium's ``control_scale`` also shows feet and miles)."""
 
@@ -386,7 +422,7 @@ class ScaleBar(MacroElement):
 
 
 class MapExtras(MacroElement):
-    """Attribution text and hiding text labels when zoomed out below ``label_min_zoom``."""
+    """Attribution text and hiding minor text labels when zoomed out below ``label_min_zoom``."""
 
     _template = Template(
         """

@@ -38,8 +38,8 @@ class Weights:
     deviation: float = 4.0
     tolerance: float = 0.05  # deviation from the mean grid that costs nothing extra ...
     beyond: float = 10.0  # ... and the linear cost per unit of deviation beyond it
-    cut: float = 0.02
-    spread: float = 0.05
+    cut: float = 0.03
+    spread: float = 0.1
     move: float = 0.0
 
 

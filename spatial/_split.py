@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import resource
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -50,6 +51,7 @@ def grid_task(units_path: str, comms_path: str, roads_path: str | None, out_path
     """Worker: ``partition_grids`` on one part; grids to ``out_path``, returns unit→grid and report."""
     from .grids import partition_grids
 
+    t0 = time.perf_counter()
     units = gpd.read_parquet(units_path)
     comms = gpd.read_parquet(comms_path)
     roads = gpd.read_parquet(roads_path) if roads_path else None
@@ -61,6 +63,7 @@ def grid_task(units_path: str, comms_path: str, roads_path: str | None, out_path
         "units": pd.DataFrame({"_row": rows, "grid_id": res.units["grid_id"].to_numpy(object)}),
         "report": res.report,
         "n_units": len(units),
+        "seconds": time.perf_counter() - t0,
         "peak_rss_mb": peak_rss_mb(),
     }
 
@@ -151,6 +154,7 @@ def coverage_task(demand_path: str, stations_path: str, edges_path: str, bbox: t
     from .coverage import walking_coverage
     from .snapping import layer_xy, snap_points
 
+    t0 = time.perf_counter()
     demand = gpd.read_parquet(demand_path)
     stations = gpd.read_parquet(stations_path)
     net = read_edges(edges_path, bbox)
@@ -168,4 +172,4 @@ def coverage_task(demand_path: str, stations_path: str, edges_path: str, bbox: t
     frame = pd.DataFrame({c: out[c].to_numpy() for c in cols})
     frame.insert(0, "_row", rows)
     return {"frame": frame, "n_demand": len(demand), "n_snapped": int(snapped.sum()), "n_edges": net.n_edges, "n_stations": len(stations),
-            "peak_rss_mb": peak_rss_mb()}
+            "seconds": time.perf_counter() - t0, "peak_rss_mb": peak_rss_mb()}

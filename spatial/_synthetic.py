@@ -16,10 +16,12 @@ def voronoi_units(
     seed: int = 0,
     crs: str = "EPSG:32650",
     n_blocks: int = 0,
+    irregular: bool = False,
 ):
     """Units (Voronoi cells of random points in a square), communities (vertical strips) and roads.
 
-    Households are Poisson around ``mean_households``. With ``n_blocks`` > 0, roads are the
+    Households are Poisson around ``mean_households``. With ``irregular`` the communities are
+    Voronoi cells of a few random seeds instead of vertical strips. With ``n_blocks`` > 0, roads are the
     outlines of about that many street blocks (groups of cells), so some unit borders lie on roads.
     Returns ``(units, communities, roads)``; ``roads`` is None without blocks.
     """
@@ -29,9 +31,15 @@ def voronoi_units(
     square = shapely.box(0, 0, side, side)
     cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(pts), extend_to=square, ordered=True))
     cells = shapely.intersection(cells, square)
-    edges = np.linspace(0, side, n_communities + 1)
-    strips = [shapely.box(edges[i], 0, edges[i + 1], side) for i in range(n_communities)]
-    comm_of = np.minimum(np.searchsorted(edges, pts[:, 0], side="right") - 1, n_communities - 1)
+    if irregular and n_communities > 1:  # Voronoi cells of a few seeds: non-convex unions, odd shapes
+        seeds = rng.uniform(0, side, size=(n_communities, 2))
+        strips = list(shapely.intersection(shapely.get_parts(
+            shapely.voronoi_polygons(shapely.multipoints(seeds), extend_to=square, ordered=True)), square))
+        comm_of = np.argmin(((pts[:, None, :] - seeds[None, :, :]) ** 2).sum(axis=2), axis=1)
+    else:
+        edges = np.linspace(0, side, n_communities + 1)
+        strips = [shapely.box(edges[i], 0, edges[i + 1], side) for i in range(n_communities)]
+        comm_of = np.minimum(np.searchsorted(edges, pts[:, 0], side="right") - 1, n_communities - 1)
     # cut cells along strip lines so units nest in communities
     cells = np.array([shapely.intersection(c, strips[k]) for c, k in zip(cells, comm_of)], dtype=object)
     cells = np.array([max(shapely.get_parts(c), key=lambda p: p.area) if c.geom_type != "Polygon" else c

@@ -116,12 +116,17 @@ def check_households(
     ids = df.index if id_col is None else df[id_col]
     bad = values.isna() | (values < 0)
     if bad.any():
-        rows = ", ".join(f"{i}={df[column].iloc[k]!r}" for k, i in enumerate(ids) if bad.iloc[k])
+        rows = ", ".join(f"{i}={_plain(df[column].iloc[k])!r}" for k, i in enumerate(ids) if bad.iloc[k])
         raise ColumnError(
             f"'{name}' column '{column}' must be a number >= 0 in every row; bad rows: "
             f"{rows[:300]}. Fill in the count (0 for non-residential land)"
         )
     return values.astype(float)
+
+
+def _plain(value):
+    """A numpy scalar as the plain Python value, so messages read ``-1`` not ``np.int64(-1)``."""
+    return value.item() if hasattr(value, "item") else value
 
 
 def repair_geometries(

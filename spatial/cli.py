@@ -377,10 +377,13 @@ def _cmd_site(args: argparse.Namespace) -> int:
     overall = result.before_after.iloc[0]
     _say(args, f"coverage within {result.band.label}: {overall['pct_before']:.2f}% -> {overall['pct_after']:.2f}% "
                f"of households")
-    if o["exact_value"] is not None:
-        _say(args, f"optimality ({o['problem']}): greedy {o['greedy_value']:.0f}, exact {o['exact_value']:.0f}, "
-                   f"bound {o['bound']:.0f}, greedy gap {o['gap_pct']:.2f}% ({o['status']}, {o['seconds']:.2f} s); "
-                   f"kept the {o['solution']} plan, gap {o['plan_gap_pct']:.2f}%")
+    def num(v, fmt=".0f"):
+        return "-" if v is None else format(v, fmt)
+
+    if o["exact_value"] is not None or o["status"] != "greedy only":
+        _say(args, f"optimality ({o['problem']}): greedy {num(o['greedy_value'])}, exact {num(o['exact_value'])}, "
+                   f"bound {num(o['bound'])}, greedy gap {num(o['gap_pct'], '.2f')}% ({o['status']}, "
+                   f"{o['seconds']:.2f} s); kept the {o['solution']} plan, gap {num(o['plan_gap_pct'], '.2f')}%")
     else:
         _say(args, f"optimality ({o['problem']}): greedy only, no exact check")
     if o.get("message"):

@@ -132,6 +132,9 @@ def _gather(client, futures: list, what: str) -> list:
         logger.debug("%s: %d of %d parts done", what, done, len(futures))
     results = client.gather(futures)
     logger.info("%s: %d parts in %.1f s", what, len(futures), time.perf_counter() - t0)
+    for r in results:  # per-part sizes, times and worker memory, for benchmarks and logs
+        stats = {k: v for k, v in r.items() if isinstance(v, (int, float))}
+        logger.debug("%s part: %s", what, stats, extra={"part_stats": {"job": what, **stats}})
     return results
 
 
@@ -198,6 +201,10 @@ def run_grids_distributed(units: gpd.GeoDataFrame, communities: gpd.GeoDataFrame
     cpart = pd.Index(keys).get_indexer(ckey)
     # units outside every community go with the first part, whose engine reports them
     upart = np.where(comm_of >= 0, cpart[np.maximum(comm_of, 0)], 0)
+    # the engine refuses a call without units: parts holding none join the largest part
+    sizes = np.bincount(upart, minlength=len(keys))
+    if (sizes == 0).any():
+        cpart = np.where(sizes[cpart] == 0, int(np.argmax(sizes)), cpart)
     logger.info("grids: %d units, %d communities in %d parts by '%s'", len(units), len(communities), len(keys), by)
 
     extra = [opts.get(k, d) for k, d in (("households_col", "households"), ("population_col", "population"),
@@ -213,6 +220,8 @@ def run_grids_distributed(units: gpd.GeoDataFrame, communities: gpd.GeoDataFrame
         for k in order:
             uidx = np.flatnonzero(upart == k)
             cidx = np.flatnonzero(cpart == k)
+            if len(uidx) == 0 and len(cidx) == 0:
+                continue
             part_units = units_m.iloc[uidx][[*cols, units_m.geometry.name]].copy()
             part_units["_row"] = uidx
             part_comms = comms_m.iloc[cidx][[community_id_col, comms_m.geometry.name]]
@@ -239,7 +248,8 @@ def run_grids_distributed(units: gpd.GeoDataFrame, communities: gpd.GeoDataFrame
     grids = gpd.GeoDataFrame(grids.reset_index(drop=True), geometry=grids.geometry.name, crs=crs_m).to_crs(crs_in)
     grid_of = np.full(len(units), None, dtype=object)
     for r in results:
-        grid_of[r["units"]["_row"].to_numpy()] = r["units"]["grid_id"].to_numpy(object)
+        ids = r["units"]["grid_id"].to_numpy(object)
+        grid_of[r["units"]["_row"].to_numpy()] = np.where(pd.isna(ids), None, ids)
     out_units = units.copy()
     out_units["grid_id"] = pd.Series(grid_of, index=units.index, dtype=object)
     part_report = pd.concat([r["report"] for r in results], ignore_index=True)
@@ -300,9 +310,9 @@ def _parquet_crs(path: Path) -> pyproj.CRS:
     return pyproj.CRS.from_user_input(crs if isinstance(crs, str) else json.dumps(crs))
 
 
-def _rep_xy(gdf: gpd.GeoDataFrame, crs) -> tuple[np.ndarray, np.ndarray]:
+def _rep_xy(gdf: gpd.GeoDataFrame, crs, name: str) -> tuple[np.ndarray, np.ndarray]:
     """Representative points of a layer in ``crs`` (as ``snapping.layer_xy`` takes them) and their xy."""
-    geom = gdf.geometry if require_crs(gdf, "layer") == crs else gdf.geometry.to_crs(crs)
+    geom = gdf.geometry if require_crs(gdf, name) == crs else gdf.geometry.to_crs(crs)
     values = np.asarray(geom.values, dtype=object)
     pts = np.full(len(values), None, dtype=object)
     good = ~(shapely.is_missing(values) | shapely.is_empty(values))
@@ -365,15 +375,15 @@ def run_coverage_distributed(demand: gpd.GeoDataFrame, stations: gpd.GeoDataFram
     options = {**coverage_options, "max_walk_m": limit}
 
     with _session(client, workdir) as (cl, path):
-        if isinstance(network_source, (str, Path)) and str(network_source).endswith(".parquet"):
+        if isinstance(network_source, (str, Path)) and str(network_source).endswith((".parquet", ".geoparquet")):
             edges_path = Path(network_source)
             if not edges_path.exists():
                 raise NetworkError(f"network edge file {edges_path} does not exist")
         else:
             edges_path = network_to_parquet(network_source, path / "edges.parquet", **dict(network_options or {}))
         crs = _parquet_crs(edges_path)
-        d_pts, d_xy = _rep_xy(demand, crs)
-        s_pts, s_xy = _rep_xy(stations, crs)
+        d_pts, d_xy = _rep_xy(demand, crs, "demand")
+        s_pts, s_xy = _rep_xy(stations, crs, "stations")
         s_ok = np.isfinite(s_xy).all(axis=1)
         keys = part_keys(demand[by])
         codes, uniq = pd.factorize(keys)

@@ -319,14 +319,22 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
             geoms.append(poly)
             comm_pos.append(c)
     table = pd.DataFrame(rows)
+    for col, src in (("households", prep.hh), ("population", prep.pop), ("n_buildings", prep.bld)):
+        if src is not None and len(table) and np.all(np.mod(src, 1) == 0):
+            table[col] = table[col].astype(np.int64)  # whole counts in, whole counts out
+    if prep.bld is None and len(table):
+        table["n_buildings"] = table["n_buildings"].astype(np.int64)
     shape = grid_shape_metrics(np.asarray(geoms, dtype=object), prep.comm_geoms[np.asarray(comm_pos, dtype=int)],
                                prep.roads, road_buffer_m=road_buffer_m)
     table = pd.concat([table, shape], axis=1)
     table["band_status"] = band_status(table["households"].to_numpy(), min_households, max_households)
     grids = gpd.GeoDataFrame(table, geometry=geoms, crs=prep.crs_m).to_crs(prep.crs_in)
     for _, r in table[table["band_status"] != "in"].iterrows():
-        report.add("grids", r["grid_id"], f"has {r['households']:g} households, outside {min_households:g}–"
-                   f"{max_households:g} ({r['band_status']} band)", "closest plan found; see the reasons above")
+        h = float(r["households"])
+        gap = h - max_households if h > max_households else min_households - h
+        report.add("grids", r["grid_id"], f"has {h:g} households, outside {min_households:g}–{max_households:g} "
+                   f"({r['band_status']} band)", f"best plan found is {gap:g} households "
+                   f"{'over the maximum' if h > max_households else 'under the minimum'}; see the rows above")
     grids = _codes_and_staff(grids, communities, community_id_col, code_layout, report)
     return out_units, grids
 

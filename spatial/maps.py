@@ -23,7 +23,7 @@ from folium import plugins
 
 from . import _mapstyle as st
 from ._errors import ColumnError
-from ._mapdata import community_coverage, jsonable, layer_json, popup_props, read_layers
+from ._mapdata import community_coverage, coverage_table, jsonable, layer_json, popup_props, read_layers
 from ._offline import OfflineMap, inline_assets
 from ._validate import Report, check_households, require_columns, require_crs
 
@@ -75,8 +75,7 @@ def _check_lang(lang: str) -> None:
 def _state(m: folium.Map) -> dict:
     """Per-map bookkeeping (bounds, feature count, notes already shown)."""
     if not hasattr(m, "_spatial_state"):
-        m._spatial_state = {"gcj02": False, "bounds": [], "n_features": 0, "notes": set(),
-                            "synthetic": False, "lang": "zh"}
+        m._spatial_state = {"gcj02": False, "bounds": [], "n_features": 0, "notes": set()}
     return m._spatial_state
 
 
@@ -86,7 +85,6 @@ def _new_map(lang: str, tiles, tiles_attr: str | None, tiles_crs: str, n_hint: i
     st.ScaleBar().add_to(m)
     m.get_root().title = title
     state = _state(m)
-    state["lang"] = lang
     if tiles_crs not in ("wgs84", "gcj02"):
         raise ValueError(f"tiles_crs must be 'wgs84' or 'gcj02', got {tiles_crs!r}")
     state["gcj02"] = tiles_crs == "gcj02" or tiles == "amap"
@@ -222,7 +220,8 @@ def grid_map(
     report : Report, optional
         Receives rows that could not be drawn (no geometry).
     m : folium.Map, optional
-        Add the layers to this map instead of a new one.
+        Add the layers to this map instead of a new one (it keeps its basemap and view; the
+        ``tiles*`` options apply to new maps only).
 
     Returns
     -------
@@ -265,7 +264,7 @@ def grid_map(
               for s in order]
     _add_layer(m, grids, "grids", layer_name=st.text(lang, "grids"), props=props, fields=fields,
                styles=styles, style_index=[order.index(s) for s in status], state=state, report=report,
-               label_field="_label", title_field="_label")
+               label_field="_label", title_field="_label", minor_labels=True)
     synthetic = _synthetic(synthetic_note, grids, units, communities)
     rows = [(st.STATUS_COLOURS[s], st.text(lang, s, **fmt) + f" ({int((status == s).sum())})") for s in order]
     syn = _synthetic_once(state, lang, synthetic)
@@ -356,14 +355,14 @@ def coverage_map(
     table = community_coverage(summary, demand, band_list, households_col)
     community_props = None
     if table is not None and communities is not None and "community_id" in communities.columns:
-        rows = table[table["level"] == "community"].set_index("id")
+        per_community = table[table["level"] == "community"].drop_duplicates("id").set_index("id")
         ids = communities["community_id"].astype(str)
         community_props = {}
         for b in band_list:
             col = f"pct_hh_{b}"
-            if col in rows.columns:
+            if col in per_community.columns:
                 label = ("{}覆盖率 (%)" if lang == "zh" else "{} coverage (%)").format(st.band_label(lang, b))
-                community_props[col] = (jsonable(ids.map(rows[col]), col), label)
+                community_props[col] = (jsonable(ids.map(per_community[col]), col), label)
     _context(m, state, lang, report, communities=communities, network_edges=network_edges,
              community_props=community_props)
     if isochrones is not None:
@@ -388,7 +387,7 @@ def coverage_map(
         raw = part["band"].astype(str)
         props["band"] = [st.band_label(lang, b) for b in raw]
         if "reason" in props:
-            props["reason"] = [None if r is None else st.TEXT[lang].get(r, r) for r in props["reason"]]
+            props["reason"] = [st.reason_label(lang, r) for r in props["reason"]]
         if key == "demand_covered":
             styles = [{"color": colours[b], "weight": 0.5, "fillColor": colours[b], "fillOpacity": 0.8,
                        "radius": 3} for b in band_list]
@@ -408,8 +407,8 @@ def coverage_map(
                                for k, r in enumerate(jsonable(g["rank"], "rank"))]
         _add_layer(m, g, "gaps", layer_name=st.text(lang, "gaps"), props=props, fields=fields,
                    state=state, report=report, label_field="_label" if "rank" in g.columns else None,
-                   styles=[{"color": st.GAP_COLOUR, "weight": 2, "dashArray": "4 3",
-                            "fillColor": st.GAP_COLOUR, "fillOpacity": 0.3, "radius": 8}])
+                   styles=[{"color": st.GAP_COLOUR, "weight": 2.5, "dashArray": "5 3",
+                            "fillColor": st.GAP_COLOUR, "fillOpacity": 0.08, "radius": 8}])
     _stations(m, stations, state, lang, report, name_col)
     synthetic = _synthetic(synthetic_note, demand, stations, communities)
     m15 = round(speed_kmh * 1000 / 60 * 15)
@@ -423,27 +422,14 @@ def coverage_map(
     st.BoxControl(st.legend_html(st.text(lang, "coverage_legend"), rows, notes, synthetic=syn),
                   position="bottomleft").add_to(m)
     if table is not None:
-        _table_box(m, table, band_list, communities, lang)
+        coverage_table(table, band_list, communities, lang).add_to(m)
     return _finish(m, own=own, lang=lang, synthetic=synthetic)
 
 
-def _table_box(m, table: pd.DataFrame, bands: list[str], communities, lang: str) -> None:
-    names = {}
-    if communities is not None and {"community_id", "name"} <= set(communities.columns):
-        names = dict(zip(communities["community_id"].astype(str), communities["name"].astype(str)))
-    shown = [b for b in bands if f"pct_hh_{b}" in table.columns]
-    header = [st.text(lang, "community"), st.field_label(lang, "households")] + [st.band_label(lang, b) + " %" for b in shown]
-    rows = []
-    for _, r in table.iterrows():
-        who = st.text(lang, "overall") if r["level"] == "overall" else names.get(str(r["id"]), str(r["id"]))
-        hh = r.get("households")
-        rows.append([who, int(hh) if pd.notna(hh) else ""] + [float(r[f"pct_hh_{b}"]) for b in shown])
-    st.BoxControl(st.table_html(st.text(lang, "table_title"), header, rows), position="bottomright").add_to(m)
-
-
 def _stations(m, stations, state, lang, report, name_col) -> None:
-    props, fields = popup_props(stations, ["station_id", name_col, "type", "floor_area_m2"], lang)
-    props["_search"] = [None if v is None else html.escape(v) for v in jsonable(stations[name_col], name_col)]
+    props, fields = popup_props(stations, ["station_id", name_col, "type", "floor_area_m2", "reason"], lang)
+    if "reason" in props:
+        props["reason"] = [st.reason_label(lang, r) for r in props["reason"]]
     kind = stations["type"].astype(str).to_numpy() if "type" in stations.columns else np.array([""] * len(stations))
     styles = [{"color": "#ffffff", "weight": 2.5, "fillColor": st.STATION_COLOUR, "fillOpacity": 1, "radius": r}
               for r in (8, 10)]
@@ -451,8 +437,10 @@ def _stations(m, stations, state, lang, report, name_col) -> None:
                        fields=fields, styles=styles, style_index=(kind == "中心").astype(int),
                        state=state, report=report, title_field=name_col, tooltip_field=name_col)
     if len(stations):
-        plugins.Search(layer, search_label="_search", geom_type="Point", search_zoom=17,
-                       placeholder=st.text(lang, "search"), collapsed=False, position="topleft").add_to(m)
+        search = plugins.Search(layer, search_label=name_col, geom_type="Point", search_zoom=17,
+                                placeholder=st.text(lang, "search"), collapsed=False, position="topleft")
+        search.add_to(m)
+        st.TextSearchTips(search).add_to(m)
 
 
 def overview_map(
@@ -532,8 +520,9 @@ def map_from_files(
         GeoPackage with a ``grids`` layer (and optionally ``communities``, ``units``,
         ``network_edges``).
     coverage : path, optional
-        GeoPackage with ``demand`` and ``stations`` (optionally ``isochrones``, ``gaps``,
-        ``coverage_summary``, ``communities``, ``network_edges``).
+        GeoPackage with ``demand`` (or ``coverage_demand``) and ``stations`` (optionally ``isochrones``, ``gaps``,
+        ``coverage_summary``, ``communities``, ``network_edges``); the summary is also read from
+        ``<name>_summary.csv`` beside it, as ``spatial coverage`` writes it.
     sites : path, optional
         GeoPackage with a ``sites`` layer; drawn on the overview (needs both other files).
     **options
@@ -548,10 +537,13 @@ def map_from_files(
     if grids is None and coverage is None:
         raise ValueError("give grids= or coverage= (or both)")
     g = read_layers(grids, ["grids"], ["communities", "units", "network_edges"], "grids") if grids else {}
-    c = (read_layers(coverage, ["demand", "stations"],
+    c = (read_layers(coverage, [("demand", "coverage_demand"), "stations"],
                      ["isochrones", "gaps", "coverage_summary", "communities", "network_edges"], "coverage")
          if coverage else {})
     s = read_layers(sites, ["sites"], [], "sites") if sites else {}
+    csv = Path(coverage).with_name(Path(coverage).stem + "_summary.csv") if coverage else None
+    if c and "coverage_summary" not in c and csv.exists():  # `spatial coverage` writes it as CSV
+        c["coverage_summary"] = pd.read_csv(csv, encoding="utf-8-sig", dtype={"id": str})
     context = {"communities": c.get("communities", g.get("communities")),
                "network_edges": c.get("network_edges", g.get("network_edges"))}
     cov = {"isochrones": c.get("isochrones"), "gaps": c.get("gaps"), "summary": c.get("coverage_summary")}
@@ -560,7 +552,7 @@ def map_from_files(
     if g and c:
         opts = {k: v for k, v in options.items() if k not in ("households_col", "label_col", "band_col", "name_col")}
         return overview_map(g["grids"], c["demand"], c["stations"], sites=s.get("sites"),
-                            units=g.get("units"), **cov, **context, **opts)
+                            **cov, **context, **opts)  # units are drawn as demand
     if sites:
         raise ValueError("sites are drawn on the overview: give both grids= and coverage=")
     if g:

@@ -298,7 +298,7 @@ def redraw_grids(
     fixed_node = np.zeros(m, dtype=bool)
     np.logical_or.at(fixed_node, node[node >= 0], lock_u[node >= 0])
     new_key = node_key.copy()
-    reason = {}
+    stray_nodes: set = set()
     for c, cid in enumerate(prep.comm_ids):
         nodes = np.flatnonzero(comm == c)
         if len(nodes) == 0:
@@ -313,8 +313,10 @@ def redraw_grids(
             report.add("communities", cid, "no unit has a grid in the plan", "drawn as one new grid")
         idx = {k: i for i, k in enumerate(names)}
         lab = np.array([idx.get(k, -1) for k in keys], dtype=np.int64)
-        lab = _place_unplanned(sub, lab, names, prep, nodes, node, report, reason)
+        lab = _place_unplanned(sub, lab, names)
+        placed = lab.copy()
         lab = repair_contiguity(sub, lab, hh[nodes], fixed=fixed_node[nodes])
+        stray_nodes.update(nodes[lab != placed].tolist())
         lab, names = _fix_band(sub, hh[nodes], lab, names, fixed_node[nodes], min_households, max_households,
                                seed, report)
         new_key[nodes] = np.asarray(names, dtype=object)[lab]
@@ -323,11 +325,12 @@ def redraw_grids(
                               code_layout=code_layout, communities=communities, community_id_col=community_id_col,
                               road_buffer_m=road_buffer_m)
     changed = np.array([a != b for a, b in zip(old, grid_ids)])
+    old_set, new_set = set(old.tolist()), set(grid_ids.tolist())
     moves = pd.DataFrame({
         "unit_id": prep.unit_ids[changed],
         "old_grid": old[changed],
         "new_grid": grid_ids[changed],
-        "reason": [reason.get(i, "rebalanced") if old[i] is not None else "not in the plan"
+        "reason": [_why(old[i], grid_ids[i], node[i] in stray_nodes, old_set, new_set)
                    for i in np.flatnonzero(changed)],
     })
     bad = lock_u & changed
@@ -338,7 +341,22 @@ def redraw_grids(
     return RedrawResult(grids, out_units, report.to_frame(), moves)
 
 
-def _place_unplanned(sub, lab, names, prep, nodes, node, report, reason):
+def _why(old_grid, new_grid, stray, old, new) -> str:
+    """Why a unit moved, for the ``moves`` table."""
+    if old_grid is None:
+        return "not in the plan"
+    if new_grid is None:
+        return "outside every community"
+    if stray:
+        return "cut off from the rest of its grid"
+    if new_grid not in old:
+        return f"grid {old_grid if str(new_grid).startswith(str(old_grid)) else 'nearby'} split"
+    if old_grid not in new:
+        return f"grid {old_grid} merged"
+    return "passed along a chain of neighbouring grids"
+
+
+def _place_unplanned(sub, lab, names):
     """Give nodes with no plan grid to the planned neighbour they share most boundary with."""
     if (lab >= 0).all():
         return lab

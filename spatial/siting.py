@@ -380,10 +380,11 @@ def _solve_lscp(prob, target, capacity, exact, time_limit_s):
     if exact:
         ex = _cover.exact_set_cover(prob, need, capacity=capacity, time_limit_s=time_limit_s,
                                     start=greedy.chosen if greedy.feasible else None)
-        bound = min(ex.bound, len(greedy.chosen))
-        info.update(exact_value=None if not np.isfinite(ex.value) else int(ex.value), bound=int(bound),
-                    status=ex.status, seconds=ex.seconds,
-                    gap_pct=100.0 * (len(greedy.chosen) - bound) / bound if bound > 0 else 0.0)
+        bound = min(ex.bound, len(greedy.chosen)) if greedy.feasible else ex.bound
+        info.update(exact_value=None if not np.isfinite(ex.value) else int(ex.value),
+                    bound=int(bound) if np.isfinite(bound) else None, status=ex.status, seconds=ex.seconds,
+                    gap_pct=(100.0 * (len(greedy.chosen) - bound) / bound if bound > 0 else 0.0)
+                    if greedy.feasible and np.isfinite(bound) else None)
         if np.isfinite(ex.value) and (ex.value < len(greedy.chosen) or not greedy.feasible):
             chosen = ex.chosen
             # among plans with this few sites, take the one covering the most households
@@ -392,7 +393,8 @@ def _solve_lscp(prob, target, capacity, exact, time_limit_s):
                 chosen = most.chosen
             plan = _cover.rank_sites(prob, chosen, capacity=capacity)
             info["solution"] = "exact"
-        info["plan_gap_pct"] = 100.0 * (len(plan.chosen) - bound) / bound if bound > 0 else 0.0
+        if np.isfinite(bound):
+            info["plan_gap_pct"] = 100.0 * (len(plan.chosen) - bound) / bound if bound > 0 else 0.0
     return plan, info
 
 

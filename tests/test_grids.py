@@ -44,11 +44,13 @@ def check_plan(res, units, communities, *, hh_col="households"):
     assert out.index.equals(units.index)
     assert list(out.columns[:-1]) == list(units.columns)
     assert out["grid_id"].notna().all()
-    assert set(out["grid_id"]) == set(grids["grid_id"])
+    assert set(out["grid_id"]) <= set(grids["grid_id"])
+    empty = grids.loc[~grids["grid_id"].isin(out["grid_id"])]  # only communities holding no unit
+    assert (empty["households"] == 0).all() and set(empty["community_id"]) <= set(res.report["row_id"])
     # conservation
     assert grids["households"].sum() == units[hh_col].sum()
-    assert (grids.set_index("grid_id")["households"]
-            == out.groupby("grid_id")[hh_col].sum().reindex(grids["grid_id"])).all()
+    per_grid = out.groupby("grid_id")[hh_col].sum()
+    assert (grids.set_index("grid_id")["households"].reindex(per_grid.index) == per_grid).all()
     # single polygons, no overlaps, union equals each community
     assert (grids.geom_type == "Polygon").all(), grids.geom_type.value_counts()
     comms = communities.to_crs(CRS)
@@ -222,7 +224,7 @@ def tessellations(draw):
     n_comm = draw(st.integers(2, 3))
     seed = draw(st.integers(0, 10_000))
     mean = draw(st.sampled_from([10.0, 30.0, 60.0]))
-    return voronoi_units(n, n_communities=n_comm, mean_households=mean, seed=seed)
+    return voronoi_units(n, n_communities=n_comm, mean_households=mean, seed=seed, irregular=draw(st.booleans()))
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -264,3 +266,25 @@ def test_cli_draws_redraws_and_evaluates(tmp_path, capsys):
     assert "pct_in_band: 100" in text
     assert (tmp_path / "redrawn_scores.gpkg").exists()
     assert main(["grids", str(tmp_path / "in.gpkg")]) == 2  # missing UNITS and --out: a clear error
+
+
+def test_grid_codes_and_staffing_are_added_when_communities_carry_codes():
+    units = squares(2, 4, 100)
+    units["buildings"] = 2
+    comm = community(shapely.box(0, 0, 400, 200), code="440304001001")
+    g = partition_grids(units, comm).grids.sort_values("grid_id")
+    assert list(g["grid_code"]) == ["00000044030400100101", "00000044030400100102"]  # west grid first
+    assert (g["households"] == 400).all() and g["households"].dtype.kind == "i"
+    assert (g["n_buildings"] == 8).all() and (g["building_leads"] == 4).all()
+    assert (g["household_leads"] == 40).all() and (g["full_time_workers"] == 1).all()
+
+
+def test_community_without_units_is_one_empty_grid_and_reported():
+    units = squares(2, 4, 100)
+    comms = gpd.GeoDataFrame({"community_id": ["C1", "EMPTY"]},
+                             geometry=[shapely.box(0, 0, 400, 200), shapely.box(400, 0, 600, 200)], crs=CRS)
+    res = partition_grids(units, comms)
+    empty = res.grids[res.grids["community_id"] == "EMPTY"]
+    assert len(empty) == 1 and empty["households"].iloc[0] == 0
+    assert empty.geometry.iloc[0].area == pytest.approx(40000)
+    assert ((res.report["row_id"] == "EMPTY") & res.report["problem"].str.contains("no units")).any()

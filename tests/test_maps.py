@@ -224,9 +224,9 @@ def test_station_names_are_escaped_text(tmp_path, demand, stations):
     assert EVIL not in page and "alert(1)" in page      # present only as escaped data
     layer = layers_of(m)["党群服务中心/站"]
     props = [f["properties"] for f in features(layer)]
-    assert props[0]["name"] == EVIL                     # the value itself is kept ...
-    assert props[0]["_search"] == "&lt;script&gt;alert(1)&lt;/script&gt;"  # ... and searched as text
+    assert props[0]["name"] == EVIL                     # the value itself is kept
     assert "spEsc" in page                              # popups and tooltips escape in the browser
+    assert "li.textContent = text" in page              # search matches are listed as text
 
 
 @settings(max_examples=20, deadline=None)
@@ -345,10 +345,14 @@ def test_cli_map_from_geopackages(tmp_path, grids, demand, stations, isochrones,
     communities.to_file(g, layer="communities")
     for name, layer in {"demand": demand, "stations": stations, "isochrones": isochrones, "gaps": gaps}.items():
         layer.to_file(c, layer=name)
+    pd.DataFrame({"level": ["overall", "community"], "id": ["overall", "C1"], "households": [430, 430],
+                  "pct_hh_5min": [12.5, 12.5], "pct_hh_10min": [50.0, 50.0]}).to_csv(
+        tmp_path / "coverage_summary.csv", index=False, encoding="utf-8-sig")
     out = tmp_path / "maps" / "futian.html"
     assert main(["map", "--grids", str(g), "--coverage", str(c), "--lang", "en", "--out", str(out)]) == 0
     page = out.read_text(encoding="utf-8")
     assert "Residents not covered" in page and "Grids" in page and not REMOTE.findall(page)
+    assert "12.5" in page                               # the summary CSV beside the GeoPackage
     assert "wrote" in capsys.readouterr().out
     assert main(["map", "--out", str(out)]) == 2
     assert main(["map", "--coverage", str(tmp_path / "missing.gpkg"), "--out", str(out)]) == 2

@@ -38,13 +38,17 @@ window.addEventListener("error", function (e) {
 (function () { var ce = console.error; console.error = function () {
   window.__spErrors.push(Array.prototype.join.call(arguments, " ")); ce.apply(console, arguments); }; })();
 window.addEventListener("load", function () { setTimeout(function () {
+  var ctl = Object.keys(window).filter(function (k) { return /searchControl$/.test(k); })[0];
+  if (ctl && window.__spSearch) { window[ctl].searchText(window.__spSearch); }
+  setTimeout(spCollect, window.__spSearch ? 1500 : 0); }, 300); });
+function spCollect() {
   function texts(sel) { return Array.prototype.map.call(document.querySelectorAll(sel),
     function (e) { return e.textContent.trim(); }); }
   var popup = null, el = document.querySelector(".folium-map"), map = el && window[el.id];
   if (map && window.__spOpen) {
     map.eachLayer(function (l) {
       var q = l.feature && l.feature.properties;
-      if (q && q._search !== undefined && q.station_id === window.__spOpen && l.getPopup()) { l.openPopup(); }
+      if (q && q.name !== undefined && q.station_id === window.__spOpen && l.getPopup()) { l.openPopup(); }
     });
     var p = document.querySelector(".leaflet-popup-content");
     popup = p && {text: p.textContent, tags: p.querySelectorAll("script,img,iframe").length};
@@ -58,9 +62,10 @@ window.addEventListener("load", function () { setTimeout(function () {
     measure: document.querySelectorAll(".leaflet-control-measure").length,
     fullscreen: document.querySelectorAll(".leaflet-control-zoom-fullscreen").length,
     scale: texts(".leaflet-control-scale-line"),
-    attribution: texts(".leaflet-control-attribution").join(""), popup: popup};
+    attribution: texts(".leaflet-control-attribution").join(""), popup: popup,
+    tips: texts(".search-tip")};
   var pre = document.createElement("pre"); pre.id = "sp-probe"; pre.textContent = JSON.stringify(out);
-  document.body.appendChild(pre); }, 300); });
+  document.body.appendChild(pre); }
 </script>"""
 
 
@@ -68,17 +73,20 @@ window.addEventListener("load", function () { setTimeout(function () {
 def chromium() -> str:
     path = _screenshot.find_chromium()
     if path is None and shutil.which("apt-get"):
-        subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", "chromium", "fonts-wqy-microhei"],
-                       capture_output=True, timeout=900, check=False)
+        install = ["apt-get", "install", "-y", "--no-install-recommends", "chromium", "fonts-wqy-microhei"]
+        if subprocess.run(install, capture_output=True, timeout=900, check=False).returncode != 0:
+            subprocess.run(["apt-get", "update"], capture_output=True, timeout=600, check=False)
+            subprocess.run(install, capture_output=True, timeout=900, check=False)
         path = _screenshot.find_chromium()
     if path is None:
         pytest.skip("chromium is not installed and 'apt-get install -y chromium fonts-wqy-microhei' failed")
     return path
 
 
-def probe(chromium, path: Path, *, open_station: str | None = None) -> dict:
+def probe(chromium, path: Path, *, open_station: str | None = None, search: str | None = None) -> dict:
     page = path.read_text(encoding="utf-8")
-    extra = f"<script>window.__spOpen = {json.dumps(open_station)};</script>" if open_station else ""
+    extra = (f"<script>window.__spOpen = {json.dumps(open_station)}; "
+             f"window.__spSearch = {json.dumps(search)};</script>")
     probed = path.with_name(path.stem + ".probe.html")
     probed.write_text(page.replace("<head>", "<head>" + extra + PROBE, 1), encoding="utf-8")
     dom = _screenshot.dump_dom(probed, wait_ms=5000)
@@ -135,6 +143,10 @@ def test_coverage_map_draws_offline_and_escapes_names(chromium, tmp_path, layers
     assert "步行速度 4.0 km/h" in got["boxes"] and "各社区覆盖率" in got["boxes"] and "示意数据" in got["boxes"]
     assert got["search"] == 1
     assert got["popup"]["text"].startswith(EVIL) and got["popup"]["tags"] == 0  # shown as text
+    found = probe(chromium, path, search="莲花")
+    assert found["errors"] == [] and found["tips"] == ["莲花党群服务中心"]  # search by name
+    found = probe(chromium, path, search="<scr")
+    assert found["errors"] == [] and found["tips"] == [EVIL]             # listed as text, not markup
 
 
 def test_english_overview_draws_offline(chromium, tmp_path, layers):

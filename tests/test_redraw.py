@@ -112,3 +112,19 @@ def test_property_redraw_keeps_invariants_and_locked_units(n, seed, growth, lock
     # the moves table lists exactly the units whose grid changed
     changed = set(new.index[new != old])
     assert changed == set(res.moves["unit_id"])
+
+
+def test_moves_say_why():
+    units, comm, plan = row_of_twelve()
+    res = redraw_grids(units, comm, plan)
+    assert set(res.moves["reason"]) == {"passed along a chain of neighbouring grids"}
+    split = redraw_grids(squares(2, 4, 150), community(shapely.box(0, 0, 400, 200)),
+                         {f"U{r}{c}": "G" for r in range(2) for c in range(4)})
+    assert split.moves["reason"].str.fullmatch("grid G split").all()
+    # a plan grid in two pieces: the smaller piece joins the grid it touches
+    plan2 = plan.copy()
+    plan2.loc[plan2["unit_id"] == "U00", "grid_id"] = "C"
+    units["households"] = 100
+    res2 = redraw_grids(units, comm, plan2)
+    assert res2.moves.set_index("unit_id").loc["U00", "reason"] == "cut off from the rest of its grid"
+    assert res2.moves.set_index("unit_id").loc["U00", "new_grid"] == "A"
