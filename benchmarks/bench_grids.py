@@ -215,8 +215,12 @@ def main(argv=None) -> None:
     ap.add_argument("--cap", type=float, default=120.0, help="seconds before a method is killed (default 120)")
     ap.add_argument("--peers-10k", default="pymetis,pymetis contig,gerrychain tree",
                     help="peers to run at 10,000 units (spopt ones passed 300 s in the field notes)")
+    ap.add_argument("--methods", default=None, help="comma-separated methods to run (default: all that fit)")
+    ap.add_argument("--sizes", default=None, help="e.g. 10000:500 (default 2000:30 and 10000:500)")
     args = ap.parse_args(argv)
     sizes = [(2000, 30)] if args.quick else [(2000, 30), (10000, 500)]
+    if args.sizes:
+        sizes = [tuple(int(v) for v in item.split(":")) for item in args.sizes.split(",")]
     rows, redraws = [], []
     for n, k in sizes:
         case = make_case(n, k)
@@ -226,6 +230,8 @@ def main(argv=None) -> None:
             names = list(METHODS)
         else:
             names = ["spatial"] + [s.strip() for s in args.peers_10k.split(",") if s.strip()]
+        if args.methods:
+            names = [m.strip() for m in args.methods.split(",") if m.strip()]
         for name in names:
             labels, secs = timed(name, case, k, args.cap)
             row = {"units": n, "target grids": k, "method": name, "time s": secs}

@@ -43,6 +43,7 @@ __all__ = [
     "assign_capacity",
     "max_cover_bound",
     "set_cover_bound",
+    "swap_search",
 ]
 
 
@@ -192,12 +193,43 @@ def _celf(prob: Problem, *, k: int | None, need: float | None, capacity: float |
     return Cover(np.asarray(chosen, dtype=np.int64), np.asarray(gain, float), float(done), feasible)
 
 
-def greedy_max_cover(prob: Problem, k: int, *, capacity: float | None = None) -> Cover:
-    """Lazy greedy MCLP: up to ``k`` sites adding the most weight (stops early when none adds any)."""
+def greedy_max_cover(prob: Problem, k: int, *, capacity: float | None = None,
+                     swaps: bool = False) -> Cover:
+    """Lazy greedy MCLP: up to ``k`` sites adding the most weight (stops early when none adds any).
+
+    With ``swaps`` (no capacity), the plan is then improved by :func:`swap_search`.
+    """
     if k < 0:
         raise ValueError(f"k must be >= 0, got {k}")
     cover = _celf(prob, k=k, need=None, capacity=capacity)
+    if swaps and capacity is None and len(cover.chosen):
+        better = swap_search(prob, cover.chosen)
+        if _value(prob, better, None) > cover.value + 1e-9 * max(prob.total, 1.0):
+            return rank_sites(prob, better)
     return _finish(prob, _extend(prob, cover, capacity, k=k, need=None), capacity)
+
+
+def swap_search(prob: Problem, chosen, *, max_swaps: int = 200) -> np.ndarray:
+    """Best-improvement 1-swap local search for MCLP: trade a chosen site for another while the
+    covered weight grows. One sparse product per swap evaluates every (out, in) pair."""
+    a = prob.matrix.astype(float).tocsr()
+    w = prob.weight
+    tol = 1e-9 * max(prob.total, 1.0)
+    chosen = np.asarray(chosen, np.int64).copy()
+    for _ in range(max_swaps):
+        sub = a[chosen]
+        count = np.asarray(sub.sum(axis=0)).ravel()
+        gain = a @ (w * (count == 0))  # what each site adds to the plan
+        only = sub.multiply((w * (count == 1))[None, :]).tocsr()  # weight only site i covers
+        loss = np.asarray(only.sum(axis=1)).ravel()
+        keep = (a @ only.T).toarray()  # of what i alone covers, what j covers too
+        delta = gain[:, None] + keep - loss[None, :]
+        delta[chosen, :] = -np.inf
+        j, i = np.unravel_index(np.argmax(delta), delta.shape)
+        if delta[j, i] <= tol:
+            break
+        chosen[i] = j
+    return chosen
 
 
 def greedy_set_cover(prob: Problem, need: float, *, capacity: float | None = None) -> Cover:

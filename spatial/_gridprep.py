@@ -59,9 +59,28 @@ class Prepared:
     roads: np.ndarray | None
 
 
+def _roads_frame(roads):
+    """Roads as a GeoDataFrame: a line layer as is, a :class:`spatial.network.WalkNetwork` or an
+    osmnx graph as its edges."""
+    if isinstance(roads, gpd.GeoDataFrame):
+        return roads
+    if isinstance(roads, gpd.GeoSeries):
+        return gpd.GeoDataFrame(geometry=roads)
+    if hasattr(roads, "edge_u") and hasattr(roads, "geometry"):
+        from .network import edges_frame
+
+        return edges_frame(roads)
+    if hasattr(roads, "graph") and hasattr(roads, "edges"):  # a networkx graph from osmnx
+        import osmnx as ox
+
+        return ox.graph_to_gdfs(roads, nodes=False)
+    raise TypeError("roads must be a GeoDataFrame of lines, a WalkNetwork or an osmnx graph")
+
+
 def _lines(roads, crs_m, report: Report) -> np.ndarray | None:
     if roads is None:
         return None
+    roads = _roads_frame(roads)
     require_crs(roads, "roads")
     geoms = roads.to_crs(crs_m).geometry.values
     geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
@@ -226,8 +245,11 @@ def _part_with(cell, point):
     return max(parts, key=lambda p: p.area)
 
 
-def _attach(polys: list, extra: np.ndarray, tol: float) -> tuple[list, np.ndarray]:
-    """Union each extra piece into the polygon it shares the longest boundary with; returns owners (-1: none)."""
+def _attach(polys: list, extra: np.ndarray, tol: float, *, min_shared: float = 0.0) -> tuple[list, np.ndarray]:
+    """Union each extra piece into the polygon it shares the longest boundary with; returns owners (-1: none).
+
+    Pieces sharing no more than ``min_shared`` metres with any polygon are left (owner -1).
+    """
     if len(extra) == 0 or not polys:
         return polys, np.full(len(extra), -1)
     tree = shapely.STRtree(np.asarray(polys, dtype=object))
@@ -238,6 +260,7 @@ def _attach(polys: list, extra: np.ndarray, tol: float) -> tuple[list, np.ndarra
         length = shapely.length(shapely.intersection(shapely.boundary(extra[pi]), shapely.buffer(arr[gi], tol)))
         df = pd.DataFrame({"p": pi, "g": gi, "l": length}).sort_values(["p", "l", "g"], ascending=[True, False, True])
         best = df.drop_duplicates("p")
+        best = best[best["l"] > min_shared]
         owner[best["p"].to_numpy()] = best["g"].to_numpy()
     groups: dict[int, list] = {}
     for p, g in enumerate(owner):
@@ -245,7 +268,8 @@ def _attach(polys: list, extra: np.ndarray, tol: float) -> tuple[list, np.ndarra
             groups.setdefault(int(g), []).append(extra[p])
     polys = list(polys)
     for g, parts in groups.items():
-        polys[g] = shapely.union_all([polys[g], *parts])
+        # snap to the grid first (1 mm): float noise along a shared edge would leave a hairline gap
+        polys[g] = shapely.union_all([polys[g], *_snap(np.asarray(parts, dtype=object), polys[g])])
     return polys, owner
 
 
@@ -264,26 +288,83 @@ def community_polygons(comm_geom, members: list[np.ndarray], pieces: np.ndarray,
     covered = shapely.union_all(np.asarray(polys, dtype=object))
     rest = shapely.difference(comm_geom, covered)
     parts = np.asarray([p for p in shapely.get_parts(rest) if p.geom_type == "Polygon" and p.area > 0], dtype=object)
+    # slivers sharing an edge first, round after round (a sliver may touch grids only through
+    # another sliver); whatever touches only at points goes last
+    while len(parts):
+        polys, owner = _attach(polys, parts, tol, min_shared=2 * tol)
+        if (owner >= 0).sum() == 0:
+            break
+        parts = parts[owner < 0]
     polys, _ = _attach(polys, parts, tol)
-    for _ in range(3):  # stray parts of a grid go to the neighbour they share most boundary with
+    if len(polys) == 1:  # one grid: the community itself, exactly
+        return [_single(comm_geom)]
+    for _ in range(4):  # close hairline gaps, then give stray parts to the neighbour sharing most edge
+        polys = _weld_all(polys, comm_geom)
         changed = False
-        for g in range(len(polys)):
+        for g in np.flatnonzero(shapely.get_num_geometries(np.asarray(polys, dtype=object)) > 1):
             gparts = shapely.get_parts(polys[g])
-            if len(gparts) <= 1:
-                continue
-            areas = shapely.area(gparts)
-            main = int(np.argmax(areas))
+            main = int(np.argmax(shapely.area(gparts)))
             others = np.asarray([p for i, p in enumerate(gparts) if i != main], dtype=object)
             rest_polys = list(polys)
             rest_polys[g] = shapely.Polygon()
-            rest_polys, owner = _attach(rest_polys, others, tol)
+            rest_polys, owner = _attach(rest_polys, others, tol, min_shared=2 * tol)
             if (owner >= 0).any():
                 changed = True
                 rest_polys[g] = shapely.union_all(np.concatenate([[gparts[main]], others[owner < 0]]))
                 polys = rest_polys
         if not changed:
             break
-    return [_single(p) for p in polys]
+    arr = np.asarray(_weld_all(polys, comm_geom), dtype=object)
+    single = (shapely.get_num_geometries(arr) == 1) & (shapely.get_type_id(arr) == 6)
+    arr[single] = shapely.get_geometry(arr[single], 0)
+    return list(arr)
+
+
+def _weld_all(polys: list, comm_geom) -> list:
+    out = list(polys)
+    for g in np.flatnonzero(shapely.get_num_geometries(np.asarray(polys, dtype=object)) > 1):
+        out[g] = _weld(out[g], comm_geom)
+    return out
+
+
+def _snap(parts: np.ndarray, target, tol: float = 1e-3) -> np.ndarray:
+    """``parts`` snapped onto ``target`` within ``tol`` metres, repaired when snapping broke them."""
+    snapped = shapely.snap(parts, target, tol)
+    bad = ~shapely.is_valid(snapped)
+    if bad.any():
+        snapped[bad] = [_keep_polygonal(g) for g in shapely.make_valid(snapped[bad])]
+    return snapped
+
+
+def _weld(poly, comm_geom, eps: float = 1e-6):
+    """Join crumbs (< 10 m² or 0.1% of the grid) touching the main part only at a point or across
+    a float-noise gap: each is grown by ``eps`` metres (area change ~1e-6 m² per metre of outline).
+    Parts of float-noise size (< 0.01 m²) still apart after that are left out of the outline
+    (logged); larger parts that are really apart stay, and the grid is reported as pieces."""
+    parts = shapely.get_parts(poly)
+    areas = shapely.area(parts)
+    main = int(np.argmax(areas))
+    near = (shapely.distance(parts, parts[main]) <= 1e-3) & (np.arange(len(parts)) != main)
+    if near.any():  # hairline gaps: a union on a 1 µm precision grid closes them
+        try:
+            poly = shapely.union_all(parts, grid_size=1e-6)
+        except shapely.errors.GEOSException:  # pragma: no cover - fall back to snapping
+            poly = shapely.union_all(np.concatenate([parts[~near], _snap(parts[near], parts[main])]))
+        parts = shapely.get_parts(poly)
+        areas = shapely.area(parts)
+        main = int(np.argmax(areas))
+    crumb = (areas < max(10.0, 1e-3 * areas[main])) & (np.arange(len(parts)) != main)
+    crumb &= shapely.distance(parts, parts[main]) <= eps
+    if crumb.any():
+        grown = shapely.buffer(parts[crumb], eps, quad_segs=1)
+        poly = shapely.union_all(np.concatenate([parts[~crumb], grown]))
+        parts = shapely.get_parts(poly)
+        areas = shapely.area(parts)
+    noise = areas < 0.01
+    if noise.any() and not noise.all():
+        logger.debug("left %.2e m2 of float-noise crumbs out of a grid outline", areas[noise].sum())
+        poly = shapely.union_all(parts[~noise])
+    return poly
 
 
 def _single(p):

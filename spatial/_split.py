@@ -34,7 +34,17 @@ NONE_KEY = "(none)"
 
 
 def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far, MB (``ru_maxrss`` is KiB on Linux, bytes on macOS)."""
+    """Peak resident memory of this process, MB: ``VmHWM`` on Linux, else ``ru_maxrss``.
+
+    (``ru_maxrss`` also counts the parent a worker process was forked from, before its exec.)
+    """
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
@@ -51,7 +61,7 @@ def grid_task(units_path: str, comms_path: str, roads_path: str | None, out_path
     """Worker: ``partition_grids`` on one part; grids to ``out_path``, returns unit→grid and report."""
     from .grids import partition_grids
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.thread_time()
     units = gpd.read_parquet(units_path)
     comms = gpd.read_parquet(comms_path)
     roads = gpd.read_parquet(roads_path) if roads_path else None
@@ -64,6 +74,7 @@ def grid_task(units_path: str, comms_path: str, roads_path: str | None, out_path
         "report": res.report,
         "n_units": len(units),
         "seconds": time.perf_counter() - t0,
+        "cpu_seconds": time.thread_time() - c0,
         "peak_rss_mb": peak_rss_mb(),
     }
 
@@ -154,7 +165,7 @@ def coverage_task(demand_path: str, stations_path: str, edges_path: str, bbox: t
     from .coverage import walking_coverage
     from .snapping import layer_xy, snap_points
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.thread_time()
     demand = gpd.read_parquet(demand_path)
     stations = gpd.read_parquet(stations_path)
     net = read_edges(edges_path, bbox)
@@ -172,4 +183,5 @@ def coverage_task(demand_path: str, stations_path: str, edges_path: str, bbox: t
     frame = pd.DataFrame({c: out[c].to_numpy() for c in cols})
     frame.insert(0, "_row", rows)
     return {"frame": frame, "n_demand": len(demand), "n_snapped": int(snapped.sum()), "n_edges": net.n_edges, "n_stations": len(stations),
-            "seconds": time.perf_counter() - t0, "peak_rss_mb": peak_rss_mb()}
+            "seconds": time.perf_counter() - t0, "cpu_seconds": time.thread_time() - c0,
+            "peak_rss_mb": peak_rss_mb()}

@@ -223,6 +223,8 @@ def coverage_summary(
     comm = _assign(demand, communities, "community_id", "communities", extra=("street",))
     if comm is not None and "street" in comm:
         keys["street"] = comm["street"]
+    elif "street" in demand.columns:
+        keys["street"] = demand["street"]
     if comm is not None:
         keys["community"] = comm["community_id"]
     grid = _assign(demand, grids, "grid_id", "grids")

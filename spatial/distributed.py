@@ -26,6 +26,7 @@ must be a path that the client and every worker see (a shared file system).
 from __future__ import annotations
 
 import contextlib
+import inspect
 import json
 import logging
 import tempfile
@@ -122,6 +123,17 @@ def _session(client, workdir):
             tmp.cleanup()
 
 
+def _known(options: Mapping, engine: str, *, exclude: tuple[str, ...]) -> None:
+    """Refuse options the engine does not take, before any part is written (not late, in a worker)."""
+    from . import coverage, grids
+
+    fn = {"partition_grids": grids.partition_grids, "walking_coverage": coverage.walking_coverage}[engine]
+    names = set(inspect.signature(fn).parameters) - set(exclude)
+    bad = sorted(set(options) - names)
+    if bad:
+        raise TypeError(f"{engine} has no option {', '.join(map(repr, bad))}; it takes: {', '.join(sorted(names))}")
+
+
 def _gather(client, futures: list, what: str) -> list:
     """Results of ``futures`` in submission order, logging progress."""
     dd = _dask()
@@ -168,6 +180,7 @@ def run_grids_distributed(units: gpd.GeoDataFrame, communities: gpd.GeoDataFrame
         same rows (in part order).
     """
     opts = dict(grid_options)
+    _known(opts, "partition_grids", exclude=("units", "communities"))
     if opts.get("n_grids") is not None and not isinstance(opts["n_grids"], Mapping):
         raise ValueError("run_grids_distributed takes n_grids only as a mapping {community_id: grids}; "
                          "a province total cannot be apportioned part by part")
@@ -357,6 +370,7 @@ def run_coverage_distributed(demand: gpd.GeoDataFrame, stations: gpd.GeoDataFram
         ``demand`` (same index, columns, geometry) plus ``walk_m``, ``walk_min``,
         ``nearest_station``, ``band`` and ``reason``, identical to the single-process result.
     """
+    _known(coverage_options, "walking_coverage", exclude=("demand", "stations", "network", "max_walk_m"))
     require_crs(demand, "demand")
     require_crs(stations, "stations")
     require_columns(demand, [by], "demand")

@@ -24,7 +24,7 @@ from scipy.sparse.csgraph import connected_components
 
 from ._errors import ColumnError
 from ._gridprep import Prepared, band_status, community_polygons, grid_shape_metrics, prepare
-from ._partition import Weights, apportion, partition
+from ._partition import apportion, partition
 from ._validate import Report
 
 logger = logging.getLogger(__name__)

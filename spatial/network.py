@@ -329,10 +329,15 @@ def _load(source, metric, label):
     if name.endswith(".osm") or name.endswith(".xml"):
         return _readers.from_osm_xml(path)
     if name.endswith(_LINE_SUFFIXES):
-        try:
-            lines = gpd.read_file(path)
-        except Exception as exc:  # noqa: BLE001
-            raise InputFileError(f"cannot read network layer {path}: {exc}") from exc
+        if name.endswith((".gpkg", ".shp", ".geojson", ".json")):
+            from .io import read_layer  # detects shapefile encodings, refuses files without a CRS
+
+            lines = read_layer(path, name="network")
+        else:
+            try:
+                lines = gpd.read_file(path)
+            except Exception as exc:  # noqa: BLE001
+                raise InputFileError(f"cannot read network layer {path}: {exc}") from exc
         if lines.crs is None:
             raise CRSError(f"network layer {path} has no CRS; add a .prj / set it with gdf.set_crs(...) and save again")
         lines = lines.to_crs(metric if metric is not None else _target_crs(lines))

@@ -24,7 +24,7 @@ import pandas as pd
 
 from ._errors import ColumnError
 from ._gridprep import prepare
-from ._partition import part_components, partition, repair_contiguity
+from ._partition import partition, repair_contiguity
 from ._validate import Report, require_columns
 from .grids import _labels_from, contract, finish, node_arrays
 
@@ -86,6 +86,8 @@ class _State:
     def __init__(self, adj, hh, labels, fixed):
         self.nbrs = [adj.indices[adj.indptr[u]:adj.indptr[u + 1]].tolist() for u in range(len(hh))]
         self.w = [adj.data[adj.indptr[u]:adj.indptr[u + 1]].tolist() for u in range(len(hh))]
+        coo = adj.tocoo()
+        self.eu, self.ev = coo.row.astype(np.int64), coo.col.astype(np.int64)
         self.hh = hh.tolist()
         self.lab = labels.tolist()
         self.fixed = fixed.tolist()
@@ -125,12 +127,15 @@ class _State:
         return len(seen) == size
 
     def part_graph(self):
+        """Grid adjacency: grid -> set of neighbouring grids (vectorised over the unit edges)."""
+        lab = np.asarray(self.lab, dtype=np.int64)
+        a, b = lab[self.eu], lab[self.ev]
+        diff = a != b
+        k = len(self.ph)
+        pairs = np.unique(a[diff] * k + b[diff])
         g = {}
-        for u, a in enumerate(self.lab):
-            for v in self.nbrs[u]:
-                b = self.lab[v]
-                if b != a:
-                    g.setdefault(a, set()).add(b)
+        for x, y in zip((pairs // k).tolist(), (pairs % k).tolist()):
+            g.setdefault(x, set()).add(y)
         return g
 
     def transfer(self, src, dst, amount):
@@ -284,7 +289,7 @@ def redraw_grids(
         gated = _labels_from(gated_col, units, prep.unit_ids, "gated")
     node = contract(prep, [("together", _labels_from(together, units, prep.unit_ids, "together")),
                            ("gated", gated)], report)
-    hh, _, comm, cost = node_arrays(prep, node)
+    hh, xy, comm, cost = node_arrays(prep, node)
     m = len(hh)
     # plan grid of each node: the one holding most of its households (ties: first); keys per community
     key = _community_keys(old, prep, report)
@@ -317,8 +322,8 @@ def redraw_grids(
         placed = lab.copy()
         lab = repair_contiguity(sub, lab, hh[nodes], fixed=fixed_node[nodes])
         stray_nodes.update(nodes[lab != placed].tolist())
-        lab, names = _fix_band(sub, hh[nodes], lab, names, fixed_node[nodes], min_households, max_households,
-                               seed, report)
+        lab, names = _fix_band(sub, hh[nodes], xy[nodes], lab, names, fixed_node[nodes], min_households,
+                               max_households, seed, report)
         new_key[nodes] = np.asarray(names, dtype=object)[lab]
     grid_ids = np.where(node >= 0, new_key[np.maximum(node, 0)], None)
     out_units, grids = finish(prep, grid_ids, report, min_households=min_households, max_households=max_households,
@@ -381,7 +386,7 @@ def _place_unplanned(sub, lab, names):
     return lab
 
 
-def _fix_band(sub, hh, lab, names, fixed, lo, hi, seed, report):
+def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report):
     """Chains first; then split the splittable grid nearest an over-band one, merge under-band ones."""
     names = list(names)
     skip = set()
@@ -402,7 +407,7 @@ def _fix_band(sub, hh, lab, names, fixed, lo, hi, seed, report):
         members = np.flatnonzero(lab == t)
         parts = max(2, min(math.ceil(ph[t] / hi), int(ph[t] // lo)))
         s = sub[members][:, members].tocsr()
-        sl = _split(s, hh[members], parts, lo, hi, seed)
+        sl = partition(s, hh[members], xy[members], parts, min_hh=lo, max_hh=hi, seed=seed)
         if len(np.unique(sl[fixed[members]])) > 1:  # the split would move locked units: try another grid
             skip.add(t)
             continue
@@ -481,41 +486,6 @@ def _nearest_splittable(sub, lab, ph, start, least, fixed, skip=()):
                     nxt.append(b)
         level = nxt
     return None
-
-
-def _split(adj, hh, parts, lo, hi, seed):
-    """Contiguous split of one grid's nodes into ``parts`` balanced pieces (positions as a chain graph)."""
-    from ._partition import local_search
-    n = len(hh)
-    # coordinates are not needed for a 2-way split: seed by BFS order from a peripheral node
-    order = _bfs_order(adj)
-    cum = np.cumsum(hh[order])
-    lab = np.zeros(n, dtype=np.int64)
-    edges = np.linspace(0, cum[-1], parts + 1)[1:-1]
-    lab[order] = np.searchsorted(edges, cum - hh[order] / 2)
-    lab = repair_contiguity(adj, lab, hh)
-    xy = np.column_stack([np.arange(n, dtype=float), np.zeros(n)])
-    return local_search(adj, hh, xy, lab, min_hh=lo, max_hh=hi, seed=seed)
-
-
-def _bfs_order(adj):
-    n = adj.shape[0]
-    start = 0
-    for _ in range(2):  # two sweeps find a peripheral node
-        seen = np.full(n, -1)
-        seen[start] = 0
-        q = deque([start])
-        order = []
-        while q:
-            u = q.popleft()
-            order.append(u)
-            for v in adj.indices[adj.indptr[u]:adj.indptr[u + 1]]:
-                if seen[v] < 0:
-                    seen[v] = seen[u] + 1
-                    q.append(v)
-        start = order[-1]
-    rest = [u for u in range(n) if u not in set(order)]
-    return np.asarray(order + rest, dtype=np.int64)
 
 
 def _community_keys(old, prep, report) -> np.ndarray:

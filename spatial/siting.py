@@ -62,7 +62,8 @@ class SitingResult:
     unreachable : GeoDataFrame
         Demand rows not covered now that no candidate can reach, with ``reason``.
     optimality : dict
-        ``problem`` (``MCLP``/``LSCP``), ``greedy_value``, ``exact_value``, ``bound``,
+        ``problem`` (``MCLP``/``LSCP``), ``greedy_value`` (MCLP: lazy greedy then 1-swap local
+        search; LSCP: lazy greedy), ``exact_value``, ``bound``,
         ``gap_pct`` (greedy's gap to the optimum or bound), ``plan_gap_pct`` (the returned plan's
         gap; 0 when proven optimal), ``status``, ``solution``
         (``greedy``/``exact``), ``seconds`` (exact model), ``target_reached`` (LSCP), ``message``,
@@ -330,7 +331,7 @@ def _node_candidates(network: WalkNetwork, dsnap: Snap, covered: np.ndarray, *, 
 
 
 def _solve_mclp(prob, k, capacity, exact, time_limit_s):
-    greedy = _cover.greedy_max_cover(prob, k, capacity=capacity)
+    greedy = _cover.greedy_max_cover(prob, k, capacity=capacity, swaps=True)
     info = {"problem": "MCLP", "k": k, "greedy_value": greedy.value, "exact_value": None, "bound": None,
             "gap_pct": None, "plan_gap_pct": None, "status": "greedy only", "solution": "greedy",
             "seconds": 0.0, "message": ""}

@@ -25,3 +25,13 @@ def huangpu_osm() -> Path:
     path = TEST_DATA / "huangpu_drive.osm"
     assert path.exists(), f"{path} is missing"
     return path
+
+
+@pytest.fixture(scope="session")
+def demo_outputs(tmp_path_factory) -> list[Path]:
+    """Every file ``spatial demo`` writes, run once per session through the command line."""
+    from spatial.cli import main
+
+    out = tmp_path_factory.mktemp("demo")
+    assert main(["-q", "demo", "--out", str(out)]) == 0
+    return sorted(p for p in out.rglob("*") if p.is_file())

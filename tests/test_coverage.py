@@ -235,3 +235,13 @@ def test_cli_coverage_writes_layers_and_summary(tmp_path, capsys):
     assert set(summary[summary.level == "community"].id) == {"C1", "C2"}
     assert "300m 16.7%" in capsys.readouterr().out
     assert main(["coverage", str(tmp_path / "nope.graphml"), "x.csv", "y.gpkg", "--out", str(out)]) == 2
+
+
+def test_summary_by_street_column_alone(street, stations, units):
+    out = walking_coverage(units.drop(columns="community_id").assign(street=["甲", "甲", "乙", "乙", "乙", "乙"]),
+                           stations, street)
+    summary = coverage_summary(out, bands=["10min"])
+    streets = summary[summary.level == "street"].set_index("id")
+    assert streets.households.to_dict() == {"乙": 180, "甲": 30}
+    assert streets.loc["甲", "pct_hh_10min"] == pytest.approx(100)
+    assert "community" not in set(summary.level)

@@ -15,6 +15,7 @@ import shapely
 import dask.distributed  # noqa: F401  (the dask extra is installed for the test suite)
 from spatial import ColumnError, CRSError
 from spatial._province import lattice_province
+from spatial._split import read_edges
 from spatial._synthetic import voronoi_units
 from spatial.coverage import walking_coverage
 from spatial.distributed import (
@@ -128,6 +129,8 @@ def test_grids_refuse_a_province_total_and_missing_split_column(province, client
         run_grids_distributed(province.units, province.communities, by="city", client=client, n_grids=30)
     with pytest.raises(ColumnError, match="'communities' has no column 'county'"):
         run_grids_distributed(province.units, province.communities, by="county", client=client)
+    with pytest.raises(TypeError, match="partition_grids has no option 'min_hh'"):
+        run_grids_distributed(province.units, province.communities, client=client, min_hh=100)
     with pytest.raises(CRSError, match="set_crs"):
         run_grids_distributed(province.units.set_crs(None, allow_override=True), province.communities,
                               client=client)
@@ -171,6 +174,18 @@ def test_coverage_by_city_equal_single_process_across_city_borders(province, cli
     assert (got["band"] == "beyond").sum() > 20 and (got["band"] == "100m").sum() > 20
 
 
+def test_a_worker_reads_only_the_edges_near_its_city(province, tmp_path):
+    net = province.network
+    edges = network_to_parquet(net, tmp_path / "edges.parquet")
+    box = (500_000.0, 2_500_000.0, 500_200.0, 2_500_200.0)  # the first city's south-west quarter
+    sub = read_edges(str(edges), box)
+    inside = shapely.intersects(net.geometry, shapely.box(*box))
+    assert 0 < sub.n_edges < net.n_edges / 4
+    assert sub.n_edges >= inside.sum()  # whole edges meeting the box (a bbox filter, never clipped)
+    full = dict(zip(shapely.to_wkb(net.geometry), net.length_m))
+    assert [full[w] for w in shapely.to_wkb(sub.geometry)] == sub.length_m.tolist()  # same edges, same lengths
+
+
 def test_coverage_default_limit_is_largest_band_and_network_may_be_a_walknetwork(province, client):
     demand = _demand(province)
     ref = walking_coverage(demand, province.stations, province.network, meters=(150, 250), max_walk_m=250.0)
@@ -195,6 +210,8 @@ def test_coverage_errors_name_the_problem(province, client):
     demand = _demand(province)
     with pytest.raises(ColumnError, match="'demand' has no column 'county'"):
         run_coverage_distributed(demand, province.stations, province.network, by="county", client=client)
+    with pytest.raises(TypeError, match="walking_coverage has no option 'speed'"):
+        run_coverage_distributed(demand, province.stations, province.network, client=client, speed=4.0)
     with pytest.raises(ValueError, match="max_walk_m must be a positive number"):
         run_coverage_distributed(demand, province.stations, province.network, client=client, max_walk_m=np.inf)
     with pytest.raises(CRSError, match="set_crs"):

@@ -288,3 +288,27 @@ def test_community_without_units_is_one_empty_grid_and_reported():
     assert len(empty) == 1 and empty["households"].iloc[0] == 0
     assert empty.geometry.iloc[0].area == pytest.approx(40000)
     assert ((res.report["row_id"] == "EMPTY") & res.report["problem"].str.contains("no units")).any()
+
+
+def test_roads_from_the_real_futian_walking_network(futian_graphml):
+    """Units drawn over real Futian streets: the network (an osmnx graph) is used as the roads layer."""
+    import osmnx as ox
+
+    graph = ox.load_graphml(futian_graphml)
+    edges = ox.graph_to_gdfs(graph, nodes=False).to_crs(CRS)
+    x0, y0 = edges.geometry.union_all().centroid.coords[0]
+    units = squares(4, 4, 50, x0=x0 - 200, y0=y0 - 200)
+    comm = community(shapely.box(x0 - 200, y0 - 200, x0 + 200, y0 + 200))
+    res = partition_grids(units, comm, roads=graph)
+    check_plan(res, units, comm)
+    assert res.grids["road_share"].between(0, 1).all()
+
+
+def test_locked_units_stay_together_under_their_grid_id():
+    units = squares(2, 4, 100)
+    comm = community(shapely.box(0, 0, 400, 200))
+    res = partition_grids(units, comm, locked={"U03": "OLD-7", "U13": "OLD-7"})
+    check_plan(res, units, comm)
+    got = res.units.set_index("unit_id")["grid_id"]
+    assert got["U03"] == got["U13"] == "OLD-7"
+    assert "OLD-7" in set(res.grids["grid_id"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,7 +14,7 @@ from spatial._synthetic import voronoi_units
 from spatial.grids import partition_grids
 from spatial.redraw import redraw_grids
 
-from test_grids import CRS, check_plan, community, squares
+from test_grids import check_plan, community, squares
 
 
 def row_of_twelve():

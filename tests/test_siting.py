@@ -49,6 +49,9 @@ def test_greedy_falls_in_the_trap_and_the_exact_model_gets_out():
     assert sorted(exact.chosen) == [0, 1]
     assert exact.value == pytest.approx(20.0)
     assert exact.bound == pytest.approx(20.0)
+    # one swap (M out, B in) gets the greedy out of the trap too
+    swapped = _cover.greedy_max_cover(prob, 2, swaps=True)
+    assert sorted(swapped.chosen) == [0, 1] and swapped.value == pytest.approx(20.0)
 
 
 def test_existing_stations_count_as_covered():
@@ -167,6 +170,8 @@ def test_exact_is_optimal_and_greedy_within_its_guarantee(case):
     greedy = _cover.greedy_max_cover(prob, k)
     assert exact.value == pytest.approx(best)
     assert len(exact.chosen) <= k and len(greedy.chosen) <= k
+    swapped = _cover.greedy_max_cover(prob, k, swaps=True)
+    assert greedy.value - 1e-9 <= swapped.value <= best + 1e-9
     assert greedy.value <= best + 1e-9
     assert greedy.value >= (1 - 1 / np.e) * best - 1e-9
     # the gains add up to what the chosen set really covers
