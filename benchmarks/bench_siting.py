@@ -137,7 +137,7 @@ def futian(quick: bool) -> None:
     from spatial.siting import site_stations
 
     print()
-    print(f"{'Futian end to end':>32} | {'cands':>5} {'before%':>7} {'after%':>7} {'greedy':>9} {'exact':>9} "
+    print(f"{'Futian end to end':>44} | {'cands':>5} {'before%':>7} {'after%':>7} {'greedy':>9} {'exact':>9} "
           f"{'gap%':>5} {'plan%':>5} {'status':>8} {'total s':>7}")
     runs = [(2000, 100, {"k": 5})] if quick else [
         (5500, 200, {"k": 5}), (5500, None, {"k": 5}), (5500, 200, {"target": 0.99}),
@@ -149,7 +149,7 @@ def futian(quick: bool) -> None:
         secs = time.perf_counter() - t0
         o = res.optimality
         label = f"{n_pts} pts, {'generated' if n_cand is None else n_cand} cands, {goal}"
-        print(f"{label:>32} | {o['candidates']:>5} "
+        print(f"{label:>44} | {o['candidates']:>5} "
               f"{res.before_after['pct_before'].iloc[0]:>7.2f} {res.before_after['pct_after'].iloc[0]:>7.2f} "
               f"{o['greedy_value']:>9.0f} {o['exact_value']:>9.0f} {o['gap_pct']:>5.2f} {o['plan_gap_pct']:>5.2f} "
               f"{o['status']:>8} "

@@ -233,10 +233,20 @@ def swap_search(prob: Problem, chosen, *, max_swaps: int = 200) -> np.ndarray:
 
 
 def greedy_set_cover(prob: Problem, need: float, *, capacity: float | None = None) -> Cover:
-    """Lazy greedy LSCP: sites until they add ``need`` weight; ``feasible`` False if they cannot."""
+    """Lazy greedy LSCP: sites until they add ``need`` weight, then redundant sites dropped;
+    ``feasible`` is False if they cannot add ``need``."""
     cover = _celf(prob, k=None, need=need, capacity=capacity)
     out = _finish(prob, _extend(prob, cover, capacity, k=None, need=need), capacity)
     tol = 1e-9 * max(prob.total, 1.0)
+    if capacity is None and out.value >= need - tol and len(out.chosen) > 1:
+        # drop sites the others make redundant, the last-ranked first
+        chosen = list(out.chosen)
+        for i in list(out.chosen[::-1]):
+            rest = [j for j in chosen if j != i]
+            if _value(prob, np.asarray(rest, np.int64), None) >= need - tol:
+                chosen = rest
+        if len(chosen) < len(out.chosen):
+            out = rank_sites(prob, chosen)
     return Cover(out.chosen, out.gain, out.value, out.value >= need - tol)
 
 
