@@ -67,16 +67,20 @@ def _add_grids(sub) -> None:
     p.add_argument("--out", type=Path, default=None, help="output GeoPackage")
     p.add_argument("--households-col", default="households", help="households column of the units")
     band = p.add_mutually_exclusive_group()
-    band.add_argument("--grids", dest="n_grids", type=int, default=None, help="total number of grids instead of a band")
-    band.add_argument("--min", dest="min_households", type=float, default=300, help="fewest households per grid")
-    p.add_argument("--max", dest="max_households", type=float, default=500, help="most households per grid")
-    p.add_argument("--existing", type=Path, default=None, help="existing plan (unit_id, grid_id[, locked]) to redraw")
+    band.add_argument("--grids", dest="n_grids", type=int, default=None, metavar="N", help="total number of grids instead of a band")
+    band.add_argument("--min", dest="min_households", type=float, default=300, metavar="HH", help="fewest households per grid")
+    p.add_argument("--max", dest="max_households", type=float, default=500, metavar="HH", help="most households per grid")
+    p.add_argument("--existing", type=Path, default=None, metavar="PLAN", help="existing plan (unit_id, grid_id[, locked]) to redraw")
     p.add_argument("--redraw", action="store_true", help="redraw the plan in --existing (or the units' grid_id)")
-    p.add_argument("--lock", type=Path, default=None, help="table or layer of unit_id that must not move")
-    p.add_argument("--roads", type=Path, default=None, help="road lines; grid borders follow them where possible")
+    p.add_argument("--lock", type=Path, default=None, metavar="FILE", help="table or layer of unit_id that must not move")
+    p.add_argument("--roads", type=Path, default=None, metavar="ROADS", help="road lines; grid borders follow them where possible")
     p.add_argument("--evaluate", type=Path, default=None, metavar="PLAN",
                    help="score grids (or units with grid_id) without changing them")
     p.add_argument("--seed", type=int, default=0, help="seed of the search (default 0)")
+    p.add_argument("--from-buildings", action="store_true",
+                   help="UNITS are building footprints or points: build units first (street blocks cut by "
+                        "--roads, enclosed tessellation around the buildings)")
+    p.add_argument("--floors-col", default=None, help="with --from-buildings: floors column (floor area = footprint x floors)")
     p.set_defaults(func=_cmd_grids)
 
 
@@ -109,6 +113,17 @@ def _read_grid_input(spec: Path, default_layer: str, name: str):
     return read_layer(path, layer=layer, name=name)
 
 
+def _read_roads(path: Path | None):
+    """Roads for grids: a line layer, or a network file (.graphml, .osm, .osm.pbf) read as a WalkNetwork."""
+    if path is None:
+        return None
+    if path.suffix.lower() in (".graphml", ".osm", ".pbf"):
+        from .network import read_network
+
+        return read_network(path)
+    return _read_grid_input(path, "roads", "roads")
+
+
 def _cmd_grids(args: argparse.Namespace) -> int:
     from ._errors import ColumnError
     from .io import write_layers
@@ -119,7 +134,9 @@ def _cmd_grids(args: argparse.Namespace) -> int:
         raise ColumnError("give COMMUNITIES UNITS and --out OUT.gpkg (or --evaluate PLAN [COMMUNITIES])")
     communities = _read_grid_input(Path(args.inputs[0]), "communities", "communities")
     units = _read_grid_input(Path(args.inputs[1]), "units", "units")
-    roads = _read_grid_input(args.roads, "roads", "roads") if args.roads else None
+    roads = _read_roads(args.roads)
+    if args.from_buildings:
+        units = _units_from_buildings(args, units, communities, roads)
     opts = dict(households_col=args.households_col, min_households=args.min_households,
                 max_households=args.max_households, roads=roads, seed=args.seed)
     if args.existing is not None or args.redraw:
@@ -153,6 +170,19 @@ def _cmd_grids(args: argparse.Namespace) -> int:
     return 0
 
 
+def _units_from_buildings(args: argparse.Namespace, buildings, communities, roads):
+    from ._validate import Report
+    from .network import WalkNetwork, edges_frame
+    from .tessellation import units_from_buildings
+
+    lines = edges_frame(roads) if isinstance(roads, WalkNetwork) else roads
+    report = Report()
+    units = units_from_buildings(buildings, communities, roads=lines, households_col=args.households_col,
+                                 floors_col=args.floors_col, report=report)
+    _say(args, f"built {len(units)} units from {len(buildings)} buildings ({len(report)} report rows)")
+    return units
+
+
 def _cmd_grids_evaluate(args: argparse.Namespace) -> int:
     from ._errors import ColumnError
     from .evaluate import evaluate_grids
@@ -162,7 +192,7 @@ def _cmd_grids_evaluate(args: argparse.Namespace) -> int:
         raise ColumnError("--evaluate takes PLAN and at most one more layer, COMMUNITIES")
     plan = _read_grid_input(args.evaluate, "grids", "plan")
     communities = _read_grid_input(Path(args.inputs[0]), "communities", "communities") if args.inputs else None
-    roads = _read_grid_input(args.roads, "roads", "roads") if args.roads else None
+    roads = _read_roads(args.roads)
     res = evaluate_grids(plan, communities, households_col=args.households_col,
                          min_households=args.min_households, max_households=args.max_households, roads=roads)
     for key, value in res.summary.iloc[0].items():
@@ -170,6 +200,37 @@ def _cmd_grids_evaluate(args: argparse.Namespace) -> int:
     out = args.out or args.evaluate.with_name(Path(str(args.evaluate).split(":")[0]).stem + "_scores.gpkg")
     write_layers({"grid_scores": res.grids, "summary": res.summary, "report": res.report}, out)
     _say(args, f"wrote {out} (layers grid_scores, summary, report)")
+    return 0
+
+
+@_command
+def _add_merge(sub) -> None:
+    p = sub.add_parser("merge", help="多网合一: conflicts between departmental grid layers and one nested plan")
+    p.add_argument("communities", type=Path, help="community polygons (FILE or FILE.gpkg:layer)")
+    p.add_argument("layers", nargs="+", metavar="NAME=FILE",
+                   help="departmental grid layers, e.g. 综治=zz.gpkg 城管=cg.shp (the first is the reference)")
+    p.add_argument("--grid-id-col", default="grid_id", help="grid id column in every layer")
+    p.add_argument("--out", type=Path, required=True, help="output GeoPackage (conflicts, unified, mapping, report)")
+    p.set_defaults(func=_cmd_merge)
+
+
+def _cmd_merge(args: argparse.Namespace) -> int:
+    from ._errors import ColumnError
+    from .io import write_layers
+    from .merge import merge_grid_layers
+
+    layers = {}
+    for item in args.layers:
+        name, sep, path = item.partition("=")
+        if not sep or not name or not path:
+            raise ColumnError(f"'{item}' is not NAME=FILE; name each departmental layer, e.g. 综治=zz.gpkg")
+        layers[name] = _read_grid_input(Path(path), "grids", name)
+    communities = _read_grid_input(args.communities, "communities", "communities")
+    res = merge_grid_layers(layers, communities, grid_id_col=args.grid_id_col, reference=next(iter(layers)))
+    _say(args, f"{len(res.conflicts)} conflicts; one nested plan of {len(res.unified)} grids")
+    write_layers({"conflicts": res.conflicts, "unified": res.unified, "mapping": res.mapping,
+                  "report": res.report}, args.out)
+    _say(args, f"wrote {args.out} (layers conflicts, unified, mapping, report)")
     return 0
 # === end grids ===
 

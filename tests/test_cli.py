@@ -1,0 +1,64 @@
+"""Command-line paths not covered by the engines' own tests: building units and 多网合一."""
+
+import geopandas as gpd
+import pyogrio
+import pytest
+from shapely.geometry import LineString, Point, box
+
+from spatial.cli import main
+
+UTM = "EPSG:32650"
+X0, Y0 = 800_000, 2_490_000
+
+
+@pytest.fixture
+def communities(tmp_path):
+    gdf = gpd.GeoDataFrame({"community_id": ["C1"], "code": ["440304001001"]},
+                           geometry=[box(X0, Y0, X0 + 400, Y0 + 200)], crs=UTM)
+    path = tmp_path / "communities.gpkg"
+    gdf.to_file(path)
+    return path, gdf
+
+
+def test_grids_from_building_points_tile_the_community(tmp_path, communities):
+    path, comm = communities
+    pts = [Point(X0 + 25 + 50 * i, Y0 + 25 + 50 * j) for i in range(8) for j in range(4)]
+    buildings = gpd.GeoDataFrame({"households": [25] * len(pts)}, geometry=pts, crs=UTM)
+    roads = gpd.GeoDataFrame(geometry=[LineString([(X0 + 200, Y0 - 10), (X0 + 200, Y0 + 210)])], crs=UTM)
+    buildings.to_file(tmp_path / "b.gpkg")
+    roads.to_file(tmp_path / "roads.gpkg")
+    out = tmp_path / "g.gpkg"
+    assert main(["-q", "grids", str(path), str(tmp_path / "b.gpkg"), "--from-buildings",
+                 "--roads", str(tmp_path / "roads.gpkg"), "--min", "300", "--max", "500",
+                 "--out", str(out)]) == 0
+    grids = gpd.read_file(out, layer="grids")
+    units = gpd.read_file(out, layer="units")
+    assert grids["households"].sum() == 800 and units["households"].sum() == 800
+    assert len(grids) == 2 and (grids["band_status"] == "in").all()
+    assert abs(grids.area.sum() - comm.area.sum()) < 1e-4 * comm.area.sum()
+    assert (grids.geom_type == "Polygon").all()
+
+
+def test_merge_writes_conflicts_and_one_nested_plan(tmp_path, communities):
+    path, comm = communities
+    a = gpd.GeoDataFrame({"grid_id": ["A1", "A2"]},
+                         geometry=[box(X0, Y0, X0 + 200, Y0 + 200), box(X0 + 200, Y0, X0 + 400, Y0 + 200)], crs=UTM)
+    b = gpd.GeoDataFrame({"grid_id": ["B1", "B2"]},
+                         geometry=[box(X0, Y0, X0 + 250, Y0 + 200), box(X0 + 250, Y0, X0 + 400, Y0 + 200)], crs=UTM)
+    a.to_file(tmp_path / "a.gpkg")
+    b.to_file(tmp_path / "b.gpkg")
+    out = tmp_path / "m.gpkg"
+    assert main(["-q", "merge", str(path), f"综治={tmp_path / 'a.gpkg'}", f"城管={tmp_path / 'b.gpkg'}",
+                 "--out", str(out)]) == 0
+    assert {n for n, _ in pyogrio.list_layers(out)} >= {"conflicts", "unified", "mapping"}
+    conflicts = gpd.read_file(out, layer="conflicts")
+    cut = conflicts[conflicts["kind"] == "cut"]
+    assert abs(cut["area_m2"].sum() - 50 * 200) < 1.0   # the 50 m strip where A2 and B1 overlap
+    unified = gpd.read_file(out, layer="unified")
+    assert abs(unified.area.sum() - comm.area.sum()) < 1.0
+
+
+def test_merge_refuses_unnamed_layers(tmp_path, communities, capsys):
+    path, _ = communities
+    assert main(["merge", str(path), str(tmp_path / "a.gpkg"), "--out", str(tmp_path / "m.gpkg")]) == 2
+    assert "is not NAME=FILE" in capsys.readouterr().err
