@@ -435,3 +435,16 @@ def test_capacitated_set_cover_on_the_street():
     assert (res.sites["gain_households"] <= 60 + 1e-6).all()
     assert res.before_after["pct_after"].iloc[0] >= 90.0
     assert res.optimality["bound"] == 3
+
+
+def test_candidate_filters_report_every_candidate_left_out():
+    cands = candidate_layer()
+    cands.loc[cands["candidate_id"] == "A", "land_use"] = "commercial"
+    cands.loc[cands["candidate_id"] == "C", "floor_area_m2"] = np.nan
+    res = site_stations(demand_layer(), station_layer(), street(), candidates=cands, k=1, minutes=(15,),
+                        min_floor_area_m2=500, allowed_land_use=["public"])
+    left = res.report[res.report["layer"] == "candidates"].set_index("row_id")["problem"]
+    assert left["A"] == "land use 'commercial' not allowed"
+    assert left["C"] == "no floor_area_m2"
+    assert left["D"].startswith("floor area 100 m²")
+    assert list(res.sites["candidate_id"]) == ["B"]  # the only one left
