@@ -22,6 +22,7 @@ from scipy import sparse
 from ._adjacency import Adjacency, road_fraction, rook_adjacency
 from ._errors import ColumnError, GeometryError
 from ._validate import (
+    polygonal,
     Report,
     check_households,
     metric_crs,
@@ -159,7 +160,7 @@ def _polygonal_pieces(ug, is_pt, comm_of, cg, unit_ids, report):
     poly = np.flatnonzero(~is_pt & (comm_of >= 0))
     if len(poly):
         clipped = shapely.intersection(np.asarray(ug[poly], dtype=object), cg[comm_of[poly]])
-        pieces[poly] = [_keep_polygonal(g) for g in clipped]
+        pieces[poly] = [polygonal(g) for g in clipped]
     for i in np.flatnonzero(comm_of >= 0):
         g = pieces[i]
         if g is None or shapely.is_empty(g) or shapely.area(g) <= 0:
@@ -167,13 +168,6 @@ def _polygonal_pieces(ug, is_pt, comm_of, cg, unit_ids, report):
             comm_of[i] = -1
             pieces[i] = None
     return pieces
-
-
-def _keep_polygonal(g):
-    if g is None or g.geom_type in ("Polygon", "MultiPolygon"):
-        return g
-    parts = [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
-    return shapely.union_all(parts) if parts else shapely.Polygon()
 
 
 def _community_of(ug, cg, comm_ids, units, community_id_col, unit_ids, report) -> np.ndarray:
@@ -332,7 +326,7 @@ def _snap(parts: np.ndarray, target, tol: float = 1e-3) -> np.ndarray:
     snapped = shapely.snap(parts, target, tol)
     bad = ~shapely.is_valid(snapped)
     if bad.any():
-        snapped[bad] = [_keep_polygonal(g) for g in shapely.make_valid(snapped[bad])]
+        snapped[bad] = [polygonal(g) for g in shapely.make_valid(snapped[bad])]
     return snapped
 
 

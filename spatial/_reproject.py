@@ -8,6 +8,8 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from ._validate import polygonal
+
 logger = logging.getLogger(__name__)
 
 
@@ -22,15 +24,8 @@ def to_crs_valid(gdf: gpd.GeoDataFrame, crs) -> gpd.GeoDataFrame:
     bad = ~shapely.is_valid(geom) & ~shapely.is_missing(geom)
     if bad.any():
         fixed = shapely.make_valid(np.asarray(geom[bad], dtype=object))
-        fixed = np.array([_polygonal(g) for g in fixed], dtype=object)
+        fixed = np.array([polygonal(g) for g in fixed], dtype=object)
         out = out.copy()
         out.loc[bad, out.geometry.name] = fixed
         logger.debug("repaired %d geometries made invalid by reprojection", int(bad.sum()))
     return out
-
-
-def _polygonal(g):
-    if g.geom_type in ("Polygon", "MultiPolygon"):
-        return g
-    parts = [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
-    return shapely.union_all(parts) if parts else g

@@ -152,15 +152,20 @@ def repair_geometries(
     fixed = shapely.make_valid(geom[invalid])
     # make_valid may return a collection holding lines as well; keep the polygonal part
     if shapely.get_type_id(geom[invalid]).max() >= 3:
-        fixed = np.array([_polygonal(g) for g in fixed], dtype=object)
+        fixed = np.array([polygonal(g) for g in fixed], dtype=object)
     out.loc[invalid, out.geometry.name] = fixed
     for rid, reason in zip(np.asarray(ids)[invalid], shapely.is_valid_reason(geom[invalid])):
         report.add(name, rid, f"invalid geometry: {reason}", "repaired with make_valid")
     return out
 
 
-def _polygonal(g):
+def polygonal(g):
+    """The polygonal part of ``g``: itself when a (Multi)Polygon, else the union of its polygon
+    parts (``make_valid`` and overlays may return collections with lines and points), else an
+    empty Polygon."""
+    if g is None or g.is_empty:
+        return shapely.Polygon()
     if g.geom_type in ("Polygon", "MultiPolygon"):
         return g
     parts = [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
-    return shapely.union_all(parts) if parts else g
+    return shapely.union_all(parts) if parts else shapely.Polygon()

@@ -30,7 +30,7 @@ import shapely
 
 from ._errors import GeometryError
 from ._reproject import to_crs_valid
-from ._validate import Report, metric_crs, repair_geometries, require_columns, require_crs, require_unique
+from ._validate import Report, metric_crs, polygonal, repair_geometries, require_columns, require_crs, require_unique
 from .codes import grid_sequence
 
 logger = logging.getLogger(__name__)
@@ -174,18 +174,18 @@ def _conflicts(grids, comm, grid_id_col, community_id_col, min_m2) -> gpd.GeoDat
         left, right = g.sindex.query(geom, predicate="intersects")
         for i, j in zip(left, right):
             if i < j:
-                add(name, ids[i], name, ids[j], "overlap", _poly(shapely.intersection(geom[i], geom[j])))
+                add(name, ids[i], name, ids[j], "overlap", polygonal(shapely.intersection(geom[i], geom[j])))
         # gaps, per community
         cover = shapely.union_all(geom)
         for cid, cg in zip(cids, cgeom):
-            for part in shapely.get_parts(_poly(shapely.difference(cg, cover))):
+            for part in shapely.get_parts(polygonal(shapely.difference(cg, cover))):
                 add(name, None, "communities", cid, "gap", part)
         # land outside every community; grids crossing community lines
         g_pos, c_pos = comm.sindex.query(geom, predicate="intersects")
         for k, (gid, gg) in enumerate(zip(ids, geom)):
-            add(name, gid, "communities", None, "outside_communities", _poly(shapely.difference(gg, study)))
+            add(name, gid, "communities", None, "outside_communities", polygonal(shapely.difference(gg, study)))
             near = c_pos[g_pos == k]
-            parts = [(cids[c], _poly(shapely.intersection(gg, cgeom[c]))) for c in near]
+            parts = [(cids[c], polygonal(shapely.intersection(gg, cgeom[c]))) for c in near]
             parts = [(cid, p) for cid, p in parts if p.area >= min_m2]
             if len(parts) > 1:
                 main = max(range(len(parts)), key=lambda k: parts[k][1].area)
@@ -199,7 +199,7 @@ def _conflicts(grids, comm, grid_id_col, community_id_col, min_m2) -> gpd.GeoDat
             left, right = gb.sindex.query(ga.geometry.values, predicate="intersects")
             for i, j in zip(left, right):
                 pa, pb = ga.geometry.values[i], gb.geometry.values[j]
-                inter = _poly(shapely.intersection(pa, pb))
+                inter = polygonal(shapely.intersection(pa, pb))
                 if pa.area - inter.area >= min_m2 and pb.area - inter.area >= min_m2:
                     add(names[a], ga[grid_id_col].iloc[i], names[b], gb[grid_id_col].iloc[j], "cut", inter)
     out = gpd.GeoDataFrame(rows, columns=CONFLICT_COLUMNS, geometry="geometry", crs=comm.crs)
@@ -327,13 +327,3 @@ def _mapping(grids, atoms, grid_id_col) -> pd.DataFrame:
         frames.append(df)
     out = pd.concat(frames, ignore_index=True)
     return out.sort_values(["layer", "grid_id", "share"], ascending=[True, True, False]).reset_index(drop=True)
-
-
-def _poly(g):
-    """The polygonal part of ``g`` (an empty polygon when there is none)."""
-    if g is None or g.is_empty:
-        return shapely.Polygon()
-    if g.geom_type in ("Polygon", "MultiPolygon"):
-        return g
-    parts = [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
-    return shapely.union_all(parts) if parts else shapely.Polygon()

@@ -26,6 +26,7 @@ import shapely
 from ._errors import ColumnError, GeometryError
 from ._reproject import to_crs_valid
 from ._validate import (
+    polygonal,
     Report,
     check_households,
     metric_crs,
@@ -354,12 +355,8 @@ def _exact_tiling(block, cells: dict, footprint, limit_m: float) -> list[tuple[i
 
 def _polygonal(g):
     """The polygonal part of ``g`` or None when it has no area."""
-    if g is None or g.is_empty:
-        return None
-    if g.geom_type not in ("Polygon", "MultiPolygon"):
-        parts = [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
-        g = shapely.union_all(parts) if parts else None
-    return g if g is not None and g.area > 0 else None
+    g = polygonal(g)
+    return g if g.area > 0 else None
 
 
 def _longest_shared_edge(part, others) -> int:
