@@ -198,7 +198,7 @@ def bench(name, net, stations_xy, demand_xy, *, peers=True, tutorial_subset=50, 
         print(f"  (networkx graph built in {t_nx:.1f} s, not counted)")
     if pandana:
         try:
-            import pandana as pdna  # noqa: F401
+            import pandana  # noqa: F401  (only checks it is installed)
         except ImportError:
             print("  pandana not installed (pip install pandana): skipped")
         else:

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._errors import ColumnError, NetworkError
+from ._errors import NetworkError
 from ._validate import check_households, require_columns, require_crs, require_unique
 from .bands import BEYOND, DEFAULT_MINUTES, DEFAULT_SPEED_KMH, UNREACHABLE, Band, assign_band, make_bands
 from .network import WalkNetwork

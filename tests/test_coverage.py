@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from shapely.geometry import LineString, Polygon, box
+from shapely.geometry import LineString, box
 
 from spatial import ColumnError, CRSError, DuplicateIdError, NetworkError
 from spatial.bands import (
