@@ -7,15 +7,21 @@ slower pace for older residents (750 m in 15 minutes). State the speed on every 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
+import pandas as pd
+
+from ._errors import ColumnError, SpatialError
 
 __all__ = [
     "Band",
     "make_bands",
     "assign_band",
+    "parse_band",
+    "within_band",
     "minutes_to_m",
     "DEFAULT_SPEED_KMH",
     "ELDERLY_SPEED_KMH",
@@ -106,3 +112,62 @@ def assign_band(walk_m: np.ndarray, bands: Sequence[Band]) -> np.ndarray:
     out = labels[np.minimum(pos, len(bands))]
     out[~np.isfinite(walk_m)] = UNREACHABLE
     return out
+
+
+_LABEL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(min|m)\s*$")
+
+
+def parse_band(label: str) -> tuple[float, str]:
+    """``"15min"`` -> ``(15.0, "min")``; ``"500m"`` -> ``(500.0, "m")``."""
+    m = _LABEL.match(str(label))
+    if m is None:
+        raise SpatialError(f"band={label!r} is not a band label; use e.g. band='15min' or band='500m'")
+    return float(m.group(1)), m.group(2)
+
+
+def within_band(labels: pd.Series, band: str, *, walk: pd.Series | None = None) -> np.ndarray:
+    """Which scored points are reached within ``band``.
+
+    Parameters
+    ----------
+    labels : pandas.Series
+        The ``band`` column written by :func:`spatial.coverage.walking_coverage` (the smallest
+        band reaching each point, ``"beyond"`` or ``"unreachable"``).
+    band : str
+        A band label such as ``"15min"`` or ``"500m"``, in the unit the demand was scored in.
+    walk : pandas.Series, optional
+        ``walk_min`` (minute bands) or ``walk_m`` (metre bands), aligned with ``labels``; decides
+        points whose smallest scored band is larger than ``band`` when ``band`` was not scored.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean, True where the point is within ``band``.
+    """
+    value, unit = parse_band(band)
+    text = labels.astype("string").fillna(UNREACHABLE).str.strip()
+    covered = np.zeros(len(text), dtype=bool)
+    larger = np.zeros(len(text), dtype=bool)
+    for label in pd.unique(text):
+        if label in (BEYOND, UNREACHABLE):
+            continue
+        rows = (text == label).to_numpy()
+        m = _LABEL.match(label)
+        if m is None:
+            first = labels.index[rows][0]
+            raise ColumnError(
+                f"'demand' column 'band' holds {label!r} in row {first!r}; expected band labels like "
+                "'15min' or '500m', 'beyond' or 'unreachable' (score it with walking_coverage)"
+            )
+        if m.group(2) != unit:
+            raise SpatialError(
+                f"demand was scored with bands like {label!r} but band={band!r} was asked; ask for a "
+                f"band in the same unit ({'minutes' if m.group(2) == 'min' else 'metres'})"
+            )
+        inside = float(m.group(1)) <= value + 1e-9
+        covered |= rows & inside
+        larger |= rows & (not inside)
+    if larger.any() and walk is not None:
+        w = pd.to_numeric(walk, errors="coerce").to_numpy(dtype=float)
+        covered |= larger & (w <= value + 1e-9)
+    return covered

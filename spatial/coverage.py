@@ -10,7 +10,6 @@ street, per community and per grid, for all bands in one pass; ``uncovered`` lis
 from __future__ import annotations
 
 import logging
-import re
 from typing import Sequence
 
 import geopandas as gpd
@@ -20,7 +19,7 @@ import shapely
 
 from ._errors import NetworkError
 from ._validate import check_households, require_columns, require_crs, require_unique
-from .bands import BEYOND, DEFAULT_MINUTES, DEFAULT_SPEED_KMH, UNREACHABLE, Band, assign_band, make_bands
+from .bands import DEFAULT_MINUTES, DEFAULT_SPEED_KMH, Band, assign_band, make_bands, within_band
 from .network import WalkNetwork
 from .routing import nearest_source
 from .snapping import layer_xy, snap_points
@@ -110,36 +109,10 @@ def walking_coverage(
     return out
 
 
-_LABEL = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(min|m)\s*$")
-
-
-def _band_value(label: str) -> tuple[str, float]:
-    m = _LABEL.match(str(label))
-    if not m:
-        raise ValueError(f"band label {label!r} is neither like '15min' nor like '1000m'")
-    return m.group(2), float(m.group(1))
-
-
-def _covered(band_col: pd.Series, label: str) -> np.ndarray:
-    """Points whose band is ``label`` or a smaller band of the same unit."""
-    unit, limit = _band_value(label)
-    values = band_col.astype(str)
-    out = np.zeros(len(values), bool)
-    for lab in pd.unique(values):
-        if lab in (BEYOND, UNREACHABLE):
-            continue
-        u, v = _band_value(lab)
-        if u != unit:
-            raise ValueError(f"demand bands are in '{u}' but band={label!r} asks for '{unit}'")
-        if v <= limit + 1e-9:
-            out |= (values == lab).to_numpy()
-    return out
-
-
 def uncovered(demand: gpd.GeoDataFrame, band: str = "15min") -> gpd.GeoDataFrame:
     """Demand rows not reached within ``band`` (beyond it, or unreachable), nearest-first order kept."""
     require_columns(demand, ["band"], "demand")
-    return demand.loc[~_covered(demand["band"], band)]
+    return demand.loc[~within_band(demand["band"], band)]
 
 
 def _assign(demand: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame | None, id_col: str, name: str,
@@ -211,7 +184,7 @@ def coverage_summary(
     hh = check_households(demand, households_col, "demand").to_numpy()
     has_pop = population_col in demand.columns
     pop = check_households(demand, population_col, "demand").to_numpy() if has_pop else np.zeros(len(demand))
-    cov = np.column_stack([_covered(demand["band"], lab) for lab in labels]) if len(demand) else np.zeros((0, len(labels)), bool)
+    cov = np.column_stack([within_band(demand["band"], lab) for lab in labels]) if len(demand) else np.zeros((0, len(labels)), bool)
 
     data = {"n_points": np.ones(len(demand)), "households": hh, "population": pop}
     for j, lab in enumerate(labels):

@@ -12,7 +12,6 @@ gap; covered points are in none.
 from __future__ import annotations
 
 import logging
-import re
 
 import geopandas as gpd
 import numpy as np
@@ -22,9 +21,9 @@ import shapely
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from ._errors import ColumnError, SpatialError
+from ._errors import SpatialError
 from ._validate import check_households, require_columns, to_metric
-from .bands import BEYOND, UNREACHABLE
+from .bands import parse_band, within_band
 from .network import WalkNetwork
 from .routing import source_target_pairs
 from .snapping import Snap, snap_points
@@ -36,54 +35,12 @@ logger = logging.getLogger(__name__)
 #: Columns of the gaps layer, in order (geometry last).
 GAP_COLUMNS = ["gap_id", "rank", "households", "population", "n_points", "area_m2", "note"]
 
-_LABEL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(min|m)\s*$")
-_OUTSIDE = (BEYOND, UNREACHABLE)
-
-
 def _uncovered(demand: pd.DataFrame, *, band: str = "15min") -> pd.Series:
-    """Which rows of scored demand are not within ``band`` (beyond it, or unreachable).
-
-    Parameters
-    ----------
-    demand : pandas.DataFrame
-        Scored demand with the ``band`` column of :func:`spatial.coverage.walking_coverage`
-        (and ``walk_min`` / ``walk_m``, used when ``band`` is not one the demand was scored with).
-    band : str
-        A band label such as ``"15min"`` or ``"500m"``.
-
-    Returns
-    -------
-    pandas.Series
-        Boolean, indexed like ``demand``: True where the point is not covered within ``band``.
-    """
+    """Which rows of scored demand are not within ``band`` (beyond it, or unreachable)."""
     require_columns(demand, ["band"], "demand")
-    value, unit = _parse_band(band)
-    labels = demand["band"].astype("string").fillna("unreachable").str.strip().to_numpy(dtype=object)
-    covered = np.zeros(len(labels), dtype=bool)
-    larger = np.zeros(len(labels), dtype=bool)
-    for i, label in enumerate(labels):
-        if label in _OUTSIDE:
-            continue
-        m = _LABEL.match(label)
-        if m is None:
-            raise ColumnError(
-                f"'demand' column 'band' holds {label!r} in row {demand.index[i]!r}; expected band labels "
-                "like '15min' or '500m', 'beyond' or 'unreachable' (score it with walking_coverage)"
-            )
-        if m.group(2) != unit:
-            raise SpatialError(
-                f"demand was scored with bands like {label!r} but band={band!r} was asked; "
-                f"ask for a band in the same unit ({'minutes' if m.group(2) == 'min' else 'metres'})"
-            )
-        covered[i] = float(m.group(1)) <= value + 1e-9
-        larger[i] = not covered[i]
-    # a point whose smallest band is larger than `band` may still be within `band` when `band`
-    # is not one of the scored bands: decide those by the walk itself
-    walk_col = "walk_min" if unit == "min" else "walk_m"
-    if larger.any() and walk_col in demand.columns:
-        walk = pd.to_numeric(demand[walk_col], errors="coerce").to_numpy(dtype=float)
-        covered |= larger & (walk <= value)
-    return pd.Series(~covered, index=demand.index, name="uncovered")
+    _, unit = parse_band(band)
+    walk = demand.get("walk_min" if unit == "min" else "walk_m")
+    return pd.Series(~within_band(demand["band"], band, walk=walk), index=demand.index, name="uncovered")
 
 
 def assign_gaps(
@@ -171,13 +128,6 @@ def coverage_gaps(
 
 
 # --- plumbing -------------------------------------------------------------------------------
-
-
-def _parse_band(band: str) -> tuple[float, str]:
-    m = _LABEL.match(str(band))
-    if m is None:
-        raise SpatialError(f"band={band!r} is not a band label; use e.g. band='15min' or band='500m'")
-    return float(m.group(1)), m.group(2)
 
 
 def _gaps(demand, network, *, band, link_m, households_col, population_col, max_snap_m, buffer_m, shapes):

@@ -173,7 +173,7 @@ def test_uncovered_lists_points_outside_a_band(street, stations, units):
     out = walking_coverage(units, stations, street)
     assert uncovered(out, "15min").unit_id.tolist() == ["d", "e", "f"]
     assert uncovered(out, "5min").unit_id.tolist() == ["b", "c", "d", "e", "f"]
-    with pytest.raises(ValueError, match="asks for 'm'"):
+    with pytest.raises(ValueError, match="ask for a band in the same unit"):
         uncovered(out, "500m")
 
 
