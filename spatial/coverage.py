@@ -19,7 +19,7 @@ import shapely
 
 from ._errors import NetworkError
 from ._validate import check_households, require_columns, require_crs, require_unique
-from .bands import DEFAULT_MINUTES, DEFAULT_SPEED_KMH, Band, assign_band, make_bands, within_band
+from .bands import BEYOND, DEFAULT_MINUTES, DEFAULT_SPEED_KMH, Band, assign_band, make_bands, within_band
 from .network import WalkNetwork
 from .routing import nearest_source
 from .snapping import layer_xy, snap_points
@@ -44,6 +44,7 @@ def walking_coverage(
     speed_kmh: float = DEFAULT_SPEED_KMH,
     max_snap_m: float = 100.0,
     station_id_col: str = "station_id",
+    max_walk_m: float | None = None,
 ) -> gpd.GeoDataFrame:
     """Walking distance and band of every demand point to its nearest station.
 
@@ -64,6 +65,11 @@ def walking_coverage(
         Longest straight leg from a point to the network, metres.
     station_id_col : str
         Station id column.
+    max_walk_m : float, optional
+        Stop searching at this walking distance (metres): farther points get ``walk_m = inf``,
+        no ``nearest_station``, band ``"beyond"`` and reason ``"no station within max_walk_m"``.
+        Default None searches the whole network. A province run split by city uses the same
+        limit (:mod:`spatial.distributed`), so both give identical answers.
 
     Returns
     -------
@@ -90,16 +96,25 @@ def walking_coverage(
             "and network cover the same area (and CRS), or raise max_snap_m"
         )
     d_snap = snap_points(network, layer_xy(demand, network, name="demand"), max_snap_m=max_snap_m)
-    walk, src = nearest_source(network, s_snap, d_snap)
+    if max_walk_m is not None and not (np.isfinite(max_walk_m) and max_walk_m > 0):
+        raise ValueError(f"max_walk_m must be a positive number of metres or None, got {max_walk_m!r}")
+    walk, src = nearest_source(network, s_snap, d_snap,
+                               limit_m=np.inf if max_walk_m is None else float(max_walk_m))
 
     out = demand.copy()
     ids = stations[station_id_col].to_numpy(object)
     out["walk_m"] = walk
     out["walk_min"] = walk * 60.0 / (speed_kmh * 1000.0)
     out["nearest_station"] = np.where(src >= 0, ids[np.clip(src, 0, None)], None)
-    out["band"] = assign_band(walk, bands)
+    band = assign_band(walk, bands)
     reason = d_snap.reason.copy()
-    reason[d_snap.ok & ~np.isfinite(walk)] = NO_STATION
+    cut = d_snap.ok & ~np.isfinite(walk)
+    if max_walk_m is not None:
+        band[cut] = BEYOND
+        reason[cut] = "no station within max_walk_m"
+    else:
+        reason[cut] = NO_STATION
+    out["band"] = band
     out["reason"] = reason.astype(str)
     n = len(out)
     logger.info(
