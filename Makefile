@@ -28,8 +28,8 @@ test: $(TSTAMP)
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
-	$(BIN)/pip install --quiet -e '.[bench]'
-	$(BIN)/python -m benchmarks
+	$(BIN)/pip install --quiet -e '.[bench,dask]'
+	$(BIN)/python -m benchmarks $(BENCH)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -134,14 +134,16 @@ def main(argv=None) -> None:
                           f"({r['worker_base_mb']:.0f} MB after imports), client peak {r['client_peak_mb']:.0f} MB")
 
         scale = []
-        if "coverage" in jobs:  # memory follows the largest city, not the province
+        if "coverage" in jobs:  # memory follows the largest city, not the province (fresh workers each)
             del provs
-            with make_client(n_workers=2, memory_limit=args.memory_limit) as client:
-                for n_cities, units in ((args.cities // 2, args.units // 2), (args.cities, args.units // 2),
-                                        (args.cities, args.units)):
-                    prov = make_province(n_cities, max(n_cities, args.communities * units // args.units), units)
+            cpc = max(1, round(args.communities / args.cities))
+            upc = max(1, round(args.units / (cpc * args.cities)))
+            for n_cities, per_comm in ((max(1, args.cities // 2), upc), (args.cities, max(1, upc // 4)),
+                                       (args.cities, upc)):
+                prov = make_province(n_cities, cpc * n_cities, cpc * n_cities * per_comm)
+                with make_client(n_workers=2, memory_limit=args.memory_limit) as client:
                     scale.append((n_cities, len(prov.units), run_job("coverage", prov, client, tmp)))
-                    del prov
+                del prov
 
     print("\nsummary (client s = wall - task time / workers: splitting, writing and joining parts)")
     print(f"{'job':<10}{'workers':>8}{'parts':>7}{'wall s':>9}{'tasks s':>9}{'task CPU s':>11}{'client s':>10}"

@@ -116,8 +116,8 @@ def write_edges(network: WalkNetwork, path: Path) -> None:
     frame.to_parquet(path, index=False, write_covering_bbox=True, row_group_size=EDGE_ROW_GROUP)
 
 
-def read_edges(path: str, bbox: tuple[float, float, float, float]) -> WalkNetwork:
-    """The sub-network of the edges whose bounding box meets ``bbox`` (same CSR rules as the full one)."""
+def edge_arrays(path: str, bbox: tuple[float, float, float, float]) -> dict:
+    """Arrays of the kept and dropped edges whose bounding box meets ``bbox``, in their original order."""
     edges = gpd.read_parquet(path, bbox=bbox)
     if edges.crs is None:
         raise CRSError(f"network edge file {path} has no CRS; write it with spatial.distributed.network_to_parquet")
@@ -128,36 +128,37 @@ def read_edges(path: str, bbox: tuple[float, float, float, float]) -> WalkNetwor
     xy = np.empty((len(ids), 2))
     xy[pos, 0] = np.r_[kept["ux"].to_numpy(), kept["vx"].to_numpy()]
     xy[pos, 1] = np.r_[kept["uy"].to_numpy(), kept["vy"].to_numpy()]
-    eu, ev = pos[: len(u)].astype(np.int32), pos[len(u):].astype(np.int32)
-    geom = np.asarray(kept.geometry.values, dtype=object)
-    net = network_from_arrays(xy, eu, ev, crs=edges.crs, node_id=ids, geometry=geom,
-                              highway=kept["highway"].to_numpy(object), name=kept["name"].to_numpy(object))
-    length = kept["length_m"].to_numpy(np.float64)
-    if len(length) and not np.array_equal(length, net.length_m):  # keep the stored lengths exactly
-        net = replace(net, length_m=length, graph=_csr(len(ids), eu, ev, length))
-    return replace(net, dropped_geometry=np.asarray(gone.geometry.values, dtype=object))
+    return {"crs": edges.crs, "node_id": ids.astype(object), "xy": xy, "eu": pos[: len(u)].astype(np.int32),
+            "ev": pos[len(u):].astype(np.int32), "geometry": np.asarray(kept.geometry.values, dtype=object),
+            "length": kept["length_m"].to_numpy(np.float64), "highway": kept["highway"].to_numpy(object),
+            "name": kept["name"].to_numpy(object), "dropped": np.asarray(gone.geometry.values, dtype=object)}
 
 
-def _with_dummy_station(net: WalkNetwork, stations: gpd.GeoDataFrame, id_col: str, far_m: float):
-    """The network plus one isolated edge far from every point, and a station on it that serves nobody.
+def build_network(a: dict, *, dummy_far_m: float | None = None) -> WalkNetwork:
+    """A WalkNetwork of edge arrays (same CSR rules as the full one), stored lengths kept exactly.
 
-    Used for a part whose stations are all out of reach, so that the engine itself labels its
-    demand exactly as the single-process run does for points with no station within the limit.
+    With ``dummy_far_m``, one isolated 1 m edge is added that far beyond every node: a station on
+    it serves nobody (see :func:`coverage_task`).
     """
-    x0, y0 = (net.node_xy.max(axis=0) if net.n_nodes else np.zeros(2)) + far_m
-    xy = np.vstack([net.node_xy, [[x0, y0], [x0 + 1.0, y0]]])
-    eu = np.r_[net.edge_u, np.int32(net.n_nodes)].astype(np.int32)
-    ev = np.r_[net.edge_v, np.int32(net.n_nodes + 1)].astype(np.int32)
-    geom = np.r_[np.asarray(net.geometry, dtype=object), [shapely.LineString([(x0, y0), (x0 + 1.0, y0)])]]
-    length = np.r_[net.length_m, 1.0]
-    node_id = np.r_[np.asarray(net.node_id, dtype=object), ["__dummy_a__", "__dummy_b__"]]
-    dummy = network_from_arrays(xy, eu, ev, crs=net.crs, node_id=node_id, geometry=geom,
-                                highway=np.r_[net.highway, [""]], name=np.r_[net.name, [""]])
-    dummy = replace(dummy, length_m=length, graph=_csr(len(xy), eu, ev, length),
-                    dropped_geometry=net.dropped_geometry)
-    st = gpd.GeoDataFrame({id_col: np.array(["__no_station__"], dtype=object)},
-                          geometry=[shapely.Point(x0 + 0.5, y0)], crs=net.crs)
-    return dummy, st
+    xy, eu, ev, geom, length = a["xy"], a["eu"], a["ev"], a["geometry"], a["length"]
+    node_id, hw, nm = a["node_id"], a["highway"], a["name"]
+    if dummy_far_m is not None:
+        x0, y0 = (xy.max(axis=0) if len(xy) else np.zeros(2)) + dummy_far_m
+        n = len(xy)
+        xy = np.vstack([xy, [[x0, y0], [x0 + 1.0, y0]]])
+        eu, ev = np.r_[eu, n].astype(np.int32), np.r_[ev, n + 1].astype(np.int32)
+        geom = np.r_[geom, [shapely.LineString([(x0, y0), (x0 + 1.0, y0)])]]
+        length, hw, nm = np.r_[length, 1.0], np.r_[hw, [""]], np.r_[nm, [""]]
+        node_id = np.r_[node_id, ["__dummy_a__", "__dummy_b__"]]
+    net = network_from_arrays(xy, eu, ev, crs=a["crs"], node_id=node_id, geometry=geom, highway=hw, name=nm)
+    if not np.array_equal(length, net.length_m):  # keep the stored lengths exactly
+        net = replace(net, length_m=length, graph=_csr(len(xy), eu, ev, length))
+    return replace(net, dropped_geometry=a["dropped"])
+
+
+def read_edges(path: str, bbox: tuple[float, float, float, float]) -> WalkNetwork:
+    """The sub-network of the edges whose bounding box meets ``bbox`` (at least one edge must)."""
+    return build_network(edge_arrays(path, bbox))
 
 
 def coverage_task(demand_path: str, stations_path: str, edges_path: str, bbox: tuple, options: dict) -> dict:
@@ -168,20 +169,27 @@ def coverage_task(demand_path: str, stations_path: str, edges_path: str, bbox: t
     t0, c0 = time.perf_counter(), time.thread_time()
     demand = gpd.read_parquet(demand_path)
     stations = gpd.read_parquet(stations_path)
-    net = read_edges(edges_path, bbox)
+    arrays = edge_arrays(edges_path, bbox)
     rows = demand.pop("_row").to_numpy()
     id_col = options.get("station_id_col", "station_id")
-    max_snap_m = options.get("max_snap_m", 100.0)
     snapped = np.zeros(0, bool)
-    if len(stations) and net.n_edges:
-        snapped = snap_points(net, layer_xy(stations, net, name="stations"), max_snap_m=max_snap_m).ok
+    if len(arrays["eu"]):
+        net = build_network(arrays)
+        if len(stations):
+            snapped = snap_points(net, layer_xy(stations, net, name="stations"),
+                                  max_snap_m=options.get("max_snap_m", 100.0)).ok
     if not snapped.any():
+        # no station within reach: one far off, on an edge of its own, so that the engine itself
+        # labels this city's demand as the single-process run does ("beyond", or not snapped)
         far = 10 * (bbox[2] - bbox[0] + bbox[3] - bbox[1]) + 1e6
-        net, stations = _with_dummy_station(net, stations, id_col, far)
+        net = build_network(arrays, dummy_far_m=far)
+        x, y = net.node_xy[-2]
+        stations = gpd.GeoDataFrame({id_col: np.array(["__no_station__"], dtype=object)},
+                                    geometry=[shapely.Point(x + 0.5, y)], crs=net.crs)
     out = walking_coverage(demand, stations, net, **options)
     cols = ["walk_m", "walk_min", "nearest_station", "band", "reason"]
     frame = pd.DataFrame({c: out[c].to_numpy() for c in cols})
     frame.insert(0, "_row", rows)
-    return {"frame": frame, "n_demand": len(demand), "n_snapped": int(snapped.sum()), "n_edges": net.n_edges, "n_stations": len(stations),
+    return {"frame": frame, "n_demand": len(demand), "n_snapped": int(snapped.sum()), "n_edges": net.n_edges,
             "seconds": time.perf_counter() - t0, "cpu_seconds": time.thread_time() - c0,
             "peak_rss_mb": peak_rss_mb()}

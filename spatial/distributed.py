@@ -100,7 +100,7 @@ def make_client(scheduler: str = "local", *, n_workers: int = 2, threads_per_wor
         if n_workers < 1 or threads_per_worker < 1:
             raise ValueError(f"n_workers and threads_per_worker must be >= 1, got {n_workers}, {threads_per_worker}")
         return dd.Client(n_workers=n_workers, threads_per_worker=threads_per_worker, memory_limit=memory_limit,
-                         processes=processes, dashboard_address=None)
+                         processes=processes, dashboard_address=":0")
     if not isinstance(scheduler, str) or not scheduler:
         raise ValueError(f"scheduler must be 'local' or a scheduler address like 'tcp://host:8786', not {scheduler!r}")
     return dd.Client(scheduler)

@@ -146,8 +146,9 @@ def test_walking_coverage_max_walk_m_cuts_long_walks():
     homes = gpd.GeoDataFrame(geometry=[shapely.Point(100, 0), shapely.Point(600, 0)], crs="EPSG:32650")
     out = walking_coverage(homes, stations, net, meters=(300, 1000), max_walk_m=500.0)
     assert out["walk_m"].tolist()[0] == pytest.approx(100.0)
-    assert np.isinf(out["walk_m"].iloc[1]) and out["nearest_station"].iloc[1] is None
+    assert np.isinf(out["walk_m"].iloc[1]) and pd.isna(out["nearest_station"].iloc[1])
     assert out["band"].tolist() == ["300m", "beyond"]
+    assert out["reason"].iloc[1] == "no station within max_walk_m"
     full = walking_coverage(homes, stations, net, meters=(300, 1000))
     assert full["walk_m"].tolist() == pytest.approx([100.0, 600.0])
 
@@ -192,6 +193,18 @@ def test_coverage_default_limit_is_largest_band_and_network_may_be_a_walknetwork
     got = run_coverage_distributed(demand, province.stations, province.network, client=client,
                                    meters=(150, 250))
     assert_same_coverage(ref, got)
+
+
+def test_coverage_of_a_city_without_network_or_location_equal_single_process(province, client):
+    demand = _demand(province).iloc[:40]
+    far = demand.iloc[:2].assign(city="far").set_geometry(shapely.points([[0, 0], [10, 0]]), crs=demand.crs)
+    empty = demand.iloc[:1].assign(city="empty").set_geometry([shapely.Point()], crs=demand.crs)
+    demand = pd.concat([demand, far, empty], ignore_index=True)
+    ref = walking_coverage(demand, province.stations, province.network, meters=(100, 200), max_walk_m=200.0)
+    got = run_coverage_distributed(demand, province.stations, province.network, client=client,
+                                   meters=(100, 200))
+    assert_same_coverage(ref, got)
+    assert got["reason"].tail(3).tolist() == ["too far from network"] * 2 + ["no location (empty geometry)"]
 
 
 def test_coverage_by_street_on_demo_data_equal_single_process(demo, futian_graphml, tmp_path):
