@@ -131,7 +131,7 @@ def main(argv=None) -> None:
                     rows.append(r)
                     print(f"  {job} on {w} worker(s): {r['wall_s']:.1f} s wall, tasks {r['task_sum_s']:.1f} s "
                           f"(longest {r['task_max_s']:.1f} s; CPU {r['cpu_sum_s']:.1f} s), worker peak {r['worker_peak_mb']:.0f} MB "
-                          f"({r['worker_base_mb']:.0f} MB after imports), client peak {r['client_peak_mb']:.0f} MB")
+                          f"({r['worker_base_mb']:.0f} MB at start), client peak {r['client_peak_mb']:.0f} MB")
 
         scale = []
         if "coverage" in jobs:  # memory follows the largest city, not the province (fresh workers each)
@@ -154,10 +154,10 @@ def main(argv=None) -> None:
               f"{r['cpu_sum_s']:>11.1f}{client_s:>10.1f}{r['worker_peak_mb']:>11.0f}{r['client_peak_mb']:>11.0f}")
     if scale:
         print("\npeak worker memory against city size (coverage job, 2 workers)")
-        print(f"{'cities':>8}{'units':>12}{'units/city':>12}{'wall s':>9}{'worker peak MB':>16}{'above imports':>15}")
+        print(f"{'cities':>8}{'units':>12}{'units/city':>12}{'wall s':>9}{'worker peak MB':>16}{'above start':>13}")
         for n_cities, units, r in scale:
             print(f"{n_cities:>8}{units:>12,}{units // n_cities:>12,}{r['wall_s']:>9.1f}{r['worker_peak_mb']:>16.0f}"
-                  f"{r['worker_peak_mb'] - r['worker_base_mb']:>15.0f}")
+                  f"{r['worker_peak_mb'] - r['worker_base_mb']:>13.0f}")
     print("\nextrapolation to a cluster of W dedicated single-core workers, from task CPU time (this machine's"
           "\n2 cores are shared, so wall times above include waiting): wall = client s + max(longest task CPU,"
           "\ntask CPU / W); worker memory stays that of the largest city; the serial client share ends up dominating")

@@ -404,6 +404,7 @@ def run_coverage_distributed(demand: gpd.GeoDataFrame, stations: gpd.GeoDataFram
         logger.info("coverage: %d demand points in %d parts by '%s'; limit %.0f m, margin %.0f m",
                     len(demand), len(uniq), by, limit, margin)
         futures = []
+        sent = np.zeros(len(stations), bool)
         sizes = np.bincount(codes, minlength=len(uniq))
         for k in np.argsort(-sizes, kind="stable"):
             rows = np.flatnonzero(codes == k)
@@ -417,6 +418,7 @@ def run_coverage_distributed(demand: gpd.GeoDataFrame, stations: gpd.GeoDataFram
             gpd.GeoDataFrame({"_row": rows}, geometry=gpd.GeoSeries(d_pts[rows], crs=crs).values,
                              crs=crs).to_parquet(dp)
             sidx = np.flatnonzero(near)
+            sent[sidx] = True
             gpd.GeoDataFrame({id_col: stations[id_col].to_numpy()[sidx]},
                              geometry=gpd.GeoSeries(s_pts[sidx], crs=crs).values, crs=crs).to_parquet(sp_)
             bbox = (*(lo - margin), *(hi + margin))
@@ -424,7 +426,7 @@ def run_coverage_distributed(demand: gpd.GeoDataFrame, stations: gpd.GeoDataFram
                                      pure=False))
         results = _gather(cl, futures, "coverage")
 
-    if not any(r["n_snapped"] for r in results):
+    if not any(r["n_snapped"] for r in results) and sent[s_ok].all():  # every station tried, none on the network
         raise NetworkError(
             f"no station lies within {max_snap_m} m of the walking network; check that stations "
             "and network cover the same area (and CRS), or raise max_snap_m"

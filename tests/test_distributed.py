@@ -13,7 +13,7 @@ import pytest
 import shapely
 
 import dask.distributed  # noqa: F401  (the dask extra is installed for the test suite)
-from spatial import ColumnError, CRSError
+from spatial import ColumnError, CRSError, NetworkError
 from spatial._province import lattice_province
 from spatial._split import read_edges
 from spatial._synthetic import voronoi_units
@@ -227,6 +227,12 @@ def test_coverage_errors_name_the_problem(province, client):
         run_coverage_distributed(demand, province.stations, province.network, client=client, speed=4.0)
     with pytest.raises(ValueError, match="max_walk_m must be a positive number"):
         run_coverage_distributed(demand, province.stations, province.network, client=client, max_walk_m=np.inf)
+    xy = shapely.get_coordinates(province.stations.geometry.values) // 50 * 50 + 25  # block centres, >20 m off
+    off = province.stations.set_geometry(shapely.points(xy), crs=province.stations.crs)
+    with pytest.raises(NetworkError, match="no station lies within 10"):
+        walking_coverage(demand, off, province.network, max_snap_m=10.0)
+    with pytest.raises(NetworkError, match="no station lies within 10"):
+        run_coverage_distributed(demand, off, province.network, client=client, max_snap_m=10.0)
     with pytest.raises(CRSError, match="set_crs"):
         run_coverage_distributed(demand.set_crs(None, allow_override=True), province.stations,
                                  province.network, client=client)
