@@ -460,13 +460,16 @@ def _add_run(sub) -> None:
     p = sub.add_parser("run", help="run a whole project from one TOML file into one output folder")
     p.add_argument("project", type=Path, help="project file (see data/demo_project.toml)")
     p.add_argument("--out", type=Path, default=None, help="output folder (default: the project's output)")
+    p.add_argument("--scheduler", default=None, metavar="local|ADDRESS",
+                   help="run grids and coverage on Dask: 'local' (a LocalCluster) or a scheduler address "
+                        "such as tcp://10.0.0.5:8786 (needs pip install 'spatial[dask]')")
     p.set_defaults(func=_cmd_run)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from .run import run_project
 
-    result = run_project(args.project, out_dir=args.out, progress=not args.quiet)
+    result = run_project(args.project, out_dir=args.out, progress=not args.quiet, scheduler=args.scheduler)
     for path in result.files:
         _say(args, f"wrote {path}")
     return 0

@@ -6,7 +6,6 @@ import logging
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
 import pandas as pd
 
 from ._validate import Report
@@ -17,8 +16,22 @@ logger = logging.getLogger(__name__)
 STEP_NAMES = ["read", "validate", "grids", "coverage", "siting", "write"]
 
 
-def run_steps(project: Project, out: Path, steps, report: Report) -> tuple[dict[str, Any], list[Path]]:
-    """Run the steps of ``project`` into ``out``; return the computed layers and written files."""
+def run_steps(project: Project, out: Path, steps, report: Report, *,
+              scheduler: str | None = None) -> tuple[dict[str, Any], list[Path]]:
+    """Run the steps of ``project`` into ``out``; return the computed layers and written files.
+
+    With ``scheduler`` the grid and coverage steps run on Dask (:mod:`spatial.distributed`).
+    """
+    if scheduler is None:
+        return _run_steps(project, out, steps, report, None)
+    from .distributed import make_client
+
+    d = project.distributed
+    with make_client(scheduler, n_workers=d["n_workers"], memory_limit=d["memory_limit"]) as client:
+        return _run_steps(project, out, steps, report, client)
+
+
+def _run_steps(project: Project, out: Path, steps, report: Report, client) -> tuple[dict[str, Any], list[Path]]:
     from .run import read_input
 
     layers: dict[str, Any] = {}
@@ -29,10 +42,10 @@ def run_steps(project: Project, out: Path, steps, report: Report) -> tuple[dict[
         _validate(project, layers, report)
     with steps.step("grids"):
         if project.grids.get("enabled", True):
-            _grids(project, layers, report)
+            _grids(project, layers, report, client)
     with steps.step("coverage"):
         if project.coverage.get("enabled", True) and "network" in layers and "stations" in layers:
-            _coverage(project, layers)
+            _coverage(project, layers, client)
     with steps.step("siting"):
         s = project.siting
         if s.get("enabled", True) and "coverage_demand" in layers and (s.get("k") or s.get("target")):
@@ -76,25 +89,37 @@ def _report_from_frame(frame: pd.DataFrame) -> Report:
     return rep
 
 
-def _grids(project: Project, layers: dict, report: Report) -> None:
+def _split_key(project: Project, communities) -> str:
+    """The column that splits the work between Dask workers: ``[distributed] by``, else street."""
+    key = project.distributed.get("by") or ("street" if "street" in communities.columns else "community_id")
+    return key
+
+
+def _grids(project: Project, layers: dict, report: Report, client=None) -> None:
     from .grids import partition_grids
 
     g = project.grids
-    result = partition_grids(
-        layers["units"],
-        layers["communities"],
+    options = dict(
         households_col=_opt(project, "units", "households_col", "households"),
         population_col=_opt(project, "units", "population_col", "population"),
         min_households=g["min_households"],
         max_households=g["max_households"],
         roads=layers.get("roads"),
+        code_layout=g["code_layout"],
     )
+    if client is None:
+        result = partition_grids(layers["units"], layers["communities"], **options)
+    else:
+        from .distributed import run_grids_distributed
+
+        result = run_grids_distributed(layers["units"], layers["communities"], client=client,
+                                       by=_split_key(project, layers["communities"]), **options)
     layers["grids"] = result.grids
     layers["units"] = result.units
     report.extend(_report_from_frame(result.report))
 
 
-def _coverage(project: Project, layers: dict) -> None:
+def _coverage(project: Project, layers: dict, client=None) -> None:
     from .bands import make_bands
     from .coverage import coverage_summary, walking_coverage
     from .gaps import coverage_gaps
@@ -105,8 +130,12 @@ def _coverage(project: Project, layers: dict) -> None:
                  "speed_kmh": c["speed_kmh"]}
     bands = make_bands(**band_opts)
     network = layers["network"]
-    demand = walking_coverage(layers["units"], layers["stations"], network, max_snap_m=c["max_snap_m"],
-                              **band_opts)
+    max_walk_m = c.get("max_walk_m")
+    if client is None:
+        demand = walking_coverage(layers["units"], layers["stations"], network, max_snap_m=c["max_snap_m"],
+                                  max_walk_m=max_walk_m, **band_opts)
+    else:
+        demand = _coverage_distributed(project, layers, client, max_walk_m or bands[-1].limit_m, band_opts)
     layers["coverage_demand"] = demand
     layers["coverage_summary"] = coverage_summary(
         demand, bands=bands, communities=layers.get("communities"), grids=layers.get("grids"),
@@ -116,6 +145,21 @@ def _coverage(project: Project, layers: dict) -> None:
                                       max_snap_m=c["max_snap_m"], **band_opts)
     gap_band = c.get("gap_band") or bands[-1].label
     layers["gaps"] = coverage_gaps(demand, network, band=gap_band)
+
+
+def _coverage_distributed(project: Project, layers: dict, client, max_walk_m: float, band_opts: dict):
+    """Coverage on Dask, split like the grids: every unit carries its part's key for the run."""
+    from .distributed import run_coverage_distributed
+
+    units, communities = layers["units"], layers["communities"]
+    key = _split_key(project, communities)
+    added = key not in units.columns
+    if added:
+        units = units.assign(**{key: units["community_id"].map(communities.set_index("community_id")[key])})
+    demand = run_coverage_distributed(units, layers["stations"], layers["network"], by=key, client=client,
+                                      max_walk_m=max_walk_m, max_snap_m=project.coverage["max_snap_m"],
+                                      **band_opts)
+    return demand.drop(columns=key) if added else demand
 
 
 def _siting(project: Project, layers: dict) -> None:

@@ -69,9 +69,11 @@ class Project:
 
 _DEFAULT_GRIDS = {"min_households": 300, "max_households": 500, "code_layout": "cjt349", "enabled": True}
 _DEFAULT_COVERAGE = {"minutes": [5, 10, 15], "meters": None, "speed_kmh": 4.0, "max_snap_m": 100.0,
-                     "cell_m": 10.0, "gap_band": None, "enabled": True}
+                     "cell_m": 10.0, "gap_band": None, "max_walk_m": None,
+                     "enabled": True}
 _DEFAULT_SITING = {"k": None, "target": None, "band": None, "candidates": None, "min_floor_area_m2": None,
                    "enabled": True}
+_DEFAULT_DISTRIBUTED = {"scheduler": None, "n_workers": 2, "memory_limit": "2GiB", "by": None}
 _DEFAULT_OUTPUTS = {"maps": True, "workbook": True, "png": True, "shapefile": False, "lang": "zh"}
 
 
@@ -123,7 +125,7 @@ def load_project(path: str | Path) -> Project:
         coverage=_merged("coverage", _DEFAULT_COVERAGE, raw, source),
         siting=_merged("siting", _DEFAULT_SITING, raw, source),
         outputs=_merged("outputs", _DEFAULT_OUTPUTS, raw, source),
-        distributed=dict(raw.get("distributed", {})),
+        distributed=_merged("distributed", _DEFAULT_DISTRIBUTED, raw, source),
     )
 
 

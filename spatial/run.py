@@ -14,8 +14,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
-import pandas as pd
 
 from ._validate import Report
 from .project import InputSpec, Project, load_project
@@ -104,6 +102,7 @@ def run_project(
     *,
     out_dir: str | Path | None = None,
     progress: bool = False,
+    scheduler: str | None = None,
 ) -> RunResult:
     """Run every step a project file asks for and write all outputs into one folder.
 
@@ -121,6 +120,11 @@ def run_project(
         Where to write; defaults to the project's ``[project] output``.
     progress
         Show a progress bar over the steps (the CLI turns it on; the library is silent).
+    scheduler
+        Run the grid and coverage steps on Dask: ``"local"`` for a ``LocalCluster`` or a
+        scheduler address such as ``"tcp://host:8786"``; default: the project's
+        ``[distributed] scheduler``, else one process. Results are identical either way; coverage
+        then searches up to ``[coverage] max_walk_m`` (default: the largest band).
 
     Returns
     -------
@@ -137,7 +141,8 @@ def run_project(
     steps = _Steps(STEP_NAMES, progress)
     report = Report()
     try:
-        layers, files = run_steps(project, out, steps, report)
+        layers, files = run_steps(project, out, steps, report,
+                                  scheduler=scheduler or project.distributed.get("scheduler"))
     finally:
         steps.close()
     log = {
@@ -151,6 +156,7 @@ def run_project(
                    for name, spec in project.inputs.items()},
         "parameters": {"grids": project.grids, "coverage": project.coverage, "siting": project.siting,
                        "outputs": project.outputs},
+        "scheduler": scheduler or project.distributed.get("scheduler") or "single process",
         "versions": _versions(),
         "step_seconds": steps.timings,
         "report_rows": len(report),

@@ -1,0 +1,46 @@
+"""``spatial run PROJECT.toml --scheduler local`` gives the same grids and coverage as one process."""
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from conftest import DATA
+from spatial.cli import main
+
+PROJECT = f"""
+[project]
+name = "province check"
+[inputs]
+network = "{DATA / 'futian_walk.graphml'}"
+communities = {{ path = "{DATA / 'demo.gpkg'}", layer = "communities" }}
+units = {{ path = "{DATA / 'demo.gpkg'}", layer = "units" }}
+stations = {{ path = "{DATA / 'demo.gpkg'}", layer = "stations" }}
+[coverage]
+max_walk_m = 1000.0
+[siting]
+enabled = false
+[outputs]
+maps = false
+workbook = false
+png = false
+[distributed]
+n_workers = 2
+"""
+
+
+def test_dask_run_equals_single_process_run(tmp_path):
+    project = tmp_path / "p.toml"
+    project.write_text(PROJECT, encoding="utf-8")
+    assert main(["-q", "run", str(project), "--out", str(tmp_path / "one")]) == 0
+    assert main(["-q", "run", str(project), "--out", str(tmp_path / "dask"), "--scheduler", "local"]) == 0
+    for layer, key, cols in (("grids", "grid_id", ["community_id", "households", "population", "grid_code"]),
+                             ("units", "unit_id", ["grid_id"]),
+                             ("coverage_demand", "unit_id", ["band", "nearest_station", "grid_id"])):
+        one = gpd.read_file(tmp_path / "one" / "results.gpkg", layer=layer).set_index(key).sort_index()
+        got = gpd.read_file(tmp_path / "dask" / "results.gpkg", layer=layer).set_index(key).sort_index()
+        assert len(one) == len(got) > 0
+        pd.testing.assert_frame_equal(pd.DataFrame(got[cols]), pd.DataFrame(one[cols]), check_dtype=False)
+        assert got.geometry.geom_equals_exact(one.geometry, tolerance=1e-9).all()
+    one = gpd.read_file(tmp_path / "one" / "results.gpkg", layer="coverage_demand").set_index("unit_id").sort_index()
+    got = gpd.read_file(tmp_path / "dask" / "results.gpkg", layer="coverage_demand").set_index("unit_id").sort_index()
+    np.testing.assert_allclose(got["walk_m"], one["walk_m"], atol=1e-6)
