@@ -1,18 +1,14 @@
-"""Screenshot a saved map with headless Chromium, networking off: ``python -m spatial._screenshot``.
+"""Screenshot a saved map with headless Chromium, networking off (``spatial screenshot MAP PNG``).
 
-Usage: ``python -m spatial._screenshot maps/overview.html maps/overview_browser.png
-[--width 1280] [--height 860] [--wait-ms 4000]``. Needs the ``chromium`` binary (Debian package
-``chromium``; ``fonts-wqy-microhei`` for Chinese text). Every host resolves to nothing, so the
+Needs the ``chromium`` binary (Debian package ``chromium``; ``fonts-wqy-microhei`` for Chinese text). Every host resolves to nothing, so the
 picture proves that the map draws offline.
 """
 
 from __future__ import annotations
 
-import argparse
 import logging
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -78,24 +74,3 @@ def screenshot(html_path: str | Path, png_path: str | Path, *, width: int = 1280
 def dump_dom(html_path: str | Path, *, wait_ms: int = 4000) -> str:
     """The DOM of the page after ``wait_ms`` of virtual time, as HTML."""
     return run_chromium(html_path, ["--dump-dom"], wait_ms=wait_ms)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m spatial._screenshot", description=__doc__.splitlines()[0])
-    parser.add_argument("html", type=Path)
-    parser.add_argument("png", type=Path)
-    parser.add_argument("--width", type=int, default=1280)
-    parser.add_argument("--height", type=int, default=860)
-    parser.add_argument("--wait-ms", type=int, default=4000)
-    args = parser.parse_args(argv)
-    try:
-        out = screenshot(args.html, args.png, width=args.width, height=args.height, wait_ms=args.wait_ms)
-    except InputFileError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(f"wrote {out}")
-    return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -367,6 +367,25 @@ def _cmd_map(args: argparse.Namespace) -> int:
     path = save_map(m, args.out, offline=not args.online)
     _say(args, f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
     return 0
+
+
+@_command
+def _add_screenshot(sub) -> None:
+    p = sub.add_parser("screenshot", help="save a PNG of a map as headless Chromium draws it offline")
+    p.add_argument("html", type=Path, help="a map written by spatial map / demo")
+    p.add_argument("png", type=Path, help="the PNG to write")
+    p.add_argument("--width", type=int, default=1280)
+    p.add_argument("--height", type=int, default=860)
+    p.add_argument("--wait-ms", type=int, default=4000, help="virtual time to let the map draw")
+    p.set_defaults(func=_cmd_screenshot)
+
+
+def _cmd_screenshot(args: argparse.Namespace) -> int:
+    from ._screenshot import screenshot
+
+    out = screenshot(args.html, args.png, width=args.width, height=args.height, wait_ms=args.wait_ms)
+    _say(args, f"wrote {out}")
+    return 0
 # === end map ===
 
 

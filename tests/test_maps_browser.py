@@ -21,6 +21,7 @@ import pytest
 from shapely.geometry import LineString, Point, box
 
 from spatial import _screenshot
+from spatial.cli import main
 from spatial.maps import CANVAS_ABOVE, coverage_map, grid_map, overview_map, save_map
 
 pytestmark = pytest.mark.browser
@@ -172,7 +173,7 @@ def test_many_residents_draw_on_a_canvas(chromium, tmp_path):
 
 def test_screenshot_helper(chromium, tmp_path, layers):
     path = save_map(grid_map(layers["grids"]), tmp_path / "g.html")
-    assert _screenshot.main([str(path), str(tmp_path / "g.png"), "--width", "640", "--height", "400"]) == 0
+    assert main(["-q", "screenshot", str(path), str(tmp_path / "g.png"), "--width", "640", "--height", "400"]) == 0
     assert (tmp_path / "g.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
