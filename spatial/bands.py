@@ -75,6 +75,14 @@ def make_bands(*, minutes: Sequence[float] | None = None, meters: Sequence[float
         Distance bands, e.g. ``GB50180_METERS`` = (300, 500, 1000).
     speed_kmh : float
         Walking speed turning minutes into metres and back (default 4.0 km/h).
+
+    Examples
+    --------
+    >>> import spatial
+    >>> [band.label for band in spatial.make_bands()]
+    ['5min', '10min', '15min']
+    >>> spatial.make_bands(meters=[300, 500, 1000])[0]
+    Band(label='300m', limit_m=300.0, limit_min=4.5)
     """
     if minutes is not None and meters is not None:
         raise ValueError("give either minutes=... or meters=..., not both")

@@ -124,6 +124,17 @@ def assign_grid_codes(
         ``communities``.
     InfeasibleError
         A community has more grids than the layout's sequence digits can number.
+
+    Examples
+    --------
+    >>> import spatial
+    >>> demo = spatial.load_demo()
+    >>> grids = spatial.partition_grids(demo["units"], demo["communities"]).grids
+    >>> coded = spatial.assign_grid_codes(grids[["grid_id", "community_id", "geometry"]], demo["communities"])
+    >>> sorted(coded.query("community_id == 'C01'")["grid_code"])[:2]
+    ['00000044030400700101', '00000044030400700102']
+    >>> spatial.assign_grid_codes(grids, demo["communities"], layout="db11")["grid_code"].str.len().unique()
+    array([15])
     """
     total, seq_digits, _ = _layout(layout)
     require_crs(grids, "grids")

@@ -287,6 +287,15 @@ def to_wgs84(gdf: gpd.GeoDataFrame, coord_sys: str, *, name: str = "layer") -> g
     -------
     GeoDataFrame
         Same index, columns and CRS; only the coordinates change.
+
+    Examples
+    --------
+    >>> import spatial
+    >>> stations = spatial.load_demo()["stations"]
+    >>> picked = spatial.from_wgs84(stations, "gcj02")  # as if read off an Amap pick-up tool
+    >>> back = spatial.to_wgs84(picked, "gcj02")
+    >>> float(back.to_crs(32650).distance(stations.to_crs(32650)).max()) < 0.01
+    True
     """
     return _transform_gdf(gdf, name, coord_sys, "wgs84")
 
@@ -295,6 +304,15 @@ def from_wgs84(gdf: gpd.GeoDataFrame, coord_sys: str, *, name: str = "layer") ->
     """Return a copy of ``gdf`` (WGS-84 lon/lat) with coordinates shifted into ``coord_sys``.
 
     Use it to draw layers over GCJ-02 (Amap) or BD-09 (Baidu) basemaps. See :func:`to_wgs84`.
+
+    Examples
+    --------
+    >>> import spatial
+    >>> stations = spatial.load_demo()["stations"]
+    >>> gcj = spatial.from_wgs84(stations, "gcj02")  # to draw over an Amap basemap
+    >>> shift_m = gcj.to_crs(32650).distance(stations.to_crs(32650))
+    >>> bool(shift_m.between(500, 700).all())  # GCJ-02 is about 600 m off in Shenzhen
+    True
     """
     if gdf is not None and isinstance(gdf, gpd.GeoDataFrame) and gdf.crs is not None:
         crs = CRS.from_user_input(gdf.crs)

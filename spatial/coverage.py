@@ -76,6 +76,14 @@ def walking_coverage(
     GeoDataFrame
         ``demand`` (same index, columns and geometry) plus ``walk_m``, ``walk_min``,
         ``nearest_station``, ``band`` and ``reason`` (see docs/layers.md). Every row is kept.
+
+    Examples
+    --------
+    >>> import spatial
+    >>> demo = spatial.load_demo()
+    >>> demand = spatial.walking_coverage(demo["units"], demo["stations"], demo["network"])
+    >>> len(demand) == len(demo["units"]), sorted(demand["band"].unique())
+    (True, ['10min', '15min', '5min', 'beyond', 'unreachable'])
     """
     require_crs(demand, "demand")
     require_crs(stations, "stations")
@@ -191,6 +199,15 @@ def coverage_summary(
         ``level`` (overall/street/community/grid), ``id``, ``n_points``, ``households``,
         ``population``, and per band ``hh_<band>``, ``pct_hh_<band>`` (0-100) and, with
         population, ``pop_<band>``, ``pct_pop_<band>``.
+
+    Examples
+    --------
+    >>> import spatial
+    >>> demo = spatial.load_demo()
+    >>> demand = spatial.walking_coverage(demo["units"], demo["stations"], demo["network"])
+    >>> summary = spatial.coverage_summary(demand, bands=spatial.make_bands())
+    >>> summary["level"].unique().tolist(), round(float(summary.loc[0, "pct_hh_15min"]))
+    (['overall', 'community'], 77)
     """
     require_columns(demand, ["band"], "demand (run walking_coverage first)")
     labels = [b.label if isinstance(b, Band) else str(b) for b in bands]

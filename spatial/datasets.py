@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from ._errors import InputFileError
@@ -70,13 +71,22 @@ def load_demo(data_dir: str | Path | None = None, *, network: bool = True) -> di
     >>> len(demo["communities"]), int(demo["units"]["households"].sum()) > 0
     (12, True)
     """
+    paths = demo_paths(data_dir)
+    layers, net = _read_demo(str(paths["layers"]), str(paths["network"]) if network else None)
+    out = {name: gdf.copy() for name, gdf in layers.items()}  # callers may change their copies
+    if network:
+        out["network"] = net  # a frozen WalkNetwork, safe to share
+    return out
+
+
+@lru_cache(maxsize=2)
+def _read_demo(layers_path: str, network_path: str | None):
     from .io import read_layer
 
-    paths = demo_paths(data_dir)
-    out = {name: read_layer(paths["layers"], layer=name, name=name)
-           for name in ("communities", "units", "stations")}
-    if network:
-        from .network import read_network
+    layers = {name: read_layer(layers_path, layer=name, name=name)
+              for name in ("communities", "units", "stations")}
+    if network_path is None:
+        return layers, None
+    from .network import read_network
 
-        out["network"] = read_network(paths["network"])
-    return out
+    return layers, read_network(network_path)

@@ -65,6 +65,16 @@ def evaluate_grids(
         ``grids``: grid_id, community_id, households, band_status, target_households (mean grid
         of its community), deviation_pct, components, area_m2, polsby_popper, road_share,
         outside_m2, overlap_m2 (and the grid layer's own columns). ``summary``: one row.
+
+    Examples
+    --------
+    >>> import spatial
+    >>> demo = spatial.load_demo()
+    >>> plan = spatial.partition_grids(demo["units"], demo["communities"])
+    >>> result = spatial.evaluate_grids(plan.grids, demo["communities"])
+    >>> row = result.summary.iloc[0]
+    >>> int(row["n_grids"]) == len(plan.grids), float(row["pct_in_band"]), int(row["n_not_contiguous"])
+    (True, 100.0, 0)
     """
     report = Report()
     crs_in = require_crs(layer, "plan")

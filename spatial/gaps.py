@@ -120,6 +120,16 @@ def coverage_gaps(
         ``rank``, ``households``, ``population``, ``n_points``, ``area_m2``, ``note`` (empty, or
         "grouped by straight distance: ..." for points off the network), in the network's metric
         CRS. Totals equal the totals of the uncovered points.
+
+    Examples
+    --------
+    >>> import spatial
+    >>> demo = spatial.load_demo()
+    >>> demand = spatial.walking_coverage(demo["units"], demo["stations"], demo["network"])
+    >>> gaps = spatial.coverage_gaps(demand, demo["network"])
+    >>> uncovered = demand.loc[demand["band"].isin(["beyond", "unreachable"]), "households"]
+    >>> gaps["gap_id"].iloc[0], int(gaps["households"].sum()) == int(uncovered.sum())
+    ('G001', True)
     """
     gaps, _ = _gaps(demand, network, band=band, link_m=link_m, households_col=households_col,
                     population_col=population_col, max_snap_m=max_snap_m, buffer_m=point_buffer_m,

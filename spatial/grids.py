@@ -200,6 +200,16 @@ def partition_grids(
     Returns
     -------
     GridResult
+
+    Examples
+    --------
+    >>> import spatial
+    >>> demo = spatial.load_demo()
+    >>> plan = spatial.partition_grids(demo["units"], demo["communities"])
+    >>> int(plan.grids["households"].sum()) == int(demo["units"]["households"].sum())
+    True
+    >>> plan.grids["band_status"].unique().tolist()
+    ['in']
     """
     if min_households > max_households:
         raise ValueError(f"min_households ({min_households}) must not exceed max_households ({max_households})")

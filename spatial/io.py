@@ -92,6 +92,13 @@ def read_layer(
         Missing, unreadable or unsupported file, or a missing/ambiguous layer.
     CRSError
         The file has no CRS and ``crs`` was not given.
+
+    Examples
+    --------
+    >>> import spatial
+    >>> stations = spatial.read_layer(spatial.demo_paths()["layers"], layer="stations")
+    >>> len(stations), stations.crs.to_epsg()
+    (17, 4326)
     """
     path = Path(path)
     label = name or path.name
@@ -248,6 +255,17 @@ def read_points_table(
         range, or whose coordinate system is unknown (every such row is named; none is dropped).
     InputFileError
         Missing or unreadable file.
+
+    Examples
+    --------
+    >>> import os, tempfile, spatial
+    >>> stations = spatial.load_demo()["stations"]
+    >>> table = stations.assign(lon=stations.geometry.x, lat=stations.geometry.y)
+    >>> path = os.path.join(tempfile.mkdtemp(), "stations.csv")
+    >>> table.drop(columns="geometry").to_csv(path, index=False)
+    >>> points = spatial.read_points_table(path)
+    >>> len(points), points.crs.to_epsg(), bool(points.geom_equals_exact(stations.geometry, 1e-9).all())
+    (17, 4326, True)
     """
     path = Path(path)
     if not path.exists():
@@ -434,6 +452,15 @@ def write_layers(
     -----
     GeoJSON is written in EPSG:4326 as RFC 7946 requires; other CRSs are reprojected.
     Shapefiles are written with :func:`write_shapefile` only.
+
+    Examples
+    --------
+    >>> import os, tempfile, spatial
+    >>> demo = spatial.load_demo()
+    >>> layers = {"units": demo["units"], "stations": demo["stations"]}
+    >>> path = spatial.write_layers(layers, os.path.join(tempfile.mkdtemp(), "demo.gpkg"))
+    >>> path.name, len(spatial.read_layer(path, layer="stations"))
+    ('demo.gpkg', 17)
     """
     path = Path(path)
     if driver is None:
@@ -517,6 +544,17 @@ def write_shapefile(gdf: gpd.GeoDataFrame, path: str | Path, *, encoding: str = 
         A text value cannot be encoded in ``encoding`` or is longer than a DBF field (254 bytes).
     GeometryError
         Points, lines and polygons mixed in one layer.
+
+    Examples
+    --------
+    >>> import os, tempfile, spatial
+    >>> folder = tempfile.mkdtemp()
+    >>> shp = spatial.write_shapefile(spatial.load_demo()["stations"], os.path.join(folder, "stations.shp"))
+    >>> sorted(os.listdir(folder))  # doctest: +NORMALIZE_WHITESPACE
+    ['stations.cpg', 'stations.dbf', 'stations.fields.csv', 'stations.prj', 'stations.shp',
+     'stations.shx']
+    >>> spatial.read_layer(shp).columns.tolist()  # long names restored from stations.fields.csv
+    ['station_id', 'name', 'type', 'floor_area_m2', 'community_id', 'synthetic', 'geometry']
     """
     path = Path(path)
     if path.suffix.lower() != ".shp":

@@ -101,6 +101,17 @@ def isochrones(
     ------
     CRSError, ColumnError, DuplicateIdError, GeometryError
         When the stations have no CRS, no id column, repeated ids or non-point geometries.
+
+    Examples
+    --------
+    >>> import spatial
+    >>> from spatial.isochrones import isochrones
+    >>> demo = spatial.load_demo()
+    >>> areas = isochrones(demo["stations"].head(2), demo["network"])
+    >>> areas["station_id"].tolist(), areas["band"].unique().tolist()
+    (['S01', 'S01', 'S01', 'S02', 'S02', 'S02'], ['5min', '10min', '15min'])
+    >>> bool(areas.groupby("station_id")["area_m2"].is_monotonic_increasing.all())  # nested bands
+    True
     """
     _check_options(cell_m=cell_m, max_snap_m=max_snap_m, simplify_m=simplify_m)
     bands = _bands(minutes, meters, speed_kmh)

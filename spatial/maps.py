@@ -226,6 +226,15 @@ def grid_map(
     Returns
     -------
     folium.Map
+
+    Examples
+    --------
+    >>> import folium, spatial
+    >>> demo = spatial.load_demo()
+    >>> plan = spatial.partition_grids(demo["units"], demo["communities"])
+    >>> m = spatial.grid_map(plan.grids, communities=demo["communities"], lang="en")
+    >>> isinstance(m, folium.Map)  # shows inline in Jupyter; save it with save_map
+    True
     """
     _check_lang(lang)
     if min_households > max_households:
@@ -331,6 +340,15 @@ def coverage_map(
     Returns
     -------
     folium.Map
+
+    Examples
+    --------
+    >>> import folium, spatial
+    >>> demo = spatial.load_demo()
+    >>> demand = spatial.walking_coverage(demo["units"], demo["stations"], demo["network"])
+    >>> m = spatial.coverage_map(demand, demo["stations"], communities=demo["communities"])
+    >>> isinstance(m, folium.Map)
+    True
     """
     _check_lang(lang)
     if not speed_kmh > 0:
@@ -475,6 +493,16 @@ def overview_map(
     Returns
     -------
     folium.Map
+
+    Examples
+    --------
+    >>> import folium, spatial
+    >>> demo = spatial.load_demo()
+    >>> plan = spatial.partition_grids(demo["units"], demo["communities"])
+    >>> demand = spatial.walking_coverage(plan.units, demo["stations"], demo["network"])
+    >>> m = spatial.overview_map(plan.grids, demand, demo["stations"], communities=demo["communities"])
+    >>> isinstance(m, folium.Map)
+    True
     """
     _check_lang(lang)
     own = m is None
@@ -584,6 +612,15 @@ def save_map(m: folium.Map, path: str | Path, *, offline: bool = True) -> Path:
     ------
     SpatialError
         With ``offline=True``, when the map uses a remote script or stylesheet with no vendored copy.
+
+    Examples
+    --------
+    >>> import os, tempfile, spatial
+    >>> demo = spatial.load_demo()
+    >>> m = spatial.grid_map(spatial.partition_grids(demo["units"], demo["communities"]).grids)
+    >>> path = spatial.save_map(m, os.path.join(tempfile.mkdtemp(), "grids.html"))
+    >>> path.name, '<script src="http' in path.read_text(encoding="utf-8")  # self-contained
+    ('grids.html', False)
     """
     path = Path(path)
     if not isinstance(m, folium.Map):

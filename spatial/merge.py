@@ -97,6 +97,17 @@ def merge_grid_layers(
     -------
     MergeResult
         ``conflicts``, ``unified``, ``mapping``, ``atoms`` and ``report``.
+
+    Examples
+    --------
+    >>> import spatial
+    >>> demo = spatial.load_demo()
+    >>> civil = spatial.partition_grids(demo["units"], demo["communities"]).grids
+    >>> police = spatial.partition_grids(demo["units"], demo["communities"], max_households=700).grids
+    >>> layers = {"civil": civil[["grid_id", "geometry"]], "police": police[["grid_id", "geometry"]]}
+    >>> merged = spatial.merge_grid_layers(layers, demo["communities"])
+    >>> len(merged.unified) == len(civil), len(merged.conflicts) > 0
+    (True, True)
     """
     report = Report()
     if not isinstance(layers, dict) or len(layers) < 2:

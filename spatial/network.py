@@ -75,6 +75,14 @@ class WalkNetwork:
         ``(n,)`` connected component of each node, numbered by size (0 is the largest).
     dropped_geometry : numpy.ndarray
         Edges of dropped components, so snapping can say a point lies in one.
+
+    Examples
+    --------
+    >>> import spatial
+    >>> net = spatial.load_demo()["network"]
+    >>> n = len(net.node_id)
+    >>> net.node_xy.shape == (n, 2), net.graph.shape == (n, n), len(net.edge_u) == len(net.length_m)
+    (True, True, True)
     """
 
     crs: pyproj.CRS
@@ -147,6 +155,15 @@ def read_network(
     Returns
     -------
     WalkNetwork
+
+    Examples
+    --------
+    >>> import spatial
+    >>> net = spatial.read_network(spatial.demo_paths()["network"])
+    >>> net.crs.to_epsg(), net.node_xy.shape[1], bool((net.length_m > 0).all())
+    (32650, 2, True)
+    >>> sorted(net.report["action"].unique())
+    ['dropped', "dropped (keep='largest')"]
     """
     if keep not in ("largest", "all", "stations"):
         raise ValueError(f"keep must be 'largest', 'all' or 'stations', not {keep!r}")
@@ -277,7 +294,16 @@ def keep_components(network: WalkNetwork, components, *, reason: str = "not kept
 
 
 def edges_frame(network: WalkNetwork) -> gpd.GeoDataFrame:
-    """One row per edge: ``u``, ``v`` (original node ids), ``length_m``, ``highway``, ``name``, geometry."""
+    """One row per edge: ``u``, ``v`` (original node ids), ``length_m``, ``highway``, ``name``,
+    ``component`` and the geometry, in the network's metric CRS.
+
+    Examples
+    --------
+    >>> import spatial
+    >>> edges = spatial.edges_frame(spatial.load_demo()["network"])
+    >>> edges.columns.tolist(), edges.crs.to_epsg()
+    (['u', 'v', 'length_m', 'highway', 'name', 'component', 'geometry'], 32650)
+    """
     return gpd.GeoDataFrame(
         {
             "u": network.node_id[network.edge_u],

@@ -96,6 +96,15 @@ def load_project(path: str | Path) -> Project:
         When the file or an input it names does not exist, or the TOML does not parse.
     SpatialError
         When a section, key or value is not understood (the message names it).
+
+    Examples
+    --------
+    >>> import spatial
+    >>> project = spatial.load_project(spatial.demo_paths()["project"])
+    >>> sorted(project.inputs), project.grids["max_households"], project.siting["k"]
+    (['communities', 'network', 'stations', 'units'], 500, 3)
+    >>> project.inputs["network"].path.is_absolute()
+    True
     """
     source = Path(path).resolve()
     if not source.exists():

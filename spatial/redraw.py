@@ -275,6 +275,16 @@ def redraw_grids(
     -------
     RedrawResult
         Grids, units with the new ``grid_id``, report and ``moves`` (unit_id, old_grid, new_grid, reason).
+
+    Examples
+    --------
+    >>> import spatial
+    >>> demo = spatial.load_demo()
+    >>> units = spatial.partition_grids(demo["units"], demo["communities"]).units
+    >>> units["households"] = units["households"] * 6 // 5  # a year later: 20% more households
+    >>> redrawn = spatial.redraw_grids(units, demo["communities"])
+    >>> redrawn.grids["band_status"].unique().tolist(), len(redrawn.moves) > 0
+    (['in'], True)
     """
     if min_households > max_households:
         raise ValueError(f"min_households ({min_households}) must not exceed max_households ({max_households})")

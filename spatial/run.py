@@ -130,6 +130,16 @@ def run_project(
     -------
     RunResult
         The output folder, the files written, the computed layers and the run log.
+
+    Examples
+    --------
+    >>> import dataclasses, tempfile, spatial
+    >>> project = spatial.load_project(spatial.demo_paths()["project"])
+    >>> project = dataclasses.replace(project, outputs={**project.outputs, "maps": False, "png": False})
+    >>> result = spatial.run_project(project, out_dir=tempfile.mkdtemp())
+    >>> sorted(path.name for path in result.files)  # doctest: +NORMALIZE_WHITESPACE
+    ['coverage_summary.csv', 'grids.csv', 'results.gpkg', 'run_log.json', 'sites_before_after.csv',
+     'summary.xlsx']
     """
     from .pipeline import STEP_NAMES, run_steps
 

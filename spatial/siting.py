@@ -171,6 +171,15 @@ def site_stations(
     Returns
     -------
     SitingResult
+
+    Examples
+    --------
+    >>> import spatial
+    >>> demo = spatial.load_demo()
+    >>> demand = spatial.walking_coverage(demo["units"], demo["stations"], demo["network"])
+    >>> result = spatial.site_stations(demand, demo["stations"], demo["network"], k=2)
+    >>> result.sites["site_id"].tolist(), result.sites["rank"].tolist()
+    (['NEW001', 'NEW002'], [1, 2])
     """
     if (k is None) == (target is None):
         raise SpatialError("give exactly one of k= (number of new sites) or target= (share, e.g. 0.99)")

@@ -54,6 +54,15 @@ def staffing(
         ``grids`` with its index and columns, plus ``full_time_workers``, ``part_time_workers``,
         ``building_leads`` = ceil(buildings / ratio) and ``household_leads`` =
         ceil(households / ratio), all integers.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from spatial.staffing import staffing
+    >>> grids = pd.DataFrame({"grid_id": ["G1", "G2"], "households": [420, 305], "n_buildings": [9, 4]})
+    >>> staffed = staffing(grids)
+    >>> staffed[["full_time_workers", "building_leads", "household_leads"]].values.tolist()
+    [[1, 5, 42], [1, 2, 31]]
     """
     for name, value in (("full_time_per_grid", full_time_per_grid), ("part_time_per_grid", part_time_per_grid)):
         if not (isinstance(value, (int, np.integer)) and value >= 0):
@@ -141,6 +150,17 @@ def ten_household_groups(
     -------
     HouseholdGroups
         ``groups``, ``households`` (points with ``group_id``) and ``report``.
+
+    Examples
+    --------
+    >>> import spatial
+    >>> demo = spatial.load_demo()
+    >>> units = spatial.partition_grids(demo["units"], demo["communities"]).units
+    >>> homes = units.query("community_id == 'C01' and households > 0")
+    >>> points = homes.assign(geometry=homes.to_crs(32650).representative_point().to_crs(4326))
+    >>> result = spatial.ten_household_groups(points, units, households_col="households")
+    >>> bool(result.households["group_id"].notna().all()), len(result.report)
+    (True, 0)
     """
     if not (isinstance(group_size, (int, np.integer)) and group_size >= 1):
         raise ValueError(f"group_size must be a whole number >= 1, got {group_size!r}")

@@ -68,6 +68,16 @@ def overview_png(
     -------
     pathlib.Path
         The path written.
+
+    Examples
+    --------
+    >>> import os, tempfile, spatial
+    >>> demo = spatial.load_demo()
+    >>> plan = spatial.partition_grids(demo["units"], demo["communities"])
+    >>> path = spatial.overview_png(os.path.join(tempfile.mkdtemp(), "overview.png"),
+    ...                             communities=demo["communities"], grids=plan.grids, lang="en")
+    >>> path.name, path.read_bytes()[1:4]
+    ('overview.png', b'PNG')
     """
     import matplotlib
 

@@ -100,6 +100,16 @@ def units_from_buildings(
         ``floors_col``, ``floor_area_m2`` (0 for building points: they have no footprint). A
         building's own ``unit_id``, ``community_id`` or ``block_id`` columns are replaced. Households and buildings inside a community are
         conserved exactly; :func:`building_units` gives each building's unit.
+
+    Examples
+    --------
+    >>> import spatial
+    >>> demo = spatial.load_demo()
+    >>> community = demo["communities"].head(1)  # C01
+    >>> homes = demo["units"].query("community_id == 'C01' and households > 0").head(20)
+    >>> units = spatial.units_from_buildings(homes[["households", "geometry"]], community)
+    >>> int(units["households"].sum()) == int(homes["households"].sum()), units["unit_id"].iloc[0]
+    (True, 'C01-0001')
     """
     report = report if report is not None else Report()
     require_crs(buildings, "buildings")
@@ -397,6 +407,16 @@ def spread_by_floor_area(
         ``buildings`` with its index and columns, ``total_col`` filled (largest-remainder
         rounding: each community's total is met exactly) and ``<total_col>_source``: "given",
         "spread by floor area", or "outside every community" (value left missing).
+
+    Examples
+    --------
+    >>> import spatial
+    >>> demo = spatial.load_demo()
+    >>> community = demo["communities"].head(1).assign(households=1000)  # C01: 1000 households
+    >>> footprints = demo["units"].query("community_id == 'C01' and buildings > 0")
+    >>> buildings = spatial.spread_by_floor_area(footprints[["geometry"]].assign(floors=6), community)
+    >>> int(buildings["households"].sum()), buildings["households_source"].unique().tolist()
+    (1000, ['spread by floor area'])
     """
     report = report if report is not None else Report()
     require_crs(buildings, "buildings")

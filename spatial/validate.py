@@ -87,6 +87,15 @@ def validate_inputs(
         A layer is empty, has empty/missing geometries or the wrong kind of geometry.
     NetworkError
         The network edges are not lines.
+
+    Examples
+    --------
+    >>> import spatial
+    >>> demo = spatial.load_demo()
+    >>> layers, report = spatial.validate_inputs(
+    ...     communities=demo["communities"], units=demo["units"], stations=demo["stations"])
+    >>> sorted(layers), len(report), layers["units"]["households"].dtype.kind
+    (['communities', 'stations', 'units'], 0, 'f')
     """
     given = {
         "communities": communities, "units": units, "stations": stations, "network_edges": network_edges,

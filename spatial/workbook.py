@@ -59,6 +59,16 @@ def write_workbook(
     -------
     pathlib.Path
         The path written.
+
+    Examples
+    --------
+    >>> import os, tempfile, openpyxl, spatial
+    >>> demo = spatial.load_demo()
+    >>> demand = spatial.walking_coverage(demo["units"], demo["stations"], demo["network"])
+    >>> summary = spatial.coverage_summary(demand, bands=spatial.make_bands())
+    >>> path = spatial.write_workbook(os.path.join(tempfile.mkdtemp(), "coverage.xlsx"), summary, lang="en")
+    >>> path.name, openpyxl.load_workbook(path).sheetnames
+    ('coverage.xlsx', ['overall', 'community'])
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
