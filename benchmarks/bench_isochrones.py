@@ -19,7 +19,7 @@ from scipy.cluster.vq import kmeans2
 from scipy.sparse.csgraph import dijkstra
 
 from spatial.bands import make_bands
-from spatial.isochrones import _band_polygons, isochrones, walk_grid
+from spatial.service_areas import _band_polygons, isochrones, walk_grid
 from spatial.network import read_network
 from spatial.snapping import snap_points
 
@@ -72,7 +72,7 @@ def bench_futian(k: int, cell_m: float) -> None:
 
 
 def bench_river(limit_m: float, cell_m: float, st_xy: tuple[float, float] = (100.0, -160.0)) -> None:
-    from tests.test_isochrones import X0, Y0, oracle_walk, river_network, stations_at
+    from tests.test_service_areas import X0, Y0, oracle_walk, river_network, stations_at
 
     network, nodes = river_network()
     max_snap = 50.0

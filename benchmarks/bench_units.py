@@ -16,7 +16,7 @@ from shapely.geometry import LineString, box
 
 from spatial.codes import assign_grid_codes
 from spatial.merge import merge_grid_layers
-from spatial.staffing import staffing, ten_household_groups
+from spatial.workforce import staffing, ten_household_groups
 from spatial.tessellation import building_units, units_from_buildings
 
 CRS = "EPSG:32650"

@@ -42,11 +42,11 @@ _LAZY = {
     # grids
     "partition_grids": "grids", "redraw_grids": "redraw", "evaluate_grids": "evaluate",
     "units_from_buildings": "tessellation", "spread_by_floor_area": "tessellation",
-    "assign_grid_codes": "codes", "staffing": "staffing", "ten_household_groups": "staffing",
+    "assign_grid_codes": "codes", "staffing": "workforce", "ten_household_groups": "workforce",
     "merge_grid_layers": "merge",
     # walking coverage
     "make_bands": "bands", "walking_coverage": "coverage", "coverage_summary": "coverage",
-    "isochrones": "isochrones", "coverage_gaps": "gaps",
+    "isochrones": "service_areas", "coverage_gaps": "gaps",
     # siting
     "site_stations": "siting",
     # maps and reports

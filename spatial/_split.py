@@ -26,7 +26,7 @@ from .network import WalkNetwork, _csr, network_from_arrays
 
 logger = logging.getLogger(__name__)
 
-#: Columns added to grids by ``spatial.staffing.staffing`` (recomputed by the client).
+#: Columns added to grids by ``spatial.workforce.staffing`` (recomputed by the client).
 STAFF_COLUMNS = ("full_time_workers", "part_time_workers", "building_leads", "household_leads")
 #: Row-group size of the edge file: small enough that a bbox filter skips most of a province.
 EDGE_ROW_GROUP = 20_000

@@ -291,7 +291,7 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     from .coverage import coverage_summary, walking_coverage
     from .gaps import coverage_gaps
     from .io import write_layers
-    from .isochrones import isochrones
+    from .service_areas import isochrones
     from .network import read_network
     from .snapping import snap_layer
 

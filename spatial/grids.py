@@ -361,7 +361,7 @@ def _codes_and_staff(grids, communities, community_id_col, code_layout, report):
         except ValueError as exc:
             report.add("grids", "-", f"grid codes not assigned: {exc}", "fix the communities' 'code' column")
     try:
-        from .staffing import staffing
+        from .workforce import staffing
     except ImportError:  # pragma: no cover
         return grids
     return staffing(grids)

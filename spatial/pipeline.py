@@ -123,7 +123,7 @@ def _coverage(project: Project, layers: dict, client=None) -> None:
     from .bands import make_bands
     from .coverage import coverage_summary, walking_coverage
     from .gaps import coverage_gaps
-    from .isochrones import isochrones
+    from .service_areas import isochrones
 
     c = project.coverage
     band_opts = {"minutes": c["minutes"] if not c.get("meters") else None, "meters": c.get("meters"),

@@ -472,7 +472,9 @@ def spread_by_floor_area(
         if np.isnan(given[k]):
             report.add("buildings", buildings.index[k], "outside every community", f"{total_col} left missing")
     out = buildings.copy()
-    out[total_col] = value
+    # counts stay whole numbers; floats (NaN) only where a building lies outside every community
+    whole = bool(np.all(np.isfinite(value)) and np.all(value == np.round(value)))
+    out[total_col] = value.astype(np.int64) if whole else value
     out[f"{total_col}_source"] = source
     logger.info("spread %s over %d buildings by floor area", total_col, int((source == "spread by floor area").sum()))
     return out

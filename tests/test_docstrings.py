@@ -16,9 +16,15 @@ import spatial
 
 
 def _public(name: str):
-    # Resolved through the defining module: ``spatial.staffing`` and ``spatial.isochrones`` can
-    # come back as the submodules of the same name once those have been imported.
-    return getattr(importlib.import_module(f"spatial.{spatial._LAZY[name]}"), name)
+    return getattr(spatial, name)
+
+
+@pytest.mark.parametrize("name", sorted(spatial._LAZY))
+def test_public_names_are_the_functions_even_after_their_modules_load(name):
+    importlib.import_module(f"spatial.{spatial._LAZY[name]}")
+    obj = getattr(spatial, name)
+    assert not inspect.ismodule(obj), f"spatial.{name} is shadowed by a module of the same name"
+    assert obj is getattr(importlib.import_module(f"spatial.{spatial._LAZY[name]}"), name)
 
 
 @pytest.mark.parametrize("name", sorted(spatial._LAZY))

@@ -105,9 +105,8 @@ def isochrones(
     Examples
     --------
     >>> import spatial
-    >>> from spatial.isochrones import isochrones
     >>> demo = spatial.load_demo()
-    >>> areas = isochrones(demo["stations"].head(2), demo["network"])
+    >>> areas = spatial.isochrones(demo["stations"].head(2), demo["network"])
     >>> areas["station_id"].tolist(), areas["band"].unique().tolist()
     (['S01', 'S01', 'S01', 'S02', 'S02', 'S02'], ['5min', '10min', '15min'])
     >>> bool(areas.groupby("station_id")["area_m2"].is_monotonic_increasing.all())  # nested bands

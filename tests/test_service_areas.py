@@ -9,7 +9,7 @@ import pytest
 import shapely
 
 from spatial import ColumnError, CRSError, DuplicateIdError, GeometryError
-from spatial.isochrones import isochrones, walk_grid
+from spatial.service_areas import isochrones, walk_grid
 from spatial.network import network_from_arrays
 from spatial.routing import nearest_source
 from spatial.snapping import snap_points

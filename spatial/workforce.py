@@ -58,9 +58,9 @@ def staffing(
     Examples
     --------
     >>> import pandas as pd
-    >>> from spatial.staffing import staffing
+    >>> import spatial
     >>> grids = pd.DataFrame({"grid_id": ["G1", "G2"], "households": [420, 305], "n_buildings": [9, 4]})
-    >>> staffed = staffing(grids)
+    >>> staffed = spatial.staffing(grids)
     >>> staffed[["full_time_workers", "building_leads", "household_leads"]].values.tolist()
     [[1, 5, 42], [1, 2, 31]]
     """
