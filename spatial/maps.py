@@ -81,7 +81,8 @@ def _state(m: folium.Map) -> dict:
 
 def _new_map(lang: str, tiles, tiles_attr: str | None, tiles_crs: str, n_hint: int,
              title: str) -> folium.Map:
-    m = OfflineMap(location=None, tiles=None, prefer_canvas=n_hint > CANVAS_ABOVE, zoom_start=14)
+    m = OfflineMap(location=None, tiles=None, prefer_canvas=n_hint > CANVAS_ABOVE, zoom_start=14,
+                   zoom_snap=0.25, zoom_delta=0.5)  # fit the study area snugly, not to a whole zoom level
     st.ScaleBar().add_to(m)
     m.get_root().title = title
     state = _state(m)
