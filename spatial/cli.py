@@ -81,6 +81,9 @@ def _add_grids(sub) -> None:
                    help="UNITS are building footprints or points: build units first (street blocks cut by "
                         "--roads, enclosed tessellation around the buildings)")
     p.add_argument("--floors-col", default=None, help="with --from-buildings: floors column (floor area = footprint x floors)")
+    p.add_argument("--household-points", type=Path, default=None, metavar="FILE",
+                   help="household points (one per household, or with a households column): form 十联户 "
+                        "groups of about 10 under each grid (layers household_groups, household_points)")
     p.set_defaults(func=_cmd_grids)
 
 
@@ -125,6 +128,8 @@ def _read_roads(path: Path | None):
 
 
 def _cmd_grids(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from ._errors import ColumnError
     from .io import write_layers
 
@@ -160,6 +165,15 @@ def _cmd_grids(args: argparse.Namespace) -> int:
             raise ColumnError("--lock needs --existing PLAN (locked units keep their grid in the plan)")
         res = partition_grids(units, communities, n_grids=args.n_grids, **opts)
         layers = {"grids": res.grids, "units": res.units, "report": res.report}
+    if args.household_points is not None:
+        from .workforce import ten_household_groups
+
+        points = _read_grid_input(args.household_points, "households", "household points")
+        count_col = args.households_col if args.households_col in points.columns else None
+        groups = ten_household_groups(points, res.units, households_col=count_col)
+        layers.update({"household_groups": groups.groups, "household_points": groups.households})
+        layers["report"] = pd.concat([layers["report"], groups.report], ignore_index=True)
+        _say(args, f"{len(groups.groups)} 十联户 groups of about 10 households")
     g = res.grids
     counts = g["band_status"].value_counts()
     _say(args, f"{len(g)} grids: {counts.get('in', 0)} in band, {counts.get('under', 0)} under, "

@@ -62,3 +62,22 @@ def test_merge_refuses_unnamed_layers(tmp_path, communities, capsys):
     path, _ = communities
     assert main(["merge", str(path), str(tmp_path / "a.gpkg"), "--out", str(tmp_path / "m.gpkg")]) == 2
     assert "is not NAME=FILE" in capsys.readouterr().err
+
+
+def test_grids_with_household_points_form_ten_household_groups(tmp_path, communities):
+    path, _ = communities
+    cells = [box(X0 + 100 * i, Y0 + 100 * j, X0 + 100 * (i + 1), Y0 + 100 * (j + 1)) for i in range(4) for j in range(2)]
+    units = gpd.GeoDataFrame({"unit_id": [f"U{k}" for k in range(8)], "households": [100] * 8},
+                             geometry=cells, crs=UTM)
+    units.to_file(tmp_path / "u.gpkg")
+    pts = [Point(c.centroid.x + dx, c.centroid.y + dy) for c in cells for dx in range(-45, 45, 9) for dy in range(-45, 45, 9)]
+    gpd.GeoDataFrame(geometry=pts, crs=UTM).to_file(tmp_path / "hh.gpkg")
+    out = tmp_path / "g.gpkg"
+    assert main(["-q", "grids", str(path), str(tmp_path / "u.gpkg"), "--household-points",
+                 str(tmp_path / "hh.gpkg"), "--out", str(out)]) == 0
+    groups = gpd.read_file(out, layer="household_groups")
+    points = gpd.read_file(out, layer="household_points")
+    assert len(points) == 800 and points["group_id"].notna().all()
+    assert groups["households"].sum() == 800 and len(groups) == 80
+    grid_of_group = points.groupby("group_id")["grid_id"].nunique()
+    assert (grid_of_group == 1).all()   # a group never crosses grids
