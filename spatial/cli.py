@@ -363,7 +363,8 @@ def _add_map(sub) -> None:
 
 
 def _cmd_map(args: argparse.Namespace) -> int:
-    from .maps import map_from_files, save_map
+    from .mapfiles import map_from_files
+    from .maps import save_map
 
     if args.grids is None and args.coverage is None:
         print("spatial map: error: give --grids, --coverage or both", file=sys.stderr)

@@ -22,7 +22,8 @@ from spatial import _mapstyle as st
 from spatial._mapdata import decode
 from spatial._offline import ASSET_FILES, ASSETS
 from spatial.cli import main
-from spatial.maps import coverage_map, grid_map, map_from_files, overview_map, save_map, tianditu_tiles
+from spatial.mapfiles import map_from_files
+from spatial.maps import coverage_map, grid_map, overview_map, save_map, tianditu_tiles
 
 UTM = "EPSG:32650"  # Shenzhen
 X0, Y0 = 206_000, 2_495_000
