@@ -7,7 +7,10 @@ mask of points already covered by existing stations, like spopt's ``from_cost_ma
 Why hand-written: spopt builds its models through PuLP one Python expression per point (5 s of
 its 5.3 s on 200 x 5,500 in the field notes). Here the model goes to HiGHS (highspy) as sparse
 arrays after two exact reductions: points already covered or reached by no candidate leave the
-model, and points reached by exactly the same candidates are merged into one weighted point.
+model, and points reached by exactly the same candidates are merged into one weighted point;
+without capacity the MILP also drops candidates whose reach is a subset of another's
+(:func:`drop_dominated`, same optimum) and keeps, when better than its own plan, the greedy
+plan or the LP relaxation's rounding (values recomputed; HiGHS gets no warm start).
 The greedy is the classic lazy-evaluation (CELF) greedy, (1 - 1/e)-optimal for MCLP; the MILP
 checks it and reports the gap, using HiGHS's dual bound (and a cheap bound) when it stops on
 the time limit, in which case the better of its incumbent and the greedy plan is kept.
@@ -35,6 +38,7 @@ __all__ = [
     "Exact",
     "Problem",
     "reduce_problem",
+    "drop_dominated",
     "greedy_max_cover",
     "greedy_set_cover",
     "exact_max_cover",
@@ -145,6 +149,56 @@ def reduce_problem(matrix, weight, covered=None) -> Problem:
         red = sp.csr_matrix((n_cand, 0), dtype=bool)
     red.sort_indices()
     return Problem(red, np.asarray(gw, float), group_of, float(w[cov].sum()), float(w.sum()))
+
+
+def drop_dominated(prob: Problem) -> tuple[Problem, np.ndarray]:
+    """Drop candidates whose reach is a subset of another's (of identical ones keep the first),
+    then merge the groups the remaining candidates no longer tell apart.
+
+    Exact for the uncapacitated models: in an optimal MCLP or LSCP plan a dominated site can be
+    swapped for (or, if already chosen, dropped in favour of) the candidate dominating it, so
+    the optimum is unchanged. Not for capacity: two identical sites serve twice the households.
+    Returns the reduced problem (``group_of`` still maps original points) and the kept rows.
+    """
+    a = prob.matrix.astype(np.int32).tocsr()
+    n = a.shape[0]
+    size = np.diff(a.indptr)
+    inter = (a @ a.T).tocoo()  # shared groups of every overlapping pair
+    i, j, v = inter.row, inter.col, inter.data
+    sub = (i != j) & (v == size[i])  # reach(i) is a subset of reach(j)
+    drop = np.zeros(n, bool)
+    drop[size == 0] = True
+    strict = sub & (size[j] > size[i])
+    same = sub & (size[j] == size[i]) & (j < i)
+    drop[i[strict | same]] = True
+    kept = np.flatnonzero(~drop)
+    if len(kept) == n:
+        return prob, np.arange(n)
+    red = reduce_problem(prob.matrix[kept], prob.weight)
+    group_of = np.where(prob.group_of >= 0, red.group_of[np.maximum(prob.group_of, 0)], -1) \
+        if len(prob.weight) else prob.group_of
+    return Problem(red.matrix, red.weight, group_of, prob.base, prob.total), kept
+
+
+def _lp_rounding(prob: Problem, k: int, time_limit_s: float) -> np.ndarray | None:
+    """A plan from the LP relaxation (scaled): its ``k`` largest sites, improved by
+    :func:`swap_search`. Only a candidate incumbent: callers recompute its value."""
+    a = prob.matrix.astype(float).tocsr()
+    n, ng = a.shape
+    if k >= n or time_limit_s <= 0:
+        return None
+    w = prob.weight / (prob.weight.sum() or 1.0)
+    rows = sp.vstack([sp.hstack([-a.T, sp.identity(ng)]),
+                      sp.csr_matrix(np.concatenate([np.ones(n), np.zeros(ng)])[None, :])]).tocsr()
+    try:
+        res = linprog(-np.concatenate([np.zeros(n), w]), A_ub=rows, b_ub=np.append(np.zeros(ng), k),
+                      bounds=(0, 1), method="highs-ipm", options={"time_limit": float(time_limit_s)})
+    except Exception:  # pragma: no cover - only a heuristic
+        return None
+    if res.status != 0 or res.x is None:
+        return None
+    top = np.argsort(-res.x[:n], kind="stable")[:k]
+    return swap_search(prob, np.sort(top))
 
 
 def _celf(prob: Problem, *, k: int | None, need: float | None, capacity: float | None,
@@ -449,29 +503,49 @@ def exact_max_cover(prob: Problem, k: int, *, capacity: float | None = None,
     """MCLP as a MILP: at most ``k`` sites maximising covered (or, with capacity, served) weight.
 
     ``start`` (chosen sites; by default the greedy's) is returned instead when HiGHS stops on
-    its time limit with nothing better. ``bound`` is HiGHS's dual bound, tightened by
-    :func:`max_cover_bound`. The value of the plan is recomputed, not taken from the solver.
+    its time limit with nothing better; without capacity, so is the LP relaxation's rounding
+    (its ``k`` largest sites after 1-swaps) when it is better still. ``bound`` is HiGHS's dual
+    bound, tightened by :func:`max_cover_bound`. Without capacity the MILP runs on
+    :func:`drop_dominated`'s reduction (same optimum). The value of every plan is recomputed,
+    not taken from the solver; ``time_limit_s`` covers the LP rounding and the MILP.
     """
     n = prob.matrix.shape[0]
     if n == 0 or prob.matrix.shape[1] == 0 or k == 0:
         return Exact(np.zeros(0, np.int64), 0.0, 0.0, "optimal", 0.0)
-    sprob, scap, scale = _scaled(prob, capacity)
-    model = _model(sprob, scap)
-    count = sp.csr_matrix(np.concatenate([np.ones(n), np.zeros(len(model.cover) - n)])[None, :])
-    a = sp.vstack([model.a, count]).tocsr()
-    status, x, _, dual, secs = _solve(-model.cover, model, a, np.append(model.lo, -np.inf),
-                                      np.append(model.hi, float(k)), time_limit_s)
-    bound = min(-dual * scale if np.isfinite(dual) else np.inf, max_cover_bound(prob, k, capacity))
-    chosen = np.flatnonzero(x[:n] > 0.5) if x is not None else np.zeros(0, np.int64)
-    value = _value(prob, chosen, capacity)
+    t0 = time.perf_counter()
+    if capacity is None:  # same optimum with fewer candidates (and groups)
+        mprob, rows = drop_dominated(prob)
+    else:
+        mprob, rows = prob, np.arange(n)
     if start is None:
         start = _celf(prob, k=k, need=None, capacity=capacity).chosen
     start = np.asarray(start, np.int64)
     value0 = _value(prob, start, capacity)
+    if capacity is None:
+        # a second candidate incumbent: the LP relaxation's largest sites after 1-swaps
+        lp_plan = _lp_rounding(mprob, k, 0.2 * time_limit_s)
+        if lp_plan is not None:
+            lp_plan = rows[lp_plan]
+            lp_value = _value(prob, lp_plan, None)
+            if lp_value > value0:
+                start, value0 = np.sort(lp_plan), lp_value
+    m = mprob.matrix.shape[0]
+    sprob, scap, scale = _scaled(mprob, capacity)
+    model = _model(sprob, scap)
+    count = sp.csr_matrix(np.concatenate([np.ones(m), np.zeros(len(model.cover) - m)])[None, :])
+    a = sp.vstack([model.a, count]).tocsr()
+    left = max(0.0, time_limit_s - (time.perf_counter() - t0))
+    status, x, _, dual, secs = _solve(-model.cover, model, a, np.append(model.lo, -np.inf),
+                                      np.append(model.hi, float(k)), left)
+    secs = time.perf_counter() - t0
+    bound = min(-dual * scale if np.isfinite(dual) else np.inf, max_cover_bound(mprob, k, capacity))
+    chosen = rows[np.flatnonzero(x[:m] > 0.5)] if x is not None else np.zeros(0, np.int64)
+    value = _value(prob, chosen, capacity)
     tol = 1e-6 * max(prob.total, 1.0)
-    if status == "optimal" and value0 > value + tol:
-        logger.warning("MCLP MILP claimed optimal at %.1f but the start plan adds %.1f; not trusted",
-                       value, value0)
+    if value0 > bound + tol or (status == "optimal" and value0 > value + max(tol, 2e-4 * value0)):
+        # a plan above the proven bound (or well above a claimed optimum): the proof is wrong
+        logger.warning("MCLP MILP claimed %s at %.1f (bound %.1f) but the start plan adds %.1f; "
+                       "not trusted", status, value, bound, value0)
         status = "inconsistent"
         bound = max_cover_bound(prob, k, capacity)
     if value0 > value:
@@ -506,12 +580,17 @@ def exact_set_cover(prob: Problem, need: float, *, capacity: float | None = None
     n = prob.matrix.shape[0]
     if prob.weight.sum() < need - tol:  # capacity can only lower what is reachable
         return Exact(np.zeros(0, np.int64), np.inf, np.inf, "infeasible", 0.0)
-    sprob, scap, scale = _scaled(prob, capacity)
+    if capacity is None:  # same fewest sites with fewer candidates (and groups)
+        mprob, rows = drop_dominated(prob)
+    else:
+        mprob, rows = prob, np.arange(n)
+    m = mprob.matrix.shape[0]
+    sprob, scap, scale = _scaled(mprob, capacity)
     if capacity is None and need >= prob.weight.sum() - tol:
         # every group: a plain set cover, sum_i a_ig x_i >= 1
-        ng = prob.matrix.shape[1]
-        model = _Model(n, np.zeros(n), prob.matrix.T.astype(float).tocsr(), np.ones(ng),
-                       np.full(ng, np.inf), np.ones(n), None)
+        ng = mprob.matrix.shape[1]
+        model = _Model(m, np.zeros(m), mprob.matrix.T.astype(float).tocsr(), np.ones(ng),
+                       np.full(ng, np.inf), np.ones(m), None)
         a, lo, hi = model.a, model.lo, model.hi
     else:
         model = _model(sprob, scap)
@@ -519,13 +598,13 @@ def exact_set_cover(prob: Problem, need: float, *, capacity: float | None = None
         lo = np.append(model.lo, (need - tol) / scale)
         hi = np.append(model.hi, np.inf)
     c = np.zeros(len(model.ub))
-    c[:n] = 1.0
+    c[:m] = 1.0
     status, x, _, dual, secs = _solve(c, model, a, lo, hi, time_limit_s)
     if status == "infeasible":
         return Exact(np.zeros(0, np.int64), np.inf, np.inf, status, secs)
     bound = max(float(np.ceil(dual - 1e-6)) if np.isfinite(dual) else 0.0,
                 float(set_cover_bound(prob, need, capacity)))
-    chosen = np.flatnonzero(x[:n] > 0.5) if x is not None else None
+    chosen = rows[np.flatnonzero(x[:m] > 0.5)] if x is not None else None
     if chosen is not None and _value(prob, chosen, capacity) < need - 1e-6 * max(prob.total, 1.0):
         logger.warning("LSCP MILP plan of %d sites falls short of the target; not trusted", len(chosen))
         chosen, status = None, "inconsistent"

@@ -209,6 +209,71 @@ def test_time_limit_keeps_the_greedy_plan_and_reports_a_bound():
     assert lscp.value <= len(_cover.greedy_set_cover(prob, need).chosen)
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(2, 8).flatmap(
+        lambda n: st.tuples(
+            # few points, so that subsets and identical candidates are common
+            st.lists(st.lists(st.booleans(), min_size=6, max_size=6), min_size=n, max_size=n),
+            st.lists(st.integers(0, 9), min_size=6, max_size=6),
+            st.lists(st.booleans(), min_size=6, max_size=6),
+            st.integers(1, n),
+            st.floats(0.1, 1.0),
+        )
+    )
+)
+def test_dropping_dominated_candidates_keeps_the_optimum(case):
+    rows, w, covered, k, share = case
+    a = np.array(rows, dtype=bool)
+    w = np.array(w, dtype=float)
+    covered = np.array(covered)
+    prob = _cover.reduce_problem(sp.csr_matrix(a), w, covered)
+    red, kept = _cover.drop_dominated(prob)
+    assert red.matrix.shape[0] == len(kept) and red.weight.sum() == pytest.approx(prob.weight.sum())
+    # no kept candidate is empty or a subset of another kept one; every dropped one is a subset of a kept one
+    reach = [set(prob.matrix[i].indices) for i in range(prob.matrix.shape[0])]
+    for i in kept:
+        assert reach[i] and not any(reach[i] <= reach[j] for j in kept if j != i)
+    for i in np.setdiff1d(np.arange(len(reach)), kept):
+        assert not reach[i] or any(reach[i] <= reach[j] for j in kept)  # empty ones add nothing
+    # the reduced problem maps back: the same weight for the same original rows, and groups agree
+    assert np.array_equal(red.group_of >= 0, prob.group_of >= 0)
+    for rr in range(len(kept)):
+        assert _cover._value(red, np.array([rr]), None) == pytest.approx(
+            _cover._value(prob, kept[[rr]], None))
+    # the optimum (brute force on the original matrix) is unchanged: MCLP and LSCP
+    sub = a[:, ~covered]
+    best = brute_max_cover(a, w, k, covered)
+    best_red = 0.0
+    for r in range(0, min(k, len(kept)) + 1):
+        for combo in itertools.combinations(kept, r):
+            best_red = max(best_red, _cover._value(prob, np.array(combo, np.int64), None))
+    assert best_red == pytest.approx(best)
+    exact = _cover.exact_max_cover(prob, k)
+    assert exact.value == pytest.approx(best) and len(exact.chosen) <= k
+    assert exact.value <= exact.bound + 1e-9
+    need = share * prob.weight.sum()
+    if need > 0:
+        fewest = next(r for r in range(len(a) + 1) for combo in itertools.combinations(range(len(a)), r)
+                      if w[~covered][sub[list(combo)].any(axis=0)].sum() >= need - 1e-9) \
+            if sub.any() else None
+        lscp = _cover.exact_set_cover(prob, need)
+        if fewest is not None:
+            assert lscp.value == fewest
+            assert _cover._value(prob, lscp.chosen, None) >= need - 1e-9
+
+
+def test_lp_rounding_start_is_verified_and_kept_only_when_better():
+    # on the trap the LP relaxation is integral (A + B); the greedy start (M, A) is worse
+    prob = _cover.reduce_problem(TRAP, TRAP_W)
+    plan = _cover._lp_rounding(prob, 2, 5.0)
+    assert sorted(plan) == [0, 1]
+    exact = _cover.exact_max_cover(prob, 2, start=np.array([2, 0]))
+    assert exact.value == pytest.approx(20.0) and exact.bound == pytest.approx(20.0)
+    assert _cover._lp_rounding(prob, 3, 5.0) is None  # k >= candidates: nothing to round
+    assert _cover._lp_rounding(prob, 1, 0.0) is None  # no time
+
+
 @settings(max_examples=30, deadline=None)
 @given(
     st.lists(st.lists(st.booleans(), min_size=8, max_size=8), min_size=2, max_size=6),
