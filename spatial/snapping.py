@@ -3,9 +3,10 @@
 A point's straight leg to the edge counts as walking. Points farther than ``max_snap_m`` from
 every kept edge are not snapped and say why: ``"in a dropped network component"`` when a dropped
 component's edge is that close, else ``"too far from network"``. Nothing is dropped.
-Nearest edges come from a KD-tree of samples along the edges with exact projection, falling
-back to shapely's STRtree.query_nearest where the sample test cannot prove the answer (see
-``spatial._snapindex``); both are exact, the first is about ten times faster on large inputs.
+Nearest edges come from a uniform grid of the edges' straight segments with exact projection
+(numpy, in chunks), then a KD-tree of samples along the edges, falling back to shapely's
+STRtree.query_nearest where neither can prove the answer (see ``spatial._snapindex``); all are
+exact, the grid answers 1M points on a 2M-edge network in about a second.
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ def snap_points(network: WalkNetwork, xy: np.ndarray, *, max_snap_m: float = 100
         raise ValueError(f"max_snap_m must be > 0 metres, got {max_snap_m}")
     xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
     p = len(xy)
-    valid = np.isfinite(xy).all(axis=1)
+    valid = np.isfinite(xy[:, 0]) & np.isfinite(xy[:, 1])
     edge = np.full(p, -1, np.int64)
     leg = np.full(p, np.nan)
     offset = np.full(p, np.nan)

@@ -98,14 +98,26 @@ def test_snap_layer_keeps_rows_and_adds_columns(path_net):
     assert out.snap_leg_m.iloc[0] == pytest.approx(3) and out.reason.tolist() == ["", TOO_FAR]
 
 
-@pytest.mark.parametrize("stages", [None, (1,), ()])
+#: Stage settings of spatial._snapindex: the default, and each stage forced to answer alone
+#: (a grid pass in small chunks then STRtree, one wide grid block, KD-tree second stage, STRtree).
+STAGES = {
+    "default": {},
+    "grid+strtree": {"_BLOCKS": (3,), "_WIDE": False, "_KS": (), "_GRID_CHUNK": 500, "_GRID_BUDGET": 64},
+    "wide grid": {"_BLOCKS": (), "_WIDE": True},
+    "kd stage 2": {"_BLOCKS": (), "_WIDE": False, "_KS": (1,)},
+    "strtree": {"_BLOCKS": (), "_WIDE": False, "_KS": ()},
+}
+
+
+@pytest.mark.parametrize("stages", STAGES)
 def test_fast_index_matches_the_strtree_on_futian(futian_graphml, monkeypatch, stages):
-    """The KD-tree sample index is exact: same distances as STRtree.query_nearest (also when
-    every point must go through the second stage or the STRtree fallback)."""
+    """The grid and KD-tree indexes are exact: same distances as STRtree.query_nearest (also when
+    every point must go through one stage: a grid pass, the wide block, the KD-tree's second
+    stage or the STRtree fallback)."""
     import spatial._snapindex as si
 
-    if stages is not None:
-        monkeypatch.setattr(si, "_KS", stages)
+    for name, value in STAGES[stages].items():
+        monkeypatch.setattr(si, name, value)
     net = read_network(futian_graphml)
     rng = np.random.default_rng(7)
     lo, hi = net.node_xy.min(axis=0), net.node_xy.max(axis=0)
@@ -120,3 +132,43 @@ def test_fast_index_matches_the_strtree_on_futian(futian_graphml, monkeypatch, s
     np.testing.assert_allclose(snap.leg_m[snap.ok], expect[snap.ok], atol=1e-9)
     on = shapely.line_interpolate_point(net.geometry[snap.edge[snap.ok]], snap.offset_m[snap.ok])
     np.testing.assert_allclose(shapely.distance(on, pts[snap.ok]), snap.leg_m[snap.ok], atol=1e-6)
+
+
+_coord = st.integers(-40, 40).map(lambda v: v * 2.5) | st.floats(-100, 100).map(lambda v: round(v, 9))
+
+
+@settings(max_examples=60, deadline=None)
+@given(lines=st.lists(st.lists(st.tuples(_coord, _coord), min_size=2, max_size=6), min_size=1, max_size=12),
+       points=st.lists(st.tuples(_coord.map(lambda v: 3 * v), _coord.map(lambda v: 3 * v)), min_size=1, max_size=40),
+       max_m=st.sampled_from([1.0, 20.0, 150.0]), data=st.data())
+def test_every_stage_gives_the_exact_nearest_edge(lines, points, max_m, data):
+    """Random polylines (long, diagonal, zero-length segments, shared vertices) and points (some on
+    vertices, some far away): every stage finds the brute-force nearest distance, an offset that
+    locates the foot, and the same edge as the default stages (unless two edges tie)."""
+    import spatial._snapindex as si
+
+    geometry = np.array([shapely.linestrings(np.array(line, float)) for line in lines])
+    vertices = shapely.get_coordinates(geometry)
+    on_vertex = data.draw(st.lists(st.integers(0, len(vertices) - 1), max_size=5))
+    xy = np.concatenate([np.array(points, float), vertices[on_vertex]]).reshape(-1, 2)
+    pts = shapely.points(xy)
+    dist = shapely.distance(pts[:, None], geometry[None, :])
+    best = dist.min(axis=1)
+    ok = best <= max_m
+    ranked = np.sort(dist, axis=1)
+    untied = ok & ((ranked[:, 1] - ranked[:, 0] > 1e-9) if dist.shape[1] > 1 else True)
+    results = {}
+    for stages, settings_ in STAGES.items():
+        with pytest.MonkeyPatch.context() as m:
+            for name, value in settings_.items():
+                m.setattr(si, name, value)
+            si._cache.clear()
+            edge, leg, offset = si.nearest_edges(geometry, xy, max_m)
+        np.testing.assert_array_equal(edge >= 0, ok, err_msg=stages)
+        np.testing.assert_allclose(leg[ok], best[ok], atol=1e-9, err_msg=stages)
+        on = shapely.line_interpolate_point(geometry[edge[ok]], offset[ok])
+        np.testing.assert_allclose(shapely.distance(on, pts[ok]), leg[ok], atol=1e-6, err_msg=stages)
+        results[stages] = edge, leg, offset
+    edge = results["default"][0]
+    for stages, (e, _, _) in results.items():
+        np.testing.assert_array_equal(e[untied], edge[untied], err_msg=stages)
