@@ -20,7 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
-from spatial import _cover
+from spatial import _cover, _exact
 
 LIMIT_M = 1000.0
 
@@ -57,7 +57,7 @@ def ours_mclp(a, w, k):
     t1 = time.perf_counter()
     greedy = _cover.greedy_max_cover(prob, k, swaps=True)
     t2 = time.perf_counter()
-    exact = _cover.exact_max_cover(prob, k, time_limit_s=30.0, start=greedy.chosen)
+    exact = _exact.exact_max_cover(prob, k, time_limit_s=30.0, start=greedy.chosen)
     t3 = time.perf_counter()
     best = max(greedy.value, exact.value)
     gap = 100.0 * (exact.bound - best) / exact.bound if exact.bound else 0.0
@@ -74,7 +74,7 @@ def ours_lscp(a, w, share: float = 1.0):
     need = share * prob.weight.sum()  # 1.0: every reachable household, like spopt's LSCP
     greedy = _cover.greedy_set_cover(prob, need)
     t1 = time.perf_counter()
-    exact = _cover.exact_set_cover(prob, need, time_limit_s=30.0,
+    exact = _exact.exact_set_cover(prob, need, time_limit_s=30.0,
                                    start=greedy.chosen if greedy.feasible else None)
     t2 = time.perf_counter()
     return {"greedy_sites": len(greedy.chosen), "exact_sites": exact.value, "bound": exact.bound,

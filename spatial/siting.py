@@ -28,7 +28,7 @@ import scipy.sparse as sp
 import shapely
 from scipy.spatial import cKDTree
 
-from . import _cover
+from . import _cover, _exact
 from ._errors import ColumnError, SpatialError
 from ._validate import Report, check_households, require_columns, require_crs, require_unique
 from .bands import DEFAULT_SPEED_KMH, Band, make_bands
@@ -346,7 +346,7 @@ def _solve_mclp(prob, k, capacity, exact, time_limit_s):
             "seconds": 0.0, "message": ""}
     plan = greedy
     if exact:
-        ex = _cover.exact_max_cover(prob, k, capacity=capacity, time_limit_s=time_limit_s,
+        ex = _exact.exact_max_cover(prob, k, capacity=capacity, time_limit_s=time_limit_s,
                                     start=greedy.chosen)
         bound = max(ex.bound, greedy.value, ex.value)
         info.update(exact_value=ex.value, bound=bound, status=ex.status, seconds=ex.seconds,
@@ -388,7 +388,7 @@ def _solve_lscp(prob, target, capacity, exact, time_limit_s):
     info["greedy_value"] = len(greedy.chosen)
     plan = greedy
     if exact:
-        ex = _cover.exact_set_cover(prob, need, capacity=capacity, time_limit_s=time_limit_s,
+        ex = _exact.exact_set_cover(prob, need, capacity=capacity, time_limit_s=time_limit_s,
                                     start=greedy.chosen if greedy.feasible else None)
         bound = min(ex.bound, len(greedy.chosen)) if greedy.feasible else ex.bound
         info.update(exact_value=None if not np.isfinite(ex.value) else int(ex.value),
@@ -398,7 +398,7 @@ def _solve_lscp(prob, target, capacity, exact, time_limit_s):
         if np.isfinite(ex.value) and (ex.value < len(greedy.chosen) or not greedy.feasible):
             chosen = ex.chosen
             # among plans with this few sites, take the one covering the most households
-            most = _cover.exact_max_cover(prob, len(chosen), capacity=capacity, time_limit_s=time_limit_s)
+            most = _exact.exact_max_cover(prob, len(chosen), capacity=capacity, time_limit_s=time_limit_s)
             if most.value >= need - tol and len(most.chosen) == len(chosen):
                 chosen = most.chosen
             plan = _cover.rank_sites(prob, chosen, capacity=capacity)

@@ -10,7 +10,7 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from spatial import _cover
+from spatial import _cover, _exact
 
 # ---------------------------------------------------------------- the array core
 # Greedy's classic trap. Points L1 L2 R1 R2 (5 households each) and E (1 household).
@@ -44,7 +44,7 @@ def test_greedy_falls_in_the_trap_and_the_exact_model_gets_out():
     assert greedy.chosen[0] == 2  # M first
     assert greedy.value == pytest.approx(16.0)
     assert list(greedy.gain) == pytest.approx([11.0, 5.0])
-    exact = _cover.exact_max_cover(prob, 2)
+    exact = _exact.exact_max_cover(prob, 2)
     assert exact.status == "optimal"
     assert sorted(exact.chosen) == [0, 1]
     assert exact.value == pytest.approx(20.0)
@@ -59,7 +59,7 @@ def test_existing_stations_count_as_covered():
     covered = np.array([True, True, False, False, False])
     prob = _cover.reduce_problem(TRAP, TRAP_W, covered)
     assert prob.base == pytest.approx(10.0)
-    exact = _cover.exact_max_cover(prob, 2)
+    exact = _exact.exact_max_cover(prob, 2)
     assert exact.value == pytest.approx(11.0)
     assert sorted(exact.chosen) == [1, 2]
     greedy = _cover.greedy_max_cover(prob, 2)
@@ -90,7 +90,7 @@ def test_set_cover_reaches_the_target_with_the_fewest_sites():
     greedy = _cover.greedy_set_cover(prob, need)
     assert greedy.feasible
     assert sorted(greedy.chosen) == [0, 1]  # M, A and B picked; then M is redundant and dropped
-    exact = _cover.exact_set_cover(prob, need)
+    exact = _exact.exact_set_cover(prob, need)
     assert exact.status == "optimal"
     assert sorted(exact.chosen) == [0, 1]
     assert exact.value == 2
@@ -99,7 +99,7 @@ def test_set_cover_reaches_the_target_with_the_fewest_sites():
 
 def test_set_cover_target_exactly_met_counts():
     prob = _cover.reduce_problem(TRAP, TRAP_W)
-    exact = _cover.exact_set_cover(prob, 11.0)  # M alone reaches exactly 11
+    exact = _exact.exact_set_cover(prob, 11.0)  # M alone reaches exactly 11
     assert list(exact.chosen) == [2]
     greedy = _cover.greedy_set_cover(prob, 11.0)
     assert list(greedy.chosen) == [2] and greedy.feasible
@@ -112,7 +112,7 @@ def test_set_cover_unreachable_target_is_reported_not_hidden():
     greedy = _cover.greedy_set_cover(prob, 23.0)
     assert not greedy.feasible
     assert greedy.value == pytest.approx(21.0)  # the most the candidates can add
-    exact = _cover.exact_set_cover(prob, 23.0)
+    exact = _exact.exact_set_cover(prob, 23.0)
     assert exact.status == "infeasible"
     assert prob.group_of[5] == -1
 
@@ -120,7 +120,7 @@ def test_set_cover_unreachable_target_is_reported_not_hidden():
 def test_capacity_is_respected_and_used_well():
     # each new site serves at most 6 households
     prob = _cover.reduce_problem(TRAP, TRAP_W)
-    exact = _cover.exact_max_cover(prob, 2, capacity=6.0)
+    exact = _exact.exact_max_cover(prob, 2, capacity=6.0)
     assert exact.value == pytest.approx(12.0)
     served = _cover.assign_capacity(prob, exact.chosen, 6.0)
     assert np.all(served <= 6.0 + 1e-9)
@@ -128,12 +128,12 @@ def test_capacity_is_respected_and_used_well():
     assert np.all(greedy.gain <= 6.0 + 1e-9)
     assert greedy.value <= exact.value + 1e-9
     # capacity 100 is no constraint: same as uncapacitated
-    assert _cover.exact_max_cover(prob, 2, capacity=100.0).value == pytest.approx(20.0)
+    assert _exact.exact_max_cover(prob, 2, capacity=100.0).value == pytest.approx(20.0)
 
 
 def test_capacitated_set_cover_needs_more_sites():
     prob = _cover.reduce_problem(TRAP, TRAP_W)
-    exact = _cover.exact_set_cover(prob, 20.0, capacity=7.0)
+    exact = _exact.exact_set_cover(prob, 20.0, capacity=7.0)
     assert exact.value == 3  # 20 households at 7 per site
     served = _cover.assign_capacity(prob, exact.chosen, 7.0)
     assert served.sum() >= 20.0 - 1e-6
@@ -166,7 +166,7 @@ def test_exact_is_optimal_and_greedy_within_its_guarantee(case):
     covered = np.array(covered)
     prob = _cover.reduce_problem(sp.csr_matrix(a), w, covered)
     best = brute_max_cover(a, w, k, covered)
-    exact = _cover.exact_max_cover(prob, k)
+    exact = _exact.exact_max_cover(prob, k)
     greedy = _cover.greedy_max_cover(prob, k)
     assert exact.value == pytest.approx(best)
     assert len(exact.chosen) <= k and len(greedy.chosen) <= k
@@ -185,7 +185,7 @@ def test_full_set_cover_agrees_with_a_plain_set_cover_model():
     a = sp.random(100, 2000, density=0.03, random_state=3, format="csr") > 0
     w = np.random.default_rng(3).integers(20, 400, 2000).astype(float)
     prob = _cover.reduce_problem(a, w)
-    exact = _cover.exact_set_cover(prob, prob.weight.sum())
+    exact = _exact.exact_set_cover(prob, prob.weight.sum())
     n = prob.matrix.shape[0]
     plain = milp(np.ones(n), constraints=[LinearConstraint(prob.matrix.T.astype(float), 1, np.inf)],
                  integrality=np.ones(n), bounds=(0, 1))
@@ -198,14 +198,14 @@ def test_time_limit_keeps_the_greedy_plan_and_reports_a_bound():
     a = sp.random(300, 4000, density=0.05, random_state=1, format="csr") > 0
     prob = _cover.reduce_problem(a, rng.integers(1, 100, 4000).astype(float))
     greedy = _cover.greedy_max_cover(prob, 10)
-    exact = _cover.exact_max_cover(prob, 10, time_limit_s=0.0)
+    exact = _exact.exact_max_cover(prob, 10, time_limit_s=0.0)
     assert exact.status == "time limit"
     assert exact.value >= greedy.value  # warm-started from the greedy
-    assert greedy.value <= exact.bound <= _cover.max_cover_bound(prob, 10)
+    assert greedy.value <= exact.bound <= _exact.max_cover_bound(prob, 10)
     need = 0.9 * prob.weight.sum()
-    lscp = _cover.exact_set_cover(prob, need, time_limit_s=0.0)
+    lscp = _exact.exact_set_cover(prob, need, time_limit_s=0.0)
     assert lscp.status == "time limit"
-    assert _cover.set_cover_bound(prob, need) <= lscp.bound <= lscp.value
+    assert _exact.set_cover_bound(prob, need) <= lscp.bound <= lscp.value
     assert lscp.value <= len(_cover.greedy_set_cover(prob, need).chosen)
 
 
@@ -249,7 +249,7 @@ def test_dropping_dominated_candidates_keeps_the_optimum(case):
         for combo in itertools.combinations(kept, r):
             best_red = max(best_red, _cover._value(prob, np.array(combo, np.int64), None))
     assert best_red == pytest.approx(best)
-    exact = _cover.exact_max_cover(prob, k)
+    exact = _exact.exact_max_cover(prob, k)
     assert exact.value == pytest.approx(best) and len(exact.chosen) <= k
     assert exact.value <= exact.bound + 1e-9
     need = share * prob.weight.sum()
@@ -257,7 +257,7 @@ def test_dropping_dominated_candidates_keeps_the_optimum(case):
         fewest = next(r for r in range(len(a) + 1) for combo in itertools.combinations(range(len(a)), r)
                       if w[~covered][sub[list(combo)].any(axis=0)].sum() >= need - 1e-9) \
             if sub.any() else None
-        lscp = _cover.exact_set_cover(prob, need)
+        lscp = _exact.exact_set_cover(prob, need)
         if fewest is not None:
             assert lscp.value == fewest
             assert _cover._value(prob, lscp.chosen, None) >= need - 1e-9
@@ -266,12 +266,12 @@ def test_dropping_dominated_candidates_keeps_the_optimum(case):
 def test_lp_rounding_start_is_verified_and_kept_only_when_better():
     # on the trap the LP relaxation is integral (A + B); the greedy start (M, A) is worse
     prob = _cover.reduce_problem(TRAP, TRAP_W)
-    plan = _cover._lp_rounding(prob, 2, 5.0)
+    plan = _exact._lp_rounding(prob, 2, 5.0)
     assert sorted(plan) == [0, 1]
-    exact = _cover.exact_max_cover(prob, 2, start=np.array([2, 0]))
+    exact = _exact.exact_max_cover(prob, 2, start=np.array([2, 0]))
     assert exact.value == pytest.approx(20.0) and exact.bound == pytest.approx(20.0)
-    assert _cover._lp_rounding(prob, 3, 5.0) is None  # k >= candidates: nothing to round
-    assert _cover._lp_rounding(prob, 1, 0.0) is None  # no time
+    assert _exact._lp_rounding(prob, 3, 5.0) is None  # k >= candidates: nothing to round
+    assert _exact._lp_rounding(prob, 1, 0.0) is None  # no time
 
 
 @settings(max_examples=30, deadline=None)
@@ -294,7 +294,7 @@ def test_exact_set_cover_is_the_fewest_sites(rows, w, share):
                 break
         if fewest is not None:
             break
-    exact = _cover.exact_set_cover(prob, need)
+    exact = _exact.exact_set_cover(prob, need)
     greedy = _cover.greedy_set_cover(prob, need)
     assert exact.value == fewest
     assert greedy.feasible and len(greedy.chosen) >= fewest
