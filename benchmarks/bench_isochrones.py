@@ -72,7 +72,7 @@ def bench_futian(k: int, cell_m: float) -> None:
 
 
 def bench_river(limit_m: float, cell_m: float, st_xy: tuple[float, float] = (100.0, -160.0)) -> None:
-    from tests.test_service_areas import X0, Y0, oracle_walk, river_network, stations_at
+    from spatial._synthetic import X0, Y0, oracle_walk, river_network, stations_at
 
     network, nodes = river_network()
     max_snap = 50.0

@@ -3,77 +3,15 @@
 from __future__ import annotations
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pytest
 import shapely
 
 from spatial import ColumnError, CRSError, DuplicateIdError, GeometryError
 from spatial.service_areas import isochrones, walk_grid
-from spatial.network import network_from_arrays
+from spatial._synthetic import X0, Y0, oracle_walk, river_network, stations_at
 from spatial.routing import nearest_source
 from spatial.snapping import snap_points
-
-CRS = "EPSG:32650"  # UTM 50N, metres
-X0, Y0 = 500_000.0, 2_500_000.0  # local origin (river centre line at y = Y0)
-
-
-def river_network(*, bridge_x: float = 400.0, half_river_m: float = 60.0):
-    """Two street grids (100 m blocks) on the banks of a river with one bridge.
-
-    Water is the band |y| < 50 m; the bank streets run at |y| = ``half_river_m``, the other
-    streets every 100 m away from the river, x from 0 to 1,000 m. The bridge joins the bank
-    streets at ``x = bridge_x``. Coordinates are local (add X0, Y0 for the CRS).
-    """
-    xs = np.arange(0.0, 1001.0, 100.0)
-    if bridge_x not in xs:
-        xs = np.sort(np.append(xs, bridge_x))
-    rows = [half_river_m + 100.0 * k for k in range(5)]
-    ys = np.array(sorted([-y for y in rows] + rows))
-    nodes = {}
-    for y in ys:
-        for x in xs:
-            nodes[(x, y)] = len(nodes)
-    edges = []
-    for y in ys:  # streets along x
-        for a, b in zip(xs[:-1], xs[1:]):
-            edges.append((nodes[(a, y)], nodes[(b, y)]))
-    for side in (-1, 1):  # streets across, not crossing the river
-        ys_side = [y for y in ys if np.sign(y) == side]
-        for x in xs:
-            for a, b in zip(ys_side[:-1], ys_side[1:]):
-                edges.append((nodes[(x, a)], nodes[(x, b)]))
-    edges.append((nodes[(bridge_x, -half_river_m)], nodes[(bridge_x, half_river_m)]))
-    xy = np.array(list(nodes.keys())) + [X0, Y0]
-    u, v = np.array(edges).T
-    return network_from_arrays(xy, u, v, crs=CRS), nodes
-
-
-def stations_at(*points, ids=None, crs=CRS) -> gpd.GeoDataFrame:
-    ids = ids or [f"S{i + 1}" for i in range(len(points))]
-    geom = [shapely.Point(X0 + x, Y0 + y) for x, y in points]
-    return gpd.GeoDataFrame({"station_id": ids, "name": [f"站{i}" for i in ids]}, geometry=geom, crs=crs)
-
-
-def oracle_walk(network, nodes, station_xy, xy):
-    """Walk from a station standing on a node to points (local coordinates), with networkx.
-
-    Each point walks straight to its nearest edge, then along the network.
-    """
-    g = nx.Graph()
-    for k, (a, b) in enumerate(zip(network.edge_u, network.edge_v)):
-        g.add_edge(int(a), int(b), weight=float(network.length_m[k]))
-    start = nodes[(station_xy[0], station_xy[1])]
-    dist = nx.single_source_dijkstra_path_length(g, start, weight="weight")
-    d_node = np.array([dist.get(i, np.inf) for i in range(network.n_nodes)])
-    pts = shapely.points(np.asarray(xy) + [X0, Y0])
-    # nearest edge with a plain STRtree (not spatial.snapping)
-    (i, e), leg = shapely.STRtree(network.geometry).query_nearest(pts, return_distance=True, all_matches=False)
-    assert np.array_equal(i, np.arange(len(pts)))  # every point has its nearest edge, in order
-    off = shapely.line_locate_point(network.geometry[e], pts)
-    u, v = network.edge_u[e], network.edge_v[e]
-    return leg + np.minimum(d_node[u] + off, d_node[v] + network.length_m[e] - off), leg
-
 
 @pytest.fixture(scope="module")
 def river():
