@@ -8,12 +8,12 @@ Why hand-written: spopt builds its models through PuLP one Python expression per
 its 5.3 s on 200 x 5,500 in the field notes). Here the model goes to HiGHS (highspy) as sparse
 arrays after two exact reductions: points already covered or reached by no candidate leave the
 model, and points reached by exactly the same candidates are merged into one weighted point;
-without capacity the MILP also drops candidates whose reach is a subset of another's
-(:func:`drop_dominated`, same optimum) and keeps, when better than its own plan, the greedy
-plan or the LP relaxation's rounding (values recomputed; HiGHS gets no warm start).
-The greedy is the classic lazy-evaluation (CELF) greedy, (1 - 1/e)-optimal for MCLP; the MILP
-checks it and reports the gap, using HiGHS's dual bound (and a cheap bound) when it stops on
-the time limit, in which case the better of its incumbent and the greedy plan is kept.
+without capacity the exact search also drops candidates whose reach is a subset of another's
+(:func:`drop_dominated`, same optimum).
+The greedy is the classic lazy-evaluation (CELF) greedy, (1 - 1/e)-optimal for MCLP; 1-swaps
+(:func:`swap_search`) and a tabu search (:func:`tabu_search`) improve it. The exact check
+(``_exact``; for MCLP the branch and bound of ``_branch``) reports the gap to a proven bound,
+and keeps the greedy plan when it stops on the time limit with nothing better.
 
 Capacity (``capacity`` households per new site) adds assignment variables ``z[i, g]`` =
 households of point group ``g`` served by site ``i``; households of one point may be split
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import heapq
 import logging
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,6 +44,7 @@ __all__ = [
     "rank_sites",
     "assign_capacity",
     "swap_search",
+    "tabu_search",
 ]
 
 
@@ -258,6 +260,64 @@ def swap_search(prob: Problem, chosen, *, max_swaps: int = 200) -> np.ndarray:
             break
         chosen[i] = j
     return chosen
+
+
+def tabu_search(prob: Problem, chosen, *, iterations: int = 4000, stall: int = 1500,
+                tenure: int | None = None, deadline: float | None = None, seed: int = 0,
+                target: float | None = None) -> np.ndarray:
+    """Tabu search for MCLP: from ``chosen``, take the best 1-swap at every step, even a worse
+    one, and do not take a site back in for ``tenure`` steps (unless that beats the best plan).
+
+    Climbs out of the 1-swap local optima where :func:`swap_search` stops: on dense coverage
+    (20 of 400 candidates, each point reached by 15-20 of them) it added 1.8% over greedy +
+    1-swaps in about 2,000 steps. Stops after ``iterations`` steps, ``stall`` steps without a
+    better plan, or at ``deadline`` (a ``time.perf_counter()`` value); returns the best plan
+    seen (never worse than ``chosen``), at once when it adds ``target``. Ties break at random,
+    seeded: the same inputs give the same plan unless the deadline cuts the search short.
+    """
+    a = prob.matrix.astype(float).tocsr()
+    w = prob.weight
+    n = a.shape[0]
+    chosen = np.asarray(chosen, np.int64).copy()
+    k = len(chosen)
+    if k == 0 or n <= k:
+        return chosen
+    if tenure is None:
+        tenure = max(1, min(n // 10, n - k - 1))
+    rng = np.random.default_rng(seed)
+    tol = 1e-9 * max(prob.total, 1.0)
+    best, best_value = chosen.copy(), _value(prob, chosen, None)
+    current = best_value
+    banned_until = np.zeros(n, np.int64)
+    since = 0
+    for step in range(iterations):
+        if since >= stall or (deadline is not None and time.perf_counter() > deadline):
+            break
+        if target is not None and best_value >= target:
+            break
+        sub = a[chosen]
+        count = np.asarray(sub.sum(axis=0)).ravel()
+        gain = a @ (w * (count == 0))
+        only = sub.multiply((w * (count == 1))[None, :]).tocsr()
+        loss = np.asarray(only.sum(axis=1)).ravel()
+        delta = gain[:, None] + (a @ only.T).toarray() - loss[None, :]
+        delta[chosen, :] = -np.inf
+        banned = banned_until > step
+        if banned.any():  # aspiration: a banned site may come back for a new best plan
+            d = delta[banned]
+            delta[banned] = np.where(current + d > best_value + tol, d, -np.inf)
+        noisy = delta + rng.random(delta.shape) * tol
+        j, i = np.unravel_index(np.argmax(noisy), delta.shape)
+        if not np.isfinite(delta[j, i]):
+            break
+        banned_until[chosen[i]] = step + tenure + int(rng.integers(0, 5))
+        chosen[i] = j
+        current += delta[j, i]
+        if current > best_value + tol:
+            best, best_value, since = chosen.copy(), current, 0
+        else:
+            since += 1
+    return np.sort(best)
 
 
 def greedy_set_cover(prob: Problem, need: float, *, capacity: float | None = None) -> Cover:

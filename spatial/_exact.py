@@ -1,4 +1,4 @@
-"""Exact siting models on HiGHS: the MILPs that check the greedy, their bounds and the LP rounding.
+"""Exact siting models on HiGHS: the models that check the greedy, and their bounds.
 
 Split from :mod:`spatial._cover` (the arrays, reductions and greedy); see its docstring for why
 the models are built as sparse arrays rather than through PuLP.
@@ -12,34 +12,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import linprog
 
-from ._cover import Exact, Problem, _celf, _value, drop_dominated, swap_search
+from ._branch import highs_model, max_cover_bb, set_cover_bb
+from ._cover import Exact, Problem, _celf, _value, drop_dominated
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["exact_max_cover", "exact_set_cover", "max_cover_bound", "set_cover_bound"]
-
-
-def _lp_rounding(prob: Problem, k: int, time_limit_s: float) -> np.ndarray | None:
-    """A plan from the LP relaxation (scaled): its ``k`` largest sites, improved by
-    :func:`swap_search`. Only a candidate incumbent: callers recompute its value."""
-    a = prob.matrix.astype(float).tocsr()
-    n, ng = a.shape
-    if k >= n or time_limit_s <= 0:
-        return None
-    w = prob.weight / (prob.weight.sum() or 1.0)
-    rows = sp.vstack([sp.hstack([-a.T, sp.identity(ng)]),
-                      sp.csr_matrix(np.concatenate([np.ones(n), np.zeros(ng)])[None, :])]).tocsr()
-    try:
-        res = linprog(-np.concatenate([np.zeros(n), w]), A_ub=rows, b_ub=np.append(np.zeros(ng), k),
-                      bounds=(0, 1), method="highs-ipm", options={"time_limit": float(time_limit_s)})
-    except Exception:  # pragma: no cover - only a heuristic
-        return None
-    if res.status != 0 or res.x is None:
-        return None
-    top = np.argsort(-res.x[:n], kind="stable")[:k]
-    return swap_search(prob, np.sort(top))
 
 
 @dataclass(frozen=True)
@@ -90,30 +69,10 @@ def _solve(c, model: _Model, a, lo, hi, time_limit_s):
     """
     import highspy
 
-    nv = len(c)
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = highs_model(c, a, lo, hi, model.ub, model.n_x)
     h.setOptionValue("time_limit", float(time_limit_s))
     h.setOptionValue("mip_rel_gap", 1e-4)
-    lp = highspy.HighsLp()
-    lp.num_col_ = nv
-    lp.num_row_ = a.shape[0]
-    lp.col_cost_ = np.asarray(c, float)
-    lp.col_lower_ = np.zeros(nv)
-    lp.col_upper_ = np.asarray(model.ub, float)
-    lp.row_lower_ = np.asarray(lo, float)
-    lp.row_upper_ = np.asarray(hi, float)
-    csc = sp.csc_matrix(a)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.num_col_ = nv
-    lp.a_matrix_.num_row_ = a.shape[0]
-    lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = csc.indices.astype(np.int32)
-    lp.a_matrix_.value_ = csc.data.astype(float)
-    lp.integrality_ = [highspy.HighsVarType.kInteger] * model.n_x + \
-        [highspy.HighsVarType.kContinuous] * (nv - model.n_x)
     t0 = time.perf_counter()
-    h.passModel(lp)
     h.run()
     secs = time.perf_counter() - t0
     ms = h.getModelStatus()
@@ -156,69 +115,68 @@ def _scaled(prob: Problem, capacity: float | None) -> tuple[Problem, float | Non
 
 
 def exact_max_cover(prob: Problem, k: int, *, capacity: float | None = None,
-                    time_limit_s: float = 30.0, start=None) -> Exact:
-    """MCLP as a MILP: at most ``k`` sites maximising covered (or, with capacity, served) weight.
+                    time_limit_s: float = 30.0, start=None, rel_gap: float = 1e-4) -> Exact:
+    """MCLP solved exactly: at most ``k`` sites maximising covered (or, with capacity, served) weight.
 
-    ``start`` (chosen sites; by default the greedy's) is returned instead when HiGHS stops on
-    its time limit with nothing better; without capacity, so is the LP relaxation's rounding
-    (its ``k`` largest sites after 1-swaps) when it is better still. ``bound`` is HiGHS's dual
-    bound, tightened by :func:`max_cover_bound`. Without capacity the MILP runs on
-    :func:`drop_dominated`'s reduction (same optimum). The value of every plan is recomputed,
-    not taken from the solver; ``time_limit_s`` covers the LP rounding and the MILP.
+    Without capacity: :func:`spatial._branch.max_cover_bb` (best-first branch and bound on
+    HiGHS's LP relaxation, tabu search for incumbents) on :func:`drop_dominated`'s reduction
+    (same optimum). With capacity: HiGHS's MIP solver on the assignment model. ``start`` (chosen
+    sites; by default the greedy's) is returned instead when the search stops on its time limit
+    with nothing better. ``bound`` is an upper bound on the optimum, tightened by
+    :func:`max_cover_bound`; ``status`` is ``"optimal"`` when the plan is within ``rel_gap``
+    of it. The value of every plan is recomputed, not taken from the solver.
     """
     n = prob.matrix.shape[0]
     if n == 0 or prob.matrix.shape[1] == 0 or k == 0:
         return Exact(np.zeros(0, np.int64), 0.0, 0.0, "optimal", 0.0)
     t0 = time.perf_counter()
-    if capacity is None:  # same optimum with fewer candidates (and groups)
-        mprob, rows = drop_dominated(prob)
-    else:
-        mprob, rows = prob, np.arange(n)
     if start is None:
         start = _celf(prob, k=k, need=None, capacity=capacity).chosen
     start = np.asarray(start, np.int64)
     value0 = _value(prob, start, capacity)
-    if capacity is None:
-        # a second candidate incumbent: the LP relaxation's largest sites after 1-swaps
-        lp_plan = _lp_rounding(mprob, k, 0.2 * time_limit_s)
-        if lp_plan is not None:
-            lp_plan = rows[lp_plan]
-            lp_value = _value(prob, lp_plan, None)
-            if lp_value > value0:
-                start, value0 = np.sort(lp_plan), lp_value
-    m = mprob.matrix.shape[0]
-    sprob, scap, scale = _scaled(mprob, capacity)
-    model = _model(sprob, scap)
-    count = sp.csr_matrix(np.concatenate([np.ones(m), np.zeros(len(model.cover) - m)])[None, :])
-    a = sp.vstack([model.a, count]).tocsr()
-    left = max(0.0, time_limit_s - (time.perf_counter() - t0))
-    status, x, _, dual, secs = _solve(-model.cover, model, a, np.append(model.lo, -np.inf),
-                                      np.append(model.hi, float(k)), left)
+    if capacity is None:  # same optimum with fewer candidates (and groups)
+        mprob, rows = drop_dominated(prob)
+        mstart = _celf(mprob, k=k, need=None, capacity=None).chosen
+        plan, _, bound, status = max_cover_bb(mprob, k, mstart, time_limit_s=time_limit_s, rel_gap=rel_gap)
+        chosen = rows[plan]
+        bound = min(bound, max_cover_bound(mprob, k))
+    else:
+        m = n
+        sprob, scap, scale = _scaled(prob, capacity)
+        model = _model(sprob, scap)
+        count = sp.csr_matrix(np.concatenate([np.ones(m), np.zeros(len(model.cover) - m)])[None, :])
+        a = sp.vstack([model.a, count]).tocsr()
+        status, x, _, dual, _ = _solve(-model.cover, model, a, np.append(model.lo, -np.inf),
+                                       np.append(model.hi, float(k)), time_limit_s)
+        bound = min(-dual * scale if np.isfinite(dual) else np.inf, max_cover_bound(prob, k, capacity))
+        chosen = np.flatnonzero(x[:m] > 0.5) if x is not None else np.zeros(0, np.int64)
     secs = time.perf_counter() - t0
-    bound = min(-dual * scale if np.isfinite(dual) else np.inf, max_cover_bound(mprob, k, capacity))
-    chosen = rows[np.flatnonzero(x[:m] > 0.5)] if x is not None else np.zeros(0, np.int64)
     value = _value(prob, chosen, capacity)
     tol = 1e-6 * max(prob.total, 1.0)
     if value0 > bound + tol or (status == "optimal" and value0 > value + max(tol, 2e-4 * value0)):
         # a plan above the proven bound (or well above a claimed optimum): the proof is wrong
-        logger.warning("MCLP MILP claimed %s at %.1f (bound %.1f) but the start plan adds %.1f; "
-                       "not trusted", status, value, bound, value0)
+        logger.warning("MCLP exact search claimed %s at %.1f (bound %.1f) but the start plan adds "
+                       "%.1f; not trusted", status, value, bound, value0)
         status = "inconsistent"
         bound = max_cover_bound(prob, k, capacity)
     if value0 > value:
         chosen, value = start, value0
-    bound = max(bound, value)  # HiGHS stops "optimal" within mip_rel_gap (0.01%) of its bound
-    logger.info("MCLP MILP: %s, value %.1f, bound %.1f, %.2f s", status, value, bound, secs)
-    return Exact(chosen, value, float(bound), status, secs)
+    bound = max(bound, value)  # "optimal" means within rel_gap (0.01%) of the bound
+    logger.info("MCLP exact: %s, value %.1f, bound %.1f, %.2f s", status, value, bound, secs)
+    return Exact(np.sort(chosen), value, float(bound), status, secs)
 
 
 def exact_set_cover(prob: Problem, need: float, *, capacity: float | None = None,
                     time_limit_s: float = 30.0, start=None) -> Exact:
-    """LSCP as a MILP: the fewest sites adding at least ``need`` weight.
+    """LSCP solved exactly: the fewest sites adding at least ``need`` weight.
 
-    ``start`` (chosen sites reaching ``need``; by default the greedy's) is returned instead when
-    HiGHS stops on its time limit with nothing better. ``bound`` is a lower bound on the fewest
-    sites (HiGHS's, or :func:`set_cover_bound`). Plans are checked to reach ``need``.
+    Without capacity, on :func:`drop_dominated`'s reduction: for every reachable household, a
+    plain set cover solved by HiGHS's MIP solver; for a share, :func:`spatial._branch.set_cover_bb`
+    (one site fewer at a time, each step an MCLP decision by branch and bound). With capacity:
+    HiGHS's MIP solver. ``start`` (chosen sites reaching ``need``; by default the greedy's) is
+    returned instead when the search stops on its time limit with nothing better. ``bound`` is a
+    lower bound on the fewest sites (proven, or :func:`set_cover_bound`). Plans are checked to
+    reach ``need``.
     """
     tol = 1e-9 * max(prob.total, 1.0)
     if need <= tol:
@@ -226,33 +184,42 @@ def exact_set_cover(prob: Problem, need: float, *, capacity: float | None = None
     n = prob.matrix.shape[0]
     if prob.weight.sum() < need - tol:  # capacity can only lower what is reachable
         return Exact(np.zeros(0, np.int64), np.inf, np.inf, "infeasible", 0.0)
-    if capacity is None:  # same fewest sites with fewer candidates (and groups)
+    t0 = time.perf_counter()
+    full = need >= prob.weight.sum() - tol
+    if capacity is None and not full:
+        # same fewest sites with fewer candidates (and groups); a descent of MCLP decisions
         mprob, rows = drop_dominated(prob)
-    else:
-        mprob, rows = prob, np.arange(n)
-    m = mprob.matrix.shape[0]
-    sprob, scap, scale = _scaled(mprob, capacity)
-    if capacity is None and need >= prob.weight.sum() - tol:
-        # every group: a plain set cover, sum_i a_ig x_i >= 1
-        ng = mprob.matrix.shape[1]
+        mstart = _celf(mprob, k=None, need=need, capacity=None).chosen
+        plan, lower, status = set_cover_bb(mprob, need, mstart, time_limit_s=time_limit_s,
+                                           lower=set_cover_bound(mprob, need))
+        chosen, bound = rows[plan], float(lower)
+    elif capacity is None:
+        # every group: a plain set cover, sum_i a_ig x_i >= 1 (HiGHS's MIP solves these well)
+        mprob, rows = drop_dominated(prob)
+        m, ng = mprob.matrix.shape
         model = _Model(m, np.zeros(m), mprob.matrix.T.astype(float).tocsr(), np.ones(ng),
                        np.full(ng, np.inf), np.ones(m), None)
-        a, lo, hi = model.a, model.lo, model.hi
+        status, x, _, dual, _ = _solve(np.ones(m), model, model.a, model.lo, model.hi, time_limit_s)
+        bound = max(float(np.ceil(dual - 1e-6)) if np.isfinite(dual) else 0.0,
+                    float(set_cover_bound(prob, need)))
+        chosen = rows[np.flatnonzero(x[:m] > 0.5)] if x is not None else None
     else:
+        sprob, scap, scale = _scaled(prob, capacity)
         model = _model(sprob, scap)
         a = sp.vstack([model.a, sp.csr_matrix(model.cover[None, :])]).tocsr()
         lo = np.append(model.lo, (need - tol) / scale)
         hi = np.append(model.hi, np.inf)
-    c = np.zeros(len(model.ub))
-    c[:m] = 1.0
-    status, x, _, dual, secs = _solve(c, model, a, lo, hi, time_limit_s)
-    if status == "infeasible":
-        return Exact(np.zeros(0, np.int64), np.inf, np.inf, status, secs)
-    bound = max(float(np.ceil(dual - 1e-6)) if np.isfinite(dual) else 0.0,
-                float(set_cover_bound(prob, need, capacity)))
-    chosen = rows[np.flatnonzero(x[:m] > 0.5)] if x is not None else None
+        c = np.zeros(len(model.ub))
+        c[:n] = 1.0
+        status, x, _, dual, _ = _solve(c, model, a, lo, hi, time_limit_s)
+        if status == "infeasible":
+            return Exact(np.zeros(0, np.int64), np.inf, np.inf, status, time.perf_counter() - t0)
+        bound = max(float(np.ceil(dual - 1e-6)) if np.isfinite(dual) else 0.0,
+                    float(set_cover_bound(prob, need, capacity)))
+        chosen = np.flatnonzero(x[:n] > 0.5) if x is not None else None
+    secs = time.perf_counter() - t0
     if chosen is not None and _value(prob, chosen, capacity) < need - 1e-6 * max(prob.total, 1.0):
-        logger.warning("LSCP MILP plan of %d sites falls short of the target; not trusted", len(chosen))
+        logger.warning("LSCP exact plan of %d sites falls short of the target; not trusted", len(chosen))
         chosen, status = None, "inconsistent"
     if start is None:
         greedy = _celf(prob, k=None, need=need, capacity=capacity)
@@ -261,7 +228,7 @@ def exact_set_cover(prob: Problem, need: float, *, capacity: float | None = None
         start = None
     if start is not None:
         if status == "optimal" and chosen is not None and len(start) < len(chosen):
-            logger.warning("LSCP MILP claimed %d sites optimal but %d suffice; not trusted",
+            logger.warning("LSCP exact search claimed %d sites optimal but %d suffice; not trusted",
                            len(chosen), len(start))
             status = "inconsistent"
         if chosen is None or len(start) < len(chosen):
@@ -272,5 +239,5 @@ def exact_set_cover(prob: Problem, need: float, *, capacity: float | None = None
         return Exact(np.zeros(0, np.int64), np.inf, bound, status, secs)
     value = float(len(chosen))
     bound = min(bound, value)
-    logger.info("LSCP MILP: %s, %d sites, bound %d, %.2f s", status, value, bound, secs)
+    logger.info("LSCP exact: %s, %d sites, bound %d, %.2f s", status, value, bound, secs)
     return Exact(chosen, value, bound, status, secs)

@@ -10,7 +10,7 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from spatial import _cover, _exact
+from spatial import _branch, _cover, _exact
 
 # ---------------------------------------------------------------- the array core
 # Greedy's classic trap. Points L1 L2 R1 R2 (5 households each) and E (1 household).
@@ -263,15 +263,86 @@ def test_dropping_dominated_candidates_keeps_the_optimum(case):
             assert _cover._value(prob, lscp.chosen, None) >= need - 1e-9
 
 
-def test_lp_rounding_start_is_verified_and_kept_only_when_better():
-    # on the trap the LP relaxation is integral (A + B); the greedy start (M, A) is worse
-    prob = _cover.reduce_problem(TRAP, TRAP_W)
-    plan = _exact._lp_rounding(prob, 2, 5.0)
-    assert sorted(plan) == [0, 1]
-    exact = _exact.exact_max_cover(prob, 2, start=np.array([2, 0]))
-    assert exact.value == pytest.approx(20.0) and exact.bound == pytest.approx(20.0)
-    assert _exact._lp_rounding(prob, 3, 5.0) is None  # k >= candidates: nothing to round
-    assert _exact._lp_rounding(prob, 1, 0.0) is None  # no time
+def dense_instance(n_cand=40, n_pts=300, radius=0.3, seed=0):
+    """Candidates and points in a unit square, reach within ``radius``: overlapping enough that
+    the LP relaxation is fractional and above the optimum."""
+    rng = np.random.default_rng(seed)
+    c, p = rng.random((n_cand, 2)), rng.random((n_pts, 2))
+    a = np.hypot(*(c[:, None, :] - p[None, :, :]).transpose(2, 0, 1)) <= radius
+    return a, rng.integers(1, 50, n_pts).astype(float)
+
+
+DENSE_BEST = 6874.0  # brute_max_cover(*dense_instance(), 4), checked in the test below
+
+
+def test_the_dense_instance_optimum_is_the_brute_force_one():
+    a, w = dense_instance()
+    assert brute_max_cover(a, w, 4) == DENSE_BEST
+
+
+def lp_bound(prob, k):
+    from scipy.optimize import linprog
+
+    a = prob.matrix.astype(float)
+    n, ng = a.shape
+    rows = sp.vstack([sp.hstack([-a.T, sp.identity(ng)]), sp.csr_matrix(np.r_[np.ones(n), np.zeros(ng)])])
+    res = linprog(-np.r_[np.zeros(n), prob.weight], A_ub=rows, b_ub=np.r_[np.zeros(ng), k], bounds=(0, 1))
+    return -res.fun
+
+
+def test_branch_and_bound_proves_the_optimum_where_the_lp_relaxation_does_not():
+    a, w = dense_instance()
+    prob = _cover.reduce_problem(a, w)
+    k = 4
+    best = DENSE_BEST
+    assert lp_bound(prob, k) > best + 1.0  # the root alone proves nothing: the search must branch
+    plan, value, bound, status = _branch.max_cover_bb(prob, k, np.array([0, 1, 2]), time_limit_s=60.0)
+    assert status == "optimal"
+    assert value == pytest.approx(best) and _cover._value(prob, plan, None) == pytest.approx(best)
+    assert best <= bound <= best * (1 + 1e-4) + 1e-6
+    exact = _exact.exact_max_cover(prob, k)
+    assert exact.status == "optimal" and exact.value == pytest.approx(best)
+
+
+@pytest.mark.parametrize("limit", [0.0, 0.05, 0.3])
+def test_branch_and_bound_stopped_early_still_bounds_the_optimum(limit):
+    a, w = dense_instance()
+    prob = _cover.reduce_problem(a, w)
+    k = 4
+    best = DENSE_BEST
+    start = _cover.greedy_max_cover(prob, k).chosen
+    plan, value, bound, status = _branch.max_cover_bb(prob, k, start, time_limit_s=limit)
+    assert len(plan) <= k and value == pytest.approx(_cover._value(prob, plan, None))
+    assert _cover._value(prob, start, None) <= value <= best + 1e-9
+    assert bound >= best - 1e-9  # whatever the stopping point, an upper bound on the optimum
+    assert status in ("optimal", "time limit")
+
+
+def test_partial_set_cover_descends_to_the_fewest_sites_and_proves_it():
+    a, w = dense_instance()
+    prob = _cover.reduce_problem(a, w)
+    need = DENSE_BEST  # only the best 4-site plans add this much; no 3 sites do
+    assert brute_max_cover(a, w, 3) < need
+    assert len(_cover.greedy_set_cover(prob, need).chosen) > 4  # the greedy needs more
+    exact = _exact.exact_set_cover(prob, need)
+    assert exact.status == "optimal" and exact.value == 4 and exact.bound == 4
+    assert _cover._value(prob, exact.chosen, None) >= need
+
+
+def test_tabu_search_leaves_the_one_swap_optimum_and_is_repeatable():
+    a, w = dense_instance()
+    prob = _cover.reduce_problem(a, w)
+    k = 4
+    start = _cover.greedy_max_cover(prob, k, swaps=True).chosen
+    assert _cover._value(prob, start, None) < DENSE_BEST  # no single swap improves it
+    found = _cover.tabu_search(prob, start, iterations=300)
+    again = _cover.tabu_search(prob, start, iterations=300)
+    assert np.array_equal(found, again) and len(found) == k
+    assert _cover._value(prob, found, None) >= _cover._value(prob, start, None)
+    assert _cover._value(prob, found, None) == pytest.approx(DENSE_BEST)
+    # the greedy's trap: from (M, A) the search reaches A + B
+    trap = _cover.reduce_problem(TRAP, TRAP_W)
+    assert sorted(_cover.tabu_search(trap, np.array([2, 0]))) == [0, 1]
 
 
 @settings(max_examples=30, deadline=None)
