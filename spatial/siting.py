@@ -12,7 +12,8 @@ from network nodes within the band of an uncovered household, thinned to one per
 ``candidate_spacing_m`` cell. The coverage matrix (candidates x demand) comes from one bounded
 shortest-path pass (:func:`spatial.routing.source_target_pairs`), with the same snapping rules as
 :func:`spatial.coverage.walking_coverage`. The optimisation itself is in :mod:`spatial._cover`:
-a lazy greedy in milliseconds, checked by a HiGHS MILP that reports the gap to the optimum.
+a lazy greedy in milliseconds, improved by swaps and checked by an exact search (branch and bound
+on HiGHS's LP relaxation; HiGHS's MIP solver with capacity) that reports the gap to the optimum.
 """
 
 from __future__ import annotations
@@ -164,9 +165,11 @@ def site_stations(
     candidate_spacing_m : float
         Generated candidates: at most one network node per square cell of this side, metres.
     exact : bool
-        Also solve the mixed-integer model (HiGHS) and report the gap; keep the better plan.
+        Also run the exact search (branch and bound on HiGHS) and report the proven gap; keep the
+        better plan.
     time_limit_s : float
-        Time limit of the exact model, seconds.
+        Time limit of the exact search, seconds (it stops earlier once the plan is proven
+        within 0.01% of the optimum).
 
     Returns
     -------
