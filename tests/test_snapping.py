@@ -172,3 +172,54 @@ def test_every_stage_gives_the_exact_nearest_edge(lines, points, max_m, data):
     edge = results["default"][0]
     for stages, (e, _, _) in results.items():
         np.testing.assert_array_equal(e[untied], edge[untied], err_msg=stages)
+
+
+@pytest.mark.parametrize("stages", STAGES)
+def test_threaded_chunks_give_the_serial_answer_bit_for_bit(monkeypatch, stages):
+    """The grid passes and the KD-tree stage answer chunks of points on worker threads: the
+    edges, distances and offsets are exactly the serial ones (random polylines with long,
+    zero-length and shared-vertex segments; points on vertices, near and far), and the chunks
+    did run off the main thread."""
+    import threading
+
+    import spatial._snapindex as si
+
+    for name, value in STAGES[stages].items():
+        monkeypatch.setattr(si, name, value)
+    # small chunks: many of them in every stage
+    monkeypatch.setattr(si, "_GRID_CHUNK", 97)
+    monkeypatch.setattr(si, "_CHUNK", 113)
+    rng = np.random.default_rng(11)
+    starts = rng.uniform(0, 2000, (400, 2))
+    lines = [np.cumsum(np.vstack([s, rng.normal(0, rng.choice([0.0, 5.0, 60.0, 400.0]), (rng.integers(1, 6), 2))]),
+                       axis=0) for s in starts]
+    geometry = np.array([shapely.linestrings(line) for line in lines])
+    vertices = shapely.get_coordinates(geometry)
+    xy = np.concatenate([rng.uniform(-300, 2300, (3000, 2)), vertices[rng.integers(0, len(vertices), 300)],
+                         [[np.nan, 1.0]]])
+    threads = set()
+    chunk, settle = si._grid_chunk, si._settle
+
+    def spy(fn):
+        def wrapped(*args, **kwargs):
+            threads.add(threading.get_ident())
+            return fn(*args, **kwargs)
+        return wrapped
+
+    monkeypatch.setattr(si, "_grid_chunk", spy(chunk))
+    monkeypatch.setattr(si, "_settle", spy(settle))
+    for max_m in (3.0, 40.0, 400.0):
+        si._cache.clear()
+        monkeypatch.setattr(si, "_THREADS", 1)
+        threads.clear()
+        serial = si.nearest_edges(geometry, xy, max_m)
+        assert threads <= {threading.get_ident()}
+        monkeypatch.setattr(si, "_THREADS", 4)
+        threads.clear()
+        threaded = si.nearest_edges(geometry, xy, max_m)
+        if stages != "strtree":
+            assert threads and threading.get_ident() not in threads, "chunks ran on the main thread"
+        assert (serial[0] >= 0).sum() > 100
+        for a, b in zip(serial, threaded):
+            assert a.dtype == b.dtype
+            np.testing.assert_array_equal(a.view(np.int64), b.view(np.int64))
