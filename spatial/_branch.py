@@ -62,6 +62,12 @@ def highs_model(c, a, row_lo, row_hi, col_hi, n_int: int = 0):
     return h
 
 
+def coverage_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    """Rows ``y_g - sum_i a_ig x_i`` over columns x (one per site) then y (one per group)."""
+    ng = matrix.shape[1]
+    return sp.hstack([-matrix.T.astype(float), sp.identity(ng, format="csr")]).tocsr()
+
+
 class _LP:
     """The MCLP's LP relaxation in one HiGHS instance, re-solved with sites fixed to 0 or 1."""
 
@@ -70,7 +76,7 @@ class _LP:
         self.n = n
         self.scale = float(weight.sum()) or 1.0
         # x (n sites) then y (ng groups): y_g - sum_i a_ig x_i <= 0, sum_i x_i <= k
-        rows = sp.vstack([sp.hstack([-matrix.T.astype(float), sp.identity(ng, format="csr")]),
+        rows = sp.vstack([coverage_rows(matrix),
                           sp.csr_matrix(np.concatenate([np.ones(n), np.zeros(ng)])[None, :])]).tocsr()
         c = -np.concatenate([np.zeros(n), weight / self.scale])
         self.h = highs_model(c, rows, np.full(ng + 1, -np.inf), np.append(np.zeros(ng), float(k)),
@@ -131,8 +137,9 @@ def max_cover_bb(prob, k: int, start: np.ndarray, *, time_limit_s: float, rel_ga
         every = np.arange(n)
         v = _value(prob, every, None)
         return every, v, v, "optimal"
+    tabu_s = tabu_share * max(0.0, float(time_limit_s))
     if target is not None:  # a plan reaching the target needs no bound: search for one first
-        tabu_end = min(deadline, time.perf_counter() + tabu_share * max(0.0, float(time_limit_s)))
+        tabu_end = min(deadline, time.perf_counter() + tabu_s)
         plan = tabu_search(prob, best, deadline=tabu_end, target=target)
         v = _value(prob, plan, None)
         if v > value:
@@ -171,8 +178,7 @@ def max_cover_bb(prob, k: int, start: np.ndarray, *, time_limit_s: float, rel_ga
         consider(swap_search(prob, rounding(x)))
         consider(swap_search(prob, best))
     if not closed(bound) and target is None:
-        tabu_end = min(deadline, time.perf_counter() + tabu_share * max(0.0, float(time_limit_s)))
-        consider(tabu_search(prob, best, deadline=tabu_end))
+        consider(tabu_search(prob, best, deadline=min(deadline, time.perf_counter() + tabu_s)))
     # open nodes: (-bound, order, ones, zeros, x); pruned: the largest bound closed without branching
     heap = [(-bound, 0, (), (), x)]
     pruned = -np.inf
@@ -265,7 +271,7 @@ def _set_cover_lp_bound(prob, need: float, deadline: float) -> int:
         return 0
     scale = float(weight.sum()) or 1.0
     # x (n sites) then y (ng groups): y_g - sum_i a_ig x_i <= 0, sum_g w_g y_g >= need
-    rows = sp.vstack([sp.hstack([-matrix.T.astype(float), sp.identity(ng, format="csr")]),
+    rows = sp.vstack([coverage_rows(matrix),
                       sp.csr_matrix(np.concatenate([np.zeros(n), weight / scale])[None, :])]).tocsr()
     h = highs_model(np.concatenate([np.ones(n), np.zeros(ng)]), rows,
                     np.append(np.full(ng, -np.inf), need / scale), np.append(np.zeros(ng), np.inf),

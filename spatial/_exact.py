@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from ._branch import highs_model, max_cover_bb, set_cover_bb
+from ._branch import coverage_rows, highs_model, max_cover_bb, set_cover_bb
 from ._cover import Exact, Problem, _celf, _value, drop_dominated
 
 logger = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ def _model(prob: Problem, capacity: float | None) -> _Model:
     if capacity is None:
         # x (n binaries) then y (ng in [0, 1]): y_g <= sum_i a_ig x_i. y may stay continuous:
         # the right side is a whole number, so y is 0 or free up to 1.
-        link = sp.hstack([-a.T.astype(float), sp.identity(ng, format="csr")]).tocsr()
+        link = coverage_rows(a)
         return _Model(n, np.concatenate([np.zeros(n), prob.weight]), link, np.full(ng, -np.inf),
                       np.zeros(ng), np.ones(n + ng), None)
     # x (n binaries) then z (one per nonzero a_ig: households of group g served by site i)
