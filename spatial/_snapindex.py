@@ -2,8 +2,8 @@
 
 Why not only ``shapely.STRtree.query_nearest``: measured here it costs about 35 µs a point on a
 200k-edge network (1M points: about 40 s), while this index answers 1M points on a 2M-segment
-network (a 1M-node lattice) in about 1.1-1.3 s, building it included (build about 0.5 s, of
-which ``shapely.get_coordinates`` about 0.1-0.2 s; queries about 0.6 s on one core).
+network (a 1M-node lattice) in about 0.7-0.8 s on two cores, building it included (build
+about 0.3 s, of which ``shapely.get_coordinates`` about 0.1 s; queries about 0.4 s).
 
 Every edge is cut into its straight segments, numbered cell by cell of a uniform grid (cell:
 half the median segment, 2.5-50 m). Exact stages, each answering the points it can prove and
@@ -33,11 +33,16 @@ Build: the segments are sorted by their first grid cell once, and the grid reuse
 (segments whose box spans at most 3 cells each way are already listed in order; only longer ones
 are cut into pieces, whose repeats are consecutive and dropped without ``np.unique``). On the
 1M-node lattice this took the build from about 0.9-1.4 s to 0.45-0.6 s and its peak memory
-from 385 to 250 MB, with the same segments and grid as before.
+from 385 to 250 MB, with the same segments and grid as before. Then to about 0.25-0.35 s (in
+a fresh process; 0.23 s warm, 0.09 s of it ``get_coordinates``): x and y are worked out on two
+threads until their cells are combined, the sorted columns are gathered on threads, whole
+``(x, y)`` rows are gathered at once, and the median that sets the cell is taken over at most
+about 65,000 segments (the cell sets the speed, not the answers). ``_bounds`` takes extents
+column by column: ``xy.min(axis=0)`` on two columns cost 25 ms for 1M points, 25 times more.
 
-Threads (``_THREADS``, at most 4 and the cores this process may use): the grid passes and the
-KD-tree stage work on independent chunks of points, each writing its own rows of the output, so
-the chunks run on a thread pool. numpy's array loops and the KD-tree's queries release the GIL,
+Threads (``_THREADS``, from ``spatial._threads``: at most 4 and the cores this process may
+use): the grid passes and the KD-tree stage work on independent chunks of points, each writing
+its own rows of the output, so the chunks run on a thread pool. numpy's array loops and the KD-tree's queries release the GIL,
 so most of the work can overlap (not the Python between calls, nor ``np.repeat``). A point's
 answer comes from the same float operations whichever chunk or thread computes it, so threaded
 and serial answers are bit-identical (``tests/test_snapping.py``). Measured on the 1M-point
@@ -51,14 +56,14 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import weakref
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import shapely
 from scipy.spatial import cKDTree
+
+from ._threads import THREADS, thread_map
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +83,7 @@ _SPAN = 2
 #: Proven-bound margin, metres (the float error of a block border is below 1e-9 m).
 _EPS = 1e-7
 #: Threads the grid passes and the KD-tree stage run their chunks on (1: no threads).
-_THREADS = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 4)
+_THREADS = THREADS
 _cache: dict = {}
 _tree_cache: dict = {}
 
@@ -151,35 +156,43 @@ def _build_segments(geometry: np.ndarray):
     ``_SPAN + 1`` cells each way (the grid lists those in that cell)."""
     coords, line = shapely.get_coordinates(geometry, return_index=True)
     idx = np.flatnonzero(line[1:] == line[:-1])
-    x, y = coords[:, 0], coords[:, 1]
-    ax, ay = x.take(idx), y.take(idx)
-    bx, by = x.take(idx + 1), y.take(idx + 1)
-    del coords, x, y
-    bx -= ax
-    by -= ay
-    seg_edge = line.take(idx)
-    del line
-    seg_len = np.hypot(bx, by)
     s = len(idx)
+
+    # x and y are independent until their cells are combined: one thread each
+    def axis(k):
+        """Starts, vectors and box sides (low, high) of the segments along one axis."""
+        c = coords[:, k]
+        a = c.take(idx)
+        b = c.take(idx + 1)
+        b -= a
+        end = a + b  # the end as the distances see it
+        low = np.minimum(a, end)
+        high = np.maximum(a, end, out=end)
+        return a, b, low, high
+
+    (ax, bx, x0, x1), (ay, by, y0, y1) = _map(axis, [0, 1])
+    del coords
+    seg_edge = line.take(idx)
+    del line, idx
+    seg_len = bx * bx
+    seg_len += by * by
+    np.sqrt(seg_len, out=seg_len)
     first = np.empty(s, bool)
     first[:1] = True
     np.not_equal(seg_edge[1:], seg_edge[:-1], out=first[1:])
     if first.all():
-        seg_start = np.zeros(s)  # one segment a line (a lattice, or a network of straight edges)
+        seg_start = None  # one segment a line (a lattice, or a network of straight edges): zeros
     else:
         cum = np.cumsum(seg_len)
         first_idx = np.maximum.accumulate(np.where(first, np.arange(s), 0))
         seg_start = (cum - seg_len) - (cum[first_idx] - seg_len[first_idx])
         del cum, first_idx
-    del first, idx
-    positive = seg_len[seg_len > 0]
+    del first
+    # the cell only sets the speed, not the answers: a median of about 65,000 segments will do
+    positive = seg_len[::max(1, s >> 16)]
+    positive = positive[positive > 0]
     h = float(np.clip(np.median(positive, overwrite_input=True) / 2 if len(positive) else 10.0, 2.5, 50.0))
     del positive
-    # each segment's box: lowest and highest x and y (its end as the distances see it: a + b)
-    ex, ey = ax + bx, ay + by
-    x0, x1 = np.minimum(ax, ex), np.maximum(ax, ex)
-    y0, y1 = np.minimum(ay, ey), np.maximum(ay, ey)
-    del ex, ey
     if s:
         lo = (float(x0.min()), float(y0.min()))
         hi = (float(x1.max()), float(y1.max()))
@@ -194,24 +207,31 @@ def _build_segments(geometry: np.ndarray):
     while math.prod(cells(cell)) > max(4 * s, 1 << 16):
         cell *= 1.5
     shape = cells(cell)
-    # first cell and extent in cells of each box, as ``_boxes`` computes them
-    lox, hix = _cell_of(x0, lo[0], cell), _cell_of(x1, lo[0], cell)
-    loy, hiy = _cell_of(y0, lo[1], cell), _cell_of(y1, lo[1], cell)
+
+    def first_cell(k):
+        """First cell and extent in cells of each box along one axis, as ``_boxes`` computes them."""
+        low, high = (x0, x1) if k == 0 else (y0, y1)
+        c0 = _cell_of(low, lo[k], cell)
+        span = _cell_of(high, lo[k], cell)
+        span -= c0
+        return c0, span
+
+    (lox, spx), (loy, spy) = _map(first_cell, [0, 1])
     del x0, x1, y0, y1
-    hix -= lox
-    hiy -= loy
-    small = hix <= _SPAN
-    small &= hiy <= _SPAN
-    del hix, hiy
+    small = spx <= _SPAN
+    small &= spy <= _SPAN
+    del spx, spy
     key = loy
     key *= shape[0]
     key += lox
     del lox
+    columns = [seg_edge, ax, ay, bx, by, seg_len, key, small] + ([] if seg_start is None else [seg_start])
     if s and (key[1:] < key[:-1]).any():
         order = np.argsort(key, kind="stable")
-        seg_edge, ax, ay, bx, by, seg_len, seg_start, key, small = (
-            v.take(order) for v in (seg_edge, ax, ay, bx, by, seg_len, seg_start, key, small))
+        columns = _map(lambda v: v.take(order), columns)
         del order
+    seg_edge, ax, ay, bx, by, seg_len, key, small = columns[:8]
+    seg_start = np.zeros(s) if seg_start is None else columns[8]
     den = bx * bx
     den += by * by
     den[den == 0] = 1.0  # zero-length segment: t = 0 / 1, its start is the foot
@@ -269,7 +289,8 @@ def build_grid(sg: Segments, first_cell: np.ndarray | None = None, small: np.nda
         cells = first_cell
         seg = np.arange(s, dtype=np.int32 if s < 2**31 else np.int64)
     counts = np.bincount(cells, minlength=nx * ny)
-    start = np.zeros(nx * ny + 1, np.int64)
+    # int32 while it can: half the memory, and the blocks read it at scattered cells
+    start = np.zeros(nx * ny + 1, np.int32 if len(seg) < 2**31 else np.int64)
     np.cumsum(counts, out=start[1:])
     logger.debug("segment grid: %d x %d cells of %.1f m, %d entries", nx, ny, sg.cell, len(seg))
     return Grid(start=start, seg=seg, density=len(seg) / (nx * ny))
@@ -303,11 +324,21 @@ def build_sample_tree(sg: Segments) -> SampleTree:
                       tree=cKDTree(samples, balanced_tree=False, compact_nodes=False) if len(samples) else None)
 
 
+def _bounds(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lowest and highest x and y of ``(n, 2)`` points (not empty).
+
+    Column by column: numpy's ``xy.min(axis=0)`` on two columns took 25 ms for 1M points here,
+    against 1 ms for the two columns on their own.
+    """
+    x, y = xy[:, 0], xy[:, 1]
+    return np.array([x.min(), y.min()]), np.array([x.max(), y.max()])
+
+
 def _spatial_order(xy: np.ndarray, cell: float) -> np.ndarray:
     """Order points cell by cell (row-major cells of ``cell`` metres) for cache-friendly queries."""
     if len(xy) == 0:
         return np.zeros(0, np.int64)
-    c = np.floor((xy - xy.min(axis=0)) / cell).astype(np.int64)
+    c = np.floor((xy - _bounds(xy)[0]) / cell).astype(np.int64)
     return np.argsort(c[:, 1] * (c[:, 0].max() + 1) + c[:, 0], kind="stable")
 
 
@@ -315,11 +346,14 @@ def _point_order(xy: np.ndarray) -> np.ndarray:
     """Order points cell by cell of a grid of at most 256 x 256 cells (a 16-bit key: radix sort)."""
     if len(xy) == 0:
         return np.zeros(0, np.int64)
-    lo, hi = xy.min(axis=0), xy.max(axis=0)
+    lo, hi = _bounds(xy)
     scale = 255.999 / np.maximum(hi - lo, 1e-9)
-    cx = np.floor((xy[:, 0] - lo[0]) * scale[0]).astype(np.uint16)
-    cy = np.floor((xy[:, 1] - lo[1]) * scale[1]).astype(np.uint16)
-    key = (cy << 8) | cx
+    # non-negative: truncation is the floor
+    c = xy - lo
+    c *= scale
+    c = c.astype(np.uint16)
+    key = c[:, 1] << 8
+    key |= c[:, 0]
     return np.argsort(key, kind="stable")
 
 
@@ -336,9 +370,12 @@ def nearest_edges(geometry: np.ndarray, xy: np.ndarray, max_m: float) -> tuple[n
     offset = np.full(p, np.nan)
     if len(sg.seg_edge) == 0 or p == 0:
         return edge, dist, offset
-    finite = np.flatnonzero(np.isfinite(xy[:, 0]) & np.isfinite(xy[:, 1]))
     # querying points in spatial order keeps memory access local
-    todo = finite.take(_point_order(xy[finite]))
+    if np.isfinite(xy).all():
+        todo = _point_order(xy)
+    else:
+        finite = np.flatnonzero(np.isfinite(xy[:, 0]) & np.isfinite(xy[:, 1]))
+        todo = finite.take(_point_order(xy[finite]))
     out = (edge, dist, offset)
     for width in _BLOCKS:
         if len(todo):
@@ -367,13 +404,11 @@ def nearest_edges(geometry: np.ndarray, xy: np.ndarray, max_m: float) -> tuple[n
 def _map(fn, items: list) -> list:
     """``[fn(item) for item in items]``, on ``_THREADS`` threads when there are several items.
 
-    Each item is a chunk of points whose answers go to their own rows of the output arrays, and
-    numpy (like the KD-tree's queries) releases the GIL on large array operations.
+    Each item is independent work: a chunk of points whose answers go to their own rows of the
+    output arrays, one axis of the segments, or one column to reorder; numpy (like the KD-tree's
+    queries) releases the GIL on large array operations.
     """
-    if _THREADS <= 1 or len(items) <= 1:
-        return [fn(item) for item in items]
-    with ThreadPoolExecutor(min(_THREADS, len(items))) as pool:
-        return list(pool.map(fn, items))
+    return thread_map(fn, items, threads=_THREADS)
 
 
 def _kd_chunk(sg: Segments, kd: SampleTree, xy, rest, max_m, out) -> np.ndarray:
@@ -445,21 +480,13 @@ def _grid_settle(sg: Segments, grid: Grid, xy, todo, first, cnt, n, border, max_
     seg = grid.seg.take(pos)
     owner = np.repeat(np.arange(p), n)
     fx, fy, t = _foot(sg, xy[todo, 0].take(owner), xy[todo, 1].take(owner), seg)
-    # nearest candidate of each point: squared distances pick the few within float error of the
-    # nearest (hypot is slow), their distances pick the nearest as ``_settle`` does
-    d2 = fx * fx
-    d2 += fy * fy
+    # nearest candidate of each point, by the distance ``_settle`` computes
+    d = _norm(fx, fy)
     has = n > 0
     best = np.full(p, np.inf)
     if has.any():
-        best[has] = np.minimum.reduceat(d2, (np.cumsum(n) - n)[has])
-    near = np.flatnonzero(d2 <= best.take(owner) * (1 + 1e-12) + 1e-300)
-    d = np.hypot(fx.take(near), fy.take(near))
-    on = owner.take(near)
-    group = np.flatnonzero(np.r_[True, on[1:] != on[:-1]]) if len(on) else on
-    best[on.take(group)] = np.minimum.reduceat(d, group) if len(on) else best[:0]
-    tie = d == best.take(on)
-    w = near[tie]
+        best[has] = np.minimum.reduceat(d, (np.cumsum(n) - n)[has])
+    w = np.flatnonzero(d == best.take(owner))
     if len(w):
         w = _first_nearest(sg, xy, todo, owner, seg, w)
     who = owner.take(w)
@@ -510,7 +537,19 @@ def _sample_distance(sg: Segments, q, seg):
 def _distance(sg: Segments, qx, qy, seg):
     """Distance from points to segments and the foot's fraction along the segment."""
     fx, fy, t = _foot(sg, qx, qy, seg)
-    return np.hypot(fx, fy, out=fx), t
+    return _norm(fx, fy), t
+
+
+def _norm(fx, fy):
+    """``sqrt(fx² + fy²)``, in ``fx`` (``fy`` is overwritten): every stage measures distances so.
+
+    Not ``np.hypot``, which guards against overflow that metres cannot reach and took 2.5 times
+    as long; the two differ by at most an ulp.
+    """
+    fx *= fx
+    fy *= fy
+    fx += fy
+    return np.sqrt(fx, out=fx)
 
 
 def _foot(sg: Segments, qx, qy, seg):

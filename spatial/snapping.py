@@ -6,7 +6,8 @@ component's edge is that close, else ``"too far from network"``. Nothing is drop
 Nearest edges come from a uniform grid of the edges' straight segments with exact projection
 (numpy, in chunks), then a KD-tree of samples along the edges, falling back to shapely's
 STRtree.query_nearest where neither can prove the answer (see ``spatial._snapindex``); all are
-exact, the grid answers 1M points on a 2M-edge network in about a second.
+exact; on two cores the index is built and 1M points are answered on a 2M-edge network in
+about 0.7 s.
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ import numpy as np
 import shapely
 
 from ._validate import require_crs
+from . import _snapindex
 from ._snapindex import nearest_edges
 from .network import WalkNetwork
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Snap", "snap_points", "layer_xy", "snap_layer", "TOO_FAR", "DROPPED_COMPONENT", "NO_LOCATION"]
+__all__ = ["Snap", "snap_points", "layer_xy", "snap_layer", "clear_cache", "TOO_FAR", "DROPPED_COMPONENT",
+           "NO_LOCATION"]
 
 TOO_FAR = "too far from network"
 DROPPED_COMPONENT = "in a dropped network component"
@@ -82,18 +85,22 @@ def snap_points(network: WalkNetwork, xy: np.ndarray, *, max_snap_m: float = 100
     xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
     p = len(xy)
     valid = np.isfinite(xy[:, 0]) & np.isfinite(xy[:, 1])
-    edge = np.full(p, -1, np.int64)
-    leg = np.full(p, np.nan)
-    offset = np.full(p, np.nan)
+    if valid.all():
+        edge, leg, offset = nearest_edges(network.geometry, xy, max_snap_m)
+    else:
+        edge = np.full(p, -1, np.int64)
+        leg = np.full(p, np.nan)
+        offset = np.full(p, np.nan)
+        edge[valid], leg[valid], offset[valid] = nearest_edges(network.geometry, xy[valid], max_snap_m)
     reason = np.full(p, "", dtype=object)
     reason[~valid] = NO_LOCATION
-    vidx = np.flatnonzero(valid)
-    e, d, o = nearest_edges(network.geometry, xy[valid], max_snap_m)
-    edge[vidx], leg[vidx], offset[vidx] = e, d, o
-    hit = e >= 0
+    hit = edge >= 0
     # float sums may overshoot the edge's end by ~1e-12 m
-    offset[vidx[hit]] = np.clip(o[hit], 0.0, network.length_m[e[hit]])
-    miss = vidx[~hit]
+    if hit.all():
+        np.clip(offset, 0.0, network.length_m.take(edge), out=offset)
+    else:
+        offset[hit] = np.clip(offset[hit], 0.0, network.length_m[edge[hit]])
+    miss = np.flatnonzero(valid & ~hit)
     if len(miss):
         reason[miss] = TOO_FAR
         if len(network.dropped_geometry):
@@ -134,3 +141,14 @@ def snap_layer(gdf: gpd.GeoDataFrame, network: WalkNetwork, *, max_snap_m: float
     out["snap_leg_m"] = snap.leg_m
     out["reason"] = snap.reason.astype(str)
     return out
+
+
+def clear_cache() -> None:
+    """Forget the snapping indexes kept for networks, freeing their memory.
+
+    The first snap onto a network builds an index of its edges (about 250 MB for 2M edges) and
+    keeps it while the network lives, so later snaps onto it are faster; the next snap after
+    this call builds it again.
+    """
+    _snapindex._cache.clear()
+    _snapindex._tree_cache.clear()

@@ -151,3 +151,32 @@ def test_walks_match_networkx_on_real_networks(which, futian_graphml, huangpu_os
     within = expect <= 1000
     np.testing.assert_allclose(nearest[within], expect[within], atol=0.5)
     assert np.isinf(nearest[~within & (expect > 1000.5)]).all()
+
+
+def test_targets_worked_out_in_parts_on_threads_get_the_serial_walks(monkeypatch):
+    import spatial._threads as threads
+    import spatial.routing as routing
+
+    rng = np.random.default_rng(7)
+    xs, ys = np.meshgrid(np.arange(12) * 50.0, np.arange(10) * 50.0)
+    xy = np.column_stack([xs.ravel(), ys.ravel()]) + rng.normal(0, 3, (120, 2))
+    idx = np.arange(120).reshape(10, 12)
+    u = np.concatenate([idx[:, :-1].ravel(), idx[:-1, :].ravel()])
+    v = np.concatenate([idx[:, 1:].ravel(), idx[1:, :].ravel()])
+    net = network_from_arrays(xy, u, v, crs=METRIC)
+    src = snap_points(net, rng.uniform(0, 550, (6, 2)))
+    # some targets far off the lattice are not snapped: the parts then gather through them
+    for tgt_xy in (rng.uniform(0, 550, (500, 2)), rng.uniform(-300, 850, (500, 2))):
+        tgt = snap_points(net, tgt_xy, max_snap_m=60)
+        monkeypatch.setattr(threads, "THREADS", 1)
+        serial = nearest_source(net, src, tgt, limit_m=400)
+        parts = []
+        monkeypatch.setattr(routing, "thread_map", lambda fn, items: parts.append(len(items)) or threads.thread_map(fn, items))
+        monkeypatch.setattr(threads, "THREADS", 3)
+        monkeypatch.setattr(threads, "MIN_PART", 40)
+        threaded = nearest_source(net, src, tgt, limit_m=400)
+        assert parts == [3], (parts, int((tgt.edge >= 0).sum()))
+        for a, b in zip(serial, threaded):
+            np.testing.assert_array_equal(a, b)
+        assert np.isfinite(serial[0]).sum() > 100 and (serial[1] >= 0).sum() > 100
+        monkeypatch.undo()

@@ -12,7 +12,7 @@ from shapely.geometry import LineString, Polygon
 
 from spatial import CRSError
 from spatial.network import network_from_arrays, read_network
-from spatial.snapping import DROPPED_COMPONENT, NO_LOCATION, TOO_FAR, layer_xy, snap_layer, snap_points
+from spatial.snapping import DROPPED_COMPONENT, NO_LOCATION, TOO_FAR, clear_cache, layer_xy, snap_layer, snap_points
 
 METRIC = "EPSG:32650"
 
@@ -29,6 +29,23 @@ def test_point_snaps_to_edge_interior_not_node(path_net):
     np.testing.assert_allclose(snap.offset_m, [30, 70])
     np.testing.assert_allclose(snap.leg_m, [40, 5])
     assert snap.reason.tolist() == ["", ""]
+
+
+def test_the_index_is_kept_for_the_network_until_the_cache_is_cleared(path_net):
+    import spatial._snapindex as si
+
+    xy = np.array([[30.0, 40.0], [170.0, -5.0], [np.nan, 1.0]])
+    first = snap_points(path_net, xy)
+    kept = si._cache[id(path_net.geometry)][1]
+    snap_points(path_net, xy[:1])
+    assert si._cache[id(path_net.geometry)][1] is kept
+    clear_cache()
+    assert id(path_net.geometry) not in si._cache
+    again = snap_points(path_net, xy)
+    assert si._cache[id(path_net.geometry)][1] is not kept
+    for a, b in zip((first.edge, first.offset_m, first.leg_m), (again.edge, again.offset_m, again.leg_m)):
+        np.testing.assert_array_equal(a, b)
+    assert again.reason.tolist() == ["", "", NO_LOCATION]
 
 
 def test_offset_is_measured_from_the_u_end():
