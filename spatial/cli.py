@@ -278,6 +278,9 @@ def _add_coverage(sub) -> None:
     p.add_argument("--speed-kmh", type=float, default=4.0,
                    help="walking speed (default 4.0 = GB 50180-2018's 1,000 m in 15 min; elderly 3.0)")
     p.add_argument("--max-snap-m", type=float, default=100.0, help="longest straight leg to the network (m)")
+    p.add_argument("--max-walk-m", type=float, default=None,
+                   help="stop the search at this walk (m), e.g. the largest band: faster on big networks; "
+                        "units farther get band 'beyond' (default: search every walk to its end)")
     p.add_argument("--grids", type=Path, default=None, help="grid polygons with grid_id")
     p.add_argument("--communities", type=Path, default=None, help="community polygons with community_id")
     p.add_argument("--gap-band", default=None, help="band whose gaps to map (default: the largest)")
@@ -317,7 +320,7 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     minutes = args.minutes if args.minutes is not None else (5, 10, 15)
     bands = make_bands(minutes=None if args.meters else minutes, meters=args.meters, speed_kmh=args.speed_kmh)
     opts = dict(minutes=minutes, meters=args.meters, speed_kmh=args.speed_kmh, max_snap_m=args.max_snap_m)
-    scored = walking_coverage(demand, stations, network, **opts)
+    scored = walking_coverage(demand, stations, network, max_walk_m=args.max_walk_m, **opts)
     snapped = snap_layer(stations, network, max_snap_m=args.max_snap_m, name="stations")
     communities = _read_cov_layer(args.communities, "communities", "communities") if args.communities else None
     grids = _read_cov_layer(args.grids, "grids", "grids") if args.grids else None

@@ -234,6 +234,16 @@ def test_cli_coverage_writes_layers_and_summary(tmp_path, capsys):
     assert overall.households == 600 and overall.pct_hh_1500m == pytest.approx(50)
     assert set(summary[summary.level == "community"].id) == {"C1", "C2"}
     assert "300m 16.7%" in capsys.readouterr().out
+    # the search may stop at the largest band: same bands, and c's walk is not searched to its end
+    assert np.isfinite(demand.walk_m).all()
+    cut = tmp_path / "cut.gpkg"
+    assert main(["coverage", str(tmp_path / "roads.gpkg"), str(tmp_path / "stations.csv"),
+                 str(tmp_path / "units.gpkg"), "--out", str(cut), "--meters", "300,1000,1500",
+                 "--max-walk-m", "1500"]) == 0
+    cut_demand = gpd.read_file(cut, layer="demand")
+    assert cut_demand.band.tolist() == ["300m", "1500m", "beyond"]
+    np.testing.assert_allclose(cut_demand.walk_m[:2], demand.walk_m[:2])
+    assert not np.isfinite(cut_demand.walk_m[2]) and cut_demand.reason[2] == "no station within max_walk_m"
     assert main(["coverage", str(tmp_path / "nope.graphml"), "x.csv", "y.gpkg", "--out", str(out)]) == 2
 
 
