@@ -123,7 +123,7 @@ def walking_coverage(
     else:
         reason[cut] = NO_STATION
     out["band"] = band
-    out["reason"] = reason.astype(str)
+    out["reason"] = reason  # already strings: no round trip through a numpy str array
     n = len(out)
     logger.info(
         "coverage of %d demand points at %.1f km/h: %s", n, speed_kmh,
