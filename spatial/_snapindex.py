@@ -29,22 +29,13 @@ Every stage computes the distance to a segment with the same float operations, s
 does not depend on the stage; exact ties between segments (a point whose foot is a node shared
 by two edges) go to the segment with the nearest KD-tree sample, as the KD-tree orders them.
 
-Build: the segments are sorted by their first grid cell once, and the grid reuses those cells
-(segments whose box spans at most 3 cells each way are already listed in order; only longer ones
-are cut into pieces, whose repeats are consecutive and dropped without ``np.unique``). On the
-1M-node lattice this took the build from about 0.9-1.4 s to 0.45-0.6 s and its peak memory
-from 385 to 250 MB, with the same segments and grid as before. Then to about 0.25-0.35 s (in
-a fresh process; 0.23 s warm, 0.09 s of it ``get_coordinates``): x and y are worked out on two
-threads until their cells are combined, the sorted columns are gathered on threads, whole
-``(x, y)`` rows are gathered at once, and the median that sets the cell is taken over at most
-about 65,000 segments (the cell sets the speed, not the answers). ``_bounds`` takes extents
-column by column: ``xy.min(axis=0)`` on two columns cost 25 ms for 1M points, 25 times more.
+Building the segments, the grid and the KD-tree: ``spatial._segments``.
 
 Threads (``_THREADS``, from ``spatial._threads``: at most 4 and the cores this process may
 use): the grid passes and the KD-tree stage work on independent chunks of points, each writing
-its own rows of the output, so the chunks run on a thread pool. numpy's array loops and the KD-tree's queries release the GIL,
-so most of the work can overlap (not the Python between calls, nor ``np.repeat``). A point's
-answer comes from the same float operations whichever chunk or thread computes it, so threaded
+its own rows of the output, so the chunks run on a thread pool. numpy's array loops and the
+KD-tree's queries release the GIL, so most of the work can overlap (not the Python between
+calls, nor ``np.repeat``). A point's answer comes from the same float operations whichever chunk or thread computes it, so threaded
 and serial answers are bit-identical (``tests/test_snapping.py``). Measured on the 1M-point
 query (1M-node lattice, index built) on the 2-core machine used here, best of 3 in three idle
 moments: 0.57-0.61 s serial against 0.44-0.46 s on 2 threads (CPU time 1.6 x wall time); no
@@ -57,12 +48,12 @@ from __future__ import annotations
 import logging
 import math
 import weakref
-from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from scipy.spatial import cKDTree
 
+from ._segments import (_SPAN, Grid, SampleTree, Segments, _bounds, build_grid, build_sample_tree,
+                        build_segments_and_cells)
 from ._threads import THREADS, thread_map
 
 logger = logging.getLogger(__name__)
@@ -78,8 +69,6 @@ _CHUNK = 250_000
 #: Points per grid chunk, and most candidates a grid chunk holds (bounds memory, stays in cache).
 _GRID_CHUNK = 16_384
 _GRID_BUDGET = 1 << 19
-#: Widest segment box listed whole, in cells beyond its first (longer segments: pieces).
-_SPAN = 2
 #: Proven-bound margin, metres (the float error of a block border is below 1e-9 m).
 _EPS = 1e-7
 #: Threads the grid passes and the KD-tree stage run their chunks on (1: no threads).
@@ -88,47 +77,11 @@ _cache: dict = {}
 _tree_cache: dict = {}
 
 
-@dataclass(frozen=True)
-class Segments:
-    """Straight segments of a LineString array, numbered cell by cell of their grid."""
-
-    seg_edge: np.ndarray     # (s,) line of each segment
-    ax: np.ndarray           # (s,) segment start
-    ay: np.ndarray
-    bx: np.ndarray           # (s,) segment vector
-    by: np.ndarray
-    den: np.ndarray          # (s,) squared length (1 for zero-length segments)
-    seg_len: np.ndarray      # (s,)
-    seg_start: np.ndarray    # (s,) offset of the segment start along its line
-    h: float                 # KD-tree sample spacing, metres (half the median segment, 2.5-50 m)
-    cell: float              # grid cell, metres (``h``, coarser on sparse networks)
-    origin: tuple            # (x, y) lower-left corner of the grid
-    shape: tuple             # (nx, ny) cells
-
-
-@dataclass(frozen=True)
-class Grid:
-    """Segments listed by grid cell (CSR over row-major cells)."""
-
-    start: np.ndarray        # (nx * ny + 1,) first entry of each cell
-    seg: np.ndarray          # (e,) segment of each entry
-    density: float           # mean entries a cell
-
-
-@dataclass(frozen=True)
-class SampleTree:
-    """KD-tree of samples along the segments."""
-
-    sample_seg: np.ndarray   # (q,) segment of each sample
-    half: float              # no foot point is farther than this from a sample of its segment
-    tree: cKDTree | None
-
-
 class _Index:
     """Segments of one geometry array; the grid and the KD-tree are built on first use."""
 
     def __init__(self, geometry: np.ndarray):
-        self.segments, self._cells = _build_segments(geometry)
+        self.segments, self._cells = build_segments_and_cells(geometry)
         self._grid: Grid | None = None
         self._kd: SampleTree | None = None
 
@@ -144,202 +97,6 @@ class _Index:
         if self._kd is None:
             self._kd = build_sample_tree(self.segments)
         return self._kd
-
-
-def build_segments(geometry: np.ndarray) -> Segments:
-    """Cut lines into straight segments and number them cell by cell of the grid."""
-    return _build_segments(geometry)[0]
-
-
-def _build_segments(geometry: np.ndarray):
-    """``build_segments``, and each segment's first cell and whether its box spans at most
-    ``_SPAN + 1`` cells each way (the grid lists those in that cell)."""
-    coords, line = shapely.get_coordinates(geometry, return_index=True)
-    idx = np.flatnonzero(line[1:] == line[:-1])
-    s = len(idx)
-
-    # x and y are independent until their cells are combined: one thread each
-    def axis(k):
-        """Starts, vectors and box sides (low, high) of the segments along one axis."""
-        c = coords[:, k]
-        a = c.take(idx)
-        b = c.take(idx + 1)
-        b -= a
-        end = a + b  # the end as the distances see it
-        low = np.minimum(a, end)
-        high = np.maximum(a, end, out=end)
-        return a, b, low, high
-
-    (ax, bx, x0, x1), (ay, by, y0, y1) = _map(axis, [0, 1])
-    del coords
-    seg_edge = line.take(idx)
-    del line, idx
-    seg_len = bx * bx
-    seg_len += by * by
-    np.sqrt(seg_len, out=seg_len)
-    first = np.empty(s, bool)
-    first[:1] = True
-    np.not_equal(seg_edge[1:], seg_edge[:-1], out=first[1:])
-    if first.all():
-        seg_start = None  # one segment a line (a lattice, or a network of straight edges): zeros
-    else:
-        cum = np.cumsum(seg_len)
-        first_idx = np.maximum.accumulate(np.where(first, np.arange(s), 0))
-        seg_start = (cum - seg_len) - (cum[first_idx] - seg_len[first_idx])
-        del cum, first_idx
-    del first
-    # the cell only sets the speed, not the answers: a median of about 65,000 segments will do
-    positive = seg_len[::max(1, s >> 16)]
-    positive = positive[positive > 0]
-    h = float(np.clip(np.median(positive, overwrite_input=True) / 2 if len(positive) else 10.0, 2.5, 50.0))
-    del positive
-    if s:
-        lo = (float(x0.min()), float(y0.min()))
-        hi = (float(x1.max()), float(y1.max()))
-    else:
-        lo = hi = (0.0, 0.0)
-    cell = h
-
-    def cells(c):
-        return int((hi[0] - lo[0]) // c) + 1, int((hi[1] - lo[1]) // c) + 1
-
-    # sparse networks (or one spread over a large area) get coarser cells: at most ~4 a segment
-    while math.prod(cells(cell)) > max(4 * s, 1 << 16):
-        cell *= 1.5
-    shape = cells(cell)
-
-    def first_cell(k):
-        """First cell and extent in cells of each box along one axis, as ``_boxes`` computes them."""
-        low, high = (x0, x1) if k == 0 else (y0, y1)
-        c0 = _cell_of(low, lo[k], cell)
-        span = _cell_of(high, lo[k], cell)
-        span -= c0
-        return c0, span
-
-    (lox, spx), (loy, spy) = _map(first_cell, [0, 1])
-    del x0, x1, y0, y1
-    small = spx <= _SPAN
-    small &= spy <= _SPAN
-    del spx, spy
-    key = loy
-    key *= shape[0]
-    key += lox
-    del lox
-    columns = [seg_edge, ax, ay, bx, by, seg_len, key, small] + ([] if seg_start is None else [seg_start])
-    if s and (key[1:] < key[:-1]).any():
-        order = np.argsort(key, kind="stable")
-        columns = _map(lambda v: v.take(order), columns)
-        del order
-    seg_edge, ax, ay, bx, by, seg_len, key, small = columns[:8]
-    seg_start = np.zeros(s) if seg_start is None else columns[8]
-    den = bx * bx
-    den += by * by
-    den[den == 0] = 1.0  # zero-length segment: t = 0 / 1, its start is the foot
-    sg = Segments(seg_edge=seg_edge, ax=ax, ay=ay, bx=bx, by=by, den=den, seg_len=seg_len,
-                  seg_start=seg_start, h=h, cell=cell, origin=lo, shape=shape)
-    return sg, (key, small)
-
-
-def _cell_of(v: np.ndarray, origin: float, cell: float) -> np.ndarray:
-    """Cell (int64) of each coordinate: ``floor((v - origin) / cell)``."""
-    out = v - origin
-    out /= cell
-    np.floor(out, out=out)
-    return out.astype(np.int64)
-
-
-def build_grid(sg: Segments, first_cell: np.ndarray | None = None, small: np.ndarray | None = None) -> Grid:
-    """List each segment once, in the first cell (lowest x and y) of its box.
-
-    Boxes span at most ``_SPAN + 1`` cells each way (longer segments are listed as pieces at
-    most a cell long), so a segment whose box meets a block of cells is listed in the block
-    widened by ``_SPAN`` cells towards lower x and y. ``first_cell`` and ``small`` (each
-    segment's first cell and whether its box is that small) are computed when not given.
-    """
-    nx, ny = sg.shape
-    s = len(sg.seg_edge)
-    if first_cell is None:
-        lox, loy, spx, spy = _boxes(sg, sg.ax, sg.ay, sg.ax + sg.bx, sg.ay + sg.by)
-        small = (spx <= _SPAN) & (spy <= _SPAN)
-        first_cell = loy * nx + lox
-        del lox, loy, spx, spy
-    long = np.flatnonzero(~small)
-    if len(long):
-        segs, cells = np.flatnonzero(small), first_cell[small]
-        n_p = np.ceil(sg.seg_len.take(long) / sg.cell).astype(np.int64)
-        ps = np.repeat(long, n_p)
-        rep = n_p.repeat(n_p)
-        k = np.arange(len(ps)) - np.repeat(np.cumsum(n_p) - n_p, n_p)
-        ax, ay, bx, by = sg.ax.take(ps), sg.ay.take(ps), sg.bx.take(ps), sg.by.take(ps)
-        f0, f1 = k / rep, np.where(k + 1 == rep, 1.0, (k + 1) / rep)
-        plx, ply, _, _ = _boxes(sg, ax + bx * f0, ay + by * f0, ax + bx * f1, ay + by * f1)
-        # a piece (at most a cell long, give or take float rounding) spans at most 2 cells beyond
-        # its first; consecutive pieces may start in the same cell: list each (segment, cell) once.
-        # A piece's first cell moves monotonically along its segment, so repeats are consecutive
-        # (cheaper than ``np.unique``; the grid lists a cell's segments in segment order either way)
-        key = ps * (nx * ny) + ply * nx + plx
-        key = key[np.r_[True, key[1:] != key[:-1]]]
-        segs = np.concatenate([segs, key // (nx * ny)])
-        cells = np.concatenate([cells, key % (nx * ny)])
-        # segments are numbered by their first cell: nearly sorted already
-        order = np.argsort(cells, kind="stable")
-        seg = segs.astype(np.int32 if s < 2**31 else np.int64).take(order)
-    else:
-        # every segment listed once, in its first cell: already in order
-        cells = first_cell
-        seg = np.arange(s, dtype=np.int32 if s < 2**31 else np.int64)
-    counts = np.bincount(cells, minlength=nx * ny)
-    # int32 while it can: half the memory, and the blocks read it at scattered cells
-    start = np.zeros(nx * ny + 1, np.int32 if len(seg) < 2**31 else np.int64)
-    np.cumsum(counts, out=start[1:])
-    logger.debug("segment grid: %d x %d cells of %.1f m, %d entries", nx, ny, sg.cell, len(seg))
-    return Grid(start=start, seg=seg, density=len(seg) / (nx * ny))
-
-
-def _boxes(sg: Segments, x0, y0, x1, y1):
-    """First cell (x, y) and extent in cells of the box of each segment."""
-    ox, oy = sg.origin
-    lox = np.floor((np.minimum(x0, x1) - ox) / sg.cell).astype(np.int64)
-    loy = np.floor((np.minimum(y0, y1) - oy) / sg.cell).astype(np.int64)
-    spx = np.floor((np.maximum(x0, x1) - ox) / sg.cell).astype(np.int64) - lox
-    spy = np.floor((np.maximum(y0, y1) - oy) / sg.cell).astype(np.int64) - loy
-    return lox, loy, spx, spy
-
-
-def build_sample_tree(sg: Segments) -> SampleTree:
-    """Sample each segment every ``h`` metres in a KD-tree."""
-    h = sg.h
-    n_s = np.maximum(1, np.ceil(sg.seg_len / h).astype(np.int64))
-    sample_seg = np.repeat(np.arange(len(n_s)), n_s)
-    k = np.arange(n_s.sum()) - np.repeat(np.cumsum(n_s) - n_s, n_s)
-    frac = (k + 0.5) / n_s.take(sample_seg)
-    samples = np.column_stack([sg.ax.take(sample_seg) + sg.bx.take(sample_seg) * frac,
-                               sg.ay.take(sample_seg) + sg.by.take(sample_seg) * frac])
-    # samples in spatial order make the tree's memory access local
-    order = _spatial_order(samples, 8 * h)
-    samples, sample_seg = samples[order], sample_seg[order]
-    half = float((sg.seg_len / n_s).max() / 2) if len(n_s) else 0.0
-    logger.debug("segment index: %d segments, %d samples, h=%.1f m", len(n_s), len(samples), h)
-    return SampleTree(sample_seg=sample_seg, half=half,
-                      tree=cKDTree(samples, balanced_tree=False, compact_nodes=False) if len(samples) else None)
-
-
-def _bounds(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Lowest and highest x and y of ``(n, 2)`` points (not empty).
-
-    Column by column: numpy's ``xy.min(axis=0)`` on two columns took 25 ms for 1M points here,
-    against 1 ms for the two columns on their own.
-    """
-    x, y = xy[:, 0], xy[:, 1]
-    return np.array([x.min(), y.min()]), np.array([x.max(), y.max()])
-
-
-def _spatial_order(xy: np.ndarray, cell: float) -> np.ndarray:
-    """Order points cell by cell (row-major cells of ``cell`` metres) for cache-friendly queries."""
-    if len(xy) == 0:
-        return np.zeros(0, np.int64)
-    c = np.floor((xy - _bounds(xy)[0]) / cell).astype(np.int64)
-    return np.argsort(c[:, 1] * (c[:, 0].max() + 1) + c[:, 0], kind="stable")
 
 
 def _point_order(xy: np.ndarray) -> np.ndarray:
@@ -404,9 +161,8 @@ def nearest_edges(geometry: np.ndarray, xy: np.ndarray, max_m: float) -> tuple[n
 def _map(fn, items: list) -> list:
     """``[fn(item) for item in items]``, on ``_THREADS`` threads when there are several items.
 
-    Each item is independent work: a chunk of points whose answers go to their own rows of the
-    output arrays, one axis of the segments, or one column to reorder; numpy (like the KD-tree's
-    queries) releases the GIL on large array operations.
+    Each item is a chunk of points whose answers go to their own rows of the output arrays, and
+    numpy (like the KD-tree's queries) releases the GIL on large array operations.
     """
     return thread_map(fn, items, threads=_THREADS)
 
