@@ -228,15 +228,21 @@ def bench(name, net, stations_xy, demand_xy, *, tutorial=True, peers=True, tutor
           f"{len(demand_xy):,} demand points, bands {'/'.join(f'{m:g}' for m in MINUTES)} min = "
           f"{'/'.join(f'{d:.0f}' for d in LIMITS_M)} m at {DEFAULT_SPEED_KMH:g} km/h", flush=True)
 
-    def project(limit_m=np.inf):
-        # like the tutorial's loop, the timed run is the child's second: the first pays the
-        # copy-on-write faults of the parent's geometry objects (their reference counts change
-        # when read) and the first touch of fresh memory, which a user's own process has paid
-        # already; the snapping index it built is dropped, so the timed run builds it again
+    def second_pass(fn):
+        """``fn()`` run twice in this child, the first pass untimed (``untimed_s``).
+
+        As for the tutorial's loop: the first pass pays the copy-on-write faults of the parent's
+        objects (reference counts change when read) and the first touch of fresh memory, which a
+        user's own process has paid already. The snapping index it built is dropped, so the
+        timed pass builds it again.
+        """
         t = time.perf_counter()
-        nearest_source(net, snap_points(net, stations_xy), snap_points(net, demand_xy), limit_m=limit_m)
+        fn()
         clear_cache()
         untimed = time.perf_counter() - t
+        return {**fn(), "untimed_s": untimed}
+
+    def project(limit_m=np.inf):
         t0 = time.perf_counter()
         s = snap_points(net, stations_xy)
         d = snap_points(net, demand_xy)
@@ -246,19 +252,15 @@ def bench(name, net, stations_xy, demand_xy, *, tutorial=True, peers=True, tutor
         band = np.full(len(walk), np.inf)  # smallest band holding each point
         for m, limit in zip(MINUTES[::-1], LIMITS_M[::-1]):
             band[walk <= limit] = m
-        return {"covered": float(np.mean(walk <= LIMIT_M)), "band": band.astype(np.float32), "untimed_s": untimed,
+        return {"covered": float(np.mean(walk <= LIMIT_M)), "band": band.astype(np.float32),
                 "note": f"snap {t1 - t0:.2f} s + route {t2 - t1:.2f} s; {_shares(band)}"}
 
     def engine(station_layer, demand_layer):
         """The analyst's call: GeoDataFrames in (built untimed, as a user has them), a GeoDataFrame out."""
-        t = time.perf_counter()  # a second pass, as for the project
-        walking_coverage(demand_layer, station_layer, net, max_walk_m=LIMIT_M)
-        clear_cache()
-        untimed = time.perf_counter() - t
         t0 = time.perf_counter()
         out = walking_coverage(demand_layer, station_layer, net, max_walk_m=LIMIT_M)
         walk = out["walk_m"].to_numpy()
-        return {"covered": float(np.mean(walk <= LIMIT_M)), "untimed_s": untimed,
+        return {"covered": float(np.mean(walk <= LIMIT_M)),
                 "note": f"{time.perf_counter() - t0:.2f} s; columns walk_m, walk_min, nearest_station, band, reason"}
 
     # node snapping shared by the peers (what osmnx.distance.nearest_nodes does), timed inside each method
@@ -274,15 +276,9 @@ def bench(name, net, stations_xy, demand_xy, *, tutorial=True, peers=True, tutor
         return np.sort(np.random.default_rng(seed).choice(todo, tutorial_subset, replace=False)), todo
 
     def core():
-        # the timed run is the child's second, as for the project
-        t = time.perf_counter()
-        for timed in (False, True):
-            if timed:
-                untimed = time.perf_counter() - t
-            s_nodes, d_nodes = node_snap()
-            dist = dijkstra(net.graph, indices=np.unique(s_nodes), min_only=True)
-        return {"covered": float(np.mean(dist[d_nodes] <= LIMIT_M)), "dist": dist[d_nodes[:20000]],
-                "untimed_s": untimed}
+        s_nodes, d_nodes = node_snap()
+        dist = dijkstra(net.graph, indices=np.unique(s_nodes), min_only=True)
+        return {"covered": float(np.mean(dist[d_nodes] <= LIMIT_M)), "dist": dist[d_nodes[:20000]]}
 
     def best(fn):
         """The fastest of ``repeats`` runs of ``fn``, each in its own child."""
@@ -405,18 +401,17 @@ def bench(name, net, stations_xy, demand_xy, *, tutorial=True, peers=True, tutor
                 print(f"\n  pandana: contraction hierarchies not built within {pandana_timeout_s:g} s (stopped)")
             else:
                 results["pandana"] = res
-    results["project core (csgraph, node snap)"] = best(core)
-    results["project (edge snap + route)"] = best(project)
+    results["project core (csgraph, node snap)"] = best(lambda: second_pass(core))
+    results["project (edge snap + route)"] = best(lambda: second_pass(project))
     # the tutorial's question (which band, up to 15 minutes): the search may stop at 15 minutes
-    results["project, walks up to 15 min"] = best(lambda: project(LIMIT_M))
+    results["project, walks up to 15 min"] = best(lambda: second_pass(lambda: project(LIMIT_M)))
     # built last: 1M shapely points held by the parent raise the peak its children report by
     # about 60 MB (measured with the project's run), so no other row runs beside them
     layers = (gpd.GeoDataFrame({"station_id": np.arange(len(stations_xy))}, geometry=shapely.points(stations_xy),
                                crs=net.crs),
               gpd.GeoDataFrame({"households": np.ones(len(demand_xy), np.int64)}, geometry=shapely.points(demand_xy),
                                crs=net.crs))
-    results["walking_coverage, up to 15 min"] = best(lambda: engine(*layers))
-    del layers
+    results["walking_coverage, up to 15 min"] = best(lambda: second_pass(lambda: engine(*layers)))
     _table(results, repeats)
     return results
 
