@@ -2,7 +2,7 @@
 
 Run ``python -m benchmarks.bench_coverage`` (``--quick``: Futian and the 100k-node lattice only,
 with 100k demand points and no pandana on the lattice, about a minute on an idle machine).
-Walking at 4 km/h (``spatial.bands.DEFAULT_SPEED_KMH``), the bands are 333, 667 and 1,000 m.
+Walking at 4 km/h (``spatial.coverage.bands.DEFAULT_SPEED_KMH``), the bands are 333, 667 and 1,000 m.
 
 Side by side on the same inputs (the peers snap stations to their nearest NODE, as
 ``osmnx.distance.nearest_nodes`` does; the project snaps to EDGES with the straight leg):
@@ -49,7 +49,7 @@ Side by side on the same inputs (the peers snap stations to their nearest NODE, 
   parent (their reference counts change when read) and the first touch of fresh memory (on the
   virtual machine used here 320 MB of new arrays took 0.05-0.7 s in a new child, 0.05 s once
   freed and allocated again), which a user's own process has paid already. The snapping index
-  the first run built is dropped (``spatial.snapping.clear_cache``): the timed run builds it.
+  the first run built is dropped (``spatial.network.snapping.clear_cache``): the timed run builds it.
 * ``walking_coverage``: the same with the analyst's call, GeoDataFrames in (built untimed, as a
   user holds them) and the demand GeoDataFrame out with its five new columns; the search stops
   at 15 minutes. The difference from the row above is the cost of the tables.
@@ -76,7 +76,7 @@ from pathlib import Path
 import numpy as np
 from scipy.spatial import cKDTree
 
-from spatial.bands import DEFAULT_MINUTES, DEFAULT_SPEED_KMH, minutes_to_m
+from spatial.coverage.bands import DEFAULT_MINUTES, DEFAULT_SPEED_KMH, minutes_to_m
 
 REPO = Path(__file__).resolve().parents[1]
 #: Trip times of the bands (5, 10, 15 min) and their walking distances at 4 km/h.
@@ -89,7 +89,7 @@ LEAN = "ego_graph, reached nodes only"
 
 def lattice(side: int, *, spacing: float = 50.0, seed: int = 0):
     """A side x side street lattice with 3 m jitter, as a WalkNetwork (no networkx)."""
-    from spatial.network import network_from_arrays
+    from spatial.network.graph import network_from_arrays
 
     rng = np.random.default_rng(seed)
     xs, ys = np.meshgrid(np.arange(side) * spacing, np.arange(side) * spacing)
@@ -220,9 +220,9 @@ def bench(name, net, stations_xy, demand_xy, *, tutorial=True, peers=True, tutor
     from scipy.sparse.csgraph import dijkstra
     from shapely.geometry import Point
 
-    from spatial.coverage import walking_coverage
-    from spatial.routing import nearest_source
-    from spatial.snapping import clear_cache, snap_points
+    from spatial.coverage.walks import walking_coverage
+    from spatial.network.routing import nearest_source
+    from spatial.network.snapping import clear_cache, snap_points
 
     print(f"\n{name}: {net.n_nodes:,} nodes, {net.n_edges:,} edges, {len(stations_xy):,} stations, "
           f"{len(demand_xy):,} demand points, bands {'/'.join(f'{m:g}' for m in MINUTES)} min = "
@@ -467,7 +467,7 @@ def main(argv=None) -> None:
                              "(default 50 at 100k, 20 at 1M; 0: all)")
     args = parser.parse_args(argv)
 
-    from spatial.network import read_network
+    from spatial.network.read import read_network
 
     def subset(default):
         return default if args.tutorial_subset is None else args.tutorial_subset

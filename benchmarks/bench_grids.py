@@ -4,7 +4,7 @@ Same synthetic inputs for every method: a Voronoi tessellation of random points 
 community, households Poisson around 400 x grids / units, roads = outlines of street blocks
 (groups of cells). Each method gets the same rook graph (shared-edge length, pysal/pysal#889
 avoided) and runs in a child process killed at ``--cap`` seconds. Scores come from
-``spatial.evaluate.evaluate_grids`` on the units labelled by each method. Also measures
+``spatial.grids.evaluate.evaluate_grids`` on the units labelled by each method. Also measures
 ``redraw_grids`` on a plan where one block's households grew 60%.
 
     .venv/bin/python -m benchmarks.bench_grids            # 2,000 -> 30 and 10,000 -> 500, all peers
@@ -21,11 +21,11 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from spatial._adjacency import rook_adjacency
-from spatial._synthetic import voronoi_units
-from spatial.evaluate import evaluate_grids
-from spatial.grids import partition_grids
-from spatial.redraw import redraw_grids
+from spatial.datasets.synthetic import voronoi_units
+from spatial.grids._adjacency import rook_adjacency
+from spatial.grids.evaluate import evaluate_grids
+from spatial.grids.partition import partition_grids
+from spatial.grids.redraw import redraw_grids
 
 MIN_HH, MAX_HH = 300, 500
 

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
-from spatial.coords import bd09_to_wgs84, gcj02_to_wgs84, wgs84_to_gcj02
-from spatial.io import read_layer, read_points_table, write_shapefile
+from spatial.io.coords import bd09_to_wgs84, gcj02_to_wgs84, wgs84_to_gcj02
+from spatial.io.layers import read_layer, read_points_table, write_shapefile
 
 
 def _timed(func, *args, **kwargs):

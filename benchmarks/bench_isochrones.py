@@ -18,10 +18,10 @@ import shapely
 from scipy.cluster.vq import kmeans2
 from scipy.sparse.csgraph import dijkstra
 
-from spatial.bands import make_bands
-from spatial.service_areas import _band_polygons, isochrones, walk_grid
-from spatial.network import read_network
-from spatial.snapping import snap_points
+from spatial.coverage.bands import make_bands
+from spatial.coverage.service_areas import _band_polygons, isochrones, walk_grid
+from spatial.network.read import read_network
+from spatial.network.snapping import snap_points
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -72,7 +72,13 @@ def bench_futian(k: int, cell_m: float) -> None:
 
 
 def bench_river(limit_m: float, cell_m: float, st_xy: tuple[float, float] = (100.0, -160.0)) -> None:
-    from spatial._synthetic import X0, Y0, oracle_walk, river_network, stations_at
+    from spatial.datasets.synthetic import (
+        X0,
+        Y0,
+        oracle_walk,
+        river_network,
+        stations_at,
+    )
 
     network, nodes = river_network()
     max_snap = 50.0
@@ -104,8 +110,8 @@ def bench_river(limit_m: float, cell_m: float, st_xy: tuple[float, float] = (100
 
 
 def bench_gaps(k: int, sizes: tuple[int, ...]) -> None:
-    from spatial.coverage import walking_coverage
-    from spatial.gaps import coverage_gaps
+    from spatial.coverage.gaps import coverage_gaps
+    from spatial.coverage.walks import walking_coverage
 
     network = read_network(REPO / "data" / "futian_walk.graphml")
     stations = futian_stations(network, k)

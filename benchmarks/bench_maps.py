@@ -20,7 +20,7 @@ import osmnx as ox
 import shapely
 from shapely.geometry import Point
 
-from spatial.maps import coverage_map, save_map
+from spatial.maps.interactive import coverage_map, save_map
 
 REPO = Path(__file__).resolve().parents[1]
 TARGET_MB = {5_000: 5.0, 50_000: 25.0}
@@ -53,7 +53,7 @@ def _layers(n: int, edges: gpd.GeoDataFrame, rng: np.random.Generator) -> dict:
 
 
 def _browser_seconds(path: Path) -> float | None:
-    from spatial import _screenshot
+    from spatial.maps import screenshot as _screenshot
 
     if _screenshot.find_chromium() is None:
         return None

@@ -20,13 +20,18 @@ from pathlib import Path
 
 import numpy as np
 
-from spatial._province import lattice_province
-from spatial._split import peak_rss_mb
-from spatial.distributed import make_client, network_to_parquet, run_coverage_distributed, run_grids_distributed
+from spatial.datasets.province import lattice_province
+from spatial.project._split import peak_rss_mb
+from spatial.project.distributed import (
+    make_client,
+    network_to_parquet,
+    run_coverage_distributed,
+    run_grids_distributed,
+)
 
 
 class _Stats(logging.Handler):
-    """Collects the per-part statistics that spatial.distributed logs."""
+    """Collects the per-part statistics that spatial.project.distributed logs."""
 
     def __init__(self):
         super().__init__(logging.DEBUG)
@@ -39,7 +44,7 @@ class _Stats(logging.Handler):
 
 def _warm() -> None:
     """Import the engines and reset this process's peak RSS (Linux: ``/proc/self/clear_refs``)."""
-    for module in ("spatial.coverage", "spatial.grids", "spatial._split"):
+    for module in ("spatial.coverage.walks", "spatial.grids.partition", "spatial.project._split"):
         importlib.import_module(module)
     gc.collect()
     try:
@@ -52,7 +57,7 @@ def _warm() -> None:
 def run_job(job: str, prov, client, tmp) -> dict:
     """One job on ``client``; wall time, per-part task times and peak memory (workers and client)."""
     handler = _Stats()
-    log = logging.getLogger("spatial.distributed")
+    log = logging.getLogger("spatial.project.distributed")
     log.addHandler(handler)
     old = log.level
     log.setLevel(logging.DEBUG)

@@ -4,7 +4,7 @@ Synthetic but network-shaped coverage: a 50 m street lattice with 15% of the blo
 removed and detours of 0-30% on every edge; demand points and candidates on random nodes;
 coverage = walking distance within 1,000 m (15 minutes at 4 km/h), from one bounded
 scipy Dijkstra pass over the candidates. The same coverage goes to spopt (dense cost matrix,
-PuLP + CBC) and to spatial._cover (sparse, HiGHS).
+PuLP + CBC) and to spatial.siting._cover (sparse, HiGHS).
 
     .venv/bin/python -m benchmarks.bench_siting            # 200 x 5,500 (k=5), 400 x 10,000 (k=20)
     .venv/bin/python -m benchmarks.bench_siting --quick    # 100 x 2,000 (k=5), under a minute
@@ -20,7 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
-from spatial import _cover, _exact
+from spatial.siting import _cover, _exact
 
 LIMIT_M = 1000.0
 SPOPT_LIMIT_S = 300
@@ -117,7 +117,7 @@ def futian_case(n_pts: int, n_cand: int | None, seed: int):
     import geopandas as gpd
     import shapely
 
-    from spatial.network import read_network
+    from spatial.network.read import read_network
 
     net = read_network("data/futian_walk.graphml")
     rng = np.random.default_rng(seed)
@@ -138,7 +138,7 @@ def futian_case(n_pts: int, n_cand: int | None, seed: int):
 
 
 def futian(quick: bool) -> None:
-    from spatial.siting import site_stations
+    from spatial.siting.sites import site_stations
 
     print()
     print(f"{'Futian end to end':>44} | {'cands':>5} {'before%':>7} {'after%':>7} {'greedy':>9} {'exact':>9} "

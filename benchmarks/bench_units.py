@@ -14,10 +14,10 @@ import geopandas as gpd
 import numpy as np
 from shapely.geometry import LineString, box
 
-from spatial.codes import assign_grid_codes
-from spatial.merge import merge_grid_layers
-from spatial.workforce import staffing, ten_household_groups
-from spatial.tessellation import building_units, units_from_buildings
+from spatial.grids.codes import assign_grid_codes
+from spatial.grids.merge import merge_grid_layers
+from spatial.grids.tessellation import building_units, units_from_buildings
+from spatial.grids.workforce import staffing, ten_household_groups
 
 CRS = "EPSG:32650"
 SIDE = 600.0

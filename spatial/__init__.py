@@ -8,7 +8,10 @@ The public API, GeoDataFrames in and out::
     demand = spatial.walking_coverage(plan.units, layers["stations"], layers["network"])
     spatial.coverage_map(demand, layers["stations"])  # shows inline in Jupyter
 
-Heavy modules (folium, osmnx) load on first use, so ``import spatial`` stays quick.
+Heavy modules (folium, osmnx) load on first use, so ``import spatial`` stays quick. The code
+lives in packages by job (see ``docs/architecture.md``): :mod:`spatial.io`, :mod:`spatial.network`,
+:mod:`spatial.coverage`, :mod:`spatial.grids`, :mod:`spatial.siting`, :mod:`spatial.maps`,
+:mod:`spatial.project` and :mod:`spatial.cli`, on the base :mod:`spatial.core`.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from __future__ import annotations
 import importlib
 import logging
 
-from ._errors import (
+from spatial.core.checks import Report
+from spatial.core.errors import (
     ColumnError,
     CRSError,
     DuplicateIdError,
@@ -26,34 +30,37 @@ from ._errors import (
     NetworkError,
     SpatialError,
 )
-from ._validate import Report
 
 __version__ = "0.1.0"
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-#: public name -> module that defines it
+#: public name -> module (below ``spatial``) that defines it
 _LAZY = {
     # reading, writing, checking
-    "read_layer": "io", "read_points_table": "io", "write_layers": "io", "write_shapefile": "io",
-    "to_wgs84": "coords", "from_wgs84": "coords", "validate_inputs": "validate",
-    "read_network": "network", "edges_frame": "network", "WalkNetwork": "network",
-    "load_demo": "datasets", "demo_paths": "datasets",
+    "read_layer": "io.layers", "read_points_table": "io.layers", "write_layers": "io.layers",
+    "write_shapefile": "io.layers", "to_wgs84": "io.coords", "from_wgs84": "io.coords",
+    "validate_inputs": "io.validate", "write_workbook": "io.workbook",
+    # walking network
+    "read_network": "network.read", "edges_frame": "network.graph", "WalkNetwork": "network.graph",
+    # data to try things on
+    "load_demo": "datasets.embedded", "demo_paths": "datasets.embedded",
     # grids
-    "partition_grids": "grids", "redraw_grids": "redraw", "evaluate_grids": "evaluate",
-    "units_from_buildings": "tessellation", "spread_by_floor_area": "tessellation",
-    "assign_grid_codes": "codes", "staffing": "workforce", "ten_household_groups": "workforce",
-    "merge_grid_layers": "merge",
+    "partition_grids": "grids.partition", "redraw_grids": "grids.redraw", "evaluate_grids": "grids.evaluate",
+    "units_from_buildings": "grids.tessellation", "spread_by_floor_area": "grids.tessellation",
+    "assign_grid_codes": "grids.codes", "staffing": "grids.workforce",
+    "ten_household_groups": "grids.workforce", "merge_grid_layers": "grids.merge",
     # walking coverage
-    "make_bands": "bands", "walking_coverage": "coverage", "coverage_summary": "coverage",
-    "isochrones": "service_areas", "coverage_gaps": "gaps",
+    "make_bands": "coverage.bands", "walking_coverage": "coverage.walks",
+    "coverage_summary": "coverage.walks", "isochrones": "coverage.service_areas",
+    "coverage_gaps": "coverage.gaps",
     # siting
-    "site_stations": "siting",
+    "site_stations": "siting.sites",
     # maps and reports
-    "grid_map": "maps", "coverage_map": "maps", "overview_map": "maps", "save_map": "maps",
-    "write_workbook": "workbook", "overview_png": "staticmap",
+    "grid_map": "maps.interactive", "coverage_map": "maps.interactive",
+    "overview_map": "maps.interactive", "save_map": "maps.interactive", "overview_png": "maps.static",
     # whole projects
-    "load_project": "project", "run_project": "run",
+    "load_project": "project.config", "run_project": "project.run",
 }
 
 __all__ = sorted([

@@ -7,7 +7,7 @@ import pytest
 from shapely.geometry import box
 
 from spatial import ColumnError, CRSError, InfeasibleError
-from spatial.codes import assign_grid_codes, parse_grid_code, split_division_code
+from spatial.grids.codes import assign_grid_codes, parse_grid_code, split_division_code
 
 CRS = "EPSG:32650"
 CODE = "440304001002"  # Guangdong 44, Shenzhen 03, Futian 04, street 001, community 002

@@ -1,4 +1,4 @@
-"""Specification of spatial.coords: WGS-84 / GCJ-02 / BD-09 conversions checked against prcoords."""
+"""Specification of spatial.io.coords: WGS-84 / GCJ-02 / BD-09 conversions checked against prcoords."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, Polygon
 
 from spatial import CRSError
-from spatial.coords import (
+from spatial.io.coords import (
     bd09_to_gcj02,
     bd09_to_wgs84,
     convert,

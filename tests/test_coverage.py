@@ -1,4 +1,4 @@
-"""Specification of spatial.bands and spatial.coverage: bands, walking coverage, weighted summaries."""
+"""Specification of spatial.coverage.bands and spatial.coverage.walks: bands, walking coverage, weighted summaries."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import shapely
 from shapely.geometry import LineString, box
 
 from spatial import ColumnError, CRSError, DuplicateIdError, NetworkError
-from spatial.bands import (
+from spatial.coverage.bands import (
     BEYOND,
     DEFAULT_SPEED_KMH,
     ELDERLY_SPEED_KMH,
@@ -19,9 +19,14 @@ from spatial.bands import (
     assign_band,
     make_bands,
 )
-from spatial.coverage import NO_STATION, coverage_summary, uncovered, walking_coverage
-from spatial.network import read_network
-from spatial.snapping import DROPPED_COMPONENT, TOO_FAR
+from spatial.coverage.walks import (
+    NO_STATION,
+    coverage_summary,
+    uncovered,
+    walking_coverage,
+)
+from spatial.network.read import read_network
+from spatial.network.snapping import DROPPED_COMPONENT, TOO_FAR
 
 METRIC = "EPSG:32650"
 

@@ -6,26 +6,27 @@ import subprocess
 import sys
 from pathlib import Path
 
+import dask.distributed  # noqa: F401  (the dask extra is installed for the test suite)
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
 
-import dask.distributed  # noqa: F401  (the dask extra is installed for the test suite)
 from spatial import ColumnError, CRSError, NetworkError
-from spatial._province import lattice_province
-from spatial._split import read_edges
-from spatial._synthetic import voronoi_units
-from spatial.coverage import walking_coverage
-from spatial.distributed import (
+from spatial.coverage.walks import walking_coverage
+from spatial.datasets.province import lattice_province
+from spatial.datasets.synthetic import voronoi_units
+from spatial.grids.partition import partition_grids
+from spatial.network.graph import network_from_arrays
+from spatial.network.read import read_network
+from spatial.project._split import read_edges
+from spatial.project.distributed import (
     make_client,
     network_to_parquet,
     run_coverage_distributed,
     run_grids_distributed,
 )
-from spatial.grids import partition_grids
-from spatial.network import network_from_arrays, read_network
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "data" / "demo.gpkg"
@@ -246,9 +247,9 @@ def test_import_spatial_without_dask_and_clear_error():
         "        if name.split('.')[0] in ('dask', 'distributed'):\n"
         "            raise ImportError('no ' + name)\n"
         "sys.meta_path.insert(0, Block())\n"
-        "import spatial, spatial.distributed\n"
+        "import spatial, spatial.project.distributed\n"
         "try:\n"
-        "    spatial.distributed.make_client()\n"
+        "    spatial.project.distributed.make_client()\n"
         "except ImportError as e:\n"
         "    print(e)\n"
     )

@@ -6,12 +6,11 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+from test_grids import CRS, community, squares
 
 from spatial import ColumnError, CRSError
-from spatial.evaluate import evaluate_grids
-from spatial.grids import partition_grids
-
-from test_grids import CRS, community, squares
+from spatial.grids.evaluate import evaluate_grids
+from spatial.grids.partition import partition_grids
 
 
 def test_units_plan_scores_band_deviation_and_contiguity():

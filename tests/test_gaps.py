@@ -11,11 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from spatial import ColumnError, CRSError, SpatialError
-from spatial.coverage import walking_coverage
-from spatial.gaps import assign_gaps, coverage_gaps
-from spatial.network import network_from_arrays
-from spatial.routing import source_target_pairs
-from spatial.snapping import snap_points
+from spatial.coverage.gaps import assign_gaps, coverage_gaps
+from spatial.coverage.walks import walking_coverage
+from spatial.network.graph import network_from_arrays
+from spatial.network.routing import source_target_pairs
+from spatial.network.snapping import snap_points
 
 CRS = "EPSG:32650"
 X0, Y0 = 500_000.0, 2_500_000.0

@@ -13,10 +13,10 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from spatial import ColumnError, CRSError
-from spatial._adjacency import rook_adjacency
-from spatial._partition import apportion
-from spatial._synthetic import voronoi_units
-from spatial.grids import grid_counts, partition_grids
+from spatial.datasets.synthetic import voronoi_units
+from spatial.grids._adjacency import rook_adjacency
+from spatial.grids._engine import apportion
+from spatial.grids.partition import grid_counts, partition_grids
 
 CRS = "EPSG:32650"
 

@@ -1,4 +1,4 @@
-"""Specification of spatial.io: every format round-trips Chinese names and values; bad files are named."""
+"""Specification of spatial.io.layers: every format round-trips Chinese names and values; bad files are named."""
 
 from __future__ import annotations
 
@@ -14,9 +14,14 @@ from hypothesis import strategies as st
 from shapely.geometry import Point, Polygon
 
 from spatial import ColumnError, CRSError, GeometryError, InputFileError, Report
-from spatial._encoding import detect_encoding
-from spatial.coords import gcj02_to_wgs84, wgs84_to_bd09, wgs84_to_gcj02
-from spatial.io import read_layer, read_points_table, write_layers, write_shapefile
+from spatial.io._encoding import detect_encoding
+from spatial.io.coords import gcj02_to_wgs84, wgs84_to_bd09, wgs84_to_gcj02
+from spatial.io.layers import (
+    read_layer,
+    read_points_table,
+    write_layers,
+    write_shapefile,
+)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Specification of spatial.maps: offline HTML maps of grids and walking coverage."""
+"""Specification of spatial.maps.interactive: offline HTML maps of grids and walking coverage."""
 
 from __future__ import annotations
 
@@ -18,12 +18,18 @@ from hypothesis import strategies as hst
 from shapely.geometry import LineString, Point, box
 
 from spatial import ColumnError, CRSError, Report, SpatialError
-from spatial import _mapstyle as st
-from spatial._mapdata import decode
-from spatial._offline import ASSET_FILES, ASSETS
 from spatial.cli import main
-from spatial.mapfiles import map_from_files
-from spatial.maps import coverage_map, grid_map, overview_map, save_map, tianditu_tiles
+from spatial.maps import _style as st
+from spatial.maps._data import decode
+from spatial.maps._offline import ASSET_FILES, ASSETS
+from spatial.maps.from_files import map_from_files
+from spatial.maps.interactive import (
+    coverage_map,
+    grid_map,
+    overview_map,
+    save_map,
+    tianditu_tiles,
+)
 
 UTM = "EPSG:32650"  # Shenzhen
 X0, Y0 = 206_000, 2_495_000
@@ -129,7 +135,7 @@ def test_online_save_keeps_cdn_links(tmp_path, grids):
 def test_plain_folium_map_drops_unused_defaults_and_refuses_unknown_remote_assets(tmp_path, caplog):
     m = folium.Map(tiles=None)
     folium.CircleMarker([22.5, 114.0], radius=4).add_to(m)
-    with caplog.at_level(logging.WARNING, logger="spatial._offline"):
+    with caplog.at_level(logging.WARNING, logger="spatial.maps._offline"):
         page = save_map(m, tmp_path / "plain.html").read_text(encoding="utf-8")
     assert not REMOTE.findall(page)
     assert "jquery" in caplog.text
@@ -284,7 +290,7 @@ def test_rows_without_geometry_are_reported_not_dropped_silently(demand, station
 
 
 def test_gcj02_basemap_shifts_overlays_for_display_only(demand, stations):
-    pytest.importorskip("spatial.coords")
+    pytest.importorskip("spatial.io.coords")
     plain = features(layers_of(coverage_map(demand, stations))["党群服务中心/站"])
     amap = coverage_map(demand, stations, tiles="amap")
     shifted = features(layers_of(amap)["党群服务中心/站"])
@@ -368,7 +374,7 @@ def test_jupyter_display_is_offline_too(grids):
 
 
 def test_columnar_layer_json_round_trips_mixed_geometries_and_repeated_text():
-    from spatial._mapdata import layer_json
+    from spatial.maps._data import layer_json
 
     geoms = [Point(114.05, 22.54), box(114.0, 22.5, 114.001, 22.501), Point(114.06, 22.55).buffer(0.001).union(
         box(114.1, 22.6, 114.101, 22.601)), shapely.GeometryCollection([Point(114.0, 22.0)])] * 3

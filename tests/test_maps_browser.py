@@ -20,9 +20,15 @@ import numpy as np
 import pytest
 from shapely.geometry import LineString, Point, box
 
-from spatial import _screenshot
 from spatial.cli import main
-from spatial.maps import CANVAS_ABOVE, coverage_map, grid_map, overview_map, save_map
+from spatial.maps import screenshot as _screenshot
+from spatial.maps.interactive import (
+    CANVAS_ABOVE,
+    coverage_map,
+    grid_map,
+    overview_map,
+    save_map,
+)
 
 pytestmark = pytest.mark.browser
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from shapely.geometry import MultiPolygon, box
 
 from spatial import ColumnError, CRSError, DuplicateIdError
-from spatial.merge import merge_grid_layers
+from spatial.grids.merge import merge_grid_layers
 
 CRS = "EPSG:32650"
 

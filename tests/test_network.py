@@ -1,4 +1,4 @@
-"""Specification of spatial.network: reading every source into a metric, undirected WalkNetwork."""
+"""Specification of spatial.network.read and graph: reading every source into a metric, undirected WalkNetwork."""
 
 from __future__ import annotations
 
@@ -10,15 +10,14 @@ import shapely
 from shapely.geometry import LineString
 
 from spatial import CRSError, InputFileError, NetworkError
-from spatial.network import (
+from spatial.network.graph import (
     DEFAULT_EXCLUDED_HIGHWAYS,
     WalkNetwork,
     edges_frame,
     keep_components,
     network_from_arrays,
-    network_from_place,
-    read_network,
 )
+from spatial.network.read import network_from_place, read_network
 
 METRIC = "EPSG:32650"
 

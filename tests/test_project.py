@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from spatial import InputFileError, SpatialError
-from spatial.project import load_project
+from spatial.project.config import load_project
 
 
 def _write(tmp_path: Path, text: str) -> Path:

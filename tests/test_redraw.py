@@ -8,13 +8,12 @@ import pytest
 import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_grids import check_plan, community, squares
 
 from spatial import ColumnError
-from spatial._synthetic import voronoi_units
-from spatial.grids import partition_grids
-from spatial.redraw import redraw_grids
-
-from test_grids import check_plan, community, squares
+from spatial.datasets.synthetic import voronoi_units
+from spatial.grids.partition import partition_grids
+from spatial.grids.redraw import redraw_grids
 
 
 def row_of_twelve():

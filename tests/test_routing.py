@@ -1,4 +1,4 @@
-"""Specification of spatial.routing: walks = legs + along-edge parts + network, checked by networkx."""
+"""Specification of spatial.network.routing: walks = legs + along-edge parts + network, checked by networkx."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from spatial.network import network_from_arrays, read_network
-from spatial.routing import nearest_source, source_target_pairs
-from spatial.snapping import snap_points
+from spatial.network.graph import network_from_arrays
+from spatial.network.read import read_network
+from spatial.network.routing import nearest_source, source_target_pairs
+from spatial.network.snapping import snap_points
 
 METRIC = "EPSG:32650"
 
@@ -154,8 +155,8 @@ def test_walks_match_networkx_on_real_networks(which, futian_graphml, huangpu_os
 
 
 def test_targets_worked_out_in_parts_on_threads_get_the_serial_walks(monkeypatch):
-    import spatial._threads as threads
-    import spatial.routing as routing
+    import spatial.core._threads as threads
+    import spatial.network.routing as routing
 
     rng = np.random.default_rng(7)
     xs, ys = np.meshgrid(np.arange(12) * 50.0, np.arange(10) * 50.0)

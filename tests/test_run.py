@@ -8,9 +8,8 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pytest
-from openpyxl import load_workbook
-
 from conftest import DATA
+from openpyxl import load_workbook
 
 
 def _by_name(outputs):

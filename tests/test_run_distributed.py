@@ -3,8 +3,8 @@
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-
 from conftest import DATA
+
 from spatial.cli import main
 
 PROJECT = f"""

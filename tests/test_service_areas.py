@@ -8,10 +8,11 @@ import pytest
 import shapely
 
 from spatial import ColumnError, CRSError, DuplicateIdError, GeometryError
-from spatial.service_areas import isochrones, walk_grid
-from spatial._synthetic import X0, Y0, oracle_walk, river_network, stations_at
-from spatial.routing import nearest_source
-from spatial.snapping import snap_points
+from spatial.coverage.service_areas import isochrones, walk_grid
+from spatial.datasets.synthetic import X0, Y0, oracle_walk, river_network, stations_at
+from spatial.network.routing import nearest_source
+from spatial.network.snapping import snap_points
+
 
 @pytest.fixture(scope="module")
 def river():
@@ -181,7 +182,7 @@ def test_the_grid_is_scored_exactly_like_residents(river):
 
 
 def test_real_futian_network_areas_are_valid_and_inside_the_crow_flies_circle(futian_graphml):
-    from spatial.network import read_network
+    from spatial.network.read import read_network
 
     network = read_network(futian_graphml)
     nodes = network.node_xy[[0, len(network.node_xy) // 2]] + [3.0, 3.0]

@@ -10,7 +10,7 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from spatial import _branch, _cover, _exact
+from spatial.siting import _branch, _cover, _exact
 
 # ---------------------------------------------------------------- the array core
 # Greedy's classic trap. Points L1 L2 R1 R2 (5 households each) and E (1 household).
@@ -377,9 +377,9 @@ import pandas as pd  # noqa: E402
 from shapely.geometry import Point  # noqa: E402
 
 from spatial import SpatialError  # noqa: E402
-from spatial.coverage import walking_coverage  # noqa: E402
-from spatial.network import network_from_arrays  # noqa: E402
-from spatial.siting import site_stations, sites_for_map  # noqa: E402
+from spatial.coverage.walks import walking_coverage  # noqa: E402
+from spatial.network.graph import network_from_arrays  # noqa: E402
+from spatial.siting.sites import site_stations, sites_for_map  # noqa: E402
 
 CRS = "EPSG:32650"  # UTM 50N (Shenzhen); x, y in metres
 X0, Y0 = 500_000.0, 2_500_000.0
@@ -529,7 +529,7 @@ def test_cli_site_writes_sites_before_after_and_unreachable(tmp_path, capsys):
     import pyogrio
 
     from spatial.cli import main
-    from spatial.network import edges_frame
+    from spatial.network.graph import edges_frame
 
     net = street()
     lines = edges_frame(net)[["geometry"]]

@@ -1,4 +1,4 @@
-"""Specification of spatial.snapping: points meet the nearest edge, with offset and leg; none dropped."""
+"""Specification of spatial.network.snapping: points meet the nearest edge, with offset and leg; none dropped."""
 
 from __future__ import annotations
 
@@ -11,8 +11,17 @@ from hypothesis import strategies as st
 from shapely.geometry import LineString, Polygon
 
 from spatial import CRSError
-from spatial.network import network_from_arrays, read_network
-from spatial.snapping import DROPPED_COMPONENT, NO_LOCATION, TOO_FAR, clear_cache, layer_xy, snap_layer, snap_points
+from spatial.network.graph import network_from_arrays
+from spatial.network.read import read_network
+from spatial.network.snapping import (
+    DROPPED_COMPONENT,
+    NO_LOCATION,
+    TOO_FAR,
+    clear_cache,
+    layer_xy,
+    snap_layer,
+    snap_points,
+)
 
 METRIC = "EPSG:32650"
 
@@ -32,7 +41,7 @@ def test_point_snaps_to_edge_interior_not_node(path_net):
 
 
 def test_the_index_is_kept_for_the_network_until_the_cache_is_cleared(path_net):
-    import spatial._snapindex as si
+    import spatial.network._snapindex as si
 
     xy = np.array([[30.0, 40.0], [170.0, -5.0], [np.nan, 1.0]])
     first = snap_points(path_net, xy)
@@ -115,7 +124,7 @@ def test_snap_layer_keeps_rows_and_adds_columns(path_net):
     assert out.snap_leg_m.iloc[0] == pytest.approx(3) and out.reason.tolist() == ["", TOO_FAR]
 
 
-#: Stage settings of spatial._snapindex: the default, and each stage forced to answer alone
+#: Stage settings of spatial.network._snapindex: the default, and each stage forced to answer alone
 #: (a grid pass in small chunks then STRtree, one wide grid block, KD-tree second stage, STRtree).
 STAGES = {
     "default": {},
@@ -131,7 +140,7 @@ def test_fast_index_matches_the_strtree_on_futian(futian_graphml, monkeypatch, s
     """The grid and KD-tree indexes are exact: same distances as STRtree.query_nearest (also when
     every point must go through one stage: a grid pass, the wide block, the KD-tree's second
     stage or the STRtree fallback)."""
-    import spatial._snapindex as si
+    import spatial.network._snapindex as si
 
     for name, value in STAGES[stages].items():
         monkeypatch.setattr(si, name, value)
@@ -162,7 +171,7 @@ def test_every_stage_gives_the_exact_nearest_edge(lines, points, max_m, data):
     """Random polylines (long, diagonal, zero-length segments, shared vertices) and points (some on
     vertices, some far away): every stage finds the brute-force nearest distance, an offset that
     locates the foot, and the same edge as the default stages (unless two edges tie)."""
-    import spatial._snapindex as si
+    import spatial.network._snapindex as si
 
     geometry = np.array([shapely.linestrings(np.array(line, float)) for line in lines])
     vertices = shapely.get_coordinates(geometry)
@@ -199,7 +208,7 @@ def test_threaded_chunks_give_the_serial_answer_bit_for_bit(monkeypatch, stages)
     did run off the main thread."""
     import threading
 
-    import spatial._snapindex as si
+    import spatial.network._snapindex as si
 
     for name, value in STAGES[stages].items():
         monkeypatch.setattr(si, name, value)

@@ -5,7 +5,7 @@ import numpy as np
 from matplotlib.image import imread
 from shapely.geometry import Point, box
 
-from spatial.staticmap import overview_png
+from spatial.maps.static import overview_png
 
 RED = np.array([0xE0, 0x31, 0x31]) / 255
 

@@ -10,7 +10,12 @@ from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, box
 
 from spatial import ColumnError, CRSError, DuplicateIdError, Report
-from spatial.tessellation import building_units, largest_remainder, spread_by_floor_area, units_from_buildings
+from spatial.grids.tessellation import (
+    building_units,
+    largest_remainder,
+    spread_by_floor_area,
+    units_from_buildings,
+)
 
 CRS = "EPSG:32650"
 

@@ -1,4 +1,4 @@
-"""Specification of spatial.validate.validate_inputs: one test per kind of bad input."""
+"""Specification of spatial.io.validate.validate_inputs: one test per kind of bad input."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pytest
 from shapely.geometry import LineString, Point, Polygon, box
 
 from spatial import ColumnError, CRSError, DuplicateIdError, GeometryError, NetworkError
-from spatial.coords import from_wgs84
-from spatial.validate import validate_inputs
+from spatial.io.coords import from_wgs84
+from spatial.io.validate import validate_inputs
 
 CRS = "EPSG:32650"  # UTM 50N (Shenzhen), metres: hand-made layers below are in metres
 

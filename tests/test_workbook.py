@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from spatial.workbook import write_workbook
+from spatial.io.workbook import write_workbook
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
 from spatial import ColumnError, CRSError, GeometryError
-from spatial.workforce import staffing, ten_household_groups
+from spatial.grids.workforce import staffing, ten_household_groups
 
 CRS = "EPSG:32650"
 

@@ -1,0 +1,145 @@
+"""``spatial grids``: draw, redraw or evaluate community grids (网格)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from spatial.cli._common import read_grid_input, say
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "grids",
+        help="draw, redraw or evaluate community grids (网格划分) of 300-500 households",
+        description="Draw grids:     spatial grids COMMUNITIES UNITS --out OUT.gpkg [--min 300 --max 500 | --grids N]\n"
+        "Redraw a plan:  spatial grids COMMUNITIES UNITS --out OUT.gpkg --existing PLAN [--lock FILE]\n"
+        "Evaluate:       spatial grids --evaluate PLAN [COMMUNITIES] [--out SCORES.gpkg]\n"
+        "A FILE may name a GeoPackage layer as FILE.gpkg:layer. Writes layers grids, units, report "
+        "(+ moves when redrawing; grid_scores and summary when evaluating).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("inputs", nargs="*", metavar="LAYER",
+                   help="COMMUNITIES UNITS (draw/redraw) or [COMMUNITIES] (with --evaluate)")
+    p.add_argument("--out", type=Path, default=None, help="output GeoPackage")
+    p.add_argument("--households-col", default="households", help="households column of the units")
+    band = p.add_mutually_exclusive_group()
+    band.add_argument("--grids", dest="n_grids", type=int, default=None, metavar="N", help="total number of grids instead of a band")
+    band.add_argument("--min", dest="min_households", type=float, default=300, metavar="HH", help="fewest households per grid")
+    p.add_argument("--max", dest="max_households", type=float, default=500, metavar="HH", help="most households per grid")
+    p.add_argument("--existing", type=Path, default=None, metavar="PLAN", help="existing plan (unit_id, grid_id[, locked]) to redraw")
+    p.add_argument("--redraw", action="store_true", help="redraw the plan in --existing (or the units' grid_id)")
+    p.add_argument("--lock", type=Path, default=None, metavar="FILE", help="table or layer of unit_id that must not move")
+    p.add_argument("--roads", type=Path, default=None, metavar="ROADS", help="road lines; grid borders follow them where possible")
+    p.add_argument("--evaluate", type=Path, default=None, metavar="PLAN",
+                   help="score grids (or units with grid_id) without changing them")
+    p.add_argument("--seed", type=int, default=0, help="seed of the search (default 0)")
+    p.add_argument("--from-buildings", action="store_true",
+                   help="UNITS are building footprints or points: build units first (street blocks cut by "
+                        "--roads, enclosed tessellation around the buildings)")
+    p.add_argument("--floors-col", default=None, help="with --from-buildings: floors column (floor area = footprint x floors)")
+    p.add_argument("--household-points", type=Path, default=None, metavar="FILE",
+                   help="household points (one per household, or with a households column): form 十联户 "
+                        "groups of about 10 under each grid (layers household_groups, household_points)")
+    p.set_defaults(func=_cmd_grids)
+
+
+def _read_roads(path: Path | None):
+    """Roads for grids: a line layer, or a network file (.graphml, .osm, .osm.pbf) read as a WalkNetwork."""
+    if path is None:
+        return None
+    if path.suffix.lower() in (".graphml", ".osm", ".pbf"):
+        from spatial.network.read import read_network
+
+        return read_network(path)
+    return read_grid_input(path, "roads", "roads")
+
+
+def _cmd_grids(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from spatial.core.errors import ColumnError
+    from spatial.io.layers import write_layers
+
+    if args.evaluate is not None:
+        return _cmd_grids_evaluate(args)
+    if len(args.inputs) != 2 or args.out is None:
+        raise ColumnError("give COMMUNITIES UNITS and --out OUT.gpkg (or --evaluate PLAN [COMMUNITIES])")
+    communities = read_grid_input(Path(args.inputs[0]), "communities", "communities")
+    units = read_grid_input(Path(args.inputs[1]), "units", "units")
+    roads = _read_roads(args.roads)
+    if args.from_buildings:
+        units = _units_from_buildings(args, units, communities, roads)
+    opts = dict(households_col=args.households_col, min_households=args.min_households,
+                max_households=args.max_households, roads=roads, seed=args.seed)
+    if args.existing is not None or args.redraw:
+        from spatial.grids.redraw import redraw_grids
+
+        plan = read_grid_input(args.existing, "units", "plan") if args.existing else None
+        locked = None
+        if args.lock is not None:
+            table = read_grid_input(args.lock, "units", "lock")
+            if "unit_id" not in table.columns:
+                raise ColumnError(f"'{args.lock}' has no column 'unit_id'; list the units that must not move")
+            keep = table["locked"].fillna(False).astype(bool) if "locked" in table.columns else True
+            locked = list(table.loc[keep, "unit_id"]) if keep is not True else list(table["unit_id"])
+        res = redraw_grids(units, communities, plan, locked=locked, **opts)
+        layers = {"grids": res.grids, "units": res.units, "report": res.report, "moves": res.moves}
+        say(args, f"moved {len(res.moves)} of {len(units)} units")
+    else:
+        from spatial.grids.partition import partition_grids
+
+        if args.lock is not None:
+            raise ColumnError("--lock needs --existing PLAN (locked units keep their grid in the plan)")
+        res = partition_grids(units, communities, n_grids=args.n_grids, **opts)
+        layers = {"grids": res.grids, "units": res.units, "report": res.report}
+    if args.household_points is not None:
+        from spatial.grids.workforce import ten_household_groups
+
+        points = read_grid_input(args.household_points, "households", "household points")
+        count_col = args.households_col if args.households_col in points.columns else None
+        groups = ten_household_groups(points, res.units, households_col=count_col)
+        layers.update({"household_groups": groups.groups, "household_points": groups.households})
+        layers["report"] = pd.concat([layers["report"], groups.report], ignore_index=True)
+        say(args, f"{len(groups.groups)} 十联户 groups of about 10 households")
+    g = res.grids
+    counts = g["band_status"].value_counts()
+    say(args, f"{len(g)} grids: {counts.get('in', 0)} in band, {counts.get('under', 0)} under, "
+               f"{counts.get('over', 0)} over; mean Polsby-Popper {g['polsby_popper'].mean():.2f}; "
+               f"{len(res.report)} report rows")
+    write_layers(layers, args.out)
+    say(args, f"wrote {args.out} (layers {', '.join(layers)})")
+    return 0
+
+
+def _units_from_buildings(args: argparse.Namespace, buildings, communities, roads):
+    from spatial.core.checks import Report
+    from spatial.grids.tessellation import units_from_buildings
+    from spatial.network.graph import WalkNetwork, edges_frame
+
+    lines = edges_frame(roads) if isinstance(roads, WalkNetwork) else roads
+    report = Report()
+    units = units_from_buildings(buildings, communities, roads=lines, households_col=args.households_col,
+                                 floors_col=args.floors_col, report=report)
+    say(args, f"built {len(units)} units from {len(buildings)} buildings ({len(report)} report rows)")
+    return units
+
+
+def _cmd_grids_evaluate(args: argparse.Namespace) -> int:
+    from spatial.core.errors import ColumnError
+    from spatial.grids.evaluate import evaluate_grids
+    from spatial.io.layers import write_layers
+
+    if len(args.inputs) > 1:
+        raise ColumnError("--evaluate takes PLAN and at most one more layer, COMMUNITIES")
+    plan = read_grid_input(args.evaluate, "grids", "plan")
+    communities = read_grid_input(Path(args.inputs[0]), "communities", "communities") if args.inputs else None
+    roads = _read_roads(args.roads)
+    res = evaluate_grids(plan, communities, households_col=args.households_col,
+                         min_households=args.min_households, max_households=args.max_households, roads=roads)
+    for key, value in res.summary.iloc[0].items():
+        say(args, f"{key:>24}: {value:.4g}" if isinstance(value, float) else f"{key:>24}: {value}")
+    out = args.out or args.evaluate.with_name(Path(str(args.evaluate).split(":")[0]).stem + "_scores.gpkg")
+    write_layers({"grid_scores": res.grids, "summary": res.summary, "report": res.report}, out)
+    say(args, f"wrote {out} (layers grid_scores, summary, report)")
+    return 0

@@ -1,0 +1,48 @@
+"""``spatial map``: grids and coverage as one self-contained offline HTML map."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from spatial.cli._common import say
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("map", help="draw grids and coverage as one self-contained (offline) HTML map")
+    p.add_argument("--grids", type=Path, default=None, help="GeoPackage with a 'grids' layer (spatial grids)")
+    p.add_argument("--coverage", type=Path, default=None,
+                   help="GeoPackage with layers demand, stations, isochrones, gaps (spatial coverage)")
+    p.add_argument("--sites", type=Path, default=None, help="GeoPackage with a 'sites' layer (spatial site)")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="labels and legend (default: zh)")
+    p.add_argument("--tiles", default=None,
+                   help="basemap: osm, amap (GCJ-02) or an XYZ URL template (default: none, network as context)")
+    p.add_argument("--speed-kmh", type=float, default=4.0, help="walking speed stated on the map (default: 4.0)")
+    p.add_argument("--min-households", type=float, default=300, help="grid band floor (default: 300)")
+    p.add_argument("--max-households", type=float, default=500, help="grid band ceiling (default: 500)")
+    p.add_argument("--online", action="store_true", help="load Leaflet from CDNs instead of inlining it")
+    p.add_argument("--out", type=Path, required=True, help="HTML file to write, e.g. maps/NAME.html")
+    p.set_defaults(func=_cmd_map)
+
+
+def _cmd_map(args: argparse.Namespace) -> int:
+    from spatial.maps.from_files import map_from_files
+    from spatial.maps.interactive import save_map
+
+    if args.grids is None and args.coverage is None:
+        print("spatial map: error: give --grids, --coverage or both", file=sys.stderr)
+        return 2
+    if args.sites is not None and (args.grids is None or args.coverage is None):
+        print("spatial map: error: --sites are drawn on the overview; give --grids and --coverage too",
+              file=sys.stderr)
+        return 2
+    options = {"lang": args.lang, "tiles": args.tiles}
+    if args.coverage is not None:
+        options["speed_kmh"] = args.speed_kmh
+    if args.grids is not None:
+        options.update(min_households=args.min_households, max_households=args.max_households)
+    m = map_from_files(grids=args.grids, coverage=args.coverage, sites=args.sites, **options)
+    path = save_map(m, args.out, offline=not args.online)
+    say(args, f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    return 0

@@ -1,0 +1,7 @@
+"""The base every other package stands on: the error family, input checks with their report, threads.
+
+Owns :mod:`~spatial.core.errors` (``SpatialError`` and kin, each also a ``ValueError``),
+:mod:`~spatial.core.checks` (CRS, columns, ids, geometries, households, and the ``Report`` of every
+fix or drop), :mod:`~spatial.core.reproject` (reprojection that keeps polygons valid) and the
+private thread pool for numpy work. May import nothing else of :mod:`spatial`.
+"""

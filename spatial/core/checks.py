@@ -1,0 +1,171 @@
+"""Validation at the edges: CRS, columns, ids, geometries and households, with a report of every fix."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from spatial.core.errors import ColumnError, CRSError, DuplicateIdError, GeometryError
+
+logger = logging.getLogger(__name__)
+
+#: Columns of every issue report (the ``report`` layer written next to results).
+REPORT_COLUMNS = ["layer", "row_id", "problem", "action"]
+
+
+@dataclass
+class Report:
+    """Rows that were repaired, flagged or set aside, each with a reason.
+
+    Nothing is dropped silently: whatever a function does not carry into its
+    result is listed here, and the report is written next to the results.
+    """
+
+    rows: list[dict] = field(default_factory=list)
+
+    def add(self, layer: str, row_id, problem: str, action: str) -> None:
+        """Record one row: which layer and id, what was wrong, what was done."""
+        self.rows.append({"layer": layer, "row_id": str(row_id), "problem": problem, "action": action})
+        logger.info("%s row %s: %s (%s)", layer, row_id, problem, action)
+
+    def extend(self, other: "Report") -> None:
+        """Append the rows of another report."""
+        self.rows.extend(other.rows)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The report as a DataFrame with columns ``layer, row_id, problem, action``."""
+        return pd.DataFrame(self.rows, columns=REPORT_COLUMNS)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def require_crs(gdf: gpd.GeoDataFrame, name: str) -> CRS:
+    """Return the CRS of ``gdf`` or raise :class:`CRSError` naming the layer."""
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise TypeError(f"'{name}' must be a GeoDataFrame, got {type(gdf).__name__}")
+    if gdf.crs is None:
+        raise CRSError(
+            f"'{name}' has no CRS; set it with gdf.set_crs('EPSG:4326') (or the CRS the "
+            "coordinates are really in) before passing it in"
+        )
+    return CRS.from_user_input(gdf.crs)
+
+
+def metric_crs(*layers: gpd.GeoDataFrame) -> CRS:
+    """A metric CRS for doing maths on these layers: the first projected CRS, else local UTM.
+
+    A projected CRS whose unit is not the metre is not used; UTM is estimated instead.
+    """
+    for gdf in layers:
+        if gdf is not None and gdf.crs is not None:
+            crs = CRS.from_user_input(gdf.crs)
+            if crs.is_projected and crs.axis_info and crs.axis_info[0].unit_name in ("metre", "meter"):
+                return crs
+    for gdf in layers:
+        if gdf is not None and len(gdf) and not gdf.geometry.is_empty.all():
+            return gdf.estimate_utm_crs()
+    raise GeometryError("cannot choose a metric CRS: every layer is empty")
+
+
+def to_metric(gdf: gpd.GeoDataFrame, name: str, crs: CRS | None = None) -> gpd.GeoDataFrame:
+    """Check the CRS of ``gdf`` once and return it in ``crs`` (or its local UTM zone)."""
+    require_crs(gdf, name)
+    target = crs if crs is not None else metric_crs(gdf)
+    if CRS.from_user_input(gdf.crs) == CRS.from_user_input(target):
+        return gdf
+    return gdf.to_crs(target)
+
+
+def require_columns(df: pd.DataFrame, columns: Iterable[str], name: str) -> None:
+    """Raise :class:`ColumnError` listing the columns of ``df`` that are missing."""
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        have = ", ".join(map(str, df.columns[:20]))
+        raise ColumnError(
+            f"'{name}' has no column {', '.join(repr(c) for c in missing)}; it has: {have}. "
+            "Rename the column or pass its name with the matching *_col option"
+        )
+
+
+def require_unique(df: pd.DataFrame, column: str | None, name: str) -> None:
+    """Raise :class:`DuplicateIdError` naming the repeated ids of ``column`` (or the index)."""
+    values = df.index.to_series() if column is None else df[column]
+    dup = values[values.duplicated(keep=False)]
+    if len(dup):
+        what = "index" if column is None else f"column '{column}'"
+        shown = ", ".join(map(str, pd.unique(dup)[:10]))
+        raise DuplicateIdError(
+            f"'{name}' {what} holds duplicate ids: {shown}; give every row its own id"
+        )
+
+
+def check_households(
+    df: pd.DataFrame, column: str, name: str, *, id_col: str | None = None
+) -> pd.Series:
+    """Return ``column`` as float, raising :class:`ColumnError` on missing or negative values."""
+    require_columns(df, [column], name)
+    values = pd.to_numeric(df[column], errors="coerce")
+    ids = df.index if id_col is None else df[id_col]
+    bad = values.isna() | (values < 0)
+    if bad.any():
+        rows = ", ".join(f"{i}={_plain(df[column].iloc[k])!r}" for k, i in enumerate(ids) if bad.iloc[k])
+        raise ColumnError(
+            f"'{name}' column '{column}' must be a number >= 0 in every row; bad rows: "
+            f"{rows[:300]}. Fill in the count (0 for non-residential land)"
+        )
+    return values.astype(float)
+
+
+def _plain(value):
+    """A numpy scalar as the plain Python value, so messages read ``-1`` not ``np.int64(-1)``."""
+    return value.item() if hasattr(value, "item") else value
+
+
+def repair_geometries(
+    gdf: gpd.GeoDataFrame, name: str, report: Report, *, id_col: str | None = None
+) -> gpd.GeoDataFrame:
+    """Repair invalid geometries with ``make_valid`` and report each; refuse empty or missing ones.
+
+    Returns a copy when anything was repaired; the index and columns are kept.
+    """
+    geom = gdf.geometry.values
+    ids = gdf.index if id_col is None else gdf[id_col]
+    missing = shapely.is_missing(geom) | shapely.is_empty(geom)
+    if missing.any():
+        shown = ", ".join(map(str, np.asarray(ids)[missing][:10]))
+        raise GeometryError(
+            f"'{name}' has {int(missing.sum())} rows with empty or missing geometry (ids: {shown}); "
+            "draw them or remove the rows"
+        )
+    invalid = ~shapely.is_valid(geom)
+    if not invalid.any():
+        return gdf
+    out = gdf.copy()
+    fixed = shapely.make_valid(geom[invalid])
+    # make_valid may return a collection holding lines as well; keep the polygonal part
+    if shapely.get_type_id(geom[invalid]).max() >= 3:
+        fixed = np.array([polygonal(g) for g in fixed], dtype=object)
+    out.loc[invalid, out.geometry.name] = fixed
+    for rid, reason in zip(np.asarray(ids)[invalid], shapely.is_valid_reason(geom[invalid])):
+        report.add(name, rid, f"invalid geometry: {reason}", "repaired with make_valid")
+    return out
+
+
+def polygonal(g):
+    """The polygonal part of ``g``: itself when a (Multi)Polygon, else the union of its polygon
+    parts (``make_valid`` and overlays may return collections with lines and points), else an
+    empty Polygon."""
+    if g is None or g.is_empty:
+        return shapely.Polygon()
+    if g.geom_type in ("Polygon", "MultiPolygon"):
+        return g
+    parts = [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else shapely.Polygon()

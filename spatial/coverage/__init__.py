@@ -1,0 +1,8 @@
+"""Walking coverage (15分钟服务圈): bands, walks from homes to stations, service areas and gaps.
+
+Owns :mod:`~spatial.coverage.bands` (5/10/15-minute or 300/500/1,000 m bands),
+:mod:`~spatial.coverage.walks` (``walking_coverage``: each home's walk to its nearest station),
+:mod:`~spatial.coverage.service_areas` (isochrones) and :mod:`~spatial.coverage.gaps` (uncovered
+homes clustered into ranked gaps). May import :mod:`spatial.network`, :mod:`spatial.io` and
+:mod:`spatial.core`.
+"""

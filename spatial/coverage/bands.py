@@ -1,0 +1,181 @@
+"""Walking bands: 5/10/15-minute circles or GB 50180-2018 distances, and labelling walks by band.
+
+Speeds: ``DEFAULT_SPEED_KMH = 4.0`` is GB 50180-2018's 15-minute life circle (1,000 m in
+15 minutes; the standard allows 800-1,000 m, i.e. 3.2-4 km/h). ``ELDERLY_SPEED_KMH = 3.0`` is a
+slower pace for older residents (750 m in 15 minutes). State the speed on every map.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from spatial.core.errors import ColumnError, SpatialError
+
+__all__ = [
+    "Band",
+    "make_bands",
+    "assign_band",
+    "parse_band",
+    "within_band",
+    "minutes_to_m",
+    "DEFAULT_SPEED_KMH",
+    "ELDERLY_SPEED_KMH",
+    "DEFAULT_MINUTES",
+    "GB50180_METERS",
+    "BEYOND",
+    "UNREACHABLE",
+]
+
+#: GB 50180-2018: 15-minute circle = 1,000 m walk, i.e. 4 km/h.
+DEFAULT_SPEED_KMH = 4.0
+#: A slower pace for elderly residents.
+ELDERLY_SPEED_KMH = 3.0
+#: 5-, 10- and 15-minute life circles.
+DEFAULT_MINUTES: tuple[float, ...] = (5, 10, 15)
+#: GB 50180-2018 Table 3.0.4 walking distances of the 5-, 10- and 15-minute circles.
+GB50180_METERS: tuple[float, ...] = (300, 500, 1000)
+#: Band label of a point reachable but outside every band.
+BEYOND = "beyond"
+#: Band label of a point not snapped or cut off from every station.
+UNREACHABLE = "unreachable"
+
+
+@dataclass(frozen=True)
+class Band:
+    """One walking band: its label, distance limit (m) and time limit (min) at the chosen speed."""
+
+    label: str
+    limit_m: float
+    limit_min: float
+
+
+def minutes_to_m(minutes: float, speed_kmh: float) -> float:
+    """Metres walked in ``minutes`` at ``speed_kmh``."""
+    return float(minutes) * float(speed_kmh) * 1000.0 / 60.0
+
+
+def _num(x: float) -> str:
+    return f"{float(x):g}"
+
+
+def make_bands(*, minutes: Sequence[float] | None = None, meters: Sequence[float] | None = None,
+               speed_kmh: float = DEFAULT_SPEED_KMH) -> tuple[Band, ...]:
+    """Bands sorted from the smallest, labelled ``"5min"`` ... or ``"300m"`` ....
+
+    Parameters
+    ----------
+    minutes : sequence of float, optional
+        Time bands; default (5, 10, 15) when neither option is given.
+    meters : sequence of float, optional
+        Distance bands, e.g. ``GB50180_METERS`` = (300, 500, 1000).
+    speed_kmh : float
+        Walking speed turning minutes into metres and back (default 4.0 km/h).
+
+    Examples
+    --------
+    >>> import spatial
+    >>> [band.label for band in spatial.make_bands()]
+    ['5min', '10min', '15min']
+    >>> spatial.make_bands(meters=[300, 500, 1000])[0]
+    Band(label='300m', limit_m=300.0, limit_min=4.5)
+    """
+    if minutes is not None and meters is not None:
+        raise ValueError("give either minutes=... or meters=..., not both")
+    if not speed_kmh > 0:
+        raise ValueError(f"speed_kmh must be > 0, got {speed_kmh}")
+    if meters is None and minutes is None:
+        minutes = DEFAULT_MINUTES
+    values = list(minutes if minutes is not None else meters)
+    if not values:
+        raise ValueError("at least one band is needed")
+    if any(not (float(v) > 0) or not np.isfinite(float(v)) for v in values):
+        raise ValueError(f"band limits must be positive numbers, got {values}")
+    if len(set(map(float, values))) != len(values):
+        raise ValueError(f"band limits repeat: {values}")
+    bands = []
+    for v in sorted(map(float, values)):
+        if minutes is not None:
+            bands.append(Band(f"{_num(v)}min", minutes_to_m(v, speed_kmh), v))
+        else:
+            bands.append(Band(f"{_num(v)}m", v, v * 60.0 / (speed_kmh * 1000.0)))
+    return tuple(bands)
+
+
+def assign_band(walk_m: np.ndarray, bands: Sequence[Band]) -> np.ndarray:
+    """Label of the smallest band reaching each walk; ``"beyond"`` or ``"unreachable"`` otherwise.
+
+    Non-finite walks (``inf``/NaN) are unreachable.
+    """
+    walk_m = np.asarray(walk_m, dtype=np.float64)
+    bands = sorted(bands, key=lambda b: b.limit_m)
+    limits = np.array([b.limit_m for b in bands])
+    labels = np.array([b.label for b in bands] + [BEYOND], dtype=object)
+    # tiny tolerance so that 1000.0000000001 m from float sums still counts as 1,000 m
+    pos = np.searchsorted(limits + 1e-9, walk_m, side="left")
+    out = labels[np.minimum(pos, len(bands))]
+    out[~np.isfinite(walk_m)] = UNREACHABLE
+    return out
+
+
+_LABEL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(min|m)\s*$")
+
+
+def parse_band(label: str) -> tuple[float, str]:
+    """``"15min"`` -> ``(15.0, "min")``; ``"500m"`` -> ``(500.0, "m")``."""
+    m = _LABEL.match(str(label))
+    if m is None:
+        raise SpatialError(f"band={label!r} is not a band label; use e.g. band='15min' or band='500m'")
+    return float(m.group(1)), m.group(2)
+
+
+def within_band(labels: pd.Series, band: str, *, walk: pd.Series | None = None) -> np.ndarray:
+    """Which scored points are reached within ``band``.
+
+    Parameters
+    ----------
+    labels : pandas.Series
+        The ``band`` column written by :func:`spatial.coverage.walks.walking_coverage` (the smallest
+        band reaching each point, ``"beyond"`` or ``"unreachable"``).
+    band : str
+        A band label such as ``"15min"`` or ``"500m"``, in the unit the demand was scored in.
+    walk : pandas.Series, optional
+        ``walk_min`` (minute bands) or ``walk_m`` (metre bands), aligned with ``labels``; decides
+        points whose smallest scored band is larger than ``band`` when ``band`` was not scored.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean, True where the point is within ``band``.
+    """
+    value, unit = parse_band(band)
+    text = labels.astype("string").fillna(UNREACHABLE).str.strip()
+    covered = np.zeros(len(text), dtype=bool)
+    larger = np.zeros(len(text), dtype=bool)
+    for label in pd.unique(text):
+        if label in (BEYOND, UNREACHABLE):
+            continue
+        rows = (text == label).to_numpy()
+        m = _LABEL.match(label)
+        if m is None:
+            first = labels.index[rows][0]
+            raise ColumnError(
+                f"'demand' column 'band' holds {label!r} in row {first!r}; expected band labels like "
+                "'15min' or '500m', 'beyond' or 'unreachable' (score it with walking_coverage)"
+            )
+        if m.group(2) != unit:
+            raise SpatialError(
+                f"demand was scored with bands like {label!r} but band={band!r} was asked; ask for a "
+                f"band in the same unit ({'minutes' if m.group(2) == 'min' else 'metres'})"
+            )
+        inside = float(m.group(1)) <= value + 1e-9
+        covered |= rows & inside
+        larger |= rows & (not inside)
+    if larger.any() and walk is not None:
+        w = pd.to_numeric(walk, errors="coerce").to_numpy(dtype=float)
+        covered |= larger & (w <= value + 1e-9)
+    return covered

@@ -1,0 +1,324 @@
+"""Walking service areas (isochrones) drawn from the same walk-distance function that scores residents.
+
+A service area must not claim land a resident cannot reach: convex hulls of the nodes reached
+jump rivers and railways, and buffers of the edges reached claim both banks of a river. Here the
+area is the set of places whose walk distance, computed exactly as for a resident (snapped to the
+nearest edge with the same ``max_snap_m``, the straight leg counted as walking, one multi-source
+Dijkstra pass by :func:`spatial.network.routing.nearest_source`), is within the band. It is sampled on a
+fine grid of cells (``cell_m``, 10 m by default) over the stations' reach and each band is drawn
+as the exact union of the squares of its cells, so a resident inside a polygon is covered to
+within half a cell diagonal (7 m at 10 m cells), and every cell belongs to the station nearest
+to it on foot.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from spatial.core.checks import require_columns, require_unique, to_metric
+from spatial.core.errors import GeometryError, SpatialError
+from spatial.coverage._raster import WalkGrid, cells_polygon, cells_within, grid_over
+from spatial.coverage.bands import DEFAULT_SPEED_KMH, Band, make_bands
+from spatial.network.graph import WalkNetwork
+from spatial.network.routing import nearest_source, source_target_pairs
+from spatial.network.snapping import Snap, snap_points
+
+__all__ = ["isochrones", "walk_grid", "WalkGrid"]
+
+logger = logging.getLogger(__name__)
+
+#: Columns every isochrone row gets (after the station's own columns).
+ISOCHRONE_COLUMNS = ["station_id", "band", "limit_m", "limit_min", "area_m2", "reason"]
+
+#: Same tolerance as :func:`spatial.coverage.bands.assign_band`, so a cell and a resident at the same
+#: walk get the same band.
+_TOL_M = 1e-9
+
+
+def isochrones(
+    stations: gpd.GeoDataFrame,
+    network: WalkNetwork,
+    *,
+    minutes: Sequence[float] | None = (5, 10, 15),
+    meters: Sequence[float] | None = None,
+    speed_kmh: float = DEFAULT_SPEED_KMH,
+    cell_m: float = 10.0,
+    max_snap_m: float = 100.0,
+    station_id_col: str = "station_id",
+    dissolve: bool = False,
+    overlap: bool = False,
+    simplify_m: float = 2.0,
+) -> gpd.GeoDataFrame:
+    """Service-area polygons of each station for each walking band.
+
+    Parameters
+    ----------
+    stations : geopandas.GeoDataFrame
+        Station points (any CRS; it must be set) with a unique ``station_id_col``.
+    network : spatial.network.graph.WalkNetwork
+        The walking network from :func:`spatial.network.read.read_network`.
+    minutes, meters : sequence of float, optional
+        Band limits in minutes of walking (at ``speed_kmh``) or in metres; ``meters`` wins when
+        given. Defaults to the 5/10/15-minute life circles.
+    speed_kmh : float
+        Walking speed turning minutes into metres (4.0 km/h: 1,000 m in 15 minutes).
+    cell_m : float
+        Side of the sampling cells in metres; a polygon edge is accurate to about half a cell.
+    max_snap_m : float
+        Places (and stations) farther than this from the network are not reached; use the same
+        value as for scoring residents.
+    station_id_col : str
+        Column holding the station id.
+    dissolve : bool
+        If true, one polygon per band for all stations together (columns ``band``, ``limit_m``,
+        ``limit_min``, ``area_m2``, ``n_stations``: stations on the network).
+    overlap : bool
+        If false (default) each place belongs to the station nearest on foot, so the areas of
+        one band tile without overlap (what residents are scored with). If true, each station
+        gets everything it reaches within the band, and areas of neighbouring stations overlap.
+    simplify_m : float
+        Tolerance of the coverage-preserving simplification of the outlines (0 to keep the cell
+        staircase exactly).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per station and band, stations in input order and bands smallest first: the
+        station's columns, then ``station_id``, ``band``, ``limit_m``, ``limit_min``,
+        ``area_m2``, ``reason`` (empty, or why the station has no area, e.g. too far from the
+        network) and the polygon, in the network's metric CRS (reproject to draw). Each
+        place is given to the station nearest on foot, so the areas of one band do not
+        overlap; band polygons of one station are nested.
+
+    Raises
+    ------
+    CRSError, ColumnError, DuplicateIdError, GeometryError
+        When the stations have no CRS, no id column, repeated ids or non-point geometries.
+
+    Examples
+    --------
+    >>> import spatial
+    >>> demo = spatial.load_demo()
+    >>> areas = spatial.isochrones(demo["stations"].head(2), demo["network"])
+    >>> areas["station_id"].tolist(), areas["band"].unique().tolist()
+    (['S01', 'S01', 'S01', 'S02', 'S02', 'S02'], ['5min', '10min', '15min'])
+    >>> bool(areas.groupby("station_id")["area_m2"].is_monotonic_increasing.all())  # nested bands
+    True
+    """
+    _check_options(cell_m=cell_m, max_snap_m=max_snap_m, simplify_m=simplify_m)
+    bands = _bands(minutes, meters, speed_kmh)
+    pts = _station_points(stations, network, station_id_col)
+    xy = shapely.get_coordinates(pts.geometry.values)
+    snap = snap_points(network, xy, max_snap_m=max_snap_m)
+    ok = np.asarray(snap.edge) >= 0
+    for sid, why in zip(pts[station_id_col].to_numpy()[~ok], np.asarray(snap.reason)[~ok]):
+        logger.warning("station %s has no service area: %s", sid, why or "not snapped")
+    reach_m = max(b.limit_m for b in bands)
+
+    t0 = time.perf_counter()
+    if overlap and not dissolve and ok.any():
+        per_band = _overlapping_polygons(network, snap, xy, bands, cell_m=cell_m, max_snap_m=max_snap_m,
+                                         simplify_m=simplify_m)
+        logger.info("isochrones: %d stations, %d bands (overlapping) in %.2f s", int(ok.sum()), len(bands),
+                    time.perf_counter() - t0)
+        return _station_rows(pts, station_id_col, bands, per_band, ok, np.asarray(snap.reason), network)
+    grid = walk_grid(network, snap, xy, reach_m=reach_m, cell_m=cell_m, max_snap_m=max_snap_m) if ok.any() else None
+    t1 = time.perf_counter()
+    per_band = [_band_polygons(grid, band, len(pts), dissolve=dissolve, simplify_m=simplify_m) for band in bands]
+    logger.info(
+        "isochrones: %d stations, %d bands, %s cells scored in %.2f s, polygons in %.2f s",
+        int(ok.sum()), len(bands), "no" if grid is None else f"{grid.n_snapped:,}", t1 - t0,
+        time.perf_counter() - t1,
+    )
+    if dissolve:
+        geoms = [g[0] for g in per_band]
+        out = pd.DataFrame(
+            {
+                "band": [b.label for b in bands],
+                "limit_m": [float(b.limit_m) for b in bands],
+                "limit_min": [float(b.limit_min) for b in bands],
+                "n_stations": int(ok.sum()),
+            }
+        )
+        return _with_area(out, geoms, network)
+    return _station_rows(pts, station_id_col, bands, per_band, ok, np.asarray(snap.reason), network)
+
+
+def walk_grid(
+    network: WalkNetwork,
+    sources: Snap,
+    source_xy: np.ndarray,
+    *,
+    reach_m: float,
+    cell_m: float = 10.0,
+    max_snap_m: float = 100.0,
+) -> WalkGrid:
+    """Walk distance from the nearest source at the centre of every cell within ``reach_m``.
+
+    Parameters
+    ----------
+    network : spatial.network.graph.WalkNetwork
+        The walking network.
+    sources : spatial.network.snapping.Snap
+        The sources from :func:`spatial.network.snapping.snap_points` (those not snapped reach nothing).
+    source_xy : numpy.ndarray
+        ``(k, 2)`` source coordinates in ``network.crs``; the grid covers the snapped ones plus
+        ``reach_m``.
+    reach_m : float
+        Largest walk distance of interest; farther cells are ``inf``.
+    cell_m, max_snap_m : float
+        Cell side, and the snapping limit applied to cell centres (as to residents).
+
+    Returns
+    -------
+    WalkGrid
+        The grid with ``walk_m`` and the nearest ``source`` per cell.
+    """
+    x0, y0, shape, iy, ix, cells = _grid_cells(network, sources, source_xy, reach_m=reach_m, cell_m=cell_m,
+                                                max_snap_m=max_snap_m)
+    walk = np.full(shape, np.inf)
+    src = np.full(shape, -1, dtype=np.int64)
+    snapped = np.asarray(cells.edge) >= 0
+    w, s = nearest_source(network, sources, cells, limit_m=reach_m + _TOL_M)
+    w = np.asarray(w, dtype=float)
+    s = np.asarray(s, dtype=np.int64)
+    w[w > reach_m + _TOL_M] = np.inf
+    s[~np.isfinite(w)] = -1
+    walk[iy, ix] = w
+    src[iy, ix] = s
+    return WalkGrid(x0=x0, y0=y0, cell_m=float(cell_m), shape=shape, walk_m=walk, source=src,
+                    n_snapped=int(snapped.sum()))
+
+
+# --- plumbing -------------------------------------------------------------------------------
+
+
+def _grid_cells(network, sources, source_xy, *, reach_m, cell_m, max_snap_m):
+    """Grid over the snapped sources' reach; the cells that may be reached, snapped."""
+    source_xy = np.asarray(source_xy, dtype=float).reshape(-1, 2)[np.asarray(sources.edge) >= 0]
+    if len(source_xy) == 0:
+        raise SpatialError("no source is snapped to the network; nothing to measure from")
+    x0, y0, shape = grid_over(source_xy, reach_m, cell_m)
+    # walking is never shorter than the straight line: cells farther than reach_m are skipped
+    iy, ix = cells_within(x0, y0, shape, cell_m, source_xy, reach_m + 0.5 * cell_m)
+    centres = np.column_stack([x0 + (ix + 0.5) * cell_m, y0 + (iy + 0.5) * cell_m])
+    return x0, y0, shape, iy, ix, snap_points(network, centres, max_snap_m=max_snap_m)
+
+
+def _overlapping_polygons(network, sources, source_xy, bands, *, cell_m, max_snap_m, simplify_m) -> list:
+    """Per band, each source's full area (all it reaches, nearer sources or not)."""
+    reach_m = bands[-1].limit_m
+    x0, y0, _, iy, ix, cells = _grid_cells(network, sources, source_xy, reach_m=reach_m, cell_m=cell_m,
+                                           max_snap_m=max_snap_m)
+    a, b, d = source_target_pairs(network, sources, cells, limit_m=reach_m + _TOL_M)
+    order = np.argsort(a, kind="stable")
+    a, b, d = a[order], b[order], d[order]
+    cuts = np.searchsorted(a, np.arange(len(sources) + 1))
+    per_band = []
+    for band in bands:
+        geoms = []
+        for lo, hi in zip(cuts[:-1], cuts[1:]):
+            cell = b[lo:hi][d[lo:hi] <= band.limit_m + _TOL_M]
+            geoms.append(cells_polygon(x0, y0, cell_m, iy[cell], ix[cell]))
+        per_band.append([shapely.simplify(g, simplify_m) if simplify_m > 0 else g for g in geoms])
+    return per_band
+
+
+def _check_options(*, cell_m: float, max_snap_m: float, simplify_m: float) -> None:
+    if not (np.isfinite(cell_m) and cell_m > 0):
+        raise SpatialError(f"cell_m must be a positive number of metres, got {cell_m!r}")
+    if not (np.isfinite(max_snap_m) and max_snap_m > 0):
+        raise SpatialError(f"max_snap_m must be a positive number of metres, got {max_snap_m!r}")
+    if not (simplify_m >= 0):
+        raise SpatialError(f"simplify_m must be >= 0 metres, got {simplify_m!r}")
+
+
+def _bands(minutes, meters, speed_kmh: float) -> tuple[Band, ...]:
+    if meters is not None:
+        bands = make_bands(meters=meters, speed_kmh=speed_kmh)
+    else:
+        bands = make_bands(minutes=minutes, speed_kmh=speed_kmh)
+    return tuple(sorted(bands, key=lambda b: b.limit_m))
+
+
+def _station_points(stations: gpd.GeoDataFrame, network: WalkNetwork, id_col: str) -> gpd.GeoDataFrame:
+    """Stations checked once and moved to the network's metric CRS."""
+    pts = to_metric(stations, "stations", network.crs)
+    require_columns(pts, [id_col], "stations")
+    require_unique(pts, id_col, "stations")
+    if len(pts) == 0:
+        raise GeometryError("'stations' has no rows; give at least one station")
+    geom = pts.geometry.values
+    bad = shapely.is_missing(geom) | shapely.is_empty(geom) | (shapely.get_type_id(geom) != 0)
+    if bad.any():
+        shown = ", ".join(map(str, pts[id_col].to_numpy()[bad][:10]))
+        raise GeometryError(
+            f"'stations' rows must be non-empty Points; {int(bad.sum())} are not (station_id: {shown}). "
+            "For building footprints pass gdf.representative_point() (or the entrance) instead"
+        )
+    return pts
+
+
+def _band_polygons(grid: WalkGrid | None, band: Band, n_sources: int, *, dissolve: bool,
+                   simplify_m: float) -> list:
+    """Polygons of one band: one per source (``dissolve=False``) or a single one."""
+    n_out = 1 if dissolve else n_sources
+    if grid is None:
+        return [shapely.Polygon()] * n_out
+    iy, ix = np.nonzero(grid.walk_m <= band.limit_m + _TOL_M)
+    x0, y0, c = grid.x0, grid.y0, grid.cell_m
+    if dissolve:
+        geoms = [cells_polygon(x0, y0, c, iy, ix)]
+    else:
+        src = grid.source[iy, ix]
+        order = np.argsort(src, kind="stable")
+        cuts = np.searchsorted(src[order], np.arange(n_sources + 1))
+        geoms = [cells_polygon(x0, y0, c, iy[order[a:b]], ix[order[a:b]]) for a, b in zip(cuts[:-1], cuts[1:])]
+    return _simplify(geoms, simplify_m)
+
+
+def _simplify(geoms: list, tolerance: float) -> list:
+    """Simplify polygons that tile without overlap, keeping shared edges shared."""
+    if tolerance <= 0:
+        return geoms
+    arr = np.asarray(geoms, dtype=object)
+    full = ~shapely.is_empty(arr)
+    if full.any():
+        arr[full] = shapely.coverage_simplify(arr[full], tolerance)
+    return list(arr)
+
+
+def _with_area(frame: pd.DataFrame, geoms: list, network: WalkNetwork) -> gpd.GeoDataFrame:
+    out = gpd.GeoDataFrame(frame, geometry=list(geoms), crs=network.crs)
+    out["area_m2"] = out.geometry.area.to_numpy()
+    name = out.geometry.name
+    return out[[c for c in out.columns if c != name] + [name]]
+
+
+def _station_rows(pts, id_col, bands, per_band, snapped, reasons, network) -> gpd.GeoDataFrame:
+    """One row per station and band: the station's columns then the isochrone columns."""
+    n = len(pts)
+    geom_of = np.empty((n, len(bands)), dtype=object)
+    geom_of[:] = shapely.Polygon()
+    for j, geoms in enumerate(per_band):
+        for k in np.flatnonzero(snapped):
+            geom_of[k, j] = geoms[k]
+    attrs = pd.DataFrame(pts.drop(columns=pts.geometry.name)).reset_index(drop=True)
+    clash = [c for c in attrs.columns if c in ISOCHRONE_COLUMNS or c in ("geometry", "n_stations")]
+    attrs = attrs.drop(columns=clash)
+    rows = attrs.loc[np.repeat(np.arange(n), len(bands))].reset_index(drop=True)
+    rows["station_id"] = np.repeat(pts[id_col].to_numpy(), len(bands))
+    rows["band"] = [b.label for b in bands] * n
+    rows["limit_m"] = [float(b.limit_m) for b in bands] * n
+    rows["limit_min"] = [float(b.limit_min) for b in bands] * n
+    why = [("" if s else f"station not snapped: {r or 'too far from network'}") for s, r in zip(snapped, reasons)]
+    rows["reason"] = np.repeat(np.asarray(why, dtype=object), len(bands))
+    out = _with_area(rows, list(geom_of.ravel()), network)
+    return out[[*attrs.columns, *ISOCHRONE_COLUMNS, out.geometry.name]]

@@ -1,0 +1,391 @@
+"""Plumbing shared by grids, redraw and evaluate: checked inputs on arrays, and grid polygons that tile.
+
+``prepare`` validates the layers once, moves them to a metric CRS, turns point units into a
+Voronoi tessellation clipped to each community, clips polygon units to their community and
+builds the rook graph with road-aware cut costs. ``assemble`` dissolves units into grid
+polygons that tile each community exactly (uncovered slivers go to the grid with the longest
+shared boundary, stray parts of a grid to their neighbour) and computes the grid table.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+from scipy import sparse
+
+from spatial.core.checks import (
+    Report,
+    check_households,
+    metric_crs,
+    polygonal,
+    repair_geometries,
+    require_columns,
+    require_crs,
+    require_unique,
+)
+from spatial.core.errors import ColumnError, GeometryError
+from spatial.grids._adjacency import Adjacency, road_fraction, rook_adjacency
+
+logger = logging.getLogger(__name__)
+
+#: A cut along a road costs this share of a cut through a shared non-road boundary.
+ROAD_CUT_FACTOR = 0.2
+_TOL_M = 0.1
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Checked inputs on arrays, all positions aligned with ``units`` rows."""
+
+    units: gpd.GeoDataFrame  # the caller's units, untouched
+    crs_in: CRS
+    crs_m: CRS
+    unit_ids: np.ndarray
+    comm_ids: np.ndarray  # community id of each community row
+    comm_geoms: np.ndarray  # metric community polygons
+    comm_of: np.ndarray  # community position of each unit, -1 outside every community
+    pieces: np.ndarray  # unit polygon clipped to its community (metric)
+    xy: np.ndarray
+    hh: np.ndarray
+    pop: np.ndarray | None
+    bld: np.ndarray | None
+    adj: Adjacency
+    cost: sparse.csr_matrix  # symmetric cut cost in metres
+    roads: np.ndarray | None
+
+
+def _roads_frame(roads):
+    """Roads as a GeoDataFrame: a line layer as is, a :class:`spatial.network.graph.WalkNetwork` or an
+    osmnx graph as its edges."""
+    if isinstance(roads, gpd.GeoDataFrame):
+        return roads
+    if isinstance(roads, gpd.GeoSeries):
+        return gpd.GeoDataFrame(geometry=roads)
+    if hasattr(roads, "edge_u") and hasattr(roads, "geometry"):
+        from spatial.network.graph import edges_frame
+
+        return edges_frame(roads)
+    if hasattr(roads, "graph") and hasattr(roads, "edges"):  # a networkx graph from osmnx
+        import osmnx as ox
+
+        return ox.graph_to_gdfs(roads, nodes=False)
+    raise TypeError("roads must be a GeoDataFrame of lines, a WalkNetwork or an osmnx graph")
+
+
+def _lines(roads, crs_m, report: Report) -> np.ndarray | None:
+    if roads is None:
+        return None
+    roads = _roads_frame(roads)
+    require_crs(roads, "roads")
+    geoms = roads.to_crs(crs_m).geometry.values
+    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    lines = shapely.get_parts(shapely.boundary(geoms[shapely.get_dimensions(geoms) == 2]))
+    lines = np.concatenate([np.asarray(geoms[shapely.get_dimensions(geoms) == 1], dtype=object), lines])
+    if len(lines) == 0:
+        report.add("roads", "-", "no line or polygon geometries", "boundaries not weighted by roads")
+        return None
+    return np.asarray(lines, dtype=object)
+
+
+def prepare(
+    units: gpd.GeoDataFrame,
+    communities: gpd.GeoDataFrame,
+    report: Report,
+    *,
+    households_col: str = "households",
+    population_col: str = "population",
+    buildings_col: str = "buildings",
+    unit_id_col: str = "unit_id",
+    community_id_col: str = "community_id",
+    roads: gpd.GeoDataFrame | None = None,
+    road_buffer_m: float = 5.0,
+) -> Prepared:
+    """Validate ``units`` and ``communities`` once and put them on arrays in a metric CRS."""
+    crs_in = require_crs(units, "units")
+    require_crs(communities, "communities")
+    require_columns(communities, [community_id_col], "communities")
+    require_unique(communities, community_id_col, "communities")
+    id_col = unit_id_col if unit_id_col in units.columns else None
+    hh = check_households(units, households_col, "units", id_col=id_col).to_numpy()
+    if unit_id_col in units.columns:
+        require_unique(units, unit_id_col, "units")
+        unit_ids = units[unit_id_col].to_numpy()
+    else:
+        require_unique(units, None, "units")
+        unit_ids = units.index.to_numpy()
+        report.add("units", "-", f"no '{unit_id_col}' column", "the index is used as the unit id")
+    pop = check_households(units, population_col, "units", id_col=id_col).to_numpy() if population_col in units.columns else None
+    bld = check_households(units, buildings_col, "units", id_col=id_col).to_numpy() if buildings_col in units.columns else None
+    if len(units) == 0:
+        raise GeometryError("'units' is empty; give at least one unit (楼栋/小区 part) per community")
+    units_v = repair_geometries(units, "units", report, id_col=unit_id_col if unit_id_col in units.columns else None)
+    comms_v = repair_geometries(communities, "communities", report, id_col=community_id_col)
+    crs_m = metric_crs(units, communities)
+    ug = np.asarray(units_v.to_crs(crs_m).geometry.values, dtype=object)
+    cg = np.asarray(comms_v.to_crs(crs_m).geometry.values, dtype=object)
+    if (shapely.get_dimensions(cg) != 2).any():
+        raise GeometryError("'communities' must be polygons; some rows are points or lines")
+    comm_ids = communities[community_id_col].to_numpy()
+    dims = shapely.get_dimensions(ug)
+    if (dims == 1).any():
+        bad = ", ".join(map(str, unit_ids[dims == 1][:5]))
+        raise GeometryError(f"'units' must be polygons or points; rows {bad} are lines")
+    comm_of = _community_of(ug, cg, comm_ids, units, community_id_col, unit_ids, report)
+    is_pt = dims == 0
+    pieces = _polygonal_pieces(ug, is_pt, comm_of, cg, unit_ids, report)
+    inside = np.flatnonzero(comm_of >= 0)
+    roads_m = _lines(roads, crs_m, report)
+    adj_in = rook_adjacency(pieces[inside], roads=roads_m, tol_m=_TOL_M, road_buffer_m=road_buffer_m)
+    same = comm_of[inside[adj_in.i]] == comm_of[inside[adj_in.j]]
+    adj = Adjacency(inside[adj_in.i][same], inside[adj_in.j][same], adj_in.shared_m[same], adj_in.road_m[same],
+                    len(ug))
+    cost = adj.matrix(adj.shared_m - (1 - ROAD_CUT_FACTOR) * adj.road_m)
+    xy = np.zeros((len(ug), 2))
+    rp = shapely.centroid(pieces[inside])
+    xy[inside, 0], xy[inside, 1] = shapely.get_x(rp), shapely.get_y(rp)
+    return Prepared(units, crs_in, crs_m, unit_ids, comm_ids, cg, comm_of, pieces, xy, hh, pop, bld, adj, cost,
+                    roads_m)
+
+
+def _polygonal_pieces(ug, is_pt, comm_of, cg, unit_ids, report):
+    pieces = np.full(len(ug), None, dtype=object)
+    if is_pt.any():
+        pieces[is_pt] = _voronoi(ug[is_pt], comm_of[is_pt], cg, unit_ids[is_pt])
+    poly = np.flatnonzero(~is_pt & (comm_of >= 0))
+    if len(poly):
+        clipped = shapely.intersection(np.asarray(ug[poly], dtype=object), cg[comm_of[poly]])
+        pieces[poly] = [polygonal(g) for g in clipped]
+    for i in np.flatnonzero(comm_of >= 0):
+        g = pieces[i]
+        if g is None or shapely.is_empty(g) or shapely.area(g) <= 0:
+            report.add("units", unit_ids[i], "has no area inside its community", "not given a grid")
+            comm_of[i] = -1
+            pieces[i] = None
+    return pieces
+
+
+def _community_of(ug, cg, comm_ids, units, community_id_col, unit_ids, report) -> np.ndarray:
+    """Community position of each unit: its ``community_id`` if given, else where most of it lies."""
+    n = len(ug)
+    out = np.full(n, -1, dtype=np.int64)
+    pos = {c: i for i, c in enumerate(comm_ids)}
+    if community_id_col in units.columns:
+        given = units[community_id_col].to_numpy()
+        unknown = [(u, c) for u, c in zip(unit_ids, given) if not pd.isna(c) and c not in pos]
+        if unknown:
+            shown = ", ".join(f"{u} ({c!r})" for u, c in unknown[:5])
+            raise ColumnError(
+                f"'units' column '{community_id_col}' names communities that are not in 'communities': "
+                f"{shown}; fix the ids or drop the column to place units by location"
+            )
+        out[:] = [pos.get(c, -1) if not pd.isna(c) else -1 for c in given]
+    todo = np.flatnonzero(out < 0)
+    if len(todo):
+        tree = shapely.STRtree(cg)
+        ui, ci = tree.query(np.asarray(ug[todo], dtype=object), predicate="intersects")
+        if len(ui):
+            g = np.asarray(ug[todo][ui], dtype=object)
+            is_pt = shapely.get_dimensions(g) == 0
+            share = np.where(is_pt, 1.0, shapely.area(shapely.intersection(g, cg[ci])))
+            df = pd.DataFrame({"u": todo[ui], "c": ci, "a": share}).sort_values(["u", "a", "c"],
+                                                                                  ascending=[True, False, True])
+            best = df.drop_duplicates("u")
+            best = best[best["a"] > 0]
+            out[best["u"].to_numpy()] = best["c"].to_numpy()
+    for i in np.flatnonzero(out < 0):
+        report.add("units", unit_ids[i], "lies outside every community", "not given a grid")
+    return out
+
+
+def _voronoi(points, comm_of, cg, ids) -> np.ndarray:
+    """Voronoi cells of point units clipped to their community (one cell per point)."""
+    out = np.full(len(points), None, dtype=object)
+    pts = np.asarray(points, dtype=object)
+    for c in np.unique(comm_of[comm_of >= 0]):
+        idx = np.flatnonzero(comm_of == c)
+        coords = shapely.get_coordinates(pts[idx])
+        _, first, counts = np.unique(coords, axis=0, return_index=True, return_counts=True)
+        if (counts > 1).any():
+            dup = ids[idx][np.isin(np.arange(len(idx)), first, invert=True)][:5]
+            raise GeometryError(
+                f"'units' has point units at the same location ({', '.join(map(str, dup))}); merge them "
+                "into one unit (sum the households) or give them polygons"
+            )
+        if len(idx) == 1:
+            out[idx[0]] = cg[c]
+            continue
+        cells = shapely.get_parts(
+            shapely.voronoi_polygons(shapely.multipoints(coords), extend_to=cg[c], ordered=True)
+        )
+        clipped = shapely.intersection(cells, cg[c])
+        out[idx] = [_part_with(cl, p) for cl, p in zip(clipped, pts[idx])]
+    return out
+
+
+def _part_with(cell, point):
+    """The polygon part of ``cell`` holding ``point`` (clipping a cell can leave far-off parts)."""
+    parts = [p for p in shapely.get_parts(cell) if p.geom_type == "Polygon"]
+    if len(parts) <= 1:
+        return parts[0] if parts else cell
+    for p in parts:
+        if p.intersects(point):
+            return p
+    return max(parts, key=lambda p: p.area)
+
+
+def _attach(polys: list, extra: np.ndarray, tol: float, *, min_shared: float = 0.0) -> tuple[list, np.ndarray]:
+    """Union each extra piece into the polygon it shares the longest boundary with; returns owners (-1: none).
+
+    Pieces sharing no more than ``min_shared`` metres with any polygon are left (owner -1).
+    """
+    if len(extra) == 0 or not polys:
+        return polys, np.full(len(extra), -1)
+    tree = shapely.STRtree(np.asarray(polys, dtype=object))
+    pi, gi = tree.query(extra, predicate="dwithin", distance=tol)
+    owner = np.full(len(extra), -1)
+    if len(pi):
+        arr = np.asarray(polys, dtype=object)
+        length = shapely.length(shapely.intersection(shapely.boundary(extra[pi]), shapely.buffer(arr[gi], tol)))
+        df = pd.DataFrame({"p": pi, "g": gi, "l": length}).sort_values(["p", "l", "g"], ascending=[True, False, True])
+        best = df.drop_duplicates("p")
+        best = best[best["l"] > min_shared]
+        owner[best["p"].to_numpy()] = best["g"].to_numpy()
+    groups: dict[int, list] = {}
+    for p, g in enumerate(owner):
+        if g >= 0:
+            groups.setdefault(int(g), []).append(extra[p])
+    polys = list(polys)
+    for g, parts in groups.items():
+        # snap to the grid first (1 mm): float noise along a shared edge would leave a hairline gap
+        polys[g] = shapely.union_all([polys[g], *_snap(np.asarray(parts, dtype=object), polys[g])])
+    return polys, owner
+
+
+def community_polygons(comm_geom, members: list[np.ndarray], pieces: np.ndarray, tol: float = _TOL_M) -> list:
+    """Polygons that tile ``comm_geom``: one per member list, slivers and stray parts attached."""
+    if sum(len(m) for m in members) == 0:
+        return [_single(comm_geom)] + [shapely.Polygon()] * (len(members) - 1)
+    polys = [shapely.union_all(pieces[m]) if len(m) else shapely.Polygon() for m in members]
+    arr = np.asarray(polys, dtype=object)
+    if len(polys) > 1:  # overlapping units: the earlier grid keeps the overlap
+        tree = shapely.STRtree(arr)
+        a, b = tree.query(arr, predicate="overlaps")
+        for i, j in sorted(zip(a.tolist(), b.tolist())):
+            if i < j and shapely.area(shapely.intersection(polys[i], polys[j])) > 0:
+                polys[j] = shapely.difference(polys[j], polys[i])
+    covered = shapely.union_all(np.asarray(polys, dtype=object))
+    rest = shapely.difference(comm_geom, covered)
+    parts = np.asarray([p for p in shapely.get_parts(rest) if p.geom_type == "Polygon" and p.area > 0], dtype=object)
+    # slivers sharing an edge first, round after round (a sliver may touch grids only through
+    # another sliver); whatever touches only at points goes last
+    while len(parts):
+        polys, owner = _attach(polys, parts, tol, min_shared=2 * tol)
+        if (owner >= 0).sum() == 0:
+            break
+        parts = parts[owner < 0]
+    polys, _ = _attach(polys, parts, tol)
+    if len(polys) == 1:  # one grid: the community itself, exactly
+        return [_single(comm_geom)]
+    for _ in range(4):  # close hairline gaps, then give stray parts to the neighbour sharing most edge
+        polys = _weld_all(polys, comm_geom)
+        changed = False
+        for g in np.flatnonzero(shapely.get_num_geometries(np.asarray(polys, dtype=object)) > 1):
+            gparts = shapely.get_parts(polys[g])
+            main = int(np.argmax(shapely.area(gparts)))
+            others = np.asarray([p for i, p in enumerate(gparts) if i != main], dtype=object)
+            rest_polys = list(polys)
+            rest_polys[g] = shapely.Polygon()
+            rest_polys, owner = _attach(rest_polys, others, tol, min_shared=2 * tol)
+            if (owner >= 0).any():
+                changed = True
+                rest_polys[g] = shapely.union_all(np.concatenate([[gparts[main]], others[owner < 0]]))
+                polys = rest_polys
+        if not changed:
+            break
+    arr = np.asarray(_weld_all(polys, comm_geom), dtype=object)
+    single = (shapely.get_num_geometries(arr) == 1) & (shapely.get_type_id(arr) == 6)
+    arr[single] = shapely.get_geometry(arr[single], 0)
+    return list(arr)
+
+
+def _weld_all(polys: list, comm_geom) -> list:
+    out = list(polys)
+    for g in np.flatnonzero(shapely.get_num_geometries(np.asarray(polys, dtype=object)) > 1):
+        out[g] = _weld(out[g], comm_geom)
+    return out
+
+
+def _snap(parts: np.ndarray, target, tol: float = 1e-3) -> np.ndarray:
+    """``parts`` snapped onto ``target`` within ``tol`` metres, repaired when snapping broke them."""
+    snapped = shapely.snap(parts, target, tol)
+    bad = ~shapely.is_valid(snapped)
+    if bad.any():
+        snapped[bad] = [polygonal(g) for g in shapely.make_valid(snapped[bad])]
+    return snapped
+
+
+def _weld(poly, comm_geom, eps: float = 1e-6):
+    """Join crumbs (< 10 m² or 0.1% of the grid) touching the main part only at a point or across
+    a float-noise gap: each is grown by ``eps`` metres (area change ~1e-6 m² per metre of outline).
+    Parts of float-noise size (< 0.01 m²) still apart after that are left out of the outline
+    (logged); larger parts that are really apart stay, and the grid is reported as pieces."""
+    parts = shapely.get_parts(poly)
+    areas = shapely.area(parts)
+    main = int(np.argmax(areas))
+    near = (shapely.distance(parts, parts[main]) <= 1e-3) & (np.arange(len(parts)) != main)
+    if near.any():  # hairline gaps: a union on a 1 µm precision grid closes them
+        try:
+            poly = shapely.union_all(parts, grid_size=1e-6)
+        except shapely.errors.GEOSException:  # pragma: no cover - fall back to snapping
+            poly = shapely.union_all(np.concatenate([parts[~near], _snap(parts[near], parts[main])]))
+        parts = shapely.get_parts(poly)
+        areas = shapely.area(parts)
+        main = int(np.argmax(areas))
+    crumb = (areas < max(10.0, 1e-3 * areas[main])) & (np.arange(len(parts)) != main)
+    crumb &= shapely.distance(parts, parts[main]) <= eps
+    if crumb.any():
+        grown = shapely.buffer(parts[crumb], eps, quad_segs=1)
+        poly = shapely.union_all(np.concatenate([parts[~crumb], grown]))
+        parts = shapely.get_parts(poly)
+        areas = shapely.area(parts)
+    noise = areas < 0.01
+    if noise.any() and not noise.all():
+        logger.debug("left %.2e m2 of float-noise crumbs out of a grid outline", areas[noise].sum())
+        poly = shapely.union_all(parts[~noise])
+    return poly
+
+
+def _single(p):
+    parts = shapely.get_parts(p)
+    return parts[0] if len(parts) == 1 else p
+
+
+def band_status(h: np.ndarray, min_hh: float, max_hh: float) -> np.ndarray:
+    """``under`` / ``in`` / ``over`` for each grid's households."""
+    return np.where(h < min_hh, "under", np.where(h > max_hh, "over", "in"))
+
+
+def grid_shape_metrics(geoms: np.ndarray, comm_geoms: np.ndarray, roads: np.ndarray | None,
+                       *, road_buffer_m: float = 5.0) -> pd.DataFrame:
+    """``area_m2``, ``polsby_popper`` (4πA/P²) and ``road_share`` of metric grid polygons.
+
+    ``road_share`` is the share of a grid's boundary with other grids (its community's outline
+    excluded) that runs along a road; NaN without roads or when the grid has no such boundary.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    area = shapely.area(geoms)
+    per = shapely.length(geoms)
+    pp = np.where(per > 0, 4 * np.pi * area / np.maximum(per, 1e-12) ** 2, np.nan)
+    road = np.full(len(geoms), np.nan)
+    if roads is not None and len(geoms):
+        inner = shapely.difference(shapely.boundary(geoms), shapely.buffer(shapely.boundary(comm_geoms), 0.5))
+        length = shapely.length(inner)
+        frac = road_fraction(inner, roads, buffer_m=road_buffer_m)
+        road = np.where(length > 1.0, frac, np.nan)
+    return pd.DataFrame({"area_m2": area, "polsby_popper": pp, "road_share": road})

@@ -1,0 +1,373 @@
+"""Partition residential units into community management grids (网格划分) of 300–500 households.
+
+Per community the units form a rook graph (shared boundary length, corners never count) whose
+edges cost their shared length, a fifth of that along a road. The engine in ``_partition``
+seeds grids by recursive inertial bisection balancing households, repairs contiguity and runs a
+local search that keeps every grid connected. Gated 小区, ``together`` groups and ``locked``
+labels are contracted into one node first, so they are never split. Grid polygons tile each
+community exactly; units outside every community are reported, not dropped silently.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+
+from spatial.core.checks import Report
+from spatial.core.errors import ColumnError
+from spatial.grids._engine import apportion, partition
+from spatial.grids._prep import (
+    Prepared,
+    band_status,
+    community_polygons,
+    grid_shape_metrics,
+    prepare,
+)
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["GridResult", "partition_grids", "grid_counts"]
+
+
+@dataclass(frozen=True)
+class GridResult:
+    """Result of :func:`partition_grids` and :func:`spatial.grids.redraw.redraw_grids`.
+
+    Attributes
+    ----------
+    grids : GeoDataFrame
+        One row per grid (see ``docs/layers.md``), in the CRS of the input units.
+    units : GeoDataFrame
+        The input units, same index and columns, plus ``grid_id`` (None when outside every community).
+    report : DataFrame
+        ``layer, row_id, problem, action``: every unit set aside and every grid out of band, with why.
+    """
+
+    grids: gpd.GeoDataFrame
+    units: gpd.GeoDataFrame
+    report: pd.DataFrame
+
+
+def grid_counts(
+    households: np.ndarray, *, min_households: float, max_households: float, n_grids=None, n_nodes=None
+) -> np.ndarray:
+    """Grids per community: the count whose even split violates the band least, nearest the band middle.
+
+    With ``n_grids`` an int, that total is apportioned by households (largest remainder, at least
+    one each). Counts never exceed ``n_nodes`` (units that can be separated).
+    """
+    h = np.asarray(households, dtype=float)
+    cap = np.full(len(h), np.iinfo(np.int64).max) if n_nodes is None else np.asarray(n_nodes)
+    if n_grids is not None:
+        k = apportion(h, int(n_grids), floor=np.ones(len(h), dtype=int))
+        return np.minimum(k, np.maximum(cap, 1))
+    mid = (min_households + max_households) / 2
+    out = np.ones(len(h), dtype=int)
+    for c, hc in enumerate(h):
+        lo = max(1, math.ceil(hc / max_households))
+        hi = max(1, math.floor(hc / min_households))
+        best = None
+        for k in range(max(1, min(lo, hi) - 1), max(lo, hi) + 2):
+            each = hc / k
+            viol = k * max(0.0, each - max_households, min_households - each)
+            key = (round(viol, 9), abs(each - mid), k)
+            if best is None or key < best[0]:
+                best = (key, k)
+        out[c] = min(best[1], max(int(cap[c]), 1))
+    return out
+
+
+def _labels_from(spec, units: pd.DataFrame, unit_ids: np.ndarray, what: str) -> np.ndarray | None:
+    """Group labels per unit from a column name, a Series / mapping keyed by unit id, or None."""
+    if spec is None:
+        return None
+    if isinstance(spec, str):
+        if spec not in units.columns:
+            raise ColumnError(f"'units' has no column '{spec}' for {what}; name an existing column")
+        vals = units[spec].to_numpy()
+    elif isinstance(spec, (Mapping, pd.Series)):
+        m = dict(spec.items())
+        vals = np.array([m.get(u, None) for u in unit_ids], dtype=object)
+    else:
+        raise TypeError(f"{what} must be a column name, a dict or a Series keyed by unit id")
+    return np.array([None if pd.isna(v) else v for v in vals], dtype=object)
+
+
+def contract(prep: Prepared, label_sets: list[tuple[str, np.ndarray]], report: Report) -> np.ndarray:
+    """Node id of each unit: units sharing a label in any set, and connected, become one node.
+
+    A group that is not connected inside its community is kept together only within each
+    connected piece (reported). Units outside every community get node -1.
+    """
+    n = len(prep.hh)
+    rows, cols = [], []
+    for _, labels in label_sets:
+        if labels is None:
+            continue
+        df = pd.DataFrame({"u": np.arange(n), "l": labels, "c": prep.comm_of})
+        df = df[df["l"].notna() & (df["c"] >= 0)]
+        for _, g in df.groupby(["c", "l"], sort=False):
+            u = g["u"].to_numpy()
+            rows.extend(u[:-1])
+            cols.extend(u[1:])
+    join = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+    _, wanted = connected_components(join, directed=False)
+    coo = prep.cost.tocoo()
+    keep = wanted[coo.row] == wanted[coo.col]
+    inner = sparse.csr_matrix((np.ones(keep.sum()), (coo.row[keep], coo.col[keep])), shape=(n, n))
+    _, node = connected_components(inner, directed=False)
+    split = pd.DataFrame({"w": wanted, "node": node}).groupby("w")["node"].nunique()
+    for w in split.index[split > 1]:
+        members = np.flatnonzero(wanted == w)
+        names = ", ".join(map(str, prep.unit_ids[members][:6]))
+        report.add("units", names, f"group of {len(members)} units to keep together is not contiguous",
+                   f"kept together only within each of its {split[w]} connected pieces")
+    node = np.where(prep.comm_of >= 0, node, -1)
+    _, node_c = np.unique(node[node >= 0], return_inverse=True)
+    out = np.full(n, -1, dtype=np.int64)
+    out[node >= 0] = node_c
+    return out
+
+
+def node_arrays(prep: Prepared, node: np.ndarray):
+    """Households, centroids, community and CSR cut costs of the contracted nodes."""
+    inside = node >= 0
+    m = int(node.max()) + 1 if inside.any() else 0
+    idx = np.flatnonzero(inside)
+    G = sparse.csr_matrix((np.ones(len(idx)), (idx, node[idx])), shape=(len(node), m))
+    hh = np.bincount(node[idx], weights=prep.hh[idx], minlength=m)
+    area = shapely.area(prep.pieces[idx])
+    w = np.bincount(node[idx], weights=area, minlength=m)
+    xy = np.column_stack([np.bincount(node[idx], weights=prep.xy[idx, d] * area, minlength=m) for d in (0, 1)])
+    xy /= np.maximum(w, 1e-12)[:, None]
+    comm = np.full(m, -1, dtype=np.int64)
+    comm[node[idx]] = prep.comm_of[idx]
+    cost = (G.T @ prep.cost @ G).tocsr()
+    cost.setdiag(0)
+    cost.eliminate_zeros()
+    return hh, xy, comm, cost
+
+
+def partition_grids(
+    units: gpd.GeoDataFrame,
+    communities: gpd.GeoDataFrame,
+    *,
+    households_col: str = "households",
+    population_col: str = "population",
+    buildings_col: str = "buildings",
+    unit_id_col: str = "unit_id",
+    community_id_col: str = "community_id",
+    gated_col: str = "gated",
+    min_households: float = 300,
+    max_households: float = 500,
+    n_grids: int | Mapping | None = None,
+    roads: gpd.GeoDataFrame | None = None,
+    locked=None,
+    together=None,
+    code_layout: str | None = "cjt349",
+    road_buffer_m: float = 5.0,
+    seed: int = 0,
+) -> GridResult:
+    """Draw contiguous, compact grids of ``min_households``–``max_households`` households per community.
+
+    Parameters
+    ----------
+    units : GeoDataFrame
+        Polygons (or points: a Voronoi tessellation clipped to each community is used) with
+        ``households_col`` and optionally ``population_col``, ``buildings_col``,
+        ``community_id_col`` (else placed by location) and ``gated_col``.
+    communities : GeoDataFrame
+        Polygons with a unique ``community_id_col`` (and ``code`` for grid codes).
+    min_households, max_households : float
+        The band every grid should fall in.
+    n_grids : int or mapping, optional
+        Instead of the band: total grids (apportioned by households) or grids per community id.
+    roads : GeoDataFrame, optional
+        Road lines (or block polygons); grid borders are drawn along them where possible.
+    locked : mapping or Series, optional
+        ``unit_id -> grid_id``: units with the same label stay in one grid, which takes that id.
+    together : str, mapping or Series, optional
+        A column name or ``unit_id -> group``: units of a group are never split. A non-boolean
+        ``gated_col`` is used the same way (a boolean one marks single units, which are never cut).
+    code_layout : str or None
+        Layout passed to :func:`spatial.grids.codes.assign_grid_codes` when communities carry ``code``.
+    seed : int
+        Seed of the local search (results are deterministic for a seed).
+
+    Returns
+    -------
+    GridResult
+
+    Examples
+    --------
+    >>> import spatial
+    >>> demo = spatial.load_demo()
+    >>> plan = spatial.partition_grids(demo["units"], demo["communities"])
+    >>> int(plan.grids["households"].sum()) == int(demo["units"]["households"].sum())
+    True
+    >>> plan.grids["band_status"].unique().tolist()
+    ['in']
+    """
+    if min_households > max_households:
+        raise ValueError(f"min_households ({min_households}) must not exceed max_households ({max_households})")
+    report = Report()
+    prep = prepare(units, communities, report, households_col=households_col, population_col=population_col,
+                   buildings_col=buildings_col, unit_id_col=unit_id_col, community_id_col=community_id_col,
+                   roads=roads, road_buffer_m=road_buffer_m)
+    gated = None
+    if gated_col in units.columns and not pd.api.types.is_bool_dtype(units[gated_col]):
+        gated = _labels_from(gated_col, units, prep.unit_ids, "gated")
+    locked_l = _labels_from(locked, units, prep.unit_ids, "locked")
+    sets = [("together", _labels_from(together, units, prep.unit_ids, "together")), ("gated", gated),
+            ("locked", locked_l)]
+    node = contract(prep, sets, report)
+    hh, xy, comm, cost = node_arrays(prep, node)
+    nc = len(prep.comm_ids)
+    comm_hh = np.bincount(comm, weights=hh, minlength=nc)
+    comm_nodes = np.bincount(comm, minlength=nc)
+    if isinstance(n_grids, Mapping):
+        k = np.array([int(n_grids.get(c, 1)) for c in prep.comm_ids])
+        k = np.minimum(k, np.maximum(comm_nodes, 1))
+    else:
+        k = grid_counts(comm_hh, min_households=min_households, max_households=max_households, n_grids=n_grids,
+                        n_nodes=comm_nodes)
+    labels = np.full(len(hh), -1, dtype=np.int64)
+    offset = 0
+    for c in range(nc):
+        nodes = np.flatnonzero(comm == c)
+        cid = prep.comm_ids[c]
+        if len(nodes) == 0:
+            report.add("communities", cid, "holds no units", "drawn as one grid of 0 households")
+            continue
+        sub = cost[nodes][:, nodes].tocsr()
+        lab = partition(sub, hh[nodes], xy[nodes], int(k[c]), min_hh=min_households, max_hh=max_households,
+                        seed=seed)
+        labels[nodes] = lab + offset
+        offset += int(lab.max()) + 1
+        _explain_community(report, cid, comm_hh[c], int(lab.max()) + 1, int(k[c]), min_households,
+                           max_households, n_grids)
+    unit_grid = np.where(node >= 0, labels[np.maximum(node, 0)], -1)
+    grid_ids = _grid_ids(prep, unit_grid, locked_l)
+    out_units, grids = finish(prep, grid_ids, report, min_households=min_households, max_households=max_households,
+                              code_layout=code_layout, communities=communities, community_id_col=community_id_col,
+                              road_buffer_m=road_buffer_m)
+    big = np.flatnonzero(prep.hh > max_households)
+    for i in big:
+        report.add("units", prep.unit_ids[i], f"alone holds {prep.hh[i]:g} households > {max_households:g} "
+                   "(max_households)", "its grid is over band; split the unit or raise max_households")
+    return GridResult(grids, out_units, report.to_frame())
+
+
+def _explain_community(report, cid, h, k_got, k_asked, lo, hi, n_grids) -> None:
+    if n_grids is None and h < lo:
+        report.add("communities", cid, f"has {h:g} households < {lo:g}: one grid under band",
+                   "kept as one grid; merge with a neighbouring community to reach the band")
+    elif n_grids is None and math.ceil(h / hi) > math.floor(h / lo):
+        report.add("communities", cid, f"{h:g} households cannot be cut into whole grids of {lo:g}–{hi:g}",
+                   f"drew {k_got} grids of about {h / k_got:.0f} households, the least out of band")
+    if k_got != k_asked:
+        report.add("communities", cid, f"asked for {k_asked} grids, drew {k_got}",
+                   "units not connected to each other need a grid each, or too few units to split")
+
+
+def _grid_ids(prep: Prepared, unit_grid: np.ndarray, locked: np.ndarray | None) -> np.ndarray:
+    """``<community_id>-NN`` numbered north to south, west to east (or the locked label)."""
+    out = np.full(len(unit_grid), None, dtype=object)
+    ok = unit_grid >= 0
+    if not ok.any():
+        return out
+    g = unit_grid[ok]
+    m = int(g.max()) + 1
+    cnt = np.maximum(np.bincount(g, minlength=m), 1)
+    cx = np.bincount(g, weights=prep.xy[ok, 0], minlength=m) / cnt
+    cy = np.bincount(g, weights=prep.xy[ok, 1], minlength=m) / cnt
+    comm = np.zeros(m, dtype=np.int64)
+    comm[g] = prep.comm_of[ok]
+    names = np.empty(m, dtype=object)
+    for c in np.unique(comm):
+        gs = np.flatnonzero(comm == c)
+        gs = gs[np.lexsort((cx[gs], -np.round(cy[gs], 0)))]
+        for seq, gi in enumerate(gs, 1):
+            names[gi] = f"{prep.comm_ids[c]}-{seq:02d}"
+    if locked is not None:
+        for gi in range(m):
+            labs = pd.unique(pd.Series(locked[ok][g == gi]).dropna())
+            if len(labs):
+                names[gi] = str(labs[0])
+    out[ok] = names[g]
+    return out
+
+
+def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_households, max_households,
+           code_layout, communities, community_id_col, road_buffer_m):
+    """Units with ``grid_id`` and the grid table (polygons tiling each community) in the input CRS."""
+    out_units = prep.units.copy()
+    out_units["grid_id"] = pd.Series(grid_ids, index=prep.units.index, dtype=object)
+    rows, geoms, comm_pos = [], [], []
+    for c, cid in enumerate(prep.comm_ids):
+        members = np.flatnonzero((prep.comm_of == c) & pd.notna(grid_ids))
+        keys = list(pd.unique(grid_ids[members])) if len(members) else []
+        lists = [members[grid_ids[members] == key] for key in keys]
+        if not keys:
+            keys, lists = [f"{cid}-01"], [np.zeros(0, dtype=np.int64)]
+        polys = community_polygons(prep.comm_geoms[c], lists, prep.pieces)
+        for key, m, poly in zip(keys, lists, polys):
+            if poly.geom_type != "Polygon":
+                report.add("grids", key, f"is {len(shapely.get_parts(poly))} separate pieces",
+                           "its units or community are not connected; check the inputs")
+            rows.append({
+                "grid_id": key,
+                "community_id": cid,
+                "households": float(prep.hh[m].sum()),
+                "population": float(prep.pop[m].sum()) if prep.pop is not None else np.nan,
+                "n_units": int(len(m)),
+                "n_buildings": float(prep.bld[m].sum()) if prep.bld is not None else float((prep.hh[m] > 0).sum()),
+            })
+            geoms.append(poly)
+            comm_pos.append(c)
+    table = pd.DataFrame(rows)
+    for col, src in (("households", prep.hh), ("population", prep.pop), ("n_buildings", prep.bld)):
+        if src is not None and len(table) and np.all(np.mod(src, 1) == 0):
+            table[col] = table[col].astype(np.int64)  # whole counts in, whole counts out
+    if prep.bld is None and len(table):
+        table["n_buildings"] = table["n_buildings"].astype(np.int64)
+    shape = grid_shape_metrics(np.asarray(geoms, dtype=object), prep.comm_geoms[np.asarray(comm_pos, dtype=int)],
+                               prep.roads, road_buffer_m=road_buffer_m)
+    table = pd.concat([table, shape], axis=1)
+    table["band_status"] = band_status(table["households"].to_numpy(), min_households, max_households)
+    grids = gpd.GeoDataFrame(table, geometry=geoms, crs=prep.crs_m).to_crs(prep.crs_in)
+    for _, r in table[table["band_status"] != "in"].iterrows():
+        h = float(r["households"])
+        gap = h - max_households if h > max_households else min_households - h
+        report.add("grids", r["grid_id"], f"has {h:g} households, outside {min_households:g}–{max_households:g} "
+                   f"({r['band_status']} band)", f"best plan found is {gap:g} households "
+                   f"{'over the maximum' if h > max_households else 'under the minimum'}; see the rows above")
+    grids = _codes_and_staff(grids, communities, community_id_col, code_layout, report)
+    return out_units, grids
+
+
+def _codes_and_staff(grids, communities, community_id_col, code_layout, report):
+    """Add grid codes and staffing when ``spatial.grids.codes`` / ``spatial.staffing`` are available."""
+    try:
+        from spatial.grids.codes import assign_grid_codes
+    except ImportError:  # pragma: no cover - module written in parallel
+        assign_grid_codes = None
+    if assign_grid_codes is not None and code_layout and "code" in communities.columns:
+        try:
+            grids = assign_grid_codes(grids, communities, layout=code_layout, community_id_col=community_id_col)
+        except ValueError as exc:
+            report.add("grids", "-", f"grid codes not assigned: {exc}", "fix the communities' 'code' column")
+    try:
+        from spatial.grids.workforce import staffing
+    except ImportError:  # pragma: no cover
+        return grids
+    return staffing(grids)

@@ -1,0 +1,517 @@
+"""Redraw an existing grid plan (网格调整): move as few units as possible until every grid is in band.
+
+Per community, on the rook graph of units: (1) stray pieces of a plan grid go to the lightest
+neighbouring grid; (2) an over-band grid pushes its overflow along the shortest chain of
+neighbouring grids (breadth-first in the grid adjacency graph) to the nearest grid with room,
+each grid on the chain handing boundary units to the next; an under-band grid pulls along a
+chain from the nearest grid with households to spare; a chain is kept only when the total band
+violation falls; (3) a grid still over band is split in two (when both halves can reach the
+minimum), one still under band merged into its lightest neighbour (when that stays under the
+maximum). Locked units never move; every moved unit is listed in ``moves``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from spatial.core.checks import Report, require_columns
+from spatial.core.errors import ColumnError
+from spatial.grids._engine import partition, repair_contiguity
+from spatial.grids._prep import prepare
+from spatial.grids.partition import _labels_from, contract, finish, node_arrays
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["RedrawResult", "redraw_grids"]
+
+
+@dataclass(frozen=True)
+class RedrawResult:
+    """Result of :func:`redraw_grids`: as :class:`spatial.grids.partition.GridResult`, plus ``moves``.
+
+    ``moves`` has one row per unit whose grid changed: ``unit_id, old_grid, new_grid, reason``.
+    """
+
+    grids: gpd.GeoDataFrame
+    units: gpd.GeoDataFrame
+    report: pd.DataFrame
+    moves: pd.DataFrame
+
+
+def _plan_labels(units, plan, unit_ids, unit_id_col, grid_id_col) -> np.ndarray:
+    if plan is None:
+        require_columns(units, [grid_id_col], "units")
+        vals = units[grid_id_col].to_numpy()
+    elif isinstance(plan, (Mapping, pd.Series)):
+        m = dict(plan.items())
+        vals = np.array([m.get(u) for u in unit_ids], dtype=object)
+    else:
+        require_columns(plan, [unit_id_col, grid_id_col], "plan")
+        if plan[unit_id_col].duplicated().any():
+            dup = plan.loc[plan[unit_id_col].duplicated(), unit_id_col].iloc[0]
+            raise ColumnError(f"'plan' lists unit {dup!r} more than once; give each unit one grid")
+        m = dict(zip(plan[unit_id_col], plan[grid_id_col]))
+        vals = np.array([m.get(u) for u in unit_ids], dtype=object)
+    return np.array([None if pd.isna(v) else str(v) for v in vals], dtype=object)
+
+
+def _locked_mask(locked, units, plan, unit_ids, unit_id_col) -> np.ndarray:
+    if locked is None:
+        if isinstance(plan, pd.DataFrame) and "locked" in plan.columns and unit_id_col in plan.columns:
+            m = dict(zip(plan[unit_id_col], plan["locked"].fillna(False).astype(bool)))
+            return np.array([bool(m.get(u, False)) for u in unit_ids])
+        if "locked" in units.columns:
+            return units["locked"].fillna(False).astype(bool).to_numpy()
+        return np.zeros(len(unit_ids), dtype=bool)
+    if isinstance(locked, str):
+        require_columns(units, [locked], "units")
+        return units[locked].fillna(False).astype(bool).to_numpy()
+    if isinstance(locked, Iterable):
+        ids = set(locked)
+        return np.array([u in ids for u in unit_ids])
+    raise TypeError("locked must be a column name or an iterable of unit ids")
+
+
+class _State:
+    """Labels of one community's nodes with part totals, members, neighbour lists and a connectivity test."""
+
+    def __init__(self, adj, hh, labels, fixed):
+        self.nbrs = [adj.indices[adj.indptr[u]:adj.indptr[u + 1]].tolist() for u in range(len(hh))]
+        self.w = [adj.data[adj.indptr[u]:adj.indptr[u + 1]].tolist() for u in range(len(hh))]
+        coo = adj.tocoo()
+        self.eu, self.ev = coo.row.astype(np.int64), coo.col.astype(np.int64)
+        self.hh = hh.tolist()
+        self.lab = labels.tolist()
+        self.fixed = fixed.tolist()
+        k = int(labels.max()) + 1
+        self.ph = np.bincount(labels, weights=hh, minlength=k).tolist()
+        self.members = [set() for _ in range(k)]
+        for u, a in enumerate(self.lab):
+            self.members[a].add(u)
+
+    def snapshot(self):
+        return list(self.lab), list(self.ph), [set(m) for m in self.members]
+
+    def restore(self, snap):
+        self.lab, self.ph, self.members = snap[0], snap[1], snap[2]
+
+    def move(self, u, b):
+        a = self.lab[u]
+        self.lab[u] = b
+        self.ph[a] -= self.hh[u]
+        self.ph[b] += self.hh[u]
+        self.members[a].discard(u)
+        self.members[b].add(u)
+
+    def connected_without(self, u):
+        a = self.lab[u]
+        size = len(self.members[a])
+        start = next((v for v in self.nbrs[u] if self.lab[v] == a), -1)
+        if start < 0:
+            return size == 1
+        seen, stack = {u, start}, [start]
+        while stack:
+            x = stack.pop()
+            for y in self.nbrs[x]:
+                if y not in seen and self.lab[y] == a:
+                    seen.add(y)
+                    stack.append(y)
+        return len(seen) == size
+
+    def part_graph(self):
+        """Grid adjacency: grid -> set of neighbouring grids (vectorised over the unit edges)."""
+        lab = np.asarray(self.lab, dtype=np.int64)
+        a, b = lab[self.eu], lab[self.ev]
+        diff = a != b
+        k = len(self.ph)
+        pairs = np.unique(a[diff] * k + b[diff])
+        g = {}
+        for x, y in zip((pairs // k).tolist(), (pairs % k).tolist()):
+            g.setdefault(x, set()).add(y)
+        return g
+
+    def transfer(self, src, dst, amount):
+        """Hand boundary units of ``src`` to ``dst`` until about ``amount`` households moved.
+
+        Preference: one unit holding enough, else the largest that fits; ties to the unit sharing
+        most boundary with ``dst``. The donor always keeps one unit and stays connected.
+        """
+        moved = 0.0
+        while amount - moved > 0 and len(self.members[src]) > 1:
+            need = amount - moved
+            cands = []
+            for u in self.members[src]:
+                if self.fixed[u]:
+                    continue
+                touch = sum(w for v, w in zip(self.nbrs[u], self.w[u]) if self.lab[v] == dst)
+                if touch > 0:
+                    x = self.hh[u]
+                    cands.append(((0 if x >= need else 1, abs(x - need), -touch, u), u))
+            u = next((v for _, v in sorted(cands) if self.connected_without(v)), None)
+            if u is None:
+                break
+            self.move(u, dst)
+            moved += self.hh[u]
+        return moved
+
+
+def _violation(ph, lo, hi):
+    return sum(max(0.0, h - hi) + max(0.0, lo - h) for h in ph)
+
+
+def _chains(state, start, lo, hi, over, limit=6):
+    """Chains of neighbouring grids from ``start`` to grids with room (over) / to spare (under).
+
+    Breadth-first over the grid adjacency graph; the chains come shortest first, those ending
+    in a grid with room for the whole excess before the others (units are lumpy, so a grid
+    with little room may still fail and the next chain is tried).
+    """
+    g = state.part_graph()
+    need = state.ph[start] - hi if over else lo - state.ph[start]
+    prev = {start: None}
+    dist = {start: 0}
+    q = deque([start])
+    found = []
+    while q:
+        a = q.popleft()
+        room = (hi - state.ph[a]) if over else (state.ph[a] - lo)
+        if a != start and room > 0:
+            found.append((room < need, dist[a], -room, a))
+        for b in sorted(g.get(a, ())):
+            if b not in prev:
+                prev[b] = a
+                dist[b] = dist[a] + 1
+                q.append(b)
+    paths = []
+    for *_, a in sorted(found)[:limit]:
+        path = [a]
+        while prev[path[-1]] is not None:
+            path.append(prev[path[-1]])
+        paths.append(path[::-1])
+    return paths
+
+
+def rebalance(adj, hh, labels, fixed, *, min_hh, max_hh, max_chains=None):
+    """Move few boundary nodes along grid chains until grids are in band (arrays of one community)."""
+    st = _State(adj, np.asarray(hh, dtype=float), np.asarray(labels), np.asarray(fixed, dtype=bool))
+    k = len(st.ph)
+    budget = max_chains if max_chains is not None else 20 * k + 20
+    blocked = set()
+    while budget > 0:
+        budget -= 1
+        bad = [(max(st.ph[a] - max_hh, min_hh - st.ph[a]), a) for a in range(k)
+               if (st.ph[a] > max_hh or st.ph[a] < min_hh) and st.members[a] and a not in blocked]
+        if not bad:
+            break
+        _, a = max(bad)
+        over = st.ph[a] > max_hh
+        before = _violation(st.ph, min_hh, max_hh)
+        done = False
+        for path in _chains(st, a, min_hh, max_hh, over):
+            saved = st.snapshot()
+            if over:
+                for src, dst in zip(path[:-1], path[1:]):
+                    excess = st.ph[src] - max_hh  # each grid on the chain passes on only its overflow
+                    if excess > 0:
+                        st.transfer(src, dst, excess)
+            else:
+                for dst, src in zip(path[:-1], path[1:]):
+                    deficit = min_hh - st.ph[dst]
+                    if deficit > 0:
+                        st.transfer(src, dst, deficit)
+            if _violation(st.ph, min_hh, max_hh) < before - 1e-9:
+                done = True
+                break
+            st.restore(saved)
+        if not done:
+            blocked.add(a)
+    return np.asarray(st.lab, dtype=np.int64)
+
+
+def redraw_grids(
+    units: gpd.GeoDataFrame,
+    communities: gpd.GeoDataFrame,
+    plan=None,
+    *,
+    households_col: str = "households",
+    population_col: str = "population",
+    buildings_col: str = "buildings",
+    unit_id_col: str = "unit_id",
+    community_id_col: str = "community_id",
+    grid_id_col: str = "grid_id",
+    gated_col: str = "gated",
+    min_households: float = 300,
+    max_households: float = 500,
+    locked=None,
+    together=None,
+    roads: gpd.GeoDataFrame | None = None,
+    code_layout: str | None = "cjt349",
+    road_buffer_m: float = 5.0,
+    seed: int = 0,
+) -> RedrawResult:
+    """Bring an existing plan into the household band while moving as few units as possible.
+
+    Parameters
+    ----------
+    units, communities : GeoDataFrame
+        As for :func:`spatial.grids.partition.partition_grids`, with today's households.
+    plan : DataFrame, mapping or Series, optional
+        The existing plan: a table with ``unit_id_col`` and ``grid_id_col`` (and optionally a
+        boolean ``locked``), or ``unit_id -> grid_id``; default: ``units[grid_id_col]``.
+    locked : str or iterable, optional
+        Column of ``units`` (bool) or unit ids that must not move; default: the plan's ``locked``.
+    min_households, max_households : float
+        The band.
+
+    Returns
+    -------
+    RedrawResult
+        Grids, units with the new ``grid_id``, report and ``moves`` (unit_id, old_grid, new_grid, reason).
+
+    Examples
+    --------
+    >>> import spatial
+    >>> demo = spatial.load_demo()
+    >>> units = spatial.partition_grids(demo["units"], demo["communities"]).units
+    >>> units["households"] = units["households"] * 6 // 5  # a year later: 20% more households
+    >>> redrawn = spatial.redraw_grids(units, demo["communities"])
+    >>> redrawn.grids["band_status"].unique().tolist(), len(redrawn.moves) > 0
+    (['in'], True)
+    """
+    if min_households > max_households:
+        raise ValueError(f"min_households ({min_households}) must not exceed max_households ({max_households})")
+    report = Report()
+    prep = prepare(units, communities, report, households_col=households_col, population_col=population_col,
+                   buildings_col=buildings_col, unit_id_col=unit_id_col, community_id_col=community_id_col,
+                   roads=roads, road_buffer_m=road_buffer_m)
+    old = _plan_labels(units, plan, prep.unit_ids, unit_id_col, grid_id_col)
+    lock_u = _locked_mask(locked, units, plan, prep.unit_ids, unit_id_col)
+    gated = None
+    if gated_col in units.columns and not pd.api.types.is_bool_dtype(units[gated_col]):
+        gated = _labels_from(gated_col, units, prep.unit_ids, "gated")
+    node = contract(prep, [("together", _labels_from(together, units, prep.unit_ids, "together")),
+                           ("gated", gated)], report)
+    hh, xy, comm, cost = node_arrays(prep, node)
+    m = len(hh)
+    # plan grid of each node: the one holding most of its households (ties: first); keys per community
+    key = _community_keys(old, prep, report)
+    node_key = np.full(m, None, dtype=object)
+    df = pd.DataFrame({"node": node, "key": key, "hh": prep.hh}).query("node >= 0")
+    has = df[df["key"].notna()]
+    if len(has):
+        best = has.groupby(["node", "key"], sort=False)["hh"].sum().reset_index()
+        best = best.sort_values(["node", "hh"], ascending=[True, False]).drop_duplicates("node")
+        node_key[best["node"].to_numpy()] = best["key"].to_numpy()
+    fixed_node = np.zeros(m, dtype=bool)
+    np.logical_or.at(fixed_node, node[node >= 0], lock_u[node >= 0])
+    new_key = node_key.copy()
+    stray_nodes: set = set()
+    for c, cid in enumerate(prep.comm_ids):
+        nodes = np.flatnonzero(comm == c)
+        if len(nodes) == 0:
+            continue
+        sub = cost[nodes][:, nodes].tocsr()
+        keys = node_key[nodes]
+        # a plan grid id used in several communities becomes one grid per community
+        names = sorted({k for k in keys if k is not None})
+        if not names:
+            names = [f"{cid}-01"]
+            keys = np.array(names * len(nodes), dtype=object)
+            report.add("communities", cid, "no unit has a grid in the plan", "drawn as one new grid")
+        idx = {k: i for i, k in enumerate(names)}
+        lab = np.array([idx.get(k, -1) for k in keys], dtype=np.int64)
+        lab = _place_unplanned(sub, lab, names)
+        placed = lab.copy()
+        lab = repair_contiguity(sub, lab, hh[nodes], fixed=fixed_node[nodes])
+        stray_nodes.update(nodes[lab != placed].tolist())
+        lab, names = _fix_band(sub, hh[nodes], xy[nodes], lab, names, fixed_node[nodes], min_households,
+                               max_households, seed, report)
+        new_key[nodes] = np.asarray(names, dtype=object)[lab]
+    grid_ids = np.where(node >= 0, new_key[np.maximum(node, 0)], None)
+    out_units, grids = finish(prep, grid_ids, report, min_households=min_households, max_households=max_households,
+                              code_layout=code_layout, communities=communities, community_id_col=community_id_col,
+                              road_buffer_m=road_buffer_m)
+    changed = np.array([a != b for a, b in zip(old, grid_ids)])
+    old_set, new_set = set(old.tolist()), set(grid_ids.tolist())
+    moves = pd.DataFrame({
+        "unit_id": prep.unit_ids[changed],
+        "old_grid": old[changed],
+        "new_grid": grid_ids[changed],
+        "reason": [_why(old[i], grid_ids[i], node[i] in stray_nodes, old_set, new_set)
+                   for i in np.flatnonzero(changed)],
+    })
+    bad = lock_u & changed
+    if bad.any():  # cannot happen unless a locked unit lies outside every community
+        for i in np.flatnonzero(bad):
+            report.add("units", prep.unit_ids[i], "locked but could not keep its grid", "see rows above")
+    logger.info("redraw moved %d of %d units", int(changed.sum()), len(changed))
+    return RedrawResult(grids, out_units, report.to_frame(), moves)
+
+
+def _why(old_grid, new_grid, stray, old, new) -> str:
+    """Why a unit moved, for the ``moves`` table."""
+    if old_grid is None:
+        return "not in the plan"
+    if new_grid is None:
+        return "outside every community"
+    if stray:
+        return "cut off from the rest of its grid"
+    if new_grid not in old:
+        return f"grid {old_grid if str(new_grid).startswith(str(old_grid)) else 'nearby'} split"
+    if old_grid not in new:
+        return f"grid {old_grid} merged"
+    return "passed along a chain of neighbouring grids"
+
+
+def _place_unplanned(sub, lab, names):
+    """Give nodes with no plan grid to the planned neighbour they share most boundary with."""
+    if (lab >= 0).all():
+        return lab
+    for _ in range(len(lab)):
+        todo = np.flatnonzero(lab < 0)
+        if len(todo) == 0:
+            break
+        progress = False
+        for u in todo:
+            cols = sub.indices[sub.indptr[u]:sub.indptr[u + 1]]
+            w = sub.data[sub.indptr[u]:sub.indptr[u + 1]]
+            ok = lab[cols] >= 0
+            if ok.any():
+                tot = np.bincount(lab[cols][ok], weights=w[ok])
+                lab[u] = int(np.argmax(tot))
+                progress = True
+        if not progress:
+            break
+    for u in np.flatnonzero(lab < 0):  # isolated: its own new grid
+        names.append(f"{names[0]}-new{len(names)}")
+        lab[u] = len(names) - 1
+    return lab
+
+
+def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report):
+    """Chains first; then split the splittable grid nearest an over-band one, merge under-band ones."""
+    names = list(names)
+    skip = set()
+    lab = rebalance(sub, hh, lab, fixed, min_hh=lo, max_hh=hi)
+    for _ in range(len(hh)):
+        k = len(names)
+        ph = np.bincount(lab, weights=hh, minlength=k)
+        over = np.flatnonzero(ph > hi)
+        if len(over) == 0:
+            break
+        before = (lab.copy(), list(names), _violation(ph, lo, hi))
+        a = int(over[np.argmax(ph[over])])
+        t = _nearest_splittable(sub, lab, ph, a, 2 * lo, fixed, skip)
+        if t is None:  # no grid splits into two in band: split one anyway, chains then fill both halves
+            t = _nearest_splittable(sub, lab, ph, a, lo, fixed, skip)
+        if t is None:
+            break
+        members = np.flatnonzero(lab == t)
+        parts = max(2, min(math.ceil(ph[t] / hi), int(ph[t] // lo)))
+        s = sub[members][:, members].tocsr()
+        sl = partition(s, hh[members], xy[members], parts, min_hh=lo, max_hh=hi, seed=seed)
+        if len(np.unique(sl[fixed[members]])) > 1:  # the split would move locked units: try another grid
+            skip.add(t)
+            continue
+        keep = int(np.argmax(np.bincount(sl, weights=fixed[members] * 1e9 + hh[members] + 1e-6)))
+        new = []
+        for p in range(parts):
+            if p == keep:
+                continue
+            name = _fresh(f"{names[t]}-{chr(ord('a') + p)}", names)
+            names.append(name)
+            new.append(name)
+            lab[members[sl == p]] = len(names) - 1
+        lab = rebalance(sub, hh, lab, fixed, min_hh=lo, max_hh=hi)
+        if _violation(np.bincount(lab, weights=hh, minlength=len(names)), lo, hi) >= before[2] - 1e-9:
+            lab, names = before[0], before[1]  # the split did not help: undo it and stop
+            break
+        report.add("grids", names[t], f"held {ph[t]:g} households" + (f" > {hi:g}" if t == a else
+                   f", near over-band grid {names[a]} ({ph[a]:g})"), f"split; new grid {', '.join(new)}")
+    k = len(names)
+    ph = np.bincount(lab, weights=hh, minlength=k)
+    for a in np.flatnonzero(ph > hi):
+        report.add("grids", names[a], f"{ph[a]:g} households > {hi:g}: no chain of neighbours has room and no "
+                   "nearby grid can be split", "left over band")
+    for a in np.argsort(ph, kind="stable"):
+        if not (0 < ph[a] < lo):
+            continue
+        nb = set()
+        for u in np.flatnonzero(lab == a):
+            nb.update(lab[sub.indices[sub.indptr[u]:sub.indptr[u + 1]]].tolist())
+        nb.discard(a)
+        ok = [b for b in nb if ph[b] + ph[a] <= hi]
+        if not ok or fixed[lab == a].any():
+            report.add("grids", names[a], f"{ph[a]:g} households < {lo:g}: no neighbour has households to spare "
+                       "or room to take it whole" + (" (it holds locked units)" if ok else ""), "left under band")
+            continue
+        b = min(ok, key=lambda b: (ph[b], b))
+        report.add("grids", names[a], f"held {ph[a]:g} households < {lo:g}", f"merged into {names[b]}")
+        lab[lab == a] = b
+        ph[b] += ph[a]
+        ph[a] = 0
+    used = np.unique(lab)
+    remap = np.full(k, -1)
+    remap[used] = np.arange(len(used))
+    return remap[lab], [names[i] for i in used]
+
+
+def _fresh(name, names):
+    out, i = name, 1
+    while out in names:
+        i += 1
+        out = f"{name}{i}"
+    return out
+
+
+def _nearest_splittable(sub, lab, ph, start, least, fixed, skip=()):
+    """The heaviest of the grids nearest ``start`` (itself first) holding at least ``least`` households."""
+    k = len(ph)
+    g = [set() for _ in range(k)]
+    coo = sub.tocoo()
+    for a, b in zip(lab[coo.row], lab[coo.col]):
+        if a != b:
+            g[a].add(b)
+    size = np.bincount(lab, minlength=k)
+    movable = np.bincount(lab, weights=~fixed, minlength=k)
+    seen = {start}
+    level = [start]
+    while level:
+        ok = [a for a in level if ph[a] >= least and size[a] >= 2 and movable[a] >= 1 and a not in skip]
+        if ok:
+            return max(ok, key=lambda a: (ph[a], -a))
+        nxt = []
+        for a in level:
+            for b in sorted(g[a]):
+                if b not in seen:
+                    seen.add(b)
+                    nxt.append(b)
+        level = nxt
+    return None
+
+
+def _community_keys(old, prep, report) -> np.ndarray:
+    """Plan grid of each unit; a grid id used in several communities is renamed ``id@community``
+    outside the community holding most of its households (grids never cross communities)."""
+    key = np.array([None if (o is None or c < 0) else o for o, c in zip(old, prep.comm_of)], dtype=object)
+    df = pd.DataFrame({"k": key, "c": prep.comm_of, "hh": prep.hh})
+    df = df[df["k"].notna()]
+    tot = df.groupby(["k", "c"])["hh"].agg(["sum", "size"]).reset_index()
+    multi = tot.groupby("k")["c"].transform("nunique") > 1
+    for k, g in tot[multi].groupby("k"):
+        main = g.sort_values(["sum", "size", "c"], ascending=[False, False, True])["c"].iloc[0]
+        for c in g["c"]:
+            if c != main:
+                cid = prep.comm_ids[c]
+                key[(key == k) & (prep.comm_of == c)] = f"{k}@{cid}"
+                report.add("plan", k, f"grid has units in communities {prep.comm_ids[main]} and {cid}",
+                           f"its part in {cid} becomes grid {k}@{cid}")
+    return key

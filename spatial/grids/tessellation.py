@@ -1,0 +1,497 @@
+"""Residential units from building footprints or points: street blocks + enclosed tessellation.
+
+Each community is cut into street blocks by the roads inside it (``momepy.enclosures``: shapely
+polygonize of the roads and the community boundary), and each block is shared out among its
+buildings by ``momepy.enclosed_tessellation`` (Voronoi cells around the footprints). Our own code
+only (a) gives each building to exactly one block, (b) cleans momepy's cells into an exact
+tiling of the block (momepy warns its cells are not a precise coverage: overlaps are cut away in
+order, float slivers merged into the neighbour with the longest shared edge), and (c) caps each
+cell at ``limit_m`` from its building, leaving far land as units of its own with 0 households,
+as momepy's ``buffered_limit`` does for morphological tessellation. Blocks with no building are
+units with 0 households too, so the units tile every community.
+
+:func:`spread_by_floor_area` fills in household counts when only a total per community is known.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from spatial.core.checks import (
+    Report,
+    check_households,
+    metric_crs,
+    polygonal,
+    repair_geometries,
+    require_columns,
+    require_crs,
+    require_unique,
+)
+from spatial.core.errors import ColumnError, GeometryError
+from spatial.core.reproject import to_crs_valid
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["building_units", "spread_by_floor_area", "units_from_buildings"]
+
+#: Unit pieces smaller than this (m²) are float slivers, merged into a neighbour.
+_SLIVER_M2 = 1.0
+
+
+def units_from_buildings(
+    buildings: gpd.GeoDataFrame,
+    communities: gpd.GeoDataFrame,
+    *,
+    roads: gpd.GeoDataFrame | None = None,
+    households_col: str = "households",
+    floors_col: str | None = None,
+    community_id_col: str = "community_id",
+    population_col: str = "population",
+    persons_per_household: float = 2.62,
+    limit_m: float = 100.0,
+    point_size_m: float = 4.0,
+    segment_m: float = 1.0,
+    report: Report | None = None,
+) -> gpd.GeoDataFrame:
+    """Units that tile each community: one cell per building plus the land no building claims.
+
+    Parameters
+    ----------
+    buildings : GeoDataFrame
+        Footprint polygons or points with ``households_col`` (>= 0). Any CRS (it must have one).
+    communities : GeoDataFrame
+        Community polygons with a unique ``community_id_col``.
+    roads : GeoDataFrame, optional
+        Road centre lines; where they close a loop inside a community they cut it into street
+        blocks, and no unit crosses them. ``None``: each community is one block.
+    households_col : str
+        Households per building.
+    floors_col : str, optional
+        Floors per building; when given, units get ``floor_area_m2`` (footprint × floors).
+    population_col : str
+        Population per building; when the column is absent, population is households ×
+        ``persons_per_household`` (2.62: the 2020 census national mean household size).
+    limit_m : float
+        A cell reaches at most this far (metres) from its building; block land farther from
+        every building becomes units with 0 households.
+    point_size_m : float
+        Building points are drawn as squares of this side (metres) before tessellation.
+    segment_m : float
+        Footprint outlines are sampled every ``segment_m`` metres for the Voronoi cells
+        (momepy's ``segment``; its default 0.5 took 2.7 times as long in benchmarks/bench_units.py).
+    report : Report, optional
+        Collects buildings outside every community and buildings too small for their own cell
+        (these still count in the unit that covers them).
+
+    Returns
+    -------
+    GeoDataFrame
+        One row per unit in the buildings' CRS: the attributes of the unit's own building (empty
+        for land with no building), ``building_index`` (that building's index label or missing),
+        ``unit_id`` (``<community_id>-<nnnn>``), ``community_id``, ``block_id``, the unit totals
+        ``households`` and ``population`` (named by ``households_col`` and ``population_col``),
+        ``buildings`` (number of buildings counted in the unit), ``area_m2`` and, with
+        ``floors_col``, ``floor_area_m2`` (0 for building points: they have no footprint). A
+        building's own ``unit_id``, ``community_id`` or ``block_id`` columns are replaced. Households and buildings inside a community are
+        conserved exactly; :func:`building_units` gives each building's unit.
+
+    Examples
+    --------
+    >>> import spatial
+    >>> demo = spatial.load_demo()
+    >>> community = demo["communities"].head(1)  # C01
+    >>> homes = demo["units"].query("community_id == 'C01' and households > 0").head(20)
+    >>> units = spatial.units_from_buildings(homes[["households", "geometry"]], community)
+    >>> int(units["households"].sum()) == int(homes["households"].sum()), units["unit_id"].iloc[0]
+    (True, 'C01-0001')
+    """
+    report = report if report is not None else Report()
+    require_crs(buildings, "buildings")
+    require_crs(communities, "communities")
+    if roads is not None:
+        require_crs(roads, "roads")
+    require_columns(communities, [community_id_col], "communities")
+    require_unique(communities, community_id_col, "communities")
+    require_unique(buildings, None, "buildings")
+    households = check_households(buildings, households_col, "buildings")
+    if population_col in buildings.columns:
+        population = check_households(buildings, population_col, "buildings")
+    else:
+        population = households * persons_per_household
+    floors = None
+    if floors_col is not None:
+        floors = check_households(buildings, floors_col, "buildings")
+    if limit_m <= 0 or point_size_m <= 0 or segment_m <= 0:
+        raise ValueError("limit_m, point_size_m and segment_m must be > 0 (metres)")
+
+    crs = metric_crs(communities, buildings)
+    comm = repair_geometries(communities, "communities", report, id_col=community_id_col).to_crs(crs)
+    bld = repair_geometries(buildings, "buildings", report).to_crs(crs)
+    road_lines = None if roads is None else roads.to_crs(crs).geometry
+    _report_overlaps(comm, community_id_col, report)
+    geom = bld.geometry.values
+    is_point = shapely.get_type_id(geom) == 0
+    if not np.isin(shapely.get_type_id(geom), [0, 3, 6]).all():
+        raise GeometryError("'buildings' must be polygons or points; convert lines or collections first")
+    footprint = np.where(is_point, shapely.buffer(geom, point_size_m / 2, cap_style="square"), geom)
+    anchor = shapely.point_on_surface(geom)
+
+    # every building to one community, by a point inside it
+    b_pos, c_pos = comm.sindex.query(anchor, predicate="within")
+    community_of = pd.Series(c_pos, index=b_pos).groupby(level=0).min().reindex(range(len(bld)), fill_value=-1)
+    for k in np.flatnonzero(community_of.to_numpy() < 0):
+        report.add("buildings", bld.index[k], "outside every community", "left out of the units")
+
+    rows: list[dict] = []
+    for c in range(len(comm)):
+        cid = comm[community_id_col].iloc[c]
+        members = np.flatnonzero(community_of.to_numpy() == c)
+        blocks = _blocks(comm.geometry.iloc[c], road_lines)
+        rows.extend(
+            _tile_community(cid, blocks, members, footprint, anchor, limit_m, segment_m, bld.index, report)
+        )
+
+    for n, row in enumerate(rows):
+        row["unit_no"] = n
+    units = gpd.GeoDataFrame(rows, geometry="geometry", crs=crs)
+    if units.empty:
+        raise GeometryError("'communities' gave no land to tile; check their geometries")
+    # totals per unit from the buildings counted in it
+    counted = pd.Series(
+        {b: r["unit_no"] for r in rows for b in r["members"]}, dtype="int64"
+    )
+    per_unit = pd.DataFrame(
+        {
+            "unit_no": counted.to_numpy(),
+            "households": households.to_numpy()[counted.index.to_numpy()],
+            "population": population.to_numpy()[counted.index.to_numpy()],
+        }
+    )
+    if floors is not None:
+        per_unit["floor_area_m2"] = (
+            shapely.area(geom[counted.index.to_numpy()]) * floors.to_numpy()[counted.index.to_numpy()]
+        )
+    sums = per_unit.groupby("unit_no").sum()
+    n = per_unit.groupby("unit_no").size()
+    out_cols = [households_col, population_col] + (["floor_area_m2"] if floors is not None else [])
+    for col, src in zip(out_cols, ["households", "population", "floor_area_m2"]):
+        units[col] = units["unit_no"].map(sums[src]).fillna(0.0).to_numpy()
+    units["buildings"] = units["unit_no"].map(n).fillna(0).astype(int).to_numpy()
+    units["area_m2"] = units.area
+
+    # the attributes of each unit's own building
+    attrs = buildings.drop(columns=[buildings.geometry.name]).reset_index(drop=True)
+    attrs = attrs.drop(columns=[c for c in attrs.columns if c in units.columns or c in out_cols], errors="ignore")
+    own = units["own"].to_numpy()
+    taken = attrs.reindex(np.where(own >= 0, own, len(attrs)))  # missing row for land
+    taken.index = units.index
+    label = pd.Series(bld.index.to_numpy(), dtype=object).reindex(np.where(own >= 0, own, len(bld)))
+    result = pd.concat([taken, units], axis=1)
+    result["building_index"] = label.to_numpy()
+    keep = list(taken.columns) + [
+        "building_index", "unit_id", "community_id", "block_id", *out_cols, "buildings", "area_m2", "geometry",
+    ]
+    result = gpd.GeoDataFrame(result[keep], geometry="geometry", crs=crs)
+    if community_id_col != "community_id":
+        result = result.rename(columns={"community_id": community_id_col})
+    logger.info(
+        "built %d units (%d with no building) in %d communities from %d buildings",
+        len(result), int((result["buildings"] == 0).sum()), len(comm), len(buildings),
+    )
+    return to_crs_valid(result, buildings.crs)
+
+
+def _report_overlaps(comm: gpd.GeoDataFrame, community_id_col: str, report: Report) -> None:
+    """Report communities that overlap: each tiles on its own, so their units overlap too."""
+    geom = comm.geometry.values
+    left, right = comm.sindex.query(geom, predicate="intersects")
+    for a, b in zip(left, right):
+        if a < b:
+            area = shapely.area(shapely.intersection(geom[a], geom[b]))
+            if area >= _SLIVER_M2:
+                report.add("communities", comm[community_id_col].iloc[a],
+                           f"overlaps community {comm[community_id_col].iloc[b]!r} by {area:.0f} m2",
+                           "both tiled in full: their units overlap there; fix the boundaries")
+
+
+def building_units(
+    buildings: gpd.GeoDataFrame, units: gpd.GeoDataFrame, *, unit_id_col: str = "unit_id"
+) -> pd.Series:
+    """The ``unit_id`` of each building (on the buildings' index), missing where none holds it.
+
+    A building whose label is some unit's ``building_index`` belongs to that unit; any other
+    building to the unit that holds a point inside it, as in :func:`units_from_buildings`.
+    """
+    require_crs(buildings, "buildings")
+    require_crs(units, "units")
+    require_columns(units, [unit_id_col], "units")
+    out = pd.Series(pd.NA, index=buildings.index, dtype=object)
+    if "building_index" in units.columns:
+        own = units.dropna(subset=["building_index"])
+        out.update(pd.Series(own[unit_id_col].to_numpy(), index=own["building_index"].to_numpy()))
+    rest = out.isna().to_numpy()
+    if rest.any():
+        pts = buildings.geometry.to_crs(units.crs).values[rest]
+        left, right = units.sindex.query(shapely.point_on_surface(pts), predicate="intersects")
+        first = pd.Series(right, index=left).groupby(level=0).min()
+        idx = np.flatnonzero(rest)[first.index.to_numpy()]
+        out.iloc[idx] = units[unit_id_col].to_numpy()[first.to_numpy()]
+    return out
+
+
+def _blocks(area, road_lines: gpd.GeoSeries | None) -> list:
+    """Street blocks of one community: polygonize its boundary with the roads inside it."""
+    import momepy
+
+    if road_lines is None or road_lines.empty:
+        return list(shapely.get_parts(area))
+    near = road_lines[road_lines.intersects(area)]
+    if near.empty:
+        return list(shapely.get_parts(area))
+    limit = gpd.GeoSeries([area], crs=road_lines.crs)
+    enc = momepy.enclosures(near.intersection(area.buffer(1.0)), limit=limit, clip=True)
+    blocks = [g for g in shapely.get_parts(enc.geometry.intersection(area).values) if g.area > 0]
+    blocks = [p for g in blocks for p in shapely.get_parts(g) if p.geom_type == "Polygon"]
+    # float noise between polygonize and the community: give the rest to the adjacent block
+    rest = shapely.difference(area, shapely.union_all(blocks)) if blocks else area
+    for part in shapely.get_parts(rest):
+        if part.area <= 0:
+            continue
+        if part.area < _SLIVER_M2 and blocks:
+            k = _longest_shared_edge(part, blocks)
+            blocks[k] = shapely.union(blocks[k], part)
+        else:
+            blocks.append(part)
+    return blocks
+
+
+def _tile_community(cid, blocks, members, footprint, anchor, limit_m, segment_m, labels, report) -> list[dict]:
+    """Units of one community: each block tessellated around the buildings anchored in it."""
+    rows: list[dict] = []
+    block_of = np.full(len(members), -1)
+    if len(members):
+        tree = shapely.STRtree(blocks)
+        b_pos, k_pos = tree.query(anchor[members], predicate="intersects")
+        first = pd.Series(k_pos, index=b_pos).groupby(level=0).min()
+        block_of[first.index.to_numpy()] = first.to_numpy()
+        # an anchor on a road line between blocks: nearest block
+        for j in np.flatnonzero(block_of < 0):
+            block_of[j] = int(np.argmin(shapely.distance(blocks, anchor[members[j]])))
+    for k, block in enumerate(blocks):
+        inside = members[block_of == k]
+        cells: dict[int, object] = {}
+        if len(inside) > 1:
+            shapes = shapely.intersection(footprint[inside], block)
+            fallback = shapely.buffer(anchor[inside], 0.5, cap_style="square")
+            shapes = np.where(shapely.area(shapes) > 1.0, shapes, shapely.intersection(fallback, block))
+            tess = _tessellate(gpd.GeoSeries(shapes, index=inside), block, segment_m)
+            tess = tess[tess.index >= 0]
+            cells = {int(i): g for i, g in zip(tess.index, tess.geometry.values) if g is not None and not g.is_empty}
+        elif len(inside) == 1:
+            cells = {int(inside[0]): block}
+        pieces = _exact_tiling(block, cells, footprint, limit_m)
+        start = len(rows)
+        for own, geom, held in pieces:
+            rows.append({
+                "unit_no": -1, "unit_id": "", "community_id": cid, "block_id": f"{cid}-b{k + 1:03d}",
+                "own": own, "members": [], "geometry": geom,
+            })
+        # count every building in the unit that is its own cell, else the unit holding its anchor
+        own_row = {int(own): start + j for j, (own, _, _) in enumerate(pieces) if own >= 0}
+        for b in inside:
+            hit = own_row.get(int(b))
+            if hit is None:
+                dist = shapely.distance(np.array([g for _, g, _ in pieces], dtype=object), anchor[b])
+                hit = start + int(np.argmin(dist))
+                report.add("buildings", labels[b], "too small or too close to others for a cell of its own",
+                           f"counted in unit {cid}-{hit + 1:04d}, which covers it")
+            rows[hit]["members"].append(int(b))
+    for n, row in enumerate(rows):
+        row["unit_id"] = f"{cid}-{n + 1:04d}"
+    return rows
+
+
+def _tessellate(shapes: gpd.GeoSeries, block, segment_m: float) -> gpd.GeoDataFrame:
+    """momepy's enclosed tessellation of one block; unsimplified when simplifying fails.
+
+    ``shapely.coverage_simplify`` (momepy's default) raises TypeError when a Voronoi cell comes
+    out as a collection; the cells are then kept as they are.
+    """
+    import momepy
+
+    args = dict(n_jobs=1, threshold=None, segment=segment_m)
+    try:
+        return momepy.enclosed_tessellation(shapes, gpd.GeoSeries([block]), **args)
+    except (TypeError, shapely.errors.GEOSException):
+        logger.debug("coverage_simplify failed on a block; keeping unsimplified cells")
+        return momepy.enclosed_tessellation(shapes, gpd.GeoSeries([block]), simplify=False, **args)
+
+
+def _exact_tiling(block, cells: dict, footprint, limit_m: float) -> list[tuple[int, object, None]]:
+    """Clean cells into an exact tiling of ``block``; far or unclaimed land becomes own units."""
+    out: list[list] = []
+    owners = list(cells)
+    raw = [cells[o] for o in owners]
+    tree = shapely.STRtree(raw) if raw else None
+    clean: dict[int, object] = {}
+    for k, own in enumerate(owners):
+        g = shapely.intersection(raw[k], block)
+        g = shapely.intersection(g, shapely.buffer(footprint[own], limit_m))
+        # cut away what earlier cells already hold (momepy's cells may overlap a little)
+        earlier = [clean[e] for e in tree.query(raw[k]) if e < k and e in clean]
+        if earlier:
+            g = shapely.difference(g, shapely.union_all(earlier))
+        g = _polygonal(g)
+        if g is None:
+            continue
+        clean[k] = g
+        out.append([own, g, None])
+    rest = block if not out else shapely.difference(block, shapely.union_all([g for _, g, _ in out]))
+    extra = []
+    for part in shapely.get_parts(_polygonal(rest) or shapely.Polygon()):
+        if part.area < _SLIVER_M2 and out:
+            k = _longest_shared_edge(part, [g for _, g, _ in out])
+            out[k][1] = shapely.union(out[k][1], part)
+        elif part.area > 0:
+            extra.append([-1, part, None])
+    return [tuple(x) for x in out + extra]
+
+
+def _polygonal(g):
+    """The polygonal part of ``g`` or None when it has no area."""
+    g = polygonal(g)
+    return g if g.area > 0 else None
+
+
+def _longest_shared_edge(part, others) -> int:
+    """Index of the geometry in ``others`` sharing the longest boundary with ``part`` (else nearest)."""
+    shared = [shapely.length(shapely.intersection(part.buffer(1e-6).boundary, o.buffer(1e-6))) for o in others]
+    if max(shared) > 0:
+        return int(np.argmax(shared))
+    return int(np.argmin([shapely.distance(part, o) for o in others]))
+
+
+def spread_by_floor_area(
+    buildings: gpd.GeoDataFrame,
+    communities: gpd.GeoDataFrame,
+    *,
+    total_col: str = "households",
+    floors_col: str = "floors",
+    default_floors: float = 1,
+    community_id_col: str = "community_id",
+    report: Report | None = None,
+) -> gpd.GeoDataFrame:
+    """Spread each community's total over its buildings by floor area, in whole numbers.
+
+    Parameters
+    ----------
+    buildings : GeoDataFrame
+        Footprints (points count as floor area 0 unless every building of the community is a
+        point, when floors alone weigh them). A building's community is the one holding a point
+        inside it. Buildings that already have a value in ``total_col`` keep it; the rest of the
+        community's total is spread over the others.
+    communities : GeoDataFrame
+        Communities with ``community_id_col`` and the whole-number total in ``total_col``.
+    floors_col : str
+        Floors per building; missing column or values use ``default_floors``.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``buildings`` with its index and columns, ``total_col`` filled (largest-remainder
+        rounding: each community's total is met exactly) and ``<total_col>_source``: "given",
+        "spread by floor area", or "outside every community" (value left missing).
+
+    Examples
+    --------
+    >>> import spatial
+    >>> demo = spatial.load_demo()
+    >>> community = demo["communities"].head(1).assign(households=1000)  # C01: 1000 households
+    >>> footprints = demo["units"].query("community_id == 'C01' and buildings > 0")
+    >>> buildings = spatial.spread_by_floor_area(footprints[["geometry"]].assign(floors=6), community)
+    >>> int(buildings["households"].sum()), buildings["households_source"].unique().tolist()
+    (1000, ['spread by floor area'])
+    """
+    report = report if report is not None else Report()
+    require_crs(buildings, "buildings")
+    require_crs(communities, "communities")
+    require_columns(communities, [community_id_col, total_col], "communities")
+    require_unique(communities, community_id_col, "communities")
+    totals = check_households(communities, total_col, "communities", id_col=community_id_col)
+    frac = totals.to_numpy() != np.round(totals.to_numpy())
+    if frac.any():
+        bad = ", ".join(map(str, communities[community_id_col].to_numpy()[frac][:10]))
+        raise ColumnError(f"'communities' column '{total_col}' must hold whole numbers; rows: {bad}")
+    crs = metric_crs(communities, buildings)
+    geom = buildings.geometry.to_crs(crs).values
+    comm = communities.to_crs(crs)
+    area = shapely.area(geom)
+    if floors_col in buildings.columns:
+        floors = pd.to_numeric(buildings[floors_col], errors="coerce").fillna(default_floors).to_numpy(float)
+    else:
+        floors = np.full(len(buildings), float(default_floors))
+    if (floors < 0).any():
+        raise ColumnError(f"'buildings' column '{floors_col}' must be >= 0")
+    given = (
+        pd.to_numeric(buildings[total_col], errors="coerce")
+        if total_col in buildings.columns
+        else pd.Series(np.nan, index=buildings.index)
+    ).to_numpy(float)
+
+    left, right = comm.sindex.query(shapely.point_on_surface(geom), predicate="within")
+    community_of = pd.Series(right, index=left).groupby(level=0).min().reindex(range(len(geom)), fill_value=-1).to_numpy()
+    value = given.copy()
+    source = np.where(np.isnan(given), "outside every community", "given").astype(object)
+    for c in range(len(comm)):
+        cid = comm[community_id_col].iloc[c]
+        mine = np.flatnonzero(community_of == c)
+        todo = mine[np.isnan(given[mine])]
+        left_over = totals.iloc[c] - np.nansum(given[mine])
+        if left_over < 0:
+            raise ColumnError(
+                f"community {cid!r}: buildings already hold {np.nansum(given[mine]):.0f} "
+                f"{total_col}, more than its total {totals.iloc[c]:.0f}"
+            )
+        if len(todo) == 0:
+            if left_over > 0:
+                report.add("communities", cid, f"{left_over:.0f} {total_col} and no building to carry them",
+                           "not spread")
+            continue
+        weight = area[todo] * floors[todo]
+        if weight.sum() <= 0:
+            weight = floors[todo] if floors[todo].sum() > 0 else np.ones(len(todo))
+        value[todo] = largest_remainder(weight, int(round(left_over)))
+        source[todo] = "spread by floor area"
+    for k in np.flatnonzero(community_of < 0):
+        if np.isnan(given[k]):
+            report.add("buildings", buildings.index[k], "outside every community", f"{total_col} left missing")
+    out = buildings.copy()
+    # counts stay whole numbers; floats (NaN) only where a building lies outside every community
+    whole = bool(np.all(np.isfinite(value)) and np.all(value == np.round(value)))
+    out[total_col] = value.astype(np.int64) if whole else value
+    out[f"{total_col}_source"] = source
+    logger.info("spread %s over %d buildings by floor area", total_col, int((source == "spread by floor area").sum()))
+    return out
+
+
+def largest_remainder(weights: np.ndarray, total: int) -> np.ndarray:
+    """Whole numbers proportional to ``weights`` that sum to ``total`` (Hamilton's method).
+
+    Ties in the remainders go to the earlier position.
+    """
+    weights = np.asarray(weights, dtype=float)
+    if total == 0 or weights.sum() <= 0:
+        return np.zeros(len(weights))
+    quota = weights * total / weights.sum()
+    base = np.floor(quota)
+    short = int(round(total - base.sum()))
+    order = np.argsort(-(quota - base), kind="stable")
+    base[order[:short]] += 1
+    assert math.isclose(base.sum(), total)
+    return base

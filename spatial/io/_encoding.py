@@ -1,0 +1,164 @@
+"""Text-encoding detection for DBF attribute bytes and CSV files (UTF-8 first, then GB18030).
+
+GDAL reads a GBK shapefile without ``.cpg`` as Latin-1 mojibake and raises nothing, and a GBK CSV
+makes ``pandas.read_csv`` fail, so the bytes are checked here: strict UTF-8 first (ASCII is UTF-8),
+then ``charset_normalizer`` among the encodings Chinese data comes in. GBK and GB2312 answers are
+read as GB18030, their superset. Short GBK text that happens to be valid UTF-8 (a few characters
+are) is caught by a check of its own (``_looks_like_gbk``); a lone accented Latin letter with no
+other text is then misread, a trade-off made for Chinese data. The DBF header is parsed by hand (a few ``struct`` calls) because
+only the raw bytes of the text fields are wanted, not a decoded table.
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import re
+import struct
+from pathlib import Path
+
+from charset_normalizer import from_bytes
+
+from spatial.core.errors import InputFileError
+
+logger = logging.getLogger(__name__)
+
+#: Encodings tried by charset_normalizer after strict UTF-8 fails.
+_CANDIDATES = ["gb18030", "big5", "cp1252", "latin_1"]
+#: How many bytes of text to look at (enough for any table; keeps detection fast).
+_SAMPLE_BYTES = 2_000_000
+#: Code pages that are read as GB18030.
+_GB = {"gb2312", "gbk", "cp936", "gb18030", "hz"}
+
+
+def canonical(encoding: str) -> str:
+    """Python's canonical name of ``encoding`` (``"GBK"`` -> ``"gbk"``); ValueError on unknown names."""
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        raise ValueError(f"unknown text encoding {encoding!r}; try 'utf-8' or 'gb18030'") from None
+
+
+def detect_encoding(data: bytes) -> str:
+    """Return the encoding of ``data``: ``"utf-8"`` when it decodes strictly, else the best guess.
+
+    Chinese code pages (GBK, GB2312, CP936) come back as ``"gb18030"``.
+    """
+    sample = data[:_SAMPLE_BYTES]
+    try:
+        # final=False: a multi-byte character cut at the end of a sample is still UTF-8
+        text = codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        if _looks_like_gbk(sample, text):
+            return "gb18030"
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        codecs.getincrementaldecoder("gb18030")().decode(sample, final=False)
+        gb_ok = True
+    except UnicodeDecodeError:
+        gb_ok = False
+    best = from_bytes(sample, cp_isolation=_CANDIDATES).best()
+    guess = canonical(best.encoding) if best is not None else None
+    if guess in _GB or (gb_ok and guess in (None, "cp1252", "latin_1", "big5")):
+        # short Chinese samples are often guessed as Big5 or Latin-1; data from mainland China is
+        # GBK far more often, and GB18030 decoding it cleanly is strong evidence
+        return "gb18030"
+    return guess or "latin_1"
+
+
+def _is_chinese(ch: str) -> bool:
+    o = ord(ch)
+    return 0x4E00 <= o <= 0x9FFF or 0x3000 <= o <= 0x303F or 0xFF00 <= o <= 0xFFEF or 0x3400 <= o <= 0x4DBF
+
+
+def _looks_like_gbk(sample: bytes, text: str) -> bool:
+    """True when valid UTF-8 is really short GBK text.
+
+    A few GBK characters (lead byte 0xC2-0xDF, trail 0xA1-0xBF) are also valid two-byte UTF-8, which
+    only encodes Latin, Greek, Cyrillic, Hebrew and Arabic letters; Chinese in UTF-8 takes three
+    bytes. So text whose non-ASCII characters are all below U+0800, none inside a Latin word, and
+    which decodes to common (GB2312) Chinese characters only is taken for GBK.
+    """
+    if not re.search(r"[^\x00-\x7f]", text) or re.search(r"[^\x00-\u07ff]", text):
+        return False  # pure ASCII, or holds a character UTF-8 writes in 3+ bytes (all Chinese)
+    if re.search(r"[A-Za-z][^\x00-\x7f]|[^\x00-\x7f][A-Za-z]", text):
+        return False  # accented letters inside Latin words: "café", "Müller"
+    try:
+        gb = codecs.getincrementaldecoder("gb18030")().decode(sample, final=False)
+        gb.encode("gb2312")  # common simplified characters only (not Cyrillic/Greek lookalikes)
+    except (UnicodeDecodeError, UnicodeEncodeError):
+        return False
+    return all(_is_chinese(c) for c in gb if ord(c) > 127)
+
+
+def dbf_text_bytes(path: Path) -> bytes:
+    """The raw bytes of the field names and text (type ``C``) values of a ``.dbf`` file.
+
+    Only values holding non-ASCII bytes are kept, joined by newlines, up to a sample limit.
+    """
+    try:
+        with open(path, "rb") as f:
+            header = f.read(32)
+            if len(header) < 32:
+                raise InputFileError(f"'{path}' is not a DBF file (too short); re-export the shapefile")
+            n_records, header_len, record_len = struct.unpack("<IHH", header[4:12])
+            descriptors = f.read(header_len - 32)
+            fields = []  # (name bytes, type, offset, length)
+            offset = 1  # the deletion flag
+            for i in range(0, len(descriptors) - 31, 32):
+                d = descriptors[i : i + 32]
+                if d[0] == 0x0D:
+                    break
+                name = d[:11].split(b"\x00", 1)[0]
+                ftype = chr(d[11])
+                length = d[16]
+                fields.append((name, ftype, offset, length))
+                offset += length
+            chunks = [name for name, *_ in fields if any(b > 127 for b in name)]
+            text = [(o, n) for _, t, o, n in fields if t == "C"]
+            size = sum(len(c) for c in chunks)
+            f.seek(header_len)
+            batch = max(1, 65536 // max(record_len, 1))
+            done = 0
+            while text and done < n_records and size < _SAMPLE_BYTES:
+                block = f.read(record_len * min(batch, n_records - done))
+                if not block:
+                    break
+                for r in range(0, len(block) - record_len + 1, record_len):
+                    rec = block[r : r + record_len]
+                    for o, n in text:
+                        value = rec[o : o + n].rstrip(b" \x00")
+                        if any(b > 127 for b in value):
+                            chunks.append(value)
+                            size += len(value)
+                done += len(block) // record_len
+    except OSError as exc:
+        raise InputFileError(f"cannot read '{path}': {exc}") from exc
+    return b"\n".join(chunks)
+
+
+def decode_text_file(path: Path, *, encoding: str | None = None) -> tuple[str, str]:
+    """Read a text file (CSV) and return ``(text, encoding)``, detecting the encoding if not given.
+
+    A UTF-8 byte-order mark is honoured and removed.
+    """
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputFileError(f"cannot read '{path}': {exc}") from exc
+    if encoding is None:
+        if data.startswith(codecs.BOM_UTF8):
+            encoding = "utf-8-sig"
+        elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            encoding = "utf-16"
+        else:
+            encoding = detect_encoding(data)
+        logger.info("'%s': detected text encoding %s", path, encoding)
+    try:
+        return data.decode(encoding), encoding
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise InputFileError(
+            f"cannot decode '{path}' as {encoding}: {exc}; pass the right encoding= "
+            "(for example 'utf-8' or 'gb18030')"
+        ) from exc

@@ -1,0 +1,118 @@
+"""Shapefile plumbing: DBF encoding from .cpg or the bytes, short ASCII field names and their map.
+
+Kept apart from :mod:`spatial.io.layers` to keep that module short; see its docstring for why.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from spatial.core.errors import ColumnError, InputFileError
+from spatial.io._encoding import canonical, dbf_text_bytes, detect_encoding
+
+logger = logging.getLogger(__name__)
+
+#: Suffix of the CSV written next to a shapefile that maps short field names back to the originals.
+FIELD_MAP_SUFFIX = ".fields.csv"
+
+
+def shapefile_encoding(path: Path, encoding: str | None) -> str:
+    """The DBF encoding: ``encoding`` if given, else ``.cpg``, else detected from the bytes."""
+    if encoding is not None:
+        return canonical(encoding)
+    cpg = sidecar(path, ".cpg")
+    if cpg is not None:
+        text = cpg.read_text(encoding="ascii", errors="replace").strip()
+        code = {"936": "gbk", "65001": "utf-8", "54936": "gb18030", "950": "big5"}.get(text, text)
+        try:
+            return canonical(code)
+        except ValueError:
+            logger.warning("'%s': unknown code page %r in .cpg; detecting the encoding", cpg, text)
+    dbf = sidecar(path, ".dbf")
+    if dbf is None:
+        raise InputFileError(f"'{path}' has no .dbf file next to it; copy all the shapefile's parts")
+    found = detect_encoding(dbf_text_bytes(dbf))
+    logger.info("'%s' has no .cpg; detected DBF encoding %s", path, found)
+    return found
+
+
+def sidecar(path: Path, suffix: str) -> Path | None:
+    """The shapefile part with ``suffix`` (either case) next to ``path``, or None."""
+    for cand in (path.with_suffix(suffix), path.with_suffix(suffix.upper())):
+        if cand.exists():
+            return cand
+    return None
+
+
+def restore_field_names(gdf: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
+    """Rename short field names back to the originals listed in ``<stem>.fields.csv``, if present."""
+    mapping_file = path.with_name(path.stem + FIELD_MAP_SUFFIX)
+    if not mapping_file.exists():
+        return gdf
+    table = pd.read_csv(mapping_file, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    if list(table.columns[:2]) != ["original", "short"]:
+        logger.warning("'%s' is not a field-name mapping (columns original, short); ignored", mapping_file)
+        return gdf
+    rename = {s: o for o, s in zip(table["original"], table["short"]) if s in gdf.columns}
+    logger.info("'%s': restored %d field names from %s", path, len(rename), mapping_file.name)
+    return gdf.rename(columns=rename)
+
+
+def family(geom_type: str) -> str:
+    """Point, LineString or Polygon: the shapefile geometry family of a geometry type."""
+    return geom_type.replace("Multi", "").replace("LinearRing", "LineString")
+
+
+def check_text(frame: pd.DataFrame, columns: list, enc: str, label: str, encoding: str) -> None:
+    """Raise :class:`ColumnError` for a text value ``enc`` cannot encode or longer than 254 bytes."""
+    for col in columns:
+        s = frame[col]
+        if not (s.dtype == object or pd.api.types.is_string_dtype(s)):
+            continue
+        for row, value in zip(frame.index, s):
+            if not isinstance(value, str):
+                continue
+            try:
+                nbytes = len(value.encode(enc))
+            except UnicodeEncodeError as exc:
+                raise ColumnError(
+                    f"'{label}': column {col!r} row {row} holds {value[exc.start:exc.end]!r}, which "
+                    f"{encoding} cannot encode; pass encoding='GB18030' or 'UTF-8', or write a GeoPackage"
+                ) from None
+            if nbytes > 254:
+                raise ColumnError(
+                    f"'{label}': column {col!r} row {row} is {nbytes} bytes long; a shapefile text "
+                    "field holds 254. Shorten it or write a GeoPackage with write_layers"
+                )
+
+
+def short_names(columns: list) -> dict:
+    """Map each column to a unique ASCII field name of at most 10 bytes (case-insensitive)."""
+    taken: set[str] = set()
+    out = {}
+    # keep names that are already fine first, so they never get renamed because of others
+    for col in columns:
+        s = str(col)
+        if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,9}", s) and s.lower() not in taken:
+            out[col] = s
+            taken.add(s.lower())
+    n = 0
+    for col in columns:
+        if col in out:
+            continue
+        base = re.sub(r"[^A-Za-z0-9_]", "", str(col))
+        if not base or not (base[0].isalpha() or base[0] == "_"):
+            base = "f" + base if base else "field"
+        candidate = base[:10]
+        while candidate.lower() in taken:
+            n += 1
+            suffix = f"_{n}"
+            candidate = base[: 10 - len(suffix)] + suffix
+        out[col] = candidate
+        taken.add(candidate.lower())
+    return out

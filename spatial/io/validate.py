@@ -1,0 +1,256 @@
+"""One place that checks the input layers (communities, units, stations, network) before any maths.
+
+Problems that have a safe fix are fixed and reported (a CRS that differs from the communities' is
+reprojected, invalid polygons are repaired, station polygons become points); problems that would
+give a wrong answer stop with a clear error (no CRS, missing columns, duplicate ids, missing or
+negative households, empty geometry). Rows that are suspicious but usable (units outside every
+community, stations far from the walking network) are kept and listed in the report.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from spatial.core.checks import (
+    Report,
+    check_households,
+    metric_crs,
+    repair_geometries,
+    require_columns,
+    require_crs,
+    require_unique,
+)
+from spatial.core.errors import GeometryError, NetworkError
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["validate_inputs"]
+
+_ORDER = ("communities", "units", "stations", "network_edges")
+
+
+def validate_inputs(
+    *,
+    communities: gpd.GeoDataFrame | None = None,
+    units: gpd.GeoDataFrame | None = None,
+    stations: gpd.GeoDataFrame | None = None,
+    network_edges: gpd.GeoDataFrame | None = None,
+    households_col: str = "households",
+    unit_id_col: str = "unit_id",
+    community_id_col: str = "community_id",
+    station_id_col: str = "station_id",
+    max_station_offset_m: float = 100.0,
+) -> tuple[dict[str, gpd.GeoDataFrame], Report]:
+    """Check and clean the input layers; return them with a report of every fix and flag.
+
+    Parameters
+    ----------
+    communities : GeoDataFrame, optional
+        社区 polygons with a unique ``community_id_col``.
+    units : GeoDataFrame, optional
+        Residential units (polygons or points) with a unique ``unit_id_col`` and
+        ``households_col`` (a number >= 0 in every row).
+    stations : GeoDataFrame, optional
+        Service stations (points) with a unique ``station_id_col``.
+    network_edges : GeoDataFrame, optional
+        Walking-network edges (lines), e.g. ``osmnx.graph_to_gdfs(G, nodes=False)``.
+    households_col, unit_id_col, community_id_col, station_id_col : str
+        Column names.
+    max_station_offset_m : float
+        Stations farther than this from every network edge are reported (metres).
+
+    Returns
+    -------
+    layers : dict of str to GeoDataFrame
+        The given layers (keys ``communities``, ``units``, ``stations``, ``network_edges``),
+        same index and columns, all in the CRS of the first given layer in that order;
+        invalid geometries repaired, households as float.
+    report : Report
+        One row per reprojected layer, repaired geometry, converted station polygon, unit outside
+        every community (or naming an unknown community) and station far from the network.
+
+    Raises
+    ------
+    CRSError
+        A layer has no CRS.
+    ColumnError
+        A required column is missing, or households are missing, not numbers or negative.
+    DuplicateIdError
+        An id column repeats a value.
+    GeometryError
+        A layer is empty, has empty/missing geometries or the wrong kind of geometry.
+    NetworkError
+        The network edges are not lines.
+
+    Examples
+    --------
+    >>> import spatial
+    >>> demo = spatial.load_demo()
+    >>> layers, report = spatial.validate_inputs(
+    ...     communities=demo["communities"], units=demo["units"], stations=demo["stations"])
+    >>> sorted(layers), len(report), layers["units"]["households"].dtype.kind
+    (['communities', 'stations', 'units'], 0, 'f')
+    """
+    given = {
+        "communities": communities, "units": units, "stations": stations, "network_edges": network_edges,
+    }
+    given = {k: v for k, v in given.items() if v is not None}
+    report = Report()
+    if not given:
+        return {}, report
+    if max_station_offset_m is None or not max_station_offset_m > 0:
+        raise ValueError(f"max_station_offset_m must be a distance in metres > 0, got {max_station_offset_m!r}")
+
+    for name, gdf in given.items():
+        require_crs(gdf, name)
+        if len(gdf) == 0:
+            error = NetworkError if name == "network_edges" else GeometryError
+            raise error(f"'{name}' has no rows; pass a layer with features or leave it out")
+
+    ids = {"communities": community_id_col, "units": unit_id_col, "stations": station_id_col}
+    for name, col in ids.items():
+        if name in given:
+            require_columns(given[name], [col], name)
+            require_unique(given[name], col, name)
+
+    out = _common_crs(given, report)
+
+    for name in _ORDER:
+        if name in out:
+            out[name] = repair_geometries(out[name], name, report, id_col=ids.get(name))
+
+    if "communities" in out:
+        _require_types(out["communities"], "communities", community_id_col, ("Polygon", "MultiPolygon"),
+                       "draw the community boundary as a polygon")
+    if "units" in out:
+        _require_types(out["units"], "units", unit_id_col, ("Polygon", "MultiPolygon", "Point"),
+                       "give each unit a polygon or a point")
+        hh = check_households(out["units"], households_col, "units", id_col=unit_id_col)
+        if not pd.api.types.is_float_dtype(out["units"][households_col]):
+            out["units"] = out["units"].copy()
+            out["units"][households_col] = hh
+    if "stations" in out:
+        out["stations"] = _station_points(out["stations"], station_id_col, report)
+    if "network_edges" in out:
+        types = set(out["network_edges"].geom_type.unique())
+        if not types <= {"LineString", "MultiLineString"}:
+            raise NetworkError(
+                f"'network_edges' must hold lines but has {', '.join(sorted(types))}; pass the edges, "
+                "e.g. osmnx.graph_to_gdfs(G, nodes=False)"
+            )
+
+    if "units" in out and "communities" in out:
+        _units_outside(out["units"], out["communities"], unit_id_col, community_id_col, report)
+    if "stations" in out and "network_edges" in out:
+        _stations_off_network(out["stations"], out["network_edges"], station_id_col,
+                              max_station_offset_m, report)
+    logger.info("validated %s: %d report rows", ", ".join(out), len(report))
+    return out, report
+
+
+def _common_crs(given: dict[str, gpd.GeoDataFrame], report: Report) -> dict[str, gpd.GeoDataFrame]:
+    """Reproject every layer to the CRS of the first (communities, units, stations, network)."""
+    ref_name = next(n for n in _ORDER if n in given)
+    ref = CRS.from_user_input(given[ref_name].crs)
+    out = {}
+    for name in _ORDER:
+        if name not in given:
+            continue
+        gdf = given[name]
+        crs = CRS.from_user_input(gdf.crs)
+        if crs.equals(ref):
+            out[name] = gdf
+            continue
+        out[name] = gdf.to_crs(ref)
+        report.add(
+            name, "(all rows)",
+            f"CRS {crs.to_string()} differs from '{ref_name}' ({ref.to_string()})",
+            f"reprojected to {ref.to_string()}; reproject it yourself to silence this",
+        )
+    return out
+
+
+def _require_types(gdf: gpd.GeoDataFrame, name: str, id_col: str, allowed: tuple[str, ...], fix: str) -> None:
+    types = gdf.geom_type.to_numpy()
+    bad = ~np.isin(types, allowed)
+    if bad.any():
+        shown = ", ".join(f"{i} ({t})" for i, t in zip(gdf[id_col].to_numpy()[bad][:10], types[bad][:10]))
+        raise GeometryError(
+            f"'{name}' rows must be {' or '.join(allowed)}, but {int(bad.sum())} are not "
+            f"(ids: {shown}); {fix}"
+        )
+
+
+def _station_points(stations: gpd.GeoDataFrame, id_col: str, report: Report) -> gpd.GeoDataFrame:
+    types = stations.geom_type.to_numpy()
+    polys = np.isin(types, ("Polygon", "MultiPolygon"))
+    other = ~polys & (types != "Point")
+    if other.any():
+        shown = ", ".join(f"{i} ({t})" for i, t in zip(stations[id_col].to_numpy()[other][:10], types[other][:10]))
+        raise GeometryError(
+            f"'stations' rows must be points (or building polygons), but these are not: {shown}; "
+            "give each station one point at its entrance"
+        )
+    if not polys.any():
+        return stations
+    out = stations.copy()
+    geom = out.geometry.values
+    out.loc[polys, out.geometry.name] = shapely.point_on_surface(geom[polys])
+    for sid in stations[id_col].to_numpy()[polys]:
+        report.add("stations", sid, "geometry is a polygon, not a point", "replaced by a point inside it")
+    return out
+
+
+def _units_outside(units, communities, unit_id_col, community_id_col, report) -> None:
+    """Report units whose point-on-surface lies in no community, or that name an unknown one."""
+    crs = metric_crs(communities, units)
+    comm = communities.to_crs(crs)
+    pts = shapely.point_on_surface(units.to_crs(crs).geometry.values)
+    tree = shapely.STRtree(comm.geometry.values)
+    hit = np.zeros(len(pts), dtype=bool)
+    pairs = tree.query(pts, predicate="intersects")
+    hit[pairs[0]] = True
+    comm_ids = comm[community_id_col].to_numpy()
+    unit_ids = units[unit_id_col].to_numpy()
+    if (~hit).any():
+        miss = np.flatnonzero(~hit)
+        nearest, dist = tree.query_nearest(pts[miss], return_distance=True, all_matches=False)
+        for k, c, d in zip(miss[nearest[0]], nearest[1], dist):
+            report.add(
+                "units", unit_ids[k],
+                f"outside every community (nearest: {comm_ids[c]}, {d:.0f} m away)",
+                "kept without a community; fix the unit's location or extend the community boundary",
+            )
+    if community_id_col in units.columns:
+        known = set(comm_ids.tolist())
+        for uid, cid in zip(unit_ids, units[community_id_col].to_numpy()):
+            if pd.notna(cid) and cid not in known:
+                report.add(
+                    "units", uid, f"{community_id_col} {cid!r} is not in 'communities'",
+                    "kept; correct the id or add the community",
+                )
+
+
+def _stations_off_network(stations, edges, id_col, limit_m, report) -> None:
+    """Report stations farther than ``limit_m`` from every network edge, with the distance."""
+    crs = metric_crs(stations, edges)
+    pts = stations.to_crs(crs).geometry.values
+    lines = edges.to_crs(crs).geometry.values
+    tree = shapely.STRtree(lines)
+    idx, dist = tree.query_nearest(pts, return_distance=True, all_matches=False)
+    far = np.zeros(len(pts))
+    far[idx[0]] = dist
+    ids = stations[id_col].to_numpy()
+    for k in np.flatnonzero(far > limit_m):
+        report.add(
+            "stations", ids[k],
+            f"{far[k]:.0f} m from the nearest network edge (limit {limit_m:g} m)",
+            "kept; check its coordinates (GCJ-02/BD-09 not converted to WGS-84 shifts points "
+            "by 300-1,500 m) or that the network covers it",
+        )

@@ -1,0 +1,229 @@
+"""Layers to compact GeoJSON for the maps: EPSG:4326, 6 decimals, display-ready properties.
+
+Written here (not ``GeoDataFrame.to_json``) to round coordinates with ``shapely.transform``
+(``set_precision`` raised on real footprints), drop the per-feature bbox and spaces, keep only
+the popup columns, and report rows that cannot be drawn instead of dropping them silently.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from spatial.core.checks import Report, require_columns, require_crs
+from spatial.core.errors import InputFileError
+from spatial.maps import _style as st
+
+logger = logging.getLogger(__name__)
+
+
+def display_geometry(gdf: gpd.GeoDataFrame, name: str, gcj02: bool) -> np.ndarray:
+    """Geometries in EPSG:4326 (shifted to GCJ-02 if asked), rounded to 6 decimals."""
+    require_crs(gdf, name)
+    geo = gdf.geometry
+    if not CRS.from_user_input(gdf.crs).equals(CRS.from_epsg(4326)):
+        geo = geo.to_crs(4326)
+    if gcj02:
+        from spatial.io.coords import (
+            from_wgs84,  # lazy: only needed over a GCJ-02 basemap
+        )
+
+        geo = from_wgs84(gpd.GeoDataFrame(geometry=geo, crs=4326), "gcj02", name=name).geometry
+    return shapely.transform(np.asarray(geo.values, dtype=object), lambda c: np.round(c, 6))
+
+
+def jsonable(values: pd.Series, column: str) -> list:
+    """Column values as JSON-ready Python objects, rounded for display, NaN as null."""
+    s = values
+    if pd.api.types.is_bool_dtype(s):
+        return [None if pd.isna(v) else bool(v) for v in s]
+    if pd.api.types.is_numeric_dtype(s):
+        f = s.astype(float)
+        if column.endswith(("_m", "_m2")):
+            digits = 0
+        elif column.endswith(("_min", "_pct")) or column.startswith("pct_"):
+            digits = 1
+        else:
+            digits = 2
+        out = []
+        for v in np.round(f.to_numpy(), digits):
+            if not np.isfinite(v):
+                out.append(None)
+            elif float(v).is_integer():
+                out.append(int(v))
+            else:
+                out.append(float(v))
+        return out
+    return [None if (v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA) else str(v)
+            for v in s]
+
+
+def layer_json(
+    gdf: gpd.GeoDataFrame,
+    name: str,
+    props: dict[str, list],
+    style_index: Sequence[int] | None,
+    *,
+    gcj02: bool,
+    report: Report | None,
+) -> tuple[str, int, np.ndarray | None]:
+    """The layer as compact columnar JSON (see :func:`decode`), its feature count and bounds.
+
+    Columnar rather than a GeoJSON FeatureCollection: property names and geometry types are
+    written once per layer, and text columns with repeated values as a lookup table plus codes,
+    which halves the size of a building layer; the browser rebuilds the features (``spFeatures``).
+    Rows with missing or empty geometry cannot be drawn: they are logged and put in ``report``.
+    """
+    geoms = display_geometry(gdf, name, gcj02)
+    drawable = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if not drawable.all():
+        ids = np.asarray(gdf.index)[~drawable]
+        logger.warning("%s: %d rows have no geometry and are not drawn (index %s)",
+                       name, len(ids), ", ".join(map(str, ids[:10])))
+        if report is not None:
+            for rid in ids:
+                report.add(name, rid, "empty or missing geometry", "not drawn on the map")
+    rows = np.flatnonzero(drawable)
+    styles = np.zeros(len(gdf), dtype=int) if style_index is None else np.asarray(style_index, dtype=int)
+    types: list[str] = []
+    codes, coords = [], []
+    for g in shapely.to_geojson(geoms[drawable]):
+        # '{"type":"Polygon","coordinates":[...]}' -> type and the bare coordinate array
+        gtype = g[9 : g.index('"', 9)]
+        head = '{"type":"' + gtype + '","coordinates":'
+        if g.startswith(head):
+            body = g[len(head) : -1]
+        else:  # GeometryCollection: keep the whole object
+            gtype, body = "GeometryCollection", g
+        if gtype not in types:
+            types.append(gtype)
+        codes.append(types.index(gtype))
+        coords.append(body)
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+    columns = {k: _column([None if v == "" else v for v in (props[k][i] for i in rows)])
+               for k in props}
+    columns["_s"] = [int(v) for v in styles[rows]]
+    text = (
+        '{"n":' + str(len(rows)) + ',"types":' + dumps(types)
+        + ',"t":' + (dumps(codes[0]) if len(types) == 1 else dumps(codes))
+        + ',"p":' + dumps(columns) + ',"g":[' + ",".join(coords) + "]}"
+    )
+    bounds = shapely.total_bounds(geoms[drawable]) if drawable.any() else None
+    return text, len(rows), bounds
+
+
+def _column(values: list):
+    """A property column: the list itself, or ``{"k": distinct values, "i": codes}`` for text
+    columns that repeat (bands, station names, community ids)."""
+    if len(values) < 8 or not all(isinstance(v, str) or v is None for v in values):
+        return values
+    distinct = list(dict.fromkeys(values))
+    if len(distinct) > len(values) // 2:
+        return values
+    index = {v: i for i, v in enumerate(distinct)}
+    return {"k": distinct, "i": [index[v] for v in values]}
+
+
+def decode(data: str | dict) -> list[dict]:
+    """The GeoJSON features of a :func:`layer_json` string (what ``spFeatures`` does in the page)."""
+    d = json.loads(data) if isinstance(data, str) else data
+    cols = {k: ([v["k"][i] for i in v["i"]] if isinstance(v, dict) else v) for k, v in d["p"].items()}
+    out = []
+    for i in range(d["n"]):
+        t = d["types"][d["t"] if isinstance(d["t"], int) else d["t"][i]]
+        geometry = d["g"][i] if t == "GeometryCollection" else {"type": t, "coordinates": d["g"][i]}
+        props = {k: v[i] for k, v in cols.items() if v[i] is not None}
+        out.append({"type": "Feature", "geometry": geometry, "properties": props})
+    return out
+
+
+def popup_props(gdf: pd.DataFrame, columns: Sequence[str], lang: str) -> tuple[dict, list]:
+    """Popup properties of the columns present in ``gdf`` and their ``(column, label)`` list."""
+    present = [c for c in columns if c in gdf.columns]
+    return ({c: jsonable(gdf[c], c) for c in present},
+            [(c, st.field_label(lang, c)) for c in present])
+
+
+def community_coverage(summary, demand, bands, households_col) -> pd.DataFrame | None:
+    """Per-community (and overall) % of households covered per band, from ``summary`` or demand."""
+    if summary is not None:
+        require_columns(summary, ["level", "id"], "coverage_summary")
+        table = summary[summary["level"].isin(["overall", "community"])].copy()
+        table["id"] = table["id"].astype(str)
+        return table
+    if "community_id" not in demand.columns or households_col not in demand.columns:
+        return None
+    hh = pd.to_numeric(demand[households_col], errors="coerce").fillna(0)
+    frame = pd.DataFrame({"id": demand["community_id"].astype(str), "households": hh})
+    rank = {b: i for i, b in enumerate(bands)}
+    level = demand["band"].astype(str).map(rank)
+    for i, b in enumerate(bands):
+        frame[f"hh_{b}"] = np.where(level.notna() & (level <= i), hh, 0.0)
+    per = frame.groupby("id", sort=True).sum(numeric_only=True).reset_index()
+    per.insert(0, "level", "community")
+    total = per.sum(numeric_only=True).to_frame().T
+    total.insert(0, "id", "overall")
+    total.insert(0, "level", "overall")
+    table = pd.concat([total, per], ignore_index=True)
+    for b in bands:
+        table[f"pct_hh_{b}"] = np.where(table["households"] > 0,
+                                        100 * table[f"hh_{b}"] / table["households"].where(table["households"] > 0, 1), 0.0)
+    return table
+
+
+def coverage_table(table: pd.DataFrame, bands: list[str], communities, lang: str) -> st.BoxControl:
+    """The box listing households and % covered per band, overall and per community."""
+    names = {}
+    if communities is not None and {"community_id", "name"} <= set(communities.columns):
+        names = dict(zip(communities["community_id"].astype(str), communities["name"].astype(str)))
+    shown = [b for b in bands if f"pct_hh_{b}" in table.columns]
+    header = [st.text(lang, "community"), st.field_label(lang, "households")] + [st.band_label(lang, b) + " %" for b in shown]
+    rows = []
+    for _, r in table.iterrows():
+        who = st.text(lang, "overall") if r["level"] == "overall" else names.get(str(r["id"]), str(r["id"]))
+        hh = r.get("households")
+        rows.append([who, int(hh) if pd.notna(hh) else ""] + [float(r[f"pct_hh_{b}"]) for b in shown])
+    return st.BoxControl(st.table_html(st.text(lang, "table_title"), header, rows), position="bottomright")
+
+
+def read_layers(path, required: Sequence, optional: Sequence[str], what: str) -> dict:
+    """Read the named layers of a GeoPackage: ``required`` ones must be there, ``optional`` may.
+
+    A required entry may be a tuple of names (``("demand", "coverage_demand")``): the first one
+    present is read and returned under the first name. Attribute-only tables come back as
+    DataFrames.
+    """
+    import pyogrio
+
+    from spatial.io.layers import read_layer
+
+    if not Path(path).exists():
+        raise InputFileError(f"{what} file '{path}' does not exist")
+    present = {str(row[0]) for row in pyogrio.list_layers(path)}
+    wanted = {}
+    for entry in required:
+        names = (entry,) if isinstance(entry, str) else tuple(entry)
+        found = next((n for n in names if n in present), None)
+        if found is None:
+            raise InputFileError(
+                f"{what} file '{path}' has no layer {' or '.join(map(repr, names))}; it has "
+                f"{', '.join(sorted(present)) or 'none'}. Write it with the matching spatial command"
+            )
+        wanted[names[0]] = found
+    wanted.update({n: n for n in optional if n in present})
+    out = {}
+    for key, name in wanted.items():
+        info = pyogrio.read_info(path, layer=name)
+        if info.get("geometry_type") is None:
+            out[key] = pyogrio.read_dataframe(path, layer=name, read_geometry=False)
+        else:
+            out[key] = read_layer(path, layer=name, name=f"{Path(path).name}:{name}")
+    return out

@@ -1,0 +1,8 @@
+"""The walking network: readers, the graph on arrays, snapping points to edges, and routing.
+
+Owns :mod:`~spatial.network.read` (every road source into one metric network),
+:mod:`~spatial.network.graph` (``WalkNetwork``: nodes, edges, components, CSR),
+:mod:`~spatial.network.snapping` (nearest walkable edge of many points) and
+:mod:`~spatial.network.routing` (shortest walks from stations). May import :mod:`spatial.io` and
+:mod:`spatial.core`.
+"""

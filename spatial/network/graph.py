@@ -1,0 +1,280 @@
+"""The walking network as arrays: nodes, undirected edges with lengths, components and a CSR graph.
+
+Readers live in :mod:`spatial.network.read`; this module only assembles and trims networks.
+
+Sources: an osmnx ``.graphml``, OSM XML (``.osm``, via ``osmnx.graph_from_xml``), ``.osm.pbf``
+(ways with a ``highway`` tag, read with pyosmium), a LineString layer (GeoPackage, Shapefile,
+GeoJSON or a GeoDataFrame; split at vertices shared within 0.1 m), or a networkx graph with node
+``x``/``y`` attributes. The network is undirected (people walk both ways on one-way streets),
+non-walkable classes (motorways, trunk roads and their links by default) are dropped, everything
+is projected to a metric CRS, and by default only the largest connected component is kept.
+Whatever is dropped is listed in ``WalkNetwork.report``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import scipy.sparse as sp
+import shapely
+from scipy.sparse.csgraph import connected_components
+
+from spatial.core.checks import Report
+from spatial.core.errors import NetworkError
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "DEFAULT_EXCLUDED_HIGHWAYS",
+    "WalkNetwork",
+    "network_from_arrays",
+    "keep_components",
+    "edges_frame",
+]
+
+#: OSM ``highway`` classes nobody walks on; an edge is dropped when any of its classes is here.
+DEFAULT_EXCLUDED_HIGHWAYS: tuple[str, ...] = ("motorway", "motorway_link", "trunk", "trunk_link")
+
+
+@dataclass(frozen=True, eq=False)
+class WalkNetwork:
+    """An undirected walking network in a metric CRS, as arrays and a CSR graph.
+
+    Attributes
+    ----------
+    crs : pyproj.CRS
+        Metric CRS of every coordinate.
+    node_id : numpy.ndarray
+        ``(n,)`` original node ids (OSM ids, or grid ids for line layers).
+    node_xy : numpy.ndarray
+        ``(n, 2)`` float64 node coordinates.
+    edge_u, edge_v : numpy.ndarray
+        ``(m,)`` int32 indices into the nodes; edge geometry runs from ``u`` to ``v``.
+    length_m : numpy.ndarray
+        ``(m,)`` float64 edge lengths (metric length of the geometry).
+    geometry : numpy.ndarray
+        ``(m,)`` shapely LineStrings.
+    graph : scipy.sparse.csr_matrix
+        ``(n, n)`` symmetric; weight = length of the shortest parallel edge.
+    report : pandas.DataFrame
+        What was dropped: ``layer, row_id, problem, action``.
+    highway, name : numpy.ndarray
+        ``(m,)`` OSM class and street name of each edge ("" when unknown).
+    component : numpy.ndarray
+        ``(n,)`` connected component of each node, numbered by size (0 is the largest).
+    dropped_geometry : numpy.ndarray
+        Edges of dropped components, so snapping can say a point lies in one.
+
+    Examples
+    --------
+    >>> import spatial
+    >>> net = spatial.load_demo()["network"]
+    >>> n = len(net.node_id)
+    >>> net.node_xy.shape == (n, 2), net.graph.shape == (n, n), len(net.edge_u) == len(net.length_m)
+    (True, True, True)
+    """
+
+    crs: pyproj.CRS
+    node_id: np.ndarray
+    node_xy: np.ndarray
+    edge_u: np.ndarray
+    edge_v: np.ndarray
+    length_m: np.ndarray
+    geometry: np.ndarray
+    graph: sp.csr_matrix
+    report: pd.DataFrame
+    highway: np.ndarray = field(default_factory=lambda: np.empty(0, object))
+    name: np.ndarray = field(default_factory=lambda: np.empty(0, object))
+    component: np.ndarray = field(default_factory=lambda: np.empty(0, np.int32))
+    dropped_geometry: np.ndarray = field(default_factory=lambda: np.empty(0, object))
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes."""
+        return len(self.node_xy)
+
+    @property
+    def n_edges(self) -> int:
+        """Number of edges."""
+        return len(self.edge_u)
+
+    @property
+    def edge_component(self) -> np.ndarray:
+        """``(m,)`` connected component of each edge."""
+        return self.component[self.edge_u]
+
+    def __repr__(self) -> str:  # pragma: no cover - cosmetic
+        return (f"WalkNetwork({self.n_nodes} nodes, {self.n_edges} edges, "
+                f"{self.length_m.sum() / 1000:.1f} km, crs={self.crs.to_string()})")
+
+
+def network_from_arrays(node_xy: np.ndarray, edge_u: np.ndarray, edge_v: np.ndarray, *, crs,
+                        node_id: np.ndarray | None = None, geometry: np.ndarray | None = None,
+                        highway: np.ndarray | None = None, name: np.ndarray | None = None) -> WalkNetwork:
+    """Build a :class:`WalkNetwork` directly from metric arrays (straight edges unless ``geometry``).
+
+    No highway filtering or component selection is done; ``component`` is computed.
+    """
+    node_xy = np.asarray(node_xy, dtype=np.float64)
+    edge_u = np.asarray(edge_u, dtype=np.int32)
+    edge_v = np.asarray(edge_v, dtype=np.int32)
+    if geometry is None:
+        coords = np.stack([node_xy[edge_u], node_xy[edge_v]], axis=1)
+        geometry = shapely.linestrings(coords)
+    length = shapely.length(geometry).astype(np.float64)
+    m = len(edge_u)
+    net = WalkNetwork(
+        crs=pyproj.CRS.from_user_input(crs),
+        node_id=np.arange(len(node_xy)) if node_id is None else np.asarray(node_id),
+        node_xy=node_xy, edge_u=edge_u, edge_v=edge_v, length_m=length, geometry=np.asarray(geometry),
+        graph=_csr(len(node_xy), edge_u, edge_v, length),
+        report=Report().to_frame(),
+        highway=np.full(m, "", object) if highway is None else np.asarray(highway, object),
+        name=np.full(m, "", object) if name is None else np.asarray(name, object),
+        component=np.zeros(len(node_xy), np.int32),
+    )
+    return replace(net, component=_components(net.graph))
+
+
+def keep_components(network: WalkNetwork, components, *, reason: str = "not kept") -> WalkNetwork:
+    """Keep the nodes and edges of the listed components; report each dropped one.
+
+    Dropped edges move to ``dropped_geometry`` so points near them can be told apart from points
+    far from any road.
+    """
+    keep_comp = np.zeros(int(network.component.max()) + 1 if network.n_nodes else 0, bool)
+    keep_comp[np.asarray(list(components), dtype=np.int64)] = True
+    node_keep = keep_comp[network.component]
+    if node_keep.all():
+        return network
+    edge_keep = node_keep[network.edge_u]
+    report = Report(network.report.to_dict("records"))
+    ecomp = network.edge_component
+    dropped = np.flatnonzero(~keep_comp)
+    n_nodes = np.bincount(network.component, minlength=len(keep_comp))
+    km = np.bincount(ecomp, weights=network.length_m, minlength=len(keep_comp)) / 1000
+    for c in dropped:
+        report.add("network", f"component {c}", f"disconnected part: {n_nodes[c]} nodes, {km[c]:.2f} km",
+                   f"dropped ({reason})")
+    new_index = np.cumsum(node_keep) - 1
+    # renumber kept components by size so 0 stays the largest kept one
+    kept_comps = np.flatnonzero(keep_comp)
+    order = kept_comps[np.argsort(-n_nodes[kept_comps], kind="stable")]
+    relabel = np.full(len(keep_comp), -1, np.int32)
+    relabel[order] = np.arange(len(order), dtype=np.int32)
+    u = new_index[network.edge_u[edge_keep]].astype(np.int32)
+    v = new_index[network.edge_v[edge_keep]].astype(np.int32)
+    n = int(node_keep.sum())
+    length = network.length_m[edge_keep]
+    logger.info("kept %d of %d components (%d of %d nodes)", len(kept_comps), len(keep_comp), n, network.n_nodes)
+    return WalkNetwork(
+        crs=network.crs, node_id=network.node_id[node_keep], node_xy=network.node_xy[node_keep],
+        edge_u=u, edge_v=v, length_m=length, geometry=network.geometry[edge_keep],
+        graph=_csr(n, u, v, length), report=report.to_frame(),
+        highway=network.highway[edge_keep], name=network.name[edge_keep],
+        component=relabel[network.component[node_keep]],
+        dropped_geometry=np.concatenate([network.dropped_geometry, network.geometry[~edge_keep]]),
+    )
+
+
+def edges_frame(network: WalkNetwork) -> gpd.GeoDataFrame:
+    """One row per edge: ``u``, ``v`` (original node ids), ``length_m``, ``highway``, ``name``,
+    ``component`` and the geometry, in the network's metric CRS.
+
+    Examples
+    --------
+    >>> import spatial
+    >>> edges = spatial.edges_frame(spatial.load_demo()["network"])
+    >>> edges.columns.tolist(), edges.crs.to_epsg()
+    (['u', 'v', 'length_m', 'highway', 'name', 'component', 'geometry'], 32650)
+    """
+    return gpd.GeoDataFrame(
+        {
+            "u": network.node_id[network.edge_u],
+            "v": network.node_id[network.edge_v],
+            "length_m": network.length_m,
+            "highway": network.highway,
+            "name": network.name,
+            "component": network.edge_component,
+        },
+        geometry=network.geometry,
+        crs=network.crs,
+    )
+
+
+# --------------------------------------------------------------------------- plumbing
+
+def _assemble(edges, nodes, metric, report: Report, label) -> WalkNetwork:
+    """Edge table → arrays: index nodes, orient geometry u→v, merge two-way duplicates, CSR."""
+    used = pd.unique(np.concatenate([edges["u"].to_numpy(), edges["v"].to_numpy()]))
+    missing = ~pd.Index(used).isin(nodes.index)
+    if missing.any():
+        raise NetworkError(f"network '{label}': edges refer to nodes without coordinates: {used[missing][:5].tolist()}")
+    node_ids = np.asarray(used)
+    lookup = pd.Index(node_ids)
+    xy = shapely.get_coordinates(nodes.geometry.loc[node_ids].values)
+    u = lookup.get_indexer(edges["u"].to_numpy()).astype(np.int32)
+    v = lookup.get_indexer(edges["v"].to_numpy()).astype(np.int32)
+    geom = edges.geometry.values.to_numpy() if hasattr(edges.geometry.values, "to_numpy") else np.asarray(edges.geometry.values)
+    # orient each geometry from u to v
+    start = shapely.get_coordinates(shapely.get_point(geom, 0))
+    flip = (np.hypot(*(start - xy[v]).T) < np.hypot(*(start - xy[u]).T)) & (u != v)
+    if flip.any():
+        geom = geom.copy()
+        geom[flip] = shapely.reverse(geom[flip])
+    length = shapely.length(geom).astype(np.float64)
+    hw = edges["highway"].to_numpy(object)
+    nm = edges["name"].to_numpy(object)
+    # an undirected street appears as u→v and v→u in osmnx graphs: keep one
+    a, b = np.minimum(u, v), np.maximum(u, v)
+    key = pd.DataFrame({"a": a, "b": b, "len": np.round(length, 1)})
+    dup = key.duplicated().to_numpy()
+    if dup.any():
+        logger.debug("network %s: merged %d reverse-direction duplicates", label, int(dup.sum()))
+        keep = ~dup
+        u, v, geom, length, hw, nm = u[keep], v[keep], geom[keep], length[keep], hw[keep], nm[keep]
+    n = len(node_ids)
+    n_isolated = len(nodes) - n
+    if n_isolated > 0:
+        report.add("network", "nodes", f"{n_isolated} nodes have no walkable edge", "dropped")
+    graph = _csr(n, u, v, length)
+    comp = _components(graph)
+    return WalkNetwork(crs=metric, node_id=node_ids, node_xy=xy, edge_u=u, edge_v=v, length_m=length,
+                       geometry=geom, graph=graph, report=report.to_frame(), highway=hw, name=nm,
+                       component=comp)
+
+
+def _csr(n: int, u: np.ndarray, v: np.ndarray, length: np.ndarray) -> sp.csr_matrix:
+    """Symmetric CSR adjacency keeping the shortest of parallel edges; self-loops left out."""
+    loop = u == v
+    rows = np.concatenate([u[~loop], v[~loop]]).astype(np.int64)
+    cols = np.concatenate([v[~loop], u[~loop]]).astype(np.int64)
+    w = np.concatenate([length[~loop], length[~loop]])
+    key = rows * n + cols
+    order = np.argsort(key, kind="stable")
+    key, w = key[order], w[order]
+    first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    w = np.minimum.reduceat(w, first) if len(first) else w
+    key = key[first]
+    rows, cols = key // n, key % n
+    indptr = np.zeros(n + 1, np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    # explicit zero weights (duplicate nodes) stay edges for csgraph
+    return sp.csr_matrix((w, cols.astype(np.int32), indptr), shape=(n, n))
+
+
+def _components(graph: sp.csr_matrix) -> np.ndarray:
+    """Component label per node, renumbered by size (0 = largest)."""
+    if graph.shape[0] == 0:
+        return np.empty(0, np.int32)
+    _, labels = connected_components(graph, directed=False)
+    sizes = np.bincount(labels)
+    order = np.argsort(-sizes, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return rank[labels].astype(np.int32)

@@ -1,0 +1,7 @@
+"""Whole projects: the project file, the run with its log, the pipeline of steps, the demo, Dask.
+
+Owns :mod:`~spatial.project.config` (``load_project``), :mod:`~spatial.project.run`
+(``run_project``), :mod:`~spatial.project.pipeline` (read → validate → grids → coverage → siting
+→ write), :mod:`~spatial.project.demo` and :mod:`~spatial.project.distributed` (grids and coverage
+split by street or city on Dask). Orchestrates: may import every package but :mod:`spatial.cli`.
+"""

@@ -1,0 +1,195 @@
+"""Plumbing of ``spatial.project.distributed``: split layers into parts, GeoParquet parts, and the worker tasks.
+
+The client splits by a plain column value (street or city) and bounding-box queries, never by a
+spatial shuffle, and writes each part as GeoParquet; a worker reads only its part (for the
+walking network, a bounding-box filter on one GeoParquet edge file written with a covering bbox
+column), runs the single-process engine on it and returns a small frame. Tasks are module-level
+functions so that any Dask worker can import them.
+"""
+
+from __future__ import annotations
+
+import logging
+import resource
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from spatial.core.errors import CRSError
+from spatial.network.graph import WalkNetwork, _csr, network_from_arrays
+
+logger = logging.getLogger(__name__)
+
+#: Columns added to grids by ``spatial.grids.workforce.staffing`` (recomputed by the client).
+STAFF_COLUMNS = ("full_time_workers", "part_time_workers", "building_leads", "household_leads")
+#: Row-group size of the edge file: small enough that a bbox filter skips most of a province.
+EDGE_ROW_GROUP = 20_000
+NONE_KEY = "(none)"
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process, MB: ``VmHWM`` on Linux, else ``ru_maxrss``.
+
+    (``ru_maxrss`` also counts the parent a worker process was forked from, before its exec.)
+    """
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def part_keys(values: pd.Series) -> np.ndarray:
+    """Part key of each row: the value as text, ``"(none)"`` where missing."""
+    return np.asarray(values.astype(object).where(values.notna(), NONE_KEY).astype(str).to_numpy(), dtype=object)
+
+
+# ----------------------------------------------------------------------------- grids
+
+
+def grid_task(units_path: str, comms_path: str, roads_path: str | None, out_path: str, options: dict) -> dict:
+    """Worker: ``partition_grids`` on one part; grids to ``out_path``, returns unit→grid and report."""
+    from spatial.grids.partition import partition_grids
+
+    t0, c0 = time.perf_counter(), time.thread_time()
+    units = gpd.read_parquet(units_path)
+    comms = gpd.read_parquet(comms_path)
+    roads = gpd.read_parquet(roads_path) if roads_path else None
+    rows = units.pop("_row").to_numpy()
+    res = partition_grids(units, comms, roads=roads, code_layout=None, **options)
+    grids = res.grids.drop(columns=[c for c in STAFF_COLUMNS if c in res.grids.columns])
+    grids.to_parquet(out_path)
+    return {
+        "units": pd.DataFrame({"_row": rows, "grid_id": res.units["grid_id"].to_numpy(object)}),
+        "report": res.report,
+        "n_units": len(units),
+        "seconds": time.perf_counter() - t0,
+        "cpu_seconds": time.thread_time() - c0,
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+# ----------------------------------------------------------------------------- network parts
+
+
+def write_edges(network: WalkNetwork, path: Path) -> None:
+    """Write a network's kept and dropped edges as one GeoParquet file with a covering bbox column.
+
+    Rows are sorted along a Hilbert curve so that a bounding-box filter reads few row groups;
+    ``edge_pos`` keeps each edge's position, so a worker rebuilds its edges in the original order.
+    """
+    m = network.n_edges
+    dropped = np.asarray(network.dropped_geometry, dtype=object)
+    nd = len(dropped)
+    u, v = network.edge_u.astype(np.int64), network.edge_v.astype(np.int64)
+    frame = gpd.GeoDataFrame(
+        {
+            "edge_pos": np.arange(m + nd, dtype=np.int64),
+            "u": np.r_[u, np.full(nd, -1)],
+            "v": np.r_[v, np.full(nd, -1)],
+            "ux": np.r_[network.node_xy[u, 0], np.full(nd, np.nan)],
+            "uy": np.r_[network.node_xy[u, 1], np.full(nd, np.nan)],
+            "vx": np.r_[network.node_xy[v, 0], np.full(nd, np.nan)],
+            "vy": np.r_[network.node_xy[v, 1], np.full(nd, np.nan)],
+            "length_m": np.r_[network.length_m, np.full(nd, np.nan)],
+            "highway": np.r_[np.asarray(network.highway, object).astype(str) if len(network.highway) == m
+                             else np.full(m, ""), np.full(nd, "")],
+            "name": np.r_[np.asarray(network.name, object).astype(str) if len(network.name) == m
+                          else np.full(m, ""), np.full(nd, "")],
+            "dropped": np.r_[np.zeros(m, bool), np.ones(nd, bool)],
+        },
+        geometry=np.concatenate([np.asarray(network.geometry, dtype=object), dropped]),
+        crs=network.crs,
+    )
+    if len(frame):
+        frame = frame.iloc[np.argsort(frame.geometry.hilbert_distance(), kind="stable")]
+    frame.to_parquet(path, index=False, write_covering_bbox=True, row_group_size=EDGE_ROW_GROUP)
+
+
+def edge_arrays(path: str, bbox: tuple[float, float, float, float]) -> dict:
+    """Arrays of the kept and dropped edges whose bounding box meets ``bbox``, in their original order."""
+    edges = gpd.read_parquet(path, bbox=bbox)
+    if edges.crs is None:
+        raise CRSError(f"network edge file {path} has no CRS; write it with spatial.project.distributed.network_to_parquet")
+    kept = edges.loc[~edges["dropped"].to_numpy(bool)].sort_values("edge_pos")
+    gone = edges.loc[edges["dropped"].to_numpy(bool)].sort_values("edge_pos")
+    u, v = kept["u"].to_numpy(np.int64), kept["v"].to_numpy(np.int64)
+    ids, pos = np.unique(np.r_[u, v], return_inverse=True)
+    xy = np.empty((len(ids), 2))
+    xy[pos, 0] = np.r_[kept["ux"].to_numpy(), kept["vx"].to_numpy()]
+    xy[pos, 1] = np.r_[kept["uy"].to_numpy(), kept["vy"].to_numpy()]
+    return {"crs": edges.crs, "node_id": ids.astype(object), "xy": xy, "eu": pos[: len(u)].astype(np.int32),
+            "ev": pos[len(u):].astype(np.int32), "geometry": np.asarray(kept.geometry.values, dtype=object),
+            "length": kept["length_m"].to_numpy(np.float64), "highway": kept["highway"].to_numpy(object),
+            "name": kept["name"].to_numpy(object), "dropped": np.asarray(gone.geometry.values, dtype=object)}
+
+
+def build_network(a: dict, *, dummy_far_m: float | None = None) -> WalkNetwork:
+    """A WalkNetwork of edge arrays (same CSR rules as the full one), stored lengths kept exactly.
+
+    With ``dummy_far_m``, one isolated 1 m edge is added that far beyond every node: a station on
+    it serves nobody (see :func:`coverage_task`).
+    """
+    xy, eu, ev, geom, length = a["xy"], a["eu"], a["ev"], a["geometry"], a["length"]
+    node_id, hw, nm = a["node_id"], a["highway"], a["name"]
+    if dummy_far_m is not None:
+        x0, y0 = (xy.max(axis=0) if len(xy) else np.zeros(2)) + dummy_far_m
+        n = len(xy)
+        xy = np.vstack([xy, [[x0, y0], [x0 + 1.0, y0]]])
+        eu, ev = np.r_[eu, n].astype(np.int32), np.r_[ev, n + 1].astype(np.int32)
+        geom = np.r_[geom, [shapely.LineString([(x0, y0), (x0 + 1.0, y0)])]]
+        length, hw, nm = np.r_[length, 1.0], np.r_[hw, [""]], np.r_[nm, [""]]
+        node_id = np.r_[node_id, ["__dummy_a__", "__dummy_b__"]]
+    net = network_from_arrays(xy, eu, ev, crs=a["crs"], node_id=node_id, geometry=geom, highway=hw, name=nm)
+    if not np.array_equal(length, net.length_m):  # keep the stored lengths exactly
+        net = replace(net, length_m=length, graph=_csr(len(xy), eu, ev, length))
+    return replace(net, dropped_geometry=a["dropped"])
+
+
+def read_edges(path: str, bbox: tuple[float, float, float, float]) -> WalkNetwork:
+    """The sub-network of the edges whose bounding box meets ``bbox`` (at least one edge must)."""
+    return build_network(edge_arrays(path, bbox))
+
+
+def coverage_task(demand_path: str, stations_path: str, edges_path: str, bbox: tuple, options: dict) -> dict:
+    """Worker: ``walking_coverage`` of one city's demand on its network within the margin."""
+    from spatial.coverage.walks import walking_coverage
+    from spatial.network.snapping import layer_xy, snap_points
+
+    t0, c0 = time.perf_counter(), time.thread_time()
+    demand = gpd.read_parquet(demand_path)
+    stations = gpd.read_parquet(stations_path)
+    arrays = edge_arrays(edges_path, bbox)
+    rows = demand.pop("_row").to_numpy()
+    id_col = options.get("station_id_col", "station_id")
+    snapped = np.zeros(0, bool)
+    if len(arrays["eu"]):
+        net = build_network(arrays)
+        if len(stations):
+            snapped = snap_points(net, layer_xy(stations, net, name="stations"),
+                                  max_snap_m=options.get("max_snap_m", 100.0)).ok
+    if not snapped.any():
+        # no station within reach: one far off, on an edge of its own, so that the engine itself
+        # labels this city's demand as the single-process run does ("beyond", or not snapped)
+        far = 10 * (bbox[2] - bbox[0] + bbox[3] - bbox[1]) + 1e6
+        net = build_network(arrays, dummy_far_m=far)
+        x, y = net.node_xy[-2]
+        stations = gpd.GeoDataFrame({id_col: np.array(["__no_station__"], dtype=object)},
+                                    geometry=[shapely.Point(x + 0.5, y)], crs=net.crs)
+    out = walking_coverage(demand, stations, net, **options)
+    cols = ["walk_m", "walk_min", "nearest_station", "band", "reason"]
+    frame = pd.DataFrame({c: out[c].to_numpy() for c in cols})
+    frame.insert(0, "_row", rows)
+    return {"frame": frame, "n_demand": len(demand), "n_snapped": int(snapped.sum()), "n_edges": net.n_edges,
+            "seconds": time.perf_counter() - t0, "cpu_seconds": time.thread_time() - c0,
+            "peak_rss_mb": peak_rss_mb()}

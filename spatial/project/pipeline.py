@@ -1,0 +1,266 @@
+"""The steps of a project run, each calling the library's public functions in turn."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from spatial.core.checks import Report
+from spatial.project.config import InputSpec, Project
+
+logger = logging.getLogger(__name__)
+
+_TABLE_SUFFIXES = {".csv", ".txt", ".xlsx", ".xls"}
+
+
+def read_input(spec: InputSpec, name: str):
+    """Read one project input: a network, a points table (CSV/Excel) or a vector layer."""
+    from spatial.io import layers as io
+    from spatial.network.read import read_network
+
+    opts = spec.options
+    if name == "network":
+        return read_network(spec.path)
+    if spec.path.suffix.lower() in _TABLE_SUFFIXES:
+        keys = ("lon_col", "lat_col", "coord_sys", "coord_sys_col", "sheet", "encoding")
+        return io.read_points_table(spec.path, **{k: opts[k] for k in keys if k in opts})
+    keys = ("encoding", "coord_sys")
+    return io.read_layer(spec.path, layer=spec.layer, name=name, **{k: opts[k] for k in keys if k in opts})
+
+STEP_NAMES = ["read", "validate", "grids", "coverage", "siting", "write"]
+
+
+def run_steps(project: Project, out: Path, steps, report: Report, *,
+              scheduler: str | None = None) -> tuple[dict[str, Any], list[Path]]:
+    """Run the steps of ``project`` into ``out``; return the computed layers and written files.
+
+    With ``scheduler`` the grid and coverage steps run on Dask (:mod:`spatial.project.distributed`).
+    """
+    if scheduler is None:
+        return _run_steps(project, out, steps, report, None)
+    from spatial.project.distributed import make_client
+
+    d = project.distributed
+    with make_client(scheduler, n_workers=d["n_workers"], memory_limit=d["memory_limit"]) as client:
+        return _run_steps(project, out, steps, report, client)
+
+
+def _run_steps(project: Project, out: Path, steps, report: Report, client) -> tuple[dict[str, Any], list[Path]]:
+
+    layers: dict[str, Any] = {}
+    with steps.step("read"):
+        for name, spec in project.inputs.items():
+            layers[name] = read_input(spec, name)
+    with steps.step("validate"):
+        _validate(project, layers, report)
+    with steps.step("grids"):
+        if project.grids.get("enabled", True):
+            _grids(project, layers, report, client)
+    with steps.step("coverage"):
+        if project.coverage.get("enabled", True) and "network" in layers and "stations" in layers:
+            _coverage(project, layers, client)
+    with steps.step("siting"):
+        s = project.siting
+        if s.get("enabled", True) and "coverage_demand" in layers and (s.get("k") or s.get("target")):
+            _siting(project, layers)
+    with steps.step("write"):
+        layers["report"] = report.to_frame()
+        files = _write(project, layers, out)
+    return layers, files
+
+
+def _opt(project: Project, name: str, key: str, default: str) -> str:
+    spec = project.inputs.get(name)
+    return spec.options.get(key, default) if spec is not None else default
+
+
+def _validate(project: Project, layers: dict, report: Report) -> None:
+    from spatial.io.validate import validate_inputs
+    from spatial.network.graph import edges_frame
+
+    edges = edges_frame(layers["network"]) if "network" in layers else None
+    cleaned, rep = validate_inputs(
+        communities=layers.get("communities"),
+        units=layers.get("units"),
+        stations=layers.get("stations"),
+        network_edges=edges,
+        households_col=_opt(project, "units", "households_col", "households"),
+        unit_id_col=_opt(project, "units", "id_col", "unit_id"),
+        community_id_col=_opt(project, "communities", "id_col", "community_id"),
+        station_id_col=_opt(project, "stations", "id_col", "station_id"),
+    )
+    layers.update({k: v for k, v in cleaned.items() if v is not None})
+    if edges is not None:
+        layers["network_edges"] = edges
+        report.extend(_report_from_frame(layers["network"].report))
+    report.extend(rep)
+
+
+def _report_from_frame(frame: pd.DataFrame) -> Report:
+    rep = Report()
+    rep.rows.extend(frame.to_dict("records"))
+    return rep
+
+
+def _split_key(project: Project, communities) -> str:
+    """The column that splits the work between Dask workers: ``[distributed] by``, else street."""
+    key = project.distributed.get("by") or ("street" if "street" in communities.columns else "community_id")
+    return key
+
+
+def _grids(project: Project, layers: dict, report: Report, client=None) -> None:
+    from spatial.grids.partition import partition_grids
+
+    g = project.grids
+    options = dict(
+        households_col=_opt(project, "units", "households_col", "households"),
+        population_col=_opt(project, "units", "population_col", "population"),
+        min_households=g["min_households"],
+        max_households=g["max_households"],
+        roads=layers.get("roads"),
+        code_layout=g["code_layout"],
+    )
+    if client is None:
+        result = partition_grids(layers["units"], layers["communities"], **options)
+    else:
+        from spatial.project.distributed import run_grids_distributed
+
+        result = run_grids_distributed(layers["units"], layers["communities"], client=client,
+                                       by=_split_key(project, layers["communities"]), **options)
+    layers["grids"] = result.grids
+    layers["units"] = result.units
+    report.extend(_report_from_frame(result.report))
+
+
+def _coverage(project: Project, layers: dict, client=None) -> None:
+    from spatial.coverage.bands import make_bands
+    from spatial.coverage.gaps import coverage_gaps
+    from spatial.coverage.service_areas import isochrones
+    from spatial.coverage.walks import coverage_summary, walking_coverage
+
+    c = project.coverage
+    band_opts = {"minutes": c["minutes"] if not c.get("meters") else None, "meters": c.get("meters"),
+                 "speed_kmh": c["speed_kmh"]}
+    bands = make_bands(**band_opts)
+    network = layers["network"]
+    max_walk_m = c.get("max_walk_m")
+    if client is None:
+        demand = walking_coverage(layers["units"], layers["stations"], network, max_snap_m=c["max_snap_m"],
+                                  max_walk_m=max_walk_m, **band_opts)
+    else:
+        demand = _coverage_distributed(project, layers, client, max_walk_m or bands[-1].limit_m, band_opts)
+    layers["coverage_demand"] = demand
+    layers["coverage_summary"] = coverage_summary(
+        demand, bands=bands, communities=layers.get("communities"), grids=layers.get("grids"),
+        households_col=_opt(project, "units", "households_col", "households"),
+        population_col=_opt(project, "units", "population_col", "population"))
+    layers["isochrones"] = isochrones(layers["stations"], network, cell_m=c["cell_m"],
+                                      max_snap_m=c["max_snap_m"], **band_opts)
+    gap_band = c.get("gap_band") or bands[-1].label
+    layers["gaps"] = coverage_gaps(demand, network, band=gap_band)
+
+
+def _coverage_distributed(project: Project, layers: dict, client, max_walk_m: float, band_opts: dict):
+    """Coverage on Dask, split like the grids: every unit carries its part's key for the run."""
+    from spatial.project.distributed import run_coverage_distributed
+
+    units, communities = layers["units"], layers["communities"]
+    key = _split_key(project, communities)
+    added = key not in units.columns
+    if added:
+        units = units.assign(**{key: units["community_id"].map(communities.set_index("community_id")[key])})
+    demand = run_coverage_distributed(units, layers["stations"], layers["network"], by=key, client=client,
+                                      max_walk_m=max_walk_m, max_snap_m=project.coverage["max_snap_m"],
+                                      **band_opts)
+    return demand.drop(columns=key) if added else demand
+
+
+def _siting(project: Project, layers: dict) -> None:
+    from spatial.siting.sites import site_stations
+
+    s, c = project.siting, project.coverage
+    band_opts = {"minutes": c["minutes"] if not c.get("meters") else None, "meters": c.get("meters"),
+                 "speed_kmh": c["speed_kmh"]}
+    result = site_stations(
+        layers["coverage_demand"], layers["stations"], layers["network"],
+        candidates=layers.get("candidates"), k=s.get("k"), target=s.get("target"),
+        band=s.get("band") or f"{c['minutes'][-1]}min", max_snap_m=c["max_snap_m"],
+        min_floor_area_m2=s.get("min_floor_area_m2"), **band_opts)
+    layers["sites"] = result.sites
+    layers["sites_before_after"] = result.before_after
+    layers["siting_optimality"] = result.optimality
+
+
+def _write(project: Project, layers: dict, out: Path) -> list[Path]:
+    from spatial.io.layers import write_layers, write_shapefile
+
+    files: list[Path] = []
+    names = ["communities", "grids", "units", "stations", "coverage_demand", "isochrones", "gaps",
+             "sites", "report"]
+    keep = {n: layers[n] for n in names if n in layers and layers[n] is not None}
+    gpkg = out / "results.gpkg"
+    if gpkg.exists():
+        gpkg.unlink()
+    write_layers(keep, gpkg)
+    files.append(gpkg)
+    for name in ("coverage_summary", "sites_before_after"):
+        if name in layers:
+            path = out / f"{name}.csv"
+            layers[name].to_csv(path, index=False, encoding="utf-8-sig")
+            files.append(path)
+    if "grids" in layers:
+        path = out / "grids.csv"
+        pd.DataFrame(layers["grids"].drop(columns="geometry")).to_csv(path, index=False, encoding="utf-8-sig")
+        files.append(path)
+    o = project.outputs
+    if o.get("shapefile"):
+        for name in ("grids", "units"):
+            if name in layers:
+                files.append(write_shapefile(layers[name], out / "shapefile" / f"{name}.shp"))
+    if o.get("workbook") and "coverage_summary" in layers:
+        from spatial.io.workbook import write_workbook
+
+        files.append(write_workbook(out / "summary.xlsx", layers["coverage_summary"],
+                                    grids=layers.get("grids"), sites=layers.get("sites"),
+                                    report=layers.get("report"), lang=o.get("lang", "zh")))
+    if o.get("maps"):
+        files.extend(_maps(project, layers, out))
+    if o.get("png"):
+        from spatial.maps.static import overview_png
+
+        files.append(overview_png(
+            out / "overview.png", communities=layers["communities"], grids=layers.get("grids"),
+            demand=layers.get("coverage_demand"), stations=layers.get("stations"),
+            gaps=layers.get("gaps"), sites=layers.get("sites"), network_edges=layers.get("network_edges"),
+            band=project.siting.get("band") or f"{project.coverage['minutes'][-1]}min",
+            title=project.name, lang=o.get("lang", "zh")))
+    return files
+
+
+def _maps(project: Project, layers: dict, out: Path) -> list[Path]:
+    from spatial.maps.interactive import coverage_map, grid_map, overview_map, save_map
+
+    lang = project.outputs.get("lang", "zh")
+    g = project.grids
+    files = []
+    common = {"communities": layers.get("communities"), "network_edges": layers.get("network_edges"),
+              "lang": lang}
+    if "grids" in layers:
+        m = grid_map(layers["grids"], min_households=g["min_households"],
+                     max_households=g["max_households"], **common)
+        files.append(save_map(m, out / "grids.html"))
+    if "coverage_demand" in layers:
+        cov = {"isochrones": layers.get("isochrones"), "gaps": layers.get("gaps"),
+               "summary": layers.get("coverage_summary"), "speed_kmh": project.coverage["speed_kmh"]}
+        m = coverage_map(layers["coverage_demand"], layers["stations"], **cov, **common)
+        files.append(save_map(m, out / "coverage.html"))
+        if "grids" in layers:
+            m = overview_map(grids=layers["grids"], demand=layers["coverage_demand"],
+                             stations=layers["stations"], sites=layers.get("sites"),
+                             min_households=g["min_households"], max_households=g["max_households"],
+                             **cov, **common)
+            files.append(save_map(m, out / "overview.html"))
+    return files

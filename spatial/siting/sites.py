@@ -1,0 +1,518 @@
+"""New-station siting (新站选址): where to open stations so more households are within the band.
+
+Two questions, existing stations fixed (demand they already cover counts as covered):
+
+* **maximal coverage** (MCLP, ``k=``): which ``k`` new sites add the most covered households;
+* **set cover** (LSCP, ``target=``): the fewest new sites bringing the covered share of households
+  to ``target`` (e.g. 0.99, Shanghai's 2035 goal), or a report that these candidates cannot, with
+  the households no candidate reaches.
+
+Candidates come from a layer (vacant public rooms, community buildings) or, when none is given,
+from network nodes within the band of an uncovered household, thinned to one per
+``candidate_spacing_m`` cell. The coverage matrix (candidates x demand) comes from one bounded
+shortest-path pass (:func:`spatial.network.routing.source_target_pairs`), with the same snapping rules as
+:func:`spatial.coverage.walks.walking_coverage`. The optimisation itself is in :mod:`spatial.siting._cover`:
+a lazy greedy in milliseconds, improved by swaps and checked by an exact search (branch and bound
+on HiGHS's LP relaxation; HiGHS's MIP solver with capacity) that reports the gap to the optimum.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import shapely
+from scipy.spatial import cKDTree
+
+from spatial.core.checks import (
+    Report,
+    check_households,
+    require_columns,
+    require_crs,
+    require_unique,
+)
+from spatial.core.errors import ColumnError, SpatialError
+from spatial.coverage.bands import DEFAULT_SPEED_KMH, Band, make_bands
+from spatial.network.graph import WalkNetwork
+from spatial.network.read import read_network
+from spatial.network.routing import nearest_source, source_target_pairs
+from spatial.network.snapping import Snap, layer_xy, snap_points
+from spatial.siting import _cover, _exact
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["SitingResult", "site_stations", "sites_for_map", "coverage_matrix"]
+
+#: Tolerance added to band limits, as :func:`spatial.coverage.bands.assign_band` does.
+_EPS_M = 1e-9
+
+
+@dataclass(frozen=True)
+class SitingResult:
+    """What :func:`site_stations` returns.
+
+    Attributes
+    ----------
+    sites : GeoDataFrame
+        New sites ranked by marginal gain: ``site_id, rank, candidate_id, gain_households,
+        gain_population, cum_coverage_pct`` plus the candidate layer's own columns; demand's CRS.
+    demand : GeoDataFrame
+        The demand with ``covered_before``, ``covered_after`` (bool), ``new_site`` (site_id of the
+        best-ranked new site serving it, or None) and ``new_households_served``.
+    before_after : DataFrame
+        ``level, id, households, pct_before, pct_after`` for ``overall`` and, when demand has
+        ``community_id`` / ``grid_id`` columns, per community and grid.
+    unreachable : GeoDataFrame
+        Demand rows not covered now that no candidate can reach, with ``reason``.
+    optimality : dict
+        ``problem`` (``MCLP``/``LSCP``), ``greedy_value`` (MCLP: lazy greedy then 1-swap local
+        search; LSCP: lazy greedy), ``exact_value``, ``bound``,
+        ``gap_pct`` (greedy's gap to the optimum or bound), ``plan_gap_pct`` (the returned plan's
+        gap; 0 when proven optimal), ``status``, ``solution``
+        (``greedy``/``exact``), ``seconds`` (exact model), ``target_reached`` (LSCP), ``message``,
+        and the problem size: ``candidates``, ``pairs`` (candidate-point pairs within the band),
+        ``groups`` (uncovered points after merging those reached by the same candidates).
+    report : DataFrame
+        Candidates, stations and demand rows set aside: ``layer, row_id, problem, action``.
+    band : Band
+        The band sited for.
+    """
+
+    sites: gpd.GeoDataFrame
+    demand: gpd.GeoDataFrame
+    before_after: pd.DataFrame
+    unreachable: gpd.GeoDataFrame
+    optimality: dict
+    report: pd.DataFrame
+    band: Band
+
+
+def sites_for_map(result: SitingResult) -> gpd.GeoDataFrame:
+    """The new sites as points in EPSG:4326 (polygons become a point on their surface)."""
+    sites = result.sites.copy()
+    geom = sites.geometry.values
+    poly = shapely.get_type_id(geom) != 0
+    if poly.any():
+        sites.loc[poly, sites.geometry.name] = shapely.point_on_surface(geom[poly])
+    return sites.to_crs(4326)
+
+
+def coverage_matrix(network: WalkNetwork, sources: Snap, targets: Snap, *, limit_m: float) -> sp.csr_matrix:
+    """Sparse bool matrix (sources x targets): True where the walk is within ``limit_m`` metres."""
+    src, tgt, _ = source_target_pairs(network, sources, targets, limit_m=limit_m + _EPS_M)
+    data = np.ones(len(src), dtype=bool)
+    return sp.csr_matrix((data, (src, tgt)), shape=(len(sources), len(targets)), dtype=bool)
+
+
+def site_stations(
+    demand: gpd.GeoDataFrame,
+    stations: gpd.GeoDataFrame | None,
+    network: WalkNetwork,
+    *,
+    candidates: gpd.GeoDataFrame | None = None,
+    k: int | None = None,
+    target: float | None = None,
+    band: str = "15min",
+    minutes: Sequence[float] | None = (5, 10, 15),
+    meters: Sequence[float] | None = None,
+    speed_kmh: float = DEFAULT_SPEED_KMH,
+    max_snap_m: float = 100.0,
+    households_col: str = "households",
+    population_col: str = "population",
+    demand_id_col: str | None = None,
+    candidate_id_col: str = "candidate_id",
+    min_floor_area_m2: float | None = None,
+    allowed_land_use: Sequence[str] | None = None,
+    capacity_households: float | None = None,
+    candidate_spacing_m: float = 100.0,
+    exact: bool = True,
+    time_limit_s: float = 30.0,
+) -> SitingResult:
+    """Choose new station sites by maximal coverage (``k=``) or set cover (``target=``).
+
+    Parameters
+    ----------
+    demand : GeoDataFrame
+        Residential units (points or polygons) with ``households_col`` (and, optionally,
+        ``population_col``, ``community_id``, ``grid_id``).
+    stations : GeoDataFrame or None
+        Existing stations (kept); None or empty when there are none.
+    network : WalkNetwork
+        From :func:`spatial.network.read.read_network` (a path is read with it).
+    candidates : GeoDataFrame, optional
+        Candidate sites with ``candidate_id_col`` (and ``floor_area_m2``, ``land_use`` for the
+        filters). Default: network nodes within the band of an uncovered household.
+    k : int, optional
+        Number of new sites (maximal coverage). Give exactly one of ``k`` and ``target``.
+    target : float, optional
+        Share of all households to cover, in (0, 1] (set cover).
+    band : str
+        Label of the band to site for, one of those made by ``minutes`` / ``meters``.
+    minutes, meters, speed_kmh
+        Bands as in :func:`spatial.coverage.bands.make_bands` (give ``meters`` for distance bands).
+    max_snap_m : float
+        Longest straight leg from a point to the network, metres.
+    households_col, population_col : str
+        Demand columns; population is optional.
+    demand_id_col : str, optional
+        Demand id column for ``unreachable``; default ``unit_id`` when present, else the index.
+    candidate_id_col : str
+        Id column of ``candidates``.
+    min_floor_area_m2 : float, optional
+        Keep candidates with at least this floor area (a local rule: 500 or 600 m²).
+    allowed_land_use : sequence of str, optional
+        Keep candidates whose ``land_use`` is one of these.
+    capacity_households : float, optional
+        Most households one new site may serve (capacitated variant).
+    candidate_spacing_m : float
+        Generated candidates: at most one network node per square cell of this side, metres.
+    exact : bool
+        Also run the exact search (branch and bound on HiGHS) and report the proven gap; keep the
+        better plan.
+    time_limit_s : float
+        Time limit of the exact search, seconds (it stops earlier once the plan is proven
+        within 0.01% of the optimum).
+
+    Returns
+    -------
+    SitingResult
+
+    Examples
+    --------
+    >>> import spatial
+    >>> demo = spatial.load_demo()
+    >>> demand = spatial.walking_coverage(demo["units"], demo["stations"], demo["network"])
+    >>> result = spatial.site_stations(demand, demo["stations"], demo["network"], k=2)
+    >>> result.sites["site_id"].tolist(), result.sites["rank"].tolist()
+    (['NEW001', 'NEW002'], [1, 2])
+    """
+    if (k is None) == (target is None):
+        raise SpatialError("give exactly one of k= (number of new sites) or target= (share, e.g. 0.99)")
+    if k is not None and (int(k) != k or k < 1):
+        raise SpatialError(f"k must be a whole number >= 1, got {k!r}")
+    if target is not None and not (0 < target <= 1):
+        raise SpatialError(f"target is a share of households in (0, 1], e.g. 0.99; got {target!r}")
+    if capacity_households is not None and not capacity_households > 0:
+        raise SpatialError(f"capacity_households must be > 0, got {capacity_households!r}")
+    if not isinstance(network, WalkNetwork):
+        network = read_network(network)
+    the_band = _pick_band(band, minutes=minutes, meters=meters, speed_kmh=speed_kmh)
+    limit_m = the_band.limit_m
+    report = Report()
+
+    # demand
+    require_crs(demand, "demand")
+    hh = check_households(demand, households_col, "demand").to_numpy()
+    pop = (pd.to_numeric(demand[population_col], errors="coerce").fillna(0.0).to_numpy(float)
+           if population_col in demand.columns else np.full(len(demand), np.nan))
+    ids = _demand_ids(demand, demand_id_col)
+    dsnap = snap_points(network, layer_xy(demand, network, name="demand"), max_snap_m=max_snap_m)
+    for i in np.flatnonzero(~dsnap.ok):
+        report.add("demand", ids[i], dsnap.reason[i], "counted as not covered; no site can reach it")
+
+    # existing stations
+    walk_before = np.full(len(demand), np.inf)
+    if stations is not None and len(stations):
+        require_crs(stations, "stations")
+        ssnap = snap_points(network, layer_xy(stations, network, name="stations"), max_snap_m=max_snap_m)
+        sid = stations["station_id"].to_numpy() if "station_id" in stations.columns else stations.index
+        for i in np.flatnonzero(~ssnap.ok):
+            report.add("stations", sid[i], ssnap.reason[i], "left out: covers nothing")
+        walk_before, _ = nearest_source(network, ssnap, dsnap, limit_m=limit_m + _EPS_M)
+    covered = walk_before <= limit_m + _EPS_M
+
+    # candidates
+    if candidates is None:
+        cand = _node_candidates(network, dsnap, covered, limit_m=limit_m, spacing_m=candidate_spacing_m,
+                                crs=demand.crs)
+        cand_id_col = "candidate_id"
+    else:
+        cand = _filter_candidates(candidates, candidate_id_col, min_floor_area_m2, allowed_land_use, report)
+        cand_id_col = candidate_id_col
+    csnap = snap_points(network, layer_xy(cand, network, name="candidates"), max_snap_m=max_snap_m)
+    for i in np.flatnonzero(~csnap.ok):
+        report.add("candidates", cand[cand_id_col].iloc[i], csnap.reason[i], "left out")
+    a = coverage_matrix(network, csnap, dsnap, limit_m=limit_m)
+    logger.info("siting: %d candidates x %d demand points, %d pairs within %s", a.shape[0], a.shape[1],
+                a.nnz, the_band.label)
+
+    prob = _cover.reduce_problem(a, hh, covered)
+    if k is not None:
+        plan, optimality = _solve_mclp(prob, int(k), capacity_households, exact, time_limit_s)
+    else:
+        plan, optimality = _solve_lscp(prob, float(target), capacity_households, exact, time_limit_s)
+    optimality.update(candidates=int(a.shape[0]), pairs=int(a.nnz), groups=int(prob.matrix.shape[1]))
+    served, site_pos, gain_hh, gain_pop = _served_per_point(prob, a, hh, pop, covered, plan,
+                                                            capacity_households)
+    sites = _sites_frame(cand, cand_id_col, plan, gain_hh, gain_pop, population_col in demand.columns,
+                         prob, demand.crs)
+    out_demand = _demand_frame(demand, covered, hh, served, site_pos, sites, capacity_households)
+    unreach = _unreachable(demand, a, covered, dsnap, the_band)
+    before_after = _before_after(demand, hh, covered, served)
+    logger.info("siting: %d new sites; coverage %.2f%% -> %.2f%% of households (%s)", len(sites),
+                before_after["pct_before"].iloc[0], before_after["pct_after"].iloc[0], optimality["status"])
+    return SitingResult(sites, out_demand, before_after, unreach, optimality, report.to_frame(), the_band)
+
+
+# --------------------------------------------------------------------------------------- inputs
+
+
+def _pick_band(label: str, *, minutes, meters, speed_kmh) -> Band:
+    bands = make_bands(meters=meters, speed_kmh=speed_kmh) if meters is not None else \
+        make_bands(minutes=minutes, speed_kmh=speed_kmh)
+    for b in bands:
+        if b.label == label:
+            return b
+    raise SpatialError(
+        f"band={label!r} is not one of the bands {[b.label for b in bands]}; pick one of them or "
+        "change minutes=/meters="
+    )
+
+
+def _demand_ids(demand: pd.DataFrame, id_col: str | None) -> np.ndarray:
+    if id_col is None:
+        id_col = "unit_id" if "unit_id" in demand.columns else None
+    if id_col is None:
+        return demand.index.to_numpy()
+    require_columns(demand, [id_col], "demand")
+    return demand[id_col].to_numpy()
+
+
+def _filter_candidates(candidates, id_col, min_area, land_uses, report: Report) -> gpd.GeoDataFrame:
+    require_crs(candidates, "candidates")
+    require_columns(candidates, [id_col], "candidates")
+    require_unique(candidates, id_col, "candidates")
+    keep = np.ones(len(candidates), bool)
+    ids = candidates[id_col].to_numpy()
+    if min_area is not None:
+        require_columns(candidates, ["floor_area_m2"], "candidates")
+        area = pd.to_numeric(candidates["floor_area_m2"], errors="coerce").to_numpy(float)
+        for i in np.flatnonzero(np.isnan(area)):
+            report.add("candidates", ids[i], "no floor_area_m2", f"left out (min_floor_area_m2={min_area:g})")
+        small = area < min_area
+        for i in np.flatnonzero(small):
+            report.add("candidates", ids[i], f"floor area {area[i]:g} m² < {min_area:g} m²", "left out")
+        keep &= ~np.isnan(area) & ~small
+    if land_uses is not None:
+        if isinstance(land_uses, str):
+            raise ColumnError("allowed_land_use must be a list of land-use values, e.g. ['public'], not a string")
+        require_columns(candidates, ["land_use"], "candidates")
+        use = candidates["land_use"].to_numpy(dtype=object)
+        bad = ~np.isin(use, list(land_uses))
+        for i in np.flatnonzero(bad & keep):
+            report.add("candidates", ids[i], f"land use {use[i]!r} not allowed", "left out")
+        keep &= ~bad
+    geom = candidates.geometry.values
+    empty = shapely.is_missing(geom) | shapely.is_empty(geom)
+    for i in np.flatnonzero(empty & keep):
+        report.add("candidates", ids[i], "empty geometry", "left out")
+    keep &= ~empty
+    return candidates[keep]
+
+
+def _node_candidates(network: WalkNetwork, dsnap: Snap, covered: np.ndarray, *, limit_m: float,
+                     spacing_m: float, crs) -> gpd.GeoDataFrame:
+    """Network nodes within ``limit_m`` (straight line, a lower bound of the walk) of an uncovered,
+    snapped demand point, at most one per ``spacing_m`` cell (the node nearest the cell centre)."""
+    if not spacing_m > 0:
+        raise SpatialError(f"candidate_spacing_m must be > 0 metres, got {spacing_m!r}")
+    want = dsnap.ok & ~covered
+    xy = network.node_xy
+    if not want.any() or not len(xy):
+        keep = np.zeros(0, np.int64)
+    else:
+        # demand position on the network (its snap point) within limit_m of the node
+        e = dsnap.edge[want]
+        at = shapely.line_interpolate_point(network.geometry[e], dsnap.offset_m[want])
+        pts = shapely.get_coordinates(at)
+        near = cKDTree(pts).query_ball_point(xy, r=limit_m, return_length=True) > 0
+        cand = np.flatnonzero(near)
+        cell = np.floor(xy[cand] / spacing_m)
+        centre = (cell + 0.5) * spacing_m
+        d = np.hypot(*(xy[cand] - centre).T)
+        frame = pd.DataFrame({"cx": cell[:, 0], "cy": cell[:, 1], "d": d, "node": cand})
+        keep = np.sort(frame.sort_values(["cx", "cy", "d", "node"]).drop_duplicates(["cx", "cy"])["node"]
+                       .to_numpy())
+    out = gpd.GeoDataFrame(
+        {"candidate_id": [f"node:{i}" for i in network.node_id[keep]], "source": "network node"},
+        geometry=gpd.points_from_xy(xy[keep, 0], xy[keep, 1]), crs=network.crs,
+    )
+    logger.info("siting: %d candidate nodes generated near uncovered demand", len(out))
+    return out.to_crs(crs)
+
+
+# --------------------------------------------------------------------------------------- solving
+
+
+def _solve_mclp(prob, k, capacity, exact, time_limit_s):
+    greedy = _cover.greedy_max_cover(prob, k, capacity=capacity, swaps=True)
+    info = {"problem": "MCLP", "k": k, "greedy_value": greedy.value, "exact_value": None, "bound": None,
+            "gap_pct": None, "plan_gap_pct": None, "status": "greedy only", "solution": "greedy",
+            "seconds": 0.0, "message": ""}
+    plan = greedy
+    if exact:
+        ex = _exact.exact_max_cover(prob, k, capacity=capacity, time_limit_s=time_limit_s,
+                                    start=greedy.chosen)
+        bound = max(ex.bound, greedy.value, ex.value)
+        info.update(exact_value=ex.value, bound=bound, status=ex.status, seconds=ex.seconds,
+                    gap_pct=100.0 * (bound - greedy.value) / bound if bound > 0 else 0.0)
+        if ex.value > greedy.value + 1e-9 * max(prob.total, 1.0):
+            plan = _cover.rank_sites(prob, ex.chosen, capacity=capacity)
+            info["solution"] = "exact"
+        kept = max(ex.value, greedy.value)
+        info["plan_gap_pct"] = 100.0 * (bound - kept) / bound if bound > 0 else 0.0
+    if len(plan.chosen) < k:
+        info["message"] = (f"only {len(plan.chosen)} of the k={k} sites add households; the other "
+                           "candidates reach nobody left uncovered")
+    return plan, info
+
+
+def _solve_lscp(prob, target, capacity, exact, time_limit_s):
+    tol = 1e-9 * max(prob.total, 1.0)
+    need = target * prob.total - prob.base
+    if capacity is None:
+        best = float(prob.weight.sum())
+    else:
+        best = float(_cover.assign_capacity(prob, np.arange(prob.matrix.shape[0]), capacity).sum())
+    info = {"problem": "LSCP", "target": target, "greedy_value": None, "exact_value": None, "bound": None,
+            "gap_pct": None, "plan_gap_pct": None, "status": "greedy only", "solution": "greedy",
+            "seconds": 0.0, "target_reached": True, "message": ""}
+    if need > best + tol:
+        reach = 100.0 * (prob.base + best) / prob.total if prob.total else 0.0
+        info.update(target_reached=False, message=(
+            f"target {100 * target:g}% cannot be reached from these candidates: at most {reach:.2f}% "
+            "of households; sited for that instead (see unreachable for the households no candidate "
+            "reaches)"))
+        logger.warning("siting: %s", info["message"])
+        need = best
+    if need <= tol:
+        empty = _cover.Cover(np.zeros(0, np.int64), np.zeros(0), 0.0)
+        info.update(greedy_value=0, exact_value=0, bound=0, gap_pct=0.0, plan_gap_pct=0.0, status="optimal")
+        return empty, info
+    greedy = _cover.greedy_set_cover(prob, need, capacity=capacity)
+    info["greedy_value"] = len(greedy.chosen)
+    plan = greedy
+    if exact:
+        ex = _exact.exact_set_cover(prob, need, capacity=capacity, time_limit_s=time_limit_s,
+                                    start=greedy.chosen if greedy.feasible else None)
+        bound = min(ex.bound, len(greedy.chosen)) if greedy.feasible else ex.bound
+        info.update(exact_value=None if not np.isfinite(ex.value) else int(ex.value),
+                    bound=int(bound) if np.isfinite(bound) else None, status=ex.status, seconds=ex.seconds,
+                    gap_pct=(100.0 * (len(greedy.chosen) - bound) / bound if bound > 0 else 0.0)
+                    if greedy.feasible and np.isfinite(bound) else None)
+        if np.isfinite(ex.value) and (ex.value < len(greedy.chosen) or not greedy.feasible):
+            chosen = ex.chosen
+            # among plans with this few sites, take the one covering the most households
+            most = _exact.exact_max_cover(prob, len(chosen), capacity=capacity, time_limit_s=time_limit_s)
+            if most.value >= need - tol and len(most.chosen) == len(chosen):
+                chosen = most.chosen
+            plan = _cover.rank_sites(prob, chosen, capacity=capacity)
+            info["solution"] = "exact"
+        if np.isfinite(bound):
+            info["plan_gap_pct"] = 100.0 * (len(plan.chosen) - bound) / bound if bound > 0 else 0.0
+    return plan, info
+
+
+# --------------------------------------------------------------------------------------- outputs
+
+
+def _served_per_point(prob, a, hh, pop, covered, plan, capacity):
+    """Households of each point served by the new sites, the plan position of its (main) serving
+    site or -1, and the households and population each site adds."""
+    n, p = len(hh), len(plan.chosen)
+    site_pos = np.full(n, -1, np.int64)
+    pop0 = np.nan_to_num(pop)
+    if not p:
+        return np.zeros(n), site_pos, np.zeros(0), np.zeros(0)
+    if capacity is None:
+        sub = a[plan.chosen].tocsc()
+        sub.sort_indices()
+        new = (np.diff(sub.indptr) > 0) & ~covered
+        site_pos[new] = sub.indices[sub.indptr[:-1][new]]  # best-ranked site reaching the point
+        served = np.where(new, hh, 0.0)
+        gain_hh = np.bincount(site_pos[new], weights=hh[new], minlength=p)
+        gain_pop = np.bincount(site_pos[new], weights=pop0[new], minlength=p)
+        return served, site_pos, gain_hh, gain_pop
+    gain_hh, rows, groups, flow = _cover.assign_capacity(prob, plan.chosen, capacity, return_flows=True)
+    g = prob.group_of
+    inm = g >= 0
+    w_g = np.maximum(prob.weight, 1e-300)
+    share_g = np.bincount(groups, weights=flow, minlength=len(prob.weight)) / w_g
+    served = np.zeros(n)
+    served[inm] = hh[inm] * share_g[g[inm]]
+    pop_per_hh_g = np.bincount(g[inm], weights=pop0[inm], minlength=len(prob.weight)) / w_g
+    gain_pop = np.bincount(rows, weights=flow * pop_per_hh_g[groups], minlength=p)
+    # the site serving most of each group names its points
+    best = pd.DataFrame({"g": groups, "r": rows, "f": flow})
+    best = best[best["f"] > 1e-9].sort_values(["g", "f"], ascending=[True, False]).drop_duplicates("g")
+    site_of_g = np.full(len(prob.weight), -1, np.int64)
+    site_of_g[best["g"].to_numpy()] = best["r"].to_numpy()
+    site_pos[inm] = site_of_g[g[inm]]
+    return served, site_pos, gain_hh, gain_pop
+
+
+def _sites_frame(cand, id_col, plan, gain_hh, gain_pop, has_pop, prob, crs) -> gpd.GeoDataFrame:
+    p = len(plan.chosen)
+    total = prob.total if prob.total > 0 else 1.0
+    rows = cand.iloc[plan.chosen].copy()
+    if rows.crs is not None and crs is not None:
+        rows = rows.to_crs(crs)
+    geo = rows.geometry.name
+    rows.insert(0, "site_id", [f"NEW{r + 1:03d}" for r in range(p)])
+    rows.insert(1, "rank", np.arange(1, p + 1))
+    if id_col != "candidate_id":
+        rows.insert(2, "candidate_id", rows[id_col].to_numpy())
+    rows["gain_households"] = gain_hh
+    rows["gain_population"] = gain_pop if has_pop else np.nan
+    rows["cum_coverage_pct"] = 100.0 * (prob.base + np.cumsum(gain_hh)) / total
+    first = ["site_id", "rank", "candidate_id", "gain_households", "gain_population", "cum_coverage_pct"]
+    rows = rows[first + [c for c in rows.columns if c not in first and c != geo] + [geo]]
+    return gpd.GeoDataFrame(rows, geometry=geo, crs=crs)
+
+
+def _demand_frame(demand, covered, hh, served_hh, site_pos, sites, capacity) -> gpd.GeoDataFrame:
+    out = demand.copy()
+    names = sites["site_id"].to_numpy(dtype=object)
+    new = site_pos >= 0
+    if capacity is not None:  # covered after only when all its households are served
+        new &= served_hh >= hh - 1e-6
+    out["covered_before"] = covered
+    out["covered_after"] = covered | new
+    out["new_site"] = np.array([names[q] if q >= 0 else None for q in site_pos], dtype=object)
+    out["new_households_served"] = served_hh
+    return out
+
+
+def _unreachable(demand, a, covered, dsnap, band) -> gpd.GeoDataFrame:
+    reached = np.diff(a.tocsc().indptr) > 0
+    mask = ~covered & ~reached
+    out = demand[mask].copy()
+    reason = np.where(dsnap.ok[mask], f"no candidate within {band.label}", dsnap.reason[mask].astype(str))
+    out["reason"] = reason
+    return out
+
+
+def _before_after(demand, hh, covered, served_hh) -> pd.DataFrame:
+    before = np.where(covered, hh, 0.0)
+    after = before + served_hh
+    frame = pd.DataFrame({"households": hh, "before": before, "after": after}, index=demand.index)
+    rows = []
+
+    def add(level, key, g):
+        total = g["households"].sum()
+        pct_b = 100.0 * g["before"].sum() / total if total > 0 else np.nan
+        pct_a = 100.0 * g["after"].sum() / total if total > 0 else np.nan
+        rows.append({"level": level, "id": str(key), "households": total, "pct_before": pct_b,
+                     "pct_after": pct_a})
+
+    add("overall", "all", frame)
+    for level, col in (("community", "community_id"), ("grid", "grid_id")):
+        if col in demand.columns:
+            for key, g in frame.groupby(demand[col].astype(str).to_numpy(), sort=True):
+                add(level, key, g)
+    return pd.DataFrame(rows, columns=["level", "id", "households", "pct_before", "pct_after"])

@@ -1,0 +1,104 @@
+"""The package's shape holds: packages by job, dependencies one way, no cycles, arguments read only by the CLI."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import spatial
+
+ROOT = Path(spatial.__file__).parent
+PACKAGES = ["core", "io", "network", "coverage", "grids", "datasets", "siting", "maps", "project", "cli"]
+PYPROJECT = ROOT.parent / "pyproject.toml"
+
+
+def _modules():
+    for info in pkgutil.walk_packages([str(ROOT)], prefix="spatial."):
+        yield info.name
+
+
+def test_layers_contract_is_kept():
+    """import-linter's layers contract in pyproject.toml: cli > project > maps > siting > ... > core.
+
+    Run in its own process: import-linter configures logging, which would silence the loggers
+    other tests listen to.
+    """
+    code = ("import sys; from importlinter.cli import lint_imports; "
+            f"sys.exit(lint_imports(config_filename={str(PYPROJECT)!r}, no_cache=True, no_logo=True))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 kept, 0 broken" in done.stdout
+
+
+def test_no_import_cycles_between_modules():
+    """A cycle between two modules (even through a function-level import) makes the layering a lie."""
+    graph = {}
+    for path in ROOT.rglob("*.py"):
+        rel = path.relative_to(ROOT.parent).with_suffix("")
+        name = ".".join(rel.parts).removesuffix(".__init__")
+        deps = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("spatial."):
+                for alias in node.names:
+                    full = f"{node.module}.{alias.name}"
+                    deps.add(full if (ROOT.parent / Path(*full.split("."))).with_suffix(".py").exists() else node.module)
+            elif isinstance(node, ast.Import):
+                deps |= {a.name for a in node.names if a.name.startswith("spatial.")}
+        graph[name] = deps - {name}
+    # depth-first search for a back edge
+    state, cycle = {}, []
+
+    def visit(node, stack):
+        state[node] = 1
+        for dep in graph.get(node, ()):
+            if dep not in graph:
+                continue
+            if state.get(dep) == 1:
+                cycle.append(stack[stack.index(dep):] + [dep])
+            elif dep not in state:
+                visit(dep, stack + [dep])
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node, [node])
+    assert cycle == [], f"import cycles: {cycle[:3]}"
+
+
+def test_every_package_says_what_it_owns_and_may_import():
+    for name in PACKAGES:
+        module = importlib.import_module(f"spatial.{name}")
+        doc = module.__doc__ or ""
+        assert len(doc) > 80, f"spatial.{name} has no docstring saying what it owns"
+        assert "import" in doc, f"spatial.{name}'s docstring does not say what it may import"
+
+
+def test_only_the_cli_reads_arguments_or_prints():
+    offenders = []
+    for path in ROOT.rglob("*.py"):
+        if "cli" in path.relative_to(ROOT).parts:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                names = [a.name for a in node.names] + [getattr(node, "module", None) or ""]
+                if "argparse" in names:
+                    offenders.append(f"{path.relative_to(ROOT)}: imports argparse")
+            elif isinstance(node, ast.Attribute) and node.attr == "argv" and getattr(node.value, "id", "") == "sys":
+                offenders.append(f"{path.relative_to(ROOT)}: reads sys.argv")
+            elif isinstance(node, ast.Call) and getattr(node.func, "id", "") == "print":
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}: print()")
+    assert offenders == []
+
+
+def test_every_public_name_still_imports_from_spatial():
+    for name in spatial.__all__:
+        assert getattr(spatial, name) is not None
+    assert not [m for m in _modules() if m.count(".") == 1 and not m.split(".")[1] in PACKAGES + ["__main__"]], \
+        "a flat module is back at the top of spatial/"
