@@ -1,21 +1,30 @@
-"""Readers that turn every network source into one edge table (u, v, highway, name, geometry).
+"""Readers that turn every network source into one edge table, with the walking filter applied.
 
-Private plumbing for :mod:`spatial.network.graph`. Each reader returns ``(edges, nodes)``: ``edges`` a
-GeoDataFrame with columns ``u``, ``v`` (node ids), ``highway``, ``name`` and LineString geometry
-running from node ``u`` to node ``v``; ``nodes`` a GeoDataFrame of Points indexed by node id.
-Both carry the source CRS.
+Private plumbing for :mod:`spatial.network.read`. Each reader returns a :class:`Loaded`:
+``edges`` (columns ``u``, ``v`` node ids, ``highway``, ``name`` and LineString geometry running
+from node ``u`` to node ``v``), ``nodes`` (Points indexed by node id), ``dropped`` (one row per
+way, edge or line the walking filter of :mod:`spatial.network._walkfilter` dropped: ``way``,
+``reason`` and its geometry) and ``notes`` (other repairs, for the report). All carry the source
+CRS (OSM files: EPSG:4326).
 
-Splitting a LineString layer at shared vertices is written here rather than taken from
-``momepy.gdf_to_nx`` because momepy joins lines only at exactly equal endpoints and builds a
-networkx graph first; the vectorised version below snaps vertices to a 0.1 m grid, splits at
-every vertex shared by two lines (not only endpoints) and stays in numpy arrays.
+OpenStreetMap files (``.osm``, ``.osm.bz2``, ``.osm.gz``, ``.osm.pbf``) are all read by pyosmium,
+so the four forms of one extract give the same network. A way whose nodes lie partly outside a
+clipped extract is cut at each missing node (never joined across the gap).
+
+Splitting at shared vertices is written here rather than taken from ``momepy.gdf_to_nx`` because
+momepy joins lines only at exactly equal endpoints and builds a networkx graph first; the
+vectorised version below snaps vertices to a 0.1 m grid, splits at every vertex shared by two
+lines (not only endpoints) and stays in numpy arrays.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-import warnings
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable
 
 import geopandas as gpd
 import networkx as nx
@@ -24,10 +33,30 @@ import pandas as pd
 import shapely
 
 from spatial.core.errors import CRSError, InputFileError, NetworkError
+from spatial.network._walkfilter import (
+    DEFAULT_EXCLUDED_HIGHWAYS,
+    FEATURE_KEYS,
+    TAG_KEYS,
+    drop_reasons,
+    feature_label,
+)
 
 logger = logging.getLogger(__name__)
 
 EDGE_COLUMNS = ["u", "v", "highway", "name", "geometry"]
+_READ_KEYS = (*TAG_KEYS, "name")
+_HSTORE = re.compile(r'"((?:[^"\\]|\\.)*)"=>"((?:[^"\\]|\\.)*)"')
+
+
+@dataclass
+class Loaded:
+    """What a reader read: walkable edges and their nodes, what the filter dropped, and notes."""
+
+    edges: gpd.GeoDataFrame
+    nodes: gpd.GeoDataFrame
+    dropped: gpd.GeoDataFrame
+    notes: list[tuple[str, str, str]] = field(default_factory=list)
+    unit: str = "ways"
 
 
 def _tag_text(value) -> str:
@@ -39,8 +68,30 @@ def _tag_text(value) -> str:
     return str(value)
 
 
-def from_graph(graph: nx.Graph, *, crs=None) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """Edges and nodes of an osmnx-style networkx graph (node attributes ``x`` and ``y``)."""
+def _why_empty(reason: np.ndarray) -> str:
+    """The walking filter's reasons, counted, for an error message."""
+    counts = pd.Series(reason[reason != ""], dtype=object).value_counts()
+    if counts.empty:
+        return "it holds no lines"
+    return "the walking filter dropped every one (" + ", ".join(f"{k}: {v}" for k, v in counts.head(8).items()) + ")"
+
+
+def _dropped_frame(way, reason, geometry, crs) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"way": pd.Series(way, dtype=object).astype(str),
+                             "reason": pd.Series(reason, dtype=object)},
+                            geometry=list(geometry), crs=crs)
+
+
+# --------------------------------------------------------------------------- networkx / graphml
+
+def from_graph(graph: nx.Graph, *, crs=None,
+               exclude_highways: Iterable[str] = DEFAULT_EXCLUDED_HIGHWAYS) -> Loaded:
+    """Edges and nodes of an osmnx-style networkx graph (node attributes ``x`` and ``y``).
+
+    Edge attributes named like OSM tags (``highway``, ``foot``, ``access`` ...) go through the
+    walking filter. When no edge has a ``highway`` attribute (a graph not made from OSM) only
+    those tags that are present are checked.
+    """
     src_crs = graph.graph.get("crs", crs)
     if src_crs is None:
         raise CRSError(
@@ -59,23 +110,43 @@ def from_graph(graph: nx.Graph, *, crs=None) -> tuple[gpd.GeoDataFrame, gpd.GeoD
         ys.append(float(data["y"]))
     nodes = gpd.GeoDataFrame(geometry=shapely.points(xs, ys), index=pd.Index(ids, name="node"), crs=src_crs)
     pos = dict(zip(ids, zip(xs, ys)))
-    rows_u, rows_v, hw, nm, geoms = [], [], [], [], []
+    rows_u, rows_v, way, geoms = [], [], [], []
+    tags: dict[str, list[str]] = {k: [] for k in (*_READ_KEYS, "feature")}
     for u, v, data in graph.edges(data=True):
         g = data.get("geometry")
         if g is None or g.is_empty:
             g = shapely.LineString([pos[u], pos[v]])
         rows_u.append(u)
         rows_v.append(v)
-        hw.append(_tag_text(data.get("highway")))
-        nm.append(_tag_text(data.get("name")))
         geoms.append(g)
+        way.append(_tag_text(data.get("osmid", f"{u}-{v}")))
+        for key in _READ_KEYS:
+            tags[key].append(_tag_text(data.get(key)))
+        tags["feature"].append(feature_label({k: _tag_text(data[k]) for k in FEATURE_KEYS if k in data})
+                               if not data.get("highway") else "")
+    frame = pd.DataFrame(tags)
+    reason = drop_reasons(frame, exclude_highways=exclude_highways,
+                          need_highway=bool((frame["highway"] != "").any()))
+    keep = reason == ""
     edges = gpd.GeoDataFrame(
-        {"u": rows_u, "v": rows_v, "highway": hw, "name": nm}, geometry=geoms, crs=src_crs
+        {"u": pd.Series(rows_u, dtype=object)[keep].to_list(), "v": pd.Series(rows_v, dtype=object)[keep].to_list(),
+         "highway": frame["highway"][keep].to_list(), "name": frame["name"][keep].to_list()},
+        geometry=[g for g, k in zip(geoms, keep) if k], crs=src_crs,
     )
-    return edges, nodes
+    if len(edges):
+        edges["u"] = pd.array(edges["u"].to_list())
+        edges["v"] = pd.array(edges["v"].to_list())
+    drop = ~keep
+    # an undirected street appears as u→v and v→u in osmnx graphs: report it once
+    pair = [(min(str(a), str(b)), max(str(a), str(b)), w) for a, b, w in zip(rows_u, rows_v, way)]
+    first = ~pd.Series(pair, dtype=object).duplicated().to_numpy()
+    pick = drop & first
+    dropped = _dropped_frame(np.asarray(way, object)[pick], reason[pick],
+                             [g for g, k in zip(geoms, pick) if k], src_crs)
+    return Loaded(edges, nodes, dropped, unit="edges")
 
 
-def from_graphml(path: Path) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+def from_graphml(path: Path, *, exclude_highways: Iterable[str] = DEFAULT_EXCLUDED_HIGHWAYS) -> Loaded:
     """Read a ``.graphml`` file written by osmnx."""
     import osmnx as ox
 
@@ -83,65 +154,99 @@ def from_graphml(path: Path) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
         graph = ox.load_graphml(path)
     except Exception as exc:  # noqa: BLE001 - any parse failure is a bad input file
         raise InputFileError(f"cannot read network file {path}: {exc}") from exc
-    return from_graph(graph)
+    return from_graph(graph, exclude_highways=exclude_highways)
 
 
-def from_osm_xml(path: Path) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """Read an OSM XML file with osmnx.graph_from_xml (every component kept)."""
-    import osmnx as ox
+# --------------------------------------------------------------------------- OSM files
 
-    try:
-        with warnings.catch_warnings():
-            # osmnx warns when the XML was written by osmnx itself; the data reads the same
-            warnings.filterwarnings("ignore", message="The XML file you are loading appears", category=UserWarning)
-            graph = ox.graph_from_xml(path, bidirectional=True, simplify=True, retain_all=True)
-    except Exception as exc:  # noqa: BLE001
-        raise InputFileError(f"cannot read OSM XML file {path}: {exc}") from exc
-    return from_graph(graph)
+def from_osm(path: Path, *, exclude_highways: Iterable[str] = DEFAULT_EXCLUDED_HIGHWAYS) -> Loaded:
+    """Read an OSM file (``.osm``, ``.osm.bz2``, ``.osm.gz``, ``.osm.pbf``) with pyosmium.
 
-
-def from_pbf(path: Path) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """Read ways with a ``highway`` tag from an ``.osm.pbf`` with pyosmium, split at shared nodes."""
+    Every way goes through the walking filter; kept ways are cut at nodes missing from the file
+    and split at nodes shared with other kept ways.
+    """
     import osmium
 
-    way_nodes: list[np.ndarray] = []
-    way_lon: list[np.ndarray] = []
-    way_lat: list[np.ndarray] = []
-    tags_hw: list[str] = []
-    tags_nm: list[str] = []
+    ids: list[int] = []
+    tag_rows: list[dict] = []
+    refs: list[int] = []
+    lon: list[float] = []
+    lat: list[float] = []
+    valid: list[bool] = []
+    count: list[int] = []
     try:
-        fp = osmium.FileProcessor(str(path)).with_locations().with_filter(osmium.filter.KeyFilter("highway"))
-        for obj in fp:
-            if not obj.is_way() or len(obj.nodes) < 2:
-                continue
-            refs, lons, lats = [], [], []
-            for n in obj.nodes:
-                if not n.location.valid():
-                    continue
+        name = path.name.lower()
+        src = osmium.io.File(str(path), "osm") if name.endswith(".xml") else str(path)
+        fp = (osmium.FileProcessor(src, osmium.osm.NODE | osmium.osm.WAY).with_locations()
+              .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY)))
+        for way in fp:
+            tags = way.tags
+            row = {k: tags.get(k, "") for k in _READ_KEYS}
+            if not row["highway"]:
+                row["feature"] = (feature_label({k: tags.get(k) for k in FEATURE_KEYS if k in tags})
+                                  if len(tags) else "untagged, part of a relation")
+            tag_rows.append(row)
+            ids.append(way.id)
+            k = 0
+            for n in way.nodes:
+                loc = n.location
+                ok = loc.valid()
                 refs.append(n.ref)
-                lons.append(n.location.lon)
-                lats.append(n.location.lat)
-            if len(refs) < 2:
-                continue
-            way_nodes.append(np.asarray(refs, dtype=np.int64))
-            way_lon.append(np.asarray(lons))
-            way_lat.append(np.asarray(lats))
-            tags_hw.append(obj.tags.get("highway", ""))
-            tags_nm.append(obj.tags.get("name", ""))
-    except (RuntimeError, OSError) as exc:
-        raise InputFileError(f"cannot read OSM PBF file {path}: {exc}") from exc
-    if not way_nodes:
-        raise NetworkError(f"OSM PBF file {path} holds no ways with a highway tag and node locations")
-    refs = np.concatenate(way_nodes)
-    lon = np.concatenate(way_lon)
-    lat = np.concatenate(way_lat)
-    line = np.repeat(np.arange(len(way_nodes)), [len(w) for w in way_nodes])
-    edges = _split_at_shared(refs, np.column_stack([lon, lat]), line, np.array(tags_hw, object),
-                             np.array(tags_nm, object), crs="EPSG:4326")
-    uniq, first = np.unique(refs, return_index=True)
-    nodes = gpd.GeoDataFrame(geometry=shapely.points(lon[first], lat[first]),
+                lon.append(loc.lon if ok else np.nan)
+                lat.append(loc.lat if ok else np.nan)
+                valid.append(ok)
+                k += 1
+            count.append(k)
+    except (RuntimeError, OSError, ValueError) as exc:
+        raise InputFileError(f"cannot read OSM file {path}: {exc}") from exc
+    if not ids:
+        raise NetworkError(f"OSM file {path} holds no ways")
+    frame = pd.DataFrame(tag_rows).fillna("")
+    reason = drop_reasons(frame, exclude_highways=exclude_highways)
+    way_ids = np.asarray(ids, np.int64)
+    count_a = np.asarray(count, np.int64)
+    way_of = np.repeat(np.arange(len(ids)), count_a)
+    ref_a = np.asarray(refs, np.int64)
+    xy = np.column_stack([np.asarray(lon, float), np.asarray(lat, float)])
+    ok = np.asarray(valid, bool)
+    # runs of consecutive nodes with a location: a way is cut at every missing node
+    new_run = np.r_[True, way_of[1:] != way_of[:-1]] | np.r_[True, ~ok[:-1]]
+    run = np.cumsum(new_run) - 1
+    run_len = np.bincount(run[ok], minlength=run[-1] + 1)
+    use = ok & (run_len[run] >= 2)
+    keep_way = reason == ""
+    notes = []
+    missing_in_kept = np.bincount(way_of[~ok], minlength=len(ids)) * keep_way
+    clipped = missing_in_kept > 0
+    if clipped.any():
+        shown = ", ".join(map(str, way_ids[clipped][:10]))
+        notes.append(("clipped ways", f"{int(clipped.sum())} walkable ways lose {int(missing_in_kept.sum())} nodes "
+                      f"that lie outside the extract (ways {shown})", "cut at the missing nodes"))
+        logger.info("OSM file %s: %d walkable ways cut at %d missing nodes", path, int(clipped.sum()),
+                    int(missing_in_kept.sum()))
+    kept_node = use & keep_way[way_of]
+    if not kept_node.any():
+        raise NetworkError(f"network '{path}' has no walkable edges with node locations: {_why_empty(reason)}")
+    # dropped ways, as the pieces that have locations
+    drop_node = use & ~keep_way[way_of]
+    if drop_node.any():
+        runs, run_idx = np.unique(run[drop_node], return_inverse=True)
+        pieces = shapely.linestrings(xy[drop_node], indices=run_idx)
+        run_way = way_of[drop_node][np.r_[True, run_idx[1:] != run_idx[:-1]]]
+        w_unique, w_idx = np.unique(run_way, return_inverse=True)
+        geoms = shapely.multilinestrings(pieces, indices=w_idx)
+        dropped = _dropped_frame(way_ids[w_unique], reason[w_unique], geoms, "EPSG:4326")
+    else:
+        dropped = _dropped_frame([], [], [], "EPSG:4326")
+    vertex, coords, line = ref_a[kept_node], xy[kept_node], run[kept_node]
+    run_way = way_of[new_run]  # the way each run belongs to
+    edges = _split_at_shared(vertex, coords, line, frame["highway"].to_numpy(object)[run_way],
+                             frame["name"].to_numpy(object)[run_way], crs="EPSG:4326")
+    uniq, first = np.unique(vertex, return_index=True)
+    nodes = gpd.GeoDataFrame(geometry=shapely.points(coords[first]),
                              index=pd.Index(uniq, name="node"), crs="EPSG:4326")
-    return edges, nodes
+    logger.debug("OSM file %s: %d ways, %d walkable, %d edges", path, len(ids), int(keep_way.sum()), len(edges))
+    return Loaded(edges, nodes, dropped, notes)
 
 
 def _split_at_shared(vertex: np.ndarray, coords: np.ndarray, line: np.ndarray,
@@ -149,7 +254,8 @@ def _split_at_shared(vertex: np.ndarray, coords: np.ndarray, line: np.ndarray,
     """Split lines at vertices shared by two or more lines (and at their ends).
 
     ``vertex`` is the id of each coordinate (OSM node id or snapped-grid id), ``line`` the line
-    each coordinate belongs to (coordinates of a line are consecutive).
+    each coordinate belongs to (coordinates of a line are consecutive), ``highway`` and ``name``
+    are indexed by line.
     """
     n = len(vertex)
     first = np.r_[True, line[1:] != line[:-1]]
@@ -175,11 +281,44 @@ def _split_at_shared(vertex: np.ndarray, coords: np.ndarray, line: np.ndarray,
     )
 
 
-def from_lines(lines: gpd.GeoDataFrame, metric, *, tolerance_m: float = 0.1,
-               layer: str = "network") -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+# --------------------------------------------------------------------------- line layers
+
+def _line_tags(lines: pd.DataFrame) -> pd.DataFrame:
+    """OSM tags of each row of a line layer: columns named by the key, else GDAL's ``other_tags``
+    (``"foot"=>"no"``) or pyrosm's ``tags`` (a JSON object)."""
+    n = len(lines)
+    extra: list[dict] = [{} for _ in range(n)]
+    if "other_tags" in lines:
+        extra = [dict(_HSTORE.findall(s)) if isinstance(s, str) else {} for s in lines["other_tags"]]
+    elif "tags" in lines:
+        def parse(s):
+            if isinstance(s, dict):
+                return s
+            try:
+                out = json.loads(s) if isinstance(s, str) else {}
+            except ValueError:
+                return {}
+            return out if isinstance(out, dict) else {}
+        extra = [parse(s) for s in lines["tags"]]
+    out = {}
+    for key in (*_READ_KEYS, *FEATURE_KEYS):
+        if key in lines:
+            out[key] = lines[key].map(_tag_text).to_numpy(object)
+        else:
+            out[key] = np.array([_tag_text(e.get(key)) for e in extra], object)
+    frame = pd.DataFrame(out)
+    frame["feature"] = [feature_label({k: r[k] for k in FEATURE_KEYS if r[k]}) if not r["highway"]
+                        and any(r[k] for k in FEATURE_KEYS) else ""
+                        for r in frame.to_dict("records")]
+    return frame
+
+
+def from_lines(lines: gpd.GeoDataFrame, metric, *, tolerance_m: float = 0.1, layer: str = "network",
+               exclude_highways: Iterable[str] = DEFAULT_EXCLUDED_HIGHWAYS) -> Loaded:
     """Split a LineString layer (already in the metric CRS ``metric``) into a graph's edges.
 
-    Vertices closer than ``tolerance_m`` (same cell of a 0.1 m grid) become one node.
+    Rows the walking filter drops (by their tag columns) are left out first. Vertices closer
+    than ``tolerance_m`` (same cell of a 0.1 m grid) become one node.
     """
     geom = lines.geometry.values
     kinds = set(shapely.get_type_id(geom[~shapely.is_missing(geom)]).tolist())
@@ -188,13 +327,17 @@ def from_lines(lines: gpd.GeoDataFrame, metric, *, tolerance_m: float = 0.1,
             f"'{layer}' must hold LineStrings (roads); it has geometry types "
             f"{sorted(shapely.GeometryType(k).name for k in kinds)}"
         )
-    hw = lines["highway"].map(_tag_text).to_numpy(object) if "highway" in lines else np.full(len(lines), "", object)
-    nm = lines["name"].map(_tag_text).to_numpy(object) if "name" in lines else np.full(len(lines), "", object)
+    tags = _line_tags(lines)
+    reason = drop_reasons(tags, exclude_highways=exclude_highways, need_highway=False)
+    drop = reason != ""
+    dropped = _dropped_frame(np.asarray(lines.index)[drop], reason[drop], geom[drop], metric)
+    hw = tags["highway"].to_numpy(object)
+    nm = tags["name"].to_numpy(object)
     parts, part_row = shapely.get_parts(geom, return_index=True)
-    keep = ~shapely.is_empty(parts)
+    keep = ~shapely.is_empty(parts) & ~drop[part_row]
     parts, part_row = parts[keep], part_row[keep]
     if len(parts) == 0:
-        raise NetworkError(f"'{layer}' holds no lines")
+        raise NetworkError(f"network '{layer}' has no walkable edges: {_why_empty(reason)}")
     coords, line = shapely.get_coordinates(parts, return_index=True)
     grid = np.round(coords / tolerance_m).astype(np.int64)
     _, vertex = np.unique(grid, axis=0, return_inverse=True)
@@ -209,4 +352,4 @@ def from_lines(lines: gpd.GeoDataFrame, metric, *, tolerance_m: float = 0.1,
     edges = _split_at_shared(vertex, coords, line, hw[part_row], nm[part_row], crs=metric)
     uniq, first = np.unique(vertex, return_index=True)
     nodes = gpd.GeoDataFrame(geometry=shapely.points(coords[first]), index=pd.Index(uniq, name="node"), crs=metric)
-    return edges, nodes
+    return Loaded(edges, nodes, dropped, unit="rows")

@@ -2,13 +2,10 @@
 
 Readers live in :mod:`spatial.network.read`; this module only assembles and trims networks.
 
-Sources: an osmnx ``.graphml``, OSM XML (``.osm``, via ``osmnx.graph_from_xml``), ``.osm.pbf``
-(ways with a ``highway`` tag, read with pyosmium), a LineString layer (GeoPackage, Shapefile,
-GeoJSON or a GeoDataFrame; split at vertices shared within 0.1 m), or a networkx graph with node
-``x``/``y`` attributes. The network is undirected (people walk both ways on one-way streets),
-non-walkable classes (motorways, trunk roads and their links by default) are dropped, everything
-is projected to a metric CRS, and by default only the largest connected component is kept.
-Whatever is dropped is listed in ``WalkNetwork.report``.
+The network is undirected (people walk both ways on one-way streets); two edges between the same
+nodes merge only when they are the same line (an osmnx graph lists each street both ways), so
+different ways between two nodes all stay. ``DEFAULT_EXCLUDED_HIGHWAYS`` is defined with the
+walking filter in :mod:`spatial.network._walkfilter` and re-exported here.
 """
 
 from __future__ import annotations
@@ -25,6 +22,7 @@ import shapely
 from scipy.sparse.csgraph import connected_components
 
 from spatial.core.checks import Report
+from spatial.network._walkfilter import DEFAULT_EXCLUDED_HIGHWAYS
 from spatial.core.errors import NetworkError
 
 logger = logging.getLogger(__name__)
@@ -37,8 +35,6 @@ __all__ = [
     "edges_frame",
 ]
 
-#: OSM ``highway`` classes nobody walks on; an edge is dropped when any of its classes is here.
-DEFAULT_EXCLUDED_HIGHWAYS: tuple[str, ...] = ("motorway", "motorway_link", "trunk", "trunk_link")
 
 
 @dataclass(frozen=True, eq=False)
@@ -230,12 +226,11 @@ def _assemble(edges, nodes, metric, report: Report, label) -> WalkNetwork:
     length = shapely.length(geom).astype(np.float64)
     hw = edges["highway"].to_numpy(object)
     nm = edges["name"].to_numpy(object)
-    # an undirected street appears as u→v and v→u in osmnx graphs: keep one
-    a, b = np.minimum(u, v), np.maximum(u, v)
-    key = pd.DataFrame({"a": a, "b": b, "len": np.round(length, 1)})
-    dup = key.duplicated().to_numpy()
+    # an undirected street appears as u→v and v→u in osmnx graphs: keep one. Only true
+    # duplicates (same nodes, same line) merge; different ways between two nodes all stay.
+    dup = _duplicates(u, v, geom)
     if dup.any():
-        logger.debug("network %s: merged %d reverse-direction duplicates", label, int(dup.sum()))
+        logger.debug("network %s: merged %d duplicate edges (same nodes and geometry)", label, int(dup.sum()))
         keep = ~dup
         u, v, geom, length, hw, nm = u[keep], v[keep], geom[keep], length[keep], hw[keep], nm[keep]
     n = len(node_ids)
@@ -247,6 +242,26 @@ def _assemble(edges, nodes, metric, report: Report, label) -> WalkNetwork:
     return WalkNetwork(crs=metric, node_id=node_ids, node_xy=xy, edge_u=u, edge_v=v, length_m=length,
                        geometry=geom, graph=graph, report=report.to_frame(), highway=hw, name=nm,
                        component=comp)
+
+
+def _duplicates(u: np.ndarray, v: np.ndarray, geom: np.ndarray, *, precision_m: float = 0.01) -> np.ndarray:
+    """Edges that repeat an earlier one: same end nodes and the same line (to ``precision_m``),
+    whichever way it runs. ``geom`` runs from ``u`` to ``v``."""
+    if len(u) == 0:
+        return np.zeros(0, bool)
+    coords, idx = shapely.get_coordinates(geom, return_index=True)
+    q = np.round(coords / precision_m).astype(np.int64)
+    bounds = np.r_[0, np.cumsum(np.bincount(idx, minlength=len(u)))]
+    keys = []
+    for i in range(len(u)):
+        seq = q[bounds[i]:bounds[i + 1]]
+        if u[i] > v[i]:
+            seq = seq[::-1]
+        blob = seq.tobytes()
+        if u[i] == v[i]:  # a loop may be drawn either way round
+            blob = min(blob, seq[::-1].tobytes())
+        keys.append((min(u[i], v[i]), max(u[i], v[i]), blob))
+    return pd.Series(keys, dtype=object).duplicated().to_numpy(bool)
 
 
 def _csr(n: int, u: np.ndarray, v: np.ndarray, length: np.ndarray) -> sp.csr_matrix:

@@ -1,12 +1,14 @@
 """Read any road source into a :class:`~spatial.network.graph.WalkNetwork` in ground metres.
 
-Sources: an osmnx ``.graphml``, OSM XML (``.osm``, via ``osmnx.graph_from_xml``), ``.osm.pbf``
-(ways with a ``highway`` tag, read with pyosmium), a LineString layer (GeoPackage, Shapefile,
-GeoJSON or a GeoDataFrame; split at vertices shared within 0.1 m), or a networkx graph with node
-``x``/``y`` attributes. The network is undirected (people walk both ways on one-way streets),
-non-walkable classes (motorways, trunk roads and their links by default) are dropped, everything
-is projected to a metric CRS, and by default only the largest connected component is kept.
-Whatever is dropped is listed in ``WalkNetwork.report``.
+Sources: OpenStreetMap files (``.osm``, ``.osm.bz2``, ``.osm.gz``, ``.osm.pbf``, all read with
+pyosmium), an osmnx ``.graphml``, a LineString layer (GeoPackage, Shapefile, GeoJSON or a
+GeoDataFrame; split at vertices shared within 0.1 m), or a networkx graph with node ``x``/``y``
+attributes. Every source goes through the same walking filter (:mod:`spatial.network._walkfilter`:
+osmnx's ``walk`` filter, keeping cycleways and dropping trunk roads), is projected to a CRS in
+ground metres (the source's own when it is one, else the local UTM zone: never Web Mercator,
+degrees or feet), and by default only the largest connected component is kept. Whatever is
+dropped is listed in ``WalkNetwork.report``: one row per filter rule and tag, with the number of
+ways and their length, plus the CRS the network was reprojected to.
 
 May import :mod:`spatial.network.graph`, :mod:`spatial.network.snapping` (to keep the components
 that hold stations), :mod:`spatial.io` and :mod:`spatial.core`.
@@ -21,10 +23,11 @@ from typing import Iterable
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pyproj
 import shapely
 
-from spatial.core.checks import Report, require_crs
+from spatial.core.checks import Report, ground_metres, metric_crs, require_crs
 from spatial.core.errors import CRSError, InputFileError, NetworkError
 from spatial.network import _readers
 from spatial.network.graph import (
@@ -39,6 +42,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["read_network", "network_from_place"]
 
+_OSM_SUFFIXES = (".osm", ".osm.pbf", ".pbf", ".osm.bz2", ".osm.gz", ".xml")
 _LINE_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".fgb", ".gml", ".kml", ".zip")
 
 
@@ -60,14 +64,18 @@ def read_network(
         ``.graphml`` (osmnx), ``.osm`` (OSM XML), ``.osm.pbf``, a line layer file (``.gpkg``,
         ``.shp``, ``.geojson`` ...), an osmnx-style graph, or a GeoDataFrame of LineStrings.
     exclude_highways : iterable of str
-        OSM ``highway`` classes to drop (default motorway, trunk and their links). An edge
-        merged from several ways is dropped when any of its classes is listed.
+        OSM ``highway`` classes to drop (default :data:`DEFAULT_EXCLUDED_HIGHWAYS`: motorways,
+        trunk roads, their links, and osmnx's non-walkable classes such as ``construction``,
+        ``proposed``, ``platform``). An edge merged from several ways is dropped when any of its
+        classes is listed. The other rules of the walking filter (``foot=no``,
+        ``access=private|no``, ``area=yes`` ...) always apply.
     keep : {"largest", "all", "stations"}
         Which connected components to keep: the largest, all of them (see
         ``WalkNetwork.component``), or every component that holds a station (needs
         ``stations``). Dropped components are reported.
     crs : optional
-        Metric CRS to project to; default the local UTM zone of the network.
+        CRS in ground metres to project to; default the source's own CRS when it is in ground
+        metres, else the local UTM zone of the network (stated in the log and the report).
     barriers : GeoDataFrame of lines, optional
         Rivers, railways, walls: edges crossing a barrier are removed and reported.
     stations : GeoDataFrame of points, optional
@@ -85,8 +93,10 @@ def read_network(
     >>> net = spatial.read_network(spatial.demo_paths()["network"])
     >>> net.crs.to_epsg(), net.node_xy.shape[1], bool((net.length_m > 0).all())
     (32650, 2, True)
-    >>> sorted(net.report["action"].unique())
-    ['dropped', "dropped (keep='largest')"]
+    >>> net.report.loc[net.report.row_id == "crs", "action"].iloc[0]
+    'reprojected to EPSG:32650 (WGS 84 / UTM zone 50N)'
+    >>> net.report.loc[net.report.row_id == "highway=trunk", "problem"].str.startswith("highway=trunk: 1").all()
+    np.True_
     """
     if keep not in ("largest", "all", "stations"):
         raise ValueError(f"keep must be 'largest', 'all' or 'stations', not {keep!r}")
@@ -95,21 +105,26 @@ def read_network(
     report = Report()
     label = _label(source)
     metric = None if crs is None else pyproj.CRS.from_user_input(crs)
-    if metric is not None and not (metric.is_projected and metric.axis_info[0].unit_name in ("metre", "meter")):
-        raise CRSError(f"crs={crs!r} is not a metric projected CRS; pass e.g. 'EPSG:32650' or leave it None")
-
-    edges, nodes = _load(source, metric, label)
+    if metric is not None and not ground_metres(metric):
+        raise CRSError(f"crs={crs!r} is not a projected CRS in ground metres (degrees, feet and Web "
+                       "Mercator are not); pass e.g. 'EPSG:32650' or leave it None for the local UTM zone")
+    exclude = tuple(exclude_highways)
+    loaded, source_crs = _load(source, metric, label, exclude)
+    edges, nodes = loaded.edges, loaded.nodes
     if metric is None:
         metric = _target_crs(nodes)
     if nodes.crs is None or pyproj.CRS.from_user_input(nodes.crs) != metric:
         nodes = nodes.to_crs(metric)
         edges = edges.to_crs(metric)
-
-    edges = _drop_highways(edges, tuple(exclude_highways), report, label)
+    _report_crs(source_crs, metric, report, label)
+    _report_dropped(loaded.dropped, metric, report, label, loaded.unit)
+    for row_id, problem, action in loaded.notes:
+        report.add("network", row_id, problem, action)
     if barriers is not None:
         edges = _cut_barriers(edges, barriers, report, label, metric)
     if len(edges) == 0:
-        raise NetworkError(f"network '{label}' has no walkable edges left (after dropping {list(exclude_highways)})")
+        raise NetworkError(f"network '{label}' has no walkable edges left (after the walking filter: "
+                           f"{len(loaded.dropped)} dropped, see the report)")
 
     net = _assemble(edges, nodes, metric, report, label)
     if keep == "largest":
@@ -146,11 +161,38 @@ def network_from_place(place: str, *, download: bool = False, network_type: str 
 
 
 def _target_crs(gdf: gpd.GeoDataFrame) -> pyproj.CRS:
-    """The layer's own CRS when it is projected in metres, else its local UTM zone."""
-    crs = pyproj.CRS.from_user_input(gdf.crs)
-    if crs.is_projected and crs.axis_info and crs.axis_info[0].unit_name in ("metre", "meter"):
-        return crs
-    return pyproj.CRS.from_user_input(gdf.estimate_utm_crs())
+    """The layer's own CRS when it is in ground metres, else its local UTM zone."""
+    return pyproj.CRS.from_user_input(metric_crs(gdf))
+
+
+def _crs_text(crs: pyproj.CRS) -> str:
+    code = crs.to_authority()
+    return f"{':'.join(code) if code else crs.to_string()} ({crs.name})"
+
+
+def _report_crs(source_crs, metric: pyproj.CRS, report: Report, label: str) -> None:
+    """State the CRS the network is measured in, and why when it is not the source's."""
+    if source_crs is not None and pyproj.CRS.from_user_input(source_crs) != metric:
+        src = pyproj.CRS.from_user_input(source_crs)
+        why = "is not in ground metres" if not ground_metres(src) else "was asked to change"
+        report.add("network", "crs", f"source CRS {_crs_text(src)} {why}", f"reprojected to {_crs_text(metric)}")
+    logger.info("network %s measured in %s", label, _crs_text(metric))
+
+
+def _report_dropped(dropped: gpd.GeoDataFrame, metric, report: Report, label: str, unit: str) -> None:
+    """One report row per walking-filter rule and tag: how many ways, how long, which ids."""
+    if len(dropped) == 0:
+        return
+    d = dropped.to_crs(metric)
+    frame = pd.DataFrame({"way": d["way"].to_numpy(), "reason": d["reason"].to_numpy(),
+                          "m": shapely.length(d.geometry.values)})
+    for reason, rows in frame.groupby("reason", sort=False):
+        ids = ", ".join(rows["way"].head(5))
+        more = ", ..." if len(rows) > 5 else ""
+        report.add("network", reason, f"{reason}: {len(rows)} {unit}, {rows['m'].sum() / 1000:.3f} km "
+                   f"({unit} {ids}{more})", "dropped (not walkable)")
+    logger.info("network %s: the walking filter dropped %d %s, %.1f km", label, len(frame), unit,
+                frame["m"].sum() / 1000)
 
 
 def _label(source) -> str:
@@ -159,14 +201,16 @@ def _label(source) -> str:
     return type(source).__name__
 
 
-def _load(source, metric, label):
-    """Dispatch on the kind of source; returns (edges, nodes) in the source CRS or ``metric``."""
+def _load(source, metric, label, exclude: tuple[str, ...]):
+    """Dispatch on the kind of source: ``(Loaded, source CRS)``, edges in the source CRS or
+    (line layers) already in ``metric`` or the layer's ground-metre CRS."""
     if isinstance(source, nx.Graph):
-        return _readers.from_graph(source)
+        loaded = _readers.from_graph(source, exclude_highways=exclude)
+        return loaded, loaded.nodes.crs
     if isinstance(source, gpd.GeoDataFrame):
-        require_crs(source, "network")
+        src = require_crs(source, "network")
         lines = source.to_crs(metric if metric is not None else _target_crs(source))
-        return _readers.from_lines(lines, lines.crs)
+        return _readers.from_lines(lines, lines.crs, exclude_highways=exclude), src
     if not isinstance(source, (str, Path)):
         raise TypeError(f"network source must be a path, a networkx graph or a GeoDataFrame, not {type(source).__name__}")
     path = Path(source)
@@ -174,11 +218,10 @@ def _load(source, metric, label):
         raise InputFileError(f"network file {path} does not exist")
     name = path.name.lower()
     if name.endswith(".graphml"):
-        return _readers.from_graphml(path)
-    if name.endswith(".osm.pbf") or name.endswith(".pbf"):
-        return _readers.from_pbf(path)
-    if name.endswith(".osm") or name.endswith(".xml"):
-        return _readers.from_osm_xml(path)
+        loaded = _readers.from_graphml(path, exclude_highways=exclude)
+        return loaded, loaded.nodes.crs
+    if name.endswith(_OSM_SUFFIXES):
+        return _readers.from_osm(path, exclude_highways=exclude), "EPSG:4326"
     if name.endswith(_LINE_SUFFIXES):
         if name.endswith((".gpkg", ".shp", ".geojson", ".json")):
             from spatial.io.layers import (
@@ -193,25 +236,13 @@ def _load(source, metric, label):
                 raise InputFileError(f"cannot read network layer {path}: {exc}") from exc
         if lines.crs is None:
             raise CRSError(f"network layer {path} has no CRS; add a .prj / set it with gdf.set_crs(...) and save again")
+        src = lines.crs
         lines = lines.to_crs(metric if metric is not None else _target_crs(lines))
-        return _readers.from_lines(lines, lines.crs, layer=str(path))
+        return _readers.from_lines(lines, lines.crs, layer=str(path), exclude_highways=exclude), src
     raise InputFileError(
-        f"network file {path}: unknown kind; use .graphml, .osm, .osm.pbf, or a line layer "
-        "(.gpkg, .shp, .geojson)"
+        f"network file {path}: unknown kind; use .osm, .osm.bz2, .osm.gz, .osm.pbf, .graphml, or a "
+        "line layer (.gpkg, .shp, .geojson)"
     )
-
-
-def _drop_highways(edges: gpd.GeoDataFrame, excluded: tuple[str, ...], report: Report, label: str):
-    if not excluded:
-        return edges
-    excl = set(excluded)
-    classes = edges["highway"].astype(str).str.split(";")
-    bad = classes.map(lambda cs: any(c.strip() in excl for c in cs)).to_numpy(bool)
-    if bad.any():
-        for u, v, hw in zip(edges["u"].to_numpy()[bad], edges["v"].to_numpy()[bad], edges["highway"].to_numpy()[bad]):
-            report.add("network", f"{u}-{v}", f"highway={hw} is not walkable", "dropped")
-        logger.info("network %s: dropped %d non-walkable edges (%s)", label, int(bad.sum()), ", ".join(excluded))
-    return edges.loc[~bad]
 
 
 def _cut_barriers(edges, barriers, report, label, metric):
