@@ -58,6 +58,7 @@ def walking_coverage(
     max_snap_m: float = 100.0,
     station_id_col: str = "station_id",
     max_walk_m: float | None = None,
+    dem=None,
 ) -> gpd.GeoDataFrame:
     """Walking distance and band of every demand point to its nearest station.
 
@@ -82,7 +83,14 @@ def walking_coverage(
         Stop searching at this walking distance (metres): farther points get ``walk_m = inf``,
         no ``nearest_station``, band ``"beyond"`` and reason ``"no station within max_walk_m"``.
         Default None searches the whole network. A province run split by city uses the same
-        limit (:mod:`spatial.project.distributed`), so both give identical answers.
+        limit (:mod:`spatial.project.distributed`), so both give identical answers. With ``dem``
+        and minute bands it limits the time: minutes × speed.
+    dem : str, Path or EdgeTimes, optional
+        A GeoTIFF DEM (any CRS), a ``.graphml`` with node ``elevation``, or
+        :func:`spatial.network.elevation.edge_times` of this network: walks then take the time of
+        Tobler's hiking function from the home to the station (uphill and downhill differ, steps
+        are slower). Minute bands route by that time; distance bands stay distances (``walk_min``
+        is then the time of the shortest walk). Default None: flat ground, as without it.
 
     Returns
     -------
@@ -119,17 +127,27 @@ def walking_coverage(
     d_snap = snap_points(network, layer_xy(demand, network, name="demand"), max_snap_m=max_snap_m)
     if max_walk_m is not None and not (np.isfinite(max_walk_m) and max_walk_m > 0):
         raise ValueError(f"max_walk_m must be a positive number of metres or None, got {max_walk_m!r}")
-    walk, src = nearest_source(network, s_snap, d_snap,
-                               limit_m=np.inf if max_walk_m is None else float(max_walk_m))
+    limit_m = np.inf if max_walk_m is None else float(max_walk_m)
+    if dem is None:
+        walk, src = nearest_source(network, s_snap, d_snap, limit_m=limit_m)
+        time_m = score = walk
+    else:  # slopes: the time of the walk from the home to the station (spatial.network.elevation)
+        from spatial.network.elevation import edge_times
+        from spatial.network.routing import nearest_source_timed
+
+        by = "length" if meters is not None else "time"
+        time_m, walk, src = nearest_source_timed(network, s_snap, d_snap, edge_times(network, dem),
+                                                 limit_m=limit_m, by=by)
+        score = walk if meters is not None else time_m
 
     out = demand.copy()
     ids = stations[station_id_col].to_numpy(object)
     out["walk_m"] = walk
-    out["walk_min"] = walk * 60.0 / (speed_kmh * 1000.0)
+    out["walk_min"] = time_m * 60.0 / (speed_kmh * 1000.0)
     out["nearest_station"] = np.where(src >= 0, ids[np.clip(src, 0, None)], None)
-    band = assign_band(walk, bands)
+    band = assign_band(score, bands)
     reason = d_snap.reason.copy()
-    cut = d_snap.ok & ~np.isfinite(walk)
+    cut = d_snap.ok & ~np.isfinite(score)
     if max_walk_m is not None:
         band[cut] = BEYOND
         reason[cut] = "no station within max_walk_m"
@@ -140,7 +158,7 @@ def walking_coverage(
     n = len(out)
     logger.info(
         "coverage of %d demand points at %.1f km/h: %s", n, speed_kmh,
-        ", ".join(f"{b.label} {np.mean(walk <= b.limit_m) * 100 if n else 0:.1f}%" for b in bands),
+        ", ".join(f"{b.label} {np.mean(score <= b.limit_m) * 100 if n else 0:.1f}%" for b in bands),
     )
     return out
 

@@ -11,6 +11,12 @@ The Dijkstra pass holds the GIL, so it cannot overlap other work on threads; the
 (gathers from the edge and node arrays, about 0.1 s for 1M targets) runs on the cores in halves.
 On the 1M-node lattice with 1,000 stations the pass takes about 0.3 s when cut at 1,000 m and
 0.5-0.6 s uncut (``benchmarks/bench_coverage.py``).
+
+On slopes (:mod:`spatial.network.elevation`), :func:`nearest_source_timed` and
+``source_target_pairs(..., times=...)`` route on a directed graph whose weights are each edge's
+cost in flat-equivalent metres (time × speed) for the walk from the home TO the station, and
+:func:`nearest_source_timed` also adds up the other quantity (metres of the quickest walk, or the
+time of the shortest) along each node's shortest-path tree by pointer jumping.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from spatial.network.snapping import Snap
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["nearest_source", "source_target_pairs"]
+__all__ = ["nearest_source", "nearest_source_timed", "source_target_pairs"]
 
 #: Cap on the floats held at once by the all-pairs routine (about 256 MB).
 _MAX_CELLS = 32_000_000
@@ -135,11 +141,13 @@ def nearest_source(network: WalkNetwork, sources: Snap, targets: Snap, *,
 
 
 def source_target_pairs(network: WalkNetwork, sources: Snap, targets: Snap, *,
-                        limit_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                        limit_m: float, times=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every (source, target) pair within ``limit_m`` metres of walking, as COO triplets.
 
     Sources are routed in batches (one Dijkstra per source, cut at ``limit_m``) so memory stays
-    bounded. Zero distances are kept.
+    bounded. Zero distances are kept. With ``times`` (:class:`spatial.network.elevation.EdgeTimes`)
+    the walks are the quickest from each target to the source, in flat-equivalent metres (time ×
+    speed), and ``limit_m`` bounds that.
 
     Returns
     -------
@@ -148,7 +156,7 @@ def source_target_pairs(network: WalkNetwork, sources: Snap, targets: Snap, *,
     walk_m : numpy.ndarray
         float64 metres, legs included.
     """
-    graph, src_ids = _with_sources(network, sources)
+    graph, src_ids = _with_sources(network, sources) if times is None else _with_sources_timed(network, sources, times)
     t = np.flatnonzero(targets.edge >= 0)
     out_s, out_t, out_d = [], [], []
     if len(src_ids) and len(t):
@@ -158,6 +166,10 @@ def source_target_pairs(network: WalkNetwork, sources: Snap, targets: Snap, *,
         off_u = targets.offset_m[t] + targets.leg_m[t]
         off_v = network.length_m[e] - targets.offset_m[t] + targets.leg_m[t]
         si_all, ti_all, d_all = _same_edge(sources, targets, src_ids, t)
+        if times is not None:  # the walks from the targets, on slopes
+            off_u = _timed_legs(network, times, targets, t, end="u", to_point=False)[0]
+            off_v = _timed_legs(network, times, targets, t, end="v", to_point=False)[0]
+            d_all = _along_edge(network, times, targets, ti_all, sources, si_all)[0]
         local_t = np.searchsorted(t, ti_all)
         batch = max(1, _MAX_CELLS // max(graph.shape[0], len(t)))
         for lo in range(0, len(src_ids), batch):
@@ -179,3 +191,193 @@ def source_target_pairs(network: WalkNetwork, sources: Snap, targets: Snap, *,
         return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
     return (np.concatenate(out_s).astype(np.int64), np.concatenate(out_t).astype(np.int64),
             np.concatenate(out_d))
+
+
+# --------------------------------------------------------------------------- walks on slopes
+# Directed costs from :class:`spatial.network.elevation.EdgeTimes` (flat-equivalent metres: the
+# walk's time times the speed). Dijkstra runs from the stations outwards, so the graph's entry
+# a -> b carries the cost of walking b -> a: the time is that of the walk from the home TO the
+# station. Without ``times`` none of this runs and the answers are the flat ones above.
+
+
+def _pair_graph(network: WalkNetwork, times, by: str) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+    """Directed CSR whose weights are the cost (``by="time"``) or the length (``by="length"``) of
+    walking each entry backwards, the other quantity aligned with its data, and the entries' keys
+    ``row * n + col`` (sorted). Of parallel edges the cheapest by the weight is kept."""
+    key_ = ("graph", by)
+    if key_ in times._cache:
+        return times._cache[key_]
+    n = network.n_nodes
+    u, v = network.edge_u.astype(np.int64), network.edge_v.astype(np.int64)
+    loop = u == v
+    u, v = u[~loop], v[~loop]
+    length = network.length_m[~loop]
+    fwd, bwd = times.forward_m[~loop], times.backward_m[~loop]
+    rows, cols = np.r_[u, v], np.r_[v, u]
+    cost = np.r_[bwd, fwd]  # entry u -> v: the walk v -> u
+    dist = np.r_[length, length]
+    w1, w2 = (cost, dist) if by == "time" else (dist, cost)
+    key = rows * n + cols
+    order = np.argsort(key)
+    key, w1, w2 = key[order], w1[order], w2[order]
+    dup = key[1:] == key[:-1]
+    if dup.any():  # parallel edges: the cheapest by the weight first within each key
+        pos = np.flatnonzero(np.r_[dup, False] | np.r_[False, dup])
+        sub = pos[np.lexsort((w1[pos], key[pos]))]
+        w1[pos], w2[pos] = w1[sub], w2[sub]
+        first = np.r_[True, ~dup]
+        key, w1, w2 = key[first], w1[first], w2[first]
+    indptr = np.zeros(n + 1, np.int64)
+    np.cumsum(np.bincount(key // n, minlength=n), out=indptr[1:])
+    graph = sp.csr_matrix((w1, (key % n).astype(np.int32), indptr), shape=(n, n))
+    times._cache[key_] = (graph, w2, key)
+    return graph, w2, key
+
+
+def _timed_legs(network: WalkNetwork, times, snap: Snap, ids: np.ndarray, *, end: str, to_point: bool):
+    """Cost and metres of the walk between snapped points ``ids`` and the ``end`` ("u" or "v") of
+    their edge: from the end to the point (``to_point``, a station) or from the point to the end
+    (a home). The straight leg is walked flat."""
+    e, off, leg = snap.edge[ids], snap.offset_m[ids], snap.leg_m[ids]
+    length = network.length_m[e]
+    part = off if end == "u" else length - off
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(length > 0, part / length, 0.0)
+    forward = (end == "u") == to_point  # u -> point and point -> v run along the edge
+    cost = (times.forward_m if forward else times.backward_m)[e] * share
+    return cost + leg, part + leg
+
+
+def _along_edge(network: WalkNetwork, times, a: Snap, ai: np.ndarray, b: Snap, bi: np.ndarray):
+    """Cost and metres of walking along a shared edge from points ``a[ai]`` to points ``b[bi]``."""
+    e = a.edge[ai]
+    length = network.length_m[e]
+    d = b.offset_m[bi] - a.offset_m[ai]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(length > 0, np.abs(d) / length, 0.0)
+    cost = np.where(d >= 0, times.forward_m[e], times.backward_m[e]) * share
+    legs = a.leg_m[ai] + b.leg_m[bi]
+    return cost + legs, np.abs(d) + legs
+
+
+def _add_virtual(base: sp.csr_matrix, su, sv, to_u, to_v) -> sp.csr_matrix:
+    """``base`` plus one virtual node per source with out-edges to ``su`` and ``sv``."""
+    n, k = base.shape[0], len(su)
+    indptr = np.concatenate([base.indptr.astype(np.int64), base.indptr[-1] + 2 * np.arange(1, k + 1, dtype=np.int64)])
+    data = np.concatenate([base.data, np.column_stack([to_u, to_v]).ravel()])
+    indices = np.concatenate([base.indices.astype(np.int32), np.column_stack([su, sv]).ravel().astype(np.int32)])
+    return sp.csr_matrix((data, indices, indptr), shape=(n + k, n + k))
+
+
+def _with_sources_timed(network: WalkNetwork, sources: Snap, times) -> tuple[sp.csr_matrix, np.ndarray]:
+    """As :func:`_with_sources` on the quickest-walk graph: entry a -> b costs the walk b -> a."""
+    ok = np.flatnonzero(sources.edge >= 0)
+    base = _pair_graph(network, times, "time")[0]
+    e = sources.edge[ok]
+    to_u = _timed_legs(network, times, sources, ok, end="u", to_point=True)[0]
+    to_v = _timed_legs(network, times, sources, ok, end="v", to_point=True)[0]
+    return _add_virtual(base, network.edge_u[e], network.edge_v[e], to_u, to_v), ok
+
+
+def _tree_sum(pred: np.ndarray, step: np.ndarray) -> np.ndarray:
+    """Sum of ``step`` along each node's path up its shortest-path tree (pointer jumping)."""
+    size = len(pred)
+    ptr = np.where(pred >= 0, pred, np.arange(size))
+    acc = np.where(pred >= 0, step, 0.0)
+    while True:
+        up = ptr[ptr]
+        if np.array_equal(up, ptr):
+            return acc
+        acc = acc + acc[ptr]
+        ptr = up
+
+
+def nearest_source_timed(network: WalkNetwork, sources: Snap, targets: Snap, times, *,
+                         limit_m: float = np.inf, by: str = "time") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Walk from every target to its nearest source on slopes, in one directed Dijkstra pass.
+
+    Parameters
+    ----------
+    network : WalkNetwork
+    sources, targets : Snap
+        Snapped sources (stations) and targets (homes); the walk is from the target to the source.
+    times : spatial.network.elevation.EdgeTimes
+        Directed edge costs of this network.
+    limit_m : float
+        Walks whose routing weight (cost for ``by="time"``, metres for ``by="length"``) exceeds
+        this are not searched.
+    by : {"time", "length"}
+        Route by the quickest walk (minute bands) or the shortest one (distance bands).
+
+    Returns
+    -------
+    cost_m : numpy.ndarray
+        ``(p,)`` the walk's time times the walking speed (flat-equivalent metres); ``inf`` where
+        no source is reached.
+    walk_m : numpy.ndarray
+        ``(p,)`` metres of that walk.
+    source : numpy.ndarray
+        ``(p,)`` int64 index into ``sources``, -1 where none.
+    """
+    if by not in ("time", "length"):
+        raise ValueError(f"by must be 'time' or 'length', got {by!r}")
+    p = len(targets)
+    cost_out, walk_out, src_out = np.full(p, np.inf), np.full(p, np.inf), np.full(p, -1, np.int64)
+    ok = np.flatnonzero(sources.edge >= 0)
+    t = np.flatnonzero(targets.edge >= 0)
+    if len(ok) == 0 or len(t) == 0:
+        return cost_out, walk_out, src_out
+    timed = by == "time"
+    base, w2, keys = _pair_graph(network, times, by)
+    n, k = network.n_nodes, len(ok)
+    e = sources.edge[ok]
+    cu, mu = _timed_legs(network, times, sources, ok, end="u", to_point=True)  # walk from u to the station
+    cv, mv = _timed_legs(network, times, sources, ok, end="v", to_point=True)  # walk from v to the station
+    first_u, first_v = (cu, cv) if timed else (mu, mv)
+    second_u, second_v = (mu, mv) if timed else (cu, cv)
+    su, sv = network.edge_u[e], network.edge_v[e]
+    graph = _add_virtual(base, su, sv, first_u, first_v)
+    dist, pred, origin = dijkstra(graph, directed=True, indices=n + np.arange(k), min_only=True, limit=limit_m,
+                                  return_predecessors=True)
+    # the other quantity along each node's tree path
+    step = np.zeros(n + k)
+    node = np.flatnonzero(pred[:n] >= 0)
+    par = pred[node].astype(np.int64)
+    real = par < n
+    step[node[real]] = w2[np.searchsorted(keys, par[real] * n + node[real])]
+    j, i = par[~real] - n, node[~real]
+    use_u = (i == su[j]) & ((i != sv[j]) | (first_u[j] <= first_v[j]))
+    step[i] = np.where(use_u, second_u[j], second_v[j])
+    other = _tree_sum(pred, step)
+    # targets: through either end of their edge
+    tcu, tmu = _timed_legs(network, times, targets, t, end="u", to_point=False)
+    tcv, tmv = _timed_legs(network, times, targets, t, end="v", to_point=False)
+    te = targets.edge[t]
+    u, v = network.edge_u[te], network.edge_v[te]
+    a_u, a_v = (tcu, tcv) if timed else (tmu, tmv)
+    b_u, b_v = (tmu, tmv) if timed else (tcu, tcv)
+    via_u, via_v = dist[u] + a_u, dist[v] + a_v
+    use_v = via_v < via_u
+    best = np.where(use_v, via_v, via_u)
+    best2 = np.where(use_v, other[v] + b_v, other[u] + b_u)
+    o = origin[np.where(use_v, v, u)]
+    best_src = np.where(o >= 0, ok[np.clip(o - n, 0, None)], -1)
+    # a target on the same edge as a source may walk straight along it
+    si, ti, _ = _same_edge(sources, targets, ok, t)
+    if len(si):
+        c, m = _along_edge(network, times, targets, ti, sources, si)
+        d1, d2 = (c, m) if timed else (m, c)
+        pos = np.searchsorted(t, ti)
+        order = np.lexsort((d1, pos))
+        pos, si, d1, d2 = pos[order], si[order], d1[order], d2[order]
+        keep = np.r_[True, pos[1:] != pos[:-1]]
+        pos, si, d1, d2 = pos[keep], si[keep], d1[keep], d2[keep]
+        better = d1 < best[pos]
+        best[pos[better]], best2[pos[better]], best_src[pos[better]] = d1[better], d2[better], si[better]
+    reach = np.isfinite(best) & (best <= limit_m) & (best_src >= 0)
+    first_q, second_q = (best, best2) if timed else (best2, best)
+    cost_out[t[reach]] = first_q[reach]
+    walk_out[t[reach]] = second_q[reach]
+    src_out[t[reach]] = best_src[reach]
+    logger.debug("nearest_source_timed (%s): %d sources, %d of %d targets reached", by, k, int(reach.sum()), p)
+    return cost_out, walk_out, src_out

@@ -1,0 +1,490 @@
+"""Walking time on slopes: elevations from a DEM (or a ``.graphml``) and Tobler's hiking function.
+
+Each edge gets two costs, one per direction, in *flat-equivalent metres*: the distance a walker
+covers on flat ground in the time the slope walk takes. Dividing by the walking speed gives the
+time, so the routing core keeps its metres and a minute band's ``limit_m`` (minutes × speed) is
+compared with the cost as it is with a flat walk. The speed on a slope is Tobler's hiking
+function normalised so that flat ground walks at the chosen speed::
+
+    v(S) = speed × exp(−3.5 × (|S + 0.05| − 0.05))
+
+with ``S`` the rise over the horizontal run in the direction walked (fastest at a 5% descent,
+where it is 19% faster than on the flat). The factor does not depend on the speed, so one
+:class:`EdgeTimes` serves every speed.
+
+Elevations come from a GeoTIFF DEM in any CRS (read with rasterio, only the window covering the
+network: a part of a Dask run reads its own window) sampled by bilinear interpolation at the nodes
+and along each edge every ``step_m`` metres (default: the DEM's cell size), or from the node
+``elevation`` attributes of an osmnx ``.graphml`` (then each edge has one slope, end to end).
+Elevations are taken to be metres. ``highway=steps`` walk at most ``1 / steps_factor`` of the flat
+speed (default 3/5: GraphHopper's foot profile walks steps at 3 km/h against 5 km/h on the
+flat); a DEM steep enough to slow them more wins (the slower of the two), so a DEM that resolves a
+flight of steps does not count it twice.
+
+Honest reporting: :attr:`EdgeTimes.report` holds one summary row (share of edges with
+elevations, the DEM's extent and CRS) and one row per edge walked flat for lack of elevations
+(outside the DEM, or nodata/NaN cells). A DEM that misses the network altogether is an error
+naming the file. Scipy's ``RegularGridInterpolator`` would do the bilinear step but has no
+"fall back to the nearest valid cell next to nodata" rule, so the 15 lines are written here.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from spatial.core._threads import halves, thread_map
+from spatial.core.checks import REPORT_COLUMNS
+from spatial.core.errors import CRSError, InputFileError, NetworkError, SpatialError
+from spatial.network.graph import WalkNetwork
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["EdgeTimes", "edge_times", "tobler_factor", "STEPS_FACTOR", "SLOPE_MODEL"]
+
+#: Steps walk this many times slower than flat ground at least (GraphHopper foot: 3 vs 5 km/h).
+STEPS_FACTOR = 5.0 / 3.0
+#: One line naming the slope model, for maps and reports.
+SLOPE_MODEL = "Tobler: v = speed·exp(−3.5·(|S+0.05|−0.05))"
+#: Why an edge has no elevation.
+OUTSIDE_DEM = "no elevation: outside the DEM"
+NODATA = "no elevation: DEM nodata/NaN cells"
+NO_ATTRIBUTE = "no elevation: node without an 'elevation' attribute"
+WALKED_FLAT = "walked flat"
+
+
+def tobler_factor(slope) -> np.ndarray:
+    """Walking speed on ``slope`` (rise over run, signed, in the direction walked) over flat speed.
+
+    Examples
+    --------
+    >>> from spatial.network.elevation import tobler_factor
+    >>> float(tobler_factor(0.0)), round(float(tobler_factor(-0.05)), 4), round(float(tobler_factor(0.08)), 4)
+    (1.0, 1.1912, 0.7558)
+    """
+    s = np.asarray(slope, dtype=np.float64)
+    return np.exp(-3.5 * (np.abs(s + 0.05) - 0.05))
+
+
+@dataclass(frozen=True, eq=False)
+class EdgeTimes:
+    """Walking cost of every edge of one network in both directions, in flat-equivalent metres.
+
+    Attributes
+    ----------
+    forward_m, backward_m : numpy.ndarray
+        ``(m,)`` cost of walking the edge from ``u`` to ``v`` / from ``v`` to ``u``: metres walked
+        on the flat in the same time (divide by the speed for the time).
+    has_elevation : numpy.ndarray
+        ``(m,)`` True where the edge got elevations (the others are walked flat).
+    node_elevation_m : numpy.ndarray
+        ``(n,)`` elevation of each node, NaN where none.
+    report : pandas.DataFrame
+        ``layer, row_id, problem, action``: a summary row, then every edge walked flat and why.
+    source : str
+        The DEM file (or graphml) the elevations came from.
+    crs : str
+        CRS of the DEM ("" for node attributes).
+    extent : tuple of float
+        ``(left, bottom, right, top)`` of the DEM in its CRS (NaN for node attributes).
+    steps_factor : float
+        The ``highway=steps`` factor used.
+    """
+
+    forward_m: np.ndarray
+    backward_m: np.ndarray
+    has_elevation: np.ndarray
+    node_elevation_m: np.ndarray
+    report: pd.DataFrame
+    source: str = ""
+    crs: str = ""
+    extent: tuple = (math.nan,) * 4
+    steps_factor: float = STEPS_FACTOR
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def share(self) -> float:
+        """Share of the edges (0-1) that got elevations."""
+        return float(self.has_elevation.mean()) if len(self.has_elevation) else 0.0
+
+    def describe(self) -> str:
+        """One line: the slope model, the steps factor and where the elevations came from."""
+        return (f"slope: {SLOPE_MODEL}, steps ×{self.steps_factor:.2f}; elevations on "
+                f"{self.share * 100:.1f}% of edges from {Path(self.source).name}")
+
+
+def edge_times(network: WalkNetwork, dem, *, steps_factor: float = STEPS_FACTOR,
+               step_m: float | None = None) -> EdgeTimes:
+    """Directed walking costs of the network's edges from a DEM or node elevations.
+
+    Parameters
+    ----------
+    network : WalkNetwork
+    dem : str, Path, networkx.Graph or EdgeTimes
+        A GeoTIFF DEM (any CRS, elevations in metres), an osmnx ``.graphml`` whose nodes carry
+        ``elevation`` (matched by node id), a networkx graph with such nodes, or an
+        :class:`EdgeTimes` already made for this network (returned as is).
+    steps_factor : float
+        ``highway=steps`` take at least this many times the flat time (>= 1).
+    step_m : float, optional
+        Sample the DEM along edges every ``step_m`` metres (default: the DEM's cell size).
+
+    Returns
+    -------
+    EdgeTimes
+
+    Raises
+    ------
+    InputFileError
+        The DEM does not exist or cannot be read as a raster (corrupt, not a GeoTIFF).
+    CRSError
+        The DEM has no CRS.
+    SpatialError
+        The DEM's extent misses the network, or holds no valid cell over it.
+    """
+    if isinstance(dem, EdgeTimes):
+        if len(dem.forward_m) != network.n_edges:
+            raise SpatialError(f"the elevation times were made for a network of {len(dem.forward_m)} edges, "
+                               f"not this one ({network.n_edges}); make them again with edge_times(network, dem)")
+        return dem
+    if not (np.isfinite(steps_factor) and steps_factor >= 1):
+        raise SpatialError(f"steps_factor must be a number >= 1 (steps are not faster than flat), got {steps_factor!r}")
+    if step_m is not None and not (np.isfinite(step_m) and step_m > 0):
+        raise SpatialError(f"step_m must be a positive number of metres, got {step_m!r}")
+    if hasattr(dem, "nodes") or str(dem).lower().endswith(".graphml"):  # a networkx graph or its file
+        z_node, source = _graph_elevations(network, dem)
+        return _from_nodes(network, z_node, source, steps_factor)
+    return _from_dem(network, Path(dem), steps_factor, step_m)
+
+
+# ------------------------------------------------------------------------------- DEM sampling
+
+
+def _open(path: Path):
+    import rasterio
+    from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
+
+    if not path.exists():
+        raise InputFileError(f"DEM file {path} does not exist")
+    try:
+        with warnings.catch_warnings():  # a raster with no georeferencing: refused just below
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)
+            src = rasterio.open(path)
+    except (RasterioIOError, OSError) as exc:
+        raise InputFileError(f"cannot read DEM {path} as a raster (corrupt or not a GeoTIFF): "
+                             f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from exc
+    if src.crs is None:
+        src.close()
+        raise CRSError(f"DEM {path} has no CRS; set it (e.g. gdal_edit.py -a_srs EPSG:4326 {path.name}) and try again")
+    return src
+
+
+class _Dem:
+    """The window of a DEM over the network's nodes: values (NaN for nodata) and its transform."""
+
+    def __init__(self, path: Path, node_xy: np.ndarray, crs) -> None:
+        from affine import Affine
+        from rasterio.errors import RasterioError
+        from rasterio.windows import Window, from_bounds
+
+        with _open(path) as src:
+            self.crs = src.crs.to_string()
+            self.extent = tuple(map(float, src.bounds))
+            dem_crs = pyproj.CRS.from_wkt(src.crs.to_wkt())
+            net_crs = pyproj.CRS.from_user_input(crs)
+            self.to_dem = None if dem_crs == net_crs else pyproj.Transformer.from_crs(net_crs, dem_crs, always_xy=True)
+            pts = self.project(node_xy)
+            fin = np.isfinite(pts).all(axis=1)
+            self.node_inside = fin & self.inside(pts)
+            left, bottom, right, top = self.extent
+            if not self.node_inside.any():
+                lo = pts[fin].min(axis=0) if fin.any() else (np.nan, np.nan)
+                hi = pts[fin].max(axis=0) if fin.any() else (np.nan, np.nan)
+                raise SpatialError(
+                    f"DEM {path} does not cover the network: the DEM spans x {left:.6g}..{right:.6g}, "
+                    f"y {bottom:.6g}..{top:.6g} ({self.crs}) and the network x {lo[0]:.6g}..{hi[0]:.6g}, "
+                    f"y {lo[1]:.6g}..{hi[1]:.6g}; give a DEM of the study area"
+                )
+            lo, hi = pts[self.node_inside].min(axis=0), pts[self.node_inside].max(axis=0)
+            win = from_bounds(lo[0], lo[1], hi[0], hi[1], transform=src.transform)
+            # a margin of two cells for the interpolation and curved edges, clipped to the raster
+            c0 = max(int(math.floor(min(win.col_off, win.col_off + win.width))) - 2, 0)
+            r0 = max(int(math.floor(min(win.row_off, win.row_off + win.height))) - 2, 0)
+            c1 = min(int(math.ceil(max(win.col_off, win.col_off + win.width))) + 3, src.width)
+            r1 = min(int(math.ceil(max(win.row_off, win.row_off + win.height))) + 3, src.height)
+            window = Window(c0, r0, max(c1 - c0, 1), max(r1 - r0, 1))
+            try:
+                band = src.read(1, window=window, masked=True)
+            except (RasterioError, OSError) as exc:
+                raise InputFileError(f"cannot read DEM {path}: {str(exc).splitlines()[0]}") from exc
+            values = np.ma.filled(band.astype(np.float64), np.nan)
+            t = src.transform  # the window's transform (rasterio's window_transform warns on affine >= 3.1)
+            self.transform = Affine(t.a, t.b, t.c + c0 * t.a + r0 * t.b, t.d, t.e, t.f + c0 * t.d + r0 * t.e)
+        values[~np.isfinite(values)] = np.nan
+        self.values = values
+        self.valid_share = float(np.isfinite(values).mean()) if values.size else 0.0
+        # cell size in metres, measured on the ground at the window's centre
+        a = self.transform
+        h, w = values.shape
+        cx, cy = a.c + a.a * w / 2 + a.b * h / 2, a.f + a.d * w / 2 + a.e * h / 2
+        xs, ys = np.array([cx, cx + a.a, cx]), np.array([cy, cy, cy + a.e])
+        if self.to_dem is not None:
+            xs, ys = self.to_dem.transform(xs, ys, direction="INVERSE")
+        self.res_m = float(min(np.hypot(xs[1] - xs[0], ys[1] - ys[0]), np.hypot(xs[2] - xs[0], ys[2] - ys[0])))
+
+    def project(self, xy: np.ndarray) -> np.ndarray:
+        """Points of the network CRS in the DEM's CRS."""
+        xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
+        if self.to_dem is None:
+            return xy
+        x, y = self.to_dem.transform(xy[:, 0], xy[:, 1])
+        return np.column_stack([x, y])
+
+    def inside(self, pts: np.ndarray) -> np.ndarray:
+        """Which points (in the DEM's CRS) lie within the DEM's extent."""
+        left, bottom, right, top = self.extent
+        return (pts[:, 0] >= left) & (pts[:, 0] <= right) & (pts[:, 1] >= bottom) & (pts[:, 1] <= top)
+
+    def sample(self, xy: np.ndarray) -> np.ndarray:
+        """Bilinear elevation at points of the network CRS. Next to nodata, the nearest cell's own
+        value; NaN outside the window or where that cell is nodata. Large inputs run in two
+        threads (numpy releases the GIL)."""
+        pts = self.project(xy)  # in this thread: one transformer, not shared
+        z = np.empty(len(pts))
+
+        def part(sl: slice) -> None:
+            z[sl] = self._bilinear(pts[sl])
+
+        thread_map(part, halves(len(pts)))
+        return z
+
+    def _bilinear(self, pts: np.ndarray) -> np.ndarray:
+        a = self.transform
+        v = self.values
+        h, w = v.shape
+        col = (pts[:, 0] - a.c) / a.a - 0.5
+        row = (pts[:, 1] - a.f) / a.e - 0.5
+        z = np.full(len(pts), np.nan)
+        ok = (col > -1) & (row > -1) & (col < w) & (row < h)  # False for NaN too
+        if not ok.any():
+            return z
+        c, r = col[ok], row[ok]
+        if h < 2 or w < 2:
+            z[ok] = v[np.clip(np.rint(r).astype(np.int64), 0, h - 1), np.clip(np.rint(c).astype(np.int64), 0, w - 1)]
+            return z
+        r0 = np.clip(np.floor(r).astype(np.int64), 0, h - 2)
+        c0 = np.clip(np.floor(c).astype(np.int64), 0, w - 2)
+        fr, fc = np.clip(r - r0, 0.0, 1.0), np.clip(c - c0, 0.0, 1.0)
+        flat = v.ravel()
+        i = r0 * w + c0
+        z00, z01, z10, z11 = flat.take(i), flat.take(i + 1), flat.take(i + w), flat.take(i + w + 1)
+        top = z00 + (z01 - z00) * fc
+        zi = top + (z10 + (z11 - z10) * fc - top) * fr
+        bad = np.flatnonzero(np.isnan(zi))
+        if len(bad):  # next to nodata: the nearest cell's own value (NaN if it is nodata)
+            rn = np.clip(np.rint(r[bad]).astype(np.int64), 0, h - 1)
+            cn = np.clip(np.rint(c[bad]).astype(np.int64), 0, w - 1)
+            zi[bad] = v[rn, cn]
+        z[ok] = zi
+        return z
+
+
+def _segments(network: WalkNetwork):
+    """Every straight segment of every edge: start and end points, the edge, and whether the start
+    / end is the edge's ``u`` / ``v`` node (those take the node's elevation)."""
+    geom = network.geometry
+    u, v = network.edge_u, network.edge_v
+    nc = shapely.get_num_coordinates(geom)
+    straight = np.flatnonzero(nc <= 2)
+    a, b = network.node_xy[u[straight]], network.node_xy[v[straight]]
+    edge = straight
+    first, last = np.ones(len(straight), bool), np.ones(len(straight), bool)
+    bent = np.flatnonzero(nc > 2)
+    if len(bent):
+        coords, line = shapely.get_coordinates(geom[bent], return_index=True)
+        same = line[1:] == line[:-1]
+        seg = np.flatnonzero(same)
+        starts = np.r_[True, ~same]  # first coordinate of each geometry
+        ends = np.r_[~same, True]
+        a = np.vstack([a, coords[seg]])
+        b = np.vstack([b, coords[seg + 1]])
+        edge = np.r_[edge, bent[line[seg]]]
+        first = np.r_[first, starts[seg]]
+        last = np.r_[last, ends[seg + 1]]
+    return a, b, edge, first, last
+
+
+def _from_dem(network: WalkNetwork, path: Path, steps_factor: float, step_m: float | None) -> EdgeTimes:
+    dem = _Dem(path, network.node_xy, network.crs)
+    step = float(step_m) if step_m is not None else max(dem.res_m, 1.0)
+    z_node = dem.sample(network.node_xy)
+    a, b, edge, first, last = _segments(network)
+    d = b - a
+    run = np.hypot(d[:, 0], d[:, 1])
+    # a segment's ends: its edge's nodes, or geometry vertices sampled here
+    za = z_node[network.edge_u[edge]]
+    zb = z_node[network.edge_v[edge]]
+    mid = np.flatnonzero(~first)
+    if len(mid):
+        za[mid] = dem.sample(a[mid])
+        zb[mid - 1] = za[mid]  # the next segment of the same geometry starts there
+    # pieces of equal length, at most ``step`` metres: the segments are grouped by their number of
+    # pieces, so each group is sampled and summed as one (segments x pieces) array
+    n_sub = np.maximum(np.ceil(run / step), 1).astype(np.int64)
+    fwd_seg, bwd_seg = np.empty(len(run)), np.empty(len(run))
+    one = np.flatnonzero(n_sub == 1)
+    fwd_seg[one], bwd_seg[one] = _piece_costs(run[one], (zb - za)[one])
+    for k in np.unique(n_sub[n_sub > 1]):
+        g = np.flatnonzero(n_sub == k)
+        whole = len(g) == len(run)  # e.g. a lattice: no copies
+        ag, dg = (a, d) if whole else (a[g], d[g])
+        t = np.arange(1, k) / k
+        pts = ag[:, None, :] + dg[:, None, :] * t[None, :, None]
+        z = np.empty((len(g), k + 1))
+        z[:, 0], z[:, -1] = (za, zb) if whole else (za[g], zb[g])
+        z[:, 1:-1] = dem.sample(pts.reshape(-1, 2)).reshape(len(g), k - 1)
+        f, bk = _piece_costs(np.repeat(run[g] / k, k), np.diff(z, axis=1).ravel())
+        fwd_seg[g], bwd_seg[g] = f.reshape(len(g), k).sum(axis=1), bk.reshape(len(g), k).sum(axis=1)
+    fwd, bwd, has = _edge_costs(network, edge, run, fwd_seg, bwd_seg, steps_factor)
+    reason = np.full(network.n_edges, "", dtype=object)
+    if (~has).any():
+        out = ~(dem.node_inside[network.edge_u] & dem.node_inside[network.edge_v])
+        reason[~has] = np.where(out[~has], OUTSIDE_DEM, NODATA)
+    return _result(network, fwd, bwd, has, z_node, reason, str(path), dem.crs, dem.extent, steps_factor,
+                   f"DEM {dem.crs}, x {dem.extent[0]:.6g}..{dem.extent[2]:.6g}, "
+                   f"y {dem.extent[1]:.6g}..{dem.extent[3]:.6g}, cell {dem.res_m:.3g} m, sampled every {step:.3g} m")
+
+
+def _piece_costs(run: np.ndarray, rise: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cost of straight pieces walked forwards and backwards (NaN where the rise is NaN)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s = np.where(run > 0, rise / run, 0.0)
+    # run / exp(-3.5 (|s + 0.05| - 0.05)) both ways, one exp each
+    fwd = run * np.exp(3.5 * (np.abs(s + 0.05) - 0.05))
+    bwd = run * np.exp(3.5 * (np.abs(0.05 - s) - 0.05))
+    return fwd, bwd
+
+
+def _edge_costs(network: WalkNetwork, edge, run, fwd_seg, bwd_seg, steps_factor: float):
+    """Per-edge sums of the segments' costs; flat where any piece lacks an elevation."""
+    m = network.n_edges
+    if len(edge) == m and np.array_equal(edge, np.arange(m)):  # one segment per edge, in order
+        run_sum, fwd, bwd = run, fwd_seg, bwd_seg
+    else:
+        run_sum = np.bincount(edge, weights=run, minlength=m)
+        fwd = np.bincount(edge, weights=fwd_seg, minlength=m)
+        bwd = np.bincount(edge, weights=bwd_seg, minlength=m)
+    has = ~np.isnan(fwd)
+    # scale to the network's own lengths (a part of a Dask run keeps the stored lengths exactly)
+    length = network.length_m
+    good = has & (run_sum > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = length / run_sum
+    fwd = np.where(good, fwd * scale, length)
+    bwd = np.where(good, bwd * scale, length)
+    return (*_steps(network, fwd, bwd, steps_factor), has)
+
+
+def _steps(network: WalkNetwork, fwd: np.ndarray, bwd: np.ndarray, factor: float):
+    if len(network.highway) != network.n_edges or factor == 1:
+        return fwd, bwd
+    codes, classes = pd.factorize(pd.Series(network.highway, dtype=object).fillna(""))
+    is_steps = np.array(["steps" in (c.strip() for c in str(x).split(";")) for x in classes] + [False])
+    steps = is_steps[codes]  # code -1 (missing) picks the trailing False
+    if steps.any():
+        floor = network.length_m[steps] * factor
+        fwd, bwd = fwd.copy(), bwd.copy()
+        fwd[steps] = np.maximum(fwd[steps], floor)
+        bwd[steps] = np.maximum(bwd[steps], floor)
+    return fwd, bwd
+
+
+# ---------------------------------------------------------------------------- node attributes
+
+
+def _graph_elevations(network: WalkNetwork, source):
+    import networkx as nx
+
+    if isinstance(source, nx.Graph):
+        graph, label = source, type(source).__name__
+    else:
+        path = Path(source)
+        if not path.exists():
+            raise InputFileError(f"elevation file {path} does not exist")
+        try:
+            graph = nx.read_graphml(path)
+        except Exception as exc:  # noqa: BLE001 - any parse failure is a bad input file
+            raise InputFileError(f"cannot read {path} as GraphML: {exc}") from exc
+        label = str(path)
+    elev = {}
+    for node, data in graph.nodes(data=True):
+        try:
+            elev[str(node)] = float(data["elevation"])
+        except (KeyError, TypeError, ValueError):
+            continue
+    if not elev:
+        raise SpatialError(f"{label} has no node 'elevation' attributes; add them (e.g. osmnx.elevation."
+                           "add_node_elevations_raster) or give a DEM GeoTIFF")
+    z = np.array([elev.get(str(i), np.nan) for i in network.node_id], dtype=np.float64)
+    if not np.isfinite(z).any():
+        raise SpatialError(f"no node of the network has an elevation in {label} (node ids do not match); "
+                           "give the graphml the network was read from, or a DEM GeoTIFF")
+    return z, label
+
+
+def _from_nodes(network: WalkNetwork, z_node: np.ndarray, source: str, steps_factor: float) -> EdgeTimes:
+    u, v = network.edge_u, network.edge_v
+    xy = np.empty((2 * network.n_edges, 2))
+    xy[0::2], xy[1::2] = network.node_xy[u], network.node_xy[v]
+    line = np.repeat(np.arange(network.n_edges), 2)
+    z = np.empty(2 * network.n_edges)
+    z[0::2], z[1::2] = z_node[u], z_node[v]
+    # the slope over the edge's own length, not the chord between its ends
+    run = np.hypot(*(network.node_xy[v] - network.node_xy[u]).T)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s = np.where(network.length_m > 0, (z[1::2] - z[0::2]) / network.length_m, 0.0)
+    del run
+    has = np.isfinite(s)
+    length = network.length_m
+    fwd = np.where(has, length / tobler_factor(np.where(has, s, 0.0)), length)
+    bwd = np.where(has, length / tobler_factor(np.where(has, -s, 0.0)), length)
+    fwd, bwd = _steps(network, fwd, bwd, steps_factor)
+    reason = np.where(has, "", NO_ATTRIBUTE).astype(object)
+    return _result(network, fwd, bwd, has, z_node, reason, source, "", (math.nan,) * 4, steps_factor,
+                   "node 'elevation' attributes, one slope per edge")
+
+
+def _result(network, fwd, bwd, has, z_node, reason, source, crs, extent, steps_factor, how) -> EdgeTimes:
+    m = network.n_edges
+    share = float(has.mean()) * 100 if m else 0.0
+    rows = [{"layer": "dem", "row_id": Path(source).name,
+             "problem": f"elevations on {share:.1f}% of edges ({int(has.sum())} of {m}); {how}",
+             "action": f"walking times by {SLOPE_MODEL}, steps ×{steps_factor:.2f}"}]
+    flat = np.flatnonzero(~has)
+    frame = pd.DataFrame(rows, columns=REPORT_COLUMNS)
+    if len(flat):
+        ids = np.asarray(network.node_id, dtype=object)
+        edges = pd.DataFrame({
+            "layer": "network",
+            "row_id": pd.Series(ids[network.edge_u[flat]]).astype(str).to_numpy(object) + "-"
+            + pd.Series(ids[network.edge_v[flat]]).astype(str).to_numpy(object),
+            "problem": reason[flat], "action": WALKED_FLAT,
+        })
+        frame = pd.concat([frame, edges], ignore_index=True)
+        logger.warning("%d of %d edges have no elevation (%s) and are walked flat", len(flat), m,
+                       ", ".join(f"{k}: {n}" for k, n in pd.Series(reason[flat]).value_counts().items()))
+    if m and not has.any():
+        raise SpatialError(f"{source} gives no elevation to any edge of the network (nodata over the whole "
+                           "study area?); check the DEM or run without it")
+    logger.info("elevations from %s: %.1f%% of %d edges; %s", source, share, m, how)
+    return EdgeTimes(forward_m=np.asarray(fwd, np.float64), backward_m=np.asarray(bwd, np.float64),
+                     has_elevation=np.asarray(has, bool), node_elevation_m=z_node, report=frame,
+                     source=source, crs=crs, extent=tuple(extent), steps_factor=float(steps_factor))
