@@ -243,3 +243,65 @@ def test_bad_dems_fail_with_a_message_naming_the_file(tmp_path):
     assert 0 < edge_times(net, nan_dem).share < 1
     with pytest.raises(SpatialError, match="steps_factor"):
         edge_times(net, nan_dem, steps_factor=0.5)
+
+
+def test_isochrones_reach_farther_where_the_walk_to_the_station_is_downhill(hill_dem):
+    from spatial.coverage.service_areas import isochrones
+
+    net = street()
+    station = points([[X0 + 500, Y0]], station_id=["S"])
+    flat = isochrones(station, net, minutes=[5], cell_m=5.0, simplify_m=0)
+    hilly = isochrones(station, net, minutes=[5], cell_m=5.0, simplify_m=0, dem=hill_dem)
+    reach = 5 * M_PER_MIN  # 333 m on the flat
+    # homes west of the station walk uphill to it, homes east of it downhill
+    west, _, east, _ = hilly.geometry.iloc[0].bounds
+    assert X0 + 500 - west == pytest.approx(reach * tobler_by_hand(0.08), abs=8)
+    assert east - (X0 + 500) == pytest.approx(reach * tobler_by_hand(-0.08), abs=8)
+    fw, _, fe, _ = flat.geometry.iloc[0].bounds
+    assert X0 + 500 - fw == pytest.approx(reach, abs=8) and fe - (X0 + 500) == pytest.approx(reach, abs=8)
+    # distance bands stay distances
+    by_m = isochrones(station, net, meters=[300], cell_m=5.0, simplify_m=0, dem=hill_dem)
+    assert by_m.geometry.iloc[0].equals(isochrones(station, net, meters=[300], cell_m=5.0, simplify_m=0).geometry.iloc[0])
+
+
+def test_siting_counts_the_same_times_as_the_coverage(hill_dem):
+    from spatial.siting.sites import site_stations
+
+    net = street()
+    hx = np.arange(20.0, 1000, 40)
+    homes = points(np.column_stack([X0 + hx, np.full(len(hx), Y0 + 15)]), households=np.ones(len(hx)),
+                   unit_id=np.arange(len(hx)))
+    result = site_stations(homes, None, net, k=1, band="5min", dem=hill_dem, exact=False)
+    site = result.sites.to_crs(UTM)
+    served = walking_coverage(homes, site.assign(station_id=site["site_id"]), net, minutes=[5], dem=hill_dem)
+    assert result.demand["covered_after"].tolist() == (served["band"] == "5min").tolist()
+    flat = site_stations(homes, None, net, k=1, band="5min", exact=False)
+    # on the slope fewer homes lie within 5 minutes of one site than on the flat
+    assert result.demand["covered_after"].sum() < flat.demand["covered_after"].sum()
+
+
+def test_cli_dem_option_reports_and_bad_dems_are_one_line(tmp_path, capsys):
+    from spatial.cli import main
+
+    net = street()
+    lines = gpd.GeoDataFrame({"highway": ["footway"] * net.n_edges}, geometry=net.geometry, crs=UTM)
+    lines.to_file(tmp_path / "street.gpkg")
+    points([[X0 + 500, Y0]], station_id=["S"]).to_file(tmp_path / "stations.gpkg")
+    points([[X0 + 250, Y0 + 10], [X0 + 820, Y0 + 10]], households=[10, 20], unit_id=["w", "e"]).to_file(
+        tmp_path / "homes.gpkg")
+    dem = write_dem(tmp_path / "hill.tif", climbing)
+    args = [str(tmp_path / f) for f in ("street.gpkg", "stations.gpkg", "homes.gpkg")]
+    out = tmp_path / "out.gpkg"
+    assert main(["coverage", *args, "--out", str(out), "--dem", str(dem)]) == 0
+    assert "elevations on 100.0% of edges" in capsys.readouterr().out
+    demand = gpd.read_file(out, layer="demand")
+    assert demand["band"].tolist() == ["10min", "5min"]
+    report = gpd.read_file(out, layer="report")
+    assert (report["layer"] == "dem").sum() == 1
+    elsewhere = write_dem(tmp_path / "elsewhere.tif", climbing, bounds_utm=(X0 + 90_000, Y0, X0 + 91_000, Y0 + 500))
+    corrupt = tmp_path / "corrupt.tif"
+    corrupt.write_bytes(b"not a tiff at all")
+    for bad, says in ((elsewhere, "does not cover the network"), (corrupt, "cannot read DEM")):
+        assert main(["coverage", *args, "--out", str(tmp_path / "bad.gpkg"), "--dem", str(bad)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert says in err and str(bad.name) in err and len(err.splitlines()) == 1 and "Traceback" not in err

@@ -31,6 +31,9 @@ def add_parser(sub) -> None:
     p.add_argument("--grids", type=Path, default=None, help="grid polygons with grid_id")
     p.add_argument("--communities", type=Path, default=None, help="community polygons with community_id")
     p.add_argument("--gap-band", default=None, help="band whose gaps to map (default: the largest)")
+    p.add_argument("--dem", type=Path, default=None,
+                   help="GeoTIFF DEM (any CRS), or a .graphml with node elevations: walks take Tobler's "
+                        "time from home to station, uphill slower, steps slower (default: flat ground)")
     p.set_defaults(func=_cmd_coverage)
 
 
@@ -51,6 +54,8 @@ def _read_cov_layer(path: Path, default_layer: str, name: str):
 
 
 def _cmd_coverage(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from spatial.coverage.bands import make_bands
     from spatial.coverage.gaps import coverage_gaps
     from spatial.coverage.service_areas import isochrones
@@ -62,20 +67,26 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     network = read_network(args.network)
     say(args, f"network: {network.n_nodes} nodes, {network.n_edges} edges, "
                f"{network.length_m.sum() / 1000:.1f} km ({len(network.report)} report rows)")
+    dem = None
+    if args.dem is not None:
+        from spatial.network.elevation import edge_times
+
+        dem = edge_times(network, args.dem)
+        say(args, dem.describe())
     stations = _read_cov_layer(args.stations, "stations", "stations")
     demand = _read_cov_layer(args.demand, "units", "demand")
     minutes = args.minutes if args.minutes is not None else (5, 10, 15)
     bands = make_bands(minutes=None if args.meters else minutes, meters=args.meters, speed_kmh=args.speed_kmh)
     opts = dict(minutes=minutes, meters=args.meters, speed_kmh=args.speed_kmh, max_snap_m=args.max_snap_m)
-    scored = walking_coverage(demand, stations, network, max_walk_m=args.max_walk_m, **opts)
+    scored = walking_coverage(demand, stations, network, max_walk_m=args.max_walk_m, dem=dem, **opts)
     snapped = snap_layer(stations, network, max_snap_m=args.max_snap_m, name="stations")
     communities = _read_cov_layer(args.communities, "communities", "communities") if args.communities else None
     grids = _read_cov_layer(args.grids, "grids", "grids") if args.grids else None
     summary = coverage_summary(scored, bands=bands, communities=communities, grids=grids)
-    iso = isochrones(stations, network, **opts)
+    iso = isochrones(stations, network, dem=dem, **opts)
     gap_band = args.gap_band or bands[-1].label
     gaps = coverage_gaps(scored, network, band=gap_band, max_snap_m=args.max_snap_m)
-    report = network.report
+    report = network.report if dem is None else pd.concat([network.report, dem.report], ignore_index=True)
     write_layers({"demand": scored, "stations": snapped, "isochrones": iso, "gaps": gaps, "report": report},
                  args.out)
     summary_path = args.out.with_name(args.out.stem + "_summary.csv")

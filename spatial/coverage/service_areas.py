@@ -27,7 +27,7 @@ from spatial.core.errors import GeometryError, SpatialError
 from spatial.coverage._raster import WalkGrid, cells_polygon, cells_within, grid_over
 from spatial.coverage.bands import DEFAULT_SPEED_KMH, Band, make_bands
 from spatial.network.graph import WalkNetwork
-from spatial.network.routing import nearest_source, source_target_pairs
+from spatial.network.routing import nearest_source, nearest_source_timed, source_target_pairs
 from spatial.network.snapping import Snap, snap_points
 
 __all__ = ["isochrones", "walk_grid", "WalkGrid"]
@@ -55,6 +55,7 @@ def isochrones(
     dissolve: bool = False,
     overlap: bool = False,
     simplify_m: float = 2.0,
+    dem=None,
 ) -> gpd.GeoDataFrame:
     """Service-area polygons of each station for each walking band.
 
@@ -86,6 +87,9 @@ def isochrones(
     simplify_m : float
         Tolerance of the coverage-preserving simplification of the outlines (0 to keep the cell
         staircase exactly).
+    dem : str, Path or EdgeTimes, optional
+        As for :func:`spatial.coverage.walks.walking_coverage`: minute bands then hold the places
+        whose walk TO the station takes that long on the slopes; distance bands stay distances.
 
     Returns
     -------
@@ -121,15 +125,21 @@ def isochrones(
     for sid, why in zip(pts[station_id_col].to_numpy()[~ok], np.asarray(snap.reason)[~ok]):
         logger.warning("station %s has no service area: %s", sid, why or "not snapped")
     reach_m = max(b.limit_m for b in bands)
+    times = None
+    if dem is not None and meters is None:  # slopes: the same times as the residents' walks
+        from spatial.network.elevation import edge_times
+
+        times = edge_times(network, dem)
 
     t0 = time.perf_counter()
     if overlap and not dissolve and ok.any():
         per_band = _overlapping_polygons(network, snap, xy, bands, cell_m=cell_m, max_snap_m=max_snap_m,
-                                         simplify_m=simplify_m)
+                                         simplify_m=simplify_m, times=times)
         logger.info("isochrones: %d stations, %d bands (overlapping) in %.2f s", int(ok.sum()), len(bands),
                     time.perf_counter() - t0)
         return _station_rows(pts, station_id_col, bands, per_band, ok, np.asarray(snap.reason), network)
-    grid = walk_grid(network, snap, xy, reach_m=reach_m, cell_m=cell_m, max_snap_m=max_snap_m) if ok.any() else None
+    grid = walk_grid(network, snap, xy, reach_m=reach_m, cell_m=cell_m, max_snap_m=max_snap_m,
+                     times=times) if ok.any() else None
     t1 = time.perf_counter()
     per_band = [_band_polygons(grid, band, len(pts), dissolve=dissolve, simplify_m=simplify_m) for band in bands]
     logger.info(
@@ -159,6 +169,7 @@ def walk_grid(
     reach_m: float,
     cell_m: float = 10.0,
     max_snap_m: float = 100.0,
+    times=None,
 ) -> WalkGrid:
     """Walk distance from the nearest source at the centre of every cell within ``reach_m``.
 
@@ -175,18 +186,24 @@ def walk_grid(
         Largest walk distance of interest; farther cells are ``inf``.
     cell_m, max_snap_m : float
         Cell side, and the snapping limit applied to cell centres (as to residents).
+    times : spatial.network.elevation.EdgeTimes, optional
+        Slopes: ``walk_m`` is then the time of the walk from the cell TO the source, times the
+        speed (flat-equivalent metres).
 
     Returns
     -------
     WalkGrid
         The grid with ``walk_m`` and the nearest ``source`` per cell.
     """
-    x0, y0, shape, iy, ix, cells = _grid_cells(network, sources, source_xy, reach_m=reach_m, cell_m=cell_m,
-                                                max_snap_m=max_snap_m)
+    x0, y0, shape, iy, ix, cells = _grid_cells(network, sources, source_xy, reach_m=_box_m(reach_m, times),
+                                                cell_m=cell_m, max_snap_m=max_snap_m)
     walk = np.full(shape, np.inf)
     src = np.full(shape, -1, dtype=np.int64)
     snapped = np.asarray(cells.edge) >= 0
-    w, s = nearest_source(network, sources, cells, limit_m=reach_m + _TOL_M)
+    if times is None:
+        w, s = nearest_source(network, sources, cells, limit_m=reach_m + _TOL_M)
+    else:
+        w, _, s = nearest_source_timed(network, sources, cells, times, limit_m=reach_m + _TOL_M)
     w = np.asarray(w, dtype=float)
     s = np.asarray(s, dtype=np.int64)
     w[w > reach_m + _TOL_M] = np.inf
@@ -212,12 +229,12 @@ def _grid_cells(network, sources, source_xy, *, reach_m, cell_m, max_snap_m):
     return x0, y0, shape, iy, ix, snap_points(network, centres, max_snap_m=max_snap_m)
 
 
-def _overlapping_polygons(network, sources, source_xy, bands, *, cell_m, max_snap_m, simplify_m) -> list:
+def _overlapping_polygons(network, sources, source_xy, bands, *, cell_m, max_snap_m, simplify_m, times=None) -> list:
     """Per band, each source's full area (all it reaches, nearer sources or not)."""
     reach_m = bands[-1].limit_m
-    x0, y0, _, iy, ix, cells = _grid_cells(network, sources, source_xy, reach_m=reach_m, cell_m=cell_m,
-                                           max_snap_m=max_snap_m)
-    a, b, d = source_target_pairs(network, sources, cells, limit_m=reach_m + _TOL_M)
+    x0, y0, _, iy, ix, cells = _grid_cells(network, sources, source_xy, reach_m=_box_m(reach_m, times),
+                                           cell_m=cell_m, max_snap_m=max_snap_m)
+    a, b, d = source_target_pairs(network, sources, cells, limit_m=reach_m + _TOL_M, times=times)
     order = np.argsort(a, kind="stable")
     a, b, d = a[order], b[order], d[order]
     cuts = np.searchsorted(a, np.arange(len(sources) + 1))
@@ -229,6 +246,15 @@ def _overlapping_polygons(network, sources, source_xy, bands, *, cell_m, max_sna
             geoms.append(cells_polygon(x0, y0, cell_m, iy[cell], ix[cell]))
         per_band.append([shapely.simplify(g, simplify_m) if simplify_m > 0 else g for g in geoms])
     return per_band
+
+
+def _box_m(reach_m: float, times) -> float:
+    """Straight-line reach of the grid: on slopes a downhill walk covers up to ``FASTEST`` times more."""
+    if times is None:
+        return reach_m
+    from spatial.network.elevation import FASTEST
+
+    return reach_m * FASTEST
 
 
 def _check_options(*, cell_m: float, max_snap_m: float, simplify_m: float) -> None:

@@ -48,10 +48,13 @@ from spatial.network.graph import WalkNetwork
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["EdgeTimes", "edge_times", "tobler_factor", "STEPS_FACTOR", "SLOPE_MODEL"]
+__all__ = ["EdgeTimes", "edge_times", "tobler_factor", "STEPS_FACTOR", "SLOPE_MODEL", "FASTEST"]
 
 #: Steps walk this many times slower than flat ground at least (GraphHopper foot: 3 vs 5 km/h).
 STEPS_FACTOR = 5.0 / 3.0
+#: Fastest walk over the flat speed (Tobler at a 5% descent): a walk of T minutes covers at most
+#: this times the flat distance, so straight-line bounds scale by it.
+FASTEST = math.exp(3.5 * 0.05)
 #: One line naming the slope model, for maps and reports.
 SLOPE_MODEL = "Tobler: v = speed·exp(−3.5·(|S+0.05|−0.05))"
 #: Why an edge has no elevation.

@@ -70,7 +70,7 @@ class Project:
 _DEFAULT_GRIDS = {"min_households": 300, "max_households": 500, "code_layout": "cjt349", "enabled": True}
 _DEFAULT_COVERAGE = {"minutes": [5, 10, 15], "meters": None, "speed_kmh": 4.0, "max_snap_m": 100.0,
                      "cell_m": 10.0, "gap_band": None, "max_walk_m": None,
-                     "enabled": True}
+                     "enabled": True, "dem": None}
 _DEFAULT_SITING = {"k": None, "target": None, "band": None, "candidates": None, "min_floor_area_m2": None,
                    "enabled": True}
 _DEFAULT_DISTRIBUTED = {"scheduler": None, "n_workers": 2, "memory_limit": "2GiB", "by": None}
@@ -131,11 +131,21 @@ def load_project(path: str | Path) -> Project:
         output=(base / meta.get("output", "out")).resolve(),
         inputs=inputs,
         grids=_merged("grids", _DEFAULT_GRIDS, raw, source),
-        coverage=_merged("coverage", _DEFAULT_COVERAGE, raw, source),
+        coverage=_dem_path(_merged("coverage", _DEFAULT_COVERAGE, raw, source), base, source),
         siting=_merged("siting", _DEFAULT_SITING, raw, source),
         outputs=_merged("outputs", _DEFAULT_OUTPUTS, raw, source),
         distributed=_merged("distributed", _DEFAULT_DISTRIBUTED, raw, source),
     )
+
+
+def _dem_path(coverage: dict, base: Path, source: Path) -> dict:
+    """``[coverage] dem``: a GeoTIFF (or .graphml with node elevations) relative to the project file."""
+    if coverage.get("dem") is None:
+        return coverage
+    path = (base / str(coverage["dem"])).resolve()
+    if not path.exists():
+        raise InputFileError(f"project file {source}: [coverage] dem file {path} does not exist")
+    return {**coverage, "dem": path}
 
 
 def _merged(section: str, defaults: dict, raw: dict, source: Path) -> dict:

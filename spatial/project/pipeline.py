@@ -61,7 +61,7 @@ def _run_steps(project: Project, out: Path, steps, report: Report, client) -> tu
             _grids(project, layers, report, client)
     with steps.step("coverage"):
         if project.coverage.get("enabled", True) and "network" in layers and "stations" in layers:
-            _coverage(project, layers, client)
+            _coverage(project, layers, client, report)
     with steps.step("siting"):
         s = project.siting
         if s.get("enabled", True) and "coverage_demand" in layers and (s.get("k") or s.get("target")):
@@ -135,7 +135,7 @@ def _grids(project: Project, layers: dict, report: Report, client=None) -> None:
     report.extend(_report_from_frame(result.report))
 
 
-def _coverage(project: Project, layers: dict, client=None) -> None:
+def _coverage(project: Project, layers: dict, client=None, report: Report | None = None) -> None:
     from spatial.coverage.bands import make_bands
     from spatial.coverage.gaps import coverage_gaps
     from spatial.coverage.service_areas import isochrones
@@ -147,18 +147,27 @@ def _coverage(project: Project, layers: dict, client=None) -> None:
     bands = make_bands(**band_opts)
     network = layers["network"]
     max_walk_m = c.get("max_walk_m")
+    dem = layers.get("dem")
+    if c.get("dem") is not None and dem is None:  # slopes: sampled once, used by walks, areas and siting
+        from spatial.network.elevation import edge_times
+
+        dem = layers["dem"] = edge_times(network, c["dem"])
+        if report is not None:
+            report.extend(_report_from_frame(dem.report))
     if client is None:
         demand = walking_coverage(layers["units"], layers["stations"], network, max_snap_m=c["max_snap_m"],
-                                  max_walk_m=max_walk_m, **band_opts)
+                                  max_walk_m=max_walk_m, dem=dem, **band_opts)
     else:
-        demand = _coverage_distributed(project, layers, client, max_walk_m or bands[-1].limit_m, band_opts)
+        # each part samples its own window of the DEM file
+        part_opts = band_opts if dem is None else {**band_opts, "dem": c["dem"]}
+        demand = _coverage_distributed(project, layers, client, max_walk_m or bands[-1].limit_m, part_opts)
     layers["coverage_demand"] = demand
     layers["coverage_summary"] = coverage_summary(
         demand, bands=bands, communities=layers.get("communities"), grids=layers.get("grids"),
         households_col=_opt(project, "units", "households_col", "households"),
         population_col=_opt(project, "units", "population_col", "population"))
     layers["isochrones"] = isochrones(layers["stations"], network, cell_m=c["cell_m"],
-                                      max_snap_m=c["max_snap_m"], **band_opts)
+                                      max_snap_m=c["max_snap_m"], dem=dem, **band_opts)
     gap_band = c.get("gap_band") or bands[-1].label
     layers["gaps"] = coverage_gaps(demand, network, band=gap_band)
 
@@ -188,7 +197,7 @@ def _siting(project: Project, layers: dict) -> None:
         layers["coverage_demand"], layers["stations"], layers["network"],
         candidates=layers.get("candidates"), k=s.get("k"), target=s.get("target"),
         band=s.get("band") or f"{c['minutes'][-1]}min", max_snap_m=c["max_snap_m"],
-        min_floor_area_m2=s.get("min_floor_area_m2"), **band_opts)
+        min_floor_area_m2=s.get("min_floor_area_m2"), dem=layers.get("dem"), **band_opts)
     layers["sites"] = result.sites
     layers["sites_before_after"] = result.before_after
     layers["siting_optimality"] = result.optimality

@@ -38,9 +38,10 @@ from spatial.core.checks import (
 )
 from spatial.core.errors import ColumnError, SpatialError
 from spatial.coverage.bands import DEFAULT_SPEED_KMH, Band, make_bands
+from spatial.network.elevation import FASTEST
 from spatial.network.graph import WalkNetwork
 from spatial.network.read import read_network
-from spatial.network.routing import nearest_source, source_target_pairs
+from spatial.network.routing import nearest_source, nearest_source_timed, source_target_pairs
 from spatial.network.snapping import Snap, layer_xy, snap_points
 from spatial.siting import _cover, _exact
 
@@ -102,9 +103,11 @@ def sites_for_map(result: SitingResult) -> gpd.GeoDataFrame:
     return sites.to_crs(4326)
 
 
-def coverage_matrix(network: WalkNetwork, sources: Snap, targets: Snap, *, limit_m: float) -> sp.csr_matrix:
-    """Sparse bool matrix (sources x targets): True where the walk is within ``limit_m`` metres."""
-    src, tgt, _ = source_target_pairs(network, sources, targets, limit_m=limit_m + _EPS_M)
+def coverage_matrix(network: WalkNetwork, sources: Snap, targets: Snap, *, limit_m: float,
+                    times=None) -> sp.csr_matrix:
+    """Sparse bool matrix (sources x targets): True where the walk is within ``limit_m`` metres
+    (with ``times``, slopes: the walk from the target to the source, time × speed)."""
+    src, tgt, _ = source_target_pairs(network, sources, targets, limit_m=limit_m + _EPS_M, times=times)
     data = np.ones(len(src), dtype=bool)
     return sp.csr_matrix((data, (src, tgt)), shape=(len(sources), len(targets)), dtype=bool)
 
@@ -132,6 +135,7 @@ def site_stations(
     candidate_spacing_m: float = 100.0,
     exact: bool = True,
     time_limit_s: float = 30.0,
+    dem=None,
 ) -> SitingResult:
     """Choose new station sites by maximal coverage (``k=``) or set cover (``target=``).
 
@@ -177,6 +181,9 @@ def site_stations(
     time_limit_s : float
         Time limit of the exact search, seconds (it stops earlier once the plan is proven
         within 0.01% of the optimum).
+    dem : str, Path or EdgeTimes, optional
+        Slopes, as for :func:`spatial.coverage.walks.walking_coverage`: a minute band then counts
+        the time of the walk from each home to the site; distance bands stay distances.
 
     Returns
     -------
@@ -203,6 +210,11 @@ def site_stations(
         network = read_network(network)
     the_band = _pick_band(band, minutes=minutes, meters=meters, speed_kmh=speed_kmh)
     limit_m = the_band.limit_m
+    times = None
+    if dem is not None and meters is None:  # slopes: the same times as walking_coverage's
+        from spatial.network.elevation import edge_times
+
+        times = edge_times(network, dem)
     report = Report()
 
     # demand
@@ -223,12 +235,16 @@ def site_stations(
         sid = stations["station_id"].to_numpy() if "station_id" in stations.columns else stations.index
         for i in np.flatnonzero(~ssnap.ok):
             report.add("stations", sid[i], ssnap.reason[i], "left out: covers nothing")
-        walk_before, _ = nearest_source(network, ssnap, dsnap, limit_m=limit_m + _EPS_M)
+        if times is None:
+            walk_before, _ = nearest_source(network, ssnap, dsnap, limit_m=limit_m + _EPS_M)
+        else:
+            walk_before = nearest_source_timed(network, ssnap, dsnap, times, limit_m=limit_m + _EPS_M)[0]
     covered = walk_before <= limit_m + _EPS_M
 
     # candidates
     if candidates is None:
-        cand = _node_candidates(network, dsnap, covered, limit_m=limit_m, spacing_m=candidate_spacing_m,
+        reach = limit_m if times is None else limit_m * FASTEST  # downhill walks go farther
+        cand = _node_candidates(network, dsnap, covered, limit_m=reach, spacing_m=candidate_spacing_m,
                                 crs=demand.crs)
         cand_id_col = "candidate_id"
     else:
@@ -237,7 +253,7 @@ def site_stations(
     csnap = snap_points(network, layer_xy(cand, network, name="candidates"), max_snap_m=max_snap_m)
     for i in np.flatnonzero(~csnap.ok):
         report.add("candidates", cand[cand_id_col].iloc[i], csnap.reason[i], "left out")
-    a = coverage_matrix(network, csnap, dsnap, limit_m=limit_m)
+    a = coverage_matrix(network, csnap, dsnap, limit_m=limit_m, times=times)
     logger.info("siting: %d candidates x %d demand points, %d pairs within %s", a.shape[0], a.shape[1],
                 a.nnz, the_band.label)
 
