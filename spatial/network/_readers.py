@@ -242,11 +242,17 @@ def from_osm(path: Path, *, exclude_highways: Iterable[str] = DEFAULT_EXCLUDED_H
     run_way = way_of[new_run]  # the way each run belongs to
     edges = _split_at_shared(vertex, coords, line, frame["highway"].to_numpy(object)[run_way],
                              frame["name"].to_numpy(object)[run_way], crs="EPSG:4326")
-    uniq, first = np.unique(vertex, return_index=True)
-    nodes = gpd.GeoDataFrame(geometry=shapely.points(coords[first]),
-                             index=pd.Index(uniq, name="node"), crs="EPSG:4326")
+    nodes = _end_nodes(edges, vertex, coords, "EPSG:4326")
     logger.debug("OSM file %s: %d ways, %d walkable, %d edges", path, len(ids), int(keep_way.sum()), len(edges))
     return Loaded(edges, nodes, dropped, notes)
+
+
+def _end_nodes(edges: gpd.GeoDataFrame, vertex: np.ndarray, coords: np.ndarray, crs) -> gpd.GeoDataFrame:
+    """The nodes edges start or end at (vertices inside an edge are not nodes), as Points."""
+    uniq, first = np.unique(vertex, return_index=True)
+    ends = np.isin(uniq, np.concatenate([edges["u"].to_numpy(), edges["v"].to_numpy()]))
+    return gpd.GeoDataFrame(geometry=shapely.points(coords[first[ends]]),
+                            index=pd.Index(uniq[ends], name="node"), crs=crs)
 
 
 def _split_at_shared(vertex: np.ndarray, coords: np.ndarray, line: np.ndarray,
@@ -350,6 +356,5 @@ def from_lines(lines: gpd.GeoDataFrame, metric, *, tolerance_m: float = 0.1, lay
     ok = counts[line] >= 2
     coords, line, vertex = coords[ok], line[ok], vertex[ok]
     edges = _split_at_shared(vertex, coords, line, hw[part_row], nm[part_row], crs=metric)
-    uniq, first = np.unique(vertex, return_index=True)
-    nodes = gpd.GeoDataFrame(geometry=shapely.points(coords[first]), index=pd.Index(uniq, name="node"), crs=metric)
+    nodes = _end_nodes(edges, vertex, coords, metric)
     return Loaded(edges, nodes, dropped, unit="rows")

@@ -186,11 +186,21 @@ def _report_dropped(dropped: gpd.GeoDataFrame, metric, report: Report, label: st
     d = dropped.to_crs(metric)
     frame = pd.DataFrame({"way": d["way"].to_numpy(), "reason": d["reason"].to_numpy(),
                           "m": shapely.length(d.geometry.values)})
+    # ways without a highway tag are grouped by what they are (building, railway ...), with values
+    feature = frame["reason"].str.extract(r"^no highway tag \(([^=)]+)=([^)]*)\)$")
+    has = feature[0].notna().to_numpy()
+    frame["value"] = feature[1]
+    frame.loc[has, "reason"] = "no highway tag (" + feature.loc[has, 0] + ")"
     for reason, rows in frame.groupby("reason", sort=False):
         ids = ", ".join(rows["way"].head(5))
         more = ", ..." if len(rows) > 5 else ""
+        values = ""
+        if rows["value"].notna().any():
+            by = rows.groupby("value")["m"].agg(["size", "sum"]).sort_values("sum", ascending=False)
+            values = "; " + ", ".join(f"{v}: {int(n)}, {km / 1000:.3f} km" for v, (n, km) in by.head(6).iterrows())
+            values += ", ..." if len(by) > 6 else ""
         report.add("network", reason, f"{reason}: {len(rows)} {unit}, {rows['m'].sum() / 1000:.3f} km "
-                   f"({unit} {ids}{more})", "dropped (not walkable)")
+                   f"({unit} {ids}{more}){values}", "dropped (not walkable)")
     logger.info("network %s: the walking filter dropped %d %s, %.1f km", label, len(frame), unit,
                 frame["m"].sum() / 1000)
 
