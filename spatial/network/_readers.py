@@ -174,18 +174,25 @@ def from_osm(path: Path, *, exclude_highways: Iterable[str] = DEFAULT_EXCLUDED_H
     lat: list[float] = []
     valid: list[bool] = []
     count: list[int] = []
+    other_ids: list[int] = []  # ways without a highway tag: only their line, for the report
+    other_rows: list[dict] = []
+    other_wkb: list = []
     try:
         name = path.name.lower()
         src = osmium.io.File(str(path), "osm") if name.endswith(".xml") else str(path)
         fp = (osmium.FileProcessor(src, osmium.osm.NODE | osmium.osm.WAY).with_locations()
               .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY)))
+        factory = osmium.geom.WKBFactory()
         for way in fp:
             tags = way.tags
-            row = {k: tags.get(k, "") for k in _READ_KEYS}
-            if not row["highway"]:
-                row["feature"] = (feature_label({k: tags.get(k) for k in FEATURE_KEYS if k in tags})
-                                  if len(tags) else "untagged, part of a relation")
-            tag_rows.append(row)
+            if "highway" not in tags:
+                other_ids.append(way.id)
+                other_rows.append({"highway": "", "feature": (
+                    feature_label({k: tags.get(k) for k in FEATURE_KEYS if k in tags})
+                    if len(tags) else "untagged, part of a relation")})
+                other_wkb.append(_way_wkb(factory, way))
+                continue
+            tag_rows.append({k: tags.get(k, "") for k in _READ_KEYS})
             ids.append(way.id)
             k = 0
             for n in way.nodes:
@@ -199,8 +206,11 @@ def from_osm(path: Path, *, exclude_highways: Iterable[str] = DEFAULT_EXCLUDED_H
             count.append(k)
     except (RuntimeError, OSError, ValueError) as exc:
         raise InputFileError(f"cannot read OSM file {path}: {exc}") from exc
+    other = _dropped_frame(other_ids, drop_reasons(pd.DataFrame(other_rows, columns=["highway", "feature"])),
+                           shapely.from_wkb(np.asarray(other_wkb, dtype=object)), "EPSG:4326")
     if not ids:
-        raise NetworkError(f"OSM file {path} holds no ways")
+        raise NetworkError(f"network '{path}' has no walkable edges: it holds no ways with a highway tag"
+                           f" ({len(other_ids)} other ways)")
     frame = pd.DataFrame(tag_rows).fillna("")
     reason = drop_reasons(frame, exclude_highways=exclude_highways)
     way_ids = np.asarray(ids, np.int64)
@@ -236,8 +246,9 @@ def from_osm(path: Path, *, exclude_highways: Iterable[str] = DEFAULT_EXCLUDED_H
         w_unique, w_idx = np.unique(run_way, return_inverse=True)
         geoms = shapely.multilinestrings(pieces, indices=w_idx)
         dropped = _dropped_frame(way_ids[w_unique], reason[w_unique], geoms, "EPSG:4326")
+        dropped = pd.concat([other, dropped], ignore_index=True) if len(other) else dropped
     else:
-        dropped = _dropped_frame([], [], [], "EPSG:4326")
+        dropped = other
     vertex, coords, line = ref_a[kept_node], xy[kept_node], run[kept_node]
     run_way = way_of[new_run]  # the way each run belongs to
     edges = _split_at_shared(vertex, coords, line, frame["highway"].to_numpy(object)[run_way],
@@ -245,6 +256,16 @@ def from_osm(path: Path, *, exclude_highways: Iterable[str] = DEFAULT_EXCLUDED_H
     nodes = _end_nodes(edges, vertex, coords, "EPSG:4326")
     logger.debug("OSM file %s: %d ways, %d walkable, %d edges", path, len(ids), int(keep_way.sum()), len(edges))
     return Loaded(edges, nodes, dropped, notes)
+
+
+def _way_wkb(factory, way):
+    """The line of a way that is not a road, for the report's lengths (None when it has fewer
+    than two located nodes; the nodes it has when some are missing)."""
+    try:
+        return factory.create_linestring(way)
+    except Exception:  # noqa: BLE001 - missing locations or a single node
+        pts = [(n.location.lon, n.location.lat) for n in way.nodes if n.location.valid()]
+        return shapely.LineString(pts).wkb if len(pts) >= 2 else None
 
 
 def _end_nodes(edges: gpd.GeoDataFrame, vertex: np.ndarray, coords: np.ndarray, crs) -> gpd.GeoDataFrame:
