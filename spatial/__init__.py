@@ -50,6 +50,7 @@ _LAZY = {
     "units_from_buildings": "grids.tessellation", "spread_by_floor_area": "grids.tessellation",
     "assign_grid_codes": "grids.codes", "staffing": "grids.workforce",
     "ten_household_groups": "grids.workforce", "merge_grid_layers": "grids.merge",
+    "read_plan": "grids.plan",
     # walking coverage
     "make_bands": "coverage.bands", "walking_coverage": "coverage.walks",
     "coverage_summary": "coverage.walks", "isochrones": "coverage.service_areas",
@@ -59,6 +60,7 @@ _LAZY = {
     # maps and reports
     "grid_map": "maps.interactive", "coverage_map": "maps.interactive",
     "overview_map": "maps.interactive", "save_map": "maps.interactive", "overview_png": "maps.static",
+    "grid_editor": "maps.editor", "save_grid_editor": "maps.editor",
     # whole projects
     "load_project": "project.config", "run_project": "project.run",
 }

@@ -1,4 +1,4 @@
-"""Command-line interface: ``spatial demo | grids | merge | coverage | map | screenshot | site | run``.
+"""Command-line interface: ``spatial demo | grids | merge | coverage | map | screenshot | site | run | editor``.
 
 The only package that reads arguments or prints. Each command is one module here with an
 ``add_parser(sub)`` that registers it; the work is done by the library's plain functions.
@@ -11,13 +11,13 @@ import argparse
 import logging
 import sys
 
-from spatial.cli import coverage, demo, grids, map, merge, run, screenshot, site
+from spatial.cli import coverage, demo, editor, grids, map, merge, run, screenshot, site
 from spatial.core.errors import SpatialError
 
 logger = logging.getLogger("spatial")
 
 #: the commands, in the order ``spatial --help`` lists them
-COMMANDS = (demo, grids, merge, coverage, map, screenshot, site, run)
+COMMANDS = (demo, grids, merge, coverage, map, screenshot, site, run, editor)
 
 
 def build_parser() -> argparse.ArgumentParser:

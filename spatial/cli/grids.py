@@ -15,6 +15,8 @@ def add_parser(sub) -> None:
         description="Draw grids:     spatial grids COMMUNITIES UNITS --out OUT.gpkg [--min 300 --max 500 | --grids N]\n"
         "Redraw a plan:  spatial grids COMMUNITIES UNITS --out OUT.gpkg --existing PLAN [--lock FILE]\n"
         "Evaluate:       spatial grids --evaluate PLAN [COMMUNITIES] [--out SCORES.gpkg]\n"
+        "Evaluate a table plan (e.g. exported by 'spatial editor'):\n"
+        "                spatial grids COMMUNITIES UNITS --existing PLAN.csv --evaluate [--out SCORES.gpkg]\n"
         "A FILE may name a GeoPackage layer as FILE.gpkg:layer. Writes layers grids, units, report "
         "(+ moves when redrawing; grid_scores and summary when evaluating).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -31,8 +33,9 @@ def add_parser(sub) -> None:
     p.add_argument("--redraw", action="store_true", help="redraw the plan in --existing (or the units' grid_id)")
     p.add_argument("--lock", type=Path, default=None, metavar="FILE", help="table or layer of unit_id that must not move")
     p.add_argument("--roads", type=Path, default=None, metavar="ROADS", help="road lines; grid borders follow them where possible")
-    p.add_argument("--evaluate", type=Path, default=None, metavar="PLAN",
-                   help="score grids (or units with grid_id) without changing them")
+    p.add_argument("--evaluate", type=Path, nargs="?", const=Path(), default=None, metavar="PLAN",
+                   help="score grids (or units with grid_id) without changing them; with --existing PLAN "
+                        "and COMMUNITIES UNITS, score that plan of the units")
     p.add_argument("--seed", type=int, default=0, help="seed of the search (default 0)")
     p.add_argument("--from-buildings", action="store_true",
                    help="UNITS are building footprints or points: build units first (street blocks cut by "
@@ -61,6 +64,11 @@ def _cmd_grids(args: argparse.Namespace) -> int:
     from spatial.core.errors import ColumnError
     from spatial.io.layers import write_layers
 
+    if args.evaluate is not None and args.existing is not None:
+        return _cmd_grids_evaluate_existing(args)
+    if args.evaluate == Path():
+        raise ColumnError("--evaluate needs a PLAN: --evaluate PLAN [COMMUNITIES], or COMMUNITIES UNITS "
+                          "--existing PLAN --evaluate")
     if args.evaluate is not None:
         return _cmd_grids_evaluate(args)
     if len(args.inputs) != 2 or args.out is None:
@@ -76,6 +84,10 @@ def _cmd_grids(args: argparse.Namespace) -> int:
         from spatial.grids.redraw import redraw_grids
 
         plan = read_grid_input(args.existing, "units", "plan") if args.existing else None
+        if plan is not None:
+            from spatial.grids.plan import plan_labels
+
+            plan_labels(plan, units, name=f"'{args.existing.name}'")  # unknown, repeated or missing units
         locked = None
         if args.lock is not None:
             table = read_grid_input(args.lock, "units", "lock")
@@ -125,21 +137,41 @@ def _units_from_buildings(args: argparse.Namespace, buildings, communities, road
     return units
 
 
-def _cmd_grids_evaluate(args: argparse.Namespace) -> int:
+def _cmd_grids_evaluate_existing(args: argparse.Namespace) -> int:
+    """``COMMUNITIES UNITS --existing PLAN --evaluate``: score a unit_id -> grid_id plan of the units."""
+    from spatial.core.errors import ColumnError
+    from spatial.grids.plan import read_plan
+
+    inputs = list(args.inputs)
+    if args.evaluate != Path():  # argparse took COMMUNITIES as the value of --evaluate
+        inputs.insert(0, str(args.evaluate))
+    if len(inputs) != 2:
+        raise ColumnError("give COMMUNITIES UNITS with --existing PLAN --evaluate")
+    units = read_grid_input(Path(inputs[1]), "units", "units")
+    units = units.assign(grid_id=read_plan(args.existing, units).to_numpy())
+    args.inputs = inputs[:1]
+    return _cmd_grids_evaluate(args, plan=units, plan_path=args.existing)
+
+
+def _cmd_grids_evaluate(args: argparse.Namespace, plan=None, plan_path: Path | None = None) -> int:
     from spatial.core.errors import ColumnError
     from spatial.grids.evaluate import evaluate_grids
     from spatial.io.layers import write_layers
 
     if len(args.inputs) > 1:
         raise ColumnError("--evaluate takes PLAN and at most one more layer, COMMUNITIES")
-    plan = read_grid_input(args.evaluate, "grids", "plan")
+    if plan is None:
+        plan, plan_path = read_grid_input(args.evaluate, "grids", "plan"), args.evaluate
     communities = read_grid_input(Path(args.inputs[0]), "communities", "communities") if args.inputs else None
     roads = _read_roads(args.roads)
     res = evaluate_grids(plan, communities, households_col=args.households_col,
                          min_households=args.min_households, max_households=args.max_households, roads=roads)
     for key, value in res.summary.iloc[0].items():
         say(args, f"{key:>24}: {value:.4g}" if isinstance(value, float) else f"{key:>24}: {value}")
-    out = args.out or args.evaluate.with_name(Path(str(args.evaluate).split(":")[0]).stem + "_scores.gpkg")
+    pieces = res.grids.loc[res.grids["components"] > 1, "grid_id"].astype(str).tolist()
+    if pieces:
+        say(args, f"grids in pieces (not contiguous): {', '.join(pieces[:20])}{' ...' if len(pieces) > 20 else ''}")
+    out = args.out or plan_path.with_name(Path(str(plan_path).split(":")[0]).stem + "_scores.gpkg")
     write_layers({"grid_scores": res.grids, "summary": res.summary, "report": res.report}, out)
     say(args, f"wrote {out} (layers grid_scores, summary, report)")
     return 0

@@ -261,6 +261,15 @@ def _maps(project: Project, layers: dict, out: Path) -> list[Path]:
         m = grid_map(layers["grids"], min_households=g["min_households"],
                      max_households=g["max_households"], **common)
         files.append(save_map(m, out / "grids.html"))
+        if "units" in layers and "grid_id" in layers["units"].columns:
+            from spatial.maps.editor import save_grid_editor
+
+            files.append(save_grid_editor(
+                layers["units"], out / "grid_editor.html", layers.get("communities"),
+                roads=layers.get("network_edges"), unit_id_col=_opt(project, "units", "id_col", "unit_id"),
+                households_col=_opt(project, "units", "households_col", "households"),
+                population_col=_opt(project, "units", "population_col", "population"),
+                min_households=g["min_households"], max_households=g["max_households"], lang=lang))
     if "coverage_demand" in layers:
         cov = {"isochrones": layers.get("isochrones"), "gaps": layers.get("gaps"),
                "summary": layers.get("coverage_summary"), "speed_kmh": project.coverage["speed_kmh"]}

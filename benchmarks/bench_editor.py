@@ -1,0 +1,128 @@
+"""Size and speed of the offline grid editor page: a 10,000-unit plan (and the demo's 1,866 units).
+
+Run ``.venv/bin/python -m benchmarks.bench_editor`` (10,000 units in about 500 grids) or
+``--quick`` (2,000 units). Units are a Voronoi tessellation of uneven random points over about
+5 x 4 km in UTM 50N (Shenzhen), households drawn from a gamma distribution; grids are squares of
+the plan's extent (not balanced: the page must cope with plans out of band). Measures the Python
+build and the page size, then in headless Chromium (selenium, networking off) the time until the
+page is ready, one move of a border unit, a 50-unit move, undo, and exportCsv. Needs Debian's
+``chromium`` and ``chromium-driver`` for the browser rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from spatial.maps.editor import save_grid_editor
+
+UTM = "EPSG:32650"
+
+
+def synthetic_plan(n: int, *, seed: int = 0) -> gpd.GeoDataFrame:
+    """``n`` Voronoi units with households and a grid of squares holding about 20 units each."""
+    rng = np.random.default_rng(seed)
+    w, h = 5_000.0 * np.sqrt(n / 10_000), 4_000.0 * np.sqrt(n / 10_000)
+    centres = rng.uniform([0, 0], [w, h], size=(n // 50, 2))
+    xy = centres[rng.integers(0, len(centres), n)] + rng.normal(0, 120, size=(n, 2))  # uneven density
+    xy = np.clip(xy + rng.uniform(-0.5, 0.5, size=(n, 2)), 1, [w - 1, h - 1])
+    x0, y0 = 200_000.0, 2_490_000.0
+    pts = shapely.points(xy + [x0, y0])
+    frame = shapely.box(x0, y0, x0 + w, y0 + h)
+    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(pts), extend_to=frame))
+    cells = shapely.intersection(cells, frame)
+    tree = shapely.STRtree(cells)
+    order = tree.query(pts, predicate="intersects")
+    geoms = np.empty(n, dtype=object)
+    geoms[order[0][::-1]] = cells[order[1][::-1]]  # the first cell holding each point
+    side = np.sqrt(w * h / (n / 20))
+    gx, gy = (xy[:, 0] // side).astype(int), (xy[:, 1] // side).astype(int)
+    households = np.round(rng.gamma(2.0, 10.0, n)).astype(int)
+    return gpd.GeoDataFrame({
+        "unit_id": [f"U{i:05d}" for i in range(n)],
+        "grid_id": [f"G{a:02d}-{b:02d}" for a, b in zip(gx, gy)],
+        "households": households, "population": np.round(households * rng.uniform(2.2, 3.2, n)).astype(int),
+    }, geometry=geoms, crs=UTM)
+
+
+def _browser(path: Path, units: gpd.GeoDataFrame, repeats: int) -> dict | None:
+    if shutil.which("chromium") is None or shutil.which("chromedriver") is None:
+        return None
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--host-resolver-rules=MAP * ~NOTFOUND",
+                "--window-size=1400,900"):
+        opts.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=opts)
+    try:
+        opens = []
+        for _ in range(repeats):
+            t = time.perf_counter()
+            driver.get(path.as_uri())
+            ready = driver.execute_script("return window.spatialGridEditor.readyMs")
+            opens.append((ready, (time.perf_counter() - t) * 1000))
+        ids, grids = units["unit_id"].to_numpy(), units["grid_id"].to_numpy()
+        js = ("var t = performance.now(); var r = window.spatialGridEditor[arguments[0]].apply(null, arguments[1]);"
+              "return new Promise(function (done) { requestAnimationFrame(function () {"
+              "done(performance.now() - t); }); });")
+        one, many, undo = [], [], []
+        rng = np.random.default_rng(1)
+        for _ in range(repeats * 3):
+            u = int(rng.integers(len(ids)))
+            other = grids[(np.flatnonzero(grids != grids[u]))[0]]
+            one.append(driver.execute_script(js, "move", [[ids[u]], other]))
+            undo.append(driver.execute_script(js, "undo", []))
+            block = rng.choice(len(ids), 50, replace=False)
+            many.append(driver.execute_script(js, "move", [ids[block].tolist(), grids[u]]))
+        t = time.perf_counter()
+        text = driver.execute_script("return window.spatialGridEditor.exportCsv()")
+        export_ms = (time.perf_counter() - t) * 1000
+        assert text.count("\r\n") == len(ids) + 1
+    finally:
+        driver.quit()
+    return {"ready_ms": statistics.median(r for r, _ in opens), "load_ms": statistics.median(w for _, w in opens),
+            "move1_ms": statistics.median(one), "move50_ms": statistics.median(many),
+            "undo_ms": statistics.median(undo), "export_ms": export_ms}
+
+
+def run(n: int, folder: Path, repeats: int = 3) -> dict:
+    units = synthetic_plan(n)
+    t = time.perf_counter()
+    path = save_grid_editor(units, folder / f"editor_{n}.html", lang="en")
+    build_s = time.perf_counter() - t
+    row = {"units": n, "grids": units["grid_id"].nunique(), "build_s": build_s,
+           "size_mb": path.stat().st_size / 1e6}
+    row.update(_browser(path, units, repeats) or {})
+    return row
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="2,000 units only")
+    parser.add_argument("--units", type=int, nargs="*", default=None, help="plan sizes (default 10000)")
+    args = parser.parse_args(argv)
+    sizes = args.units or ([2_000] if args.quick else [10_000])
+    with tempfile.TemporaryDirectory(prefix="bench-editor-") as tmp:
+        for n in sizes:
+            r = run(n, Path(tmp))
+            line = (f"{r['units']:>6} units {r['grids']:>4} grids: build {r['build_s']:.1f} s, "
+                    f"page {r['size_mb']:.1f} MB")
+            if "ready_ms" in r:
+                line += (f"; ready {r['ready_ms']:.0f} ms (get {r['load_ms']:.0f} ms), move 1 unit "
+                         f"{r['move1_ms']:.1f} ms, 50 units {r['move50_ms']:.1f} ms, undo {r['undo_ms']:.1f} ms, "
+                         f"exportCsv {r['export_ms']:.0f} ms")
+            print(line, flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""``spatial editor PLAN --out FILE.html``: the offline grid editor page (网格在线调整) for a plan."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from spatial.cli._common import read_grid_input, say
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "editor",
+        help="write an offline page to redraw grids by hand with live totals (网格在线调整)",
+        description="PLAN is the output of 'spatial grids' / 'spatial run' (its 'units' layer is used) or any "
+        "layer of unit polygons with unit_id, grid_id and households; a CSV plan (unit_id,grid_id, e.g. "
+        "exported by the editor) needs --units. Open the page in a browser: pick a grid, click or lasso "
+        "units into it, export the plan as CSV; score it with 'spatial grids COMMUNITIES UNITS "
+        "--existing PLAN.csv --evaluate'.",
+    )
+    p.add_argument("plan", type=Path, metavar="PLAN", help="units with grid_id (FILE or FILE.gpkg:layer), or a CSV plan")
+    p.add_argument("--units", type=Path, default=None, help="unit polygons, when PLAN is a CSV/XLSX table")
+    p.add_argument("--communities", type=Path, default=None,
+                   help="community polygons drawn as outlines (default: PLAN's 'communities' layer, if any)")
+    p.add_argument("--roads", type=Path, default=None, help="street lines drawn as context")
+    p.add_argument("--out", type=Path, required=True, help="HTML file to write")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the page (default: zh)")
+    p.add_argument("--min", dest="min_households", type=float, default=300, metavar="HH", help="band floor")
+    p.add_argument("--max", dest="max_households", type=float, default=500, metavar="HH", help="band ceiling")
+    p.add_argument("--households-col", default="households", help="households column of the units")
+    p.add_argument("--gated-col", default=None, help="units sharing a label here move together (default: gated/estate)")
+    p.add_argument("--locked-col", default=None, help="boolean column of units that cannot move (default: locked)")
+    p.add_argument("--title", default=None, help="heading of the page")
+    p.set_defaults(func=run)
+
+
+def _layers_of(path: Path) -> list[str]:
+    text = str(path)
+    if ".gpkg:" in text or path.suffix.lower() != ".gpkg" or not path.exists():
+        return []
+    import pyogrio
+
+    return [str(x) for x in pyogrio.list_layers(path)[:, 0]]
+
+
+def run(args: argparse.Namespace) -> int:
+    from spatial.core.errors import ColumnError
+    from spatial.grids.plan import read_plan
+    from spatial.maps.editor import save_grid_editor
+
+    if args.plan.suffix.lower() in (".csv", ".txt", ".xlsx", ".xls"):
+        if args.units is None:
+            raise ColumnError(f"'{args.plan}' is a table; give the unit polygons with --units UNITS")
+        units = read_grid_input(args.units, "units", "units")
+        units = units.assign(grid_id=read_plan(args.plan, units).to_numpy())
+    else:
+        if args.units is not None:
+            raise ColumnError("--units is only for a CSV/XLSX PLAN; PLAN already holds the units")
+        units = read_grid_input(args.plan, "units", "plan")
+    communities = None
+    if args.communities is not None:
+        communities = read_grid_input(args.communities, "communities", "communities")
+    elif "communities" in _layers_of(args.plan):
+        communities = read_grid_input(Path(f"{args.plan}:communities"), "communities", "communities")
+    roads = read_grid_input(args.roads, "roads", "roads") if args.roads is not None else None
+    path = save_grid_editor(units, args.out, communities, roads=roads, lang=args.lang, title=args.title,
+                            households_col=args.households_col, gated_col=args.gated_col,
+                            locked_col=args.locked_col, min_households=args.min_households,
+                            max_households=args.max_households)
+    n_grids = units["grid_id"].nunique() if "grid_id" in units.columns else 0
+    say(args, f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB; {len(units)} units in {n_grids} grids)")
+    return 0

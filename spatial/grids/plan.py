@@ -1,0 +1,165 @@
+"""Read a grid plan, ``unit_id -> grid_id``, from a table or layer, checked against the units.
+
+A plan is what the grid editor exports (CSV ``unit_id,grid_id``, UTF-8 with BOM), a spreadsheet,
+or any layer with both columns (the ``units`` layer of ``spatial grids``). Every unit must be
+listed once: ids the units do not have, ids listed twice and units left out are refused with one
+line naming them, so that an edited plan never silently loses or invents a unit.
+"""
+
+from __future__ import annotations
+
+import io as _io
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from spatial.core.errors import ColumnError, DuplicateIdError, InputFileError
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["read_plan", "plan_labels"]
+
+#: Characters the editor escapes with a leading ' so that Excel does not read a cell as a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _names(values, limit: int = 5) -> str:
+    values = list(values)
+    shown = ", ".join(map(str, values[:limit]))
+    return shown + (f" (and {len(values) - limit} more)" if len(values) > limit else "")
+
+
+def _unescape(text: str) -> str:
+    if len(text) > 1 and text[0] == "'" and text[1] in _FORMULA_START:
+        return text[1:]
+    return text
+
+
+def _read_table(path: Path, layer: str | None) -> pd.DataFrame:
+    suffix = path.suffix.lower()
+    if not path.exists():
+        raise InputFileError(f"plan '{path}' does not exist; check the path")
+    if suffix in (".csv", ".txt"):
+        from spatial.io._encoding import decode_text_file
+
+        text, _ = decode_text_file(path)
+        try:
+            table = pd.read_csv(_io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise InputFileError(f"cannot read plan '{path}' as CSV: {str(exc).splitlines()[0]}") from exc
+        return table.map(lambda v: _unescape(v.strip()) if isinstance(v, str) else v)
+    if suffix in (".xlsx", ".xls"):
+        return pd.read_excel(path, dtype=str, keep_default_na=False)
+    import pyogrio
+
+    from spatial.io.layers import read_layer
+
+    if layer is None and suffix == ".gpkg":
+        names = [str(x) for x in pyogrio.list_layers(path)[:, 0]]
+        if len(names) > 1 and "units" in names:
+            layer = "units"
+    return pd.DataFrame(read_layer(path, layer=layer, name="plan").drop(columns="geometry", errors="ignore"))
+
+
+def read_plan(
+    path: str | Path,
+    units: pd.DataFrame | None = None,
+    *,
+    unit_id_col: str = "unit_id",
+    grid_id_col: str = "grid_id",
+    layer: str | None = None,
+) -> pd.Series:
+    """Read a plan as a Series ``unit_id -> grid_id``, checking every unit is listed exactly once.
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV (any encoding; a UTF-8 BOM is honoured), XLSX, or a layer file (GeoPackage: its
+        ``units`` layer when it has several, or ``layer``) with ``unit_id_col`` and ``grid_id_col``.
+    units : DataFrame, optional
+        The units the plan assigns. When given, plan ids are matched to ``units[unit_id_col]``
+        as text, ids not among the units and units not in the plan are errors, and the Series
+        follows the units' order and id values.
+    unit_id_col, grid_id_col : str
+        Column names in the plan (and in ``units``).
+    layer : str, optional
+        Layer to read from a multi-layer file.
+
+    Returns
+    -------
+    pandas.Series
+        Grid id (text; None where the plan leaves a unit out of every grid) indexed by unit id,
+        named ``grid_id_col``.
+
+    Raises
+    ------
+    ColumnError
+        A column is missing, a row has no unit id, or ids are unknown or missing (named).
+    DuplicateIdError
+        A unit is listed more than once (named).
+
+    Examples
+    --------
+    >>> import spatial, tempfile, pathlib
+    >>> units = spatial.load_demo()["units"].head(3)
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "plan.csv"
+    >>> _ = path.write_text("unit_id,grid_id\\nC01-0001,A\\nC01-0002,A\\nC01-0003,B\\n", encoding="utf-8-sig")
+    >>> spatial.read_plan(path, units).tolist()
+    ['A', 'A', 'B']
+    """
+    path = Path(path)
+    table = _read_table(path, layer)
+    return plan_labels(table, units, unit_id_col=unit_id_col, grid_id_col=grid_id_col, name=f"'{path.name}'")
+
+
+def plan_labels(
+    table: pd.DataFrame,
+    units: pd.DataFrame | None = None,
+    *,
+    unit_id_col: str = "unit_id",
+    grid_id_col: str = "grid_id",
+    name: str = "plan",
+) -> pd.Series:
+    """:func:`read_plan` for a table already in memory (``unit_id_col``, ``grid_id_col``)."""
+    missing_cols = [c for c in (unit_id_col, grid_id_col) if c not in table.columns]
+    if missing_cols:
+        have = ", ".join(map(str, table.columns[:10]))
+        raise ColumnError(f"plan {name} has no column {', '.join(map(repr, missing_cols))}; it has: {have}. "
+                          f"Give it {unit_id_col},{grid_id_col}")
+    ids = pd.Series([None if pd.isna(v) else str(v).strip() for v in table[unit_id_col]], dtype=object)
+    blank = ids.isna() | (ids == "")
+    if blank.any():
+        rows = [int(r) + 2 for r in range(len(ids)) if blank.iloc[r]]  # file line numbers (header is line 1)
+        raise ColumnError(f"plan {name} has rows with no {unit_id_col} (lines {_names(rows)}); fill or delete them")
+    dup = ids[ids.duplicated()]
+    if len(dup):
+        raise DuplicateIdError(f"plan {name} lists units more than once: {_names(pd.unique(dup))}; "
+                               "give each unit one grid")
+    grid = np.array([None if pd.isna(v) or str(v).strip() == "" else str(v).strip() for v in table[grid_id_col]],
+                    dtype=object)
+    series = pd.Series(grid, index=pd.Index(ids.to_numpy(), name=unit_id_col, dtype=object), name=grid_id_col,
+                       dtype=object)
+    if units is None:
+        return series
+    if unit_id_col not in units.columns:
+        raise ColumnError(f"'units' has no column '{unit_id_col}' to match the plan {name} against")
+    unit_ids = units[unit_id_col]
+    keys = pd.Series([None if pd.isna(v) else str(v).strip() for v in unit_ids], dtype=object)
+    known = set(keys.dropna())
+    unknown = [u for u in series.index if u not in known]
+    absent = [k for k in keys.dropna() if k not in series.index]
+    if unknown and absent:
+        raise ColumnError(f"plan {name} lists {len(unknown)} unit ids that are not among the units "
+                          f"({_names(unknown)}) and leaves out {len(absent)} units ({_names(absent)}); "
+                          "is it the plan for these units?")
+    if unknown:
+        raise ColumnError(f"plan {name} lists {len(unknown)} unit ids that are not among the units: "
+                          f"{_names(unknown)}; remove them or check the units layer")
+    if absent:
+        raise ColumnError(f"plan {name} leaves out {len(absent)} units: {_names(absent)}; "
+                          "give every unit a grid (an empty grid_id leaves it out of every grid)")
+    lookup = dict(zip(series.index, series.to_numpy()))
+    return pd.Series(np.array([lookup.get(k) for k in keys], dtype=object), index=pd.Index(unit_ids.to_numpy(), name=unit_id_col), name=grid_id_col,
+                     dtype=object)

@@ -1,0 +1,466 @@
+/* spatial grid editor (网格在线调整): move units between grids with live totals, offline.
+ *
+ * Reads the JSON in <script id="sp-editor-data">: units (ids, grid index, households, population,
+ * locked, gated group, delta-encoded polygons, a point inside each), grids (ids, colours), the
+ * units' rook adjacency as CSR (computed in Python with the grids engine's rule) and optional
+ * community outlines. Keeps per-grid totals and contiguity (BFS over a grid's units) up to date
+ * on every move; undo/redo; change list; CSV/GeoJSON export; edits kept in localStorage.
+ * Script interface: window.spatialGridEditor.
+ */
+(function () {
+  "use strict";
+  var D = JSON.parse(document.getElementById("sp-editor-data").textContent);
+  var T = D.text;
+  var U = D.units, N = U.id.length, G = D.grids.id.length;
+  var LO = D.band[0], HI = D.band[1];
+  var gridOf = new Int32Array(N), orig = new Int32Array(N);
+  var hh = U.hh, pop = U.pop, locked = U.locked, group = U.group;
+  var ptr = D.adj.ptr, nbr = D.adj.idx;
+  var gridIndex = {}, unitIndex = {};
+  var i, g;
+  for (i = 0; i < N; i++) { gridOf[i] = U.grid[i]; orig[i] = U.grid[i]; unitIndex[String(U.id[i])] = i; }
+  for (g = 0; g < G; g++) { gridIndex[String(D.grids.id[g])] = g; }
+  var groups = {};
+  if (group) { for (i = 0; i < N; i++) { if (group[i] >= 0) { (groups[group[i]] = groups[group[i]] || []).push(i); } } }
+
+  // ------------------------------------------------------------------ per-grid state
+  var gh = new Float64Array(G), gp = new Float64Array(G), gn = new Int32Array(G), comps = new Int32Array(G);
+  var members = [];
+  for (g = 0; g < G; g++) { members.push(new Set()); }
+  for (i = 0; i < N; i++) { if (gridOf[i] >= 0) { add(i, gridOf[i]); } }
+  function add(u, g) { gh[g] += hh[u]; if (pop) { gp[g] += pop[u]; } gn[g] += 1; members[g].add(u); }
+  function remove(u, g) { gh[g] -= hh[u]; if (pop) { gp[g] -= pop[u]; } gn[g] -= 1; members[g].delete(u); }
+  var mark = new Int32Array(N), stamp = 0, stack = new Int32Array(N);
+  function countComponents(g) {
+    stamp += 1;
+    var count = 0;
+    members[g].forEach(function (s) {
+      if (mark[s] === stamp) { return; }
+      count += 1; mark[s] = stamp;
+      var top = 0; stack[top++] = s;
+      while (top > 0) {
+        var x = stack[--top];
+        for (var k = ptr[x]; k < ptr[x + 1]; k++) {
+          var y = nbr[k];
+          if (mark[y] !== stamp && gridOf[y] === g) { mark[y] = stamp; stack[top++] = y; }
+        }
+      }
+    });
+    return count;
+  }
+  for (g = 0; g < G; g++) { comps[g] = countComponents(g); }
+  function band(g) { var h = round(gh[g]); return h < LO ? "under" : (h > HI ? "over" : "in"); }
+  function round(x) { return Math.round(x * 1e6) / 1e6; }
+  function flagged(g) { return comps[g] > 1 || band(g) !== "in"; }
+
+  // ------------------------------------------------------------------ map
+  var map = L.map("sp-map", {preferCanvas: true, zoomControl: true, boxZoom: false, attributionControl: true});
+  var renderer = L.canvas({padding: 0.3, tolerance: 3});
+  map.attributionControl.setPrefix(false);
+  if (D.attribution) { map.attributionControl.addAttribution(D.attribution); }
+  var S = D.scale;
+  function ring(flat) {
+    var out = new Array(flat.length / 2), x = D.x0, y = D.y0;
+    for (var k = 0; k < flat.length; k += 2) { x += flat[k]; y += flat[k + 1]; out[k / 2] = [y / S, x / S]; }
+    return out;
+  }
+  function decode(polys) { return polys.map(function (p) { return p.map(ring); }); }
+  var layers = new Array(N), active = -1, mode = "pick";
+  var bounds = L.latLngBounds([]);
+  for (i = 0; i < N; i++) {
+    var lyr = L.polygon(decode(U.geom[i]), {renderer: renderer, smoothFactor: 0.5});
+    lyr._spUnit = i;
+    lyr.on("click", onUnitClick);
+    layers[i] = lyr;
+    lyr.addTo(map);
+    bounds.extend(lyr.getBounds());
+  }
+  var BI = D.borders.i, BJ = D.borders.j, BL = D.borders.lines.map(function (ls) { return ls.map(ring); });
+  var borderLayer = L.polyline([], {renderer: renderer, interactive: false, color: "#262626", weight: 1.8,
+    opacity: 0.95}).addTo(map);
+  function drawBorders() {
+    var out = [];
+    for (var k = 0; k < BI.length; k++) {
+      if (gridOf[BI[k]] !== gridOf[BJ[k]]) { for (var q = 0; q < BL[k].length; q++) { out.push(BL[k][q]); } }
+    }
+    borderLayer.setLatLngs(out);
+    drawActive();
+  }
+  var activeLayer = L.polyline([], {renderer: renderer, interactive: false, color: "#0b3c8c", weight: 4,
+    opacity: 0.9}).addTo(map);
+  function drawActive() {
+    var out = [];
+    if (active >= 0) {
+      for (var k = 0; k < BI.length; k++) {
+        if ((gridOf[BI[k]] === active) !== (gridOf[BJ[k]] === active)) { for (var q = 0; q < BL[k].length; q++) { out.push(BL[k][q]); } }
+      }
+    }
+    activeLayer.setLatLngs(out);
+  }
+  var overlays = {};
+  if (D.roads) {
+    overlays[T.roads] = L.polyline(D.roads.map(ring), {renderer: renderer, interactive: false, color: "#7a7a7a",
+      weight: 1, opacity: 0.6}).addTo(map);
+  }
+  overlays[T.grid_borders] = borderLayer;
+  if (D.communities) {
+    overlays[T.communities] = L.layerGroup(D.communities.geom.map(function (polys) {
+      return L.polygon(decode(polys), {renderer: renderer, interactive: false, fill: false, color: "#303030",
+        weight: 2.5, opacity: 0.9});
+    })).addTo(map);
+  }
+  L.control.layers(null, overlays, {collapsed: true, position: "topright"}).addTo(map);
+  var legend = L.control({position: "bottomright"});
+  legend.onAdd = function () {
+    var div = L.DomUtil.create("div", "sp-box sp-legend");
+    div.innerHTML = '<b>' + T.legend + '</b><br><i style="border-top:4px solid #0b3c8c"></i>' + T.legend_active +
+      '<br><i style="border-top:2px solid #262626"></i>' + T.legend_border +
+      '<br><i style="border-top:3px solid #d7191c"></i>' + T.legend_split +
+      '<br><i style="border-top:2px dashed #b2182b"></i>' + T.legend_over +
+      '<br><i style="border-top:2px dashed #2166ac"></i>' + T.legend_under;
+    return div;
+  };
+  legend.addTo(map);
+  if (bounds.isValid()) { map.fitBounds(bounds, {padding: [10, 10]}); } else { map.setView([0, 0], 2); }
+  function style(u) {
+    var g = gridOf[u];
+    var s = {color: "#ffffff", weight: 0.5, opacity: 0.7, fillColor: g >= 0 ? D.grids.color[g] : "#bdbdbd",
+      fillOpacity: 0.55, dashArray: null};
+    if (g >= 0 && comps[g] > 1) { s.color = "#d7191c"; s.weight = 2.2; s.opacity = 1; }
+    else if (g >= 0 && band(g) !== "in") { s.color = band(g) === "over" ? "#b2182b" : "#2166ac"; s.weight = 1.6; s.dashArray = "4 3"; s.opacity = 1; }
+    if (g === active && active >= 0) { s.fillOpacity = 0.85; if (s.weight < 1.6) { s.color = "#111111"; s.weight = 1.2; } }
+    if (locked && locked[u]) { s.fillOpacity *= 0.6; }
+    return s;
+  }
+  function restyleGrid(g) { members[g].forEach(function (u) { layers[u].setStyle(style(u)); }); }
+  for (i = 0; i < N; i++) { layers[i].setStyle(style(i)); }
+  drawBorders();
+  L.control.scale({imperial: false}).addTo(map);
+
+  // ------------------------------------------------------------------ moves, history, storage
+  var history = [], pos = 0, exported = true, lastTouched = [], note = "";
+  var storeKey = "spatialGridEditor:" + D.key;
+
+  function expand(ids) {
+    var want = new Set(), out = [], skippedLocked = [], unknown = [];
+    ids.forEach(function (id) {
+      var u = unitIndex[String(id)];
+      if (u === undefined) { unknown.push(String(id)); return; }
+      var list = group && group[u] >= 0 ? groups[group[u]] : [u];
+      list.forEach(function (v) { want.add(v); });
+    });
+    var blocked = new Set();
+    if (group || locked) {
+      want.forEach(function (u) {
+        if (locked && locked[u]) { blocked.add(group && group[u] >= 0 ? "g" + group[u] : "u" + u); }
+      });
+    }
+    want.forEach(function (u) {
+      var k = group && group[u] >= 0 ? "g" + group[u] : "u" + u;
+      if (blocked.has(k)) { skippedLocked.push(String(U.id[u])); } else { out.push(u); }
+    });
+    return {units: out, locked: skippedLocked, unknown: unknown};
+  }
+
+  function apply(units, targets) {
+    var touched = new Set();
+    for (var k = 0; k < units.length; k++) {
+      var u = units[k], from = gridOf[u], to = targets[k];
+      if (from === to) { continue; }
+      if (from >= 0) { remove(u, from); touched.add(from); }
+      gridOf[u] = to;
+      if (to >= 0) { add(u, to); touched.add(to); }
+    }
+    touched.forEach(function (g) { comps[g] = countComponents(g); });
+    drawBorders();
+    touched.forEach(restyleGrid);
+    units.forEach(function (u) { layers[u].setStyle(style(u)); });
+    lastTouched = Array.from(touched);
+    return lastTouched;
+  }
+
+  function move(unitIds, gridId) {
+    var g = gridIndex[String(gridId)];
+    if (g === undefined) { throw new Error("unknown grid " + gridId); }
+    var e = expand(Array.isArray(unitIds) ? unitIds : [unitIds]);
+    var units = e.units.filter(function (u) { return gridOf[u] !== g; });
+    var result = {moved: units.map(function (u) { return String(U.id[u]); }), locked: e.locked, unknown: e.unknown, grids: []};
+    note = "";
+    if (e.locked.length) { note = fmt(T.locked_skipped, {n: e.locked.length, ids: e.locked.slice(0, 5).join(", ")}); }
+    if (e.unknown.length) { note += (note ? " " : "") + fmt(T.unknown_units, {ids: e.unknown.slice(0, 5).join(", ")}); }
+    if (units.length) {
+      var from = units.map(function (u) { return gridOf[u]; });
+      history.length = pos;
+      history.push({u: units, f: from, t: g});
+      pos = history.length;
+      var touched = apply(units, units.map(function () { return g; }));
+      result.grids = touched.map(function (x) { return String(D.grids.id[x]); });
+      exported = false;
+      save();
+    }
+    render();
+    return result;
+  }
+  function undo() {
+    if (pos === 0) { return false; }
+    var h = history[--pos];
+    apply(h.u, h.f); exported = false; note = ""; save(); render();
+    return true;
+  }
+  function redo() {
+    if (pos >= history.length) { return false; }
+    var h = history[pos++];
+    apply(h.u, h.u.map(function () { return h.t; })); exported = false; note = ""; save(); render();
+    return true;
+  }
+  function save() {
+    try {
+      localStorage.setItem(storeKey, JSON.stringify({history: history, pos: pos, exported: exported,
+        saved: new Date().toISOString()}));
+    } catch (err) { note = T.storage_failed; }
+  }
+  function restore() {
+    var raw = null;
+    try { raw = localStorage.getItem(storeKey); } catch (err) { return; }
+    if (!raw) { return; }
+    try {
+      var st = JSON.parse(raw);
+      var ok = st.history.every(function (h) {
+        return h.t >= 0 && h.t < G && h.u.every(function (u) { return u >= 0 && u < N; });
+      });
+      if (!ok) { return; }
+      history = st.history; pos = Math.min(st.pos, history.length);
+      for (var k = 0; k < pos; k++) { apply(history[k].u, history[k].u.map(function () { return history[k].t; })); }
+      exported = !!st.exported;
+      if (pos) { note = fmt(T.restored, {n: pos}); }
+    } catch (err) { /* a damaged entry is ignored: the embedded plan is shown */ }
+  }
+  function reset() {
+    if (pos === 0 && history.length === 0) { return; }
+    var units = [], targets = [];
+    for (var u = 0; u < N; u++) { if (gridOf[u] !== orig[u]) { units.push(u); targets.push(orig[u]); } }
+    apply(units, targets);
+    history = []; pos = 0; exported = true; note = "";
+    try { localStorage.removeItem(storeKey); } catch (err) { /* nothing stored */ }
+    render();
+  }
+
+  // ------------------------------------------------------------------ stats and exports
+  function gridStats(g) {
+    return {households: round(gh[g]), population: pop ? round(gp[g]) : null, n_units: gn[g],
+      in_band: band(g) === "in", band: band(g), contiguous: comps[g] <= 1, components: comps[g]};
+  }
+  function stats() {
+    var out = {};
+    for (var g = 0; g < G; g++) { out[D.grids.id[g]] = gridStats(g); }
+    return out;
+  }
+  function changes() {
+    var out = [];
+    for (var u = 0; u < N; u++) {
+      if (gridOf[u] !== orig[u]) {
+        out.push({unit_id: String(U.id[u]), from: orig[u] >= 0 ? String(D.grids.id[orig[u]]) : "",
+          to: gridOf[u] >= 0 ? String(D.grids.id[gridOf[u]]) : ""});
+      }
+    }
+    return out;
+  }
+  function cell(v) {
+    var s = v === null || v === undefined ? "" : String(v);
+    if (/^[=+\-@\t\r]/.test(s)) { s = "'" + s; }  // no formula injection when opened in Excel
+    if (/[",\r\n]/.test(s)) { s = '"' + s.replace(/"/g, '""') + '"'; }
+    return s;
+  }
+  function csv(header, rows) {
+    return "\ufeff" + [header].concat(rows).map(function (r) { return r.map(cell).join(","); }).join("\r\n") + "\r\n";
+  }
+  function exportCsv() {
+    var rows = [];
+    for (var u = 0; u < N; u++) { rows.push([U.id[u], gridOf[u] >= 0 ? D.grids.id[gridOf[u]] : ""]); }
+    return csv(["unit_id", "grid_id"], rows);
+  }
+  function exportChanges() {
+    return csv(["unit_id", "from_grid", "to_grid"], changes().map(function (c) { return [c.unit_id, c.from, c.to]; }));
+  }
+  function exportGeoJson() {
+    var features = [];
+    for (var u = 0; u < N; u++) {
+      var polys = U.geom[u].map(function (p) {
+        return p.map(function (r) { return ring(r).map(function (ll) { return [ll[1], ll[0]]; }); });
+      });
+      var props = {unit_id: U.id[u], grid_id: gridOf[u] >= 0 ? D.grids.id[gridOf[u]] : null, households: hh[u]};
+      if (pop) { props.population = pop[u]; }
+      features.push({type: "Feature", properties: props, geometry: polys.length === 1 ?
+        {type: "Polygon", coordinates: polys[0]} : {type: "MultiPolygon", coordinates: polys}});
+    }
+    return JSON.stringify({type: "FeatureCollection", name: "units", features: features});
+  }
+  function download(text, name, mime) {
+    var blob = new Blob([text], {type: mime});
+    var a = document.createElement("a");
+    a.href = URL.createObjectURL(blob); a.download = name;
+    document.body.appendChild(a); a.click();
+    setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+  }
+  function markExported() { exported = true; save(); render(); }
+
+  // ------------------------------------------------------------------ panel
+  var $ = function (id) { return document.getElementById(id); };
+  function fmt(s, v) { return s.replace(/\{(\w+)\}/g, function (m, k) { return v[k] !== undefined ? v[k] : m; }); }
+  function num(x) { return (Math.round(x * 10) / 10).toLocaleString(D.lang === "zh" ? "zh-CN" : "en-US"); }
+  function esc(s) { return String(s).replace(/[&<>"']/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; }); }
+  function chips(g) {
+    var out = [], b = band(g);
+    out.push('<span class="sp-chip sp-' + b + '">' + esc(T[b]) + "</span>");
+    if (comps[g] > 1) { out.push('<span class="sp-chip sp-split">' + esc(fmt(T.pieces, {n: comps[g]})) + "</span>"); }
+    if (gn[g] === 0) { out.push('<span class="sp-chip sp-split">' + esc(T.empty) + "</span>"); }
+    return out.join(" ");
+  }
+  function gridRow(g, cls) {
+    return '<tr class="' + (cls || "") + '" data-grid="' + g + '"><td><span class="sp-swatch" style="background:' +
+      D.grids.color[g] + '"></span>' + esc(D.grids.id[g]) + "</td><td>" + num(gh[g]) + "</td>" +
+      (pop ? "<td>" + num(gp[g]) + "</td>" : "") + "<td>" + gn[g] + "</td><td>" + chips(g) + "</td></tr>";
+  }
+  function gridTable(list, cls) {
+    if (!list.length) { return '<p class="sp-muted">' + esc(T.none) + "</p>"; }
+    return '<table class="sp-table"><thead><tr><th>' + esc(T.grid) + "</th><th>" + esc(T.households) + "</th>" +
+      (pop ? "<th>" + esc(T.population) + "</th>" : "") + "<th>" + esc(T.units) + "</th><th>" + esc(T.status) +
+      "</th></tr></thead><tbody>" + list.map(function (g) { return gridRow(g, cls); }).join("") + "</tbody></table>";
+  }
+  function render() {
+    $("sp-active").innerHTML = active >= 0 ? gridTable([active], "sp-current") : '<p class="sp-muted">' + esc(T.pick_hint) + "</p>";
+    $("sp-sel").value = active >= 0 ? String(active) : "";
+    var touched = lastTouched.filter(function (g) { return g !== active; });
+    $("sp-touched").innerHTML = gridTable(touched);
+    var flags = [];
+    for (var g = 0; g < G; g++) { if (flagged(g)) { flags.push(g); } }
+    flags.sort(function (a, b) { return (comps[b] > 1) - (comps[a] > 1) || Math.abs(gh[b] - mid()) - Math.abs(gh[a] - mid()); });
+    $("sp-flag-count").textContent = String(flags.length);
+    $("sp-flags").innerHTML = gridTable(flags.slice(0, 200));
+    var ch = changes();
+    $("sp-change-count").textContent = String(ch.length);
+    $("sp-changes").innerHTML = ch.length ? '<table class="sp-table"><thead><tr><th>' + esc(T.unit) + "</th><th>" +
+      esc(T.from) + "</th><th>" + esc(T.to) + "</th></tr></thead><tbody>" + ch.slice(-300).reverse().map(function (c) {
+        return "<tr><td>" + esc(c.unit_id) + "</td><td>" + esc(c.from) + "</td><td>" + esc(c.to) + "</td></tr>";
+      }).join("") + "</tbody></table>" : '<p class="sp-muted">' + esc(T.no_changes) + "</p>";
+    $("sp-undo").disabled = pos === 0;
+    $("sp-redo").disabled = pos >= history.length;
+    $("sp-note").textContent = note;
+    $("sp-saved").textContent = ch.length ? (exported ? T.exported : T.unsaved) : "";
+    var inb = 0, split = 0;
+    for (g = 0; g < G; g++) { if (band(g) === "in") { inb++; } if (comps[g] > 1) { split++; } }
+    $("sp-summary").textContent = fmt(T.summary, {n: G, inb: inb, split: split});
+  }
+  function mid() { return (LO + HI) / 2; }
+  function setActive(g) {
+    var old = active;
+    active = g;
+    if (old >= 0) { restyleGrid(old); }
+    if (g >= 0) { restyleGrid(g); }
+    drawActive();
+    render();
+  }
+  function setMode(m) {
+    mode = m;
+    ["pick", "paint", "lasso"].forEach(function (k) { $("sp-mode-" + k).classList.toggle("sp-on", k === m); });
+    if (m === "lasso") { map.dragging.disable(); map.getContainer().classList.add("sp-lassoing"); }
+    else { map.dragging.enable(); map.getContainer().classList.remove("sp-lassoing"); }
+    $("sp-mode-hint").textContent = T["hint_" + m];
+  }
+  function onUnitClick(ev) {
+    var u = ev.target._spUnit;
+    if (mode === "pick" || active < 0) { if (gridOf[u] >= 0) { setActive(gridOf[u]); } return; }
+    if (mode === "paint") { move([U.id[u]], D.grids.id[active]); }
+  }
+  function tipFor(u) {
+    var g = gridOf[u];
+    return esc(T.unit) + " " + esc(U.id[u]) + "<br>" + esc(T.grid) + " " + (g >= 0 ? esc(D.grids.id[g]) : "-") +
+      "<br>" + esc(T.households) + " " + num(hh[u]) + (locked && locked[u] ? "<br>" + esc(T.locked) : "") +
+      (group && group[u] >= 0 ? "<br>" + esc(fmt(T.gated, {n: groups[group[u]].length})) : "");
+  }
+  for (i = 0; i < N; i++) { layers[i].bindTooltip(tipFor.bind(null, i), {sticky: true, direction: "top"}); }
+
+  // lasso: pointer events work for mouse, pen and touch alike
+  var lassoPts = null, lassoLine = null;
+  var box = map.getContainer();
+  box.addEventListener("pointerdown", function (e) {
+    if (mode !== "lasso" || e.button > 0) { return; }
+    lassoPts = [map.mouseEventToLatLng(e)];
+    lassoLine = L.polyline(lassoPts, {color: "#000", weight: 2, dashArray: "5 4", interactive: false}).addTo(map);
+    box.setPointerCapture(e.pointerId);
+    e.preventDefault();
+  });
+  box.addEventListener("pointermove", function (e) {
+    if (!lassoPts) { return; }
+    lassoPts.push(map.mouseEventToLatLng(e));
+    lassoLine.setLatLngs(lassoPts);
+  });
+  function endLasso() {
+    if (!lassoPts) { return; }
+    var pts = lassoPts; lassoPts = null;
+    map.removeLayer(lassoLine); lassoLine = null;
+    if (pts.length < 3) { return; }
+    if (active < 0) { note = T.pick_first; render(); return; }
+    var inside = [];
+    for (var u = 0; u < N; u++) {
+      var p = U.pt[u];
+      if (pointIn((D.x0 + p[0]) / S, (D.y0 + p[1]) / S, pts)) { inside.push(U.id[u]); }
+    }
+    if (inside.length) { move(inside, D.grids.id[active]); }
+  }
+  box.addEventListener("pointerup", endLasso);
+  box.addEventListener("pointercancel", endLasso);
+  function pointIn(x, y, pts) {
+    var inside = false;
+    for (var a = 0, b = pts.length - 1; a < pts.length; b = a++) {
+      var xa = pts[a].lng, ya = pts[a].lat, xb = pts[b].lng, yb = pts[b].lat;
+      if ((ya > y) !== (yb > y) && x < (xb - xa) * (y - ya) / (yb - ya) + xa) { inside = !inside; }
+    }
+    return inside;
+  }
+
+  // ------------------------------------------------------------------ wiring
+  var sel = $("sp-sel");
+  var order = D.grids.id.map(function (id, g) { return g; });
+  sel.innerHTML = '<option value="">' + esc(T.choose) + "</option>" + order.map(function (g) {
+    return '<option value="' + g + '">' + esc(D.grids.id[g]) + "</option>";
+  }).join("");
+  sel.addEventListener("change", function () { setActive(sel.value === "" ? -1 : Number(sel.value)); if (active >= 0) { zoomTo(active); } });
+  function zoomTo(g) {
+    var b = L.latLngBounds([]);
+    members[g].forEach(function (u) { b.extend(layers[u].getBounds()); });
+    if (b.isValid()) { map.fitBounds(b, {padding: [40, 40], maxZoom: Math.max(map.getZoom(), 16)}); }
+  }
+  document.querySelector(".sp-panel").addEventListener("click", function (e) {
+    var tr = e.target.closest("tr[data-grid]");
+    if (tr) { var g = Number(tr.getAttribute("data-grid")); setActive(g); zoomTo(g); }
+  });
+  ["pick", "paint", "lasso"].forEach(function (k) { $("sp-mode-" + k).addEventListener("click", function () { setMode(k); }); });
+  $("sp-undo").addEventListener("click", undo);
+  $("sp-redo").addEventListener("click", redo);
+  $("sp-reset").addEventListener("click", function () { if (window.confirm(T.reset_confirm)) { reset(); } });
+  $("sp-export-csv").addEventListener("click", function () { download(exportCsv(), D.file_stem + "_plan.csv", "text/csv;charset=utf-8"); markExported(); });
+  $("sp-export-geojson").addEventListener("click", function () { download(exportGeoJson(), D.file_stem + "_plan.geojson", "application/geo+json"); markExported(); });
+  $("sp-export-changes").addEventListener("click", function () { download(exportChanges(), D.file_stem + "_changes.csv", "text/csv;charset=utf-8"); });
+  $("sp-toggle").addEventListener("click", function () { document.body.classList.toggle("sp-collapsed"); setTimeout(function () { map.invalidateSize(); }, 50); });
+  document.addEventListener("keydown", function (e) {
+    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "z") { e.preventDefault(); if (e.shiftKey) { redo(); } else { undo(); } }
+    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "y") { e.preventDefault(); redo(); }
+  });
+
+  restore();
+  setMode("pick");
+  render();
+  var api = {
+    move: move, undo: undo, redo: redo, stats: stats, exportCsv: exportCsv, exportGeoJson: exportGeoJson,
+    exportChanges: exportChanges, changes: changes, reset: reset,
+    select: function (gridId) { var g = gridIndex[String(gridId)]; setActive(g === undefined ? -1 : g); return g !== undefined; },
+    setMode: setMode, unitIds: function () { return U.id.slice(); }, gridOf: function (unitId) {
+      var u = unitIndex[String(unitId)]; return u === undefined || gridOf[u] < 0 ? null : String(D.grids.id[gridOf[u]]);
+    },
+    readyMs: 0, map: map
+  };
+  window.spatialGridEditor = api;
+  api.readyMs = performance.now();
+  document.body.setAttribute("data-ready", "1");
+})();

@@ -1,0 +1,426 @@
+"""Grid editor (网格在线调整): one offline HTML page to redraw a grid plan by hand with live numbers.
+
+The page shows the units coloured by grid. A planner picks a grid, then clicks or lassoes units
+(mouse, pen or touch) to move them into it; households, population, units and band status of
+every touched grid update at once, and a grid that splits into pieces or leaves the band is
+flagged on the map and in a side list. Units of a gated estate move together; locked units never
+move. Undo/redo, a change list, CSV (``unit_id,grid_id``, UTF-8 with BOM) and GeoJSON exports as
+browser downloads; working edits are kept in the browser's localStorage. Read the exported CSV
+back with :func:`spatial.read_plan`, or score it with ``spatial grids ... --existing plan.csv
+--evaluate``.
+
+Contiguity uses the grids engine's rule: the units' rook adjacency by shared boundary length
+(:func:`spatial.grids._adjacency.rook_adjacency`, corners never count), computed here once and
+embedded; the page checks a grid by breadth-first search over its units. The page is written by
+hand (no folium): folium's per-feature layers cannot restyle and recount thousands of units on
+every move, and no maintained redistricting editor works offline from one file (Districtr and
+DistrictBuilder need a server). Leaflet is inlined from ``spatial/maps/_assets``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import logging
+import os
+import re
+import tempfile
+from importlib.resources import files
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from spatial.core.checks import Report, check_households, metric_crs, repair_geometries, require_columns, require_crs
+from spatial.core.errors import ColumnError, DuplicateIdError, GeometryError
+from spatial.grids._adjacency import rook_adjacency
+from spatial.maps._offline import LEAFLET_CSS, LEAFLET_JS, inline_script, inline_stylesheet
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["grid_editor", "save_grid_editor", "editor_payload"]
+
+ASSETS = files("spatial.maps") / "_assets" / "editor"
+#: Fill colours of grids; neighbouring grids get different ones (greedy colouring).
+PALETTE = ["#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462", "#b3de69", "#fccde5",
+           "#bc80bd", "#ccebc5", "#ffed6f", "#a6cee3", "#b2df8a", "#cab2d6"]
+#: Degrees are stored as integers of 1e-6 degree (about 0.1 m), delta-encoded per ring.
+SCALE = 1_000_000
+OSM_CREDIT = "© OpenStreetMap contributors"
+
+TEXT = {
+    "zh": {
+        "title": "网格在线调整", "mode_pick": "选网格", "mode_paint": "点选调整", "mode_lasso": "套索圈选",
+        "toggle": "收起/展开", "undo": "撤销", "redo": "重做", "active": "当前网格", "touched": "受影响网格",
+        "flags": "问题网格", "changes": "调整清单", "export_csv": "导出方案 CSV", "export_geojson": "导出 GeoJSON",
+        "export_changes": "导出调整清单", "reset": "恢复原方案",
+        "hint_pick": "点击地图上的单元选择其网格，或从下拉框选择。",
+        "hint_paint": "点击单元，将其调入当前网格。",
+        "hint_lasso": "按住拖动画圈，圈内单元调入当前网格（触屏可用手指画）。",
+        "grid": "网格", "unit": "单元", "households": "户数", "population": "人口", "units": "单元数",
+        "status": "状态", "under": "不足", "in": "达标", "over": "超额", "pieces": "分成{n}块", "empty": "空网格",
+        "none": "无", "no_changes": "尚无调整", "from": "原网格", "to": "新网格", "choose": "— 选择网格 —",
+        "pick_hint": "尚未选择网格", "pick_first": "请先选择要调入的网格。",
+        "locked": "已锁定，不可调整", "gated": "封闭小区，{n}个单元整体调整",
+        "locked_skipped": "{n}个单元已锁定，未调整：{ids}", "unknown_units": "未知单元：{ids}",
+        "restored": "已恢复上次未完成的{n}步调整。", "storage_failed": "浏览器无法保存编辑进度，请及时导出。",
+        "exported": "已导出", "unsaved": "未导出（已在本浏览器暂存）",
+        "reset_confirm": "放弃全部调整，恢复原方案？",
+        "summary": "共{n}个网格：{inb}个户数达标，{split}个不连片",
+        "legend": "图例", "legend_active": "当前网格", "legend_border": "网格边界", "legend_split": "不连片网格",
+        "legend_over": "户数超额", "legend_under": "户数不足", "roads": "步行路网", "grid_borders": "网格边界",
+        "communities": "社区边界",
+        "band_note": "户数标准 {lo}–{hi} 户。", "synthetic": "示意数据：单元与户数为合成数据。",
+        "storage_note": "调整进度保存在本浏览器中，导出前请勿清除浏览器数据。",
+    },
+    "en": {
+        "title": "Grid editor", "mode_pick": "Pick grid", "mode_paint": "Click to move", "mode_lasso": "Lasso",
+        "toggle": "Hide/show", "undo": "Undo", "redo": "Redo", "active": "Current grid", "touched": "Grids touched",
+        "flags": "Flagged grids", "changes": "Changes", "export_csv": "Export plan CSV",
+        "export_geojson": "Export GeoJSON", "export_changes": "Export changes", "reset": "Back to original",
+        "hint_pick": "Click a unit on the map to pick its grid, or choose one in the list.",
+        "hint_paint": "Click units to move them into the current grid.",
+        "hint_lasso": "Drag a loop: units inside move into the current grid (a finger works on tablets).",
+        "grid": "Grid", "unit": "Unit", "households": "Households", "population": "Population", "units": "Units",
+        "status": "Status", "under": "under", "in": "in band", "over": "over", "pieces": "{n} pieces",
+        "empty": "empty", "none": "none", "no_changes": "No changes yet", "from": "From", "to": "To",
+        "choose": "- choose a grid -", "pick_hint": "No grid picked yet",
+        "pick_first": "Pick the grid to move units into first.",
+        "locked": "locked: cannot move", "gated": "gated estate: its {n} units move together",
+        "locked_skipped": "{n} locked units not moved: {ids}", "unknown_units": "unknown units: {ids}",
+        "restored": "Restored {n} unexported edits from last time.",
+        "storage_failed": "This browser cannot keep your edits; export them soon.",
+        "exported": "exported", "unsaved": "not exported (kept in this browser)",
+        "reset_confirm": "Discard every change and go back to the original plan?",
+        "summary": "{n} grids: {inb} in band, {split} in pieces",
+        "legend": "Legend", "legend_active": "current grid", "legend_border": "grid border",
+        "legend_split": "grid in pieces", "legend_over": "over band", "legend_under": "under band",
+        "roads": "Walking network", "grid_borders": "Grid borders", "communities": "Community boundaries",
+        "band_note": "Band: {lo}–{hi} households.", "synthetic": "Synthetic demo data: units and households are generated.",
+        "storage_note": "Edits are kept in this browser until exported; do not clear its data before exporting.",
+    },
+}
+
+
+def _label_column(units: pd.DataFrame, col: str | None, candidates: tuple[str, ...], what: str) -> str | None:
+    if col is not None:
+        require_columns(units, [col], "units")
+        return col
+    return next((c for c in candidates if c in units.columns), None)
+
+
+def _encode_polygons(geom, x0: int, y0: int) -> list:
+    """Polygon or MultiPolygon -> polygons -> rings -> flat delta-encoded integer coordinates."""
+    out = []
+    for poly in shapely.get_parts(geom):
+        rings = []
+        for r in [poly.exterior, *poly.interiors]:
+            xy = np.rint(np.asarray(r.coords)[:, :2] * SCALE).astype(np.int64)
+            xy[:, 0] -= x0
+            xy[:, 1] -= y0
+            d = np.diff(xy, axis=0, prepend=np.zeros((1, 2), dtype=np.int64))
+            rings.append(d.ravel().tolist())
+        out.append(rings)
+    return out
+
+
+def _greedy_colours(n_grids: int, gi: np.ndarray, gj: np.ndarray) -> list[str]:
+    """A palette colour per grid, different from every neighbour's where the palette allows."""
+    nbrs: list[set[int]] = [set() for _ in range(n_grids)]
+    for a, b in zip(gi.tolist(), gj.tolist()):
+        nbrs[a].add(b)
+        nbrs[b].add(a)
+    colour = [-1] * n_grids
+    for g in sorted(range(n_grids), key=lambda x: -len(nbrs[x])):
+        used = {colour[h] for h in nbrs[g]}
+        free = [c for c in range(len(PALETTE)) if c not in used]
+        colour[g] = free[0] if free else g % len(PALETTE)
+    return [PALETTE[c] for c in colour]
+
+
+def editor_payload(
+    units: gpd.GeoDataFrame,
+    communities: gpd.GeoDataFrame | None = None,
+    *,
+    roads: gpd.GeoDataFrame | None = None,
+    unit_id_col: str = "unit_id",
+    grid_id_col: str = "grid_id",
+    households_col: str = "households",
+    population_col: str | None = "population",
+    gated_col: str | None = None,
+    locked_col: str | None = None,
+    community_id_col: str = "community_id",
+    min_households: float = 300,
+    max_households: float = 500,
+    lang: str = "zh",
+) -> dict:
+    """The data the editor page embeds: units, grids, the units' rook adjacency and outlines.
+
+    Parameters are those of :func:`grid_editor`. Unit ids must be unique; units with no
+    ``grid_id`` are drawn grey and may be moved into a grid.
+    """
+    if lang not in TEXT:
+        raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
+    if min_households > max_households:
+        raise ValueError(f"min_households ({min_households}) must not exceed max_households ({max_households})")
+    require_crs(units, "units")
+    require_columns(units, [unit_id_col, grid_id_col], "units")
+    hh = check_households(units, households_col, "units", id_col=unit_id_col).to_numpy(dtype=float)
+    ids = units[unit_id_col]
+    if ids.isna().any():
+        raise ColumnError(f"'units' has {int(ids.isna().sum())} rows with no '{unit_id_col}'; give every unit an id")
+    dup = ids[ids.duplicated()]
+    if len(dup):
+        names = ", ".join(map(str, pd.unique(dup)[:5]))
+        raise DuplicateIdError(f"'units' column '{unit_id_col}' repeats {names}; give each unit its own id")
+    kinds = set(units.geom_type.dropna())
+    if not kinds <= {"Polygon", "MultiPolygon"}:
+        bad = units.loc[~units.geom_type.isin(["Polygon", "MultiPolygon"]), unit_id_col].head(5).tolist()
+        raise GeometryError(f"'units' must be polygons to edit (rows {bad} are not); build units first, "
+                            "e.g. spatial.units_from_buildings")
+    report = Report()
+    units = repair_geometries(units, "units", report, id_col=unit_id_col)
+    crs_m = metric_crs(units)
+    geoms_m = np.asarray(units.to_crs(crs_m).geometry.values, dtype=object)
+    adj = rook_adjacency(geoms_m)
+    wgs = units.to_crs(4326)
+    geoms = np.asarray(wgs.geometry.values, dtype=object)
+    xmin, ymin = (int(np.floor(v * SCALE)) for v in wgs.total_bounds[:2])
+
+    labels = units[grid_id_col]
+    has_grid = labels.notna().to_numpy()
+    grid_str = labels.astype(object).where(labels.notna(), None).map(lambda v: None if v is None else str(v))
+    grid_ids = sorted(pd.unique(grid_str[has_grid]).tolist(), key=_natural)
+    pos = {g: k for k, g in enumerate(grid_ids)}
+    g_of = np.array([pos[g] if g is not None else -1 for g in grid_str], dtype=np.int64)
+    cross = (g_of[adj.i] >= 0) & (g_of[adj.j] >= 0) & (g_of[adj.i] != g_of[adj.j])
+    colours = _greedy_colours(len(grid_ids), g_of[adj.i][cross], g_of[adj.j][cross])
+
+    m = adj.matrix()
+    m.sort_indices()
+    pop = None
+    if population_col is not None and population_col in units.columns:
+        pop = pd.to_numeric(units[population_col], errors="coerce").fillna(0).to_numpy(dtype=float)
+    gated = _label_column(units, gated_col, ("gated", "estate"), "gated")
+    group = None
+    if gated is not None and not pd.api.types.is_bool_dtype(units[gated]):
+        vals = units[gated]
+        codes, _ = pd.factorize(vals.where(vals.notna() & (vals.astype(str).str.strip() != "")))
+        group = codes.tolist() if (codes >= 0).any() else None
+    lock = _label_column(units, locked_col, ("locked",), "locked")
+    locked = None
+    if lock is not None:
+        lv = units[lock].fillna(False).astype(bool).to_numpy()
+        locked = lv.astype(int).tolist() if lv.any() else None
+    pts = shapely.get_coordinates(shapely.point_on_surface(geoms))
+    pt = np.column_stack([np.rint(pts[:, 0] * SCALE) - xmin, np.rint(pts[:, 1] * SCALE) - ymin]).astype(np.int64)
+
+    payload = {
+        "lang": lang,
+        "band": [float(min_households), float(max_households)],
+        "scale": SCALE, "x0": xmin, "y0": ymin,
+        "units": {
+            "id": [_jsonable(v) for v in ids.tolist()],
+            "grid": g_of.tolist(),
+            "hh": _numbers(hh),
+            "pop": _numbers(pop) if pop is not None else None,
+            "locked": locked,
+            "group": group,
+            "geom": [_encode_polygons(g, xmin, ymin) for g in geoms],
+            "pt": pt.tolist(),
+        },
+        "grids": {"id": grid_ids, "color": colours},
+        "adj": {"ptr": m.indptr.tolist(), "idx": m.indices.tolist()},
+        "borders": _shared_borders(geoms_m, adj, crs_m, xmin, ymin),
+        "communities": None,
+        "roads": None,
+    }
+    if communities is not None:
+        require_crs(communities, "communities")
+        cg = communities.to_crs(4326).geometry
+        cg = cg[cg.notna() & ~cg.is_empty & cg.geom_type.isin(["Polygon", "MultiPolygon"])]
+        payload["communities"] = {"geom": [_encode_polygons(g, xmin, ymin) for g in cg]}
+    if roads is not None:
+        require_crs(roads, "roads")
+        lines = shapely.get_parts(np.asarray(roads.to_crs(4326).geometry.values, dtype=object))
+        lines = lines[shapely.get_type_id(lines) == 1]
+        payload["roads"] = [_encode_line(ln, xmin, ymin) for ln in lines]
+    key = hashlib.sha1(json.dumps([payload["units"]["id"], payload["units"]["grid"], grid_ids,
+                                   payload["units"]["hh"]]).encode()).hexdigest()[:16]
+    payload["key"] = key
+    payload["synthetic"] = bool("synthetic" in units.columns and units["synthetic"].fillna(False).astype(bool).any())
+    if len(report):
+        logger.info("grid editor: %d unit geometries repaired", len(report))
+    return payload
+
+
+def _shared_borders(geoms_m: np.ndarray, adj, crs_m, x0: int, y0: int) -> dict:
+    """The shared boundary of each neighbouring pair (``i``, ``j``, delta-encoded lines) in degrees.
+
+    The page draws a pair's line when the two units sit in different grids: the grid borders.
+    Measured like :func:`rook_adjacency`: one unit's boundary inside a 0.1 m buffer of the other.
+    """
+    if len(adj.i) == 0:
+        return {"i": [], "j": [], "lines": []}
+    shared = shapely.intersection(shapely.boundary(geoms_m[adj.i]), shapely.buffer(geoms_m[adj.j], 0.1, quad_segs=2))
+    parts, owner = shapely.get_parts(shared, return_index=True)
+    keep = shapely.get_type_id(parts) == 1  # LineStrings (points where a corner grazes the buffer go)
+    parts, owner = parts[keep], owner[keep]
+    cut = np.searchsorted(owner, np.arange(len(shared) + 1))  # get_parts keeps owners in order
+    merged = [shapely.line_merge(shapely.multilinestrings(parts[cut[k]:cut[k + 1]])) for k in range(len(shared))]
+    wgs = gpd.GeoSeries(merged, crs=crs_m).to_crs(4326).to_numpy()
+    lines = [[_encode_line(p, x0, y0) for p in shapely.get_parts(g) if p.geom_type == "LineString"] for g in wgs]
+    return {"i": adj.i.tolist(), "j": adj.j.tolist(), "lines": lines}
+
+
+def _encode_line(line, x0: int, y0: int) -> list[int]:
+    xy = np.rint(np.asarray(line.coords)[:, :2] * SCALE).astype(np.int64)
+    xy[:, 0] -= x0
+    xy[:, 1] -= y0
+    return np.diff(xy, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)).ravel().tolist()
+
+
+def _natural(text: str):
+    """Sort key: digits compare as numbers (C01-2 before C01-10)."""
+    return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", text)]
+
+
+def _jsonable(v):
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (int, str)):
+        return v
+    return str(v)
+
+
+def _numbers(a: np.ndarray) -> list:
+    """Whole numbers as ints (shorter JSON), others as floats."""
+    a = np.asarray(a, dtype=float)
+    if np.all(np.mod(a, 1) == 0):
+        return a.astype(np.int64).tolist()
+    return [float(x) for x in a]
+
+
+def grid_editor(
+    units: gpd.GeoDataFrame,
+    communities: gpd.GeoDataFrame | None = None,
+    *,
+    roads: gpd.GeoDataFrame | None = None,
+    unit_id_col: str = "unit_id",
+    grid_id_col: str = "grid_id",
+    households_col: str = "households",
+    population_col: str | None = "population",
+    gated_col: str | None = None,
+    locked_col: str | None = None,
+    min_households: float = 300,
+    max_households: float = 500,
+    lang: str = "zh",
+    title: str | None = None,
+    file_stem: str = "grid_editor",
+    attribution: str | None = None,
+) -> str:
+    """The editor page for a plan, as one self-contained HTML text that works offline.
+
+    Parameters
+    ----------
+    units : GeoDataFrame
+        Unit polygons with ``unit_id_col``, ``grid_id_col`` and ``households_col`` (the ``units``
+        layer of ``spatial grids``), any CRS.
+    communities : GeoDataFrame, optional
+        Community polygons, drawn as outlines.
+    roads : GeoDataFrame, optional
+        Street lines drawn as context (credited ``attribution``, by default OpenStreetMap).
+    population_col : str or None
+        Summed per grid when present.
+    gated_col : str, optional
+        Units sharing a (non-boolean) label here move together; default the first of ``gated``,
+        ``estate`` present.
+    locked_col : str, optional
+        Boolean column of units that must not move; default ``locked`` when present.
+    min_households, max_households : float
+        The band grids are checked against.
+    lang : {"zh", "en"}
+        Language of the page.
+    title : str, optional
+        Heading and browser title.
+    file_stem : str
+        Start of the downloaded file names (``<stem>_plan.csv``, ``<stem>_plan.geojson``,
+        ``<stem>_changes.csv``).
+
+    Returns
+    -------
+    str
+        The HTML page; write it with :func:`save_grid_editor`.
+
+    Examples
+    --------
+    >>> import spatial
+    >>> demo = spatial.load_demo()
+    >>> plan = spatial.partition_grids(demo["units"], demo["communities"])
+    >>> page = spatial.grid_editor(plan.units, demo["communities"], lang="en")
+    >>> "window.spatialGridEditor" in page and "https://" not in page.split("sp-editor-data")[1]
+    True
+    """
+    data = editor_payload(units, communities, roads=roads, unit_id_col=unit_id_col, grid_id_col=grid_id_col,
+                          households_col=households_col, population_col=population_col, gated_col=gated_col,
+                          locked_col=locked_col, min_households=min_households, max_households=max_households,
+                          lang=lang)
+    t = TEXT[lang]
+    n_grids, n_units = len(data["grids"]["id"]), len(data["units"]["id"])
+    title = title or t["title"]
+    lo, hi = f"{min_households:g}", f"{max_households:g}"
+    data["text"] = t
+    data["file_stem"] = file_stem
+    if roads is not None:
+        data["attribution"] = html.escape(attribution if attribution is not None else OSM_CREDIT)
+    elif attribution:
+        data["attribution"] = html.escape(attribution)
+    notes = [t["band_note"].format(lo=lo, hi=hi), t["storage_note"]]
+    if data["synthetic"]:
+        notes.append(t["synthetic"])
+    values = {
+        "html_lang": "zh-CN" if lang == "zh" else "en",
+        "title": html.escape(title),
+        "leaflet_css": inline_stylesheet(LEAFLET_CSS),
+        "leaflet_js": inline_script(LEAFLET_JS),
+        "editor_css": (ASSETS / "editor.css").read_text(encoding="utf-8"),
+        "editor_js": (ASSETS / "editor.js").read_text(encoding="utf-8").replace("</script", "<\\/script"),
+        "data": _script_json(data),
+        "footnote": html.escape(" ".join(notes)),
+        **{f"t_{k}": html.escape(v) for k, v in t.items()},
+    }
+    template = (ASSETS / "editor.html").read_text(encoding="utf-8")
+    page = re.sub(r"\{(\w+)\}", lambda mt: values[mt.group(1)], template)
+    logger.info("grid editor: %d units in %d grids, %.1f MB", n_units, n_grids, len(page) / 1e6)
+    return page
+
+
+def _script_json(data: dict) -> str:
+    """Compact JSON safe inside ``<script type="application/json">``."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.replace("</", "<\\/").replace("<!--", "<\\!--")
+
+
+def save_grid_editor(units: gpd.GeoDataFrame, path: str | Path, communities: gpd.GeoDataFrame | None = None,
+                     **options) -> Path:
+    """Write the editor page (see :func:`grid_editor`) to ``path`` atomically; returns the path.
+
+    The downloaded files are named after ``path`` (``<stem>_plan.csv`` ...) unless ``file_stem``
+    is given.
+    """
+    path = Path(path)
+    options.setdefault("file_stem", path.stem)
+    page = grid_editor(units, communities, **options)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(page)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
