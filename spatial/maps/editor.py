@@ -359,8 +359,8 @@ def grid_editor(
     --------
     >>> import spatial
     >>> demo = spatial.load_demo()
-    >>> plan = spatial.partition_grids(demo["units"], demo["communities"])
-    >>> page = spatial.grid_editor(plan.units, demo["communities"], lang="en")
+    >>> units = demo["units"].assign(grid_id=demo["units"]["community_id"])  # any plan: one grid a community
+    >>> page = spatial.grid_editor(units, demo["communities"], lang="en")
     >>> "window.spatialGridEditor" in page and "https://" not in page.split("sp-editor-data")[1]
     True
     """
@@ -410,6 +410,15 @@ def save_grid_editor(units: gpd.GeoDataFrame, path: str | Path, communities: gpd
 
     The downloaded files are named after ``path`` (``<stem>_plan.csv`` ...) unless ``file_stem``
     is given.
+
+    Examples
+    --------
+    >>> import spatial
+    >>> demo = spatial.load_demo()
+    >>> units = demo["units"].assign(grid_id=demo["units"]["community_id"])
+    >>> path = spatial.save_grid_editor(units, "grid_editor.html", demo["communities"])
+    >>> path.name, path.stat().st_size > 100_000
+    ('grid_editor.html', True)
     """
     path = Path(path)
     options.setdefault("file_stem", path.stem)
