@@ -3,6 +3,10 @@
 The only package that reads arguments or prints. Each command is one module here with an
 ``add_parser(sub)`` that registers it; the work is done by the library's plain functions.
 May import everything in :mod:`spatial`; nothing imports it.
+
+Every failure ends in one line on stderr: a bad input or option (a :class:`SpatialError`, an
+unreadable or unwritable file) exits 2, Ctrl-C exits 130; outputs are written atomically, so
+neither leaves a file at the output path. ``-v`` shows the traceback of an unexpected error.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import logging
 import sys
 
 from spatial.cli import coverage, demo, editor, grids, map, merge, run, screenshot, site
+from spatial.cli._common import Parser, stderr, verbosity
 from spatial.core.errors import SpatialError
 
 logger = logging.getLogger("spatial")
@@ -21,30 +26,70 @@ COMMANDS = (demo, grids, merge, coverage, map, screenshot, site, run, editor)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every registered sub-command."""
-    parser = argparse.ArgumentParser(
+    """The argument parser with every registered sub-command (``-q``/``-v`` before or after it)."""
+    parser = Parser(
         prog="spatial",
         description="Community grids (网格) and 15-minute walking service circles (15分钟服务圈).",
     )
-    parser.add_argument("-q", "--quiet", action="store_true", help="print only errors")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log every step")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    verbosity(parser)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
     for command in COMMANDS:
         command.add_parser(sub)
+    for p in sub.choices.values():
+        verbosity(p)
     return parser
 
 
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return " ".join(part.strip() for part in text.splitlines() if part.strip())
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``spatial`` console script."""
+    """Entry point of the ``spatial`` console script; returns the exit code.
+
+    0 done; 2 a bad input, option or file (one line on stderr naming it); 130 interrupted;
+    1 an unexpected error (rerun with ``-v`` for the traceback).
+    """
     parser = build_parser()
-    args = parser.parse_args(argv)
-    level = logging.WARNING if args.quiet else (logging.DEBUG if args.verbose else logging.INFO)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # -h, or a bad option already reported on one line
+        return int(exc.code or 0) if not isinstance(exc.code, str) else 2
+    args.quiet = getattr(args, "quiet", False)
+    args.verbose = getattr(args, "verbose", 0) or 0
+    level = logging.ERROR if args.quiet else {0: logging.WARNING, 1: logging.INFO}.get(args.verbose, logging.DEBUG)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("spatial: %(levelname)s: %(message)s" if args.verbose
+                                           else "spatial: %(message)s"))
+    old_level = logger.level
+    logger.setLevel(level)
+    logger.addHandler(handler)
     try:
         return int(args.func(args) or 0)
     except SpatialError as exc:
-        print(f"spatial: error: {exc}", file=sys.stderr)
+        stderr(f"spatial {args.command}: error: {_one_line(exc)}")
         return 2
+    except KeyboardInterrupt:
+        stderr(f"spatial {args.command}: interrupted; no output was written (earlier outputs are unchanged)")
+        return 130
+    except OSError as exc:
+        where = f"'{exc.filename}': " if getattr(exc, "filename", None) else ""
+        stderr(f"spatial {args.command}: error: {where}{exc.strerror or _one_line(exc)}")
+        return 2
+    except MemoryError:
+        stderr(f"spatial {args.command}: error: out of memory; split the input (e.g. by street) "
+               "or run on a machine with more memory")
+        return 2
+    except Exception as exc:
+        if args.verbose:
+            raise
+        stderr(f"spatial {args.command}: internal error: {type(exc).__name__}: {_one_line(exc)} "
+               "(rerun with -v for the traceback and report it)")
+        return 1
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
 
 
 if __name__ == "__main__":  # pragma: no cover

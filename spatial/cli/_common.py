@@ -1,51 +1,238 @@
-"""Helpers shared by the commands: printing for the user and reading layers named on the command line."""
+"""Helpers shared by the commands: printing, checked option types, one check of every path before
+the work starts, reading ``FILE`` or ``FILE.gpkg:layer``, and finding columns under real names."""
 
 from __future__ import annotations
 
 import argparse
+import math
+import sys
 from pathlib import Path
+
+from spatial.core.errors import GeometryError, InputFileError
+
+#: suffixes of files read as vector layers, tables (with or without coordinates) and networks
+LAYER_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".zip")
+TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
+NETWORK_SUFFIXES = (".graphml", ".osm", ".pbf")
 
 
 def say(args: argparse.Namespace, text: str) -> None:
     """Print a line for the user unless ``--quiet``."""
     if not getattr(args, "quiet", False):
-        print(text)
+        print(text, flush=True)
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (and exit 2), naming the command."""
+
+    def error(self, message: str):  # noqa: D401 - argparse's API
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} -h')\n")
+
+
+def verbosity(parser: argparse.ArgumentParser) -> None:
+    """Add ``-q``/``-v`` to ``parser`` so that they are accepted before or after the command."""
+    group = parser.add_argument_group("output")
+    group.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                       help="print only errors")
+    group.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS,
+                       help="log every step (-vv: every row)")
+
+
+# ------------------------------------------------------------------------------- option types
+
+
+def _number(text: str) -> float:
+    try:
+        value = float(str(text).strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number >= 1."""
+    try:
+        value = int(str(text).strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    """An argparse type: a whole number >= 0."""
+    try:
+        value = int(str(text).strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+    return value
+
+
+def positive(text: str) -> float:
+    """An argparse type: a finite number > 0."""
+    value = _number(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
+    return value
+
+
+def non_negative(text: str) -> float:
+    """An argparse type: a finite number >= 0."""
+    value = _number(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
+    return value
+
+
+def share(text: str) -> float:
+    """An argparse type: a share 0 < x <= 1 (a percentage such as 99 is refused with a hint)."""
+    value = _number(text)
+    if not 0 < value <= 1:
+        hint = f"; write {value / 100:g} for {value:g}%" if 1 < value <= 100 else ""
+        raise argparse.ArgumentTypeError(f"expected a share between 0 and 1, got {text!r}{hint}")
+    return value
 
 
 def number_list(text: str) -> tuple[float, ...]:
+    """An argparse type: numbers > 0 separated by commas, e.g. ``5,10,15``."""
     try:
         values = tuple(float(x) for x in text.replace("，", ",").split(",") if x.strip())
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"expected numbers separated by commas, got {text!r}") from exc
     if not values:
         raise argparse.ArgumentTypeError("expected at least one number")
+    if not all(math.isfinite(v) and v > 0 for v in values):
+        raise argparse.ArgumentTypeError(f"every band must be a number > 0, got {text!r}")
     return values
 
 
-def read_grid_input(spec: Path, default_layer: str, name: str):
-    """A layer ``FILE[:layer]``; in a multi-layer GeoPackage ``default_layer`` is taken; CSV/XLSX as tables."""
-    import pandas as pd
+# ------------------------------------------------------------------------------- paths
 
-    from spatial.io.layers import read_layer
 
+def split_spec(spec: str | Path) -> tuple[Path, str | None]:
+    """``FILE.gpkg:layer`` -> (``FILE.gpkg``, ``layer``); any other FILE -> (FILE, None)."""
     text = str(spec)
-    layer = None
-    if ".gpkg:" in text:
-        text, layer = text.split(".gpkg:", 1)
-        text += ".gpkg"
-    path = Path(text)
-    if path.suffix.lower() in (".csv", ".txt"):
-        from spatial.core.errors import InputFileError
+    lowered = text.lower()
+    for suffix in (".gpkg:", ".zip:"):
+        k = lowered.rfind(suffix)
+        if k >= 0 and not Path(text).exists():
+            return Path(text[:k + len(suffix) - 1]), text[k + len(suffix):] or None
+    return Path(text), None
 
+
+def check_inputs(named: dict[str, str | Path | None], *, suffixes: dict[str, tuple[str, ...]] | None = None) -> None:
+    """Every input exists, is a file and has a suffix it can be read by; before any work starts.
+
+    ``named`` maps the option or argument (``"STATIONS"``, ``"--roads"``) to its value.
+    """
+    suffixes = suffixes or {}
+    for what, spec in named.items():
+        if spec is None:
+            continue
+        path, _ = split_spec(spec)
         if not path.exists():
-            raise InputFileError(f"'{path}' does not exist; check the path")
-        return pd.read_csv(path, encoding="utf-8-sig")
-    if path.suffix.lower() in (".xlsx", ".xls"):
-        return pd.read_excel(path)
-    if layer is None and path.suffix.lower() == ".gpkg" and path.exists():
-        import pyogrio
+            raise InputFileError(f"{what} '{path}' does not exist; check the path (working folder: {Path.cwd()})")
+        if path.is_dir():
+            raise InputFileError(f"{what} '{path}' is a folder; give a file")
+        allowed = suffixes.get(what, LAYER_SUFFIXES + TABLE_SUFFIXES)
+        name = path.name.lower()
+        if not any(name.endswith(s) for s in allowed):
+            raise InputFileError(f"{what} '{path}': cannot read {path.suffix or 'a file without suffix'!r} "
+                                 f"files; give one of {', '.join(allowed)}")
 
-        names = [str(x) for x in pyogrio.list_layers(path)[:, 0]]
-        if len(names) > 1 and default_layer in names:
-            layer = default_layer
-    return read_layer(path, layer=layer, name=name)
+
+def check_output(out: Path | None, *, inputs: dict[str, str | Path | None], suffixes: tuple[str, ...],
+                 what: str = "--out") -> Path | None:
+    """The output path: a known suffix, not under a file, and none of the inputs."""
+    from spatial.core.atomic import check_output_path
+
+    if out is None:
+        return None
+    if not any(str(out).lower().endswith(s) for s in suffixes):
+        raise InputFileError(f"{what} '{out}': cannot write {out.suffix or 'a file without suffix'!r} files; "
+                             f"end the name with {' or '.join(suffixes)}")
+    if out.is_dir():
+        raise InputFileError(f"{what} '{out}' is a folder; give a file name such as {out / ('out' + suffixes[0])}")
+    sources = [split_spec(v)[0] for v in inputs.values() if v is not None]
+    return check_output_path(out, inputs=sources, what=what)
+
+
+# ------------------------------------------------------------------------------- reading
+
+
+def read_input(spec: str | Path, default_layer: str | tuple[str, ...], name: str, *, points: bool = False,
+               allow_empty: bool = False):
+    """Read ``FILE`` or ``FILE.gpkg:layer``; a GeoPackage of several layers gives the one named
+    ``default_layer`` (or the first of several names); a CSV/Excel table is read as points when
+    ``points`` (it must have lon/lat columns), else as a plain table."""
+    import pyogrio
+
+    from spatial.io.layers import read_layer, read_points_table, read_table
+
+    path, layer = split_spec(spec)
+    suffix = path.suffix.lower()
+    if suffix in TABLE_SUFFIXES:
+        data = read_points_table(path) if points else read_table(path)
+    else:
+        if layer is None and suffix == ".gpkg" and path.is_file() and path.stat().st_size > 0:
+            try:
+                names = [str(x) for x in pyogrio.list_layers(path)[:, 0]]
+            except Exception:  # read_layer says why the file cannot be read
+                names = []
+            wanted = (default_layer,) if isinstance(default_layer, str) else default_layer
+            if len(names) > 1:
+                layer = next((n for n in wanted if n in names), None)
+        data = read_layer(path, layer=layer, name=name)
+    if not allow_empty and len(data) == 0:
+        where = f"layer '{layer}' of '{path}'" if layer else f"'{path}'"
+        raise GeometryError(f"{name}: {where} has no rows; give a layer with features")
+    return data
+
+
+def read_grid_input(spec: str | Path, default_layer: str, name: str):
+    """``read_input`` for a layer or a plain table (CSV/XLSX without coordinates), empty allowed."""
+    return read_input(spec, default_layer, name, allow_empty=True)
+
+
+def column(args: argparse.Namespace, df, role: str, layer: str, *, option: str | None = None,
+           required: bool = True) -> str | None:
+    """The column of ``df`` for ``role``: the ``--<role>-col`` option, the contract name, or a
+    common Chinese/English name (said once: ``using column 户数 as households``)."""
+    from spatial.io.columns import ROLES, find_column
+
+    option = option or f"--{role.replace('_', '-')}-col"
+    given = getattr(args, option.lstrip("-").replace("-", "_"), None)
+    found = find_column(df, role, given=given, layer=layer, option=option, required=required)
+    canonical = ROLES[role][0]
+    seen = args.__dict__.setdefault("_columns_said", set())
+    if found is not None and given is None and found != canonical and (layer, role) not in seen:
+        seen.add((layer, role))
+        say(args, f"{layer}: using column {found} as {canonical}")
+    return found
+
+
+def add_column_options(parser: argparse.ArgumentParser, *roles: str) -> None:
+    """Add ``--<role>-col`` options (default: found by name) for the given roles."""
+    helps = {
+        "unit_id": "id column of the units (default: unit_id, 编号, 代码 ...)",
+        "station_id": "id column of the stations (default: station_id, 站点编号, 编号 ...)",
+        "households": "households column (default: households, 户数, 住户数 ...)",
+        "population": "population column (default: population, 人口, 常住人口 ...)",
+        "name": "name column (default: name, 名称, 站点名称 ...)",
+        "candidate_id": "id column of the candidates (default: candidate_id, 编号 ...)",
+        "community_id": "id column of the communities (default: community_id, 社区编号 ...)",
+        "grid_id": "grid id column (default: grid_id, 网格编号 ...)",
+    }
+    group = parser.add_argument_group("columns (found under common Chinese and English names when not given)")
+    for role in roles:
+        group.add_argument(f"--{role.replace('_', '-')}-col", default=None, metavar="NAME", help=helps[role])
+
+
+def stderr(text: str) -> None:
+    """Print one line to stderr."""
+    print(text, file=sys.stderr, flush=True)

@@ -5,7 +5,18 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from spatial.cli._common import number_list, say
+from spatial.cli._common import (
+    LAYER_SUFFIXES,
+    NETWORK_SUFFIXES,
+    add_column_options,
+    check_inputs,
+    check_output,
+    column,
+    number_list,
+    positive,
+    read_input,
+    say,
+)
 
 
 def add_parser(sub) -> None:
@@ -13,7 +24,8 @@ def add_parser(sub) -> None:
         "coverage",
         help="walking distance from every unit to its nearest station (15分钟服务圈)",
         description="Snap units and stations to the walking network, route from all stations, and "
-        "write the demand, stations, isochrones and gaps layers plus OUT_summary.csv.",
+        "write the demand, stations, isochrones and gaps layers plus OUT_summary.csv. "
+        "A FILE may name a GeoPackage layer as FILE.gpkg:layer.",
     )
     p.add_argument("network", type=Path, help=".graphml, .osm, .osm.pbf or a road line layer")
     p.add_argument("stations", type=Path, help="stations: .gpkg/.geojson/.shp layer or .csv/.xlsx table")
@@ -22,10 +34,10 @@ def add_parser(sub) -> None:
     bands = p.add_mutually_exclusive_group()
     bands.add_argument("--minutes", type=number_list, default=None, help="time bands, e.g. 5,10,15 (default)")
     bands.add_argument("--meters", type=number_list, default=None, help="distance bands, e.g. 300,500,1000")
-    p.add_argument("--speed-kmh", type=float, default=4.0,
+    p.add_argument("--speed-kmh", type=positive, default=4.0,
                    help="walking speed (default 4.0 = GB 50180-2018's 1,000 m in 15 min; elderly 3.0)")
-    p.add_argument("--max-snap-m", type=float, default=100.0, help="longest straight leg to the network (m)")
-    p.add_argument("--max-walk-m", type=float, default=None,
+    p.add_argument("--max-snap-m", type=positive, default=100.0, help="longest straight leg to the network (m)")
+    p.add_argument("--max-walk-m", type=positive, default=None,
                    help="stop the search at this walk (m), e.g. the largest band: faster on big networks; "
                         "units farther get band 'beyond' (default: search every walk to its end)")
     p.add_argument("--grids", type=Path, default=None, help="grid polygons with grid_id")
@@ -34,70 +46,98 @@ def add_parser(sub) -> None:
     p.add_argument("--dem", type=Path, default=None,
                    help="GeoTIFF DEM (any CRS), or a .graphml with node elevations: walks take Tobler's "
                         "time from home to station, uphill slower, steps slower (default: flat ground)")
+    add_column_options(p, "station_id", "unit_id", "households", "population", "name")
     p.set_defaults(func=_cmd_coverage)
 
 
-def _read_cov_layer(path: Path, default_layer: str, name: str):
-    """A layer (or a points table) for the coverage command; picks ``default_layer`` in a GeoPackage."""
-    from spatial.io.layers import read_layer, read_points_table
+def _check(args: argparse.Namespace) -> dict:
+    """Paths and options, before anything is read; returns the inputs by name."""
+    from spatial.coverage.bands import make_bands
+    from spatial.core.errors import SpatialError
 
-    if path.suffix.lower() in (".csv", ".xlsx", ".xls", ".txt"):
-        return read_points_table(path)
-    layer = None
-    if path.suffix.lower() == ".gpkg" and path.exists():
-        import pyogrio
+    inputs = {"NETWORK": args.network, "STATIONS": args.stations, "DEMAND": args.demand,
+              "--grids": args.grids, "--communities": args.communities, "--dem": args.dem}
+    check_inputs(inputs, suffixes={"NETWORK": NETWORK_SUFFIXES + LAYER_SUFFIXES,
+                                   "--dem": (".tif", ".tiff", ".vrt", ".img", ".asc", ".graphml")})
+    check_output(args.out, inputs=inputs, suffixes=(".gpkg",))
+    minutes = args.minutes if args.minutes is not None or args.meters else (5, 10, 15)
+    bands = make_bands(minutes=minutes, meters=args.meters, speed_kmh=args.speed_kmh)
+    if args.gap_band is not None and args.gap_band not in [b.label for b in bands]:
+        raise SpatialError(f"--gap-band {args.gap_band!r} is not one of the bands "
+                           f"({', '.join(b.label for b in bands)})")
+    return {"bands": bands, "minutes": minutes}
 
-        names = [str(x) for x in pyogrio.list_layers(path)[:, 0]]
-        if len(names) > 1 and default_layer in names:
-            layer = default_layer
-    return read_layer(path, layer=layer, name=name)
+
+def not_reached_report(scored, stations_snapped, unit_id_col: str | None, station_id_col: str):
+    """One report row per unit and station the coverage marks with a reason."""
+    import pandas as pd
+
+    rows = []
+    for layer, frame, id_col, action in (
+            ("demand", scored, unit_id_col, "kept with band and reason; walk not measured"),
+            ("stations", stations_snapped, station_id_col, "kept; serves nobody")):
+        marked = frame[frame["reason"].fillna("").astype(str) != ""]
+        ids = marked[id_col] if id_col and id_col in marked.columns else marked.index
+        rows += [{"layer": layer, "row_id": str(i), "problem": str(r), "action": action}
+                 for i, r in zip(ids, marked["reason"])]
+    return pd.DataFrame(rows, columns=["layer", "row_id", "problem", "action"])
 
 
 def _cmd_coverage(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from spatial.coverage.bands import make_bands
     from spatial.coverage.gaps import coverage_gaps
     from spatial.coverage.service_areas import isochrones
     from spatial.coverage.walks import coverage_summary, walking_coverage
     from spatial.io.layers import write_layers
+    from spatial.io.tables import write_csv
     from spatial.network.read import read_network
     from spatial.network.snapping import snap_layer
 
+    checked = _check(args)
+    bands, minutes = checked["bands"], checked["minutes"]
+    # the small layers first: a wrong column is found before the network is read
+    stations = read_input(args.stations, "stations", "stations", points=True)
+    demand = read_input(args.demand, "units", "demand", points=True)
+    sid = column(args, stations, "station_id", "stations")
+    uid = column(args, demand, "unit_id", "demand", required=False)
+    hh = column(args, demand, "households", "demand")
+    pop = column(args, demand, "population", "demand", required=False) or "population"
+    column(args, stations, "name", "stations", required=False)
+    communities = read_input(args.communities, "communities", "communities") if args.communities else None
+    grids = read_input(args.grids, "grids", "grids") if args.grids else None
     network = read_network(args.network)
     say(args, f"network: {network.n_nodes} nodes, {network.n_edges} edges, "
-               f"{network.length_m.sum() / 1000:.1f} km ({len(network.report)} report rows)")
+              f"{network.length_m.sum() / 1000:.1f} km ({len(network.report)} report rows)")
     dem = None
     if args.dem is not None:
         from spatial.network.elevation import edge_times
 
         dem = edge_times(network, args.dem)
         say(args, dem.describe())
-    stations = _read_cov_layer(args.stations, "stations", "stations")
-    demand = _read_cov_layer(args.demand, "units", "demand")
-    minutes = args.minutes if args.minutes is not None else (5, 10, 15)
-    bands = make_bands(minutes=None if args.meters else minutes, meters=args.meters, speed_kmh=args.speed_kmh)
     opts = dict(minutes=minutes, meters=args.meters, speed_kmh=args.speed_kmh, max_snap_m=args.max_snap_m)
-    scored = walking_coverage(demand, stations, network, max_walk_m=args.max_walk_m, dem=dem, **opts)
+    scored = walking_coverage(demand, stations, network, max_walk_m=args.max_walk_m, station_id_col=sid, dem=dem,
+                              **opts)
     snapped = snap_layer(stations, network, max_snap_m=args.max_snap_m, name="stations")
-    communities = _read_cov_layer(args.communities, "communities", "communities") if args.communities else None
-    grids = _read_cov_layer(args.grids, "grids", "grids") if args.grids else None
-    summary = coverage_summary(scored, bands=bands, communities=communities, grids=grids)
-    iso = isochrones(stations, network, dem=dem, **opts)
+    summary = coverage_summary(scored, bands=bands, communities=communities, grids=grids,
+                               households_col=hh, population_col=pop)
+    iso = isochrones(stations, network, station_id_col=sid, dem=dem, **opts)
     gap_band = args.gap_band or bands[-1].label
-    gaps = coverage_gaps(scored, network, band=gap_band, max_snap_m=args.max_snap_m)
-    report = network.report if dem is None else pd.concat([network.report, dem.report], ignore_index=True)
-    write_layers({"demand": scored, "stations": snapped, "isochrones": iso, "gaps": gaps, "report": report},
-                 args.out)
+    gaps = coverage_gaps(scored, network, band=gap_band, max_snap_m=args.max_snap_m,
+                         households_col=hh, population_col=pop)
+    report = pd.concat([network.report, *([] if dem is None else [dem.report]),
+                        not_reached_report(scored, snapped, uid, sid)], ignore_index=True)
     summary_path = args.out.with_name(args.out.stem + "_summary.csv")
-    summary.to_csv(summary_path, index=False, encoding="utf-8-sig")
+    write_layers({"demand": scored, "stations": snapped, "isochrones": iso, "gaps": gaps, "report": report},
+                 args.out, fresh=True)
+    write_csv(summary, summary_path)
     overall = summary[summary.level == "overall"].iloc[0]
     say(args, f"speed {args.speed_kmh:g} km/h; households covered: " + ", ".join(
         f"{b.label} {overall[f'pct_hh_{b.label}']:.1f}%" for b in bands))
     off = int((scored["reason"] != "").sum())
     if off:
-        say(args, f"{off} units not reached (see column 'reason'); "
-                   f"{int((snapped['reason'] != '').sum())} stations off the network")
+        say(args, f"{off} units not reached (see column 'reason' and the report layer); "
+                  f"{int((snapped['reason'] != '').sum())} stations off the network")
     say(args, f"{len(gaps)} gaps beyond {gap_band}, largest {gaps['households'].max() if len(gaps) else 0:g} households")
     say(args, f"wrote {args.out} (layers demand, stations, isochrones, gaps, report) and {summary_path}")
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from spatial.cli._common import say
@@ -18,7 +19,7 @@ def add_parser(sub) -> None:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from spatial.project.demo import run_demo
 
-    written = run_demo(args.out, data_dir=args.data, progress=not args.quiet)
+    written = run_demo(args.out, data_dir=args.data, progress=not args.quiet and sys.stderr.isatty())
     for path in written:
         say(args, f"wrote {path}")
     return 0

@@ -5,7 +5,21 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from spatial.cli._common import read_grid_input, say
+from spatial.cli._common import (
+    NETWORK_SUFFIXES,
+    add_column_options,
+    check_inputs,
+    check_output,
+    column,
+    non_negative,
+    positive,
+    positive_int,
+    read_input,
+    say,
+)
+
+#: households in one unit above which the column must be wrong (it would also make the search hang)
+MAX_UNIT_HOUSEHOLDS = 1_000_000
 
 
 def add_parser(sub) -> None:
@@ -24,11 +38,13 @@ def add_parser(sub) -> None:
     p.add_argument("inputs", nargs="*", metavar="LAYER",
                    help="COMMUNITIES UNITS (draw/redraw) or [COMMUNITIES] (with --evaluate)")
     p.add_argument("--out", type=Path, default=None, help="output GeoPackage")
-    p.add_argument("--households-col", default="households", help="households column of the units")
     band = p.add_mutually_exclusive_group()
-    band.add_argument("--grids", dest="n_grids", type=int, default=None, metavar="N", help="total number of grids instead of a band")
-    band.add_argument("--min", dest="min_households", type=float, default=300, metavar="HH", help="fewest households per grid")
-    p.add_argument("--max", dest="max_households", type=float, default=500, metavar="HH", help="most households per grid")
+    band.add_argument("--grids", dest="n_grids", type=positive_int, default=None, metavar="N",
+                      help="total number of grids instead of a band")
+    band.add_argument("--min", dest="min_households", type=non_negative, default=300, metavar="HH",
+                      help="fewest households per grid")
+    p.add_argument("--max", dest="max_households", type=positive, default=500, metavar="HH",
+                   help="most households per grid")
     p.add_argument("--existing", type=Path, default=None, metavar="PLAN", help="existing plan (unit_id, grid_id[, locked]) to redraw")
     p.add_argument("--redraw", action="store_true", help="redraw the plan in --existing (or the units' grid_id)")
     p.add_argument("--lock", type=Path, default=None, metavar="FILE", help="table or layer of unit_id that must not move")
@@ -44,6 +60,7 @@ def add_parser(sub) -> None:
     p.add_argument("--household-points", type=Path, default=None, metavar="FILE",
                    help="household points (one per household, or with a households column): form 十联户 "
                         "groups of about 10 under each grid (layers household_groups, household_points)")
+    add_column_options(p, "unit_id", "community_id", "households", "population")
     p.set_defaults(func=_cmd_grids)
 
 
@@ -51,65 +68,91 @@ def _read_roads(path: Path | None):
     """Roads for grids: a line layer, or a network file (.graphml, .osm, .osm.pbf) read as a WalkNetwork."""
     if path is None:
         return None
-    if path.suffix.lower() in (".graphml", ".osm", ".pbf"):
+    if path.suffix.lower() in NETWORK_SUFFIXES:
         from spatial.network.read import read_network
 
         return read_network(path)
-    return read_grid_input(path, "roads", "roads")
+    return read_input(path, "roads", "roads")
+
+
+def _check(args: argparse.Namespace, inputs: dict, outputs: tuple[str, ...] = (".gpkg",)) -> None:
+    """Every path and option, before anything is read."""
+    from spatial.core.errors import SpatialError
+
+    if args.n_grids is None and args.min_households > args.max_households:
+        raise SpatialError(f"--min {args.min_households:g} is above --max {args.max_households:g}; "
+                           "the band needs min <= max")
+    suffixes = {"--roads": (".gpkg", ".geojson", ".json", ".shp", ".zip") + NETWORK_SUFFIXES}
+    check_inputs(inputs, suffixes=suffixes)
+    check_output(args.out, inputs=inputs, suffixes=outputs)
+
+
+def _columns(args: argparse.Namespace, units, communities) -> dict:
+    """The units' and communities' columns under the names the files give them."""
+    from spatial.core.checks import check_households
+
+    hh = column(args, units, "households", "units")
+    uid = column(args, units, "unit_id", "units")
+    cid = column(args, communities, "community_id", "communities")
+    pop = column(args, units, "population", "units", required=False) or "population"
+    check_households(units, hh, "units", id_col=uid, max_value=MAX_UNIT_HOUSEHOLDS)
+    return dict(households_col=hh, unit_id_col=uid, community_id_col=cid, population_col=pop)
 
 
 def _cmd_grids(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from spatial.core.errors import ColumnError
+    from spatial.core.errors import SpatialError
     from spatial.io.layers import write_layers
 
     if args.evaluate is not None and args.existing is not None:
         return _cmd_grids_evaluate_existing(args)
     if args.evaluate == Path():
-        raise ColumnError("--evaluate needs a PLAN: --evaluate PLAN [COMMUNITIES], or COMMUNITIES UNITS "
+        raise SpatialError("--evaluate needs a PLAN: --evaluate PLAN [COMMUNITIES], or COMMUNITIES UNITS "
                           "--existing PLAN --evaluate")
     if args.evaluate is not None:
         return _cmd_grids_evaluate(args)
     if len(args.inputs) != 2 or args.out is None:
-        raise ColumnError("give COMMUNITIES UNITS and --out OUT.gpkg (or --evaluate PLAN [COMMUNITIES])")
-    communities = read_grid_input(Path(args.inputs[0]), "communities", "communities")
-    units = read_grid_input(Path(args.inputs[1]), "units", "units")
+        raise SpatialError("give COMMUNITIES UNITS and --out OUT.gpkg (or --evaluate PLAN [COMMUNITIES])")
+    if args.lock is not None and args.existing is None and not args.redraw:
+        raise SpatialError("--lock needs --existing PLAN (locked units keep their grid in the plan)")
+    _check(args, {"COMMUNITIES": args.inputs[0], "UNITS": args.inputs[1], "--roads": args.roads,
+                  "--existing": args.existing, "--lock": args.lock, "--household-points": args.household_points})
+    communities = read_input(args.inputs[0], "communities", "communities")
+    units = read_input(args.inputs[1], "units", "units")
     roads = _read_roads(args.roads)
     if args.from_buildings:
         units = _units_from_buildings(args, units, communities, roads)
-    opts = dict(households_col=args.households_col, min_households=args.min_households,
-                max_households=args.max_households, roads=roads, seed=args.seed)
+    cols = _columns(args, units, communities)
+    opts = dict(min_households=args.min_households, max_households=args.max_households, roads=roads,
+                seed=args.seed, **cols)
     if args.existing is not None or args.redraw:
         from spatial.grids.redraw import redraw_grids
 
-        plan = read_grid_input(args.existing, "units", "plan") if args.existing else None
+        plan = read_input(args.existing, "units", "plan") if args.existing else None
         if plan is not None:
             from spatial.grids.plan import plan_labels
 
             plan_labels(plan, units, name=f"'{args.existing.name}'")  # unknown, repeated or missing units
         locked = None
         if args.lock is not None:
-            table = read_grid_input(args.lock, "units", "lock")
-            if "unit_id" not in table.columns:
-                raise ColumnError(f"'{args.lock}' has no column 'unit_id'; list the units that must not move")
+            table = read_input(args.lock, "units", "lock")
+            uid = column(args, table, "unit_id", "lock", option="--unit-id-col")
             keep = table["locked"].fillna(False).astype(bool) if "locked" in table.columns else True
-            locked = list(table.loc[keep, "unit_id"]) if keep is not True else list(table["unit_id"])
+            locked = list(table.loc[keep, uid]) if keep is not True else list(table[uid])
         res = redraw_grids(units, communities, plan, locked=locked, **opts)
         layers = {"grids": res.grids, "units": res.units, "report": res.report, "moves": res.moves}
         say(args, f"moved {len(res.moves)} of {len(units)} units")
     else:
         from spatial.grids.partition import partition_grids
 
-        if args.lock is not None:
-            raise ColumnError("--lock needs --existing PLAN (locked units keep their grid in the plan)")
         res = partition_grids(units, communities, n_grids=args.n_grids, **opts)
         layers = {"grids": res.grids, "units": res.units, "report": res.report}
     if args.household_points is not None:
         from spatial.grids.workforce import ten_household_groups
 
-        points = read_grid_input(args.household_points, "households", "household points")
-        count_col = args.households_col if args.households_col in points.columns else None
+        points = read_input(args.household_points, "households", "household points", points=True)
+        count_col = column(args, points, "households", "household points", required=False)
         groups = ten_household_groups(points, res.units, households_col=count_col)
         layers.update({"household_groups": groups.groups, "household_points": groups.households})
         layers["report"] = pd.concat([layers["report"], groups.report], ignore_index=True)
@@ -117,9 +160,9 @@ def _cmd_grids(args: argparse.Namespace) -> int:
     g = res.grids
     counts = g["band_status"].value_counts()
     say(args, f"{len(g)} grids: {counts.get('in', 0)} in band, {counts.get('under', 0)} under, "
-               f"{counts.get('over', 0)} over; mean Polsby-Popper {g['polsby_popper'].mean():.2f}; "
-               f"{len(res.report)} report rows")
-    write_layers(layers, args.out)
+              f"{counts.get('over', 0)} over; mean Polsby-Popper {g['polsby_popper'].mean():.2f}; "
+              f"{len(layers['report'])} report rows")
+    write_layers(layers, args.out, fresh=True)
     say(args, f"wrote {args.out} (layers {', '.join(layers)})")
     return 0
 
@@ -131,7 +174,8 @@ def _units_from_buildings(args: argparse.Namespace, buildings, communities, road
 
     lines = edges_frame(roads) if isinstance(roads, WalkNetwork) else roads
     report = Report()
-    units = units_from_buildings(buildings, communities, roads=lines, households_col=args.households_col,
+    units = units_from_buildings(buildings, communities, roads=lines,
+                                 households_col=column(args, buildings, "households", "buildings"),
                                  floors_col=args.floors_col, report=report)
     say(args, f"built {len(units)} units from {len(buildings)} buildings ({len(report)} report rows)")
     return units
@@ -139,39 +183,53 @@ def _units_from_buildings(args: argparse.Namespace, buildings, communities, road
 
 def _cmd_grids_evaluate_existing(args: argparse.Namespace) -> int:
     """``COMMUNITIES UNITS --existing PLAN --evaluate``: score a unit_id -> grid_id plan of the units."""
-    from spatial.core.errors import ColumnError
+    from spatial.core.errors import SpatialError
     from spatial.grids.plan import read_plan
 
     inputs = list(args.inputs)
     if args.evaluate != Path():  # argparse took COMMUNITIES as the value of --evaluate
         inputs.insert(0, str(args.evaluate))
     if len(inputs) != 2:
-        raise ColumnError("give COMMUNITIES UNITS with --existing PLAN --evaluate")
-    units = read_grid_input(Path(inputs[1]), "units", "units")
+        raise SpatialError("give COMMUNITIES UNITS with --existing PLAN --evaluate")
+    plan_path = args.existing
+    if args.out is None:
+        args.out = plan_path.with_name(plan_path.stem + "_scores.gpkg")
+    _check(args, {"COMMUNITIES": inputs[0], "UNITS": inputs[1], "--existing": args.existing, "--roads": args.roads})
+    units = read_input(inputs[1], "units", "units")
     units = units.assign(grid_id=read_plan(args.existing, units).to_numpy())
     args.inputs = inputs[:1]
-    return _cmd_grids_evaluate(args, plan=units, plan_path=args.existing)
+    return _cmd_grids_evaluate(args, plan=units, plan_path=plan_path)
 
 
 def _cmd_grids_evaluate(args: argparse.Namespace, plan=None, plan_path: Path | None = None) -> int:
-    from spatial.core.errors import ColumnError
+    from spatial.core.errors import SpatialError
+    from spatial.cli._common import split_spec
     from spatial.grids.evaluate import evaluate_grids
     from spatial.io.layers import write_layers
 
     if len(args.inputs) > 1:
-        raise ColumnError("--evaluate takes PLAN and at most one more layer, COMMUNITIES")
+        raise SpatialError("--evaluate takes PLAN and at most one more layer, COMMUNITIES")
+    if plan_path is None:
+        plan_path, _ = split_spec(args.evaluate)
+    if args.out is None:
+        args.out = plan_path.with_name(plan_path.stem + "_scores.gpkg")
+    _check(args, {"--evaluate": args.evaluate if plan is None else None,
+                  "--existing": plan_path if plan is not None else None,
+                  "COMMUNITIES": args.inputs[0] if args.inputs else None, "--roads": args.roads})
     if plan is None:
-        plan, plan_path = read_grid_input(args.evaluate, "grids", "plan"), args.evaluate
-    communities = read_grid_input(Path(args.inputs[0]), "communities", "communities") if args.inputs else None
+        plan = read_input(args.evaluate, "grids", "plan")
+    communities = read_input(args.inputs[0], "communities", "communities") if args.inputs else None
     roads = _read_roads(args.roads)
-    res = evaluate_grids(plan, communities, households_col=args.households_col,
-                         min_households=args.min_households, max_households=args.max_households, roads=roads)
+    extra = {} if communities is None else {
+        "community_id_col": column(args, communities, "community_id", "communities")}
+    res = evaluate_grids(plan, communities, households_col=column(args, plan, "households", "plan"),
+                         min_households=args.min_households, max_households=args.max_households, roads=roads,
+                         **extra)
     for key, value in res.summary.iloc[0].items():
         say(args, f"{key:>24}: {value:.4g}" if isinstance(value, float) else f"{key:>24}: {value}")
     pieces = res.grids.loc[res.grids["components"] > 1, "grid_id"].astype(str).tolist()
     if pieces:
         say(args, f"grids in pieces (not contiguous): {', '.join(pieces[:20])}{' ...' if len(pieces) > 20 else ''}")
-    out = args.out or plan_path.with_name(Path(str(plan_path).split(":")[0]).stem + "_scores.gpkg")
-    write_layers({"grid_scores": res.grids, "summary": res.summary, "report": res.report}, out)
-    say(args, f"wrote {out} (layers grid_scores, summary, report)")
+    write_layers({"grid_scores": res.grids, "summary": res.summary, "report": res.report}, args.out, fresh=True)
+    say(args, f"wrote {args.out} (layers grid_scores, summary, report)")
     return 0

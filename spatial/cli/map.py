@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from spatial.cli._common import say
+from spatial.cli._common import check_inputs, check_output, non_negative, positive, say
 
 
 def add_parser(sub) -> None:
@@ -18,31 +17,38 @@ def add_parser(sub) -> None:
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="labels and legend (default: zh)")
     p.add_argument("--tiles", default=None,
                    help="basemap: osm, amap (GCJ-02) or an XYZ URL template (default: none, network as context)")
-    p.add_argument("--speed-kmh", type=float, default=4.0, help="walking speed stated on the map (default: 4.0)")
-    p.add_argument("--min-households", type=float, default=300, help="grid band floor (default: 300)")
-    p.add_argument("--max-households", type=float, default=500, help="grid band ceiling (default: 500)")
+    p.add_argument("--speed-kmh", type=positive, default=4.0, help="walking speed stated on the map (default: 4.0)")
+    p.add_argument("--min-households", type=non_negative, default=300, help="grid band floor (default: 300)")
+    p.add_argument("--max-households", type=positive, default=500, help="grid band ceiling (default: 500)")
     p.add_argument("--online", action="store_true", help="load Leaflet from CDNs instead of inlining it")
     p.add_argument("--out", type=Path, required=True, help="HTML file to write, e.g. maps/NAME.html")
     p.set_defaults(func=_cmd_map)
 
 
 def _cmd_map(args: argparse.Namespace) -> int:
+    from spatial.core.atomic import atomic_path
+    from spatial.core.errors import SpatialError
     from spatial.maps.from_files import map_from_files
     from spatial.maps.interactive import save_map
 
     if args.grids is None and args.coverage is None:
-        print("spatial map: error: give --grids, --coverage or both", file=sys.stderr)
-        return 2
+        raise SpatialError("give --grids, --coverage or both")
     if args.sites is not None and (args.grids is None or args.coverage is None):
-        print("spatial map: error: --sites are drawn on the overview; give --grids and --coverage too",
-              file=sys.stderr)
-        return 2
+        raise SpatialError("--sites are drawn on the overview; give --grids and --coverage too")
+    if args.min_households > args.max_households:
+        raise SpatialError(f"--min-households {args.min_households:g} is above --max-households "
+                           f"{args.max_households:g}")
+    inputs = {"--grids": args.grids, "--coverage": args.coverage, "--sites": args.sites}
+    check_inputs(inputs, suffixes=dict.fromkeys(inputs, (".gpkg",)))
+    check_output(args.out, inputs=inputs, suffixes=(".html", ".htm"))
     options = {"lang": args.lang, "tiles": args.tiles}
     if args.coverage is not None:
         options["speed_kmh"] = args.speed_kmh
     if args.grids is not None:
         options.update(min_households=args.min_households, max_households=args.max_households)
     m = map_from_files(grids=args.grids, coverage=args.coverage, sites=args.sites, **options)
-    path = save_map(m, args.out, offline=not args.online)
+    with atomic_path(args.out) as tmp:
+        save_map(m, tmp, offline=not args.online)
+    path = args.out
     say(args, f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
     return 0

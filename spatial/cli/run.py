@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from spatial.cli._common import say
@@ -21,7 +22,7 @@ def add_parser(sub) -> None:
 def _cmd_run(args: argparse.Namespace) -> int:
     from spatial.project.run import run_project
 
-    result = run_project(args.project, out_dir=args.out, progress=not args.quiet, scheduler=args.scheduler)
+    result = run_project(args.project, out_dir=args.out, progress=not args.quiet and sys.stderr.isatty(), scheduler=args.scheduler)
     for path in result.files:
         say(args, f"wrote {path}")
     return 0

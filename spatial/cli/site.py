@@ -3,85 +3,103 @@
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
-from spatial.cli._common import say
+from spatial.cli._common import (
+    LAYER_SUFFIXES,
+    NETWORK_SUFFIXES,
+    add_column_options,
+    check_inputs,
+    check_output,
+    column,
+    non_negative,
+    positive,
+    positive_int,
+    read_input,
+    say,
+    share,
+)
 from spatial.core.errors import SpatialError
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("site", help="choose new station sites (maximal coverage or set cover)")
+    p = sub.add_parser("site", help="choose new station sites (maximal coverage or set cover)",
+                       description="A FILE may name a GeoPackage layer as FILE.gpkg:layer.")
     p.add_argument("network", type=Path, help="walking network (.graphml, .osm, .osm.pbf or a line layer)")
     p.add_argument("stations", type=Path, help="existing stations (.gpkg/.geojson/.shp, or .csv/.xlsx)")
     p.add_argument("demand", type=Path, help="residential units with a households column")
     p.add_argument("--candidates", type=Path, default=None,
                    help="candidate sites with candidate_id (default: network nodes near uncovered homes)")
     goal = p.add_mutually_exclusive_group(required=True)
-    goal.add_argument("--k", type=int, help="number of new sites (maximal coverage)")
-    goal.add_argument("--target", type=float, help="share of households to cover, e.g. 0.99 (set cover)")
+    goal.add_argument("--k", type=positive_int, help="number of new sites (maximal coverage)")
+    goal.add_argument("--target", type=share, help="share of households to cover, e.g. 0.99 (set cover)")
     p.add_argument("--band", default="15min", help="band to site for (default: 15min)")
-    p.add_argument("--speed-kmh", type=float, default=4.0, help="walking speed (default: 4.0 km/h)")
-    p.add_argument("--min-floor-area-m2", type=float, default=None, help="smallest candidate floor area")
-    p.add_argument("--capacity-households", type=float, default=None, help="most households per new site")
-    p.add_argument("--time-limit-s", type=float, default=30.0, help="time limit of the exact model")
+    p.add_argument("--speed-kmh", type=positive, default=4.0, help="walking speed (default: 4.0 km/h)")
+    p.add_argument("--min-floor-area-m2", type=non_negative, default=None, help="smallest candidate floor area")
+    p.add_argument("--capacity-households", type=positive, default=None, help="most households per new site")
+    p.add_argument("--time-limit-s", type=positive, default=30.0, help="time limit of the exact model (s > 0)")
     p.add_argument("--no-exact", action="store_true", help="greedy only, skip the exact check")
     p.add_argument("--out", type=Path, required=True, help="output GeoPackage")
+    add_column_options(p, "unit_id", "station_id", "candidate_id", "households", "population")
     p.set_defaults(func=_cmd_site)
 
 
-def _site_read(path: Path, name: str, layers: tuple[str, ...]):
-    """Read a layer; in a GeoPackage with several layers, the one named like its role."""
-    import pyogrio
-
-    from spatial.io.layers import read_layer, read_points_table
-
-    if path.suffix.lower() in (".csv", ".xlsx"):
-        return read_points_table(path)
-    layer = None
-    if path.suffix.lower() == ".gpkg" and path.exists():
-        names = [str(n) for n, _ in pyogrio.list_layers(path)]
-        layer = next((n for n in layers if n in names), None) if len(names) > 1 else None
-    return read_layer(path, layer=layer, name=name)
+def _band(text: str) -> dict:
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(min|m)\s*", text)
+    if m is None or float(m.group(1)) <= 0:
+        raise SpatialError(f"--band {text!r} must look like 15min or 1000m (a number > 0)")
+    value = float(m.group(1))
+    return {"minutes": (value,), "meters": None} if m.group(2) == "min" else {"minutes": None, "meters": (value,)}
 
 
 def _cmd_site(args: argparse.Namespace) -> int:
-    import re
-
     from spatial.io.layers import write_layers
     from spatial.network.read import read_network
     from spatial.siting.sites import site_stations
 
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)(min|m)", args.band)
-    if m is None:
-        raise SpatialError(f"--band {args.band!r} must look like 15min or 1000m")
-    value = float(m.group(1))
-    bands = {"minutes": (value,), "meters": None} if m.group(2) == "min" else {"minutes": None, "meters": (value,)}
+    bands = _band(args.band)
+    inputs = {"NETWORK": args.network, "STATIONS": args.stations, "DEMAND": args.demand,
+              "--candidates": args.candidates}
+    check_inputs(inputs, suffixes={"NETWORK": NETWORK_SUFFIXES + LAYER_SUFFIXES})
+    check_output(args.out, inputs=inputs, suffixes=(".gpkg",))
+    demand = read_input(args.demand, ("units", "demand"), "demand", points=True)
+    stations = read_input(args.stations, "stations", "stations", points=True, allow_empty=True)
+    candidates = None if args.candidates is None else read_input(args.candidates, "candidates", "candidates",
+                                                                 points=True)
+    cols = dict(households_col=column(args, demand, "households", "demand"),
+                population_col=column(args, demand, "population", "demand", required=False) or "population",
+                demand_id_col=column(args, demand, "unit_id", "demand", required=False))
+    if len(stations):
+        sid = column(args, stations, "station_id", "stations", required=False)
+        if sid is not None and sid != "station_id" and "station_id" not in stations.columns:
+            stations = stations.assign(station_id=stations[sid])
+    if candidates is not None:
+        cols["candidate_id_col"] = column(args, candidates, "candidate_id", "candidates")
     network = read_network(args.network)
     result = site_stations(
-        _site_read(args.demand, "demand", ("units", "demand")),
-        _site_read(args.stations, "stations", ("stations",)), network,
-        candidates=None if args.candidates is None else _site_read(args.candidates, "candidates",
-                                                                   ("candidates",)),
-        k=args.k, target=args.target, band=args.band, speed_kmh=args.speed_kmh,
+        demand, stations, network, candidates=candidates,
+        k=args.k, target=args.target, band=args.band.strip(), speed_kmh=args.speed_kmh,
         min_floor_area_m2=args.min_floor_area_m2, capacity_households=args.capacity_households,
-        exact=not args.no_exact, time_limit_s=args.time_limit_s, **bands,
+        exact=not args.no_exact, time_limit_s=args.time_limit_s, **bands, **cols,
     )
     write_layers({"sites": result.sites, "before_after": result.before_after,
-                  "unreachable": result.unreachable, "report": result.report}, args.out)
+                  "unreachable": result.unreachable, "report": result.report}, args.out, fresh=True)
     o = result.optimality
     for _, row in result.sites.iterrows():
-        say(args, f"{row['site_id']}  {row['candidate_id']}  +{row['gain_households']:.0f} households  "
-                   f"-> {row['cum_coverage_pct']:.2f}%")
+        say(args, f"{row['site_id']}  {row.get('candidate_id', row.get(cols.get('candidate_id_col'), ''))}  "
+                  f"+{row['gain_households']:.0f} households -> {row['cum_coverage_pct']:.2f}%")
     overall = result.before_after.iloc[0]
     say(args, f"coverage within {result.band.label}: {overall['pct_before']:.2f}% -> {overall['pct_after']:.2f}% "
-               f"of households")
+              f"of households")
+
     def num(v, fmt=".0f"):
         return "-" if v is None else format(v, fmt)
 
     if o["exact_value"] is not None or o["status"] != "greedy only":
         say(args, f"optimality ({o['problem']}): greedy {num(o['greedy_value'])}, exact {num(o['exact_value'])}, "
-                   f"bound {num(o['bound'])}, greedy gap {num(o['gap_pct'], '.2f')}% ({o['status']}, "
-                   f"{o['seconds']:.2f} s); kept the {o['solution']} plan, gap {num(o['plan_gap_pct'], '.2f')}%")
+                  f"bound {num(o['bound'])}, greedy gap {num(o['gap_pct'], '.2f')}% ({o['status']}, "
+                  f"{o['seconds']:.2f} s); kept the {o['solution']} plan, gap {num(o['plan_gap_pct'], '.2f')}%")
     else:
         say(args, f"optimality ({o['problem']}): greedy only, no exact check")
     if o.get("message"):

@@ -159,18 +159,26 @@ def require_unique(df: pd.DataFrame, column: str | None, name: str) -> None:
 
 
 def check_households(
-    df: pd.DataFrame, column: str, name: str, *, id_col: str | None = None
+    df: pd.DataFrame, column: str, name: str, *, id_col: str | None = None, max_value: float | None = None
 ) -> pd.Series:
-    """Return ``column`` as float, raising :class:`ColumnError` on missing or negative values."""
+    """Return ``column`` as float, raising :class:`ColumnError` on missing, infinite, negative
+    values, or values above ``max_value`` (a count no real unit reaches: a wrong column)."""
     require_columns(df, [column], name)
     values = pd.to_numeric(df[column], errors="coerce")
     ids = df.index if id_col is None else df[id_col]
-    bad = values.isna() | (values < 0)
+    bad = values.isna() | (values < 0) | ~np.isfinite(values.fillna(0).to_numpy(dtype=float))
     if bad.any():
         rows = ", ".join(f"{i}={_plain(df[column].iloc[k])!r}" for k, i in enumerate(ids) if bad.iloc[k])
         raise ColumnError(
-            f"'{name}' column '{column}' must be a number >= 0 in every row; bad rows: "
+            f"'{name}' column '{column}' must be a number >= 0 in every row (finite, not empty); bad rows: "
             f"{rows[:300]}. Fill in the count (0 for non-residential land)"
+        )
+    if max_value is not None and (values > max_value).any():
+        big = values > max_value
+        rows = ", ".join(f"{i}={_plain(df[column].iloc[k])!r}" for k, i in enumerate(ids) if big.iloc[k])
+        raise ColumnError(
+            f"'{name}' column '{column}' holds more than {max_value:,.0f} in one row: {rows[:300]}; "
+            "no single unit has that many: check the column (population? an area?) and the units"
         )
     return values.astype(float)
 

@@ -138,6 +138,17 @@ def dbf_text_bytes(path: Path) -> bytes:
     return b"\n".join(chunks)
 
 
+def looks_binary(data: bytes) -> bool:
+    """True when ``data`` is not text: NUL bytes (outside UTF-16) or many control characters."""
+    head = data[:8192]
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return False
+    if b"\x00" in head:
+        return True
+    control = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    return control > 0.05 * max(len(head), 1)
+
+
 def decode_text_file(path: Path, *, encoding: str | None = None) -> tuple[str, str]:
     """Read a text file (CSV) and return ``(text, encoding)``, detecting the encoding if not given.
 
@@ -146,7 +157,12 @@ def decode_text_file(path: Path, *, encoding: str | None = None) -> tuple[str, s
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise InputFileError(f"cannot read '{path}': {exc}") from exc
+        raise InputFileError(f"cannot read '{path}': {exc.strerror or exc}") from exc
+    if not data.strip():
+        raise InputFileError(f"'{path}' is empty; export the table again (with a header row)")
+    if looks_binary(data):
+        raise InputFileError(f"'{path}' is not a text file (it holds binary data); export it as CSV "
+                             "(UTF-8 or GBK) or give the original .xlsx")
     if encoding is None:
         if data.startswith(codecs.BOM_UTF8):
             encoding = "utf-8-sig"
@@ -159,6 +175,7 @@ def decode_text_file(path: Path, *, encoding: str | None = None) -> tuple[str, s
         return data.decode(encoding), encoding
     except (UnicodeDecodeError, LookupError) as exc:
         raise InputFileError(
-            f"cannot decode '{path}' as {encoding}: {exc}; pass the right encoding= "
+            f"cannot decode '{path}' as {encoding} ({getattr(exc, 'reason', exc)}); "
+            "pass the right encoding= "
             "(for example 'utf-8' or 'gb18030')"
         ) from exc

@@ -15,7 +15,6 @@ import re
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Mapping
 
 import geopandas as gpd
 import numpy as np
@@ -25,22 +24,15 @@ import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 from pyproj import CRS
 
-from spatial.core.checks import Report
-from spatial.core.errors import ColumnError, CRSError, GeometryError, InputFileError
-from spatial.io._encoding import canonical, decode_text_file, detect_encoding
-from spatial.io._shapefile import (
-    FIELD_MAP_SUFFIX,
-    check_text,
-    family,
-    restore_field_names,
-    shapefile_encoding,
-    short_names,
-)
+from spatial.core.errors import ColumnError, CRSError, InputFileError
+from spatial.io._encoding import decode_text_file, detect_encoding
+from spatial.io._shapefile import FIELD_MAP_SUFFIX, restore_field_names, shapefile_encoding
 from spatial.io.coords import convert, normalize_coord_sys, to_wgs84
+from spatial.io.writers import write_layers, write_shapefile  # the writers; importable from here too
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["read_layer", "read_points_table", "write_layers", "write_shapefile", "FIELD_MAP_SUFFIX"]
+__all__ = ["read_layer", "read_points_table", "read_table", "write_layers", "write_shapefile", "FIELD_MAP_SUFFIX"]
 
 
 _VECTOR_SUFFIXES = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".shp": "ESRI Shapefile"}
@@ -132,7 +124,7 @@ def read_layer(
             "pass the right encoding= (e.g. 'gb18030' or 'utf-8') or correct the .cpg file"
         ) from exc
     except (DataSourceError, DataLayerError, OSError, LookupError) as exc:
-        raise InputFileError(f"cannot read '{path}': {exc}") from exc
+        raise _unreadable(path, exc) from exc
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise InputFileError(f"'{path}' layer {kwargs.get('layer')!r} has no geometry; read it with pandas")
     if suffix == ".shp":
@@ -195,11 +187,31 @@ def _geojson_source(path: Path, encoding: str | None) -> Path | _io.BytesIO:
     return _io.BytesIO(text.encode("utf-8"))
 
 
+def _unreadable(path: Path, exc: Exception) -> InputFileError:
+    """One line saying why GDAL could not open ``path`` (empty, damaged, another format...)."""
+    kinds = {".gpkg": "GeoPackage", ".geojson": "GeoJSON", ".json": "GeoJSON", ".shp": "Shapefile"}
+    kind = kinds.get(path.suffix.lower(), "vector")
+    try:
+        size = path.stat().st_size if path.is_file() else None
+    except OSError:
+        size = None
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if path.is_dir():
+        why = "it is a folder, not a file"
+    elif size == 0:
+        why = "the file is empty (0 bytes)"
+    elif "not recognized as" in text or "not a valid" in text.lower() or "file is not a database" in text:
+        why = f"it is not a {kind} file (damaged, cut short, or another format under this name)"
+    else:
+        why = text.split("; It might help")[0]
+    return InputFileError(f"cannot read '{path}': {why}; export the layer again")
+
+
 def _pick_layer(path: Path, layer: str | None) -> str:
     try:
         layers = [str(x) for x in pyogrio.list_layers(path)[:, 0]]
-    except (DataSourceError, OSError) as exc:
-        raise InputFileError(f"cannot read '{path}': {exc}") from exc
+    except (DataSourceError, DataLayerError, OSError) as exc:
+        raise _unreadable(path, exc) from exc
     if layer is None:
         if len(layers) == 1:
             return layers[0]
@@ -351,6 +363,59 @@ def read_points_table(
     return gdf
 
 
+def read_table(path: str | Path, *, sheet: str | int | None = None, encoding: str | None = None) -> pd.DataFrame:
+    """Read a CSV or Excel table without coordinates, such as a plan of ``unit_id, grid_id``.
+
+    Parameters
+    ----------
+    path : str or Path
+        ``.csv``/``.txt`` (UTF-8, UTF-8 with BOM or GBK/GB18030, detected) or ``.xlsx``.
+    sheet : str or int, optional
+        Excel sheet (default: the first).
+    encoding : str, optional
+        CSV text encoding (default: detected).
+
+    Returns
+    -------
+    DataFrame
+        Every row and column; all-number columns as numbers, codes with leading zeros as text.
+
+    Raises
+    ------
+    InputFileError
+        Missing, empty, binary, undecodable or unparsable file.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "plan.csv")
+    >>> _ = open(path, "w", encoding="gbk").write("unit_id,网格\n001,A\n")
+    >>> read_table(path).to_dict("records")
+    [{'unit_id': '001', '网格': 'A'}]
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputFileError(f"'{path}' does not exist; check the path (working folder: {Path.cwd()})")
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt", ".tsv"):
+        text, used = decode_text_file(path, encoding=encoding)
+        try:
+            df = pd.read_csv(_io.StringIO(text), sep=None if suffix != ".csv" else ",", dtype=str,
+                             keep_default_na=False, na_values=[""], engine="python" if suffix != ".csv" else "c")
+        except (pd.errors.ParserError, ValueError) as exc:
+            raise InputFileError(f"cannot parse '{path}' as CSV ({used}): {str(exc).strip()}") from exc
+        df = _infer_numbers(df)
+    elif suffix in (".xlsx", ".xlsm"):
+        try:
+            df = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, engine="openpyxl")
+        except Exception as exc:  # openpyxl raises zipfile/XML/KeyError for damaged or odd files
+            raise InputFileError(f"cannot read '{path}' as an Excel workbook: {exc}") from exc
+    else:
+        raise InputFileError(f"'{path}': unsupported table type {suffix!r}; use .csv or .xlsx")
+    df.columns = [str(c).strip() for c in df.columns]
+    return df
+
+
 def _infer_numbers(df: pd.DataFrame) -> pd.DataFrame:
     """Turn all-number text columns into numbers, but keep codes with leading zeros as text."""
     out = df.copy()
@@ -420,172 +485,3 @@ def _row_systems(
             "write wgs84, gcj02 (Amap/Tencent) or bd09 (Baidu)"
         )
     return out
-
-
-# --------------------------------------------------------------------------------------- writing
-
-
-def write_layers(
-    layers: Mapping[str, gpd.GeoDataFrame | pd.DataFrame | Report],
-    path: str | Path,
-    *,
-    driver: str | None = None,
-) -> Path:
-    """Write layers to one GeoPackage (default), or a single layer to GeoJSON.
-
-    Parameters
-    ----------
-    layers : mapping of str to GeoDataFrame, DataFrame or Report
-        Layer name -> data. Plain DataFrames (summaries) and a :class:`Report` become
-        attribute-only tables.
-        A layer of the same name already in the GeoPackage is replaced; other layers are kept.
-    path : str or Path
-        Output file; the driver follows the suffix (``.gpkg``, ``.geojson``) unless given.
-    driver : {"GPKG", "GeoJSON"}, optional
-
-    Returns
-    -------
-    Path
-        The file written. A named (non-default) index is written as a column.
-
-    Notes
-    -----
-    GeoJSON is written in EPSG:4326 as RFC 7946 requires; other CRSs are reprojected.
-    Shapefiles are written with :func:`write_shapefile` only.
-
-    Examples
-    --------
-    >>> import os, tempfile, spatial
-    >>> demo = spatial.load_demo()
-    >>> layers = {"units": demo["units"], "stations": demo["stations"]}
-    >>> path = spatial.write_layers(layers, os.path.join(tempfile.mkdtemp(), "demo.gpkg"))
-    >>> path.name, len(spatial.read_layer(path, layer="stations"))
-    ('demo.gpkg', 17)
-    """
-    path = Path(path)
-    if driver is None:
-        driver = _VECTOR_SUFFIXES.get(path.suffix.lower())
-        if driver is None:
-            raise ValueError(f"cannot tell the format of '{path}' from its suffix; pass driver='GPKG'")
-    if driver == "ESRI Shapefile":
-        raise ValueError("write shapefiles with write_shapefile(gdf, path) (ASCII field names, GBK)")
-    if driver not in ("GPKG", "GeoJSON"):
-        raise ValueError(f"driver must be 'GPKG' or 'GeoJSON', got {driver!r}")
-    if not layers:
-        raise ValueError("no layers to write")
-    if driver == "GeoJSON" and len(layers) != 1:
-        raise ValueError(
-            f"GeoJSON holds one layer but {len(layers)} were given ({', '.join(layers)}); "
-            "write a GeoPackage (.gpkg) or one file per layer"
-        )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if driver == "GeoJSON" and path.exists():
-        path.unlink()
-    for lname, data in layers.items():
-        if isinstance(data, Report):
-            data = data.to_frame()
-        if isinstance(data, gpd.GeoDataFrame):
-            if data.crs is None:
-                raise CRSError(
-                    f"layer '{lname}' has no CRS; set it with gdf.set_crs('EPSG:4326') before writing"
-                )
-            if driver == "GeoJSON" and not CRS.from_user_input(data.crs).equals(CRS.from_epsg(4326)):
-                logger.info("layer '%s': reprojected to EPSG:4326 for GeoJSON", lname)
-                data = data.to_crs(4326)
-        elif not isinstance(data, pd.DataFrame):
-            raise TypeError(f"layer '{lname}' must be a GeoDataFrame or DataFrame, got {type(data).__name__}")
-        elif driver == "GeoJSON":
-            raise ValueError(f"layer '{lname}' has no geometry; GeoJSON needs one: write a .gpkg or CSV")
-        frame = _index_as_column(data)
-        try:
-            pyogrio.write_dataframe(frame, path, layer=lname, driver=driver)
-        except (DataSourceError, DataLayerError, OSError) as exc:
-            raise InputFileError(f"cannot write layer '{lname}' to '{path}': {exc}") from exc
-        logger.info("wrote %d rows to '%s' layer '%s'", len(frame), path, lname)
-    return path
-
-
-def _index_as_column(df: pd.DataFrame) -> pd.DataFrame:
-    """Write a named or non-range index as columns; a default 0..n-1 index is not written."""
-    idx = df.index
-    default = isinstance(idx, pd.RangeIndex) and idx.start == 0 and idx.step == 1 and idx.name is None
-    if default:
-        return df
-    names = [n if n is not None else ("index" if idx.nlevels == 1 else f"index_{k}")
-             for k, n in enumerate(idx.names)]
-    names = [n if n not in df.columns else f"{n}_index" for n in names]
-    return df.rename_axis(names if idx.nlevels > 1 else names[0]).reset_index()
-
-
-def write_shapefile(gdf: gpd.GeoDataFrame, path: str | Path, *, encoding: str = "GBK") -> Path:
-    """Write ``gdf`` as a Shapefile for desktop GIS: ASCII field names, GBK text and a ``.cpg``.
-
-    Field names longer than 10 bytes or not ASCII (``名称``, ``households_total``) get short unique
-    ASCII names; ``<name>.fields.csv`` (UTF-8 with BOM, columns ``original, short``) is written
-    next to the ``.shp`` and :func:`read_layer` uses it to restore the names.
-
-    Parameters
-    ----------
-    gdf : GeoDataFrame
-        One geometry family (points, lines or polygons), with a CRS.
-    path : str or Path
-        The ``.shp`` file to write (its other parts go next to it).
-    encoding : str
-        DBF text encoding; ``"GBK"`` is what Chinese desktop GIS expects.
-
-    Returns
-    -------
-    Path
-        The ``.shp`` written.
-
-    Raises
-    ------
-    ColumnError
-        A text value cannot be encoded in ``encoding`` or is longer than a DBF field (254 bytes).
-    GeometryError
-        Points, lines and polygons mixed in one layer.
-
-    Examples
-    --------
-    >>> import os, tempfile, spatial
-    >>> folder = tempfile.mkdtemp()
-    >>> shp = spatial.write_shapefile(spatial.load_demo()["stations"], os.path.join(folder, "stations.shp"))
-    >>> sorted(os.listdir(folder))  # doctest: +NORMALIZE_WHITESPACE
-    ['stations.cpg', 'stations.dbf', 'stations.fields.csv', 'stations.prj', 'stations.shp',
-     'stations.shx']
-    >>> spatial.read_layer(shp).columns.tolist()  # long names restored from stations.fields.csv
-    ['station_id', 'name', 'type', 'floor_area_m2', 'community_id', 'synthetic', 'geometry']
-    """
-    path = Path(path)
-    if path.suffix.lower() != ".shp":
-        raise ValueError(f"'{path}': a shapefile path must end in .shp")
-    if not isinstance(gdf, gpd.GeoDataFrame):
-        raise TypeError(f"write_shapefile needs a GeoDataFrame, got {type(gdf).__name__}")
-    if gdf.crs is None:
-        raise CRSError(f"'{path.name}': the layer has no CRS; set it with gdf.set_crs('EPSG:4326')")
-    enc = canonical(encoding)
-    families = {family(t) for t in gdf.geometry.dropna().geom_type.unique()}
-    if len(families) > 1:
-        raise GeometryError(
-            f"'{path.name}': a shapefile holds one geometry type but the layer mixes "
-            f"{', '.join(sorted(families))}; split it or write a GeoPackage with write_layers"
-        )
-    frame = _index_as_column(gdf)
-    geom_name = frame.geometry.name
-    columns = [c for c in frame.columns if c != geom_name]
-    check_text(frame, columns, enc, path.name, encoding)
-    short = short_names(columns)
-    out = frame.rename(columns=short)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        pyogrio.write_dataframe(out, path, driver="ESRI Shapefile", encoding=encoding)
-    except (DataSourceError, DataLayerError, OSError) as exc:
-        raise InputFileError(f"cannot write '{path}': {exc}") from exc
-    cpg = path.with_suffix(".cpg")
-    if not cpg.exists():
-        cpg.write_text(encoding.upper(), encoding="ascii")
-    mapping = pd.DataFrame({"original": [str(c) for c in columns], "short": [short[c] for c in columns]})
-    mapping.to_csv(path.with_name(path.stem + FIELD_MAP_SUFFIX), index=False, encoding="utf-8-sig")
-    renamed = sum(1 for c in columns if short[c] != c)
-    logger.info("wrote %d rows to '%s' (%s, %d field names shortened)", len(out), path, encoding, renamed)
-    return path

@@ -28,12 +28,16 @@ its inputs. Paths are relative to the project file. Example (``data/demo_project
 
 from __future__ import annotations
 
+import math
+import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from spatial.core.errors import InputFileError, SpatialError
+from spatial.io.coords import normalize_coord_sys
 
 __all__ = ["InputSpec", "Project", "load_project"]
 
@@ -73,7 +77,8 @@ _DEFAULT_COVERAGE = {"minutes": [5, 10, 15], "meters": None, "speed_kmh": 4.0, "
                      "enabled": True, "dem": None}
 _DEFAULT_SITING = {"k": None, "target": None, "band": None, "candidates": None, "min_floor_area_m2": None,
                    "enabled": True}
-_DEFAULT_DISTRIBUTED = {"scheduler": None, "n_workers": 2, "memory_limit": "2GiB", "by": None}
+_DEFAULT_DISTRIBUTED = {"scheduler": None, "n_workers": 2, "memory_limit": "2GiB", "by": None,
+                        "connect_timeout_s": 10.0}
 _DEFAULT_OUTPUTS = {"maps": True, "workbook": True, "png": True, "shapefile": False, "lang": "zh"}
 
 
@@ -109,29 +114,39 @@ def load_project(path: str | Path) -> Project:
     source = Path(path).resolve()
     if not source.exists():
         raise InputFileError(f"project file {source} does not exist")
-    try:
-        raw = tomllib.loads(source.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise InputFileError(f"project file {source} is not valid TOML: {exc}") from exc
+    if source.is_dir():
+        raise InputFileError(f"project file {source} is a folder; give the .toml file")
+    raw = _read_toml(source)
     unknown = set(raw) - _SECTIONS
     if unknown:
         raise SpatialError(
             f"project file {source}: unknown section(s) {sorted(unknown)}; "
             f"the sections are {sorted(_SECTIONS)}"
         )
+    for section, value in raw.items():
+        if not isinstance(value, dict):
+            raise SpatialError(f"project file {source}: [{section}] must be a table (a [{section}] header "
+                               f"with keys below it), got {_describe(value)}")
     base = source.parent
-    meta = raw.get("project", {})
+    meta = _merged("project", {"name": source.stem, "output": "out", "description": ""}, raw, source)
     inputs = {name: _input_spec(name, value, base, source) for name, value in raw.get("inputs", {}).items()}
     for required in ("communities", "units"):
         if required not in inputs:
             raise SpatialError(f"project file {source}: [inputs] needs '{required}'")
+    grids = _merged("grids", _DEFAULT_GRIDS, raw, source)
+    if grids["min_households"] > grids["max_households"]:
+        raise SpatialError(f"project file {source}: [grids] min_households {grids['min_households']:g} is above "
+                           f"max_households {grids['max_households']:g}")
+    coverage = _merged("coverage", _DEFAULT_COVERAGE, raw, source)
+    if not coverage.get("minutes") and not coverage.get("meters"):
+        raise SpatialError(f"project file {source}: [coverage] needs minutes (e.g. [5, 10, 15]) or meters")
     return Project(
         source=source,
-        name=str(meta.get("name", source.stem)),
-        output=(base / meta.get("output", "out")).resolve(),
+        name=meta["name"],
+        output=(base / meta["output"]).resolve(),
         inputs=inputs,
-        grids=_merged("grids", _DEFAULT_GRIDS, raw, source),
-        coverage=_dem_path(_merged("coverage", _DEFAULT_COVERAGE, raw, source), base, source),
+        grids=grids,
+        coverage=_dem_path(coverage, base, source),
         siting=_merged("siting", _DEFAULT_SITING, raw, source),
         outputs=_merged("outputs", _DEFAULT_OUTPUTS, raw, source),
         distributed=_merged("distributed", _DEFAULT_DISTRIBUTED, raw, source),
@@ -148,6 +163,32 @@ def _dem_path(coverage: dict, base: Path, source: Path) -> dict:
     return {**coverage, "dem": path}
 
 
+def _read_toml(source: Path) -> dict:
+    """The parsed TOML, or one line saying why it is not a readable UTF-8 TOML file."""
+    try:
+        data = source.read_bytes()
+    except OSError as exc:
+        raise InputFileError(f"cannot read project file {source}: {exc.strerror or exc}") from exc
+    if not data.strip():
+        raise InputFileError(f"project file {source} is empty; start from data/demo_project.toml")
+    if b"\x00" in data[:8192]:
+        raise InputFileError(f"project file {source} is not a text file (it holds binary data); "
+                             "give the .toml project file")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        try:
+            data.decode("gb18030")
+            hint = "it looks like GBK: save it as UTF-8"
+        except UnicodeDecodeError:
+            hint = "save it as UTF-8 text"
+        raise InputFileError(f"project file {source} is not UTF-8 text (byte {exc.start}); {hint}") from exc
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputFileError(f"project file {source} is not valid TOML: {exc}") from exc
+
+
 def _merged(section: str, defaults: dict, raw: dict, source: Path) -> dict:
     given = raw.get(section, {})
     unknown = set(given) - set(defaults)
@@ -156,6 +197,8 @@ def _merged(section: str, defaults: dict, raw: dict, source: Path) -> dict:
             f"project file {source}: [{section}] has unknown key(s) {sorted(unknown)}; "
             f"known keys: {sorted(defaults)}"
         )
+    for key, value in given.items():
+        _check_value(f"[{section}]", key, value, defaults[key], source, _RULES)
     return {**defaults, **given}
 
 
@@ -172,8 +215,104 @@ def _input_spec(name: str, value: Any, base: Path, source: Path) -> InputSpec:
             f"project file {source}: input '{name}' has unknown key(s) {sorted(unknown)}; "
             f"known keys: {sorted(_INPUT_KEYS)}"
         )
+    for key, v in value.items():
+        _check_value(f"[inputs] {name}", key, v, "", source, _INPUT_RULES)
     path = (base / value["path"]).resolve()
     if not path.exists():
         raise InputFileError(f"project file {source}: input '{name}' file {path} does not exist")
     options = {k: v for k, v in value.items() if k not in ("path", "layer")}
     return InputSpec(path=path, layer=value.get("layer"), options=options)
+
+# ----------------------------------------------------------------------------------- the schema
+# Each key's rule: the expected kind (said in messages) and a check. Keys added to the defaults
+# without a rule are checked against their default's type.
+
+def _num(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _positive(v) -> bool:
+    return _num(v) and v > 0
+
+
+def _non_negative(v) -> bool:
+    return _num(v) and v >= 0
+
+
+def _positive_list(v) -> bool:
+    return isinstance(v, list) and len(v) > 0 and all(_positive(x) for x in v)
+
+
+def _band(v) -> bool:
+    return isinstance(v, str) and re.fullmatch(r"\s*\d+(\.\d+)?\s*(min|m)\s*", v) is not None
+
+
+def _coord_sys(v) -> bool:
+    try:
+        normalize_coord_sys(v)
+    except ValueError:
+        return False
+    return isinstance(v, str)
+
+
+_RULES: dict[str, tuple[str, Callable[[Any], bool]]] = {
+    "enabled": ("true or false", lambda v: isinstance(v, bool)),
+    "min_households": ("a number >= 0", _non_negative),
+    "max_households": ("a number > 0", _positive),
+    "code_layout": ("a string", lambda v: isinstance(v, str)),
+    "minutes": ("a list of minutes > 0, e.g. [5, 10, 15]", _positive_list),
+    "meters": ("a list of metres > 0, e.g. [300, 500, 1000]", _positive_list),
+    "speed_kmh": ("a speed in km/h > 0, e.g. 4.0", _positive),
+    "max_snap_m": ("a distance in metres > 0", _positive),
+    "cell_m": ("a cell size in metres > 0", _positive),
+    "max_walk_m": ("a distance in metres > 0", _positive),
+    "gap_band": ("a band label such as \"15min\"", lambda v: isinstance(v, str)),
+    "dem": ("a GeoTIFF path (a string)", lambda v: isinstance(v, str) and v.strip() != ""),
+    "k": ("a whole number of sites >= 1", lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1),
+    "target": ("a share of households, 0 < target <= 1", lambda v: _num(v) and 0 < v <= 1),
+    "band": ("a band such as \"15min\" or \"1000m\"", _band),
+    "min_floor_area_m2": ("an area in m² >= 0", _non_negative),
+    "capacity_households": ("a number of households > 0", _positive),
+    "time_limit_s": ("a number of seconds > 0", _positive),
+    "connect_timeout_s": ("a number of seconds > 0", _positive),
+    "scheduler": ("\"local\" or a scheduler address such as \"tcp://host:8786\"", lambda v: isinstance(v, str)),
+    "n_workers": ("a whole number of workers >= 1", lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1),
+    "memory_limit": ("a size such as \"2GiB\" or a number of bytes",
+                     lambda v: isinstance(v, str) or (isinstance(v, int) and not isinstance(v, bool) and v > 0)),
+    "by": ("a column name", lambda v: isinstance(v, str)),
+    "maps": ("true or false", lambda v: isinstance(v, bool)),
+    "workbook": ("true or false", lambda v: isinstance(v, bool)),
+    "png": ("true or false", lambda v: isinstance(v, bool)),
+    "shapefile": ("true or false", lambda v: isinstance(v, bool)),
+    "lang": ("\"zh\" or \"en\"", lambda v: v in ("zh", "en")),
+    "name": ("a string", lambda v: isinstance(v, str)),
+    "output": ("a folder path (a string)", lambda v: isinstance(v, str) and v.strip() != ""),
+}
+
+_INPUT_RULES: dict[str, tuple[str, Callable[[Any], bool]]] = {
+    "path": ("a file path (a string)", lambda v: isinstance(v, str) and v.strip() != ""),
+    "layer": ("a layer name (a string)", lambda v: isinstance(v, str)),
+    "coord_sys": ("\"wgs84\", \"gcj02\" (Amap/Tencent) or \"bd09\" (Baidu)", _coord_sys),
+    "sheet": ("a sheet name or number", lambda v: isinstance(v, (str, int)) and not isinstance(v, bool)),
+}
+
+
+def _describe(v) -> str:
+    kind = {bool: "boolean", int: "integer", float: "number", str: "string", list: "list", dict: "table"}
+    return f"the {kind.get(type(v), type(v).__name__)} {v!r}" if not isinstance(v, dict) else "a table"
+
+
+def _check_value(where: str, key: str, value, default, source: Path,
+                 rules: dict[str, tuple[str, Callable[[Any], bool]]]) -> None:
+    if value is None:
+        return
+    rule = rules.get(key)
+    if rule is None:
+        if default is None or isinstance(value, type(default)) or (_num(value) and _num(default)):
+            return
+        rule = (f"a {type(default).__name__}", lambda v: False)
+    expected, ok = rule
+    if not ok(value):
+        hint = ' (write true or false without quotes)' if expected == "true or false" and isinstance(value, str) else ""
+        raise SpatialError(f"project file {source}: {where} key '{key}' must be {expected}, "
+                           f"got {_describe(value)}{hint}")

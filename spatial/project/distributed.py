@@ -75,7 +75,7 @@ def _dask():
 
 
 def make_client(scheduler: str = "local", *, n_workers: int = 2, threads_per_worker: int = 1,
-                memory_limit: str | int = "2GiB", processes: bool = True):
+                memory_limit: str | int = "2GiB", processes: bool = True, timeout_s: float = 10.0):
     """A Dask client: a new ``LocalCluster`` (``"local"``) or one connected to a scheduler address.
 
     Parameters
@@ -90,6 +90,8 @@ def make_client(scheduler: str = "local", *, n_workers: int = 2, threads_per_wor
         Per-worker memory limit of the LocalCluster, e.g. ``"2GiB"``.
     processes : bool
         Worker processes (default) or threads in this process (quick for tests).
+    timeout_s : float
+        How long to try to reach a scheduler address before giving up (``OSError``).
 
     Returns
     -------
@@ -104,7 +106,7 @@ def make_client(scheduler: str = "local", *, n_workers: int = 2, threads_per_wor
                          processes=processes, dashboard_address=":0")
     if not isinstance(scheduler, str) or not scheduler:
         raise ValueError(f"scheduler must be 'local' or a scheduler address like 'tcp://host:8786', not {scheduler!r}")
-    return dd.Client(scheduler)
+    return dd.Client(scheduler, timeout=f"{timeout_s}s")
 
 
 @contextlib.contextmanager

@@ -28,7 +28,22 @@ def read_input(spec: InputSpec, name: str):
         keys = ("lon_col", "lat_col", "coord_sys", "coord_sys_col", "sheet", "encoding")
         return io.read_points_table(spec.path, **{k: opts[k] for k in keys if k in opts})
     keys = ("encoding", "coord_sys")
-    return io.read_layer(spec.path, layer=spec.layer, name=name, **{k: opts[k] for k in keys if k in opts})
+    data = io.read_layer(spec.path, layer=spec.layer, name=name, **{k: opts[k] for k in keys if k in opts})
+    if len(data) == 0:
+        from spatial.core.errors import GeometryError
+
+        where = f"layer '{spec.layer}' of {spec.path}" if spec.layer else str(spec.path)
+        raise GeometryError(f"input '{name}': {where} has no rows; give a layer with features")
+    return data
+
+
+def default_max_walk_m(bands) -> float:
+    """The walk at which coverage stops searching when ``[coverage] max_walk_m`` is not given: twice
+    the largest band, the same in one process and on Dask (whose parts need a finite margin), so
+    that both runs of one project file give the same layers. Units farther away get band
+    ``beyond`` and the reason ``no station within max_walk_m``."""
+    return 2.0 * max(b.limit_m for b in bands)
+
 
 STEP_NAMES = ["read", "validate", "grids", "coverage", "siting", "write"]
 
@@ -41,19 +56,63 @@ def run_steps(project: Project, out: Path, steps, report: Report, *,
     """
     if scheduler is None:
         return _run_steps(project, out, steps, report, None)
+    from spatial.core.errors import SpatialError
     from spatial.project.distributed import make_client
 
     d = project.distributed
-    with make_client(scheduler, n_workers=d["n_workers"], memory_limit=d["memory_limit"]) as client:
+    try:
+        client = make_client(scheduler, n_workers=d["n_workers"], memory_limit=d["memory_limit"],
+                             timeout_s=d.get("connect_timeout_s", 10.0))
+    except (OSError, TimeoutError) as exc:
+        raise SpatialError(f"cannot reach the Dask scheduler {scheduler!r} ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__}); "
+                           "start it or check the address, or run without --scheduler") from exc
+    with client:
         return _run_steps(project, out, steps, report, client)
+
+
+#: input -> (option key, column role, required) found under real names before any slow step
+_COLUMNS = {
+    "units": (("id_col", "unit_id", True), ("households_col", "households", True),
+              ("population_col", "population", False)),
+    "communities": (("id_col", "community_id", True),),
+    "stations": (("id_col", "station_id", True), ("name_col", "name", False)),
+    "candidates": (("id_col", "candidate_id", False),),
+}
+
+
+def _find_columns(project: Project, layers: dict) -> Project:
+    """The project with every input's columns named: given in the file, else found under common
+    Chinese/English names (logged once: ``using column 户数 as households``)."""
+    import dataclasses
+
+    from spatial.io.columns import find_column
+
+    inputs = dict(project.inputs)
+    for name, keys in _COLUMNS.items():
+        if name not in layers or name not in inputs:
+            continue
+        spec = inputs[name]
+        options = dict(spec.options)
+        for key, role, required in keys:
+            found = find_column(layers[name], role, given=options.get(key), layer=f"{name} ({spec.path.name})",
+                                option=f"[inputs] {name} {key}", required=required)
+            if found is not None:
+                options[key] = found
+        inputs[name] = dataclasses.replace(spec, options=options)
+    return dataclasses.replace(project, inputs=inputs)
 
 
 def _run_steps(project: Project, out: Path, steps, report: Report, client) -> tuple[dict[str, Any], list[Path]]:
 
     layers: dict[str, Any] = {}
     with steps.step("read"):
-        for name, spec in project.inputs.items():
-            layers[name] = read_input(spec, name)
+        # the small layers first: a wrong column is found before the network is read
+        for name in sorted(project.inputs, key=lambda n: n == "network"):
+            if name == "network":
+                project = _find_columns(project, layers)
+            layers[name] = read_input(project.inputs[name], name)
+        if "network" not in layers:
+            project = _find_columns(project, layers)
     with steps.step("validate"):
         _validate(project, layers, report)
     with steps.step("grids"):
@@ -69,6 +128,7 @@ def _run_steps(project: Project, out: Path, steps, report: Report, client) -> tu
     with steps.step("write"):
         layers["report"] = report.to_frame()
         files = _write(project, layers, out)
+    layers["_project"] = project
     return layers, files
 
 
@@ -146,7 +206,7 @@ def _coverage(project: Project, layers: dict, client=None, report: Report | None
                  "speed_kmh": c["speed_kmh"]}
     bands = make_bands(**band_opts)
     network = layers["network"]
-    max_walk_m = c.get("max_walk_m")
+    max_walk_m = c.get("max_walk_m") or default_max_walk_m(bands)
     dem = layers.get("dem")
     if c.get("dem") is not None and dem is None:  # slopes: sampled once, used by walks, areas and siting
         from spatial.network.elevation import edge_times
@@ -160,7 +220,7 @@ def _coverage(project: Project, layers: dict, client=None, report: Report | None
     else:
         # each part samples its own window of the DEM file
         part_opts = band_opts if dem is None else {**band_opts, "dem": c["dem"]}
-        demand = _coverage_distributed(project, layers, client, max_walk_m or bands[-1].limit_m, part_opts)
+        demand = _coverage_distributed(project, layers, client, max_walk_m, part_opts)
     layers["coverage_demand"] = demand
     layers["coverage_summary"] = coverage_summary(
         demand, bands=bands, communities=layers.get("communities"), grids=layers.get("grids"),
@@ -205,6 +265,7 @@ def _siting(project: Project, layers: dict) -> None:
 
 def _write(project: Project, layers: dict, out: Path) -> list[Path]:
     from spatial.io.layers import write_layers, write_shapefile
+    from spatial.io.tables import write_csv
 
     files: list[Path] = []
     names = ["communities", "grids", "units", "stations", "coverage_demand", "isochrones", "gaps",
@@ -218,11 +279,11 @@ def _write(project: Project, layers: dict, out: Path) -> list[Path]:
     for name in ("coverage_summary", "sites_before_after"):
         if name in layers:
             path = out / f"{name}.csv"
-            layers[name].to_csv(path, index=False, encoding="utf-8-sig")
+            write_csv(layers[name], path)
             files.append(path)
     if "grids" in layers:
         path = out / "grids.csv"
-        pd.DataFrame(layers["grids"].drop(columns="geometry")).to_csv(path, index=False, encoding="utf-8-sig")
+        write_csv(layers["grids"], path)
         files.append(path)
     o = project.outputs
     if o.get("shapefile"):

@@ -6,6 +6,7 @@ import hashlib
 import json
 import logging
 import platform
+import re
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -14,7 +15,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from spatial.core.atomic import atomic_folder, check_output_path
 from spatial.core.checks import Report
+from spatial.core.errors import InputFileError, SpatialError
 from spatial.project.config import Project, load_project
 
 __all__ = ["RunResult", "run_project"]
@@ -80,6 +83,25 @@ class _Steps:
             self.bar.close()
 
 
+#: files a run writes into its folder (an input among them would be overwritten)
+_OUTPUT_NAMES = {"results.gpkg", "coverage_summary.csv", "sites_before_after.csv", "grids.csv", "summary.xlsx",
+                 "grids.html", "coverage.html", "overview.html", "overview.png", "run_log.json"}
+_SCHEDULER = re.compile(r"local|((tcp|tls|inproc|ucx|ws|wss)://)?[\w.\-\[\]:]+:\d+")
+
+
+def _check_run(project: Project, out: Path, scheduler: str | None) -> None:
+    """Before any work: the output folder can be written and holds no input, the scheduler is an address."""
+    check_output_path(out, what="output folder")
+    if out.exists() and not out.is_dir():
+        raise InputFileError(f"output folder {out} is a file; choose a folder")
+    for name, spec in project.inputs.items():
+        if spec.path.parent == out and spec.path.name in _OUTPUT_NAMES or spec.path.is_relative_to(out / "shapefile"):
+            raise InputFileError(f"input '{name}' ({spec.path}) is in the output folder under a name the run "
+                                 "writes; move it or choose another output folder")
+    if scheduler is not None and (not isinstance(scheduler, str) or not _SCHEDULER.fullmatch(scheduler.strip())):
+        raise SpatialError(f"scheduler {scheduler!r} is neither 'local' nor an address such as tcp://10.0.0.5:8786")
+
+
 def run_project(
     project: Project | str | Path,
     *,
@@ -114,6 +136,18 @@ def run_project(
     RunResult
         The output folder, the files written, the computed layers and the run log.
 
+    Raises
+    ------
+    SpatialError
+        A bad project file, input, column or scheduler, found before any output is written.
+
+    Notes
+    -----
+    The run fills a hidden temporary folder beside ``out_dir``; its files are moved into
+    ``out_dir`` when every step has succeeded, ``run_log.json`` last (outputs listed by an earlier
+    run's log that this run does not write are removed, so runs never mix). After an error or
+    Ctrl-C, ``out_dir`` is as it was.
+
     Examples
     --------
     >>> import dataclasses, tempfile, spatial
@@ -129,33 +163,35 @@ def run_project(
     if not isinstance(project, Project):
         project = load_project(project)
     out = Path(out_dir).resolve() if out_dir is not None else project.output
-    out.mkdir(parents=True, exist_ok=True)
+    scheduler = scheduler or project.distributed.get("scheduler")
+    _check_run(project, out, scheduler)
     started = datetime.now(timezone.utc)
     steps = _Steps(STEP_NAMES, progress)
     report = Report()
-    try:
-        layers, files = run_steps(project, out, steps, report,
-                                  scheduler=scheduler or project.distributed.get("scheduler"))
-    finally:
-        steps.close()
-    log = {
-        "project": project.name,
-        "project_file": str(project.source),
-        "project_sha256": _sha256(project.source),
-        "started_utc": started.isoformat(timespec="seconds"),
-        "finished_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "inputs": {name: {"path": str(spec.path), "layer": spec.layer, "sha256": _sha256(spec.path),
-                          "options": spec.options}
-                   for name, spec in project.inputs.items()},
-        "parameters": {"grids": project.grids, "coverage": project.coverage, "siting": project.siting,
-                       "outputs": project.outputs},
-        "scheduler": scheduler or project.distributed.get("scheduler") or "single process",
-        "versions": _versions(),
-        "step_seconds": steps.timings,
-        "report_rows": len(report),
-        "outputs": [str(p.relative_to(out)) for p in files],
-    }
-    log_path = out / "run_log.json"
-    log_path.write_text(json.dumps(log, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-    files.append(log_path)
+    with atomic_folder(out) as tmp:
+        try:
+            layers, files = run_steps(project, tmp, steps, report, scheduler=scheduler)
+        finally:
+            steps.close()
+        used = layers.pop("_project", project)
+        log = {
+            "project": project.name,
+            "project_file": str(project.source),
+            "project_sha256": _sha256(project.source),
+            "started_utc": started.isoformat(timespec="seconds"),
+            "finished_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "inputs": {name: {"path": str(spec.path), "layer": spec.layer, "sha256": _sha256(spec.path),
+                              "options": spec.options}
+                       for name, spec in used.inputs.items()},
+            "parameters": {"grids": project.grids, "coverage": project.coverage, "siting": project.siting,
+                           "outputs": project.outputs},
+            "scheduler": scheduler or "single process",
+            "versions": _versions(),
+            "step_seconds": steps.timings,
+            "report_rows": len(report),
+            "outputs": [str(p.relative_to(tmp)) for p in files],
+        }
+        (tmp / "run_log.json").write_text(json.dumps(log, ensure_ascii=False, indent=2, default=str),
+                                          encoding="utf-8")
+    files = [out / p.relative_to(tmp) for p in files] + [out / "run_log.json"]
     return RunResult(out_dir=out, files=files, layers=layers, log=log)

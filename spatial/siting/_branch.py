@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import heapq
 import logging
+import os
+import sys
 import time
 
 import numpy as np
@@ -40,13 +42,38 @@ _MARGIN = 1e-7
 _INTEGRAL = 1e-6
 
 
+_BANNER = {"shown": False}
+
+
+def _new_highs(highspy):
+    """A ``highspy.Highs``; the first one of the process is made with stdout closed, as HiGHS prints
+    its banner there (from C, past Python's ``sys.stdout``) whatever ``output_flag`` says."""
+    if _BANNER["shown"]:
+        return highspy.Highs()
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no file descriptor 1 (some embedded interpreters)
+        _BANNER["shown"] = True
+        return highspy.Highs()
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            h = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    _BANNER["shown"] = True
+    return h
+
+
 def highs_model(c, a, row_lo, row_hi, col_hi, n_int: int = 0):
     """A ``highspy.Highs`` holding ``min c x, row_lo <= a x <= row_hi, 0 <= x <= col_hi``,
     its first ``n_int`` columns integer; output off."""
     import highspy
 
     nv = len(c)
-    h = highspy.Highs()
+    h = _new_highs(highspy)
     h.setOptionValue("output_flag", False)
     lp = highspy.HighsLp()
     lp.num_col_ = nv

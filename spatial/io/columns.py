@@ -1,0 +1,105 @@
+"""Find the columns a job needs under the names real files give them (编号, 户数, 站点名称 ...).
+
+Planners' tables rarely use the contract's names (``unit_id``, ``households``, ``station_id``);
+they say 编号, 户数, 站点编号. :func:`find_column` takes the name given by the user, else the
+contract's name, else the first of a short list of common Chinese and English names, and says
+which column it chose. Nothing is renamed: the chosen name is passed to the library's ``*_col``
+options, so results keep the input's columns.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import pandas as pd
+
+from spatial.core.errors import ColumnError
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["ROLES", "find_column"]
+
+#: Role -> (contract name, other common names, in order of preference).
+ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "unit_id": ("unit_id", ("单元编号", "小区编号", "楼栋编号", "编号", "代码", "编码", "id", "code")),
+    "station_id": ("station_id", ("站点编号", "站点代码", "站点编码", "编号", "代码", "编码", "id", "code")),
+    "candidate_id": ("candidate_id", ("候选编号", "候选点编号", "编号", "代码", "id", "code")),
+    "community_id": ("community_id", ("社区编号", "社区代码", "社区编码", "编号", "代码", "code", "id")),
+    "grid_id": ("grid_id", ("网格编号", "网格代码", "网格编码", "编号")),
+    "households": ("households", ("户数", "住户数", "总户数", "常住户数", "居民户数", "hh", "household")),
+    "population": ("population", ("人口", "常住人口", "人口数", "总人口", "居住人口", "pop")),
+    "name": ("name", ("名称", "站点名称", "小区名称", "社区名称", "名字", "站名")),
+}
+
+
+def _key(name: str) -> str:
+    # "户数（户）", " Households " and "站点编号 (ID)" count as their bare names
+    return re.sub(r"[(（\[].*?[)）\]]|\s|_", "", str(name)).lower()
+
+
+def find_column(
+    df: pd.DataFrame,
+    role: str,
+    *,
+    given: str | None = None,
+    layer: str = "layer",
+    option: str | None = None,
+    required: bool = True,
+) -> str | None:
+    """The column of ``df`` that plays ``role``: ``given``, the contract name, or a common name.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The layer or table.
+    role : str
+        A key of :data:`ROLES` (``"households"``, ``"unit_id"``, ...).
+    given : str, optional
+        The name the user passed (e.g. ``--households-col 户数``); must exist.
+    layer : str
+        The layer's name (or file) for messages.
+    option : str, optional
+        The option that sets it, named in messages (default ``--<role>-col``).
+    required : bool
+        Raise when nothing is found; else return None.
+
+    Returns
+    -------
+    str or None
+        The column name. When it is not the contract's name, one INFO line says
+        ``using column 户数 as households``.
+
+    Raises
+    ------
+    ColumnError
+        ``given`` is not a column, or no column fits and ``required``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> find_column(pd.DataFrame({"编号": [1], "户数（户）": [20]}), "households")
+    '户数（户）'
+    """
+    canonical, others = ROLES[role]
+    option = option or f"--{role.replace('_', '-')}-col"
+    columns = [str(c) for c in df.columns if c != getattr(df, "_geometry_column_name", None)]
+    if given is not None:
+        if given not in df.columns:
+            raise ColumnError(f"'{layer}' has no column {given!r} (given as {option}); it has: "
+                              f"{', '.join(columns)}")
+        return given
+    if canonical in df.columns:
+        return canonical
+    keys: dict[str, str] = {}
+    for c in columns:
+        keys.setdefault(_key(c), c)
+    for name in (canonical, *others):
+        found = keys.get(_key(name))
+        if found is not None:
+            logger.info("'%s': using column %s as %s", layer, found, canonical)
+            return found
+    if not required:
+        return None
+    raise ColumnError(f"'{layer}' has no {canonical} column (looked for {canonical}, {', '.join(others)}); "
+                      f"it has: {', '.join(columns)}. Pass the column with {option}")

@@ -1,0 +1,227 @@
+"""Write layers atomically: a GeoPackage, GeoJSON or Shapefile appears whole at its path or not at all.
+
+GDAL (through pyogrio) writes; every file is written to a temporary file in the target folder
+and moved into place when whole (:func:`spatial.core.atomic.atomic_path`), so an error, a full
+disk or Ctrl-C leave the earlier file as it was. Shapefiles get ASCII field names plus a CSV
+mapping them back (UTF-8 names are cut at 10 bytes mid-character otherwise).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from pathlib import Path
+from typing import Mapping
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+from pyogrio.errors import DataLayerError, DataSourceError
+from pyproj import CRS
+
+from spatial.core.atomic import TEMP_MARK, atomic_path, check_output_path
+from spatial.core.checks import Report
+from spatial.core.errors import CRSError, GeometryError, InputFileError
+from spatial.io._encoding import canonical
+from spatial.io._shapefile import FIELD_MAP_SUFFIX, check_text, family, short_names
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["write_layers", "write_shapefile"]
+
+_VECTOR_SUFFIXES = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".shp": "ESRI Shapefile"}
+
+
+def write_layers(
+    layers: Mapping[str, gpd.GeoDataFrame | pd.DataFrame | Report],
+    path: str | Path,
+    *,
+    driver: str | None = None,
+    fresh: bool = False,
+) -> Path:
+    """Write layers to one GeoPackage (default), or a single layer to GeoJSON, atomically.
+
+    Parameters
+    ----------
+    layers : mapping of str to GeoDataFrame, DataFrame or Report
+        Layer name -> data. Plain DataFrames (summaries) and a :class:`Report` become
+        attribute-only tables.
+        A layer of the same name already in the GeoPackage is replaced; other layers are kept
+        unless ``fresh``.
+    path : str or Path
+        Output file; the driver follows the suffix (``.gpkg``, ``.geojson``) unless given.
+    driver : {"GPKG", "GeoJSON"}, optional
+    fresh : bool
+        Write a new file holding only ``layers`` (layers already in the file are dropped).
+
+    Returns
+    -------
+    Path
+        The file written. A named (non-default) index is written as a column.
+
+    Raises
+    ------
+    InputFileError
+        The file cannot be written (no permission, disk full, a file where a folder should be);
+        the file at ``path`` is then as it was.
+
+    Notes
+    -----
+    Every layer is written to a temporary copy in the same folder, which replaces ``path`` only
+    when all layers are written: an error or Ctrl-C never leaves a half-written or mixed file.
+    GeoJSON is written in EPSG:4326 as RFC 7946 requires; other CRSs are reprojected.
+    Shapefiles are written with :func:`write_shapefile` only.
+
+    Examples
+    --------
+    >>> import os, tempfile, spatial
+    >>> demo = spatial.load_demo()
+    >>> layers = {"units": demo["units"], "stations": demo["stations"]}
+    >>> path = spatial.write_layers(layers, os.path.join(tempfile.mkdtemp(), "demo.gpkg"))
+    >>> path.name, len(spatial.read_layer(path, layer="stations"))
+    ('demo.gpkg', 17)
+    """
+    path = Path(path)
+    if driver is None:
+        driver = _VECTOR_SUFFIXES.get(path.suffix.lower())
+        if driver is None:
+            raise ValueError(f"cannot tell the format of '{path}' from its suffix; pass driver='GPKG'")
+    if driver == "ESRI Shapefile":
+        raise ValueError("write shapefiles with write_shapefile(gdf, path) (ASCII field names, GBK)")
+    if driver not in ("GPKG", "GeoJSON"):
+        raise ValueError(f"driver must be 'GPKG' or 'GeoJSON', got {driver!r}")
+    if not layers:
+        raise ValueError("no layers to write")
+    if driver == "GeoJSON" and len(layers) != 1:
+        raise ValueError(
+            f"GeoJSON holds one layer but {len(layers)} were given ({', '.join(layers)}); "
+            "write a GeoPackage (.gpkg) or one file per layer"
+        )
+    frames = {}
+    for lname, data in layers.items():
+        if isinstance(data, Report):
+            data = data.to_frame()
+        if isinstance(data, gpd.GeoDataFrame):
+            if data.crs is None:
+                raise CRSError(
+                    f"layer '{lname}' has no CRS; set it with gdf.set_crs('EPSG:4326') before writing"
+                )
+            if driver == "GeoJSON" and not CRS.from_user_input(data.crs).equals(CRS.from_epsg(4326)):
+                logger.info("layer '%s': reprojected to EPSG:4326 for GeoJSON", lname)
+                data = data.to_crs(4326)
+        elif not isinstance(data, pd.DataFrame):
+            raise TypeError(f"layer '{lname}' must be a GeoDataFrame or DataFrame, got {type(data).__name__}")
+        elif driver == "GeoJSON":
+            raise ValueError(f"layer '{lname}' has no geometry; GeoJSON needs one: write a .gpkg or CSV")
+        frames[lname] = _index_as_column(data)
+    with atomic_path(path, update=driver == "GPKG" and not fresh) as tmp:
+        for lname, frame in frames.items():
+            try:
+                pyogrio.write_dataframe(frame, tmp, layer=lname, driver=driver)
+            except (DataSourceError, DataLayerError) as exc:
+                raise InputFileError(f"cannot write layer '{lname}' to '{path}': {exc}") from exc
+            logger.debug("wrote %d rows to '%s' layer '%s'", len(frame), path, lname)
+    logger.info("wrote %s to '%s'", ", ".join(f"{n} ({len(f)} rows)" for n, f in frames.items()), path)
+    return path
+
+
+def _index_as_column(df: pd.DataFrame) -> pd.DataFrame:
+    """Write a named or non-range index as columns; a default 0..n-1 index is not written."""
+    idx = df.index
+    default = isinstance(idx, pd.RangeIndex) and idx.start == 0 and idx.step == 1 and idx.name is None
+    if default:
+        return df
+    names = [n if n is not None else ("index" if idx.nlevels == 1 else f"index_{k}")
+             for k, n in enumerate(idx.names)]
+    names = [n if n not in df.columns else f"{n}_index" for n in names]
+    return df.rename_axis(names if idx.nlevels > 1 else names[0]).reset_index()
+
+
+def write_shapefile(gdf: gpd.GeoDataFrame, path: str | Path, *, encoding: str = "GBK") -> Path:
+    """Write ``gdf`` as a Shapefile for desktop GIS: ASCII field names, GBK text and a ``.cpg``.
+
+    Field names longer than 10 bytes or not ASCII (``名称``, ``households_total``) get short unique
+    ASCII names; ``<name>.fields.csv`` (UTF-8 with BOM, columns ``original, short``) is written
+    next to the ``.shp`` and :func:`read_layer` uses it to restore the names.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        One geometry family (points, lines or polygons), with a CRS.
+    path : str or Path
+        The ``.shp`` file to write (its other parts go next to it).
+    encoding : str
+        DBF text encoding; ``"GBK"`` is what Chinese desktop GIS expects.
+
+    Returns
+    -------
+    Path
+        The ``.shp`` written.
+
+    Raises
+    ------
+    ColumnError
+        A text value cannot be encoded in ``encoding`` or is longer than a DBF field (254 bytes).
+    GeometryError
+        Points, lines and polygons mixed in one layer.
+
+    Examples
+    --------
+    >>> import os, tempfile, spatial
+    >>> folder = tempfile.mkdtemp()
+    >>> shp = spatial.write_shapefile(spatial.load_demo()["stations"], os.path.join(folder, "stations.shp"))
+    >>> sorted(os.listdir(folder))  # doctest: +NORMALIZE_WHITESPACE
+    ['stations.cpg', 'stations.dbf', 'stations.fields.csv', 'stations.prj', 'stations.shp',
+     'stations.shx']
+    >>> spatial.read_layer(shp).columns.tolist()  # long names restored from stations.fields.csv
+    ['station_id', 'name', 'type', 'floor_area_m2', 'community_id', 'synthetic', 'geometry']
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".shp":
+        raise ValueError(f"'{path}': a shapefile path must end in .shp")
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise TypeError(f"write_shapefile needs a GeoDataFrame, got {type(gdf).__name__}")
+    if gdf.crs is None:
+        raise CRSError(f"'{path.name}': the layer has no CRS; set it with gdf.set_crs('EPSG:4326')")
+    enc = canonical(encoding)
+    families = {family(t) for t in gdf.geometry.dropna().geom_type.unique()}
+    if len(families) > 1:
+        raise GeometryError(
+            f"'{path.name}': a shapefile holds one geometry type but the layer mixes "
+            f"{', '.join(sorted(families))}; split it or write a GeoPackage with write_layers"
+        )
+    frame = _index_as_column(gdf)
+    geom_name = frame.geometry.name
+    columns = [c for c in frame.columns if c != geom_name]
+    check_text(frame, columns, enc, path.name, encoding)
+    short = short_names(columns)
+    out = frame.rename(columns=short)
+    check_output_path(path)
+    # the parts are written in a hidden folder beside the target, then each moved into place
+    tmp_dir = path.parent / f".{path.name}.{os.getpid()}{TEMP_MARK}"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+        tmp_dir.mkdir()
+        tmp = tmp_dir / path.name
+        try:
+            pyogrio.write_dataframe(out, tmp, driver="ESRI Shapefile", encoding=encoding)
+        except (DataSourceError, DataLayerError) as exc:
+            raise InputFileError(f"cannot write '{path}': {exc}") from exc
+        cpg = tmp.with_suffix(".cpg")
+        if not cpg.exists():
+            cpg.write_text(encoding.upper(), encoding="ascii")
+        mapping = pd.DataFrame({"original": [str(c) for c in columns], "short": [short[c] for c in columns]})
+        mapping.to_csv(tmp.with_name(tmp.stem + FIELD_MAP_SUFFIX), index=False, encoding="utf-8-sig")
+        parts = sorted(tmp_dir.iterdir(), key=lambda q: q.suffix.lower() == ".shp")  # .shp last
+        for part in parts:
+            os.replace(part, path.parent / part.name)
+    except OSError as exc:
+        raise InputFileError(f"cannot write '{path}': {exc.strerror or exc}; choose another folder "
+                             "or free some space") from exc
+    finally:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+    renamed = sum(1 for c in columns if short[c] != c)
+    logger.info("wrote %d rows to '%s' (%s, %d field names shortened)", len(out), path, encoding, renamed)
+    return path
