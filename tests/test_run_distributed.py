@@ -1,4 +1,5 @@
-"""``spatial run PROJECT.toml --scheduler local`` gives the same grids and coverage as one process."""
+"""``spatial run PROJECT.toml --scheduler local`` gives the same grids and coverage as one process,
+with the project file's defaults (no max_walk_m given)."""
 
 import geopandas as gpd
 import numpy as np
@@ -15,8 +16,6 @@ network = "{DATA / 'futian_walk.graphml'}"
 communities = {{ path = "{DATA / 'demo.gpkg'}", layer = "communities" }}
 units = {{ path = "{DATA / 'demo.gpkg'}", layer = "units" }}
 stations = {{ path = "{DATA / 'demo.gpkg'}", layer = "stations" }}
-[coverage]
-max_walk_m = 1000.0
 [siting]
 enabled = false
 [outputs]

@@ -87,16 +87,22 @@ def _check(args: argparse.Namespace, inputs: dict, outputs: tuple[str, ...] = ("
     check_output(args.out, inputs=inputs, suffixes=outputs)
 
 
-def _columns(args: argparse.Namespace, units, communities) -> dict:
-    """The units' and communities' columns under the names the files give them."""
+def _validated(args: argparse.Namespace, units, communities) -> tuple:
+    """The units' and communities' columns under the names the files give them, and both layers
+    checked once (ids, households, geometry types, CRS) before the search; returns
+    ``(units, communities, column options, report rows)``."""
     from spatial.core.checks import check_households
+    from spatial.io.validate import validate_inputs
 
     hh = column(args, units, "households", "units")
     uid = column(args, units, "unit_id", "units")
     cid = column(args, communities, "community_id", "communities")
     pop = column(args, units, "population", "units", required=False) or "population"
     check_households(units, hh, "units", id_col=uid, max_value=MAX_UNIT_HOUSEHOLDS)
-    return dict(households_col=hh, unit_id_col=uid, community_id_col=cid, population_col=pop)
+    layers, report = validate_inputs(communities=communities, units=units, households_col=hh,
+                                     unit_id_col=uid, community_id_col=cid)
+    cols = dict(households_col=hh, unit_id_col=uid, community_id_col=cid, population_col=pop)
+    return layers["units"], layers["communities"], cols, report.to_frame()
 
 
 def _cmd_grids(args: argparse.Namespace) -> int:
@@ -123,7 +129,7 @@ def _cmd_grids(args: argparse.Namespace) -> int:
     roads = _read_roads(args.roads)
     if args.from_buildings:
         units = _units_from_buildings(args, units, communities, roads)
-    cols = _columns(args, units, communities)
+    units, communities, cols, checked = _validated(args, units, communities)
     opts = dict(min_households=args.min_households, max_households=args.max_households, roads=roads,
                 seed=args.seed, **cols)
     if args.existing is not None or args.redraw:
@@ -148,6 +154,7 @@ def _cmd_grids(args: argparse.Namespace) -> int:
 
         res = partition_grids(units, communities, n_grids=args.n_grids, **opts)
         layers = {"grids": res.grids, "units": res.units, "report": res.report}
+    layers["report"] = pd.concat([checked, layers["report"]], ignore_index=True)
     if args.household_points is not None:
         from spatial.grids.workforce import ten_household_groups
 

@@ -74,7 +74,8 @@ def grid_counts(
     out = np.ones(len(h), dtype=int)
     for c, hc in enumerate(h):
         lo = max(1, math.ceil(hc / max_households))
-        hi = max(1, math.floor(hc / min_households))
+        # no floor (min 0): the count nearest the band middle is the most worth trying
+        hi = max(1, math.floor(hc / min_households)) if min_households > 0 else max(lo, math.ceil(hc / mid))
         best = None
         for k in range(max(1, min(lo, hi) - 1), max(lo, hi) + 2):
             each = hc / k
@@ -271,7 +272,7 @@ def _explain_community(report, cid, h, k_got, k_asked, lo, hi, n_grids) -> None:
     if n_grids is None and h < lo:
         report.add("communities", cid, f"has {h:g} households < {lo:g}: one grid under band",
                    "kept as one grid; merge with a neighbouring community to reach the band")
-    elif n_grids is None and math.ceil(h / hi) > math.floor(h / lo):
+    elif n_grids is None and lo > 0 and math.ceil(h / hi) > math.floor(h / lo):
         report.add("communities", cid, f"{h:g} households cannot be cut into whole grids of {lo:g}–{hi:g}",
                    f"drew {k_got} grids of about {h / k_got:.0f} households, the least out of band")
     if k_got != k_asked:

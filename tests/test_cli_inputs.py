@@ -1,0 +1,132 @@
+"""The command line reads the files planners have: columns under Chinese names, FILE.gpkg:layer
+for every command, quiet by default, every unit in the output or in the report, households kept."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from shapely.geometry import LineString, Point, box
+
+from spatial.cli import main
+from spatial.io.tables import write_csv
+
+UTM = "EPSG:32650"
+X0, Y0 = 800_000, 2_490_000
+CELLS = [box(X0 + 100 * i, Y0 + 100 * j, X0 + 100 * (i + 1), Y0 + 100 * (j + 1)) for i in range(4) for j in range(2)]
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("zh")
+    p = {"gpkg": d / "片区.gpkg", "net": d / "roads.gpkg", "stations_csv": d / "站点.csv"}
+    comm = gpd.GeoDataFrame({"社区编号": ["C1"], "名称": ["=HYPERLINK(\"http://x\",\"点击\")"]},
+                            geometry=[box(X0, Y0, X0 + 400, Y0 + 200)], crs=UTM)
+    units = gpd.GeoDataFrame({"编号": [f"U{k}" for k in range(8)], "户数": [100] * 8, "社区编号": ["C1"] * 8},
+                             geometry=CELLS, crs=UTM)
+    far = gpd.GeoDataFrame({"编号": ["FAR"], "户数": [7], "社区编号": ["C1"]},
+                           geometry=[Point(X0 + 5000, Y0 + 5000)], crs=UTM)
+    comm.to_file(p["gpkg"], layer="communities")
+    units.to_file(p["gpkg"], layer="units")
+    pd.concat([units, far], ignore_index=True).to_file(p["gpkg"], layer="units_and_far")
+    lines = [LineString([(X0 - 50 + 100 * i, Y0 - 50), (X0 - 50 + 100 * i, Y0 + 250)]) for i in range(6)]
+    lines += [LineString([(X0 - 50, Y0 - 50 + 100 * j), (X0 + 450, Y0 - 50 + 100 * j)]) for j in range(4)]
+    gpd.GeoDataFrame({"highway": ["footway"] * len(lines)}, geometry=lines, crs=UTM).to_file(p["net"])
+    pts = gpd.GeoSeries([Point(X0 + 50, Y0 + 50), Point(X0 + 350, Y0 + 150)], crs=UTM).to_crs(4326)
+    pd.DataFrame({"站点编号": ["S1", "S2"], "站点名称": ["甲", "@乙"], "经度": pts.x, "纬度": pts.y}).to_csv(
+        p["stations_csv"], index=False, encoding="gbk")
+    return p
+
+
+def test_chinese_column_names_are_found_and_said_once(files, tmp_path, capsys):
+    out = tmp_path / "g.gpkg"
+    assert main(["grids", f"{files['gpkg']}:communities", f"{files['gpkg']}:units", "--out", str(out)]) == 0
+    printed = capsys.readouterr()
+    assert printed.out.count("using column 户数 as households") == 1
+    assert "units: using column 编号 as unit_id" in printed.out
+    assert "communities: using column 社区编号 as community_id" in printed.out
+    assert printed.err == ""  # quiet by default: no log lines
+    assert len(printed.out.splitlines()) <= 6
+    units = gpd.read_file(out, layer="units")
+    assert {"编号", "户数"} <= set(units.columns) and units["grid_id"].notna().all()
+    assert gpd.read_file(out, layer="grids")["households"].sum() == 800
+
+
+def test_coverage_reads_layers_by_name_and_reports_every_unit_not_reached(files, tmp_path, capsys):
+    out = tmp_path / "c.gpkg"
+    assert main(["coverage", str(files["net"]), str(files["stations_csv"]),
+                 f"{files['gpkg']}:units_and_far", "--out", str(out), "-q"]) == 0
+    assert capsys.readouterr().out == ""
+    demand = gpd.read_file(out, layer="demand")
+    report = gpd.read_file(out, layer="report")
+    marked = demand.loc[demand["reason"].fillna("") != "", "编号"]
+    assert list(marked) == ["FAR"]
+    reported = report.loc[report["layer"] == "demand", "row_id"]
+    assert set(marked) <= set(reported)
+    assert set(demand["nearest_station"].dropna()) <= {"S1", "S2"}
+
+
+def test_site_reads_layers_by_name_with_column_options(files, tmp_path):
+    out = tmp_path / "s.gpkg"
+    assert main(["site", str(files["net"]), str(files["stations_csv"]), f"{files['gpkg']}:units",
+                 "--k", "1", "--no-exact", "--households-col", "户数", "--unit-id-col", "编号",
+                 "--out", str(out), "--quiet"]) == 0
+    assert len(gpd.read_file(out, layer="sites")) <= 1
+
+
+def test_verbosity_flags_go_before_or_after_the_command(files, tmp_path, capsys):
+    out = tmp_path / "g.gpkg"
+    args = ["grids", f"{files['gpkg']}:communities", f"{files['gpkg']}:units", "--out", str(out)]
+    assert main(args + ["-q"]) == 0
+    assert capsys.readouterr().out == ""
+    assert main(["-q"] + args) == 0
+    assert capsys.readouterr().out == ""
+    assert main(args + ["-v"]) == 0
+    assert "INFO" in capsys.readouterr().err
+
+
+def test_csv_text_that_a_spreadsheet_would_run_stays_text(tmp_path):
+    table = pd.DataFrame({"name": ['=HYPERLINK("http://x","点击")', "+86 755", "-1+2", "@SUM(A1)", "普通", "-12.5"],
+                          "households": [1, 2, 3, 4, 5, 6]})
+    path = write_csv(table, tmp_path / "t.csv")
+    back = pd.read_csv(path, encoding="utf-8-sig", dtype=str)
+    assert back["name"].tolist() == ["'=HYPERLINK(\"http://x\",\"点击\")", "'+86 755", "'-1+2", "'@SUM(A1)", "普通",
+                                     "-12.5"]
+    assert back["households"].tolist() == ["1", "2", "3", "4", "5", "6"]
+
+
+def test_the_solver_prints_no_banner():
+    code = ("import highspy\nfrom spatial.siting._branch import highs_model\nimport numpy as np, scipy.sparse as sp\n"
+            "h = highs_model(np.ones(2), sp.csc_matrix(np.ones((1, 2))), np.ones(1), np.full(1, 2.0), np.ones(2))\n"
+            "h.run()\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          env={"PYTHONPATH": str(Path(__file__).resolve().parents[1]), "PATH": ""})
+    assert "HiGHS" not in done.stdout + done.stderr
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(households=st.lists(st.integers(min_value=0, max_value=600), min_size=8, max_size=8),
+       band=st.sampled_from([(100, 300), (300, 500), (0, 1000), (50, 120)]))
+def test_households_are_conserved_through_the_command(households, band, tmp_path_factory):
+    d = tmp_path_factory.mktemp("hh")
+    comm = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(X0, Y0, X0 + 400, Y0 + 200)], crs=UTM)
+    units = gpd.GeoDataFrame({"unit_id": [f"U{k}" for k in range(8)], "households": households},
+                             geometry=CELLS, crs=UTM)
+    comm.to_file(d / "c.gpkg")
+    units.to_file(d / "u.gpkg")
+    out = d / "g.gpkg"
+    assert main(["-q", "grids", str(d / "c.gpkg"), str(d / "u.gpkg"), "--min", str(band[0]),
+                 "--max", str(band[1]), "--out", str(out)]) == 0
+    got_units = gpd.read_file(out, layer="units")
+    grids = gpd.read_file(out, layer="grids")
+    assert sorted(got_units["unit_id"]) == sorted(units["unit_id"])  # nothing dropped
+    assert got_units["grid_id"].notna().all()
+    assert grids["households"].sum() == sum(households)
+    per_grid = got_units.groupby("grid_id")["households"].sum()
+    assert (grids.set_index("grid_id")["households"] == per_grid.reindex(grids["grid_id"])).all()
