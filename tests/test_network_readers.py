@@ -397,3 +397,49 @@ def test_roads_and_points_in_any_crs_give_the_same_walks(helsinki_forms):
         assert (np.isfinite(out.walk_m.to_numpy()) == finite).all(), (road_crs, point_crs)
         np.testing.assert_allclose(out.walk_m.to_numpy()[finite], base.walk_m.to_numpy()[finite], atol=0.5)
         assert (out.nearest_station.to_numpy()[finite] == base.nearest_station.to_numpy()[finite]).all()
+
+
+# --------------------------------------------------------------------------- the rules, one by one
+
+#: (tags, kept?) — one disjoint 100 m line each; the name says why.
+RULES = [
+    ({"highway": "footway"}, True),
+    ({"highway": "cycleway"}, True),  # kept, unlike osmnx (shared paths in China)
+    ({"highway": "cycleway", "foot": "no"}, False),
+    ({"highway": "service", "service": "parking_aisle"}, True),
+    ({"highway": "service", "service": "private"}, False),
+    ({"highway": "residential", "access": "private"}, False),
+    ({"highway": "pedestrian", "access": "no", "foot": "yes"}, True),  # foot=yes overrides access
+    ({"highway": "track", "access": "no"}, False),
+    ({"highway": "path", "foot": "private"}, False),
+    ({"highway": "pedestrian", "area": "yes"}, False),
+    ({"highway": "construction"}, False),
+    ({"highway": "trunk"}, False),
+    ({"highway": "primary", "sidewalk": "separate"}, False),
+    ({"highway": "primary", "sidewalk:left": "separate"}, False),
+    ({"highway": "primary", "sidewalk": "both"}, True),
+    ({"highway": "footway;construction"}, False),  # a merged edge: dropped when any part is
+    ({"highway": "", "railway": "rail"}, False),
+    ({"highway": ""}, True),  # a line layer's road without a class is kept
+]
+
+
+def test_walking_filter_rule_by_rule():
+    rows = [{**tags, "name": f"r{k}", "geometry": shapely.LineString([(0, 1000 * k), (100, 1000 * k)])}
+            for k, (tags, _) in enumerate(RULES)]
+    layer = gpd.GeoDataFrame(rows, crs=UTM35).fillna("")
+    net = read_network(layer, keep="all")
+    kept = sorted(net.name.tolist(), key=lambda n: int(n[1:]))
+    assert kept == [f"r{k}" for k, (_, ok) in enumerate(RULES) if ok]
+    reasons = net.report[net.report.action == "dropped (not walkable)"].row_id.tolist()
+    assert {"foot=no", "service=private", "access=private", "access=no", "foot=private", "area=yes",
+            "highway=construction", "highway=trunk", "sidewalk=separate", "sidewalk:left=separate",
+            "no highway tag (railway)"} == set(reasons)
+
+
+def test_explicit_crs_must_be_ground_metres():
+    layer = gpd.GeoDataFrame({"highway": ["footway"]}, geometry=[shapely.LineString([(0, 0), (100, 0)])], crs=UTM35)
+    for crs in ("EPSG:3857", "EPSG:4326", "EPSG:2263"):
+        with pytest.raises(ValueError, match="not a projected CRS in ground metres"):
+            read_network(layer, crs=crs)
+    assert read_network(layer, crs="EPSG:3067").crs.to_epsg() == 3067

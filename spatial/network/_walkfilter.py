@@ -31,9 +31,10 @@ Where this differs from osmnx, on purpose:
   expressway-like arterials without footways. Pass ``exclude_highways`` to change it.
 * ``access=no`` is dropped like ``access=private`` (osmnx only drops ``private``), and ``foot=yes``,
   ``designated`` or ``permissive`` overrides both, as OSM means it.
-* **Service roads in gated estates** (小区) are kept unless tagged ``access=private`` or
-  ``service=private``: that is how osmnx treats them too. A home inside an estate whose lanes are
-  private reaches the public street along its off-network leg from the snapped point.
+* **Service roads in gated estates** (小区) are kept unless tagged ``access=private|no`` or
+  ``service=private`` (osmnx drops the private ones too): people who do not live there cannot
+  cut through. A home inside an estate whose lanes are private reaches the public street along
+  its straight leg from the snapped point (at most ``max_snap_m``).
 
 A value holding several classes (osmnx merges ways into lists, written here as ``"a;b"``) is
 dropped when any of its parts is dropped.
