@@ -443,3 +443,14 @@ def test_explicit_crs_must_be_ground_metres():
         with pytest.raises(ValueError, match="not a projected CRS in ground metres"):
             read_network(layer, crs=crs)
     assert read_network(layer, crs="EPSG:3067").crs.to_epsg() == 3067
+
+
+def test_keep_private_keeps_estate_lanes_but_not_foot_no(tmp_path):
+    path = tmp_path / "ladder.osm"
+    path.write_text(ladder_xml({k: bad for k, (bad, _) in SHORTCUTS.items()}))
+    net = read_network(path, keep="all", keep_private=True)
+    home = gpd.GeoDataFrame(geometry=[shapely.Point(LON0, LAT0)], crs="EPSG:4326")
+    ends = gpd.GeoDataFrame({"station_id": ["n"]}, geometry=[shapely.Point(LON0, LAT0 + 200 * M_LAT)], crs="EPSG:4326")
+    # the private road at x = 700 m is walked now; the foot=no footway at x = 300 m still is not
+    assert walking_coverage(home, ends, net, meters=[3000])["walk_m"].iloc[0] == pytest.approx(1600, abs=3)
+    assert "foot=no" in set(net.report.row_id) and "access=private" not in set(net.report.row_id)

@@ -24,7 +24,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Mapping
 
 import geopandas as gpd
 import networkx as nx
@@ -34,7 +34,6 @@ import shapely
 
 from spatial.core.errors import CRSError, InputFileError, NetworkError
 from spatial.network._walkfilter import (
-    DEFAULT_EXCLUDED_HIGHWAYS,
     FEATURE_KEYS,
     TAG_KEYS,
     drop_reasons,
@@ -84,8 +83,7 @@ def _dropped_frame(way, reason, geometry, crs) -> gpd.GeoDataFrame:
 
 # --------------------------------------------------------------------------- networkx / graphml
 
-def from_graph(graph: nx.Graph, *, crs=None,
-               exclude_highways: Iterable[str] = DEFAULT_EXCLUDED_HIGHWAYS) -> Loaded:
+def from_graph(graph: nx.Graph, *, crs=None, rules: Mapping | None = None) -> Loaded:
     """Edges and nodes of an osmnx-style networkx graph (node attributes ``x`` and ``y``).
 
     Edge attributes named like OSM tags (``highway``, ``foot``, ``access`` ...) go through the
@@ -125,8 +123,7 @@ def from_graph(graph: nx.Graph, *, crs=None,
         tags["feature"].append(feature_label({k: _tag_text(data[k]) for k in FEATURE_KEYS if k in data})
                                if not data.get("highway") else "")
     frame = pd.DataFrame(tags)
-    reason = drop_reasons(frame, exclude_highways=exclude_highways,
-                          need_highway=bool((frame["highway"] != "").any()))
+    reason = drop_reasons(frame, **(rules or {}), need_highway=bool((frame["highway"] != "").any()))
     keep = reason == ""
     edges = gpd.GeoDataFrame(
         {"u": pd.Series(rows_u, dtype=object)[keep].to_list(), "v": pd.Series(rows_v, dtype=object)[keep].to_list(),
@@ -146,7 +143,7 @@ def from_graph(graph: nx.Graph, *, crs=None,
     return Loaded(edges, nodes, dropped, unit="edges")
 
 
-def from_graphml(path: Path, *, exclude_highways: Iterable[str] = DEFAULT_EXCLUDED_HIGHWAYS) -> Loaded:
+def from_graphml(path: Path, *, rules: Mapping | None = None) -> Loaded:
     """Read a ``.graphml`` file written by osmnx."""
     import osmnx as ox
 
@@ -154,12 +151,12 @@ def from_graphml(path: Path, *, exclude_highways: Iterable[str] = DEFAULT_EXCLUD
         graph = ox.load_graphml(path)
     except Exception as exc:  # noqa: BLE001 - any parse failure is a bad input file
         raise InputFileError(f"cannot read network file {path}: {exc}") from exc
-    return from_graph(graph, exclude_highways=exclude_highways)
+    return from_graph(graph, rules=rules)
 
 
 # --------------------------------------------------------------------------- OSM files
 
-def from_osm(path: Path, *, exclude_highways: Iterable[str] = DEFAULT_EXCLUDED_HIGHWAYS) -> Loaded:
+def from_osm(path: Path, *, rules: Mapping | None = None) -> Loaded:
     """Read an OSM file (``.osm``, ``.osm.bz2``, ``.osm.gz``, ``.osm.pbf``) with pyosmium.
 
     Every way goes through the walking filter; kept ways are cut at nodes missing from the file
@@ -212,7 +209,7 @@ def from_osm(path: Path, *, exclude_highways: Iterable[str] = DEFAULT_EXCLUDED_H
         raise NetworkError(f"network '{path}' has no walkable edges: it holds no ways with a highway tag"
                            f" ({len(other_ids)} other ways)")
     frame = pd.DataFrame(tag_rows).fillna("")
-    reason = drop_reasons(frame, exclude_highways=exclude_highways)
+    reason = drop_reasons(frame, **(rules or {}))
     way_ids = np.asarray(ids, np.int64)
     count_a = np.asarray(count, np.int64)
     way_of = np.repeat(np.arange(len(ids)), count_a)
@@ -341,7 +338,7 @@ def _line_tags(lines: pd.DataFrame) -> pd.DataFrame:
 
 
 def from_lines(lines: gpd.GeoDataFrame, metric, *, tolerance_m: float = 0.1, layer: str = "network",
-               exclude_highways: Iterable[str] = DEFAULT_EXCLUDED_HIGHWAYS) -> Loaded:
+               rules: Mapping | None = None) -> Loaded:
     """Split a LineString layer (already in the metric CRS ``metric``) into a graph's edges.
 
     Rows the walking filter drops (by their tag columns) are left out first. Vertices closer
@@ -355,7 +352,7 @@ def from_lines(lines: gpd.GeoDataFrame, metric, *, tolerance_m: float = 0.1, lay
             f"{sorted(shapely.GeometryType(k).name for k in kinds)}"
         )
     tags = _line_tags(lines)
-    reason = drop_reasons(tags, exclude_highways=exclude_highways, need_highway=False)
+    reason = drop_reasons(tags, **(rules or {}), need_highway=False)
     drop = reason != ""
     dropped = _dropped_frame(np.asarray(lines.index)[drop], reason[drop], geom[drop], metric)
     hw = tags["highway"].to_numpy(object)

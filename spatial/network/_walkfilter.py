@@ -34,7 +34,9 @@ Where this differs from osmnx, on purpose:
 * **Service roads in gated estates** (小区) are kept unless tagged ``access=private|no`` or
   ``service=private`` (osmnx drops the private ones too): people who do not live there cannot
   cut through. A home inside an estate whose lanes are private reaches the public street along
-  its straight leg from the snapped point (at most ``max_snap_m``).
+  its straight leg from the snapped point (at most ``max_snap_m``), or is reported too far from
+  the network; ``read_network(keep_private=True)`` keeps these lanes instead (and lets walks cut
+  through estates).
 
 A value holding several classes (osmnx merges ways into lists, written here as ``"a;b"``) is
 dropped when any of its parts is dropped.
@@ -95,7 +97,7 @@ def feature_label(tags: Mapping[str, str]) -> str:
 
 
 def drop_reasons(tags: pd.DataFrame, *, exclude_highways: Iterable[str] = DEFAULT_EXCLUDED_HIGHWAYS,
-                 need_highway: bool = True) -> np.ndarray:
+                 keep_private: bool = False, need_highway: bool = True) -> np.ndarray:
     """Why each way is not walkable: ``""`` to keep it, else the rule as ``key=value`` text.
 
     Parameters
@@ -106,6 +108,9 @@ def drop_reasons(tags: pd.DataFrame, *, exclude_highways: Iterable[str] = DEFAUL
         way without ``highway`` is (see :func:`feature_label`).
     exclude_highways : iterable of str
         ``highway`` classes to drop.
+    keep_private : bool
+        Keep ways that are private or closed to the public (``access=private|no``,
+        ``foot=private``, ``service=private``): the lanes of gated estates.
     need_highway : bool
         Drop ways without a ``highway`` value (OSM sources). Line layers pass False: a road drawn
         by hand has no class, and is kept unless another column says it is a railway or a building.
@@ -142,13 +147,14 @@ def drop_reasons(tags: pd.DataFrame, *, exclude_highways: Iterable[str] = DEFAUL
     bad_hw = _hits(highway, excluded).to_numpy(object)
     mark(bad_hw != "", np.array([f"highway={h}" for h in bad_hw], object))
     foot = _parts(col("foot"))
-    bad_foot = _hits(foot, _FOOT_FORBIDDEN).to_numpy(object)
+    bad_foot = _hits(foot, {"no"} if keep_private else _FOOT_FORBIDDEN).to_numpy(object)
     mark(bad_foot != "", np.array([f"foot={h}" for h in bad_foot], object))
-    foot_ok = foot.map(lambda ps: bool(ps & _FOOT_ALLOWED)).to_numpy(bool)
-    bad_access = _hits(_parts(col("access")), _ACCESS_FORBIDDEN).to_numpy(object)
-    mark((bad_access != "") & ~foot_ok, np.array([f"access={h}" for h in bad_access], object))
-    bad_service = _hits(_parts(col("service")), {"private"}).to_numpy(object)
-    mark(bad_service != "", "service=private")
+    if not keep_private:
+        foot_ok = foot.map(lambda ps: bool(ps & _FOOT_ALLOWED)).to_numpy(bool)
+        bad_access = _hits(_parts(col("access")), _ACCESS_FORBIDDEN).to_numpy(object)
+        mark((bad_access != "") & ~foot_ok, np.array([f"access={h}" for h in bad_access], object))
+        bad_service = _hits(_parts(col("service")), {"private"}).to_numpy(object)
+        mark(bad_service != "", "service=private")
     for key in _SIDEWALK_KEYS:
         sep = _hits(_parts(col(key)), {"separate"}).to_numpy(object)
         mark(sep != "", f"{key}=separate")

@@ -50,6 +50,7 @@ def read_network(
     source,
     *,
     exclude_highways: Iterable[str] = DEFAULT_EXCLUDED_HIGHWAYS,
+    keep_private: bool = False,
     keep: str = "largest",
     crs=None,
     barriers: gpd.GeoDataFrame | None = None,
@@ -68,7 +69,11 @@ def read_network(
         trunk roads, their links, and osmnx's non-walkable classes such as ``construction``,
         ``proposed``, ``platform``). An edge merged from several ways is dropped when any of its
         classes is listed. The other rules of the walking filter (``foot=no``,
-        ``access=private|no``, ``area=yes`` ...) always apply.
+        ``access=private|no``, ``area=yes`` ...) always apply; see ``docs/networks.md``.
+    keep_private : bool
+        Keep ways tagged ``access=private|no``, ``foot=private`` or ``service=private`` (the lanes
+        of gated estates). Default False, as osmnx: nobody cuts through an estate, but homes
+        inside one may then lie farther than ``max_snap_m`` from any walkable edge.
     keep : {"largest", "all", "stations"}
         Which connected components to keep: the largest, all of them (see
         ``WalkNetwork.component``), or every component that holds a station (needs
@@ -108,8 +113,8 @@ def read_network(
     if metric is not None and not ground_metres(metric):
         raise CRSError(f"crs={crs!r} is not a projected CRS in ground metres (degrees, feet and Web "
                        "Mercator are not); pass e.g. 'EPSG:32650' or leave it None for the local UTM zone")
-    exclude = tuple(exclude_highways)
-    loaded, source_crs = _load(source, metric, label, exclude)
+    rules = {"exclude_highways": tuple(exclude_highways), "keep_private": bool(keep_private)}
+    loaded, source_crs = _load(source, metric, label, rules)
     edges, nodes = loaded.edges, loaded.nodes
     if metric is None:
         metric = _target_crs(nodes)
@@ -211,16 +216,16 @@ def _label(source) -> str:
     return type(source).__name__
 
 
-def _load(source, metric, label, exclude: tuple[str, ...]):
+def _load(source, metric, label, rules: dict):
     """Dispatch on the kind of source: ``(Loaded, source CRS)``, edges in the source CRS or
     (line layers) already in ``metric`` or the layer's ground-metre CRS."""
     if isinstance(source, nx.Graph):
-        loaded = _readers.from_graph(source, exclude_highways=exclude)
+        loaded = _readers.from_graph(source, rules=rules)
         return loaded, loaded.nodes.crs
     if isinstance(source, gpd.GeoDataFrame):
         src = require_crs(source, "network")
         lines = source.to_crs(metric if metric is not None else _target_crs(source))
-        return _readers.from_lines(lines, lines.crs, exclude_highways=exclude), src
+        return _readers.from_lines(lines, lines.crs, rules=rules), src
     if not isinstance(source, (str, Path)):
         raise TypeError(f"network source must be a path, a networkx graph or a GeoDataFrame, not {type(source).__name__}")
     path = Path(source)
@@ -228,10 +233,10 @@ def _load(source, metric, label, exclude: tuple[str, ...]):
         raise InputFileError(f"network file {path} does not exist")
     name = path.name.lower()
     if name.endswith(".graphml"):
-        loaded = _readers.from_graphml(path, exclude_highways=exclude)
+        loaded = _readers.from_graphml(path, rules=rules)
         return loaded, loaded.nodes.crs
     if name.endswith(_OSM_SUFFIXES):
-        return _readers.from_osm(path, exclude_highways=exclude), "EPSG:4326"
+        return _readers.from_osm(path, rules=rules), "EPSG:4326"
     if name.endswith(_LINE_SUFFIXES):
         if name.endswith((".gpkg", ".shp", ".geojson", ".json")):
             from spatial.io.layers import (
@@ -248,7 +253,7 @@ def _load(source, metric, label, exclude: tuple[str, ...]):
             raise CRSError(f"network layer {path} has no CRS; add a .prj / set it with gdf.set_crs(...) and save again")
         src = lines.crs
         lines = lines.to_crs(metric if metric is not None else _target_crs(lines))
-        return _readers.from_lines(lines, lines.crs, layer=str(path), exclude_highways=exclude), src
+        return _readers.from_lines(lines, lines.crs, layer=str(path), rules=rules), src
     raise InputFileError(
         f"network file {path}: unknown kind; use .osm, .osm.bz2, .osm.gz, .osm.pbf, .graphml, or a "
         "line layer (.gpkg, .shp, .geojson)"
