@@ -74,6 +74,7 @@ def layer_json(
     *,
     gcj02: bool,
     report: Report | None,
+    label_points: bool = False,
 ) -> tuple[str, int, np.ndarray | None]:
     """The layer as compact columnar JSON (see :func:`decode`), its feature count and bounds.
 
@@ -81,6 +82,7 @@ def layer_json(
     written once per layer, and text columns with repeated values as a lookup table plus codes,
     which halves the size of a building layer; the browser rebuilds the features (``spFeatures``).
     Rows with missing or empty geometry cannot be drawn: they are logged and put in ``report``.
+    With ``label_points`` each feature gets ``_at``, a point inside it where its label goes.
     """
     geoms = display_geometry(gdf, name, gcj02)
     drawable = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
@@ -111,6 +113,9 @@ def layer_json(
     columns = {k: _column([None if v == "" else v for v in (props[k][i] for i in rows)])
                for k in props}
     columns["_s"] = [int(v) for v in styles[rows]]
+    if label_points:
+        at = shapely.get_coordinates(shapely.point_on_surface(geoms[drawable]))
+        columns["_at"] = np.round(at, 6).tolist()
     text = (
         '{"n":' + str(len(rows)) + ',"types":' + dumps(types)
         + ',"t":' + (dumps(codes[0]) if len(types) == 1 else dumps(codes))
@@ -145,11 +150,72 @@ def decode(data: str | dict) -> list[dict]:
     return out
 
 
-def popup_props(gdf: pd.DataFrame, columns: Sequence[str], lang: str) -> tuple[dict, list]:
-    """Popup properties of the columns present in ``gdf`` and their ``(column, label)`` list."""
-    present = [c for c in columns if c in gdf.columns]
-    return ({c: jsonable(gdf[c], c) for c in present},
-            [(c, st.field_label(lang, c)) for c in present])
+#: Popup rows of each layer, in order (columns missing from a layer are skipped). ``community``
+#: is the community's name looked up from ``community_id``; ``nearest_station`` shows the
+#: station's name. Add a column here and a label in ``_mapstyle.FIELD_LABELS`` to show it.
+COMMUNITY_FIELDS = ["street", "code", "households"]
+GRID_FIELDS = ["grid_code", "community", "households", "band_status", "full_time_workers",
+               "part_time_workers", "building_leads", "household_leads", "population", "n_units",
+               "n_buildings", "area_m2", "polsby_popper", "road_share"]
+UNIT_FIELDS = ["community", "grid_id", "households", "population", "band", "walk_min", "walk_m",
+               "nearest_station", "reason"]
+STATION_FIELDS = ["type", "community", "floor_area_m2", "reason"]
+GAP_FIELDS = ["households", "population", "n_points", "rank"]
+SITE_FIELDS = ["gain_households", "gain_population", "cum_coverage_pct"]
+
+
+def names_of(frame: pd.DataFrame | None, id_col: str, name_col: str = "name") -> dict[str, str]:
+    """``{id: name}`` of a layer that has both columns (else empty)."""
+    if frame is None or id_col not in frame.columns or name_col not in frame.columns:
+        return {}
+    ids, names = frame[id_col].astype(str), frame[name_col]
+    return {i: str(n) for i, n in zip(ids, names) if pd.notna(n) and str(n).strip()}
+
+
+def popup_props(gdf: pd.DataFrame, columns: Sequence[str], lang: str, *,
+                names: dict[str, dict[str, str]] | None = None) -> tuple[dict, list]:
+    """Popup properties of ``columns`` in display form and their ``(column, label, hint)`` rows.
+
+    Values are what an official reads: the community's and the nearest station's names (from
+    ``names["community"]`` / ``names["station"]``), bands as "5分钟内", reasons in ``lang``,
+    ``road_share`` as a percentage; columns missing from ``gdf`` are skipped.
+    """
+    names = names or {}
+    props, fields = {}, []
+    for c in columns:
+        if c == "community":
+            if "community_id" not in gdf.columns or not names.get("community"):
+                continue
+            ids = gdf["community_id"].astype(str)
+            props[c] = [names["community"].get(i) for i in ids]
+        elif c not in gdf.columns:
+            continue
+        elif c == "nearest_station":
+            lookup = names.get("station", {})
+            props[c] = [None if v is None else lookup.get(v, v) for v in jsonable(gdf[c], c)]
+        elif c == "band":
+            props[c] = [None if v is None else st.band_reach(lang, v) for v in jsonable(gdf[c], c)]
+        elif c == "reason":
+            props[c] = [st.reason_label(lang, v) for v in jsonable(gdf[c], c)]
+        elif c == "road_share":
+            props[c] = jsonable(pd.to_numeric(gdf[c], errors="coerce") * 100, "road_share_pct")
+        else:
+            props[c] = jsonable(gdf[c], c)
+        fields.append(st.field(lang, c))
+    return props, fields
+
+
+def head_props(n: int, *, title=None, sub=None, summary=None, ids=None) -> dict[str, list]:
+    """The popup head of each feature: title, subtitle, one-line summary, ids in small print."""
+    out = {}
+    for key, values in (("_t", title), ("_sub", sub), ("_sum", summary), ("_ids", ids)):
+        if values is not None:
+            values = list(values)
+            if len(values) != n:
+                raise ValueError(f"{key}: {len(values)} values for {n} features")
+            out[key] = [None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+                        for v in values]
+    return out
 
 
 def community_coverage(summary, demand, bands, households_col) -> pd.DataFrame | None:
@@ -179,19 +245,23 @@ def community_coverage(summary, demand, bands, households_col) -> pd.DataFrame |
     return table
 
 
-def coverage_table(table: pd.DataFrame, bands: list[str], communities, lang: str) -> st.BoxControl:
-    """The box listing households and % covered per band, overall and per community."""
-    names = {}
-    if communities is not None and {"community_id", "name"} <= set(communities.columns):
-        names = dict(zip(communities["community_id"].astype(str), communities["name"].astype(str)))
+def coverage_table(table: pd.DataFrame, bands: list[str], communities, lang: str) -> str:
+    """HTML of the table of households and % covered per band, overall and per community,
+    with the community's name first and its id in small print."""
+    names = names_of(communities, "community_id")
     shown = [b for b in bands if f"pct_hh_{b}" in table.columns]
-    header = [st.text(lang, "community"), st.field_label(lang, "households")] + [st.band_label(lang, b) + " %" for b in shown]
+    header = [st.text(lang, "community"), st.field_label(lang, "households")] + [
+        st.band_label(lang, b) for b in shown]
     rows = []
     for _, r in table.iterrows():
-        who = st.text(lang, "overall") if r["level"] == "overall" else names.get(str(r["id"]), str(r["id"]))
+        if r["level"] == "overall":
+            who = (st.text(lang, "overall"), "")
+        else:
+            cid = str(r["id"])
+            who = (names[cid], cid) if cid in names else (cid, "")
         hh = r.get("households")
-        rows.append([who, int(hh) if pd.notna(hh) else ""] + [float(r[f"pct_hh_{b}"]) for b in shown])
-    return st.BoxControl(st.table_html(st.text(lang, "table_title"), header, rows), position="bottomright")
+        rows.append([who, int(round(hh)) if pd.notna(hh) else ""] + [float(r[f"pct_hh_{b}"]) for b in shown])
+    return st.table_html(st.text(lang, "table_title"), header, rows)
 
 
 def read_layers(path, required: Sequence, optional: Sequence[str], what: str) -> dict:

@@ -97,6 +97,8 @@ def inline_script(url: str) -> str:
             raise SpatialError(f"vendored {relpath} changed: expected {old!r} once; update _JS_FIXES")
         code = code.replace(old, new)
     code = code.replace("</script", "<\\/script").replace("<!--", "<\\!--")
+    if relpath == "leaflet/leaflet.js":
+        code += _default_icon_fix()
     return f"<script>/* {relpath} (vendored, see spatial/maps/_assets/VERSIONS.md) */\n{code}\n</script>"
 
 
@@ -120,6 +122,19 @@ def inline_stylesheet(url: str) -> str:
 
     css = _CSS_URL_RE.sub(to_data_uri, css).replace("</style", "<\\/style")
     return f"<style>/* {relpath} (vendored) */\n{css}\n</style>"
+
+
+def _default_icon_fix() -> str:
+    """Leaflet finds its default marker images by a path read from its stylesheet; once the
+    stylesheet is inlined that path is empty and markers (the measure tool's) ask for
+    ``marker-icon.png`` and ``marker-shadow.png`` next to the page. Give it data URIs instead."""
+    icon = base64.b64encode((ASSETS / "leaflet/images/marker-icon.png").read_bytes()).decode("ascii")
+    blank = "R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"  # 1x1 transparent GIF
+    return (
+        "\nL.Icon.Default.imagePath = '';\n"
+        f"L.Icon.Default.mergeOptions({{iconUrl: 'data:image/png;base64,{icon}', "
+        f"iconRetinaUrl: 'data:image/png;base64,{icon}', shadowUrl: 'data:image/gif;base64,{blank}'}});\n"
+    )
 
 
 def _resolve(folder: str, ref: str) -> str:

@@ -6,6 +6,12 @@ EPSG:4326, coordinates rounded to 6 decimals (about 0.1 m) and embedded as compa
 :func:`save_map` writes one self-contained HTML file with Leaflet and its plugins inlined from
 ``spatial/maps/_assets`` (see :mod:`spatial.maps._offline`), so the map opens on an intranet with no internet.
 No basemap by default: the walking network is the context; ``tiles=`` adds one.
+
+What an official sees: layers stacked by meaning (service areas and gaps under the residential
+units, units under grid and community outlines, stations and new sites on top); a click shows
+the feature drawn on top there first, named (community, station, grid code) with ids in small
+print, and everything else under the click folded below it; the search, layer list, legends and
+tables in one panel beside the map on a desktop and behind one button on a phone.
 """
 
 from __future__ import annotations
@@ -24,38 +30,21 @@ from folium import plugins
 from spatial.core.checks import Report, check_households, require_columns, require_crs
 from spatial.core.errors import ColumnError
 from spatial.maps import _style as st
-from spatial.maps._data import (
-    community_coverage,
-    coverage_table,
-    jsonable,
-    layer_json,
-    popup_props,
-)
+from spatial.maps import _draw as draw
+from spatial.maps._data import GRID_FIELDS, community_coverage, coverage_table, head_props, jsonable, popup_props
+from spatial.maps._draw import GAP_LABELS  # noqa: F401  (public constant, kept here)
+from spatial.maps._layers import Attribution, BoxControl, Layout, ScaleBar, VectorLayer
 from spatial.maps._offline import OfflineMap, inline_assets
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["grid_map", "coverage_map", "overview_map", "save_map", "tianditu_tiles"]
 
-#: Gaps with a permanent rank label (the largest ones); the rest show it in their popup.
-GAP_LABELS = 10
 #: Above this many drawn features the map draws on a canvas instead of one SVG path per feature.
 CANVAS_ABOVE = 5000
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 AMAP_TILES = "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}"
 _UNCOVERED = ("beyond", "unreachable")
-
-
-def _add_layer(m, gdf, name, *, layer_name, props, fields, styles, style_index=None, state,
-               report, show=True, **opts) -> st.VectorLayer:
-    data, n, bounds = layer_json(gdf, name, props, style_index, gcj02=state["gcj02"], report=report)
-    layer = st.VectorLayer(data, name=layer_name, styles=styles, fields=fields, show=show,
-                           n_features=n, **opts)
-    layer.add_to(m)
-    state["n_features"] += n
-    if bounds is not None:
-        state["bounds"].append(bounds)
-    return layer
 
 
 # ---------------------------------------------------------------- map frame and finishing
@@ -78,10 +67,12 @@ def _check_lang(lang: str) -> None:
         raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
 
 
-def _state(m: folium.Map) -> dict:
-    """Per-map bookkeeping (bounds, feature count, notes already shown)."""
+def _state(m: folium.Map, lang: str = "zh") -> dict:
+    """Per-map bookkeeping (bounds, feature count, notes already shown, names)."""
     if not hasattr(m, "_spatial_state"):
-        m._spatial_state = {"gcj02": False, "bounds": [], "n_features": 0, "notes": set()}
+        m._spatial_state = {"gcj02": False, "bounds": [], "n_features": 0, "notes": set(),
+                            "lang": lang, "names": {}}
+    m._spatial_state["lang"] = lang
     return m._spatial_state
 
 
@@ -89,9 +80,9 @@ def _new_map(lang: str, tiles, tiles_attr: str | None, tiles_crs: str, n_hint: i
              title: str) -> folium.Map:
     m = OfflineMap(location=None, tiles=None, prefer_canvas=n_hint > CANVAS_ABOVE, zoom_start=14,
                    zoom_snap=0.25, zoom_delta=0.5)  # fit the study area snugly, not to a whole zoom level
-    st.ScaleBar().add_to(m)
+    ScaleBar().add_to(m)
     m.get_root().title = title
-    state = _state(m)
+    state = _state(m, lang)
     if tiles_crs not in ("wgs84", "gcj02"):
         raise ValueError(f"tiles_crs must be 'wgs84' or 'gcj02', got {tiles_crs!r}")
     state["gcj02"] = tiles_crs == "gcj02" or tiles == "amap"
@@ -126,10 +117,22 @@ def _synthetic_once(state: dict, lang: str, synthetic: bool) -> str:
     return st.text(lang, "synthetic")
 
 
+def _layers_top_first(m: folium.Map) -> None:
+    """Reorder the map's vector layers so that the layer list reads like the drawing, top first
+    (the layers keep their relative slots among the other elements)."""
+    items = list(m._children.items())
+    slots = [i for i, (_, c) in enumerate(items) if isinstance(c, VectorLayer)]
+    ordered = sorted((items[i] for i in slots), key=lambda kv: -kv[1].options["z"])
+    for i, kv in zip(slots, ordered):
+        items[i] = kv
+    m._children.clear()
+    m._children.update(items)
+
+
 def _finish(m: folium.Map, *, own: bool, lang: str, synthetic: bool,
             attribution: str | None = st.OSM_ATTRIBUTION) -> folium.Map:
-    """Controls (once per map), attribution, fit to the data, and the layer control last."""
-    state = _state(m)
+    """Controls (once per map), attribution, the layer control and the layout, last."""
+    state = _state(m, lang)
     kids = list(m._children.values())
     if not any(isinstance(k, plugins.Fullscreen) for k in kids):
         plugins.Fullscreen(title=st.text(lang, "fullscreen"),
@@ -140,47 +143,26 @@ def _finish(m: folium.Map, *, own: bool, lang: str, synthetic: bool,
                                localization="cn" if lang == "zh" else "en").add_to(m)
     notes = [a for a in [attribution] if a]
     if synthetic:
-        notes.append(st.text(lang, "synthetic"))
+        notes.append(st.text(lang, "synthetic_short"))
     new = [n for n in notes if n not in state["notes"]]
-    if new or "extras" not in state["notes"]:
-        st.MapExtras(new, labels="extras" not in state["notes"]).add_to(m)
-        state["notes"].update([*new, "extras"])
+    if new:
+        Attribution(new).add_to(m)
+        state["notes"].update(new)
+    bounds = None
     if own and state["bounds"]:
         b = np.vstack(state["bounds"])
-        m.fit_bounds([[b[:, 1].min(), b[:, 0].min()], [b[:, 3].max(), b[:, 2].max()]])
+        bounds = [[float(b[:, 1].min()), float(b[:, 0].min())], [float(b[:, 3].max()), float(b[:, 2].max())]]
+        state["fit"] = bounds
     for key, child in list(m._children.items()):
-        if isinstance(child, folium.LayerControl):
+        if isinstance(child, (folium.LayerControl, Layout)):
             del m._children[key]
+    _layers_top_first(m)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    Layout(lang, bounds or state.get("fit")).add_to(m)
     return m
 
 
-def _context(m, state, lang, report, *, communities, network_edges, community_props=None):
-    """Walking network and community outlines, the map's context layers."""
-    if network_edges is not None:
-        _add_layer(m, network_edges, "network_edges", layer_name=st.text(lang, "network"), props={},
-                   fields=[], styles=[{"color": st.NETWORK_COLOUR, "weight": 1, "opacity": 0.7,
-                                       "radius": 1}], state=state, report=report, interactive=False)
-    if communities is not None:
-        require_crs(communities, "communities")
-        props, fields = popup_props(communities, ["community_id", "name", "code", "street"], lang)
-        extra = community_props or {}
-        props.update({k: v for k, (v, _) in extra.items()})
-        fields += [(k, label) for k, (_, label) in extra.items()]
-        tip = "name" if "name" in communities.columns else ("community_id" if "community_id" in communities.columns else None)
-        _add_layer(m, communities, "communities", layer_name=st.text(lang, "communities"),
-                   props=props, fields=fields, state=state, report=report, tooltip_field=tip,
-                   title_field=tip,
-                   styles=[{"color": st.COMMUNITY_COLOUR, "weight": 2.5, "dashArray": "6 4",
-                            "fill": False}])
-
-
 # ---------------------------------------------------------------- public maps
-GRID_FIELDS = ["grid_code", "grid_id", "community_id", "households", "population", "n_units",
-               "n_buildings", "area_m2", "polsby_popper", "road_share", "band_status",
-               "full_time_workers", "part_time_workers", "building_leads", "household_leads"]
-
-
 def grid_map(
     grids: gpd.GeoDataFrame,
     *,
@@ -211,8 +193,8 @@ def grid_map(
     min_households, max_households : float
         The household band: grids under it, in it and over it get their own colour.
     households_col, label_col : str
-        Column names; the label defaults to ``grid_id`` (short), else ``grid_code``; both are
-        in the popup.
+        Column names; the map label defaults to ``grid_id`` (short), else ``grid_code``. The
+        popup is headed by the grid code, with the grid id in small print.
     lang : {"zh", "en"}
         Language of labels, legend and popups.
     tiles : str or list of str, optional
@@ -256,36 +238,61 @@ def grid_map(
     own = m is None
     if own:
         m = _new_map(lang, tiles, tiles_attr, tiles_crs, len(grids) + len(units if units is not None else []),
-                     "网格划分" if lang == "zh" else "Management grids")
-    state = _state(m)
-    _context(m, state, lang, report, communities=communities, network_edges=network_edges)
+                     st.text(lang, "map_grids"))
+    state = _state(m, lang)
+    draw.remember_names(state, communities)
+    if network_edges is not None:
+        draw.network(m, state, lang, report, network_edges)
+    if communities is not None:
+        draw.communities(m, state, lang, report, communities)
     if units is not None:
-        props, fields = popup_props(units, ["unit_id", "households", "population", "grid_id", "community_id"], lang)
-        _add_layer(m, units, "units", layer_name=st.text(lang, "units"), props=props, fields=fields,
-                   styles=[{"color": st.UNIT_COLOUR, "weight": 0.6, "fillOpacity": 0.15, "radius": 3}],
-                   state=state, report=report, title_field="unit_id" if "unit_id" in units else None)
+        props, fields = popup_props(units, ["community", "grid_id", "households", "population"], lang,
+                                    names=state["names"])
+        uid = jsonable(units["unit_id"], "unit_id") if "unit_id" in units.columns else None
+        props.update(head_props(len(units), title=uid))
+        draw.add_layer(m, units, "units", name=st.text(lang, "units"), kind="kind_unit", props=props,
+                   fields=fields, styles=[{"color": st.UNIT_COLOUR, "weight": 0.6, "fillOpacity": 0.15,
+                                           "radius": 3}], state=state, report=report)
     status = np.where(hh < min_households, "under", np.where(hh > max_households, "over", "in"))
     order = ["under", "in", "over"]
     fmt = {"lo": f"{min_households:g}", "hi": f"{max_households:g}"}
-    cols = [c for c in GRID_FIELDS if c != "band_status"] + (
-        [label_col] if label_col not in GRID_FIELDS else [])
-    if households_col not in cols:
-        cols.append(households_col)
-    props, fields = popup_props(grids, cols, lang)
+    cols = list(GRID_FIELDS) + ([households_col] if households_col not in GRID_FIELDS else [])
+    props, fields = popup_props(grids, cols, lang, names=state["names"])
     props["band_status"] = [st.text(lang, s, **fmt) for s in status]
-    props["_label"] = jsonable(grids[label_col], label_col)
-    fields.insert(min(3, len(fields)), ("band_status", st.field_label(lang, "band_status")))
-    fill = 0.12 if state.get("overview") else 0.45  # let coverage colours show through
-    styles = [{"color": "#333333", "weight": 1.2, "fillColor": st.STATUS_COLOURS[s], "fillOpacity": fill}
-              for s in order]
-    _add_layer(m, grids, "grids", layer_name=st.text(lang, "grids"), props=props, fields=fields,
+    if not any(f[0] == "band_status" for f in fields):
+        at = next((i + 1 for i, f in enumerate(fields) if f[0] == households_col), len(fields))
+        fields.insert(at, st.field(lang, "band_status"))
+    label = jsonable(grids[label_col], label_col)
+    code = jsonable(grids["grid_code"], "grid_code") if "grid_code" in grids.columns else None
+    gid = jsonable(grids["grid_id"], "grid_id") if "grid_id" in grids.columns else None
+    community = props.get("community") or ([None] * len(grids))
+    props["_label"] = label
+    props.update(head_props(
+        len(grids), title=code or label, sub=community,
+        summary=[st.text(lang, "households_n", n=h) + f" · {s}" for h, s in
+                 zip(jsonable(grids[households_col], households_col), props["band_status"])],
+        ids=draw.id_texts(lang, "ids_grid", gid) if code and gid else None))
+    # the code and the community head the popup; no need to repeat them as rows
+    fields = [f for f in fields if f[0] not in (("grid_code", "community") if code else ("community",))]
+    if state.get("overview"):  # units are drawn underneath: status as the outline's colour
+        styles = [{"color": st.STATUS_OUTLINES[s], "weight": 1.6, "fillColor": st.STATUS_COLOURS[s],
+                   "fillOpacity": 0.06} for s in order]
+    else:
+        styles = [{"color": "#333333", "weight": 1.2, "fillColor": st.STATUS_COLOURS[s], "fillOpacity": 0.45}
+                  for s in order]
+    draw.add_layer(m, grids, "grids", name=st.text(lang, "grids"), kind="kind_grid", props=props, fields=fields,
                styles=styles, style_index=[order.index(s) for s in status], state=state, report=report,
-               label_field="_label", title_field="_label", minor_labels=True)
+               label="_label", label_fit=True)
     synthetic = _synthetic(synthetic_note, grids, units, communities)
-    rows = [(st.STATUS_COLOURS[s], st.text(lang, s, **fmt) + f" ({int((status == s).sum())})") for s in order]
+    if state.get("overview"):
+        rows = [(st.STATUS_OUTLINES[s], st.text(lang, s, **fmt) + f" ({int((status == s).sum())})", "line")
+                for s in order]
+        notes = [st.text(lang, "grid_outline_note")]
+    else:
+        rows = [(st.STATUS_COLOURS[s], st.text(lang, s, **fmt) + f" ({int((status == s).sum())})") for s in order]
+        notes = []
     syn = _synthetic_once(state, lang, synthetic)
-    st.BoxControl(st.legend_html(st.text(lang, "grid_legend"), rows, [], synthetic=syn),
-                  position="bottomleft").add_to(m)
+    BoxControl(st.legend_html(st.text(lang, "grid_legend"), rows, notes, synthetic=syn)).add_to(m)
     return _finish(m, own=own, lang=lang, synthetic=synthetic)
 
 
@@ -327,7 +334,8 @@ def coverage_map(
     demand : GeoDataFrame
         The ``demand`` layer after coverage (points or footprints) with ``band_col``.
     stations : GeoDataFrame
-        Party-mass service stations with ``name_col`` (searchable on the map).
+        Party-mass service stations with ``name_col``; searchable by any part of the name or by
+        ``station_id``.
     isochrones, gaps : GeoDataFrame, optional
         Service areas (one toggle per band) and ranked gap areas.
     summary : DataFrame, optional
@@ -374,98 +382,44 @@ def coverage_map(
     demand = demand.rename(columns={band_col: "band"}) if band_col != "band" else demand
     own = m is None
     if own:
-        m = _new_map(lang, tiles, tiles_attr, tiles_crs, len(demand),
-                     "15分钟服务圈" if lang == "zh" else "15-minute service circles")
-    state = _state(m)
+        m = _new_map(lang, tiles, tiles_attr, tiles_crs, len(demand), st.text(lang, "map_coverage"))
+    state = _state(m, lang)
+    draw.remember_names(state, communities, stations, name_col)
     table = community_coverage(summary, demand, band_list, households_col)
-    community_props = None
-    if table is not None and communities is not None and "community_id" in communities.columns:
-        per_community = table[table["level"] == "community"].drop_duplicates("id").set_index("id")
-        ids = communities["community_id"].astype(str)
-        community_props = {}
-        for b in band_list:
-            col = f"pct_hh_{b}"
-            if col in per_community.columns:
-                label = ("{}覆盖率 (%)" if lang == "zh" else "{} coverage (%)").format(st.band_label(lang, b))
-                community_props[col] = (jsonable(ids.map(per_community[col]), col), label)
-    _context(m, state, lang, report, communities=communities, network_edges=network_edges,
-             community_props=community_props)
+    if network_edges is not None:
+        draw.network(m, state, lang, report, network_edges)
+    if communities is not None:
+        draw.communities(m, state, lang, report, communities, draw.community_extra(table, communities, band_list, lang))
     if isochrones is not None:
         for b in reversed(band_list):
             part = isochrones[isochrones["band"].astype(str) == b]
             if part.empty:
                 continue
-            props, fields = popup_props(part, ["station_id", "band", "limit_m", "limit_min", "area_m2"], lang)
-            props["band"] = [st.band_label(lang, b)] * len(part)
-            _add_layer(m, part, f"isochrones[{b}]", show=not state.get("overview"),
-                       layer_name=html.escape(st.text(lang, "service_area", band=st.band_label(lang, b))),
-                       props=props, fields=fields, state=state, report=report,
-                       styles=[{"color": colours[b], "weight": 1, "fillColor": colours[b], "fillOpacity": 0.2}])
-    demand_cols = ["unit_id", "building_id", "demand_id", "community_id", households_col, "population",
-                   "walk_m", "walk_min", "nearest_station", "band", "reason"]
-    uncovered = ~demand["band"].astype(str).isin(band_list)
-    for mask, key in ((~uncovered, "demand_covered"), (uncovered, "demand_uncovered")):
-        part = demand[mask.to_numpy()]
-        if part.empty:
-            continue
-        props, fields = popup_props(part, demand_cols, lang)
-        raw = part["band"].astype(str)
-        props["band"] = [st.band_label(lang, b) for b in raw]
-        if "reason" in props:
-            props["reason"] = [st.reason_label(lang, r) for r in props["reason"]]
-        if key == "demand_covered":
-            styles = [{"color": colours[b], "weight": 0.5, "fillColor": colours[b], "fillOpacity": 0.8,
-                       "radius": 3} for b in band_list]
-            index = [band_list.index(b) for b in raw]
-        else:
-            styles = [{"color": c, "weight": 0.5, "fillColor": c, "fillOpacity": 0.85, "radius": 3.5}
-                      for c in (st.BEYOND_COLOUR, st.UNREACHABLE_COLOUR)]
-            index = (raw == "unreachable").astype(int).to_numpy()
-        _add_layer(m, part, "demand", layer_name=st.text(lang, key), props=props, fields=fields,
-                   styles=styles, style_index=index, state=state, report=report)
+            layer_name = st.text(lang, "service_area", band=st.band_label(lang, b))
+            layer = draw.add_layer(m, part, "isochrones", show=not state.get("overview"), name=layer_name,
+                               kind="kind_area", props={}, fields=[], state=state, report=report,
+                               styles=[{"color": colours[b], "weight": 1, "fillColor": colours[b],
+                                        "fillOpacity": 0.2}])
+            layer.options["z"] = st.Z["isochrones"] + len(band_list) - band_list.index(b)
+            layer.options["key"] = f"isochrones-{b}"
+            layer.options_js = st.to_js(layer.options)
+    draw.demand(m, state, lang, report, demand, band_list, colours, households_col)
     if gaps is not None and len(gaps):
-        g = gaps.sort_values("rank") if "rank" in gaps.columns else gaps
-        props, fields = popup_props(g, ["gap_id", "rank", households_col, "population", "n_points"], lang)
-        if "rank" in g.columns:
-            # a permanent label for the ten largest gaps; every gap has its popup
-            props["_label"] = [None if r is None or k >= GAP_LABELS else f"#{r}"
-                               for k, r in enumerate(jsonable(g["rank"], "rank"))]
-        _add_layer(m, g, "gaps", layer_name=st.text(lang, "gaps"), props=props, fields=fields,
-                   state=state, report=report, label_field="_label" if "rank" in g.columns else None,
-                   styles=[{"color": st.GAP_COLOUR, "weight": 2.5, "dashArray": "5 3",
-                            "fillColor": st.GAP_COLOUR, "fillOpacity": 0.08, "radius": 8}])
-    _stations(m, stations, state, lang, report, name_col)
+        draw.gaps(m, state, lang, report, gaps, households_col)
+    draw.stations(m, stations, state, lang, report, name_col)
     synthetic = _synthetic(synthetic_note, demand, stations, communities)
     m15 = round(speed_kmh * 1000 / 60 * 15)
-    rows = [(colours[b], st.band_label(lang, b)) for b in band_list]
+    rows = [(colours[b], st.band_reach(lang, b)) for b in band_list]
     rows += [(st.BEYOND_COLOUR, st.text(lang, "beyond")), (st.UNREACHABLE_COLOUR, st.text(lang, "unreachable"))]
     if gaps is not None:
         rows.append((st.GAP_COLOUR, st.text(lang, "gaps")))
     rows.append((st.STATION_COLOUR, st.text(lang, "stations")))
     syn = _synthetic_once(state, lang, synthetic)
     notes = [st.text(lang, "speed", speed=f"{speed_kmh:.1f}", m15=m15)]
-    st.BoxControl(st.legend_html(st.text(lang, "coverage_legend"), rows, notes, synthetic=syn),
-                  position="bottomleft").add_to(m)
+    BoxControl(st.legend_html(st.text(lang, "coverage_legend"), rows, notes, synthetic=syn)).add_to(m)
     if table is not None:
-        coverage_table(table, band_list, communities, lang).add_to(m)
+        BoxControl(coverage_table(table, band_list, communities, lang), kind="table").add_to(m)
     return _finish(m, own=own, lang=lang, synthetic=synthetic)
-
-
-def _stations(m, stations, state, lang, report, name_col) -> None:
-    props, fields = popup_props(stations, ["station_id", name_col, "type", "floor_area_m2", "reason"], lang)
-    if "reason" in props:
-        props["reason"] = [st.reason_label(lang, r) for r in props["reason"]]
-    kind = stations["type"].astype(str).to_numpy() if "type" in stations.columns else np.array([""] * len(stations))
-    styles = [{"color": "#ffffff", "weight": 2.5, "fillColor": st.STATION_COLOUR, "fillOpacity": 1, "radius": r}
-              for r in (8, 10)]
-    layer = _add_layer(m, stations, "stations", layer_name=st.text(lang, "stations"), props=props,
-                       fields=fields, styles=styles, style_index=(kind == "中心").astype(int),
-                       state=state, report=report, title_field=name_col, tooltip_field=name_col)
-    if len(stations):
-        search = plugins.Search(layer, search_label=name_col, geom_type="Point", search_zoom=17,
-                                placeholder=st.text(lang, "search"), collapsed=False, position="topleft")
-        search.add_to(m)
-        st.TextSearchTips(search).add_to(m)
 
 
 def overview_map(
@@ -495,7 +449,9 @@ def overview_map(
     """Grids and coverage on one map, plus recommended new sites (the ``sites`` layer).
 
     Parameters are those of :func:`grid_map` and :func:`coverage_map`; ``sites`` is the siting
-    result (``site_id``, ``rank``, ``gain_households`` ...), drawn as ranked gold markers.
+    result (``site_id``, ``rank``, ``gain_households`` ...), drawn as gold markers numbered by
+    the order in which to build them. Grids are outlined in their household-status colour over
+    the units' coverage colours; the service areas are off until toggled.
 
     Returns
     -------
@@ -514,28 +470,17 @@ def overview_map(
     _check_lang(lang)
     own = m is None
     if own:
-        m = _new_map(lang, tiles, tiles_attr, tiles_crs, len(demand) + len(grids),
-                     "网格与15分钟服务圈" if lang == "zh" else "Grids and 15-minute service circles")
+        m = _new_map(lang, tiles, tiles_attr, tiles_crs, len(demand) + len(grids), st.text(lang, "map_overview"))
     common = {"lang": lang, "synthetic_note": synthetic_note, "report": report, "m": m}
-    _state(m)["overview"] = True  # lighter grid fill, service areas off until toggled
+    state = _state(m, lang)
+    state["overview"] = True  # grid outlines over unit colours, service areas off until toggled
+    draw.remember_names(state, communities, stations)
     grid_map(grids, network_edges=network_edges, units=units,
              min_households=min_households, max_households=max_households, **common)
     coverage_map(demand, stations, isochrones=isochrones, gaps=gaps, summary=summary, bands=bands,
                  communities=communities, speed_kmh=speed_kmh, **common)
-    state = _state(m)
     if sites is not None:
-        require_crs(sites, "sites")
-        s = sites.sort_values("rank") if "rank" in sites.columns else sites
-        props, fields = popup_props(s, ["site_id", "rank", "candidate_id", "gain_households",
-                                   "gain_population", "cum_coverage_pct"], lang)
-        if "rank" in s.columns:
-            props["_label"] = props["rank"]
-        _add_layer(m, s, "sites", layer_name=st.text(lang, "sites"), props=props, fields=fields,
-                   state=state, report=report, label_field="_label" if "rank" in s.columns else None,
-                   styles=[{"color": "#000000", "weight": 2, "fillColor": st.SITE_COLOUR,
-                            "fillOpacity": 1, "radius": 9}])
-        st.BoxControl(st.legend_html(st.text(lang, "sites"), [(st.SITE_COLOUR, st.text(lang, "sites_note"))], []),
-                      position="bottomleft").add_to(m)
+        draw.sites(m, state, lang, report, sites)
     synthetic = _synthetic(synthetic_note, grids, demand, stations, sites)
     return _finish(m, own=own, lang=lang, synthetic=synthetic)
 
@@ -582,4 +527,3 @@ def save_map(m: folium.Map, path: str | Path, *, offline: bool = True) -> Path:
     path.write_text(page, encoding="utf-8")
     logger.info("wrote %s (%.2f MB)", path, path.stat().st_size / 1e6)
     return path
-

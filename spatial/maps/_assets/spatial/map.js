@@ -1,0 +1,274 @@
+/* spatial maps (written for this project, see spatial/maps/_layers.py).
+ *
+ * - spFeatures: rebuild GeoJSON features from the compact columnar JSON of _data.layer_json.
+ * - Layers are drawn in their own panes, ordered by meaning (areas < units < outlines < points),
+ *   so that turning a layer off and on never changes the order.
+ * - One click handler for the map: every registered feature under the click point is found
+ *   (point in polygon, marker radius, outline stroke), the one drawn on top is shown first and
+ *   the others are folded below it, so a click always opens the popup of what is on top there.
+ * - spLayout: the search, layer list, legends and tables go into one dock (a column on the
+ *   right on a desktop, one button and a bottom sheet on a phone); the map is fitted to the
+ *   study area in the part of the screen that no panel covers.
+ * - spDeclutter: permanent labels by priority; a label that overlaps a more important one, a
+ *   station, or does not fit inside its own area is hidden until the zoom makes room.
+ * Every text from the data is escaped (spEsc) or set as textContent.
+ */
+function spFeatures(d) {
+  var keys = Object.keys(d.p), cols = [], out = new Array(d.n), i, k;
+  for (k = 0; k < keys.length; k++) {
+    var c = d.p[keys[k]];
+    if (c && !Array.isArray(c)) { c = c.i.map(function (j) { return this[j]; }, c.k); }
+    cols.push(c);
+  }
+  for (i = 0; i < d.n; i++) {
+    var p = {};
+    for (k = 0; k < keys.length; k++) { if (cols[k][i] !== null) { p[keys[k]] = cols[k][i]; } }
+    var t = d.types[typeof d.t === "number" ? d.t : d.t[i]];
+    out[i] = {type: "Feature", properties: p,
+              geometry: t === "GeometryCollection" ? d.g[i] : {type: t, coordinates: d.g[i]}};
+  }
+  return {type: "FeatureCollection", features: out};
+}
+
+function spEsc(v) {
+  return String(v).replace(/[&<>"']/g, function (c) {
+    return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
+  });
+}
+
+/* ------------------------------------------------------------------ panes and layers */
+function spPane(map, name, z) {
+  if (!map.getPane(name)) { map.createPane(name).style.zIndex = String(z); }
+  return name;
+}
+
+/* Build one registered layer. o: {key, kind, z, styles, fields, label, labelClass, labelPrio,
+   labelFit, tooltip, interactive, stack} */
+function spLayer(map, data, o) {
+  var pane = spPane(map, "sp-" + o.key, o.z);
+  var layer = L.geoJson(spFeatures(data), {
+    pane: pane,
+    interactive: !!o.interactive,
+    bubblingMouseEvents: true,
+    style: function (f) { return o.styles[f.properties._s || 0]; },
+    pointToLayer: function (f, ll) {
+      return L.circleMarker(ll, L.extend({pane: pane, interactive: !!o.interactive},
+                                         o.styles[f.properties._s || 0]));
+    },
+    onEachFeature: function (f, l) {
+      var p = f.properties;
+      if (p._at && l.getCenter) {
+        var at = L.latLng(p._at[1], p._at[0]);
+        l.getCenter = function () { return at; };
+      }
+      if (o.label && p[o.label] !== undefined && p[o.label] !== null) {
+        l.bindTooltip(spEsc(p[o.label]), {permanent: true, direction: "center", interactive: false,
+                                          className: "sp-label " + (o.labelClass || "")});
+      }
+      if (o.tooltip && p[o.tooltip] !== undefined && p[o.tooltip] !== null) {
+        l.bindTooltip(spEsc(p[o.tooltip]), {sticky: true});
+      }
+    }
+  });
+  o.layer = layer;
+  (map._spLayers = map._spLayers || []).push(o);
+  return layer;
+}
+
+/* ------------------------------------------------------------------ what is under a click */
+function spInRings(a, ll, state) {
+  if (!a.length) { return; }
+  if (a[0] instanceof L.LatLng) {
+    for (var i = 0, j = a.length - 1; i < a.length; j = i++) {
+      var xi = a[i].lng, yi = a[i].lat, xj = a[j].lng, yj = a[j].lat;
+      if (((yi > ll.lat) !== (yj > ll.lat)) && (ll.lng < (xj - xi) * (ll.lat - yi) / (yj - yi) + xi)) {
+        state.inside = !state.inside;
+      }
+    }
+  } else {
+    for (var k = 0; k < a.length; k++) { spInRings(a[k], ll, state); }
+  }
+}
+
+function spNearRings(map, a, p, tol) {
+  if (!a.length) { return false; }
+  if (a[0] instanceof L.LatLng) {
+    var pts = a.map(function (q) { return map.latLngToContainerPoint(q); });
+    for (var i = 0, j = pts.length - 1; i < pts.length; j = i++) {
+      if (L.LineUtil.pointToSegmentDistance(p, pts[j], pts[i]) <= tol) { return true; }
+    }
+    return false;
+  }
+  for (var k = 0; k < a.length; k++) { if (spNearRings(map, a[k], p, tol)) { return true; } }
+  return false;
+}
+
+/* 2: drawn at this point (fill, stroke or marker); 1: inside an outline drawn elsewhere; 0: no */
+function spHitOne(map, l, ll, p) {
+  if (l instanceof L.CircleMarker) {
+    var c = map.latLngToContainerPoint(l.getLatLng());
+    return c.distanceTo(p) <= l.getRadius() + (l.options.weight || 0) / 2 + 2 ? 2 : 0;
+  }
+  if (!(l instanceof L.Polygon) || !l.getBounds().pad(0.05).contains(ll)) { return 0; }
+  var rings = l.getLatLngs(), state = {inside: false};
+  spInRings(rings, ll, state);
+  if (state.inside && l.options.fill !== false) { return 2; }
+  if (spNearRings(map, rings, p, (l.options.weight || 1) / 2 + 3)) { return 2; }
+  return state.inside ? 1 : 0;
+}
+
+function spHits(map, ll) {
+  var p = map.latLngToContainerPoint(ll), hits = [];
+  (map._spLayers || []).forEach(function (r) {
+    if (!r.stack || !map.hasLayer(r.layer)) { return; }
+    r.layer.eachLayer(function (l) {
+      if (!l.feature) { return; }
+      var how = spHitOne(map, l, ll, p);
+      if (how) { hits.push({r: r, l: l, how: how}); }
+    });
+  });
+  hits.sort(function (a, b) { return (b.how - a.how) || (b.r.z - a.r.z); });
+  return hits;
+}
+
+function spRows(p, fields) {
+  var rows = [];
+  for (var i = 0; i < fields.length; i++) {
+    var v = p[fields[i][0]];
+    if (v === null || v === undefined || v === "") { continue; }
+    var hint = fields[i][2] ? "<div class='sp-hint'>" + spEsc(fields[i][2]) + "</div>" : "";
+    rows.push("<tr><th>" + spEsc(fields[i][1]) + "</th><td>" + spEsc(v) + hint + "</td></tr>");
+  }
+  return rows.length ? "<table class='sp-rows'>" + rows.join("") + "</table>" : "";
+}
+
+function spSection(hit, top) {
+  var r = hit.r, p = hit.l.feature.properties;
+  var title = p._t !== undefined ? "<span class='sp-title'>" + spEsc(p._t) + "</span>" : "";
+  var ids = p._ids ? "<div class='sp-ids'>" + spEsc(p._ids) + "</div>" : "";
+  var body = spRows(p, r.fields) + ids;
+  var attrs = " data-layer='" + spEsc(r.key) + "'";
+  if (top) {
+    return "<div class='sp-sec sp-main'" + attrs + "><div class='sp-kind'>" + spEsc(r.kind) + "</div>"
+      + title + (p._sub ? "<div class='sp-sub'>" + spEsc(p._sub) + "</div>" : "") + body + "</div>";
+  }
+  return "<details class='sp-sec'" + attrs + "><summary><span class='sp-kind'>" + spEsc(r.kind)
+    + "</span> " + (p._t !== undefined ? "<b>" + spEsc(p._t) + "</b>" : "")
+    + (p._sum ? " · " + spEsc(p._sum) : "") + "</summary>"
+    + (p._sub ? "<div class='sp-sub'>" + spEsc(p._sub) + "</div>" : "") + body + "</details>";
+}
+
+function spShowAt(map, ll) {
+  var now = Date.now();
+  if (map._spLast && now - map._spLast.t < 80 && map._spLast.ll.equals(ll)) { return; }
+  map._spLast = {t: now, ll: ll};
+  var hits = spHits(map, ll);
+  if (!hits.length) { map.closePopup(); return; }
+  var html = hits.slice(0, 8).map(function (h, i) { return spSection(h, i === 0); }).join("");
+  L.popup({maxWidth: 320, autoPanPadding: [20, 20], className: "sp-popup"})
+    .setLatLng(ll).setContent("<div class='sp-pop'>" + html + "</div>").openOn(map);
+}
+
+function spClicks(map) {
+  if (map._spClicks) { return; }
+  map._spClicks = true;
+  map.on("click", function (e) { spShowAt(map, e.latlng); });
+}
+
+/* ------------------------------------------------------------------ labels */
+function spDeclutter(map) {
+  var size = map.getSize(), kept = [], items = [];
+  (map._spLayers || []).forEach(function (r) {
+    if (!map.hasLayer(r.layer)) { return; }
+    r.layer.eachLayer(function (l) {
+      if (r.obstacle && l instanceof L.CircleMarker) {
+        var c = map.latLngToContainerPoint(l.getLatLng()), rad = l.getRadius() + 2;
+        kept.push({x0: c.x - rad, y0: c.y - rad, x1: c.x + rad, y1: c.y + rad});
+      }
+      var t = l.getTooltip && l.getTooltip();
+      if (!t || !t.options.permanent || !t.getElement()) { return; }
+      items.push({el: t.getElement(), t: t, l: l, prio: r.labelPrio || 0, fit: r.labelFit});
+    });
+  });
+  items.sort(function (a, b) { return b.prio - a.prio; });
+  items.forEach(function (it) {
+    var el = it.el, w = el.offsetWidth, h = el.offsetHeight;
+    var c = map.latLngToContainerPoint(it.t.getLatLng());
+    var b = {x0: c.x - w / 2 - 2, y0: c.y - h / 2 - 1, x1: c.x + w / 2 + 2, y1: c.y + h / 2 + 1};
+    var show = b.x1 > 0 && b.y1 > 0 && b.x0 < size.x && b.y0 < size.y;
+    if (show && it.fit && it.l.getBounds) {
+      var lb = it.l.getBounds(), nw = map.latLngToContainerPoint(lb.getNorthWest()),
+          se = map.latLngToContainerPoint(lb.getSouthEast());
+      show = (se.x - nw.x) >= w * 1.3 && (se.y - nw.y) >= h * 1.6;
+    }
+    for (var i = 0; show && i < kept.length; i++) {
+      var k = kept[i];
+      if (b.x0 < k.x1 && k.x0 < b.x1 && b.y0 < k.y1 && k.y0 < b.y1) { show = false; }
+    }
+    if (show) { kept.push(b); L.DomUtil.removeClass(el, "sp-hidden"); }
+    else { L.DomUtil.addClass(el, "sp-hidden"); }
+  });
+}
+
+/* ------------------------------------------------------------------ search */
+function spSearch(map, ctl, texts) {
+  ctl.options.buildTip = function (text) {
+    var li = L.DomUtil.create("li", "");
+    li.textContent = text;
+    return li;
+  };
+  var show = ctl.showTooltip;
+  ctl.showTooltip = function (records) {
+    var n = show.call(this, records);
+    if (!n && this._input.value) { this.showAlert(); } else { this.hideAlert(); }
+    return n;
+  };
+  ctl.showAlert = function () {
+    this._alert.style.display = "block";
+    this._alert.textContent = texts.miss;
+    return this;
+  };
+  ctl.on("search:locationfound", function (e) {
+    L.DomUtil.removeClass(map.getContainer(), "sp-sheet-open");
+    map.once("moveend", function () { spShowAt(map, e.latlng); });
+  });
+}
+
+/* ------------------------------------------------------------------ layout */
+function spLayout(map, o) {
+  var c = map.getContainer();
+  var dock = c.querySelector(".sp-dock");
+  if (!dock) {
+    dock = L.DomUtil.create("div", "sp-dock", c);
+    var head = L.DomUtil.create("div", "sp-dock-head", dock);
+    var title = L.DomUtil.create("span", "", head);
+    title.textContent = o.title;
+    var close = L.DomUtil.create("button", "sp-dock-close", head);
+    close.textContent = "×";
+    close.setAttribute("aria-label", o.close);
+    var btn = L.DomUtil.create("button", "sp-dock-toggle", c);
+    btn.textContent = "☰ " + o.title;
+    L.DomEvent.disableClickPropagation(dock);
+    L.DomEvent.disableScrollPropagation(dock);
+    L.DomEvent.disableClickPropagation(btn);
+    L.DomEvent.on(btn, "click", function () { L.DomUtil.addClass(c, "sp-sheet-open"); });
+    L.DomEvent.on(close, "click", function () { L.DomUtil.removeClass(c, "sp-sheet-open"); });
+  }
+  var order = [".leaflet-control-search", ".leaflet-control-layers", ".sp-legend", ".sp-tablebox"];
+  order.forEach(function (sel) {
+    c.querySelectorAll(".leaflet-control-container " + sel).forEach(function (el) { dock.appendChild(el); });
+  });
+  spClicks(map);
+  var tidy = function () { window.requestAnimationFrame(function () { spDeclutter(map); }); };
+  map.on("zoomend moveend overlayadd overlayremove resize", tidy);
+  if (o.bounds) {
+    var phone = c.clientWidth <= 600;
+    var left = c.querySelector(".leaflet-top.leaflet-left");
+    var padLeft = phone ? 10 : (left ? left.offsetWidth : 50) + 10;
+    var padRight = phone ? 10 : dock.offsetWidth + 20;
+    var padTop = phone ? 56 : 10;
+    map.fitBounds(o.bounds, {paddingTopLeft: [padLeft, padTop], paddingBottomRight: [padRight, 34],
+                             animate: false});
+  }
+  tidy();
+}

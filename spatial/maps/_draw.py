@@ -1,0 +1,171 @@
+"""Drawing each layer of the maps: its popup head and rows, style, pane and label (private).
+
+Called by :mod:`spatial.maps.interactive` with the map's bookkeeping ``state`` (language,
+GCJ-02 shift, names of communities and stations, bounds).
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+
+from spatial.core.checks import require_crs
+from spatial.maps import _style as st
+from spatial.maps._data import (COMMUNITY_FIELDS, GAP_FIELDS, SITE_FIELDS, STATION_FIELDS, UNIT_FIELDS,
+                                head_props, jsonable, layer_json, names_of, popup_props)
+from spatial.maps._layers import BoxControl, StationSearch, VectorLayer
+
+#: Gaps with a permanent rank label (the largest ones); the rest show it in their popup.
+GAP_LABELS = 10
+
+
+def add_layer(m, gdf, key, *, name, kind, props, fields, styles, state, report, style_index=None,
+               show=True, fit=True, label=None, label_fit=False, **opts) -> VectorLayer:
+    data, n, bounds = layer_json(gdf, key, props, style_index, gcj02=state["gcj02"], report=report,
+                                 label_points=label is not None and key in st.LABEL_PRIORITY)
+    layer = VectorLayer(data, name=html.escape(name), key=key, kind=st.text(state["lang"], kind) if kind else "",
+                        z=st.Z[key], styles=styles, fields=fields, show=show, n_features=n,
+                        label_field=label, label_priority=st.LABEL_PRIORITY.get(key, 0),
+                        label_fit=label_fit, **opts)
+    layer.add_to(m)
+    state["n_features"] += n
+    if bounds is not None and fit:
+        state["bounds"].append(bounds)
+    return layer
+
+
+def id_texts(lang: str, key: str, values) -> list[str | None]:
+    return [None if v is None else st.text(lang, key, id=v) for v in values]
+
+
+def communities(m, state, lang, report, communities, extra=None):
+    """Community outlines with their names as labels; popup rows ``COMMUNITY_FIELDS`` + ``extra``."""
+    require_crs(communities, "communities")
+    props, fields = popup_props(communities, COMMUNITY_FIELDS, lang, names=state["names"])
+    for col, (values, label) in (extra or {}).items():
+        props[col] = values
+        fields.append(st.field(lang, col, label))
+    cid = jsonable(communities["community_id"], "community_id") if "community_id" in communities else None
+    nm = jsonable(communities["name"], "name") if "name" in communities else None
+    title = nm or cid
+    props.update(head_props(len(communities), title=title, sub=None,
+                            ids=id_texts(lang, "ids_community", cid) if nm and cid else None))
+    add_layer(m, communities, "communities", name=st.text(lang, "communities"), kind="kind_community",
+               props=props, fields=fields, state=state, report=report,
+               label="_t" if title else None, label_fit=True,
+               styles=[{"color": st.COMMUNITY_COLOUR, "weight": 2.5, "dashArray": "6 4", "fill": False}])
+
+
+def network(m, state, lang, report, network_edges):
+    add_layer(m, network_edges, "network", name=st.text(lang, "network"), kind=None, props={}, fields=[],
+               styles=[{"color": st.NETWORK_COLOUR, "weight": 1, "opacity": 0.7, "radius": 1}],
+               state=state, report=report, fit=False)
+
+
+def remember_names(state, communities=None, stations=None, name_col="name") -> None:
+    if communities is not None:
+        state["names"].setdefault("community", {}).update(names_of(communities, "community_id"))
+    if stations is not None:
+        state["names"].setdefault("station", {}).update(names_of(stations, "station_id", name_col))
+
+
+def community_extra(table, communities, band_list, lang) -> dict | None:
+    """Per-community households and % covered per band, for the community popups."""
+    if table is None or communities is None or "community_id" not in communities.columns:
+        return None
+    per = table[table["level"] == "community"].drop_duplicates("id").set_index("id")
+    ids = communities["community_id"].astype(str)
+    extra = {}
+    if "households" in per.columns:
+        extra["households"] = (jsonable(ids.map(per["households"]), "households"), None)
+    for b in band_list:
+        col = f"pct_hh_{b}"
+        if col in per.columns:
+            extra[col] = (jsonable(ids.map(per[col]), col),
+                          st.field_label(lang, "pct_hh", band=st.band_label(lang, b)))
+    return extra
+
+
+def demand(m, state, lang, report, demand, band_list, colours, households_col) -> None:
+    cols = [c if c != "households" else households_col for c in UNIT_FIELDS]
+    uncovered = ~demand["band"].astype(str).isin(band_list)
+    for mask, key in ((~uncovered, "demand_covered"), (uncovered, "demand_uncovered")):
+        part = demand[mask.to_numpy()]
+        if part.empty:
+            continue
+        props, fields = popup_props(part, cols, lang, names=state["names"])
+        raw = part["band"].astype(str)
+        uid = jsonable(part["unit_id"], "unit_id") if "unit_id" in part.columns else None
+        summary = [r if r else b for b, r in zip(props["band"], props.get("reason", [None] * len(part)))]
+        props.update(head_props(len(part), title=uid, sub=props.get("community"), summary=summary))
+        if key == "demand_covered":
+            styles = [{"color": colours[b], "weight": 0.5, "fillColor": colours[b], "fillOpacity": 0.8,
+                       "radius": 3} for b in band_list]
+            index = [band_list.index(b) for b in raw]
+        else:
+            styles = [{"color": c, "weight": 0.5, "fillColor": c, "fillOpacity": 0.85, "radius": 3.5}
+                      for c in (st.BEYOND_COLOUR, st.UNREACHABLE_COLOUR)]
+            index = (raw == "unreachable").astype(int).to_numpy()
+        add_layer(m, part, key, name=st.text(lang, key), kind="kind_unit", props=props, fields=fields,
+                   styles=styles, style_index=index, state=state, report=report)
+
+
+def gaps(m, state, lang, report, gaps, households_col) -> None:
+    g = gaps.sort_values("rank") if "rank" in gaps.columns else gaps
+    cols = [c if c != "households" else households_col for c in GAP_FIELDS]
+    props, fields = popup_props(g, cols, lang, names=state["names"])
+    ranks = jsonable(g["rank"], "rank") if "rank" in g.columns else [None] * len(g)
+    gid = jsonable(g["gap_id"], "gap_id") if "gap_id" in g.columns else None
+    hh = props.get(households_col, [None] * len(g))
+    props.update(head_props(
+        len(g), title=[st.text(lang, "gap_title", rank=r) if r is not None else None for r in ranks],
+        summary=[None if h is None else st.text(lang, "households_n", n=h) for h in hh],
+        ids=id_texts(lang, "ids_gap", gid) if gid else None))
+    # a permanent label for the ten largest gaps; every gap has its popup
+    props["_label"] = [None if r is None or k >= GAP_LABELS else f"#{r}" for k, r in enumerate(ranks)]
+    add_layer(m, g, "gaps", name=st.text(lang, "gaps"), kind="kind_gap", props=props, fields=fields,
+               state=state, report=report, label="_label",
+               styles=[{"color": st.GAP_COLOUR, "weight": 2.5, "dashArray": "5 3",
+                        "fillColor": st.GAP_COLOUR, "fillOpacity": 0.08, "radius": 8}])
+
+
+def stations(m, stations, state, lang, report, name_col) -> None:
+    props, fields = popup_props(stations, STATION_FIELDS, lang, names=state["names"])
+    names = jsonable(stations[name_col], name_col)
+    sid = jsonable(stations["station_id"], "station_id") if "station_id" in stations.columns else None
+    props[name_col] = names
+    props["_search"] = [" · ".join(x for x in (n, i) if x) for n, i in zip(names, sid or [None] * len(names))]
+    props.update(head_props(len(stations), title=names, summary=props.get("type"),
+                            ids=id_texts(lang, "ids_station", sid) if sid else None))
+    kind = stations["type"].astype(str).to_numpy() if "type" in stations.columns else np.array([""] * len(stations))
+    styles = [{"color": "#ffffff", "weight": 2.5, "fillColor": st.STATION_COLOUR, "fillOpacity": 1, "radius": r}
+              for r in (8, 10)]
+    layer = add_layer(m, stations, "stations", name=st.text(lang, "stations"), kind="kind_station",
+                       props=props, fields=fields, styles=styles, style_index=(kind == "中心").astype(int),
+                       state=state, report=report, tooltip_field=name_col, interactive=True, obstacle=True)
+    if len(stations):
+        StationSearch(layer, search_label="_search", lang=lang).add_to(m)
+
+
+def sites(m, state, lang, report, sites) -> None:
+    require_crs(sites, "sites")
+    s = sites.sort_values("rank") if "rank" in sites.columns else sites
+    props, fields = popup_props(s, SITE_FIELDS, lang, names=state["names"])
+    ranks = jsonable(s["rank"], "rank") if "rank" in s.columns else [None] * len(s)
+    sid = jsonable(s["site_id"], "site_id") if "site_id" in s.columns else [None] * len(s)
+    cand = jsonable(s["candidate_id"], "candidate_id") if "candidate_id" in s.columns else [None] * len(s)
+    gain = props.get("gain_households", [None] * len(s))
+    ids = [" · ".join(x for x in (None if a is None else st.text(lang, "ids_site", id=a),
+                                  None if c is None else st.text(lang, "ids_candidate", id=c)) if x) or None
+           for a, c in zip(sid, cand)]
+    props.update(head_props(
+        len(s), title=[st.text(lang, "site_title", rank=r) if r is not None else a for r, a in zip(ranks, sid)],
+        summary=[None if g is None else st.text(lang, "gain", n=g) for g in gain], ids=ids))
+    props["_label"] = [None if r is None else str(r) for r in ranks]
+    add_layer(m, s, "sites", name=st.text(lang, "sites"), kind="kind_site", props=props, fields=fields,
+               state=state, report=report, label="_label", interactive=True,
+               styles=[{"color": "#000000", "weight": 2, "fillColor": st.SITE_COLOUR,
+                        "fillOpacity": 1, "radius": 10}])
+    BoxControl(st.legend_html(st.text(lang, "sites"), [(st.SITE_COLOUR, st.text(lang, "sites_note"))], [])
+               ).add_to(m)

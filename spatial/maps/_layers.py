@@ -1,0 +1,213 @@
+"""The folium elements the maps are made of: the compact vector layer, boxes, search, layout.
+
+The vector layer is written here rather than using ``folium.GeoJson`` because folium serialises
+GeoJSON with spaces and a style per feature, and builds popups as HTML strings per feature; this
+layer embeds compact JSON once (coordinates already rounded), keeps one style table per layer,
+and draws into its own pane so that the order of layers follows their meaning. Popups are not
+bound per feature: one click handler shows everything under the click, the feature drawn on top
+first (``_assets/spatial/map.js``). The elements are folium ``MacroElement`` / ``FeatureGroup``
+subclasses, so ``LayerControl`` and ``plugins.Search`` treat them like any folium layer.
+"""
+
+from __future__ import annotations
+
+import html
+from functools import lru_cache
+
+import folium
+from branca.element import Element, MacroElement
+from folium import plugins
+from folium.template import Template
+
+from spatial.maps._style import script_safe, text, to_js
+
+
+@lru_cache(maxsize=1)
+def _page_assets() -> tuple[str, str]:
+    from spatial.maps._offline import ASSETS
+
+    folder = ASSETS / "spatial"
+    css = (folder / "map.css").read_text(encoding="utf-8").replace("</style", "<\\/style")
+    js = (folder / "map.js").read_text(encoding="utf-8").replace("</script", "<\\/script")
+    return f"<style>{css}</style>", f"<script>{js}</script>"
+
+
+def add_page_assets(figure) -> None:
+    """Add the maps' CSS and JavaScript (``_assets/spatial``) to a page, once."""
+    css, js = _page_assets()
+    figure.header.add_child(Element('<meta name="viewport" content="width=device-width, '
+                                    'initial-scale=1.0, maximum-scale=1.0, user-scalable=no" />'),
+                            name="viewport")
+    figure.header.add_child(Element(css), name="spatial_css")
+    figure.header.add_child(Element(js), name="spatial_js")
+
+
+def _map_of(element) -> folium.Map:
+    parent = element._parent
+    while parent is not None and not isinstance(parent, folium.Map):
+        parent = parent._parent
+    if parent is None:
+        raise ValueError(f"{type(element).__name__} must be added to a folium.Map")
+    return parent
+
+
+class VectorLayer(folium.FeatureGroup):
+    """A layer from pre-serialised columnar JSON (``_mapdata.layer_json``) in its own pane.
+
+    Each feature's ``properties._s`` indexes ``styles``; points are drawn as circle markers.
+    ``fields`` (``[(property, label, hint), ...]``) are the rows of its part of the click popup
+    (``stack``); the properties ``_t`` (title), ``_sub``, ``_sum`` (one-line summary) and
+    ``_ids`` (small print) head it. ``label_field`` is a permanent label placed at ``_at`` and
+    hidden where it collides (``label_priority``) or, with ``label_fit``, where it does not fit
+    inside its area; ``tooltip_field`` shows on hover.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = spLayer({{ this.map_name }}, {{ this.data_js }}, {{ this.options_js }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, data_json: str, *, name: str, key: str, kind: str, z: int, styles: list[dict],
+                 fields: list[tuple] | None = None, label_field: str | None = None,
+                 label_priority: int = 0, label_fit: bool = False, tooltip_field: str | None = None,
+                 interactive: bool = False, obstacle: bool = False, show: bool = True,
+                 n_features: int = 0):
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "VectorLayer"
+        self.data_js = script_safe(data_json)
+        self.fields = [tuple(f) for f in (fields or [])]
+        self.label_field = label_field
+        self.options = {
+            "key": key, "kind": kind, "z": int(z), "styles": styles,
+            "fields": [list(f) for f in self.fields], "stack": bool(self.fields),
+            "label": label_field, "labelClass": f"sp-l-{key.split('_')[0]}",
+            "labelPrio": label_priority, "labelFit": label_fit, "tooltip": tooltip_field,
+            "interactive": interactive, "obstacle": obstacle,
+        }
+        self.options_js = to_js(self.options)
+        self.styles = styles
+        self.n_features = n_features
+
+    def render(self, **kwargs):
+        self.map_name = _map_of(self).get_name()
+        add_page_assets(self.get_root())
+        super().render(**kwargs)
+
+
+class BoxControl(MacroElement):
+    """A box (legend, table) from trusted, escaped HTML; ``spLayout`` moves it into the dock."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.control({position: "bottomleft"});
+        {{ this.get_name() }}.onAdd = function () {
+            var div = L.DomUtil.create("div", {{ this.class_js }});
+            div.innerHTML = {{ this.html_js }};
+            L.DomEvent.disableClickPropagation(div);
+            L.DomEvent.disableScrollPropagation(div);
+            return div;
+        };
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html_text: str, *, kind: str = "legend"):
+        super().__init__()
+        self._name = "BoxControl"
+        self.html_text = html_text
+        self.html_js = to_js(html_text)
+        self.class_js = to_js(f"sp-box sp-{'tablebox' if kind == 'table' else 'legend'}")
+
+    def render(self, **kwargs):
+        add_page_assets(self.get_root())
+        super().render(**kwargs)
+
+
+class StationSearch(plugins.Search):
+    """Search stations by any part of their name or id (``plugins.Search`` with its options set
+    here: matches anywhere in the text, listed as text, a message when nothing matches)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.layer.get_name() }}searchControl = new L.Control.Search({
+            layer: {{ this.layer.get_name() }}, propertyName: {{ this.label_js }}, collapsed: false,
+            textPlaceholder: {{ this.placeholder_js }}, textErr: {{ this.miss_js }},
+            position: "topright", initial: false, autoType: false, firstTipSubmit: true,
+            zoom: {{ this.search_zoom }}, hideMarkerOnCollapse: true, autoCollapse: false,
+            autoCollapseTime: 4000, tooltipLimit: 20});
+        spSearch({{ this._parent.get_name() }}, {{ this.layer.get_name() }}searchControl, {{ this.texts_js }});
+        {{ this._parent.get_name() }}.addControl({{ this.layer.get_name() }}searchControl);
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, layer, *, search_label: str, lang: str, search_zoom: int = 17):
+        super().__init__(layer, search_label=search_label, search_zoom=search_zoom, geom_type="Point")
+        self.label_js = to_js(search_label)
+        self.placeholder_js = to_js(text(lang, "search"))
+        self.miss_js = to_js(text(lang, "search_miss"))
+        self.texts_js = to_js({"miss": text(lang, "search_miss")})
+
+
+class ScaleBar(MacroElement):
+    """A metric-only scale bar (folium's ``control_scale`` also shows feet and miles)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.scale({imperial: false, maxWidth: 120}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "ScaleBar"
+
+
+class Attribution(MacroElement):
+    """Credits in the map's attribution line."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {%- for a in this.attributions %}
+        {{ this._parent.get_name() }}.attributionControl.addAttribution({{ a }});
+        {%- endfor %}
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, attributions: list[str]):
+        super().__init__()
+        self._name = "Attribution"
+        self.attributions = [to_js(html.escape(a)) for a in attributions]
+
+
+class Layout(MacroElement):
+    """Last on the page: the dock (search, layer list, legends, tables), click popups, labels,
+    and the first view fitted to ``bounds`` in the part of the screen that no panel covers."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        spLayout({{ this._parent.get_name() }}, {{ this.options_js }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, lang: str, bounds: list[list[float]] | None):
+        super().__init__()
+        self._name = "Layout"
+        self.options_js = to_js({"title": text(lang, "dock"), "close": text(lang, "close"),
+                                 "bounds": bounds})
+
+    def render(self, **kwargs):
+        add_page_assets(self.get_root())
+        super().render(**kwargs)
