@@ -20,6 +20,7 @@ from shapely.geometry import LineString, Point, box
 from spatial import ColumnError, CRSError, Report, SpatialError
 from spatial.cli import main
 from spatial.maps import _style as st
+from spatial.maps._layers import BoxControl, Layout, VectorLayer
 from spatial.maps._data import decode
 from spatial.maps._offline import ASSET_FILES, ASSETS
 from spatial.maps.from_files import map_from_files
@@ -87,16 +88,16 @@ def gaps():
                             geometry=[box(X0 + 750, Y0, X0 + 900, Y0 + 300)], crs=UTM)
 
 
-def layers_of(m: folium.Map) -> dict[str, st.VectorLayer]:
-    return {c.layer_name: c for c in m._children.values() if isinstance(c, st.VectorLayer)}
+def layers_of(m: folium.Map) -> dict[str, VectorLayer]:
+    return {c.layer_name: c for c in m._children.values() if isinstance(c, VectorLayer)}
 
 
-def features(layer: st.VectorLayer) -> list[dict]:
+def features(layer: VectorLayer) -> list[dict]:
     return decode(layer.data_js)
 
 
 def boxes_text(m: folium.Map) -> str:
-    return " ".join(c.html_text for c in m._children.values() if isinstance(c, st.BoxControl))
+    return " ".join(c.html_text for c in m._children.values() if isinstance(c, BoxControl))
 
 
 # ----------------------------------------------------------------------------- offline page
@@ -149,16 +150,18 @@ def test_plain_folium_map_drops_unused_defaults_and_refuses_unknown_remote_asset
 def test_grids_are_coloured_by_households_against_the_band(grids):
     m = grid_map(grids, min_households=300, max_households=500)
     layer = layers_of(m)["网格"]
-    styles = json.loads(layer.styles_js)
-    got = {f["properties"]["grid_id"]: (styles[f["properties"]["_s"]]["fillColor"], f["properties"]["band_status"])
+    styles = layer.styles
+    got = {f["properties"]["_label"]: (styles[f["properties"]["_s"]]["fillColor"], f["properties"]["band_status"])
            for f in features(layer)}
     assert got == {"G1": (st.STATUS_COLOURS["under"], "不足 300 户"),
                    "G2": (st.STATUS_COLOURS["in"], "300–500 户"),
                    "G3": (st.STATUS_COLOURS["over"], "超过 500 户")}
     assert [f["properties"]["_label"] for f in features(layer)] == ["G1", "G2", "G3"]
-    assert [f["properties"]["grid_code"] for f in features(layer)] == list(grids["grid_code"])
+    # names first: the popup is headed by the grid code, the short id in small print
+    assert [f["properties"]["_t"] for f in features(layer)] == list(grids["grid_code"])
+    assert [f["properties"]["_ids"] for f in features(layer)] == ["网格号 G1", "网格号 G2", "网格号 G3"]
     assert layer.label_field == "_label"
-    assert ("full_time_workers", "专职网格员") in layer.fields
+    assert ("full_time_workers", "专职网格员（人）", "") in layer.fields
     assert "网格户数" in boxes_text(m) and "不足 300 户 (1)" in boxes_text(m)
 
 
@@ -186,12 +189,12 @@ def test_grid_map_rejects_bad_input(grids):
 def test_service_areas_are_one_toggle_per_band_and_uncovered_are_red(demand, stations, isochrones):
     m = coverage_map(demand, stations, isochrones=isochrones)
     layers = layers_of(m)
-    assert list(layers) == ["10分钟服务圈", "5分钟服务圈", "已覆盖居民点", "未覆盖居民点", "党群服务中心/站"]
+    assert list(layers) == ["党群服务中心/站", "未覆盖居民单元", "已覆盖居民单元", "5分钟服务圈", "10分钟服务圈"]  # top first
     assert len(features(layers["5分钟服务圈"])) == 1 and len(features(layers["10分钟服务圈"])) == 1
-    covered, uncovered = layers["已覆盖居民点"], layers["未覆盖居民点"]
-    assert [f["properties"]["unit_id"] for f in features(covered)] == ["u1", "u2"]
-    styles = json.loads(uncovered.styles_js)
-    colours = {f["properties"]["unit_id"]: styles[f["properties"]["_s"]]["fillColor"] for f in features(uncovered)}
+    covered, uncovered = layers["已覆盖居民单元"], layers["未覆盖居民单元"]
+    assert [f["properties"]["_t"] for f in features(covered)] == ["u1", "u2"]  # the popup title
+    styles = uncovered.styles
+    colours = {f["properties"]["_t"]: styles[f["properties"]["_s"]]["fillColor"] for f in features(uncovered)}
     assert colours == {"u3": st.BEYOND_COLOUR, "u4": st.UNREACHABLE_COLOUR}
     reasons = [f["properties"].get("reason") for f in features(uncovered)]
     assert reasons == [None, "距路网过远"]             # empty reason left out, known reason translated
@@ -199,9 +202,9 @@ def test_service_areas_are_one_toggle_per_band_and_uncovered_are_red(demand, sta
 
 def test_walking_speed_and_legend_are_stated_in_both_languages(demand, stations):
     zh = boxes_text(coverage_map(demand, stations))
-    assert "步行速度 4.0 km/h（15 分钟约 1000 米）" in zh and "5分钟" in zh and "超出服务圈" in zh
+    assert "按步行速度 4.0 公里/小时计（15 分钟约 1000 米）" in zh and "5分钟" in zh and "超出服务圈" in zh
     en = boxes_text(coverage_map(demand, stations, speed_kmh=3.6, lang="en"))
-    assert "Walking speed 3.6 km/h (15 min ≈ 900 m)" in en and "beyond every band" in en
+    assert "At a walking speed of 3.6 km/h (15 min ≈ 900 m)" in en and "beyond every band" in en
 
 
 def test_coverage_per_community_in_popups_and_table(demand, stations, communities):
@@ -257,7 +260,7 @@ def test_coverage_map_rejects_bad_input(demand, stations):
 
 # ----------------------------------------------------------------------------- geometry and size
 def test_coordinates_are_wgs84_rounded_to_6_decimals_and_compact(demand, stations):
-    layer = layers_of(coverage_map(demand, stations))["已覆盖居民点"]
+    layer = layers_of(coverage_map(demand, stations))["已覆盖居民单元"]
     assert ", " not in layer.data_js and '"bbox"' not in layer.data_js
     got = np.array([f["geometry"]["coordinates"] for f in features(layer)])
     want = demand.iloc[:2].to_crs(4326).get_coordinates().to_numpy()
@@ -283,7 +286,7 @@ def test_rows_without_geometry_are_reported_not_dropped_silently(demand, station
     demand = demand.copy()
     demand.loc[demand.index[1], "geometry"] = None
     report = Report()
-    layer = layers_of(coverage_map(demand, stations, report=report))["已覆盖居民点"]
+    layer = layers_of(coverage_map(demand, stations, report=report))["已覆盖居民单元"]
     assert len(features(layer)) == 1
     assert report.to_frame().to_dict("records") == [
         {"layer": "demand", "row_id": "1", "problem": "empty or missing geometry", "action": "not drawn on the map"}]
@@ -322,7 +325,7 @@ def test_layers_add_to_an_existing_map_with_one_layer_control_last(grids, demand
     assert coverage_map(demand, stations, m=m) is m
     kids = list(m._children.values())
     assert sum(isinstance(k, folium.LayerControl) for k in kids) == 1
-    assert isinstance(kids[-1], folium.LayerControl)
+    assert isinstance(kids[-2], folium.LayerControl) and isinstance(kids[-1], Layout)
     assert sum(isinstance(k, plugins.Fullscreen) for k in kids) == 1
     assert {"网格", "步行路网", "党群服务中心/站"} <= set(layers_of(m))
 
@@ -340,8 +343,10 @@ def test_overview_draws_sites_ranked(grids, demand, stations, communities):
                              geometry=[Point(X0 + 800, Y0 + 150), Point(X0 + 700, Y0 + 100)], crs=UTM)
     m = overview_map(grids, demand, stations, sites=sites, communities=communities, lang="en")
     layers = layers_of(m)
-    assert {"Grids", "Residents covered", "Community boundaries", "Recommended new sites"} <= set(layers)
-    assert [f["properties"]["site_id"] for f in features(layers["Recommended new sites"])] == ["N2", "N1"]
+    assert {"Grids", "Units covered", "Community boundaries", "Recommended new sites"} <= set(layers)
+    got = [f["properties"] for f in features(layers["Recommended new sites"])]
+    assert [(p["_t"], p["_label"], p["_ids"]) for p in got] == [("New site no. 1", "1", "site id N2"),
+                                                           ("New site no. 2", "2", "site id N1")]
     assert "Coverage by community" in boxes_text(m)
 
 
@@ -358,7 +363,7 @@ def test_cli_map_from_geopackages(tmp_path, grids, demand, stations, isochrones,
     out = tmp_path / "maps" / "futian.html"
     assert main(["map", "--grids", str(g), "--coverage", str(c), "--lang", "en", "--out", str(out)]) == 0
     page = out.read_text(encoding="utf-8")
-    assert "Residents not covered" in page and "Grids" in page and not REMOTE.findall(page)
+    assert "Units not covered" in page and "Grids" in page and not REMOTE.findall(page)
     assert "12.5" in page                               # the summary CSV beside the GeoPackage
     assert "wrote" in capsys.readouterr().out
     assert main(["map", "--out", str(out)]) == 2

@@ -22,12 +22,12 @@ GAP_LABELS = 10
 
 def add_layer(m, gdf, key, *, name, kind, props, fields, styles, state, report, style_index=None,
                show=True, fit=True, label=None, label_fit=False, **opts) -> VectorLayer:
-    data, n, bounds = layer_json(gdf, key, props, style_index, gcj02=state["gcj02"], report=report,
+    data, n, bounds = layer_json(gdf, key.split("_")[0], props, style_index, gcj02=state["gcj02"], report=report,
                                  label_points=label is not None and key in st.LABEL_PRIORITY)
     layer = VectorLayer(data, name=html.escape(name), key=key, kind=st.text(state["lang"], kind) if kind else "",
                         z=st.Z[key], styles=styles, fields=fields, show=show, n_features=n,
                         label_field=label, label_priority=st.LABEL_PRIORITY.get(key, 0),
-                        label_fit=label_fit, **opts)
+                        label_fit=label_fit, stack=bool(fields) or "_t" in props, **opts)
     layer.add_to(m)
     state["n_features"] += n
     if bounds is not None and fit:

@@ -52,12 +52,12 @@ def _map_of(element) -> folium.Map:
 
 
 class VectorLayer(folium.FeatureGroup):
-    """A layer from pre-serialised columnar JSON (``_mapdata.layer_json``) in its own pane.
+    """A layer from pre-serialised columnar JSON (``_data.layer_json``) in its own pane.
 
     Each feature's ``properties._s`` indexes ``styles``; points are drawn as circle markers.
-    ``fields`` (``[(property, label, hint), ...]``) are the rows of its part of the click popup
-    (``stack``); the properties ``_t`` (title), ``_sub``, ``_sum`` (one-line summary) and
-    ``_ids`` (small print) head it. ``label_field`` is a permanent label placed at ``_at`` and
+    ``fields`` (``[(property, label, hint), ...]``) are the rows of its part of the click popup;
+    ``stack`` (default: when it has fields) puts the layer in that popup at all. The properties
+    ``_t`` (title), ``_sub``, ``_sum`` (one-line summary) and ``_ids`` (small print) head it. ``label_field`` is a permanent label placed at ``_at`` and
     hidden where it collides (``label_priority``) or, with ``label_fit``, where it does not fit
     inside its area; ``tooltip_field`` shows on hover.
     """
@@ -73,8 +73,8 @@ class VectorLayer(folium.FeatureGroup):
     def __init__(self, data_json: str, *, name: str, key: str, kind: str, z: int, styles: list[dict],
                  fields: list[tuple] | None = None, label_field: str | None = None,
                  label_priority: int = 0, label_fit: bool = False, tooltip_field: str | None = None,
-                 interactive: bool = False, obstacle: bool = False, show: bool = True,
-                 n_features: int = 0):
+                 interactive: bool = False, obstacle: bool = False, stack: bool | None = None,
+                 show: bool = True, n_features: int = 0):
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "VectorLayer"
         self.data_js = script_safe(data_json)
@@ -82,7 +82,8 @@ class VectorLayer(folium.FeatureGroup):
         self.label_field = label_field
         self.options = {
             "key": key, "kind": kind, "z": int(z), "styles": styles,
-            "fields": [list(f) for f in self.fields], "stack": bool(self.fields),
+            "fields": [list(f) for f in self.fields],
+            "stack": bool(self.fields) if stack is None else bool(stack),
             "label": label_field, "labelClass": f"sp-l-{key.split('_')[0]}",
             "labelPrio": label_priority, "labelFit": label_fit, "tooltip": tooltip_field,
             "interactive": interactive, "obstacle": obstacle,

@@ -230,7 +230,7 @@ function spSearch(map, ctl, texts) {
   };
   ctl.on("search:locationfound", function (e) {
     L.DomUtil.removeClass(map.getContainer(), "sp-sheet-open");
-    map.once("moveend", function () { spShowAt(map, e.latlng); });
+    spShowAt(map, e.latlng);  // markers are hit by their own position, at any zoom
   });
 }
 
@@ -271,4 +271,5 @@ function spLayout(map, o) {
                              animate: false});
   }
   tidy();
+  c.setAttribute("data-sp-ready", "1");
 }
