@@ -62,7 +62,7 @@ def test_summary_csv_and_workbook_agree(demo_outputs):
     wb = load_workbook(outputs["summary.xlsx"])
     assert {"总体", "社区", "网格"} <= set(wb.sheetnames)
     sheet = pd.read_excel(outputs["summary.xlsx"], sheet_name="社区")
-    assert sheet["households"].sum() == overall["households"]
+    assert sheet["户数"].sum() == overall["households"]           # Chinese headers, integer counts
 
 
 @pytest.mark.parametrize("name", ["grids.html", "coverage.html", "overview.html"])
@@ -70,3 +70,14 @@ def test_maps_carry_the_credit_and_the_synthetic_note(demo_outputs, name):
     page = _by_name(demo_outputs)[name].read_text(encoding="utf-8")
     assert "OpenStreetMap contributors" in page
     assert "合成数据" in page
+
+
+def test_results_are_stored_in_wgs84_and_csv_counts_are_integers(demo_outputs):
+    outputs = _by_name(demo_outputs)
+    gpkg = outputs["results.gpkg"]
+    for name, geometry_type in pyogrio.list_layers(gpkg):
+        if geometry_type is not None:
+            assert pyogrio.read_info(gpkg, layer=name)["crs"] == "EPSG:4326", name   # one CRS for every layer
+    header, first = outputs["coverage_summary.csv"].read_text(encoding="utf-8-sig").splitlines()[:2]
+    row = dict(zip(header.split(","), first.split(",")))
+    assert row["households"].isdigit() and row["hh_15min"].isdigit()                  # 63080, not 63080.0

@@ -1,10 +1,12 @@
-"""The Excel workbook: one sheet per level, figures carried over unchanged."""
+"""The Excel workbook in the maps' words, and CSV tables that open safely in Excel."""
 
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from spatial.io.workbook import write_workbook
+from spatial.io.workbook import integer_counts, write_workbook
+
+EVIL = '=HYPERLINK("http://example.com","点击")'
 
 
 @pytest.fixture
@@ -12,10 +14,10 @@ def summary():
     return pd.DataFrame({
         "level": ["overall", "community", "community", "grid", "grid"],
         "id": ["all", "C01", "C02", "G1", "G2"],
-        "households": [900, 500, 400, 500, 400],
-        "population": [2340, 1300, 1040, 1300, 1040],
-        "hh_15min": [700, 500, 200, 500, 200],
-        "pct_hh_15min": [77.78, 100.0, 50.0, 100.0, 50.0],
+        "households": [900.0, 500.0, 400.0, 500.0, 400.0],
+        "population": [2340.0, 1300.0, 1040.0, 1300.0, 1040.0],
+        "hh_15min": [700.0, 500.0, 200.0, 500.0, 200.0],
+        "pct_hh_15min": [77.7777, 100.0, 50.0, 100.0, 50.0],
     })
 
 
@@ -23,28 +25,80 @@ def summary():
 def grids():
     return pd.DataFrame({"grid_id": ["G1", "G2"], "grid_code": ["440304009001001", "440304009001002"],
                          "community_id": ["C01", "C02"], "households": [500, 400],
+                         "polsby_popper": [0.4349, 0.3283], "road_share": [0.456, None],
                          "band_status": ["in", "under"], "full_time_workers": [1, 1]})
 
 
-def test_one_sheet_per_level_in_chinese(tmp_path, summary, grids):
-    path = write_workbook(tmp_path / "s.xlsx", summary, grids=grids)
-    wb = load_workbook(path)
-    assert wb.sheetnames == ["总体", "社区", "网格", "超出户数区间的网格"]
-    rows = list(wb["社区"].values)
-    assert rows[0] == ("id", "households", "population", "hh_15min", "pct_hh_15min")
-    assert rows[2] == ("C02", 400, 1040, 200, 50.0)
+@pytest.fixture
+def communities():
+    return pd.DataFrame({"community_id": ["C01", "C02"], "name": ["香蜜社区", EVIL]})
 
 
-def test_grid_sheet_joins_coverage_and_lists_out_of_band(tmp_path, summary, grids):
-    path = write_workbook(tmp_path / "s.xlsx", summary, grids=grids, lang="en")
-    table = pd.read_excel(path, sheet_name="grid")
-    assert list(table["pct_hh_15min"]) == [100.0, 50.0]
-    out = pd.read_excel(path, sheet_name="grids_out_of_band")
-    assert list(out["grid_id"]) == ["G2"]
+def rows(path, sheet):
+    return list(load_workbook(path)[sheet].values)
 
 
-def test_report_and_sites_sheets_only_when_given(tmp_path, summary):
+def test_chinese_headers_names_first_one_decimal_and_integer_counts(tmp_path, summary, grids, communities):
+    path = write_workbook(tmp_path / "s.xlsx", summary, grids=grids, communities=communities,
+                          about={"min_households": 300, "max_households": 500})
+    assert load_workbook(path).sheetnames == ["总体", "社区", "网格", "超出户数区间的网格", "说明"]
+    overall = rows(path, "总体")
+    assert overall == [("户数", "人口", "15分钟内户数", "15分钟内户数占比（%）"), (900, 2340, 700, 77.8)]
+    assert isinstance(overall[1][0], int)                      # 900, not 900.0
+    community = rows(path, "社区")
+    assert community[0] == ("名称", "编号", "户数", "人口", "15分钟内户数", "15分钟内户数占比（%）")
+    assert community[1] == ("香蜜社区", "C01", 500, 1300, 500, 100)
+    grid = pd.read_excel(path, sheet_name="网格")
+    assert list(grid.columns[:4]) == ["网格编码", "网格号", "所属社区", "社区编号"]
+    assert list(grid["户数状态"]) == ["300–500", "不足 300"]
+    assert list(grid["紧凑度"]) == [0.43, 0.33] and grid["沿道路的边界（%）"].iloc[0] == 45.6
+    assert list(grid["15分钟内户数占比（%）"]) == [100.0, 50.0]
+    assert list(pd.read_excel(path, sheet_name="超出户数区间的网格")["网格号"]) == ["G2"]
+    cell = load_workbook(path)["总体"]["D2"]
+    assert cell.number_format == "0.0"
+
+
+def test_text_cells_stay_text(tmp_path, summary, grids, communities):
+    report = pd.DataFrame({"layer": ["units"], "row_id": ["+1"], "problem": [EVIL], "action": ["@SUM(A1)"]})
+    path = write_workbook(tmp_path / "s.xlsx", summary, grids=grids, communities=communities, report=report)
+    book = load_workbook(path)
+    texts = [c for ws in book.worksheets for row in ws.iter_rows() for c in row
+             if isinstance(c.value, str) and c.value[:1] in "=+-@"]
+    assert {c.value for c in texts} >= {EVIL, "+1", "@SUM(A1)"}
+    assert all(c.data_type == "s" for c in texts)              # stored as text, never as a formula
+
+
+def test_notes_sheet_defines_every_column_and_states_the_rules(tmp_path, summary, grids):
+    about = {"speed_kmh": 4.0, "bands": ["5min", "10min", "15min"], "max_snap_m": 100,
+             "min_households": 300, "max_households": 500, "credits": ["路网 © OpenStreetMap contributors"]}
+    path = write_workbook(tmp_path / "s.xlsx", summary, grids=grids, about=about)
+    notes = rows(path, "说明")
+    text = " ".join(str(v) for r in notes for v in r if v)
+    assert "4.0 公里/小时（15 分钟约 1000 米）" in text and "5分钟、10分钟、15分钟" in text
+    assert "100 米" in text and "300–500 户" in text and "OpenStreetMap" in text
+    defined = {r[1] for r in notes if r[0] and ("总体" in r[0] or "网格" in r[0])}
+    for sheet in ("总体", "网格"):
+        for head in rows(path, sheet)[0]:
+            assert head in defined, f"{head} on {sheet} is not defined in 说明"
+    assert "紧凑度" in defined and any("Polsby-Popper" in str(r[2]) for r in notes if r[1] == "紧凑度")
+
+
+def test_report_and_sites_sheets_only_when_given_and_english(tmp_path, summary):
     report = pd.DataFrame({"layer": ["units"], "row_id": ["U9"], "problem": ["invalid geometry"],
                            "action": ["repaired"]})
     path = write_workbook(tmp_path / "s.xlsx", summary, report=report, lang="en")
-    assert load_workbook(path).sheetnames == ["overall", "community", "grid", "report"]
+    assert load_workbook(path).sheetnames == ["overall", "community", "grid", "report", "notes"]
+    assert rows(path, "overall")[0] == ("Households", "Population", "Households within 15 min",
+                                         "Households within 15 min (%)")
+    with pytest.raises(ValueError, match="lang"):
+        write_workbook(tmp_path / "x.xlsx", summary, lang="fr")
+
+
+def test_counts_are_integers_for_csv_and_measures_keep_their_decimals():
+    frame = pd.DataFrame({"id": ["C01", "C02", "C03"], "households": [63080.0, 12.0, None],
+                          "pct_hh_5min": [11.135, 50.0, None], "area_m2": [10.5, 3.0, 1.0]})
+    out = integer_counts(frame)
+    assert out["households"].tolist()[:2] == [63080, 12] and str(out["households"].dtype) == "Int64"
+    assert out["pct_hh_5min"].tolist()[0] == 11.135
+    assert out["area_m2"].tolist() == [10.5, 3.0, 1.0]         # not whole numbers: unchanged
+    assert "63080," in out.to_csv(index=False) and frame["households"].dtype == float  # input untouched

@@ -17,9 +17,11 @@ def add_parser(sub) -> None:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from spatial.project.demo import run_demo
+    from spatial.project.demo import demo_project_path
+    from spatial.project.run import headline, run_project
 
-    written = run_demo(args.out, data_dir=args.data, progress=not args.quiet and sys.stderr.isatty())
-    for path in written:
+    result = run_project(demo_project_path(args.data), out_dir=args.out, progress=not args.quiet and sys.stderr.isatty())
+    for path in result.files:
         say(args, f"wrote {path}")
+    print(headline(result))
     return 0

@@ -20,9 +20,10 @@ def add_parser(sub) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from spatial.project.run import run_project
+    from spatial.project.run import headline, run_project
 
     result = run_project(args.project, out_dir=args.out, progress=not args.quiet and sys.stderr.isatty(), scheduler=args.scheduler)
     for path in result.files:
         say(args, f"wrote {path}")
+    print(headline(result))
     return 0

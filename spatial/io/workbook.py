@@ -1,31 +1,237 @@
-"""Excel workbook for officials who print: one sheet per level (overall, community, grid)."""
+"""Excel workbook for officials who print, in the words of the maps; integer counts for CSVs.
+
+One sheet per level (overall, street, community, grid), grids out of band, new sites, data
+problems, and a 说明 (notes) sheet that defines every column and states the walking speed, the
+bands, the snap rule and the data credits. Headers are plain Chinese (English with
+``lang="en"``), names come before ids, percentages have one decimal and counts are integers.
+
+Written cell by cell with openpyxl rather than ``DataFrame.to_excel`` so that every text cell
+is stored as text: a name such as ``=HYPERLINK(...)`` from an input table must never become a
+live formula (pandas' writer turns any string starting with ``=`` into one).
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
+from typing import Any, Mapping
 
+import numpy as np
 import pandas as pd
 
-__all__ = ["write_workbook"]
+from spatial.core.atomic import atomic_path
+
+__all__ = ["write_workbook", "integer_counts"]
 
 logger = logging.getLogger(__name__)
 
-_ZH = {
-    "overall": "总体",
-    "community": "社区",
-    "grid": "网格",
-    "street": "街道",
-    "grids_out_of_band": "超出户数区间的网格",
-    "sites": "新站选址",
-    "report": "数据问题清单",
+_SHEETS = {
+    "zh": {"overall": "总体", "street": "街道", "community": "社区", "grid": "网格",
+           "grids_out_of_band": "超出户数区间的网格", "sites": "新站选址", "before_after": "建站前后",
+           "report": "数据问题清单", "notes": "说明"},
+    "en": {"overall": "overall", "street": "street", "community": "community", "grid": "grid",
+           "grids_out_of_band": "grids_out_of_band", "sites": "sites", "before_after": "before_after",
+           "report": "report", "notes": "notes"},
 }
 
-_GRID_COLUMNS = [
-    "grid_code", "grid_id", "community_id", "households", "population", "n_units", "n_buildings",
-    "area_m2", "polsby_popper", "road_share", "band_status", "full_time_workers",
-    "part_time_workers", "building_leads", "household_leads",
-]
+#: Column words and definitions: ``column: (zh header, en header, zh definition, en definition)``.
+#: ``{band}`` is filled from the column name (``hh_5min`` -> 5分钟).
+COLUMNS: dict[str, tuple[str, str, str, str]] = {
+    "name": ("名称", "Name", "社区、街道或范围的名称", "name of the community, street or area"),
+    "id": ("编号", "Id", "数据中的编号", "id in the data"),
+    "n_points": ("居民单元数", "Units", "参与计算的居民单元个数", "residential units counted"),
+    "households": ("户数", "Households", "户数合计", "households in total"),
+    "population": ("人口", "Population", "人口合计", "people in total"),
+    "hh": ("{band}内户数", "Households within {band}", "步行{band}内可到达服务站的户数",
+           "households that can walk to a station within {band}"),
+    "pct_hh": ("{band}内户数占比（%）", "Households within {band} (%)", "上一列占全部户数的百分比",
+               "the previous column as a percentage of all households"),
+    "pop": ("{band}内人口", "People within {band}", "步行{band}内可到达服务站的人口",
+            "people who can walk to a station within {band}"),
+    "pct_pop": ("{band}内人口占比（%）", "People within {band} (%)", "上一列占全部人口的百分比",
+                "the previous column as a percentage of all people"),
+    "grid_code": ("网格编码", "Grid code", "网格编码（CJ/T 349 等编码规则）", "grid code (CJ/T 349 or local layout)"),
+    "grid_id": ("网格号", "Grid id", "网格的简短编号，与地图上的标注一致", "short grid id, as labelled on the map"),
+    "community": ("所属社区", "Community", "网格所在社区的名称", "name of the grid's community"),
+    "community_id": ("社区编号", "Community id", "社区的编号", "community id"),
+    "n_units": ("居民单元数", "Units", "网格内居民单元个数", "residential units in the grid"),
+    "n_buildings": ("楼栋数", "Buildings", "网格内楼栋数", "buildings in the grid"),
+    "area_m2": ("面积（平方米）", "Area (m²)", "网格面积", "area of the grid"),
+    "polsby_popper": ("紧凑度", "Compactness", "1 表示圆形；越接近 0，形状越狭长（Polsby-Popper 指数）",
+                      "1 is a circle; near 0 is long and thin (Polsby-Popper score)"),
+    "road_share": ("沿道路的边界（%）", "Border along roads (%)", "网格边界中沿道路的长度比例",
+                   "share of the grid's border that runs along roads"),
+    "band_status": ("户数状态", "Household status", "户数低于、处于或高于规定区间",
+                    "households under, in or over the band"),
+    "full_time_workers": ("专职网格员（人）", "Full-time grid workers", "按配置标准测算的专职网格员人数",
+                          "full-time grid workers by the staffing rule"),
+    "part_time_workers": ("兼职网格员（人）", "Part-time grid workers", "按配置标准测算的兼职网格员人数",
+                          "part-time grid workers by the staffing rule"),
+    "building_leads": ("楼栋长（人）", "Building leads", "按楼栋数测算的楼栋长人数", "building leads by buildings"),
+    "household_leads": ("联户长（人）", "Household leads", "按户数测算的联户长人数", "household leads by households"),
+    "site_id": ("站点编号", "Site id", "建议新站的编号", "id of the proposed site"),
+    "rank": ("建设顺序", "Order", "建议的建设先后顺序，1 为最先", "order in which to build, 1 first"),
+    "candidate_id": ("候选点编号", "Candidate id", "选址所用候选点（路网节点或候选用房）的编号",
+                     "candidate site (network node or offered room)"),
+    "gain_households": ("新增覆盖户数", "Households gained", "建成后新增可步行到达的户数",
+                        "households newly within the band once built"),
+    "gain_population": ("新增覆盖人口", "Population gained", "建成后新增可步行到达的人口",
+                        "people newly within the band once built"),
+    "cum_coverage_pct": ("建成后累计覆盖率（%）", "Coverage once built (%)",
+                         "按顺序建成到本站时的户数覆盖率", "household coverage once built up to this site"),
+    "pct_before": ("建站前覆盖率（%）", "Coverage before (%)", "现有站点的户数覆盖率",
+                   "household coverage by the existing stations"),
+    "pct_after": ("建站后覆盖率（%）", "Coverage after (%)", "加上建议新站后的户数覆盖率",
+                  "household coverage with the proposed sites"),
+    "source": ("来源", "Source", "候选点的来源", "where the candidate came from"),
+    "layer": ("图层", "Layer", "问题所在的数据图层", "layer of the problem"),
+    "row_id": ("行或编号", "Row", "问题所在的行或要素编号", "row or feature id"),
+    "problem": ("问题", "Problem", "发现的问题", "what is wrong"),
+    "action": ("处理", "Action", "已做的处理", "what was done"),
+}
+_BAND_COL = re.compile(r"^(hh|pct_hh|pop|pct_pop)_(\d+(?:\.\d+)?)(min|m)$")
+_VALUES = {"source": {"zh": {"network node": "路网节点", "candidates": "候选用房"}}}
+_STATUS = {"zh": {"under": "不足", "in": "区间内", "over": "超过"}, "en": {"under": "under", "in": "in band", "over": "over"}}
+_DROP = {"level", "geometry", "grid_seq", "synthetic", "index"}
+_COUNT = re.compile(r"^(households|population|n_\w+|hh_\w+|pop_\w+|gain_\w+|\w+_workers|\w+_leads|area_m2)$")
+_PCT = re.compile(r"^(pct_\w+|\w+_pct|road_share)$")
+
+
+def _band_words(column: str, lang: str) -> tuple[str, str] | None:
+    match = _BAND_COL.match(column)
+    if not match:
+        return None
+    n, unit = match.group(2).removesuffix(".0"), match.group(3)
+    band = (f"{n}分钟" if unit == "min" else f"{n}米") if lang == "zh" else f"{n} {unit}"
+    zh_h, en_h, zh_d, en_d = COLUMNS[match.group(1)]
+    return (zh_h if lang == "zh" else en_h).format(band=band), (zh_d if lang == "zh" else en_d).format(band=band)
+
+
+def header(column: str, lang: str = "zh") -> tuple[str, str]:
+    """The header and the definition of ``column`` in ``lang`` (the name itself when unknown)."""
+    words = _band_words(column, lang)
+    if words:
+        return words
+    if column in COLUMNS:
+        zh_h, en_h, zh_d, en_d = COLUMNS[column]
+        return (zh_h, zh_d) if lang == "zh" else (en_h, en_d)
+    return column, ""
+
+
+def _display(frame: pd.DataFrame, lang: str, names: Mapping[str, str], band: tuple | None) -> pd.DataFrame:
+    """Columns in reading order, names before ids, values rounded, statuses in words."""
+    table = pd.DataFrame(frame.drop(columns=[c for c in frame.columns if c in _DROP], errors="ignore"))
+    if "road_share" in table.columns:
+        table["road_share"] = pd.to_numeric(table["road_share"], errors="coerce") * 100
+    if "band_status" in table.columns:
+        words = _STATUS[lang]
+        lo, hi = band or (None, None)
+        text = {"under": f"{words['under']} {lo:g}" if lo is not None else words["under"],
+                "in": f"{lo:g}–{hi:g}" if lo is not None else words["in"],
+                "over": f"{words['over']} {hi:g}" if hi is not None else words["over"]}
+        table["band_status"] = table["band_status"].map(lambda v: text.get(v, v))
+    for col, words in _VALUES.items():
+        if col in table.columns and lang in words:
+            table[col] = table[col].map(lambda v: words[lang].get(v, v))
+    if "community_id" in table.columns and names:
+        at = list(table.columns).index("community_id")
+        table.insert(at, "community", table["community_id"].astype(str).map(names))
+    for col in table.columns:
+        if pd.api.types.is_bool_dtype(table[col]) or not pd.api.types.is_numeric_dtype(table[col]):
+            continue
+        if _COUNT.match(col):
+            table[col] = table[col].round().astype("Int64")
+        elif _PCT.match(col):
+            table[col] = table[col].round(1)
+        elif col == "polsby_popper":
+            table[col] = table[col].round(2)
+    return table
+
+
+def _level_table(part: pd.DataFrame, level: str, names: Mapping[str, str]) -> pd.DataFrame:
+    part = part.drop(columns="level")
+    if level == "community" and names:
+        part.insert(0, "name", part["id"].astype(str).map(names))
+    elif level == "street":
+        part = part.rename(columns={"id": "name"})
+    elif level == "overall":
+        part = part.drop(columns="id")
+    return part
+
+
+def _write_sheet(wb, title: str, table: pd.DataFrame, lang: str, defined: list) -> None:
+    from openpyxl.utils import get_column_letter
+
+    ws = wb.create_sheet(title)
+    for j, col in enumerate(table.columns, start=1):
+        head, definition = header(col, lang)
+        ws.cell(row=1, column=j, value=head).font = _bold()
+        defined.append((title, head, definition))
+        fmt = "0.0" if _PCT.match(col) else ("0" if _COUNT.match(col) else ("0.00" if col == "polsby_popper" else None))
+        width = len(head) * (2 if lang == "zh" else 1) + 2
+        for i, value in enumerate(table[col].tolist(), start=2):
+            cell = ws.cell(row=i, column=j)
+            _set(cell, value)
+            if fmt and cell.data_type == "n":
+                cell.number_format = fmt
+            width = max(width, len(str(cell.value or "")) * (2 if isinstance(cell.value, str) else 1) + 2)
+        ws.column_dimensions[get_column_letter(j)].width = min(max(8, width), 40)
+    ws.freeze_panes = "A2"
+
+
+def _set(cell, value) -> None:
+    """Write a value; text always as text (never a formula), missing values as empty cells."""
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return
+    if isinstance(value, (np.integer,)):
+        value = int(value)
+    elif isinstance(value, (np.floating,)):
+        value = float(value)
+    elif isinstance(value, (np.bool_, bool)):
+        value = bool(value)
+    elif not isinstance(value, (int, float)):
+        value = str(value)
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+
+
+def _bold():
+    from openpyxl.styles import Font
+
+    return Font(bold=True)
+
+
+def _notes_rows(about: Mapping[str, Any], lang: str) -> list[tuple[str, str]]:
+    zh = lang == "zh"
+    rows = []
+    if "speed_kmh" in about:
+        v = float(about["speed_kmh"])
+        m15 = round(v * 1000 / 60 * 15)
+        rows.append(("步行速度" if zh else "Walking speed",
+                     f"{v:.1f} 公里/小时（15 分钟约 {m15} 米）" if zh else f"{v:.1f} km/h (15 min ≈ {m15} m)"))
+    if about.get("bands"):
+        labels = [header(f"hh_{b}", lang)[0].replace("内户数", "").replace("Households within ", "")
+                  for b in about["bands"]]
+        rows.append(("服务圈" if zh else "Bands",
+                     ("、".join(labels) + "步行范围，按路网最短步行距离计算") if zh
+                     else ", ".join(labels) + " on foot, by the shortest walk on the network"))
+    if "max_snap_m" in about:
+        d = float(about["max_snap_m"])
+        rows.append(("吸附规则" if zh else "Snap rule",
+                     f"居民单元和服务站吸附到最近的可步行路段（不是路口），这段直线距离计入步行；距路网超过 {d:g} 米的"
+                     f"单元记为“距路网过远”，不算覆盖，但保留在表中" if zh else
+                     f"units and stations join the nearest walkable edge (not node) and that straight leg "
+                     f"counts as walking; units more than {d:g} m from any walkway are kept with the reason "
+                     f"'too far from network' and count as not covered"))
+    if "min_households" in about and "max_households" in about:
+        rows.append(("网格户数区间" if zh else "Households per grid",
+                     f"{about['min_households']:g}–{about['max_households']:g} 户" if zh
+                     else f"{about['min_households']:g}–{about['max_households']:g} households"))
+    for credit in about.get("credits", []):
+        rows.append(("数据来源" if zh else "Data", str(credit)))
+    return rows
 
 
 def write_workbook(
@@ -34,7 +240,10 @@ def write_workbook(
     *,
     grids: pd.DataFrame | None = None,
     sites: pd.DataFrame | None = None,
+    before_after: pd.DataFrame | None = None,
     report: pd.DataFrame | None = None,
+    communities: pd.DataFrame | None = None,
+    about: Mapping[str, Any] | None = None,
     lang: str = "zh",
 ) -> Path:
     """Write the coverage and grid figures to one ``.xlsx`` workbook, one sheet per level.
@@ -42,18 +251,27 @@ def write_workbook(
     Parameters
     ----------
     path
-        The workbook to write.
+        The workbook to write (written to a temporary file beside it, then moved into place).
     summary
-        A coverage summary as from :func:`spatial.coverage.walks.coverage_summary`, with a ``level``
-        column (``overall``, ``street``, ``community``, ``grid``); each level becomes a sheet.
+        A coverage summary as from :func:`spatial.coverage.walks.coverage_summary`, with a
+        ``level`` column (``overall``, ``street``, ``community``, ``grid``); each level becomes a
+        sheet.
     grids
-        The grid table (as from :func:`spatial.grids.partition.partition_grids`): a sheet of every grid
-        with households, staffing and band status, and a sheet of the grids out of band. When it
-        has ``grid_id`` and the summary has a ``grid`` level, coverage columns are joined in.
-    sites, report
-        Optional tables (new-station sites, data problems), each on its own sheet.
+        The grid table (as from :func:`spatial.grids.partition.partition_grids`): a sheet of
+        every grid with households, staffing and band status, and a sheet of the grids out of
+        band. When it has ``grid_id`` and the summary has a ``grid`` level, coverage columns are
+        joined in.
+    sites, before_after, report
+        Optional tables (new-station sites, coverage before and after them, data problems), each
+        on its own sheet.
+    communities
+        Communities with ``community_id`` and ``name``: names are shown before ids.
+    about
+        What the 说明 sheet states: ``speed_kmh``, ``bands`` (labels such as ``"15min"``),
+        ``max_snap_m``, ``min_households``/``max_households`` (also used to word the band
+        status) and ``credits`` (lines of data credits).
     lang
-        ``"zh"`` for Chinese sheet names, ``"en"`` for English.
+        ``"zh"`` for Chinese sheet names and headers, ``"en"`` for English.
 
     Returns
     -------
@@ -68,42 +286,90 @@ def write_workbook(
     >>> summary = spatial.coverage_summary(demand, bands=spatial.make_bands())
     >>> path = spatial.write_workbook(os.path.join(tempfile.mkdtemp(), "coverage.xlsx"), summary, lang="en")
     >>> path.name, openpyxl.load_workbook(path).sheetnames
-    ('coverage.xlsx', ['overall', 'community'])
+    ('coverage.xlsx', ['overall', 'community', 'notes'])
     """
+    from openpyxl import Workbook
+
+    if lang not in _SHEETS:
+        raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    about = dict(about or {})
+    names = {}
+    if communities is not None and {"community_id", "name"} <= set(communities.columns):
+        names = dict(zip(communities["community_id"].astype(str), communities["name"].astype(str)))
+    band = ((about["min_households"], about["max_households"])
+            if "min_households" in about and "max_households" in about else None)
+    sheet = _SHEETS[lang]
+    wb = Workbook()
+    wb.remove(wb.active)
+    defined: list[tuple[str, str, str]] = []
 
-    def sheet(key: str) -> str:
-        return _ZH[key] if lang == "zh" else key
+    def add(key: str, table: pd.DataFrame) -> None:
+        _write_sheet(wb, sheet[key], _display(table, lang, names, band), lang, defined)
 
-    with pd.ExcelWriter(path, engine="openpyxl") as xl:
-        for level in ("overall", "street", "community", "grid"):
-            part = summary[summary["level"] == level].drop(columns="level")
-            if level == "grid" and grids is not None:
-                continue  # the grid sheet below carries the grid coverage too
-            if len(part):
-                part.to_excel(xl, sheet_name=sheet(level), index=False)
-        if grids is not None:
-            table = pd.DataFrame(grids.drop(columns="geometry", errors="ignore"))
-            table = table[[c for c in _GRID_COLUMNS if c in table.columns]]
-            cov = summary[summary["level"] == "grid"].drop(columns=["level", "households", "population"],
-                                                           errors="ignore")
-            if len(cov) and "grid_id" in table.columns:
-                cov = cov.rename(columns={"id": "grid_id"})
-                cov["grid_id"] = cov["grid_id"].astype(str)
-                table = table.assign(grid_id=table["grid_id"].astype(str)).merge(cov, on="grid_id", how="left")
-            table.to_excel(xl, sheet_name=sheet("grid"), index=False)
-            if "band_status" in table.columns:
-                out = table[table["band_status"] != "in"]
-                out.to_excel(xl, sheet_name=sheet("grids_out_of_band"), index=False)
-        if sites is not None and len(sites):
-            pd.DataFrame(sites.drop(columns="geometry", errors="ignore")).to_excel(
-                xl, sheet_name=sheet("sites"), index=False)
-        if report is not None and len(report):
-            report.to_excel(xl, sheet_name=sheet("report"), index=False)
-        for ws in xl.book.worksheets:
-            for col in ws.columns:
-                width = max(len(str(c.value)) if c.value is not None else 0 for c in col)
-                ws.column_dimensions[col[0].column_letter].width = min(max(10, width + 2), 40)
+    for level in ("overall", "street", "community", "grid"):
+        part = summary[summary["level"] == level]
+        if level == "grid" and grids is not None:
+            continue  # the grid sheet below carries the grid coverage too
+        if len(part):
+            add(level, _level_table(part, level, names))
+    if grids is not None:
+        table = pd.DataFrame(grids.drop(columns="geometry", errors="ignore"))
+        first = [c for c in ("grid_code", "grid_id", "community_id") if c in table.columns]
+        table = table[first + [c for c in table.columns if c not in first]]
+        cov = summary[summary["level"] == "grid"].drop(columns=["level", "households", "population", "n_points"],
+                                                       errors="ignore")
+        if len(cov) and "grid_id" in table.columns:
+            cov = cov.rename(columns={"id": "grid_id"})
+            cov["grid_id"] = cov["grid_id"].astype(str)
+            table = table.assign(grid_id=table["grid_id"].astype(str)).merge(cov, on="grid_id", how="left")
+        add("grid", table)
+        if "band_status" in table.columns:
+            add("grids_out_of_band", table[table["band_status"] != "in"])
+    if sites is not None and len(sites):
+        add("sites", pd.DataFrame(sites.drop(columns="geometry", errors="ignore")))
+    if before_after is not None and len(before_after):
+        ba = before_after.copy()
+        if "level" in ba.columns:
+            ba = ba[ba["level"].isin(["overall", "community"])]
+            ba.insert(0, "name", [(names.get(str(i), str(i)) if lv == "community" else
+                                   ("全部" if lang == "zh" else "all")) for lv, i in zip(ba["level"], ba["id"])])
+        add("before_after", ba)
+    if report is not None and len(report):
+        add("report", report)
+    notes = wb.create_sheet(sheet["notes"])
+    notes.append(["项目" if lang == "zh" else "Item", "说明" if lang == "zh" else "Note"])
+    for item, note in _notes_rows(about, lang):
+        notes.append([item, note])
+    notes.append([])
+    notes.append(["工作表" if lang == "zh" else "Sheet", "列" if lang == "zh" else "Column",
+                  "含义" if lang == "zh" else "Meaning"])
+    sheets_of: dict[tuple[str, str], list[str]] = {}
+    for title, head, definition in defined:  # one row per column, naming every sheet it is on
+        sheets_of.setdefault((head, definition), []).append(title)
+    for (head, definition), titles in sheets_of.items():
+        notes.append([("、" if lang == "zh" else ", ").join(titles), head, definition])
+    for r in notes.iter_rows():
+        for cell in r:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+    notes.column_dimensions["A"].width, notes.column_dimensions["B"].width = 18, 28
+    notes.column_dimensions["C"].width = 70
+    with atomic_path(path) as tmp:
+        wb.save(tmp)
     logger.info("wrote workbook %s", path)
     return path
+
+
+def integer_counts(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose whole-number count columns (households, population, ``hh_*`` ...)
+    are integers, so that a CSV says ``63080``, not ``63080.0``; measures keep their decimals."""
+    out = frame.copy()
+    for col in out.columns:
+        s = out[col]
+        if _COUNT.match(str(col)) and pd.api.types.is_float_dtype(s):
+            finite = s.dropna()
+            if len(finite) == 0 or (np.all(np.isfinite(finite)) and np.all(finite == np.round(finite))):
+                out[col] = s.round().astype("Int64")
+    return out

@@ -266,11 +266,12 @@ def _siting(project: Project, layers: dict) -> None:
 def _write(project: Project, layers: dict, out: Path) -> list[Path]:
     from spatial.io.layers import write_layers, write_shapefile
     from spatial.io.tables import write_csv
+    from spatial.io.workbook import integer_counts
 
     files: list[Path] = []
     names = ["communities", "grids", "units", "stations", "coverage_demand", "isochrones", "gaps",
              "sites", "report"]
-    keep = {n: layers[n] for n in names if n in layers and layers[n] is not None}
+    keep = {n: _wgs84(layers[n]) for n in names if n in layers and layers[n] is not None}
     gpkg = out / "results.gpkg"
     if gpkg.exists():
         gpkg.unlink()
@@ -279,11 +280,11 @@ def _write(project: Project, layers: dict, out: Path) -> list[Path]:
     for name in ("coverage_summary", "sites_before_after"):
         if name in layers:
             path = out / f"{name}.csv"
-            write_csv(layers[name], path)
+            write_csv(integer_counts(layers[name]), path)
             files.append(path)
     if "grids" in layers:
         path = out / "grids.csv"
-        write_csv(layers["grids"], path)
+        write_csv(integer_counts(layers["grids"]), path)
         files.append(path)
     o = project.outputs
     if o.get("shapefile"):
@@ -295,7 +296,9 @@ def _write(project: Project, layers: dict, out: Path) -> list[Path]:
 
         files.append(write_workbook(out / "summary.xlsx", layers["coverage_summary"],
                                     grids=layers.get("grids"), sites=layers.get("sites"),
-                                    report=layers.get("report"), lang=o.get("lang", "zh")))
+                                    before_after=layers.get("sites_before_after"),
+                                    report=layers.get("report"), communities=layers.get("communities"),
+                                    about=_about(project, layers), lang=o.get("lang", "zh")))
     if o.get("maps"):
         files.extend(_maps(project, layers, out))
     if o.get("png"):
@@ -308,6 +311,27 @@ def _write(project: Project, layers: dict, out: Path) -> list[Path]:
             band=project.siting.get("band") or f"{project.coverage['minutes'][-1]}min",
             title=project.name, lang=o.get("lang", "zh")))
     return files
+
+
+def _wgs84(layer):
+    """A layer for results.gpkg: every layer in one CRS, EPSG:4326 (tables unchanged)."""
+    crs = getattr(layer, "crs", None)
+    return layer if crs is None or crs.to_epsg() == 4326 else layer.to_crs(4326)
+
+
+def _about(project: Project, layers: dict) -> dict:
+    """What the workbook's 说明 sheet states: speed, bands, snap rule, household band, credits."""
+    c, g = project.coverage, project.grids
+    bands = [f"{m:g}m" for m in c["meters"]] if c.get("meters") else [f"{m:g}min" for m in c["minutes"]]
+    zh = project.outputs.get("lang", "zh") == "zh"
+    credits = ["路网 © OpenStreetMap contributors（ODbL 1.0）" if zh
+               else "Walking network © OpenStreetMap contributors (ODbL 1.0)"]
+    if any(n in layers and "synthetic" in layers[n].columns and layers[n]["synthetic"].fillna(False).astype(bool).any()
+           for n in ("units", "communities", "stations")):
+        credits.append("社区、居民单元与服务站为示意（合成）数据，非真实统计" if zh
+                       else "communities, residential units and stations are synthetic demo data")
+    return {"speed_kmh": c["speed_kmh"], "bands": bands, "max_snap_m": c.get("max_snap_m", 100.0),
+            "min_households": g["min_households"], "max_households": g["max_households"], "credits": credits}
 
 
 def _maps(project: Project, layers: dict, out: Path) -> list[Path]:

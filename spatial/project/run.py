@@ -20,7 +20,7 @@ from spatial.core.checks import Report
 from spatial.core.errors import InputFileError, SpatialError
 from spatial.project.config import Project, load_project
 
-__all__ = ["RunResult", "run_project"]
+__all__ = ["RunResult", "run_project", "headline"]
 
 logger = logging.getLogger(__name__)
 
@@ -195,3 +195,81 @@ def run_project(
                                           encoding="utf-8")
     files = [out / p.relative_to(tmp) for p in files] + [out / "run_log.json"]
     return RunResult(out_dir=out, files=files, layers=layers, log=log)
+
+
+def headline(result: RunResult, *, lang: str | None = None) -> str:
+    """The end-of-run summary in plain words: households within each band, before and after
+    the proposed sites, and where the files are.
+
+    Parameters
+    ----------
+    result
+        What :func:`run_project` returned.
+    lang
+        ``"zh"`` or ``"en"``; default: the project's ``[outputs] lang``.
+
+    Returns
+    -------
+    str
+        A few lines for the end of ``spatial run`` and ``spatial demo``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from pathlib import Path
+    >>> summary = pd.DataFrame({"level": ["overall"], "id": ["all"], "households": [1000.0],
+    ...                         "hh_15min": [770.0], "pct_hh_15min": [77.0]})
+    >>> r = RunResult(Path("out"), [Path("out/overview.html")], {"coverage_summary": summary}, {})
+    >>> print(headline(r, lang="en"))
+    Of 1,000 households, 770 (77.0%) within 15 min of a station on foot.
+    Files in out: overview.html
+    """
+    lang = lang or result.log.get("parameters", {}).get("outputs", {}).get("lang", "zh")
+    zh = lang == "zh"
+    lines = []
+    summary = result.layers.get("coverage_summary")
+    if summary is not None and (summary["level"] == "overall").any():
+        row = summary[summary["level"] == "overall"].iloc[0]
+        total = float(row["households"])
+        bands = [c[3:] for c in summary.columns if c.startswith("hh_") and f"pct_{c}" in summary.columns]
+        parts = []
+        for b in bands:
+            n = float(row[f"hh_{b}"])
+            words = _band_words(b, zh)
+            parts.append(f"{words}内 {n:,.0f} 户（{_pct(n, total)}）" if zh else f"{n:,.0f} ({_pct(n, total)}) within {words}")
+        if zh:
+            lines.append(f"共 {total:,.0f} 户，步行到党群服务中心/站：" + "，".join(parts) + "。")
+        else:
+            lines.append(f"Of {total:,.0f} households, " + ", ".join(parts) + " of a station on foot.")
+        after = result.layers.get("sites_before_after")
+        sites = result.layers.get("sites")
+        if after is not None and (after["level"] == "overall").any() and sites is not None and len(sites):
+            a = after[after["level"] == "overall"].iloc[0]
+            band = result.log.get("parameters", {}).get("siting", {}).get("band") or (bands[-1] if bands else "")
+            hh_after = float(a["pct_after"]) / 100 * float(a["households"])
+            words = _band_words(band, zh)
+            lines.append(f"建议新增 {len(sites)} 处站点后：{words}内 {hh_after:,.0f} 户（{a['pct_after']:.1f}%，"
+                         f"原为 {a['pct_before']:.1f}%）。" if zh else
+                         f"With the {len(sites)} proposed sites: {hh_after:,.0f} ({a['pct_after']:.1f}%, "
+                         f"was {a['pct_before']:.1f}%) within {words}.")
+    shown = [p.name for p in result.files if p.suffix in (".html", ".xlsx", ".gpkg", ".png")]
+    if shown:
+        lines.append((f"文件在 {result.out_dir}：" if zh else f"Files in {result.out_dir}: ") + ", ".join(shown))
+    return "\n".join(lines)
+
+
+def _pct(n: float, total: float) -> str:
+    return f"{100 * n / total:.1f}%" if total > 0 else "–"
+
+
+def _band_words(band: str, zh: bool) -> str:
+    import re
+
+    match = re.match(r"^(\d+(?:\.\d+)?)(min|m)$", str(band))
+    if not match:
+        return str(band)
+    n, unit = match.group(1).removesuffix(".0"), match.group(2)
+    if zh:
+        return f"{n} 分钟" if unit == "min" else f"{n} 米"
+    return f"{n} min" if unit == "min" else f"{n} m"
+
