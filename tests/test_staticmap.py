@@ -1,11 +1,14 @@
-"""The PNG overview for printed reports: uncovered units are drawn in red, covered ones are not."""
+"""The PNG overview for printed reports: uncovered units in red, readable ranks and numbers,
+a one-language legend, credits for what is drawn, a scale bar whose label stays clear."""
+
+import re
 
 import geopandas as gpd
 import numpy as np
 from matplotlib.image import imread
 from shapely.geometry import Point, box
 
-from spatial.maps.static import overview_png
+from spatial.maps.static import overview_figure, overview_png
 
 RED = np.array([0xE0, 0x31, 0x31]) / 255
 
@@ -36,3 +39,59 @@ def test_fully_covered_area_has_no_red(tmp_path):
     path = overview_png(tmp_path / "o.png", communities=communities.to_crs(4326),
                         demand=demand.to_crs(4326), stations=stations.to_crs(4326), lang="en")
     assert _red_pixels(path) == 0
+
+
+def _all_layers():
+    from shapely.geometry import LineString
+
+    communities, demand, stations = _layers(["5min", "beyond"])
+    crs = communities.crs
+    gaps = gpd.GeoDataFrame({"rank": [2, 1]}, geometry=[box(100, 0, 150, 50), box(150, 50, 200, 100)], crs=crs)
+    sites = gpd.GeoDataFrame({"rank": [1, 2]}, geometry=[Point(120, 20), Point(180, 80)], crs=crs)
+    network = gpd.GeoDataFrame(geometry=[LineString([(0, 50), (200, 50)])], crs=crs)
+    return dict(communities=communities.to_crs(4326), demand=demand.to_crs(4326), stations=stations,
+                gaps=gaps, sites=sites, network_edges=network)
+
+
+def _texts(fig):
+    import matplotlib.pyplot as plt
+
+    out = [t.get_text() for ax in fig.axes for t in ax.texts] + [t.get_text() for t in fig.texts]
+    out += [t.get_text() for ax in fig.axes for t in ax.get_legend().get_texts()]
+    plt.close(fig)
+    return out
+
+
+def test_gap_ranks_and_site_numbers_are_written_in_dark_text_on_a_halo():
+    fig = overview_figure(**_all_layers(), zh=False)
+    ax = fig.axes[0]
+    labels = {t.get_text(): t for t in ax.texts}
+    assert {"#1", "#2", "1", "2"} <= set(labels)                      # ranked gaps, numbered new sites
+    assert labels["#1"].get_color() == "#1a1a1a" and labels["#1"].get_path_effects()
+    _texts(fig)
+
+
+def test_legend_speaks_one_language_and_credits_only_what_is_drawn():
+    layers = _all_layers()
+    zh = _texts(overview_figure(**layers, zh=True))
+    legend_zh = [t for t in zh if "OpenStreetMap" not in t]
+    assert not [t for t in legend_zh if re.search("[A-Za-z]", t)], legend_zh   # no "15min 可达"
+    assert "步行15分钟内可达" in zh and "建议新站（数字为建设顺序）" in zh
+    en = _texts(overview_figure(**layers, zh=False))
+    assert not [t for t in en if re.search("[\u4e00-\u9fff]", t)]
+    assert any("Walking network © OpenStreetMap" in t for t in en)
+    bare = _texts(overview_figure(**{**layers, "network_edges": None}, zh=True))
+    assert not any("OpenStreetMap" in t or "底图" in t for t in bare)      # nothing drawn, nothing credited
+
+
+def test_scale_bar_label_sits_clear_of_the_bar():
+    import matplotlib.pyplot as plt
+
+    fig = overview_figure(**_all_layers(), zh=False)
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    (bar,) = [line for line in ax.get_lines() if line.get_linewidth() == 3]
+    (label,) = [t for t in ax.texts if t.get_text().endswith(" m")]
+    assert label.get_window_extent(renderer).y0 >= bar.get_window_extent(renderer).y1
+    plt.close(fig)

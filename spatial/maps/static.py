@@ -83,8 +83,6 @@ def overview_png(
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
 
     font = _cjk_font() if lang == "zh" else None
     if lang == "zh" and font is None:
@@ -94,54 +92,107 @@ def overview_png(
             title = None
     zh = lang == "zh"
     rc = {"font.family": [font, "DejaVu Sans"]} if font else {}
-    crs = communities.estimate_utm_crs()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with plt.rc_context(rc):
-        fig, ax = plt.subplots(figsize=(11, 9))
-        handles = []
-        if network_edges is not None:
-            network_edges.to_crs(crs).plot(ax=ax, color="#ffffff", linewidth=0.5, alpha=0.8, zorder=2)
-        if grids is not None:
-            grids.to_crs(crs).boundary.plot(ax=ax, color="#3b5bdb", linewidth=0.7, zorder=3)
-            handles.append(Line2D([], [], color="#3b5bdb", label="网格" if zh else "grid"))
-        if demand is not None and "band" in demand.columns:
-            dm = demand.to_crs(crs)
-            out = _uncovered(dm, band)
-            parts = ((dm[~out], "#9ad19a", f"{band} 可达" if zh else f"within {band}"),
-                     (dm[out], "#e03131", f"{band} 未覆盖" if zh else f"not within {band}"))
-            for part, colour, label in parts:
-                if len(part):
-                    part.plot(ax=ax, color=colour, linewidth=0, zorder=1)
-                    handles.append(Patch(color=colour, label=label))
-        if gaps is not None and len(gaps):
-            gp = gaps.to_crs(crs)
-            gp.boundary.plot(ax=ax, color="#a61e4d", linewidth=1.2, linestyle="--", zorder=4)
-            for _, row in gp.head(10).iterrows():
-                pt = row.geometry.representative_point()
-                ax.annotate(f"#{int(row['rank'])}", (pt.x, pt.y), color="#a61e4d", fontsize=8, zorder=7)
-            handles.append(Line2D([], [], color="#a61e4d", linestyle="--", label="缺口（排名）" if zh else "gap (rank)"))
-        communities.to_crs(crs).boundary.plot(ax=ax, color="#222222", linewidth=1.4, zorder=5)
-        handles.append(Line2D([], [], color="#222222", label="社区" if zh else "community"))
-        if stations is not None and len(stations):
-            stations.to_crs(crs).plot(ax=ax, color="#1c7ed6", markersize=40, marker="o", edgecolor="white", zorder=6)
-            handles.append(Line2D([], [], marker="o", color="w", markerfacecolor="#1c7ed6", markersize=8,
-                                  label="党群服务中心/站" if zh else "station"))
-        if sites is not None and len(sites):
-            sites.to_crs(crs).plot(ax=ax, color="#f59f00", markersize=90, marker="*", edgecolor="black", zorder=6)
-            handles.append(Line2D([], [], marker="*", color="w", markerfacecolor="#f59f00", markersize=12,
-                                  label="建议新站" if zh else "proposed site"))
-        ax.set_axis_off()
-        ax.set_title(title or ("15分钟服务圈与网格总览" if zh else "15-minute service circles and grids"))
-        ax.legend(handles=handles, loc="lower left", fontsize=8, framealpha=0.9)
-        note = ("底图数据 © OpenStreetMap contributors (ODbL)；社区、住户与站点为合成数据"
-                if zh else "Network © OpenStreetMap contributors (ODbL); communities, households, stations synthetic")
-        fig.text(0.01, 0.01, note, fontsize=7, color="#555555")
-        _scale_bar(ax, zh)
+        fig = overview_figure(communities=communities, grids=grids, demand=demand, stations=stations,
+                              gaps=gaps, sites=sites, network_edges=network_edges, band=band,
+                              title=title, zh=zh)
         fig.savefig(path, dpi=dpi, bbox_inches="tight")
         plt.close(fig)
     logger.info("wrote %s", path)
     return path
+
+
+def overview_figure(*, communities, grids=None, demand=None, stations=None, gaps=None, sites=None,
+                    network_edges=None, band: str = "15min", title: str | None = None, zh: bool = True):
+    """The matplotlib figure that :func:`overview_png` saves (for tests and custom layouts).
+
+    Ranked gaps and proposed sites carry their numbers in dark text on a white halo; the
+    legend is in one language; the credits name only what is drawn (the walking network).
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib import patheffects
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    halo = [patheffects.withStroke(linewidth=3, foreground="white")]
+    crs = communities.estimate_utm_crs()
+    fig, ax = plt.subplots(figsize=(11, 9))
+    handles = []
+    words = _band_words(band, zh)
+    if network_edges is not None:
+        network_edges.to_crs(crs).plot(ax=ax, color="#ffffff", linewidth=0.5, alpha=0.8, zorder=2)
+    if grids is not None:
+        grids.to_crs(crs).boundary.plot(ax=ax, color="#3b5bdb", linewidth=0.7, zorder=3)
+        handles.append(Line2D([], [], color="#3b5bdb", label="网格边界" if zh else "grid"))
+    if demand is not None and "band" in demand.columns:
+        dm = demand.to_crs(crs)
+        out = _uncovered(dm, band)
+        parts = ((dm[~out], "#9ad19a", f"步行{words}内可达" if zh else f"within {words} on foot"),
+                 (dm[out], "#e03131", f"步行{words}内不可达" if zh else f"not within {words} on foot"))
+        for part, colour, label in parts:
+            if len(part):
+                part.plot(ax=ax, color=colour, linewidth=0, zorder=1)
+                handles.append(Patch(color=colour, label=label))
+    if gaps is not None and len(gaps):
+        gp = gaps.to_crs(crs)
+        gp = gp.sort_values("rank") if "rank" in gp.columns else gp
+        gp.boundary.plot(ax=ax, color="#6a3d9a", linewidth=1.2, linestyle="--", zorder=4)
+        if "rank" in gp.columns:
+            for _, row in gp.head(10).iterrows():
+                pt = row.geometry.representative_point()
+                ax.annotate(f"#{int(row['rank'])}", (pt.x, pt.y), color="#1a1a1a", fontsize=9,
+                            fontweight="bold", ha="center", va="center", zorder=9, path_effects=halo)
+        handles.append(Line2D([], [], color="#6a3d9a", linestyle="--",
+                              label="服务盲区（#数字为按户数排名）" if zh else "coverage gap (#rank by households)"))
+    communities.to_crs(crs).boundary.plot(ax=ax, color="#222222", linewidth=1.4, zorder=5)
+    handles.append(Line2D([], [], color="#222222", label="社区边界" if zh else "community"))
+    if stations is not None and len(stations):
+        stations.to_crs(crs).plot(ax=ax, color="#1c7ed6", markersize=40, marker="o", edgecolor="white", zorder=6)
+        handles.append(Line2D([], [], marker="o", color="w", markerfacecolor="#1c7ed6", markersize=8,
+                              label="党群服务中心/站" if zh else "service station"))
+    if sites is not None and len(sites):
+        st = sites.to_crs(crs)
+        st = st.sort_values("rank") if "rank" in st.columns else st
+        st.plot(ax=ax, color="#ffd700", markersize=220, marker="o", edgecolor="black", linewidth=1.2, zorder=7)
+        for k, (_, row) in enumerate(st.iterrows(), start=1):
+            number = int(row["rank"]) if "rank" in st.columns else k
+            ax.annotate(str(number), (row.geometry.x, row.geometry.y), color="black", fontsize=9,
+                        fontweight="bold", ha="center", va="center", zorder=8)
+        handles.append(Line2D([], [], marker="o", color="w", markerfacecolor="#ffd700", markeredgecolor="black",
+                              markersize=11, label="建议新站（数字为建设顺序）" if zh else "proposed site (build order)"))
+    ax.set_axis_off()
+    ax.set_title(title or ("15分钟服务圈与网格总览" if zh else "15-minute service circles and grids"))
+    ax.legend(handles=handles, loc="lower left", fontsize=8, framealpha=0.9)
+    notes = []
+    if network_edges is not None:
+        notes.append("步行路网 © OpenStreetMap contributors (ODbL)" if zh
+                     else "Walking network © OpenStreetMap contributors (ODbL)")
+    if _synthetic(communities, demand, stations):
+        notes.append("社区、居民单元与服务站为示意（合成）数据" if zh
+                     else "communities, residential units and stations are synthetic")
+    if notes:
+        fig.text(0.01, 0.01, "；".join(notes) if zh else "; ".join(notes), fontsize=7, color="#555555")
+    _scale_bar(ax, zh)
+    return fig
+
+
+def _synthetic(*layers) -> bool:
+    return any(layer is not None and "synthetic" in layer.columns
+               and layer["synthetic"].fillna(False).astype(bool).any() for layer in layers)
+
+
+def _band_words(band: str, zh: bool) -> str:
+    import re
+
+    match = re.match(r"^(\d+(?:\.\d+)?)(min|m)$", str(band))
+    if not match:
+        return str(band)
+    n, unit = match.group(1).removesuffix(".0"), match.group(2)
+    if zh:
+        return f"{n}分钟" if unit == "min" else f"{n}米"
+    return f"{n} min" if unit == "min" else f"{n} m"
 
 
 def _uncovered(demand: gpd.GeoDataFrame, band: str):
@@ -153,11 +204,13 @@ def _uncovered(demand: gpd.GeoDataFrame, band: str):
 
 
 def _scale_bar(ax, zh: bool) -> None:
+    """A black bar in the lower right with its length written above it on a white box."""
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     width = x1 - x0
     length = max([n for n in (10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000) if n <= width / 4] or [5])
     x, y = x1 - length - 0.04 * width, y0 + 0.04 * (y1 - y0)
-    ax.plot([x, x + length], [y, y], color="black", linewidth=3, zorder=8)
-    ax.text(x + length / 2, y + 0.01 * (y1 - y0), f"{length} 米" if zh else f"{length} m",
-            ha="center", fontsize=8, zorder=8)
+    ax.plot([x, x + length], [y, y], color="black", linewidth=3, zorder=8, solid_capstyle="butt")
+    ax.annotate(f"{length} 米" if zh else f"{length} m", (x + length / 2, y), xytext=(0, 6),
+                textcoords="offset points", ha="center", va="bottom", fontsize=8, zorder=8,
+                bbox={"boxstyle": "square,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
