@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from folium import plugins
 
+from spatial.core.atomic import atomic_path
 from spatial.core.checks import Report, check_households, require_columns, require_crs
 from spatial.core.errors import ColumnError
 from spatial.maps import _style as st
@@ -493,7 +494,7 @@ def save_map(m: folium.Map, path: str | Path, *, offline: bool = True) -> Path:
     m : folium.Map
         A map from this module or any folium map.
     path : str or Path
-        The ``.html`` file to write; folders are created.
+        The ``.html`` file to write (whole or not at all); folders are created.
     offline : bool
         Inline Leaflet and the plugins from the vendored assets (default). With ``False`` the page
         loads them from folium's CDNs.
@@ -523,7 +524,7 @@ def save_map(m: folium.Map, path: str | Path, *, offline: bool = True) -> Path:
     page = m.get_root().render()
     if offline:
         page = inline_assets(page)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(page, encoding="utf-8")
+    with atomic_path(path) as tmp:  # a full disk or Ctrl-C never leaves half a map
+        tmp.write_text(page, encoding="utf-8")
     logger.info("wrote %s (%.2f MB)", path, path.stat().st_size / 1e6)
     return path
