@@ -54,7 +54,7 @@ _LAZY = {
     # walking coverage
     "make_bands": "coverage.bands", "walking_coverage": "coverage.walks",
     "coverage_summary": "coverage.walks", "isochrones": "coverage.service_areas",
-    "coverage_gaps": "coverage.gaps",
+    "coverage_gaps": "coverage.gaps", "station_load": "coverage.load", "station_fca": "coverage.load",
     # siting
     "site_stations": "siting.sites",
     # maps and reports

@@ -67,7 +67,7 @@ DEMAND = scored(
         ("s1", 100, -70, "beyond", 30, 90),  # south bank
         ("s2", 180, -70, "beyond", 20, 60),  # 100 m walk from s1
         ("n1", 100, 70, "beyond", 15, 40),  # 140 m from s1 straight across the water, 740 m on foot
-        ("n2", 100, 160, "unreachable", 25, 70),  # 110 m walk from n1 (scored unreachable: cut off)
+        ("n2", 100, 160, "beyond", 25, 70),  # 110 m walk from n1
         ("o1", 5000, 5000, "unreachable", 5, 12),  # far from any street
         ("o2", 5050, 5000, "unreachable", 5, 13),
         ("c1", 300, -160, "5min", 100, 300),  # covered
@@ -83,14 +83,18 @@ def test_a_river_splits_gaps_that_straight_distance_would_merge():
     assert g["r2"] == g["r3"]  # same bank, 110 m walk
     assert g["r0"] != g["r2"]  # 140 m apart across the river, but 740 m on foot
     assert g["r4"] == g["r5"] != g["r0"]
+    # demand scored before gap causes (no access column): unreachable rows have no mapped path
+    assert labelled["gap_cause"].tolist() == ["service"] * 4 + ["no mapped path"] * 2 + [""] * 2
 
 
 def test_gaps_are_ranked_by_households_with_totals():
     gaps = coverage_gaps(DEMAND, NET, band="15min", link_m=150.0)
-    assert list(gaps.columns) == ["gap_id", "rank", "households", "population", "n_points", "area_m2",
-                                  "note", "geometry"]
-    assert gaps["gap_id"].tolist() == ["G001", "G002", "G003"]
-    assert gaps["rank"].tolist() == [1, 2, 3]
+    assert list(gaps.columns) == ["gap_id", "rank", "cause", "households", "population", "n_points",
+                                  "area_m2", "note", "geometry"]
+    # only service gaps are ranked for siting; the unmapped ones are listed after them, unranked
+    assert gaps["gap_id"].tolist() == ["G001", "G002", "N001"]
+    assert gaps["rank"].tolist() == [1, 2, pd.NA]
+    assert gaps["cause"].tolist() == ["service", "service", "no mapped path"]
     assert gaps["households"].tolist() == [50.0, 40.0, 10.0]
     assert gaps["population"].tolist() == [150.0, 110.0, 25.0]
     assert gaps["n_points"].tolist() == [2, 2, 2]
@@ -113,7 +117,7 @@ def test_every_uncovered_point_is_in_exactly_one_gap_and_nothing_else_is():
     for band, n_uncovered in (("15min", 6), ("10min", 7), ("5min", 7)):
         labelled = assign_gaps(DEMAND, NET, band=band, link_m=150.0)
         assert labelled.index.equals(DEMAND.index)
-        assert list(labelled.columns) == [*DEMAND.columns, "gap_id", "gap_note"]
+        assert list(labelled.columns) == [*DEMAND.columns, "gap_id", "gap_cause", "gap_note"]
         assert int(labelled["gap_id"].notna().sum()) == n_uncovered
         assert labelled.loc["r6", "gap_id"] is pd.NA  # c1 within 5 min is never a gap
         gaps = coverage_gaps(DEMAND, NET, band=band, link_m=150.0)
@@ -213,20 +217,75 @@ def test_property_partition_totals_and_separation(pts, link_m):
     assert gaps["households"].sum() == demand.loc[out, "households"].sum()
     assert gaps["n_points"].sum() == out.sum()
     assert sorted(gaps["gap_id"]) == sorted(labelled["gap_id"].dropna().unique())
-    assert gaps["rank"].tolist() == list(range(1, len(gaps) + 1))
-    assert (np.diff(gaps["households"].to_numpy()) <= 0).all()
-    # points of different gaps are more than link_m apart on foot
+    ranked = (gaps["cause"] == "service") & (gaps["households"] > 0)
+    assert gaps["rank"].tolist() == list(range(1, ranked.sum() + 1)) + [pd.NA] * (~ranked).sum()
+    assert (np.diff(gaps.loc[ranked, "households"].to_numpy()) <= 0).all()
+    # points of different gaps are more than link_m apart on foot, or of different causes
     sub = labelled[out]
     snap = snap_points(NET, shapely.get_coordinates(sub.geometry.values), max_snap_m=40.0)
     a, b, _ = source_target_pairs(NET, snap, snap, limit_m=link_m)
-    gid = sub["gap_id"].to_numpy()
-    assert (gid[a] == gid[b]).all()
+    gid, cause = sub["gap_id"].to_numpy(), sub["gap_cause"].to_numpy()
+    same = cause[a] == cause[b]
+    assert (gid[a][same] == gid[b][same]).all()
+    assert (sub.groupby("gap_id")["gap_cause"].nunique() == 1).all()
 
 
 def test_no_uncovered_points_gives_an_empty_gaps_layer():
     covered = DEMAND[DEMAND["band"].isin(["5min", "10min"])]
     gaps = coverage_gaps(covered, NET, band="10min")
     assert len(gaps) == 0
-    assert list(gaps.columns) == ["gap_id", "rank", "households", "population", "n_points", "area_m2", "note",
-                                  "geometry"]
+    assert list(gaps.columns) == ["gap_id", "rank", "cause", "households", "population", "n_points", "area_m2",
+                                  "note", "geometry"]
     assert assign_gaps(covered, NET, band="10min")["gap_id"].isna().all()
+
+
+def test_gap_causes_service_no_mapped_path_and_barrier():
+    from spatial.coverage.gaps import gap_causes
+
+    frame = pd.DataFrame({
+        "band": ["500m", "beyond", "beyond", "beyond", "unreachable", "unreachable", "unreachable"],
+        "walk_m": [400, 1200, 1040, 1300, np.inf, np.inf, np.inf],
+        "off_network_m": [20, 50, 200, 200, np.nan, np.nan, 10],
+        "access": ["network", "network", "estimated", "estimated", "unreachable", "unreachable", "unreachable"],
+        "reason": ["", "", "", "", "too far from network", "cut off by a barrier",
+                   "no station in its network component"],
+    })
+    got = gap_causes(frame, band="1000m", detour_factor=1.25)
+    # c: 1040 m with a 200 m leg at x1.25; at its straight length the walk is 990 m: the map's to-do
+    # d: 1250 m even in a straight line: no path data brings it within the band, a station might
+    assert got.tolist() == ["", "service", "no mapped path", "service", "no mapped path", "barrier",
+                            "no mapped path"]
+    assert gap_causes(frame, band="1000m", detour_factor=1.0).iloc[2] == "service"
+
+
+def test_gaps_with_no_households_are_not_ranked():
+    demand = DEMAND.copy()
+    demand.loc["r1", "households"] = 0
+    demand.loc["r0", "households"] = 0
+    gaps = coverage_gaps(demand, NET, band="15min", link_m=150.0)
+    assert gaps["gap_id"].tolist() == ["G001", "G002", "N001"]
+    assert gaps["rank"].tolist() == [1, pd.NA, pd.NA]
+    assert gaps["households"].tolist() == [40.0, 0.0, 10.0]
+
+
+def test_demo_top_gaps_are_service_gaps_and_unmapped_areas_are_listed_apart():
+    from spatial.coverage.walks import coverage_summary
+    from spatial.datasets.embedded import load_demo
+
+    demo = load_demo()
+    scored_demo = walking_coverage(demo["units"], demo["stations"], demo["network"])
+    gaps = coverage_gaps(scored_demo, demo["network"])
+    ranked = gaps[gaps["rank"].notna()]
+    assert (ranked["cause"] == "service").all() and (ranked["households"] > 0).all()
+    assert ranked["rank"].tolist() == list(range(1, len(ranked) + 1))
+    assert gaps["rank"].iloc[: len(ranked)].notna().all()  # ranked first, the rest after
+    unmapped = gaps[gaps["cause"] == "no mapped path"]
+    out = ~scored_demo["band"].isin(["5min", "10min", "15min"])
+    assert gaps["households"].sum() == scored_demo.loc[out, "households"].sum()
+    # every home in the demo is within 300 m of a street: estimated walks, none unreachable
+    assert (scored_demo["access"] == "unreachable").sum() == 0
+    est = scored_demo["access"] == "estimated"
+    summary = coverage_summary(scored_demo, bands=["15min"]).iloc[0]
+    assert summary["hh_estimated"] == scored_demo.loc[est, "households"].sum() > 3000
+    assert 0 < summary["hh_15min_estimated"] < summary["hh_estimated"]
+    assert len(unmapped) >= 1 and unmapped["gap_id"].str.startswith("N").all()

@@ -584,3 +584,36 @@ def test_candidate_filters_report_every_candidate_left_out():
     assert left["C"] == "no floor_area_m2"
     assert left["D"].startswith("floor area 100 m²")
     assert list(res.sites["candidate_id"]) == ["B"]  # the only one left
+
+
+def test_a_site_serves_homes_with_estimated_walks_like_any_other():
+    """A 2 km street; homes 150-320 m north of it with no mapped paths walk out at x1.25."""
+    from shapely.geometry import LineString, Point
+
+    from spatial.network.read import read_network
+    from spatial.siting.sites import site_stations
+
+    crs = "EPSG:32650"
+    net = read_network(gpd.GeoDataFrame({"highway": ["residential"]},
+                                        geometry=[LineString([(0, 0), (2000, 0)])], crs=crs))
+    demand = gpd.GeoDataFrame({"unit_id": ["a", "b", "c", "far"], "households": [10, 20, 30, 40]},
+                              geometry=[Point(1500, y) for y in (150.0, 200.0, 280.0, 320.0)], crs=crs)
+    stations = gpd.GeoDataFrame({"station_id": ["S1"]}, geometry=[Point(0, 0)], crs=crs)
+    cand = gpd.GeoDataFrame({"candidate_id": ["c1", "c2"]},
+                            geometry=[Point(1100, 0), Point(1500, 0)], crs=crs)
+    result = site_stations(demand, stations, net, candidates=cand, k=1, meters=(500,), band="500m",
+                           exact=False)
+    # c2 at the foot of their legs reaches a, b, c (1.25 x 280 = 350 m); c1 400 m away reaches none;
+    # "far" is beyond the 300 m second limit: no walk, no site reaches it
+    assert result.sites["candidate_id"].tolist() == ["c2"]
+    assert result.sites["gain_households"].tolist() == [60.0]
+    assert result.demand["covered_after"].tolist() == [True, True, True, False]
+    assert result.unreachable["unit_id"].tolist() == ["far"]
+    # the same walks as walking_coverage with the new site as a station
+    after = walking_coverage(demand, cand.iloc[[1]].rename(columns={"candidate_id": "station_id"}), net,
+                             meters=(500,))
+    assert (after["band"] == "500m").tolist() == [True, True, True, False]
+    # without estimated walks nobody can be served
+    off = site_stations(demand, stations, net, candidates=cand, k=1, meters=(500,), band="500m",
+                        exact=False, max_off_network_m=None)
+    assert off.sites["gain_households"].sum() == 0 and len(off.unreachable) == 4

@@ -23,17 +23,70 @@ from scipy.spatial import cKDTree
 
 from spatial.core.checks import check_households, require_columns, to_metric
 from spatial.core.errors import SpatialError
-from spatial.coverage.bands import parse_band, within_band
+from spatial.coverage.bands import UNREACHABLE, parse_band, within_band
+from spatial.coverage.walks import DEFAULT_DETOUR_FACTOR
 from spatial.network.graph import WalkNetwork
 from spatial.network.routing import source_target_pairs
-from spatial.network.snapping import Snap, snap_points
+from spatial.network.snapping import BARRIER_CUT, ESTIMATED, NETWORK, Snap, snap_points
 
-__all__ = ["assign_gaps", "coverage_gaps"]
+__all__ = ["assign_gaps", "coverage_gaps", "gap_causes", "SERVICE", "NO_MAPPED_PATH", "BARRIER"]
 
 logger = logging.getLogger(__name__)
 
 #: Columns of the gaps layer, in order (geometry last).
-GAP_COLUMNS = ["gap_id", "rank", "households", "population", "n_points", "area_m2", "note"]
+GAP_COLUMNS = ["gap_id", "rank", "cause", "households", "population", "n_points", "area_m2", "note"]
+#: Gap causes: walkable but no station within the band (the only gaps ranked for siting) ...
+SERVICE = "service"
+#: ... homes whose walk is estimated over unmapped ground or who have none: a to-do list for the map ...
+NO_MAPPED_PATH = "no mapped path"
+#: ... homes cut off by a barrier (wall, river, arterial without crossings).
+BARRIER = "barrier"
+_ID_PREFIX = {SERVICE: "G", NO_MAPPED_PATH: "N", BARRIER: "B"}
+
+
+def gap_causes(demand: pd.DataFrame, *, band: str = "15min",
+               detour_factor: float = DEFAULT_DETOUR_FACTOR) -> pd.Series:
+    """Why each point of scored demand is not within ``band`` (empty text where it is).
+
+    * ``"barrier"``: every walkway within reach lies across a barrier (reason ``BARRIER_CUT``);
+    * ``"no mapped path"``: no walk at all for lack of map data (too far from the network, in a
+      network piece with no station, no location), or an estimated walk (``access`` =
+      ``estimated``) that a straight path over the unmapped ground would bring within ``band``:
+      better path data may cover it, a new station is not the answer yet;
+    * ``"service"``: the rest: walkable, but no station within the band.
+
+    Parameters
+    ----------
+    demand : pandas.DataFrame
+        Output of :func:`spatial.coverage.walking_coverage` (``band``, ``reason``; ``access``,
+        ``off_network_m``, ``walk_m``, ``walk_min`` when present).
+    band : str
+        The band gaps are taken against.
+    detour_factor : float
+        The detour factor the demand was scored with.
+    """
+    out_mask = _uncovered(demand, band=band).to_numpy()
+    cause = np.full(len(demand), "", dtype=object)
+    cause[out_mask] = SERVICE
+    reason = demand["reason"].astype(str).to_numpy() if "reason" in demand.columns else np.full(len(demand), "")
+    if "access" in demand.columns:
+        access = demand["access"].astype(str).to_numpy()
+        cause[out_mask & (access == UNREACHABLE)] = NO_MAPPED_PATH
+        est = out_mask & (access == ESTIMATED)
+        if est.any() and {"walk_m", "off_network_m"} <= set(demand.columns):
+            walk = pd.to_numeric(demand["walk_m"], errors="coerce").to_numpy(float)
+            leg = pd.to_numeric(demand["off_network_m"], errors="coerce").fillna(0).to_numpy(float)
+            straight = walk - (detour_factor - 1.0) * leg  # the same walk, the leg at its straight length
+            value, unit = parse_band(band)
+            if unit == "min" and "walk_min" in demand.columns:
+                scale = np.where(walk > 0, straight / np.where(walk > 0, walk, 1.0), 1.0)
+                straight = pd.to_numeric(demand["walk_min"], errors="coerce").to_numpy(float) * scale
+            could = np.isfinite(straight) & (straight <= value + 1e-9)
+            cause[est & could] = NO_MAPPED_PATH
+    else:
+        cause[out_mask & (reason != "")] = NO_MAPPED_PATH
+    cause[out_mask & (reason == BARRIER_CUT)] = BARRIER
+    return pd.Series(cause, index=demand.index, name="gap_cause")
 
 def _uncovered(demand: pd.DataFrame, *, band: str = "15min") -> pd.Series:
     """Which rows of scored demand are not within ``band`` (beyond it, or unreachable)."""
@@ -52,6 +105,7 @@ def assign_gaps(
     households_col: str = "households",
     population_col: str = "population",
     max_snap_m: float = 100.0,
+    detour_factor: float = DEFAULT_DETOUR_FACTOR,
 ) -> gpd.GeoDataFrame:
     """Scored demand with the gap each uncovered point belongs to.
 
@@ -69,16 +123,19 @@ def assign_gaps(
         Weights summed per gap (population is optional: NaN when the column is missing).
     max_snap_m : float
         Snapping limit, as used for scoring; farther points are grouped by straight distance.
+    detour_factor : float
+        Detour factor the demand was scored with (see :func:`gap_causes`).
 
     Returns
     -------
     geopandas.GeoDataFrame
-        ``demand`` (index, columns, CRS kept) plus ``gap_id`` (``<NA>`` when covered) and
-        ``gap_note`` (empty, or why the point was grouped by straight distance).
+        ``demand`` (index, columns, CRS kept) plus ``gap_id`` (``<NA>`` when covered),
+        ``gap_cause`` (empty when covered, see :func:`gap_causes`) and ``gap_note`` (empty, or
+        why the point was grouped by straight distance).
     """
     gaps, labelled = _gaps(demand, network, band=band, link_m=link_m, households_col=households_col,
                            population_col=population_col, max_snap_m=max_snap_m, buffer_m=0.0,
-                           shapes=False)
+                           shapes=False, detour_factor=detour_factor)
     return labelled
 
 
@@ -92,6 +149,7 @@ def coverage_gaps(
     population_col: str = "population",
     max_snap_m: float = 100.0,
     point_buffer_m: float = 30.0,
+    detour_factor: float = DEFAULT_DETOUR_FACTOR,
 ) -> gpd.GeoDataFrame:
     """Uncovered residents grouped by walking distance into gap polygons, largest first.
 
@@ -112,14 +170,20 @@ def coverage_gaps(
         Snapping limit, as used for scoring; farther points are grouped by straight distance.
     point_buffer_m : float
         For point demand, a gap is the concave hull of its points buffered by this.
+    detour_factor : float
+        Detour factor the demand was scored with (see :func:`gap_causes`).
 
     Returns
     -------
     geopandas.GeoDataFrame
-        One row per gap sorted by ``rank`` (1 = most households): ``gap_id`` ("G001" ...),
-        ``rank``, ``households``, ``population``, ``n_points``, ``area_m2``, ``note`` (empty, or
-        "grouped by straight distance: ..." for points off the network), in the network's metric
-        CRS. Totals equal the totals of the uncovered points.
+        One row per gap, in the network's metric CRS: ``gap_id``, ``rank``, ``cause``
+        (``service``, ``no mapped path`` or ``barrier``, see :func:`gap_causes`; a gap holds
+        points of one cause), ``households``, ``population``, ``n_points``, ``area_m2``,
+        ``note`` (empty, or "grouped by straight distance: ..." for points off the mapped
+        network). Only service gaps with households are ranked for siting (``rank`` 1 = most
+        households, ids "G001" ...); the others have no rank and come after them: service gaps
+        with no households, then no-mapped-path gaps ("N001" ...), then barrier gaps ("B001" ...),
+        each by households. Totals equal the totals of the uncovered points.
 
     Examples
     --------
@@ -133,14 +197,15 @@ def coverage_gaps(
     """
     gaps, _ = _gaps(demand, network, band=band, link_m=link_m, households_col=households_col,
                     population_col=population_col, max_snap_m=max_snap_m, buffer_m=point_buffer_m,
-                    shapes=True)
+                    shapes=True, detour_factor=detour_factor)
     return gaps
 
 
 # --- plumbing -------------------------------------------------------------------------------
 
 
-def _gaps(demand, network, *, band, link_m, households_col, population_col, max_snap_m, buffer_m, shapes):
+def _gaps(demand, network, *, band, link_m, households_col, population_col, max_snap_m, buffer_m, shapes,
+          detour_factor):
     if not (np.isfinite(link_m) and link_m >= 0):
         raise SpatialError(f"link_m must be a number of metres >= 0, got {link_m!r}")
     if not (buffer_m >= 0):
@@ -156,35 +221,50 @@ def _gaps(demand, network, *, band, link_m, households_col, population_col, max_
     geom = metric.geometry.values
     empty = shapely.is_missing(geom) | shapely.is_empty(geom)
 
-    out_mask = _uncovered(metric, band=band).to_numpy()
-    idx = np.flatnonzero(out_mask)
+    causes = gap_causes(metric, band=band, detour_factor=detour_factor).to_numpy()
+    idx = np.flatnonzero(causes != "")
+    cause = causes[idx]
     sub_geom = geom[idx]
     # a row with no geometry stays in the result: its own gap, with no shape, flagged
     xy = np.full((len(idx), 2), np.nan)
     located = ~empty[idx]
     if located.any():
         xy[located] = shapely.get_coordinates(shapely.point_on_surface(sub_geom[located]))
+    walkable = why = None
+    if "access" in metric.columns:
+        access = metric["access"].astype(str).to_numpy()[idx]
+        walkable = access == NETWORK
+        reason = metric["reason"].astype(str).to_numpy()[idx] if "reason" in metric.columns else access
+        why = np.where(reason != "", reason, np.where(access == ESTIMATED, "estimated walk", access))
 
-    comp, note = _cluster(network, xy, link_m=link_m, max_snap_m=max_snap_m)
+    comp, note = _cluster(network, xy, cause, walkable, why, link_m=link_m, max_snap_m=max_snap_m)
 
     hh = households.to_numpy()[idx]
     pop = population.to_numpy()[idx]
     n_comp = int(comp.max()) + 1 if len(comp) else 0
-    sums = pd.DataFrame({"comp": comp, "hh": hh, "pop": pop, "n": 1, "x": xy[:, 0] if len(xy) else []})
+    sums = pd.DataFrame({"comp": comp, "hh": hh, "pop": pop, "n": 1, "x": xy[:, 0] if len(xy) else [],
+                         "cause": cause})
     agg = sums.groupby("comp").agg(households=("hh", "sum"), population=("pop", lambda s: s.sum(min_count=1)),
-                                   n_points=("n", "sum"), x=("x", "min"))
-    # rank: most households, then most people, then most points, then west to east (stable ids)
-    agg = agg.sort_values(["households", "population", "n_points", "x"], ascending=[False, False, False, True],
-                          na_position="last", kind="stable")
-    rank_of = np.empty(n_comp, dtype=np.int64)
-    rank_of[agg.index.to_numpy()] = np.arange(1, n_comp + 1)
-    width = max(3, len(str(n_comp)))
-    gap_id = np.array([f"G{r:0{width}d}" for r in range(1, n_comp + 1)], dtype=object)
+                                   n_points=("n", "sum"), x=("x", "min"), cause=("cause", "first"))
+    # service gaps with households first, ranked; then empty service gaps, no mapped path, barrier
+    agg["order"] = np.where(agg["cause"] == SERVICE, np.where(agg["households"] > 0, 0, 1),
+                            np.where(agg["cause"] == NO_MAPPED_PATH, 2, 3))
+    # within each: most households, then most people, then most points, then west to east
+    agg = agg.sort_values(["order", "households", "population", "n_points", "x"],
+                          ascending=[True, False, False, False, True], na_position="last", kind="stable")
+    pos_of = np.empty(n_comp, dtype=np.int64)
+    pos_of[agg.index.to_numpy()] = np.arange(n_comp)
+    n_ranked = int((agg["order"] == 0).sum())
+    prefix = agg["cause"].map(_ID_PREFIX).to_numpy()
+    number = agg.groupby(agg["cause"].to_numpy()).cumcount().to_numpy() + 1
+    width = max(3, len(str(int(number.max())))) if n_comp else 3
+    gap_id = np.array([f"{p}{k:0{width}d}" for p, k in zip(prefix, number)], dtype=object)
 
     labelled = demand.copy()
     ids = pd.array([pd.NA] * len(demand), dtype="string")
-    ids[idx] = gap_id[rank_of[comp] - 1]
+    ids[idx] = gap_id[pos_of[comp]]
     labelled["gap_id"] = ids
+    labelled["gap_cause"] = causes
     notes = np.full(len(demand), "", dtype=object)
     notes[idx] = note
     labelled["gap_note"] = notes
@@ -192,15 +272,15 @@ def _gaps(demand, network, *, band, link_m, households_col, population_col, max_
     rows = pd.DataFrame(
         {
             "gap_id": gap_id,
-            "rank": np.arange(1, n_comp + 1, dtype=np.int64),
+            "rank": pd.array(list(range(1, n_ranked + 1)) + [pd.NA] * (n_comp - n_ranked), dtype="Int64"),
+            "cause": agg["cause"].to_numpy(dtype=object),
             "households": agg["households"].to_numpy(dtype=float),
             "population": agg["population"].to_numpy(dtype=float),
             "n_points": agg["n_points"].to_numpy(dtype=np.int64),
         }
     )
     comp_of_rank = agg.index.to_numpy()
-    first_note = pd.Series(note).groupby(comp).first() if len(comp) else pd.Series(dtype=object)
-    rows["note"] = [first_note.get(c, "") for c in comp_of_rank]
+    rows["note"] = [_gap_note(note[comp == c]) for c in comp_of_rank]
     if shapes:
         polys = [_gap_shape(sub_geom[comp == c], buffer_m) for c in comp_of_rank]
     else:
@@ -208,12 +288,18 @@ def _gaps(demand, network, *, band, link_m, households_col, population_col, max_
     gaps = gpd.GeoDataFrame(rows, geometry=polys, crs=network.crs)
     gaps["area_m2"] = gaps.geometry.area.to_numpy() if shapes else np.nan
     gaps = gaps[[*GAP_COLUMNS, gaps.geometry.name]]
-    logger.info("gaps beyond %s: %d points in %d gaps (%.0f households)", band, len(idx), n_comp, hh.sum())
+    logger.info("gaps beyond %s: %d points in %d gaps (%.0f households), %d ranked service gaps",
+                band, len(idx), n_comp, hh.sum(), n_ranked)
     return gaps, labelled
 
 
-def _cluster(network, xy, *, link_m, max_snap_m):
-    """Component number and note of each uncovered point (numbered 0..k-1)."""
+def _cluster(network, xy, cause, walkable, why, *, link_m, max_snap_m):
+    """Component number and note of each uncovered point (numbered 0..k-1).
+
+    Points with a mapped walk are linked by walking; a point off the mapped network (estimated
+    walk, or none) is linked by straight distance to any point. Points of different causes are
+    never linked.
+    """
     n = len(xy)
     note = np.full(n, "", dtype=object)
     if n == 0:
@@ -221,21 +307,39 @@ def _cluster(network, xy, *, link_m, max_snap_m):
     snap = snap_points(network, xy, max_snap_m=max_snap_m)
     on = np.asarray(snap.edge) >= 0
     snap_reason = np.asarray(snap.reason, dtype=object)
+    if walkable is not None:  # as scored: only points with a mapped walk are linked on foot
+        on &= walkable
+        snap = Snap(edge=np.where(on, snap.edge, -1), offset_m=snap.offset_m, leg_m=snap.leg_m, reason=why)
+        snap_reason = np.asarray(why, dtype=object)
 
-    # snapped points: pairs within link_m on foot; the others: pairs within link_m in a line
+    # mapped walks: pairs within link_m on foot; points off the network: within link_m in a line
     src, tgt = _walk_pairs(network, snap, xy, link_m=link_m)
     off = np.flatnonzero(~on)
-    near = off[np.isfinite(xy[off]).all(axis=1)]  # rows with no location stay alone
-    if len(near) > 1:
-        pairs = cKDTree(xy[near]).query_pairs(r=link_m, output_type="ndarray")
-        src = np.concatenate([np.asarray(src, dtype=np.int64), near[pairs[:, 0]]])
-        tgt = np.concatenate([np.asarray(tgt, dtype=np.int64), near[pairs[:, 1]]])
+    located = np.flatnonzero(np.isfinite(xy).all(axis=1))  # rows with no location stay alone
+    near = np.intersect1d(off, located)
+    if len(near) and len(located) > 1:
+        pairs = cKDTree(xy[located]).query_pairs(r=link_m, output_type="ndarray")
+        a, b = located[pairs[:, 0]], located[pairs[:, 1]]
+        keep = ~on[a] | ~on[b]
+        src = np.concatenate([np.asarray(src, dtype=np.int64), a[keep]])
+        tgt = np.concatenate([np.asarray(tgt, dtype=np.int64), b[keep]])
+    same = cause[src] == cause[tgt]
+    src, tgt = src[same], tgt[same]
     graph = sp.coo_matrix((np.ones(len(src), dtype=np.int8), (src, tgt)), shape=(n, n)).tocsr()
     _, comp = connected_components(graph, directed=False)
     note[off] = [f"grouped by straight distance: {r or 'not snapped'}" for r in snap_reason[off]]
     lost = np.setdiff1d(off, near)
     note[lost] = "no location (empty geometry): a gap of its own"
     return comp.astype(np.int64), note
+
+
+def _gap_note(notes: np.ndarray) -> str:
+    """A gap's note: its points' note when they share one, else how many of them have one."""
+    said = notes[notes != ""]
+    if not len(said):
+        return ""
+    first = str(said[0])
+    return first if len(said) == len(notes) else f"{len(said)} of {len(notes)} points {first}"
 
 
 def _walk_pairs(network, snap: Snap, xy: np.ndarray, *, link_m: float) -> tuple[np.ndarray, np.ndarray]:

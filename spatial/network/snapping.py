@@ -18,16 +18,18 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import shapely
+from scipy.spatial import cKDTree
 
 from spatial.core.checks import require_crs
+from spatial.core.errors import SpatialError
 from spatial.network import _snapindex
 from spatial.network._snapindex import nearest_edges
 from spatial.network.graph import WalkNetwork
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Snap", "snap_points", "layer_xy", "snap_layer", "clear_cache", "TOO_FAR", "DROPPED_COMPONENT",
-           "NO_LOCATION"]
+__all__ = ["Snap", "snap_points", "snap_walks", "layer_xy", "snap_layer", "clear_cache", "TOO_FAR",
+           "DROPPED_COMPONENT", "NO_LOCATION", "BARRIER_CUT", "NETWORK", "ESTIMATED", "UNREACHABLE"]
 
 TOO_FAR = "too far from network"
 DROPPED_COMPONENT = "in a dropped network component"
@@ -49,12 +51,21 @@ class Snap:
         ``(p,)`` straight distance from the point to the edge (NaN where not snapped).
     reason : numpy.ndarray
         ``(p,)`` object: ``""`` or why the point was not snapped.
+    off_network_m : numpy.ndarray, optional
+        From :func:`snap_walks` only: ``(p,)`` straight length of the leg off the mapped network
+        (through a gate when one is used), NaN where there is none. ``leg_m`` is then what that
+        leg costs on foot (``detour_factor`` times it for estimated legs).
+    access : numpy.ndarray, optional
+        From :func:`snap_walks` only: ``(p,)`` object, ``"network"``, ``"estimated"`` or
+        ``"unreachable"``.
     """
 
     edge: np.ndarray
     offset_m: np.ndarray
     leg_m: np.ndarray
     reason: np.ndarray
+    off_network_m: np.ndarray | None = None
+    access: np.ndarray | None = None
 
     @property
     def ok(self) -> np.ndarray:
@@ -155,3 +166,200 @@ def clear_cache() -> None:
     """
     _snapindex._cache.clear()
     _snapindex._tree_cache.clear()
+
+
+# ----------------------------------------------------------------------- walks off the network
+
+#: How a demand point's walk was made (``Snap.access`` and the ``access`` column of coverage).
+NETWORK = "network"
+ESTIMATED = "estimated"
+UNREACHABLE = "unreachable"
+#: Reason of a point whose every walkway within reach lies across a barrier.
+BARRIER_CUT = "cut off by a barrier"
+#: A barrier this close to a gate does not stop the legs through that gate (gates sit in walls).
+GATE_TOLERANCE_M = 10.0
+
+
+def snap_walks(network: WalkNetwork, xy: np.ndarray, *, max_snap_m: float = 100.0,
+               max_off_network_m: float | None = 300.0, detour_factor: float = 1.25,
+               gates_xy: np.ndarray | None = None, barriers: np.ndarray | None = None) -> Snap:
+    """Snap demand points, giving those beyond ``max_snap_m`` an estimated leg over unmapped ground.
+
+    A point within ``max_snap_m`` of a walkway walks straight to it (``access = "network"``, the
+    leg counted as walked). A point farther, but within ``max_off_network_m``, gets an estimated
+    leg (``"estimated"``): its straight length times ``detour_factor`` (pedestrian route directness
+    is 1.2-1.4 in the literature), to the nearest walkway, or through the nearest gate when
+    ``gates_xy`` are given. Farther points are ``"unreachable"``. No leg crosses a ``barriers`` line.
+
+    Parameters
+    ----------
+    network : WalkNetwork
+    xy : numpy.ndarray
+        ``(p, 2)`` coordinates in ``network.crs``; NaN rows have no location.
+    max_snap_m : float
+        Longest leg counted as a mapped walk, metres.
+    max_off_network_m : float or None
+        Longest off-network leg (straight metres, through the gate when one is used); beyond it a
+        point is unreachable. None or ``max_snap_m``: no estimated legs.
+    detour_factor : float
+        What one straight metre off the network costs on foot (>= 1).
+    gates_xy : numpy.ndarray, optional
+        ``(g, 2)`` estate gates (门, 出入口) in ``network.crs``. A point without a mapped walk
+        leaves through its nearest usable gate (one snapped within ``max_snap_m``, no barrier on
+        the way; a barrier within ``GATE_TOLERANCE_M`` of the gate does not count) when the whole
+        leg stays within ``max_off_network_m``, else walks straight to the nearest walkway.
+    barriers : numpy.ndarray, optional
+        Shapely lines (walls, rivers, arterials without crossings; polygons count by their
+        outline) in ``network.crs``. A leg crossing one is not used; a point whose every walkway
+        within ``max_off_network_m`` lies across one is unreachable, reason ``BARRIER_CUT``.
+
+    Returns
+    -------
+    Snap
+        With ``leg_m`` the leg's walking cost, ``off_network_m`` its straight length and
+        ``access`` set.
+    """
+    if not (np.isfinite(detour_factor) and detour_factor >= 1):
+        raise SpatialError(f"detour_factor must be a number >= 1 (a walk is never shorter than the "
+                           f"straight line; the literature uses 1.2-1.4), got {detour_factor!r}")
+    limit = float(max_snap_m if max_off_network_m is None else max_off_network_m)
+    if not (np.isfinite(limit) and limit >= max_snap_m):
+        raise SpatialError(f"max_off_network_m must be a number of metres >= max_snap_m "
+                           f"({max_snap_m:g}), got {max_off_network_m!r}")
+    xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
+    snap = snap_points(network, xy, max_snap_m=max_snap_m)
+    edge, offset, leg, reason = snap.edge.copy(), snap.offset_m.copy(), snap.leg_m.copy(), snap.reason.copy()
+    valid = np.isfinite(xy).all(axis=1)
+    walls = _barrier_tree(barriers)
+    if walls is not None:  # snapped legs across a barrier are searched again
+        on = np.flatnonzero(edge >= 0)
+        cross = _crossing(walls, xy[on], _foot_xy(network, edge[on], offset[on]))
+        edge[on[cross]] = -1
+        reason[on[cross]] = BARRIER_CUT
+    far = np.flatnonzero(valid & (edge < 0))
+    if len(far) and (limit > max_snap_m or walls is not None):
+        e, d, o = _nearest_reachable(network, xy[far], limit, walls)
+        got = e >= 0
+        edge[far[got]], leg[far[got]], offset[far[got]] = e[got], d[got], o[got]
+        reason[far[got]] = ""
+        cut = e == -2  # walkways within reach, all across a barrier
+        reason[far[cut]] = BARRIER_CUT
+    estimated = (edge >= 0) & (leg > max_snap_m)
+    if gates_xy is not None and len(gates_xy) and limit > max_snap_m:
+        todo = np.flatnonzero(valid & ((edge < 0) | estimated))
+        g_edge, g_off, g_dist = _through_gates(network, xy[todo], np.asarray(gates_xy, np.float64).reshape(-1, 2),
+                                               max_snap_m=max_snap_m, limit=limit, walls=walls)
+        use = g_edge >= 0
+        rows = todo[use]
+        edge[rows], offset[rows], leg[rows], reason[rows] = g_edge[use], g_off[use], g_dist[use], ""
+        estimated[rows] = True
+    off = np.where(edge >= 0, leg, np.nan)
+    cost = np.where(estimated, off * detour_factor, off)
+    access = np.where(edge >= 0, np.where(estimated, ESTIMATED, NETWORK), UNREACHABLE).astype(object)
+    if estimated.any():
+        logger.info("%d of %d points get an estimated walk (%.0f-%.0f m off the network, x%.2f)",
+                    int(estimated.sum()), len(xy), max_snap_m, limit, detour_factor)
+    return Snap(edge=edge, offset_m=offset, leg_m=cost, reason=reason, off_network_m=off, access=access)
+
+
+def _barrier_tree(barriers) -> shapely.STRtree | None:
+    if barriers is None:
+        return None
+    geoms = np.asarray(barriers, dtype=object)
+    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    if not len(geoms):
+        return None
+    poly = np.isin(shapely.get_type_id(geoms), (3, 6))
+    geoms[poly] = shapely.boundary(geoms[poly])
+    return shapely.STRtree(geoms)
+
+
+def _foot_xy(network: WalkNetwork, edge: np.ndarray, offset: np.ndarray) -> np.ndarray:
+    """Where each snapped point meets its edge."""
+    if not len(edge):
+        return np.empty((0, 2))
+    return shapely.get_coordinates(shapely.line_interpolate_point(network.geometry[edge], offset))
+
+
+def _crossing(walls: shapely.STRtree, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Which straight legs from ``a`` to ``b`` cross a barrier (touching one is not crossing)."""
+    if not len(a):
+        return np.zeros(0, bool)
+    legs = shapely.linestrings(np.stack([a, b], axis=1))
+    hit, _ = walls.query(legs, predicate="crosses")
+    out = np.zeros(len(a), bool)
+    out[hit] = True
+    return out
+
+
+def _nearest_reachable(network: WalkNetwork, xy: np.ndarray, limit: float, walls):
+    """Nearest edge within ``limit`` whose leg crosses no barrier: edge (-1 none within reach, -2
+    only across barriers), leg and offset. The foot of the leg is each edge's nearest point."""
+    e, d, o = nearest_edges(network.geometry, xy, limit)
+    if walls is None:
+        return e, d, o
+    found = np.flatnonzero(e >= 0)
+    bad = found[_crossing(walls, xy[found], _foot_xy(network, e[found], o[found]))]
+    if not len(bad):
+        return e, d, o
+    # every edge within reach of those points, nearest leg first, the first one not across a barrier
+    pts = shapely.points(xy[bad])
+    pi, ei = _snapindex._strtree(network.geometry).query(pts, predicate="dwithin", distance=limit)
+    geoms = network.geometry[ei]
+    along = shapely.line_locate_point(geoms, pts[pi])
+    foot = shapely.line_interpolate_point(geoms, along)
+    dist = shapely.distance(pts[pi], foot)
+    ok = ~_crossing(walls, xy[bad][pi], shapely.get_coordinates(foot))
+    order = np.lexsort((dist, pi))
+    order = order[ok[order]]
+    first = order[np.r_[True, pi[order][1:] != pi[order][:-1]]] if len(order) else order
+    e[bad], d[bad], o[bad] = -2, np.nan, np.nan
+    rows = bad[pi[first]]
+    e[rows], d[rows], o[rows] = ei[first], dist[first], along[first]
+    return e, d, o
+
+
+def _through_gates(network: WalkNetwork, xy: np.ndarray, gates: np.ndarray, *, max_snap_m: float,
+                   limit: float, walls):
+    """Edge, offset and straight leg (home -> gate -> walkway) through each point's nearest usable
+    gate; edge -1 where no gate keeps the whole leg within ``limit``."""
+    p = len(xy)
+    edge, off, dist = np.full(p, -1, np.int64), np.full(p, np.nan), np.full(p, np.nan)
+    gsnap = snap_points(network, gates, max_snap_m=max_snap_m)
+    usable = gsnap.ok.copy()
+    gfoot = np.full((len(gates), 2), np.nan)
+    gfoot[usable] = _foot_xy(network, gsnap.edge[usable], gsnap.offset_m[usable])
+    if walls is not None and usable.any():
+        u = np.flatnonzero(usable)
+        usable[u[_crossing(walls, _toward(gates[u], gfoot[u]), gfoot[u])]] = False
+    if not gsnap.ok.all() or not usable.all():
+        logger.warning("%d of %d gates are not used: farther than %.0f m from a walkway or across a "
+                       "barrier from it", int((~usable).sum()), len(gates), max_snap_m)
+    g = np.flatnonzero(usable)
+    if not len(g) or not p:
+        return edge, off, dist
+    k = min(8, len(g))
+    d, j = cKDTree(gates[g]).query(xy, k=k, distance_upper_bound=limit)
+    d, j = d.reshape(p, k), j.reshape(p, k)
+    todo = np.ones(p, bool)
+    for c in range(k):
+        ok = todo & np.isfinite(d[:, c])
+        rows = np.flatnonzero(ok)
+        gi = g[j[rows, c]]
+        total = d[rows, c] + gsnap.leg_m[gi]
+        good = total <= limit
+        if walls is not None and good.any():
+            rg = np.flatnonzero(good)
+            good[rg[_crossing(walls, xy[rows[rg]], _toward(gates[gi[rg]], xy[rows[rg]]))]] = False
+        rows, gi, total = rows[good], gi[good], total[good]
+        edge[rows], off[rows], dist[rows] = gsnap.edge[gi], gsnap.offset_m[gi], total
+        todo[rows] = False
+    return edge, off, dist
+
+
+def _toward(gate: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """The point ``GATE_TOLERANCE_M`` from ``gate`` toward ``other`` (the gate itself when nearer)."""
+    v = other - gate
+    n = np.hypot(v[:, 0], v[:, 1])
+    step = np.where(n > GATE_TOLERANCE_M, GATE_TOLERANCE_M / np.where(n > 0, n, 1.0), 0.0)
+    return gate + v * step[:, None]

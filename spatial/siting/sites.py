@@ -38,11 +38,12 @@ from spatial.core.checks import (
 )
 from spatial.core.errors import ColumnError, SpatialError
 from spatial.coverage.bands import DEFAULT_SPEED_KMH, Band, make_bands
+from spatial.coverage.walks import DEFAULT_DETOUR_FACTOR, DEFAULT_MAX_OFF_NETWORK_M, barrier_lines, gate_points
 from spatial.network.elevation import FASTEST
 from spatial.network.graph import WalkNetwork
 from spatial.network.read import read_network
 from spatial.network.routing import nearest_source, nearest_source_timed, source_target_pairs
-from spatial.network.snapping import Snap, layer_xy, snap_points
+from spatial.network.snapping import Snap, layer_xy, snap_points, snap_walks
 from spatial.siting import _cover, _exact
 
 logger = logging.getLogger(__name__)
@@ -136,6 +137,10 @@ def site_stations(
     exact: bool = True,
     time_limit_s: float = 30.0,
     dem=None,
+    detour_factor: float = DEFAULT_DETOUR_FACTOR,
+    max_off_network_m: float | None = DEFAULT_MAX_OFF_NETWORK_M,
+    gates: gpd.GeoDataFrame | None = None,
+    barriers: gpd.GeoDataFrame | None = None,
 ) -> SitingResult:
     """Choose new station sites by maximal coverage (``k=``) or set cover (``target=``).
 
@@ -184,6 +189,10 @@ def site_stations(
     dem : str, Path or EdgeTimes, optional
         Slopes, as for :func:`spatial.coverage.walks.walking_coverage`: a minute band then counts
         the time of the walk from each home to the site; distance bands stay distances.
+    detour_factor, max_off_network_m, gates, barriers
+        Walks over unmapped ground, as in :func:`spatial.coverage.walking_coverage`: a home
+        beyond ``max_snap_m`` of the network but within ``max_off_network_m`` is served by a
+        site (or station) within the band over its estimated walk, like any other home.
 
     Returns
     -------
@@ -223,7 +232,9 @@ def site_stations(
     pop = (pd.to_numeric(demand[population_col], errors="coerce").fillna(0.0).to_numpy(float)
            if population_col in demand.columns else np.full(len(demand), np.nan))
     ids = _demand_ids(demand, demand_id_col)
-    dsnap = snap_points(network, layer_xy(demand, network, name="demand"), max_snap_m=max_snap_m)
+    dsnap = snap_walks(network, layer_xy(demand, network, name="demand"), max_snap_m=max_snap_m,
+                       max_off_network_m=max_off_network_m, detour_factor=detour_factor,
+                       gates_xy=gate_points(gates, network), barriers=barrier_lines(barriers, network))
     for i in np.flatnonzero(~dsnap.ok):
         report.add("demand", ids[i], dsnap.reason[i], "counted as not covered; no site can reach it")
 

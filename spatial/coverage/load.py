@@ -1,0 +1,299 @@
+"""Station load: who each station serves, its floor area per 100 households, and 2SFCA access.
+
+Three views of the same walks (:func:`spatial.coverage.walks.walking_coverage`):
+
+* **Catchments** (:func:`station_load`): every home belongs to the station nearest to it on foot
+  (its ``nearest_station``); a station's households, people and units are summed over its
+  catchment, so every reachable household is counted exactly once. Its floor area per 100
+  households served is checked against the complete-community figure (完整社区建设指南: at least
+  30 m² of community service rooms per 100 households; a parameter, local rules differ).
+* **Two-step floating catchment area** (2SFCA, Luo & Wang 2003; :func:`two_step_fca`): a
+  station's floor area is shared among all households within the band of it,
+  ``R_j = S_j / sum(P_i W(d_ij), d_ij <= d0)``, and each home sums the shares of the stations
+  within the band, ``A_i = sum(R_j W(d_ij), d_ij <= d0)``; with ``W = 1`` (no decay) or a
+  Gaussian decay ``W(d) = exp(-d² / 2σ²)`` (as PySAL ``access.weights.gaussian``). With area in m²
+  and households as demand, ``100 A_i`` is the floor area per 100 households a home can reach,
+  comparable with the same 30 m² figure. Identity: ``sum_i P_i A_i = sum_j S_j`` over stations
+  with anyone within reach (without decay).
+* Per community (:func:`fca_by_community`): the household-weighted mean of ``A_i``.
+
+The arithmetic is a few lines of pandas over the travel table; PySAL ``access`` computes the same
+numbers (``tests/test_load.py`` checks it to 1e-6) but takes generic origin/destination frames
+with a merge per stage and a Python weight function per row, so the table from our own routing
+is summed here directly.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from spatial.core.checks import check_households, require_columns, require_crs, require_unique
+from spatial.core.errors import ColumnError, SpatialError
+from spatial.coverage.walks import DEFAULT_DETOUR_FACTOR, DEFAULT_MAX_OFF_NETWORK_M, barrier_lines, gate_points
+from spatial.network.graph import WalkNetwork
+from spatial.network.routing import source_target_pairs
+from spatial.network.snapping import layer_xy, snap_points, snap_walks
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["station_load", "two_step_fca", "station_fca", "fca_by_community", "walk_table",
+           "MIN_M2_PER_100HH"]
+
+#: 完整社区建设指南: community service rooms of at least 30 m² per 100 households.
+MIN_M2_PER_100HH = 30.0
+
+LOAD_COLUMNS = ["units_served", "households_served", "population_served", "households_estimated",
+                "m2_per_100hh", "under_standard"]
+
+
+def station_load(
+    demand: pd.DataFrame,
+    stations: gpd.GeoDataFrame,
+    *,
+    station_id_col: str = "station_id",
+    area_col: str = "floor_area_m2",
+    households_col: str = "households",
+    population_col: str = "population",
+    min_m2_per_100hh: float = MIN_M2_PER_100HH,
+) -> gpd.GeoDataFrame:
+    """Each station's catchment (the homes nearest to it on foot) and its floor area per 100 households.
+
+    Parameters
+    ----------
+    demand : DataFrame
+        Output of :func:`spatial.coverage.walks.walking_coverage` (``nearest_station``,
+        ``households_col``; ``population_col`` and ``access`` when present).
+    stations : GeoDataFrame
+        The stations scored, with a unique ``station_id_col`` and, for the area check,
+        ``area_col`` (m²).
+    station_id_col, area_col, households_col, population_col : str
+        Column names. A missing ``area_col`` (or a blank value) leaves ``m2_per_100hh`` empty and
+        ``under_standard`` False with a log line.
+    min_m2_per_100hh : float
+        The floor area standard per 100 households served (default 30).
+
+    Returns
+    -------
+    GeoDataFrame
+        ``stations`` (same index, columns, CRS) plus ``units_served``, ``households_served``,
+        ``population_served``, ``households_estimated`` (served through estimated walks),
+        ``m2_per_100hh`` (floor area x 100 / households served; empty when it serves nobody or
+        has no area) and ``under_standard`` (True when ``m2_per_100hh`` < ``min_m2_per_100hh``).
+        ``households_served`` sums to the households of every demand row with a nearest station.
+
+    Examples
+    --------
+    >>> import spatial
+    >>> demo = spatial.load_demo()
+    >>> demand = spatial.walking_coverage(demo["units"], demo["stations"], demo["network"])
+    >>> load = spatial.station_load(demand, demo["stations"])
+    >>> int(load["households_served"].sum()) == int(demand["households"][demand["nearest_station"].notna()].sum())
+    True
+    """
+    if not (np.isfinite(min_m2_per_100hh) and min_m2_per_100hh >= 0):
+        raise SpatialError(f"min_m2_per_100hh must be a number of m² >= 0, got {min_m2_per_100hh!r}")
+    require_columns(demand, ["nearest_station"], "demand (run walking_coverage first)")
+    require_columns(stations, [station_id_col], "stations")
+    require_unique(stations, station_id_col, "stations")
+    hh = check_households(demand, households_col, "demand")
+    pop = (check_households(demand, population_col, "demand") if population_col in demand.columns
+           else pd.Series(np.nan, index=demand.index))
+    nearest = demand["nearest_station"]
+    served = nearest.notna().to_numpy()
+    ids = stations[station_id_col]
+    key = nearest[served].astype(str)
+    unknown = sorted(set(key) - set(ids.astype(str)))
+    if unknown:
+        raise ColumnError(f"demand names stations {unknown[:5]} that are not in stations' "
+                          f"'{station_id_col}'; score the demand with these stations")
+    est = (demand["access"] == "estimated").to_numpy() if "access" in demand.columns else np.zeros(len(demand), bool)
+    frame = pd.DataFrame({"station": key.to_numpy(), "units": 1, "hh": hh.to_numpy()[served],
+                          "pop": pop.to_numpy()[served], "est": np.where(est[served], hh.to_numpy()[served], 0.0)})
+    per = frame.groupby("station").agg(units=("units", "sum"), hh=("hh", "sum"),
+                                       pop=("pop", lambda s: s.sum(min_count=1)), est=("est", "sum"))
+    sid = ids.astype(str).to_numpy()
+    out = stations.copy()
+    out["units_served"] = per["units"].reindex(sid).fillna(0).astype(np.int64).to_numpy()
+    out["households_served"] = per["hh"].reindex(sid).fillna(0.0).to_numpy()
+    out["population_served"] = (per["pop"].reindex(sid).fillna(0.0).to_numpy() if population_col in demand.columns
+                                else np.nan)
+    out["households_estimated"] = per["est"].reindex(sid).fillna(0.0).to_numpy()
+    if area_col in stations.columns:
+        area = pd.to_numeric(stations[area_col], errors="coerce").to_numpy(float)
+    else:
+        logger.info("stations have no column %r: floor area per 100 households left empty", area_col)
+        area = np.full(len(stations), np.nan)
+    hh_served = out["households_served"].to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(hh_served > 0, 100.0 * area / hh_served, np.nan)
+    out["m2_per_100hh"] = ratio
+    out["under_standard"] = np.isfinite(ratio) & (ratio < min_m2_per_100hh)
+    n_under = int(out["under_standard"].sum())
+    if n_under:
+        logger.info("%d of %d stations have under %g m² per 100 households served", n_under, len(out),
+                    min_m2_per_100hh)
+    return out
+
+
+def two_step_fca(travel: pd.DataFrame, supply: pd.Series, demand: pd.Series, *, max_cost: float,
+                 decay_sigma: float | None = None) -> tuple[pd.Series, pd.Series]:
+    """Two-step floating catchment area on a travel table (Luo & Wang 2003).
+
+    Parameters
+    ----------
+    travel : DataFrame
+        One row per (home, station) pair: columns ``home``, ``station`` (ids as in the indexes
+        of ``demand`` and ``supply``) and ``cost`` (walk, metres or minutes). Pairs with
+        ``cost > max_cost`` are ignored.
+    supply : Series
+        Supply per station (e.g. floor area, m²), indexed by station id.
+    demand : Series
+        Demand per home (e.g. households), indexed by home id.
+    max_cost : float
+        The catchment ``d0``, in the unit of ``cost``.
+    decay_sigma : float, optional
+        Gaussian distance decay ``W(d) = exp(-d² / 2σ²)`` inside the catchment, in the unit of
+        ``cost``; default none (``W = 1``).
+
+    Returns
+    -------
+    access : Series
+        ``A_i`` per home (indexed like ``demand``; 0 where no station is within ``max_cost``).
+    ratio : Series
+        ``R_j`` per station (indexed like ``supply``; NaN where nobody is within reach).
+    """
+    require_columns(travel, ["home", "station", "cost"], "travel")
+    if not (np.isfinite(max_cost) and max_cost > 0):
+        raise SpatialError(f"max_cost must be a positive number, got {max_cost!r}")
+    if decay_sigma is not None and not (np.isfinite(decay_sigma) and decay_sigma > 0):
+        raise SpatialError(f"decay_sigma must be a positive number or None, got {decay_sigma!r}")
+    t = travel[travel["cost"] <= max_cost]
+    cost = t["cost"].to_numpy(float)
+    w = np.ones(len(t)) if decay_sigma is None else np.exp(-cost * cost / (2.0 * decay_sigma ** 2))
+    p = demand.reindex(t["home"]).to_numpy(float)
+    reach_demand = pd.Series(p * w).groupby(t["station"].to_numpy()).sum()
+    ratio = (supply.astype(float) / reach_demand.reindex(supply.index)).where(lambda r: np.isfinite(r))
+    r = ratio.reindex(t["station"]).to_numpy(float)
+    access = pd.Series(np.nan_to_num(r) * w).groupby(t["home"].to_numpy()).sum()
+    return access.reindex(demand.index, fill_value=0.0), ratio
+
+
+def walk_table(demand: gpd.GeoDataFrame, stations: gpd.GeoDataFrame, network: WalkNetwork, *,
+               limit_m: float, max_snap_m: float = 100.0,
+               max_off_network_m: float | None = DEFAULT_MAX_OFF_NETWORK_M,
+               detour_factor: float = DEFAULT_DETOUR_FACTOR, gates: gpd.GeoDataFrame | None = None,
+               barriers: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
+    """Every (home, station) pair within ``limit_m`` metres on foot, with the walks of
+    :func:`~spatial.coverage.walks.walking_coverage` (same snapping and estimated legs).
+
+    Returns a DataFrame ``home`` (row position in ``demand``), ``station`` (row position in
+    ``stations``), ``walk_m``.
+    """
+    require_crs(demand, "demand")
+    require_crs(stations, "stations")
+    s_snap = snap_points(network, layer_xy(stations, network, name="stations"), max_snap_m=max_snap_m)
+    d_snap = snap_walks(network, layer_xy(demand, network, name="demand"), max_snap_m=max_snap_m,
+                        max_off_network_m=max_off_network_m, detour_factor=detour_factor,
+                        gates_xy=gate_points(gates, network), barriers=barrier_lines(barriers, network))
+    s, d, walk = source_target_pairs(network, s_snap, d_snap, limit_m=limit_m + 1e-9)
+    return pd.DataFrame({"home": d, "station": s, "walk_m": walk})
+
+
+def station_fca(
+    demand: gpd.GeoDataFrame,
+    stations: gpd.GeoDataFrame,
+    network: WalkNetwork,
+    *,
+    limit_m: float = 1000.0,
+    decay_sigma_m: float | None = None,
+    area_col: str = "floor_area_m2",
+    households_col: str = "households",
+    station_id_col: str = "station_id",
+    **walk_options,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """2SFCA floor area per 100 households for every home and every station, on the coverage walks.
+
+    Parameters
+    ----------
+    demand, stations, network
+        As for :func:`~spatial.coverage.walks.walking_coverage`; stations need ``area_col`` (m²;
+        blank counts as 0).
+    limit_m : float
+        The catchment, metres on foot (default 1,000 m: 15 minutes at 4 km/h).
+    decay_sigma_m : float, optional
+        Gaussian distance decay inside the catchment, metres; default none.
+    area_col, households_col, station_id_col : str
+        Column names.
+    **walk_options
+        ``max_snap_m``, ``max_off_network_m``, ``detour_factor``, ``gates``, ``barriers``, as
+        given to ``walking_coverage``.
+
+    Returns
+    -------
+    demand : GeoDataFrame
+        ``demand`` plus ``fca_m2_per_100hh`` (``100 A_i``: floor area reachable per 100
+        households, shared with everyone else within reach).
+    stations : GeoDataFrame
+        ``stations`` plus ``fca_households_in_reach`` (households within ``limit_m``, decayed)
+        and ``fca_m2_per_100hh`` (``100 R_j``).
+
+    Examples
+    --------
+    >>> import spatial
+    >>> demo = spatial.load_demo()
+    >>> homes, stations = spatial.station_fca(demo["units"], demo["stations"], demo["network"])
+    >>> reached = stations["fca_households_in_reach"] > 0
+    >>> shared = (homes["households"] * homes["fca_m2_per_100hh"]).sum() / 100
+    >>> round(shared) == round(stations.loc[reached, "floor_area_m2"].sum())
+    True
+    """
+    require_columns(stations, [station_id_col, area_col], "stations")
+    require_unique(stations, station_id_col, "stations")
+    hh = check_households(demand, households_col, "demand")
+    area = pd.to_numeric(stations[area_col], errors="coerce")
+    if area.isna().any():
+        logger.warning("%d stations have no %s: counted as 0 m² in 2SFCA", int(area.isna().sum()), area_col)
+    table = walk_table(demand, stations, network, limit_m=limit_m, **walk_options)
+    travel = table.rename(columns={"walk_m": "cost"})
+    supply = pd.Series(area.fillna(0.0).to_numpy(float), index=np.arange(len(stations)))
+    homes = pd.Series(hh.to_numpy(), index=np.arange(len(demand)))
+    access, ratio = two_step_fca(travel, supply, homes, max_cost=limit_m + 1e-9, decay_sigma=decay_sigma_m)
+    out_d = demand.copy()
+    out_d["fca_m2_per_100hh"] = 100.0 * access.to_numpy()
+    out_s = stations.copy()
+    near = travel[travel["cost"] <= limit_m + 1e-9]
+    w = 1.0 if decay_sigma_m is None else np.exp(-near["cost"].to_numpy() ** 2 / (2.0 * decay_sigma_m ** 2))
+    reach = pd.Series(homes.reindex(near["home"]).to_numpy() * w).groupby(near["station"].to_numpy()).sum()
+    out_s["fca_households_in_reach"] = reach.reindex(supply.index, fill_value=0.0).to_numpy()
+    out_s["fca_m2_per_100hh"] = 100.0 * ratio.to_numpy()
+    return out_d, out_s
+
+
+def fca_by_community(demand: pd.DataFrame, *, households_col: str = "households",
+                     by: Sequence[str] = ("community_id",),
+                     min_m2_per_100hh: float = MIN_M2_PER_100HH) -> pd.DataFrame:
+    """Household-weighted mean 2SFCA per community (and overall).
+
+    Returns a DataFrame ``level`` (``overall`` or the ``by`` column), ``id``, ``households``,
+    ``fca_m2_per_100hh`` and ``under_standard``.
+    """
+    require_columns(demand, ["fca_m2_per_100hh"], "demand (run station_fca first)")
+    hh = check_households(demand, households_col, "demand").to_numpy()
+    a = demand["fca_m2_per_100hh"].to_numpy(float)
+    rows = [("overall", "all", hh.sum(), (hh * a).sum())]
+    for col in by:
+        if col not in demand.columns:
+            continue
+        key = demand[col].astype(object).where(demand[col].notna(), "(none)").astype(str).to_numpy()
+        g = pd.DataFrame({"k": key, "hh": hh, "ha": hh * a}).groupby("k", sort=True).sum()
+        rows += [(col.removesuffix("_id"), k, r.hh, r.ha) for k, r in g.iterrows()]
+    out = pd.DataFrame(rows, columns=["level", "id", "households", "_ha"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["fca_m2_per_100hh"] = np.where(out["households"] > 0, out["_ha"] / out["households"], np.nan)
+    out["under_standard"] = out["fca_m2_per_100hh"] < min_m2_per_100hh
+    return out.drop(columns="_ha")

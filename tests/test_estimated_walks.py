@@ -1,0 +1,154 @@
+"""Walks through unmapped ground: estates whose inner paths the map lacks, gates and barriers.
+
+The references are built independently of the code under test: networkx shortest paths over the
+raw street segments, and the off-network leg worked out from the estate's rectangle by hand.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pytest
+import shapely
+from shapely.geometry import LineString, Point, box
+
+from spatial import CRSError, GeometryError, SpatialError
+from spatial.coverage.walks import walking_coverage
+from spatial.network.graph import network_from_arrays
+
+METRIC = "EPSG:32650"
+W, H = 800.0, 700.0  # the estate: x 0..800, y 0..700, streets only on its outline
+STEP = 50.0
+STATION = (400.0, 0.0)  # at the south gate
+
+
+def _outline_nodes():
+    """Street nodes every 50 m around the estate, in order, and a 300 m spur going south-east."""
+    pts = [(x, 0.0) for x in np.arange(0, W, STEP)] + [(W, y) for y in np.arange(0, H, STEP)]
+    pts += [(x, H) for x in np.arange(W, 0, -STEP)] + [(0.0, y) for y in np.arange(H, 0, -STEP)]
+    ring = len(pts)
+    edges = [(i, (i + 1) % ring) for i in range(ring)]
+    spur = [(W + 100.0 * k, -60.0 * k) for k in (1, 2, 3)]
+    corner = pts.index((W, 0.0))
+    for k, p in enumerate(spur):
+        pts.append(p)
+        edges.append((corner if k == 0 else len(pts) - 2, len(pts) - 1))
+    return np.array(pts), np.array(edges)
+
+
+@pytest.fixture(scope="module")
+def estate():
+    xy, edges = _outline_nodes()
+    net = network_from_arrays(xy, edges[:, 0], edges[:, 1], crs=METRIC)
+    rng = np.random.default_rng(7)
+    g = np.arange(12.5, W, 25.0)
+    hx, hy = np.meshgrid(g, np.arange(12.5, H, 25.0))
+    homes = np.column_stack([hx.ravel(), hy.ravel()]) + rng.uniform(-4, 4, (hx.size, 2))
+    demand = gpd.GeoDataFrame({"households": rng.integers(1, 40, len(homes))},
+                              geometry=gpd.points_from_xy(homes[:, 0], homes[:, 1]), crs=METRIC)
+    stations = gpd.GeoDataFrame({"station_id": ["S1"]}, geometry=[Point(STATION)], crs=METRIC)
+    graph = nx.Graph()
+    for u, v in edges:
+        graph.add_edge(int(u), int(v), weight=float(np.hypot(*(xy[u] - xy[v]))))
+    station_node = int(np.flatnonzero((xy == STATION).all(axis=1))[0])
+    to_station = nx.single_source_dijkstra_path_length(graph, station_node, weight="weight")
+    return net, demand, stations, xy, to_station
+
+
+def _reference(homes, xy, to_station, detour):
+    """Leg to the nearest side of the rectangle (hand arithmetic), then networkx from the foot."""
+    x, y = homes[:, 0], homes[:, 1]
+    sides = np.column_stack([y, W - x, H - y, x])  # south, east, north, west
+    side = sides.argmin(axis=1)
+    leg = sides.min(axis=1)
+    foot = homes.copy()
+    foot[side == 0, 1] = 0.0
+    foot[side == 1, 0] = W
+    foot[side == 2, 1] = H
+    foot[side == 3, 0] = 0.0
+    walk = np.empty(len(homes))
+    for i, f in enumerate(foot):
+        # the two street nodes bounding the foot's 50 m segment
+        near = np.flatnonzero(np.hypot(*(xy - f).T) <= STEP + 1e-9)
+        walk[i] = min(to_station[int(n)] + np.hypot(*(xy[n] - f)) for n in near if _on_segment(xy, n, f))
+    cost = np.where(leg > 100, detour * leg, leg)  # a leg within the snap distance is walked as is
+    return leg, cost + walk
+
+
+def _on_segment(xy, n, f):
+    """Whether node ``n`` and the foot ``f`` lie on one street segment (same side of the ring)."""
+    return bool(np.isclose(xy[n][0], f[0]) or np.isclose(xy[n][1], f[1]))
+
+
+@pytest.mark.parametrize("detour", [1.0, 1.25, 1.4])
+def test_estate_without_inner_paths_every_home_within_reach_gets_a_bounded_walk(estate, detour):
+    net, demand, stations, xy, to_station = estate
+    out = walking_coverage(demand, stations, net, detour_factor=detour)
+    homes = shapely.get_coordinates(demand.geometry.values)
+    leg, ref = _reference(homes, xy, to_station, detour)
+    reach = leg <= 300
+    expected = np.where(leg <= 100, "network", np.where(reach, "estimated", "unreachable"))
+    assert (out["access"].to_numpy() == expected).all()
+    assert (expected == "estimated").sum() > 100 and (expected == "unreachable").sum() > 10
+    walk = out["walk_m"].to_numpy()
+    assert np.isfinite(walk[reach]).all() and not np.isfinite(walk[~reach]).any()
+    straight = np.hypot(*(homes - STATION).T)
+    assert (walk[reach] >= straight[reach] - 1e-9).all()
+    # never longer than the detour-weighted leg plus the network walk; here exactly that
+    np.testing.assert_allclose(walk[reach], ref[reach], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(out["off_network_m"].to_numpy()[reach], leg[reach], atol=1e-6)
+    assert out.loc[~reach, "band"].eq("unreachable").all()
+    assert out.loc[~reach, "reason"].eq("too far from network").all()
+
+
+def test_estimated_walks_off_gives_the_old_answer(estate):
+    net, demand, stations, *_ = estate
+    off = walking_coverage(demand, stations, net, max_off_network_m=None)
+    assert set(off["access"]) == {"network", "unreachable"}
+    assert off.loc[off["access"] == "unreachable", "reason"].eq("too far from network").all()
+
+
+def test_walled_estate_walks_out_through_its_gate(estate):
+    net, demand, stations, *_ = estate
+    wall = gpd.GeoDataFrame(geometry=[box(5, 5, W - 5, H - 5).exterior], crs=METRIC)
+    gate = gpd.GeoDataFrame({"name": ["south gate"]}, geometry=[Point(400, 5)], crs=METRIC)
+    out = walking_coverage(demand, stations, net, gates=gate, barriers=wall)
+    homes = shapely.get_coordinates(demand.geometry.values)
+    to_gate = np.hypot(homes[:, 0] - 400, homes[:, 1] - 5)
+    via = to_gate + 5 <= 300  # home -> gate, gate -> street (5 m), within the second limit
+    assert (out["access"].to_numpy() == np.where(via, "estimated", "unreachable")).all()
+    np.testing.assert_allclose(out.loc[via, "walk_m"], 1.25 * (to_gate[via] + 5), atol=1e-6)
+    x, y = homes[:, 0], homes[:, 1]
+    street = np.minimum.reduce([x, W - x, y, H - y])
+    why = np.where(street <= 300, "cut off by a barrier", "too far from network")
+    assert (out.loc[~via, "reason"].to_numpy() == why[~via]).all()
+
+
+def test_a_leg_never_crosses_a_river(estate):
+    net, demand, stations, *_ = estate
+    # a river 20 m inside the south street: homes south of it keep their street, the rest go north
+    river = gpd.GeoDataFrame(geometry=[LineString([(-10, 20), (W + 10, 20)])], crs=METRIC)
+    one = demand.iloc[[0]].copy()
+    one.geometry = [Point(400, 60)]  # 60 m from the south street, across the river; 640 m to the north one
+    near = demand.iloc[[0]].copy()
+    near.geometry = [Point(150, 120)]  # across the river from the south street (120 m); the west one is 150 m
+    out = walking_coverage(one, stations, net, barriers=river)
+    assert out["access"].iloc[0] == "unreachable" and out["reason"].iloc[0] == "cut off by a barrier"
+    out = walking_coverage(near, stations, net, barriers=river)
+    assert out["access"].iloc[0] == "estimated" and out["off_network_m"].iloc[0] == pytest.approx(150)
+    assert out["walk_m"].iloc[0] == pytest.approx(1.25 * 150 + 120 + 400)
+
+
+def test_bad_gates_barriers_and_detour_factor_are_refused_by_name(estate):
+    net, demand, stations, *_ = estate
+    no_crs = gpd.GeoDataFrame(geometry=[Point(400, 5)])
+    with pytest.raises(CRSError, match="'gates' has no CRS"):
+        walking_coverage(demand, stations, net, gates=no_crs)
+    with pytest.raises(CRSError, match="'barriers' has no CRS"):
+        walking_coverage(demand, stations, net, barriers=gpd.GeoDataFrame(geometry=[LineString([(0, 0), (1, 1)])]))
+    lines = gpd.GeoDataFrame(geometry=[LineString([(0, 0), (1, 1)])], crs=METRIC)
+    with pytest.raises(GeometryError, match="'gates' must hold points.*LineString"):
+        walking_coverage(demand, stations, net, gates=lines)
+    with pytest.raises(SpatialError, match="detour_factor must be a number >= 1.*0.9"):
+        walking_coverage(demand, stations, net, detour_factor=0.9)
