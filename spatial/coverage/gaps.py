@@ -79,7 +79,8 @@ def gap_causes(demand: pd.DataFrame, *, band: str = "15min",
             straight = walk - (detour_factor - 1.0) * leg  # the same walk, the leg at its straight length
             value, unit = parse_band(band)
             if unit == "min" and "walk_min" in demand.columns:
-                scale = np.where(walk > 0, straight / np.where(walk > 0, walk, 1.0), 1.0)
+                with np.errstate(invalid="ignore"):  # inf / inf: no walk within the search
+                    scale = np.where(walk > 0, straight / np.where(walk > 0, walk, 1.0), 1.0)
                 straight = pd.to_numeric(demand["walk_min"], errors="coerce").to_numpy(float) * scale
             could = np.isfinite(straight) & (straight <= value + 1e-9)
             cause[est & could] = NO_MAPPED_PATH

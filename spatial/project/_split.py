@@ -163,7 +163,7 @@ def read_edges(path: str, bbox: tuple[float, float, float, float]) -> WalkNetwor
 
 def coverage_task(demand_path: str, stations_path: str, edges_path: str, bbox: tuple, options: dict) -> dict:
     """Worker: ``walking_coverage`` of one city's demand on its network within the margin."""
-    from spatial.coverage.walks import walking_coverage
+    from spatial.coverage.walks import COVERAGE_COLUMNS, walking_coverage
     from spatial.network.snapping import layer_xy, snap_points
 
     t0, c0 = time.perf_counter(), time.thread_time()
@@ -187,8 +187,7 @@ def coverage_task(demand_path: str, stations_path: str, edges_path: str, bbox: t
         stations = gpd.GeoDataFrame({id_col: np.array(["__no_station__"], dtype=object)},
                                     geometry=[shapely.Point(x + 0.5, y)], crs=net.crs)
     out = walking_coverage(demand, stations, net, **options)
-    cols = ["walk_m", "walk_min", "nearest_station", "band", "reason"]
-    frame = pd.DataFrame({c: out[c].to_numpy() for c in cols})
+    frame = pd.DataFrame({c: out[c].to_numpy() for c in COVERAGE_COLUMNS})
     frame.insert(0, "_row", rows)
     return {"frame": frame, "n_demand": len(demand), "n_snapped": int(snapped.sum()), "n_edges": net.n_edges,
             "seconds": time.perf_counter() - t0, "cpu_seconds": time.thread_time() - c0,

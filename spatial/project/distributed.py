@@ -12,7 +12,7 @@ and runs the single-process engine on it, so results are identical to one call o
   end (their numbering depends on the CRS too). Grid ids (``<community_id>-NN``) and the local
   search are per community, so nothing else depends on which communities share a task.
 * coverage: a city's task gets its demand points, the stations within ``max_walk_m`` of the
-  city's bounding box and the network edges within ``max_walk_m + max_snap_m`` of it, read from
+  city's bounding box and the network edges within ``max_walk_m`` plus the longest leg to the network (``max_snap_m``, or ``max_off_network_m`` for estimated walks) of it, read from
   one GeoParquet edge file through its covering bbox column. Any walk of at most ``max_walk_m``
   from a point of the city stays inside that box, so walks, bands and nearest stations up to
   ``max_walk_m`` are exact; longer walks are cut off (``walk_m = inf``) in both runs alike.
@@ -51,6 +51,7 @@ from spatial.core.checks import (
 )
 from spatial.core.errors import NetworkError
 from spatial.coverage.bands import DEFAULT_MINUTES, DEFAULT_SPEED_KMH, make_bands
+from spatial.coverage.walks import COVERAGE_COLUMNS, DEFAULT_MAX_OFF_NETWORK_M
 from spatial.grids._prep import _community_of
 from spatial.grids.partition import GridResult, _codes_and_staff
 from spatial.network.graph import WalkNetwork
@@ -372,7 +373,8 @@ def run_coverage_distributed(demand: gpd.GeoDataFrame, stations: gpd.GeoDataFram
     -------
     GeoDataFrame
         ``demand`` (same index, columns, geometry) plus ``walk_m``, ``walk_min``,
-        ``nearest_station``, ``band`` and ``reason``, identical to the single-process result.
+        ``nearest_station``, ``band``, ``reason``, ``access`` and ``off_network_m``, identical to
+        the single-process result.
     """
     _known(coverage_options, "walking_coverage", exclude=("demand", "stations", "network", "max_walk_m"))
     require_crs(demand, "demand")
@@ -389,7 +391,9 @@ def run_coverage_distributed(demand: gpd.GeoDataFrame, stations: gpd.GeoDataFram
         raise ValueError(f"max_walk_m must be a positive number of metres, got {max_walk_m!r}: a city's task "
                          "cannot be exact for unbounded walks")
     max_snap_m = float(coverage_options.get("max_snap_m", 100.0))
-    margin = limit + max_snap_m
+    # a home's leg to the network (estimated over unmapped ground up to max_off_network_m) and its walk
+    off_m = coverage_options.get("max_off_network_m", DEFAULT_MAX_OFF_NETWORK_M)
+    margin = limit + max(max_snap_m, float(off_m or 0.0))
     options = {**coverage_options, "max_walk_m": limit}
 
     with _session(client, workdir) as (cl, path):
@@ -439,6 +443,6 @@ def run_coverage_distributed(demand: gpd.GeoDataFrame, stations: gpd.GeoDataFram
     if len(frame) != len(demand) or not np.array_equal(frame["_row"].to_numpy(), np.arange(len(demand))):
         raise RuntimeError("coverage parts lost or repeated demand rows; please report this bug")
     out = demand.copy()
-    for c in ("walk_m", "walk_min", "nearest_station", "band", "reason"):
+    for c in COVERAGE_COLUMNS:
         out[c] = frame[c].to_numpy()
     return out
