@@ -12,8 +12,9 @@ and runs the single-process engine on it, so results are identical to one call o
   end (their numbering depends on the CRS too). Grid ids (``<community_id>-NN``) and the local
   search are per community, so nothing else depends on which communities share a task.
 * coverage: a city's task gets its demand points, the stations within ``max_walk_m`` of the
-  city's bounding box and the network edges within ``max_walk_m`` plus the longest leg to the network (``max_snap_m``, or ``max_off_network_m`` for estimated walks) of it, read from
-  one GeoParquet edge file through its covering bbox column. Any walk of at most ``max_walk_m``
+  city's bounding box and the network edges within ``max_walk_m`` plus the longest leg to the
+  network (``max_snap_m``, or ``max_off_network_m`` for estimated walks) of it, read from one
+  GeoParquet edge file through its covering bbox column. Any walk of at most ``max_walk_m``
   from a point of the city stays inside that box, so walks, bands and nearest stations up to
   ``max_walk_m`` are exact; longer walks are cut off (``walk_m = inf``) in both runs alike.
   ``max_walk_m`` defaults to the largest band.
