@@ -270,3 +270,49 @@ def test_gated_estates_move_together_locked_units_stay_and_ui_moves(small, tmp_p
         assert _errors(driver) == []
     finally:
         driver.quit()
+
+
+def test_a_tablet_picks_paints_and_lassoes_by_touch(small, tmp_path):
+    """Chromium's touch emulation: finger taps and a finger loop (touch events, no mouse at all)."""
+    page = save_grid_editor(small.drop(columns=["gated", "locked"]), tmp_path / "touch.html")
+    driver = _chrome(tmp_path, 390, 844)
+    try:
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                               {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True})
+        driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 5})
+        _open(driver, page)
+
+        def centre(uid):
+            return driver.execute_script(
+                "var m = window.spatialGridEditor.map, id = arguments[0], l = null; m.eachLayer(function (x) {"
+                "if (x._spUnit !== undefined && window.spatialGridEditor.unitIds()[x._spUnit] === id) { l = x; } });"
+                "var p = m.latLngToContainerPoint(l.getCenter()), r = m.getContainer().getBoundingClientRect();"
+                "return [p.x + r.left, p.y + r.top];", uid)
+
+        def touch(kind, points):
+            driver.execute_cdp_cmd("Input.dispatchTouchEvent", {
+                "type": kind, "touchPoints": [{"x": x, "y": y} for x, y in points]})
+
+        def tap(uid):
+            touch("touchStart", [centre(uid)])
+            touch("touchEnd", [])
+            time.sleep(0.4)  # past the double-tap wait
+
+        tap("u2")                                                   # pick grid B with a finger
+        assert driver.find_element("id", "sp-sel").get_attribute("value") != ""
+        driver.find_element("id", "sp-mode-paint").click()
+        tap("u1")
+        assert driver.execute_script("return window.spatialGridEditor.gridOf('u1')") == "B"
+        driver.find_element("id", "sp-mode-lasso").click()
+        x, y = centre("u5")
+        touch("touchStart", [(x - 20, y - 20)])
+        for px, py in ((x + 20, y - 20), (x + 20, y + 20), (x - 20, y + 20), (x - 20, y - 18)):
+            touch("touchMove", [(px, py)])
+        touch("touchEnd", [])
+        assert driver.execute_script("return window.spatialGridEditor.gridOf('u5')") == "B"
+        assert driver.execute_script("return window.spatialGridEditor.gridOf('u4')") == "A"
+        stats = _stats(driver)
+        assert (stats["A"]["households"], stats["B"]["households"]) == (120 + 90, 80 + 200 + 50 + 160 + 70 + 30)
+        assert _errors(driver) == []
+    finally:
+        driver.quit()

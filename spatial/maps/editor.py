@@ -25,7 +25,6 @@ import json
 import logging
 import os
 import re
-import tempfile
 from importlib.resources import files
 from pathlib import Path
 
@@ -424,12 +423,11 @@ def save_grid_editor(units: gpd.GeoDataFrame, path: str | Path, communities: gpd
     options.setdefault("file_stem", path.stem)
     page = grid_editor(units, communities, **options)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # same folder; plain open keeps the umask's mode
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(page)
+        tmp.write_text(page, encoding="utf-8")
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return path

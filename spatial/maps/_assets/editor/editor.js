@@ -54,7 +54,8 @@
   function flagged(g) { return comps[g] > 1 || band(g) !== "in"; }
 
   // ------------------------------------------------------------------ map
-  var map = L.map("sp-map", {preferCanvas: true, zoomControl: true, boxZoom: false, attributionControl: true});
+  var map = L.map("sp-map", {preferCanvas: true, zoomControl: true, boxZoom: false, attributionControl: true,
+    zoomSnap: 0.25, zoomDelta: 0.5});
   var renderer = L.canvas({padding: 0.3, tolerance: 3});
   map.attributionControl.setPrefix(false);
   if (D.attribution) { map.attributionControl.addAttribution(D.attribution); }
