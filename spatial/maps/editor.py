@@ -61,7 +61,7 @@ TEXT = {
         "hint_lasso": "按住拖动画圈，圈内单元调入当前网格（触屏可用手指画）。",
         "grid": "网格", "unit": "单元", "households": "户数", "population": "人口", "units": "单元数",
         "status": "状态", "under": "不足", "in": "达标", "over": "超额", "pieces": "分成{n}块", "empty": "空网格",
-        "none": "无", "no_changes": "尚无调整", "from": "原网格", "to": "新网格", "choose": "— 选择网格 —",
+        "none": "无", "no_changes": "尚无调整", "more": "另有{n}项未列出（导出可见全部）", "from": "原网格", "to": "新网格", "choose": "— 选择网格 —",
         "pick_hint": "尚未选择网格", "pick_first": "请先选择要调入的网格。",
         "locked": "已锁定，不可调整", "gated": "封闭小区，{n}个单元整体调整",
         "locked_skipped": "{n}个单元已锁定，未调整：{ids}", "unknown_units": "未知单元：{ids}",
@@ -85,7 +85,7 @@ TEXT = {
         "hint_lasso": "Drag a loop: units inside move into the current grid (a finger works on tablets).",
         "grid": "Grid", "unit": "Unit", "households": "Households", "population": "Population", "units": "Units",
         "status": "Status", "under": "under", "in": "in band", "over": "over", "pieces": "{n} pieces",
-        "empty": "empty", "none": "none", "no_changes": "No changes yet", "from": "From", "to": "To",
+        "empty": "empty", "none": "none", "more": "{n} more not listed (all are in the export)", "no_changes": "No changes yet", "from": "From", "to": "To",
         "choose": "- choose a grid -", "pick_hint": "No grid picked yet",
         "pick_first": "Pick the grid to move units into first.",
         "locked": "locked: cannot move", "gated": "gated estate: its {n} units move together",
@@ -233,7 +233,7 @@ def editor_payload(
         },
         "grids": {"id": grid_ids, "color": colours},
         "adj": {"ptr": m.indptr.tolist(), "idx": m.indices.tolist()},
-        "borders": _shared_borders(geoms_m, adj, crs_m, xmin, ymin),
+        "borders": _shared_borders(geoms, geoms_m, adj, crs_m, xmin, ymin),
         "communities": None,
         "roads": None,
     }
@@ -256,22 +256,61 @@ def editor_payload(
     return payload
 
 
-def _shared_borders(geoms_m: np.ndarray, adj, crs_m, x0: int, y0: int) -> dict:
+def _shared_borders(geoms_wgs: np.ndarray, geoms_m: np.ndarray, adj, crs_m, x0: int, y0: int) -> dict:
     """The shared boundary of each neighbouring pair (``i``, ``j``, delta-encoded lines) in degrees.
 
     The page draws a pair's line when the two units sit in different grids: the grid borders.
-    Measured like :func:`rook_adjacency`: one unit's boundary inside a 0.1 m buffer of the other.
+    Edges that both units have (same two vertices at 1e-6 degree, as in a tessellation) are
+    matched by hashing; pairs sharing no such edge (vertices that do not coincide) are measured
+    like :func:`rook_adjacency`: one unit's boundary inside a 0.1 m buffer of the other.
     """
-    if len(adj.i) == 0:
+    n_pairs, n = len(adj.i), len(geoms_wgs)
+    lines: list[list] = [[] for _ in range(n_pairs)]
+    if n_pairs == 0:
         return {"i": [], "j": [], "lines": []}
-    shared = shapely.intersection(shapely.boundary(geoms_m[adj.i]), shapely.buffer(geoms_m[adj.j], 0.1, quad_segs=2))
-    parts, owner = shapely.get_parts(shared, return_index=True)
-    keep = shapely.get_type_id(parts) == 1  # LineStrings (points where a corner grazes the buffer go)
-    parts, owner = parts[keep], owner[keep]
-    cut = np.searchsorted(owner, np.arange(len(shared) + 1))  # get_parts keeps owners in order
-    merged = [shapely.line_merge(shapely.multilinestrings(parts[cut[k]:cut[k + 1]])) for k in range(len(shared))]
-    wgs = gpd.GeoSeries(merged, crs=crs_m).to_crs(4326).to_numpy()
-    lines = [[_encode_line(p, x0, y0) for p in shapely.get_parts(g) if p.geom_type == "LineString"] for g in wgs]
+    rings, ring_unit = shapely.get_rings(geoms_wgs, return_index=True)
+    xy, ring_of = shapely.get_coordinates(rings, return_index=True)
+    q = np.rint(xy * SCALE).astype(np.int64)
+    seg = np.flatnonzero(ring_of[1:] == ring_of[:-1])  # segment s runs q[s] -> q[s + 1]
+    a, b, unit = q[seg], q[seg + 1], ring_unit[ring_of[seg]]
+    swap = (a[:, 0] > b[:, 0]) | ((a[:, 0] == b[:, 0]) & (a[:, 1] > b[:, 1]))
+    key = np.column_stack([np.where(swap[:, None], b, a), np.where(swap[:, None], a, b)])
+    _, inv, count = np.unique(key, axis=0, return_inverse=True, return_counts=True)
+    twice = np.flatnonzero(count[inv.ravel()] == 2)
+    twice = twice[np.argsort(inv.ravel()[twice], kind="stable")]
+    first, second = twice[0::2], twice[1::2]
+    u1, u2 = unit[first], unit[second]
+    lo_first = u1 < u2
+    ok = u1 != u2
+    own = np.where(lo_first, first, second)[ok]             # the segment as the lower unit draws it
+    pair_key = (np.minimum(u1, u2) * n + np.maximum(u1, u2))[ok]
+    adj_key = adj.i.astype(np.int64) * n + adj.j.astype(np.int64)
+    order = np.argsort(adj_key)
+    at = np.searchsorted(adj_key[order], pair_key).clip(0, n_pairs - 1)
+    hit = adj_key[order][at] == pair_key                     # corner contacts are not neighbours
+    pair, own = order[at][hit], own[hit]
+    srt = np.lexsort((own, pair))
+    pair, own = pair[srt], own[srt]
+    start = np.ones(len(own), dtype=bool)
+    start[1:] = (pair[1:] != pair[:-1]) | (own[1:] != own[:-1] + 1)
+    bounds = np.append(np.flatnonzero(start), len(own))
+    origin = np.array([x0, y0])
+    for r in range(len(bounds) - 1):
+        s = seg[own[bounds[r]:bounds[r + 1]]]
+        pts = np.vstack([q[s[:1]], q[s + 1]]) - origin
+        lines[pair[bounds[r]]].append(np.diff(pts, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)).ravel().tolist())
+    missing = np.array([k for k in range(n_pairs) if not lines[k]], dtype=np.int64)
+    if len(missing):
+        shared = shapely.intersection(shapely.boundary(geoms_m[adj.i[missing]]),
+                                      shapely.buffer(geoms_m[adj.j[missing]], 0.1, quad_segs=2))
+        parts, owner = shapely.get_parts(shared, return_index=True)
+        keep = shapely.get_type_id(parts) == 1  # LineStrings (points where a corner grazes the buffer go)
+        parts, owner = parts[keep], owner[keep]
+        cut = np.searchsorted(owner, np.arange(len(shared) + 1))  # get_parts keeps owners in order
+        merged = [shapely.line_merge(shapely.multilinestrings(parts[cut[k]:cut[k + 1]])) for k in range(len(shared))]
+        wgs = gpd.GeoSeries(merged, crs=crs_m).to_crs(4326).to_numpy()
+        for k, g in zip(missing, wgs):
+            lines[k] = [_encode_line(p, x0, y0) for p in shapely.get_parts(g) if p.geom_type == "LineString"]
     return {"i": adj.i.tolist(), "j": adj.j.tolist(), "lines": lines}
 
 

@@ -76,34 +76,40 @@
     lyr.addTo(map);
     bounds.extend(lyr.getBounds());
   }
+  // grid borders: one polyline per grid holding its shared edges with units of other grids (so a
+  // move redraws only the grids it touches); the current grid's is drawn thick and blue
   var BI = D.borders.i, BJ = D.borders.j, BL = D.borders.lines.map(function (ls) { return ls.map(ring); });
-  var borderLayer = L.polyline([], {renderer: renderer, interactive: false, color: "#262626", weight: 1.8,
-    opacity: 0.95}).addTo(map);
-  function drawBorders() {
-    var out = [];
-    for (var k = 0; k < BI.length; k++) {
-      if (gridOf[BI[k]] !== gridOf[BJ[k]]) { for (var q = 0; q < BL[k].length; q++) { out.push(BL[k][q]); } }
+  var pairAt = new Int32Array(nbr.length).fill(-1), pairKey = new Map();
+  for (var p = 0; p < BI.length; p++) { pairKey.set(BI[p] * N + BJ[p], p); }
+  for (i = 0; i < N; i++) {
+    for (var k0 = ptr[i]; k0 < ptr[i + 1]; k0++) {
+      var v0 = nbr[k0], q0 = pairKey.get(Math.min(i, v0) * N + Math.max(i, v0));
+      if (q0 !== undefined) { pairAt[k0] = q0; }
     }
-    borderLayer.setLatLngs(out);
-    drawActive();
   }
-  var activeLayer = L.polyline([], {renderer: renderer, interactive: false, color: "#0b3c8c", weight: 4,
-    opacity: 0.9}).addTo(map);
-  function drawActive() {
+  pairKey = null;
+  var BORDER = {color: "#262626", weight: 1.8, opacity: 0.95}, ACTIVE = {color: "#0b3c8c", weight: 4, opacity: 0.9};
+  function borderOf(g) {
     var out = [];
-    if (active >= 0) {
-      for (var k = 0; k < BI.length; k++) {
-        if ((gridOf[BI[k]] === active) !== (gridOf[BJ[k]] === active)) { for (var q = 0; q < BL[k].length; q++) { out.push(BL[k][q]); } }
+    members[g].forEach(function (u) {
+      for (var k = ptr[u]; k < ptr[u + 1]; k++) {
+        if (gridOf[nbr[k]] !== g && pairAt[k] >= 0) { Array.prototype.push.apply(out, BL[pairAt[k]]); }
       }
-    }
-    activeLayer.setLatLngs(out);
+    });
+    return out;
   }
+  var borderGroup = L.layerGroup().addTo(map), borders = new Array(G);
+  for (g = 0; g < G; g++) {
+    borders[g] = L.polyline(borderOf(g), L.extend({renderer: renderer, interactive: false}, BORDER));
+    borderGroup.addLayer(borders[g]);
+  }
+  function drawBorders(grids) { grids.forEach(function (g) { borders[g].setLatLngs(borderOf(g)); }); }
   var overlays = {};
   if (D.roads) {
     overlays[T.roads] = L.polyline(D.roads.map(ring), {renderer: renderer, interactive: false, color: "#7a7a7a",
       weight: 1, opacity: 0.6}).addTo(map);
   }
-  overlays[T.grid_borders] = borderLayer;
+  overlays[T.grid_borders] = borderGroup;
   if (D.communities) {
     overlays[T.communities] = L.layerGroup(D.communities.geom.map(function (polys) {
       return L.polygon(decode(polys), {renderer: renderer, interactive: false, fill: false, color: "#303030",
@@ -135,7 +141,6 @@
   }
   function restyleGrid(g) { members[g].forEach(function (u) { layers[u].setStyle(style(u)); }); }
   for (i = 0; i < N; i++) { layers[i].setStyle(style(i)); }
-  drawBorders();
   L.control.scale({imperial: false}).addTo(map);
 
   // ------------------------------------------------------------------ moves, history, storage
@@ -173,7 +178,7 @@
       if (to >= 0) { add(u, to); touched.add(to); }
     }
     touched.forEach(function (g) { comps[g] = countComponents(g); });
-    drawBorders();
+    drawBorders(touched);
     touched.forEach(restyleGrid);
     units.forEach(function (u) { layers[u].setStyle(style(u)); });
     lastTouched = Array.from(touched);
@@ -337,13 +342,13 @@
     for (var g = 0; g < G; g++) { if (flagged(g)) { flags.push(g); } }
     flags.sort(function (a, b) { return (comps[b] > 1) - (comps[a] > 1) || Math.abs(gh[b] - mid()) - Math.abs(gh[a] - mid()); });
     $("sp-flag-count").textContent = String(flags.length);
-    $("sp-flags").innerHTML = gridTable(flags.slice(0, 200));
+    $("sp-flags").innerHTML = gridTable(flags.slice(0, 60)) + more(flags.length - 60);
     var ch = changes();
     $("sp-change-count").textContent = String(ch.length);
     $("sp-changes").innerHTML = ch.length ? '<table class="sp-table"><thead><tr><th>' + esc(T.unit) + "</th><th>" +
-      esc(T.from) + "</th><th>" + esc(T.to) + "</th></tr></thead><tbody>" + ch.slice(-300).reverse().map(function (c) {
+      esc(T.from) + "</th><th>" + esc(T.to) + "</th></tr></thead><tbody>" + ch.slice(-60).reverse().map(function (c) {
         return "<tr><td>" + esc(c.unit_id) + "</td><td>" + esc(c.from) + "</td><td>" + esc(c.to) + "</td></tr>";
-      }).join("") + "</tbody></table>" : '<p class="sp-muted">' + esc(T.no_changes) + "</p>";
+      }).join("") + "</tbody></table>" + more(ch.length - 60) : '<p class="sp-muted">' + esc(T.no_changes) + "</p>";
     $("sp-undo").disabled = pos === 0;
     $("sp-redo").disabled = pos >= history.length;
     $("sp-note").textContent = note;
@@ -352,13 +357,13 @@
     for (g = 0; g < G; g++) { if (band(g) === "in") { inb++; } if (comps[g] > 1) { split++; } }
     $("sp-summary").textContent = fmt(T.summary, {n: G, inb: inb, split: split});
   }
+  function more(n) { return n > 0 ? '<p class="sp-muted">' + esc(fmt(T.more, {n: n})) + "</p>" : ""; }
   function mid() { return (LO + HI) / 2; }
   function setActive(g) {
     var old = active;
     active = g;
-    if (old >= 0) { restyleGrid(old); }
-    if (g >= 0) { restyleGrid(g); }
-    drawActive();
+    if (old >= 0) { restyleGrid(old); borders[old].setStyle(BORDER); }
+    if (g >= 0) { restyleGrid(g); borders[g].setStyle(ACTIVE).bringToFront(); }
     render();
   }
   function setMode(m) {
