@@ -217,6 +217,9 @@ CASES = {
     "run-scheduler-address": (lambda f, o, t: ["run", _project(t, f), "--scheduler", "my laptop"], r"scheduler 'my laptop' is neither"),
     "run-out-is-file": (lambda f, o, t: ["run", _project(t, f), "--out", f["a_file"]], r"a_file is a file"),
     "run-empty-units-layer": (lambda f, o, t: ["run", _project(t, f, units=f'"{f["units_empty_layer"].as_posix()}"')], r"input 'units'.*has no rows"),
+    "run-hh-huge": (lambda f, o, t: ["run", _project(t, f, units=f'"{f["units_huge"].as_posix()}"')], r"'households' holds more than 1,000,000.*U7"),
+    "run-hh-inf": (lambda f, o, t: ["run", _project(t, f, units=f'"{f["units_inf"].as_posix()}"')], r"'households'.*U7=inf"),
+    "run-units-collection": (lambda f, o, t: ["run", _project(t, f, units=f'"{f["units_collection"].as_posix()}"')], r"U3 \(GeometryCollection\)"),
     "run-hh-column": (lambda f, o, t: ["run", _project(t, f, units=f'{{ path = "{f["units"].as_posix()}", households_col = "户数" }}')], r"no column '户数' \(given as \[inputs\] units households_col\)"),
 }
 

@@ -130,3 +130,69 @@ def test_households_are_conserved_through_the_command(households, band, tmp_path
     assert grids["households"].sum() == sum(households)
     per_grid = got_units.groupby("grid_id")["households"].sum()
     assert (grids.set_index("grid_id")["households"] == per_grid.reindex(grids["grid_id"])).all()
+
+
+def _plain_files(d: Path, communities, units) -> tuple[Path, Path]:
+    communities.to_file(d / "c.gpkg")
+    units.to_file(d / "u.gpkg")
+    return d / "c.gpkg", d / "u.gpkg"
+
+
+def test_an_exclave_without_units_is_reported_not_silently_left_out(tmp_path, capsys):
+    from shapely.geometry import MultiPolygon
+
+    exclave = box(X0 + 1000, Y0, X0 + 1100, Y0 + 100)
+    comm = gpd.GeoDataFrame({"community_id": ["C1"]},
+                            geometry=[MultiPolygon([box(X0, Y0, X0 + 400, Y0 + 200), exclave])], crs=UTM)
+    units = gpd.GeoDataFrame({"unit_id": [f"U{k}" for k in range(8)], "households": [100] * 8},
+                             geometry=CELLS, crs=UTM)
+    c, u = _plain_files(tmp_path, comm, units)
+    out = tmp_path / "g.gpkg"
+    assert main(["grids", str(c), str(u), "--out", str(out)]) == 0
+    assert "hold no unit and are in no grid" in capsys.readouterr().err
+    report = gpd.read_file(out, layer="report")
+    row = report[(report["layer"] == "communities") & report["problem"].str.contains("holds no unit")]
+    assert row["row_id"].tolist() == ["C1"] and "10,000 m²" in row["problem"].iloc[0]
+
+
+def test_overlapping_communities_are_refused(tmp_path, capsys):
+    comm = gpd.GeoDataFrame({"community_id": ["C1", "C2"]},
+                            geometry=[box(X0, Y0, X0 + 300, Y0 + 200), box(X0 + 200, Y0, X0 + 400, Y0 + 200)], crs=UTM)
+    units = gpd.GeoDataFrame({"unit_id": [f"U{k}" for k in range(8)], "households": [100] * 8},
+                             geometry=CELLS, crs=UTM)
+    c, u = _plain_files(tmp_path, comm, units)
+    assert main(["grids", str(c), str(u), "--out", str(tmp_path / "g.gpkg")]) == 2
+    assert "C1 and C2 share 20,000 m²" in capsys.readouterr().err
+    assert not (tmp_path / "g.gpkg").exists()
+
+
+def test_units_in_web_mercator_get_ground_areas(tmp_path):
+    comm = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(X0, Y0, X0 + 400, Y0 + 200)], crs=UTM)
+    units = gpd.GeoDataFrame({"unit_id": [f"U{k}" for k in range(8)], "households": [100] * 8},
+                             geometry=CELLS, crs=UTM)
+    c, u = _plain_files(tmp_path, comm, units.to_crs(3857))
+    out = tmp_path / "g.gpkg"
+    assert main(["-q", "grids", str(c), str(u), "--out", str(out)]) == 0
+    grids = gpd.read_file(out, layer="grids")
+    assert abs(grids["area_m2"].sum() - 80_000) < 80  # 400 m x 200 m on the ground, not 8% more
+
+
+def test_a_run_prints_one_line_per_step_and_reports_every_unit_not_reached(files, tmp_path, capsys):
+    project = tmp_path / "p.toml"
+    project.write_text(
+        f'[inputs]\nnetwork = "{files["net"].as_posix()}"\n'
+        f'communities = {{ path = "{files["gpkg"].as_posix()}", layer = "communities" }}\n'
+        f'units = {{ path = "{files["gpkg"].as_posix()}", layer = "units_and_far" }}\n'
+        f'stations = "{files["stations_csv"].as_posix()}"\n'
+        "[outputs]\nmaps = false\nworkbook = false\npng = false\n", encoding="utf-8")
+    assert main(["run", str(project), "--out", str(tmp_path / "out")]) == 0
+    printed = capsys.readouterr()
+    steps = [line.split(":")[0] for line in printed.out.splitlines()][:4]
+    assert steps == ["read", "validate", "grids", "write"]
+    assert "共 807 户" in printed.out  # the headline, all households counted
+    assert "using column 户数 as households" in printed.err
+    report = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="report")
+    demand = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="coverage_demand")
+    marked = set(demand.loc[demand["reason"].fillna("") != "", "编号"])
+    assert marked == {"FAR"}
+    assert marked <= set(report.loc[report["layer"] == "coverage_demand", "row_id"])

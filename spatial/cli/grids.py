@@ -18,8 +18,6 @@ from spatial.cli._common import (
     say,
 )
 
-#: households in one unit above which the column must be wrong (it would also make the search hang)
-MAX_UNIT_HOUSEHOLDS = 1_000_000
 
 
 def add_parser(sub) -> None:
@@ -92,7 +90,7 @@ def _validated(args: argparse.Namespace, units, communities) -> tuple:
     checked once (ids, households, geometry types, CRS) before the search; returns
     ``(units, communities, column options, report rows)``."""
     from spatial.core.checks import check_households
-    from spatial.io.validate import validate_inputs
+    from spatial.io.validate import MAX_UNIT_HOUSEHOLDS, validate_inputs
 
     hh = column(args, units, "households", "units")
     uid = column(args, units, "unit_id", "units")

@@ -20,10 +20,34 @@ def add_parser(sub) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from spatial.project.run import headline, run_project
+    from spatial.project.run import run_project
 
-    result = run_project(args.project, out_dir=args.out, progress=not args.quiet and sys.stderr.isatty(), scheduler=args.scheduler)
-    for path in result.files:
-        say(args, f"wrote {path}")
-    print(headline(result))
+    result = run_project(args.project, out_dir=args.out, progress=not args.quiet and sys.stderr.isatty(),
+                         scheduler=args.scheduler)
+    for line in summary_lines(result):
+        say(args, line)
     return 0
+
+
+def summary_lines(result) -> list[str]:
+    """One line per step of a finished run, then the headline (the detail is in the report layer and
+    run_log.json)."""
+    from spatial.project.run import headline
+
+    lay, secs = result.layers, result.log.get("step_seconds", {})
+
+    def t(step: str) -> str:
+        return f" ({secs[step]:.1f} s)" if step in secs else ""
+
+    lines = [f"read: {len(result.log.get('inputs', {}))} inputs{t('read')}", f"validate: inputs checked{t('validate')}"]
+    grids = lay.get("grids")
+    if grids is not None and "band_status" in grids:
+        counts = grids["band_status"].value_counts()
+        lines.append(f"grids: {len(grids)} grids, {counts.get('in', 0)} in band, {counts.get('under', 0)} under, "
+                     f"{counts.get('over', 0)} over{t('grids')}")
+    if lay.get("sites") is not None:
+        lines.append(f"siting: {len(lay['sites'])} new sites{t('siting')}")
+    lines.append(f"write: report of {result.log.get('report_rows', 0)} rows (every row set aside or repaired, "
+                 f"and why){t('write')}")
+    lines.extend(headline(result).splitlines())
+    return lines

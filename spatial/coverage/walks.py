@@ -36,7 +36,7 @@ from spatial.coverage.bands import (
 )
 from spatial.network.graph import WalkNetwork
 from spatial.network.routing import nearest_source
-from spatial.network.snapping import ESTIMATED, layer_xy, snap_points, snap_walks
+from spatial.network.snapping import DROPPED_COMPONENT, ESTIMATED, layer_xy, snap_points, snap_walks
 
 logger = logging.getLogger(__name__)
 
@@ -146,6 +146,12 @@ def walking_coverage(
     for sid, why in zip(stations[station_id_col].to_numpy()[bad], s_snap.reason[bad]):
         logger.warning("station %s is not on the network: %s; it serves nobody", sid, why)
     if not s_snap.ok.any():
+        if (s_snap.reason == DROPPED_COMPONENT).all():
+            raise NetworkError(
+                "every station is on a small disconnected part of the walking network that was dropped "
+                "(only the largest connected part is kept; see the network's report); connect those "
+                "streets to the rest in the network data, or read it with read_network(..., keep=\"stations\")"
+            )
         raise NetworkError(
             f"no station lies within {max_snap_m} m of the walking network; check that stations "
             "and network cover the same area (and CRS), or raise max_snap_m"

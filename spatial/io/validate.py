@@ -73,7 +73,8 @@ def validate_inputs(
         invalid geometries repaired, households as float.
     report : Report
         One row per reprojected layer, repaired geometry, converted station polygon, unit outside
-        every community (or naming an unknown community) and station far from the network.
+        every community (or naming an unknown community), part of a community holding no unit
+        (in no grid), overlap sliver between communities and station far from the network.
 
     Raises
     ------
@@ -84,7 +85,8 @@ def validate_inputs(
     DuplicateIdError
         An id column repeats a value.
     GeometryError
-        A layer is empty, has empty/missing geometries or the wrong kind of geometry.
+        A layer is empty, has empty/missing geometries or the wrong kind of geometry, or two
+        communities overlap by more than a digitising sliver (``MAX_OVERLAP_M2`` or 1% of the smaller).
     NetworkError
         The network edges are not lines.
 
@@ -131,7 +133,8 @@ def validate_inputs(
     if "units" in out:
         _require_types(out["units"], "units", unit_id_col, ("Polygon", "MultiPolygon", "Point"),
                        "give each unit a polygon or a point")
-        hh = check_households(out["units"], households_col, "units", id_col=unit_id_col)
+        hh = check_households(out["units"], households_col, "units", id_col=unit_id_col,
+                              max_value=MAX_UNIT_HOUSEHOLDS)
         if not pd.api.types.is_float_dtype(out["units"][households_col]):
             out["units"] = out["units"].copy()
             out["units"][households_col] = hh
@@ -147,6 +150,9 @@ def validate_inputs(
 
     if "units" in out and "communities" in out:
         _units_outside(out["units"], out["communities"], unit_id_col, community_id_col, report)
+        _parts_without_units(out["units"], out["communities"], community_id_col, report)
+    if "communities" in out:
+        _overlapping_communities(out["communities"], community_id_col, report)
     if "stations" in out and "network_edges" in out:
         _stations_off_network(out["stations"], out["network_edges"], station_id_col,
                               max_station_offset_m, report)
@@ -205,6 +211,63 @@ def _station_points(stations: gpd.GeoDataFrame, id_col: str, report: Report) -> 
     for sid in stations[id_col].to_numpy()[polys]:
         report.add("stations", sid, "geometry is a polygon, not a point", "replaced by a point inside it")
     return out
+
+
+#: households in one unit above which the column must be wrong (the grid search would also take forever)
+MAX_UNIT_HOUSEHOLDS = 1_000_000
+
+#: communities may overlap by digitising slivers up to this many m² (or 1% of the smaller one)
+MAX_OVERLAP_M2 = 100.0
+
+
+def _overlapping_communities(communities, community_id_col, report) -> None:
+    """Refuse communities that overlap (their grids would overlap and count homes twice); report slivers."""
+    crs = metric_crs(communities)
+    geom = communities.to_crs(crs).geometry.values
+    ids = communities[community_id_col].to_numpy()
+    tree = shapely.STRtree(geom)
+    left, right = tree.query(geom, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    if not len(left):
+        return
+    area = shapely.area(shapely.intersection(geom[left], geom[right]))
+    smaller = np.minimum(shapely.area(geom[left]), shapely.area(geom[right]))
+    big = area > np.maximum(MAX_OVERLAP_M2, 0.01 * smaller)
+    if big.any():
+        shown = "; ".join(f"{ids[a]} and {ids[b]} share {s:,.0f} m²"
+                          for a, b, s in zip(left[big][:5], right[big][:5], area[big][:5]))
+        raise GeometryError(
+            f"'communities' overlap: {shown}{' ...' if big.sum() > 5 else ''}; their grids would overlap "
+            "and count homes twice. Correct the boundaries so that each place is in one community"
+        )
+    for a, b, s in zip(left, right, area):
+        if s > 0.01:
+            report.add("communities", ids[a], f"overlaps {ids[b]} by {s:,.1f} m² (a digitising sliver)",
+                       "kept; the grids of both may overlap by as much")
+
+
+def _parts_without_units(units, communities, community_id_col, report) -> None:
+    """Report each part of a multi-part community (an exclave) in which no unit lies: it is in no grid."""
+    parts = communities[[community_id_col, communities.geometry.name]].explode(index_parts=True)
+    counts = parts.groupby(level=0).size()
+    multi = parts[parts.index.get_level_values(0).isin(counts.index[counts > 1])]
+    if not len(multi):
+        return
+    crs = metric_crs(communities, units)
+    geom = multi.to_crs(crs).geometry.values
+    pts = shapely.point_on_surface(units.to_crs(crs).geometry.values)
+    hit = np.zeros(len(geom), dtype=bool)
+    hit[shapely.STRtree(geom).query(pts, predicate="intersects")[1]] = True
+    if (~hit).any():
+        logger.warning("%d parts of multi-part communities hold no unit and are in no grid (see the report)",
+                       int((~hit).sum()))
+    for k in np.flatnonzero(~hit):
+        cid = multi[community_id_col].iloc[k]
+        part = multi.index[k][1]
+        report.add("communities", cid,
+                   f"part {part + 1} of {counts[multi.index[k][0]]} ({shapely.area(geom[k]):,.0f} m²) holds no unit",
+                   "in no grid; add the units there or remove the part from the boundary")
 
 
 def _units_outside(units, communities, unit_id_col, community_id_col, report) -> None:

@@ -96,8 +96,15 @@ def _find_columns(project: Project, layers: dict) -> Project:
         for key, role, required in keys:
             found = find_column(layers[name], role, given=options.get(key), layer=f"{name} ({spec.path.name})",
                                 option=f"[inputs] {name} {key}", required=required)
-            if found is not None:
-                options[key] = found
+            if found is None:
+                continue
+            if key not in options and found != role:
+                logger.warning("%s: using column %s as %s", name, found, role)
+            if found != role and role not in layers[name].columns:
+                # the steps read the contract's names: the column is copied under it, the input's kept
+                layers[name] = layers[name].assign(**{role: layers[name][found]})
+                found = role
+            options[key] = found
         inputs[name] = dataclasses.replace(spec, options=options)
     return dataclasses.replace(project, inputs=inputs)
 
@@ -222,6 +229,12 @@ def _coverage(project: Project, layers: dict, client=None, report: Report | None
         part_opts = band_opts if dem is None else {**band_opts, "dem": c["dem"]}
         demand = _coverage_distributed(project, layers, client, max_walk_m, part_opts)
     layers["coverage_demand"] = demand
+    if report is not None:  # every unit the demand layer marks with a reason is in the report too
+        marked = demand["reason"].fillna("").astype(str) != ""
+        uid = _opt(project, "units", "id_col", "unit_id")
+        ids = demand.loc[marked, uid] if uid in demand.columns else demand.index[marked]
+        for i, why in zip(ids, demand.loc[marked, "reason"]):
+            report.add("coverage_demand", i, str(why), "kept with its band and reason; no walk measured")
     layers["coverage_summary"] = coverage_summary(
         demand, bands=bands, communities=layers.get("communities"), grids=layers.get("grids"),
         households_col=_opt(project, "units", "households_col", "households"),
