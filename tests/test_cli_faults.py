@@ -198,6 +198,9 @@ CASES = {
     "screenshot-missing-html": (lambda f, o, t: ["screenshot", t / "m.html", t / "m.png"], r"HTML '.*m\.html' does not exist"),
     "screenshot-out-suffix": (lambda f, o, t: ["screenshot", f["map_html"], t / "m.jpg"], r"PNG '.*m\.jpg'"),
     "screenshot-width": (lambda f, o, t: ["screenshot", f["map_html"], t / "m.png", "--width", "0"], r"--width.*>= 1"),
+    "editor-missing-plan": (lambda f, o, t: ["editor", t / "plan.gpkg", "--out", t / "e.html"], r"PLAN '.*plan\.gpkg' does not exist"),
+    "editor-out-suffix": (lambda f, o, t: ["editor", f["units"], "--out", t / "e.gpkg"], r"--out '.*e\.gpkg'.*\.html"),
+    "editor-min-above-max": (lambda f, o, t: ["editor", f["units"], "--min", "600", "--max", "500", "--out", t / "e.html"], r"--min 600 is above --max 500"),
     # ---- run: the project file
     "run-missing-project": (lambda f, o, t: ["run", t / "none.toml"], r"none\.toml does not exist"),
     "run-binary-toml": (lambda f, o, t: ["run", _toml(t, f, "\x00\x01binary")], r"p\.toml is not a text file"),

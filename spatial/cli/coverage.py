@@ -103,7 +103,9 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     uid = column(args, demand, "unit_id", "demand", required=False)
     hh = column(args, demand, "households", "demand")
     pop = column(args, demand, "population", "demand", required=False) or "population"
-    column(args, stations, "name", "stations", required=False)
+    name = column(args, stations, "name", "stations", required=False)
+    if name is not None and name != "name" and "name" not in stations.columns:
+        stations = stations.assign(name=stations[name])  # the maps label stations by 'name'
     communities = read_input(args.communities, "communities", "communities") if args.communities else None
     grids = read_input(args.grids, "grids", "grids") if args.grids else None
     network = read_network(args.network)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from spatial.cli._common import read_grid_input, say
+from spatial.cli._common import check_inputs, check_output, non_negative, positive, read_grid_input, say
 
 
 def add_parser(sub) -> None:
@@ -25,8 +25,8 @@ def add_parser(sub) -> None:
     p.add_argument("--roads", type=Path, default=None, help="street lines drawn as context")
     p.add_argument("--out", type=Path, required=True, help="HTML file to write")
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the page (default: zh)")
-    p.add_argument("--min", dest="min_households", type=float, default=300, metavar="HH", help="band floor")
-    p.add_argument("--max", dest="max_households", type=float, default=500, metavar="HH", help="band ceiling")
+    p.add_argument("--min", dest="min_households", type=non_negative, default=300, metavar="HH", help="band floor")
+    p.add_argument("--max", dest="max_households", type=positive, default=500, metavar="HH", help="band ceiling")
     p.add_argument("--households-col", default="households", help="households column of the units")
     p.add_argument("--gated-col", default=None, help="units sharing a label here move together (default: gated/estate)")
     p.add_argument("--locked-col", default=None, help="boolean column of units that cannot move (default: locked)")
@@ -48,6 +48,11 @@ def run(args: argparse.Namespace) -> int:
     from spatial.grids.plan import read_plan
     from spatial.maps.editor import save_grid_editor
 
+    if args.min_households > args.max_households:
+        raise ColumnError(f"--min {args.min_households:g} is above --max {args.max_households:g}")
+    inputs = {"PLAN": args.plan, "--units": args.units, "--communities": args.communities, "--roads": args.roads}
+    check_inputs(inputs)
+    check_output(args.out, inputs=inputs, suffixes=(".html", ".htm"))
     if args.plan.suffix.lower() in (".csv", ".txt", ".xlsx", ".xls"):
         if args.units is None:
             raise ColumnError(f"'{args.plan}' is a table; give the unit polygons with --units UNITS")

@@ -26,7 +26,6 @@ def add_parser(sub) -> None:
 
 
 def _cmd_map(args: argparse.Namespace) -> int:
-    from spatial.core.atomic import atomic_path
     from spatial.core.errors import SpatialError
     from spatial.maps.from_files import map_from_files
     from spatial.maps.interactive import save_map
@@ -47,8 +46,6 @@ def _cmd_map(args: argparse.Namespace) -> int:
     if args.grids is not None:
         options.update(min_households=args.min_households, max_households=args.max_households)
     m = map_from_files(grids=args.grids, coverage=args.coverage, sites=args.sites, **options)
-    with atomic_path(args.out) as tmp:
-        save_map(m, tmp, offline=not args.online)
-    path = args.out
+    path = save_map(m, args.out, offline=not args.online)  # whole or not at all
     say(args, f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
     return 0

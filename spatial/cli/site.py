@@ -41,7 +41,7 @@ def add_parser(sub) -> None:
     p.add_argument("--time-limit-s", type=positive, default=30.0, help="time limit of the exact model (s > 0)")
     p.add_argument("--no-exact", action="store_true", help="greedy only, skip the exact check")
     p.add_argument("--out", type=Path, required=True, help="output GeoPackage")
-    add_column_options(p, "unit_id", "station_id", "candidate_id", "households", "population")
+    add_column_options(p, "unit_id", "station_id", "candidate_id", "households", "population", "name")
     p.set_defaults(func=_cmd_site)
 
 
@@ -74,6 +74,9 @@ def _cmd_site(args: argparse.Namespace) -> int:
         sid = column(args, stations, "station_id", "stations", required=False)
         if sid is not None and sid != "station_id" and "station_id" not in stations.columns:
             stations = stations.assign(station_id=stations[sid])
+        name = column(args, stations, "name", "stations", required=False)
+        if name is not None and name != "name" and "name" not in stations.columns:
+            stations = stations.assign(name=stations[name])
     if candidates is not None:
         cols["candidate_id_col"] = column(args, candidates, "candidate_id", "candidates")
     network = read_network(args.network)
