@@ -93,6 +93,11 @@ def f(tmp_path_factory) -> dict[str, Path]:
     p["grids_a"] = d / "grids_a.gpkg"
     gpd.GeoDataFrame({"grid_id": ["A1", "A2"]}, geometry=[box(X0, Y0, X0 + 200, Y0 + 200),
                      box(X0 + 200, Y0, X0 + 400, Y0 + 200)], crs=UTM).to_file(p["grids_a"])
+    islet = lines + [LineString([(X0 + 3000, Y0), (X0 + 3100, Y0)]), LineString([(X0 + 3100, Y0), (X0 + 3100, Y0 + 80)])]
+    p["net_islet"] = d / "roads_islet.gpkg"  # the grid of streets and a small separate piece far off
+    gpd.GeoDataFrame({"highway": ["footway"] * len(islet)}, geometry=islet, crs=UTM).to_file(p["net_islet"])
+    p["stations_islet"] = d / "stations_islet.gpkg"
+    gpd.GeoDataFrame({"station_id": ["S9"]}, geometry=[Point(X0 + 3050, Y0 + 5)], crs=UTM).to_file(p["stations_islet"])
     p["map_html"] = d / "map.html"
     p["map_html"].write_text("<html></html>", encoding="utf-8")
     return p
@@ -178,6 +183,7 @@ CASES = {
     "coverage-stations-duplicate-ids": (lambda f, o, t: ["coverage", f["net"], f["dup_csv"], f["units"], "--out", o], r"stations.*duplicate ids: S1"),
     "coverage-station-id-col": (lambda f, o, t: ["coverage", f["net"], f["stations"], f["units"], "--station-id-col", "站点编号", "--out", o], r"no column '站点编号' \(given as --station-id-col\)"),
     "coverage-bad-graphml": (lambda f, o, t: ["coverage", f["bad_graphml"], f["stations"], f["units"], "--out", o], r"net\.graphml"),
+    "coverage-stations-on-dropped-part": (lambda f, o, t: ["coverage", f["net_islet"], f["stations_islet"], f["units"], "--out", o], r"every station is on a small disconnected part of the walking network that was dropped"),
     "coverage-network-suffix": (lambda f, o, t: ["coverage", f["nocoords_csv"], f["stations"], f["units"], "--out", o], r"NETWORK '.*nocoords\.csv'.*cannot read '\.csv'"),
     "coverage-out-is-stations": (lambda f, o, t: ["coverage", f["net"], f["stations"], f["units"], "--out", f["stations"]], r"is also an input"),
     # ---- site

@@ -32,6 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Community grids (网格) and 15-minute walking service circles (15分钟服务圈).",
     )
     verbosity(parser)
+    from spatial import __version__
+
+    parser.add_argument("--version", action="version", version=f"spatial {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
     for command in COMMANDS:
         command.add_parser(sub)

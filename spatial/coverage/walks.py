@@ -142,9 +142,6 @@ def walking_coverage(
         logger.warning("demand already has columns %s; they are overwritten", clash)
 
     s_snap = snap_points(network, layer_xy(stations, network, name="stations"), max_snap_m=max_snap_m)
-    bad = ~s_snap.ok
-    for sid, why in zip(stations[station_id_col].to_numpy()[bad], s_snap.reason[bad]):
-        logger.warning("station %s is not on the network: %s; it serves nobody", sid, why)
     if not s_snap.ok.any():
         if (s_snap.reason == DROPPED_COMPONENT).all():
             raise NetworkError(
@@ -156,6 +153,9 @@ def walking_coverage(
             f"no station lies within {max_snap_m} m of the walking network; check that stations "
             "and network cover the same area (and CRS), or raise max_snap_m"
         )
+    bad = ~s_snap.ok
+    for sid, why in zip(stations[station_id_col].to_numpy()[bad], s_snap.reason[bad]):
+        logger.warning("station %s is not on the network: %s; it serves nobody", sid, why)
     d_snap = snap_walks(network, layer_xy(demand, network, name="demand"), max_snap_m=max_snap_m,
                         max_off_network_m=max_off_network_m, detour_factor=detour_factor,
                         gates_xy=gate_points(gates, network), barriers=barrier_lines(barriers, network))
