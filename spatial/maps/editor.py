@@ -23,7 +23,6 @@ import hashlib
 import html
 import json
 import logging
-import os
 import re
 from importlib.resources import files
 from pathlib import Path
@@ -33,6 +32,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from spatial.core.atomic import atomic_path
 from spatial.core.checks import Report, check_households, metric_crs, repair_geometries, require_columns, require_crs
 from spatial.core.errors import ColumnError, DuplicateIdError, GeometryError
 from spatial.grids._adjacency import rook_adjacency
@@ -461,12 +461,6 @@ def save_grid_editor(units: gpd.GeoDataFrame, path: str | Path, communities: gpd
     path = Path(path)
     options.setdefault("file_stem", path.stem)
     page = grid_editor(units, communities, **options)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # same folder; plain open keeps the umask's mode
-    try:
+    with atomic_path(path) as tmp:  # a full disk or Ctrl-C never leaves half a page
         tmp.write_text(page, encoding="utf-8")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return path
