@@ -325,12 +325,12 @@
   function gridRow(g, cls) {
     return '<tr class="' + (cls || "") + '" data-grid="' + g + '"><td><span class="sp-swatch" style="background:' +
       D.grids.color[g] + '"></span>' + esc(D.grids.id[g]) + "</td><td>" + num(gh[g]) + "</td>" +
-      (pop ? "<td>" + num(gp[g]) + "</td>" : "") + "<td>" + gn[g] + "</td><td>" + chips(g) + "</td></tr>";
+      (pop ? '<td class="sp-pop">' + num(gp[g]) + "</td>" : "") + "<td>" + gn[g] + "</td><td>" + chips(g) + "</td></tr>";
   }
   function gridTable(list, cls) {
     if (!list.length) { return '<p class="sp-muted">' + esc(T.none) + "</p>"; }
     return '<table class="sp-table"><thead><tr><th>' + esc(T.grid) + "</th><th>" + esc(T.households) + "</th>" +
-      (pop ? "<th>" + esc(T.population) + "</th>" : "") + "<th>" + esc(T.units) + "</th><th>" + esc(T.status) +
+      (pop ? '<th class="sp-pop">' + esc(T.population) + "</th>" : "") + "<th>" + esc(T.units) + "</th><th>" + esc(T.status) +
       "</th></tr></thead><tbody>" + list.map(function (g) { return gridRow(g, cls); }).join("") + "</tbody></table>";
   }
   function render() {
