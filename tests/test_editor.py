@@ -136,6 +136,8 @@ def test_editor_refuses_points_and_repeated_ids(units):
         grid_editor(units.set_geometry(units.centroid))
     with pytest.raises(spatial.DuplicateIdError, match="repeats u1"):
         grid_editor(units.assign(unit_id=["u0", "u1", "u1", "u3", "u4", "u5", "u6", "u7"]))
+    with pytest.raises(spatial.GeometryError, match="empty"):
+        grid_editor(units.iloc[:0])
     with pytest.raises(spatial.CRSError):
         grid_editor(units.set_crs(None, allow_override=True))
 

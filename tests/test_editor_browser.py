@@ -253,6 +253,8 @@ def test_gated_estates_move_together_locked_units_stay_and_ui_moves(small, tmp_p
 
         at(*click_unit("u7")).click().perform()
         assert driver.find_element("id", "sp-sel").get_attribute("value") != ""
+        tip = driver.find_element("css selector", ".leaflet-tooltip").text   # made on the first hover
+        assert "u7" in tip and "locked: cannot move" in tip
         driver.find_element("id", "sp-mode-paint").click()
         at(*click_unit("u6")).click().perform()
         assert driver.execute_script("return window.spatialGridEditor.gridOf('u6')") == "B"

@@ -168,6 +168,8 @@ def editor_payload(
     require_crs(units, "units")
     require_columns(units, [unit_id_col, grid_id_col], "units")
     hh = check_households(units, households_col, "units", id_col=unit_id_col).to_numpy(dtype=float)
+    if len(units) == 0:
+        raise GeometryError("'units' is empty; there is nothing to edit")
     ids = units[unit_id_col]
     if ids.isna().any():
         raise ColumnError(f"'units' has {int(ids.isna().sum())} rows with no '{unit_id_col}'; give every unit an id")
@@ -221,6 +223,7 @@ def editor_payload(
         "lang": lang,
         "band": [float(min_households), float(max_households)],
         "scale": SCALE, "x0": xmin, "y0": ymin,
+        "bounds": [round(float(v), 7) for v in wgs.total_bounds],
         "units": {
             "id": [_jsonable(v) for v in ids.tolist()],
             "grid": g_of.tolist(),

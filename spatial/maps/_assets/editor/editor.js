@@ -67,14 +67,13 @@
   }
   function decode(polys) { return polys.map(function (p) { return p.map(ring); }); }
   var layers = new Array(N), active = -1, mode = "pick";
-  var bounds = L.latLngBounds([]);
+  var bounds = L.latLngBounds([[D.bounds[1], D.bounds[0]], [D.bounds[3], D.bounds[2]]]);
   for (i = 0; i < N; i++) {
     var lyr = L.polygon(decode(U.geom[i]), {renderer: renderer, smoothFactor: 0.5});
     lyr._spUnit = i;
     lyr.on("click", onUnitClick);
     layers[i] = lyr;
     lyr.addTo(map);
-    bounds.extend(lyr.getBounds());
   }
   // grid borders: one polyline per grid holding its shared edges with units of other grids (so a
   // move redraws only the grids it touches); the current grid's is drawn thick and blue
@@ -384,7 +383,11 @@
       "<br>" + esc(T.households) + " " + num(hh[u]) + (locked && locked[u] ? "<br>" + esc(T.locked) : "") +
       (group && group[u] >= 0 ? "<br>" + esc(fmt(T.gated, {n: groups[group[u]].length})) : "");
   }
-  for (i = 0; i < N; i++) { layers[i].bindTooltip(tipFor.bind(null, i), {sticky: true, direction: "top"}); }
+  function lazyTip(ev) {  // a tooltip object is made for a unit the first time the pointer is over it
+    var l = ev.target;
+    if (!l.getTooltip()) { l.bindTooltip(tipFor.bind(null, l._spUnit), {sticky: true, direction: "top"}); l.openTooltip(ev.latlng); }
+  }
+  for (i = 0; i < N; i++) { layers[i].on("mouseover", lazyTip); }
 
   // lasso: pointer events work for mouse, pen and touch alike
   var lassoPts = null, lassoLine = null;
