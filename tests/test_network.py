@@ -201,3 +201,19 @@ def test_network_from_arrays_and_keep_components():
     kept = keep_components(net, [1])
     assert kept.n_nodes == 2 and kept.n_edges == 1 and kept.component.tolist() == [0, 0]
     assert len(kept.dropped_geometry) == 2 and len(kept.report) == 1
+
+
+def test_parallel_edges_merge_only_when_they_are_the_same_line():
+    # two halves of a block between opposite corners, both 200 m, and the first again, reversed
+    north = LineString([(0, 0), (0, 100), (100, 100)])
+    east = LineString([(0, 0), (100, 0), (100, 100)])
+    net = read_network(lines([north, east, north.reverse()], name=["north", "east", "north again"]),
+                       crs=METRIC, keep="all")
+    # (north is split at its corner, a vertex it shares with its twin: two pieces of 100 m)
+    assert net.n_edges == 3 and sorted(net.name.tolist()) == ["east", "north", "north"]
+    assert sorted(net.length_m.tolist()) == [100, 100, 200]
+    # a home on the middle of the east side walks 100 m to either corner
+    from spatial.network.snapping import snap_points
+
+    snap = snap_points(net, np.array([[100.0, 50.0]]), max_snap_m=10)
+    assert net.name[snap.edge[0]] == "east"

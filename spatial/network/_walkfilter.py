@@ -76,15 +76,19 @@ _ACCESS_FORBIDDEN = {"private", "no"}
 _SIDEWALK_KEYS = ("sidewalk", "sidewalk:both", "sidewalk:left", "sidewalk:right")
 
 
-def _parts(values: pd.Series) -> pd.Series:
-    """Each value as a set of its ';'-separated parts, lower case and stripped."""
-    return values.fillna("").astype(str).str.lower().map(
-        lambda s: {p.strip() for p in s.split(";") if p.strip()})
+def _text(values: pd.Series) -> np.ndarray:
+    """Tag values as stripped lower-case text ("" when absent)."""
+    return values.fillna("").astype(str).str.strip().str.lower().to_numpy(object)
 
 
-def _hits(parts: pd.Series, forbidden: set[str]) -> pd.Series:
-    """The first forbidden part of each value ("" when none)."""
-    return parts.map(lambda ps: min(ps & forbidden) if ps & forbidden else "")
+def _hits(text: np.ndarray, wanted: set[str]) -> np.ndarray:
+    """The first wanted part of each value ("" when none); values may hold parts split by ';'."""
+    series = pd.Series(text, dtype=object)
+    out = np.where(series.isin(wanted).to_numpy(bool), text, "").astype(object)
+    for i in np.flatnonzero(series.str.contains(";", regex=False).to_numpy(bool)):
+        found = {p.strip() for p in text[i].split(";")} & wanted
+        out[i] = min(found) if found else ""
+    return out
 
 
 def feature_label(tags: Mapping[str, str]) -> str:
@@ -129,33 +133,31 @@ def drop_reasons(tags: pd.DataFrame, *, exclude_highways: Iterable[str] = DEFAUL
             return tags[key].reset_index(drop=True)
         return pd.Series([""] * n, dtype=object)
 
-    def mark(mask: np.ndarray, text) -> None:
+    def mark(mask: np.ndarray, prefix: str, values: np.ndarray | None = None) -> None:
         todo = mask & (reason == "")
         if todo.any():
-            reason[todo] = text[todo] if isinstance(text, np.ndarray) else text
+            reason[todo] = prefix if values is None else [f"{prefix}{v}" for v in values[todo]]
 
-    highway = _parts(col("highway"))
-    feature = col("feature").fillna("").astype(str).to_numpy(object)
-    no_hw = (highway.map(len) == 0).to_numpy(bool)
+    highway = _text(col("highway"))
+    feature = _text(col("feature")) if "feature" in tags else np.full(n, "", object)
+    feature = np.where(feature != "", col("feature").fillna("").astype(str).to_numpy(object), "")
+    no_hw = highway == ""
+    has_feature = feature != ""
+    mark(no_hw & has_feature, "no highway tag (", feature + ")")
     if need_highway:
-        mark(no_hw, np.array([f"no highway tag ({f})" if f else "no highway tag" for f in feature], object))
-    else:
-        mark(no_hw & (feature != ""), np.array([f"no highway tag ({f})" for f in feature], object))
-    area = _hits(_parts(col("area")), {"yes"}).to_numpy(object)
-    mark(area != "", "area=yes")
+        mark(no_hw, "no highway tag")
+    mark(_hits(_text(col("area")), {"yes"}) != "", "area=yes")
     excluded = {str(h).strip().lower() for h in exclude_highways}
-    bad_hw = _hits(highway, excluded).to_numpy(object)
-    mark(bad_hw != "", np.array([f"highway={h}" for h in bad_hw], object))
-    foot = _parts(col("foot"))
-    bad_foot = _hits(foot, {"no"} if keep_private else _FOOT_FORBIDDEN).to_numpy(object)
-    mark(bad_foot != "", np.array([f"foot={h}" for h in bad_foot], object))
+    bad_hw = _hits(highway, excluded)
+    mark(bad_hw != "", "highway=", bad_hw)
+    foot = _text(col("foot"))
+    bad_foot = _hits(foot, {"no"} if keep_private else _FOOT_FORBIDDEN)
+    mark(bad_foot != "", "foot=", bad_foot)
     if not keep_private:
-        foot_ok = foot.map(lambda ps: bool(ps & _FOOT_ALLOWED)).to_numpy(bool)
-        bad_access = _hits(_parts(col("access")), _ACCESS_FORBIDDEN).to_numpy(object)
-        mark((bad_access != "") & ~foot_ok, np.array([f"access={h}" for h in bad_access], object))
-        bad_service = _hits(_parts(col("service")), {"private"}).to_numpy(object)
-        mark(bad_service != "", "service=private")
+        foot_ok = _hits(foot, _FOOT_ALLOWED) != ""
+        bad_access = _hits(_text(col("access")), _ACCESS_FORBIDDEN)
+        mark((bad_access != "") & ~foot_ok, "access=", bad_access)
+        mark(_hits(_text(col("service")), {"private"}) != "", "service=private")
     for key in _SIDEWALK_KEYS:
-        sep = _hits(_parts(col(key)), {"separate"}).to_numpy(object)
-        mark(sep != "", f"{key}=separate")
+        mark(_hits(_text(col(key)), {"separate"}) != "", f"{key}=separate")
     return reason

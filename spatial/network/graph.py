@@ -247,21 +247,28 @@ def _assemble(edges, nodes, metric, report: Report, label) -> WalkNetwork:
 def _duplicates(u: np.ndarray, v: np.ndarray, geom: np.ndarray, *, precision_m: float = 0.01) -> np.ndarray:
     """Edges that repeat an earlier one: same end nodes and the same line (to ``precision_m``),
     whichever way it runs. ``geom`` runs from ``u`` to ``v``."""
-    if len(u) == 0:
-        return np.zeros(0, bool)
-    coords, idx = shapely.get_coordinates(geom, return_index=True)
+    dup = np.zeros(len(u), bool)
+    a, b = np.minimum(u, v).astype(np.int64), np.maximum(u, v).astype(np.int64)
+    pair = a * (int(b.max(initial=0)) + 1) + b
+    _, inverse, counts = np.unique(pair, return_inverse=True, return_counts=True)
+    shared = np.flatnonzero(counts[inverse] > 1)  # only edges whose two nodes meet more than once
+    if len(shared) == 0:
+        return dup
+    coords, idx = shapely.get_coordinates(geom[shared], return_index=True)
     q = np.round(coords / precision_m).astype(np.int64)
-    bounds = np.r_[0, np.cumsum(np.bincount(idx, minlength=len(u)))]
-    keys = []
-    for i in range(len(u)):
-        seq = q[bounds[i]:bounds[i + 1]]
+    bounds = np.r_[0, np.cumsum(np.bincount(idx, minlength=len(shared)))]
+    seen = set()
+    for j, i in enumerate(shared):
+        seq = q[bounds[j]:bounds[j + 1]]
         if u[i] > v[i]:
             seq = seq[::-1]
         blob = seq.tobytes()
         if u[i] == v[i]:  # a loop may be drawn either way round
             blob = min(blob, seq[::-1].tobytes())
-        keys.append((min(u[i], v[i]), max(u[i], v[i]), blob))
-    return pd.Series(keys, dtype=object).duplicated().to_numpy(bool)
+        key = (a[i], b[i], blob)
+        dup[i] = key in seen
+        seen.add(key)
+    return dup
 
 
 def _csr(n: int, u: np.ndarray, v: np.ndarray, length: np.ndarray) -> sp.csr_matrix:
