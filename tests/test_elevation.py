@@ -305,3 +305,45 @@ def test_cli_dem_option_reports_and_bad_dems_are_one_line(tmp_path, capsys):
         assert main(["coverage", *args, "--out", str(tmp_path / "bad.gpkg"), "--dem", str(bad)]) == 2
         err = capsys.readouterr().err.strip()
         assert says in err and str(bad.name) in err and len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+def test_dask_parts_read_their_own_window_and_equal_the_single_process_run(tmp_path, monkeypatch):
+    import spatial.network.elevation as elevation
+    from spatial.project.distributed import make_client, run_coverage_distributed
+
+    rng = np.random.default_rng(11)
+    side = 24
+    xs, ys = np.meshgrid(np.arange(side) * 60.0, np.arange(side) * 60.0)
+    xy = np.column_stack([xs.ravel(), ys.ravel()]) + [X0, Y0]
+    idx = np.arange(side * side).reshape(side, side)
+    u = np.concatenate([idx[:, :-1].ravel(), idx[:-1, :].ravel()])
+    v = np.concatenate([idx[:, 1:].ravel(), idx[1:, :].ravel()])
+    net = network_from_arrays(xy, u, v, crs=UTM)
+    dem = write_dem(tmp_path / "hills.tif", lambda x, y: 40 * np.sin((x - X0) / 200) * np.cos((y - Y0) / 300),
+                    crs=UTM, cell=10.0, bounds_utm=(X0 - 100, Y0 - 100, X0 + 1500, Y0 + 1500))
+    homes_xy = xy[rng.integers(0, len(xy), 300)] + rng.normal(0, 20, (300, 2))
+    homes = points(homes_xy, households=np.ones(300), city=np.where(homes_xy[:, 0] < X0 + 700, "west", "east"))
+    stations = points(xy[[30, 300, 500]] + 5, station_id=["a", "b", "c"])
+    ref = walking_coverage(homes, stations, net, dem=dem, minutes=(5, 10), max_walk_m=700.0)
+    windows = []
+    real = elevation._Dem.__init__
+
+    def spy(self, path, node_xy, crs):
+        real(self, path, node_xy, crs)
+        windows.append(self.values.shape)
+
+    monkeypatch.setattr(elevation._Dem, "__init__", spy)
+    client = make_client(n_workers=2, processes=False)
+    try:
+        got = run_coverage_distributed(homes, stations, net, by="city", client=client, max_walk_m=700.0,
+                                       minutes=(5, 10), dem=dem, workdir=tmp_path / "work")
+    finally:
+        client.close()
+    for col in ("walk_m", "walk_min"):
+        assert got[col].to_numpy() == pytest.approx(ref[col].to_numpy(), rel=1e-9)
+    assert got["band"].tolist() == ref["band"].tolist()
+    assert got["nearest_station"].tolist() == ref["nearest_station"].tolist()
+    # two parts, each reading less than the whole DEM (160 x 160 cells)
+    assert len(windows) == 2 and all(h * w < 160 * 160 for h, w in windows)
+    with pytest.raises(SpatialError, match="path of a GeoTIFF"):
+        run_coverage_distributed(homes, stations, net, by="city", dem=edge_times(net, dem), max_walk_m=700.0)

@@ -50,11 +50,12 @@ from spatial.core.checks import (
     require_crs,
     require_unique,
 )
-from spatial.core.errors import NetworkError
+from spatial.core.errors import NetworkError, SpatialError
 from spatial.coverage.bands import DEFAULT_MINUTES, DEFAULT_SPEED_KMH, make_bands
 from spatial.coverage.walks import COVERAGE_COLUMNS, DEFAULT_MAX_OFF_NETWORK_M
 from spatial.grids._prep import _community_of
 from spatial.grids.partition import GridResult, _codes_and_staff
+from spatial.network.elevation import FASTEST
 from spatial.network.graph import WalkNetwork
 from spatial.network.read import read_network
 from spatial.project._split import coverage_task, grid_task, part_keys, write_edges
@@ -368,7 +369,8 @@ def run_coverage_distributed(demand: gpd.GeoDataFrame, stations: gpd.GeoDataFram
         Where GeoParquet parts go (default a temporary directory). Must be visible to every worker.
     **coverage_options
         Options of :func:`~spatial.coverage.walks.walking_coverage` (``minutes``, ``meters``,
-        ``speed_kmh``, ``max_snap_m``, ``station_id_col``).
+        ``speed_kmh``, ``max_snap_m``, ``station_id_col``, ``dem``: a GeoTIFF path, of which
+        each part reads only the window over its own edges).
 
     Returns
     -------
@@ -377,6 +379,10 @@ def run_coverage_distributed(demand: gpd.GeoDataFrame, stations: gpd.GeoDataFram
         ``nearest_station``, ``band``, ``reason``, ``access`` and ``off_network_m``, identical to
         the single-process result.
     """
+    dem = coverage_options.get("dem")
+    if dem is not None and (not isinstance(dem, (str, Path)) or str(dem).lower().endswith(".graphml")):
+        raise SpatialError("run_coverage_distributed takes dem= as the path of a GeoTIFF DEM (each part reads "
+                           f"its own window of it), not {type(dem).__name__} {str(dem)[:80]!r}")
     _known(coverage_options, "walking_coverage", exclude=("demand", "stations", "network", "max_walk_m"))
     require_crs(demand, "demand")
     require_crs(stations, "stations")
@@ -392,9 +398,12 @@ def run_coverage_distributed(demand: gpd.GeoDataFrame, stations: gpd.GeoDataFram
         raise ValueError(f"max_walk_m must be a positive number of metres, got {max_walk_m!r}: a city's task "
                          "cannot be exact for unbounded walks")
     max_snap_m = float(coverage_options.get("max_snap_m", 100.0))
-    # a home's leg to the network (estimated over unmapped ground up to max_off_network_m) and its walk
+    # a home's leg to the network (estimated over unmapped ground up to max_off_network_m) and its
+    # walk; on slopes (``dem``, minute bands) a walk of ``limit`` reaches up to FASTEST times as far
+    # downhill; each part samples its own window of the DEM file in walking_coverage
     off_m = coverage_options.get("max_off_network_m", DEFAULT_MAX_OFF_NETWORK_M)
-    margin = limit + max(max_snap_m, float(off_m or 0.0))
+    reach = limit * FASTEST if coverage_options.get("dem") is not None and meters is None else limit
+    margin = reach + max(max_snap_m, float(off_m or 0.0))
     options = {**coverage_options, "max_walk_m": limit}
 
     with _session(client, workdir) as (cl, path):
@@ -421,7 +430,7 @@ def run_coverage_distributed(demand: gpd.GeoDataFrame, stations: gpd.GeoDataFram
             fin = np.isfinite(xy).all(axis=1)
             lo = xy[fin].min(axis=0) if fin.any() else np.zeros(2)
             hi = xy[fin].max(axis=0) if fin.any() else np.zeros(2)
-            near = s_ok & np.all((s_xy >= lo - limit) & (s_xy <= hi + limit), axis=1)
+            near = s_ok & np.all((s_xy >= lo - reach) & (s_xy <= hi + reach), axis=1)
             near[~s_ok] = False
             dp, sp_ = str(path / f"cov{k:05d}_demand.parquet"), str(path / f"cov{k:05d}_stations.parquet")
             gpd.GeoDataFrame({"_row": rows}, geometry=gpd.GeoSeries(d_pts[rows], crs=crs).values,
