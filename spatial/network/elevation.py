@@ -55,6 +55,7 @@ STEPS_FACTOR = 5.0 / 3.0
 #: Fastest walk over the flat speed (Tobler at a 5% descent): a walk of T minutes covers at most
 #: this times the flat distance, so straight-line bounds scale by it.
 FASTEST = math.exp(3.5 * 0.05)
+_E035 = math.exp(-0.35)
 #: One line naming the slope model, for maps and reports.
 SLOPE_MODEL = "Tobler: v = speed·exp(−3.5·(|S+0.05|−0.05))"
 #: Why an edge has no elevation.
@@ -264,12 +265,13 @@ class _Dem:
         z = np.empty(len(pts))
 
         def part(sl: slice) -> None:
-            z[sl] = self._bilinear(pts[sl])
+            z[sl] = self.bilinear(pts[sl])
 
         thread_map(part, halves(len(pts)))
         return z
 
-    def _bilinear(self, pts: np.ndarray) -> np.ndarray:
+    def bilinear(self, pts: np.ndarray) -> np.ndarray:
+        """Bilinear elevation at points already in the DEM's CRS (see :meth:`sample`)."""
         a = self.transform
         v = self.values
         h, w = v.shape
@@ -339,23 +341,15 @@ def _from_dem(network: WalkNetwork, path: Path, steps_factor: float, step_m: flo
     if len(mid):
         za[mid] = dem.sample(a[mid])
         zb[mid - 1] = za[mid]  # the next segment of the same geometry starts there
-    # pieces of equal length, at most ``step`` metres: the segments are grouped by their number of
-    # pieces, so each group is sampled and summed as one (segments x pieces) array
     n_sub = np.maximum(np.ceil(run / step), 1).astype(np.int64)
     fwd_seg, bwd_seg = np.empty(len(run)), np.empty(len(run))
-    one = np.flatnonzero(n_sub == 1)
-    fwd_seg[one], bwd_seg[one] = _piece_costs(run[one], (zb - za)[one])
-    for k in np.unique(n_sub[n_sub > 1]):
-        g = np.flatnonzero(n_sub == k)
-        whole = len(g) == len(run)  # e.g. a lattice: no copies
-        ag, dg = (a, d) if whole else (a[g], d[g])
-        t = np.arange(1, k) / k
-        pts = ag[:, None, :] + dg[:, None, :] * t[None, :, None]
-        z = np.empty((len(g), k + 1))
-        z[:, 0], z[:, -1] = (za, zb) if whole else (za[g], zb[g])
-        z[:, 1:-1] = dem.sample(pts.reshape(-1, 2)).reshape(len(g), k - 1)
-        f, bk = _piece_costs(np.repeat(run[g] / k, k), np.diff(z, axis=1).ravel())
-        fwd_seg[g], bwd_seg[g] = f.reshape(len(g), k).sum(axis=1), bk.reshape(len(g), k).sum(axis=1)
+
+    def part(sl: slice) -> None:
+        fwd_seg[sl], bwd_seg[sl] = _segment_costs(dem, a[sl], d[sl], za[sl], zb[sl], run[sl], n_sub[sl])
+
+    # halves of the segments on threads (numpy releases the GIL); a DEM in another CRS projects
+    # its points with one pyproj transformer, in this thread
+    thread_map(part, halves(len(run)) if dem.to_dem is None else [slice(0, len(run))])
     fwd, bwd, has = _edge_costs(network, edge, run, fwd_seg, bwd_seg, steps_factor)
     reason = np.full(network.n_edges, "", dtype=object)
     if (~has).any():
@@ -366,13 +360,39 @@ def _from_dem(network: WalkNetwork, path: Path, steps_factor: float, step_m: flo
                    f"y {dem.extent[1]:.6g}..{dem.extent[3]:.6g}, cell {dem.res_m:.3g} m, sampled every {step:.3g} m")
 
 
+def _segment_costs(dem: _Dem, a, d, za, zb, run, n_sub) -> tuple[np.ndarray, np.ndarray]:
+    """Costs of straight segments both ways, each cut into ``n_sub`` pieces of equal length whose
+    ends are sampled. Segments are grouped by their number of pieces, so each group is sampled and
+    summed as one (segments x pieces) array."""
+    fwd, bwd = np.empty(len(run)), np.empty(len(run))
+    one = np.flatnonzero(n_sub == 1)
+    fwd[one], bwd[one] = _piece_costs(run[one], zb[one] - za[one])
+    for k in np.unique(n_sub[n_sub > 1]):
+        g = np.flatnonzero(n_sub == k)
+        whole = len(g) == len(run)  # e.g. a lattice: no copies
+        ag, dg = (a, d) if whole else (a[g], d[g])
+        t = np.arange(1, k) / k
+        pts = (ag[:, None, :] + dg[:, None, :] * t[None, :, None]).reshape(-1, 2)
+        z = np.empty((len(g), k + 1))
+        z[:, 0], z[:, -1] = (za, zb) if whole else (za[g], zb[g])
+        z[:, 1:-1] = dem.bilinear(dem.project(pts)).reshape(len(g), k - 1)
+        f, b = _piece_costs(np.repeat(run[g] / k, k), np.diff(z, axis=1).ravel())
+        fwd[g], bwd[g] = f.reshape(len(g), k).sum(axis=1), b.reshape(len(g), k).sum(axis=1)
+    return fwd, bwd
+
+
 def _piece_costs(run: np.ndarray, rise: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Cost of straight pieces walked forwards and backwards (NaN where the rise is NaN)."""
+    """Cost of straight pieces walked forwards and backwards (NaN where the rise is NaN):
+    ``run / tobler_factor(±s)``, from one ``exp`` (``e^{3.5 s}``) for both directions."""
     with np.errstate(invalid="ignore", divide="ignore"):
         s = np.where(run > 0, rise / run, 0.0)
-    # run / exp(-3.5 (|s + 0.05| - 0.05)) both ways, one exp each
-    fwd = run * np.exp(3.5 * (np.abs(s + 0.05) - 0.05))
-    bwd = run * np.exp(3.5 * (np.abs(0.05 - s) - 0.05))
+        e = np.exp(3.5 * s)
+        inv = run / e
+        e *= run
+    # forwards: s >= -0.05 -> run e^{3.5 s}; else run e^{-3.5 s - 0.35}
+    fwd = np.where(s >= -0.05, e, inv * _E035)
+    # backwards (slope -s): s <= 0.05 -> run e^{-3.5 s}; else run e^{3.5 s - 0.35}
+    bwd = np.where(s <= 0.05, inv, e * _E035)
     return fwd, bwd
 
 
@@ -399,7 +419,7 @@ def _edge_costs(network: WalkNetwork, edge, run, fwd_seg, bwd_seg, steps_factor:
 def _steps(network: WalkNetwork, fwd: np.ndarray, bwd: np.ndarray, factor: float):
     if len(network.highway) != network.n_edges or factor == 1:
         return fwd, bwd
-    codes, classes = pd.factorize(pd.Series(network.highway, dtype=object).fillna(""))
+    codes, classes = pd.factorize(np.asarray(network.highway, dtype=object))  # missing: code -1
     is_steps = np.array(["steps" in (c.strip() for c in str(x).split(";")) for x in classes] + [False])
     steps = is_steps[codes]  # code -1 (missing) picks the trailing False
     if steps.any():
