@@ -286,7 +286,7 @@ def test_cli_dem_option_reports_and_bad_dems_are_one_line(tmp_path, capsys):
     net = street()
     lines = gpd.GeoDataFrame({"highway": ["footway"] * net.n_edges}, geometry=net.geometry, crs=UTM)
     lines.to_file(tmp_path / "street.gpkg")
-    points([[X0 + 500, Y0]], station_id=["S"]).to_file(tmp_path / "stations.gpkg")
+    points([[X0 + 500, Y0]], station_id=["S"], name=["山顶站"]).to_file(tmp_path / "stations.gpkg")
     points([[X0 + 250, Y0 + 10], [X0 + 820, Y0 + 10]], households=[10, 20], unit_id=["w", "e"]).to_file(
         tmp_path / "homes.gpkg")
     dem = write_dem(tmp_path / "hill.tif", climbing)
@@ -298,6 +298,11 @@ def test_cli_dem_option_reports_and_bad_dems_are_one_line(tmp_path, capsys):
     assert demand["band"].tolist() == ["10min", "5min"]
     report = gpd.read_file(out, layer="report")
     assert (report["layer"] == "dem").sum() == 1
+    # the map states the slope model next to the walking speed
+    html = tmp_path / "map.html"
+    assert main(["map", "--coverage", str(out), "--out", str(html)]) == 0
+    text = html.read_text(encoding="utf-8")
+    assert "坡度模型：walk times by Tobler" in text and "elevations on 100.0% of edges" in text
     elsewhere = write_dem(tmp_path / "elsewhere.tif", climbing, bounds_utm=(X0 + 90_000, Y0, X0 + 91_000, Y0 + 500))
     corrupt = tmp_path / "corrupt.tif"
     corrupt.write_bytes(b"not a tiff at all")
@@ -347,3 +352,19 @@ def test_dask_parts_read_their_own_window_and_equal_the_single_process_run(tmp_p
     assert len(windows) == 2 and all(h * w < 160 * 160 for h, w in windows)
     with pytest.raises(SpatialError, match="path of a GeoTIFF"):
         run_coverage_distributed(homes, stations, net, by="city", dem=edge_times(net, dem), max_walk_m=700.0)
+
+
+def test_project_file_dem_is_a_path_beside_it(tmp_path):
+    from spatial.core.errors import InputFileError as Missing
+    from spatial.datasets.embedded import demo_paths
+    from spatial.project.config import load_project
+
+    layers = demo_paths()["layers"]
+    text = (f'[inputs]\ncommunities = {{ path = "{layers}", layer = "communities" }}\n'
+            f'units = {{ path = "{layers}", layer = "units" }}\n[coverage]\ndem = "hills/dem.tif"\n')
+    (tmp_path / "p.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(Missing, match=r"\[coverage\] dem file .*dem\.tif does not exist"):
+        load_project(tmp_path / "p.toml")
+    (tmp_path / "hills").mkdir()
+    write_dem(tmp_path / "hills" / "dem.tif", climbing)
+    assert load_project(tmp_path / "p.toml").coverage["dem"] == (tmp_path / "hills" / "dem.tif").resolve()

@@ -46,8 +46,14 @@ def map_from_files(
         raise ValueError("give grids= or coverage= (or both)")
     g = read_layers(grids, ["grids"], ["communities", "units", "network_edges"], "grids") if grids else {}
     c = (read_layers(coverage, [("demand", "coverage_demand"), "stations"],
-                     ["isochrones", "gaps", "coverage_summary", "communities", "network_edges"], "coverage")
+                     ["isochrones", "gaps", "coverage_summary", "communities", "network_edges", "report"],
+                     "coverage")
          if coverage else {})
+    dem_row = c["report"][c["report"]["layer"] == "dem"] if "report" in c and "layer" in c["report"] else []
+    if len(dem_row) and "slope" not in options:  # walks timed on slopes: state the model by the speed
+        from spatial.network.elevation import slope_note
+
+        options = {**options, "slope": slope_note(dem_row["action"].iloc[0], dem_row["problem"].iloc[0])}
     s = read_layers(sites, ["sites"], [], "sites") if sites else {}
     csv = Path(coverage).with_name(Path(coverage).stem + "_summary.csv") if coverage else None
     if c and "coverage_summary" not in c and csv.exists():  # `spatial coverage` writes it as CSV
@@ -56,7 +62,7 @@ def map_from_files(
                "network_edges": c.get("network_edges", g.get("network_edges"))}
     cov = {"isochrones": c.get("isochrones"), "gaps": c.get("gaps"), "summary": c.get("coverage_summary")}
     grid_opts = ("min_households", "max_households", "households_col", "label_col")
-    cov_opts = ("bands", "speed_kmh", "band_col", "name_col")
+    cov_opts = ("bands", "speed_kmh", "slope", "band_col", "name_col")
     if g and c:
         opts = {k: v for k, v in options.items() if k not in ("households_col", "label_col", "band_col", "name_col")}
         return overview_map(g["grids"], c["demand"], c["stations"], sites=s.get("sites"),

@@ -317,6 +317,7 @@ def coverage_map(
     network_edges: gpd.GeoDataFrame | None = None,
     bands: Sequence[str] | None = None,
     speed_kmh: float = 4.0,
+    slope: str | None = None,
     band_col: str = "band",
     households_col: str = "households",
     name_col: str = "name",
@@ -348,6 +349,9 @@ def coverage_map(
         Band labels nearest first (default: those found in ``demand`` and ``isochrones``).
     speed_kmh : float
         The walking speed the bands assume, stated on the map.
+    slope : str, optional
+        The slope model the walks used (``EdgeTimes.describe()``), stated next to the speed;
+        None for flat ground.
     band_col, households_col, name_col : str
         Column names.
     lang, tiles, tiles_attr, tiles_crs, synthetic_note, report, m
@@ -417,6 +421,8 @@ def coverage_map(
     rows.append((st.STATION_COLOUR, st.text(lang, "stations")))
     syn = _synthetic_once(state, lang, synthetic)
     notes = [st.text(lang, "speed", speed=f"{speed_kmh:.1f}", m15=m15)]
+    if slope:
+        notes.append(st.text(lang, "slope", model=slope))
     BoxControl(st.legend_html(st.text(lang, "coverage_legend"), rows, notes, synthetic=syn)).add_to(m)
     if table is not None:
         BoxControl(coverage_table(table, band_list, communities, lang), kind="table").add_to(m)
@@ -439,6 +445,7 @@ def overview_map(
     max_households: float = 500,
     bands: Sequence[str] | None = None,
     speed_kmh: float = 4.0,
+    slope: str | None = None,
     lang: str = "zh",
     tiles: str | list[str] | None = None,
     tiles_attr: str | None = None,
@@ -479,7 +486,7 @@ def overview_map(
     grid_map(grids, network_edges=network_edges, units=units,
              min_households=min_households, max_households=max_households, **common)
     coverage_map(demand, stations, isochrones=isochrones, gaps=gaps, summary=summary, bands=bands,
-                 communities=communities, speed_kmh=speed_kmh, **common)
+                 communities=communities, speed_kmh=speed_kmh, slope=slope, **common)
     if sites is not None:
         draw.sites(m, state, lang, report, sites)
     synthetic = _synthetic(synthetic_note, grids, demand, stations, sites)

@@ -48,7 +48,7 @@ from spatial.network.graph import WalkNetwork
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["EdgeTimes", "edge_times", "tobler_factor", "STEPS_FACTOR", "SLOPE_MODEL", "FASTEST"]
+__all__ = ["EdgeTimes", "edge_times", "tobler_factor", "slope_note", "STEPS_FACTOR", "SLOPE_MODEL", "FASTEST"]
 
 #: Steps walk this many times slower than flat ground at least (GraphHopper foot: 3 vs 5 km/h).
 STEPS_FACTOR = 5.0 / 3.0
@@ -120,9 +120,14 @@ class EdgeTimes:
         return float(self.has_elevation.mean()) if len(self.has_elevation) else 0.0
 
     def describe(self) -> str:
-        """One line: the slope model, the steps factor and where the elevations came from."""
-        return (f"slope: {SLOPE_MODEL}, steps ×{self.steps_factor:.2f}; elevations on "
-                f"{self.share * 100:.1f}% of edges from {Path(self.source).name}")
+        """One line: the slope model, the steps factor and the share of edges with elevations
+        (the report's ``dem`` row says the same; maps state it next to the walking speed)."""
+        return slope_note(self.report.iloc[0]["action"], self.report.iloc[0]["problem"])
+
+
+def slope_note(action: str, problem: str) -> str:
+    """The one-line slope model from the ``dem`` row of a report (``action``, ``problem``)."""
+    return f"{action}; {str(problem).split(';')[0]}"
 
 
 def edge_times(network: WalkNetwork, dem, *, steps_factor: float = STEPS_FACTOR,
@@ -490,7 +495,7 @@ def _result(network, fwd, bwd, has, z_node, reason, source, crs, extent, steps_f
     share = float(has.mean()) * 100 if m else 0.0
     rows = [{"layer": "dem", "row_id": Path(source).name,
              "problem": f"elevations on {share:.1f}% of edges ({int(has.sum())} of {m}); {how}",
-             "action": f"walking times by {SLOPE_MODEL}, steps ×{steps_factor:.2f}"}]
+             "action": f"walk times by {SLOPE_MODEL}, steps ×{steps_factor:.2f}, home -> station"}]
     flat = np.flatnonzero(~has)
     frame = pd.DataFrame(rows, columns=REPORT_COLUMNS)
     if len(flat):
