@@ -394,3 +394,57 @@ def test_columnar_layer_json_round_trips_mixed_geometries_and_repeated_text():
     assert [f["properties"]["_s"] for f in got[:4]] == [0, 1, 2, 0]
     assert shapely.from_geojson(json.dumps(got[1]["geometry"])).equals(geoms[1])
     assert np.allclose(bounds, [114.0, 22.0, 114.101, 22.601])
+
+
+# ----------------------------------------------------------------------------- reading the map
+def test_layers_are_stacked_by_meaning(grids, demand, stations, isochrones, gaps, communities, network):
+    sites = gpd.GeoDataFrame({"site_id": ["N1"], "rank": [1]}, geometry=[Point(X0 + 700, Y0 + 100)], crs=UTM)
+    m = overview_map(grids, demand, stations, sites=sites, isochrones=isochrones, gaps=gaps,
+                     communities=communities, network_edges=network)
+    z = {name: layer.options["z"] for name, layer in layers_of(m).items()}
+    areas = max(z["5分钟服务圈"], z["10分钟服务圈"], z["服务盲区（按户数排名）"])
+    units = (z["已覆盖居民单元"], z["未覆盖居民单元"])
+    outlines = (z["网格"], z["社区边界"])
+    assert z["步行路网"] < areas < min(units) <= max(units) < min(outlines)
+    assert max(outlines) < z["党群服务中心/站"] < z["建议新增站点"]          # points on top
+    panes = [layer.options["key"] for layer in layers_of(m).values()]
+    assert len(set(panes)) == len(panes)                 # one pane each: toggling keeps the order
+    assert list(z.values()) == sorted(z.values(), reverse=True)  # the layer list reads top first
+
+
+def test_popups_put_names_first_and_ids_in_small_print(demand, stations, communities):
+    demand = demand.assign(nearest_station=["S2", "S2", "S1", None])
+    m = coverage_map(demand, stations, communities=communities)
+    layers = layers_of(m)
+    (community,) = features(layers["社区边界"])
+    assert (community["properties"]["_t"], community["properties"]["_ids"]) == ("香蜜湖社区", "社区编号 C1")
+    unit = features(layers["已覆盖居民单元"])[0]["properties"]
+    assert (unit["_t"], unit["_sub"], unit["nearest_station"]) == ("u1", "香蜜湖社区", "莲花党群服务中心")
+    assert unit["band"] == "5分钟内" and unit["_sum"] == "5分钟内"
+    far = features(layers["未覆盖居民单元"])[1]["properties"]
+    assert far["_sum"] == "距路网过远" and far["reason"] == "距路网过远"
+    station = features(layers["党群服务中心/站"])[1]["properties"]
+    assert (station["_t"], station["_ids"], station["_search"]) == ("莲花党群服务中心", "站点编号 S2",
+                                                                    "莲花党群服务中心 · S2")
+    assert '香蜜湖社区 <span class="sp-small">C1</span>' in boxes_text(m)
+
+
+def test_metrics_are_in_plain_words_with_a_one_line_explanation(grids):
+    scored = grids.assign(polsby_popper=[0.61, 0.42, 0.2], road_share=[0.5, 0.25, None])
+    zh = layers_of(grid_map(scored))["网格"]
+    (compact,) = [f for f in zh.fields if f[0] == "polsby_popper"]
+    assert compact[1] == "紧凑度" and compact[2].startswith("1 表示圆形")
+    assert [f["properties"].get("road_share") for f in features(zh)] == [50, 25, None]   # as %
+    en = layers_of(grid_map(scored, lang="en"))["Grids"]
+    (compact,) = [f for f in en.fields if f[0] == "polsby_popper"]
+    assert compact[1] == "Compactness" and "Polsby-Popper" in compact[2]
+    assert all(re.fullmatch(r"[\x00-\x7f²–]*", label) for _, label, _ in en.fields)  # no Chinese left
+
+
+def test_first_view_fits_the_study_area_not_the_whole_network(grids, network):
+    far_road = gpd.GeoDataFrame(geometry=[LineString([(X0, Y0), (X0 + 20_000, Y0 + 20_000)])], crs=UTM)
+    m = grid_map(grids, network_edges=pd.concat([network, far_road]))
+    (layout,) = [c for c in m._children.values() if isinstance(c, Layout)]
+    (south, west), (north, east) = json.loads(layout.options_js)["bounds"]
+    want = grids.to_crs(4326).total_bounds
+    assert np.allclose([west, south, east, north], want, atol=1e-6)

@@ -98,7 +98,9 @@ def demand(m, state, lang, report, demand, band_list, colours, households_col) -
         raw = part["band"].astype(str)
         uid = jsonable(part["unit_id"], "unit_id") if "unit_id" in part.columns else None
         summary = [r if r else b for b, r in zip(props["band"], props.get("reason", [None] * len(part)))]
-        props.update(head_props(len(part), title=uid, sub=props.get("community"), summary=summary))
+        sub = props.pop("community", None)  # the community heads the popup, not a row
+        fields = [f for f in fields if f[0] != "community"]
+        props.update(head_props(len(part), title=uid, sub=sub, summary=summary))
         if key == "demand_covered":
             styles = [{"color": colours[b], "weight": 0.5, "fillColor": colours[b], "fillOpacity": 0.8,
                        "radius": 3} for b in band_list]

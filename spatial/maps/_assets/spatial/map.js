@@ -165,7 +165,9 @@ function spShowAt(map, ll) {
   var hits = spHits(map, ll);
   if (!hits.length) { map.closePopup(); return; }
   var html = hits.slice(0, 8).map(function (h, i) { return spSection(h, i === 0); }).join("");
-  L.popup({maxWidth: 320, autoPanPadding: [20, 20], className: "sp-popup"})
+  var pad = spPadding(map);
+  L.popup({maxWidth: 360, minWidth: 220, autoPanPaddingTopLeft: pad[0], autoPanPaddingBottomRight: pad[1],
+           className: "sp-popup"})
     .setLatLng(ll).setContent("<div class='sp-pop'>" + html + "</div>").openOn(map);
 }
 
@@ -235,6 +237,15 @@ function spSearch(map, ctl, texts) {
 }
 
 /* ------------------------------------------------------------------ layout */
+/* The room the panels take: [top-left, bottom-right] padding for fitting and for popups. */
+function spPadding(map) {
+  var c = map.getContainer(), phone = c.clientWidth <= 600;
+  var left = c.querySelector(".leaflet-top.leaflet-left"), dock = c.querySelector(".sp-dock");
+  var padLeft = (left ? left.offsetWidth : 50) + 10;
+  var padRight = phone || !dock ? 10 : dock.offsetWidth + 20;
+  return [[padLeft, phone ? 56 : 10], [padRight, 34]];
+}
+
 function spLayout(map, o) {
   var c = map.getContainer();
   var dock = c.querySelector(".sp-dock");
@@ -262,13 +273,9 @@ function spLayout(map, o) {
   var tidy = function () { window.requestAnimationFrame(function () { spDeclutter(map); }); };
   map.on("zoomend moveend overlayadd overlayremove resize", tidy);
   if (o.bounds) {
-    var phone = c.clientWidth <= 600;
-    var left = c.querySelector(".leaflet-top.leaflet-left");
-    var padLeft = phone ? 10 : (left ? left.offsetWidth : 50) + 10;
-    var padRight = phone ? 10 : dock.offsetWidth + 20;
-    var padTop = phone ? 56 : 10;
-    map.fitBounds(o.bounds, {paddingTopLeft: [padLeft, padTop], paddingBottomRight: [padRight, 34],
-                             animate: false});
+    var pad = spPadding(map);
+    if (c.clientWidth <= 600) { pad[0][0] = 10; }  // a phone: the area is below the buttons
+    map.fitBounds(o.bounds, {paddingTopLeft: pad[0], paddingBottomRight: pad[1], animate: false});
   }
   tidy();
   c.setAttribute("data-sp-ready", "1");
