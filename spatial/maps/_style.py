@@ -162,6 +162,8 @@ TEXT = {
 REASONS_ZH = {
     "too far from network": "距路网过远",
     "in a dropped network component": "位于与主路网不连通的路段",
+    "no station in its network component": "所在路网片段内没有服务站",
+    "no station within max_walk_m": "最大步行距离内没有服务站",
 }
 
 #: Popup and table labels of columns, in plain words with units.
