@@ -5,8 +5,8 @@ Run ``.venv/bin/python -m benchmarks.bench_editor`` (10,000 units in about 500 g
 5 x 4 km in UTM 50N (Shenzhen), households drawn from a gamma distribution; grids are squares of
 the plan's extent (not balanced: the page must cope with plans out of band). Measures the Python
 build and the page size, then in headless Chromium (selenium, networking off) the time until the
-page is ready, one move of a border unit, a 50-unit move, undo, and exportCsv. Needs Debian's
-``chromium`` and ``chromium-driver`` for the browser rows.
+page is ready, one move of a unit, a move of the 50 units nearest one (as a lasso takes them),
+undo, and exportCsv. Needs Debian's ``chromium`` and ``chromium-driver`` for the browser rows.
 """
 
 from __future__ import annotations
@@ -72,6 +72,7 @@ def _browser(path: Path, units: gpd.GeoDataFrame, repeats: int) -> dict | None:
             ready = driver.execute_script("return window.spatialGridEditor.readyMs")
             opens.append((ready, (time.perf_counter() - t) * 1000))
         ids, grids = units["unit_id"].to_numpy(), units["grid_id"].to_numpy()
+        xy = shapely.get_coordinates(units.geometry.representative_point())
         js = ("var t = performance.now(); var r = window.spatialGridEditor[arguments[0]].apply(null, arguments[1]);"
               "return new Promise(function (done) { requestAnimationFrame(function () {"
               "done(performance.now() - t); }); });")
@@ -82,7 +83,7 @@ def _browser(path: Path, units: gpd.GeoDataFrame, repeats: int) -> dict | None:
             other = grids[(np.flatnonzero(grids != grids[u]))[0]]
             one.append(driver.execute_script(js, "move", [[ids[u]], other]))
             undo.append(driver.execute_script(js, "undo", []))
-            block = rng.choice(len(ids), 50, replace=False)
+            block = np.argsort(np.hypot(*(xy - xy[u]).T))[:50]  # the 50 units nearest u, as a lasso takes
             many.append(driver.execute_script(js, "move", [ids[block].tolist(), grids[u]]))
         t = time.perf_counter()
         text = driver.execute_script("return window.spatialGridEditor.exportCsv()")
