@@ -210,7 +210,8 @@ def test_demo_editor_moves_flags_undoes_exports_and_evaluates(demo, tmp_path, ca
 @pytest.fixture
 def small(tmp_path):
     """A 4 x 2 block of boxes: grid A west, B east; u2, u3 one gated estate; u7 locked."""
-    geoms = [box(X0 + 100 * c, Y0 + 100 * r, X0 + 100 * (c + 1), Y0 + 100 * (r + 1)) for r in range(2) for c in range(4)]
+    geoms = [box(X0 + 100 * c, Y0 + 100 * r, X0 + 100 * (c + 1), Y0 + 100 * (r + 1))
+             for r in range(2) for c in range(4)]
     units = gpd.GeoDataFrame({
         "unit_id": [f"u{i}" for i in range(8)], "households": [120, 80, 200, 50, 90, 160, 70, 30],
         "population": [300, 210, 500, 120, 230, 400, 180, 75], "grid_id": list("AABBAABB"),

@@ -18,7 +18,8 @@ def add_parser(sub) -> None:
         "units into it, export the plan as CSV; score it with 'spatial grids COMMUNITIES UNITS "
         "--existing PLAN.csv --evaluate'.",
     )
-    p.add_argument("plan", type=Path, metavar="PLAN", help="units with grid_id (FILE or FILE.gpkg:layer), or a CSV plan")
+    p.add_argument("plan", type=Path, metavar="PLAN",
+                   help="units with grid_id (FILE or FILE.gpkg:layer), or a CSV plan")
     p.add_argument("--units", type=Path, default=None, help="unit polygons, when PLAN is a CSV/XLSX table")
     p.add_argument("--communities", type=Path, default=None,
                    help="community polygons drawn as outlines (default: PLAN's 'communities' layer, if any)")

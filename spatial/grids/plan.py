@@ -161,5 +161,6 @@ def plan_labels(
         raise ColumnError(f"plan {name} leaves out {len(absent)} units: {_names(absent)}; "
                           "give every unit a grid (an empty grid_id leaves it out of every grid)")
     lookup = dict(zip(series.index, series.to_numpy()))
-    return pd.Series(np.array([lookup.get(k) for k in keys], dtype=object), index=pd.Index(unit_ids.to_numpy(), name=unit_id_col), name=grid_id_col,
+    return pd.Series(np.array([lookup.get(k) for k in keys], dtype=object),
+                     index=pd.Index(unit_ids.to_numpy(), name=unit_id_col), name=grid_id_col,
                      dtype=object)

@@ -100,7 +100,8 @@ TEXT = {
         "legend": "Legend", "legend_active": "current grid", "legend_border": "grid border",
         "legend_split": "grid in pieces", "legend_over": "over band", "legend_under": "under band",
         "roads": "Walking network", "grid_borders": "Grid borders", "communities": "Community boundaries",
-        "band_note": "Band: {lo}–{hi} households.", "synthetic": "Synthetic demo data: units and households are generated.",
+        "band_note": "Band: {lo}–{hi} households.",
+        "synthetic": "Synthetic demo data: units and households are generated.",
         "storage_note": "Edits are kept in this browser until exported; do not clear its data before exporting.",
     },
 }
