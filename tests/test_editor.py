@@ -13,7 +13,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from shapely.geometry import Point, box
+from shapely.geometry import LineString, Point, box
 
 import spatial
 from spatial.cli import main
@@ -215,3 +215,15 @@ def test_cli_redraws_an_edited_plan_into_band(tmp_path, units, communities, caps
     assert grids["households"].to_dict() == {"A": 450, "B": 350}
     moves = gpd.read_file(out, layer="moves")
     assert moves[["unit_id", "old_grid", "new_grid"]].values.tolist() == [["u6", "A", "B"]]
+
+
+def test_cli_draws_streets_and_credits_them(tmp_path, units):
+    gpkg, roads = tmp_path / "grids.gpkg", tmp_path / "roads.gpkg"
+    spatial.write_layers({"units": units}, gpkg)
+    lines = [LineString([(X0, Y0 + 100), (X0 + 400, Y0 + 100)]), LineString([(X0 + 200, Y0), (X0 + 200, Y0 + 200)])]
+    spatial.write_layers({"roads": gpd.GeoDataFrame({"name": ["深南大道", "农园路"]}, geometry=lines, crs=UTM)}, roads)
+    out = tmp_path / "edit.html"
+    assert main(["-q", "editor", str(gpkg), "--roads", str(roads), "--out", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    data = json.loads(re.search(r'id="sp-editor-data">(.*?)</script>', page, re.S).group(1))
+    assert len(data["roads"]) == 2 and data["attribution"] == "© OpenStreetMap contributors"

@@ -5,7 +5,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from spatial.cli._common import check_inputs, check_output, non_negative, positive, read_grid_input, say
+from spatial.cli._common import (
+    LAYER_SUFFIXES,
+    NETWORK_SUFFIXES,
+    check_inputs,
+    check_output,
+    non_negative,
+    positive,
+    read_grid_input,
+    say,
+)
 
 
 def add_parser(sub) -> None:
@@ -23,7 +32,8 @@ def add_parser(sub) -> None:
     p.add_argument("--units", type=Path, default=None, help="unit polygons, when PLAN is a CSV/XLSX table")
     p.add_argument("--communities", type=Path, default=None,
                    help="community polygons drawn as outlines (default: PLAN's 'communities' layer, if any)")
-    p.add_argument("--roads", type=Path, default=None, help="street lines drawn as context")
+    p.add_argument("--roads", type=Path, default=None,
+                   help="streets drawn as context: a line layer or a network file (.graphml, .osm, .osm.pbf)")
     p.add_argument("--out", type=Path, required=True, help="HTML file to write")
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the page (default: zh)")
     p.add_argument("--min", dest="min_households", type=non_negative, default=300, metavar="HH", help="band floor")
@@ -52,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     if args.min_households > args.max_households:
         raise ColumnError(f"--min {args.min_households:g} is above --max {args.max_households:g}")
     inputs = {"PLAN": args.plan, "--units": args.units, "--communities": args.communities, "--roads": args.roads}
-    check_inputs(inputs)
+    check_inputs(inputs, suffixes={"--roads": LAYER_SUFFIXES + NETWORK_SUFFIXES})
     check_output(args.out, inputs=inputs, suffixes=(".html", ".htm"))
     if args.plan.suffix.lower() in (".csv", ".txt", ".xlsx", ".xls"):
         if args.units is None:
@@ -68,7 +78,14 @@ def run(args: argparse.Namespace) -> int:
         communities = read_grid_input(args.communities, "communities", "communities")
     elif "communities" in _layers_of(args.plan):
         communities = read_grid_input(Path(f"{args.plan}:communities"), "communities", "communities")
-    roads = read_grid_input(args.roads, "roads", "roads") if args.roads is not None else None
+    roads = None
+    if args.roads is not None and args.roads.suffix.lower() in NETWORK_SUFFIXES:
+        from spatial.network.graph import edges_frame
+        from spatial.network.read import read_network
+
+        roads = edges_frame(read_network(args.roads))
+    elif args.roads is not None:
+        roads = read_grid_input(args.roads, "roads", "roads")
     path = save_grid_editor(units, args.out, communities, roads=roads, lang=args.lang, title=args.title,
                             households_col=args.households_col, gated_col=args.gated_col,
                             locked_col=args.locked_col, min_households=args.min_households,
