@@ -80,11 +80,13 @@ def _browser(path: Path, units: gpd.GeoDataFrame, repeats: int) -> dict | None:
         rng = np.random.default_rng(1)
         for _ in range(repeats * 3):
             u = int(rng.integers(len(ids)))
-            other = grids[(np.flatnonzero(grids != grids[u]))[0]]
+            near = np.argsort(np.hypot(*(xy - xy[u]).T))
+            other = grids[near[grids[near] != grids[u]][0]]  # the nearest other grid
             one.append(driver.execute_script(js, "move", [[ids[u]], other]))
             undo.append(driver.execute_script(js, "undo", []))
-            block = np.argsort(np.hypot(*(xy - xy[u]).T))[:50]  # the 50 units nearest u, as a lasso takes
-            many.append(driver.execute_script(js, "move", [ids[block].tolist(), grids[u]]))
+            block = near[:50]  # the 50 units nearest u, as a lasso takes them
+            many.append(driver.execute_script(js, "move", [ids[block].tolist(), other]))  # into a grid nearby
+            driver.execute_script("window.spatialGridEditor.undo()")
         t = time.perf_counter()
         text = driver.execute_script("return window.spatialGridEditor.exportCsv()")
         export_ms = (time.perf_counter() - t) * 1000
