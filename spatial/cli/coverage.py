@@ -57,11 +57,15 @@ def _check(args: argparse.Namespace) -> dict:
 
     inputs = {"NETWORK": args.network, "STATIONS": args.stations, "DEMAND": args.demand,
               "--grids": args.grids, "--communities": args.communities, "--dem": args.dem}
-    check_inputs(inputs, suffixes={"NETWORK": NETWORK_SUFFIXES + LAYER_SUFFIXES,
+    check_inputs(inputs, suffixes={"NETWORK": NETWORK_SUFFIXES + LAYER_SUFFIXES, "--grids": LAYER_SUFFIXES,
+                                   "--communities": LAYER_SUFFIXES,
                                    "--dem": (".tif", ".tiff", ".vrt", ".img", ".asc", ".graphml")})
     check_output(args.out, inputs=inputs, suffixes=(".gpkg",))
     minutes = args.minutes if args.minutes is not None or args.meters else (5, 10, 15)
-    bands = make_bands(minutes=minutes, meters=args.meters, speed_kmh=args.speed_kmh)
+    try:
+        bands = make_bands(minutes=minutes, meters=args.meters, speed_kmh=args.speed_kmh)
+    except ValueError as exc:
+        raise SpatialError(f"{'--meters' if args.meters else '--minutes'}: {exc}") from exc
     if args.gap_band is not None and args.gap_band not in [b.label for b in bands]:
         raise SpatialError(f"--gap-band {args.gap_band!r} is not one of the bands "
                            f"({', '.join(b.label for b in bands)})")

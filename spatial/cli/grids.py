@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from spatial.cli._common import (
+    LAYER_SUFFIXES,
     NETWORK_SUFFIXES,
     add_column_options,
     check_inputs,
@@ -80,7 +81,7 @@ def _check(args: argparse.Namespace, inputs: dict, outputs: tuple[str, ...] = ("
     if args.n_grids is None and args.min_households > args.max_households:
         raise SpatialError(f"--min {args.min_households:g} is above --max {args.max_households:g}; "
                            "the band needs min <= max")
-    suffixes = {"--roads": (".gpkg", ".geojson", ".json", ".shp", ".zip") + NETWORK_SUFFIXES}
+    suffixes = {"--roads": LAYER_SUFFIXES + NETWORK_SUFFIXES, "COMMUNITIES": LAYER_SUFFIXES}
     check_inputs(inputs, suffixes=suffixes)
     check_output(args.out, inputs=inputs, suffixes=outputs)
 
@@ -123,7 +124,7 @@ def _cmd_grids(args: argparse.Namespace) -> int:
     _check(args, {"COMMUNITIES": args.inputs[0], "UNITS": args.inputs[1], "--roads": args.roads,
                   "--existing": args.existing, "--lock": args.lock, "--household-points": args.household_points})
     communities = read_input(args.inputs[0], "communities", "communities")
-    units = read_input(args.inputs[1], "units", "units")
+    units = read_input(args.inputs[1], "units", "units", points=True)
     roads = _read_roads(args.roads)
     if args.from_buildings:
         units = _units_from_buildings(args, units, communities, roads)

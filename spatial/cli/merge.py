@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from spatial.cli._common import add_column_options, check_inputs, check_output, column, read_input, say
+from spatial.cli._common import LAYER_SUFFIXES, add_column_options, check_inputs, check_output, column, read_input, say
 
 #: names a department layer cannot take: they are columns of the merged layers
 RESERVED = ("unified_id", "area_m2", "geometry", "community_id")
@@ -49,7 +49,7 @@ def _cmd_merge(args: argparse.Namespace) -> int:
 
     named = _named_layers(args.layers, args.community_id_col)
     inputs = {"COMMUNITIES": args.communities, **{f"layer {n}": p for n, p in named.items()}}
-    check_inputs(inputs)
+    check_inputs(inputs, suffixes=dict.fromkeys(inputs, LAYER_SUFFIXES))
     check_output(args.out, inputs=inputs, suffixes=(".gpkg",))
     communities = read_input(args.communities, "communities", "communities")
     cid = column(args, communities, "community_id", "communities")

@@ -140,6 +140,14 @@ def load_project(path: str | Path) -> Project:
     coverage = _merged("coverage", _DEFAULT_COVERAGE, raw, source)
     if not coverage.get("minutes") and not coverage.get("meters"):
         raise SpatialError(f"project file {source}: [coverage] needs minutes (e.g. [5, 10, 15]) or meters")
+    from spatial.coverage.bands import make_bands
+
+    try:
+        make_bands(minutes=None if coverage.get("meters") else coverage["minutes"], meters=coverage.get("meters"),
+                   speed_kmh=coverage["speed_kmh"])
+    except ValueError as exc:
+        key = "meters" if coverage.get("meters") else "minutes"
+        raise SpatialError(f"project file {source}: [coverage] {key}: {exc}") from exc
     return Project(
         source=source,
         name=meta["name"],
