@@ -37,12 +37,11 @@ def read_input(spec: InputSpec, name: str):
     return data
 
 
-def default_max_walk_m(bands) -> float:
-    """The walk at which coverage stops searching when ``[coverage] max_walk_m`` is not given: twice
-    the largest band, the same in one process and on Dask (whose parts need a finite margin), so
-    that both runs of one project file give the same layers. Units farther away get band
-    ``beyond`` and the reason ``no station within max_walk_m``."""
-    return 2.0 * max(b.limit_m for b in bands)
+def whole_network_m(network) -> float:
+    """A walk no shortest walk on ``network`` can exceed (every edge once, plus both legs off it):
+    the Dask run's margin when ``[coverage] max_walk_m`` is not given, so that every part sees all
+    it needs and the Dask run gives what the one-process run gives."""
+    return float(network.length_m.sum()) + 20_000.0
 
 
 STEP_NAMES = ["read", "validate", "grids", "coverage", "siting", "write"]
@@ -213,7 +212,7 @@ def _coverage(project: Project, layers: dict, client=None, report: Report | None
                  "speed_kmh": c["speed_kmh"]}
     bands = make_bands(**band_opts)
     network = layers["network"]
-    max_walk_m = c.get("max_walk_m") or default_max_walk_m(bands)
+    max_walk_m = c.get("max_walk_m")
     dem = layers.get("dem")
     if c.get("dem") is not None and dem is None:  # slopes: sampled once, used by walks, areas and siting
         from spatial.network.elevation import edge_times
@@ -227,7 +226,14 @@ def _coverage(project: Project, layers: dict, client=None, report: Report | None
     else:
         # each part samples its own window of the DEM file
         part_opts = band_opts if dem is None else {**band_opts, "dem": c["dem"]}
-        demand = _coverage_distributed(project, layers, client, max_walk_m, part_opts)
+        demand = _coverage_distributed(project, layers, client, max_walk_m or whole_network_m(network), part_opts)
+        if max_walk_m is None:  # nothing was cut short: no station is reachable, as in one process
+            from spatial.coverage.bands import UNREACHABLE
+            from spatial.coverage.walks import NO_STATION
+
+            cut = (demand["reason"] == "no station within max_walk_m").to_numpy()
+            demand.loc[cut, "band"] = UNREACHABLE
+            demand.loc[cut, "reason"] = NO_STATION
     layers["coverage_demand"] = demand
     if report is not None:  # every unit the demand layer marks with a reason is in the report too
         marked = demand["reason"].fillna("").astype(str) != ""

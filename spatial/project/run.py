@@ -128,8 +128,9 @@ def run_project(
     scheduler
         Run the grid and coverage steps on Dask: ``"local"`` for a ``LocalCluster`` or a
         scheduler address such as ``"tcp://host:8786"``; default: the project's
-        ``[distributed] scheduler``, else one process. Results are identical either way; coverage
-        then searches up to ``[coverage] max_walk_m`` (default: the largest band).
+        ``[distributed] scheduler``, else one process. Results are identical either way: both
+        search walks up to ``[coverage] max_walk_m``, by default to their end (each Dask part
+        then reads the whole network; set ``max_walk_m`` at province scale).
 
     Returns
     -------
