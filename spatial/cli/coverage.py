@@ -61,6 +61,8 @@ def _check(args: argparse.Namespace) -> dict:
                                    "--communities": LAYER_SUFFIXES,
                                    "--dem": (".tif", ".tiff", ".vrt", ".img", ".asc", ".graphml")})
     check_output(args.out, inputs=inputs, suffixes=(".gpkg",))
+    check_output(args.out.with_name(args.out.stem + "_summary.csv"), inputs=inputs, suffixes=(".csv",),
+                 what="the summary next to --out")
     minutes = args.minutes if args.minutes is not None or args.meters else (5, 10, 15)
     try:
         bands = make_bands(minutes=minutes, meters=args.meters, speed_kmh=args.speed_kmh)
@@ -94,6 +96,7 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     from spatial.coverage.service_areas import isochrones
     from spatial.coverage.walks import coverage_summary, walking_coverage
     from spatial.io.layers import write_layers
+    from spatial.core.atomic import atomic_path
     from spatial.io.tables import write_csv
     from spatial.network.read import read_network
     from spatial.network.snapping import snap_layer
@@ -134,9 +137,10 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     report = pd.concat([network.report, *([] if dem is None else [dem.report]),
                         not_reached_report(scored, snapped, uid, sid)], ignore_index=True)
     summary_path = args.out.with_name(args.out.stem + "_summary.csv")
-    write_layers({"demand": scored, "stations": snapped, "isochrones": iso, "gaps": gaps, "report": report},
-                 args.out, fresh=True)
-    write_csv(summary, summary_path)
+    with atomic_path(summary_path) as csv_tmp:  # the pair appears together or not at all
+        write_csv(summary, csv_tmp)
+        write_layers({"demand": scored, "stations": snapped, "isochrones": iso, "gaps": gaps, "report": report},
+                     args.out, fresh=True)
     overall = summary[summary.level == "overall"].iloc[0]
     say(args, f"speed {args.speed_kmh:g} km/h; households covered: " + ", ".join(
         f"{b.label} {overall[f'pct_hh_{b.label}']:.1f}%" for b in bands))
