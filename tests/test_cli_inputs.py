@@ -196,3 +196,27 @@ def test_a_run_prints_one_line_per_step_and_reports_every_unit_not_reached(files
     marked = set(demand.loc[demand["reason"].fillna("") != "", "编号"])
     assert marked == {"FAR"}
     assert marked <= set(report.loc[report["layer"] == "coverage_demand", "row_id"])
+
+
+@settings(max_examples=10, deadline=None)
+@given(households=st.lists(st.integers(min_value=0, max_value=5000), min_size=9, max_size=9),
+       far=st.integers(min_value=0, max_value=8))
+def test_households_are_conserved_by_the_coverage_summary(households, far):
+    from spatial.coverage.walks import coverage_summary, walking_coverage
+    from spatial.network.read import read_network
+
+    lines = [LineString([(X0 - 50 + 100 * i, Y0 - 50), (X0 - 50 + 100 * i, Y0 + 250)]) for i in range(6)]
+    lines += [LineString([(X0 - 50, Y0 - 50 + 100 * j), (X0 + 450, Y0 - 50 + 100 * j)]) for j in range(4)]
+    network = read_network(gpd.GeoDataFrame({"highway": ["footway"] * len(lines)}, geometry=lines, crs=UTM))
+    cells = CELLS + [box(X0 + 5000, Y0, X0 + 5100, Y0 + 100)]  # the last one far from every street
+    order = cells[far:] + cells[:far]
+    demand = gpd.GeoDataFrame({"unit_id": [f"U{k}" for k in range(9)], "households": households},
+                              geometry=order, crs=UTM)
+    stations = gpd.GeoDataFrame({"station_id": ["S1"]}, geometry=[Point(X0 + 50, Y0 + 50)], crs=UTM)
+    scored = walking_coverage(demand, stations, network, minutes=(5, 10, 15))
+    assert len(scored) == 9 and list(scored["unit_id"]) == list(demand["unit_id"])   # nobody dropped
+    overall = coverage_summary(scored, bands=["5min", "10min", "15min"]).iloc[0]
+    assert overall["households"] == sum(households)
+    assert overall["hh_5min"] <= overall["hh_10min"] <= overall["hh_15min"] <= sum(households)
+    reached = scored["walk_m"] <= 1000 + 1e-6
+    assert overall["hh_15min"] == scored.loc[reached, "households"].sum()
