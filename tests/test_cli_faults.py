@@ -54,6 +54,8 @@ def f(tmp_path_factory) -> dict[str, Path]:
         _units([100.0] * 7 + [hh]).to_file(p[f"units_{name}"])
     p["units_text_hh"] = d / "units_text_hh.gpkg"
     _units(["100"] * 7 + ["很多"]).to_file(p["units_text_hh"])
+    p["units_dup"] = d / "units_dup.gpkg"
+    _units().assign(unit_id=["U0"] * 8).to_file(p["units_dup"])
     p["units_empty_layer"] = d / "units_empty_layer.gpkg"
     _units().iloc[:0].to_file(p["units_empty_layer"])
     p["units_collection"] = d / "units_collection.gpkg"
@@ -181,7 +183,7 @@ CASES = {
     "coverage-stations-empty": (lambda f, o, t: ["coverage", f["net"], f["empty_csv"], f["units"], "--out", o], r"empty\.csv' is empty"),
     "coverage-stations-no-coords": (lambda f, o, t: ["coverage", f["net"], f["nocoords_csv"], f["units"], "--out", o], r"nocoords\.csv' has no longitude column"),
     "coverage-stations-out-of-range": (lambda f, o, t: ["coverage", f["net"], f["range_csv"], f["units"], "--out", o], r"range\.csv.*row 3 \(lon=914"),
-    "coverage-stations-duplicate-ids": (lambda f, o, t: ["coverage", f["net"], f["dup_csv"], f["units"], "--out", o], r"stations.*duplicate ids: S1"),
+    "coverage-stations-duplicate-ids": (lambda f, o, t: ["coverage", f["bad_graphml"], f["dup_csv"], f["units"], "--out", o], r"stations.*duplicate ids: S1"),
     "coverage-station-id-col": (lambda f, o, t: ["coverage", f["net"], f["stations"], f["units"], "--station-id-col", "站点编号", "--out", o], r"no column '站点编号' \(given as --station-id-col\)"),
     "coverage-bad-graphml": (lambda f, o, t: ["coverage", f["bad_graphml"], f["stations"], f["units"], "--out", o], r"net\.graphml"),
     "coverage-stations-on-dropped-part": (lambda f, o, t: ["coverage", f["net_islet"], f["stations_islet"], f["units"], "--out", o], r"every station is on a small disconnected part of the walking network that was dropped"),
@@ -231,6 +233,7 @@ CASES = {
     "run-hh-huge": (lambda f, o, t: ["run", _project(t, f, units=f'"{f["units_huge"].as_posix()}"')], r"'households' holds more than 1,000,000.*U7"),
     "run-hh-inf": (lambda f, o, t: ["run", _project(t, f, units=f'"{f["units_inf"].as_posix()}"')], r"'households'.*U7=inf"),
     "run-units-collection": (lambda f, o, t: ["run", _project(t, f, units=f'"{f["units_collection"].as_posix()}"')], r"U3 \(GeometryCollection\)"),
+    "run-duplicate-unit-ids": (lambda f, o, t: ["run", _project(t, f, units=f'"{f["units_dup"].as_posix()}"')], r"'units' column 'unit_id' holds duplicate ids: U0"),
     "run-hh-column": (lambda f, o, t: ["run", _project(t, f, units=f'{{ path = "{f["units"].as_posix()}", households_col = "户数" }}')], r"no column '户数' \(given as \[inputs\] units households_col\)"),
 }
 

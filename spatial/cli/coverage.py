@@ -97,6 +97,7 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     from spatial.coverage.walks import coverage_summary, walking_coverage
     from spatial.io.layers import write_layers
     from spatial.core.atomic import atomic_path
+    from spatial.core.checks import require_unique
     from spatial.io.tables import write_csv
     from spatial.network.read import read_network
     from spatial.network.snapping import snap_layer
@@ -113,6 +114,9 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     name = column(args, stations, "name", "stations", required=False)
     if name is not None and name != "name" and "name" not in stations.columns:
         stations = stations.assign(name=stations[name])  # the maps label stations by 'name'
+    require_unique(stations, sid, "stations")  # before the network is read
+    if uid is not None:
+        require_unique(demand, uid, "demand")
     communities = read_input(args.communities, "communities", "communities") if args.communities else None
     grids = read_input(args.grids, "grids", "grids") if args.grids else None
     network = read_network(args.network)

@@ -54,6 +54,7 @@ def _band(text: str) -> dict:
 
 
 def _cmd_site(args: argparse.Namespace) -> int:
+    from spatial.core.checks import require_unique
     from spatial.io.layers import write_layers
     from spatial.network.read import read_network
     from spatial.siting.sites import site_stations
@@ -79,6 +80,9 @@ def _cmd_site(args: argparse.Namespace) -> int:
             stations = stations.assign(name=stations[name])
     if candidates is not None:
         cols["candidate_id_col"] = column(args, candidates, "candidate_id", "candidates")
+        require_unique(candidates, cols["candidate_id_col"], "candidates")  # before the network is read
+    if cols["demand_id_col"] is not None:
+        require_unique(demand, cols["demand_id_col"], "demand")
     network = read_network(args.network)
     result = site_stations(
         demand, stations, network, candidates=candidates,

@@ -84,6 +84,7 @@ def _find_columns(project: Project, layers: dict) -> Project:
     Chinese/English names (logged once: ``using column 户数 as households``)."""
     import dataclasses
 
+    from spatial.core.checks import require_unique
     from spatial.io.columns import find_column
 
     inputs = dict(project.inputs)
@@ -104,6 +105,8 @@ def _find_columns(project: Project, layers: dict) -> Project:
                 layers[name] = layers[name].assign(**{role: layers[name][found]})
                 found = role
             options[key] = found
+            if role.endswith("_id"):  # repeated ids are found now, not after the network is read
+                require_unique(layers[name], found, name)
         inputs[name] = dataclasses.replace(spec, options=options)
     return dataclasses.replace(project, inputs=inputs)
 
