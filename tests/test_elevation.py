@@ -333,8 +333,8 @@ def test_dask_parts_read_their_own_window_and_equal_the_single_process_run(tmp_p
     windows = []
     real = elevation._Dem.__init__
 
-    def spy(self, path, node_xy, crs):
-        real(self, path, node_xy, crs)
+    def spy(self, *args, **kwargs):
+        real(self, *args, **kwargs)
         windows.append(self.values.shape)
 
     monkeypatch.setattr(elevation._Dem, "__init__", spy)
@@ -368,3 +368,17 @@ def test_project_file_dem_is_a_path_beside_it(tmp_path):
     (tmp_path / "hills").mkdir()
     write_dem(tmp_path / "hills" / "dem.tif", climbing)
     assert load_project(tmp_path / "p.toml").coverage["dem"] == (tmp_path / "hills" / "dem.tif").resolve()
+
+
+def test_parallel_edges_keep_the_quicker_one_each_way(hill_dem):
+    # a straight street up the hill and a longer detour between the same two nodes; the detour
+    # climbs to a crest (its middle vertex 30 m north on the same slope) and so is never quicker
+    xy = np.array([[X0, Y0], [X0 + 400, Y0], [X0 + 600, Y0]])
+    detour = shapely.LineString([(X0, Y0), (X0 + 200, Y0 + 60), (X0 + 400, Y0)])
+    geometry = np.array([shapely.LineString(xy[:2]), detour, shapely.LineString(xy[1:])], dtype=object)
+    net = network_from_arrays(xy, [0, 0, 1], [1, 1, 2], crs=UTM, geometry=geometry)
+    station = points([[X0 + 600, Y0]], station_id=["top"])
+    home = points([[X0, Y0]], households=[1])
+    got = walking_coverage(home, station, net, dem=hill_dem)
+    assert got["walk_m"].item() == pytest.approx(600)
+    assert got["walk_min"].item() == pytest.approx(600 / M_PER_MIN / tobler_by_hand(0.08), rel=0.01)

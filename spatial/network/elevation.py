@@ -199,7 +199,7 @@ def _open(path: Path):
 class _Dem:
     """The window of a DEM over the network's nodes: values (NaN for nodata) and its transform."""
 
-    def __init__(self, path: Path, node_xy: np.ndarray, crs) -> None:
+    def __init__(self, path: Path, node_xy: np.ndarray, crs, bbox=None) -> None:
         from affine import Affine
         from rasterio.errors import RasterioError
         from rasterio.windows import Window, from_bounds
@@ -222,7 +222,16 @@ class _Dem:
                     f"y {bottom:.6g}..{top:.6g} ({self.crs}) and the network x {lo[0]:.6g}..{hi[0]:.6g}, "
                     f"y {lo[1]:.6g}..{hi[1]:.6g}; give a DEM of the study area"
                 )
-            lo, hi = pts[self.node_inside].min(axis=0), pts[self.node_inside].max(axis=0)
+            # the window: the network's box (edge geometries bulge past the nodes), its outline
+            # projected to the DEM's CRS
+            edge = np.array(bbox, dtype=np.float64) if bbox is not None else np.r_[node_xy.min(0), node_xy.max(0)]
+            t = np.linspace(0.0, 1.0, 21)
+            xs, ys = edge[0] + (edge[2] - edge[0]) * t, edge[1] + (edge[3] - edge[1]) * t
+            ring = np.r_[np.column_stack([xs, np.full(21, edge[1])]), np.column_stack([xs, np.full(21, edge[3])]),
+                         np.column_stack([np.full(21, edge[0]), ys]), np.column_stack([np.full(21, edge[2]), ys])]
+            box = self.project(ring)
+            box = np.vstack([box[np.isfinite(box).all(axis=1)], pts[self.node_inside]])
+            lo, hi = box.min(axis=0), box.max(axis=0)
             win = from_bounds(lo[0], lo[1], hi[0], hi[1], transform=src.transform)
             # a margin of two cells for the interpolation and curved edges, clipped to the raster
             c0 = max(int(math.floor(min(win.col_off, win.col_off + win.width))) - 2, 0)
@@ -333,7 +342,7 @@ def _segments(network: WalkNetwork):
 
 
 def _from_dem(network: WalkNetwork, path: Path, steps_factor: float, step_m: float | None) -> EdgeTimes:
-    dem = _Dem(path, network.node_xy, network.crs)
+    dem = _Dem(path, network.node_xy, network.crs, shapely.total_bounds(network.geometry))
     step = float(step_m) if step_m is not None else max(dem.res_m, 1.0)
     z_node = dem.sample(network.node_xy)
     a, b, edge, first, last = _segments(network)
@@ -424,10 +433,10 @@ def _edge_costs(network: WalkNetwork, edge, run, fwd_seg, bwd_seg, steps_factor:
 def _steps(network: WalkNetwork, fwd: np.ndarray, bwd: np.ndarray, factor: float):
     if len(network.highway) != network.n_edges or factor == 1:
         return fwd, bwd
-    codes, classes = pd.factorize(np.asarray(network.highway, dtype=object))  # missing: code -1
-    is_steps = np.array(["steps" in (c.strip() for c in str(x).split(";")) for x in classes] + [False])
-    steps = is_steps[codes]  # code -1 (missing) picks the trailing False
-    if steps.any():
+    hw = np.asarray(network.highway, dtype=object)
+    classes = [x for x in set(hw.tolist()) if "steps" in (c.strip() for c in str(x).split(";"))]
+    if classes:
+        steps = pd.Series(hw).isin(classes).to_numpy(bool)
         floor = network.length_m[steps] * factor
         fwd, bwd = fwd.copy(), bwd.copy()
         fwd[steps] = np.maximum(fwd[steps], floor)
@@ -495,7 +504,7 @@ def _result(network, fwd, bwd, has, z_node, reason, source, crs, extent, steps_f
     share = float(has.mean()) * 100 if m else 0.0
     rows = [{"layer": "dem", "row_id": Path(source).name,
              "problem": f"elevations on {share:.1f}% of edges ({int(has.sum())} of {m}); {how}",
-             "action": f"walk times by {SLOPE_MODEL}, steps ×{steps_factor:.2f}, home -> station"}]
+             "action": f"walk times by {SLOPE_MODEL}, steps ×{steps_factor:.2f}, from home to station"}]
     flat = np.flatnonzero(~has)
     frame = pd.DataFrame(rows, columns=REPORT_COLUMNS)
     if len(flat):

@@ -217,6 +217,14 @@ def _pair_graph(network: WalkNetwork, times, by: str) -> tuple[sp.csr_matrix, np
     cost = np.r_[bwd, fwd]  # entry u -> v: the walk v -> u
     dist = np.r_[length, length]
     w1, w2 = (cost, dist) if by == "time" else (dist, cost)
+    # scipy's COO -> CSR conversion is a counting sort by row: carry each entry's position through
+    # it (exact in float64) and gather the weights, unless parallel edges were summed on the way
+    pos = sp.csr_matrix((np.arange(1, len(rows) + 1, dtype=np.float64), (rows, cols)), shape=(n, n))
+    if pos.nnz == len(rows):
+        order = pos.data.astype(np.int64) - 1
+        graph = sp.csr_matrix((w1[order], pos.indices, pos.indptr), shape=(n, n))
+        times._cache[key_] = (graph, w2[order])
+        return graph, w2[order]
     key = rows * n + cols
     order = np.argsort(key)
     key, w1, w2 = key[order], w1[order], w2[order]
