@@ -142,8 +142,8 @@ def overview_figure(*, communities, grids=None, demand=None, stations=None, gaps
         if "rank" in gp.columns:
             for _, row in gp.head(10).iterrows():
                 pt = row.geometry.representative_point()
-                ax.annotate(f"#{int(row['rank'])}", (pt.x, pt.y), color="#1a1a1a", fontsize=9,
-                            fontweight="bold", ha="center", va="center", zorder=9, path_effects=halo)
+                ax.annotate(f"#{int(row['rank'])}", (pt.x, pt.y), color="#1a1a1a", fontsize=10,
+                            ha="center", va="center", zorder=9, path_effects=halo)
         handles.append(Line2D([], [], color="#6a3d9a", linestyle="--",
                               label="服务盲区（#数字为按户数排名）" if zh else "coverage gap (#rank by households)"))
     communities.to_crs(crs).boundary.plot(ax=ax, color="#222222", linewidth=1.4, zorder=5)
@@ -158,8 +158,8 @@ def overview_figure(*, communities, grids=None, demand=None, stations=None, gaps
         st.plot(ax=ax, color="#ffd700", markersize=220, marker="o", edgecolor="black", linewidth=1.2, zorder=7)
         for k, (_, row) in enumerate(st.iterrows(), start=1):
             number = int(row["rank"]) if "rank" in st.columns else k
-            ax.annotate(str(number), (row.geometry.x, row.geometry.y), color="black", fontsize=9,
-                        fontweight="bold", ha="center", va="center", zorder=8)
+            ax.annotate(str(number), (row.geometry.x, row.geometry.y), color="black", fontsize=10,
+                        ha="center", va="center", zorder=8)
         handles.append(Line2D([], [], marker="o", color="w", markerfacecolor="#ffd700", markeredgecolor="black",
                               markersize=11, label="建议新站（数字为建设顺序）" if zh else "proposed site (build order)"))
     ax.set_axis_off()
