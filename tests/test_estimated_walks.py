@@ -6,6 +6,8 @@ raw street segments, and the off-network leg worked out from the estate's rectan
 
 from __future__ import annotations
 
+import warnings
+
 import geopandas as gpd
 import networkx as nx
 import numpy as np
@@ -152,3 +154,67 @@ def test_bad_gates_barriers_and_detour_factor_are_refused_by_name(estate):
         walking_coverage(demand, stations, net, gates=lines)
     with pytest.raises(SpatialError, match="detour_factor must be a number >= 1.*0.9"):
         walking_coverage(demand, stations, net, detour_factor=0.9)
+
+
+def _cli_files(tmp_path, estate):
+    net, demand, stations, *_ = estate
+    gpd.GeoDataFrame({"highway": ["residential"] * net.n_edges}, geometry=list(net.geometry),
+                     crs=METRIC).to_file(tmp_path / "roads.gpkg")
+    demand.assign(unit_id=[f"u{i}" for i in range(len(demand))]).to_file(tmp_path / "units.gpkg")
+    stations.assign(floor_area_m2=[200.0]).to_file(tmp_path / "stations.gpkg")
+    gpd.GeoDataFrame(geometry=[Point(400, 5)], crs=METRIC).to_file(tmp_path / "gates.gpkg")
+    # a LineString: pyogrio 0.11 crashes writing a LinearRing to a GeoPackage
+    wall = LineString(box(5, 5, W - 5, H - 5).exterior.coords)
+    gpd.GeoDataFrame(geometry=[wall], crs=METRIC).to_file(tmp_path / "walls.gpkg")
+    return [str(tmp_path / f) for f in ("roads.gpkg", "stations.gpkg", "units.gpkg")]
+
+
+def test_cli_coverage_with_gates_barriers_and_station_load(estate, tmp_path, capsys):
+    import pandas as pd
+    import pyogrio
+
+    from spatial.cli import main
+
+    args = _cli_files(tmp_path, estate)
+    out = tmp_path / "cov.gpkg"
+    assert main(["coverage", *args, "--out", str(out), "--gates", str(tmp_path / "gates.gpkg"),
+                 "--barriers", str(tmp_path / "walls.gpkg"), "--detour-factor", "1.3"]) == 0
+    said = capsys.readouterr().out
+    demand = pyogrio.read_dataframe(out, layer="demand")
+    assert set(demand["access"]) == {"estimated", "unreachable"}  # every home walks out through the gate
+    est = demand["access"] == "estimated"
+    assert f"{est.sum()} units" in said and "estimated walk" in said
+    stations = pyogrio.read_dataframe(out, layer="stations")
+    served = demand.loc[demand["nearest_station"].notna(), "households"].sum()
+    assert stations["households_served"].iloc[0] == served
+    assert stations["m2_per_100hh"].iloc[0] == pytest.approx(100 * 200 / served)
+    assert bool(stations["under_standard"].iloc[0]) is True and "under 30 m² per 100 households" in said
+    load = pd.read_csv(tmp_path / "cov_station_load.csv", encoding="utf-8-sig")
+    assert load["households_served"].tolist() == [served]
+    assert (tmp_path / "cov_fca_by_community.csv").exists()
+    gaps = pyogrio.read_dataframe(out, layer="gaps")
+    assert set(gaps["cause"]) <= {"service", "no mapped path", "barrier"} and "barrier" in set(gaps["cause"])
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--detour-factor", "0.9"], "--detour-factor: expected a number >= 1"),
+    (["--gates", "{lines}"], "'--gates .*lines.gpkg' must hold points"),
+    (["--gates", "{nocrs}"], "nocrs.shp"),
+    (["--barriers", "{nocrs}"], "nocrs.shp"),
+    (["--max-off-network-m", "50"], "--max-off-network-m 50 is below --max-snap-m 100"),
+])
+def test_cli_refuses_bad_gates_barriers_and_detour_factor_in_one_line(estate, tmp_path, capsys, extra, message):
+    import re
+
+    from spatial.cli import main
+
+    args = _cli_files(tmp_path, estate)
+    gpd.GeoDataFrame(geometry=[LineString([(0, 0), (1, 1)])], crs=METRIC).to_file(tmp_path / "lines.gpkg")
+    with warnings.catch_warnings():  # a shapefile without .prj, on purpose
+        warnings.simplefilter("ignore", UserWarning)
+        gpd.GeoDataFrame(geometry=[Point(400, 5)]).to_file(tmp_path / "nocrs.shp")
+    extra = [e.format(lines=tmp_path / "lines.gpkg", nocrs=tmp_path / "nocrs.shp") for e in extra]
+    assert main(["coverage", *args, "--out", str(tmp_path / "x.gpkg"), *extra]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and re.search(message, err), err
+    assert not (tmp_path / "x.gpkg").exists()

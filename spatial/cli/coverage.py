@@ -12,6 +12,7 @@ from spatial.cli._common import (
     check_inputs,
     check_output,
     column,
+    non_negative,
     number_list,
     positive,
     read_input,
@@ -46,8 +47,34 @@ def add_parser(sub) -> None:
     p.add_argument("--dem", type=Path, default=None,
                    help="GeoTIFF DEM (any CRS), or a .graphml with node elevations: walks take Tobler's "
                         "time from home to station, uphill slower, steps slower (default: flat ground)")
+    walks = p.add_argument_group("homes off the mapped network (paths inside estates the map lacks)")
+    walks.add_argument("--max-off-network-m", type=positive, default=300.0,
+                       help="a home farther than --max-snap-m from every walkway but within this gets an "
+                            "estimated walk (access 'estimated'); farther ones are unreachable (default 300; "
+                            "give the --max-snap-m value to turn estimated walks off)")
+    walks.add_argument("--detour-factor", type=_detour, default=1.25,
+                       help="cost of one straight metre over unmapped ground, >= 1 (default 1.25; the "
+                            "literature gives 1.2-1.4)")
+    walks.add_argument("--gates", type=Path, default=None,
+                       help="estate gates (门/出入口), a point layer: estimated walks leave through the nearest gate")
+    walks.add_argument("--barriers", type=Path, default=None,
+                       help="walls, rivers, arterials without crossings (lines): no leg to the network crosses them")
+    load = p.add_argument_group("station load")
+    load.add_argument("--station-area-col", default="floor_area_m2",
+                      help="stations' floor area column, m² (default floor_area_m2)")
+    load.add_argument("--min-m2-per-100hh", type=non_negative, default=30.0,
+                      help="floor area standard per 100 households served (default 30, 完整社区)")
     add_column_options(p, "station_id", "unit_id", "households", "population", "name")
     p.set_defaults(func=_cmd_coverage)
+
+
+def _detour(text: str) -> float:
+    """An argparse type: a detour factor, a finite number >= 1."""
+    value = positive(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1 (a walk is never shorter than the straight "
+                                         f"line), got {text!r}")
+    return value
 
 
 def _check(args: argparse.Namespace) -> dict:
@@ -56,9 +83,11 @@ def _check(args: argparse.Namespace) -> dict:
     from spatial.core.errors import SpatialError
 
     inputs = {"NETWORK": args.network, "STATIONS": args.stations, "DEMAND": args.demand,
-              "--grids": args.grids, "--communities": args.communities, "--dem": args.dem}
+              "--grids": args.grids, "--communities": args.communities, "--dem": args.dem,
+              "--gates": args.gates, "--barriers": args.barriers}
     check_inputs(inputs, suffixes={"NETWORK": NETWORK_SUFFIXES + LAYER_SUFFIXES, "--grids": LAYER_SUFFIXES,
-                                   "--communities": LAYER_SUFFIXES,
+                                   "--communities": LAYER_SUFFIXES, "--gates": LAYER_SUFFIXES,
+                                   "--barriers": LAYER_SUFFIXES,
                                    "--dem": (".tif", ".tiff", ".vrt", ".img", ".asc", ".graphml")})
     check_output(args.out, inputs=inputs, suffixes=(".gpkg",))
     check_output(args.out.with_name(args.out.stem + "_summary.csv"), inputs=inputs, suffixes=(".csv",),
@@ -71,6 +100,9 @@ def _check(args: argparse.Namespace) -> dict:
     if args.gap_band is not None and args.gap_band not in [b.label for b in bands]:
         raise SpatialError(f"--gap-band {args.gap_band!r} is not one of the bands "
                            f"({', '.join(b.label for b in bands)})")
+    if args.max_off_network_m < args.max_snap_m:
+        raise SpatialError(f"--max-off-network-m {args.max_off_network_m:g} is below --max-snap-m "
+                           f"{args.max_snap_m:g}; give at least --max-snap-m (equal turns estimated walks off)")
     return {"bands": bands, "minutes": minutes}
 
 
@@ -93,8 +125,9 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from spatial.coverage.gaps import coverage_gaps
+    from spatial.coverage.load import fca_by_community, station_fca, station_load
     from spatial.coverage.service_areas import isochrones
-    from spatial.coverage.walks import coverage_summary, walking_coverage
+    from spatial.coverage.walks import check_barriers, check_gates, coverage_summary, walking_coverage
     from spatial.io.layers import write_layers
     from spatial.core.atomic import atomic_path
     from spatial.core.checks import require_unique
@@ -117,6 +150,13 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     require_unique(stations, sid, "stations")  # before the network is read
     if uid is not None:
         require_unique(demand, uid, "demand")
+    gates = barriers = None
+    if args.gates is not None:
+        gates = read_input(args.gates, "gates", f"--gates {args.gates}")
+        check_gates(gates, f"--gates {args.gates}")
+    if args.barriers is not None:
+        barriers = read_input(args.barriers, "barriers", f"--barriers {args.barriers}")
+        check_barriers(barriers, f"--barriers {args.barriers}")
     communities = read_input(args.communities, "communities", "communities") if args.communities else None
     grids = read_input(args.grids, "grids", "grids") if args.grids else None
     network = read_network(args.network)
@@ -129,22 +169,39 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
         dem = edge_times(network, args.dem)
         say(args, dem.describe())
     opts = dict(minutes=minutes, meters=args.meters, speed_kmh=args.speed_kmh, max_snap_m=args.max_snap_m)
+    walk_opts = dict(max_off_network_m=args.max_off_network_m, detour_factor=args.detour_factor, gates=gates,
+                     barriers=barriers)
     scored = walking_coverage(demand, stations, network, max_walk_m=args.max_walk_m, station_id_col=sid, dem=dem,
-                              **opts)
+                              **walk_opts, **opts)
     snapped = snap_layer(stations, network, max_snap_m=args.max_snap_m, name="stations")
+    snapped = station_load(scored, snapped, station_id_col=sid, area_col=args.station_area_col,
+                           households_col=hh, population_col=pop, min_m2_per_100hh=args.min_m2_per_100hh)
+    fca_by = None
+    if args.station_area_col in stations.columns:
+        scored, fca = station_fca(scored, stations, network, limit_m=bands[-1].limit_m,
+                                  area_col=args.station_area_col, households_col=hh, station_id_col=sid,
+                                  max_snap_m=args.max_snap_m, **walk_opts)
+        snapped["fca_m2_per_100hh"] = fca["fca_m2_per_100hh"].to_numpy()
+        fca_by = fca_by_community(scored, households_col=hh, min_m2_per_100hh=args.min_m2_per_100hh)
     summary = coverage_summary(scored, bands=bands, communities=communities, grids=grids,
                                households_col=hh, population_col=pop)
     iso = isochrones(stations, network, station_id_col=sid, dem=dem, **opts)
     gap_band = args.gap_band or bands[-1].label
     gaps = coverage_gaps(scored, network, band=gap_band, max_snap_m=args.max_snap_m,
-                         households_col=hh, population_col=pop)
+                         households_col=hh, population_col=pop, detour_factor=args.detour_factor)
     report = pd.concat([network.report, *([] if dem is None else [dem.report]),
                         not_reached_report(scored, snapped, uid, sid)], ignore_index=True)
     summary_path = args.out.with_name(args.out.stem + "_summary.csv")
+    load_path = args.out.with_name(args.out.stem + "_station_load.csv")
+    written = [summary_path, load_path]
     with atomic_path(summary_path) as csv_tmp:  # the pair appears together or not at all
         write_csv(summary, csv_tmp)
         write_layers({"demand": scored, "stations": snapped, "isochrones": iso, "gaps": gaps, "report": report},
                      args.out, fresh=True)
+    write_csv(pd.DataFrame(snapped.drop(columns=snapped.geometry.name)), load_path)
+    if fca_by is not None:
+        written.append(args.out.with_name(args.out.stem + "_fca_by_community.csv"))
+        write_csv(fca_by, written[-1])
     overall = summary[summary.level == "overall"].iloc[0]
     say(args, f"speed {args.speed_kmh:g} km/h; households covered: " + ", ".join(
         f"{b.label} {overall[f'pct_hh_{b.label}']:.1f}%" for b in bands))
@@ -152,6 +209,28 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     if off:
         say(args, f"{off} units not reached (see column 'reason' and the report layer); "
                   f"{int((snapped['reason'] != '').sum())} stations off the network")
-    say(args, f"{len(gaps)} gaps beyond {gap_band}, largest {gaps['households'].max() if len(gaps) else 0:g} households")
-    say(args, f"wrote {args.out} (layers demand, stations, isochrones, gaps, report) and {summary_path}")
+    est = scored["access"] == "estimated"
+    if est.any():
+        say(args, f"{int(est.sum())} units ({scored.loc[est, hh].sum():g} households) have an estimated walk "
+                  f"over unmapped ground (x{args.detour_factor:g}, {args.max_snap_m:g}-{args.max_off_network_m:g} m "
+                  "off the network); they count in the coverage above")
+    say(args, _gaps_line(gaps, gap_band))
+    under = snapped[snapped["under_standard"]]
+    if len(under):
+        say(args, f"{len(under)} stations under {args.min_m2_per_100hh:g} m² per 100 households served: "
+                  + ", ".join(map(str, under[sid].head(10))))
+    say(args, f"wrote {args.out} (layers demand, stations, isochrones, gaps, report) and "
+              + ", ".join(map(str, written)))
     return 0
+
+
+def _gaps_line(gaps, gap_band: str) -> str:
+    """Gaps beyond the band: the ranked service gaps, then the others by cause with households."""
+    service = gaps[gaps["rank"].notna()]
+    text = (f"{len(gaps)} gaps beyond {gap_band}: {len(service)} service gaps ranked for siting, largest "
+            f"{service['households'].max() if len(service) else 0:g} households")
+    for cause in ("no mapped path", "barrier"):
+        part = gaps[gaps["cause"] == cause]
+        if len(part):
+            text += f"; {len(part)} '{cause}' ({part['households'].sum():g} households, not a siting need)"
+    return text

@@ -205,34 +205,44 @@ def walking_coverage(
     return out
 
 
-def gate_points(gates: gpd.GeoDataFrame | None, network: WalkNetwork, *, name: str = "gates") -> np.ndarray | None:
-    """Coordinates of a gates layer in ``network.crs``; refuses no CRS and anything but points."""
-    if gates is None:
-        return None
+def check_gates(gates: gpd.GeoDataFrame, name: str = "gates") -> None:
+    """Refuse a gates layer with no CRS or with anything but points (``name`` is said)."""
     require_crs(gates, name)
     geom = gates.geometry.values
-    kinds = shapely.get_type_id(geom)
-    bad = np.flatnonzero(~np.isin(kinds, (-1, 0, 4)))
+    bad = np.flatnonzero(~np.isin(shapely.get_type_id(geom), (-1, 0, 4)))
     if len(bad):
         raise GeometryError(
             f"'{name}' must hold points (estate gates), but row {gates.index[bad[0]]!r} is a "
             f"{geom[bad[0]].geom_type}; give barriers as lines, gates as points")
-    pts = gates.to_crs(network.crs).geometry.values if gates.crs != network.crs else geom
-    pts = pts[~(shapely.is_missing(pts) | shapely.is_empty(pts))]
-    return shapely.get_coordinates(pts).reshape(-1, 2)
 
 
-def barrier_lines(barriers: gpd.GeoDataFrame | None, network: WalkNetwork, *,
-                  name: str = "barriers") -> np.ndarray | None:
-    """The lines (or polygon outlines) of a barriers layer in ``network.crs``; refuses no CRS and points."""
-    if barriers is None:
-        return None
+def check_barriers(barriers: gpd.GeoDataFrame, name: str = "barriers") -> None:
+    """Refuse a barriers layer with no CRS or with points (``name`` is said)."""
     require_crs(barriers, name)
     geom = barriers.geometry.values
     bad = np.flatnonzero(np.isin(shapely.get_type_id(geom), (0, 4)))
     if len(bad):
         raise GeometryError(f"'{name}' must hold lines (walls, rivers, arterials) or polygons, but row "
                             f"{barriers.index[bad[0]]!r} is a point; give gates as points, barriers as lines")
+
+
+def gate_points(gates: gpd.GeoDataFrame | None, network: WalkNetwork, *, name: str = "gates") -> np.ndarray | None:
+    """Coordinates of a gates layer in ``network.crs`` (see :func:`check_gates`)."""
+    if gates is None:
+        return None
+    check_gates(gates, name)
+    geom = gates.to_crs(network.crs).geometry.values if gates.crs != network.crs else gates.geometry.values
+    geom = geom[~(shapely.is_missing(geom) | shapely.is_empty(geom))]
+    return shapely.get_coordinates(geom).reshape(-1, 2)
+
+
+def barrier_lines(barriers: gpd.GeoDataFrame | None, network: WalkNetwork, *,
+                  name: str = "barriers") -> np.ndarray | None:
+    """The lines (or polygon outlines) of a barriers layer in ``network.crs`` (see :func:`check_barriers`)."""
+    if barriers is None:
+        return None
+    check_barriers(barriers, name)
+    geom = barriers.geometry.values
     if barriers.crs != network.crs:
         geom = barriers.to_crs(network.crs).geometry.values
     return np.asarray(geom, dtype=object)
