@@ -218,3 +218,23 @@ def test_cli_refuses_bad_gates_barriers_and_detour_factor_in_one_line(estate, tm
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and re.search(message, err), err
     assert not (tmp_path / "x.gpkg").exists()
+
+
+def test_project_file_keys_for_estimated_walks_gates_and_station_load(tmp_path):
+    from spatial.project.config import load_project
+
+    (tmp_path / "a.gpkg").write_bytes(b"")
+    base = ('[inputs]\ncommunities = { path = "a.gpkg", layer = "communities" }\n'
+            'units = { path = "a.gpkg", layer = "units" }\ngates = { path = "a.gpkg", layer = "gates" }\n')
+    path = tmp_path / "p.toml"
+    path.write_text(base + "[coverage]\ndetour_factor = 1.3\nmax_off_network_m = 250\nmin_m2_per_100hh = 40\n",
+                    encoding="utf-8")
+    project = load_project(path)
+    assert project.coverage["detour_factor"] == 1.3 and project.coverage["max_off_network_m"] == 250
+    assert project.coverage["min_m2_per_100hh"] == 40 and project.inputs["gates"].layer == "gates"
+    path.write_text(base + "[coverage]\ndetour_factor = 0.8\n", encoding="utf-8")
+    with pytest.raises(SpatialError, match=r"\[coverage\] key 'detour_factor' must be a number >= 1"):
+        load_project(path)
+    path.write_text(base + "[coverage]\nmax_off_network_m = 50\n", encoding="utf-8")
+    with pytest.raises(SpatialError, match=r"max_off_network_m 50 is below max_snap_m 100"):
+        load_project(path)

@@ -81,3 +81,22 @@ def test_results_are_stored_in_wgs84_and_csv_counts_are_integers(demo_outputs):
     header, first = outputs["coverage_summary.csv"].read_text(encoding="utf-8-sig").splitlines()[:2]
     row = dict(zip(header.split(","), first.split(",")))
     assert row["households"].isdigit() and row["hh_15min"].isdigit()                  # 63080, not 63080.0
+
+
+def test_station_load_and_gaps_by_cause_are_written_and_conserve_households(demo_outputs):
+    outputs = _by_name(demo_outputs)
+    gpkg = outputs["results.gpkg"]
+    demand = pyogrio.read_dataframe(gpkg, layer="coverage_demand", read_geometry=False)
+    assert set(demand["access"]) <= {"network", "estimated", "unreachable"} and "off_network_m" in demand
+    assert (demand["fca_m2_per_100hh"] >= 0).all()
+    load = pd.read_csv(outputs["station_load.csv"], encoding="utf-8-sig")
+    reached = demand["nearest_station"].notna()
+    assert load["households_served"].sum() == demand.loc[reached, "households"].sum()  # each counted once
+    stations = pyogrio.read_dataframe(gpkg, layer="stations", read_geometry=False)
+    assert {"households_served", "m2_per_100hh", "under_standard", "fca_m2_per_100hh"} <= set(stations.columns)
+    gaps = pd.read_csv(outputs["gaps.csv"], encoding="utf-8-sig")
+    assert set(gaps["cause"]) <= {"service", "no mapped path", "barrier"}
+    ranked = gaps[gaps["rank"].notna()]
+    assert (ranked["cause"] == "service").all() and (ranked["households"] > 0).all()
+    fca = pd.read_csv(outputs["fca_by_community.csv"], encoding="utf-8-sig")
+    assert fca.iloc[0]["level"] == "overall"

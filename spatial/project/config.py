@@ -44,7 +44,8 @@ __all__ = ["InputSpec", "Project", "load_project"]
 _SECTIONS = {"project", "inputs", "grids", "coverage", "siting", "outputs", "distributed"}
 _INPUT_KEYS = {"path", "layer", "coord_sys", "coord_sys_col", "lon_col", "lat_col", "sheet",
                "encoding", "id_col", "households_col", "population_col", "name_col"}
-_LAYERS = {"network", "communities", "units", "stations", "candidates", "roads", "plan", "buildings"}
+_LAYERS = {"network", "communities", "units", "stations", "candidates", "roads", "plan", "buildings", "gates",
+           "barriers"}
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,10 @@ class Project:
 _DEFAULT_GRIDS = {"min_households": 300, "max_households": 500, "code_layout": "cjt349", "enabled": True}
 _DEFAULT_COVERAGE = {"minutes": [5, 10, 15], "meters": None, "speed_kmh": 4.0, "max_snap_m": 100.0,
                      "cell_m": 10.0, "gap_band": None, "max_walk_m": None,
-                     "enabled": True, "dem": None}
+                     "enabled": True, "dem": None,
+                     # homes off the mapped network, and station load (spatial.coverage.load)
+                     "detour_factor": 1.25, "max_off_network_m": 300.0,
+                     "station_area_col": "floor_area_m2", "min_m2_per_100hh": 30.0, "fca_decay_sigma_m": None}
 _DEFAULT_SITING = {"k": None, "target": None, "band": None, "candidates": None, "min_floor_area_m2": None,
                    "enabled": True}
 _DEFAULT_DISTRIBUTED = {"scheduler": None, "n_workers": 2, "memory_limit": "2GiB", "by": None,
@@ -148,6 +152,10 @@ def load_project(path: str | Path) -> Project:
     except ValueError as exc:
         key = "meters" if coverage.get("meters") else "minutes"
         raise SpatialError(f"project file {source}: [coverage] {key}: {exc}") from exc
+    if coverage["max_off_network_m"] < coverage["max_snap_m"]:
+        raise SpatialError(f"project file {source}: [coverage] max_off_network_m {coverage['max_off_network_m']:g} "
+                           f"is below max_snap_m {coverage['max_snap_m']:g}; give at least max_snap_m (equal "
+                           "turns estimated walks off)")
     return Project(
         source=source,
         name=meta["name"],
@@ -276,6 +284,12 @@ _RULES: dict[str, tuple[str, Callable[[Any], bool]]] = {
     "max_walk_m": ("a distance in metres > 0", _positive),
     "gap_band": ("a band label such as \"15min\"", lambda v: isinstance(v, str)),
     "dem": ("a GeoTIFF path (a string)", lambda v: isinstance(v, str) and v.strip() != ""),
+    "detour_factor": ("a number >= 1 (a walk is never shorter than the straight line), e.g. 1.25",
+                      lambda v: _num(v) and v >= 1),
+    "max_off_network_m": ("a distance in metres >= max_snap_m (equal turns estimated walks off)", _positive),
+    "station_area_col": ("a column name", lambda v: isinstance(v, str) and v.strip() != ""),
+    "min_m2_per_100hh": ("an area in m² per 100 households >= 0, e.g. 30", _non_negative),
+    "fca_decay_sigma_m": ("a distance in metres > 0", _positive),
     "k": ("a whole number of sites >= 1", lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1),
     "target": ("a share of households, 0 < target <= 1", lambda v: _num(v) and 0 < v <= 1),
     "band": ("a band such as \"15min\" or \"1000m\"", _band),

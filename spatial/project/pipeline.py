@@ -223,13 +223,15 @@ def _coverage(project: Project, layers: dict, client=None, report: Report | None
         dem = layers["dem"] = edge_times(network, c["dem"])
         if report is not None:
             report.extend(_report_from_frame(dem.report))
+    walk_opts = _walk_options(project, layers)
     if client is None:
         demand = walking_coverage(layers["units"], layers["stations"], network, max_snap_m=c["max_snap_m"],
-                                  max_walk_m=max_walk_m, dem=dem, **band_opts)
+                                  max_walk_m=max_walk_m, dem=dem, **band_opts, **walk_opts)
     else:
         # each part samples its own window of the DEM file
         part_opts = band_opts if dem is None else {**band_opts, "dem": c["dem"]}
-        demand = _coverage_distributed(project, layers, client, max_walk_m or whole_network_m(network), part_opts)
+        demand = _coverage_distributed(project, layers, client, max_walk_m or whole_network_m(network),
+                                       {**part_opts, **walk_opts})
         if max_walk_m is None:  # nothing was cut short: no station is reachable, as in one process
             from spatial.coverage.bands import UNREACHABLE
             from spatial.coverage.walks import NO_STATION
@@ -237,6 +239,7 @@ def _coverage(project: Project, layers: dict, client=None, report: Report | None
             cut = (demand["reason"] == "no station within max_walk_m").to_numpy()
             demand.loc[cut, "band"] = UNREACHABLE
             demand.loc[cut, "reason"] = NO_STATION
+            demand.loc[cut, "access"] = UNREACHABLE
     layers["coverage_demand"] = demand
     if report is not None:  # every unit the demand layer marks with a reason is in the report too
         marked = demand["reason"].fillna("").astype(str) != ""
@@ -251,7 +254,40 @@ def _coverage(project: Project, layers: dict, client=None, report: Report | None
     layers["isochrones"] = isochrones(layers["stations"], network, cell_m=c["cell_m"],
                                       max_snap_m=c["max_snap_m"], dem=dem, **band_opts)
     gap_band = c.get("gap_band") or bands[-1].label
-    layers["gaps"] = coverage_gaps(demand, network, band=gap_band)
+    layers["gaps"] = coverage_gaps(demand, network, band=gap_band, max_snap_m=c["max_snap_m"],
+                                   detour_factor=c["detour_factor"],
+                                   households_col=_opt(project, "units", "households_col", "households"),
+                                   population_col=_opt(project, "units", "population_col", "population"))
+    _station_load(project, layers, bands[-1].limit_m, walk_opts)
+
+
+def _walk_options(project: Project, layers: dict) -> dict:
+    """Walks over unmapped ground, the same for coverage, station load and siting."""
+    c = project.coverage
+    return {"detour_factor": c["detour_factor"], "max_off_network_m": c["max_off_network_m"],
+            "gates": layers.get("gates"), "barriers": layers.get("barriers")}
+
+
+def _station_load(project: Project, layers: dict, limit_m: float, walk_opts: dict) -> None:
+    """Each station's catchment and floor area per 100 households; 2SFCA per home and community."""
+    from spatial.coverage.load import fca_by_community, station_fca, station_load
+
+    c = project.coverage
+    hh = _opt(project, "units", "households_col", "households")
+    sid = "station_id"  # as walking_coverage was given (validate_inputs names it so)
+    area = c["station_area_col"]
+    stations = station_load(layers["coverage_demand"], layers["stations"], station_id_col=sid, area_col=area,
+                            households_col=hh, population_col=_opt(project, "units", "population_col", "population"),
+                            min_m2_per_100hh=c["min_m2_per_100hh"])
+    if area in stations.columns:
+        demand, fca = station_fca(layers["coverage_demand"], layers["stations"], layers["network"], limit_m=limit_m,
+                                  decay_sigma_m=c["fca_decay_sigma_m"], area_col=area, households_col=hh,
+                                  station_id_col=sid, max_snap_m=c["max_snap_m"], **walk_opts)
+        stations["fca_m2_per_100hh"] = fca["fca_m2_per_100hh"].to_numpy()
+        layers["coverage_demand"] = demand
+        layers["fca_by_community"] = fca_by_community(demand, households_col=hh,
+                                                      min_m2_per_100hh=c["min_m2_per_100hh"])
+    layers["stations"] = stations
 
 
 def _coverage_distributed(project: Project, layers: dict, client, max_walk_m: float, band_opts: dict):
@@ -279,7 +315,8 @@ def _siting(project: Project, layers: dict) -> None:
         layers["coverage_demand"], layers["stations"], layers["network"],
         candidates=layers.get("candidates"), k=s.get("k"), target=s.get("target"),
         band=s.get("band") or f"{c['minutes'][-1]}min", max_snap_m=c["max_snap_m"],
-        min_floor_area_m2=s.get("min_floor_area_m2"), dem=layers.get("dem"), **band_opts)
+        min_floor_area_m2=s.get("min_floor_area_m2"), dem=layers.get("dem"), **band_opts,
+        **_walk_options(project, layers))
     layers["sites"] = result.sites
     layers["sites_before_after"] = result.before_after
     layers["siting_optimality"] = result.optimality
@@ -299,10 +336,15 @@ def _write(project: Project, layers: dict, out: Path) -> list[Path]:
         gpkg.unlink()
     write_layers(keep, gpkg)
     files.append(gpkg)
-    for name in ("coverage_summary", "sites_before_after"):
+    for name in ("coverage_summary", "sites_before_after", "fca_by_community"):
         if name in layers:
             path = out / f"{name}.csv"
             write_csv(integer_counts(layers[name]), path)
+            files.append(path)
+    for name, csv in (("stations", "station_load"), ("gaps", "gaps")):  # the tables officials act on
+        if name in layers and "coverage_demand" in layers:
+            path = out / f"{csv}.csv"
+            write_csv(integer_counts(pd.DataFrame(layers[name].drop(columns="geometry", errors="ignore"))), path)
             files.append(path)
     if "grids" in layers:
         path = out / "grids.csv"
