@@ -119,3 +119,20 @@ def test_load_refuses_demand_naming_unknown_stations(town):
     scored = walking_coverage(demand, stations, net)
     with pytest.raises(ColumnError, match="not in stations"):
         station_load(scored, stations.iloc[1:])
+
+
+def test_map_popups_show_access_gap_cause_and_station_load(town):
+    from spatial.maps._data import GAP_FIELDS, STATION_FIELDS, UNIT_FIELDS, popup_props
+
+    net, demand, stations = town
+    scored = walking_coverage(demand, stations, net)
+    load = station_load(scored, stations)
+    props, fields = popup_props(load, STATION_FIELDS, "zh")
+    assert {"服务户数", "服务人口", "其中估算步行户数", "每百户建筑面积（平方米）", "面积标准"} <= {f[1] for f in fields}
+    assert props["under_standard"] == [("低于每百户面积标准" if u else None) for u in load["under_standard"]]
+    props, _ = popup_props(scored, UNIT_FIELDS, "en")
+    assert set(props["access"]) <= {"along the mapped network", "estimated (paths inside the estate not mapped)",
+                                    "no walk"}
+    gaps = pd.DataFrame({"cause": ["service", "no mapped path"], "households": [3, 4]})
+    props, _ = popup_props(gaps, GAP_FIELDS, "zh")
+    assert props["cause"] == ["服务不足：需新站", "缺少路网数据：先补图"]

@@ -158,9 +158,21 @@ GRID_FIELDS = ["grid_code", "community", "households", "band_status", "full_time
                "part_time_workers", "building_leads", "household_leads", "population", "n_units",
                "n_buildings", "area_m2", "polsby_popper", "road_share"]
 UNIT_FIELDS = ["community", "grid_id", "households", "population", "band", "walk_min", "walk_m",
-               "nearest_station", "reason"]
-STATION_FIELDS = ["type", "community", "floor_area_m2", "reason"]
-GAP_FIELDS = ["households", "population", "n_points", "rank"]
+               "nearest_station", "reason", "access", "off_network_m"]
+STATION_FIELDS = ["type", "community", "floor_area_m2", "reason", "households_served", "population_served",
+                  "households_estimated", "m2_per_100hh", "under_standard", "fca_m2_per_100hh"]
+GAP_FIELDS = ["cause", "households", "population", "n_points", "rank"]
+
+#: Display words of the coverage engine's values (``access``, gap ``cause``, ``under_standard``).
+VALUE_WORDS = {
+    "zh": {"network": "沿路网步行", "estimated": "估算步行（小区内道路未入图，按直线×绕行系数）",
+           "unreachable": "无法步行到达", "service": "服务不足：需新站", "no mapped path": "缺少路网数据：先补图",
+           "barrier": "被阻隔", True: "低于每百户面积标准"},
+    "en": {"network": "along the mapped network", "estimated": "estimated (paths inside the estate not mapped)",
+           "unreachable": "no walk", "service": "service: a station is needed", "no mapped path":
+           "no mapped path: map the paths first", "barrier": "cut off by a barrier",
+           True: "under the floor area standard per 100 households"},
+}
 SITE_FIELDS = ["gain_households", "gain_population", "cum_coverage_pct"]
 
 
@@ -197,6 +209,10 @@ def popup_props(gdf: pd.DataFrame, columns: Sequence[str], lang: str, *,
             props[c] = [None if v is None else st.band_reach(lang, v) for v in jsonable(gdf[c], c)]
         elif c == "reason":
             props[c] = [st.reason_label(lang, v) for v in jsonable(gdf[c], c)]
+        elif c in ("access", "cause"):
+            props[c] = [VALUE_WORDS[lang].get(v, v) for v in jsonable(gdf[c], c)]
+        elif c == "under_standard":  # shown only where a station falls short
+            props[c] = [VALUE_WORDS[lang][True] if v is True else None for v in jsonable(gdf[c], c)]
         elif c == "road_share":
             props[c] = jsonable(pd.to_numeric(gdf[c], errors="coerce") * 100, "road_share_pct")
         else:

@@ -164,6 +164,7 @@ REASONS_ZH = {
     "in a dropped network component": "位于与主路网不连通的路段",
     "no station in its network component": "所在路网片段内没有服务站",
     "no station within max_walk_m": "最大步行距离内没有服务站",
+    "cut off by a barrier": "被围墙、河流或干道阻隔",
 }
 
 #: Popup and table labels of columns, in plain words with units.
@@ -183,6 +184,10 @@ FIELD_LABELS = {
         "cum_coverage_pct": "建成后累计覆盖率（%）", "limit_m": "距离上限（米）",
         "limit_min": "时间上限（分钟）", "street": "街道", "code": "统计区划代码",
         "pct_hh": "{band}内户数占比（%）",
+        "access": "步行路线", "off_network_m": "路网外直线距离（米）", "cause": "盲区成因",
+        "households_served": "服务户数", "population_served": "服务人口",
+        "households_estimated": "其中估算步行户数", "m2_per_100hh": "每百户建筑面积（平方米）",
+        "under_standard": "面积标准", "fca_m2_per_100hh": "可达面积（平方米/百户，2SFCA）",
     },
     "en": {
         "grid_code": "Grid code", "grid_id": "Grid id", "community_id": "Community id",
@@ -199,6 +204,10 @@ FIELD_LABELS = {
         "gain_population": "Population gained", "cum_coverage_pct": "Coverage once built (%)",
         "limit_m": "Limit (m)", "limit_min": "Limit (min)", "street": "Street",
         "code": "Statistical code", "pct_hh": "Households within {band} (%)",
+        "access": "Walk", "off_network_m": "Off the mapped network (m, straight)", "cause": "Cause",
+        "households_served": "Households served", "population_served": "People served",
+        "households_estimated": "of which by estimated walks", "m2_per_100hh": "Floor area per 100 households (m²)",
+        "under_standard": "Floor area standard", "fca_m2_per_100hh": "Floor area in reach (m² per 100 households, 2SFCA)",
     },
 }
 
