@@ -100,3 +100,15 @@ def test_station_load_and_gaps_by_cause_are_written_and_conserve_households(demo
     assert (ranked["cause"] == "service").all() and (ranked["households"] > 0).all()
     fca = pd.read_csv(outputs["fca_by_community.csv"], encoding="utf-8-sig")
     assert fca.iloc[0]["level"] == "overall"
+
+
+def test_workbook_lists_gaps_by_cause_and_station_load(demo_outputs):
+    outputs = _by_name(demo_outputs)
+    gaps = pd.read_excel(outputs["summary.xlsx"], sheet_name="盲区")
+    load = pd.read_excel(outputs["summary.xlsx"], sheet_name="服务站负荷")
+    assert set(gaps["成因"]) <= {"服务不足", "缺少路网数据", "被阻隔"} and "服务不足" in set(gaps["成因"])
+    csv = pd.read_csv(outputs["gaps.csv"], encoding="utf-8-sig")
+    assert gaps["户数"].sum() == csv["households"].sum()
+    assert load["服务户数"].sum() == pd.read_csv(outputs["station_load.csv"], encoding="utf-8-sig")["households_served"].sum()
+    notes = pd.read_excel(outputs["summary.xlsx"], sheet_name="说明", header=None).astype(str)
+    assert notes.apply(lambda col: col.str.contains("估算步行")).any().any()

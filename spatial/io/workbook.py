@@ -29,10 +29,10 @@ logger = logging.getLogger(__name__)
 _SHEETS = {
     "zh": {"overall": "总体", "street": "街道", "community": "社区", "grid": "网格",
            "grids_out_of_band": "超出户数区间的网格", "sites": "新站选址", "before_after": "建站前后",
-           "report": "数据问题清单", "notes": "说明"},
+           "report": "数据问题清单", "notes": "说明", "gaps": "盲区", "station_load": "服务站负荷"},
     "en": {"overall": "overall", "street": "street", "community": "community", "grid": "grid",
            "grids_out_of_band": "grids_out_of_band", "sites": "sites", "before_after": "before_after",
-           "report": "report", "notes": "notes"},
+           "report": "report", "notes": "notes", "gaps": "gaps", "station_load": "station_load"},
 }
 
 #: Column words and definitions: ``column: (zh header, en header, zh definition, en definition)``.
@@ -89,12 +89,47 @@ COLUMNS: dict[str, tuple[str, str, str, str]] = {
     "row_id": ("行或编号", "Row", "问题所在的行或要素编号", "row or feature id"),
     "problem": ("问题", "Problem", "发现的问题", "what is wrong"),
     "action": ("处理", "Action", "已做的处理", "what was done"),
+    "hh_estimated": ("估算步行户数", "Households with estimated walks",
+                     "离路网超过吸附距离、按直线距离×绕行系数估算步行的户数（小区内道路未入图）",
+                     "households farther than the snap distance from any walkway, walked as the straight "
+                     "leg times the detour factor (paths inside estates not mapped)"),
+    "hh_unreachable": ("无法到达户数", "Households with no walk", "离路网超过第二距离上限或被阻隔、无法步行到达的户数",
+                       "households beyond the second limit from any walkway, or cut off by a barrier"),
+    "hh_est": ("{band}内户数中估算步行的", "of which by estimated walks ({band})",
+               "上述{band}内户数中，靠估算步行到达的户数", "households within {band} that owe it to an estimated walk"),
+    "gap_id": ("盲区编号", "Gap id", "G 开头：服务不足；N 开头：缺少路网数据；B 开头：被阻隔",
+               "G: service gap; N: no mapped path; B: barrier"),
+    "cause": ("成因", "Cause", "服务不足（需新站，参与排序）、缺少路网数据（先补图，不排序）或被阻隔",
+              "service (a station is needed; ranked), no mapped path (map the paths first; not ranked) or barrier"),
+    "note": ("备注", "Note", "按直线距离归组的居民单元等说明", "units grouped by straight distance, and why"),
+    "station_id": ("站点编号", "Station id", "服务站编号", "station id"),
+    "type": ("类型", "Type", "服务站类型", "station type"),
+    "floor_area_m2": ("建筑面积（平方米）", "Floor area (m²)", "服务站建筑面积", "floor area of the station"),
+    "units_served": ("服务居民单元数", "Units served", "以本站为最近服务站的居民单元数",
+                     "units whose nearest station (on foot) is this one"),
+    "households_served": ("服务户数", "Households served", "以本站为最近服务站的户数（每户只计一次）",
+                          "households whose nearest station on foot is this one (each counted once)"),
+    "population_served": ("服务人口", "People served", "以本站为最近服务站的人口", "people whose nearest station is this one"),
+    "households_estimated": ("其中估算步行户数", "of which by estimated walks", "服务户数中靠估算步行到达的户数",
+                             "households served over an estimated walk"),
+    "m2_per_100hh": ("每百户建筑面积（平方米）", "Floor area per 100 households (m²)", "建筑面积 × 100 ÷ 服务户数",
+                     "floor area x 100 / households served"),
+    "under_standard": ("低于面积标准", "Under the standard", "每百户建筑面积低于标准（完整社区：每百户不少于 30 平方米）",
+                       "floor area per 100 households under the standard (complete community: 30 m²)"),
+    "fca_m2_per_100hh": ("可达面积（平方米/百户）", "Floor area in reach (m² per 100 households)",
+                         "两步移动搜索法（2SFCA）：步行范围内各站面积按其范围内户数分摊后之和",
+                         "two-step floating catchment (2SFCA): each station's area shared among the "
+                         "households within reach, summed over the stations within reach"),
+    "fca_households_in_reach": ("范围内户数", "Households in reach", "步行范围内的户数（2SFCA）",
+                                "households within the catchment (2SFCA)"),
 }
-_BAND_COL = re.compile(r"^(hh|pct_hh|pop|pct_pop)_(\d+(?:\.\d+)?)(min|m)$")
-_VALUES = {"source": {"zh": {"network node": "路网节点", "candidates": "候选用房"}}}
+_BAND_COL = re.compile(r"^(hh|pct_hh|pop|pct_pop)_(\d+(?:\.\d+)?)(min|m)(_estimated)?$")
+_VALUES = {"source": {"zh": {"network node": "路网节点", "candidates": "候选用房"}},
+           "cause": {"zh": {"service": "服务不足", "no mapped path": "缺少路网数据", "barrier": "被阻隔"}}}
 _STATUS = {"zh": {"under": "不足", "in": "区间内", "over": "超过"}, "en": {"under": "under", "in": "in band", "over": "over"}}
 _DROP = {"level", "geometry", "grid_seq", "synthetic", "index"}
-_COUNT = re.compile(r"^(households|population|n_\w+|hh_\w+|pop_\w+|gain_\w+|\w+_workers|\w+_leads|area_m2)$")
+_COUNT = re.compile(r"^(households|population|households_(served|estimated)|population_served|units_served|n_\w+|"
+                    r"hh_\w+|pop_\w+|gain_\w+|\w+_workers|\w+_leads|area_m2)$")
 _PCT = re.compile(r"^(pct_\w+|\w+_pct|road_share)$")
 
 
@@ -104,7 +139,7 @@ def _band_words(column: str, lang: str) -> tuple[str, str] | None:
         return None
     n, unit = match.group(2).removesuffix(".0"), match.group(3)
     band = (f"{n}分钟" if unit == "min" else f"{n}米") if lang == "zh" else f"{n} {unit}"
-    zh_h, en_h, zh_d, en_d = COLUMNS[match.group(1)]
+    zh_h, en_h, zh_d, en_d = COLUMNS["hh_est" if match.group(4) else match.group(1)]
     return (zh_h if lang == "zh" else en_h).format(band=band), (zh_d if lang == "zh" else en_d).format(band=band)
 
 
@@ -144,8 +179,8 @@ def _display(frame: pd.DataFrame, lang: str, names: Mapping[str, str], band: tup
             table[col] = table[col].round().astype("Int64")
         elif _PCT.match(col):
             table[col] = table[col].round(1)
-        elif col == "polsby_popper":
-            table[col] = table[col].round(2)
+        elif col == "polsby_popper" or col.endswith("per_100hh"):
+            table[col] = table[col].round(2 if col == "polsby_popper" else 1)
     return table
 
 
@@ -225,6 +260,19 @@ def _notes_rows(about: Mapping[str, Any], lang: str) -> list[tuple[str, str]]:
                      f"units and stations join the nearest walkable edge (not node) and that straight leg "
                      f"counts as walking; units more than {d:g} m from any walkway are kept with the reason "
                      f"'too far from network' and count as not covered"))
+    off = float(about.get("max_off_network_m") or 0)
+    if "max_snap_m" in about and off > float(about["max_snap_m"]):
+        f = float(about.get("detour_factor", 1.25))
+        rows.append(("估算步行" if zh else "Estimated walks",
+                     f"距路网 {float(about['max_snap_m']):g}–{off:g} 米的单元（小区内道路多未入图）按直线距离 × {f:g}（绕行系数）"
+                     f"估算步行，计入覆盖，并标为“估算步行”；超过 {off:g} 米的记为无法到达" if zh else
+                     f"units {float(about['max_snap_m']):g}-{off:g} m from any walkway (paths inside estates are "
+                     f"rarely mapped) walk the straight leg times {f:g} (detour factor); they count as covered "
+                     f"and are marked 'estimated'; beyond {off:g} m they have no walk"))
+    if "min_m2_per_100hh" in about:
+        rows.append(("服务站面积标准" if zh else "Station floor area standard",
+                     f"每百户不少于 {float(about['min_m2_per_100hh']):g} 平方米（完整社区）" if zh else
+                     f"at least {float(about['min_m2_per_100hh']):g} m² per 100 households (complete community)"))
     if "min_households" in about and "max_households" in about:
         rows.append(("网格户数区间" if zh else "Households per grid",
                      f"{about['min_households']:g}–{about['max_households']:g} 户" if zh
@@ -245,6 +293,8 @@ def write_workbook(
     communities: pd.DataFrame | None = None,
     about: Mapping[str, Any] | None = None,
     lang: str = "zh",
+    gaps: pd.DataFrame | None = None,
+    station_load: pd.DataFrame | None = None,
 ) -> Path:
     """Write the coverage and grid figures to one ``.xlsx`` workbook, one sheet per level.
 
@@ -272,6 +322,12 @@ def write_workbook(
         status) and ``credits`` (lines of data credits).
     lang
         ``"zh"`` for Chinese sheet names and headers, ``"en"`` for English.
+    gaps
+        Gaps as from :func:`spatial.coverage.gaps.coverage_gaps`: service gaps (ranked) first,
+        then the no-mapped-path and barrier gaps, each with its households.
+    station_load
+        Stations with their load (:func:`spatial.coverage.load.station_load`): households served,
+        floor area per 100 households, the flag under the standard, 2SFCA.
 
     Returns
     -------
@@ -336,6 +392,13 @@ def write_workbook(
             ba.insert(0, "name", [(names.get(str(i), str(i)) if lv == "community" else
                                    ("全部" if lang == "zh" else "all")) for lv, i in zip(ba["level"], ba["id"])])
         add("before_after", ba)
+    if gaps is not None and len(gaps):
+        add("gaps", pd.DataFrame(gaps.drop(columns=["geometry", "area_m2"], errors="ignore")))
+    if station_load is not None and len(station_load):
+        keep = [c for c in ("station_id", "name", "type", "community_id", "floor_area_m2", "units_served",
+                            "households_served", "population_served", "households_estimated", "m2_per_100hh",
+                            "under_standard", "fca_m2_per_100hh") if c in station_load.columns]
+        add("station_load", pd.DataFrame(station_load[keep]))
     if report is not None and len(report):
         add("report", report)
     notes = wb.create_sheet(sheet["notes"])

@@ -362,7 +362,9 @@ def _write(project: Project, layers: dict, out: Path) -> list[Path]:
                                     grids=layers.get("grids"), sites=layers.get("sites"),
                                     before_after=layers.get("sites_before_after"),
                                     report=layers.get("report"), communities=layers.get("communities"),
-                                    about=_about(project, layers), lang=o.get("lang", "zh")))
+                                    about=_about(project, layers), lang=o.get("lang", "zh"),
+                                    gaps=layers.get("gaps"),
+                                    station_load=layers.get("stations") if "coverage_demand" in layers else None))
     if o.get("maps"):
         files.extend(_maps(project, layers, out))
     if o.get("png"):
@@ -395,6 +397,8 @@ def _about(project: Project, layers: dict) -> dict:
         credits.append("社区、居民单元与服务站为示意（合成）数据，非真实统计" if zh
                        else "communities, residential units and stations are synthetic demo data")
     return {"speed_kmh": c["speed_kmh"], "bands": bands, "max_snap_m": c.get("max_snap_m", 100.0),
+            "max_off_network_m": c["max_off_network_m"], "detour_factor": c["detour_factor"],
+            "min_m2_per_100hh": c["min_m2_per_100hh"],
             "min_households": g["min_households"], "max_households": g["max_households"], "credits": credits}
 
 
