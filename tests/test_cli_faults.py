@@ -379,3 +379,17 @@ def test_ctrl_c_during_a_project_run_leaves_the_earlier_run_as_it_was(f, tmp_pat
     assert code == 130 and "interrupted" in err and "Traceback" not in err, err
     assert _snapshot(tmp_path / "out") == before
     assert _leftovers(tmp_path) == []
+
+
+def test_a_new_run_replaces_the_old_one_whole_and_keeps_other_files(f, tmp_path):
+    project = _project(tmp_path, f)
+    assert main(["-q", "run", str(project)]) == 0
+    out = tmp_path / "out"
+    assert (out / "grids.csv").exists()
+    (out / "notes.txt").write_text("the planner's own file", encoding="utf-8")
+    project.write_text(project.read_text(encoding="utf-8") + "[grids]\nenabled = false\n", encoding="utf-8")
+    assert main(["-q", "run", str(project)]) == 0
+    assert not (out / "grids.csv").exists()  # a result of the earlier run, not of this one
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "the planner's own file"
+    assert "grids" not in {name for name, _ in pyogrio.list_layers(out / "results.gpkg")}
+    assert _leftovers(tmp_path) == []
