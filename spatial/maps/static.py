@@ -7,6 +7,8 @@ from pathlib import Path
 
 import geopandas as gpd
 
+from spatial.core.atomic import atomic_path
+
 __all__ = ["overview_png"]
 
 logger = logging.getLogger(__name__)
@@ -98,8 +100,11 @@ def overview_png(
         fig = overview_figure(communities=communities, grids=grids, demand=demand, stations=stations,
                               gaps=gaps, sites=sites, network_edges=network_edges, band=band,
                               title=title, zh=zh)
-        fig.savefig(path, dpi=dpi, bbox_inches="tight")
-        plt.close(fig)
+        try:
+            with atomic_path(path) as tmp:  # whole or not at all
+                fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format=path.suffix.lstrip(".") or "png")
+        finally:
+            plt.close(fig)
     logger.info("wrote %s", path)
     return path
 
