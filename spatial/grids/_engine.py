@@ -3,7 +3,9 @@
 Hand-written because no maintained library does what is needed here: spopt's SKATER floors unit
 counts, not households (pysal/spopt#463), MaxP has no ceiling, AZP is slow; METIS balances but
 breaks contiguity; GerryChain's tree cuts are contiguous but not compact (field notes). The
-engine is (1) recursive inertial bisection of unit centroids balancing households, (2) a repair
+engine is (1) two starts: recursive METIS bisection with cut costs as edge weights, each cut
+made connected and balanced (``_bisect``: borders follow streets), and recursive inertial
+bisection of unit centroids balancing households, (2) a repair
 that hands each stray piece of a part to its lightest neighbouring part, then (3) a local search
 moving boundary units between neighbouring parts while the donor stays connected, minimising
 
@@ -25,6 +27,8 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
+from spatial.grids._bisect import recursive_bisection
+
 logger = logging.getLogger(__name__)
 
 __all__ = ["Weights", "apportion", "partition", "local_search", "objective", "repair_contiguity", "part_components"]
@@ -36,9 +40,9 @@ class Weights:
 
     band: float = 50.0
     deviation: float = 4.0
-    tolerance: float = 0.05  # deviation from the mean grid that costs nothing extra ...
+    tolerance: float = 0.03  # deviation from the mean grid that costs nothing extra ...
     beyond: float = 10.0  # ... and the linear cost per unit of deviation beyond it
-    cut: float = 0.03
+    cut: float = 0.2
     spread: float = 0.1
     move: float = 0.0
 
@@ -174,19 +178,28 @@ def partition(
     seats = apportion(totals, min(k, n), floor=np.ones(ncomp, dtype=int))
     seats = np.minimum(seats, sizes)
     best = None
-    # two starts (first cut across the long axis, then across the short one) on communities of
-    # up to 3,000 nodes; on larger ones the first cut matters little and time does
-    for minor in (False, True) if n <= 3000 else (False,):
+    # two starts: street-following METIS bisection, then inertial bisection of the centroids (a
+    # straight cut across the long axis); the local search polishes each, the lower objective wins
+    for start in ("metis", "inertial"):
         labels = np.full(n, -1, dtype=np.int64)
         nxt = 0
         for c in range(ncomp):
-            nxt = _bisect(np.flatnonzero(comp == c), int(seats[c]), hh, xy, labels, nxt, minor=minor)
-        labels = repair_contiguity(adj, labels, hh)
+            nodes = np.flatnonzero(comp == c)
+            if start == "metis" and seats[c] > 1:
+                sub = adj[nodes][:, nodes].tocsr()
+                lab = recursive_bisection(sub, hh[nodes], xy[nodes], int(seats[c]), seed=seed)
+                labels[nodes] = lab + nxt
+                nxt += int(lab.max()) + 1
+            else:
+                nxt = _bisect(nodes, int(seats[c]), hh, xy, labels, nxt)
+        labels = repair_contiguity(adj, _relabel(labels), hh)
         labels = local_search(adj, hh, xy, labels, min_hh=min_hh, max_hh=max_hh, weights=weights, seed=seed,
                               max_rounds=max_rounds)
         score = objective(adj, hh, xy, labels, min_hh=min_hh, max_hh=max_hh, weights=weights)
-        if best is None or score < best[0] - 1e-9:
-            best = (score, labels)
+        logger.debug("start %s: objective %.4f", start, score)
+        key = (-int(labels.max()) - 1, score)  # all the parts asked for first
+        if best is None or key[0] < best[0][0] or (key[0] == best[0][0] and score < best[0][1] - 1e-9):
+            best = (key, labels)
     return _relabel(best[1])
 
 

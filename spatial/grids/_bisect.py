@@ -1,0 +1,212 @@
+"""Street-following start for the grid engine: recursive METIS bisection, each cut balanced by households.
+
+Each connected set of nodes is cut in two by METIS (pymetis, a well-kept binding of the
+multilevel partitioner) with the households as vertex weights and the cut costs as edge weights,
+so the cut runs where borders are cheap: along streets and rivers, never through a contracted
+gated estate. METIS balances only roughly and may leave a side in pieces, so every cut is then
+(1) made connected (stray pieces join the other side), (2) swept towards the wanted households
+(units nearest the other side, by walking distance between centroids over the unit graph, cross
+first; units that would overshoot are skipped) and (3) polished by single boundary moves that
+close the remaining gap at the least extra cut. The sides are then cut again until each holds
+one grid's share.
+
+Written here because METIS's own k-way ``contig`` option costs 28–39% of balance on these
+graphs and neither METIS nor GerryChain balances lumpy household weights to a few percent while
+keeping parts connected (field notes); the bisection keeps METIS for what it does well.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components, dijkstra
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["recursive_bisection"]
+
+#: Households weigh this much more than a unit's own weight of 1 in METIS's balance.
+_HH_WEIGHT = 20
+
+
+def recursive_bisection(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, k: int, *, seed: int = 0
+                        ) -> np.ndarray:
+    """Labels 0..m-1 (m <= k) of connected parts of a connected graph, each near ``hh.sum() / k``.
+
+    Parameters
+    ----------
+    adj : csr_matrix
+        Symmetric cut costs (> 0 between rook neighbours).
+    hh : ndarray
+        Households of each node.
+    xy : ndarray of shape (n, 2)
+        Node centroids in metres.
+    k : int
+        Parts wanted; fewer come out only when a side has fewer nodes than its share of parts.
+    """
+    n = len(hh)
+    hh = np.asarray(hh, dtype=float)
+    out = np.full(n, -1, dtype=np.int64)
+    stack = [(np.arange(n), int(k))]
+    nxt = 0
+    while stack:
+        nodes, kk = stack.pop()
+        if kk <= 1 or len(nodes) <= 1:
+            out[nodes] = nxt
+            nxt += 1
+            continue
+        k1 = kk // 2
+        sub = adj[nodes][:, nodes].tocsr()
+        h = hh[nodes]
+        side = _metis_halves(sub, h, k1 / kk, seed)
+        side = _balance_halves(sub, h, side, h.sum() * k1 / kk, xy[nodes])
+        a, b = nodes[side == 0], nodes[side == 1]
+        if len(a) == 0 or len(b) == 0:
+            out[nodes] = nxt
+            nxt += 1
+            continue
+        ka = min(k1, len(a))
+        kb = min(kk - ka, len(b))
+        stack.append((b, kb))
+        stack.append((a, ka))
+    return out
+
+
+def _metis_halves(sub: sparse.csr_matrix, hh: np.ndarray, frac: float, seed: int) -> np.ndarray:
+    """METIS 2-way cut with ``frac`` of the weight on side 0 (connected sides asked for)."""
+    import pymetis
+
+    if sub.shape[0] < 2 or sub.nnz == 0:
+        return np.zeros(sub.shape[0], dtype=np.int64)
+    ew = np.maximum(np.round(sub.data), 1).astype(np.int64)
+    vw = (np.round(hh) * _HH_WEIGHT + 1).astype(np.int64)
+    connected = connected_components(sub, directed=False)[0] == 1
+    opts = pymetis.Options(seed=int(seed), ufactor=10, ncuts=2, contig=int(connected))
+    _, parts = pymetis.part_graph(2, adjacency=pymetis.CSRAdjacency(sub.indptr, sub.indices), vweights=vw,
+                                  eweights=ew, tpwgts=[frac, 1 - frac], options=opts, recursive=False)
+    return np.asarray(parts, dtype=np.int64)
+
+
+def _join_strays(coo, hh: np.ndarray, side: np.ndarray, n: int, sides=(0, 1)) -> np.ndarray:
+    """Every piece of a side but its heaviest joins the other side (rounds until both connect)."""
+    for _ in range(4):
+        moved = False
+        for s in sides:
+            same = (side[coo.row] == s) & (side[coo.col] == s)
+            inner = sparse.csr_matrix((np.ones(same.sum()), (coo.row[same], coo.col[same])), shape=(n, n))
+            _, comp = connected_components(inner, directed=False)
+            mine = side == s
+            if not mine.any():
+                continue
+            sizes = np.bincount(comp[mine], weights=hh[mine] + 1e-3, minlength=comp.max() + 1)
+            stray = mine & (comp != int(np.argmax(sizes)))
+            if stray.any():
+                side[stray] = 1 - s
+                moved = True
+        if not moved:
+            break
+    return side
+
+
+def _balance_halves(sub, hh, side, want_a, xy) -> np.ndarray:
+    """Both sides connected, side 0 holding households as near ``want_a`` as single moves allow."""
+    n = len(side)
+    coo = sub.tocoo()
+    side = _join_strays(coo, hh, side.copy(), n)
+    side = _sweep(coo, hh, side, want_a, xy, n)
+    return _polish(sub, coo, hh, side, want_a)
+
+
+def _sweep(coo, hh, side, want_a, xy, n) -> np.ndarray:
+    """Hand the donor's units nearest the other side across until the gap closes (skipping units
+    that would overshoot); the donor's stray pieces follow."""
+    d = np.hypot(*(xy[coo.row] - xy[coo.col]).T) + 1e-6
+    g = sparse.csr_matrix((d, (coo.row, coo.col)), shape=(n, n))
+    tol = max(0.005 * hh.sum(), 0.5)
+    for _ in range(3):
+        gap = want_a - hh[side == 0].sum()
+        src = 1 if gap > 0 else 0
+        need = abs(gap)
+        if need <= tol:
+            break
+        cand = np.flatnonzero(side == src)
+        if len(cand) <= 1:
+            break
+        dist = dijkstra(g, directed=False, indices=np.flatnonzero(side != src), min_only=True)
+        order = cand[np.argsort(dist[cand], kind="stable")]
+        x = hh[order[:-1]]
+        take, got = [], 0.0
+        for u, xu in zip(order[:-1].tolist(), x.tolist()):
+            if got >= need - tol:
+                break
+            if got + xu > need + tol:
+                continue
+            take.append(u)
+            got += xu
+        if not take:
+            break
+        side[np.asarray(take)] = 1 - src
+        side = _join_strays(coo, hh, side, n, sides=(src, 1 - src))
+    return side
+
+
+def _connected_without(u, a, lab, nbrs, size) -> bool:
+    start = next((v for v in nbrs[u] if lab[v] == a), -1)
+    if start < 0:
+        return size == 1
+    seen, stack = {u, start}, [start]
+    while stack:
+        x = stack.pop()
+        for y in nbrs[x]:
+            if y not in seen and lab[y] == a:
+                seen.add(y)
+                stack.append(y)
+    return len(seen) == size
+
+
+def _polish(sub, coo, hh, side, want_a) -> np.ndarray:
+    """Single boundary moves that close the household gap, cheapest change of cut first."""
+    n = len(side)
+    indptr, indices, data = sub.indptr, sub.indices, sub.data
+    nbrs = [indices[indptr[u]:indptr[u + 1]].tolist() for u in range(n)]
+    wts = [data[indptr[u]:indptr[u + 1]].tolist() for u in range(n)]
+    lab = side.tolist()
+    hhl = hh.tolist()
+    size = [lab.count(0), lab.count(1)]
+    ha = float(hh[side == 0].sum())
+    tol = max(0.002 * float(hh.sum()), 0.5)
+    boundary = set(np.unique(coo.row[side[coo.row] != side[coo.col]]).tolist())
+    for _ in range(2 * n):
+        gap = want_a - ha
+        if abs(gap) <= tol:
+            break
+        src = 1 if gap > 0 else 0
+        need = abs(gap)
+        best, bu = None, -1
+        for u in boundary:
+            if lab[u] != src or hhl[u] <= 0 or hhl[u] >= 2 * need:
+                continue
+            to = own = 0.0
+            for v, w in zip(nbrs[u], wts[u]):
+                if lab[v] == src:
+                    own += w
+                else:
+                    to += w
+            if to <= 0:
+                continue
+            key = (abs(need - hhl[u]), own - to)
+            if best is None or key < best:
+                best, bu = key, u
+        if bu < 0:
+            break
+        boundary.discard(bu)
+        if size[src] <= 1 or not _connected_without(bu, src, lab, nbrs, size[src]):
+            continue
+        lab[bu] = 1 - src
+        size[src] -= 1
+        size[1 - src] += 1
+        ha += hhl[bu] if src == 1 else -hhl[bu]
+        boundary.update(nbrs[bu])
+    return np.asarray(lab, dtype=np.int64)
