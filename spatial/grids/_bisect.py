@@ -61,7 +61,13 @@ def recursive_bisection(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, 
         sub = adj[nodes][:, nodes].tocsr()
         h = hh[nodes]
         side = _metis_halves(sub, h, k1 / kk, seed)
-        side = _balance_halves(sub, h, side, h.sum() * k1 / kk, xy[nodes])
+        want = h.sum() * k1 / kk
+        side = _balance_halves(sub, h, side, want, xy[nodes])
+        err = abs(h[side == 0].sum() - want)
+        if err > 0.02 * h.sum() / kk and len(nodes) <= 400:  # lumpy units: try straight cuts as well
+            alt = _straight_cut(sub, h, xy[nodes], want)
+            if alt is not None and abs(h[alt == 0].sum() - want) < err - 0.01 * h.sum() / kk:
+                side = alt
         a, b = nodes[side == 0], nodes[side == 1]
         if len(a) == 0 or len(b) == 0:
             out[nodes] = nxt
@@ -120,36 +126,55 @@ def _balance_halves(sub, hh, side, want_a, xy) -> np.ndarray:
 
 
 def _sweep(coo, hh, side, want_a, xy, n) -> np.ndarray:
-    """Hand the donor's units nearest the other side across until the gap closes (skipping units
-    that would overshoot); the donor's stray pieces follow."""
+    """Hand the donor's units nearest the other side across until the gap closes; the donor's
+    stray pieces follow. Units that would overshoot are skipped; when that leaves nothing to
+    move (a big unit stands between), it is taken anyway and the sweep runs back the other way."""
     d = np.hypot(*(xy[coo.row] - xy[coo.col]).T) + 1e-6
     g = sparse.csr_matrix((d, (coo.row, coo.col)), shape=(n, n))
     tol = max(0.005 * hh.sum(), 0.5)
-    for _ in range(3):
-        gap = want_a - hh[side == 0].sum()
-        src = 1 if gap > 0 else 0
-        need = abs(gap)
-        if need <= tol:
+
+    def err(sd):
+        return abs(want_a - hh[sd == 0].sum())
+
+    for _ in range(4):
+        now = err(side)
+        if now <= tol:
             break
-        cand = np.flatnonzero(side == src)
-        if len(cand) <= 1:
-            break
-        dist = dijkstra(g, directed=False, indices=np.flatnonzero(side != src), min_only=True)
-        order = cand[np.argsort(dist[cand], kind="stable")]
-        x = hh[order[:-1]]
-        take, got = [], 0.0
-        for u, xu in zip(order[:-1].tolist(), x.tolist()):
-            if got >= need - tol:
-                break
-            if got + xu > need + tol:
-                continue
-            take.append(u)
-            got += xu
-        if not take:
-            break
-        side[np.asarray(take)] = 1 - src
-        side = _join_strays(coo, hh, side, n, sides=(src, 1 - src))
+        trial = _sweep_once(g, coo, hh, side, want_a, n, tol, skip=True)
+        if trial is not None and err(trial) < now:
+            side = trial
+            continue
+        over = _sweep_once(g, coo, hh, side, want_a, n, tol, skip=False)
+        back = None if over is None else _sweep_once(g, coo, hh, over, want_a, n, tol, skip=True)
+        if back is not None and err(back) < now:
+            side = back
+            continue
+        break
     return side
+
+
+def _sweep_once(g, coo, hh, side, want_a, n, tol, *, skip: bool) -> np.ndarray | None:
+    gap = want_a - hh[side == 0].sum()
+    src = 1 if gap > 0 else 0
+    need = abs(gap)
+    cand = np.flatnonzero(side == src)
+    if len(cand) <= 1:
+        return None
+    dist = dijkstra(g, directed=False, indices=np.flatnonzero(side != src), min_only=True)
+    order = cand[np.argsort(dist[cand], kind="stable")]
+    take, got = [], 0.0
+    for u, xu in zip(order[:-1].tolist(), hh[order[:-1]].tolist()):
+        if got >= need - tol:
+            break
+        if skip and got + xu > need + tol:
+            continue
+        take.append(u)
+        got += xu
+    if not take:
+        return None
+    trial = side.copy()
+    trial[np.asarray(take)] = 1 - src
+    return _join_strays(coo, hh, trial, n, sides=(src, 1 - src))
 
 
 def _connected_without(u, a, lab, nbrs, size) -> bool:
@@ -210,3 +235,50 @@ def _polish(sub, coo, hh, side, want_a) -> np.ndarray:
         ha += hhl[bu] if src == 1 else -hhl[bu]
         boundary.update(nbrs[bu])
     return np.asarray(lab, dtype=np.int64)
+
+
+def _straight_cut(sub, hh, xy, want_a, n_angles: int = 16, n_try: int = 6) -> np.ndarray | None:
+    """The best-balanced split into two connected sides by a straight line at one of ``n_angles``.
+
+    For each angle the nodes are sorted by their projection; the ``n_try`` prefixes nearest
+    ``want_a`` households are checked for connected sides; ties go to the cheaper cut.
+    """
+    n = len(hh)
+    if n < 2:
+        return None
+    coo = sub.tocoo()
+    nbrs = [sub.indices[sub.indptr[u]:sub.indptr[u + 1]].tolist() for u in range(n)]
+    c = xy - xy.mean(axis=0)
+    best = None
+    for a in np.linspace(0, np.pi, n_angles, endpoint=False):
+        order = np.argsort(c[:, 0] * np.cos(a) + c[:, 1] * np.sin(a), kind="stable")
+        cum = np.cumsum(hh[order])[:-1]
+        for j in np.argsort(np.abs(cum - want_a), kind="stable")[:n_try]:
+            err = abs(cum[j] - want_a)
+            if best is not None and err > best[0] + 1e-9:
+                break
+            side = np.ones(n, dtype=np.int64)
+            side[order[: j + 1]] = 0
+            if not (_one_piece(nbrs, side, 0) and _one_piece(nbrs, side, 1)):
+                continue
+            cut = float(coo.data[side[coo.row] != side[coo.col]].sum())
+            if best is None or (err, cut) < best[:2]:
+                best = (err, cut, side)
+    return None if best is None else best[2]
+
+
+def _one_piece(nbrs, side, s) -> bool:
+    """Whether the nodes of side ``s`` are connected (breadth-first on neighbour lists)."""
+    mine = np.flatnonzero(side == s)
+    if len(mine) == 0:
+        return False
+    lab = side.tolist()
+    seen = {int(mine[0])}
+    stack = [int(mine[0])]
+    while stack:
+        x = stack.pop()
+        for y in nbrs[x]:
+            if y not in seen and lab[y] == s:
+                seen.add(y)
+                stack.append(y)
+    return len(seen) == len(mine)
