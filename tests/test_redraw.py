@@ -33,7 +33,31 @@ def test_overflow_is_pushed_along_the_chain_of_neighbours():
     assert moves.loc["U07", "old_grid"] == "B" and moves.loc["U07", "new_grid"] == "C"
     hh = res.grids.set_index("grid_id")["households"]
     assert hh.to_dict() == {"A": 390, "B": 490, "C": 420}
+    # cores kept: B keeps its three 120s of 490, C its four 75s of 420
+    g = res.grids.set_index("grid_id")
+    assert g["households_kept_pct"].round(2).to_dict() == {"A": 100.0, "B": round(100 * 360 / 490, 2),
+                                                           "C": round(100 * 300 / 420, 2)}
+    assert g["units_moved_in"].to_dict() == {"A": 0, "B": 1, "C": 1}
+    assert g["units_moved_out"].to_dict() == {"A": 1, "B": 1, "C": 0}
     check_plan(res, units, comm)
+
+
+def test_one_block_growing_60_percent_moves_few_units_and_keeps_the_cores():
+    from test_grids_towns import BLOCK_HH, block_town
+
+    units, comm, roads = block_town(BLOCK_HH)
+    base = partition_grids(units, comm, roads=roads, n_grids=3)
+    grown = base.units.copy()
+    block = grown["block"] == "B10"  # 210 households -> 336: its grid goes over 500
+    grown.loc[block, "households"] = (grown.loc[block, "households"] * 1.6).round().astype(int)
+    res = redraw_grids(grown, comm, roads=roads)
+    assert (res.grids["band_status"] == "in").all()
+    assert 0 < len(res.moves) < 0.1 * len(units)
+    old = grown.set_index("unit_id")["grid_id"]
+    new = res.units.set_index("unit_id")["grid_id"]
+    hh = grown.set_index("unit_id")["households"]
+    assert hh[old == new].sum() >= 0.9 * hh.sum()
+    assert (res.grids["households_kept_pct"] >= 80).all()
 
 
 def test_plan_already_in_band_moves_nothing():

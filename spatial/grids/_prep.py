@@ -272,6 +272,7 @@ def community_polygons(comm_geom, members: list[np.ndarray], pieces: np.ndarray,
     if sum(len(m) for m in members) == 0:
         return [_single(comm_geom)] + [shapely.Polygon()] * (len(members) - 1)
     polys = [shapely.union_all(pieces[m]) if len(m) else shapely.Polygon() for m in members]
+    own_units = list(polys)
     arr = np.asarray(polys, dtype=object)
     if len(polys) > 1:  # overlapping units: the earlier grid keeps the overlap
         tree = shapely.STRtree(arr)
@@ -298,13 +299,19 @@ def community_polygons(comm_geom, members: list[np.ndarray], pieces: np.ndarray,
         for g in np.flatnonzero(shapely.get_num_geometries(np.asarray(polys, dtype=object)) > 1):
             gparts = shapely.get_parts(polys[g])
             main = int(np.argmax(shapely.area(gparts)))
-            others = np.asarray([p for i, p in enumerate(gparts) if i != main], dtype=object)
+            # only slivers may go to a neighbour: a part holding the grid's own units stays, so the
+            # polygon never swallows another grid's units (its pieces are reported instead)
+            own = shapely.area(shapely.intersection(gparts, own_units[g])) > 0.5 * shapely.area(gparts)
+            others = np.asarray([p for i, p in enumerate(gparts) if i != main and not own[i]], dtype=object)
+            if len(others) == 0:
+                continue
+            kept = [p for i, p in enumerate(gparts) if i != main and own[i]]
             rest_polys = list(polys)
             rest_polys[g] = shapely.Polygon()
             rest_polys, owner = _attach(rest_polys, others, tol, min_shared=2 * tol)
             if (owner >= 0).any():
                 changed = True
-                rest_polys[g] = shapely.union_all(np.concatenate([[gparts[main]], others[owner < 0]]))
+                rest_polys[g] = shapely.union_all(np.concatenate([[gparts[main]], kept, others[owner < 0]]))
                 polys = rest_polys
         if not changed:
             break

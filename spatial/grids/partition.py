@@ -323,8 +323,7 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
         polys = community_polygons(prep.comm_geoms[c], lists, prep.pieces)
         for key, m, poly in zip(keys, lists, polys):
             if poly.geom_type != "Polygon":
-                report.add("grids", key, f"is {len(shapely.get_parts(poly))} separate pieces",
-                           "its units or community are not connected; check the inputs")
+                _explain_pieces(report, key, poly, m, prep)
             rows.append({
                 "grid_id": key,
                 "community_id": cid,
@@ -354,6 +353,30 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
                    f"{'over the maximum' if h > max_households else 'under the minimum'}; see the rows above")
     grids = _codes_and_staff(grids, communities, community_id_col, code_layout, report)
     return out_units, grids
+
+
+def _explain_pieces(report: Report, key, poly, members: np.ndarray, prep: Prepared) -> None:
+    """Say why a grid polygon is in pieces: its units share no edge (the rook rule of the
+    partition), and/or some units are themselves in several parts (islands, exclaves)."""
+    n_pieces = len(shapely.get_parts(poly))
+    adj = prep.adj
+    inside = np.zeros(len(prep.hh), dtype=bool)
+    inside[members] = True
+    same = inside[adj.i] & inside[adj.j]
+    g = sparse.csr_matrix((np.ones(same.sum()), (adj.i[same], adj.j[same])), shape=(len(inside),) * 2)
+    groups = len(np.unique(connected_components(g, directed=False)[1][members])) if len(members) else 0
+    multi = members[shapely.get_num_geometries(prep.pieces[members]) > 1]
+    why = []
+    if groups > 1:
+        why.append(f"its units fall into {groups} groups sharing no edge")
+    if len(multi):
+        names = ", ".join(map(str, prep.unit_ids[multi][:5]))
+        many = len(multi) > 1
+        why.append(f"unit{'s' if many else ''} {names} {'are themselves' if many else 'is itself'} in several parts "
+                   "(islands or exclaves)")
+    action = ("redraw it so its units connect, or check the inputs" if groups > 1
+              else "nothing to fix: the pieces are parts of its own multi-part units")
+    report.add("grids", key, f"is {n_pieces} separate pieces" + (": " + "; ".join(why) if why else ""), action)
 
 
 def _codes_and_staff(grids, communities, community_id_col, code_layout, report):

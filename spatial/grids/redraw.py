@@ -37,7 +37,10 @@ __all__ = ["RedrawResult", "redraw_grids"]
 class RedrawResult:
     """Result of :func:`redraw_grids`: as :class:`spatial.grids.partition.GridResult`, plus ``moves``.
 
-    ``moves`` has one row per unit whose grid changed: ``unit_id, old_grid, new_grid, reason``.
+    ``moves`` has one row per unit whose grid changed: ``unit_id, old_grid, new_grid, reason``;
+    ``grids`` also says per grid how much of its core it kept: ``households_kept_pct`` (share of
+    its households that were already in it, the "population overlap"), ``units_moved_in`` and
+    ``units_moved_out``.
     """
 
     grids: gpd.GeoDataFrame
@@ -348,12 +351,34 @@ def redraw_grids(
         "reason": [_why(old[i], grid_ids[i], node[i] in stray_nodes, old_set, new_set)
                    for i in np.flatnonzero(changed)],
     })
+    grids = _overlap(grids, old, grid_ids, prep.hh)
     bad = lock_u & changed
     if bad.any():  # cannot happen unless a locked unit lies outside every community
         for i in np.flatnonzero(bad):
             report.add("units", prep.unit_ids[i], "locked but could not keep its grid", "see rows above")
     logger.info("redraw moved %d of %d units", int(changed.sum()), len(changed))
     return RedrawResult(grids, out_units, report.to_frame(), moves)
+
+
+def _overlap(grids, old, new, hh) -> gpd.GeoDataFrame:
+    """Add the cores kept, per grid: ``households_kept_pct`` (share of its households already in
+    it under the plan, the redistricting field's "population overlap"), ``units_moved_in`` and
+    ``units_moved_out``."""
+    df = pd.DataFrame({"old": old, "new": new, "hh": hh})
+    df = df[df["new"].notna()]
+    stay = df["old"] == df["new"]
+    total = df.groupby("new")["hh"].sum()
+    kept = df[stay].groupby("new")["hh"].sum().reindex(total.index, fill_value=0)
+    moved_in = (~stay).groupby(df["new"]).sum()
+    out = df[~stay & df["old"].notna()].groupby("old").size()
+    grids = grids.copy()
+    gid = grids["grid_id"]
+    pct = (100 * kept / total.where(total > 0)).reindex(gid)
+    all_in = (moved_in.reindex(gid).fillna(0) == 0).to_numpy()
+    grids["households_kept_pct"] = np.where(pct.isna() & all_in, 100.0, pct.to_numpy())
+    grids["units_moved_in"] = moved_in.reindex(gid).fillna(0).astype(np.int64).to_numpy()
+    grids["units_moved_out"] = out.reindex(gid).fillna(0).astype(np.int64).to_numpy()
+    return grids
 
 
 def _why(old_grid, new_grid, stray, old, new) -> str:

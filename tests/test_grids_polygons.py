@@ -1,0 +1,79 @@
+"""Grid polygons agree with the units' grid_id: one rook rule, multi-part units, no swallowed units."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from test_grids import CRS, community, squares
+
+from spatial.grids._prep import community_polygons
+from spatial.grids.evaluate import evaluate_grids
+from spatial.grids.partition import partition_grids
+
+
+def test_a_grid_in_two_pieces_keeps_both_and_its_neighbour_takes_neither():
+    # units A | B | A in a row: A's right-hand unit must stay A's, not be handed to B
+    pieces = np.asarray([shapely.box(0, 0, 100, 100), shapely.box(100, 0, 200, 100), shapely.box(200, 0, 300, 100)],
+                        dtype=object)
+    a, b = community_polygons(shapely.box(0, 0, 300, 100), [np.array([0, 2]), np.array([1])], pieces)
+    assert len(shapely.get_parts(a)) == 2 and a.area == pytest.approx(20_000)
+    assert b.equals(pieces[1])
+
+
+def test_slivers_between_units_still_go_to_a_grid():
+    pieces = np.asarray([shapely.box(0, 0, 100, 100), shapely.box(101, 0, 200, 100)], dtype=object)
+    a, b = community_polygons(shapely.box(0, 0, 200, 100), [np.array([0]), np.array([1])], pieces)
+    assert a.area + b.area == pytest.approx(20_000)
+    assert a.geom_type == "Polygon" and b.geom_type == "Polygon"
+
+
+def _nc_counties():
+    spec = importlib.util.find_spec("libpysal")  # located, not imported (importing it takes seconds)
+    if spec is None:
+        pytest.skip("libpysal (test extra) is not installed")
+    path = os.path.join(os.path.dirname(spec.origin), "examples", "sids2", "sids2.shp")
+    nc = gpd.read_file(path).set_crs("EPSG:4267")  # NAD27 degrees, as the file's metadata says
+    return gpd.GeoDataFrame({"unit_id": nc["NAME"], "households": nc["BIR74"].astype(int)}, geometry=nc.geometry,
+                            crs=nc.crs)
+
+
+def test_north_carolina_counties_multi_part_units_polygons_match_labels():
+    """Real multi-part units (libpysal's North Carolina counties, six in several parts)."""
+    units = _nc_counties()
+    assert (units.geom_type == "MultiPolygon").sum() == 6
+    comm = gpd.GeoDataFrame({"community_id": ["NC"]}, geometry=[shapely.union_all(units.geometry.values)],
+                            crs=units.crs)
+    res = partition_grids(units, comm, n_grids=8, min_households=0, max_households=1e9)
+    utm = res.grids.estimate_utm_crs()
+    um, gm = res.units.to_crs(utm), res.grids.to_crs(utm).set_index("grid_id")
+    # every unit lies inside its own grid's polygon, and in no other
+    own = gm.geometry.reindex(um["grid_id"]).values
+    outside = shapely.area(shapely.difference(um.geometry.values, shapely.buffer(own, 1.0)))
+    assert outside.sum() < 1e-6 * um.area.sum()
+    # the same pieces from the units and from the polygons, and the report explains each
+    on_units = evaluate_grids(res.units, comm, min_households=0, max_households=1e9).grids
+    on_polys = evaluate_grids(res.grids, comm, min_households=0, max_households=1e9).grids
+    a = on_units.set_index("grid_id")["components"]
+    b = on_polys.set_index("grid_id")["components"].reindex(a.index)
+    assert (a == b).all()
+    split = a[a > 1]
+    rows = res.report[res.report["problem"].str.contains("separate pieces")].set_index("row_id")
+    assert set(rows.index) == set(split.index)
+    for gid, n in split.items():
+        assert rows.loc[gid, "problem"].startswith(f"is {n} separate pieces")
+        assert "several parts" in rows.loc[gid, "problem"]
+
+
+def test_square_units_give_single_polygons_that_match_labels():
+    units = squares(3, 3, 100)
+    comm = community(shapely.box(0, 0, 300, 300))
+    res = partition_grids(units, comm, n_grids=3)
+    for gid, geom in res.grids.set_index("grid_id").geometry.items():
+        mine = shapely.union_all(res.units.loc[res.units["grid_id"] == gid].geometry.values)
+        assert geom.symmetric_difference(mine).area < 1e-6
+    assert res.grids.crs == CRS
