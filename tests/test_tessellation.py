@@ -205,3 +205,52 @@ def test_spread_keeps_given_values_and_rounds_exactly():
     comm["households"] = [3]
     with pytest.raises(ColumnError, match="community 'A': buildings already hold 4"):
         spread_by_floor_area(bld, comm)
+
+
+# a unit of the demo's C11 tessellated from footprints shrunk 8 m: valid in degrees, a
+# self-intersecting bow in UTM metres (its two parts meet 3 nm apart once reprojected)
+_BOW_WKT = (
+    "MULTIPOLYGON (((114.0143529 22.5306793, 114.01420949470263 22.5306276032121, 114.01420949467195 "
+    "22.530627603432926, 114.0143529 22.5306793)), ((114.01421260652991 22.530605209407938, "
+    "114.01423482940264 22.530543669573568, 114.0161814 22.530943399999995, 114.01354010000001 "
+    "22.530400999999998, 114.01379450000002 22.530477999999995, 114.01420949470263 22.5306276032121, "
+    "114.01421260652991 22.530605209407938)))"
+)
+
+
+def test_unit_made_invalid_by_reprojection_is_repaired_not_a_crash():
+    import shapely
+
+    from spatial.datasets.embedded import load_demo
+    from spatial.grids.partition import partition_grids
+
+    comm = load_demo()["communities"].query("community_id == 'C11'")
+    bow = shapely.from_wkt(_BOW_WKT)
+    assert shapely.is_valid(bow)
+    assert not shapely.is_valid(gpd.GeoSeries([bow], crs="EPSG:4326").to_crs(CRS).iloc[0])
+    rest = shapely.difference(comm.geometry.iloc[0], bow)
+    units = gpd.GeoDataFrame({"unit_id": ["bow", "rest"], "households": [0, 400]}, geometry=[bow, rest],
+                             crs="EPSG:4326")
+    res = partition_grids(units, comm)
+    assert res.units["grid_id"].notna().all()
+    assert int(res.grids["households"].sum()) == 400
+
+
+def test_building_points_with_a_real_walking_network_give_units_with_area(futian_graphml):
+    """Demo C02 homes as points, cut by the Futian walking network (two-way streets drawn twice
+    polygonize into faces of no area): every unit has land and the grids accept them all."""
+    from spatial.datasets.embedded import load_demo
+    from spatial.grids.partition import partition_grids
+    from spatial.network.graph import edges_frame
+    from spatial.network.read import read_network
+
+    demo = load_demo()
+    comm = demo["communities"].query("community_id == 'C02'")
+    homes = demo["units"].query("community_id == 'C02'")
+    points = gpd.GeoDataFrame({"households": homes["households"]},
+                              geometry=homes.to_crs(CRS).representative_point().to_crs(homes.crs), crs=homes.crs)
+    units = units_from_buildings(points, comm, roads=edges_frame(read_network(futian_graphml)))
+    assert (units.to_crs(CRS).area > 1.0).all()
+    res = partition_grids(units, comm)
+    assert res.units["grid_id"].notna().all()
+    assert res.grids["households"].sum() == homes["households"].sum()

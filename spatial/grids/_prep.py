@@ -30,6 +30,7 @@ from spatial.core.checks import (
     require_unique,
 )
 from spatial.core.errors import ColumnError, GeometryError
+from spatial.core.reproject import to_crs_valid
 from spatial.grids._adjacency import Adjacency, road_fraction, rook_adjacency
 
 logger = logging.getLogger(__name__)
@@ -127,8 +128,8 @@ def prepare(
     units_v = repair_geometries(units, "units", report, id_col=unit_id_col if unit_id_col in units.columns else None)
     comms_v = repair_geometries(communities, "communities", report, id_col=community_id_col)
     crs_m = metric_crs(units, communities)
-    ug = np.asarray(units_v.to_crs(crs_m).geometry.values, dtype=object)
-    cg = np.asarray(comms_v.to_crs(crs_m).geometry.values, dtype=object)
+    ug = np.asarray(to_crs_valid(units_v, crs_m).geometry.values, dtype=object)
+    cg = np.asarray(to_crs_valid(comms_v, crs_m).geometry.values, dtype=object)
     if (shapely.get_dimensions(cg) != 2).any():
         raise GeometryError("'communities' must be polygons; some rows are points or lines")
     comm_ids = communities[community_id_col].to_numpy()
@@ -158,16 +159,40 @@ def _polygonal_pieces(ug, is_pt, comm_of, cg, unit_ids, report):
     if is_pt.any():
         pieces[is_pt] = _voronoi(ug[is_pt], comm_of[is_pt], cg, unit_ids[is_pt])
     poly = np.flatnonzero(~is_pt & (comm_of >= 0))
+    failed = set()
     if len(poly):
-        clipped = shapely.intersection(np.asarray(ug[poly], dtype=object), cg[comm_of[poly]])
+        clipped = _clip(np.asarray(ug[poly], dtype=object), cg[comm_of[poly]], unit_ids[poly], report, failed)
         pieces[poly] = [polygonal(g) for g in clipped]
     for i in np.flatnonzero(comm_of >= 0):
         g = pieces[i]
         if g is None or shapely.is_empty(g) or shapely.area(g) <= 0:
-            report.add("units", unit_ids[i], "has no area inside its community", "not given a grid")
+            if unit_ids[i] not in failed:
+                report.add("units", unit_ids[i], "has no area inside its community", "not given a grid")
             comm_of[i] = -1
             pieces[i] = None
     return pieces
+
+
+def _clip(geoms: np.ndarray, comms: np.ndarray, ids: np.ndarray, report: Report, failed: set) -> np.ndarray:
+    """Units clipped to their community; rows GEOS cannot intersect (e.g. footprints whose edges
+    nearly touch after reprojection) are repaired and retried on a 1 cm grid, else reported."""
+    try:
+        return shapely.intersection(geoms, comms)
+    except shapely.errors.GEOSException:
+        pass
+    out = np.empty(len(geoms), dtype=object)
+    for n, (g, c, uid) in enumerate(zip(geoms, comms, ids)):
+        try:
+            out[n] = shapely.intersection(g, c)
+        except shapely.errors.GEOSException:
+            try:
+                out[n] = shapely.intersection(shapely.make_valid(g), shapely.make_valid(c), grid_size=0.01)
+            except shapely.errors.GEOSException as exc:
+                report.add("units", uid, f"outline cannot be clipped to its community ({exc})",
+                           "not given a grid; redraw or simplify its outline")
+                failed.add(uid)
+                out[n] = shapely.Polygon()
+    return out
 
 
 def _community_of(ug, cg, comm_ids, units, community_id_col, unit_ids, report) -> np.ndarray:

@@ -258,6 +258,17 @@ def _blocks(area, road_lines: gpd.GeoSeries | None) -> list:
     enc = momepy.enclosures(near.intersection(area.buffer(1.0)), limit=limit, clip=True)
     blocks = [g for g in shapely.get_parts(enc.geometry.intersection(area).values) if g.area > 0]
     blocks = [p for g in blocks for p in shapely.get_parts(g) if p.geom_type == "Polygon"]
+    # slivers between doubled road lines (a two-way street drawn twice polygonizes into faces of
+    # almost no area): join them to the block they share most edge with, so no unit is empty
+    while len(blocks) > 1:
+        small = [i for i, b in enumerate(blocks) if b.area < _SLIVER_M2]
+        if not small:
+            break
+        part = blocks.pop(small[0])
+        if part.area < 1e-3:  # a face of no land at all (under 10 cm x 1 cm)
+            continue
+        k = _longest_shared_edge(part, blocks)
+        blocks[k] = _single_part(polygonal(shapely.make_valid(shapely.union(blocks[k], part))))
     # float noise between polygonize and the community: give the rest to the adjacent block
     rest = shapely.difference(area, shapely.union_all(blocks)) if blocks else area
     for part in shapely.get_parts(rest):
@@ -367,6 +378,12 @@ def _polygonal(g):
     """The polygonal part of ``g`` or None when it has no area."""
     g = polygonal(g)
     return g if g.area > 0 else None
+
+
+def _single_part(g):
+    """``g`` itself, or its largest part when a sliver joined it only at a point."""
+    parts = shapely.get_parts(g)
+    return g if len(parts) <= 1 else max(parts, key=lambda p: p.area)
 
 
 def _longest_shared_edge(part, others) -> int:
