@@ -95,22 +95,40 @@ def _metis_halves(sub: sparse.csr_matrix, hh: np.ndarray, frac: float, seed: int
     return np.asarray(parts, dtype=np.int64)
 
 
-def _join_strays(coo, hh: np.ndarray, side: np.ndarray, n: int, sides=(0, 1)) -> np.ndarray:
-    """Every piece of a side but its heaviest joins the other side (rounds until both connect)."""
+def _join_strays(nbrs: list, hh: np.ndarray, side: np.ndarray, sides=(0, 1)) -> np.ndarray:
+    """Every piece of a side but its heaviest joins the other side (rounds until both connect).
+
+    Breadth-first on neighbour lists: these graphs are small and many, where building a sparse
+    matrix per call costs more than the search.
+    """
+    hhl = hh.tolist()
     for _ in range(4):
         moved = False
+        lab = side.tolist()
         for s in sides:
-            same = (side[coo.row] == s) & (side[coo.col] == s)
-            inner = sparse.csr_matrix((np.ones(same.sum()), (coo.row[same], coo.col[same])), shape=(n, n))
-            _, comp = connected_components(inner, directed=False)
-            mine = side == s
-            if not mine.any():
-                continue
-            sizes = np.bincount(comp[mine], weights=hh[mine] + 1e-3, minlength=comp.max() + 1)
-            stray = mine & (comp != int(np.argmax(sizes)))
-            if stray.any():
-                side[stray] = 1 - s
+            seen = [False] * len(lab)
+            pieces = []
+            for u0 in range(len(lab)):
+                if lab[u0] != s or seen[u0]:
+                    continue
+                seen[u0] = True
+                piece, stack, w = [u0], [u0], hhl[u0] + 1e-3
+                while stack:
+                    x = stack.pop()
+                    for y in nbrs[x]:
+                        if not seen[y] and lab[y] == s:
+                            seen[y] = True
+                            stack.append(y)
+                            piece.append(y)
+                            w += hhl[y] + 1e-3
+                pieces.append((w, piece))
+            if len(pieces) > 1:
+                pieces.sort(key=lambda p: -p[0])
+                for _, piece in pieces[1:]:
+                    for u in piece:
+                        lab[u] = 1 - s
                 moved = True
+        side = np.asarray(lab, dtype=np.int64)
         if not moved:
             break
     return side
@@ -120,12 +138,13 @@ def _balance_halves(sub, hh, side, want_a, xy) -> np.ndarray:
     """Both sides connected, side 0 holding households as near ``want_a`` as single moves allow."""
     n = len(side)
     coo = sub.tocoo()
-    side = _join_strays(coo, hh, side.copy(), n)
-    side = _sweep(coo, hh, side, want_a, xy, n)
+    nbrs = [sub.indices[sub.indptr[u]:sub.indptr[u + 1]].tolist() for u in range(n)]
+    side = _join_strays(nbrs, hh, side.copy())
+    side = _sweep(coo, nbrs, hh, side, want_a, xy, n)
     return _polish(sub, coo, hh, side, want_a)
 
 
-def _sweep(coo, hh, side, want_a, xy, n) -> np.ndarray:
+def _sweep(coo, nbrs, hh, side, want_a, xy, n) -> np.ndarray:
     """Hand the donor's units nearest the other side across until the gap closes; the donor's
     stray pieces follow. Units that would overshoot are skipped; when that leaves nothing to
     move (a big unit stands between), it is taken anyway and the sweep runs back the other way."""
@@ -140,12 +159,12 @@ def _sweep(coo, hh, side, want_a, xy, n) -> np.ndarray:
         now = err(side)
         if now <= tol:
             break
-        trial = _sweep_once(g, coo, hh, side, want_a, n, tol, skip=True)
+        trial = _sweep_once(g, nbrs, hh, side, want_a, n, tol, skip=True)
         if trial is not None and err(trial) < now:
             side = trial
             continue
-        over = _sweep_once(g, coo, hh, side, want_a, n, tol, skip=False)
-        back = None if over is None else _sweep_once(g, coo, hh, over, want_a, n, tol, skip=True)
+        over = _sweep_once(g, nbrs, hh, side, want_a, n, tol, skip=False)
+        back = None if over is None else _sweep_once(g, nbrs, hh, over, want_a, n, tol, skip=True)
         if back is not None and err(back) < now:
             side = back
             continue
@@ -153,7 +172,7 @@ def _sweep(coo, hh, side, want_a, xy, n) -> np.ndarray:
     return side
 
 
-def _sweep_once(g, coo, hh, side, want_a, n, tol, *, skip: bool) -> np.ndarray | None:
+def _sweep_once(g, nbrs, hh, side, want_a, n, tol, *, skip: bool) -> np.ndarray | None:
     gap = want_a - hh[side == 0].sum()
     src = 1 if gap > 0 else 0
     need = abs(gap)
@@ -174,7 +193,7 @@ def _sweep_once(g, coo, hh, side, want_a, n, tol, *, skip: bool) -> np.ndarray |
         return None
     trial = side.copy()
     trial[np.asarray(take)] = 1 - src
-    return _join_strays(coo, hh, trial, n, sides=(src, 1 - src))
+    return _join_strays(nbrs, hh, trial, sides=(src, 1 - src))
 
 
 def _connected_without(u, a, lab, nbrs, size) -> bool:
