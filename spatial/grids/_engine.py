@@ -277,8 +277,9 @@ def local_search(
     k = int(labels.max()) + 1
     fixed = np.zeros(n, dtype=bool) if fixed is None else np.asarray(fixed, dtype=bool)
     indptr, indices, data = adj.indptr, adj.indices, adj.data
-    nbrs = [indices[indptr[u]:indptr[u + 1]].tolist() for u in range(n)]
-    costs = [data[indptr[u]:indptr[u + 1]].tolist() for u in range(n)]
+    ip, ind, dat = indptr.tolist(), indices.tolist(), data.tolist()
+    nbrs = [ind[a:b] for a, b in zip(ip[:-1], ip[1:])]
+    costs = [dat[a:b] for a, b in zip(ip[:-1], ip[1:])]
     part_hh = np.bincount(labels, weights=hh, minlength=k).astype(float)
     part_n = np.bincount(labels, minlength=k)
     if target is None:
