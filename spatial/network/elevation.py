@@ -24,8 +24,10 @@ flight of steps does not count it twice.
 Honest reporting: :attr:`EdgeTimes.report` holds one summary row (share of edges with
 elevations, the DEM's extent and CRS) and one row per edge walked flat for lack of elevations
 (outside the DEM, or nodata/NaN cells). A DEM that misses the network altogether is an error
-naming the file. Scipy's ``RegularGridInterpolator`` would do the bilinear step but has no
-"fall back to the nearest valid cell next to nodata" rule, so the 15 lines are written here.
+naming the file. The bilinear step is written here rather than taken from scipy
+(``RegularGridInterpolator``, ``ndimage.map_coordinates``): neither falls back to the nearest
+valid cell next to nodata, and on 3M points ``map_coordinates`` took about 5x as long as the
+four flat gathers below. Rasterio's own ``sample`` yields one point at a time.
 """
 
 from __future__ import annotations
