@@ -3,6 +3,7 @@ is written, traceable to its inputs, and the figures agree across outputs."""
 
 import hashlib
 import json
+import re
 
 import geopandas as gpd
 import pandas as pd
@@ -112,3 +113,12 @@ def test_workbook_lists_gaps_by_cause_and_station_load(demo_outputs):
     assert load["服务户数"].sum() == pd.read_csv(outputs["station_load.csv"], encoding="utf-8-sig")["households_served"].sum()
     notes = pd.read_excel(outputs["summary.xlsx"], sheet_name="说明", header=None).astype(str)
     assert notes.apply(lambda col: col.str.contains("估算步行")).any().any()
+
+
+def test_workbook_headers_are_words_not_column_names(demo_outputs):
+    book = load_workbook(_by_name(demo_outputs)["summary.xlsx"])
+    for ws in book.worksheets:
+        if ws.title == "说明":
+            continue
+        raw = [c.value for c in ws[1] if c.value and re.search(r"[a-z]+_[a-z]+", str(c.value))]
+        assert raw == [], f"sheet {ws.title} has untranslated headers {raw}"
