@@ -6,7 +6,7 @@ import argparse
 import importlib
 import time
 
-NAMES = ["io", "grids", "units", "coverage", "isochrones", "siting", "maps", "province", "dem"]
+NAMES = ["io", "grids", "units", "coverage", "isochrones", "city", "siting", "maps", "province", "dem"]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -90,7 +90,7 @@ def test_a_river_splits_gaps_that_straight_distance_would_merge():
 def test_gaps_are_ranked_by_households_with_totals():
     gaps = coverage_gaps(DEMAND, NET, band="15min", link_m=150.0)
     assert list(gaps.columns) == ["gap_id", "rank", "cause", "households", "population", "n_points",
-                                  "area_m2", "note", "geometry"]
+                                  "walk_to_station_m", "site_x", "site_y", "area_m2", "note", "geometry"]
     # only service gaps are ranked for siting; the unmapped ones are listed after them, unranked
     assert gaps["gap_id"].tolist() == ["G001", "G002", "N001"]
     assert gaps["rank"].tolist() == [1, 2, pd.NA]
@@ -210,10 +210,11 @@ def test_gaps_from_walking_coverage_end_to_end():
 )
 def test_property_partition_totals_and_separation(pts, link_m):
     demand = scored([(f"u{i}", x, y, b, h, 2 * h) for i, (x, y, h, b) in enumerate(pts)])
-    labelled = assign_gaps(demand, NET, band="10min", link_m=link_m, max_snap_m=40.0)
+    # whole areas (site_reach_m=inf): the property of the clustering alone
+    labelled = assign_gaps(demand, NET, band="10min", link_m=link_m, max_snap_m=40.0, site_reach_m=np.inf)
     out = demand["band"].isin(["15min", "beyond", "unreachable"]).to_numpy()
     assert np.array_equal(labelled["gap_id"].notna().to_numpy(), out)
-    gaps = coverage_gaps(demand, NET, band="10min", link_m=link_m, max_snap_m=40.0)
+    gaps = coverage_gaps(demand, NET, band="10min", link_m=link_m, max_snap_m=40.0, site_reach_m=np.inf)
     assert gaps["households"].sum() == demand.loc[out, "households"].sum()
     assert gaps["n_points"].sum() == out.sum()
     assert sorted(gaps["gap_id"]) == sorted(labelled["gap_id"].dropna().unique())
@@ -234,8 +235,8 @@ def test_no_uncovered_points_gives_an_empty_gaps_layer():
     covered = DEMAND[DEMAND["band"].isin(["5min", "10min"])]
     gaps = coverage_gaps(covered, NET, band="10min")
     assert len(gaps) == 0
-    assert list(gaps.columns) == ["gap_id", "rank", "cause", "households", "population", "n_points", "area_m2",
-                                  "note", "geometry"]
+    assert list(gaps.columns) == ["gap_id", "rank", "cause", "households", "population", "n_points",
+                                  "walk_to_station_m", "site_x", "site_y", "area_m2", "note", "geometry"]
     assert assign_gaps(covered, NET, band="10min")["gap_id"].isna().all()
 
 

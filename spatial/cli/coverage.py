@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import sys
+import time
 from pathlib import Path
 
 from spatial.cli._common import (
@@ -44,6 +46,8 @@ def add_parser(sub) -> None:
     p.add_argument("--grids", type=Path, default=None, help="grid polygons with grid_id")
     p.add_argument("--communities", type=Path, default=None, help="community polygons with community_id")
     p.add_argument("--gap-band", default=None, help="band whose gaps to map (default: the largest)")
+    p.add_argument("--no-isochrones", action="store_true",
+                   help="skip the service-area polygons (layer isochrones); walks and gaps are unchanged")
     p.add_argument("--dem", type=Path, default=None,
                    help="GeoTIFF DEM (any CRS), or a .graphml with node elevations: walks take Tobler's "
                         "time from home to station, uphill slower, steps slower (default: flat ground)")
@@ -121,7 +125,44 @@ def not_reached_report(scored, stations_snapped, unit_id_col: str | None, statio
     return pd.DataFrame(rows, columns=["layer", "row_id", "problem", "action"])
 
 
+def _stepper(args: argparse.Namespace, total: int):
+    """``step(name)`` starts a named step (ending the one before), ``step(None)`` ends the last.
+
+    A progress bar on stderr (a terminal only: errors stay one line) names the step running; the
+    times are kept in ``step.times``, and ``step.close()`` clears the bar.
+    """
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, unit="step", file=sys.stderr, leave=False,
+               disable=True if getattr(args, "quiet", False) else None,  # None: off unless a terminal
+               bar_format="{desc} ({n_fmt}/{total_fmt}) [{elapsed}]")
+    current: list = []
+
+    def step(name: str | None) -> None:
+        if current:
+            done, start = current.pop()
+            step.times[done] = time.perf_counter() - start
+            bar.update(1)
+        if name is None:
+            bar.close()
+            return
+        bar.set_description_str(f"coverage: {name}")
+        current.append((name, time.perf_counter()))
+
+    step.times = {}
+    step.close = bar.close
+    return step
+
+
 def _cmd_coverage(args: argparse.Namespace) -> int:
+    step = _stepper(args, 7 - bool(args.no_isochrones))
+    try:
+        return _coverage(args, step)
+    finally:
+        step.close()
+
+
+def _coverage(args: argparse.Namespace, step) -> int:
     import pandas as pd
 
     from spatial.coverage.gaps import coverage_gaps
@@ -137,6 +178,7 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
 
     checked = _check(args)
     bands, minutes = checked["bands"], checked["minutes"]
+    step("read stations and demand")
     # the small layers first: a wrong column is found before the network is read
     stations = read_input(args.stations, "stations", "stations", points=True)
     demand = read_input(args.demand, "units", "demand", points=True)
@@ -159,6 +201,7 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
         check_barriers(barriers, f"--barriers {args.barriers}")
     communities = read_input(args.communities, "communities", "communities") if args.communities else None
     grids = read_input(args.grids, "grids", "grids") if args.grids else None
+    step("read network")
     network = read_network(args.network)
     say(args, f"network: {network.n_nodes} nodes, {network.n_edges} edges, "
               f"{network.length_m.sum() / 1000:.1f} km ({len(network.report)} report rows)")
@@ -171,6 +214,7 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     opts = dict(minutes=minutes, meters=args.meters, speed_kmh=args.speed_kmh, max_snap_m=args.max_snap_m)
     walk_opts = dict(max_off_network_m=args.max_off_network_m, detour_factor=args.detour_factor, gates=gates,
                      barriers=barriers)
+    step("walks")
     scored = walking_coverage(demand, stations, network, max_walk_m=args.max_walk_m, station_id_col=sid, dem=dem,
                               **walk_opts, **opts)
     snapped = snap_layer(stations, network, max_snap_m=args.max_snap_m, name="stations")
@@ -183,25 +227,33 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
                                   max_snap_m=args.max_snap_m, **walk_opts)
         snapped["fca_m2_per_100hh"] = fca["fca_m2_per_100hh"].to_numpy()
         fca_by = fca_by_community(scored, households_col=hh, min_m2_per_100hh=args.min_m2_per_100hh)
+    step("summary")
     summary = coverage_summary(scored, bands=bands, communities=communities, grids=grids,
                                households_col=hh, population_col=pop)
-    iso = isochrones(stations, network, station_id_col=sid, dem=dem, **opts)
+    layers = {"demand": scored, "stations": snapped}
+    if not args.no_isochrones:
+        step("isochrones")
+        layers["isochrones"] = isochrones(stations, network, station_id_col=sid, dem=dem, **opts)
+    step("gaps")
     gap_band = args.gap_band or bands[-1].label
-    gaps = coverage_gaps(scored, network, band=gap_band, max_snap_m=args.max_snap_m,
-                         households_col=hh, population_col=pop, detour_factor=args.detour_factor)
+    layers["gaps"] = gaps = coverage_gaps(scored, network, band=gap_band, max_snap_m=args.max_snap_m,
+                                          households_col=hh, population_col=pop, detour_factor=args.detour_factor,
+                                          speed_kmh=args.speed_kmh)
     report = pd.concat([network.report, *([] if dem is None else [dem.report]),
                         not_reached_report(scored, snapped, uid, sid)], ignore_index=True)
     summary_path = args.out.with_name(args.out.stem + "_summary.csv")
     load_path = args.out.with_name(args.out.stem + "_station_load.csv")
     written = [summary_path, load_path]
+    layers["report"] = report
+    step("write")
     with atomic_path(summary_path) as csv_tmp:  # the pair appears together or not at all
         write_csv(summary, csv_tmp)
-        write_layers({"demand": scored, "stations": snapped, "isochrones": iso, "gaps": gaps, "report": report},
-                     args.out, fresh=True)
+        write_layers(layers, args.out, fresh=True)
     write_csv(pd.DataFrame(snapped.drop(columns=snapped.geometry.name)), load_path)
     if fca_by is not None:
         written.append(args.out.with_name(args.out.stem + "_fca_by_community.csv"))
         write_csv(fca_by, written[-1])
+    step(None)
     overall = summary[summary.level == "overall"].iloc[0]
     say(args, f"speed {args.speed_kmh:g} km/h; households covered: " + ", ".join(
         f"{b.label} {overall[f'pct_hh_{b.label}']:.1f}%" for b in bands))
@@ -219,8 +271,8 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     if len(under):
         say(args, f"{len(under)} stations under {args.min_m2_per_100hh:g} m² per 100 households served: "
                   + ", ".join(map(str, under[sid].head(10))))
-    say(args, f"wrote {args.out} (layers demand, stations, isochrones, gaps, report) and "
-              + ", ".join(map(str, written)))
+    say(args, "time: " + ", ".join(f"{name} {sec:.1f} s" for name, sec in step.times.items()))
+    say(args, f"wrote {args.out} (layers {', '.join(layers)}) and " + ", ".join(map(str, written)))
     return 0
 
 

@@ -2,11 +2,15 @@
 
 Scored demand (the output of :func:`spatial.coverage.walks.walking_coverage`) whose band is not within
 the band asked for is grouped into gaps: two uncovered points belong to one gap when one can walk
-from one to the other within ``link_m`` (pairs from :func:`spatial.network.routing.source_target_pairs`,
-then connected components with scipy), so a gap never jumps a river or a railway that the
+from one to the other within ``link_m`` (the pairs :func:`spatial.network.routing.source_target_pairs`
+would find, then connected components with scipy), so a gap never jumps a river or a railway that the
 network does not cross. Points that cannot be snapped to the network are grouped by straight
 distance instead, in their own gaps, flagged in ``note``. Every uncovered point is in exactly one
-gap; covered points are in none.
+gap; covered points are in none. Linking is one multi-source search over the network cut at the
+points (:func:`spatial.coverage._gapsplit.walk_links`: the same groups as testing every pair).
+An uncovered area larger than one new station could serve is split
+(:func:`spatial.coverage._gapsplit.split_areas`): every home of a gap is within the band's walk
+of the gap's site (``site_x``, ``site_y``), a point of the network inside the gap.
 """
 
 from __future__ import annotations
@@ -23,10 +27,10 @@ from scipy.spatial import cKDTree
 
 from spatial.core.checks import check_households, require_columns, to_metric
 from spatial.core.errors import SpatialError
+from spatial.coverage._gapsplit import band_reach_m, split_areas, walk_links
 from spatial.coverage.bands import UNREACHABLE, parse_band, within_band
 from spatial.coverage.walks import DEFAULT_DETOUR_FACTOR
 from spatial.network.graph import WalkNetwork
-from spatial.network.routing import source_target_pairs
 from spatial.network.snapping import BARRIER_CUT, ESTIMATED, NETWORK, Snap, snap_points
 
 __all__ = ["assign_gaps", "coverage_gaps", "gap_causes", "SERVICE", "NO_MAPPED_PATH", "BARRIER"]
@@ -34,7 +38,8 @@ __all__ = ["assign_gaps", "coverage_gaps", "gap_causes", "SERVICE", "NO_MAPPED_P
 logger = logging.getLogger(__name__)
 
 #: Columns of the gaps layer, in order (geometry last).
-GAP_COLUMNS = ["gap_id", "rank", "cause", "households", "population", "n_points", "area_m2", "note"]
+GAP_COLUMNS = ["gap_id", "rank", "cause", "households", "population", "n_points", "walk_to_station_m", "site_x",
+               "site_y", "area_m2", "note"]
 #: Gap causes: walkable but no station within the band (the only gaps ranked for siting) ...
 SERVICE = "service"
 #: ... homes whose walk is estimated over unmapped ground or who have none: a to-do list for the map ...
@@ -107,6 +112,8 @@ def assign_gaps(
     population_col: str = "population",
     max_snap_m: float = 100.0,
     detour_factor: float = DEFAULT_DETOUR_FACTOR,
+    site_reach_m: float | None = None,
+    speed_kmh: float | None = None,
 ) -> gpd.GeoDataFrame:
     """Scored demand with the gap each uncovered point belongs to.
 
@@ -126,6 +133,8 @@ def assign_gaps(
         Snapping limit, as used for scoring; farther points are grouped by straight distance.
     detour_factor : float
         Detour factor the demand was scored with (see :func:`gap_causes`).
+    site_reach_m, speed_kmh : float, optional
+        See :func:`coverage_gaps`.
 
     Returns
     -------
@@ -136,7 +145,8 @@ def assign_gaps(
     """
     gaps, labelled = _gaps(demand, network, band=band, link_m=link_m, households_col=households_col,
                            population_col=population_col, max_snap_m=max_snap_m, buffer_m=0.0,
-                           shapes=False, detour_factor=detour_factor)
+                           shapes=False, detour_factor=detour_factor, site_reach_m=site_reach_m,
+                           speed_kmh=speed_kmh)
     return labelled
 
 
@@ -151,6 +161,8 @@ def coverage_gaps(
     max_snap_m: float = 100.0,
     point_buffer_m: float = 30.0,
     detour_factor: float = DEFAULT_DETOUR_FACTOR,
+    site_reach_m: float | None = None,
+    speed_kmh: float | None = None,
 ) -> gpd.GeoDataFrame:
     """Uncovered residents grouped by walking distance into gap polygons, largest first.
 
@@ -173,13 +185,23 @@ def coverage_gaps(
         For point demand, a gap is the concave hull of its points buffered by this.
     detour_factor : float
         Detour factor the demand was scored with (see :func:`gap_causes`).
+    site_reach_m : float, optional
+        Split uncovered areas so that every home of a gap is within this walk of the gap's site
+        (one new station there would serve the whole gap). Default: the band's walk (``band`` in
+        minutes at ``speed_kmh``); ``numpy.inf`` keeps each area whole.
+    speed_kmh : float, optional
+        Walking speed turning a band in minutes into metres; default: the speed the demand was
+        scored at (its ``walk_m`` / ``walk_min``), else 4 km/h.
 
     Returns
     -------
     geopandas.GeoDataFrame
         One row per gap, in the network's metric CRS: ``gap_id``, ``rank``, ``cause``
         (``service``, ``no mapped path`` or ``barrier``, see :func:`gap_causes`; a gap holds
-        points of one cause), ``households``, ``population``, ``n_points``, ``area_m2``,
+        points of one cause), ``households``, ``population``, ``n_points``,
+        ``walk_to_station_m`` (the shortest walk from a home of the gap to its nearest station;
+        NaN when none is known), ``site_x``, ``site_y`` (the gap's site: a point of the network
+        within ``site_reach_m`` on foot of every home of the gap), ``area_m2``,
         ``note`` (empty, or "grouped by straight distance: ..." for points off the mapped
         network). Only service gaps with households are ranked for siting (``rank`` 1 = most
         households, ids "G001" ...); the others have no rank and come after them: service gaps
@@ -198,7 +220,7 @@ def coverage_gaps(
     """
     gaps, _ = _gaps(demand, network, band=band, link_m=link_m, households_col=households_col,
                     population_col=population_col, max_snap_m=max_snap_m, buffer_m=point_buffer_m,
-                    shapes=True, detour_factor=detour_factor)
+                    shapes=True, detour_factor=detour_factor, site_reach_m=site_reach_m, speed_kmh=speed_kmh)
     return gaps
 
 
@@ -206,9 +228,12 @@ def coverage_gaps(
 
 
 def _gaps(demand, network, *, band, link_m, households_col, population_col, max_snap_m, buffer_m, shapes,
-          detour_factor):
+          detour_factor, site_reach_m=None, speed_kmh=None):
     if not (np.isfinite(link_m) and link_m >= 0):
         raise SpatialError(f"link_m must be a number of metres >= 0, got {link_m!r}")
+    reach_m = band_reach_m(demand, band, speed_kmh) if site_reach_m is None else float(site_reach_m)
+    if not reach_m > 0:
+        raise SpatialError(f"site_reach_m must be a positive number of metres (or inf), got {site_reach_m!r}")
     if not (buffer_m >= 0):
         raise SpatialError(f"point_buffer_m must be >= 0 metres, got {buffer_m!r}")
     metric = to_metric(demand, "demand", network.crs)
@@ -230,7 +255,10 @@ def _gaps(demand, network, *, band, link_m, households_col, population_col, max_
     xy = np.full((len(idx), 2), np.nan)
     located = ~empty[idx]
     if located.any():
-        xy[located] = shapely.get_coordinates(shapely.point_on_surface(sub_geom[located]))
+        at = np.asarray(sub_geom[located], dtype=object)
+        areal = shapely.get_type_id(at) != 0  # points are their own location
+        at[areal] = shapely.point_on_surface(at[areal])
+        xy[located] = shapely.get_coordinates(at)
     walkable = why = None
     if "access" in metric.columns:
         access = metric["access"].astype(str).to_numpy()[idx]
@@ -238,15 +266,21 @@ def _gaps(demand, network, *, band, link_m, households_col, population_col, max_
         reason = metric["reason"].astype(str).to_numpy()[idx] if "reason" in metric.columns else access
         why = np.where(reason != "", reason, np.where(access == ESTIMATED, "estimated walk", access))
 
-    comp, note = _cluster(network, xy, cause, walkable, why, link_m=link_m, max_snap_m=max_snap_m)
+    comp, note, snap = _cluster(network, xy, cause, walkable, why, link_m=link_m, max_snap_m=max_snap_m)
+    site_xy = np.full((int(comp.max()) + 1 if len(comp) else 0, 2), np.nan)
+    if np.isfinite(reach_m) and len(comp):  # areas one station could not serve, split
+        comp, site_xy = split_areas(network, snap, xy, comp, reach_m=reach_m)
 
     hh = households.to_numpy()[idx]
     pop = population.to_numpy()[idx]
     n_comp = int(comp.max()) + 1 if len(comp) else 0
+    walk = pd.to_numeric(metric["walk_m"], errors="coerce").to_numpy(dtype=float)[idx] if "walk_m" in metric \
+        else np.full(len(idx), np.nan)
     sums = pd.DataFrame({"comp": comp, "hh": hh, "pop": pop, "n": 1, "x": xy[:, 0] if len(xy) else [],
-                         "cause": cause})
+                         "cause": cause, "walk": np.where(np.isfinite(walk), walk, np.nan)})
     agg = sums.groupby("comp").agg(households=("hh", "sum"), population=("pop", lambda s: s.sum(min_count=1)),
-                                   n_points=("n", "sum"), x=("x", "min"), cause=("cause", "first"))
+                                   n_points=("n", "sum"), x=("x", "min"), cause=("cause", "first"),
+                                   walk=("walk", "min"))
     # service gaps with households first, ranked; then empty service gaps, no mapped path, barrier
     agg["order"] = np.where(agg["cause"] == SERVICE, np.where(agg["households"] > 0, 0, 1),
                             np.where(agg["cause"] == NO_MAPPED_PATH, 2, 3))
@@ -278,12 +312,18 @@ def _gaps(demand, network, *, band, link_m, households_col, population_col, max_
             "households": agg["households"].to_numpy(dtype=float),
             "population": agg["population"].to_numpy(dtype=float),
             "n_points": agg["n_points"].to_numpy(dtype=np.int64),
+            "walk_to_station_m": agg["walk"].to_numpy(dtype=float),
+            "site_x": site_xy[agg.index.to_numpy(), 0] if n_comp else np.empty(0),
+            "site_y": site_xy[agg.index.to_numpy(), 1] if n_comp else np.empty(0),
         }
     )
     comp_of_rank = agg.index.to_numpy()
-    rows["note"] = [_gap_note(note[comp == c]) for c in comp_of_rank]
+    order = np.argsort(comp, kind="stable")  # each gap's points: one slice of one sort
+    cuts = np.searchsorted(comp[order], np.arange(n_comp + 1))
+    note_by, geom_by = note[order], np.asarray(sub_geom, dtype=object)[order]
+    rows["note"] = [_gap_note(note_by[cuts[c]:cuts[c + 1]]) for c in comp_of_rank]
     if shapes:
-        polys = [_gap_shape(sub_geom[comp == c], buffer_m) for c in comp_of_rank]
+        polys = [_gap_shape(geom_by[cuts[c]:cuts[c + 1]], buffer_m) for c in comp_of_rank]
     else:
         polys = [None] * n_comp
     gaps = gpd.GeoDataFrame(rows, geometry=polys, crs=network.crs)
@@ -304,7 +344,7 @@ def _cluster(network, xy, cause, walkable, why, *, link_m, max_snap_m):
     n = len(xy)
     note = np.full(n, "", dtype=object)
     if n == 0:
-        return np.empty(0, dtype=np.int64), note
+        return np.empty(0, dtype=np.int64), note, snap_points(network, np.empty((0, 2)), max_snap_m=max_snap_m)
     snap = snap_points(network, xy, max_snap_m=max_snap_m)
     on = np.asarray(snap.edge) >= 0
     snap_reason = np.asarray(snap.reason, dtype=object)
@@ -314,7 +354,7 @@ def _cluster(network, xy, cause, walkable, why, *, link_m, max_snap_m):
         snap_reason = np.asarray(why, dtype=object)
 
     # mapped walks: pairs within link_m on foot; points off the network: within link_m in a line
-    src, tgt = _walk_pairs(network, snap, xy, link_m=link_m)
+    src, tgt = walk_links(network, snap, link_m=link_m)
     off = np.flatnonzero(~on)
     located = np.flatnonzero(np.isfinite(xy).all(axis=1))  # rows with no location stay alone
     near = np.intersect1d(off, located)
@@ -331,7 +371,7 @@ def _cluster(network, xy, cause, walkable, why, *, link_m, max_snap_m):
     note[off] = [f"grouped by straight distance: {r or 'not snapped'}" for r in snap_reason[off]]
     lost = np.setdiff1d(off, near)
     note[lost] = "no location (empty geometry): a gap of its own"
-    return comp.astype(np.int64), note
+    return comp.astype(np.int64), note, snap
 
 
 def _gap_note(notes: np.ndarray) -> str:
@@ -341,39 +381,6 @@ def _gap_note(notes: np.ndarray) -> str:
         return ""
     first = str(said[0])
     return first if len(said) == len(notes) else f"{len(said)} of {len(notes)} points {first}"
-
-
-def _walk_pairs(network, snap: Snap, xy: np.ndarray, *, link_m: float) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs of snapped points within ``link_m`` on foot, routed tile by tile.
-
-    ``source_target_pairs`` over all points at once costs (points x points) floats; walking is
-    never shorter than the straight line, so routing the points of one square tile to the points
-    within ``link_m`` of that tile finds exactly the same pairs at a fraction of the cost.
-    """
-    on = np.flatnonzero(np.asarray(snap.edge) >= 0)
-    if len(on) < 2:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    tile_m = max(4.0 * link_m, 400.0)
-    key = np.floor((xy[on] - xy[on].min(axis=0)) / tile_m).astype(np.int64)
-    tile = key[:, 0] * (int(key[:, 1].max()) + 1) + key[:, 1]
-    tree = cKDTree(xy[on])
-    out_s, out_t = [], []
-    for t in np.unique(tile):
-        mine = on[tile == t]
-        lo, hi = xy[mine].min(axis=0) - link_m, xy[mine].max(axis=0) + link_m
-        centre, half = (lo + hi) / 2, (hi - lo) / 2
-        # points within the tile's box grown by link_m (Chebyshev ball around the box centre)
-        near = on[tree.query_ball_point(centre, r=float(half.max()), p=np.inf, return_sorted=True)]
-        near = near[(np.abs(xy[near] - centre) <= half + 1e-9).all(axis=1)]
-        a, b, _ = source_target_pairs(network, _take(snap, mine), _take(snap, near), limit_m=link_m)
-        out_s.append(mine[np.asarray(a, dtype=np.int64)])
-        out_t.append(near[np.asarray(b, dtype=np.int64)])
-    return np.concatenate(out_s), np.concatenate(out_t)
-
-
-def _take(snap: Snap, rows: np.ndarray) -> Snap:
-    return Snap(edge=snap.edge[rows], offset_m=snap.offset_m[rows], leg_m=snap.leg_m[rows],
-                reason=snap.reason[rows])
 
 
 def _gap_shape(geoms: np.ndarray, buffer_m: float):

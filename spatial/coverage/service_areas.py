@@ -4,11 +4,16 @@ A service area must not claim land a resident cannot reach: convex hulls of the 
 jump rivers and railways, and buffers of the edges reached claim both banks of a river. Here the
 area is the set of places whose walk distance, computed exactly as for a resident (snapped to the
 nearest edge with the same ``max_snap_m``, the straight leg counted as walking, one multi-source
-Dijkstra pass by :func:`spatial.network.routing.nearest_source`), is within the band. It is sampled on a
-fine grid of cells (``cell_m``, 10 m by default) over the stations' reach and each band is drawn
-as the exact union of the squares of its cells, so a resident inside a polygon is covered to
-within half a cell diagonal (7 m at 10 m cells), and every cell belongs to the station nearest
-to it on foot.
+Dijkstra pass by :func:`spatial.network.routing.nearest_source`), is within the band. It is
+sampled on square cells (``cell_m``: by default 1/100 of the largest band, at least 10 m: 10 m
+for the 15-minute circle) and each band is drawn as the exact union of its cells, so a resident
+inside a polygon is covered to within half a cell diagonal, and every cell belongs to the
+station nearest to it on foot.
+
+The cost follows the network reached, not the box (:mod:`spatial.coverage._raster`): the box is
+clipped to the network, cut into tiles processed one at a time, and cells are scored coarse
+first, then one by one only where a label changes. Memory stays bounded whatever the band; a box
+of more than ``MAX_CELLS`` cells is refused with a message (see ``docs/isochrones.md``).
 """
 
 from __future__ import annotations
@@ -24,10 +29,11 @@ import shapely
 
 from spatial.core.checks import require_columns, require_unique, to_metric
 from spatial.core.errors import GeometryError, SpatialError
-from spatial.coverage._raster import WalkGrid, cells_polygon, cells_within, grid_over
+from spatial.coverage._raster import (MAX_GRID_CELLS, TOL_M, RasterStats, WalkGrid, assemble, band_pieces,
+                                      box_reach_m, cells_within, check_cells, coverage_simplify, reach_box)
 from spatial.coverage.bands import DEFAULT_SPEED_KMH, Band, make_bands
 from spatial.network.graph import WalkNetwork
-from spatial.network.routing import nearest_source, nearest_source_timed, source_target_pairs
+from spatial.network.routing import nearest_source, nearest_source_timed
 from spatial.network.snapping import Snap, snap_points
 
 __all__ = ["isochrones", "walk_grid", "WalkGrid"]
@@ -37,9 +43,19 @@ logger = logging.getLogger(__name__)
 #: Columns every isochrone row gets (after the station's own columns).
 ISOCHRONE_COLUMNS = ["station_id", "band", "limit_m", "limit_min", "area_m2", "reason"]
 
-#: Same tolerance as :func:`spatial.coverage.bands.assign_band`, so a cell and a resident at the same
-#: walk get the same band.
-_TOL_M = 1e-9
+#: Same tolerance as :func:`spatial.coverage.bands.assign_band`, so a cell and a resident at the
+#: same walk get the same band.
+_TOL_M = TOL_M
+#: Default cells: this fraction of the largest band, at least ``MIN_CELL_M`` and at most half the
+#: snapping limit (a coarser cell would claim land beyond the snapping limit at the fringe).
+CELL_FRACTION = 1 / 100
+MIN_CELL_M = 10.0
+
+
+def default_cell_m(reach_m: float, max_snap_m: float = 100.0) -> float:
+    """Side of the cells for a largest band of ``reach_m`` metres: 10 m up to 1,000 m, 20 m for
+    2,000 m, at most ``max_snap_m / 2`` (50 m)."""
+    return float(max(MIN_CELL_M, min(round(reach_m * CELL_FRACTION), max_snap_m / 2)))
 
 
 def isochrones(
@@ -49,7 +65,7 @@ def isochrones(
     minutes: Sequence[float] | None = (5, 10, 15),
     meters: Sequence[float] | None = None,
     speed_kmh: float = DEFAULT_SPEED_KMH,
-    cell_m: float = 10.0,
+    cell_m: float | None = None,
     max_snap_m: float = 100.0,
     station_id_col: str = "station_id",
     dissolve: bool = False,
@@ -70,8 +86,10 @@ def isochrones(
         given. Defaults to the 5/10/15-minute life circles.
     speed_kmh : float
         Walking speed turning minutes into metres (4.0 km/h: 1,000 m in 15 minutes).
-    cell_m : float
+    cell_m : float, optional
         Side of the sampling cells in metres; a polygon edge is accurate to about half a cell.
+        Default: 1/100 of the largest band, at least 10 m and at most ``max_snap_m / 2`` (10 m up
+        to 1,000 m, 20 m for 2,000 m, 50 m from 5,000 m at the default ``max_snap_m``).
     max_snap_m : float
         Places (and stations) farther than this from the network are not reached; use the same
         value as for scoring residents.
@@ -85,8 +103,9 @@ def isochrones(
         one band tile without overlap (what residents are scored with). If true, each station
         gets everything it reaches within the band, and areas of neighbouring stations overlap.
     simplify_m : float
-        Tolerance of the coverage-preserving simplification of the outlines (0 to keep the cell
-        staircase exactly).
+        Tolerance of the coverage-preserving simplification of the outlines. Under half a cell
+        (the default 2 m with 10 m cells) the cell staircase is kept exactly, only vertices on
+        straight runs are dropped.
     dem : str, Path or EdgeTimes, optional
         As for :func:`spatial.coverage.walks.walking_coverage`: minute bands then hold the places
         whose walk TO the station takes that long on the slopes; distance bands stay distances.
@@ -116,15 +135,17 @@ def isochrones(
     >>> bool(areas.groupby("station_id")["area_m2"].is_monotonic_increasing.all())  # nested bands
     True
     """
-    _check_options(cell_m=cell_m, max_snap_m=max_snap_m, simplify_m=simplify_m)
     bands = _bands(minutes, meters, speed_kmh)
+    reach_m = max(b.limit_m for b in bands)
+    cell_m = default_cell_m(reach_m, max_snap_m) if cell_m is None else cell_m
+    _check_options(cell_m=cell_m, max_snap_m=max_snap_m, simplify_m=simplify_m)
     pts = _station_points(stations, network, station_id_col)
     xy = shapely.get_coordinates(pts.geometry.values)
     snap = snap_points(network, xy, max_snap_m=max_snap_m)
     ok = np.asarray(snap.edge) >= 0
     for sid, why in zip(pts[station_id_col].to_numpy()[~ok], np.asarray(snap.reason)[~ok]):
         logger.warning("station %s has no service area: %s", sid, why or "not snapped")
-    reach_m = max(b.limit_m for b in bands)
+    limits = np.array([b.limit_m for b in bands])
     times = None
     if dem is not None and meters is None:  # slopes: the same times as the residents' walks
         from spatial.network.elevation import edge_times
@@ -132,20 +153,22 @@ def isochrones(
         times = edge_times(network, dem)
 
     t0 = time.perf_counter()
-    if overlap and not dissolve and ok.any():
-        per_band = _overlapping_polygons(network, snap, xy, bands, cell_m=cell_m, max_snap_m=max_snap_m,
-                                         simplify_m=simplify_m, times=times)
-        logger.info("isochrones: %d stations, %d bands (overlapping) in %.2f s", int(ok.sum()), len(bands),
-                    time.perf_counter() - t0)
-        return _station_rows(pts, station_id_col, bands, per_band, ok, np.asarray(snap.reason), network)
-    grid = walk_grid(network, snap, xy, reach_m=reach_m, cell_m=cell_m, max_snap_m=max_snap_m,
-                     times=times) if ok.any() else None
-    t1 = time.perf_counter()
-    per_band = [_band_polygons(grid, band, len(pts), dissolve=dissolve, simplify_m=simplify_m) for band in bands]
+    stats = RasterStats()
+    if overlap and not dissolve:
+        per_band = _overlapping_polygons(network, snap, xy, limits, cell_m=cell_m, max_snap_m=max_snap_m,
+                                         stats=stats, times=times)
+    else:
+        pieces = band_pieces(network, snap, xy, limits, cell_m=cell_m, max_snap_m=max_snap_m,
+                             by_source=not dissolve, stats=stats, times=times)
+        per_band = assemble(pieces, 1 if dissolve else len(pts), stats.extra["origin"], cell_m)
+    if overlap and not dissolve:
+        per_band = [_simplify(geoms, simplify_m, cell_m) for geoms in per_band]
+    else:
+        per_band = [coverage_simplify(geoms, simplify_m, cell_m) for geoms in per_band]
     logger.info(
-        "isochrones: %d stations, %d bands, %s cells scored in %.2f s, polygons in %.2f s",
-        int(ok.sum()), len(bands), "no" if grid is None else f"{grid.n_snapped:,}", t1 - t0,
-        time.perf_counter() - t1,
+        "isochrones: %d stations, %d bands, %g m cells: %d tiles, %s coarse + %s fine cells scored "
+        "(box %s cells) in %.2f s", int(ok.sum()), len(bands), cell_m, stats.tiles, f"{stats.coarse_scored:,}",
+        f"{stats.fine_scored:,}", f"{stats.cells_in_box:,}", time.perf_counter() - t0,
     )
     if dissolve:
         geoms = [g[0] for g in per_band]
@@ -195,7 +218,7 @@ def walk_grid(
     WalkGrid
         The grid with ``walk_m`` and the nearest ``source`` per cell.
     """
-    x0, y0, shape, iy, ix, cells = _grid_cells(network, sources, source_xy, reach_m=_box_m(reach_m, times),
+    x0, y0, shape, iy, ix, cells = _grid_cells(network, sources, source_xy, reach_m=box_reach_m(reach_m, times),
                                                 cell_m=cell_m, max_snap_m=max_snap_m)
     walk = np.full(shape, np.inf)
     src = np.full(shape, -1, dtype=np.int64)
@@ -218,43 +241,30 @@ def walk_grid(
 
 
 def _grid_cells(network, sources, source_xy, *, reach_m, cell_m, max_snap_m):
-    """Grid over the snapped sources' reach; the cells that may be reached, snapped."""
+    """Grid over the snapped sources' reach (clipped to the network); the cells that may be reached, snapped."""
     source_xy = np.asarray(source_xy, dtype=float).reshape(-1, 2)[np.asarray(sources.edge) >= 0]
     if len(source_xy) == 0:
         raise SpatialError("no source is snapped to the network; nothing to measure from")
-    x0, y0, shape = grid_over(source_xy, reach_m, cell_m)
+    x0, y0, shape = reach_box(network, source_xy, reach_m, max_snap_m, cell_m)
+    check_cells(shape[0] * shape[1], cell_m, max_cells=MAX_GRID_CELLS)
     # walking is never shorter than the straight line: cells farther than reach_m are skipped
     iy, ix = cells_within(x0, y0, shape, cell_m, source_xy, reach_m + 0.5 * cell_m)
     centres = np.column_stack([x0 + (ix + 0.5) * cell_m, y0 + (iy + 0.5) * cell_m])
     return x0, y0, shape, iy, ix, snap_points(network, centres, max_snap_m=max_snap_m)
 
 
-def _overlapping_polygons(network, sources, source_xy, bands, *, cell_m, max_snap_m, simplify_m, times=None) -> list:
-    """Per band, each source's full area (all it reaches, nearer sources or not)."""
-    reach_m = bands[-1].limit_m
-    x0, y0, _, iy, ix, cells = _grid_cells(network, sources, source_xy, reach_m=_box_m(reach_m, times),
-                                           cell_m=cell_m, max_snap_m=max_snap_m)
-    a, b, d = source_target_pairs(network, sources, cells, limit_m=reach_m + _TOL_M, times=times)
-    order = np.argsort(a, kind="stable")
-    a, b, d = a[order], b[order], d[order]
-    cuts = np.searchsorted(a, np.arange(len(sources) + 1))
-    per_band = []
-    for band in bands:
-        geoms = []
-        for lo, hi in zip(cuts[:-1], cuts[1:]):
-            cell = b[lo:hi][d[lo:hi] <= band.limit_m + _TOL_M]
-            geoms.append(cells_polygon(x0, y0, cell_m, iy[cell], ix[cell]))
-        per_band.append([shapely.simplify(g, simplify_m) if simplify_m > 0 else g for g in geoms])
+def _overlapping_polygons(network, sources, source_xy, limits, *, cell_m, max_snap_m, stats, times=None) -> list:
+    """Per band, each source's full area (all it reaches, nearer sources or not): one raster a source."""
+    n = len(sources)
+    per_band = [[shapely.Polygon()] * n for _ in limits]
+    for k in np.flatnonzero(np.asarray(sources.edge) >= 0):
+        one = Snap(edge=sources.edge[[k]], offset_m=sources.offset_m[[k]], leg_m=sources.leg_m[[k]],
+                   reason=sources.reason[[k]])
+        pieces = band_pieces(network, one, source_xy[[k]], limits, cell_m=cell_m, max_snap_m=max_snap_m,
+                             by_source=False, stats=stats, times=times)
+        for j, geoms in enumerate(assemble(pieces, 1, stats.extra["origin"], cell_m)):
+            per_band[j][k] = geoms[0]
     return per_band
-
-
-def _box_m(reach_m: float, times) -> float:
-    """Straight-line reach of the grid: on slopes a downhill walk covers up to ``FASTEST`` times more."""
-    if times is None:
-        return reach_m
-    from spatial.network.elevation import FASTEST
-
-    return reach_m * FASTEST
 
 
 def _check_options(*, cell_m: float, max_snap_m: float, simplify_m: float) -> None:
@@ -292,32 +302,12 @@ def _station_points(stations: gpd.GeoDataFrame, network: WalkNetwork, id_col: st
     return pts
 
 
-def _band_polygons(grid: WalkGrid | None, band: Band, n_sources: int, *, dissolve: bool,
-                   simplify_m: float) -> list:
-    """Polygons of one band: one per source (``dissolve=False``) or a single one."""
-    n_out = 1 if dissolve else n_sources
-    if grid is None:
-        return [shapely.Polygon()] * n_out
-    iy, ix = np.nonzero(grid.walk_m <= band.limit_m + _TOL_M)
-    x0, y0, c = grid.x0, grid.y0, grid.cell_m
-    if dissolve:
-        geoms = [cells_polygon(x0, y0, c, iy, ix)]
-    else:
-        src = grid.source[iy, ix]
-        order = np.argsort(src, kind="stable")
-        cuts = np.searchsorted(src[order], np.arange(n_sources + 1))
-        geoms = [cells_polygon(x0, y0, c, iy[order[a:b]], ix[order[a:b]]) for a, b in zip(cuts[:-1], cuts[1:])]
-    return _simplify(geoms, simplify_m)
-
-
-def _simplify(geoms: list, tolerance: float) -> list:
-    """Simplify polygons that tile without overlap, keeping shared edges shared."""
-    if tolerance <= 0:
-        return geoms
+def _simplify(geoms: list, tolerance: float, cell_m: float) -> list:
+    """Simplify overlapping polygons one by one (a tolerance under half a cell changes nothing)."""
     arr = np.asarray(geoms, dtype=object)
     full = ~shapely.is_empty(arr)
-    if full.any():
-        arr[full] = shapely.coverage_simplify(arr[full], tolerance)
+    if tolerance >= cell_m / 2 and full.any():
+        arr[full] = shapely.simplify(arr[full], tolerance)
     return list(arr)
 
 

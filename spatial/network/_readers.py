@@ -311,7 +311,7 @@ def _line_tags(lines: pd.DataFrame) -> pd.DataFrame:
     """OSM tags of each row of a line layer: columns named by the key, else GDAL's ``other_tags``
     (``"foot"=>"no"``) or pyrosm's ``tags`` (a JSON object)."""
     n = len(lines)
-    extra: list[dict] = [{} for _ in range(n)]
+    extra: list[dict] = []  # tags beyond the columns, when the layer has them
     if "other_tags" in lines:
         extra = [dict(_HSTORE.findall(s)) if isinstance(s, str) else {} for s in lines["other_tags"]]
     elif "tags" in lines:
@@ -325,15 +325,25 @@ def _line_tags(lines: pd.DataFrame) -> pd.DataFrame:
             return out if isinstance(out, dict) else {}
         extra = [parse(s) for s in lines["tags"]]
     out = {}
+    has_extra = any(extra)  # pyogrio reads every absent tag as "" at once
     for key in (*_READ_KEYS, *FEATURE_KEYS):
         if key in lines:
-            out[key] = lines[key].map(_tag_text).to_numpy(object)
-        else:
+            try:  # once per distinct value
+                codes, uniques = pd.factorize(lines[key].reset_index(drop=True), use_na_sentinel=False)
+                out[key] = np.array([_tag_text(x) for x in uniques], object)[codes]
+            except TypeError:  # unhashable values (osmnx lists)
+                out[key] = lines[key].map(_tag_text).to_numpy(object)
+        elif has_extra:
             out[key] = np.array([_tag_text(e.get(key)) for e in extra], object)
-    frame = pd.DataFrame(out)
-    frame["feature"] = [feature_label({k: r[k] for k in FEATURE_KEYS if r[k]}) if not r["highway"]
-                        and any(r[k] for k in FEATURE_KEYS) else ""
-                        for r in frame.to_dict("records")]
+        else:
+            out[key] = np.full(n, "", object)
+    frame = pd.DataFrame(out, dtype=object)
+    # what a row without highway is: only rows with a feature tag need a look
+    rows = np.flatnonzero((frame["highway"] == "").to_numpy() & (frame[list(FEATURE_KEYS)] != "").any(axis=1).to_numpy())
+    feature = np.full(n, "", object)
+    feature[rows] = [feature_label({k: r[k] for k in FEATURE_KEYS if r[k]})
+                     for r in frame.iloc[rows].to_dict("records")]
+    frame["feature"] = feature
     return frame
 
 
@@ -364,7 +374,9 @@ def from_lines(lines: gpd.GeoDataFrame, metric, *, tolerance_m: float = 0.1, lay
         raise NetworkError(f"network '{layer}' has no walkable edges: {_why_empty(reason)}")
     coords, line = shapely.get_coordinates(parts, return_index=True)
     grid = np.round(coords / tolerance_m).astype(np.int64)
-    _, vertex = np.unique(grid, axis=0, return_inverse=True)
+    grid -= grid.min(axis=0)
+    # one int64 key a cell, ordered as (x, y) pairs are: the same vertex ids as a 2-D unique
+    _, vertex = np.unique(grid[:, 0] * (int(grid[:, 1].max()) + 1) + grid[:, 1], return_inverse=True)
     vertex = vertex.ravel().astype(np.int64)
     # drop repeated consecutive vertices within a line (they would make zero-length pieces)
     dup = np.r_[False, (vertex[1:] == vertex[:-1]) & (line[1:] == line[:-1])]
