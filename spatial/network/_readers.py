@@ -24,13 +24,15 @@ import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
 import shapely
+
+if TYPE_CHECKING:  # networkx only for graphs given in Python
+    import networkx as nx
 
 from spatial.core.errors import CRSError, InputFileError, NetworkError
 from spatial.network._walkfilter import (
