@@ -68,11 +68,25 @@ def band_reach_m(demand: pd.DataFrame, band: str, speed_kmh: float | None = None
     return minutes_to_m(value, speed_kmh)
 
 
-def walk_links(network: WalkNetwork, snap: Snap, *, link_m: float) -> tuple[np.ndarray, np.ndarray]:
+def walk_links(network: WalkNetwork, snap: Snap, *, link_m: float,
+               group: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Pairs of snapped points whose components are those of "within ``link_m`` on foot".
 
     Returns index arrays ``(a, b)`` into the points; every pair is within ``link_m`` on foot.
+    With ``group``, only points of one group are linked (one search a group: a point of another
+    group must not stand between two points as their only link).
     """
+    if group is not None:
+        group = np.asarray(group)
+        out_a, out_b = [np.empty(0, np.int64)], [np.empty(0, np.int64)]
+        for g in pd.unique(group):
+            mine = group == g
+            sub = Snap(edge=np.where(mine, snap.edge, -1), offset_m=snap.offset_m, leg_m=snap.leg_m,
+                       reason=snap.reason)
+            a, b = walk_links(network, sub, link_m=link_m)
+            out_a.append(a)
+            out_b.append(b)
+        return np.concatenate(out_a), np.concatenate(out_b)
     on = np.flatnonzero(np.asarray(snap.edge) >= 0)
     if len(on) < 2:
         return np.empty(0, np.int64), np.empty(0, np.int64)

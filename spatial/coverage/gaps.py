@@ -354,7 +354,7 @@ def _cluster(network, xy, cause, walkable, why, *, link_m, max_snap_m):
         snap_reason = np.asarray(why, dtype=object)
 
     # mapped walks: pairs within link_m on foot; points off the network: within link_m in a line
-    src, tgt = walk_links(network, snap, link_m=link_m)
+    src, tgt = walk_links(network, snap, link_m=link_m, group=cause)  # causes are never linked
     off = np.flatnonzero(~on)
     located = np.flatnonzero(np.isfinite(xy).all(axis=1))  # rows with no location stay alone
     near = np.intersect1d(off, located)
