@@ -5,6 +5,10 @@
 stations (:func:`spatial.network.routing.nearest_source`) and labels each point with the smallest band
 that reaches it. ``coverage_summary`` weighs coverage by households and population overall, per
 street, per community and per grid, for all bands in one pass; ``uncovered`` lists the rest.
+
+Homes farther than ``max_snap_m`` from every walkway (paths inside estates are rarely mapped) get
+an estimated walk up to ``max_off_network_m`` (:func:`spatial.network.snapping.snap_walks`); the
+``access`` column says how each walk was made (docs/estimated-walks.md).
 """
 
 from __future__ import annotations

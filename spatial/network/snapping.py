@@ -8,6 +8,16 @@ Nearest edges come from a uniform grid of the edges' straight segments with exac
 STRtree.query_nearest where neither can prove the answer (see ``spatial.network._snapindex``); all are
 exact; on two cores the index is built and 1M points are answered on a 2M-edge network in
 about 0.7 s.
+
+``snap_walks`` (demand points) goes on where ``snap_points`` stops: a point beyond ``max_snap_m``
+but within ``max_off_network_m`` gets an estimated leg over unmapped ground (paths inside estates
+that the map lacks), its straight length times a detour factor, optionally through an estate
+gate, never across a barrier line. Barrier legs are checked with shapely's STRtree (``crosses``);
+a point whose nearest leg crosses one is searched again over every edge within reach (STRtree
+``dwithin``, nearest foot per edge), which is exact for the edges' nearest points but not for
+other points along an edge. Measured on 200k points (40k-node lattice with 400 m estates,
+see docs/estimated-walks.md): 0.50 s without estimated legs, 0.54 s with them,
+2.6 s with 200 barrier lines and 2,000 gates.
 """
 
 from __future__ import annotations
