@@ -6,7 +6,8 @@ import argparse
 import importlib
 import time
 
-NAMES = ["io", "grids", "units", "coverage", "isochrones", "city", "siting", "maps", "province", "dem"]
+NAMES = ["io", "grids", "units", "coverage", "isochrones", "city", "siting", "maps", "province", "dem",
+         "estimated_walks"]
 
 
 def main(argv: list[str] | None = None) -> None:

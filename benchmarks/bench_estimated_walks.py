@@ -20,7 +20,8 @@ from spatial.coverage.walks import walking_coverage
 from spatial.network.graph import network_from_arrays
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """One size only (``--quick`` and ``--full`` alike)."""
     rng = np.random.default_rng(0)
     n, step = 200, 50.0
     ij = np.array([(i, j) for j in range(n) for i in range(n)])
