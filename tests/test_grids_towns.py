@@ -139,3 +139,24 @@ def test_uneven_towns_conserve_units_and_households_and_never_cut_estates(town, 
     gated = out.dropna(subset=["gated"])
     assert (gated.groupby("gated")["grid_id"].nunique() == 1).all()
     assert pd.Series(res.grids.geom_type).eq("Polygon").all()
+
+
+def test_an_arterial_or_river_is_cut_along_before_a_street():
+    from test_grids import squares
+
+    units = squares(4, 4, 50)  # a square of 800 households: both halvings equally compact and balanced
+    street = shapely.LineString([(0, 200), (400, 200)])
+    major = shapely.LineString([(200, 0), (200, 400)])
+    comm = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[shapely.box(0, 0, 400, 400)], crs=CRS)
+    for kind in ("arterial", "river"):
+        roads = gpd.GeoDataFrame({"kind": ["street", kind]}, geometry=[street, major], crs=CRS)
+        res = partition_grids(units, comm, roads=roads)
+        groups = sorted(sorted(g) for g in res.units.groupby("grid_id")["unit_id"].apply(list))
+        assert groups == [["U00", "U01", "U10", "U11", "U20", "U21", "U30", "U31"],
+                          ["U02", "U03", "U12", "U13", "U22", "U23", "U32", "U33"]], kind
+        # the same layer with the kinds swapped cuts along the other line
+        roads["kind"] = [kind, "street"]
+        res = partition_grids(units, comm, roads=roads)
+        groups = sorted(sorted(g) for g in res.units.groupby("grid_id")["unit_id"].apply(list))
+        assert groups == [["U00", "U01", "U02", "U03", "U10", "U11", "U12", "U13"],
+                          ["U20", "U21", "U22", "U23", "U30", "U31", "U32", "U33"]], kind

@@ -34,6 +34,8 @@ class Adjacency:
         Part of ``shared_m`` that runs along a road (0 when no roads were given).
     n : int
         Number of polygons.
+    major_m : ndarray of float, optional
+        Part of ``shared_m`` along an arterial road or a river (None when none were given).
     """
 
     i: np.ndarray
@@ -41,6 +43,7 @@ class Adjacency:
     shared_m: np.ndarray
     road_m: np.ndarray
     n: int
+    major_m: np.ndarray | None = None
 
     def matrix(self, values: np.ndarray | None = None) -> sparse.csr_matrix:
         """A symmetric CSR matrix holding ``values`` (default ``shared_m``) on both (i, j) and (j, i)."""
@@ -60,6 +63,7 @@ def rook_adjacency(
     tol_m: float = 0.1,
     min_shared_m: float = 1.0,
     road_buffer_m: float = 5.0,
+    major_roads: np.ndarray | None = None,
 ) -> Adjacency:
     """Rook neighbours of metric polygons by shared boundary length.
 
@@ -75,6 +79,8 @@ def rook_adjacency(
         Pairs sharing less than this (m) are not neighbours (corner contacts).
     road_buffer_m : float
         Distance (m) from a road centreline within which a boundary counts as on the road.
+    major_roads : ndarray of shapely lines, optional
+        Arterials and rivers (lines); the shared length along them is ``major_m``.
     """
     geoms = np.asarray(geoms, dtype=object)
     n = len(geoms)
@@ -96,7 +102,10 @@ def rook_adjacency(
         road_m = length * road_fraction(shared, roads, buffer_m=road_buffer_m, max_pieces=4)
     else:
         road_m = np.zeros(len(a))
-    return Adjacency(a.astype(np.int64), b.astype(np.int64), length, road_m, n)
+    major_m = None
+    if major_roads is not None and len(major_roads):
+        major_m = length * road_fraction(shared, major_roads, buffer_m=road_buffer_m, max_pieces=4)
+    return Adjacency(a.astype(np.int64), b.astype(np.int64), length, road_m, n, major_m)
 
 
 def road_fraction(

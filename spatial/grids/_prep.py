@@ -35,8 +35,12 @@ from spatial.grids._adjacency import Adjacency, road_fraction, rook_adjacency
 
 logger = logging.getLogger(__name__)
 
-#: A cut along a road costs this share of a cut through a shared non-road boundary.
+#: A cut along a road costs this share of a cut through a shared non-road boundary ...
 ROAD_CUT_FACTOR = 0.2
+#: ... and along an arterial or a river this share (the ``kind``/``highway``/``waterway`` columns).
+MAJOR_CUT_FACTOR = 0.1
+#: Values of a road layer's ``kind``, ``highway`` or ``waterway`` column that mark arterials and rivers.
+MAJOR_KINDS = ("arterial", "river", "canal", "waterway", "primary", "secondary", "trunk", "motorway")
 _TOL_M = 0.1
 
 
@@ -77,6 +81,22 @@ def _roads_frame(roads):
 
         return ox.graph_to_gdfs(roads, nodes=False)
     raise TypeError("roads must be a GeoDataFrame of lines, a WalkNetwork or an osmnx graph")
+
+
+def _major_lines(roads, crs_m) -> np.ndarray | None:
+    """Arterials and rivers among the roads: rows whose ``kind``, ``highway`` or ``waterway``
+    column names one of :data:`MAJOR_KINDS` (osmnx lists count when any item does)."""
+    if roads is None:
+        return None
+    roads = _roads_frame(roads)
+    cols = [c for c in ("kind", "highway", "waterway") if c in roads.columns]
+    if not cols:
+        return None
+    text = roads[cols].astype(str).apply(lambda col: col.str.lower()).agg(" ".join, axis=1)
+    major = text.str.contains("|".join(MAJOR_KINDS), regex=True).to_numpy()
+    if not major.any():
+        return None
+    return _lines(roads[major], crs_m, Report())
 
 
 def _lines(roads, crs_m, report: Report) -> np.ndarray | None:
@@ -142,11 +162,18 @@ def prepare(
     pieces = _polygonal_pieces(ug, is_pt, comm_of, cg, unit_ids, report)
     inside = np.flatnonzero(comm_of >= 0)
     roads_m = _lines(roads, crs_m, report)
-    adj_in = rook_adjacency(pieces[inside], roads=roads_m, tol_m=_TOL_M, road_buffer_m=road_buffer_m)
+    major = _major_lines(roads, crs_m) if roads_m is not None else None
+    adj_in = rook_adjacency(pieces[inside], roads=roads_m, tol_m=_TOL_M, road_buffer_m=road_buffer_m,
+                            major_roads=major)
     same = comm_of[inside[adj_in.i]] == comm_of[inside[adj_in.j]]
+    major_m = None if adj_in.major_m is None else adj_in.major_m[same]
     adj = Adjacency(inside[adj_in.i][same], inside[adj_in.j][same], adj_in.shared_m[same], adj_in.road_m[same],
-                    len(ug))
-    cost = adj.matrix(adj.shared_m - (1 - ROAD_CUT_FACTOR) * adj.road_m)
+                    len(ug), major_m)
+    road_m = adj.road_m if major_m is None else np.maximum(adj.road_m, major_m)
+    cut = adj.shared_m - (1 - ROAD_CUT_FACTOR) * road_m
+    if major_m is not None:
+        cut = cut - (ROAD_CUT_FACTOR - MAJOR_CUT_FACTOR) * major_m
+    cost = adj.matrix(cut)
     xy = np.zeros((len(ug), 2))
     rp = shapely.centroid(pieces[inside])
     xy[inside, 0], xy[inside, 1] = shapely.get_x(rp), shapely.get_y(rp)
