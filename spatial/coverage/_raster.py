@@ -52,6 +52,8 @@ TILE_CELLS = 2048
 #: Most cells the clipped box may hold (about 40,000 km2 at 10 m cells, 160,000 km2 at 20 m):
 #: beyond this the work (not the memory, which tiles bound) would take hours.
 MAX_CELLS = 400_000_000
+#: Points scored in one call (snap + route): about 30 MB of working arrays.
+SCORE_CHUNK = 200_000
 #: Most cells of :func:`spatial.coverage.service_areas.walk_grid`, which holds every cell at once.
 MAX_GRID_CELLS = 50_000_000
 
@@ -176,17 +178,19 @@ def score(network: WalkNetwork, sources: Snap, xy: np.ndarray, *, reach_m: float
 
     With ``times`` (slopes) the walk is the time from the point TO the source times the speed.
     """
-    cells = snap_points(network, xy, max_snap_m=max_snap_m)
-    if times is None:
-        walk, src = nearest_source(network, sources, cells, limit_m=reach_m + TOL_M)
-    else:
-        walk, _, src = nearest_source_timed(network, sources, cells, times, limit_m=reach_m + TOL_M)
-    walk = np.asarray(walk, dtype=float)
-    src = np.asarray(src, dtype=np.int64)
+    walk, src, leg = np.full(len(xy), np.inf), np.full(len(xy), -1, dtype=np.int64), np.full(len(xy), np.nan)
+    for lo in range(0, len(xy), SCORE_CHUNK):  # in chunks: memory bounded whatever the tile
+        part = slice(lo, lo + SCORE_CHUNK)
+        cells = snap_points(network, xy[part], max_snap_m=max_snap_m)
+        if times is None:
+            w, k = nearest_source(network, sources, cells, limit_m=reach_m + TOL_M)
+        else:
+            w, _, k = nearest_source_timed(network, sources, cells, times, limit_m=reach_m + TOL_M)
+        walk[part], src[part], leg[part] = w, k, cells.leg_m
     far = ~(walk <= reach_m + TOL_M)
     walk[far] = np.inf
     src[far] = -1
-    return walk, src, np.asarray(cells.leg_m, dtype=float)
+    return walk, src, leg
 
 
 def band_pieces(network: WalkNetwork, sources: Snap, source_xy: np.ndarray, limits: np.ndarray, *,
