@@ -41,7 +41,7 @@ class Weights:
     band: float = 50.0
     deviation: float = 4.0
     tolerance: float = 0.03  # deviation from the mean grid that costs nothing extra ...
-    beyond: float = 10.0  # ... and the linear cost per unit of deviation beyond it
+    beyond: float = 50.0  # ... and the linear cost per unit of deviation beyond it
     cut: float = 0.8
     spread: float = 0.1
     move: float = 0.0
