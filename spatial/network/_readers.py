@@ -276,12 +276,14 @@ def _end_nodes(edges: gpd.GeoDataFrame, vertex: np.ndarray, coords: np.ndarray, 
 
 
 def _split_at_shared(vertex: np.ndarray, coords: np.ndarray, line: np.ndarray,
-                     highway: np.ndarray, name: np.ndarray, *, crs) -> gpd.GeoDataFrame:
+                     highway: np.ndarray, name: np.ndarray, *, crs, whole: np.ndarray | None = None,
+                     intact: np.ndarray | None = None) -> gpd.GeoDataFrame:
     """Split lines at vertices shared by two or more lines (and at their ends).
 
     ``vertex`` is the id of each coordinate (OSM node id or snapped-grid id), ``line`` the line
     each coordinate belongs to (coordinates of a line are consecutive), ``highway`` and ``name``
-    are indexed by line.
+    are indexed by line. With ``whole`` (each line's geometry) and ``intact`` (no coordinate of
+    the line dropped), a line that is one edge keeps its own geometry instead of a rebuilt copy.
     """
     n = len(vertex)
     first = np.r_[True, line[1:] != line[:-1]]
@@ -294,12 +296,19 @@ def _split_at_shared(vertex: np.ndarray, coords: np.ndarray, line: np.ndarray,
     starts, ends = pos[:-1], pos[1:]
     same = line[starts] == line[ends]
     starts, ends = starts[same], ends[same]
-    counts = ends - starts + 1
-    piece = np.repeat(np.arange(len(starts)), counts)
-    offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-    take = np.repeat(starts, counts) + offsets
-    geoms = shapely.linestrings(coords[take], indices=piece)
     src = line[starts]
+    geoms = np.empty(len(starts), dtype=object)
+    reuse = np.zeros(len(starts), dtype=bool)
+    if whole is not None:
+        reuse = first[starts] & last[ends] & intact[src]
+        geoms[reuse] = whole[src[reuse]]
+    if (~reuse).any():
+        rs, re_ = starts[~reuse], ends[~reuse]
+        counts = re_ - rs + 1
+        piece = np.repeat(np.arange(len(rs)), counts)
+        offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        take = np.repeat(rs, counts) + offsets
+        geoms[~reuse] = shapely.linestrings(coords[take], indices=piece)
     logger.debug("split %d lines into %d edges at shared vertices (%d coordinates)", line.max() + 1, len(starts), n)
     return gpd.GeoDataFrame(
         {"u": vertex[starts], "v": vertex[ends], "highway": highway[src], "name": name[src]},
@@ -369,12 +378,17 @@ def from_lines(lines: gpd.GeoDataFrame, metric, *, tolerance_m: float = 0.1, lay
     dropped = _dropped_frame(np.asarray(lines.index)[drop], reason[drop], geom[drop], metric)
     hw = tags["highway"].to_numpy(object)
     nm = tags["name"].to_numpy(object)
-    parts, part_row = shapely.get_parts(geom, return_index=True)
-    keep = ~shapely.is_empty(parts) & ~drop[part_row]
+    if kinds <= {1}:  # LineStrings only: every row is one part
+        parts, part_row = np.asarray(geom, dtype=object), np.arange(len(geom))
+    else:
+        parts, part_row = shapely.get_parts(geom, return_index=True)
+    keep = ~shapely.is_missing(parts) & ~drop[part_row]
+    keep[keep] = ~shapely.is_empty(parts[keep])
     parts, part_row = parts[keep], part_row[keep]
     if len(parts) == 0:
         raise NetworkError(f"network '{layer}' has no walkable edges: {_why_empty(reason)}")
     coords, line = shapely.get_coordinates(parts, return_index=True)
+    given = np.bincount(line, minlength=len(parts))
     grid = np.round(coords / tolerance_m).astype(np.int64)
     grid -= grid.min(axis=0)
     # one int64 key a cell, ordered as (x, y) pairs are: the same vertex ids as a 2-D unique
@@ -387,6 +401,8 @@ def from_lines(lines: gpd.GeoDataFrame, metric, *, tolerance_m: float = 0.1, lay
     counts = np.bincount(line, minlength=len(parts))
     ok = counts[line] >= 2
     coords, line, vertex = coords[ok], line[ok], vertex[ok]
-    edges = _split_at_shared(vertex, coords, line, hw[part_row], nm[part_row], crs=metric)
+    intact = np.bincount(line, minlength=len(parts)) == given
+    edges = _split_at_shared(vertex, coords, line, hw[part_row], nm[part_row], crs=metric, whole=parts,
+                             intact=intact)
     nodes = _end_nodes(edges, vertex, coords, metric)
     return Loaded(edges, nodes, dropped, unit="rows")
