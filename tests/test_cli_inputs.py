@@ -187,8 +187,9 @@ def test_a_run_prints_one_line_per_step_and_reports_every_unit_not_reached(files
         "[outputs]\nmaps = false\nworkbook = false\npng = false\n", encoding="utf-8")
     assert main(["run", str(project), "--out", str(tmp_path / "out")]) == 0
     printed = capsys.readouterr()
-    steps = [line.split(":")[0] for line in printed.out.splitlines()][:4]
-    assert steps == ["read", "validate", "grids", "write"]
+    steps = [line.split(":")[0] for line in printed.out.splitlines()][:5]
+    assert steps == ["read", "validate", "grids", "coverage", "write"]
+    assert "1 unreachable" in printed.out.splitlines()[3]  # the unit far from every street
     assert "共 807 户" in printed.out  # the headline, all households counted
     assert "using column 户数 as households" in printed.err
     report = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="report")

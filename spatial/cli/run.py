@@ -45,6 +45,16 @@ def summary_lines(result) -> list[str]:
         counts = grids["band_status"].value_counts()
         lines.append(f"grids: {len(grids)} grids, {counts.get('in', 0)} in band, {counts.get('under', 0)} under, "
                      f"{counts.get('over', 0)} over{t('grids')}")
+    demand = lay.get("coverage_demand")
+    if demand is not None and "access" in demand:
+        access = demand["access"].value_counts()
+        line = (f"coverage: {len(demand)} units walked, {access.get('estimated', 0)} through unmapped ground "
+                f"(estimated), {access.get('unreachable', 0)} unreachable")
+        gaps = lay.get("gaps")
+        if gaps is not None and "cause" in gaps:
+            causes = gaps["cause"].value_counts()
+            line += "; gaps: " + ", ".join(f"{n} {cause}" for cause, n in causes.items())
+        lines.append(line + t("coverage"))
     if lay.get("sites") is not None:
         lines.append(f"siting: {len(lay['sites'])} new sites{t('siting')}")
     lines.append(f"write: report of {result.log.get('report_rows', 0)} rows (every row set aside or repaired, "

@@ -189,7 +189,8 @@ def _report_dropped(dropped: gpd.GeoDataFrame, metric, report: Report, label: st
     if len(dropped) == 0:
         return
     d = dropped.to_crs(metric)
-    frame = pd.DataFrame({"way": d["way"].to_numpy(), "reason": d["reason"].to_numpy(),
+    # copies: without pyarrow, pandas 3 hands out read-only views of its string arrays
+    frame = pd.DataFrame({"way": d["way"].to_numpy(copy=True), "reason": d["reason"].to_numpy(copy=True),
                           "m": shapely.length(d.geometry.values)})
     # ways without a highway tag are grouped by what they are (building, railway ...), with values
     feature = frame["reason"].str.extract(r"^no highway tag \(([^=)]+)=([^)]*)\)$")
