@@ -179,3 +179,22 @@ def within_band(labels: pd.Series, band: str, *, walk: pd.Series | None = None) 
         w = pd.to_numeric(walk, errors="coerce").to_numpy(dtype=float)
         covered |= larger & (w <= value + 1e-9)
     return covered
+
+
+def band_words(band: str, zh: bool = True) -> str:
+    """A band label in words for people: ``"15min"`` -> ``"15分钟"`` / ``"15 min"``, ``"500m"`` -> ``"500米"``.
+
+    Labels that are not a band (``"beyond"``, a column name) come back unchanged.
+
+    Examples
+    --------
+    >>> band_words("15min"), band_words("500m"), band_words("10min", zh=False)
+    ('15分钟', '500米', '10 min')
+    """
+    match = re.match(r"^(\d+(?:\.\d+)?)(min|m)$", str(band))
+    if not match:
+        return str(band)
+    n, unit = match.group(1).removesuffix(".0"), match.group(2)
+    if zh:
+        return f"{n}分钟" if unit == "min" else f"{n}米"
+    return f"{n} min" if unit == "min" else f"{n} m"

@@ -8,6 +8,7 @@ from pathlib import Path
 import geopandas as gpd
 
 from spatial.core.atomic import atomic_path
+from spatial.coverage.bands import band_words
 
 __all__ = ["overview_png"]
 
@@ -125,7 +126,7 @@ def overview_figure(*, communities, grids=None, demand=None, stations=None, gaps
     crs = communities.estimate_utm_crs()
     fig, ax = plt.subplots(figsize=(11, 9))
     handles = []
-    words = _band_words(band, zh)
+    words = band_words(band, zh)
     if network_edges is not None:
         network_edges.to_crs(crs).plot(ax=ax, color="#ffffff", linewidth=0.5, alpha=0.8, zorder=2)
     if grids is not None:
@@ -186,18 +187,6 @@ def overview_figure(*, communities, grids=None, demand=None, stations=None, gaps
 def _synthetic(*layers) -> bool:
     return any(layer is not None and "synthetic" in layer.columns
                and layer["synthetic"].fillna(False).astype(bool).any() for layer in layers)
-
-
-def _band_words(band: str, zh: bool) -> str:
-    import re
-
-    match = re.match(r"^(\d+(?:\.\d+)?)(min|m)$", str(band))
-    if not match:
-        return str(band)
-    n, unit = match.group(1).removesuffix(".0"), match.group(2)
-    if zh:
-        return f"{n}分钟" if unit == "min" else f"{n}米"
-    return f"{n} min" if unit == "min" else f"{n} m"
 
 
 def _uncovered(demand: gpd.GeoDataFrame, band: str):

@@ -18,6 +18,7 @@ from typing import Any
 from spatial.core.atomic import atomic_folder, check_output_path
 from spatial.core.checks import Report
 from spatial.core.errors import InputFileError, SpatialError
+from spatial.coverage.bands import band_words
 from spatial.project.config import Project, load_project
 
 __all__ = ["RunResult", "run_project", "headline"]
@@ -237,7 +238,7 @@ def headline(result: RunResult, *, lang: str | None = None) -> str:
         parts = []
         for b in bands:
             n = float(row[f"hh_{b}"])
-            words = _band_words(b, zh)
+            words = band_words(b, zh)
             parts.append(f"{words}内 {n:,.0f} 户（{_pct(n, total)}）" if zh else f"{n:,.0f} ({_pct(n, total)}) within {words}")
         if zh:
             lines.append(f"共 {total:,.0f} 户，步行到党群服务中心/站：" + "，".join(parts) + "。")
@@ -249,7 +250,7 @@ def headline(result: RunResult, *, lang: str | None = None) -> str:
             a = after[after["level"] == "overall"].iloc[0]
             band = result.log.get("parameters", {}).get("siting", {}).get("band") or (bands[-1] if bands else "")
             hh_after = float(a["pct_after"]) / 100 * float(a["households"])
-            words = _band_words(band, zh)
+            words = band_words(band, zh)
             lines.append(f"建议新增 {len(sites)} 处站点后：{words}内 {hh_after:,.0f} 户（{a['pct_after']:.1f}%，"
                          f"原为 {a['pct_before']:.1f}%）。" if zh else
                          f"With the {len(sites)} proposed sites: {hh_after:,.0f} ({a['pct_after']:.1f}%, "
@@ -263,15 +264,4 @@ def headline(result: RunResult, *, lang: str | None = None) -> str:
 def _pct(n: float, total: float) -> str:
     return f"{100 * n / total:.1f}%" if total > 0 else "–"
 
-
-def _band_words(band: str, zh: bool) -> str:
-    import re
-
-    match = re.match(r"^(\d+(?:\.\d+)?)(min|m)$", str(band))
-    if not match:
-        return str(band)
-    n, unit = match.group(1).removesuffix(".0"), match.group(2)
-    if zh:
-        return f"{n} 分钟" if unit == "min" else f"{n} 米"
-    return f"{n} min" if unit == "min" else f"{n} m"
 
