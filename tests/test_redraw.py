@@ -88,6 +88,15 @@ def test_over_full_grid_is_split_when_no_neighbour_has_room():
     check_plan(res, units, comm)
 
 
+def test_over_full_grid_is_split_with_no_floor_at_all():
+    """--min 0 (a ceiling only) splits by the ceiling; it once divided by the zero floor."""
+    units = squares(2, 4, 150)  # one grid of 1200 households
+    comm = community(shapely.box(0, 0, 400, 200))
+    res = redraw_grids(units, comm, {u: "G" for u in units["unit_id"]}, min_households=0, max_households=500)
+    assert len(res.grids) >= 3 and (res.grids["households"] <= 500).all()
+    check_plan(res, units, comm)
+
+
 def test_under_full_grid_is_merged_when_nothing_can_be_pulled():
     units = squares(1, 4, [[100, 100, 150, 150]])
     comm = community(shapely.box(0, 0, 400, 100))

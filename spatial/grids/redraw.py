@@ -440,7 +440,8 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report):
         if t is None:
             break
         members = np.flatnonzero(lab == t)
-        parts = max(2, min(math.ceil(ph[t] / hi), int(ph[t] // lo)))
+        fewest = int(ph[t] // lo) if lo > 0 else math.ceil(ph[t] / hi)  # no floor: only the ceiling counts
+        parts = max(2, min(math.ceil(ph[t] / hi), fewest))
         s = sub[members][:, members].tocsr()
         sl = partition(s, hh[members], xy[members], parts, min_hh=lo, max_hh=hi, seed=seed)
         if len(np.unique(sl[fixed[members]])) > 1:  # the split would move locked units: try another grid
