@@ -3,6 +3,7 @@
 Owns :mod:`~spatial.network.read` (every road source into one metric network),
 :mod:`~spatial.network.graph` (``WalkNetwork``: nodes, edges, components, CSR),
 :mod:`~spatial.network.snapping` (nearest walkable edge of many points) and
-:mod:`~spatial.network.routing` (shortest walks from stations). May import :mod:`spatial.io` and
+:mod:`~spatial.network.routing` (shortest walks from stations) and :mod:`~spatial.network.elevation`
+(DEM sampling and Tobler walking times on slopes), with the OSM walking filter in ``_walkfilter``. May import :mod:`spatial.io` and
 :mod:`spatial.core`.
 """
