@@ -346,16 +346,19 @@ def _line_tags(lines: pd.DataFrame) -> pd.DataFrame:
                 out[key] = lines[key].map(_tag_text).to_numpy(object)
         elif has_extra:
             out[key] = np.array([_tag_text(e.get(key)) for e in extra], object)
-        else:
+        elif key in ("highway", "name"):
             out[key] = np.full(n, "", object)
-    frame = pd.DataFrame(out, dtype=object)
+        # else: a tag no row has is left out (drop_reasons reads a missing column as absent)
     # what a row without highway is: only rows with a feature tag need a look
-    rows = np.flatnonzero((frame["highway"] == "").to_numpy() & (frame[list(FEATURE_KEYS)] != "").any(axis=1).to_numpy())
+    features = [k for k in FEATURE_KEYS if k in out]
+    has_feature = np.zeros(n, dtype=bool)
+    for key in features:
+        has_feature |= out[key] != ""
+    rows = np.flatnonzero(has_feature & (out["highway"] == ""))
     feature = np.full(n, "", object)
-    feature[rows] = [feature_label({k: r[k] for k in FEATURE_KEYS if r[k]})
-                     for r in frame.iloc[rows].to_dict("records")]
-    frame["feature"] = feature
-    return frame
+    feature[rows] = [feature_label({k: out[k][i] for k in features if out[k][i]}) for i in rows]
+    out["feature"] = feature
+    return pd.DataFrame(out, dtype=object)
 
 
 def from_lines(lines: gpd.GeoDataFrame, metric, *, tolerance_m: float = 0.1, layer: str = "network",

@@ -125,6 +125,42 @@ def drop_reasons(tags: pd.DataFrame, *, exclude_highways: Iterable[str] = DEFAUL
         ``(n,)`` object array of reasons, e.g. ``"no highway tag (building=yes)"``, ``"foot=no"``,
         ``"highway=construction"``, ``"access=private"``.
     """
+    rows = _distinct_rows(tags)
+    if rows is not None:  # the rules read each row alone: decide once per distinct row of tags
+        first, inverse = rows
+        return _reasons(tags.iloc[first], exclude_highways=exclude_highways, keep_private=keep_private,
+                        need_highway=need_highway)[inverse]
+    return _reasons(tags, exclude_highways=exclude_highways, keep_private=keep_private, need_highway=need_highway)
+
+
+def _distinct_rows(tags: pd.DataFrame) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(first, inverse)``: the first row of each distinct row of ``tags`` and each row's distinct
+    row; None when there is little to gain or a value is not text (``1`` and ``1.0`` hash alike
+    but read as different text)."""
+    n = len(tags)
+    if n < 64:
+        return None
+    key = np.zeros(n, dtype=np.int64)
+    for name in [k for k in (*TAG_KEYS, "feature") if k in tags]:  # the columns the rules read
+        try:
+            codes, uniques = pd.factorize(tags[name], use_na_sentinel=False)
+        except TypeError:  # unhashable values
+            return None
+        if not all(isinstance(u, str) or u is None or u is pd.NA or (isinstance(u, float) and u != u)
+                   for u in uniques):
+            return None
+        # both factors are below n: the product stays far inside int64, and renumbering keeps it so
+        key, distinct = pd.factorize(key * len(uniques) + codes.astype(np.int64))
+        if len(distinct) > n // 2:
+            return None
+        key = key.astype(np.int64)
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return first, inverse.ravel()
+
+
+def _reasons(tags: pd.DataFrame, *, exclude_highways: Iterable[str], keep_private: bool,
+             need_highway: bool) -> np.ndarray:
+    """:func:`drop_reasons` of every row."""
     n = len(tags)
     reason = np.full(n, "", dtype=object)
 
