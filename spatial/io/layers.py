@@ -107,6 +107,7 @@ def read_layer(
     kwargs: dict = {}
     if suffix == ".gpkg":
         kwargs["layer"] = _pick_layer(path, layer)
+        kwargs["use_arrow"] = True  # the same frame, a third faster (text is UTF-8, no encoding to apply)
     elif layer is not None:
         kwargs["layer"] = layer
     source: Path | _io.BytesIO = path
