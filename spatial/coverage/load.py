@@ -107,7 +107,7 @@ def station_load(
     served = nearest.notna().to_numpy()
     ids = stations[station_id_col]
     key = nearest[served].astype(str)
-    unknown = sorted(set(key) - set(ids.astype(str)))
+    unknown = sorted(set(key.unique()) - set(ids.astype(str)))
     if unknown:
         raise ColumnError(f"demand names stations {unknown[:5]} that are not in stations' "
                           f"'{station_id_col}'; score the demand with these stations")

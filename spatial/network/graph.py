@@ -218,7 +218,12 @@ def _assemble(edges, nodes, metric, report: Report, label) -> WalkNetwork:
     v = lookup.get_indexer(edges["v"].to_numpy()).astype(np.int32)
     geom = edges.geometry.values.to_numpy() if hasattr(edges.geometry.values, "to_numpy") else np.asarray(edges.geometry.values)
     # orient each geometry from u to v
-    start = shapely.get_coordinates(shapely.get_point(geom, 0))
+    coords, line = shapely.get_coordinates(geom, return_index=True)
+    counts = np.bincount(line, minlength=len(geom))
+    if (counts > 0).all():  # each line's first vertex, without a Point object per edge
+        start = coords[np.cumsum(counts) - counts]
+    else:
+        start = shapely.get_coordinates(shapely.get_point(geom, 0))
     flip = (np.hypot(*(start - xy[v]).T) < np.hypot(*(start - xy[u]).T)) & (u != v)
     if flip.any():
         geom = geom.copy()
