@@ -19,7 +19,8 @@ fifth of the shared length along a road. Methods run in a child process killed a
   weights, then this package's contiguity repair (stray pieces to the lightest neighbour);
 * ``gerrychain tree``: GerryChain's ``recursive_tree_part`` (epsilon 5%).
 
-Scores on the units (the same rook graph): max deviation from the mean grid, share of grids in
+Scores on the units (the same rook graph): max deviation from the mean grid, share of grids within
+5% of the mean, share of grids in
 the 300-500 band, share contiguous, mean Polsby-Popper (area and perimeter of each grid from its
 units and the shared edges), share of grid border length on streets, gated estates cut. Also
 ``redraw_grids`` after one block's households grew 60%: units moved and households keeping
@@ -190,6 +191,7 @@ def score(prep, gated, labels) -> dict:
     return {
         "grids": k,
         "max dev %": round(100 * float(np.abs(ph - mean).max() / mean), 1),
+        "within 5% %": round(100 * float((np.abs(ph - mean) <= 0.05 * mean).mean()), 1),
         "in band %": round(100 * float(((ph >= MIN_HH) & (ph <= MAX_HH)).mean()), 1),
         "contiguous %": round(100 * float((pieces == 1).mean()), 1),
         "mean PP": round(float(pp.mean()), 3),

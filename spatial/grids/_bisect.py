@@ -25,7 +25,7 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["recursive_bisection"]
+__all__ = ["recursive_bisection", "split_in_two", "straight_cut"]
 
 #: Households weigh this much more than a unit's own weight of 1 in METIS's balance.
 _HH_WEIGHT = 20
@@ -60,14 +60,7 @@ def recursive_bisection(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, 
         k1 = kk // 2
         sub = adj[nodes][:, nodes].tocsr()
         h = hh[nodes]
-        side = _metis_halves(sub, h, k1 / kk, seed)
-        want = h.sum() * k1 / kk
-        side = _balance_halves(sub, h, side, want, xy[nodes])
-        err = abs(h[side == 0].sum() - want)
-        if err > 0.02 * h.sum() / kk and len(nodes) <= 400:  # lumpy units: try straight cuts as well
-            alt = _straight_cut(sub, h, xy[nodes], want)
-            if alt is not None and abs(h[alt == 0].sum() - want) < err - 0.01 * h.sum() / kk:
-                side = alt
+        side = split_in_two(sub, h, xy[nodes], k1 / kk, h.sum() / kk, seed=seed)
         a, b = nodes[side == 0], nodes[side == 1]
         if len(a) == 0 or len(b) == 0:
             out[nodes] = nxt
@@ -78,6 +71,25 @@ def recursive_bisection(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, 
         stack.append((b, kb))
         stack.append((a, ka))
     return out
+
+
+def split_in_two(sub: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, frac: float, part_hh: float, *,
+                 seed: int = 0) -> np.ndarray:
+    """Sides 0/1 of a connected graph, both connected, side 0 holding about ``frac`` of the households.
+
+    A METIS cut made connected and balanced; for lumpy units (error above 2% of ``part_hh``, the
+    households of one wanted part) on graphs of at most 400 nodes, a straight cut when it balances
+    clearly better.
+    """
+    want = hh.sum() * frac
+    side = _metis_halves(sub, hh, frac, seed)
+    side = _balance_halves(sub, hh, side, want, xy)
+    err = abs(hh[side == 0].sum() - want)
+    if err > 0.02 * part_hh and len(hh) <= 400:  # lumpy units: try straight cuts as well
+        alt = straight_cut(sub, hh, xy, want)
+        if alt is not None and abs(hh[alt == 0].sum() - want) < err - 0.01 * part_hh:
+            side = alt
+    return side
 
 
 def _metis_halves(sub: sparse.csr_matrix, hh: np.ndarray, frac: float, seed: int) -> np.ndarray:
@@ -259,7 +271,7 @@ def _polish(nbrs, wts, coo, hh, side, want_a) -> np.ndarray:
     return np.asarray(lab, dtype=np.int64)
 
 
-def _straight_cut(sub, hh, xy, want_a, n_angles: int = 16, n_try: int = 6) -> np.ndarray | None:
+def straight_cut(sub, hh, xy, want_a, n_angles: int = 16, n_try: int = 6) -> np.ndarray | None:
     """The best-balanced split into two connected sides by a straight line at one of ``n_angles``.
 
     For each angle the nodes are sorted by their projection; the ``n_try`` prefixes nearest

@@ -5,12 +5,15 @@ counts, not households (pysal/spopt#463), MaxP has no ceiling, AZP is slow; METI
 breaks contiguity; GerryChain's tree cuts are contiguous but not compact (field notes). The
 engine is (1) two starts: recursive METIS bisection with cut costs as edge weights, each cut
 made connected and balanced (``_bisect``: borders follow streets), and recursive inertial
-bisection of unit centroids balancing households, (2) a repair
-that hands each stray piece of a part to its lightest neighbouring part, then (3) a local search
-moving boundary units between neighbouring parts while the donor stays connected, minimising
+bisection of unit centroids balancing households (run only when the first start cannot give
+every part asked for), (2) a repair that hands each stray piece of a part to its lightest
+neighbouring part, (3) a local search moving boundary units between neighbouring parts while the
+donor stays connected, (4) recombination: two neighbouring parts off their size are merged and
+cut again (``recombine``; where units are lumpy, such as whole estates and high-rise buildings,
+every single move overshoots), and (5) the local search once more, minimising
 
     band violation (dominant) + squared deviation from the mean part size
-    + a linear charge on deviation beyond ±5% of the mean
+    + a linear charge on deviation beyond ±4% of the mean
     + cut cost (shared non-road boundary) + spread about the part centroid (compactness)
     + a penalty per unit moved away from its starting part (used by redraw).
 
@@ -27,11 +30,12 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from spatial.grids._bisect import recursive_bisection
+from spatial.grids._bisect import recursive_bisection, split_in_two, straight_cut
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Weights", "apportion", "partition", "local_search", "objective", "repair_contiguity", "part_components"]
+__all__ = ["Weights", "apportion", "partition", "local_search", "recombine", "objective", "repair_contiguity",
+           "part_components"]
 
 
 @dataclass(frozen=True)
@@ -40,10 +44,10 @@ class Weights:
 
     band: float = 50.0
     deviation: float = 4.0
-    tolerance: float = 0.03  # deviation from the mean grid that costs nothing extra ...
-    beyond: float = 50.0  # ... and the linear cost per unit of deviation beyond it
+    tolerance: float = 0.04  # deviation from the mean grid that costs nothing extra ...
+    beyond: float = 150.0  # ... and the linear cost per unit of deviation beyond it
     cut: float = 0.8
-    spread: float = 0.1
+    spread: float = 0.15
     move: float = 0.0
 
 
@@ -181,6 +185,8 @@ def partition(
     # two starts: street-following METIS bisection, then inertial bisection of the centroids (a
     # straight cut across the long axis); the local search polishes each, the lower objective wins
     for start in ("metis", "inertial"):
+        if best is not None and -best[0][0] >= int(seats.sum()):
+            break  # the street-following start gave every part asked for: no need of the straight one
         labels = np.full(n, -1, dtype=np.int64)
         nxt = 0
         for c in range(ncomp):
@@ -193,6 +199,9 @@ def partition(
             else:
                 nxt = _bisect(nodes, int(seats[c]), hh, xy, labels, nxt)
         labels = repair_contiguity(adj, _relabel(labels), hh)
+        labels = local_search(adj, hh, xy, labels, min_hh=min_hh, max_hh=max_hh, weights=weights, seed=seed,
+                              max_rounds=max_rounds)
+        labels = recombine(adj, hh, xy, labels, min_hh=min_hh, max_hh=max_hh, weights=weights, seed=seed)
         labels = local_search(adj, hh, xy, labels, min_hh=min_hh, max_hh=max_hh, weights=weights, seed=seed,
                               max_rounds=max_rounds)
         score = objective(adj, hh, xy, labels, min_hh=min_hh, max_hh=max_hh, weights=weights)
@@ -387,3 +396,115 @@ def local_search(
             queue.append(u)
     logger.debug("local search: %d moves, %d evaluations left", moves, budget)
     return np.asarray(lab, dtype=np.int64)
+
+
+def _size_cost(h, t, min_hh, max_hh, w_band, weights: Weights):
+    """The size terms of the objective for parts of ``h`` households wanting ``t`` (arrays)."""
+    viol = np.maximum(h - max_hh, 0) + np.maximum(min_hh - h, 0)
+    d = (h - t) / t
+    return w_band * viol + weights.deviation * d * d + weights.beyond * np.maximum(np.abs(d) - weights.tolerance, 0)
+
+
+def recombine(
+    adj: sparse.csr_matrix,
+    hh: np.ndarray,
+    xy: np.ndarray,
+    labels: np.ndarray,
+    *,
+    min_hh: float,
+    max_hh: float,
+    weights: Weights = Weights(),
+    fixed: np.ndarray | None = None,
+    origin: np.ndarray | None = None,
+    target: np.ndarray | None = None,
+    seed: int = 0,
+    passes: int = 8,
+) -> np.ndarray:
+    """Merge two neighbouring parts and cut the pair again where the objective falls (recombination).
+
+    Single-unit moves stall where units are lumpy (a high-rise building of 120 households next to
+    a grid 60 short); cutting the pair's union afresh (``split_in_two``: a street-following METIS
+    cut made connected and balanced) reaches balanced plans no chain of single moves passes
+    through. Pairs with a part off its target by more than ``weights.tolerance`` are tried, the
+    most unequal first; a new cut is kept only when the pair's share of the objective (size
+    terms, cut between the two, spread, moves away from ``origin``) falls. Parts with ``fixed``
+    nodes are left alone.
+    """
+    labels = np.asarray(labels, dtype=np.int64).copy()
+    n = len(labels)
+    k = int(labels.max()) + 1 if n else 0
+    if k < 2:
+        return labels
+    hh = np.asarray(hh, dtype=float)
+    tgt = np.maximum(_targets(adj, labels, hh, k) if target is None else np.asarray(target, float), 1.0)
+    w_band, _, w_cut, w_spread = _norms(adj, xy, k, tgt, weights)
+    fixed_part = np.zeros(k, dtype=bool)
+    if fixed is not None:
+        fixed_part[np.unique(labels[np.asarray(fixed, dtype=bool)])] = True
+    coo = sparse.triu(adj, k=1).tocoo()
+    row, col, cost = coo.row, coo.col, coo.data
+
+    def pair_cost(nodes, side, a, b, sub_coo):
+        h0 = hh[nodes][side == 0].sum()
+        h1 = hh[nodes][side == 1].sum()
+        c = _size_cost(np.array([h0, h1]), tgt[[a, b]], min_hh, max_hh, w_band, weights).sum()
+        c += w_cut * sub_coo.data[side[sub_coo.row] != side[sub_coo.col]].sum() / 2
+        p = xy[nodes]
+        for s in (0, 1):
+            q = p[side == s]
+            c += w_spread * ((q - q.mean(axis=0)) ** 2).sum()
+        if origin is not None:
+            lab = np.where(side == 0, a, b)
+            c += weights.move * (lab != origin[nodes]).sum()
+        return c
+
+    tried = set()
+    for _ in range(passes):
+        ph = np.bincount(labels, weights=hh, minlength=k)
+        dev = (ph - tgt) / tgt
+        la, lb = labels[row], labels[col]
+        between = la != lb
+        pairs = np.unique(np.sort(np.column_stack([la[between], lb[between]]), axis=1), axis=0)
+        bad = (np.abs(dev[pairs[:, 0]]) > weights.tolerance) | (np.abs(dev[pairs[:, 1]]) > weights.tolerance)
+        bad &= ~(fixed_part[pairs[:, 0]] | fixed_part[pairs[:, 1]])
+        pairs = pairs[bad]
+        pairs = pairs[np.argsort(-np.abs(dev[pairs[:, 0]] - dev[pairs[:, 1]]), kind="stable")]
+        order = np.argsort(labels, kind="stable")
+        starts = np.searchsorted(labels[order], np.arange(k + 1))
+        members = [order[starts[p]:starts[p + 1]] for p in range(k)]
+        touched = np.zeros(k, dtype=bool)
+        changed = 0
+        for a, b in pairs.tolist():
+            if touched[a] or touched[b]:
+                continue
+            key = (a, b, round(ph[a]), round(ph[b]))
+            if key in tried:
+                continue
+            tried.add(key)
+            nodes = np.concatenate([members[a], members[b]])
+            sub = adj[nodes][:, nodes].tocsr()
+            sub_coo = sub.tocoo()
+            old = np.where(labels[nodes] == a, 0, 1)
+            frac = tgt[a] / (tgt[a] + tgt[b])
+            h = hh[nodes]
+            cands = [split_in_two(sub, h, xy[nodes], frac, (tgt[a] + tgt[b]) / 2, seed=seed)]
+            got = h[cands[0] == 0].sum()
+            if abs(got - frac * h.sum()) > weights.tolerance * tgt[a] and len(nodes) <= 400:
+                # lumpy units (whole estates, high-rise blocks): a straight cut may balance where METIS did not
+                alt = straight_cut(sub, h, xy[nodes], frac * h.sum())
+                if alt is not None:
+                    cands.append(alt)
+            cands = [c for c in cands if c.min() != c.max()]
+            if not cands:
+                continue
+            best = min((pair_cost(nodes, s, a, b, sub_coo), i, s)
+                       for i, s in enumerate(x for c in cands for x in (c, 1 - c)))
+            if best[0] < pair_cost(nodes, old, a, b, sub_coo) - 1e-9:
+                new = best[2]
+                labels[nodes] = np.where(new == 0, a, b)
+                touched[[a, b]] = True
+                changed += 1
+        logger.debug("recombine: %d pairs cut again", changed)
+        if not changed:
+            break
+    return labels
