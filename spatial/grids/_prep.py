@@ -32,6 +32,7 @@ from spatial.core.checks import (
 from spatial.core.errors import ColumnError, GeometryError
 from spatial.core.reproject import to_crs_valid
 from spatial.grids._adjacency import Adjacency, road_fraction, rook_adjacency
+from spatial.grids._blocks import STREET_GAP_M, STREET_LINE_BUFFER_M, block_labels, block_streets
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +63,8 @@ class Prepared:
     bld: np.ndarray | None
     adj: Adjacency
     cost: sparse.csr_matrix  # symmetric cut cost in metres
-    roads: np.ndarray | None
+    roads: np.ndarray | None  # street lines: the roads given and/or the block outlines derived
+    road_buffer_m: float = 5.0  # an edge within this of a street line lies on it
 
 
 def _roads_frame(roads):
@@ -126,8 +128,14 @@ def prepare(
     community_id_col: str = "community_id",
     roads: gpd.GeoDataFrame | None = None,
     road_buffer_m: float = 5.0,
+    blocks=None,
 ) -> Prepared:
-    """Validate ``units`` and ``communities`` once and put them on arrays in a metric CRS."""
+    """Validate ``units`` and ``communities`` once and put them on arrays in a metric CRS.
+
+    Units are grown into the street gaps between them and block outlines (the gaps, and edges
+    between different ``blocks`` labels) become street lines next to any ``roads`` (see
+    :mod:`spatial.grids._blocks`).
+    """
     crs_in = require_crs(units, "units")
     require_crs(communities, "communities")
     require_columns(communities, [community_id_col], "communities")
@@ -160,9 +168,13 @@ def prepare(
     comm_of = _community_of(ug, cg, comm_ids, units, community_id_col, unit_ids, report)
     is_pt = dims == 0
     pieces = _polygonal_pieces(ug, is_pt, comm_of, cg, unit_ids, report)
+    labels = block_labels(units, blocks, unit_ids)
+    streets = block_streets(pieces, comm_of, cg, labels, tol_m=_TOL_M)
+    pieces = streets.pieces
     inside = np.flatnonzero(comm_of >= 0)
     roads_m = _lines(roads, crs_m, report)
     major = _major_lines(roads, crs_m) if roads_m is not None else None
+    roads_m, road_buffer_m = _street_lines(roads_m, streets, road_buffer_m, blocks, report)
     adj_in = rook_adjacency(pieces[inside], roads=roads_m, tol_m=_TOL_M, road_buffer_m=road_buffer_m,
                             major_roads=major)
     same = comm_of[inside[adj_in.i]] == comm_of[inside[adj_in.j]]
@@ -178,7 +190,30 @@ def prepare(
     rp = shapely.centroid(pieces[inside])
     xy[inside, 0], xy[inside, 1] = shapely.get_x(rp), shapely.get_y(rp)
     return Prepared(units, crs_in, crs_m, unit_ids, comm_ids, cg, comm_of, pieces, xy, hh, pop, bld, adj, cost,
-                    roads_m)
+                    roads_m, road_buffer_m)
+
+
+def _street_lines(roads_m, streets, road_buffer_m: float, blocks, report: Report):
+    """Street lines and their buffer: the roads given plus the derived block outlines, or the
+    block outlines alone (exact lines, a 1 m buffer), and a report row saying which."""
+    lines = streets.lines
+    if streets.gap_m2 > 0:
+        report.add("units", "-", f"units leave {streets.gap_m2:,.0f} m² of street gaps narrower than "
+                   f"{STREET_GAP_M:g} m between them", "units facing each other across a gap are neighbours; "
+                   "each unit's grid takes the street up to its middle")
+    if roads_m is not None:
+        if lines is None:
+            return roads_m, road_buffer_m
+        return np.concatenate([roads_m, lines]), road_buffer_m
+    if lines is None:
+        what = "" if blocks is None else f" (blocks '{blocks}' gives one block)" if isinstance(blocks, str) else ""
+        report.add("roads", "-", f"no roads given and no block outlines found{what}: the units tile with no "
+                   "street gaps", "grid borders are not weighted by streets; give --roads or --blocks COLUMN")
+        return None, road_buffer_m
+    source = "block outlines" + (f" (column '{blocks}')" if isinstance(blocks, str) else "")
+    report.add("roads", "-", f"no roads given: {streets.n_blocks} blocks' outlines taken as the streets "
+               f"({sum(shapely.length(lines)):,.0f} m; {source})", "grid borders follow them where possible")
+    return lines, STREET_LINE_BUFFER_M
 
 
 def _polygonal_pieces(ug, is_pt, comm_of, cg, unit_ids, report):

@@ -25,8 +25,10 @@ from spatial.core.checks import (
     require_columns,
     require_crs,
 )
+from spatial.core.errors import SpatialError
 from spatial.grids._adjacency import rook_adjacency
-from spatial.grids._prep import _lines, band_status, grid_shape_metrics
+from spatial.grids._blocks import block_labels, block_streets
+from spatial.grids._prep import _lines, _street_lines, band_status, grid_shape_metrics
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +55,7 @@ def evaluate_grids(
     max_households: float = 500,
     roads: gpd.GeoDataFrame | None = None,
     road_buffer_m: float = 5.0,
+    blocks=None,
 ) -> EvalResult:
     """Score grids: band compliance, deviation, contiguity, gaps/overlaps, Polsby-Popper, road share.
 
@@ -65,6 +68,11 @@ def evaluate_grids(
         Community polygons with ``community_id_col``; gaps and overlaps are measured against them.
     min_households, max_households : float
         The band.
+    roads, blocks
+        Streets, as for :func:`spatial.grids.partition.partition_grids`. On units, the same rule:
+        units are grown into the street gaps between them (so units facing each other across a
+        street are neighbours) and, without roads, the block outlines are the streets that
+        ``road_share`` is measured against. ``blocks`` needs units.
 
     Returns
     -------
@@ -103,7 +111,13 @@ def evaluate_grids(
     keys = list(pd.unique(gid))
     pos = {k: i for i, k in enumerate(keys)}
     g_of = np.array([pos[k] for k in gid])
+    streets = None
+    if blocks is not None and not is_units:
+        raise SpatialError("blocks needs units carrying grid_id (block outlines are read from the units); "
+                           "the plan given is one polygon per grid")
     if is_units:
+        streets = _unit_streets(lm, geoms, communities, community_id_col, crs_m, blocks)
+        geoms = streets.pieces
         grid_geoms = np.array([shapely.union_all(geoms[g_of == i]) for i in range(len(keys))], dtype=object)
         adj = rook_adjacency(geoms)
         same = g_of[adj.i] == g_of[adj.j]
@@ -134,6 +148,8 @@ def evaluate_grids(
     out["deviation_pct"] = np.where(target > 0, 100 * (households - target) / np.maximum(target, 1e-12), 0.0)
     out["components"] = components.astype(int)
     roads_m = _lines(roads, crs_m, report)
+    if streets is not None:
+        roads_m, road_buffer_m = _street_lines(roads_m, streets, road_buffer_m, blocks, report)
     cg = np.array([comm_geoms[c] if c >= 0 else shapely.Polygon() for c in comm_of], dtype=object)
     shape = grid_shape_metrics(grid_geoms, cg, roads_m, road_buffer_m=road_buffer_m)
     for col in shape.columns:
@@ -143,6 +159,22 @@ def evaluate_grids(
     summary = _summary(out, grid_geoms, comm_geoms)
     grids = gpd.GeoDataFrame(out, geometry=list(grid_geoms), crs=crs_m).to_crs(crs_in)
     return EvalResult(grids, summary, report.to_frame())
+
+
+def _unit_streets(lm, geoms, communities, community_id_col, crs_m, blocks):
+    """Units grown into the street gaps within each community, and the block outlines
+    (:func:`spatial.grids._blocks.block_streets`, the rule the partition uses)."""
+    labels = block_labels(lm, blocks, (lm["unit_id"] if "unit_id" in lm.columns else lm.index).to_numpy())
+    if community_id_col in lm.columns:
+        group, ids = pd.factorize(lm[community_id_col])
+    else:
+        group, ids = np.zeros(len(lm), dtype=np.int64), pd.Index([None])
+    clip = None
+    if communities is not None:
+        cm = communities.to_crs(crs_m)
+        by_id = dict(zip(cm[community_id_col], cm.geometry.values))
+        clip = np.array([by_id.get(c) for c in ids], dtype=object)
+    return block_streets(geoms, np.asarray(group), clip, labels)
 
 
 def _grid_communities(grid_geoms, communities, community_id_col, crs_m, base):

@@ -176,6 +176,7 @@ def partition_grids(
     together=None,
     code_layout: str | None = "cjt349",
     road_buffer_m: float = 5.0,
+    blocks=None,
     seed: int = 0,
 ) -> GridResult:
     """Draw contiguous, compact grids of ``min_households``–``max_households`` households per community.
@@ -193,7 +194,13 @@ def partition_grids(
     n_grids : int or mapping, optional
         Instead of the band: total grids (apportioned by households) or grids per community id.
     roads : GeoDataFrame, optional
-        Road lines (or block polygons); grid borders are drawn along them where possible.
+        Road lines (or block polygons), a WalkNetwork or an osmnx graph; grid borders are drawn
+        along them where possible. Without roads, block outlines are the streets: gaps of up to
+        30 m between units (street space; units facing each other across one are neighbours)
+        and, with ``blocks``, edges between units of different blocks.
+    blocks : str, mapping or Series, optional
+        A column name or ``unit_id -> block id`` (街坊): an edge between units of different
+        blocks lies on a street (needed when the units tile with no street gaps).
     locked : mapping or Series, optional
         ``unit_id -> grid_id``: units with the same label stay in one grid, which takes that id.
     together : str, mapping or Series, optional
@@ -223,7 +230,7 @@ def partition_grids(
     report = Report()
     prep = prepare(units, communities, report, households_col=households_col, population_col=population_col,
                    buildings_col=buildings_col, unit_id_col=unit_id_col, community_id_col=community_id_col,
-                   roads=roads, road_buffer_m=road_buffer_m)
+                   roads=roads, road_buffer_m=road_buffer_m, blocks=blocks)
     gated = None
     if gated_col in units.columns and not pd.api.types.is_bool_dtype(units[gated_col]):
         gated = _labels_from(gated_col, units, prep.unit_ids, "gated")
@@ -341,7 +348,7 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
     if prep.bld is None and len(table):
         table["n_buildings"] = table["n_buildings"].astype(np.int64)
     shape = grid_shape_metrics(np.asarray(geoms, dtype=object), prep.comm_geoms[np.asarray(comm_pos, dtype=int)],
-                               prep.roads, road_buffer_m=road_buffer_m)
+                               prep.roads, road_buffer_m=prep.road_buffer_m)
     table = pd.concat([table, shape], axis=1)
     table["band_status"] = band_status(table["households"].to_numpy(), min_households, max_households)
     grids = gpd.GeoDataFrame(table, geometry=geoms, crs=prep.crs_m).to_crs(prep.crs_in)

@@ -258,6 +258,7 @@ def redraw_grids(
     roads: gpd.GeoDataFrame | None = None,
     code_layout: str | None = "cjt349",
     road_buffer_m: float = 5.0,
+    blocks=None,
     seed: int = 0,
 ) -> RedrawResult:
     """Bring an existing plan into the household band while moving as few units as possible.
@@ -273,6 +274,8 @@ def redraw_grids(
         Column of ``units`` (bool) or unit ids that must not move; default: the plan's ``locked``.
     min_households, max_households : float
         The band.
+    roads, blocks
+        Streets, as for :func:`spatial.grids.partition.partition_grids` (block outlines without roads).
 
     Returns
     -------
@@ -294,7 +297,7 @@ def redraw_grids(
     report = Report()
     prep = prepare(units, communities, report, households_col=households_col, population_col=population_col,
                    buildings_col=buildings_col, unit_id_col=unit_id_col, community_id_col=community_id_col,
-                   roads=roads, road_buffer_m=road_buffer_m)
+                   roads=roads, road_buffer_m=road_buffer_m, blocks=blocks)
     old = _plan_labels(units, plan, prep.unit_ids, unit_id_col, grid_id_col)
     lock_u = _locked_mask(locked, units, plan, prep.unit_ids, unit_id_col)
     gated = None

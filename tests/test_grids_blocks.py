@@ -1,0 +1,155 @@
+"""Specification of streets read from block outlines when no road layer is given (issue 14).
+
+Units that are blocks of parcels separated by street gaps are neighbours across the gap, and
+the gap is a street; units that tile the community follow a ``blocks`` column's block lines.
+The references (which units form which block, where the streets run) are written down from
+the drawings below, not computed by the code under test.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from spatial.core.errors import ColumnError
+from spatial.grids.evaluate import evaluate_grids
+from spatial.grids.partition import partition_grids
+
+CRS = "EPSG:32650"
+STREET_M = 12.0
+
+
+def gap_town():
+    """2 x 2 superblocks of uneven size (columns 120 and 80 m wide, rows 90 and 110 m tall)
+    separated by 12 m streets, each cut into 2-3 parcels (the units), households uneven:
+    left column 300 + 500, right column 100 + 700 (balanced only left against right)."""
+    xs = [(0.0, 120.0), (120.0 + STREET_M, 212.0)]
+    ys = [(0.0, 90.0), (90.0 + STREET_M, 212.0)]
+    spec = {  # block (col, row): (parcels, split across x?, households per parcel)
+        (0, 0): (3, True, [80, 120, 100]),
+        (0, 1): (2, False, [260, 240]),
+        (1, 0): (2, True, [40, 60]),
+        (1, 1): (3, False, [250, 230, 220]),
+    }
+    recs = []
+    for (c, r), (n, along_x, hh) in spec.items():
+        (x0, x1), (y0, y1) = xs[c], ys[r]
+        for p in range(n):
+            if along_x:
+                box = shapely.box(x0 + (x1 - x0) * p / n, y0, x0 + (x1 - x0) * (p + 1) / n, y1)
+            else:
+                box = shapely.box(x0, y0 + (y1 - y0) * p / n, x1, y0 + (y1 - y0) * (p + 1) / n)
+            recs.append({"unit_id": f"B{c}{r}-{p}", "block": f"B{c}{r}", "households": hh[p], "geometry": box})
+    units = gpd.GeoDataFrame(recs, crs=CRS)
+    comm = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[shapely.box(0, 0, 212, 212)], crs=CRS)
+    return units, comm
+
+
+def tiled_town():
+    """4 x 4 parcels of 50 x 45 m tiling a 200 x 180 m community, uneven households whose
+    left/right halves and bottom/top halves both hold 800; blocks: rows split at y = 90 (the
+    two halves), columns split at x = 50 (one column against three)."""
+    hh = np.array([[150, 50, 120, 80], [90, 110, 60, 140], [100, 100, 130, 70], [60, 140, 90, 110]])
+    recs = []
+    for r in range(4):
+        for c in range(4):
+            recs.append({"unit_id": f"U{r}{c}", "households": int(hh[r, c]),
+                         "block": f"{'S' if r < 2 else 'N'}{'W' if c < 1 else 'E'}",
+                         "geometry": shapely.box(c * 50, r * 45, (c + 1) * 50, (r + 1) * 45)})
+    units = gpd.GeoDataFrame(recs, crs=CRS)
+    comm = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[shapely.box(0, 0, 200, 180)], crs=CRS)
+    return units, comm
+
+
+def groups(res, col="unit_id"):
+    return sorted(sorted(g) for g in res.units.groupby("grid_id")[col].apply(set))
+
+
+def check_polygons(res, units):
+    """Every grid polygon holds all of its own units and none of another grid's."""
+    polys = res.grids.set_index("grid_id").geometry
+    for _, u in res.units.iterrows():
+        own = polys[u["grid_id"]]
+        assert shapely.difference(u.geometry, own).area < 1e-3
+        others = polys.drop(u["grid_id"])
+        assert shapely.intersection(u.geometry, shapely.union_all(others.values)).area < 1e-3
+
+
+def test_blocks_across_a_street_gap_are_neighbours_and_the_cut_follows_the_gap():
+    units, comm = gap_town()
+    one = partition_grids(units, comm, n_grids=1)
+    assert one.units["grid_id"].nunique() == 1  # one community, not four islands
+    assert len(one.grids) == 1 and one.grids.geometry.iloc[0].geom_type == "Polygon"
+    res = partition_grids(units, comm, n_grids=2)
+    assert groups(res, "block") == [["B00", "B01"], ["B10", "B11"]]  # along the vertical street
+    assert sorted(res.grids["households"]) == [800, 800]
+    assert res.grids["road_share"].min() > 0.99  # the border between the grids is the street
+    check_polygons(res, units)
+    union = shapely.union_all(res.grids.geometry.values)
+    assert abs(union.area - comm.geometry.iloc[0].area) < 1.0  # the streets are shared out, no gap
+    assert res.report["problem"].str.contains("street gaps").any()
+    assert not res.report["problem"].str.contains("separate pieces").any()
+
+
+def test_evaluate_on_the_units_agrees_with_the_partition_across_street_gaps():
+    units, comm = gap_town()
+    res = partition_grids(units, comm, n_grids=2)
+    ev = evaluate_grids(res.units, comm, min_households=700, max_households=900)
+    assert (ev.grids["components"] == 1).all()  # contiguous across the street, as the partition says
+    got = ev.grids.set_index("grid_id")["road_share"]
+    want = res.grids.set_index("grid_id")["road_share"]
+    assert np.allclose(got.reindex(want.index), want, atol=0.02)
+    one = partition_grids(units, comm, n_grids=1)
+    assert int(evaluate_grids(one.units, comm).summary["n_not_contiguous"].iloc[0]) == 0
+
+
+def test_tiling_units_follow_the_block_column():
+    units, comm = tiled_town()
+    free = partition_grids(units.drop(columns="block"), comm, n_grids=2)
+    # without streets the shorter, more compact cut runs down the middle, through both blocks
+    assert groups(free) == [["U00", "U01", "U10", "U11", "U20", "U21", "U30", "U31"],
+                            ["U02", "U03", "U12", "U13", "U22", "U23", "U32", "U33"]]
+    res = partition_grids(units, comm, n_grids=2, blocks="block")
+    assert groups(res) == [["U00", "U01", "U02", "U03", "U10", "U11", "U12", "U13"],
+                           ["U20", "U21", "U22", "U23", "U30", "U31", "U32", "U33"]]
+    assert sorted(res.grids["households"]) == [800, 800]
+    assert res.grids["road_share"].min() > 0.99
+    check_polygons(res, units)
+    ev = evaluate_grids(res.units, comm, blocks="block")
+    assert ev.grids["road_share"].min() > 0.99
+    assert float(ev.summary["mean_road_share"].iloc[0]) == pytest.approx(res.grids["road_share"].mean(), abs=0.02)
+    # the unchanged plan scored against the same block lines: the middle cut is off the streets
+    ev_free = evaluate_grids(free.units.assign(block=units["block"].to_numpy()), comm, blocks="block")
+    assert ev_free.grids["road_share"].max() < 0.3
+
+
+def test_no_roads_and_no_blocks_leaves_borders_unweighted_and_says_so():
+    units, comm = tiled_town()
+    res = partition_grids(units.drop(columns="block"), comm, n_grids=2)
+    rows = res.report[res.report["layer"] == "roads"]
+    assert len(rows) == 1 and rows["action"].str.contains("not weighted by streets").all()
+    assert res.grids["road_share"].isna().all()
+    # the same units with the block column given say where the streets came from
+    named = partition_grids(units, comm, n_grids=2, blocks="block")
+    assert named.report["problem"].str.contains("outlines taken as the streets").any()
+
+
+def test_a_missing_block_column_is_named():
+    units, comm = tiled_town()
+    with pytest.raises(ColumnError, match="no column 'jiefang' for blocks"):
+        partition_grids(units, comm, blocks="jiefang")
+    with pytest.raises(ValueError, match="blocks needs units"):
+        evaluate_grids(partition_grids(units, comm, n_grids=2).grids, comm, blocks="block")
+
+
+def test_roads_and_a_street_gap_town_redraw_with_blocks():
+    units, comm = gap_town()
+    plan = pd.Series({u: "A" for u in units["unit_id"]})
+    from spatial.grids.redraw import redraw_grids
+
+    res = redraw_grids(units, comm, plan, min_households=700, max_households=900)
+    assert groups(res, "block") == [["B00", "B01"], ["B10", "B11"]]
+    assert res.grids["road_share"].min() > 0.99
