@@ -134,7 +134,7 @@ def test_no_roads_and_no_blocks_leaves_borders_unweighted_and_says_so():
     assert res.grids["road_share"].isna().all()
     # the same units with the block column given say where the streets came from
     named = partition_grids(units, comm, n_grids=2, blocks="block")
-    assert named.report["problem"].str.contains("outlines taken as the streets").any()
+    assert named.report["problem"].str.contains("block outlines are the streets").any()
 
 
 def test_a_missing_block_column_is_named():
@@ -153,3 +153,27 @@ def test_roads_and_a_street_gap_town_redraw_with_blocks():
     res = redraw_grids(units, comm, plan, min_households=700, max_households=900)
     assert groups(res, "block") == [["B00", "B01"], ["B10", "B11"]]
     assert res.grids["road_share"].min() > 0.99
+
+
+def test_cli_blocks_option_draws_along_block_lines_and_names_a_missing_column(tmp_path, capsys):
+    from spatial.cli import main
+
+    units, comm = tiled_town()
+    units.to_file(tmp_path / "units.gpkg")
+    comm.to_file(tmp_path / "comm.gpkg")
+    out = tmp_path / "out.gpkg"
+    args = ["grids", str(tmp_path / "comm.gpkg"), str(tmp_path / "units.gpkg"), "--grids", "2", "--out", str(out)]
+    assert main([*args, "--blocks", "block"]) == 0
+    grids = gpd.read_file(out, layer="grids")
+    assert grids["road_share"].min() > 0.99
+    got = gpd.read_file(out, layer="units").groupby("grid_id")["block"].apply(lambda b: sorted(set(b)))
+    assert sorted(got) == [["NE", "NW"], ["SE", "SW"]]
+    capsys.readouterr()
+    assert main([*args, "--blocks", "jiefang"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "'jiefang'" in err and "units.gpkg" in err
+    # evaluate the plan just drawn against the same block lines
+    scores = tmp_path / "scores.gpkg"
+    assert main(["grids", "--evaluate", f"{out}:units", str(tmp_path / "comm.gpkg"), "--blocks", "block",
+                 "--out", str(scores)]) == 0
+    assert gpd.read_file(scores, layer="grid_scores")["road_share"].min() > 0.99

@@ -48,6 +48,9 @@ def add_parser(sub) -> None:
     p.add_argument("--redraw", action="store_true", help="redraw the plan in --existing (or the units' grid_id)")
     p.add_argument("--lock", type=Path, default=None, metavar="FILE", help="table or layer of unit_id that must not move")
     p.add_argument("--roads", type=Path, default=None, metavar="ROADS", help="road lines; grid borders follow them where possible")
+    p.add_argument("--blocks", default=None, metavar="COLUMN",
+                   help="units' block (街坊) id column: edges between blocks are streets (without --roads, "
+                        "street gaps between units are streets anyway)")
     p.add_argument("--evaluate", type=Path, nargs="?", const=Path(), default=None, metavar="PLAN",
                    help="score grids (or units with grid_id) without changing them; with --existing PLAN "
                         "and COMMUNITIES UNITS, score that plan of the units")
@@ -128,9 +131,10 @@ def _cmd_grids(args: argparse.Namespace) -> int:
     roads = _read_roads(args.roads)
     if args.from_buildings:
         units = _units_from_buildings(args, units, communities, roads)
+    _check_blocks(args, units, args.inputs[1])
     units, communities, cols, checked = _validated(args, units, communities)
     opts = dict(min_households=args.min_households, max_households=args.max_households, roads=roads,
-                seed=args.seed, **cols)
+                blocks=args.blocks, seed=args.seed, **cols)
     if args.existing is not None or args.redraw:
         from spatial.grids.redraw import redraw_grids
 
@@ -171,6 +175,16 @@ def _cmd_grids(args: argparse.Namespace) -> int:
     write_layers(layers, args.out, fresh=True)
     say(args, f"wrote {args.out} (layers {', '.join(layers)})")
     return 0
+
+
+def _check_blocks(args: argparse.Namespace, units, path) -> None:
+    """``--blocks COLUMN`` must name a column of the units (one line naming it and the file)."""
+    from spatial.core.errors import ColumnError
+
+    if args.blocks is not None and args.blocks not in units.columns:
+        have = ", ".join(str(c) for c in units.columns if c != units.geometry.name)
+        raise ColumnError(f"--blocks: units '{path}' have no column '{args.blocks}' (columns: {have}); "
+                          "name the column holding each unit's block id")
 
 
 def _units_from_buildings(args: argparse.Namespace, buildings, communities, roads):
@@ -228,9 +242,10 @@ def _cmd_grids_evaluate(args: argparse.Namespace, plan=None, plan_path: Path | N
     roads = _read_roads(args.roads)
     extra = {} if communities is None else {
         "community_id_col": column(args, communities, "community_id", "communities")}
+    _check_blocks(args, plan, plan_path)
     res = evaluate_grids(plan, communities, households_col=column(args, plan, "households", "plan"),
                          min_households=args.min_households, max_households=args.max_households, roads=roads,
-                         **extra)
+                         blocks=args.blocks, **extra)
     for key, value in res.summary.iloc[0].items():
         say(args, f"{key:>24}: {value:.4g}" if isinstance(value, float) else f"{key:>24}: {value}")
     pieces = res.grids.loc[res.grids["components"] > 1, "grid_id"].astype(str).tolist()

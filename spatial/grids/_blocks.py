@@ -51,15 +51,15 @@ class Streets:
         Each unit's piece plus its share of the street gaps it faces (same positions).
     lines : ndarray of shapely lines or None
         Street lines between blocks (metric); None when none were found.
-    gap_m2 : float
-        Street gap area shared out among the units.
+    gap_m2 : dict
+        Street gap area (m²) shared out among the units, by group (community position).
     n_blocks : int
         Number of blocks (pieces of the units' union, split by ``blocks`` labels).
     """
 
     pieces: np.ndarray
     lines: np.ndarray | None
-    gap_m2: float
+    gap_m2: dict
     n_blocks: int
 
 
@@ -112,14 +112,15 @@ def block_streets(
     n = len(pieces)
     ok = (np.asarray(group) >= 0) & pd.notna(pieces)
     comp = np.full(n, -1, dtype=np.int64)
-    gap_total = 0.0
+    gap_total = {}
     for c in np.unique(np.asarray(group)[ok]):
         idx = np.flatnonzero(ok & (group == c))
         clip = None if group_geoms is None else group_geoms[c]
         grown, parts_of, gap_area = _grow(pieces[idx], clip, gap_m, tol_m)
         pieces[idx] = grown
         comp[idx] = parts_of + (comp.max() + 1)
-        gap_total += gap_area
+        if gap_area > 0:
+            gap_total[int(c)] = gap_area
     key = pd.Series(comp)
     labelled = np.ones(n, dtype=bool)
     if blocks is not None:

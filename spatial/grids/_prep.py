@@ -174,7 +174,7 @@ def prepare(
     inside = np.flatnonzero(comm_of >= 0)
     roads_m = _lines(roads, crs_m, report)
     major = _major_lines(roads, crs_m) if roads_m is not None else None
-    roads_m, road_buffer_m = _street_lines(roads_m, streets, road_buffer_m, blocks, report)
+    roads_m, road_buffer_m = _street_lines(roads_m, streets, road_buffer_m, blocks, report, comm_ids, cg)
     adj_in = rook_adjacency(pieces[inside], roads=roads_m, tol_m=_TOL_M, road_buffer_m=road_buffer_m,
                             major_roads=major)
     same = comm_of[inside[adj_in.i]] == comm_of[inside[adj_in.j]]
@@ -193,26 +193,27 @@ def prepare(
                     roads_m, road_buffer_m)
 
 
-def _street_lines(roads_m, streets, road_buffer_m: float, blocks, report: Report):
+def _street_lines(roads_m, streets, road_buffer_m: float, blocks, report: Report, comm_ids, comm_geoms):
     """Street lines and their buffer: the roads given plus the derived block outlines, or the
-    block outlines alone (exact lines, a 1 m buffer), and a report row saying which."""
+    block outlines alone (exact lines, a 1 m buffer), and report rows saying which."""
     lines = streets.lines
-    if streets.gap_m2 > 0:
-        report.add("units", "-", f"units leave {streets.gap_m2:,.0f} m² of street gaps narrower than "
-                   f"{STREET_GAP_M:g} m between them", "units facing each other across a gap are neighbours; "
-                   "each unit's grid takes the street up to its middle")
+    for c, gap in sorted(streets.gap_m2.items()):
+        area = shapely.area(comm_geoms[c]) if comm_geoms is not None and comm_geoms[c] is not None else 0.0
+        if gap >= max(100.0, 1e-3 * area):  # not drawing noise (clipped units, float gaps)
+            report.add("communities", comm_ids[c], f"units leave {gap:,.0f} m² of street gaps narrower than "
+                       f"{STREET_GAP_M:g} m between them", "units facing each other across a gap are neighbours; "
+                       "each unit's grid takes the street up to its middle")
+    column = f" and column '{blocks}'" if isinstance(blocks, str) else " and the blocks given" if blocks is not None else ""
     if roads_m is not None:
         if lines is None:
             return roads_m, road_buffer_m
         return np.concatenate([roads_m, lines]), road_buffer_m
     if lines is None:
-        what = "" if blocks is None else f" (blocks '{blocks}' gives one block)" if isinstance(blocks, str) else ""
-        report.add("roads", "-", f"no roads given and no block outlines found{what}: the units tile with no "
-                   "street gaps", "grid borders are not weighted by streets; give --roads or --blocks COLUMN")
+        report.add("roads", "-", f"no roads given and no block outlines found (no street gaps between units{column})",
+                   "grid borders are not weighted by streets; give --roads or --blocks COLUMN")
         return None, road_buffer_m
-    source = "block outlines" + (f" (column '{blocks}')" if isinstance(blocks, str) else "")
-    report.add("roads", "-", f"no roads given: {streets.n_blocks} blocks' outlines taken as the streets "
-               f"({sum(shapely.length(lines)):,.0f} m; {source})", "grid borders follow them where possible")
+    report.add("roads", "-", f"no roads given: the block outlines are the streets (street gaps between units{column})",
+               "grid borders follow them where possible")
     return lines, STREET_LINE_BUFFER_M
 
 

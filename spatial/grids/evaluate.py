@@ -116,7 +116,7 @@ def evaluate_grids(
         raise SpatialError("blocks needs units carrying grid_id (block outlines are read from the units); "
                            "the plan given is one polygon per grid")
     if is_units:
-        streets = _unit_streets(lm, geoms, communities, community_id_col, crs_m, blocks)
+        streets, *streets_of = _unit_streets(lm, geoms, communities, community_id_col, crs_m, blocks)
         geoms = streets.pieces
         grid_geoms = np.array([shapely.union_all(geoms[g_of == i]) for i in range(len(keys))], dtype=object)
         adj = rook_adjacency(geoms)
@@ -149,7 +149,7 @@ def evaluate_grids(
     out["components"] = components.astype(int)
     roads_m = _lines(roads, crs_m, report)
     if streets is not None:
-        roads_m, road_buffer_m = _street_lines(roads_m, streets, road_buffer_m, blocks, report)
+        roads_m, road_buffer_m = _street_lines(roads_m, streets, road_buffer_m, blocks, report, *streets_of)
     cg = np.array([comm_geoms[c] if c >= 0 else shapely.Polygon() for c in comm_of], dtype=object)
     shape = grid_shape_metrics(grid_geoms, cg, roads_m, road_buffer_m=road_buffer_m)
     for col in shape.columns:
@@ -174,7 +174,7 @@ def _unit_streets(lm, geoms, communities, community_id_col, crs_m, blocks):
         cm = communities.to_crs(crs_m)
         by_id = dict(zip(cm[community_id_col], cm.geometry.values))
         clip = np.array([by_id.get(c) for c in ids], dtype=object)
-    return block_streets(geoms, np.asarray(group), clip, labels)
+    return block_streets(geoms, np.asarray(group), clip, labels), list(ids), clip
 
 
 def _grid_communities(grid_geoms, communities, community_id_col, crs_m, base):

@@ -229,7 +229,7 @@ def run_grids_distributed(units: gpd.GeoDataFrame, communities: gpd.GeoDataFrame
 
     extra = [opts.get(k, d) for k, d in (("households_col", "households"), ("population_col", "population"),
                                          ("buildings_col", "buildings"), ("gated_col", "gated"))]
-    extra += [opts[k] for k in ("together", "locked") if isinstance(opts.get(k), str)]
+    extra += [opts[k] for k in ("together", "locked", "blocks") if isinstance(opts.get(k), str)]
     cols = [c for c in dict.fromkeys([unit_id_col, community_id_col, *extra]) if c in units.columns]
     roads_m = roads.to_crs(crs_m) if roads is not None and require_crs(roads, "roads") else None
     road_pad = float(opts.get("road_buffer_m", 5.0)) + 1.0
@@ -280,9 +280,9 @@ def run_grids_distributed(units: gpd.GeoDataFrame, communities: gpd.GeoDataFrame
 
 
 def _subset_labels(opts: dict, ids: set) -> dict:
-    """Options with ``locked`` / ``together`` mappings cut down to the part's unit ids."""
+    """Options with ``locked`` / ``together`` / ``blocks`` mappings cut down to the part's unit ids."""
     out = dict(opts)
-    for k in ("locked", "together"):
+    for k in ("locked", "together", "blocks"):
         spec = opts.get(k)
         if isinstance(spec, (Mapping, pd.Series)):
             out[k] = {u: g for u, g in spec.items() if u in ids}
