@@ -161,3 +161,23 @@ def test_an_arterial_or_river_is_cut_along_before_a_street():
         groups = sorted(sorted(g) for g in res.units.groupby("grid_id")["unit_id"].apply(list))
         assert groups == [["U00", "U01", "U02", "U03", "U10", "U11", "U12", "U13"],
                           ["U20", "U21", "U22", "U23", "U30", "U31", "U32", "U33"]], kind
+
+
+def test_an_estate_no_grid_in_the_band_can_hold_is_named_in_the_report():
+    # a row of plots: a lot with no homes, estate A (266 households), estate B (261), a walk-up (60);
+    # band 300-500: A alone or with the lot is under, with B over (527), so no grid in the band
+    # holds A; B can join the walk-up (321)
+    hh = [0, 130, 136, 131, 130, 60]
+    estate = [None, "A", "A", "B", "B", None]
+    units = gpd.GeoDataFrame({"unit_id": [f"U{i}" for i in range(6)], "households": hh, "gated": estate},
+                             geometry=[shapely.box(100 * i, 0, 100 * (i + 1), 100) for i in range(6)], crs=CRS)
+    comm = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[shapely.box(0, 0, 600, 100)], crs=CRS)
+    plan = partition_grids(units, comm, n_grids=2, min_households=300, max_households=500)
+    stuck = plan.report[plan.report["problem"].str.contains("kept together")]
+    assert stuck["row_id"].tolist() == ["U1, U2"]
+    assert stuck["problem"].iloc[0].startswith("2 units kept together hold 266 households: under 300 alone")
+    assert "widen the band" in stuck["action"].iloc[0]
+    units.loc[0, "households"] = 40  # a lot of 40 homes: A with it holds 306, in the band
+    plan = partition_grids(units, comm, n_grids=2, min_households=300, max_households=500)
+    assert not plan.report["problem"].str.contains("kept together").any()
+    assert (plan.grids["band_status"] == "in").all()

@@ -74,18 +74,18 @@ def recursive_bisection(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, 
 
 
 def split_in_two(sub: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, frac: float, part_hh: float, *,
-                 seed: int = 0) -> np.ndarray:
+                 seed: int = 0, straight: bool = True) -> np.ndarray:
     """Sides 0/1 of a connected graph, both connected, side 0 holding about ``frac`` of the households.
 
     A METIS cut made connected and balanced; for lumpy units (error above 2% of ``part_hh``, the
     households of one wanted part) on graphs of at most 400 nodes, a straight cut when it balances
-    clearly better.
+    clearly better (unless ``straight`` is False).
     """
     want = hh.sum() * frac
     side = _metis_halves(sub, hh, frac, seed)
     side = _balance_halves(sub, hh, side, want, xy)
     err = abs(hh[side == 0].sum() - want)
-    if err > 0.02 * part_hh and len(hh) <= 400:  # lumpy units: try straight cuts as well
+    if straight and err > 0.02 * part_hh and len(hh) <= 400:  # lumpy units: try straight cuts as well
         alt = straight_cut(sub, hh, xy, want)
         if alt is not None and abs(hh[alt == 0].sum() - want) < err - 0.01 * part_hh:
             side = alt

@@ -35,7 +35,7 @@ from spatial.grids._bisect import recursive_bisection, split_in_two, straight_cu
 logger = logging.getLogger(__name__)
 
 __all__ = ["Weights", "apportion", "partition", "local_search", "recombine", "objective", "repair_contiguity",
-           "part_components"]
+           "part_components", "hemmed_in"]
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,36 @@ def _bisect(nodes, k, hh, xy, out, next_label, minor=False):
     cut = min(max(cut + 1, k1), len(nodes) - (k - k1))  # left part = order[:cut]
     next_label = _bisect(nodes[order[:cut]], k1, hh, xy, out, next_label)
     return _bisect(nodes[order[cut:]], k - k1, hh, xy, out, next_label)
+
+
+def hemmed_in(adj: sparse.csr_matrix, hh: np.ndarray, *, min_hh: float, max_hh: float, reach: int = 200
+              ) -> np.ndarray:
+    """Nodes that no connected part within ``min_hh``-``max_hh`` can hold (a proof, not a guess).
+
+    A node over ``max_hh``; or a node ``v`` under ``min_hh`` such that the nodes a part holding it
+    could also hold (those with at most ``max_hh - hh[v]`` households: any heavier one would push
+    the part over) and that connect to ``v`` through such nodes hold fewer than ``min_hh`` all
+    together: for instance a gated estate of 266 households whose neighbours are a lot with no
+    homes and estates of 261 and more, with a band of 300-500. The search from each node stops
+    after ``reach`` nodes (then the node is not flagged), so the cost stays linear.
+    """
+    hh = np.asarray(hh, dtype=float)
+    n = len(hh)
+    out = hh > max_hh
+    ip, ind = adj.indptr.tolist(), adj.indices.tolist()
+    hl = hh.tolist()
+    for v in np.flatnonzero((hh > 0) & (hh < min_hh)).tolist():
+        room = max_hh - hl[v]
+        total, seen, stack = hl[v], {v}, [v]
+        while stack and total < min_hh and len(seen) <= reach:
+            x = stack.pop()
+            for y in ind[ip[x]:ip[x + 1]]:
+                if y not in seen and hl[y] <= room:
+                    seen.add(y)
+                    stack.append(y)
+                    total += hl[y]
+        out[v] = total < min_hh and not stack
+    return out if n else np.zeros(0, dtype=bool)
 
 
 def part_components(adj: sparse.csr_matrix, labels: np.ndarray) -> np.ndarray:
@@ -444,30 +474,53 @@ def recombine(
     coo = sparse.triu(adj, k=1).tocoo()
     row, col, cost = coo.row, coo.col, coo.data
 
-    def pair_cost(nodes, side, a, b, sub_coo):
-        h0 = hh[nodes][side == 0].sum()
-        h1 = hh[nodes][side == 1].sum()
-        c = _size_cost(np.array([h0, h1]), tgt[[a, b]], min_hh, max_hh, w_band, weights).sum()
+    def group_cost(nodes, side, parts, sub_coo):
+        m = len(parts)
+        cnt = np.bincount(side, minlength=m)
+        if (cnt == 0).any():
+            return np.inf
+        hs = np.bincount(side, weights=hh[nodes], minlength=m)
+        c = _size_cost(hs, tgt[parts], min_hh, max_hh, w_band, weights).sum()
         c += w_cut * sub_coo.data[side[sub_coo.row] != side[sub_coo.col]].sum() / 2
         p = xy[nodes]
-        for s in (0, 1):
-            q = p[side == s]
-            c += w_spread * ((q - q.mean(axis=0)) ** 2).sum()
+        cx = np.bincount(side, weights=p[:, 0], minlength=m) / cnt
+        cy = np.bincount(side, weights=p[:, 1], minlength=m) / cnt
+        c += w_spread * ((p[:, 0] - cx[side]) ** 2 + (p[:, 1] - cy[side]) ** 2).sum()
         if origin is not None:
-            lab = np.where(side == 0, a, b)
-            c += weights.move * (lab != origin[nodes]).sum()
+            c += weights.move * (parts[side] != origin[nodes]).sum()
         return c
+
+    def try_pair(parts, members):
+        """Cut the union of two parts afresh; keep the best cut if the pair's objective falls."""
+        parts = np.asarray(parts)
+        nodes = np.concatenate([members[p] for p in parts])
+        sub = adj[nodes][:, nodes].tocsr()
+        sub_coo = sub.tocoo()
+        h = hh[nodes]
+        old = (labels[nodes] == parts[1]).astype(np.int64)
+        frac = tgt[parts[0]] / tgt[parts].sum()
+        cands = [split_in_two(sub, h, xy[nodes], frac, tgt[parts].mean(), seed=seed, straight=False)]
+        if abs(h[cands[0] == 0].sum() - frac * h.sum()) > weights.tolerance * tgt[parts[0]] and len(nodes) <= 400:
+            # lumpy units (whole estates, high-rise blocks): a straight cut may balance where METIS did not
+            alt = straight_cut(sub, h, xy[nodes], frac * h.sum(), n_angles=12, n_try=4)
+            if alt is not None:
+                cands.append(alt)
+        best = min(((group_cost(nodes, side, parts, sub_coo), i, side)
+                    for i, side in enumerate(x for c in cands for x in (c, 1 - c))), key=lambda t: t[:2])
+        if best[0] >= group_cost(nodes, old, parts, sub_coo) - 1e-9:
+            return False
+        labels[nodes] = parts[best[2]]
+        return True
 
     tried = set()
     for _ in range(passes):
         ph = np.bincount(labels, weights=hh, minlength=k)
         dev = (ph - tgt) / tgt
+        off = (np.abs(dev) > weights.tolerance) & ~fixed_part
         la, lb = labels[row], labels[col]
         between = la != lb
         pairs = np.unique(np.sort(np.column_stack([la[between], lb[between]]), axis=1), axis=0)
-        bad = (np.abs(dev[pairs[:, 0]]) > weights.tolerance) | (np.abs(dev[pairs[:, 1]]) > weights.tolerance)
-        bad &= ~(fixed_part[pairs[:, 0]] | fixed_part[pairs[:, 1]])
-        pairs = pairs[bad]
+        pairs = pairs[(off[pairs[:, 0]] | off[pairs[:, 1]]) & ~(fixed_part[pairs[:, 0]] | fixed_part[pairs[:, 1]])]
         pairs = pairs[np.argsort(-np.abs(dev[pairs[:, 0]] - dev[pairs[:, 1]]), kind="stable")]
         order = np.argsort(labels, kind="stable")
         starts = np.searchsorted(labels[order], np.arange(k + 1))
@@ -475,33 +528,11 @@ def recombine(
         touched = np.zeros(k, dtype=bool)
         changed = 0
         for a, b in pairs.tolist():
-            if touched[a] or touched[b]:
-                continue
             key = (a, b, round(ph[a]), round(ph[b]))
-            if key in tried:
+            if touched[a] or touched[b] or key in tried:
                 continue
             tried.add(key)
-            nodes = np.concatenate([members[a], members[b]])
-            sub = adj[nodes][:, nodes].tocsr()
-            sub_coo = sub.tocoo()
-            old = np.where(labels[nodes] == a, 0, 1)
-            frac = tgt[a] / (tgt[a] + tgt[b])
-            h = hh[nodes]
-            cands = [split_in_two(sub, h, xy[nodes], frac, (tgt[a] + tgt[b]) / 2, seed=seed)]
-            got = h[cands[0] == 0].sum()
-            if abs(got - frac * h.sum()) > weights.tolerance * tgt[a] and len(nodes) <= 400:
-                # lumpy units (whole estates, high-rise blocks): a straight cut may balance where METIS did not
-                alt = straight_cut(sub, h, xy[nodes], frac * h.sum())
-                if alt is not None:
-                    cands.append(alt)
-            cands = [c for c in cands if c.min() != c.max()]
-            if not cands:
-                continue
-            best = min((pair_cost(nodes, s, a, b, sub_coo), i, s)
-                       for i, s in enumerate(x for c in cands for x in (c, 1 - c)))
-            if best[0] < pair_cost(nodes, old, a, b, sub_coo) - 1e-9:
-                new = best[2]
-                labels[nodes] = np.where(new == 0, a, b)
+            if try_pair((a, b), members):
                 touched[[a, b]] = True
                 changed += 1
         logger.debug("recombine: %d pairs cut again", changed)

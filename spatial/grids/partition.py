@@ -24,7 +24,7 @@ from scipy.sparse.csgraph import connected_components
 
 from spatial.core.checks import Report
 from spatial.core.errors import ColumnError
-from spatial.grids._engine import apportion, partition
+from spatial.grids._engine import apportion, hemmed_in, partition
 from spatial.grids._prep import (
     Prepared,
     band_status,
@@ -272,7 +272,28 @@ def partition_grids(
     for i in big:
         report.add("units", prep.unit_ids[i], f"alone holds {prep.hh[i]:g} households > {max_households:g} "
                    "(max_households)", "its grid is over band; split the unit or raise max_households")
+    _explain_hemmed_in(report, prep, node, hh, cost, min_households, max_households)
     return GridResult(grids, out_units, report.to_frame())
+
+
+def _explain_hemmed_in(report, prep, node, hh, cost, lo, hi) -> None:
+    """One row per group of units kept together (a gated estate, a locked grid) that no grid in
+    the band can hold (``hemmed_in``: under the minimum with all it could join, over the maximum
+    with anything more)."""
+    stuck = hemmed_in(cost, hh, min_hh=lo, max_hh=hi)
+    stuck &= np.bincount(node[node >= 0], minlength=len(hh)) > 1  # single units: reported above or no group
+    coo = cost.tocoo()
+    for v in np.flatnonzero(stuck):
+        members = np.flatnonzero(node == v)
+        nb = coo.col[coo.row == v]
+        names = ", ".join(map(str, prep.unit_ids[members][:6])) + (" ..." if len(members) > 6 else "")
+        heavy = f"with any neighbour of more than {hi - hh[v]:g} households it passes {hi:g}" if len(nb) else \
+            "and it touches no other unit"
+        why = f"over {hi:g}" if hh[v] > hi else \
+            f"under {lo:g} alone and with all the lighter units it could join, {heavy}"
+        report.add("units", names, f"{len(members)} units kept together hold {hh[v]:g} households: {why}",
+                   "no grid holding them can be in the band; let the group be "
+                   "split (gated/together/locked) or widen the band")
 
 
 def _explain_community(report, cid, h, k_got, k_asked, lo, hi, n_grids) -> None:
