@@ -177,3 +177,39 @@ def test_cli_blocks_option_draws_along_block_lines_and_names_a_missing_column(tm
     assert main(["grids", "--evaluate", f"{out}:units", str(tmp_path / "comm.gpkg"), "--blocks", "block",
                  "--out", str(scores)]) == 0
     assert gpd.read_file(scores, layer="grid_scores")["road_share"].min() > 0.99
+
+
+def test_irregular_parcels_in_uneven_blocks_with_streets_of_two_widths():
+    # 3 x 3 blocks of uneven size, streets 10 and 16 m wide, each block a Voronoi tessellation of
+    # 5-9 random parcels with 20-80 households: every grid connected (across streets where it
+    # crosses one), every unit inside its own grid's polygon, the community tiled, households kept
+    rng = np.random.default_rng(7)
+    widths, heights, streets = [90.0, 140.0, 110.0], [120.0, 80.0, 100.0], [10.0, 16.0]
+    xs = np.cumsum([0.0, widths[0], streets[0], widths[1], streets[1], widths[2]])
+    ys = np.cumsum([0.0, heights[0], streets[1], heights[1], streets[0], heights[2]])
+    recs = []
+    for i in range(3):
+        for j in range(3):
+            block = shapely.box(xs[2 * i], ys[2 * j], xs[2 * i + 1], ys[2 * j + 1])
+            x0, y0, x1, y1 = block.bounds
+            n = int(rng.integers(5, 10))
+            pts = shapely.multipoints(np.column_stack([rng.uniform(x0 + 1, x1 - 1, n), rng.uniform(y0 + 1, y1 - 1, n)]))
+            cells = shapely.intersection(shapely.get_parts(shapely.voronoi_polygons(pts, extend_to=block)), block)
+            for k, cell in enumerate(cells):
+                recs.append({"unit_id": f"B{i}{j}-{k}", "block": f"B{i}{j}", "households": int(rng.integers(20, 81)),
+                             "geometry": cell})
+    units = gpd.GeoDataFrame(recs, crs=CRS)
+    comm = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[shapely.box(0, 0, xs[-1], ys[-1])], crs=CRS)
+    res = partition_grids(units, comm)
+    assert res.units["grid_id"].notna().all()
+    assert res.grids["households"].sum() == units["households"].sum()
+    assert (res.grids.geom_type == "Polygon").all()
+    check_polygons(res, units)
+    union = shapely.union_all(res.grids.geometry.values)
+    assert abs(union.area - comm.geometry.iloc[0].area) < 1.0
+    assert abs(res.grids.area.sum() - union.area) < 1.0  # no overlaps
+    ev = evaluate_grids(res.units, comm)
+    assert int(ev.summary["n_not_contiguous"].iloc[0]) == 0
+    got = ev.grids.set_index("grid_id")["road_share"]
+    want = res.grids.set_index("grid_id")["road_share"]
+    assert np.allclose(got.reindex(want.index).fillna(-1), want.fillna(-1), atol=0.05)

@@ -17,7 +17,7 @@ import shapely
 from scipy import sparse
 from scipy.spatial import cKDTree
 
-__all__ = ["Adjacency", "rook_adjacency", "road_fraction"]
+__all__ = ["Adjacency", "rook_adjacency", "road_fraction", "shared_edges", "weigh"]
 
 
 @dataclass(frozen=True)
@@ -82,11 +82,18 @@ def rook_adjacency(
     major_roads : ndarray of shapely lines, optional
         Arterials and rivers (lines); the shared length along them is ``major_m``.
     """
+    a, b, shared, length = shared_edges(geoms, tol_m=tol_m, min_shared_m=min_shared_m)
+    return weigh(len(geoms), a, b, shared, length, roads=roads, road_buffer_m=road_buffer_m,
+                 major_roads=major_roads)
+
+
+def shared_edges(geoms: np.ndarray, *, tol_m: float = 0.1, min_shared_m: float = 1.0):
+    """Rook pairs ``a < b`` of metric polygons with their shared boundary (lines) and its length (m)."""
     geoms = np.asarray(geoms, dtype=object)
     n = len(geoms)
     if n < 2:
         e = np.zeros(0, dtype=np.int64)
-        return Adjacency(e, e.copy(), np.zeros(0), np.zeros(0), n)
+        return e, e.copy(), np.zeros(0, dtype=object), np.zeros(0)
     tree = shapely.STRtree(geoms)
     bufs = shapely.buffer(geoms, tol_m, quad_segs=2)
     b, a = tree.query(bufs, predicate="intersects")  # a: tree geometry, b: buffered query
@@ -97,7 +104,14 @@ def rook_adjacency(
     length = shapely.length(shared)
     # the buffer catches up to ~2*tol of the edges meeting at a corner; subtract that allowance
     ok = length - 2 * tol_m > min_shared_m
-    a, b, shared, length = a[ok], b[ok], shared[ok], length[ok]
+    return a[ok].astype(np.int64), b[ok].astype(np.int64), shared[ok], length[ok]
+
+
+def weigh(n: int, a: np.ndarray, b: np.ndarray, shared: np.ndarray, length: np.ndarray, *,
+          roads: np.ndarray | None = None, road_buffer_m: float = 5.0,
+          major_roads: np.ndarray | None = None) -> Adjacency:
+    """The :class:`Adjacency` of the pairs from :func:`shared_edges`, with the part of each shared
+    edge along ``roads`` (and along ``major_roads``)."""
     if roads is not None and len(roads):
         road_m = length * road_fraction(shared, roads, buffer_m=road_buffer_m, max_pieces=4)
     else:
@@ -105,7 +119,7 @@ def rook_adjacency(
     major_m = None
     if major_roads is not None and len(major_roads):
         major_m = length * road_fraction(shared, major_roads, buffer_m=road_buffer_m, max_pieces=4)
-    return Adjacency(a.astype(np.int64), b.astype(np.int64), length, road_m, n, major_m)
+    return Adjacency(a, b, length, road_m, n, major_m)
 
 
 def road_fraction(

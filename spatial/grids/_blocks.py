@@ -28,7 +28,7 @@ import shapely
 
 from spatial.core.checks import polygonal
 from spatial.core.errors import ColumnError
-from spatial.grids._adjacency import rook_adjacency
+from spatial.grids._adjacency import shared_edges
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ STREET_GAP_M = 30.0
 #: Derived street lines lie exactly on the units' edges: an edge within this (m) of one is on it.
 STREET_LINE_BUFFER_M = 1.0
 _MIN_GAP_WIDTH_M = 1.0  # thinner gaps are drawing noise, left to the rook tolerance
-_STEP_M = 2.0  # spacing of the outline points whose Voronoi cells share out the gap
+_STEP_M = 4.0  # spacing of the outline points whose Voronoi cells share out the gap
 _TILE_M = 50.0  # the gap is cut into tiles this size before the overlays
 
 
@@ -55,12 +55,16 @@ class Streets:
         Street gap area (m²) shared out among the units, by group (community position).
     n_blocks : int
         Number of blocks (pieces of the units' union, split by ``blocks`` labels).
+    pairs : tuple, optional
+        ``(a, b, shared, length)`` of :func:`spatial.grids._adjacency.shared_edges` on the grown
+        units (positions in ``pieces``), when computed here; None otherwise.
     """
 
     pieces: np.ndarray
     lines: np.ndarray | None
     gap_m2: dict
     n_blocks: int
+    pairs: tuple | None = None
 
 
 def block_labels(units: pd.DataFrame, spec, unit_ids: np.ndarray) -> np.ndarray | None:
@@ -131,18 +135,16 @@ def block_streets(
     if n_blocks <= 1:
         return Streets(pieces, None, gap_total, n_blocks)
     inside = np.flatnonzero(ok)
-    adj = rook_adjacency(pieces[inside], tol_m=tol_m)
-    a, b = inside[adj.i], inside[adj.j]
+    a, b, shared, length = shared_edges(pieces[inside], tol_m=tol_m)
+    a, b = inside[a], inside[b]
+    pairs = (a, b, shared, length)
     street = (block_id[a] != block_id[b]) & (group[a] == group[b])
     street &= (comp[a] != comp[b]) | (labelled[a] & labelled[b])
     if not street.any():
-        return Streets(pieces, None, gap_total, n_blocks)
-    a, b = a[street], b[street]
-    shared = shapely.intersection(shapely.boundary(pieces[a]),
-                                  shapely.buffer(pieces[b], tol_m, quad_segs=2))
-    lines = shapely.get_parts(shapely.line_merge(shapely.union_all(shared)))
+        return Streets(pieces, None, gap_total, n_blocks, pairs)
+    lines = shapely.get_parts(shapely.line_merge(shapely.union_all(shared[street])))
     lines = lines[shapely.get_dimensions(lines) == 1]
-    return Streets(pieces, np.asarray(lines, dtype=object) if len(lines) else None, gap_total, n_blocks)
+    return Streets(pieces, np.asarray(lines, dtype=object) if len(lines) else None, gap_total, n_blocks, pairs)
 
 
 def _grow(pieces: np.ndarray, clip, gap_m: float, tol_m: float):
@@ -179,11 +181,16 @@ def _grow(pieces: np.ndarray, clip, gap_m: float, tol_m: float):
         return pieces, part_of, 0.0
     cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(coords), extend_to=closed,
                                                        ordered=True))
-    cells = np.array([polygonal(g) for g in shapely.make_valid(cells)], dtype=object)
-    ci, ti = tree.query(cells, predicate="intersects")
-    cells, owner = shapely.intersection(cells[ci], tiles[ti]), owner[ci]
+    # each owner's cells form an exact coverage (shared Voronoi edges): a fast coverage union
+    owners, start = np.unique(owner, return_index=True)
+    order = np.argsort(owner, kind="stable")
+    bounds = np.r_[np.searchsorted(owner[order], owners), len(owner)]
+    regions = np.array([_cover(cells[order[a:b]]) for a, b in zip(bounds[:-1], bounds[1:])], dtype=object)
+    ri, ti = tree.query(regions, predicate="intersects")
+    bits = shapely.intersection(regions[ri], tiles[ti])
     out = pieces.copy()
-    for u, group in pd.Series(list(cells)).groupby(owner):
+    for k, group in pd.Series(list(bits)).groupby(ri):
+        u = owners[k]
         grown = _union(np.asarray([pieces[u], *group.to_list()], dtype=object))
         parts = shapely.get_parts(grown)
         if len(parts) > shapely.get_num_geometries(pieces[u]):  # a share cut off from its unit stays street
@@ -193,14 +200,33 @@ def _grow(pieces: np.ndarray, clip, gap_m: float, tol_m: float):
     return out, part_of, float(shapely.area(gap_u))
 
 
-def _tiles(polys: np.ndarray, size: float) -> np.ndarray:
-    """``polys`` cut into the polygon parts of a square grid of ``size`` metres."""
-    x0, y0, x1, y1 = shapely.total_bounds(polys)
-    gx, gy = np.meshgrid(np.arange(x0, x1, size), np.arange(y0, y1, size))
-    boxes = shapely.box(gx.ravel(), gy.ravel(), gx.ravel() + size, gy.ravel() + size)
-    bi, pi = shapely.STRtree(polys).query(boxes, predicate="intersects")
-    parts = shapely.get_parts(shapely.intersection(boxes[bi], polys[pi]))
-    return parts[(shapely.get_dimensions(parts) == 2) & (shapely.area(parts) > 0)]
+def _tiles(polys: np.ndarray, size: float, max_vertices: int = 64) -> np.ndarray:
+    """``polys`` cut into polygons of at most ``max_vertices`` vertices or ``size`` metres across
+    (quadtree halving of the bounding box, as PostGIS ST_Subdivide)."""
+    out, todo = [], [p for p in shapely.get_parts(polys) if shapely.get_dimensions(p) == 2]
+    while todo:
+        p = todo.pop()
+        x0, y0, x1, y1 = p.bounds
+        if shapely.get_num_coordinates(p) <= max_vertices and max(x1 - x0, y1 - y0) <= size:
+            out.append(p)
+            continue
+        if x1 - x0 >= y1 - y0:
+            xm = (x0 + x1) / 2
+            halves = shapely.box([x0, xm], [y0, y0], [xm, x1], [y1, y1])
+        else:
+            ym = (y0 + y1) / 2
+            halves = shapely.box([x0, x0], [y0, ym], [x1, x1], [ym, y1])
+        for h in shapely.intersection(halves, p):
+            todo.extend(q for q in shapely.get_parts(h) if shapely.get_dimensions(q) == 2 and shapely.area(q) > 0)
+    return np.asarray(out, dtype=object)
+
+
+def _cover(cells: np.ndarray):
+    """Union of Voronoi cells sharing exact edges (a coverage); a plain union if GEOS refuses."""
+    try:
+        return shapely.coverage_union_all(cells)
+    except shapely.errors.GEOSException:  # pragma: no cover - fall back to an overlay union
+        return _union(cells)
 
 
 def _union(geoms: np.ndarray):

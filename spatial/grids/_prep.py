@@ -31,7 +31,7 @@ from spatial.core.checks import (
 )
 from spatial.core.errors import ColumnError, GeometryError
 from spatial.core.reproject import to_crs_valid
-from spatial.grids._adjacency import Adjacency, road_fraction, rook_adjacency
+from spatial.grids._adjacency import Adjacency, road_fraction, shared_edges, weigh
 from spatial.grids._blocks import STREET_GAP_M, STREET_LINE_BUFFER_M, block_labels, block_streets
 
 logger = logging.getLogger(__name__)
@@ -175,12 +175,15 @@ def prepare(
     roads_m = _lines(roads, crs_m, report)
     major = _major_lines(roads, crs_m) if roads_m is not None else None
     roads_m, road_buffer_m = _street_lines(roads_m, streets, road_buffer_m, blocks, report, comm_ids, cg)
-    adj_in = rook_adjacency(pieces[inside], roads=roads_m, tol_m=_TOL_M, road_buffer_m=road_buffer_m,
-                            major_roads=major)
-    same = comm_of[inside[adj_in.i]] == comm_of[inside[adj_in.j]]
-    major_m = None if adj_in.major_m is None else adj_in.major_m[same]
-    adj = Adjacency(inside[adj_in.i][same], inside[adj_in.j][same], adj_in.shared_m[same], adj_in.road_m[same],
-                    len(ug), major_m)
+    if streets.pairs is not None:  # the rook pairs of the grown units, already measured
+        a, b, shared, length = streets.pairs
+    else:
+        a, b, shared, length = shared_edges(pieces[inside], tol_m=_TOL_M)
+        a, b = inside[a], inside[b]
+    same = comm_of[a] == comm_of[b]
+    adj = weigh(len(ug), a[same], b[same], shared[same], length[same], roads=roads_m, road_buffer_m=road_buffer_m,
+                major_roads=major)
+    major_m = adj.major_m
     road_m = adj.road_m if major_m is None else np.maximum(adj.road_m, major_m)
     cut = adj.shared_m - (1 - ROAD_CUT_FACTOR) * road_m
     if major_m is not None:
