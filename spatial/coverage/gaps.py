@@ -323,7 +323,7 @@ def _gaps(demand, network, *, band, link_m, households_col, population_col, max_
     note_by, geom_by = note[order], np.asarray(sub_geom, dtype=object)[order]
     rows["note"] = [_gap_note(note_by[cuts[c]:cuts[c + 1]]) for c in comp_of_rank]
     if shapes:
-        polys = [_gap_shape(geom_by[cuts[c]:cuts[c + 1]], buffer_m) for c in comp_of_rank]
+        polys = _gap_shapes(geom_by, cuts, comp_of_rank, buffer_m)
     else:
         polys = [None] * n_comp
     gaps = gpd.GeoDataFrame(rows, geometry=polys, crs=network.crs)
@@ -383,17 +383,43 @@ def _gap_note(notes: np.ndarray) -> str:
     return first if len(said) == len(notes) else f"{len(said)} of {len(notes)} points {first}"
 
 
-def _gap_shape(geoms: np.ndarray, buffer_m: float):
-    """One polygon for a gap: union of unit polygons, concave hull of points buffered."""
-    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
-    if len(geoms) == 0:
-        return shapely.Polygon()
-    polygonal = np.isin(shapely.get_type_id(geoms), (3, 6))
-    parts = []
-    if polygonal.any():
-        parts.append(shapely.union_all(geoms[polygonal]))
-    if (~polygonal).any():
-        pts = shapely.multipoints(shapely.get_coordinates(geoms[~polygonal]))
-        hull = shapely.concave_hull(pts, ratio=0.3)
-        parts.append(shapely.buffer(hull, buffer_m) if buffer_m > 0 else hull)
-    return shapely.union_all(parts) if len(parts) > 1 else parts[0]
+def _gap_shapes(geoms: np.ndarray, cuts: np.ndarray, comps: np.ndarray, buffer_m: float) -> list:
+    """One polygon a gap: the union of its unit polygons and the concave hull of its points buffered.
+
+    ``geoms[cuts[c]:cuts[c + 1]]`` are the units of gap ``c``; one polygon is returned for each
+    gap of ``comps``, in that order. The hulls and buffers of all gaps are made in one vectorised
+    call each (the same GEOS operation on each gap's points as one call a gap).
+    """
+    n = len(geoms)
+    valid = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    polygonal = np.zeros(n, dtype=bool)
+    polygonal[valid] = np.isin(shapely.get_type_id(geoms[valid]), (3, 6))
+    pointlike = valid & ~polygonal
+    out = np.empty(len(comps), dtype=object)
+    out[:] = [shapely.Polygon() for _ in range(len(comps))]
+    pos = np.full(len(cuts) - 1, -1, dtype=np.int64)  # each gap's place in ``comps``
+    pos[np.asarray(comps, dtype=np.int64)] = np.arange(len(comps))
+    gap_of_row = pos[np.repeat(np.arange(len(cuts) - 1), np.diff(cuts))]
+    hull = np.full(len(comps), None, dtype=object)
+    rows = np.flatnonzero(pointlike & (gap_of_row >= 0))
+    if len(rows):
+        coords, owner = shapely.get_coordinates(geoms[rows], return_index=True)
+        owner_gap = gap_of_row[rows][owner]
+        with_points, part = np.unique(owner_gap, return_inverse=True)
+        order = np.argsort(part.ravel(), kind="stable")  # by gap, each gap's coordinates in order
+        pts = shapely.multipoints(coords[order], indices=part.ravel()[order])
+        hulls = shapely.concave_hull(pts, ratio=0.3)
+        hull[with_points] = shapely.buffer(hulls, buffer_m) if buffer_m > 0 else hulls
+    has_poly = np.zeros(len(comps), dtype=bool)
+    prow = np.flatnonzero(polygonal & (gap_of_row >= 0))
+    has_poly[gap_of_row[prow]] = True
+    for k in np.flatnonzero(has_poly | (hull != None)):  # noqa: E711 - elementwise
+        parts = []
+        if has_poly[k]:
+            c = comps[k]
+            mine = geoms[cuts[c]:cuts[c + 1]]
+            parts.append(shapely.union_all(mine[polygonal[cuts[c]:cuts[c + 1]]]))
+        if hull[k] is not None:
+            parts.append(hull[k])
+        out[k] = shapely.union_all(parts) if len(parts) > 1 else parts[0]
+    return list(out)

@@ -24,7 +24,6 @@ from __future__ import annotations
 import logging
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
@@ -61,10 +60,15 @@ def _same_edge(sources: Snap, targets: Snap, src_ids: np.ndarray, tgt_ids: np.nd
     on_source_edge = np.zeros(int(max(sources.edge.max(initial=-1), targets.edge.max(initial=-1))) + 1, bool)
     on_source_edge[sources.edge[src_ids]] = True
     tgt_ids = tgt_ids[on_source_edge[targets.edge.take(tgt_ids)]]
-    s = pd.DataFrame({"edge": sources.edge[src_ids], "s": src_ids})
-    t = pd.DataFrame({"edge": targets.edge[tgt_ids], "t": tgt_ids})
-    pairs = s.merge(t, on="edge")
-    si, ti = pairs["s"].to_numpy(), pairs["t"].to_numpy()
+    # an inner join on the edge: each source in order, with the targets on its edge in order
+    s_edge = sources.edge[src_ids]
+    t_order = np.argsort(targets.edge[tgt_ids], kind="stable")
+    t_edge = targets.edge[tgt_ids][t_order]
+    lo = np.searchsorted(t_edge, s_edge, side="left")
+    count = np.searchsorted(t_edge, s_edge, side="right") - lo
+    row = np.repeat(np.arange(len(src_ids)), count)
+    step = np.arange(len(row)) - np.repeat(np.cumsum(count) - count, count)
+    si, ti = np.asarray(src_ids)[row], tgt_ids[t_order[lo[row] + step]]
     d = sources.leg_m[si] + np.abs(sources.offset_m[si] - targets.offset_m[ti]) + targets.leg_m[ti]
     return si, ti, d
 
