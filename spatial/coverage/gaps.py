@@ -407,7 +407,10 @@ def _gap_shapes(geoms: np.ndarray, cuts: np.ndarray, comps: np.ndarray, buffer_m
         owner_gap = gap_of_row[rows][owner]
         with_points, part = np.unique(owner_gap, return_inverse=True)
         order = np.argsort(part.ravel(), kind="stable")  # by gap, each gap's coordinates in order
-        pts = shapely.multipoints(coords[order], indices=part.ravel()[order])
+        coords, ends = coords[order], np.cumsum(np.bincount(part.ravel(), minlength=len(with_points)))
+        # one call a gap: faster than ``indices=``, which makes a Point object a coordinate first
+        pts = np.empty(len(with_points), dtype=object)
+        pts[:] = [shapely.multipoints(coords[a:b]) for a, b in zip(np.r_[0, ends[:-1]], ends)]
         hulls = shapely.concave_hull(pts, ratio=0.3)
         hull[with_points] = shapely.buffer(hulls, buffer_m) if buffer_m > 0 else hulls
     has_poly = np.zeros(len(comps), dtype=bool)
