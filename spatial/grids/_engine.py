@@ -24,31 +24,19 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from spatial.grids._bisect import recursive_bisection, split_in_two, straight_cut
+from spatial.grids._bisect import recursive_bisection
+from spatial.grids._objective import Weights, _norms, _targets, objective
+from spatial.grids._recombine import recombine
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["Weights", "apportion", "partition", "local_search", "recombine", "objective", "repair_contiguity",
            "part_components", "hemmed_in"]
-
-
-@dataclass(frozen=True)
-class Weights:
-    """Weights of the local-search objective (dimensionless; see module docstring)."""
-
-    band: float = 50.0
-    deviation: float = 4.0
-    tolerance: float = 0.04  # deviation from the mean grid that costs nothing extra ...
-    beyond: float = 150.0  # ... and the linear cost per unit of deviation beyond it
-    cut: float = 0.8
-    spread: float = 0.15
-    move: float = 0.0
 
 
 def apportion(totals: np.ndarray, k: int, *, floor: np.ndarray | None = None) -> np.ndarray:
@@ -247,46 +235,6 @@ def _relabel(labels):
     return inv.astype(np.int64)
 
 
-def _targets(adj, labels, hh, k):
-    """Wanted size of each part: the mean part of its connected component of the graph."""
-    _, comp = connected_components(adj, directed=False)
-    part_comp = np.zeros(k, dtype=np.int64)
-    part_comp[labels] = comp
-    part_hh = np.bincount(labels, weights=hh, minlength=k)
-    ctot = np.bincount(part_comp, weights=part_hh)
-    cnum = np.bincount(part_comp)
-    return (ctot / np.maximum(cnum, 1))[part_comp]
-
-
-def _norms(adj, xy, k, tgt, weights):
-    """Objective weights made dimensionless: per household of the mean part, per typical shared
-    edge, per squared typical part radius."""
-    scale = max(float(np.mean(tgt)), 1.0)
-    ref_len = float(np.median(adj.data)) if len(adj.data) else 1.0
-    ext = xy.max(axis=0) - xy.min(axis=0) if len(xy) else np.ones(2)
-    r2 = max(float(ext[0] * ext[1]) / max(k, 1) / np.pi, ref_len**2, 1e-9)
-    return weights.band / scale, weights.deviation, weights.cut / ref_len, weights.spread / r2
-
-
-def objective(adj, hh, xy, labels, *, min_hh, max_hh, weights: Weights = Weights(), target=None) -> float:
-    """The local-search objective of a labelling (without the move penalty)."""
-    labels = np.asarray(labels, dtype=np.int64)
-    k = int(labels.max()) + 1
-    tgt = np.maximum(_targets(adj, labels, hh, k) if target is None else np.asarray(target, float), 1.0)
-    w_band, w_dev, w_cut, w_spread = _norms(adj, xy, k, tgt, weights)
-    ph = np.bincount(labels, weights=hh, minlength=k)
-    viol = np.maximum(ph - max_hh, 0) + np.maximum(min_hh - ph, 0)
-    dev = (ph - tgt) / tgt
-    coo = adj.tocoo()
-    cut = coo.data[labels[coo.row] != labels[coo.col]].sum() / 2
-    cnt = np.maximum(np.bincount(labels, minlength=k), 1)
-    cx = np.bincount(labels, weights=xy[:, 0], minlength=k) / cnt
-    cy = np.bincount(labels, weights=xy[:, 1], minlength=k) / cnt
-    spread = ((xy[:, 0] - cx[labels]) ** 2 + (xy[:, 1] - cy[labels]) ** 2).sum()
-    beyond = np.maximum(np.abs(dev) - weights.tolerance, 0).sum() * weights.beyond
-    return float(w_band * viol.sum() + w_dev * (dev**2).sum() + beyond + w_cut * cut + w_spread * spread)
-
-
 def local_search(
     adj: sparse.csr_matrix,
     hh: np.ndarray,
@@ -426,116 +374,3 @@ def local_search(
             queue.append(u)
     logger.debug("local search: %d moves, %d evaluations left", moves, budget)
     return np.asarray(lab, dtype=np.int64)
-
-
-def _size_cost(h, t, min_hh, max_hh, w_band, weights: Weights):
-    """The size terms of the objective for parts of ``h`` households wanting ``t`` (arrays)."""
-    viol = np.maximum(h - max_hh, 0) + np.maximum(min_hh - h, 0)
-    d = (h - t) / t
-    return w_band * viol + weights.deviation * d * d + weights.beyond * np.maximum(np.abs(d) - weights.tolerance, 0)
-
-
-def recombine(
-    adj: sparse.csr_matrix,
-    hh: np.ndarray,
-    xy: np.ndarray,
-    labels: np.ndarray,
-    *,
-    min_hh: float,
-    max_hh: float,
-    weights: Weights = Weights(),
-    fixed: np.ndarray | None = None,
-    origin: np.ndarray | None = None,
-    target: np.ndarray | None = None,
-    seed: int = 0,
-    passes: int = 8,
-) -> np.ndarray:
-    """Merge two neighbouring parts and cut the pair again where the objective falls (recombination).
-
-    Single-unit moves stall where units are lumpy (a high-rise building of 120 households next to
-    a grid 60 short); cutting the pair's union afresh (``split_in_two``: a street-following METIS
-    cut made connected and balanced) reaches balanced plans no chain of single moves passes
-    through. Pairs with a part off its target by more than ``weights.tolerance`` are tried, the
-    most unequal first; a new cut is kept only when the pair's share of the objective (size
-    terms, cut between the two, spread, moves away from ``origin``) falls. Parts with ``fixed``
-    nodes are left alone.
-    """
-    labels = np.asarray(labels, dtype=np.int64).copy()
-    n = len(labels)
-    k = int(labels.max()) + 1 if n else 0
-    if k < 2:
-        return labels
-    hh = np.asarray(hh, dtype=float)
-    tgt = np.maximum(_targets(adj, labels, hh, k) if target is None else np.asarray(target, float), 1.0)
-    w_band, _, w_cut, w_spread = _norms(adj, xy, k, tgt, weights)
-    fixed_part = np.zeros(k, dtype=bool)
-    if fixed is not None:
-        fixed_part[np.unique(labels[np.asarray(fixed, dtype=bool)])] = True
-    coo = sparse.triu(adj, k=1).tocoo()
-    row, col, cost = coo.row, coo.col, coo.data
-
-    def group_cost(nodes, side, parts, sub_coo):
-        m = len(parts)
-        cnt = np.bincount(side, minlength=m)
-        if (cnt == 0).any():
-            return np.inf
-        hs = np.bincount(side, weights=hh[nodes], minlength=m)
-        c = _size_cost(hs, tgt[parts], min_hh, max_hh, w_band, weights).sum()
-        c += w_cut * sub_coo.data[side[sub_coo.row] != side[sub_coo.col]].sum() / 2
-        p = xy[nodes]
-        cx = np.bincount(side, weights=p[:, 0], minlength=m) / cnt
-        cy = np.bincount(side, weights=p[:, 1], minlength=m) / cnt
-        c += w_spread * ((p[:, 0] - cx[side]) ** 2 + (p[:, 1] - cy[side]) ** 2).sum()
-        if origin is not None:
-            c += weights.move * (parts[side] != origin[nodes]).sum()
-        return c
-
-    def try_pair(parts, members):
-        """Cut the union of two parts afresh; keep the best cut if the pair's objective falls."""
-        parts = np.asarray(parts)
-        nodes = np.concatenate([members[p] for p in parts])
-        sub = adj[nodes][:, nodes].tocsr()
-        sub_coo = sub.tocoo()
-        h = hh[nodes]
-        old = (labels[nodes] == parts[1]).astype(np.int64)
-        frac = tgt[parts[0]] / tgt[parts].sum()
-        cands = [split_in_two(sub, h, xy[nodes], frac, tgt[parts].mean(), seed=seed, straight=False)]
-        if abs(h[cands[0] == 0].sum() - frac * h.sum()) > weights.tolerance * tgt[parts[0]] and len(nodes) <= 400:
-            # lumpy units (whole estates, high-rise blocks): a straight cut may balance where METIS did not
-            alt = straight_cut(sub, h, xy[nodes], frac * h.sum(), n_angles=12, n_try=4)
-            if alt is not None:
-                cands.append(alt)
-        best = min(((group_cost(nodes, side, parts, sub_coo), i, side)
-                    for i, side in enumerate(x for c in cands for x in (c, 1 - c))), key=lambda t: t[:2])
-        if best[0] >= group_cost(nodes, old, parts, sub_coo) - 1e-9:
-            return False
-        labels[nodes] = parts[best[2]]
-        return True
-
-    tried = set()
-    for _ in range(passes):
-        ph = np.bincount(labels, weights=hh, minlength=k)
-        dev = (ph - tgt) / tgt
-        off = (np.abs(dev) > weights.tolerance) & ~fixed_part
-        la, lb = labels[row], labels[col]
-        between = la != lb
-        pairs = np.unique(np.sort(np.column_stack([la[between], lb[between]]), axis=1), axis=0)
-        pairs = pairs[(off[pairs[:, 0]] | off[pairs[:, 1]]) & ~(fixed_part[pairs[:, 0]] | fixed_part[pairs[:, 1]])]
-        pairs = pairs[np.argsort(-np.abs(dev[pairs[:, 0]] - dev[pairs[:, 1]]), kind="stable")]
-        order = np.argsort(labels, kind="stable")
-        starts = np.searchsorted(labels[order], np.arange(k + 1))
-        members = [order[starts[p]:starts[p + 1]] for p in range(k)]
-        touched = np.zeros(k, dtype=bool)
-        changed = 0
-        for a, b in pairs.tolist():
-            key = (a, b, round(ph[a]), round(ph[b]))
-            if touched[a] or touched[b] or key in tried:
-                continue
-            tried.add(key)
-            if try_pair((a, b), members):
-                touched[[a, b]] = True
-                changed += 1
-        logger.debug("recombine: %d pairs cut again", changed)
-        if not changed:
-            break
-    return labels
