@@ -75,3 +75,11 @@ def test_communities_and_units_are_required(tmp_path):
     text = MINIMAL.replace('units = { path = "a.gpkg", layer = "units", households_col = "户数" }', "")
     with pytest.raises(SpatialError, match=r"\[inputs\] needs 'units'"):
         load_project(_write(tmp_path, text))
+
+
+def test_grids_blocks_names_a_column_and_nothing_else(tmp_path):
+    project = load_project(_write(tmp_path, MINIMAL + '[grids]\nblocks = "街坊"\n'))
+    assert project.grids["blocks"] == "街坊"
+    assert load_project(_write(tmp_path, MINIMAL)).grids["blocks"] is None
+    with pytest.raises(SpatialError, match=r"\[grids\] key 'blocks' must be the name of the units' block"):
+        load_project(_write(tmp_path, MINIMAL + "[grids]\nblocks = 3\n"))

@@ -72,7 +72,8 @@ class Project:
     distributed: dict[str, Any]
 
 
-_DEFAULT_GRIDS = {"min_households": 300, "max_households": 500, "code_layout": "cjt349", "enabled": True}
+_DEFAULT_GRIDS = {"min_households": 300, "max_households": 500, "code_layout": "cjt349", "enabled": True,
+                  "blocks": None}
 _DEFAULT_COVERAGE = {"minutes": [5, 10, 15], "meters": None, "speed_kmh": 4.0, "max_snap_m": 100.0,
                      "cell_m": 10.0, "gap_band": None, "max_walk_m": None,
                      "enabled": True, "dem": None,
@@ -276,6 +277,7 @@ _RULES: dict[str, tuple[str, Callable[[Any], bool]]] = {
     "min_households": ("a number >= 0", _non_negative),
     "max_households": ("a number > 0", _positive),
     "code_layout": ("a string", lambda v: isinstance(v, str)),
+    "blocks": ("the name of the units' block (街坊) column", lambda v: isinstance(v, str) and v.strip() != ""),
     "minutes": ("a list of minutes > 0, e.g. [5, 10, 15]", _positive_list),
     "meters": ("a list of metres > 0, e.g. [300, 500, 1000]", _positive_list),
     "speed_kmh": ("a speed in km/h > 0, e.g. 4.0", _positive),

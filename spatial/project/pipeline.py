@@ -190,6 +190,7 @@ def _grids(project: Project, layers: dict, report: Report, client=None) -> None:
         min_households=g["min_households"],
         max_households=g["max_households"],
         roads=layers.get("roads"),
+        blocks=g.get("blocks"),
         code_layout=g["code_layout"],
     )
     if client is None:
