@@ -74,15 +74,15 @@ def recursive_bisection(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, 
 
 
 def split_in_two(sub: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, frac: float, part_hh: float, *,
-                 seed: int = 0, straight: bool = True) -> np.ndarray:
+                 seed: int = 0, straight: bool = True, ncuts: int = 2) -> np.ndarray:
     """Sides 0/1 of a connected graph, both connected, side 0 holding about ``frac`` of the households.
 
     A METIS cut made connected and balanced; for lumpy units (error above 2% of ``part_hh``, the
     households of one wanted part) on graphs of at most 400 nodes, a straight cut when it balances
-    clearly better (unless ``straight`` is False).
+    clearly better (unless ``straight`` is False). METIS keeps the best of ``ncuts`` tries.
     """
     want = hh.sum() * frac
-    side = _metis_halves(sub, hh, frac, seed)
+    side = _metis_halves(sub, hh, frac, seed, ncuts)
     side = _balance_halves(sub, hh, side, want, xy)
     err = abs(hh[side == 0].sum() - want)
     if straight and err > 0.02 * part_hh and len(hh) <= 400:  # lumpy units: try straight cuts as well
@@ -92,7 +92,7 @@ def split_in_two(sub: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, frac: f
     return side
 
 
-def _metis_halves(sub: sparse.csr_matrix, hh: np.ndarray, frac: float, seed: int) -> np.ndarray:
+def _metis_halves(sub: sparse.csr_matrix, hh: np.ndarray, frac: float, seed: int, ncuts: int = 2) -> np.ndarray:
     """METIS 2-way cut with ``frac`` of the weight on side 0 (connected sides asked for)."""
     import pymetis
 
@@ -101,7 +101,7 @@ def _metis_halves(sub: sparse.csr_matrix, hh: np.ndarray, frac: float, seed: int
     ew = np.maximum(np.round(sub.data), 1).astype(np.int64)
     vw = (np.round(hh) * _HH_WEIGHT + 1).astype(np.int64)
     connected = connected_components(sub, directed=False)[0] == 1
-    opts = pymetis.Options(seed=int(seed), ufactor=10, ncuts=2, contig=int(connected))
+    opts = pymetis.Options(seed=int(seed), ufactor=10, ncuts=int(ncuts), contig=int(connected))
     _, parts = pymetis.part_graph(2, adjacency=pymetis.CSRAdjacency(sub.indptr, sub.indices), vweights=vw,
                                   eweights=ew, tpwgts=[frac, 1 - frac], options=opts, recursive=False)
     return np.asarray(parts, dtype=np.int64)
@@ -166,13 +166,15 @@ def _sweep(coo, nbrs, hh, side, want_a, xy, n) -> np.ndarray:
     """Hand the donor's units nearest the other side across until the gap closes; the donor's
     stray pieces follow. Units that would overshoot are skipped; when that leaves nothing to
     move (a big unit stands between), it is taken anyway and the sweep runs back the other way."""
-    d = np.hypot(*(xy[coo.row] - xy[coo.col]).T) + 1e-6
-    g = sparse.csr_matrix((d, (coo.row, coo.col)), shape=(n, n))
     tol = max(0.005 * hh.sum(), 0.5)
 
     def err(sd):
         return abs(want_a - hh[sd == 0].sum())
 
+    if err(side) <= tol:
+        return side
+    d = np.hypot(*(xy[coo.row] - xy[coo.col]).T) + 1e-6
+    g = sparse.csr_matrix((d, (coo.row, coo.col)), shape=(n, n))
     for _ in range(4):
         now = err(side)
         if now <= tol:

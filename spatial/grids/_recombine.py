@@ -61,7 +61,7 @@ class _Pairs:
         now = (self.labels[nodes] == b).astype(np.int64)
         frac = self.tgt[a] / (self.tgt[a] + self.tgt[b])
         cands = [split_in_two(sub, h, self.xy[nodes], frac, (self.tgt[a] + self.tgt[b]) / 2, seed=self.seed,
-                              straight=False)]
+                              straight=False, ncuts=1)]
         if abs(h[cands[0] == 0].sum() - frac * h.sum()) > self.weights.tolerance * self.tgt[a] and len(nodes) <= 400:
             # lumpy units (whole estates, high-rise blocks): a straight cut may balance where METIS did not
             alt = straight_cut(sub, h, self.xy[nodes], frac * h.sum(), n_angles=12, n_try=4)
@@ -108,7 +108,7 @@ def recombine(
     origin: np.ndarray | None = None,
     target: np.ndarray | None = None,
     seed: int = 0,
-    passes: int = 8,
+    passes: int = 4,
 ) -> np.ndarray:
     """Merge two neighbouring parts and cut the pair again where the objective falls (recombination).
 
