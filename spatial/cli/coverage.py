@@ -131,11 +131,13 @@ def _stepper(args: argparse.Namespace, total: int):
     A progress bar on stderr (a terminal only: errors stay one line) names the step running; the
     times are kept in ``step.times``, and ``step.close()`` clears the bar.
     """
-    from tqdm import tqdm
+    if getattr(args, "quiet", False) or (hasattr(sys.stderr, "isatty") and not sys.stderr.isatty()):
+        bar = _NoBar()  # what tqdm does off a terminal, without importing it
+    else:
+        from tqdm import tqdm
 
-    bar = tqdm(total=total, unit="step", file=sys.stderr, leave=False,
-               disable=True if getattr(args, "quiet", False) else None,  # None: off unless a terminal
-               bar_format="{desc} ({n_fmt}/{total_fmt}) [{elapsed}]")
+        bar = tqdm(total=total, unit="step", file=sys.stderr, leave=False,
+                   bar_format="{desc} ({n_fmt}/{total_fmt}) [{elapsed}]")
     current: list = []
 
     def step(name: str | None) -> None:
@@ -152,6 +154,19 @@ def _stepper(args: argparse.Namespace, total: int):
     step.times = {}
     step.close = bar.close
     return step
+
+
+class _NoBar:
+    """The progress bar when it is not shown (``--quiet``, or stderr is not a terminal)."""
+
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def set_description_str(self, desc: str) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
 
 
 def _cmd_coverage(args: argparse.Namespace) -> int:

@@ -36,7 +36,7 @@ from scipy.spatial import cKDTree
 
 from spatial.core.errors import SpatialError
 from spatial.network.graph import WalkNetwork
-from spatial.network.routing import nearest_source, nearest_source_timed
+from spatial.network.routing import nearest_source, nearest_source_timed, source_pass
 from spatial.network.snapping import Snap, snap_points
 
 logger = logging.getLogger(__name__)
@@ -173,17 +173,18 @@ def cells_within(
 
 
 def score(network: WalkNetwork, sources: Snap, xy: np.ndarray, *, reach_m: float, max_snap_m: float,
-          times=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+          times=None, done: tuple | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Walk, nearest source (index into ``sources``) and snap leg of points, as for residents.
 
     With ``times`` (slopes) the walk is the time from the point TO the source times the speed.
+    ``done`` (flat only): ``source_pass(network, sources, limit_m=reach_m + TOL_M)`` already run.
     """
     walk, src, leg = np.full(len(xy), np.inf), np.full(len(xy), -1, dtype=np.int64), np.full(len(xy), np.nan)
     for lo in range(0, len(xy), SCORE_CHUNK):  # in chunks: memory bounded whatever the tile
         part = slice(lo, lo + SCORE_CHUNK)
         cells = snap_points(network, xy[part], max_snap_m=max_snap_m)
         if times is None:
-            w, k = nearest_source(network, sources, cells, limit_m=reach_m + TOL_M)
+            w, k = nearest_source(network, sources, cells, limit_m=reach_m + TOL_M, done=done)
         else:
             w, _, k = nearest_source_timed(network, sources, cells, times, limit_m=reach_m + TOL_M)
         walk[part], src[part], leg[part] = w, k, cells.leg_m
@@ -331,8 +332,16 @@ def _tile_labels(network, tsrc: Snap, tsxy: np.ndarray, global_id: np.ndarray, l
     d, _ = cKDTree(tsxy).query(cxy, distance_upper_bound=(reach if ground is None else ground) + big)
     near = np.flatnonzero(np.isfinite(d))
     stats.coarse_scored += len(near)
+    passes: list = []  # the tile's one Dijkstra pass (flat ground), run when first needed
+
+    def walks(points: np.ndarray):
+        if times is None and not passes:
+            passes.append(source_pass(network, tsrc, limit_m=reach + TOL_M))
+        return score(network, tsrc, points, reach_m=reach, max_snap_m=max_snap_m, times=times,
+                     done=passes[0] if passes else None)
+
     if len(near):
-        wk, s, lg = score(network, tsrc, cxy[near], reach_m=reach, max_snap_m=max_snap_m, times=times)
+        wk, s, lg = walks(cxy[near])
         walk[near], leg[near] = wk, lg
         src[near] = np.where(s >= 0, global_id[np.clip(s, 0, None)], -1)
     lab = _labels(walk, src, limits, by_source).reshape(len(limits), h + 2, w + 2)
@@ -357,7 +366,7 @@ def _tile_labels(network, tsrc: Snap, tsxy: np.ndarray, global_id: np.ndarray, l
         sy, sx = _sub_cells(my, mx, 2)  # the four halves, in cells of ``size``
         sxy = np.column_stack([lo[0] + (sx + 0.5) * size * cell_m, lo[1] + (sy + 0.5) * size * cell_m])
         stats.fine_scored += len(sxy)
-        wk, s, _ = score(network, tsrc, sxy, reach_m=reach, max_snap_m=max_snap_m, times=times)
+        wk, s, _ = walks(sxy)
         sub = _labels(wk, np.where(s >= 0, global_id[np.clip(s, 0, None)], -1), limits, by_source)
         if size == 1:
             fine[:, sy, sx] = sub

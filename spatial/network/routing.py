@@ -33,7 +33,7 @@ from spatial.network.snapping import Snap
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["nearest_source", "nearest_source_timed", "source_target_pairs"]
+__all__ = ["nearest_source", "nearest_source_timed", "source_pass", "source_target_pairs"]
 
 #: Cap on the floats held at once by the all-pairs routine (about 256 MB).
 _MAX_CELLS = 32_000_000
@@ -73,8 +73,23 @@ def _same_edge(sources: Snap, targets: Snap, src_ids: np.ndarray, tgt_ids: np.nd
     return si, ti, d
 
 
+def source_pass(network: WalkNetwork, sources: Snap, *, limit_m: float = np.inf) -> tuple:
+    """The Dijkstra pass of :func:`nearest_source`, for several calls with the same sources and limit.
+
+    Returns ``(dist, origin, src_ids)`` to give as ``nearest_source(..., done=...)``: each node's
+    walk from its nearest source (cut at ``limit_m``), that source's virtual node, and the
+    snapped sources' indices.
+    """
+    graph, src_ids = _with_sources(network, sources)
+    if len(src_ids) == 0:
+        return None, None, src_ids
+    dist, _, origin = dijkstra(graph, directed=True, indices=network.n_nodes + np.arange(len(src_ids)),
+                               min_only=True, limit=limit_m, return_predecessors=True)
+    return dist, origin, src_ids
+
+
 def nearest_source(network: WalkNetwork, sources: Snap, targets: Snap, *,
-                   limit_m: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
+                   limit_m: float = np.inf, done: tuple | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Walking distance from every target to its nearest source, in one Dijkstra pass.
 
     Parameters
@@ -84,6 +99,9 @@ def nearest_source(network: WalkNetwork, sources: Snap, targets: Snap, *,
         Snapped sources (stations) and targets (demand points).
     limit_m : float
         Walks longer than this are not searched; such targets get ``inf``.
+    done : tuple, optional
+        ``source_pass(network, sources, limit_m=limit_m)`` already run (same sources and limit):
+        targets scored in several calls share one Dijkstra pass.
 
     Returns
     -------
@@ -95,12 +113,15 @@ def nearest_source(network: WalkNetwork, sources: Snap, targets: Snap, *,
     p = len(targets)
     walk = np.full(p, np.inf)
     src = np.full(p, -1, np.int64)
-    graph, src_ids = _with_sources(network, sources)
+    if done is None:
+        src_ids = np.flatnonzero(sources.edge >= 0)
+        if len(src_ids) == 0 or p == 0:
+            return walk, src
+        done = source_pass(network, sources, limit_m=limit_m)
+    dist, origin, src_ids = done
     if len(src_ids) == 0 or p == 0:
         return walk, src
     n = network.n_nodes
-    dist, _, origin = dijkstra(graph, directed=True, indices=n + np.arange(len(src_ids)),
-                               min_only=True, limit=limit_m, return_predecessors=True)
     t = np.flatnonzero(targets.edge >= 0)
     full = len(t) == p  # every target snapped: no gathers through ``t``
     best = np.empty(len(t))
