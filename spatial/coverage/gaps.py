@@ -220,7 +220,8 @@ def coverage_gaps(
     """
     gaps, _ = _gaps(demand, network, band=band, link_m=link_m, households_col=households_col,
                     population_col=population_col, max_snap_m=max_snap_m, buffer_m=point_buffer_m,
-                    shapes=True, detour_factor=detour_factor, site_reach_m=site_reach_m, speed_kmh=speed_kmh)
+                    shapes=True, detour_factor=detour_factor, site_reach_m=site_reach_m, speed_kmh=speed_kmh,
+                    label=False)
     return gaps
 
 
@@ -228,7 +229,8 @@ def coverage_gaps(
 
 
 def _gaps(demand, network, *, band, link_m, households_col, population_col, max_snap_m, buffer_m, shapes,
-          detour_factor, site_reach_m=None, speed_kmh=None):
+          detour_factor, site_reach_m=None, speed_kmh=None, label=True):
+    """``(gaps, labelled)``: the gap rows, and ``demand`` with its points' gaps (None unless ``label``)."""
     if not (np.isfinite(link_m) and link_m >= 0):
         raise SpatialError(f"link_m must be a number of metres >= 0, got {link_m!r}")
     reach_m = band_reach_m(demand, band, speed_kmh) if site_reach_m is None else float(site_reach_m)
@@ -295,14 +297,16 @@ def _gaps(demand, network, *, band, link_m, households_col, population_col, max_
     width = max(3, len(str(int(number.max())))) if n_comp else 3
     gap_id = np.array([f"{p}{k:0{width}d}" for p, k in zip(prefix, number)], dtype=object)
 
-    labelled = demand.copy()
-    ids = pd.array([pd.NA] * len(demand), dtype="string")
-    ids[idx] = gap_id[pos_of[comp]]
-    labelled["gap_id"] = ids
-    labelled["gap_cause"] = causes
-    notes = np.full(len(demand), "", dtype=object)
-    notes[idx] = note
-    labelled["gap_note"] = notes
+    labelled = None
+    if label:  # assign_gaps: each point's gap
+        labelled = demand.copy()
+        ids = pd.array([pd.NA] * len(demand), dtype="string")
+        ids[idx] = gap_id[pos_of[comp]]
+        labelled["gap_id"] = ids
+        labelled["gap_cause"] = causes
+        notes = np.full(len(demand), "", dtype=object)
+        notes[idx] = note
+        labelled["gap_note"] = notes
 
     rows = pd.DataFrame(
         {
