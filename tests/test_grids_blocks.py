@@ -94,6 +94,21 @@ def test_blocks_across_a_street_gap_are_neighbours_and_the_cut_follows_the_gap()
     assert not res.report["problem"].str.contains("separate pieces").any()
 
 
+def test_a_community_drawn_on_the_street_middle_splits_its_outer_street_between_grids():
+    # the community's outline runs along the middle of the streets around the town (6 m out):
+    # that outer street goes to the units facing it, not all to one grid wrapped round the town
+    units, _ = gap_town()
+    comm = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[shapely.box(-6, -6, 218, 218)], crs=CRS)
+    res = partition_grids(units, comm, n_grids=2)
+    assert groups(res, "block") == [["B00", "B01"], ["B10", "B11"]]
+    bounds = res.grids.set_index("grid_id").geometry.bounds
+    left = res.units.loc[res.units["block"] == "B00", "grid_id"].iloc[0]
+    # up to the middle of the 12 m street (within the 4 m spacing of the points that split it)
+    assert bounds.loc[left].tolist() == pytest.approx([-6.0, -6.0, 126.0, 218.0], abs=0.5)
+    assert (res.grids.geom_type == "Polygon").all()
+    check_polygons(res, units)
+
+
 def test_evaluate_on_the_units_agrees_with_the_partition_across_street_gaps():
     units, comm = gap_town()
     res = partition_grids(units, comm, n_grids=2)

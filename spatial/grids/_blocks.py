@@ -5,7 +5,8 @@ no street; a ``blocks`` column (街坊 id) then says which shared edges are bloc
 between units of different blocks is a street. Units that are blocks of parcels separated by
 street space leave street-shaped gaps: the union of the units is closed (grown by half of
 :data:`STREET_GAP_M`, shrunk back), and the gap this fills is shared among the units facing it,
-each up to the street's middle (Voronoi cells of points along the units' outlines). Units
+each up to the street's middle (Voronoi cells of points along the units' outlines); a street
+between the units and the community's outline (narrower than half that) goes to the units. Units
 facing each other across a street thus become neighbours along the street's middle line, and an
 edge between units of different blocks (the pieces the union falls into, and/or different
 ``blocks`` values) lies on a street.
@@ -156,9 +157,12 @@ def _grow(pieces: np.ndarray, clip, gap_m: float, tol_m: float):
     union = shapely.union_all(pieces)
     parts = shapely.get_parts(union)
     d = gap_m / 2
-    closed = shapely.buffer(shapely.buffer(union, d, join_style="mitre"), -d, join_style="mitre")
-    if clip is not None:
-        closed = shapely.intersection(closed, clip)
+    grown = shapely.buffer(union, d, join_style="mitre")
+    if clip is None:
+        closed = shapely.buffer(grown, -d, join_style="mitre")
+    else:  # a closing inside the community: its outline does not erode, so the street along it fills too
+        far = shapely.difference(clip, grown)
+        closed = shapely.difference(clip, shapely.buffer(far, d, join_style="mitre"))
     gap = shapely.get_parts(shapely.difference(closed, union))
     gap = gap[shapely.get_dimensions(gap) == 2]
     gap = gap[~shapely.is_empty(shapely.buffer(gap, -_MIN_GAP_WIDTH_M / 2, quad_segs=1))]
