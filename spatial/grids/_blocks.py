@@ -94,7 +94,6 @@ def block_streets(
     *,
     gap_m: float = STREET_GAP_M,
     tol_m: float = 0.1,
-    cover: np.ndarray | None = None,
 ) -> Streets:
     """Grow units into the street gaps between them and derive the street lines between blocks.
 
@@ -113,15 +112,8 @@ def block_streets(
         Widest gap (m) between units that is read as a street they face across.
     tol_m : float
         The rook tolerance (m).
-    cover : ndarray of polygons, optional
-        Land covered by units of any community (e.g. a unit placed in the next community that
-        reaches into this one): never street, so never shared out. Default: ``pieces``.
     """
     pieces = np.asarray(pieces, dtype=object).copy()
-    cover = pieces if cover is None else np.asarray(cover, dtype=object)
-    cover = cover[pd.notna(cover)]
-    cover = cover[(shapely.get_dimensions(cover) == 2) & ~shapely.is_empty(cover)]
-    cover_tree = shapely.STRtree(cover)
     n = len(pieces)
     ok = (np.asarray(group) >= 0) & pd.notna(pieces)
     comp = np.full(n, -1, dtype=np.int64)
@@ -129,7 +121,7 @@ def block_streets(
     for c in np.unique(np.asarray(group)[ok]):
         idx = np.flatnonzero(ok & (group == c))
         clip = None if group_geoms is None else group_geoms[c]
-        grown, parts_of, gap_area = _grow(pieces[idx], clip, gap_m, tol_m, cover, cover_tree)
+        grown, parts_of, gap_area = _grow(pieces[idx], clip, gap_m, tol_m)
         pieces[idx] = grown
         comp[idx] = parts_of + (comp.max() + 1)
         if gap_area > 0:
@@ -156,7 +148,7 @@ def block_streets(
     return Streets(pieces, np.asarray(lines, dtype=object) if len(lines) else None, gap_total, n_blocks, pairs)
 
 
-def _grow(pieces: np.ndarray, clip, gap_m: float, tol_m: float, cover: np.ndarray, cover_tree):
+def _grow(pieces: np.ndarray, clip, gap_m: float, tol_m: float):
     """One community's pieces grown into the gaps narrower than ``gap_m``; the piece of the
     units' union each lies in; the gap area shared out."""
     n = len(pieces)
@@ -171,11 +163,7 @@ def _grow(pieces: np.ndarray, clip, gap_m: float, tol_m: float, cover: np.ndarra
     else:  # a closing inside the community: its outline does not erode, so the street along it fills too
         far = shapely.difference(clip, grown)
         closed = shapely.difference(clip, shapely.buffer(far, d, join_style="mitre"))
-    gap = shapely.difference(closed, union)
-    taken = cover[cover_tree.query(gap, predicate="intersects")]
-    if len(taken):  # land under any unit (another community's, reaching in) is no street
-        gap = shapely.difference(gap, shapely.union_all(taken))
-    gap = shapely.get_parts(gap)
+    gap = shapely.get_parts(shapely.difference(closed, union))
     gap = gap[shapely.get_dimensions(gap) == 2]
     gap = gap[~shapely.is_empty(shapely.buffer(gap, -_MIN_GAP_WIDTH_M / 2, quad_segs=1))]
     part_of = _part_of(pieces, parts)

@@ -169,8 +169,7 @@ def prepare(
     is_pt = dims == 0
     pieces = _polygonal_pieces(ug, is_pt, comm_of, cg, unit_ids, report)
     labels = block_labels(units, blocks, unit_ids)
-    cover = np.where(is_pt, pieces, ug)  # land under any unit, whatever its community
-    streets = block_streets(pieces, comm_of, cg, labels, tol_m=_TOL_M, cover=cover)
+    streets = block_streets(pieces, comm_of, cg, labels, tol_m=_TOL_M)
     pieces = streets.pieces
     inside = np.flatnonzero(comm_of >= 0)
     roads_m = _lines(roads, crs_m, report)
