@@ -81,3 +81,19 @@ def test_grids_with_household_points_form_ten_household_groups(tmp_path, communi
     assert groups["households"].sum() == 800 and len(groups) == 80
     grid_of_group = points.groupby("group_id")["grid_id"].nunique()
     assert (grid_of_group == 1).all()   # a group never crosses grids
+
+
+def test_grids_summary_line_says_the_household_spread(tmp_path, communities, capsys):
+    # two grids of unequal lumpy plots: 130 + 250 against 300 + 110 households
+    path, _ = communities
+    hh = [130, 250, 300, 110]
+    units = gpd.GeoDataFrame({"unit_id": list("abcd"), "households": hh},
+                             geometry=[box(X0 + 100 * i, Y0, X0 + 100 * (i + 1), Y0 + 200) for i in range(4)], crs=UTM)
+    units.to_file(tmp_path / "u.gpkg")
+    assert main(["grids", str(path), str(tmp_path / "u.gpkg"), "--grids", "2",
+                 "--out", str(tmp_path / "g.gpkg")]) == 0
+    out = capsys.readouterr().out
+    grids = gpd.read_file(tmp_path / "g.gpkg", layer="grids")
+    lo, hi, mean = grids["households"].min(), grids["households"].max(), grids["households"].mean()
+    assert sorted(grids["households"]) == [380, 410]  # the only split into two connected grids in band
+    assert f"households {lo}–{hi} (at most {max(hi - mean, mean - lo) / mean:.0%} from the mean {mean:.0f})" in out

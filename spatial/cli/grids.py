@@ -169,8 +169,13 @@ def _cmd_grids(args: argparse.Namespace) -> int:
         say(args, f"{len(groups.groups)} 十联户 groups of about 10 households")
     g = res.grids
     counts = g["band_status"].value_counts()
+    spread = ""
+    if len(g):
+        hh = g["households"].astype(float)
+        dev = float((hh - hh.mean()).abs().max() / hh.mean()) if hh.mean() > 0 else 0.0
+        spread = f"; households {hh.min():.0f}–{hh.max():.0f} (at most {dev:.0%} from the mean {hh.mean():.0f})"
     say(args, f"{len(g)} grids: {counts.get('in', 0)} in band, {counts.get('under', 0)} under, "
-              f"{counts.get('over', 0)} over; mean Polsby-Popper {g['polsby_popper'].mean():.2f}; "
+              f"{counts.get('over', 0)} over{spread}; mean Polsby-Popper {g['polsby_popper'].mean():.2f}; "
               f"{len(layers['report'])} report rows")
     write_layers(layers, args.out, fresh=True)
     say(args, f"wrote {args.out} (layers {', '.join(layers)})")
