@@ -122,3 +122,12 @@ def test_workbook_headers_are_words_not_column_names(demo_outputs):
             continue
         raw = [c.value for c in ws[1] if c.value and re.search(r"[a-z]+_[a-z]+", str(c.value))]
         assert raw == [], f"sheet {ws.title} has untranslated headers {raw}"
+
+
+def test_grids_follow_the_walking_network_when_no_roads_are_given(demo_outputs):
+    # the demo project reads a walking network and no roads layer: the network is the streets
+    gpkg = _by_name(demo_outputs)["results.gpkg"]
+    report = gpd.read_file(gpkg, layer="report")
+    assert report["problem"].str.contains("grid borders follow the walking network").any()
+    assert not report["action"].str.contains("not weighted by streets").any()
+    assert gpd.read_file(gpkg, layer="grids")["road_share"].notna().any()

@@ -253,7 +253,8 @@ def run_grids_distributed(units: gpd.GeoDataFrame, communities: gpd.GeoDataFrame
                 box = shapely.box(*shapely.total_bounds(np.r_[part_units.geometry.values, part_comms.geometry.values]))
                 hit = roads_m.sindex.query(shapely.buffer(box, road_pad, join_style="mitre"), predicate="intersects")
                 rp = str(path / f"grids{k:05d}_roads.parquet")
-                roads_m.iloc[np.sort(hit)][[roads_m.geometry.name]].to_parquet(rp)
+                keep = [c for c in ("kind", "highway", "waterway") if c in roads_m.columns]  # arterials, rivers
+                roads_m.iloc[np.sort(hit)][[*keep, roads_m.geometry.name]].to_parquet(rp)
             part_opts = _subset_labels(opts, set(unit_ids[uidx].tolist()))
             futures.append(cl.submit(grid_task, up, cp, rp, out, part_opts, pure=False))
             outs.append((k, out))

@@ -184,12 +184,17 @@ def _grids(project: Project, layers: dict, report: Report, client=None) -> None:
     from spatial.grids.partition import partition_grids
 
     g = project.grids
+    roads = layers.get("roads")
+    if roads is None and layers.get("network_edges") is not None:  # the walking network already read
+        roads = layers["network_edges"]
+        report.add("roads", "-", "no roads input: grid borders follow the walking network's edges",
+                   "give [inputs] roads (street lines) to weigh grid borders by streets only")
     options = dict(
         households_col=_opt(project, "units", "households_col", "households"),
         population_col=_opt(project, "units", "population_col", "population"),
         min_households=g["min_households"],
         max_households=g["max_households"],
-        roads=layers.get("roads"),
+        roads=roads,
         blocks=g.get("blocks"),
         code_layout=g["code_layout"],
     )
