@@ -231,6 +231,33 @@ def test_read_layer_errors_name_the_file(tmp_path, stations):
         read_layer(path, layer="c")
 
 
+def test_geopackage_reads_as_the_plain_reader_does(tmp_path):
+    # read through Arrow for speed: the frame must be the one pyogrio's plain reader gives
+    gdf = gpd.GeoDataFrame(
+        {"名称": ["站A", None, "站C"], "flag": [True, False, True], "n": pd.array([1, None, 3], dtype="Int64"),
+         "x": [1.5, np.nan, 2.0], "when": pd.to_datetime(["2024-01-01", None, "2024-03-01"])},
+        geometry=[Point(1, 2), None, Point(3, 4)], crs=4326)
+    path = tmp_path / "kinds.gpkg"
+    gdf.to_file(path, engine="pyogrio")
+    got, plain = read_layer(path), pyogrio.read_dataframe(path)
+    assert got.dtypes.astype(str).to_dict() == plain.dtypes.astype(str).to_dict()
+    pd.testing.assert_frame_equal(pd.DataFrame(got.drop(columns="geometry")),
+                                  pd.DataFrame(plain.drop(columns="geometry")))
+    assert got.geometry.equals(plain.geometry)
+
+
+def test_geopackage_text_that_is_not_utf8_names_the_file(tmp_path, stations):
+    import sqlite3
+
+    path = write_layers({"stations": stations[["station_id", "geometry"]]}, tmp_path / "gbk.gpkg")
+    with sqlite3.connect(path) as con:  # a GBK string written behind GDAL's back (GDAL's triggers need its functions)
+        for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+            con.execute(f'DROP TRIGGER "{name}"')
+        con.execute("UPDATE stations SET station_id = CAST(? AS TEXT) WHERE fid = 1", ("你好".encode("gbk"),))
+    with pytest.raises(InputFileError, match="cannot decode the text of '.*gbk.gpkg' as UTF-8"):
+        read_layer(path)
+
+
 def test_read_layer_without_crs_needs_crs_option(tmp_path, stations):
     path = tmp_path / "noprj.shp"
     write_shapefile(stations, path)

@@ -107,7 +107,6 @@ def read_layer(
     kwargs: dict = {}
     if suffix == ".gpkg":
         kwargs["layer"] = _pick_layer(path, layer)
-        kwargs["use_arrow"] = True  # the same frame, a third faster (text is UTF-8, no encoding to apply)
     elif layer is not None:
         kwargs["layer"] = layer
     source: Path | _io.BytesIO = path
@@ -118,7 +117,7 @@ def read_layer(
     elif encoding is not None:
         logger.info("'%s': encoding=%r ignored; GeoPackage text is always UTF-8", path, encoding)
     try:
-        gdf = pyogrio.read_dataframe(source, **kwargs)
+        gdf = _read_dataframe(source, arrow=suffix == ".gpkg", **kwargs)
     except UnicodeDecodeError as exc:
         raise InputFileError(
             f"cannot decode the text of '{path}' as {kwargs.get('encoding', 'UTF-8')} ({exc}); "
@@ -143,6 +142,26 @@ def read_layer(
         logger.info("'%s': moved %d geometries from %s to WGS-84", label, len(gdf), system)
     logger.info("read %d rows from '%s'", len(gdf), path)
     return gdf
+
+
+def _read_dataframe(source, *, arrow: bool, **kwargs):
+    """``pyogrio.read_dataframe``; through Arrow when ``arrow`` (GeoPackages: the same frame, a
+    third faster). A file Arrow does not read whole, or whose text is not valid UTF-8 (Arrow
+    keeps the bytes and fails only when the text is used), is read again without it, so its
+    error is the one the plain reader gives."""
+    if arrow:
+        import pyarrow as pa
+
+        try:
+            gdf = pyogrio.read_dataframe(source, use_arrow=True, **kwargs)
+            for name in gdf.columns:
+                values = gdf[name].array
+                if pd.api.types.is_string_dtype(gdf[name].dtype) and hasattr(values, "__arrow_array__"):
+                    pa.array(values).validate(full=True)  # raises on bytes that are not UTF-8
+            return gdf
+        except Exception:  # noqa: BLE001 - read again below, which raises the usual error
+            logger.debug("'%s': read again without Arrow", source)
+    return pyogrio.read_dataframe(source, **kwargs)
 
 
 def _read_zipped(path: Path, *, layer: str | None, **options) -> gpd.GeoDataFrame:
