@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from spatial.grids._engine import local_search, objective, recombine
+from spatial.grids._engine import kick_into_band, local_search, objective, recombine
 
 
 def lattice(rows: int, cols: int, cell_m: float = 50.0):
@@ -93,3 +93,41 @@ def test_recombine_leaves_grids_with_fixed_units_alone():
     fixed[0] = True  # a unit a planner pinned to grid 0
     out = recombine(adj, hh, xy, start, min_hh=100, max_hh=600, fixed=fixed)
     assert (out == start).all()
+
+
+def estate_ring():
+    """A ring of plots: x6 … x1, estate A (271), estate B (266), y1 … y6, back to x6; plots of 55.
+
+    Grid P holds both estates (537, over 500); X and Y hold the plots on either side (330 each).
+    Every single move and every re-cut of two grids leaves a grid out of 300-500; the plan
+    {x2, x1, A} 381, {B, y1, y2} 376, the rest 440 is in the band.
+    """
+    names = [f"x{i}" for i in range(6, 0, -1)] + ["A", "B"] + [f"y{i}" for i in range(1, 7)]
+    hh = np.array([55.0] * 6 + [271.0, 266.0] + [55.0] * 6)
+    n = len(names)
+    i = np.arange(n)
+    adj = sparse.coo_matrix((np.full(n, 40.0), (i, (i + 1) % n)), shape=(n, n))
+    adj = (adj + adj.T).tocsr()
+    angle = 2 * np.pi * i / n
+    xy = np.column_stack([300 * np.cos(angle), 300 * np.sin(angle)])
+    labels = np.array([1] * 6 + [0, 0] + [2] * 6)
+    return names, hh, adj, xy, labels
+
+
+def test_a_kick_brings_a_grid_over_the_band_by_a_whole_estate_into_it():
+    names, hh, adj, xy, start = estate_ring()
+    kw = dict(min_hh=300, max_hh=500)
+
+    def in_band(labels):
+        ph = np.bincount(labels, weights=hh)
+        return bool(((ph >= 300) & (ph <= 500)).all())
+
+    stuck = recombine(adj, hh, xy, local_search(adj, hh, xy, start, **kw), **kw)
+    assert not in_band(stuck)  # single moves and pair re-cuts cannot start the chain
+    out = kick_into_band(adj, hh, xy, stuck, **kw)
+    assert in_band(out)
+    g = nx.cycle_graph(len(names))
+    assert is_contiguous(g, out)
+    assert out[names.index("A")] != out[names.index("B")]
+    assert objective(adj, hh, xy, out, **kw) < objective(adj, hh, xy, stuck, **kw)
+
