@@ -437,6 +437,15 @@ def test_walking_filter_rule_by_rule():
             "no highway tag (railway)"} == set(reasons)
 
 
+def test_walking_filter_on_a_large_layer_of_repeated_tags():
+    # 18 rules x 12 rows, shuffled: the filter decides once per distinct row of tags, each row keeps its answer
+    order = np.random.default_rng(3).permutation(len(RULES) * 12)
+    rows = [{**RULES[i % len(RULES)][0], "name": f"r{i}",
+             "geometry": shapely.LineString([(0, 1000 * j), (100, 1000 * j)])} for j, i in enumerate(order)]
+    net = read_network(gpd.GeoDataFrame(rows, crs=UTM35).fillna(""), keep="all")
+    assert sorted(net.name.tolist()) == sorted(f"r{i}" for i in order if RULES[i % len(RULES)][1])
+
+
 def test_explicit_crs_must_be_ground_metres():
     layer = gpd.GeoDataFrame({"highway": ["footway"]}, geometry=[shapely.LineString([(0, 0), (100, 0)])], crs=UTM35)
     for crs in ("EPSG:3857", "EPSG:4326", "EPSG:2263"):
