@@ -228,3 +228,20 @@ def test_irregular_parcels_in_uneven_blocks_with_streets_of_two_widths():
     got = ev.grids.set_index("grid_id")["road_share"]
     want = res.grids.set_index("grid_id")["road_share"]
     assert np.allclose(got.reindex(want.index).fillna(-1), want.fillna(-1), atol=0.05)
+
+
+def test_building_footprints_are_joined_across_their_gaps_but_not_read_as_blocks():
+    # 3 x 3 footprints of 20 x 20 m, 15 m apart, flush with the community's outline: they cover
+    # 9 * 400 / 90² = 44% of the land, so the gaps are not streets between blocks (the report
+    # says so) yet every grid is connected across them
+    recs = [{"unit_id": f"F{r}{c}", "households": 60 + 20 * ((r + c) % 3),
+             "geometry": shapely.box(c * 35, r * 35, c * 35 + 20, r * 35 + 20)} for r in range(3) for c in range(3)]
+    units = gpd.GeoDataFrame(recs, crs=CRS)
+    comm = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[shapely.box(0, 0, 90, 90)], crs=CRS)
+    res = partition_grids(units, comm, n_grids=2)
+    rows = res.report[res.report["layer"] == "communities"]
+    assert rows["problem"].str.contains("cover only 44%").any()
+    assert res.report["action"].str.contains("not weighted by streets").any()
+    assert (res.grids.geom_type == "Polygon").all()
+    check_polygons(res, units)
+    assert int(evaluate_grids(res.units, comm).summary["n_not_contiguous"].iloc[0]) == 0

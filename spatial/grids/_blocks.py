@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -37,6 +37,8 @@ logger = logging.getLogger(__name__)
 STREET_GAP_M = 30.0
 #: Derived street lines lie exactly on the units' edges: an edge within this (m) of one is on it.
 STREET_LINE_BUFFER_M = 1.0
+#: Units covering less than this share of the land they enclose are footprints, not blocks of parcels.
+MIN_COVER = 0.5
 _MIN_GAP_WIDTH_M = 1.0  # thinner gaps are drawing noise, left to the rook tolerance
 _STEP_M = 4.0  # spacing of the outline points whose Voronoi cells share out the gap
 _TILE_M = 50.0  # the gap is cut into tiles this size before the overlays
@@ -59,6 +61,10 @@ class Streets:
     pairs : tuple, optional
         ``(a, b, shared, length)`` of :func:`spatial.grids._adjacency.shared_edges` on the grown
         units (positions in ``pieces``), when computed here; None otherwise.
+    sparse : dict
+        Groups whose units cover less than :data:`MIN_COVER` of the land they enclose (building
+        footprints rather than blocks of parcels), by the share they cover: their gaps join them
+        but are not read as streets between blocks.
     """
 
     pieces: np.ndarray
@@ -66,6 +72,7 @@ class Streets:
     gap_m2: dict
     n_blocks: int
     pairs: tuple | None = None
+    sparse: dict = field(default_factory=dict)
 
 
 def block_labels(units: pd.DataFrame, spec, unit_ids: np.ndarray) -> np.ndarray | None:
@@ -117,12 +124,16 @@ def block_streets(
     n = len(pieces)
     ok = (np.asarray(group) >= 0) & pd.notna(pieces)
     comp = np.full(n, -1, dtype=np.int64)
-    gap_total = {}
+    gap_total, sparse = {}, {}
     for c in np.unique(np.asarray(group)[ok]):
         idx = np.flatnonzero(ok & (group == c))
         clip = None if group_geoms is None else group_geoms[c]
+        own = float(shapely.area(pieces[idx]).sum())
         grown, parts_of, gap_area = _grow(pieces[idx], clip, gap_m, tol_m)
         pieces[idx] = grown
+        if gap_area > 0 and own < MIN_COVER * (own + gap_area):  # footprints, not blocks of parcels
+            sparse[int(c)] = own / (own + gap_area)
+            parts_of = np.zeros(len(idx), dtype=np.int64)
         comp[idx] = parts_of + (comp.max() + 1)
         if gap_area > 0:
             gap_total[int(c)] = gap_area
@@ -134,7 +145,7 @@ def block_streets(
     block_id = pd.factorize(key)[0]
     n_blocks = len(np.unique(block_id[ok]))
     if n_blocks <= 1:
-        return Streets(pieces, None, gap_total, n_blocks)
+        return Streets(pieces, None, gap_total, n_blocks, sparse=sparse)
     inside = np.flatnonzero(ok)
     a, b, shared, length = shared_edges(pieces[inside], tol_m=tol_m)
     a, b = inside[a], inside[b]
@@ -142,10 +153,11 @@ def block_streets(
     street = (block_id[a] != block_id[b]) & (group[a] == group[b])
     street &= (comp[a] != comp[b]) | (labelled[a] & labelled[b])
     if not street.any():
-        return Streets(pieces, None, gap_total, n_blocks, pairs)
+        return Streets(pieces, None, gap_total, n_blocks, pairs, sparse)
     lines = shapely.get_parts(shapely.line_merge(shapely.union_all(shared[street])))
     lines = lines[shapely.get_dimensions(lines) == 1]
-    return Streets(pieces, np.asarray(lines, dtype=object) if len(lines) else None, gap_total, n_blocks, pairs)
+    return Streets(pieces, np.asarray(lines, dtype=object) if len(lines) else None, gap_total, n_blocks, pairs,
+                   sparse)
 
 
 def _grow(pieces: np.ndarray, clip, gap_m: float, tol_m: float):

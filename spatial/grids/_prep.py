@@ -206,13 +206,17 @@ def _street_lines(roads_m, streets, road_buffer_m: float, blocks, report: Report
             report.add("communities", comm_ids[c], f"units leave {gap:,.0f} m² of street gaps narrower than "
                        f"{STREET_GAP_M:g} m between them", "units facing each other across a gap are neighbours; "
                        "each unit's grid takes the street up to its middle")
+    for c, share in sorted(streets.sparse.items()):
+        report.add("communities", comm_ids[c], f"units cover only {share:.0%} of the land they enclose "
+                   "(building footprints, not blocks of parcels?)", "the gaps between them join them but are "
+                   "not read as streets; give --roads, or build units with --from-buildings")
     column = f" and column '{blocks}'" if isinstance(blocks, str) else " and the blocks given" if blocks is not None else ""
     if roads_m is not None:
         if lines is None:
             return roads_m, road_buffer_m
         return np.concatenate([roads_m, lines]), road_buffer_m
     if lines is None:
-        report.add("roads", "-", f"no roads given and no block outlines found (no street gaps between units{column})",
+        report.add("roads", "-", f"no roads given and no block outlines found (no street gaps between blocks of units{column})",
                    "grid borders are not weighted by streets; give --roads or --blocks COLUMN")
         return None, road_buffer_m
     report.add("roads", "-", f"no roads given: the block outlines are the streets (street gaps between units{column})",
