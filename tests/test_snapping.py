@@ -249,3 +249,18 @@ def test_threaded_chunks_give_the_serial_answer_bit_for_bit(monkeypatch, stages)
         for a, b in zip(serial, threaded):
             assert a.dtype == b.dtype
             np.testing.assert_array_equal(a.view(np.int64), b.view(np.int64))
+
+
+@pytest.mark.parametrize("stages", STAGES)
+def test_a_line_end_exactly_max_m_away_is_found_by_every_stage(monkeypatch, stages):
+    # found by hypothesis: the KD-tree stage's bound is strict, and the end's sample lies exactly on it
+    import spatial.network._snapindex as si
+
+    for name, value in STAGES[stages].items():
+        monkeypatch.setattr(si, name, value)
+    si._cache.clear()
+    geometry = np.array([shapely.linestrings([(0.0, 0.0), (-97.5, 0.0)])])
+    edge, leg, offset = si.nearest_edges(geometry, np.array([(-247.5, 0.0), (-247.6, 0.0)]), 150.0)
+    assert edge.tolist() == [0, -1]
+    assert leg[0] == pytest.approx(150.0) and offset[0] == pytest.approx(97.5)
+    si._cache.clear()

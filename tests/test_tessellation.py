@@ -5,7 +5,7 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, box
 
@@ -122,6 +122,7 @@ def test_buildings_outside_are_reported_not_dropped_silently():
 @settings(max_examples=10, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 28), st.integers(0, 18), st.integers(0, 40)), min_size=1, max_size=25,
                 unique_by=lambda t: (t[0], t[1])))
+@example([(15, 7, 0), (17, 1, 0), (23, 12, 0), (27, 11, 0)])  # GEOS clipped two cells into overlapping pieces
 def test_tiling_and_conservation_hold_for_any_layout(cells):
     geoms = [box(10 * x + 1, 10 * y + 1, 10 * x + 8, 10 * y + 8) for x, y, _ in cells]
     bld = gpd.GeoDataFrame({"households": [h for _, _, h in cells]}, geometry=geoms, crs=CRS)

@@ -41,6 +41,8 @@ logger = logging.getLogger(__name__)
 __all__ = ["building_units", "spread_by_floor_area", "units_from_buildings"]
 
 #: Unit pieces smaller than this (m²) are float slivers, merged into a neighbour.
+#: Grid (metres) of the overlay that cleans cells into an exact tiling.
+_GRID_M = 1e-3
 _SLIVER_M2 = 1.0
 
 
@@ -352,23 +354,26 @@ def _exact_tiling(block, cells: dict, footprint, limit_m: float) -> list[tuple[i
     tree = shapely.STRtree(raw) if raw else None
     clean: dict[int, object] = {}
     for k, own in enumerate(owners):
-        g = shapely.intersection(raw[k], block)
-        g = shapely.intersection(g, shapely.buffer(footprint[own], limit_m))
+        # on a 1 mm grid (snap-rounding overlay): in floating point GEOS can clip two cells that
+        # share an edge into pieces that overlap by thousands of m² (seen with 4 buildings)
+        g = shapely.intersection(polygonal(raw[k]), polygonal(block), grid_size=_GRID_M)
+        g = shapely.intersection(polygonal(g), shapely.buffer(footprint[own], limit_m), grid_size=_GRID_M)
         # cut away what earlier cells already hold (momepy's cells may overlap a little)
         earlier = [clean[e] for e in tree.query(raw[k]) if e < k and e in clean]
         if earlier:
-            g = shapely.difference(g, shapely.union_all(earlier))
+            g = shapely.difference(g, shapely.union_all(earlier, grid_size=_GRID_M), grid_size=_GRID_M)
         g = _polygonal(g)
         if g is None:
             continue
         clean[k] = g
         out.append([own, g, None])
-    rest = block if not out else shapely.difference(block, shapely.union_all([g for _, g, _ in out]))
+    rest = block if not out else shapely.difference(block, shapely.union_all([g for _, g, _ in out], grid_size=_GRID_M),
+                                                    grid_size=_GRID_M)
     extra = []
     for part in shapely.get_parts(_polygonal(rest) or shapely.Polygon()):
         if part.area < _SLIVER_M2 and out:
             k = _longest_shared_edge(part, [g for _, g, _ in out])
-            out[k][1] = shapely.union(out[k][1], part)
+            out[k][1] = shapely.union(out[k][1], part, grid_size=_GRID_M)
         elif part.area > 0:
             extra.append([-1, part, None])
     return [tuple(x) for x in out + extra]

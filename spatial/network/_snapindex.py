@@ -344,7 +344,9 @@ def _settle(sg: Segments, kd: SampleTree, xy, todo, k, max_m, out) -> np.ndarray
     """Answer the points ``todo`` that the ``k`` nearest samples settle; return the others."""
     q = xy[todo]
     bound = max_m + kd.half
-    dk, ik = kd.tree.query(q, k=k, distance_upper_bound=bound)
+    # a little beyond: a sample exactly ``bound`` away (a segment end exactly ``max_m`` away, its
+    # sample half a spacing further) is then found, not lost to the strict bound of the query
+    dk, ik = kd.tree.query(q, k=k, distance_upper_bound=bound * (1 + 1e-12) + 1e-9)
     dk, ik = dk.reshape(len(q), k), ik.reshape(len(q), k)
     found = np.isfinite(dk)
     seg = np.where(found, kd.sample_seg.take(np.minimum(ik, kd.tree.n - 1)), 0)
