@@ -317,7 +317,8 @@ def test_lang_fr_is_refused_before_any_output(f, tmp_path, capsys):
 # ------------------------------------------------------------------- Ctrl-C, in a real process
 
 _SLOW_WRITE = """
-import sys, time, pyogrio
+import signal, sys, time, pyogrio
+signal.signal(signal.SIGINT, signal.default_int_handler)  # a shell's background job starts with Ctrl-C ignored
 real, calls = pyogrio.write_dataframe, []
 def slow(df, path, **kw):
     real(df, path, **kw)
