@@ -288,6 +288,7 @@ def kick_into_band(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, label
             score = objective(adj, hh, xy, trial, **kw)
             if score < base - 1e-9:
                 labels, base = trial, score
+                ph = np.bincount(labels, weights=hh, minlength=k)  # the next part is ranked on today's sizes
                 kicked += 1
                 break
     logger.debug("kick: %d of %d parts out of band moved", kicked, len(out))
