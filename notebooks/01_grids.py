@@ -34,8 +34,10 @@ communities[["community_id", "name", "code", "street"]].head()
 # %% [markdown]
 # ## Partition (划分网格)
 #
-# `partition_grids` 先按户数为每个社区分配网格数（最大余数法），再在单元邻接图上生长、
-# 局部搜索，使每个网格落在户数区间内，并保持连片与紧凑。
+# `partition_grids` 先按户数为每个社区分配网格数（最大余数法），再沿街道递归二分单元邻接图、
+# 局部搜索与重组，使每个网格落在户数区间内，并保持连片与紧凑、不切割封闭小区。
+# 区间内如何取舍由 `balance` 决定：`"band"`（不给网格数时的默认）户数在区间内即可，边界优先沿街道、
+# 网格更紧凑；`"equal"`（给定 `n_grids` 时的默认）各网格户数尽量接近平均，必要时边界穿过街坊。
 
 # %%
 plan = spatial.partition_grids(units, communities, min_households=300, max_households=500)

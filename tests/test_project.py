@@ -83,3 +83,11 @@ def test_grids_blocks_names_a_column_and_nothing_else(tmp_path):
     assert load_project(_write(tmp_path, MINIMAL)).grids["blocks"] is None
     with pytest.raises(SpatialError, match=r"\[grids\] key 'blocks' must be the name of the units' block"):
         load_project(_write(tmp_path, MINIMAL + "[grids]\nblocks = 3\n"))
+
+
+def test_grids_balance_is_band_unless_equal_is_asked_for(tmp_path):
+    assert load_project(_write(tmp_path, MINIMAL)).grids["balance"] == "band"
+    project = load_project(_write(tmp_path, MINIMAL + '[grids]\nbalance = "equal"\n'))
+    assert project.grids["balance"] == "equal"
+    with pytest.raises(SpatialError, match=r"\[grids\] key 'balance' must be \"band\" .* or \"equal\""):
+        load_project(_write(tmp_path, MINIMAL + '[grids]\nbalance = "even"\n'))

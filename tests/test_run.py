@@ -30,6 +30,7 @@ def test_run_log_traces_inputs_parameters_and_versions(demo_outputs):
             digest = hashlib.sha256(fh.read()).hexdigest()
         assert entry["sha256"] == digest, name
     assert log["parameters"]["grids"]["min_households"] == 300
+    assert log["parameters"]["grids"]["balance"] == "band"
     assert log["parameters"]["coverage"]["speed_kmh"] == 4.0
     assert {"python", "spatial", "geopandas", "shapely"} <= set(log["versions"])
     assert set(log["step_seconds"]) == {"read", "validate", "grids", "coverage", "siting", "write"}

@@ -44,6 +44,10 @@ def add_parser(sub) -> None:
                       help="fewest households per grid")
     p.add_argument("--max", dest="max_households", type=positive, default=500, metavar="HH",
                    help="most households per grid")
+    p.add_argument("--balance", choices=("band", "equal"), default=None,
+                   help="band: any size in the band, borders on streets and compact grids first (default "
+                        "without --grids); equal: grids as near the mean size as the units allow (default "
+                        "with --grids)")
     p.add_argument("--existing", type=Path, default=None, metavar="PLAN", help="existing plan (unit_id, grid_id[, locked]) to redraw")
     p.add_argument("--redraw", action="store_true", help="redraw the plan in --existing (or the units' grid_id)")
     p.add_argument("--lock", type=Path, default=None, metavar="FILE", help="table or layer of unit_id that must not move")
@@ -122,6 +126,9 @@ def _cmd_grids(args: argparse.Namespace) -> int:
         return _cmd_grids_evaluate(args)
     if len(args.inputs) != 2 or args.out is None:
         raise SpatialError("give COMMUNITIES UNITS and --out OUT.gpkg (or --evaluate PLAN [COMMUNITIES])")
+    if args.balance is not None and (args.existing is not None or args.redraw):
+        raise SpatialError("--balance is for drawing new grids; a redraw keeps the plan's grids and moves as "
+                           "few units as it can (drop --balance)")
     if args.lock is not None and args.existing is None and not args.redraw:
         raise SpatialError("--lock needs --existing PLAN (locked units keep their grid in the plan)")
     _check(args, {"COMMUNITIES": args.inputs[0], "UNITS": args.inputs[1], "--roads": args.roads,
@@ -155,7 +162,7 @@ def _cmd_grids(args: argparse.Namespace) -> int:
     else:
         from spatial.grids.partition import partition_grids
 
-        res = partition_grids(units, communities, n_grids=args.n_grids, **opts)
+        res = partition_grids(units, communities, n_grids=args.n_grids, balance=args.balance, **opts)
         layers = {"grids": res.grids, "units": res.units, "report": res.report}
     layers["report"] = pd.concat([checked, layers["report"]], ignore_index=True)
     if args.household_points is not None:

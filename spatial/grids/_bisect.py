@@ -25,14 +25,14 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["recursive_bisection", "split_in_two", "straight_cut"]
+__all__ = ["loose_split", "recursive_bisection", "split_in_two", "straight_cut"]
 
 #: Households weigh this much more than a unit's own weight of 1 in METIS's balance.
 _HH_WEIGHT = 20
 
 
-def recursive_bisection(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, k: int, *, seed: int = 0
-                        ) -> np.ndarray:
+def recursive_bisection(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, k: int, *, seed: int = 0,
+                        band: tuple[float, float] | None = None) -> np.ndarray:
     """Labels 0..m-1 (m <= k) of connected parts of a connected graph, each near ``hh.sum() / k``.
 
     Parameters
@@ -45,6 +45,11 @@ def recursive_bisection(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, 
         Node centroids in metres.
     k : int
         Parts wanted; fewer come out only when a side has fewer nodes than its share of parts.
+    band : (min, max), optional
+        Households a part may hold. Given, a cut need not balance: each side may hold up to
+        four fifths of one part's slack in the band more or less than its share, as long as its
+        parts' mean stays in the band, and the cheaper cut of the balanced one and the free one
+        is kept (see :func:`split_in_two`).
     """
     n = len(hh)
     hh = np.asarray(hh, dtype=float)
@@ -60,7 +65,8 @@ def recursive_bisection(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, 
         k1 = kk // 2
         sub = adj[nodes][:, nodes].tocsr()
         h = hh[nodes]
-        side = split_in_two(sub, h, xy[nodes], k1 / kk, h.sum() / kk, seed=seed)
+        side = split_in_two(sub, h, xy[nodes], k1 / kk, h.sum() / kk, seed=seed,
+                            accept=None if band is None else _accept(h.sum(), k1, kk - k1, band))
         a, b = nodes[side == 0], nodes[side == 1]
         if len(a) == 0 or len(b) == 0:
             out[nodes] = nxt
@@ -73,14 +79,74 @@ def recursive_bisection(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, 
     return out
 
 
+def _accept(total: float, k1: int, k2: int, band: tuple[float, float], share: float = 0.8):
+    """Households side 0 (``k1`` parts of ``k1 + k2``) may hold when a cut need not balance: its
+    share of ``total`` give or take ``share`` of one mean part's slack in the band, with both
+    sides' mean parts in the band; None when there is no such slack."""
+    lo_b, hi_b = band
+    mean = total / (k1 + k2)
+    want = total * k1 / (k1 + k2)
+    s = share * min(hi_b - mean, mean - lo_b)
+    if s <= 0:
+        return None
+    lo = max(want - s, k1 * lo_b, total - k2 * hi_b)
+    hi = min(want + s, k1 * hi_b, total - k2 * lo_b)
+    return (lo, hi) if lo < hi else None
+
+
 def split_in_two(sub: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, frac: float, part_hh: float, *,
-                 seed: int = 0, straight: bool = True, ncuts: int = 2) -> np.ndarray:
+                 seed: int = 0, straight: bool = True, ncuts: int = 2,
+                 accept: tuple[float, float] | None = None) -> np.ndarray:
     """Sides 0/1 of a connected graph, both connected, side 0 holding about ``frac`` of the households.
 
     A METIS cut made connected and balanced; for lumpy units (error above 2% of ``part_hh``, the
     households of one wanted part) on graphs of at most 400 nodes, a straight cut when it balances
     clearly better (unless ``straight`` is False). METIS keeps the best of ``ncuts`` tries.
+
+    With ``accept`` = (lo, hi), households side 0 may hold, METIS is also asked for a cut free to
+    stray that far from ``frac``, brought into (lo, hi) only when it falls outside; the cheaper of
+    the two cuts is returned (a street a few units off the balanced line beats a cut through a
+    block).
     """
+    side = _balanced_split(sub, hh, xy, frac, part_hh, seed=seed, straight=straight, ncuts=ncuts)
+    if accept is None:
+        return side
+    loose = loose_split(sub, hh, xy, frac, accept, seed=seed, ncuts=ncuts)
+    if loose is None:
+        return side
+    coo = sub.tocoo()
+    cut_now = float(coo.data[side[coo.row] != side[coo.col]].sum())
+    cut_loose = float(coo.data[loose[coo.row] != loose[coo.col]].sum())
+    return loose if cut_loose < cut_now else side
+
+
+def loose_split(sub: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, frac: float, accept: tuple[float, float],
+                *, seed: int = 0, ncuts: int = 2) -> np.ndarray | None:
+    """Sides 0/1, both connected, side 0 holding between ``accept`` = (lo, hi) households: a METIS
+    cut free to stray from ``frac`` that far, swept into the range only when it falls outside;
+    None when there is no slack or no such cut."""
+    lo, hi = accept
+    want = hh.sum() * frac
+    slack = min(hi - want, want - lo)
+    if slack <= 0:
+        return None
+    ufactor = int(np.clip(1000 * max(hi - want, want - lo) / max(min(want, hh.sum() - want), 1.0), 10, 900))
+    loose = _metis_halves(sub, hh, frac, seed, ncuts, ufactor=ufactor)
+    nbrs, wts = _lists(sub)
+    coo = sub.tocoo()
+    loose = _join_strays(nbrs, hh, loose)
+    ha = float(hh[loose == 0].sum())
+    if not lo <= ha <= hi:
+        target = min(max(ha, lo + 0.25 * slack), hi - 0.25 * slack)
+        loose = _sweep(coo, nbrs, hh, loose, target, xy, len(hh))
+        loose = _polish(nbrs, wts, coo, hh, loose, target)
+        ha = float(hh[loose == 0].sum())
+    if not lo <= ha <= hi or loose.min() == loose.max():
+        return None
+    return loose
+
+
+def _balanced_split(sub, hh, xy, frac, part_hh, *, seed, straight, ncuts) -> np.ndarray:
     want = hh.sum() * frac
     side = _metis_halves(sub, hh, frac, seed, ncuts)
     side = _balance_halves(sub, hh, side, want, xy)
@@ -92,8 +158,10 @@ def split_in_two(sub: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, frac: f
     return side
 
 
-def _metis_halves(sub: sparse.csr_matrix, hh: np.ndarray, frac: float, seed: int, ncuts: int = 2) -> np.ndarray:
-    """METIS 2-way cut with ``frac`` of the weight on side 0 (connected sides asked for)."""
+def _metis_halves(sub: sparse.csr_matrix, hh: np.ndarray, frac: float, seed: int, ncuts: int = 2, *,
+                  ufactor: int = 10) -> np.ndarray:
+    """METIS 2-way cut with ``frac`` of the weight on side 0 (connected sides asked for), off by
+    at most ``ufactor`` thousandths."""
     import pymetis
 
     if sub.shape[0] < 2 or sub.nnz == 0:
@@ -101,7 +169,7 @@ def _metis_halves(sub: sparse.csr_matrix, hh: np.ndarray, frac: float, seed: int
     ew = np.maximum(np.round(sub.data), 1).astype(np.int64)
     vw = (np.round(hh) * _HH_WEIGHT + 1).astype(np.int64)
     connected = connected_components(sub, directed=False)[0] == 1
-    opts = pymetis.Options(seed=int(seed), ufactor=10, ncuts=int(ncuts), contig=int(connected))
+    opts = pymetis.Options(seed=int(seed), ufactor=int(ufactor), ncuts=int(ncuts), contig=int(connected))
     _, parts = pymetis.part_graph(2, adjacency=pymetis.CSRAdjacency(sub.indptr, sub.indices), vweights=vw,
                                   eweights=ew, tpwgts=[frac, 1 - frac], options=opts, recursive=False)
     return np.asarray(parts, dtype=np.int64)

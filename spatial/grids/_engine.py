@@ -19,6 +19,11 @@ minimising
     + cut cost (shared non-road boundary) + spread about the part centroid (compactness)
     + a penalty per unit moved away from its starting part (used by redraw).
 
+What decides between plans in the band is set by the weights (``_objective``: ``EQUAL_WEIGHTS``
+for grids near the mean size, ``BAND_WEIGHTS`` for any size in the band with borders on streets
+first); with ``Weights.band_cuts`` the start and the re-cuts may leave the balanced line for a
+cheaper cut that keeps the parts in the band.
+
 Input is a symmetric CSR matrix of cut costs (> 0 on rook neighbours), households and centroids.
 """
 
@@ -202,8 +207,8 @@ def partition(
     seats = apportion(totals, min(k, n), floor=np.ones(ncomp, dtype=int))
     seats = np.minimum(seats, sizes)
     best = None
-    # two starts: street-following METIS bisection, then inertial bisection of the centroids (a
-    # straight cut across the long axis); the local search polishes each, the lower objective wins
+    # street-following METIS bisection; only when it cannot give every part, inertial bisection of
+    # the centroids too (straight cuts across the long axis); the lower objective wins
     for start in ("metis", "inertial"):
         if best is not None and -best[0][0] >= int(seats.sum()):
             break  # the street-following start gave every part asked for: no need of the straight one
@@ -213,7 +218,8 @@ def partition(
             nodes = np.flatnonzero(comp == c)
             if start == "metis" and seats[c] > 1:
                 sub = adj[nodes][:, nodes].tocsr()
-                lab = recursive_bisection(sub, hh[nodes], xy[nodes], int(seats[c]), seed=seed)
+                lab = recursive_bisection(sub, hh[nodes], xy[nodes], int(seats[c]), seed=seed,
+                                          band=(min_hh, max_hh) if weights.band_cuts else None)
                 labels[nodes] = lab + nxt
                 nxt += int(lab.max()) + 1
             else:

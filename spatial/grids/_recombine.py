@@ -19,7 +19,7 @@ import logging
 import numpy as np
 from scipy import sparse
 
-from spatial.grids._bisect import split_in_two, straight_cut
+from spatial.grids._bisect import loose_split, split_in_two, straight_cut
 from spatial.grids._objective import Weights, _norms, _size_cost, _targets
 
 logger = logging.getLogger(__name__)
@@ -60,9 +60,17 @@ class _Pairs:
         h = self.hh[nodes]
         now = (self.labels[nodes] == b).astype(np.int64)
         frac = self.tgt[a] / (self.tgt[a] + self.tgt[b])
-        cands = [split_in_two(sub, h, self.xy[nodes], frac, (self.tgt[a] + self.tgt[b]) / 2, seed=self.seed,
+        accept = None
+        if self.weights.band_cuts:  # any cut leaving both in the band (a tenth of it kept free at each end)
+            edge = 0.1 * (self.max_hh - self.min_hh)
+            lo, hi = self.min_hh + edge, self.max_hh - edge
+            accept = (max(lo, h.sum() - hi), min(hi, h.sum() - lo))
+        loose = None if accept is None else loose_split(sub, h, self.xy[nodes], frac, accept, seed=self.seed, ncuts=1)
+        cands = [loose if loose is not None else
+                 split_in_two(sub, h, self.xy[nodes], frac, (self.tgt[a] + self.tgt[b]) / 2, seed=self.seed,
                               straight=False, ncuts=1)]
-        if abs(h[cands[0] == 0].sum() - frac * h.sum()) > self.weights.tolerance * self.tgt[a] and len(nodes) <= 400:
+        if accept is None and abs(h[cands[0] == 0].sum() - frac * h.sum()) > self.weights.tolerance * self.tgt[a] \
+                and len(nodes) <= 400:
             # lumpy units (whole estates, high-rise blocks): a straight cut may balance where METIS did not
             alt = straight_cut(sub, h, self.xy[nodes], frac * h.sum(), n_angles=12, n_try=4)
             if alt is not None:

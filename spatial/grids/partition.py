@@ -25,6 +25,7 @@ from scipy.sparse.csgraph import connected_components
 from spatial.core.checks import Report
 from spatial.core.errors import ColumnError
 from spatial.grids._engine import apportion, hemmed_in, partition
+from spatial.grids._objective import weights_for
 from spatial.grids._prep import (
     Prepared,
     band_status,
@@ -177,6 +178,7 @@ def partition_grids(
     code_layout: str | None = "cjt349",
     road_buffer_m: float = 5.0,
     blocks=None,
+    balance: str | None = None,
     seed: int = 0,
 ) -> GridResult:
     """Draw contiguous, compact grids of ``min_households``–``max_households`` households per community.
@@ -206,6 +208,12 @@ def partition_grids(
     together : str, mapping or Series, optional
         A column name or ``unit_id -> group``: units of a group are never split. A non-boolean
         ``gated_col`` is used the same way (a boolean one marks single units, which are never cut).
+    balance : {"band", "equal"}, optional
+        What decides between plans whose grids are all in the band. ``"band"`` (the default
+        without ``n_grids``): any size in the band will do, and grid borders on streets and compact
+        grids come first. ``"equal"`` (the default with ``n_grids``): grids as near the mean size
+        as the units allow (a charge beyond 4% of the mean), streets and compactness next; in
+        blocks of big towers this moves borders off the streets.
     code_layout : str or None
         Layout passed to :func:`spatial.grids.codes.assign_grid_codes` when communities carry ``code``.
     seed : int
@@ -227,6 +235,7 @@ def partition_grids(
     """
     if min_households > max_households:
         raise ValueError(f"min_households ({min_households}) must not exceed max_households ({max_households})")
+    weights = weights_for(("equal" if n_grids is not None else "band") if balance is None else balance)
     report = Report()
     prep = prepare(units, communities, report, households_col=households_col, population_col=population_col,
                    buildings_col=buildings_col, unit_id_col=unit_id_col, community_id_col=community_id_col,
@@ -258,7 +267,7 @@ def partition_grids(
             continue
         sub = cost[nodes][:, nodes].tocsr()
         lab = partition(sub, hh[nodes], xy[nodes], int(k[c]), min_hh=min_households, max_hh=max_households,
-                        seed=seed)
+                        weights=weights, seed=seed)
         labels[nodes] = lab + offset
         offset += int(lab.max()) + 1
         _explain_community(report, cid, comm_hh[c], int(lab.max()) + 1, int(k[c]), min_households,

@@ -73,7 +73,7 @@ class Project:
 
 
 _DEFAULT_GRIDS = {"min_households": 300, "max_households": 500, "code_layout": "cjt349", "enabled": True,
-                  "blocks": None}
+                  "blocks": None, "balance": "band"}
 _DEFAULT_COVERAGE = {"minutes": [5, 10, 15], "meters": None, "speed_kmh": 4.0, "max_snap_m": 100.0,
                      "cell_m": 10.0, "gap_band": None, "max_walk_m": None,
                      "enabled": True, "dem": None,
@@ -278,6 +278,8 @@ _RULES: dict[str, tuple[str, Callable[[Any], bool]]] = {
     "max_households": ("a number > 0", _positive),
     "code_layout": ("a string", lambda v: isinstance(v, str)),
     "blocks": ("the name of the units' block (街坊) column", lambda v: isinstance(v, str) and v.strip() != ""),
+    "balance": ("\"band\" (any size in the band, streets first) or \"equal\" (grids near the mean size)",
+                lambda v: v in ("band", "equal")),
     "minutes": ("a list of minutes > 0, e.g. [5, 10, 15]", _positive_list),
     "meters": ("a list of metres > 0, e.g. [300, 500, 1000]", _positive_list),
     "speed_kmh": ("a speed in km/h > 0, e.g. 4.0", _positive),

@@ -196,6 +196,7 @@ def _grids(project: Project, layers: dict, report: Report, client=None) -> None:
         max_households=g["max_households"],
         roads=roads,
         blocks=g.get("blocks"),
+        balance=g.get("balance", "band"),
         code_layout=g["code_layout"],
     )
     if client is None:
