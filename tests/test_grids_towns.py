@@ -126,11 +126,14 @@ def uneven_towns(draw):
     return units, comm
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(uneven_towns(), st.integers(1, 6))
-def test_uneven_towns_conserve_units_and_households_and_never_cut_estates(town, k):
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(uneven_towns(), st.integers(1, 6), st.sampled_from(["equal", "band", "no count"]))
+def test_uneven_towns_conserve_units_and_households_and_never_cut_estates(town, k, balance):
     units, comm = town
-    res = partition_grids(units, comm, n_grids=k)
+    if balance == "no count":  # the band chooses the count, balance="band"
+        res = partition_grids(units, comm)
+    else:
+        res = partition_grids(units, comm, n_grids=k, balance=balance)
     out = res.units
     assert out.index.equals(units.index) and out["grid_id"].notna().all()
     assert res.grids["households"].sum() == units["households"].sum()

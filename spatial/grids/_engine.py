@@ -37,6 +37,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from spatial.grids._bisect import recursive_bisection
+from spatial.grids._swap import swap_pass
 from spatial.grids._objective import Weights, _norms, _targets, objective
 from spatial.grids._recombine import recombine
 
@@ -228,6 +229,9 @@ def partition(
         labels = local_search(adj, hh, xy, labels, min_hh=min_hh, max_hh=max_hh, weights=weights, seed=seed,
                               max_rounds=max_rounds)
         labels = recombine(adj, hh, xy, labels, min_hh=min_hh, max_hh=max_hh, weights=weights, seed=seed)
+        labels = local_search(adj, hh, xy, labels, min_hh=min_hh, max_hh=max_hh, weights=weights, seed=seed,
+                              max_rounds=max_rounds)
+        labels = swap_pass(adj, hh, xy, labels, min_hh=min_hh, max_hh=max_hh, weights=weights)
         labels = local_search(adj, hh, xy, labels, min_hh=min_hh, max_hh=max_hh, weights=weights, seed=seed,
                               max_rounds=max_rounds)
         labels = kick_into_band(adj, hh, xy, labels, min_hh=min_hh, max_hh=max_hh, weights=weights, seed=seed)

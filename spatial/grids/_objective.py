@@ -48,7 +48,7 @@ BAND_WEIGHTS = Weights(band=1000.0, deviation=8.0, tolerance=0.1, beyond=0.0, ba
 #: benchmark towns max deviation falls from 7.5% to 5.3% (2,000 units) and 20.2% to 17.1%
 #: (10,000; 86% of grids within 5%, was 76%), at 0.02-0.04 of mean Polsby-Popper and 4 points of
 #: border on streets; on the uniform town of 10,000, 6.1% to 4.2%.
-EQUAL_WEIGHTS = Weights(beyond=1500.0)
+EQUAL_WEIGHTS = Weights(deviation=400.0, beyond=1500.0)
 BALANCES = {"equal": EQUAL_WEIGHTS, "band": BAND_WEIGHTS}
 
 
