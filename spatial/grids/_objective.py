@@ -38,16 +38,16 @@ class Weights:
 #: ``balance="band"``: the band is the rule (its violation costs 20 times more) and, inside it,
 #: streets and compactness decide; a squared pull to the mean grid breaks near-ties, and cuts may
 #: leave the balanced line (``band_cuts``). On the uneven benchmark towns, against ``"equal"``:
-#: border on streets 69% -> 87% (2,000 units) and 41% -> 58% (10,000), mean Polsby-Popper 0.58 ->
-#: 0.68 and 0.46 -> 0.67, every grid in the band; grids then spread over the band (max deviation
+#: border on streets 70% -> 87% (2,000 units) and 41% -> 58% (10,000), mean Polsby-Popper 0.58 ->
+#: 0.68 and 0.47 -> 0.67, every grid in the band; grids then spread over the band (max deviation
 #: 24-25%) instead of sitting within a few percent of the mean. ``tolerance`` here only picks
 #: which pairs recombination tries (``beyond`` is 0).
 BAND_WEIGHTS = Weights(band=1000.0, deviation=8.0, tolerance=0.1, beyond=0.0, band_cuts=True)
 #: ``balance="equal"``: deviation beyond 4% of the mean charged ten times the engine's default,
-#: so a grid stays near the mean even where its border must leave the street. On the uneven
-#: benchmark towns max deviation falls from 7.5% to 5.3% (2,000 units) and 20.2% to 17.1%
-#: (10,000; 86% of grids within 5%, was 76%), at 0.02-0.04 of mean Polsby-Popper and 4 points of
-#: border on streets; on the uniform town of 10,000, 6.1% to 4.2%.
+#: and its square 100 times, so a grid stays near the mean even where its border must leave the
+#: street. On the uneven benchmark towns max deviation falls from 7.5% to 5.3% (2,000 units) and
+#: 20.2% to 17.1% (10,000; 88% of grids within 5%, was 76%), at 0.02-0.03 of mean
+#: Polsby-Popper and 3 points of border on streets; on the uniform town of 10,000, 6.1% to 4.0%.
 EQUAL_WEIGHTS = Weights(deviation=400.0, beyond=1500.0)
 BALANCES = {"equal": EQUAL_WEIGHTS, "band": BAND_WEIGHTS}
 

@@ -32,27 +32,9 @@ def swap_pass(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labels: np
     """Labels after the best improving swap of two border units between each pair of neighbouring
     parts, for up to ``rounds`` rounds (a part takes part in one swap per round).
 
-    Parameters
-    ----------
-    adj : csr_matrix
-        Symmetric cut costs (> 0 between rook neighbours).
-    hh : ndarray
-        Households of each node.
-    xy : ndarray of shape (n, 2)
-        Node centroids in metres.
-    labels : ndarray
-        Part of each node (0..k-1), every part connected.
-    min_hh, max_hh : float
-        The band.
-    weights : Weights
-        The objective's weights.
-    fixed : ndarray of bool, optional
-        Nodes that never move.
-
-    Returns
-    -------
-    ndarray
-        New labels; every part still connected, no part's objective share higher.
+    The graph, households and centroids are those of :func:`spatial.grids._engine.local_search`;
+    ``labels`` must give connected parts, and ``fixed`` nodes never move. Every part stays
+    connected and keeps its number of nodes; a swap is made only when the objective falls.
     """
     labels = np.asarray(labels, dtype=np.int64).copy()
     n = len(labels)
