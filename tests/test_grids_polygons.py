@@ -77,3 +77,21 @@ def test_square_units_give_single_polygons_that_match_labels():
         mine = shapely.union_all(res.units.loc[res.units["grid_id"] == gid].geometry.values)
         assert geom.symmetric_difference(mine).area < 1e-6
     assert res.grids.crs == CRS
+
+
+def test_north_carolina_counties_band_keeps_grids_compact_equal_evens_them_out():
+    """Real units (libpysal's North Carolina counties, births of 1974 as households), a band of
+    30,000-50,000: both balances put all eight grids in the band; "band" draws the more compact
+    grids, "equal" the more even ones."""
+    units = _nc_counties()
+    comm = gpd.GeoDataFrame({"community_id": ["NC"]}, geometry=[shapely.union_all(units.geometry.values)],
+                            crs=units.crs)
+    res = {b: partition_grids(units, comm, min_households=30_000, max_households=50_000, balance=b)
+           for b in ("band", "equal")}
+    for r in res.values():
+        assert len(r.grids) == 8 and (r.grids["band_status"] == "in").all()
+        assert r.grids["households"].sum() == units["households"].sum()
+    spread = {b: np.ptp(r.grids["households"]) for b, r in res.items()}
+    pp = {b: r.grids["polsby_popper"].mean() for b, r in res.items()}
+    assert spread["equal"] < spread["band"]
+    assert pp["band"] > pp["equal"]
