@@ -1,4 +1,5 @@
-"""Specification of the engine's swap move: two border units of neighbouring grids trade places.
+"""Specification of the engine's swap move (two border units of neighbouring grids trade places)
+and of rebalancing (a grid far off its size drawn again with its neighbours).
 
 A 2 x 4 strip of equal units, as a rook graph written out by hand (cut cost 100 per shared
 edge). Every single move puts a grid 25% off its size; a swap of two equal units keeps both
@@ -57,3 +58,54 @@ def test_a_swap_that_would_leave_a_grid_in_two_pieces_is_not_made():
         assert sparse.csgraph.connected_components(sub, directed=False)[0] == 1
     assert np.bincount(out, weights=hh).tolist() == [400, 400]
     assert _cut(adj, out) <= 400
+
+
+# ----- rebalancing: a grid far off its size is drawn again with every grid it touches -----
+
+BLOCK_HH = np.array([[100, 180, 120],
+                     [210, 50, 220],
+                     [90, 170, 60]], dtype=float)  # as in test_grids_towns: only the columns hold 400 each
+
+
+def lattice(rows, cols, side=200.0):
+    """Rook graph of a rows x cols lattice of square blocks, cut cost = the shared side."""
+    idx = np.arange(rows * cols).reshape(rows, cols)
+    edges = [(idx[r, c], idx[r, c + 1]) for r in range(rows) for c in range(cols - 1)]
+    edges += [(idx[r, c], idx[r + 1, c]) for r in range(rows - 1) for c in range(cols)]
+    i, j = np.array(edges).T
+    adj = sparse.csr_matrix((np.full(2 * len(edges), side), (np.r_[i, j], np.r_[j, i])),
+                            shape=(rows * cols, rows * cols))
+    xy = np.array([[side * (c + 0.5), side * (r + 0.5)] for r in range(rows) for c in range(cols)])
+    return adj, xy
+
+
+def test_rebalance_draws_the_worst_grid_and_its_neighbours_again():
+    from spatial.grids._rebalance import rebalance_worst
+
+    adj, xy = lattice(3, 3)
+    hh = BLOCK_HH.ravel()
+    rows = np.repeat([0, 1, 2], 3)  # rows hold 400 / 480 / 320: the middle row is 20% over
+    out = rebalance_worst(adj, hh, xy, rows, min_hh=300, max_hh=500, weights=EQUAL_WEIGHTS)
+    assert np.bincount(out, weights=hh).tolist() == [400, 400, 400]
+    cols = out.reshape(3, 3)
+    assert all(len(set(cols[:, c])) == 1 for c in range(3))  # the columns, the one balanced plan
+
+
+def test_rebalance_keeps_a_plan_whose_grids_are_all_near_their_size():
+    from spatial.grids._rebalance import rebalance_worst
+
+    adj, xy = lattice(3, 3)
+    hh = BLOCK_HH.ravel()
+    cols = np.tile([0, 1, 2], 3)
+    out = rebalance_worst(adj, hh, xy, cols, min_hh=300, max_hh=500, weights=EQUAL_WEIGHTS)
+    assert out.tolist() == cols.tolist()
+
+
+def test_rebalance_is_off_when_any_size_in_the_band_will_do():
+    from spatial.grids._objective import BAND_WEIGHTS
+    from spatial.grids._rebalance import rebalance_worst
+
+    adj, xy = lattice(3, 3)
+    rows = np.repeat([0, 1, 2], 3)
+    out = rebalance_worst(adj, BLOCK_HH.ravel(), xy, rows, min_hh=300, max_hh=500, weights=BAND_WEIGHTS)
+    assert out.tolist() == rows.tolist()

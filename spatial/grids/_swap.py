@@ -27,13 +27,14 @@ __all__ = ["swap_pass"]
 
 
 def swap_pass(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labels: np.ndarray, *, min_hh: float,
-              max_hh: float, weights: Weights = Weights(), fixed: np.ndarray | None = None, rounds: int = 3
-              ) -> np.ndarray:
+              max_hh: float, weights: Weights = Weights(), fixed: np.ndarray | None = None,
+              target: np.ndarray | None = None, rounds: int = 3) -> np.ndarray:
     """Labels after the best improving swap of two border units between each pair of neighbouring
     parts, for up to ``rounds`` rounds (a part takes part in one swap per round).
 
     The graph, households and centroids are those of :func:`spatial.grids._engine.local_search`;
-    ``labels`` must give connected parts, and ``fixed`` nodes never move. Every part stays
+    ``labels`` must give connected parts, ``fixed`` nodes never move and ``target`` is the wanted
+    size of each part (default: the mean of its connected component). Every part stays
     connected and keeps its number of nodes; a swap is made only when the objective falls.
     """
     labels = np.asarray(labels, dtype=np.int64).copy()
@@ -42,7 +43,7 @@ def swap_pass(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labels: np
         return labels
     hh = np.asarray(hh, dtype=float)
     k = int(labels.max()) + 1
-    tgt = np.maximum(_targets(adj, labels, hh, k), 1.0)
+    tgt = np.maximum(_targets(adj, labels, hh, k) if target is None else np.asarray(target, float), 1.0)
     w_band, w_dev, w_cut, w_spread = _norms(adj, xy, k, tgt, weights)
     tol, w_beyond = weights.tolerance, weights.beyond
     ip, ind, dat = adj.indptr.tolist(), adj.indices.tolist(), adj.data.tolist()

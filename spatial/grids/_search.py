@@ -1,0 +1,167 @@
+"""Local search for the grid engine: boundary units move between neighbouring parts while one
+objective (``_objective``) falls, and no part is ever left in pieces.
+
+Plain Python over neighbour lists: each move is decided on a handful of numbers (the unit's
+households and centroid, its cut cost to each neighbouring part), where array calls would cost
+more than the arithmetic; the only non-local step, the connectivity check of the donor, is a
+breadth-first search over the donor part alone.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+
+import numpy as np
+from scipy import sparse
+
+from spatial.grids._objective import Weights, _norms, _targets
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["local_search"]
+
+
+def local_search(
+    adj: sparse.csr_matrix,
+    hh: np.ndarray,
+    xy: np.ndarray,
+    labels: np.ndarray,
+    *,
+    min_hh: float,
+    max_hh: float,
+    weights: Weights = Weights(),
+    fixed: np.ndarray | None = None,
+    origin: np.ndarray | None = None,
+    target: np.ndarray | None = None,
+    seed: int = 0,
+    max_rounds: int = 40,
+    active: np.ndarray | None = None,
+) -> np.ndarray:
+    """Move boundary units between neighbouring parts while the objective falls; parts stay connected.
+
+    ``fixed`` nodes never move; ``origin`` labels make each move away from them cost
+    ``weights.move``; ``target`` gives the wanted size of each part (default: the mean per
+    connected component of the graph). With ``active`` (node positions) only those nodes are
+    looked at first; the search spreads from each move to the neighbours of the unit moved.
+    """
+    labels = np.asarray(labels, dtype=np.int64).copy()
+    n = len(labels)
+    if n < 2:
+        return labels
+    hh = np.asarray(hh, dtype=float)
+    k = int(labels.max()) + 1
+    fixed = np.zeros(n, dtype=bool) if fixed is None else np.asarray(fixed, dtype=bool)
+    indptr, indices, data = adj.indptr, adj.indices, adj.data
+    ip, ind, dat = indptr.tolist(), indices.tolist(), data.tolist()
+    nbrs = [ind[a:b] for a, b in zip(ip[:-1], ip[1:])]
+    costs = [dat[a:b] for a, b in zip(ip[:-1], ip[1:])]
+    part_hh = np.bincount(labels, weights=hh, minlength=k).astype(float)
+    part_n = np.bincount(labels, minlength=k)
+    if target is None:
+        target = _targets(adj, labels, hh, k)
+    tgt = np.maximum(np.asarray(target, dtype=float), 1.0)
+    w_band, w_dev, w_cut, w_spread = _norms(adj, xy, k, tgt, weights)
+    w_move = weights.move
+    origin_l = None if origin is None else np.asarray(origin).tolist()
+    lab = labels.tolist()
+    hhl = hh.tolist()
+    xs, ys = xy[:, 0].tolist(), xy[:, 1].tolist()
+    ph = part_hh.tolist()
+    pn = part_n.tolist()
+    sx = np.bincount(labels, weights=xy[:, 0], minlength=k).tolist()
+    sy = np.bincount(labels, weights=xy[:, 1], minlength=k).tolist()
+    tg = tgt.tolist()
+
+    tol, w_beyond = weights.tolerance, weights.beyond
+
+    def f(h, t):
+        v = (h - max_hh) if h > max_hh else ((min_hh - h) if h < min_hh else 0.0)
+        d = (h - t) / t
+        e = abs(d) - tol
+        return w_band * v + w_dev * d * d + (w_beyond * e if e > 0 else 0.0)
+
+    def connected_without(u, a):
+        start = -1
+        for v in nbrs[u]:
+            if lab[v] == a:
+                start = v
+                break
+        if start < 0:
+            return False
+        need = pn[a] - 1
+        seen = {u, start}
+        stack = [start]
+        cnt = 1
+        while stack:
+            x = stack.pop()
+            for y in nbrs[x]:
+                if y not in seen and lab[y] == a:
+                    seen.add(y)
+                    stack.append(y)
+                    cnt += 1
+        return cnt == need
+
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(n) if active is None else rng.permutation(np.unique(np.asarray(active, dtype=np.int64)))
+    queue = deque(u for u in order.tolist() if not fixed[u])
+    inq = [False] * n
+    for u in queue:
+        inq[u] = True
+    budget = max_rounds * n
+    moves = 0
+    while queue and budget > 0:
+        budget -= 1
+        u = queue.popleft()
+        inq[u] = False
+        a = lab[u]
+        if pn[a] <= 1:
+            continue
+        cand = {}
+        for v, c in zip(nbrs[u], costs[u]):
+            lv = lab[v]
+            cand[lv] = cand.get(lv, 0.0) + c
+        if len(cand) == 1:
+            continue
+        x = hhl[u]
+        ca = cand.get(a, 0.0)
+        ha, ta = ph[a], tg[a]
+        fa = f(ha - x, ta) - f(ha, ta)
+        ax, ay = sx[a] / pn[a], sy[a] / pn[a]
+        da = (xs[u] - ax) ** 2 + (ys[u] - ay) ** 2
+        best, best_b = -1e-9, -1
+        for b, cb in cand.items():
+            if b == a:
+                continue
+            hb, tb = ph[b], tg[b]
+            delta = fa + f(hb + x, tb) - f(hb, tb)
+            delta += w_cut * (ca - cb)
+            bx, by = sx[b] / pn[b], sy[b] / pn[b]
+            delta += w_spread * ((xs[u] - bx) ** 2 + (ys[u] - by) ** 2 - da)
+            if origin_l is not None:
+                o = origin_l[u]
+                delta += w_move * ((b != o) - (a != o))
+            if delta < best:
+                best, best_b = delta, b
+        if best_b < 0 or not connected_without(u, a):
+            continue
+        b = best_b
+        lab[u] = b
+        ph[a] -= x
+        ph[b] += x
+        pn[a] -= 1
+        pn[b] += 1
+        sx[a] -= xs[u]
+        sy[a] -= ys[u]
+        sx[b] += xs[u]
+        sy[b] += ys[u]
+        moves += 1
+        for v in nbrs[u]:
+            if not inq[v] and not fixed[v]:
+                inq[v] = True
+                queue.append(v)
+        if not inq[u]:
+            inq[u] = True
+            queue.append(u)
+    logger.debug("local search: %d moves, %d evaluations left", moves, budget)
+    return np.asarray(lab, dtype=np.int64)
