@@ -108,3 +108,17 @@ def _size_cost(h, t, min_hh, max_hh, w_band, weights: Weights):
     viol = np.maximum(h - max_hh, 0) + np.maximum(min_hh - h, 0)
     d = (h - t) / t
     return w_band * viol + weights.deviation * d * d + weights.beyond * np.maximum(np.abs(d) - weights.tolerance, 0)
+
+
+def _size_fn(min_hh, max_hh, w_band, weights: Weights):
+    """The size terms of the objective for one part as a plain function ``f(households, wanted)``
+    (scalar arithmetic, for the loops of the local search and the swaps)."""
+    w_dev, tol, w_beyond = weights.deviation, weights.tolerance, weights.beyond
+
+    def f(h, t):
+        v = (h - max_hh) if h > max_hh else ((min_hh - h) if h < min_hh else 0.0)
+        d = (h - t) / t
+        e = abs(d) - tol
+        return w_band * v + w_dev * d * d + (w_beyond * e if e > 0 else 0.0)
+
+    return f

@@ -15,7 +15,8 @@ from collections import deque
 import numpy as np
 from scipy import sparse
 
-from spatial.grids._objective import Weights, _norms, _targets
+from spatial.grids._bisect import _connected_without
+from spatial.grids._objective import Weights, _norms, _size_fn, _targets
 
 logger = logging.getLogger(__name__)
 
@@ -73,34 +74,7 @@ def local_search(
     sy = np.bincount(labels, weights=xy[:, 1], minlength=k).tolist()
     tg = tgt.tolist()
 
-    tol, w_beyond = weights.tolerance, weights.beyond
-
-    def f(h, t):
-        v = (h - max_hh) if h > max_hh else ((min_hh - h) if h < min_hh else 0.0)
-        d = (h - t) / t
-        e = abs(d) - tol
-        return w_band * v + w_dev * d * d + (w_beyond * e if e > 0 else 0.0)
-
-    def connected_without(u, a):
-        start = -1
-        for v in nbrs[u]:
-            if lab[v] == a:
-                start = v
-                break
-        if start < 0:
-            return False
-        need = pn[a] - 1
-        seen = {u, start}
-        stack = [start]
-        cnt = 1
-        while stack:
-            x = stack.pop()
-            for y in nbrs[x]:
-                if y not in seen and lab[y] == a:
-                    seen.add(y)
-                    stack.append(y)
-                    cnt += 1
-        return cnt == need
+    f = _size_fn(min_hh, max_hh, w_band, weights)
 
     rng = np.random.default_rng(seed)
     order = rng.permutation(n) if active is None else rng.permutation(np.unique(np.asarray(active, dtype=np.int64)))
@@ -143,7 +117,7 @@ def local_search(
                 delta += w_move * ((b != o) - (a != o))
             if delta < best:
                 best, best_b = delta, b
-        if best_b < 0 or not connected_without(u, a):
+        if best_b < 0 or not _connected_without(u, a, lab, nbrs, pn[a]):
             continue
         b = best_b
         lab[u] = b

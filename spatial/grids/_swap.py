@@ -19,7 +19,7 @@ import logging
 import numpy as np
 from scipy import sparse
 
-from spatial.grids._objective import Weights, _norms, _targets
+from spatial.grids._objective import Weights, _norms, _size_fn, _targets
 
 logger = logging.getLogger(__name__)
 
@@ -45,18 +45,12 @@ def swap_pass(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labels: np
     k = int(labels.max()) + 1
     tgt = np.maximum(_targets(adj, labels, hh, k) if target is None else np.asarray(target, float), 1.0)
     w_band, w_dev, w_cut, w_spread = _norms(adj, xy, k, tgt, weights)
-    tol, w_beyond = weights.tolerance, weights.beyond
+    f = _size_fn(min_hh, max_hh, w_band, weights)
     ip, ind, dat = adj.indptr.tolist(), adj.indices.tolist(), adj.data.tolist()
     nbrs = [ind[a:b] for a, b in zip(ip[:-1], ip[1:])]
     costs = [dat[a:b] for a, b in zip(ip[:-1], ip[1:])]
     free = [True] * n if fixed is None else (~np.asarray(fixed, dtype=bool)).tolist()
     hl, xs, ys, tg = hh.tolist(), xy[:, 0].tolist(), xy[:, 1].tolist(), tgt.tolist()
-
-    def f(h, t):
-        v = (h - max_hh) if h > max_hh else ((min_hh - h) if h < min_hh else 0.0)
-        d = (h - t) / t
-        e = abs(d) - tol
-        return w_band * v + w_dev * d * d + (w_beyond * e if e > 0 else 0.0)
 
     total = 0
     for _ in range(rounds):
