@@ -36,7 +36,7 @@ __all__ = ["rebalance_worst"]
 
 def rebalance_worst(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labels: np.ndarray, *,
                     min_hh: float, max_hh: float, weights: Weights = Weights(), seed: int = 0,
-                    budget: float = 1.0, rounds: int = 2) -> np.ndarray:
+                    budget: float = 1.0, rounds: int = 1) -> np.ndarray:
     """Labels after the worst grids were drawn again with their neighbours (see module docstring).
 
     Parts must be connected; they stay connected and keep their number. ``budget``: how much the
