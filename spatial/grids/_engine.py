@@ -8,11 +8,13 @@ made connected and balanced (``_bisect``: borders follow streets), and recursive
 bisection of unit centroids balancing households (run only when the first start cannot give
 every part asked for), (2) a repair that hands each stray piece of a part to its lightest
 neighbouring part, (3) a local search moving boundary units between neighbouring parts while the
-donor stays connected, (4) recombination: two neighbouring parts off their size are merged and
-cut again (``recombine``; where units are lumpy, such as whole estates and high-rise buildings,
-every single move overshoots), (5) the local search once more, and (6) for parts still out of
-the band, a kick (``kick_into_band``: one unit forced across, the search settles round it),
-minimising
+donor stays connected (``_search``), (4) recombination: two neighbouring parts off their size
+are merged and cut again (``recombine``; where units are lumpy, such as whole estates and
+high-rise buildings, every single move overshoots), (5) the local search once more, (6) swaps of
+two border units between neighbouring parts (``_swap``) and the search again, (7) with weights
+that charge deviation, rebalancing: a part far off its size is drawn again with every part it
+touches (``_rebalance``), and (8) for parts still out of the band, a kick (``kick_into_band``:
+one unit forced across, the search settles round it), minimising
 
     band violation (dominant) + squared deviation from the mean part size
     + a linear charge on deviation beyond ±4% of the mean
