@@ -109,3 +109,18 @@ def test_rebalance_is_off_when_any_size_in_the_band_will_do():
     rows = np.repeat([0, 1, 2], 3)
     out = rebalance_worst(adj, BLOCK_HH.ravel(), xy, rows, min_hh=300, max_hh=500, weights=BAND_WEIGHTS)
     assert out.tolist() == rows.tolist()
+
+
+def test_rebalance_reaches_past_a_neighbour_that_cannot_help():
+    # a row of 30 units: an estate of 300 households, four towers of 100, 25 walk-up units of 20;
+    # grids: the estate alone (300, -25%), the towers (400), the walk-ups (500, +25%). The estate
+    # and the towers together hold 700: no cut of those two grids gets both within 25%; the row
+    # of three can be cut into 400 / 400 / 400
+    from spatial.grids._rebalance import rebalance_worst
+
+    adj, xy = lattice(1, 30)
+    hh = np.array([300.0] + [100.0] * 4 + [20.0] * 25)
+    labels = np.array([0] + [1] * 4 + [2] * 25)
+    out = rebalance_worst(adj, hh, xy, labels, min_hh=300, max_hh=500, weights=EQUAL_WEIGHTS)
+    assert np.bincount(out, weights=hh).tolist() == [400, 400, 400]
+    assert out.tolist() == sorted(out.tolist())  # three runs along the row: each grid in one piece
