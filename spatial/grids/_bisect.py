@@ -353,21 +353,26 @@ def straight_cut(sub, hh, xy, want_a, n_angles: int = 16, n_try: int = 6) -> np.
     coo = sub.tocoo()
     nbrs, _ = _lists(sub)
     c = xy - xy.mean(axis=0)
-    best = None
+    orders, cands = [], []
     for a in np.linspace(0, np.pi, n_angles, endpoint=False):
         order = np.argsort(c[:, 0] * np.cos(a) + c[:, 1] * np.sin(a), kind="stable")
         cum = np.cumsum(hh[order])[:-1]
-        for j in np.argsort(np.abs(cum - want_a), kind="stable")[:n_try]:
-            err = abs(cum[j] - want_a)
-            if best is not None and err > best[0] + 1e-9:
-                break
-            side = np.ones(n, dtype=np.int64)
-            side[order[: j + 1]] = 0
-            if not (_one_piece(nbrs, side, 0) and _one_piece(nbrs, side, 1)):
-                continue
-            cut = float(coo.data[side[coo.row] != side[coo.col]].sum())
-            if best is None or (err, cut) < best[:2]:
-                best = (err, cut, side)
+        for j in np.argsort(np.abs(cum - want_a), kind="stable")[:n_try].tolist():
+            cands.append((abs(float(cum[j]) - want_a), len(orders), j))
+        orders.append(order)
+    # best balance first, then the cheaper cut; the connectivity search only for a cut that would win
+    cands.sort(key=lambda t: t[0])
+    best = None
+    for err, ai, j in cands:
+        if best is not None and err > best[0] + 1e-9:
+            break
+        side = np.ones(n, dtype=np.int64)
+        side[orders[ai][: j + 1]] = 0
+        cut = float(coo.data[side[coo.row] != side[coo.col]].sum())
+        if best is not None and (err, cut) >= best[:2]:
+            continue
+        if _one_piece(nbrs, side, 0) and _one_piece(nbrs, side, 1):
+            best = (err, cut, side)
     return None if best is None else best[2]
 
 
