@@ -16,7 +16,7 @@ A second round tries again the grids near a region drawn in the first.
 
 Used with ``balance="equal"`` only (``weights.beyond`` > 0); with ``"band"`` any size in the
 band will do. On the uneven benchmark towns it took max deviation from 5.3% to 4.5% (2,000
-units) and 17.1% to 11.7% (10,000), at about 0.7 s there; on the town of
+units) and 17.1% to 11.7% (10,000), at about 1.1 s there; on the town of
 ``benchmarks.bench_blocks`` from 24.5% to 4.7% with the roads and with ``blocks`` (the estate
 above).
 """
