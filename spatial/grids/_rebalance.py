@@ -40,6 +40,8 @@ __all__ = ["rebalance_worst"]
 
 #: Regions of more grids than this are not drawn again (a ring of two round a grid in a dense town).
 _MAX_REGION = 16
+#: ... and rings of more grids than this are cut from one seed only.
+_MAX_RESEEDED = 6
 
 
 def rebalance_worst(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labels: np.ndarray, *,
@@ -70,10 +72,13 @@ def rebalance_worst(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labe
             if dev[g] <= limit or not dirty[_ring(labels, coo, g, 2)].any():
                 continue
             tried += 1
-            for ring in (1, 2):  # the grids it touches; if that is not enough, theirs too
+            # the grids it touches; if that is not enough, theirs too, and a small ring cut by METIS
+            # from a few seeds (a lone estate among towers: one seed's cuts all leave it alone)
+            for ring, sd in ((1, seed), (2, seed), (2, seed + 1), (2, seed + 2)):
                 region = _ring(labels, coo, g, ring)
-                if len(region) <= _MAX_REGION and _redraw_region(adj, hh, xy, labels, region, tgt, dev, allow,
-                                                                 seed, kw):
+                if len(region) > (_MAX_REGION if sd == seed else _MAX_RESEEDED):
+                    continue
+                if _redraw_region(adj, hh, xy, labels, region, tgt, dev, allow, sd, kw):
                     kept += 1
                     redrawn[region] = True
                     break
