@@ -284,18 +284,26 @@ def _sweep_once(g, nbrs, hh, side, want_a, n, tol, *, skip: bool) -> np.ndarray 
     return _join_strays(nbrs, hh, trial, sides=(src, 1 - src))
 
 
-def _connected_without(u, a, lab, nbrs, size) -> bool:
-    start = next((v for v in nbrs[u] if lab[v] == a), -1)
-    if start < 0:
-        return size == 1
-    seen, stack = {u, start}, [start]
+def _reach(nbrs, lab, part, start, skip=None) -> int:
+    """How many nodes labelled ``part`` connect to ``start`` (one of them, counted) without
+    passing node ``skip`` (depth-first on neighbour lists; ``lab`` a list)."""
+    seen = {start} if skip is None else {start, skip}
+    stack = [start]
     while stack:
         x = stack.pop()
         for y in nbrs[x]:
-            if y not in seen and lab[y] == a:
+            if y not in seen and lab[y] == part:
                 seen.add(y)
                 stack.append(y)
-    return len(seen) == size
+    return len(seen) - (skip is not None)
+
+
+def _connected_without(u, a, lab, nbrs, size) -> bool:
+    """Whether part ``a`` (``size`` nodes with ``u``) stays in one piece when ``u`` leaves it."""
+    start = next((v for v in nbrs[u] if lab[v] == a), -1)
+    if start < 0:
+        return size == 1
+    return _reach(nbrs, lab, a, start, skip=u) == size - 1
 
 
 def _polish(nbrs, wts, coo, hh, side, want_a) -> np.ndarray:
@@ -377,17 +385,6 @@ def straight_cut(sub, hh, xy, want_a, n_angles: int = 16, n_try: int = 6) -> np.
 
 
 def _one_piece(nbrs, side, s) -> bool:
-    """Whether the nodes of side ``s`` are connected (breadth-first on neighbour lists)."""
+    """Whether the nodes of side ``s`` are connected."""
     mine = np.flatnonzero(side == s)
-    if len(mine) == 0:
-        return False
-    lab = side.tolist()
-    seen = {int(mine[0])}
-    stack = [int(mine[0])]
-    while stack:
-        x = stack.pop()
-        for y in nbrs[x]:
-            if y not in seen and lab[y] == s:
-                seen.add(y)
-                stack.append(y)
-    return len(seen) == len(mine)
+    return len(mine) > 0 and _reach(nbrs, side.tolist(), s, int(mine[0])) == len(mine)

@@ -62,7 +62,7 @@ def local_search(
     if target is None:
         target = _targets(adj, labels, hh, k)
     tgt = np.maximum(np.asarray(target, dtype=float), 1.0)
-    w_band, w_dev, w_cut, w_spread = _norms(adj, xy, k, tgt, weights)
+    w_band, _, w_cut, w_spread = _norms(adj, xy, k, tgt, weights)
     w_move = weights.move
     origin_l = None if origin is None else np.asarray(origin).tolist()
     lab = labels.tolist()

@@ -19,6 +19,7 @@ import logging
 import numpy as np
 from scipy import sparse
 
+from spatial.grids._bisect import _reach
 from spatial.grids._objective import Weights, _norms, _size_fn, _targets
 
 logger = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ def swap_pass(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labels: np
     hh = np.asarray(hh, dtype=float)
     k = int(labels.max()) + 1
     tgt = np.maximum(_targets(adj, labels, hh, k) if target is None else np.asarray(target, float), 1.0)
-    w_band, w_dev, w_cut, w_spread = _norms(adj, xy, k, tgt, weights)
+    w_band, _, w_cut, w_spread = _norms(adj, xy, k, tgt, weights)
     f = _size_fn(min_hh, max_hh, w_band, weights)
     ip, ind, dat = adj.indptr.tolist(), adj.indices.tolist(), adj.data.tolist()
     nbrs = [ind[a:b] for a, b in zip(ip[:-1], ip[1:])]
@@ -101,7 +102,7 @@ def swap_pass(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labels: np
                 continue
             u, v = pick
             lab[u], lab[v] = b, a
-            if _connected(nbrs, lab, a, v, sizes[a]) and _connected(nbrs, lab, b, u, sizes[b]):
+            if _reach(nbrs, lab, a, v) == sizes[a] and _reach(nbrs, lab, b, u) == sizes[b]:
                 labels[u], labels[v] = b, a
                 ph[a] += hl[v] - hl[u]
                 ph[b] += hl[u] - hl[v]
@@ -114,16 +115,3 @@ def swap_pass(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labels: np
             break
     logger.debug("swap pass: %d swaps", total)
     return labels
-
-
-def _connected(nbrs, lab, part, start, size_wanted) -> bool:
-    """Whether the ``size_wanted`` nodes labelled ``part`` are one piece, searched from ``start``."""
-    seen, stack, size = {start}, [start], 0
-    while stack:
-        x = stack.pop()
-        size += 1
-        for y in nbrs[x]:
-            if y not in seen and lab[y] == part:
-                seen.add(y)
-                stack.append(y)
-    return size == size_wanted
