@@ -124,3 +124,41 @@ def test_rebalance_reaches_past_a_neighbour_that_cannot_help():
     out = rebalance_worst(adj, hh, xy, labels, min_hh=300, max_hh=500, weights=EQUAL_WEIGHTS)
     assert np.bincount(out, weights=hh).tolist() == [400, 400, 400]
     assert out.tolist() == sorted(out.tolist())  # three runs along the row: each grid in one piece
+
+
+# ----- the finish (balance="equal"): sizes settled, shape first within 4.5% of the mean -----
+
+def _strip_town(left_unit_hh, border_unit_hh):
+    """The 2 x 4 strip: the left half's four units of ``left_unit_hh``, the right half's bottom-left
+    unit (node 2, on the border) of ``border_unit_hh`` and three of 400 / 3 (rounded)."""
+    hh = np.full(8, float(left_unit_hh))
+    hh[2] = border_unit_hh
+    hh[[3, 6, 7]] = 133.0
+    return hh
+
+
+STRAIGHT = [0, 0, 1, 1,
+            0, 0, 1, 1]
+ZIGZAG = [0, 0, 0, 1,
+          0, 0, 1, 1]  # node 2 handed across: both grids even, one more shared edge cut
+
+
+def test_the_finish_straightens_a_border_bent_only_to_even_out_grids_already_within_4_percent():
+    from dataclasses import replace
+
+    from spatial.grids._engine import partition
+
+    hh = _strip_town(96, 14)  # straight: 384 / 413 (-3.6% / +3.6%); zigzag: 398 / 399
+    out = partition(strip_graph(), hh, XY, 2, min_hh=300, max_hh=500, weights=EQUAL_WEIGHTS)
+    assert out.tolist() == STRAIGHT
+    # without the finish the strong pull to the mean bends the border round node 2
+    bent = partition(strip_graph(), hh, XY, 2, min_hh=300, max_hh=500, weights=replace(EQUAL_WEIGHTS, finish=None))
+    assert bent.tolist() == ZIGZAG
+
+
+def test_the_finish_never_takes_a_grid_beyond_its_tolerance_for_shape():
+    from spatial.grids._engine import partition
+
+    hh = _strip_town(94, 24)  # straight: 376 / 423 (-6% / +6%); zigzag: 400 / 399
+    out = partition(strip_graph(), hh, XY, 2, min_hh=300, max_hh=500, weights=EQUAL_WEIGHTS)
+    assert out.tolist() == ZIGZAG

@@ -13,8 +13,9 @@ are merged and cut again (``recombine``; where units are lumpy, such as whole es
 high-rise buildings, every single move overshoots), (5) the local search once more, (6) swaps of
 two border units between neighbouring parts (``_swap``) and the search again, (7) with weights
 that charge deviation, rebalancing: a part far off its size is drawn again with every part it
-touches (``_rebalance``), and (8) for parts still out of the band, a kick (``kick_into_band``:
-one unit forced across, the search settles round it), minimising
+touches (``_rebalance``), then the search and swaps once more under ``weights.finish`` (the
+sizes settled, shape first within its tolerance), and (8) for parts still out of the band, a
+kick (``kick_into_band``: one unit forced across, the search settles round it), minimising
 
     band violation (dominant) + squared deviation from the mean part size
     + a linear charge on deviation beyond ±4% of the mean
@@ -238,6 +239,11 @@ def partition(
         labels = local_search(adj, hh, xy, labels, min_hh=min_hh, max_hh=max_hh, weights=weights, seed=seed,
                               max_rounds=max_rounds)
         labels = rebalance_worst(adj, hh, xy, labels, min_hh=min_hh, max_hh=max_hh, weights=weights, seed=seed)
+        if weights.finish is not None:  # sizes settled: shape and streets within the finish's tolerance
+            fin = dict(min_hh=min_hh, max_hh=max_hh, weights=weights.finish)
+            labels = local_search(adj, hh, xy, labels, **fin, seed=seed, max_rounds=max_rounds)
+            labels = local_search(adj, hh, xy, swap_pass(adj, hh, xy, labels, **fin), **fin, seed=seed,
+                                  max_rounds=max_rounds)
         labels = kick_into_band(adj, hh, xy, labels, min_hh=min_hh, max_hh=max_hh, weights=weights, seed=seed)
         score = objective(adj, hh, xy, labels, min_hh=min_hh, max_hh=max_hh, weights=weights)
         logger.debug("start %s: objective %.4f", start, score)
