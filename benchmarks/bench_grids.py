@@ -31,6 +31,12 @@ their grid.
 
     .venv/bin/python -m benchmarks.bench_grids            # uneven + uniform, 2,000 -> 30 and 10,000 -> 500
     .venv/bin/python -m benchmarks.bench_grids --quick    # uneven 2,000 -> 30 only
+    .venv/bin/python -m benchmarks.bench_grids --families uneven --sizes 2000:30 --seeds 1-9 \
+        --methods spatial,"pymetis + repair" --no-redraw  # the spread over nine towns
+
+With several ``--seeds`` (the town's random seed; default 1, the town the README quotes) a last
+table gives, per town size and method, the mean and the worst over the towns: one town can be
+kinder than the rest.
 """
 
 from __future__ import annotations
@@ -259,7 +265,9 @@ def main(argv=None) -> None:
     ap.add_argument("--sizes", default=None, help="e.g. 10000:500 (default 2000:30 and 10000:500)")
     ap.add_argument("--previous", default=PREVIOUS, help=f"git REV:PATH of the previous engine (default {PREVIOUS})")
     ap.add_argument("--no-redraw", action="store_true", help="skip the redraw rows")
+    ap.add_argument("--seeds", default="1", help="towns' random seeds: 1, 1-9 or 1,4,7 (default 1)")
     args = ap.parse_args(argv)
+    seeds = _seeds(args.seeds)
     sizes = [(2000, 30)] if args.quick else [(2000, 30), (10000, 500)]
     if args.sizes:
         sizes = [tuple(int(v) for v in item.split(":")) for item in args.sizes.split(",")]
@@ -267,8 +275,8 @@ def main(argv=None) -> None:
     names = [m.strip() for m in args.methods.split(",") if m.strip()]
     rows, redraws = [], []
     for family in families:
-        for n, k in sizes:
-            case = make_case(family, n, k)
+        for (n, k), seed in ((size, seed) for size in sizes for seed in seeds):
+            case = make_case(family, n, k, seed=seed)
             t = time.perf_counter()
             graph = prepared(case)
             prep_s = time.perf_counter() - t
@@ -276,20 +284,49 @@ def main(argv=None) -> None:
             stuck = hemmed_in(graph[4], graph[2], min_hh=MIN_HH, max_hh=MAX_HH)[graph[1]]
             for name in names:
                 labels, secs = timed(name, case, graph, k, args)
-                row = {"town": family, "units": n, "target grids": k, "method": name, "time s": secs}
+                row = {"town": family, "seed": seed, "units": n, "target grids": k, "method": name, "time s": secs}
                 if labels is not None:
                     row.update(score(graph[0], gated, labels, stuck))
                 rows.append(row)
                 print(pd.DataFrame([row]).to_string(index=False, header=len(rows) == 1), flush=True)
             print(f"  (graph shared by the methods below 'spatial band' built in {prep_s:.2f} s)", flush=True)
             if not args.no_redraw:
-                redraws.append({"town": family, "units": n, **bench_redraw(case, k)})
+                redraws.append({"town": family, "seed": seed, "units": n, **bench_redraw(case, k)})
     print("\nPartition (max dev vs the mean grid; band 300-500 households; PP = Polsby-Popper; on streets = "
           "share of grid border length on roads; 'spatial' and 'spatial band' are end to end, the others run on the prepared graph)")
     print(pd.DataFrame(rows).to_string(index=False))
     if redraws:
         print("\nRedraw after one block's households grew 60%")
         print(pd.DataFrame(redraws).to_string(index=False))
+    if len(seeds) > 1:
+        print(f"\nOver the towns of seeds {args.seeds} (mean, and the worst town)")
+        print(spread(pd.DataFrame(rows)).to_string(index=False))
+
+
+def _seeds(text: str) -> list[int]:
+    """``"1"``, ``"1-9"`` or ``"1,4,7"`` as a list of seeds."""
+    out = []
+    for item in text.split(","):
+        lo, _, hi = item.strip().partition("-")
+        out.extend(range(int(lo), int(hi or lo) + 1))
+    return out
+
+
+def spread(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per town, size and method over the seeds: mean and worst of the scores (killed runs left out)."""
+    ok = rows.dropna(subset=["max dev %"]) if "max dev %" in rows else rows.iloc[:0]
+    out = []
+    for (town, n, method), g in ok.groupby(["town", "units", "method"], sort=False):
+        out.append({
+            "town": town, "units": n, "method": method, "towns": len(g),
+            "max dev % mean": round(g["max dev %"].mean(), 1), "max dev % worst": g["max dev %"].max(),
+            "towns all within 5%": int((g["max dev %"] <= 5.0).sum()),
+            "in band % worst": g["in band %"].min(),
+            "mean PP mean": round(g["mean PP"].mean(), 3), "mean PP worst": g["mean PP"].min(),
+            "on streets % mean": round(g["on streets %"].mean(), 1), "on streets % worst": g["on streets %"].min(),
+            "estates cut worst": int(g["estates cut"].max()),
+        })
+    return pd.DataFrame(out)
 
 
 if __name__ == "__main__":

@@ -111,6 +111,23 @@ def test_rebalance_is_off_when_any_size_in_the_band_will_do():
     assert out.tolist() == rows.tolist()
 
 
+def test_rebalance_out_of_band_draws_only_the_grids_out_of_the_band_again():
+    from spatial.grids._objective import BAND_WEIGHTS
+    from spatial.grids._rebalance import rebalance_worst
+
+    adj, xy = lattice(3, 3)
+    hh = BLOCK_HH.ravel()
+    rows = np.repeat([0, 1, 2], 3)  # 400 / 480 / 320: with a band of 300-450 the middle row is 30 over
+    out = rebalance_worst(adj, hh, xy, rows, min_hh=300, max_hh=450, weights=BAND_WEIGHTS, out_of_band=True)
+    sizes = np.bincount(out, weights=hh)
+    assert ((sizes >= 300) & (sizes <= 450)).all() and sizes.sum() == hh.sum()
+    # every grid in the band, however uneven (400 / 480 / 320 in a band of 300-500): nothing to do,
+    # with either balance
+    for weights in (BAND_WEIGHTS, EQUAL_WEIGHTS):
+        same = rebalance_worst(adj, hh, xy, rows, min_hh=300, max_hh=500, weights=weights, out_of_band=True)
+        assert same.tolist() == rows.tolist()
+
+
 def test_rebalance_reaches_past_a_neighbour_that_cannot_help():
     # a row of 30 units: an estate of 300 households, four towers of 100, 25 walk-up units of 20;
     # grids: the estate alone (300, -25%), the towers (400), the walk-ups (500, +25%). The estate

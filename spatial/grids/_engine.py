@@ -15,7 +15,8 @@ two border units between neighbouring parts (``_swap``) and the search again, (7
 that charge deviation, rebalancing: a part far off its size is drawn again with every part it
 touches (``_rebalance``), then the search and swaps once more under ``weights.finish`` (the
 sizes settled, shape first within its tolerance), and (8) for parts still out of the band, a
-kick (``kick_into_band``: one unit forced across, the search settles round it), minimising
+kick (``kick_into_band``: one unit forced across, the search settles round it) and, for any
+left out, rebalancing of those, minimising
 
     band violation (dominant) + squared deviation from the mean part size
     + a linear charge on deviation beyond ±4% of the mean
@@ -245,6 +246,8 @@ def partition(
             labels = local_search(adj, hh, xy, swap_pass(adj, hh, xy, labels, **fin), **fin, seed=seed,
                                   max_rounds=max_rounds)
         labels = kick_into_band(adj, hh, xy, labels, min_hh=min_hh, max_hh=max_hh, weights=weights, seed=seed)
+        labels = rebalance_worst(adj, hh, xy, labels, min_hh=min_hh, max_hh=max_hh, weights=weights, seed=seed,
+                                 out_of_band=True)
         score = objective(adj, hh, xy, labels, min_hh=min_hh, max_hh=max_hh, weights=weights)
         logger.debug("start %s: objective %.4f", start, score)
         key = (-int(labels.max()) - 1, score)  # all the parts asked for first
