@@ -48,6 +48,10 @@ __all__ = ["rebalance_worst"]
 _MAX_REGION = 16
 #: ... and rings of more grids than this are cut from one seed only.
 _MAX_RESEEDED = 6
+#: For a grid out of the band after the kick (rare, and the band is the rule) regions may be
+#: larger: a grid of two gated estates whose smaller one reaches the band only through an empty
+#: lot needs the ring of two round it, 24 grids (the uneven benchmark town of 10,000 units, seed 2).
+_MAX_REGION_OUT_OF_BAND = 32
 
 
 def rebalance_worst(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labels: np.ndarray, *,
@@ -97,7 +101,8 @@ def rebalance_worst(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labe
             # from a few seeds (a lone estate among towers: one seed's cuts all leave it alone)
             for ring, sd in ((1, seed), (2, seed), (2, seed + 1), (2, seed + 2)):
                 region = _ring(labels, coo, g, ring)
-                if len(region) > (_MAX_REGION if sd == seed else _MAX_RESEEDED):
+                if len(region) > ((_MAX_REGION_OUT_OF_BAND if out_of_band else _MAX_REGION) if sd == seed
+                                  else _MAX_RESEEDED):
                     continue
                 if _redraw_region(adj, hh, xy, labels, region, tgt, dev, off, allow, sd, kw):
                     kept += 1
