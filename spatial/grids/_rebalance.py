@@ -48,13 +48,6 @@ __all__ = ["rebalance_worst"]
 _MAX_REGION = 16
 #: ... and rings of more grids than this are cut from one seed only.
 _MAX_RESEEDED = 6
-#: Regions of more grids than this are drawn only for a grid more than twice the limit off its
-#: size (the grids that set max deviation). On the uneven town of 10,000 units of seed 6 they
-#: were a quarter of the regions tried, half of this pass's time and 2 of its 24 kept regions.
-#: Kept for the far-off grids only, max deviation was unchanged on the towns of seeds 1, 2 and 6
-#: and on those of ``benchmarks.bench_blocks``, grids within 5% moved by under 1 point, and
-#: 10,000 units took 0.5-1.1 s less.
-_WIDE = 10
 #: For a grid out of the band after the kick (rare, and the band is the rule) regions may be
 #: larger: a grid of two gated estates whose smaller one reaches the band only through an empty
 #: lot needs the ring of two round it, 24 grids (the uneven benchmark town of 10,000 units, seed 2).
@@ -110,8 +103,6 @@ def rebalance_worst(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labe
                 region = _ring(labels, coo, g, ring)
                 if len(region) > ((_MAX_REGION_OUT_OF_BAND if out_of_band else _MAX_REGION) if sd == seed
                                   else _MAX_RESEEDED):
-                    continue
-                if len(region) > _WIDE and dev[g] <= 2 * limit:
                     continue
                 if _redraw_region(adj, hh, xy, labels, region, tgt, dev, off, allow, sd, kw):
                     kept += 1
