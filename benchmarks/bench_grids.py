@@ -265,9 +265,9 @@ def main(argv=None) -> None:
     ap.add_argument("--sizes", default=None, help="e.g. 10000:500 (default 2000:30 and 10000:500)")
     ap.add_argument("--previous", default=PREVIOUS, help=f"git REV:PATH of the previous engine (default {PREVIOUS})")
     ap.add_argument("--no-redraw", action="store_true", help="skip the redraw rows")
-    ap.add_argument("--seeds", default="1", help="towns' random seeds: 1, 1-9 or 1,4,7 (default 1)")
+    ap.add_argument("--seeds", default="1", type=_seeds, help="towns' random seeds: 1, 1-9 or 1,4,7 (default 1)")
     args = ap.parse_args(argv)
-    seeds = _seeds(args.seeds)
+    seeds = args.seeds
     sizes = [(2000, 30)] if args.quick else [(2000, 30), (10000, 500)]
     if args.sizes:
         sizes = [tuple(int(v) for v in item.split(":")) for item in args.sizes.split(",")]
@@ -299,33 +299,42 @@ def main(argv=None) -> None:
         print("\nRedraw after one block's households grew 60%")
         print(pd.DataFrame(redraws).to_string(index=False))
     if len(seeds) > 1:
-        print(f"\nOver the towns of seeds {args.seeds} (mean, and the worst town)")
+        print(f"\nOver the towns of seeds {', '.join(map(str, seeds))} (mean, and the worst town)")
         print(spread(pd.DataFrame(rows)).to_string(index=False))
 
 
 def _seeds(text: str) -> list[int]:
-    """``"1"``, ``"1-9"`` or ``"1,4,7"`` as a list of seeds."""
+    """``"1"``, ``"1-9"`` or ``"1,4,7"`` as a list of seeds (an argparse type)."""
     out = []
-    for item in text.split(","):
-        lo, _, hi = item.strip().partition("-")
-        out.extend(range(int(lo), int(hi or lo) + 1))
+    try:
+        for item in text.split(","):
+            lo, _, hi = item.strip().partition("-")
+            lo, hi = int(lo), int(hi or lo)
+            if hi < lo:
+                raise ValueError
+            out.extend(range(lo, hi + 1))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"seeds must read like 1, 1-9 or 1,4,7, got {text!r}") from None
     return out
 
 
 def spread(rows: pd.DataFrame) -> pd.DataFrame:
-    """Per town, size and method over the seeds: mean and worst of the scores (killed runs left out)."""
-    ok = rows.dropna(subset=["max dev %"]) if "max dev %" in rows else rows.iloc[:0]
+    """Per town, size and method over the seeds: mean and worst of the scores; ``towns`` counts the
+    runs scored (a run killed or failed is left out, so a method killed every time shows 0)."""
     out = []
-    for (town, n, method), g in ok.groupby(["town", "units", "method"], sort=False):
-        out.append({
-            "town": town, "units": n, "method": method, "towns": len(g),
-            "max dev % mean": round(g["max dev %"].mean(), 1), "max dev % worst": g["max dev %"].max(),
-            "towns all within 5%": int((g["max dev %"] <= 5.0).sum()),
-            "in band % worst": g["in band %"].min(),
-            "mean PP mean": round(g["mean PP"].mean(), 3), "mean PP worst": g["mean PP"].min(),
-            "on streets % mean": round(g["on streets %"].mean(), 1), "on streets % worst": g["on streets %"].min(),
-            "estates cut worst": int(g["estates cut"].max()),
-        })
+    for (town, n, k, method), g in rows.groupby(["town", "units", "target grids", "method"], sort=False):
+        g = g.dropna(subset=["max dev %"]) if "max dev %" in g else g.iloc[:0]
+        row = {"town": town, "units": n, "grids": k, "method": method, "towns": len(g)}
+        if len(g):
+            row.update({
+                "max dev % mean": round(g["max dev %"].mean(), 1), "max dev % worst": g["max dev %"].max(),
+                "towns all within 5%": int((g["within 5% %"] == 100).sum()),
+                "in band % worst": g["in band %"].min(),
+                "mean PP mean": round(g["mean PP"].mean(), 3), "mean PP worst": g["mean PP"].min(),
+                "on streets % mean": round(g["on streets %"].mean(), 1), "on streets % worst": g["on streets %"].min(),
+                "estates cut worst": int(g["estates cut"].max()),
+            })
+        out.append(row)
     return pd.DataFrame(out)
 
 

@@ -128,6 +128,39 @@ def test_rebalance_out_of_band_draws_only_the_grids_out_of_the_band_again():
         assert same.tolist() == rows.tolist()
 
 
+def test_rebalance_out_of_band_never_puts_more_grids_out_of_the_band():
+    from spatial.grids._objective import BAND_WEIGHTS
+    from spatial.grids._rebalance import rebalance_worst
+
+    # three rows of six units: 450 / 480 / 450 households with a band of 300-450; 1,380 households
+    # cannot all fit (3 x 450 = 1,350), and 460 / 460 / 460 has a nearer worst grid but three out
+    adj, xy = lattice(3, 6)
+    hh = np.r_[np.full(6, 75.0), np.full(6, 80.0), np.full(6, 75.0)]
+    rows = np.repeat([0, 1, 2], 6)
+    for weights in (BAND_WEIGHTS, EQUAL_WEIGHTS):
+        out = rebalance_worst(adj, hh, xy, rows, min_hh=300, max_hh=450, weights=weights, out_of_band=True)
+        sizes = np.bincount(out, weights=hh)
+        assert (sizes > 450).sum() <= 1 and np.maximum(sizes - 450, 0).sum() <= 30
+
+
+def test_rebalance_out_of_band_leaves_a_grid_no_grid_in_the_band_can_hold():
+    from spatial.grids._engine import hemmed_in
+    from spatial.grids._objective import BAND_WEIGHTS
+    from spatial.grids._rebalance import rebalance_worst
+
+    adj, xy = lattice(3, 3)
+    hh = BLOCK_HH.ravel().copy()
+    hh[4] = 600.0  # the middle block alone is over the band: no redraw can help its grid
+    rows = np.repeat([0, 1, 2], 3)
+    stuck = hemmed_in(adj, hh, min_hh=300, max_hh=700)
+    assert not stuck.any()
+    stuck = hemmed_in(adj, hh, min_hh=300, max_hh=500)
+    assert stuck.tolist() == [False] * 4 + [True] + [False] * 4
+    out = rebalance_worst(adj, hh, xy, rows, min_hh=300, max_hh=500, weights=BAND_WEIGHTS, out_of_band=True,
+                          skip=stuck)
+    assert out.tolist() == rows.tolist()
+
+
 def test_rebalance_reaches_past_a_neighbour_that_cannot_help():
     # a row of 30 units: an estate of 300 households, four towers of 100, 25 walk-up units of 20;
     # grids: the estate alone (300, -25%), the towers (400), the walk-ups (500, +25%). The estate

@@ -19,7 +19,7 @@ kick (``kick_into_band``: one unit forced across, the search settles round it) a
 left out, rebalancing of those, minimising
 
     band violation (dominant) + squared deviation from the mean part size
-    + a linear charge on deviation beyond ±4% of the mean
+    + a linear charge on deviation beyond ±4% of the mean (±4.5% in the finish)
     + cut cost (shared non-road boundary) + spread about the part centroid (compactness)
     + a penalty per unit moved away from its starting part (used by redraw).
 
@@ -246,8 +246,10 @@ def partition(
             labels = local_search(adj, hh, xy, swap_pass(adj, hh, xy, labels, **fin), **fin, seed=seed,
                                   max_rounds=max_rounds)
         labels = kick_into_band(adj, hh, xy, labels, min_hh=min_hh, max_hh=max_hh, weights=weights, seed=seed)
-        labels = rebalance_worst(adj, hh, xy, labels, min_hh=min_hh, max_hh=max_hh, weights=weights, seed=seed,
-                                 out_of_band=True)
+        ph = np.bincount(labels, weights=hh)
+        if ((ph < min_hh) | (ph > max_hh)).any():  # the kick left some out: draw them again, region by region
+            labels = rebalance_worst(adj, hh, xy, labels, min_hh=min_hh, max_hh=max_hh, weights=weights, seed=seed,
+                                     out_of_band=True, skip=hemmed_in(adj, hh, min_hh=min_hh, max_hh=max_hh))
         score = objective(adj, hh, xy, labels, min_hh=min_hh, max_hh=max_hh, weights=weights)
         logger.debug("start %s: objective %.4f", start, score)
         key = (-int(labels.max()) - 1, score)  # all the parts asked for first

@@ -20,8 +20,9 @@ With ``balance="equal"``, on the uneven benchmark towns it took max deviation fr
 above).
 
 After the kick (``out_of_band``, under either balance) grids still out of the band are drawn
-again the same way, a region kept when its worst grid comes nearer the band whatever its
-objective does (the band is the rule). On one of nine uneven towns of 2,000 units, with
+again the same way (not one holding a ``hemmed_in`` node), a region kept when it puts fewer
+households out of the band and no more grids, whatever its objective does (the band is the
+rule). On one of nine uneven towns of 2,000 units, with
 ``"band"``, a grid of two gated estates of 251 and 252 households sat 3 over a band of 300-500
 among neighbours that could take neither, and the kick (one unit forced across) could not start
 the chain; the grids round it, cut again, put all in the band. On another (seed 12) estates of
@@ -59,36 +60,52 @@ _MAX_REGION_OUT_OF_BAND = 32
 
 def rebalance_worst(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labels: np.ndarray, *,
                     min_hh: float, max_hh: float, weights: Weights = Weights(), seed: int = 0,
-                    budget: float = 2.0, rounds: int = 2, out_of_band: bool = False) -> np.ndarray:
+                    budget: float = 2.0, rounds: int = 2, out_of_band: bool = False,
+                    skip: np.ndarray | None = None) -> np.ndarray:
     """Labels after the worst grids were drawn again with their neighbours (see module docstring).
 
     Parts must be connected; they stay connected and keep their number. ``budget``: how much the
     region's objective may rise, in mean parts' shares of the whole objective. With
-    ``out_of_band`` only parts out of the band are tried, with any weights; without it, parts far
-    off the mean, and only with weights that charge deviation (``weights.beyond`` > 0).
+    ``out_of_band`` only parts out of the band are tried, with any weights, and a region is kept
+    when it puts fewer households out of the band and no more parts; without it, parts far off the
+    mean, and only with weights that charge deviation (``weights.beyond`` > 0). Parts holding a
+    node marked in ``skip`` (``hemmed_in``: no part in the band can hold it) are not tried.
     """
     labels = np.asarray(labels, dtype=np.int64).copy()
-    if len(labels) < 2 or labels.max() < 2:
+    if len(labels) < 2 or labels.max() < 2 or (not out_of_band and weights.beyond <= 0):
         return labels
     hh = np.asarray(hh, dtype=float)
     k = int(labels.max()) + 1
-    tgt = np.maximum(_targets(adj, labels, hh, k), 1.0)
+
+    def out(ph):
+        return np.maximum(ph - max_hh, 0) + np.maximum(min_hh - ph, 0)
+
     if out_of_band:  # how far out of the band; any grid out of it is tried
         limit = 0.0
 
         def off(ph, t):
-            return (np.maximum(ph - max_hh, 0) + np.maximum(min_hh - ph, 0)) / t
-    elif weights.beyond > 0:  # how far off the mean; a grid more than 1% past the tolerance is tried
+            return out(ph) / t
+
+        def better(new, old, t):  # fewer households out of the band, and no more grids
+            return out(new).sum() < out(old).sum() - 1e-9 and (out(new) > 0).sum() <= (out(old) > 0).sum()
+    else:  # how far off the mean; a grid more than 1% past the tolerance is tried
         limit = weights.tolerance + 0.01
 
         def off(ph, t):
             return np.abs(ph - t) / t
-    else:
+
+        def better(new, old, t):  # the region's worst grid nearer its size
+            return off(new, t).max() < off(old, t).max() - 1e-9
+    if out_of_band and out(np.bincount(labels, weights=hh, minlength=k)).max() <= 0:
         return labels
+    tgt = np.maximum(_targets(adj, labels, hh, k), 1.0)
     if off(np.bincount(labels, weights=hh, minlength=k), tgt).max() <= limit:
         return labels
+    hopeless = np.zeros(k, dtype=bool)
+    if skip is not None:
+        hopeless[np.unique(labels[np.asarray(skip, dtype=bool)])] = True
     kw = dict(min_hh=min_hh, max_hh=max_hh, weights=weights)
-    # the band is the rule: a region that brings a grid nearer it is kept whatever it costs in shape
+    # the band is the rule: a region putting fewer households out of it is kept whatever its shape
     allow = np.inf if out_of_band else budget * abs(objective(adj, hh, xy, labels, target=tgt, **kw)) / k
     coo = adj.tocoo()
     kept = tried = 0
@@ -98,7 +115,7 @@ def rebalance_worst(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labe
         redrawn = np.zeros(k, dtype=bool)
         for g in np.argsort(-dev, kind="stable").tolist():
             dev = off(np.bincount(labels, weights=hh, minlength=k), tgt)
-            if dev[g] <= limit or not dirty[_ring(labels, coo, g, 2)].any():
+            if dev[g] <= limit or hopeless[g] or not dirty[_ring(labels, coo, g, 2)].any():
                 continue
             tried += 1
             # the grids it touches; if that is not enough, theirs too, and a small ring cut by METIS
@@ -108,14 +125,14 @@ def rebalance_worst(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labe
                 if len(region) > ((_MAX_REGION_OUT_OF_BAND if out_of_band else _MAX_REGION) if sd == seed
                                   else _MAX_RESEEDED):
                     continue
-                if _redraw_region(adj, hh, xy, labels, region, tgt, dev, off, allow, sd, kw):
+                if _redraw_region(adj, hh, xy, labels, region, tgt, better, allow, sd, kw):
                     kept += 1
                     redrawn[region] = True
                     break
         if not redrawn.any():
             break
         dirty = redrawn
-    logger.debug("rebalance: %d of %d regions drawn again", kept, tried)
+    logger.debug("rebalance%s: %d of %d regions drawn again", " (out of band)" if out_of_band else "", kept, tried)
     return labels
 
 
@@ -128,7 +145,7 @@ def _ring(labels, coo, g, ring) -> np.ndarray:
     return region
 
 
-def _redraw_region(adj, hh, xy, labels, region, tgt, dev, off, allow, seed, kw) -> bool:
+def _redraw_region(adj, hh, xy, labels, region, tgt, better, allow, seed, kw) -> bool:
     """Draw ``region`` (part ids) again; write it into ``labels`` and say True if it is kept."""
     nodes = np.flatnonzero(np.isin(labels, region))
     sub = adj[nodes][:, nodes].tocsr()
@@ -139,10 +156,13 @@ def _redraw_region(adj, hh, xy, labels, region, tgt, dev, off, allow, seed, kw) 
     if trial is None:
         return False
     now = np.searchsorted(region, labels[nodes])
-    worst_new = off(np.bincount(trial, weights=hh[nodes], minlength=len(region)), t).max()
+    new_ph = np.bincount(trial, weights=hh[nodes], minlength=len(region))
+    old_ph = np.bincount(now, weights=hh[nodes], minlength=len(region))
+    if not better(new_ph, old_ph, t):
+        return False
     rise = objective(sub, hh[nodes], xy[nodes], trial, target=t, **kw) - \
         objective(sub, hh[nodes], xy[nodes], now, target=t, **kw)
-    if worst_new < dev[region].max() - 1e-9 and rise <= allow:
+    if rise <= allow:
         labels[nodes] = region[trial]
         return True
     return False
