@@ -17,6 +17,11 @@ import shapely
 from scipy import sparse
 from scipy.spatial import cKDTree
 
+from spatial.core._threads import halves, thread_map
+
+#: Fewest unit pairs worth a thread of their own when shared edges are cut out.
+_MIN_PAIRS = 4096
+
 __all__ = ["Adjacency", "rook_adjacency", "road_fraction", "shared_edges", "weigh"]
 
 
@@ -99,8 +104,10 @@ def shared_edges(geoms: np.ndarray, *, tol_m: float = 0.1, min_shared_m: float =
     b, a = tree.query(bufs, predicate="intersects")  # a: tree geometry, b: buffered query
     keep = a < b
     a, b = a[keep], b[keep]
-    bounds = shapely.boundary(geoms)
-    shared = shapely.intersection(bounds[a], bufs[b])
+    bounds, near = shapely.boundary(geoms)[a], bufs[b]
+    # shapely's loops let go of the GIL: the pairs' intersections on every core
+    shared = np.concatenate([np.zeros(0, dtype=object)] + thread_map(
+        lambda sl: shapely.intersection(bounds[sl], near[sl]), halves(len(a), _MIN_PAIRS)))
     length = shapely.length(shared)
     # the buffer catches up to ~2*tol of the edges meeting at a corner; subtract that allowance
     ok = length - 2 * tol_m > min_shared_m

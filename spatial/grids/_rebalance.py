@@ -29,6 +29,11 @@ the chain; the grids round it, cut again, put all in the band. On another (seed 
 233 and 277 households sat 10 over, and the only re-cut putting the five grids round them in the
 band raised their objective by almost twice the budget above. With every grid in the band
 (nearly always) this costs nothing.
+
+On graphs of ``_AHEAD_NODES`` or more the next grids' re-cuts start on worker processes
+(``spatial.core._procs.Ahead``) on the plan as it is; a result is used in its grid's turn only if
+no region kept since touched the ring of two grids it read (else it is cut again then), so the
+plan is the one a single core draws.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
+from spatial.core._procs import PROCESSES, Ahead
 from spatial.grids._bisect import recursive_bisection
 from spatial.grids._objective import Weights, _targets, objective
 from spatial.grids._search import local_search
@@ -52,6 +58,8 @@ __all__ = ["rebalance_worst"]
 _MAX_REGION = 16
 #: ... and rings of more grids than this are cut from one seed only.
 _MAX_RESEEDED = 6
+#: Graphs of at least this many nodes send re-cuts ahead to worker processes (``workers``).
+_AHEAD_NODES = 3000
 #: For a grid out of the band after the kick (rare, and the band is the rule) regions may be
 #: larger: a grid of two gated estates whose smaller one reaches the band only through an empty
 #: lot needs the ring of two round it, 24 grids (the uneven benchmark town of 10,000 units, seed 2).
@@ -61,7 +69,7 @@ _MAX_REGION_OUT_OF_BAND = 32
 def rebalance_worst(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labels: np.ndarray, *,
                     min_hh: float, max_hh: float, weights: Weights = Weights(), seed: int = 0,
                     budget: float = 2.0, rounds: int = 2, out_of_band: bool = False,
-                    skip: np.ndarray | None = None) -> np.ndarray:
+                    skip: np.ndarray | None = None, workers: int | None = None) -> np.ndarray:
     """Labels after the worst grids were drawn again with their neighbours (see module docstring).
 
     Parts must be connected; they stay connected and keep their number. ``budget``: how much the
@@ -108,32 +116,65 @@ def rebalance_worst(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labe
     # the band is the rule: a region putting fewer households out of it is kept whatever its shape
     allow = np.inf if out_of_band else budget * abs(objective(adj, hh, xy, labels, target=tgt, **kw)) / k
     coo = adj.tocoo()
+    state = (adj, hh, xy, coo, tgt, better, allow, seed, kw,
+             _MAX_REGION_OUT_OF_BAND if out_of_band else _MAX_REGION)
     kept = tried = 0
     dirty = np.ones(k, dtype=bool)  # parts redrawn since a grid was last tried: only then try it again
-    for _ in range(rounds):
+    stamp = np.zeros(k, dtype=np.int64)  # when each part was last drawn again (a count of regions kept)
+
+    def wanted(g):
         dev = off(np.bincount(labels, weights=hh, minlength=k), tgt)
-        redrawn = np.zeros(k, dtype=bool)
-        for g in np.argsort(-dev, kind="stable").tolist():
+        return dev[g] > limit and not hopeless[g] and dirty[_ring(labels, coo, g, 2)].any()
+
+    with Ahead(_attempts, state, workers=workers if workers is not None else
+               (PROCESSES if len(labels) >= _AHEAD_NODES else 1)) as ahead:
+        for _ in range(rounds):
             dev = off(np.bincount(labels, weights=hh, minlength=k), tgt)
-            if dev[g] <= limit or hopeless[g] or not dirty[_ring(labels, coo, g, 2)].any():
-                continue
-            tried += 1
-            # the grids it touches; if that is not enough, theirs too, and a small ring cut by METIS
-            # from a few seeds (a lone estate among towers: one seed's cuts all leave it alone)
-            for ring, sd in ((1, seed), (2, seed), (2, seed + 1), (2, seed + 2)):
-                region = _ring(labels, coo, g, ring)
-                if len(region) > ((_MAX_REGION_OUT_OF_BAND if out_of_band else _MAX_REGION) if sd == seed
-                                  else _MAX_RESEEDED):
+            redrawn = np.zeros(k, dtype=bool)
+            order = np.argsort(-dev, kind="stable").tolist()
+            nxt = 0
+            for i, g in enumerate(order):
+                # the grids after this one start on the workers, on today's plan; a result is used
+                # only if no region kept since touched the ring of two it read
+                nxt = max(nxt, i + 1)
+                while ahead.room() and nxt < len(order):
+                    h = order[nxt]
+                    nxt += 1
+                    if wanted(h):
+                        ahead.send(h, (h, labels.copy()), token=(kept, _ring(labels, coo, h, 2)))
+                if not wanted(g):
+                    ahead.drop(g)
                     continue
-                if _redraw_region(adj, hh, xy, labels, region, tgt, better, allow, sd, kw):
+                tried += 1
+                got = ahead.take(g, (g, labels), fresh=lambda t: stamp[t[1]].max() <= t[0])
+                if got is not None:
+                    region, nodes, new = got
+                    labels[nodes] = new
                     kept += 1
+                    stamp[region] = kept
                     redrawn[region] = True
-                    break
-        if not redrawn.any():
-            break
-        dirty = redrawn
+            if not redrawn.any():
+                break
+            dirty = redrawn
     logger.debug("rebalance%s: %d of %d regions drawn again", " (out of band)" if out_of_band else "", kept, tried)
     return labels
+
+
+def _attempts(state, g, labels):
+    """Grid ``g`` drawn again with the grids it touches, else the ring of two from a few seeds:
+    (region, its nodes, their new labels) for the first region kept, or None. Reads ``labels``,
+    never writes them (runs on the workers too)."""
+    adj, hh, xy, coo, tgt, better, allow, seed, kw, most = state
+    # the grids it touches; if that is not enough, theirs too, and a small ring cut by METIS
+    # from a few seeds (a lone estate among towers: one seed's cuts all leave it alone)
+    for ring, sd in ((1, seed), (2, seed), (2, seed + 1), (2, seed + 2)):
+        region = _ring(labels, coo, g, ring)
+        if len(region) > (most if sd == seed else _MAX_RESEEDED):
+            continue
+        got = _redraw_region(adj, hh, xy, labels, region, tgt, better, allow, sd, kw)
+        if got is not None:
+            return (region, *got)
+    return None
 
 
 def _ring(labels, coo, g, ring) -> np.ndarray:
@@ -145,27 +186,24 @@ def _ring(labels, coo, g, ring) -> np.ndarray:
     return region
 
 
-def _redraw_region(adj, hh, xy, labels, region, tgt, better, allow, seed, kw) -> bool:
-    """Draw ``region`` (part ids) again; write it into ``labels`` and say True if it is kept."""
+def _redraw_region(adj, hh, xy, labels, region, tgt, better, allow, seed, kw):
+    """Draw ``region`` (part ids) again: (its nodes, their new labels) if kept, else None."""
     nodes = np.flatnonzero(np.isin(labels, region))
     sub = adj[nodes][:, nodes].tocsr()
     if len(region) < 2 or connected_components(sub, directed=False)[0] != 1:
-        return False
+        return None
     t = tgt[region]
     trial = _redraw(sub, hh[nodes], xy[nodes], len(region), t, seed, kw)
     if trial is None:
-        return False
+        return None
     now = np.searchsorted(region, labels[nodes])
     new_ph = np.bincount(trial, weights=hh[nodes], minlength=len(region))
     old_ph = np.bincount(now, weights=hh[nodes], minlength=len(region))
     if not better(new_ph, old_ph, t):
-        return False
+        return None
     rise = objective(sub, hh[nodes], xy[nodes], trial, target=t, **kw) - \
         objective(sub, hh[nodes], xy[nodes], now, target=t, **kw)
-    if rise <= allow:
-        labels[nodes] = region[trial]
-        return True
-    return False
+    return (nodes, region[trial]) if rise <= allow else None
 
 
 def _redraw(sub, hh, xy, k, target, seed, kw) -> np.ndarray | None:

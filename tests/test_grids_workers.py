@@ -1,0 +1,142 @@
+"""The grid engine on two cores: jobs sent ahead to worker processes give the plan one core gives.
+
+The passes that cut regions again (recombination, rebalancing, the first METIS bisection) send
+their next jobs to forked workers while they decide in order; a job whose inputs changed since it
+was sent is run again in turn. These tests run both ways on a lumpy town (towers of 120
+households, walk-ups of 35 and empty lots, as the benchmark's uneven towns) and ask for the same
+labels, with jobs actually sent ahead.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+import pytest
+from scipy import sparse
+
+import spatial.core._procs as procs
+from spatial.core._procs import Ahead
+from spatial.grids._bisect import recursive_bisection
+from spatial.grids._objective import EQUAL_WEIGHTS
+from spatial.grids._rebalance import rebalance_worst
+from spatial.grids._recombine import recombine
+from spatial.grids._search import local_search
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux only")
+
+
+def _job(state, x):
+    return os.getpid(), state["base"] + x
+
+
+def test_a_job_sent_ahead_runs_on_a_worker_that_sees_the_callers_state():
+    with Ahead(_job, {"base": 100}, workers=2) as ahead:
+        ahead.send("a", (1,), token="t")
+        pid, val = ahead.take("a", (1,), fresh=lambda t: t == "t")
+        assert pid != os.getpid() and val == 101
+        ahead.send("b", (2,), token="old")
+        pid, val = ahead.take("b", (2,), fresh=lambda t: t == "new")  # its inputs changed: run again here
+        assert pid == os.getpid() and val == 102
+        pid, val = ahead.take("c", (3,))  # never sent: run here
+        assert pid == os.getpid() and val == 103
+
+
+def test_one_worker_runs_everything_inline():
+    with Ahead(_job, {"base": 0}, workers=1) as ahead:
+        ahead.send("a", (5,))
+        assert not ahead.room()
+        assert ahead.take("a", (5,)) == (os.getpid(), 5)
+
+
+def lumpy_town(side=36, seed=3):
+    """A rook lattice of ``side`` x ``side`` units 40 m apart: towers of about 120 households,
+    walk-ups of about 35 and empty lots, in patches of a kind (5 x 5 units), with cut cost 40 per
+    shared edge and 10 between patches (the streets)."""
+    rng = np.random.default_rng(seed)
+    kind = rng.choice(3, size=(side // 6 + 1, side // 6 + 1), p=[0.45, 0.4, 0.15])
+    r, c = np.divmod(np.arange(side * side), side)
+    k = kind[r // 6, c // 6]
+    hh = np.where(k == 0, np.round(rng.normal(120, 15, len(k))) * (rng.random(len(k)) < 0.5),
+                  np.where(k == 1, np.round(rng.normal(35, 6, len(k))), 0.0))
+    xy = np.column_stack([c * 40.0, r * 40.0])
+    i = np.arange(side * side)
+    right = i[c < side - 1]
+    up = i[r < side - 1]
+    a = np.r_[right, up]
+    b = np.r_[right + 1, up + side]
+    cost = np.where((r[a] // 6 != r[b] // 6) | (c[a] // 6 != c[b] // 6), 10.0, 40.0)
+    adj = sparse.csr_matrix((np.r_[cost, cost], (np.r_[a, b], np.r_[b, a])), shape=(len(i), len(i)))
+    return adj, hh, xy
+
+
+@pytest.fixture(scope="module")
+def town():
+    adj, hh, xy = lumpy_town()
+    k = int(round(hh.sum() / 400))
+    kw = dict(min_hh=300, max_hh=500, weights=EQUAL_WEIGHTS)
+    start = local_search(adj, hh, xy, recursive_bisection(adj, hh, xy, k, workers=1), **kw)
+    return adj, hh, xy, start, kw
+
+
+@pytest.fixture
+def sends(monkeypatch):
+    """How many jobs went to a worker."""
+    count = [0]
+    real = Ahead.send
+
+    def send(self, key, args, token=None):
+        if self.pool is not None and key not in self.sent:
+            count[0] += 1
+        return real(self, key, args, token)
+
+    monkeypatch.setattr(Ahead, "send", send)
+    return count
+
+
+def test_recombination_on_two_cores_gives_the_plan_of_one(town, sends):
+    adj, hh, xy, start, kw = town
+    one = recombine(adj, hh, xy, start, **kw, workers=1)
+    assert sends[0] == 0
+    two = recombine(adj, hh, xy, start, **kw, workers=2)
+    assert sends[0] > 10
+    assert (one != start).any()  # it did cut pairs again
+    np.testing.assert_array_equal(two, one)
+
+
+def test_rebalancing_on_two_cores_gives_the_plan_of_one(town, sends):
+    adj, hh, xy, start, kw = town
+    ph = np.bincount(start, weights=hh)
+    assert (np.abs(ph / ph.mean() - 1) > 0.05).sum() >= 5  # grids far off their size to draw again
+    one = rebalance_worst(adj, hh, xy, start, **kw, workers=1)
+    two = rebalance_worst(adj, hh, xy, start, **kw, workers=2)
+    assert sends[0] > 5
+    assert (one != start).any()
+    np.testing.assert_array_equal(two, one)
+
+
+def test_the_first_cut_on_two_cores_gives_the_parts_of_one(town, sends):
+    adj, hh, xy, start, kw = town
+    k = int(start.max()) + 1
+    one = recursive_bisection(adj, hh, xy, k, workers=1)
+    two = recursive_bisection(adj, hh, xy, k, workers=2)
+    assert sends[0] == 1
+    np.testing.assert_array_equal(two, one)
+    assert one.max() + 1 == k
+
+
+def test_a_worker_runs_its_own_jobs_inline(monkeypatch):
+    monkeypatch.setattr(procs, "_WORKER", True)  # as in a worker process
+    with Ahead(_job, {"base": 0}, workers=2) as ahead:
+        assert ahead.pool is None
+
+
+def test_off_the_main_thread_jobs_run_inline():
+    import threading
+
+    seen = []
+    t = threading.Thread(target=lambda: seen.append(Ahead(_job, {"base": 0}, workers=2).pool))
+    t.start()
+    t.join()
+    assert seen == [None]
