@@ -16,7 +16,10 @@ that charge deviation, rebalancing: a part far off its size is drawn again with 
 touches (``_rebalance``), then the search and swaps once more under ``weights.finish`` (the
 sizes settled, shape first within its tolerance), and (8) for parts still out of the band, a
 kick (``kick_into_band``: one unit forced across, the search settles round it) and, for any
-left out, rebalancing of those, minimising
+left out, rebalancing of those; (9) with weights that charge deviation, while a part is still
+more than ``weights.tolerance`` + 1% off its size, all of it again from the next seeds on small
+graphs (``partition``'s ``restarts``: on the uneven benchmark towns of 2,000 units every grid
+within 5% on 15 of 15 towns, against 10 with one seed). Each pass minimises
 
     band violation (dominant) + squared deviation from the mean part size
     + a linear charge on deviation beyond ±4% of the mean (±4.5% in the finish)
@@ -42,6 +45,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
+from spatial.core._procs import PROCESSES, Ahead
 from spatial.grids._bisect import recursive_bisection
 from spatial.grids._objective import Weights, _targets, objective
 from spatial.grids._rebalance import rebalance_worst
@@ -202,14 +206,77 @@ def partition(
     weights: Weights = Weights(),
     seed: int = 0,
     max_rounds: int = 40,
+    restarts: int | None = None,
 ) -> np.ndarray:
     """Labels 0..k-1 of a contiguous partition of the graph into ``k`` household-balanced parts.
 
     The graph's connected components get seats in proportion to their households (at least one
     each, so ``k`` may rise to the number of components). Every part is connected.
+
+    With weights that charge deviation (``balance="equal"``), when a part is left more than
+    ``weights.tolerance`` + 1% off its size or out of the band, the whole engine runs again from
+    the next seeds, up to ``restarts`` times (default: as many as keep the nodes of all runs
+    within ``_RESTART_NODES``, at most ``_MAX_RESTARTS``: none at 10,000 nodes), stopping at the
+    first plan with every part near its size; the best plan is kept (all parts asked for, fewest
+    parts out of the band, the furthest part nearest its size, the objective). Seeds are tried
+    in order and runs go to worker processes ahead of their turn, so the plan does not depend on
+    the cores.
     """
     n = len(hh)
     hh = np.asarray(hh, dtype=float)
+    state = (adj, hh, xy, int(k), float(min_hh), float(max_hh), weights, int(max_rounds))
+    labels = _one_seed(state, seed)
+    if weights.beyond <= 0:
+        return labels
+    if restarts is None:
+        restarts = max(0, min(_MAX_RESTARTS, _RESTART_NODES // max(n, 1) - 1))
+    stuck = hemmed_in(adj, hh, min_hh=min_hh, max_hh=max_hh)
+    best = _grade(adj, hh, xy, labels, stuck, min_hh=min_hh, max_hh=max_hh, weights=weights), labels, seed
+    if restarts <= 0 or best[0][1:3] == (0, 0.0):
+        return labels
+    seeds = list(range(seed + 1, seed + 1 + restarts))
+    with Ahead(_one_seed, state, workers=PROCESSES if n >= _AHEAD_RESTART_NODES else 1) as ahead:
+        for i, s in enumerate(seeds):
+            for t in seeds[i + 1:]:
+                if not ahead.room():
+                    break
+                ahead.send(t, (t,))
+            labels = ahead.take(s, (s,))
+            grade = _grade(adj, hh, xy, labels, stuck, min_hh=min_hh, max_hh=max_hh, weights=weights)
+            if grade < best[0]:
+                best = grade, labels, s
+            if best[0][1:3] == (0, 0.0):
+                break
+    logger.debug("restarts: %d run, the plan of seed %d kept", i + 1, best[2])
+    return best[1]
+
+
+#: Restarts of ``partition`` from other seeds stop where the nodes of all runs would pass this ...
+_RESTART_NODES = 16_000
+#: ... and at this many restarts.
+_MAX_RESTARTS = 9
+#: Restarts go to worker processes on graphs of this many nodes or more (below, forking costs more).
+_AHEAD_RESTART_NODES = 500
+
+
+def _grade(adj, hh, xy, labels, stuck, *, min_hh, max_hh, weights) -> tuple:
+    """How good a plan is, lowest best: parts missing, parts out of the band (those holding a
+    ``stuck`` node aside), how far the furthest part is past ``weights.tolerance`` + 1% of its
+    size (to 0.1%), the objective."""
+    k = int(labels.max()) + 1
+    ph = np.bincount(labels, weights=hh, minlength=k)
+    tgt = np.maximum(_targets(adj, labels, hh, k), 1.0)
+    free = np.ones(k, dtype=bool)
+    free[np.unique(labels[stuck])] = False
+    out = int((((ph < min_hh) | (ph > max_hh)) & free).sum())
+    far = float(np.max(np.maximum(np.abs(ph - tgt) / tgt - weights.tolerance - 0.01, 0.0), initial=0.0))
+    return (-k, out, round(far, 3), objective(adj, hh, xy, labels, min_hh=min_hh, max_hh=max_hh, weights=weights))
+
+
+def _one_seed(state, seed: int) -> np.ndarray:
+    """The whole engine from one seed (runs on a worker too)."""
+    adj, hh, xy, k, min_hh, max_hh, weights, max_rounds = state
+    n = len(hh)
     ncomp, comp = connected_components(adj, directed=False)
     totals = np.bincount(comp, weights=hh, minlength=ncomp)
     sizes = np.bincount(comp, minlength=ncomp)
