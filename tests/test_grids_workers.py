@@ -8,8 +8,8 @@ was sent is run again in turn. These tests run both ways on a lumpy town (towers
 households, walk-ups of 35 and empty lots, as the benchmark's uneven towns) and ask for the same
 labels, with jobs actually sent ahead.
 
-With ``balance="equal"`` a plan left with a grid more than 5% off its size is drawn again from
-the next seeds, and the first plan with every grid within 5% is kept (else the best).
+With ``balance="equal"`` small graphs are drawn from several seeds and the best plan is kept:
+every grid within 5% of its size first, then the lowest objective.
 """
 
 from __future__ import annotations
@@ -154,15 +154,20 @@ def _max_dev(hh, labels):
     return float(np.max(np.abs(ph / ph.mean() - 1)))
 
 
-def test_a_plan_with_a_grid_far_off_is_drawn_again_from_the_next_seeds():
+def test_equal_grids_keep_the_best_plan_of_several_seeds():
     adj, hh, xy = lumpy_town(side=12, seed=0)  # 144 units, 17 grids of about 400 households
     kw = dict(min_hh=300, max_hh=500, weights=EQUAL_WEIGHTS)
-    devs = [_max_dev(hh, partition(adj, hh, xy, 17, **kw, seed=s, restarts=0)) for s in range(7)]
-    assert devs[0] > 0.06  # seed 0 alone leaves a grid 6.9% off
-    first = next(s for s, d in enumerate(devs) if d <= 0.05)  # seed 6: 4.9%
-    out = partition(adj, hh, xy, 17, **kw)
-    np.testing.assert_array_equal(out, partition(adj, hh, xy, 17, **kw, seed=first, restarts=0))
-    assert _max_dev(hh, out) <= 0.05
+    plans = [partition(adj, hh, xy, 17, **kw, seed=s, restarts=0) for s in range(10)]
+    assert _max_dev(hh, plans[0]) > 0.06  # seed 0 alone leaves a grid 6.9% off
+    stuck = engine.hemmed_in(adj, hh, min_hh=300, max_hh=500)
+    grades = [engine._grade(adj, hh, xy, p, stuck, **kw) for p in plans]
+    out = partition(adj, hh, xy, 17, **kw, restarts=9)
+    best = min(range(10), key=lambda i: grades[i])
+    np.testing.assert_array_equal(out, plans[best])
+    # of the plans with every grid within 5% (seed 6 is the first), the one of the lowest objective
+    within = [i for i in range(10) if _max_dev(hh, plans[i]) <= 0.05]
+    assert within and best in within
+    assert grades[best][3] == min(grades[i][3] for i in within)
 
 
 @pytest.mark.parametrize("seed", [1, 3, 6])

@@ -29,8 +29,9 @@ def thread_map(fn: Callable[..., T], items: list, *, threads: int | None = None)
         return list(pool.map(fn, items))
 
 
-def halves(n: int, min_part: int = MIN_PART) -> list[slice]:
-    """Slices cutting ``range(n)`` into one part a thread, each of at least ``min_part`` rows."""
-    parts = max(1, min(THREADS, n // max(min_part, 1)))
+def halves(n: int, min_part: int | None = None) -> list[slice]:
+    """Slices cutting ``range(n)`` into one part a thread, each of at least ``min_part`` rows
+    (default ``MIN_PART``)."""
+    parts = max(1, min(THREADS, n // max(MIN_PART if min_part is None else min_part, 1)))
     cuts = [n * k // parts for k in range(parts + 1)]
     return [slice(a, b) for a, b in zip(cuts[:-1], cuts[1:])]
