@@ -201,3 +201,19 @@ def test_restarts_on_two_cores_give_the_plan_of_one(monkeypatch, sends):
     assert sends[0] >= 2
     np.testing.assert_array_equal(two, one)
     assert _max_dev(hh, one) < _max_dev(hh, partition(adj, hh, xy, k, **{**kw, "restarts": 0}))
+
+
+def test_communities_drawn_on_workers_get_the_grids_of_one_core(monkeypatch, sends):
+    import spatial
+    import spatial.grids.partition as grids
+
+    demo = spatial.load_demo()
+    monkeypatch.setattr(grids, "PROCESSES", 1)
+    monkeypatch.setattr(engine, "PROCESSES", 1)
+    one = grids.partition_grids(demo["units"], demo["communities"])  # 12 communities
+    assert sends[0] == 0
+    monkeypatch.setattr(grids, "PROCESSES", 2)
+    two = grids.partition_grids(demo["units"], demo["communities"])
+    assert sends[0] >= 2
+    assert one.units["grid_id"].tolist() == two.units["grid_id"].tolist()
+    assert one.grids["households"].tolist() == two.grids["households"].tolist()

@@ -215,7 +215,8 @@ def partition(
 
     With weights that charge deviation (``balance="equal"``) the whole engine runs again from the
     next ``restarts`` seeds (default: as many as keep the nodes of all runs within
-    ``_RESTART_NODES``, at most ``_MAX_RESTARTS``, none past ``_RESTART_MAX_NODES``) and the best plan is
+    ``_RESTART_NODES``, at most ``_MAX_RESTARTS``, none past ``_RESTART_MAX_NODES`` nor when the
+    mean part is out of the band) and the best plan is
     kept: all parts asked for, then the fewest parts out of the band, the furthest part nearest
     ``weights.tolerance`` + 1% of its size, the lowest objective (ties: the first seed). Runs go
     to worker processes ahead of their turn, so the plan does not depend on the cores.
@@ -228,6 +229,8 @@ def partition(
         return labels
     if restarts is None:
         restarts = max(0, min(_MAX_RESTARTS, _RESTART_NODES // max(n, 1) - 1)) if n <= _RESTART_MAX_NODES else 0
+        if not min_hh <= hh.sum() / max(k, 1) <= max_hh:
+            restarts = 0  # the mean grid is out of the band: no plan puts them all in it, none is near
     stuck = hemmed_in(adj, hh, min_hh=min_hh, max_hh=max_hh)
     best = _grade(adj, hh, xy, labels, stuck, min_hh=min_hh, max_hh=max_hh, weights=weights), labels, seed
     if restarts <= 0:
@@ -254,7 +257,7 @@ _MAX_RESTARTS = 19
 #: ... and graphs of more nodes than this get none (one run of 10,000 units takes the time there is).
 _RESTART_MAX_NODES = 5_000
 #: Restarts go to worker processes on graphs of this many nodes or more (below, forking costs more).
-_AHEAD_RESTART_NODES = 500
+_AHEAD_RESTART_NODES = 150
 
 
 def _grade(adj, hh, xy, labels, stuck, *, min_hh, max_hh, weights) -> tuple:

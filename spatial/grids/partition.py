@@ -22,6 +22,7 @@ import shapely
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
+from spatial.core._procs import PROCESSES, Ahead
 from spatial.core.checks import Report
 from spatial.core.errors import ColumnError
 from spatial.grids._engine import apportion, hemmed_in, partition
@@ -37,6 +38,18 @@ from spatial.grids._prep import (
 logger = logging.getLogger(__name__)
 
 __all__ = ["GridResult", "partition_grids", "grid_counts"]
+
+#: Communities of fewer nodes than this are drawn on worker processes ahead of their turn ...
+_AHEAD_COMMUNITY_NODES = 3000
+#: ... when there are several and they hold this many nodes together (below, forking costs more).
+_AHEAD_TOTAL_NODES = 400
+
+
+def _partition_community(state, nodes: np.ndarray, k: int) -> np.ndarray:
+    """The engine's labels for one community's ``nodes`` (runs on a worker too)."""
+    cost, hh, xy, min_hh, max_hh, weights, seed = state
+    sub = cost[nodes][:, nodes].tocsr()
+    return partition(sub, hh[nodes], xy[nodes], k, min_hh=min_hh, max_hh=max_hh, weights=weights, seed=seed)
 
 
 @dataclass(frozen=True)
@@ -259,19 +272,29 @@ def partition_grids(
                         n_nodes=comm_nodes)
     labels = np.full(len(hh), -1, dtype=np.int64)
     offset = 0
-    for c in range(nc):
-        nodes = np.flatnonzero(comm == c)
-        cid = prep.comm_ids[c]
-        if len(nodes) == 0:
-            report.add("communities", cid, "holds no units", "drawn as one grid of 0 households")
-            continue
-        sub = cost[nodes][:, nodes].tocsr()
-        lab = partition(sub, hh[nodes], xy[nodes], int(k[c]), min_hh=min_households, max_hh=max_households,
-                        weights=weights, seed=seed)
-        labels[nodes] = lab + offset
-        offset += int(lab.max()) + 1
-        _explain_community(report, cid, comm_hh[c], int(lab.max()) + 1, int(k[c]), min_households,
-                           max_households, n_grids)
+    members = [np.flatnonzero(comm == c) for c in range(nc)]
+    # communities are independent: the smaller ones go to worker processes ahead of their turn (a
+    # large one runs here, where the engine spreads its own passes over the cores)
+    ahead_ok = [0 < len(m) < _AHEAD_COMMUNITY_NODES for m in members]
+    state = (cost, hh, xy, float(min_households), float(max_households), weights, int(seed))
+    workers = PROCESSES if nc > 1 and sum(len(m) for m, ok in zip(members, ahead_ok) if ok) >= _AHEAD_TOTAL_NODES else 1
+    with Ahead(_partition_community, state, workers=workers) as ahead:
+        for c in range(nc):
+            for d in range(c + 1, nc):
+                if not ahead.room():
+                    break
+                if ahead_ok[d]:
+                    ahead.send(d, (members[d], int(k[d])))
+            nodes = members[c]
+            cid = prep.comm_ids[c]
+            if len(nodes) == 0:
+                report.add("communities", cid, "holds no units", "drawn as one grid of 0 households")
+                continue
+            lab = ahead.take(c, (nodes, int(k[c])))
+            labels[nodes] = lab + offset
+            offset += int(lab.max()) + 1
+            _explain_community(report, cid, comm_hh[c], int(lab.max()) + 1, int(k[c]), min_households,
+                               max_households, n_grids)
     unit_grid = np.where(node >= 0, labels[np.maximum(node, 0)], -1)
     grid_ids = _grid_ids(prep, unit_grid, locked_l)
     out_units, grids = finish(prep, grid_ids, report, min_households=min_households, max_households=max_households,
