@@ -217,3 +217,70 @@ def test_communities_drawn_on_workers_get_the_grids_of_one_core(monkeypatch, sen
     assert sends[0] >= 2
     assert one.units["grid_id"].tolist() == two.units["grid_id"].tolist()
     assert one.grids["households"].tolist() == two.grids["households"].tolist()
+
+
+def test_each_seed_draws_from_seeds_of_its_own():
+    adj, hh, xy = lumpy_town(side=14, seed=0)
+    k = int(round(hh.sum() / 400))
+    kw = dict(min_hh=300, max_hh=500, weights=EQUAL_WEIGHTS)
+    plans = [partition(adj, hh, xy, k, **kw, seed=s, restarts=5) for s in range(3)]
+    assert not np.array_equal(plans[0], plans[1]) and not np.array_equal(plans[1], plans[2])
+
+
+def test_a_grid_no_plan_can_bring_into_the_band_does_not_decide_between_plans():
+    adj, hh, xy = lumpy_town(side=10, seed=0)  # 100 units, 13 grids
+    hh = hh.copy()
+    hh[0] = 800.0  # one building over the band: its grid is 100% off in every plan
+    k = int(round(hh.sum() / 400))
+    kw = dict(min_hh=300, max_hh=500, weights=EQUAL_WEIGHTS)
+
+    def worst_free(labels):  # the furthest grid from the mean among those not holding unit 0
+        ph = np.bincount(labels, weights=hh)
+        dev = np.abs(ph / ph.mean() - 1)
+        dev[labels[0]] = 0
+        return dev.max()
+
+    def past_5(labels):  # how far past 5% that grid is, as the plans are graded (0: within)
+        return round(max(worst_free(labels) - 0.05, 0.0), 3)
+
+    plans = [partition(adj, hh, xy, k, **kw, seed=s, restarts=0) for s in range(4)]
+    assert len({past_5(p) for p in plans}) > 1  # the seeds differ there (seed 1 is nearest) ...
+    stuck = engine.hemmed_in(adj, hh, min_hh=300, max_hh=500)
+    objectives = [engine._grade(adj, hh, xy, p, stuck, **kw)[3] for p in plans]
+    assert np.argmin(objectives) != np.argmin([past_5(p) for p in plans])  # ... and the objective prefers another
+    out = partition(adj, hh, xy, k, **kw, restarts=3)
+    assert past_5(out) == min(past_5(p) for p in plans)
+
+
+def _die_on_worker(state, x):
+    if os.getpid() != state["parent"]:
+        os._exit(3)  # as a worker killed for memory
+    return x
+
+
+def test_a_worker_that_dies_leaves_the_job_to_this_process(caplog):
+    with Ahead(_die_on_worker, {"parent": os.getpid()}, workers=2) as ahead:
+        ahead.send("a", (7,))
+        assert ahead.take("a", (7,)) == 7
+        assert ahead.pool is None and not ahead.room()
+    assert "died" in caplog.text
+
+
+def test_no_pool_to_be_had_runs_everything_here(monkeypatch, caplog):
+    def no_pool(*a, **k):
+        raise OSError("no semaphores")
+
+    monkeypatch.setattr(procs, "ProcessPoolExecutor", no_pool)
+    with Ahead(_job, {"base": 1}, workers=2) as ahead:
+        assert ahead.pool is None
+        assert ahead.take("a", (1,)) == (os.getpid(), 2)
+    assert "one core" in caplog.text
+
+
+def test_a_loop_inside_a_loop_runs_inline():
+    with Ahead(_job, {"base": 0}, workers=2) as outer:
+        assert outer.pool is not None
+        with Ahead(_job, {"base": 0}, workers=2) as inner:
+            assert inner.pool is None
+    with Ahead(_job, {"base": 0}, workers=2) as again:  # the outer one closed: pools again
+        assert again.pool is not None

@@ -88,6 +88,19 @@ def test_over_full_grid_is_split_when_no_neighbour_has_room():
     check_plan(res, units, comm)
 
 
+def test_a_split_in_redraw_is_one_run_of_the_engine(monkeypatch):
+    """Redraw moves as few units as it can: a grid it splits is cut once, not drawn from several
+    seeds (the restarts of ``balance="equal"`` would re-cut it, slower, for other borders)."""
+    import spatial.grids._engine as engine
+
+    runs = []
+    real = engine._one_seed
+    monkeypatch.setattr(engine, "_one_seed", lambda state, seed: runs.append(seed) or real(state, seed))
+    units = squares(2, 4, 150)
+    redraw_grids(units, community(shapely.box(0, 0, 400, 200)), {u: "G" for u in units["unit_id"]})
+    assert len(runs) >= 1 and set(runs) == {0}
+
+
 def test_over_full_grid_is_split_with_no_floor_at_all():
     """--min 0 (a ceiling only) splits by the ceiling; it once divided by the zero floor."""
     units = squares(2, 4, 150)  # one grid of 1200 households

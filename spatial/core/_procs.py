@@ -8,28 +8,34 @@ its own turn, and runs a job itself when it was not sent ahead or when the calle
 changed since it was sent. The loop decides everything in order, so the result is the same with
 any number of workers. Everything runs inline with one worker, with ``SPATIAL_PROCESSES=1``, off
 Linux (where fork is not the safe default), inside a daemonic process (a Dask worker: it may not
-fork) and off the main thread (a threaded scheduler's task).
+fork), off the main thread (a threaded scheduler's task), while another pool of this process is
+alive (a loop inside a loop), and when the pool cannot be made or a worker dies (then on one
+core, with a warning).
 """
 
 from __future__ import annotations
 
+import logging
 import multiprocessing as mp
 import os
 import sys
 import threading
 import warnings
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Hashable
 
 from spatial.core._threads import THREADS
 
 __all__ = ["PROCESSES", "Ahead"]
 
+logger = logging.getLogger(__name__)
+
 
 def _processes() -> int:
     env = os.environ.get("SPATIAL_PROCESSES", "").strip()
-    if env.isdigit() and int(env) >= 1:
-        return int(env)
+    if env.isdigit():
+        return max(int(env), 1)  # 0 or 1: everything inline
     return THREADS
 
 
@@ -41,6 +47,9 @@ PROCESSES = _processes()
 _STATE: Any = None
 #: Whether this process is a worker (whose own jobs then run inline: no pools inside pools).
 _WORKER = False
+#: Pools of this process alive now (while one is, a nested loop runs its jobs inline: forking
+#: while a pool's threads run is what Python 3.12+ warns about, and the cores are busy anyway).
+_LIVE = 0
 
 
 def _mark_worker() -> None:
@@ -49,9 +58,10 @@ def _mark_worker() -> None:
 
 
 def _may_fork() -> bool:
-    """Linux, not a worker of ours, not a daemonic process (such as a Dask worker: it may not
-    have children) and on the main thread (a task of a threaded scheduler runs inline)."""
-    return (sys.platform == "linux" and not _WORKER and not mp.current_process().daemon
+    """Linux, not a worker of ours, no pool of ours alive, not a daemonic process (such as a Dask
+    worker: it may not have children) and on the main thread (a task of a threaded scheduler
+    runs inline)."""
+    return (sys.platform == "linux" and not _WORKER and _LIVE == 0 and not mp.current_process().daemon
             and threading.current_thread() is threading.main_thread())
 
 
@@ -80,12 +90,17 @@ class Ahead:
         self.sent: dict[Hashable, tuple[Future, Any]] = {}
         self.pool = None
         if workers > 1 and _may_fork():
-            global _STATE
+            global _STATE, _LIVE
             _STATE = state
-            self.pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"), initializer=_mark_worker)
-            with warnings.catch_warnings():  # Python 3.12+ warns on fork while native threads run
-                warnings.simplefilter("ignore", DeprecationWarning)
-                self.pool.submit(int).result()  # fork now, while _STATE is this state
+            try:
+                self.pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"), initializer=_mark_worker)
+                _LIVE += 1
+                with warnings.catch_warnings():  # Python 3.12+ warns on fork while native threads run
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    self.pool.submit(int).result()  # fork now, while _STATE is this state
+            except (OSError, RuntimeError, BrokenProcessPool) as exc:  # no semaphores, process limits
+                logger.warning("worker processes unavailable (%s): running on one core", exc)
+                self.close()
 
     def __enter__(self) -> "Ahead":
         return self
@@ -94,9 +109,12 @@ class Ahead:
         self.close()
 
     def close(self) -> None:
+        global _STATE, _LIVE
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
+            _LIVE -= 1
+            _STATE = None  # the workers are gone: let the state go
         self.sent.clear()
 
     def room(self) -> bool:
@@ -122,6 +140,11 @@ class Ahead:
         if got is not None:
             fut, token = got
             if fresh is None or fresh(token):
-                return fut.result()
-            fut.cancel()
+                try:
+                    return fut.result()
+                except BrokenProcessPool as exc:  # a worker died (out of memory, killed): on one core
+                    logger.warning("a worker process died (%s): running on one core", exc)
+                    self.close()
+            else:
+                fut.cancel()
         return self.fn(self.state, *args)

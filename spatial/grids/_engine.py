@@ -213,30 +213,34 @@ def partition(
     The graph's connected components get seats in proportion to their households (at least one
     each, so ``k`` may rise to the number of components). Every part is connected.
 
-    With weights that charge deviation (``balance="equal"``) the whole engine runs again from the
-    next ``restarts`` seeds (default: as many as keep the nodes of all runs within
-    ``_RESTART_NODES``, at most ``_MAX_RESTARTS``, none past ``_RESTART_MAX_NODES`` nor when the
-    mean part is out of the band) and the best plan is
-    kept: all parts asked for, then the fewest parts out of the band, the furthest part nearest
-    ``weights.tolerance`` + 1% of its size, the lowest objective (ties: the first seed). Runs go
-    to worker processes ahead of their turn, so the plan does not depend on the cores.
+    With weights that charge deviation (``balance="equal"``) the whole engine runs again from
+    ``restarts`` other seeds (``seed * (restarts + 1) + 1`` on, so each seed has its own), by
+    default as many as keep the nodes of all runs within ``_RESTART_NODES``, at most
+    ``_MAX_RESTARTS``, none past ``_RESTART_MAX_NODES`` nodes nor when the mean part is out of the
+    band. The best plan is kept (see ``_grade``): all parts asked for, then the fewest parts out of
+    the band, the furthest part nearest ``weights.tolerance`` + 1% of its size, the lowest
+    objective (ties: the seed asked for, then the first). Runs go to worker processes ahead of
+    their turn, so the plan does not depend on the cores.
     """
     n = len(hh)
     hh = np.asarray(hh, dtype=float)
     state = (adj, hh, xy, int(k), float(min_hh), float(max_hh), weights, int(max_rounds))
-    labels = _one_seed(state, seed)
-    if weights.beyond <= 0:
-        return labels
     if restarts is None:
         restarts = max(0, min(_MAX_RESTARTS, _RESTART_NODES // max(n, 1) - 1)) if n <= _RESTART_MAX_NODES else 0
         if not min_hh <= hh.sum() / max(k, 1) <= max_hh:
             restarts = 0  # the mean grid is out of the band: no plan puts them all in it, none is near
+    if weights.beyond <= 0 or restarts <= 0:
+        return _one_seed(state, seed)
     stuck = hemmed_in(adj, hh, min_hh=min_hh, max_hh=max_hh)
-    best = _grade(adj, hh, xy, labels, stuck, min_hh=min_hh, max_hh=max_hh, weights=weights), labels, seed
-    if restarts <= 0:
-        return labels
-    seeds = list(range(seed + 1, seed + 1 + restarts))
+    # seeds of their own for each seed asked for (seed 0: 1, 2, ...; seed 1: 21, 22, ...)
+    seeds = [seed * (restarts + 1) + j for j in range(1, restarts + 1)]
     with Ahead(_one_seed, state, workers=PROCESSES if n >= _AHEAD_RESTART_NODES else 1) as ahead:
+        for t in seeds:  # the workers start on the restarts while this process runs the seed asked for
+            if not ahead.room():
+                break
+            ahead.send(t, (t,))
+        labels = _one_seed(state, seed)
+        best = _grade(adj, hh, xy, labels, stuck, min_hh=min_hh, max_hh=max_hh, weights=weights), labels, seed
         for i, s in enumerate(seeds):
             for t in seeds[i + 1:]:
                 if not ahead.room():
@@ -261,16 +265,16 @@ _AHEAD_RESTART_NODES = 150
 
 
 def _grade(adj, hh, xy, labels, stuck, *, min_hh, max_hh, weights) -> tuple:
-    """How good a plan is, lowest best: parts missing, parts out of the band (those holding a
-    ``stuck`` node aside), how far the furthest part is past ``weights.tolerance`` + 1% of its
-    size (to 0.1%), the objective."""
+    """How good a plan is, lowest best: parts missing, then (parts holding a ``stuck`` node aside:
+    no plan helps them) parts out of the band, how far the furthest part is past
+    ``weights.tolerance`` + 1% of its size (to 0.1%), then the objective."""
     k = int(labels.max()) + 1
     ph = np.bincount(labels, weights=hh, minlength=k)
     tgt = np.maximum(_targets(adj, labels, hh, k), 1.0)
     free = np.ones(k, dtype=bool)
     free[np.unique(labels[stuck])] = False
     out = int((((ph < min_hh) | (ph > max_hh)) & free).sum())
-    far = float(np.max(np.maximum(np.abs(ph - tgt) / tgt - weights.tolerance - 0.01, 0.0), initial=0.0))
+    far = float(np.max(np.maximum(np.abs(ph - tgt) / tgt - weights.tolerance - 0.01, 0.0)[free], initial=0.0))
     return (-k, out, round(far, 3), objective(adj, hh, xy, labels, min_hh=min_hh, max_hh=max_hh, weights=weights))
 
 

@@ -446,7 +446,7 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report):
         fewest = int(ph[t] // lo) if lo > 0 else math.ceil(ph[t] / hi)  # no floor: only the ceiling counts
         parts = max(2, min(math.ceil(ph[t] / hi), fewest))
         s = sub[members][:, members].tocsr()
-        sl = partition(s, hh[members], xy[members], parts, min_hh=lo, max_hh=hi, seed=seed)
+        sl = partition(s, hh[members], xy[members], parts, min_hh=lo, max_hh=hi, seed=seed, restarts=0)
         if len(np.unique(sl[fixed[members]])) > 1:  # the split would move locked units: try another grid
             skip.add(t)
             continue
