@@ -97,3 +97,29 @@ def test_grids_summary_line_says_the_household_spread(tmp_path, communities, cap
     lo, hi, mean = grids["households"].min(), grids["households"].max(), grids["households"].mean()
     assert sorted(grids["households"]) == [380, 410]  # the only split into two connected grids in band
     assert f"households {lo}–{hi} (at most {max(hi - mean, mean - lo) / mean:.0%} from the mean {mean:.0f})" in out
+
+
+def test_coverage_keep_private_walks_the_estate_lane(tmp_path):
+    import math
+
+    from test_network_readers import LAT0, LON0, M_LAT, SHORTCUTS, ladder_xml
+
+    net = tmp_path / "ladder.osm"
+    net.write_text(ladder_xml({k: bad for k, (bad, _) in SHORTCUTS.items()}))
+    # a home on the south street at x = 700 m, the station across on the north street: the private
+    # rung at x = 700 m is the only way across short of the east end
+    m_lon = M_LAT / math.cos(math.radians(LAT0))
+    home = gpd.GeoDataFrame({"unit_id": ["h"], "households": [10]},
+                            geometry=[Point(LON0 + 700 * m_lon, LAT0)], crs="EPSG:4326")
+    station = gpd.GeoDataFrame({"station_id": ["s"]}, geometry=[Point(LON0 + 700 * m_lon, LAT0 + 200 * M_LAT)],
+                               crs="EPSG:4326")
+    home.to_file(tmp_path / "homes.gpkg")
+    station.to_file(tmp_path / "stations.gpkg")
+    walks = {}
+    for flag in ([], ["--keep-private"]):
+        out = tmp_path / f"cov{len(flag)}.gpkg"
+        assert main(["coverage", str(net), str(tmp_path / "stations.gpkg"), str(tmp_path / "homes.gpkg"),
+                     "--out", str(out), "--meters", "1000", "--no-isochrones", "-q", *flag]) == 0
+        walks[bool(flag)] = gpd.read_file(out, layer="demand")["walk_m"].iloc[0]
+    assert walks[True] == pytest.approx(200, abs=3)
+    assert walks[False] == pytest.approx(400, abs=3)  # round by the east end

@@ -91,3 +91,25 @@ def test_grids_balance_is_band_unless_equal_is_asked_for(tmp_path):
     assert project.grids["balance"] == "equal"
     with pytest.raises(SpatialError, match=r"\[grids\] key 'balance' must be \"band\" .* or \"equal\""):
         load_project(_write(tmp_path, MINIMAL + '[grids]\nbalance = "even"\n'))
+
+
+def test_keep_private_is_a_network_option_only(tmp_path):
+    text = MINIMAL.replace('network = "net.graphml"', 'network = { path = "net.graphml", keep_private = true }')
+    assert load_project(_write(tmp_path, text)).inputs["network"].options == {"keep_private": True}
+    with pytest.raises(SpatialError, match="only the network takes"):
+        load_project(_write(tmp_path, MINIMAL.replace('layer = "communities"', 'layer = "communities", keep_private = true')))
+    with pytest.raises(SpatialError, match="keep_private must be true or false"):
+        load_project(_write(tmp_path, text.replace("keep_private = true", 'keep_private = "yes"')))
+
+
+def test_keep_private_reaches_the_network_reader(tmp_path):
+    from test_network_readers import SHORTCUTS, ladder_xml
+
+    from spatial.project.config import InputSpec
+    from spatial.project.pipeline import read_input
+
+    path = tmp_path / "ladder.osm"
+    path.write_text(ladder_xml({k: bad for k, (bad, _) in SHORTCUTS.items()}))
+    kept = read_input(InputSpec(path=path, layer=None, options={"keep_private": True}), "network")
+    dropped = read_input(InputSpec(path=path, layer=None, options={}), "network")
+    assert kept.length_m.sum() == pytest.approx(dropped.length_m.sum() + 200, abs=2)  # the private rung

@@ -51,6 +51,9 @@ def add_parser(sub) -> None:
     p.add_argument("--dem", type=Path, default=None,
                    help="GeoTIFF DEM (any CRS), or a .graphml with node elevations: walks take Tobler's "
                         "time from home to station, uphill slower, steps slower (default: flat ground)")
+    p.add_argument("--keep-private", action="store_true",
+                   help="walk the lanes of gated estates an OSM network tags access=private (dropped by default, as "
+                        "osmnx: nobody cuts through an estate, but homes inside may then lie far from any path)")
     walks = p.add_argument_group("homes off the mapped network (paths inside estates the map lacks)")
     walks.add_argument("--max-off-network-m", type=positive, default=300.0,
                        help="a home farther than --max-snap-m from every walkway but within this gets an "
@@ -217,7 +220,7 @@ def _coverage(args: argparse.Namespace, step) -> int:
     communities = read_input(args.communities, "communities", "communities") if args.communities else None
     grids = read_input(args.grids, "grids", "grids") if args.grids else None
     step("read network")
-    network = read_network(args.network)
+    network = read_network(args.network, keep_private=args.keep_private)
     say(args, f"network: {network.n_nodes} nodes, {network.n_edges} edges, "
               f"{network.length_m.sum() / 1000:.1f} km ({len(network.report)} report rows)")
     dem = None

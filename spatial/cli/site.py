@@ -40,6 +40,8 @@ def add_parser(sub) -> None:
     p.add_argument("--capacity-households", type=positive, default=None, help="most households per new site")
     p.add_argument("--time-limit-s", type=positive, default=30.0, help="time limit of the exact model (s > 0)")
     p.add_argument("--no-exact", action="store_true", help="greedy only, skip the exact check")
+    p.add_argument("--keep-private", action="store_true",
+                   help="walk the lanes of gated estates an OSM network tags access=private (dropped by default)")
     p.add_argument("--out", type=Path, required=True, help="output GeoPackage")
     add_column_options(p, "unit_id", "station_id", "candidate_id", "households", "population", "name")
     p.set_defaults(func=_cmd_site)
@@ -83,7 +85,7 @@ def _cmd_site(args: argparse.Namespace) -> int:
         require_unique(candidates, cols["candidate_id_col"], "candidates")  # before the network is read
     if cols["demand_id_col"] is not None:
         require_unique(demand, cols["demand_id_col"], "demand")
-    network = read_network(args.network)
+    network = read_network(args.network, keep_private=args.keep_private)
     result = site_stations(
         demand, stations, network, candidates=candidates,
         k=args.k, target=args.target, band=args.band.strip(), speed_kmh=args.speed_kmh,

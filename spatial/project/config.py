@@ -43,7 +43,7 @@ __all__ = ["InputSpec", "Project", "load_project"]
 
 _SECTIONS = {"project", "inputs", "grids", "coverage", "siting", "outputs", "distributed"}
 _INPUT_KEYS = {"path", "layer", "coord_sys", "coord_sys_col", "lon_col", "lat_col", "sheet",
-               "encoding", "id_col", "households_col", "population_col", "name_col"}
+               "encoding", "id_col", "households_col", "population_col", "name_col", "keep_private"}
 _LAYERS = {"network", "communities", "units", "stations", "candidates", "roads", "plan", "buildings", "gates",
            "barriers"}
 
@@ -232,7 +232,15 @@ def _input_spec(name: str, value: Any, base: Path, source: Path) -> InputSpec:
             f"project file {source}: input '{name}' has unknown key(s) {sorted(unknown)}; "
             f"known keys: {sorted(_INPUT_KEYS)}"
         )
+    if "keep_private" in value and name != "network":
+        raise SpatialError(f"project file {source}: input '{name}' has keep_private, which only the network "
+                           f"takes; move it to network = {{ path = ..., keep_private = true }}")
+    if not isinstance(value.get("keep_private", False), bool):
+        raise SpatialError(f"project file {source}: input 'network' keep_private must be true or false, "
+                           f"got {value['keep_private']!r}")
     for key, v in value.items():
+        if key == "keep_private":
+            continue
         _check_value(f"[inputs] {name}", key, v, "", source, _INPUT_RULES)
     path = (base / value["path"]).resolve()
     if not path.exists():

@@ -23,7 +23,7 @@ def read_input(spec: InputSpec, name: str):
 
     opts = spec.options
     if name == "network":
-        return read_network(spec.path)
+        return read_network(spec.path, keep_private=bool(opts.get("keep_private", False)))
     if spec.path.suffix.lower() in _TABLE_SUFFIXES:
         keys = ("lon_col", "lat_col", "coord_sys", "coord_sys_col", "sheet", "encoding")
         return io.read_points_table(spec.path, **{k: opts[k] for k in keys if k in opts})
