@@ -123,3 +123,16 @@ def test_coverage_keep_private_walks_the_estate_lane(tmp_path):
         walks[bool(flag)] = gpd.read_file(out, layer="demand")["walk_m"].iloc[0]
     assert walks[True] == pytest.approx(200, abs=3)
     assert walks[False] == pytest.approx(400, abs=3)  # round by the east end
+
+
+def test_grids_restarts_are_for_drawing_equal_grids(tmp_path, capsys):
+    from pathlib import Path
+
+    demo = Path(__file__).resolve().parents[1] / "data" / "demo.gpkg"
+    code = main(["grids", f"{demo}:communities", f"{demo}:units", "--out", str(tmp_path / "g.gpkg"), "--redraw",
+                 "--restarts", "3"])
+    assert code == 2 and "--restarts is for drawing new grids" in capsys.readouterr().err
+    code = main(["grids", f"{demo}:communities", f"{demo}:units", "--out", str(tmp_path / "g.gpkg"), "--restarts", "3"])
+    assert code == 2 and "restarts is for balance='equal'" in capsys.readouterr().err
+    code = main(["grids", f"{demo}:communities", f"{demo}:units", "--out", str(tmp_path / "g.gpkg"), "--restarts", "-1"])
+    assert code == 2 and "whole number >= 0" in capsys.readouterr().err

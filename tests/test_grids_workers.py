@@ -284,3 +284,29 @@ def test_a_loop_inside_a_loop_runs_inline():
             assert inner.pool is None
     with Ahead(_job, {"base": 0}, workers=2) as again:  # the outer one closed: pools again
         assert again.pool is not None
+
+
+def test_partition_grids_takes_restarts_for_equal_grids_only(monkeypatch):
+    import spatial
+    from spatial import SpatialError
+    from spatial.grids.partition import partition_grids
+
+    demo = spatial.load_demo()
+    units = demo["units"][demo["units"]["community_id"] == demo["units"]["community_id"].iloc[0]]
+    comms = demo["communities"][demo["communities"]["community_id"] == units["community_id"].iloc[0]]
+    n = max(2, int(units["households"].sum() // 400))
+    monkeypatch.setattr(engine, "PROCESSES", 1)  # every run here, to count them
+    runs = []
+    real = engine._one_seed
+    monkeypatch.setattr(engine, "_one_seed", lambda state, seed: runs.append(seed) or real(state, seed))
+    one = partition_grids(units, comms, n_grids=n, restarts=0)
+    assert runs == [0]
+    more = partition_grids(units, comms, n_grids=n, restarts=6)
+    assert runs[1:] == [0, 1, 2, 3, 4, 5, 6]
+    past_5 = [max(float((g.grids["households"] / g.grids["households"].mean() - 1).abs().max()) - 0.05, 0)
+              for g in (one, more)]
+    assert past_5[1] <= past_5[0] + 1e-3  # never further past 5% than one run
+    with pytest.raises(SpatialError, match="restarts is for balance='equal'"):
+        partition_grids(units, comms, restarts=3)
+    with pytest.raises(SpatialError, match="whole number"):
+        partition_grids(units, comms, n_grids=n, restarts=-1)

@@ -13,6 +13,7 @@ from spatial.cli._common import (
     check_output,
     column,
     non_negative,
+    non_negative_int,
     positive,
     positive_int,
     read_input,
@@ -59,6 +60,9 @@ def add_parser(sub) -> None:
                    help="score grids (or units with grid_id) without changing them; with --existing PLAN "
                         "and COMMUNITIES UNITS, score that plan of the units")
     p.add_argument("--seed", type=int, default=0, help="seed of the search (default 0)")
+    p.add_argument("--restarts", type=non_negative_int, default=None, metavar="N",
+                   help="with equal grids: draw each community from N more seeds and keep the best plan "
+                        "(default: up to 19 on communities of up to 5,000 units, fewer as they grow; 0: one run)")
     p.add_argument("--from-buildings", action="store_true",
                    help="UNITS are building footprints or points: build units first (street blocks cut by "
                         "--roads, enclosed tessellation around the buildings)")
@@ -126,6 +130,8 @@ def _cmd_grids(args: argparse.Namespace) -> int:
         return _cmd_grids_evaluate(args)
     if len(args.inputs) != 2 or args.out is None:
         raise SpatialError("give COMMUNITIES UNITS and --out OUT.gpkg (or --evaluate PLAN [COMMUNITIES])")
+    if args.restarts is not None and (args.existing is not None or args.redraw or args.evaluate is not None):
+        raise SpatialError("--restarts is for drawing new grids (drop it: a redraw moves as few units as it can)")
     if args.balance is not None and (args.existing is not None or args.redraw):
         raise SpatialError("--balance is for drawing new grids; a redraw keeps the plan's grids and moves as "
                            "few units as it can (drop --balance)")
@@ -162,7 +168,8 @@ def _cmd_grids(args: argparse.Namespace) -> int:
     else:
         from spatial.grids.partition import partition_grids
 
-        res = partition_grids(units, communities, n_grids=args.n_grids, balance=args.balance, **opts)
+        res = partition_grids(units, communities, n_grids=args.n_grids, balance=args.balance,
+                              restarts=args.restarts, **opts)
         layers = {"grids": res.grids, "units": res.units, "report": res.report}
     layers["report"] = pd.concat([checked, layers["report"]], ignore_index=True)
     if args.household_points is not None:

@@ -24,7 +24,7 @@ from scipy.sparse.csgraph import connected_components
 
 from spatial.core._procs import PROCESSES, Ahead
 from spatial.core.checks import Report
-from spatial.core.errors import ColumnError
+from spatial.core.errors import ColumnError, SpatialError
 from spatial.grids._engine import apportion, hemmed_in, partition
 from spatial.grids._objective import weights_for
 from spatial.grids._prep import (
@@ -47,9 +47,10 @@ _AHEAD_TOTAL_NODES = 400
 
 def _partition_community(state, nodes: np.ndarray, k: int) -> np.ndarray:
     """The engine's labels for one community's ``nodes`` (runs on a worker too)."""
-    cost, hh, xy, min_hh, max_hh, weights, seed = state
+    cost, hh, xy, min_hh, max_hh, weights, seed, restarts = state
     sub = cost[nodes][:, nodes].tocsr()
-    return partition(sub, hh[nodes], xy[nodes], k, min_hh=min_hh, max_hh=max_hh, weights=weights, seed=seed)
+    return partition(sub, hh[nodes], xy[nodes], k, min_hh=min_hh, max_hh=max_hh, weights=weights, seed=seed,
+                     restarts=restarts)
 
 
 @dataclass(frozen=True)
@@ -193,6 +194,7 @@ def partition_grids(
     blocks=None,
     balance: str | None = None,
     seed: int = 0,
+    restarts: int | None = None,
 ) -> GridResult:
     """Draw contiguous, compact grids of ``min_households``–``max_households`` households per community.
 
@@ -231,6 +233,11 @@ def partition_grids(
         Layout passed to :func:`spatial.grids.codes.assign_grid_codes` when communities carry ``code``.
     seed : int
         Seed of the local search (results are deterministic for a seed).
+    restarts : int, optional
+        With ``balance="equal"``: how many more seeds each community is drawn from, the best plan
+        kept (every grid within 5% of the mean first, then round and on the streets). Default: up
+        to 19 on communities of up to 5,000 units (fewer as they grow), none above, nor when the
+        mean grid is out of the band; 0: one run. Each run takes about as long as one draw.
 
     Returns
     -------
@@ -249,6 +256,12 @@ def partition_grids(
     if min_households > max_households:
         raise ValueError(f"min_households ({min_households}) must not exceed max_households ({max_households})")
     weights = weights_for(("equal" if n_grids is not None else "band") if balance is None else balance)
+    if restarts is not None:
+        if isinstance(restarts, bool) or not isinstance(restarts, (int, np.integer)) or restarts < 0:
+            raise SpatialError(f"restarts must be a whole number of runs >= 0, got {restarts!r}")
+        if weights.beyond <= 0:
+            raise SpatialError("restarts is for balance='equal' (grids near the mean size); with 'band' one run "
+                               "is drawn, streets first (drop restarts, or give n_grids or balance='equal')")
     report = Report()
     prep = prepare(units, communities, report, households_col=households_col, population_col=population_col,
                    buildings_col=buildings_col, unit_id_col=unit_id_col, community_id_col=community_id_col,
@@ -276,7 +289,7 @@ def partition_grids(
     # communities are independent: the smaller ones go to worker processes ahead of their turn (a
     # large one runs here, where the engine spreads its own passes over the cores)
     ahead_ok = [0 < len(m) < _AHEAD_COMMUNITY_NODES for m in members]
-    state = (cost, hh, xy, float(min_households), float(max_households), weights, int(seed))
+    state = (cost, hh, xy, float(min_households), float(max_households), weights, int(seed), restarts)
     workers = PROCESSES if nc > 1 and sum(len(m) for m, ok in zip(members, ahead_ok) if ok) >= _AHEAD_TOTAL_NODES else 1
     with Ahead(_partition_community, state, workers=workers) as ahead:
         for c in range(nc):
