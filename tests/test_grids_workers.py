@@ -310,3 +310,25 @@ def test_partition_grids_takes_restarts_for_equal_grids_only(monkeypatch):
         partition_grids(units, comms, restarts=3)
     with pytest.raises(SpatialError, match="whole number"):
         partition_grids(units, comms, n_grids=n, restarts=-1)
+
+
+def test_the_grids_furthest_off_are_cut_again_from_more_seeds(town, monkeypatch):
+    import spatial.grids._rebalance as rebalance
+
+    adj, hh, xy, start, kw = town
+    tried = []  # (grid, seed) of every region re-cut; none is kept, so every attempt is made
+
+    def record(adj_, hh_, xy_, labels, region, tgt, better, allow, seed, kw_):
+        tried.append((set(region.tolist()), seed))
+
+    monkeypatch.setattr(rebalance, "_redraw_region", record)
+    ph = np.bincount(start, weights=hh)
+    order = np.argsort(-np.abs(ph / ph.mean() - 1), kind="stable")
+    rebalance_worst(adj, hh, xy, start, **kw, workers=1, wider=2)
+    seeds_of = {g: {s for region, s in tried if g in region} for g in order[:3].tolist()}
+    assert max(seeds_of[order[0]]) == rebalance._WIDER_SEEDS - 1
+    assert max(seeds_of[order[1]]) == rebalance._WIDER_SEEDS - 1
+    # the third is tried from three seeds only (it may sit in the others' regions: look at its own)
+    own = [s for region, s in tried if order[2] in region and order[0] not in region
+           and order[1] not in region]
+    assert own and max(own) <= 2

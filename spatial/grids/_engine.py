@@ -48,7 +48,7 @@ from scipy.sparse.csgraph import connected_components
 from spatial.core._procs import PROCESSES, Ahead
 from spatial.grids._bisect import recursive_bisection
 from spatial.grids._objective import Weights, _targets, objective
-from spatial.grids._rebalance import rebalance_worst
+from spatial.grids._rebalance import _WIDER_WORST, rebalance_worst
 from spatial.grids._recombine import recombine
 from spatial.grids._search import local_search
 from spatial.grids._swap import swap_pass
@@ -281,6 +281,8 @@ def _grade(adj, hh, xy, labels, stuck, *, min_hh, max_hh, weights) -> tuple:
 def _one_seed(state, seed: int) -> np.ndarray:
     """The whole engine from one seed (runs on a worker too)."""
     adj, hh, xy, k, min_hh, max_hh, weights, max_rounds = state
+    # past the size that gets restarts, the worst grids are re-cut from more seeds instead
+    wider = _WIDER_WORST if len(hh) > _RESTART_MAX_NODES else 0
     n = len(hh)
     ncomp, comp = connected_components(adj, directed=False)
     totals = np.bincount(comp, weights=hh, minlength=ncomp)
@@ -314,7 +316,8 @@ def _one_seed(state, seed: int) -> np.ndarray:
         labels = swap_pass(adj, hh, xy, labels, min_hh=min_hh, max_hh=max_hh, weights=weights)
         labels = local_search(adj, hh, xy, labels, min_hh=min_hh, max_hh=max_hh, weights=weights, seed=seed,
                               max_rounds=max_rounds)
-        labels = rebalance_worst(adj, hh, xy, labels, min_hh=min_hh, max_hh=max_hh, weights=weights, seed=seed)
+        labels = rebalance_worst(adj, hh, xy, labels, min_hh=min_hh, max_hh=max_hh, weights=weights, seed=seed,
+                                 wider=wider)
         if weights.finish is not None:  # sizes settled: shape and streets within the finish's tolerance
             fin = dict(min_hh=min_hh, max_hh=max_hh, weights=weights.finish)
             labels = local_search(adj, hh, xy, labels, **fin, seed=seed, max_rounds=max_rounds)
