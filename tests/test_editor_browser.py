@@ -322,3 +322,53 @@ def test_a_tablet_picks_paints_and_lassoes_by_touch(small, tmp_path):
         assert _errors(driver) == []
     finally:
         driver.quit()
+
+
+def test_a_new_grid_takes_the_next_number_holds_units_survives_a_reload_and_exports(small, tmp_path):
+    import spatial
+
+    units = small.assign(grid_id=small["grid_id"].map({"A": "C1-01", "B": "C1-02"}))
+    page = save_grid_editor(units, tmp_path / "new.html", lang="zh")
+    driver = _chrome(tmp_path, 900, 700)
+    try:
+        _open(driver, page)
+        driver.execute_script("window.spatialGridEditor.select('C1-01')")
+        driver.find_element("id", "sp-new").click()                      # 新建网格
+        assert driver.find_element("id", "sp-sel").get_attribute("value") == "2"
+        assert "C1-03" in driver.find_element("id", "sp-active").text
+        assert "已新建网格 C1-03" in driver.find_element("id", "sp-note").text
+        stats = _stats(driver)
+        assert stats["C1-03"] == {"households": 0, "population": 0, "n_units": 0, "in_band": False,
+                                  "band": "under", "contiguous": True, "components": 0}
+        moved = _move(driver, ["u0", "u4"], "C1-03")                    # split C1-01 by hand
+        assert sorted(moved["moved"]) == ["u0", "u4"] and set(moved["grids"]) == {"C1-01", "C1-03"}
+        stats = _stats(driver)
+        assert (stats["C1-03"]["households"], stats["C1-03"]["n_units"]) == (120 + 90, 2)
+        assert stats["C1-01"]["households"] == 80 + 160 and stats["C1-03"]["contiguous"]
+        # a second new grid from the same community takes the number after
+        assert driver.execute_script("return window.spatialGridEditor.newGrid()") == "C1-04"
+        plan = driver.execute_script("return window.spatialGridEditor.exportCsv()")
+
+        # the new grids and the moves into them survive a reload (localStorage)
+        driver.refresh()
+        _open(driver, page)
+        stats = _stats(driver)
+        assert set(stats) == {"C1-01", "C1-02", "C1-03", "C1-04"}
+        assert stats["C1-03"]["n_units"] == 2 and driver.execute_script(
+            "return window.spatialGridEditor.gridOf('u4')") == "C1-03"
+        options = driver.execute_script("return Array.from(document.querySelectorAll('#sp-sel option'))"
+                                        ".map(function (o) { return o.textContent; })")
+        assert options[1:] == ["C1-01", "C1-02", "C1-03", "C1-04"]
+
+        # back to the original plan: the new grids go
+        driver.execute_script("window.spatialGridEditor.reset()")
+        assert set(_stats(driver)) == {"C1-01", "C1-02"}
+        assert driver.execute_script("return document.querySelectorAll('#sp-sel option').length") == 3
+        assert _errors(driver) == []
+    finally:
+        driver.quit()
+    path = tmp_path / "plan.csv"
+    path.write_text(plan, encoding="utf-8")
+    labels = spatial.read_plan(path, units)  # the exported plan reads back: every unit once
+    assert (labels["u0"], labels["u4"], labels["u1"]) == ("C1-03", "C1-03", "C1-01")
+    assert set(labels) == {"C1-01", "C1-02", "C1-03"}  # the empty C1-04 holds no unit, so no row

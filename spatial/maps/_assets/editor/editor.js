@@ -11,7 +11,8 @@
   "use strict";
   var D = JSON.parse(document.getElementById("sp-editor-data").textContent);
   var T = D.text;
-  var U = D.units, N = U.id.length, G = D.grids.id.length;
+  var U = D.units, N = U.id.length, G0 = D.grids.id.length, G = G0;
+  var CAP = G0 + 200;  // grids a planner may add (新建网格) in one session
   var LO = D.band[0], HI = D.band[1];
   var gridOf = new Int32Array(N), orig = new Int32Array(N);
   var hh = U.hh, pop = U.pop, locked = U.locked, group = U.group;
@@ -24,7 +25,7 @@
   if (group) { for (i = 0; i < N; i++) { if (group[i] >= 0) { (groups[group[i]] = groups[group[i]] || []).push(i); } } }
 
   // ------------------------------------------------------------------ per-grid state
-  var gh = new Float64Array(G), gp = new Float64Array(G), gn = new Int32Array(G), comps = new Int32Array(G);
+  var gh = new Float64Array(CAP), gp = new Float64Array(CAP), gn = new Int32Array(CAP), comps = new Int32Array(CAP);
   var members = [];
   for (g = 0; g < G; g++) { members.push(new Set()); }
   for (i = 0; i < N; i++) { if (gridOf[i] >= 0) { add(i, gridOf[i]); } }
@@ -97,7 +98,7 @@
     });
     return out;
   }
-  var borderGroup = L.layerGroup().addTo(map), borders = new Array(G);
+  var borderGroup = L.layerGroup().addTo(map), borders = [];
   for (g = 0; g < G; g++) {
     borders[g] = L.polyline(borderOf(g), L.extend({renderer: renderer, interactive: false}, BORDER));
     borderGroup.addLayer(borders[g]);
@@ -143,7 +144,7 @@
   L.control.scale({imperial: false}).addTo(map);
 
   // ------------------------------------------------------------------ moves, history, storage
-  var history = [], pos = 0, exported = true, lastTouched = [], note = "";
+  var history = [], pos = 0, exported = true, lastTouched = [], note = "", created = [];
   var storeKey = "spatialGridEditor:" + D.key;
 
   function expand(ids) {
@@ -221,7 +222,7 @@
   function save() {
     try {
       localStorage.setItem(storeKey, JSON.stringify({history: history, pos: pos, exported: exported,
-        saved: new Date().toISOString()}));
+        created: created, saved: new Date().toISOString()}));
     } catch (err) { note = T.storage_failed; }
   }
   function restore() {
@@ -230,6 +231,9 @@
     if (!raw) { return; }
     try {
       var st = JSON.parse(raw);
+      (st.created || []).forEach(function (id) {
+        if (typeof id === "string" && gridIndex[id] === undefined && G < CAP) { createGrid(id); }
+      });
       var ok = st.history.every(function (h) {
         return h.t >= 0 && h.t < G && h.u.every(function (u) { return u >= 0 && u < N; });
       });
@@ -241,13 +245,70 @@
     } catch (err) { /* a damaged entry is ignored: the embedded plan is shown */ }
   }
   function reset() {
-    if (pos === 0 && history.length === 0) { return; }
+    if (pos === 0 && history.length === 0 && !created.length) { return; }
     var units = [], targets = [];
     for (var u = 0; u < N; u++) { if (gridOf[u] !== orig[u]) { units.push(u); targets.push(orig[u]); } }
     apply(units, targets);
     history = []; pos = 0; exported = true; note = "";
+    dropCreated();
     try { localStorage.removeItem(storeKey); } catch (err) { /* nothing stored */ }
     render();
+  }
+
+  // ------------------------------------------------------------------ new grids (新建网格)
+  var NEW_COLOURS = ["#e7298a", "#1b9e77", "#d95f02", "#7570b3", "#66a61e", "#e6ab02"];
+  function newGridId() {
+    // next number after the current grid's community prefix: C01-07 -> C01-NN (the largest + 1)
+    var base = String(active >= 0 ? D.grids.id[active] : (G ? D.grids.id[0] : "G"));
+    var cut = base.lastIndexOf("-");
+    var prefix = cut > 0 ? base.slice(0, cut + 1) : base + "-";
+    var width = cut > 0 ? Math.max(base.length - cut - 1, 2) : 2;
+    var n = 0;
+    D.grids.id.forEach(function (id) {
+      id = String(id);
+      if (id.indexOf(prefix) === 0 && /^\d{1,6}$/.test(id.slice(prefix.length))) { n = Math.max(n, Number(id.slice(prefix.length))); }
+    });
+    var id;
+    do { n += 1; id = prefix + String(n).padStart(width, "0"); } while (gridIndex[id] !== undefined);
+    return id;
+  }
+  function createGrid(id) {
+    if (G >= CAP) { throw new Error("too many new grids"); }
+    var g = G;
+    G += 1;
+    D.grids.id.push(id);
+    D.grids.color.push(NEW_COLOURS[created.length % NEW_COLOURS.length]);
+    gridIndex[id] = g;
+    members.push(new Set());
+    gh[g] = 0; gp[g] = 0; gn[g] = 0; comps[g] = 0;
+    borders[g] = L.polyline([], L.extend({renderer: renderer, interactive: false}, BORDER));
+    borderGroup.addLayer(borders[g]);
+    created.push(id);
+    fillSelect();
+    return g;
+  }
+  function newGrid() {
+    if (G >= CAP) { note = T.too_many; render(); return null; }
+    var id = newGridId();
+    var g = createGrid(id);
+    exported = false;
+    save();
+    note = fmt(T.created, {id: id});
+    setActive(g);
+    if (mode === "pick") { setMode("paint"); }
+    return id;
+  }
+  function dropCreated() {
+    if (!created.length) { return; }
+    if (active >= G0) { active = -1; }
+    for (var g = G0; g < G; g++) {
+      borderGroup.removeLayer(borders[g]);
+      delete gridIndex[String(D.grids.id[g])];
+      gh[g] = 0; gp[g] = 0; gn[g] = 0; comps[g] = 0;
+    }
+    borders.length = G0; members.length = G0; D.grids.id.length = G0; D.grids.color.length = G0;
+    G = G0; created = []; lastTouched = lastTouched.filter(function (g) { return g < G0; });
+    fillSelect();
   }
 
   // ------------------------------------------------------------------ stats and exports
@@ -430,10 +491,13 @@
 
   // ------------------------------------------------------------------ wiring
   var sel = $("sp-sel");
-  var order = D.grids.id.map(function (id, g) { return g; });
-  sel.innerHTML = '<option value="">' + esc(T.choose) + "</option>" + order.map(function (g) {
-    return '<option value="' + g + '">' + esc(D.grids.id[g]) + "</option>";
-  }).join("");
+  function fillSelect() {
+    sel.innerHTML = '<option value="">' + esc(T.choose) + "</option>" + D.grids.id.map(function (id, g) {
+      return '<option value="' + g + '">' + esc(id) + "</option>";
+    }).join("");
+    sel.value = active >= 0 ? String(active) : "";
+  }
+  fillSelect();
   sel.addEventListener("change", function () { setActive(sel.value === "" ? -1 : Number(sel.value)); if (active >= 0) { zoomTo(active); } });
   function zoomTo(g) {
     var b = L.latLngBounds([]);
@@ -446,6 +510,7 @@
   });
   ["pick", "paint", "lasso"].forEach(function (k) { $("sp-mode-" + k).addEventListener("click", function () { setMode(k); }); });
   $("sp-undo").addEventListener("click", undo);
+  $("sp-new").addEventListener("click", newGrid);
   $("sp-redo").addEventListener("click", redo);
   $("sp-reset").addEventListener("click", function () { if (window.confirm(T.reset_confirm)) { reset(); } });
   $("sp-export-csv").addEventListener("click", function () { download(exportCsv(), D.file_stem + "_plan.csv", "text/csv;charset=utf-8"); markExported(); });
@@ -462,7 +527,7 @@
   render();
   var api = {
     move: move, undo: undo, redo: redo, stats: stats, exportCsv: exportCsv, exportGeoJson: exportGeoJson,
-    exportChanges: exportChanges, changes: changes, reset: reset,
+    exportChanges: exportChanges, changes: changes, reset: reset, newGrid: newGrid,
     select: function (gridId) { var g = gridIndex[String(gridId)]; setActive(g === undefined ? -1 : g); return g !== undefined; },
     setMode: setMode, unitIds: function () { return U.id.slice(); }, gridOf: function (unitId) {
       var u = unitIndex[String(unitId)]; return u === undefined || gridOf[u] < 0 ? null : String(D.grids.id[gridOf[u]]);
