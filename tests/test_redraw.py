@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -172,3 +174,13 @@ def test_moves_say_why():
     res2 = redraw_grids(units, comm, plan2)
     assert res2.moves.set_index("unit_id").loc["U00", "reason"] == "cut off from the rest of its grid"
     assert res2.moves.set_index("unit_id").loc["U00", "new_grid"] == "A"
+
+
+def test_a_grid_split_into_more_than_26_parts_gets_letter_suffixes():
+    units = squares(2, 30, 250)  # one grid of 15,000 households: 30 parts of at most 500
+    res = redraw_grids(units, community(shapely.box(0, 0, 3000, 200)), {u: "G" for u in units["unit_id"]})
+    ids = set(res.grids["grid_id"])
+    assert len(ids) >= 27
+    assert all(re.fullmatch(r"G(-[a-z]+)?", g) for g in ids), sorted(ids)
+    assert {"G-aa"} & ids or {"G-ab"} & ids
+    check_plan(res, units, community(shapely.box(0, 0, 3000, 200)))

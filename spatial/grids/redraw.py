@@ -455,7 +455,7 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report):
         for p in range(parts):
             if p == keep:
                 continue
-            name = _fresh(f"{names[t]}-{chr(ord('a') + p)}", names)
+            name = _fresh(f"{names[t]}-{_letters(p)}", names)
             names.append(name)
             new.append(name)
             lab[members[sl == p]] = len(names) - 1
@@ -491,6 +491,16 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report):
     remap = np.full(k, -1)
     remap[used] = np.arange(len(used))
     return remap[lab], [names[i] for i in used]
+
+
+def _letters(p: int) -> str:
+    """0 -> a, 25 -> z, 26 -> aa, 27 -> ab ... (the suffixes of a split grid's parts)."""
+    out = ""
+    p += 1
+    while p > 0:
+        p, r = divmod(p - 1, 26)
+        out = chr(ord("a") + r) + out
+    return out
 
 
 def _fresh(name, names):
