@@ -133,6 +133,25 @@ def test_grids_restarts_are_for_drawing_equal_grids(tmp_path, capsys):
                  "--restarts", "3"])
     assert code == 2 and "--restarts is for drawing new grids" in capsys.readouterr().err
     code = main(["grids", f"{demo}:communities", f"{demo}:units", "--out", str(tmp_path / "g.gpkg"), "--restarts", "3"])
-    assert code == 2 and "restarts is for balance='equal'" in capsys.readouterr().err
+    assert code == 2 and "--restarts is for equal grids: add --balance equal" in capsys.readouterr().err
+    code = main(["grids", f"{demo}:communities", f"{demo}:units", "--out", str(tmp_path / "g.gpkg"), "--grids", "10",
+                 "--balance", "band", "--restarts", "2"])
+    assert code == 2 and "--restarts is for equal grids" in capsys.readouterr().err
+    code = main(["grids", "--evaluate", str(demo), "--restarts", "2"])
+    assert code == 2 and "--restarts is for drawing new grids" in capsys.readouterr().err
+    assert not (tmp_path / "g.gpkg").exists()
     code = main(["grids", f"{demo}:communities", f"{demo}:units", "--out", str(tmp_path / "g.gpkg"), "--restarts", "-1"])
     assert code == 2 and "whole number >= 0" in capsys.readouterr().err
+
+
+def test_grids_evaluate_without_communities_scores_the_plan(tmp_path, capsys):
+    from pathlib import Path
+
+    demo = Path(__file__).resolve().parents[1] / "data" / "demo.gpkg"
+    plan = tmp_path / "g.gpkg"
+    assert main(["grids", f"{demo}:communities", f"{demo}:units", "--out", str(plan), "-q"]) == 0
+    out = tmp_path / "scores.gpkg"
+    assert main(["grids", "--evaluate", f"{plan}:grids", "--out", str(out)]) == 0  # once an IndexError
+    scores = gpd.read_file(out, layer="grid_scores")
+    assert len(scores) > 100 and scores["outside_m2"].isna().all()  # no community outline to measure against
+    assert scores["polsby_popper"].between(0, 1).all()

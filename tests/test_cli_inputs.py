@@ -80,6 +80,19 @@ def test_site_reads_layers_by_name_with_column_options(files, tmp_path):
     assert len(gpd.read_file(out, layer="sites")) <= 1
 
 
+def test_site_keep_private_reaches_the_network_reader(files, tmp_path, monkeypatch):
+    import spatial.network.read as reader
+
+    seen = []
+    real = reader.read_network
+    monkeypatch.setattr(reader, "read_network", lambda path, **kw: seen.append(kw) or real(path, **kw))
+    for flag in ([], ["--keep-private"]):
+        assert main(["site", str(files["net"]), str(files["stations_csv"]), f"{files['gpkg']}:units", "--k", "1",
+                     "--no-exact", "--households-col", "户数", "--unit-id-col", "编号", "--out",
+                     str(tmp_path / f"s{len(flag)}.gpkg"), "--quiet", *flag]) == 0
+    assert seen == [{"keep_private": False}, {"keep_private": True}]
+
+
 def test_verbosity_flags_go_before_or_after_the_command(files, tmp_path, capsys):
     out = tmp_path / "g.gpkg"
     args = ["grids", f"{files['gpkg']}:communities", f"{files['gpkg']}:units", "--out", str(out)]

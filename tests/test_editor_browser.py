@@ -335,6 +335,7 @@ def test_a_new_grid_takes_the_next_number_holds_units_survives_a_reload_and_expo
         driver.execute_script("window.spatialGridEditor.select('C1-01')")
         driver.find_element("id", "sp-new").click()                      # 新建网格
         assert driver.find_element("id", "sp-sel").get_attribute("value") == "2"
+        assert "sp-on" in driver.find_element("id", "sp-mode-paint").get_attribute("class")  # ready to click units in
         assert "C1-03" in driver.find_element("id", "sp-active").text
         assert "已新建网格 C1-03" in driver.find_element("id", "sp-note").text
         stats = _stats(driver)
@@ -345,8 +346,13 @@ def test_a_new_grid_takes_the_next_number_holds_units_survives_a_reload_and_expo
         stats = _stats(driver)
         assert (stats["C1-03"]["households"], stats["C1-03"]["n_units"]) == (120 + 90, 2)
         assert stats["C1-01"]["households"] == 80 + 160 and stats["C1-03"]["contiguous"]
-        # a second new grid from the same community takes the number after
+        # a second new grid from the same community takes the number after; made by mistake, it is
+        # one undo away (the moves before it stay)
         assert driver.execute_script("return window.spatialGridEditor.newGrid()") == "C1-04"
+        assert driver.execute_script("return window.spatialGridEditor.undo()") is True
+        assert set(_stats(driver)) == {"C1-01", "C1-02", "C1-03"} and _stats(driver)["C1-03"]["n_units"] == 2
+        assert driver.execute_script("return window.spatialGridEditor.redo()") is True
+        assert set(_stats(driver)) == {"C1-01", "C1-02", "C1-03", "C1-04"}
         plan = driver.execute_script("return window.spatialGridEditor.exportCsv()")
 
         # the new grids and the moves into them survive a reload (localStorage)
@@ -360,6 +366,15 @@ def test_a_new_grid_takes_the_next_number_holds_units_survives_a_reload_and_expo
                                         ".map(function (o) { return o.textContent; })")
         assert options[1:] == ["C1-01", "C1-02", "C1-03", "C1-04"]
 
+        # undo all the way (C1-04, the move into C1-03, C1-03 itself), and redo
+        for _ in range(3):
+            assert driver.execute_script("return window.spatialGridEditor.undo()") is True
+        assert set(_stats(driver)) == {"C1-01", "C1-02"}
+        assert driver.execute_script("return window.spatialGridEditor.undo()") is False
+        for _ in range(3):
+            driver.execute_script("window.spatialGridEditor.redo()")
+        assert set(_stats(driver)) == {"C1-01", "C1-02", "C1-03", "C1-04"}
+
         # back to the original plan: the new grids go
         driver.execute_script("window.spatialGridEditor.reset()")
         assert set(_stats(driver)) == {"C1-01", "C1-02"}
@@ -372,3 +387,17 @@ def test_a_new_grid_takes_the_next_number_holds_units_survives_a_reload_and_expo
     labels = spatial.read_plan(path, units)  # the exported plan reads back: every unit once
     assert (labels["u0"], labels["u4"], labels["u1"]) == ("C1-03", "C1-03", "C1-01")
     assert set(labels) == {"C1-01", "C1-02", "C1-03"}  # the empty C1-04 holds no unit, so no row
+
+
+
+def test_new_grids_of_a_plan_numbered_1_to_n_take_the_next_number(small, tmp_path):
+    units = small.assign(grid_id=small["grid_id"].map({"A": "1", "B": "2"}))
+    page = save_grid_editor(units, tmp_path / "num.html", lang="en")
+    driver = _chrome(tmp_path, 900, 700)
+    try:
+        _open(driver, page)
+        assert driver.execute_script("return window.spatialGridEditor.newGrid()") == "3"
+        assert "Created grid 3" in driver.find_element("id", "sp-note").text
+        assert _errors(driver) == []
+    finally:
+        driver.quit()

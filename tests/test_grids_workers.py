@@ -332,3 +332,18 @@ def test_the_grids_furthest_off_are_cut_again_from_more_seeds(town, monkeypatch)
     own = [s for region, s in tried if order[2] in region and order[0] not in region
            and order[1] not in region]
     assert own and max(own) <= 2
+
+
+def test_graphs_too_large_for_restarts_give_their_worst_grids_wider_seeds(monkeypatch):
+    adj, hh, xy = lumpy_town(side=12, seed=0)
+    calls = []
+    real = engine.rebalance_worst
+    monkeypatch.setattr(engine, "rebalance_worst", lambda *a, **kw: calls.append(kw.get("wider", 0)) or real(*a, **kw))
+    monkeypatch.setattr(engine, "PROCESSES", 1)
+    kw = dict(min_hh=300, max_hh=500, weights=EQUAL_WEIGHTS)
+    partition(adj, hh, xy, 17, **kw)  # 144 nodes: restarts, each run with three seeds a grid
+    assert calls and set(calls) == {0}
+    calls.clear()
+    monkeypatch.setattr(engine, "_RESTART_MAX_NODES", 100)  # as if 144 nodes were too many for restarts
+    partition(adj, hh, xy, 17, **kw)
+    assert calls[0] == engine._WIDER_WORST  # the first rebalancing (the one after the kick takes none)

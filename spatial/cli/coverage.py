@@ -52,8 +52,9 @@ def add_parser(sub) -> None:
                    help="GeoTIFF DEM (any CRS), or a .graphml with node elevations: walks take Tobler's "
                         "time from home to station, uphill slower, steps slower (default: flat ground)")
     p.add_argument("--keep-private", action="store_true",
-                   help="walk the lanes of gated estates an OSM network tags access=private (dropped by default, as "
-                        "osmnx: nobody cuts through an estate, but homes inside may then lie far from any path)")
+                   help="walk the lanes of gated estates an OSM network tags access=private|no, foot=private or "
+                        "service=private (dropped by default, as osmnx: nobody cuts through an estate, but homes "
+                        "inside may then lie far from any path); foot=no stays dropped")
     walks = p.add_argument_group("homes off the mapped network (paths inside estates the map lacks)")
     walks.add_argument("--max-off-network-m", type=positive, default=300.0,
                        help="a home farther than --max-snap-m from every walkway but within this gets an "

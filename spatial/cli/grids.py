@@ -121,6 +121,13 @@ def _cmd_grids(args: argparse.Namespace) -> int:
     from spatial.core.errors import SpatialError
     from spatial.io.layers import write_layers
 
+    if args.restarts is not None:  # before anything is read: options first
+        if args.existing is not None or args.redraw or args.evaluate is not None:
+            raise SpatialError("--restarts is for drawing new grids (drop it: an evaluation changes nothing and a "
+                               "redraw moves as few units as it can)")
+        if args.balance == "band" or (args.balance is None and args.n_grids is None):
+            raise SpatialError("--restarts is for equal grids: add --balance equal (or give --grids N), or drop "
+                               "--restarts")
     if args.evaluate is not None and args.existing is not None:
         return _cmd_grids_evaluate_existing(args)
     if args.evaluate == Path():
@@ -130,8 +137,6 @@ def _cmd_grids(args: argparse.Namespace) -> int:
         return _cmd_grids_evaluate(args)
     if len(args.inputs) != 2 or args.out is None:
         raise SpatialError("give COMMUNITIES UNITS and --out OUT.gpkg (or --evaluate PLAN [COMMUNITIES])")
-    if args.restarts is not None and (args.existing is not None or args.redraw or args.evaluate is not None):
-        raise SpatialError("--restarts is for drawing new grids (drop it: a redraw moves as few units as it can)")
     if args.balance is not None and (args.existing is not None or args.redraw):
         raise SpatialError("--balance is for drawing new grids; a redraw keeps the plan's grids and moves as "
                            "few units as it can (drop --balance)")

@@ -41,7 +41,8 @@ def add_parser(sub) -> None:
     p.add_argument("--time-limit-s", type=positive, default=30.0, help="time limit of the exact model (s > 0)")
     p.add_argument("--no-exact", action="store_true", help="greedy only, skip the exact check")
     p.add_argument("--keep-private", action="store_true",
-                   help="walk the lanes of gated estates an OSM network tags access=private (dropped by default)")
+                   help="walk the lanes of gated estates an OSM network tags access=private|no, foot=private or "
+                        "service=private (dropped by default; foot=no stays dropped)")
     p.add_argument("--out", type=Path, required=True, help="output GeoPackage")
     add_column_options(p, "unit_id", "station_id", "candidate_id", "households", "population", "name")
     p.set_defaults(func=_cmd_site)

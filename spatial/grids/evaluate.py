@@ -150,11 +150,13 @@ def evaluate_grids(
     roads_m = _lines(roads, crs_m, report)
     if streets is not None:
         roads_m, road_buffer_m = _street_lines(roads_m, streets, road_buffer_m, blocks, report, *streets_of)
-    cg = np.array([comm_geoms[c] if c >= 0 else shapely.Polygon() for c in comm_of], dtype=object)
+    # without community polygons (the ids may come from a column) there is no outline to measure
+    has = (comm_of >= 0) & (comm_of < len(comm_geoms))
+    cg = np.array([comm_geoms[c] if h else shapely.Polygon() for c, h in zip(comm_of, has)], dtype=object)
     shape = grid_shape_metrics(grid_geoms, cg, roads_m, road_buffer_m=road_buffer_m)
     for col in shape.columns:
         out[col] = shape[col].to_numpy()
-    out["outside_m2"] = np.where(comm_of >= 0, shapely.area(shapely.difference(grid_geoms, cg)), np.nan)
+    out["outside_m2"] = np.where(has, shapely.area(shapely.difference(grid_geoms, cg)), np.nan)
     out["overlap_m2"] = _overlap_each(grid_geoms)
     summary = _summary(out, grid_geoms, comm_geoms)
     grids = gpd.GeoDataFrame(out, geometry=list(grid_geoms), crs=crs_m).to_crs(crs_in)

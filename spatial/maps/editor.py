@@ -5,8 +5,8 @@ The page shows the units coloured by grid. A planner picks a grid, then clicks o
 every touched grid update at once, and a grid that splits into pieces or leaves the band is
 flagged on the map and in a side list. Units of a gated estate move together; locked units never
 move. A new grid (新建网格) takes the next number of the current grid's community prefix
-(``C01-07`` -> ``C01-NN``) and starts empty, so a planner can split a grid by hand; "back to
-original" removes it again. Undo/redo, a change list, CSV (``unit_id,grid_id``, UTF-8 with BOM)
+(``C01-07`` -> ``C01-NN``; plain numbers: the largest + 1) and starts empty, so a planner can
+split a grid by hand; it is an undo step, and "back to original" removes it too. Undo/redo, a change list, CSV (``unit_id,grid_id``, UTF-8 with BOM)
 and GeoJSON exports as browser downloads; working edits (new grids too) are kept in the
 browser's localStorage. Read the exported CSV
 back with :func:`spatial.read_plan`, or score it with ``spatial grids ... --existing plan.csv
@@ -59,7 +59,7 @@ TEXT = {
         "toggle": "收起/展开", "undo": "撤销", "redo": "重做", "active": "当前网格", "touched": "受影响网格",
         "flags": "问题网格", "changes": "调整清单", "export_csv": "导出方案 CSV", "export_geojson": "导出 GeoJSON",
         "export_changes": "导出调整清单", "reset": "恢复原方案", "new_grid": "新建网格",
-        "created": "已新建网格 {id}：点击或圈选单元调入。", "too_many": "新建网格过多，请先导出方案。",
+        "created": "已新建网格 {id}：点击或圈选单元调入。", "too_many": "本页最多新建200个网格。",
         "hint_pick": "点击地图上的单元选择其网格，或从下拉框选择。",
         "hint_paint": "点击单元，将其调入当前网格。",
         "hint_lasso": "按住拖动画圈，圈内单元调入当前网格（触屏可用手指画）。",
@@ -86,7 +86,7 @@ TEXT = {
         "flags": "Flagged grids", "changes": "Changes", "export_csv": "Export plan CSV",
         "export_geojson": "Export GeoJSON", "export_changes": "Export changes", "reset": "Back to original",
         "new_grid": "New grid", "created": "Created grid {id}: click or lasso units into it.",
-        "too_many": "Too many new grids: export the plan first.",
+        "too_many": "At most 200 new grids on one page.",
         "hint_pick": "Click a unit on the map to pick its grid, or choose one in the list.",
         "hint_paint": "Click units to move them into the current grid.",
         "hint_lasso": "Drag a loop: units inside move into the current grid (a finger works on tablets).",

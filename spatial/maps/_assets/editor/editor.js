@@ -207,22 +207,26 @@
     render();
     return result;
   }
+  // history steps: a move {u: units, f: their grids before, t: grid} or a new grid {c: its id}
+  // (new grids are the last grids, made and unmade last-in first-out, so indices hold)
   function undo() {
     if (pos === 0) { return false; }
     var h = history[--pos];
-    apply(h.u, h.f); exported = false; note = ""; save(); render();
+    if (h.c !== undefined) { unmakeLast(); } else { apply(h.u, h.f); }
+    exported = false; note = ""; save(); render();
     return true;
   }
   function redo() {
     if (pos >= history.length) { return false; }
     var h = history[pos++];
-    apply(h.u, h.u.map(function () { return h.t; })); exported = false; note = ""; save(); render();
+    if (h.c !== undefined) { createGrid(h.c); } else { apply(h.u, h.u.map(function () { return h.t; })); }
+    exported = false; note = ""; save(); render();
     return true;
   }
   function save() {
     try {
       localStorage.setItem(storeKey, JSON.stringify({history: history, pos: pos, exported: exported,
-        created: created, saved: new Date().toISOString()}));
+        saved: new Date().toISOString()}));
     } catch (err) { note = T.storage_failed; }
   }
   function restore() {
@@ -231,15 +235,22 @@
     if (!raw) { return; }
     try {
       var st = JSON.parse(raw);
-      (st.created || []).forEach(function (id) {
-        if (typeof id === "string" && gridIndex[id] === undefined && G < CAP) { createGrid(id); }
-      });
-      var ok = st.history.every(function (h) {
-        return h.t >= 0 && h.t < G && h.u.every(function (u) { return u >= 0 && u < N; });
+      // all or nothing: every step must fit the page as it would stand when the step is taken
+      var count = G, ids = new Set(D.grids.id.map(String));
+      var ok = Array.isArray(st.history) && st.history.every(function (h) {
+        if (h.c !== undefined) {
+          if (typeof h.c !== "string" || ids.has(h.c) || count >= CAP) { return false; }
+          ids.add(h.c); count += 1;
+          return true;
+        }
+        return h.t >= 0 && h.t < count && h.u.every(function (u) { return u >= 0 && u < N; });
       });
       if (!ok) { return; }
       history = st.history; pos = Math.min(st.pos, history.length);
-      for (var k = 0; k < pos; k++) { apply(history[k].u, history[k].u.map(function () { return history[k].t; })); }
+      for (var k = 0; k < pos; k++) {
+        if (history[k].c !== undefined) { createGrid(history[k].c); }
+        else { apply(history[k].u, history[k].u.map(function () { return history[k].t; })); }
+      }
       exported = !!st.exported;
       if (pos) { note = fmt(T.restored, {n: pos}); }
     } catch (err) { /* a damaged entry is ignored: the embedded plan is shown */ }
@@ -258,8 +269,16 @@
   // ------------------------------------------------------------------ new grids (新建网格)
   var NEW_COLOURS = ["#e7298a", "#1b9e77", "#d95f02", "#7570b3", "#66a61e", "#e6ab02"];
   function newGridId() {
-    // next number after the current grid's community prefix: C01-07 -> C01-NN (the largest + 1)
+    // next number after the current grid's community prefix: C01-07 -> C01-NN (the largest + 1);
+    // plain numbers (1, 2 ... 30) -> the largest + 1
     var base = String(active >= 0 ? D.grids.id[active] : (G ? D.grids.id[0] : "G"));
+    if (/^\d{1,9}$/.test(base)) {
+      var top = 0;
+      D.grids.id.forEach(function (id) { if (/^\d{1,9}$/.test(String(id))) { top = Math.max(top, Number(id)); } });
+      var num;
+      do { top += 1; num = String(top).padStart(base.length, "0"); } while (gridIndex[num] !== undefined);
+      return num;
+    }
     var cut = base.lastIndexOf("-");
     var prefix = cut > 0 ? base.slice(0, cut + 1) : base + "-";
     var width = cut > 0 ? Math.max(base.length - cut - 1, 2) : 2;
@@ -290,13 +309,28 @@
   function newGrid() {
     if (G >= CAP) { note = T.too_many; render(); return null; }
     var id = newGridId();
+    history.length = pos;
+    history.push({c: id});
+    pos = history.length;
     var g = createGrid(id);
     exported = false;
-    save();
     note = fmt(T.created, {id: id});
+    save();  // after the note: a storage failure says so
     setActive(g);
     if (mode === "pick") { setMode("paint"); }
     return id;
+  }
+  function unmakeLast() {  // the newest grid (empty: the moves into it were undone first)
+    var g = G - 1;
+    if (g < G0) { return; }
+    if (active === g) { setActive(-1); }
+    borderGroup.removeLayer(borders[g]);
+    delete gridIndex[String(D.grids.id[g])];
+    gh[g] = 0; gp[g] = 0; gn[g] = 0; comps[g] = 0;
+    borders.length = g; members.length = g; D.grids.id.length = g; D.grids.color.length = g;
+    G = g; created.pop();
+    lastTouched = lastTouched.filter(function (x) { return x < G; });
+    fillSelect();
   }
   function dropCreated() {
     if (!created.length) { return; }
