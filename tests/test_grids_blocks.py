@@ -8,6 +8,8 @@ the drawings below, not computed by the code under test.
 
 from __future__ import annotations
 
+import sys
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -245,3 +247,33 @@ def test_building_footprints_are_joined_across_their_gaps_but_not_read_as_blocks
     assert (res.grids.geom_type == "Polygon").all()
     check_polygons(res, units)
     assert int(evaluate_grids(res.units, comm).summary["n_not_contiguous"].iloc[0]) == 0
+
+
+def test_street_gap_m_sets_how_wide_a_street_units_face_each_other_across(monkeypatch):
+    monkeypatch.setattr(sys.modules[__name__], "STREET_M", 40.0)  # an arterial 40 m across
+    units, comm = gap_town()
+    apart = partition_grids(units, comm, n_grids=1)
+    assert apart.units["grid_id"].nunique() == 4  # wider than 30 m: four blocks, no grid crosses
+    joined = partition_grids(units, comm, n_grids=1, street_gap_m=45.0)
+    assert joined.units["grid_id"].nunique() == 1 and len(joined.grids) == 1
+    assert joined.report["problem"].str.contains("street gaps narrower than 45 m").any()
+    two = partition_grids(units, comm, n_grids=2, street_gap_m=45.0)
+    assert groups(two, "block") == [["B00", "B01"], ["B10", "B11"]]  # along the vertical street
+    scored = evaluate_grids(two.units, comm, street_gap_m=45.0).grids
+    assert (scored["components"] == 1).all() and scored["road_share"].min() > 0.99
+    assert (evaluate_grids(two.units, comm).grids["components"] == 2).all()  # at 30 m each grid is two blocks
+    with pytest.raises(ValueError, match="street_gap_m must be a width in metres"):
+        partition_grids(units, comm, n_grids=1, street_gap_m=0)
+
+
+def test_cli_street_gap_m_is_a_width_in_metres(tmp_path, capsys):
+    from spatial.cli import main
+
+    units, comm = gap_town()
+    units.to_file(tmp_path / "u.gpkg")
+    comm.to_file(tmp_path / "c.gpkg")
+    args = ["grids", str(tmp_path / "c.gpkg"), str(tmp_path / "u.gpkg"), "--out", str(tmp_path / "g.gpkg"), "-q"]
+    assert main(args + ["--street-gap-m", "0"]) == 2
+    assert "--street-gap-m: expected a width in metres" in capsys.readouterr().err
+    assert main(args + ["--grids", "1", "--street-gap-m", "20"]) == 0
+    assert gpd.read_file(tmp_path / "g.gpkg", layer="grids").shape[0] == 1  # 12 m streets: one grid

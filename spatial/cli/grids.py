@@ -56,6 +56,9 @@ def add_parser(sub) -> None:
     p.add_argument("--blocks", default=None, metavar="COLUMN",
                    help="units' block (街坊) id column: edges between blocks are streets (without --roads, "
                         "street gaps between units are streets anyway)")
+    p.add_argument("--street-gap-m", type=_street_gap, default=30.0, metavar="M",
+                   help="widest gap between units read as a street they face each other across (default 30 m); "
+                        "units across a wider gap (an arterial, a river) are not neighbours, so no grid crosses it")
     p.add_argument("--evaluate", type=Path, nargs="?", const=Path(), default=None, metavar="PLAN",
                    help="score grids (or units with grid_id) without changing them; with --existing PLAN "
                         "and COMMUNITIES UNITS, score that plan of the units")
@@ -115,6 +118,17 @@ def _validated(args: argparse.Namespace, units, communities) -> tuple:
     return layers["units"], layers["communities"], cols, report.to_frame()
 
 
+def _street_gap(text: str) -> float:
+    """``--street-gap-m``: a width in metres above 0 and below 1,000 (an argparse type)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < 1000:
+        raise argparse.ArgumentTypeError(f"expected a width in metres above 0 and below 1000, got {text!r}")
+    return value
+
+
 def _cmd_grids(args: argparse.Namespace) -> int:
     import pandas as pd
 
@@ -152,7 +166,7 @@ def _cmd_grids(args: argparse.Namespace) -> int:
     _check_blocks(args, units, args.inputs[1])
     units, communities, cols, checked = _validated(args, units, communities)
     opts = dict(min_households=args.min_households, max_households=args.max_households, roads=roads,
-                blocks=args.blocks, seed=args.seed, **cols)
+                blocks=args.blocks, seed=args.seed, street_gap_m=args.street_gap_m, **cols)
     if args.existing is not None or args.redraw:
         from spatial.grids.redraw import redraw_grids
 
@@ -269,7 +283,7 @@ def _cmd_grids_evaluate(args: argparse.Namespace, plan=None, plan_path: Path | N
     _check_blocks(args, plan, plan_path)
     res = evaluate_grids(plan, communities, households_col=column(args, plan, "households", "plan"),
                          min_households=args.min_households, max_households=args.max_households, roads=roads,
-                         blocks=args.blocks, **extra)
+                         blocks=args.blocks, street_gap_m=args.street_gap_m, **extra)
     for key, value in res.summary.iloc[0].items():
         say(args, f"{key:>24}: {value:.4g}" if isinstance(value, float) else f"{key:>24}: {value}")
     pieces = res.grids.loc[res.grids["components"] > 1, "grid_id"].astype(str).tolist()

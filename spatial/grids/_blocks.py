@@ -28,7 +28,7 @@ import pandas as pd
 import shapely
 
 from spatial.core.checks import polygonal
-from spatial.core.errors import ColumnError
+from spatial.core.errors import ColumnError, SpatialError
 from spatial.grids._adjacency import shared_edges
 
 logger = logging.getLogger(__name__)
@@ -65,6 +65,8 @@ class Streets:
         Groups whose units cover less than :data:`MIN_COVER` of the land they enclose (building
         footprints rather than blocks of parcels), by the share they cover: their gaps join them
         but are not read as streets between blocks.
+    gap_m : float
+        The widest gap read as a street (the ``gap_m`` asked for).
     """
 
     pieces: np.ndarray
@@ -73,6 +75,7 @@ class Streets:
     n_blocks: int
     pairs: tuple | None = None
     sparse: dict = field(default_factory=dict)
+    gap_m: float = STREET_GAP_M
 
 
 def block_labels(units: pd.DataFrame, spec, unit_ids: np.ndarray) -> np.ndarray | None:
@@ -120,6 +123,8 @@ def block_streets(
     tol_m : float
         The rook tolerance (m).
     """
+    if not (isinstance(gap_m, (int, float, np.number)) and not isinstance(gap_m, bool) and 0 < gap_m < 1000):
+        raise SpatialError(f"street_gap_m must be a width in metres above 0 and below 1,000, got {gap_m!r}")
     pieces = np.asarray(pieces, dtype=object).copy()
     n = len(pieces)
     ok = (np.asarray(group) >= 0) & pd.notna(pieces)
@@ -145,7 +150,7 @@ def block_streets(
     block_id = pd.factorize(key)[0]
     n_blocks = len(np.unique(block_id[ok]))
     if n_blocks <= 1:
-        return Streets(pieces, None, gap_total, n_blocks, sparse=sparse)
+        return Streets(pieces, None, gap_total, n_blocks, sparse=sparse, gap_m=gap_m)
     inside = np.flatnonzero(ok)
     a, b, shared, length = shared_edges(pieces[inside], tol_m=tol_m)
     a, b = inside[a], inside[b]
@@ -153,11 +158,11 @@ def block_streets(
     street = (block_id[a] != block_id[b]) & (group[a] == group[b])
     street &= (comp[a] != comp[b]) | (labelled[a] & labelled[b])
     if not street.any():
-        return Streets(pieces, None, gap_total, n_blocks, pairs, sparse)
+        return Streets(pieces, None, gap_total, n_blocks, pairs, sparse, gap_m)
     lines = shapely.get_parts(shapely.line_merge(shapely.union_all(shared[street])))
     lines = lines[shapely.get_dimensions(lines) == 1]
     return Streets(pieces, np.asarray(lines, dtype=object) if len(lines) else None, gap_total, n_blocks, pairs,
-                   sparse)
+                   sparse, gap_m)
 
 
 def _grow(pieces: np.ndarray, clip, gap_m: float, tol_m: float):

@@ -129,6 +129,7 @@ def prepare(
     roads: gpd.GeoDataFrame | None = None,
     road_buffer_m: float = 5.0,
     blocks=None,
+    street_gap_m: float = STREET_GAP_M,
 ) -> Prepared:
     """Validate ``units`` and ``communities`` once and put them on arrays in a metric CRS.
 
@@ -169,7 +170,7 @@ def prepare(
     is_pt = dims == 0
     pieces = _polygonal_pieces(ug, is_pt, comm_of, cg, unit_ids, report)
     labels = block_labels(units, blocks, unit_ids)
-    streets = block_streets(pieces, comm_of, cg, labels, tol_m=_TOL_M)
+    streets = block_streets(pieces, comm_of, cg, labels, gap_m=street_gap_m, tol_m=_TOL_M)
     pieces = streets.pieces
     inside = np.flatnonzero(comm_of >= 0)
     roads_m = _lines(roads, crs_m, report)
@@ -204,7 +205,7 @@ def _street_lines(roads_m, streets, road_buffer_m: float, blocks, report: Report
         area = shapely.area(comm_geoms[c]) if comm_geoms is not None and comm_geoms[c] is not None else 0.0
         if gap >= max(100.0, 1e-3 * area):  # not drawing noise (clipped units, float gaps)
             report.add("communities", comm_ids[c], f"units leave {gap:,.0f} m² of street gaps narrower than "
-                       f"{STREET_GAP_M:g} m between them", "units facing each other across a gap are neighbours; "
+                       f"{streets.gap_m:g} m between them", "units facing each other across a gap are neighbours; "
                        "each unit's grid takes the street up to its middle")
     for c, share in sorted(streets.sparse.items()):
         report.add("communities", comm_ids[c], f"units cover only {share:.0%} of the land they enclose "

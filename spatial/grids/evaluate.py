@@ -56,6 +56,7 @@ def evaluate_grids(
     roads: gpd.GeoDataFrame | None = None,
     road_buffer_m: float = 5.0,
     blocks=None,
+    street_gap_m: float = 30.0,
 ) -> EvalResult:
     """Score grids: band compliance, deviation, contiguity, gaps/overlaps, Polsby-Popper, road share.
 
@@ -68,9 +69,9 @@ def evaluate_grids(
         Community polygons with ``community_id_col``; gaps and overlaps are measured against them.
     min_households, max_households : float
         The band.
-    roads, blocks
+    roads, blocks, street_gap_m
         Streets, as for :func:`spatial.grids.partition.partition_grids`. On units, the same rule:
-        units are grown into the street gaps between them (so units facing each other across a
+        units are grown into the street gaps (up to ``street_gap_m`` wide) between them (so units facing each other across a
         street are neighbours) and, without roads, the block outlines are the streets that
         ``road_share`` is measured against. ``blocks`` needs units.
 
@@ -116,7 +117,7 @@ def evaluate_grids(
         raise SpatialError("blocks needs units carrying grid_id (block outlines are read from the units); "
                            "the plan given is one polygon per grid")
     if is_units:
-        streets, *streets_of = _unit_streets(lm, geoms, communities, community_id_col, crs_m, blocks)
+        streets, *streets_of = _unit_streets(lm, geoms, communities, community_id_col, crs_m, blocks, street_gap_m)
         geoms = streets.pieces
         grid_geoms = np.array([shapely.union_all(geoms[g_of == i]) for i in range(len(keys))], dtype=object)
         adj = rook_adjacency(geoms)
@@ -163,7 +164,7 @@ def evaluate_grids(
     return EvalResult(grids, summary, report.to_frame())
 
 
-def _unit_streets(lm, geoms, communities, community_id_col, crs_m, blocks):
+def _unit_streets(lm, geoms, communities, community_id_col, crs_m, blocks, gap_m=30.0):
     """Units grown into the street gaps within each community, and the block outlines
     (:func:`spatial.grids._blocks.block_streets`, the rule the partition uses)."""
     labels = block_labels(lm, blocks, (lm["unit_id"] if "unit_id" in lm.columns else lm.index).to_numpy())
@@ -176,7 +177,7 @@ def _unit_streets(lm, geoms, communities, community_id_col, crs_m, blocks):
         cm = communities.to_crs(crs_m)
         by_id = dict(zip(cm[community_id_col], cm.geometry.values))
         clip = np.array([by_id.get(c) for c in ids], dtype=object)
-    return block_streets(geoms, np.asarray(group), clip, labels), list(ids), clip
+    return block_streets(geoms, np.asarray(group), clip, labels, gap_m=gap_m), list(ids), clip
 
 
 def _grid_communities(grid_geoms, communities, community_id_col, crs_m, base):

@@ -192,6 +192,7 @@ def partition_grids(
     code_layout: str | None = "cjt349",
     road_buffer_m: float = 5.0,
     blocks=None,
+    street_gap_m: float = 30.0,
     balance: str | None = None,
     seed: int = 0,
     restarts: int | None = None,
@@ -213,8 +214,12 @@ def partition_grids(
     roads : GeoDataFrame, optional
         Road lines (or block polygons), a WalkNetwork or an osmnx graph; grid borders are drawn
         along them where possible. Without roads, block outlines are the streets: gaps of up to
-        30 m between units (street space; units facing each other across one are neighbours)
-        and, with ``blocks``, edges between units of different blocks.
+        ``street_gap_m`` between units (street space; units facing each other across one are
+        neighbours) and, with ``blocks``, edges between units of different blocks.
+    street_gap_m : float
+        Widest gap (m) between units read as a street that units face each other across
+        (default 30); a wider gap (an arterial 40 m across, a river) parts the units, so grids
+        do not cross it.
     blocks : str, mapping or Series, optional
         A column name or ``unit_id -> block id`` (街坊): an edge between units of different
         blocks lies on a street (needed when the units tile with no street gaps).
@@ -265,7 +270,7 @@ def partition_grids(
     report = Report()
     prep = prepare(units, communities, report, households_col=households_col, population_col=population_col,
                    buildings_col=buildings_col, unit_id_col=unit_id_col, community_id_col=community_id_col,
-                   roads=roads, road_buffer_m=road_buffer_m, blocks=blocks)
+                   roads=roads, road_buffer_m=road_buffer_m, blocks=blocks, street_gap_m=street_gap_m)
     gated = None
     if gated_col in units.columns and not pd.api.types.is_bool_dtype(units[gated_col]):
         gated = _labels_from(gated_col, units, prep.unit_ids, "gated")

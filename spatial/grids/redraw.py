@@ -260,6 +260,7 @@ def redraw_grids(
     road_buffer_m: float = 5.0,
     blocks=None,
     seed: int = 0,
+    street_gap_m: float = 30.0,
 ) -> RedrawResult:
     """Bring an existing plan into the household band while moving as few units as possible.
 
@@ -274,7 +275,7 @@ def redraw_grids(
         Column of ``units`` (bool) or unit ids that must not move; default: the plan's ``locked``.
     min_households, max_households : float
         The band.
-    roads, blocks
+    roads, blocks, street_gap_m
         Streets, as for :func:`spatial.grids.partition.partition_grids` (block outlines without roads).
 
     Returns
@@ -297,7 +298,7 @@ def redraw_grids(
     report = Report()
     prep = prepare(units, communities, report, households_col=households_col, population_col=population_col,
                    buildings_col=buildings_col, unit_id_col=unit_id_col, community_id_col=community_id_col,
-                   roads=roads, road_buffer_m=road_buffer_m, blocks=blocks)
+                   roads=roads, road_buffer_m=road_buffer_m, blocks=blocks, street_gap_m=street_gap_m)
     old = _plan_labels(units, plan, prep.unit_ids, unit_id_col, grid_id_col)
     lock_u = _locked_mask(locked, units, plan, prep.unit_ids, unit_id_col)
     gated = None
