@@ -324,14 +324,20 @@ def test_a_tablet_picks_paints_and_lassoes_by_touch(small, tmp_path):
         driver.quit()
 
 
+def _renamed(small, tmp_path, names: dict, lang: str):
+    """The small town with its grids renamed, its editor page, and a browser on it."""
+    units = small.assign(grid_id=small["grid_id"].map(names))
+    page = save_grid_editor(units, tmp_path / "renamed.html", lang=lang)
+    driver = _chrome(tmp_path, 900, 700)
+    _open(driver, page)
+    return units, page, driver
+
+
 def test_a_new_grid_takes_the_next_number_holds_units_survives_a_reload_and_exports(small, tmp_path):
     import spatial
 
-    units = small.assign(grid_id=small["grid_id"].map({"A": "C1-01", "B": "C1-02"}))
-    page = save_grid_editor(units, tmp_path / "new.html", lang="zh")
-    driver = _chrome(tmp_path, 900, 700)
+    units, page, driver = _renamed(small, tmp_path, {"A": "C1-01", "B": "C1-02"}, "zh")
     try:
-        _open(driver, page)
         driver.execute_script("window.spatialGridEditor.select('C1-01')")
         driver.find_element("id", "sp-new").click()                      # 新建网格
         assert driver.find_element("id", "sp-sel").get_attribute("value") == "2"
@@ -389,13 +395,9 @@ def test_a_new_grid_takes_the_next_number_holds_units_survives_a_reload_and_expo
     assert set(labels) == {"C1-01", "C1-02", "C1-03"}  # the empty C1-04 holds no unit, so no row
 
 
-
 def test_new_grids_of_a_plan_numbered_1_to_n_take_the_next_number(small, tmp_path):
-    units = small.assign(grid_id=small["grid_id"].map({"A": "1", "B": "2"}))
-    page = save_grid_editor(units, tmp_path / "num.html", lang="en")
-    driver = _chrome(tmp_path, 900, 700)
+    _, _, driver = _renamed(small, tmp_path, {"A": "1", "B": "2"}, "en")
     try:
-        _open(driver, page)
         assert driver.execute_script("return window.spatialGridEditor.newGrid()") == "3"
         assert "Created grid 3" in driver.find_element("id", "sp-note").text
         assert _errors(driver) == []
