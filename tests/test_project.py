@@ -113,3 +113,33 @@ def test_keep_private_reaches_the_network_reader(tmp_path):
     kept = read_input(InputSpec(path=path, layer=None, options={"keep_private": True}), "network")
     dropped = read_input(InputSpec(path=path, layer=None, options={}), "network")
     assert kept.length_m.sum() == pytest.approx(dropped.length_m.sum() + 200, abs=2)  # the private rung
+
+
+def test_grids_street_gap_and_restarts_are_checked(tmp_path):
+    project = load_project(_write(tmp_path, MINIMAL + '[grids]\nbalance = "equal"\nrestarts = 4\nstreet_gap_m = 45\n'))
+    assert (project.grids["restarts"], project.grids["street_gap_m"]) == (4, 45)
+    assert load_project(_write(tmp_path, MINIMAL)).grids["street_gap_m"] == 30.0
+    with pytest.raises(SpatialError, match="restarts is for equal grids"):
+        load_project(_write(tmp_path, MINIMAL + "[grids]\nrestarts = 4\n"))
+    with pytest.raises(SpatialError, match="restarts' must be a whole number"):
+        load_project(_write(tmp_path, MINIMAL + '[grids]\nbalance = "equal"\nrestarts = 2.5\n'))
+    with pytest.raises(SpatialError, match="street_gap_m' must be a width in metres"):
+        load_project(_write(tmp_path, MINIMAL + "[grids]\nstreet_gap_m = 0\n"))
+
+
+def test_grids_options_of_a_project_reach_the_engine(tmp_path, monkeypatch):
+    import spatial.grids.partition as grids
+    from spatial.core.checks import Report
+    from spatial.project.pipeline import _grids
+
+    seen = {}
+
+    def spy(units, communities, **kw):
+        seen.update(kw)
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(grids, "partition_grids", spy)
+    project = load_project(_write(tmp_path, MINIMAL + '[grids]\nbalance = "equal"\nrestarts = 4\nstreet_gap_m = 45\n'))
+    with pytest.raises(RuntimeError, match="stop here"):
+        _grids(project, {"units": None, "communities": None}, Report())
+    assert (seen["restarts"], seen["street_gap_m"], seen["balance"]) == (4, 45, "equal")

@@ -73,7 +73,7 @@ class Project:
 
 
 _DEFAULT_GRIDS = {"min_households": 300, "max_households": 500, "code_layout": "cjt349", "enabled": True,
-                  "blocks": None, "balance": "band"}
+                  "blocks": None, "balance": "band", "street_gap_m": 30.0, "restarts": None}
 _DEFAULT_COVERAGE = {"minutes": [5, 10, 15], "meters": None, "speed_kmh": 4.0, "max_snap_m": 100.0,
                      "cell_m": 10.0, "gap_band": None, "max_walk_m": None,
                      "enabled": True, "dem": None,
@@ -142,6 +142,9 @@ def load_project(path: str | Path) -> Project:
     if grids["min_households"] > grids["max_households"]:
         raise SpatialError(f"project file {source}: [grids] min_households {grids['min_households']:g} is above "
                            f"max_households {grids['max_households']:g}")
+    if grids["restarts"] is not None and grids["balance"] != "equal":
+        raise SpatialError(f"project file {source}: [grids] restarts is for equal grids: add balance = \"equal\" "
+                           "or drop restarts")
     coverage = _merged("coverage", _DEFAULT_COVERAGE, raw, source)
     if not coverage.get("minutes") and not coverage.get("meters"):
         raise SpatialError(f"project file {source}: [coverage] needs minutes (e.g. [5, 10, 15]) or meters")
@@ -288,6 +291,9 @@ _RULES: dict[str, tuple[str, Callable[[Any], bool]]] = {
     "blocks": ("the name of the units' block (街坊) column", lambda v: isinstance(v, str) and v.strip() != ""),
     "balance": ("\"band\" (any size in the band, streets first) or \"equal\" (grids near the mean size)",
                 lambda v: v in ("band", "equal")),
+    "street_gap_m": ("a width in metres above 0 and below 1000, e.g. 30", lambda v: _num(v) and 0 < v < 1000),
+    "restarts": ("a whole number of runs >= 0, e.g. 5", lambda v: isinstance(v, int) and not isinstance(v, bool)
+                 and v >= 0),
     "minutes": ("a list of minutes > 0, e.g. [5, 10, 15]", _positive_list),
     "meters": ("a list of metres > 0, e.g. [300, 500, 1000]", _positive_list),
     "speed_kmh": ("a speed in km/h > 0, e.g. 4.0", _positive),

@@ -198,6 +198,8 @@ def _grids(project: Project, layers: dict, report: Report, client=None) -> None:
         blocks=g.get("blocks"),
         balance=g.get("balance", "band"),
         code_layout=g["code_layout"],
+        street_gap_m=g.get("street_gap_m", 30.0),
+        restarts=g.get("restarts"),
     )
     if client is None:
         result = partition_grids(layers["units"], layers["communities"], **options)
