@@ -23,7 +23,7 @@ import threading
 import warnings
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Callable, Hashable
+from typing import Any, Callable, Hashable, Sequence
 
 from spatial.core._threads import THREADS
 
@@ -89,6 +89,8 @@ class Ahead:
         self.depth = depth if depth is not None else 2 * max(workers, 1)
         self.sent: dict[Hashable, tuple[Future, Any]] = {}
         self.pool = None
+        self._keys: Any = None  # the sequence :meth:`fill` walks, and how far it got
+        self._next = 0
         if workers > 1 and _may_fork():
             global _STATE, _LIVE
             _STATE = state
@@ -120,6 +122,22 @@ class Ahead:
     def room(self) -> bool:
         """Whether another job may be sent ahead now."""
         return self.pool is not None and len(self.sent) < self.depth
+
+    def fill(self, keys: Sequence, i: int, job: Callable[[Hashable], tuple | None]) -> None:
+        """Send the jobs of the keys after position ``i`` of ``keys`` (the loop's own order) while
+        there is room; ``job(key)`` gives ``(args, token)``, or None to leave that key to its turn.
+        Each key of a sequence is looked at once (a new sequence object starts again)."""
+        if self.pool is None:
+            return
+        if keys is not self._keys:
+            self._keys, self._next = keys, 0
+        self._next = max(self._next, i + 1)
+        while self.room() and self._next < len(keys):
+            key = keys[self._next]
+            self._next += 1
+            got = job(key)
+            if got is not None:
+                self.send(key, *got)
 
     def send(self, key: Hashable, args: tuple, token: Any = None) -> None:
         """Start job ``key`` on a worker (no-op inline, or if already sent); ``token`` comes back

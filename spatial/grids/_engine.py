@@ -235,17 +235,14 @@ def partition(
     # seeds of their own for each seed asked for (seed 0: 1, 2, ...; seed 1: 21, 22, ...)
     seeds = [seed * (restarts + 1) + j for j in range(1, restarts + 1)]
     with Ahead(_one_seed, state, workers=PROCESSES if n >= _AHEAD_RESTART_NODES else 1) as ahead:
-        for t in seeds:  # the workers start on the restarts while this process runs the seed asked for
-            if not ahead.room():
-                break
-            ahead.send(t, (t,))
+        def job(t):
+            return (t,), None
+
+        ahead.fill(seeds, -1, job)  # the workers start on the restarts while this process runs the seed asked for
         labels = _one_seed(state, seed)
         best = _grade(adj, hh, xy, labels, stuck, min_hh=min_hh, max_hh=max_hh, weights=weights), labels, seed
         for i, s in enumerate(seeds):
-            for t in seeds[i + 1:]:
-                if not ahead.room():
-                    break
-                ahead.send(t, (t,))
+            ahead.fill(seeds, i, job)
             labels = ahead.take(s, (s,))
             grade = _grade(adj, hh, xy, labels, stuck, min_hh=min_hh, max_hh=max_hh, weights=weights)
             if grade < best[0]:
@@ -281,9 +278,9 @@ def _grade(adj, hh, xy, labels, stuck, *, min_hh, max_hh, weights) -> tuple:
 def _one_seed(state, seed: int) -> np.ndarray:
     """The whole engine from one seed (runs on a worker too)."""
     adj, hh, xy, k, min_hh, max_hh, weights, max_rounds = state
-    # past the size that gets restarts, the worst grids are re-cut from more seeds instead
-    wider = _WIDER_WORST if len(hh) > _RESTART_MAX_NODES else 0
     n = len(hh)
+    # past the size that gets restarts, the worst grids are re-cut from more seeds instead
+    wider = _WIDER_WORST if n > _RESTART_MAX_NODES else 0
     ncomp, comp = connected_components(adj, directed=False)
     totals = np.bincount(comp, weights=hh, minlength=ncomp)
     sizes = np.bincount(comp, minlength=ncomp)

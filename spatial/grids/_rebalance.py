@@ -143,16 +143,12 @@ def rebalance_worst(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labe
             redrawn = np.zeros(k, dtype=bool)
             order = np.argsort(-dev, kind="stable").tolist()
             worst = set(order[:wider])  # these get more seeds (what a planner reads first)
-            nxt = 0
+
+            def job(h):  # on today's plan; used only if no region kept since touched the ring it read
+                return ((h, labels.copy(), h in worst), (kept, _ring(labels, coo, h, 2))) if wanted(h) else None
+
             for i, g in enumerate(order):
-                # the grids after this one start on the workers, on today's plan; a result is used
-                # only if no region kept since touched the ring of two it read
-                nxt = max(nxt, i + 1)
-                while ahead.room() and nxt < len(order):
-                    h = order[nxt]
-                    nxt += 1
-                    if wanted(h):
-                        ahead.send(h, (h, labels.copy(), h in worst), token=(kept, _ring(labels, coo, h, 2)))
+                ahead.fill(order, i, job)  # the grids after this one start on the workers
                 if not wanted(g):
                     ahead.drop(g)
                     continue

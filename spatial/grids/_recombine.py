@@ -154,22 +154,21 @@ def recombine(
             pairs = np.unique(np.sort(np.column_stack([la[between], lb[between]]), axis=1), axis=0)
             pairs = pairs[(off[pairs[:, 0]] | off[pairs[:, 1]]) &
                           ~(pr.fixed_part[pairs[:, 0]] | pr.fixed_part[pairs[:, 1]])]
-            pairs = pairs[np.argsort(-np.abs(dev[pairs[:, 0]] - dev[pairs[:, 1]]), kind="stable")].tolist()
+            pairs = [tuple(p) for p in
+                     pairs[np.argsort(-np.abs(dev[pairs[:, 0]] - dev[pairs[:, 1]]), kind="stable")].tolist()]
             touched = np.zeros(pr.k, dtype=bool)
 
             def skipped(a, b):
                 return touched[a] or touched[b] or (a, b, round(pr.ph[a]), round(pr.ph[b])) in tried
 
-            changed = nxt = 0
+            def job(pair):
+                return None if skipped(*pair) else ((*pair, *pr.pair(*pair)), None)
+
+            changed = 0
             for i, (a, b) in enumerate(pairs):
                 # the pairs after this one are cut on the workers: a pair is cut only while neither
                 # part has changed this pass, so a cut made ahead is the one it would get now
-                nxt = max(nxt, i + 1)
-                while ahead.room() and nxt < len(pairs):
-                    a2, b2 = pairs[nxt]
-                    nxt += 1
-                    if not skipped(a2, b2):
-                        ahead.send((a2, b2), (a2, b2, *pr.pair(a2, b2)))
+                ahead.fill(pairs, i, job)
                 if skipped(a, b):
                     ahead.drop((a, b))
                     continue

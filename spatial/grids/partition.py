@@ -296,13 +296,14 @@ def partition_grids(
     ahead_ok = [0 < len(m) < _AHEAD_COMMUNITY_NODES for m in members]
     state = (cost, hh, xy, float(min_households), float(max_households), weights, int(seed), restarts)
     workers = PROCESSES if nc > 1 and sum(len(m) for m, ok in zip(members, ahead_ok) if ok) >= _AHEAD_TOTAL_NODES else 1
+    order = list(range(nc))
+
+    def job(d):
+        return ((members[d], int(k[d])), None) if ahead_ok[d] else None
+
     with Ahead(_partition_community, state, workers=workers) as ahead:
-        for c in range(nc):
-            for d in range(c + 1, nc):
-                if not ahead.room():
-                    break
-                if ahead_ok[d]:
-                    ahead.send(d, (members[d], int(k[d])))
+        for c in order:
+            ahead.fill(order, c, job)
             nodes = members[c]
             cid = prep.comm_ids[c]
             if len(nodes) == 0:
