@@ -9,8 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 import spatial
 
 ROOT = Path(spatial.__file__).parent

@@ -8,7 +8,7 @@ import pytest
 import shapely
 
 from spatial import ColumnError, CRSError, DuplicateIdError, GeometryError
-from spatial.coverage.service_areas import default_cell_m, isochrones, walk_grid
+from spatial.coverage.service_areas import isochrones, walk_grid
 from spatial.datasets.synthetic import X0, Y0, oracle_walk, river_network, stations_at
 from spatial.network.routing import nearest_source
 from spatial.network.snapping import snap_points

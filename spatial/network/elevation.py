@@ -45,7 +45,7 @@ import shapely
 
 from spatial.core._threads import halves, thread_map
 from spatial.core.checks import REPORT_COLUMNS
-from spatial.core.errors import CRSError, InputFileError, NetworkError, SpatialError
+from spatial.core.errors import CRSError, InputFileError, SpatialError
 from spatial.network.graph import WalkNetwork
 
 logger = logging.getLogger(__name__)
@@ -483,7 +483,6 @@ def _from_nodes(network: WalkNetwork, z_node: np.ndarray, source: str, steps_fac
     u, v = network.edge_u, network.edge_v
     xy = np.empty((2 * network.n_edges, 2))
     xy[0::2], xy[1::2] = network.node_xy[u], network.node_xy[v]
-    line = np.repeat(np.arange(network.n_edges), 2)
     z = np.empty(2 * network.n_edges)
     z[0::2], z[1::2] = z_node[u], z_node[v]
     # the slope over the edge's own length, not the chord between its ends
