@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import errno
 import re
-import shutil
 from pathlib import Path
 
 import geopandas as gpd
 import pyogrio
 import pytest
-from shapely.geometry import GeometryCollection, LineString, MultiPolygon, Point, box
+from shapely.geometry import GeometryCollection, LineString, Point, box
 
 from spatial.cli import main
 
@@ -154,6 +153,11 @@ CASES = {
     "grids-max-zero": (lambda f, o, t: ["grids", f["comm"], f["units"], "--max", "0", "--out", o], r"--max.*> 0"),
     "grids-max-nan": (lambda f, o, t: ["grids", f["comm"], f["units"], "--max", "nan", "--out", o], r"--max.*finite"),
     "grids-max-inf": (lambda f, o, t: ["grids", f["comm"], f["units"], "--max", "inf", "--out", o], r"--max.*finite"),
+    "grids-restarts-negative": (lambda f, o, t: ["grids", f["comm"], f["units"], "--grids", "2", "--restarts", "-1", "--out", o], r"--restarts.*whole number >= 0"),
+    "grids-restarts-huge": (lambda f, o, t: ["grids", f["comm"], f["units"], "--grids", "2", "--restarts", "100000", "--out", o], r"--restarts 100000: at most 99"),
+    "grids-restarts-band": (lambda f, o, t: ["grids", f["comm"], f["units"], "--restarts", "3", "--out", o], r"--restarts is for equal grids"),
+    "grids-street-gap-zero": (lambda f, o, t: ["grids", f["comm"], f["units"], "--street-gap-m", "0", "--out", o], r"--street-gap-m.*above 0"),
+    "grids-street-gap-text": (lambda f, o, t: ["grids", f["comm"], f["units"], "--street-gap-m", "wide", "--out", o], r"--street-gap-m.*'wide'"),
     "grids-one-input": (lambda f, o, t: ["grids", f["comm"], "--out", o], r"give COMMUNITIES UNITS"),
     "grids-lock-without-plan": (lambda f, o, t: ["grids", f["comm"], f["units"], "--lock", f["units"], "--out", o], r"--lock needs --existing"),
     "grids-unknown-option": (lambda f, o, t: ["grids", f["comm"], f["units"], "--colour", "red", "--out", o], r"unrecognized arguments: --colour"),

@@ -189,6 +189,23 @@ def test_no_restarts_when_any_size_in_the_band_will_do():
     np.testing.assert_array_equal(partition(adj, hh, xy, 17, **kw), partition(adj, hh, xy, 17, **kw, restarts=0))
 
 
+def test_restarts_count_the_parts_the_components_get_not_the_parts_asked_for(monkeypatch):
+    # two towns of 4 x 100 households with no link: one grid asked for, two drawn (400 each, in
+    # the band) although 800 in one grid is not; so the restarts run
+    edges = [(0, 1), (1, 2), (2, 3), (4, 5), (5, 6), (6, 7)]
+    i, j = np.array(edges).T
+    adj = sparse.csr_matrix((np.full(12, 100.0), (np.r_[i, j], np.r_[j, i])), shape=(8, 8))
+    hh = np.full(8, 100.0)
+    xy = np.array([[x * 100.0 + (x > 3) * 500, 0.0] for x in range(8)])
+    monkeypatch.setattr(engine, "PROCESSES", 1)
+    runs = []
+    real = engine._one_seed
+    monkeypatch.setattr(engine, "_one_seed", lambda state, seed: runs.append(seed) or real(state, seed))
+    out = partition(adj, hh, xy, 1, min_hh=300, max_hh=500, weights=EQUAL_WEIGHTS)
+    np.testing.assert_array_equal(out, [0, 0, 0, 0, 1, 1, 1, 1])
+    assert len(runs) == 1 + engine._MAX_RESTARTS
+
+
 def test_restarts_on_two_cores_give_the_plan_of_one(monkeypatch, sends):
     adj, hh, xy = lumpy_town(side=24, seed=0)  # 576 units: restarts go to workers
     k = int(round(hh.sum() / 400))
@@ -310,6 +327,9 @@ def test_partition_grids_takes_restarts_for_equal_grids_only(monkeypatch):
         partition_grids(units, comms, restarts=3)
     with pytest.raises(SpatialError, match="whole number"):
         partition_grids(units, comms, n_grids=n, restarts=-1)
+    with pytest.raises(SpatialError, match="from 0 to 99"):
+        partition_grids(units, comms, n_grids=n, restarts=100)
+    assert len(runs) == 8  # refused before any run
 
 
 def test_the_grids_furthest_off_are_cut_again_from_more_seeds(town, monkeypatch):

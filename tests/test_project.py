@@ -123,6 +123,8 @@ def test_grids_street_gap_and_restarts_are_checked(tmp_path):
         load_project(_write(tmp_path, MINIMAL + "[grids]\nrestarts = 4\n"))
     with pytest.raises(SpatialError, match="restarts' must be a whole number"):
         load_project(_write(tmp_path, MINIMAL + '[grids]\nbalance = "equal"\nrestarts = 2.5\n'))
+    with pytest.raises(SpatialError, match="restarts' must be a whole number of runs from 0 to 99"):
+        load_project(_write(tmp_path, MINIMAL + '[grids]\nbalance = "equal"\nrestarts = 100\n'))
     with pytest.raises(SpatialError, match="street_gap_m' must be a width in metres"):
         load_project(_write(tmp_path, MINIMAL + "[grids]\nstreet_gap_m = 0\n"))
 

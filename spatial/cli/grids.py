@@ -65,7 +65,8 @@ def add_parser(sub) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the search (default 0)")
     p.add_argument("--restarts", type=non_negative_int, default=None, metavar="N",
                    help="with equal grids: draw each community from N more seeds and keep the best plan "
-                        "(default: up to 19 on communities of up to 5,000 units, fewer as they grow; 0: one run)")
+                        "(default: up to 19 on communities of up to 5,000 units, fewer as they grow; 0: one run; "
+                        "at most 99)")
     p.add_argument("--from-buildings", action="store_true",
                    help="UNITS are building footprints or points: build units first (street blocks cut by "
                         "--roads, enclosed tessellation around the buildings)")
@@ -136,6 +137,11 @@ def _cmd_grids(args: argparse.Namespace) -> int:
     from spatial.io.layers import write_layers
 
     if args.restarts is not None:  # before anything is read: options first
+        from spatial.grids._engine import RESTARTS_LIMIT
+
+        if args.restarts > RESTARTS_LIMIT:
+            raise SpatialError(f"--restarts {args.restarts}: at most {RESTARTS_LIMIT} (each restart takes as long as "
+                               "one drawing; 5-20 is usually enough)")
         if args.existing is not None or args.redraw or args.evaluate is not None:
             raise SpatialError("--restarts is for drawing new grids (drop it: an evaluation changes nothing and a "
                                "redraw moves as few units as it can)")

@@ -24,6 +24,7 @@ towns, against 10 from one seed; mean Polsby-Popper 0.510 -> 0.553). Each pass m
     band violation (dominant) + squared deviation from the mean part size
     + a linear charge on deviation beyond ±4% of the mean (±4.5% in the finish)
     + cut cost (shared non-road boundary) + spread about the part centroid (compactness)
+    + in the finish, a charge on each part's Polsby-Popper below 1 (``Weights.shape``)
     + a penalty per unit moved away from its starting part (used by redraw).
 
 What decides between plans in the band is set by the weights (``_objective``: ``EQUAL_WEIGHTS``
@@ -47,7 +48,7 @@ from scipy.sparse.csgraph import connected_components
 
 from spatial.core._procs import PROCESSES, Ahead
 from spatial.grids._bisect import recursive_bisection
-from spatial.grids._objective import Weights, _targets, objective
+from spatial.grids._objective import Shapes, Weights, _targets, objective
 from spatial.grids._rebalance import _WIDER_WORST, rebalance_worst
 from spatial.grids._recombine import recombine
 from spatial.grids._search import local_search
@@ -207,6 +208,7 @@ def partition(
     seed: int = 0,
     max_rounds: int = 40,
     restarts: int | None = None,
+    shapes: Shapes | None = None,
 ) -> np.ndarray:
     """Labels 0..k-1 of a contiguous partition of the graph into ``k`` household-balanced parts.
 
@@ -221,13 +223,17 @@ def partition(
     the band, the furthest part nearest ``weights.tolerance`` + 1% of its size, the lowest
     objective (ties: the seed asked for, then the first). Runs go to worker processes ahead of
     their turn, so the plan does not depend on the cores.
+
+    ``shapes`` (areas, perimeters and shared boundaries of the nodes) let the finish charge each
+    part's Polsby-Popper (``Weights.shape``); without them compactness is the spread about the
+    part centroids alone.
     """
     n = len(hh)
     hh = np.asarray(hh, dtype=float)
-    state = (adj, hh, xy, int(k), float(min_hh), float(max_hh), weights, int(max_rounds))
+    state = (adj, hh, xy, int(k), float(min_hh), float(max_hh), weights, int(max_rounds), shapes)
     if restarts is None:
         restarts = max(0, min(_MAX_RESTARTS, _RESTART_NODES // max(n, 1) - 1)) if n <= _RESTART_MAX_NODES else 0
-        if not min_hh <= hh.sum() / max(k, 1) <= max_hh:
+        if not min_hh <= hh.sum() / max(int(_seats(adj, hh, k)[2].sum()), 1) <= max_hh:
             restarts = 0  # the mean grid is out of the band: no plan puts them all in it, none is near
     if weights.beyond <= 0 or restarts <= 0:
         return _one_seed(state, seed)
@@ -240,17 +246,20 @@ def partition(
 
         ahead.fill(seeds, -1, job)  # the workers start on the restarts while this process runs the seed asked for
         labels = _one_seed(state, seed)
-        best = _grade(adj, hh, xy, labels, stuck, min_hh=min_hh, max_hh=max_hh, weights=weights), labels, seed
+        kw = dict(min_hh=min_hh, max_hh=max_hh, weights=weights)
+        best = _grade(adj, hh, xy, labels, stuck, **kw), labels, seed
         for i, s in enumerate(seeds):
             ahead.fill(seeds, i, job)
             labels = ahead.take(s, (s,))
-            grade = _grade(adj, hh, xy, labels, stuck, min_hh=min_hh, max_hh=max_hh, weights=weights)
+            grade = _grade(adj, hh, xy, labels, stuck, **kw)
             if grade < best[0]:
                 best = grade, labels, s
     logger.debug("restarts: %d run, the plan of seed %d kept", len(seeds), best[2])
     return best[1]
 
 
+#: Most restarts a caller may ask for (each takes as long as one run of the engine).
+RESTARTS_LIMIT = 99
 #: Restarts of ``partition`` from other seeds stop where the nodes of all runs would pass this ...
 _RESTART_NODES = 32_000
 #: ... and at this many restarts (twenty runs in all) ...
@@ -275,17 +284,23 @@ def _grade(adj, hh, xy, labels, stuck, *, min_hh, max_hh, weights) -> tuple:
     return (-k, out, round(far, 3), objective(adj, hh, xy, labels, min_hh=min_hh, max_hh=max_hh, weights=weights))
 
 
-def _one_seed(state, seed: int) -> np.ndarray:
-    """The whole engine from one seed (runs on a worker too)."""
-    adj, hh, xy, k, min_hh, max_hh, weights, max_rounds = state
-    n = len(hh)
-    # past the size that gets restarts, the worst grids are re-cut from more seeds instead
-    wider = _WIDER_WORST if n > _RESTART_MAX_NODES else 0
+def _seats(adj, hh, k):
+    """The graph's components, and how many parts each gets (in proportion to its households, at
+    least one, at most its nodes)."""
     ncomp, comp = connected_components(adj, directed=False)
     totals = np.bincount(comp, weights=hh, minlength=ncomp)
     sizes = np.bincount(comp, minlength=ncomp)
-    seats = apportion(totals, min(k, n), floor=np.ones(ncomp, dtype=int))
-    seats = np.minimum(seats, sizes)
+    seats = apportion(totals, min(k, len(hh)), floor=np.ones(ncomp, dtype=int))
+    return ncomp, comp, np.minimum(seats, sizes)
+
+
+def _one_seed(state, seed: int) -> np.ndarray:
+    """The whole engine from one seed (runs on a worker too)."""
+    adj, hh, xy, k, min_hh, max_hh, weights, max_rounds, shapes = state
+    n = len(hh)
+    # past the size that gets restarts, the worst grids are re-cut from more seeds instead
+    wider = _WIDER_WORST if n > _RESTART_MAX_NODES else 0
+    ncomp, comp, seats = _seats(adj, hh, k)
     best = None
     # street-following METIS bisection; only when it cannot give every part, inertial bisection of
     # the centroids too (straight cuts across the long axis); the lower objective wins
@@ -317,9 +332,9 @@ def _one_seed(state, seed: int) -> np.ndarray:
                                  wider=wider)
         if weights.finish is not None:  # sizes settled: shape and streets within the finish's tolerance
             fin = dict(min_hh=min_hh, max_hh=max_hh, weights=weights.finish)
-            labels = local_search(adj, hh, xy, labels, **fin, seed=seed, max_rounds=max_rounds)
-            labels = local_search(adj, hh, xy, swap_pass(adj, hh, xy, labels, **fin), **fin, seed=seed,
-                                  max_rounds=max_rounds)
+            labels = local_search(adj, hh, xy, labels, **fin, seed=seed, max_rounds=max_rounds, shapes=shapes)
+            labels = local_search(adj, hh, xy, swap_pass(adj, hh, xy, labels, **fin, shapes=shapes), **fin, seed=seed,
+                                  max_rounds=max_rounds, shapes=shapes)
         labels = kick_into_band(adj, hh, xy, labels, min_hh=min_hh, max_hh=max_hh, weights=weights, seed=seed)
         ph = np.bincount(labels, weights=hh)
         if ((ph < min_hh) | (ph > max_hh)).any():  # the kick left some out: draw them again, region by region

@@ -16,7 +16,7 @@ import numpy as np
 from scipy import sparse
 
 from spatial.grids._bisect import _connected_without
-from spatial.grids._objective import Weights, _norms, _size_fn, _targets
+from spatial.grids._objective import Shapes, Weights, _norms, _size_fn, _targets
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +38,7 @@ def local_search(
     seed: int = 0,
     max_rounds: int = 40,
     active: np.ndarray | None = None,
+    shapes: Shapes | None = None,
 ) -> np.ndarray:
     """Move boundary units between neighbouring parts while the objective falls; parts stay connected.
 
@@ -45,6 +46,7 @@ def local_search(
     ``weights.move``; ``target`` gives the wanted size of each part (default: the mean per
     connected component of the graph). With ``active`` (node positions) only those nodes are
     looked at first; the search spreads from each move to the neighbours of the unit moved.
+    With ``shapes`` and ``weights.shape`` each part's Polsby-Popper counts too.
     """
     labels = np.asarray(labels, dtype=np.int64).copy()
     n = len(labels)
@@ -75,6 +77,15 @@ def local_search(
     tg = tgt.tolist()
 
     f = _size_fn(min_hh, max_hh, w_band, weights)
+    w_pp = weights.shape if shapes is not None else 0.0
+    if w_pp > 0:
+        s_ip, s_ind, s_dat = shapes.shared.indptr.tolist(), shapes.shared.indices.tolist(), shapes.shared.data.tolist()
+        s_nbrs = [s_ind[a:b] for a, b in zip(s_ip[:-1], s_ip[1:])]
+        s_len = [s_dat[a:b] for a, b in zip(s_ip[:-1], s_ip[1:])]
+        ar = shapes.area.tolist()
+        pl = shapes.perimeter.tolist()
+        pa, per = (x.tolist() for x in shapes.parts(labels, k))
+        c4 = 4 * np.pi
 
     rng = np.random.default_rng(seed)
     order = rng.permutation(n) if active is None else rng.permutation(np.unique(np.asarray(active, dtype=np.int64)))
@@ -103,6 +114,14 @@ def local_search(
         fa = f(ha - x, ta) - f(ha, ta)
         ax, ay = sx[a] / pn[a], sy[a] / pn[a]
         da = (xs[u] - ax) ** 2 + (ys[u] - ay) ** 2
+        if w_pp > 0:
+            sh = {}
+            for v, c in zip(s_nbrs[u], s_len[u]):
+                sh[lab[v]] = sh.get(lab[v], 0.0) + c
+            au, lu = ar[u], pl[u]
+            na, npa = pa[a] - au, per[a] - lu + 2 * sh.get(a, 0.0)
+            ppa = c4 * pa[a] / max(per[a], 1e-9) ** 2
+            ppa_new = c4 * na / max(npa, 1e-9) ** 2
         best, best_b = -1e-9, -1
         for b, cb in cand.items():
             if b == a:
@@ -115,6 +134,10 @@ def local_search(
             if origin_l is not None:
                 o = origin_l[u]
                 delta += w_move * ((b != o) - (a != o))
+            if w_pp > 0:
+                npb = per[b] + lu - 2 * sh.get(b, 0.0)
+                delta -= w_pp * (ppa_new + c4 * (pa[b] + au) / max(npb, 1e-9) ** 2 - ppa
+                                 - c4 * pa[b] / max(per[b], 1e-9) ** 2)
             if delta < best:
                 best, best_b = delta, b
         if best_b < 0 or not _connected_without(u, a, lab, nbrs, pn[a]):
@@ -129,6 +152,11 @@ def local_search(
         sy[a] -= ys[u]
         sx[b] += xs[u]
         sy[b] += ys[u]
+        if w_pp > 0:
+            pa[a] -= au
+            pa[b] += au
+            per[a] = npa
+            per[b] += lu - 2 * sh.get(b, 0.0)
         moves += 1
         for v in nbrs[u]:
             if not inq[v] and not fixed[v]:

@@ -20,7 +20,7 @@ import numpy as np
 from scipy import sparse
 
 from spatial.grids._bisect import _reach
-from spatial.grids._objective import Weights, _norms, _size_fn, _targets
+from spatial.grids._objective import Shapes, Weights, _norms, _size_fn, _targets
 
 logger = logging.getLogger(__name__)
 
@@ -29,14 +29,15 @@ __all__ = ["swap_pass"]
 
 def swap_pass(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labels: np.ndarray, *, min_hh: float,
               max_hh: float, weights: Weights = Weights(), fixed: np.ndarray | None = None,
-              target: np.ndarray | None = None, rounds: int = 3) -> np.ndarray:
+              target: np.ndarray | None = None, rounds: int = 3, shapes: Shapes | None = None) -> np.ndarray:
     """Labels after the best improving swap of two border units between each pair of neighbouring
     parts, for up to ``rounds`` rounds (a part takes part in one swap per round).
 
     The graph, households and centroids are those of :func:`spatial.grids._engine.local_search`;
     ``labels`` must give connected parts, ``fixed`` nodes never move and ``target`` is the wanted
     size of each part (default: the mean of its connected component). Every part stays
-    connected and keeps its number of nodes; a swap is made only when the objective falls.
+    connected and keeps its number of nodes; a swap is made only when the objective falls (with
+    ``shapes`` and ``weights.shape``, each part's Polsby-Popper counts too).
     """
     labels = np.asarray(labels, dtype=np.int64).copy()
     n = len(labels)
@@ -52,6 +53,12 @@ def swap_pass(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labels: np
     costs = [dat[a:b] for a, b in zip(ip[:-1], ip[1:])]
     free = [True] * n if fixed is None else (~np.asarray(fixed, dtype=bool)).tolist()
     hl, xs, ys, tg = hh.tolist(), xy[:, 0].tolist(), xy[:, 1].tolist(), tgt.tolist()
+    w_pp = weights.shape if shapes is not None else 0.0
+    if w_pp > 0:
+        s_ip, s_ind, s_dat = shapes.shared.indptr.tolist(), shapes.shared.indices.tolist(), shapes.shared.data.tolist()
+        s_row = [dict(zip(s_ind[a:b], s_dat[a:b])) for a, b in zip(s_ip[:-1], s_ip[1:])]
+        ar, pl = shapes.area.tolist(), shapes.perimeter.tolist()
+        c4 = 4 * np.pi
 
     total = 0
     for _ in range(rounds):
@@ -61,6 +68,8 @@ def swap_pass(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labels: np
         sizes = cnt.tolist()
         cx = (np.bincount(labels, weights=xy[:, 0], minlength=k) / cnt).tolist()
         cy = (np.bincount(labels, weights=xy[:, 1], minlength=k) / cnt).tolist()
+        if w_pp > 0:
+            pa, per = (x.tolist() for x in shapes.parts(labels, k))
         # border units of each ordered pair of parts, with each unit's cut cost to every part
         border: dict[tuple[int, int], list[int]] = {}
         to: dict[int, dict[int, float]] = {}
@@ -83,6 +92,14 @@ def swap_pass(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labels: np
                 continue
             vs = border[(b, a)]
             base = f(ph[a], tg[a]) + f(ph[b], tg[b])
+            if w_pp > 0:
+                pp0 = c4 * pa[a] / max(per[a], 1e-9) ** 2 + c4 * pa[b] / max(per[b], 1e-9) ** 2
+                sab = {}
+                for x in us + vs:
+                    d: dict[int, float] = {}
+                    for y, ln in s_row[x].items():
+                        d[lab[y]] = d.get(lab[y], 0.0) + ln
+                    sab[x] = (d.get(a, 0.0), d.get(b, 0.0))
             best, pick = -1e-9, None
             for u in us:
                 cu, xu = to[u], hl[u]
@@ -93,9 +110,16 @@ def swap_pass(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labels: np
                     cv, xv = to[v], hl[v]
                     delta = f(ph[a] - xu + xv, tg[a]) + f(ph[b] + xu - xv, tg[b]) - base
                     # u and v neighbours: their shared edge is cut before and after, counted once each way
-                    delta += w_cut * (cut_u + cv.get(b, 0.0) - cv.get(a, 0.0) + 2.0 * nu.get(v, 0.0))
+                    dcut = cut_u + cv.get(b, 0.0) - cv.get(a, 0.0) + 2.0 * nu.get(v, 0.0)
+                    delta += w_cut * dcut
                     dv = ((xs[v] - cx[a]) ** 2 + (ys[v] - cy[a]) ** 2) - ((xs[v] - cx[b]) ** 2 + (ys[v] - cy[b]) ** 2)
                     delta += w_spread * (du + dv)
+                    if w_pp > 0:
+                        (ua, ub), (va, vb), suv = sab[u], sab[v], s_row[u].get(v, 0.0)
+                        ea, eb = pa[a] - ar[u] + ar[v], pa[b] - ar[v] + ar[u]
+                        qa = per[a] - pl[u] + 2 * ua + pl[v] - 2 * va + 2 * suv
+                        qb = per[b] - pl[v] + 2 * vb + pl[u] - 2 * ub + 2 * suv
+                        delta -= w_pp * (c4 * ea / max(qa, 1e-9) ** 2 + c4 * eb / max(qb, 1e-9) ** 2 - pp0)
                     if delta < best:
                         best, pick = delta, (u, v)
             if pick is None:
@@ -106,6 +130,12 @@ def swap_pass(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labels: np
                 labels[u], labels[v] = b, a
                 ph[a] += hl[v] - hl[u]
                 ph[b] += hl[u] - hl[v]
+                if w_pp > 0:
+                    (ua, ub), (va, vb), suv = sab[u], sab[v], s_row[u].get(v, 0.0)
+                    per[a] += -pl[u] + 2 * ua + pl[v] - 2 * va + 2 * suv
+                    per[b] += -pl[v] + 2 * vb + pl[u] - 2 * ub + 2 * suv
+                    pa[a] += ar[v] - ar[u]
+                    pa[b] += ar[u] - ar[v]
                 busy[a] = busy[b] = True
                 done += 1
             else:

@@ -25,8 +25,8 @@ from scipy.sparse.csgraph import connected_components
 from spatial.core._procs import PROCESSES, Ahead
 from spatial.core.checks import Report
 from spatial.core.errors import ColumnError, SpatialError
-from spatial.grids._engine import apportion, hemmed_in, partition
-from spatial.grids._objective import weights_for
+from spatial.grids._engine import RESTARTS_LIMIT, apportion, hemmed_in, partition
+from spatial.grids._objective import Shapes, weights_for
 from spatial.grids._prep import (
     Prepared,
     band_status,
@@ -47,10 +47,10 @@ _AHEAD_TOTAL_NODES = 400
 
 def _partition_community(state, nodes: np.ndarray, k: int) -> np.ndarray:
     """The engine's labels for one community's ``nodes`` (runs on a worker too)."""
-    cost, hh, xy, min_hh, max_hh, weights, seed, restarts = state
+    cost, hh, xy, min_hh, max_hh, weights, seed, restarts, shapes = state
     sub = cost[nodes][:, nodes].tocsr()
     return partition(sub, hh[nodes], xy[nodes], k, min_hh=min_hh, max_hh=max_hh, weights=weights, seed=seed,
-                     restarts=restarts)
+                     restarts=restarts, shapes=shapes.take(nodes))
 
 
 @dataclass(frozen=True)
@@ -173,6 +173,21 @@ def node_arrays(prep: Prepared, node: np.ndarray):
     return hh, xy, comm, cost
 
 
+def node_shapes(prep: Prepared, node: np.ndarray) -> Shapes:
+    """Area, perimeter and shared boundary of the contracted nodes (metres), for Polsby-Popper."""
+    inside = node >= 0
+    m = int(node.max()) + 1 if inside.any() else 0
+    idx = np.flatnonzero(inside)
+    G = sparse.csr_matrix((np.ones(len(idx)), (idx, node[idx])), shape=(len(node), m))
+    shared = (G.T @ prep.adj.matrix() @ G).tocsr()
+    inner = shared.diagonal()  # twice the boundary a node's units share among themselves
+    shared.setdiag(0)
+    shared.eliminate_zeros()
+    area = np.bincount(node[idx], weights=shapely.area(prep.pieces[idx]), minlength=m)
+    per = np.bincount(node[idx], weights=shapely.length(prep.pieces[idx]), minlength=m) - inner
+    return Shapes(area, per, shared)
+
+
 def partition_grids(
     units: gpd.GeoDataFrame,
     communities: gpd.GeoDataFrame,
@@ -242,7 +257,8 @@ def partition_grids(
         With ``balance="equal"``: how many more seeds each community is drawn from, the best plan
         kept (every grid within 5% of the mean first, then round and on the streets). Default: up
         to 19 on communities of up to 5,000 units (fewer as they grow), none above, nor when the
-        mean grid is out of the band; 0: one run. Each run takes about as long as one draw.
+        mean grid is out of the band; 0: one run; at most 99. Each run takes about as long as one
+        draw.
 
     Returns
     -------
@@ -262,8 +278,10 @@ def partition_grids(
         raise ValueError(f"min_households ({min_households}) must not exceed max_households ({max_households})")
     weights = weights_for(("equal" if n_grids is not None else "band") if balance is None else balance)
     if restarts is not None:
-        if isinstance(restarts, bool) or not isinstance(restarts, (int, np.integer)) or restarts < 0:
-            raise SpatialError(f"restarts must be a whole number of runs >= 0, got {restarts!r}")
+        if (isinstance(restarts, bool) or not isinstance(restarts, (int, np.integer))
+                or not 0 <= restarts <= RESTARTS_LIMIT):
+            raise SpatialError(f"restarts must be a whole number of runs from 0 to {RESTARTS_LIMIT} (each takes as "
+                               f"long as one drawing), got {restarts!r}")
         if weights.beyond <= 0:
             raise SpatialError("restarts is for balance='equal' (grids near the mean size); with 'band' one run "
                                "is drawn, streets first (drop restarts, or give n_grids or balance='equal')")
@@ -294,7 +312,8 @@ def partition_grids(
     # communities are independent: the smaller ones go to worker processes ahead of their turn (a
     # large one runs here, where the engine spreads its own passes over the cores)
     ahead_ok = [0 < len(m) < _AHEAD_COMMUNITY_NODES for m in members]
-    state = (cost, hh, xy, float(min_households), float(max_households), weights, int(seed), restarts)
+    shapes = node_shapes(prep, node)
+    state = (cost, hh, xy, float(min_households), float(max_households), weights, int(seed), restarts, shapes)
     workers = PROCESSES if nc > 1 and sum(len(m) for m, ok in zip(members, ahead_ok) if ok) >= _AHEAD_TOTAL_NODES else 1
     order = list(range(nc))
 

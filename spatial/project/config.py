@@ -267,6 +267,12 @@ def _non_negative(v) -> bool:
     return _num(v) and v >= 0
 
 
+def _restarts_ok(v) -> bool:
+    from spatial.grids._engine import RESTARTS_LIMIT
+
+    return isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= RESTARTS_LIMIT
+
+
 def _positive_list(v) -> bool:
     return isinstance(v, list) and len(v) > 0 and all(_positive(x) for x in v)
 
@@ -292,8 +298,7 @@ _RULES: dict[str, tuple[str, Callable[[Any], bool]]] = {
     "balance": ("\"band\" (any size in the band, streets first) or \"equal\" (grids near the mean size)",
                 lambda v: v in ("band", "equal")),
     "street_gap_m": ("a width in metres above 0 and below 1000, e.g. 30", lambda v: _num(v) and 0 < v < 1000),
-    "restarts": ("a whole number of runs >= 0, e.g. 5", lambda v: isinstance(v, int) and not isinstance(v, bool)
-                 and v >= 0),
+    "restarts": ("a whole number of runs from 0 to 99, e.g. 5", _restarts_ok),
     "minutes": ("a list of minutes > 0, e.g. [5, 10, 15]", _positive_list),
     "meters": ("a list of metres > 0, e.g. [300, 500, 1000]", _positive_list),
     "speed_kmh": ("a speed in km/h > 0, e.g. 4.0", _positive),
