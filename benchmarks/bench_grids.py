@@ -24,8 +24,9 @@ fifth of the shared length along a road. Methods run in a child process killed a
 
 Scores on the units (the same rook graph): max deviation from the mean grid, share of grids within
 5% of the mean, share of grids in
-the 300-500 band (and among grids that can be in it: see ``hemmed_in``), share contiguous, mean Polsby-Popper (area and perimeter of each grid from its
-units and the shared edges), share of grid border length on streets, gated estates cut. Also
+the 300-500 band (and among grids that can be in it: see ``hemmed_in``), share contiguous, mean
+Polsby-Popper (of each grid's units dissolved with shapely, as a planner sees the grid; not from
+the engine's shared edges), share of grid border length on streets, gated estates cut. Also
 ``redraw_grids`` after one block's households grew 60%: units moved and households keeping
 their grid.
 
@@ -200,10 +201,9 @@ def score(prep, gated, labels, stuck=None) -> dict:
     ph = np.bincount(lab, weights=prep.hh, minlength=k)
     mean = ph.mean()
     cut = lab[adj.i] != lab[adj.j]
-    inner = np.bincount(lab[adj.i][~cut], weights=adj.shared_m[~cut], minlength=k)
-    area = np.bincount(lab, weights=shapely.area(prep.pieces), minlength=k)
-    perimeter = np.bincount(lab, weights=shapely.length(prep.pieces), minlength=k) - 2 * inner
-    pp = 4 * np.pi * area / np.maximum(perimeter, 1e-9) ** 2
+    # each grid's units' pieces dissolved: the polygon a planner sees (a hole counts in its perimeter)
+    grids = np.array([shapely.union_all(prep.pieces[lab == g]) for g in range(k)], dtype=object)
+    pp = 4 * np.pi * shapely.area(grids) / np.maximum(shapely.length(grids), 1e-9) ** 2
     m = sparse.csr_matrix((np.ones((~cut).sum()), (adj.i[~cut], adj.j[~cut])), shape=(adj.n, adj.n))
     _, comp = connected_components(m, directed=False)
     pieces = pd.Series(comp).groupby(lab).nunique().to_numpy()

@@ -93,12 +93,11 @@ BAND_WEIGHTS = Weights(band=1000.0, deviation=8.0, tolerance=0.1, beyond=0.0, ba
 #: date move by move and swap by swap), which the spread about the centroid only approximates (it
 #: does not see a ragged border), with the cut charge raised from 1.2 to 2 so that rounder is not
 #: bought off the street, and the charge beyond 4.5% from 3,000 to 6,000 so that it is not
-#: bought past 5% either. On the uneven towns of 2,000 units (seeds 1-15) mean Polsby-Popper
-#: 0.553 -> 0.557 and border on streets 69.9% -> 68.3%, every grid within 5% still; at 10,000
-#: (seeds 1-6) 0.479 -> 0.495 and 41.7% -> 40.4%, grids within 5% 91.4% -> 91.3%, for 0.1-0.3 s.
-#: (pymetis + repair on the same towns: 0.554 and 65.1%; 0.491 and 39.7%.) Choosing between
-#: restarts on Polsby-Popper as well raised it to 0.569 but took the 3 x 3 block town of the tests
-#: off its one street-following plan, cutting a superblock for rounder grids: not done.
+#: bought past 5% either. On the dissolved grid polygons of the uneven towns: at 10,000 units
+#: (seeds 1-3) mean Polsby-Popper 0.459 -> 0.473, border on streets -1 point; at 2,000 (seeds
+#: 1-15) 0.508 -> 0.510, 69.9% -> 68.4%, every grid within 5% still; 0.1-0.3 s. A charge of 300
+#: gave 0.515-0.520 at 2,000 units but cut a superblock of the 3 x 3 block town of the tests for
+#: rounder grids, as did choosing between restarts on Polsby-Popper: not done.
 EQUAL_FINISH = Weights(deviation=4.0, tolerance=0.045, beyond=6000.0, spread=0.6, cut=2.0, shape=100.0)
 EQUAL_WEIGHTS = Weights(deviation=400.0, beyond=1500.0, finish=EQUAL_FINISH)
 BALANCES = {"equal": EQUAL_WEIGHTS, "band": BAND_WEIGHTS}

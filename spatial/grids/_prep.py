@@ -183,7 +183,7 @@ def prepare(
         a, b = inside[a], inside[b]
     same = comm_of[a] == comm_of[b]
     adj = weigh(len(ug), a[same], b[same], shared[same], length[same], roads=roads_m, road_buffer_m=road_buffer_m,
-                major_roads=major)
+                major_roads=major, tol_m=_TOL_M)
     major_m = adj.major_m
     road_m = adj.road_m if major_m is None else np.maximum(adj.road_m, major_m)
     cut = adj.shared_m - (1 - ROAD_CUT_FACTOR) * road_m

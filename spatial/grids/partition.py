@@ -179,7 +179,7 @@ def node_shapes(prep: Prepared, node: np.ndarray) -> Shapes:
     m = int(node.max()) + 1 if inside.any() else 0
     idx = np.flatnonzero(inside)
     G = sparse.csr_matrix((np.ones(len(idx)), (idx, node[idx])), shape=(len(node), m))
-    shared = (G.T @ prep.adj.matrix() @ G).tocsr()
+    shared = (G.T @ prep.adj.matrix(prep.adj.edge_m) @ G).tocsr()
     inner = shared.diagonal()  # twice the boundary a node's units share among themselves
     shared.setdiag(0)
     shared.eliminate_zeros()
