@@ -64,7 +64,7 @@ from spatial.datasets.synthetic import voronoi_units
 from spatial.grids._engine import hemmed_in, partition, repair_contiguity
 from spatial.grids._objective import EQUAL_WEIGHTS
 from spatial.grids._prep import prepare
-from spatial.grids.partition import _labels_from, contract, node_arrays, partition_grids
+from spatial.grids.partition import _labels_from, contract, node_arrays, node_shapes, partition_grids
 from spatial.grids.redraw import redraw_grids
 
 MIN_HH, MAX_HH = 300, 500
@@ -119,7 +119,8 @@ def run_spatial_band(case, graph, k, args):
 
 def run_engine(case, graph, k, args):
     prep, node, hh, xy, cost = graph
-    return partition(cost, hh, xy, k, min_hh=MIN_HH, max_hh=MAX_HH, weights=EQUAL_WEIGHTS)[node]
+    return partition(cost, hh, xy, k, min_hh=MIN_HH, max_hh=MAX_HH, weights=EQUAL_WEIGHTS,
+                     shapes=node_shapes(prep, node))[node]
 
 
 def run_previous(case, graph, k, args):

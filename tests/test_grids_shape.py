@@ -1,8 +1,9 @@
 """Specification of the engine's Polsby-Popper term (``Weights.shape``, ``Shapes``).
 
 The references here are built straight from the polygons with shapely (the union of a part's
-cells, its area and its boundary length), not from the engine's adjacency: the engine keeps each
-part's area and perimeter up to date move by move, and these tests check those sums.
+cells, its area and its boundary length), not from the engine's adjacency. The engine keeps each
+part's area and perimeter up to date move by move; these tests check where its moves and swaps
+end (a move it missed, or a swap it misjudged, shows there).
 """
 
 from __future__ import annotations
@@ -141,7 +142,7 @@ def test_the_search_on_shape_alone_ends_where_no_single_move_rounds_the_parts_mo
     assert objective(adj, hh, xy, out, **kw) == pytest.approx(len(np.unique(out)) - after)
 
 
-def test_swaps_on_shape_keep_part_sizes_and_never_lose_roundness():
+def test_swaps_on_shape_keep_part_sizes_and_round_the_parts():
     polys, sh, adj, xy, start = town(80, 11, 5)
     hh = np.ones(len(polys))
     out = swap_pass(adj, hh, xy, start, min_hh=0, max_hh=1e9, weights=SHAPE_ONLY, shapes=sh, rounds=10)
@@ -201,3 +202,31 @@ def test_shared_edges_have_their_true_length_for_perimeters():
     assert np.median(np.abs(adj.edge_m - exact)) < 0.01
     assert abs(adj.edge_m.sum() / exact.sum() - 1) < 1e-3
     assert adj.shared_m.sum() / exact.sum() - 1 > 2e-3  # the buffered length: what cut costs weigh
+
+
+def test_partition_grids_hands_each_community_its_own_shapes_for_the_finish(monkeypatch):
+    import spatial.grids._engine as engine
+
+    monkeypatch.setattr(engine, "PROCESSES", 1)  # every call in this process, to watch them
+    seen = []
+    real = engine.local_search
+
+    def spy(adj, hh, xy, labels, **kw):
+        if kw.get("shapes") is not None:
+            seen.append((adj.shape[0], len(kw["shapes"].area), kw["weights"].shape))
+        return real(adj, hh, xy, labels, **kw)
+
+    monkeypatch.setattr(engine, "local_search", spy)
+    polys = cells(n=120, seed=2)
+    xs = shapely.get_coordinates(shapely.centroid(polys))[:, 0]
+    units = gpd.GeoDataFrame({"unit_id": [f"U{i}" for i in range(120)], "households": 40},
+                             geometry=list(polys), crs=CRS)
+    comm = gpd.GeoDataFrame({"community_id": ["W", "E"]}, crs=CRS,
+                            geometry=[shapely.box(0, 0, 500, 1000), shapely.box(500, 0, 1000, 1000)])
+    partition_grids(units, comm, n_grids={"W": 4, "E": 3}, balance="equal", restarts=0)
+    sizes = sorted({n for n, _, _ in seen})
+    assert sizes == sorted([int((xs < 500).sum()), int((xs >= 500).sum())])  # one graph per community
+    assert all(n == m and w > 0 for n, m, w in seen)  # shapes of the community's own nodes
+    seen.clear()
+    partition_grids(units, comm, n_grids={"W": 4, "E": 3}, balance="band")
+    assert seen == []  # "band" has no finish

@@ -130,13 +130,7 @@ def swap_pass(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labels: np
                 labels[u], labels[v] = b, a
                 ph[a] += hl[v] - hl[u]
                 ph[b] += hl[u] - hl[v]
-                if w_pp > 0:
-                    (ua, ub), (va, vb), suv = sab[u], sab[v], s_row[u].get(v, 0.0)
-                    per[a] += -pl[u] + 2 * ua + pl[v] - 2 * va + 2 * suv
-                    per[b] += -pl[v] + 2 * vb + pl[u] - 2 * ub + 2 * suv
-                    pa[a] += ar[v] - ar[u]
-                    pa[b] += ar[u] - ar[v]
-                busy[a] = busy[b] = True
+                busy[a] = busy[b] = True  # (their areas and perimeters are taken afresh next round)
                 done += 1
             else:
                 lab[u], lab[v] = a, b
