@@ -245,7 +245,7 @@ def test_each_seed_draws_from_seeds_of_its_own():
 
 
 def test_a_grid_no_plan_can_bring_into_the_band_does_not_decide_between_plans():
-    adj, hh, xy = lumpy_town(side=10, seed=0)  # 100 units, 13 grids
+    adj, hh, xy = lumpy_town(side=10, seed=3)  # 100 units, 13 grids
     hh = hh.copy()
     hh[0] = 800.0  # one building over the band: its grid is 100% off in every plan
     k = int(round(hh.sum() / 400))
@@ -261,7 +261,7 @@ def test_a_grid_no_plan_can_bring_into_the_band_does_not_decide_between_plans():
         return round(max(worst_free(labels) - 0.05, 0.0), 3)
 
     plans = [partition(adj, hh, xy, k, **kw, seed=s, restarts=0) for s in range(4)]
-    assert len({past_5(p) for p in plans}) > 1  # the seeds differ there (seed 1 is nearest) ...
+    assert len({past_5(p) for p in plans}) > 1  # the seeds differ there (seed 0 is nearest) ...
     stuck = engine.hemmed_in(adj, hh, min_hh=300, max_hh=500)
     objectives = [engine._grade(adj, hh, xy, p, stuck, **kw)[3] for p in plans]
     assert np.argmin(objectives) != np.argmin([past_5(p) for p in plans])  # ... and the objective prefers another

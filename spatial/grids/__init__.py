@@ -4,7 +4,8 @@ Owns :mod:`~spatial.grids.partition` (``partition_grids``), :mod:`~spatial.grids
 :mod:`~spatial.grids.evaluate`, :mod:`~spatial.grids.merge` (多网合一),
 :mod:`~spatial.grids.codes` (grid codes), :mod:`~spatial.grids.workforce` (staff and 十联户) and
 :mod:`~spatial.grids.tessellation` (units from buildings), :mod:`~spatial.grids.plan` (``read_plan``), with the private array engine
-(``_engine``, its ``_objective``, ``_recombine`` and ``_bisect``),
+(``_engine``, its ``_objective``, ``_search``, ``_swap``, ``_recombine``, ``_rebalance``,
+``_anneal`` and ``_bisect``),
 adjacency and preparation. May import :mod:`spatial.network` (roads only), :mod:`spatial.io`
 and :mod:`spatial.core`.
 """

@@ -67,6 +67,9 @@ class Weights:
     move: float = 0.0
     #: charge per unit of Polsby-Popper lost, summed over parts (needs the nodes' shapes: ``Shapes``)
     shape: float = 0.0
+    #: tries per node of simulated annealing (``_anneal``) of the plan kept, under these weights
+    #: as a ``finish`` (needs the nodes' shapes; 0: none)
+    anneal: int = 0
     #: starts and re-cuts may leave the balanced line for a cheaper cut, within the band
     band_cuts: bool = False
     #: weights of a last search and swap pass, once the sizes are settled (``None``: no such pass)
@@ -102,7 +105,16 @@ BAND_WEIGHTS = Weights(band=1000.0, deviation=8.0, tolerance=0.1, beyond=0.0, ba
 #: 1-15) 0.508 -> 0.510, 69.9% -> 68.4%, every grid within 5% still; 0.1-0.3 s. A charge of 300
 #: gave 0.515-0.520 at 2,000 units but cut a superblock of the 3 x 3 block town of the tests for
 #: rounder grids, as did choosing between restarts on Polsby-Popper: not done.
-EQUAL_FINISH = Weights(deviation=4.0, tolerance=0.045, beyond=6000.0, spread=0.6, cut=2.0, shape=100.0)
+#: Its ``anneal``: 100 tries per node of simulated annealing of the plan kept (``_anneal``, at
+#: most 200,000), with off-street cut back to 1 and spread down to 0.2 so that roundness may win
+#: a little more. On the uneven towns of 2,000 units (seeds 1-15) mean Polsby-Popper 0.510 ->
+#: 0.554, border on streets 68.4% -> 67.3%, every grid within 5% still, for 0.3-0.7 s; at 10,000
+#: units (seeds 1-6, a tenth of the tries: ``_engine._LARGE_SWEEPS``) 0.474 -> 0.485, 40.5% ->
+#: 39.5%, for 0.3 s. On the uniform towns,
+#: whose "streets" are ragged outlines of groups of cells, it buys roundness off them: 2,000 units
+#: 0.47 -> 0.62 and 90% -> 66% on streets (seeds 1-3: 0.60 and 67%; with cut 1.5 0.59 and 74%,
+#: with 2 0.54 and 82%, but then 0.549-0.550 on the uneven towns).
+EQUAL_FINISH = Weights(deviation=4.0, tolerance=0.045, beyond=6000.0, spread=0.2, cut=1.0, shape=100.0, anneal=100)
 EQUAL_WEIGHTS = Weights(deviation=400.0, beyond=1500.0, finish=EQUAL_FINISH)
 BALANCES = {"equal": EQUAL_WEIGHTS, "band": BAND_WEIGHTS}
 
