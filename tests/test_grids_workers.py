@@ -245,7 +245,7 @@ def test_each_seed_draws_from_seeds_of_its_own():
 
 
 def test_a_grid_no_plan_can_bring_into_the_band_does_not_decide_between_plans():
-    adj, hh, xy = lumpy_town(side=10, seed=3)  # 100 units, 13 grids
+    adj, hh, xy = lumpy_town(side=10, seed=3)  # 100 units, 15 grids
     hh = hh.copy()
     hh[0] = 800.0  # one building over the band: its grid is 100% off in every plan
     k = int(round(hh.sum() / 400))
