@@ -57,7 +57,6 @@ def anneal(
     sweeps: int,
     seed: int = 0,
     fixed: np.ndarray | None = None,
-    target: np.ndarray | None = None,
 ) -> np.ndarray:
     """Labels after ``sweeps`` tries per free node of simulated annealing (at most ``MAX_TRIES``).
 
@@ -66,7 +65,7 @@ def anneal(
     draws a node with a neighbour in another part; moving the node there is priced by the
     objective of ``weights`` and made if it lowers it, or else with the probability
     ``exp(-rise / temperature)``. Sizes never go further past
-    ``weights.tolerance`` of the wanted size (``target``, default the mean of the component) nor
+    ``weights.tolerance`` of the wanted size (the mean part of its component of the graph) nor
     further out of ``[min_hh, max_hh]``; parts stay connected and non-empty.
     """
     labels = np.asarray(labels, dtype=np.int64).copy()
@@ -75,7 +74,7 @@ def anneal(
     if n < 2 or weights.shape <= 0 or sweeps <= 0:
         return labels
     k = int(labels.max()) + 1
-    tgt = np.maximum(_targets(adj, labels, hh, k) if target is None else np.asarray(target, float), 1.0)
+    tgt = np.maximum(_targets(adj, labels, hh, k), 1.0)
     w_band, _, w_cut, w_spread = _norms(adj, xy, k, tgt, weights)
     f = _size_fn(min_hh, max_hh, w_band, weights)
     adj = adj.tocsr().sorted_indices()  # (a copy: edges in (row, column) order, for ``rev`` below)
