@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from test_grids import CRS, community, squares
@@ -80,3 +81,18 @@ def test_evaluate_errors():
     units["grid_id"] = "A"
     with pytest.raises(CRSError, match="set_crs"):
         evaluate_grids(units.set_crs(None, allow_override=True))
+
+
+def test_drawn_grids_carry_the_deviation_evaluate_gives_from_their_own_communitys_mean():
+    # C1 (410 households) gets one grid; C2 (830) two: in a row 200 | 200 | 200 | 230 the most
+    # even split is 400 | 430, each 15 from C2's mean grid of 415, not from the overall 413.3
+    units = pd.concat([squares(1, 4, [[100, 100, 100, 110]], prefix="A"),
+                       squares(1, 4, [[200, 200, 200, 230]], x0=400, prefix="B")], ignore_index=True)
+    comms = pd.concat([community(shapely.box(0, 0, 400, 100), "C1"),
+                       community(shapely.box(400, 0, 800, 100), "C2")], ignore_index=True)
+    res = partition_grids(units, comms, n_grids=3, min_households=100, max_households=1000)
+    g = res.grids.set_index("grid_id")
+    assert sorted(zip(g["community_id"], g["households"], g["target_households"], g["deviation_pct"].round(3))) == [
+        ("C1", 410, 410, 0.0), ("C2", 400, 415, round(-100 * 15 / 415, 3)), ("C2", 430, 415, round(100 * 15 / 415, 3))]
+    scored = evaluate_grids(res.units, comms, min_households=100, max_households=1000).grids.set_index("grid_id")
+    assert np.allclose(scored.loc[g.index, "deviation_pct"], g["deviation_pct"])

@@ -211,8 +211,10 @@ def _cmd_grids(args: argparse.Namespace) -> int:
     spread = ""
     if len(g):
         hh = g["households"].astype(float)
-        dev = float((hh - hh.mean()).abs().max() / hh.mean()) if hh.mean() > 0 else 0.0
-        spread = f"; households {hh.min():.0f}–{hh.max():.0f} (at most {dev:.0%} from the mean {hh.mean():.0f})"
+        dev = float(g["deviation_pct"].abs().max()) / 100
+        mean = (f"the mean {hh.mean():.0f}" if g["community_id"].nunique(dropna=False) == 1
+                else "their community's mean grid")
+        spread = f"; households {hh.min():.0f}–{hh.max():.0f} (at most {dev:.0%} from {mean})"
     say(args, f"{len(g)} grids: {counts.get('in', 0)} in band, {counts.get('under', 0)} under, "
               f"{counts.get('over', 0)} over{spread}; mean Polsby-Popper {g['polsby_popper'].mean():.2f}; "
               f"{len(layers['report'])} report rows")

@@ -474,6 +474,16 @@ def band_status(h: np.ndarray, min_hh: float, max_hh: float) -> np.ndarray:
     return np.where(h < min_hh, "under", np.where(h > max_hh, "over", "in"))
 
 
+def deviation_from_mean(h, community) -> tuple[np.ndarray, np.ndarray]:
+    """Each grid's ``target_households`` (the mean grid of its community) and ``deviation_pct``
+    from it (0 where the community holds no households): the one rule of the partition's grids
+    and of ``evaluate_grids``."""
+    h = np.asarray(h, dtype=float)
+    target = pd.Series(h).groupby(pd.Series(np.asarray(community, dtype=object)), dropna=False).transform("mean")
+    target = target.to_numpy(dtype=float)
+    return target, np.where(target > 0, 100 * (h - target) / np.maximum(target, 1e-12), 0.0)
+
+
 def grid_shape_metrics(geoms: np.ndarray, comm_geoms: np.ndarray, roads: np.ndarray | None,
                        *, road_buffer_m: float = 5.0) -> pd.DataFrame:
     """``area_m2``, ``polsby_popper`` (4πA/P²) and ``road_share`` of metric grid polygons.

@@ -28,7 +28,7 @@ from spatial.core.checks import (
 from spatial.core.errors import SpatialError
 from spatial.grids._adjacency import rook_adjacency
 from spatial.grids._blocks import block_labels, block_streets
-from spatial.grids._prep import _lines, _street_lines, band_status, grid_shape_metrics
+from spatial.grids._prep import _lines, _street_lines, band_status, deviation_from_mean, grid_shape_metrics
 
 logger = logging.getLogger(__name__)
 
@@ -143,10 +143,8 @@ def evaluate_grids(
     out = base.copy()
     out[community_id_col] = [cids[c] if c >= 0 else None for c in comm_of]
     out["households"] = households
-    target = out.groupby(community_id_col, dropna=False)["households"].transform("mean").to_numpy()
     out["band_status"] = band_status(households, min_households, max_households)
-    out["target_households"] = target
-    out["deviation_pct"] = np.where(target > 0, 100 * (households - target) / np.maximum(target, 1e-12), 0.0)
+    out["target_households"], out["deviation_pct"] = deviation_from_mean(households, out[community_id_col])
     out["components"] = components.astype(int)
     roads_m = _lines(roads, crs_m, report)
     if streets is not None:

@@ -31,6 +31,7 @@ from spatial.grids._prep import (
     Prepared,
     band_status,
     community_polygons,
+    deviation_from_mean,
     grid_shape_metrics,
     prepare,
 )
@@ -442,6 +443,7 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
                                prep.roads, road_buffer_m=prep.road_buffer_m)
     table = pd.concat([table, shape], axis=1)
     table["band_status"] = band_status(table["households"].to_numpy(), min_households, max_households)
+    table["target_households"], table["deviation_pct"] = deviation_from_mean(table["households"], table["community_id"])
     grids = gpd.GeoDataFrame(table, geometry=geoms, crs=prep.crs_m).to_crs(prep.crs_in)
     for _, r in table[table["band_status"] != "in"].iterrows():
         h = float(r["households"])
