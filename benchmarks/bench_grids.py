@@ -34,6 +34,7 @@ their grid.
     .venv/bin/python -m benchmarks.bench_grids --quick    # uneven 2,000 -> 30 only
     .venv/bin/python -m benchmarks.bench_grids --families uneven --sizes 2000:30 --seeds 1-9 \
         --methods spatial,"pymetis + repair" --no-redraw  # the spread over nine towns
+    .venv/bin/python -m benchmarks.bench_grids --methods spatial --max-deviation 10 --no-redraw  # a ±10% rule
 
 With several ``--seeds`` (the town's random seed; default 1, the town the README quotes) a last
 table gives, per town size and method, the mean and the worst over the towns: one town can be
@@ -108,7 +109,7 @@ def _previous_module(spec: str):
 def run_spatial(case, graph, k, args, balance=None):
     units, comms, roads = case
     res = partition_grids(units, comms, roads=roads, n_grids=k, min_households=MIN_HH, max_households=MAX_HH,
-                          balance=balance)
+                          balance=balance, max_deviation_pct=args.max_deviation if balance is None else None)
     _, lab = np.unique(res.units["grid_id"].astype(str).to_numpy(), return_inverse=True)
     return lab
 
@@ -266,6 +267,8 @@ def main(argv=None) -> None:
     ap.add_argument("--sizes", default=None, help="e.g. 10000:500 (default 2000:30 and 10000:500)")
     ap.add_argument("--previous", default=PREVIOUS, help=f"git REV:PATH of the previous engine (default {PREVIOUS})")
     ap.add_argument("--no-redraw", action="store_true", help="skip the redraw rows")
+    ap.add_argument("--max-deviation", type=float, default=None, metavar="PCT",
+                    help="the 'spatial' method's max_deviation_pct (default 5)")
     ap.add_argument("--seeds", default="1", type=_seeds, help="towns' random seeds: 1, 1-9 or 1,4,7 (default 1)")
     args = ap.parse_args(argv)
     seeds = args.seeds

@@ -63,6 +63,72 @@ def test_equal_evens_the_grids_out_across_the_street():
     assert sorted(res.grids["households"]) == [320, 480]
 
 
+@pytest.mark.parametrize("pct, blocks, sizes", [
+    (None, ["EW", "EW"], [400, 400]),  # default 5%: evened out across the street
+    (10, ["EW", "EW"], [400, 400]),    # west | east is 20% off: still too far
+    (25, ["E", "W"], [320, 480]),      # within 25% the street and the square grids win
+])
+def test_max_deviation_lets_the_street_plan_win_only_within_it(pct, blocks, sizes):
+    units, comm, roads = two_block_town()
+    res = partition_grids(units, comm, roads=roads, n_grids=2, max_deviation_pct=pct)
+    assert _blocks_per_grid(res) == blocks and sorted(res.grids["households"]) == sizes
+
+
+def l_or_squares_town(small):
+    """A 4 x 2 row of 100 m squares, two grids wanted (mean 400). The two 2 x 2 squares hold
+    400 + ``small`` and 400 - ``small`` (Polsby-Popper pi/4 = 0.785 each); moving the unit of
+    ``small`` households across evens them out (400 / 400) as an L of three units and a block
+    of five (0.589 and 0.628)."""
+    hh = {(0, 0): 100, (0, 1): 100, (1, 0): 200, (1, 1): small, (2, 0): 100, (2, 1): 100 - small, (3, 0): 100,
+          (3, 1): 100}
+    units = gpd.GeoDataFrame([{"unit_id": f"U{i}{j}", "households": h,
+                               "geometry": shapely.box(i * 100, j * 100, i * 100 + 100, j * 100 + 100)}
+                              for (i, j), h in hh.items()], crs=CRS)
+    comm = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[shapely.box(0, 0, 400, 200)], crs=CRS)
+    return units, comm
+
+
+L, SQUARE = "U00 U01 U10", "U00 U01 U10 U11"
+
+
+@pytest.mark.parametrize("small, pct, west, dev", [
+    (32, None, L, 0.0), (32, 7, L, 0.0), (32, 10, SQUARE, 8.0),  # squares 8% off: only within 10%
+    (16, None, SQUARE, 4.0), (16, 3, L, 0.0),                    # squares 4% off: within the default 5%
+])
+def test_max_deviation_trades_an_even_l_for_two_squares_within_it(small, pct, west, dev):
+    units, comm = l_or_squares_town(small)
+    res = partition_grids(units, comm, n_grids=2, max_deviation_pct=pct)
+    grid_of = res.units.set_index("unit_id")["grid_id"]
+    assert " ".join(sorted(grid_of.index[grid_of == grid_of["U00"]])) == west
+    assert sorted(res.grids["deviation_pct"].abs().round(6)) == [dev, dev]
+
+
+def test_max_deviation_sets_where_the_charge_starts():
+    from spatial.grids._objective import EQUAL_WEIGHTS, weights_for
+
+    assert weights_for("equal", max_deviation_pct=5) is EQUAL_WEIGHTS  # the default, exactly
+    tight, loose = weights_for("equal", max_deviation_pct=3), weights_for("equal", max_deviation_pct=10)
+    # tighter: every pass evens out to it (the main passes 1 point inside, the finish half a point)
+    assert (tight.tolerance, tight.finish.tolerance) == pytest.approx((0.02, 0.025))
+    # looser: the main passes still even grids out as for 5%; only the finish may use the room
+    assert (loose.tolerance, loose.finish.tolerance) == pytest.approx((0.04, 0.095))
+    assert weights_for("band", max_deviation_pct=None) is weights_for("band")
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(n_grids=2, max_deviation_pct=0.5), r"max_deviation_pct must be a percentage from 1 to 100 .*got 0\.5"),
+    (dict(n_grids=2, max_deviation_pct=101), r"max_deviation_pct must be a percentage from 1 to 100"),
+    (dict(n_grids=2, max_deviation_pct="10"), r"max_deviation_pct must be a percentage .*got '10'"),
+    (dict(n_grids=2, max_deviation_pct=True), r"max_deviation_pct must be a percentage"),
+    (dict(max_deviation_pct=10), r"max_deviation_pct is for balance='equal'"),  # no count: band
+    (dict(n_grids=2, balance="band", max_deviation_pct=10), r"max_deviation_pct is for balance='equal'"),
+])
+def test_max_deviation_out_of_range_or_without_equal_grids_is_refused(kw, match):
+    units, comm, roads = two_block_town()
+    with pytest.raises(SpatialError, match=match):
+        partition_grids(units, comm, roads=roads, **kw)
+
+
 def test_an_unknown_balance_is_refused_with_the_choices():
     units, comm, roads = two_block_town()
     with pytest.raises(SpatialError, match=r"balance must be 'equal' .* or 'band' .*got 'even'"):
@@ -88,3 +154,12 @@ def test_cli_balance_option(tmp_path, capsys):
     assert main([*args, "--redraw", "--balance", "band"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "--balance is for drawing new grids" in err
+    assert main([*args, "--grids", "2", "--max-deviation", "25"]) == 0
+    assert sorted(gpd.read_file(out, layer="grids")["households"]) == [320, 480]
+    capsys.readouterr()
+    for extra, said in ((["--grids", "2", "--max-deviation", "0"], "--max-deviation must be a percentage from 1 to 100"),
+                        (["--max-deviation", "10"], "--max-deviation is for equal grids"),
+                        (["--redraw", "--max-deviation", "10"], "--max-deviation is for drawing new grids")):
+        assert main([*args, *extra]) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and said in err

@@ -127,6 +127,12 @@ def test_grids_street_gap_and_restarts_are_checked(tmp_path):
         load_project(_write(tmp_path, MINIMAL + '[grids]\nbalance = "equal"\nrestarts = 100\n'))
     with pytest.raises(SpatialError, match="street_gap_m' must be a width in metres"):
         load_project(_write(tmp_path, MINIMAL + "[grids]\nstreet_gap_m = 0\n"))
+    project = load_project(_write(tmp_path, MINIMAL + '[grids]\nbalance = "equal"\nmax_deviation_pct = 10\n'))
+    assert project.grids["max_deviation_pct"] == 10
+    with pytest.raises(SpatialError, match="max_deviation_pct is for equal grids"):
+        load_project(_write(tmp_path, MINIMAL + "[grids]\nmax_deviation_pct = 10\n"))
+    with pytest.raises(SpatialError, match="max_deviation_pct' must be a percentage from 1 to 100"):
+        load_project(_write(tmp_path, MINIMAL + '[grids]\nbalance = "equal"\nmax_deviation_pct = 0\n'))
 
 
 def test_grids_options_of_a_project_reach_the_engine(tmp_path, monkeypatch):
@@ -145,3 +151,18 @@ def test_grids_options_of_a_project_reach_the_engine(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="stop here"):
         _grids(project, {"units": None, "communities": None}, Report())
     assert (seen["restarts"], seen["street_gap_m"], seen["balance"]) == (4, 45, "equal")
+
+
+def test_grids_max_deviation_reaches_the_engine(tmp_path):
+    # the two-block town of test_grids_balance: within 25% the street plan (320 / 480) wins
+    from test_grids_balance import two_block_town
+
+    from spatial.core.checks import Report
+    from spatial.project.pipeline import _grids
+
+    units, comm, roads = two_block_town()
+    text = MINIMAL.replace(', households_col = "户数"', "") + '[grids]\nbalance = "equal"\nmax_deviation_pct = '
+    for pct, sizes in ((25, [320, 480]), (5, [400, 400])):
+        layers = {"units": units, "communities": comm, "roads": roads}
+        _grids(load_project(_write(tmp_path, f"{text}{pct}\n")), layers, Report())
+        assert sorted(layers["grids"]["households"]) == sizes

@@ -67,6 +67,9 @@ def add_parser(sub) -> None:
                    help="with equal grids: draw each community from N more seeds and keep the best plan "
                         "(default: up to 19 on communities of up to 5,000 units, fewer as they grow; 0: one run; "
                         "at most 99)")
+    p.add_argument("--max-deviation", type=float, default=None, metavar="PCT", dest="max_deviation",
+                   help="with equal grids: how far from its community's mean grid a grid may be, in percent "
+                        "(1-100, default 5), where that buys a rounder grid or a border on a street")
     p.add_argument("--from-buildings", action="store_true",
                    help="UNITS are building footprints or points: build units first (street blocks cut by "
                         "--roads, enclosed tessellation around the buildings)")
@@ -136,18 +139,26 @@ def _cmd_grids(args: argparse.Namespace) -> int:
     from spatial.core.errors import SpatialError
     from spatial.io.layers import write_layers
 
-    if args.restarts is not None:  # before anything is read: options first
+    # options of the equal-grid engine, checked before anything is read
+    if args.restarts is not None:
         from spatial.grids._engine import RESTARTS_LIMIT
 
         if args.restarts > RESTARTS_LIMIT:
             raise SpatialError(f"--restarts {args.restarts}: at most {RESTARTS_LIMIT} (each restart takes as long as "
                                "one drawing; 5-20 is usually enough)")
+    if args.max_deviation is not None:
+        from spatial.grids._objective import check_max_deviation
+
+        check_max_deviation(args.max_deviation, "--max-deviation")
+    for flag, given in (("--restarts", args.restarts), ("--max-deviation", args.max_deviation)):
+        if given is None:
+            continue
         if args.existing is not None or args.redraw or args.evaluate is not None:
-            raise SpatialError("--restarts is for drawing new grids (drop it: an evaluation changes nothing and a "
+            raise SpatialError(f"{flag} is for drawing new grids (drop it: an evaluation changes nothing and a "
                                "redraw moves as few units as it can)")
         if args.balance == "band" or (args.balance is None and args.n_grids is None):
-            raise SpatialError("--restarts is for equal grids: add --balance equal (or give --grids N), or drop "
-                               "--restarts")
+            raise SpatialError(f"{flag} is for equal grids: add --balance equal (or give --grids N), or drop "
+                               f"{flag}")
     if args.evaluate is not None and args.existing is not None:
         return _cmd_grids_evaluate_existing(args)
     if args.evaluate == Path():
@@ -194,7 +205,7 @@ def _cmd_grids(args: argparse.Namespace) -> int:
         from spatial.grids.partition import partition_grids
 
         res = partition_grids(units, communities, n_grids=args.n_grids, balance=args.balance,
-                              restarts=args.restarts, **opts)
+                              restarts=args.restarts, max_deviation_pct=args.max_deviation, **opts)
         layers = {"grids": res.grids, "units": res.units, "report": res.report}
     layers["report"] = pd.concat([checked, layers["report"]], ignore_index=True)
     if args.household_points is not None:

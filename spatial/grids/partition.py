@@ -212,6 +212,7 @@ def partition_grids(
     balance: str | None = None,
     seed: int = 0,
     restarts: int | None = None,
+    max_deviation_pct: float | None = None,
 ) -> GridResult:
     """Draw contiguous, compact grids of ``min_households``–``max_households`` households per community.
 
@@ -248,18 +249,23 @@ def partition_grids(
         What decides between plans whose grids are all in the band. ``"band"`` (the default
         without ``n_grids``): any size in the band will do, and grid borders on streets and compact
         grids come first. ``"equal"`` (the default with ``n_grids``): grids as near the mean size
-        as the units allow (a charge beyond 4% of the mean), streets and compactness next; in
-        blocks of big towers this moves borders off the streets.
+        as the units allow (a charge beyond ``max_deviation_pct`` of the mean), streets and
+        compactness next; in blocks of big towers this moves borders off the streets.
     code_layout : str or None
         Layout passed to :func:`spatial.grids.codes.assign_grid_codes` when communities carry ``code``.
     seed : int
         Seed of the local search (results are deterministic for a seed).
     restarts : int, optional
         With ``balance="equal"``: how many more seeds each community is drawn from, the best plan
-        kept (every grid within 5% of the mean first, then round and on the streets). Default: up
-        to 19 on communities of up to 5,000 units (fewer as they grow), none above, nor when the
-        mean grid is out of the band; 0: one run; at most 99. Each run takes about as long as one
-        draw.
+        kept (every grid within ``max_deviation_pct`` of the mean first, then round and on the
+        streets). Default: up to 19 on communities of up to 5,000 units (fewer as they grow),
+        none above, nor when the mean grid is out of the band; 0: one run; at most 99. Each run
+        takes about as long as one draw.
+    max_deviation_pct : float, optional
+        With ``balance="equal"``: how far from its community's mean grid a grid may be, in percent
+        (1-100, default 5), where that buys a rounder grid or a border on a street; beyond it the
+        engine evens grids out as far as the units allow. A city whose rule is ±10% gets rounder
+        grids on the streets (see docs/grids.md for the figures).
 
     Returns
     -------
@@ -277,7 +283,11 @@ def partition_grids(
     """
     if min_households > max_households:
         raise ValueError(f"min_households ({min_households}) must not exceed max_households ({max_households})")
-    weights = weights_for(("equal" if n_grids is not None else "band") if balance is None else balance)
+    weights = weights_for(("equal" if n_grids is not None else "band") if balance is None else balance,
+                          max_deviation_pct=max_deviation_pct)
+    if max_deviation_pct is not None and weights.beyond <= 0:
+        raise SpatialError("max_deviation_pct is for balance='equal' (grids near the mean size); with 'band' any "
+                           "size in the band will do (drop max_deviation_pct, or give n_grids or balance='equal')")
     if restarts is not None:
         if (isinstance(restarts, bool) or not isinstance(restarts, (int, np.integer))
                 or not 0 <= restarts <= RESTARTS_LIMIT):

@@ -73,7 +73,8 @@ class Project:
 
 
 _DEFAULT_GRIDS = {"min_households": 300, "max_households": 500, "code_layout": "cjt349", "enabled": True,
-                  "blocks": None, "balance": "band", "street_gap_m": 30.0, "restarts": None}
+                  "blocks": None, "balance": "band", "street_gap_m": 30.0, "restarts": None,
+                  "max_deviation_pct": None}
 _DEFAULT_COVERAGE = {"minutes": [5, 10, 15], "meters": None, "speed_kmh": 4.0, "max_snap_m": 100.0,
                      "cell_m": 10.0, "gap_band": None, "max_walk_m": None,
                      "enabled": True, "dem": None,
@@ -142,9 +143,10 @@ def load_project(path: str | Path) -> Project:
     if grids["min_households"] > grids["max_households"]:
         raise SpatialError(f"project file {source}: [grids] min_households {grids['min_households']:g} is above "
                            f"max_households {grids['max_households']:g}")
-    if grids["restarts"] is not None and grids["balance"] != "equal":
-        raise SpatialError(f"project file {source}: [grids] restarts is for equal grids: add balance = \"equal\" "
-                           "or drop restarts")
+    for key in ("restarts", "max_deviation_pct"):
+        if grids[key] is not None and grids["balance"] != "equal":
+            raise SpatialError(f"project file {source}: [grids] {key} is for equal grids: add balance = \"equal\" "
+                               f"or drop {key}")
     coverage = _merged("coverage", _DEFAULT_COVERAGE, raw, source)
     if not coverage.get("minutes") and not coverage.get("meters"):
         raise SpatialError(f"project file {source}: [coverage] needs minutes (e.g. [5, 10, 15]) or meters")
@@ -299,6 +301,8 @@ _RULES: dict[str, tuple[str, Callable[[Any], bool]]] = {
                 lambda v: v in ("band", "equal")),
     "street_gap_m": ("a width in metres above 0 and below 1000, e.g. 30", lambda v: _num(v) and 0 < v < 1000),
     "restarts": ("a whole number of runs from 0 to 99, e.g. 5", _restarts_ok),
+    "max_deviation_pct": ("a percentage from 1 to 100 (how far from the mean grid a grid may be), e.g. 10",
+                          lambda v: _num(v) and 1 <= v <= 100),
     "minutes": ("a list of minutes > 0, e.g. [5, 10, 15]", _positive_list),
     "meters": ("a list of metres > 0, e.g. [300, 500, 1000]", _positive_list),
     "speed_kmh": ("a speed in km/h > 0, e.g. 4.0", _positive),

@@ -200,6 +200,7 @@ def _grids(project: Project, layers: dict, report: Report, client=None) -> None:
         code_layout=g["code_layout"],
         street_gap_m=g.get("street_gap_m", 30.0),
         restarts=g.get("restarts"),
+        max_deviation_pct=g.get("max_deviation_pct"),
     )
     if client is None:
         result = partition_grids(layers["units"], layers["communities"], **options)
