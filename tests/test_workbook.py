@@ -26,7 +26,8 @@ def grids():
     return pd.DataFrame({"grid_id": ["G1", "G2"], "grid_code": ["440304009001001", "440304009001002"],
                          "community_id": ["C01", "C02"], "households": [500, 400],
                          "polsby_popper": [0.4349, 0.3283], "road_share": [0.456, None],
-                         "band_status": ["in", "under"], "full_time_workers": [1, 1]})
+                         "band_status": ["in", "under"], "target_households": [450.0, 466.6667],
+                         "deviation_pct": [11.1111, -14.2857], "full_time_workers": [1, 1]})
 
 
 @pytest.fixture
@@ -52,6 +53,7 @@ def test_chinese_headers_names_first_one_decimal_and_integer_counts(tmp_path, su
     assert list(grid.columns[:4]) == ["网格编码", "网格号", "所属社区", "社区编号"]
     assert list(grid["户数状态"]) == ["300–500", "不足 300"]
     assert list(grid["紧凑度"]) == [0.43, 0.33] and grid["沿道路的边界（%）"].iloc[0] == 45.6
+    assert list(grid["社区网格平均户数"]) == [450.0, 466.7] and list(grid["与平均户数的偏差（%）"]) == [11.1, -14.3]
     assert list(grid["15分钟内户数占比（%）"]) == [100.0, 50.0]
     assert list(pd.read_excel(path, sheet_name="超出户数区间的网格")["网格号"]) == ["G2"]
     cell = load_workbook(path)["总体"]["D2"]

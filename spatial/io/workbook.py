@@ -71,6 +71,11 @@ COLUMNS: dict[str, tuple[str, str, str, str]] = {
                    "share of the grid's border that runs along roads"),
     "band_status": ("户数状态", "Household status", "户数低于、处于或高于规定区间",
                     "households under, in or over the band"),
+    "target_households": ("社区网格平均户数", "Community's mean grid (households)", "所在社区各网格户数的平均值",
+                          "mean households of the grids of its community"),
+    "deviation_pct": ("与平均户数的偏差（%）", "Off the mean grid (%)",
+                      "网格户数与所在社区网格平均户数之差占平均户数的比例（正数：多于平均）",
+                      "how far the grid's households are from its community's mean grid (+: above it)"),
     "full_time_workers": ("专职网格员（人）", "Full-time grid workers", "按配置标准测算的专职网格员人数",
                           "full-time grid workers by the staffing rule"),
     "part_time_workers": ("兼职网格员（人）", "Part-time grid workers", "按配置标准测算的兼职网格员人数",
@@ -186,7 +191,7 @@ def _display(frame: pd.DataFrame, lang: str, names: Mapping[str, str], band: tup
             table[col] = table[col].round().astype("Int64")
         elif _PCT.match(col):
             table[col] = table[col].round(1)
-        elif col == "polsby_popper" or col.endswith("per_100hh"):
+        elif col in ("polsby_popper", "target_households") or col.endswith("per_100hh"):
             table[col] = table[col].round(2 if col == "polsby_popper" else 1)
     return table
 
