@@ -206,6 +206,34 @@ def test_restarts_count_the_parts_the_components_get_not_the_parts_asked_for(mon
     assert len(runs) == 1 + engine._MAX_RESTARTS
 
 
+def test_the_communities_of_a_call_share_one_budget_of_restarts(monkeypatch):
+    # two communities of 2 x 3 units of 100 households (12 nodes in all), two grids each; with a
+    # budget of 48 nodes, each alone would get 48 // 6 - 1 = 7 restarts; together 48 // 12 - 1 = 3
+    import geopandas as gpd
+    import shapely
+
+    import spatial.grids.partition as grids
+
+    boxes = [shapely.box(x * 100, y * 100, x * 100 + 100, y * 100 + 100) for x in range(6) for y in range(2)]
+    units = gpd.GeoDataFrame({"unit_id": [f"U{i:02d}" for i in range(12)], "households": 100}, geometry=boxes,
+                             crs="EPSG:32650")
+    comms = gpd.GeoDataFrame({"community_id": ["A", "B"]}, crs="EPSG:32650",
+                             geometry=[shapely.box(0, 0, 300, 200), shapely.box(300, 0, 600, 200)])
+    monkeypatch.setattr(grids, "PROCESSES", 1)
+    monkeypatch.setattr(engine, "PROCESSES", 1)
+    monkeypatch.setattr(engine, "_RESTART_NODES", 48)
+    runs = []
+    real = engine._one_seed
+    monkeypatch.setattr(engine, "_one_seed", lambda state, seed: runs.append(len(state[1])) or real(state, seed))
+    res = grids.partition_grids(units, comms, n_grids=4, min_households=200, max_households=400)
+    assert sorted(res.grids["households"]) == [300] * 4
+    assert runs == [6] * 8  # 1 + 3 runs for each community of 6 nodes
+    # the same community drawn alone has the budget to itself
+    runs.clear()
+    grids.partition_grids(units.iloc[:6], comms.iloc[:1], n_grids=2, min_households=200, max_households=400)
+    assert runs == [6] * 8  # 1 + 7 runs
+
+
 def test_restarts_on_two_cores_give_the_plan_of_one(monkeypatch, sends):
     adj, hh, xy = lumpy_town(side=24, seed=0)  # 576 units: restarts go to workers
     k = int(round(hh.sum() / 400))

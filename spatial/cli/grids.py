@@ -65,8 +65,8 @@ def add_parser(sub) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the search (default 0)")
     p.add_argument("--restarts", type=non_negative_int, default=None, metavar="N",
                    help="with equal grids: draw each community from N more seeds and keep the best plan "
-                        "(default: up to 19 on communities of up to 5,000 units, fewer as they grow; 0: one run; "
-                        "at most 99)")
+                        "(default: up to 19 when the communities hold up to 5,000 units in all, fewer as they grow; "
+                        "0: one run; at most 99)")
     p.add_argument("--max-deviation", type=float, default=None, metavar="PCT", dest="max_deviation",
                    help="with equal grids: how far from its community's mean grid a grid may be, in percent "
                         "(1-100, default 5), where that buys a rounder grid or a border on a street")

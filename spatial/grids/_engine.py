@@ -214,6 +214,7 @@ def partition(
     max_rounds: int = 40,
     restarts: int | None = None,
     shapes: Shapes | None = None,
+    call_nodes: int | None = None,
 ) -> np.ndarray:
     """Labels 0..k-1 of a contiguous partition of the graph into ``k`` household-balanced parts.
 
@@ -224,7 +225,8 @@ def partition(
     ``restarts`` other seeds (``seed * (restarts + 1) + 1`` on, so each seed has its own), by
     default as many as keep the nodes of all runs within ``_RESTART_NODES``, at most
     ``_MAX_RESTARTS``, none past ``_RESTART_MAX_NODES`` nodes nor when the mean part is out of the
-    band. The best plan is kept (see ``_grade``): all parts asked for, then the fewest parts out of
+    band. ``call_nodes``: the nodes of the whole call when this graph is one of several drawn
+    for it (the communities of a street), which share that budget (default: this graph's). The best plan is kept (see ``_grade``): all parts asked for, then the fewest parts out of
     the band, the furthest part nearest ``weights.tolerance`` + 1% of its size, the lowest
     objective (ties: the seed asked for, then the first). Runs go to worker processes ahead of
     their turn, so the plan does not depend on the cores.
@@ -238,7 +240,8 @@ def partition(
     hh = np.asarray(hh, dtype=float)
     state = (adj, hh, xy, int(k), float(min_hh), float(max_hh), weights, int(max_rounds), shapes)
     if restarts is None:
-        restarts = max(0, min(_MAX_RESTARTS, _RESTART_NODES // max(n, 1) - 1)) if n <= _RESTART_MAX_NODES else 0
+        m = n if call_nodes is None else max(int(call_nodes), n)
+        restarts = max(0, min(_MAX_RESTARTS, _RESTART_NODES // max(m, 1) - 1)) if m <= _RESTART_MAX_NODES else 0
         if not min_hh <= hh.sum() / max(int(_seats(adj, hh, k)[2].sum()), 1) <= max_hh:
             restarts = 0  # the mean grid is out of the band: no plan puts them all in it, none is near
     if weights.beyond <= 0 or restarts <= 0:

@@ -48,10 +48,10 @@ _AHEAD_TOTAL_NODES = 400
 
 def _partition_community(state, nodes: np.ndarray, k: int) -> np.ndarray:
     """The engine's labels for one community's ``nodes`` (runs on a worker too)."""
-    cost, hh, xy, min_hh, max_hh, weights, seed, restarts, shapes = state
+    cost, hh, xy, min_hh, max_hh, weights, seed, restarts, shapes, call_nodes = state
     sub = cost[nodes][:, nodes].tocsr()
     return partition(sub, hh[nodes], xy[nodes], k, min_hh=min_hh, max_hh=max_hh, weights=weights, seed=seed,
-                     restarts=restarts, shapes=shapes.take(nodes))
+                     restarts=restarts, shapes=shapes.take(nodes), call_nodes=call_nodes)
 
 
 @dataclass(frozen=True)
@@ -258,8 +258,9 @@ def partition_grids(
     restarts : int, optional
         With ``balance="equal"``: how many more seeds each community is drawn from, the best plan
         kept (every grid within ``max_deviation_pct`` of the mean first, then round and on the
-        streets). Default: up to 19 on communities of up to 5,000 units (fewer as they grow),
-        none above, nor when the mean grid is out of the band; 0: one run; at most 99. Each run
+        streets). Default: up to 19 when the communities hold up to 5,000 units in all (fewer as
+        they grow: the runs of all communities together touch at most 32,000 units), none above,
+        nor where a community's mean grid is out of the band; 0: one run; at most 99. Each run
         takes about as long as one draw.
     max_deviation_pct : float, optional
         With ``balance="equal"``: how far from its community's mean grid a grid may be, in percent
@@ -324,7 +325,11 @@ def partition_grids(
     # large one runs here, where the engine spreads its own passes over the cores)
     ahead_ok = [0 < len(m) < _AHEAD_COMMUNITY_NODES for m in members]
     shapes = node_shapes(prep, node)
-    state = (cost, hh, xy, float(min_households), float(max_households), weights, int(seed), restarts, shapes)
+    # the communities share one budget of restarts: a street of many communities takes about as
+    # long as one community of as many units (not a full budget per community)
+    call_nodes = int(sum(len(m) for m in members))
+    state = (cost, hh, xy, float(min_households), float(max_households), weights, int(seed), restarts, shapes,
+             call_nodes)
     workers = PROCESSES if nc > 1 and sum(len(m) for m, ok in zip(members, ahead_ok) if ok) >= _AHEAD_TOTAL_NODES else 1
     order = list(range(nc))
 
