@@ -6,7 +6,7 @@ import argparse
 import importlib
 import time
 
-NAMES = ["io", "grids", "blocks", "units", "coverage", "isochrones", "city", "siting", "maps", "province", "dem",
+NAMES = ["io", "grids", "blocks", "streets", "units", "coverage", "isochrones", "city", "siting", "maps", "province", "dem",
          "estimated_walks"]
 
 
