@@ -226,10 +226,11 @@ def partition(
     default as many as keep the nodes of all runs within ``_RESTART_NODES``, at most
     ``_MAX_RESTARTS``, none past ``_RESTART_MAX_NODES`` nodes nor when the mean part is out of the
     band. ``call_nodes``: the nodes of the whole call when this graph is one of several drawn
-    for it (the communities of a street), which share that budget (default: this graph's). The best plan is kept (see ``_grade``): all parts asked for, then the fewest parts out of
-    the band, the furthest part nearest ``weights.tolerance`` + 1% of its size, the lowest
-    objective (ties: the seed asked for, then the first). Runs go to worker processes ahead of
-    their turn, so the plan does not depend on the cores.
+    for it (the communities of a street), which share that budget (default: this graph's). The
+    best plan is kept (see ``_grade``): all parts asked for, then the fewest parts out of the
+    band, the furthest part nearest ``weights.tolerance`` + 1% of its size, the lowest objective
+    (ties: the seed asked for, then the first). Runs go to worker processes ahead of their turn,
+    so the plan does not depend on the cores.
 
     ``shapes`` (areas, perimeters and shared boundaries of the nodes) let the finish charge each
     part's Polsby-Popper (``Weights.shape``) and anneal the plan kept (``Weights.anneal`` tries per
