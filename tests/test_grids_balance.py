@@ -103,6 +103,29 @@ def test_max_deviation_trades_an_even_l_for_two_squares_within_it(small, pct, we
     assert sorted(res.grids["deviation_pct"].abs().round(6)) == [dev, dev]
 
 
+@pytest.mark.parametrize("pct, rows", [(None, 2), (9, 2), (10, 0)])
+def test_grids_further_off_than_the_rule_are_reported_with_their_largest_units(pct, rows):
+    # a row of three plots of 200, 200 and 40 households, two grids: 200 | 240 is the only split
+    # in the band (100-500), each 20 from the mean of 220, 9.1% off
+    units = gpd.GeoDataFrame({"unit_id": ["a", "b", "c"], "households": [200, 200, 40]}, crs=CRS,
+                             geometry=[shapely.box(x, 0, x + 100, 100) for x in (0, 100, 200)])
+    comm = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[shapely.box(0, 0, 300, 100)], crs=CRS)
+    res = partition_grids(units, comm, n_grids=2, min_households=100, max_households=500, max_deviation_pct=pct)
+    assert sorted(res.grids["households"]) == [200, 240]
+    far = res.report[res.report["problem"].str.contains("mean grid")].sort_values("problem")
+    assert len(far) == rows
+    if rows:
+        assert far["problem"].tolist() == [
+            f"has 200 households, 9.1% under its community's mean grid of 220 (rule: within {pct or 5:g}%); its "
+            "largest units hold 200 of them",
+            f"has 240 households, 9.1% over its community's mean grid of 220 (rule: within {pct or 5:g}%); its "
+            "largest units hold 200, 40 of them"]
+        assert far["action"].str.contains("max_deviation_pct, --max-deviation").all()
+    # with "band" any size in the band will do: nothing to report
+    band = partition_grids(units, comm, n_grids=2, min_households=100, max_households=500, balance="band")
+    assert not band.report["problem"].str.contains("mean grid").any()
+
+
 def test_max_deviation_sets_where_the_charge_starts():
     from spatial.grids._objective import EQUAL_WEIGHTS, weights_for
 

@@ -26,7 +26,7 @@ from spatial.core._procs import PROCESSES, Ahead
 from spatial.core.checks import Report
 from spatial.core.errors import ColumnError, SpatialError
 from spatial.grids._engine import RESTARTS_LIMIT, apportion, hemmed_in, partition
-from spatial.grids._objective import Shapes, weights_for
+from spatial.grids._objective import MAX_DEVIATION_PCT, Shapes, weights_for
 from spatial.grids._prep import (
     Prepared,
     band_status,
@@ -359,7 +359,28 @@ def partition_grids(
         report.add("units", prep.unit_ids[i], f"alone holds {prep.hh[i]:g} households > {max_households:g} "
                    "(max_households)", "its grid is over band; split the unit or raise max_households")
     _explain_hemmed_in(report, prep, node, hh, cost, min_households, max_households)
+    if weights.beyond > 0:  # equal grids: say which are further off than the rule, and of what units
+        _explain_far(report, grids, prep, grid_ids, MAX_DEVIATION_PCT if max_deviation_pct is None
+                     else float(max_deviation_pct))
     return GridResult(grids, out_units, report.to_frame())
+
+
+def _explain_far(report, grids, prep: Prepared, grid_ids: np.ndarray, rule_pct: float) -> None:
+    """One row per grid in the band but further from its community's mean grid than ``rule_pct``,
+    naming its largest units: where a few buildings hold most of a grid, one more or one fewer
+    overshoots the rule the other way."""
+    far = grids[(grids["band_status"] == "in") & (grids["deviation_pct"].abs() > rule_pct + 1e-9)]
+    for _, r in far.iterrows():
+        h = np.sort(prep.hh[grid_ids == r["grid_id"]])[::-1]
+        h = h[h > 0]
+        top = ", ".join(f"{v:g}" for v in h[:3])
+        d = float(r["deviation_pct"])
+        report.add("grids", r["grid_id"],
+                   f"has {r['households']:g} households, {abs(d):.1f}% {'over' if d > 0 else 'under'} its community's "
+                   f"mean grid of {r['target_households']:.0f} (rule: within {rule_pct:g}%); its largest units hold "
+                   f"{top} of them",
+                   "no move or swap of units found brings it nearer: accept it, move units by hand (spatial "
+                   "editor), or allow more (max_deviation_pct, --max-deviation)")
 
 
 def _explain_hemmed_in(report, prep, node, hh, cost, lo, hi) -> None:
