@@ -145,7 +145,7 @@ def weights_for(balance: str, *, max_deviation_pct: float | None = None) -> Weig
     brought within the rule stays within it: the annealing's rule). On the uneven benchmark
     towns (seeds 1-15 at 2,000 units, 1-6 at 10,000) 10% gave mean Polsby-Popper 0.554 -> 0.615
     and 0.485 -> 0.540, border on streets 67.3% -> 71.6% and 39.5% -> 41.0%, the furthest grid
-    4.4% -> 9.1% off at 2,000 units and unchanged at 10,000 (13.3%: towers no rule evens out).
+    4.4% -> 9.1% off at 2,000 units and as far off at 10,000 (13.4% -> 13.3%: blocks of towers).
     """
     try:
         weights = BALANCES[balance]
