@@ -27,7 +27,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from spatial.core.checks import polygonal
+from spatial.core._geom import union_groups, union_polygons
+from spatial.core._threads import halves, thread_map
 from spatial.core.errors import ColumnError, SpatialError
 from spatial.grids._adjacency import shared_edges
 
@@ -42,6 +43,7 @@ MIN_COVER = 0.5
 _MIN_GAP_WIDTH_M = 1.0  # thinner gaps are drawing noise, left to the rook tolerance
 _STEP_M = 4.0  # spacing of the outline points whose Voronoi cells share out the gap
 _TILE_M = 50.0  # the gap is cut into tiles this size before the overlays
+_MIN_PART = 512  # fewest overlays worth a thread of their own
 
 
 @dataclass(frozen=True)
@@ -171,7 +173,7 @@ def _grow(pieces: np.ndarray, clip, gap_m: float, tol_m: float):
     n = len(pieces)
     if clip is not None and shapely.area(clip) - shapely.area(pieces).sum() <= 1e-4 * shapely.area(clip):
         return pieces, np.zeros(n, dtype=np.int64), 0.0  # the units tile the community: no gaps
-    union = shapely.union_all(pieces)
+    union = union_polygons(pieces)
     parts = shapely.get_parts(union)
     d = gap_m / 2
     grown = shapely.buffer(union, d, join_style="mitre")
@@ -186,7 +188,6 @@ def _grow(pieces: np.ndarray, clip, gap_m: float, tol_m: float):
     part_of = _part_of(pieces, parts)
     if len(gap) == 0:
         return pieces, part_of, 0.0
-    gap_u = shapely.union_all(gap)
     tiles = _tiles(gap, _TILE_M)  # small pieces of the gap: overlays stay local
     tree = shapely.STRtree(tiles)
     near = np.unique(tree.query(pieces, predicate="dwithin", distance=tol_m)[0])
@@ -203,60 +204,50 @@ def _grow(pieces: np.ndarray, clip, gap_m: float, tol_m: float):
     cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(coords), extend_to=closed,
                                                        ordered=True))
     # each owner's cells form an exact coverage (shared Voronoi edges): a fast coverage union
-    owners, start = np.unique(owner, return_index=True)
-    order = np.argsort(owner, kind="stable")
-    bounds = np.r_[np.searchsorted(owner[order], owners), len(owner)]
-    regions = np.array([_cover(cells[order[a:b]]) for a, b in zip(bounds[:-1], bounds[1:])], dtype=object)
+    owners, owner = np.unique(owner, return_inverse=True)
+    regions = union_groups(cells, owner, len(owners), coverage=True)
     ri, ti = tree.query(regions, predicate="intersects")
-    bits = shapely.intersection(regions[ri], tiles[ti])
+    bits = _intersections(regions[ri], tiles[ti])
+    own = pieces[owners]
+    grown = union_groups(np.concatenate([own, bits]), np.r_[np.arange(len(owners)), ri], len(owners))
+    n_own = shapely.get_num_geometries(own)
+    for j in np.flatnonzero(shapely.get_num_geometries(grown) > n_own):  # a share cut off from its unit stays street
+        parts = shapely.get_parts(grown[j])
+        grown[j] = union_polygons(parts[shapely.intersects(parts, own[j])])
+    keep = shapely.get_num_geometries(grown) <= n_own
     out = pieces.copy()
-    for k, group in pd.Series(list(bits)).groupby(ri):
-        u = owners[k]
-        grown = _union(np.asarray([pieces[u], *group.to_list()], dtype=object))
-        parts = shapely.get_parts(grown)
-        if len(parts) > shapely.get_num_geometries(pieces[u]):  # a share cut off from its unit stays street
-            grown = _union(parts[shapely.intersects(parts, pieces[u])])
-        if shapely.get_num_geometries(grown) <= shapely.get_num_geometries(pieces[u]):
-            out[u] = grown
-    return out, part_of, float(shapely.area(gap_u))
+    out[owners[keep]] = grown[keep]
+    return out, part_of, float(shapely.area(gap).sum())  # parts of one polygon: disjoint
 
 
 def _tiles(polys: np.ndarray, size: float, max_vertices: int = 64) -> np.ndarray:
     """``polys`` cut into polygons of at most ``max_vertices`` vertices or ``size`` metres across
-    (quadtree halving of the bounding box, as PostGIS ST_Subdivide)."""
-    out, todo = [], [p for p in shapely.get_parts(polys) if shapely.get_dimensions(p) == 2]
-    while todo:
-        p = todo.pop()
-        x0, y0, x1, y1 = p.bounds
-        if shapely.get_num_coordinates(p) <= max_vertices and max(x1 - x0, y1 - y0) <= size:
-            out.append(p)
-            continue
-        if x1 - x0 >= y1 - y0:
-            xm = (x0 + x1) / 2
-            halves = shapely.box([x0, xm], [y0, y0], [xm, x1], [y1, y1])
-        else:
-            ym = (y0 + y1) / 2
-            halves = shapely.box([x0, x0], [y0, ym], [x1, x1], [ym, y1])
-        for h in shapely.intersection(halves, p):
-            todo.extend(q for q in shapely.get_parts(h) if shapely.get_dimensions(q) == 2 and shapely.area(q) > 0)
-    return np.asarray(out, dtype=object)
+    (quadtree halving of the bounding box, as PostGIS ST_Subdivide; level by level, each level's
+    halves cut in one call per thread)."""
+    out = []
+    todo = _areal(shapely.get_parts(polys))
+    while len(todo):
+        x0, y0, x1, y1 = shapely.bounds(todo).T
+        done = (shapely.get_num_coordinates(todo) <= max_vertices) & (np.maximum(x1 - x0, y1 - y0) <= size)
+        out.append(todo[done])
+        todo, x0, y0, x1, y1 = todo[~done], x0[~done], y0[~done], x1[~done], y1[~done]
+        across = x1 - x0 >= y1 - y0  # halve the longer side
+        xm, ym = np.where(across, (x0 + x1) / 2, x1), np.where(across, y1, (y0 + y1) / 2)
+        low = shapely.box(x0, y0, xm, ym)
+        high = shapely.box(np.where(across, xm, x0), np.where(across, y0, ym), x1, y1)
+        todo = _areal(shapely.get_parts(_intersections(np.r_[todo, todo], np.r_[low, high])))
+    return np.concatenate([np.zeros(0, dtype=object)] + out)
 
 
-def _cover(cells: np.ndarray):
-    """Union of Voronoi cells sharing exact edges (a coverage); a plain union if GEOS refuses."""
-    try:
-        return shapely.coverage_union_all(cells)
-    except shapely.errors.GEOSException:  # pragma: no cover - fall back to an overlay union
-        return _union(cells)
+def _intersections(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``shapely.intersection(a, b)``, its rows split between threads."""
+    return np.concatenate([np.zeros(0, dtype=object)] + thread_map(
+        lambda s: shapely.intersection(a[s], b[s]), halves(len(a), _MIN_PART)))
 
 
-def _union(geoms: np.ndarray):
-    """Polygonal union; on a GEOS robustness failure, the union on a 1 mm grid."""
-    try:
-        return polygonal(shapely.union_all(geoms))
-    except shapely.errors.GEOSException:
-        return polygonal(shapely.union_all(shapely.make_valid(geoms), grid_size=1e-3))
-
+def _areal(parts: np.ndarray) -> np.ndarray:
+    """The polygons of ``parts`` with some area."""
+    return parts[(shapely.get_dimensions(parts) == 2) & (shapely.area(parts) > 0)]
 
 def _part_of(pieces: np.ndarray, parts: np.ndarray) -> np.ndarray:
     """Index of the part of the units' union each piece lies in."""

@@ -19,6 +19,8 @@ import shapely
 from pyproj import CRS
 from scipy import sparse
 
+from spatial.core._geom import union_groups, union_polygons
+from spatial.core._threads import halves, thread_map
 from spatial.core.checks import (
     Report,
     check_households,
@@ -367,16 +369,20 @@ def community_polygons(comm_geom, members: list[np.ndarray], pieces: np.ndarray,
     """Polygons that tile ``comm_geom``: one per member list, slivers and stray parts attached."""
     if sum(len(m) for m in members) == 0:
         return [_single(comm_geom)] + [shapely.Polygon()] * (len(members) - 1)
-    polys = [shapely.union_all(pieces[m]) if len(m) else shapely.Polygon() for m in members]
+    members = [np.asarray(m, dtype=np.int64) for m in members]
+    polys = list(union_groups(pieces[np.concatenate(members)],
+                              np.repeat(np.arange(len(members)), [len(m) for m in members]), len(members)))
     own_units = list(polys)
     arr = np.asarray(polys, dtype=object)
     if len(polys) > 1:  # overlapping units: the earlier grid keeps the overlap
         tree = shapely.STRtree(arr)
-        a, b = tree.query(arr, predicate="overlaps")
+        chunks = halves(len(arr), 32)
+        found = thread_map(lambda s: tree.query(arr[s], predicate="overlaps"), chunks)
+        a, b = np.concatenate([f + [[s.start], [0]] for f, s in zip(found, chunks)], axis=1)
         for i, j in sorted(zip(a.tolist(), b.tolist())):
             if i < j and shapely.area(shapely.intersection(polys[i], polys[j])) > 0:
                 polys[j] = shapely.difference(polys[j], polys[i])
-    covered = shapely.union_all(np.asarray(polys, dtype=object))
+    covered = union_polygons(np.asarray(polys, dtype=object))
     rest = shapely.difference(comm_geom, covered)
     parts = np.asarray([p for p in shapely.get_parts(rest) if p.geom_type == "Polygon" and p.area > 0], dtype=object)
     # slivers sharing an edge first, round after round (a sliver may touch grids only through

@@ -1,0 +1,51 @@
+"""Grouped unions (``spatial.core._geom``) equal a union group by group, whatever the groups."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+
+from spatial.core import _geom
+from spatial.core._geom import union_groups
+
+
+def _one_by_one(geoms, group, n):
+    return [shapely.union_all(geoms[group == g]) if (group == g).any() else shapely.Polygon() for g in range(n)]
+
+
+def test_known_groups_and_an_empty_one():
+    boxes = np.array([shapely.box(0, 0, 1, 1), shapely.box(5, 5, 6, 6), shapely.box(1, 0, 2, 1),
+                      shapely.box(0.5, 0, 1.5, 2)], dtype=object)
+    out = union_groups(boxes, np.array([0, 1, 0, 0]), 3)
+    assert out[0].area == pytest.approx(3.0)  # two unit squares, and the 1 × 2 strip over their join adds 1
+    assert out[0].equals(shapely.union_all(boxes[[0, 2, 3]]))
+    assert out[1].equals(boxes[1])
+    assert out[2].is_empty and out[2].geom_type == "Polygon"
+
+
+def test_uneven_groups_equal_unions_one_by_one(monkeypatch):
+    # overlapping discs in groups of 1 to 300 (one group far wider than the rest), some groups empty,
+    # on two threads: the same polygons as a union per group
+    monkeypatch.setattr(_geom, "_MIN_ROWS", 4)
+    rng = np.random.default_rng(7)
+    sizes = np.r_[rng.integers(1, 12, 60), 300, 0, 0, 5]
+    group = np.repeat(np.arange(len(sizes)), sizes)
+    rng.shuffle(group)
+    centres = rng.random((len(group), 2)) * 100 + group[:, None] * 50.0
+    discs = shapely.buffer(shapely.points(centres), rng.random(len(group)) * 8 + 1, quad_segs=4)
+    out = union_groups(discs, group, len(sizes))
+    expected = _one_by_one(discs, group, len(sizes))
+    assert len(out) == len(sizes)
+    for g, (got, want) in enumerate(zip(out, expected)):
+        assert got.equals(want) or (got.is_empty and want.is_empty), g
+
+
+def test_a_group_that_is_no_coverage_falls_back_to_an_overlay_union():
+    # group 0 tiles exactly (a coverage); group 1 overlaps itself: GEOS refuses a coverage union there
+    tiles = [shapely.box(x, 0, x + 1, 1) for x in range(4)]
+    overlapping = [shapely.box(10, 0, 12, 1), shapely.box(11, 0, 13, 1)]
+    geoms = np.array(tiles + overlapping, dtype=object)
+    out = union_groups(geoms, np.array([0, 0, 0, 0, 1, 1]), 2, coverage=True)
+    assert out[0].equals(shapely.box(0, 0, 4, 1))
+    assert out[1].equals(shapely.box(10, 0, 13, 1))
