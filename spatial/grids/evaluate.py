@@ -17,6 +17,7 @@ import shapely
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
+from spatial.core._geom import union_groups
 from spatial.core.checks import (
     Report,
     check_households,
@@ -119,7 +120,7 @@ def evaluate_grids(
     if is_units:
         streets, *streets_of = _unit_streets(lm, geoms, communities, community_id_col, crs_m, blocks, street_gap_m)
         geoms = streets.pieces
-        grid_geoms = np.array([shapely.union_all(geoms[g_of == i]) for i in range(len(keys))], dtype=object)
+        grid_geoms = union_groups(geoms, g_of, len(keys))
         adj = rook_adjacency(geoms)
         same = g_of[adj.i] == g_of[adj.j]
         m = sparse.csr_matrix((np.ones(same.sum()), (adj.i[same], adj.j[same])), shape=(len(geoms),) * 2)
