@@ -27,8 +27,9 @@ Scores on the units (the same rook graph): max deviation from the mean grid, sha
 the 300-500 band (and among grids that can be in it: see ``hemmed_in``), share contiguous, mean
 Polsby-Popper (of each grid's units dissolved with shapely, as a planner sees the grid; not from
 the engine's shared edges), share of grid border length on streets, gated estates cut. Also
-``redraw_grids`` after one block's households grew 60%: units moved and households keeping
-their grid.
+``redraw_grids`` after one block's households grew 60%, with the band alone and within
+``--max-deviation`` (default 5%) of the mean: units moved, households keeping their grid and the
+furthest grid.
 
     .venv/bin/python -m benchmarks.bench_grids            # uneven + uniform, 2,000 -> 30 and 10,000 -> 500
     .venv/bin/python -m benchmarks.bench_grids --quick    # uneven 2,000 -> 30 only
@@ -227,8 +228,9 @@ def score(prep, gated, labels, stuck=None) -> dict:
     }
 
 
-def bench_redraw(case, k):
-    """Redraw after the households of one block (the one nearest the middle) grew 60%."""
+def bench_redraw(case, k, rules=(None,)):
+    """Redraw after the households of one block (the one nearest the middle) grew 60%: one row per
+    ``max_deviation_pct`` in ``rules`` (None: the band only)."""
     units, comms, roads = case
     base = partition_grids(units, comms, roads=roads, n_grids=k)
     grown = units.copy()
@@ -241,21 +243,26 @@ def bench_redraw(case, k):
         d = np.hypot(c.x - c.x.median(), c.y - c.y.median())
         block = d <= np.quantile(d, 0.02)
     grown.loc[block, "households"] = np.round(grown.loc[block, "households"] * 1.6).astype(int)
-    t = time.perf_counter()
-    res = redraw_grids(grown, comms, base.units[["unit_id", "grid_id"]], roads=roads)
-    secs = time.perf_counter() - t
     old = base.units.set_index("unit_id")["grid_id"].astype(str)
-    new = res.units.set_index("unit_id")["grid_id"].astype(str).reindex(old.index)
     hh = grown.set_index("unit_id")["households"].reindex(old.index)
-    g = res.grids
-    return {
-        "block units": int(block.sum()),
-        "redraw s": round(secs, 2),
-        "units moved %": round(100 * len(res.moves) / len(units), 1),
-        "households keep grid %": round(100 * float(hh[old == new].sum() / max(hh.sum(), 1)), 1),
-        "grids": f"{len(base.grids)} -> {len(g)}",
-        "in band %": round(100 * float((g["band_status"] == "in").mean()), 1),
-    }
+    rows = []
+    for rule in rules:
+        t = time.perf_counter()
+        res = redraw_grids(grown, comms, base.units[["unit_id", "grid_id"]], roads=roads, max_deviation_pct=rule)
+        secs = time.perf_counter() - t
+        new = res.units.set_index("unit_id")["grid_id"].astype(str).reindex(old.index)
+        g = res.grids
+        rows.append({
+            "rule": "band only" if rule is None else f"within {rule:g}%",
+            "block units": int(block.sum()),
+            "redraw s": round(secs, 2),
+            "units moved %": round(100 * len(res.moves) / len(units), 1),
+            "households keep grid %": round(100 * float(hh[old == new].sum() / max(hh.sum(), 1)), 1),
+            "grids": f"{len(base.grids)} -> {len(g)}",
+            "in band %": round(100 * float((g["band_status"] == "in").mean()), 1),
+            "max dev %": round(float(g["deviation_pct"].abs().max()), 1),
+        })
+    return rows
 
 
 def main(argv=None) -> None:
@@ -268,7 +275,8 @@ def main(argv=None) -> None:
     ap.add_argument("--previous", default=PREVIOUS, help=f"git REV:PATH of the previous engine (default {PREVIOUS})")
     ap.add_argument("--no-redraw", action="store_true", help="skip the redraw rows")
     ap.add_argument("--max-deviation", type=float, default=None, metavar="PCT",
-                    help="the 'spatial' method's max_deviation_pct (default 5)")
+                    help="the 'spatial' method's max_deviation_pct, and the redraw's next to the band alone "
+                         "(default 5)")
     ap.add_argument("--seeds", default="1", type=_seeds, help="towns' random seeds: 1, 1-9 or 1,4,7 (default 1)")
     args = ap.parse_args(argv)
     seeds = args.seeds
@@ -295,7 +303,8 @@ def main(argv=None) -> None:
                 print(pd.DataFrame([row]).to_string(index=False, header=len(rows) == 1), flush=True)
             print(f"  (graph shared by the methods below 'spatial band' built in {prep_s:.2f} s)", flush=True)
             if not args.no_redraw:
-                redraws.append({"town": family, "seed": seed, "units": n, **bench_redraw(case, k)})
+                for r in bench_redraw(case, k, (None, args.max_deviation or 5.0)):
+                    redraws.append({"town": family, "seed": seed, "units": n, **r})
     print("\nPartition (max dev vs the mean grid; band 300-500 households; PP = Polsby-Popper; on streets = "
           "share of grid border length on roads; 'spatial' and 'spatial band' are end to end, the others run on the prepared graph)")
     print(pd.DataFrame(rows).to_string(index=False))

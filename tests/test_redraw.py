@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from test_grids import check_plan, community, squares
 
@@ -140,6 +140,7 @@ def test_plan_errors():
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(20, 60), st.integers(0, 10_000), st.floats(0.5, 2.0), st.floats(0.0, 0.4))
+@example(21, 130, 0.5, 0.25)  # a community of two grids whose mean lies under the band
 def test_property_redraw_keeps_invariants_and_locked_units(n, seed, growth, lock_share):
     units, comms, _ = voronoi_units(n, n_communities=2, mean_households=30, seed=seed)
     base = partition_grids(units, comms, min_households=100, max_households=200, seed=seed)
@@ -158,6 +159,90 @@ def test_property_redraw_keeps_invariants_and_locked_units(n, seed, growth, lock
     # the moves table lists exactly the units whose grid changed
     changed = set(new.index[new != old])
     assert changed == set(res.moves["unit_id"])
+    # a rule near the mean moves more units, but never takes a grid the band alone left in it out
+    near = redraw_grids(grown, comms, plan, min_households=100, max_households=200, max_deviation_pct=5)
+    check_plan(near, grown, comms)
+    in_band = res.grids.loc[res.grids["band_status"] == "in", "grid_id"]
+    assert (near.grids.set_index("grid_id").loc[in_band, "band_status"] == "in").all()
+    near_new = near.units.set_index("unit_id")["grid_id"]
+    assert (near_new[locked] == old[locked]).all()
+    assert set(near_new.index[near_new != old]) == set(near.moves["unit_id"])
+
+
+def row_of_three_grids():
+    """A (460) | B (400) | C (340) in a row of 100 m squares, all in the 300-500 band; mean 400."""
+    hh = [100, 100, 100, 100, 60] + [60, 100, 100, 80, 60] + [100, 100, 80, 60]
+    units = squares(1, 14, [hh])
+    plan = pd.DataFrame({"unit_id": units["unit_id"], "grid_id": ["A"] * 5 + ["B"] * 5 + ["C"] * 4})
+    return units, community(shapely.box(0, 0, 1400, 100)), plan
+
+
+def test_a_rule_near_the_mean_passes_units_along_the_chain_until_every_grid_is_within_it():
+    units, comm, plan = row_of_three_grids()
+    assert len(redraw_grids(units, comm, plan).moves) == 0  # the band alone: nothing to do
+    res = redraw_grids(units, comm, plan, max_deviation_pct=5)
+    # A hands its 60 to B, B its other 60 to C: 400 | 400 | 400, two units moved
+    assert res.grids.set_index("grid_id")["households"].to_dict() == {"A": 400, "B": 400, "C": 400}
+    moves = res.moves.set_index("unit_id")
+    assert moves[["old_grid", "new_grid"]].to_dict("index") == {"U04": {"old_grid": "A", "new_grid": "B"},
+                                                                 "U09": {"old_grid": "B", "new_grid": "C"}}
+    assert moves["reason"].str.contains("within 5% of the mean").all()
+    assert (res.grids["deviation_pct"] == 0).all()
+    assert not res.report["problem"].str.contains("mean grid").any()
+    check_plan(res, units, comm)
+
+
+def test_a_grid_no_chain_can_bring_near_the_mean_is_reported_and_the_band_kept():
+    # A: two buildings of 240 (480), B: two of 160 (320); mean 400. Moving either building takes
+    # its grid out of the band, so nothing moves and both grids are listed with their largest units
+    units = squares(1, 4, [[240, 240, 160, 160]])
+    plan = {"U00": "A", "U01": "A", "U02": "B", "U03": "B"}
+    res = redraw_grids(units, community(shapely.box(0, 0, 400, 100)), plan, max_deviation_pct=10)
+    assert len(res.moves) == 0 and (res.grids["band_status"] == "in").all()
+    rows = res.report[res.report["problem"].str.contains("mean grid")].set_index("row_id")["problem"]
+    assert rows["A"].startswith("has 480 households, 20.0% over its community's mean grid of 400 (rule: within 10%)")
+    assert "largest units hold 240, 240" in rows["A"]
+    assert rows["B"].startswith("has 320 households, 20.0% under")
+    # a wider rule: both grids within it, no row
+    wide = redraw_grids(units, community(shapely.box(0, 0, 400, 100)), plan, max_deviation_pct=20)
+    assert not wide.report["problem"].str.contains("mean grid").any()
+
+
+def test_a_far_grid_of_one_gated_estate_names_the_estate_as_one_unit():
+    # A: a gated estate of four buildings of 120 (480), B: 100, 100 and 120 (320); mean 400
+    units = squares(1, 7, [[120, 120, 120, 120, 100, 100, 120]])
+    units["gated"] = ["E1"] * 4 + [None] * 3
+    plan = {u: ("A" if i < 4 else "B") for i, u in enumerate(units["unit_id"])}
+    res = redraw_grids(units, community(shapely.box(0, 0, 700, 100)), plan, max_deviation_pct=5)
+    assert len(res.moves) == 0  # the estate moves only whole; B's buildings would take B out of the band
+    rows = res.report[res.report["problem"].str.contains("mean grid")].set_index("row_id")["problem"]
+    assert "its largest units hold 480 (4 units kept together) of them" in rows["A"]
+    assert "its largest units hold 120, 100, 100 of them" in rows["B"]
+
+
+def test_cli_redraw_takes_the_rule_near_the_mean(tmp_path, capsys):
+    import geopandas as gpd
+
+    from spatial.cli import main
+
+    units, comm, plan = row_of_three_grids()
+    units["grid_id"] = plan["grid_id"]
+    units.to_file(tmp_path / "units.gpkg")
+    comm.to_file(tmp_path / "comm.gpkg")
+    out = tmp_path / "out.gpkg"
+    args = ["grids", str(tmp_path / "comm.gpkg"), str(tmp_path / "units.gpkg"), "--redraw", "--out", str(out)]
+    assert main([*args, "--max-deviation", "5"]) == 0
+    assert sorted(gpd.read_file(out, layer="grids")["households"]) == [400, 400, 400]
+    assert sorted(gpd.read_file(out, layer="moves")["unit_id"]) == ["U04", "U09"]
+    assert main([*args, "--restarts", "2"]) == 2
+    assert "--restarts is for drawing new grids" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("bad", [0, 0.5, 101, "5", True])
+def test_the_rule_near_the_mean_is_a_percentage(bad):
+    units, comm, plan = row_of_three_grids()
+    with pytest.raises(ValueError, match=r"max_deviation_pct must be a percentage from 1 to 100"):
+        redraw_grids(units, comm, plan, max_deviation_pct=bad)
 
 
 def test_moves_say_why():

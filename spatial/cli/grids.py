@@ -69,7 +69,9 @@ def add_parser(sub) -> None:
                         "0: one run; at most 99)")
     p.add_argument("--max-deviation", type=float, default=None, metavar="PCT", dest="max_deviation",
                    help="with equal grids: how far from its community's mean grid a grid may be, in percent "
-                        "(1-100, default 5), where that buys a rounder grid or a border on a street")
+                        "(1-100, default 5), where that buys a rounder grid or a border on a street; with a "
+                        "redraw: also bring every grid within PCT of its community's mean grid, moving as few "
+                        "units as it can (default: only the band)")
     p.add_argument("--from-buildings", action="store_true",
                    help="UNITS are building footprints or points: build units first (street blocks cut by "
                         "--roads, enclosed tessellation around the buildings)")
@@ -150,12 +152,16 @@ def _cmd_grids(args: argparse.Namespace) -> int:
         from spatial.grids._objective import check_max_deviation
 
         check_max_deviation(args.max_deviation, "--max-deviation")
+    redraw = args.existing is not None or args.redraw
     for flag, given in (("--restarts", args.restarts), ("--max-deviation", args.max_deviation)):
         if given is None:
             continue
-        if args.existing is not None or args.redraw or args.evaluate is not None:
-            raise SpatialError(f"{flag} is for drawing new grids (drop it: an evaluation changes nothing and a "
-                               "redraw moves as few units as it can)")
+        if args.evaluate is not None or (redraw and flag == "--restarts"):
+            what = "drawing or redrawing grids" if flag == "--max-deviation" else "drawing new grids"
+            raise SpatialError(f"{flag} is for {what} (drop it: an evaluation changes nothing"
+                               + (" and a redraw moves as few units as it can)" if flag == "--restarts" else ")"))
+        if redraw:
+            continue  # a redraw brings grids within --max-deviation of their community's mean grid
         if args.balance == "band" or (args.balance is None and args.n_grids is None):
             raise SpatialError(f"{flag} is for equal grids: add --balance equal (or give --grids N), or drop "
                                f"{flag}")
@@ -198,7 +204,7 @@ def _cmd_grids(args: argparse.Namespace) -> int:
             uid = column(args, table, "unit_id", "lock", option="--unit-id-col")
             keep = table["locked"].fillna(False).astype(bool) if "locked" in table.columns else True
             locked = list(table.loc[keep, uid]) if keep is not True else list(table[uid])
-        res = redraw_grids(units, communities, plan, locked=locked, **opts)
+        res = redraw_grids(units, communities, plan, locked=locked, max_deviation_pct=args.max_deviation, **opts)
         layers = {"grids": res.grids, "units": res.units, "report": res.report, "moves": res.moves}
         say(args, f"moved {len(res.moves)} of {len(units)} units")
     else:

@@ -361,24 +361,30 @@ def partition_grids(
     _explain_hemmed_in(report, prep, node, hh, cost, min_households, max_households)
     if weights.beyond > 0:  # equal grids: say which are further off than the rule, and of what units
         _explain_far(report, grids, prep, grid_ids, MAX_DEVIATION_PCT if max_deviation_pct is None
-                     else float(max_deviation_pct))
+                     else float(max_deviation_pct), node)
     return GridResult(grids, out_units, report.to_frame())
 
 
-def _explain_far(report, grids, prep: Prepared, grid_ids: np.ndarray, rule_pct: float) -> None:
+def _explain_far(report, grids, prep: Prepared, grid_ids: np.ndarray, rule_pct: float, node: np.ndarray) -> None:
     """One row per grid in the band but further from its community's mean grid than ``rule_pct``,
-    naming its largest units: where a few buildings hold most of a grid, one more or one fewer
+    naming its largest units (a gated estate or a group kept together counting as one, ``node``:
+    each unit's group): where a few buildings hold most of a grid, one more or one fewer
     overshoots the rule the other way."""
     far = grids[(grids["band_status"] == "in") & (grids["deviation_pct"].abs() > rule_pct + 1e-9)]
     for _, r in far.iterrows():
-        h = np.sort(prep.hh[grid_ids == r["grid_id"]])[::-1]
-        h = h[h > 0]
-        top = ", ".join(f"{v:g}" for v in h[:3])
+        mine = np.flatnonzero(grid_ids == r["grid_id"])
+        groups, first = np.unique(node[mine], return_inverse=True)
+        h = np.bincount(first, weights=prep.hh[mine])
+        size = np.bincount(first)
+        top = np.argsort(-h, kind="stable")[:3]
+        top = top[h[top] > 0]
+        whole = (size[top] > 1) & (groups[top] >= 0)
+        said = ", ".join(f"{h[t]:g}" + (f" ({size[t]} units kept together)" if w else "") for t, w in zip(top, whole))
         d = float(r["deviation_pct"])
         report.add("grids", r["grid_id"],
                    f"has {r['households']:g} households, {abs(d):.1f}% {'over' if d > 0 else 'under'} its community's "
                    f"mean grid of {r['target_households']:.0f} (rule: within {rule_pct:g}%); its largest units hold "
-                   f"{top} of them",
+                   f"{said} of them",
                    "no move or swap of units found brings it nearer: accept it, move units by hand (spatial "
                    "editor), or allow more (max_deviation_pct, --max-deviation)")
 

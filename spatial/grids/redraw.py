@@ -7,7 +7,10 @@ each grid on the chain handing boundary units to the next; an under-band grid pu
 chain from the nearest grid with households to spare; a chain is kept only when the total band
 violation falls; (3) a grid still over band is split in two (when both halves can reach the
 minimum), one still under band merged into its lightest neighbour (when that stays under the
-maximum). Locked units never move; every moved unit is listed in ``moves``.
+maximum). With ``max_deviation_pct``, (4) chains as in (2) then bring each grid within that share
+of its community's mean grid (the band narrowed to it), never taking a grid out of the band and
+never splitting or merging; a grid they cannot bring nearer is reported with its largest units.
+Locked units never move; every moved unit is listed in ``moves``.
 """
 
 from __future__ import annotations
@@ -25,8 +28,15 @@ import pandas as pd
 from spatial.core.checks import Report, require_columns
 from spatial.core.errors import ColumnError
 from spatial.grids._engine import partition, repair_contiguity
+from spatial.grids._objective import check_max_deviation
 from spatial.grids._prep import prepare
-from spatial.grids.partition import _labels_from, contract, finish, node_arrays
+from spatial.grids.partition import (
+    _explain_far,
+    _labels_from,
+    contract,
+    finish,
+    node_arrays,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -202,9 +212,25 @@ def _chains(state, start, lo, hi, over, limit=6):
     return paths
 
 
-def rebalance(adj, hh, labels, fixed, *, min_hh, max_hh, max_chains=None):
-    """Move few boundary nodes along grid chains until grids are in band (arrays of one community)."""
+def rebalance(adj, hh, labels, fixed, *, min_hh, max_hh, max_chains=None, keep=None):
+    """Move few boundary nodes along grid chains until grids are in band (arrays of one community).
+
+    ``keep`` is an outer band ``(lo, hi)`` to keep: a chain is kept only when it lowers the
+    violation of the band, takes no grid out of ``keep`` and adds nothing to its violation.
+    """
     st = _State(adj, np.asarray(hh, dtype=float), np.asarray(labels), np.asarray(fixed, dtype=bool))
+
+    def violation():
+        """(violation of ``keep``, grids within it, violation of the band)."""
+        if keep is None:
+            return 0.0, None, _violation(st.ph, min_hh, max_hh)
+        ph = np.asarray(st.ph)
+        return _violation(ph, *keep), (ph >= keep[0]) & (ph <= keep[1]), _violation(ph, min_hh, max_hh)
+
+    def better(after, before):
+        kept = before[1] is None or bool((after[1] | ~before[1]).all())
+        return kept and after[0] <= before[0] + 1e-9 and after[2] < before[2] - 1e-9
+
     k = len(st.ph)
     budget = max_chains if max_chains is not None else 20 * k + 20
     blocked = set()
@@ -216,7 +242,7 @@ def rebalance(adj, hh, labels, fixed, *, min_hh, max_hh, max_chains=None):
             break
         _, a = max(bad)
         over = st.ph[a] > max_hh
-        before = _violation(st.ph, min_hh, max_hh)
+        before = violation()
         done = False
         for path in _chains(st, a, min_hh, max_hh, over):
             saved = st.snapshot()
@@ -230,7 +256,7 @@ def rebalance(adj, hh, labels, fixed, *, min_hh, max_hh, max_chains=None):
                     deficit = min_hh - st.ph[dst]
                     if deficit > 0:
                         st.transfer(src, dst, deficit)
-            if _violation(st.ph, min_hh, max_hh) < before - 1e-9:
+            if better(violation(), before):
                 done = True
                 break
             st.restore(saved)
@@ -261,6 +287,7 @@ def redraw_grids(
     blocks=None,
     seed: int = 0,
     street_gap_m: float = 30.0,
+    max_deviation_pct: float | None = None,
 ) -> RedrawResult:
     """Bring an existing plan into the household band while moving as few units as possible.
 
@@ -277,6 +304,11 @@ def redraw_grids(
         The band.
     roads, blocks, street_gap_m
         Streets, as for :func:`spatial.grids.partition.partition_grids` (block outlines without roads).
+    max_deviation_pct : float, optional
+        Also bring each grid within this share (1-100%) of its community's mean grid, by chains of
+        neighbouring grids handing on boundary units, as few as they can (no grid leaves the band;
+        no grid is split or merged for it). A grid still further off is listed in the report with
+        its largest units. Default: only the band.
 
     Returns
     -------
@@ -295,6 +327,8 @@ def redraw_grids(
     """
     if min_households > max_households:
         raise ValueError(f"min_households ({min_households}) must not exceed max_households ({max_households})")
+    if max_deviation_pct is not None:
+        max_deviation_pct = check_max_deviation(max_deviation_pct)
     report = Report()
     prep = prepare(units, communities, report, households_col=households_col, population_col=population_col,
                    buildings_col=buildings_col, unit_id_col=unit_id_col, community_id_col=community_id_col,
@@ -321,6 +355,7 @@ def redraw_grids(
     np.logical_or.at(fixed_node, node[node >= 0], lock_u[node >= 0])
     new_key = node_key.copy()
     stray_nodes: set = set()
+    evened_nodes: set = set()
     for c, cid in enumerate(prep.comm_ids):
         nodes = np.flatnonzero(comm == c)
         if len(nodes) == 0:
@@ -341,18 +376,26 @@ def redraw_grids(
         stray_nodes.update(nodes[lab != placed].tolist())
         lab, names = _fix_band(sub, hh[nodes], xy[nodes], lab, names, fixed_node[nodes], min_households,
                                max_households, seed, report)
+        if max_deviation_pct is not None:
+            evened = _even_out(sub, hh[nodes], lab, fixed_node[nodes], min_households, max_households,
+                               max_deviation_pct)
+            evened_nodes.update(nodes[evened != lab].tolist())
+            lab = evened
         new_key[nodes] = np.asarray(names, dtype=object)[lab]
     grid_ids = np.where(node >= 0, new_key[np.maximum(node, 0)], None)
     out_units, grids = finish(prep, grid_ids, report, min_households=min_households, max_households=max_households,
                               code_layout=code_layout, communities=communities, community_id_col=community_id_col,
                               road_buffer_m=road_buffer_m)
+    if max_deviation_pct is not None:
+        _explain_far(report, grids, prep, grid_ids, max_deviation_pct, node)
     changed = np.array([a != b for a, b in zip(old, grid_ids)])
     old_set, new_set = set(old.tolist()), set(grid_ids.tolist())
     moves = pd.DataFrame({
         "unit_id": prep.unit_ids[changed],
         "old_grid": old[changed],
         "new_grid": grid_ids[changed],
-        "reason": [_why(old[i], grid_ids[i], node[i] in stray_nodes, old_set, new_set)
+        "reason": [_why(old[i], grid_ids[i], node[i] in stray_nodes, old_set, new_set,
+                        max_deviation_pct if node[i] in evened_nodes else None)
                    for i in np.flatnonzero(changed)],
     })
     grids = _overlap(grids, old, grid_ids, prep.hh)
@@ -385,14 +428,17 @@ def _overlap(grids, old, new, hh) -> gpd.GeoDataFrame:
     return grids
 
 
-def _why(old_grid, new_grid, stray, old, new) -> str:
-    """Why a unit moved, for the ``moves`` table."""
+def _why(old_grid, new_grid, stray, old, new, evened_pct=None) -> str:
+    """Why a unit moved, for the ``moves`` table (``evened_pct``: it moved last to bring grids
+    within that share of the mean)."""
     if old_grid is None:
         return "not in the plan"
     if new_grid is None:
         return "outside every community"
     if stray:
         return "cut off from the rest of its grid"
+    if evened_pct is not None and new_grid in old:
+        return f"passed along a chain of neighbouring grids to bring grids within {evened_pct:g}% of the mean"
     if new_grid not in old:
         return f"grid {old_grid if str(new_grid).startswith(str(old_grid)) else 'nearby'} split"
     if old_grid not in new:
@@ -492,6 +538,25 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report):
     remap = np.full(k, -1)
     remap[used] = np.arange(len(used))
     return remap[lab], [names[i] for i in used]
+
+
+def _even_out(sub, hh, lab, fixed, lo, hi, pct):
+    """Chains that bring the grids of one community within ``pct`` of its mean grid (the band
+    narrowed to it), never taking a grid further out of ``lo``-``hi``.
+
+    The narrowed band is reached in three rounds, four and two times as wide first: with every
+    grid near the mean, no neighbour has the room to take a far grid's excess, so the far grids
+    come in first while the others still have room (on the benchmark towns after one block grew
+    60%, the furthest grid within 5%: 18.1% -> 7.2% and 18.6% -> 5.8% off at 2,000 units, 23.4%
+    -> 12.0% at 10,000).
+    """
+    mean = hh.sum() / (int(lab.max()) + 1)
+    for step in (4 * pct, 2 * pct, pct):
+        near_lo, near_hi = max(lo, mean * (1 - step / 100)), min(hi, mean * (1 + step / 100))
+        if near_lo > near_hi:  # the mean grid itself lies outside the band: the band is all there is
+            return lab
+        lab = rebalance(sub, hh, lab, fixed, min_hh=near_lo, max_hh=near_hi, keep=(lo, hi))
+    return lab
 
 
 def _letters(p: int) -> str:
