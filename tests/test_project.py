@@ -166,3 +166,122 @@ def test_grids_max_deviation_reaches_the_engine(tmp_path):
         layers = {"units": units, "communities": comm, "roads": roads}
         _grids(load_project(_write(tmp_path, f"{text}{pct}\n")), layers, Report())
         assert sorted(layers["grids"]["households"]) == sizes
+
+
+def test_a_plan_input_is_redrawn_not_drawn_anew(tmp_path):
+    # [inputs] plan: the plan is redrawn (moving as few units as it can) and the moves are kept;
+    # with max_deviation_pct its grids come within the rule of their community's mean
+    from test_redraw import row_of_three_grids
+
+    from spatial.core.checks import Report
+    from spatial.project.pipeline import _grids
+
+    units, comm, plan = row_of_three_grids()
+    plan.to_csv(tmp_path / "plan.csv", index=False)
+    text = MINIMAL.replace(', households_col = "户数"', "") + 'plan = "plan.csv"\n'
+    layers = {"units": units, "communities": comm, "plan": plan}
+    _grids(load_project(_write(tmp_path, text)), layers, Report())
+    assert sorted(layers["grids"]["households"]) == [340, 400, 460] and len(layers["moves"]) == 0
+    layers = {"units": units, "communities": comm, "plan": plan}
+    _grids(load_project(_write(tmp_path, text + "[grids]\nmax_deviation_pct = 5\n")), layers, Report())
+    assert sorted(layers["grids"]["households"]) == [400, 400, 400]
+    assert sorted(layers["moves"]["unit_id"]) == ["U04", "U09"]
+
+
+def test_a_plan_input_refuses_the_options_of_a_new_drawing(tmp_path):
+    (tmp_path / "plan.csv").write_text("unit_id,grid_id\n", encoding="utf-8")
+    text = MINIMAL + 'plan = "plan.csv"\n'
+    for extra in ("restarts = 3", 'balance = "equal"'):
+        with pytest.raises(SpatialError, match=r"is for drawing new grids; the plan in \[inputs\] plan is redrawn"):
+            load_project(_write(tmp_path, f"{text}[grids]\n{extra}\n"))
+    assert load_project(_write(tmp_path, f"{text}[grids]\nmax_deviation_pct = 10\n")).grids["max_deviation_pct"] == 10
+
+
+def test_spatial_run_redraws_a_plan_and_writes_its_moves(tmp_path, capsys):
+    import geopandas as gpd
+    import pandas as pd
+    from test_redraw import row_of_three_grids
+
+    from spatial.cli import main
+
+    units, comm, plan = row_of_three_grids()
+    units.to_file(tmp_path / "town.gpkg", layer="units")
+    comm.to_file(tmp_path / "town.gpkg", layer="communities")
+    plan.to_csv(tmp_path / "plan.csv", index=False)
+    text = """[project]
+name = "redraw"
+output = "out"
+[inputs]
+communities = { path = "town.gpkg", layer = "communities" }
+units = { path = "town.gpkg", layer = "units" }
+plan = "plan.csv"
+[grids]
+max_deviation_pct = 5
+[coverage]
+enabled = false
+[outputs]
+maps = false
+workbook = false
+png = false
+"""
+    (tmp_path / "p.toml").write_text(text, encoding="utf-8")
+    assert main(["run", str(tmp_path / "p.toml")]) == 0
+    assert "plan redrawn: 2 units moved" in capsys.readouterr().out
+    assert sorted(pd.read_csv(tmp_path / "out" / "moves.csv")["unit_id"]) == ["U04", "U09"]
+    assert sorted(gpd.read_file(tmp_path / "out" / "results.gpkg", layer="grids")["households"]) == [400] * 3
+    # a plan naming a unit the units layer does not hold: one line naming the file, nothing written
+    plan.loc[0, "unit_id"] = "U99"
+    plan.to_csv(tmp_path / "plan.csv", index=False)
+    (tmp_path / "p.toml").write_text(text.replace('output = "out"', 'output = "out2"'), encoding="utf-8")
+    assert main(["run", str(tmp_path / "p.toml")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "'plan.csv'" in err and "U99" in err
+    assert not (tmp_path / "out2" / "results.gpkg").exists()
+
+
+def test_units_or_buildings_not_both(tmp_path):
+    (tmp_path / "b.gpkg").write_bytes(b"")
+    with pytest.raises(SpatialError, match=r"needs 'units' or 'buildings', not both"):
+        load_project(_write(tmp_path, MINIMAL + 'buildings = { path = "b.gpkg", floors_col = "层数" }\n'))
+    only = MINIMAL.replace('units = { path = "a.gpkg", layer = "units", households_col = "户数" }\n',
+                           'buildings = { path = "b.gpkg", households_col = "户数", floors_col = "层数" }\n')
+    assert load_project(_write(tmp_path, only)).inputs["buildings"].options["floors_col"] == "层数"
+
+
+def test_spatial_run_builds_units_from_buildings(tmp_path, capsys):
+    # building points with 户数 in two street blocks: units are built (as --from-buildings), every
+    # household lands in a unit and a grid
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    from spatial.cli import main
+
+    crs = "EPSG:32650"
+    rng = np.random.default_rng(3)
+    pts = rng.uniform([500_010, 2_500_010], [500_390, 2_500_190], (60, 2))
+    hh = rng.integers(5, 40, 60)
+    gpd.GeoDataFrame({"户数": hh}, geometry=shapely.points(pts), crs=crs).to_file(tmp_path / "b.gpkg")
+    gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[shapely.box(500_000, 2_500_000, 500_400, 2_500_200)],
+                     crs=crs).to_file(tmp_path / "c.gpkg")
+    gpd.GeoDataFrame(geometry=[shapely.LineString([(500_200, 2_499_990), (500_200, 2_500_210)])],
+                     crs=crs).to_file(tmp_path / "r.gpkg")
+    (tmp_path / "p.toml").write_text("""[project]
+name = "buildings"
+output = "out"
+[inputs]
+communities = "c.gpkg"
+buildings = { path = "b.gpkg", households_col = "户数" }
+roads = "r.gpkg"
+[coverage]
+enabled = false
+[outputs]
+maps = false
+workbook = false
+png = false
+""", encoding="utf-8")
+    assert main(["run", str(tmp_path / "p.toml")]) == 0
+    units = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="units")
+    grids = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="grids")
+    assert len(units) >= 60 and units["households"].sum() == hh.sum() == grids["households"].sum()
+    assert units["grid_id"].notna().all()

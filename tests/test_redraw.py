@@ -220,6 +220,17 @@ def test_a_far_grid_of_one_gated_estate_names_the_estate_as_one_unit():
     assert "its largest units hold 120, 100, 100 of them" in rows["B"]
 
 
+@pytest.mark.parametrize(("yes", "no"), [("是", "否"), ("1", "0"), (True, False), (1, 0), ("x", "FALSE"),
+                                        ("locked", ""), ("yes", None)])
+def test_locked_cells_read_as_a_planner_types_them(yes, no):
+    # row_of_twelve: A (520) hands U03 on to B; locked, U03 stays and A has no other unit touching B
+    units, comm, plan = row_of_twelve()
+    plan["locked"] = [no] * 12
+    assert "U03" in set(redraw_grids(units, comm, plan).moves["unit_id"])
+    plan["locked"] = [no] * 3 + [yes] + [no] * 8
+    assert "U03" not in set(redraw_grids(units, comm, plan).moves["unit_id"])
+
+
 def test_cli_redraw_takes_the_rule_near_the_mean(tmp_path, capsys):
     import geopandas as gpd
 

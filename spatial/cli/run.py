@@ -43,8 +43,10 @@ def summary_lines(result) -> list[str]:
     grids = lay.get("grids")
     if grids is not None and "band_status" in grids:
         counts = grids["band_status"].value_counts()
+        moves = lay.get("moves")
+        redrawn = "" if moves is None else f" (plan redrawn: {len(moves)} units moved)"
         lines.append(f"grids: {len(grids)} grids, {counts.get('in', 0)} in band, {counts.get('under', 0)} under, "
-                     f"{counts.get('over', 0)} over{t('grids')}")
+                     f"{counts.get('over', 0)} over{redrawn}{t('grids')}")
     demand = lay.get("coverage_demand")
     if demand is not None and "access" in demand:
         access = demand["access"].value_counts()

@@ -43,7 +43,8 @@ __all__ = ["InputSpec", "Project", "load_project"]
 
 _SECTIONS = {"project", "inputs", "grids", "coverage", "siting", "outputs", "distributed"}
 _INPUT_KEYS = {"path", "layer", "coord_sys", "coord_sys_col", "lon_col", "lat_col", "sheet",
-               "encoding", "id_col", "households_col", "population_col", "name_col", "keep_private"}
+               "encoding", "id_col", "households_col", "population_col", "name_col", "keep_private", "grid_id_col",
+               "floors_col"}
 _LAYERS = {"network", "communities", "units", "stations", "candidates", "roads", "plan", "buildings", "gates",
            "barriers"}
 
@@ -136,15 +137,24 @@ def load_project(path: str | Path) -> Project:
     base = source.parent
     meta = _merged("project", {"name": source.stem, "output": "out", "description": ""}, raw, source)
     inputs = {name: _input_spec(name, value, base, source) for name, value in raw.get("inputs", {}).items()}
-    for required in ("communities", "units"):
-        if required not in inputs:
-            raise SpatialError(f"project file {source}: [inputs] needs '{required}'")
+    if "communities" not in inputs:
+        raise SpatialError(f"project file {source}: [inputs] needs 'communities'")
+    if ("units" in inputs) == ("buildings" in inputs):
+        raise SpatialError(f"project file {source}: [inputs] needs 'units'" + (
+            " or 'buildings' (units are then built from the buildings)" if "units" not in inputs else
+            " or 'buildings', not both: units are built from buildings (drop one)"))
     grids = _merged("grids", _DEFAULT_GRIDS, raw, source)
     if grids["min_households"] > grids["max_households"]:
         raise SpatialError(f"project file {source}: [grids] min_households {grids['min_households']:g} is above "
                            f"max_households {grids['max_households']:g}")
+    if "plan" in inputs:  # the plan is redrawn, moving as few units as it can: no new drawing
+        for key in ("restarts", "balance"):
+            if key in raw.get("grids", {}):
+                raise SpatialError(f"project file {source}: [grids] {key} is for drawing new grids; the plan in "
+                                   f"[inputs] plan is redrawn, moving as few units as it can (drop {key}; "
+                                   "max_deviation_pct also brings its grids near their community's mean)")
     for key in ("restarts", "max_deviation_pct"):
-        if grids[key] is not None and grids["balance"] != "equal":
+        if grids[key] is not None and grids["balance"] != "equal" and "plan" not in inputs:
             raise SpatialError(f"project file {source}: [grids] {key} is for equal grids: add balance = \"equal\" "
                                f"or drop {key}")
     coverage = _merged("coverage", _DEFAULT_COVERAGE, raw, source)

@@ -24,6 +24,8 @@ def read_input(spec: InputSpec, name: str):
     opts = spec.options
     if name == "network":
         return read_network(spec.path, keep_private=bool(opts.get("keep_private", False)))
+    if name == "plan" and spec.path.suffix.lower() in _TABLE_SUFFIXES:  # unit_id, grid_id[, locked]
+        return io.read_table(spec.path, **{k: opts[k] for k in ("sheet", "encoding") if k in opts})
     if spec.path.suffix.lower() in _TABLE_SUFFIXES:
         keys = ("lon_col", "lat_col", "coord_sys", "coord_sys_col", "sheet", "encoding")
         return io.read_points_table(spec.path, **{k: opts[k] for k in keys if k in opts})
@@ -76,6 +78,8 @@ _COLUMNS = {
     "communities": (("id_col", "community_id", True),),
     "stations": (("id_col", "station_id", True), ("name_col", "name", False)),
     "candidates": (("id_col", "candidate_id", False),),
+    "plan": (("id_col", "unit_id", True), ("grid_id_col", "grid_id", True)),
+    "buildings": (("households_col", "households", True), ("population_col", "population", False)),
 }
 
 
@@ -105,7 +109,7 @@ def _find_columns(project: Project, layers: dict) -> Project:
                 layers[name] = layers[name].assign(**{role: layers[name][found]})
                 found = role
             options[key] = found
-            if role.endswith("_id"):  # repeated ids are found now, not after the network is read
+            if key == "id_col":  # repeated ids are found now, not after the network is read
                 require_unique(layers[name], found, name)
         inputs[name] = dataclasses.replace(spec, options=options)
     return dataclasses.replace(project, inputs=inputs)
@@ -151,6 +155,8 @@ def _validate(project: Project, layers: dict, report: Report) -> None:
     from spatial.network.graph import edges_frame
 
     edges = edges_frame(layers["network"]) if "network" in layers else None
+    if "buildings" in layers:  # units built from the buildings, as ``spatial grids --from-buildings``
+        layers["units"] = _units_from_buildings(project, layers, edges, report)
     cleaned, rep = validate_inputs(
         communities=layers.get("communities"),
         units=layers.get("units"),
@@ -168,6 +174,24 @@ def _validate(project: Project, layers: dict, report: Report) -> None:
     report.extend(rep)
 
 
+def _units_from_buildings(project: Project, layers: dict, edges, report: Report):
+    """``[inputs] buildings`` (footprints or points with households): units that tile each
+    community, cut by the roads (else the walking network's edges) into street blocks."""
+    from spatial.grids.tessellation import units_from_buildings
+
+    spec = project.inputs["buildings"]
+    roads = layers.get("roads")
+    units = units_from_buildings(layers["buildings"], layers["communities"],
+                                 roads=roads if roads is not None else edges,
+                                 households_col=spec.options.get("households_col", "households"),
+                                 population_col=spec.options.get("population_col", "population"),
+                                 floors_col=spec.options.get("floors_col"),
+                                 community_id_col=_opt(project, "communities", "id_col", "community_id"),
+                                 report=report)
+    logger.info("built %d units from %d buildings in %s", len(units), len(layers["buildings"]), spec.path.name)
+    return units
+
+
 def _report_from_frame(frame: pd.DataFrame) -> Report:
     rep = Report()
     rep.rows.extend(frame.to_dict("records"))
@@ -183,6 +207,8 @@ def _split_key(project: Project, communities) -> str:
 def _grids(project: Project, layers: dict, report: Report, client=None) -> None:
     from spatial.grids.partition import partition_grids
 
+    if "plan" in layers:
+        return _redraw(project, layers, report)
     g = project.grids
     roads = layers.get("roads")
     if roads is None and layers.get("network_edges") is not None:  # the walking network already read
@@ -212,6 +238,33 @@ def _grids(project: Project, layers: dict, report: Report, client=None) -> None:
     layers["grids"] = result.grids
     layers["units"] = result.units
     report.extend(_report_from_frame(result.report))
+
+
+def _redraw(project: Project, layers: dict, report: Report) -> None:
+    """``[inputs] plan`` given: redraw that plan (moving as few units as it can) instead of
+    drawing new grids; the units moved go to the ``moves`` layer."""
+    from spatial.grids.plan import plan_labels
+    from spatial.grids.redraw import redraw_grids
+
+    g = project.grids
+    plan = layers["plan"]
+    plan_labels(plan, layers["units"], name=f"'{project.inputs['plan'].path.name}'")  # unknown, repeated, missing
+    roads = layers.get("roads")
+    if roads is None and layers.get("network_edges") is not None:
+        roads = layers["network_edges"]
+    result = redraw_grids(layers["units"], layers["communities"], pd.DataFrame(plan.drop(columns="geometry",
+                                                                                          errors="ignore")),
+                          households_col=_opt(project, "units", "households_col", "households"),
+                          population_col=_opt(project, "units", "population_col", "population"),
+                          min_households=g["min_households"], max_households=g["max_households"], roads=roads,
+                          blocks=g.get("blocks"), code_layout=g["code_layout"],
+                          street_gap_m=g.get("street_gap_m", 30.0), max_deviation_pct=g.get("max_deviation_pct"))
+    layers["grids"] = result.grids
+    layers["units"] = result.units
+    layers["moves"] = result.moves
+    report.extend(_report_from_frame(result.report))
+    logger.info("redrew the plan %s: moved %d of %d units", project.inputs["plan"].path.name, len(result.moves),
+                len(result.units))
 
 
 def _coverage(project: Project, layers: dict, client=None, report: Report | None = None) -> None:
@@ -338,7 +391,7 @@ def _write(project: Project, layers: dict, out: Path) -> list[Path]:
     from spatial.io.workbook import integer_counts
 
     files: list[Path] = []
-    names = ["communities", "grids", "units", "stations", "coverage_demand", "isochrones", "gaps",
+    names = ["communities", "grids", "units", "moves", "stations", "coverage_demand", "isochrones", "gaps",
              "sites", "report"]
     keep = {n: _wgs84(layers[n]) for n in names if n in layers and layers[n] is not None}
     gpkg = out / "results.gpkg"
@@ -359,6 +412,10 @@ def _write(project: Project, layers: dict, out: Path) -> list[Path]:
     if "grids" in layers:
         path = out / "grids.csv"
         write_csv(integer_counts(layers["grids"]), path)
+        files.append(path)
+    if "moves" in layers:  # a redrawn plan: which units changed grid, and why
+        path = out / "moves.csv"
+        write_csv(layers["moves"], path)
         files.append(path)
     o = project.outputs
     if o.get("shapefile"):

@@ -113,8 +113,9 @@ def run_project(
 ) -> RunResult:
     """Run every step a project file asks for and write all outputs into one folder.
 
-    Steps: read and validate the inputs; partition each community into grids (or evaluate and
-    redraw an existing plan); score walking coverage of every unit, with isochrones, gaps and a
+    Steps: read and validate the inputs (units built from ``[inputs] buildings`` when those are
+    given instead); partition each community into grids (or redraw the plan of ``[inputs] plan``,
+    moving as few units as it can); score walking coverage of every unit, with isochrones, gaps and a
     summary per community and grid; site new stations; write ``results.gpkg``, CSV summaries, an
     Excel workbook, HTML maps, a PNG overview and ``run_log.json`` (inputs' checksums, parameters,
     versions, step timings).
