@@ -168,6 +168,16 @@ def test_grids_max_deviation_reaches_the_engine(tmp_path):
         assert sorted(layers["grids"]["households"]) == sizes
 
 
+#: The end of a project file that draws grids only (no network, no coverage, no maps).
+GRIDS_ONLY = """[coverage]
+enabled = false
+[outputs]
+maps = false
+workbook = false
+png = false
+"""
+
+
 def test_a_plan_input_is_redrawn_not_drawn_anew(tmp_path):
     # [inputs] plan: the plan is redrawn (moving as few units as it can) and the moves are kept;
     # with max_deviation_pct its grids come within the rule of their community's mean
@@ -217,13 +227,7 @@ units = { path = "town.gpkg", layer = "units" }
 plan = "plan.csv"
 [grids]
 max_deviation_pct = 5
-[coverage]
-enabled = false
-[outputs]
-maps = false
-workbook = false
-png = false
-"""
+""" + GRIDS_ONLY
     (tmp_path / "p.toml").write_text(text, encoding="utf-8")
     assert main(["run", str(tmp_path / "p.toml")]) == 0
     assert "plan redrawn: 2 units moved" in capsys.readouterr().out
@@ -273,13 +277,7 @@ output = "out"
 communities = "c.gpkg"
 buildings = { path = "b.gpkg", households_col = "户数" }
 roads = "r.gpkg"
-[coverage]
-enabled = false
-[outputs]
-maps = false
-workbook = false
-png = false
-""", encoding="utf-8")
+""" + GRIDS_ONLY, encoding="utf-8")
     assert main(["run", str(tmp_path / "p.toml")]) == 0
     units = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="units")
     grids = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="grids")
