@@ -122,6 +122,12 @@ def test_payload_holds_the_rook_adjacency_groups_and_locks(units):
     assert len(data["borders"]["i"]) == len(idx) // 2 == 10
 
 
+def test_locks_typed_in_a_sheet_read_as_meant(units):
+    # a plan edited in Excel: 是/否 and blanks, not booleans ("否" once read as locked)
+    units["locked"] = ["否", "", None, "0", "false", "no", "是", "1"]
+    assert editor_payload(units)["units"]["locked"] == [0, 0, 0, 0, 0, 0, 1, 1]
+
+
 def test_payload_decodes_back_to_the_unit_corners(units):
     data = editor_payload(units)
     x, y = data["x0"], data["y0"]

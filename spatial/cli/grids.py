@@ -200,9 +200,11 @@ def _cmd_grids(args: argparse.Namespace) -> int:
             plan_labels(plan, units, name=f"'{args.existing.name}'")  # unknown, repeated or missing units
         locked = None
         if args.lock is not None:
+            from spatial.core.checks import yes_no
+
             table = read_input(args.lock, "units", "lock")
             uid = column(args, table, "unit_id", "lock", option="--unit-id-col")
-            keep = table["locked"].fillna(False).astype(bool) if "locked" in table.columns else True
+            keep = yes_no(table["locked"]) if "locked" in table.columns else True
             locked = list(table.loc[keep, uid]) if keep is not True else list(table[uid])
         res = redraw_grids(units, communities, plan, locked=locked, max_deviation_pct=args.max_deviation, **opts)
         layers = {"grids": res.grids, "units": res.units, "report": res.report, "moves": res.moves}

@@ -25,7 +25,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from spatial.core.checks import Report, require_columns
+from spatial.core.checks import Report, require_columns, yes_no
 from spatial.core.errors import ColumnError
 from spatial.grids._engine import partition, repair_contiguity
 from spatial.grids._objective import check_max_deviation
@@ -79,27 +79,18 @@ def _plan_labels(units, plan, unit_ids, unit_id_col, grid_id_col) -> np.ndarray:
 def _locked_mask(locked, units, plan, unit_ids, unit_id_col) -> np.ndarray:
     if locked is None:
         if isinstance(plan, pd.DataFrame) and "locked" in plan.columns and unit_id_col in plan.columns:
-            m = dict(zip(plan[unit_id_col], _flags(plan["locked"])))
+            m = dict(zip(plan[unit_id_col], yes_no(plan["locked"])))
             return np.array([bool(m.get(u, False)) for u in unit_ids])
         if "locked" in units.columns:
-            return _flags(units["locked"])
+            return yes_no(units["locked"])
         return np.zeros(len(unit_ids), dtype=bool)
     if isinstance(locked, str):
         require_columns(units, [locked], "units")
-        return _flags(units[locked])
+        return yes_no(units[locked])
     if isinstance(locked, Iterable):
         ids = set(locked)
         return np.array([u in ids for u in unit_ids])
     raise TypeError("locked must be a column name or an iterable of unit ids")
-
-
-def _flags(values: pd.Series) -> np.ndarray:
-    """A ``locked`` column as booleans, as a planner types it in a CSV or Excel sheet: true/false,
-    1/0, yes/no, 是/否 or blank (not locked); any other text is locked."""
-    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
-        return values.fillna(0).astype(bool).to_numpy()
-    off = {"", "0", "0.0", "false", "f", "no", "n", "否", "none", "nan"}
-    return np.array([not (pd.isna(v) or str(v).strip().lower() in off) for v in values], dtype=bool)
 
 
 class _State:

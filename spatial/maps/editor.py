@@ -36,7 +36,16 @@ import pandas as pd
 import shapely
 
 from spatial.core.atomic import atomic_path
-from spatial.core.checks import Report, check_households, metric_crs, repair_geometries, require_columns, require_crs
+from spatial.core.checks import (
+    Report,
+    check_households,
+    marked_synthetic,
+    metric_crs,
+    repair_geometries,
+    require_columns,
+    require_crs,
+    yes_no,
+)
 from spatial.core.errors import ColumnError, DuplicateIdError, GeometryError
 from spatial.grids._adjacency import rook_adjacency
 from spatial.maps._offline import LEAFLET_CSS, LEAFLET_JS, inline_script, inline_stylesheet
@@ -223,7 +232,7 @@ def editor_payload(
     lock = _label_column(units, locked_col, ("locked",), "locked")
     locked = None
     if lock is not None:
-        lv = units[lock].fillna(False).astype(bool).to_numpy()
+        lv = yes_no(units[lock])
         locked = lv.astype(int).tolist() if lv.any() else None
     pts = shapely.get_coordinates(shapely.point_on_surface(geoms))
     pt = np.column_stack([np.rint(pts[:, 0] * SCALE) - xmin, np.rint(pts[:, 1] * SCALE) - ymin]).astype(np.int64)
@@ -262,7 +271,7 @@ def editor_payload(
     key = hashlib.sha1(json.dumps([payload["units"]["id"], payload["units"]["grid"], grid_ids,
                                    payload["units"]["hh"]]).encode()).hexdigest()[:16]
     payload["key"] = key
-    payload["synthetic"] = bool("synthetic" in units.columns and units["synthetic"].fillna(False).astype(bool).any())
+    payload["synthetic"] = marked_synthetic(units)
     if len(report):
         logger.info("grid editor: %d unit geometries repaired", len(report))
     return payload

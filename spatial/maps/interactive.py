@@ -28,7 +28,7 @@ import pandas as pd
 from folium import plugins
 
 from spatial.core.atomic import atomic_path
-from spatial.core.checks import Report, check_households, require_columns, require_crs
+from spatial.core.checks import Report, check_households, marked_synthetic, require_columns, require_crs
 from spatial.core.errors import ColumnError
 from spatial.maps import _style as st
 from spatial.maps import _draw as draw
@@ -103,11 +103,7 @@ def _new_map(lang: str, tiles, tiles_attr: str | None, tiles_crs: str, n_hint: i
 def _synthetic(flag: bool | None, *layers) -> bool:
     if flag is not None:
         return bool(flag)
-    for layer in layers:
-        if layer is not None and "synthetic" in layer.columns:
-            if layer["synthetic"].fillna(False).astype(bool).any():
-                return True
-    return False
+    return marked_synthetic(*layers)
 
 
 def _synthetic_once(state: dict, lang: str, synthetic: bool) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 import geopandas as gpd
 
 from spatial.core.atomic import atomic_path
+from spatial.core.checks import marked_synthetic
 from spatial.coverage.bands import band_words
 
 __all__ = ["overview_png"]
@@ -175,18 +176,13 @@ def overview_figure(*, communities, grids=None, demand=None, stations=None, gaps
     if network_edges is not None:
         notes.append("步行路网 © OpenStreetMap contributors (ODbL)" if zh
                      else "Walking network © OpenStreetMap contributors (ODbL)")
-    if _synthetic(communities, demand, stations):
+    if marked_synthetic(communities, demand, stations):
         notes.append("社区、居民单元与服务站为示意（合成）数据" if zh
                      else "communities, residential units and stations are synthetic")
     if notes:
         fig.text(0.01, 0.01, "；".join(notes) if zh else "; ".join(notes), fontsize=7, color="#555555")
     _scale_bar(ax, zh)
     return fig
-
-
-def _synthetic(*layers) -> bool:
-    return any(layer is not None and "synthetic" in layer.columns
-               and layer["synthetic"].fillna(False).astype(bool).any() for layer in layers)
 
 
 def _uncovered(demand: gpd.GeoDataFrame, band: str):

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from spatial.core.checks import Report
+from spatial.core.checks import Report, marked_synthetic
 from spatial.project.config import InputSpec, Project
 
 logger = logging.getLogger(__name__)
@@ -459,8 +459,7 @@ def _about(project: Project, layers: dict) -> dict:
     zh = project.outputs.get("lang", "zh") == "zh"
     credits = ["路网 © OpenStreetMap contributors（ODbL 1.0）" if zh
                else "Walking network © OpenStreetMap contributors (ODbL 1.0)"]
-    if any(n in layers and "synthetic" in layers[n].columns and layers[n]["synthetic"].fillna(False).astype(bool).any()
-           for n in ("units", "communities", "stations")):
+    if marked_synthetic(*(layers.get(n) for n in ("units", "communities", "stations"))):
         credits.append("社区、居民单元与服务站为示意（合成）数据，非真实统计" if zh
                        else "communities, residential units and stations are synthetic demo data")
     return {"speed_kmh": c["speed_kmh"], "bands": bands, "max_snap_m": c.get("max_snap_m", 100.0),
