@@ -170,6 +170,20 @@ def test_cli_writes_the_editor_from_a_grids_output(tmp_path, units, communities,
     assert "8 units in 2 grids" in capsys.readouterr().out
 
 
+def test_cli_editor_takes_a_rule_near_the_mean(tmp_path, units, capsys):
+    gpkg = tmp_path / "grids.gpkg"
+    spatial.write_layers({"units": units.assign(community_id=["C1"] * 4 + ["C2"] * 4)}, gpkg)
+    out = tmp_path / "edit.html"
+    assert main(["editor", str(gpkg), "--out", str(out), "--max-deviation", "10"]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert '"rule":10.0' in page and '"comm":[0,0,0,0,1,1,1,1]' in page and "±10%" in page
+    capsys.readouterr()
+    assert main(["editor", str(gpkg), "--out", str(tmp_path / "bad.html"), "--max-deviation", "0"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--max-deviation must be a percentage from 1 to 100" in err
+    assert not (tmp_path / "bad.html").exists()
+
+
 def test_cli_editor_takes_a_csv_plan_with_units(tmp_path, units):
     gpkg = tmp_path / "units.gpkg"
     spatial.write_layers({"units": units.drop(columns="grid_id")}, gpkg)

@@ -232,8 +232,9 @@ def test_gated_estates_move_together_locked_units_stay_and_ui_moves(small, tmp_p
         assert moved["moved"] == ["u6"] and moved["locked"] == ["u7"]
         assert "1 locked units not moved: u7" in driver.find_element("id", "sp-note").text
         stats = _stats(driver)
+        # B is 92.5% under the mean grid of 400 (800 households in two grids)
         assert stats["B"] == {"households": 30, "population": 75, "n_units": 1, "in_band": False,
-                              "band": "under", "contiguous": True, "components": 1}
+                              "band": "under", "contiguous": True, "components": 1, "deviation_pct": -92.5}
 
         # the mouse: pick grid B by clicking u7, then click u6 in "click to move" mode, then lasso u5
         def click_unit(uid):
@@ -346,7 +347,7 @@ def test_a_new_grid_takes_the_next_number_holds_units_survives_a_reload_and_expo
         assert "已新建网格 C1-03" in driver.find_element("id", "sp-note").text
         stats = _stats(driver)
         assert stats["C1-03"] == {"households": 0, "population": 0, "n_units": 0, "in_band": False,
-                                  "band": "under", "contiguous": True, "components": 0}
+                                  "band": "under", "contiguous": True, "components": 0, "deviation_pct": None}
         moved = _move(driver, ["u0", "u4"], "C1-03")                    # split C1-01 by hand
         assert sorted(moved["moved"]) == ["u0", "u4"] and set(moved["grids"]) == {"C1-01", "C1-03"}
         stats = _stats(driver)
@@ -401,5 +402,35 @@ def test_new_grids_of_a_plan_numbered_1_to_n_take_the_next_number(small, tmp_pat
         assert driver.execute_script("return window.spatialGridEditor.newGrid()") == "3"
         assert "Created grid 3" in driver.find_element("id", "sp-note").text
         assert _errors(driver) == []
+    finally:
+        driver.quit()
+
+
+def test_each_grid_shows_its_deviation_from_its_own_communitys_mean_and_the_rule_flags_far_ones(tmp_path):
+    # C1: grids A, B of 200 households (mean 200); C2: grids C, D of 600 (mean 600); rule ±10%.
+    # Moving u1 from A to B takes A to -50% and B to +50% of C1's mean; C and D stay at 0%
+    # (from one mean over all four grids, 400, they would read +50%)
+    geoms = [box(X0 + 100 * c, Y0, X0 + 100 * (c + 1), Y0 + 100) for c in range(8)]
+    units = gpd.GeoDataFrame({
+        "unit_id": [f"u{i}" for i in range(8)], "households": [100] * 4 + [300] * 4,
+        "grid_id": list("AABBCCDD"), "community_id": ["C1"] * 4 + ["C2"] * 4}, geometry=geoms, crs=UTM)
+    page = save_grid_editor(units, tmp_path / "rule.html", lang="en", min_households=100, max_households=700,
+                            max_deviation_pct=10)
+    driver = _chrome(tmp_path, 1400, 900)
+    try:
+        _open(driver, page)
+        assert {g: s["deviation_pct"] for g, s in _stats(driver).items()} == {"A": 0, "B": 0, "C": 0, "D": 0}
+        assert "0 more than ±10%" in driver.find_element("id", "sp-summary").text
+        assert _move(driver, ["u1"], "B")["moved"] == ["u1"]
+        stats = _stats(driver)
+        assert {g: s["deviation_pct"] for g, s in stats.items()} == {"A": -50, "B": 50, "C": 0, "D": 0}
+        assert all(s["in_band"] for s in stats.values())  # in the band, yet far from the mean
+        assert "2 more than ±10% from their community's mean grid" in driver.find_element("id", "sp-summary").text
+        flags = driver.find_element("id", "sp-flags")
+        rows = {r.get_attribute("data-grid"): r.text for r in flags.find_elements("css selector", "tr[data-grid]")}
+        assert len(rows) == 2 and all("off the mean" in text for text in rows.values())
+        assert any("+50.0%" in text for text in rows.values()) and any("\u221250.0%" in text for text in rows.values())
+        assert "within ±10% of its community's mean grid" in driver.page_source
+        assert not _errors(driver)
     finally:
         driver.quit()

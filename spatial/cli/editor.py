@@ -38,6 +38,9 @@ def add_parser(sub) -> None:
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the page (default: zh)")
     p.add_argument("--min", dest="min_households", type=non_negative, default=300, metavar="HH", help="band floor")
     p.add_argument("--max", dest="max_households", type=positive, default=500, metavar="HH", help="band ceiling")
+    p.add_argument("--max-deviation", type=float, default=None, metavar="PCT", dest="max_deviation",
+                   help="flag grids further than PCT (1-100) from their community's mean grid (every grid "
+                        "shows its deviation either way)")
     p.add_argument("--households-col", default="households", help="households column of the units")
     p.add_argument("--gated-col", default=None, help="units sharing a label here move together (default: gated/estate)")
     p.add_argument("--locked-col", default=None, help="boolean column of units that cannot move (default: locked)")
@@ -61,6 +64,10 @@ def run(args: argparse.Namespace) -> int:
 
     if args.min_households > args.max_households:
         raise ColumnError(f"--min {args.min_households:g} is above --max {args.max_households:g}")
+    if args.max_deviation is not None:
+        from spatial.grids._objective import check_max_deviation
+
+        check_max_deviation(args.max_deviation, "--max-deviation")
     inputs = {"PLAN": args.plan, "--units": args.units, "--communities": args.communities, "--roads": args.roads}
     check_inputs(inputs, suffixes={"--roads": LAYER_SUFFIXES + NETWORK_SUFFIXES})
     check_output(args.out, inputs=inputs, suffixes=(".html", ".htm"))
@@ -89,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     path = save_grid_editor(units, args.out, communities, roads=roads, lang=args.lang, title=args.title,
                             households_col=args.households_col, gated_col=args.gated_col,
                             locked_col=args.locked_col, min_households=args.min_households,
-                            max_households=args.max_households)
+                            max_households=args.max_households, max_deviation_pct=args.max_deviation)
     n_grids = units["grid_id"].nunique() if "grid_id" in units.columns else 0
     say(args, f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB; {len(units)} units in {n_grids} grids)")
     return 0

@@ -48,6 +48,7 @@ from spatial.core.checks import (
 )
 from spatial.core.errors import ColumnError, DuplicateIdError, GeometryError
 from spatial.grids._adjacency import rook_adjacency
+from spatial.grids._objective import check_max_deviation
 from spatial.maps._offline import LEAFLET_CSS, LEAFLET_JS, inline_script, inline_stylesheet
 
 logger = logging.getLogger(__name__)
@@ -87,6 +88,9 @@ TEXT = {
         "legend_over": "户数超额", "legend_under": "户数不足", "roads": "步行路网", "grid_borders": "网格边界",
         "communities": "社区边界",
         "band_note": "户数标准 {lo}–{hi} 户。", "synthetic": "示意数据：单元与户数为合成数据。",
+        "far": "偏离均值", "summary_far": "，{far}个与社区网格平均户数相差超过±{p}%",
+        "dev_note": "户数后的百分数为该网格与所在社区网格平均户数之差。",
+        "rule_note": "各网格户数与所在社区网格平均户数相差不超过±{p}%。",
         "storage_note": "调整进度保存在本浏览器中，导出前请勿清除浏览器数据。",
     },
     "en": {
@@ -116,6 +120,9 @@ TEXT = {
         "legend_split": "grid in pieces", "legend_over": "over band", "legend_under": "under band",
         "roads": "Walking network", "grid_borders": "Grid borders", "communities": "Community boundaries",
         "band_note": "Band: {lo}–{hi} households.",
+        "far": "off the mean", "summary_far": ", {far} more than ±{p}% from their community's mean grid",
+        "dev_note": "The % after a grid's households is how far it is from its community's mean grid.",
+        "rule_note": "Rule: every grid within ±{p}% of its community's mean grid.",
         "synthetic": "Synthetic demo data: units and households are generated.",
         "storage_note": "Edits are kept in this browser until exported; do not clear its data before exporting.",
     },
@@ -172,6 +179,7 @@ def editor_payload(
     community_id_col: str = "community_id",
     min_households: float = 300,
     max_households: float = 500,
+    max_deviation_pct: float | None = None,
     lang: str = "zh",
 ) -> dict:
     """The data the editor page embeds: units, grids, the units' rook adjacency and outlines.
@@ -183,6 +191,8 @@ def editor_payload(
         raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
     if min_households > max_households:
         raise ValueError(f"min_households ({min_households}) must not exceed max_households ({max_households})")
+    if max_deviation_pct is not None:
+        max_deviation_pct = check_max_deviation(max_deviation_pct)
     require_crs(units, "units")
     require_columns(units, [unit_id_col, grid_id_col], "units")
     hh = check_households(units, households_col, "units", id_col=unit_id_col).to_numpy(dtype=float)
@@ -234,12 +244,16 @@ def editor_payload(
     if lock is not None:
         lv = yes_no(units[lock])
         locked = lv.astype(int).tolist() if lv.any() else None
+    comm = None
+    if community_id_col in units.columns:  # each grid's deviation is from its community's mean grid
+        comm = pd.factorize(units[community_id_col])[0].tolist()
     pts = shapely.get_coordinates(shapely.point_on_surface(geoms))
     pt = np.column_stack([np.rint(pts[:, 0] * SCALE) - xmin, np.rint(pts[:, 1] * SCALE) - ymin]).astype(np.int64)
 
     payload = {
         "lang": lang,
         "band": [float(min_households), float(max_households)],
+        "rule": max_deviation_pct,
         "scale": SCALE, "x0": xmin, "y0": ymin,
         "bounds": [round(float(v), 7) for v in wgs.total_bounds],
         "units": {
@@ -249,6 +263,7 @@ def editor_payload(
             "pop": _numbers(pop) if pop is not None else None,
             "locked": locked,
             "group": group,
+            "comm": comm,
             "geom": [_encode_polygons(g, xmin, ymin) for g in geoms],
             "pt": pt.tolist(),
         },
@@ -376,6 +391,7 @@ def grid_editor(
     locked_col: str | None = None,
     min_households: float = 300,
     max_households: float = 500,
+    max_deviation_pct: float | None = None,
     lang: str = "zh",
     title: str | None = None,
     file_stem: str = "grid_editor",
@@ -401,6 +417,9 @@ def grid_editor(
         Boolean column of units that must not move; default ``locked`` when present.
     min_households, max_households : float
         The band grids are checked against.
+    max_deviation_pct : float, optional
+        A rule near the mean (1-100%): a grid further than this from its community's mean grid
+        (the ``community_id`` column) is flagged. Every grid shows its deviation either way.
     lang : {"zh", "en"}
         Language of the page.
     title : str, optional
@@ -426,7 +445,7 @@ def grid_editor(
     data = editor_payload(units, communities, roads=roads, unit_id_col=unit_id_col, grid_id_col=grid_id_col,
                           households_col=households_col, population_col=population_col, gated_col=gated_col,
                           locked_col=locked_col, min_households=min_households, max_households=max_households,
-                          lang=lang)
+                          max_deviation_pct=max_deviation_pct, lang=lang)
     t = TEXT[lang]
     n_grids, n_units = len(data["grids"]["id"]), len(data["units"]["id"])
     title = title or t["title"]
@@ -437,7 +456,9 @@ def grid_editor(
         data["attribution"] = html.escape(attribution if attribution is not None else OSM_CREDIT)
     elif attribution:
         data["attribution"] = html.escape(attribution)
-    notes = [t["band_note"].format(lo=lo, hi=hi), t["storage_note"]]
+    notes = [t["band_note"].format(lo=lo, hi=hi), t["dev_note"], t["storage_note"]]
+    if max_deviation_pct is not None:
+        notes.insert(2, t["rule_note"].format(p=f"{max_deviation_pct:g}"))
     if data["synthetic"]:
         notes.append(t["synthetic"])
     values = {

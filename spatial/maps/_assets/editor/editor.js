@@ -16,6 +16,7 @@
   var LO = D.band[0], HI = D.band[1];
   var gridOf = new Int32Array(N), orig = new Int32Array(N);
   var hh = U.hh, pop = U.pop, locked = U.locked, group = U.group;
+  var CM = U.comm || null, RULE = D.rule || null;  // community of each unit; the rule near the mean (%)
   var ptr = D.adj.ptr, nbr = D.adj.idx;
   var gridIndex = {}, unitIndex = {};
   var i, g;
@@ -52,7 +53,27 @@
   for (g = 0; g < G; g++) { comps[g] = countComponents(g); }
   function band(g) { var h = round(gh[g]); return h < LO ? "under" : (h > HI ? "over" : "in"); }
   function round(x) { return Math.round(x * 1e6) / 1e6; }
-  function flagged(g) { return comps[g] > 1 || band(g) !== "in"; }
+  function flagged(g) { return comps[g] > 1 || band(g) !== "in" || far(g); }
+
+  // deviation from the mean grid of the grid's community: households of its grids / their number
+  var means = {};
+  function commOf(g) { if (!CM) { return 0; } var it = members[g].values().next(); return it.done ? -1 : CM[it.value]; }
+  function refreshMeans() {
+    var total = {}, count = {};
+    for (var g = 0; g < G; g++) {
+      if (gn[g] === 0) { continue; }
+      var c = commOf(g);
+      total[c] = (total[c] || 0) + gh[g];
+      count[c] = (count[c] || 0) + 1;
+    }
+    means = {};
+    Object.keys(count).forEach(function (c) { means[c] = total[c] / count[c]; });
+  }
+  function deviation(g) {
+    var m = gn[g] > 0 ? means[commOf(g)] : undefined;
+    return m > 0 ? 100 * (gh[g] - m) / m : null;
+  }
+  function far(g) { var d = RULE ? deviation(g) : null; return d !== null && Math.abs(d) > RULE + 1e-9; }
 
   // ------------------------------------------------------------------ map
   var map = L.map("sp-map", {preferCanvas: true, zoomControl: true, boxZoom: false, attributionControl: true,
@@ -348,9 +369,11 @@
   // ------------------------------------------------------------------ stats and exports
   function gridStats(g) {
     return {households: round(gh[g]), population: pop ? round(gp[g]) : null, n_units: gn[g],
-      in_band: band(g) === "in", band: band(g), contiguous: comps[g] <= 1, components: comps[g]};
+      in_band: band(g) === "in", band: band(g), contiguous: comps[g] <= 1, components: comps[g],
+      deviation_pct: deviation(g) === null ? null : Math.round(deviation(g) * 10) / 10};
   }
   function stats() {
+    refreshMeans();
     var out = {};
     for (var g = 0; g < G; g++) { out[D.grids.id[g]] = gridStats(g); }
     return out;
@@ -413,13 +436,21 @@
     var out = [], b = band(g);
     out.push('<span class="sp-chip sp-' + b + '">' + esc(T[b]) + "</span>");
     if (comps[g] > 1) { out.push('<span class="sp-chip sp-split">' + esc(fmt(T.pieces, {n: comps[g]})) + "</span>"); }
+    if (far(g)) { out.push('<span class="sp-chip sp-far">' + esc(T.far) + "</span>"); }
     if (gn[g] === 0) { out.push('<span class="sp-chip sp-split">' + esc(T.empty) + "</span>"); }
     return out.join(" ");
   }
   function gridRow(g, cls) {
     return '<tr class="' + (cls || "") + '" data-grid="' + g + '"><td><span class="sp-swatch" style="background:' +
-      D.grids.color[g] + '"></span>' + esc(D.grids.id[g]) + "</td><td>" + num(gh[g]) + "</td>" +
+      D.grids.color[g] + '"></span>' + esc(D.grids.id[g]) + "</td><td>" + num(gh[g]) + devText(g) + "</td>" +
       (pop ? '<td class="sp-pop">' + num(gp[g]) + "</td>" : "") + "<td>" + gn[g] + "</td><td>" + chips(g) + "</td></tr>";
+  }
+  function devText(g) {  // "+3.2%" from the community's mean grid
+    var d = deviation(g);
+    if (d === null) { return ""; }
+    d = Math.round(d * 10) / 10;
+    return ' <span class="sp-dev' + (far(g) ? " sp-dev-far" : "") + '">' + (d > 0 ? "+" : d < 0 ? "\u2212" : "\u00b1") +
+      Math.abs(d).toFixed(1) + "%</span>";
   }
   function gridTable(list, cls) {
     if (!list.length) { return '<p class="sp-muted">' + esc(T.none) + "</p>"; }
@@ -428,6 +459,7 @@
       "</th></tr></thead><tbody>" + list.map(function (g) { return gridRow(g, cls); }).join("") + "</tbody></table>";
   }
   function render() {
+    refreshMeans();
     $("sp-active").innerHTML = active >= 0 ? gridTable([active], "sp-current") : '<p class="sp-muted">' + esc(T.pick_hint) + "</p>";
     $("sp-sel").value = active >= 0 ? String(active) : "";
     var touched = lastTouched.filter(function (g) { return g !== active; });
@@ -447,9 +479,10 @@
     $("sp-redo").disabled = pos >= history.length;
     $("sp-note").textContent = note;
     $("sp-saved").textContent = ch.length ? (exported ? T.exported : T.unsaved) : "";
-    var inb = 0, split = 0;
-    for (g = 0; g < G; g++) { if (band(g) === "in") { inb++; } if (comps[g] > 1) { split++; } }
-    $("sp-summary").textContent = fmt(T.summary, {n: G, inb: inb, split: split});
+    var inb = 0, split = 0, farN = 0;
+    for (g = 0; g < G; g++) { if (band(g) === "in") { inb++; } if (comps[g] > 1) { split++; } if (far(g)) { farN++; } }
+    $("sp-summary").textContent = fmt(T.summary, {n: G, inb: inb, split: split}) +
+      (RULE ? fmt(T.summary_far, {far: farN, p: RULE}) : "");
   }
   function more(n) { return n > 0 ? '<p class="sp-muted">' + esc(fmt(T.more, {n: n})) + "</p>" : ""; }
   function mid() { return (LO + HI) / 2; }
