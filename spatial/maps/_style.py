@@ -12,6 +12,8 @@ import html
 import json
 import re
 
+from spatial.io.workbook import COLUMNS as SHEET_COLUMNS
+
 #: Fill colours by grid household status.
 STATUS_COLOURS = {"under": "#74add1", "in": "#66bd63", "over": "#f46d43"}
 #: Outline colours by grid household status where units are drawn underneath (overview).
@@ -224,6 +226,12 @@ FIELD_HINTS = {
         "rank": "ordered by households not covered, most first",
     },
 }
+
+# the grid's deviation from its community's mean grid: in the words of the workbook's grid sheet
+for _key in ("deviation_pct", "target_households"):
+    _zh, _en, _zh_hint, _en_hint = SHEET_COLUMNS[_key]
+    FIELD_LABELS["zh"][_key], FIELD_LABELS["en"][_key] = _zh, _en
+    FIELD_HINTS["zh"][_key], FIELD_HINTS["en"][_key] = _zh_hint, _en_hint
 
 _BAND_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(min|m)\s*$")
 
