@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -96,3 +98,26 @@ def test_drawn_grids_carry_the_deviation_evaluate_gives_from_their_own_community
         ("C1", 410, 410, 0.0), ("C2", 400, 415, round(-100 * 15 / 415, 3)), ("C2", 430, 415, round(100 * 15 / 415, 3))]
     scored = evaluate_grids(res.units, comms, min_households=100, max_households=1000).grids.set_index("grid_id")
     assert np.allclose(scored.loc[g.index, "deviation_pct"], g["deviation_pct"])
+
+
+def test_a_rule_near_the_mean_counts_and_names_the_grids_beyond_it(tmp_path, capsys):
+    # A 460, B 400, C 340 (mean 400): within 10% only B; within 20% all three
+    from test_redraw import row_of_three_grids
+
+    from spatial.cli import main
+
+    units, comm, plan = row_of_three_grids()
+    units["grid_id"] = plan["grid_id"]
+    res = evaluate_grids(units, comm, max_deviation_pct=10)
+    assert int(res.summary["n_beyond_rule"].iloc[0]) == 2
+    rows = res.report.set_index("row_id")["problem"]
+    assert rows["A"] == "has 460 households, 15.0% over its community's mean grid of 400 (rule: within 10%)"
+    assert rows["C"].startswith("has 340 households, 15.0% under") and "B" not in rows.index
+    assert int(evaluate_grids(units, comm, max_deviation_pct=20).summary["n_beyond_rule"].iloc[0]) == 0
+    assert "n_beyond_rule" not in evaluate_grids(units, comm).summary.columns
+    with pytest.raises(ValueError, match="max_deviation_pct must be a percentage from 1 to 100"):
+        evaluate_grids(units, comm, max_deviation_pct=0)
+    units.to_file(tmp_path / "plan.gpkg", layer="units")
+    assert main(["grids", "--evaluate", str(tmp_path / "plan.gpkg"), "--max-deviation", "10",
+                 "--out", str(tmp_path / "scores.gpkg")]) == 0
+    assert re.search(r"n_beyond_rule: 2\b", capsys.readouterr().out)

@@ -182,8 +182,7 @@ def test_cli_balance_option(tmp_path, capsys):
     capsys.readouterr()
     for extra, said in ((["--grids", "2", "--max-deviation", "0"], "--max-deviation must be a percentage from 1 to 100"),
                         (["--max-deviation", "10"], "--max-deviation is for equal grids"),
-                        (["--evaluate", str(out), "--max-deviation", "10"],
-                         "--max-deviation is for drawing or redrawing grids")):
+                        (["--evaluate", str(out), "--restarts", "3"], "--restarts is for drawing new grids")):
         assert main([*args, *extra]) == 2
         err = capsys.readouterr().err.strip()
         assert len(err.splitlines()) == 1 and said in err

@@ -71,7 +71,8 @@ def add_parser(sub) -> None:
                    help="with equal grids: how far from its community's mean grid a grid may be, in percent "
                         "(1-100, default 5), where that buys a rounder grid or a border on a street; with a "
                         "redraw: also bring every grid within PCT of its community's mean grid, moving as few "
-                        "units as it can (default: only the band)")
+                        "units as it can (default: only the band); with --evaluate: count and name the grids "
+                        "beyond it")
     p.add_argument("--from-buildings", action="store_true",
                    help="UNITS are building footprints or points: build units first (street blocks cut by "
                         "--roads, enclosed tessellation around the buildings)")
@@ -156,12 +157,11 @@ def _cmd_grids(args: argparse.Namespace) -> int:
     for flag, given in (("--restarts", args.restarts), ("--max-deviation", args.max_deviation)):
         if given is None:
             continue
-        if args.evaluate is not None or (redraw and flag == "--restarts"):
-            what = "drawing or redrawing grids" if flag == "--max-deviation" else "drawing new grids"
-            raise SpatialError(f"{flag} is for {what} (drop it: an evaluation changes nothing"
-                               + (" and a redraw moves as few units as it can)" if flag == "--restarts" else ")"))
-        if redraw:
-            continue  # a redraw brings grids within --max-deviation of their community's mean grid
+        if flag == "--restarts" and (args.evaluate is not None or redraw):
+            raise SpatialError("--restarts is for drawing new grids (drop it: an evaluation changes nothing and "
+                               "a redraw moves as few units as it can)")
+        if redraw or args.evaluate is not None:
+            continue  # a redraw brings grids within --max-deviation; an evaluation counts those beyond it
         if args.balance == "band" or (args.balance is None and args.n_grids is None):
             raise SpatialError(f"{flag} is for equal grids: add --balance equal (or give --grids N), or drop "
                                f"{flag}")
@@ -310,7 +310,8 @@ def _cmd_grids_evaluate(args: argparse.Namespace, plan=None, plan_path: Path | N
     _check_blocks(args, plan, plan_path)
     res = evaluate_grids(plan, communities, households_col=column(args, plan, "households", "plan"),
                          min_households=args.min_households, max_households=args.max_households, roads=roads,
-                         blocks=args.blocks, street_gap_m=args.street_gap_m, **extra)
+                         blocks=args.blocks, street_gap_m=args.street_gap_m, max_deviation_pct=args.max_deviation,
+                         **extra)
     for key, value in res.summary.iloc[0].items():
         say(args, f"{key:>24}: {value:.4g}" if isinstance(value, float) else f"{key:>24}: {value}")
     pieces = res.grids.loc[res.grids["components"] > 1, "grid_id"].astype(str).tolist()

@@ -29,6 +29,7 @@ from spatial.core.checks import (
 from spatial.core.errors import SpatialError
 from spatial.grids._adjacency import rook_adjacency
 from spatial.grids._blocks import block_labels, block_streets
+from spatial.grids._objective import check_max_deviation
 from spatial.grids._prep import _lines, _street_lines, band_status, deviation_from_mean, grid_shape_metrics
 
 logger = logging.getLogger(__name__)
@@ -58,6 +59,7 @@ def evaluate_grids(
     road_buffer_m: float = 5.0,
     blocks=None,
     street_gap_m: float = 30.0,
+    max_deviation_pct: float | None = None,
 ) -> EvalResult:
     """Score grids: band compliance, deviation, contiguity, gaps/overlaps, Polsby-Popper, road share.
 
@@ -75,6 +77,9 @@ def evaluate_grids(
         units are grown into the street gaps (up to ``street_gap_m`` wide) between them (so units facing each other across a
         street are neighbours) and, without roads, the block outlines are the streets that
         ``road_share`` is measured against. ``blocks`` needs units.
+    max_deviation_pct : float, optional
+        A rule near the mean (1-100%): the summary counts the grids further than this from their
+        community's mean grid (``n_beyond_rule``) and the report names each.
 
     Returns
     -------
@@ -93,6 +98,8 @@ def evaluate_grids(
     >>> int(row["n_grids"]) == len(plan.grids), float(row["pct_in_band"]), int(row["n_not_contiguous"])
     (True, 100.0, 0)
     """
+    if max_deviation_pct is not None:
+        max_deviation_pct = check_max_deviation(max_deviation_pct)
     report = Report()
     crs_in = require_crs(layer, "plan")
     require_columns(layer, [grid_id_col], "plan")
@@ -159,6 +166,16 @@ def evaluate_grids(
     out["outside_m2"] = np.where(has, shapely.area(shapely.difference(grid_geoms, cg)), np.nan)
     out["overlap_m2"] = _overlap_each(grid_geoms)
     summary = _summary(out, grid_geoms, comm_geoms)
+    if max_deviation_pct is not None:
+        far = out[out["deviation_pct"].abs() > max_deviation_pct + 1e-9]
+        summary["n_beyond_rule"] = len(far)
+        for _, r in far.iterrows():
+            d = float(r["deviation_pct"])
+            report.add("grids", r[grid_id_col], f"has {r['households']:g} households, {abs(d):.1f}% "
+                       f"{'over' if d > 0 else 'under'} its community's mean grid of {r['target_households']:.0f} "
+                       f"(rule: within {max_deviation_pct:g}%)",
+                       "move units by hand (spatial editor --max-deviation) or redraw with the rule "
+                       "(--redraw --max-deviation)")
     grids = gpd.GeoDataFrame(out, geometry=list(grid_geoms), crs=crs_m).to_crs(crs_in)
     return EvalResult(grids, summary, report.to_frame())
 
