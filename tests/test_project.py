@@ -205,6 +205,8 @@ def test_a_plan_input_refuses_the_options_of_a_new_drawing(tmp_path):
         with pytest.raises(SpatialError, match=r"is for drawing new grids; the plan in \[inputs\] plan is redrawn"):
             load_project(_write(tmp_path, f"{text}[grids]\n{extra}\n"))
     assert load_project(_write(tmp_path, f"{text}[grids]\nmax_deviation_pct = 10\n")).grids["max_deviation_pct"] == 10
+    with pytest.raises(SpatialError, match="plan is redrawn by the grid step, which \\[grids\\] enabled = false"):
+        load_project(_write(tmp_path, f"{text}[grids]\nenabled = false\n"))
 
 
 def test_spatial_run_redraws_a_plan_and_writes_its_moves(tmp_path, capsys):

@@ -148,6 +148,9 @@ def load_project(path: str | Path) -> Project:
         raise SpatialError(f"project file {source}: [grids] min_households {grids['min_households']:g} is above "
                            f"max_households {grids['max_households']:g}")
     if "plan" in inputs:  # the plan is redrawn, moving as few units as it can: no new drawing
+        if not grids.get("enabled", True):
+            raise SpatialError(f"project file {source}: [inputs] plan is redrawn by the grid step, which [grids] "
+                               "enabled = false turns off; drop one of them")
         for key in ("restarts", "balance"):
             if key in raw.get("grids", {}):
                 raise SpatialError(f"project file {source}: [grids] {key} is for drawing new grids; the plan in "
