@@ -104,3 +104,17 @@ def test_counts_are_integers_for_csv_and_measures_keep_their_decimals():
     assert out["pct_hh_5min"].tolist()[0] == 11.135
     assert out["area_m2"].tolist() == [10.5, 3.0, 1.0]         # not whole numbers: unchanged
     assert "63080," in out.to_csv(index=False) and frame["households"].dtype == float  # input untouched
+
+
+def test_a_redraw_adds_its_moves_and_the_cores_kept_in_words(tmp_path, summary, grids):
+    redrawn = grids.assign(households_kept_pct=[97.04, 100.0], units_moved_in=[2, 0], units_moved_out=[0, 2])
+    moves = pd.DataFrame({"unit_id": ["U7", "U9"], "old_grid": ["G2", "G2"], "new_grid": ["G1", "G1"],
+                          "reason": ["passed along a chain of neighbouring grids"] * 2})
+    path = write_workbook(tmp_path / "w.xlsx", summary, grids=redrawn, moves=moves, lang="zh")
+    grid_rows = rows(path, "网格")
+    at = {h: i for i, h in enumerate(grid_rows[0])}
+    assert grid_rows[1][at["原网格户数保留（%）"]] == 97.0 and grid_rows[1][at["调入单元数"]] == 2
+    assert rows(path, "网格调整清单") == [("单元编号", "原网格", "新网格", "原因"),
+                                       ("U7", "G2", "G1", "passed along a chain of neighbouring grids"),
+                                       ("U9", "G2", "G1", "passed along a chain of neighbouring grids")]
+    assert "网格调整清单" not in load_workbook(write_workbook(tmp_path / "v.xlsx", summary, grids=grids)).sheetnames

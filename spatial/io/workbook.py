@@ -29,10 +29,12 @@ logger = logging.getLogger(__name__)
 _SHEETS = {
     "zh": {"overall": "总体", "street": "街道", "community": "社区", "grid": "网格",
            "grids_out_of_band": "超出户数区间的网格", "sites": "新站选址", "before_after": "建站前后",
-           "report": "数据问题清单", "notes": "说明", "gaps": "盲区", "station_load": "服务站负荷"},
+           "report": "数据问题清单", "notes": "说明", "gaps": "盲区", "station_load": "服务站负荷",
+           "moves": "网格调整清单"},
     "en": {"overall": "overall", "street": "street", "community": "community", "grid": "grid",
            "grids_out_of_band": "grids_out_of_band", "sites": "sites", "before_after": "before_after",
-           "report": "report", "notes": "notes", "gaps": "gaps", "station_load": "station_load"},
+           "report": "report", "notes": "notes", "gaps": "gaps", "station_load": "station_load",
+           "moves": "moves"},
 }
 
 #: Column words and definitions: ``column: (zh header, en header, zh definition, en definition)``.
@@ -76,6 +78,17 @@ COLUMNS: dict[str, tuple[str, str, str, str]] = {
     "deviation_pct": ("与平均户数的偏差（%）", "Off the mean grid (%)",
                       "网格户数与所在社区网格平均户数之差占平均户数的比例（正数：多于平均）",
                       "how far the grid's households are from its community's mean grid (+: above it)"),
+    "households_kept_pct": ("原网格户数保留（%）", "Households kept (%)",
+                            "调整后网格户数中原本就在该网格的比例（调整前后的人口重合度）",
+                            "share of the grid's households already in it before the redraw (population overlap)"),
+    "units_moved_in": ("调入单元数", "Units moved in", "调整中从其他网格调入的居民单元数",
+                       "units moved into the grid by the redraw"),
+    "units_moved_out": ("调出单元数", "Units moved out", "调整中调往其他网格的居民单元数",
+                        "units moved out of the grid by the redraw"),
+    "unit_id": ("单元编号", "Unit id", "居民单元的编号", "id of the residential unit"),
+    "old_grid": ("原网格", "From grid", "调整前所在网格", "the unit's grid before the redraw"),
+    "new_grid": ("新网格", "To grid", "调整后所在网格", "the unit's grid after the redraw"),
+    "reason": ("原因", "Why", "该单元调整的原因", "why the unit moved"),
     "full_time_workers": ("专职网格员（人）", "Full-time grid workers", "按配置标准测算的专职网格员人数",
                           "full-time grid workers by the staffing rule"),
     "part_time_workers": ("兼职网格员（人）", "Part-time grid workers", "按配置标准测算的兼职网格员人数",
@@ -307,6 +320,7 @@ def write_workbook(
     lang: str = "zh",
     gaps: pd.DataFrame | None = None,
     station_load: pd.DataFrame | None = None,
+    moves: pd.DataFrame | None = None,
 ) -> Path:
     """Write the coverage and grid figures to one ``.xlsx`` workbook, one sheet per level.
 
@@ -340,6 +354,9 @@ def write_workbook(
     station_load
         Stations with their load (:func:`spatial.coverage.load.station_load`): households served,
         floor area per 100 households, the flag under the standard, 2SFCA.
+    moves
+        The units a redraw moved (:func:`spatial.grids.redraw.redraw_grids`): unit, old and new
+        grid, why.
 
     Returns
     -------
@@ -411,6 +428,8 @@ def write_workbook(
                             "households_served", "population_served", "households_estimated", "m2_per_100hh",
                             "under_standard", "fca_m2_per_100hh") if c in station_load.columns]
         add("station_load", pd.DataFrame(station_load[keep]))
+    if moves is not None and len(moves):
+        add("moves", pd.DataFrame(moves))
     if report is not None and len(report):
         add("report", report)
     notes = wb.create_sheet(sheet["notes"])

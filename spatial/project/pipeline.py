@@ -431,7 +431,8 @@ def _write(project: Project, layers: dict, out: Path) -> list[Path]:
                                     report=layers.get("report"), communities=layers.get("communities"),
                                     about=_about(project, layers), lang=o.get("lang", "zh"),
                                     gaps=layers.get("gaps"),
-                                    station_load=layers.get("stations") if "coverage_demand" in layers else None))
+                                    station_load=layers.get("stations") if "coverage_demand" in layers else None,
+                                    moves=layers.get("moves")))
     if o.get("maps"):
         files.extend(_maps(project, layers, out))
     if o.get("png"):
