@@ -116,8 +116,8 @@ def test_grids_further_off_than_the_rule_are_reported_with_their_largest_units(p
     assert len(far) == rows
     if rows:
         assert far["problem"].tolist() == [
-            f"has 200 households, 9.1% under its community's mean grid of 220 (rule: within {pct or 5:g}%); its "
-            "largest units hold 200 of them",
+            f"has 200 households, 9.1% under its community's mean grid of 220 (rule: within {pct or 5:g}%); all "
+            "of them in one unit",
             f"has 240 households, 9.1% over its community's mean grid of 220 (rule: within {pct or 5:g}%); its "
             "largest units hold 200, 40 of them"]
         assert far["action"].str.contains("max_deviation_pct, --max-deviation").all()

@@ -216,7 +216,7 @@ def test_a_far_grid_of_one_gated_estate_names_the_estate_as_one_unit():
     res = redraw_grids(units, community(shapely.box(0, 0, 700, 100)), plan, max_deviation_pct=5)
     assert len(res.moves) == 0  # the estate moves only whole; B's buildings would take B out of the band
     rows = res.report[res.report["problem"].str.contains("mean grid")].set_index("row_id")["problem"]
-    assert "its largest units hold 480 (4 units kept together) of them" in rows["A"]
+    assert rows["A"].endswith("all of them in 4 units kept together")
     assert "its largest units hold 120, 100, 100 of them" in rows["B"]
 
 
@@ -280,3 +280,13 @@ def test_a_grid_split_into_more_than_26_parts_gets_letter_suffixes():
     assert all(re.fullmatch(r"G(-[a-z]+)?", g) for g in ids), sorted(ids)
     assert {"G-aa"} & ids or {"G-ab"} & ids
     check_plan(res, units, community(shapely.box(0, 0, 3000, 200)))
+
+
+def test_a_far_grid_of_one_unit_says_so():
+    # A: one building of 480; B: 160 and 160 (mean 400): neither can move without leaving the band
+    units = squares(1, 3, [[480, 160, 160]])
+    res = redraw_grids(units, community(shapely.box(0, 0, 300, 100)), {"U00": "A", "U01": "B", "U02": "B"},
+                       max_deviation_pct=5)
+    rows = res.report[res.report["problem"].str.contains("mean grid")].set_index("row_id")["problem"]
+    assert rows["A"].endswith("(rule: within 5%); all of them in one unit")
+    assert rows["B"].endswith("its largest units hold 160, 160 of them")

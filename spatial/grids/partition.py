@@ -379,12 +379,15 @@ def _explain_far(report, grids, prep: Prepared, grid_ids: np.ndarray, rule_pct: 
         top = np.argsort(-h, kind="stable")[:3]
         top = top[h[top] > 0]
         whole = (size[top] > 1) & (groups[top] >= 0)
-        said = ", ".join(f"{h[t]:g}" + (f" ({size[t]} units kept together)" if w else "") for t, w in zip(top, whole))
+        if len(top) == 1:  # one unit (or one group kept together) holds them all
+            said = f"all of them in {size[top[0]]} units kept together" if whole[0] else "all of them in one unit"
+        else:
+            said = "its largest units hold " + ", ".join(
+                f"{h[t]:g}" + (f" ({size[t]} units kept together)" if w else "") for t, w in zip(top, whole)) + " of them"
         d = float(r["deviation_pct"])
         report.add("grids", r["grid_id"],
                    f"has {r['households']:g} households, {abs(d):.1f}% {'over' if d > 0 else 'under'} its community's "
-                   f"mean grid of {r['target_households']:.0f} (rule: within {rule_pct:g}%); its largest units hold "
-                   f"{said} of them",
+                   f"mean grid of {r['target_households']:.0f} (rule: within {rule_pct:g}%); {said}",
                    "no move or swap of units found brings it nearer: accept it, move units by hand (spatial "
                    "editor), or allow more (max_deviation_pct, --max-deviation)")
 

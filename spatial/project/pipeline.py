@@ -489,7 +489,8 @@ def _maps(project: Project, layers: dict, out: Path) -> list[Path]:
                 roads=layers.get("network_edges"), unit_id_col=_opt(project, "units", "id_col", "unit_id"),
                 households_col=_opt(project, "units", "households_col", "households"),
                 population_col=_opt(project, "units", "population_col", "population"),
-                min_households=g["min_households"], max_households=g["max_households"], lang=lang))
+                min_households=g["min_households"], max_households=g["max_households"],
+                max_deviation_pct=g.get("max_deviation_pct"), lang=lang))
     if "coverage_demand" in layers:
         cov = {"isochrones": layers.get("isochrones"), "gaps": layers.get("gaps"),
                "summary": layers.get("coverage_summary"), "speed_kmh": project.coverage["speed_kmh"],
