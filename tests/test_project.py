@@ -235,6 +235,12 @@ max_deviation_pct = 5
     assert "plan redrawn: 2 units moved" in capsys.readouterr().out
     assert sorted(pd.read_csv(tmp_path / "out" / "moves.csv")["unit_id"]) == ["U04", "U09"]
     assert sorted(gpd.read_file(tmp_path / "out" / "results.gpkg", layer="grids")["households"]) == [400] * 3
+    # the same plan typed with Chinese headers (the workbook's own words for the columns)
+    plan.rename(columns={"unit_id": "单元编号", "grid_id": "网格号"}).to_csv(tmp_path / "plan.csv", index=False)
+    (tmp_path / "p.toml").write_text(text.replace('output = "out"', 'output = "out_zh"'), encoding="utf-8")
+    assert main(["run", str(tmp_path / "p.toml")]) == 0
+    assert sorted(pd.read_csv(tmp_path / "out_zh" / "moves.csv")["unit_id"]) == ["U04", "U09"]
+    assert "using column 网格号 as grid_id" in capsys.readouterr().err
     # a plan naming a unit the units layer does not hold: one line naming the file, nothing written
     plan.loc[0, "unit_id"] = "U99"
     plan.to_csv(tmp_path / "plan.csv", index=False)
