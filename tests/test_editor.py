@@ -93,9 +93,11 @@ def test_bad_plans_get_one_line_naming_the_ids(tmp_path, units, rows, error, nam
 
 
 def test_read_plan_refuses_a_table_without_the_columns(tmp_path, units):
-    path = _write(tmp_path / "plan.csv", "id,grid\nu0,A\n")
-    with pytest.raises(spatial.ColumnError, match="no column 'unit_id', 'grid_id'"):
+    path = _write(tmp_path / "plan.csv", "编号,网格名\nu0,A\n")  # 编号 is read as the unit id, 网格名 as nothing
+    with pytest.raises(spatial.ColumnError, match="no column 'grid_id'; it has: 编号, 网格名"):
         spatial.read_plan(path, units)
+    path = _write(tmp_path / "plan.csv", "单元编号,网格号\nu0,A\n")  # the workbook's own headers
+    assert spatial.read_plan(path, units.head(1)).to_dict() == {"u0": "A"}
 
 
 def test_read_plan_reads_the_units_layer_of_a_geopackage(tmp_path, units, communities):

@@ -247,6 +247,12 @@ def test_cli_redraw_takes_the_rule_near_the_mean(tmp_path, capsys):
     assert sorted(gpd.read_file(out, layer="moves")["unit_id"]) == ["U04", "U09"]
     assert main([*args, "--restarts", "2"]) == 2
     assert "--restarts is for drawing new grids" in capsys.readouterr().err
+    # a plan typed with Chinese headers (单元编号, 网格号: the workbook's words) is read the same
+    plan.rename(columns={"unit_id": "单元编号", "grid_id": "网格号"}).to_csv(tmp_path / "plan.csv", index=False)
+    args = ["grids", str(tmp_path / "comm.gpkg"), str(tmp_path / "units.gpkg"), "--existing",
+            str(tmp_path / "plan.csv"), "--redraw", "--max-deviation", "5", "--out", str(tmp_path / "zh.gpkg")]
+    assert main(args) == 0
+    assert sorted(gpd.read_file(tmp_path / "zh.gpkg", layer="moves")["unit_id"]) == ["U04", "U09"]
 
 
 @pytest.mark.parametrize("bad", [0, 0.5, 101, "5", True])

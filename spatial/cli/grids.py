@@ -195,8 +195,9 @@ def _cmd_grids(args: argparse.Namespace) -> int:
 
         plan = read_input(args.existing, "units", "plan") if args.existing else None
         if plan is not None:
-            from spatial.grids.plan import plan_labels
+            from spatial.grids.plan import named_plan, plan_labels
 
+            plan = named_plan(plan, f"'{args.existing.name}'")  # 单元编号, 网格号 ... as unit_id, grid_id
             plan_labels(plan, units, name=f"'{args.existing.name}'")  # unknown, repeated or missing units
         locked = None
         if args.lock is not None:

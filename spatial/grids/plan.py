@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from spatial.core.errors import ColumnError, DuplicateIdError, InputFileError
+from spatial.io.columns import find_column
 
 logger = logging.getLogger(__name__)
 
@@ -114,6 +115,21 @@ def read_plan(
     return plan_labels(table, units, unit_id_col=unit_id_col, grid_id_col=grid_id_col, name=f"'{path.name}'")
 
 
+def named_plan(table: pd.DataFrame, name: str = "plan", *, unit_id_col: str = "unit_id",
+               grid_id_col: str = "grid_id") -> pd.DataFrame:
+    """``table`` with its unit and grid id columns under ``unit_id_col`` and ``grid_id_col``, found
+    under common Chinese and English names when those are absent (单元编号, 网格号 ...; said once:
+    ``using column 网格号 as grid_id``); unchanged when they are there or nothing is found."""
+    renames = {}
+    for col, role in ((unit_id_col, "unit_id"), (grid_id_col, "grid_id")):
+        if col in table.columns:
+            continue
+        found = find_column(table, role, layer=f"plan {name}", required=False)
+        if found is not None and found not in renames and found not in (unit_id_col, grid_id_col):
+            renames[found] = col
+    return table.rename(columns=renames) if renames else table
+
+
 def plan_labels(
     table: pd.DataFrame,
     units: pd.DataFrame | None = None,
@@ -123,9 +139,10 @@ def plan_labels(
     name: str = "plan",
 ) -> pd.Series:
     """:func:`read_plan` for a table already in memory (``unit_id_col``, ``grid_id_col``)."""
+    have = ", ".join(map(str, table.columns[:10]))  # as the file has them
+    table = named_plan(table, name, unit_id_col=unit_id_col, grid_id_col=grid_id_col)
     missing_cols = [c for c in (unit_id_col, grid_id_col) if c not in table.columns]
     if missing_cols:
-        have = ", ".join(map(str, table.columns[:10]))
         raise ColumnError(f"plan {name} has no column {', '.join(map(repr, missing_cols))}; it has: {have}. "
                           f"Give it {unit_id_col},{grid_id_col}")
     ids = pd.Series([None if pd.isna(v) else str(v).strip() for v in table[unit_id_col]], dtype=object)
