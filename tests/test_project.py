@@ -96,8 +96,12 @@ def test_grids_balance_is_band_unless_equal_is_asked_for(tmp_path):
 def test_keep_private_is_a_network_option_only(tmp_path):
     text = MINIMAL.replace('network = "net.graphml"', 'network = { path = "net.graphml", keep_private = true }')
     assert load_project(_write(tmp_path, text)).inputs["network"].options == {"keep_private": True}
-    with pytest.raises(SpatialError, match="only the network takes"):
+    with pytest.raises(SpatialError, match="only the network input takes"):
         load_project(_write(tmp_path, MINIMAL.replace('layer = "communities"', 'layer = "communities", keep_private = true')))
+    # the keys of one input elsewhere would be ignored: refused, naming where they go
+    for key, only in (("floors_col", "buildings"), ("grid_id_col", "plan")):
+        with pytest.raises(SpatialError, match=f"input 'units' has {key}, which only the {only} input takes"):
+            load_project(_write(tmp_path, MINIMAL.replace('households_col = "户数"', f'{key} = "x"')))
     with pytest.raises(SpatialError, match="keep_private must be true or false"):
         load_project(_write(tmp_path, text.replace("keep_private = true", 'keep_private = "yes"')))
 

@@ -237,6 +237,10 @@ def _merged(section: str, defaults: dict, raw: dict, source: Path) -> dict:
     return {**defaults, **given}
 
 
+#: Input keys that only one input reads.
+_ONE_INPUT_KEYS = {"keep_private": "network", "floors_col": "buildings", "grid_id_col": "plan"}
+
+
 def _input_spec(name: str, value: Any, base: Path, source: Path) -> InputSpec:
     if name not in _LAYERS:
         raise SpatialError(f"project file {source}: unknown input '{name}'; known inputs: {sorted(_LAYERS)}")
@@ -250,9 +254,10 @@ def _input_spec(name: str, value: Any, base: Path, source: Path) -> InputSpec:
             f"project file {source}: input '{name}' has unknown key(s) {sorted(unknown)}; "
             f"known keys: {sorted(_INPUT_KEYS)}"
         )
-    if "keep_private" in value and name != "network":
-        raise SpatialError(f"project file {source}: input '{name}' has keep_private, which only the network "
-                           f"takes; move it to network = {{ path = ..., keep_private = true }}")
+    for key, only in _ONE_INPUT_KEYS.items():  # keys one input reads: elsewhere they would be ignored
+        if key in value and name != only:
+            raise SpatialError(f"project file {source}: input '{name}' has {key}, which only the {only} input "
+                               f"takes; move it to {only} = {{ path = ..., {key} = ... }}")
     if not isinstance(value.get("keep_private", False), bool):
         raise SpatialError(f"project file {source}: input 'network' keep_private must be true or false, "
                            f"got {value['keep_private']!r}")
