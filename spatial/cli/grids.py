@@ -209,7 +209,9 @@ def _cmd_grids(args: argparse.Namespace) -> int:
             locked = list(table.loc[keep, uid]) if keep is not True else list(table[uid])
         res = redraw_grids(units, communities, plan, locked=locked, max_deviation_pct=args.max_deviation, **opts)
         layers = {"grids": res.grids, "units": res.units, "report": res.report, "moves": res.moves}
-        say(args, f"moved {len(res.moves)} of {len(units)} units")
+        g = res.grids
+        kept = float((g["households_kept_pct"] * g["households"]).sum() / max(g["households"].sum(), 1e-9))
+        say(args, f"moved {len(res.moves)} of {len(units)} units; {kept:.1f}% of households keep their grid")
     else:
         from spatial.grids.partition import partition_grids
 
