@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
@@ -232,8 +233,6 @@ def test_locked_cells_read_as_a_planner_types_them(yes, no):
 
 
 def test_cli_redraw_takes_the_rule_near_the_mean(tmp_path, capsys):
-    import geopandas as gpd
-
     from spatial.cli import main
 
     units, comm, plan = row_of_three_grids()
@@ -297,3 +296,25 @@ def test_a_far_grid_of_one_unit_says_so():
     rows = res.report[res.report["problem"].str.contains("mean grid")].set_index("row_id")["problem"]
     assert rows["A"].endswith("(rule: within 5%); all of them in one unit")
     assert rows["B"].endswith("its largest units hold 160, 160 of them")
+
+
+def test_north_carolina_counties_one_grid_grown_come_within_the_rule():
+    # third-party polygons (libpysal's sids2: 100 counties, births 1974 as households), 14 grids;
+    # the counties of one grid grow 60% (47.7% over the mean, still in the 20,000-60,000 band).
+    # Within 10% the first rounds (from 40%) leave a grid 18.1% off; tried again from 20% every
+    # grid comes within the rule. Sums are checked against the file's own column.
+    from test_grids_polygons import _nc_counties
+
+    units = _nc_counties().to_crs(32617)  # UTM 17N, North Carolina's own zone
+    comm = gpd.GeoDataFrame({"community_id": ["NC"]}, geometry=[shapely.union_all(units.buffer(1).values)],
+                            crs=units.crs)
+    base = partition_grids(units, comm, n_grids=14, min_households=20000, max_households=60000)
+    grow = (base.units["grid_id"] == base.units["grid_id"].iloc[0]).to_numpy()
+    grown = units.copy()
+    grown.loc[grow, "households"] = (grown.loc[grow, "households"] * 1.6).round().astype(int)
+    res = redraw_grids(grown, comm, base.units[["unit_id", "grid_id"]], min_households=20000, max_households=60000,
+                       max_deviation_pct=10)
+    assert res.grids["deviation_pct"].abs().max() <= 10 and (res.grids["band_status"] == "in").all()
+    assert 0 < len(res.moves) <= 10
+    sums = grown.assign(g=grown["unit_id"].map(dict(zip(res.units["unit_id"], res.units["grid_id"]))))
+    assert sums.groupby("g")["households"].sum().to_dict() == res.grids.set_index("grid_id")["households"].to_dict()
