@@ -318,3 +318,19 @@ def test_north_carolina_counties_one_grid_grown_come_within_the_rule():
     assert 0 < len(res.moves) <= 10
     sums = grown.assign(g=grown["unit_id"].map(dict(zip(res.units["unit_id"], res.units["grid_id"]))))
     assert sums.groupby("g")["households"].sum().to_dict() == res.grids.set_index("grid_id")["households"].to_dict()
+
+
+def test_every_reason_a_move_gives_reads_in_chinese_for_the_workbook():
+    from spatial.grids.redraw import _why, moves_in
+
+    both = {"A", "B"}
+    reasons = [_why(None, "A", False, both, both), _why("A", None, False, both, both),
+               _why("A", "B", True, both, both), _why("A", "B", False, both, both, 5),
+               _why("G", "G-a", False, {"G"}, {"G", "G-a"}), _why("G", "H-b", False, {"G", "H"}, {"G", "H", "H-b"}),
+               _why("A", "B", False, both, {"B"}), _why("A", "B", False, both, both)]
+    assert len(set(reasons)) == len(reasons)  # every branch of _why
+    zh = moves_in(pd.DataFrame({"unit_id": range(len(reasons)), "reason": reasons}), "zh")["reason"].tolist()
+    assert not [r for r in zh if re.search(r"[a-z]{3,}", r)], zh
+    assert zh[3] == "沿相邻网格依次调整，使各网格户数与社区网格平均户数相差不超过±5%"
+    assert zh[4] == "网格G拆分" and zh[6] == "网格A并入相邻网格"
+    assert moves_in(pd.DataFrame({"reason": reasons}), "en")["reason"].tolist() == reasons

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -444,6 +445,34 @@ def _why(old_grid, new_grid, stray, old, new, evened_pct=None) -> str:
     if old_grid not in new:
         return f"grid {old_grid} merged"
     return "passed along a chain of neighbouring grids"
+
+
+#: The reasons of :func:`_why` in Chinese, for tables an official reads (the workbook).
+_REASONS_ZH = (
+    (re.compile(r"^not in the plan$"), "原方案中未划入网格"),
+    (re.compile(r"^outside every community$"), "不在任何社区范围内"),
+    (re.compile(r"^cut off from the rest of its grid$"), "与原网格其他部分不相连，并入相邻网格"),
+    (re.compile(r"^passed along a chain of neighbouring grids to bring grids within (\S+)% of the mean$"),
+     r"沿相邻网格依次调整，使各网格户数与社区网格平均户数相差不超过±\1%"),
+    (re.compile(r"^grid nearby split$"), "邻近网格拆分"),
+    (re.compile(r"^grid (.+) split$"), r"网格\1拆分"),
+    (re.compile(r"^grid (.+) merged$"), r"网格\1并入相邻网格"),
+    (re.compile(r"^passed along a chain of neighbouring grids$"), "沿相邻网格依次调整，使各网格户数回到规定区间"),
+)
+
+
+def moves_in(moves: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The ``moves`` table with its reasons in ``lang`` ("zh" or "en"; English as written)."""
+    if lang != "zh" or "reason" not in moves.columns:
+        return moves
+
+    def words(reason):
+        for pattern, zh in _REASONS_ZH:
+            if isinstance(reason, str) and pattern.match(reason):
+                return pattern.sub(zh, reason)
+        return reason
+
+    return moves.assign(reason=moves["reason"].map(words))
 
 
 def _place_unplanned(sub, lab, names):

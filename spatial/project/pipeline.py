@@ -432,7 +432,7 @@ def _write(project: Project, layers: dict, out: Path) -> list[Path]:
                                     about=_about(project, layers), lang=o.get("lang", "zh"),
                                     gaps=layers.get("gaps"),
                                     station_load=layers.get("stations") if "coverage_demand" in layers else None,
-                                    moves=layers.get("moves")))
+                                    moves=_moves_words(layers.get("moves"), o.get("lang", "zh"))))
     if o.get("maps"):
         files.extend(_maps(project, layers, out))
     if o.get("png"):
@@ -445,6 +445,15 @@ def _write(project: Project, layers: dict, out: Path) -> list[Path]:
             band=project.siting.get("band") or f"{project.coverage['minutes'][-1]}min",
             title=project.name, lang=o.get("lang", "zh")))
     return files
+
+
+def _moves_words(moves, lang: str):
+    """A redraw's moves with their reasons in the workbook's language."""
+    if moves is None:
+        return None
+    from spatial.grids.redraw import moves_in
+
+    return moves_in(moves, lang)
 
 
 def _wgs84(layer):
