@@ -466,7 +466,10 @@
     $("sp-touched").innerHTML = gridTable(touched);
     var flags = [];
     for (var g = 0; g < G; g++) { if (flagged(g)) { flags.push(g); } }
-    flags.sort(function (a, b) { return (comps[b] > 1) - (comps[a] > 1) || Math.abs(gh[b] - mid()) - Math.abs(gh[a] - mid()); });
+    // in pieces first, then out of the band, then the furthest from the mean
+    flags.sort(function (a, b) {
+      return (comps[b] > 1) - (comps[a] > 1) || (band(b) !== "in") - (band(a) !== "in") || offness(b) - offness(a);
+    });
     $("sp-flag-count").textContent = String(flags.length);
     $("sp-flags").innerHTML = gridTable(flags.slice(0, 60)) + more(flags.length - 60);
     var ch = changes();
@@ -486,6 +489,7 @@
   }
   function more(n) { return n > 0 ? '<p class="sp-muted">' + esc(fmt(T.more, {n: n})) + "</p>" : ""; }
   function mid() { return (LO + HI) / 2; }
+  function offness(g) { var d = deviation(g); return d === null ? Math.abs(gh[g] - mid()) / mid() * 100 : Math.abs(d); }
   function setActive(g) {
     var old = active;
     active = g;
