@@ -480,6 +480,12 @@ def band_status(h: np.ndarray, min_hh: float, max_hh: float) -> np.ndarray:
     return np.where(h < min_hh, "under", np.where(h > max_hh, "over", "in"))
 
 
+def beyond_rule(households: float, deviation_pct: float, target: float, rule_pct: float) -> str:
+    """The report's words for a grid further from its community's mean grid than a rule."""
+    return (f"has {households:g} households, {abs(deviation_pct):.1f}% {'over' if deviation_pct > 0 else 'under'} "
+            f"its community's mean grid of {target:.0f} (rule: within {rule_pct:g}%)")
+
+
 def deviation_from_mean(h, community) -> tuple[np.ndarray, np.ndarray]:
     """Each grid's ``target_households`` (the mean grid of its community) and ``deviation_pct``
     from it (0 where the community holds no households): the one rule of the partition's grids

@@ -30,7 +30,14 @@ from spatial.core.errors import SpatialError
 from spatial.grids._adjacency import rook_adjacency
 from spatial.grids._blocks import block_labels, block_streets
 from spatial.grids._objective import check_max_deviation
-from spatial.grids._prep import _lines, _street_lines, band_status, deviation_from_mean, grid_shape_metrics
+from spatial.grids._prep import (
+    _lines,
+    _street_lines,
+    band_status,
+    beyond_rule,
+    deviation_from_mean,
+    grid_shape_metrics,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -170,10 +177,8 @@ def evaluate_grids(
         far = out[out["deviation_pct"].abs() > max_deviation_pct + 1e-9]
         summary["n_beyond_rule"] = len(far)
         for _, r in far.iterrows():
-            d = float(r["deviation_pct"])
-            report.add("grids", r[grid_id_col], f"has {r['households']:g} households, {abs(d):.1f}% "
-                       f"{'over' if d > 0 else 'under'} its community's mean grid of {r['target_households']:.0f} "
-                       f"(rule: within {max_deviation_pct:g}%)",
+            report.add("grids", r[grid_id_col], beyond_rule(r["households"], float(r["deviation_pct"]),
+                                                            r["target_households"], max_deviation_pct),
                        "move units by hand (spatial editor --max-deviation) or redraw with the rule "
                        "(--redraw --max-deviation)")
     grids = gpd.GeoDataFrame(out, geometry=list(grid_geoms), crs=crs_m).to_crs(crs_in)

@@ -30,6 +30,7 @@ from spatial.grids._objective import MAX_DEVIATION_PCT, Shapes, weights_for
 from spatial.grids._prep import (
     Prepared,
     band_status,
+    beyond_rule,
     community_polygons,
     deviation_from_mean,
     grid_shape_metrics,
@@ -384,10 +385,8 @@ def _explain_far(report, grids, prep: Prepared, grid_ids: np.ndarray, rule_pct: 
         else:
             said = "its largest units hold " + ", ".join(
                 f"{h[t]:g}" + (f" ({size[t]} units kept together)" if w else "") for t, w in zip(top, whole)) + " of them"
-        d = float(r["deviation_pct"])
         report.add("grids", r["grid_id"],
-                   f"has {r['households']:g} households, {abs(d):.1f}% {'over' if d > 0 else 'under'} its community's "
-                   f"mean grid of {r['target_households']:.0f} (rule: within {rule_pct:g}%); {said}",
+                   beyond_rule(r["households"], float(r["deviation_pct"]), r["target_households"], rule_pct) + f"; {said}",
                    "no move or swap of units found brings it nearer: accept it, move units by hand (spatial "
                    "editor), or allow more (max_deviation_pct, --max-deviation)")
 
