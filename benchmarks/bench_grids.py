@@ -20,6 +20,9 @@ fifth of the shared length along a road. Methods run in a child process killed a
 * ``previous engine``: the engine as it was (``--previous``, a git ``REV:PATH``, loaded from git);
 * ``pymetis + repair``: METIS k-way with the cut costs as edge weights, households as vertex
   weights, then this package's contiguity repair (stray pieces to the lightest neighbour);
+* ``pymetis + repair + search``: the same, then this package's local search of single boundary
+  moves, border swaps and the search again (``balance="equal"`` weights; no recombination, no
+  rebalancing): METIS with a contiguity repair and a local search, as the issue's peer was;
 * ``gerrychain tree``: GerryChain's ``recursive_tree_part`` (epsilon 5%).
 
 Scores on the units (the same rook graph): max deviation from the mean grid, share of grids within
@@ -63,9 +66,10 @@ from scipy.sparse.csgraph import connected_components
 from benchmarks._towns import uneven_town
 from spatial.core.checks import Report
 from spatial.datasets.synthetic import voronoi_units
-from spatial.grids._engine import hemmed_in, partition, repair_contiguity
+from spatial.grids._engine import hemmed_in, local_search, partition, repair_contiguity
 from spatial.grids._objective import EQUAL_WEIGHTS
 from spatial.grids._prep import prepare
+from spatial.grids._swap import swap_pass
 from spatial.grids.partition import _labels_from, contract, node_arrays, node_shapes, partition_grids
 from spatial.grids.redraw import redraw_grids
 
@@ -131,7 +135,8 @@ def run_previous(case, graph, k, args):
     return mod.partition(cost, hh, xy, k, min_hh=MIN_HH, max_hh=MAX_HH)[node]
 
 
-def run_pymetis(case, graph, k, args):
+def _pymetis_nodes(graph, k):
+    """METIS k-way on the prepared graph, each part's stray pieces to the lightest neighbour (node labels)."""
     import pymetis
 
     prep, node, hh, xy, cost = graph
@@ -139,7 +144,19 @@ def run_pymetis(case, graph, k, args):
     vw = (np.round(hh) * 20 + 1).astype(np.int64)  # households, and a little for empty units
     _, parts = pymetis.part_graph(k, adjacency=pymetis.CSRAdjacency(cost.indptr, cost.indices), vweights=vw,
                                   eweights=ew)
-    return repair_contiguity(cost, np.asarray(parts, dtype=np.int64), hh)[node]
+    return repair_contiguity(cost, np.asarray(parts, dtype=np.int64), hh)
+
+
+def run_pymetis(case, graph, k, args):
+    return _pymetis_nodes(graph, k)[graph[1]]
+
+
+def run_pymetis_search(case, graph, k, args):
+    prep, node, hh, xy, cost = graph
+    kw = dict(min_hh=MIN_HH, max_hh=MAX_HH, weights=EQUAL_WEIGHTS)
+    lab = local_search(cost, hh, xy, _pymetis_nodes(graph, k), **kw, max_rounds=200)
+    lab = local_search(cost, hh, xy, swap_pass(cost, hh, xy, lab, **kw), **kw, max_rounds=200)
+    return lab[node]
 
 
 def run_gerrychain(case, graph, k, args):
@@ -162,6 +179,7 @@ METHODS = {
     "engine": run_engine,
     "previous engine": run_previous,
     "pymetis + repair": run_pymetis,
+    "pymetis + repair + search": run_pymetis_search,
     "gerrychain tree": run_gerrychain,
 }
 

@@ -348,8 +348,9 @@ def _attach(polys: list, extra: np.ndarray, tol: float, *, min_shared: float = 0
     pi, gi = tree.query(extra, predicate="dwithin", distance=tol)
     owner = np.full(len(extra), -1)
     if len(pi):
-        arr = np.asarray(polys, dtype=object)
-        length = shapely.length(shapely.intersection(shapely.boundary(extra[pi]), shapely.buffer(arr[gi], tol)))
+        near, at = np.unique(gi, return_inverse=True)  # each polygon buffered once, however many pieces touch it
+        grown = shapely.buffer(np.asarray(polys, dtype=object)[near], tol)
+        length = shapely.length(shapely.intersection(shapely.boundary(extra[pi]), grown[at]))
         df = pd.DataFrame({"p": pi, "g": gi, "l": length}).sort_values(["p", "l", "g"], ascending=[True, False, True])
         best = df.drop_duplicates("p")
         best = best[best["l"] > min_shared]
