@@ -122,7 +122,7 @@ def _validated(args: argparse.Namespace, units, communities) -> tuple:
     layers, report = validate_inputs(communities=communities, units=units, households_col=hh,
                                      unit_id_col=uid, community_id_col=cid)
     cols = dict(households_col=hh, unit_id_col=uid, community_id_col=cid, population_col=pop)
-    return layers["units"], layers["communities"], cols, report.to_frame()
+    return layers["units"], layers["communities"], cols, report.to_frame(zh_columns=True)
 
 
 def _street_gap(text: str) -> float:

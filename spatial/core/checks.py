@@ -18,6 +18,69 @@ logger = logging.getLogger(__name__)
 
 #: Columns of every issue report (the ``report`` layer written next to results).
 REPORT_COLUMNS = ["layer", "row_id", "problem", "action"]
+#: Chinese texts of ``problem`` and ``action``, carried next to the English in the report tables
+#: that functions return (the Chinese workbook's 数据问题清单); never written to the report layer.
+ZH_COLUMNS = ["problem_zh", "action_zh"]
+
+#: Why a point or an edge was left out of a walk (the ``reason`` values of coverage and slopes), in
+#: Chinese: the words of the maps and of the report rows that repeat these reasons.
+REASONS_ZH = {
+    "too far from network": "距路网过远",
+    "in a dropped network component": "位于与主路网不连通的路段",
+    "no station in its network component": "所在路网片段内没有服务站",
+    "no station within max_walk_m": "最大步行距离内没有服务站",
+    "cut off by a barrier": "被围墙、河流或干道阻隔",
+    "no location (empty geometry)": "没有位置（几何为空）",
+    "no elevation: outside the DEM": "无高程：位于高程数据范围外",
+    "no elevation: DEM nodata/NaN cells": "无高程：高程数据为空值",
+    "no elevation: node without an 'elevation' attribute": "无高程：节点没有 'elevation' 属性",
+}
+
+
+def reason_zh(reason) -> str:
+    """A ``reason`` value (see :data:`REASONS_ZH`) in Chinese; an unknown one unchanged, as text.
+
+    Examples
+    --------
+    >>> reason_zh("too far from network"), reason_zh("something else")
+    ('距路网过远', 'something else')
+    """
+    return REASONS_ZH.get(str(reason), str(reason))
+
+
+#: Layer names in the words of a Chinese report row.
+LAYERS_ZH = {
+    "communities": "社区", "units": "单元", "stations": "服务站", "network_edges": "路网", "network": "路网",
+    "roads": "道路", "buildings": "建筑", "grids": "网格", "plan": "网格方案", "candidates": "候选点",
+    "demand": "需求点", "households": "住户", "coverage_demand": "需求点", "unified": "统一网格",
+}
+
+
+def layer_zh(name) -> str:
+    """A layer name in Chinese (:data:`LAYERS_ZH`; an unknown name unchanged)."""
+    return LAYERS_ZH.get(str(name), str(name))
+
+
+#: GEOS's reasons for an invalid geometry (``shapely.is_valid_reason``), in Chinese.
+_INVALID_ZH = (("Ring Self-intersection", "环自相交"), ("Self-intersection", "自相交"),
+               ("Too few points in geometry component", "组成部分的点数过少"),
+               ("Interior is disconnected", "内部不连通"), ("Hole lies outside shell", "洞位于外环之外"),
+               ("Nested holes", "洞相互嵌套"), ("Nested shells", "外环相互嵌套"), ("Duplicate Rings", "环重复"),
+               ("Invalid Coordinate", "坐标无效"), ("Ring is not closed", "环未闭合"))
+
+
+def invalid_zh(reason: str) -> str:
+    """A reason of ``shapely.is_valid_reason`` in Chinese, with its location kept.
+
+    Examples
+    --------
+    >>> invalid_zh("Self-intersection[1 2]")
+    '自相交[1 2]'
+    """
+    for en, zh in _INVALID_ZH:
+        if reason.startswith(en):
+            return zh + reason[len(en):]
+    return reason
 
 
 @dataclass
@@ -25,26 +88,128 @@ class Report:
     """Rows that were repaired, flagged or set aside, each with a reason.
 
     Nothing is dropped silently: whatever a function does not carry into its
-    result is listed here, and the report is written next to the results.
+    result is listed here, and the report is written next to the results. Each row may carry the
+    Chinese of its problem and action (``zh=``), which Chinese outputs show instead of the English.
     """
 
     rows: list[dict] = field(default_factory=list)
 
-    def add(self, layer: str, row_id, problem: str, action: str) -> None:
-        """Record one row: which layer and id, what was wrong, what was done."""
-        self.rows.append({"layer": layer, "row_id": str(row_id), "problem": problem, "action": action})
+    def add(self, layer: str, row_id, problem: str, action: str, *, zh: tuple[str, str] | None = None) -> None:
+        """Record one row: which layer and id, what was wrong, what was done.
+
+        Parameters
+        ----------
+        layer, row_id
+            The layer and the row (its id, or a word such as ``"-"`` for the whole layer).
+        problem, action
+            What was wrong and what was done, in English.
+        zh
+            ``(problem, action)`` in Chinese, built from the same values as the English; None
+            when there is none (Chinese outputs then show the English).
+        """
+        row = {"layer": layer, "row_id": str(row_id), "problem": problem, "action": action}
+        if zh is not None:
+            row["problem_zh"], row["action_zh"] = zh
+        self.rows.append(row)
         logger.info("%s row %s: %s (%s)", layer, row_id, problem, action)
 
     def extend(self, other: "Report") -> None:
-        """Append the rows of another report."""
+        """Append the rows of another report (with their Chinese texts)."""
         self.rows.extend(other.rows)
 
-    def to_frame(self) -> pd.DataFrame:
-        """The report as a DataFrame with columns ``layer, row_id, problem, action``."""
-        return pd.DataFrame(self.rows, columns=REPORT_COLUMNS)
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame) -> Report:
+        """A report holding the rows of a report table (as from :meth:`to_frame`).
+
+        Parameters
+        ----------
+        frame
+            Columns ``layer, row_id, problem, action`` and, optionally, ``problem_zh, action_zh``
+            (missing values: no Chinese for that row).
+
+        Returns
+        -------
+        Report
+            The rows, in order, with their Chinese texts where the table has them.
+        """
+        report = cls()
+        zh = all(c in frame.columns for c in ZH_COLUMNS)
+        for r in frame.to_dict("records"):
+            row = {c: r[c] for c in REPORT_COLUMNS}
+            if zh and _text(r["problem_zh"]) is not None:
+                row["problem_zh"], row["action_zh"] = r["problem_zh"], _text(r["action_zh"]) or r["action"]
+            report.rows.append(row)
+        return report
+
+    def to_frame(self, lang: str = "en", *, zh_columns: bool = False) -> pd.DataFrame:
+        """The report as a DataFrame with columns ``layer, row_id, problem, action``.
+
+        Parameters
+        ----------
+        lang
+            ``"en"``: the English texts; ``"zh"``: the Chinese texts in ``problem`` and
+            ``action`` (the English where a row has none).
+        zh_columns
+            Also give the columns ``problem_zh, action_zh`` (empty where a row has no Chinese):
+            the table the functions return, from which :func:`report_in` picks a language.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per :meth:`add`, in order.
+        """
+        frame = pd.DataFrame(self.rows, columns=REPORT_COLUMNS + ZH_COLUMNS)
+        zh = frame[ZH_COLUMNS].astype(object)
+        out = report_in(frame, lang)
+        return out.join(zh.where(zh.notna(), None)) if zh_columns else out
 
     def __len__(self) -> int:
         return len(self.rows)
+
+
+def report_in(frame: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """A report table in one language, as the report layer or a workbook shows it.
+
+    Parameters
+    ----------
+    frame
+        A report table (as from :meth:`Report.to_frame`), with or without ``problem_zh`` and
+        ``action_zh``.
+    lang
+        ``"en"`` for the English texts, ``"zh"`` for the Chinese ones (the English where a row
+        has none).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``frame`` without ``problem_zh, action_zh``, its ``problem`` and ``action`` in ``lang``
+        (with :meth:`Report.to_frame`'s tables: the columns ``layer, row_id, problem, action``);
+        in Chinese the layer names too (:func:`layer_zh`).
+
+    Examples
+    --------
+    >>> report = Report()
+    >>> report.add("units", "U1", "empty geometry", "left out", zh=("几何为空", "未纳入"))
+    >>> report_in(report.to_frame(zh_columns=True), "zh")[["layer", "problem", "action"]].values.tolist()
+    [['单元', '几何为空', '未纳入']]
+    """
+    if lang not in ("en", "zh"):
+        raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
+    out = pd.DataFrame(frame.drop(columns=ZH_COLUMNS, errors="ignore"))
+    if lang == "zh":
+        out["layer"] = out["layer"].map(layer_zh)
+        for col, zh in zip(("problem", "action"), ZH_COLUMNS):
+            if zh in frame.columns:
+                chinese = frame[zh].map(_text)
+                out[col] = chinese.where(chinese.notna(), out[col])
+    return out
+
+
+def _text(value) -> str | None:
+    """A text cell, None when missing or empty."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)) or value == "":
+        return None
+    return str(value)
 
 
 def require_crs(gdf: gpd.GeoDataFrame, name: str) -> CRS:
@@ -214,7 +379,8 @@ def repair_geometries(
         fixed = np.array([polygonal(g) for g in fixed], dtype=object)
     out.loc[invalid, out.geometry.name] = fixed
     for rid, reason in zip(np.asarray(ids)[invalid], shapely.is_valid_reason(geom[invalid])):
-        report.add(name, rid, f"invalid geometry: {reason}", "repaired with make_valid")
+        report.add(name, rid, f"invalid geometry: {reason}", "repaired with make_valid",
+                   zh=(f"几何无效：{invalid_zh(reason)}", "已用 make_valid 修复"))
     return out
 
 

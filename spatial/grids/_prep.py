@@ -113,7 +113,8 @@ def _lines(roads, crs_m, report: Report) -> np.ndarray | None:
     lines = shapely.get_parts(shapely.boundary(geoms[shapely.get_dimensions(geoms) == 2]))
     lines = np.concatenate([np.asarray(geoms[shapely.get_dimensions(geoms) == 1], dtype=object), lines])
     if len(lines) == 0:
-        report.add("roads", "-", "no line or polygon geometries", "boundaries not weighted by roads")
+        report.add("roads", "-", "no line or polygon geometries", "boundaries not weighted by roads",
+                   zh=("没有线或面几何", "网格边界不按道路加权"))
         return None
     return np.asarray(lines, dtype=object)
 
@@ -151,7 +152,8 @@ def prepare(
     else:
         require_unique(units, None, "units")
         unit_ids = units.index.to_numpy()
-        report.add("units", "-", f"no '{unit_id_col}' column", "the index is used as the unit id")
+        report.add("units", "-", f"no '{unit_id_col}' column", "the index is used as the unit id",
+                   zh=(f"没有 '{unit_id_col}' 列", "以行索引作为单元编号"))
     pop = check_households(units, population_col, "units", id_col=id_col).to_numpy() if population_col in units.columns else None
     bld = check_households(units, buildings_col, "units", id_col=id_col).to_numpy() if buildings_col in units.columns else None
     if len(units) == 0:
@@ -208,22 +210,31 @@ def _street_lines(roads_m, streets, road_buffer_m: float, blocks, report: Report
         if gap >= max(100.0, 1e-3 * area):  # not drawing noise (clipped units, float gaps)
             report.add("communities", comm_ids[c], f"units leave {gap:,.0f} m² of street gaps narrower than "
                        f"{streets.gap_m:g} m between them", "units facing each other across a gap are neighbours; "
-                       "each unit's grid takes the street up to its middle")
+                       "each unit's grid takes the street up to its middle",
+                       zh=(f"单元之间留有 {gap:,.0f} 平方米宽度小于 {streets.gap_m:g} 米的街道空隙",
+                           "隔着空隙相对的单元视为相邻；各单元所在网格的边界划到街道中线"))
     for c, share in sorted(streets.sparse.items()):
         report.add("communities", comm_ids[c], f"units cover only {share:.0%} of the land they enclose "
                    "(building footprints, not blocks of parcels?)", "the gaps between them join them but are "
-                   "not read as streets; give --roads, or build units with --from-buildings")
+                   "not read as streets; give --roads, or build units with --from-buildings",
+                   zh=(f"单元只覆盖其围合范围的 {share:.0%}（可能是建筑轮廓，而不是地块？）",
+                       "单元之间的空隙使它们相邻，但不视为街道；请提供 --roads，或用 --from-buildings 生成单元"))
     column = f" and column '{blocks}'" if isinstance(blocks, str) else " and the blocks given" if blocks is not None else ""
+    column_zh = f"和 '{blocks}' 列" if isinstance(blocks, str) else "和给定的街区" if blocks is not None else ""
+    none_zh = f"，'{blocks}' 列也未分出街区" if isinstance(blocks, str) else "，给定的街区也未分出轮廓" if blocks is not None else ""
     if roads_m is not None:
         if lines is None:
             return roads_m, road_buffer_m
         return np.concatenate([roads_m, lines]), road_buffer_m
     if lines is None:
         report.add("roads", "-", f"no roads given and no block outlines found (no street gaps between blocks of units{column})",
-                   "grid borders are not weighted by streets; give --roads or --blocks COLUMN")
+                   "grid borders are not weighted by streets; give --roads or --blocks COLUMN",
+                   zh=(f"未提供道路，也未找到街区轮廓（单元之间没有街道空隙{none_zh}）",
+                       "网格边界不按街道加权；请提供 --roads，或用 --blocks 指定街区编号列"))
         return None, road_buffer_m
     report.add("roads", "-", f"no roads given: the block outlines are the streets (street gaps between units{column})",
-               "grid borders follow them where possible")
+               "grid borders follow them where possible",
+               zh=(f"未提供道路：以街区轮廓作为街道（来自单元之间的街道空隙{column_zh}）", "网格边界尽量沿街区轮廓划分"))
     return lines, STREET_LINE_BUFFER_M
 
 
@@ -240,7 +251,8 @@ def _polygonal_pieces(ug, is_pt, comm_of, cg, unit_ids, report):
         g = pieces[i]
         if g is None or shapely.is_empty(g) or shapely.area(g) <= 0:
             if unit_ids[i] not in failed:
-                report.add("units", unit_ids[i], "has no area inside its community", "not given a grid")
+                report.add("units", unit_ids[i], "has no area inside its community", "not given a grid",
+                           zh=("在所属社区内没有面积", "未划入网格"))
             comm_of[i] = -1
             pieces[i] = None
     return pieces
@@ -262,7 +274,8 @@ def _clip(geoms: np.ndarray, comms: np.ndarray, ids: np.ndarray, report: Report,
                 out[n] = shapely.intersection(shapely.make_valid(g), shapely.make_valid(c), grid_size=0.01)
             except shapely.errors.GEOSException as exc:
                 report.add("units", uid, f"outline cannot be clipped to its community ({exc})",
-                           "not given a grid; redraw or simplify its outline")
+                           "not given a grid; redraw or simplify its outline",
+                           zh=(f"轮廓无法按所属社区裁剪（{exc}）", "未划入网格；请重画或简化其轮廓"))
                 failed.add(uid)
                 out[n] = shapely.Polygon()
     return out
@@ -297,7 +310,8 @@ def _community_of(ug, cg, comm_ids, units, community_id_col, unit_ids, report) -
             best = best[best["a"] > 0]
             out[best["u"].to_numpy()] = best["c"].to_numpy()
     for i in np.flatnonzero(out < 0):
-        report.add("units", unit_ids[i], "lies outside every community", "not given a grid")
+        report.add("units", unit_ids[i], "lies outside every community", "not given a grid",
+                   zh=("不在任何社区内", "未划入网格"))
     return out
 
 
@@ -481,9 +495,14 @@ def band_status(h: np.ndarray, min_hh: float, max_hh: float) -> np.ndarray:
     return np.where(h < min_hh, "under", np.where(h > max_hh, "over", "in"))
 
 
-def beyond_rule(households: float, deviation_pct: float, target: float, rule_pct: float) -> str:
-    """The report's words for a grid further from its community's mean grid than a rule."""
-    return (f"has {households:g} households, {abs(deviation_pct):.1f}% {'over' if deviation_pct > 0 else 'under'} "
+def beyond_rule(households: float, deviation_pct: float, target: float, rule_pct: float, lang: str = "en") -> str:
+    """The report's words (``lang``: ``"en"`` or ``"zh"``) for a grid further from its community's
+    mean grid than a rule."""
+    over = deviation_pct > 0
+    if lang == "zh":
+        return (f"{households:g} 户，{'高于' if over else '低于'}所在社区网格平均户数 {target:.0f} 达 "
+                f"{abs(deviation_pct):.1f}%（规则：偏差不超过 {rule_pct:g}%）")
+    return (f"has {households:g} households, {abs(deviation_pct):.1f}% {'over' if over else 'under'} "
             f"its community's mean grid of {target:.0f} (rule: within {rule_pct:g}%)")
 
 

@@ -119,7 +119,8 @@ def evaluate_grids(
     lm = layer.to_crs(crs_m)
     missing = lm[grid_id_col].isna()
     for rid in lm.index[missing]:
-        report.add("plan", rid, f"no '{grid_id_col}'", "not in any grid: counted as a gap")
+        report.add("plan", rid, f"no '{grid_id_col}'", "not in any grid: counted as a gap",
+                   zh=(f"没有 '{grid_id_col}'", "不在任何网格内：计为空隙"))
     lm, hh = lm[~missing], hh[~missing]
     is_units = lm[grid_id_col].duplicated().any()
     gid = lm[grid_id_col].astype(str).to_numpy()
@@ -152,7 +153,8 @@ def evaluate_grids(
     components = parts if unit_comps is None else np.maximum(parts, unit_comps)
     for k, c in zip(keys, components):
         if c > 1:
-            report.add("grids", k, f"is {c} separate pieces", "redraw it so its units connect")
+            report.add("grids", k, f"is {c} separate pieces", "redraw it so its units connect",
+                       zh=(f"分为 {c} 个互不相连的部分", "请重新划分使其单元相连"))
 
     comm_of, comm_geoms, cids = _grid_communities(grid_geoms, communities, community_id_col, crs_m, base)
     out = base.copy()
@@ -177,12 +179,14 @@ def evaluate_grids(
         far = out[out["deviation_pct"].abs() > max_deviation_pct + 1e-9]
         summary["n_beyond_rule"] = len(far)
         for _, r in far.iterrows():
-            report.add("grids", r[grid_id_col], beyond_rule(r["households"], float(r["deviation_pct"]),
-                                                            r["target_households"], max_deviation_pct),
+            words = (r["households"], float(r["deviation_pct"]), r["target_households"], max_deviation_pct)
+            report.add("grids", r[grid_id_col], beyond_rule(*words),
                        "move units by hand (spatial editor --max-deviation) or redraw with the rule "
-                       "(--redraw --max-deviation)")
+                       "(--redraw --max-deviation)",
+                       zh=(beyond_rule(*words, lang="zh"),
+                           "手工调整单元（spatial editor --max-deviation），或按规则重新划分（--redraw --max-deviation）"))
     grids = gpd.GeoDataFrame(out, geometry=list(grid_geoms), crs=crs_m).to_crs(crs_in)
-    return EvalResult(grids, summary, report.to_frame())
+    return EvalResult(grids, summary, report.to_frame(zh_columns=True))
 
 
 def _unit_streets(lm, geoms, communities, community_id_col, crs_m, blocks, gap_m=30.0):

@@ -69,7 +69,8 @@ class MergeResult:
         The faces the plan is built from: ``community_id``, one column per layer (the grid
         holding the atom, the first one where grids overlap), ``unified_id``, ``area_m2``.
     report : pandas.DataFrame
-        ``layer, row_id, problem, action`` for repairs and reassignments.
+        ``layer, row_id, problem, action`` for repairs and reassignments (and their Chinese,
+        ``problem_zh, action_zh``).
     """
 
     conflicts: gpd.GeoDataFrame
@@ -169,7 +170,7 @@ def merge_grid_layers(
         unified=to_crs_valid(unified, communities.crs),
         mapping=mapping,
         atoms=to_crs_valid(atoms, communities.crs),
-        report=report.to_frame(),
+        report=report.to_frame(zh_columns=True),
     )
 
 
@@ -297,7 +298,8 @@ def _assign(atoms, reference, community_id_col, report) -> gpd.GeoDataFrame:
             cut = members[label[members] != main]
             key[cut] = None
             report.add("unified", str(k).replace("\x1f", "/"), f"{len(comps) - 1} part(s) cut off from the main part",
-                       "joined to the neighbouring grid with the longest shared edge")
+                       "joined to the neighbouring grid with the longest shared edge",
+                       zh=(f"有 {len(comps) - 1} 块与主体部分不相连", "并入共用边最长的相邻网格"))
     # orphans (gaps in the reference layer, cut-off parts) grow into the neighbouring grids, atom
     # by atom, each to the neighbour with the longest shared edge; what touches no grid is its own
     orphan = np.array([k is None for k in key])
@@ -322,7 +324,7 @@ def _assign(atoms, reference, community_id_col, report) -> gpd.GeoDataFrame:
             extra += 1
             key[members] = f"{cids[members[0]]}\x1f#{extra}"
             report.add("unified", cids[members[0]], "land in no reference grid and next to none",
-                       "made a unified grid of its own")
+                       "made a unified grid of its own", zh=("不在任何基准网格内、也不与之相邻的用地", "单独设为一个统一网格"))
         orphan[:] = False
     atoms = atoms.copy()
     atoms["unified_key"] = key

@@ -66,7 +66,8 @@ class GridResult:
     units : GeoDataFrame
         The input units, same index and columns, plus ``grid_id`` (None when outside every community).
     report : DataFrame
-        ``layer, row_id, problem, action``: every unit set aside and every grid out of band, with why.
+        ``layer, row_id, problem, action``: every unit set aside and every grid out of band, with why
+        (and the Chinese of problem and action, ``problem_zh, action_zh``).
     """
 
     grids: gpd.GeoDataFrame
@@ -148,7 +149,8 @@ def contract(prep: Prepared, label_sets: list[tuple[str, np.ndarray]], report: R
         members = np.flatnonzero(wanted == w)
         names = ", ".join(map(str, prep.unit_ids[members][:6]))
         report.add("units", names, f"group of {len(members)} units to keep together is not contiguous",
-                   f"kept together only within each of its {split[w]} connected pieces")
+                   f"kept together only within each of its {split[w]} connected pieces",
+                   zh=(f"须保持在一起的 {len(members)} 个单元没有连成一片", f"只在其 {split[w]} 个相连的部分内各自保持在一起"))
     node = np.where(prep.comm_of >= 0, node, -1)
     _, node_c = np.unique(node[node >= 0], return_inverse=True)
     out = np.full(n, -1, dtype=np.int64)
@@ -343,7 +345,8 @@ def partition_grids(
             nodes = members[c]
             cid = prep.comm_ids[c]
             if len(nodes) == 0:
-                report.add("communities", cid, "holds no units", "drawn as one grid of 0 households")
+                report.add("communities", cid, "holds no units", "drawn as one grid of 0 households",
+                           zh=("没有单元", "划为一个 0 户的网格"))
                 continue
             lab = ahead.take(c, (nodes, int(k[c])))
             labels[nodes] = lab + offset
@@ -358,12 +361,14 @@ def partition_grids(
     big = np.flatnonzero(prep.hh > max_households)
     for i in big:
         report.add("units", prep.unit_ids[i], f"alone holds {prep.hh[i]:g} households > {max_households:g} "
-                   "(max_households)", "its grid is over band; split the unit or raise max_households")
+                   "(max_households)", "its grid is over band; split the unit or raise max_households",
+                   zh=(f"单个单元即有 {prep.hh[i]:g} 户 > {max_households:g}（max_households）",
+                       "所在网格超出户数区间；请拆分该单元或调高 max_households"))
     _explain_hemmed_in(report, prep, node, hh, cost, min_households, max_households)
     if weights.beyond > 0:  # equal grids: say which are further off than the rule, and of what units
         _explain_far(report, grids, prep, grid_ids, MAX_DEVIATION_PCT if max_deviation_pct is None
                      else float(max_deviation_pct), node)
-    return GridResult(grids, out_units, report.to_frame())
+    return GridResult(grids, out_units, report.to_frame(zh_columns=True))
 
 
 def _explain_far(report, grids, prep: Prepared, grid_ids: np.ndarray, rule_pct: float, node: np.ndarray) -> None:
@@ -382,13 +387,19 @@ def _explain_far(report, grids, prep: Prepared, grid_ids: np.ndarray, rule_pct: 
         whole = (size[top] > 1) & (groups[top] >= 0)
         if len(top) == 1:  # one unit (or one group kept together) holds them all
             said = f"all of them in {size[top[0]]} units kept together" if whole[0] else "all of them in one unit"
+            said_zh = f"全部在 {size[top[0]]} 个须保持在一起的单元中" if whole[0] else "全部在一个单元中"
         else:
             said = "its largest units hold " + ", ".join(
                 f"{h[t]:g}" + (f" ({size[t]} units kept together)" if w else "") for t, w in zip(top, whole)) + " of them"
-        report.add("grids", r["grid_id"],
-                   beyond_rule(r["households"], float(r["deviation_pct"]), r["target_households"], rule_pct) + f"; {said}",
+            said_zh = "其中最大的几个单元分别有 " + "、".join(
+                f"{h[t]:g}" + (f"（{size[t]} 个单元须保持在一起）" if w else "") for t, w in zip(top, whole)) + " 户"
+        words = (r["households"], float(r["deviation_pct"]), r["target_households"], rule_pct)
+        report.add("grids", r["grid_id"], beyond_rule(*words) + f"; {said}",
                    "no move or swap of units found brings it nearer: accept it, move units by hand (spatial "
-                   "editor), or allow more (max_deviation_pct, --max-deviation)")
+                   "editor), or allow more (max_deviation_pct, --max-deviation)",
+                   zh=(beyond_rule(*words, lang="zh") + f"；{said_zh}",
+                       ("找不到能使其更接近平均户数的单元调整或互换：可接受现状、手工调整单元（spatial editor），"
+                        "或放宽规则（max_deviation_pct、--max-deviation）")))
 
 
 def _explain_hemmed_in(report, prep, node, hh, cost, lo, hi) -> None:
@@ -404,23 +415,31 @@ def _explain_hemmed_in(report, prep, node, hh, cost, lo, hi) -> None:
         names = ", ".join(map(str, prep.unit_ids[members][:6])) + (" ..." if len(members) > 6 else "")
         heavy = f"with any neighbour of more than {hi - hh[v]:g} households it passes {hi:g}" if len(nb) else \
             "and it touches no other unit"
+        heavy_zh = f"加上任何一个超过 {hi - hh[v]:g} 户的相邻单元又会超过 {hi:g}" if len(nb) else "且不与其他单元相邻"
         why = f"over {hi:g}" if hh[v] > hi else \
             f"under {lo:g} alone and with all the lighter units it could join, {heavy}"
+        why_zh = f"超过 {hi:g}" if hh[v] > hi else f"单独或加上所有可并入的较小单元都不足 {lo:g}，{heavy_zh}"
         report.add("units", names, f"{len(members)} units kept together hold {hh[v]:g} households: {why}",
                    "no grid holding them can be in the band; let the group be "
-                   "split (gated/together/locked) or widen the band")
+                   "split (gated/together/locked) or widen the band",
+                   zh=(f"须保持在一起的 {len(members)} 个单元共 {hh[v]:g} 户：{why_zh}",
+                       "任何包含它们的网格都无法落在户数区间内；请允许拆分这组单元（gated/together/locked）或放宽户数区间"))
 
 
 def _explain_community(report, cid, h, k_got, k_asked, lo, hi, n_grids) -> None:
     if n_grids is None and h < lo:
         report.add("communities", cid, f"has {h:g} households < {lo:g}: one grid under band",
-                   "kept as one grid; merge with a neighbouring community to reach the band")
+                   "kept as one grid; merge with a neighbouring community to reach the band",
+                   zh=(f"共 {h:g} 户 < {lo:g}：只有一个网格，低于户数区间", "保留为一个网格；可与相邻社区合并以达到户数区间"))
     elif n_grids is None and lo > 0 and math.ceil(h / hi) > math.floor(h / lo):
         report.add("communities", cid, f"{h:g} households cannot be cut into whole grids of {lo:g}–{hi:g}",
-                   f"drew {k_got} grids of about {h / k_got:.0f} households, the least out of band")
+                   f"drew {k_got} grids of about {h / k_got:.0f} households, the least out of band",
+                   zh=(f"{h:g} 户无法整分为每格 {lo:g}–{hi:g} 户的网格",
+                       f"划为 {k_got} 个网格，每格约 {h / k_got:.0f} 户，超出区间最少"))
     if k_got != k_asked:
         report.add("communities", cid, f"asked for {k_asked} grids, drew {k_got}",
-                   "units not connected to each other need a grid each, or too few units to split")
+                   "units not connected to each other need a grid each, or too few units to split",
+                   zh=(f"要求 {k_asked} 个网格，实际划出 {k_got} 个", "互不相连的单元各需一个网格，或单元太少无法再分"))
 
 
 def _grid_ids(prep: Prepared, unit_grid: np.ndarray, locked: np.ndarray | None) -> np.ndarray:
@@ -492,9 +511,12 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
     for _, r in table[table["band_status"] != "in"].iterrows():
         h = float(r["households"])
         gap = h - max_households if h > max_households else min_households - h
+        over = h > max_households
         report.add("grids", r["grid_id"], f"has {h:g} households, outside {min_households:g}–{max_households:g} "
                    f"({r['band_status']} band)", f"best plan found is {gap:g} households "
-                   f"{'over the maximum' if h > max_households else 'under the minimum'}; see the rows above")
+                   f"{'over the maximum' if over else 'under the minimum'}; see the rows above",
+                   zh=(f"{h:g} 户，不在 {min_households:g}–{max_households:g} 户区间内（{'高于' if over else '低于'}区间）",
+                       f"找到的最佳方案仍{'超过上限' if over else '低于下限'} {gap:g} 户；见上方各行"))
     grids = _codes_and_staff(grids, communities, community_id_col, code_layout, report)
     return out_units, grids
 
@@ -510,17 +532,21 @@ def _explain_pieces(report: Report, key, poly, members: np.ndarray, prep: Prepar
     g = sparse.csr_matrix((np.ones(same.sum()), (adj.i[same], adj.j[same])), shape=(len(inside),) * 2)
     groups = len(np.unique(connected_components(g, directed=False)[1][members])) if len(members) else 0
     multi = members[shapely.get_num_geometries(prep.pieces[members]) > 1]
-    why = []
+    why, why_zh = [], []
     if groups > 1:
         why.append(f"its units fall into {groups} groups sharing no edge")
+        why_zh.append(f"其单元分为 {groups} 组，组与组之间没有共用边")
     if len(multi):
         names = ", ".join(map(str, prep.unit_ids[multi][:5]))
         many = len(multi) > 1
         why.append(f"unit{'s' if many else ''} {names} {'are themselves' if many else 'is itself'} in several parts "
                    "(islands or exclaves)")
-    action = ("redraw it so its units connect, or check the inputs" if groups > 1
-              else "nothing to fix: the pieces are parts of its own multi-part units")
-    report.add("grids", key, f"is {n_pieces} separate pieces" + (": " + "; ".join(why) if why else ""), action)
+        why_zh.append(f"单元 {names} 本身由多块组成（岛或飞地）")
+    action, action_zh = (("redraw it so its units connect, or check the inputs", "请重新划分使其单元相连，或检查输入数据")
+                         if groups > 1 else ("nothing to fix: the pieces are parts of its own multi-part units",
+                                             "无需处理：这些部分属于其自身由多块组成的单元"))
+    report.add("grids", key, f"is {n_pieces} separate pieces" + (": " + "; ".join(why) if why else ""), action,
+               zh=(f"分为 {n_pieces} 个互不相连的部分" + ("：" + "；".join(why_zh) if why_zh else ""), action_zh))
 
 
 def _codes_and_staff(grids, communities, community_id_col, code_layout, report):
@@ -533,7 +559,8 @@ def _codes_and_staff(grids, communities, community_id_col, code_layout, report):
         try:
             grids = assign_grid_codes(grids, communities, layout=code_layout, community_id_col=community_id_col)
         except ValueError as exc:
-            report.add("grids", "-", f"grid codes not assigned: {exc}", "fix the communities' 'code' column")
+            report.add("grids", "-", f"grid codes not assigned: {exc}", "fix the communities' 'code' column",
+                       zh=(f"未能赋予网格编码：{exc}", "请修正社区图层的 'code' 列"))
     try:
         from spatial.grids.workforce import staffing
     except ImportError:  # pragma: no cover

@@ -196,7 +196,8 @@ def redraw_grids(
         if not names:
             names = [f"{cid}-01"]
             keys = np.array(names * len(nodes), dtype=object)
-            report.add("communities", cid, "no unit has a grid in the plan", "drawn as one new grid")
+            report.add("communities", cid, "no unit has a grid in the plan", "drawn as one new grid",
+                       zh=("原方案中没有单元划入网格", "划为一个新网格"))
         idx = {k: i for i, k in enumerate(names)}
         lab = np.array([idx.get(k, -1) for k in keys], dtype=np.int64)
         lab = _place_unplanned(sub, lab, names)
@@ -231,9 +232,10 @@ def redraw_grids(
     bad = lock_u & changed
     if bad.any():  # cannot happen unless a locked unit lies outside every community
         for i in np.flatnonzero(bad):
-            report.add("units", prep.unit_ids[i], "locked but could not keep its grid", "see rows above")
+            report.add("units", prep.unit_ids[i], "locked but could not keep its grid", "see rows above",
+                       zh=("已锁定，但未能保留原网格", "见上方各行"))
     logger.info("redraw moved %d of %d units", int(changed.sum()), len(changed))
-    return RedrawResult(grids, out_units, report.to_frame(), moves)
+    return RedrawResult(grids, out_units, report.to_frame(zh_columns=True), moves)
 
 
 def _overlap(grids, old, new, hh) -> gpd.GeoDataFrame:
@@ -368,12 +370,15 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report):
             lab, names = before[0], before[1]  # the split did not help: undo it and stop
             break
         report.add("grids", names[t], f"held {ph[t]:g} households" + (f" > {hi:g}" if t == a else
-                   f", near over-band grid {names[a]} ({ph[a]:g})"), f"split; new grid {', '.join(new)}")
+                   f", near over-band grid {names[a]} ({ph[a]:g})"), f"split; new grid {', '.join(new)}",
+                   zh=(f"原有 {ph[t]:g} 户" + (f" > {hi:g}" if t == a else f"，邻近超出区间的网格 {names[a]}（{ph[a]:g} 户）"),
+                       f"已拆分；新网格 {'、'.join(new)}"))
     k = len(names)
     ph = np.bincount(lab, weights=hh, minlength=k)
     for a in np.flatnonzero(ph > hi):
         report.add("grids", names[a], f"{ph[a]:g} households > {hi:g}: no chain of neighbours has room and no "
-                   "nearby grid can be split", "left over band")
+                   "nearby grid can be split", "left over band",
+                   zh=(f"{ph[a]:g} 户 > {hi:g}：相邻网格依次调整也容纳不下，附近也没有可拆分的网格", "保持超出区间"))
     for a in np.argsort(ph, kind="stable"):
         if not (0 < ph[a] < lo):
             continue
@@ -384,10 +389,13 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report):
         ok = [b for b in nb if ph[b] + ph[a] <= hi]
         if not ok or fixed[lab == a].any():
             report.add("grids", names[a], f"{ph[a]:g} households < {lo:g}: no neighbour has households to spare "
-                       "or room to take it whole" + (" (it holds locked units)" if ok else ""), "left under band")
+                       "or room to take it whole" + (" (it holds locked units)" if ok else ""), "left under band",
+                       zh=(f"{ph[a]:g} 户 < {lo:g}：没有相邻网格可以匀出户数或整体并入" + ("（含已锁定的单元）" if ok else ""),
+                           "保持低于区间"))
             continue
         b = min(ok, key=lambda b: (ph[b], b))
-        report.add("grids", names[a], f"held {ph[a]:g} households < {lo:g}", f"merged into {names[b]}")
+        report.add("grids", names[a], f"held {ph[a]:g} households < {lo:g}", f"merged into {names[b]}",
+                   zh=(f"原有 {ph[a]:g} 户 < {lo:g}", f"已并入 {names[b]}"))
         lab[lab == a] = b
         ph[b] += ph[a]
         ph[a] = 0
@@ -456,5 +464,6 @@ def _community_keys(old, prep, report) -> np.ndarray:
                 cid = prep.comm_ids[c]
                 key[(key == k) & (prep.comm_of == c)] = f"{k}@{cid}"
                 report.add("plan", k, f"grid has units in communities {prep.comm_ids[main]} and {cid}",
-                           f"its part in {cid} becomes grid {k}@{cid}")
+                           f"its part in {cid} becomes grid {k}@{cid}",
+                           zh=(f"网格的单元分属社区 {prep.comm_ids[main]} 和 {cid}", f"位于 {cid} 的部分成为网格 {k}@{cid}"))
     return key

@@ -148,7 +148,8 @@ def units_from_buildings(
     b_pos, c_pos = comm.sindex.query(anchor, predicate="within")
     community_of = pd.Series(c_pos, index=b_pos).groupby(level=0).min().reindex(range(len(bld)), fill_value=-1)
     for k in np.flatnonzero(community_of.to_numpy() < 0):
-        report.add("buildings", bld.index[k], "outside every community", "left out of the units")
+        report.add("buildings", bld.index[k], "outside every community", "left out of the units",
+                   zh=("不在任何社区内", "未纳入单元"))
 
     rows: list[dict] = []
     for c in range(len(comm)):
@@ -219,7 +220,9 @@ def _report_overlaps(comm: gpd.GeoDataFrame, community_id_col: str, report: Repo
             if area >= _SLIVER_M2:
                 report.add("communities", comm[community_id_col].iloc[a],
                            f"overlaps community {comm[community_id_col].iloc[b]!r} by {area:.0f} m2",
-                           "both tiled in full: their units overlap there; fix the boundaries")
+                           "both tiled in full: their units overlap there; fix the boundaries",
+                           zh=(f"与社区 {comm[community_id_col].iloc[b]!r} 重叠 {area:.0f} 平方米",
+                               "两者都完整划分单元：重叠处的单元也重叠；请修正边界"))
 
 
 def building_units(
@@ -323,7 +326,8 @@ def _tile_community(cid, blocks, members, footprint, anchor, limit_m, segment_m,
                 dist = shapely.distance(np.array([g for _, g, _ in pieces], dtype=object), anchor[b])
                 hit = start + int(np.argmin(dist))
                 report.add("buildings", labels[b], "too small or too close to others for a cell of its own",
-                           f"counted in unit {cid}-{hit + 1:04d}, which covers it")
+                           f"counted in unit {cid}-{hit + 1:04d}, which covers it",
+                           zh=("面积太小或与其他建筑太近，无法单独成为一个单元", f"计入覆盖它的单元 {cid}-{hit + 1:04d}"))
             rows[hit]["members"].append(int(b))
     for n, row in enumerate(rows):
         row["unit_id"] = f"{cid}-{n + 1:04d}"
@@ -483,7 +487,7 @@ def spread_by_floor_area(
         if len(todo) == 0:
             if left_over > 0:
                 report.add("communities", cid, f"{left_over:.0f} {total_col} and no building to carry them",
-                           "not spread")
+                           "not spread", zh=(f"{total_col} 还余 {left_over:.0f}，但没有建筑可以分摊", "未分摊"))
             continue
         weight = area[todo] * floors[todo]
         if weight.sum() <= 0:
@@ -492,7 +496,8 @@ def spread_by_floor_area(
         source[todo] = "spread by floor area"
     for k in np.flatnonzero(community_of < 0):
         if np.isnan(given[k]):
-            report.add("buildings", buildings.index[k], "outside every community", f"{total_col} left missing")
+            report.add("buildings", buildings.index[k], "outside every community", f"{total_col} left missing",
+                       zh=("不在任何社区内", f"{total_col} 保持空缺"))
     out = buildings.copy()
     # counts stay whole numbers; floats (NaN) only where a building lies outside every community
     whole = bool(np.all(np.isfinite(value)) and np.all(value == np.round(value)))

@@ -113,7 +113,8 @@ class HouseholdGroups:
         The input points with their index and columns, plus ``unit_id``, the grid column and
         ``group_id`` (missing only for points listed in ``report``).
     report : pandas.DataFrame
-        Points that are in no unit or in a unit with no grid: ``layer, row_id, problem, action``.
+        Points that are in no unit or in a unit with no grid: ``layer, row_id, problem, action``
+        (and their Chinese, ``problem_zh, action_zh``).
     """
 
     groups: gpd.GeoDataFrame
@@ -193,10 +194,12 @@ def ten_household_groups(
     grid[found] = units[grid_id_col].to_numpy()[pos[found]]
     unit[found] = unit_ids.to_numpy()[pos[found]]
     for rid in households.index[~found]:
-        report.add("households", rid, f"farther than {max_snap_m} m from every unit", "no group")
+        report.add("households", rid, f"farther than {max_snap_m} m from every unit", "no group",
+                   zh=(f"距所有单元都超过 {max_snap_m} 米", "未编入联户小组"))
     no_grid = found & grid.isna().to_numpy()
     for rid in households.index[no_grid]:
-        report.add("households", rid, f"its unit has no '{grid_id_col}'", "no group")
+        report.add("households", rid, f"its unit has no '{grid_id_col}'", "no group",
+                   zh=(f"所在单元没有 '{grid_id_col}'", "未编入联户小组"))
 
     # per grid: order along a Hilbert curve over the grid's own extent, cut into runs
     ok = np.flatnonzero(grid.notna().to_numpy())
@@ -241,7 +244,7 @@ def ten_household_groups(
     out["group_id"] = group
     logger.info("formed %d household groups in %d grids; %d points reported", len(groups),
                 groups[grid_id_col].nunique(), len(report))
-    return HouseholdGroups(groups=groups, households=out, report=report.to_frame())
+    return HouseholdGroups(groups=groups, households=out, report=report.to_frame(zh_columns=True))
 
 
 def _cut(weights: np.ndarray, group_size: int) -> np.ndarray:

@@ -20,6 +20,7 @@ from pyproj import CRS
 from spatial.core.checks import (
     Report,
     check_households,
+    layer_zh,
     metric_crs,
     repair_geometries,
     require_columns,
@@ -178,6 +179,8 @@ def _common_crs(given: dict[str, gpd.GeoDataFrame], report: Report) -> dict[str,
             name, "(all rows)",
             f"CRS {crs.to_string()} differs from '{ref_name}' ({ref.to_string()})",
             f"reprojected to {ref.to_string()}; reproject it yourself to silence this",
+            zh=(f"坐标参考系 {crs.to_string()} 与{layer_zh(ref_name)}图层（{ref.to_string()}）不一致",
+                f"已转换为 {ref.to_string()}；先自行转换即不再出现此条"),
         )
     return out
 
@@ -209,7 +212,8 @@ def _station_points(stations: gpd.GeoDataFrame, id_col: str, report: Report) -> 
     geom = out.geometry.values
     out.loc[polys, out.geometry.name] = shapely.point_on_surface(geom[polys])
     for sid in stations[id_col].to_numpy()[polys]:
-        report.add("stations", sid, "geometry is a polygon, not a point", "replaced by a point inside it")
+        report.add("stations", sid, "geometry is a polygon, not a point", "replaced by a point inside it",
+                   zh=("几何为面，不是点", "已改为面内的一个点"))
     return out
 
 
@@ -244,7 +248,8 @@ def _overlapping_communities(communities, community_id_col, report) -> None:
     for a, b, s in zip(left, right, area):
         if s > 0.01:
             report.add("communities", ids[a], f"overlaps {ids[b]} by {s:,.1f} m² (a digitising sliver)",
-                       "kept; the grids of both may overlap by as much")
+                       "kept; the grids of both may overlap by as much",
+                       zh=(f"与 {ids[b]} 重叠 {s:,.1f} 平方米（数字化造成的细小重叠）", "保留；两者的网格在该处也会同样重叠"))
 
 
 def _parts_without_units(units, communities, community_id_col, report) -> None:
@@ -265,9 +270,11 @@ def _parts_without_units(units, communities, community_id_col, report) -> None:
     for k in np.flatnonzero(~hit):
         cid = multi[community_id_col].iloc[k]
         part = multi.index[k][1]
-        report.add("communities", cid,
-                   f"part {part + 1} of {counts[multi.index[k][0]]} ({shapely.area(geom[k]):,.0f} m²) holds no unit",
-                   "in no grid; add the units there or remove the part from the boundary")
+        n, area = counts[multi.index[k][0]], shapely.area(geom[k])
+        report.add("communities", cid, f"part {part + 1} of {n} ({area:,.0f} m²) holds no unit",
+                   "in no grid; add the units there or remove the part from the boundary",
+                   zh=(f"共 {n} 块中的第 {part + 1} 块（{area:,.0f} 平方米）内没有单元",
+                       "不属于任何网格；请在该处补充单元，或从社区边界中去掉这一块"))
 
 
 def _units_outside(units, communities, unit_id_col, community_id_col, report) -> None:
@@ -289,6 +296,8 @@ def _units_outside(units, communities, unit_id_col, community_id_col, report) ->
                 "units", unit_ids[k],
                 f"outside every community (nearest: {comm_ids[c]}, {d:.0f} m away)",
                 "kept without a community; fix the unit's location or extend the community boundary",
+                zh=(f"不在任何社区内（最近的社区：{comm_ids[c]}，相距 {d:.0f} 米）",
+                    "保留，但不属于任何社区；请核对单元位置或扩大社区边界"),
             )
     if community_id_col in units.columns:
         known = set(comm_ids.tolist())
@@ -297,6 +306,7 @@ def _units_outside(units, communities, unit_id_col, community_id_col, report) ->
                 report.add(
                     "units", uid, f"{community_id_col} {cid!r} is not in 'communities'",
                     "kept; correct the id or add the community",
+                    zh=(f"{community_id_col} {cid!r} 不在社区图层中", "保留；请更正编号或补充该社区"),
                 )
 
 
@@ -316,4 +326,6 @@ def _stations_off_network(stations, edges, id_col, limit_m, report) -> None:
             f"{far[k]:.0f} m from the nearest network edge (limit {limit_m:g} m)",
             "kept; check its coordinates (GCJ-02/BD-09 not converted to WGS-84 shifts points "
             "by 300-1,500 m) or that the network covers it",
+            zh=(f"距最近的路段 {far[k]:.0f} 米（上限 {limit_m:g} 米）",
+                "保留；请核对坐标（GCJ-02/BD-09 坐标未转换为 WGS-84 会偏移 300-1,500 米）或路网是否覆盖该处"),
         )

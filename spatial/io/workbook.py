@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from spatial.core.atomic import atomic_path
+from spatial.core.checks import report_in
 
 __all__ = ["write_workbook", "integer_counts"]
 
@@ -339,7 +340,8 @@ def write_workbook(
         joined in.
     sites, before_after, report
         Optional tables (new-station sites, coverage before and after them, data problems), each
-        on its own sheet.
+        on its own sheet. A report table with ``problem_zh`` and ``action_zh`` (as the functions
+        return it) shows those texts in a Chinese workbook and the English in an English one.
     communities
         Communities with ``community_id`` and ``name``: names are shown before ids.
     about
@@ -431,7 +433,7 @@ def write_workbook(
     if moves is not None and len(moves):
         add("moves", pd.DataFrame(moves))
     if report is not None and len(report):
-        add("report", report)
+        add("report", report_in(report, lang))  # the Chinese texts a report table carries, in "zh"
     notes = wb.create_sheet(sheet["notes"])
     notes.append(["项目" if lang == "zh" else "Item", "说明" if lang == "zh" else "Note"])
     for item, note in _notes_rows(about, lang):

@@ -21,7 +21,7 @@ from pyogrio.errors import DataLayerError, DataSourceError
 from pyproj import CRS
 
 from spatial.core.atomic import TEMP_MARK, atomic_path, check_output_path
-from spatial.core.checks import Report
+from spatial.core.checks import REPORT_COLUMNS, ZH_COLUMNS, Report, report_in
 from spatial.core.errors import CRSError, GeometryError, InputFileError
 from spatial.io._encoding import canonical
 from spatial.io._shapefile import FIELD_MAP_SUFFIX, check_text, family, short_names
@@ -53,7 +53,8 @@ def write_layers(
     ----------
     layers : mapping of str to GeoDataFrame, DataFrame or Report
         Layer name -> data. Plain DataFrames (summaries) and a :class:`Report` become
-        attribute-only tables.
+        attribute-only tables; a report table is written with its English columns ``layer,
+        row_id, problem, action`` (``problem_zh`` and ``action_zh`` are left out).
         A layer of the same name already in the GeoPackage is replaced; other layers are kept
         unless ``fresh``.
     path : str or Path
@@ -109,6 +110,8 @@ def write_layers(
     for lname, data in layers.items():
         if isinstance(data, Report):
             data = data.to_frame()
+        elif isinstance(data, pd.DataFrame) and set(REPORT_COLUMNS + ZH_COLUMNS) <= set(data.columns):
+            data = report_in(data)  # a report table: the layer keeps its four English columns
         if isinstance(data, gpd.GeoDataFrame):
             if data.crs is None:
                 raise CRSError(

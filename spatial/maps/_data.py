@@ -92,7 +92,8 @@ def layer_json(
                        name, len(ids), ", ".join(map(str, ids[:10])))
         if report is not None:
             for rid in ids:
-                report.add(name, rid, "empty or missing geometry", "not drawn on the map")
+                report.add(name, rid, "empty or missing geometry", "not drawn on the map",
+                           zh=("几何为空或缺失", "未在地图上绘出"))
     rows = np.flatnonzero(drawable)
     styles = np.zeros(len(gdf), dtype=int) if style_index is None else np.asarray(style_index, dtype=int)
     types: list[str] = []

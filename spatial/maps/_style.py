@@ -12,6 +12,7 @@ import html
 import json
 import re
 
+from spatial.core.checks import REASONS_ZH as _REASONS_ZH
 from spatial.io.workbook import COLUMNS as SHEET_COLUMNS
 
 #: Fill colours by grid household status.
@@ -161,13 +162,7 @@ TEXT = {
 }
 
 #: Chinese for the ``reason`` texts the coverage and snapping engines write (others shown as is).
-REASONS_ZH = {
-    "too far from network": "距路网过远",
-    "in a dropped network component": "位于与主路网不连通的路段",
-    "no station in its network component": "所在路网片段内没有服务站",
-    "no station within max_walk_m": "最大步行距离内没有服务站",
-    "cut off by a barrier": "被围墙、河流或干道阻隔",
-}
+REASONS_ZH = _REASONS_ZH  # one list for the maps and the report rows (spatial.core.checks)
 
 #: Popup and table labels of columns, in plain words with units.
 FIELD_LABELS = {

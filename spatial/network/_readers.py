@@ -56,7 +56,8 @@ class Loaded:
     edges: gpd.GeoDataFrame
     nodes: gpd.GeoDataFrame
     dropped: gpd.GeoDataFrame
-    notes: list[tuple[str, str, str]] = field(default_factory=list)
+    #: ``(row_id, problem, action, (problem in Chinese, action in Chinese))`` per note
+    notes: list[tuple[str, str, str, tuple[str, str]]] = field(default_factory=list)
     unit: str = "ways"
 
 
@@ -229,8 +230,10 @@ def from_osm(path: Path, *, rules: Mapping | None = None) -> Loaded:
     clipped = missing_in_kept > 0
     if clipped.any():
         shown = ", ".join(map(str, way_ids[clipped][:10]))
-        notes.append(("clipped ways", f"{int(clipped.sum())} walkable ways lose {int(missing_in_kept.sum())} nodes "
-                      f"that lie outside the extract (ways {shown})", "cut at the missing nodes"))
+        n_ways, n_nodes = int(clipped.sum()), int(missing_in_kept.sum())
+        notes.append(("clipped ways", f"{n_ways} walkable ways lose {n_nodes} nodes "
+                      f"that lie outside the extract (ways {shown})", "cut at the missing nodes",
+                      (f"{n_ways} 条可步行道路有 {n_nodes} 个节点位于数据范围外（道路 {shown}）", "在缺失的节点处截断")))
         logger.info("OSM file %s: %d walkable ways cut at %d missing nodes", path, int(clipped.sum()),
                     int(missing_in_kept.sum()))
     kept_node = use & keep_way[way_of]

@@ -44,7 +44,7 @@ import pyproj
 import shapely
 
 from spatial.core._threads import halves, thread_map
-from spatial.core.checks import REPORT_COLUMNS
+from spatial.core.checks import REPORT_COLUMNS, ZH_COLUMNS, reason_zh
 from spatial.core.errors import CRSError, InputFileError, SpatialError
 from spatial.network.graph import WalkNetwork
 
@@ -94,7 +94,8 @@ class EdgeTimes:
     node_elevation_m : numpy.ndarray
         ``(n,)`` elevation of each node, NaN where none.
     report : pandas.DataFrame
-        ``layer, row_id, problem, action``: a summary row, then every edge walked flat and why.
+        ``layer, row_id, problem, action`` (and ``problem_zh, action_zh``): a summary row, then
+        every edge walked flat and why.
     source : str
         The DEM file (or graphml) the elevations came from.
     crs : str
@@ -373,7 +374,9 @@ def _from_dem(network: WalkNetwork, path: Path, steps_factor: float, step_m: flo
         reason[~has] = np.where(out[~has], OUTSIDE_DEM, NODATA)
     return _result(network, fwd, bwd, has, z_node, reason, str(path), dem.crs, dem.extent, steps_factor,
                    f"DEM {dem.crs}, x {dem.extent[0]:.6g}..{dem.extent[2]:.6g}, "
-                   f"y {dem.extent[1]:.6g}..{dem.extent[3]:.6g}, cell {dem.res_m:.3g} m, sampled every {step:.3g} m")
+                   f"y {dem.extent[1]:.6g}..{dem.extent[3]:.6g}, cell {dem.res_m:.3g} m, sampled every {step:.3g} m",
+                   f"高程数据 {dem.crs}，x {dem.extent[0]:.6g}..{dem.extent[2]:.6g}，"
+                   f"y {dem.extent[1]:.6g}..{dem.extent[3]:.6g}，像元 {dem.res_m:.3g} 米，每 {step:.3g} 米取一个高程")
 
 
 def _segment_costs(dem: _Dem, a, d, za, zb, run, n_sub) -> tuple[np.ndarray, np.ndarray]:
@@ -497,17 +500,19 @@ def _from_nodes(network: WalkNetwork, z_node: np.ndarray, source: str, steps_fac
     fwd, bwd = _steps(network, fwd, bwd, steps_factor)
     reason = np.where(has, "", NO_ATTRIBUTE).astype(object)
     return _result(network, fwd, bwd, has, z_node, reason, source, "", (math.nan,) * 4, steps_factor,
-                   "node 'elevation' attributes, one slope per edge")
+                   "node 'elevation' attributes, one slope per edge", "节点的 'elevation' 属性，每条路段一个坡度")
 
 
-def _result(network, fwd, bwd, has, z_node, reason, source, crs, extent, steps_factor, how) -> EdgeTimes:
+def _result(network, fwd, bwd, has, z_node, reason, source, crs, extent, steps_factor, how, how_zh) -> EdgeTimes:
     m = network.n_edges
     share = float(has.mean()) * 100 if m else 0.0
     rows = [{"layer": "dem", "row_id": Path(source).name,
              "problem": f"elevations on {share:.1f}% of edges ({int(has.sum())} of {m}); {how}",
-             "action": f"walk times by {SLOPE_MODEL}, steps ×{steps_factor:.2f}, from home to station"}]
+             "action": f"walk times by {SLOPE_MODEL}, steps ×{steps_factor:.2f}, from home to station",
+             "problem_zh": f"{share:.1f}% 的路段有高程（{int(has.sum())} / {m}）；{how_zh}",
+             "action_zh": f"步行时间按 {SLOPE_MODEL} 计算，台阶 ×{steps_factor:.2f}，从住处算到服务站"}]
     flat = np.flatnonzero(~has)
-    frame = pd.DataFrame(rows, columns=REPORT_COLUMNS)
+    frame = pd.DataFrame(rows, columns=REPORT_COLUMNS + ZH_COLUMNS)
     if len(flat):
         ids = np.asarray(network.node_id, dtype=object)
         edges = pd.DataFrame({
@@ -515,6 +520,7 @@ def _result(network, fwd, bwd, has, z_node, reason, source, crs, extent, steps_f
             "row_id": pd.Series(ids[network.edge_u[flat]]).astype(str).to_numpy(object) + "-"
             + pd.Series(ids[network.edge_v[flat]]).astype(str).to_numpy(object),
             "problem": reason[flat], "action": WALKED_FLAT,
+            "problem_zh": [reason_zh(r) for r in reason[flat]], "action_zh": "按平地步行",
         })
         frame = pd.concat([frame, edges], ignore_index=True)
         logger.warning("%d of %d edges have no elevation (%s) and are walked flat", len(flat), m,

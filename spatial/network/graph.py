@@ -58,7 +58,8 @@ class WalkNetwork:
     graph : scipy.sparse.csr_matrix
         ``(n, n)`` symmetric; weight = length of the shortest parallel edge.
     report : pandas.DataFrame
-        What was dropped: ``layer, row_id, problem, action``.
+        What was dropped: ``layer, row_id, problem, action`` (and their Chinese, ``problem_zh,
+        action_zh``).
     highway, name : numpy.ndarray
         ``(m,)`` OSM class and street name of each edge ("" when unknown).
     component : numpy.ndarray
@@ -129,7 +130,7 @@ def network_from_arrays(node_xy: np.ndarray, edge_u: np.ndarray, edge_v: np.ndar
         node_id=np.arange(len(node_xy)) if node_id is None else np.asarray(node_id),
         node_xy=node_xy, edge_u=edge_u, edge_v=edge_v, length_m=length, geometry=np.asarray(geometry),
         graph=_csr(len(node_xy), edge_u, edge_v, length),
-        report=Report().to_frame(),
+        report=Report().to_frame(zh_columns=True),
         highway=np.full(m, "", object) if highway is None else np.asarray(highway, object),
         name=np.full(m, "", object) if name is None else np.asarray(name, object),
         component=np.zeros(len(node_xy), np.int32),
@@ -137,8 +138,10 @@ def network_from_arrays(node_xy: np.ndarray, edge_u: np.ndarray, edge_v: np.ndar
     return replace(net, component=_components(net.graph))
 
 
-def keep_components(network: WalkNetwork, components, *, reason: str = "not kept") -> WalkNetwork:
-    """Keep the nodes and edges of the listed components; report each dropped one.
+def keep_components(network: WalkNetwork, components, *, reason: str = "not kept",
+                    reason_zh: str | None = None) -> WalkNetwork:
+    """Keep the nodes and edges of the listed components; report each dropped one (why: ``reason``,
+    in Chinese ``reason_zh``, else ``reason`` again).
 
     Dropped edges move to ``dropped_geometry`` so points near them can be told apart from points
     far from any road.
@@ -149,14 +152,15 @@ def keep_components(network: WalkNetwork, components, *, reason: str = "not kept
     if node_keep.all():
         return network
     edge_keep = node_keep[network.edge_u]
-    report = Report(network.report.to_dict("records"))
+    report = Report.from_frame(network.report)
     ecomp = network.edge_component
     dropped = np.flatnonzero(~keep_comp)
     n_nodes = np.bincount(network.component, minlength=len(keep_comp))
     km = np.bincount(ecomp, weights=network.length_m, minlength=len(keep_comp)) / 1000
     for c in dropped:
         report.add("network", f"component {c}", f"disconnected part: {n_nodes[c]} nodes, {km[c]:.2f} km",
-                   f"dropped ({reason})")
+                   f"dropped ({reason})",
+                   zh=(f"不连通的部分：{n_nodes[c]} 个节点，{km[c]:.2f} 公里", f"已删除（{reason_zh or reason}）"))
     new_index = np.cumsum(node_keep) - 1
     # renumber kept components by size so 0 stays the largest kept one
     kept_comps = np.flatnonzero(keep_comp)
@@ -171,7 +175,7 @@ def keep_components(network: WalkNetwork, components, *, reason: str = "not kept
     return WalkNetwork(
         crs=network.crs, node_id=network.node_id[node_keep], node_xy=network.node_xy[node_keep],
         edge_u=u, edge_v=v, length_m=length, geometry=network.geometry[edge_keep],
-        graph=_csr(n, u, v, length), report=report.to_frame(),
+        graph=_csr(n, u, v, length), report=report.to_frame(zh_columns=True),
         highway=network.highway[edge_keep], name=network.name[edge_keep],
         component=relabel[network.component[node_keep]],
         dropped_geometry=np.concatenate([network.dropped_geometry, network.geometry[~edge_keep]]),
@@ -241,11 +245,12 @@ def _assemble(edges, nodes, metric, report: Report, label) -> WalkNetwork:
     n = len(node_ids)
     n_isolated = len(nodes) - n
     if n_isolated > 0:
-        report.add("network", "nodes", f"{n_isolated} nodes have no walkable edge", "dropped")
+        report.add("network", "nodes", f"{n_isolated} nodes have no walkable edge", "dropped",
+                   zh=(f"{n_isolated} 个节点没有可步行的路段", "已删除"))
     graph = _csr(n, u, v, length)
     comp = _components(graph)
     return WalkNetwork(crs=metric, node_id=node_ids, node_xy=xy, edge_u=u, edge_v=v, length_m=length,
-                       geometry=geom, graph=graph, report=report.to_frame(), highway=hw, name=nm,
+                       geometry=geom, graph=graph, report=report.to_frame(zh_columns=True), highway=hw, name=nm,
                        component=comp)
 
 

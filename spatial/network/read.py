@@ -123,8 +123,8 @@ def read_network(
         edges = edges.to_crs(metric)
     _report_crs(source_crs, metric, report, label)
     _report_dropped(loaded.dropped, metric, report, label, loaded.unit)
-    for row_id, problem, action in loaded.notes:
-        report.add("network", row_id, problem, action)
+    for row_id, problem, action, zh in loaded.notes:
+        report.add("network", row_id, problem, action, zh=zh)
     if barriers is not None:
         edges = _cut_barriers(edges, barriers, report, label, metric)
     if len(edges) == 0:
@@ -133,7 +133,7 @@ def read_network(
 
     net = _assemble(edges, nodes, metric, report, label)
     if keep == "largest":
-        net = keep_components(net, [0], reason="keep='largest'")
+        net = keep_components(net, [0], reason="keep='largest'", reason_zh="keep='largest'：只保留最大的连通部分")
     elif keep == "stations":
         pts = stations.to_crs(net.crs) if require_crs(stations, "stations") != net.crs else stations
         xy = shapely.get_coordinates(pts.geometry.representative_point().values)
@@ -141,7 +141,8 @@ def read_network(
         held = np.unique(net.edge_component[snap.edge[snap.edge >= 0]])
         if len(held) == 0:
             raise NetworkError(f"no station lies within {max_snap_m} m of network '{label}'")
-        net = keep_components(net, held, reason="keep='stations': no station in it")
+        net = keep_components(net, held, reason="keep='stations': no station in it",
+                              reason_zh="keep='stations'：其中没有服务站")
     logger.info("network %s: %d nodes, %d edges, %.1f km (%s)", label, net.n_nodes, net.n_edges,
                 net.length_m.sum() / 1000, net.crs.to_string())
     return net
@@ -179,8 +180,11 @@ def _report_crs(source_crs, metric: pyproj.CRS, report: Report, label: str) -> N
     """State the CRS the network is measured in, and why when it is not the source's."""
     if source_crs is not None and pyproj.CRS.from_user_input(source_crs) != metric:
         src = pyproj.CRS.from_user_input(source_crs)
-        why = "is not in ground metres" if not ground_metres(src) else "was asked to change"
-        report.add("network", "crs", f"source CRS {_crs_text(src)} {why}", f"reprojected to {_crs_text(metric)}")
+        metres = ground_metres(src)
+        why = "is not in ground metres" if not metres else "was asked to change"
+        report.add("network", "crs", f"source CRS {_crs_text(src)} {why}", f"reprojected to {_crs_text(metric)}",
+                   zh=(f"源数据坐标参考系 {_crs_text(src)} {'按要求更换' if metres else '不以地面米为单位'}",
+                       f"已转换为 {_crs_text(metric)}"))
     logger.info("network %s measured in %s", label, _crs_text(metric))
 
 
@@ -200,15 +204,39 @@ def _report_dropped(dropped: gpd.GeoDataFrame, metric, report: Report, label: st
     for reason, rows in frame.groupby("reason", sort=False):
         ids = ", ".join(rows["way"].head(5))
         more = ", ..." if len(rows) > 5 else ""
-        values = ""
+        values = values_zh = ""
         if rows["value"].notna().any():
             by = rows.groupby("value")["m"].agg(["size", "sum"]).sort_values("sum", ascending=False)
             values = "; " + ", ".join(f"{v}: {int(n)}, {km / 1000:.3f} km" for v, (n, km) in by.head(6).iterrows())
             values += ", ..." if len(by) > 6 else ""
-        report.add("network", reason, f"{reason}: {len(rows)} {unit}, {rows['m'].sum() / 1000:.3f} km "
-                   f"({unit} {ids}{more}){values}", "dropped (not walkable)")
+            values_zh = "；" + "，".join(f"{v}：{int(n)} 条，{km / 1000:.3f} 公里" for v, (n, km) in by.head(6).iterrows())
+            values_zh += "，……" if len(by) > 6 else ""
+        km = rows["m"].sum() / 1000
+        what = _UNITS_ZH.get(unit, unit)
+        report.add("network", reason, f"{reason}: {len(rows)} {unit}, {km:.3f} km "
+                   f"({unit} {ids}{more}){values}", "dropped (not walkable)",
+                   zh=(f"{_dropped_zh(reason)}：{len(rows)} 条{what}，{km:.3f} 公里（{what} {ids}{more}）{values_zh}",
+                       "已删除（不可步行）"))
     logger.info("network %s: the walking filter dropped %d %s, %.1f km", label, len(frame), unit,
                 frame["m"].sum() / 1000)
+
+
+#: What a reader counts (OSM ways, graph edges, layer rows), in Chinese.
+_UNITS_ZH = {"ways": "道路", "edges": "路段", "rows": "线"}
+
+
+def _dropped_zh(reason: str) -> str:
+    """A reason of the walking filter in Chinese: the tag (``key=value``) kept as it is.
+
+    Examples
+    --------
+    >>> _dropped_zh("no highway tag (building)"), _dropped_zh("foot=no")
+    ('无 highway 标签（building）', 'foot=no')
+    """
+    if reason.startswith("no highway tag"):
+        rest = reason.removeprefix("no highway tag").strip()
+        return "无 highway 标签" + (f"（{rest[1:-1]}）" if rest.startswith("(") and rest.endswith(")") else rest)
+    return reason
 
 
 def _label(source) -> str:
@@ -269,7 +297,7 @@ def _cut_barriers(edges, barriers, report, label, metric):
     _, hit = tree.query(bar, predicate="intersects")
     hit = np.unique(hit)
     for u, v in zip(edges["u"].to_numpy()[hit], edges["v"].to_numpy()[hit]):
-        report.add("network", f"{u}-{v}", "edge crosses a barrier line", "dropped")
+        report.add("network", f"{u}-{v}", "edge crosses a barrier line", "dropped", zh=("路段穿过阻隔线", "已删除"))
     if len(hit):
         logger.info("network %s: %d edges cross barriers and were removed", label, len(hit))
     mask = np.ones(len(edges), bool)

@@ -275,7 +275,7 @@ def run_grids_distributed(units: gpd.GeoDataFrame, communities: gpd.GeoDataFrame
     out_units["grid_id"] = pd.Series(grid_of, index=units.index, dtype=object)
     part_report = pd.concat([r["report"] for r in results], ignore_index=True)
     grids = _codes_and_staff(grids, communities, community_id_col, code_layout, report)
-    frame = pd.concat([report.to_frame(), part_report], ignore_index=True)
+    frame = pd.concat([report.to_frame(zh_columns=True), part_report], ignore_index=True)
     once = frame["row_id"].eq("-") & frame.duplicated()  # layer-wide notes repeat once per part
     return GridResult(grids, out_units, frame.loc[~once].reset_index(drop=True))
 

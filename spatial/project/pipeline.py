@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from spatial.core.checks import Report, marked_synthetic
+from spatial.core.checks import Report, marked_synthetic, reason_zh
 from spatial.project.config import InputSpec, Project
 
 logger = logging.getLogger(__name__)
@@ -139,7 +139,7 @@ def _run_steps(project: Project, out: Path, steps, report: Report, client) -> tu
         if s.get("enabled", True) and "coverage_demand" in layers and (s.get("k") or s.get("target")):
             _siting(project, layers)
     with steps.step("write"):
-        layers["report"] = report.to_frame()
+        layers["report"] = report.to_frame(zh_columns=True)  # the Chinese for the workbook; not in results.gpkg
         files = _write(project, layers, out)
     layers["_project"] = project
     return layers, files
@@ -193,9 +193,7 @@ def _units_from_buildings(project: Project, layers: dict, edges, report: Report)
 
 
 def _report_from_frame(frame: pd.DataFrame) -> Report:
-    rep = Report()
-    rep.rows.extend(frame.to_dict("records"))
-    return rep
+    return Report.from_frame(frame)  # with the Chinese texts the frame carries
 
 
 def _split_key(project: Project, communities) -> str:
@@ -214,7 +212,8 @@ def _grids(project: Project, layers: dict, report: Report, client=None) -> None:
     if roads is None and layers.get("network_edges") is not None:  # the walking network already read
         roads = layers["network_edges"]
         report.add("roads", "-", "no roads input: grid borders follow the walking network's edges",
-                   "give [inputs] roads (street lines) to weigh grid borders by streets only")
+                   "give [inputs] roads (street lines) to weigh grid borders by streets only",
+                   zh=("未提供道路图层：网格边界沿步行路网的路段划分", "请在 [inputs] 中提供 roads（街道线），使网格边界只按街道加权"))
     options = dict(
         households_col=_opt(project, "units", "households_col", "households"),
         population_col=_opt(project, "units", "population_col", "population"),
@@ -309,7 +308,8 @@ def _coverage(project: Project, layers: dict, client=None, report: Report | None
         uid = _opt(project, "units", "id_col", "unit_id")
         ids = demand.loc[marked, uid] if uid in demand.columns else demand.index[marked]
         for i, why in zip(ids, demand.loc[marked, "reason"]):
-            report.add("coverage_demand", i, str(why), "kept with its band and reason; no walk measured")
+            report.add("coverage_demand", i, str(why), "kept with its band and reason; no walk measured",
+                       zh=(reason_zh(why), "保留，标明服务圈和原因；未计算步行距离"))
     layers["coverage_summary"] = coverage_summary(
         demand, bands=bands, communities=layers.get("communities"), grids=layers.get("grids"),
         households_col=_opt(project, "units", "households_col", "households"),

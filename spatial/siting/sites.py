@@ -32,6 +32,7 @@ from scipy.spatial import cKDTree
 from spatial.core.checks import (
     Report,
     check_households,
+    reason_zh,
     require_columns,
     require_crs,
     require_unique,
@@ -80,7 +81,8 @@ class SitingResult:
         and the problem size: ``candidates``, ``pairs`` (candidate-point pairs within the band),
         ``groups`` (uncovered points after merging those reached by the same candidates).
     report : DataFrame
-        Candidates, stations and demand rows set aside: ``layer, row_id, problem, action``.
+        Candidates, stations and demand rows set aside: ``layer, row_id, problem, action``
+        (and their Chinese, ``problem_zh, action_zh``).
     band : Band
         The band sited for.
     """
@@ -236,7 +238,8 @@ def site_stations(
                        max_off_network_m=max_off_network_m, detour_factor=detour_factor,
                        gates_xy=gate_points(gates, network), barriers=barrier_lines(barriers, network))
     for i in np.flatnonzero(~dsnap.ok):
-        report.add("demand", ids[i], dsnap.reason[i], "counted as not covered; no site can reach it")
+        report.add("demand", ids[i], dsnap.reason[i], "counted as not covered; no site can reach it",
+                   zh=(reason_zh(dsnap.reason[i]), "计为未覆盖；任何新站都无法到达"))
 
     # existing stations
     walk_before = np.full(len(demand), np.inf)
@@ -245,7 +248,8 @@ def site_stations(
         ssnap = snap_points(network, layer_xy(stations, network, name="stations"), max_snap_m=max_snap_m)
         sid = stations["station_id"].to_numpy() if "station_id" in stations.columns else stations.index
         for i in np.flatnonzero(~ssnap.ok):
-            report.add("stations", sid[i], ssnap.reason[i], "left out: covers nothing")
+            report.add("stations", sid[i], ssnap.reason[i], "left out: covers nothing",
+                       zh=(reason_zh(ssnap.reason[i]), "未纳入：不覆盖任何住户"))
         if times is None:
             walk_before, _ = nearest_source(network, ssnap, dsnap, limit_m=limit_m + _EPS_M)
         else:
@@ -263,7 +267,8 @@ def site_stations(
         cand_id_col = candidate_id_col
     csnap = snap_points(network, layer_xy(cand, network, name="candidates"), max_snap_m=max_snap_m)
     for i in np.flatnonzero(~csnap.ok):
-        report.add("candidates", cand[cand_id_col].iloc[i], csnap.reason[i], "left out")
+        report.add("candidates", cand[cand_id_col].iloc[i], csnap.reason[i], "left out",
+                   zh=(reason_zh(csnap.reason[i]), "未纳入"))
     a = coverage_matrix(network, csnap, dsnap, limit_m=limit_m, times=times)
     logger.info("siting: %d candidates x %d demand points, %d pairs within %s", a.shape[0], a.shape[1],
                 a.nnz, the_band.label)
@@ -283,7 +288,8 @@ def site_stations(
     before_after = _before_after(demand, hh, covered, served)
     logger.info("siting: %d new sites; coverage %.2f%% -> %.2f%% of households (%s)", len(sites),
                 before_after["pct_before"].iloc[0], before_after["pct_after"].iloc[0], optimality["status"])
-    return SitingResult(sites, out_demand, before_after, unreach, optimality, report.to_frame(), the_band)
+    return SitingResult(sites, out_demand, before_after, unreach, optimality, report.to_frame(zh_columns=True),
+                        the_band)
 
 
 # --------------------------------------------------------------------------------------- inputs
@@ -320,10 +326,12 @@ def _filter_candidates(candidates, id_col, min_area, land_uses, report: Report) 
         require_columns(candidates, ["floor_area_m2"], "candidates")
         area = pd.to_numeric(candidates["floor_area_m2"], errors="coerce").to_numpy(float)
         for i in np.flatnonzero(np.isnan(area)):
-            report.add("candidates", ids[i], "no floor_area_m2", f"left out (min_floor_area_m2={min_area:g})")
+            report.add("candidates", ids[i], "no floor_area_m2", f"left out (min_floor_area_m2={min_area:g})",
+                       zh=("没有 floor_area_m2（建筑面积）", f"未纳入（min_floor_area_m2={min_area:g}）"))
         small = area < min_area
         for i in np.flatnonzero(small):
-            report.add("candidates", ids[i], f"floor area {area[i]:g} m² < {min_area:g} m²", "left out")
+            report.add("candidates", ids[i], f"floor area {area[i]:g} m² < {min_area:g} m²", "left out",
+                       zh=(f"建筑面积 {area[i]:g} 平方米 < {min_area:g} 平方米", "未纳入"))
         keep &= ~np.isnan(area) & ~small
     if land_uses is not None:
         if isinstance(land_uses, str):
@@ -332,12 +340,13 @@ def _filter_candidates(candidates, id_col, min_area, land_uses, report: Report) 
         use = candidates["land_use"].to_numpy(dtype=object)
         bad = ~np.isin(use, list(land_uses))
         for i in np.flatnonzero(bad & keep):
-            report.add("candidates", ids[i], f"land use {use[i]!r} not allowed", "left out")
+            report.add("candidates", ids[i], f"land use {use[i]!r} not allowed", "left out",
+                       zh=(f"用地性质 {use[i]!r} 不在允许范围内", "未纳入"))
         keep &= ~bad
     geom = candidates.geometry.values
     empty = shapely.is_missing(geom) | shapely.is_empty(geom)
     for i in np.flatnonzero(empty & keep):
-        report.add("candidates", ids[i], "empty geometry", "left out")
+        report.add("candidates", ids[i], "empty geometry", "left out", zh=("几何为空", "未纳入"))
     keep &= ~empty
     return candidates[keep]
 
