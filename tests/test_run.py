@@ -132,3 +132,39 @@ def test_grids_follow_the_walking_network_when_no_roads_are_given(demo_outputs):
     assert report["problem"].str.contains("grid borders follow the walking network").any()
     assert not report["action"].str.contains("not weighted by streets").any()
     assert gpd.read_file(gpkg, layer="grids")["road_share"].notna().any()
+
+
+def test_candidates_the_siting_step_leaves_out_are_in_the_report(tmp_path):
+    """A candidate site under the floor-area rule is named in the report layer and in the Chinese
+    workbook's 数据问题清单, not dropped silently."""
+    from spatial.cli import main
+
+    units = gpd.read_file(DATA / "demo.gpkg", layer="units")
+    at = units.geometry.to_crs(units.estimate_utm_crs()).centroid.to_crs(units.crs).iloc[[10, 200]]
+    cands = gpd.GeoDataFrame({"candidate_id": ["K1", "K2"], "floor_area_m2": [800.0, 100.0]},
+                             geometry=at.values, crs=units.crs)
+    cands.to_file(tmp_path / "cands.gpkg")
+    (tmp_path / "p.toml").write_text(f"""
+[project]
+name = "candidates"
+[inputs]
+network = "{DATA / 'futian_walk.graphml'}"
+communities = {{ path = "{DATA / 'demo.gpkg'}", layer = "communities" }}
+units = {{ path = "{DATA / 'demo.gpkg'}", layer = "units" }}
+stations = {{ path = "{DATA / 'demo.gpkg'}", layer = "stations" }}
+candidates = "cands.gpkg"
+[grids]
+enabled = false
+[siting]
+k = 1
+min_floor_area_m2 = 500
+[outputs]
+maps = false
+png = false
+""", encoding="utf-8")
+    assert main(["-q", "run", str(tmp_path / "p.toml"), "--out", str(tmp_path / "out")]) == 0
+    report = pyogrio.read_dataframe(tmp_path / "out" / "results.gpkg", layer="report", read_geometry=False)
+    row = report[(report["layer"] == "candidates") & (report["row_id"] == "K2")]
+    assert row["problem"].tolist() == ["floor area 100 m² < 500 m²"]
+    sheet = pd.read_excel(tmp_path / "out" / "summary.xlsx", sheet_name="数据问题清单")
+    assert "建筑面积 100 平方米 < 500 平方米" in sheet["问题"].tolist()

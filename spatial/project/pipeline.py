@@ -137,7 +137,7 @@ def _run_steps(project: Project, out: Path, steps, report: Report, client) -> tu
     with steps.step("siting"):
         s = project.siting
         if s.get("enabled", True) and "coverage_demand" in layers and (s.get("k") or s.get("target")):
-            _siting(project, layers)
+            _siting(project, layers, report)
     with steps.step("write"):
         layers["report"] = report.to_frame(zh_columns=True)  # the Chinese for the workbook; not in results.gpkg
         files = _write(project, layers, out)
@@ -368,7 +368,7 @@ def _coverage_distributed(project: Project, layers: dict, client, max_walk_m: fl
     return demand.drop(columns=key) if added else demand
 
 
-def _siting(project: Project, layers: dict) -> None:
+def _siting(project: Project, layers: dict, report: Report) -> None:
     from spatial.siting.sites import site_stations
 
     s, c = project.siting, project.coverage
@@ -383,6 +383,7 @@ def _siting(project: Project, layers: dict) -> None:
     layers["sites"] = result.sites
     layers["sites_before_after"] = result.before_after
     layers["siting_optimality"] = result.optimality
+    report.extend(_report_from_frame(result.report))  # candidates left out, each with its reason
 
 
 def _write(project: Project, layers: dict, out: Path) -> list[Path]:
