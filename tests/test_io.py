@@ -262,9 +262,14 @@ def test_read_layer_without_crs_needs_crs_option(tmp_path, stations):
     path = tmp_path / "noprj.shp"
     write_shapefile(stations, path)
     path.with_suffix(".prj").unlink()
-    with pytest.raises(CRSError, match="declares no CRS; pass crs='EPSG:4326'"):
+    with pytest.raises(CRSError, match=r"declares no CRS; add its \.prj file, or pass crs='EPSG:4326'"):
         read_layer(path)
     assert read_layer(path, crs="EPSG:4326").crs.to_epsg() == 4326
+    gpkg = tmp_path / "nocrs.gpkg"
+    with pytest.warns(UserWarning, match="'crs' was not provided"):  # pyogrio says so too
+        stations.set_crs(None, allow_override=True).to_file(gpkg)
+    with pytest.raises(CRSError, match=r"declares no CRS; assign it one \(QGIS: Layer Properties > Source"):
+        read_layer(gpkg)
 
 
 # ---------------------------------------------------------------------------- point tables

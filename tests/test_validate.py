@@ -177,3 +177,14 @@ def test_wrong_geometry_types_are_refused():
 def test_empty_layer_is_refused():
     with pytest.raises(GeometryError, match="'stations' has no rows"):
         _all(stations=_stations().iloc[:0])
+
+
+def test_a_column_of_text_names_the_first_rows_and_counts_the_rest():
+    import pandas as pd
+
+    from spatial.core.checks import check_households
+
+    df = pd.DataFrame({"households": ["many"] * 20 + [5]})
+    with pytest.raises(ColumnError, match=r"bad rows: 0='many', 1='many', 2='many', 3='many', 4='many' "
+                                          r"\(and 15 more\)\. Fill in"):
+        check_households(df, "households", "buildings")

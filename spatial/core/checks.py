@@ -317,10 +317,22 @@ def require_unique(df: pd.DataFrame, column: str | None, name: str) -> None:
     dup = values[values.duplicated(keep=False)]
     if len(dup):
         what = "index" if column is None else f"column '{column}'"
-        shown = ", ".join(map(str, pd.unique(dup)[:10]))
         raise DuplicateIdError(
-            f"'{name}' {what} holds duplicate ids: {shown}; give every row its own id"
+            f"'{name}' {what} holds duplicate ids: {listed(pd.unique(dup))}; give every row its own id"
         )
+
+
+def listed(values, limit: int = 5) -> str:
+    """The first ``limit`` of ``values`` for a one-line message, and how many more there are.
+
+    Examples
+    --------
+    >>> listed(range(12), limit=3)
+    '0, 1, 2 (and 9 more)'
+    """
+    values = list(values)
+    shown = ", ".join(map(str, values[:limit]))
+    return shown + (f" (and {len(values) - limit} more)" if len(values) > limit else "")
 
 
 def check_households(
@@ -333,16 +345,16 @@ def check_households(
     ids = df.index if id_col is None else df[id_col]
     bad = values.isna() | (values < 0) | ~np.isfinite(values.fillna(0).to_numpy(dtype=float))
     if bad.any():
-        rows = ", ".join(f"{i}={_plain(df[column].iloc[k])!r}" for k, i in enumerate(ids) if bad.iloc[k])
+        rows = listed(f"{i}={_plain(df[column].iloc[k])!r}" for k, i in enumerate(ids) if bad.iloc[k])
         raise ColumnError(
             f"'{name}' column '{column}' must be a number >= 0 in every row (finite, not empty); bad rows: "
-            f"{rows[:300]}. Fill in the count (0 for non-residential land)"
+            f"{rows}. Fill in the count (0 for non-residential land)"
         )
     if max_value is not None and (values > max_value).any():
         big = values > max_value
-        rows = ", ".join(f"{i}={_plain(df[column].iloc[k])!r}" for k, i in enumerate(ids) if big.iloc[k])
+        rows = listed(f"{i}={_plain(df[column].iloc[k])!r}" for k, i in enumerate(ids) if big.iloc[k])
         raise ColumnError(
-            f"'{name}' column '{column}' holds more than {max_value:,.0f} in one row: {rows[:300]}; "
+            f"'{name}' column '{column}' holds more than {max_value:,.0f} in one row: {rows}; "
             "no single unit has that many: check the column (population? an area?) and the units"
         )
     return values.astype(float)

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from spatial.core.checks import listed
 from spatial.core.errors import ColumnError, DuplicateIdError, InputFileError
 from spatial.io.columns import find_column
 
@@ -24,12 +25,6 @@ __all__ = ["read_plan", "plan_labels"]
 
 #: Characters the editor escapes with a leading ' so that Excel does not read a cell as a formula.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _names(values, limit: int = 5) -> str:
-    values = list(values)
-    shown = ", ".join(map(str, values[:limit]))
-    return shown + (f" (and {len(values) - limit} more)" if len(values) > limit else "")
 
 
 def _unescape(text: str) -> str:
@@ -149,10 +144,10 @@ def plan_labels(
     blank = ids.isna() | (ids == "")
     if blank.any():
         rows = [int(r) + 2 for r in range(len(ids)) if blank.iloc[r]]  # file line numbers (header is line 1)
-        raise ColumnError(f"plan {name} has rows with no {unit_id_col} (lines {_names(rows)}); fill or delete them")
+        raise ColumnError(f"plan {name} has rows with no {unit_id_col} (lines {listed(rows)}); fill or delete them")
     dup = ids[ids.duplicated()]
     if len(dup):
-        raise DuplicateIdError(f"plan {name} lists units more than once: {_names(pd.unique(dup))}; "
+        raise DuplicateIdError(f"plan {name} lists units more than once: {listed(pd.unique(dup))}; "
                                "give each unit one grid")
     grid = np.array([None if pd.isna(v) or str(v).strip() == "" else str(v).strip() for v in table[grid_id_col]],
                     dtype=object)
@@ -169,13 +164,13 @@ def plan_labels(
     absent = [k for k in keys.dropna() if k not in series.index]
     if unknown and absent:
         raise ColumnError(f"plan {name} lists {len(unknown)} unit ids that are not among the units "
-                          f"({_names(unknown)}) and leaves out {len(absent)} units ({_names(absent)}); "
+                          f"({listed(unknown)}) and leaves out {len(absent)} units ({listed(absent)}); "
                           "is it the plan for these units?")
     if unknown:
         raise ColumnError(f"plan {name} lists {len(unknown)} unit ids that are not among the units: "
-                          f"{_names(unknown)}; remove them or check the units layer")
+                          f"{listed(unknown)}; remove them or check the units layer")
     if absent:
-        raise ColumnError(f"plan {name} leaves out {len(absent)} units: {_names(absent)}; "
+        raise ColumnError(f"plan {name} leaves out {len(absent)} units: {listed(absent)}; "
                           "give every unit a grid (an empty grid_id leaves it out of every grid)")
     lookup = dict(zip(series.index, series.to_numpy()))
     return pd.Series(np.array([lookup.get(k) for k in keys], dtype=object),

@@ -131,9 +131,11 @@ def read_layer(
         gdf = restore_field_names(gdf, path)
     if gdf.crs is None:
         if crs is None:
+            fix = "add its .prj file" if suffix == ".shp" else \
+                "assign it one (QGIS: Layer Properties > Source; or ogr2ogr -a_srs EPSG:4326)"
             raise CRSError(
-                f"'{label}' ({path}) declares no CRS; pass crs='EPSG:4326' (or the CRS the "
-                "coordinates are in) to read_layer, or add a .prj file"
+                f"'{label}' ({path}) declares no CRS; {fix}, or pass crs='EPSG:4326' (or the CRS "
+                "the coordinates are in) to read_layer"
             )
         gdf = gdf.set_crs(crs)
     system = normalize_coord_sys(coord_sys)
