@@ -121,3 +121,43 @@ def test_command_line_from_the_raw_web_mercator_footprints(bubenec, tmp_path):
     assert len(grids) == 6 and grids["households"].sum() == buildings["households"].sum()
     assert units["households"].sum() == buildings["households"].sum()
     assert _geodesic_area(grids).sum() == pytest.approx(_geodesic_area(comm)[0], rel=0.005)
+
+
+def test_buildings_left_out_are_in_the_report_layer_and_none_inside_is_refused(bubenec, tmp_path, capsys):
+    buildings, streets, comm = bubenec
+    moved = buildings[["households", "geometry"]].copy()
+    moved.loc[moved.index[:10], "geometry"] = moved.geometry.iloc[:10].translate(5000, 0)  # 5 km east
+    moved.to_file(tmp_path / "b.gpkg")
+    comm.to_file(tmp_path / "c.gpkg")
+    out = tmp_path / "out.gpkg"
+    assert main(["-q", "grids", str(tmp_path / "c.gpkg"), str(tmp_path / "b.gpkg"), "--from-buildings",
+                 "--out", str(out)]) == 0
+    report = gpd.read_file(out, layer="report")
+    left = report[report["problem"] == "outside every community"]
+    assert sorted(left["row_id"].astype(int)) == list(range(10)) and (left["layer"] == "buildings").all()
+    moved["geometry"] = moved.geometry.translate(5000, 0)  # all of them: a wrong CRS or place
+    moved.to_file(tmp_path / "far.gpkg")
+    assert main(["-q", "grids", str(tmp_path / "c.gpkg"), str(tmp_path / "far.gpkg"), "--from-buildings",
+                 "--out", str(tmp_path / "far_out.gpkg")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "none of the 144 buildings lies inside a community" in err[0]
+    assert not (tmp_path / "far_out.gpkg").exists()
+
+
+def test_road_surfaces_given_as_polygons_are_shared_out_to_their_middle(bubenec):
+    """Roads as polygons (road surfaces: here the file's streets widened to 10 m) are not a unit of
+    their own joining every block: each block takes the road up to its middle, as with lines."""
+    buildings, streets, comm = bubenec
+    utm = comm.estimate_utm_crs()
+    surfaces = gpd.GeoDataFrame(geometry=streets.to_crs(utm).buffer(5.0), crs=utm)
+    units = units_from_buildings(buildings, comm, roads=surfaces)
+    um = units.to_crs(utm)
+    road = shapely.intersection(shapely.union_all(surfaces.geometry.values), comm.to_crs(utm).geometry[0])
+    held = shapely.area(shapely.intersection(um.geometry.values, road))
+    assert held.max() < 0.2 * road.area  # it was one unit holding all of it, the hub of the graph
+    assert um.area.sum() == pytest.approx(_geodesic_area(comm)[0], rel=0.005)
+    assert units["households"].sum() == buildings["households"].sum()
+    lines = units_from_buildings(buildings, comm, roads=streets)
+    assert abs(units["block_id"].nunique() - lines["block_id"].nunique()) <= 1
+    res = partition_grids(units, comm, roads=surfaces)
+    assert res.grids["households"].between(300, 500).all() and len(res.report) == 0

@@ -184,10 +184,13 @@ def _cmd_grids(args: argparse.Namespace) -> int:
     communities = read_input(args.inputs[0], "communities", "communities")
     units = read_input(args.inputs[1], "units", "units", points=True)
     roads = _read_roads(args.roads)
+    built = None
     if args.from_buildings:
-        units = _units_from_buildings(args, units, communities, roads)
+        units, built = _units_from_buildings(args, units, communities, roads)
     _check_blocks(args, units, args.inputs[1])
     units, communities, cols, checked = _validated(args, units, communities)
+    if built is not None:  # buildings left out of the units, or counted in another's, with their reason
+        checked = pd.concat([built, checked], ignore_index=True)
     opts = dict(min_households=args.min_households, max_households=args.max_households, roads=roads,
                 blocks=args.blocks, seed=args.seed, street_gap_m=args.street_gap_m, **cols)
     if args.existing is not None or args.redraw:
@@ -266,7 +269,7 @@ def _units_from_buildings(args: argparse.Namespace, buildings, communities, road
                                  households_col=column(args, buildings, "households", "buildings"),
                                  floors_col=args.floors_col, report=report)
     say(args, f"built {len(units)} units from {len(buildings)} buildings ({len(report)} report rows)")
-    return units
+    return units, report.to_frame(zh_columns=True)
 
 
 def _cmd_grids_evaluate_existing(args: argparse.Namespace) -> int:

@@ -147,6 +147,11 @@ def units_from_buildings(
     # every building to one community, by a point inside it
     b_pos, c_pos = comm.sindex.query(anchor, predicate="within")
     community_of = pd.Series(c_pos, index=b_pos).groupby(level=0).min().reindex(range(len(bld)), fill_value=-1)
+    if len(bld) and (community_of.to_numpy() < 0).all():
+        raise GeometryError(
+            f"none of the {len(bld)} buildings lies inside a community; check that buildings and communities "
+            "cover the same place (their coordinates and CRS)"
+        )
     for k in np.flatnonzero(community_of.to_numpy() < 0):
         report.add("buildings", bld.index[k], "outside every community", "left out of the units",
                    zh=("不在任何社区内", "未纳入单元"))
@@ -251,7 +256,12 @@ def building_units(
 
 
 def _blocks(area, road_lines: gpd.GeoSeries | None) -> list:
-    """Street blocks of one community: polygonize its boundary with the roads inside it."""
+    """Street blocks of one community: polygonize its boundary with the roads inside it.
+
+    Roads given as polygons (road surfaces, 道路红线 areas) are not blocks of their own: the land
+    between them is cut into blocks (by the line roads too) and each road surface is shared out
+    among the blocks facing it, up to its middle (:func:`_share_surface`).
+    """
     import momepy
 
     if road_lines is None or road_lines.empty:
@@ -259,10 +269,22 @@ def _blocks(area, road_lines: gpd.GeoSeries | None) -> list:
     near = road_lines[road_lines.intersects(area)]
     if near.empty:
         return list(shapely.get_parts(area))
-    limit = gpd.GeoSeries([area], crs=road_lines.crs)
-    enc = momepy.enclosures(near.intersection(area.buffer(1.0)), limit=limit, clip=True)
-    blocks = [g for g in shapely.get_parts(enc.geometry.intersection(area).values) if g.area > 0]
-    blocks = [p for g in blocks for p in shapely.get_parts(g) if p.geom_type == "Polygon"]
+    surface_of = shapely.get_dimensions(near.values) == 2
+    land = area
+    if surface_of.any():
+        land = shapely.difference(area, shapely.union_all(near.values[surface_of]))
+        near = near[~surface_of]
+    if shapely.area(land) <= 0:  # a community all road: one block, as it is
+        return list(shapely.get_parts(area))
+    if near.empty:
+        blocks = [p for p in shapely.get_parts(land) if p.geom_type == "Polygon" and p.area > 0]
+    else:
+        limit = gpd.GeoSeries([land], crs=road_lines.crs)
+        enc = momepy.enclosures(near.intersection(area.buffer(1.0)), limit=limit, clip=True)
+        blocks = [g for g in shapely.get_parts(enc.geometry.intersection(land).values) if g.area > 0]
+        blocks = [p for g in blocks for p in shapely.get_parts(g) if p.geom_type == "Polygon"]
+    if surface_of.any() and blocks:
+        blocks = _share_surface(blocks, area)
     # slivers between doubled road lines (a two-way street drawn twice polygonizes into faces of
     # almost no area): join them to the block they share most edge with, so no unit is empty
     while len(blocks) > 1:
@@ -285,6 +307,21 @@ def _blocks(area, road_lines: gpd.GeoSeries | None) -> list:
         else:
             blocks.append(part)
     return blocks
+
+
+def _share_surface(blocks: list, area) -> list:
+    """``blocks`` grown over the road surface between them (the rest of ``area``), each up to the
+    road's middle: the street gap growth of the grid step (:mod:`spatial.grids._blocks`), with a
+    gap as wide as the widest road, so every road is shared out."""
+    from spatial.grids._blocks import _grow
+
+    surface = shapely.get_parts(shapely.difference(area, shapely.union_all(blocks)))
+    surface = surface[shapely.area(surface) > 0]
+    if len(surface) == 0:
+        return blocks
+    radius = shapely.length(shapely.maximum_inscribed_circle(surface, tolerance=0.5))
+    grown, _, _ = _grow(np.asarray(blocks, dtype=object), area, 2 * float(radius.max()) + 2.0, 0.1)
+    return list(grown)  # each still one polygon: a share cut off from its block is left to the caller
 
 
 def _tile_community(cid, blocks, members, footprint, anchor, limit_m, segment_m, labels, report) -> list[dict]:
