@@ -21,6 +21,7 @@ import pytest
 import shapely
 
 from spatial.cli import main
+from spatial.grids.evaluate import evaluate_grids
 from spatial.grids.partition import partition_grids
 from spatial.grids.tessellation import building_units, units_from_buildings
 
@@ -121,6 +122,15 @@ def test_command_line_from_the_raw_web_mercator_footprints(bubenec, tmp_path):
     assert len(grids) == 6 and grids["households"].sum() == buildings["households"].sum()
     assert units["households"].sum() == buildings["households"].sum()
     assert _geodesic_area(grids).sum() == pytest.approx(_geodesic_area(comm)[0], rel=0.005)
+    # read back from the file (Web Mercator, as the buildings came): the polygons are valid, and
+    # the evaluation of the units and of the polygons agrees with the drawing (no pieces, no repair)
+    assert grids.is_valid.all()
+    for layer in (units, grids):
+        scored = evaluate_grids(layer, comm, min_households=0, max_households=1e9)
+        assert scored.summary["n_not_contiguous"].iloc[0] == 0
+        assert not scored.report["problem"].str.contains("pieces|invalid").any(), scored.report
+        assert (scored.grids.set_index("grid_id")["households"].sort_index()
+                == grids.set_index("grid_id")["households"].sort_index()).all()
 
 
 def test_buildings_left_out_are_in_the_report_layer_and_none_inside_is_refused(bubenec, tmp_path, capsys):

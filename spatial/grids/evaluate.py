@@ -27,12 +27,14 @@ from spatial.core.checks import (
     require_crs,
 )
 from spatial.core.errors import SpatialError
+from spatial.core.reproject import to_crs_valid
 from spatial.grids._adjacency import rook_adjacency
 from spatial.grids._blocks import block_labels, block_streets
 from spatial.grids._objective import check_max_deviation
 from spatial.grids._prep import (
     _lines,
     _street_lines,
+    _weld_all,
     band_status,
     beyond_rule,
     deviation_from_mean,
@@ -116,7 +118,7 @@ def evaluate_grids(
         require_crs(communities, "communities")
         require_columns(communities, [community_id_col], "communities")
     crs_m = metric_crs(layer, communities) if communities is not None else metric_crs(layer)
-    lm = layer.to_crs(crs_m)
+    lm = to_crs_valid(layer, crs_m)  # as the partition reprojects: a cell made invalid is repaired
     missing = lm[grid_id_col].isna()
     for rid in lm.index[missing]:
         report.add("plan", rid, f"no '{grid_id_col}'", "not in any grid: counted as a gap",
@@ -135,7 +137,8 @@ def evaluate_grids(
     if is_units:
         streets, *streets_of = _unit_streets(lm, geoms, communities, community_id_col, crs_m, blocks, street_gap_m)
         geoms = streets.pieces
-        grid_geoms = union_groups(geoms, g_of, len(keys))
+        # hairline gaps a reprojection opened between units closed, as in the drawing's polygons
+        grid_geoms = np.asarray(_weld_all(list(union_groups(geoms, g_of, len(keys))), None), dtype=object)
         adj = rook_adjacency(geoms)
         same = g_of[adj.i] == g_of[adj.j]
         m = sparse.csr_matrix((np.ones(same.sum()), (adj.i[same], adj.j[same])), shape=(len(geoms),) * 2)
@@ -185,7 +188,7 @@ def evaluate_grids(
                        "(--redraw --max-deviation)",
                        zh=(beyond_rule(*words, lang="zh"),
                            "手工调整单元（spatial editor --max-deviation），或按规则重新划分（--redraw --max-deviation）"))
-    grids = gpd.GeoDataFrame(out, geometry=list(grid_geoms), crs=crs_m).to_crs(crs_in)
+    grids = to_crs_valid(gpd.GeoDataFrame(out, geometry=list(grid_geoms), crs=crs_m), crs_in)
     return EvalResult(grids, summary, report.to_frame(zh_columns=True))
 
 

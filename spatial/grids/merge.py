@@ -134,9 +134,9 @@ def merge_grid_layers(
         require_columns(gdf, [grid_id_col], f"{name} grids")
         require_unique(gdf, grid_id_col, f"{name} grids")
     crs = metric_crs(communities, *layers.values())
-    comm = repair_geometries(communities, "communities", report, id_col=community_id_col).to_crs(crs)
+    comm = to_crs_valid(repair_geometries(communities, "communities", report, id_col=community_id_col), crs)
     grids = {
-        name: repair_geometries(gdf, name, report, id_col=grid_id_col).to_crs(crs).reset_index(drop=True)
+        name: to_crs_valid(repair_geometries(gdf, name, report, id_col=grid_id_col), crs).reset_index(drop=True)
         for name, gdf in layers.items()
     }
     for name, gdf in grids.items():

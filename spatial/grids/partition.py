@@ -25,6 +25,7 @@ from scipy.sparse.csgraph import connected_components
 from spatial.core._procs import PROCESSES, Ahead
 from spatial.core.checks import Report
 from spatial.core.errors import ColumnError, SpatialError
+from spatial.core.reproject import to_crs_valid
 from spatial.grids._engine import RESTARTS_LIMIT, apportion, hemmed_in, partition
 from spatial.grids._objective import MAX_DEVIATION_PCT, Shapes, weights_for
 from spatial.grids._prep import (
@@ -507,7 +508,7 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
     table = pd.concat([table, shape], axis=1)
     table["band_status"] = band_status(table["households"].to_numpy(), min_households, max_households)
     table["target_households"], table["deviation_pct"] = deviation_from_mean(table["households"], table["community_id"])
-    grids = gpd.GeoDataFrame(table, geometry=geoms, crs=prep.crs_m).to_crs(prep.crs_in)
+    grids = to_crs_valid(gpd.GeoDataFrame(table, geometry=geoms, crs=prep.crs_m), prep.crs_in)
     for _, r in table[table["band_status"] != "in"].iterrows():
         h = float(r["households"])
         gap = h - max_households if h > max_households else min_households - h

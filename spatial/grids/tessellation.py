@@ -133,8 +133,8 @@ def units_from_buildings(
         raise ValueError("limit_m, point_size_m and segment_m must be > 0 (metres)")
 
     crs = metric_crs(communities, buildings)
-    comm = repair_geometries(communities, "communities", report, id_col=community_id_col).to_crs(crs)
-    bld = repair_geometries(buildings, "buildings", report).to_crs(crs)
+    comm = to_crs_valid(repair_geometries(communities, "communities", report, id_col=community_id_col), crs)
+    bld = to_crs_valid(repair_geometries(buildings, "buildings", report), crs)
     road_lines = None if roads is None else roads.to_crs(crs).geometry
     _report_overlaps(comm, community_id_col, report)
     geom = bld.geometry.values

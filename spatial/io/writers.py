@@ -23,6 +23,7 @@ from pyproj import CRS
 from spatial.core.atomic import TEMP_MARK, atomic_path, check_output_path
 from spatial.core.checks import REPORT_COLUMNS, ZH_COLUMNS, Report, report_in
 from spatial.core.errors import CRSError, GeometryError, InputFileError
+from spatial.core.reproject import to_crs_valid
 from spatial.io._encoding import canonical
 from spatial.io._shapefile import FIELD_MAP_SUFFIX, check_text, family, short_names
 
@@ -119,7 +120,7 @@ def write_layers(
                 )
             if driver == "GeoJSON" and not CRS.from_user_input(data.crs).equals(CRS.from_epsg(4326)):
                 logger.info("layer '%s': reprojected to EPSG:4326 for GeoJSON", lname)
-                data = data.to_crs(4326)
+                data = to_crs_valid(data, 4326)
         elif not isinstance(data, pd.DataFrame):
             raise TypeError(f"layer '{lname}' must be a GeoDataFrame or DataFrame, got {type(data).__name__}")
         elif driver == "GeoJSON":
