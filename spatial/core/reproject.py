@@ -23,9 +23,33 @@ def to_crs_valid(gdf: gpd.GeoDataFrame, crs) -> gpd.GeoDataFrame:
     geom = out.geometry.values
     bad = ~shapely.is_valid(geom) & ~shapely.is_missing(geom)
     if bad.any():
-        fixed = shapely.make_valid(np.asarray(geom[bad], dtype=object))
-        fixed = np.array([polygonal(g) for g in fixed], dtype=object)
+        broken = np.asarray(geom[bad], dtype=object)
+        fixed = shapely.make_valid(broken)
+        fixed = np.array([_without_crumbs(polygonal(g), len(shapely.get_parts(b)))
+                          for g, b in zip(fixed, broken)], dtype=object)
         out = out.copy()
         out.loc[bad, out.geometry.name] = fixed
         logger.debug("repaired %d geometries made invalid by reprojection", int(bad.sum()))
     return out
+
+
+#: A part the repair splits off that holds less than this share of the geometry's area is a crumb
+#: of the rounding (millimetres at a vertex where the ring touched itself), not land.
+_CRUMB_SHARE = 1e-5
+
+
+def _without_crumbs(geom, n_before: int):
+    """``geom`` without the smallest parts the repair added beyond the ``n_before`` it had, when
+    each holds less than :data:`_CRUMB_SHARE` of its area (a grid stays one piece after a round
+    trip through degrees)."""
+    parts = shapely.get_parts(geom)
+    if len(parts) <= max(n_before, 1):
+        return geom
+    area = shapely.area(parts)
+    order = np.argsort(area)  # smallest first
+    drop = order[: len(parts) - max(n_before, 1)]
+    drop = drop[area[drop] < _CRUMB_SHARE * area.sum()]
+    if len(drop) == 0:
+        return geom
+    kept = np.delete(parts, drop)
+    return kept[0] if len(kept) == 1 else shapely.multipolygons(kept)

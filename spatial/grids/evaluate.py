@@ -37,6 +37,7 @@ from spatial.grids._prep import (
     _weld_all,
     band_status,
     beyond_rule,
+    community_polygons,
     deviation_from_mean,
     grid_shape_metrics,
 )
@@ -135,10 +136,14 @@ def evaluate_grids(
         raise SpatialError("blocks needs units carrying grid_id (block outlines are read from the units); "
                            "the plan given is one polygon per grid")
     if is_units:
-        streets, *streets_of = _unit_streets(lm, geoms, communities, community_id_col, crs_m, blocks, street_gap_m)
+        streets, ids, clip, group = _unit_streets(lm, geoms, communities, community_id_col, crs_m, blocks,
+                                                  street_gap_m)
+        streets_of = [ids, clip]
         geoms = streets.pieces
-        # hairline gaps a reprojection opened between units closed, as in the drawing's polygons
-        grid_geoms = np.asarray(_weld_all(list(union_groups(geoms, g_of, len(keys))), None), dtype=object)
+        # the units' own land (gaps between them stay gaps in the summary) ...
+        covered = np.asarray(_weld_all(list(union_groups(geoms, g_of, len(keys))), None), dtype=object)
+        # ... and the polygons the drawing gives these grids, which the scores and pieces are of
+        grid_geoms = _drawn(covered, geoms, g_of, group, clip)
         adj = rook_adjacency(geoms)
         same = g_of[adj.i] == g_of[adj.j]
         m = sparse.csr_matrix((np.ones(same.sum()), (adj.i[same], adj.j[same])), shape=(len(geoms),) * 2)
@@ -148,7 +153,7 @@ def evaluate_grids(
         if community_id_col in lm.columns:
             base[community_id_col] = lm.groupby(g_of)[community_id_col].first().to_numpy()
     else:
-        grid_geoms = geoms
+        grid_geoms = covered = geoms
         unit_comps = None
         base = lm.drop(columns=lm.geometry.name).reset_index(drop=True)
     households = np.bincount(g_of, weights=hh.to_numpy(), minlength=len(keys))
@@ -177,7 +182,7 @@ def evaluate_grids(
         out[col] = shape[col].to_numpy()
     out["outside_m2"] = np.where(has, shapely.area(shapely.difference(grid_geoms, cg)), np.nan)
     out["overlap_m2"] = _overlap_each(grid_geoms)
-    summary = _summary(out, grid_geoms, comm_geoms)
+    summary = _summary(out, covered, comm_geoms)
     if max_deviation_pct is not None:
         far = out[out["deviation_pct"].abs() > max_deviation_pct + 1e-9]
         summary["n_beyond_rule"] = len(far)
@@ -205,7 +210,26 @@ def _unit_streets(lm, geoms, communities, community_id_col, crs_m, blocks, gap_m
         cm = communities.to_crs(crs_m)
         by_id = dict(zip(cm[community_id_col], cm.geometry.values))
         clip = np.array([by_id.get(c) for c in ids], dtype=object)
-    return block_streets(geoms, np.asarray(group), clip, labels, gap_m=gap_m), list(ids), clip
+    return block_streets(geoms, np.asarray(group), clip, labels, gap_m=gap_m), list(ids), clip, np.asarray(group)
+
+
+def _drawn(covered, pieces, g_of, group, clip):
+    """Grid polygons as the drawing makes them (:func:`spatial.grids._prep.community_polygons`:
+    land no unit covers to the grid sharing the most edge with it, hairline gaps welded), for
+    the grids whose units lie in one community with a polygon; the others keep ``covered``."""
+    out = np.asarray(covered, dtype=object).copy()
+    if clip is None:
+        return out
+    one = pd.Series(group).groupby(g_of).agg(lambda s: s.iloc[0] if s.nunique() == 1 else -1)
+    for c in np.unique(group):
+        grids = one.index[one.to_numpy() == c].to_numpy()
+        if clip[c] is None or len(grids) == 0 or len(grids) < (one.to_numpy() == c).sum():
+            continue
+        members = [np.flatnonzero(g_of == g) for g in grids]
+        if (np.asarray(group) == c).sum() != sum(len(m) for m in members):
+            continue  # some of the community's units lie in grids shared with another community
+        out[grids] = community_polygons(clip[c], members, pieces)
+    return out
 
 
 def _grid_communities(grid_geoms, communities, community_id_col, crs_m, base):

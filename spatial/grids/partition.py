@@ -356,9 +356,6 @@ def partition_grids(
                                max_households, n_grids)
     unit_grid = np.where(node >= 0, labels[np.maximum(node, 0)], -1)
     grid_ids = _grid_ids(prep, unit_grid, locked_l)
-    out_units, grids = finish(prep, grid_ids, report, min_households=min_households, max_households=max_households,
-                              code_layout=code_layout, communities=communities, community_id_col=community_id_col,
-                              road_buffer_m=road_buffer_m)
     big = np.flatnonzero(prep.hh > max_households)
     for i in big:
         report.add("units", prep.unit_ids[i], f"alone holds {prep.hh[i]:g} households > {max_households:g} "
@@ -366,6 +363,9 @@ def partition_grids(
                    zh=(f"单个单元即有 {prep.hh[i]:g} 户 > {max_households:g}（max_households）",
                        "所在网格超出户数区间；请拆分该单元或调高 max_households"))
     _explain_hemmed_in(report, prep, node, hh, cost, min_households, max_households)
+    out_units, grids = finish(prep, grid_ids, report, min_households=min_households, max_households=max_households,
+                              code_layout=code_layout, communities=communities, community_id_col=community_id_col,
+                              road_buffer_m=road_buffer_m)
     if weights.beyond > 0:  # equal grids: say which are further off than the rule, and of what units
         _explain_far(report, grids, prep, grid_ids, MAX_DEVIATION_PCT if max_deviation_pct is None
                      else float(max_deviation_pct), node)
@@ -509,15 +509,21 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
     table["band_status"] = band_status(table["households"].to_numpy(), min_households, max_households)
     table["target_households"], table["deviation_pct"] = deviation_from_mean(table["households"], table["community_id"])
     grids = to_crs_valid(gpd.GeoDataFrame(table, geometry=geoms, crs=prep.crs_m), prep.crs_in)
+    told = {(r["layer"], str(r["row_id"])) for r in report.rows}  # the rows that say why, if any
     for _, r in table[table["band_status"] != "in"].iterrows():
         h = float(r["households"])
         gap = h - max_households if h > max_households else min_households - h
         over = h > max_households
+        units_of = prep.unit_ids[grid_ids == r["grid_id"]]
+        why = any(("units", str(u)) in told for u in units_of) or ("communities", str(r["community_id"])) in told
+        see, see_zh = (("the rows on its units or community say why", "其单元或社区的说明行给出原因") if why else
+                       ("no single unit or community forces it: move units by hand (spatial editor) or try "
+                        "another --seed", "没有哪个单元或社区单独导致此结果：可在 spatial editor 中手工调整单元，或换一个 --seed"))
         report.add("grids", r["grid_id"], f"has {h:g} households, outside {min_households:g}–{max_households:g} "
                    f"({r['band_status']} band)", f"best plan found is {gap:g} households "
-                   f"{'over the maximum' if over else 'under the minimum'}; see the rows above",
+                   f"{'over the maximum' if over else 'under the minimum'}; {see}",
                    zh=(f"{h:g} 户，不在 {min_households:g}–{max_households:g} 户区间内（{'高于' if over else '低于'}区间）",
-                       f"找到的最佳方案仍{'超过上限' if over else '低于下限'} {gap:g} 户；见上方各行"))
+                       f"找到的最佳方案仍{'超过上限' if over else '低于下限'} {gap:g} 户；{see_zh}"))
     grids = _codes_and_staff(grids, communities, community_id_col, code_layout, report)
     return out_units, grids
 

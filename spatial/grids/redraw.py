@@ -232,8 +232,8 @@ def redraw_grids(
     bad = lock_u & changed
     if bad.any():  # cannot happen unless a locked unit lies outside every community
         for i in np.flatnonzero(bad):
-            report.add("units", prep.unit_ids[i], "locked but could not keep its grid", "see rows above",
-                       zh=("已锁定，但未能保留原网格", "见上方各行"))
+            report.add("units", prep.unit_ids[i], "locked but could not keep its grid", "its rows in this report say why",
+                       zh=("已锁定，但未能保留原网格", "本报告中该单元的其他行给出原因"))
     logger.info("redraw moved %d of %d units", int(changed.sum()), len(changed))
     return RedrawResult(grids, out_units, report.to_frame(zh_columns=True), moves)
 

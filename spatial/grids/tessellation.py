@@ -138,6 +138,17 @@ def units_from_buildings(
     road_lines = None if roads is None else roads.to_crs(crs).geometry
     _report_overlaps(comm, community_id_col, report)
     geom = bld.geometry.values
+    # a footprint the repair left with no area (a ring of two points) still marks a building:
+    # it counts as a building point where it was drawn
+    raw = np.asarray(buildings.geometry.to_crs(crs).values, dtype=object)
+    flat = shapely.is_empty(geom) & ~(shapely.is_missing(raw) | shapely.is_empty(raw))
+    if flat.any():
+        geom = np.asarray(geom, dtype=object).copy()
+        geom[flat] = shapely.centroid(raw[flat])
+        for k in np.flatnonzero(flat):
+            report.add("buildings", bld.index[k], "footprint with no area left after repair",
+                       "counted as a building point at its location",
+                       zh=("修复后轮廓没有面积", "按其位置作为建筑点计入"))
     is_point = shapely.get_type_id(geom) == 0
     if not np.isin(shapely.get_type_id(geom), [0, 3, 6]).all():
         raise GeometryError("'buildings' must be polygons or points; convert lines or collections first")
