@@ -91,6 +91,17 @@ def test_over_full_grid_is_split_when_no_neighbour_has_room():
     check_plan(res, units, comm)
 
 
+def test_a_grid_over_the_band_because_of_one_unit_says_so():
+    units = squares(1, 4, [[520, 100, 200, 200]])  # U00 alone is over the band
+    comm = community(shapely.box(0, 0, 400, 100))
+    res = redraw_grids(units, comm, {"U00": "A", "U01": "A", "U02": "B", "U03": "B"})
+    over = res.grids[res.grids["band_status"] == "over"]
+    assert over["households"].tolist() == [520]  # its neighbour went next door; nothing else helps
+    row = res.report[res.report["row_id"] == over["grid_id"].iloc[0]].iloc[0]
+    assert "alone holds 520" in row["problem"] and "split that unit" in row["action"]
+    check_plan(res, units, comm)
+
+
 def test_a_split_in_redraw_is_one_run_of_the_engine(monkeypatch):
     """Redraw moves as few units as it can: a grid it splits is cut once, not drawn from several
     seeds (the restarts of ``balance="equal"`` would re-cut it, slower, for other borders)."""

@@ -376,6 +376,13 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report):
     k = len(names)
     ph = np.bincount(lab, weights=hh, minlength=k)
     for a in np.flatnonzero(ph > hi):
+        top = float(hh[lab == a].max())
+        if top > hi:  # one unit (or gated estate, kept whole) is over the band by itself: nothing helps
+            report.add("grids", names[a], f"{ph[a]:g} households > {hi:g}: one of its units (or an estate kept "
+                       f"whole) alone holds {top:g}", "left over band; split that unit or raise max_households",
+                       zh=(f"{ph[a]:g} 户 > {hi:g}：其中一个单元（或不可拆分的小区）单独就有 {top:g} 户",
+                           "保持超出区间；请拆分该单元或调高 max_households"))
+            continue
         report.add("grids", names[a], f"{ph[a]:g} households > {hi:g}: no chain of neighbours has room and no "
                    "nearby grid can be split", "left over band",
                    zh=(f"{ph[a]:g} 户 > {hi:g}：相邻网格依次调整也容纳不下，附近也没有可拆分的网格", "保持超出区间"))
