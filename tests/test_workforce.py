@@ -132,6 +132,17 @@ def test_every_household_in_exactly_one_group(rows, size):
     assert total.sum() == pts["hh"].sum()
     assert (out.groupby("group_id")["hh"].sum().reindex(total.index) == total).all()
     assert (out.groupby("group_id")["grid_id"].nunique() == 1).all()
+    # a group of no households only where its whole grid has none
+    empty = res.groups[res.groups["households"] == 0]
+    assert (out.groupby("grid_id")["hh"].sum().reindex(empty["grid_id"]) == 0).all()
+
+
+def test_a_point_with_no_households_joins_a_neighbouring_group():
+    pts = _points([(10, 10), (20, 10), (30, 10)])
+    pts["hh"] = [100, 0, 100]  # a building of no homes between two blocks of flats
+    res = ten_household_groups(pts, _units(), households_col="hh")
+    assert sorted(res.groups["households"].tolist()) == [100.0, 100.0]
+    assert res.households["group_id"].iloc[1] == res.households["group_id"].iloc[0]
 
 
 def test_households_bad_input():

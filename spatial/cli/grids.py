@@ -230,7 +230,9 @@ def _cmd_grids(args: argparse.Namespace) -> int:
         groups = ten_household_groups(points, res.units, households_col=count_col)
         layers.update({"household_groups": groups.groups, "household_points": groups.households})
         layers["report"] = pd.concat([layers["report"], groups.report], ignore_index=True)
-        say(args, f"{len(groups.groups)} 十联户 groups of about 10 households")
+        per = groups.groups["households"]
+        say(args, f"{len(groups.groups)} 十联户 groups, {per.median():.0f} households in the median one (10 asked; "
+                  "a point carrying several households is never split)")
     g = res.grids
     counts = g["band_status"].value_counts()
     spread = ""

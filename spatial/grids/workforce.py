@@ -255,8 +255,13 @@ def _cut(weights: np.ndarray, group_size: int) -> np.ndarray:
         return np.zeros(len(weights), dtype=int)
     middle = np.cumsum(weights) - weights / 2.0
     labels = np.minimum(np.floor(middle * k / total).astype(int), k - 1)
-    # zero-weight points keep their neighbour's group; labels stay 0..m-1 with no gaps
-    return np.unique(labels, return_inverse=True)[1]
+    # a point with no households joins the group of the nearest point before it that has some
+    # (after it, at the start of the run), so no group is of empty points only
+    has = weights > 0
+    at = np.maximum.accumulate(np.where(has, np.arange(len(weights)), -1))
+    at = np.where(at >= 0, at, np.argmax(has))
+    labels = labels[at]
+    return np.unique(labels, return_inverse=True)[1]  # labels 0..m-1 with no gaps
 
 
 def _locate(pts: gpd.GeoDataFrame, units: gpd.GeoDataFrame, max_snap_m: float) -> np.ndarray:
