@@ -324,7 +324,11 @@ def _cmd_grids_evaluate(args: argparse.Namespace, plan=None, plan_path: Path | N
         say(args, f"{key:>24}: {value:.4g}" if isinstance(value, float) else f"{key:>24}: {value}")
     pieces = res.grids.loc[res.grids["components"] > 1, "grid_id"].astype(str).tolist()
     if pieces:
-        say(args, f"grids in pieces (not contiguous): {', '.join(pieces[:20])}{' ...' if len(pieces) > 20 else ''}")
+        rows = res.report[(res.report["layer"] == "grids") & res.report["row_id"].astype(str).isin(pieces)]
+        islands = set(rows.loc[rows["action"].str.startswith("nothing to fix"), "row_id"].astype(str))
+        say(args, f"grids in pieces (not contiguous): {', '.join(pieces[:20])}{' ...' if len(pieces) > 20 else ''}"
+            + (f" ({len(islands)} of them only through units that are themselves in parts: nothing to fix)"
+               if islands else ""))
     write_layers({"grid_scores": res.grids, "summary": res.summary, "report": res.report}, args.out, fresh=True)
     say(args, f"wrote {args.out} (layers grid_scores, summary, report)")
     return 0

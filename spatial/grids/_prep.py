@@ -18,6 +18,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 from scipy import sparse
+from scipy.sparse.csgraph import connected_components
 
 from spatial.core._geom import union_groups, union_polygons
 from spatial.core._threads import halves, thread_map
@@ -34,7 +35,12 @@ from spatial.core.checks import (
 from spatial.core.errors import ColumnError, GeometryError
 from spatial.core.reproject import to_crs_valid
 from spatial.grids._adjacency import Adjacency, road_fraction, shared_edges, weigh
-from spatial.grids._blocks import STREET_GAP_M, STREET_LINE_BUFFER_M, block_labels, block_streets
+from spatial.grids._blocks import (
+    STREET_GAP_M,
+    STREET_LINE_BUFFER_M,
+    block_labels,
+    block_streets,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -534,3 +540,33 @@ def grid_shape_metrics(geoms: np.ndarray, comm_geoms: np.ndarray, roads: np.ndar
         frac = road_fraction(inner, roads, buffer_m=road_buffer_m)
         road = np.where(length > 1.0, frac, np.nan)
     return pd.DataFrame({"area_m2": area, "polsby_popper": pp, "road_share": road})
+
+
+def explain_pieces(report: Report, key, poly, members: np.ndarray, adj, pieces: np.ndarray, unit_ids, *,
+                   n_pieces: int | None = None) -> None:
+    """Say why a grid polygon is in pieces: its units share no edge (the rook rule of the
+    partition: ``adj``, an :class:`~spatial.grids._adjacency.Adjacency` of ``pieces``), and/or some
+    units are themselves in several parts (islands, exclaves). The drawing and the evaluation
+    both report with it."""
+    n_pieces = max(len(shapely.get_parts(poly)), n_pieces or 0)
+    inside = np.zeros(len(pieces), dtype=bool)
+    inside[members] = True
+    same = inside[adj.i] & inside[adj.j]
+    g = sparse.csr_matrix((np.ones(same.sum()), (adj.i[same], adj.j[same])), shape=(len(inside),) * 2)
+    groups = len(np.unique(connected_components(g, directed=False)[1][members])) if len(members) else 0
+    multi = members[shapely.get_num_geometries(pieces[members]) > 1]
+    why, why_zh = [], []
+    if groups > 1:
+        why.append(f"its units fall into {groups} groups sharing no edge")
+        why_zh.append(f"其单元分为 {groups} 组，组与组之间没有共用边")
+    if len(multi):
+        names = ", ".join(map(str, np.asarray(unit_ids)[multi][:5]))
+        many = len(multi) > 1
+        why.append(f"unit{'s' if many else ''} {names} {'are themselves' if many else 'is itself'} in several parts "
+                   "(islands or exclaves)")
+        why_zh.append(f"单元 {names} 本身由多块组成（岛或飞地）")
+    action, action_zh = (("redraw it so its units connect, or check the inputs", "请重新划分使其单元相连，或检查输入数据")
+                         if groups > 1 else ("nothing to fix: the pieces are parts of its own multi-part units",
+                                             "无需处理：这些部分属于其自身由多块组成的单元"))
+    report.add("grids", key, f"is {n_pieces} separate pieces" + (": " + "; ".join(why) if why else ""), action,
+               zh=(f"分为 {n_pieces} 个互不相连的部分" + ("：" + "；".join(why_zh) if why_zh else ""), action_zh))

@@ -39,6 +39,7 @@ from spatial.grids._prep import (
     beyond_rule,
     community_polygons,
     deviation_from_mean,
+    explain_pieces,
     grid_shape_metrics,
 )
 
@@ -139,6 +140,7 @@ def evaluate_grids(
         streets, ids, clip, group = _unit_streets(lm, geoms, communities, community_id_col, crs_m, blocks,
                                                   street_gap_m)
         streets_of = [ids, clip]
+        unit_names = (lm["unit_id"] if "unit_id" in lm.columns else pd.Series(lm.index)).to_numpy()
         geoms = streets.pieces
         # the units' own land (gaps between them stay gaps in the summary) ...
         covered = np.asarray(_weld_all(list(union_groups(geoms, g_of, len(keys))), None), dtype=object)
@@ -159,8 +161,10 @@ def evaluate_grids(
     households = np.bincount(g_of, weights=hh.to_numpy(), minlength=len(keys))
     parts = shapely.get_num_geometries(grid_geoms)
     components = parts if unit_comps is None else np.maximum(parts, unit_comps)
-    for k, c in zip(keys, components):
-        if c > 1:
+    for g, (k, c) in enumerate(zip(keys, components)):
+        if c > 1 and is_units:  # why, in the drawing's words: units sharing no edge, or units in parts
+            explain_pieces(report, k, grid_geoms[g], np.flatnonzero(g_of == g), adj, geoms, unit_names, n_pieces=c)
+        elif c > 1:
             report.add("grids", k, f"is {c} separate pieces", "redraw it so its units connect",
                        zh=(f"分为 {c} 个互不相连的部分", "请重新划分使其单元相连"))
 

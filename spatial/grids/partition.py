@@ -34,6 +34,7 @@ from spatial.grids._prep import (
     beyond_rule,
     community_polygons,
     deviation_from_mean,
+    explain_pieces,
     grid_shape_metrics,
     prepare,
 )
@@ -486,7 +487,7 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
         polys = community_polygons(prep.comm_geoms[c], lists, prep.pieces)
         for key, m, poly in zip(keys, lists, polys):
             if poly.geom_type != "Polygon":
-                _explain_pieces(report, key, poly, m, prep)
+                explain_pieces(report, key, poly, m, prep.adj, prep.pieces, prep.unit_ids)
             rows.append({
                 "grid_id": key,
                 "community_id": cid,
@@ -517,8 +518,8 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
         units_of = prep.unit_ids[grid_ids == r["grid_id"]]
         why = any(("units", str(u)) in told for u in units_of) or ("communities", str(r["community_id"])) in told
         see, see_zh = (("the rows on its units or community say why", "其单元或社区的说明行给出原因") if why else
-                       ("no single unit or community forces it: move units by hand (spatial editor) or try "
-                        "another --seed", "没有哪个单元或社区单独导致此结果：可在 spatial editor 中手工调整单元，或换一个 --seed"))
+                       (("no single unit or community forces it: move units by hand (spatial editor) or try "
+                         "another --seed"), "没有哪个单元或社区单独导致此结果：可在 spatial editor 中手工调整单元，或换一个 --seed"))
         report.add("grids", r["grid_id"], f"has {h:g} households, outside {min_households:g}–{max_households:g} "
                    f"({r['band_status']} band)", f"best plan found is {gap:g} households "
                    f"{'over the maximum' if over else 'under the minimum'}; {see}",
@@ -526,34 +527,6 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
                        f"找到的最佳方案仍{'超过上限' if over else '低于下限'} {gap:g} 户；{see_zh}"))
     grids = _codes_and_staff(grids, communities, community_id_col, code_layout, report)
     return out_units, grids
-
-
-def _explain_pieces(report: Report, key, poly, members: np.ndarray, prep: Prepared) -> None:
-    """Say why a grid polygon is in pieces: its units share no edge (the rook rule of the
-    partition), and/or some units are themselves in several parts (islands, exclaves)."""
-    n_pieces = len(shapely.get_parts(poly))
-    adj = prep.adj
-    inside = np.zeros(len(prep.hh), dtype=bool)
-    inside[members] = True
-    same = inside[adj.i] & inside[adj.j]
-    g = sparse.csr_matrix((np.ones(same.sum()), (adj.i[same], adj.j[same])), shape=(len(inside),) * 2)
-    groups = len(np.unique(connected_components(g, directed=False)[1][members])) if len(members) else 0
-    multi = members[shapely.get_num_geometries(prep.pieces[members]) > 1]
-    why, why_zh = [], []
-    if groups > 1:
-        why.append(f"its units fall into {groups} groups sharing no edge")
-        why_zh.append(f"其单元分为 {groups} 组，组与组之间没有共用边")
-    if len(multi):
-        names = ", ".join(map(str, prep.unit_ids[multi][:5]))
-        many = len(multi) > 1
-        why.append(f"unit{'s' if many else ''} {names} {'are themselves' if many else 'is itself'} in several parts "
-                   "(islands or exclaves)")
-        why_zh.append(f"单元 {names} 本身由多块组成（岛或飞地）")
-    action, action_zh = (("redraw it so its units connect, or check the inputs", "请重新划分使其单元相连，或检查输入数据")
-                         if groups > 1 else ("nothing to fix: the pieces are parts of its own multi-part units",
-                                             "无需处理：这些部分属于其自身由多块组成的单元"))
-    report.add("grids", key, f"is {n_pieces} separate pieces" + (": " + "; ".join(why) if why else ""), action,
-               zh=(f"分为 {n_pieces} 个互不相连的部分" + ("：" + "；".join(why_zh) if why_zh else ""), action_zh))
 
 
 def _codes_and_staff(grids, communities, community_id_col, code_layout, report):
