@@ -9,6 +9,13 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data"
 TEST_DATA = REPO / "tests" / "data"
+#: A project file's [inputs] for the embedded demo (network, communities, units, stations).
+DEMO_INPUTS = f"""[inputs]
+network = "{DATA / 'futian_walk.graphml'}"
+communities = {{ path = "{DATA / 'demo.gpkg'}", layer = "communities" }}
+units = {{ path = "{DATA / 'demo.gpkg'}", layer = "units" }}
+stations = {{ path = "{DATA / 'demo.gpkg'}", layer = "stations" }}
+"""
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,6 @@ import ast
 import re
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
@@ -17,7 +16,7 @@ from openpyxl import load_workbook
 from shapely.geometry import MultiPolygon, Point, Polygon, box
 from test_grids import community, squares
 from test_redraw import row_of_three_grids
-from test_siting import candidate_layer, demand_layer, station_layer, street
+from test_siting import filtered_siting
 from test_validate import _all, _communities, _stations
 
 import spatial
@@ -26,7 +25,6 @@ from spatial.grids.evaluate import evaluate_grids
 from spatial.grids.partition import partition_grids
 from spatial.io.workbook import write_workbook
 from spatial.io.writers import write_layers
-from spatial.siting.sites import site_stations
 
 ROOT = Path(spatial.__file__).parent
 
@@ -164,12 +162,7 @@ def test_grid_rows_read_in_chinese():
 
 
 def test_siting_rows_read_in_chinese():
-    cands = candidate_layer()
-    cands.loc[cands["candidate_id"] == "A", "land_use"] = "commercial"
-    cands.loc[cands["candidate_id"] == "C", "floor_area_m2"] = np.nan
-    res = site_stations(demand_layer(), station_layer(), street(), candidates=cands, k=1, minutes=(15,),
-                        min_floor_area_m2=500, allowed_land_use=["public"])
-    frame = report_in(res.report, "zh")
+    frame = report_in(filtered_siting().report, "zh")
     left = frame[frame["layer"] == "候选点"].set_index("row_id")["problem"]
     assert left["A"] == "用地性质 'commercial' 不在允许范围内"
     assert left["D"] == "建筑面积 100 平方米 < 500 平方米"

@@ -9,7 +9,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pytest
-from conftest import DATA
+from conftest import DATA, DEMO_INPUTS
 from openpyxl import load_workbook
 
 
@@ -147,12 +147,7 @@ def test_candidates_the_siting_step_leaves_out_are_in_the_report(tmp_path):
     (tmp_path / "p.toml").write_text(f"""
 [project]
 name = "candidates"
-[inputs]
-network = "{DATA / 'futian_walk.graphml'}"
-communities = {{ path = "{DATA / 'demo.gpkg'}", layer = "communities" }}
-units = {{ path = "{DATA / 'demo.gpkg'}", layer = "units" }}
-stations = {{ path = "{DATA / 'demo.gpkg'}", layer = "stations" }}
-candidates = "cands.gpkg"
+{DEMO_INPUTS}candidates = "cands.gpkg"
 [grids]
 enabled = false
 [siting]

@@ -4,19 +4,14 @@ with the project file's defaults (no max_walk_m given)."""
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from conftest import DATA
+from conftest import DEMO_INPUTS
 
 from spatial.cli import main
 
 PROJECT = f"""
 [project]
 name = "province check"
-[inputs]
-network = "{DATA / 'futian_walk.graphml'}"
-communities = {{ path = "{DATA / 'demo.gpkg'}", layer = "communities" }}
-units = {{ path = "{DATA / 'demo.gpkg'}", layer = "units" }}
-stations = {{ path = "{DATA / 'demo.gpkg'}", layer = "stations" }}
-[siting]
+{DEMO_INPUTS}[siting]
 enabled = false
 [outputs]
 maps = false

@@ -573,12 +573,17 @@ def test_capacitated_set_cover_on_the_street():
     assert res.optimality["bound"] == 3
 
 
-def test_candidate_filters_report_every_candidate_left_out():
+def filtered_siting():
+    """Siting where candidate A's land use is not allowed, C has no floor area and D is too small."""
     cands = candidate_layer()
     cands.loc[cands["candidate_id"] == "A", "land_use"] = "commercial"
     cands.loc[cands["candidate_id"] == "C", "floor_area_m2"] = np.nan
-    res = site_stations(demand_layer(), station_layer(), street(), candidates=cands, k=1, minutes=(15,),
-                        min_floor_area_m2=500, allowed_land_use=["public"])
+    return site_stations(demand_layer(), station_layer(), street(), candidates=cands, k=1, minutes=(15,),
+                         min_floor_area_m2=500, allowed_land_use=["public"])
+
+
+def test_candidate_filters_report_every_candidate_left_out():
+    res = filtered_siting()
     left = res.report[res.report["layer"] == "candidates"].set_index("row_id")["problem"]
     assert left["A"] == "land use 'commercial' not allowed"
     assert left["C"] == "no floor_area_m2"
