@@ -122,7 +122,7 @@ def test_unit_over_the_maximum_is_named_in_the_report():
     assert len(over) == 1 and over["households"].iloc[0] >= 620
     # the grid's row points to the unit's row, which comes first
     grid_row = res.report.index[res.report["row_id"] == over["grid_id"].iloc[0]][0]
-    assert res.report.loc[grid_row, "action"].endswith("the rows on its units or community say why")
+    assert res.report.loc[grid_row, "action"].endswith("the rows on it, its units or community say why")
     assert rows.index[0] < grid_row
 
 

@@ -102,6 +102,17 @@ def test_a_grid_over_the_band_because_of_one_unit_says_so():
     check_plan(res, units, comm)
 
 
+def test_a_grid_over_the_band_because_of_its_locked_units_says_so():
+    units = squares(1, 4, [[200, 200, 200, 100]])
+    comm = community(shapely.box(0, 0, 400, 100))
+    plan = {"U00": "A", "U01": "A", "U02": "A", "U03": "B"}
+    res = redraw_grids(units, comm, plan, locked=["U00", "U01", "U02"])  # 600 locked together
+    row = res.report[(res.report["row_id"] == "A") & res.report["problem"].str.contains("locked")].iloc[0]
+    assert "its locked units alone hold 600" in row["problem"] and "unlock some" in row["action"]
+    grid_row = res.report[res.report["problem"].str.startswith("has 600 households")].iloc[0]
+    assert grid_row["action"].endswith("the rows on it, its units or community say why")
+
+
 def test_a_split_in_redraw_is_one_run_of_the_engine(monkeypatch):
     """Redraw moves as few units as it can: a grid it splits is cut once, not drawn from several
     seeds (the restarts of ``balance="equal"`` would re-cut it, slower, for other borders)."""

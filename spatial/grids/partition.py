@@ -516,8 +516,9 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
         gap = h - max_households if h > max_households else min_households - h
         over = h > max_households
         units_of = prep.unit_ids[grid_ids == r["grid_id"]]
-        why = any(("units", str(u)) in told for u in units_of) or ("communities", str(r["community_id"])) in told
-        see, see_zh = (("the rows on its units or community say why", "其单元或社区的说明行给出原因") if why else
+        why = any(("units", str(u)) in told for u in units_of) or ("communities", str(r["community_id"])) in told \
+            or ("grids", str(r["grid_id"])) in told  # (a redraw's own row on the grid)
+        see, see_zh = (("the rows on it, its units or community say why", "该网格及其单元或社区的说明行给出原因") if why else
                        (("no single unit or community forces it: move units by hand (spatial editor) or try "
                          "another --seed"), "没有哪个单元或社区单独导致此结果：可在 spatial editor 中手工调整单元，或换一个 --seed"))
         report.add("grids", r["grid_id"], f"has {h:g} households, outside {min_households:g}–{max_households:g} "
