@@ -227,7 +227,7 @@ def _drawn(covered, pieces, g_of, group, clip):
     one = pd.Series(group).groupby(g_of).agg(lambda s: s.iloc[0] if s.nunique() == 1 else -1)
     for c in np.unique(group):
         grids = one.index[one.to_numpy() == c].to_numpy()
-        if clip[c] is None or len(grids) == 0 or len(grids) < (one.to_numpy() == c).sum():
+        if clip[c] is None or len(grids) == 0:
             continue
         members = [np.flatnonzero(g_of == g) for g in grids]
         if (np.asarray(group) == c).sum() != sum(len(m) for m in members):

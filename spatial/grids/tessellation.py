@@ -140,11 +140,13 @@ def units_from_buildings(
     geom = bld.geometry.values
     # a footprint the repair left with no area (a ring of two points) still marks a building:
     # it counts as a building point where it was drawn
-    raw = np.asarray(buildings.geometry.to_crs(crs).values, dtype=object)
-    flat = shapely.is_empty(geom) & ~(shapely.is_missing(raw) | shapely.is_empty(raw))
-    if flat.any():
+    flat = shapely.is_empty(geom)
+    if flat.any():  # (only those rows reprojected again, from the file's own geometry)
+        raw = np.asarray(buildings.geometry.iloc[np.flatnonzero(flat)].to_crs(crs).values, dtype=object)
+        drawn = ~(shapely.is_missing(raw) | shapely.is_empty(raw))
+        flat[np.flatnonzero(flat)[~drawn]] = False
         geom = np.asarray(geom, dtype=object).copy()
-        geom[flat] = shapely.centroid(raw[flat])
+        geom[flat] = shapely.centroid(raw[drawn])
         for k in np.flatnonzero(flat):
             report.add("buildings", bld.index[k], "footprint with no area left after repair",
                        "counted as a building point at its location",
