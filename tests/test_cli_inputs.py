@@ -168,6 +168,28 @@ def test_an_exclave_without_units_is_reported_not_silently_left_out(tmp_path, ca
     assert row["row_id"].tolist() == ["C1"] and "10,000 m²" in row["problem"].iloc[0]
 
 
+def test_community_parts_held_by_an_island_unit_or_too_small_to_matter_are_not_each_reported(tmp_path, capsys):
+    """Part of a community that is the island of a multi-part unit is that unit's land, in its grid;
+    crumbs under 1 m² (a dissolve leaves them) make one row, not one each."""
+    from shapely.geometry import MultiPolygon
+
+    island = box(X0 + 1000, Y0, X0 + 1100, Y0 + 100)
+    crumbs = [box(X0 + 2000 + 10 * k, Y0, X0 + 2000 + 10 * k + 0.5, Y0 + 0.5) for k in range(3)]
+    comm = gpd.GeoDataFrame({"community_id": ["C1"]},
+                            geometry=[MultiPolygon([box(X0, Y0, X0 + 400, Y0 + 200), island, *crumbs])], crs=UTM)
+    cells = list(CELLS)
+    cells[0] = MultiPolygon([cells[0], island])
+    units = gpd.GeoDataFrame({"unit_id": [f"U{k}" for k in range(8)], "households": [100] * 8},
+                             geometry=cells, crs=UTM)
+    c, u = _plain_files(tmp_path, comm, units)
+    out = tmp_path / "g.gpkg"
+    assert main(["grids", str(c), str(u), "--out", str(out)]) == 0
+    assert "hold no unit" not in capsys.readouterr().err
+    report = gpd.read_file(out, layer="report")
+    rows = report[(report["layer"] == "communities")]
+    assert rows["problem"].tolist() == ["3 parts under 1 m² each (0.75 m² in all) hold no unit (digitising crumbs)"]
+
+
 def test_overlapping_communities_are_refused(tmp_path, capsys):
     comm = gpd.GeoDataFrame({"community_id": ["C1", "C2"]},
                             geometry=[box(X0, Y0, X0 + 300, Y0 + 200), box(X0 + 200, Y0, X0 + 400, Y0 + 200)], crs=UTM)

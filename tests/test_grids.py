@@ -135,6 +135,54 @@ def test_small_community_gives_one_grid_under_band_and_says_so():
     assert (res.report["row_id"] == "SMALL").any()
 
 
+def test_small_community_says_so_also_when_a_grid_count_is_given():
+    units = pd.concat([squares(2, 4, 100), squares(1, 2, 125, x0=400, prefix="S")], ignore_index=True)
+    comms = gpd.GeoDataFrame({"community_id": ["C1", "SMALL"]},
+                             geometry=[shapely.box(0, 0, 400, 200), shapely.box(400, 0, 600, 100)], crs=CRS)
+    res = partition_grids(units, comms, n_grids=3)
+    small = res.report[res.report["row_id"] == "SMALL"]
+    assert small["problem"].tolist() == ["has 250 households < 300: one grid under band"]
+    grid = res.report[res.report["row_id"] == "SMALL-01"]
+    assert grid["action"].str.endswith("the rows on it, its units or community say why").all()
+
+
+def test_units_cut_off_from_their_community_are_named_as_the_reason_for_their_grid():
+    """Two units across water (no shared edge with the rest) hold 150 households: their grid cannot
+    reach the band, and the report says why instead of suggesting another seed."""
+    units = pd.concat([squares(2, 4, 100), squares(1, 2, 75, x0=600, prefix="I")], ignore_index=True)
+    comm = community(shapely.MultiPolygon([shapely.box(0, 0, 400, 200), shapely.box(600, 0, 800, 100)]))
+    res = partition_grids(units, comm)
+    row = res.report[res.report["row_id"] == "I00, I01"]
+    assert row["problem"].tolist() == [
+        "these 2 units share no edge with the rest of community C1 (an island, or land cut off by water or a gap "
+        "wider than the street gap) and hold 150 households < 300"]
+    island = res.units.loc[res.units["unit_id"] == "I00", "grid_id"].iloc[0]
+    assert res.units.loc[res.units["unit_id"] == "I01", "grid_id"].iloc[0] == island
+    band = res.report[(res.report["row_id"] == island) & res.report["problem"].str.contains("outside 300")]
+    assert band["action"].str.endswith("the rows on it, its units or community say why").all() and len(band) == 1
+    assert row.index[0] < band.index[0]
+    # the mainland's single units are not flagged one by one
+    assert not res.report["row_id"].str.startswith("U").any()
+
+
+def test_a_grids_row_on_its_pieces_is_not_taken_as_the_reason_it_is_out_of_the_band():
+    """A row of five units of 260, 100, 250, 100, 260 households cannot make two grids of 300-500,
+    and no single unit forces that. The middle one has an island: its grid's row on its pieces
+    says nothing about households, so the band row must not point to it."""
+    boxes = [shapely.box(x, 0, x + 100, 100) for x in range(0, 500, 100)]
+    boxes[2] = shapely.MultiPolygon([boxes[2], shapely.box(200, 300, 300, 400)])
+    units = gpd.GeoDataFrame({"unit_id": list("EBACD"), "households": [260, 100, 250, 100, 260]},
+                             geometry=boxes, crs=CRS)
+    comm = community(shapely.MultiPolygon([shapely.box(0, 0, 500, 100), shapely.box(200, 300, 300, 400)]))
+    res = partition_grids(units, comm, n_grids=2)
+    assert not res.report["problem"].str.contains("holds no unit").any()  # the island is A's land
+    a_grid = res.units.loc[res.units["unit_id"] == "A", "grid_id"].iloc[0]
+    pieces = res.report[res.report["problem"].str.contains("separate pieces")]
+    band = res.report[res.report["problem"].str.contains("outside 300")]
+    assert pieces["row_id"].tolist() == [a_grid] and a_grid in band["row_id"].tolist()
+    assert band["action"].str.contains("no single unit or community forces it").all()
+
+
 def test_slivers_zero_household_land_and_margin_belong_to_grids():
     units = squares(2, 4, 100)
     units.loc[units["unit_id"] == "U00", "households"] = 0  # a park

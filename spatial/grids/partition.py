@@ -405,12 +405,37 @@ def _explain_far(report, grids, prep: Prepared, grid_ids: np.ndarray, rule_pct: 
 
 
 def _explain_hemmed_in(report, prep, node, hh, cost, lo, hi) -> None:
-    """One row per group of units kept together (a gated estate, a locked grid) that no grid in
-    the band can hold (``hemmed_in``: under the minimum with all it could join, over the maximum
-    with anything more)."""
+    """One row per group of units that no grid in the band can hold: units cut off from the rest of
+    their community (a part of the graph holding fewer than ``lo`` households: an island, land
+    across water), and units or groups kept together (a gated estate, a locked grid) that are
+    ``hemmed_in`` (under the minimum with all they could join, over the maximum with anything
+    more). Single units over the maximum have their own row already."""
     stuck = hemmed_in(cost, hh, min_hh=lo, max_hh=hi)
-    stuck &= np.bincount(node[node >= 0], minlength=len(hh)) > 1  # single units: reported above or no group
+    _, part = connected_components(cost, directed=False)
+    part_hh = np.bincount(part, weights=hh)
+    comm_of = np.zeros(len(hh), dtype=np.int64)
+    comm_of[node[node >= 0]] = prep.comm_of[node >= 0]
+    whole = np.bincount(comm_of, weights=hh, minlength=len(prep.comm_ids))
+    cut_off = (part_hh[part] < lo) & (part_hh[part] < whole[comm_of])  # not the whole community
     coo = cost.tocoo()
+    for p in np.unique(part[cut_off]):
+        members = np.flatnonzero(np.isin(node, np.flatnonzero(part == p)))
+        n = len(members)
+        names = ", ".join(map(str, prep.unit_ids[members][:6])) + (" ..." if n > 6 else "")
+        these = "this unit shares" if n == 1 else f"these {n} units share"
+        hold = "holds" if n == 1 else "hold"
+        these_zh = "该单元" if n == 1 else f"这 {n} 个单元"
+        report.add("units", names, f"{these} no edge with the rest of community {prep.comm_ids[comm_of[part == p][0]]} "
+                   f"(an island, or land cut off by water or a gap wider than the street gap) and {hold} "
+                   f"{part_hh[p]:g} households < {lo:g}",
+                   "their grid stays under the band: join it by hand to the nearest grid (spatial editor; that "
+                   "grid is then in pieces), move the units to another community, or accept it",
+                   zh=(f"{these_zh}与社区 {prep.comm_ids[comm_of[part == p][0]]} 的其余单元没有共用边（海岛，或被水面、"
+                       f"过宽的街道隔开），共 {part_hh[p]:g} 户 < {lo:g}",
+                       "其所在网格只能低于户数区间：可在 spatial editor 中手工并入最近的网格（该网格将分成几块）、"
+                       "把这些单元划入其他社区，或接受现状"))
+    small = whole[comm_of] < lo  # the whole community is under the band: its own row says so
+    stuck &= ~cut_off & ~small & (hh <= hi) | (np.bincount(node[node >= 0], minlength=len(hh)) > 1) & (hh > hi)
     for v in np.flatnonzero(stuck):
         members = np.flatnonzero(node == v)
         nb = coo.col[coo.row == v]
@@ -421,15 +446,20 @@ def _explain_hemmed_in(report, prep, node, hh, cost, lo, hi) -> None:
         why = f"over {hi:g}" if hh[v] > hi else \
             f"under {lo:g} alone and with all the lighter units it could join, {heavy}"
         why_zh = f"超过 {hi:g}" if hh[v] > hi else f"单独或加上所有可并入的较小单元都不足 {lo:g}，{heavy_zh}"
-        report.add("units", names, f"{len(members)} units kept together hold {hh[v]:g} households: {why}",
-                   "no grid holding them can be in the band; let the group be "
-                   "split (gated/together/locked) or widen the band",
-                   zh=(f"须保持在一起的 {len(members)} 个单元共 {hh[v]:g} 户：{why_zh}",
-                       "任何包含它们的网格都无法落在户数区间内；请允许拆分这组单元（gated/together/locked）或放宽户数区间"))
+        if len(members) == 1:
+            said, said_zh = f"holds {hh[v]:g} households: {why}", f"有 {hh[v]:g} 户：{why_zh}"
+            act, act_zh = "no grid holding it can be in the band; widen the band or move it by hand", \
+                "任何包含它的网格都无法落在户数区间内；请放宽户数区间或手工调整"
+        else:
+            said = f"{len(members)} units kept together hold {hh[v]:g} households: {why}"
+            said_zh = f"须保持在一起的 {len(members)} 个单元共 {hh[v]:g} 户：{why_zh}"
+            act = "no grid holding them can be in the band; let the group be split (gated/together/locked) or widen the band"
+            act_zh = "任何包含它们的网格都无法落在户数区间内；请允许拆分这组单元（gated/together/locked）或放宽户数区间"
+        report.add("units", names, said, act, zh=(said_zh, act_zh))
 
 
 def _explain_community(report, cid, h, k_got, k_asked, lo, hi, n_grids) -> None:
-    if n_grids is None and h < lo:
+    if h < lo and k_got == 1:
         report.add("communities", cid, f"has {h:g} households < {lo:g}: one grid under band",
                    "kept as one grid; merge with a neighbouring community to reach the band",
                    zh=(f"共 {h:g} 户 < {lo:g}：只有一个网格，低于户数区间", "保留为一个网格；可与相邻社区合并以达到户数区间"))
@@ -477,6 +507,10 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
     """Units with ``grid_id`` and the grid table (polygons tiling each community) in the input CRS."""
     out_units = prep.units.copy()
     out_units["grid_id"] = pd.Series(grid_ids, index=prep.units.index, dtype=object)
+    # the rows that may say why a grid is out of the band (a unit's or group's, its community's, a
+    # redraw's own row on the grid), taken before this step adds rows on the grids' pieces
+    told = {(layer, i.strip()) for layer, row_id in ((r["layer"], str(r["row_id"])) for r in report.rows)
+            for i in (row_id.removesuffix(" ...").split(", ") if layer == "units" else [row_id])}
     rows, geoms, comm_pos = [], [], []
     for c, cid in enumerate(prep.comm_ids):
         members = np.flatnonzero((prep.comm_of == c) & pd.notna(grid_ids))
@@ -510,7 +544,6 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
     table["band_status"] = band_status(table["households"].to_numpy(), min_households, max_households)
     table["target_households"], table["deviation_pct"] = deviation_from_mean(table["households"], table["community_id"])
     grids = to_crs_valid(gpd.GeoDataFrame(table, geometry=geoms, crs=prep.crs_m), prep.crs_in)
-    told = {(r["layer"], str(r["row_id"])) for r in report.rows}  # the rows that say why, if any
     for _, r in table[table["band_status"] != "in"].iterrows():
         h = float(r["households"])
         gap = h - max_households if h > max_households else min_households - h

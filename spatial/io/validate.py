@@ -222,6 +222,8 @@ MAX_UNIT_HOUSEHOLDS = 1_000_000
 
 #: communities may overlap by digitising slivers up to this many m² (or 1% of the smaller one)
 MAX_OVERLAP_M2 = 100.0
+#: Parts of a multi-part community smaller than this (m²) that no unit overlaps are digitising crumbs.
+CRUMB_M2 = 1.0
 
 
 def _overlapping_communities(communities, community_id_col, report) -> None:
@@ -253,7 +255,13 @@ def _overlapping_communities(communities, community_id_col, report) -> None:
 
 
 def _parts_without_units(units, communities, community_id_col, report) -> None:
-    """Report each part of a multi-part community (an exclave) in which no unit lies: it is in no grid."""
+    """Report each part of a multi-part community (an exclave) that no unit overlaps: it is in no grid.
+
+    A part counts as held when a unit's point on its surface lies in it or when some unit's
+    polygon overlaps it (an island of a multi-part unit: its land is in that unit's grid). Parts
+    under :data:`CRUMB_M2` that no unit overlaps (digitising crumbs, such as those a dissolve of
+    unit polygons leaves) are counted in one row per community, not one row each.
+    """
     parts = communities[[community_id_col, communities.geometry.name]].explode(index_parts=True)
     counts = parts.groupby(level=0).size()
     multi = parts[parts.index.get_level_values(0).isin(counts.index[counts > 1])]
@@ -261,20 +269,37 @@ def _parts_without_units(units, communities, community_id_col, report) -> None:
         return
     crs = metric_crs(communities, units)
     geom = multi.to_crs(crs).geometry.values
-    pts = shapely.point_on_surface(units.to_crs(crs).geometry.values)
+    ugeom = units.to_crs(crs).geometry.values
+    tree = shapely.STRtree(geom)
     hit = np.zeros(len(geom), dtype=bool)
-    hit[shapely.STRtree(geom).query(pts, predicate="intersects")[1]] = True
-    if (~hit).any():
+    hit[tree.query(shapely.point_on_surface(ugeom), predicate="intersects")[1]] = True
+    u, p = tree.query(ugeom, predicate="intersects")
+    rest = ~hit[p]
+    if rest.any():  # islands of multi-part units: some of the unit's land lies in the part
+        u, p = u[rest], p[rest]
+        hit[p[shapely.area(shapely.intersection(ugeom[u], geom[p])) > 0]] = True
+    area = shapely.area(geom)
+    crumb = ~hit & (area < CRUMB_M2)
+    if (~hit & ~crumb).any():
         logger.warning("%d parts of multi-part communities hold no unit and are in no grid (see the report)",
-                       int((~hit).sum()))
-    for k in np.flatnonzero(~hit):
+                       int((~hit & ~crumb).sum()))
+    for k in np.flatnonzero(~hit & ~crumb):
         cid = multi[community_id_col].iloc[k]
         part = multi.index[k][1]
-        n, area = counts[multi.index[k][0]], shapely.area(geom[k])
-        report.add("communities", cid, f"part {part + 1} of {n} ({area:,.0f} m²) holds no unit",
+        n = counts[multi.index[k][0]]
+        report.add("communities", cid, f"part {part + 1} of {n} ({area[k]:,.0f} m²) holds no unit",
                    "in no grid; add the units there or remove the part from the boundary",
-                   zh=(f"共 {n} 块中的第 {part + 1} 块（{area:,.0f} 平方米）内没有单元",
+                   zh=(f"共 {n} 块中的第 {part + 1} 块（{area[k]:,.0f} 平方米）内没有单元",
                        "不属于任何网格；请在该处补充单元，或从社区边界中去掉这一块"))
+    cids = multi[community_id_col].to_numpy()
+    for cid in pd.unique(cids[crumb]):
+        m = crumb & (cids == cid)
+        n = int(m.sum())
+        said = "1 part under {:g} m² ({:,.2f} m²) holds" if n == 1 else f"{n} parts under {{:g}} m² each ({{:,.2f}} m² in all) hold"
+        report.add("communities", cid, said.format(CRUMB_M2, area[m].sum()) + " no unit (digitising crumbs)",
+                   "in no grid; nothing to do, or clean the boundary (dissolve with a small snap)",
+                   zh=(f"{n} 块各不足 {CRUMB_M2:g} 平方米的碎块（共 {area[m].sum():,.2f} 平方米）内没有单元"
+                       "（数字化碎屑）", "不属于任何网格；无需处理，或清理社区边界（以小容差合并）"))
 
 
 def _units_outside(units, communities, unit_id_col, community_id_col, report) -> None:
