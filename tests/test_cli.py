@@ -151,7 +151,13 @@ def test_grids_evaluate_without_communities_scores_the_plan(tmp_path, capsys):
     plan = tmp_path / "g.gpkg"
     assert main(["grids", f"{demo}:communities", f"{demo}:units", "--out", str(plan), "-q"]) == 0
     out = tmp_path / "scores.gpkg"
+    capsys.readouterr()
     assert main(["grids", "--evaluate", f"{plan}:grids", "--out", str(out)]) == 0  # once an IndexError
     scores = gpd.read_file(out, layer="grid_scores")
+    printed = {k.strip(): v for k, v in (line.split(": ", 1) for line in capsys.readouterr().out.splitlines()
+                                         if ": " in line)}
+    households = gpd.read_file(plan, layer="grids")["households"].sum()
+    assert printed["households"] == f"{households:,}"  # as an official reads it, never 3.2e+04
+    assert printed["mean_road_share"] == "-" and "e+" not in "".join(printed.values())
     assert len(scores) > 100 and scores["outside_m2"].isna().all()  # no community outline to measure against
     assert scores["polsby_popper"].between(0, 1).all()

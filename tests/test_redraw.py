@@ -356,3 +356,23 @@ def test_every_reason_a_move_gives_reads_in_chinese_for_the_workbook():
     assert zh[3] == "沿相邻网格依次调整，使各网格户数与社区网格平均户数相差不超过±5%"
     assert zh[4] == "网格G拆分" and zh[6] == "网格A并入相邻网格"
     assert moves_in(pd.DataFrame({"reason": reasons}), "en")["reason"].tolist() == reasons
+
+
+def test_an_under_band_grid_with_no_neighbour_says_why_not_that_neighbours_lack_room():
+    """Units across water (no shared edge with the rest) and a community too small for the band:
+    the redraw can do nothing for either, and says which of the two it is."""
+    units = pd.concat([squares(2, 4, 100), squares(1, 2, 75, x0=600, prefix="I"),
+                       squares(1, 2, 100, x0=1000, prefix="S")], ignore_index=True)
+    comms = gpd.GeoDataFrame(
+        {"community_id": ["C1", "SMALL"]},
+        geometry=[shapely.MultiPolygon([shapely.box(0, 0, 400, 200), shapely.box(600, 0, 800, 100)]),
+                  shapely.box(1000, 0, 1200, 100)], crs="EPSG:32650")
+    units["grid_id"] = np.where(units["unit_id"].str.startswith("I"), "C1-03",
+                                np.where(units["unit_id"].str.startswith("S"), "SMALL-01", "C1-01"))
+    units.loc[units["unit_id"].isin(["U02", "U03", "U12", "U13"]), "grid_id"] = "C1-02"
+    res = redraw_grids(units, comms)
+    rows = res.report.set_index("row_id")
+    assert rows.loc["C1-03", "problem"].iloc[0] == (
+        "150 households < 300: its units share no edge with the rest of the community (an island, or land cut off "
+        "by water or a gap wider than the street gap)")
+    assert rows.loc["SMALL-01", "problem"].iloc[0] == "200 households < 300: the whole community holds no more"

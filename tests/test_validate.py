@@ -188,3 +188,14 @@ def test_a_column_of_text_names_the_first_rows_and_counts_the_rest():
     with pytest.raises(ColumnError, match=r"bad rows: 0='many', 1='many', 2='many', 3='many', 4='many' "
                                           r"\(and 15 more\)\. Fill in"):
         check_households(df, "households", "buildings")
+
+
+def test_overlapping_units_are_reported_pair_by_pair_and_kept():
+    units = _units()
+    units.loc[12, "geometry"] = box(150, 150, 200, 230)  # overlaps U1 by 50 x 50 m
+    units.loc[13] = ["U4", 10, "C1", box(200, 100, 300, 200)]  # touches U1 along an edge only
+    layers, report = _all(units=units)
+    assert len(layers["units"]) == 4
+    frame = report.to_frame()
+    rows = frame[frame["problem"].str.startswith("overlaps unit")]
+    assert rows[["row_id", "problem"]].values.tolist() == [["U1", "overlaps unit U3 by 2,500 m²"]]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import math
+import numbers
 from pathlib import Path
 
 from spatial.cli._common import (
@@ -321,7 +323,7 @@ def _cmd_grids_evaluate(args: argparse.Namespace, plan=None, plan_path: Path | N
                          blocks=args.blocks, street_gap_m=args.street_gap_m, max_deviation_pct=args.max_deviation,
                          **extra)
     for key, value in res.summary.iloc[0].items():
-        say(args, f"{key:>24}: {value:.4g}" if isinstance(value, float) else f"{key:>24}: {value}")
+        say(args, f"{key:>24}: {_figure(key, value)}")
     pieces = res.grids.loc[res.grids["components"] > 1, "grid_id"].astype(str).tolist()
     if pieces:
         rows = res.report[(res.report["layer"] == "grids") & res.report["row_id"].astype(str).isin(pieces)]
@@ -332,3 +334,17 @@ def _cmd_grids_evaluate(args: argparse.Namespace, plan=None, plan_path: Path | N
     write_layers({"grid_scores": res.grids, "summary": res.summary, "report": res.report}, args.out, fresh=True)
     say(args, f"wrote {args.out} (layers grid_scores, summary, report)")
     return 0
+
+
+def _figure(key: str, value) -> str:
+    """A summary figure as an official reads it: whole counts and areas with thousands separators
+    (never 1.6e+04), percentages to one decimal, Polsby-Popper and shares to three."""
+    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+        return str(value)
+    if not math.isfinite(value):
+        return "-"
+    if key.endswith("_pct"):
+        return f"{value:,.1f}"
+    if key.endswith("_m2") or float(value).is_integer():
+        return f"{value:,.0f}" if abs(value) >= 1 or value == 0 else f"{value:.2f}"
+    return f"{value:.3f}"

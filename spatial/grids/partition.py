@@ -78,21 +78,39 @@ class GridResult:
 
 
 def grid_counts(
-    households: np.ndarray, *, min_households: float, max_households: float, n_grids=None, n_nodes=None
+    households: np.ndarray, *, min_households: float, max_households: float, n_grids=None, n_nodes=None,
+    over=None,
 ) -> np.ndarray:
     """Grids per community: the count whose even split violates the band least, nearest the band middle.
 
     With ``n_grids`` an int, that total is apportioned by households (largest remainder, at least
-    one each). Counts never exceed ``n_nodes`` (units that can be separated).
+    one each). Counts never exceed ``n_nodes`` (units that can be separated). Without it,
+    ``over`` (a pair of arrays: per community, the number of units or groups kept together that
+    hold more than ``max_households`` alone, and their households) gives each such unit a grid of
+    its own and counts the others' grids from the households left: a high-rise estate of 1,200
+    households kept whole should not squeeze the grids round it towards the minimum.
+
+    Examples
+    --------
+    >>> grid_counts(np.array([2000]), min_households=300, max_households=500).tolist()
+    [5]
+    >>> grid_counts(np.array([2000]), min_households=300, max_households=500,
+    ...             over=(np.array([1]), np.array([1200]))).tolist()
+    [3]
     """
     h = np.asarray(households, dtype=float)
     cap = np.full(len(h), np.iinfo(np.int64).max) if n_nodes is None else np.asarray(n_nodes)
     if n_grids is not None:
         k = apportion(h, int(n_grids), floor=np.ones(len(h), dtype=int))
         return np.minimum(k, np.maximum(cap, 1))
+    n_over, h_over = (np.zeros(len(h), dtype=int), np.zeros(len(h))) if over is None else over
     mid = (min_households + max_households) / 2
     out = np.ones(len(h), dtype=int)
     for c, hc in enumerate(h):
+        hc -= h_over[c]
+        if n_over[c] and hc <= 0:
+            out[c] = min(int(n_over[c]), max(int(cap[c]), 1))
+            continue
         lo = max(1, math.ceil(hc / max_households))
         # no floor (min 0): the count nearest the band middle is the most worth trying
         hi = max(1, math.floor(hc / min_households)) if min_households > 0 else max(lo, math.ceil(hc / mid))
@@ -103,7 +121,7 @@ def grid_counts(
             key = (round(viol, 9), abs(each - mid), k)
             if best is None or key < best[0]:
                 best = (key, k)
-        out[c] = min(best[1], max(int(cap[c]), 1))
+        out[c] = min(best[1] + int(n_over[c]), max(int(cap[c]), 1))
     return out
 
 
@@ -317,12 +335,15 @@ def partition_grids(
     nc = len(prep.comm_ids)
     comm_hh = np.bincount(comm, weights=hh, minlength=nc)
     comm_nodes = np.bincount(comm, minlength=nc)
+    big = (hh > max_households) & (comm >= 0)
+    comm_rest = comm_hh - np.bincount(comm[big], weights=hh[big], minlength=nc)  # what units over the band leave
     if isinstance(n_grids, Mapping):
         k = np.array([int(n_grids.get(c, 1)) for c in prep.comm_ids])
         k = np.minimum(k, np.maximum(comm_nodes, 1))
     else:
+        over = (np.bincount(comm[big], minlength=nc), comm_hh - comm_rest)
         k = grid_counts(comm_hh, min_households=min_households, max_households=max_households, n_grids=n_grids,
-                        n_nodes=comm_nodes)
+                        n_nodes=comm_nodes, over=over)
     labels = np.full(len(hh), -1, dtype=np.int64)
     offset = 0
     members = [np.flatnonzero(comm == c) for c in range(nc)]
@@ -353,7 +374,7 @@ def partition_grids(
             lab = ahead.take(c, (nodes, int(k[c])))
             labels[nodes] = lab + offset
             offset += int(lab.max()) + 1
-            _explain_community(report, cid, comm_hh[c], int(lab.max()) + 1, int(k[c]), min_households,
+            _explain_community(report, cid, comm_hh[c], comm_rest[c], int(lab.max()) + 1, int(k[c]), min_households,
                                max_households, n_grids)
     unit_grid = np.where(node >= 0, labels[np.maximum(node, 0)], -1)
     grid_ids = _grid_ids(prep, unit_grid, locked_l)
@@ -458,15 +479,19 @@ def _explain_hemmed_in(report, prep, node, hh, cost, lo, hi) -> None:
         report.add("units", names, said, act, zh=(said_zh, act_zh))
 
 
-def _explain_community(report, cid, h, k_got, k_asked, lo, hi, n_grids) -> None:
+def _explain_community(report, cid, h, h_rest, k_got, k_asked, lo, hi, n_grids) -> None:
+    """Rows on a community whose households force grids out of the band (``h_rest``: the
+    households left when the units over the band alone, in grids of their own, are set aside)."""
     if h < lo and k_got == 1:
         report.add("communities", cid, f"has {h:g} households < {lo:g}: one grid under band",
                    "kept as one grid; merge with a neighbouring community to reach the band",
                    zh=(f"共 {h:g} 户 < {lo:g}：只有一个网格，低于户数区间", "保留为一个网格；可与相邻社区合并以达到户数区间"))
-    elif n_grids is None and lo > 0 and math.ceil(h / hi) > math.floor(h / lo):
-        report.add("communities", cid, f"{h:g} households cannot be cut into whole grids of {lo:g}–{hi:g}",
+    elif n_grids is None and lo > 0 and h_rest > 0 and math.ceil(h_rest / hi) > math.floor(h_rest / lo):
+        what = f"{h:g} households" if h_rest == h else f"the {h_rest:g} households outside its units over {hi:g}"
+        what_zh = f"{h:g} 户" if h_rest == h else f"除超过 {hi:g} 户的单元外的 {h_rest:g} 户"
+        report.add("communities", cid, f"{what} cannot be cut into whole grids of {lo:g}–{hi:g}",
                    f"drew {k_got} grids of about {h / k_got:.0f} households, the least out of band",
-                   zh=(f"{h:g} 户无法整分为每格 {lo:g}–{hi:g} 户的网格",
+                   zh=(f"{what_zh}无法整分为每格 {lo:g}–{hi:g} 户的网格",
                        f"划为 {k_got} 个网格，每格约 {h / k_got:.0f} 户，超出区间最少"))
     if k_got != k_asked:
         report.add("communities", cid, f"asked for {k_asked} grids, drew {k_got}",

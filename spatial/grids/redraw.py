@@ -401,6 +401,17 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report):
             nb.update(lab[sub.indices[sub.indptr[u]:sub.indptr[u + 1]]].tolist())
         nb.discard(a)
         ok = [b for b in nb if ph[b] + ph[a] <= hi]
+        if not nb:  # nothing to trade with: the whole community, or land cut off from the rest
+            whole = ph[a] >= ph.sum() - 1e-9
+            report.add("grids", names[a], f"{ph[a]:g} households < {lo:g}: " + (
+                "the whole community holds no more" if whole else "its units share no edge with the rest of the "
+                "community (an island, or land cut off by water or a gap wider than the street gap)"),
+                "left under band; " + ("merge the community with a neighbouring one" if whole else
+                                       "join it by hand to the nearest grid or move its units to another community"),
+                zh=(f"{ph[a]:g} 户 < {lo:g}：" + ("整个社区只有这么多户" if whole else
+                                                 "其单元与社区其余单元没有共用边（海岛，或被水面、过宽的街道隔开）"),
+                    "保持低于区间；" + ("可与相邻社区合并" if whole else "可手工并入最近的网格，或把这些单元划入其他社区")))
+            continue
         if not ok or fixed[lab == a].any():
             report.add("grids", names[a], f"{ph[a]:g} households < {lo:g}: no neighbour has households to spare "
                        "or room to take it whole" + (" (it holds locked units)" if ok else ""), "left under band",

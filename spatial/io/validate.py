@@ -75,7 +75,8 @@ def validate_inputs(
     report : Report
         One row per reprojected layer, repaired geometry, converted station polygon, unit outside
         every community (or naming an unknown community), part of a community holding no unit
-        (in no grid), overlap sliver between communities and station far from the network.
+        (in no grid), overlap sliver between communities, pair of overlapping units and station far
+        from the network.
 
     Raises
     ------
@@ -152,6 +153,8 @@ def validate_inputs(
     if "units" in out and "communities" in out:
         _units_outside(out["units"], out["communities"], unit_id_col, community_id_col, report)
         _parts_without_units(out["units"], out["communities"], community_id_col, report)
+    if "units" in out:
+        _overlapping_units(out["units"], unit_id_col, report)
     if "communities" in out:
         _overlapping_communities(out["communities"], community_id_col, report)
     if "stations" in out and "network_edges" in out:
@@ -224,6 +227,8 @@ MAX_UNIT_HOUSEHOLDS = 1_000_000
 MAX_OVERLAP_M2 = 100.0
 #: Parts of a multi-part community smaller than this (m²) that no unit overlaps are digitising crumbs.
 CRUMB_M2 = 1.0
+#: Units overlapping each other by more than this (m²) are reported, pair by pair.
+UNIT_OVERLAP_M2 = 1.0
 
 
 def _overlapping_communities(communities, community_id_col, report) -> None:
@@ -252,6 +257,29 @@ def _overlapping_communities(communities, community_id_col, report) -> None:
             report.add("communities", ids[a], f"overlaps {ids[b]} by {s:,.1f} m² (a digitising sliver)",
                        "kept; the grids of both may overlap by as much",
                        zh=(f"与 {ids[b]} 重叠 {s:,.1f} 平方米（数字化造成的细小重叠）", "保留；两者的网格在该处也会同样重叠"))
+
+
+def _overlapping_units(units, unit_id_col, report) -> None:
+    """Report each pair of unit polygons overlapping by more than :data:`UNIT_OVERLAP_M2`: the land
+    they share goes to one grid's polygon only (the grid drawn first), and a planner should know."""
+    poly = units.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+    if poly.sum() < 2:
+        return
+    idx = np.flatnonzero(poly)
+    geom = units.iloc[idx].to_crs(metric_crs(units)).geometry.values
+    a, b = shapely.STRtree(geom).query(geom, predicate="overlaps")
+    keep = a < b
+    a, b = a[keep], b[keep]
+    area = shapely.area(shapely.intersection(geom[a], geom[b])) if len(a) else np.zeros(0)
+    ids = units[unit_id_col].to_numpy()[idx]
+    big = area > UNIT_OVERLAP_M2
+    if big.any():
+        logger.warning("%d pairs of units overlap (%s m² in all; see the report)", int(big.sum()),
+                       f"{area[big].sum():,.0f}")
+    for i, j, s in zip(a[big], b[big], area[big]):
+        report.add("units", ids[i], f"overlaps unit {ids[j]} by {s:,.0f} m²",
+                   "kept; the shared land is drawn in one grid only (the one drawn first); correct the boundaries",
+                   zh=(f"与单元 {ids[j]} 重叠 {s:,.0f} 平方米", "保留；重叠部分只画入其中一个网格（先划出的那个）；请修正单元边界"))
 
 
 def _parts_without_units(units, communities, community_id_col, report) -> None:
