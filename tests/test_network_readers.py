@@ -178,16 +178,26 @@ def test_every_form_of_one_extract_gives_the_same_walking_network(helsinki_forms
         pd.testing.assert_frame_equal(other, edges)
     pieces = segments(base)
     # a line layer has no node ids: vertices within 0.1 m of each other become one node (two such
-    # pairs here, 3 and 8 cm apart), so pieces may differ only at such vertices
+    # pairs here, 3 and 8 cm apart), and a vertex within 0.1 m of another way's segment joins it
+    # there, so pieces may differ only at such vertices (the OSM forms keep them apart)
     from scipy.spatial import cKDTree
 
     xy = np.unique(np.array([p for seg in pieces for p in seg]), axis=0)
     near = {tuple(xy[i]) for pair in cKDTree(xy).query_pairs(0.1) for i in pair}
+    lines = np.array([shapely.LineString(seg) for seg in pieces], dtype=object)
+    v, k = shapely.STRtree(lines).query(shapely.points(xy), predicate="dwithin", distance=0.1)
+    ends = shapely.get_coordinates(shapely.boundary(lines[k])).reshape(-1, 2, 2)
+    off_ends = np.hypot(*(ends - xy[v][:, None, :]).transpose(2, 0, 1)).min(axis=1) > 0.1
+    near |= {tuple(xy[i]) for i in v[off_ends]}  # on another piece, away from its ends
+    near_pts = shapely.multipoints(np.array(sorted(near)))
+
+    def at_near(seg) -> bool:  # a piece ending at such a vertex, or cut in two by one
+        return bool(set(seg) & near) or shapely.LineString(seg).distance(near_pts) <= 0.1
     for form, net in nets.items():
         assert net.crs == UTM35, form
         differ = segments(net) ^ pieces
         if form == ".gpkg":
-            assert len(differ) < 10 and all(set(seg) & near for seg in differ)
+            assert len(differ) < 40 and all(at_near(seg) for seg in differ)
         else:
             assert not differ, form
         assert net.length_m.sum() == pytest.approx(base.length_m.sum(), abs=0.05), form
@@ -200,7 +210,7 @@ def test_every_form_of_one_extract_gives_the_same_walking_network(helsinki_forms
     # ("foot"=>"no"); closed areas go to its polygon layer, so area=yes is not in the lines
     gdal = read_network(gpd.read_file(helsinki_forms[".osm.pbf"], layer="lines"), keep="all")
     differ = segments(gdal) ^ pieces
-    assert len(differ) < 10 and all(set(seg) & near for seg in differ)
+    assert len(differ) < 40 and all(at_near(seg) for seg in differ)
     assert gdal.length_m.sum() == pytest.approx(base.length_m.sum(), abs=0.05)
     assert dropped_km(gdal)[["foot=no", "access=private", "access=no"]].tolist() == km[["foot=no", "access=private", "access=no"]].tolist()
 

@@ -393,6 +393,19 @@ def from_lines(lines: gpd.GeoDataFrame, metric, *, tolerance_m: float = 0.1, lay
     parts, part_row = parts[keep], part_row[keep]
     if len(parts) == 0:
         raise NetworkError(f"network '{layer}' has no walkable edges: {_why_empty(reason)}")
+    parts, n_joined, crossings = _join_t_junctions(parts, tolerance_m)
+    notes = []
+    if n_joined:
+        what = "1 line end or vertex lay" if n_joined == 1 else f"{n_joined} line ends or vertices lay"
+        notes.append(("t-junctions", f"{what} on another line between its vertices",
+                      "joined there (a vertex added to the other line), as a junction drawn in a GIS is",
+                      (f"{n_joined} 处线端或节点落在另一条线的两个节点之间", "已在该处连通（在另一条线上补一个节点），与 GIS 中画出的路口一致")))
+    if crossings:
+        where = "1 place where two lines cross" if crossings == 1 else f"{crossings} places where two lines cross"
+        notes.append(("crossings", f"{where} with no vertex of either there",
+                      "not joined (bridges and tunnels cross this way); if they are junctions, split the "
+                      "lines there in a GIS",
+                      (f"{crossings} 处两条线相交，但交点处两条线都没有节点", "未连通（桥梁、隧道即如此）；如确为路口，请在 GIS 中在该处打断线")))
     coords, line = shapely.get_coordinates(parts, return_index=True)
     given = np.bincount(line, minlength=len(parts))
     grid = np.round(coords / tolerance_m).astype(np.int64)
@@ -411,4 +424,62 @@ def from_lines(lines: gpd.GeoDataFrame, metric, *, tolerance_m: float = 0.1, lay
     edges = _split_at_shared(vertex, coords, line, hw[part_row], nm[part_row], crs=metric, whole=parts,
                              intact=intact)
     nodes = _end_nodes(edges, vertex, coords, metric)
-    return Loaded(edges, nodes, dropped, unit="rows")
+    return Loaded(edges, nodes, dropped, notes, unit="rows")
+
+
+def _join_t_junctions(parts: np.ndarray, tol: float) -> tuple[np.ndarray, int, int]:
+    """Lines with a vertex added wherever another line's end or vertex lies on them between two
+    vertices (within ``tol``), at that point's exact position, so the two share a node; at how
+    many points; and how many places two segments cross with no vertex of either there.
+
+    Road layers drawn in a GIS often end a side street on the middle of a main street's segment
+    (a T-junction), or snap a vertex of one street onto another, without a vertex on the other
+    street there; joined by shared vertices only, the side street would be cut off (libpysal's
+    Soho streets: 78 pieces instead of one). Lines that cross with no vertex of either there are
+    left apart, as bridges and tunnels are drawn, and counted. No library nodes only at vertices
+    (``shapely.node`` joins every crossing too), hence this function: one tree of the segments'
+    boxes, the distances and crossings in numpy.
+    """
+    coords, line = shapely.get_coordinates(parts, return_index=True)
+    if len(coords) < 4:
+        return parts, 0, 0
+    last = np.r_[line[1:] != line[:-1], True]
+    seg = np.flatnonzero(~last)  # segment i runs from coords[i] to coords[i + 1]
+    a, b = coords[seg], coords[seg + 1]
+    lo, hi = np.minimum(a, b) - tol, np.maximum(a, b) + tol
+    tree = shapely.STRtree(shapely.box(lo[:, 0], lo[:, 1], hi[:, 0], hi[:, 1]))
+    i, j = tree.query(tree.geometries)  # segments whose boxes meet
+    keep = i < j
+    i, j = i[keep], j[keep]
+    # vertices on a segment between its ends: each end of one segment of a pair against the other
+    pair = np.unique(np.r_[seg[i], seg[i] + 1, seg[j], seg[j] + 1] * len(seg) + np.r_[j, j, i, i])
+    v, s = pair // len(seg), pair % len(seg)
+    p, sa, ab = coords[v], a[s], b[s] - a[s]
+    t = np.einsum("ij,ij->i", p - sa, ab) / np.maximum(np.einsum("ij,ij->i", ab, ab), 1e-18)
+    off = np.hypot(*(sa + np.clip(t, 0, 1)[:, None] * ab - p).T)
+    away = (np.hypot(*(p - sa).T) > tol) & (np.hypot(*(p - b[s]).T) > tol)  # not at a vertex of it already
+    ok = (off <= tol) & away & (t > 0) & (t < 1)
+    # segments crossing each other away from every vertex of both (a bridge, or a junction not drawn)
+    d1, d2, r = b[i] - a[i], b[j] - a[j], a[j] - a[i]
+    den = d1[:, 0] * d2[:, 1] - d1[:, 1] * d2[:, 0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ti = (r[:, 0] * d2[:, 1] - r[:, 1] * d2[:, 0]) / den
+        tj = (r[:, 0] * d1[:, 1] - r[:, 1] * d1[:, 0]) / den
+    li, lj = np.hypot(*d1.T), np.hypot(*d2.T)
+    cross = (np.abs(den) > 1e-12) & (ti * li > tol) & ((1 - ti) * li > tol) & (tj * lj > tol) & ((1 - tj) * lj > tol)
+    at = a[i[cross]] + ti[cross, None] * d1[cross]
+    near_vertex = np.zeros(int(cross.sum()), dtype=bool)
+    if ok.any() and len(at):  # a crossing where a vertex was joined onto the other line is a junction now
+        _, hit = shapely.STRtree(shapely.points(p[ok])).query(shapely.points(at), predicate="dwithin", distance=tol)
+        near_vertex[np.unique(hit)] = True
+    crossings = int((~near_vertex).sum())
+    if not ok.any():
+        return parts, 0, crossings
+    v, s, t = v[ok], s[ok], t[ok]
+    key = np.r_[np.arange(len(coords), dtype=float), seg[s] + t]
+    xy = np.r_[coords, coords[v]]
+    owner = np.r_[line, line[seg[s]]]
+    order = np.argsort(key, kind="stable")
+    out = np.asarray(shapely.linestrings(xy[order], indices=owner[order]), dtype=object)
+    return out, int(len(np.unique(v))), crossings
+
