@@ -110,7 +110,7 @@ def test_walks_to_the_pumps_match_a_reference_from_the_raw_shapefile(soho):
     got = walking_coverage(deaths, pumps, read_network(streets), meters=[100, 200, 300, 500])
     np.testing.assert_allclose(got["walk_m"].to_numpy(), walk_m, atol=0.01)
     assert (got["nearest_station"].to_numpy() == pump).all()
-    # Snow's finding, by walking: most deaths were nearest the Broad Street pump
+    # one pump is nearest by walking for most deaths, as Snow found of the Broad Street pump
     by_pump = deaths.groupby(pump)["households"].sum()
     assert by_pump.idxmax() == "P08" and by_pump["P08"] == 274 and deaths["households"].sum() == 392
 
