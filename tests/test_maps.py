@@ -372,6 +372,20 @@ def test_cli_map_from_geopackages(tmp_path, grids, demand, stations, isochrones,
     assert "网格" in layers_of(only_grids)
 
 
+def test_cli_map_of_a_coverage_run_whose_stations_have_no_names(tmp_path, demand, stations):
+    """``spatial coverage`` keeps the stations' columns: given ids alone, its output has no name
+    column, and the map labels the stations by id instead of refusing the file."""
+    c = tmp_path / "coverage.gpkg"
+    demand.to_file(c, layer="demand")
+    stations.drop(columns="name").to_file(c, layer="stations")
+    out = tmp_path / "map.html"
+    assert main(["map", "--coverage", str(c), "--lang", "en", "--out", str(out)]) == 0
+    layer = layers_of(map_from_files(coverage=c))["党群服务中心/站"]
+    assert [f["properties"]["station_id"] for f in features(layer)] == stations["station_id"].astype(str).tolist()
+    with pytest.raises(ColumnError, match="'stations' has no column 'label'"):  # a name asked for must be there
+        coverage_map(demand, stations.drop(columns="name"), name_col="label")
+
+
 def test_jupyter_display_is_offline_too(grids):
     shown = grid_map(grids)._repr_html_()
     assert shown.startswith("<div") and "srcdoc=" in shown and "Leaflet 1.9.3" in shown

@@ -333,7 +333,8 @@ def coverage_map(
         The ``demand`` layer after coverage (points or footprints) with ``band_col``.
     stations : GeoDataFrame
         Party-mass service stations with ``name_col``; searchable by any part of the name or by
-        ``station_id``.
+        ``station_id``. Stations with no ``name`` column (and ``name_col`` left at "name") are
+        labelled by their ``station_id``.
     isochrones, gaps : GeoDataFrame, optional
         Service areas (one toggle per band) and ranked gap areas.
     summary : DataFrame, optional
@@ -372,6 +373,8 @@ def coverage_map(
     require_crs(demand, "demand")
     require_crs(stations, "stations")
     require_columns(demand, [band_col], "demand")
+    if name_col == "name" and "name" not in stations.columns and "station_id" in stations.columns:
+        name_col = "station_id"  # stations with no names (a coverage run on ids alone) are shown by id
     require_columns(stations, [name_col], "stations")
     if isochrones is not None:
         require_crs(isochrones, "isochrones")
