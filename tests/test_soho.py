@@ -11,6 +11,7 @@ reference written below from the raw shapefile with shapely's substrings and net
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import os
 
 import geopandas as gpd
@@ -22,6 +23,7 @@ from shapely.ops import substring
 
 from spatial import walking_coverage
 from spatial.network.read import read_network
+from spatial.siting.sites import site_stations
 
 UTM30 = "EPSG:32630"  # London's UTM zone: ground metres (Web Mercator is 1.6 times too long here)
 
@@ -42,10 +44,10 @@ def soho():
     return streets, deaths, pumps
 
 
-def reference_walks(streets, deaths, pumps, tol=0.1):
-    """Nearest pump and walk (m) of each address: every street cut where another street's end
-    or vertex lies on it and at its own vertices lying on another, pieces joined at their exact
-    end points, addresses and pumps on the nearest piece by a straight leg."""
+def reference_network(streets, tol=0.1):
+    """Every street cut where another street's end or vertex lies on it and at its own vertices
+    lying on another; pieces joined at their exact end points (keys to 0.1 m). Returns the graph,
+    the pieces and ``attach(point) -> (leg, piece, offset, [(end node, metres to it)] * 2)``."""
     lines = list(streets.to_crs(UTM30).geometry)
     pieces = []
     for i, ln in enumerate(lines):
@@ -75,22 +77,31 @@ def reference_walks(streets, deaths, pumps, tol=0.1):
         d = pieces[k].project(pt)
         return pt.distance(pieces[k]), k, d, [(key(pieces[k].coords[0]), d), (key(pieces[k].coords[-1]), pieces[k].length - d)]
 
+    return g, pieces, attach
+
+
+def walks_from(g, attach, pt, homes) -> np.ndarray:
+    """Walk (m) from the point ``pt`` to each attached home: legs plus the network between."""
+    leg, k, d, ends = attach(pt)
+    far: dict = {}
+    for node, off in ends:
+        for other, dist in nx.single_source_dijkstra_path_length(g, node, weight="w").items():
+            far[other] = min(far.get(other, np.inf), dist + off)
+    out = np.empty(len(homes))
+    for i, (hleg, hk, hd, hends) in enumerate(homes):
+        w = min(far.get(node, np.inf) + off for node, off in hends)
+        out[i] = (min(w, abs(hd - d)) if hk == k else w) + leg + hleg
+    return out
+
+
+def reference_walks(streets, deaths, pumps):
+    """Nearest pump and walk (m) of each address, the number of pieces the network is in and its length."""
+    g, pieces, attach = reference_network(streets)
     homes = [attach(p) for p in deaths.to_crs(UTM30).geometry]
-    best = np.full(len(homes), np.inf)
-    who = np.full(len(homes), None, dtype=object)
-    for pt, sid in zip(pumps.to_crs(UTM30).geometry, pumps["station_id"]):
-        leg, k, d, pends = attach(pt)
-        far: dict = {}
-        for node, off in pends:
-            for other, dist in nx.single_source_dijkstra_path_length(g, node, weight="w").items():
-                far[other] = min(far.get(other, np.inf), dist + off)
-        for i, (hleg, hk, hd, hends) in enumerate(homes):
-            w = min(far.get(node, np.inf) + off for node, off in hends)
-            if hk == k:
-                w = min(w, abs(hd - d))
-            if w + leg + hleg < best[i]:
-                best[i], who[i] = w + leg + hleg, sid
-    return best, who, nx.number_connected_components(g), sum(pc.length for pc in pieces)
+    walks = np.array([walks_from(g, attach, pt, homes) for pt in pumps.to_crs(UTM30).geometry])
+    best = walks.argmin(axis=0)
+    return walks.min(axis=0), pumps["station_id"].to_numpy()[best], nx.number_connected_components(g), \
+        sum(pc.length for pc in pieces)
 
 
 def test_side_streets_ending_on_a_segment_are_joined(soho):
@@ -133,3 +144,21 @@ def test_a_t_junction_is_joined_and_a_crossing_with_no_vertex_is_left_as_a_bridg
     walk = walking_coverage(home, station, net, meters=[2000])["walk_m"].iloc[0]
     # 240 m if the bridge met the street; over it, along the lane, down the side street and back
     assert walk == pytest.approx(390 + 200 + 200 + 150 + 10, abs=0.5)
+
+
+def test_two_new_pumps_cover_what_the_best_pair_of_street_corners_covers(soho):
+    """Siting on real streets: with the Broad Street pump alone, two new sites within 200 m
+    (3 minutes at 4 km/h) should cover as many deaths' households as the best pair of all the
+    network's nodes, found here by trying every pair."""
+    streets, deaths, pumps = soho
+    broad = pumps[pumps["station_id"] == "P08"]
+    g, _, attach = reference_network(streets)
+    homes = [attach(p) for p in deaths.to_crs(UTM30).geometry]
+    hh = deaths["households"].to_numpy()
+    covered = walks_from(g, attach, broad.to_crs(UTM30).geometry.iloc[0], homes) <= 200
+    reach = np.array([walks_from(g, attach, shapely.Point(n), homes) <= 200 for n in g.nodes]) & ~covered
+    gain = (reach.astype(float) * hh) @ np.ones(len(hh))
+    best = max(hh[reach[a] | reach[b]].sum() for a, b in itertools.combinations(np.flatnonzero(gain > 0), 2))
+    res = site_stations(deaths, broad, read_network(streets), k=2, minutes=[3], band="3min")
+    assert res.sites["gain_households"].sum() == best == 110
+    assert res.sites["cum_coverage_pct"].iloc[-1] == pytest.approx(100 * (hh[covered].sum() + best) / hh.sum())
