@@ -254,8 +254,8 @@ def test_coverage_map_rejects_bad_input(demand, stations):
         coverage_map(demand, stations.set_crs(None, allow_override=True))
     with pytest.raises(ColumnError, match="'demand' has no column 'band'"):
         coverage_map(demand.drop(columns="band"), stations)
-    with pytest.raises(ColumnError, match="'stations' has no column 'name'.*_col option"):
-        coverage_map(demand, stations.drop(columns="name"))
+    with pytest.raises(ColumnError, match="'stations' has no column 'name'.*_col option"):  # nor an id to show
+        coverage_map(demand, stations.drop(columns=["name", "station_id"]))
 
 
 # ----------------------------------------------------------------------------- geometry and size

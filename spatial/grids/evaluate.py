@@ -17,6 +17,7 @@ import shapely
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
+from spatial.core._gc import without_gc_pauses
 from spatial.core._geom import union_groups
 from spatial.core.checks import (
     Report,
@@ -57,6 +58,7 @@ class EvalResult:
     report: pd.DataFrame
 
 
+@without_gc_pauses
 def evaluate_grids(
     layer: gpd.GeoDataFrame,
     communities: gpd.GeoDataFrame | None = None,

@@ -22,6 +22,7 @@ import shapely
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
+from spatial.core._gc import without_gc_pauses
 from spatial.core._procs import PROCESSES, Ahead
 from spatial.core.checks import Report
 from spatial.core.errors import ColumnError, SpatialError
@@ -212,6 +213,7 @@ def node_shapes(prep: Prepared, node: np.ndarray) -> Shapes:
     return Shapes(area, per, shared)
 
 
+@without_gc_pauses
 def partition_grids(
     units: gpd.GeoDataFrame,
     communities: gpd.GeoDataFrame,

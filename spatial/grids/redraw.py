@@ -25,6 +25,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from spatial.core._gc import without_gc_pauses
 from spatial.core.checks import Report, require_columns, yes_no
 from spatial.core.errors import ColumnError
 from spatial.grids._chains import band_violation, even_out, rebalance
@@ -94,6 +95,7 @@ def _locked_mask(locked, units, plan, unit_ids, unit_id_col) -> np.ndarray:
     raise TypeError("locked must be a column name or an iterable of unit ids")
 
 
+@without_gc_pauses
 def redraw_grids(
     units: gpd.GeoDataFrame,
     communities: gpd.GeoDataFrame,
