@@ -49,3 +49,45 @@ def test_a_group_that_is_no_coverage_falls_back_to_an_overlay_union():
     out = union_groups(geoms, np.array([0, 0, 0, 0, 1, 1]), 2, coverage=True)
     assert out[0].equals(shapely.box(0, 0, 4, 1))
     assert out[1].equals(shapely.box(10, 0, 13, 1))
+
+
+def _outline_points(seed=5):
+    """Points every 4 m along the outlines of a 10 x 10 town of uneven blocks, as the street-gap
+    sharing samples them (GEOS drew one of these cells as the rest of the envelope)."""
+    rng = np.random.default_rng(seed)
+    xs = np.cumsum(np.r_[0, rng.uniform(30, 60, 10)])
+    ys = np.cumsum(np.r_[0, rng.uniform(30, 60, 10)])
+    boxes = [shapely.box(x0 + rng.uniform(4, 10), y0 + rng.uniform(4, 10), x1, y1)
+             for x0, x1 in zip(xs[:-1], xs[1:]) for y0, y1 in zip(ys[:-1], ys[1:])]
+    coords = shapely.get_coordinates(shapely.segmentize(shapely.boundary(np.array(boxes, dtype=object)), 4.0))
+    return np.unique(np.round(coords, 3), axis=0), shapely.box(0, 0, xs[-1], ys[-1])
+
+
+@pytest.mark.parametrize("seed", [5, 6, 7])
+def test_voronoi_cells_are_convex_hold_their_point_and_tile_the_envelope(seed):
+    from spatial.core._voronoi import voronoi_cells
+
+    coords, town = _outline_points(seed)
+    cells = voronoi_cells(coords, town)
+    pts = shapely.points(coords)
+    assert shapely.contains(cells, pts).all()
+    hull = shapely.area(shapely.convex_hull(cells))
+    np.testing.assert_allclose(shapely.area(cells), hull, rtol=1e-9)
+    held = np.bincount(shapely.STRtree(cells).query(pts, predicate="within")[1], minlength=len(cells))
+    assert (held == 1).all()  # no cell holds another's point
+    inside = shapely.area(shapely.intersection(cells, town)).sum()
+    assert inside == pytest.approx(town.area, rel=1e-9)  # no overlap, no hole over the town
+
+
+def test_a_cell_drawn_again_is_the_exact_cell():
+    from spatial.core._voronoi import mend
+
+    coords = np.array([[0.0, 0.0], [4.0, 0.0], [8.0, 0.0], [4.0, 5.0]])
+    square = shapely.box(-10, -10, 20, 20)
+    good = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(coords), extend_to=square, ordered=True))
+    broken = good.copy()
+    broken[1] = shapely.difference(shapely.box(*shapely.total_bounds(good)), good[1])  # the rest of the envelope
+    mended = mend(broken, coords)
+    assert shapely.equals_exact(shapely.normalize(mended[1]), shapely.normalize(good[1]), tolerance=1e-9) or \
+        shapely.area(shapely.symmetric_difference(mended[1], good[1])) < 1e-9
+    assert all(mended[i] is broken[i] for i in (0, 2, 3))

@@ -29,6 +29,7 @@ import shapely
 
 from spatial.core._geom import union_groups, union_polygons
 from spatial.core._threads import THREADS, halves, thread_map
+from spatial.core._voronoi import voronoi_cells
 from spatial.core.errors import ColumnError, SpatialError
 from spatial.grids._adjacency import shared_edges
 
@@ -231,20 +232,17 @@ def _voronoi_halves(coords: np.ndarray, closed, margin: float) -> tuple[np.ndarr
     lies within half the street gap of a unit and so within ``margin`` of its nearest point, which
     is then among the points of its own side's run: there the cells equal one run's (checked on
     the 10,000-unit town with 12 m streets: the same shares to the square metre, 0.4 s -> 0.2 s).
-    Cells GEOS gets wrong are drawn again (:func:`_mend_cells`)."""
+    Cells GEOS gets wrong are drawn again (:func:`spatial.core._voronoi.voronoi_cells`)."""
     whole = np.arange(len(coords))
     if len(coords) < 2 * _MIN_PART or THREADS < 2:
-        cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(coords), extend_to=closed, ordered=True))
-        return _mend_cells(cells, coords, coords, margin), whole
+        return voronoi_cells(coords, closed), whole
     xm = float(np.median(coords[:, 0]))
     x0, y0, x1, y1 = shapely.bounds(closed)
     pad = margin + 1e3 + max(x1 - x0, y1 - y0)
 
     def side(east: bool):
         pick = whole[coords[:, 0] >= xm - margin] if east else whole[coords[:, 0] <= xm + margin]
-        cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(coords[pick]), extend_to=closed,
-                                                           ordered=True))
-        cells = _mend_cells(cells, coords[pick], coords, margin)
+        cells = voronoi_cells(coords[pick], closed)
         rect = (xm, y0 - pad, x1 + pad, y1 + pad) if east else (x0 - pad, y0 - pad, xm, y1 + pad)
         cells = shapely.clip_by_rect(cells, *rect)
         keep = ~shapely.is_empty(cells) & (shapely.area(cells) > 0)
@@ -252,38 +250,6 @@ def _voronoi_halves(coords: np.ndarray, closed, margin: float) -> tuple[np.ndarr
 
     (cw, iw), (ce, ie) = thread_map(side, [False, True], threads=2)
     return np.concatenate([cw, ce]), np.concatenate([iw, ie])
-
-
-def _mend_cells(cells: np.ndarray, own: np.ndarray, coords: np.ndarray, margin: float) -> np.ndarray:
-    """``cells`` (GEOS's Voronoi cells of the points ``own``) with each wrong one drawn again.
-
-    GEOS now and then returns a cell that is not convex or does not hold its own point, such as
-    the rest of the envelope around the true cell (libgeos/geos#955, shapely/shapely#2264; here
-    on points every 4 m along a straight town edge: one unit took a street 400 m long). Such a
-    cell is replaced by the square of half-side ``margin`` round its point cut by the bisector
-    with every point of ``coords`` within twice that: exact within ``margin`` of the point, where
-    every place of the gap that is nearest it lies.
-    """
-    pts = shapely.points(own)
-    hull = shapely.area(shapely.convex_hull(cells))
-    area = shapely.area(cells)
-    bad = np.flatnonzero(~shapely.contains(cells, pts) | (hull - area > 1e-9 * np.maximum(hull, 1.0)))
-    if not len(bad):
-        return cells
-    logger.debug("%d Voronoi cells of %d drawn again (GEOS returned them malformed)", len(bad), len(cells))
-    cells = cells.copy()
-    for k in bad:
-        p = own[k]
-        near = coords[np.hypot(*(coords - p).T) <= 2 * margin]
-        near = near[(near != p).any(axis=1)]
-        cell = shapely.box(*(p - margin), *(p + margin))
-        for q in near[np.argsort(np.hypot(*(near - p).T))]:
-            mid, n = (p + q) / 2, (q - p) / np.hypot(*(q - p))
-            t = np.array([-n[1], n[0]]) * 4 * margin  # along the bisector
-            back = -n * 4 * margin  # towards p
-            cell = shapely.intersection(cell, shapely.Polygon([mid - t, mid + t, mid + t + back, mid - t + back]))
-        cells[k] = cell
-    return cells
 
 
 def _tiles(polys: np.ndarray, size: float, max_vertices: int = 64) -> np.ndarray:

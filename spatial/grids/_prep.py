@@ -20,6 +20,7 @@ from pyproj import CRS
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
+from spatial.core._voronoi import voronoi_cells
 from spatial.core._geom import union_groups, union_polygons
 from spatial.core._threads import halves, thread_map
 from spatial.core.checks import (
@@ -338,9 +339,7 @@ def _voronoi(points, comm_of, cg, ids) -> np.ndarray:
         if len(idx) == 1:
             out[idx[0]] = cg[c]
             continue
-        cells = shapely.get_parts(
-            shapely.voronoi_polygons(shapely.multipoints(coords), extend_to=cg[c], ordered=True)
-        )
+        cells = voronoi_cells(coords, cg[c])
         clipped = shapely.intersection(cells, cg[c])
         out[idx] = [_part_with(cl, p) for cl, p in zip(clipped, pts[idx])]
     return out
