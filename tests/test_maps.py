@@ -330,9 +330,13 @@ def test_layers_add_to_an_existing_map_with_one_layer_control_last(grids, demand
     assert {"网格", "步行路网", "党群服务中心/站"} <= set(layers_of(m))
 
 
-def test_attribution_and_synthetic_note(tmp_path, demand, stations):
-    page = save_map(coverage_map(demand, stations), tmp_path / "a.html").read_text(encoding="utf-8")
+def test_attribution_and_synthetic_note(tmp_path, demand, stations, grids, network):
+    page = save_map(coverage_map(demand, stations, network_edges=network), tmp_path / "a.html").read_text(encoding="utf-8")
     assert "© OpenStreetMap contributors" in page and "合成数据" not in page
+    # a map of the planner's own grids, no network drawn: nothing of OpenStreetMap's on it to credit
+    page = save_map(grid_map(grids), tmp_path / "g.html").read_text(encoding="utf-8")
+    assert "OpenStreetMap" not in page
+    assert "OpenStreetMap" in save_map(grid_map(grids, tiles="osm"), tmp_path / "t.html").read_text(encoding="utf-8")
     flagged = coverage_map(demand.assign(synthetic=True), stations)
     assert "示意数据" in boxes_text(flagged)
     assert "示意数据" not in boxes_text(coverage_map(demand.assign(synthetic=True), stations, synthetic_note=False))

@@ -126,10 +126,13 @@ def _layers_top_first(m: folium.Map) -> None:
     m._children.update(items)
 
 
-def _finish(m: folium.Map, *, own: bool, lang: str, synthetic: bool,
-            attribution: str | None = st.OSM_ATTRIBUTION) -> folium.Map:
-    """Controls (once per map), attribution, the layer control and the layout, last."""
+def _finish(m: folium.Map, *, own: bool, lang: str, synthetic: bool) -> folium.Map:
+    """Controls (once per map), attribution, the layer control and the layout, last.
+
+    OpenStreetMap is credited when the walking network is drawn (a map of the planner's own
+    grids credits no one); tiles carry their own credit."""
     state = _state(m, lang)
+    attribution = st.OSM_ATTRIBUTION if state.get("network_drawn") else None
     kids = list(m._children.values())
     if not any(isinstance(k, plugins.Fullscreen) for k in kids):
         plugins.Fullscreen(title=st.text(lang, "fullscreen"),
