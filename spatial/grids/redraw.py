@@ -30,10 +30,10 @@ from spatial.core.checks import Report, require_columns, yes_no
 from spatial.core.errors import ColumnError
 from spatial.grids._chains import band_violation, even_out, rebalance
 from spatial.grids._engine import partition, repair_contiguity
+from spatial.grids._explain import explain_far
 from spatial.grids._objective import check_max_deviation
 from spatial.grids._prep import prepare
 from spatial.grids.partition import (
-    _explain_far,
     _labels_from,
     contract,
     finish,
@@ -219,7 +219,7 @@ def redraw_grids(
                               code_layout=code_layout, communities=communities, community_id_col=community_id_col,
                               road_buffer_m=road_buffer_m)
     if max_deviation_pct is not None:
-        _explain_far(report, grids, prep, grid_ids, max_deviation_pct, node)
+        explain_far(report, grids, prep, grid_ids, max_deviation_pct, node)
     changed = np.array([a != b for a, b in zip(old, grid_ids)])
     old_set, new_set = set(old.tolist()), set(grid_ids.tolist())
     moves = pd.DataFrame({

@@ -1,0 +1,123 @@
+"""Report rows saying why grids end out of the band or off the mean: the units, groups and
+communities that force it.
+
+Used by :mod:`spatial.grids.partition` and :mod:`spatial.grids.redraw`; imports from
+:mod:`spatial.core` and the grid engine's private modules only.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.sparse.csgraph import connected_components
+
+from spatial.grids._engine import hemmed_in
+from spatial.grids._prep import Prepared, beyond_rule
+
+
+def explain_far(report, grids, prep: Prepared, grid_ids: np.ndarray, rule_pct: float, node: np.ndarray) -> None:
+    """One row per grid in the band but further from its community's mean grid than ``rule_pct``,
+    naming its largest units (a gated estate or a group kept together counting as one, ``node``:
+    each unit's group): where a few buildings hold most of a grid, one more or one fewer
+    overshoots the rule the other way."""
+    far = grids[(grids["band_status"] == "in") & (grids["deviation_pct"].abs() > rule_pct + 1e-9)]
+    for _, r in far.iterrows():
+        mine = np.flatnonzero(grid_ids == r["grid_id"])
+        groups, first = np.unique(node[mine], return_inverse=True)
+        h = np.bincount(first, weights=prep.hh[mine])
+        size = np.bincount(first)
+        top = np.argsort(-h, kind="stable")[:3]
+        top = top[h[top] > 0]
+        whole = (size[top] > 1) & (groups[top] >= 0)
+        if len(top) == 1:  # one unit (or one group kept together) holds them all
+            said = f"all of them in {size[top[0]]} units kept together" if whole[0] else "all of them in one unit"
+            said_zh = f"全部在 {size[top[0]]} 个须保持在一起的单元中" if whole[0] else "全部在一个单元中"
+        else:
+            said = "its largest units hold " + ", ".join(
+                f"{h[t]:g}" + (f" ({size[t]} units kept together)" if w else "") for t, w in zip(top, whole)) + " of them"
+            said_zh = "其中最大的几个单元分别有 " + "、".join(
+                f"{h[t]:g}" + (f"（{size[t]} 个单元须保持在一起）" if w else "") for t, w in zip(top, whole)) + " 户"
+        words = (r["households"], float(r["deviation_pct"]), r["target_households"], rule_pct)
+        report.add("grids", r["grid_id"], beyond_rule(*words) + f"; {said}",
+                   "no move or swap of units found brings it nearer: accept it, move units by hand (spatial "
+                   "editor), or allow more (max_deviation_pct, --max-deviation)",
+                   zh=(beyond_rule(*words, lang="zh") + f"；{said_zh}",
+                       ("找不到能使其更接近平均户数的单元调整或互换：可接受现状、手工调整单元（spatial editor），"
+                        "或放宽规则（max_deviation_pct、--max-deviation）")))
+
+
+def explain_hemmed_in(report, prep, node, hh, cost, lo, hi) -> None:
+    """One row per group of units that no grid in the band can hold: units cut off from the rest of
+    their community (a part of the graph holding fewer than ``lo`` households: an island, land
+    across water), and units or groups kept together (a gated estate, a locked grid) that are
+    ``hemmed_in`` (under the minimum with all they could join, over the maximum with anything
+    more). Single units over the maximum have their own row already."""
+    stuck = hemmed_in(cost, hh, min_hh=lo, max_hh=hi)
+    _, part = connected_components(cost, directed=False)
+    part_hh = np.bincount(part, weights=hh)
+    comm_of = np.zeros(len(hh), dtype=np.int64)
+    comm_of[node[node >= 0]] = prep.comm_of[node >= 0]
+    whole = np.bincount(comm_of, weights=hh, minlength=len(prep.comm_ids))
+    cut_off = (part_hh[part] < lo) & (part_hh[part] < whole[comm_of])  # not the whole community
+    coo = cost.tocoo()
+    for p in np.unique(part[cut_off]):
+        members = np.flatnonzero(np.isin(node, np.flatnonzero(part == p)))
+        n = len(members)
+        names = ", ".join(map(str, prep.unit_ids[members][:6])) + (" ..." if n > 6 else "")
+        these = "this unit shares" if n == 1 else f"these {n} units share"
+        hold = "holds" if n == 1 else "hold"
+        these_zh = "该单元" if n == 1 else f"这 {n} 个单元"
+        report.add("units", names, f"{these} no edge with the rest of community {prep.comm_ids[comm_of[part == p][0]]} "
+                   f"(an island, or land cut off by water or a gap wider than the street gap) and {hold} "
+                   f"{part_hh[p]:g} households < {lo:g}",
+                   "their grid stays under the band: join it by hand to the nearest grid (spatial editor; that "
+                   "grid is then in pieces), move the units to another community, or accept it",
+                   zh=(f"{these_zh}与社区 {prep.comm_ids[comm_of[part == p][0]]} 的其余单元没有共用边（海岛，或被水面、"
+                       f"过宽的街道隔开），共 {part_hh[p]:g} 户 < {lo:g}",
+                       "其所在网格只能低于户数区间：可在 spatial editor 中手工并入最近的网格（该网格将分成几块）、"
+                       "把这些单元划入其他社区，或接受现状"))
+    small = whole[comm_of] < lo  # the whole community is under the band: its own row says so
+    stuck &= ~cut_off & ~small & (hh <= hi) | (np.bincount(node[node >= 0], minlength=len(hh)) > 1) & (hh > hi)
+    for v in np.flatnonzero(stuck):
+        members = np.flatnonzero(node == v)
+        nb = coo.col[coo.row == v]
+        names = ", ".join(map(str, prep.unit_ids[members][:6])) + (" ..." if len(members) > 6 else "")
+        heavy = f"with any neighbour of more than {hi - hh[v]:g} households it passes {hi:g}" if len(nb) else \
+            "and it touches no other unit"
+        heavy_zh = f"加上任何一个超过 {hi - hh[v]:g} 户的相邻单元又会超过 {hi:g}" if len(nb) else "且不与其他单元相邻"
+        why = f"over {hi:g}" if hh[v] > hi else \
+            f"under {lo:g} alone and with all the lighter units it could join, {heavy}"
+        why_zh = f"超过 {hi:g}" if hh[v] > hi else f"单独或加上所有可并入的较小单元都不足 {lo:g}，{heavy_zh}"
+        if len(members) == 1:
+            said, said_zh = f"holds {hh[v]:g} households: {why}", f"有 {hh[v]:g} 户：{why_zh}"
+            act, act_zh = "no grid holding it can be in the band; widen the band or move it by hand", \
+                "任何包含它的网格都无法落在户数区间内；请放宽户数区间或手工调整"
+        else:
+            said = f"{len(members)} units kept together hold {hh[v]:g} households: {why}"
+            said_zh = f"须保持在一起的 {len(members)} 个单元共 {hh[v]:g} 户：{why_zh}"
+            act = "no grid holding them can be in the band; let the group be split (gated/together/locked) or widen the band"
+            act_zh = "任何包含它们的网格都无法落在户数区间内；请允许拆分这组单元（gated/together/locked）或放宽户数区间"
+        report.add("units", names, said, act, zh=(said_zh, act_zh))
+
+
+def explain_community(report, cid, h, h_rest, k_got, k_asked, lo, hi, n_grids) -> None:
+    """Rows on a community whose households force grids out of the band (``h_rest``: the
+    households left when the units over the band alone, in grids of their own, are set aside)."""
+    if h < lo and k_got == 1:
+        report.add("communities", cid, f"has {h:g} households < {lo:g}: one grid under band",
+                   "kept as one grid; merge with a neighbouring community to reach the band",
+                   zh=(f"共 {h:g} 户 < {lo:g}：只有一个网格，低于户数区间", "保留为一个网格；可与相邻社区合并以达到户数区间"))
+    elif n_grids is None and lo > 0 and h_rest > 0 and math.ceil(h_rest / hi) > math.floor(h_rest / lo):
+        what = f"{h:g} households" if h_rest == h else f"the {h_rest:g} households outside its units over {hi:g}"
+        what_zh = f"{h:g} 户" if h_rest == h else f"除超过 {hi:g} 户的单元外的 {h_rest:g} 户"
+        report.add("communities", cid, f"{what} cannot be cut into whole grids of {lo:g}–{hi:g}",
+                   f"drew {k_got} grids of about {h / k_got:.0f} households, the least out of band",
+                   zh=(f"{what_zh}无法整分为每格 {lo:g}–{hi:g} 户的网格",
+                       f"划为 {k_got} 个网格，每格约 {h / k_got:.0f} 户，超出区间最少"))
+    if k_got != k_asked:
+        report.add("communities", cid, f"asked for {k_asked} grids, drew {k_got}",
+                   "units not connected to each other need a grid each, or too few units to split",
+                   zh=(f"要求 {k_asked} 个网格，实际划出 {k_got} 个", "互不相连的单元各需一个网格，或单元太少无法再分"))
+
+
