@@ -310,3 +310,28 @@ def test_the_street_gaps_are_shared_to_the_nearest_unit_on_two_threads_as_on_one
     whole, _, gap_again = blocks._grow(pieces, clip, blocks.STREET_GAP_M, 0.1)
     assert gap == gap_again > 10_000
     assert shapely.area(shapely.symmetric_difference(exact, whole)).max() < 0.01
+
+
+def test_shares_do_not_depend_on_where_each_ring_starts():
+    """A GIS writing the units back starts their rings elsewhere. The drawing and the evaluation
+    of the written units once shared the street gaps differently (one unit lost its whole share,
+    met by another share only at a point), so the evaluation found a grid in two pieces."""
+    from spatial.datasets.synthetic import voronoi_units
+    from spatial.grids._blocks import _grow
+
+    units, comms, _ = voronoi_units(32, n_communities=2, mean_households=10.0, seed=0, irregular=True)
+    res = partition_grids(units, comms, min_households=100, max_households=200)
+
+    def rotated(poly):  # the same ring, starting at its next vertex
+        ring = list(poly.exterior.coords)[:-1]
+        return shapely.Polygon(ring[1:] + ring[:1])
+
+    moved = res.units.copy()
+    moved["geometry"] = [rotated(p) for p in moved.geometry]
+    for c, comm in comms.set_index("community_id").geometry.items():
+        mine = (units["community_id"] == c).to_numpy()
+        a = _grow(units.geometry.values[mine], comm, 30.0, 0.1)[0]
+        b = _grow(moved.geometry.values[mine], comm, 30.0, 0.1)[0]
+        assert shapely.area(shapely.symmetric_difference(a, b)).max() < 1e-6
+    ev = evaluate_grids(moved, comms, min_households=100, max_households=200)
+    assert int(ev.summary["n_not_contiguous"].iloc[0]) == 0

@@ -386,6 +386,25 @@ def test_ground_metres_and_metric_crs():
     assert metric_crs(pts.to_crs("EPSG:3067")).to_epsg() == 3067  # Finland's own TM35FIN is kept
 
 
+def test_a_crs_with_its_own_prime_meridian_is_ground_metres_where_it_is_meant_for():
+    """S-JTSK on the Ferro meridian (EPSG:5221, Prague) and NTF on the Paris meridian
+    (EPSG:27572) are metres on the ground at home; PROJ's scale factors take longitudes from the
+    CRS's own meridian, which once made both look 0.7% off and got them reprojected."""
+    assert ground_metres("EPSG:5221", (14.42, 50.08)) and ground_metres("EPSG:27572", (2.35, 48.85))
+    assert not ground_metres("EPSG:5221", (114.05, 22.54))  # the same CRS in Shenzhen is not
+    spec = importlib.util.find_spec("momepy")
+    if spec is None:
+        pytest.skip("momepy (test extra) is not installed")
+    # momepy's Prague test streets (© the momepy authors, BSD-3-Clause) in S-JTSK (Ferro): measured in it
+    streets = gpd.read_file(Path(spec.origin).parent / "datasets" / "tests.gpkg", layer="network")
+    net = read_network(streets)
+    assert net.crs.to_epsg() == 5221 and "crs" not in set(net.report.row_id)
+    assert net.length_m.sum() == pytest.approx(shapely.length(streets.geometry.values).sum(), rel=1e-9)
+    far = read_network(streets.to_crs("EPSG:32650"))  # a UTM zone for another place: reprojected, and why
+    row = far.report[far.report.row_id == "crs"]
+    assert row.problem.iloc[0].endswith("is not in ground metres here") and far.crs.to_epsg() == 32633
+
+
 def test_roads_and_points_in_any_crs_give_the_same_walks(helsinki_forms):
     roads = gpd.read_file(helsinki_forms[".gpkg"]).to_crs(UTM35)
     rng = np.random.default_rng(3)

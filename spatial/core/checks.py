@@ -249,14 +249,8 @@ def ground_metres(crs, lonlat: tuple[float, float] | None = None) -> bool:
     if not crs.is_projected or not crs.axis_info or crs.axis_info[0].unit_name not in ("metre", "meter"):
         return False
     if lonlat is not None and np.all(np.isfinite(lonlat)):
-        from pyproj import Proj
-
-        try:
-            f = Proj(crs).get_factors(float(lonlat[0]), float(lonlat[1]))
-        except Exception:  # noqa: BLE001 - a CRS PROJ cannot factor: fall back to the name test
-            pass
-        else:
-            scale = np.array([f.meridional_scale, f.parallel_scale], float)
+        scale = _scale_at(crs, float(lonlat[0]), float(lonlat[1]))
+        if scale is not None:
             return bool(np.isfinite(scale).all() and (np.abs(scale - 1) <= GROUND_SCALE_TOLERANCE).all())
     method = (crs.coordinate_operation.method_name if crs.coordinate_operation else "").lower()
     return not ("mercator" in method and "transverse" not in method and "oblique" not in method)
@@ -272,6 +266,26 @@ def layer_lonlat(gdf: gpd.GeoDataFrame) -> tuple[float, float] | None:
     to_ll = Transformer.from_crs(gdf.crs, "EPSG:4326", always_xy=True)
     lon, lat = to_ll.transform((bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2)
     return (lon, lat) if np.isfinite(lon) and np.isfinite(lat) else None
+
+
+def _scale_at(crs: CRS, lon: float, lat: float) -> np.ndarray | None:
+    """Map length over ground length eastwards and northwards at (lon, lat), WGS 84 degrees:
+    100 m steps projected through PROJ against the same steps on the ellipsoid (pyproj.Geod).
+    Measured, not read from ``Proj.get_factors``, which takes longitudes from the CRS's own prime
+    meridian (Ferro for S-JTSK EPSG:5221, Paris for NTF) and so misjudged such CRSs by 17°."""
+    from pyproj import Geod, Transformer
+
+    try:
+        to = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+        geod = Geod(ellps="WGS84")
+        d_lon = 100.0 / (111_320.0 * max(np.cos(np.radians(lat)), 1e-6))
+        d_lat = 100.0 / 110_574.0
+        x, y = to.transform([lon, lon + d_lon, lon], [lat, lat, lat + d_lat], errcheck=True)
+    except Exception:  # noqa: BLE001 - a CRS PROJ cannot use here: fall back to the name test
+        return None
+    ground = np.array([geod.inv(lon, lat, lon + d_lon, lat)[2], geod.inv(lon, lat, lon, lat + d_lat)[2]])
+    mapped = np.hypot(np.array(x[1:]) - x[0], np.array(y[1:]) - y[0])
+    return mapped / ground
 
 
 def metric_crs(*layers: gpd.GeoDataFrame) -> CRS:

@@ -175,6 +175,10 @@ def _grow(pieces: np.ndarray, clip, gap_m: float, tol_m: float):
     n = len(pieces)
     if clip is not None and shapely.area(clip) - shapely.area(pieces).sum() <= 1e-4 * shapely.area(clip):
         return pieces, np.zeros(n, dtype=np.int64), 0.0  # the units tile the community: no gaps
+    # every ring from the same vertex, the same way round: the shares then do not depend on how
+    # the file drew each ring (a GIS writing the units back changes where rings start, and the
+    # drawing and its evaluation once gave a unit different shares and so different neighbours)
+    pieces = shapely.normalize(pieces)
     union = union_polygons(pieces)
     parts = shapely.get_parts(union)
     d = gap_m / 2
@@ -216,9 +220,10 @@ def _grow(pieces: np.ndarray, clip, gap_m: float, tol_m: float):
     own = pieces[owners]
     grown = union_groups(np.concatenate([own, bits]), np.r_[np.arange(len(owners)), ri], len(owners))
     n_own = shapely.get_num_geometries(own)
-    for j in np.flatnonzero(shapely.get_num_geometries(grown) > n_own):  # a share cut off from its unit stays street
+    for j in np.flatnonzero(shapely.get_num_geometries(grown) > n_own):
+        # a share cut off from its unit, or meeting it only at a point, stays street; the rest is kept
         parts = shapely.get_parts(grown[j])
-        grown[j] = union_polygons(parts[shapely.intersects(parts, own[j])])
+        grown[j] = union_polygons(parts[shapely.area(shapely.intersection(parts, own[j])) > 0])
     keep = shapely.get_num_geometries(grown) <= n_own
     out = pieces.copy()
     out[owners[keep]] = grown[keep]

@@ -110,6 +110,7 @@ def read_network(
     report = Report()
     label = _label(source)
     metric = None if crs is None else pyproj.CRS.from_user_input(crs)
+    asked = metric is not None
     if metric is not None and not ground_metres(metric):
         raise CRSError(f"crs={crs!r} is not a projected CRS in ground metres (degrees, feet and Web "
                        "Mercator are not); pass e.g. 'EPSG:32650' or leave it None for the local UTM zone")
@@ -121,7 +122,7 @@ def read_network(
     if nodes.crs is None or pyproj.CRS.from_user_input(nodes.crs) != metric:
         nodes = nodes.to_crs(metric)
         edges = edges.to_crs(metric)
-    _report_crs(source_crs, metric, report, label)
+    _report_crs(source_crs, metric, report, label, asked=asked)
     _report_dropped(loaded.dropped, metric, report, label, loaded.unit)
     for row_id, problem, action, zh in loaded.notes:
         report.add("network", row_id, problem, action, zh=zh)
@@ -176,15 +177,16 @@ def _crs_text(crs: pyproj.CRS) -> str:
     return f"{':'.join(code) if code else crs.to_string()} ({crs.name})"
 
 
-def _report_crs(source_crs, metric: pyproj.CRS, report: Report, label: str) -> None:
-    """State the CRS the network is measured in, and why when it is not the source's."""
+def _report_crs(source_crs, metric: pyproj.CRS, report: Report, label: str, *, asked: bool = False) -> None:
+    """State the CRS the network is measured in, and why when it is not the source's: the
+    ``crs=`` asked for, or a source CRS whose lengths are not metres on the ground there
+    (degrees, feet, Web Mercator, a projection for another place)."""
     if source_crs is not None and pyproj.CRS.from_user_input(source_crs) != metric:
         src = pyproj.CRS.from_user_input(source_crs)
-        metres = ground_metres(src)
-        why = "is not in ground metres" if not metres else "was asked to change"
+        why, why_zh = ("was asked to change", "按要求更换") if asked else \
+            ("is not in ground metres here", "在此处不以地面米为单位")
         report.add("network", "crs", f"source CRS {_crs_text(src)} {why}", f"reprojected to {_crs_text(metric)}",
-                   zh=(f"源数据坐标参考系 {_crs_text(src)} {'按要求更换' if metres else '不以地面米为单位'}",
-                       f"已转换为 {_crs_text(metric)}"))
+                   zh=(f"源数据坐标参考系 {_crs_text(src)} {why_zh}", f"已转换为 {_crs_text(metric)}"))
     logger.info("network %s measured in %s", label, _crs_text(metric))
 
 
