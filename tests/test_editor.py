@@ -150,6 +150,28 @@ def test_editor_refuses_points_and_repeated_ids(units):
         grid_editor(units.set_crs(None, allow_override=True))
 
 
+def test_building_points_are_edited_as_the_cells_the_grids_were_drawn_from(units, communities, tmp_path):
+    """Units given as points (one per building) are drawn by the partition as their Voronoi cells
+    in their community; with the communities the editor shows those cells (a project run on
+    points once stopped at the editor: "'units' must be polygons to edit")."""
+    from spatial.core.checks import Report
+    from spatial.grids._prep import prepare
+
+    points = units.set_geometry(units.centroid)
+    data = editor_payload(points, communities)
+    assert data["units"]["id"] == units["unit_id"].tolist()
+    # the cells are the partition's: the 100 m boxes round the box centres
+    prep = prepare(points.drop(columns="grid_id"), communities, Report())
+    assert all(c.equals_exact(b, 1e-6) or c.symmetric_difference(b).area < 1e-6
+               for c, b in zip(prep.pieces, units.geometry))
+    res = spatial.partition_grids(points.drop(columns="grid_id"), communities)
+    out = tmp_path / "points.gpkg"
+    res.units.to_file(out, layer="units")
+    communities.to_file(out, layer="communities")
+    assert main(["editor", f"{out}:units", "--communities", f"{out}:communities",
+                 "--out", str(tmp_path / "e.html"), "-q"]) == 0
+
+
 def test_page_is_self_contained_and_bilingual(units, communities):
     zh = grid_editor(units, communities, title="<b>福田</b>")
     en = grid_editor(units, communities, lang="en")

@@ -55,7 +55,8 @@ def summary_lines(result) -> list[str]:
         gaps = lay.get("gaps")
         if gaps is not None and "cause" in gaps:
             causes = gaps["cause"].value_counts()
-            line += "; gaps: " + ", ".join(f"{n} {cause}" for cause, n in causes.items())
+            line += ("; gaps: " + ", ".join(f"{n} {cause}" for cause, n in causes.items())) if len(causes) \
+                else "; no gaps"
         lines.append(line + t("coverage"))
     if lay.get("sites") is not None:
         lines.append(f"siting: {len(lay['sites'])} new sites{t('siting')}")

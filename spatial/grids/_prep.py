@@ -20,9 +20,9 @@ from pyproj import CRS
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from spatial.core._voronoi import voronoi_cells
 from spatial.core._geom import union_groups, union_polygons
 from spatial.core._threads import halves, thread_map
+from spatial.core._voronoi import voronoi_cells
 from spatial.core.checks import (
     Report,
     check_households,
@@ -243,6 +243,30 @@ def _street_lines(roads_m, streets, road_buffer_m: float, blocks, report: Report
                "grid borders follow them where possible",
                zh=(f"未提供道路：以街区轮廓作为街道（来自单元之间的街道空隙{column_zh}）", "网格边界尽量沿街区轮廓划分"))
     return lines, STREET_LINE_BUFFER_M
+
+
+def unit_cells(units: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, *, unit_id_col: str = "unit_id",
+               community_id_col: str = "community_id") -> gpd.GeoDataFrame:
+    """The units with each point replaced by the cell the partition draws for it (its Voronoi
+    cell within its community: :func:`prepare`'s rule), in the units' CRS; polygons as given.
+    A point outside every community, which has no cell, is kept as a 2 m square round it."""
+    is_pt = (units.geom_type == "Point").to_numpy()
+    if not is_pt.any():
+        return units
+    crs_m = metric_crs(units, communities)  # as prepare() chooses it
+    um, cm = units.to_crs(crs_m), communities.to_crs(crs_m)
+    ug = np.asarray(um.geometry.values, dtype=object)
+    cg = np.asarray(cm.geometry.values, dtype=object)
+    ids = um[unit_id_col].astype(str).to_numpy() if unit_id_col in um.columns else np.asarray(um.index.astype(str))
+    report = Report()
+    comm_of = _community_of(ug, cg, list(cm[community_id_col]), um, community_id_col, ids, report)
+    cells = _polygonal_pieces(ug, is_pt, comm_of, cg, ids, report)
+    geoms = np.where(is_pt, cells, ug)
+    lost = is_pt & pd.isna(cells)
+    geoms[lost] = shapely.buffer(ug[lost], 1.0, cap_style="square")
+    out = um.copy()
+    out[um.geometry.name] = gpd.GeoSeries(geoms, index=um.index, crs=crs_m)
+    return to_crs_valid(out, units.crs)
 
 
 def _polygonal_pieces(ug, is_pt, comm_of, cg, unit_ids, report):

@@ -49,6 +49,7 @@ from spatial.core.checks import (
 from spatial.core.errors import ColumnError, DuplicateIdError, GeometryError
 from spatial.grids._adjacency import rook_adjacency
 from spatial.grids._objective import check_max_deviation
+from spatial.grids._prep import unit_cells
 from spatial.maps._offline import LEAFLET_CSS, LEAFLET_JS, inline_script, inline_stylesheet
 
 logger = logging.getLogger(__name__)
@@ -205,11 +206,15 @@ def editor_payload(
     if len(dup):
         names = ", ".join(map(str, pd.unique(dup)[:5]))
         raise DuplicateIdError(f"'units' column '{unit_id_col}' repeats {names}; give each unit its own id")
+    if communities is not None and (units.geom_type == "Point").any() and community_id_col in communities.columns:
+        # building points: edited as the cells the partition drew for them
+        units = unit_cells(units, communities, unit_id_col=unit_id_col, community_id_col=community_id_col)
     kinds = set(units.geom_type.dropna())
     if not kinds <= {"Polygon", "MultiPolygon"}:
         bad = units.loc[~units.geom_type.isin(["Polygon", "MultiPolygon"]), unit_id_col].head(5).tolist()
-        raise GeometryError(f"'units' must be polygons to edit (rows {bad} are not); build units first, "
-                            "e.g. spatial.units_from_buildings")
+        raise GeometryError(f"'units' must be polygons to edit (rows {bad} are not); give the communities "
+                            "(--communities) to edit points as the cells the grids were drawn from, or build "
+                            "units first, e.g. spatial.units_from_buildings")
     report = Report()
     units = repair_geometries(units, "units", report, id_col=unit_id_col)
     crs_m = metric_crs(units)
