@@ -162,3 +162,22 @@ def test_two_new_pumps_cover_what_the_best_pair_of_street_corners_covers(soho):
     res = site_stations(deaths, broad, read_network(streets), k=2, minutes=[3], band="3min")
     assert res.sites["gain_households"].sum() == best == 110
     assert res.sites["cum_coverage_pct"].iloc[-1] == pytest.approx(100 * (hh[covered].sum() + best) / hh.sum())
+
+
+def test_a_street_layer_that_is_not_openstreetmap_is_not_credited_to_it(soho, tmp_path):
+    """Snow's streets were digitised from his map, not taken from OpenStreetMap: maps of them
+    credit no one; the same lines carrying OSM ids (as a GIS export of OSM does) are credited."""
+    from spatial.maps.interactive import grid_map, save_map
+    from spatial.network.graph import edges_frame
+
+    streets, _, _ = soho
+    net = read_network(streets)
+    assert not net.from_osm and edges_frame(net).attrs["from_osm"] is False
+    hull = gpd.GeoDataFrame({"grid_id": ["G1"], "households": [392]},
+                            geometry=[shapely.convex_hull(shapely.union_all(streets.geometry.values))], crs=streets.crs)
+    page = save_map(grid_map(hull, network_edges=edges_frame(net)), tmp_path / "a.html").read_text(encoding="utf-8")
+    assert "OpenStreetMap" not in page
+    osm = read_network(streets.assign(osm_id=range(len(streets))))
+    assert osm.from_osm
+    page = save_map(grid_map(hull, network_edges=edges_frame(osm)), tmp_path / "b.html").read_text(encoding="utf-8")
+    assert "© OpenStreetMap contributors" in page

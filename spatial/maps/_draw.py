@@ -58,7 +58,8 @@ def communities(m, state, lang, report, communities, extra=None):
 
 
 def network(m, state, lang, report, network_edges):
-    state["network_drawn"] = True  # the walking network (OpenStreetMap) is credited on this map
+    if network_edges.attrs.get("from_osm", True):  # OpenStreetMap's network is credited on this map
+        state["network_drawn"] = True
     add_layer(m, network_edges, "network", name=st.text(lang, "network"), kind=None, props={}, fields=[],
                styles=[{"color": st.NETWORK_COLOUR, "weight": 1, "opacity": 0.7, "radius": 1}],
                state=state, report=report, fit=False)

@@ -457,7 +457,7 @@ def grid_editor(
     lo, hi = f"{min_households:g}", f"{max_households:g}"
     data["text"] = t
     data["file_stem"] = file_stem
-    if roads is not None:
+    if roads is not None and (attribution is not None or roads.attrs.get("from_osm", True)):
         data["attribution"] = html.escape(attribution if attribution is not None else OSM_CREDIT)
     elif attribution:
         data["attribution"] = html.escape(attribution)

@@ -173,7 +173,7 @@ def overview_figure(*, communities, grids=None, demand=None, stations=None, gaps
     ax.set_title(title or ("15分钟服务圈与网格总览" if zh else "15-minute service circles and grids"))
     ax.legend(handles=handles, loc="lower left", fontsize=8, framealpha=0.9)
     notes = []
-    if network_edges is not None:
+    if network_edges is not None and network_edges.attrs.get("from_osm", True):
         notes.append("步行路网 © OpenStreetMap contributors (ODbL)" if zh
                      else "Walking network © OpenStreetMap contributors (ODbL)")
     if marked_synthetic(communities, demand, stations):

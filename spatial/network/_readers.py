@@ -59,6 +59,8 @@ class Loaded:
     #: ``(row_id, problem, action, (problem in Chinese, action in Chinese))`` per note
     notes: list[tuple[str, str, str, tuple[str, str]]] = field(default_factory=list)
     unit: str = "ways"
+    #: OpenStreetMap data (credited on maps): every OSM form, and line layers with OSM ids
+    osm: bool = True
 
 
 def _tag_text(value) -> str:
@@ -424,7 +426,8 @@ def from_lines(lines: gpd.GeoDataFrame, metric, *, tolerance_m: float = 0.1, lay
     edges = _split_at_shared(vertex, coords, line, hw[part_row], nm[part_row], crs=metric, whole=parts,
                              intact=intact)
     nodes = _end_nodes(edges, vertex, coords, metric)
-    return Loaded(edges, nodes, dropped, notes, unit="rows")
+    osm = bool({"osmid", "osm_id", "osm_way_id", "osm_type"} & set(map(str, lines.columns)))
+    return Loaded(edges, nodes, dropped, notes, unit="rows", osm=osm)
 
 
 def _join_t_junctions(parts: np.ndarray, tol: float) -> tuple[np.ndarray, int, int]:

@@ -89,6 +89,10 @@ class WalkNetwork:
     name: np.ndarray = field(default_factory=lambda: np.empty(0, object))
     component: np.ndarray = field(default_factory=lambda: np.empty(0, np.int32))
     dropped_geometry: np.ndarray = field(default_factory=lambda: np.empty(0, object))
+    #: Whether the network is OpenStreetMap data (read from .osm, .pbf, .graphml, an osmnx graph,
+    #: or a line layer carrying OSM ids), so maps and workbooks credit it; False for a line layer
+    #: without OSM ids (a planning bureau's road centrelines, say).
+    from_osm: bool = True
 
     @property
     def n_nodes(self) -> int:
@@ -179,6 +183,7 @@ def keep_components(network: WalkNetwork, components, *, reason: str = "not kept
         highway=network.highway[edge_keep], name=network.name[edge_keep],
         component=relabel[network.component[node_keep]],
         dropped_geometry=np.concatenate([network.dropped_geometry, network.geometry[~edge_keep]]),
+        from_osm=network.from_osm,
     )
 
 
@@ -193,7 +198,7 @@ def edges_frame(network: WalkNetwork) -> gpd.GeoDataFrame:
     >>> edges.columns.tolist(), edges.crs.to_epsg()
     (['u', 'v', 'length_m', 'highway', 'name', 'component', 'geometry'], 32650)
     """
-    return gpd.GeoDataFrame(
+    edges = gpd.GeoDataFrame(
         {
             "u": network.node_id[network.edge_u],
             "v": network.node_id[network.edge_v],
@@ -205,6 +210,8 @@ def edges_frame(network: WalkNetwork) -> gpd.GeoDataFrame:
         geometry=network.geometry,
         crs=network.crs,
     )
+    edges.attrs["from_osm"] = bool(network.from_osm)  # whom a map of these edges credits
+    return edges
 
 
 # --------------------------------------------------------------------------- plumbing

@@ -16,6 +16,8 @@ that hold stations), :mod:`spatial.io` and :mod:`spatial.core`.
 
 from __future__ import annotations
 
+import dataclasses
+
 import logging
 import sys
 from pathlib import Path
@@ -132,7 +134,7 @@ def read_network(
         raise NetworkError(f"network '{label}' has no walkable edges left (after the walking filter: "
                            f"{len(loaded.dropped)} dropped, see the report)")
 
-    net = _assemble(edges, nodes, metric, report, label)
+    net = dataclasses.replace(_assemble(edges, nodes, metric, report, label), from_osm=loaded.osm)
     if keep == "largest":
         net = keep_components(net, [0], reason="keep='largest'", reason_zh="keep='largest'：只保留最大的连通部分")
     elif keep == "stations":

@@ -468,8 +468,9 @@ def _about(project: Project, layers: dict) -> dict:
     c, g = project.coverage, project.grids
     bands = [f"{m:g}m" for m in c["meters"]] if c.get("meters") else [f"{m:g}min" for m in c["minutes"]]
     zh = project.outputs.get("lang", "zh") == "zh"
+    net = layers.get("network")
     credits = ["路网 © OpenStreetMap contributors（ODbL 1.0）" if zh
-               else "Walking network © OpenStreetMap contributors (ODbL 1.0)"]
+               else "Walking network © OpenStreetMap contributors (ODbL 1.0)"] if getattr(net, "from_osm", True) else []
     if marked_synthetic(*(layers.get(n) for n in ("units", "communities", "stations"))):
         credits.append("社区、居民单元与服务站为示意（合成）数据，非真实统计" if zh
                        else "communities, residential units and stations are synthetic demo data")
