@@ -225,6 +225,31 @@ def test_point_units_become_a_voronoi_tessellation_that_tiles():
         assert abs(u.area - geom.area) / geom.area < 1e-4
 
 
+def test_point_units_at_one_place_share_its_cell_and_one_grid():
+    """Three addresses of one building given as three points at the same place: the building's
+    cell is cut into three slices, one a unit, kept in one grid; the rest tile as usual."""
+    rng = np.random.default_rng(4)
+    pts = np.vstack([rng.uniform(0, 1000, size=(30, 2)), np.repeat([[400.0, 600.0]], 3, axis=0)])
+    ids = [f"P{i}" for i in range(30)] + ["A1", "A2", "A3"]
+    units = gpd.GeoDataFrame({"unit_id": ids, "households": [40] * 30 + [50, 60, 70]},
+                             geometry=shapely.points(pts), crs=CRS)
+    comms = community(shapely.box(0, 0, 1000, 1000))
+    res = partition_grids(units, comms, min_households=150, max_households=300)
+    check_plan(res, units, comms)
+    grid = res.units.set_index("unit_id").loc[["A1", "A2", "A3"], "grid_id"]
+    assert grid.nunique() == 1
+    row = res.report[res.report["row_id"] == "A1, A2, A3"]
+    assert row["problem"].tolist() == ["3 point units lie at the same place"]
+    from spatial.core.checks import Report
+    from spatial.grids._prep import prepare
+
+    prep = prepare(units, comms, Report())
+    slices = prep.pieces[30:]
+    whole = shapely.union_all(slices)
+    assert shapely.area(slices).min() > 0 and shapely.area(slices).sum() == pytest.approx(whole.area)
+    assert whole.contains(shapely.Point(400, 600).buffer(1)) and whole.geom_type == "Polygon"
+
+
 def test_gated_and_together_groups_are_never_split():
     units = squares(2, 4, 100)
     units["gated"] = [None, "G1", "G1", None, None, "G1", "G1", None]  # the middle 2x2 is one 小区

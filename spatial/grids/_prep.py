@@ -74,6 +74,9 @@ class Prepared:
     cost: sparse.csr_matrix  # symmetric cut cost in metres
     roads: np.ndarray | None  # street lines: the roads given and/or the block outlines derived
     road_buffer_m: float = 5.0  # an edge within this of a street line lies on it
+    #: for point units at the same place as another (addresses of one building), a label shared
+    #: by those units (None elsewhere): their grid keeps them together
+    same_place: np.ndarray | None = None
 
 
 def _roads_frame(roads):
@@ -205,7 +208,7 @@ def prepare(
     rp = shapely.centroid(pieces[inside])
     xy[inside, 0], xy[inside, 1] = shapely.get_x(rp), shapely.get_y(rp)
     return Prepared(units, crs_in, crs_m, unit_ids, comm_ids, cg, comm_of, pieces, xy, hh, pop, bld, adj, cost,
-                    roads_m, road_buffer_m)
+                    roads_m, road_buffer_m, _same_place(ug, is_pt, comm_of))
 
 
 def _street_lines(roads_m, streets, road_buffer_m: float, blocks, report: Report, comm_ids, comm_geoms):
@@ -272,7 +275,7 @@ def unit_cells(units: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, *, unit_i
 def _polygonal_pieces(ug, is_pt, comm_of, cg, unit_ids, report):
     pieces = np.full(len(ug), None, dtype=object)
     if is_pt.any():
-        pieces[is_pt] = _voronoi(ug[is_pt], comm_of[is_pt], cg, unit_ids[is_pt])
+        pieces[is_pt] = _voronoi(ug[is_pt], comm_of[is_pt], cg, unit_ids[is_pt], report)
     poly = np.flatnonzero(~is_pt & (comm_of >= 0))
     failed = set()
     if len(poly):
@@ -346,26 +349,56 @@ def _community_of(ug, cg, comm_ids, units, community_id_col, unit_ids, report) -
     return out
 
 
-def _voronoi(points, comm_of, cg, ids) -> np.ndarray:
-    """Voronoi cells of point units clipped to their community (one cell per point)."""
+def _voronoi(points, comm_of, cg, ids, report: Report | None = None) -> np.ndarray:
+    """Voronoi cells of point units clipped to their community (one cell per place); points at the
+    same place (the addresses of one building) share their place's cell in equal slices round it."""
     out = np.full(len(points), None, dtype=object)
     pts = np.asarray(points, dtype=object)
     for c in np.unique(comm_of[comm_of >= 0]):
         idx = np.flatnonzero(comm_of == c)
         coords = shapely.get_coordinates(pts[idx])
-        _, first, counts = np.unique(coords, axis=0, return_index=True, return_counts=True)
-        if (counts > 1).any():
-            dup = ids[idx][np.isin(np.arange(len(idx)), first, invert=True)][:5]
-            raise GeometryError(
-                f"'units' has point units at the same location ({', '.join(map(str, dup))}); merge them "
-                "into one unit (sum the households) or give them polygons"
-            )
-        if len(idx) == 1:
-            out[idx[0]] = cg[c]
-            continue
-        cells = voronoi_cells(coords, cg[c])
-        clipped = shapely.intersection(cells, cg[c])
-        out[idx] = [_part_with(cl, p) for cl, p in zip(clipped, pts[idx])]
+        uniq, place, counts = np.unique(coords, axis=0, return_inverse=True, return_counts=True)
+        place = place.ravel()
+        if len(uniq) == 1:
+            cells = np.array([cg[c]], dtype=object)
+        else:
+            cells = shapely.intersection(voronoi_cells(uniq, cg[c]), cg[c])
+        cells = np.array([_part_with(cl, shapely.Point(xy)) for cl, xy in zip(cells, uniq)], dtype=object)
+        out[idx] = cells[place]
+        for k in np.flatnonzero(counts > 1):
+            mine = idx[place == k]
+            out[mine] = _slices(cells[k], uniq[k], len(mine))
+            if report is not None:
+                names = ", ".join(map(str, ids[mine][:6])) + (" ..." if len(mine) > 6 else "")
+                report.add("units", names, f"{len(mine)} point units lie at the same place",
+                           f"drawn as {len(mine)} slices of that place's cell, kept in one grid",
+                           zh=(f"{len(mine)} 个点状单元位于同一位置", f"将该处的单元格等分为 {len(mine)} 份，划入同一网格"))
+    return out
+
+
+def _slices(cell, centre: np.ndarray, k: int) -> list:
+    """``cell`` cut into ``k`` wedges of equal angle round ``centre``."""
+    x0, y0, x1, y1 = shapely.bounds(cell)
+    r = 4.0 * max(x1 - x0, y1 - y0, 1.0)
+    out = []
+    for i in range(k):
+        a = 2 * np.pi * np.array([i, i + 0.25, i + 0.5, i + 0.75, i + 1]) / k
+        fan = [tuple(centre)] + [(centre[0] + r * np.cos(t), centre[1] + r * np.sin(t)) for t in a]
+        out.append(polygonal(shapely.intersection(cell, shapely.Polygon(fan))))
+    return out
+
+
+def _same_place(ug, is_pt, comm_of) -> np.ndarray | None:
+    """A label shared by point units at the same place in the same community (None elsewhere)."""
+    if not is_pt.any():
+        return None
+    xy = shapely.get_coordinates(np.asarray(ug, dtype=object)[is_pt])
+    key = pd.Series([f"{c}:{x!r}:{y!r}" for c, (x, y) in zip(comm_of[is_pt], xy)])
+    many = key.duplicated(keep=False).to_numpy() & (comm_of[is_pt] >= 0)
+    if not many.any():
+        return None
+    out = np.full(len(ug), None, dtype=object)
+    out[np.flatnonzero(is_pt)[many]] = key.to_numpy()[many]
     return out
 
 

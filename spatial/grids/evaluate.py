@@ -42,6 +42,7 @@ from spatial.grids._prep import (
     deviation_from_mean,
     explain_pieces,
     grid_shape_metrics,
+    unit_cells,
 )
 
 logger = logging.getLogger(__name__)
@@ -121,6 +122,8 @@ def evaluate_grids(
     if communities is not None:
         require_crs(communities, "communities")
         require_columns(communities, [community_id_col], "communities")
+    if communities is not None and (layer.geom_type == "Point").any():  # the cells the partition drew
+        layer = unit_cells(layer, communities, unit_id_col="unit_id", community_id_col=community_id_col)
     crs_m = metric_crs(layer, communities) if communities is not None else metric_crs(layer)
     lm = to_crs_valid(layer, crs_m)  # as the partition reprojects: a cell made invalid is repaired
     missing = lm[grid_id_col].isna()

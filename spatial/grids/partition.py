@@ -330,7 +330,8 @@ def partition_grids(
     if gated_col in units.columns and not pd.api.types.is_bool_dtype(units[gated_col]):
         gated = _labels_from(gated_col, units, prep.unit_ids, "gated")
     locked_l = _labels_from(locked, units, prep.unit_ids, "locked")
-    sets = [("together", _labels_from(together, units, prep.unit_ids, "together")), ("gated", gated),
+    sets = [("same place", prep.same_place), ("together", _labels_from(together, units, prep.unit_ids, "together")),
+            ("gated", gated),
             ("locked", locked_l)]
     node = contract(prep, sets, report)
     hh, xy, comm, cost = node_arrays(prep, node)

@@ -169,7 +169,8 @@ def redraw_grids(
     gated = None
     if gated_col in units.columns and not pd.api.types.is_bool_dtype(units[gated_col]):
         gated = _labels_from(gated_col, units, prep.unit_ids, "gated")
-    node = contract(prep, [("together", _labels_from(together, units, prep.unit_ids, "together")),
+    node = contract(prep, [("same place", prep.same_place),
+                           ("together", _labels_from(together, units, prep.unit_ids, "together")),
                            ("gated", gated)], report)
     hh, xy, comm, cost = node_arrays(prep, node)
     m = len(hh)
