@@ -6,6 +6,6 @@ Owns :mod:`~spatial.grids.partition` (``partition_grids``), :mod:`~spatial.grids
 :mod:`~spatial.grids.tessellation` (units from buildings), :mod:`~spatial.grids.plan` (``read_plan``), with the private array engine
 (``_engine``, its ``_objective``, ``_search``, ``_swap``, ``_recombine``, ``_rebalance``,
 ``_anneal`` and ``_bisect``),
-adjacency and preparation. May import :mod:`spatial.network` (roads only), :mod:`spatial.io`
+adjacency, preparation and the units' polygons (``_units``: clipped polygons, point cells). May import :mod:`spatial.network` (roads only), :mod:`spatial.io`
 and :mod:`spatial.core`.
 """

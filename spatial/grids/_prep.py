@@ -1,8 +1,8 @@
 """Plumbing shared by grids, redraw and evaluate: checked inputs on arrays, and grid polygons that tile.
 
 ``prepare`` validates the layers once, moves them to a metric CRS, turns point units into a
-Voronoi tessellation clipped to each community, clips polygon units to their community and
-builds the rook graph with road-aware cut costs. ``assemble`` dissolves units into grid
+Voronoi tessellation clipped to each community and clips polygon units to their community
+(both in :mod:`spatial.grids._units`), and builds the rook graph with road-aware cut costs. ``assemble`` dissolves units into grid
 polygons that tile each community exactly (uncovered slivers go to the grid with the longest
 shared boundary, stray parts of a grid to their neighbour) and computes the grid table.
 """
@@ -22,7 +22,6 @@ from scipy.sparse.csgraph import connected_components
 
 from spatial.core._geom import union_groups, union_polygons
 from spatial.core._threads import halves, thread_map
-from spatial.core._voronoi import voronoi_cells
 from spatial.core.checks import (
     Report,
     check_households,
@@ -33,7 +32,7 @@ from spatial.core.checks import (
     require_crs,
     require_unique,
 )
-from spatial.core.errors import ColumnError, GeometryError
+from spatial.core.errors import GeometryError
 from spatial.core.reproject import to_crs_valid
 from spatial.grids._adjacency import Adjacency, road_fraction, shared_edges, weigh
 from spatial.grids._blocks import (
@@ -42,6 +41,7 @@ from spatial.grids._blocks import (
     block_labels,
     block_streets,
 )
+from spatial.grids._units import community_of, polygonal_pieces, same_place
 
 logger = logging.getLogger(__name__)
 
@@ -180,9 +180,9 @@ def prepare(
     if (dims == 1).any():
         bad = ", ".join(map(str, unit_ids[dims == 1][:5]))
         raise GeometryError(f"'units' must be polygons or points; rows {bad} are lines")
-    comm_of = _community_of(ug, cg, comm_ids, units, community_id_col, unit_ids, report)
+    comm_of = community_of(ug, cg, comm_ids, units, community_id_col, unit_ids, report)
     is_pt = dims == 0
-    pieces = _polygonal_pieces(ug, is_pt, comm_of, cg, unit_ids, report)
+    pieces = polygonal_pieces(ug, is_pt, comm_of, cg, unit_ids, report)
     labels = block_labels(units, blocks, unit_ids)
     streets = block_streets(pieces, comm_of, cg, labels, gap_m=street_gap_m, tol_m=_TOL_M)
     pieces = streets.pieces
@@ -208,7 +208,7 @@ def prepare(
     rp = shapely.centroid(pieces[inside])
     xy[inside, 0], xy[inside, 1] = shapely.get_x(rp), shapely.get_y(rp)
     return Prepared(units, crs_in, crs_m, unit_ids, comm_ids, cg, comm_of, pieces, xy, hh, pop, bld, adj, cost,
-                    roads_m, road_buffer_m, _same_place(ug, is_pt, comm_of))
+                    roads_m, road_buffer_m, same_place(ug, is_pt, comm_of))
 
 
 def _street_lines(roads_m, streets, road_buffer_m: float, blocks, report: Report, comm_ids, comm_geoms):
@@ -246,171 +246,6 @@ def _street_lines(roads_m, streets, road_buffer_m: float, blocks, report: Report
                "grid borders follow them where possible",
                zh=(f"未提供道路：以街区轮廓作为街道（来自单元之间的街道空隙{column_zh}）", "网格边界尽量沿街区轮廓划分"))
     return lines, STREET_LINE_BUFFER_M
-
-
-def unit_cells(units: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, *, unit_id_col: str = "unit_id",
-               community_id_col: str = "community_id") -> gpd.GeoDataFrame:
-    """The units with each point replaced by the cell the partition draws for it (its Voronoi
-    cell within its community: :func:`prepare`'s rule), in the units' CRS; polygons as given.
-    A point outside every community, which has no cell, is kept as a 2 m square round it."""
-    is_pt = (units.geom_type == "Point").to_numpy()
-    if not is_pt.any():
-        return units
-    crs_m = metric_crs(units, communities)  # as prepare() chooses it
-    um, cm = units.to_crs(crs_m), communities.to_crs(crs_m)
-    ug = np.asarray(um.geometry.values, dtype=object)
-    cg = np.asarray(cm.geometry.values, dtype=object)
-    ids = um[unit_id_col].astype(str).to_numpy() if unit_id_col in um.columns else np.asarray(um.index.astype(str))
-    report = Report()
-    comm_of = _community_of(ug, cg, list(cm[community_id_col]), um, community_id_col, ids, report)
-    cells = _polygonal_pieces(ug, is_pt, comm_of, cg, ids, report)
-    geoms = np.where(is_pt, cells, ug)
-    lost = is_pt & pd.isna(cells)
-    geoms[lost] = shapely.buffer(ug[lost], 1.0, cap_style="square")
-    out = um.copy()
-    out[um.geometry.name] = gpd.GeoSeries(geoms, index=um.index, crs=crs_m)
-    return to_crs_valid(out, units.crs)
-
-
-def _polygonal_pieces(ug, is_pt, comm_of, cg, unit_ids, report):
-    pieces = np.full(len(ug), None, dtype=object)
-    if is_pt.any():
-        pieces[is_pt] = _voronoi(ug[is_pt], comm_of[is_pt], cg, unit_ids[is_pt], report)
-    poly = np.flatnonzero(~is_pt & (comm_of >= 0))
-    failed = set()
-    if len(poly):
-        clipped = _clip(np.asarray(ug[poly], dtype=object), cg[comm_of[poly]], unit_ids[poly], report, failed)
-        pieces[poly] = [polygonal(g) for g in clipped]
-    for i in np.flatnonzero(comm_of >= 0):
-        g = pieces[i]
-        if g is None or shapely.is_empty(g) or shapely.area(g) <= 0:
-            if unit_ids[i] not in failed:
-                report.add("units", unit_ids[i], "has no area inside its community", "not given a grid",
-                           zh=("在所属社区内没有面积", "未划入网格"))
-            comm_of[i] = -1
-            pieces[i] = None
-    return pieces
-
-
-def _clip(geoms: np.ndarray, comms: np.ndarray, ids: np.ndarray, report: Report, failed: set) -> np.ndarray:
-    """Units clipped to their community; rows GEOS cannot intersect (e.g. footprints whose edges
-    nearly touch after reprojection) are repaired and retried on a 1 cm grid, else reported."""
-    try:
-        return shapely.intersection(geoms, comms)
-    except shapely.errors.GEOSException:
-        pass
-    out = np.empty(len(geoms), dtype=object)
-    for n, (g, c, uid) in enumerate(zip(geoms, comms, ids)):
-        try:
-            out[n] = shapely.intersection(g, c)
-        except shapely.errors.GEOSException:
-            try:
-                out[n] = shapely.intersection(shapely.make_valid(g), shapely.make_valid(c), grid_size=0.01)
-            except shapely.errors.GEOSException as exc:
-                report.add("units", uid, f"outline cannot be clipped to its community ({exc})",
-                           "not given a grid; redraw or simplify its outline",
-                           zh=(f"轮廓无法按所属社区裁剪（{exc}）", "未划入网格；请重画或简化其轮廓"))
-                failed.add(uid)
-                out[n] = shapely.Polygon()
-    return out
-
-
-def _community_of(ug, cg, comm_ids, units, community_id_col, unit_ids, report) -> np.ndarray:
-    """Community position of each unit: its ``community_id`` if given, else where most of it lies."""
-    n = len(ug)
-    out = np.full(n, -1, dtype=np.int64)
-    pos = {c: i for i, c in enumerate(comm_ids)}
-    if community_id_col in units.columns:
-        given = units[community_id_col].to_numpy()
-        unknown = [(u, c) for u, c in zip(unit_ids, given) if not pd.isna(c) and c not in pos]
-        if unknown:
-            shown = ", ".join(f"{u} ({c!r})" for u, c in unknown[:5])
-            raise ColumnError(
-                f"'units' column '{community_id_col}' names communities that are not in 'communities': "
-                f"{shown}; fix the ids or drop the column to place units by location"
-            )
-        out[:] = [pos.get(c, -1) if not pd.isna(c) else -1 for c in given]
-    todo = np.flatnonzero(out < 0)
-    if len(todo):
-        tree = shapely.STRtree(cg)
-        ui, ci = tree.query(np.asarray(ug[todo], dtype=object), predicate="intersects")
-        if len(ui):
-            g = np.asarray(ug[todo][ui], dtype=object)
-            is_pt = shapely.get_dimensions(g) == 0
-            share = np.where(is_pt, 1.0, shapely.area(shapely.intersection(g, cg[ci])))
-            df = pd.DataFrame({"u": todo[ui], "c": ci, "a": share}).sort_values(["u", "a", "c"],
-                                                                                  ascending=[True, False, True])
-            best = df.drop_duplicates("u")
-            best = best[best["a"] > 0]
-            out[best["u"].to_numpy()] = best["c"].to_numpy()
-    for i in np.flatnonzero(out < 0):
-        report.add("units", unit_ids[i], "lies outside every community", "not given a grid",
-                   zh=("不在任何社区内", "未划入网格"))
-    return out
-
-
-def _voronoi(points, comm_of, cg, ids, report: Report | None = None) -> np.ndarray:
-    """Voronoi cells of point units clipped to their community (one cell per place); points at the
-    same place (the addresses of one building) share their place's cell in equal slices round it."""
-    out = np.full(len(points), None, dtype=object)
-    pts = np.asarray(points, dtype=object)
-    for c in np.unique(comm_of[comm_of >= 0]):
-        idx = np.flatnonzero(comm_of == c)
-        coords = shapely.get_coordinates(pts[idx])
-        uniq, place, counts = np.unique(coords, axis=0, return_inverse=True, return_counts=True)
-        place = place.ravel()
-        if len(uniq) == 1:
-            cells = np.array([cg[c]], dtype=object)
-        else:
-            cells = shapely.intersection(voronoi_cells(uniq, cg[c]), cg[c])
-        cells = np.array([_part_with(cl, shapely.Point(xy)) for cl, xy in zip(cells, uniq)], dtype=object)
-        out[idx] = cells[place]
-        for k in np.flatnonzero(counts > 1):
-            mine = idx[place == k]
-            out[mine] = _slices(cells[k], uniq[k], len(mine))
-            if report is not None:
-                names = ", ".join(map(str, ids[mine][:6])) + (" ..." if len(mine) > 6 else "")
-                report.add("units", names, f"{len(mine)} point units lie at the same place",
-                           f"drawn as {len(mine)} slices of that place's cell, kept in one grid",
-                           zh=(f"{len(mine)} 个点状单元位于同一位置", f"将该处的单元格等分为 {len(mine)} 份，划入同一网格"))
-    return out
-
-
-def _slices(cell, centre: np.ndarray, k: int) -> list:
-    """``cell`` cut into ``k`` wedges of equal angle round ``centre``."""
-    x0, y0, x1, y1 = shapely.bounds(cell)
-    r = 4.0 * max(x1 - x0, y1 - y0, 1.0)
-    out = []
-    for i in range(k):
-        a = 2 * np.pi * np.array([i, i + 0.25, i + 0.5, i + 0.75, i + 1]) / k
-        fan = [tuple(centre)] + [(centre[0] + r * np.cos(t), centre[1] + r * np.sin(t)) for t in a]
-        out.append(polygonal(shapely.intersection(cell, shapely.Polygon(fan))))
-    return out
-
-
-def _same_place(ug, is_pt, comm_of) -> np.ndarray | None:
-    """A label shared by point units at the same place in the same community (None elsewhere)."""
-    if not is_pt.any():
-        return None
-    xy = shapely.get_coordinates(np.asarray(ug, dtype=object)[is_pt])
-    key = pd.Series([f"{c}:{x!r}:{y!r}" for c, (x, y) in zip(comm_of[is_pt], xy)])
-    many = key.duplicated(keep=False).to_numpy() & (comm_of[is_pt] >= 0)
-    if not many.any():
-        return None
-    out = np.full(len(ug), None, dtype=object)
-    out[np.flatnonzero(is_pt)[many]] = key.to_numpy()[many]
-    return out
-
-
-def _part_with(cell, point):
-    """The polygon part of ``cell`` holding ``point`` (clipping a cell can leave far-off parts)."""
-    parts = [p for p in shapely.get_parts(cell) if p.geom_type == "Polygon"]
-    if len(parts) <= 1:
-        return parts[0] if parts else cell
-    for p in parts:
-        if p.intersects(point):
-            return p
-    return max(parts, key=lambda p: p.area)
 
 
 def _attach(polys: list, extra: np.ndarray, tol: float, *, min_shared: float = 0.0) -> tuple[list, np.ndarray]:

@@ -42,8 +42,8 @@ from spatial.grids._prep import (
     deviation_from_mean,
     explain_pieces,
     grid_shape_metrics,
-    unit_cells,
 )
+from spatial.grids._units import unit_cells
 
 logger = logging.getLogger(__name__)
 

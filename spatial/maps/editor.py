@@ -49,7 +49,7 @@ from spatial.core.checks import (
 from spatial.core.errors import ColumnError, DuplicateIdError, GeometryError
 from spatial.grids._adjacency import rook_adjacency
 from spatial.grids._objective import check_max_deviation
-from spatial.grids._prep import unit_cells
+from spatial.grids._units import unit_cells
 from spatial.maps._offline import LEAFLET_CSS, LEAFLET_JS, inline_script, inline_stylesheet
 
 logger = logging.getLogger(__name__)

@@ -53,7 +53,7 @@ from spatial.core.checks import (
 from spatial.core.errors import NetworkError, SpatialError
 from spatial.coverage.bands import DEFAULT_MINUTES, DEFAULT_SPEED_KMH, make_bands
 from spatial.coverage.walks import COVERAGE_COLUMNS, DEFAULT_MAX_OFF_NETWORK_M
-from spatial.grids._prep import _community_of
+from spatial.grids._units import community_of
 from spatial.grids.partition import GridResult, _codes_and_staff
 from spatial.network.elevation import FASTEST
 from spatial.network.graph import WalkNetwork
@@ -213,7 +213,7 @@ def run_grids_distributed(units: gpd.GeoDataFrame, communities: gpd.GeoDataFrame
     crs_m = metric_crs(units, communities)
     units_m, comms_m = units_v.to_crs(crs_m), comms_v.to_crs(crs_m)
     unit_ids = units[unit_id_col].to_numpy() if has_id else units.index.to_numpy()
-    comm_of = _community_of(np.asarray(units_m.geometry.values, dtype=object),
+    comm_of = community_of(np.asarray(units_m.geometry.values, dtype=object),
                             np.asarray(comms_m.geometry.values, dtype=object),
                             communities[community_id_col].to_numpy(), units, community_id_col, unit_ids, Report())
     ckey = part_keys(communities[by])
