@@ -340,6 +340,25 @@ def test_property_random_tessellations(data, seed):
     assert set(bad) <= set(res.report["row_id"])
 
 
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(8, 60), st.integers(0, 10_000), st.integers(0, 4))
+def test_property_point_units_some_at_one_place(n, seed, n_shared):
+    """Building points, a few of them at the places of others: every unit is in one grid, the
+    households add up, units at one place share a grid, and the plan checks out like any other."""
+    rng = np.random.default_rng(seed)
+    pts = rng.uniform(0, 800, size=(n, 2))
+    pts = np.vstack([pts, pts[rng.integers(0, n, n_shared)]])  # copies of some places
+    units = gpd.GeoDataFrame({"unit_id": [f"P{i}" for i in range(len(pts))],
+                              "households": rng.integers(5, 60, len(pts))}, geometry=shapely.points(pts), crs=CRS)
+    comms = gpd.GeoDataFrame({"community_id": ["W", "E"]},
+                             geometry=[shapely.box(0, 0, 400, 800), shapely.box(400, 0, 800, 800)], crs=CRS)
+    res = partition_grids(units, comms, min_households=100, max_households=200)
+    check_plan(res, units, comms)
+    place = pd.Series([f"{x!r}:{y!r}" for x, y in pts])
+    grids = res.units["grid_id"].groupby(place.to_numpy()).nunique()
+    assert (grids == 1).all()
+
+
 def test_cli_draws_redraws_and_evaluates(tmp_path, capsys):
     from spatial.cli import main
 
