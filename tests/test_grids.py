@@ -12,10 +12,11 @@ from hypothesis import strategies as st
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from spatial import ColumnError, CRSError
+from spatial import ColumnError, CRSError, SpatialError
 from spatial.datasets.synthetic import voronoi_units
 from spatial.grids._adjacency import rook_adjacency
 from spatial.grids._engine import apportion
+from spatial.grids.evaluate import evaluate_grids
 from spatial.grids.partition import grid_counts, partition_grids
 
 CRS = "EPSG:32650"
@@ -243,6 +244,8 @@ def test_point_units_at_one_place_share_its_cell_and_one_grid():
     from spatial.core.checks import Report
     from spatial.grids._prep import prepare
 
+    with pytest.raises(SpatialError, match="units are points; give the communities"):
+        evaluate_grids(res.units)  # a point has no outline of its own to score
     prep = prepare(units, comms, Report())
     slices = prep.pieces[30:]
     whole = shapely.union_all(slices)

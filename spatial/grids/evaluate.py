@@ -122,7 +122,10 @@ def evaluate_grids(
     if communities is not None:
         require_crs(communities, "communities")
         require_columns(communities, [community_id_col], "communities")
-    if communities is not None and (layer.geom_type == "Point").any():  # the cells the partition drew
+    if (layer.geom_type == "Point").any():  # the cells the partition drew, which need the communities
+        if communities is None:
+            raise SpatialError("the plan's units are points; give the communities (COMMUNITIES on the command "
+                               "line) so that each point is scored as the cell the grids were drawn from")
         layer = unit_cells(layer, communities, unit_id_col="unit_id", community_id_col=community_id_col)
     crs_m = metric_crs(layer, communities) if communities is not None else metric_crs(layer)
     lm = to_crs_valid(layer, crs_m)  # as the partition reprojects: a cell made invalid is repaired
