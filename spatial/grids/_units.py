@@ -35,9 +35,10 @@ def unit_cells(units: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, *, unit_i
     ids = um[unit_id_col].astype(str).to_numpy() if unit_id_col in um.columns else np.asarray(um.index.astype(str))
     report = Report()
     comm_of = community_of(ug, cg, list(cm[community_id_col]), um, community_id_col, ids, report)
-    cells = polygonal_pieces(ug, is_pt, comm_of, cg, ids, report)
-    geoms = np.where(is_pt, cells, ug)
-    lost = is_pt & pd.isna(cells)
+    geoms = ug.copy()
+    inside = is_pt & (comm_of >= 0)  # only the points: polygons stay as given, unclipped
+    geoms[inside] = _voronoi(ug[inside], comm_of[inside], cg, ids[inside], report)
+    lost = is_pt & ~inside
     geoms[lost] = shapely.buffer(ug[lost], 1.0, cap_style="square")
     out = um.copy()
     out[um.geometry.name] = gpd.GeoSeries(geoms, index=um.index, crs=crs_m)
