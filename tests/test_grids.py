@@ -162,6 +162,38 @@ def test_small_community_says_so_also_when_a_grid_count_is_given():
     assert grid["action"].str.endswith("the rows on it, its units or community say why").all()
 
 
+@pytest.mark.parametrize("hh, k, problem, action", [
+    # 1,000 households in 4 grids: 250 each, under the band
+    ([100] * 10, 4, "the 4 grids asked for leave its grids about 250 households each, under 300",
+     "no plan of that many grids is in the band: ask for fewer grids (--grids), or leave --grids out to draw by "
+     "the band"),
+    # a unit of 900 takes a grid; the other 610 in 2 grids: 305 each, inside the band's lowest tenth
+    ([900] + [100] * 5 + [110], 3,
+     "the 3 grids asked for leave its other 2 grids about 305 households each (1 units over 500 take a grid "
+     "each), near the band's edge",
+     "uneven units push some out of the band: ask for fewer grids (--grids), or leave --grids out to draw by "
+     "the band"),
+    # 2,100 households in 4 grids: 525 each, over the band
+    ([300] * 7, 4, "the 4 grids asked for leave its grids about 525 households each, over 500",
+     "no plan of that many grids is in the band: ask for more grids (--grids), or leave --grids out to draw by "
+     "the band"),
+])
+def test_a_grid_count_that_leaves_the_grids_out_of_or_near_the_edge_of_the_band_says_so(hh, k, problem, action):
+    units = squares(1, len(hh), 0)
+    units["households"] = hh
+    res = partition_grids(units, community(shapely.box(0, 0, 100 * len(hh), 100)), n_grids=k)
+    row = res.report[res.report["row_id"] == "C1"]
+    assert row["problem"].tolist() == [problem] and row["action"].tolist() == [action]
+    assert row["problem_zh"].iloc[0].startswith(f"所要求的 {k} 个网格使")
+    out = res.report[res.report["problem"].str.contains("outside 300")]
+    assert out["action"].str.endswith("the rows on it, its units or community say why").all()
+
+
+def test_a_grid_count_leaving_grids_well_inside_the_band_adds_no_row():
+    res = partition_grids(squares(2, 4, 100), community(shapely.box(0, 0, 400, 200)), n_grids=2)
+    assert not (res.report["layer"] == "communities").any()
+
+
 def test_units_cut_off_from_their_community_are_named_as_the_reason_for_their_grid():
     """Two units across water (no shared edge with the rest) hold 150 households: their grid cannot
     reach the band, and the report says why instead of suggesting another seed."""
@@ -182,15 +214,16 @@ def test_units_cut_off_from_their_community_are_named_as_the_reason_for_their_gr
 
 
 def test_a_grids_row_on_its_pieces_is_not_taken_as_the_reason_it_is_out_of_the_band():
-    """A row of five units of 260, 100, 250, 100, 260 households cannot make two grids of 300-500,
-    and no single unit forces that. The middle one has an island: its grid's row on its pieces
+    """A row of five units of 260, 100, 250, 100, 260 households cannot make two grids of 300-600
+    (either end with its neighbour makes 360, the other three 610), though their mean, 485, is well
+    inside the band, and no single unit forces that. The middle one has an island: its grid's row on its pieces
     says nothing about households, so the band row must not point to it."""
     boxes = [shapely.box(x, 0, x + 100, 100) for x in range(0, 500, 100)]
     boxes[2] = shapely.MultiPolygon([boxes[2], shapely.box(200, 300, 300, 400)])
     units = gpd.GeoDataFrame({"unit_id": list("EBACD"), "households": [260, 100, 250, 100, 260]},
                              geometry=boxes, crs=CRS)
     comm = community(shapely.MultiPolygon([shapely.box(0, 0, 500, 100), shapely.box(200, 300, 300, 400)]))
-    res = partition_grids(units, comm, n_grids=2)
+    res = partition_grids(units, comm, n_grids=2, max_households=600)
     a_grid = res.units.loc[res.units["unit_id"] == "A", "grid_id"].iloc[0]
     pieces = res.report[res.report["problem"].str.contains("separate pieces")]
     band = res.report[res.report["problem"].str.contains("outside 300")]

@@ -47,6 +47,33 @@ def explain_far(report, grids, prep: Prepared, grid_ids: np.ndarray, rule_pct: f
                         "或放宽规则（max_deviation_pct、--max-deviation）")))
 
 
+def _explain_count(report, cid, mean, k, n_over, lo, hi) -> None:
+    """A row when the grid count asked leaves a community's grids (those not holding a unit over
+    the band) a mean ``mean`` out of the band or within ``NEAR_EDGE`` of its edge."""
+    room = NEAR_EDGE * (hi - lo)
+    if lo + room <= mean <= hi - room:
+        return
+    under = mean < lo + room
+    # the grids not holding a unit over the band
+    them = f"its other {k - n_over} grids" if n_over else "its grids"
+    them_zh = f"其余 {k - n_over} 个网格" if n_over else "各网格"
+    beside = f" ({n_over} units over {hi:g} take a grid each)" if n_over else ""
+    beside_zh = f"（{n_over} 个超过 {hi:g} 户的单元各占一个网格）" if n_over else ""
+    if lo <= mean <= hi:
+        problem = f"the {k} grids asked for leave {them} about {mean:.0f} households each{beside}, near the band's edge"
+        problem_zh = f"所要求的 {k} 个网格使{them_zh}每格约 {mean:.0f} 户{beside_zh}，接近户数区间边缘"
+        effect, effect_zh = "uneven units push some out of the band", "单元大小不一，部分网格会超出区间"
+    else:
+        problem = f"the {k} grids asked for leave {them} about {mean:.0f} households each{beside}, " \
+                  f"{'under' if under else 'over'} {lo if under else hi:g}"
+        problem_zh = f"所要求的 {k} 个网格使{them_zh}每格约 {mean:.0f} 户{beside_zh}，{'低于' if under else '高于'} {lo if under else hi:g} 户"
+        effect, effect_zh = "no plan of that many grids is in the band", "该网格数下没有全部落在区间内的方案"
+    report.add("communities", cid, problem,
+               f"{effect}: ask for {'fewer' if under else 'more'} grids (--grids), or leave --grids out to draw by "
+               "the band",
+               zh=(problem_zh, f"{effect_zh}：请{'减少' if under else '增加'}网格数（--grids），或不给 --grids，按户数区间划分"))
+
+
 def explain_hemmed_in(report, prep, node, hh, cost, lo, hi) -> None:
     """One row per group of units that no grid in the band can hold: units cut off from the rest of
     their community (a part of the graph holding fewer than ``lo`` households: an island, land
@@ -101,9 +128,20 @@ def explain_hemmed_in(report, prep, node, hh, cost, lo, hi) -> None:
         report.add("units", names, said, act, zh=(said_zh, act_zh))
 
 
-def explain_community(report, cid, h, h_rest, k_got, k_asked, lo, hi, n_grids) -> None:
+#: With a grid count given, a community whose other grids average less than this share of the
+#: band above its minimum (or as far below its maximum) is told the count leaves little room:
+#: Georgia's counties with ``--grids 30``, 26 grids averaging 319 on a band of 300-500 (10%), put
+#: 8 under it.
+NEAR_EDGE = 0.1
+
+
+def explain_community(report, cid, h, h_rest, k_got, k_asked, lo, hi, n_grids, n_over=0) -> None:
     """Rows on a community whose households force grids out of the band (``h_rest``: the
-    households left when the units over the band alone, in grids of their own, are set aside)."""
+    households left when the ``n_over`` units or groups over the band alone, in grids of their
+    own, are set aside). With a grid count given (``n_grids``), a row when the count leaves the
+    other grids a mean out of the band or near its edge."""
+    if n_grids is not None and lo > 0 and h_rest > 0 and k_got > n_over and not (h < lo and k_got == 1):
+        _explain_count(report, cid, h_rest / (k_got - n_over), k_got, n_over, lo, hi)
     if h < lo and k_got == 1:
         report.add("communities", cid, f"has {h:g} households < {lo:g}: one grid under band",
                    "kept as one grid; merge with a neighbouring community to reach the band",

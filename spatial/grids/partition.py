@@ -340,11 +340,12 @@ def partition_grids(
     comm_nodes = np.bincount(comm, minlength=nc)
     big = (hh > max_households) & (comm >= 0)
     comm_rest = comm_hh - np.bincount(comm[big], weights=hh[big], minlength=nc)  # what units over the band leave
+    n_big = np.bincount(comm[big], minlength=nc)
     if isinstance(n_grids, Mapping):
         k = np.array([int(n_grids.get(c, 1)) for c in prep.comm_ids])
         k = np.minimum(k, np.maximum(comm_nodes, 1))
     else:
-        over = (np.bincount(comm[big], minlength=nc), comm_hh - comm_rest)
+        over = (n_big, comm_hh - comm_rest)
         k = grid_counts(comm_hh, min_households=min_households, max_households=max_households, n_grids=n_grids,
                         n_nodes=comm_nodes, over=over)
     labels = np.full(len(hh), -1, dtype=np.int64)
@@ -378,7 +379,7 @@ def partition_grids(
             labels[nodes] = lab + offset
             offset += int(lab.max()) + 1
             explain_community(report, cid, comm_hh[c], comm_rest[c], int(lab.max()) + 1, int(k[c]), min_households,
-                               max_households, n_grids)
+                               max_households, n_grids, n_over=int(n_big[c]))
     unit_grid = np.where(node >= 0, labels[np.maximum(node, 0)], -1)
     grid_ids = _grid_ids(prep, unit_grid, locked_l)
     big = np.flatnonzero(prep.hh > max_households)
