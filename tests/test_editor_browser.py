@@ -434,3 +434,51 @@ def test_each_grid_shows_its_deviation_from_its_own_communitys_mean_and_the_rule
         assert not _errors(driver)
     finally:
         driver.quit()
+
+
+def test_flagged_grids_say_what_forces_them_out_of_the_band(tmp_path):
+    """Out of the band whatever the plan: a piece of a community with no edge to its rest (I, 150
+    households), a community of 150 (S), a unit of 900 (X), a gated estate of 600 kept whole (E).
+    A grid merely drawn under the band (A, after a move) gets no reason: the planner can fix it."""
+    def sq(c, r=0):
+        return box(X0 + 100 * c, Y0 + 100 * r, X0 + 100 * (c + 1), Y0 + 100 * (r + 1))
+    rows = [("a0", 200, "A", "C1", None, sq(0)), ("a1", 200, "A", "C1", None, sq(1)),
+            ("b0", 200, "B", "C1", None, sq(2)), ("b1", 200, "B", "C1", None, sq(3)),
+            ("i0", 75, "I", "C1", None, sq(6)), ("i1", 75, "I", "C1", None, sq(7)),  # across a gap from C1's rest
+            ("s0", 150, "S", "C2", None, sq(0, 3)),
+            ("x0", 900, "X", "C3", None, sq(0, 5)), ("x1", 0, "X", "C3", None, sq(1, 5)),
+            ("e0", 200, "E", "C4", "E1", sq(0, 7)), ("e1", 200, "E", "C4", "E1", sq(1, 7)),
+            ("e2", 200, "E", "C4", "E1", sq(2, 7))]
+    units = gpd.GeoDataFrame([dict(zip(("unit_id", "households", "grid_id", "community_id", "gated"), r[:5]))
+                              for r in rows], geometry=[r[5] for r in rows], crs=UTM)
+    page = save_grid_editor(units, tmp_path / "why.html", lang="en", min_households=300, max_households=500)
+    driver = _chrome(tmp_path, 1400, 900)
+    try:
+        _open(driver, page)
+        flags = driver.find_element("id", "sp-flags")
+
+        def chips():
+            return {r.find_element("css selector", "td").text.strip(): [
+                (c.text, c.get_attribute("title")) for c in r.find_elements("css selector", ".sp-why")]
+                for r in flags.find_elements("css selector", "tr[data-grid]")}
+
+        got = chips()
+        assert set(got) == {"I", "S", "X", "E"}
+        assert got["I"] == [("cut off: 150", "These 2 units share no edge with the rest of the community (an island, "
+                             "or land cut off by water) and hold 150 households, under 300")]
+        assert got["S"] == [("community: 150", "Its community holds only 150 households, under 300: merge it with a "
+                             "neighbouring community")]
+        assert got["X"] == [("one unit: 900", "Unit x0 alone holds 900 households, over 500: split the unit or raise "
+                             "the maximum")]
+        assert got["E"] == [("estate: 600", "A gated estate kept whole holds 600 households, over 500: no grid holding "
+                             "it is in the band")]
+        # picking the grid shows the sentence (a phone shows no tooltip)
+        driver.execute_script("var s = document.getElementById('sp-sel'); s.value = arguments[0];"
+                              "s.dispatchEvent(new Event('change'));", str(sorted(units["grid_id"].unique()).index("X")))
+        assert "Unit x0 alone holds 900 households" in driver.find_element("id", "sp-active").text
+        assert _move(driver, ["a1"], "B")["moved"] == ["a1"]  # A 200 (under), B 600 (over): the plan's doing
+        got = chips()
+        assert got["A"] == [] and got["B"] == [] and got["I"][0][0] == "cut off: 150"
+        assert not _errors(driver)
+    finally:
+        driver.quit()

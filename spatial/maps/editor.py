@@ -93,6 +93,10 @@ TEXT = {
         "dev_note": "户数后的百分数为该网格与所在社区网格平均户数之差。",
         "rule_note": "各网格户数与所在社区网格平均户数相差不超过±{p}%。",
         "storage_note": "调整进度保存在本浏览器中，导出前请勿清除浏览器数据。",
+        "why_comm": "社区仅{n}户", "why_comm_long": "所在社区只有{n}户，低于下限{lo}户：可与相邻社区合并",
+        "why_cut": "孤立{n}户", "why_cut_long": "这{k}个单元与社区其余部分没有共边（岛或被水面隔开），共{n}户，低于下限{lo}户",
+        "why_unit": "单元{n}户", "why_unit_long": "单元{id}一个即有{n}户，超过上限{hi}户：可拆分该单元或调高上限",
+        "why_estate": "小区{n}户", "why_estate_long": "封闭小区整体{n}户，超过上限{hi}户：不拆分小区就无法达标",
     },
     "en": {
         "title": "Grid editor", "mode_pick": "Pick grid", "mode_paint": "Click to move", "mode_lasso": "Lasso",
@@ -126,6 +130,15 @@ TEXT = {
         "rule_note": "Rule: every grid within ±{p}% of its community's mean grid.",
         "synthetic": "Synthetic demo data: units and households are generated.",
         "storage_note": "Edits are kept in this browser until exported; do not clear its data before exporting.",
+        "why_comm": "community: {n}",
+        "why_comm_long": "Its community holds only {n} households, under {lo}: merge it with a neighbouring community",
+        "why_cut": "cut off: {n}",
+        "why_cut_long": "These {k} units share no edge with the rest of the community (an island, or land cut off by "
+                        "water) and hold {n} households, under {lo}",
+        "why_unit": "one unit: {n}",
+        "why_unit_long": "Unit {id} alone holds {n} households, over {hi}: split the unit or raise the maximum",
+        "why_estate": "estate: {n}",
+        "why_estate_long": "A gated estate kept whole holds {n} households, over {hi}: no grid holding it is in the band",
     },
 }
 

@@ -51,6 +51,52 @@
     return count;
   }
   for (g = 0; g < G; g++) { comps[g] = countComponents(g); }
+
+  // what forces a grid out of the band whatever the plan: the units' land (pieces of a community
+  // sharing no edge with its rest, and their households), the community's households, a unit or
+  // a gated estate over the maximum on its own
+  var piece = new Int32Array(N).fill(-1), pieceHH = [], pieceN = [], commHH = {}, groupHH = {};
+  for (i = 0; i < N; i++) {
+    var c0 = CM ? CM[i] : 0;
+    commHH[c0] = (commHH[c0] || 0) + hh[i];
+    if (group && group[i] >= 0) { groupHH[group[i]] = (groupHH[group[i]] || 0) + hh[i]; }
+    if (piece[i] >= 0) { continue; }
+    var p0 = pieceHH.length, top = 0, sum = 0, cnt = 0;
+    piece[i] = p0; stack[top++] = i;
+    while (top > 0) {
+      var x = stack[--top];
+      sum += hh[x]; cnt += 1;
+      for (var k = ptr[x]; k < ptr[x + 1]; k++) {
+        var y = nbr[k];
+        if (piece[y] < 0 && (!CM || CM[y] === CM[x])) { piece[y] = p0; stack[top++] = y; }
+      }
+    }
+    pieceHH.push(sum); pieceN.push(cnt);
+  }
+  function why(g) {  // [short chip text, the sentence behind it] or null
+    var b = band(g), it = members[g].values().next();
+    if (b === "in" || it.done) { return null; }
+    var u0 = it.value, c = CM ? CM[u0] : 0, biggest = -1, estate = -1;
+    if (b === "under") {
+      if (round(commHH[c]) < LO) { return [fmt(T.why_comm, {n: num(commHH[c])}), fmt(T.why_comm_long, {n: num(commHH[c]), lo: num(LO)})]; }
+      var same = true;
+      members[g].forEach(function (u) { if (piece[u] !== piece[u0]) { same = false; } });
+      var ph = pieceHH[piece[u0]];
+      if (same && round(ph) < LO && round(ph) < round(commHH[c])) {
+        return [fmt(T.why_cut, {n: num(ph)}), fmt(T.why_cut_long, {k: pieceN[piece[u0]], n: num(ph), lo: num(LO)})];
+      }
+      return null;
+    }
+    members[g].forEach(function (u) {
+      if (biggest < 0 || hh[u] > hh[biggest]) { biggest = u; }
+      if (group && group[u] >= 0 && (estate < 0 || groupHH[group[u]] > groupHH[estate])) { estate = group[u]; }
+    });
+    if (round(hh[biggest]) > HI) { return [fmt(T.why_unit, {n: num(hh[biggest])}), fmt(T.why_unit_long, {id: U.id[biggest], n: num(hh[biggest]), hi: num(HI)})]; }
+    if (estate >= 0 && round(groupHH[estate]) > HI) {
+      return [fmt(T.why_estate, {n: num(groupHH[estate])}), fmt(T.why_estate_long, {n: num(groupHH[estate]), hi: num(HI)})];
+    }
+    return null;
+  }
   function band(g) { var h = round(gh[g]); return h < LO ? "under" : (h > HI ? "over" : "in"); }
   function round(x) { return Math.round(x * 1e6) / 1e6; }
   function flagged(g) { return comps[g] > 1 || band(g) !== "in" || far(g); }
@@ -435,6 +481,8 @@
   function chips(g) {
     var out = [], b = band(g);
     out.push('<span class="sp-chip sp-' + b + '">' + esc(T[b]) + "</span>");
+    var w = why(g);
+    if (w) { out.push('<span class="sp-chip sp-why" title="' + esc(w[1]) + '">' + esc(w[0]) + "</span>"); }
     if (comps[g] > 1) { out.push('<span class="sp-chip sp-split">' + esc(fmt(T.pieces, {n: comps[g]})) + "</span>"); }
     if (far(g)) { out.push('<span class="sp-chip sp-far">' + esc(T.far) + "</span>"); }
     if (gn[g] === 0) { out.push('<span class="sp-chip sp-split">' + esc(T.empty) + "</span>"); }
@@ -460,7 +508,9 @@
   }
   function render() {
     refreshMeans();
-    $("sp-active").innerHTML = active >= 0 ? gridTable([active], "sp-current") : '<p class="sp-muted">' + esc(T.pick_hint) + "</p>";
+    var reason = active >= 0 ? why(active) : null;  // the sentence behind the chip: phones show no tooltips
+    $("sp-active").innerHTML = active >= 0 ? gridTable([active], "sp-current") +
+      (reason ? '<p class="sp-why-text">' + esc(reason[1]) + "</p>" : "") : '<p class="sp-muted">' + esc(T.pick_hint) + "</p>";
     $("sp-sel").value = active >= 0 ? String(active) : "";
     var touched = lastTouched.filter(function (g) { return g !== active; });
     $("sp-touched").innerHTML = gridTable(touched);
