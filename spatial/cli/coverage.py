@@ -115,18 +115,13 @@ def _check(args: argparse.Namespace) -> dict:
 
 
 def not_reached_report(scored, stations_snapped, unit_id_col: str | None, station_id_col: str):
-    """One report row per unit and station the coverage marks with a reason."""
-    import pandas as pd
+    """One report row per unit and station the coverage marks with a reason (English and Chinese)."""
+    from spatial.core.checks import Report
+    from spatial.coverage.walks import KEPT_STATION, report_reasons
 
-    rows = []
-    for layer, frame, id_col, action in (
-            ("demand", scored, unit_id_col, "kept with band and reason; walk not measured"),
-            ("stations", stations_snapped, station_id_col, "kept; serves nobody")):
-        marked = frame[frame["reason"].fillna("").astype(str) != ""]
-        ids = marked[id_col] if id_col and id_col in marked.columns else marked.index
-        rows += [{"layer": layer, "row_id": str(i), "problem": str(r), "action": action}
-                 for i, r in zip(ids, marked["reason"])]
-    return pd.DataFrame(rows, columns=["layer", "row_id", "problem", "action"])
+    report = report_reasons(Report(), scored, "demand", id_col=unit_id_col)
+    return report_reasons(report, stations_snapped, "stations", id_col=station_id_col,
+                          action=KEPT_STATION).to_frame(zh_columns=True)
 
 
 def _stepper(args: argparse.Namespace, total: int):

@@ -22,7 +22,9 @@ import pandas as pd
 import shapely
 
 from spatial.core.checks import (
+    Report,
     check_households,
+    reason_zh,
     require_columns,
     require_crs,
     require_unique,
@@ -44,7 +46,8 @@ from spatial.network.snapping import DROPPED_COMPONENT, ESTIMATED, layer_xy, sna
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["walking_coverage", "coverage_summary", "uncovered", "NO_STATION"]
+__all__ = ["walking_coverage", "coverage_summary", "uncovered", "report_reasons", "NO_STATION", "KEPT_UNIT",
+           "KEPT_STATION"]
 
 #: Reason of a snapped point whose network component holds no station.
 NO_STATION = "no station in its network component"
@@ -393,3 +396,28 @@ def coverage_summary(
     if not has_pop:
         cols.remove("population")
     return out[cols]
+
+
+#: What a coverage run does with a unit it marks with a reason, and with such a station (English,
+#: Chinese): the report rows of ``report_reasons``.
+KEPT_UNIT = ("kept with its band and reason; no walk measured", "保留，标明服务圈和原因；未计算步行距离")
+KEPT_STATION = ("kept; serves nobody", "保留；不服务任何住户")
+
+
+def report_reasons(report: Report, frame: pd.DataFrame, layer: str, *, id_col: str | None = None,
+                   action: tuple[str, str] = KEPT_UNIT) -> Report:
+    """Add one row to ``report`` per row of ``frame`` whose ``reason`` is not empty: its id (the
+    ``id_col`` value, else its index), the reason in English and Chinese (``reason_zh``), and
+    ``action`` (English, Chinese). Nothing a coverage run marks is left out of its report.
+
+    Examples
+    --------
+    >>> r = report_reasons(Report(), pd.DataFrame({"reason": ["", "too far from network"]}), "demand")
+    >>> r.to_frame(zh_columns=True).iloc[0][["row_id", "problem", "problem_zh"]].tolist()
+    ['1', 'too far from network', '距路网过远']
+    """
+    marked = frame["reason"].fillna("").astype(str) != ""
+    ids = frame.loc[marked, id_col] if id_col and id_col in frame.columns else frame.index[marked]
+    for i, why in zip(ids, frame.loc[marked, "reason"]):
+        report.add(layer, str(i), str(why), action[0], zh=(reason_zh(why), action[1]))
+    return report

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from spatial.core.checks import Report, marked_synthetic, reason_zh
+from spatial.core.checks import Report, marked_synthetic
 from spatial.project.config import InputSpec, Project
 
 logger = logging.getLogger(__name__)
@@ -270,7 +270,7 @@ def _coverage(project: Project, layers: dict, client=None, report: Report | None
     from spatial.coverage.bands import make_bands
     from spatial.coverage.gaps import coverage_gaps
     from spatial.coverage.service_areas import isochrones
-    from spatial.coverage.walks import coverage_summary, walking_coverage
+    from spatial.coverage.walks import coverage_summary, report_reasons, walking_coverage
 
     c = project.coverage
     band_opts = {"minutes": c["minutes"] if not c.get("meters") else None, "meters": c.get("meters"),
@@ -304,12 +304,7 @@ def _coverage(project: Project, layers: dict, client=None, report: Report | None
             demand.loc[cut, "access"] = UNREACHABLE
     layers["coverage_demand"] = demand
     if report is not None:  # every unit the demand layer marks with a reason is in the report too
-        marked = demand["reason"].fillna("").astype(str) != ""
-        uid = _opt(project, "units", "id_col", "unit_id")
-        ids = demand.loc[marked, uid] if uid in demand.columns else demand.index[marked]
-        for i, why in zip(ids, demand.loc[marked, "reason"]):
-            report.add("coverage_demand", i, str(why), "kept with its band and reason; no walk measured",
-                       zh=(reason_zh(why), "保留，标明服务圈和原因；未计算步行距离"))
+        report_reasons(report, demand, "coverage_demand", id_col=_opt(project, "units", "id_col", "unit_id"))
     layers["coverage_summary"] = coverage_summary(
         demand, bands=bands, communities=layers.get("communities"), grids=layers.get("grids"),
         households_col=_opt(project, "units", "households_col", "households"),
