@@ -121,3 +121,21 @@ def test_missing_crs_and_columns_and_layout():
         assign_grid_codes(_grids(), _communities(), layout="gb")
     with pytest.raises(ColumnError, match="object_type"):
         assign_grid_codes(_grids(), _communities(), object_type="12")
+
+
+def test_a_plan_whose_communities_have_bad_codes_says_so_in_chinese_too():
+    """The grids are drawn; the report row on the codes is Chinese through and through (the
+    Chinese workbook repeats it), naming the row as the English does."""
+    import geopandas as gpd
+    import shapely
+
+    from spatial.grids.partition import partition_grids
+
+    units = gpd.GeoDataFrame({"unit_id": ["a", "b"], "households": [200, 200]},
+                             geometry=[shapely.box(0, 0, 100, 100), shapely.box(100, 0, 200, 100)], crs="EPSG:32650")
+    comms = gpd.GeoDataFrame({"community_id": ["C1"], "code": ["4403040010"]},
+                             geometry=[shapely.box(0, 0, 200, 100)], crs="EPSG:32650")
+    row = partition_grids(units, comms).report.query("problem.str.startswith('grid codes not assigned')")
+    assert len(row) == 1 and "'C1': '4403040010'" in row["problem"].iloc[0]
+    assert row["problem_zh"].iloc[0] == ("未能赋予网格编码：社区图层的 'code' 列每行都须为12位统计用区划代码；"
+                                         "不符的行（社区：代码）：'C1': '4403040010'")

@@ -17,8 +17,21 @@ __all__ = [
 class SpatialError(ValueError):
     """Base class for every error spatial raises about its inputs.
 
-    Messages name the layer or file, the column or row, and say what to do.
+    Messages name the layer or file, the column or row, and say what to do. ``zh``, when given,
+    is the same message in Chinese, for the report rows that repeat it (the Chinese workbook).
+
+    Examples
+    --------
+    >>> err = ColumnError("column 'code' is bad", zh="'code' 列有误")
+    >>> str(err), err.zh
+    ("column 'code' is bad", "'code' 列有误")
+    >>> ColumnError("no Chinese").zh is None
+    True
     """
+
+    def __init__(self, *args, zh: str | None = None):
+        super().__init__(*args)
+        self.zh = zh
 
 
 class CRSError(SpatialError):

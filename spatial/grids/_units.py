@@ -82,7 +82,7 @@ def _clip(geoms: np.ndarray, comms: np.ndarray, ids: np.ndarray, report: Report,
             except shapely.errors.GEOSException as exc:
                 report.add("units", uid, f"outline cannot be clipped to its community ({exc})",
                            "not given a grid; redraw or simplify its outline",
-                           zh=(f"轮廓无法按所属社区裁剪（{exc}）", "未划入网格；请重画或简化其轮廓"))
+                           zh=(f"轮廓无法按所属社区裁剪（几何库 GEOS 报错：{exc}）", "未划入网格；请重画或简化其轮廓"))
                 failed.add(uid)
                 out[n] = shapely.Polygon()
     return out

@@ -164,7 +164,9 @@ def assign_grid_codes(
         worst = grids.loc[too_many.index, community_id_col].iloc[0]
         raise InfeasibleError(
             f"community {worst!r} has {int(too_many.max())} grids but layout '{layout}' numbers at "
-            f"most {limit} per community; use a layout with 3 grid digits or merge grids"
+            f"most {limit} per community; use a layout with 3 grid digits or merge grids",
+            zh=f"社区 {worst!r} 有 {int(too_many.max())} 个网格，而编码规则 '{layout}' 每个社区最多编 {limit} 个；"
+               "请改用网格码为3位的编码规则，或合并网格",
         )
     if layout == "cjt349":
         seq = seq.where(counts > 1, 0)
@@ -227,7 +229,8 @@ def _community_codes(communities: pd.DataFrame, id_col: str, code_col: str) -> p
         rows = ", ".join(f"{i!r}: {v!r}" for i, v in zip(communities.loc[bad, id_col], raw[bad]))
         raise ColumnError(
             f"'communities' column '{code_col}' must hold the 12-digit statistical division code "
-            f"(统计用区划代码) in every row; bad rows (community: code): {rows[:300]}"
+            f"(统计用区划代码) in every row; bad rows (community: code): {rows[:300]}",
+            zh=f"社区图层的 '{code_col}' 列每行都须为12位统计用区划代码；不符的行（社区：代码）：{rows[:300]}",
         )
     require_unique(communities, id_col, "communities")
     return pd.Series(text.to_numpy(), index=communities[id_col].to_numpy())

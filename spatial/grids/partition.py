@@ -498,7 +498,7 @@ def _codes_and_staff(grids, communities, community_id_col, code_layout, report):
             grids = assign_grid_codes(grids, communities, layout=code_layout, community_id_col=community_id_col)
         except ValueError as exc:
             report.add("grids", "-", f"grid codes not assigned: {exc}", "fix the communities' 'code' column",
-                       zh=(f"未能赋予网格编码：{exc}", "请修正社区图层的 'code' 列"))
+                       zh=(f"未能赋予网格编码：{getattr(exc, 'zh', None) or exc}", "请修正社区图层的 'code' 列"))
     try:
         from spatial.grids.workforce import staffing
     except ImportError:  # pragma: no cover
