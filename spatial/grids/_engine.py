@@ -13,7 +13,10 @@ are merged and cut again (``recombine``; where units are lumpy, such as whole es
 high-rise buildings, every single move overshoots), (5) the local search once more, (6) swaps of
 two border units between neighbouring parts (``_swap``) and the search again, (7) with weights
 that charge deviation, rebalancing: a part far off its size is drawn again with every part it
-touches (``_rebalance``), then the search and swaps once more under ``weights.finish`` (the
+touches (``_rebalance``), and a part still off shares its lumps (towers: the nodes holding
+households) out again with a neighbouring part (``_lumps``: every split of the two parts' lumps
+enumerated, the nearest one drawn with both parts connected kept), then the search and swaps
+once more under ``weights.finish`` (the
 sizes settled, shape first within its tolerance), and (8) for parts still out of the band, a
 kick (``kick_into_band``: one unit forced across, the search settles round it) and, for any
 left out, rebalancing of those; (9) with weights that charge deviation, on graphs of up to a few
@@ -53,6 +56,7 @@ from scipy.sparse.csgraph import connected_components
 from spatial.core._procs import PROCESSES, Ahead
 from spatial.grids._anneal import anneal
 from spatial.grids._bisect import recursive_bisection
+from spatial.grids._lumps import exchange_lumps
 from spatial.grids._objective import Shapes, Weights, _targets, objective
 from spatial.grids._rebalance import _WIDER_WORST, rebalance_worst
 from spatial.grids._recombine import recombine
@@ -356,6 +360,9 @@ def _one_seed(state, seed: int) -> np.ndarray:
                               max_rounds=max_rounds)
         labels = rebalance_worst(adj, hh, xy, labels, min_hh=min_hh, max_hh=max_hh, weights=weights, seed=seed,
                                  wider=wider)
+        if weights.beyond > 0:  # lumpy parts still off: a neighbour's lumps shared out again
+            labels = exchange_lumps(adj, hh, labels, target=_targets(adj, labels, hh, int(labels.max()) + 1),
+                                    limit=weights.tolerance + 0.01)
         if weights.finish is not None:  # sizes settled: shape and streets within the finish's tolerance
             fin = dict(min_hh=min_hh, max_hh=max_hh, weights=weights.finish)
             labels = local_search(adj, hh, xy, labels, **fin, seed=seed, max_rounds=max_rounds, shapes=shapes)
