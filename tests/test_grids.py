@@ -469,3 +469,17 @@ def test_locked_units_stay_together_under_their_grid_id():
     got = res.units.set_index("unit_id")["grid_id"]
     assert got["U03"] == got["U13"] == "OLD-7"
     assert "OLD-7" in set(res.grids["grid_id"])
+
+
+def test_units_reaching_past_their_community_are_scored_as_the_partition_clipped_them():
+    """Hypothesis found it: irregular units of 3 communities (``voronoi_units`` seed 493) whose
+    unit U00009 reaches 127 m² past its community. The partition clips units to their
+    communities before it grows them into the street gaps; the evaluation did not, read no block
+    outlines and called a grid the partition drew connected "2 separate pieces"."""
+    units, comms, _ = voronoi_units(52, n_communities=3, mean_households=10.0, seed=493, irregular=True)
+    res = partition_grids(units, comms, min_households=100, max_households=200, seed=0)
+    ev = evaluate_grids(res.units, comms, households_col="households")
+    assert int(ev.summary["n_not_contiguous"].iloc[0]) == 0, ev.report
+    roads = ev.report.loc[ev.report["layer"] == "roads", "problem"].tolist()
+    assert roads == res.report.loc[res.report["layer"] == "roads", "problem"].tolist()
+    assert roads[0].startswith("no roads given: the block outlines are the streets")

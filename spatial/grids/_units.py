@@ -65,6 +65,26 @@ def polygonal_pieces(ug, is_pt, comm_of, cg, unit_ids, report):
     return pieces
 
 
+def clipped_to_communities(geoms: np.ndarray, group: np.ndarray, clip: np.ndarray | None, ids: np.ndarray,
+                           report: Report) -> np.ndarray:
+    """Each polygon clipped to its community polygon (``clip[group]``), as the partition clips its
+    units before it grows them into the street gaps and measures who neighbours whom; left as it
+    is where its community has no polygon or nothing of it lies inside (``evaluate_grids``
+    measures what lies outside)."""
+    geoms = np.asarray(geoms, dtype=object).copy()
+    if clip is None:
+        return geoms
+    group = np.asarray(group)
+    has = np.flatnonzero((group >= 0) & np.array([clip[g] is not None if g >= 0 else False for g in group], dtype=bool))
+    if not len(has):
+        return geoms
+    cut = _clip(geoms[has], np.asarray(clip, dtype=object)[group[has]], np.asarray(ids)[has], report, set())
+    cut = np.array([polygonal(g) for g in cut], dtype=object)
+    keep = ~(shapely.is_empty(cut) | (shapely.area(cut) <= 0))
+    geoms[has[keep]] = cut[keep]
+    return geoms
+
+
 def _clip(geoms: np.ndarray, comms: np.ndarray, ids: np.ndarray, report: Report, failed: set) -> np.ndarray:
     """Units clipped to their community; rows GEOS cannot intersect (e.g. footprints whose edges
     nearly touch after reprojection) are repaired and retried on a 1 cm grid, else reported."""

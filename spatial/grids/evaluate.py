@@ -43,7 +43,7 @@ from spatial.grids._prep import (
     explain_pieces,
     grid_shape_metrics,
 )
-from spatial.grids._units import unit_cells
+from spatial.grids._units import clipped_to_communities, unit_cells
 
 logger = logging.getLogger(__name__)
 
@@ -146,7 +146,7 @@ def evaluate_grids(
                            "the plan given is one polygon per grid")
     if is_units:
         streets, ids, clip, group = _unit_streets(lm, geoms, communities, community_id_col, crs_m, blocks,
-                                                  street_gap_m)
+                                                  street_gap_m, report)
         streets_of = [ids, clip]
         unit_names = (lm["unit_id"] if "unit_id" in lm.columns else pd.Series(lm.index)).to_numpy()
         geoms = streets.pieces
@@ -209,9 +209,9 @@ def evaluate_grids(
     return EvalResult(grids, summary, report.to_frame(zh_columns=True))
 
 
-def _unit_streets(lm, geoms, communities, community_id_col, crs_m, blocks, gap_m=30.0):
-    """Units grown into the street gaps within each community, and the block outlines
-    (:func:`spatial.grids._blocks.block_streets`, the rule the partition uses)."""
+def _unit_streets(lm, geoms, communities, community_id_col, crs_m, blocks, gap_m=30.0, report=None):
+    """Units clipped to their communities and grown into the street gaps within each, and the
+    block outlines (:func:`spatial.grids._blocks.block_streets`, the rule the partition uses)."""
     labels = block_labels(lm, blocks, (lm["unit_id"] if "unit_id" in lm.columns else lm.index).to_numpy())
     if community_id_col in lm.columns:
         group, ids = pd.factorize(lm[community_id_col])
@@ -222,6 +222,8 @@ def _unit_streets(lm, geoms, communities, community_id_col, crs_m, blocks, gap_m
         cm = communities.to_crs(crs_m)
         by_id = dict(zip(cm[community_id_col], cm.geometry.values))
         clip = np.array([by_id.get(c) for c in ids], dtype=object)
+    names = (lm["unit_id"] if "unit_id" in lm.columns else lm.index).to_numpy()
+    geoms = clipped_to_communities(geoms, np.asarray(group), clip, names, Report() if report is None else report)
     return block_streets(geoms, np.asarray(group), clip, labels, gap_m=gap_m), list(ids), clip, np.asarray(group)
 
 
