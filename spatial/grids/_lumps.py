@@ -25,6 +25,7 @@ one (the rest only through a third part's).
 
 from __future__ import annotations
 
+import functools
 import heapq
 import logging
 
@@ -39,7 +40,7 @@ __all__ = ["exchange_lumps"]
 #: Pairs of parts holding more lumps than this are not enumerated (2^16 splits).
 _MAX_LUMPS = 16
 #: Splits within the rule tried per pair, nearest first.
-_MAX_SPLITS = 40
+_MAX_SPLITS = 20
 #: A step of a lump's path into a node of the other part costs this many steps through its own.
 _OTHER_STEP = 10.0
 
@@ -66,16 +67,21 @@ def exchange_lumps(adj: sparse.csr_matrix, hh: np.ndarray, labels: np.ndarray, *
     [0, 0, 0, 1, 1, 1]
     """
     labels = np.asarray(labels, dtype=np.int64).copy()
+    fresh = None  # parts drawn again in the last round: only pairs holding one are tried again
     for _ in range(rounds):
-        new = _round(adj, hh, labels, target=target, limit=limit, fixed=fixed)
-        if np.array_equal(new, labels):
+        new = _round(adj, hh, labels, target=target, limit=limit, fixed=fixed, fresh=fresh)
+        changed = new != labels
+        if not changed.any():
             break
+        fresh = np.zeros(int(new.max()) + 1, dtype=bool)
+        fresh[np.unique(new[changed])] = True
         labels = new
     return labels
 
 
-def _round(adj, hh, labels, *, target, limit, fixed):
-    """One round of :func:`exchange_lumps`."""
+def _round(adj, hh, labels, *, target, limit, fixed, fresh=None):
+    """One round of :func:`exchange_lumps` (with ``fresh``, a mask of parts, only the pairs
+    holding one of them)."""
     labels = np.asarray(labels, dtype=np.int64).copy()
     hh = np.asarray(hh, dtype=float)
     k = int(labels.max()) + 1 if len(labels) else 0
@@ -103,6 +109,8 @@ def _round(adj, hh, labels, *, target, limit, fixed):
         need = tgt[g] - ph[g]
         room = (ph[touch] - tgt[touch]) * np.sign(need)
         for n in touch[np.argsort(-room, kind="stable")]:
+            if fresh is not None and not (fresh[g] or fresh[n]):
+                continue  # tried last round, and neither part has changed since
             tried += 1
             got = _pair(adj, hh, labels, int(g), int(n), tgt, limit)
             if got is not None:
@@ -120,12 +128,15 @@ def _pair(adj, hh, labels, a, b, tgt, limit):
     """Parts ``a`` and ``b`` with their lumps shared out within ``limit``: (nodes, new labels) or None."""
     nodes = np.flatnonzero((labels == a) | (labels == b))
     h = hh[nodes]
+    total = h.sum()
+    if not (1 - limit) * (tgt[a] + tgt[b]) <= total <= (1 + limit) * (tgt[a] + tgt[b]):
+        return None  # no split of these households puts both within the rule
     lumps = np.flatnonzero(h > 0)
     if len(lumps) > _MAX_LUMPS or len(lumps) < 2:
         return None
-    bits = ((np.arange(1 << len(lumps), dtype=np.int64)[:, None] >> np.arange(len(lumps))) & 1).astype(bool)
+    bits = _splits(len(lumps))
     to_a = bits @ h[lumps]
-    to_b = h.sum() - to_a
+    to_b = total - to_a
     ok = (np.abs(to_a - tgt[a]) <= limit * tgt[a]) & (np.abs(to_b - tgt[b]) <= limit * tgt[b])
     if not ok.any():
         return None
@@ -145,6 +156,14 @@ def _pair(adj, hh, labels, a, b, tgt, limit):
         if side is not None:
             return nodes, np.where(side, a, b)
     return None
+
+
+@functools.lru_cache(maxsize=_MAX_LUMPS + 1)
+def _splits(n: int) -> np.ndarray:
+    """Every way of giving ``n`` lumps to part a (True) or b: a (2^n, n) boolean array."""
+    out = ((np.arange(1 << n, dtype=np.int64)[:, None] >> np.arange(n)) & 1).astype(bool)
+    out.flags.writeable = False
+    return out
 
 
 def _draw(nbrs, lumps, lump_in_a, now):
