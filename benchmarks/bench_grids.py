@@ -279,6 +279,7 @@ def bench_redraw(case, k, rules=(None,)):
             "grids": f"{len(base.grids)} -> {len(g)}",
             "in band %": round(100 * float((g["band_status"] == "in").mean()), 1),
             "max dev %": round(float(g["deviation_pct"].abs().max()), 1),
+            "within 5% %": round(100 * float((g["deviation_pct"].abs() <= 5 + 1e-9).mean()), 1),
         })
     return rows
 

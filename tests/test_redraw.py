@@ -376,3 +376,22 @@ def test_an_under_band_grid_with_no_neighbour_says_why_not_that_neighbours_lack_
         "150 households < 300: its units share no edge with the rest of the community (an island, or land cut off "
         "by water or a gap wider than the street gap)")
     assert rows.loc["SMALL-01", "problem"].iloc[0] == "200 households < 300: the whole community holds no more"
+
+
+def test_two_grids_of_towers_redrawn_within_the_rule_trade_towers():
+    """Grids of towers of 130, 100 and 130 households (360) and of 140, 150 and 150 (440), the
+    ground between them empty: no chain of single moves brings both within 5% of 400, a trade of
+    towers through the ground between them does (the lump exchange), and nothing else moves."""
+    hh = [[130, 0, 0, 150],
+          [0, 100, 140, 0],
+          [130, 0, 0, 150]]
+    units = squares(3, 4, hh[::-1])  # squares() puts row 0 at the bottom
+    plan = pd.DataFrame({"unit_id": units["unit_id"], "grid_id": ["A", "A", "B", "B"] * 3})
+    comm = community(shapely.box(0, 0, 400, 300))
+    band = redraw_grids(units, comm, plan, min_households=300, max_households=500)
+    assert band.moves.empty  # both grids are in the band: nothing to do without the rule
+    res = redraw_grids(units, comm, plan, min_households=300, max_households=500, max_deviation_pct=5)
+    sizes = res.grids.set_index("grid_id")["households"]
+    assert sorted(sizes.index) == ["A", "B"] and (sizes - 400).abs().max() <= 20, sizes
+    check_plan(res, units, comm)
+    assert len(res.moves) < 12

@@ -31,6 +31,7 @@ from spatial.core.errors import ColumnError
 from spatial.grids._chains import band_violation, even_out, rebalance
 from spatial.grids._engine import partition, repair_contiguity
 from spatial.grids._explain import explain_far
+from spatial.grids._lumps import exchange_lumps
 from spatial.grids._objective import check_max_deviation
 from spatial.grids._prep import prepare
 from spatial.grids.partition import (
@@ -212,6 +213,8 @@ def redraw_grids(
         if max_deviation_pct is not None:
             evened = even_out(sub, hh[nodes], lab, fixed_node[nodes], min_households, max_households,
                                max_deviation_pct)
+            evened = _share_lumps(sub, hh[nodes], evened, fixed_node[nodes], min_households, max_households,
+                                  max_deviation_pct)
             evened_nodes.update(nodes[evened != lab].tolist())
             lab = evened
         new_key[nodes] = np.asarray(names, dtype=object)[lab]
@@ -306,6 +309,16 @@ def moves_in(moves: pd.DataFrame, lang: str) -> pd.DataFrame:
         return reason
 
     return moves.assign(reason=moves["reason"].map(words))
+
+
+def _share_lumps(sub, hh, lab, fixed, lo, hi, pct):
+    """Grids still beyond ``pct`` of their community's mean grid share their towers out again with
+    a neighbouring grid (``exchange_lumps``), where every grid within the rule is in the band."""
+    k = int(lab.max()) + 1
+    mean = hh.sum() / max(k, 1)
+    if k < 2 or mean * (1 - pct / 100) < lo or mean * (1 + pct / 100) > hi:
+        return lab  # the rule reaches past the band: the chains keep the band, this would not
+    return exchange_lumps(sub, hh, lab, target=np.full(k, mean), limit=pct / 100, fixed=fixed)
 
 
 def _place_unplanned(sub, lab, names):
