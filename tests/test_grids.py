@@ -471,11 +471,12 @@ def test_locked_units_stay_together_under_their_grid_id():
     assert "OLD-7" in set(res.grids["grid_id"])
 
 
-def test_units_reaching_past_their_community_are_scored_as_the_partition_clipped_them():
-    """Hypothesis found it: irregular units of 3 communities (``voronoi_units`` seed 493) whose
-    unit U00009 reaches 127 m² past its community. The partition clips units to their
-    communities before it grows them into the street gaps; the evaluation did not, read no block
-    outlines and called a grid the partition drew connected "2 separate pieces"."""
+def test_a_plan_is_scored_on_its_units_clipped_as_the_partition_clipped_them():
+    """Hypothesis found it: irregular units of 3 communities (``voronoi_units`` seed 493). The
+    partition grows its units into the street gaps after clipping them to their communities (the
+    same land, drawn with other vertices); the evaluation grew the outlines as given. Where a lone
+    unit faces its block across a gap of 1.7 m the two growths differed: the evaluation read no
+    block outlines and called a grid the partition drew connected "2 separate pieces"."""
     units, comms, _ = voronoi_units(52, n_communities=3, mean_households=10.0, seed=493, irregular=True)
     res = partition_grids(units, comms, min_households=100, max_households=200, seed=0)
     ev = evaluate_grids(res.units, comms, households_col="households")
@@ -483,3 +484,13 @@ def test_units_reaching_past_their_community_are_scored_as_the_partition_clipped
     roads = ev.report.loc[ev.report["layer"] == "roads", "problem"].tolist()
     assert roads == res.report.loc[res.report["layer"] == "roads", "problem"].tolist()
     assert roads[0].startswith("no roads given: the block outlines are the streets")
+
+
+def test_units_reaching_past_their_community_are_scored_clipped_and_the_report_says_so():
+    units = squares(2, 4, 100).assign(grid_id=["A", "A", "B", "B"] * 2, community_id="C1")
+    units.loc[units["unit_id"] == "U10", "geometry"] = shapely.box(0, 100, 100, 210)  # 10 m past the top
+    ev = evaluate_grids(units, community(shapely.box(0, 0, 400, 200)))
+    row = ev.report[ev.report["problem"].str.contains("past its outline")]
+    assert row["problem"].tolist() == ["1 unit reaches 1,000 m² past its outline (the most: U10, 1,000 m²)"]
+    assert row["row_id"].tolist() == ["C1"]
+    assert ev.grids["outside_m2"].max() < 1e-6  # scored as clipped, as the partition draws it

@@ -65,12 +65,17 @@ def polygonal_pieces(ug, is_pt, comm_of, cg, unit_ids, report):
     return pieces
 
 
+#: Land of a unit past its community's outline that is reported (m²; less is digitising noise).
+PAST_M2 = 1.0
+
+
 def clipped_to_communities(geoms: np.ndarray, group: np.ndarray, clip: np.ndarray | None, ids: np.ndarray,
-                           report: Report) -> np.ndarray:
+                           report: Report, group_ids=None) -> np.ndarray:
     """Each polygon clipped to its community polygon (``clip[group]``), as the partition clips its
     units before it grows them into the street gaps and measures who neighbours whom; left as it
-    is where its community has no polygon or nothing of it lies inside (``evaluate_grids``
-    measures what lies outside)."""
+    is where its community has no polygon or nothing of it lies inside. A community whose units
+    reach more than ``PAST_M2`` past its outline gets one row in ``report`` (``group_ids``: the
+    communities' ids, by ``group``)."""
     geoms = np.asarray(geoms, dtype=object).copy()
     if clip is None:
         return geoms
@@ -78,9 +83,22 @@ def clipped_to_communities(geoms: np.ndarray, group: np.ndarray, clip: np.ndarra
     has = np.flatnonzero((group >= 0) & np.array([clip[g] is not None if g >= 0 else False for g in group], dtype=bool))
     if not len(has):
         return geoms
-    cut = _clip(geoms[has], np.asarray(clip, dtype=object)[group[has]], np.asarray(ids)[has], report, set())
+    ids = np.asarray(ids)
+    cut = _clip(geoms[has], np.asarray(clip, dtype=object)[group[has]], ids[has], report, set())
     cut = np.array([polygonal(g) for g in cut], dtype=object)
     keep = ~(shapely.is_empty(cut) | (shapely.area(cut) <= 0))
+    past = np.where(keep, shapely.area(geoms[has]) - shapely.area(cut), 0.0)
+    for g in np.unique(group[has][past > PAST_M2]):
+        mine = (group[has] == g) & (past > PAST_M2)
+        top = np.flatnonzero(mine)[np.argmax(past[mine])]
+        cid = group_ids[g] if group_ids is not None else g
+        n, total = int(mine.sum()), float(past[mine].sum())
+        units = "1 unit reaches" if n == 1 else f"{n} units reach"
+        report.add("communities", cid, f"{units} {total:,.0f} m² past its outline (the most: {ids[has][top]}, "
+                   f"{past[top]:,.0f} m²)", "scored as clipped to it, as the grids are drawn; check the units' or "
+                   "the community's outline",
+                   zh=(f"{n} 个单元超出社区边界共 {total:,.0f} 平方米（最多的是 {ids[has][top]}，{past[top]:,.0f} 平方米）",
+                       "按裁剪到社区边界内计算，与划分网格时一致；请检查单元或社区的边界"))
     geoms[has[keep]] = cut[keep]
     return geoms
 

@@ -223,7 +223,8 @@ def _unit_streets(lm, geoms, communities, community_id_col, crs_m, blocks, gap_m
         by_id = dict(zip(cm[community_id_col], cm.geometry.values))
         clip = np.array([by_id.get(c) for c in ids], dtype=object)
     names = (lm["unit_id"] if "unit_id" in lm.columns else lm.index).to_numpy()
-    geoms = clipped_to_communities(geoms, np.asarray(group), clip, names, Report() if report is None else report)
+    geoms = clipped_to_communities(geoms, np.asarray(group), clip, names, Report() if report is None else report,
+                                   group_ids=list(ids))
     return block_streets(geoms, np.asarray(group), clip, labels, gap_m=gap_m), list(ids), clip, np.asarray(group)
 
 
