@@ -271,3 +271,6 @@ def test_cli_draws_streets_and_credits_them(tmp_path, units):
     page = out.read_text(encoding="utf-8")
     data = json.loads(re.search(r'id="sp-editor-data">(.*?)</script>', page, re.S).group(1))
     assert len(data["roads"]) == 2 and data["attribution"] == "© OpenStreetMap contributors"
+    assert main(["-q", "editor", str(gpkg), "--roads", str(roads), "--credit", "住户：XX区 <2025>", "--out", str(out)]) == 0
+    data = json.loads(re.search(r'id="sp-editor-data">(.*?)</script>', out.read_text(encoding="utf-8"), re.S).group(1))
+    assert data["attribution"] == "© OpenStreetMap contributors | 住户：XX区 &lt;2025&gt;"

@@ -466,3 +466,21 @@ def test_first_view_fits_the_study_area_not_the_whole_network(grids, network):
     (south, west), (north, east) = json.loads(layout.options_js)["bounds"]
     want = grids.to_crs(4326).total_bounds
     assert np.allclose([west, south, east, north], want, atol=1e-6)
+
+
+def test_the_planners_own_sources_are_credited_once_after_openstreetmap(tmp_path, grids, demand, stations, communities):
+    """A map of a planner's grids and a census's households names the sources it is given, on
+    every map and each once (the overview draws the grid and the coverage maps on one map)."""
+    credit = "住户数：XX区2025年房屋普查 <内部>"
+    page = grid_map(grids, credits=credit).get_root().render()
+    assert 'addAttribution("住户数：XX区2025年房屋普查 \\u0026lt;内部\\u0026gt;")' in page  # escaped, as text
+    assert "OpenStreetMap" not in page  # no network drawn: credited to no one else
+    both = overview_map(grids, demand, stations, communities=communities, credits=["A 局", "B 院"])
+    html_ = both.get_root().render()
+    assert html_.count("addAttribution(\"A 局\")") == 1 and html_.count("addAttribution(\"B 院\")") == 1
+    g = tmp_path / "grids.gpkg"
+    grids.to_file(g, layer="grids")
+    out = tmp_path / "grids.html"
+    assert main(["-q", "map", "--grids", str(g), "--credit", "A 局", "--credit", "B 院", "--out", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert "A 局" in page and "B 院" in page

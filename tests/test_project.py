@@ -295,3 +295,42 @@ roads = "r.gpkg"
     grids = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="grids")
     assert len(units) >= 60 and units["households"].sum() == hh.sum() == grids["households"].sum()
     assert units["grid_id"].notna().all()
+
+
+def test_outputs_credits_are_a_list_of_the_datas_sources(tmp_path):
+    project = load_project(_write(tmp_path, MINIMAL + '[outputs]\ncredits = ["住户数：XX区2025年房屋普查"]\n'))
+    assert project.outputs["credits"] == ["住户数：XX区2025年房屋普查"]
+    assert load_project(_write(tmp_path, MINIMAL)).outputs["credits"] == []
+    for bad in ('"住户数"', "[1]", '[""]'):
+        with pytest.raises(SpatialError, match=r"credits.*a list of the data's sources"):
+            load_project(_write(tmp_path, MINIMAL + f"[outputs]\ncredits = {bad}\n"))
+
+
+def test_spatial_run_credits_the_planners_sources_on_maps_png_editor_and_workbook(tmp_path):
+    from test_redraw import row_of_three_grids
+
+    from spatial.cli import main
+
+    units, comm, plan = row_of_three_grids()
+    units.to_file(tmp_path / "town.gpkg", layer="units")
+    comm.to_file(tmp_path / "town.gpkg", layer="communities")
+    (tmp_path / "p.toml").write_text("""[project]
+name = "credits"
+output = "out"
+[inputs]
+communities = { path = "town.gpkg", layer = "communities" }
+units = { path = "town.gpkg", layer = "units" }
+[coverage]
+enabled = false
+[outputs]
+credits = ["住户数：XX区2025年房屋普查"]
+""", encoding="utf-8")
+    assert main(["-q", "run", str(tmp_path / "p.toml")]) == 0
+    out = tmp_path / "out"
+    for page in ("grids.html", "grid_editor.html"):
+        assert "住户数：XX区2025年房屋普查" in (out / page).read_text(encoding="utf-8"), page
+    assert (out / "overview.png").exists()
+    # the workbook's 说明 sheet (written with coverage) lists it among the data credits
+    from spatial.project.pipeline import _about
+
+    assert "住户数：XX区2025年房屋普查" in _about(load_project(tmp_path / "p.toml"), {})["credits"]

@@ -82,6 +82,8 @@ def test_legend_speaks_one_language_and_credits_only_what_is_drawn():
     assert any("Walking network © OpenStreetMap" in t for t in en)
     bare = _texts(overview_figure(**{**layers, "network_edges": None}, zh=True))
     assert not any("OpenStreetMap" in t or "底图" in t for t in bare)      # nothing drawn, nothing credited
+    own = _texts(overview_figure(**layers, zh=True, credits=["住户数：XX区2025年房屋普查"]))
+    assert any("OpenStreetMap" in t and t.endswith("住户数：XX区2025年房屋普查") for t in own)  # after the network's
 
 
 def test_scale_bar_label_sits_clear_of_the_bar():

@@ -45,6 +45,8 @@ def add_parser(sub) -> None:
     p.add_argument("--gated-col", default=None, help="units sharing a label here move together (default: gated/estate)")
     p.add_argument("--locked-col", default=None, help="boolean column of units that cannot move (default: locked)")
     p.add_argument("--title", default=None, help="heading of the page")
+    p.add_argument("--credit", action="append", default=[], metavar="TEXT",
+                   help="a source of the plan's data, in the page's credit line (repeat for several)")
     p.set_defaults(func=run)
 
 
@@ -94,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
     elif args.roads is not None:
         roads = read_grid_input(args.roads, "roads", "roads")
     path = save_grid_editor(units, args.out, communities, roads=roads, lang=args.lang, title=args.title,
+                            credits=args.credit,
                             households_col=args.households_col, gated_col=args.gated_col,
                             locked_col=args.locked_col, min_households=args.min_households,
                             max_households=args.max_households, max_deviation_pct=args.max_deviation)

@@ -20,6 +20,9 @@ def add_parser(sub) -> None:
     p.add_argument("--speed-kmh", type=positive, default=4.0, help="walking speed stated on the map (default: 4.0)")
     p.add_argument("--min-households", type=non_negative, default=300, help="grid band floor (default: 300)")
     p.add_argument("--max-households", type=positive, default=500, help="grid band ceiling (default: 500)")
+    p.add_argument("--credit", action="append", default=[], metavar="TEXT",
+                   help="a source of the data drawn, in the map's credit line (repeat for several), "
+                        "e.g. --credit \"住户数：XX区2025年房屋普查\"")
     p.add_argument("--online", action="store_true", help="load Leaflet from CDNs instead of inlining it")
     p.add_argument("--out", type=Path, required=True, help="HTML file to write, e.g. maps/NAME.html")
     p.set_defaults(func=_cmd_map)
@@ -40,7 +43,7 @@ def _cmd_map(args: argparse.Namespace) -> int:
     inputs = {"--grids": args.grids, "--coverage": args.coverage, "--sites": args.sites}
     check_inputs(inputs, suffixes=dict.fromkeys(inputs, (".gpkg",)))
     check_output(args.out, inputs=inputs, suffixes=(".html", ".htm"))
-    options = {"lang": args.lang, "tiles": args.tiles}
+    options = {"lang": args.lang, "tiles": args.tiles, "credits": args.credit}
     if args.coverage is not None:
         options["speed_kmh"] = args.speed_kmh
     if args.grids is not None:

@@ -337,3 +337,19 @@ def table_html(title: str, header: list[str], rows: list[list]) -> str:
             cells.append(f"<td{cls}>{html.escape(shown)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return (f"<h4>{html.escape(title)}</h4><table><tr>{head}</tr>" + "".join(body) + "</table>")
+
+
+def credit_list(credits) -> list[str]:
+    """``credits`` (one string, a sequence of them, or None) as a list of non-empty strings.
+
+    Examples
+    --------
+    >>> credit_list("住户数：XX区2025年房屋普查"), credit_list(["a", " ", "b"]), credit_list(None)
+    (['住户数：XX区2025年房屋普查'], ['a', 'b'], [])
+    """
+    if credits is None:
+        return []
+    if isinstance(credits, str):
+        credits = [credits]
+    out = [str(c).strip() for c in credits]
+    return [c for c in out if c]

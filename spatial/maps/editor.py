@@ -28,6 +28,7 @@ import json
 import logging
 import re
 from importlib.resources import files
+from collections.abc import Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -51,6 +52,7 @@ from spatial.grids._adjacency import rook_adjacency
 from spatial.grids._objective import check_max_deviation
 from spatial.grids._units import unit_cells
 from spatial.maps._offline import LEAFLET_CSS, LEAFLET_JS, inline_script, inline_stylesheet
+from spatial.maps._style import credit_list
 
 logger = logging.getLogger(__name__)
 
@@ -414,6 +416,7 @@ def grid_editor(
     title: str | None = None,
     file_stem: str = "grid_editor",
     attribution: str | None = None,
+    credits: Sequence[str] | str = (),
 ) -> str:
     """The editor page for a plan, as one self-contained HTML text that works offline.
 
@@ -445,6 +448,10 @@ def grid_editor(
     file_stem : str
         Start of the downloaded file names (``<stem>_plan.csv``, ``<stem>_plan.geojson``,
         ``<stem>_changes.csv``).
+    attribution : str, optional
+        The credit of ``roads`` (instead of OpenStreetMap's).
+    credits : str or sequence of str, optional
+        The sources of the plan's data, in the credit line after that of the roads.
 
     Returns
     -------
@@ -470,10 +477,14 @@ def grid_editor(
     lo, hi = f"{min_households:g}", f"{max_households:g}"
     data["text"] = t
     data["file_stem"] = file_stem
+    lines = []
     if roads is not None and (attribution is not None or roads.attrs.get("from_osm", True)):
-        data["attribution"] = html.escape(attribution if attribution is not None else OSM_CREDIT)
+        lines.append(attribution if attribution is not None else OSM_CREDIT)
     elif attribution:
-        data["attribution"] = html.escape(attribution)
+        lines.append(attribution)
+    lines += credit_list(credits)
+    if lines:
+        data["attribution"] = " | ".join(html.escape(a) for a in lines)
     notes = [t["band_note"].format(lo=lo, hi=hi), t["dev_note"], t["storage_note"]]
     if max_deviation_pct is not None:
         notes.insert(2, t["rule_note"].format(p=f"{max_deviation_pct:g}"))

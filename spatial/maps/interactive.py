@@ -126,11 +126,12 @@ def _layers_top_first(m: folium.Map) -> None:
     m._children.update(items)
 
 
-def _finish(m: folium.Map, *, own: bool, lang: str, synthetic: bool) -> folium.Map:
+def _finish(m: folium.Map, *, own: bool, lang: str, synthetic: bool, credits: Sequence[str] = ()) -> folium.Map:
     """Controls (once per map), attribution, the layer control and the layout, last.
 
     OpenStreetMap is credited when the walking network is drawn (a map of the planner's own
-    grids credits no one); tiles carry their own credit."""
+    grids credits no one); tiles carry their own credit; ``credits`` (the sources of the data
+    drawn, as the planner names them) follow, each once."""
     state = _state(m, lang)
     attribution = st.OSM_ATTRIBUTION if state.get("network_drawn") else None
     kids = list(m._children.values())
@@ -141,7 +142,7 @@ def _finish(m: folium.Map, *, own: bool, lang: str, synthetic: bool) -> folium.M
                                secondary_length_unit="kilometers", primary_area_unit="sqmeters",
                                secondary_area_unit="hectares",
                                localization="cn" if lang == "zh" else "en").add_to(m)
-    notes = [a for a in [attribution] if a]
+    notes = [a for a in [attribution, *st.credit_list(credits)] if a]
     if synthetic:
         notes.append(st.text(lang, "synthetic_short"))
     new = [n for n in notes if n not in state["notes"]]
@@ -178,6 +179,7 @@ def grid_map(
     tiles_attr: str | None = None,
     tiles_crs: str = "wgs84",
     synthetic_note: bool | None = None,
+    credits: Sequence[str] | str = (),
     report: Report | None = None,
     m: folium.Map | None = None,
 ) -> folium.Map:
@@ -206,6 +208,9 @@ def grid_map(
         Coordinate system of the basemap; ``"gcj02"`` shifts overlays for display only.
     synthetic_note : bool, optional
         Show the synthetic-data note; by default when a layer has a truthy ``synthetic`` column.
+    credits : str or sequence of str, optional
+        The sources of the data drawn, in the map's credit line after OpenStreetMap's (e.g.
+        ``"住户数：XX区2025年房屋普查"``): the planner's own data is credited as they name it.
     report : Report, optional
         Receives rows that could not be drawn (no geometry).
     m : folium.Map, optional
@@ -293,7 +298,7 @@ def grid_map(
         notes = []
     syn = _synthetic_once(state, lang, synthetic)
     BoxControl(st.legend_html(st.text(lang, "grid_legend"), rows, notes, synthetic=syn)).add_to(m)
-    return _finish(m, own=own, lang=lang, synthetic=synthetic)
+    return _finish(m, own=own, lang=lang, synthetic=synthetic, credits=credits)
 
 
 def _bands(bands, demand: pd.DataFrame, band_col: str, isochrones) -> list[str]:
@@ -325,6 +330,7 @@ def coverage_map(
     tiles_attr: str | None = None,
     tiles_crs: str = "wgs84",
     synthetic_note: bool | None = None,
+    credits: Sequence[str] | str = (),
     report: Report | None = None,
     m: folium.Map | None = None,
 ) -> folium.Map:
@@ -354,7 +360,7 @@ def coverage_map(
         None for flat ground.
     band_col, households_col, name_col : str
         Column names.
-    lang, tiles, tiles_attr, tiles_crs, synthetic_note, report, m
+    lang, tiles, tiles_attr, tiles_crs, synthetic_note, credits, report, m
         As for :func:`grid_map`.
 
     Returns
@@ -428,7 +434,7 @@ def coverage_map(
     BoxControl(st.legend_html(st.text(lang, "coverage_legend"), rows, notes, synthetic=syn)).add_to(m)
     if table is not None:
         BoxControl(coverage_table(table, band_list, communities, lang), kind="table").add_to(m)
-    return _finish(m, own=own, lang=lang, synthetic=synthetic)
+    return _finish(m, own=own, lang=lang, synthetic=synthetic, credits=credits)
 
 
 def overview_map(
@@ -453,6 +459,7 @@ def overview_map(
     tiles_attr: str | None = None,
     tiles_crs: str = "wgs84",
     synthetic_note: bool | None = None,
+    credits: Sequence[str] | str = (),
     report: Report | None = None,
     m: folium.Map | None = None,
 ) -> folium.Map:
@@ -481,7 +488,7 @@ def overview_map(
     own = m is None
     if own:
         m = _new_map(lang, tiles, tiles_attr, tiles_crs, len(demand) + len(grids), st.text(lang, "map_overview"))
-    common = {"lang": lang, "synthetic_note": synthetic_note, "report": report, "m": m}
+    common = {"lang": lang, "synthetic_note": synthetic_note, "report": report, "m": m, "credits": credits}
     state = _state(m, lang)
     state["overview"] = True  # grid outlines over unit colours, service areas off until toggled
     draw.remember_names(state, communities, stations)
@@ -492,7 +499,7 @@ def overview_map(
     if sites is not None:
         draw.sites(m, state, lang, report, sites)
     synthetic = _synthetic(synthetic_note, grids, demand, stations, sites)
-    return _finish(m, own=own, lang=lang, synthetic=synthetic)
+    return _finish(m, own=own, lang=lang, synthetic=synthetic, credits=credits)
 
 
 def save_map(m: folium.Map, path: str | Path, *, offline: bool = True) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -10,6 +11,7 @@ import geopandas as gpd
 from spatial.core.atomic import atomic_path
 from spatial.core.checks import marked_synthetic
 from spatial.coverage.bands import band_words
+from spatial.maps._style import credit_list
 
 __all__ = ["overview_png"]
 
@@ -48,6 +50,7 @@ def overview_png(
     title: str | None = None,
     lang: str = "zh",
     dpi: int = 150,
+    credits: Sequence[str] | str = (),
 ) -> Path:
     """Draw communities, grids, uncovered units, gaps, stations and new sites to one PNG.
 
@@ -67,6 +70,9 @@ def overview_png(
         The band whose uncovered demand is drawn in red.
     title, lang, dpi
         Title text, ``"zh"`` or ``"en"``, and resolution.
+    credits
+        The sources of the data drawn (one string or several), in the credit line after
+        OpenStreetMap's.
 
     Returns
     -------
@@ -101,7 +107,7 @@ def overview_png(
     with plt.rc_context(rc):
         fig = overview_figure(communities=communities, grids=grids, demand=demand, stations=stations,
                               gaps=gaps, sites=sites, network_edges=network_edges, band=band,
-                              title=title, zh=zh)
+                              title=title, zh=zh, credits=credits)
         try:
             with atomic_path(path) as tmp:  # whole or not at all
                 fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format=path.suffix.lstrip(".") or "png")
@@ -112,11 +118,13 @@ def overview_png(
 
 
 def overview_figure(*, communities, grids=None, demand=None, stations=None, gaps=None, sites=None,
-                    network_edges=None, band: str = "15min", title: str | None = None, zh: bool = True):
+                    network_edges=None, band: str = "15min", title: str | None = None, zh: bool = True,
+                    credits: Sequence[str] | str = ()):
     """The matplotlib figure that :func:`overview_png` saves (for tests and custom layouts).
 
     Ranked gaps and proposed sites carry their numbers in dark text on a white halo; the
-    legend is in one language; the credits name only what is drawn (the walking network).
+    legend is in one language; the credits name only what is drawn (the walking network) and
+    the ``credits`` given (the sources of the planner's own data).
     """
     import matplotlib.pyplot as plt
     from matplotlib import patheffects
@@ -179,6 +187,7 @@ def overview_figure(*, communities, grids=None, demand=None, stations=None, gaps
     if marked_synthetic(communities, demand, stations):
         notes.append("社区、居民单元与服务站为示意（合成）数据" if zh
                      else "communities, residential units and stations are synthetic")
+    notes += credit_list(credits)
     if notes:
         fig.text(0.01, 0.01, "；".join(notes) if zh else "; ".join(notes), fontsize=7, color="#555555")
     _scale_bar(ax, zh)

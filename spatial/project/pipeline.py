@@ -439,7 +439,7 @@ def _write(project: Project, layers: dict, out: Path) -> list[Path]:
             demand=layers.get("coverage_demand"), stations=layers.get("stations"),
             gaps=layers.get("gaps"), sites=layers.get("sites"), network_edges=layers.get("network_edges"),
             band=project.siting.get("band") or f"{project.coverage['minutes'][-1]}min",
-            title=project.name, lang=o.get("lang", "zh")))
+            title=project.name, lang=o.get("lang", "zh"), credits=o.get("credits", [])))
     return files
 
 
@@ -466,6 +466,7 @@ def _about(project: Project, layers: dict) -> dict:
     net = layers.get("network")
     credits = ["路网 © OpenStreetMap contributors（ODbL 1.0）" if zh
                else "Walking network © OpenStreetMap contributors (ODbL 1.0)"] if getattr(net, "from_osm", True) else []
+    credits += list(project.outputs.get("credits", []))  # the planner's own sources, as they name them
     if marked_synthetic(*(layers.get(n) for n in ("units", "communities", "stations"))):
         credits.append("社区、居民单元与服务站为示意（合成）数据，非真实统计" if zh
                        else "communities, residential units and stations are synthetic demo data")
@@ -481,8 +482,9 @@ def _maps(project: Project, layers: dict, out: Path) -> list[Path]:
     lang = project.outputs.get("lang", "zh")
     g = project.grids
     files = []
+    credits = list(project.outputs.get("credits", []))
     common = {"communities": layers.get("communities"), "network_edges": layers.get("network_edges"),
-              "lang": lang}
+              "lang": lang, "credits": credits}
     if "grids" in layers:
         m = grid_map(layers["grids"], min_households=g["min_households"],
                      max_households=g["max_households"], **common)
@@ -496,7 +498,7 @@ def _maps(project: Project, layers: dict, out: Path) -> list[Path]:
                 households_col=_opt(project, "units", "households_col", "households"),
                 population_col=_opt(project, "units", "population_col", "population"),
                 min_households=g["min_households"], max_households=g["max_households"],
-                max_deviation_pct=g.get("max_deviation_pct"), lang=lang))
+                max_deviation_pct=g.get("max_deviation_pct"), lang=lang, credits=credits))
     if "coverage_demand" in layers:
         cov = {"isochrones": layers.get("isochrones"), "gaps": layers.get("gaps"),
                "summary": layers.get("coverage_summary"), "speed_kmh": project.coverage["speed_kmh"],
