@@ -395,3 +395,25 @@ def test_two_grids_of_towers_redrawn_within_the_rule_trade_towers():
     assert sorted(sizes.index) == ["A", "B"] and (sizes - 400).abs().max() <= 20, sizes
     check_plan(res, units, comm)
     assert len(res.moves) < 12
+
+
+def test_the_rules_passes_leave_borders_the_local_search_tidies():
+    """A 2 x 4 strip, households only at the ends (the middle is empty ground). The rule's passes
+    left grid A holding an empty cell of B's half: moving it back costs nothing and shortens the
+    border, so the tidying does; a locked cell stays."""
+    from scipy import sparse
+
+    from spatial.grids.redraw import _tidy
+
+    edges = [(r * 4 + c, r * 4 + c + 1) for r in range(2) for c in range(3)] + [(c, 4 + c) for c in range(4)]
+    i, j = np.array(edges).T
+    adj = sparse.csr_matrix((np.full(2 * len(edges), 100.0), (np.r_[i, j], np.r_[j, i])), shape=(8, 8))
+    xy = np.array([[50.0 + 100 * c, 50.0 + 100 * r] for r in range(2) for c in range(4)])
+    hh = np.array([200, 0, 0, 200, 200, 0, 0, 200], dtype=float)
+    before = np.array([0, 0, 1, 1, 0, 0, 1, 1])
+    after = np.array([0, 0, 0, 1, 0, 0, 1, 1])  # cell 2 (empty) went to A
+    none = np.zeros(8, dtype=bool)
+    assert _tidy(adj, hh, xy, after, before, none, 300, 500, 5).tolist() == before.tolist()
+    locked = none.copy()
+    locked[2] = True
+    assert _tidy(adj, hh, xy, after, before, locked, 300, 500, 5).tolist() == after.tolist()

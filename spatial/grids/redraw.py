@@ -32,8 +32,9 @@ from spatial.grids._chains import band_violation, even_out, rebalance
 from spatial.grids._engine import partition, repair_contiguity
 from spatial.grids._explain import explain_far
 from spatial.grids._lumps import exchange_lumps
-from spatial.grids._objective import check_max_deviation
+from spatial.grids._objective import Weights, check_max_deviation
 from spatial.grids._prep import prepare
+from spatial.grids._search import local_search
 from spatial.grids.partition import (
     _labels_from,
     contract,
@@ -215,6 +216,8 @@ def redraw_grids(
                                max_deviation_pct)
             evened = _share_lumps(sub, hh[nodes], evened, fixed_node[nodes], min_households, max_households,
                                   max_deviation_pct)
+            evened = _tidy(sub, hh[nodes], xy[nodes], evened, lab, fixed_node[nodes], min_households, max_households,
+                           max_deviation_pct)
             evened_nodes.update(nodes[evened != lab].tolist())
             lab = evened
         new_key[nodes] = np.asarray(names, dtype=object)[lab]
@@ -311,6 +314,10 @@ def moves_in(moves: pd.DataFrame, lang: str) -> pd.DataFrame:
     return moves.assign(reason=moves["reason"].map(words))
 
 
+#: What a unit moved again by the tidying costs (in typical shared edges of off-street border).
+_TIDY_MOVE = 1.0
+
+
 def _share_lumps(sub, hh, lab, fixed, lo, hi, pct):
     """Grids still beyond ``pct`` of their community's mean grid share their towers out again with
     a neighbouring grid (``exchange_lumps``), where every grid within the rule is in the band."""
@@ -319,6 +326,21 @@ def _share_lumps(sub, hh, lab, fixed, lo, hi, pct):
     if k < 2 or mean * (1 - pct / 100) < lo or mean * (1 + pct / 100) > hi:
         return lab  # the rule reaches past the band: the chains keep the band, this would not
     return exchange_lumps(sub, hh, lab, target=np.full(k, mean), limit=pct / 100, fixed=fixed)
+
+
+def _tidy(sub, hh, xy, lab, before, fixed, lo, hi, pct):
+    """Borders the rule's passes moved, tidied by the local search: a unit moves again only for a
+    shorter off-street border or a rounder grid worth ``_TIDY_MOVE`` (a move back to the grid it
+    had before the rule's passes is free), never taking a grid past the rule or out of the band."""
+    k = int(lab.max()) + 1
+    changed = np.unique(np.r_[lab[lab != before], before[lab != before]])
+    if k < 2 or not len(changed):
+        return lab
+    mean = hh.sum() / k
+    w = Weights(band=1000.0, deviation=0.0, tolerance=pct / 100, beyond=6000.0, cut=1.0, spread=0.2, move=_TIDY_MOVE)
+    active = np.flatnonzero(np.isin(lab, changed))
+    return local_search(sub, hh, xy, lab, min_hh=lo, max_hh=hi, weights=w, fixed=fixed, origin=before,
+                        target=np.full(k, mean), active=active)
 
 
 def _place_unplanned(sub, lab, names):
