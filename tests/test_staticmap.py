@@ -97,3 +97,26 @@ def test_scale_bar_label_sits_clear_of_the_bar():
     (label,) = [t for t in ax.texts if t.get_text().endswith(" m")]
     assert label.get_window_extent(renderer).y0 >= bar.get_window_extent(renderer).y1
     plt.close(fig)
+
+
+def test_without_a_cjk_font_a_chinese_credit_is_named_and_left_off_rather_than_drawn_as_boxes(
+        tmp_path, monkeypatch, caplog):
+    import spatial.maps.static as static
+
+    drawn = {}
+    real = static.overview_figure
+
+    def spy(**kw):
+        drawn.update(kw)
+        return real(**kw)
+
+    monkeypatch.setattr(static, "_cjk_font", lambda: None)
+    monkeypatch.setattr(static, "overview_figure", spy)
+    layers = _all_layers()
+    with caplog.at_level("WARNING", logger="spatial.maps.static"):
+        path = static.overview_png(tmp_path / "o.png", **layers, lang="zh",
+                                   credits=["住户数：XX区2025年房屋普查", "Units: city survey 2025"])
+    assert path.read_bytes()[1:4] == b"PNG"
+    assert drawn["zh"] is False and drawn["credits"] == ["Units: city survey 2025"]
+    said = " ".join(r.getMessage() for r in caplog.records)
+    assert "'住户数：XX区2025年房屋普查'" in said and "fonts-wqy-microhei" in said and "HTML maps" in said

@@ -36,6 +36,12 @@ def _cjk_font() -> str | None:
     return found
 
 
+def _has_cjk(text: str) -> bool:
+    """Whether ``text`` holds a character of the CJK blocks (which DejaVu Sans cannot draw)."""
+    return any(0x2E80 <= ord(ch) <= 0x9FFF or 0xF900 <= ord(ch) <= 0xFAFF or 0xFF00 <= ord(ch) <= 0xFFEF
+               for ch in text)
+
+
 def overview_png(
     path: str | Path,
     *,
@@ -55,7 +61,8 @@ def overview_png(
     """Draw communities, grids, uncovered units, gaps, stations and new sites to one PNG.
 
     Chinese labels need a CJK font (Debian ``fonts-wqy-microhei``); without one the map falls
-    back to English labels rather than drawing empty boxes.
+    back to English labels rather than drawing empty boxes, and a Chinese title or credit is left
+    off with a warning naming it (the HTML maps and a project's workbook still carry it).
 
     Parameters
     ----------
@@ -94,12 +101,20 @@ def overview_png(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    font = _cjk_font() if lang == "zh" else None
+    credits = credit_list(credits)
+    font = _cjk_font() if lang == "zh" or any(map(_has_cjk, credits)) or _has_cjk(title or "") else None
     if lang == "zh" and font is None:
         logger.warning("no CJK font found (install fonts-wqy-microhei); the PNG uses English labels")
         lang = "en"
-        if title is not None and not title.isascii():
+    if font is None:
+        if title is not None and _has_cjk(title):
             title = None
+        unreadable = [c for c in credits if _has_cjk(c)]
+        if unreadable:  # empty boxes would credit no one: say which, and where they still stand
+            logger.warning("%s: no CJK font to draw the credit %s (install fonts-wqy-microhei); it is left off "
+                           "the PNG (the HTML maps and a project's workbook still carry it)", path,
+                           ", ".join(repr(c) for c in unreadable))
+            credits = [c for c in credits if not _has_cjk(c)]
     zh = lang == "zh"
     rc = {"font.family": [font, "DejaVu Sans"]} if font else {}
     path = Path(path)
