@@ -492,3 +492,27 @@ def test_keep_private_keeps_estate_lanes_but_not_foot_no(tmp_path):
     # the private road at x = 700 m is walked now; the foot=no footway at x = 300 m still is not
     assert walking_coverage(home, ends, net, meters=[3000])["walk_m"].iloc[0] == pytest.approx(1600, abs=3)
     assert "foot=no" in set(net.report.row_id) and "access=private" not in set(net.report.row_id)
+
+
+def test_the_collector_is_paused_while_a_network_is_read_and_restored_after(monkeypatch):
+    import gc
+
+    import spatial.network.read as read
+
+    seen = []
+    real = read._load
+
+    def spy(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(read, "_load", spy)
+    lines = gpd.GeoDataFrame(geometry=[shapely.LineString([(0, 0), (100, 0)]), shapely.LineString([(100, 0), (100, 80)])],
+                             crs="EPSG:32650")
+    assert gc.isenabled()
+    net = read_network(lines)
+    assert seen == [False] and gc.isenabled()       # paused inside (many short-lived objects), on again after
+    assert sorted(net.length_m.round(1)) == [80.0, 100.0]
+    with pytest.raises(ValueError):
+        read_network(gpd.GeoDataFrame(geometry=[shapely.LineString([(0, 0), (1, 0)])]))  # no CRS: refused
+    assert gc.isenabled()                            # ... and on again after an error too

@@ -4,7 +4,10 @@ A partition of 10,000 units makes millions of objects that hold no reference cyc
 geometries, numpy arrays, tuples); each burst of allocations triggers collections, and the older
 generations' collections scan every live object of the process. Paused for the call, the same
 partition takes 8-10% less time (4.07 -> 3.72 s on the uneven town of 10,000 units, 6.4 -> 5.9 s
-when its blocks are 12 m apart). The collector's state is restored afterwards; cycles made
+when its blocks are 12 m apart). Reading a network builds as many (a networkx graph's dicts, a
+line layer's geometries): paused, a 90,000-node osmnx graphml reads in 11.1-11.8 s instead of
+19.3-19.7 s and the road layer of the same lattice in 2.2-2.3 s instead of 2.5-2.7 s, at the
+same peak memory (2,086 and 651 MB). The collector's state is restored afterwards; cycles made
 during the call are collected at its next run as usual. Standard library only (``gc``): there is
 no library for this, and it is a few lines.
 """

@@ -29,6 +29,7 @@ import pandas as pd
 import pyproj
 import shapely
 
+from spatial.core._gc import without_gc_pauses
 from spatial.core.checks import Report, ground_metres, metric_crs, require_crs
 from spatial.core.errors import CRSError, InputFileError, NetworkError
 from spatial.network import _readers
@@ -48,6 +49,7 @@ _OSM_SUFFIXES = (".osm", ".osm.pbf", ".pbf", ".osm.bz2", ".osm.gz", ".xml")
 _LINE_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".fgb", ".gml", ".kml", ".zip")
 
 
+@without_gc_pauses
 def read_network(
     source,
     *,
