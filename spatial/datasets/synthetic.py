@@ -10,6 +10,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from spatial.core._voronoi import voronoi_cells
 from spatial.network.graph import network_from_arrays
 
 
@@ -35,12 +36,10 @@ def voronoi_units(
     side = side_m if side_m is not None else 60.0 * np.sqrt(n_units)
     pts = rng.uniform(0, side, size=(n_units, 2))
     square = shapely.box(0, 0, side, side)
-    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(pts), extend_to=square, ordered=True))
-    cells = shapely.intersection(cells, square)
+    cells = shapely.intersection(voronoi_cells(pts, extend_to=square), square)  # malformed GEOS cells mended
     if irregular and n_communities > 1:  # Voronoi cells of a few seeds: non-convex unions, odd shapes
         seeds = rng.uniform(0, side, size=(n_communities, 2))
-        strips = list(shapely.intersection(shapely.get_parts(
-            shapely.voronoi_polygons(shapely.multipoints(seeds), extend_to=square, ordered=True)), square))
+        strips = list(shapely.intersection(voronoi_cells(seeds, extend_to=square), square))
         comm_of = np.argmin(((pts[:, None, :] - seeds[None, :, :]) ** 2).sum(axis=2), axis=1)
     else:
         edges = np.linspace(0, side, n_communities + 1)
