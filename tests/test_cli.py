@@ -96,7 +96,16 @@ def test_grids_summary_line_says_the_household_spread(tmp_path, communities, cap
     grids = gpd.read_file(tmp_path / "g.gpkg", layer="grids")
     lo, hi, mean = grids["households"].min(), grids["households"].max(), grids["households"].mean()
     assert sorted(grids["households"]) == [380, 410]  # the only split into two connected grids in band
-    assert f"households {lo}–{hi} (at most {max(hi - mean, mean - lo) / mean:.0%} from the mean {mean:.0f})" in out
+    spread = f"households {lo}–{hi} (at most {max(hi - mean, mean - lo) / mean:.0%} from the mean {mean:.0f}"
+    assert f"{spread}; 2 of 2 within 5%)" in out     # equal grids: how many keep the rule (default 5%)
+    assert main(["grids", str(path), str(tmp_path / "u.gpkg"), "--grids", "2", "--max-deviation", "3",
+                 "--out", str(tmp_path / "g3.gpkg")]) == 0
+    out = capsys.readouterr().out                    # 3.8% each way: neither keeps a 3% rule, both reported
+    assert f"{spread}; 0 of 2 within 3%, the others in the report with their largest units)" in out
+    report = gpd.read_file(tmp_path / "g3.gpkg", layer="report")
+    assert report["problem"].str.contains(r"rule: within 3%").sum() == 2
+    assert main(["grids", str(path), str(tmp_path / "u.gpkg"), "--out", str(tmp_path / "gb.gpkg")]) == 0
+    assert " within " not in capsys.readouterr().out  # the band alone: no rule to count against
 
 
 def test_coverage_keep_private_walks_the_estate_lane(tmp_path):

@@ -243,7 +243,17 @@ def _cmd_grids(args: argparse.Namespace) -> int:
         dev = float(g["deviation_pct"].abs().max()) / 100
         mean = (f"the mean {hh.mean():.0f}" if g["community_id"].nunique(dropna=False) == 1
                 else "their community's mean grid")
-        spread = f"; households {hh.min():.0f}–{hh.max():.0f} (at most {dev:.0%} from {mean})"
+        rule = ""
+        redraw = args.existing is not None or args.redraw
+        equal = args.balance == "equal" or (args.balance is None and args.n_grids is not None)
+        if args.max_deviation is not None or (equal and not redraw):  # a rule was asked for: how many keep it
+            from spatial.grids._objective import MAX_DEVIATION_PCT
+
+            pct = args.max_deviation if args.max_deviation is not None else MAX_DEVIATION_PCT
+            keep = int((g["deviation_pct"].abs() <= pct + 1e-9).sum())
+            rule = f"; {keep} of {len(g)} within {pct:g}%" + ("" if keep == len(g) else
+                                                              ", the others in the report with their largest units")
+        spread = f"; households {hh.min():.0f}–{hh.max():.0f} (at most {dev:.0%} from {mean}{rule})"
     say(args, f"{len(g)} grids: {counts.get('in', 0)} in band, {counts.get('under', 0)} under, "
               f"{counts.get('over', 0)} over{spread}; mean Polsby-Popper {g['polsby_popper'].mean():.2f}; "
               f"{len(layers['report'])} report rows")
