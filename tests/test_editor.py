@@ -75,6 +75,32 @@ def test_read_plan_matches_numeric_ids_and_undoes_excel_escapes(tmp_path):
     assert plan.index.tolist() == [1, 2, 3] and plan.tolist() == ["=G1", "-G2", "G'3"]
 
 
+def test_read_plan_gives_back_the_leading_zeros_excel_drops_and_says_so(tmp_path, caplog):
+    # a planner opens the editor's CSV in Excel, moves a unit, saves: 00123 comes back as 123
+    units = pd.DataFrame({"unit_id": ["00123", "00124", "0100", "7"]})
+    path = _write(tmp_path / "plan.csv", "unit_id,grid_id\n123,A\n124,A\n100,B\n7,B\n")
+    with caplog.at_level("WARNING", logger="spatial.grids.plan"):
+        plan = spatial.read_plan(path, units)
+    assert plan.to_dict() == {"00123": "A", "00124": "A", "0100": "B", "7": "B"}
+    assert "3 unit ids had lost their leading zeros" in caplog.text and "'123' for '00123'" in caplog.text
+    # not one to one (0100 and 00100 both read 100): refused, naming them, as before
+    units = pd.DataFrame({"unit_id": ["0100", "00100"]})
+    path = _write(tmp_path / "plan2.csv", "unit_id,grid_id\n100,A\n1000,B\n")
+    with pytest.raises(spatial.ColumnError, match=r"not among the units \(100, 1000\)"):
+        spatial.read_plan(path, units)
+
+
+def test_read_plan_says_when_excel_wrote_long_ids_in_scientific_notation(tmp_path):
+    units = pd.DataFrame({"unit_id": ["440304001001", "440304001002"]})
+    path = _write(tmp_path / "plan.csv", "unit_id,grid_id\n4.40304E+11,A\n4.40304E+11 ,B\n")
+    with pytest.raises(spatial.DuplicateIdError, match="scientific notation, their digits lost"):  # both read alike
+        spatial.read_plan(path, units)
+    path = _write(tmp_path / "plan.csv", "unit_id,grid_id\n4.40304E+11,A\n440304001002,B\n")
+    with pytest.raises(spatial.ColumnError, match=r"scientific notation \(4\.40304E\+11\).*Export.*as text") as info:
+        spatial.read_plan(path, units)
+    assert "\n" not in str(info.value)
+
+
 @pytest.mark.parametrize("rows, error, names", [
     ("u0,A\nu1,A\nu2,B\nu3,B\nu4,A\nu5,A\nu6,B\nu7,B\nu9,B\nx1,A\n", spatial.ColumnError,
      "2 unit ids that are not among the units: u9, x1"),

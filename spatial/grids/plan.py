@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io as _io
 import logging
+import re
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +32,28 @@ def _unescape(text: str) -> str:
     if len(text) > 1 and text[0] == "'" and text[1] in _FORMULA_START:
         return text[1:]
     return text
+
+
+#: An id Excel wrote in scientific notation (a long numeric code shown as 4.40304E+11).
+_SCIENTIFIC = re.compile(r"^-?\d(\.\d+)?[eE][+-]?\d+$")
+_AS_TEXT = ("export the plan again and, in Excel, open it with the unit id column as text (数据 → 从文本/CSV, "
+            "列数据格式：文本), or edit it in the grid editor")
+
+
+def _zeros_restored(unknown: list, absent: list) -> dict | None:
+    """``{plan id: unit id}`` when every id of ``unknown`` is one of ``absent`` with its leading
+    zeros dropped (``123`` for ``00123``), one to one; else None."""
+    by_digits = {}
+    for a in absent:
+        if a.isdigit() and a[0] == "0":
+            by_digits.setdefault(a.lstrip("0") or "0", []).append(a)
+    out = {}
+    for u in unknown:
+        got = by_digits.get(u) if u.isdigit() else None
+        if not got or len(got) != 1:
+            return None
+        out[u] = got[0]
+    return out if len(set(out.values())) == len(out) else None
 
 
 def _read_table(path: Path, layer: str | None) -> pd.DataFrame:
@@ -147,8 +170,10 @@ def plan_labels(
         raise ColumnError(f"plan {name} has rows with no {unit_id_col} (lines {listed(rows)}); fill or delete them")
     dup = ids[ids.duplicated()]
     if len(dup):
-        raise DuplicateIdError(f"plan {name} lists units more than once: {listed(pd.unique(dup))}; "
-                               "give each unit one grid")
+        sci = [u for u in pd.unique(dup) if _SCIENTIFIC.match(u)]
+        raise DuplicateIdError(f"plan {name} lists units more than once: {listed(pd.unique(dup))}; " + (
+            "these are unit ids in Excel's scientific notation, their digits lost: " + _AS_TEXT if sci else
+            "give each unit one grid"))
     grid = np.array([None if pd.isna(v) or str(v).strip() == "" else str(v).strip() for v in table[grid_id_col]],
                     dtype=object)
     series = pd.Series(grid, index=pd.Index(ids.to_numpy(), name=unit_id_col, dtype=object), name=grid_id_col,
@@ -163,6 +188,19 @@ def plan_labels(
     unknown = [u for u in series.index if u not in known]
     absent = [k for k in keys.dropna() if k not in series.index]
     if unknown and absent:
+        matched = _zeros_restored(unknown, absent)
+        if matched is not None:  # Excel read the ids as numbers and saved them without their zeros
+            first = next(iter(matched))
+            logger.warning("plan %s: %d unit ids had lost their leading zeros (as Excel saves codes it reads as "
+                           "numbers: '%s' for '%s'); matched to the units' ids", name, len(matched), first,
+                           matched[first])
+            series.index = pd.Index([matched.get(u, u) for u in series.index], name=unit_id_col, dtype=object)
+            unknown, absent = [], []
+    if unknown and absent:
+        sci = [u for u in unknown if _SCIENTIFIC.match(u)]
+        if sci:
+            raise ColumnError(f"plan {name} has unit ids in Excel's scientific notation ({listed(sci)}): their "
+                              f"digits are lost. {_AS_TEXT[:1].upper() + _AS_TEXT[1:]}")
         raise ColumnError(f"plan {name} lists {len(unknown)} unit ids that are not among the units "
                           f"({listed(unknown)}) and leaves out {len(absent)} units ({listed(absent)}); "
                           "is it the plan for these units?")
