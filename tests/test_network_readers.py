@@ -516,3 +516,29 @@ def test_the_collector_is_paused_while_a_network_is_read_and_restored_after(monk
     with pytest.raises(ValueError):
         read_network(gpd.GeoDataFrame(geometry=[shapely.LineString([(0, 0), (1, 0)])]))  # no CRS: refused
     assert gc.isenabled()                            # ... and on again after an error too
+
+
+def _street_lattice(side: int, kinds) -> gpd.GeoDataFrame:
+    """A side x side lattice of 100 m streets, the ``highway`` of segment i being ``kinds(i)``."""
+    lines = []
+    for i in range(side):
+        for j in range(side - 1):
+            lines.append(shapely.LineString([(j * 100, i * 100), ((j + 1) * 100, i * 100)]))
+            lines.append(shapely.LineString([(i * 100, j * 100), (i * 100, (j + 1) * 100)]))
+    return gpd.GeoDataFrame({"highway": [kinds(i) for i in range(len(lines))]}, geometry=lines, crs="EPSG:32650")
+
+
+def test_a_network_for_cars_is_named_as_such_in_the_report(caplog):
+    cars = _street_lattice(9, lambda i: ("primary", "secondary", "residential", "living_street")[i % 4])  # 144
+    with caplog.at_level("WARNING", logger="spatial.network.read"):
+        net = read_network(cars)
+    row = net.report[net.report["row_id"] == "highway"]
+    assert len(row) == 1 and "looks like a network for cars" in row["problem"].iloc[0]
+    assert "144 walkable street segments" in row["problem"].iloc[0] and "机动车路网" in row["problem_zh"].iloc[0]
+    assert "coverage reads low" in caplog.text
+    # one footway among them, or a network too small to judge: nothing said
+    walk = _street_lattice(9, lambda i: "footway" if i == 7 else "residential")
+    small = _street_lattice(5, lambda i: "residential")                                        # 40 segments
+    untagged = _street_lattice(9, lambda i: None)                                              # a plain line layer
+    for lines in (walk, small, untagged):
+        assert "highway" not in read_network(lines).report["row_id"].tolist()

@@ -130,6 +130,7 @@ def read_network(
     _report_dropped(loaded.dropped, metric, report, label, loaded.unit)
     for row_id, problem, action, zh in loaded.notes:
         report.add("network", row_id, problem, action, zh=zh)
+    _report_car_network(edges, report, label)
     if barriers is not None:
         edges = _cut_barriers(edges, barriers, report, label, metric)
     if len(edges) == 0:
@@ -243,6 +244,35 @@ def _dropped_zh(reason: str) -> str:
         rest = reason.removeprefix("no highway tag").strip()
         return "无 highway 标签" + (f"（{rest[1:-1]}）" if rest.startswith("(") and rest.endswith(")") else rest)
     return reason
+
+
+#: OSM ``highway`` classes that only people on foot (or bicycles, or estate traffic) use: a walking
+#: network of a city's streets holds some; a network for cars (osmnx ``network_type="drive"``, whose
+#: filter drops exactly these) none.
+FOOT_CLASSES = frozenset({"footway", "path", "pedestrian", "steps", "service", "track", "cycleway", "corridor",
+                          "bridleway"})
+#: Networks of fewer edges than this (a test lattice, one estate) are not judged.
+_CAR_CHECK_EDGES = 100
+
+
+def _report_car_network(edges: gpd.GeoDataFrame, report: Report, label: str) -> None:
+    """A row and a warning when a network of tagged streets has no footway, path, pedestrian
+    street, steps or service lane at all: walks then follow the roads only, and where paths cut
+    through blocks and estates coverage reads low (a network drawn for cars, as osmnx's ``drive``)."""
+    if "highway" not in edges.columns or len(edges) < _CAR_CHECK_EDGES:
+        return
+    tags = [v if isinstance(v, (list, tuple)) else [v] for v in edges["highway"]]
+    known = [t for t in tags if any(isinstance(x, str) and x for x in t)]
+    if len(known) < 0.9 * len(edges) or any(x in FOOT_CLASSES for t in known for x in t):
+        return
+    problem = (f"no footway, path, pedestrian street, steps or service lane among its {len(edges):,} walkable "
+               "street segments: it looks like a network for cars (osmnx network_type='drive')")
+    action = ("walks follow the roads only, so coverage reads low where paths cut through blocks and estates; "
+              "read a walking network (osmnx network_type 'walk' or 'all', or an OSM extract with its footways)")
+    report.add("network", "highway", problem, action, zh=(
+        f"{len(edges):,} 个可步行路段中没有人行道、小路、步行街、台阶或内部道路：看起来是机动车路网（osmnx network_type='drive'）",
+        "步行只能沿车行道路计算，有小路穿过街坊和小区的地方覆盖率会偏低；请使用步行路网（osmnx network_type 'walk' 或 'all'，或含人行道的 OSM 数据）"))
+    logger.warning("network %s: %s; %s", label, problem, action)
 
 
 def _label(source) -> str:
