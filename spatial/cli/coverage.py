@@ -40,6 +40,10 @@ def add_parser(sub) -> None:
     p.add_argument("--speed-kmh", type=positive, default=4.0,
                    help="walking speed (default 4.0 = GB 50180-2018's 1,000 m in 15 min; elderly 3.0)")
     p.add_argument("--max-snap-m", type=positive, default=100.0, help="longest straight leg to the network (m)")
+    for layer in ("stations", "demand"):
+        p.add_argument(f"--{layer}-coord-sys", type=_coord_sys, default="wgs84", metavar="SYS",
+                       help=f"what the {layer}' longitude/latitude numbers are: wgs84 (default), gcj02 (Amap/Tencent "
+                            "pick-ups) or bd09 (Baidu); moved to WGS-84 on reading")
     p.add_argument("--max-walk-m", type=positive, default=None,
                    help="stop the search at this walk (m), e.g. the largest band: faster on big networks; "
                         "units farther get band 'beyond' (default: search every walk to its end)")
@@ -74,6 +78,16 @@ def add_parser(sub) -> None:
                       help="floor area standard per 100 households served (default 30, 完整社区)")
     add_column_options(p, "station_id", "unit_id", "households", "population", "name")
     p.set_defaults(func=_cmd_coverage)
+
+
+def _coord_sys(text: str) -> str:
+    """An argparse type: wgs84, gcj02 or bd09 (any spelling ``normalize_coord_sys`` knows)."""
+    from spatial.io.coords import normalize_coord_sys
+
+    try:
+        return normalize_coord_sys(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _detour(text: str) -> float:
@@ -196,6 +210,12 @@ def _coverage(args: argparse.Namespace, step) -> int:
     # the small layers first: a wrong column is found before the network is read
     stations = read_input(args.stations, "stations", "stations", points=True)
     demand = read_input(args.demand, "units", "demand", points=True)
+    from spatial.io.coords import to_wgs84
+
+    if args.stations_coord_sys != "wgs84":  # Amap/Tencent or Baidu numbers: moved to WGS-84 first
+        stations = to_wgs84(stations, args.stations_coord_sys, name=str(args.stations))
+    if args.demand_coord_sys != "wgs84":
+        demand = to_wgs84(demand, args.demand_coord_sys, name=str(args.demand))
     sid = column(args, stations, "station_id", "stations")
     uid = column(args, demand, "unit_id", "demand", required=False)
     hh = column(args, demand, "households", "demand")

@@ -30,6 +30,7 @@ from spatial.core.checks import (
     require_unique,
 )
 from spatial.core.errors import GeometryError, NetworkError
+from spatial.coverage._shift import shift_hint
 from spatial.coverage.bands import (
     BEYOND,
     UNREACHABLE,
@@ -149,6 +150,7 @@ def walking_coverage(
         logger.warning("demand already has columns %s; they are overwritten", clash)
 
     s_snap = snap_points(network, layer_xy(stations, network, name="stations"), max_snap_m=max_snap_m)
+    shifted = shift_hint(stations, network, name="stations")  # Amap/Baidu numbers read as WGS-84?
     if not s_snap.ok.any():
         if (s_snap.reason == DROPPED_COMPONENT).all():
             raise NetworkError(
@@ -156,10 +158,11 @@ def walking_coverage(
                 "(only the largest connected part is kept; see the network's report); connect those "
                 "streets to the rest in the network data, or read it with read_network(..., keep=\"stations\")"
             )
-        raise NetworkError(
-            f"no station lies within {max_snap_m} m of the walking network; check that stations "
-            "and network cover the same area (and CRS), or raise max_snap_m"
-        )
+        why = shifted or "check that stations and network cover the same area (and CRS), or raise max_snap_m"
+        raise NetworkError(f"no station lies within {max_snap_m} m of the walking network; {why}")
+    for hint in (shifted, shift_hint(demand, network, name="demand")):
+        if hint:
+            logger.warning(hint)
     bad = ~s_snap.ok
     for sid, why in zip(stations[station_id_col].to_numpy()[bad], s_snap.reason[bad]):
         logger.warning("station %s is not on the network: %s; it serves nobody", sid, why)

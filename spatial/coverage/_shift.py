@@ -1,0 +1,85 @@
+"""Points given as WGS-84 that are really GCJ-02 (Amap, Tencent) or BD-09 (Baidu) coordinates.
+
+A station list picked off Amap is GCJ-02: in China 22-699 m (median 431 m) from WGS-84, BD-09
+700-1,500 m (field notes). Read as WGS-84 it lands off its street, snaps to another or to none,
+and every walk is wrong by that much, in bands of 300-1,000 m. Nothing in the file says so. The
+check: the distance within which three in four of the points lie from the walking network, as
+given and as if given in each Chinese system and moved to WGS-84; when one system brings them
+within a street's width of the network (:data:`NEAR_M`) where as given they lie at least twice
+as far and off it, the points are said to look like that system, with how to read them. (Three
+in four, not the median: in a dense street net a point moved 400 m often still lands beside some
+street, as half of Futian's stations do; the farther quarter shows the move. On the demo's
+stations and units: 30 and 44 m as given; moved to GCJ-02 and read as WGS-84, 89 and 109 m, and
+30 and 44 m once read as GCJ-02 again.) The data are never moved here: the planner says what the
+file is.
+
+Written here because no library guesses a point layer's Chinese datum; the conversions are
+:mod:`spatial.io.coords`'.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from pyproj import CRS, Transformer
+
+from spatial.io.coords import convert, out_of_china
+from spatial.network.graph import WalkNetwork
+from spatial.network.snapping import snap_points
+
+__all__ = ["shift_hint"]
+
+#: Points three in four of which lie within this (m) of the network are on it (a street's width and
+#: a building's setback).
+NEAR_M = 60.0
+#: How far the check looks for the network from a point (m): past the largest shift (BD-09).
+REACH_M = 2000.0
+#: Points checked (spread evenly over the layer): enough for a median, cheap on any layer.
+SAMPLE = 400
+_NAMES = {"gcj02": "GCJ-02 (Amap/Tencent)", "bd09": "BD-09 (Baidu)"}
+
+
+def shift_hint(points: gpd.GeoDataFrame, network: WalkNetwork, *, name: str) -> str | None:
+    """A sentence when ``points`` look like GCJ-02 or BD-09 coordinates labelled WGS-84, else None.
+
+    Only layers in a geographic CRS whose points lie mostly in China are judged (a Chinese datum is
+    longitude/latitude); projected layers were made by GIS software that knew their datum.
+
+    Examples
+    --------
+    >>> import spatial
+    >>> demo = spatial.load_demo()
+    >>> shift_hint(demo["stations"], demo["network"], name="stations") is None
+    True
+    >>> picked = spatial.from_wgs84(demo["stations"], "gcj02")  # as read off Amap
+    >>> shift_hint(picked, demo["network"], name="stations")[:80]
+    "'stations': three in four lie within 89 m of the walking network as given, but w"
+    """
+    if points.crs is None or not CRS.from_user_input(points.crs).is_geographic or len(points) == 0:
+        return None
+    geom = points.geometry.values
+    geom = geom[~(shapely.is_missing(geom) | shapely.is_empty(geom))]
+    if len(geom) == 0:
+        return None
+    lonlat = shapely.get_coordinates(shapely.point_on_surface(geom[np.unique(
+        np.linspace(0, len(geom) - 1, min(SAMPLE, len(geom))).round().astype(int))]))
+    lon, lat = lonlat[:, 0], lonlat[:, 1]
+    if out_of_china(lon, lat).mean() > 0.5:
+        return None
+    to_net = Transformer.from_crs(points.crs, network.crs, always_xy=True)
+
+    def within_m(x, y) -> float:  # three in four of the points lie this near the network
+        leg = snap_points(network, np.column_stack(to_net.transform(x, y)), max_snap_m=REACH_M).leg_m
+        return float(np.percentile(np.where(np.isfinite(leg), leg, REACH_M), 75))
+
+    given = within_m(lon, lat)
+    if given <= NEAR_M:
+        return None
+    moved, system = min((within_m(*convert(lon, lat, source=s, target="wgs84")), s) for s in _NAMES)
+    if moved > NEAR_M or moved > given / 2:
+        return None
+    return (f"'{name}': three in four lie within {given:.0f} m of the walking network as given, but within "
+            f"{moved:.0f} m once read as {_NAMES[system]} coordinates: they look like {system} numbers labelled "
+            f"WGS-84. Say so and they are moved to WGS-84: --{name}-coord-sys {system} (spatial coverage), "
+            f"coord_sys = \"{system}\" in the project's input, or spatial.to_wgs84(layer, \"{system}\")")
