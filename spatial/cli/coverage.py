@@ -42,8 +42,8 @@ def add_parser(sub) -> None:
     p.add_argument("--max-snap-m", type=positive, default=100.0, help="longest straight leg to the network (m)")
     for layer in ("stations", "demand"):
         p.add_argument(f"--{layer}-coord-sys", type=_coord_sys, default="wgs84", metavar="SYS",
-                       help=f"what the {layer}' longitude/latitude numbers are: wgs84 (default), gcj02 (Amap/Tencent "
-                            "pick-ups) or bd09 (Baidu); moved to WGS-84 on reading")
+                       help=f"what the {layer} layer's longitude/latitude numbers are: wgs84 (default), "
+                            "gcj02 (Amap/Tencent pick-ups) or bd09 (Baidu); moved to WGS-84 on reading")
     p.add_argument("--max-walk-m", type=positive, default=None,
                    help="stop the search at this walk (m), e.g. the largest band: faster on big networks; "
                         "units farther get band 'beyond' (default: search every walk to its end)")
@@ -201,6 +201,7 @@ def _coverage(args: argparse.Namespace, step) -> int:
     from spatial.core.atomic import atomic_path
     from spatial.core.checks import require_unique
     from spatial.io.tables import write_csv
+    from spatial.io.coords import to_wgs84
     from spatial.network.read import read_network
     from spatial.network.snapping import snap_layer
 
@@ -210,8 +211,6 @@ def _coverage(args: argparse.Namespace, step) -> int:
     # the small layers first: a wrong column is found before the network is read
     stations = read_input(args.stations, "stations", "stations", points=True)
     demand = read_input(args.demand, "units", "demand", points=True)
-    from spatial.io.coords import to_wgs84
-
     if args.stations_coord_sys != "wgs84":  # Amap/Tencent or Baidu numbers: moved to WGS-84 first
         stations = to_wgs84(stations, args.stations_coord_sys, name=str(args.stations))
     if args.demand_coord_sys != "wgs84":
