@@ -113,6 +113,21 @@ def test_a_grid_over_the_band_because_of_its_locked_units_says_so():
     assert grid_row["action"].endswith("the rows on it, its units or community say why")
 
 
+def test_a_lock_that_matches_no_unit_is_refused_and_excel_s_lost_zeros_are_matched(caplog):
+    units = squares(1, 4, [[200, 200, 200, 100]])
+    comm = community(shapely.box(0, 0, 400, 100))
+    plan = {"U00": "A", "U01": "A", "U02": "A", "U03": "B"}
+    with pytest.raises(ColumnError, match="locked lists 1 unit ids that are not among the units: U9"):
+        redraw_grids(units, comm, plan, locked=["U00", "U9"])   # else U00's neighbour would move unlocked
+    units["unit_id"] = ["0100", "0101", "0102", "0103"]          # numeric codes; Excel drops the zero
+    plan = dict(zip(units["unit_id"], "AAAB"))
+    with caplog.at_level("WARNING", logger="spatial.grids.redraw"):
+        res = redraw_grids(units, comm, plan, locked=[100, 101, 102])
+    assert "3 unit ids had lost their leading zeros" in caplog.text
+    row = res.report[(res.report["row_id"] == "A") & res.report["problem"].str.contains("locked")].iloc[0]
+    assert "its locked units alone hold 600" in row["problem"]      # the three are locked, as meant
+
+
 def test_a_split_in_redraw_is_one_run_of_the_engine(monkeypatch):
     """Redraw moves as few units as it can: a grid it splits is cut once, not drawn from several
     seeds (the restarts of ``balance="equal"`` would re-cut it, slower, for other borders)."""

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from spatial.core._gc import without_gc_pauses
-from spatial.core.checks import Report, require_columns, yes_no
+from spatial.core.checks import Report, listed, require_columns, yes_no
 from spatial.core.errors import ColumnError
 from spatial.grids._chains import band_violation, even_out, rebalance
 from spatial.grids._engine import partition, repair_contiguity
@@ -35,6 +35,7 @@ from spatial.grids._lumps import exchange_lumps
 from spatial.grids._objective import Weights, check_max_deviation
 from spatial.grids._prep import prepare
 from spatial.grids._search import local_search
+from spatial.grids.plan import _zeros_restored
 from spatial.grids.partition import (
     _labels_from,
     contract,
@@ -92,8 +93,18 @@ def _locked_mask(locked, units, plan, unit_ids, unit_id_col) -> np.ndarray:
         require_columns(units, [locked], "units")
         return yes_no(units[locked])
     if isinstance(locked, Iterable):
-        ids = set(locked)
-        return np.array([u in ids for u in unit_ids])
+        keys = [str(u).strip() for u in unit_ids]
+        ids = {str(v).strip() for v in locked if not pd.isna(v)}
+        unknown = sorted(ids - set(keys))
+        if unknown:  # a lock that matches no unit would leave that unit free to move: never silently
+            restored = _zeros_restored(unknown, [k for k in keys if k not in ids])
+            if restored is None:
+                raise ColumnError(f"locked lists {len(unknown)} unit ids that are not among the units: "
+                                  f"{listed(unknown)}; remove them or check the ids (the lock file's unit_id)")
+            logger.warning("locked: %d unit ids had lost their leading zeros (as Excel saves codes it reads as "
+                           "numbers); matched to the units' ids", len(restored))
+            ids = (ids - set(restored)) | set(restored.values())
+        return np.array([k in ids for k in keys])
     raise TypeError("locked must be a column name or an iterable of unit ids")
 
 
