@@ -121,7 +121,7 @@ def test_a_lock_that_matches_no_unit_is_refused_and_excel_s_lost_zeros_are_match
         redraw_grids(units, comm, plan, locked=["U00", "U9"])   # else U00's neighbour would move unlocked
     units["unit_id"] = ["0100", "0101", "0102", "0103"]          # numeric codes; Excel drops the zero
     plan = dict(zip(units["unit_id"], "AAAB"))
-    with caplog.at_level("WARNING", logger="spatial.grids.redraw"):
+    with caplog.at_level("WARNING", logger="spatial.grids.plan"):
         res = redraw_grids(units, comm, plan, locked=[100, 101, 102])
     assert "3 unit ids had lost their leading zeros" in caplog.text
     row = res.report[(res.report["row_id"] == "A") & res.report["problem"].str.contains("locked")].iloc[0]

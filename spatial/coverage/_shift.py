@@ -35,7 +35,7 @@ __all__ = ["shift_hint"]
 NEAR_M = 60.0
 #: How far the check looks for the network from a point (m): past the largest shift (BD-09).
 REACH_M = 2000.0
-#: Points checked (spread evenly over the layer): enough for a median, cheap on any layer.
+#: Points checked (spread evenly over the layer): enough for a percentile, cheap on any layer.
 SAMPLE = 400
 _NAMES = {"gcj02": "GCJ-02 (Amap/Tencent)", "bd09": "BD-09 (Baidu)"}
 

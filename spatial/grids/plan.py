@@ -40,9 +40,10 @@ _AS_TEXT = ("export the plan again and, in Excel, open it with the unit id colum
             "列数据格式：文本), or edit it in the grid editor")
 
 
-def _zeros_restored(unknown: list, absent: list) -> dict | None:
-    """``{plan id: unit id}`` when every id of ``unknown`` is one of ``absent`` with its leading
-    zeros dropped (``123`` for ``00123``), one to one; else None."""
+def _zeros_restored(unknown: list, absent: list, *, what: str) -> dict | None:
+    """``{listed id: unit id}`` when every id of ``unknown`` is one of ``absent`` with its leading
+    zeros dropped (``123`` for ``00123``: Excel reads such codes as numbers), one to one, said in a
+    warning naming ``what`` listed them; else None."""
     by_digits = {}
     for a in absent:
         if a.isdigit() and a[0] == "0":
@@ -53,7 +54,12 @@ def _zeros_restored(unknown: list, absent: list) -> dict | None:
         if not got or len(got) != 1:
             return None
         out[u] = got[0]
-    return out if len(set(out.values())) == len(out) else None
+    if len(set(out.values())) != len(out):
+        return None
+    first = next(iter(out))
+    logger.warning("%s: %d unit ids had lost their leading zeros (as Excel saves codes it reads as numbers: "
+                   "'%s' for '%s'); matched to the units' ids", what, len(out), first, out[first])
+    return out
 
 
 def _read_table(path: Path, layer: str | None) -> pd.DataFrame:
@@ -188,12 +194,8 @@ def plan_labels(
     unknown = [u for u in series.index if u not in known]
     absent = [k for k in keys.dropna() if k not in series.index]
     if unknown and absent:
-        matched = _zeros_restored(unknown, absent)
+        matched = _zeros_restored(unknown, absent, what=f"plan {name}")
         if matched is not None:  # Excel read the ids as numbers and saved them without their zeros
-            first = next(iter(matched))
-            logger.warning("plan %s: %d unit ids had lost their leading zeros (as Excel saves codes it reads as "
-                           "numbers: '%s' for '%s'); matched to the units' ids", name, len(matched), first,
-                           matched[first])
             series.index = pd.Index([matched.get(u, u) for u in series.index], name=unit_id_col, dtype=object)
             unknown, absent = [], []
     if unknown and absent:

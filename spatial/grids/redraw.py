@@ -97,12 +97,10 @@ def _locked_mask(locked, units, plan, unit_ids, unit_id_col) -> np.ndarray:
         ids = {str(v).strip() for v in locked if not pd.isna(v)}
         unknown = sorted(ids - set(keys))
         if unknown:  # a lock that matches no unit would leave that unit free to move: never silently
-            restored = _zeros_restored(unknown, [k for k in keys if k not in ids])
+            restored = _zeros_restored(unknown, [k for k in keys if k not in ids], what="locked")
             if restored is None:
                 raise ColumnError(f"locked lists {len(unknown)} unit ids that are not among the units: "
                                   f"{listed(unknown)}; remove them or check the ids (the lock file's unit_id)")
-            logger.warning("locked: %d unit ids had lost their leading zeros (as Excel saves codes it reads as "
-                           "numbers); matched to the units' ids", len(restored))
             ids = (ids - set(restored)) | set(restored.values())
         return np.array([k in ids for k in keys])
     raise TypeError("locked must be a column name or an iterable of unit ids")
