@@ -542,3 +542,24 @@ def test_a_network_for_cars_is_named_as_such_in_the_report(caplog):
     untagged = _street_lattice(9, lambda i: None)                                              # a plain line layer
     for lines in (walk, small, untagged):
         assert "highway" not in read_network(lines).report["row_id"].tolist()
+
+
+def test_helsinki_with_its_footways_taken_out_reads_as_a_network_for_cars(helsinki_xml, tmp_path):
+    """Real data: the extract as it is has footways (no row); the same XML with every way whose
+    highway tag is a foot class removed (by ElementTree here, not by the reader) gets the row."""
+    foot = {"footway", "path", "pedestrian", "steps", "service", "track", "cycleway", "corridor", "bridleway"}
+    assert "highway" not in read_network(helsinki_xml).report["row_id"].tolist()
+    tree = ET.parse(helsinki_xml)
+    root = tree.getroot()
+    dropped = 0
+    for way in list(root.iter("way")):
+        tags = {t.get("k"): t.get("v") for t in way.iter("tag")}
+        if tags.get("highway") in foot:
+            root.remove(way)
+            dropped += 1
+    assert dropped > 100                       # Helsinki's centre is full of footways
+    cars = tmp_path / "cars.osm"
+    tree.write(cars, encoding="utf-8", xml_declaration=True)
+    report = read_network(cars).report
+    row = report[report["row_id"] == "highway"]
+    assert len(row) == 1 and "looks like a network for cars" in row["problem"].iloc[0]
