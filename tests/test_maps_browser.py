@@ -215,6 +215,31 @@ def test_screenshot_helper(tmp_path, layers):
     assert (tmp_path / "g.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_a_phone_screenshot_is_laid_out_at_the_phone_width(tmp_path):
+    """Headless Chromium lays pages out at least 500 px wide: a 390 px picture must not be the
+    left of a 500 px page. A bar at the right edge of the viewport and the width the page
+    saw, painted as a colour, show what the page was laid out at."""
+    from PIL import Image
+
+    from spatial.maps.screenshot import find_chromium
+
+    if find_chromium() is None:
+        pytest.skip("no chromium")
+    page = tmp_path / "edge.html"
+    page.write_text('<html><body style="margin:0;background:#fff">'
+                    '<div style="position:fixed;top:0;right:0;width:20px;height:50px;background:#00f"></div>'
+                    '<div id="w" style="position:fixed;left:0;bottom:0;width:50px;height:50px"></div><script>'
+                    'document.getElementById("w").style.background = innerWidth == 390 ? "#0f0" : "#f00";'
+                    '</script></body></html>', encoding="utf-8")
+    assert main(["-q", "screenshot", str(page), str(tmp_path / "p.png"), "--width", "390", "--height", "300",
+                 "--wait-ms", "500"]) == 0
+    with Image.open(tmp_path / "p.png") as im:
+        rgb = im.convert("RGB")
+        assert rgb.size == (390, 300)
+        assert rgb.getpixel((380, 10)) == (0, 0, 255)  # the right edge of a 390 px viewport
+        assert rgb.getpixel((10, 290)) == (0, 255, 0)  # innerWidth was 390
+
+
 # ----------------------------------------------------------------------------- the demo maps
 @pytest.fixture(scope="module")
 def demo(demo_outputs):

@@ -2,6 +2,13 @@
 
 Needs the ``chromium`` binary (Debian package ``chromium``; ``fonts-wqy-microhei`` for Chinese text). Every host resolves to nothing, so the
 picture proves that the map draws offline.
+
+Headless Chromium lays a page out at least 500 CSS pixels wide whatever ``--window-size`` says,
+and ``--screenshot`` then crops that page to the size asked: a "390-pixel phone" picture was a
+500-pixel page with its right fifth cut off (the map's east end seemed off screen). Narrower
+pictures are therefore taken of the map in a frame of exactly the size asked, inside a page of
+500 pixels, and cut to the frame with Pillow (matplotlib's own image library), so media queries,
+``innerWidth`` and the first view are the phone's.
 """
 
 from __future__ import annotations
@@ -9,6 +16,7 @@ from __future__ import annotations
 import logging
 import shutil
 import subprocess
+import html
 import tempfile
 from pathlib import Path
 
@@ -27,6 +35,10 @@ OFFLINE_FLAGS = [
     "--hide-scrollbars",
     "--host-resolver-rules=MAP * ~NOTFOUND",
 ]
+
+
+#: Headless Chromium's narrowest layout (CSS pixels); a narrower picture is framed (see above).
+MIN_WIDTH = 500
 
 
 def find_chromium() -> str | None:
@@ -65,9 +77,26 @@ def screenshot(html_path: str | Path, png_path: str | Path, *, width: int = 1280
     """Save a PNG of the map at ``html_path`` as rendered offline; returns the PNG path."""
     png_path = Path(png_path).resolve()
     png_path.parent.mkdir(parents=True, exist_ok=True)
-    run_chromium(html_path, [f"--screenshot={png_path}", f"--window-size={width},{height}"], wait_ms=wait_ms)
-    if not png_path.is_file():
-        raise InputFileError(f"chromium wrote no screenshot to '{png_path}'")
+    if width >= MIN_WIDTH:
+        run_chromium(html_path, [f"--screenshot={png_path}", f"--window-size={width},{height}"], wait_ms=wait_ms)
+        if not png_path.is_file():
+            raise InputFileError(f"chromium wrote no screenshot to '{png_path}'")
+        return png_path
+    from PIL import Image
+
+    html_path = Path(html_path).resolve()
+    if not html_path.is_file():
+        raise InputFileError(f"map file '{html_path}' does not exist")
+    with tempfile.TemporaryDirectory(prefix="spatial-frame-") as tmp:
+        page, shot = Path(tmp) / "frame.html", Path(tmp) / "frame.png"
+        page.write_text(f'<!DOCTYPE html><html><body style="margin:0"><iframe src="{html.escape(html_path.as_uri())}" '
+                        f'style="border:0;display:block;width:{width}px;height:{height}px"></iframe></body></html>',
+                        encoding="utf-8")
+        run_chromium(page, [f"--screenshot={shot}", f"--window-size={MIN_WIDTH},{height}"], wait_ms=wait_ms)
+        if not shot.is_file():
+            raise InputFileError(f"chromium wrote no screenshot of '{html_path}'")
+        with Image.open(shot) as im:
+            im.crop((0, 0, width, height)).save(png_path)
     return png_path
 
 
