@@ -31,8 +31,20 @@ def test_true_wgs84_and_projected_layers_say_nothing(demo):
     net = demo["network"]
     assert shift_hint(demo["stations"], net, name="stations") is None
     assert shift_hint(demo["units"].to_crs(4326), net, name="demand") is None
+    assert shift_hint(demo["stations"].to_crs(32650), net, name="stations") is None
+    assert shift_hint(demo["units"], net, name="demand") is None
+
+
+def test_amap_numbers_projected_to_utm_keep_their_shift_and_are_found(demo):
+    """Amap numbers labelled WGS-84 and then projected (to UTM, or to CGCS2000's Gauss-Kruger
+    zone) are as far off their streets in metres: the check reads them through lon/lat, and
+    to_wgs84 moves them back in their own CRS."""
     moved = spatial.from_wgs84(demo["stations"], "gcj02")
-    assert shift_hint(moved.to_crs(32650), net, name="stations") is None       # projected: its datum was known
+    for crs in (32650, 4547):  # UTM 50N; CGCS2000 / 3-degree Gauss-Kruger CM 114E
+        hint = shift_hint(moved.to_crs(crs), demo["network"], name="stations")
+        assert hint is not None and "read as GCJ-02" in hint
+        back = spatial.to_wgs84(moved.to_crs(crs), "gcj02")
+        assert float(back.distance(demo["stations"].to_crs(crs)).max()) < 0.01
 
 
 def test_walking_coverage_warns_and_a_far_shift_is_the_error_s_reason(demo, caplog):

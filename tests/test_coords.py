@@ -128,9 +128,14 @@ def test_to_wgs84_moves_every_geometry_type_and_keeps_index_and_columns():
     assert gdf.geometry.iloc[0].x == 114.06  # the input is not modified
 
 
-def test_to_wgs84_refuses_no_crs_and_projected_layers():
+def test_to_wgs84_refuses_no_crs_and_moves_projected_layers_through_lon_lat():
     gdf = gpd.GeoDataFrame(geometry=[Point(114.06, 22.54)])
     with pytest.raises(CRSError, match=r"set_crs\('EPSG:4326'\)"):
         to_wgs84(gdf, "bd09", name="stations")
-    with pytest.raises(CRSError, match="'stations' is in .*projected"):
-        to_wgs84(gdf.set_crs(4326).to_crs(32650), "bd09", name="stations")
+    # Baidu numbers labelled WGS-84, then projected to UTM by software that believed the label
+    lonlat = gdf.set_crs(4326)
+    projected = to_wgs84(lonlat.to_crs(32650), "bd09", name="stations")
+    assert projected.crs == lonlat.to_crs(32650).crs
+    want = to_wgs84(lonlat, "bd09").to_crs(32650).geometry.iloc[0]
+    assert projected.geometry.iloc[0].distance(want) < 0.01
+    assert 700 < projected.geometry.iloc[0].distance(lonlat.to_crs(32650).geometry.iloc[0]) < 1500

@@ -22,7 +22,7 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import Transformer
 
 from spatial.io.coords import convert, out_of_china
 from spatial.network.graph import WalkNetwork
@@ -43,8 +43,9 @@ _NAMES = {"gcj02": "GCJ-02 (Amap/Tencent)", "bd09": "BD-09 (Baidu)"}
 def shift_hint(points: gpd.GeoDataFrame, network: WalkNetwork, *, name: str) -> str | None:
     """A sentence when ``points`` look like GCJ-02 or BD-09 coordinates labelled WGS-84, else None.
 
-    Only layers in a geographic CRS whose points lie mostly in China are judged (a Chinese datum is
-    longitude/latitude); projected layers were made by GIS software that knew their datum.
+    Only layers whose points lie mostly in China are judged. A projected layer is judged through
+    longitude/latitude too: Amap numbers labelled WGS-84 and then projected (to UTM, by software
+    that believed the label) keep their shift.
 
     Examples
     --------
@@ -56,18 +57,18 @@ def shift_hint(points: gpd.GeoDataFrame, network: WalkNetwork, *, name: str) -> 
     >>> shift_hint(picked, demo["network"], name="stations")[:80]
     "'stations': three in four lie within 89 m of the walking network as given, but w"
     """
-    if points.crs is None or not CRS.from_user_input(points.crs).is_geographic or len(points) == 0:
+    if points.crs is None or len(points) == 0:
         return None
     geom = points.geometry.values
     geom = geom[~(shapely.is_missing(geom) | shapely.is_empty(geom))]
     if len(geom) == 0:
         return None
-    lonlat = shapely.get_coordinates(shapely.point_on_surface(geom[np.unique(
+    xy = shapely.get_coordinates(shapely.point_on_surface(geom[np.unique(
         np.linspace(0, len(geom) - 1, min(SAMPLE, len(geom))).round().astype(int))]))
-    lon, lat = lonlat[:, 0], lonlat[:, 1]
-    if out_of_china(lon, lat).mean() > 0.5:
+    lon, lat = Transformer.from_crs(points.crs, 4326, always_xy=True).transform(xy[:, 0], xy[:, 1])
+    if not np.isfinite(lon).all() or out_of_china(lon, lat).mean() > 0.5:
         return None
-    to_net = Transformer.from_crs(points.crs, network.crs, always_xy=True)
+    to_net = Transformer.from_crs(4326, network.crs, always_xy=True)
 
     def within_m(x, y) -> float:  # three in four of the points lie this near the network
         leg = snap_points(network, np.column_stack(to_net.transform(x, y)), max_snap_m=REACH_M).leg_m

@@ -249,14 +249,11 @@ def _transform_gdf(gdf: gpd.GeoDataFrame, name: str, source: str, target: str) -
             "with gdf.set_crs('EPSG:4326') first"
         )
     crs = CRS.from_user_input(gdf.crs)
-    if not crs.is_geographic:
-        raise CRSError(
-            f"'{name}' is in {crs.name}, a projected CRS; GCJ-02/BD-09 shifts apply to "
-            "longitude/latitude only: convert with gdf.to_crs('EPSG:4326') first"
-        )
     source, target = normalize_coord_sys(source), normalize_coord_sys(target)
     if source == target:
         return gdf.copy()
+    if not crs.is_geographic:  # projected from GCJ-02/BD-09 numbers: the shift lives in lon/lat
+        return _transform_gdf(gdf.to_crs(4326), name, source, target).to_crs(crs)
     func = _CONVERTERS[(source, target)]
 
     def _xy(coords: np.ndarray) -> np.ndarray:
@@ -276,8 +273,9 @@ def to_wgs84(gdf: gpd.GeoDataFrame, coord_sys: str, *, name: str = "layer") -> g
     Parameters
     ----------
     gdf : GeoDataFrame
-        Any geometry type, in a geographic CRS (usually EPSG:4326 as labelled, even though the
-        numbers are really GCJ-02 or BD-09).
+        Any geometry type, usually in EPSG:4326 as labelled even though the numbers are really
+        GCJ-02 or BD-09. A layer in a projected CRS (such numbers labelled WGS-84 and then
+        projected, e.g. to UTM) is moved through longitude/latitude and given back in its CRS.
     coord_sys : str
         ``"wgs84"``, ``"gcj02"`` or ``"bd09"`` (aliases such as ``"GCJ-02"``, ``"baidu"`` accepted).
     name : str

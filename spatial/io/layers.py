@@ -66,7 +66,8 @@ def read_layer(
         one, the encoding is detected from the attribute bytes (UTF-8, else GB18030/GBK).
         GeoJSON that is not UTF-8 is detected the same way; GeoPackage text is always UTF-8.
     coord_sys : {"wgs84", "gcj02", "bd09"}
-        System the lon/lat coordinates are really in; GCJ-02 and BD-09 are moved to WGS-84.
+        System the lon/lat coordinates are really in; GCJ-02 and BD-09 are moved to WGS-84 (a
+        layer in a projected CRS, made from such numbers, through lon/lat, keeping its CRS).
     name : str, optional
         Layer name for messages and reports (default: the file name).
     crs : str, optional
