@@ -29,7 +29,8 @@ Scores on the units (the same rook graph): max deviation from the mean grid, sha
 5% of the mean, share of grids in
 the 300-500 band (and among grids that can be in it: see ``hemmed_in``), share contiguous, mean
 Polsby-Popper (of each grid's units dissolved with shapely, as a planner sees the grid; not from
-the engine's shared edges), share of grid border length on streets, gated estates cut. Also
+the engine's shared edges), share of grid border length on streets (on uneven towns next to the
+most the town allows, ``benchmarks.street_ceiling``), gated estates cut. Also
 ``redraw_grids`` after one block's households grew 60%, with the band alone and within
 ``--max-deviation`` (default 5%) of the mean: units moved, households keeping their grid and the
 furthest grid.
@@ -64,6 +65,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from benchmarks._towns import uneven_town
+from benchmarks.street_ceiling import ceiling
 from spatial.core.checks import Report
 from spatial.datasets.synthetic import voronoi_units
 from spatial.grids._engine import hemmed_in, local_search, partition, repair_contiguity
@@ -321,6 +323,10 @@ def main(argv=None) -> None:
                 rows.append(row)
                 print(pd.DataFrame([row]).to_string(index=False, header=len(rows) == 1), flush=True)
             print(f"  (graph shared by the methods below 'spatial band' built in {prep_s:.2f} s)", flush=True)
+            if family == "uneven":
+                eq, band = ceiling(case[0], case[2], k), ceiling(case[0], case[2], k, max_hh=MAX_HH)
+                print(f"  (on streets at most {eq['ceiling %']}% for grids within 5%, {band['ceiling %']}% in the band: "
+                      "benchmarks.street_ceiling)", flush=True)
             if not args.no_redraw:
                 for r in bench_redraw(case, k, (None, args.max_deviation or 5.0)):
                     redraws.append({"town": family, "seed": seed, "units": n, **r})

@@ -21,7 +21,6 @@ import functools
 import math
 
 from benchmarks._towns import uneven_town
-from benchmarks.bench_grids import _seeds
 
 
 @functools.lru_cache(maxsize=None)
@@ -41,11 +40,11 @@ def guillotine_m(width: float, height: float, n: int) -> float:
     return best
 
 
-def ceiling(n_units: int, n_grids: int, seed: int, *, max_hh: float | None = None) -> dict:
-    """Street length, the least cut through blocks and the ceiling (percent) for one town.
+def ceiling(units, roads, n_grids: int, *, max_hh: float | None = None) -> dict:
+    """Street length, the least cut through blocks and the ceiling (percent) of a town from
+    :func:`benchmarks._towns.uneven_town` cut into ``n_grids`` grids.
 
     ``max_hh``: the largest grid (default: 5% over the mean grid)."""
-    units, _, roads = uneven_town(n_units, n_grids, seed=seed)
     mean = units["households"].sum() / n_grids
     top = 1.05 * mean if max_hh is None else max_hh
     street_m = float(roads.length.sum())
@@ -54,19 +53,22 @@ def ceiling(n_units: int, n_grids: int, seed: int, *, max_hh: float | None = Non
         x0, y0, x1, y1 = block.total_bounds
         pieces = max(math.ceil(block["households"].sum() / top - 1e-9), 1)
         cut_m += guillotine_m(round(x1 - x0, 3), round(y1 - y0, 3), pieces)
-    return {"seed": seed, "street m": round(street_m), "least cut m": round(cut_m),
+    return {"street m": round(street_m), "least cut m": round(cut_m),
             "ceiling %": round(100 * street_m / (street_m + cut_m), 1)}
 
 
 def main(argv=None) -> None:
+    from benchmarks.bench_grids import _seeds
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--units", type=int, default=10000)
     ap.add_argument("--grids", type=int, default=500)
-    ap.add_argument("--seeds", type=_seeds, default=[1])
+    ap.add_argument("--seeds", type=_seeds, default=[1], help="1, 1-9 or 1,4,7 (default 1)")
     a = ap.parse_args(argv)
     for seed in a.seeds:
-        eq = ceiling(a.units, a.grids, seed)
-        band = ceiling(a.units, a.grids, seed, max_hh=500)
+        units, _, roads = uneven_town(a.units, a.grids, seed=seed)
+        eq = ceiling(units, roads, a.grids)
+        band = ceiling(units, roads, a.grids, max_hh=500)
         print(f"seed {seed}: {a.units} units -> {a.grids} grids: streets {eq['street m']} m; equal grids: "
               f"cuts through blocks >= {eq['least cut m']} m, on streets <= {eq['ceiling %']}%; band grids: "
               f"<= {band['ceiling %']}%")
