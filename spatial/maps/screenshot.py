@@ -13,10 +13,10 @@ pictures are therefore taken of the map in a frame of exactly the size asked, in
 
 from __future__ import annotations
 
+import html
 import logging
 import shutil
 import subprocess
-import html
 import tempfile
 from pathlib import Path
 
