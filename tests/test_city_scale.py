@@ -9,7 +9,7 @@ import pyogrio
 import pytest
 import scipy.sparse as sp
 import shapely
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from scipy.sparse.csgraph import connected_components
 
@@ -138,6 +138,7 @@ def test_band_in_minutes_reads_the_speed_the_demand_was_scored_at():
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(pts=st.lists(st.tuples(st.floats(-50, 1050), st.floats(-500, 500)), min_size=2, max_size=50),
        link_m=st.floats(5, 400), along=st.booleans())
+@example(pts=[(0.0, 66.0), (5.0, 66.0)], link_m=5.0, along=False)  # exactly link_m apart, one on its leg
 def test_one_search_links_exactly_the_homes_within_link_m(river, pts, link_m, along):
     """Components of walk_links equal those of every pair within link_m (source_target_pairs)."""
     xy = np.array(pts) + [X0, Y0]

@@ -46,6 +46,10 @@ logger = logging.getLogger(__name__)
 MAX_ROUNDS = 25
 #: Zero-length pieces of edges (two homes at one spot) get this weight so the graph keeps them.
 _EPS_M = 1e-9
+#: Walks this much over ``link_m`` still link (a micrometre): the few ``_EPS_M`` a walk picks up
+#: on zero-length pieces must not part two homes exactly ``link_m`` apart, which the routing
+#: (``source_target_pairs``) counts as within it.
+_SLACK_M = 1e-6
 
 
 def band_reach_m(demand: pd.DataFrame, band: str, speed_kmh: float | None = None) -> float:
@@ -92,19 +96,20 @@ def walk_links(network: WalkNetwork, snap: Snap, *, link_m: float,
         return np.empty(0, np.int64), np.empty(0, np.int64)
     graph, proj, n_real = _cut_graph(network, snap, on)
     k = len(on)
+    reach = link_m + _SLACK_M
     dist, _, origin = dijkstra(graph, directed=True, indices=n_real + np.arange(k), min_only=True,
-                               limit=link_m, return_predecessors=True)
+                               limit=reach, return_predecessors=True)
     origin = np.where(origin >= 0, origin - n_real, -1)  # the point (0..k-1) nearest each node
     # across the real edges: the nearest point changes and the walk through the edge is short enough
     coo = graph[:n_real, :n_real].tocoo()
     a, b, w = coo.row, coo.col, coo.data
     keep = (a < b) & (origin[a] >= 0) & (origin[b] >= 0)
     a, b, w = a[keep], b[keep], w[keep]
-    link = (origin[a] != origin[b]) & (dist[a] + w + dist[b] <= link_m)
+    link = (origin[a] != origin[b]) & (dist[a] + w + dist[b] <= reach)
     pa, pb = origin[a[link]], origin[b[link]]
     # from a point's own leg to the node where it meets the network, when another point is nearer there
     q = proj
-    other = (origin[q] >= 0) & (origin[q] != np.arange(k)) & (snap.leg_m[on] + dist[q] <= link_m)
+    other = (origin[q] >= 0) & (origin[q] != np.arange(k)) & (snap.leg_m[on] + dist[q] <= reach)
     pa = np.concatenate([pa, np.flatnonzero(other)])
     pb = np.concatenate([pb, origin[q[other]]])
     return on[pa].astype(np.int64), on[pb].astype(np.int64)
