@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
@@ -59,11 +59,13 @@ def check_plan(res, units, communities, *, hh_col="households"):
         g = grids[grids["community_id"] == c["community_id"]]
         union = shapely.union_all(g.geometry.values)
         assert abs(union.area - c.geometry.area) / c.geometry.area < 1e-4
-        assert shapely.difference(c.geometry, union).area / c.geometry.area < 1e-4
+        # snap-rounded to a micrometre: GEOS's floating overlay can fail on a grid edge that runs
+        # along the community's edge with vertices 1e-12 m off it (voronoi_units seed 30, irregular)
+        assert shapely.difference(c.geometry, union, grid_size=1e-6).area / c.geometry.area < 1e-4
         assert abs(g.area.sum() - union.area) / c.geometry.area < 1e-4  # no overlaps
         # nesting: each grid inside its community
         for geom in g.geometry:
-            assert shapely.difference(geom, c.geometry.buffer(1e-6)).area < 1e-6 * c.geometry.area
+            assert shapely.difference(geom, c.geometry.buffer(1e-6), grid_size=1e-6).area < 1e-6 * c.geometry.area
     # each grid's units connected on the rook graph; where the units leave land uncovered (street
     # gaps: units facing each other across one are neighbours, issue 14), on the rule the package
     # applies to partition, polygons and evaluation alike, checked through evaluate_grids
@@ -367,6 +369,7 @@ def tessellations(draw):
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tessellations(), st.integers(0, 3))
+@example(voronoi_units(30, n_communities=3, mean_households=30.0, seed=30, irregular=True), 0)
 def test_property_random_tessellations(data, seed):
     units, comms, _ = data
     res = partition_grids(units, comms, min_households=100, max_households=200, seed=seed)
