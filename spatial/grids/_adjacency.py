@@ -134,13 +134,10 @@ def weigh(n: int, a: np.ndarray, b: np.ndarray, shared: np.ndarray, length: np.n
           major_roads: np.ndarray | None = None, tol_m: float = 0.1) -> Adjacency:
     """The :class:`Adjacency` of the pairs from :func:`shared_edges` (found within ``tol_m``),
     with the part of each shared edge along ``roads`` (and along ``major_roads``)."""
-    if roads is not None and len(roads):
-        road_m = length * road_fraction(shared, roads, buffer_m=road_buffer_m, max_pieces=4)
-    else:
-        road_m = np.zeros(len(a))
-    major_m = None
-    if major_roads is not None and len(major_roads):
-        major_m = length * road_fraction(shared, major_roads, buffer_m=road_buffer_m, max_pieces=4)
+    sets = [r for r in (roads, major_roads) if r is not None and len(r)]
+    fracs = iter(road_fractions(shared, sets, buffer_m=road_buffer_m, max_pieces=4))
+    road_m = length * next(fracs) if roads is not None and len(roads) else np.zeros(len(a))
+    major_m = length * next(fracs) if major_roads is not None and len(major_roads) else None
     return Adjacency(a, b, length, road_m, n, major_m, edge_lengths(shared, tol_m))
 
 
@@ -153,15 +150,24 @@ def road_fraction(
     that is coarser); a piece counts as on the road when its midpoint is within ``buffer_m`` of
     one. Empty lines (and points) give 0.
     """
+    if roads is None or len(roads) == 0:
+        return np.zeros(len(lines))
+    return road_fractions(lines, [roads], buffer_m=buffer_m, spacing_m=spacing_m, max_pieces=max_pieces)[0]
+
+
+def road_fractions(lines: np.ndarray, road_sets: list, *, buffer_m: float = 5.0, spacing_m: float = 4.0,
+                   max_pieces: int | None = None) -> list[np.ndarray]:
+    """:func:`road_fraction` of the same lines for each array of roads in ``road_sets`` (the lines
+    cut into pieces once)."""
     lines = np.asarray(lines, dtype=object)
+    if len(lines) == 0 or not road_sets:
+        return [np.zeros(len(lines)) for _ in road_sets]
     out = np.zeros(len(lines))
-    if len(lines) == 0 or roads is None or len(roads) == 0:
-        return out
     parts, owner = shapely.get_parts(lines, return_index=True)
     line_part = shapely.get_dimensions(parts) == 1
     parts, owner = parts[line_part], owner[line_part]
     if len(parts) == 0:
-        return out
+        return [out.copy() for _ in road_sets]
     parts = shapely.get_parts(shapely.line_merge(parts), return_index=True)  # rings and lines alike
     owner = owner[parts[1]]
     step = np.full(len(parts[0]), float(spacing_m))
@@ -173,10 +179,12 @@ def road_fraction(
     seg_owner = owner[cidx[:-1][same]]
     seg_len = np.hypot(*(b - a).T)
     mids = (a + b) / 2
-    near = _near_roads(mids, roads, buffer_m)
     total = np.bincount(seg_owner, weights=seg_len, minlength=len(lines))
-    on_road = np.bincount(seg_owner, weights=seg_len * near, minlength=len(lines))
-    return np.where(total > 0, on_road / np.maximum(total, 1e-12), 0.0)
+    fracs = []
+    for roads in road_sets:
+        on_road = np.bincount(seg_owner, weights=seg_len * _near_roads(mids, roads, buffer_m), minlength=len(lines))
+        fracs.append(np.where(total > 0, on_road / np.maximum(total, 1e-12), 0.0))
+    return fracs
 
 
 def _near_roads(xy: np.ndarray, roads: np.ndarray, buffer_m: float) -> np.ndarray:

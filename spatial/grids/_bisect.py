@@ -24,9 +24,9 @@ import logging
 
 import numpy as np
 from scipy import sparse
-from scipy.sparse.csgraph import connected_components, dijkstra
 
 from spatial.core._procs import PROCESSES, Ahead
+from spatial.grids._graph import n_pieces, nearest_of, sub_graph
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ def _first_cut(state, nodes, kk):
     """Sides (nodes, parts) of the cut of ``nodes`` into ``kk // 2`` and the rest of the parts."""
     adj, hh, xy, seed, band = state
     k1 = kk // 2
-    sub = adj[nodes][:, nodes].tocsr()
+    sub = sub_graph(adj, nodes)
     h = hh[nodes]
     side = split_in_two(sub, h, xy[nodes], k1 / kk, h.sum() / kk, seed=seed,
                         accept=None if band is None else _accept(h.sum(), k1, kk - k1, band))
@@ -144,19 +144,20 @@ def split_in_two(sub: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, frac: f
     the two cuts is returned (a street a few units off the balanced line beats a cut through a
     block).
     """
-    side = _balanced_split(sub, hh, xy, frac, part_hh, seed=seed, straight=straight, ncuts=ncuts)
+    g = _Views(sub)
+    side = _balanced_split(g, hh, xy, frac, part_hh, seed=seed, straight=straight, ncuts=ncuts)
     if accept is None:
         return side
-    loose = loose_split(sub, hh, xy, frac, accept, seed=seed, ncuts=ncuts)
+    loose = loose_split(g, hh, xy, frac, accept, seed=seed, ncuts=ncuts)
     if loose is None:
         return side
-    coo = sub.tocoo()
+    coo = g.coo
     cut_now = float(coo.data[side[coo.row] != side[coo.col]].sum())
     cut_loose = float(coo.data[loose[coo.row] != loose[coo.col]].sum())
     return loose if cut_loose < cut_now else side
 
 
-def loose_split(sub: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, frac: float, accept: tuple[float, float],
+def loose_split(sub: sparse.csr_matrix | _Views, hh: np.ndarray, xy: np.ndarray, frac: float, accept: tuple[float, float],
                 *, seed: int = 0, ncuts: int = 2) -> np.ndarray | None:
     """Sides 0/1, both connected, side 0 holding between ``accept`` = (lo, hi) households: a METIS
     cut free to stray from ``frac`` that far, swept into the range only when it falls outside;
@@ -167,9 +168,10 @@ def loose_split(sub: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, frac: fl
     if slack <= 0:
         return None
     ufactor = int(np.clip(1000 * max(hi - want, want - lo) / max(min(want, hh.sum() - want), 1.0), 10, 900))
-    loose = _metis_halves(sub, hh, frac, seed, ncuts, ufactor=ufactor)
-    nbrs, wts = _lists(sub)
-    coo = sub.tocoo()
+    g = _Views.of(sub)
+    loose = _metis_halves(g.sub, hh, frac, seed, ncuts, ufactor=ufactor)
+    nbrs, wts = g.lists
+    coo = g.coo
     loose = _join_strays(nbrs, hh, loose)
     ha = float(hh[loose == 0].sum())
     if not lo <= ha <= hi:
@@ -182,13 +184,13 @@ def loose_split(sub: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, frac: fl
     return loose
 
 
-def _balanced_split(sub, hh, xy, frac, part_hh, *, seed, straight, ncuts) -> np.ndarray:
+def _balanced_split(g: _Views, hh, xy, frac, part_hh, *, seed, straight, ncuts) -> np.ndarray:
     want = hh.sum() * frac
-    side = _metis_halves(sub, hh, frac, seed, ncuts)
-    side = _balance_halves(sub, hh, side, want, xy)
+    side = _metis_halves(g.sub, hh, frac, seed, ncuts)
+    side = _balance_halves(g, hh, side, want, xy)
     err = abs(hh[side == 0].sum() - want)
     if straight and err > 0.02 * part_hh and len(hh) <= 400:  # lumpy units: try straight cuts as well
-        alt = straight_cut(sub, hh, xy, want)
+        alt = straight_cut(g, hh, xy, want)
         if alt is not None and abs(hh[alt == 0].sum() - want) < err - 0.01 * part_hh:
             side = alt
     return side
@@ -204,7 +206,7 @@ def _metis_halves(sub: sparse.csr_matrix, hh: np.ndarray, frac: float, seed: int
         return np.zeros(sub.shape[0], dtype=np.int64)
     ew = np.maximum(np.round(sub.data), 1).astype(np.int64)
     vw = (np.round(hh) * _HH_WEIGHT + 1).astype(np.int64)
-    connected = connected_components(sub, directed=False)[0] == 1
+    connected = n_pieces(sub) == 1
     opts = pymetis.Options(seed=int(seed), ufactor=int(ufactor), ncuts=int(ncuts), contig=int(connected))
     _, parts = pymetis.part_graph(2, adjacency=pymetis.CSRAdjacency(sub.indptr, sub.indices), vweights=vw,
                                   eweights=ew, tpwgts=[frac, 1 - frac], options=opts, recursive=False)
@@ -250,14 +252,39 @@ def _join_strays(nbrs: list, hh: np.ndarray, side: np.ndarray, sides=(0, 1)) -> 
     return side
 
 
-def _balance_halves(sub, hh, side, want_a, xy) -> np.ndarray:
+def _balance_halves(g: _Views, hh, side, want_a, xy) -> np.ndarray:
     """Both sides connected, side 0 holding households as near ``want_a`` as single moves allow."""
     n = len(side)
-    coo = sub.tocoo()
-    nbrs, wts = _lists(sub)
+    coo = g.coo
+    nbrs, wts = g.lists
     side = _join_strays(nbrs, hh, side.copy())
     side = _sweep(coo, nbrs, hh, side, want_a, xy, n)
     return _polish(nbrs, wts, coo, hh, side, want_a)
+
+
+class _Views:
+    """A sub-graph with its COO arrays and neighbour lists, made once for every cut tried on it."""
+
+    __slots__ = ("sub", "_coo", "_lists")
+
+    def __init__(self, sub: sparse.csr_matrix):
+        self.sub, self._coo, self._lists = sub, None, None
+
+    @classmethod
+    def of(cls, sub) -> "_Views":
+        return sub if isinstance(sub, cls) else cls(sub)
+
+    @property
+    def coo(self) -> sparse.coo_matrix:
+        if self._coo is None:
+            self._coo = self.sub.tocoo()
+        return self._coo
+
+    @property
+    def lists(self) -> tuple[list, list]:
+        if self._lists is None:
+            self._lists = _lists(self.sub)
+        return self._lists
 
 
 def _lists(sub):
@@ -303,7 +330,7 @@ def _sweep_once(g, nbrs, hh, side, want_a, n, tol, *, skip: bool) -> np.ndarray 
     cand = np.flatnonzero(side == src)
     if len(cand) <= 1:
         return None
-    dist = dijkstra(g, directed=False, indices=np.flatnonzero(side != src), min_only=True)
+    dist = nearest_of(g, np.flatnonzero(side != src))
     order = cand[np.argsort(dist[cand], kind="stable")]
     take, got = [], 0.0
     for u, xu in zip(order[:-1].tolist(), hh[order[:-1]].tolist()):
@@ -385,7 +412,7 @@ def _polish(nbrs, wts, coo, hh, side, want_a) -> np.ndarray:
     return np.asarray(lab, dtype=np.int64)
 
 
-def straight_cut(sub, hh, xy, want_a, n_angles: int = 16, n_try: int = 6) -> np.ndarray | None:
+def straight_cut(sub: sparse.csr_matrix | _Views, hh, xy, want_a, n_angles: int = 16, n_try: int = 6) -> np.ndarray | None:
     """The best-balanced split into two connected sides by a straight line at one of ``n_angles``.
 
     For each angle the nodes are sorted by their projection; the ``n_try`` prefixes nearest
@@ -394,8 +421,9 @@ def straight_cut(sub, hh, xy, want_a, n_angles: int = 16, n_try: int = 6) -> np.
     n = len(hh)
     if n < 2:
         return None
-    coo = sub.tocoo()
-    nbrs, _ = _lists(sub)
+    g = _Views.of(sub)
+    coo = g.coo
+    nbrs, _ = g.lists
     c = xy - xy.mean(axis=0)
     orders, cands = [], []
     for a in np.linspace(0, np.pi, n_angles, endpoint=False):

@@ -56,6 +56,7 @@ from scipy.sparse.csgraph import connected_components
 from spatial.core._procs import PROCESSES, Ahead
 from spatial.grids._anneal import anneal
 from spatial.grids._bisect import recursive_bisection
+from spatial.grids._graph import n_pieces, sub_graph
 from spatial.grids._lumps import exchange_lumps
 from spatial.grids._objective import Shapes, Weights, _targets, objective
 from spatial.grids._rebalance import _WIDER_WORST, rebalance_worst
@@ -342,7 +343,7 @@ def _one_seed(state, seed: int) -> np.ndarray:
         for c in range(ncomp):
             nodes = np.flatnonzero(comp == c)
             if start == "metis" and seats[c] > 1:
-                sub = adj[nodes][:, nodes].tocsr()
+                sub = sub_graph(adj, nodes)
                 lab = recursive_bisection(sub, hh[nodes], xy[nodes], int(seats[c]), seed=seed,
                                           band=(min_hh, max_hh) if weights.band_cuts else None)
                 labels[nodes] = lab + nxt
@@ -445,8 +446,7 @@ def kick_into_band(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, label
 
 def _connected_set(adj: sparse.csr_matrix, nodes: np.ndarray) -> bool:
     """Whether ``nodes`` induce a connected sub-graph."""
-    sub = adj[nodes][:, nodes]
-    return connected_components(sub, directed=False)[0] == 1
+    return n_pieces(sub_graph(adj, nodes)) == 1
 
 
 def _relabel(labels):

@@ -35,6 +35,8 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import dijkstra
 
+from spatial.grids._graph import sub_graph
+
 logger = logging.getLogger(__name__)
 
 __all__ = ["exchange_lumps"]
@@ -143,7 +145,7 @@ def _pair(adj, hh, labels, a, b, tgt, limit):
     if not ok.any():
         return None
     now = labels[nodes] == a
-    sub = adj[nodes][:, nodes].tocsr()
+    sub = sub_graph(adj, nodes)
     splits = np.flatnonzero(ok)
     # the nearest splits first: each lump moved costs its steps to the part it moves to
     hops = sub.copy()

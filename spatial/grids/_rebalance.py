@@ -42,10 +42,10 @@ import logging
 
 import numpy as np
 from scipy import sparse
-from scipy.sparse.csgraph import connected_components
 
 from spatial.core._procs import PROCESSES, Ahead
 from spatial.grids._bisect import recursive_bisection
+from spatial.grids._graph import n_pieces, sub_graph
 from spatial.grids._objective import Weights, _targets, objective
 from spatial.grids._search import local_search
 from spatial.grids._swap import swap_pass
@@ -190,18 +190,19 @@ def _attempts(state, g, labels, wider=False):
 
 def _ring(labels, coo, g, ring) -> np.ndarray:
     """Part ``g`` and the parts within ``ring`` steps of it (sorted)."""
-    region = np.array([g])
+    lr, lc = labels[coo.row], labels[coo.col]
+    mine = np.zeros(int(labels.max()) + 1, dtype=bool)
+    mine[g] = True
     for _ in range(ring):
-        inside = np.isin(labels[coo.row], region)
-        region = np.union1d(region, labels[coo.col[inside]])
-    return region
+        mine[lc[mine[lr]]] = True
+    return np.flatnonzero(mine)
 
 
 def _redraw_region(adj, hh, xy, labels, region, tgt, better, allow, seed, kw):
     """Draw ``region`` (part ids) again: (its nodes, their new labels) if kept, else None."""
     nodes = np.flatnonzero(np.isin(labels, region))
-    sub = adj[nodes][:, nodes].tocsr()
-    if len(region) < 2 or connected_components(sub, directed=False)[0] != 1:
+    sub = sub_graph(adj, nodes)
+    if len(region) < 2 or n_pieces(sub) != 1:
         return None
     t = tgt[region]
     trial = _redraw(sub, hh[nodes], xy[nodes], len(region), t, seed, kw)

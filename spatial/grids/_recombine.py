@@ -25,6 +25,7 @@ from scipy import sparse
 
 from spatial.core._procs import PROCESSES, Ahead
 from spatial.grids._bisect import loose_split, split_in_two, straight_cut
+from spatial.grids._graph import sub_graph
 from spatial.grids._objective import Weights, _norms, _size_cost, _targets
 
 logger = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ class _Pairs:
 
     def cuts(self, a, b, nodes):
         """The pair's sub-graph and candidate cuts of its ``nodes`` (both ways); reads no labels."""
-        sub = self.adj[nodes][:, nodes].tocsr()
+        sub = sub_graph(self.adj, nodes)
         h = self.hh[nodes]
         frac = self.tgt[a] / (self.tgt[a] + self.tgt[b])
         accept = None

@@ -438,8 +438,10 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
     rows, geoms, comm_pos = [], [], []
     for c, cid in enumerate(prep.comm_ids):
         members = np.flatnonzero((prep.comm_of == c) & pd.notna(grid_ids))
-        keys = list(pd.unique(grid_ids[members])) if len(members) else []
-        lists = [members[grid_ids[members] == key] for key in keys]
+        codes, uniq = pd.factorize(grid_ids[members])  # keys in order of appearance, as pd.unique
+        keys = list(uniq)
+        order = np.argsort(codes, kind="stable")
+        lists = np.split(members[order], np.cumsum(np.bincount(codes, minlength=len(keys)))[:-1]) if keys else []
         if not keys:
             keys, lists = [f"{cid}-01"], [np.zeros(0, dtype=np.int64)]
         polys = community_polygons(prep.comm_geoms[c], lists, prep.pieces)

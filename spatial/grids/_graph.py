@@ -1,0 +1,64 @@
+"""Sub-graphs and connectivity of the symmetric unit graph, for the engine's many small cuts.
+
+The engine cuts thousands of small node sets out of one graph (a pair of grids, a ring of them,
+one side of a bisection). scipy's fancy indexing (``adj[nodes][:, nodes]``) and its undirected
+searches (which transpose the graph on every call) cost more there than the work itself;
+these give the same arrays and answers for less. Imports numpy and scipy only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components, dijkstra
+
+__all__ = ["sub_graph", "n_pieces", "nearest_of"]
+
+
+def sub_graph(adj: sparse.csr_matrix, nodes: np.ndarray) -> sparse.csr_matrix:
+    """``adj[nodes][:, nodes].tocsr()`` of a CSR matrix, array for array.
+
+    Rows come in the order of ``nodes`` (distinct); within a row, entries keep ``adj``'s order,
+    as scipy's own indexing leaves them, so METIS and every search see the same graph.
+
+    Examples
+    --------
+    >>> from scipy import sparse
+    >>> import numpy as np
+    >>> a = sparse.csr_matrix(np.array([[0, 1, 1], [1, 0, 1], [1, 1, 0]], float))
+    >>> sub_graph(a, np.array([2, 0])).toarray()
+    array([[0., 1.],
+           [1., 0.]])
+    """
+    nodes = np.asarray(nodes, dtype=np.intp)
+    k = len(nodes)
+    ip = adj.indptr
+    start = ip[nodes]
+    length = ip[nodes + 1] - start
+    ends = np.cumsum(length)
+    # positions in adj.indices of every entry of the chosen rows, row by row
+    at = np.arange(int(ends[-1]) if k else 0) + np.repeat(start - (ends - length), length)
+    pos = np.full(adj.shape[1], -1, dtype=np.intp)
+    pos[nodes] = np.arange(k)
+    col = pos[adj.indices[at]]
+    keep = col >= 0
+    indptr = np.zeros(k + 1, dtype=ip.dtype)
+    np.cumsum(np.bincount(np.repeat(np.arange(k), length)[keep], minlength=k), out=indptr[1:])
+    return sparse.csr_matrix((adj.data[at[keep]], col[keep].astype(adj.indices.dtype), indptr), shape=(k, k))
+
+
+def n_pieces(sub: sparse.csr_matrix) -> int:
+    """How many connected pieces a symmetric graph has.
+
+    On a symmetric graph strong and weak components are the same; asking for strong ones spares
+    scipy the transpose its undirected search makes on every call.
+    """
+    if sub.shape[0] == 0:
+        return 0
+    return int(connected_components(sub, directed=True, connection="strong", return_labels=False))
+
+
+def nearest_of(g: sparse.csr_matrix, sources: np.ndarray) -> np.ndarray:
+    """Shortest distance from any of ``sources`` over a symmetric weighted graph ``g`` (the same
+    as an undirected search, without its transpose)."""
+    return dijkstra(g, directed=True, indices=sources, min_only=True)
