@@ -325,6 +325,30 @@ def test_a_tablet_picks_paints_and_lassoes_by_touch(small, tmp_path):
         driver.quit()
 
 
+
+@pytest.mark.parametrize("width, height, folded", [(390, 844, True), (1400, 900, False)])
+def test_the_legend_folds_to_its_title_on_a_phone_and_opens_on_a_tap(small, tmp_path, width, height, folded):
+    """Open on a desktop; on a phone only its title shows (it covered the town's corner: about
+    80 x 95 px of a 390 px wide map), and a tap opens it without picking the grid below."""
+    page = save_grid_editor(small.drop(columns=["gated", "locked"]), tmp_path / "legend.html")
+    driver = _chrome(tmp_path, width, height)
+    try:
+        _open(driver, page)
+        box_of = ("var r = document.querySelector('.sp-legend').getBoundingClientRect(),"
+                  "m = document.getElementById('sp-map').getBoundingClientRect();"
+                  "return [r.width * r.height / (m.width * m.height), document.querySelector('.sp-legend').open];")
+        share, is_open = driver.execute_script(box_of)
+        assert is_open is not folded
+        if folded:
+            assert share < 0.01, share  # a title of about 60 x 24 px
+            driver.find_element("css selector", ".sp-legend summary").click()
+            share, is_open = driver.execute_script(box_of)
+            assert is_open and share > 0.02
+            assert driver.find_element("id", "sp-sel").get_attribute("value") == ""  # nothing picked
+        assert _errors(driver) == []
+    finally:
+        driver.quit()
+
 def _renamed(small, tmp_path, names: dict, lang: str):
     """The small town with its grids renamed, its editor page, and a browser on it."""
     units = small.assign(grid_id=small["grid_id"].map(names))

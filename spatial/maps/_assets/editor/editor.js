@@ -186,12 +186,15 @@
   L.control.layers(null, overlays, {collapsed: true, position: "topright"}).addTo(map);
   var legend = L.control({position: "bottomright"});
   legend.onAdd = function () {
-    var div = L.DomUtil.create("div", "sp-box sp-legend");
-    div.innerHTML = '<b>' + T.legend + '</b><br><i style="border-top:4px solid #0b3c8c"></i>' + T.legend_active +
-      '<br><i style="border-top:2px solid #262626"></i>' + T.legend_border +
+    // a <details>: open on a desktop, folded to its title on a phone, where it would cover the town
+    var div = L.DomUtil.create("details", "sp-box sp-legend");
+    div.innerHTML = '<summary><b>' + T.legend + '</b></summary><i style="border-top:4px solid #0b3c8c"></i>' +
+      T.legend_active + '<br><i style="border-top:2px solid #262626"></i>' + T.legend_border +
       '<br><i style="border-top:3px solid #d7191c"></i>' + T.legend_split +
       '<br><i style="border-top:2px dashed #b2182b"></i>' + T.legend_over +
       '<br><i style="border-top:2px dashed #2166ac"></i>' + T.legend_under;
+    div.open = !window.matchMedia("(max-width: 760px), (max-height: 500px) and (orientation: portrait)").matches;
+    L.DomEvent.disableClickPropagation(div);
     return div;
   };
   legend.addTo(map);
