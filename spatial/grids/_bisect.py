@@ -157,8 +157,8 @@ def split_in_two(sub: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, frac: f
     return loose if cut_loose < cut_now else side
 
 
-def loose_split(sub: sparse.csr_matrix | _Views, hh: np.ndarray, xy: np.ndarray, frac: float, accept: tuple[float, float],
-                *, seed: int = 0, ncuts: int = 2) -> np.ndarray | None:
+def loose_split(sub: sparse.csr_matrix | _Views, hh: np.ndarray, xy: np.ndarray, frac: float,
+                accept: tuple[float, float], *, seed: int = 0, ncuts: int = 2) -> np.ndarray | None:
     """Sides 0/1, both connected, side 0 holding between ``accept`` = (lo, hi) households: a METIS
     cut free to stray from ``frac`` that far, swept into the range only when it falls outside;
     None when there is no slack or no such cut."""
@@ -412,7 +412,8 @@ def _polish(nbrs, wts, coo, hh, side, want_a) -> np.ndarray:
     return np.asarray(lab, dtype=np.int64)
 
 
-def straight_cut(sub: sparse.csr_matrix | _Views, hh, xy, want_a, n_angles: int = 16, n_try: int = 6) -> np.ndarray | None:
+def straight_cut(sub: sparse.csr_matrix | _Views, hh, xy, want_a, n_angles: int = 16,
+                 n_try: int = 6) -> np.ndarray | None:
     """The best-balanced split into two connected sides by a straight line at one of ``n_angles``.
 
     For each angle the nodes are sorted by their projection; the ``n_try`` prefixes nearest
