@@ -176,7 +176,7 @@ def loose_split(sub: sparse.csr_matrix | _Views, hh: np.ndarray, xy: np.ndarray,
     ha = float(hh[loose == 0].sum())
     if not lo <= ha <= hi:
         target = min(max(ha, lo + 0.25 * slack), hi - 0.25 * slack)
-        loose = _sweep(coo, nbrs, hh, loose, target, xy, len(hh))
+        loose = _sweep(g, hh, loose, target, xy)
         loose = _polish(nbrs, wts, coo, hh, loose, target)
         ha = float(hh[loose == 0].sum())
     if not lo <= ha <= hi or loose.min() == loose.max():
@@ -224,18 +224,18 @@ def _join_strays(nbrs: list, hh: np.ndarray, side: np.ndarray, sides=(0, 1)) -> 
         moved = False
         lab = side.tolist()
         for s in sides:
-            seen = [False] * len(lab)
+            seen = bytearray(len(lab))
             pieces = []
-            for u0 in range(len(lab)):
-                if lab[u0] != s or seen[u0]:
+            for u0 in [u for u, x in enumerate(lab) if x == s]:
+                if seen[u0]:
                     continue
-                seen[u0] = True
+                seen[u0] = 1
                 piece, stack, w = [u0], [u0], hhl[u0] + 1e-3
                 while stack:
                     x = stack.pop()
                     for y in nbrs[x]:
                         if not seen[y] and lab[y] == s:
-                            seen[y] = True
+                            seen[y] = 1
                             stack.append(y)
                             piece.append(y)
                             w += hhl[y] + 1e-3
@@ -254,21 +254,19 @@ def _join_strays(nbrs: list, hh: np.ndarray, side: np.ndarray, sides=(0, 1)) -> 
 
 def _balance_halves(g: _Views, hh, side, want_a, xy) -> np.ndarray:
     """Both sides connected, side 0 holding households as near ``want_a`` as single moves allow."""
-    n = len(side)
-    coo = g.coo
     nbrs, wts = g.lists
     side = _join_strays(nbrs, hh, side.copy())
-    side = _sweep(coo, nbrs, hh, side, want_a, xy, n)
-    return _polish(nbrs, wts, coo, hh, side, want_a)
+    side = _sweep(g, hh, side, want_a, xy)
+    return _polish(nbrs, wts, g.coo, hh, side, want_a)
 
 
 class _Views:
     """A sub-graph with its COO arrays and neighbour lists, made once for every cut tried on it."""
 
-    __slots__ = ("sub", "_coo", "_lists")
+    __slots__ = ("sub", "_coo", "_lists", "_dist")
 
     def __init__(self, sub: sparse.csr_matrix):
-        self.sub, self._coo, self._lists = sub, None, None
+        self.sub, self._coo, self._lists, self._dist = sub, None, None, None
 
     @classmethod
     def of(cls, sub) -> "_Views":
@@ -286,6 +284,16 @@ class _Views:
             self._lists = _lists(self.sub)
         return self._lists
 
+    def distances(self, xy: np.ndarray) -> sparse.csr_matrix:
+        """The graph weighted by the distance between node centroids ``xy`` (+ 1e-6 m: no zero
+        weights), on the sub-graph's own index arrays."""
+        if self._dist is None:
+            sub = self.sub
+            coo = self.coo
+            d = np.hypot(*(xy[coo.row] - xy[coo.col]).T) + 1e-6
+            self._dist = sparse.csr_matrix((d, sub.indices, sub.indptr), shape=sub.shape)
+        return self._dist
+
 
 def _lists(sub):
     """Neighbour and cut-cost lists per node (sliced from one Python list: fast on many small graphs)."""
@@ -293,7 +301,7 @@ def _lists(sub):
     return [ind[a:b] for a, b in zip(ip[:-1], ip[1:])], [dat[a:b] for a, b in zip(ip[:-1], ip[1:])]
 
 
-def _sweep(coo, nbrs, hh, side, want_a, xy, n) -> np.ndarray:
+def _sweep(g: _Views, hh, side, want_a, xy) -> np.ndarray:
     """Hand the donor's units nearest the other side across until the gap closes; the donor's
     stray pieces follow. Units that would overshoot are skipped; when that leaves nothing to
     move (a big unit stands between), it is taken anyway and the sweep runs back the other way."""
@@ -304,18 +312,18 @@ def _sweep(coo, nbrs, hh, side, want_a, xy, n) -> np.ndarray:
 
     if err(side) <= tol:
         return side
-    d = np.hypot(*(xy[coo.row] - xy[coo.col]).T) + 1e-6
-    g = sparse.csr_matrix((d, (coo.row, coo.col)), shape=(n, n))
+    nbrs, n = g.lists[0], len(side)
+    dist = g.distances(xy)
     for _ in range(4):
         now = err(side)
         if now <= tol:
             break
-        trial = _sweep_once(g, nbrs, hh, side, want_a, n, tol, skip=True)
+        trial = _sweep_once(dist, nbrs, hh, side, want_a, n, tol, skip=True)
         if trial is not None and err(trial) < now:
             side = trial
             continue
-        over = _sweep_once(g, nbrs, hh, side, want_a, n, tol, skip=False)
-        back = None if over is None else _sweep_once(g, nbrs, hh, over, want_a, n, tol, skip=True)
+        over = _sweep_once(dist, nbrs, hh, side, want_a, n, tol, skip=False)
+        back = None if over is None else _sweep_once(dist, nbrs, hh, over, want_a, n, tol, skip=True)
         if back is not None and err(back) < now:
             side = back
             continue
@@ -323,14 +331,14 @@ def _sweep(coo, nbrs, hh, side, want_a, xy, n) -> np.ndarray:
     return side
 
 
-def _sweep_once(g, nbrs, hh, side, want_a, n, tol, *, skip: bool) -> np.ndarray | None:
+def _sweep_once(dist_g, nbrs, hh, side, want_a, n, tol, *, skip: bool) -> np.ndarray | None:
     gap = want_a - hh[side == 0].sum()
     src = 1 if gap > 0 else 0
     need = abs(gap)
     cand = np.flatnonzero(side == src)
     if len(cand) <= 1:
         return None
-    dist = nearest_of(g, np.flatnonzero(side != src))
+    dist = nearest_of(dist_g, np.flatnonzero(side != src))
     order = cand[np.argsort(dist[cand], kind="stable")]
     take, got = [], 0.0
     for u, xu in zip(order[:-1].tolist(), hh[order[:-1]].tolist()):
@@ -426,30 +434,45 @@ def straight_cut(sub: sparse.csr_matrix | _Views, hh, xy, want_a, n_angles: int 
     coo = g.coo
     nbrs, _ = g.lists
     c = xy - xy.mean(axis=0)
-    orders, cands = [], []
-    for a in np.linspace(0, np.pi, n_angles, endpoint=False):
-        order = np.argsort(c[:, 0] * np.cos(a) + c[:, 1] * np.sin(a), kind="stable")
-        cum = np.cumsum(hh[order])[:-1]
-        for j in np.argsort(np.abs(cum - want_a), kind="stable")[:n_try].tolist():
-            cands.append((abs(float(cum[j]) - want_a), len(orders), j))
-        orders.append(order)
+    a = np.linspace(0, np.pi, n_angles, endpoint=False)
+    # all angles at once (row by row the same projections, orders and sums as one at a time)
+    orders = np.argsort(c[:, 0] * np.cos(a)[:, None] + c[:, 1] * np.sin(a)[:, None], axis=1, kind="stable")
+    err = np.abs(np.cumsum(hh[orders], axis=1)[:, :-1] - want_a)
+    near = np.argsort(err, axis=1, kind="stable")[:, :n_try]
     # best balance first, then the cheaper cut; the connectivity search only for a cut that would win
-    cands.sort(key=lambda t: t[0])
+    cands = sorted(zip(np.take_along_axis(err, near, axis=1).ravel().tolist(),
+                       np.repeat(np.arange(n_angles), near.shape[1]).tolist(), near.ravel().tolist()),
+                   key=lambda t: t[0])
     best = None
-    for err, ai, j in cands:
-        if best is not None and err > best[0] + 1e-9:
+    spans = {}  # per angle: each node's rank, and each edge's lower and higher end rank
+    for e, ai, j in cands:
+        if best is not None and e > best[0] + 1e-9:
             break
-        side = np.ones(n, dtype=np.int64)
-        side[orders[ai][: j + 1]] = 0
-        cut = float(coo.data[side[coo.row] != side[coo.col]].sum())
-        if best is not None and (err, cut) >= best[:2]:
+        if ai not in spans:
+            rank = np.empty(n, dtype=np.int64)
+            rank[orders[ai]] = np.arange(n)
+            rr, rc = rank[coo.row], rank[coo.col]
+            spans[ai] = rank, np.minimum(rr, rc), np.maximum(rr, rc)
+        rank, lo, hi = spans[ai]
+        cut = float(coo.data[(lo <= j) & (hi > j)].sum())  # edges with one end in the first j + 1
+        if best is not None and (e, cut) >= best[:2]:
             continue
-        if _one_piece(nbrs, side, 0) and _one_piece(nbrs, side, 1):
-            best = (err, cut, side)
+        side = (rank > j).astype(np.int64)
+        if _both_one_piece(nbrs, side.tolist(), int(orders[ai, 0]), int(orders[ai, j + 1])):
+            best = (e, cut, side)
     return None if best is None else best[2]
 
 
-def _one_piece(nbrs, side, s) -> bool:
-    """Whether the nodes of side ``s`` are connected."""
-    mine = np.flatnonzero(side == s)
-    return len(mine) > 0 and _reach(nbrs, side.tolist(), s, int(mine[0])) == len(mine)
+def _both_one_piece(nbrs, lab, a0, b0) -> bool:
+    """Whether sides 0 and 1 of ``lab`` (a list) are each connected; ``a0`` and ``b0`` one node of each."""
+    seen = bytearray(len(lab))
+    for s, start in ((0, a0), (1, b0)):
+        seen[start] = 1
+        stack = [start]
+        while stack:
+            x = stack.pop()
+            for y in nbrs[x]:
+                if not seen[y] and lab[y] == s:
+                    seen[y] = 1
+                    stack.append(y)
+    return seen.count(1) == len(lab)

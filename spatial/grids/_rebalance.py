@@ -132,9 +132,16 @@ def rebalance_worst(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labe
     dirty = np.ones(k, dtype=bool)  # parts redrawn since a grid was last tried: only then try it again
     stamp = np.zeros(k, dtype=np.int64)  # when each part was last drawn again (a count of regions kept)
 
+    touch = [-1, None]  # which parts touch, as of the count of regions kept
+
+    def ring(g):
+        if touch[0] != kept:
+            touch[:] = kept, _touching(labels, coo, k)
+        return _ring(touch[1], g, 2)
+
     def wanted(g):
         dev = off(np.bincount(labels, weights=hh, minlength=k), tgt)
-        return dev[g] > limit and not hopeless[g] and dirty[_ring(labels, coo, g, 2)].any()
+        return dev[g] > limit and not hopeless[g] and dirty[ring(g)].any()
 
     with Ahead(_attempts, state, workers=workers if workers is not None else
                (PROCESSES if len(labels) >= _AHEAD_NODES else 1)) as ahead:
@@ -145,7 +152,7 @@ def rebalance_worst(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labe
             worst = set(order[:wider])  # these get more seeds (what a planner reads first)
 
             def job(h):  # on today's plan; used only if no region kept since touched the ring it read
-                return ((h, labels.copy(), h in worst), (kept, _ring(labels, coo, h, 2))) if wanted(h) else None
+                return ((h, labels.copy(), h in worst), (kept, ring(h))) if wanted(h) else None
 
             for i, g in enumerate(order):
                 ahead.fill(order, i, job)  # the grids after this one start on the workers
@@ -178,8 +185,9 @@ def _attempts(state, g, labels, wider=False):
     tries = [(1, seed), (2, seed), (2, seed + 1), (2, seed + 2)]
     if wider:
         tries += [(2, seed + i) for i in range(3, _WIDER_SEEDS)] + [(1, seed + i) for i in range(1, _WIDER_SEEDS)]
+    touch = _touching(labels, coo, int(labels.max()) + 1)
     for ring, sd in tries:
-        region = _ring(labels, coo, g, ring)
+        region = _ring(touch, g, ring)
         if len(region) > (most if sd == seed or ring == 1 else _MAX_RESEEDED):
             continue
         got = _redraw_region(adj, hh, xy, labels, region, tgt, better, allow, sd, kw)
@@ -188,13 +196,18 @@ def _attempts(state, g, labels, wider=False):
     return None
 
 
-def _ring(labels, coo, g, ring) -> np.ndarray:
-    """Part ``g`` and the parts within ``ring`` steps of it (sorted)."""
-    lr, lc = labels[coo.row], labels[coo.col]
-    mine = np.zeros(int(labels.max()) + 1, dtype=bool)
+def _touching(labels, coo, k) -> sparse.csr_matrix:
+    """Which of the ``k`` parts touch (a k x k matrix of ones; made once for all the rings of a plan)."""
+    pairs = np.unique(labels[coo.row] * k + labels[coo.col])
+    return sparse.csr_matrix((np.ones(len(pairs)), (pairs // k, pairs % k)), shape=(k, k))
+
+
+def _ring(touch, g, ring) -> np.ndarray:
+    """Part ``g`` and the parts within ``ring`` steps of it (sorted), from ``_touching``."""
+    mine = np.zeros(touch.shape[0], dtype=bool)
     mine[g] = True
     for _ in range(ring):
-        mine[lc[mine[lr]]] = True
+        mine |= touch @ mine.astype(float) > 0
     return np.flatnonzero(mine)
 
 

@@ -1,0 +1,113 @@
+"""The straight cut and the rings of the rebalancing give what plain searches give.
+
+``straight_cut`` looks at every angle's best-balanced prefixes at once and checks the sides for
+connectivity by a hand-written search; ``_rebalance._ring`` reads the grids round a grid from
+which grids touch. The references here are written the slow, obvious way: one angle at a time
+with scipy's connected components, and rings grown edge by edge in Python sets, on uneven
+random graphs (holes, lumpy households of 0, 35 and 120, coincident projections).
+"""
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import Delaunay
+
+from spatial.grids._bisect import straight_cut
+from spatial.grids._rebalance import _ring, _touching
+
+
+def _town(seed: int, n: int):
+    """A triangulated scatter with edges dropped (holes, dead ends), lumpy households."""
+    rng = np.random.default_rng(seed)
+    xy = rng.uniform(0, 100, (n, 2))
+    xy = np.round(xy, 0)  # points on a metre grid: projections nearly tie
+    xy += rng.uniform(0, 1e-3, xy.shape)  # (jittered: no two in the same place)
+    tri = Delaunay(xy)
+    e = np.vstack([tri.simplices[:, [0, 1]], tri.simplices[:, [1, 2]], tri.simplices[:, [0, 2]]])
+    e = np.unique(np.sort(e, axis=1), axis=0)
+    e = e[rng.random(len(e)) < 0.8]
+    w = rng.choice([1.0, 5.0, 20.0], len(e))
+    adj = sparse.csr_matrix((np.r_[w, w], (np.r_[e[:, 0], e[:, 1]], np.r_[e[:, 1], e[:, 0]])), shape=(n, n))
+    hh = rng.choice([0.0, 35.0, 120.0], n, p=[0.2, 0.5, 0.3])
+    return adj, hh, xy
+
+
+def _straight_reference(adj, hh, xy, want, n_angles, n_try):
+    """First candidate (by balance, then angle, then nearness within the angle) of the least
+    (imbalance, cut) whose two sides are each connected."""
+    n = len(hh)
+    coo = adj.tocoo()
+    c = xy - xy.mean(axis=0)
+    cands = []
+    for ai, a in enumerate(np.linspace(0, np.pi, n_angles, endpoint=False)):
+        order = np.argsort(c[:, 0] * np.cos(a) + c[:, 1] * np.sin(a), kind="stable")
+        cum = np.cumsum(hh[order])[:-1]
+        for j in np.argsort(np.abs(cum - want), kind="stable")[:n_try]:
+            cands.append((abs(cum[j] - want), order, j))
+    best = None
+    for pos, (err, order, j) in sorted(enumerate(cands), key=lambda t: (t[1][0], t[0])):
+        side = np.ones(n, dtype=np.int64)
+        side[order[: j + 1]] = 0
+        keep = side[coo.row] == side[coo.col]
+        inner = sparse.csr_matrix((np.ones(keep.sum()), (coo.row[keep], coo.col[keep])), shape=(n, n))
+        if connected_components(inner, directed=False)[0] != 2:
+            continue
+        cut = coo.data[~keep].sum()
+        if best is None or (err, cut) < best[:2]:
+            best = (err, cut, side)
+    return None if best is None else best[2]
+
+
+@settings(max_examples=80, deadline=None)
+@given(seed=st.integers(0, 100_000), n=st.integers(3, 90), frac=st.floats(0.1, 0.9),
+       angles=st.sampled_from([(16, 6), (12, 4), (3, 1)]))
+def test_straight_cut_is_the_best_connected_prefix(seed, n, frac, angles):
+    adj, hh, xy = _town(seed, n)
+    want = frac * hh.sum()
+    got = straight_cut(adj, hh, xy, want, *angles)
+    ref = _straight_reference(adj, hh, xy, want, *angles)
+    assert (got is None) == (ref is None)
+    if ref is not None:
+        assert got.dtype == np.int64
+        assert np.array_equal(got, ref)
+
+
+def test_straight_cut_on_a_known_strip():
+    # five units in a row, 0-1-2-3-4, households 10, 10, 10, 10, 20: a cut at 20 households
+    # is the first two units (the straight line across the strip), and a strip split in the
+    # middle by a missing edge has no cut leaving both sides connected except at the gap
+    xy = np.array([[0.0, 0], [1, 0], [2, 0], [3, 0], [4, 0]])
+    hh = np.array([10.0, 10, 10, 10, 20])
+    path = sparse.diags([np.ones(4), np.ones(4)], [1, -1], format="csr")
+    assert straight_cut(path, hh, xy, 20.0).tolist() == [0, 0, 1, 1, 1]
+    gap = path.tolil()
+    gap[2, 3] = gap[3, 2] = 0
+    gap = sparse.csr_matrix(gap)
+    gap.eliminate_zeros()
+    assert straight_cut(gap, hh, xy, 20.0).tolist() == [0, 0, 0, 1, 1]  # 30 | 30: the only connected one
+
+
+def _ring_reference(adj, labels, g, steps):
+    rows, cols = adj.nonzero()
+    touch = {}
+    for u, v in zip(rows.tolist(), cols.tolist()):
+        touch.setdefault(labels[u], set()).add(labels[v])
+    mine = {g}
+    for _ in range(steps):
+        mine = mine | {b for a in mine for b in touch.get(a, ())}
+    return sorted(mine)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 100_000), n=st.integers(3, 80), k=st.integers(1, 12), steps=st.integers(0, 3))
+def test_rings_are_the_grids_within_so_many_steps(seed, n, k, steps):
+    adj, _, _ = _town(seed, n)
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, k, n)
+    labels = np.unique(labels, return_inverse=True)[1]  # parts 0..m-1, possibly in pieces
+    m = int(labels.max()) + 1
+    touch = _touching(labels, adj.tocoo(), m)
+    for g in range(m):
+        assert _ring(touch, g, steps).tolist() == _ring_reference(adj, labels, g, steps)
