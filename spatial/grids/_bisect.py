@@ -216,7 +216,7 @@ def _metis_halves(sub: sparse.csr_matrix, hh: np.ndarray, frac: float, seed: int
 def _join_strays(nbrs: list, hh: np.ndarray, side: np.ndarray, sides=(0, 1)) -> np.ndarray:
     """Every piece of a side but its heaviest joins the other side (rounds until both connect).
 
-    Breadth-first on neighbour lists: these graphs are small and many, where building a sparse
+    Depth-first on neighbour lists: these graphs are small and many, where building a sparse
     matrix per call costs more than the search.
     """
     hhl = hh.tolist()
@@ -229,16 +229,10 @@ def _join_strays(nbrs: list, hh: np.ndarray, side: np.ndarray, sides=(0, 1)) -> 
             for u0 in [u for u, x in enumerate(lab) if x == s]:
                 if seen[u0]:
                     continue
-                seen[u0] = 1
-                piece, stack, w = [u0], [u0], hhl[u0] + 1e-3
-                while stack:
-                    x = stack.pop()
-                    for y in nbrs[x]:
-                        if not seen[y] and lab[y] == s:
-                            seen[y] = 1
-                            stack.append(y)
-                            piece.append(y)
-                            w += hhl[y] + 1e-3
+                piece = _piece(nbrs, lab, s, u0, seen)
+                w = 0.0
+                for y in piece:  # summed in the order found (ties between pieces stay as they were)
+                    w += hhl[y] + 1e-3
                 pieces.append((w, piece))
             if len(pieces) > 1:
                 pieces.sort(key=lambda p: -p[0])
@@ -466,13 +460,19 @@ def straight_cut(sub: sparse.csr_matrix | _Views, hh, xy, want_a, n_angles: int 
 def _both_one_piece(nbrs, lab, a0, b0) -> bool:
     """Whether sides 0 and 1 of ``lab`` (a list) are each connected; ``a0`` and ``b0`` one node of each."""
     seen = bytearray(len(lab))
-    for s, start in ((0, a0), (1, b0)):
-        seen[start] = 1
-        stack = [start]
-        while stack:
-            x = stack.pop()
-            for y in nbrs[x]:
-                if not seen[y] and lab[y] == s:
-                    seen[y] = 1
-                    stack.append(y)
-    return seen.count(1) == len(lab)
+    return len(_piece(nbrs, lab, 0, a0, seen)) + len(_piece(nbrs, lab, 1, b0, seen)) == len(lab)
+
+
+def _piece(nbrs, lab, s, start, seen) -> list:
+    """The nodes labelled ``s`` (``lab`` a list) connected to ``start``, in the order found
+    (depth first on neighbour lists), marked in ``seen`` (a bytearray)."""
+    seen[start] = 1
+    piece, stack = [start], [start]
+    while stack:
+        x = stack.pop()
+        for y in nbrs[x]:
+            if not seen[y] and lab[y] == s:
+                seen[y] = 1
+                stack.append(y)
+                piece.append(y)
+    return piece
