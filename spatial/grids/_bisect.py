@@ -255,7 +255,7 @@ def _balance_halves(g: _Views, hh, side, want_a, xy) -> np.ndarray:
 
 
 class _Views:
-    """A sub-graph with its COO arrays and neighbour lists, made once for every cut tried on it."""
+    """A sub-graph with its COO arrays, neighbour lists and distance graph, made once for every cut tried on it."""
 
     __slots__ = ("sub", "_coo", "_lists", "_dist")
 
