@@ -134,3 +134,13 @@ def _assign(labels, empty, bits):
     lab = labels.copy()
     lab[empty] = bits
     return lab
+
+
+def test_capacities_past_32_bits_are_scaled_not_skipped():
+    # the same strip as the docstring's, with cut costs in the tens of thousands of kilometres
+    cost = [1e8, 1e8, 1e8, 2e7]
+    adj = sparse.diags([cost, cost], [1, -1], shape=(5, 5), format="csr")
+    hh = np.array([100.0, 0, 0, 0, 100.0])
+    xy = np.column_stack([np.arange(5.0), np.zeros(5)])
+    out = settle_ground(adj, hh, xy, np.array([0, 0, 1, 1, 1]), weights=Weights(spread=0.0))
+    assert out.tolist() == [0, 0, 0, 0, 1]

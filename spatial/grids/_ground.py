@@ -33,7 +33,8 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["settle_ground"]
 
-#: Cut costs become integer capacities in these units per metre (scipy's flow wants integers).
+#: Cut costs become integer capacities in these units per metre (scipy's flow wants integers;
+#: fewer where the graph's capacities would not fit in 32 bits).
 _SCALE = 100.0
 
 
@@ -195,9 +196,9 @@ def _settle(t: _Terms, labels: np.ndarray, free: np.ndarray, pairs: np.ndarray, 
     end[cut_free] = np.arange(f)
     er, ec = end[row], end[col]
     keep = ok[pn[row]] & ((er < f) | (ec < f))
-    cap = np.maximum(np.rint(cost[keep] * _SCALE), 1).astype(np.int64)
-    if cap.sum() >= np.iinfo(np.int32).max:
-        return np.zeros(npairs, dtype=bool)
+    # capacities in centimetres, coarser where their sum would pass scipy's 32-bit integers
+    scale = min(_SCALE, 0.5 * np.iinfo(np.int32).max / max(float(cost[keep].sum()), 1.0))
+    cap = np.maximum(np.rint(cost[keep] * scale), 1).astype(np.int64)
     g = sparse.csr_matrix((cap.astype(np.int32), (er[keep], ec[keep])), shape=(f + 2, f + 2))
     residual = (g - maximum_flow(g, f, f + 1).flow).tocsr()
     residual.data[residual.data < 0] = 0
