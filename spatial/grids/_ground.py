@@ -27,7 +27,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import breadth_first_order, connected_components, maximum_flow
 
 from spatial.grids._graph import sub_graph
-from spatial.grids._objective import Shapes, Weights, _norms, _targets
+from spatial.grids._objective import Shapes, Weights, _norms
 
 logger = logging.getLogger(__name__)
 
@@ -102,8 +102,8 @@ def settle_ground(
     if not free.any():
         return labels
     k = int(labels.max()) + 1
-    tgt = np.maximum(_targets(adj, labels, hh, k), 1.0)
-    _, _, w_cut, w_spread = _norms(adj, xy, k, tgt, weights)
+    # the cut and spread weights do not depend on the parts' wanted sizes (only the band's does)
+    _, _, w_cut, w_spread = _norms(adj, xy, k, np.ones(k), weights)
     terms = _Terms(adj, xy, shapes, w_cut, w_spread, weights.shape if shapes is not None else 0.0)
     moved = step = 0
     changed_at = np.full(k, -1)  # when each part last changed (the step of the matching)
@@ -150,16 +150,16 @@ class _Terms:
         coo = sparse.triu(adj, k=1).tocoo()
         self.row, self.col = coo.row, coo.col
 
-    def cost(self, nodes, part, m) -> np.ndarray:
+    def cost(self, nodes, part, m, shared=None) -> np.ndarray:
         """Per part of ``nodes`` (``part``: 0..m-1): spread about its centroid and Polsby-Popper
-        lost, weighted."""
+        lost, weighted (``shared``: the nodes' shared boundaries as COO, if already sliced)."""
         cnt = np.maximum(np.bincount(part, minlength=m), 1)
         x, y = self.xy[nodes, 0], self.xy[nodes, 1]
         cx = np.bincount(part, weights=x, minlength=m) / cnt
         cy = np.bincount(part, weights=y, minlength=m) / cnt
         c = self.w_spread * np.bincount(part, weights=(x - cx[part]) ** 2 + (y - cy[part]) ** 2, minlength=m)
         if self.w_shape > 0:
-            sh = sub_graph(self.shapes.shared, nodes).tocoo()
+            sh = sub_graph(self.shapes.shared, nodes).tocoo() if shared is None else shared
             pr = part[sh.row]
             inner = np.bincount(pr, weights=np.where(pr == part[sh.col], sh.data, 0.0), minlength=m)
             area = np.bincount(part, weights=self.shapes.area[nodes], minlength=m)
@@ -232,9 +232,11 @@ def _settle(t: _Terms, labels: np.ndarray, free: np.ndarray, pairs: np.ndarray, 
     pieces = np.bincount(np.unique(part * n_sel + comp) // n_sel, minlength=2 * mq)
     whole = (pieces[0::2] == 1) & (pieces[1::2] == 1)
 
+    shared = sub_graph(t.shapes.shared, sub_nodes).tocoo() if t.w_shape > 0 else None
+
     def pair_cost(p):
         cut = p[r] != p[c]
-        pc = t.cost(sub_nodes, p, 2 * mq)
+        pc = t.cost(sub_nodes, p, 2 * mq, shared)
         return pc[0::2] + pc[1::2] + t.w_cut / 2 * np.bincount(pq[r[cut]], weights=w[cut], minlength=mq)
 
     better[q[whole & (pair_cost(part) < pair_cost(was) - 1e-9)]] = True
