@@ -30,7 +30,7 @@ from spatial.grids._graph import n_pieces, nearest_of, sub_graph
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["loose_split", "recursive_bisection", "split_in_two", "straight_cut"]
+__all__ = ["loose_split", "recursive_bisection", "resplit", "split_in_two", "straight_cut"]
 
 #: Graphs of at least this many nodes cut the two sides of the first cut on two processes.
 _AHEAD_NODES = 3000
@@ -130,7 +130,7 @@ def _accept(total: float, k1: int, k2: int, band: tuple[float, float], share: fl
     return (lo, hi) if lo < hi else None
 
 
-def split_in_two(sub: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, frac: float, part_hh: float, *,
+def split_in_two(sub: sparse.csr_matrix | _Views, hh: np.ndarray, xy: np.ndarray, frac: float, part_hh: float, *,
                  seed: int = 0, straight: bool = True, ncuts: int = 2,
                  accept: tuple[float, float] | None = None) -> np.ndarray:
     """Sides 0/1 of a connected graph, both connected, side 0 holding about ``frac`` of the households.
@@ -144,7 +144,7 @@ def split_in_two(sub: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, frac: f
     the two cuts is returned (a street a few units off the balanced line beats a cut through a
     block).
     """
-    g = _Views(sub)
+    g = _Views.of(sub)
     side = _balanced_split(g, hh, xy, frac, part_hh, seed=seed, straight=straight, ncuts=ncuts)
     if accept is None:
         return side
@@ -155,6 +155,16 @@ def split_in_two(sub: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, frac: f
     cut_now = float(coo.data[side[coo.row] != side[coo.col]].sum())
     cut_loose = float(coo.data[loose[coo.row] != loose[coo.col]].sum())
     return loose if cut_loose < cut_now else side
+
+
+def resplit(sub: sparse.csr_matrix | _Views, hh: np.ndarray, side: np.ndarray, *, seed: int = 0) -> np.ndarray:
+    """Sides 0/1 of a connected graph cut afresh by METIS at the weights ``side``'s two sides
+    have now (households and units, as METIS weighs them here), stray pieces joined to the other
+    side: the cheapest border METIS finds between two parts of about their present sizes."""
+    g = _Views.of(sub)
+    vw = np.round(hh) * _HH_WEIGHT + 1
+    frac = float(vw[side == 0].sum() / vw.sum())
+    return _join_strays(g.lists[0], hh, _metis_halves(g.sub, hh, frac, seed, 1))
 
 
 def loose_split(sub: sparse.csr_matrix | _Views, hh: np.ndarray, xy: np.ndarray, frac: float,

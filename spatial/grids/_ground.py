@@ -27,7 +27,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import breadth_first_order, connected_components, maximum_flow
 
 from spatial.grids._graph import sub_graph
-from spatial.grids._objective import Shapes, Weights, _norms
+from spatial.grids._objective import Shapes, Weights, _norms, part_costs
 
 logger = logging.getLogger(__name__)
 
@@ -153,19 +153,11 @@ class _Terms:
     def cost(self, nodes, part, m, shared=None) -> np.ndarray:
         """Per part of ``nodes`` (``part``: 0..m-1): spread about its centroid and Polsby-Popper
         lost, weighted (``shared``: the nodes' shared boundaries as COO, if already sliced)."""
-        cnt = np.maximum(np.bincount(part, minlength=m), 1)
-        x, y = self.xy[nodes, 0], self.xy[nodes, 1]
-        cx = np.bincount(part, weights=x, minlength=m) / cnt
-        cy = np.bincount(part, weights=y, minlength=m) / cnt
-        c = self.w_spread * np.bincount(part, weights=(x - cx[part]) ** 2 + (y - cy[part]) ** 2, minlength=m)
         if self.w_shape > 0:
             sh = sub_graph(self.shapes.shared, nodes).tocoo() if shared is None else shared
-            pr = part[sh.row]
-            inner = np.bincount(pr, weights=np.where(pr == part[sh.col], sh.data, 0.0), minlength=m)
-            area = np.bincount(part, weights=self.shapes.area[nodes], minlength=m)
-            per = np.bincount(part, weights=self.shapes.perimeter[nodes], minlength=m) - inner
-            c += self.w_shape * (1 - 4 * np.pi * area / np.maximum(per, 1e-9) ** 2)
-        return c
+            return part_costs(self.xy[nodes], part, m, w_spread=self.w_spread, w_shape=self.w_shape,
+                              area=self.shapes.area[nodes], perimeter=self.shapes.perimeter[nodes], shared=sh)
+        return part_costs(self.xy[nodes], part, m, w_spread=self.w_spread)
 
 
 def _settle(t: _Terms, labels: np.ndarray, free: np.ndarray, pairs: np.ndarray, k: int) -> np.ndarray:

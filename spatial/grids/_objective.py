@@ -204,6 +204,26 @@ def objective(adj, hh, xy, labels, *, min_hh, max_hh, weights: Weights = Weights
     return float(w_band * viol.sum() + w_dev * (dev**2).sum() + beyond + w_cut * cut + w_spread * spread + pp)
 
 
+def part_costs(xy: np.ndarray, part: np.ndarray, m: int, *, w_spread: float, w_shape: float = 0.0,
+               area: np.ndarray | None = None, perimeter: np.ndarray | None = None,
+               shared: sparse.coo_matrix | None = None) -> np.ndarray:
+    """Per part (``part``: 0..m-1 of each node): ``w_spread`` times the spread of its nodes'
+    centroids ``xy`` about its own, plus ``w_shape`` times the Polsby-Popper it lacks (with the
+    nodes' ``area``, ``perimeter`` and ``shared`` boundaries among them, as COO, both ways)."""
+    cnt = np.maximum(np.bincount(part, minlength=m), 1)
+    x, y = xy[:, 0], xy[:, 1]
+    cx = np.bincount(part, weights=x, minlength=m) / cnt
+    cy = np.bincount(part, weights=y, minlength=m) / cnt
+    c = w_spread * np.bincount(part, weights=(x - cx[part]) ** 2 + (y - cy[part]) ** 2, minlength=m)
+    if w_shape > 0:
+        pr = part[shared.row]
+        inner = np.bincount(pr, weights=np.where(pr == part[shared.col], shared.data, 0.0), minlength=m)
+        a = np.bincount(part, weights=area, minlength=m)
+        per = np.bincount(part, weights=perimeter, minlength=m) - inner
+        c += w_shape * (1 - 4 * np.pi * a / np.maximum(per, 1e-9) ** 2)
+    return c
+
+
 def _size_cost(h, t, min_hh, max_hh, w_band, weights: Weights):
     """The size terms of the objective for parts of ``h`` households wanting ``t`` (arrays)."""
     viol = np.maximum(h - max_hh, 0) + np.maximum(min_hh - h, 0)
