@@ -150,11 +150,7 @@ class _Pairs:
                                   area=self.shapes.area[nodes], perimeter=self.shapes.perimeter[nodes],
                                   shared=shared).sum())
         else:
-            cnt = np.bincount(side, minlength=2)
-            p = self.xy[nodes]
-            cx = np.bincount(side, weights=p[:, 0], minlength=2) / cnt
-            cy = np.bincount(side, weights=p[:, 1], minlength=2) / cnt
-            c += self.w_spread * ((p[:, 0] - cx[side]) ** 2 + (p[:, 1] - cy[side]) ** 2).sum()
+            c += float(part_costs(self.xy[nodes], side, 2, w_spread=self.w_spread).sum())
         if self.origin is not None:
             c += self.weights.move * (np.where(side == 0, a, b) != self.origin[nodes]).sum()
         return float(c)
