@@ -354,7 +354,7 @@ def test_explicit_columns_and_english_names(tmp_path):
     TABLE.rename(columns={"经度": "经度（GCJ-02）", "纬度": "纬度 (°)"}).to_csv(path, index=False)
     assert read_points_table(path).geometry.x.tolist() == TABLE["经度"].tolist()
     TABLE.rename(columns={"经度": "E", "纬度": "N"}).to_csv(path, index=False)
-    with pytest.raises(ColumnError, match=r"no longitude column .*Pass lon_col="):
+    with pytest.raises(ColumnError, match=r"no longitude column .*Name the columns lon and lat .*lon_col="):
         read_points_table(path)
     assert read_points_table(path, lon_col="E", lat_col="N").geometry.y.iloc[0] == 22.541
 

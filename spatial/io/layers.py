@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io as _io
 import logging
-import re
 import tempfile
 import zipfile
 from pathlib import Path
@@ -20,14 +19,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
-import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
-from pyproj import CRS
 
-from spatial.core.errors import ColumnError, CRSError, InputFileError
+from spatial.core.errors import CRSError, InputFileError
 from spatial.io._encoding import decode_text_file, detect_encoding
 from spatial.io._shapefile import FIELD_MAP_SUFFIX, restore_field_names, shapefile_encoding
-from spatial.io.coords import convert, normalize_coord_sys, to_wgs84
+from spatial.io._tablegeom import table_geometry
+from spatial.io.coords import normalize_coord_sys, to_wgs84
 from spatial.io.writers import write_layers, write_shapefile  # the writers; importable from here too
 
 logger = logging.getLogger(__name__)
@@ -37,8 +35,6 @@ __all__ = ["read_layer", "read_points_table", "read_table", "write_layers", "wri
 
 _VECTOR_SUFFIXES = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".shp": "ESRI Shapefile"}
 _SNIFF_BYTES = 1_000_000
-_LON_NAMES = ("lon", "lng", "long", "longitude", "x", "经度", "x坐标", "lon_wgs84", "lng_wgs84")
-_LAT_NAMES = ("lat", "latitude", "y", "纬度", "y坐标", "lat_wgs84")
 
 
 # --------------------------------------------------------------------------------------- reading
@@ -255,9 +251,13 @@ def read_points_table(
     coord_sys_col: str | None = None,
     sheet: str | int | None = None,
     encoding: str | None = None,
-    crs: str = "EPSG:4326",
+    crs: str | None = None,
 ) -> gpd.GeoDataFrame:
-    """Read a CSV or Excel (.xlsx) table of points, such as a station list, as a GeoDataFrame.
+    """Read a CSV or Excel (.xlsx) table with coordinates, such as a station list, as a GeoDataFrame.
+
+    The geometry is a point from longitude and latitude columns or, when there are none, any
+    geometry written as WKT in one column (``WKT``, ``wkt_geom``, ``geometry``, ...: QGIS,
+    geopandas and PostGIS exports of units or blocks; EWKT's ``SRID=...;`` gives the CRS).
 
     Parameters
     ----------
@@ -265,7 +265,8 @@ def read_points_table(
         ``.csv`` (UTF-8, UTF-8 with BOM or GBK/GB18030, detected) or ``.xlsx``.
     lon_col, lat_col : str, optional
         Coordinate columns; found among common names (``lon``, ``lng``, ``longitude``, ``x``,
-        ``经度`` / ``lat``, ``latitude``, ``y``, ``纬度``) when not given.
+        ``经度``, ``东经``, ArcGIS's ``POINT_X`` / ``lat``, ``latitude``, ``y``, ``纬度``, ``北纬``,
+        ``POINT_Y``) when not given.
     coord_sys : {"wgs84", "gcj02", "bd09"}
         System of every row's coordinates (Amap/Tencent pick-ups are GCJ-02, Baidu's are BD-09).
     coord_sys_col : str, optional
@@ -274,20 +275,24 @@ def read_points_table(
         Excel sheet (default: the first).
     encoding : str, optional
         CSV text encoding (default: detected).
-    crs : str
-        CRS of the coordinate numbers. Chinese shifts need a geographic CRS.
+    crs : str, optional
+        CRS of the coordinate numbers (default EPSG:4326, or the SRID of EWKT). Chinese shifts
+        need a geographic CRS.
 
     Returns
     -------
     GeoDataFrame
-        Every row and column of the table (coordinate columns keep the values as written),
-        with Point geometry in WGS-84 (or ``crs`` when it is not geographic).
+        Every row and column of the table (coordinate columns keep the values as written; a WKT
+        column becomes the geometry), in WGS-84 (or ``crs`` when it is not geographic).
 
     Raises
     ------
     ColumnError
-        Coordinate columns not found, or rows whose coordinates are missing, not numbers, out of
-        range, or whose coordinate system is unknown (every such row is named; none is dropped).
+        No coordinate or WKT column, or rows whose coordinates are missing, not numbers, not WKT,
+        out of range, or whose coordinate system is unknown (every such row is named; none is
+        dropped).
+    CRSError
+        EWKT rows in different systems, or an SRID that contradicts ``crs``.
     InputFileError
         Missing or unreadable file.
 
@@ -335,54 +340,11 @@ def read_points_table(
     else:
         raise InputFileError(f"'{path}': unsupported table type {suffix!r}; use .csv or .xlsx")
     df.columns = [str(c).strip() for c in df.columns]
-    label = path.name
-    lon_col = lon_col or _find_column(df, _LON_NAMES, label, "longitude", "lon_col")
-    lat_col = lat_col or _find_column(df, _LAT_NAMES, label, "latitude", "lat_col")
-    for col, opt in ((lon_col, "lon_col"), (lat_col, "lat_col")):
-        if col not in df.columns:
-            raise ColumnError(
-                f"'{label}' has no column {col!r} (given as {opt}); it has: {', '.join(df.columns)}"
-            )
-
-    lon = pd.to_numeric(df[lon_col], errors="coerce").to_numpy(dtype=float, copy=True)
-    lat = pd.to_numeric(df[lat_col], errors="coerce").to_numpy(dtype=float, copy=True)
     lines = np.arange(len(df)) + first_line if lines_kept is None else lines_kept
-    bad = np.isnan(lon) | np.isnan(lat)
-    if bad.any():
-        raise ColumnError(
-            f"'{label}': missing or non-numeric coordinates in {_rows(df, lines, bad, lon_col, lat_col)}; "
-            "fill them in or delete those rows"
-        )
-    target = CRS.from_user_input(crs)
-    if target.is_geographic:
-        if len(lon) and np.all((lon > 0) & (lon < 60)) and np.all((lat > 70) & (lat < 140)):
-            raise ColumnError(
-                f"'{label}': columns {lon_col!r} and {lat_col!r} look swapped (every longitude "
-                "is below 60 and every latitude above 70); pass lon_col= and lat_col= the other way round"
-            )
-        out_range = (np.abs(lon) > 180) | (np.abs(lat) > 90)
-        if out_range.any():
-            raise ColumnError(
-                f"'{label}': coordinates out of range (lon -180..180, lat -90..90) in "
-                f"{_rows(df, lines, out_range, lon_col, lat_col)}; if they are projected metres, "
-                "pass crs= with their CRS"
-            )
-
-    systems = _row_systems(df, coord_sys, coord_sys_col, label, lines)
-    shifted = systems != "wgs84"
-    if shifted.any():
-        if not target.is_geographic:
-            raise CRSError(
-                f"'{label}': GCJ-02/BD-09 coordinates are longitude/latitude, but crs={crs!r} is "
-                "projected; pass crs='EPSG:4326'"
-            )
-        for system in ("gcj02", "bd09"):
-            mask = systems == system
-            if mask.any():
-                lon[mask], lat[mask] = convert(lon[mask], lat[mask], source=system, target="wgs84")
-                logger.info("'%s': moved %d rows from %s to WGS-84", label, int(mask.sum()), system)
-    gdf = gpd.GeoDataFrame(df, geometry=shapely.points(lon, lat), crs=target)
-    logger.info("read %d points from '%s'", len(gdf), path)
+    df, geoms, target = table_geometry(df, path.name, lines, lon_col=lon_col, lat_col=lat_col, coord_sys=coord_sys,
+                                       coord_sys_col=coord_sys_col, crs=crs)
+    gdf = gpd.GeoDataFrame(df, geometry=geoms, crs=target)
+    logger.info("read %d rows from '%s'", len(gdf), path)
     return gdf
 
 
@@ -453,58 +415,4 @@ def _infer_numbers(df: pd.DataFrame) -> pd.DataFrame:
         if filled.str.match(r"\s*[+-]?0\d").any():
             continue  # e.g. '001', '0755': an id or code, not a number
         out[col] = pd.to_numeric(s, errors="coerce")
-    return out
-
-
-def _find_column(df: pd.DataFrame, names: tuple[str, ...], label: str, what: str, option: str) -> str:
-    # "经度（GCJ02）", "Lon (deg)" and " LNG " all count as their bare names
-    lowered = {}
-    for c in df.columns:
-        lowered.setdefault(re.sub(r"[(（\[].*?[)）\]]|\s", "", str(c)).lower(), c)
-    for n in names:
-        if n in lowered:
-            return lowered[n]
-    raise ColumnError(
-        f"'{label}' has no {what} column (looked for {', '.join(names)}); it has: "
-        f"{', '.join(map(str, df.columns))}. Pass {option}='...'"
-    )
-
-
-def _rows(df: pd.DataFrame, lines: np.ndarray, mask: np.ndarray, *cols: str) -> str:
-    parts = []
-    for k in np.flatnonzero(mask)[:10]:
-        values = ", ".join(f"{c}={_show(df[c].iloc[k])}" for c in cols)
-        parts.append(f"row {lines[k]} ({values})")
-    more = int(mask.sum()) - len(parts)
-    return "; ".join(parts) + (f" and {more} more rows" if more > 0 else "")
-
-
-def _show(value) -> str:
-    if isinstance(value, str):
-        return repr(value)
-    return "empty" if pd.isna(value) else str(value)
-
-
-def _row_systems(
-    df: pd.DataFrame, coord_sys: str, coord_sys_col: str | None, label: str, lines: np.ndarray
-) -> np.ndarray:
-    if coord_sys_col is None:
-        return np.full(len(df), normalize_coord_sys(coord_sys), dtype=object)
-    if coord_sys_col not in df.columns:
-        raise ColumnError(
-            f"'{label}' has no column {coord_sys_col!r} (given as coord_sys_col); it has: "
-            f"{', '.join(df.columns)}"
-        )
-    out = np.empty(len(df), dtype=object)
-    bad = np.zeros(len(df), dtype=bool)
-    for k, value in enumerate(df[coord_sys_col]):
-        try:
-            out[k] = normalize_coord_sys(value)
-        except ValueError:
-            bad[k] = True
-    if bad.any():
-        raise ColumnError(
-            f"'{label}': unknown coordinate system in {_rows(df, lines, bad, coord_sys_col)}; "
-            "write wgs84, gcj02 (Amap/Tencent) or bd09 (Baidu)"
-        )
     return out

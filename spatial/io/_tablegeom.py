@@ -1,0 +1,181 @@
+"""Geometry of a CSV or Excel table: longitude/latitude columns, or one column of WKT.
+
+Station lists come with longitude and latitude under many names (``lon``, ``经度``, ArcGIS's
+``POINT_X`` from "Add XY Coordinates", ``东经``); units and blocks come as WKT when exported from
+QGIS (``WKT``, ``wkt_geom``), geopandas (``geometry``) or PostGIS (EWKT, ``SRID=4326;...``).
+Either way every row gets a geometry or is named in the error: nothing is dropped. The numbers
+are longitude/latitude (``crs``, EPSG:4326 unless an EWKT prefix says otherwise), moved from
+GCJ-02/BD-09 when the rows say so. Written here because GDAL's CSV driver takes the geometry
+column and CRS only as open options a user must know to give, and names no bad row; shapely
+parses the WKT. Imports :mod:`spatial.core` and :mod:`spatial.io.coords`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from spatial.core.errors import ColumnError, CRSError
+from spatial.io.coords import convert, normalize_coord_sys
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["table_geometry"]
+
+LON_NAMES = ("lon", "lng", "long", "longitude", "x", "经度", "东经", "x坐标", "point_x", "lon_wgs84", "lng_wgs84")
+LAT_NAMES = ("lat", "latitude", "y", "纬度", "北纬", "y坐标", "point_y", "lat_wgs84")
+WKT_NAMES = ("wkt", "wkt_geom", "geometry", "geom", "the_geom", "shape", "几何", "geometry_wkt")
+#: What to do when the columns are named otherwise (said in every "no column" message).
+_NAME_THEM = ("name the columns lon and lat (or 经度 and 纬度), or the WKT column WKT; from Python or a "
+              "project file's input, lon_col= and lat_col= name other longitude/latitude columns")
+_EWKT = re.compile(r"^\s*SRID=(\d+)\s*;", re.IGNORECASE)
+
+
+def table_geometry(df: pd.DataFrame, label: str, lines: np.ndarray, *, lon_col: str | None = None,
+                   lat_col: str | None = None, coord_sys: str = "wgs84", coord_sys_col: str | None = None,
+                   crs: str | None = None) -> tuple[pd.DataFrame, np.ndarray, CRS]:
+    """The table's columns (a WKT column taken out), one geometry per row, and their CRS.
+
+    ``lines``: each row's line (or Excel row) number, for messages. Longitude and latitude
+    columns win over a WKT column; ``lon_col`` / ``lat_col`` name them.
+    """
+    if lon_col is None and lat_col is None:
+        lon_col, lat_col = _match(df, LON_NAMES), _match(df, LAT_NAMES)
+        wkt_col = _match(df, WKT_NAMES) if lon_col is None or lat_col is None else None
+        if wkt_col is not None:
+            return _from_wkt(df, wkt_col, label, lines, coord_sys, coord_sys_col, crs)
+        for col, what, names in ((lon_col, "longitude", LON_NAMES), (lat_col, "latitude", LAT_NAMES)):
+            if col is None:
+                raise ColumnError(
+                    f"'{label}' has no {what} column (looked for {', '.join(names)}) and no WKT geometry column "
+                    f"(looked for {', '.join(WKT_NAMES)}); it has: {', '.join(map(str, df.columns))}. "
+                    f"{_NAME_THEM[0].upper()}{_NAME_THEM[1:]}"
+                )
+    for col, opt in ((lon_col, "lon_col"), (lat_col, "lat_col")):
+        if col is None or col not in df.columns:
+            raise ColumnError(f"'{label}' has no column {col!r} (given as {opt}); it has: {', '.join(df.columns)}")
+    lon = pd.to_numeric(df[lon_col], errors="coerce").to_numpy(dtype=float, copy=True)
+    lat = pd.to_numeric(df[lat_col], errors="coerce").to_numpy(dtype=float, copy=True)
+    bad = np.isnan(lon) | np.isnan(lat)
+    if bad.any():
+        raise ColumnError(f"'{label}': missing or non-numeric coordinates in {_rows(df, lines, bad, lon_col, lat_col)}; "
+                          "fill them in or delete those rows")
+    target = CRS.from_user_input("EPSG:4326" if crs is None else crs)
+    _check_degrees(df, label, lines, target, lon, lat, lon, lat, (lon_col, lat_col),
+                   f"columns {lon_col!r} and {lat_col!r} look swapped", "swap the two columns' names")
+    systems = _row_systems(df, coord_sys, coord_sys_col, label, lines)
+    for system, mask in _shifted(systems, label, target, crs):
+        lon[mask], lat[mask] = convert(lon[mask], lat[mask], source=system, target="wgs84")
+    return df, shapely.points(lon, lat), target
+
+
+def _from_wkt(df, col, label, lines, coord_sys, coord_sys_col, crs):
+    """:func:`table_geometry` from the WKT (or EWKT) of column ``col``."""
+    text = df[col].astype(object).where(df[col].notna(), None).to_numpy()
+    srid = np.array([None if t is None else (m.group(1) if (m := _EWKT.match(str(t))) else None) for t in text],
+                    dtype=object)
+    bare = np.array([None if t is None else _EWKT.sub("", str(t)) for t in text], dtype=object)
+    geoms = shapely.from_wkt(bare, on_invalid="ignore")
+    missing = pd.isna(df[col]).to_numpy() | (np.char.strip(bare.astype(str)) == "")
+    bad = shapely.is_missing(geoms) & ~missing
+    if bad.any():
+        raise ColumnError(f"'{label}': column {col!r} is not WKT geometry in {_rows(df, lines, bad, col)}; "
+                          "write it as WKT, such as POINT (114.05 22.54) or POLYGON ((...)), or delete those rows")
+    empty = missing | shapely.is_empty(geoms)
+    if empty.any():
+        raise ColumnError(f"'{label}': no geometry in {_rows(df, lines, empty, col)}; "
+                          "fill it in or delete those rows")
+    codes = sorted(set(srid[srid != None].tolist()))  # noqa: E711 (an object array)
+    if len(codes) > 1 or (codes and (srid == None).any()):  # noqa: E711
+        raise CRSError(f"'{label}': column {col!r} mixes coordinate systems (SRID {', '.join(codes) or 'none'} "
+                       "and rows without one); give every row in one system")
+    if codes and crs is not None and CRS.from_user_input(crs) != CRS.from_epsg(int(codes[0])):
+        raise CRSError(f"'{label}': the WKT says SRID={codes[0]} but crs={crs!r} was given; drop one of the two")
+    target = CRS.from_epsg(int(codes[0])) if codes else CRS.from_user_input("EPSG:4326" if crs is None else crs)
+    x0, y0, x1, y1 = shapely.bounds(geoms).T
+    _check_degrees(df, label, lines, target, np.c_[x0, x1], np.c_[y0, y1], x0, y0, (col,),
+                   f"column {col!r} looks like latitude first", "write each point as longitude then latitude")
+    systems = _row_systems(df, coord_sys, coord_sys_col, label, lines)
+    for system, mask in _shifted(systems, label, target, crs):
+        geoms[mask] = shapely.transform(geoms[mask], lambda xy, s=system: np.column_stack(
+            convert(xy[:, 0], xy[:, 1], source=s, target="wgs84")))
+    logger.info("'%s': geometry from the WKT of column %s", label, col)
+    return df.drop(columns=[col]), geoms, target
+
+
+def _check_degrees(df, label, lines, target, xs, ys, x, y, cols, swapped, fix):
+    """On a geographic ``target``, refuse every row out of -180..180 / -90..90 (``xs``, ``ys``:
+    each row's x and y values, one or more per row) and tables whose every ``x`` (0-60) and
+    ``y`` (70-140) look like latitude and longitude the other way round (China's)."""
+    if not target.is_geographic:
+        return
+    xs, ys = np.asarray(xs).reshape(len(df), -1), np.asarray(ys).reshape(len(df), -1)
+    if len(df) and np.all((x > 0) & (x < 60)) and np.all((y > 70) & (y < 140)):
+        raise ColumnError(f"'{label}': {swapped} (every longitude is below 60 and every latitude above 70); {fix}")
+    out = (np.abs(xs) > 180).any(axis=1) | (np.abs(ys) > 90).any(axis=1)
+    if out.any():
+        raise ColumnError(f"'{label}': coordinates out of range (lon -180..180, lat -90..90) in "
+                          f"{_rows(df, lines, out, *cols)}; if they are projected metres, save the table as a "
+                          "GeoPackage with its CRS (or pass crs= from Python)")
+
+
+def _shifted(systems, label, target, crs):
+    """(system, mask) for each of GCJ-02 and BD-09 that some rows are in."""
+    if not (systems != "wgs84").any():
+        return []
+    if not target.is_geographic:
+        raise CRSError(f"'{label}': GCJ-02/BD-09 coordinates are longitude/latitude, but crs={crs!r} is "
+                       "projected; pass crs='EPSG:4326'")
+    out = [(s, systems == s) for s in ("gcj02", "bd09") if (systems == s).any()]
+    for s, mask in out:
+        logger.info("'%s': moved %d rows from %s to WGS-84", label, int(mask.sum()), s)
+    return out
+
+
+def _match(df: pd.DataFrame, names: tuple[str, ...]) -> str | None:
+    """The first column of ``df`` whose bare name (brackets, spaces and case aside: "经度（GCJ02）",
+    "Lon (deg)" and " LNG " count as their bare names) is one of ``names``."""
+    lowered = {}
+    for c in df.columns:
+        lowered.setdefault(re.sub(r"[(（\[].*?[)）\]]|\s", "", str(c)).lower(), c)
+    return next((lowered[n] for n in names if n in lowered), None)
+
+
+def _rows(df: pd.DataFrame, lines: np.ndarray, mask: np.ndarray, *cols: str) -> str:
+    parts = []
+    for k in np.flatnonzero(mask)[:10]:
+        values = ", ".join(f"{c}={_show(df[c].iloc[k])}" for c in cols)
+        parts.append(f"row {lines[k]} ({values})")
+    more = int(mask.sum()) - len(parts)
+    return "; ".join(parts) + (f" and {more} more rows" if more > 0 else "")
+
+
+def _show(value) -> str:
+    if isinstance(value, str):
+        return repr(value if len(value) <= 60 else value[:57] + "...")
+    return "empty" if pd.isna(value) else str(value)
+
+
+def _row_systems(df: pd.DataFrame, coord_sys: str, coord_sys_col: str | None, label: str,
+                 lines: np.ndarray) -> np.ndarray:
+    if coord_sys_col is None:
+        return np.full(len(df), normalize_coord_sys(coord_sys), dtype=object)
+    if coord_sys_col not in df.columns:
+        raise ColumnError(f"'{label}' has no column {coord_sys_col!r} (given as coord_sys_col); it has: "
+                          f"{', '.join(df.columns)}")
+    out = np.empty(len(df), dtype=object)
+    bad = np.zeros(len(df), dtype=bool)
+    for k, value in enumerate(df[coord_sys_col]):
+        try:
+            out[k] = normalize_coord_sys(value)
+        except ValueError:
+            bad[k] = True
+    if bad.any():
+        raise ColumnError(f"'{label}': unknown coordinate system in {_rows(df, lines, bad, coord_sys_col)}; "
+                          "write wgs84, gcj02 (Amap/Tencent) or bd09 (Baidu)")
+    return out
