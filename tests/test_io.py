@@ -221,11 +221,11 @@ def test_read_layer_errors_name_the_file(tmp_path, stations):
     broken.write_text("{not json")
     with pytest.raises(InputFileError, match="cannot read .*broken.geojson"):
         read_layer(broken)
-    with pytest.raises(InputFileError, match="unsupported file type '.kml'"):
-        (tmp_path / "x.kml").write_text("")
-        read_layer(tmp_path / "x.kml")
+    with pytest.raises(InputFileError, match="unsupported file type '.dxf'"):
+        (tmp_path / "x.dxf").write_text("")
+        read_layer(tmp_path / "x.dxf")
     path = write_layers({"a": stations, "b": stations}, tmp_path / "two.gpkg")
-    with pytest.raises(InputFileError, match=r"holds 2 layers \(a, b\); pass layer="):
+    with pytest.raises(InputFileError, match=r"holds 2 layers \(a, b\); name one as .*:a \(layer= from Python\)"):
         read_layer(path)
     with pytest.raises(InputFileError, match="has no layer 'c'; it has: a, b"):
         read_layer(path, layer="c")
@@ -400,3 +400,13 @@ def test_gcj02_table_differs_from_wgs84_reading(tmp_path):
     lon, lat = gcj02_to_wgs84(TABLE["经度"], TABLE["纬度"])
     assert np.abs(b.geometry.x - lon).max() < 1e-12
     assert (a.to_crs(32650).distance(b.to_crs(32650)) > 100).all()
+
+
+def test_columns_differing_only_in_case_are_all_written(tmp_path, stations, caplog):
+    # a shapefile's GRID_ID beside the grid_id a command adds: GDAL writes one, then fails on the other
+    layer = stations.assign(GRID_ID="old", grid_id="new", Grid_Id="x")
+    with caplog.at_level("WARNING"):
+        path = write_layers({"units": layer}, tmp_path / "case.gpkg")
+    back = read_layer(path)
+    assert back["grid_id"].eq("new").all() and back["GRID_ID_2"].eq("old").all() and back["Grid_Id_3"].eq("x").all()
+    assert "GRID_ID written as GRID_ID_2" in caplog.text

@@ -11,7 +11,7 @@ from pathlib import Path
 from spatial.core.errors import GeometryError, InputFileError
 
 #: suffixes of files read as vector layers, tables (with or without coordinates) and networks
-LAYER_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".zip")
+LAYER_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".zip", ".kml", ".kmz")
 TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
 NETWORK_SUFFIXES = (".graphml", ".osm", ".pbf")
 
@@ -115,10 +115,11 @@ def number_list(text: str) -> tuple[float, ...]:
 
 
 def split_spec(spec: str | Path) -> tuple[Path, str | None]:
-    """``FILE.gpkg:layer`` -> (``FILE.gpkg``, ``layer``); any other FILE -> (FILE, None)."""
+    """``FILE.gpkg:layer`` (or a .zip's, or a KML/KMZ folder) -> (``FILE.gpkg``, ``layer``); any
+    other FILE -> (FILE, None)."""
     text = str(spec)
     lowered = text.lower()
-    for suffix in (".gpkg:", ".zip:"):
+    for suffix in (".gpkg:", ".zip:", ".kml:", ".kmz:"):
         k = lowered.rfind(suffix)
         if k >= 0 and not Path(text).exists():
             return Path(text[:k + len(suffix) - 1]), text[k + len(suffix):] or None
@@ -197,6 +198,17 @@ def read_input(spec: str | Path, default_layer: str | tuple[str, ...], name: str
 def read_grid_input(spec: str | Path, default_layer: str, name: str):
     """``read_input`` for a layer or a plain table (CSV/XLSX without coordinates), empty allowed."""
     return read_input(spec, default_layer, name, allow_empty=True)
+
+
+def as_contract(df, found: str | None, canonical: str, *, used: tuple = ()):
+    """``df`` with the column ``found`` (playing ``canonical``'s role) also under the contract's
+    name, which the maps and later commands read: renamed when the two differ only in case
+    (``Name``: a GeoPackage cannot hold both) and no other role (``used``) reads it, else copied."""
+    if found is None or found == canonical or canonical in df.columns:
+        return df
+    if found.lower() == canonical.lower() and found not in used:
+        return df.rename(columns={found: canonical})
+    return df.assign(**{canonical: df[found]})
 
 
 def column(args: argparse.Namespace, df, role: str, layer: str, *, option: str | None = None,

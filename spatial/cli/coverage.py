@@ -11,6 +11,7 @@ from spatial.cli._common import (
     LAYER_SUFFIXES,
     NETWORK_SUFFIXES,
     add_column_options,
+    as_contract,
     check_inputs,
     check_output,
     column,
@@ -28,7 +29,7 @@ def add_parser(sub) -> None:
         help="walking distance from every unit to its nearest station (15分钟服务圈)",
         description="Snap units and stations to the walking network, route from all stations, and "
         "write the demand, stations, isochrones and gaps layers plus OUT_summary.csv. "
-        "A FILE may name a GeoPackage layer as FILE.gpkg:layer.",
+        "A FILE may name a GeoPackage layer as FILE.gpkg:layer (a KML folder as FILE.kml:folder).",
     )
     p.add_argument("network", type=Path, help=".graphml, .osm, .osm.pbf or a road line layer")
     p.add_argument("stations", type=Path, help="stations: .gpkg/.geojson/.shp layer or .csv/.xlsx table")
@@ -219,9 +220,8 @@ def _coverage(args: argparse.Namespace, step) -> int:
     uid = column(args, demand, "unit_id", "demand", required=False)
     hh = column(args, demand, "households", "demand")
     pop = column(args, demand, "population", "demand", required=False) or "population"
-    name = column(args, stations, "name", "stations", required=False)
-    if name is not None and name != "name" and "name" not in stations.columns:
-        stations = stations.assign(name=stations[name])  # the maps label stations by 'name'
+    # the maps label stations by 'name'
+    stations = as_contract(stations, column(args, stations, "name", "stations", required=False), "name", used=(sid,))
     require_unique(stations, sid, "stations")  # before the network is read
     if uid is not None:
         require_unique(demand, uid, "demand")

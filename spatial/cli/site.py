@@ -10,6 +10,7 @@ from spatial.cli._common import (
     LAYER_SUFFIXES,
     NETWORK_SUFFIXES,
     add_column_options,
+    as_contract,
     check_inputs,
     check_output,
     column,
@@ -25,7 +26,7 @@ from spatial.core.errors import SpatialError
 
 def add_parser(sub) -> None:
     p = sub.add_parser("site", help="choose new station sites (maximal coverage or set cover)",
-                       description="A FILE may name a GeoPackage layer as FILE.gpkg:layer.")
+                       description="A FILE may name a GeoPackage layer as FILE.gpkg:layer (a KML folder as FILE.kml:folder).")
     p.add_argument("network", type=Path, help="walking network (.graphml, .osm, .osm.pbf or a line layer)")
     p.add_argument("stations", type=Path, help="existing stations (.gpkg/.geojson/.shp, or .csv/.xlsx)")
     p.add_argument("demand", type=Path, help="residential units with a households column")
@@ -75,12 +76,9 @@ def _cmd_site(args: argparse.Namespace) -> int:
                 population_col=column(args, demand, "population", "demand", required=False) or "population",
                 demand_id_col=column(args, demand, "unit_id", "demand", required=False))
     if len(stations):
-        sid = column(args, stations, "station_id", "stations", required=False)
-        if sid is not None and sid != "station_id" and "station_id" not in stations.columns:
-            stations = stations.assign(station_id=stations[sid])
-        name = column(args, stations, "name", "stations", required=False)
-        if name is not None and name != "name" and "name" not in stations.columns:
-            stations = stations.assign(name=stations[name])
+        stations = as_contract(stations, column(args, stations, "station_id", "stations", required=False),
+                               "station_id")
+        stations = as_contract(stations, column(args, stations, "name", "stations", required=False), "name")
     if candidates is not None:
         cols["candidate_id_col"] = column(args, candidates, "candidate_id", "candidates")
         require_unique(candidates, cols["candidate_id_col"], "candidates")  # before the network is read

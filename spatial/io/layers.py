@@ -19,6 +19,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 
 from spatial.core.errors import CRSError, InputFileError
@@ -34,6 +35,11 @@ __all__ = ["read_layer", "read_points_table", "read_table", "write_layers", "wri
 
 
 _VECTOR_SUFFIXES = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".shp": "ESRI Shapefile"}
+#: Google Earth / 奥维互动地图 (Ovital) placemarks: read, never written.
+_KML_SUFFIXES = (".kml", ".kmz")
+#: Columns GDAL's LIBKML driver adds to every layer; dropped when no placemark sets them.
+_KML_STYLE = ("id", "description", "timestamp", "begin", "end", "altitudeMode", "tessellate", "extrude",
+              "visibility", "drawOrder", "icon")
 _SNIFF_BYTES = 1_000_000
 
 
@@ -49,14 +55,18 @@ def read_layer(
     name: str | None = None,
     crs: str | None = None,
 ) -> gpd.GeoDataFrame:
-    """Read one vector layer from a GeoPackage, GeoJSON or Shapefile.
+    """Read one vector layer from a GeoPackage, GeoJSON, Shapefile or KML/KMZ.
 
     Parameters
     ----------
     path : str or Path
-        ``.gpkg``, ``.geojson``/``.json`` or ``.shp`` file, or a ``.zip`` holding one of them.
+        ``.gpkg``, ``.geojson``/``.json`` or ``.shp`` file, or a ``.zip`` holding one of them, or
+        ``.kml``/``.kmz`` placemarks (Google Earth, 奥维互动地图): their folders are layers, the
+        heights are dropped, and so are the columns of KML's styling no placemark sets (``Name``
+        stays and serves as the ``name`` column).
     layer : str, optional
-        Layer of a GeoPackage; required when the file holds more than one.
+        Layer of a GeoPackage, or folder of a KML file; required when the file holds more than
+        one (with features).
     encoding : str, optional
         Text encoding of a shapefile's DBF. By default the ``.cpg`` file is honoured and, without
         one, the encoding is detected from the attribute bytes (UTF-8, else GB18030/GBK).
@@ -96,14 +106,16 @@ def read_layer(
     suffix = path.suffix.lower()
     if suffix == ".zip":
         return _read_zipped(path, layer=layer, encoding=encoding, coord_sys=coord_sys, name=label, crs=crs)
-    if suffix not in _VECTOR_SUFFIXES:
+    if suffix not in _VECTOR_SUFFIXES and suffix not in _KML_SUFFIXES:
         raise InputFileError(
-            f"'{path}': unsupported file type {suffix!r}; use a GeoPackage (.gpkg), GeoJSON "
-            "(.geojson) or Shapefile (.shp, or zipped); for CSV/Excel station tables use read_points_table"
+            f"'{path}': unsupported file type {suffix!r}; use a GeoPackage (.gpkg), GeoJSON (.geojson), "
+            "Shapefile (.shp, or zipped) or KML/KMZ; for CSV/Excel tables use read_points_table"
         )
     kwargs: dict = {}
     if suffix == ".gpkg":
         kwargs["layer"] = _pick_layer(path, layer)
+    elif suffix in _KML_SUFFIXES:
+        kwargs["layer"] = _pick_layer(path, layer, with_features=True)
     elif layer is not None:
         kwargs["layer"] = layer
     source: Path | _io.BytesIO = path
@@ -126,6 +138,8 @@ def read_layer(
         raise InputFileError(f"'{path}' layer {kwargs.get('layer')!r} has no geometry; read it with pandas")
     if suffix == ".shp":
         gdf = restore_field_names(gdf, path)
+    elif suffix in _KML_SUFFIXES:
+        gdf = _tidy_kml(gdf)
     if gdf.crs is None:
         if crs is None:
             fix = "add its .prj file" if suffix == ".shp" else \
@@ -226,20 +240,42 @@ def _unreadable(path: Path, exc: Exception) -> InputFileError:
     return InputFileError(f"cannot read '{path}': {why}; export the layer again")
 
 
-def _pick_layer(path: Path, layer: str | None) -> str:
+def _pick_layer(path: Path, layer: str | None, *, with_features: bool = False) -> str:
+    """``layer``, or the file's only layer (``with_features``: the only one holding features, as
+    in a KML file whose folders hold folders); else an error naming them."""
     try:
         layers = [str(x) for x in pyogrio.list_layers(path)[:, 0]]
+        if with_features and layer is None:
+            counts = {x: int(pyogrio.read_info(path, layer=x)["features"]) for x in layers}
+            layers = [x for x in layers if counts[x] > 0] or layers
     except (DataSourceError, DataLayerError, OSError) as exc:
         raise _unreadable(path, exc) from exc
     if layer is None:
         if len(layers) == 1:
             return layers[0]
+        sizes = [f"{x}: {counts[x]}" for x in layers] if with_features else layers
         raise InputFileError(
-            f"'{path}' holds {len(layers)} layers ({', '.join(layers) or 'none'}); pass layer=..."
+            f"'{path}' holds {len(layers)} layers ({', '.join(sizes) or 'none'}); name one as "
+            f"{path.name}:{layers[0] if layers else 'LAYER'} (layer= from Python)"
         )
     if layer not in layers:
         raise InputFileError(f"'{path}' has no layer {layer!r}; it has: {', '.join(layers)}")
     return layer
+
+
+def _tidy_kml(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Placemarks without heights and without the styling columns no placemark sets (all empty,
+    or GDAL's defaults: -1 or 0)."""
+    drop = []
+    for col in _KML_STYLE:
+        if col in gdf.columns:
+            values = gdf[col]
+            if values.isna().all() or values.astype(str).isin(["", "-1", "0"]).all():
+                drop.append(col)
+    out = gdf.drop(columns=drop)
+    if out.geometry.has_z.any():
+        out = out.set_geometry(shapely.force_2d(out.geometry.values), crs=out.crs)
+    return out
 
 
 def read_points_table(

@@ -125,7 +125,7 @@ def write_layers(
             raise TypeError(f"layer '{lname}' must be a GeoDataFrame or DataFrame, got {type(data).__name__}")
         elif driver == "GeoJSON":
             raise ValueError(f"layer '{lname}' has no geometry; GeoJSON needs one: write a .gpkg or CSV")
-        frames[lname] = _index_as_column(data)
+        frames[lname] = _distinct_names(_index_as_column(data), lname)
     with atomic_path(path, update=driver == "GPKG" and not fresh) as tmp:
         for lname, frame in frames.items():
             try:
@@ -135,6 +135,36 @@ def write_layers(
             logger.debug("wrote %d rows to '%s' layer '%s'", len(frame), path, lname)
     logger.info("wrote %s to '%s'", ", ".join(f"{n} ({len(f)} rows)" for n, f in frames.items()), path)
     return path
+
+
+def _distinct_names(df: pd.DataFrame, lname: str) -> pd.DataFrame:
+    """``df`` with no two columns whose names differ only in case (``GRID_ID`` read from a
+    shapefile beside the ``grid_id`` a command adds): GeoPackage and GeoJSON readers take them
+    as one, and GDAL refuses to write the second. The lower-case name (this package's) is kept;
+    the others get ``_2``, ``_3`` ..., with a warning naming them."""
+    names = [str(c) for c in df.columns]
+    taken = {n.lower() for n in names}
+    groups: dict[str, list[str]] = {}
+    for n in names:
+        groups.setdefault(n.lower(), []).append(n)
+    renames = {}
+    for key, group in groups.items():
+        if len(group) < 2:
+            continue
+        keep = key if key in group else group[0]
+        for n in group:
+            if n == keep:
+                continue
+            k = 2
+            while f"{n}_{k}".lower() in taken:
+                k += 1
+            renames[n] = f"{n}_{k}"
+            taken.add(renames[n].lower())
+    if not renames:
+        return df
+    logger.warning("layer '%s': columns that differ only in case cannot all be written; %s", lname,
+                   ", ".join(f"{a} written as {b}" for a, b in renames.items()))
+    return df.rename(columns=renames)
 
 
 def _index_as_column(df: pd.DataFrame) -> pd.DataFrame:

@@ -46,7 +46,7 @@ logger = logging.getLogger(__name__)
 __all__ = ["read_network", "network_from_place"]
 
 _OSM_SUFFIXES = (".osm", ".osm.pbf", ".pbf", ".osm.bz2", ".osm.gz", ".xml")
-_LINE_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".fgb", ".gml", ".kml", ".zip")
+_LINE_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".fgb", ".gml", ".kml", ".kmz", ".zip")
 
 
 @without_gc_pauses
@@ -306,7 +306,7 @@ def _load(source, metric, label, rules: dict):
     if name.endswith(_OSM_SUFFIXES):
         return _readers.from_osm(path, rules=rules), "EPSG:4326"
     if name.endswith(_LINE_SUFFIXES):
-        if name.endswith((".gpkg", ".shp", ".geojson", ".json")):
+        if name.endswith((".gpkg", ".shp", ".geojson", ".json", ".kml", ".kmz")):
             from spatial.io.layers import (
                 read_layer,  # detects shapefile encodings, refuses files without a CRS
             )
