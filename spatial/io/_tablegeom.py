@@ -3,7 +3,9 @@
 Station lists come with longitude and latitude under many names (``lon``, ``经度``, ArcGIS's
 ``POINT_X`` from "Add XY Coordinates", ``东经``); units and blocks come as WKT when exported from
 QGIS (``WKT``, ``wkt_geom``), geopandas (``geometry``) or PostGIS (EWKT, ``SRID=4326;...``).
-Either way every row gets a geometry or is named in the error: nothing is dropped. The numbers
+Either way every row gets a geometry or is named in the error; the only rows left out are those
+below the table that hold no coordinates and open with a total or a note (合计, 注：...), each
+named in a warning. The numbers
 are longitude/latitude (``crs``, EPSG:4326 unless an EWKT prefix says otherwise), moved from
 GCJ-02/BD-09 when the rows say so. Written here because GDAL's CSV driver takes the geometry
 column and CRS only as open options a user must know to give, and names no bad row; shapely
@@ -34,6 +36,8 @@ WKT_NAMES = ("wkt", "wkt_geom", "geometry", "geom", "the_geom", "shape", "几何
 _NAME_THEM = ("name the columns lon and lat (or 经度 and 纬度), or the WKT column WKT; from Python or a "
               "project file's input, lon_col= and lat_col= name other longitude/latitude columns")
 _EWKT = re.compile(r"^\s*SRID=(\d+)\s*;", re.IGNORECASE)
+#: How the rows below a table open: totals, notes, who made and checked it.
+_FOOTER = r"(合\s*计|总\s*计|小\s*计|共\s*计|注\s*[：:]|备\s*注|说\s*明|制\s*表|填\s*表|审\s*核|负责人|total\b|note)"
 
 
 def table_geometry(df: pd.DataFrame, label: str, lines: np.ndarray, *, lon_col: str | None = None,
@@ -59,6 +63,7 @@ def table_geometry(df: pd.DataFrame, label: str, lines: np.ndarray, *, lon_col: 
     for col, opt in ((lon_col, "lon_col"), (lat_col, "lat_col")):
         if col is None or col not in df.columns:
             raise ColumnError(f"'{label}' has no column {col!r} (given as {opt}); it has: {', '.join(df.columns)}")
+    df, lines = _without_footers(df, lines, df[lon_col].isna() & df[lat_col].isna(), label)
     lon = pd.to_numeric(df[lon_col], errors="coerce").to_numpy(dtype=float, copy=True)
     lat = pd.to_numeric(df[lat_col], errors="coerce").to_numpy(dtype=float, copy=True)
     bad = np.isnan(lon) | np.isnan(lat)
@@ -74,8 +79,23 @@ def table_geometry(df: pd.DataFrame, label: str, lines: np.ndarray, *, lon_col: 
     return df, shapely.points(lon, lat), target
 
 
+def _without_footers(df, lines, empty, label):
+    """``df`` and ``lines`` without the rows below a table that are a total or a note (合计, 注：
+    ...: no coordinates, and a first filled cell opening with such a word), each named in a
+    warning; other rows without coordinates stay, to be named as missing."""
+    first = df.apply(lambda row: next((str(v).strip() for v in row if not pd.isna(v) and str(v).strip()), ""),
+                     axis=1) if len(df) else pd.Series([], dtype=object)
+    foot = empty.to_numpy() & first.str.match(_FOOTER, case=False).to_numpy(dtype=bool)
+    if not foot.any():
+        return df, lines
+    logger.warning("'%s': skipped %s: a total or a note, not a row of the table", label,
+                   ", ".join(f"row {lines[k]} ({first.iloc[k][:20]!r})" for k in np.flatnonzero(foot)))
+    return df.loc[~foot].reset_index(drop=True), lines[~foot]
+
+
 def _from_wkt(df, col, label, lines, coord_sys, coord_sys_col, crs):
     """:func:`table_geometry` from the WKT (or EWKT) of column ``col``."""
+    df, lines = _without_footers(df, lines, df[col].isna(), label)
     text = df[col].astype(object).where(df[col].notna(), None).to_numpy()
     srid = np.array([None if t is None else (m.group(1) if (m := _EWKT.match(str(t))) else None) for t in text],
                     dtype=object)

@@ -16,7 +16,6 @@ import zipfile
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
@@ -26,6 +25,7 @@ from spatial.core.errors import CRSError, InputFileError
 from spatial.io._encoding import decode_text_file, detect_encoding
 from spatial.io._shapefile import FIELD_MAP_SUFFIX, restore_field_names, shapefile_encoding
 from spatial.io._tablegeom import table_geometry
+from spatial.io._tables import read_frame
 from spatial.io.coords import normalize_coord_sys, to_wgs84
 from spatial.io.writers import write_layers, write_shapefile  # the writers; importable from here too
 
@@ -346,37 +346,7 @@ def read_points_table(
     path = Path(path)
     if not path.exists():
         raise InputFileError(f"'{path}' does not exist; check the path (working folder: {Path.cwd()})")
-    suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt", ".tsv"):
-        text, used = decode_text_file(path, encoding=encoding)
-        try:
-            df = pd.read_csv(_io.StringIO(text), sep=None if suffix != ".csv" else ",",
-                             dtype=str, keep_default_na=False, na_values=[""],
-                             engine="python" if suffix != ".csv" else "c")
-        except (pd.errors.ParserError, ValueError) as exc:
-            raise InputFileError(f"cannot parse '{path}' as CSV ({used}): {exc}") from exc
-        df = _infer_numbers(df)
-        first_line = 2  # header is line 1
-        lines_kept = None
-    elif suffix in (".xlsx", ".xlsm"):
-        try:
-            df = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, engine="openpyxl")
-        except (ValueError, KeyError, OSError) as exc:
-            raise InputFileError(f"cannot read sheet {sheet!r} of '{path}': {exc}") from exc
-        except Exception as exc:  # openpyxl raises zipfile/XML errors for damaged files
-            raise InputFileError(f"cannot read '{path}' as an Excel workbook: {exc}") from exc
-        first_line = 2
-        blank = df.isna().all(axis=1).to_numpy()
-        if blank.any():  # formatted but empty rows below the table are not data
-            logger.info("'%s': skipped %d entirely empty rows", path, int(blank.sum()))
-            lines_kept = np.flatnonzero(~blank) + first_line
-            df = df.loc[~blank]
-        else:
-            lines_kept = None
-    else:
-        raise InputFileError(f"'{path}': unsupported table type {suffix!r}; use .csv or .xlsx")
-    df.columns = [str(c).strip() for c in df.columns]
-    lines = np.arange(len(df)) + first_line if lines_kept is None else lines_kept
+    df, lines = read_frame(path, sheet=sheet, encoding=encoding)
     df, geoms, target = table_geometry(df, path.name, lines, lon_col=lon_col, lat_col=lat_col, coord_sys=coord_sys,
                                        coord_sys_col=coord_sys_col, crs=crs)
     gdf = gpd.GeoDataFrame(df, geometry=geoms, crs=target)
@@ -417,38 +387,4 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, encoding: st
     path = Path(path)
     if not path.exists():
         raise InputFileError(f"'{path}' does not exist; check the path (working folder: {Path.cwd()})")
-    suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt", ".tsv"):
-        text, used = decode_text_file(path, encoding=encoding)
-        try:
-            df = pd.read_csv(_io.StringIO(text), sep=None if suffix != ".csv" else ",", dtype=str,
-                             keep_default_na=False, na_values=[""], engine="python" if suffix != ".csv" else "c")
-        except (pd.errors.ParserError, ValueError) as exc:
-            raise InputFileError(f"cannot parse '{path}' as CSV ({used}): {str(exc).strip()}") from exc
-        df = _infer_numbers(df)
-    elif suffix in (".xlsx", ".xlsm"):
-        try:
-            df = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, engine="openpyxl")
-        except Exception as exc:  # openpyxl raises zipfile/XML/KeyError for damaged or odd files
-            raise InputFileError(f"cannot read '{path}' as an Excel workbook: {exc}") from exc
-    else:
-        raise InputFileError(f"'{path}': unsupported table type {suffix!r}; use .csv or .xlsx")
-    df.columns = [str(c).strip() for c in df.columns]
-    return df
-
-
-def _infer_numbers(df: pd.DataFrame) -> pd.DataFrame:
-    """Turn all-number text columns into numbers, but keep codes with leading zeros as text."""
-    out = df.copy()
-    for col in out.columns:
-        s = out[col]
-        filled = s.dropna()
-        if not len(filled):
-            continue
-        nums = pd.to_numeric(filled, errors="coerce")
-        if nums.isna().any():
-            continue
-        if filled.str.match(r"\s*[+-]?0\d").any():
-            continue  # e.g. '001', '0755': an id or code, not a number
-        out[col] = pd.to_numeric(s, errors="coerce")
-    return out
+    return read_frame(path, sheet=sheet, encoding=encoding)[0]

@@ -1,0 +1,135 @@
+"""CSV and Excel tables as government offices keep them: a title above the header, blank rows.
+
+A station list or plan exported from an office's spreadsheet often opens with a merged title row
+(福田区党群服务站一览表) and a line naming who filled it in and when, above the header; pandas then
+takes the title as the header and every column comes out ``Unnamed``. Here the rows above the
+header are found and skipped (said in one line): a leading row is a title when all its filled
+cells are text and it fills fewer than half as many cells as the widest of the first rows.
+Entirely empty rows (formatted but unused) are skipped too. Every data row keeps its line (or
+Excel row) number for messages. A CSV row with more cells than the header is refused, naming its
+line (a name holding an unquoted comma would shift the columns). Read with the standard ``csv``
+module (pandas' reader stops at a title row narrower than the header) and openpyxl through
+pandas; imports :mod:`spatial.core` and the encoding detection.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from spatial.core.errors import InputFileError
+from spatial.io._encoding import decode_text_file
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["read_frame"]
+
+#: Rows looked at for the header.
+_HEAD_ROWS = 10
+
+
+def read_frame(path: Path, *, sheet=None, encoding: str | None = None) -> tuple[pd.DataFrame, np.ndarray]:
+    """The table of a ``.csv``/``.txt``/``.tsv`` or ``.xlsx``/``.xlsm`` file below its header, and
+    each row's line number (1 for the file's first line)."""
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt", ".tsv"):
+        text, used = decode_text_file(path, encoding=encoding)
+        raw = _csv_cells(text, suffix, path, used)
+        typed = False
+    elif suffix in (".xlsx", ".xlsm"):
+        try:
+            raw = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, header=None, engine="openpyxl")
+        except (ValueError, KeyError, OSError) as exc:
+            raise InputFileError(f"cannot read sheet {sheet!r} of '{path}': {exc}") from exc
+        except Exception as exc:  # openpyxl raises zipfile/XML errors for damaged files
+            raise InputFileError(f"cannot read '{path}' as an Excel workbook: {exc}") from exc
+        typed = True
+    else:
+        raise InputFileError(f"'{path}': unsupported table type {suffix!r}; use .csv or .xlsx")
+    filled = raw.notna() & (raw.astype(str).apply(lambda c: c.str.strip()) != "")
+    blank = ~filled.any(axis=1).to_numpy()
+    lines = np.arange(len(raw)) + 1
+    if blank.any():  # formatted but unused rows are not data
+        logger.info("'%s': skipped %d entirely empty rows", path.name, int(blank.sum()))
+    raw, filled, lines = raw.loc[~blank], filled.loc[~blank], lines[~blank]
+    if len(raw) == 0:
+        raise InputFileError(f"'{path}' holds no rows; export the table again (with a header row)")
+    k = _header_row(raw, filled)
+    if k:
+        titles = " / ".join(" ".join(str(v).strip() for v in raw.iloc[j] if not pd.isna(v)) for j in range(k))
+        logger.info("'%s': the header is line %d; above it, skipped: %s", path.name, lines[k], titles[:120])
+    header = raw.iloc[k]
+    body = raw.iloc[k + 1:]
+    width = raw.shape[1]
+    if not typed:  # a CSV row wider than its header: a separator in unquoted text shifted the cells
+        width = int(np.flatnonzero(filled.iloc[k].to_numpy()).max()) + 1
+        extra = filled.iloc[k + 1:, width:].any(axis=1).to_numpy()
+        if extra.any():
+            j = int(np.flatnonzero(extra)[0])
+            raise InputFileError(f"cannot parse '{path}' as CSV ({used}): line {lines[k + 1 + j]} has more cells "
+                                 f"than the header (line {lines[k]}, {width} columns); quote text that holds "
+                                 "the separator, or name the extra column")
+    names, seen = [], {}
+    for j, v in enumerate(header.iloc[:width]):
+        name = str(v).strip() if not pd.isna(v) and str(v).strip() else f"Unnamed: {j}"
+        if name in seen:  # as pandas names a repeated header: 名称, 名称.1
+            seen[name] += 1
+            name = f"{name}.{seen[name]}"
+        seen.setdefault(name, 0)
+        names.append(name)
+    df = pd.DataFrame(body.iloc[:, :width].to_numpy(), columns=names)
+    df = df.infer_objects() if typed else _infer_numbers(df)
+    return df, lines[k + 1:]
+
+
+def _csv_cells(text: str, suffix: str, path: Path, used: str) -> pd.DataFrame:
+    """Every cell of a delimited text as a string (empty cells None), rows padded to the widest."""
+    if suffix == ".csv":
+        dialect: type[csv.Dialect] | csv.Dialect = csv.excel
+    else:
+        try:
+            dialect = csv.Sniffer().sniff(text[:20_000], delimiters=",\t;|")
+        except csv.Error:
+            dialect = csv.excel_tab if suffix == ".tsv" else csv.excel
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), dialect))
+    except csv.Error as exc:
+        raise InputFileError(f"cannot parse '{path}' as CSV ({used}): {exc}") from exc
+    width = max((len(r) for r in rows), default=0)
+    return pd.DataFrame([[c if c.strip() else None for c in r] + [None] * (width - len(r)) for r in rows],
+                        dtype=object)
+
+
+def _header_row(raw: pd.DataFrame, filled: pd.DataFrame) -> int:
+    """The position of the header among the first rows: the first row that is not a title (all
+    text, filling fewer than half as many cells as the widest of the first rows)."""
+    head = filled.iloc[:_HEAD_ROWS].sum(axis=1).to_numpy()
+    widest = head.max()
+    for k, n in enumerate(head):
+        row = raw.iloc[k][filled.iloc[k].to_numpy()]
+        text = all(isinstance(v, str) and pd.isna(pd.to_numeric(v, errors="coerce")) for v in row)
+        if 2 * n >= widest or not text:
+            return k
+    return 0
+
+
+def _infer_numbers(df: pd.DataFrame) -> pd.DataFrame:
+    """Turn all-number text columns into numbers, but keep codes with leading zeros as text."""
+    out = df.copy()
+    for col in out.columns:
+        s = out[col]
+        filled = s.dropna()
+        if not len(filled):
+            continue
+        nums = pd.to_numeric(filled, errors="coerce")
+        if nums.isna().any():
+            continue
+        if filled.astype(str).str.match(r"\s*[+-]?0\d").any():
+            continue  # e.g. '001', '0755': an id or code, not a number
+        out[col] = pd.to_numeric(s, errors="coerce")
+    return out
