@@ -69,3 +69,19 @@ def test_plain_tables_read_as_before(tmp_path):
     assert plan.to_dict("records") == [{"unit_id": "U1", "grid_id": "G1", "locked": 1},
                                        {"unit_id": "U2", "grid_id": "G2", "locked": 0}]
     assert str(plan["locked"].dtype) == "int64"
+
+
+def test_excel_97_workbook_reads_like_xlsx(tmp_path):
+    # .xls as an office's old template holds it, written by xlwt (not by this package)
+    import xlwt  # a test dependency (pyproject: test)
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("站点")
+    rows = [["福田区党群服务站一览表"], ["站点编号", "名称", "经度", "纬度"], *[list(r) for r in ROWS], ["合计"]]
+    for i, row in enumerate(rows):
+        for j, value in enumerate(row):
+            sheet.write(i, j, value)
+    book.save(str(tmp_path / "站点.xls"))
+    old = read_points_table(tmp_path / "站点.xls")
+    new = read_points_table(_office_xlsx(tmp_path / "站点.xlsx"))
+    assert old["站点编号"].tolist() == new["站点编号"].tolist() == ["S01", "S02", "S03"]
+    assert old.geometry.geom_equals_exact(new.geometry, 0).all()

@@ -12,7 +12,7 @@ from spatial.core.errors import GeometryError, InputFileError
 
 #: suffixes of files read as vector layers, tables (with or without coordinates) and networks
 LAYER_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".zip", ".kml", ".kmz")
-TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
+TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls")
 NETWORK_SUFFIXES = (".graphml", ".osm", ".pbf")
 
 

@@ -8,8 +8,8 @@ cells are text and it fills fewer than half as many cells as the widest of the f
 Entirely empty rows (formatted but unused) are skipped too. Every data row keeps its line (or
 Excel row) number for messages. A CSV row with more cells than the header is refused, naming its
 line (a name holding an unquoted comma would shift the columns). Read with the standard ``csv``
-module (pandas' reader stops at a title row narrower than the header) and openpyxl through
-pandas; imports :mod:`spatial.core` and the encoding detection.
+module (pandas' reader stops at a title row narrower than the header), and openpyxl (``.xlsx``)
+and calamine (``.xls``) through pandas; imports :mod:`spatial.core` and the encoding detection.
 """
 
 from __future__ import annotations
@@ -34,23 +34,25 @@ _HEAD_ROWS = 10
 
 
 def read_frame(path: Path, *, sheet=None, encoding: str | None = None) -> tuple[pd.DataFrame, np.ndarray]:
-    """The table of a ``.csv``/``.txt``/``.tsv`` or ``.xlsx``/``.xlsm`` file below its header, and
+    """The table of a ``.csv``/``.txt``/``.tsv`` or ``.xlsx``/``.xlsm``/``.xls`` file below its header, and
     each row's line number (1 for the file's first line)."""
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt", ".tsv"):
         text, used = decode_text_file(path, encoding=encoding)
         raw = _csv_cells(text, suffix, path, used)
         typed = False
-    elif suffix in (".xlsx", ".xlsm"):
+    elif suffix in (".xlsx", ".xlsm", ".xls"):
+        # Excel 97-2003 workbooks (.xls, still what many offices' templates are) through calamine
+        engine = "calamine" if suffix == ".xls" else "openpyxl"
         try:
-            raw = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, header=None, engine="openpyxl")
+            raw = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, header=None, engine=engine)
         except (ValueError, KeyError, OSError) as exc:
             raise InputFileError(f"cannot read sheet {sheet!r} of '{path}': {exc}") from exc
         except Exception as exc:  # openpyxl raises zipfile/XML errors for damaged files
             raise InputFileError(f"cannot read '{path}' as an Excel workbook: {exc}") from exc
         typed = True
     else:
-        raise InputFileError(f"'{path}': unsupported table type {suffix!r}; use .csv or .xlsx")
+        raise InputFileError(f"'{path}': unsupported table type {suffix!r}; use .csv, .xlsx or .xls")
     filled = raw.notna() & (raw.astype(str).apply(lambda c: c.str.strip()) != "")
     blank = ~filled.any(axis=1).to_numpy()
     lines = np.arange(len(raw)) + 1
