@@ -61,7 +61,7 @@ def test_several_folders_with_placemarks_are_named_and_kmz_reads_alike(kml, tmp_
     with pytest.raises(InputFileError, match=r"holds 2 layers \(党群服务站: 2, 网格边界: 1\); name one as "
                                              r"ovital\.kml:党群服务站"):
         read_layer(kml)
-    with pytest.raises(InputFileError, match="has no layer '站点'; it has: 我的收藏, 党群服务站, 网格边界"):
+    with pytest.raises(InputFileError, match="has no layer '站点'; it has: 我的收藏, 党群服务站, 网格边界"):  # noqa: E501
         read_layer(kml, layer="站点")
     kmz = tmp_path / "ovital.kmz"
     with zipfile.ZipFile(kmz, "w") as z:
@@ -73,7 +73,8 @@ def test_cli_takes_stations_from_a_kml_folder(tmp_path):
     lines = [LineString([(X0 + 100 * i, Y0), (X0 + 100 * i, Y0 + 200)]) for i in range(5)]
     lines += [LineString([(X0, Y0 + 100 * j), (X0 + 400, Y0 + 100 * j)]) for j in range(3)]
     gpd.GeoDataFrame({"highway": ["footway"] * len(lines)}, geometry=lines, crs=UTM).to_file(tmp_path / "net.gpkg")
-    cells = [box(X0 + 100 * i, Y0 + 100 * j, X0 + 100 * (i + 1), Y0 + 100 * (j + 1)) for i in range(4) for j in range(2)]
+    cells = [box(X0 + 100 * i, Y0 + 100 * j, X0 + 100 * (i + 1), Y0 + 100 * (j + 1))
+             for i in range(4) for j in range(2)]
     gpd.GeoDataFrame({"unit_id": [f"U{k}" for k in range(8)], "households": [100] * 8}, geometry=cells,
                      crs=UTM).to_file(tmp_path / "units.gpkg")
     stations = {"甲站": TO_LONLAT.transform(X0 + 100, Y0 + 100), "乙站": TO_LONLAT.transform(X0 + 300, Y0 + 100)}

@@ -220,8 +220,8 @@ def _coverage(args: argparse.Namespace, step) -> int:
     uid = column(args, demand, "unit_id", "demand", required=False)
     hh = column(args, demand, "households", "demand")
     pop = column(args, demand, "population", "demand", required=False) or "population"
-    # the maps label stations by 'name'
-    stations = as_contract(stations, column(args, stations, "name", "stations", required=False), "name", used=(sid,))
+    name = column(args, stations, "name", "stations", required=False)
+    stations = as_contract(stations, name, "name", used=(sid,))  # the maps label stations by 'name'
     require_unique(stations, sid, "stations")  # before the network is read
     if uid is not None:
         require_unique(demand, uid, "demand")

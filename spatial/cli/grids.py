@@ -33,8 +33,8 @@ def add_parser(sub) -> None:
         "Evaluate:       spatial grids --evaluate PLAN [COMMUNITIES] [--out SCORES.gpkg]\n"
         "Evaluate a table plan (e.g. exported by 'spatial editor'):\n"
         "                spatial grids COMMUNITIES UNITS --existing PLAN.csv --evaluate [--out SCORES.gpkg]\n"
-        "A FILE may name a GeoPackage layer as FILE.gpkg:layer (a KML folder as FILE.kml:folder). Writes layers grids, units, report "
-        "(+ moves when redrawing; grid_scores and summary when evaluating).",
+        "A FILE may name a GeoPackage layer as FILE.gpkg:layer (a KML folder as FILE.kml:folder).\n"
+        "Writes layers grids, units, report (+ moves when redrawing; grid_scores and summary when evaluating).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("inputs", nargs="*", metavar="LAYER",

@@ -26,7 +26,8 @@ from spatial.core.errors import SpatialError
 
 def add_parser(sub) -> None:
     p = sub.add_parser("site", help="choose new station sites (maximal coverage or set cover)",
-                       description="A FILE may name a GeoPackage layer as FILE.gpkg:layer (a KML folder as FILE.kml:folder).")
+                       description="A FILE may name a GeoPackage layer as FILE.gpkg:layer "
+                                   "(a KML folder as FILE.kml:folder).")
     p.add_argument("network", type=Path, help="walking network (.graphml, .osm, .osm.pbf or a line layer)")
     p.add_argument("stations", type=Path, help="existing stations (.gpkg/.geojson/.shp, or .csv/.xlsx)")
     p.add_argument("demand", type=Path, help="residential units with a households column")

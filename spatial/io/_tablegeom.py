@@ -37,7 +37,8 @@ _NAME_THEM = ("name the columns lon and lat (or 经度 and 纬度), or the WKT c
               "project file's input, lon_col= and lat_col= name other longitude/latitude columns")
 _EWKT = re.compile(r"^\s*SRID=(\d+)\s*;", re.IGNORECASE)
 #: How the rows below a table open: totals, notes, who made and checked it.
-_FOOTER = r"(合\s*计|总\s*计|小\s*计|共\s*计|注\s*[：:]|备\s*注|说\s*明|制\s*表|填\s*表|审\s*核|负责人|total\b|note)"
+_FOOTER = (r"(合\s*计|总\s*计|小\s*计|共\s*计|注\s*[：:]|备\s*注|说\s*明|制\s*表|填\s*表|审\s*核|负责人"
+           r"|total\b|note)")
 
 
 def table_geometry(df: pd.DataFrame, label: str, lines: np.ndarray, *, lon_col: str | None = None,
@@ -68,8 +69,8 @@ def table_geometry(df: pd.DataFrame, label: str, lines: np.ndarray, *, lon_col: 
     lat = pd.to_numeric(df[lat_col], errors="coerce").to_numpy(dtype=float, copy=True)
     bad = np.isnan(lon) | np.isnan(lat)
     if bad.any():
-        raise ColumnError(f"'{label}': missing or non-numeric coordinates in {_rows(df, lines, bad, lon_col, lat_col)}; "
-                          "fill them in or delete those rows")
+        raise ColumnError(f"'{label}': missing or non-numeric coordinates in "
+                          f"{_rows(df, lines, bad, lon_col, lat_col)}; fill them in or delete those rows")
     target = CRS.from_user_input("EPSG:4326" if crs is None else crs)
     _check_degrees(df, label, lines, target, lon, lat, lon, lat, (lon_col, lat_col),
                    f"columns {lon_col!r} and {lat_col!r} look swapped", "swap the two columns' names")

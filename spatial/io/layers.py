@@ -268,10 +268,8 @@ def _tidy_kml(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     or GDAL's defaults: -1 or 0)."""
     drop = []
     for col in _KML_STYLE:
-        if col in gdf.columns:
-            values = gdf[col]
-            if values.isna().all() or values.astype(str).isin(["", "-1", "0"]).all():
-                drop.append(col)
+        if col in gdf.columns and gdf[col].dropna().astype(str).isin(["", "-1", "0"]).all():
+            drop.append(col)
     out = gdf.drop(columns=drop)
     if out.geometry.has_z.any():
         out = out.set_geometry(shapely.force_2d(out.geometry.values), crs=out.crs)
