@@ -51,7 +51,9 @@ def add_parser(sub) -> None:
                    help="band: any size in the band, borders on streets and compact grids first (default "
                         "without --grids); equal: grids as near the mean size as the units allow (default "
                         "with --grids)")
-    p.add_argument("--existing", type=Path, default=None, metavar="PLAN", help="existing plan (unit_id, grid_id[, locked]) to redraw")
+    p.add_argument("--existing", type=Path, default=None, metavar="PLAN",
+                   help="existing plan to redraw: a table of unit_id, grid_id[, locked], or the old grids' "
+                        "outlines (polygons with a grid id or name; each unit to the grid covering most of it)")
     p.add_argument("--redraw", action="store_true", help="redraw the plan in --existing (or the units' grid_id)")
     p.add_argument("--lock", type=Path, default=None, metavar="FILE", help="table or layer of unit_id that must not move")
     p.add_argument("--roads", type=Path, default=None, metavar="ROADS", help="road lines; grid borders follow them where possible")
@@ -200,8 +202,17 @@ def _cmd_grids(args: argparse.Namespace) -> int:
 
         plan = read_input(args.existing, "units", "plan") if args.existing else None
         if plan is not None:
-            from spatial.grids.plan import named_plan, plan_labels
+            from spatial.core.checks import Report
+            from spatial.grids.plan import is_outline_plan, named_plan, plan_from_polygons, plan_labels
 
+            if is_outline_plan(plan, units, unit_id_col=cols["unit_id_col"]):  # the old grids' outlines (网格边界)
+                outline_report = Report()
+                plan = plan_from_polygons(plan, units, unit_id_col=cols["unit_id_col"],
+                                          name=f"'{args.existing.name}'", report=outline_report)
+                checked = pd.concat([checked, outline_report.to_frame()], ignore_index=True)
+                say(args, f"existing plan from {args.existing.name}'s outlines: {int(plan['grid_id'].notna().sum())} "
+                          f"units in {plan['grid_id'].nunique()} grids, each in the grid covering most of it "
+                          f"({len(outline_report.rows)} report rows: outside every outline or cut by one)")
             plan = named_plan(plan, f"'{args.existing.name}'")  # 单元编号, 网格号 ... as unit_id, grid_id
             plan_labels(plan, units, name=f"'{args.existing.name}'")  # unknown, repeated or missing units
         locked = None

@@ -4,6 +4,12 @@ A plan is what the grid editor exports (CSV ``unit_id,grid_id``, UTF-8 with BOM)
 or any layer with both columns (the ``units`` layer of ``spatial grids``). Every unit must be
 listed once: ids the units do not have, ids listed twice and units left out are refused with one
 line naming them, so that an edited plan never silently loses or invents a unit.
+
+A plan may also be the grids' own outlines, as offices keep them (a 网格边界 shapefile, a KML
+drawn in 奥维互动地图): polygons with a grid id (or a name) and no unit ids. Each unit then goes
+to the grid covering most of its area (:func:`plan_from_polygons`); units no outline touches are
+left out of every grid, and units an old outline cuts are counted, so the redraw's moves and
+report say what the outlines did not.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from spatial.io.columns import find_column
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["read_plan", "plan_labels"]
+__all__ = ["read_plan", "plan_labels", "plan_from_polygons", "is_outline_plan"]
 
 #: Characters the editor escapes with a leading ' so that Excel does not read a cell as a formula.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -76,7 +82,7 @@ def _read_table(path: Path, layer: str | None) -> pd.DataFrame:
             raise InputFileError(f"cannot read plan '{path}' as CSV: {str(exc).splitlines()[0]}") from exc
         return table.map(lambda v: _unescape(v.strip()) if isinstance(v, str) else v)
     if suffix in (".xlsx", ".xls"):
-        return pd.read_excel(path, dtype=str, keep_default_na=False)
+        return pd.read_excel(path, dtype=str, keep_default_na=False, engine="calamine" if suffix == ".xls" else None)
     import pyogrio
 
     from spatial.io.layers import read_layer
@@ -85,7 +91,7 @@ def _read_table(path: Path, layer: str | None) -> pd.DataFrame:
         names = [str(x) for x in pyogrio.list_layers(path)[:, 0]]
         if len(names) > 1 and "units" in names:
             layer = "units"
-    return pd.DataFrame(read_layer(path, layer=layer, name="plan").drop(columns="geometry", errors="ignore"))
+    return read_layer(path, layer=layer, name="plan")
 
 
 def read_plan(
@@ -136,7 +142,120 @@ def read_plan(
     """
     path = Path(path)
     table = _read_table(path, layer)
+    if units is not None and is_outline_plan(table, units, unit_id_col=unit_id_col):
+        table = plan_from_polygons(table, units, unit_id_col=unit_id_col, grid_id_col=grid_id_col,
+                                   name=f"'{path.name}'")
+    table = pd.DataFrame(table).drop(columns=getattr(table, "_geometry_column_name", None) or [], errors="ignore")
     return plan_labels(table, units, unit_id_col=unit_id_col, grid_id_col=grid_id_col, name=f"'{path.name}'")
+
+
+def is_outline_plan(plan, units=None, *, unit_id_col: str = "unit_id") -> bool:
+    """Whether ``plan`` is grid outlines rather than a table of units: polygons without a
+    ``unit_id_col`` column, and without another unit id column (``编号``, ``id`` ...) whose values
+    are mostly ``units``' ids (a KML's placemark ids are not)."""
+    import geopandas as gpd
+
+    if not isinstance(plan, gpd.GeoDataFrame) or not len(plan) or unit_id_col in plan.columns:
+        return False
+    if not plan.geom_type.isin(["Polygon", "MultiPolygon"]).any():
+        return False
+    found = find_column(plan, "unit_id", required=False)
+    if found is None:
+        return True
+    if units is None or unit_id_col not in units.columns:
+        return False
+    known = set(units[unit_id_col].dropna().astype(str).str.strip())
+    listed_ids = plan[found].dropna().astype(str).str.strip()
+    return bool(listed_ids.isin(known).mean() < 0.5) if len(listed_ids) else True
+
+
+def plan_from_polygons(outlines, units, *, unit_id_col: str = "unit_id", grid_id_col: str = "grid_id",
+                       name: str = "plan", report=None) -> pd.DataFrame:
+    """A plan of ``units`` from grid outlines: each unit goes to the grid covering most of it.
+
+    Parameters
+    ----------
+    outlines : GeoDataFrame
+        Grid polygons with a grid id (``grid_id``, 网格编号 ...; else a name: ``name``, 名称, a
+        KML's ``Name``). Pieces with one id are one grid. A CRS is required.
+    units : GeoDataFrame
+        The units (polygons or points) with ``unit_id_col`` and a CRS.
+    report : Report, optional
+        Gets a row for every unit outside every outline and every unit an outline cuts (less
+        than half of it in the grid it is given to).
+
+    Returns
+    -------
+    DataFrame
+        ``unit_id_col``, ``grid_id_col`` (None for a unit no outline touches) and ``share``: the
+        part of the unit's area inside that grid (points: 1).
+
+    Examples
+    --------
+    Two grids side by side; the middle unit lies two thirds in the right-hand grid.
+
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> units = gpd.GeoDataFrame({"unit_id": ["a", "b", "c"]}, crs="EPSG:32650",
+    ...                          geometry=[box(0, 0, 30, 30), box(30, 0, 60, 30), box(100, 0, 130, 30)])
+    >>> grids = gpd.GeoDataFrame({"网格编号": ["G1", "G2"]}, crs="EPSG:32650",
+    ...                          geometry=[box(0, 0, 40, 30), box(40, 0, 90, 30)])
+    >>> plan_from_polygons(grids, units).round(2).to_dict("list")
+    {'unit_id': ['a', 'b', 'c'], 'grid_id': ['G1', 'G2', None], 'share': [1.0, 0.67, 0.0]}
+    """
+    import shapely
+
+    from spatial.core.checks import metric_crs, require_crs
+
+    require_crs(outlines, f"plan {name}")
+    require_crs(units, "units")
+    gid = grid_id_col if grid_id_col in outlines.columns else (
+        find_column(outlines, "grid_id", layer=f"plan {name}", required=False)
+        or find_column(outlines, "name", layer=f"plan {name}", required=False))
+    if gid is None:
+        raise ColumnError(f"plan {name} holds grid outlines but no grid id or name column (it has: "
+                          f"{', '.join(map(str, outlines.columns.drop(outlines.geometry.name)))}); "
+                          f"name one {grid_id_col} (or 网格编号)")
+    if unit_id_col not in units.columns:
+        raise ColumnError(f"'units' has no column '{unit_id_col}' to give the plan {name} to")
+    crs = metric_crs(units, outlines)
+    keep = outlines[gid].notna() & ~outlines.geometry.is_empty & outlines.geometry.notna()
+    grids = outlines.loc[keep, [gid, outlines.geometry.name]].to_crs(crs)
+    grids = grids.assign(**{gid: grids[gid].astype(str).str.strip()}).dissolve(gid, as_index=False)
+    ug = units.geometry.to_crs(crs).to_numpy()
+    gg = grids.geometry.to_numpy()
+    area = shapely.area(ug)
+    ui, gi = shapely.STRtree(gg).query(ug, predicate="intersects")
+    over = np.where(area[ui] > 0, shapely.area(shapely.intersection(ug[ui], gg[gi])) / np.maximum(area[ui], 1e-12),
+                    1.0)
+    touch = over > 1e-9  # an outline along a unit's edge does not hold it
+    ui, gi, over = ui[touch], gi[touch], over[touch]
+    best = np.full(len(ug), -1)
+    share = np.zeros(len(ug))
+    order = np.lexsort((-over, ui))  # per unit, its largest overlap first
+    first = order[np.r_[True, ui[order][1:] != ui[order][:-1]]] if len(order) else order
+    best[ui[first]], share[ui[first]] = gi[first], over[first]
+    ids = grids[gid].to_numpy()
+    out = pd.DataFrame({unit_id_col: units[unit_id_col].to_numpy(),
+                        grid_id_col: pd.Series([ids[b] if b >= 0 else None for b in best], dtype=object),
+                        "share": np.clip(share, 0.0, 1.0)})
+    cut, outside = int(((best >= 0) & (share < 0.5)).sum()), int((best < 0).sum())
+    if report is not None:
+        for k in np.flatnonzero((best < 0) | (share < 0.5)):
+            uid, g = out.at[k, unit_id_col], out.at[k, grid_id_col]
+            if g is None:
+                report.add("units", uid, f"outside every grid outline of plan {name}",
+                           "left out of every old grid: the redraw gives it one",
+                           zh=(f"不在原方案 {name} 的任何网格边界内", "原方案中不属任何网格，重绘时划入网格"))
+            else:
+                report.add("units", uid, f"cut by the grid outlines of plan {name}: {share[k]:.0%} of it in grid {g}",
+                           f"counted in grid {g}, the one covering most of it",
+                           zh=(f"被原方案 {name} 的网格边界切开：{share[k]:.0%} 在网格 {g} 内", f"按面积最大者归入网格 {g}"))
+    (logger.warning if outside or cut else logger.info)(
+        "plan %s: %d units given to the %d grids whose outlines cover most of them; %d lie outside every "
+        "outline (left out of every grid), %d are cut by an outline (under half of it in its grid)",
+        name, len(out) - outside, len(grids), outside, cut)
+    return out
 
 
 def named_plan(table: pd.DataFrame, name: str = "plan", *, unit_id_col: str = "unit_id",

@@ -97,6 +97,8 @@ def _find_columns(project: Project, layers: dict) -> Project:
             continue
         spec = inputs[name]
         options = dict(spec.options)
+        if name == "plan" and "units" in layers:
+            _outlines_as_plan(layers, spec)
         for key, role, required in keys:
             found = find_column(layers[name], role, given=options.get(key), layer=f"{name} ({spec.path.name})",
                                 option=f"[inputs] {name} {key}", required=required)
@@ -113,6 +115,17 @@ def _find_columns(project: Project, layers: dict) -> Project:
                 require_unique(layers[name], found, name)
         inputs[name] = dataclasses.replace(spec, options=options)
     return dataclasses.replace(project, inputs=inputs)
+
+
+def _outlines_as_plan(layers: dict, spec) -> None:
+    """A plan given as the old grids' outlines (polygons with a grid id or name): each unit to the
+    grid covering most of it, the units outside every outline or cut by one kept for the report."""
+    from spatial.grids.plan import is_outline_plan, plan_from_polygons
+
+    if is_outline_plan(layers["plan"], layers["units"]):
+        rows = Report()
+        layers["plan"] = plan_from_polygons(layers["plan"], layers["units"], name=f"'{spec.path.name}'", report=rows)
+        layers["plan_report"] = rows
 
 
 def _run_steps(project: Project, out: Path, steps, report: Report, client) -> tuple[dict[str, Any], list[Path]]:
@@ -261,6 +274,8 @@ def _redraw(project: Project, layers: dict, report: Report) -> None:
     layers["grids"] = result.grids
     layers["units"] = result.units
     layers["moves"] = result.moves
+    if "plan_report" in layers:  # units outside the plan's outlines, or cut by one
+        report.extend(layers.pop("plan_report"))
     report.extend(_report_from_frame(result.report))
     logger.info("redrew the plan %s: moved %d of %d units", project.inputs["plan"].path.name, len(result.moves),
                 len(result.units))
