@@ -39,7 +39,7 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 _LAZY = {
     # reading, writing, checking
     "read_layer": "io.layers", "read_points_table": "io.layers", "write_layers": "io.layers",
-    "write_shapefile": "io.layers", "to_wgs84": "io.coords", "from_wgs84": "io.coords",
+    "write_shapefile": "io.layers", "write_kml": "io.kml", "to_wgs84": "io.coords", "from_wgs84": "io.coords",
     "validate_inputs": "io.validate", "write_workbook": "io.workbook",
     # walking network
     "read_network": "network.read", "edges_frame": "network.graph", "WalkNetwork": "network.graph",
@@ -50,7 +50,7 @@ _LAZY = {
     "units_from_buildings": "grids.tessellation", "spread_by_floor_area": "grids.tessellation",
     "assign_grid_codes": "grids.codes", "staffing": "grids.workforce",
     "ten_household_groups": "grids.workforce", "merge_grid_layers": "grids.merge",
-    "read_plan": "grids.plan",
+    "read_plan": "grids.plan", "plan_from_polygons": "grids.plan",
     # walking coverage
     "make_bands": "coverage.bands", "walking_coverage": "coverage.walks",
     "coverage_summary": "coverage.walks", "isochrones": "coverage.service_areas",

@@ -184,7 +184,7 @@ def test_the_chinese_workbook_lists_the_problems_in_chinese_and_the_english_one_
         report.extend(r)
     table = report.to_frame(zh_columns=True)
     zh = write_workbook(tmp_path / "zh.xlsx", summary, report=table)
-    sheet = pd.read_excel(zh, sheet_name="数据问题清单")
+    sheet = pd.read_excel(zh, sheet_name="数据问题清单", engine="openpyxl")
     assert list(sheet.columns) == ["图层", "行或编号", "问题", "处理"]
     assert sheet["问题"].tolist() == report.to_frame("zh")["problem"].tolist()
     assert sheet["处理"].tolist() == report.to_frame("zh")["action"].tolist()
@@ -192,14 +192,14 @@ def test_the_chinese_workbook_lists_the_problems_in_chinese_and_the_english_one_
     assert set(sheet["图层"]) <= set(LAYERS_ZH.values())  # the layers in words too, not keys
     en = write_workbook(tmp_path / "en.xlsx", summary, report=table, lang="en")
     assert "report" in load_workbook(en).sheetnames
-    sheet = pd.read_excel(en, sheet_name="report")
+    sheet = pd.read_excel(en, sheet_name="report", engine="openpyxl")
     assert list(sheet.columns) == ["Layer", "Row", "Problem", "Action"]
     assert sheet["Problem"].tolist() == report.to_frame()["problem"].tolist()
 
 
 def test_a_project_run_writes_the_chinese_report_sheet_and_an_english_report_layer(demo_outputs):
     outputs = {p.name: p for p in demo_outputs}
-    sheet = pd.read_excel(outputs["summary.xlsx"], sheet_name="数据问题清单")
+    sheet = pd.read_excel(outputs["summary.xlsx"], sheet_name="数据问题清单", engine="openpyxl")
     assert "未提供道路图层：网格边界沿步行路网的路段划分" in sheet["问题"].tolist()
     layer = pyogrio.read_dataframe(outputs["results.gpkg"], layer="report", read_geometry=False)
     assert list(layer.columns) == REPORT_COLUMNS

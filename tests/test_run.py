@@ -63,7 +63,7 @@ def test_summary_csv_and_workbook_agree(demo_outputs):
     assert (communities["hh_10min"] <= communities["hh_15min"]).all()
     wb = load_workbook(outputs["summary.xlsx"])
     assert {"总体", "社区", "网格"} <= set(wb.sheetnames)
-    sheet = pd.read_excel(outputs["summary.xlsx"], sheet_name="社区")
+    sheet = pd.read_excel(outputs["summary.xlsx"], sheet_name="社区", engine="openpyxl")
     assert sheet["户数"].sum() == overall["households"]           # Chinese headers, integer counts
 
 
@@ -106,13 +106,13 @@ def test_station_load_and_gaps_by_cause_are_written_and_conserve_households(demo
 
 def test_workbook_lists_gaps_by_cause_and_station_load(demo_outputs):
     outputs = _by_name(demo_outputs)
-    gaps = pd.read_excel(outputs["summary.xlsx"], sheet_name="盲区")
-    load = pd.read_excel(outputs["summary.xlsx"], sheet_name="服务站负荷")
+    gaps = pd.read_excel(outputs["summary.xlsx"], sheet_name="盲区", engine="openpyxl")
+    load = pd.read_excel(outputs["summary.xlsx"], sheet_name="服务站负荷", engine="openpyxl")
     assert set(gaps["成因"]) <= {"服务不足", "缺少路网数据", "被阻隔"} and "服务不足" in set(gaps["成因"])
     csv = pd.read_csv(outputs["gaps.csv"], encoding="utf-8-sig")
     assert gaps["户数"].sum() == csv["households"].sum()
     assert load["服务户数"].sum() == pd.read_csv(outputs["station_load.csv"], encoding="utf-8-sig")["households_served"].sum()
-    notes = pd.read_excel(outputs["summary.xlsx"], sheet_name="说明", header=None).astype(str)
+    notes = pd.read_excel(outputs["summary.xlsx"], sheet_name="说明", header=None, engine="openpyxl").astype(str)
     assert notes.apply(lambda col: col.str.contains("估算步行")).any().any()
 
 
@@ -161,5 +161,5 @@ png = false
     report = pyogrio.read_dataframe(tmp_path / "out" / "results.gpkg", layer="report", read_geometry=False)
     row = report[(report["layer"] == "candidates") & (report["row_id"] == "K2")]
     assert row["problem"].tolist() == ["floor area 100 m² < 500 m²"]
-    sheet = pd.read_excel(tmp_path / "out" / "summary.xlsx", sheet_name="数据问题清单")
+    sheet = pd.read_excel(tmp_path / "out" / "summary.xlsx", sheet_name="数据问题清单", engine="openpyxl")
     assert "建筑面积 100 平方米 < 500 平方米" in sheet["问题"].tolist()

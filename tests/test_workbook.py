@@ -49,13 +49,13 @@ def test_chinese_headers_names_first_one_decimal_and_integer_counts(tmp_path, su
     community = rows(path, "社区")
     assert community[0] == ("名称", "编号", "户数", "人口", "15分钟内户数", "15分钟内户数占比（%）")
     assert community[1] == ("香蜜社区", "C01", 500, 1300, 500, 100)
-    grid = pd.read_excel(path, sheet_name="网格")
+    grid = pd.read_excel(path, sheet_name="网格", engine="openpyxl")
     assert list(grid.columns[:4]) == ["网格编码", "网格号", "所属社区", "社区编号"]
     assert list(grid["户数状态"]) == ["300–500", "不足 300"]
     assert list(grid["紧凑度"]) == [0.43, 0.33] and grid["沿道路的边界（%）"].iloc[0] == 45.6
     assert list(grid["社区网格平均户数"]) == [450.0, 466.7] and list(grid["与平均户数的偏差（%）"]) == [11.1, -14.3]
     assert list(grid["15分钟内户数占比（%）"]) == [100.0, 50.0]
-    assert list(pd.read_excel(path, sheet_name="超出户数区间的网格")["网格号"]) == ["G2"]
+    assert list(pd.read_excel(path, sheet_name="超出户数区间的网格", engine="openpyxl")["网格号"]) == ["G2"]
     cell = load_workbook(path)["总体"]["D2"]
     assert cell.number_format == "0.0"
 

@@ -82,7 +82,8 @@ def _read_table(path: Path, layer: str | None) -> pd.DataFrame:
             raise InputFileError(f"cannot read plan '{path}' as CSV: {str(exc).splitlines()[0]}") from exc
         return table.map(lambda v: _unescape(v.strip()) if isinstance(v, str) else v)
     if suffix in (".xlsx", ".xls"):
-        return pd.read_excel(path, dtype=str, keep_default_na=False, engine="calamine" if suffix == ".xls" else None)
+        return pd.read_excel(path, dtype=str, keep_default_na=False,
+                             engine="calamine" if suffix == ".xls" else "openpyxl")
     import pyogrio
 
     from spatial.io.layers import read_layer

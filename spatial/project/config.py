@@ -86,7 +86,8 @@ _DEFAULT_SITING = {"k": None, "target": None, "band": None, "candidates": None, 
                    "enabled": True}
 _DEFAULT_DISTRIBUTED = {"scheduler": None, "n_workers": 2, "memory_limit": "2GiB", "by": None,
                         "connect_timeout_s": 10.0}
-_DEFAULT_OUTPUTS = {"maps": True, "workbook": True, "png": True, "shapefile": False, "lang": "zh", "credits": []}
+_DEFAULT_OUTPUTS = {"maps": True, "workbook": True, "png": True, "shapefile": False, "kml": False, "lang": "zh",
+                    "credits": []}
 
 
 def load_project(path: str | Path) -> Project:
@@ -351,6 +352,7 @@ _RULES: dict[str, tuple[str, Callable[[Any], bool]]] = {
     "workbook": ("true or false", lambda v: isinstance(v, bool)),
     "png": ("true or false", lambda v: isinstance(v, bool)),
     "shapefile": ("true or false", lambda v: isinstance(v, bool)),
+    "kml": ("true or false", lambda v: isinstance(v, bool)),
     "lang": ("\"zh\" or \"en\"", lambda v: v in ("zh", "en")),
     "credits": ("a list of the data's sources, e.g. [\"住户数：XX区住建局 2025年\"]",
                 lambda v: isinstance(v, list) and all(isinstance(x, str) and x.strip() for x in v)),

@@ -1,0 +1,138 @@
+"""Layers as one KML or KMZ for Google Earth and 奥维互动地图 (Ovital): a folder per layer.
+
+Grid workers walk their grids with a map app on their phone, and the app they have is most often
+奥维 or Google Earth, which open KML and KMZ (zipped KML). Here each layer becomes a folder of
+placemarks, each named from one column (a grid's code, a station's name) and described by a few
+``column: value`` lines, in WGS-84 as KML requires (the apps shift it onto their own base maps).
+GDAL's LIBKML driver (through pyogrio) writes, to a temporary file moved into place when whole
+(:func:`spatial.core.atomic.atomic_path`), as :func:`spatial.io.writers.write_layers` does.
+:func:`spatial.io.layers.read_layer` reads such files back, a folder as a layer.
+"""
+
+from __future__ import annotations
+
+import logging
+import zipfile
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+from pyogrio.errors import DataLayerError, DataSourceError
+
+from spatial.core.atomic import atomic_path
+from spatial.core.checks import require_crs
+from spatial.core.errors import InputFileError
+from spatial.core.reproject import to_crs_valid
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["write_kml"]
+
+
+def write_kml(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, *,
+              names: Mapping[str, str] | None = None,
+              fields: Mapping[str, Sequence[str]] | None = None,
+              labels: Mapping[str, str] | None = None) -> Path:
+    """Write layers to one ``.kml`` or ``.kmz`` file, a folder per layer, atomically.
+
+    Parameters
+    ----------
+    layers : mapping of str to GeoDataFrame
+        Folder name -> layer (any CRS; written in WGS-84). Empty layers are left out.
+    path : str or Path
+        ``.kml`` (text) or ``.kmz`` (zipped, smaller: what phones share).
+    names : mapping, optional
+        Layer -> the column that names its placemarks (default: the row number).
+    fields : mapping, optional
+        Layer -> columns shown in each placemark's description and kept as its data, in order
+        (columns a layer lacks are skipped).
+    labels : mapping, optional
+        Column -> the words the description shows for it (户数 for ``households``); default the
+        column's name.
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Raises
+    ------
+    ValueError
+        Not a ``.kml`` or ``.kmz`` path, or no layer to write.
+    InputFileError
+        The file cannot be written (the earlier file is then as it was).
+
+    Examples
+    --------
+    >>> import os, tempfile, spatial
+    >>> demo = spatial.load_demo()
+    >>> path = write_kml({"党群服务站": demo["stations"]}, os.path.join(tempfile.mkdtemp(), "站点.kmz"),
+    ...                  names={"党群服务站": "name"}, fields={"党群服务站": ["station_id", "type"]})
+    >>> back = spatial.read_layer(path)
+    >>> len(back), back["Name"].iloc[0], back["description"].iloc[0]
+    (17, '香蜜社区党群服务中心', 'station_id: S01\\ntype: 中心')
+    """
+    path = Path(path)
+    if path.suffix.lower() not in (".kml", ".kmz"):
+        raise ValueError(f"'{path}': write_kml writes .kml or .kmz files")
+    names, fields, labels = names or {}, fields or {}, labels or {}
+    frames = {}
+    for lname, gdf in layers.items():
+        if gdf is None or not len(gdf):
+            continue
+        require_crs(gdf, lname)
+        frames[lname] = _placemarks(to_crs_valid(gdf, 4326), names.get(lname), list(fields.get(lname, ())), labels)
+    if not frames:
+        raise ValueError("no layer with rows to write")
+    with atomic_path(path) as tmp:
+        # one KML document; a KMZ is that document zipped as doc.kml (LIBKML's own KMZ puts each
+        # layer in a file of its own behind a network link, and cannot name such files in Chinese)
+        kml = tmp.with_suffix(".kml") if path.suffix.lower() == ".kmz" else tmp
+        try:
+            for lname, frame in frames.items():
+                try:
+                    pyogrio.write_dataframe(frame, kml, layer=lname, driver="LIBKML", append=kml.exists())
+                except (DataSourceError, DataLayerError) as exc:
+                    raise InputFileError(f"cannot write layer '{lname}' to '{path}': {exc}") from exc
+            if kml != tmp:
+                with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as kmz:
+                    kmz.write(kml, "doc.kml")
+        finally:
+            if kml != tmp:
+                kml.unlink(missing_ok=True)
+    logger.info("wrote %s to '%s'", ", ".join(f"{n} ({len(f)} placemarks)" for n, f in frames.items()), path)
+    return path
+
+
+def _placemarks(gdf: gpd.GeoDataFrame, name_col: str | None, cols: list[str], labels) -> gpd.GeoDataFrame:
+    """The layer as LIBKML reads it: ``Name``, ``description`` (one ``column: value`` line each),
+    the described columns, the geometry."""
+    cols = [c for c in cols if c in gdf.columns and c != gdf.geometry.name]
+    label = gdf[name_col] if name_col in gdf.columns else pd.Series(range(1, len(gdf) + 1), index=gdf.index)
+    text = [None if pd.isna(v) else str(v) for v in label]
+
+    def described(row) -> str:
+        return "\n".join(f"{labels.get(c, c)}: {_show(row[c])}" for c in cols if not _missing(row[c]))
+
+    data = {"Name": text, "description": [described(r) for _, r in gdf[cols].iterrows()] if cols else None}
+    out = gpd.GeoDataFrame({k: v for k, v in data.items() if v is not None}, geometry=gdf.geometry.to_numpy(),
+                           crs=gdf.crs, index=gdf.index)
+    for c in cols:
+        if c not in ("Name", "description"):
+            out[c] = gdf[c].to_numpy()
+    return out.reset_index(drop=True)
+
+
+def _missing(value) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _show(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.1f}" if abs(value - round(value)) > 1e-9 else f"{value:.0f}"
+    return str(value)

@@ -1,0 +1,94 @@
+"""Grids, stations, gaps and sites for a grid worker's map app (奥维互动地图, Google Earth): one KMZ,
+a folder per layer, each placemark named and described in plain words. Checked by parsing the
+KML with the standard library, not with the reader that pairs with the writer."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+import zipfile
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from shapely.geometry import Point, box
+
+from spatial.cli import main
+from spatial.io.kml import write_kml
+
+NS = {"k": "http://www.opengis.net/kml/2.2"}
+COORDS = "{http://www.opengis.net/kml/2.2}coordinates"
+UTM = "EPSG:32650"
+X0, Y0 = 800_000, 2_490_000
+
+
+def _folders(path):
+    """{folder name: [(placemark name, description, coordinates text)]} from a KMZ's doc.kml."""
+    with zipfile.ZipFile(path) as z:
+        assert z.namelist() == ["doc.kml"]
+        root = ET.fromstring(z.read("doc.kml"))
+    out = {}
+    for doc in root.iter(f"{{{NS['k']}}}Document"):
+        name = doc.find("k:name", NS)
+        if name is None:
+            continue
+        out[name.text] = [(p.findtext("k:name", namespaces=NS), p.findtext("k:description", namespaces=NS),
+                           " ".join(" ".join(c.text.split()) for c in p.iter(COORDS)))
+                          for p in doc.findall("k:Placemark", NS)]
+    return out
+
+
+def test_layers_become_named_described_folders_in_wgs84(tmp_path):
+    grids = gpd.GeoDataFrame({"grid_id": ["G1", "G2"], "households": [412, 388.0], "note": [None, "新建"]},
+                             geometry=[box(X0, Y0, X0 + 100, Y0 + 100), box(X0 + 100, Y0, X0 + 200, Y0 + 100)],
+                             crs=UTM)
+    stations = gpd.GeoDataFrame({"name": ["甲站"]}, geometry=[Point(X0 + 50, Y0 + 50)], crs=UTM)
+    path = write_kml({"网格": grids, "党群服务站": stations, "空": stations.iloc[:0]}, tmp_path / "a.kmz",
+                     names={"网格": "grid_id", "党群服务站": "name"}, fields={"网格": ["households", "note"]},
+                     labels={"households": "户数", "note": "备注"})
+    folders = _folders(path)
+    assert list(folders) == ["网格", "党群服务站"]  # the empty layer is left out
+    (n1, d1, c1), (n2, d2, _) = folders["网格"]
+    assert (n1, d1, n2, d2) == ("G1", "户数: 412", "G2", "户数: 388\n备注: 新建")
+    lonlat = np.array([[float(v) for v in xyz.split(",")[:2]] for xyz in c1.split()])
+    expect = shapely.get_coordinates(grids.to_crs(4326).geometry.iloc[0])
+    assert np.abs(lonlat - expect).max() < 1e-9  # WGS-84, to a tenth of a millimetre
+    assert folders["党群服务站"][0][0] == "甲站"
+
+
+def test_kml_text_and_bad_paths(tmp_path):
+    stations = gpd.GeoDataFrame({"name": ["甲站"]}, geometry=[Point(114.05, 22.54)], crs=4326)
+    path = write_kml({"站": stations}, tmp_path / "a.kml")
+    assert ET.parse(path).getroot().tag == f"{{{NS['k']}}}kml"
+    with pytest.raises(ValueError, match="writes .kml or .kmz"):
+        write_kml({"站": stations}, tmp_path / "a.gpkg")
+    with pytest.raises(ValueError, match="no layer with rows"):
+        write_kml({"站": stations.iloc[:0]}, tmp_path / "b.kmz")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.kml"]  # nothing half-written left
+
+
+def test_spatial_run_writes_the_kmz_a_grid_worker_opens(tmp_path):
+    from test_project import GRIDS_ONLY
+    from test_redraw import row_of_three_grids
+
+    units, comm, _ = row_of_three_grids()
+    units.to_file(tmp_path / "town.gpkg", layer="units")
+    comm.to_file(tmp_path / "town.gpkg", layer="communities")
+    (tmp_path / "p.toml").write_text("""[project]
+name = "kml"
+output = "out"
+[inputs]
+communities = { path = "town.gpkg", layer = "communities" }
+units = { path = "town.gpkg", layer = "units" }
+[grids]
+min_households = 300
+max_households = 500
+""" + GRIDS_ONLY + "kml = true\n", encoding="utf-8")
+    assert main(["-q", "run", str(tmp_path / "p.toml")]) == 0
+    folders = _folders(tmp_path / "out" / "results.kmz")
+    grids = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="grids")
+    assert list(folders) == ["网格"] and sorted(n for n, _, _ in folders["网格"]) == sorted(grids["grid_id"])
+    described = {n: d for n, d, _ in folders["网格"]}
+    first = grids.iloc[0]
+    assert f"户数: {first['households']}" in described[first["grid_id"]]
+    assert "专职网格员（人）: 1" in described[first["grid_id"]]
