@@ -195,13 +195,13 @@ def plan_from_polygons(outlines, units, *, unit_id_col: str = "unit_id", grid_id
     --------
     Two grids side by side; the middle unit lies two thirds in the right-hand grid.
 
-    >>> import geopandas as gpd
+    >>> import geopandas as gpd, spatial
     >>> from shapely.geometry import box
     >>> units = gpd.GeoDataFrame({"unit_id": ["a", "b", "c"]}, crs="EPSG:32650",
     ...                          geometry=[box(0, 0, 30, 30), box(30, 0, 60, 30), box(100, 0, 130, 30)])
     >>> grids = gpd.GeoDataFrame({"网格编号": ["G1", "G2"]}, crs="EPSG:32650",
     ...                          geometry=[box(0, 0, 40, 30), box(40, 0, 90, 30)])
-    >>> plan_from_polygons(grids, units).round(2).to_dict("list")
+    >>> spatial.plan_from_polygons(grids, units).round(2).to_dict("list")
     {'unit_id': ['a', 'b', 'c'], 'grid_id': ['G1', 'G2', None], 'share': [1.0, 0.67, 0.0]}
     """
     import shapely

@@ -68,7 +68,7 @@ def write_kml(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, *,
     --------
     >>> import os, tempfile, spatial
     >>> demo = spatial.load_demo()
-    >>> path = write_kml({"党群服务站": demo["stations"]}, os.path.join(tempfile.mkdtemp(), "站点.kmz"),
+    >>> path = spatial.write_kml({"党群服务站": demo["stations"]}, os.path.join(tempfile.mkdtemp(), "站点.kmz"),
     ...                  names={"党群服务站": "name"}, fields={"党群服务站": ["station_id", "type"]})
     >>> back = spatial.read_layer(path)
     >>> len(back), back["Name"].iloc[0], back["description"].iloc[0]
