@@ -84,13 +84,14 @@ def _without_footers(df, lines, empty, label):
     """``df`` and ``lines`` without the rows below a table that are a total or a note (合计, 注：
     ...: no coordinates, and a first filled cell opening with such a word), each named in a
     warning; other rows without coordinates stay, to be named as missing."""
-    first = df.apply(lambda row: next((str(v).strip() for v in row if not pd.isna(v) and str(v).strip()), ""),
-                     axis=1) if len(df) else pd.Series([], dtype=object)
-    foot = empty.to_numpy() & first.str.match(_FOOTER, case=False).to_numpy(dtype=bool)
+    rows = np.flatnonzero(empty.to_numpy())  # only rows without coordinates can be a total or a note
+    first = {k: next((str(v).strip() for v in df.iloc[k] if not pd.isna(v) and str(v).strip()), "") for k in rows}
+    foot = np.zeros(len(df), dtype=bool)
+    foot[[k for k in rows if re.match(_FOOTER, first[k], re.IGNORECASE)]] = True
     if not foot.any():
         return df, lines
     logger.warning("'%s': skipped %s: a total or a note, not a row of the table", label,
-                   ", ".join(f"row {lines[k]} ({first.iloc[k][:20]!r})" for k in np.flatnonzero(foot)))
+                   ", ".join(f"row {lines[k]} ({first[k][:20]!r})" for k in np.flatnonzero(foot)))
     return df.loc[~foot].reset_index(drop=True), lines[~foot]
 
 
