@@ -85,3 +85,22 @@ def test_excel_97_workbook_reads_like_xlsx(tmp_path):
     new = read_points_table(_office_xlsx(tmp_path / "站点.xlsx"))
     assert old["站点编号"].tolist() == new["站点编号"].tolist() == ["S01", "S02", "S03"]
     assert old.geometry.geom_equals_exact(new.geometry, 0).all()
+
+
+def test_a_workbook_sheet_is_named_as_file_colon_sheet(tmp_path):
+    from spatial.cli._common import read_input
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "汇总"
+    wb.active.append(["共3个站点"])
+    detail = wb.create_sheet("明细")
+    detail.append(["站点编号", "名称", "经度", "纬度"])
+    for row in ROWS:
+        detail.append(list(row))
+    wb.save(tmp_path / "站点.xlsx")
+    gdf = read_input(f"{tmp_path / '站点.xlsx'}:明细", "stations", "stations", points=True)
+    assert gdf["站点编号"].tolist() == ["S01", "S02", "S03"]
+    with pytest.raises(ColumnError, match=r"This is its first sheet; it also has 明细: name one as 站点\.xlsx:明细"):
+        read_points_table(tmp_path / "站点.xlsx")
+    with pytest.raises(InputFileError, match=r"cannot read sheet '站点'.*it has sheets: 汇总, 明细"):
+        read_input(f"{tmp_path / '站点.xlsx'}:站点", "stations", "stations", points=True)

@@ -115,11 +115,11 @@ def number_list(text: str) -> tuple[float, ...]:
 
 
 def split_spec(spec: str | Path) -> tuple[Path, str | None]:
-    """``FILE.gpkg:layer`` (or a .zip's, or a KML/KMZ folder) -> (``FILE.gpkg``, ``layer``); any
-    other FILE -> (FILE, None)."""
+    """``FILE.gpkg:layer`` (or a .zip's, a KML/KMZ folder, a workbook's sheet) -> (``FILE.gpkg``,
+    ``layer``); any other FILE -> (FILE, None)."""
     text = str(spec)
     lowered = text.lower()
-    for suffix in (".gpkg:", ".zip:", ".kml:", ".kmz:"):
+    for suffix in (".gpkg:", ".zip:", ".kml:", ".kmz:", ".xlsx:", ".xlsm:", ".xls:"):
         k = lowered.rfind(suffix)
         if k >= 0 and not Path(text).exists():
             return Path(text[:k + len(suffix) - 1]), text[k + len(suffix):] or None
@@ -177,8 +177,8 @@ def read_input(spec: str | Path, default_layer: str | tuple[str, ...], name: str
 
     path, layer = split_spec(spec)
     suffix = path.suffix.lower()
-    if suffix in TABLE_SUFFIXES:
-        data = read_points_table(path) if points else read_table(path)
+    if suffix in TABLE_SUFFIXES:  # FILE.xlsx:sheet names a sheet of a workbook
+        data = read_points_table(path, sheet=layer) if points else read_table(path, sheet=layer)
     else:
         if layer is None and suffix == ".gpkg" and path.is_file() and path.stat().st_size > 0:
             try:

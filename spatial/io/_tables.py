@@ -27,7 +27,7 @@ from spatial.io._encoding import decode_text_file
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["read_frame"]
+__all__ = ["read_frame", "other_sheets"]
 
 #: Rows looked at for the header.
 _HEAD_ROWS = 10
@@ -47,7 +47,7 @@ def read_frame(path: Path, *, sheet=None, encoding: str | None = None) -> tuple[
         try:
             raw = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, header=None, engine=engine)
         except (ValueError, KeyError, OSError) as exc:
-            raise InputFileError(f"cannot read sheet {sheet!r} of '{path}': {exc}") from exc
+            raise InputFileError(f"cannot read sheet {sheet!r} of '{path}': {exc}{_sheets(path, engine)}") from exc
         except Exception as exc:  # openpyxl raises zipfile/XML errors for damaged files
             raise InputFileError(f"cannot read '{path}' as an Excel workbook: {exc}") from exc
         typed = True
@@ -90,6 +90,26 @@ def read_frame(path: Path, *, sheet=None, encoding: str | None = None) -> tuple[
     df.columns = names
     df = df.infer_objects() if typed else _infer_numbers(df)
     return df, lines[k + 1:]
+
+
+def other_sheets(path: Path) -> list[str]:
+    """The sheets of a workbook after its first (none for a CSV or a workbook that cannot say)."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm", ".xls"):
+        return []
+    try:
+        with pd.ExcelFile(path, engine="calamine" if path.suffix.lower() == ".xls" else "openpyxl") as book:
+            return [str(s) for s in book.sheet_names[1:]]
+    except Exception:  # noqa: BLE001 - the caller's message is complete without it
+        return []
+
+
+def _sheets(path: Path, engine: str) -> str:
+    """``; it has sheets: ...`` for a message, or nothing when the workbook cannot say."""
+    try:
+        with pd.ExcelFile(path, engine=engine) as book:
+            return f"; it has sheets: {', '.join(map(str, book.sheet_names))} (name one as {path.name}:SHEET)"
+    except Exception:  # noqa: BLE001 - the message is complete without it
+        return ""
 
 
 def _csv_cells(text: str, suffix: str, path: Path, used: str) -> pd.DataFrame:

@@ -21,11 +21,11 @@ import pyogrio
 import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 
-from spatial.core.errors import CRSError, InputFileError
+from spatial.core.errors import ColumnError, CRSError, InputFileError
 from spatial.io._encoding import decode_text_file, detect_encoding
 from spatial.io._shapefile import FIELD_MAP_SUFFIX, restore_field_names, shapefile_encoding
 from spatial.io._tablegeom import table_geometry
-from spatial.io._tables import read_frame
+from spatial.io._tables import other_sheets, read_frame
 from spatial.io.coords import normalize_coord_sys, to_wgs84
 from spatial.io.writers import write_layers, write_shapefile  # the writers; importable from here too
 
@@ -345,8 +345,15 @@ def read_points_table(
     if not path.exists():
         raise InputFileError(f"'{path}' does not exist; check the path (working folder: {Path.cwd()})")
     df, lines = read_frame(path, sheet=sheet, encoding=encoding)
-    df, geoms, target = table_geometry(df, path.name, lines, lon_col=lon_col, lat_col=lat_col, coord_sys=coord_sys,
-                                       coord_sys_col=coord_sys_col, crs=crs)
+    try:
+        df, geoms, target = table_geometry(df, path.name, lines, lon_col=lon_col, lat_col=lat_col,
+                                           coord_sys=coord_sys, coord_sys_col=coord_sys_col, crs=crs)
+    except ColumnError as exc:  # the first sheet of a workbook whose table is on another
+        others = other_sheets(path) if sheet is None and "has no longitude" in str(exc) else []
+        if not others:
+            raise
+        raise ColumnError(f"{exc}. This is its first sheet; it also has {', '.join(others)}: name one as "
+                          f"{path.name}:{others[0]} (sheet= from Python)") from None
     gdf = gpd.GeoDataFrame(df, geometry=geoms, crs=target)
     logger.info("read %d rows from '%s'", len(gdf), path)
     return gdf
