@@ -348,8 +348,19 @@ def _tidy(sub, hh, xy, lab, before, fixed, lo, hi, pct):
     mean = hh.sum() / k
     w = Weights(band=1000.0, deviation=0.0, tolerance=pct / 100, beyond=6000.0, cut=1.0, spread=0.2, move=_TIDY_MOVE)
     active = np.flatnonzero(np.isin(lab, changed))
-    return local_search(sub, hh, xy, lab, min_hh=lo, max_hh=hi, weights=w, fixed=fixed, origin=before,
-                        target=np.full(k, mean), active=active)
+    tidied = local_search(sub, hh, xy, lab, min_hh=lo, max_hh=hi, weights=w, fixed=fixed, origin=before,
+                          target=np.full(k, mean), active=active)
+    # the search may trade one grid's band for another's (fewer households out in all): kept only
+    # when no grid ends further out of the band or past the rule than the passes left it
+    ph0, ph1 = (np.bincount(x, weights=hh, minlength=k) for x in (lab, tidied))
+
+    def outside(ph):
+        return np.maximum(np.maximum(lo - ph, ph - hi), 0.0), np.maximum(np.abs(ph - mean) - pct / 100 * mean, 0.0)
+
+    if any((new > old + 1e-9).any() for new, old in zip(outside(ph1), outside(ph0))):
+        logger.debug("tidy: undone (a grid would leave the band or pass the rule)")
+        return lab
+    return tidied
 
 
 def _place_unplanned(sub, lab, names):
