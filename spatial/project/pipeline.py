@@ -475,11 +475,15 @@ _KML_LAYERS = {
 def _kml(layers: dict, path: Path, lang: str) -> Path:
     """The grids, stations, gaps and sites as one KMZ for a phone's map app, a folder each."""
     from spatial.io.kml import write_kml
+    from spatial.maps._data import VALUE_WORDS
     from spatial.maps._style import FIELD_LABELS
 
     which = {n: spec for n, spec in _KML_LAYERS.items() if layers.get(n) is not None and len(layers[n])}
     folder = {n: spec[0][0 if lang == "zh" else 1] for n, spec in which.items()}
-    return write_kml({folder[n]: layers[n] for n in which}, path,
+    shown = {n: layers[n] for n in which}
+    if "gaps" in shown and "cause" in shown["gaps"].columns:  # the maps' words for a gap's cause
+        shown["gaps"] = shown["gaps"].assign(cause=shown["gaps"]["cause"].map(lambda v: VALUE_WORDS[lang].get(v, v)))
+    return write_kml({folder[n]: shown[n] for n in which}, path,
                      names={folder[n]: spec[1] for n, spec in which.items()},
                      fields={folder[n]: spec[2] for n, spec in which.items()}, labels=FIELD_LABELS[lang])
 
