@@ -3,7 +3,7 @@
 Owns :mod:`~spatial.grids.partition` (``partition_grids``), :mod:`~spatial.grids.redraw`,
 :mod:`~spatial.grids.evaluate`, :mod:`~spatial.grids.merge` (多网合一),
 :mod:`~spatial.grids.codes` (grid codes), :mod:`~spatial.grids.workforce` (staff and 十联户) and
-:mod:`~spatial.grids.tessellation` (units from buildings), :mod:`~spatial.grids.plan` (``read_plan``), with the private array engine
+:mod:`~spatial.grids.tessellation` (units from buildings), :mod:`~spatial.grids.plan` (``read_plan``, ``plan_from_polygons``), with the private array engine
 (``_engine``, its ``_objective``, ``_search``, ``_swap``, ``_recombine``, ``_rebalance``,
 ``_anneal`` and ``_bisect``),
 adjacency, preparation and the units' polygons (``_units``: clipped polygons, point cells). May import :mod:`spatial.network` (roads only), :mod:`spatial.io`

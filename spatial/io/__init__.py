@@ -1,6 +1,8 @@
 """Reading and writing files: layers, station tables, encodings, shapefiles, Chinese coordinates, workbook.
 
-Owns :mod:`~spatial.io.layers` (GeoPackage, GeoJSON, Shapefile, CSV and Excel in and out),
+Owns :mod:`~spatial.io.layers` (GeoPackage, GeoJSON, Shapefile, KML/KMZ, CSV and Excel in and out;
+the tables' headers and geometry in ``_tables`` and ``_tablegeom``), :mod:`~spatial.io.kml` (KMZ for
+phone map apps),
 :mod:`~spatial.io.coords` (WGS-84 / GCJ-02 / BD-09), :mod:`~spatial.io.validate` (one check of the
 input layers before any maths), :mod:`~spatial.io.columns` (columns under the names real files
 give them), :mod:`~spatial.io.writers` and :mod:`~spatial.io.tables` (atomic layers and CSV),
