@@ -122,3 +122,10 @@ def test_cli_draws_grids_from_a_wkt_csv_of_units(tmp_path):
 def test_points_still_come_out_as_points(tmp_path):
     gdf = read_points_table(_csv(tmp_path, {"lon": LON, "lat": LAT}))
     assert gdf.geometry.geom_equals(gpd.GeoSeries([Point(x, y) for x, y in zip(LON, LAT)], crs=4326)).all()
+
+
+def test_one_coordinate_column_named_the_other_found(tmp_path):
+    path = _csv(tmp_path, {"E": LON, "纬度": LAT})
+    assert read_points_table(path, lon_col="E").geometry.y.tolist() == LAT
+    with pytest.raises(ColumnError, match=r"has no latitude column; it has: E, N\. Name it with lat_col="):
+        read_points_table(_csv(tmp_path, {"E": LON, "N": LAT}, "en.csv"), lon_col="E")

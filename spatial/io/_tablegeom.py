@@ -61,8 +61,13 @@ def table_geometry(df: pd.DataFrame, label: str, lines: np.ndarray, *, lon_col: 
                     f"(looked for {', '.join(WKT_NAMES)}); it has: {', '.join(map(str, df.columns))}. "
                     f"{_NAME_THEM[0].upper()}{_NAME_THEM[1:]}"
                 )
-    for col, opt in ((lon_col, "lon_col"), (lat_col, "lat_col")):
-        if col is None or col not in df.columns:
+    else:  # one named: the other found by name
+        lon_col, lat_col = lon_col or _match(df, LON_NAMES), lat_col or _match(df, LAT_NAMES)
+    for col, opt, what in ((lon_col, "lon_col", "longitude"), (lat_col, "lat_col", "latitude")):
+        if col is None:
+            raise ColumnError(f"'{label}' has no {what} column; it has: {', '.join(map(str, df.columns))}. "
+                              f"Name it with {opt}=")
+        if col not in df.columns:
             raise ColumnError(f"'{label}' has no column {col!r} (given as {opt}); it has: {', '.join(df.columns)}")
     df, lines = _without_footers(df, lines, df[lon_col].isna() & df[lat_col].isna(), label)
     lon = pd.to_numeric(df[lon_col], errors="coerce").to_numpy(dtype=float, copy=True)
