@@ -85,3 +85,34 @@ def test_cli_takes_stations_from_a_kml_folder(tmp_path):
     demand = gpd.read_file(out, layer="demand")
     assert set(demand["nearest_station"]) == {"甲站", "乙站"} and demand["walk_m"].max() < 400.01
     assert gpd.read_file(out, layer="stations")["name"].tolist() == ["甲站", "乙站"]
+
+
+GOOGLE_EARTH = """<?xml version="1.0" encoding="UTF-8"?>
+<kml xmlns="http://www.opengis.net/kml/2.2"><Document><name>网格.kml</name>
+<Placemark><name>第一网格</name>
+ <ExtendedData><Data name="户数"><value>412</value></Data><Data name="网格员"><value>张三</value></Data></ExtendedData>
+ <MultiGeometry>
+  <Polygon><outerBoundaryIs><LinearRing><coordinates>114.03,22.54,0 114.04,22.54,0 114.04,22.55,0 114.03,22.54,0
+  </coordinates></LinearRing></outerBoundaryIs></Polygon>
+  <Polygon><outerBoundaryIs><LinearRing><coordinates>114.05,22.54,0 114.06,22.54,0 114.06,22.55,0 114.05,22.54,0
+  </coordinates></LinearRing></outerBoundaryIs></Polygon>
+ </MultiGeometry></Placemark>
+<Placemark><name>第二网格</name><ExtendedData><Data name="户数"><value>388</value></Data></ExtendedData>
+ <Polygon><outerBoundaryIs><LinearRing><coordinates>114.04,22.54 114.05,22.54 114.05,22.55 114.04,22.54
+ </coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark>
+</Document></kml>"""
+
+
+@pytest.mark.parametrize("suffix", [".kml", ".kmz"])
+def test_google_earth_data_keeps_its_chinese_names(tmp_path, suffix):
+    # GDAL's LIBKML driver gives <Data name="户数"> as "______"; the names come back from the file
+    path = tmp_path / f"网格{suffix}"
+    if suffix == ".kml":
+        path.write_text(GOOGLE_EARTH, encoding="utf-8")
+    else:
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("doc.kml", GOOGLE_EARTH)
+    gdf = read_layer(path)
+    assert list(gdf.columns) == ["Name", "户数", "网格员", "geometry"]
+    assert gdf["户数"].astype(int).tolist() == [412, 388] and gdf["网格员"].iloc[0] == "张三"
+    assert gdf.geom_type.tolist() == ["MultiPolygon", "Polygon"]

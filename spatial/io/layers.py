@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io as _io
 import logging
+import re
 import tempfile
 import zipfile
 from pathlib import Path
@@ -139,7 +140,7 @@ def read_layer(
     if suffix == ".shp":
         gdf = restore_field_names(gdf, path)
     elif suffix in _KML_SUFFIXES:
-        gdf = _tidy_kml(gdf)
+        gdf = _tidy_kml(gdf, path)
     if gdf.crs is None:
         if crs is None:
             fix = "add its .prj file" if suffix == ".shp" else \
@@ -263,9 +264,11 @@ def _pick_layer(path: Path, layer: str | None, *, with_features: bool = False) -
     return layer
 
 
-def _tidy_kml(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Placemarks without heights and without the styling columns no placemark sets (all empty,
-    or GDAL's defaults: -1 or 0)."""
+def _tidy_kml(gdf: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
+    """Placemarks without heights, without the styling columns no placemark sets (all empty, or
+    GDAL's defaults: -1 or 0), and with their data's own names (GDAL's LIBKML driver writes each
+    byte of a name that is not ASCII as ``_``: 户数 comes out ``______``)."""
+    gdf = gdf.rename(columns={c: n for c, n in _kml_names(path).items() if c in gdf.columns and n not in gdf.columns})
     drop = []
     for col in _KML_STYLE:
         if col in gdf.columns and gdf[col].dropna().astype(str).isin(["", "-1", "0"]).all():
@@ -274,6 +277,27 @@ def _tidy_kml(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if out.geometry.has_z.any():
         out = out.set_geometry(shapely.force_2d(out.geometry.values), crs=out.crs)
     return out
+
+
+def _kml_names(path: Path) -> dict[str, str]:
+    """``{name as GDAL gives it: name in the file}`` for the data fields of a KML/KMZ whose names are
+    not ASCII (one-to-one only)."""
+    try:
+        if path.suffix.lower() == ".kmz":
+            with zipfile.ZipFile(path) as kmz:
+                member = next((m for m in kmz.namelist() if m.lower().endswith(".kml")), None)
+                text = kmz.read(member) if member else b""
+        else:
+            text = path.read_bytes()
+    except (OSError, zipfile.BadZipFile, KeyError):
+        return {}
+    found: dict[str, set] = {}
+    for raw in set(re.findall(rb'<(?:\w+:)?(?:Data|SimpleField|SimpleData)\s[^>]*?name="([^"]+)"', text)):
+        name = raw.decode("utf-8", "replace")
+        garbled = "".join(c if ord(c) < 128 else "_" * len(c.encode("utf-8")) for c in name)
+        if garbled != name:
+            found.setdefault(garbled, set()).add(name)
+    return {g: next(iter(n)) for g, n in found.items() if len(n) == 1}
 
 
 def read_points_table(
