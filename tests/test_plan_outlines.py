@@ -115,3 +115,16 @@ max_deviation_pct = 5
     assert len(outside) == 1 and outside["problem"].iloc[0].startswith("outside every grid outline")
     grids = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="grids")
     assert sorted(grids["households"]) == [400, 400, 400] and last in set(moves["unit_id"])
+
+
+def test_the_editor_opens_a_plan_given_as_outlines(tmp_path):
+    units = _units()
+    units.to_file(tmp_path / "u.gpkg")
+    gpd.GeoDataFrame({"网格编号": ["东", "西"]}, crs=UTM, geometry=[
+        box(X0, Y0, X0 + 300, Y0 + 300), box(X0 + 300, Y0, X0 + 600, Y0 + 300)]).to_file(tmp_path / "边界.shp",
+                                                                                          encoding="gbk")
+    out = tmp_path / "editor.html"
+    assert main(["-q", "editor", str(tmp_path / "边界.shp"), "--units", str(tmp_path / "u.gpkg"), "--min", "800",
+                 "--max", "1000", "--out", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert '"东"' in page and '"西"' in page

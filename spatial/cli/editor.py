@@ -23,13 +23,15 @@ def add_parser(sub) -> None:
         help="write an offline page to redraw grids by hand with live totals (网格在线调整)",
         description="PLAN is the output of 'spatial grids' / 'spatial run' (its 'units' layer is used) or any "
         "layer of unit polygons with unit_id, grid_id and households; a CSV plan (unit_id,grid_id, e.g. "
-        "exported by the editor) needs --units. Open the page in a browser: pick a grid, click or lasso "
+        "exported by the editor) or the grids' outlines (a 网格边界 shapefile or KML) needs --units. Open the page in a browser: pick a grid, click or lasso "
         "units into it, export the plan as CSV; score it with 'spatial grids COMMUNITIES UNITS "
         "--existing PLAN.csv --evaluate'.",
     )
     p.add_argument("plan", type=Path, metavar="PLAN",
-                   help="units with grid_id (FILE or FILE.gpkg:layer), or a CSV plan")
-    p.add_argument("--units", type=Path, default=None, help="unit polygons, when PLAN is a CSV/XLSX table")
+                   help="units with grid_id (FILE or FILE.gpkg:layer), or a CSV plan, or the grids' outlines")
+    p.add_argument("--units", type=Path, default=None,
+                   help="unit polygons, when PLAN is a CSV/XLSX table or the grids' outlines (a 网格边界 "
+                        "shapefile, a KML: each unit to the grid covering most of it)")
     p.add_argument("--communities", type=Path, default=None,
                    help="community polygons drawn as outlines (default: PLAN's 'communities' layer, if any)")
     p.add_argument("--roads", type=Path, default=None,
@@ -73,14 +75,12 @@ def run(args: argparse.Namespace) -> int:
     inputs = {"PLAN": args.plan, "--units": args.units, "--communities": args.communities, "--roads": args.roads}
     check_inputs(inputs, suffixes={"--roads": LAYER_SUFFIXES + NETWORK_SUFFIXES})
     check_output(args.out, inputs=inputs, suffixes=(".html", ".htm"))
-    if args.plan.suffix.lower() in (".csv", ".txt", ".xlsx", ".xls"):
-        if args.units is None:
-            raise ColumnError(f"'{args.plan}' is a table; give the unit polygons with --units UNITS")
+    if args.plan.suffix.lower() in (".csv", ".txt", ".xlsx", ".xls") and args.units is None:
+        raise ColumnError(f"'{args.plan}' is a table; give the unit polygons with --units UNITS")
+    if args.units is not None:  # a table of units' grids, or the grids' outlines
         units = read_grid_input(args.units, "units", "units")
         units = units.assign(grid_id=read_plan(args.plan, units).to_numpy())
     else:
-        if args.units is not None:
-            raise ColumnError("--units is only for a CSV/XLSX PLAN; PLAN already holds the units")
         units = read_grid_input(args.plan, "units", "plan")
     communities = None
     if args.communities is not None:
