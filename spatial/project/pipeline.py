@@ -97,8 +97,14 @@ def _find_columns(project: Project, layers: dict) -> Project:
             continue
         spec = inputs[name]
         options = dict(spec.options)
-        if name == "plan" and "units" in layers:
-            _outlines_as_plan(layers, spec)
+        if name == "plan":
+            if "units" in layers:
+                _outlines_as_plan(layers, spec)
+            else:  # units built from buildings later: outlines become a plan then (``_redraw``)
+                from spatial.grids.plan import is_outline_plan
+
+                if is_outline_plan(layers["plan"]):
+                    continue
         for key, role, required in keys:
             found = find_column(layers[name], role, given=options.get(key), layer=f"{name} ({spec.path.name})",
                                 option=f"[inputs] {name} {key}", required=required)
@@ -259,6 +265,7 @@ def _redraw(project: Project, layers: dict, report: Report) -> None:
     from spatial.grids.redraw import redraw_grids
 
     g = project.grids
+    _outlines_as_plan(layers, project.inputs["plan"])  # outlines given with buildings: now the units exist
     plan = layers["plan"]
     plan_labels(plan, layers["units"], name=f"'{project.inputs['plan'].path.name}'")  # unknown, repeated, missing
     roads = layers.get("roads")
