@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 from shapely.geometry import LineString, Point, Polygon, box
 
@@ -199,3 +200,18 @@ def test_overlapping_units_are_reported_pair_by_pair_and_kept():
     frame = report.to_frame()
     rows = frame[frame["problem"].str.startswith("overlaps unit")]
     assert rows[["row_id", "problem"]].values.tolist() == [["U1", "overlaps unit U3 by 2,500 m²"]]
+
+
+def test_counts_typed_as_text_are_read_and_said_once(caplog):
+    # 203户, thousands commas, full-width digits (WPS, Excel text cells), a unit word after a space
+    from spatial.core.checks import check_households
+
+    df = pd.DataFrame({"households": ["203户", "1,203", "２０３", "12 人", 7, "0"]}, index=[5, 5, 6, 7, 8, 9])
+    with caplog.at_level("WARNING"):
+        got = check_households(df, "households", "units")
+        check_households(df, "households", "units")
+    assert got.tolist() == [203.0, 1203.0, 203.0, 12.0, 7.0, 0.0] and list(got.index) == [5, 5, 6, 7, 8, 9]
+    assert caplog.text.count("4 values written as text read as counts ('203户' as 203)") == 1
+    for bad in ("约200户", "200-300户", "二百户", "1,20"):
+        with pytest.raises(ColumnError, match="must be a number >= 0 in every row"):
+            check_households(pd.DataFrame({"households": [bad]}), "households", "units")

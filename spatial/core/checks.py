@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -355,7 +357,7 @@ def check_households(
     """Return ``column`` as float, raising :class:`ColumnError` on missing, infinite, negative
     values, or values above ``max_value`` (a count no real unit reaches: a wrong column)."""
     require_columns(df, [column], name)
-    values = pd.to_numeric(df[column], errors="coerce")
+    values = _counts(df[column], name, column)
     ids = df.index if id_col is None else df[id_col]
     bad = values.isna() | (values < 0) | ~np.isfinite(values.fillna(0).to_numpy(dtype=float))
     if bad.any():
@@ -372,6 +374,34 @@ def check_households(
             "no single unit has that many: check the column (population? an area?) and the units"
         )
     return values.astype(float)
+
+
+#: A count as offices type it: ``203户``, ``1,203``, full-width ``２０３``, ``12 人``.
+_COUNT_TEXT = re.compile(r"^\s*(\d+(?:,\d{3})*(?:\.\d+)?)\s*(?:户|人|栋|幢|座|层|套|间|个)?\s*$")
+_SAID: set = set()
+
+
+def _counts(column: pd.Series, name: str, col: str) -> pd.Series:
+    """``column`` as numbers; text that is a count written with a unit word, thousands commas or
+    full-width digits (NFKC) is read as that count, said once in a warning with an example."""
+    values = pd.to_numeric(column, errors="coerce")
+    raw = column.to_numpy(dtype=object)
+    read = {}  # position -> count
+    for k in np.flatnonzero(values.isna().to_numpy()):
+        m = _COUNT_TEXT.match(unicodedata.normalize("NFKC", raw[k])) if isinstance(raw[k], str) else None
+        if m:
+            read[int(k)] = float(m.group(1).replace(",", ""))
+    if not read:
+        return values
+    out = values.to_numpy(dtype=float, copy=True)
+    out[list(read)] = list(read.values())
+    first = next(iter(read))
+    key = (name, col, len(read), raw[first])
+    if key not in _SAID:
+        _SAID.add(key)
+        logger.warning("'%s' column '%s': %d values written as text read as counts ('%s' as %g)", name, col,
+                       len(read), raw[first], read[first])
+    return pd.Series(out, index=column.index, name=column.name)
 
 
 def _plain(value):
