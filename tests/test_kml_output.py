@@ -92,3 +92,31 @@ max_households = 500
     first = grids.iloc[0]
     assert f"户数: {first['households']}" in described[first["grid_id"]]
     assert "专职网格员（人）: 1" in described[first["grid_id"]]
+
+
+def test_grids_and_coverage_commands_write_a_kmz_beside_the_geopackage(tmp_path):
+    from shapely.geometry import LineString
+
+    cells = [box(X0 + 100 * i, Y0 + 100 * j, X0 + 100 * (i + 1), Y0 + 100 * (j + 1)) for i in range(4) for j in range(2)]
+    gpd.GeoDataFrame({"unit_id": [f"U{k}" for k in range(8)], "community_id": "C1", "households": [100] * 8},
+                     geometry=cells, crs=UTM).to_file(tmp_path / "u.gpkg")
+    gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(X0, Y0, X0 + 400, Y0 + 200)],
+                     crs=UTM).to_file(tmp_path / "c.gpkg")
+    assert main(["-q", "grids", str(tmp_path / "c.gpkg"), str(tmp_path / "u.gpkg"), "--min", "300", "--max", "500",
+                 "--out", str(tmp_path / "g.gpkg"), "--kml", str(tmp_path / "网格.kmz")]) == 0
+    grids = gpd.read_file(tmp_path / "g.gpkg", layer="grids")
+    assert sorted(n for n, _, _ in _folders(tmp_path / "网格.kmz")["网格"]) == sorted(grids["grid_id"])
+    lines = [LineString([(X0 + 100 * i, Y0), (X0 + 100 * i, Y0 + 200)]) for i in range(5)]
+    lines += [LineString([(X0, Y0 + 100 * j), (X0 + 400, Y0 + 100 * j)]) for j in range(3)]
+    gpd.GeoDataFrame({"highway": ["footway"] * len(lines)}, geometry=lines, crs=UTM).to_file(tmp_path / "n.gpkg")
+    gpd.GeoDataFrame({"station_id": ["S1"], "name": ["甲站"]}, geometry=[Point(X0 + 100, Y0 + 100)],
+                     crs=UTM).to_file(tmp_path / "s.gpkg")
+    assert main(["-q", "coverage", str(tmp_path / "n.gpkg"), str(tmp_path / "s.gpkg"), str(tmp_path / "u.gpkg"),
+                 "--minutes", "1,2", "--out", str(tmp_path / "cov.gpkg"), "--kml", str(tmp_path / "站.kmz")]) == 0
+    folders = _folders(tmp_path / "站.kmz")
+    assert folders["党群服务站"][0][0] == "甲站" and "站点编号: S1" in folders["党群服务站"][0][1]
+    assert "覆盖盲区" in folders  # units beyond a 2-minute walk (about 130 m) form gaps
+    # a wrong suffix is refused before any work, and nothing is written
+    assert main(["-q", "grids", str(tmp_path / "c.gpkg"), str(tmp_path / "u.gpkg"), "--out", str(tmp_path / "g2.gpkg"),
+                 "--kml", str(tmp_path / "网格.gpkg")]) == 2
+    assert not (tmp_path / "g2.gpkg").exists()

@@ -35,6 +35,8 @@ def add_parser(sub) -> None:
     p.add_argument("stations", type=Path, help="stations: .gpkg/.geojson/.shp layer or .csv/.xlsx table")
     p.add_argument("demand", type=Path, help="units (points or polygons) with households")
     p.add_argument("--out", type=Path, required=True, help="output GeoPackage")
+    p.add_argument("--kml", type=Path, default=None, metavar="FILE.kmz",
+                   help="also write the stations and gaps as a KMZ (or .kml) for 奥维互动地图 or Google Earth on a phone")
     bands = p.add_mutually_exclusive_group()
     bands.add_argument("--minutes", type=number_list, default=None, help="time bands, e.g. 5,10,15 (default)")
     bands.add_argument("--meters", type=number_list, default=None, help="distance bands, e.g. 300,500,1000")
@@ -113,6 +115,8 @@ def _check(args: argparse.Namespace) -> dict:
                                    "--barriers": LAYER_SUFFIXES,
                                    "--dem": (".tif", ".tiff", ".vrt", ".img", ".asc", ".graphml")})
     check_output(args.out, inputs=inputs, suffixes=(".gpkg",))
+    if args.kml is not None:
+        check_output(args.kml, inputs=inputs, suffixes=(".kmz", ".kml"), what="--kml")
     check_output(args.out.with_name(args.out.stem + "_summary.csv"), inputs=inputs, suffixes=(".csv",),
                  what="the summary next to --out")
     minutes = args.minutes if args.minutes is not None or args.meters else (5, 10, 15)
@@ -286,6 +290,10 @@ def _coverage(args: argparse.Namespace, step) -> int:
     if fca_by is not None:
         written.append(args.out.with_name(args.out.stem + "_fca_by_community.csv"))
         write_csv(fca_by, written[-1])
+    if args.kml is not None:
+        from spatial.maps.kmz import results_kmz
+
+        written.append(results_kmz(args.kml, {"stations": snapped, "gaps": gaps}))
     step(None)
     overall = summary[summary.level == "overall"].iloc[0]
     say(args, f"speed {args.speed_kmh:g} km/h; households covered: " + ", ".join(

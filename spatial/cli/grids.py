@@ -40,6 +40,8 @@ def add_parser(sub) -> None:
     p.add_argument("inputs", nargs="*", metavar="LAYER",
                    help="COMMUNITIES UNITS (draw/redraw) or [COMMUNITIES] (with --evaluate)")
     p.add_argument("--out", type=Path, default=None, help="output GeoPackage")
+    p.add_argument("--kml", type=Path, default=None, metavar="FILE.kmz",
+                   help="also write the grids as a KMZ (or .kml) for 奥维互动地图 or Google Earth on a phone")
     band = p.add_mutually_exclusive_group()
     band.add_argument("--grids", dest="n_grids", type=positive_int, default=None, metavar="N",
                       help="total number of grids instead of a band")
@@ -109,6 +111,8 @@ def _check(args: argparse.Namespace, inputs: dict, outputs: tuple[str, ...] = ("
     suffixes = {"--roads": LAYER_SUFFIXES + NETWORK_SUFFIXES, "COMMUNITIES": LAYER_SUFFIXES}
     check_inputs(inputs, suffixes=suffixes)
     check_output(args.out, inputs=inputs, suffixes=outputs)
+    if getattr(args, "kml", None) is not None:
+        check_output(args.kml, inputs=inputs, suffixes=(".kmz", ".kml"), what="--kml")
 
 
 def _validated(args: argparse.Namespace, units, communities) -> tuple:
@@ -270,6 +274,10 @@ def _cmd_grids(args: argparse.Namespace) -> int:
               f"{len(layers['report'])} report rows")
     write_layers(layers, args.out, fresh=True)
     say(args, f"wrote {args.out} (layers {', '.join(layers)})")
+    if args.kml is not None:
+        from spatial.maps.kmz import results_kmz
+
+        say(args, f"wrote {results_kmz(args.kml, {'grids': res.grids})} (the grids, for a phone's map app)")
     return 0
 
 

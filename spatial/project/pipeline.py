@@ -452,7 +452,9 @@ def _write(project: Project, layers: dict, out: Path) -> list[Path]:
                                     station_load=layers.get("stations") if "coverage_demand" in layers else None,
                                     moves=_moves_words(layers.get("moves"), o.get("lang", "zh"))))
     if o.get("kml"):
-        files.append(_kml(layers, out / "results.kmz", o.get("lang", "zh")))
+        from spatial.maps.kmz import results_kmz
+
+        files.append(results_kmz(out / "results.kmz", layers, lang=o.get("lang", "zh")))
     if o.get("maps"):
         files.extend(_maps(project, layers, out))
     if o.get("png"):
@@ -465,34 +467,6 @@ def _write(project: Project, layers: dict, out: Path) -> list[Path]:
             band=project.siting.get("band") or f"{project.coverage['minutes'][-1]}min",
             title=project.name, lang=o.get("lang", "zh"), credits=o.get("credits", [])))
     return files
-
-
-#: ``[outputs] kml``: what a grid worker's map app (奥维, Google Earth) shows: per layer, its folder
-#: (zh, en), the column naming each placemark and the columns of its description.
-_KML_LAYERS = {
-    "grids": (("网格", "Grids"), "grid_id", ["grid_code", "community_id", "households", "population", "deviation_pct",
-                                             "full_time_workers", "part_time_workers", "building_leads"]),
-    "stations": (("党群服务站", "Stations"), "name", ["station_id", "type", "households_served", "population_served"]),
-    "gaps": (("覆盖盲区", "Coverage gaps"), "gap_id", ["rank", "cause", "households", "population"]),
-    "sites": (("建议新站点", "Proposed sites"), "site_id", ["rank", "gain_households", "gain_population",
-                                                        "cum_coverage_pct"]),
-}
-
-
-def _kml(layers: dict, path: Path, lang: str) -> Path:
-    """The grids, stations, gaps and sites as one KMZ for a phone's map app, a folder each."""
-    from spatial.io.kml import write_kml
-    from spatial.maps._data import VALUE_WORDS
-    from spatial.maps._style import FIELD_LABELS
-
-    which = {n: spec for n, spec in _KML_LAYERS.items() if layers.get(n) is not None and len(layers[n])}
-    folder = {n: spec[0][0 if lang == "zh" else 1] for n, spec in which.items()}
-    shown = {n: layers[n] for n in which}
-    if "gaps" in shown and "cause" in shown["gaps"].columns:  # the maps' words for a gap's cause
-        shown["gaps"] = shown["gaps"].assign(cause=shown["gaps"]["cause"].map(lambda v: VALUE_WORDS[lang].get(v, v)))
-    return write_kml({folder[n]: shown[n] for n in which}, path,
-                     names={folder[n]: spec[1] for n, spec in which.items()},
-                     fields={folder[n]: spec[2] for n, spec in which.items()}, labels=FIELD_LABELS[lang])
 
 
 def _moves_words(moves, lang: str):

@@ -1,0 +1,55 @@
+"""The results as one KMZ for a grid worker's map app (奥维互动地图, Google Earth): folders 网格,
+党群服务站, 覆盖盲区 and 建议新站点, each placemark named and described in the maps' own words.
+
+The writing is :func:`spatial.io.kml.write_kml`; what is chosen here is what an official reads
+on a phone: which column names a placemark (a grid's number, a station's name), which columns
+describe it, their labels (``_style.FIELD_LABELS``) and the words for coded values (a gap's
+cause, ``_data.VALUE_WORDS``). Imports :mod:`spatial.io` and the maps' styling.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Mapping
+
+import geopandas as gpd
+
+from spatial.io.kml import write_kml
+from spatial.maps._data import VALUE_WORDS
+from spatial.maps._style import FIELD_LABELS
+
+__all__ = ["results_kmz"]
+
+#: Per layer: its folder (zh, en), the column naming each placemark, the columns describing it.
+KMZ_LAYERS = {
+    "grids": (("网格", "Grids"), "grid_id", ["grid_code", "community_id", "households", "population", "deviation_pct",
+                                             "full_time_workers", "part_time_workers", "building_leads"]),
+    "stations": (("党群服务站", "Stations"), "name", ["station_id", "type", "households_served", "population_served"]),
+    "gaps": (("覆盖盲区", "Coverage gaps"), "gap_id", ["rank", "cause", "households", "population"]),
+    "sites": (("建议新站点", "Proposed sites"), "site_id", ["rank", "gain_households", "gain_population",
+                                                        "cum_coverage_pct"]),
+}
+
+
+def results_kmz(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame | None], *, lang: str = "zh") -> Path:
+    """Write the ``grids``, ``stations``, ``gaps`` and ``sites`` of ``layers`` that have rows to
+    one KMZ (or KML), a folder each, in ``lang`` (``"zh"`` or ``"en"``).
+
+    Examples
+    --------
+    >>> import os, tempfile, spatial
+    >>> demo = spatial.load_demo()
+    >>> grids = spatial.partition_grids(demo["units"], demo["communities"]).grids
+    >>> path = results_kmz(os.path.join(tempfile.mkdtemp(), "网格.kmz"), {"grids": grids})
+    >>> back = spatial.read_layer(path)
+    >>> back["Name"].iloc[0], back["description"].iloc[0].splitlines()[2]
+    ('C01-01', '户数: 377')
+    """
+    which = {n: spec for n, spec in KMZ_LAYERS.items() if layers.get(n) is not None and len(layers[n])}
+    folder = {n: spec[0][0 if lang == "zh" else 1] for n, spec in which.items()}
+    shown = {n: layers[n] for n in which}
+    if "gaps" in shown and "cause" in shown["gaps"].columns:
+        shown["gaps"] = shown["gaps"].assign(cause=shown["gaps"]["cause"].map(lambda v: VALUE_WORDS[lang].get(v, v)))
+    return write_kml({folder[n]: shown[n] for n in which}, path,
+                     names={folder[n]: spec[1] for n, spec in which.items()},
+                     fields={folder[n]: spec[2] for n, spec in which.items()}, labels=FIELD_LABELS[lang])
