@@ -68,22 +68,11 @@ def test_kml_text_and_bad_paths(tmp_path):
 
 
 def test_spatial_run_writes_the_kmz_a_grid_worker_opens(tmp_path):
-    from test_project import GRIDS_ONLY
-    from test_redraw import row_of_three_grids
+    from test_project import GRIDS_ONLY, TOWN_INPUTS, project_file, three_grid_town
 
-    units, comm, _ = row_of_three_grids()
-    units.to_file(tmp_path / "town.gpkg", layer="units")
-    comm.to_file(tmp_path / "town.gpkg", layer="communities")
-    (tmp_path / "p.toml").write_text("""[project]
-name = "kml"
-output = "out"
-[inputs]
-communities = { path = "town.gpkg", layer = "communities" }
-units = { path = "town.gpkg", layer = "units" }
-[grids]
-min_households = 300
-max_households = 500
-""" + GRIDS_ONLY + "kml = true\n", encoding="utf-8")
+    three_grid_town(tmp_path)
+    project_file(tmp_path, "kml", TOWN_INPUTS, "[grids]\nmin_households = 300\nmax_households = 500\n" + GRIDS_ONLY
+                 + "kml = true\n")
     assert main(["-q", "run", str(tmp_path / "p.toml")]) == 0
     folders = _folders(tmp_path / "out" / "results.kmz")
     grids = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="grids")

@@ -132,31 +132,14 @@ def test_the_editor_opens_a_plan_given_as_outlines(tmp_path):
 
 def test_a_project_of_buildings_redraws_a_plan_given_as_outlines(tmp_path):
     # units are built from the buildings after the inputs are read: the outlines wait for them
-    import numpy as np
-    import shapely
+    from test_project import GRIDS_ONLY, buildings_town, project_file
 
-    rng = np.random.default_rng(3)
-    pts = rng.uniform([X0 + 10, Y0 + 10], [X0 + 390, Y0 + 190], (60, 2))
-    hh = rng.integers(5, 40, 60)
-    gpd.GeoDataFrame({"户数": hh}, geometry=shapely.points(pts), crs=UTM).to_file(tmp_path / "b.gpkg")
-    gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(X0, Y0, X0 + 400, Y0 + 200)],
-                     crs=UTM).to_file(tmp_path / "c.gpkg")
+    hh = buildings_town(tmp_path)  # a community of 400 x 200 m at (500,000, 2,500,000)
+    x0, y0 = 500_000, 2_500_000
     gpd.GeoDataFrame({"网格编号": ["西", "东"]}, crs=UTM, geometry=[
-        box(X0, Y0, X0 + 200, Y0 + 200), box(X0 + 200, Y0, X0 + 400, Y0 + 200)]).to_file(tmp_path / "边界.gpkg")
-    (tmp_path / "p.toml").write_text("""[project]
-name = "buildings"
-output = "out"
-[inputs]
-communities = "c.gpkg"
-buildings = { path = "b.gpkg", households_col = "户数" }
-plan = "边界.gpkg"
-[coverage]
-enabled = false
-[outputs]
-maps = false
-workbook = false
-png = false
-""", encoding="utf-8")
+        box(x0, y0, x0 + 200, y0 + 200), box(x0 + 200, y0, x0 + 400, y0 + 200)]).to_file(tmp_path / "边界.gpkg")
+    project_file(tmp_path, "buildings", 'communities = "c.gpkg"\nbuildings = { path = "b.gpkg", households_col = "户数" }\n'
+                 'plan = "边界.gpkg"\n', GRIDS_ONLY)
     assert main(["-q", "run", str(tmp_path / "p.toml")]) == 0
     units = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="units")
     moves = pd.read_csv(tmp_path / "out" / "moves.csv")
@@ -164,4 +147,4 @@ png = false
     assert units["households"].sum() == hh.sum() and len(kept) > 0
     # a unit the redraw left alone is in the grid whose outline covers its centroid's side
     x = kept.to_crs(UTM).geometry.centroid.x
-    assert ((x < X0 + 200) == (kept["grid_id"] == "西")).all()
+    assert ((x < x0 + 200) == (kept["grid_id"] == "西")).all()

@@ -182,6 +182,44 @@ png = false
 """
 
 
+def three_grid_town(tmp_path):
+    """The row of three grids of test_redraw written to town.gpkg; its units, community and plan."""
+    from test_redraw import row_of_three_grids
+
+    units, comm, plan = row_of_three_grids()
+    units.to_file(tmp_path / "town.gpkg", layer="units")
+    comm.to_file(tmp_path / "town.gpkg", layer="communities")
+    return units, comm, plan
+
+
+#: ``[inputs]`` lines reading :func:`three_grid_town`.
+TOWN_INPUTS = ('communities = { path = "town.gpkg", layer = "communities" }\n'
+               'units = { path = "town.gpkg", layer = "units" }\n')
+
+
+def buildings_town(tmp_path):
+    """Sixty building points with 户数 (b.gpkg) in one community of 400 x 200 m (c.gpkg) at
+    (500,000, 2,500,000) in UTM 50N; their households."""
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    rng = np.random.default_rng(3)
+    pts = rng.uniform([500_010, 2_500_010], [500_390, 2_500_190], (60, 2))
+    hh = rng.integers(5, 40, 60)
+    gpd.GeoDataFrame({"户数": hh}, geometry=shapely.points(pts), crs="EPSG:32650").to_file(tmp_path / "b.gpkg")
+    gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[shapely.box(500_000, 2_500_000, 500_400, 2_500_200)],
+                     crs="EPSG:32650").to_file(tmp_path / "c.gpkg")
+    return hh
+
+
+def project_file(tmp_path, name, inputs, rest=""):
+    """``p.toml`` of a project ``name`` writing to ``out``: ``inputs`` (the lines of [inputs]), then ``rest``."""
+    path = tmp_path / "p.toml"
+    path.write_text(f'[project]\nname = "{name}"\noutput = "out"\n[inputs]\n{inputs}{rest}', encoding="utf-8")
+    return path
+
+
 def test_a_plan_input_is_redrawn_not_drawn_anew(tmp_path):
     # [inputs] plan: the plan is redrawn (moving as few units as it can) and the moves are kept;
     # with max_deviation_pct its grids come within the rule of their community's mean
@@ -268,28 +306,15 @@ def test_spatial_run_builds_units_from_buildings(tmp_path, capsys):
     # building points with 户数 in two street blocks: units are built (as --from-buildings), every
     # household lands in a unit and a grid
     import geopandas as gpd
-    import numpy as np
     import shapely
 
     from spatial.cli import main
 
-    crs = "EPSG:32650"
-    rng = np.random.default_rng(3)
-    pts = rng.uniform([500_010, 2_500_010], [500_390, 2_500_190], (60, 2))
-    hh = rng.integers(5, 40, 60)
-    gpd.GeoDataFrame({"户数": hh}, geometry=shapely.points(pts), crs=crs).to_file(tmp_path / "b.gpkg")
-    gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[shapely.box(500_000, 2_500_000, 500_400, 2_500_200)],
-                     crs=crs).to_file(tmp_path / "c.gpkg")
+    hh = buildings_town(tmp_path)
     gpd.GeoDataFrame(geometry=[shapely.LineString([(500_200, 2_499_990), (500_200, 2_500_210)])],
-                     crs=crs).to_file(tmp_path / "r.gpkg")
-    (tmp_path / "p.toml").write_text("""[project]
-name = "buildings"
-output = "out"
-[inputs]
-communities = "c.gpkg"
-buildings = { path = "b.gpkg", households_col = "户数" }
-roads = "r.gpkg"
-""" + GRIDS_ONLY, encoding="utf-8")
+                     crs="EPSG:32650").to_file(tmp_path / "r.gpkg")
+    project_file(tmp_path, "buildings", 'communities = "c.gpkg"\nbuildings = { path = "b.gpkg", households_col = "户数" }\n'
+                 'roads = "r.gpkg"\n', GRIDS_ONLY)
     assert main(["run", str(tmp_path / "p.toml")]) == 0
     units = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="units")
     grids = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="grids")
@@ -307,24 +332,11 @@ def test_outputs_credits_are_a_list_of_the_datas_sources(tmp_path):
 
 
 def test_spatial_run_credits_the_planners_sources_on_maps_png_editor_and_workbook(tmp_path):
-    from test_redraw import row_of_three_grids
-
     from spatial.cli import main
 
-    units, comm, plan = row_of_three_grids()
-    units.to_file(tmp_path / "town.gpkg", layer="units")
-    comm.to_file(tmp_path / "town.gpkg", layer="communities")
-    (tmp_path / "p.toml").write_text("""[project]
-name = "credits"
-output = "out"
-[inputs]
-communities = { path = "town.gpkg", layer = "communities" }
-units = { path = "town.gpkg", layer = "units" }
-[coverage]
-enabled = false
-[outputs]
-credits = ["住户数：XX区2025年房屋普查"]
-""", encoding="utf-8")
+    three_grid_town(tmp_path)
+    project_file(tmp_path, "credits", TOWN_INPUTS, '[coverage]\nenabled = false\n[outputs]\n'
+                 'credits = ["住户数：XX区2025年房屋普查"]\n')
     assert main(["-q", "run", str(tmp_path / "p.toml")]) == 0
     out = tmp_path / "out"
     for page in ("grids.html", "grid_editor.html"):
