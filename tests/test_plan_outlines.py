@@ -148,3 +148,12 @@ def test_a_project_of_buildings_redraws_a_plan_given_as_outlines(tmp_path):
     # a unit the redraw left alone is in the grid whose outline covers its centroid's side
     x = kept.to_crs(UTM).geometry.centroid.x
     assert ((x < x0 + 200) == (kept["grid_id"] == "西")).all()
+
+
+def test_a_hand_drawn_outline_that_crosses_itself_still_gives_a_plan():
+    from shapely.geometry import Polygon
+
+    units = _units()
+    bowtie = Polygon([(X0, Y0), (X0 + 600, Y0 + 300), (X0 + 600, Y0), (X0, Y0 + 300)])  # crosses at the middle
+    plan = plan_from_polygons(gpd.GeoDataFrame({"grid_id": ["G"]}, geometry=[bowtie], crs=UTM), units)
+    assert not bowtie.is_valid and (plan["grid_id"].notna().sum() > 0)

@@ -222,8 +222,10 @@ def plan_from_polygons(outlines, units, *, unit_id_col: str = "unit_id", grid_id
     crs = metric_crs(units, outlines)
     keep = outlines[gid].notna() & ~outlines.geometry.is_empty & outlines.geometry.notna()
     grids = outlines.loc[keep, [gid, outlines.geometry.name]].to_crs(crs)
+    # outlines drawn by hand cross themselves (a bow-tie): made valid, as are the units, before any overlay
+    grids = grids.set_geometry(shapely.make_valid(grids.geometry.to_numpy()), crs=crs)
     grids = grids.assign(**{gid: grids[gid].astype(str).str.strip()}).dissolve(gid, as_index=False)
-    ug = units.geometry.to_crs(crs).to_numpy()
+    ug = shapely.make_valid(units.geometry.to_crs(crs).to_numpy())
     gg = grids.geometry.to_numpy()
     area = shapely.area(ug)
     ui, gi = shapely.STRtree(gg).query(ug, predicate="intersects")
