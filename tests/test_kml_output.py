@@ -109,3 +109,12 @@ def test_grids_and_coverage_commands_write_a_kmz_beside_the_geopackage(tmp_path)
     assert main(["-q", "grids", str(tmp_path / "c.gpkg"), str(tmp_path / "u.gpkg"), "--out", str(tmp_path / "g2.gpkg"),
                  "--kml", str(tmp_path / "网格.gpkg")]) == 2
     assert not (tmp_path / "g2.gpkg").exists()
+
+
+def test_the_demo_writes_a_kmz_of_its_grids_stations_gaps_and_sites(demo_outputs):
+    out = {p.name: p for p in demo_outputs}
+    folders = _folders(out["results.kmz"])
+    assert list(folders) == ["网格", "党群服务站", "覆盖盲区", "建议新站点"]
+    for folder, layer in (("网格", "grids"), ("党群服务站", "stations"), ("覆盖盲区", "gaps"), ("建议新站点", "sites")):
+        assert len(folders[folder]) == len(gpd.read_file(out["results.gpkg"], layer=layer))
+    assert all("户数: " in d for _, d, _ in folders["网格"])

@@ -20,7 +20,7 @@ def _by_name(outputs):
 def test_every_output_is_written(demo_outputs):
     names = set(_by_name(demo_outputs))
     assert {"results.gpkg", "coverage_summary.csv", "grids.csv", "summary.xlsx", "grids.html",
-            "coverage.html", "overview.html", "overview.png", "run_log.json"} <= names
+            "coverage.html", "overview.html", "overview.png", "results.kmz", "run_log.json"} <= names
 
 
 def test_run_log_traces_inputs_parameters_and_versions(demo_outputs):
