@@ -256,7 +256,7 @@ def headline(result: RunResult, *, lang: str | None = None) -> str:
                          f"原为 {a['pct_before']:.1f}%）。" if zh else
                          f"With the {len(sites)} proposed sites: {hh_after:,.0f} ({a['pct_after']:.1f}%, "
                          f"was {a['pct_before']:.1f}%) within {words}.")
-    shown = [p.name for p in result.files if p.suffix in (".html", ".xlsx", ".gpkg", ".png")]
+    shown = [p.name for p in result.files if p.suffix in (".html", ".xlsx", ".gpkg", ".png", ".kmz")]
     if shown:
         lines.append((f"文件在 {result.out_dir}：" if zh else f"Files in {result.out_dir}: ") + ", ".join(shown))
     return "\n".join(lines)
