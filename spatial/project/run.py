@@ -160,7 +160,7 @@ def run_project(
     >>> result = spatial.run_project(project, out_dir=tempfile.mkdtemp())
     >>> sorted(path.name for path in result.files)  # doctest: +NORMALIZE_WHITESPACE
     ['coverage_summary.csv', 'fca_by_community.csv', 'gaps.csv', 'grids.csv', 'results.gpkg',
-     'run_log.json', 'sites_before_after.csv', 'station_load.csv', 'summary.xlsx']
+     'results.kmz', 'run_log.json', 'sites_before_after.csv', 'station_load.csv', 'summary.xlsx']
     """
     from spatial.project.pipeline import STEP_NAMES, run_steps
 
