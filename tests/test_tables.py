@@ -104,3 +104,15 @@ def test_a_workbook_sheet_is_named_as_file_colon_sheet(tmp_path):
         read_points_table(tmp_path / "站点.xlsx")
     with pytest.raises(InputFileError, match=r"cannot read sheet '站点'.*it has sheets: 汇总, 明细"):
         read_input(f"{tmp_path / '站点.xlsx'}:站点", "stations", "stations", points=True)
+
+
+def test_opendocument_workbook_reads_like_xlsx(tmp_path):
+    # .ods as LibreOffice or WPS on a domestic system saves it, written by pandas through odfpy
+    import pandas as pd
+
+    rows = [["福田区党群服务站一览表", None, None, None], ["站点编号", "名称", "经度", "纬度"], *[list(r) for r in ROWS]]
+    pd.DataFrame(rows).to_excel(tmp_path / "站点.ods", engine="odf", header=False, index=False)
+    ods = read_points_table(tmp_path / "站点.ods")
+    new = read_points_table(_office_xlsx(tmp_path / "站点.xlsx"))
+    assert ods["站点编号"].tolist() == ["S01", "S02", "S03"]
+    assert ods.geometry.geom_equals_exact(new.geometry, 0).all()

@@ -12,7 +12,7 @@ from spatial.core.errors import GeometryError, InputFileError
 
 #: suffixes of files read as vector layers, tables (with or without coordinates) and networks
 LAYER_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".zip", ".kml", ".kmz")
-TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls")
+TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".ods")
 NETWORK_SUFFIXES = (".graphml", ".osm", ".pbf")
 
 
@@ -119,7 +119,7 @@ def split_spec(spec: str | Path) -> tuple[Path, str | None]:
     ``layer``); any other FILE -> (FILE, None)."""
     text = str(spec)
     lowered = text.lower()
-    for suffix in (".gpkg:", ".zip:", ".kml:", ".kmz:", ".xlsx:", ".xlsm:", ".xls:"):
+    for suffix in (".gpkg:", ".zip:", ".kml:", ".kmz:", ".xlsx:", ".xlsm:", ".xls:", ".ods:"):
         k = lowered.rfind(suffix)
         if k >= 0 and not Path(text).exists():
             return Path(text[:k + len(suffix) - 1]), text[k + len(suffix):] or None

@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     inputs = {"PLAN": args.plan, "--units": args.units, "--communities": args.communities, "--roads": args.roads}
     check_inputs(inputs, suffixes={"--roads": LAYER_SUFFIXES + NETWORK_SUFFIXES})
     check_output(args.out, inputs=inputs, suffixes=(".html", ".htm"))
-    if args.plan.suffix.lower() in (".csv", ".txt", ".xlsx", ".xls") and args.units is None:
+    if args.plan.suffix.lower() in (".csv", ".txt", ".xlsx", ".xls", ".ods") and args.units is None:
         raise ColumnError(f"'{args.plan}' is a table; give the unit polygons with --units UNITS")
     if args.units is not None:  # a table of units' grids, or the grids' outlines
         units = read_grid_input(args.units, "units", "units")

@@ -81,9 +81,9 @@ def _read_table(path: Path, layer: str | None) -> pd.DataFrame:
         except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
             raise InputFileError(f"cannot read plan '{path}' as CSV: {str(exc).splitlines()[0]}") from exc
         return table.map(lambda v: _unescape(v.strip()) if isinstance(v, str) else v)
-    if suffix in (".xlsx", ".xls"):
+    if suffix in (".xlsx", ".xls", ".ods"):
         return pd.read_excel(path, dtype=str, keep_default_na=False,
-                             engine="calamine" if suffix == ".xls" else "openpyxl")
+                             engine="openpyxl" if suffix == ".xlsx" else "calamine")
     import pyogrio
 
     from spatial.io.layers import read_layer

@@ -9,7 +9,7 @@ Entirely empty rows (formatted but unused) are skipped too. Every data row keeps
 Excel row) number for messages. A CSV row with more cells than the header is refused, naming its
 line (a name holding an unquoted comma would shift the columns). Read with the standard ``csv``
 module (pandas' reader stops at a title row narrower than the header), and openpyxl (``.xlsx``)
-and calamine (``.xls``) through pandas; imports :mod:`spatial.core` and the encoding detection.
+and calamine (``.xls``, ``.ods``) through pandas; imports :mod:`spatial.core` and the encoding detection.
 """
 
 from __future__ import annotations
@@ -34,16 +34,17 @@ _HEAD_ROWS = 10
 
 
 def read_frame(path: Path, *, sheet=None, encoding: str | None = None) -> tuple[pd.DataFrame, np.ndarray]:
-    """The table of a ``.csv``/``.txt``/``.tsv`` or ``.xlsx``/``.xlsm``/``.xls`` file below its header, and
+    """The table of a ``.csv``/``.txt``/``.tsv`` or ``.xlsx``/``.xlsm``/``.xls``/``.ods`` file below its header, and
     each row's line number (1 for the file's first line)."""
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt", ".tsv"):
         text, used = decode_text_file(path, encoding=encoding)
         raw = _csv_cells(text, suffix, path, used)
         typed = False
-    elif suffix in (".xlsx", ".xlsm", ".xls"):
-        # Excel 97-2003 workbooks (.xls, still what many offices' templates are) through calamine
-        engine = "calamine" if suffix == ".xls" else "openpyxl"
+    elif suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
+        # Excel 97-2003 (.xls, still what many offices' templates are) and OpenDocument (.ods:
+        # LibreOffice, WPS on domestic systems) workbooks through calamine
+        engine = _engine(suffix)
         try:
             raw = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, header=None, engine=engine)
         except (ValueError, KeyError, OSError) as exc:
@@ -52,7 +53,7 @@ def read_frame(path: Path, *, sheet=None, encoding: str | None = None) -> tuple[
             raise InputFileError(f"cannot read '{path}' as an Excel workbook: {exc}") from exc
         typed = True
     else:
-        raise InputFileError(f"'{path}': unsupported table type {suffix!r}; use .csv, .xlsx or .xls")
+        raise InputFileError(f"'{path}': unsupported table type {suffix!r}; use .csv, .xlsx, .xls or .ods")
     filled = raw.notna()
     head = raw.iloc[:_HEAD_ROWS]  # cells of spaces count as empty where the header is looked for
     filled.iloc[:_HEAD_ROWS] &= ~head.apply(lambda c: c.map(lambda v: isinstance(v, str) and not v.strip()))
@@ -94,13 +95,18 @@ def read_frame(path: Path, *, sheet=None, encoding: str | None = None) -> tuple[
 
 def other_sheets(path: Path) -> list[str]:
     """The sheets of a workbook after its first (none for a CSV or a workbook that cannot say)."""
-    if path.suffix.lower() not in (".xlsx", ".xlsm", ".xls"):
+    if path.suffix.lower() not in (".xlsx", ".xlsm", ".xls", ".ods"):
         return []
     try:
-        with pd.ExcelFile(path, engine="calamine" if path.suffix.lower() == ".xls" else "openpyxl") as book:
+        with pd.ExcelFile(path, engine=_engine(path.suffix.lower())) as book:
             return [str(s) for s in book.sheet_names[1:]]
     except Exception:  # noqa: BLE001 - the caller's message is complete without it
         return []
+
+
+def _engine(suffix: str) -> str:
+    """pandas' reader of a workbook: openpyxl for .xlsx/.xlsm, calamine for .xls and .ods."""
+    return "openpyxl" if suffix in (".xlsx", ".xlsm") else "calamine"
 
 
 def _sheets(path: Path, engine: str) -> str:

@@ -13,7 +13,7 @@ from spatial.project.config import InputSpec, Project
 
 logger = logging.getLogger(__name__)
 
-_TABLE_SUFFIXES = {".csv", ".txt", ".xlsx", ".xls"}
+_TABLE_SUFFIXES = {".csv", ".txt", ".xlsx", ".xls", ".ods"}
 
 
 def read_input(spec: InputSpec, name: str):
