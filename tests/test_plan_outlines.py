@@ -157,3 +157,20 @@ def test_a_hand_drawn_outline_that_crosses_itself_still_gives_a_plan():
     bowtie = Polygon([(X0, Y0), (X0 + 600, Y0 + 300), (X0 + 600, Y0), (X0, Y0 + 300)])  # crosses at the middle
     plan = plan_from_polygons(gpd.GeoDataFrame({"grid_id": ["G"]}, geometry=[bowtie], crs=UTM), units)
     assert not bowtie.is_valid and (plan["grid_id"].notna().sum() > 0)
+
+
+def test_evaluate_scores_a_plan_given_as_outlines_and_reports_what_they_leave(tmp_path):
+    units = _units()
+    units.to_file(tmp_path / "u.gpkg")
+    gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(X0, Y0, X0 + 600, Y0 + 300)],
+                     crs=UTM).to_file(tmp_path / "c.gpkg")
+    gpd.GeoDataFrame({"网格编号": ["G1", "G2"]}, crs=UTM, geometry=[
+        box(X0, Y0, X0 + 240, Y0 + 300), box(X0 + 240, Y0, X0 + 500, Y0 + 300)]).to_file(tmp_path / "边界.gpkg")
+    out = tmp_path / "scores.gpkg"
+    assert main(["-q", "grids", str(tmp_path / "c.gpkg"), str(tmp_path / "u.gpkg"), "--existing",
+                 str(tmp_path / "边界.gpkg"), "--evaluate", "--min", "500", "--max", "800", "--out", str(out)]) == 0
+    scores = gpd.read_file(out, layer="grid_scores").set_index("grid_id")
+    assert scores.loc["G1", "households"] == 600 and scores.loc["G2", "households"] == 900  # U02 is 60% in G2
+    report = gpd.read_file(out, layer="report")
+    outside = report[report["problem"].str.startswith("outside every grid outline")]
+    assert sorted(outside["row_id"]) == ["U05", "U11", "U17"]

@@ -10,6 +10,7 @@ from pathlib import Path
 from spatial.cli._common import (
     LAYER_SUFFIXES,
     NETWORK_SUFFIXES,
+    TABLE_SUFFIXES,
     add_column_options,
     check_inputs,
     check_output,
@@ -20,6 +21,7 @@ from spatial.cli._common import (
     positive_int,
     read_input,
     say,
+    split_spec,
 )
 
 
@@ -307,8 +309,9 @@ def _units_from_buildings(args: argparse.Namespace, buildings, communities, road
 
 def _cmd_grids_evaluate_existing(args: argparse.Namespace) -> int:
     """``COMMUNITIES UNITS --existing PLAN --evaluate``: score a unit_id -> grid_id plan of the units."""
+    from spatial.core.checks import Report
     from spatial.core.errors import SpatialError
-    from spatial.grids.plan import read_plan
+    from spatial.grids.plan import is_outline_plan, plan_from_polygons, read_plan
 
     inputs = list(args.inputs)
     if args.evaluate != Path():  # argparse took COMMUNITIES as the value of --evaluate
@@ -320,14 +323,23 @@ def _cmd_grids_evaluate_existing(args: argparse.Namespace) -> int:
         args.out = plan_path.with_name(plan_path.stem + "_scores.gpkg")
     _check(args, {"COMMUNITIES": inputs[0], "UNITS": inputs[1], "--existing": args.existing, "--roads": args.roads})
     units = read_input(inputs[1], "units", "units")
-    units = units.assign(grid_id=read_plan(args.existing, units).to_numpy())
+    table = split_spec(args.existing)[0].suffix.lower() in TABLE_SUFFIXES
+    outlines = None if table else read_input(args.existing, "units", "plan", allow_empty=True)
+    rows = None
+    if outlines is not None and is_outline_plan(outlines, units):  # the grids' outlines: the units each covers most of, cut ones reported
+        rows = Report()
+        plan = plan_from_polygons(outlines, units, name=f"'{plan_path.name}'", report=rows)
+        units = units.assign(grid_id=plan["grid_id"].to_numpy())
+    else:
+        units = units.assign(grid_id=read_plan(args.existing, units).to_numpy())
     args.inputs = inputs[:1]
-    return _cmd_grids_evaluate(args, plan=units, plan_path=plan_path)
+    return _cmd_grids_evaluate(args, plan=units, plan_path=plan_path, rows=rows)
 
 
-def _cmd_grids_evaluate(args: argparse.Namespace, plan=None, plan_path: Path | None = None) -> int:
+def _cmd_grids_evaluate(args: argparse.Namespace, plan=None, plan_path: Path | None = None, rows=None) -> int:
+    import pandas as pd
+
     from spatial.core.errors import SpatialError
-    from spatial.cli._common import split_spec
     from spatial.grids.evaluate import evaluate_grids
     from spatial.io.layers import write_layers
 
@@ -360,7 +372,8 @@ def _cmd_grids_evaluate(args: argparse.Namespace, plan=None, plan_path: Path | N
         say(args, f"grids in pieces (not contiguous): {', '.join(pieces[:20])}{' ...' if len(pieces) > 20 else ''}"
             + (f" ({len(islands)} of them only through units that are themselves in parts: nothing to fix)"
                if islands else ""))
-    write_layers({"grid_scores": res.grids, "summary": res.summary, "report": res.report}, args.out, fresh=True)
+    report = res.report if rows is None else pd.concat([rows.to_frame(), res.report], ignore_index=True)
+    write_layers({"grid_scores": res.grids, "summary": res.summary, "report": report}, args.out, fresh=True)
     say(args, f"wrote {args.out} (layers grid_scores, summary, report)")
     return 0
 
