@@ -116,3 +116,15 @@ def test_opendocument_workbook_reads_like_xlsx(tmp_path):
     new = read_points_table(_office_xlsx(tmp_path / "站点.xlsx"))
     assert ods["站点编号"].tolist() == ["S01", "S02", "S03"]
     assert ods.geometry.geom_equals_exact(new.geometry, 0).all()
+
+
+@pytest.mark.parametrize("header", ["lon,lat,名称", "WKT,名称"])
+def test_a_table_of_only_its_header_is_empty_not_an_error(tmp_path, header):
+    from spatial.cli._common import read_input
+    from spatial.core.errors import GeometryError
+
+    (tmp_path / "s.csv").write_text(header + "\n", encoding="utf-8")
+    gdf = read_points_table(tmp_path / "s.csv")
+    assert len(gdf) == 0 and "名称" in gdf.columns and gdf.crs.to_epsg() == 4326
+    with pytest.raises(GeometryError, match=r"stations: 's.csv' has no rows"):
+        read_input(tmp_path / "s.csv", "stations", "stations", points=True)

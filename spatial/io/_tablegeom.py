@@ -139,7 +139,7 @@ def _check_degrees(df, label, lines, target, xs, ys, x, y, cols, swapped, fix):
     """On a geographic ``target``, refuse every row out of -180..180 / -90..90 (``xs``, ``ys``:
     each row's x and y values, one or more per row) and tables whose every ``x`` (0-60) and
     ``y`` (70-140) look like latitude and longitude the other way round (China's)."""
-    if not target.is_geographic:
+    if not target.is_geographic or not len(df):
         return
     xs, ys = np.asarray(xs).reshape(len(df), -1), np.asarray(ys).reshape(len(df), -1)
     if len(df) and np.all((x > 0) & (x < 60)) and np.all((y > 70) & (y < 140)):
