@@ -333,10 +333,11 @@ def _cmd_grids_evaluate_existing(args: argparse.Namespace) -> int:
     else:
         units = units.assign(grid_id=read_plan(args.existing, units).to_numpy())
     args.inputs = inputs[:1]
-    return _cmd_grids_evaluate(args, plan=units, plan_path=plan_path, rows=rows)
+    return _cmd_grids_evaluate(args, plan=units, plan_path=plan_path, outline_rows=rows)
 
 
-def _cmd_grids_evaluate(args: argparse.Namespace, plan=None, plan_path: Path | None = None, rows=None) -> int:
+def _cmd_grids_evaluate(args: argparse.Namespace, plan=None, plan_path: Path | None = None,
+                        outline_rows=None) -> int:
     import pandas as pd
 
     from spatial.core.errors import SpatialError
@@ -372,7 +373,8 @@ def _cmd_grids_evaluate(args: argparse.Namespace, plan=None, plan_path: Path | N
         say(args, f"grids in pieces (not contiguous): {', '.join(pieces[:20])}{' ...' if len(pieces) > 20 else ''}"
             + (f" ({len(islands)} of them only through units that are themselves in parts: nothing to fix)"
                if islands else ""))
-    report = res.report if rows is None else pd.concat([rows.to_frame(), res.report], ignore_index=True)
+    report = res.report if outline_rows is None else pd.concat([outline_rows.to_frame(), res.report],
+                                                               ignore_index=True)
     write_layers({"grid_scores": res.grids, "summary": res.summary, "report": report}, args.out, fresh=True)
     say(args, f"wrote {args.out} (layers grid_scores, summary, report)")
     return 0
