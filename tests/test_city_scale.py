@@ -139,14 +139,19 @@ def test_band_in_minutes_reads_the_speed_the_demand_was_scored_at():
 @given(pts=st.lists(st.tuples(st.floats(-50, 1050), st.floats(-500, 500)), min_size=2, max_size=50),
        link_m=st.floats(5, 400), along=st.booleans())
 @example(pts=[(0.0, 66.0), (5.0, 66.0)], link_m=5.0, along=False)  # exactly link_m apart, one on its leg
+@example(pts=[(0.0, 20.0), (11.00000011920929, 20.0)], link_m=91.0, along=False)  # found in a fresh clone
 def test_one_search_links_exactly_the_homes_within_link_m(river, pts, link_m, along):
-    """Components of walk_links equal those of every pair within link_m (source_target_pairs)."""
+    """Components of walk_links equal those of every pair within link_m (source_target_pairs), to
+    the micrometre walk_links allows (``_SLACK_M``: a walk 0.12 µm over 91 m, found in a fresh
+    clone, links there and did not in a reference cut at exactly 91 m)."""
+    from spatial.coverage._gapsplit import _SLACK_M
+
     xy = np.array(pts) + [X0, Y0]
     if along:  # many homes beside one street, to test walks along an edge
         xy[: len(xy) // 2, 1] = Y0 - 160 + np.linspace(-30, 30, len(xy) // 2)
     snap = snap_points(river, xy, max_snap_m=40.0)
     n = len(xy)
-    a, b, _ = source_target_pairs(river, snap, snap, limit_m=link_m)
+    a, b, _ = source_target_pairs(river, snap, snap, limit_m=link_m + _SLACK_M)
     want = connected_components(sp.coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n)), directed=False)[1]
     a2, b2 = walk_links(river, snap, link_m=link_m)
     got = connected_components(sp.coo_matrix((np.ones(len(a2)), (a2, b2)), shape=(n, n)), directed=False)[1]
