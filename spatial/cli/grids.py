@@ -208,13 +208,12 @@ def _cmd_grids(args: argparse.Namespace) -> int:
 
         plan = read_input(args.existing, "units", "plan") if args.existing else None
         if plan is not None:
-            from spatial.core.checks import Report
-            from spatial.grids.plan import is_outline_plan, named_plan, plan_from_polygons, plan_labels
+            from spatial.grids.plan import named_plan, outlines_as_plan, plan_labels
 
-            if is_outline_plan(plan, units, unit_id_col=cols["unit_id_col"]):  # the old grids' outlines (网格边界)
-                outline_report = Report()
-                plan = plan_from_polygons(plan, units, unit_id_col=cols["unit_id_col"],
-                                          name=f"'{args.existing.name}'", report=outline_report)
+            # the old grids' outlines (网格边界): each unit to the grid covering most of it
+            plan, outline_report = outlines_as_plan(plan, units, unit_id_col=cols["unit_id_col"],
+                                                    name=f"'{args.existing.name}'")
+            if outline_report is not None:
                 checked = pd.concat([checked, outline_report.to_frame()], ignore_index=True)
                 say(args, f"existing plan from {args.existing.name}'s outlines: {int(plan['grid_id'].notna().sum())} "
                           f"units in {plan['grid_id'].nunique()} grids, each in the grid covering most of it "
@@ -309,9 +308,8 @@ def _units_from_buildings(args: argparse.Namespace, buildings, communities, road
 
 def _cmd_grids_evaluate_existing(args: argparse.Namespace) -> int:
     """``COMMUNITIES UNITS --existing PLAN --evaluate``: score a unit_id -> grid_id plan of the units."""
-    from spatial.core.checks import Report
     from spatial.core.errors import SpatialError
-    from spatial.grids.plan import is_outline_plan, plan_from_polygons, read_plan
+    from spatial.grids.plan import outlines_as_plan, read_plan
 
     inputs = list(args.inputs)
     if args.evaluate != Path():  # argparse took COMMUNITIES as the value of --evaluate
@@ -325,10 +323,8 @@ def _cmd_grids_evaluate_existing(args: argparse.Namespace) -> int:
     units = read_input(inputs[1], "units", "units")
     table = split_spec(args.existing)[0].suffix.lower() in TABLE_SUFFIXES
     outlines = None if table else read_input(args.existing, "units", "plan", allow_empty=True)
-    rows = None
-    if outlines is not None and is_outline_plan(outlines, units):  # the grids' outlines: the units each covers most of, cut ones reported
-        rows = Report()
-        plan = plan_from_polygons(outlines, units, name=f"'{plan_path.name}'", report=rows)
+    plan, rows = (None, None) if outlines is None else outlines_as_plan(outlines, units, name=f"'{plan_path.name}'")
+    if rows is not None:  # the grids' outlines: the units each covers most of, cut ones reported
         units = units.assign(grid_id=plan["grid_id"].to_numpy())
     else:
         units = units.assign(grid_id=read_plan(args.existing, units).to_numpy())

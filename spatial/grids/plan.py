@@ -28,7 +28,7 @@ from spatial.io.columns import find_column
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["read_plan", "plan_labels", "plan_from_polygons", "is_outline_plan"]
+__all__ = ["read_plan", "plan_labels", "plan_from_polygons", "is_outline_plan", "outlines_as_plan"]
 
 #: Characters the editor escapes with a leading ' so that Excel does not read a cell as a formula.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -82,8 +82,9 @@ def _read_table(path: Path, layer: str | None) -> pd.DataFrame:
             raise InputFileError(f"cannot read plan '{path}' as CSV: {str(exc).splitlines()[0]}") from exc
         return table.map(lambda v: _unescape(v.strip()) if isinstance(v, str) else v)
     if suffix in (".xlsx", ".xls", ".ods"):
-        return pd.read_excel(path, dtype=str, keep_default_na=False,
-                             engine="openpyxl" if suffix == ".xlsx" else "calamine")
+        from spatial.io._tables import workbook_engine
+
+        return pd.read_excel(path, dtype=str, keep_default_na=False, engine=workbook_engine(suffix))
     import pyogrio
 
     from spatial.io.layers import read_layer
@@ -143,11 +144,24 @@ def read_plan(
     """
     path = Path(path)
     table = _read_table(path, layer)
-    if units is not None and is_outline_plan(table, units, unit_id_col=unit_id_col):
-        table = plan_from_polygons(table, units, unit_id_col=unit_id_col, grid_id_col=grid_id_col,
-                                   name=f"'{path.name}'")
+    if units is not None:
+        table, _ = outlines_as_plan(table, units, unit_id_col=unit_id_col, grid_id_col=grid_id_col,
+                                    name=f"'{path.name}'")
     table = pd.DataFrame(table).drop(columns=getattr(table, "_geometry_column_name", None) or [], errors="ignore")
     return plan_labels(table, units, unit_id_col=unit_id_col, grid_id_col=grid_id_col, name=f"'{path.name}'")
+
+
+def outlines_as_plan(plan, units, *, unit_id_col: str = "unit_id", grid_id_col: str = "grid_id",
+                     name: str = "plan"):
+    """``(plan, None)`` for a plan of units; for the grids' outlines (:func:`is_outline_plan`),
+    ``(the plan they give the units, a Report of the units outside them or cut by one)``."""
+    if not is_outline_plan(plan, units, unit_id_col=unit_id_col):
+        return plan, None
+    from spatial.core.checks import Report
+
+    report = Report()
+    return plan_from_polygons(plan, units, unit_id_col=unit_id_col, grid_id_col=grid_id_col, name=name,
+                              report=report), report
 
 
 def is_outline_plan(plan, units=None, *, unit_id_col: str = "unit_id") -> bool:

@@ -27,7 +27,7 @@ from spatial.io._encoding import decode_text_file
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["read_frame", "other_sheets"]
+__all__ = ["read_frame", "other_sheets", "workbook_engine"]
 
 #: Rows looked at for the header.
 _HEAD_ROWS = 10
@@ -44,11 +44,11 @@ def read_frame(path: Path, *, sheet=None, encoding: str | None = None) -> tuple[
     elif suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
         # Excel 97-2003 (.xls, still what many offices' templates are) and OpenDocument (.ods:
         # LibreOffice, WPS on domestic systems) workbooks through calamine
-        engine = _engine(suffix)
+        engine = workbook_engine(suffix)
         try:
             raw = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, header=None, engine=engine)
         except (ValueError, KeyError, OSError) as exc:
-            raise InputFileError(f"cannot read sheet {sheet!r} of '{path}': {exc}{_sheets(path, engine)}") from exc
+            raise InputFileError(f"cannot read sheet {sheet!r} of '{path}': {exc}{_sheets(path)}") from exc
         except Exception as exc:  # openpyxl raises zipfile/XML errors for damaged files
             raise InputFileError(f"cannot read '{path}' as an Excel workbook: {exc}") from exc
         typed = True
@@ -95,27 +95,29 @@ def read_frame(path: Path, *, sheet=None, encoding: str | None = None) -> tuple[
 
 def other_sheets(path: Path) -> list[str]:
     """The sheets of a workbook after its first (none for a CSV or a workbook that cannot say)."""
+    return _sheet_names(path)[1:]
+
+
+def _sheet_names(path: Path) -> list[str]:
+    """The sheets of a workbook, in order (none for a CSV or a workbook that cannot say)."""
     if path.suffix.lower() not in (".xlsx", ".xlsm", ".xls", ".ods"):
         return []
     try:
-        with pd.ExcelFile(path, engine=_engine(path.suffix.lower())) as book:
-            return [str(s) for s in book.sheet_names[1:]]
+        with pd.ExcelFile(path, engine=workbook_engine(path.suffix.lower())) as book:
+            return [str(s) for s in book.sheet_names]
     except Exception:  # noqa: BLE001 - the caller's message is complete without it
         return []
 
 
-def _engine(suffix: str) -> str:
+def workbook_engine(suffix: str) -> str:
     """pandas' reader of a workbook: openpyxl for .xlsx/.xlsm, calamine for .xls and .ods."""
     return "openpyxl" if suffix in (".xlsx", ".xlsm") else "calamine"
 
 
-def _sheets(path: Path, engine: str) -> str:
+def _sheets(path: Path) -> str:
     """``; it has sheets: ...`` for a message, or nothing when the workbook cannot say."""
-    try:
-        with pd.ExcelFile(path, engine=engine) as book:
-            return f"; it has sheets: {', '.join(map(str, book.sheet_names))} (name one as {path.name}:SHEET)"
-    except Exception:  # noqa: BLE001 - the message is complete without it
-        return ""
+    names = _sheet_names(path)
+    return f"; it has sheets: {', '.join(names)} (name one as {path.name}:SHEET)" if names else ""
 
 
 def _csv_cells(text: str, suffix: str, path: Path, used: str) -> pd.DataFrame:

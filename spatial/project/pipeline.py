@@ -126,11 +126,10 @@ def _find_columns(project: Project, layers: dict) -> Project:
 def _outlines_as_plan(layers: dict, spec) -> None:
     """A plan given as the old grids' outlines (polygons with a grid id or name): each unit to the
     grid covering most of it, the units outside every outline or cut by one kept for the report."""
-    from spatial.grids.plan import is_outline_plan, plan_from_polygons
+    from spatial.grids.plan import outlines_as_plan
 
-    if is_outline_plan(layers["plan"], layers["units"]):
-        rows = Report()
-        layers["plan"] = plan_from_polygons(layers["plan"], layers["units"], name=f"'{spec.path.name}'", report=rows)
+    layers["plan"], rows = outlines_as_plan(layers["plan"], layers["units"], name=f"'{spec.path.name}'")
+    if rows is not None:
         layers["plan_report"] = rows
 
 
