@@ -262,7 +262,7 @@ def test_read_layer_without_crs_needs_crs_option(tmp_path, stations):
     path = tmp_path / "noprj.shp"
     write_shapefile(stations, path)
     path.with_suffix(".prj").unlink()
-    with pytest.raises(CRSError, match=r"declares no CRS; add its \.prj file, or pass crs='EPSG:4326'"):
+    with pytest.raises(CRSError, match=r"declares no CRS; add its \.prj file \(from Python: read_layer\(\.\.\., crs='EPSG:4326'\)"):
         read_layer(path)
     assert read_layer(path, crs="EPSG:4326").crs.to_epsg() == 4326
     gpkg = tmp_path / "nocrs.gpkg"

@@ -78,6 +78,15 @@ def test_mixed_crs_is_reprojected_and_reported():
     assert row["action"].startswith("reprojected to EPSG:32650")
 
 
+def test_the_walking_network_in_its_own_utm_zone_is_not_reported():
+    """The network reader holds every network in metres; its CRS is not the user's to fix (a
+    project in degrees used to get a row telling the user to reproject 'network_edges')."""
+    layers, report = _all(communities=_communities().to_crs(4326))
+    assert layers["network_edges"].crs == layers["communities"].crs
+    assert not (report.to_frame()["layer"] == "network_edges").any()
+    assert (report.to_frame()["layer"] == "units").any()  # the units' own CRS still is
+
+
 def test_invalid_geometry_is_repaired_and_reported():
     bowtie = Polygon([(0, 0), (1000, 1000), (1000, 0), (0, 1000)])
     comm = _communities()

@@ -223,7 +223,42 @@ def require_crs(gdf: gpd.GeoDataFrame, name: str) -> CRS:
             f"'{name}' has no CRS; set it with gdf.set_crs('EPSG:4326') (or the CRS the "
             "coordinates are really in) before passing it in"
         )
-    return CRS.from_user_input(gdf.crs)
+    crs = CRS.from_user_input(gdf.crs)
+    require_degrees_in_range(gdf, f"'{name}'", crs=crs)
+    return crs
+
+
+def require_degrees_in_range(gdf: gpd.GeoDataFrame, what: str, *, crs: CRS | None = None,
+                             fix: str = "set the CRS they are really in with gdf.set_crs(..., allow_override=True)"
+                             ) -> None:
+    """Raise :class:`CRSError` when a layer declares degrees (a geographic CRS) but holds
+    coordinates no longitude or latitude reaches: metres labelled EPSG:4326, a common slip when
+    a layer is saved. Such a layer would otherwise fail deep inside (no UTM zone, GEOS errors).
+    ``what`` names the layer in the message (quoted by the caller); ``fix`` says what to do.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> utm_points = gpd.GeoDataFrame(geometry=[shapely.Point(385426.0, 2494620.0)], crs="EPSG:4326")
+    >>> require_degrees_in_range(utm_points, "'stations'")
+    Traceback (most recent call last):
+    ...
+    spatial.core.errors.CRSError: 'stations' declares degrees (EPSG:4326) but its coordinates reach x 385426, y 2494620: not longitude/latitude (projected metres?); set the CRS they are really in with gdf.set_crs(..., allow_override=True)
+    """
+    crs = CRS.from_user_input(gdf.crs) if crs is None else crs
+    if not crs.is_geographic or not len(gdf):
+        return
+    x0, y0, x1, y1 = gdf.total_bounds
+    if not np.all(np.isfinite([x0, y0, x1, y1])):
+        return
+    if max(abs(x0), abs(x1)) > 540 or max(abs(y0), abs(y1)) > 90.5:  # 0-360 longitudes are allowed
+        x = x0 if abs(x0) > abs(x1) else x1
+        y = y0 if abs(y0) > abs(y1) else y1
+        code = crs.to_epsg()
+        raise CRSError(
+            f"{what} declares degrees ({f'EPSG:{code}' if code else crs.name}) but its coordinates reach "
+            f"x {x:.0f}, y {y:.0f}: not longitude/latitude (projected metres?); {fix}"
+        )
 
 
 #: Largest scale error (|k - 1|) at a layer's centre for its CRS to count as ground metres. UTM
@@ -328,8 +363,27 @@ def require_columns(df: pd.DataFrame, columns: Iterable[str], name: str) -> None
 
 
 def require_unique(df: pd.DataFrame, column: str | None, name: str) -> None:
-    """Raise :class:`DuplicateIdError` naming the repeated ids of ``column`` (or the index)."""
+    """Raise :class:`DuplicateIdError` naming the repeated ids of ``column`` (or the index), and
+    :class:`ColumnError` naming the rows where ``column`` is empty (a row without an id would
+    match nothing: a station serving no one, a unit in no plan).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"id": ["S1", None, " ", "S4"]})
+    >>> require_unique(df, "id", "stations")
+    Traceback (most recent call last):
+    ...
+    spatial.core.errors.ColumnError: 'stations' column 'id' is empty in rows 2, 3 (counting from 1 below the header); give every row its own id
+    """
     values = df.index.to_series() if column is None else df[column]
+    if column is not None:
+        blank = values.isna().to_numpy() | (values.astype(str).str.strip() == "").to_numpy()
+        if blank.any():
+            raise ColumnError(
+                f"'{name}' column '{column}' is empty in row{'s' if blank.sum() > 1 else ''} "
+                f"{listed(np.flatnonzero(blank) + 1)} "
+                "(counting from 1 below the header); give every row its own id"
+            )
     dup = values[values.duplicated(keep=False)]
     if len(dup):
         what = "index" if column is None else f"column '{column}'"

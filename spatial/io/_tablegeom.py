@@ -146,9 +146,13 @@ def _check_degrees(df, label, lines, target, xs, ys, x, y, cols, swapped, fix):
         raise ColumnError(f"'{label}': {swapped} (every longitude is below 60 and every latitude above 70); {fix}")
     out = (np.abs(xs) > 180).any(axis=1) | (np.abs(ys) > 90).any(axis=1)
     if out.any():
+        # a row whose two values would be in range the other way round was typed swapped
+        turned = out & (np.abs(ys) <= 180).all(axis=1) & (np.abs(xs) <= 90).all(axis=1)
+        hint = (f"{' and '.join(map(str, cols))} look swapped there (the longitude is the larger number in "
+                "China); swap them back, or " if turned[out].all() and len(cols) == 2 else "")
         raise ColumnError(f"'{label}': coordinates out of range (lon -180..180, lat -90..90) in "
-                          f"{_rows(df, lines, out, *cols)}; if they are projected metres, save the table as a "
-                          "GeoPackage with its CRS (or pass crs= from Python)")
+                          f"{_rows(df, lines, out, *cols)}; {hint}if they are projected metres, save the table as "
+                          "a GeoPackage with its CRS (or pass crs= from Python)")
 
 
 def _shifted(systems, label, target, crs):

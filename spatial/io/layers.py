@@ -22,6 +22,7 @@ import pyogrio
 import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 
+from spatial.core.checks import require_degrees_in_range
 from spatial.core.errors import ColumnError, CRSError, InputFileError
 from spatial.io._encoding import decode_text_file, detect_encoding
 from spatial.io._shapefile import FIELD_MAP_SUFFIX, restore_field_names, shapefile_encoding
@@ -146,10 +147,13 @@ def read_layer(
             fix = "add its .prj file" if suffix == ".shp" else \
                 "assign it one (QGIS: Layer Properties > Source; or ogr2ogr -a_srs EPSG:4326)"
             raise CRSError(
-                f"'{label}' ({path}) declares no CRS; {fix}, or pass crs='EPSG:4326' (or the CRS "
-                "the coordinates are in) to read_layer"
+                f"'{label}' ({path}) declares no CRS; {fix} (from Python: read_layer(..., crs='EPSG:4326'), "
+                "or the CRS the coordinates are in)"
             )
         gdf = gdf.set_crs(crs)
+    require_degrees_in_range(
+        gdf, f"'{label}' ({path})", fix="save the layer with the CRS they are really in (QGIS: Layer Properties > "
+        "Source > Assigned CRS, then export; or ogr2ogr -a_srs EPSG:32650 out.gpkg in.gpkg with the right zone)")
     system = normalize_coord_sys(coord_sys)
     if system != "wgs84":
         gdf = to_wgs84(gdf, system, name=label)

@@ -178,6 +178,8 @@ def _common_crs(given: dict[str, gpd.GeoDataFrame], report: Report) -> dict[str,
             out[name] = gdf
             continue
         out[name] = gdf.to_crs(ref)
+        if name == "network_edges":  # the network reader holds every network in its UTM zone: nothing to do
+            continue
         report.add(
             name, "(all rows)",
             f"CRS {crs.to_string()} differs from '{ref_name}' ({ref.to_string()})",

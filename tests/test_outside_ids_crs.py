@@ -1,0 +1,109 @@
+"""Inputs an outside tester gave the command line (stop 42): a station without an id, and a
+layer whose coordinates are metres under an EPSG:4326 label. Both used to get through: the
+first gave 82 units no station and its station a load of 0 (exit 0), the second failed deep
+inside with a GEOS error or "Unable to determine UTM CRS" (exit 1, traceback)."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import LineString, Point, box
+
+from spatial import CRSError, partition_grids, walking_coverage
+from spatial.cli import main
+from spatial.core.checks import require_unique
+from spatial.core.errors import ColumnError
+
+UTM = "EPSG:32650"
+X0, Y0 = 800_000, 2_490_000
+
+
+@pytest.fixture()
+def town(tmp_path):
+    """Eight square units, a street grid and two stations as a CSV of 经度/纬度."""
+    units = gpd.GeoDataFrame({"unit_id": [f"U{k}" for k in range(8)], "households": [100] * 8},
+                             geometry=[box(X0 + 100 * i, Y0 + 100 * j, X0 + 100 * (i + 1), Y0 + 100 * (j + 1))
+                                       for i in range(4) for j in range(2)], crs=UTM)
+    lines = [LineString([(X0 - 50 + 100 * i, Y0 - 50), (X0 - 50 + 100 * i, Y0 + 250)]) for i in range(6)]
+    lines += [LineString([(X0 - 50, Y0 - 50 + 100 * j), (X0 + 450, Y0 - 50 + 100 * j)]) for j in range(4)]
+    paths = {"units": tmp_path / "units.gpkg", "net": tmp_path / "roads.gpkg", "stations": tmp_path / "站点.csv"}
+    units.to_file(paths["units"])
+    gpd.GeoDataFrame({"highway": ["footway"] * len(lines)}, geometry=lines, crs=UTM).to_file(paths["net"])
+    pts = gpd.GeoSeries([Point(X0 + 50, Y0 + 50), Point(X0 + 350, Y0 + 150)], crs=UTM).to_crs(4326)
+    paths["lonlat"] = (pts.x.tolist(), pts.y.tolist())
+    return units, paths
+
+
+@pytest.mark.parametrize("blank", [None, "", "  "])
+def test_a_station_without_an_id_is_refused_naming_its_row(town, tmp_path, capsys, blank):
+    _, p = town
+    lon, lat = p["lonlat"]
+    pd.DataFrame({"站点编号": ["S1", blank], "经度": lon, "纬度": lat}).to_csv(p["stations"], index=False)
+    out = tmp_path / "out" / "cov.gpkg"
+    assert main(["coverage", str(p["net"]), str(p["stations"]), str(p["units"]), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "'stations' column '站点编号' is empty in row 2" in err and "give every row its own id" in err
+    assert not out.exists()
+
+
+def test_two_stations_without_ids_are_named_as_empty_not_as_duplicates():
+    stations = pd.DataFrame({"id": [None, "S2", None, "S4"]})
+    with pytest.raises(ColumnError, match=r"'stations' column 'id' is empty in rows 1, 3 \(counting"):
+        require_unique(stations, "id", "stations")
+
+
+def test_a_station_with_an_empty_id_is_refused_by_the_library(town):
+    units, _ = town
+    stations = gpd.GeoDataFrame({"station_id": [""]}, geometry=[Point(X0 + 50, Y0 + 50)], crs=UTM)
+    with pytest.raises(ColumnError, match="'stations' column 'station_id' is empty in row 1"):
+        walking_coverage(units, stations, None)
+
+
+def test_a_unit_without_an_id_is_refused_when_grids_are_drawn(town):
+    units, _ = town
+    units.loc[3, "unit_id"] = None
+    communities = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(X0, Y0, X0 + 400, Y0 + 200)], crs=UTM)
+    with pytest.raises(ColumnError, match="'units' column 'unit_id' is empty in row 4"):
+        partition_grids(units.assign(community_id="C1"), communities)
+
+
+def test_metres_labelled_as_degrees_are_refused_when_read(town, tmp_path, capsys):
+    units, p = town
+    wrong = tmp_path / "wrong.gpkg"
+    units.set_crs("EPSG:4326", allow_override=True).to_file(wrong)
+    for argv in (["coverage", str(p["net"]), str(p["units"]), str(wrong), "--out", str(tmp_path / "c.gpkg")],
+                 ["grids", str(wrong), str(p["units"]), "--out", str(tmp_path / "g.gpkg")]):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1
+        assert "wrong.gpkg) declares degrees (EPSG:4326) but its coordinates reach x 800400, y 2490200" in err
+        assert "save the layer with the CRS they are really in" in err
+    assert not (tmp_path / "c.gpkg").exists() and not (tmp_path / "g.gpkg").exists()
+
+
+def test_metres_labelled_as_degrees_are_refused_by_the_library(town):
+    units, _ = town
+    stations = gpd.GeoDataFrame({"station_id": ["S1"]}, geometry=[Point(X0 + 50, Y0 + 50)], crs="EPSG:4326")
+    with pytest.raises(CRSError, match=r"'stations' declares degrees \(EPSG:4326\) but its coordinates reach "
+                                       r"x 800050, y 2490050.*allow_override=True"):
+        walking_coverage(units, stations, None)
+
+
+def test_longitudes_from_0_to_360_are_still_degrees():
+    east = gpd.GeoDataFrame(geometry=[Point(250.0, 30.0)], crs="EPSG:4326")
+    from spatial.core.checks import require_crs
+
+    assert require_crs(east, "points").is_geographic
+
+
+def test_one_row_with_longitude_and_latitude_swapped_is_named_as_swapped(town, tmp_path, capsys):
+    units, p = town
+    lon, lat = p["lonlat"]
+    pd.DataFrame({"站点编号": ["S1", "S2"], "经度": [lon[0], lat[1]], "纬度": [lat[0], lon[1]]}).to_csv(
+        p["stations"], index=False)
+    assert main(["coverage", str(p["net"]), str(p["stations"]), str(p["units"]),
+                 "--out", str(tmp_path / "c.gpkg")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "in row 3 (经度=22.49" in err and "经度 and 纬度 look swapped there" in err
