@@ -195,3 +195,20 @@ def test_merge_takes_a_column_named_after_at_and_gives_advice_that_works(files, 
     assert main(["merge", str(files["communities"]), f"综治={zz}", f"城管={cg}@GRIDNO", "--out", str(out),
                  "-q"]) == 0
     assert set(gpd.read_file(out, layer="mapping")["grid_id"]) == {"A", "B"}
+
+
+def test_a_project_plan_of_outlines_takes_its_grid_id_col(files, tmp_path):
+    from spatial.project.config import load_project
+    from spatial.project.pipeline import _find_columns
+
+    for name in ("a.gpkg", "net.graphml", "plan.gpkg"):
+        (tmp_path / name).write_bytes(b"")
+    (tmp_path / "p.toml").write_text(
+        '[inputs]\nnetwork = "net.graphml"\ncommunities = "a.gpkg"\nunits = "a.gpkg"\n'
+        'plan = { path = "plan.gpkg", grid_id_col = "GRIDNO" }\n', encoding="utf-8")
+    outlines = gpd.read_file(files["outlines"]).rename(columns={"网格编码": "GRIDNO"})
+    layers = {"units": gpd.read_file(files["units"]), "communities": gpd.read_file(files["communities"]),
+              "plan": outlines}
+    _find_columns(load_project(tmp_path / "p.toml"), layers)
+    plan = layers["plan"]
+    assert {u for u, g in zip(plan["unit_id"], plan["grid_id"]) if g == "G1"} == WEST
