@@ -212,3 +212,17 @@ def test_a_project_plan_of_outlines_takes_its_grid_id_col(files, tmp_path):
     _find_columns(load_project(tmp_path / "p.toml"), layers)
     plan = layers["plan"]
     assert {u for u, g in zip(plan["unit_id"], plan["grid_id"]) if g == "G1"} == WEST
+
+
+def test_roads_from_an_osm_file_keep_trunk_roads_as_grid_borders(tmp_path):
+    from spatial.cli.grids import _read_roads
+    from spatial.network.graph import edges_frame
+
+    osm = tmp_path / "roads.osm"
+    nodes = "".join(f'<node id="{k}" lat="31.23" lon="{121.47 + k * 0.001:.3f}"/>' for k in range(1, 4))
+    osm.write_text(
+        f'<?xml version="1.0" encoding="UTF-8"?><osm version="0.6">{nodes}'
+        '<way id="10"><nd ref="1"/><nd ref="2"/><tag k="highway" v="trunk"/></way>'
+        '<way id="11"><nd ref="2"/><nd ref="3"/><tag k="highway" v="residential"/></way></osm>', encoding="utf-8")
+    kinds = sorted(edges_frame(_read_roads(osm))["highway"].astype(str))
+    assert kinds == ["residential", "trunk"]

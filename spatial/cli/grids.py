@@ -94,13 +94,15 @@ def add_parser(sub) -> None:
 
 
 def _read_roads(path: Path | None):
-    """Roads for grids: a line layer, or a network file (.graphml, .osm, .osm.pbf) read as a WalkNetwork."""
+    """Roads for grids: a line layer, or a network file (.graphml, .osm, .osm.pbf) read as a WalkNetwork
+    with every highway class kept (trunk roads and motorways are the borders grids want most; the
+    walking filter's class exclusions are for walks) and every piece of it, private lanes too."""
     if path is None:
         return None
     if path.suffix.lower() in NETWORK_SUFFIXES:
         from spatial.network.read import read_network
 
-        return read_network(path)
+        return read_network(path, exclude_highways=(), keep_private=True, keep="all")
     return read_input(path, "roads", "roads")
 
 
