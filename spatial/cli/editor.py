@@ -8,9 +8,12 @@ from pathlib import Path
 from spatial.cli._common import (
     LAYER_SUFFIXES,
     NETWORK_SUFFIXES,
+    add_column_options,
+    as_contract,
     check_inputs,
     check_output,
     non_negative,
+    column,
     positive,
     read_grid_input,
     say,
@@ -43,12 +46,12 @@ def add_parser(sub) -> None:
     p.add_argument("--max-deviation", type=float, default=None, metavar="PCT", dest="max_deviation",
                    help="flag grids further than PCT (1-100) from their community's mean grid (every grid "
                         "shows its deviation either way)")
-    p.add_argument("--households-col", default="households", help="households column of the units")
     p.add_argument("--gated-col", default=None, help="units sharing a label here move together (default: gated/estate)")
     p.add_argument("--locked-col", default=None, help="boolean column of units that cannot move (default: locked)")
     p.add_argument("--title", default=None, help="heading of the page")
     p.add_argument("--credit", action="append", default=[], metavar="TEXT",
                    help="a source of the plan's data, in the page's credit line (repeat for several)")
+    add_column_options(p, "unit_id", "grid_id", "households", "population", "community_id")
     p.set_defaults(func=run)
 
 
@@ -59,6 +62,20 @@ def _layers_of(path: Path) -> list[str]:
     import pyogrio
 
     return [str(x) for x in pyogrio.list_layers(path)[:, 0]]
+
+
+def _grid_column(args: argparse.Namespace, units, uid: str) -> str:
+    """The units' grid id column: ``--grid-id-col``, ``grid_id`` or a common name (网格编号 ...),
+    never their own id column."""
+    from spatial.core.errors import ColumnError
+    from spatial.io.columns import find_column
+
+    found = find_column(units, "grid_id", given=args.grid_id_col, layer="plan", required=False)
+    if found is None or found == uid:
+        have = ", ".join(str(c) for c in units.columns if c != units.geometry.name)
+        raise ColumnError(f"PLAN '{args.plan}' has no grid id column (it has: {have}); name it with "
+                          "--grid-id-col, or give a table or the grids' outlines as PLAN and the units with --units")
+    return column(args, units, "grid_id", "plan")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -79,14 +96,24 @@ def run(args: argparse.Namespace) -> int:
         raise ColumnError(f"'{args.plan}' is a table; give the unit polygons with --units UNITS")
     if args.units is not None:  # a table of units' grids, or the grids' outlines
         units = read_grid_input(args.units, "units", "units")
-        units = units.assign(grid_id=read_plan(args.plan, units).to_numpy())
+        uid = column(args, units, "unit_id", "units")
+        grids = read_plan(args.plan, units, unit_id_col=uid, grid_id_col=args.grid_id_col or "grid_id")
+        units = units.drop(columns="grid_id", errors="ignore").assign(grid_id=grids.to_numpy())
+        gid = "grid_id"
     else:
         units = read_grid_input(args.plan, "units", "plan")
+        uid = column(args, units, "unit_id", "plan")
+        gid = _grid_column(args, units, uid)
+    hh = column(args, units, "households", "units" if args.units is not None else "plan")
+    pop = column(args, units, "population", "units" if args.units is not None else "plan", required=False)
     communities = None
     if args.communities is not None:
         communities = read_grid_input(args.communities, "communities", "communities")
     elif "communities" in _layers_of(args.plan):
         communities = read_grid_input(Path(f"{args.plan}:communities"), "communities", "communities")
+    if communities is not None:  # 社区编号 ... as community_id, which the page and the points' cells read
+        found = column(args, communities, "community_id", "communities", required=False)
+        communities = as_contract(communities, found, "community_id")
     roads = None
     if args.roads is not None and args.roads.suffix.lower() in NETWORK_SUFFIXES:
         from spatial.network.graph import edges_frame
@@ -97,9 +124,10 @@ def run(args: argparse.Namespace) -> int:
         roads = read_grid_input(args.roads, "roads", "roads")
     path = save_grid_editor(units, args.out, communities, roads=roads, lang=args.lang, title=args.title,
                             credits=args.credit,
-                            households_col=args.households_col, gated_col=args.gated_col,
+                            unit_id_col=uid, grid_id_col=gid, households_col=hh, population_col=pop,
+                            gated_col=args.gated_col,
                             locked_col=args.locked_col, min_households=args.min_households,
                             max_households=args.max_households, max_deviation_pct=args.max_deviation)
-    n_grids = units["grid_id"].nunique() if "grid_id" in units.columns else 0
+    n_grids = units[gid].nunique()
     say(args, f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB; {len(units)} units in {n_grids} grids)")
     return 0

@@ -12,6 +12,7 @@ from spatial.cli._common import (
     NETWORK_SUFFIXES,
     TABLE_SUFFIXES,
     add_column_options,
+    as_contract,
     check_inputs,
     check_output,
     column,
@@ -88,18 +89,20 @@ def add_parser(sub) -> None:
     p.add_argument("--household-points", type=Path, default=None, metavar="FILE",
                    help="household points (one per household, or with a households column): form 十联户 "
                         "groups of about 10 under each grid (layers household_groups, household_points)")
-    add_column_options(p, "unit_id", "community_id", "households", "population")
+    add_column_options(p, "unit_id", "community_id", "households", "population", "grid_id")
     p.set_defaults(func=_cmd_grids)
 
 
 def _read_roads(path: Path | None):
-    """Roads for grids: a line layer, or a network file (.graphml, .osm, .osm.pbf) read as a WalkNetwork."""
+    """Roads for grids: a line layer, or a network file (.graphml, .osm, .osm.pbf) read as a WalkNetwork
+    with every highway class kept (trunk roads and motorways are the borders grids want most; the
+    walking filter's class exclusions are for walks) and every piece of it, private lanes too."""
     if path is None:
         return None
     if path.suffix.lower() in NETWORK_SUFFIXES:
         from spatial.network.read import read_network
 
-        return read_network(path)
+        return read_network(path, exclude_highways=(), keep_private=True, keep="all")
     return read_input(path, "roads", "roads")
 
 
@@ -206,20 +209,22 @@ def _cmd_grids(args: argparse.Namespace) -> int:
     if args.existing is not None or args.redraw:
         from spatial.grids.redraw import redraw_grids
 
-        plan = read_input(args.existing, "units", "plan") if args.existing else None
-        if plan is not None:
+        uid = cols["unit_id_col"]
+        plan = read_input(args.existing, "units", "plan") if args.existing else _units_plan(args, units, uid)
+        if args.existing is not None:
             from spatial.grids.plan import named_plan, outlines_as_plan, plan_labels
 
+            plan = _plan_grid_ids(args, plan, "plan")
             # the old grids' outlines (网格边界): each unit to the grid covering most of it
-            plan, outline_report = outlines_as_plan(plan, units, unit_id_col=cols["unit_id_col"],
-                                                    name=f"'{args.existing.name}'")
+            plan, outline_report = outlines_as_plan(plan, units, unit_id_col=uid, name=f"'{args.existing.name}'")
             if outline_report is not None:
                 checked = pd.concat([checked, outline_report.to_frame()], ignore_index=True)
                 say(args, f"existing plan from {args.existing.name}'s outlines: {int(plan['grid_id'].notna().sum())} "
                           f"units in {plan['grid_id'].nunique()} grids, each in the grid covering most of it "
                           f"({len(outline_report.rows)} report rows: outside every outline or cut by one)")
-            plan = named_plan(plan, f"'{args.existing.name}'")  # 单元编号, 网格号 ... as unit_id, grid_id
-            plan_labels(plan, units, name=f"'{args.existing.name}'")  # unknown, repeated or missing units
+            # 单元编号, 网格号 ... as the units' id column and grid_id
+            plan = named_plan(plan, f"'{args.existing.name}'", unit_id_col=uid)
+            plan_labels(plan, units, unit_id_col=uid, name=f"'{args.existing.name}'")  # unknown, repeated, missing
         locked = None
         if args.lock is not None:
             from spatial.core.checks import yes_no
@@ -282,6 +287,35 @@ def _cmd_grids(args: argparse.Namespace) -> int:
     return 0
 
 
+def _plan_grid_ids(args: argparse.Namespace, plan, layer: str):
+    """``plan`` with its grid ids under ``grid_id``: the ``--grid-id-col`` column when given (checked),
+    else unchanged (``grid_id``, 网格编号, 网格编码 ... are found by the plan's readers)."""
+    if args.grid_id_col is None or args.grid_id_col == "grid_id":
+        if args.grid_id_col is not None:
+            column(args, plan, "grid_id", layer)  # must be there
+        return plan
+    found = column(args, plan, "grid_id", layer)
+    return plan.drop(columns="grid_id", errors="ignore").assign(grid_id=plan[found])
+
+
+def _units_plan(args: argparse.Namespace, units, uid: str):
+    """``--redraw`` without ``--existing``: the plan the units carry, ``uid -> grid_id`` (their grid id
+    column found under common names, or ``--grid-id-col``; never their own id column)."""
+    import pandas as pd
+
+    from spatial.core.errors import ColumnError
+    from spatial.io.columns import find_column
+
+    gid = find_column(units, "grid_id", given=args.grid_id_col, layer="units", required=False)
+    if gid is None or gid == uid:
+        have = ", ".join(str(c) for c in units.columns if c != units.geometry.name)
+        raise ColumnError(f"--redraw: the units have no grid id column (it has: {have}); give the plan with "
+                          "--existing PLAN, or name the units' grid id column with --grid-id-col")
+    if gid != "grid_id" and args.grid_id_col is None:
+        say(args, f"units: using column {gid} as grid_id")
+    return pd.DataFrame({uid: units[uid].to_numpy(), "grid_id": units[gid].to_numpy()})
+
+
 def _check_blocks(args: argparse.Namespace, units, path) -> None:
     """``--blocks COLUMN`` must name a column of the units (one line naming it and the file)."""
     from spatial.core.errors import ColumnError
@@ -301,6 +335,7 @@ def _units_from_buildings(args: argparse.Namespace, buildings, communities, road
     report = Report()
     units = units_from_buildings(buildings, communities, roads=lines,
                                  households_col=column(args, buildings, "households", "buildings"),
+                                 community_id_col=column(args, communities, "community_id", "communities"),
                                  floors_col=args.floors_col, report=report)
     say(args, f"built {len(units)} units from {len(buildings)} buildings ({len(report)} report rows)")
     return units, report.to_frame(zh_columns=True)
@@ -309,7 +344,7 @@ def _units_from_buildings(args: argparse.Namespace, buildings, communities, road
 def _cmd_grids_evaluate_existing(args: argparse.Namespace) -> int:
     """``COMMUNITIES UNITS --existing PLAN --evaluate``: score a unit_id -> grid_id plan of the units."""
     from spatial.core.errors import SpatialError
-    from spatial.grids.plan import outlines_as_plan, read_plan
+    from spatial.grids.plan import named_plan, outlines_as_plan, plan_labels, read_plan
 
     inputs = list(args.inputs)
     if args.evaluate != Path():  # argparse took COMMUNITIES as the value of --evaluate
@@ -321,13 +356,20 @@ def _cmd_grids_evaluate_existing(args: argparse.Namespace) -> int:
         args.out = plan_path.with_name(plan_path.stem + "_scores.gpkg")
     _check(args, {"COMMUNITIES": inputs[0], "UNITS": inputs[1], "--existing": args.existing, "--roads": args.roads})
     units = read_input(inputs[1], "units", "units")
-    table = split_spec(args.existing)[0].suffix.lower() in TABLE_SUFFIXES
-    outlines = None if table else read_input(args.existing, "units", "plan", allow_empty=True)
-    plan, rows = (None, None) if outlines is None else outlines_as_plan(outlines, units, name=f"'{plan_path.name}'")
-    if rows is not None:  # the grids' outlines: the units each covers most of, cut ones reported
-        units = units.assign(grid_id=plan["grid_id"].to_numpy())
+    uid = column(args, units, "unit_id", "units")
+    name = f"'{plan_path.name}'"
+    rows = None
+    if split_spec(args.existing)[0].suffix.lower() in TABLE_SUFFIXES:  # unit id, grid id (the editor's CSV)
+        grid = read_plan(args.existing, units, unit_id_col=uid, grid_id_col=args.grid_id_col or "grid_id")
     else:
-        units = units.assign(grid_id=read_plan(args.existing, units).to_numpy())
+        plan = _plan_grid_ids(args, read_input(args.existing, "units", "plan", allow_empty=True), "plan")
+        plan, rows = outlines_as_plan(plan, units, unit_id_col=uid, name=name)
+        if rows is not None:  # the grids' outlines: the units each covers most of, cut ones reported
+            grid = plan["grid_id"]
+        else:  # a layer of the units with their grids
+            grid = plan_labels(named_plan(plan, name, unit_id_col=uid), units, unit_id_col=uid, name=name)
+    # the units under their own ids (unit_id, as the scores and maps read them)
+    units = as_contract(units, uid, "unit_id").drop(columns="grid_id", errors="ignore").assign(grid_id=grid.to_numpy())
     args.inputs = inputs[:1]
     return _cmd_grids_evaluate(args, plan=units, plan_path=plan_path, outline_rows=rows)
 
@@ -349,8 +391,9 @@ def _cmd_grids_evaluate(args: argparse.Namespace, plan=None, plan_path: Path | N
     _check(args, {"--evaluate": args.evaluate if plan is None else None,
                   "--existing": plan_path if plan is not None else None,
                   "COMMUNITIES": args.inputs[0] if args.inputs else None, "--roads": args.roads})
-    if plan is None:
+    if plan is None:  # grids (or units) with their grid ids: grid_id, 网格编号, 网格编码 ... or --grid-id-col
         plan = read_input(args.evaluate, "grids", "plan")
+        plan = as_contract(_plan_grid_ids(args, plan, "plan"), column(args, plan, "grid_id", "plan"), "grid_id")
     communities = read_input(args.inputs[0], "communities", "communities") if args.inputs else None
     roads = _read_roads(args.roads)
     extra = {} if communities is None else {

@@ -241,7 +241,8 @@ def editor_payload(
 
     labels = units[grid_id_col]
     has_grid = labels.notna().to_numpy()
-    grid_str = labels.astype(object).where(labels.notna(), None).map(lambda v: None if v is None else str(v))
+    # a plain array: pandas 3 turns a None that Series.map returns into NaN, which no grid is
+    grid_str = np.array([None if pd.isna(v) else str(v) for v in labels], dtype=object)
     grid_ids = sorted(pd.unique(grid_str[has_grid]).tolist(), key=_natural)
     pos = {g: k for k, g in enumerate(grid_ids)}
     g_of = np.array([pos[g] if g is not None else -1 for g in grid_str], dtype=np.int64)

@@ -98,8 +98,9 @@ def _find_columns(project: Project, layers: dict) -> Project:
         spec = inputs[name]
         options = dict(spec.options)
         if name == "plan":
-            if "units" in layers:
-                _outlines_as_plan(layers, spec)
+            if "units" in layers and _outlines_as_plan(layers, spec):
+                # the outlines' plan names the units and grids as the contract does (unit_id, grid_id)
+                options = {k: v for k, v in options.items() if k not in ("id_col", "grid_id_col")}
             else:  # units built from buildings later: outlines become a plan then (``_redraw``)
                 from spatial.grids.plan import is_outline_plan
 
@@ -123,14 +124,25 @@ def _find_columns(project: Project, layers: dict) -> Project:
     return dataclasses.replace(project, inputs=inputs)
 
 
-def _outlines_as_plan(layers: dict, spec) -> None:
-    """A plan given as the old grids' outlines (polygons with a grid id or name): each unit to the
-    grid covering most of it, the units outside every outline or cut by one kept for the report."""
-    from spatial.grids.plan import outlines_as_plan
+def _outlines_as_plan(layers: dict, spec) -> bool:
+    """A plan given as the old grids' outlines (polygons with a grid id, its ``grid_id_col`` or a
+    name): each unit to the grid covering most of it, the units outside every outline or cut by one
+    kept for the report; whether the plan was outlines."""
+    from spatial.grids.plan import is_outline_plan, outlines_as_plan
 
-    layers["plan"], rows = outlines_as_plan(layers["plan"], layers["units"], name=f"'{spec.path.name}'")
+    plan, given = layers["plan"], spec.options.get("grid_id_col")
+    if given is not None and given != "grid_id" and is_outline_plan(plan, layers["units"]):
+        if given not in plan.columns:
+            from spatial.core.errors import ColumnError
+
+            have = ", ".join(str(c) for c in plan.columns if c != plan.geometry.name)
+            raise ColumnError(f"[inputs] plan grid_id_col: '{spec.path.name}' has no column {given!r}; it has: "
+                              f"{have}")
+        plan = plan.drop(columns="grid_id", errors="ignore").assign(grid_id=plan[given])
+    layers["plan"], rows = outlines_as_plan(plan, layers["units"], name=f"'{spec.path.name}'")
     if rows is not None:
         layers["plan_report"] = rows
+    return rows is not None
 
 
 def _run_steps(project: Project, out: Path, steps, report: Report, client) -> tuple[dict[str, Any], list[Path]]:
