@@ -107,3 +107,51 @@ def test_one_row_with_longitude_and_latitude_swapped_is_named_as_swapped(town, t
                  "--out", str(tmp_path / "c.gpkg")]) == 2
     err = capsys.readouterr().err.strip()
     assert "in row 3 (经度=22.49" in err and "经度 and 纬度 look swapped there" in err
+
+
+def _coded_town():
+    """24 units coded 0001-0024 in three grids of 400 households (8 units of 50 each)."""
+    cells = [box(X0 + 100 * i, Y0 + 100 * j, X0 + 100 * (i + 1), Y0 + 100 * (j + 1)) for i in range(6) for j in range(4)]
+    units = gpd.GeoDataFrame({"unit_id": [f"{k + 1:04d}" for k in range(24)], "households": [50] * 24,
+                              "community_id": "C1"}, geometry=cells, crs=UTM)
+    communities = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(X0, Y0, X0 + 600, Y0 + 400)], crs=UTM)
+    grids = ["G1"] * 8 + ["G2"] * 8 + ["G3"] * 8
+    return units, communities, grids
+
+
+@pytest.mark.parametrize("ids", ["numbers", "zeros_stripped_text"])
+def test_a_redraw_matches_plan_ids_excel_turned_into_numbers(ids):
+    """The plan's ids lost their zeros (1 for 0001) or came as numbers: the redraw used to find no
+    unit in the plan, drew the community as one new grid and moved all 24 units."""
+    from spatial import redraw_grids
+
+    units, communities, grids = _coded_town()
+    keys = list(range(1, 25)) if ids == "numbers" else [str(k) for k in range(1, 25)]
+    res = redraw_grids(units, communities, pd.DataFrame({"unit_id": keys, "grid_id": grids}))
+    assert len(res.moves) == 0
+    assert res.units.set_index("unit_id")["grid_id"].str.endswith(tuple("123")).all()
+    assert res.grids["households_kept_pct"].eq(100).all()
+
+
+def test_a_redraw_keeps_the_plans_locks_when_its_ids_lost_their_zeros():
+    from spatial import redraw_grids
+
+    units, communities, grids = _coded_town()
+    units.loc[0, "households"] = 400  # G1 now holds 750: it must shed units, but not the locked ones
+    plan = pd.DataFrame({"unit_id": range(1, 25), "grid_id": grids, "locked": ["是"] * 8 + [""] * 16})
+    res = redraw_grids(units, communities, plan)
+    moved = set(res.moves["unit_id"]) if len(res.moves) else set()
+    assert not moved & {f"{k:04d}" for k in range(1, 9)}
+
+
+def test_the_command_line_redraws_a_plan_whose_ids_lost_their_zeros(tmp_path, capsys):
+    units, communities, grids = _coded_town()
+    units.to_file(tmp_path / "units.gpkg")
+    communities.to_file(tmp_path / "comm.gpkg")
+    pd.DataFrame({"unit_id": range(1, 25), "grid_id": grids}).to_csv(tmp_path / "plan.csv", index=False)
+    out = tmp_path / "r.gpkg"
+    assert main(["grids", str(tmp_path / "comm.gpkg"), str(tmp_path / "units.gpkg"),
+                 "--existing", str(tmp_path / "plan.csv"), "--out", str(out)]) == 0
+    printed = capsys.readouterr()
+    assert "moved 0 of 24 units; 100.0% of households keep their grid" in printed.out
+    assert printed.err.count("lost their leading zeros") == 1

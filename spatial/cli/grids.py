@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import math
 import numbers
 from pathlib import Path
@@ -224,7 +226,10 @@ def _cmd_grids(args: argparse.Namespace) -> int:
                           f"({len(outline_report.rows)} report rows: outside every outline or cut by one)")
             # 单元编号, 网格号 ... as the units' id column and grid_id
             plan = named_plan(plan, f"'{args.existing.name}'", unit_id_col=uid)
-            plan_labels(plan, units, unit_id_col=uid, name=f"'{args.existing.name}'")  # unknown, repeated, missing
+            # unknown, repeated or missing units refused (ids Excel stripped of their leading zeros are
+            # matched back by the redraw, which says so: not said twice here)
+            with _quiet_zeros():
+                plan_labels(plan, units, unit_id_col=uid, name=f"'{args.existing.name}'")
         locked = None
         if args.lock is not None:
             from spatial.core.checks import yes_no
@@ -285,6 +290,22 @@ def _cmd_grids(args: argparse.Namespace) -> int:
 
         say(args, f"wrote {results_kmz(args.kml, {'grids': res.grids})} (the grids, for a phone's map app)")
     return 0
+
+
+@contextlib.contextmanager
+def _quiet_zeros():
+    """Hold back the plan reader's warning about ids that lost their leading zeros (for a check
+    whose matching the redraw repeats, warning itself)."""
+    log = logging.getLogger("spatial.grids.plan")
+
+    def keep(record: logging.LogRecord) -> bool:
+        return "lost their leading zeros" not in str(record.msg)
+
+    log.addFilter(keep)
+    try:
+        yield
+    finally:
+        log.removeFilter(keep)
 
 
 def _plan_grid_ids(args: argparse.Namespace, plan, layer: str):

@@ -69,23 +69,39 @@ def _plan_labels(units, plan, unit_ids, unit_id_col, grid_id_col) -> np.ndarray:
         require_columns(units, [grid_id_col], "units")
         vals = units[grid_id_col].to_numpy()
     elif isinstance(plan, (Mapping, pd.Series)):
-        m = dict(plan.items())
-        vals = np.array([m.get(u) for u in unit_ids], dtype=object)
+        vals = _per_unit(list(plan.keys()), list(plan.values()) if isinstance(plan, Mapping) else plan.to_list(),
+                         unit_ids)
     else:
         require_columns(plan, [unit_id_col, grid_id_col], "plan")
         if plan[unit_id_col].duplicated().any():
             dup = plan.loc[plan[unit_id_col].duplicated(), unit_id_col].iloc[0]
             raise ColumnError(f"'plan' lists unit {dup!r} more than once; give each unit one grid")
-        m = dict(zip(plan[unit_id_col], plan[grid_id_col]))
-        vals = np.array([m.get(u) for u in unit_ids], dtype=object)
+        vals = _per_unit(plan[unit_id_col].to_list(), plan[grid_id_col].to_list(), unit_ids)
     return np.array([None if pd.isna(v) else str(v) for v in vals], dtype=object)
+
+
+def _per_unit(keys: list, values: list, unit_ids) -> np.ndarray:
+    """``values`` (given for the unit ids ``keys``) in the order of ``unit_ids`` (None where a unit
+    has none). Ids match as text (a plan's ``12`` is unit ``"12"``), and ids Excel stripped of their
+    leading zeros (``1`` for ``0001``) are matched back, with a warning; units the plan does not
+    list stay None (new units since the plan: placed by the redraw)."""
+    text = [None if pd.isna(k) else str(k).strip() for k in keys]
+    m = {k: v for k, v in zip(text, values) if k is not None}
+    ukeys = [str(u).strip() for u in unit_ids]
+    known = set(ukeys)
+    unknown = [k for k in m if k not in known]
+    if unknown:
+        restored = _zeros_restored(unknown, [k for k in ukeys if k not in m], what="plan")
+        if restored is not None:
+            m = {restored.get(k, k): v for k, v in m.items()}
+    return np.array([m.get(k) for k in ukeys], dtype=object)
 
 
 def _locked_mask(locked, units, plan, unit_ids, unit_id_col) -> np.ndarray:
     if locked is None:
         if isinstance(plan, pd.DataFrame) and "locked" in plan.columns and unit_id_col in plan.columns:
-            m = dict(zip(plan[unit_id_col], yes_no(plan["locked"])))
-            return np.array([bool(m.get(u, False)) for u in unit_ids])
+            flags = _per_unit(plan[unit_id_col].to_list(), yes_no(plan["locked"]).tolist(), unit_ids)
+            return np.array([bool(f) for f in flags])
         if "locked" in units.columns:
             return yes_no(units["locked"])
         return np.zeros(len(unit_ids), dtype=bool)
