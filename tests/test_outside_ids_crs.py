@@ -155,3 +155,25 @@ def test_the_command_line_redraws_a_plan_whose_ids_lost_their_zeros(tmp_path, ca
     printed = capsys.readouterr()
     assert "moved 0 of 24 units; 100.0% of households keep their grid" in printed.out
     assert printed.err.count("lost their leading zeros") == 1
+
+
+def test_more_grids_asked_for_than_units_is_said_not_drawn_quietly(caplog):
+    """--grids 1000 on 400 units drew 400 and the report spoke of "the 104 grids asked for" (each
+    community's share after the cap), never of the 1000 the planner asked for."""
+    units, communities, _ = _coded_town()
+    with caplog.at_level("WARNING", logger="spatial.grids.partition"):
+        res = partition_grids(units, communities, n_grids=30)
+    assert len(res.grids) == 24
+    row = res.report[res.report["problem"].str.startswith("30 grids asked for, 24 drawn")]
+    assert len(row) == 1 and "C1 (24 units)" in row["problem"].iloc[0]
+    assert "30 grids asked for, 24 drawn" in caplog.text
+
+
+def test_fewer_grids_asked_for_than_communities_is_said_too():
+    units, communities, _ = _coded_town()
+    two = gpd.GeoDataFrame({"community_id": ["C1", "C2"]},
+                           geometry=[box(X0, Y0, X0 + 300, Y0 + 400), box(X0 + 300, Y0, X0 + 600, Y0 + 400)], crs=UTM)
+    units["community_id"] = ["C1"] * 12 + ["C2"] * 12
+    res = partition_grids(units, two, n_grids=1)
+    assert len(res.grids) == 2
+    assert res.report["problem"].str.contains("1 grid asked for, 2 drawn: each of the 2 communities").any()

@@ -24,7 +24,7 @@ from scipy.sparse.csgraph import connected_components
 
 from spatial.core._gc import without_gc_pauses
 from spatial.core._procs import PROCESSES, Ahead
-from spatial.core.checks import Report
+from spatial.core.checks import Report, listed
 from spatial.core.errors import ColumnError, SpatialError
 from spatial.core.reproject import to_crs_valid
 from spatial.grids._engine import RESTARTS_LIMIT, apportion, partition
@@ -124,6 +124,27 @@ def grid_counts(
                 best = (key, k)
         out[c] = min(best[1] + int(n_over[c]), max(int(cap[c]), 1))
     return out
+
+
+def _say_count(report: Report, n_grids, k: np.ndarray, comm_nodes: np.ndarray, comm_ids) -> None:
+    """A warning and a report row when the grids drawn are not the grids asked for: a community
+    cannot hold more grids than it has units (or estates kept whole), and each gets at least one."""
+    asked = sum(int(v) for v in n_grids.values()) if isinstance(n_grids, Mapping) else int(n_grids)
+    drawn = int(k.sum())
+    if drawn == asked:
+        return
+    if drawn < asked:
+        full = [f"{c} ({int(n)} units)" for c, n, kc in zip(comm_ids, comm_nodes, k) if kc >= n]
+        why = f"a community holds at most one grid per unit or estate kept whole: {listed(full)}"
+        fix = "ask for fewer grids, or give finer units"
+        fix_zh = "请减少网格数，或提供更细的单元"
+    else:
+        why = f"each of the {len(k)} communities gets at least one grid"
+        fix = "ask for at least one grid per community, or leave --grids out to draw by the band"
+        fix_zh = "每个社区至少一个网格：请增加网格数，或不指定网格数按户数区间划分"
+    problem = f"{asked} grid{'s' if asked != 1 else ''} asked for, {drawn} drawn: {why}"
+    logger.warning("%s; %s", problem, fix)
+    report.add("grids", "-", problem, fix, zh=(f"要求 {asked} 个网格，实际划分 {drawn} 个", fix_zh))
 
 
 def _labels_from(spec, units: pd.DataFrame, unit_ids: np.ndarray, what: str) -> np.ndarray | None:
@@ -348,6 +369,8 @@ def partition_grids(
         over = (n_big, comm_hh - comm_rest)
         k = grid_counts(comm_hh, min_households=min_households, max_households=max_households, n_grids=n_grids,
                         n_nodes=comm_nodes, over=over)
+    if n_grids is not None:
+        _say_count(report, n_grids, k, comm_nodes, prep.comm_ids)
     labels = np.full(len(hh), -1, dtype=np.int64)
     offset = 0
     members = [np.flatnonzero(comm == c) for c in range(nc)]
