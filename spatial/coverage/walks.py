@@ -42,6 +42,7 @@ from spatial.coverage.bands import (
     within_band,
 )
 from spatial.network.graph import WalkNetwork
+from spatial.network.read import as_walk_network
 from spatial.network.routing import nearest_source
 from spatial.network.snapping import DROPPED_COMPONENT, ESTIMATED, layer_xy, snap_points, snap_walks
 
@@ -86,7 +87,8 @@ def walking_coverage(
     stations : GeoDataFrame
         Station points with a unique ``station_id_col``. Must have a CRS.
     network : WalkNetwork
-        From :func:`spatial.network.read.read_network`.
+        From :func:`spatial.network.read.read_network`; a networkx/osmnx graph is read by it
+        (its report rows only said in a warning).
     minutes, meters : sequence of float
         Time bands (default 5, 10, 15 min) or distance bands (e.g. 300, 500, 1000 m; when
         given they replace ``minutes``).
@@ -140,6 +142,7 @@ def walking_coverage(
     >>> sorted(demand["access"].unique())
     ['estimated', 'network', 'unreachable']
     """
+    network = as_walk_network(network)  # an osmnx graph is read as one
     require_crs(demand, "demand")
     require_crs(stations, "stations")
     require_columns(stations, [station_id_col], "stations")
