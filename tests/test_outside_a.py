@@ -291,3 +291,73 @@ def test_an_earlier_runs_fca_table_is_removed_not_left_beside_the_new_outputs(fi
                  "--no-isochrones"]) == 0
     assert not fca.exists() and mine.exists()
     assert f"removed {fca}, written by an earlier run" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- smaller ones
+
+
+def test_walking_coverage_takes_an_osmnx_graph(files):
+    """walking_coverage(units, stations, G) raised AttributeError: 'MultiDiGraph' object has no attribute 'crs'."""
+    import networkx as nx
+
+    from spatial.coverage.walks import walking_coverage
+    from spatial.network.read import read_network
+
+    roads = gpd.read_file(files["net"])
+    # the osmnx shape: integer node ids with x/y, both directions, split where the footways cross
+    lines = shapely.get_parts(shapely.node(shapely.MultiLineString(list(roads.geometry))))
+    graph, ids = nx.MultiDiGraph(crs=UTM), {}
+    for line in lines:
+        ends = [ids.setdefault(xy, len(ids)) for xy in (line.coords[0], line.coords[-1])]
+        for node, (x, y) in zip(ends, (line.coords[0], line.coords[-1])):
+            graph.add_node(node, x=x, y=y)
+        graph.add_edge(ends[0], ends[1], length=line.length, highway="footway")
+        graph.add_edge(ends[1], ends[0], length=line.length, highway="footway")
+    units, stations = gpd.read_file(files["units"]), gpd.read_file(files["stations"])
+    from_graph = walking_coverage(units, stations, graph)
+    from_layer = walking_coverage(units, stations, read_network(files["net"]))
+    assert from_graph["walk_m"].to_numpy() == pytest.approx(from_layer["walk_m"].to_numpy())
+    with pytest.raises(ValueError, match=r"pass spatial.read_network"):
+        walking_coverage(units, stations, "roads.gpkg")
+
+
+def test_a_station_without_service_area_is_named_once_per_map(files, tmp_path, caplog):
+    """'isochrones: 1 rows have no geometry and are not drawn (index 17)' came three times a map
+    (once a band), naming a row number; the station is named by its id, once."""
+    import logging
+
+    out = tmp_path / "cov.gpkg"
+    stations = gpd.read_file(files["stations"])
+    far = gpd.GeoDataFrame({"station_id": ["S_FAR"], "面积": [100.0]}, geometry=[Point(X0 + 9000, Y0)], crs=UTM)
+    pd.concat([stations, far], ignore_index=True).to_file(files["stations"])
+    assert main(["-q", "coverage", str(files["net"]), str(files["stations"]), str(files["units"]),
+                 "--out", str(out)]) == 0
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="spatial"):
+        assert main(["map", "--coverage", str(out), "--out", str(tmp_path / "m.html")]) == 0
+    said = [r.getMessage() for r in caplog.records if "not drawn" in r.getMessage()]
+    assert said == ["isochrones: 1 rows have no geometry and are not drawn (station_id S_FAR)"]
+
+
+def _candidates(files, tmp_path, areas):
+    pts = [Point(X0 + 210, Y0 + 260), Point(X0 + 150, Y0 + 250), Point(X0 + 250, Y0 - 50)]
+    path = tmp_path / "cand.gpkg"
+    gpd.GeoDataFrame({"candidate_id": ["K1", "K2", "K3"], "floor_area_m2": areas}, geometry=pts,
+                     crs=UTM).to_file(path)
+    return ["-q", "site", str(files["net"]), str(files["stations"]), str(files["units"]), "--candidates", str(path),
+            "--k", "1", "--band", "120m", "--no-exact", "--out", str(tmp_path / "s.gpkg")]
+
+
+def test_the_sites_layer_has_no_stray_index_column(files, tmp_path):
+    """The sites layer written by spatial site carried an 'index' column (a reset_index leftover)."""
+    assert main(_candidates(files, tmp_path, [800.0, 100.0, 900.0]) + ["--min-floor-area-m2", "500"]) == 0
+    sites = gpd.read_file(tmp_path / "s.gpkg", layer="sites")
+    assert "index" not in sites.columns and sites["candidate_id"].tolist() == ["K3"]
+
+
+def test_a_negative_floor_area_is_refused_not_left_out_as_small(files, tmp_path, capsys):
+    """A candidate of -50 m² was silently 'left out (< 500)'; it is a typing error, named with its row."""
+    assert main(_candidates(files, tmp_path, [800.0, -50.0, 900.0]) + ["--min-floor-area-m2", "500"]) == 2
+    err = capsys.readouterr().err
+    assert "'candidates' column 'floor_area_m2' must be a floor area >= 0" in err and "K2=-50" in err
+    assert not (tmp_path / "s.gpkg").exists()
