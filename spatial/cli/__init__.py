@@ -77,7 +77,10 @@ def main(argv: list[str] | None = None) -> int:
         stderr(f"spatial {args.command}: interrupted; no output was written (earlier outputs are unchanged)")
         return 130
     except OSError as exc:
-        where = f"'{exc.filename}': " if getattr(exc, "filename", None) else ""
+        from spatial.core.atomic import user_path
+
+        # the file the user named, not a hidden temporary one of the atomic writes
+        where = f"'{user_path(exc.filename)}': " if getattr(exc, "filename", None) else ""
         stderr(f"spatial {args.command}: error: {where}{exc.strerror or _one_line(exc)}")
         return 2
     except MemoryError:

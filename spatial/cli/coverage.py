@@ -50,8 +50,11 @@ def add_parser(sub) -> None:
     p.add_argument("--max-walk-m", type=positive, default=None,
                    help="stop the search at this walk (m), e.g. the largest band: faster on big networks; "
                         "units farther get band 'beyond' (default: search every walk to its end)")
-    p.add_argument("--grids", type=Path, default=None, help="grid polygons with grid_id")
-    p.add_argument("--communities", type=Path, default=None, help="community polygons with community_id")
+    p.add_argument("--grids", type=Path, default=None,
+                   help="grid polygons with a grid id (grid_id, 网格编号 ...; or give --grid-id-col)")
+    p.add_argument("--communities", type=Path, default=None,
+                   help="community polygons with a community id (community_id, 社区编号 ...; or give "
+                        "--community-id-col)")
     p.add_argument("--gap-band", default=None, help="band whose gaps to map (default: the largest)")
     p.add_argument("--no-isochrones", action="store_true",
                    help="skip the service-area polygons (layer isochrones); walks and gaps are unchanged")
@@ -79,7 +82,8 @@ def add_parser(sub) -> None:
                       help="stations' floor area column, m² (default floor_area_m2)")
     load.add_argument("--min-m2-per-100hh", type=non_negative, default=30.0,
                       help="floor area standard per 100 households served (default 30, 完整社区)")
-    add_column_options(p, "station_id", "unit_id", "households", "population", "name")
+    add_column_options(p, "station_id", "unit_id", "households", "population", "name", "community_id",
+                       "grid_id")
     p.set_defaults(func=_cmd_coverage)
 
 
@@ -117,8 +121,9 @@ def _check(args: argparse.Namespace) -> dict:
     check_output(args.out, inputs=inputs, suffixes=(".gpkg",))
     if args.kml is not None:
         check_output(args.kml, inputs=inputs, suffixes=(".kmz", ".kml"), what="--kml")
-    check_output(args.out.with_name(args.out.stem + "_summary.csv"), inputs=inputs, suffixes=(".csv",),
-                 what="the summary next to --out")
+    for suffix in COMPANIONS:
+        check_output(companion(args.out, suffix), inputs=inputs, suffixes=(".csv",),
+                     what=f"the table {companion(args.out, suffix).name} next to --out")
     minutes = args.minutes if args.minutes is not None or args.meters else (5, 10, 15)
     try:
         bands = make_bands(minutes=minutes, meters=args.meters, speed_kmh=args.speed_kmh)
@@ -195,18 +200,33 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
         step.close()
 
 
+#: The tables ``spatial coverage`` writes beside OUT.gpkg, by the suffix of OUT's name.
+COMPANIONS = ("_summary.csv", "_station_load.csv", "_fca_by_community.csv")
+
+
+def companion(out: Path, suffix: str) -> Path:
+    """The table written beside ``out`` (``c.gpkg`` -> ``c_summary.csv``)."""
+    return out.with_name(out.stem + suffix)
+
+
 def _coverage(args: argparse.Namespace, step) -> int:
     import pandas as pd
 
+    from spatial.core.atomic import atomic_paths
+    from spatial.core.checks import Report, check_households, repair_geometries, require_unique
     from spatial.coverage.gaps import coverage_gaps
     from spatial.coverage.load import fca_by_community, station_fca, station_load
     from spatial.coverage.service_areas import isochrones
-    from spatial.coverage.walks import check_barriers, check_gates, coverage_summary, walking_coverage
-    from spatial.io.layers import write_layers
-    from spatial.core.atomic import atomic_path
-    from spatial.core.checks import require_unique
-    from spatial.io.tables import write_csv
+    from spatial.coverage.walks import (
+        check_barriers,
+        check_gates,
+        coverage_metadata,
+        coverage_summary,
+        walking_coverage,
+    )
     from spatial.io.coords import to_wgs84
+    from spatial.io.layers import write_layers
+    from spatial.io.tables import write_csv
     from spatial.network.read import read_network
     from spatial.network.snapping import snap_layer
 
@@ -229,6 +249,13 @@ def _coverage(args: argparse.Namespace, step) -> int:
     require_unique(stations, sid, "stations")  # before the network is read
     if uid is not None:
         require_unique(demand, uid, "demand")
+    # counts typed as text ('203户', '1,203') are read once here: every sum and layer has the numbers
+    for col in (hh, pop) if pop in demand.columns else (hh,):
+        counts = check_households(demand, col, "demand", id_col=uid)
+        if not pd.api.types.is_float_dtype(demand[col]):
+            demand = demand.assign(**{col: counts.to_numpy()})
+    repaired = Report()  # invalid polygons (self-touching OSM footprints) repaired once, here
+    demand = _repaired_units(demand, repaired, uid)
     gates = barriers = None
     if args.gates is not None:
         gates = read_input(args.gates, "gates", f"--gates {args.gates}")
@@ -236,8 +263,16 @@ def _coverage(args: argparse.Namespace, step) -> int:
     if args.barriers is not None:
         barriers = read_input(args.barriers, "barriers", f"--barriers {args.barriers}")
         check_barriers(barriers, f"--barriers {args.barriers}")
-    communities = read_input(args.communities, "communities", "communities") if args.communities else None
-    grids = read_input(args.grids, "grids", "grids") if args.grids else None
+    communities = grids = None
+    cid, gid = "community_id", "grid_id"
+    if args.communities:
+        communities = read_input(args.communities, "communities", "communities")
+        cid = column(args, communities, "community_id", "communities")
+        communities = repair_geometries(communities, "communities", repaired, id_col=cid, allow_empty=True)
+    if args.grids:
+        grids = read_input(args.grids, "grids", "grids")
+        gid = column(args, grids, "grid_id", "grids")
+        grids = repair_geometries(grids, "grids", repaired, id_col=gid, allow_empty=True)
     step("read network")
     network = read_network(args.network, keep_private=args.keep_private)
     say(args, f"network: {network.n_nodes} nodes, {network.n_edges} edges, "
@@ -266,7 +301,7 @@ def _coverage(args: argparse.Namespace, step) -> int:
         fca_by = fca_by_community(scored, households_col=hh, min_m2_per_100hh=args.min_m2_per_100hh)
     step("summary")
     summary = coverage_summary(scored, bands=bands, communities=communities, grids=grids,
-                               households_col=hh, population_col=pop)
+                               households_col=hh, population_col=pop, community_id_col=cid, grid_id_col=gid)
     layers = {"demand": scored, "stations": snapped}
     if not args.no_isochrones:
         step("isochrones")
@@ -277,44 +312,83 @@ def _coverage(args: argparse.Namespace, step) -> int:
                                           households_col=hh, population_col=pop, detour_factor=args.detour_factor,
                                           speed_kmh=args.speed_kmh)
     report = pd.concat([network.report, *([] if dem is None else [dem.report]),
+                        *([repaired.to_frame(zh_columns=True)] if len(repaired) else []),
                         not_reached_report(scored, snapped, uid, sid)], ignore_index=True)
-    summary_path = args.out.with_name(args.out.stem + "_summary.csv")
-    load_path = args.out.with_name(args.out.stem + "_station_load.csv")
-    written = [summary_path, load_path]
     layers["report"] = report
-    step("write")
-    with atomic_path(summary_path) as csv_tmp:  # the pair appears together or not at all
-        write_csv(summary, csv_tmp)
-        write_layers(layers, args.out, fresh=True)
-    write_csv(pd.DataFrame(snapped.drop(columns=snapped.geometry.name)), load_path)
+    # every line is made before anything is written: a late error never follows written outputs
+    lines = _result_lines(args, bands, summary, scored, snapped, gaps, gap_band, hh, sid)
+    tables = {companion(args.out, "_summary.csv"): summary,
+              companion(args.out, "_station_load.csv"): pd.DataFrame(snapped.drop(columns=snapped.geometry.name))}
     if fca_by is not None:
-        written.append(args.out.with_name(args.out.stem + "_fca_by_community.csv"))
-        write_csv(fca_by, written[-1])
-    if args.kml is not None:
-        from spatial.maps.kmz import results_kmz
+        tables[companion(args.out, "_fca_by_community.csv")] = fca_by
+    stale = [p for p in (companion(args.out, s) for s in COMPANIONS) if p not in tables and p.is_file()]
+    step("write")
+    paths = [args.out, *tables, *([args.kml] if args.kml is not None else [])]
+    with atomic_paths(paths) as tmps:  # all of them appear together, or none
+        write_layers(layers, tmps[0], fresh=True,
+                     metadata={"demand": coverage_metadata(args.speed_kmh, network.from_osm)})
+        for tmp, table in zip(tmps[1:], tables.values()):
+            write_csv(table, tmp)
+        if args.kml is not None:
+            from spatial.maps.kmz import results_kmz
 
-        written.append(results_kmz(args.kml, {"stations": snapped, "gaps": gaps}))
+            results_kmz(tmps[-1], {"stations": snapped, "gaps": gaps})
+    for path in stale:  # an earlier run's table this run does not write would pass for this run's
+        path.unlink(missing_ok=True)
     step(None)
+    for line in lines:
+        say(args, line)
+    for path in stale:
+        say(args, f"removed {path}, written by an earlier run to this --out (this run has no "
+                  f"'{args.station_area_col}' column in its stations; give --station-area-col for it)")
+    say(args, "time: " + ", ".join(f"{name} {sec:.1f} s" for name, sec in step.times.items()))
+    say(args, f"wrote {args.out} (layers {', '.join(layers)}) and "
+              + ", ".join(map(str, [*tables, *([args.kml] if args.kml is not None else [])])))
+    return 0
+
+
+def _repaired_units(demand, report, uid: str | None):
+    """``demand`` with its invalid geometries repaired (``repair_geometries``, a report row each);
+    a footprint with no area left (a ring of two distinct points) is walked from the centre of
+    what is left, with a second report row, so that its households keep a location."""
+    import shapely
+
+    from spatial.core.checks import repair_geometries
+
+    before = demand.geometry.values
+    out = repair_geometries(demand, "demand", report, id_col=uid, allow_empty=True)
+    after = out.geometry.values
+    lost = ~(shapely.is_missing(before) | shapely.is_empty(before)) & shapely.is_empty(after)
+    if lost.any():
+        out.loc[lost, out.geometry.name] = shapely.centroid(shapely.make_valid(before[lost]))
+        ids = (out.index if uid is None else out[uid]).to_numpy()[lost]
+        for rid in ids:
+            report.add("demand", rid, "no area left after the repair (a line or a point)",
+                       "walked from the centre of what is left",
+                       zh=("修复后没有面积（只剩线或点）", "从剩余部分的中心点起算步行"))
+    return out
+
+
+def _result_lines(args, bands, summary, scored, snapped, gaps, gap_band: str, hh: str, sid: str) -> list[str]:
+    """What ``spatial coverage`` says of its results, one line each (made before writing)."""
     overall = summary[summary.level == "overall"].iloc[0]
-    say(args, f"speed {args.speed_kmh:g} km/h; households covered: " + ", ".join(
-        f"{b.label} {overall[f'pct_hh_{b.label}']:.1f}%" for b in bands))
+    lines = [f"speed {args.speed_kmh:g} km/h; households covered: " + ", ".join(
+        f"{b.label} {overall[f'pct_hh_{b.label}']:.1f}%" for b in bands)]
     off = int((scored["reason"] != "").sum())
     if off:
-        say(args, f"{off} units not reached (see column 'reason' and the report layer); "
-                  f"{int((snapped['reason'] != '').sum())} stations off the network")
+        lines.append(f"{off} units not reached (see column 'reason' and the report layer); "
+                     f"{int((snapped['reason'] != '').sum())} stations off the network")
     est = scored["access"] == "estimated"
     if est.any():
-        say(args, f"{int(est.sum())} units ({scored.loc[est, hh].sum():g} households) have an estimated walk "
-                  f"over unmapped ground (x{args.detour_factor:g}, {args.max_snap_m:g}-{args.max_off_network_m:g} m "
-                  "off the network); they count in the coverage above")
-    say(args, _gaps_line(gaps, gap_band))
+        lines.append(f"{int(est.sum())} units ({scored.loc[est, hh].sum():g} households) have an estimated walk "
+                     f"over unmapped ground (x{args.detour_factor:g}, {args.max_snap_m:g}-{args.max_off_network_m:g} "
+                     "m off the network); they count in the coverage above")
+    lines.append(_gaps_line(gaps, gap_band))
     under = snapped[snapped["under_standard"]]
     if len(under):
-        say(args, f"{len(under)} stations under {args.min_m2_per_100hh:g} m² per 100 households served: "
-                  + ", ".join(map(str, under[sid].head(10))))
-    say(args, "time: " + ", ".join(f"{name} {sec:.1f} s" for name, sec in step.times.items()))
-    say(args, f"wrote {args.out} (layers {', '.join(layers)}) and " + ", ".join(map(str, written)))
-    return 0
+        lines.append(f"{len(under)} stations under {args.min_m2_per_100hh:g} m² per 100 households served: "
+                     + ", ".join(map(str, under[sid].head(10))))
+    return lines
 
 
 def _gaps_line(gaps, gap_band: str) -> str:

@@ -283,12 +283,17 @@ def _cmd_grids(args: argparse.Namespace) -> int:
     say(args, f"{len(g)} grids: {counts.get('in', 0)} in band, {counts.get('under', 0)} under, "
               f"{counts.get('over', 0)} over{spread}; mean Polsby-Popper {g['polsby_popper'].mean():.2f}; "
               f"{len(layers['report'])} report rows")
-    write_layers(layers, args.out, fresh=True)
+    from spatial.core.atomic import atomic_paths
+
+    with atomic_paths([args.out, *([args.kml] if args.kml is not None else [])]) as tmps:  # both, or neither
+        write_layers(layers, tmps[0], fresh=True)
+        if args.kml is not None:
+            from spatial.maps.kmz import results_kmz
+
+            results_kmz(tmps[1], {"grids": res.grids})
     say(args, f"wrote {args.out} (layers {', '.join(layers)})")
     if args.kml is not None:
-        from spatial.maps.kmz import results_kmz
-
-        say(args, f"wrote {results_kmz(args.kml, {'grids': res.grids})} (the grids, for a phone's map app)")
+        say(args, f"wrote {args.kml} (the grids, for a phone's map app)")
     return 0
 
 

@@ -17,7 +17,9 @@ def add_parser(sub) -> None:
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="labels and legend (default: zh)")
     p.add_argument("--tiles", default=None,
                    help="basemap: osm, amap (GCJ-02) or an XYZ URL template (default: none, network as context)")
-    p.add_argument("--speed-kmh", type=positive, default=4.0, help="walking speed stated on the map (default: 4.0)")
+    p.add_argument("--speed-kmh", type=positive, default=None,
+                   help="walking speed stated on the map, for a --coverage file that does not record the "
+                        "speed it was made with (default: the file's speed, else 4.0)")
     p.add_argument("--min-households", type=non_negative, default=300, help="grid band floor (default: 300)")
     p.add_argument("--max-households", type=positive, default=500, help="grid band ceiling (default: 500)")
     p.add_argument("--credit", action="append", default=[], metavar="TEXT",
@@ -44,7 +46,7 @@ def _cmd_map(args: argparse.Namespace) -> int:
     check_inputs(inputs, suffixes=dict.fromkeys(inputs, (".gpkg",)))
     check_output(args.out, inputs=inputs, suffixes=(".html", ".htm"))
     options = {"lang": args.lang, "tiles": args.tiles, "credits": args.credit}
-    if args.coverage is not None:
+    if args.coverage is not None and args.speed_kmh is not None:
         options["speed_kmh"] = args.speed_kmh
     if args.grids is not None:
         options.update(min_households=args.min_households, max_households=args.max_households)

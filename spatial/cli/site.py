@@ -92,26 +92,35 @@ def _cmd_site(args: argparse.Namespace) -> int:
         min_floor_area_m2=args.min_floor_area_m2, capacity_households=args.capacity_households,
         exact=not args.no_exact, time_limit_s=args.time_limit_s, **bands, **cols,
     )
+    lines = _result_lines(result, cols)  # made before writing: a late error never follows written outputs
     write_layers({"sites": result.sites, "before_after": result.before_after,
                   "unreachable": result.unreachable, "report": result.report}, args.out, fresh=True)
+    for line in lines:
+        say(args, line)
+    say(args, f"wrote {args.out} (layers sites, before_after, unreachable, report)")
+    return 0
+
+
+def _result_lines(result, cols: dict) -> list[str]:
+    """What ``spatial site`` says of its result: the sites in order, the coverage before and after,
+    and how near the greedy plan is to the optimum."""
     o = result.optimality
-    for _, row in result.sites.iterrows():
-        say(args, f"{row['site_id']}  {row.get('candidate_id', row.get(cols.get('candidate_id_col'), ''))}  "
-                  f"+{row['gain_households']:.0f} households -> {row['cum_coverage_pct']:.2f}%")
+    lines = [f"{row['site_id']}  {row.get('candidate_id', row.get(cols.get('candidate_id_col'), ''))}  "
+             f"+{row['gain_households']:.0f} households -> {row['cum_coverage_pct']:.2f}%"
+             for _, row in result.sites.iterrows()]
     overall = result.before_after.iloc[0]
-    say(args, f"coverage within {result.band.label}: {overall['pct_before']:.2f}% -> {overall['pct_after']:.2f}% "
-              f"of households")
+    lines.append(f"coverage within {result.band.label}: {overall['pct_before']:.2f}% -> "
+                 f"{overall['pct_after']:.2f}% of households")
 
     def num(v, fmt=".0f"):
         return "-" if v is None else format(v, fmt)
 
     if o["exact_value"] is not None or o["status"] != "greedy only":
-        say(args, f"optimality ({o['problem']}): greedy {num(o['greedy_value'])}, exact {num(o['exact_value'])}, "
-                  f"bound {num(o['bound'])}, greedy gap {num(o['gap_pct'], '.2f')}% ({o['status']}, "
-                  f"{o['seconds']:.2f} s); kept the {o['solution']} plan, gap {num(o['plan_gap_pct'], '.2f')}%")
+        lines.append(f"optimality ({o['problem']}): greedy {num(o['greedy_value'])}, exact {num(o['exact_value'])}, "
+                     f"bound {num(o['bound'])}, greedy gap {num(o['gap_pct'], '.2f')}% ({o['status']}, "
+                     f"{o['seconds']:.2f} s); kept the {o['solution']} plan, gap {num(o['plan_gap_pct'], '.2f')}%")
     else:
-        say(args, f"optimality ({o['problem']}): greedy only, no exact check")
+        lines.append(f"optimality ({o['problem']}): greedy only, no exact check")
     if o.get("message"):
-        say(args, o["message"])
-    say(args, f"wrote {args.out} (layers sites, before_after, unreachable, report)")
-    return 0
+        lines.append(o["message"])
+    return lines

@@ -15,9 +15,11 @@ with the right suffix, and a GeoPackage is written layer by layer.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import logging
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterable, Iterator
@@ -27,7 +29,7 @@ from spatial.core.errors import InputFileError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["atomic_path", "atomic_folder", "check_output_path", "TEMP_MARK"]
+__all__ = ["atomic_path", "atomic_paths", "atomic_folder", "check_output_path", "TEMP_MARK"]
 
 #: Part of every temporary name, so that leftovers of a killed process are easy to find.
 TEMP_MARK = ".partial"
@@ -54,7 +56,8 @@ def check_output_path(path: str | Path, *, inputs: Iterable[str | Path] = (), wh
     Raises
     ------
     InputFileError
-        ``path`` is an input, a folder (for a file), or lies under a file.
+        ``path`` is an input, a folder (for a file), lies under a file, or its folder (the
+        nearest one that exists, when it is to be created) cannot be written by this user.
     """
     path = Path(path)
     resolved = path.resolve()
@@ -67,7 +70,33 @@ def check_output_path(path: str | Path, *, inputs: Iterable[str | Path] = (), wh
             if not parent.is_dir():
                 raise InputFileError(f"{what} '{path}': '{parent}' is a file, not a folder; choose another path")
             break
+    _require_writable(path, what)
     return path
+
+
+def _require_writable(path: Path, what: str) -> None:
+    """Refuse ``path`` when this user may not create files in its folder (or, for a folder that
+    is to be created, in the nearest folder that exists), or, when ``path`` is a folder already,
+    in it: said before any work starts, not after it."""
+    folders = [path] if path.is_dir() else []
+    parent = path.absolute().parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    folders.append(parent)
+    for folder in folders:
+        if not os.access(folder, os.W_OK | os.X_OK):
+            shown = _shown_folder(folder, path)
+            raise InputFileError(f"cannot write in '{shown}': permission denied; choose another folder "
+                                 f"for {what} (one you may write in)")
+
+
+def _shown_folder(folder: Path, path: Path) -> str:
+    """``folder`` as the user wrote it (relative when ``path`` was), ending in a separator."""
+    if not path.is_absolute():
+        with contextlib.suppress(ValueError):
+            folder = folder.relative_to(Path.cwd())
+    text = str(folder)
+    return text if text.endswith(os.sep) else text + os.sep
 
 
 def _temp_name(path: Path) -> Path:
@@ -93,10 +122,43 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
+#: ``.NAME.1a2b3c4d.partial.EXT``: a temporary name of :func:`_temp_name`, and the NAME it stands for.
+_TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.[0-9a-f]{8}" + re.escape(TEMP_MARK) + r"(\.[^.]*)?$")
+
+
+def user_path(path: str | Path) -> Path:
+    """The output path a temporary file of :func:`atomic_path` stands for (nested ones too);
+    any other path unchanged: messages name the file the user asked for, not the hidden one.
+
+    Examples
+    --------
+    >>> str(user_path("out/.cov_summary.csv.4009ccda.partial.csv"))
+    'out/cov_summary.csv'
+    >>> str(user_path("out/cov.gpkg"))
+    'out/cov.gpkg'
+    """
+    path = Path(path)
+    m = _TEMP_NAME.match(path.name)
+    while m:
+        path = path.with_name(m.group("name"))
+        m = _TEMP_NAME.match(path.name)
+    return path
+
+
 def _write_error(path: Path, exc: OSError) -> InputFileError:
+    """The one-line error of a failed write of ``path``: a permission problem says so, a full
+    disk says to free space; the path is the user's output, never a temporary file."""
+    shown = user_path(path)
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        why = "permission denied" if exc.errno != errno.EROFS else "read-only file system"
+        return InputFileError(f"cannot write '{shown}': {why}; nothing was written there "
+                              "(choose another folder, one you may write in)")
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return InputFileError(f"cannot write '{shown}': {exc.strerror or 'no space left'}; nothing was written "
+                              "there (free some space or choose another folder)")
     reason = exc.strerror or str(exc)
-    return InputFileError(f"cannot write '{path}': {reason}; nothing was written there "
-                          "(free some space or choose another folder)")
+    return InputFileError(f"cannot write '{shown}': {reason}; nothing was written there "
+                          "(choose another folder, or free some space)")
 
 
 @contextlib.contextmanager
@@ -156,6 +218,38 @@ def atomic_path(path: str | Path, *, update: bool = False) -> Iterator[Path]:
         for s in _SIDECARS:
             with contextlib.suppress(FileNotFoundError):
                 tmp.with_name(tmp.name + s).unlink()
+
+
+@contextlib.contextmanager
+def atomic_paths(paths: Iterable[str | Path]) -> Iterator[list[Path]]:
+    """Temporary paths for several outputs, all moved into place only when the block ends without
+    error: a failure while writing any of them leaves every one of the paths as it was.
+
+    Parameters
+    ----------
+    paths : iterable of str or Path
+        The files to write (see :func:`atomic_path`); the first is moved last.
+
+    Yields
+    ------
+    list of Path
+        One temporary path per output, in order.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> try:
+    ...     with atomic_paths([os.path.join(folder, "a.csv"), os.path.join(folder, "b.csv")]) as (a, b):
+    ...         _ = a.write_text("a")
+    ...         raise RuntimeError("b failed")
+    ... except RuntimeError:
+    ...     pass
+    >>> os.listdir(folder)
+    []
+    """
+    with contextlib.ExitStack() as stack:
+        yield [stack.enter_context(atomic_path(p)) for p in paths]
 
 
 @contextlib.contextmanager

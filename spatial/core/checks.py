@@ -464,22 +464,39 @@ def _plain(value):
 
 
 def repair_geometries(
-    gdf: gpd.GeoDataFrame, name: str, report: Report, *, id_col: str | None = None
+    gdf: gpd.GeoDataFrame, name: str, report: Report, *, id_col: str | None = None, allow_empty: bool = False
 ) -> gpd.GeoDataFrame:
     """Repair invalid geometries with ``make_valid`` and report each; refuse empty or missing ones.
 
-    Returns a copy when anything was repaired; the index and columns are kept.
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        The layer.
+    name : str
+        The layer's name in messages and report rows.
+    report : Report
+        Gets one row per repaired geometry.
+    id_col : str, optional
+        The id column naming the rows (default: the index).
+    allow_empty : bool
+        Keep empty or missing geometries as they are (a coverage marks such a unit with a
+        reason) instead of refusing them.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``gdf``, or a copy when anything was repaired; the index and columns are kept.
     """
     geom = gdf.geometry.values
     ids = gdf.index if id_col is None else gdf[id_col]
     missing = shapely.is_missing(geom) | shapely.is_empty(geom)
-    if missing.any():
+    if missing.any() and not allow_empty:
         shown = ", ".join(map(str, np.asarray(ids)[missing][:10]))
         raise GeometryError(
             f"'{name}' has {int(missing.sum())} rows with empty or missing geometry (ids: {shown}); "
             "draw them or remove the rows"
         )
-    invalid = ~shapely.is_valid(geom)
+    invalid = ~shapely.is_valid(geom) & ~missing
     if not invalid.any():
         return gdf
     out = gdf.copy()

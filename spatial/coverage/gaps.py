@@ -26,6 +26,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from spatial.core.checks import check_households, require_columns, to_metric
+from spatial.core.checks import polygonal as polygonal_part  # the name ``polygonal`` is a mask below
 from spatial.core.errors import SpatialError
 from spatial.coverage._gapsplit import band_reach_m, split_areas, walk_links
 from spatial.coverage.bands import UNREACHABLE, parse_band, within_band
@@ -398,6 +399,10 @@ def _gap_shapes(geoms: np.ndarray, cuts: np.ndarray, comps: np.ndarray, buffer_m
     valid = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     polygonal = np.zeros(n, dtype=bool)
     polygonal[valid] = np.isin(shapely.get_type_id(geoms[valid]), (3, 6))
+    broken = np.flatnonzero(polygonal & ~shapely.is_valid(geoms))
+    if len(broken):  # an invalid footprint (a self-touching OSM building) would stop the union
+        geoms = geoms.copy()
+        geoms[broken] = [polygonal_part(g) for g in shapely.make_valid(geoms[broken])]
     pointlike = valid & ~polygonal
     out = np.empty(len(comps), dtype=object)
     out[:] = [shapely.Polygon() for _ in range(len(comps))]

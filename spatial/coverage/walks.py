@@ -42,6 +42,7 @@ from spatial.coverage.bands import (
     within_band,
 )
 from spatial.network.graph import WalkNetwork
+from spatial.network.read import as_walk_network
 from spatial.network.routing import nearest_source
 from spatial.network.snapping import DROPPED_COMPONENT, ESTIMATED, layer_xy, snap_points, snap_walks
 
@@ -86,7 +87,8 @@ def walking_coverage(
     stations : GeoDataFrame
         Station points with a unique ``station_id_col``. Must have a CRS.
     network : WalkNetwork
-        From :func:`spatial.network.read.read_network`.
+        From :func:`spatial.network.read.read_network`; a networkx/osmnx graph is read by it
+        (its report rows only said in a warning).
     minutes, meters : sequence of float
         Time bands (default 5, 10, 15 min) or distance bands (e.g. 300, 500, 1000 m; when
         given they replace ``minutes``).
@@ -140,6 +142,7 @@ def walking_coverage(
     >>> sorted(demand["access"].unique())
     ['estimated', 'network', 'unreachable']
     """
+    network = as_walk_network(network)  # an osmnx graph is read as one
     require_crs(demand, "demand")
     require_crs(stations, "stations")
     require_columns(stations, [station_id_col], "stations")
@@ -302,6 +305,8 @@ def coverage_summary(
     grids: gpd.GeoDataFrame | None = None,
     households_col: str = "households",
     population_col: str = "population",
+    community_id_col: str = "community_id",
+    grid_id_col: str = "grid_id",
 ) -> pd.DataFrame:
     """Coverage weighted by households (and population) overall, per street, community and grid.
 
@@ -313,11 +318,14 @@ def coverage_summary(
         Bands to report, e.g. ``make_bands()`` or ``["5min", "15min"]``; coverage is cumulative
         (a point in "5min" also counts for "15min").
     communities, grids : GeoDataFrame, optional
-        Polygons with ``community_id`` (and optionally ``street``) / ``grid_id``. Used only when
-        ``demand`` lacks those columns; a point belongs to the polygon holding its representative
-        point. Points in no polygon are summarised under id ``"(none)"``.
+        Polygons with ``community_id_col`` (and optionally ``street``) / ``grid_id_col``. Used
+        only when ``demand`` lacks those columns; a point belongs to the polygon holding its
+        representative point. Points in no polygon are summarised under id ``"(none)"``.
     households_col, population_col : str
         Weight columns; population is optional (its columns are left out when absent).
+    community_id_col, grid_id_col : str
+        The id columns of ``communities`` and ``grids`` (``社区编号``, ``网格编号`` ...); their
+        values are the ``id`` of the community and grid rows.
 
     Returns
     -------
@@ -363,16 +371,16 @@ def coverage_summary(
     values = pd.DataFrame(data, index=demand.index)
 
     keys: dict[str, pd.Series] = {"overall": pd.Series("all", index=demand.index)}
-    comm = _assign(demand, communities, "community_id", "communities", extra=("street",))
+    comm = _assign(demand, communities, community_id_col, "communities", extra=("street",))
     if comm is not None and "street" in comm:
         keys["street"] = comm["street"]
     elif "street" in demand.columns:
         keys["street"] = demand["street"]
     if comm is not None:
-        keys["community"] = comm["community_id"]
-    grid = _assign(demand, grids, "grid_id", "grids")
+        keys["community"] = comm[community_id_col]
+    grid = _assign(demand, grids, grid_id_col, "grids")
     if grid is not None:
-        keys["grid"] = grid["grid_id"]
+        keys["grid"] = grid[grid_id_col]
 
     parts = []
     for level, key in keys.items():
@@ -399,6 +407,39 @@ def coverage_summary(
     if not has_pop:
         cols.remove("population")
     return out[cols]
+
+
+#: Keys of the metadata a coverage's ``demand`` layer carries in a GeoPackage (``spatial coverage``
+#: and ``spatial run`` write them, ``spatial map`` reads them): the walking speed in km/h, and
+#: whether the network is OpenStreetMap data ("yes"/"no"), which a map then credits.
+SPEED_KEY, OSM_KEY = "speed_kmh", "network_from_osm"
+
+
+def coverage_metadata(speed_kmh: float, from_osm: bool) -> dict[str, str]:
+    """The metadata of a coverage's ``demand`` layer: its walking speed and the network's source.
+
+    Examples
+    --------
+    >>> coverage_metadata(3.0, True)
+    {'speed_kmh': '3', 'network_from_osm': 'yes'}
+    >>> read_coverage_metadata(coverage_metadata(3.0, True))
+    (3.0, True)
+    """
+    return {SPEED_KEY: f"{float(speed_kmh):g}", OSM_KEY: "yes" if from_osm else "no"}
+
+
+def read_coverage_metadata(metadata) -> tuple[float | None, bool | None]:
+    """``(speed_kmh, from_osm)`` from a ``demand`` layer's metadata (:func:`coverage_metadata`);
+    None for what it does not say (a file of another tool, or of an older version)."""
+    metadata = metadata or {}
+    try:
+        speed = float(metadata[SPEED_KEY])
+    except (KeyError, TypeError, ValueError):
+        speed = None
+    if speed is not None and not (np.isfinite(speed) and speed > 0):
+        speed = None
+    osm = {"yes": True, "no": False}.get(str(metadata.get(OSM_KEY, "")).strip().lower())
+    return speed, osm
 
 
 #: What a coverage run does with a unit it marks with a reason, and with such a station (English,

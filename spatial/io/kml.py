@@ -21,7 +21,7 @@ import pandas as pd
 import pyogrio
 from pyogrio.errors import DataLayerError, DataSourceError
 
-from spatial.core.atomic import atomic_path
+from spatial.core.atomic import atomic_path, user_path
 from spatial.core.checks import require_crs
 from spatial.core.errors import InputFileError
 from spatial.core.reproject import to_crs_valid
@@ -95,7 +95,7 @@ def write_kml(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, *,
                 try:
                     pyogrio.write_dataframe(frame, kml, layer=lname, driver="LIBKML", append=kml.exists())
                 except (DataSourceError, DataLayerError) as exc:
-                    raise InputFileError(f"cannot write layer '{lname}' to '{path}': {exc}") from exc
+                    raise InputFileError(f"cannot write layer '{lname}' to '{user_path(path)}': {exc}") from exc
             if kml != tmp:
                 with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as kmz:
                     kmz.write(kml, "doc.kml")

@@ -20,7 +20,7 @@ import pyogrio
 from pyogrio.errors import DataLayerError, DataSourceError
 from pyproj import CRS
 
-from spatial.core.atomic import TEMP_MARK, atomic_path, check_output_path
+from spatial.core.atomic import TEMP_MARK, atomic_path, check_output_path, user_path
 from spatial.core.checks import REPORT_COLUMNS, ZH_COLUMNS, Report, report_in
 from spatial.core.errors import CRSError, GeometryError, InputFileError
 from spatial.core.reproject import to_crs_valid
@@ -47,6 +47,7 @@ def write_layers(
     *,
     driver: str | None = None,
     fresh: bool = False,
+    metadata: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Path:
     """Write layers to one GeoPackage (default), or a single layer to GeoJSON, atomically.
 
@@ -63,6 +64,10 @@ def write_layers(
     driver : {"GPKG", "GeoJSON"}, optional
     fresh : bool
         Write a new file holding only ``layers`` (layers already in the file are dropped).
+    metadata : mapping of str to mapping, optional
+        Layer name -> ``{key: text}`` stored as that layer's GDAL metadata (GeoPackage only),
+        e.g. the walking speed of a coverage (``pyogrio.read_info(path, layer=name)
+        ["layer_metadata"]`` reads it back).
 
     Returns
     -------
@@ -102,6 +107,11 @@ def write_layers(
         raise ValueError(f"driver must be 'GPKG' or 'GeoJSON', got {driver!r}")
     if not layers:
         raise ValueError("no layers to write")
+    metadata = {str(k): {str(a): str(b) for a, b in v.items()} for k, v in (metadata or {}).items()}
+    if set(metadata) - set(layers):
+        raise ValueError(f"metadata for layers not written: {', '.join(sorted(set(metadata) - set(layers)))}")
+    if metadata and driver != "GPKG":
+        raise ValueError("layer metadata is kept by GeoPackages only; write a .gpkg")
     if driver == "GeoJSON" and len(layers) != 1:
         raise ValueError(
             f"GeoJSON holds one layer but {len(layers)} were given ({', '.join(layers)}); "
@@ -129,9 +139,10 @@ def write_layers(
     with atomic_path(path, update=driver == "GPKG" and not fresh) as tmp:
         for lname, frame in frames.items():
             try:
-                pyogrio.write_dataframe(frame, tmp, layer=lname, driver=driver, use_arrow=_ARROW and len(frame) > 10_000)
+                pyogrio.write_dataframe(frame, tmp, layer=lname, driver=driver, layer_metadata=metadata.get(lname),
+                                        use_arrow=_ARROW and len(frame) > 10_000)
             except (DataSourceError, DataLayerError) as exc:
-                raise InputFileError(f"cannot write layer '{lname}' to '{path}': {exc}") from exc
+                raise InputFileError(f"cannot write layer '{lname}' to '{user_path(path)}': {exc}") from exc
             logger.debug("wrote %d rows to '%s' layer '%s'", len(frame), path, lname)
     logger.info("wrote %s to '%s'", ", ".join(f"{n} ({len(f)} rows)" for n, f in frames.items()), path)
     return path

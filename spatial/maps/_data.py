@@ -66,6 +66,12 @@ def jsonable(values: pd.Series, column: str) -> list:
             for v in s]
 
 
+#: Columns naming a row in the warning about rows that cannot be drawn, the first one present.
+_ID_COLUMNS = ("station_id", "unit_id", "grid_id", "community_id", "gap_id", "site_id", "name")
+#: Warnings about rows that cannot be drawn already given (layer, id column, ids).
+_SAID: set = set()
+
+
 def layer_json(
     gdf: gpd.GeoDataFrame,
     name: str,
@@ -87,11 +93,15 @@ def layer_json(
     geoms = display_geometry(gdf, name, gcj02)
     drawable = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     if not drawable.all():
-        ids = np.asarray(gdf.index)[~drawable]
-        logger.warning("%s: %d rows have no geometry and are not drawn (index %s)",
-                       name, len(ids), ", ".join(map(str, ids[:10])))
+        id_col = next((c for c in _ID_COLUMNS if c in gdf.columns), None)
+        ids = pd.unique(np.asarray(gdf.index if id_col is None else gdf[id_col], dtype=object)[~drawable])
+        said = (name, id_col, tuple(map(str, ids)))
+        if said not in _SAID:  # a layer drawn once per band, or on two maps of one run: said once
+            _SAID.add(said)
+            logger.warning("%s: %d rows have no geometry and are not drawn (%s %s)", name, len(ids),
+                           id_col or "index", ", ".join(map(str, ids[:10])))
         if report is not None:
-            for rid in ids:
+            for rid in np.asarray(gdf.index)[~drawable]:
                 report.add(name, rid, "empty or missing geometry", "not drawn on the map",
                            zh=("几何为空或缺失", "未在地图上绘出"))
     rows = np.flatnonzero(drawable)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import folium
+import numpy as np
 import pandas as pd
 
+from spatial.core.errors import SpatialError
+from spatial.maps import _style as st
 from spatial.maps._data import read_layers
 from spatial.maps.interactive import coverage_map, grid_map, overview_map
 
@@ -35,7 +39,16 @@ def map_from_files(
         GeoPackage with a ``sites`` layer; drawn on the overview (needs both other files).
     **options
         Passed to :func:`grid_map`, :func:`coverage_map` or :func:`overview_map` (``lang``,
-        ``tiles``, ``speed_kmh``, ``min_households`` ...).
+        ``tiles``, ``speed_kmh``, ``min_households`` ...). The walking speed is the one the
+        coverage file records (``spatial coverage`` and ``spatial run`` write it into the
+        ``demand`` layer's metadata; an older file's is worked out from its ``walk_m`` and
+        ``walk_min``); ``speed_kmh`` is for a file that says none, and is refused when it
+        differs from the file's. A file whose network is OpenStreetMap data gets its credit.
+
+    Raises
+    ------
+    SpatialError
+        ``speed_kmh`` differs from the speed the coverage file was made with.
 
     Returns
     -------
@@ -49,6 +62,8 @@ def map_from_files(
                      ["isochrones", "gaps", "coverage_summary", "communities", "network_edges", "report"],
                      "coverage")
          if coverage else {})
+    if c:
+        options = _coverage_source(coverage, c["demand"], options)
     dem_row = c["report"][c["report"]["layer"] == "dem"] if "report" in c and "layer" in c["report"] else []
     if len(dem_row) and "slope" not in options:  # walks timed on slopes: state the model by the speed
         from spatial.network.elevation import slope_note
@@ -74,3 +89,46 @@ def map_from_files(
         return grid_map(g["grids"], units=g.get("units"), **context, **opts)
     opts = {k: v for k, v in options.items() if k not in grid_opts}
     return coverage_map(c["demand"], c["stations"], **cov, **context, **opts)
+
+
+def _coverage_source(path, demand: pd.DataFrame, options: dict) -> dict:
+    """``options`` with the walking speed the coverage file was made with and, when its network is
+    OpenStreetMap data, the credit ODbL asks for (as ``spatial run``'s maps give it)."""
+    import pyogrio
+
+    from spatial.coverage.walks import read_coverage_metadata
+    from spatial.maps._style import OSM_ATTRIBUTION
+
+    layer = "demand" if "demand" in {str(r[0]) for r in pyogrio.list_layers(path)} else "coverage_demand"
+    speed, osm = read_coverage_metadata(pyogrio.read_info(path, layer=layer).get("layer_metadata"))
+    source = "records" if speed is not None else "was walked at"
+    if speed is None:
+        speed = _speed_of_walks(demand)
+    given = options.get("speed_kmh")
+    if given is not None and speed is not None and not math.isclose(given, speed, rel_tol=1e-3):
+        raise SpatialError(f"the speed asked for, {given:g} km/h, differs from the {speed:g} km/h the coverage in "
+                           f"'{path}' {source}; leave --speed-kmh (speed_kmh=) out: the map states the file's")
+    out = dict(options)
+    if given is None and speed is not None:
+        out["speed_kmh"] = speed
+    if osm:
+        credits = st.credit_list(out.get("credits"))
+        out["credits"] = credits if OSM_ATTRIBUTION in credits else [OSM_ATTRIBUTION, *credits]
+    return out
+
+
+def _speed_of_walks(demand: pd.DataFrame) -> float | None:
+    """The speed (km/h) a ``demand`` layer's ``walk_min`` was worked out at from its ``walk_m``
+    (None when they do not tell one speed: no such columns, no walks, or walks timed on slopes)."""
+    if not {"walk_m", "walk_min"} <= set(demand.columns):
+        return None
+    m = pd.to_numeric(demand["walk_m"], errors="coerce").to_numpy(dtype=float)
+    t = pd.to_numeric(demand["walk_min"], errors="coerce").to_numpy(dtype=float)
+    ok = np.isfinite(m) & np.isfinite(t) & (m > 1) & (t > 0)
+    if not ok.any():
+        return None
+    speeds = m[ok] * 60.0 / (t[ok] * 1000.0)
+    speed = float(np.median(speeds))
+    if not np.allclose(speeds, speed, rtol=1e-6):  # slopes: each walk has its own pace
+        return None
+    return round(speed, 6)

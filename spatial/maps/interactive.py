@@ -142,7 +142,7 @@ def _finish(m: folium.Map, *, own: bool, lang: str, synthetic: bool, credits: Se
                                secondary_length_unit="kilometers", primary_area_unit="sqmeters",
                                secondary_area_unit="hectares",
                                localization="cn" if lang == "zh" else "en").add_to(m)
-    notes = [a for a in [attribution, *st.credit_list(credits)] if a]
+    notes = list(dict.fromkeys(a for a in [attribution, *st.credit_list(credits)] if a))  # each once
     if synthetic:
         notes.append(st.text(lang, "synthetic_short"))
     new = [n for n in notes if n not in state["notes"]]

@@ -154,6 +154,28 @@ def read_network(
     return net
 
 
+def as_walk_network(network, name: str = "network") -> WalkNetwork:
+    """``network`` as a :class:`WalkNetwork`: itself, or a networkx/osmnx graph read by
+    :func:`read_network` (its report rows are said in a warning, as they are not kept).
+
+    Raises
+    ------
+    NetworkError
+        ``network`` is neither; the message says to pass ``spatial.read_network(...)``.
+    """
+    if isinstance(network, WalkNetwork):
+        return network
+    nx = sys.modules.get("networkx")  # a graph given means networkx is loaded
+    if nx is not None and isinstance(network, nx.Graph):
+        net = read_network(network)
+        if len(net.report):
+            logger.warning("%s: a networkx graph was read as a walking network with %d report rows (dropped "
+                           "parts and edges); pass spatial.read_network(graph) to keep them", name, len(net.report))
+        return net
+    raise NetworkError(f"{name} must be a walking network from spatial.read_network(...) (a file, an osmnx "
+                       f"graph or road lines), not a {type(network).__name__}; pass spatial.read_network(it)")
+
+
 def network_from_place(place: str, *, download: bool = False, network_type: str = "walk",
                        **options) -> WalkNetwork:
     """Download a walking network with ``osmnx.graph_from_place`` (needs internet).

@@ -426,7 +426,13 @@ def _write(project: Project, layers: dict, out: Path) -> list[Path]:
     gpkg = out / "results.gpkg"
     if gpkg.exists():
         gpkg.unlink()
-    write_layers(keep, gpkg)
+    meta = None
+    if "coverage_demand" in keep:  # what `spatial map --coverage results.gpkg` states and credits
+        from spatial.coverage.walks import coverage_metadata
+
+        meta = {"coverage_demand": coverage_metadata(project.coverage["speed_kmh"],
+                                                     getattr(layers.get("network"), "from_osm", True))}
+    write_layers(keep, gpkg, metadata=meta)
     files.append(gpkg)
     for name in ("coverage_summary", "sites_before_after", "fca_by_community"):
         if name in layers:

@@ -325,6 +325,12 @@ def _filter_candidates(candidates, id_col, min_area, land_uses, report: Report) 
     if min_area is not None:
         require_columns(candidates, ["floor_area_m2"], "candidates")
         area = pd.to_numeric(candidates["floor_area_m2"], errors="coerce").to_numpy(float)
+        wrong = ~np.isnan(area) & ~(np.isfinite(area) & (area >= 0))
+        if wrong.any():  # a typing error, not a small site: never left out as '< min'
+            rows = ", ".join(f"{ids[i]}={area[i]:g}" for i in np.flatnonzero(wrong)[:5])
+            more = f" (and {int(wrong.sum()) - 5} more)" if wrong.sum() > 5 else ""
+            raise ColumnError(f"'candidates' column 'floor_area_m2' must be a floor area >= 0 m² (or empty when "
+                              f"unknown); bad rows: {rows}{more}. Correct the area")
         for i in np.flatnonzero(np.isnan(area)):
             report.add("candidates", ids[i], "no floor_area_m2", f"left out (min_floor_area_m2={min_area:g})",
                        zh=("没有 floor_area_m2（建筑面积）", f"未纳入（min_floor_area_m2={min_area:g}）"))
@@ -508,7 +514,8 @@ def _sites_frame(cand, id_col, plan, gain_hh, gain_pop, has_pop, prob, crs) -> g
     rows["cum_coverage_pct"] = 100.0 * (prob.base + np.cumsum(gain_hh)) / total
     first = ["site_id", "rank", "candidate_id", "gain_households", "gain_population", "cum_coverage_pct"]
     rows = rows[first + [c for c in rows.columns if c not in first and c != geo] + [geo]]
-    return gpd.GeoDataFrame(rows, geometry=geo, crs=crs)
+    # numbered 0..p-1: the candidates' own row numbers would be written as a stray 'index' column
+    return gpd.GeoDataFrame(rows.reset_index(drop=True), geometry=geo, crs=crs)
 
 
 def _demand_frame(demand, covered, hh, served_hh, site_pos, sites, capacity) -> gpd.GeoDataFrame:
