@@ -177,3 +177,35 @@ def test_fewer_grids_asked_for_than_communities_is_said_too():
     res = partition_grids(units, two, n_grids=1)
     assert len(res.grids) == 2
     assert res.report["problem"].str.contains("1 grid asked for, 2 drawn: each of the 2 communities").any()
+
+
+def test_roads_read_for_grid_borders_are_not_judged_as_a_walking_network(huangpu_osm):
+    """`grids --roads huangpu_drive.osm` warned that walks follow the roads only and coverage
+    reads low: true of walks, beside the point for grid borders (read with every class kept)."""
+    from spatial import read_network
+
+    for_walks = read_network(huangpu_osm)
+    for_borders = read_network(huangpu_osm, exclude_highways=(), keep_private=True, keep="all")
+    assert for_walks.report["problem"].str.contains("network for cars").any()
+    assert not for_borders.report["problem"].str.contains("network for cars").any()
+
+
+def test_from_buildings_names_buildings_by_their_ids_and_takes_unit_id_col_for_them(tmp_path, capsys):
+    """`--from-buildings --unit-id-col id` applied the option to the units built (exit 2: "'units'
+    column 'id' holds duplicate ids: nan"), and report rows named buildings by row number."""
+    communities = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(X0, Y0, X0 + 400, Y0 + 200)], crs=UTM)
+    homes = [box(X0 + 100 * i + 40, Y0 + 100 * j + 40, X0 + 100 * i + 60, Y0 + 100 * j + 60)
+             for i in range(4) for j in range(2)]
+    far = box(X0 + 5000, Y0, X0 + 5020, Y0 + 20)  # outside every community
+    buildings = gpd.GeoDataFrame({"id": [f"B{k}" for k in range(9)], "households": [100] * 8 + [7]},
+                                 geometry=homes + [far], crs=UTM)
+    communities.to_file(tmp_path / "c.gpkg")
+    buildings.to_file(tmp_path / "b.gpkg")
+    out = tmp_path / "g.gpkg"
+    assert main(["-q", "grids", str(tmp_path / "c.gpkg"), str(tmp_path / "b.gpkg"), "--from-buildings",
+                 "--unit-id-col", "id", "--out", str(out)]) == 0, capsys.readouterr().err
+    report = gpd.read_file(out, layer="report")
+    row = report[report.iloc[:, 2].astype(str).str.contains("outside every community|不在任何社区")]
+    assert len(row) == 1 and row.iloc[0, 1] == "B8"
+    units = gpd.read_file(out, layer="units")
+    assert units["unit_id"].str.startswith("C1-").all() and units["households"].sum() == 800

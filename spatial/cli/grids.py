@@ -359,10 +359,13 @@ def _units_from_buildings(args: argparse.Namespace, buildings, communities, road
 
     lines = edges_frame(roads) if isinstance(roads, WalkNetwork) else roads
     report = Report()
+    # --unit-id-col names the buildings' own ids here (for the report rows); the units built get unit_id
+    bid = column(args, buildings, "unit_id", "buildings", required=args.unit_id_col is not None)
     units = units_from_buildings(buildings, communities, roads=lines,
                                  households_col=column(args, buildings, "households", "buildings"),
                                  community_id_col=column(args, communities, "community_id", "communities"),
-                                 floors_col=args.floors_col, report=report)
+                                 building_id_col=bid, floors_col=args.floors_col, report=report)
+    args.unit_id_col = None
     say(args, f"built {len(units)} units from {len(buildings)} buildings ({len(report)} report rows)")
     return units, report.to_frame(zh_columns=True)
 

@@ -54,6 +54,7 @@ def units_from_buildings(
     households_col: str = "households",
     floors_col: str | None = None,
     community_id_col: str = "community_id",
+    building_id_col: str | None = None,
     population_col: str = "population",
     persons_per_household: float = 2.62,
     limit_m: float = 100.0,
@@ -74,6 +75,8 @@ def units_from_buildings(
         blocks, and no unit crosses them. ``None``: each community is one block.
     households_col : str
         Households per building.
+    building_id_col : str, optional
+        The buildings' own id column, naming them in the report rows (default: their index).
     floors_col : str, optional
         Floors per building; when given, units get ``floor_area_m2`` (footprint × floors).
     population_col : str
@@ -134,7 +137,10 @@ def units_from_buildings(
 
     crs = metric_crs(communities, buildings)
     comm = to_crs_valid(repair_geometries(communities, "communities", report, id_col=community_id_col), crs)
-    bld = to_crs_valid(repair_geometries(buildings, "buildings", report), crs)
+    if building_id_col is not None:
+        require_columns(buildings, [building_id_col], "buildings")
+    bld = to_crs_valid(repair_geometries(buildings, "buildings", report, id_col=building_id_col), crs)
+    names = bld.index if building_id_col is None else pd.Index(bld[building_id_col].to_numpy(), dtype=object)
     road_lines = None if roads is None else roads.to_crs(crs).geometry
     _report_overlaps(comm, community_id_col, report)
     geom = bld.geometry.values
@@ -148,7 +154,7 @@ def units_from_buildings(
         geom = np.asarray(geom, dtype=object).copy()
         geom[flat] = shapely.centroid(raw[drawn])
         for k in np.flatnonzero(flat):
-            report.add("buildings", bld.index[k], "footprint with no area left after repair",
+            report.add("buildings", names[k], "footprint with no area left after repair",
                        "counted as a building point at its location",
                        zh=("修复后轮廓没有面积", "按其位置作为建筑点计入"))
     is_point = shapely.get_type_id(geom) == 0
@@ -166,7 +172,7 @@ def units_from_buildings(
             "cover the same place (their coordinates and CRS)"
         )
     for k in np.flatnonzero(community_of.to_numpy() < 0):
-        report.add("buildings", bld.index[k], "outside every community", "left out of the units",
+        report.add("buildings", names[k], "outside every community", "left out of the units",
                    zh=("不在任何社区内", "未纳入单元"))
 
     rows: list[dict] = []
@@ -175,7 +181,7 @@ def units_from_buildings(
         members = np.flatnonzero(community_of.to_numpy() == c)
         blocks = _blocks(comm.geometry.iloc[c], road_lines)
         rows.extend(
-            _tile_community(cid, blocks, members, footprint, anchor, limit_m, segment_m, bld.index, report)
+            _tile_community(cid, blocks, members, footprint, anchor, limit_m, segment_m, names, report)
         )
 
     for n, row in enumerate(rows):

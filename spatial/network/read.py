@@ -130,7 +130,8 @@ def read_network(
     _report_dropped(loaded.dropped, metric, report, label, loaded.unit)
     for row_id, problem, action, zh in loaded.notes:
         report.add("network", row_id, problem, action, zh=zh)
-    _report_car_network(edges, report, label)
+    if rules["exclude_highways"]:  # read for walks (a read for grid borders keeps every class: no walks said)
+        _report_car_network(edges, report, label)
     if barriers is not None:
         edges = _cut_barriers(edges, barriers, report, label, metric)
     if len(edges) == 0:
