@@ -55,10 +55,12 @@ def test_two_stations_without_ids_are_named_as_empty_not_as_duplicates():
 
 
 def test_a_station_with_an_empty_id_is_refused_by_the_library(town):
-    units, _ = town
+    from spatial import read_network
+
+    units, p = town
     stations = gpd.GeoDataFrame({"station_id": [""]}, geometry=[Point(X0 + 50, Y0 + 50)], crs=UTM)
     with pytest.raises(ColumnError, match="'stations' column 'station_id' is empty in row 1"):
-        walking_coverage(units, stations, None)
+        walking_coverage(units, stations, read_network(p["net"]))
 
 
 def test_a_unit_without_an_id_is_refused_when_grids_are_drawn(town):
@@ -84,11 +86,13 @@ def test_metres_labelled_as_degrees_are_refused_when_read(town, tmp_path, capsys
 
 
 def test_metres_labelled_as_degrees_are_refused_by_the_library(town):
-    units, _ = town
+    from spatial import read_network
+
+    units, p = town
     stations = gpd.GeoDataFrame({"station_id": ["S1"]}, geometry=[Point(X0 + 50, Y0 + 50)], crs="EPSG:4326")
     with pytest.raises(CRSError, match=r"'stations' declares degrees \(EPSG:4326\) but its coordinates reach "
                                        r"x 800050, y 2490050.*allow_override=True"):
-        walking_coverage(units, stations, None)
+        walking_coverage(units, stations, read_network(p["net"]))
 
 
 def test_longitudes_from_0_to_360_are_still_degrees():
@@ -209,3 +213,53 @@ def test_from_buildings_names_buildings_by_their_ids_and_takes_unit_id_col_for_t
     assert len(row) == 1 and row.iloc[0, 1] == "B8"
     units = gpd.read_file(out, layer="units")
     assert units["unit_id"].str.startswith("C1-").all() and units["households"].sum() == 800
+
+
+def test_an_evaluated_unit_without_a_grid_is_named_by_its_id():
+    """`grids --evaluate` reported a unit left out of every grid as `plan 5 no 'grid_id'` (its
+    row number)."""
+    from spatial import evaluate_grids
+
+    units, communities, grids = _coded_town()
+    plan = units.assign(grid_id=grids)
+    plan.loc[5, "grid_id"] = None
+    res = evaluate_grids(plan, communities)
+    row = res.report[res.report["problem"] == "no 'grid_id'"]
+    assert row["row_id"].tolist() == ["0006"]
+
+
+def _plan_workbook(tmp_path, grids):
+    units, communities, _ = _coded_town()
+    units.to_file(tmp_path / "units.gpkg")
+    communities.to_file(tmp_path / "comm.gpkg")
+    book = tmp_path / "plans.xlsx"
+    with pd.ExcelWriter(book) as xw:  # the old plan first, the new one on a second sheet
+        pd.DataFrame({"unit_id": [f"{k + 1:04d}" for k in range(24)], "网格编号": ["G1"] * 24}).to_excel(
+            xw, sheet_name="旧方案", index=False)
+        pd.DataFrame({"unit_id": [f"{k + 1:04d}" for k in range(24)], "网格编号": grids}).to_excel(
+            xw, sheet_name="新方案", index=False)
+    return book
+
+
+def test_evaluate_reads_the_plan_from_the_sheet_named(tmp_path, capsys):
+    """`--existing plans.xlsx:新方案` read the first sheet whatever the name said."""
+    _, _, grids = _coded_town()
+    book = _plan_workbook(tmp_path, grids)
+    out = tmp_path / "s.gpkg"
+    assert main(["-q", "grids", str(tmp_path / "comm.gpkg"), str(tmp_path / "units.gpkg"),
+                 "--existing", f"{book}:新方案", "--evaluate", "--out", str(out)]) == 0, capsys.readouterr().err
+    assert sorted(gpd.read_file(out, layer="grid_scores")["households"].tolist()) == [400, 400, 400]
+    assert main(["-q", "grids", str(tmp_path / "comm.gpkg"), str(tmp_path / "units.gpkg"),
+                 "--existing", f"{book}:方案三", "--evaluate", "--out", str(out)]) == 2
+    assert "has no sheet '方案三'; it has: 旧方案, 新方案" in capsys.readouterr().err
+
+
+def test_a_grid_id_column_named_but_absent_is_refused_not_replaced(tmp_path, capsys):
+    """A mistyped --grid-id-col quietly read another grid id column found by name."""
+    _, _, grids = _coded_town()
+    book = _plan_workbook(tmp_path, grids)
+    assert main(["-q", "grids", str(tmp_path / "comm.gpkg"), str(tmp_path / "units.gpkg"),
+                 "--existing", f"{book}:新方案", "--evaluate", "--grid-id-col", "新网格号",
+                 "--out", str(tmp_path / "s.gpkg")]) == 2
+    err = capsys.readouterr().err
+    assert "has no column '新网格号'; it has: unit_id, 网格编号" in err and len(err.strip().splitlines()) == 1

@@ -17,6 +17,7 @@ from spatial.cli._common import (
     positive,
     read_grid_input,
     say,
+    split_spec,
 )
 
 
@@ -92,12 +93,14 @@ def run(args: argparse.Namespace) -> int:
     inputs = {"PLAN": args.plan, "--units": args.units, "--communities": args.communities, "--roads": args.roads}
     check_inputs(inputs, suffixes={"--roads": LAYER_SUFFIXES + NETWORK_SUFFIXES})
     check_output(args.out, inputs=inputs, suffixes=(".html", ".htm"))
-    if args.plan.suffix.lower() in (".csv", ".txt", ".xlsx", ".xls", ".ods") and args.units is None:
+    if split_spec(args.plan)[0].suffix.lower() in (".csv", ".txt", ".xlsx", ".xls", ".ods") and args.units is None:
         raise ColumnError(f"'{args.plan}' is a table; give the unit polygons with --units UNITS")
     if args.units is not None:  # a table of units' grids, or the grids' outlines
         units = read_grid_input(args.units, "units", "units")
         uid = column(args, units, "unit_id", "units")
-        grids = read_plan(args.plan, units, unit_id_col=uid, grid_id_col=args.grid_id_col or "grid_id")
+        path, sheet = split_spec(args.plan)
+        grids = read_plan(path, units, unit_id_col=uid, grid_id_col=args.grid_id_col or "grid_id", layer=sheet,
+                          named=args.grid_id_col is not None)
         units = units.drop(columns="grid_id", errors="ignore").assign(grid_id=grids.to_numpy())
         gid = "grid_id"
     else:

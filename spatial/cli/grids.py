@@ -389,7 +389,9 @@ def _cmd_grids_evaluate_existing(args: argparse.Namespace) -> int:
     name = f"'{plan_path.name}'"
     rows = None
     if split_spec(args.existing)[0].suffix.lower() in TABLE_SUFFIXES:  # unit id, grid id (the editor's CSV)
-        grid = read_plan(args.existing, units, unit_id_col=uid, grid_id_col=args.grid_id_col or "grid_id")
+        path, sheet = split_spec(args.existing)
+        grid = read_plan(path, units, unit_id_col=uid, grid_id_col=args.grid_id_col or "grid_id", layer=sheet,
+                         named=args.grid_id_col is not None)
     else:
         plan = _plan_grid_ids(args, read_input(args.existing, "units", "plan", allow_empty=True), "plan")
         plan, rows = outlines_as_plan(plan, units, unit_id_col=uid, name=name)

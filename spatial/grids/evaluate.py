@@ -130,7 +130,9 @@ def evaluate_grids(
     crs_m = metric_crs(layer, communities) if communities is not None else metric_crs(layer)
     lm = to_crs_valid(layer, crs_m)  # as the partition reprojects: a cell made invalid is repaired
     missing = lm[grid_id_col].isna()
-    for rid in lm.index[missing]:
+    # a plan of units names them by their ids (a row number means nothing to the planner)
+    names = lm["unit_id"] if "unit_id" in lm.columns else lm.index.to_series()
+    for rid in names[missing]:
         report.add("plan", rid, f"no '{grid_id_col}'", "not in any grid: counted as a gap",
                    zh=(f"没有 '{grid_id_col}'", "不在任何网格内：计为空隙"))
     lm, hh = lm[~missing], hh[~missing]

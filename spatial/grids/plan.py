@@ -82,9 +82,12 @@ def _read_table(path: Path, layer: str | None) -> pd.DataFrame:
             raise InputFileError(f"cannot read plan '{path}' as CSV: {str(exc).splitlines()[0]}") from exc
         return table.map(lambda v: _unescape(v.strip()) if isinstance(v, str) else v)
     if suffix in (".xlsx", ".xls", ".ods"):
-        from spatial.io._tables import workbook_engine
+        from spatial.io._tables import sheet_names, workbook_engine
 
-        return pd.read_excel(path, dtype=str, keep_default_na=False, engine=workbook_engine(suffix))
+        if layer is not None and layer not in sheet_names(path):
+            raise InputFileError(f"plan '{path}' has no sheet {layer!r}; it has: {', '.join(sheet_names(path))}")
+        return pd.read_excel(path, sheet_name=layer or 0, dtype=str, keep_default_na=False,
+                             engine=workbook_engine(suffix))
     import pyogrio
 
     from spatial.io.layers import read_layer
@@ -103,6 +106,7 @@ def read_plan(
     unit_id_col: str = "unit_id",
     grid_id_col: str = "grid_id",
     layer: str | None = None,
+    named: bool = False,
 ) -> pd.Series:
     """Read a plan as a Series ``unit_id -> grid_id``, checking every unit is listed exactly once.
 
@@ -118,7 +122,10 @@ def read_plan(
     unit_id_col, grid_id_col : str
         Column names in the plan (and in ``units``).
     layer : str, optional
-        Layer to read from a multi-layer file.
+        Layer to read from a multi-layer file (a sheet of a workbook).
+    named : bool
+        ``grid_id_col`` was named by the user: a plan without it is an error, never read from
+        another grid id column found by name (网格编号 ...; a plan may hold the old and the new).
 
     Returns
     -------
@@ -148,7 +155,8 @@ def read_plan(
         table, _ = outlines_as_plan(table, units, unit_id_col=unit_id_col, grid_id_col=grid_id_col,
                                     name=f"'{path.name}'")
     table = pd.DataFrame(table).drop(columns=getattr(table, "_geometry_column_name", None) or [], errors="ignore")
-    return plan_labels(table, units, unit_id_col=unit_id_col, grid_id_col=grid_id_col, name=f"'{path.name}'")
+    return plan_labels(table, units, unit_id_col=unit_id_col, grid_id_col=grid_id_col, name=f"'{path.name}'",
+                       named=named)
 
 
 def outlines_as_plan(plan, units, *, unit_id_col: str = "unit_id", grid_id_col: str = "grid_id",
@@ -276,10 +284,14 @@ def plan_from_polygons(outlines, units, *, unit_id_col: str = "unit_id", grid_id
 
 
 def named_plan(table: pd.DataFrame, name: str = "plan", *, unit_id_col: str = "unit_id",
-               grid_id_col: str = "grid_id") -> pd.DataFrame:
+               grid_id_col: str = "grid_id", named: bool = False) -> pd.DataFrame:
     """``table`` with its unit and grid id columns under ``unit_id_col`` and ``grid_id_col``, found
     under common Chinese and English names when those are absent (单元编号, 网格号 ...; said once:
-    ``using column 网格号 as grid_id``); unchanged when they are there or nothing is found."""
+    ``using column 网格号 as grid_id``); unchanged when they are there or nothing is found. With
+    ``named`` (the user named ``grid_id_col``) its absence is an error instead."""
+    if named and grid_id_col not in table.columns:
+        raise ColumnError(f"plan {name} has no column {grid_id_col!r}; it has: "
+                          f"{', '.join(map(str, table.columns[:20]))}. Check the grid id column's name")
     renames = {}
     for col, role in ((unit_id_col, "unit_id"), (grid_id_col, "grid_id")):
         if col in table.columns:
@@ -297,10 +309,11 @@ def plan_labels(
     unit_id_col: str = "unit_id",
     grid_id_col: str = "grid_id",
     name: str = "plan",
+    named: bool = False,
 ) -> pd.Series:
-    """:func:`read_plan` for a table already in memory (``unit_id_col``, ``grid_id_col``)."""
+    """:func:`read_plan` for a table already in memory (``unit_id_col``, ``grid_id_col``, ``named``)."""
     have = ", ".join(map(str, table.columns[:10]))  # as the file has them
-    table = named_plan(table, name, unit_id_col=unit_id_col, grid_id_col=grid_id_col)
+    table = named_plan(table, name, unit_id_col=unit_id_col, grid_id_col=grid_id_col, named=named)
     missing_cols = [c for c in (unit_id_col, grid_id_col) if c not in table.columns]
     if missing_cols:
         raise ColumnError(f"plan {name} has no column {', '.join(map(repr, missing_cols))}; it has: {have}. "

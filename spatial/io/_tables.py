@@ -95,10 +95,10 @@ def read_frame(path: Path, *, sheet=None, encoding: str | None = None) -> tuple[
 
 def other_sheets(path: Path) -> list[str]:
     """The sheets of a workbook after its first (none for a CSV or a workbook that cannot say)."""
-    return _sheet_names(path)[1:]
+    return sheet_names(path)[1:]
 
 
-def _sheet_names(path: Path) -> list[str]:
+def sheet_names(path: Path) -> list[str]:
     """The sheets of a workbook, in order (none for a CSV or a workbook that cannot say)."""
     if path.suffix.lower() not in (".xlsx", ".xlsm", ".xls", ".ods"):
         return []
@@ -116,7 +116,7 @@ def workbook_engine(suffix: str) -> str:
 
 def _sheets(path: Path) -> str:
     """``; it has sheets: ...`` for a message, or nothing when the workbook cannot say."""
-    names = _sheet_names(path)
+    names = sheet_names(path)
     return f"; it has sheets: {', '.join(names)} (name one as {path.name}:SHEET)" if names else ""
 
 
