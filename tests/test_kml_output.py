@@ -13,6 +13,7 @@ import pytest
 import shapely
 from shapely.geometry import Point, box
 
+from spatial import SpatialError
 from spatial.cli import main
 from spatial.io.kml import write_kml
 
@@ -60,9 +61,9 @@ def test_kml_text_and_bad_paths(tmp_path):
     stations = gpd.GeoDataFrame({"name": ["甲站"]}, geometry=[Point(114.05, 22.54)], crs=4326)
     path = write_kml({"站": stations}, tmp_path / "a.kml")
     assert ET.parse(path).getroot().tag == f"{{{NS['k']}}}kml"
-    with pytest.raises(ValueError, match="writes .kml or .kmz"):
+    with pytest.raises(SpatialError, match="writes .kml or .kmz files; name the file"):
         write_kml({"站": stations}, tmp_path / "a.gpkg")
-    with pytest.raises(ValueError, match="no layer with rows"):
+    with pytest.raises(SpatialError, match=r"nothing to write, every layer is empty \(站\)"):
         write_kml({"站": stations.iloc[:0]}, tmp_path / "b.kmz")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.kml"]  # nothing half-written left
 

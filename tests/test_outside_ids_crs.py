@@ -263,3 +263,15 @@ def test_a_grid_id_column_named_but_absent_is_refused_not_replaced(tmp_path, cap
                  "--out", str(tmp_path / "s.gpkg")]) == 2
     err = capsys.readouterr().err
     assert "has no column '新网格号'; it has: unit_id, 网格编号" in err and len(err.strip().splitlines()) == 1
+
+
+def test_coverage_refuses_a_household_count_no_unit_reaches(town, tmp_path, capsys):
+    """Grids and run refused 50,000,000 households in one unit (a wrong column); coverage took it."""
+    units, p = town
+    units.loc[3, "households"] = 50_000_000
+    units.to_file(p["units"])
+    lon, lat = p["lonlat"]
+    pd.DataFrame({"站点编号": ["S1", "S2"], "经度": lon, "纬度": lat}).to_csv(p["stations"], index=False)
+    assert main(["coverage", str(p["net"]), str(p["stations"]), str(p["units"]),
+                 "--out", str(tmp_path / "c.gpkg")]) == 2
+    assert "holds more than 1,000,000 in one row: U3=50000000" in capsys.readouterr().err

@@ -214,6 +214,7 @@ def _coverage(args: argparse.Namespace, step) -> int:
 
     from spatial.core.atomic import atomic_paths
     from spatial.core.checks import Report, check_households, repair_geometries, require_unique
+    from spatial.io.validate import MAX_UNIT_HOUSEHOLDS
     from spatial.coverage.gaps import coverage_gaps
     from spatial.coverage.load import fca_by_community, station_fca, station_load
     from spatial.coverage.service_areas import isochrones
@@ -251,7 +252,8 @@ def _coverage(args: argparse.Namespace, step) -> int:
         require_unique(demand, uid, "demand")
     # counts typed as text ('203户', '1,203') are read once here: every sum and layer has the numbers
     for col in (hh, pop) if pop in demand.columns else (hh,):
-        counts = check_households(demand, col, "demand", id_col=uid)
+        counts = check_households(demand, col, "demand", id_col=uid,  # a count no unit reaches: a wrong column
+                                  max_value=MAX_UNIT_HOUSEHOLDS if col == hh else None)
         if not pd.api.types.is_float_dtype(demand[col]):
             demand = demand.assign(**{col: counts.to_numpy()})
     repaired = Report()  # invalid polygons (self-touching OSM footprints) repaired once, here

@@ -23,7 +23,7 @@ from pyogrio.errors import DataLayerError, DataSourceError
 
 from spatial.core.atomic import atomic_path, user_path
 from spatial.core.checks import require_crs
-from spatial.core.errors import InputFileError
+from spatial.core.errors import InputFileError, SpatialError
 from spatial.core.reproject import to_crs_valid
 
 logger = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ def write_kml(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, *,
     """
     path = Path(path)
     if path.suffix.lower() not in (".kml", ".kmz"):
-        raise ValueError(f"'{path}': write_kml writes .kml or .kmz files")
+        raise InputFileError(f"'{path}': write_kml writes .kml or .kmz files; name the file FILE.kmz (or .kml)")
     names, fields, labels = names or {}, fields or {}, labels or {}
     frames = {}
     for lname, gdf in layers.items():
@@ -85,7 +85,8 @@ def write_kml(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, *,
         require_crs(gdf, lname)
         frames[lname] = _placemarks(to_crs_valid(gdf, 4326), names.get(lname), list(fields.get(lname, ())), labels)
     if not frames:
-        raise ValueError("no layer with rows to write")
+        raise SpatialError(f"'{path}': nothing to write, every layer is empty ({', '.join(layers) or 'none given'}); "
+                           "leave the KML out")
     with atomic_path(path) as tmp:
         # one KML document; a KMZ is that document zipped as doc.kml (LIBKML's own KMZ puts each
         # layer in a file of its own behind a network link, and cannot name such files in Chinese)
