@@ -275,3 +275,43 @@ def test_coverage_refuses_a_household_count_no_unit_reaches(town, tmp_path, caps
     assert main(["coverage", str(p["net"]), str(p["stations"]), str(p["units"]),
                  "--out", str(tmp_path / "c.gpkg")]) == 2
     assert "holds more than 1,000,000 in one row: U3=50000000" in capsys.readouterr().err
+
+
+def _homes(tmp_path, counts):
+    """The coded town's units under 编号/户数, and one household point at each unit's centre."""
+    units, communities, _ = _coded_town()
+    units = units.rename(columns={"unit_id": "编号", "households": "户数"})
+    units.to_file(tmp_path / "units.gpkg")
+    communities.to_file(tmp_path / "comm.gpkg")
+    pts = gpd.GeoDataFrame({"户数": counts}, geometry=units.geometry.centroid.to_numpy()[: len(counts)], crs=UTM)
+    pts.to_file(tmp_path / "住户点.geojson")
+    return units
+
+
+def test_household_points_are_told_their_units_by_the_units_own_ids(tmp_path):
+    """With units whose id column is 编号, household_points.unit_id held row numbers ('0', '1', '10')."""
+    units = _homes(tmp_path, [50] * 24)
+    out = tmp_path / "g.gpkg"
+    assert main(["-q", "grids", str(tmp_path / "comm.gpkg"), str(tmp_path / "units.gpkg"), "--out", str(out),
+                 "--household-points", str(tmp_path / "住户点.geojson")]) == 0
+    points = gpd.read_file(out, layer="household_points")
+    assert sorted(points["unit_id"]) == sorted(units["编号"])
+
+
+def test_a_bad_count_among_the_household_points_names_their_file_before_any_drawing(tmp_path, capsys):
+    _homes(tmp_path, [50] * 23 + [-1])
+    out = tmp_path / "g.gpkg"
+    assert main(["-q", "grids", str(tmp_path / "comm.gpkg"), str(tmp_path / "units.gpkg"), "--out", str(out),
+                 "--household-points", str(tmp_path / "住户点.geojson")]) == 2
+    err = capsys.readouterr().err
+    assert "'住户点.geojson' column '户数' must be a number >= 0" in err and "23=-1" in err
+    assert not out.exists()
+
+
+def test_ten_household_groups_refuses_units_without_their_id_column():
+    from spatial import ten_household_groups
+
+    units, _, grids = _coded_town()
+    with pytest.raises(ColumnError, match="'units' has no column 'unit_id'"):
+        ten_household_groups(gpd.GeoDataFrame(geometry=[Point(X0 + 50, Y0 + 50)], crs=UTM),
+                             units.assign(grid_id=grids).drop(columns="unit_id"))

@@ -199,6 +199,14 @@ def _cmd_grids(args: argparse.Namespace) -> int:
     communities = read_input(args.inputs[0], "communities", "communities")
     units = read_input(args.inputs[1], "units", "units", points=True)
     roads = _read_roads(args.roads)
+    points = count_col = None
+    if args.household_points is not None:  # read and checked before the grids are drawn
+        from spatial.core.checks import check_households
+
+        points = read_input(args.household_points, "households", "household points", points=True)
+        count_col = column(args, points, "households", "household points", required=False)
+        if count_col is not None:
+            check_households(points, count_col, split_spec(args.household_points)[0].name)
     built = None
     if args.from_buildings:
         units, built = _units_from_buildings(args, units, communities, roads)
@@ -253,9 +261,8 @@ def _cmd_grids(args: argparse.Namespace) -> int:
     if args.household_points is not None:
         from spatial.grids.workforce import ten_household_groups
 
-        points = read_input(args.household_points, "households", "household points", points=True)
-        count_col = column(args, points, "households", "household points", required=False)
-        groups = ten_household_groups(points, res.units, households_col=count_col)
+        groups = ten_household_groups(points, res.units, households_col=count_col, unit_id_col=cols["unit_id_col"],
+                                      name=split_spec(args.household_points)[0].name)
         layers.update({"household_groups": groups.groups, "household_points": groups.households})
         layers["report"] = pd.concat([layers["report"], groups.report], ignore_index=True)
         per = groups.groups["households"]

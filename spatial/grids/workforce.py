@@ -132,6 +132,7 @@ def ten_household_groups(
     households_col: str | None = None,
     max_snap_m: float = 50.0,
     hull_buffer_m: float = 2.0,
+    name: str = "households",
 ) -> HouseholdGroups:
     """Form 十联户 groups of about ``group_size`` neighbouring households inside each grid.
 
@@ -152,6 +153,8 @@ def ten_household_groups(
         farther points are reported and get no group.
     hull_buffer_m : float
         Buffer (metres) around each group's convex hull so that its geometry is a polygon.
+    name : str
+        The household points' name in messages (their file's name on the command line).
 
     Returns
     -------
@@ -171,22 +174,22 @@ def ten_household_groups(
     """
     if not (isinstance(group_size, (int, np.integer)) and group_size >= 1):
         raise ValueError(f"group_size must be a whole number >= 1, got {group_size!r}")
-    require_crs(households, "households")
+    require_crs(households, name)
     require_crs(units, "units")
-    require_columns(units, [grid_id_col], "units")
-    pts = to_metric(households, "households")
+    require_columns(units, [grid_id_col, unit_id_col], "units")  # each point is told its unit by its id
+    pts = to_metric(households, name)
     crs = pts.crs
     units_m = to_metric(units, "units", crs)
     if households_col is None:
         weight = pd.Series(1.0, index=households.index)
     else:
-        weight = check_households(households, households_col, "households")
+        weight = check_households(households, households_col, name)
     if not (households.geom_type == "Point").all():
         bad = households.index[households.geom_type != "Point"][:10].tolist()
-        raise GeometryError(f"'households' must be points; rows {bad} are not (use their centroids)")
+        raise GeometryError(f"'{name}' must be points; rows {bad} are not (use their centroids)")
 
     report = Report()
-    unit_ids = units[unit_id_col] if unit_id_col in units.columns else pd.Series(units.index, index=units.index)
+    unit_ids = units[unit_id_col]
     pos = _locate(pts, units_m, max_snap_m)
     found = pos >= 0
     grid = pd.Series(pd.NA, index=households.index, dtype=object)
