@@ -227,8 +227,17 @@ def _report_from_frame(frame: pd.DataFrame) -> Report:
 
 
 def _split_key(project: Project, communities) -> str:
-    """The column that splits the work between Dask workers: ``[distributed] by``, else street."""
-    key = project.distributed.get("by") or ("street" if "street" in communities.columns else "community_id")
+    """The column that splits the work between Dask workers: ``[distributed] by``, else street,
+    else the communities' id column."""
+    cid = _opt(project, "communities", "id_col", "community_id")
+    key = project.distributed.get("by") or ("street" if "street" in communities.columns else cid)
+    if key not in communities.columns:
+        from spatial.core.errors import ColumnError
+
+        have = ", ".join(str(c) for c in communities.columns if c != communities.geometry.name)
+        raise ColumnError(f"[distributed] by: the communities ({project.inputs['communities'].path.name}) have no "
+                          f"column {key!r}; they have: {have}; give one of them, or leave by out (parts by "
+                          "street, else by community)")
     return key
 
 
@@ -389,11 +398,31 @@ def _coverage_distributed(project: Project, layers: dict, client, max_walk_m: fl
     key = _split_key(project, communities)
     added = key not in units.columns
     if added:
-        units = units.assign(**{key: units["community_id"].map(communities.set_index("community_id")[key])})
+        units = units.assign(**{key: _unit_keys(project, units, communities, key)})
     demand = run_coverage_distributed(units, layers["stations"], layers["network"], by=key, client=client,
                                       max_walk_m=max_walk_m, max_snap_m=project.coverage["max_snap_m"],
                                       **band_opts)
     return demand.drop(columns=key) if added else demand
+
+
+def _unit_keys(project: Project, units, communities, key: str) -> pd.Series:
+    """Each unit's value of the communities' column ``key``, from its community as the grid step
+    places it: the units' community id column where given, else the community most of it lies in
+    (units outside every community get no value: they form a part of their own)."""
+    import numpy as np
+
+    from spatial.core.checks import Report, metric_crs
+    from spatial.grids._units import community_of
+
+    cid = _opt(project, "communities", "id_col", "community_id")
+    uid = _opt(project, "units", "id_col", "unit_id")
+    crs = metric_crs(units, communities)
+    ug = np.asarray(units.geometry.to_crs(crs).values, dtype=object)
+    cg = np.asarray(communities.geometry.to_crs(crs).values, dtype=object)
+    ids = units[uid].to_numpy() if uid in units.columns else units.index.to_numpy()
+    pos = community_of(ug, cg, communities[cid].to_numpy(), units, cid, ids, Report())  # reported by validate
+    values = communities[key].to_numpy(dtype=object)
+    return pd.Series(np.where(pos >= 0, values[np.maximum(pos, 0)], None), index=units.index, dtype=object)
 
 
 def _siting(project: Project, layers: dict, report: Report) -> None:
