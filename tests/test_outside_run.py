@@ -82,3 +82,82 @@ def test_a_split_column_the_communities_lack_is_named(tmp_path, chinese_demo):
     with pytest.raises(SpatialError, match=r"\[distributed\] by: the communities \(demo.gpkg\) have no column "
                                            r"'city'; they have: 社区编号, name, code, synthetic; give one of them"):
         _split_key(project, comm)
+
+
+# ------------------------------------------------------------------ [coverage]/[siting] without stations
+
+
+@pytest.fixture
+def town(tmp_path) -> str:
+    """[inputs] lines of one community (C1) of 4 x 2 units of 100 households (编号, 户数): no network,
+    no stations (an empty net.graphml and a one-station s.csv lie beside them for tests that add them)."""
+    gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(X0, Y0, X0 + 400, Y0 + 200)], crs=UTM).to_file(
+        tmp_path / "c.gpkg")
+    cells = [box(X0 + 100 * i, Y0 + 100 * j, X0 + 100 * (i + 1), Y0 + 100 * (j + 1))
+             for i in range(4) for j in range(2)]
+    gpd.GeoDataFrame({"编号": [f"U{k}" for k in range(8)], "户数": [100] * 8}, geometry=cells, crs=UTM).to_file(
+        tmp_path / "u.gpkg")
+    (tmp_path / "net.graphml").write_bytes(b"")  # never read: the runs adding it are refused first
+    (tmp_path / "s.csv").write_text("station_id,lon,lat\nS1,114.05,22.54\n", encoding="utf-8")
+    return 'communities = "c.gpkg"\nunits = { path = "u.gpkg", households_col = "户数" }\n'
+
+
+@pytest.mark.parametrize("rest, pattern", [
+    ("[coverage]\nminutes = [5, 10, 15]\n[siting]\nk = 2\n",
+     r"\[coverage\] is set but \[inputs\] has no stations; add \[inputs\] stations, or remove the \[coverage\] "
+     r"and \[siting\] sections$"),
+    ("[coverage]\nspeed_kmh = 4.5\n", r"\[coverage\] is set but \[inputs\] has no stations; .*remove the "
+                                      r"\[coverage\] section$"),
+    ("[siting]\nk = 1\n", r"\[siting\] is set but \[inputs\] has no stations; .*remove the \[siting\] section$"),
+])
+def test_coverage_or_siting_without_stations_is_refused(tmp_path, capsys, town, rest, pattern):
+    # was: both steps skipped without a word, exit 0
+    _one_line_error(capsys, ["-q", "run", str(_project(tmp_path, town, rest + NO_MAPS))], pattern)
+    assert not (tmp_path / "out").exists()
+    # without those sections (and without stations) the project draws grids only
+    result = run_project(_project(tmp_path, town, NO_MAPS))
+    assert sorted(result.layers["grids"]["households"]) == [400, 400]
+    assert "coverage_demand" not in result.layers
+
+
+def test_coverage_without_a_network_is_refused(tmp_path, capsys, town):
+    project = _project(tmp_path, town + 'stations = "s.csv"\n', "[coverage]\nminutes = [15]\n" + NO_MAPS)
+    _one_line_error(capsys, ["-q", "run", str(project)],
+                    r"\[coverage\] is set but \[inputs\] has no network; add \[inputs\] network")
+
+
+# ------------------------------------------------------------------ minutes and meters, bands, siting keys
+
+
+@pytest.mark.parametrize("rest, pattern", [
+    ("[coverage]\nminutes = [5, 10, 15]\nmeters = [300, 500]\n[siting]\nk = 2\nband = \"15min\"\n",
+     r"\[coverage\] gives both minutes and meters; keep one"),
+    ("[coverage]\nmeters = [300, 500]\n[siting]\nk = 2\nband = \"15min\"\n",
+     r"\[siting\] band '15min' is not one of the \[coverage\] bands \['300m', '500m'\]; give one of them"),
+    ("[coverage]\ngap_band = \"20min\"\n", r"\[coverage\] gap_band '20min' is not one of the \[coverage\] bands "
+                                          r"\['5min', '10min', '15min'\]"),
+    ("[siting]\nband = \"15min\"\n", r"\[siting\] needs k \(the number of sites to add\) or target"),
+    ("[siting]\nk = 2\ntarget = 0.9\n", r"\[siting\] gives both k and target; keep one"),
+    ("[coverage]\nenabled = false\n[siting]\nk = 2\n", r"\[siting\] scores sites by the coverage step, which "
+                                                       r"\[coverage\] enabled = false turns off"),
+])
+def test_coverage_and_siting_keys_that_would_be_ignored_are_refused(tmp_path, capsys, town, rest, pattern):
+    project = _project(tmp_path, town + 'network = "net.graphml"\nstations = "s.csv"\n', rest)
+    with pytest.raises(SpatialError, match=pattern):
+        load_project(project)
+    _one_line_error(capsys, ["-q", "run", str(project)], pattern)
+
+
+def test_siting_with_meter_bands_sites_in_the_largest_band(tmp_path):
+    # was: band='15min' is not one of the bands ['300m', '500m'] (the default band read minutes)
+    demo = DATA / "demo.gpkg"
+    inputs = (f'network = "{DATA / "futian_walk.graphml"}"\n'
+              f'communities = {{ path = "{demo}", layer = "communities" }}\n'
+              f'units = {{ path = "{demo}", layer = "units" }}\n'
+              f'stations = {{ path = "{demo}", layer = "stations" }}\n')
+    project = _project(tmp_path, inputs, "[grids]\nenabled = false\n[coverage]\nmeters = [300, 500]\n"
+                                         "[siting]\nk = 1\n" + NO_MAPS.replace("png = false", "png = true"))
+    result = run_project(project)
+    assert len(result.layers["sites"]) == 1
+    assert set(result.layers["coverage_demand"]["band"]) <= {"300m", "500m", "beyond", "unreachable"}
+    assert (tmp_path / "out" / "overview.png").exists()

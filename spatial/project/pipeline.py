@@ -425,6 +425,15 @@ def _unit_keys(project: Project, units, communities, key: str) -> pd.Series:
     return pd.Series(np.where(pos >= 0, values[np.maximum(pos, 0)], None), index=units.index, dtype=object)
 
 
+def _largest_band(project: Project) -> str:
+    """The label of the project's largest coverage band (``15min``, or ``1000m`` with ``meters``)."""
+    from spatial.coverage.bands import make_bands
+
+    c = project.coverage
+    return make_bands(minutes=c["minutes"] if not c.get("meters") else None, meters=c.get("meters"),
+                      speed_kmh=c["speed_kmh"])[-1].label
+
+
 def _siting(project: Project, layers: dict, report: Report) -> None:
     from spatial.siting.sites import site_stations
 
@@ -434,7 +443,7 @@ def _siting(project: Project, layers: dict, report: Report) -> None:
     result = site_stations(
         layers["coverage_demand"], layers["stations"], layers["network"],
         candidates=layers.get("candidates"), k=s.get("k"), target=s.get("target"),
-        band=s.get("band") or f"{c['minutes'][-1]}min", max_snap_m=c["max_snap_m"],
+        band=s.get("band") or _largest_band(project), max_snap_m=c["max_snap_m"],
         min_floor_area_m2=s.get("min_floor_area_m2"), dem=layers.get("dem"), **band_opts,
         **_walk_options(project, layers))
     layers["sites"] = result.sites
@@ -510,7 +519,7 @@ def _write(project: Project, layers: dict, out: Path) -> list[Path]:
             out / "overview.png", communities=layers["communities"], grids=layers.get("grids"),
             demand=layers.get("coverage_demand"), stations=layers.get("stations"),
             gaps=layers.get("gaps"), sites=layers.get("sites"), network_edges=layers.get("network_edges"),
-            band=project.siting.get("band") or f"{project.coverage['minutes'][-1]}min",
+            band=project.siting.get("band") or _largest_band(project),
             title=project.name, lang=o.get("lang", "zh"), credits=o.get("credits", [])))
     return files
 
