@@ -126,6 +126,18 @@ def test_coverage_without_a_network_is_refused(tmp_path, capsys, town):
                     r"\[coverage\] is set but \[inputs\] has no network; add \[inputs\] network")
 
 
+# ------------------------------------------------------------------ the run log: the project's own words
+
+
+def test_the_run_log_holds_the_options_as_the_project_file_gives_them(tmp_path, town):
+    # was: households_col "households" where the file said "户数" (the name the steps use)
+    run_project(_project(tmp_path, town, NO_MAPS))
+    log = json.loads((tmp_path / "out" / "run_log.json").read_text(encoding="utf-8"))
+    assert log["inputs"]["units"]["options"] == {"households_col": "户数"}
+    assert log["inputs"]["units"]["columns"] == {"id_col": "编号", "households_col": "户数"}
+    assert log["inputs"]["communities"]["columns"] == {"id_col": "community_id"}
+
+
 # ------------------------------------------------------------------ minutes and meters, bands, siting keys
 
 

@@ -85,7 +85,8 @@ _COLUMNS = {
 
 def _find_columns(project: Project, layers: dict) -> Project:
     """The project with every input's columns named: given in the file, else found under common
-    Chinese/English names (logged once: ``using column 户数 as households``)."""
+    Chinese/English names (logged once: ``using column 户数 as households``). The names as the
+    files have them go to ``layers["_columns"]`` (input -> option -> column) for the run log."""
     import dataclasses
 
     from spatial.core.checks import require_unique
@@ -111,6 +112,7 @@ def _find_columns(project: Project, layers: dict) -> Project:
                                 option=f"[inputs] {name} {key}", required=required)
             if found is None:
                 continue
+            layers.setdefault("_columns", {}).setdefault(name, {})[key] = found  # for run_log.json, as in the file
             if key not in options and found != role:
                 logger.warning("%s: using column %s as %s", name, found, role)
             if found != role and role not in layers[name].columns:

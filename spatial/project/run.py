@@ -192,16 +192,18 @@ def run_project(
             layers, files = run_steps(project, tmp, steps, report, scheduler=scheduler)
         finally:
             steps.close()
-        used = layers.pop("_project", project)
+        layers.pop("_project", None)
+        columns = layers.pop("_columns", {})
         log = {
             "project": project.name,
             "project_file": str(project.source),
             "project_sha256": _sha256(project.source),
             "started_utc": started.isoformat(timespec="seconds"),
             "finished_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            # the options as the project file gives them, and the columns read (found by name if not given)
             "inputs": {name: {"path": str(spec.path), "layer": spec.layer, "sha256": _sha256(spec.path),
-                              "options": spec.options}
-                       for name, spec in used.inputs.items()},
+                              "options": spec.options, "columns": columns.get(name, {})}
+                       for name, spec in project.inputs.items()},
             "parameters": {"grids": project.grids, "coverage": project.coverage, "siting": project.siting,
                            "outputs": project.outputs},
             "scheduler": scheduler or "single process",
