@@ -173,3 +173,23 @@ def test_siting_with_meter_bands_sites_in_the_largest_band(tmp_path):
     assert len(result.layers["sites"]) == 1
     assert set(result.layers["coverage_demand"]["band"]) <= {"300m", "500m", "beyond", "unreachable"}
     assert (tmp_path / "out" / "overview.png").exists()
+
+
+# ------------------------------------------------------------------ spatial grids --street-gap-m, point units
+
+
+def test_street_gap_with_point_units_says_it_has_no_effect(tmp_path, capsys):
+    gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(X0, Y0, X0 + 400, Y0 + 200)], crs=UTM).to_file(
+        tmp_path / "c.gpkg")
+    points = [Point(X0 + 50 + 100 * i, Y0 + 50 + 100 * j) for i in range(4) for j in range(2)]
+    gpd.GeoDataFrame({"unit_id": [f"U{k}" for k in range(8)], "households": [100] * 8}, geometry=points,
+                     crs=UTM).to_file(tmp_path / "u.gpkg")
+    args = ["grids", str(tmp_path / "c.gpkg"), str(tmp_path / "u.gpkg")]
+    assert main([*args, "--out", str(tmp_path / "a.gpkg")]) == 0
+    assert "street-gap" not in capsys.readouterr().err
+    assert main([*args, "--out", str(tmp_path / "b.gpkg"), "--street-gap-m", "500"]) == 0
+    err = capsys.readouterr().err
+    assert re.search(r"--street-gap-m 500 has no effect: the units in .*u\.gpkg are points", err), err
+    a = gpd.read_file(tmp_path / "a.gpkg", layer="units")
+    b = gpd.read_file(tmp_path / "b.gpkg", layer="units")
+    pd.testing.assert_series_equal(a["grid_id"], b["grid_id"])
