@@ -67,9 +67,10 @@ def add_parser(sub) -> None:
     p.add_argument("--blocks", default=None, metavar="COLUMN",
                    help="units' block (街坊) id column: edges between blocks are streets (without --roads, "
                         "street gaps between units are streets anyway)")
-    p.add_argument("--street-gap-m", type=_street_gap, default=30.0, metavar="M",
+    p.add_argument("--street-gap-m", type=_street_gap, default=None, metavar="M",
                    help="widest gap between units read as a street they face each other across (default 30 m); "
-                        "units across a wider gap (an arterial, a river) are not neighbours, so no grid crosses it")
+                        "units across a wider gap (an arterial, a river) are not neighbours, so no grid crosses it "
+                        "(polygon units only: point units' cells tile their community, leaving no gaps)")
     p.add_argument("--evaluate", type=Path, nargs="?", const=Path(), default=None, metavar="PLAN",
                    help="score grids (or units with grid_id) without changing them; with --existing PLAN "
                         "and COMMUNITIES UNITS, score that plan of the units")
@@ -157,6 +158,9 @@ def _cmd_grids(args: argparse.Namespace) -> int:
     from spatial.core.errors import SpatialError
     from spatial.io.layers import write_layers
 
+    gap_given = args.street_gap_m is not None
+    if not gap_given:
+        args.street_gap_m = 30.0
     # options of the equal-grid engine, checked before anything is read
     if args.restarts is not None:
         from spatial.grids._engine import RESTARTS_LIMIT
@@ -212,6 +216,11 @@ def _cmd_grids(args: argparse.Namespace) -> int:
         units, built = _units_from_buildings(args, units, communities, roads)
     _check_blocks(args, units, args.inputs[1])
     units, communities, cols, checked = _validated(args, units, communities)
+    if gap_given and len(units) and (units.geometry.geom_type.isin(["Point", "MultiPoint"])).all():
+        logging.getLogger(__name__).warning(
+            "--street-gap-m %g has no effect: the units in %s are points, whose cells tile their community "
+            "with no gaps between them; give polygon units (or --blocks COLUMN, --roads) to mark streets",
+            args.street_gap_m, args.inputs[1])
     if built is not None:  # buildings left out of the units, or counted in another's, with their reason
         checked = pd.concat([built, checked], ignore_index=True)
     opts = dict(min_households=args.min_households, max_households=args.max_households, roads=roads,

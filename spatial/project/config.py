@@ -71,6 +71,8 @@ class Project:
     siting: dict[str, Any]
     outputs: dict[str, Any]
     distributed: dict[str, Any]
+    #: the sections the file itself gives (a section left out runs on its defaults)
+    sections: frozenset[str] = frozenset()
 
 
 _DEFAULT_GRIDS = {"min_households": 300, "max_households": 500, "code_layout": "cjt349", "enabled": True,
@@ -162,13 +164,16 @@ def load_project(path: str | Path) -> Project:
             raise SpatialError(f"project file {source}: [grids] {key} is for equal grids: add balance = \"equal\" "
                                f"or drop {key}")
     coverage = _merged("coverage", _DEFAULT_COVERAGE, raw, source)
+    if "minutes" in raw.get("coverage", {}) and "meters" in raw.get("coverage", {}):
+        raise SpatialError(f"project file {source}: [coverage] gives both minutes and meters; keep one "
+                           "(minutes: bands of walking time; meters: bands of walking distance)")
     if not coverage.get("minutes") and not coverage.get("meters"):
         raise SpatialError(f"project file {source}: [coverage] needs minutes (e.g. [5, 10, 15]) or meters")
     from spatial.coverage.bands import make_bands
 
     try:
-        make_bands(minutes=None if coverage.get("meters") else coverage["minutes"], meters=coverage.get("meters"),
-                   speed_kmh=coverage["speed_kmh"])
+        bands = make_bands(minutes=None if coverage.get("meters") else coverage["minutes"],
+                           meters=coverage.get("meters"), speed_kmh=coverage["speed_kmh"])
     except ValueError as exc:
         key = "meters" if coverage.get("meters") else "minutes"
         raise SpatialError(f"project file {source}: [coverage] {key}: {exc}") from exc
@@ -176,6 +181,22 @@ def load_project(path: str | Path) -> Project:
         raise SpatialError(f"project file {source}: [coverage] max_off_network_m {coverage['max_off_network_m']:g} "
                            f"is below max_snap_m {coverage['max_snap_m']:g}; give at least max_snap_m (equal "
                            "turns estimated walks off)")
+    siting = _merged("siting", _DEFAULT_SITING, raw, source)
+    labels = [b.label for b in bands]
+    for where, key, value in (("siting", "band", siting["band"]), ("coverage", "gap_band", coverage["gap_band"])):
+        if value is not None and value not in labels:  # found now, not after the walks are searched
+            raise SpatialError(f"project file {source}: [{where}] {key} {value!r} is not one of the [coverage] "
+                               f"bands {labels}; give one of them (or leave {key} out: the largest band)")
+    if siting["k"] is not None and siting["target"] is not None:
+        raise SpatialError(f"project file {source}: [siting] gives both k and target; keep one (k: the number "
+                           "of sites to add; target: the share of households to reach)")
+    if "siting" in raw and siting["enabled"]:  # else the siting step would be skipped without a word
+        if not coverage["enabled"]:
+            raise SpatialError(f"project file {source}: [siting] scores sites by the coverage step, which "
+                               "[coverage] enabled = false turns off; drop one of them")
+        if siting["k"] is None and siting["target"] is None:
+            raise SpatialError(f"project file {source}: [siting] needs k (the number of sites to add) or target "
+                               "(the share of households to reach, e.g. 0.9); give one, or remove [siting]")
     return Project(
         source=source,
         name=meta["name"],
@@ -183,9 +204,10 @@ def load_project(path: str | Path) -> Project:
         inputs=inputs,
         grids=grids,
         coverage=_dem_path(coverage, base, source),
-        siting=_merged("siting", _DEFAULT_SITING, raw, source),
+        siting=siting,
         outputs=_merged("outputs", _DEFAULT_OUTPUTS, raw, source),
         distributed=_merged("distributed", _DEFAULT_DISTRIBUTED, raw, source),
+        sections=frozenset(raw),
     )
 
 

@@ -85,7 +85,8 @@ _COLUMNS = {
 
 def _find_columns(project: Project, layers: dict) -> Project:
     """The project with every input's columns named: given in the file, else found under common
-    Chinese/English names (logged once: ``using column 户数 as households``)."""
+    Chinese/English names (logged once: ``using column 户数 as households``). The names as the
+    files have them go to ``layers["_columns"]`` (input -> option -> column) for the run log."""
     import dataclasses
 
     from spatial.core.checks import require_unique
@@ -111,6 +112,7 @@ def _find_columns(project: Project, layers: dict) -> Project:
                                 option=f"[inputs] {name} {key}", required=required)
             if found is None:
                 continue
+            layers.setdefault("_columns", {}).setdefault(name, {})[key] = found  # for run_log.json, as in the file
             if key not in options and found != role:
                 logger.warning("%s: using column %s as %s", name, found, role)
             if found != role and role not in layers[name].columns:
@@ -227,8 +229,17 @@ def _report_from_frame(frame: pd.DataFrame) -> Report:
 
 
 def _split_key(project: Project, communities) -> str:
-    """The column that splits the work between Dask workers: ``[distributed] by``, else street."""
-    key = project.distributed.get("by") or ("street" if "street" in communities.columns else "community_id")
+    """The column that splits the work between Dask workers: ``[distributed] by``, else street,
+    else the communities' id column."""
+    cid = _opt(project, "communities", "id_col", "community_id")
+    key = project.distributed.get("by") or ("street" if "street" in communities.columns else cid)
+    if key not in communities.columns:
+        from spatial.core.errors import ColumnError
+
+        have = ", ".join(str(c) for c in communities.columns if c != communities.geometry.name)
+        raise ColumnError(f"[distributed] by: the communities ({project.inputs['communities'].path.name}) have no "
+                          f"column {key!r}; they have: {have}; give one of them, or leave by out (parts by "
+                          "street, else by community)")
     return key
 
 
@@ -389,11 +400,40 @@ def _coverage_distributed(project: Project, layers: dict, client, max_walk_m: fl
     key = _split_key(project, communities)
     added = key not in units.columns
     if added:
-        units = units.assign(**{key: units["community_id"].map(communities.set_index("community_id")[key])})
+        units = units.assign(**{key: _unit_keys(project, units, communities, key)})
     demand = run_coverage_distributed(units, layers["stations"], layers["network"], by=key, client=client,
                                       max_walk_m=max_walk_m, max_snap_m=project.coverage["max_snap_m"],
                                       **band_opts)
     return demand.drop(columns=key) if added else demand
+
+
+def _unit_keys(project: Project, units, communities, key: str) -> pd.Series:
+    """Each unit's value of the communities' column ``key``, from its community as the grid step
+    places it: the units' community id column where given, else the community most of it lies in
+    (units outside every community get no value: they form a part of their own)."""
+    import numpy as np
+
+    from spatial.core.checks import Report, metric_crs
+    from spatial.grids._units import community_of
+
+    cid = _opt(project, "communities", "id_col", "community_id")
+    uid = _opt(project, "units", "id_col", "unit_id")
+    crs = metric_crs(units, communities)
+    ug = np.asarray(units.geometry.to_crs(crs).values, dtype=object)
+    cg = np.asarray(communities.geometry.to_crs(crs).values, dtype=object)
+    ids = units[uid].to_numpy() if uid in units.columns else units.index.to_numpy()
+    pos = community_of(ug, cg, communities[cid].to_numpy(), units, cid, ids, Report())  # reported by validate
+    values = communities[key].to_numpy(dtype=object)
+    return pd.Series(np.where(pos >= 0, values[np.maximum(pos, 0)], None), index=units.index, dtype=object)
+
+
+def _largest_band(project: Project) -> str:
+    """The label of the project's largest coverage band (``15min``, or ``1000m`` with ``meters``)."""
+    from spatial.coverage.bands import make_bands
+
+    c = project.coverage
+    return make_bands(minutes=c["minutes"] if not c.get("meters") else None, meters=c.get("meters"),
+                      speed_kmh=c["speed_kmh"])[-1].label
 
 
 def _siting(project: Project, layers: dict, report: Report) -> None:
@@ -405,7 +445,7 @@ def _siting(project: Project, layers: dict, report: Report) -> None:
     result = site_stations(
         layers["coverage_demand"], layers["stations"], layers["network"],
         candidates=layers.get("candidates"), k=s.get("k"), target=s.get("target"),
-        band=s.get("band") or f"{c['minutes'][-1]}min", max_snap_m=c["max_snap_m"],
+        band=s.get("band") or _largest_band(project), max_snap_m=c["max_snap_m"],
         min_floor_area_m2=s.get("min_floor_area_m2"), dem=layers.get("dem"), **band_opts,
         **_walk_options(project, layers))
     layers["sites"] = result.sites
@@ -481,7 +521,7 @@ def _write(project: Project, layers: dict, out: Path) -> list[Path]:
             out / "overview.png", communities=layers["communities"], grids=layers.get("grids"),
             demand=layers.get("coverage_demand"), stations=layers.get("stations"),
             gaps=layers.get("gaps"), sites=layers.get("sites"), network_edges=layers.get("network_edges"),
-            band=project.siting.get("band") or f"{project.coverage['minutes'][-1]}min",
+            band=project.siting.get("band") or _largest_band(project),
             title=project.name, lang=o.get("lang", "zh"), credits=o.get("credits", [])))
     return files
 

@@ -102,6 +102,21 @@ def _check_run(project: Project, out: Path, scheduler: str | None) -> None:
                                  "writes; move it or choose another output folder")
     if scheduler is not None and (not isinstance(scheduler, str) or not _SCHEDULER.fullmatch(scheduler.strip())):
         raise SpatialError(f"scheduler {scheduler!r} is neither 'local' nor an address such as tcp://10.0.0.5:8786")
+    _check_steps(project)
+
+
+def _check_steps(project: Project) -> None:
+    """A ``[coverage]`` or ``[siting]`` section the file gives whose step lacks an input is refused
+    (the step would be skipped without a word); without those sections a project may draw grids only."""
+    given = [f"[{name}]" for name in ("coverage", "siting")
+             if name in project.sections and getattr(project, name).get("enabled", True)]
+    if not given:
+        return
+    for name, what in (("stations", "stations"), ("network", "network (a walking network: .osm, .graphml ...)")):
+        if name not in project.inputs:
+            sections = " and ".join(given) + (" sections" if len(given) > 1 else " section")
+            raise SpatialError(f"project file {project.source}: {given[0]} is set but [inputs] has no {name}; add "
+                               f"[inputs] {what}, or remove the {sections}")
 
 
 def run_project(
@@ -177,16 +192,18 @@ def run_project(
             layers, files = run_steps(project, tmp, steps, report, scheduler=scheduler)
         finally:
             steps.close()
-        used = layers.pop("_project", project)
+        layers.pop("_project", None)
+        columns = layers.pop("_columns", {})
         log = {
             "project": project.name,
             "project_file": str(project.source),
             "project_sha256": _sha256(project.source),
             "started_utc": started.isoformat(timespec="seconds"),
             "finished_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            # the options as the project file gives them, and the columns read (found by name if not given)
             "inputs": {name: {"path": str(spec.path), "layer": spec.layer, "sha256": _sha256(spec.path),
-                              "options": spec.options}
-                       for name, spec in used.inputs.items()},
+                              "options": spec.options, "columns": columns.get(name, {})}
+                       for name, spec in project.inputs.items()},
             "parameters": {"grids": project.grids, "coverage": project.coverage, "siting": project.siting,
                            "outputs": project.outputs},
             "scheduler": scheduler or "single process",
