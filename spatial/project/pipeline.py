@@ -173,7 +173,6 @@ def _run_steps(project: Project, out: Path, steps, report: Report, client) -> tu
     with steps.step("write"):
         layers["report"] = report.to_frame(zh_columns=True)  # the Chinese for the workbook; not in results.gpkg
         files = _write(project, layers, out)
-    layers["_project"] = project
     return layers, files
 
 

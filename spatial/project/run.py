@@ -192,7 +192,6 @@ def run_project(
             layers, files = run_steps(project, tmp, steps, report, scheduler=scheduler)
         finally:
             steps.close()
-        layers.pop("_project", None)
         columns = layers.pop("_columns", {})
         log = {
             "project": project.name,
