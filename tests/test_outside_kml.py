@@ -1,0 +1,104 @@
+"""KML as an outside tester found it: folders inside folders (奥维互动地图 exports 党群服务站 > 北片,
+南片) read as one layer, and the KMZ written for grid workers valid (each id once, each folder's
+data under its own schema) and read back with its data. The files are written by hand or parsed
+with the standard library, not only with the reader that pairs with the writer."""
+
+from __future__ import annotations
+
+import zipfile
+
+import geopandas as gpd
+import pytest
+from pyproj import Transformer
+from shapely.geometry import LineString, box
+
+from spatial import InputFileError
+from spatial.cli import main
+from spatial.io.layers import read_layer
+
+UTM = "EPSG:32650"
+X0, Y0 = 800_000, 2_490_000
+TO_LONLAT = Transformer.from_crs(UTM, 4326, always_xy=True)
+
+
+def _mark(name: str, code: str, lon: float, lat: float) -> str:
+    return (f"<Placemark><name>{name}</name><ExtendedData><Data name=\"站点编号\"><value>{code}</value></Data>"
+            f"</ExtendedData><Point><coordinates>{lon!r},{lat!r},12.5</coordinates></Point></Placemark>")
+
+
+def _nested(north: dict, south: dict, note: bool = True) -> str:
+    """党群服务站 > 北片, 南片 (stations), and beside it 备注 (a line) when ``note``."""
+    marks = {part: "".join(_mark(n, c, *xy) for n, (c, xy) in points.items())
+             for part, points in (("北片", north), ("南片", south))}
+    line = ("<Folder><name>备注</name><Placemark><name>说明线</name><LineString><coordinates>114.03,22.54 "
+            "114.04,22.54</coordinates></LineString></Placemark></Folder>") if note else ""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<kml xmlns="http://www.opengis.net/kml/2.2"><Document><name>黄浦区党群服务站</name>
+<Folder><name>党群服务站</name><Folder><name>北片</name>{marks["北片"]}</Folder>
+<Folder><name>南片</name>{marks["南片"]}</Folder></Folder>{line}</Document></kml>"""
+
+
+NORTH = {"甲站": ("S1", (114.031, 22.541)), "乙站": ("S2", (114.032, 22.542))}
+SOUTH = {"丙站": ("S3", (114.033, 22.531))}
+
+
+def _save(path, text):
+    if path.suffix == ".kmz":
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("doc.kml", text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".kml", ".kmz"])
+def test_a_folder_of_folders_reads_all_their_placemarks_with_the_folder_of_each(tmp_path, suffix):
+    path = _save(tmp_path / f"stations{suffix}", _nested(NORTH, SOUTH))
+    gdf = read_layer(path, layer="党群服务站")
+    assert list(gdf.columns) == ["Name", "站点编号", "folder", "geometry"]
+    assert gdf["Name"].tolist() == ["甲站", "乙站", "丙站"] and gdf["站点编号"].tolist() == ["S1", "S2", "S3"]
+    assert gdf["folder"].tolist() == ["北片", "北片", "南片"]
+    assert gdf.crs.to_epsg() == 4326 and not gdf.geometry.has_z.any()
+    # a folder of placemarks alone reads as before: no folder column
+    assert list(read_layer(path, layer="南片").columns) == ["Name", "站点编号", "geometry"]
+
+
+def test_unnamed_the_parent_folder_is_offered_with_its_sub_folders(tmp_path):
+    path = _save(tmp_path / "stations.kml", _nested(NORTH, SOUTH))
+    with pytest.raises(InputFileError, match=r"^'.*stations\.kml' holds 2 layers \(党群服务站: 3 \[北片: 2, 南片: 1\], "
+                                             r"备注: 1\); name one as stations\.kml:党群服务站 \(layer= from Python\)$"):
+        read_layer(path)
+
+
+@pytest.mark.parametrize("suffix", [".kml", ".kmz"])
+def test_placemarks_all_under_one_top_folder_need_no_name(tmp_path, suffix):
+    path = _save(tmp_path / f"stations{suffix}", _nested(NORTH, SOUTH, note=False))
+    gdf = read_layer(path)
+    assert gdf["Name"].tolist() == ["甲站", "乙站", "丙站"] and gdf["folder"].tolist() == ["北片", "北片", "南片"]
+
+
+def test_deeper_folders_are_given_by_their_path(tmp_path):
+    inner = "".join(_mark(n, c, *xy) for n, (c, xy) in SOUTH.items())
+    text = _nested(NORTH, {}, note=False).replace(
+        "<Folder><name>南片</name></Folder>", f"<Folder><name>南片</name><Folder><name>一组</name>{inner}</Folder></Folder>")
+    gdf = read_layer(_save(tmp_path / "s.kml", text), layer="党群服务站")
+    assert gdf["folder"].tolist() == ["北片", "北片", "南片/一组"]
+
+
+def test_coverage_takes_stations_from_a_folder_of_folders(tmp_path):
+    lines = [LineString([(X0 + 100 * i, Y0), (X0 + 100 * i, Y0 + 200)]) for i in range(5)]
+    lines += [LineString([(X0, Y0 + 100 * j), (X0 + 400, Y0 + 100 * j)]) for j in range(3)]
+    gpd.GeoDataFrame({"highway": ["footway"] * len(lines)}, geometry=lines, crs=UTM).to_file(tmp_path / "net.gpkg")
+    cells = [box(X0 + 100 * i, Y0 + 100 * j, X0 + 100 * (i + 1), Y0 + 100 * (j + 1))
+             for i in range(4) for j in range(2)]
+    gpd.GeoDataFrame({"unit_id": [f"U{k}" for k in range(8)], "households": [100] * 8}, geometry=cells,
+                     crs=UTM).to_file(tmp_path / "units.gpkg")
+    north = {"甲站": ("S1", TO_LONLAT.transform(X0 + 100, Y0 + 100))}
+    south = {"乙站": ("S2", TO_LONLAT.transform(X0 + 300, Y0 + 100))}
+    _save(tmp_path / "stations.kml", _nested(north, south))
+    out = tmp_path / "cov.gpkg"
+    assert main(["-q", "coverage", str(tmp_path / "net.gpkg"), str(tmp_path / "stations.kml:党群服务站"),
+                 str(tmp_path / "units.gpkg"), "--out", str(out)]) == 0
+    stations = gpd.read_file(out, layer="stations")
+    assert stations["站点编号"].tolist() == ["S1", "S2"] and stations["name"].tolist() == ["甲站", "乙站"]
+    assert stations["folder"].tolist() == ["北片", "南片"]
