@@ -5,17 +5,21 @@ with the standard library, not only with the reader that pairs with the writer."
 
 from __future__ import annotations
 
+import re
+import xml.etree.ElementTree as ET
 import zipfile
 
 import geopandas as gpd
 import pytest
 from pyproj import Transformer
-from shapely.geometry import LineString, box
+from shapely.geometry import LineString, Point, box
 
 from spatial import InputFileError
 from spatial.cli import main
+from spatial.io.kml import write_kml
 from spatial.io.layers import read_layer
 
+K = "{http://www.opengis.net/kml/2.2}"
 UTM = "EPSG:32650"
 X0, Y0 = 800_000, 2_490_000
 TO_LONLAT = Transformer.from_crs(UTM, 4326, always_xy=True)
@@ -102,3 +106,46 @@ def test_coverage_takes_stations_from_a_folder_of_folders(tmp_path):
     stations = gpd.read_file(out, layer="stations")
     assert stations["站点编号"].tolist() == ["S1", "S2"] and stations["name"].tolist() == ["甲站", "乙站"]
     assert stations["folder"].tolist() == ["北片", "南片"]
+
+
+# ------------------------------------------------------------------------- the KMZ written for phones
+
+
+def _layers():
+    stations = gpd.GeoDataFrame({"name": ["甲站", "乙站"], "station_id": ["S1", "S2"], "户数": [120, 80]},
+                                geometry=[Point(114.031, 22.541), Point(114.032, 22.542)], crs=4326)
+    sites = gpd.GeoDataFrame({"site_id": ["N1"], "rank": [1], "gain_households": [300]},
+                             geometry=[Point(114.035, 22.545)], crs=4326)
+    # 党群服务站 and 建议新站点: both five characters, fifteen bytes of UTF-8
+    return ({"党群服务站": stations, "建议新站点": sites},
+            dict(names={"党群服务站": "name", "建议新站点": "site_id"},
+                 fields={"党群服务站": ["station_id", "户数"], "建议新站点": ["rank", "gain_households"]}))
+
+
+@pytest.mark.parametrize("suffix", [".kml", ".kmz"])
+def test_every_id_is_unique_and_every_folder_points_to_its_own_schema(tmp_path, suffix):
+    layers, options = _layers()
+    path = write_kml(layers, tmp_path / f"results{suffix}", **options)
+    text = zipfile.ZipFile(path).read("doc.kml") if suffix == ".kmz" else path.read_bytes()
+    root = ET.fromstring(text)
+    ids = [e.get("id") for e in root.iter() if e.get("id") is not None]
+    assert len(ids) == len(set(ids)) == 1 + 2 + 2 + 3  # the document, 2 folders, 2 schemas, 3 placemarks
+    assert all(re.fullmatch(r"[A-Za-z_][\w.-]*", i) for i in ids)  # XML ids, not a row of underscores
+    schemas = {s.get("id"): [f.get("name") for f in s.iter(f"{K}SimpleField")] for s in root.iter(f"{K}Schema")}
+    folders = {d.findtext(f"{K}name"): d for d in root.iter(f"{K}Document") if d.findtext(f"{K}name")}
+    assert list(folders) == ["党群服务站", "建议新站点"]
+    for folder, wanted in (("党群服务站", ["station_id", "户数"]), ("建议新站点", ["rank", "gain_households"])):
+        for data in folders[folder].iter(f"{K}SchemaData"):
+            assert schemas[data.get("schemaUrl").removeprefix("#")] == wanted
+            assert [d.get("name") for d in data] == wanted
+
+
+@pytest.mark.parametrize("suffix", [".kml", ".kmz"])
+def test_a_kmz_written_here_reads_back_with_its_data(tmp_path, suffix):
+    layers, options = _layers()
+    path = write_kml(layers, tmp_path / f"results{suffix}", **options)
+    stations = read_layer(path, layer="党群服务站")
+    assert stations["Name"].tolist() == ["甲站", "乙站"] and stations["station_id"].tolist() == ["S1", "S2"]
+    assert stations["户数"].astype(int).tolist() == [120, 80]
+    sites = read_layer(path, layer="建议新站点")
+    assert sites["gain_households"].astype(int).tolist() == [300] and "station_id" not in sites
