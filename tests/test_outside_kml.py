@@ -89,23 +89,57 @@ def test_deeper_folders_are_given_by_their_path(tmp_path):
     assert gdf["folder"].tolist() == ["北片", "北片", "南片/一组"]
 
 
-def test_coverage_takes_stations_from_a_folder_of_folders(tmp_path):
+def _town(tmp_path):
+    """A 400 x 200 m street grid (net.gpkg), eight units of 100 households (units.gpkg) in one
+    community (communities.gpkg), and two stations in 党群服务站 > 北片, 南片 of stations.kml, each
+    with a 站点编号 and a KML ``Name``."""
     lines = [LineString([(X0 + 100 * i, Y0), (X0 + 100 * i, Y0 + 200)]) for i in range(5)]
     lines += [LineString([(X0, Y0 + 100 * j), (X0 + 400, Y0 + 100 * j)]) for j in range(3)]
     gpd.GeoDataFrame({"highway": ["footway"] * len(lines)}, geometry=lines, crs=UTM).to_file(tmp_path / "net.gpkg")
     cells = [box(X0 + 100 * i, Y0 + 100 * j, X0 + 100 * (i + 1), Y0 + 100 * (j + 1))
              for i in range(4) for j in range(2)]
-    gpd.GeoDataFrame({"unit_id": [f"U{k}" for k in range(8)], "households": [100] * 8}, geometry=cells,
-                     crs=UTM).to_file(tmp_path / "units.gpkg")
+    gpd.GeoDataFrame({"unit_id": [f"U{k}" for k in range(8)], "community_id": "C1", "households": [100] * 8},
+                     geometry=cells, crs=UTM).to_file(tmp_path / "units.gpkg")
+    gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(X0, Y0, X0 + 400, Y0 + 200)],
+                     crs=UTM).to_file(tmp_path / "communities.gpkg")
     north = {"甲站": ("S1", TO_LONLAT.transform(X0 + 100, Y0 + 100))}
     south = {"乙站": ("S2", TO_LONLAT.transform(X0 + 300, Y0 + 100))}
     _save(tmp_path / "stations.kml", _nested(north, south))
+
+
+def test_coverage_takes_stations_from_a_folder_of_folders(tmp_path):
+    _town(tmp_path)
     out = tmp_path / "cov.gpkg"
     assert main(["-q", "coverage", str(tmp_path / "net.gpkg"), str(tmp_path / "stations.kml:党群服务站"),
                  str(tmp_path / "units.gpkg"), "--out", str(out)]) == 0
     stations = gpd.read_file(out, layer="stations")
     assert stations["站点编号"].tolist() == ["S1", "S2"] and stations["name"].tolist() == ["甲站", "乙站"]
     assert stations["folder"].tolist() == ["北片", "南片"]
+
+
+def test_kml_name_as_station_id_and_name_is_one_column_without_a_warning(tmp_path, caplog):
+    # KML's Name was kept beside the 'name' copied from it: written as Name_2, with a warning
+    _town(tmp_path)
+    out = tmp_path / "cov.gpkg"
+    assert main(["coverage", str(tmp_path / "net.gpkg"), str(tmp_path / "stations.kml:党群服务站"),
+                 str(tmp_path / "units.gpkg"), "--station-id-col", "Name", "--out", str(out)]) == 0
+    stations = gpd.read_file(out, layer="stations")
+    assert stations["name"].tolist() == ["甲站", "乙站"] and not {"Name", "Name_2"} & set(stations.columns)
+    assert set(gpd.read_file(out, layer="demand")["nearest_station"]) == {"甲站", "乙站"}
+    assert "differ only in case" not in caplog.text
+
+
+def test_a_project_reads_kml_stations_without_a_name_2(tmp_path, caplog):
+    _town(tmp_path)
+    project = tmp_path / "p.toml"
+    project.write_text('[project]\nname = "kml"\noutput = "out"\n[inputs]\nnetwork = "net.gpkg"\n'
+                       'communities = "communities.gpkg"\nunits = "units.gpkg"\nstations = { path = "stations.kml", layer = "党群服务站" }\n'
+                       "[grids]\nenabled = false\n[coverage]\nminutes = [5]\n"
+                       "[outputs]\nmaps = false\nworkbook = false\npng = false\n", encoding="utf-8")
+    assert main(["-q", "run", str(project)]) == 0
+    stations = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="stations")
+    assert stations["name"].tolist() == ["甲站", "乙站"] and not {"Name", "Name_2"} & set(stations.columns)
+    assert "differ only in case" not in caplog.text
 
 
 # ------------------------------------------------------------------------- the KMZ written for phones
