@@ -183,3 +183,14 @@ def test_a_kmz_written_here_reads_back_with_its_data(tmp_path, suffix):
     assert stations["户数"].astype(int).tolist() == [120, 80]
     sites = read_layer(path, layer="建议新站点")
     assert sites["gain_households"].astype(int).tolist() == [300] and "station_id" not in sites
+
+
+def test_description_lines_break_in_google_earth_and_read_as_lines(tmp_path):
+    # Google Earth shows a description as HTML: lines joined by a bare line break ran into one
+    grids = gpd.GeoDataFrame({"grid_id": ["G1"], "households": [412], "note": ["A&B <新建>"]},
+                             geometry=[box(114.03, 22.54, 114.04, 22.55)], crs=4326)
+    path = write_kml({"网格": grids}, tmp_path / "g.kml", names={"网格": "grid_id"},
+                     fields={"网格": ["households", "note"]}, labels={"households": "户数", "note": "备注"})
+    description = ET.parse(path).getroot().find(f".//{K}Placemark/{K}description").text
+    assert description == "户数: 412<br>\n备注: A&amp;B &lt;新建&gt;"  # as HTML: the text shown is A&B <新建>
+    assert read_layer(path)["note"].tolist() == ["A&B <新建>"]  # the data keep the value as it was

@@ -3,7 +3,8 @@
 Grid workers walk their grids with a map app on their phone, and the app they have is most often
 奥维 or Google Earth, which open KML and KMZ (zipped KML). Here each layer becomes a folder of
 placemarks, each named from one column (a grid's code, a station's name) and described by a few
-``column: value`` lines, in WGS-84 as KML requires (the apps shift it onto their own base maps).
+``column: value`` lines (broken by ``<br>`` too: Google Earth shows a description as HTML), in
+WGS-84 as KML requires (the apps shift it onto their own base maps).
 GDAL's LIBKML driver (through pyogrio) writes, to a temporary file moved into place when whole
 (:func:`spatial.core.atomic.atomic_path`), as :func:`spatial.io.writers.write_layers` does; the
 layers are written under ASCII names, then given their own (:func:`_name_folders`), so that every
@@ -16,6 +17,7 @@ from __future__ import annotations
 import logging
 import xml.etree.ElementTree as ET
 import zipfile
+from html import escape
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -34,6 +36,8 @@ logger = logging.getLogger(__name__)
 __all__ = ["write_kml"]
 
 _KML = "{http://www.opengis.net/kml/2.2}"
+#: between a description's lines: Google Earth breaks at ``<br>``, an app showing plain text at ``\n``
+_LINE_BREAK = "<br>\n"
 ET.register_namespace("", _KML[1:-1])  # written as KML's default namespace, not ns0:
 
 
@@ -78,7 +82,7 @@ def write_kml(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, *,
     ...                  names={"党群服务站": "name"}, fields={"党群服务站": ["station_id", "type"]})
     >>> back = spatial.read_layer(path)
     >>> len(back), back["Name"].iloc[0], back["description"].iloc[0]
-    (17, '香蜜社区党群服务中心', 'station_id: S01\\ntype: 中心')
+    (17, '香蜜社区党群服务中心', 'station_id: S01<br>\\ntype: 中心')
     """
     path = Path(path)
     if path.suffix.lower() not in (".kml", ".kmz"):
@@ -146,14 +150,16 @@ def _name_folders(kml: Path, names: list[str]) -> None:
 
 
 def _placemarks(gdf: gpd.GeoDataFrame, name_col: str | None, cols: list[str], labels) -> gpd.GeoDataFrame:
-    """The layer as LIBKML reads it: ``Name``, ``description`` (one ``column: value`` line each),
+    """The layer as LIBKML reads it: ``Name``, ``description`` (one ``column: value`` line each,
+    broken by ``<br>`` too: Google Earth shows it as HTML, where a bare line break is a space),
     the described columns, the geometry."""
     cols = [c for c in cols if c in gdf.columns and c != gdf.geometry.name]
     label = gdf[name_col] if name_col in gdf.columns else pd.Series(range(1, len(gdf) + 1), index=gdf.index)
     text = [None if pd.isna(v) else str(v) for v in label]
 
     def described(row) -> str:
-        return "\n".join(f"{labels.get(c, c)}: {_show(row[c])}" for c in cols if not _missing(row[c]))
+        return _LINE_BREAK.join(f"{escape(str(labels.get(c, c)), quote=False)}: {escape(_show(row[c]), quote=False)}"
+                               for c in cols if not _missing(row[c]))
 
     data = {"Name": text, "description": [described(r) for _, r in gdf[cols].iterrows()] if cols else None}
     out = gpd.GeoDataFrame({k: v for k, v in data.items() if v is not None}, geometry=gdf.geometry.to_numpy(),
