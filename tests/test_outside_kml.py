@@ -194,3 +194,32 @@ def test_description_lines_break_in_google_earth_and_read_as_lines(tmp_path):
     description = ET.parse(path).getroot().find(f".//{K}Placemark/{K}description").text
     assert description == "户数: 412<br>\n备注: A&amp;B &lt;新建&gt;"  # as HTML: the text shown is A&B <新建>
     assert read_layer(path)["note"].tolist() == ["A&B <新建>"]  # the data keep the value as it was
+
+
+def _descriptions(path):
+    with zipfile.ZipFile(path) as z:
+        root = ET.fromstring(z.read("doc.kml"))
+    return [p.findtext(f"{K}description") for p in root.iter(f"{K}Placemark")]
+
+
+def test_grids_are_described_with_their_communitys_name(tmp_path):
+    from spatial.maps.kmz import results_kmz
+
+    grids = gpd.GeoDataFrame({"grid_id": ["C1-01"], "community_id": ["C1"], "households": [412]},
+                             geometry=[box(114.03, 22.54, 114.04, 22.55)], crs=4326)
+    communities = gpd.GeoDataFrame({"community_id": ["C1"], "name": ["香蜜社区"]},
+                                   geometry=[box(114.0, 22.5, 114.1, 22.6)], crs=4326)
+    path = results_kmz(tmp_path / "g.kmz", {"grids": grids, "communities": communities})
+    assert _descriptions(path) == ["所属社区: 香蜜社区<br>\n社区编号: C1<br>\n户数: 412"]
+
+
+def test_the_grids_command_names_the_community_in_its_kmz(tmp_path):
+    cells = [box(X0 + 100 * i, Y0, X0 + 100 * (i + 1), Y0 + 100) for i in range(4)]
+    gpd.GeoDataFrame({"unit_id": [f"U{k}" for k in range(4)], "社区编号": "C1", "households": [100] * 4},
+                     geometry=cells, crs=UTM).to_file(tmp_path / "u.gpkg")
+    gpd.GeoDataFrame({"社区编号": ["C1"], "社区名称": ["竹林社区"]}, geometry=[box(X0, Y0, X0 + 400, Y0 + 100)],
+                     crs=UTM).to_file(tmp_path / "c.gpkg")
+    assert main(["-q", "grids", str(tmp_path / "c.gpkg"), str(tmp_path / "u.gpkg"), "--min", "150", "--max", "250",
+                 "--out", str(tmp_path / "g.gpkg"), "--kml", str(tmp_path / "网格.kmz")]) == 0
+    described = _descriptions(tmp_path / "网格.kmz")
+    assert len(described) == 2 and all("所属社区: 竹林社区<br>\n" in d for d in described)
