@@ -50,7 +50,7 @@ def test_layers_become_named_described_folders_in_wgs84(tmp_path):
     folders = _folders(path)
     assert list(folders) == ["网格", "党群服务站"]  # the empty layer is left out
     (n1, d1, c1), (n2, d2, _) = folders["网格"]
-    assert (n1, d1, n2, d2) == ("G1", "户数: 412", "G2", "户数: 388\n备注: 新建")
+    assert (n1, d1, n2, d2) == ("G1", "户数: 412", "G2", "户数: 388<br>\n备注: 新建")
     lonlat = np.array([[float(v) for v in xyz.split(",")[:2]] for xyz in c1.split()])
     expect = shapely.get_coordinates(grids.to_crs(4326).geometry.iloc[0])
     assert np.abs(lonlat - expect).max() < 1e-9  # WGS-84, to a tenth of a millimetre

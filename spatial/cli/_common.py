@@ -200,15 +200,22 @@ def read_grid_input(spec: str | Path, default_layer: str, name: str):
     return read_input(spec, default_layer, name, allow_empty=True)
 
 
-def as_contract(df, found: str | None, canonical: str, *, used: tuple = ()):
+def as_contract(df, found: str | None, canonical: str):
     """``df`` with the column ``found`` (playing ``canonical``'s role) also under the contract's
     name, which the maps and later commands read: renamed when the two differ only in case
-    (``Name``: a GeoPackage cannot hold both) and no other role (``used``) reads it, else copied."""
+    (KML's ``Name``: a GeoPackage cannot hold both, and the copy would be written as ``Name_2``
+    with a warning), else copied; another role that read ``found`` reads ``canonical`` after a
+    rename (:func:`renamed`)."""
     if found is None or found == canonical or canonical in df.columns:
         return df
-    if found.lower() == canonical.lower() and found not in used:
+    if found.lower() == canonical.lower():
         return df.rename(columns={found: canonical})
     return df.assign(**{canonical: df[found]})
+
+
+def renamed(df, col: str | None, found: str | None, canonical: str) -> str | None:
+    """The column another role reads after :func:`as_contract` made ``found`` ``canonical``."""
+    return canonical if col is not None and col == found and col not in df.columns else col
 
 
 def column(args: argparse.Namespace, df, role: str, layer: str, *, option: str | None = None,

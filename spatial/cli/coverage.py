@@ -19,6 +19,7 @@ from spatial.cli._common import (
     number_list,
     positive,
     read_input,
+    renamed,
     say,
 )
 
@@ -246,7 +247,8 @@ def _coverage(args: argparse.Namespace, step) -> int:
     hh = column(args, demand, "households", "demand")
     pop = column(args, demand, "population", "demand", required=False) or "population"
     name = column(args, stations, "name", "stations", required=False)
-    stations = as_contract(stations, name, "name", used=(sid,))  # the maps label stations by 'name'
+    stations = as_contract(stations, name, "name")  # the maps label stations by 'name'
+    sid = renamed(stations, sid, name, "name")  # KML's Name as id and name: one column, 'name'
     require_unique(stations, sid, "stations")  # before the network is read
     if uid is not None:
         require_unique(demand, uid, "demand")

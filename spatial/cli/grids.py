@@ -306,7 +306,8 @@ def _cmd_grids(args: argparse.Namespace) -> int:
         if args.kml is not None:
             from spatial.maps.kmz import results_kmz
 
-            results_kmz(tmps[1], {"grids": res.grids})
+            results_kmz(tmps[1], {"grids": res.grids,  # grids described with their community's name
+                                  "communities": as_contract(communities, cols["community_id_col"], "community_id")})
     say(args, f"wrote {args.out} (layers {', '.join(layers)})")
     if args.kml is not None:
         say(args, f"wrote {args.kml} (the grids, for a phone's map app)")

@@ -3,16 +3,21 @@
 Grid workers walk their grids with a map app on their phone, and the app they have is most often
 奥维 or Google Earth, which open KML and KMZ (zipped KML). Here each layer becomes a folder of
 placemarks, each named from one column (a grid's code, a station's name) and described by a few
-``column: value`` lines, in WGS-84 as KML requires (the apps shift it onto their own base maps).
+``column: value`` lines (broken by ``<br>`` too: Google Earth shows a description as HTML), in
+WGS-84 as KML requires (the apps shift it onto their own base maps).
 GDAL's LIBKML driver (through pyogrio) writes, to a temporary file moved into place when whole
-(:func:`spatial.core.atomic.atomic_path`), as :func:`spatial.io.writers.write_layers` does.
+(:func:`spatial.core.atomic.atomic_path`), as :func:`spatial.io.writers.write_layers` does; the
+layers are written under ASCII names, then given their own (:func:`_name_folders`), so that every
+id in the file is unique.
 :func:`spatial.io.layers.read_layer` reads such files back, a folder as a layer.
 """
 
 from __future__ import annotations
 
 import logging
+import xml.etree.ElementTree as ET
 import zipfile
+from html import escape
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -29,6 +34,11 @@ from spatial.core.reproject import to_crs_valid
 logger = logging.getLogger(__name__)
 
 __all__ = ["write_kml"]
+
+_KML = "{http://www.opengis.net/kml/2.2}"
+#: between a description's lines: Google Earth breaks at ``<br>``, an app showing plain text at ``\n``
+_LINE_BREAK = "<br>\n"
+ET.register_namespace("", _KML[1:-1])  # written as KML's default namespace, not ns0:
 
 
 def write_kml(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, *,
@@ -72,7 +82,7 @@ def write_kml(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, *,
     ...                  names={"党群服务站": "name"}, fields={"党群服务站": ["station_id", "type"]})
     >>> back = spatial.read_layer(path)
     >>> len(back), back["Name"].iloc[0], back["description"].iloc[0]
-    (17, '香蜜社区党群服务中心', 'station_id: S01\\ntype: 中心')
+    (17, '香蜜社区党群服务中心', 'station_id: S01<br>\\ntype: 中心')
     """
     path = Path(path)
     if path.suffix.lower() not in (".kml", ".kmz"):
@@ -92,11 +102,12 @@ def write_kml(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, *,
         # layer in a file of its own behind a network link, and cannot name such files in Chinese)
         kml = tmp.with_suffix(".kml") if path.suffix.lower() == ".kmz" else tmp
         try:
-            for lname, frame in frames.items():
+            for i, (lname, frame) in enumerate(frames.items(), start=1):
                 try:
-                    pyogrio.write_dataframe(frame, kml, layer=lname, driver="LIBKML", append=kml.exists())
+                    pyogrio.write_dataframe(frame, kml, layer=f"layer{i}", driver="LIBKML", append=kml.exists())
                 except (DataSourceError, DataLayerError) as exc:
                     raise InputFileError(f"cannot write layer '{lname}' to '{user_path(path)}': {exc}") from exc
+            _name_folders(kml, list(frames))
             if kml != tmp:
                 with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as kmz:
                     kmz.write(kml, "doc.kml")
@@ -107,15 +118,48 @@ def write_kml(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, *,
     return path
 
 
+def _name_folders(kml: Path, names: list[str]) -> None:
+    """Give the folders GDAL wrote as ``layer1``, ``layer2`` ... their names, and each its schema.
+
+    GDAL makes the ids of a layer's folder, schema and placemarks from its name, writing each byte
+    of a name that is not ASCII as ``_``: 党群服务站 and 建议新站点 both became ``_______________``,
+    so ids repeated and the sites' data pointed at the stations' schema. Written under ASCII names,
+    every id is unique; the folder's ``<name>`` is then set to its own name. The schemas GDAL puts
+    at the top are moved into their folders: GDAL (and so QGIS) reads the data of a KMZ whose
+    schemas are at the top as no columns.
+    """
+    tree = ET.parse(kml)
+    root = tree.getroot().find(f"{_KML}Document")
+    if root is None:
+        return
+    for i, name in enumerate(names, start=1):
+        folder = root.find(f"{_KML}Document[@id='layer{i}']")
+        schema = root.find(f"{_KML}Schema[@id='layer{i}.schema']")
+        if folder is None:
+            continue
+        label = folder.find(f"{_KML}name")
+        if label is None:
+            label = ET.Element(f"{_KML}name")
+            folder.insert(0, label)
+        label.text = name
+        if schema is not None:
+            root.remove(schema)
+            folder.insert(list(folder).index(label) + 1, schema)
+    ET.indent(tree, space="  ")
+    kml.write_bytes(b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(tree.getroot(), encoding="utf-8"))
+
+
 def _placemarks(gdf: gpd.GeoDataFrame, name_col: str | None, cols: list[str], labels) -> gpd.GeoDataFrame:
-    """The layer as LIBKML reads it: ``Name``, ``description`` (one ``column: value`` line each),
+    """The layer as LIBKML reads it: ``Name``, ``description`` (one ``column: value`` line each,
+    broken by ``<br>`` too: Google Earth shows it as HTML, where a bare line break is a space),
     the described columns, the geometry."""
     cols = [c for c in cols if c in gdf.columns and c != gdf.geometry.name]
     label = gdf[name_col] if name_col in gdf.columns else pd.Series(range(1, len(gdf) + 1), index=gdf.index)
     text = [None if pd.isna(v) else str(v) for v in label]
 
     def described(row) -> str:
-        return "\n".join(f"{labels.get(c, c)}: {_show(row[c])}" for c in cols if not _missing(row[c]))
+        return _LINE_BREAK.join(f"{escape(str(labels.get(c, c)), quote=False)}: {escape(_show(row[c]), quote=False)}"
+                               for c in cols if not _missing(row[c]))
 
     data = {"Name": text, "description": [described(r) for _, r in gdf[cols].iterrows()] if cols else None}
     out = gpd.GeoDataFrame({k: v for k, v in data.items() if v is not None}, geometry=gdf.geometry.to_numpy(),

@@ -25,6 +25,7 @@ from pyogrio.errors import DataLayerError, DataSourceError
 from spatial.core.checks import require_degrees_in_range
 from spatial.core.errors import ColumnError, CRSError, InputFileError
 from spatial.io._encoding import decode_text_file, detect_encoding
+from spatial.io._kmltree import Folder, folder_tree, kml_bytes, kml_member
 from spatial.io._shapefile import FIELD_MAP_SUFFIX, restore_field_names, shapefile_encoding
 from spatial.io._tablegeom import table_geometry
 from spatial.io._tables import other_sheets, read_frame
@@ -113,11 +114,35 @@ def read_layer(
             f"'{path}': unsupported file type {suffix!r}; use a GeoPackage (.gpkg), GeoJSON (.geojson), "
             "Shapefile (.shp, or zipped) or KML/KMZ; for CSV/Excel tables use read_points_table"
         )
+    if suffix in _KML_SUFFIXES:
+        gdf = _read_kml(path, layer)
+    else:
+        gdf = _read_vector(path, suffix, layer, encoding)
+    if gdf.crs is None:
+        if crs is None:
+            fix = "add its .prj file" if suffix == ".shp" else \
+                "assign it one (QGIS: Layer Properties > Source; or ogr2ogr -a_srs EPSG:4326)"
+            raise CRSError(
+                f"'{label}' ({path}) declares no CRS; {fix} (from Python: read_layer(..., crs='EPSG:4326'), "
+                "or the CRS the coordinates are in)"
+            )
+        gdf = gdf.set_crs(crs)
+    require_degrees_in_range(
+        gdf, f"'{label}' ({path})", fix="save the layer with the CRS they are really in (QGIS: Layer Properties > "
+        "Source > Assigned CRS, then export; or ogr2ogr -a_srs EPSG:32650 out.gpkg in.gpkg with the right zone)")
+    system = normalize_coord_sys(coord_sys)
+    if system != "wgs84":
+        gdf = to_wgs84(gdf, system, name=label)
+        logger.info("'%s': moved %d geometries from %s to WGS-84", label, len(gdf), system)
+    logger.info("read %d rows from '%s'", len(gdf), path)
+    return gdf
+
+
+def _read_vector(path: Path, suffix: str, layer: str | None, encoding: str | None) -> gpd.GeoDataFrame:
+    """The layer of a GeoPackage, GeoJSON or Shapefile as GDAL reads it (shapefile names restored)."""
     kwargs: dict = {}
     if suffix == ".gpkg":
         kwargs["layer"] = _pick_layer(path, layer)
-    elif suffix in _KML_SUFFIXES:
-        kwargs["layer"] = _pick_layer(path, layer, with_features=True)
     elif layer is not None:
         kwargs["layer"] = layer
     source: Path | _io.BytesIO = path
@@ -138,28 +163,7 @@ def read_layer(
         raise _unreadable(path, exc) from exc
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise InputFileError(f"'{path}' layer {kwargs.get('layer')!r} has no geometry; read it with pandas")
-    if suffix == ".shp":
-        gdf = restore_field_names(gdf, path)
-    elif suffix in _KML_SUFFIXES:
-        gdf = _tidy_kml(gdf, path)
-    if gdf.crs is None:
-        if crs is None:
-            fix = "add its .prj file" if suffix == ".shp" else \
-                "assign it one (QGIS: Layer Properties > Source; or ogr2ogr -a_srs EPSG:4326)"
-            raise CRSError(
-                f"'{label}' ({path}) declares no CRS; {fix} (from Python: read_layer(..., crs='EPSG:4326'), "
-                "or the CRS the coordinates are in)"
-            )
-        gdf = gdf.set_crs(crs)
-    require_degrees_in_range(
-        gdf, f"'{label}' ({path})", fix="save the layer with the CRS they are really in (QGIS: Layer Properties > "
-        "Source > Assigned CRS, then export; or ogr2ogr -a_srs EPSG:32650 out.gpkg in.gpkg with the right zone)")
-    system = normalize_coord_sys(coord_sys)
-    if system != "wgs84":
-        gdf = to_wgs84(gdf, system, name=label)
-        logger.info("'%s': moved %d geometries from %s to WGS-84", label, len(gdf), system)
-    logger.info("read %d rows from '%s'", len(gdf), path)
-    return gdf
+    return restore_field_names(gdf, path) if suffix == ".shp" else gdf
 
 
 def _read_dataframe(source, *, arrow: bool, **kwargs):
@@ -245,27 +249,102 @@ def _unreadable(path: Path, exc: Exception) -> InputFileError:
     return InputFileError(f"cannot read '{path}': {why}; export the layer again")
 
 
-def _pick_layer(path: Path, layer: str | None, *, with_features: bool = False) -> str:
-    """``layer``, or the file's only layer (``with_features``: the only one holding features, as
-    in a KML file whose folders hold folders); else an error naming them."""
+def _pick_layer(path: Path, layer: str | None) -> str:
+    """``layer``, or the file's only layer; else an error naming them."""
     try:
         layers = [str(x) for x in pyogrio.list_layers(path)[:, 0]]
-        if with_features and layer is None:
-            counts = {x: int(pyogrio.read_info(path, layer=x)["features"]) for x in layers}
-            layers = [x for x in layers if counts[x] > 0] or layers
     except (DataSourceError, DataLayerError, OSError) as exc:
         raise _unreadable(path, exc) from exc
     if layer is None:
         if len(layers) == 1:
             return layers[0]
-        sizes = [f"{x}: {counts[x]}" for x in layers] if with_features else layers
         raise InputFileError(
-            f"'{path}' holds {len(layers)} layers ({', '.join(sizes) or 'none'}); name one as "
+            f"'{path}' holds {len(layers)} layers ({', '.join(layers) or 'none'}); name one as "
             f"{path.name}:{layers[0] if layers else 'LAYER'} (layer= from Python)"
         )
     if layer not in layers:
         raise InputFileError(f"'{path}' has no layer {layer!r}; it has: {', '.join(layers)}")
     return layer
+
+
+def _read_kml(path: Path, layer: str | None) -> gpd.GeoDataFrame:
+    """The placemarks of folder ``layer`` (or of the one folder :func:`_kml_folder` picks) and of
+    every folder inside it, one after the other, tidied by :func:`_tidy_kml`.
+
+    When they come from more than one folder, a column ``folder`` (``kml_folder`` when the data
+    has a ``folder``) says which folder below ``layer`` each placemark lay in (``北片``,
+    ``北片/一组``). A KMZ holding one KML document is read as that document: GDAL reads a KMZ's
+    typed data (``<SchemaData>``, as GDAL and Google Earth write it) as no columns at all.
+    """
+    source = str(path)
+    try:
+        if path.suffix.lower() == ".kmz" and (member := kml_member(path)) is not None:
+            source = f"/vsizip/{path.resolve().as_posix()}/{member}"
+        layers = [str(x) for x in pyogrio.list_layers(source)[:, 0]]
+        counts = {x: int(pyogrio.read_info(source, layer=x)["features"]) for x in layers}
+    except (DataSourceError, DataLayerError, OSError, zipfile.BadZipFile) as exc:
+        raise _unreadable(path, exc) from exc
+    tree = folder_tree(path, layers) or {x: Folder(((x, x),), frozenset(), None) for x in layers}
+    if layer is not None and layer not in layers:
+        raise InputFileError(f"'{path}' has no layer {layer!r}; it has: {', '.join(layers)}")
+    chosen = layer if layer is not None else _kml_folder(path, layers, counts, tree)
+    members = [(m, place) for m, place in tree[chosen].members if counts[m] > 0] or [(chosen, chosen)]
+    frames = []
+    try:
+        for member, place in members:
+            gdf = pyogrio.read_dataframe(source, layer=member)
+            if not isinstance(gdf, gpd.GeoDataFrame):
+                raise InputFileError(f"'{path}' folder {member!r} has no geometry; read it with pandas")
+            frames.append((place, gdf))
+    except (DataSourceError, DataLayerError, OSError) as exc:
+        raise _unreadable(path, exc) from exc
+    if len(frames) == 1 and frames[0][0] == chosen:
+        return _tidy_kml(frames[0][1], path)
+    tidied = [_tidy_kml(gdf, path) for _, gdf in frames]
+    column = "kml_folder" if any("folder" in f.columns for f in tidied) else "folder"
+    out = pd.concat([f.assign(**{column: place}) for (place, _), f in zip(frames, tidied)], ignore_index=True)
+    geometry = tidied[0].geometry.name
+    out = out[[c for c in out.columns if c != geometry] + [geometry]]
+    return gpd.GeoDataFrame(out, geometry=geometry, crs=tidied[0].crs)
+
+
+def _kml_folder(path: Path, layers: list[str], counts: dict[str, int], tree: dict[str, Folder]) -> str:
+    """The one folder a KML/KMZ file's placemarks are read from when none is named.
+
+    Offered are the outermost folders whose placemarks (their own and those of the folders inside
+    them) are of one kind of geometry, and every folder holding placemarks of several kinds with
+    no folder below holding any; an offered folder whose placemarks all lie in one folder inside
+    it stands for that folder. One offered folder is taken; more are named in the error.
+    """
+    def total(x: str) -> int:
+        return sum(counts[m] for m, _ in tree[x].members)
+
+    def whole(x: str) -> bool:
+        holders = [m for m, _ in tree[x].members if counts[m] > 0]
+        return total(x) > 0 and (holders == [x] or len(frozenset().union(*(tree[m].kinds for m in holders))) <= 1)
+
+    def inside_whole(x: str) -> bool:
+        parent = tree[x].parent
+        return parent is not None and (whole(parent) or inside_whole(parent))
+
+    offered = [x for x in layers if whole(x) and not inside_whole(x)] or layers
+    narrowed = []
+    for x in offered:
+        while counts[x] == 0 and len(inner := [m for m, _ in tree[x].members[1:]
+                                               if tree[m].parent == x and total(m) > 0]) == 1:
+            x = inner[0]
+        narrowed.append(x)
+    if len(narrowed) == 1:
+        return narrowed[0]
+
+    def size(x: str) -> str:
+        holders = [f"{m}: {counts[m]}" for m, _ in tree[x].members if counts[m] > 0 and m != x]
+        return f"{x}: {total(x)}" + (f" [{', '.join(holders)}]" if holders else "")
+
+    raise InputFileError(
+        f"'{path}' holds {len(narrowed)} layers ({', '.join(size(x) for x in narrowed) or 'none'}); name one as "
+        f"{path.name}:{narrowed[0] if narrowed else 'LAYER'} (layer= from Python)"
+    )
 
 
 def _tidy_kml(gdf: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
@@ -286,15 +365,7 @@ def _tidy_kml(gdf: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
 def _kml_names(path: Path) -> dict[str, str]:
     """``{name as GDAL gives it: name in the file}`` for the data fields of a KML/KMZ whose names are
     not ASCII (one-to-one only)."""
-    try:
-        if path.suffix.lower() == ".kmz":
-            with zipfile.ZipFile(path) as kmz:
-                member = next((m for m in kmz.namelist() if m.lower().endswith(".kml")), None)
-                text = kmz.read(member) if member else b""
-        else:
-            text = path.read_bytes()
-    except (OSError, zipfile.BadZipFile, KeyError):
-        return {}
+    text = kml_bytes(path)
     found: dict[str, set] = {}
     for raw in set(re.findall(rb'<(?:\w+:)?(?:Data|SimpleField|SimpleData)\s[^>]*?name="([^"]+)"', text)):
         name = raw.decode("utf-8", "replace")

@@ -14,15 +14,17 @@ from typing import Mapping
 
 import geopandas as gpd
 
+from spatial.core.errors import SpatialError
+from spatial.io.columns import find_column
 from spatial.io.kml import write_kml
-from spatial.maps._data import VALUE_WORDS
+from spatial.maps._data import VALUE_WORDS, names_of
 from spatial.maps._style import FIELD_LABELS
 
 __all__ = ["results_kmz"]
 
 #: Per layer: its folder (zh, en), the column naming each placemark, the columns describing it.
 KMZ_LAYERS = {
-    "grids": (("网格", "Grids"), "grid_id", ["grid_code", "community_id", "households", "population", "deviation_pct",
+    "grids": (("网格", "Grids"), "grid_id", ["grid_code", "community", "community_id", "households", "population", "deviation_pct",
                                              "full_time_workers", "part_time_workers", "building_leads"]),
     "stations": (("党群服务站", "Stations"), "name", ["station_id", "type", "households_served", "population_served"]),
     "gaps": (("覆盖盲区", "Coverage gaps"), "gap_id", ["rank", "cause", "households", "population"]),
@@ -33,7 +35,8 @@ KMZ_LAYERS = {
 
 def results_kmz(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame | None], *, lang: str = "zh") -> Path:
     """Write the ``grids``, ``stations``, ``gaps`` and ``sites`` of ``layers`` that have rows to
-    one KMZ (or KML), a folder each, in ``lang`` (``"zh"`` or ``"en"``).
+    one KMZ (or KML), a folder each, in ``lang`` (``"zh"`` or ``"en"``); a grid is described with
+    its community's name (所属社区) when ``layers["communities"]`` has ``community_id`` and a name (``name``, ``社区名称`` ...).
 
     Examples
     --------
@@ -42,14 +45,28 @@ def results_kmz(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame | None],
     >>> grids = spatial.partition_grids(demo["units"], demo["communities"]).grids
     >>> path = results_kmz(os.path.join(tempfile.mkdtemp(), "网格.kmz"), {"grids": grids})
     >>> back = spatial.read_layer(path)
-    >>> back["Name"].iloc[0], back["description"].iloc[0].splitlines()[2]
+    >>> back["Name"].iloc[0], back["description"].iloc[0].split("<br>\\n")[2]
     ('C01-01', '户数: 377')
     """
     which = {n: spec for n, spec in KMZ_LAYERS.items() if layers.get(n) is not None and len(layers[n])}
     folder = {n: spec[0][0 if lang == "zh" else 1] for n, spec in which.items()}
     shown = {n: layers[n] for n in which}
+    names = _community_names(layers.get("communities"))
+    if names and "grids" in shown and "community_id" in shown["grids"].columns and "community" not in shown["grids"]:
+        shown["grids"] = shown["grids"].assign(community=shown["grids"]["community_id"].astype(str).map(names))
     if "gaps" in shown and "cause" in shown["gaps"].columns:
         shown["gaps"] = shown["gaps"].assign(cause=shown["gaps"]["cause"].map(lambda v: VALUE_WORDS[lang].get(v, v)))
     return write_kml({folder[n]: shown[n] for n in which}, path,
                      names={folder[n]: spec[1] for n, spec in which.items()},
                      fields={folder[n]: spec[2] for n, spec in which.items()}, labels=FIELD_LABELS[lang])
+
+
+def _community_names(communities: gpd.GeoDataFrame | None) -> dict[str, str]:
+    """``{community_id: name}`` from the communities' name column (``name``, ``社区名称`` ...), if any."""
+    if communities is None:
+        return {}
+    try:
+        found = find_column(communities, "name", layer="communities", required=False)
+    except SpatialError:  # several columns could be the name: the grids go without it
+        return {}
+    return names_of(communities, "community_id", found) if found is not None else {}

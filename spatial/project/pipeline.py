@@ -116,8 +116,13 @@ def _find_columns(project: Project, layers: dict) -> Project:
             if key not in options and found != role:
                 logger.warning("%s: using column %s as %s", name, found, role)
             if found != role and role not in layers[name].columns:
-                # the steps read the contract's names: the column is copied under it, the input's kept
-                layers[name] = layers[name].assign(**{role: layers[name][found]})
+                # the steps read the contract's names: the column is copied under it, the input's kept;
+                # one differing only in case (KML's Name) is renamed: a GeoPackage cannot hold both
+                if found.lower() == role.lower():
+                    layers[name] = layers[name].rename(columns={found: role})
+                    options = {k: role if v == found else v for k, v in options.items()}
+                else:
+                    layers[name] = layers[name].assign(**{role: layers[name][found]})
                 found = role
             options[key] = found
             if key == "id_col":  # repeated ids are found now, not after the network is read

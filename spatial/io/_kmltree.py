@@ -1,0 +1,127 @@
+"""The folder tree of a KML/KMZ file, which GDAL flattens.
+
+GDAL's LIBKML driver gives every ``<Folder>``/``<Document>`` as a layer of its own placemarks
+only: a folder holding only folders (奥维互动地图 exports 党群服务站 > 北片, 南片) is an empty layer,
+and which layer lay inside which is lost. This module reads the XML itself (``xml.etree``; the
+KML inside a KMZ through ``zipfile``) to say, for each of GDAL's layers, the layers inside it
+and the kinds of geometry its own placemarks hold, so that a folder can be read with everything
+in it. When the XML's folders cannot be matched one-to-one with GDAL's layers, no tree is given
+and every layer stands alone (as GDAL gives them).
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+_CONTAINERS = ("Document", "Folder")
+_KINDS = {"Point": "point", "LineString": "line", "Track": "line", "Polygon": "polygon"}
+#: what GDAL strips from a folder's name
+_BLANKS = " \n\r\t"
+
+
+@dataclass(frozen=True)
+class Folder:
+    """One of GDAL's layers as a folder of the file.
+
+    Attributes
+    ----------
+    members : tuple of (str, str)
+        The layer itself, then every layer inside it, depth first, each with its place below
+        the layer (``北片``, ``北片/一组``; the layer's own placemarks: its own name).
+    kinds : frozenset of str
+        ``point``, ``line``, ``polygon``: what the layer's own placemarks are.
+    parent : str or None
+        The layer it lies in (None at the top).
+    """
+
+    members: tuple[tuple[str, str], ...]
+    kinds: frozenset
+    parent: str | None
+
+
+def kml_member(path: Path) -> str | None:
+    """The KML document inside a KMZ when it holds exactly one (``doc.kml``, beside any images)."""
+    with zipfile.ZipFile(path) as kmz:
+        members = [m for m in kmz.namelist() if m.lower().endswith(".kml")]
+    return members[0] if len(members) == 1 else None
+
+
+def kml_bytes(path: Path) -> bytes:
+    """The text of a KML file, or of the (first) KML document inside a KMZ; empty when unreadable."""
+    try:
+        if path.suffix.lower() == ".kmz":
+            with zipfile.ZipFile(path) as kmz:
+                member = next((m for m in kmz.namelist() if m.lower().endswith(".kml")), None)
+                return kmz.read(member) if member else b""
+        return path.read_bytes()
+    except (OSError, zipfile.BadZipFile, KeyError):
+        return b""
+
+
+def folder_tree(path: Path, layers: list[str]) -> dict[str, Folder] | None:
+    """Each of ``layers`` (GDAL's, in its order) as a :class:`Folder`, or None when the file's
+    folders do not match them one-to-one.
+
+    GDAL lists the top ``<Document>``/``<Folder>`` first when placemarks lie directly in it
+    (as a layer of those placemarks only), then every folder below it, depth first, named by its
+    ``<name>`` (a repeated name as ``name (#2)``, a missing one as ``Layer...``).
+    """
+    try:
+        root = ET.fromstring(kml_bytes(path))
+    except ET.ParseError:
+        return None
+    top = next((c for c in root if _local(c.tag) in _CONTAINERS), None)
+    if top is None:
+        return None
+    nested: list[tuple[ET.Element, int | None]] = []
+
+    def walk(elem: ET.Element, parent: int | None) -> None:
+        for child in elem:
+            if _local(child.tag) in _CONTAINERS:
+                nested.append((child, parent))
+                walk(child, len(nested) - 1)
+
+    walk(top, None)
+    if len(layers) == len(nested) + 1:  # placemarks in the top folder: a layer of them alone, first
+        entries = [(top, None)] + [(e, None if p is None else p + 1) for e, p in nested]
+    elif len(layers) == len(nested):
+        entries = nested
+    else:
+        return None
+    for i, ((elem, _), layer) in enumerate(zip(entries, layers)):
+        name = _name(elem)
+        same = layer == name or layer.startswith(f"{name} (#") or (not name and layer.startswith("Layer"))
+        if not same and not (i == 0 and elem is top):
+            return None
+    children: dict[int, list[int]] = {}
+    for i, (_, parent) in enumerate(entries):
+        if parent is not None:
+            children.setdefault(parent, []).append(i)
+
+    def below(i: int, prefix: str) -> list[tuple[str, str]]:
+        out = []
+        for c in children.get(i, []):
+            place = f"{prefix}{layers[c]}"
+            out += [(layers[c], place)] + below(c, place + "/")
+        return out
+
+    return {layers[i]: Folder(members=((layers[i], layers[i]), *below(i, "")), kinds=_own_kinds(elem),
+                              parent=None if parent is None else layers[parent])
+            for i, (elem, parent) in enumerate(entries)}
+
+
+def _local(tag) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _name(elem: ET.Element) -> str:
+    name = next((c for c in elem if _local(c.tag) == "name"), None)
+    return (name.text or "").strip(_BLANKS) if name is not None else ""
+
+
+def _own_kinds(elem: ET.Element) -> frozenset:
+    return frozenset(_KINDS[_local(g.tag)] for c in elem if _local(c.tag) == "Placemark"
+                     for g in c.iter() if _local(g.tag) in _KINDS)
