@@ -223,3 +223,27 @@ def test_the_grids_command_names_the_community_in_its_kmz(tmp_path):
                  "--out", str(tmp_path / "g.gpkg"), "--kml", str(tmp_path / "网格.kmz")]) == 0
     described = _descriptions(tmp_path / "网格.kmz")
     assert len(described) == 2 and all("所属社区: 竹林社区<br>\n" in d for d in described)
+
+
+def test_two_chinese_fields_of_the_same_byte_length_both_survive(tmp_path):
+    """站点编号 and 服务面积 are both 12 bytes: GDAL's LIBKML gave both as ``____________`` and one
+    of the two columns was lost without a word."""
+    kml = tmp_path / "站点.kml"
+    kml.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
+        '<Folder><name>党群服务站</name>'
+        + "".join(f'<Placemark><name>{n}</name><ExtendedData><Data name="站点编号"><value>{i}</value></Data>'
+                  f'<Data name="服务面积"><value>{a}</value></Data><Data name="kml_field_1"><value>x</value>'
+                  f'</Data></ExtendedData><Point><coordinates>121.4{k},31.23</coordinates></Point></Placemark>'
+                  for k, (n, i, a) in enumerate([("甲站", "S1", 300), ("乙站", "S2", 450)]))
+        + "</Folder></Document></kml>", encoding="utf-8")
+    for path in (kml, _zipped(kml, tmp_path / "站点.kmz")):
+        got = read_layer(path)
+        assert got["站点编号"].tolist() == ["S1", "S2"] and got["服务面积"].astype(int).tolist() == [300, 450]
+        assert got["kml_field_1"].tolist() == ["x", "x"]  # a field of that name is not taken for a stand-in
+
+
+def _zipped(kml, kmz):
+    with zipfile.ZipFile(kmz, "w") as z:
+        z.write(kml, "doc.kml")
+    return kmz

@@ -276,10 +276,57 @@ def _read_kml(path: Path, layer: str | None) -> gpd.GeoDataFrame:
     ``北片/一组``). A KMZ holding one KML document is read as that document: GDAL reads a KMZ's
     typed data (``<SchemaData>``, as GDAL and Google Earth write it) as no columns at all.
     """
-    source = str(path)
+    source, single = str(path), path.suffix.lower() == ".kml"
     try:
-        if path.suffix.lower() == ".kmz" and (member := kml_member(path)) is not None:
-            source = f"/vsizip/{path.resolve().as_posix()}/{member}"
+        if not single and (member := kml_member(path)) is not None:
+            source, single = f"/vsizip/{path.resolve().as_posix()}/{member}", True
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise _unreadable(path, exc) from exc
+    # one KML document; a KMZ of several (GDAL's own layout) is read as GDAL reads it, its garbled
+    # names put back where one name alone garbles so
+    text, names = _ascii_fields(kml_bytes(path)) if single else (b"", _kml_names(path))
+    with tempfile.TemporaryDirectory() as tmp:
+        if names:  # GDAL reads the copy whose field names are ASCII; the names are put back below
+            source = str(Path(tmp) / "doc.kml")
+            Path(source).write_bytes(text)
+        return _read_kml_source(path, source, layer, names)
+
+
+def _ascii_fields(text: bytes) -> tuple[bytes, dict[str, str]]:
+    """``text`` with every data field name that is not ASCII (``<Data name="户数">``, and the same
+    in ``SimpleField``/``SimpleData``) replaced by an ASCII stand-in, and ``{stand-in: name}``.
+
+    GDAL's LIBKML driver writes each byte of such a name as ``_``: 站点编号 and 服务面积 (both 12
+    bytes) both came out ``____________``, and one of the two columns was lost.
+
+    Examples
+    --------
+    >>> _ascii_fields('<Data name="户数"><value>3</value></Data><Data name="id"/>'.encode())
+    (b'<Data name="kml_field_1"><value>3</value></Data><Data name="id"/>', {'kml_field_1': '户数'})
+    """
+    names: dict[bytes, bytes] = {}
+    taken = set(re.findall(rb'name="([^"]+)"', text))
+
+    def stand_in(m: re.Match) -> bytes:
+        raw = m.group(2)
+        if raw.isascii():
+            return m.group(0)
+        if raw not in names:
+            k = len(names) + 1
+            while b"kml_field_%d" % k in taken:
+                k += 1
+            names[raw] = b"kml_field_%d" % k
+            taken.add(names[raw])
+        return m.group(1) + names[raw] + b'"'
+
+    out = re.sub(rb'(<(?:\w+:)?(?:Data|SimpleField|SimpleData)\s[^>]*?name=")([^"]+)"', stand_in, text)
+    return out, {v.decode(): k.decode("utf-8", "replace") for k, v in names.items()}
+
+
+def _read_kml_source(path: Path, source: str, layer: str | None, names: dict[str, str]) -> gpd.GeoDataFrame:
+    """:func:`_read_kml` on ``source`` (``path`` itself, its KMZ's document, or a copy whose field
+    names are the ASCII stand-ins ``names`` gives back)."""
+    try:
         layers = [str(x) for x in pyogrio.list_layers(source)[:, 0]]
         counts = {x: int(pyogrio.read_info(source, layer=x)["features"]) for x in layers}
     except (DataSourceError, DataLayerError, OSError, zipfile.BadZipFile) as exc:
@@ -299,8 +346,8 @@ def _read_kml(path: Path, layer: str | None) -> gpd.GeoDataFrame:
     except (DataSourceError, DataLayerError, OSError) as exc:
         raise _unreadable(path, exc) from exc
     if len(frames) == 1 and frames[0][0] == chosen:
-        return _tidy_kml(frames[0][1], path)
-    tidied = [_tidy_kml(gdf, path) for _, gdf in frames]
+        return _tidy_kml(frames[0][1], names)
+    tidied = [_tidy_kml(gdf, names) for _, gdf in frames]
     column = "kml_folder" if any("folder" in f.columns for f in tidied) else "folder"
     out = pd.concat([f.assign(**{column: place}) for (place, _), f in zip(frames, tidied)], ignore_index=True)
     geometry = tidied[0].geometry.name
@@ -347,11 +394,11 @@ def _kml_folder(path: Path, layers: list[str], counts: dict[str, int], tree: dic
     )
 
 
-def _tidy_kml(gdf: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
+def _tidy_kml(gdf: gpd.GeoDataFrame, names: dict[str, str]) -> gpd.GeoDataFrame:
     """Placemarks without heights, without the styling columns no placemark sets (all empty, or
-    GDAL's defaults: -1 or 0), and with their data's own names (GDAL's LIBKML driver writes each
-    byte of a name that is not ASCII as ``_``: 户数 comes out ``______``)."""
-    gdf = gdf.rename(columns={c: n for c, n in _kml_names(path).items() if c in gdf.columns and n not in gdf.columns})
+    GDAL's defaults: -1 or 0), and with their data's own names (``names``: the stand-ins of
+    :func:`_ascii_fields`)."""
+    gdf = gdf.rename(columns={c: n for c, n in names.items() if c in gdf.columns and n not in gdf.columns})
     drop = []
     for col in _KML_STYLE:
         if col in gdf.columns and gdf[col].dropna().astype(str).isin(["", "-1", "0"]).all():
@@ -363,11 +410,10 @@ def _tidy_kml(gdf: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
 
 
 def _kml_names(path: Path) -> dict[str, str]:
-    """``{name as GDAL gives it: name in the file}`` for the data fields of a KML/KMZ whose names are
-    not ASCII (one-to-one only)."""
-    text = kml_bytes(path)
+    """``{name as GDAL gives it: name in the file}`` for the data fields of a KMZ GDAL reads itself
+    whose names are not ASCII (one-to-one only: GDAL writes each of their bytes as ``_``)."""
     found: dict[str, set] = {}
-    for raw in set(re.findall(rb'<(?:\w+:)?(?:Data|SimpleField|SimpleData)\s[^>]*?name="([^"]+)"', text)):
+    for raw in set(re.findall(rb'<(?:\w+:)?(?:Data|SimpleField|SimpleData)\s[^>]*?name="([^"]+)"', kml_bytes(path))):
         name = raw.decode("utf-8", "replace")
         garbled = "".join(c if ord(c) < 128 else "_" * len(c.encode("utf-8")) for c in name)
         if garbled != name:
