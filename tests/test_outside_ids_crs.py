@@ -315,3 +315,36 @@ def test_ten_household_groups_refuses_units_without_their_id_column():
     with pytest.raises(ColumnError, match="'units' has no column 'unit_id'"):
         ten_household_groups(gpd.GeoDataFrame(geometry=[Point(X0 + 50, Y0 + 50)], crs=UTM),
                              units.assign(grid_id=grids).drop(columns="unit_id"))
+
+
+def _coded_communities():
+    units, communities, grids = _coded_town()
+    return units, communities.assign(code="440304001002"), grids
+
+
+def test_a_grids_number_and_its_codes_sequence_agree_when_drawn():
+    """C01-04 had grid_seq 2 and code ...02: the id numbered by unit centroids, the code by the
+    standard's bands."""
+    units, communities, _ = _coded_communities()
+    res = partition_grids(units.assign(households=[40 + 7 * (k % 5) for k in range(24)]), communities,
+                          min_households=150, max_households=260)
+    g = res.grids
+    assert len(g) >= 4
+    assert (g["grid_id"].str.split("-").str[-1].astype(int) == g["grid_seq"]).all()
+    assert set(res.units["grid_id"]) == set(g["grid_id"])
+
+
+def test_a_redraw_keeps_the_codes_of_the_grids_it_keeps_and_numbers_new_ones_after():
+    """Six grids that kept all their households got new codes after a redraw (the codes were
+    renumbered by position, and a new grid shifted the rest)."""
+    from spatial import redraw_grids
+
+    units, communities, _ = _coded_communities()
+    # the plan's grids named out of geographic order: their codes follow their names
+    plan = pd.DataFrame({"unit_id": units["unit_id"], "grid_id": ["C1-03"] * 8 + ["C1-01"] * 8 + ["C1-02"] * 8})
+    grown = units.assign(households=[50] * 16 + [90] * 8)  # the last 8 units (grid C1-02) grow to 720: split
+    res = redraw_grids(grown, communities, plan)
+    g = res.grids.set_index("grid_id")
+    assert g.loc["C1-03", "grid_code"].endswith("03") and g.loc["C1-01", "grid_code"].endswith("01")
+    new = [i for i in g.index if i not in ("C1-01", "C1-02", "C1-03")]
+    assert new and sorted(g.loc[new, "grid_seq"]) == list(range(4, 4 + len(new)))

@@ -187,29 +187,53 @@ def grid_sequence(
 ) -> pd.Series:
     """Sequence number (1 = north-west) of each grid inside its community, on the grids' index.
 
-    North to south in bands as tall as the community's median grid height, west to east inside
-    a band, ties by grid id (see the module docstring).
+    A grid named ``<community_id>-NN`` keeps NN (the engine names new grids so, in this order;
+    after a redraw a grid keeps its name and so its code, which other systems key on). The other
+    grids (new ones of a redraw, grids named otherwise) take the next numbers after the largest,
+    north to south in bands as tall as the community's median grid height, west to east inside a
+    band, ties by grid id (see the module docstring).
+
+    Examples
+    --------
+    >>> import shapely
+    >>> cells = [shapely.box(x, y, x + 100, y + 100) for y in (100, 0) for x in (0, 100)]
+    >>> grids = gpd.GeoDataFrame({"grid_id": ["C1-02", "C1-01", "a", "b"], "community_id": "C1"},
+    ...                          geometry=cells, crs="EPSG:32650")
+    >>> grid_sequence(grids).tolist()  # the two named keep 2 and 1; south-west, then south-east
+    [2, 1, 3, 4]
     """
     metric = to_metric(grids, "grids")
     pts = metric.geometry.representative_point()
     bounds = metric.geometry.bounds
-    frame = pd.DataFrame(
-        {
-            "community": grids[community_id_col].to_numpy(),
-            "gid": grids[grid_id_col].astype(str).to_numpy(),
-            "x": pts.x.to_numpy(),
-            "y": pts.y.to_numpy(),
-            "h": (bounds["maxy"] - bounds["miny"]).to_numpy(),
-        },
-        index=grids.index,
-    )
     seq = pd.Series(0, index=grids.index, dtype=int)
-    for _, part in frame.groupby("community", sort=False):
-        height = float(np.median(part["h"])) or 1.0
-        band = np.floor((part["y"].max() - part["y"]) / height).astype(int)
-        order = part.assign(band=band).sort_values(["band", "x", "gid"]).index
-        seq.loc[order] = np.arange(1, len(order) + 1)
+    communities = grids[community_id_col].to_numpy()
+    for community in pd.unique(communities):
+        at = np.flatnonzero(communities == community)
+        seq.iloc[at] = geographic_sequence(
+            pts.x.to_numpy()[at], pts.y.to_numpy()[at], (bounds["maxy"] - bounds["miny"]).to_numpy()[at],
+            grids[grid_id_col].astype(str).to_numpy()[at], prefix=f"{community}-")
     return seq
+
+
+def geographic_sequence(x: np.ndarray, y: np.ndarray, height: np.ndarray, ids: np.ndarray, *,
+                        prefix: str | None = None) -> np.ndarray:
+    """Numbers 1..n of one community's grids (representative points ``x``, ``y`` and north-south
+    extents ``height``, metres): with ``prefix``, ids ``<prefix>NN`` keep NN (each NN once);
+    the others take the numbers after the largest, in bands from the north as tall as the median
+    height, west to east inside a band, ties by id."""
+    ids = np.asarray(ids, dtype=object).astype(str)
+    out = np.zeros(len(ids), dtype=np.int64)
+    if prefix is not None:
+        kept = [int(i[len(prefix):]) if i.startswith(prefix) and i[len(prefix):].isdigit() else 0 for i in ids]
+        counts = pd.Series(kept).value_counts()
+        out[:] = [k if k > 0 and counts[k] == 1 else 0 for k in kept]
+    rest = np.flatnonzero(out == 0)
+    if len(rest):
+        h = float(np.median(height)) or 1.0
+        band = np.floor((np.max(y) - y[rest]) / h).astype(int)
+        order = rest[np.lexsort((ids[rest], x[rest], band))]
+        out[order] = out.max() + np.arange(1, len(order) + 1)
+    return out
 
 
 def _layout(layout: str) -> tuple[int, int, str]:

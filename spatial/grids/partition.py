@@ -329,7 +329,12 @@ def partition_grids(
     ['in']
     """
     if min_households > max_households:
-        raise ValueError(f"min_households ({min_households}) must not exceed max_households ({max_households})")
+        raise SpatialError(f"min_households ({min_households}) must not exceed max_households ({max_households})")
+    counts = n_grids.values() if isinstance(n_grids, Mapping) else () if n_grids is None else (n_grids,)
+    for count in counts:
+        if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 1:
+            raise SpatialError(f"n_grids must be a whole number of grids, 1 or more (or a mapping of community "
+                               f"ids to such numbers), got {count!r}; leave it out to draw by the band")
     weights = weights_for(("equal" if n_grids is not None else "band") if balance is None else balance,
                           max_deviation_pct=max_deviation_pct)
     if max_deviation_pct is not None and weights.beyond <= 0:
@@ -414,7 +419,8 @@ def partition_grids(
     explain_hemmed_in(report, prep, node, hh, cost, min_households, max_households)
     out_units, grids = finish(prep, grid_ids, report, min_households=min_households, max_households=max_households,
                               code_layout=code_layout, communities=communities, community_id_col=community_id_col,
-                              road_buffer_m=road_buffer_m)
+                              road_buffer_m=road_buffer_m, renumber=locked_l is None)
+    grid_ids = out_units["grid_id"].to_numpy(dtype=object)  # as numbered with the codes
     if weights.beyond > 0:  # equal grids: say which are further off than the rule, and of what units
         explain_far(report, grids, prep, grid_ids, MAX_DEVIATION_PCT if max_deviation_pct is None
                      else float(max_deviation_pct), node)
@@ -450,10 +456,16 @@ def _grid_ids(prep: Prepared, unit_grid: np.ndarray, locked: np.ndarray | None) 
 
 
 def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_households, max_households,
-           code_layout, communities, community_id_col, road_buffer_m):
-    """Units with ``grid_id`` and the grid table (polygons tiling each community) in the input CRS."""
-    out_units = prep.units.copy()
-    out_units["grid_id"] = pd.Series(grid_ids, index=prep.units.index, dtype=object)
+           code_layout, communities, community_id_col, road_buffer_m, renumber: bool = False):
+    """Units with ``grid_id`` and the grid table (polygons tiling each community) in the input CRS.
+
+    With ``renumber`` (new grids, none named by a lock) each community's grids are named
+    ``<community_id>-NN`` in the order of their grid codes (:func:`~spatial.grids.codes.geographic_sequence`
+    on their polygons), so that a grid's number and its code's sequence agree.
+    """
+    from spatial.grids.codes import geographic_sequence
+
+    grid_ids = np.array(grid_ids, dtype=object)
     # the rows that may say why a grid is out of the band (a unit's or group's, its community's, a
     # redraw's own row on the grid), taken before this step adds rows on the grids' pieces
     told = {(layer, i.strip()) for layer, row_id in ((r["layer"], str(r["row_id"])) for r in report.rows)
@@ -468,6 +480,14 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
         if not keys:
             keys, lists = [f"{cid}-01"], [np.zeros(0, dtype=np.int64)]
         polys = community_polygons(prep.comm_geoms[c], lists, prep.pieces)
+        if renumber and len(members):
+            pts = shapely.point_on_surface(np.asarray(polys, dtype=object))
+            box = shapely.bounds(np.asarray(polys, dtype=object))
+            seq = geographic_sequence(shapely.get_x(pts), shapely.get_y(pts), box[:, 3] - box[:, 1],
+                                      np.asarray(keys, dtype=object))
+            names = {k: f"{cid}-{n:02d}" for k, n in zip(keys, seq)}
+            keys = [names[k] for k in keys]
+            grid_ids[members] = [names[k] for k in grid_ids[members]]
         for key, m, poly in zip(keys, lists, polys):
             if poly.geom_type != "Polygon":
                 explain_pieces(report, key, poly, m, prep.adj, prep.pieces, prep.unit_ids)
@@ -481,6 +501,8 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
             })
             geoms.append(poly)
             comm_pos.append(c)
+    out_units = prep.units.copy()
+    out_units["grid_id"] = pd.Series(grid_ids, index=prep.units.index, dtype=object)
     table = pd.DataFrame(rows)
     for col, src in (("households", prep.hh), ("population", prep.pop), ("n_buildings", prep.bld)):
         if src is not None and len(table) and np.all(np.mod(src, 1) == 0):
