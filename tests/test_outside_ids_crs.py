@@ -348,3 +348,24 @@ def test_a_redraw_keeps_the_codes_of_the_grids_it_keeps_and_numbers_new_ones_aft
     assert g.loc["C1-03", "grid_code"].endswith("03") and g.loc["C1-01", "grid_code"].endswith("01")
     new = [i for i in g.index if i not in ("C1-01", "C1-02", "C1-03")]
     assert new and sorted(g.loc[new, "grid_seq"]) == list(range(4, 4 + len(new)))
+
+
+def test_units_inside_no_community_are_one_line_not_a_numpy_error(tmp_path, capsys):
+    """Units in another place (or a layer under the wrong CRS): 'UFuncTypeError: Cannot cast ufunc
+    divide output', exit 1."""
+    units, communities, _ = _coded_town()
+    units.set_geometry(units.translate(xoff=100_000)).to_file(tmp_path / "units.gpkg")
+    communities.to_file(tmp_path / "comm.gpkg")
+    assert main(["-q", "grids", str(tmp_path / "comm.gpkg"), str(tmp_path / "units.gpkg"),
+                 "--out", str(tmp_path / "g.gpkg")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "no unit lies inside any community: the 24 units span x 900000" in err
+
+
+@pytest.mark.parametrize("n_grids", [0, -3, 2.5, {"C1": 0}])
+def test_a_grid_count_below_one_is_refused(n_grids):
+    from spatial import SpatialError
+
+    units, communities, _ = _coded_town()
+    with pytest.raises(SpatialError, match="n_grids must be a whole number of grids, 1 or more"):
+        partition_grids(units, communities, n_grids=n_grids)
