@@ -181,15 +181,16 @@ def prepare(
         bad = ", ".join(map(str, unit_ids[dims == 1][:5]))
         raise GeometryError(f"'units' must be polygons or points; rows {bad} are lines")
     comm_of = community_of(ug, cg, comm_ids, units, community_id_col, unit_ids, report)
-    if len(comm_of) and (comm_of < 0).all():  # nothing to draw: two places, or one layer's CRS wrong
+    is_pt = dims == 0
+    pieces = polygonal_pieces(ug, is_pt, comm_of, cg, unit_ids, report)
+    if len(comm_of) and (comm_of < 0).all():  # nothing to draw (no unit with area inside its
+        # community): two places, or one layer's CRS wrong
         ub, cb = shapely.total_bounds(ug), shapely.total_bounds(cg)
         raise GeometryError(
             f"no unit lies inside any community: the {len(comm_of)} units span x {ub[0]:.0f}-{ub[2]:.0f}, "
             f"y {ub[1]:.0f}-{ub[3]:.0f} and the communities x {cb[0]:.0f}-{cb[2]:.0f}, y {cb[1]:.0f}-{cb[3]:.0f} "
             f"(metres, {crs_m.to_string()}); check that both layers are "
             "the same place and that each declares the CRS its coordinates are in")
-    is_pt = dims == 0
-    pieces = polygonal_pieces(ug, is_pt, comm_of, cg, unit_ids, report)
     labels = block_labels(units, blocks, unit_ids)
     streets = block_streets(pieces, comm_of, cg, labels, gap_m=street_gap_m, tol_m=_TOL_M)
     pieces = streets.pieces
