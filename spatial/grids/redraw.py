@@ -64,40 +64,54 @@ class RedrawResult:
     moves: pd.DataFrame
 
 
-def _plan_labels(units, plan, unit_ids, unit_id_col, grid_id_col) -> np.ndarray:
+def _plan_labels(units, plan, unit_ids, unit_id_col, grid_id_col, report) -> np.ndarray:
     if plan is None:
         require_columns(units, [grid_id_col], "units")
         vals = units[grid_id_col].to_numpy()
     elif isinstance(plan, (Mapping, pd.Series)):
         vals = _per_unit(list(plan.keys()), list(plan.values()) if isinstance(plan, Mapping) else plan.to_list(),
-                         unit_ids)
+                         unit_ids, report)
     else:
         require_columns(plan, [unit_id_col, grid_id_col], "plan")
         if plan[unit_id_col].duplicated().any():
             dup = plan.loc[plan[unit_id_col].duplicated(), unit_id_col].iloc[0]
             raise ColumnError(f"'plan' lists unit {dup!r} more than once; give each unit one grid")
-        vals = _per_unit(plan[unit_id_col].to_list(), plan[grid_id_col].to_list(), unit_ids)
+        vals = _per_unit(plan[unit_id_col].to_list(), plan[grid_id_col].to_list(), unit_ids, report)
     return np.array([None if pd.isna(v) else str(v) for v in vals], dtype=object)
 
 
-def _per_unit(keys: list, values: list, unit_ids) -> np.ndarray:
+def _per_unit(keys: list, values: list, unit_ids, report=None, what: str = "plan") -> np.ndarray:
     """``values`` (given for the unit ids ``keys``) in the order of ``unit_ids`` (None where a unit
     has none). Ids match as text (a plan's ``12`` is unit ``"12"``), and ids Excel stripped of their
-    leading zeros (``1`` for ``0001``) are matched back, with a warning; units the plan does not
-    list stay None (new units since the plan: placed by the redraw)."""
+    leading zeros (``1`` for ``0001``) are matched back, with a warning. The plan may be older than
+    the units: ids no longer among them are left out, each with a row in ``report``; units it does
+    not list stay None (new units since the plan: placed by the redraw); both counted in a warning.
+    A plan none of whose ids is among the units is refused (the wrong file)."""
     text = [None if pd.isna(k) else str(k).strip() for k in keys]
     m = {k: v for k, v in zip(text, values) if k is not None}
     ukeys = [str(u).strip() for u in unit_ids]
     known = set(ukeys)
     unknown = [k for k in m if k not in known]
     if unknown:
-        restored = _zeros_restored(unknown, [k for k in ukeys if k not in m], what="plan")
+        restored = _zeros_restored(unknown, [k for k in ukeys if k not in m], what=what, partial=True)
         if restored is not None:
             m = {restored.get(k, k): v for k, v in m.items()}
+            unknown = [k for k in unknown if k not in restored]
+    if unknown and len(unknown) == len(m):
+        raise ColumnError(f"'{what}' matches none of the units: its unit ids ({listed(unknown)}) are not among "
+                          f"the units' ({listed(ukeys)}); is it the plan for these units?")
+    new = [k for k in ukeys if k not in m]
+    if report is not None and (unknown or new):  # (said once: not again for the plan's locked column)
+        logger.warning("%s: %d of its units are no longer among the units (left out of the plan; listed in the "
+                       "report) and %d units are not in it (new since the plan: the redraw gives them a grid)",
+                       what, len(unknown), len(new))
+    for k in unknown if report is not None else ():
+        report.add(what, k, "unit no longer among the units", "left out of the plan",
+                   zh=("该单元已不在现有单元中", "从原方案中剔除"))
     return np.array([m.get(k) for k in ukeys], dtype=object)
 
 
-def _locked_mask(locked, units, plan, unit_ids, unit_id_col) -> np.ndarray:
+def _locked_mask(locked, units, plan, unit_ids, unit_id_col, report) -> np.ndarray:
     if locked is None:
         if isinstance(plan, pd.DataFrame) and "locked" in plan.columns and unit_id_col in plan.columns:
             flags = _per_unit(plan[unit_id_col].to_list(), yes_no(plan["locked"]).tolist(), unit_ids)
@@ -113,11 +127,20 @@ def _locked_mask(locked, units, plan, unit_ids, unit_id_col) -> np.ndarray:
         ids = {str(v).strip() for v in locked if not pd.isna(v)}
         unknown = sorted(ids - set(keys))
         if unknown:  # a lock that matches no unit would leave that unit free to move: never silently
-            restored = _zeros_restored(unknown, [k for k in keys if k not in ids], what="locked")
-            if restored is None:
-                raise ColumnError(f"locked lists {len(unknown)} unit ids that are not among the units: "
-                                  f"{listed(unknown)}; remove them or check the ids (the lock file's unit_id)")
-            ids = (ids - set(restored)) | set(restored.values())
+            restored = _zeros_restored(unknown, [k for k in keys if k not in ids], what="locked", partial=True)
+            if restored is not None:
+                ids = (ids - set(restored)) | set(restored.values())
+                unknown = [k for k in unknown if k not in restored]
+        if unknown and len(unknown) == len(ids):
+            raise ColumnError(f"locked lists {len(unknown)} unit ids, none of them among the units: "
+                              f"{listed(unknown)}; check the ids (the lock file's unit_id)")
+        if unknown:  # units removed since the lock was written (or mistyped): said, each in the report
+            logger.warning("locked: %d of its unit ids are not among the units (removed since?): %s; their locks "
+                           "are ignored (listed in the report)", len(unknown), listed(unknown))
+            for k in unknown:
+                report.add("locked", k, "locked, but not among the units", "lock ignored; remove it from the lock "
+                           "list if the unit is gone, or correct its id", zh=("已锁定，但不在现有单元中",
+                                                                            "忽略该锁定；如单元已删除请从锁定名单中去掉，否则请更正编号"))
         return np.array([k in ids for k in keys])
     raise TypeError("locked must be a column name or an iterable of unit ids")
 
@@ -155,9 +178,14 @@ def redraw_grids(
         As for :func:`spatial.grids.partition.partition_grids`, with today's households.
     plan : DataFrame, mapping or Series, optional
         The existing plan: a table with ``unit_id_col`` and ``grid_id_col`` (and optionally a
-        boolean ``locked``), or ``unit_id -> grid_id``; default: ``units[grid_id_col]``.
+        boolean ``locked``), or ``unit_id -> grid_id``; default: ``units[grid_id_col]``. It may be
+        older than the units: ids no longer among them are left out (a report row each), units it
+        does not list are placed by the redraw (``moves`` reason "not in the plan"); a plan matching
+        none of the units is refused.
     locked : str or iterable, optional
         Column of ``units`` (bool) or unit ids that must not move; default: the plan's ``locked``.
+        Ids no longer among the units (removed since) are ignored, each with a report row; ids
+        none of which is among the units are refused.
     min_households, max_households : float
         The band.
     roads, blocks, street_gap_m
@@ -191,8 +219,8 @@ def redraw_grids(
     prep = prepare(units, communities, report, households_col=households_col, population_col=population_col,
                    buildings_col=buildings_col, unit_id_col=unit_id_col, community_id_col=community_id_col,
                    roads=roads, road_buffer_m=road_buffer_m, blocks=blocks, street_gap_m=street_gap_m)
-    old = _plan_labels(units, plan, prep.unit_ids, unit_id_col, grid_id_col)
-    lock_u = _locked_mask(locked, units, plan, prep.unit_ids, unit_id_col)
+    old = _plan_labels(units, plan, prep.unit_ids, unit_id_col, grid_id_col, report)
+    lock_u = _locked_mask(locked, units, plan, prep.unit_ids, unit_id_col, report)
     gated = None
     if gated_col in units.columns and not pd.api.types.is_bool_dtype(units[gated_col]):
         gated = _labels_from(gated_col, units, prep.unit_ids, "gated")

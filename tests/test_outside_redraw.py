@@ -1,0 +1,126 @@
+"""Redraws after the units changed (an outside tester's findings): new estates and demolished
+units since the plan, locks on removed units, the lock column kept, and split grids keeping
+their names and old units."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+from test_grids import community, squares
+
+from spatial import ColumnError
+from spatial.cli import main
+from spatial.grids.redraw import redraw_grids
+
+
+def row_of_six():
+    """Grids A | B of three 100 m squares of 120 households each (360, in band), in a row."""
+    units = squares(1, 6, [[120] * 6])
+    plan = pd.DataFrame({"unit_id": list(units["unit_id"]), "grid_id": list("AAABBB")})
+    return units, community(shapely.box(0, 0, 600, 100)), plan
+
+
+# ------------------------------------------------------------------ 1: units added and removed since the plan
+
+
+def test_a_plan_listing_a_removed_unit_and_missing_a_new_one_is_redrawn_and_says_so(caplog):
+    units, comm, plan = row_of_six()
+    plan = pd.concat([plan[plan["unit_id"] != "U05"], pd.DataFrame({"unit_id": ["GONE"], "grid_id": ["B"]})])
+    with caplog.at_level("WARNING", logger="spatial.grids.redraw"):
+        res = redraw_grids(units, comm, plan)
+    assert "1 of its units are no longer among the units" in caplog.text and "1 units are not in it" in caplog.text
+    row = res.report[res.report["row_id"] == "GONE"]
+    assert row[["layer", "problem", "action"]].values.tolist() == [
+        ["plan", "unit no longer among the units", "left out of the plan"]]
+    assert res.units.set_index("unit_id")["grid_id"].to_dict() == dict(zip(units["unit_id"], "AAABBB"))
+    assert res.moves[["unit_id", "new_grid", "reason"]].values.tolist() == [["U05", "B", "not in the plan"]]
+
+
+def test_a_plan_matching_none_of_the_units_is_refused():
+    units, comm, plan = row_of_six()
+    plan["unit_id"] = [f"X{i}" for i in range(6)]
+    with pytest.raises(ColumnError, match=r"matches none of the units: its unit ids \(X0, X1"):
+        redraw_grids(units, comm, plan)
+
+
+def test_excel_s_lost_zeros_still_match_when_units_were_removed():
+    units, comm, plan = row_of_six()
+    units["unit_id"] = [f"010{i}" for i in range(6)]
+    plan = pd.DataFrame({"unit_id": [100, 101, 102, 103, 104, 999], "grid_id": list("AAABBB")})  # 0105 new
+    res = redraw_grids(units, comm, plan)
+    assert res.units["grid_id"].tolist() == list("AAABBB")
+    assert res.moves["unit_id"].tolist() == ["0105"]
+    assert res.report.loc[res.report["layer"] == "plan", "row_id"].tolist() == ["999"]
+
+
+@pytest.fixture()
+def files(tmp_path) -> dict[str, Path]:
+    """The row of six as files; its plan lists removed unit GONE and not new unit U05."""
+    units, comm, plan = row_of_six()
+    p = {"communities": tmp_path / "comm.gpkg", "units": tmp_path / "units.gpkg", "plan": tmp_path / "plan1.csv"}
+    comm.to_file(p["communities"])
+    units.to_file(p["units"])
+    plan = pd.concat([plan[plan["unit_id"] != "U05"], pd.DataFrame({"unit_id": ["GONE"], "grid_id": ["B"]})])
+    plan.to_csv(p["plan"], index=False, encoding="utf-8-sig")
+    return p
+
+
+def test_cli_redraw_takes_added_and_removed_units(files, tmp_path):
+    out = tmp_path / "r.gpkg"
+    assert main(["grids", str(files["communities"]), str(files["units"]), "--existing", str(files["plan"]),
+                 "--redraw", "--out", str(out), "-q"]) == 0
+    report = gpd.read_file(out, layer="report")
+    assert report.loc[report["row_id"] == "GONE", "problem"].tolist() == ["unit no longer among the units"]
+    assert gpd.read_file(out, layer="units")["grid_id"].tolist() == list("AAABBB")
+
+
+def test_cli_evaluate_stays_strict_and_points_to_a_redraw(files, tmp_path, capsys):
+    assert main(["grids", str(files["communities"]), str(files["units"]), "--existing", str(files["plan"]),
+                 "--evaluate", "--out", str(tmp_path / "s.gpkg")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "plan 'plan1.csv' lists 1 unit ids that are not among the units" in err
+    assert "--existing PLAN --out OUT.gpkg, without --evaluate): a redraw takes added and removed units" in err
+
+
+def test_cli_redraw_refuses_a_plan_of_other_units(files, tmp_path, capsys):
+    pd.DataFrame({"unit_id": ["X1", "X2"], "grid_id": ["A", "A"]}).to_csv(files["plan"], index=False)
+    out = tmp_path / "r.gpkg"
+    assert main(["grids", str(files["communities"]), str(files["units"]), "--existing", str(files["plan"]),
+                 "--redraw", "--out", str(out)]) == 2
+    assert "plan 'plan1.csv' matches none of the units" in capsys.readouterr().err
+    assert not out.exists()
+
+
+# ------------------------------------------------------------------ 2: a lock on a removed unit
+
+
+def test_a_lock_on_a_removed_unit_is_reported_and_the_others_hold():
+    units, comm, plan = row_of_six()
+    units.loc[5, "households"] = 300  # B over band: 540
+    res = redraw_grids(units, comm, plan, locked=["U03", "GONE"])
+    row = res.report[res.report["row_id"] == "GONE"]
+    assert row[["layer", "problem"]].values.tolist() == [["locked", "locked, but not among the units"]]
+    assert res.units.set_index("unit_id").loc["U03", "grid_id"] == "B"
+
+
+def test_cli_lock_file_matching_no_unit_is_refused_naming_it(files, tmp_path, capsys):
+    lock = tmp_path / "lock.csv"
+    lock.write_text("unit_id\nX1\nX2\n", encoding="utf-8")
+    assert main(["grids", str(files["communities"]), str(files["units"]), "--existing", str(files["plan"]),
+                 "--redraw", "--lock", str(lock), "--out", str(tmp_path / "r.gpkg")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--lock 'lock.csv': none of its 2 unit ids is among the units" in err
+
+
+def test_cli_lock_file_naming_a_removed_unit_redraws(files, tmp_path):
+    lock = tmp_path / "lock.csv"
+    lock.write_text("unit_id\nU00\nGONE\n", encoding="utf-8")
+    out = tmp_path / "r.gpkg"
+    assert main(["grids", str(files["communities"]), str(files["units"]), "--existing", str(files["plan"]),
+                 "--redraw", "--lock", str(lock), "--out", str(out), "-q"]) == 0
+    report = gpd.read_file(out, layer="report")
+    assert report.loc[report["layer"] == "locked", "row_id"].tolist() == ["GONE"]
