@@ -124,3 +124,43 @@ def test_cli_lock_file_naming_a_removed_unit_redraws(files, tmp_path):
                  "--redraw", "--lock", str(lock), "--out", str(out), "-q"]) == 0
     report = gpd.read_file(out, layer="report")
     assert report.loc[report["layer"] == "locked", "row_id"].tolist() == ["GONE"]
+
+
+# ------------------------------------------------------------------ 3: the locks kept in the redraw's units
+
+
+def test_the_redraw_s_units_carry_the_plan_s_locks():
+    units, comm, plan = row_of_six()
+    plan["locked"] = ["yes", "", "", "", "", "是"]
+    res = redraw_grids(units, comm, plan)
+    assert res.units["locked"].dtype == bool
+    assert res.units["locked"].tolist() == [True, False, False, False, False, True]
+    assert "locked" not in redraw_grids(units, comm, plan.drop(columns="locked")).units.columns  # none given
+
+
+def test_cli_redraw_with_a_lock_file_opens_in_the_editor_with_its_locks(files, tmp_path):
+    lock = tmp_path / "lock.csv"
+    lock.write_text("unit_id\nU00\n", encoding="utf-8")
+    out = tmp_path / "r.gpkg"
+    assert main(["grids", str(files["communities"]), str(files["units"]), "--existing", str(files["plan"]),
+                 "--redraw", "--lock", str(lock), "--out", str(out), "-q"]) == 0
+    assert gpd.read_file(out, layer="units")["locked"].tolist() == [True] + [False] * 5
+    assert main(["editor", str(out), "--locked-col", "locked", "--out", str(tmp_path / "e.html"), "-q"]) == 0
+
+
+def test_the_editor_s_csv_export_keeps_the_locks(tmp_path):
+    from test_editor_browser import _chrome, _open
+
+    from spatial.maps.editor import save_grid_editor
+
+    units, _, plan = row_of_six()
+    units = units.assign(grid_id=plan["grid_id"], locked=[False] * 5 + [True])
+    page = save_grid_editor(units, tmp_path / "e.html", lang="en")
+    driver = _chrome(tmp_path)
+    try:
+        _open(driver, page)
+        csv = driver.execute_script("return window.spatialGridEditor.exportCsv()")
+    finally:
+        driver.quit()
+    lines = csv.lstrip("\ufeff").splitlines()
+    assert lines[0] == "unit_id,grid_id,locked" and lines[1] == "U00,A,false" and lines[6] == "U05,B,true"

@@ -199,7 +199,9 @@ def redraw_grids(
     Returns
     -------
     RedrawResult
-        Grids, units with the new ``grid_id``, report and ``moves`` (unit_id, old_grid, new_grid, reason).
+        Grids, units with the new ``grid_id`` (and ``locked``, bool, when locks were given: ``locked``,
+        the plan's ``locked`` or the units' ``locked``), report and ``moves`` (unit_id, old_grid,
+        new_grid, reason).
 
     Examples
     --------
@@ -278,6 +280,8 @@ def redraw_grids(
     out_units, grids = finish(prep, grid_ids, report, min_households=min_households, max_households=max_households,
                               code_layout=code_layout, communities=communities, community_id_col=community_id_col,
                               road_buffer_m=road_buffer_m)
+    if locked is not None or "locked" in units.columns or (isinstance(plan, pd.DataFrame) and "locked" in plan.columns):
+        out_units["locked"] = lock_u  # the locks given, for the editor and the next redraw
     if max_deviation_pct is not None:
         explain_far(report, grids, prep, grid_ids, max_deviation_pct, node)
     changed = np.array([a != b for a, b in zip(old, grid_ids)])
