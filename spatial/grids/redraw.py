@@ -281,7 +281,10 @@ def redraw_grids(
                               code_layout=code_layout, communities=communities, community_id_col=community_id_col,
                               road_buffer_m=road_buffer_m)
     if locked is not None or "locked" in units.columns or (isinstance(plan, pd.DataFrame) and "locked" in plan.columns):
-        out_units["locked"] = lock_u  # the locks given, for the editor and the next redraw
+        if "locked" in out_units.columns:  # the locks given, for the editor and the next redraw
+            out_units["locked"] = lock_u
+        else:  # (before grid_id when it is the last column: it stays last)
+            out_units.insert(len(out_units.columns) - (out_units.columns[-1] == "grid_id"), "locked", lock_u)
     if max_deviation_pct is not None:
         explain_far(report, grids, prep, grid_ids, max_deviation_pct, node)
     changed = np.array([a != b for a, b in zip(old, grid_ids)])
