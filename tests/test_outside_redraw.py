@@ -164,3 +164,23 @@ def test_the_editor_s_csv_export_keeps_the_locks(tmp_path):
         driver.quit()
     lines = csv.lstrip("\ufeff").splitlines()
     assert lines[0] == "unit_id,grid_id,locked" and lines[1] == "U00,A,false" and lines[6] == "U05,B,true"
+
+
+# ------------------------------------------------------------------ 4: a grid over band by new units
+
+
+@pytest.mark.parametrize("old_hh, new_hh, kept, split_off", [
+    (120, 120, ["U00", "U01", "U02"], ["U03", "U04", "U05", "U06"]),  # 360 + 480: the new units alone
+    (100, 150, ["U00", "U01", "U02", "U03"], ["U04", "U05", "U06"]),  # 300 + 600: the nearest stays (450/450)
+])
+def test_a_grid_over_band_by_new_units_splits_them_off_and_keeps_its_own(old_hh, new_hh, kept, split_off):
+    units = squares(1, 7, [[old_hh] * 3 + [new_hh] * 4])
+    comm = community(shapely.box(0, 0, 700, 100))
+    res = redraw_grids(units, comm, {"U00": "A", "U01": "A", "U02": "A"})  # U03-U06: a new estate
+    got = res.units.groupby("grid_id")["unit_id"].apply(sorted).to_dict()
+    assert got == {"A": kept, "A-a": split_off}
+    assert set(res.moves["reason"]) == {"not in the plan"}  # no unit of A moved
+    g = res.grids.set_index("grid_id")
+    assert g.loc["A", "households_kept_pct"] == pytest.approx(100 * 3 * old_hh / (3 * old_hh + (len(kept) - 3)
+                                                                                   * new_hh))
+    assert (g["band_status"] == "in").all()

@@ -260,12 +260,13 @@ def redraw_grids(
                        zh=("原方案中没有单元划入网格", "划为一个新网格"))
         idx = {k: i for i, k in enumerate(names)}
         lab = np.array([idx.get(k, -1) for k in keys], dtype=np.int64)
+        planned = lab.copy()  # each node's grid in the plan (-1: none, a unit new since)
         lab = _place_unplanned(sub, lab, names)
         placed = lab.copy()
         lab = repair_contiguity(sub, lab, hh[nodes], fixed=fixed_node[nodes])
         stray_nodes.update(nodes[lab != placed].tolist())
         lab, names = _fix_band(sub, hh[nodes], xy[nodes], lab, names, fixed_node[nodes], min_households,
-                               max_households, seed, report)
+                               max_households, seed, report, planned=planned)
         if max_deviation_pct is not None:
             evened = even_out(sub, hh[nodes], lab, fixed_node[nodes], min_households, max_households,
                                max_deviation_pct)
@@ -439,10 +440,31 @@ def _place_unplanned(sub, lab, names):
     return lab
 
 
-def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report):
-    """Chains first; then split the splittable grid nearest an over-band one, merge under-band ones."""
+def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None):
+    """Chains first; then split the splittable grid nearest an over-band one, merge under-band ones.
+
+    ``planned``: each node's grid in the plan (-1: none). A grid over the band because of units
+    not planned in it first tries to split them off as the new grid (no unit of its own moves);
+    else the part of a split grid holding most of its planned households keeps its name, the
+    others are named ``-a``, ``-b`` ...
+    """
     names = list(names)
+    if planned is None:
+        planned = lab.copy()
     skip = set()
+    ph = np.bincount(lab, weights=hh, minlength=len(names))
+    for t in np.flatnonzero(ph > hi):  # over band by units new to it: they become the new grid, before any chain
+        members = np.flatnonzero(lab == t)
+        sl = _split_off_newcomers(sub[members][:, members].tocsr(), hh[members], planned[members] == t,
+                                  fixed[members], lo, hi)
+        if sl is None:
+            continue
+        name = _fresh(f"{names[t]}-a", names)
+        names.append(name)
+        lab[members[sl == 1]] = len(names) - 1
+        report.add("grids", names[t], f"held {ph[t]:g} households > {hi:g}, with units new to it",
+                   f"split; its new units form new grid {name}",
+                   zh=(f"原有 {ph[t]:g} 户 > {hi:g}，含新划入的单元", f"已拆分；新划入的单元组成新网格 {name}"))
     lab = rebalance(sub, hh, lab, fixed, min_hh=lo, max_hh=hi)
     for _ in range(len(hh)):
         k = len(names)
@@ -461,16 +483,22 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report):
         fewest = int(ph[t] // lo) if lo > 0 else math.ceil(ph[t] / hi)  # no floor: only the ceiling counts
         parts = max(2, min(math.ceil(ph[t] / hi), fewest))
         s = sub[members][:, members].tocsr()
-        sl = partition(s, hh[members], xy[members], parts, min_hh=lo, max_hh=hi, seed=seed, restarts=0)
+        sl = _split_off_newcomers(s, hh[members], planned[members] == t, fixed[members], lo, hi)
+        if sl is not None:
+            parts = 2
+        else:
+            sl = partition(s, hh[members], xy[members], parts, min_hh=lo, max_hh=hi, seed=seed, restarts=0)
         if len(np.unique(sl[fixed[members]])) > 1:  # the split would move locked units: try another grid
             skip.add(t)
             continue
-        keep = int(np.argmax(np.bincount(sl, weights=fixed[members] * 1e9 + hh[members] + 1e-6)))
+        own = planned[members] == t  # the name stays with the part holding most of the grid's planned households
+        keep = int(np.argmax(np.bincount(sl, weights=fixed[members] * 1e9 + own * hh[members] + 1e-6 * hh[members]
+                                         + 1e-9, minlength=parts)))
         new = []
         for p in range(parts):
             if p == keep:
                 continue
-            name = _fresh(f"{names[t]}-{_letters(p)}", names)
+            name = _fresh(f"{names[t]}-{_letters(len(new))}", names)
             names.append(name)
             new.append(name)
             lab[members[sl == p]] = len(names) - 1
@@ -537,6 +565,43 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report):
     remap = np.full(k, -1)
     remap[used] = np.arange(len(used))
     return remap[lab], [names[i] for i in used]
+
+
+def _split_off_newcomers(s, hh, own, fixed, lo, hi):
+    """Parts (0: the grid's own units, 1: a new grid) splitting off units not planned in the grid
+    (``~own``) so that both parts are in the band and connected and no own or locked unit moves;
+    newcomers the new grid cannot hold stay, those touching the own units first (smallest first).
+    None when there is no such split."""
+    from scipy.sparse.csgraph import connected_components
+
+    def connected(mask):
+        idx = np.flatnonzero(mask)
+        return len(idx) > 0 and connected_components(s[idx][:, idx], directed=False)[0] == 1
+
+    part = (~own & ~fixed).astype(np.int64)
+    if not part.any() or not own.any():
+        return None
+    for _ in range(int(part.sum())):
+        h1 = hh[part == 1].sum()
+        if h1 <= hi:
+            break
+        # a newcomer next to the grid's part, whose leaving keeps the new grid connected: the smallest
+        best = None
+        for u in np.flatnonzero(part == 1):
+            nb = s.indices[s.indptr[u]:s.indptr[u + 1]]
+            if not (part[nb] == 0).any():
+                continue
+            trial = part.copy()
+            trial[u] = 0
+            if connected(trial == 1) and (best is None or hh[u] < hh[best]):
+                best = u
+        if best is None:
+            return None
+        part[best] = 0
+    h0, h1 = hh[part == 0].sum(), hh[part == 1].sum()
+    if not (lo <= h0 <= hi and lo <= h1 <= hi and connected(part == 0) and connected(part == 1)):
+        return None
+    return part
 
 
 def _letters(p: int) -> str:
