@@ -265,13 +265,16 @@ def test_cli_evaluates_an_edited_plan_and_flags_a_split_grid(tmp_path, units, co
     assert scores.loc["B", "band_status"] == "under"
 
 
-def test_cli_evaluate_and_redraw_refuse_a_bad_plan_in_one_line(tmp_path, units, communities, capsys):
+def test_cli_evaluate_refuses_a_bad_plan_in_one_line_and_a_redraw_takes_it(tmp_path, units, communities, capsys):
     c, u = _layers(tmp_path, units, communities)
     plan = _write(tmp_path / "bad.csv", "unit_id,grid_id\nu0,A\nu1,A\nu2,B\nu3,B\nu4,A\nu5,A\nu6,B\nu99,B\n")
-    for extra in (["--evaluate"], ["--redraw", "--out", str(tmp_path / "r.gpkg")]):
-        assert main(["grids", c, u, "--existing", str(plan), *extra]) == 2
-        err = capsys.readouterr().err.strip()
-        assert err.count("\n") == 0 and "u99" in err and "u7" in err, err
+    assert main(["grids", c, u, "--existing", str(plan), "--evaluate"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "u99" in err and "u7" in err, err
+    # a redraw takes units removed (u99: reported) and added (u7: placed) since the plan
+    assert main(["grids", c, u, "--existing", str(plan), "--redraw", "--out", str(tmp_path / "r.gpkg"), "-q"]) == 0
+    report = gpd.read_file(tmp_path / "r.gpkg", layer="report")
+    assert report.loc[report["layer"] == "plan", "row_id"].tolist() == ["u99"]
 
 
 def test_cli_redraws_an_edited_plan_into_band(tmp_path, units, communities, capsys):

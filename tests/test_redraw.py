@@ -117,8 +117,8 @@ def test_a_lock_that_matches_no_unit_is_refused_and_excel_s_lost_zeros_are_match
     units = squares(1, 4, [[200, 200, 200, 100]])
     comm = community(shapely.box(0, 0, 400, 100))
     plan = {"U00": "A", "U01": "A", "U02": "A", "U03": "B"}
-    with pytest.raises(ColumnError, match="locked lists 1 unit ids that are not among the units: U9"):
-        redraw_grids(units, comm, plan, locked=["U00", "U9"])   # else U00's neighbour would move unlocked
+    with pytest.raises(ColumnError, match="locked lists 2 unit ids, none of them among the units: U8, U9"):
+        redraw_grids(units, comm, plan, locked=["U8", "U9"])   # the wrong list (one unit removed since: reported)
     units["unit_id"] = ["0100", "0101", "0102", "0103"]          # numeric codes; Excel drops the zero
     plan = dict(zip(units["unit_id"], "AAAB"))
     with caplog.at_level("WARNING", logger="spatial.grids.plan"):

@@ -243,18 +243,20 @@ def _cmd_grids(args: argparse.Namespace) -> int:
                           f"({len(outline_report.rows)} report rows: outside every outline or cut by one)")
             # 单元编号, 网格号 ... as the units' id column and grid_id
             plan = named_plan(plan, f"'{args.existing.name}'", unit_id_col=uid)
-            # unknown, repeated or missing units refused (ids Excel stripped of their leading zeros are
-            # matched back by the redraw, which says so: not said twice here)
+            # rows without an id and repeated units refused, as is a plan matching none of the units;
+            # units removed or added since the plan are left out or placed by the redraw, which says so
+            # (as it does of ids Excel stripped of their leading zeros: not said twice here)
             with _quiet_zeros():
-                plan_labels(plan, units, unit_id_col=uid, name=f"'{args.existing.name}'")
+                plan_labels(plan, units, unit_id_col=uid, name=f"'{args.existing.name}'", redraw=True)
         locked = None
         if args.lock is not None:
             from spatial.core.checks import yes_no
 
             table = read_input(args.lock, "units", "lock")
-            uid = column(args, table, "unit_id", "lock", option="--unit-id-col")
+            lock_uid = column(args, table, "unit_id", "lock", option="--unit-id-col")
             keep = yes_no(table["locked"]) if "locked" in table.columns else True
-            locked = list(table.loc[keep, uid]) if keep is not True else list(table[uid])
+            locked = list(table.loc[keep, lock_uid]) if keep is not True else list(table[lock_uid])
+            _check_lock_ids(locked, units[uid], args.lock)
         res = redraw_grids(units, communities, plan, locked=locked, max_deviation_pct=args.max_deviation, **opts)
         layers = {"grids": res.grids, "units": res.units, "report": res.report, "moves": res.moves}
         g = res.grids
@@ -312,6 +314,23 @@ def _cmd_grids(args: argparse.Namespace) -> int:
     if args.kml is not None:
         say(args, f"wrote {args.kml} (the grids, for a phone's map app)")
     return 0
+
+
+def _check_lock_ids(locked: list, unit_ids, path: Path) -> None:
+    """A lock list none of whose ids is among the units (nor one of them without its leading zeros,
+    as Excel saves codes) is the wrong file: refused with one line naming it. Ids of units removed
+    since are the redraw's to report (a warning and a report row each)."""
+    import pandas as pd
+
+    from spatial.core.checks import listed
+    from spatial.core.errors import ColumnError
+
+    ids = sorted({str(v).strip() for v in locked if not pd.isna(v)})
+    have = {str(v).strip() for v in unit_ids if not pd.isna(v)}
+    have |= {h.lstrip("0") or "0" for h in have if h.isdigit()}
+    if ids and not have.intersection(ids):
+        raise ColumnError(f"--lock '{split_spec(path)[0].name}': none of its {len(ids)} unit ids is among the units "
+                          f"({listed(ids)}); is it the lock list for these units? Check its unit_id column")
 
 
 @contextlib.contextmanager

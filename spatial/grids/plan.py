@@ -3,7 +3,9 @@
 A plan is what the grid editor exports (CSV ``unit_id,grid_id``, UTF-8 with BOM), a spreadsheet,
 or any layer with both columns (the ``units`` layer of ``spatial grids``). Every unit must be
 listed once: ids the units do not have, ids listed twice and units left out are refused with one
-line naming them, so that an edited plan never silently loses or invents a unit.
+line naming them, so that an edited plan never silently loses or invents a unit. A plan to be
+redrawn (``redraw=True``) may be older than the units: units removed since are left out of it and
+units added since are placed by the redraw, both said in its warning and report.
 
 A plan may also be the grids' own outlines, as offices keep them (a 网格边界 shapefile, a KML
 drawn in 奥维互动地图): polygons with a grid id (or a name) and no unit ids. Each unit then goes
@@ -46,10 +48,11 @@ _AS_TEXT = ("export the plan again and, in Excel, open it with the unit id colum
             "列数据格式：文本), or edit it in the grid editor")
 
 
-def _zeros_restored(unknown: list, absent: list, *, what: str) -> dict | None:
+def _zeros_restored(unknown: list, absent: list, *, what: str, partial: bool = False) -> dict | None:
     """``{listed id: unit id}`` when every id of ``unknown`` is one of ``absent`` with its leading
     zeros dropped (``123`` for ``00123``: Excel reads such codes as numbers), one to one, said in a
-    warning naming ``what`` listed them; else None."""
+    warning naming ``what`` listed them; else None. With ``partial`` (a redraw, whose plan may list
+    units removed since), the ids that match so are matched and the others left; None when none do."""
     by_digits = {}
     for a in absent:
         if a.isdigit() and a[0] == "0":
@@ -58,14 +61,21 @@ def _zeros_restored(unknown: list, absent: list, *, what: str) -> dict | None:
     for u in unknown:
         got = by_digits.get(u) if u.isdigit() else None
         if not got or len(got) != 1:
+            if partial:
+                continue
             return None
         out[u] = got[0]
-    if len(set(out.values())) != len(out):
+    if not out or len(set(out.values())) != len(out):
         return None
     first = next(iter(out))
     logger.warning("%s: %d unit ids had lost their leading zeros (as Excel saves codes it reads as numbers: "
                    "'%s' for '%s'); matched to the units' ids", what, len(out), first, out[first])
     return out
+
+
+#: Said when a plan and the units disagree: a redraw is how a plan follows units added or removed.
+_REDRAW_TAKES = ("If units were added or removed since the plan, redraw it (spatial grids COMMUNITIES UNITS "
+                 "--existing PLAN --out OUT.gpkg, without --evaluate): a redraw takes added and removed units")
 
 
 def _read_table(path: Path, layer: str | None) -> pd.DataFrame:
@@ -310,8 +320,14 @@ def plan_labels(
     grid_id_col: str = "grid_id",
     name: str = "plan",
     named: bool = False,
+    redraw: bool = False,
 ) -> pd.Series:
-    """:func:`read_plan` for a table already in memory (``unit_id_col``, ``grid_id_col``, ``named``)."""
+    """:func:`read_plan` for a table already in memory (``unit_id_col``, ``grid_id_col``, ``named``).
+
+    With ``redraw`` (the plan is to be redrawn for today's units), plan ids no longer among the
+    units are left out and units the plan leaves out get None (the redraw reports the one and
+    places the other); only a plan matching none of the units is refused.
+    """
     have = ", ".join(map(str, table.columns[:10]))  # as the file has them
     table = named_plan(table, name, unit_id_col=unit_id_col, grid_id_col=grid_id_col, named=named)
     missing_cols = [c for c in (unit_id_col, grid_id_col) if c not in table.columns]
@@ -343,10 +359,16 @@ def plan_labels(
     unknown = [u for u in series.index if u not in known]
     absent = [k for k in keys.dropna() if k not in series.index]
     if unknown and absent:
-        matched = _zeros_restored(unknown, absent, what=f"plan {name}")
+        matched = _zeros_restored(unknown, absent, what=f"plan {name}", partial=redraw)
         if matched is not None:  # Excel read the ids as numbers and saved them without their zeros
             series.index = pd.Index([matched.get(u, u) for u in series.index], name=unit_id_col, dtype=object)
-            unknown, absent = [], []
+            unknown = [u for u in unknown if u not in matched]
+            absent = [a for a in absent if a not in set(matched.values())]
+    if redraw:
+        if unknown and len(unknown) == len(series):
+            raise ColumnError(f"plan {name} matches none of the units: its unit ids ({listed(unknown)}) are not "
+                              f"among the units' ({listed(absent)}); is it the plan for these units?")
+        unknown = absent = []
     if unknown and absent:
         sci = [u for u in unknown if _SCIENTIFIC.match(u)]
         if sci:
@@ -354,13 +376,13 @@ def plan_labels(
                               f"digits are lost. {_AS_TEXT[:1].upper() + _AS_TEXT[1:]}")
         raise ColumnError(f"plan {name} lists {len(unknown)} unit ids that are not among the units "
                           f"({listed(unknown)}) and leaves out {len(absent)} units ({listed(absent)}); "
-                          "is it the plan for these units?")
+                          f"is it the plan for these units? {_REDRAW_TAKES}")
     if unknown:
         raise ColumnError(f"plan {name} lists {len(unknown)} unit ids that are not among the units: "
-                          f"{listed(unknown)}; remove them or check the units layer")
+                          f"{listed(unknown)}; remove them or check the units layer. {_REDRAW_TAKES}")
     if absent:
         raise ColumnError(f"plan {name} leaves out {len(absent)} units: {listed(absent)}; "
-                          "give every unit a grid (an empty grid_id leaves it out of every grid)")
+                          f"give every unit a grid (an empty grid_id leaves it out of every grid). {_REDRAW_TAKES}")
     lookup = dict(zip(series.index, series.to_numpy()))
     return pd.Series(np.array([lookup.get(k) for k in keys], dtype=object),
                      index=pd.Index(unit_ids.to_numpy(), name=unit_id_col), name=grid_id_col,

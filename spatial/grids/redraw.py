@@ -64,40 +64,54 @@ class RedrawResult:
     moves: pd.DataFrame
 
 
-def _plan_labels(units, plan, unit_ids, unit_id_col, grid_id_col) -> np.ndarray:
+def _plan_labels(units, plan, unit_ids, unit_id_col, grid_id_col, report) -> np.ndarray:
     if plan is None:
         require_columns(units, [grid_id_col], "units")
         vals = units[grid_id_col].to_numpy()
     elif isinstance(plan, (Mapping, pd.Series)):
         vals = _per_unit(list(plan.keys()), list(plan.values()) if isinstance(plan, Mapping) else plan.to_list(),
-                         unit_ids)
+                         unit_ids, report)
     else:
         require_columns(plan, [unit_id_col, grid_id_col], "plan")
         if plan[unit_id_col].duplicated().any():
             dup = plan.loc[plan[unit_id_col].duplicated(), unit_id_col].iloc[0]
             raise ColumnError(f"'plan' lists unit {dup!r} more than once; give each unit one grid")
-        vals = _per_unit(plan[unit_id_col].to_list(), plan[grid_id_col].to_list(), unit_ids)
+        vals = _per_unit(plan[unit_id_col].to_list(), plan[grid_id_col].to_list(), unit_ids, report)
     return np.array([None if pd.isna(v) else str(v) for v in vals], dtype=object)
 
 
-def _per_unit(keys: list, values: list, unit_ids) -> np.ndarray:
+def _per_unit(keys: list, values: list, unit_ids, report=None, what: str = "plan") -> np.ndarray:
     """``values`` (given for the unit ids ``keys``) in the order of ``unit_ids`` (None where a unit
     has none). Ids match as text (a plan's ``12`` is unit ``"12"``), and ids Excel stripped of their
-    leading zeros (``1`` for ``0001``) are matched back, with a warning; units the plan does not
-    list stay None (new units since the plan: placed by the redraw)."""
+    leading zeros (``1`` for ``0001``) are matched back, with a warning. The plan may be older than
+    the units: ids no longer among them are left out, each with a row in ``report``; units it does
+    not list stay None (new units since the plan: placed by the redraw); both counted in a warning.
+    A plan none of whose ids is among the units is refused (the wrong file)."""
     text = [None if pd.isna(k) else str(k).strip() for k in keys]
     m = {k: v for k, v in zip(text, values) if k is not None}
     ukeys = [str(u).strip() for u in unit_ids]
     known = set(ukeys)
     unknown = [k for k in m if k not in known]
     if unknown:
-        restored = _zeros_restored(unknown, [k for k in ukeys if k not in m], what="plan")
+        restored = _zeros_restored(unknown, [k for k in ukeys if k not in m], what=what, partial=True)
         if restored is not None:
             m = {restored.get(k, k): v for k, v in m.items()}
+            unknown = [k for k in unknown if k not in restored]
+    if unknown and len(unknown) == len(m):
+        raise ColumnError(f"'{what}' matches none of the units: its unit ids ({listed(unknown)}) are not among "
+                          f"the units' ({listed(ukeys)}); is it the plan for these units?")
+    new = [k for k in ukeys if k not in m]
+    if report is not None and (unknown or new):  # (said once: not again for the plan's locked column)
+        logger.warning("%s: %d of its units are no longer among the units (left out of the plan; listed in the "
+                       "report) and %d units are not in it (new since the plan: the redraw gives them a grid)",
+                       what, len(unknown), len(new))
+    for k in unknown if report is not None else ():
+        report.add(what, k, "unit no longer among the units", "left out of the plan",
+                   zh=("该单元已不在现有单元中", "从原方案中剔除"))
     return np.array([m.get(k) for k in ukeys], dtype=object)
 
 
-def _locked_mask(locked, units, plan, unit_ids, unit_id_col) -> np.ndarray:
+def _locked_mask(locked, units, plan, unit_ids, unit_id_col, report) -> np.ndarray:
     if locked is None:
         if isinstance(plan, pd.DataFrame) and "locked" in plan.columns and unit_id_col in plan.columns:
             flags = _per_unit(plan[unit_id_col].to_list(), yes_no(plan["locked"]).tolist(), unit_ids)
@@ -113,11 +127,20 @@ def _locked_mask(locked, units, plan, unit_ids, unit_id_col) -> np.ndarray:
         ids = {str(v).strip() for v in locked if not pd.isna(v)}
         unknown = sorted(ids - set(keys))
         if unknown:  # a lock that matches no unit would leave that unit free to move: never silently
-            restored = _zeros_restored(unknown, [k for k in keys if k not in ids], what="locked")
-            if restored is None:
-                raise ColumnError(f"locked lists {len(unknown)} unit ids that are not among the units: "
-                                  f"{listed(unknown)}; remove them or check the ids (the lock file's unit_id)")
-            ids = (ids - set(restored)) | set(restored.values())
+            restored = _zeros_restored(unknown, [k for k in keys if k not in ids], what="locked", partial=True)
+            if restored is not None:
+                ids = (ids - set(restored)) | set(restored.values())
+                unknown = [k for k in unknown if k not in restored]
+        if unknown and len(unknown) == len(ids):
+            raise ColumnError(f"locked lists {len(unknown)} unit ids, none of them among the units: "
+                              f"{listed(unknown)}; check the ids (the lock file's unit_id)")
+        if unknown:  # units removed since the lock was written (or mistyped): said, each in the report
+            logger.warning("locked: %d of its unit ids are not among the units (removed since?): %s; their locks "
+                           "are ignored (listed in the report)", len(unknown), listed(unknown))
+            for k in unknown:
+                report.add("locked", k, "locked, but not among the units", "lock ignored; remove it from the lock "
+                           "list if the unit is gone, or correct its id", zh=("已锁定，但不在现有单元中",
+                                                                            "忽略该锁定；如单元已删除请从锁定名单中去掉，否则请更正编号"))
         return np.array([k in ids for k in keys])
     raise TypeError("locked must be a column name or an iterable of unit ids")
 
@@ -155,9 +178,14 @@ def redraw_grids(
         As for :func:`spatial.grids.partition.partition_grids`, with today's households.
     plan : DataFrame, mapping or Series, optional
         The existing plan: a table with ``unit_id_col`` and ``grid_id_col`` (and optionally a
-        boolean ``locked``), or ``unit_id -> grid_id``; default: ``units[grid_id_col]``.
+        boolean ``locked``), or ``unit_id -> grid_id``; default: ``units[grid_id_col]``. It may be
+        older than the units: ids no longer among them are left out (a report row each), units it
+        does not list are placed by the redraw (``moves`` reason "not in the plan"); a plan matching
+        none of the units is refused.
     locked : str or iterable, optional
         Column of ``units`` (bool) or unit ids that must not move; default: the plan's ``locked``.
+        Ids no longer among the units (removed since) are ignored, each with a report row; ids
+        none of which is among the units are refused.
     min_households, max_households : float
         The band.
     roads, blocks, street_gap_m
@@ -171,7 +199,9 @@ def redraw_grids(
     Returns
     -------
     RedrawResult
-        Grids, units with the new ``grid_id``, report and ``moves`` (unit_id, old_grid, new_grid, reason).
+        Grids, units with the new ``grid_id`` (and ``locked``, bool, when locks were given: ``locked``,
+        the plan's ``locked`` or the units' ``locked``), report and ``moves`` (unit_id, old_grid,
+        new_grid, reason).
 
     Examples
     --------
@@ -191,8 +221,8 @@ def redraw_grids(
     prep = prepare(units, communities, report, households_col=households_col, population_col=population_col,
                    buildings_col=buildings_col, unit_id_col=unit_id_col, community_id_col=community_id_col,
                    roads=roads, road_buffer_m=road_buffer_m, blocks=blocks, street_gap_m=street_gap_m)
-    old = _plan_labels(units, plan, prep.unit_ids, unit_id_col, grid_id_col)
-    lock_u = _locked_mask(locked, units, plan, prep.unit_ids, unit_id_col)
+    old = _plan_labels(units, plan, prep.unit_ids, unit_id_col, grid_id_col, report)
+    lock_u = _locked_mask(locked, units, plan, prep.unit_ids, unit_id_col, report)
     gated = None
     if gated_col in units.columns and not pd.api.types.is_bool_dtype(units[gated_col]):
         gated = _labels_from(gated_col, units, prep.unit_ids, "gated")
@@ -230,12 +260,13 @@ def redraw_grids(
                        zh=("原方案中没有单元划入网格", "划为一个新网格"))
         idx = {k: i for i, k in enumerate(names)}
         lab = np.array([idx.get(k, -1) for k in keys], dtype=np.int64)
+        planned = lab.copy()  # each node's grid in the plan (-1: none, a unit new since)
         lab = _place_unplanned(sub, lab, names)
         placed = lab.copy()
         lab = repair_contiguity(sub, lab, hh[nodes], fixed=fixed_node[nodes])
         stray_nodes.update(nodes[lab != placed].tolist())
         lab, names = _fix_band(sub, hh[nodes], xy[nodes], lab, names, fixed_node[nodes], min_households,
-                               max_households, seed, report)
+                               max_households, seed, report, planned=planned)
         if max_deviation_pct is not None:
             evened = even_out(sub, hh[nodes], lab, fixed_node[nodes], min_households, max_households,
                                max_deviation_pct)
@@ -250,6 +281,11 @@ def redraw_grids(
     out_units, grids = finish(prep, grid_ids, report, min_households=min_households, max_households=max_households,
                               code_layout=code_layout, communities=communities, community_id_col=community_id_col,
                               road_buffer_m=road_buffer_m)
+    if locked is not None or "locked" in units.columns or (isinstance(plan, pd.DataFrame) and "locked" in plan.columns):
+        if "locked" in out_units.columns:  # the locks given, for the editor and the next redraw
+            out_units["locked"] = lock_u
+        else:  # (before grid_id when it is the last column: it stays last)
+            out_units.insert(len(out_units.columns) - (out_units.columns[-1] == "grid_id"), "locked", lock_u)
     if max_deviation_pct is not None:
         explain_far(report, grids, prep, grid_ids, max_deviation_pct, node)
     changed = np.array([a != b for a, b in zip(old, grid_ids)])
@@ -404,10 +440,31 @@ def _place_unplanned(sub, lab, names):
     return lab
 
 
-def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report):
-    """Chains first; then split the splittable grid nearest an over-band one, merge under-band ones."""
+def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None):
+    """Chains first; then split the splittable grid nearest an over-band one, merge under-band ones.
+
+    ``planned``: each node's grid in the plan (-1: none). A grid over the band because of units
+    not planned in it first tries to split them off as the new grid (no unit of its own moves);
+    else the part of a split grid holding most of its planned households keeps its name, the
+    others are named ``-a``, ``-b`` ...
+    """
     names = list(names)
+    if planned is None:
+        planned = lab.copy()
     skip = set()
+    ph = np.bincount(lab, weights=hh, minlength=len(names))
+    for t in np.flatnonzero(ph > hi):  # over band by units new to it: they become the new grid, before any chain
+        members = np.flatnonzero(lab == t)
+        sl = _split_off_newcomers(sub[members][:, members].tocsr(), hh[members], planned[members] == t,
+                                  fixed[members], lo, hi)
+        if sl is None:
+            continue
+        name = _fresh(f"{names[t]}-a", names)
+        names.append(name)
+        lab[members[sl == 1]] = len(names) - 1
+        report.add("grids", names[t], f"held {ph[t]:g} households > {hi:g}, with units new to it",
+                   f"split; its new units form new grid {name}",
+                   zh=(f"原有 {ph[t]:g} 户 > {hi:g}，含新划入的单元", f"已拆分；新划入的单元组成新网格 {name}"))
     lab = rebalance(sub, hh, lab, fixed, min_hh=lo, max_hh=hi)
     for _ in range(len(hh)):
         k = len(names)
@@ -426,16 +483,22 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report):
         fewest = int(ph[t] // lo) if lo > 0 else math.ceil(ph[t] / hi)  # no floor: only the ceiling counts
         parts = max(2, min(math.ceil(ph[t] / hi), fewest))
         s = sub[members][:, members].tocsr()
-        sl = partition(s, hh[members], xy[members], parts, min_hh=lo, max_hh=hi, seed=seed, restarts=0)
+        sl = _split_off_newcomers(s, hh[members], planned[members] == t, fixed[members], lo, hi)
+        if sl is not None:
+            parts = 2
+        else:
+            sl = partition(s, hh[members], xy[members], parts, min_hh=lo, max_hh=hi, seed=seed, restarts=0)
         if len(np.unique(sl[fixed[members]])) > 1:  # the split would move locked units: try another grid
             skip.add(t)
             continue
-        keep = int(np.argmax(np.bincount(sl, weights=fixed[members] * 1e9 + hh[members] + 1e-6)))
+        own = planned[members] == t  # the name stays with the part holding most of the grid's planned households
+        keep = int(np.argmax(np.bincount(sl, weights=fixed[members] * 1e9 + own * hh[members] + 1e-6 * hh[members]
+                                         + 1e-9, minlength=parts)))
         new = []
         for p in range(parts):
             if p == keep:
                 continue
-            name = _fresh(f"{names[t]}-{_letters(p)}", names)
+            name = _fresh(f"{names[t]}-{_letters(len(new))}", names)
             names.append(name)
             new.append(name)
             lab[members[sl == p]] = len(names) - 1
@@ -502,6 +565,43 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report):
     remap = np.full(k, -1)
     remap[used] = np.arange(len(used))
     return remap[lab], [names[i] for i in used]
+
+
+def _split_off_newcomers(s, hh, own, fixed, lo, hi):
+    """Parts (0: the grid's own units, 1: a new grid) splitting off units not planned in the grid
+    (``~own``) so that both parts are in the band and connected and no own or locked unit moves;
+    newcomers the new grid cannot hold stay, those touching the own units first (smallest first).
+    None when there is no such split."""
+    from scipy.sparse.csgraph import connected_components
+
+    def connected(mask):
+        idx = np.flatnonzero(mask)
+        return len(idx) > 0 and connected_components(s[idx][:, idx], directed=False)[0] == 1
+
+    part = (~own & ~fixed).astype(np.int64)
+    if not part.any() or not own.any():
+        return None
+    for _ in range(int(part.sum())):
+        h1 = hh[part == 1].sum()
+        if h1 <= hi:
+            break
+        # a newcomer next to the grid's part, whose leaving keeps the new grid connected: the smallest
+        best = None
+        for u in np.flatnonzero(part == 1):
+            nb = s.indices[s.indptr[u]:s.indptr[u + 1]]
+            if not (part[nb] == 0).any():
+                continue
+            trial = part.copy()
+            trial[u] = 0
+            if connected(trial == 1) and (best is None or hh[u] < hh[best]):
+                best = u
+        if best is None:
+            return None
+        part[best] = 0
+    h0, h1 = hh[part == 0].sum(), hh[part == 1].sum()
+    if not (lo <= h0 <= hi and lo <= h1 <= hi and connected(part == 0) and connected(part == 1)):
+        return None
+    return part
 
 
 def _letters(p: int) -> str:

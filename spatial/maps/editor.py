@@ -6,7 +6,7 @@ every touched grid update at once, and a grid that splits into pieces or leaves 
 flagged on the map and in a side list. Units of a gated estate move together; locked units never
 move. A new grid (新建网格) takes the next number of the current grid's community prefix
 (``C01-07`` -> ``C01-NN``; plain numbers: the largest + 1) and starts empty, so a planner can
-split a grid by hand; it is an undo step, and "back to original" removes it too. Undo/redo, a change list, CSV (``unit_id,grid_id``, UTF-8 with BOM)
+split a grid by hand; it is an undo step, and "back to original" removes it too. Undo/redo, a change list, CSV (``unit_id,grid_id``, and ``locked`` when units are locked; UTF-8 with BOM)
 and GeoJSON exports as browser downloads; working edits (new grids too) are kept in the
 browser's localStorage. Read the exported CSV
 back with :func:`spatial.read_plan`, or score it with ``spatial grids ... --existing plan.csv

@@ -448,8 +448,12 @@
   }
   function exportCsv() {
     var rows = [];
-    for (var u = 0; u < N; u++) { rows.push([U.id[u], gridOf[u] >= 0 ? D.grids.id[gridOf[u]] : ""]); }
-    return csv(["unit_id", "grid_id"], rows);
+    for (var u = 0; u < N; u++) {
+      var row = [U.id[u], gridOf[u] >= 0 ? D.grids.id[gridOf[u]] : ""];
+      if (locked) { row.push(locked[u] ? "true" : "false"); }  // locks kept for the next redraw
+      rows.push(row);
+    }
+    return csv(locked ? ["unit_id", "grid_id", "locked"] : ["unit_id", "grid_id"], rows);
   }
   function exportChanges() {
     return csv(["unit_id", "from_grid", "to_grid"], changes().map(function (c) { return [c.unit_id, c.from, c.to]; }));
