@@ -49,8 +49,8 @@ def add_parser(sub) -> None:
                        help=f"what the {layer} layer's longitude/latitude numbers are: wgs84 (default), "
                             "gcj02 (Amap/Tencent pick-ups) or bd09 (Baidu); moved to WGS-84 on reading")
     p.add_argument("--max-walk-m", type=positive, default=None,
-                   help="stop the search at this walk (m), e.g. the largest band: faster on big networks; "
-                        "units farther get band 'beyond' (default: search every walk to its end)")
+                   help="stop the search at this walk (m), at least the largest band: faster on big networks, "
+                        "same bands and gaps; units farther have no walk_m (default: search every walk to its end)")
     p.add_argument("--grids", type=Path, default=None,
                    help="grid polygons with a grid id (grid_id, 网格编号 ...; or give --grid-id-col)")
     p.add_argument("--communities", type=Path, default=None,
@@ -110,6 +110,7 @@ def _detour(text: str) -> float:
 def _check(args: argparse.Namespace) -> dict:
     """Paths and options, before anything is read; returns the inputs by name."""
     from spatial.coverage.bands import make_bands
+    from spatial.coverage.walks import check_max_walk
     from spatial.core.errors import SpatialError
 
     inputs = {"NETWORK": args.network, "STATIONS": args.stations, "DEMAND": args.demand,
@@ -130,6 +131,7 @@ def _check(args: argparse.Namespace) -> dict:
         bands = make_bands(minutes=minutes, meters=args.meters, speed_kmh=args.speed_kmh)
     except ValueError as exc:
         raise SpatialError(f"{'--meters' if args.meters else '--minutes'}: {exc}") from exc
+    check_max_walk(args.max_walk_m, bands, "--max-walk-m")
     if args.gap_band is not None and args.gap_band not in [b.label for b in bands]:
         raise SpatialError(f"--gap-band {args.gap_band!r} is not one of the bands "
                            f"({', '.join(b.label for b in bands)})")

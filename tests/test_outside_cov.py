@@ -1,0 +1,107 @@
+"""What an outside tester found in ``spatial coverage``, ``spatial site`` and the coverage API, pinned:
+a search limit below the largest band, a search limit that changed the gaps, a floor-area column
+that is not there, the 2SFCA table without communities, candidates left out without a word, and
+API inputs refused with a plain error or not at all."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from shapely.geometry import Point
+
+from spatial.cli import main
+from spatial.core.errors import SpatialError
+from spatial.coverage.gaps import NO_MAPPED_PATH, SERVICE, coverage_gaps
+from spatial.coverage.walks import walking_coverage
+from spatial.network.graph import network_from_arrays
+
+UTM = "EPSG:32650"
+
+
+def _street():
+    """A 2 km street (nodes every 100 m) with a station at its west end, and a 500 m street of its
+    own 3 km east that no station is on."""
+    xs = np.arange(0.0, 2001.0, 100.0)
+    main_xy = np.column_stack([xs, np.zeros_like(xs)])
+    far_xy = np.array([[5000.0, 0.0], [5500.0, 0.0]])
+    xy = np.vstack([main_xy, far_xy])
+    n = len(xs)
+    u = list(range(n - 1)) + [n]
+    v = list(range(1, n)) + [n + 1]
+    net = network_from_arrays(xy, u, v, crs=UTM)
+    stations = gpd.GeoDataFrame({"station_id": ["S"]}, geometry=[Point(0, 0)], crs=UTM)
+    homes = gpd.GeoDataFrame(
+        {"unit_id": ["near", "est", "far", "cut_off"], "households": [10.0, 20.0, 30.0, 40.0]},
+        geometry=[Point(100, 5),  # 300m band
+                  Point(860, 120),  # estimated: 860 + 120 x 1.25 = 1010 m, straight 980 m: no mapped path
+                  Point(1500, 5),  # walkable, beyond 1000 m: a service gap
+                  Point(5200, 5)],  # on the street no station is on: unreachable
+        crs=UTM)
+    return net, stations, homes
+
+
+# ---------------------------------------------------------------- 1: --max-walk-m below the largest band
+
+
+def test_max_walk_below_the_largest_band_is_refused_by_the_api():
+    """max_walk_m 500 with a 1000 m band reported 1000m coverage as if the search had gone on."""
+    net, stations, homes = _street()
+    with pytest.raises(SpatialError, match="max_walk_m 500 m is below the largest band 1000m"):
+        walking_coverage(homes, stations, net, meters=(300, 500, 1000), max_walk_m=500.0)
+    with pytest.raises(SpatialError, match="below the largest band 15min .1000 m of walk"):
+        walking_coverage(homes, stations, net, minutes=(5, 15), speed_kmh=4.0, max_walk_m=999.0)
+
+
+def test_max_walk_below_the_largest_band_is_refused_by_the_cli(tmp_path, capsys):
+    net, stations, homes = _street()
+    roads = gpd.GeoDataFrame({"highway": ["footway"] * net.n_edges}, geometry=list(net.geometry), crs=UTM)
+    roads.to_file(tmp_path / "roads.gpkg")
+    stations.to_file(tmp_path / "stations.gpkg")
+    homes.to_file(tmp_path / "homes.gpkg")
+    out = tmp_path / "c.gpkg"
+    code = main(["-q", "coverage", str(tmp_path / "roads.gpkg"), str(tmp_path / "stations.gpkg"),
+                 str(tmp_path / "homes.gpkg"), "--out", str(out), "--meters", "300,500,1000", "--max-walk-m", "500"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and not out.exists()
+    assert len(err.splitlines()) == 1 and "--max-walk-m 500 m is below the largest band 1000m" in err
+
+
+def test_max_walk_below_the_largest_band_is_refused_in_a_project_file(tmp_path):
+    from spatial.project.config import load_project
+
+    toml = tmp_path / "p.toml"
+    for name in ("u.gpkg", "c.gpkg"):
+        (tmp_path / name).write_bytes(b"")  # not read: the options are checked first
+    toml.write_text('[inputs]\nunits = "u.gpkg"\ncommunities = "c.gpkg"\n\n[coverage]\nmeters = [300, 1000]\nmax_walk_m = 500\n',
+                    encoding="utf-8")
+    with pytest.raises(SpatialError, match=r"\[coverage\] max_walk_m 500 m is below the largest band 1000m"):
+        load_project(toml)
+
+
+# ---------------------------------------------------------------- 2: --max-walk-m at the largest band
+
+
+def test_max_walk_at_the_largest_band_gives_the_bands_reasons_and_gaps_of_the_whole_search():
+    """With max_walk_m = 1000 the home 1.5 km away got reason 'no station within max_walk_m' (counted
+    'not reached'), the estimated home lost its 'no mapped path' gap to a service gap, and the home on
+    a street with no station was 'beyond' instead of unreachable."""
+    net, stations, homes = _street()
+    opts = dict(meters=(300, 500, 1000), max_snap_m=100.0)
+    whole = walking_coverage(homes, stations, net, **opts)
+    assert whole["band"].tolist() == ["300m", "beyond", "beyond", "unreachable"]
+    assert whole["reason"].tolist() == ["", "", "", "no station in its network component"]
+    for limit in (1000.0, 1200.0):
+        cut = walking_coverage(homes, stations, net, max_walk_m=limit, **opts)
+        for col in ("band", "reason", "access"):
+            assert cut[col].tolist() == whole[col].tolist(), (limit, col)
+        assert np.isinf(cut["walk_m"].iloc[2]) and pd.isna(cut["nearest_station"].iloc[2])
+        gaps = {k: coverage_gaps(d, net, band="1000m")[["gap_id", "cause", "households", "n_points"]]
+                for k, d in (("whole", whole), ("cut", cut))}
+        pd.testing.assert_frame_equal(gaps["cut"], gaps["whole"])
+        assert dict(zip(gaps["cut"]["households"], gaps["cut"]["cause"])) == {
+            30.0: SERVICE, 20.0: NO_MAPPED_PATH, 40.0: NO_MAPPED_PATH}
