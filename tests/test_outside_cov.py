@@ -105,3 +105,31 @@ def test_max_walk_at_the_largest_band_gives_the_bands_reasons_and_gaps_of_the_wh
         pd.testing.assert_frame_equal(gaps["cut"], gaps["whole"])
         assert dict(zip(gaps["cut"]["households"], gaps["cut"]["cause"])) == {
             30.0: SERVICE, 20.0: NO_MAPPED_PATH, 40.0: NO_MAPPED_PATH}
+
+
+# ---------------------------------------------------------------- 3: --station-area-col not in the stations
+
+
+def _write_street(tmp_path: Path) -> dict[str, Path]:
+    net, stations, homes = _street()
+    p = {"net": tmp_path / "roads.gpkg", "stations": tmp_path / "stations.gpkg", "homes": tmp_path / "homes.gpkg"}
+    gpd.GeoDataFrame({"highway": ["footway"] * net.n_edges}, geometry=list(net.geometry), crs=UTM).to_file(p["net"])
+    stations.assign(面积=[250.0]).to_file(p["stations"])
+    homes.to_file(p["homes"])
+    return p
+
+
+def test_station_area_col_naming_a_missing_column_is_refused(tmp_path, capsys):
+    """--station-area-col 建筑面积 on stations with 面积 gave every station under_standard False."""
+    p = _write_street(tmp_path)
+    out = tmp_path / "c.gpkg"
+    args = ["-q", "coverage", str(p["net"]), str(p["stations"]), str(p["homes"]), "--out", str(out),
+            "--meters", "300,1000", "--no-isochrones"]
+    assert main([*args, "--station-area-col", "建筑面积"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and not out.exists()
+    assert "--station-area-col '建筑面积'" in err and "station_id, 面积" in err
+    # the column that is there is used: 250 m² for the 10 + 20 + 30 households nearest to the station
+    assert main([*args, "--station-area-col", "面积"]) == 0
+    load = pd.read_csv(tmp_path / "c_station_load.csv", encoding="utf-8-sig")
+    assert load["m2_per_100hh"].tolist() == pytest.approx([250.0 / 60 * 100])
