@@ -133,3 +133,28 @@ def test_station_area_col_naming_a_missing_column_is_refused(tmp_path, capsys):
     assert main([*args, "--station-area-col", "面积"]) == 0
     load = pd.read_csv(tmp_path / "c_station_load.csv", encoding="utf-8-sig")
     assert load["m2_per_100hh"].tolist() == pytest.approx([250.0 / 60 * 100])
+
+
+# ---------------------------------------------------------------- 4: fca_by_community without units' community ids
+
+
+def test_fca_by_community_has_the_communities_the_summary_has(tmp_path):
+    """With --communities and units without community_id, the summary had community rows and
+    OUT_fca_by_community.csv only 'overall'."""
+    from shapely.geometry import box
+
+    p = _write_street(tmp_path)
+    stations = gpd.read_file(p["stations"]).rename(columns={"面积": "floor_area_m2"})
+    stations.to_file(p["stations"])
+    comm = tmp_path / "communities.gpkg"
+    gpd.GeoDataFrame({"社区编号": ["W", "E"]}, geometry=[box(-100, -200, 1000, 200), box(1000, -200, 6000, 200)],
+                     crs=UTM).to_file(comm)
+    out = tmp_path / "c.gpkg"
+    assert main(["-q", "coverage", str(p["net"]), str(p["stations"]), str(p["homes"]), "--out", str(out),
+                 "--meters", "300,1000", "--no-isochrones", "--communities", str(comm)]) == 0
+    summary = pd.read_csv(tmp_path / "c_summary.csv", encoding="utf-8-sig")
+    fca = pd.read_csv(tmp_path / "c_fca_by_community.csv", encoding="utf-8-sig")
+    assert fca[["level", "id", "households"]].values.tolist() == [
+        ["overall", "all", 100.0], ["community", "E", 70.0], ["community", "W", 30.0]]
+    rows = summary[summary.level == "community"].set_index("id")["households"].to_dict()
+    assert rows == {"E": 70.0, "W": 30.0}

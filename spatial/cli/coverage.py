@@ -306,7 +306,8 @@ def _coverage(args: argparse.Namespace, step) -> int:
                                   area_col=area_col, households_col=hh, station_id_col=sid,
                                   max_snap_m=args.max_snap_m, **walk_opts)
         snapped["fca_m2_per_100hh"] = fca["fca_m2_per_100hh"].to_numpy()
-        fca_by = fca_by_community(scored, households_col=hh, min_m2_per_100hh=args.min_m2_per_100hh)
+        fca_by = fca_by_community(scored, households_col=hh, min_m2_per_100hh=args.min_m2_per_100hh,
+                                  communities=communities, community_id_col=cid)
     step("summary")
     summary = coverage_summary(scored, bands=bands, communities=communities, grids=grids,
                                households_col=hh, population_col=pop, community_id_col=cid, grid_id_col=gid)

@@ -384,7 +384,8 @@ def _station_load(project: Project, layers: dict, limit_m: float, walk_opts: dic
         stations["fca_m2_per_100hh"] = fca["fca_m2_per_100hh"].to_numpy()
         layers["coverage_demand"] = demand
         layers["fca_by_community"] = fca_by_community(demand, households_col=hh,
-                                                      min_m2_per_100hh=c["min_m2_per_100hh"])
+                                                      min_m2_per_100hh=c["min_m2_per_100hh"],
+                                                      communities=layers.get("communities"))
     layers["stations"] = stations
 
 
