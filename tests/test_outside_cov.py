@@ -158,3 +158,25 @@ def test_fca_by_community_has_the_communities_the_summary_has(tmp_path):
         ["overall", "all", 100.0], ["community", "E", 70.0], ["community", "W", 30.0]]
     rows = summary[summary.level == "community"].set_index("id")["households"].to_dict()
     assert rows == {"E": 70.0, "W": 30.0}
+
+
+# ---------------------------------------------------------------- 5: spatial site, candidates left out
+
+
+def test_site_says_which_candidates_it_left_out_and_the_infeasible_target_once(tmp_path, capsys):
+    """A candidate 50 km off (a coordinate typo) and one on the street with no station were dropped
+    with no word on the console; the '--target cannot be reached' warning was printed twice."""
+    p = _write_street(tmp_path)
+    cand = tmp_path / "cand.gpkg"
+    gpd.GeoDataFrame({"candidate_id": ["ON", "TYPO", "OFF"]},
+                     geometry=[Point(1500, 10), Point(51500, 10), Point(1200, 400)], crs=UTM).to_file(cand)
+    code = main(["site", str(p["net"]), str(p["stations"]), str(p["homes"]), "--candidates", str(cand),
+                 "--target", "0.99", "--band", "1000m", "--out", str(tmp_path / "s.gpkg")])
+    captured = capsys.readouterr()
+    said = captured.out + captured.err
+    assert code == 0
+    line = [ln for ln in said.splitlines() if "candidates left out" in ln]
+    assert line == ["2 candidates left out (see the report layer): too far from network 2; 1 lies more than "
+                    "5 km from the network, likely a coordinate mistake (longitude/latitude swapped or mistyped, "
+                    "another coordinate system): TYPO (50 km)"]
+    assert said.count("cannot be reached from these candidates") == 1
