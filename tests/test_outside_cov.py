@@ -180,3 +180,39 @@ def test_site_says_which_candidates_it_left_out_and_the_infeasible_target_once(t
                     "5 km from the network, likely a coordinate mistake (longitude/latitude swapped or mistyped, "
                     "another coordinate system): TYPO (50 km)"]
     assert said.count("cannot be reached from these candidates") == 1
+
+
+# ---------------------------------------------------------------- 6: the coverage API's inputs
+
+
+def test_gaps_of_a_band_the_walks_were_not_scored_for_are_refused():
+    """coverage_gaps(band='20min') on 15-minute walks returned gaps (homes 'beyond' 15 min counted
+    as beyond 20 min)."""
+    net, stations, homes = _street()
+    walks = walking_coverage(homes, stations, net, meters=(300, 1000))
+    for band in ("1500m", "20min"):  # 1500 m: the home 1.5 km away is labelled beyond 1000 m
+        with pytest.raises(SpatialError, match=rf"band='{band}' is not among the bands the walks were scored "
+                                               r"for \(300m\)"):
+            coverage_gaps(walks, net, band=band)
+    assert len(coverage_gaps(walks, net, band="1000m")) == 3
+
+
+@pytest.mark.parametrize("opts, says", [
+    (dict(minutes=()), "at least one band is needed"),
+    (dict(minutes=(-5,)), "band limits must be positive numbers"),
+    (dict(speed_kmh=0), "speed_kmh must be a walking speed > 0"),
+])
+def test_bad_bands_and_speed_raise_spatial_errors(opts, says):
+    net, stations, homes = _street()
+    with pytest.raises(SpatialError, match=says):
+        walking_coverage(homes, stations, net, **opts)
+
+
+def test_empty_stations_and_a_plain_dataframe_are_named():
+    """An empty stations layer was said to be 'on a small disconnected part ... dropped'; a
+    DataFrame without geometry raised a plain AttributeError/TypeError."""
+    net, stations, homes = _street()
+    with pytest.raises(SpatialError, match="the stations layer is empty"):
+        walking_coverage(homes, stations.iloc[:0], net, meters=(1000,))
+    with pytest.raises(SpatialError, match="demand must be a GeoDataFrame .* got DataFrame"):
+        walking_coverage(pd.DataFrame(homes.drop(columns="geometry")), stations, net, meters=(1000,))

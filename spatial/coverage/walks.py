@@ -207,6 +207,14 @@ def walking_coverage(
     >>> sorted(demand["access"].unique())
     ['estimated', 'network', 'unreachable']
     """
+    for frame, name in ((demand, "demand"), (stations, "stations")):
+        if not isinstance(frame, gpd.GeoDataFrame):
+            raise GeometryError(f"{name} must be a GeoDataFrame (a layer with geometry and a CRS), got "
+                                f"{type(frame).__name__}; read it with geopandas.read_file, or build points with "
+                                "geopandas.GeoDataFrame(df, geometry=geopandas.points_from_xy(lon, lat), crs=4326)")
+    if len(stations) == 0:
+        raise SpatialError("the stations layer is empty: give at least one station (a point layer with "
+                           f"{station_id_col!r})")
     network = as_walk_network(network)  # an osmnx graph is read as one
     require_crs(demand, "demand")
     require_crs(stations, "stations")
