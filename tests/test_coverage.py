@@ -248,7 +248,7 @@ def test_cli_coverage_writes_layers_and_summary(tmp_path, capsys):
     cut_demand = gpd.read_file(cut, layer="demand")
     assert cut_demand.band.tolist() == ["300m", "1500m", "beyond"]
     np.testing.assert_allclose(cut_demand.walk_m[:2], demand.walk_m[:2])
-    assert not np.isfinite(cut_demand.walk_m[2]) and cut_demand.reason[2] == "no station within max_walk_m"
+    assert not np.isfinite(cut_demand.walk_m[2]) and cut_demand.reason[2] == ""  # as without the limit
     assert main(["coverage", str(tmp_path / "nope.graphml"), "x.csv", "y.gpkg", "--out", str(out)]) == 2
 
 

@@ -49,8 +49,8 @@ def add_parser(sub) -> None:
                        help=f"what the {layer} layer's longitude/latitude numbers are: wgs84 (default), "
                             "gcj02 (Amap/Tencent pick-ups) or bd09 (Baidu); moved to WGS-84 on reading")
     p.add_argument("--max-walk-m", type=positive, default=None,
-                   help="stop the search at this walk (m), e.g. the largest band: faster on big networks; "
-                        "units farther get band 'beyond' (default: search every walk to its end)")
+                   help="stop the search at this walk (m), at least the largest band: faster on big networks, "
+                        "same bands and gaps; units farther have no walk_m (default: search every walk to its end)")
     p.add_argument("--grids", type=Path, default=None,
                    help="grid polygons with a grid id (grid_id, 网格编号 ...; or give --grid-id-col)")
     p.add_argument("--communities", type=Path, default=None,
@@ -79,8 +79,9 @@ def add_parser(sub) -> None:
     walks.add_argument("--barriers", type=Path, default=None,
                        help="walls, rivers, arterials without crossings (lines): no leg to the network crosses them")
     load = p.add_argument_group("station load")
-    load.add_argument("--station-area-col", default="floor_area_m2",
-                      help="stations' floor area column, m² (default floor_area_m2)")
+    load.add_argument("--station-area-col", default=None, metavar="NAME",
+                      help="stations' floor area column, m² (default floor_area_m2, left out when the stations "
+                           "have none; a column given here must be there)")
     load.add_argument("--min-m2-per-100hh", type=non_negative, default=30.0,
                       help="floor area standard per 100 households served (default 30, 完整社区)")
     add_column_options(p, "station_id", "unit_id", "households", "population", "name", "community_id",
@@ -110,6 +111,7 @@ def _detour(text: str) -> float:
 def _check(args: argparse.Namespace) -> dict:
     """Paths and options, before anything is read; returns the inputs by name."""
     from spatial.coverage.bands import make_bands
+    from spatial.coverage.walks import check_max_walk
     from spatial.core.errors import SpatialError
 
     inputs = {"NETWORK": args.network, "STATIONS": args.stations, "DEMAND": args.demand,
@@ -130,6 +132,7 @@ def _check(args: argparse.Namespace) -> dict:
         bands = make_bands(minutes=minutes, meters=args.meters, speed_kmh=args.speed_kmh)
     except ValueError as exc:
         raise SpatialError(f"{'--meters' if args.meters else '--minutes'}: {exc}") from exc
+    check_max_walk(args.max_walk_m, bands, "--max-walk-m")
     if args.gap_band is not None and args.gap_band not in [b.label for b in bands]:
         raise SpatialError(f"--gap-band {args.gap_band!r} is not one of the bands "
                            f"({', '.join(b.label for b in bands)})")
@@ -250,6 +253,7 @@ def _coverage(args: argparse.Namespace, step) -> int:
     stations = as_contract(stations, name, "name")  # the maps label stations by 'name'
     sid = renamed(stations, sid, name, "name")  # KML's Name as id and name: one column, 'name'
     require_unique(stations, sid, "stations")  # before the network is read
+    area_col = _area_column(args, stations)
     if uid is not None:
         require_unique(demand, uid, "demand")
     # counts typed as text ('203户', '1,203') are read once here: every sum and layer has the numbers
@@ -294,15 +298,16 @@ def _coverage(args: argparse.Namespace, step) -> int:
     scored = walking_coverage(demand, stations, network, max_walk_m=args.max_walk_m, station_id_col=sid, dem=dem,
                               **walk_opts, **opts)
     snapped = snap_layer(stations, network, max_snap_m=args.max_snap_m, name="stations")
-    snapped = station_load(scored, snapped, station_id_col=sid, area_col=args.station_area_col,
+    snapped = station_load(scored, snapped, station_id_col=sid, area_col=area_col,
                            households_col=hh, population_col=pop, min_m2_per_100hh=args.min_m2_per_100hh)
     fca_by = None
-    if args.station_area_col in stations.columns:
+    if area_col in stations.columns:
         scored, fca = station_fca(scored, stations, network, limit_m=bands[-1].limit_m,
-                                  area_col=args.station_area_col, households_col=hh, station_id_col=sid,
+                                  area_col=area_col, households_col=hh, station_id_col=sid,
                                   max_snap_m=args.max_snap_m, **walk_opts)
         snapped["fca_m2_per_100hh"] = fca["fca_m2_per_100hh"].to_numpy()
-        fca_by = fca_by_community(scored, households_col=hh, min_m2_per_100hh=args.min_m2_per_100hh)
+        fca_by = fca_by_community(scored, households_col=hh, min_m2_per_100hh=args.min_m2_per_100hh,
+                                  communities=communities, community_id_col=cid)
     step("summary")
     summary = coverage_summary(scored, bands=bands, communities=communities, grids=grids,
                                households_col=hh, population_col=pop, community_id_col=cid, grid_id_col=gid)
@@ -344,11 +349,31 @@ def _coverage(args: argparse.Namespace, step) -> int:
         say(args, line)
     for path in stale:
         say(args, f"removed {path}, written by an earlier run to this --out (this run has no "
-                  f"'{args.station_area_col}' column in its stations; give --station-area-col for it)")
+                  f"'{area_col}' column in its stations; give --station-area-col for it)")
     say(args, "time: " + ", ".join(f"{name} {sec:.1f} s" for name, sec in step.times.items()))
     say(args, f"wrote {args.out} (layers {', '.join(layers)}) and "
               + ", ".join(map(str, [*tables, *([args.kml] if args.kml is not None else [])])))
     return 0
+
+
+#: The stations' floor area column when --station-area-col is not given.
+DEFAULT_AREA_COL = "floor_area_m2"
+
+
+def _area_column(args: argparse.Namespace, stations) -> str:
+    """The stations' floor area column: ``--station-area-col``, which must be there (else every
+    station would read 'not under the standard' for want of an area), or ``floor_area_m2``."""
+    from spatial.core.errors import ColumnError
+
+    given = args.station_area_col
+    if given is None:
+        return DEFAULT_AREA_COL
+    if given not in stations.columns:
+        have = [str(c) for c in stations.columns if c != stations.geometry.name]
+        listed = ", ".join(have[:20]) + (f" ... ({len(have)} in all)" if len(have) > 20 else "")
+        raise ColumnError(f"--station-area-col {given!r}: the stations ({args.stations}) have no such column; "
+                          f"they have {listed}; give the one holding the floor area in m²")
+    return given
 
 
 def _repaired_units(demand, report, uid: str | None):

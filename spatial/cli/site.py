@@ -93,6 +93,9 @@ def _cmd_site(args: argparse.Namespace) -> int:
         exact=not args.no_exact, time_limit_s=args.time_limit_s, **bands, **cols,
     )
     lines = _result_lines(result, cols)  # made before writing: a late error never follows written outputs
+    left = _left_out_line(result.report, candidates, cols.get("candidate_id_col"), network)
+    if left:
+        lines.insert(0, left)
     write_layers({"sites": result.sites, "before_after": result.before_after,
                   "unreachable": result.unreachable, "report": result.report}, args.out, fresh=True)
     for line in lines:
@@ -121,6 +124,43 @@ def _result_lines(result, cols: dict) -> list[str]:
                      f"{o['seconds']:.2f} s); kept the {o['solution']} plan, gap {num(o['plan_gap_pct'], '.2f')}%")
     else:
         lines.append(f"optimality ({o['problem']}): greedy only, no exact check")
-    if o.get("message"):
-        lines.append(o["message"])
+    # o["message"] (a target no candidates reach) is said once, as siting's warning on stderr
     return lines
+
+
+#: A candidate this far from every walkway (m) is named: likely a coordinate mistake.
+FAR_OFF_M = 5000.0
+
+
+def _left_out_line(report, candidates, id_col: str | None, network) -> str:
+    """One line for the candidates the report layer says were left out: how many, why (with
+    counts), and the ones more than ``FAR_OFF_M`` from the network by name, as likely coordinate
+    mistakes (empty text when none was left out)."""
+    import numpy as np
+    import shapely
+
+    from spatial.network.snapping import layer_xy
+
+    rows = report[report["layer"] == "candidates"]
+    if not len(rows):
+        return ""
+    counts = rows["problem"].astype(str).value_counts(sort=True)
+    text = (f"{len(rows)} candidates left out (see the report layer): "
+            + ", ".join(f"{why} {n}" for why, n in counts.items()))
+    if candidates is None or id_col is None or not network.n_edges:
+        return text
+    ids = candidates[id_col].astype(str).to_numpy()
+    out = np.isin(ids, rows["row_id"].astype(str).to_numpy())
+    xy = layer_xy(candidates[out], network, name="candidates")
+    located = np.isfinite(xy).all(axis=1)
+    if not located.any():
+        return text
+    tree = shapely.STRtree(network.geometry)
+    _, dist = tree.query_nearest(shapely.points(xy[located]), return_distance=True, all_matches=False)
+    far = dist > FAR_OFF_M
+    if far.any():
+        named = [f"{i} ({d / 1000:,.0f} km)" for i, d in zip(ids[out][located][far], dist[far])]
+        text += (f"; {len(named)} {'lies' if len(named) == 1 else 'lie'} more than {FAR_OFF_M / 1000:g} km from the network, likely a coordinate "
+                 f"mistake (longitude/latitude swapped or mistyped, another coordinate system): "
+                 + ", ".join(named[:10]) + (" ..." if len(named) > 10 else ""))
+    return text

@@ -85,18 +85,18 @@ def make_bands(*, minutes: Sequence[float] | None = None, meters: Sequence[float
     Band(label='300m', limit_m=300.0, limit_min=4.5)
     """
     if minutes is not None and meters is not None:
-        raise ValueError("give either minutes=... or meters=..., not both")
+        raise SpatialError("give either minutes=... or meters=..., not both")
     if not speed_kmh > 0:
-        raise ValueError(f"speed_kmh must be > 0, got {speed_kmh}")
+        raise SpatialError(f"speed_kmh must be a walking speed > 0 km/h (e.g. 4.0), got {speed_kmh}")
     if meters is None and minutes is None:
         minutes = DEFAULT_MINUTES
     values = list(minutes if minutes is not None else meters)
     if not values:
-        raise ValueError("at least one band is needed")
+        raise SpatialError("at least one band is needed: give e.g. minutes=(5, 10, 15) or meters=(300, 500, 1000)")
     if any(not (float(v) > 0) or not np.isfinite(float(v)) for v in values):
-        raise ValueError(f"band limits must be positive numbers, got {values}")
+        raise SpatialError(f"band limits must be positive numbers, got {values}")
     if len(set(map(float, values))) != len(values):
-        raise ValueError(f"band limits repeat: {values}")
+        raise SpatialError(f"band limits repeat: {values}; give each once")
     bands = []
     for v in sorted(map(float, values)):
         if minutes is not None:

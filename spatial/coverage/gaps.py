@@ -29,7 +29,7 @@ from spatial.core.checks import check_households, require_columns, to_metric
 from spatial.core.checks import polygonal as polygonal_part  # the name ``polygonal`` is a mask below
 from spatial.core.errors import SpatialError
 from spatial.coverage._gapsplit import band_reach_m, split_areas, walk_links
-from spatial.coverage.bands import UNREACHABLE, parse_band, within_band
+from spatial.coverage.bands import BEYOND, UNREACHABLE, parse_band, within_band
 from spatial.coverage.walks import DEFAULT_DETOUR_FACTOR
 from spatial.network.graph import WalkNetwork
 from spatial.network.snapping import BARRIER_CUT, ESTIMATED, NETWORK, Snap, snap_points
@@ -239,6 +239,7 @@ def _gaps(demand, network, *, band, link_m, households_col, population_col, max_
         raise SpatialError(f"site_reach_m must be a positive number of metres (or inf), got {site_reach_m!r}")
     if not (buffer_m >= 0):
         raise SpatialError(f"point_buffer_m must be >= 0 metres, got {buffer_m!r}")
+    _check_band(demand, band)
     metric = to_metric(demand, "demand", network.crs)
     require_columns(metric, ["band"], "demand")
     households = check_households(metric, households_col, "demand")
@@ -337,6 +338,29 @@ def _gaps(demand, network, *, band, link_m, households_col, population_col, max_
     logger.info("gaps beyond %s: %d points in %d gaps (%.0f households), %d ranked service gaps",
                 band, len(idx), n_comp, hh.sum(), n_ranked)
     return gaps, labelled
+
+
+def _check_band(demand: pd.DataFrame, band: str) -> None:
+    """Refuse a band past the walks' largest band, seen by homes labelled ``"beyond"`` whose walk is
+    within it (they would be counted as gaps of ``band``)."""
+    require_columns(demand, ["band"], "demand")
+    value, unit = parse_band(band)
+    scored = []
+    for label in pd.unique(demand["band"].astype(str)):
+        try:
+            scored.append((parse_band(label), label))
+        except SpatialError:  # beyond, unreachable
+            continue
+    walk = demand.get("walk_min" if unit == "min" else "walk_m")
+    past = False
+    if walk is not None:
+        w = pd.to_numeric(walk, errors="coerce").to_numpy(float)
+        with np.errstate(invalid="ignore"):
+            past = bool(((demand["band"].astype(str) == BEYOND).to_numpy() & (w <= value + 1e-9)).any())
+    if past:  # a band of another unit is refused by within_band
+        labels = ", ".join(label for _, label in sorted(scored)) or "none reached"
+        raise SpatialError(f"band={band!r} is not among the bands the walks were scored for ({labels}); give one "
+                           "of them, or score the walks with that band (walking_coverage(minutes=... or meters=...))")
 
 
 def _cluster(network, xy, cause, walkable, why, *, link_m, max_snap_m):

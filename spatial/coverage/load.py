@@ -34,7 +34,13 @@ import pandas as pd
 
 from spatial.core.checks import check_households, require_columns, require_crs, require_unique
 from spatial.core.errors import ColumnError, SpatialError
-from spatial.coverage.walks import DEFAULT_DETOUR_FACTOR, DEFAULT_MAX_OFF_NETWORK_M, barrier_lines, gate_points
+from spatial.coverage.walks import (
+    DEFAULT_DETOUR_FACTOR,
+    DEFAULT_MAX_OFF_NETWORK_M,
+    _assign,
+    barrier_lines,
+    gate_points,
+)
 from spatial.network.graph import WalkNetwork
 from spatial.network.routing import source_target_pairs
 from spatial.network.snapping import layer_xy, snap_points, snap_walks
@@ -276,20 +282,47 @@ def station_fca(
 
 def fca_by_community(demand: pd.DataFrame, *, households_col: str = "households",
                      by: Sequence[str] = ("community_id",),
-                     min_m2_per_100hh: float = MIN_M2_PER_100HH) -> pd.DataFrame:
+                     min_m2_per_100hh: float = MIN_M2_PER_100HH, communities: gpd.GeoDataFrame | None = None,
+                     community_id_col: str = "community_id") -> pd.DataFrame:
     """Household-weighted mean 2SFCA per community (and overall).
 
-    Returns a DataFrame ``level`` (``overall`` or the ``by`` column), ``id``, ``households``,
-    ``fca_m2_per_100hh`` and ``under_standard``.
+    Parameters
+    ----------
+    demand : DataFrame
+        Output of :func:`station_fca` (``fca_m2_per_100hh``, ``households_col``).
+    households_col : str
+        Weight column.
+    by : sequence of str
+        Columns of ``demand`` to group by, one level each (named without ``_id``); a column not
+        in ``demand`` is passed over.
+    min_m2_per_100hh : float
+        The floor area standard per 100 households.
+    communities : GeoDataFrame, optional
+        Community polygons with ``community_id_col``: each home's community, by the rule of
+        :func:`spatial.coverage.walks.coverage_summary` (``demand``'s own ``community_id_col``
+        when it has one, else the polygon holding the home; homes in none under ``"(none)"``),
+        gives the ``community`` rows.
+    community_id_col : str
+        The communities' id column (``社区编号`` ...).
+
+    Returns
+    -------
+    DataFrame
+        ``level`` (``overall`` or the ``by`` column), ``id``, ``households``,
+        ``fca_m2_per_100hh`` and ``under_standard``.
     """
     require_columns(demand, ["fca_m2_per_100hh"], "demand (run station_fca first)")
     hh = check_households(demand, households_col, "demand").to_numpy()
     a = demand["fca_m2_per_100hh"].to_numpy(float)
+    columns = {col: demand[col] for col in by if col in demand.columns}
+    if communities is not None or community_id_col in demand.columns:
+        comm = _assign(demand, communities, community_id_col, "communities")
+        if comm is not None:  # the communities' rows, as the coverage summary has them
+            columns = {"community_id": comm[community_id_col],
+                       **{k: v for k, v in columns.items() if k != "community_id"}}
     rows = [("overall", "all", hh.sum(), (hh * a).sum())]
-    for col in by:
-        if col not in demand.columns:
-            continue
-        key = demand[col].astype(object).where(demand[col].notna(), "(none)").astype(str).to_numpy()
+    for col, values in columns.items():
+        key = values.astype(object).where(values.notna(), "(none)").astype(str).to_numpy()
         g = pd.DataFrame({"k": key, "hh": hh, "ha": hh * a}).groupby("k", sort=True).sum()
         rows += [(col.removesuffix("_id"), k, r.hh, r.ha) for k, r in g.iterrows()]
     out = pd.DataFrame(rows, columns=["level", "id", "households", "_ha"])

@@ -29,7 +29,7 @@ from spatial.core.checks import (
     require_crs,
     require_unique,
 )
-from spatial.core.errors import GeometryError, NetworkError
+from spatial.core.errors import GeometryError, NetworkError, SpatialError
 from spatial.coverage._shift import shift_hint
 from spatial.coverage.bands import (
     BEYOND,
@@ -44,7 +44,7 @@ from spatial.coverage.bands import (
 from spatial.network.graph import WalkNetwork
 from spatial.network.read import as_walk_network
 from spatial.network.routing import nearest_source
-from spatial.network.snapping import DROPPED_COMPONENT, ESTIMATED, layer_xy, snap_points, snap_walks
+from spatial.network.snapping import DROPPED_COMPONENT, ESTIMATED, Snap, layer_xy, snap_points, snap_walks
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +59,67 @@ COVERAGE_COLUMNS = ["walk_m", "walk_min", "nearest_station", "band", "reason", "
 DEFAULT_DETOUR_FACTOR = 1.25
 #: Default longest leg over unmapped ground, metres.
 DEFAULT_MAX_OFF_NETWORK_M = 300.0
+
+
+def check_max_walk(max_walk_m: float | None, bands: Sequence[Band], name: str = "max_walk_m") -> None:
+    """Refuse a search limit that is not a positive number or is below the largest band's walk.
+
+    A walk cut off below the largest band would leave homes within that band out of it (their
+    coverage reported too low, their gaps too large) without a word. ``name`` is how the limit is
+    said (``--max-walk-m``, ``[coverage] max_walk_m``).
+
+    Examples
+    --------
+    >>> check_max_walk(1000, make_bands(meters=(300, 1000)))
+    >>> check_max_walk(500, make_bands(meters=(300, 1000)))
+    Traceback (most recent call last):
+    ...
+    spatial.core.errors.SpatialError: max_walk_m 500 m is below the largest band 1000m (1000 m of walk); give at least 1000 or leave it out (every walk is then searched to its end)
+    """
+    if max_walk_m is None:
+        return
+    if not (np.isfinite(max_walk_m) and max_walk_m > 0):
+        raise SpatialError(f"{name} must be a positive number of metres (or left out), got {max_walk_m!r}")
+    top = max(bands, key=lambda b: b.limit_m)
+    if float(max_walk_m) < top.limit_m - 1e-9:
+        raise SpatialError(f"{name} {float(max_walk_m):g} m is below the largest band {top.label} "
+                           f"({top.limit_m:g} m of walk); give at least {top.limit_m:g} or leave it out "
+                           "(every walk is then searched to its end)")
+
+
+def search_limit_m(max_walk_m: float | None, *, detour_factor: float = DEFAULT_DETOUR_FACTOR,
+                   max_off_network_m: float | None = DEFAULT_MAX_OFF_NETWORK_M) -> float:
+    """How far ``walking_coverage`` searches for ``max_walk_m``: that walk plus the detour of the
+    longest estimated leg (``(detour_factor - 1) * max_off_network_m``), so that an estimated walk
+    whose straight path is within ``max_walk_m`` is measured (``gap_causes`` needs it); ``inf``
+    for None.
+
+    Examples
+    --------
+    >>> search_limit_m(1000, detour_factor=1.25, max_off_network_m=300)
+    1075.0
+    >>> search_limit_m(None)
+    inf
+    """
+    if max_walk_m is None:
+        return np.inf
+    extra = (float(detour_factor) - 1.0) * float(max_off_network_m or 0.0)
+    return float(max_walk_m) + max(extra, 0.0)
+
+
+def _station_in_component(network: WalkNetwork, stations: Snap, points: Snap) -> np.ndarray:
+    """Which ``points`` lie on a connected part of ``network`` that holds a snapped station."""
+    comp = network.component
+    if len(comp) != network.n_nodes:
+        from scipy.sparse.csgraph import connected_components
+
+        comp = connected_components(network.graph, directed=False)[1]
+    edge_comp = comp[network.edge_u]
+    served = np.unique(edge_comp[stations.edge[stations.edge >= 0]])
+    out = np.zeros(len(points), bool)
+    on = points.edge >= 0
+    out[on] = np.isin(edge_comp[points.edge[on]], served)
+    return out
 
 
 def walking_coverage(
@@ -99,9 +160,13 @@ def walking_coverage(
     station_id_col : str
         Station id column.
     max_walk_m : float, optional
-        Stop searching at this walking distance (metres): farther points get ``walk_m = inf``,
-        no ``nearest_station``, band ``"beyond"`` and reason ``"no station within max_walk_m"``.
-        Default None searches the whole network. A province run split by city uses the same
+        Stop searching at this walking distance (metres; with estimated walks, plus the detour
+        of the longest leg over unmapped ground, ``search_limit_m``): farther points get
+        ``walk_m = inf`` and no ``nearest_station``; bands, reasons and gaps are those of the whole
+        search (band ``"beyond"``; ``"unreachable"`` where no station is on their part of the
+        network). At least the largest band's walk (else ``SpatialError``: homes within that band
+        would be left out of it). Default None searches the whole network. A province run split
+        by city uses the same
         limit (:mod:`spatial.project.distributed`), so both give identical answers. With ``dem``
         and minute bands it limits the time: minutes × speed.
     dem : str, Path or EdgeTimes, optional
@@ -142,12 +207,21 @@ def walking_coverage(
     >>> sorted(demand["access"].unique())
     ['estimated', 'network', 'unreachable']
     """
+    for frame, name in ((demand, "demand"), (stations, "stations")):
+        if not isinstance(frame, gpd.GeoDataFrame):
+            raise GeometryError(f"{name} must be a GeoDataFrame (a layer with geometry and a CRS), got "
+                                f"{type(frame).__name__}; read it with geopandas.read_file, or build points with "
+                                "geopandas.GeoDataFrame(df, geometry=geopandas.points_from_xy(lon, lat), crs=4326)")
+    if len(stations) == 0:
+        raise SpatialError("the stations layer is empty: give at least one station (a point layer with "
+                           f"{station_id_col!r})")
     network = as_walk_network(network)  # an osmnx graph is read as one
     require_crs(demand, "demand")
     require_crs(stations, "stations")
     require_columns(stations, [station_id_col], "stations")
     require_unique(stations, station_id_col, "stations")
     bands = make_bands(minutes=None if meters is not None else minutes, meters=meters, speed_kmh=speed_kmh)
+    check_max_walk(max_walk_m, bands)
     clash = [c for c in COVERAGE_COLUMNS if c in demand.columns]
     if clash:
         logger.warning("demand already has columns %s; they are overwritten", clash)
@@ -172,9 +246,7 @@ def walking_coverage(
     d_snap = snap_walks(network, layer_xy(demand, network, name="demand"), max_snap_m=max_snap_m,
                         max_off_network_m=max_off_network_m, detour_factor=detour_factor,
                         gates_xy=gate_points(gates, network), barriers=barrier_lines(barriers, network))
-    if max_walk_m is not None and not (np.isfinite(max_walk_m) and max_walk_m > 0):
-        raise ValueError(f"max_walk_m must be a positive number of metres or None, got {max_walk_m!r}")
-    limit_m = np.inf if max_walk_m is None else float(max_walk_m)
+    limit_m = search_limit_m(max_walk_m, detour_factor=detour_factor, max_off_network_m=max_off_network_m)
     if dem is None:
         walk, src = nearest_source(network, s_snap, d_snap, limit_m=limit_m)
         time_m = score = walk
@@ -186,6 +258,12 @@ def walking_coverage(
         time_m, walk, src = nearest_source_timed(network, s_snap, d_snap, edge_times(network, dem),
                                                  limit_m=limit_m, by=by)
         score = walk if meters is not None else time_m
+    if np.isfinite(limit_m):  # a walk past the search's end may miss a shorter way: not measured
+        far = np.isfinite(score) & (score > limit_m)
+        if far.any():
+            walk, time_m, src = (np.where(far, np.inf, walk), np.where(far, np.inf, time_m),
+                                 np.where(far, -1, src))
+            score = walk if dem is None or meters is not None else time_m
 
     out = demand.copy()
     ids = stations[station_id_col].to_numpy(object)
@@ -195,11 +273,11 @@ def walking_coverage(
     band = assign_band(score, bands)
     reason = d_snap.reason.copy()
     cut = d_snap.ok & ~np.isfinite(score)
-    if max_walk_m is not None:
-        band[cut] = BEYOND
-        reason[cut] = "no station within max_walk_m"
-    else:
-        reason[cut] = NO_STATION
+    if max_walk_m is not None and cut.any():  # the search stopped: beyond, unless no station can be reached
+        beyond = cut & _station_in_component(network, s_snap, d_snap)
+        band[beyond] = BEYOND  # as without max_walk_m: no reason, the band says it
+        cut &= ~beyond
+    reason[cut] = NO_STATION
     out["band"] = band
     out["reason"] = reason  # already strings: no round trip through a numpy str array
     access = d_snap.access.copy()

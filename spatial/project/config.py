@@ -181,6 +181,9 @@ def load_project(path: str | Path) -> Project:
         raise SpatialError(f"project file {source}: [coverage] max_off_network_m {coverage['max_off_network_m']:g} "
                            f"is below max_snap_m {coverage['max_snap_m']:g}; give at least max_snap_m (equal "
                            "turns estimated walks off)")
+    from spatial.coverage.walks import check_max_walk
+
+    check_max_walk(coverage["max_walk_m"], bands, f"project file {source}: [coverage] max_walk_m")
     siting = _merged("siting", _DEFAULT_SITING, raw, source)
     labels = [b.label for b in bands]
     for where, key, value in (("siting", "band", siting["band"]), ("coverage", "gap_band", coverage["gap_band"])):

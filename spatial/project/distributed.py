@@ -52,7 +52,7 @@ from spatial.core.checks import (
 )
 from spatial.core.errors import NetworkError, SpatialError
 from spatial.coverage.bands import DEFAULT_MINUTES, DEFAULT_SPEED_KMH, make_bands
-from spatial.coverage.walks import COVERAGE_COLUMNS, DEFAULT_MAX_OFF_NETWORK_M
+from spatial.coverage.walks import COVERAGE_COLUMNS, DEFAULT_DETOUR_FACTOR, DEFAULT_MAX_OFF_NETWORK_M, search_limit_m
 from spatial.grids._units import community_of
 from spatial.grids.partition import GridResult, _codes_and_staff
 from spatial.network.elevation import FASTEST
@@ -403,7 +403,10 @@ def run_coverage_distributed(demand: gpd.GeoDataFrame, stations: gpd.GeoDataFram
     # walk; on slopes (``dem``, minute bands) a walk of ``limit`` reaches up to FASTEST times as far
     # downhill; each part samples its own window of the DEM file in walking_coverage
     off_m = coverage_options.get("max_off_network_m", DEFAULT_MAX_OFF_NETWORK_M)
-    reach = limit * FASTEST if coverage_options.get("dem") is not None and meters is None else limit
+    # walking_coverage searches a little past the limit (the detour of the longest estimated leg)
+    searched = search_limit_m(limit, detour_factor=coverage_options.get("detour_factor", DEFAULT_DETOUR_FACTOR),
+                              max_off_network_m=off_m)
+    reach = searched * FASTEST if coverage_options.get("dem") is not None and meters is None else searched
     margin = reach + max(max_snap_m, float(off_m or 0.0))
     options = {**coverage_options, "max_walk_m": limit}
 

@@ -342,14 +342,6 @@ def _coverage(project: Project, layers: dict, client=None, report: Report | None
         part_opts = band_opts if dem is None else {**band_opts, "dem": c["dem"]}
         demand = _coverage_distributed(project, layers, client, max_walk_m or whole_network_m(network),
                                        {**part_opts, **walk_opts})
-        if max_walk_m is None:  # nothing was cut short: no station is reachable, as in one process
-            from spatial.coverage.bands import UNREACHABLE
-            from spatial.coverage.walks import NO_STATION
-
-            cut = (demand["reason"] == "no station within max_walk_m").to_numpy()
-            demand.loc[cut, "band"] = UNREACHABLE
-            demand.loc[cut, "reason"] = NO_STATION
-            demand.loc[cut, "access"] = UNREACHABLE
     layers["coverage_demand"] = demand
     if report is not None:  # every unit the demand layer marks with a reason is in the report too
         report_reasons(report, demand, "coverage_demand", id_col=_opt(project, "units", "id_col", "unit_id"))
@@ -392,7 +384,8 @@ def _station_load(project: Project, layers: dict, limit_m: float, walk_opts: dic
         stations["fca_m2_per_100hh"] = fca["fca_m2_per_100hh"].to_numpy()
         layers["coverage_demand"] = demand
         layers["fca_by_community"] = fca_by_community(demand, households_col=hh,
-                                                      min_m2_per_100hh=c["min_m2_per_100hh"])
+                                                      min_m2_per_100hh=c["min_m2_per_100hh"],
+                                                      communities=layers.get("communities"))
     layers["stations"] = stations
 
 
