@@ -116,12 +116,18 @@ def test_cli_lock_file_matching_no_unit_is_refused_naming_it(files, tmp_path, ca
     assert len(err.splitlines()) == 1 and "--lock 'lock.csv': none of its 2 unit ids is among the units" in err
 
 
-def test_cli_lock_file_naming_a_removed_unit_redraws(files, tmp_path):
+def _redraw_with_lock(files, tmp_path, *ids):
+    """The plan redrawn with a lock file of ``ids``; the output's path (the command must succeed)."""
     lock = tmp_path / "lock.csv"
-    lock.write_text("unit_id\nU00\nGONE\n", encoding="utf-8")
+    lock.write_text("unit_id\n" + "".join(f"{i}\n" for i in ids), encoding="utf-8")
     out = tmp_path / "r.gpkg"
     assert main(["grids", str(files["communities"]), str(files["units"]), "--existing", str(files["plan"]),
                  "--redraw", "--lock", str(lock), "--out", str(out), "-q"]) == 0
+    return out
+
+
+def test_cli_lock_file_naming_a_removed_unit_redraws(files, tmp_path):
+    out = _redraw_with_lock(files, tmp_path, "U00", "GONE")
     report = gpd.read_file(out, layer="report")
     assert report.loc[report["layer"] == "locked", "row_id"].tolist() == ["GONE"]
 
@@ -139,11 +145,7 @@ def test_the_redraw_s_units_carry_the_plan_s_locks():
 
 
 def test_cli_redraw_with_a_lock_file_opens_in_the_editor_with_its_locks(files, tmp_path):
-    lock = tmp_path / "lock.csv"
-    lock.write_text("unit_id\nU00\n", encoding="utf-8")
-    out = tmp_path / "r.gpkg"
-    assert main(["grids", str(files["communities"]), str(files["units"]), "--existing", str(files["plan"]),
-                 "--redraw", "--lock", str(lock), "--out", str(out), "-q"]) == 0
+    out = _redraw_with_lock(files, tmp_path, "U00")
     assert gpd.read_file(out, layer="units")["locked"].tolist() == [True] + [False] * 5
     assert main(["editor", str(out), "--locked-col", "locked", "--out", str(tmp_path / "e.html"), "-q"]) == 0
 
