@@ -19,6 +19,7 @@ lines (not only endpoints) and stays in numpy arrays.
 
 from __future__ import annotations
 
+import ast
 import json
 import logging
 import re
@@ -64,12 +65,30 @@ class Loaded:
 
 
 def _tag_text(value) -> str:
-    """OSM tag values as text; osmnx lists (merged ways) are joined with ';'."""
+    """OSM tag values as text; osmnx lists (merged ways) are joined with ';', also when written
+    as the text of a Python list (``"['primary', 'trunk']"``: osmnx's ``save_graph_geopackage``
+    and ``networkx.read_graphml`` give them so).
+
+    Examples
+    --------
+    >>> _tag_text(["primary", "trunk"]), _tag_text("['primary', 'trunk']"), _tag_text("[4, 5]")
+    ('primary;trunk', 'primary;trunk', '4;5')
+    >>> _tag_text("[not a list"), _tag_text(None)
+    ('[not a list', '')
+    """
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
     if isinstance(value, (list, tuple, set)):
         return ";".join(str(v) for v in value)
-    return str(value)
+    text = str(value)
+    if text.startswith("[") and text.endswith("]"):
+        try:
+            parts = ast.literal_eval(text)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            return text
+        if isinstance(parts, list):
+            return ";".join(str(v) for v in parts)
+    return text
 
 
 def _why_empty(reason: np.ndarray) -> str:
@@ -116,8 +135,8 @@ def from_graph(graph: nx.Graph, *, crs=None, rules: Mapping | None = None) -> Lo
     rows_u, rows_v, way, geoms = [], [], [], []
     tags: dict[str, list[str]] = {k: [] for k in (*_READ_KEYS, "feature")}
     for u, v, data in graph.edges(data=True):
-        g = data.get("geometry")
-        if g is None or g.is_empty:
+        g = _edge_line(data.get("geometry"), u, v)
+        if g is None:
             g = shapely.LineString([pos[u], pos[v]])
         rows_u.append(u)
         rows_v.append(v)
@@ -146,6 +165,33 @@ def from_graph(graph: nx.Graph, *, crs=None, rules: Mapping | None = None) -> Lo
     dropped = _dropped_frame(np.asarray(way, object)[pick], reason[pick],
                              [g for g, k in zip(geoms, pick) if k], src_crs)
     return Loaded(edges, nodes, dropped, unit="edges")
+
+
+def _edge_line(geometry, u, v):
+    """An edge's ``geometry`` attribute as a LineString (WKT text, as ``networkx.read_graphml``
+    leaves it, is parsed); None when there is none (the straight line between the nodes is used).
+
+    Raises
+    ------
+    NetworkError
+        The attribute is not a line; the message names the edge.
+    """
+    if geometry is None or (isinstance(geometry, float) and np.isnan(geometry)) or geometry == "":
+        return None
+    g = geometry
+    if isinstance(g, str):
+        try:
+            g = shapely.from_wkt(g)
+        except shapely.errors.GEOSException:
+            g = None
+    if isinstance(g, shapely.MultiLineString) and not g.is_empty:
+        g = shapely.line_merge(g)
+    if not isinstance(g, shapely.LineString):
+        shown = geometry if isinstance(geometry, str) else type(geometry).__name__
+        raise NetworkError(f"network edge {u}-{v}: its geometry {str(shown)[:60]!r} is not a line; give the edge a "
+                           "LineString (or WKT text of one), or remove the attribute to use the straight line "
+                           "between its nodes")
+    return None if g.is_empty else g
 
 
 def from_graphml(path: Path, *, rules: Mapping | None = None) -> Loaded:
