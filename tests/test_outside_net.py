@@ -3,6 +3,8 @@ specifications: each test builds a tiny input whose answer is known by hand."""
 
 from __future__ import annotations
 
+import warnings
+
 import geopandas as gpd
 import networkx as nx
 import numpy as np
@@ -76,3 +78,47 @@ def test_graph_with_geometry_that_is_not_a_line_is_refused_naming_the_edge():
     g.edges[0, 1, 0]["geometry"] = "LINESTRING (5000"
     with pytest.raises(NetworkError, match=r"edge 0-1: its geometry .* is not a line"):
         read_network(g)
+
+
+# ------------------------------------------------- 3: coordinates that are not numbers
+
+
+def _nan_line() -> LineString:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # shapely warns of the NaN it is asked for
+        return LineString([(400, 0), (np.nan, 400)])
+
+
+def test_line_with_a_nan_coordinate_is_refused_naming_the_row():
+    """A road line with a NaN vertex (a failed reprojection, a broken export) was read as an
+    edge of length NaN; walking_coverage then stopped with ``ValueError: cannot convert float NaN
+    to integer`` (the CLI: 'internal error'). Now read_network refuses it naming the row."""
+    roads = gpd.GeoDataFrame({"highway": ["footway"] * 2},
+                             geometry=[LineString([(0, 0), (400, 0)]), _nan_line()],
+                             index=[7, 8], crs=UTM)
+    with pytest.raises(NetworkError, match=r"row 8 .*not a finite number"):
+        read_network(roads)
+
+
+def test_graph_node_with_a_nan_coordinate_is_refused_naming_the_node():
+    g = _osmnx_graph()
+    g.nodes[3]["x"] = float("nan")
+    with pytest.raises(NetworkError, match=r"node 3 .*not a finite number"):
+        read_network(g)
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # shapely, reading the NaN
+def test_cli_network_with_a_nan_coordinate_exits_2_naming_the_file(tmp_path, capsys):
+    from spatial.cli import main
+
+    roads = gpd.GeoDataFrame({"highway": ["footway"] * 2},
+                             geometry=[LineString([(0, 0), (400, 0)]), _nan_line()], crs=UTM)
+    roads.to_file(tmp_path / "roads.gpkg")
+    gpd.GeoDataFrame({"station_id": ["S"]}, geometry=[Point(0, 0)], crs=UTM).to_file(tmp_path / "s.gpkg")
+    gpd.GeoDataFrame({"households": [5]}, geometry=[Point(300, 5)], crs=UTM).to_file(tmp_path / "h.gpkg")
+    out = tmp_path / "c.gpkg"
+    code = main(["-q", "coverage", str(tmp_path / "roads.gpkg"), str(tmp_path / "s.gpkg"), str(tmp_path / "h.gpkg"),
+                 "--out", str(out)])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and not out.exists()
+    assert len(err.splitlines()) == 1 and "roads.gpkg" in err and "row 1" in err and "not a finite number" in err

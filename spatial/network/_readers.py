@@ -130,6 +130,9 @@ def from_graph(graph: nx.Graph, *, crs=None, rules: Mapping | None = None) -> Lo
         ids.append(node)
         xs.append(float(data["x"]))
         ys.append(float(data["y"]))
+        if not (np.isfinite(xs[-1]) and np.isfinite(ys[-1])):
+            raise NetworkError(f"network node {node!r} has x/y ({data['x']}, {data['y']}): not a finite number; "
+                               "fix or remove that node")
     nodes = gpd.GeoDataFrame(geometry=shapely.points(xs, ys), index=pd.Index(ids, name="node"), crs=src_crs)
     pos = dict(zip(ids, zip(xs, ys)))
     rows_u, rows_v, way, geoms = [], [], [], []
@@ -191,7 +194,13 @@ def _edge_line(geometry, u, v):
         raise NetworkError(f"network edge {u}-{v}: its geometry {str(shown)[:60]!r} is not a line; give the edge a "
                            "LineString (or WKT text of one), or remove the attribute to use the straight line "
                            "between its nodes")
-    return None if g.is_empty else g
+    if g.is_empty:
+        return None
+    if not np.isfinite(shapely.get_coordinates(g)).all():
+        raise NetworkError(f"network edge {u}-{v}: its geometry has a coordinate that is not a finite number "
+                           "(NaN or infinite); fix the edge, or remove its geometry to use the straight line "
+                           "between its nodes")
+    return g
 
 
 def from_graphml(path: Path, *, rules: Mapping | None = None) -> Loaded:
@@ -441,6 +450,13 @@ def from_lines(lines: gpd.GeoDataFrame, metric, *, tolerance_m: float = 0.1, lay
     parts, part_row = parts[keep], part_row[keep]
     if len(parts) == 0:
         raise NetworkError(f"network '{layer}' has no walkable edges: {_why_empty(reason)}")
+    coords, line = shapely.get_coordinates(parts, return_index=True)
+    bad = ~np.isfinite(coords).all(axis=1)
+    if bad.any():
+        row = lines.index[part_row[line[bad][0]]]
+        raise NetworkError(f"network '{layer}': row {row} has a coordinate that is not a finite number "
+                           f"({coords[bad][0].tolist()}: NaN or infinite, a broken export or a failed "
+                           "reprojection); fix or delete that line")
     parts, n_joined, crossings = _join_t_junctions(parts, tolerance_m)
     notes = []
     if n_joined:
