@@ -178,9 +178,13 @@ def test_refining_only_where_labels_change_draws_what_every_cell_draws(river, mo
 def test_any_band_stays_inside_the_network_and_a_huge_box_is_refused(river):
     st1 = stations_at((100.0, -160.0))
     iso = isochrones(st1, river, minutes=(100_000,), max_snap_m=50.0)  # 6,667 km: the whole network
-    lo, hi = river.node_xy.min(axis=0) - 50.0, river.node_xy.max(axis=0) + 50.0
+    # nothing farther off the network than max_off_network_m (300 m, estimated walks) is reached
+    lo, hi = river.node_xy.min(axis=0) - 300.0, river.node_xy.max(axis=0) + 300.0
     assert iso.geometry.iloc[0].difference(shapely.box(*lo, *hi).buffer(50.0)).area == 0.0
     assert iso["area_m2"].iloc[0] > 0.5 * shapely.box(*lo, *hi).area
+    strict = isochrones(st1, river, minutes=(100_000,), max_snap_m=50.0, max_off_network_m=None)
+    lo, hi = river.node_xy.min(axis=0) - 50.0, river.node_xy.max(axis=0) + 50.0
+    assert strict.geometry.iloc[0].difference(shapely.box(*lo, *hi).buffer(50.0)).area == 0.0
     with pytest.raises(SpatialError, match="cell_m"):
         isochrones(st1, river, meters=(600,), cell_m=0.02, max_snap_m=50.0)  # 1.8 billion cells
 

@@ -122,3 +122,75 @@ def test_cli_network_with_a_nan_coordinate_exits_2_naming_the_file(tmp_path, cap
     err = capsys.readouterr().err.strip()
     assert code == 2 and not out.exists()
     assert len(err.splitlines()) == 1 and "roads.gpkg" in err and "row 1" in err and "not a finite number" in err
+
+
+# ------------------------------------------------- 4: service areas and estimated walks
+
+
+def _street_and_estate():
+    """A 1 km street along y = 0 with a station at its west end; homes 150 m and 250 m off it
+    (inside an estate whose paths are not mapped), 300 m along."""
+    roads = gpd.GeoDataFrame({"highway": ["footway"]}, geometry=[LineString([(0, 0), (1000, 0)])], crs=UTM)
+    stations = gpd.GeoDataFrame({"station_id": ["S"]}, geometry=[Point(0, 0)], crs=UTM)
+    homes = gpd.GeoDataFrame({"households": [10, 10]}, geometry=[Point(300, 150), Point(300, 250)], crs=UTM)
+    return read_network(roads), stations, homes
+
+
+def test_service_area_holds_the_homes_it_covers_over_estimated_walks():
+    """walking_coverage gives a home 150 m from the street an estimated walk (300 + 150 x 1.25 =
+    487.5 m, within 10 minutes), but the 10-minute service area stopped 100 m from the street
+    (max_snap_m), so the map showed covered homes outside every service area (the demo: 58 units,
+    1,381 households covered within 15 minutes outside every 15-minute area). The areas now use
+    the same estimated walks: a home is inside its band's area exactly when its walk is within it."""
+    from spatial.coverage.service_areas import isochrones
+    from spatial.coverage.walks import walking_coverage
+
+    net, stations, homes = _street_and_estate()
+    walks = walking_coverage(homes, stations, net, meters=(500, 600))
+    assert walks["walk_m"].tolist() == pytest.approx([487.5, 612.5])
+    assert walks["band"].tolist() == ["500m", "beyond"]
+    areas = isochrones(stations, net, meters=(500, 600)).set_index("band").geometry
+    assert areas["500m"].contains(Point(300, 150)) and areas["600m"].contains(Point(300, 150))
+    assert not areas["600m"].contains(Point(300, 250))
+    # along x = 305 the 500 m area reaches y where 305 + y x 1.25 = 500: y = 156 m (10 m cells)
+    top = areas["500m"].intersection(LineString([(305, 0), (305, 400)])).bounds[3]
+    assert top == pytest.approx(156, abs=10)
+    # estimated walks turned off: the area ends at the snapping limit, as the homes' walks do
+    off = isochrones(stations, net, meters=(500,), max_off_network_m=None).geometry.iloc[0]
+    assert not off.contains(Point(300, 150))
+    assert off.intersection(LineString([(305, 0), (305, 400)])).bounds[3] == pytest.approx(100, abs=10)
+
+
+def test_service_area_keeps_estimated_walks_off_barriers_and_through_gates():
+    """A wall along y = 105: a home at (300, 150) cannot walk to the street,
+    and the area does not claim it; with a gate in the wall at (300, 100) it can again."""
+    from spatial.coverage.service_areas import isochrones
+
+    net, stations, _ = _street_and_estate()
+    wall = gpd.GeoDataFrame(geometry=[LineString([(-200, 105), (1200, 105)])], crs=UTM)
+    walled = isochrones(stations, net, meters=(600,), barriers=wall).geometry.iloc[0]
+    assert not walled.contains(Point(300, 150))
+    gate = gpd.GeoDataFrame(geometry=[Point(300, 100)], crs=UTM)
+    gated = isochrones(stations, net, meters=(600,), barriers=wall, gates=gate).geometry.iloc[0]
+    assert gated.contains(Point(300, 150))
+
+
+# ------------------------------------------------- 5: API arguments refused with plain Python errors
+
+
+def test_read_network_and_snapping_refuse_bad_arguments_with_spatial_errors():
+    """keep='biggest', keep='stations' without stations, a source that is a list, and
+    max_snap_m=0 raised plain ValueError/TypeError; now SpatialError subclasses saying what to give."""
+    from spatial.core.errors import SpatialError
+    from spatial.coverage.walks import walking_coverage
+
+    roads = gpd.GeoDataFrame({"highway": ["footway"]}, geometry=[LineString([(0, 0), (400, 0)])], crs=UTM)
+    with pytest.raises(SpatialError, match="keep must be 'largest', 'all' or 'stations', not 'biggest'"):
+        read_network(roads, keep="biggest")
+    with pytest.raises(SpatialError, match="needs the station points"):
+        read_network(roads, keep="stations")
+    with pytest.raises(NetworkError, match="network source must be a path.*not list"):
+        read_network([roads])
+    st = gpd.GeoDataFrame({"station_id": ["S"]}, geometry=[Point(0, 0)], crs=UTM)
+    with pytest.raises(SpatialError, match="max_snap_m must be a positive number of metres, got 0"):
+        walking_coverage(st, st, read_network(roads), max_snap_m=0)

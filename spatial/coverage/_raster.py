@@ -37,7 +37,7 @@ from scipy.spatial import cKDTree
 from spatial.core.errors import SpatialError
 from spatial.network.graph import WalkNetwork
 from spatial.network.routing import nearest_source, nearest_source_timed, source_pass
-from spatial.network.snapping import Snap, snap_points
+from spatial.network.snapping import Snap, snap_points, snap_walks
 
 logger = logging.getLogger(__name__)
 
@@ -172,32 +172,64 @@ def cells_within(
     return iy[keep], ix[keep]
 
 
+def off_limit_m(max_snap_m: float, legs: dict | None) -> float:
+    """Farthest a scored place may lie from every walkway: ``max_snap_m``, or with estimated legs
+    (``legs``, the options of :func:`spatial.network.snapping.snap_walks`) ``max_off_network_m``."""
+    if not legs or legs.get("max_off_network_m") is None:
+        return float(max_snap_m)
+    return max(float(max_snap_m), float(legs["max_off_network_m"]))
+
+
 def score(network: WalkNetwork, sources: Snap, xy: np.ndarray, *, reach_m: float, max_snap_m: float,
-          times=None, done: tuple | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Walk, nearest source (index into ``sources``) and snap leg of points, as for residents.
+          times=None, done: tuple | None = None, legs: dict | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Walk, nearest source (index into ``sources``) and straight leg of points, as for residents.
 
     With ``times`` (slopes) the walk is the time from the point TO the source times the speed.
     ``done`` (flat only): ``source_pass(network, sources, limit_m=reach_m + TOL_M)`` already run.
+    ``legs``: the options of :func:`spatial.network.snapping.snap_walks` (``max_off_network_m``,
+    ``detour_factor``, ``gates_xy``, ``barriers``): places beyond ``max_snap_m`` get the estimated
+    walks residents get; None snaps within ``max_snap_m`` only.
     """
     walk, src, leg = np.full(len(xy), np.inf), np.full(len(xy), -1, dtype=np.int64), np.full(len(xy), np.nan)
     for lo in range(0, len(xy), SCORE_CHUNK):  # in chunks: memory bounded whatever the tile
         part = slice(lo, lo + SCORE_CHUNK)
-        cells = snap_points(network, xy[part], max_snap_m=max_snap_m)
+        if legs:
+            with _quiet(logging.getLogger("spatial.network.snapping")):  # said once for the residents
+                cells = snap_walks(network, xy[part], max_snap_m=max_snap_m, **legs)
+        else:
+            cells = snap_points(network, xy[part], max_snap_m=max_snap_m)
         if times is None:
             w, k = nearest_source(network, sources, cells, limit_m=reach_m + TOL_M, done=done)
         else:
             w, _, k = nearest_source_timed(network, sources, cells, times, limit_m=reach_m + TOL_M)
-        walk[part], src[part], leg[part] = w, k, cells.leg_m
+        walk[part], src[part] = w, k
+        leg[part] = cells.leg_m if cells.off_network_m is None else cells.off_network_m
     far = ~(walk <= reach_m + TOL_M)
     walk[far] = np.inf
     src[far] = -1
     return walk, src, leg
 
 
+class _quiet:
+    """Raise a logger's level to ERROR for a ``with`` block (its warnings were said already)."""
+
+    def __init__(self, log: logging.Logger):
+        self.log, self.level = log, log.level
+
+    def __enter__(self):
+        self.log.setLevel(logging.ERROR)
+
+    def __exit__(self, *exc):
+        self.log.setLevel(self.level)
+
+
 def band_pieces(network: WalkNetwork, sources: Snap, source_xy: np.ndarray, limits: np.ndarray, *,
                 cell_m: float, max_snap_m: float, by_source: bool = True,
-                stats: RasterStats | None = None, times=None) -> list[dict[int, list]]:
+                stats: RasterStats | None = None, times=None, legs: dict | None = None) -> list[dict[int, list]]:
     """Polygon pieces of each band: per band, ``{label: [polygons in cell units]}``.
+
+    ``legs`` (the options of :func:`spatial.network.snapping.snap_walks`): places off the mapped
+    network get the estimated walks residents get (see :func:`score`).
 
     ``label`` is the index of the nearest source (``by_source``) or 0. Pieces are in integer
     cell coordinates from the box corner; :func:`assemble` unions and moves them to metres.
@@ -214,7 +246,7 @@ def band_pieces(network: WalkNetwork, sources: Snap, source_xy: np.ndarray, limi
     sxy = np.asarray(source_xy, dtype=float).reshape(-1, 2)[ok]
     big = COARSE * cell_m
     ground = box_reach_m(reach, times)  # straight-line reach (farther on slopes downhill)
-    x0, y0, (ny, nx) = reach_box(network, sxy, ground, max_snap_m, big)
+    x0, y0, (ny, nx) = reach_box(network, sxy, ground, off_limit_m(max_snap_m, legs), big)
     stats.extra["origin"] = (x0, y0)
     stats.cells_in_box = ny * nx * COARSE * COARSE
     check_cells(stats.cells_in_box, cell_m)
@@ -231,7 +263,7 @@ def band_pieces(network: WalkNetwork, sources: Snap, source_xy: np.ndarray, limi
             stats.tiles += 1
             labels = _tile_labels(network, _take(sources, ok[mine]), sxy[mine], ok[mine], limits, lo, r1 - r0,
                                   c1 - c0, cell_m=cell_m, max_snap_m=max_snap_m, by_source=by_source,
-                                  stats=stats, times=times, ground=ground)
+                                  stats=stats, times=times, ground=ground, legs=legs)
             for b in range(len(limits)):
                 for geom, value in _polygonize(labels[b], c0 * COARSE, r0 * COARSE):
                     pieces[b].setdefault(int(value), []).append(geom)
@@ -317,7 +349,7 @@ def _sub_cells(my: np.ndarray, mx: np.ndarray, k: int) -> tuple[np.ndarray, np.n
 
 def _tile_labels(network, tsrc: Snap, tsxy: np.ndarray, global_id: np.ndarray, limits: np.ndarray,
                  lo: np.ndarray, h: int, w: int, *, cell_m: float, max_snap_m: float, by_source: bool,
-                 stats: RasterStats, times=None, ground: float | None = None) -> np.ndarray:
+                 stats: RasterStats, times=None, ground: float | None = None, legs: dict | None = None) -> np.ndarray:
     """``(bands, h*COARSE, w*COARSE)`` int32 labels of one tile's cells."""
     big = COARSE * cell_m
     reach = float(limits[-1])
@@ -338,7 +370,7 @@ def _tile_labels(network, tsrc: Snap, tsxy: np.ndarray, global_id: np.ndarray, l
         if times is None and not passes:
             passes.append(source_pass(network, tsrc, limit_m=reach + TOL_M))
         return score(network, tsrc, points, reach_m=reach, max_snap_m=max_snap_m, times=times,
-                     done=passes[0] if passes else None)
+                     done=passes[0] if passes else None, legs=legs)
 
     if len(near):
         wk, s, lg = walks(cxy[near])
@@ -348,7 +380,7 @@ def _tile_labels(network, tsrc: Snap, tsxy: np.ndarray, global_id: np.ndarray, l
     fine = np.repeat(np.repeat(lab[:, 1:-1, 1:-1], COARSE, axis=1), COARSE, axis=2)
     # a strip of water or a wide block may hide between centres near the snapping limit: such
     # cells are cut down to single cells whatever their neighbours
-    force = (leg > max_snap_m - big / np.sqrt(2)).reshape(h + 2, w + 2)[1:-1, 1:-1]
+    force = (leg > off_limit_m(max_snap_m, legs) - big / np.sqrt(2)).reshape(h + 2, w + 2)[1:-1, 1:-1]
     size = COARSE
     while size > 1:
         # labels at this level with a halo (outside the tile: the coarse halo's labels)

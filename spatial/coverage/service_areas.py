@@ -32,6 +32,7 @@ from spatial.core.errors import GeometryError, SpatialError
 from spatial.coverage._raster import (MAX_GRID_CELLS, TOL_M, RasterStats, WalkGrid, assemble, band_pieces,
                                       box_reach_m, cells_within, check_cells, coverage_simplify, reach_box)
 from spatial.coverage.bands import DEFAULT_SPEED_KMH, Band, make_bands
+from spatial.coverage.walks import DEFAULT_DETOUR_FACTOR, DEFAULT_MAX_OFF_NETWORK_M, barrier_lines, gate_points
 from spatial.network.graph import WalkNetwork
 from spatial.network.routing import nearest_source, nearest_source_timed
 from spatial.network.snapping import Snap, snap_points
@@ -72,6 +73,10 @@ def isochrones(
     overlap: bool = False,
     simplify_m: float = 2.0,
     dem=None,
+    detour_factor: float = DEFAULT_DETOUR_FACTOR,
+    max_off_network_m: float | None = DEFAULT_MAX_OFF_NETWORK_M,
+    gates: gpd.GeoDataFrame | None = None,
+    barriers: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """Service-area polygons of each station for each walking band.
 
@@ -109,6 +114,12 @@ def isochrones(
     dem : str, Path or EdgeTimes, optional
         As for :func:`spatial.coverage.walks.walking_coverage`: minute bands then hold the places
         whose walk TO the station takes that long on the slopes; distance bands stay distances.
+    detour_factor, max_off_network_m, gates, barriers
+        As for :func:`spatial.coverage.walks.walking_coverage` (the same defaults): a place
+        farther than ``max_snap_m`` from every walkway, but within ``max_off_network_m``, walks
+        its straight leg times ``detour_factor`` (through its nearest gate, never across a
+        barrier), as a home there does, so a home is inside its band's area exactly when its
+        walk is within the band. ``max_off_network_m=None`` ends the areas at ``max_snap_m``.
 
     Returns
     -------
@@ -146,6 +157,10 @@ def isochrones(
     for sid, why in zip(pts[station_id_col].to_numpy()[~ok], np.asarray(snap.reason)[~ok]):
         logger.warning("station %s has no service area: %s", sid, why or "not snapped")
     limits = np.array([b.limit_m for b in bands])
+    legs = None
+    if max_off_network_m is not None and (max_off_network_m > max_snap_m or barriers is not None):
+        legs = dict(max_off_network_m=max_off_network_m, detour_factor=detour_factor,
+                    gates_xy=gate_points(gates, network), barriers=barrier_lines(barriers, network))
     times = None
     if dem is not None and meters is None:  # slopes: the same times as the residents' walks
         from spatial.network.elevation import edge_times
@@ -156,10 +171,10 @@ def isochrones(
     stats = RasterStats()
     if overlap and not dissolve:
         per_band = _overlapping_polygons(network, snap, xy, limits, cell_m=cell_m, max_snap_m=max_snap_m,
-                                         stats=stats, times=times)
+                                         stats=stats, times=times, legs=legs)
     else:
         pieces = band_pieces(network, snap, xy, limits, cell_m=cell_m, max_snap_m=max_snap_m,
-                             by_source=not dissolve, stats=stats, times=times)
+                             by_source=not dissolve, stats=stats, times=times, legs=legs)
         per_band = assemble(pieces, 1 if dissolve else len(pts), stats.extra["origin"], cell_m)
     if overlap and not dissolve:
         per_band = [_simplify(geoms, simplify_m, cell_m) for geoms in per_band]
@@ -253,7 +268,8 @@ def _grid_cells(network, sources, source_xy, *, reach_m, cell_m, max_snap_m):
     return x0, y0, shape, iy, ix, snap_points(network, centres, max_snap_m=max_snap_m)
 
 
-def _overlapping_polygons(network, sources, source_xy, limits, *, cell_m, max_snap_m, stats, times=None) -> list:
+def _overlapping_polygons(network, sources, source_xy, limits, *, cell_m, max_snap_m, stats, times=None,
+                          legs=None) -> list:
     """Per band, each source's full area (all it reaches, nearer sources or not): one raster a source."""
     n = len(sources)
     per_band = [[shapely.Polygon()] * n for _ in limits]
@@ -261,7 +277,7 @@ def _overlapping_polygons(network, sources, source_xy, limits, *, cell_m, max_sn
         one = Snap(edge=sources.edge[[k]], offset_m=sources.offset_m[[k]], leg_m=sources.leg_m[[k]],
                    reason=sources.reason[[k]])
         pieces = band_pieces(network, one, source_xy[[k]], limits, cell_m=cell_m, max_snap_m=max_snap_m,
-                             by_source=False, stats=stats, times=times)
+                             by_source=False, stats=stats, times=times, legs=legs)
         for j, geoms in enumerate(assemble(pieces, 1, stats.extra["origin"], cell_m)):
             per_band[j][k] = geoms[0]
     return per_band

@@ -31,7 +31,7 @@ import shapely
 
 from spatial.core._gc import without_gc_pauses
 from spatial.core.checks import Report, ground_metres, metric_crs, require_crs
-from spatial.core.errors import CRSError, InputFileError, NetworkError
+from spatial.core.errors import CRSError, InputFileError, NetworkError, SpatialError
 from spatial.network import _readers
 from spatial.network.graph import (
     DEFAULT_EXCLUDED_HIGHWAYS,
@@ -108,9 +108,9 @@ def read_network(
     np.True_
     """
     if keep not in ("largest", "all", "stations"):
-        raise ValueError(f"keep must be 'largest', 'all' or 'stations', not {keep!r}")
+        raise SpatialError(f"keep must be 'largest', 'all' or 'stations', not {keep!r}")
     if keep == "stations" and stations is None:
-        raise ValueError("keep='stations' needs the station points: read_network(..., stations=gdf)")
+        raise SpatialError("keep='stations' needs the station points: read_network(..., stations=gdf)")
     report = Report()
     label = _label(source)
     metric = None if crs is None else pyproj.CRS.from_user_input(crs)
@@ -318,7 +318,8 @@ def _load(source, metric, label, rules: dict):
         lines = source.to_crs(metric if metric is not None else _target_crs(source))
         return _readers.from_lines(lines, lines.crs, rules=rules), src
     if not isinstance(source, (str, Path)):
-        raise TypeError(f"network source must be a path, a networkx graph or a GeoDataFrame, not {type(source).__name__}")
+        raise NetworkError(f"network source must be a path, a networkx graph or a GeoDataFrame of lines, not "
+                           f"{type(source).__name__}")
     path = Path(source)
     if not path.exists():
         raise InputFileError(f"network file {path} does not exist")

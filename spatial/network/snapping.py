@@ -101,8 +101,8 @@ def snap_points(network: WalkNetwork, xy: np.ndarray, *, max_snap_m: float = 100
     -------
     Snap
     """
-    if not max_snap_m > 0:
-        raise ValueError(f"max_snap_m must be > 0 metres, got {max_snap_m}")
+    if not (max_snap_m > 0):
+        raise SpatialError(f"max_snap_m must be a positive number of metres, got {max_snap_m!r}")
     xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
     p = len(xy)
     valid = np.isfinite(xy[:, 0]) & np.isfinite(xy[:, 1])
