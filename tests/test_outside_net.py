@@ -194,3 +194,28 @@ def test_read_network_and_snapping_refuse_bad_arguments_with_spatial_errors():
     st = gpd.GeoDataFrame({"station_id": ["S"]}, geometry=[Point(0, 0)], crs=UTM)
     with pytest.raises(SpatialError, match="max_snap_m must be a positive number of metres, got 0"):
         walking_coverage(st, st, read_network(roads), max_snap_m=0)
+
+
+# ------------------------------------------------- 6: stations drawn as building outlines in spatial coverage
+
+
+def test_cli_coverage_takes_station_buildings_as_spatial_run_does(tmp_path, capsys):
+    """Stations given as building polygons: the walks took a point inside each, then the
+    isochrones step refused them ("pass gdf.representative_point()", advice for Python) and
+    spatial coverage exited 2 after all the walking was done. spatial run replaces each polygon
+    by a point inside it with a report row; spatial coverage now does the same."""
+    from spatial.cli import main
+
+    roads = gpd.GeoDataFrame({"highway": ["footway"]}, geometry=[LineString([(0, 0), (1000, 0)])], crs=UTM)
+    roads.to_file(tmp_path / "roads.gpkg")
+    gpd.GeoDataFrame({"station_id": ["S"]}, geometry=[Point(0, 20).buffer(10)], crs=UTM).to_file(tmp_path / "s.gpkg")
+    gpd.GeoDataFrame({"households": [5]}, geometry=[Point(300, 5)], crs=UTM).to_file(tmp_path / "h.gpkg")
+    out = tmp_path / "c.gpkg"
+    code = main(["-q", "coverage", str(tmp_path / "roads.gpkg"), str(tmp_path / "s.gpkg"), str(tmp_path / "h.gpkg"),
+                 "--out", str(out), "--meters", "500"])
+    assert code == 0, capsys.readouterr().err
+    areas = gpd.read_file(out, layer="isochrones")
+    assert areas["area_m2"].iloc[0] > 0 and areas["reason"].fillna("").iloc[0] == ""
+    assert gpd.read_file(out, layer="demand")["walk_m"].iloc[0] == pytest.approx(20 + 300 + 5, abs=10)
+    report = gpd.read_file(out, layer="report")
+    assert (report["problem"] == "geometry is a polygon, not a point").sum() == 1

@@ -232,6 +232,7 @@ def _coverage(args: argparse.Namespace, step) -> int:
     from spatial.io.coords import to_wgs84
     from spatial.io.layers import write_layers
     from spatial.io.tables import write_csv
+    from spatial.io.validate import station_points
     from spatial.network.read import read_network
     from spatial.network.snapping import snap_layer
 
@@ -264,6 +265,7 @@ def _coverage(args: argparse.Namespace, step) -> int:
             demand = demand.assign(**{col: counts.to_numpy()})
     repaired = Report()  # invalid polygons (self-touching OSM footprints) repaired once, here
     demand = _repaired_units(demand, repaired, uid)
+    stations = station_points(stations, sid, repaired)  # building outlines: a point inside each, as spatial run
     gates = barriers = None
     if args.gates is not None:
         gates = read_input(args.gates, "gates", f"--gates {args.gates}")

@@ -141,7 +141,7 @@ def validate_inputs(
             out["units"] = out["units"].copy()
             out["units"][households_col] = hh
     if "stations" in out:
-        out["stations"] = _station_points(out["stations"], station_id_col, report)
+        out["stations"] = station_points(out["stations"], station_id_col, report)
     if "network_edges" in out:
         types = set(out["network_edges"].geom_type.unique())
         if not types <= {"LineString", "MultiLineString"}:
@@ -201,7 +201,15 @@ def _require_types(gdf: gpd.GeoDataFrame, name: str, id_col: str, allowed: tuple
         )
 
 
-def _station_points(stations: gpd.GeoDataFrame, id_col: str, report: Report) -> gpd.GeoDataFrame:
+def station_points(stations: gpd.GeoDataFrame, id_col: str, report: Report) -> gpd.GeoDataFrame:
+    """``stations`` with each building polygon replaced by a point inside it (a report row each),
+    as ``spatial run`` and ``spatial coverage`` take them.
+
+    Raises
+    ------
+    GeometryError
+        A station is neither a point nor a polygon (the message lists them by ``id_col``).
+    """
     types = stations.geom_type.to_numpy()
     polys = np.isin(types, ("Polygon", "MultiPolygon"))
     other = ~polys & (types != "Point")
