@@ -219,3 +219,30 @@ def test_cli_coverage_takes_station_buildings_as_spatial_run_does(tmp_path, caps
     assert gpd.read_file(out, layer="demand")["walk_m"].iloc[0] == pytest.approx(20 + 300 + 5, abs=10)
     report = gpd.read_file(out, layer="report")
     assert (report["problem"] == "geometry is a polygon, not a point").sum() == 1
+
+
+# ------------------------------------------------- 7: a station on a disconnected part, from the command line
+
+
+def test_cli_coverage_keeps_the_parts_that_hold_stations_when_asked(tmp_path, capsys):
+    """Only the largest connected part of a network is kept. With the one station on a street
+    the map does not join to the rest, spatial coverage stopped telling a command-line user to
+    'read it with read_network(..., keep="stations")', which no option of the command did. Now
+    --keep stations (or all) keeps it, and the message names the option."""
+    from spatial.cli import main
+
+    roads = gpd.GeoDataFrame({"highway": ["footway"] * 2},
+                             geometry=[LineString([(0, 0), (2000, 0)]), LineString([(0, 500), (300, 500)])], crs=UTM)
+    roads.to_file(tmp_path / "roads.gpkg")
+    gpd.GeoDataFrame({"station_id": ["S"]}, geometry=[Point(0, 500)], crs=UTM).to_file(tmp_path / "s.gpkg")
+    gpd.GeoDataFrame({"households": [5, 7]}, geometry=[Point(200, 505), Point(1000, 0)], crs=UTM).to_file(
+        tmp_path / "h.gpkg")
+    files = [str(tmp_path / f) for f in ("roads.gpkg", "s.gpkg", "h.gpkg")]
+    out = tmp_path / "c.gpkg"
+    assert main(["-q", "coverage", *files, "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--keep stations" in err and not out.exists()
+    assert main(["-q", "coverage", *files, "--out", str(out), "--keep", "stations", "--meters", "500"]) == 0
+    demand = gpd.read_file(out, layer="demand")
+    assert demand["walk_m"].iloc[0] == pytest.approx(205.0)
+    assert demand["reason"].iloc[1] == "in a dropped network component"

@@ -66,6 +66,9 @@ def add_parser(sub) -> None:
                    help="walk the lanes of gated estates an OSM network tags access=private|no, foot=private or "
                         "service=private (dropped by default, as osmnx: nobody cuts through an estate, but homes "
                         "inside may then lie far from any path); foot=no stays dropped")
+    p.add_argument("--keep", choices=("largest", "stations", "all"), default="largest",
+                   help="which connected parts of the network to keep: the largest (default), every part that "
+                        "holds a station, or all; homes on a part without a station are unreachable")
     walks = p.add_argument_group("homes off the mapped network (paths inside estates the map lacks)")
     walks.add_argument("--max-off-network-m", type=positive, default=300.0,
                        help="a home farther than --max-snap-m from every walkway but within this gets an "
@@ -284,7 +287,8 @@ def _coverage(args: argparse.Namespace, step) -> int:
         gid = column(args, grids, "grid_id", "grids")
         grids = repair_geometries(grids, "grids", repaired, id_col=gid, allow_empty=True)
     step("read network")
-    network = read_network(args.network, keep_private=args.keep_private)
+    network = read_network(args.network, keep_private=args.keep_private, keep=args.keep, max_snap_m=args.max_snap_m,
+                           stations=stations if args.keep == "stations" else None)
     say(args, f"network: {network.n_nodes} nodes, {network.n_edges} edges, "
               f"{network.length_m.sum() / 1000:.1f} km ({len(network.report)} report rows)")
     dem = None

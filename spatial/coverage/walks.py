@@ -233,7 +233,8 @@ def walking_coverage(
             raise NetworkError(
                 "every station is on a small disconnected part of the walking network that was dropped "
                 "(only the largest connected part is kept; see the network's report); connect those "
-                "streets to the rest in the network data, or read it with read_network(..., keep=\"stations\")"
+                "streets to the rest in the network data, or keep the parts that hold stations: "
+                "read_network(..., keep=\"stations\"), or --keep stations on the command line"
             )
         why = shifted or "check that stations and network cover the same area (and CRS), or raise max_snap_m"
         raise NetworkError(f"no station lies within {max_snap_m} m of the walking network; {why}")
