@@ -246,3 +246,20 @@ def test_cli_coverage_keeps_the_parts_that_hold_stations_when_asked(tmp_path, ca
     demand = gpd.read_file(out, layer="demand")
     assert demand["walk_m"].iloc[0] == pytest.approx(205.0)
     assert demand["reason"].iloc[1] == "in a dropped network component"
+
+
+# ------------------------------------------------- 8: crs= a projection for another place
+
+
+def test_crs_asked_for_is_checked_where_the_network_is():
+    """read_network(crs=...) only checked the CRS's units: UTM zone 33N (Central Europe) for a
+    Shenzhen network was taken, and every walk came out 2.4 times too long (Futian: 496.4 km of
+    streets instead of 205.7 km). A CRS whose scale at the network is off by more than 0.5% is now
+    refused, naming the scale and the local zone."""
+    from spatial.core.errors import CRSError
+
+    roads = gpd.GeoDataFrame({"highway": ["footway"]}, geometry=[LineString([(114.05, 22.54), (114.06, 22.54)])],
+                             crs="EPSG:4326")
+    assert read_network(roads, crs="EPSG:32650").length_m.sum() == pytest.approx(1029.4, abs=0.5)
+    with pytest.raises(CRSError, match=r"crs='EPSG:32633' .*not in ground metres at the network.*EPSG:32650"):
+        read_network(roads, crs="EPSG:32633")

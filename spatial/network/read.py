@@ -30,7 +30,7 @@ import pyproj
 import shapely
 
 from spatial.core._gc import without_gc_pauses
-from spatial.core.checks import Report, ground_metres, metric_crs, require_crs
+from spatial.core.checks import Report, _scale_at, ground_metres, layer_lonlat, metric_crs, require_crs
 from spatial.core.errors import CRSError, InputFileError, NetworkError, SpatialError
 from spatial.network import _readers
 from spatial.network.graph import (
@@ -123,6 +123,8 @@ def read_network(
     edges, nodes = loaded.edges, loaded.nodes
     if metric is None:
         metric = _target_crs(nodes)
+    else:
+        _check_asked_crs(crs, metric, nodes, label)
     if nodes.crs is None or pyproj.CRS.from_user_input(nodes.crs) != metric:
         nodes = nodes.to_crs(metric)
         edges = edges.to_crs(metric)
@@ -198,6 +200,25 @@ def network_from_place(place: str, *, download: bool = False, network_type: str 
 def _target_crs(gdf: gpd.GeoDataFrame) -> pyproj.CRS:
     """The layer's own CRS when it is in ground metres, else its local UTM zone."""
     return pyproj.CRS.from_user_input(metric_crs(gdf))
+
+
+def _check_asked_crs(crs, metric: pyproj.CRS, nodes: gpd.GeoDataFrame, label: str) -> None:
+    """Refuse a ``crs=`` whose scale where the network lies is not ground metres (a UTM zone or a
+    national grid of another place): every walk would be that much too long or short.
+
+    Raises
+    ------
+    CRSError
+        Naming the scale there and the local CRS to pass instead.
+    """
+    lonlat = layer_lonlat(nodes)
+    if lonlat is None or ground_metres(metric, lonlat):
+        return
+    scale = _scale_at(metric, *lonlat)
+    said = "" if scale is None else f": lengths there are {float(np.max(np.abs(scale - 1))) * 100:.1f}% off the ground's"
+    raise CRSError(f"crs={crs!r} is not in ground metres at the network '{label}' (near {lonlat[0]:.3f}, "
+                   f"{lonlat[1]:.3f}){said}; pass {_crs_text(_target_crs(nodes))} or leave crs out for the local "
+                   "UTM zone")
 
 
 def _crs_text(crs: pyproj.CRS) -> str:
