@@ -263,3 +263,21 @@ def test_crs_asked_for_is_checked_where_the_network_is():
     assert read_network(roads, crs="EPSG:32650").length_m.sum() == pytest.approx(1029.4, abs=0.5)
     with pytest.raises(CRSError, match=r"crs='EPSG:32633' .*not in ground metres at the network.*EPSG:32650"):
         read_network(roads, crs="EPSG:32633")
+
+
+# ------------------------------------------------- 9: the network-for-cars warning and merged edges
+
+
+def test_footways_merged_into_osmnx_edges_count_as_footways():
+    """An osmnx edge merged from a footway and steps reads 'footway;steps'; the check for a network
+    drawn for cars split only osmnx lists, not that text, so a network whose footways were all
+    merged (or read from osmnx's GeoPackage) was said to be a network for cars."""
+    g = nx.MultiDiGraph(crs=UTM)
+    for i in range(121):
+        g.add_node(i, x=500000.0 + 100 * i, y=2500000.0)
+    for i in range(120):
+        g.add_edge(i, i + 1, highway="residential" if i % 2 else ["footway", "steps"])
+    assert not (read_network(g).report["row_id"] == "highway").any()
+    for i in range(0, 120, 2):
+        g.edges[i, i + 1, 0]["highway"] = "primary"
+    assert (read_network(g).report["row_id"] == "highway").sum() == 1

@@ -305,7 +305,9 @@ def _report_car_network(edges: gpd.GeoDataFrame, report: Report, label: str) -> 
     through blocks and estates coverage reads low (a network drawn for cars, as osmnx's ``drive``)."""
     if "highway" not in edges.columns or len(edges) < _CAR_CHECK_EDGES:
         return
-    tags = [v if isinstance(v, (list, tuple)) else [v] for v in edges["highway"]]
+    # merged edges: osmnx lists, or their text 'footway;steps' (the readers' form)
+    tags = [[x.strip() if isinstance(y, str) else y for y in (v if isinstance(v, (list, tuple)) else [v])
+             for x in (y.split(";") if isinstance(y, str) else [y])] for v in edges["highway"]]
     known = [t for t in tags if any(isinstance(x, str) and x for x in t)]
     if len(known) < 0.9 * len(edges) or any(x in FOOT_CLASSES for t in known for x in t):
         return
