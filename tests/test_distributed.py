@@ -230,10 +230,12 @@ def test_coverage_errors_name_the_problem(province, client):
         run_coverage_distributed(demand, province.stations, province.network, client=client, max_walk_m=np.inf)
     xy = shapely.get_coordinates(province.stations.geometry.values) // 50 * 50 + 25  # block centres, >20 m off
     off = province.stations.set_geometry(shapely.points(xy), crs=province.stations.crs)
+    # stations are walked to as homes are: off the mapped paths within max_off_network_m, too
     with pytest.raises(NetworkError, match="no station lies within 10"):
-        walking_coverage(demand, off, province.network, max_snap_m=10.0)
+        walking_coverage(demand, off, province.network, max_snap_m=10.0, max_off_network_m=None)
     with pytest.raises(NetworkError, match="no station lies within 10"):
-        run_coverage_distributed(demand, off, province.network, client=client, max_snap_m=10.0)
+        run_coverage_distributed(demand, off, province.network, client=client, max_snap_m=10.0,
+                                 max_off_network_m=None)
     with pytest.raises(CRSError, match="set_crs"):
         run_coverage_distributed(demand.set_crs(None, allow_override=True), province.stations,
                                  province.network, client=client)

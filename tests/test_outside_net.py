@@ -281,3 +281,57 @@ def test_footways_merged_into_osmnx_edges_count_as_footways():
     for i in range(0, 120, 2):
         g.edges[i, i + 1, 0]["highway"] = "primary"
     assert (read_network(g).report["row_id"] == "highway").sum() == 1
+
+
+# ------------------------------------------------- 10: a station inside an estate, off the mapped paths
+
+
+def _station_in_estate():
+    """A 1 km street along y = 0; a station 150 m off it inside an estate whose paths are not
+    mapped, at (300, 150); a home on the street at (600, 5)."""
+    roads = gpd.GeoDataFrame({"highway": ["footway"]}, geometry=[LineString([(0, 0), (1000, 0)])], crs=UTM)
+    stations = gpd.GeoDataFrame({"station_id": ["S"], "floor_area_m2": [300.0]}, geometry=[Point(300, 150)],
+                                crs=UTM)
+    homes = gpd.GeoDataFrame({"households": [10]}, geometry=[Point(600, 5)], crs=UTM)
+    return read_network(roads), stations, homes
+
+
+def test_station_off_the_mapped_paths_gets_the_estimated_walk_a_home_there_gets():
+    """A home 150 m from the nearest mapped path walks it at x1.25 (estimated); a station there
+    was 'too far from network' and served nobody, so its whole neighbourhood was reported as a
+    gap. The walk between the two now counts the station's leg as a home's: 150 x 1.25 + 300 + 5
+    = 492.5 m, in walking_coverage, station_fca, isochrones and site_stations alike."""
+    from spatial.coverage.load import station_fca
+    from spatial.coverage.service_areas import isochrones
+    from spatial.coverage.walks import walking_coverage
+    from spatial.siting.sites import site_stations
+
+    net, stations, homes = _station_in_estate()
+    walks = walking_coverage(homes, stations, net, meters=(500,))
+    assert walks["walk_m"].iloc[0] == pytest.approx(492.5)
+    assert walks["nearest_station"].iloc[0] == "S" and walks["band"].iloc[0] == "500m"
+    _, fca = station_fca(homes, stations, net, limit_m=500, area_col="floor_area_m2")
+    assert fca["fca_m2_per_100hh"].iloc[0] == pytest.approx(3000.0)
+    area = isochrones(stations, net, meters=(500,)).geometry.iloc[0]
+    assert area.contains(Point(600, 5)) and not area.contains(Point(700, 5))
+    sites = site_stations(homes, stations, net, k=1, meters=(500,), band="500m", exact=False)
+    assert bool(sites.demand["covered_before"].iloc[0])
+    # turned off, the station is too far from the network again
+    with pytest.raises(NetworkError, match="no station lies within 100 m of the walking network"):
+        walking_coverage(homes, stations, net, meters=(500,), max_off_network_m=None)
+
+
+def test_cli_station_layer_says_the_station_in_the_estate_is_walked_to(tmp_path):
+    from spatial.cli import main
+
+    net, stations, homes = _station_in_estate()
+    gpd.GeoDataFrame({"highway": ["footway"]}, geometry=[LineString([(0, 0), (1000, 0)])], crs=UTM).to_file(
+        tmp_path / "roads.gpkg")
+    stations.to_file(tmp_path / "s.gpkg")
+    homes.to_file(tmp_path / "h.gpkg")
+    out = tmp_path / "c.gpkg"
+    assert main(["-q", "coverage", *(str(tmp_path / f) for f in ("roads.gpkg", "s.gpkg", "h.gpkg")),
+                 "--out", str(out), "--meters", "500"]) == 0
+    layer = gpd.read_file(out, layer="stations")
+    assert layer["reason"].fillna("").iloc[0] == "" and layer["snap_leg_m"].iloc[0] == pytest.approx(187.5)
+    assert gpd.read_file(out, layer="demand")["walk_m"].iloc[0] == pytest.approx(492.5)

@@ -230,6 +230,7 @@ def _coverage(args: argparse.Namespace, step) -> int:
         check_gates,
         coverage_metadata,
         coverage_summary,
+        station_snaps,
         walking_coverage,
     )
     from spatial.io.coords import to_wgs84
@@ -303,7 +304,8 @@ def _coverage(args: argparse.Namespace, step) -> int:
     step("walks")
     scored = walking_coverage(demand, stations, network, max_walk_m=args.max_walk_m, station_id_col=sid, dem=dem,
                               **walk_opts, **opts)
-    snapped = snap_layer(stations, network, max_snap_m=args.max_snap_m, name="stations")
+    snapped = snap_layer(stations, network, name="stations",  # snapped as the walks snap them
+                         snap=station_snaps(stations, network, max_snap_m=args.max_snap_m, **walk_opts))
     snapped = station_load(scored, snapped, station_id_col=sid, area_col=area_col,
                            households_col=hh, population_col=pop, min_m2_per_100hh=args.min_m2_per_100hh)
     fca_by = None

@@ -40,6 +40,7 @@ from spatial.coverage.walks import (
     _assign,
     barrier_lines,
     gate_points,
+    station_snaps,
 )
 from spatial.network.graph import WalkNetwork
 from spatial.network.routing import source_target_pairs
@@ -202,7 +203,8 @@ def walk_table(demand: gpd.GeoDataFrame, stations: gpd.GeoDataFrame, network: Wa
     """
     require_crs(demand, "demand")
     require_crs(stations, "stations")
-    s_snap = snap_points(network, layer_xy(stations, network, name="stations"), max_snap_m=max_snap_m)
+    s_snap = station_snaps(stations, network, max_snap_m=max_snap_m, max_off_network_m=max_off_network_m,
+                           detour_factor=detour_factor, gates=gates, barriers=barriers)
     d_snap = snap_walks(network, layer_xy(demand, network, name="demand"), max_snap_m=max_snap_m,
                         max_off_network_m=max_off_network_m, detour_factor=detour_factor,
                         gates_xy=gate_points(gates, network), barriers=barrier_lines(barriers, network))

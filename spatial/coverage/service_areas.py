@@ -35,7 +35,7 @@ from spatial.coverage.bands import DEFAULT_SPEED_KMH, Band, make_bands
 from spatial.coverage.walks import DEFAULT_DETOUR_FACTOR, DEFAULT_MAX_OFF_NETWORK_M, barrier_lines, gate_points
 from spatial.network.graph import WalkNetwork
 from spatial.network.routing import nearest_source, nearest_source_timed
-from spatial.network.snapping import Snap, snap_points
+from spatial.network.snapping import Snap, snap_points, snap_walks
 
 __all__ = ["isochrones", "walk_grid", "WalkGrid"]
 
@@ -152,15 +152,17 @@ def isochrones(
     _check_options(cell_m=cell_m, max_snap_m=max_snap_m, simplify_m=simplify_m)
     pts = _station_points(stations, network, station_id_col)
     xy = shapely.get_coordinates(pts.geometry.values)
-    snap = snap_points(network, xy, max_snap_m=max_snap_m)
-    ok = np.asarray(snap.edge) >= 0
-    for sid, why in zip(pts[station_id_col].to_numpy()[~ok], np.asarray(snap.reason)[~ok]):
-        logger.warning("station %s has no service area: %s", sid, why or "not snapped")
-    limits = np.array([b.limit_m for b in bands])
     legs = None
     if max_off_network_m is not None and (max_off_network_m > max_snap_m or barriers is not None):
         legs = dict(max_off_network_m=max_off_network_m, detour_factor=detour_factor,
                     gates_xy=gate_points(gates, network), barriers=barrier_lines(barriers, network))
+    # stations are snapped as the residents' walks snap them (spatial.coverage.walks.station_snaps)
+    snap = snap_points(network, xy, max_snap_m=max_snap_m) if legs is None else \
+        snap_walks(network, xy, max_snap_m=max_snap_m, **legs)
+    ok = np.asarray(snap.edge) >= 0
+    for sid, why in zip(pts[station_id_col].to_numpy()[~ok], np.asarray(snap.reason)[~ok]):
+        logger.warning("station %s has no service area: %s", sid, why or "not snapped")
+    limits = np.array([b.limit_m for b in bands])
     times = None
     if dem is not None and meters is None:  # slopes: the same times as the residents' walks
         from spatial.network.elevation import edge_times

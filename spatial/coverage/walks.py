@@ -226,7 +226,8 @@ def walking_coverage(
     if clash:
         logger.warning("demand already has columns %s; they are overwritten", clash)
 
-    s_snap = snap_points(network, layer_xy(stations, network, name="stations"), max_snap_m=max_snap_m)
+    s_snap = station_snaps(stations, network, max_snap_m=max_snap_m, max_off_network_m=max_off_network_m,
+                           detour_factor=detour_factor, gates=gates, barriers=barriers)
     shifted = shift_hint(stations, network, name="stations")  # Amap/Baidu numbers read as WGS-84?
     if not s_snap.ok.any():
         if (s_snap.reason == DROPPED_COMPONENT).all():
@@ -237,7 +238,8 @@ def walking_coverage(
                 "read_network(..., keep=\"stations\"), or --keep stations on the command line"
             )
         why = shifted or "check that stations and network cover the same area (and CRS), or raise max_snap_m"
-        raise NetworkError(f"no station lies within {max_snap_m} m of the walking network; {why}")
+        reach = max(max_snap_m, max_off_network_m or max_snap_m)
+        raise NetworkError(f"no station lies within {reach:g} m of the walking network; {why}")
     for hint in (shifted, shift_hint(demand, network, name="demand")):
         if hint:
             logger.warning(hint)
@@ -295,6 +297,27 @@ def walking_coverage(
         ", ".join(f"{b.label} {np.mean(score <= b.limit_m) * 100 if n else 0:.1f}%" for b in bands),
     )
     return out
+
+
+def station_snaps(stations: gpd.GeoDataFrame, network: WalkNetwork, *, max_snap_m: float = 100.0,
+                  max_off_network_m: float | None = DEFAULT_MAX_OFF_NETWORK_M,
+                  detour_factor: float = DEFAULT_DETOUR_FACTOR, gates: gpd.GeoDataFrame | None = None,
+                  barriers: gpd.GeoDataFrame | None = None, name: str = "stations") -> Snap:
+    """Stations (or candidate sites) snapped as homes are: a station farther than ``max_snap_m``
+    from every walkway, inside an estate whose paths are not mapped, gets the same estimated leg
+    (straight length times ``detour_factor``, through a gate, never across a barrier) up to
+    ``max_off_network_m`` (:func:`spatial.network.snapping.snap_walks`). One snapping for
+    :func:`walking_coverage`, the station load, the service areas and siting.
+
+    Returns
+    -------
+    spatial.network.snapping.Snap
+        ``leg_m`` is the leg's walking cost, ``access`` how it was made.
+    """
+    return snap_walks(network, layer_xy(stations, network, name=name), max_snap_m=max_snap_m,
+                      max_off_network_m=max_off_network_m, detour_factor=detour_factor,
+                      gates_xy=gate_points(gates, network, name="gates"),
+                      barriers=barrier_lines(barriers, network, name="barriers"))
 
 
 def check_gates(gates: gpd.GeoDataFrame, name: str = "gates") -> None:

@@ -156,9 +156,12 @@ def layer_xy(gdf: gpd.GeoDataFrame, network: WalkNetwork, *, name: str) -> np.nd
 
 
 def snap_layer(gdf: gpd.GeoDataFrame, network: WalkNetwork, *, max_snap_m: float = 100.0,
-               name: str = "points") -> gpd.GeoDataFrame:
-    """The layer with ``snap_edge``, ``snap_offset_m``, ``snap_leg_m`` and ``reason`` added."""
-    snap = snap_points(network, layer_xy(gdf, network, name=name), max_snap_m=max_snap_m)
+               name: str = "points", snap: Snap | None = None) -> gpd.GeoDataFrame:
+    """The layer with ``snap_edge``, ``snap_offset_m``, ``snap_leg_m`` and ``reason`` added: of
+    ``snap`` when given (e.g. :func:`spatial.coverage.walks.station_snaps`, with estimated legs),
+    else of :func:`snap_points` within ``max_snap_m``."""
+    if snap is None:
+        snap = snap_points(network, layer_xy(gdf, network, name=name), max_snap_m=max_snap_m)
     out = gdf.copy()
     out["snap_edge"] = snap.edge
     out["snap_offset_m"] = snap.offset_m

@@ -163,8 +163,7 @@ def read_edges(path: str, bbox: tuple[float, float, float, float]) -> WalkNetwor
 
 def coverage_task(demand_path: str, stations_path: str, edges_path: str, bbox: tuple, options: dict) -> dict:
     """Worker: ``walking_coverage`` of one city's demand on its network within the margin."""
-    from spatial.coverage.walks import COVERAGE_COLUMNS, walking_coverage
-    from spatial.network.snapping import layer_xy, snap_points
+    from spatial.coverage.walks import COVERAGE_COLUMNS, station_snaps, walking_coverage
 
     t0, c0 = time.perf_counter(), time.thread_time()
     demand = gpd.read_parquet(demand_path)
@@ -176,8 +175,8 @@ def coverage_task(demand_path: str, stations_path: str, edges_path: str, bbox: t
     if len(arrays["eu"]):
         net = build_network(arrays)
         if len(stations):
-            snapped = snap_points(net, layer_xy(stations, net, name="stations"),
-                                  max_snap_m=options.get("max_snap_m", 100.0)).ok
+            walk_keys = ("max_snap_m", "max_off_network_m", "detour_factor", "gates", "barriers")
+            snapped = station_snaps(stations, net, **{k: options[k] for k in walk_keys if k in options}).ok
     if not snapped.any():
         # no station within reach: one far off, on an edge of its own, so that the engine itself
         # labels this city's demand as the single-process run does ("beyond", or not snapped)

@@ -39,7 +39,13 @@ from spatial.core.checks import (
 )
 from spatial.core.errors import ColumnError, SpatialError
 from spatial.coverage.bands import DEFAULT_SPEED_KMH, Band, make_bands
-from spatial.coverage.walks import DEFAULT_DETOUR_FACTOR, DEFAULT_MAX_OFF_NETWORK_M, barrier_lines, gate_points
+from spatial.coverage.walks import (
+    DEFAULT_DETOUR_FACTOR,
+    DEFAULT_MAX_OFF_NETWORK_M,
+    barrier_lines,
+    gate_points,
+    station_snaps,
+)
 from spatial.network.elevation import FASTEST
 from spatial.network.graph import WalkNetwork
 from spatial.network.read import read_network
@@ -245,7 +251,8 @@ def site_stations(
     walk_before = np.full(len(demand), np.inf)
     if stations is not None and len(stations):
         require_crs(stations, "stations")
-        ssnap = snap_points(network, layer_xy(stations, network, name="stations"), max_snap_m=max_snap_m)
+        ssnap = station_snaps(stations, network, max_snap_m=max_snap_m, max_off_network_m=max_off_network_m,
+                              detour_factor=detour_factor, gates=gates, barriers=barriers)
         sid = stations["station_id"].to_numpy() if "station_id" in stations.columns else stations.index
         for i in np.flatnonzero(~ssnap.ok):
             report.add("stations", sid[i], ssnap.reason[i], "left out: covers nothing",
@@ -265,7 +272,8 @@ def site_stations(
     else:
         cand = _filter_candidates(candidates, candidate_id_col, min_floor_area_m2, allowed_land_use, report)
         cand_id_col = candidate_id_col
-    csnap = snap_points(network, layer_xy(cand, network, name="candidates"), max_snap_m=max_snap_m)
+    csnap = station_snaps(cand, network, max_snap_m=max_snap_m, max_off_network_m=max_off_network_m,
+                          detour_factor=detour_factor, gates=gates, barriers=barriers, name="candidates")
     for i in np.flatnonzero(~csnap.ok):
         report.add("candidates", cand[cand_id_col].iloc[i], csnap.reason[i], "left out",
                    zh=(reason_zh(csnap.reason[i]), "未纳入"))
