@@ -335,3 +335,28 @@ def test_cli_station_layer_says_the_station_in_the_estate_is_walked_to(tmp_path)
     layer = gpd.read_file(out, layer="stations")
     assert layer["reason"].fillna("").iloc[0] == "" and layer["snap_leg_m"].iloc[0] == pytest.approx(187.5)
     assert gpd.read_file(out, layer="demand")["walk_m"].iloc[0] == pytest.approx(492.5)
+
+
+# ------------------------------------------------- 11: a network GeoPackage of several layers (osmnx's)
+
+
+def test_network_layer_of_a_geopackage_can_be_named(tmp_path, capsys):
+    """osmnx.save_graph_geopackage writes two layers, nodes and edges. Read as a network, the
+    file was refused ("name one as g.gpkg:nodes (layer= from Python)"), but read_network had no
+    layer=, and spatial coverage said 'network file g.gpkg:edges does not exist'. Now
+    read_network(path, layer=...) and FILE.gpkg:layer on the command line read the edges."""
+    import osmnx as ox
+
+    from spatial.cli import main
+
+    ox.save_graph_geopackage(_osmnx_graph(), tmp_path / "g.gpkg")
+    with pytest.raises(Exception, match="holds 2 layers"):
+        read_network(tmp_path / "g.gpkg")
+    assert read_network(tmp_path / "g.gpkg", layer="edges").length_m.sum() == pytest.approx(100.0)
+    gpd.GeoDataFrame({"station_id": ["S"]}, geometry=[Point(500000, 2500000)], crs=UTM).to_file(tmp_path / "s.gpkg")
+    gpd.GeoDataFrame({"households": [5]}, geometry=[Point(500060, 2500005)], crs=UTM).to_file(tmp_path / "h.gpkg")
+    out = tmp_path / "c.gpkg"
+    code = main(["-q", "coverage", f"{tmp_path / 'g.gpkg'}:edges", str(tmp_path / "s.gpkg"), str(tmp_path / "h.gpkg"),
+                 "--out", str(out), "--meters", "500"])
+    assert code == 0, capsys.readouterr().err
+    assert gpd.read_file(out, layer="demand")["walk_m"].iloc[0] == pytest.approx(65.0)

@@ -21,6 +21,7 @@ from spatial.cli._common import (
     read_input,
     renamed,
     say,
+    split_spec,
 )
 
 
@@ -288,8 +289,9 @@ def _coverage(args: argparse.Namespace, step) -> int:
         gid = column(args, grids, "grid_id", "grids")
         grids = repair_geometries(grids, "grids", repaired, id_col=gid, allow_empty=True)
     step("read network")
-    network = read_network(args.network, keep_private=args.keep_private, keep=args.keep, max_snap_m=args.max_snap_m,
-                           stations=stations if args.keep == "stations" else None)
+    net_path, net_layer = split_spec(args.network)  # FILE.gpkg:layer (osmnx's GeoPackage: edges)
+    network = read_network(net_path, layer=net_layer, keep_private=args.keep_private, keep=args.keep,
+                           max_snap_m=args.max_snap_m, stations=stations if args.keep == "stations" else None)
     say(args, f"network: {network.n_nodes} nodes, {network.n_edges} edges, "
               f"{network.length_m.sum() / 1000:.1f} km ({len(network.report)} report rows)")
     dem = None

@@ -20,6 +20,7 @@ from spatial.cli._common import (
     read_input,
     say,
     share,
+    split_spec,
 )
 from spatial.core.errors import SpatialError
 
@@ -85,7 +86,8 @@ def _cmd_site(args: argparse.Namespace) -> int:
         require_unique(candidates, cols["candidate_id_col"], "candidates")  # before the network is read
     if cols["demand_id_col"] is not None:
         require_unique(demand, cols["demand_id_col"], "demand")
-    network = read_network(args.network, keep_private=args.keep_private)
+    net_path, net_layer = split_spec(args.network)  # FILE.gpkg:layer (osmnx's GeoPackage: edges)
+    network = read_network(net_path, layer=net_layer, keep_private=args.keep_private)
     result = site_stations(
         demand, stations, network, candidates=candidates,
         k=args.k, target=args.target, band=args.band.strip(), speed_kmh=args.speed_kmh,

@@ -53,6 +53,7 @@ _LINE_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".fgb", ".gml", ".kml", 
 def read_network(
     source,
     *,
+    layer: str | None = None,
     exclude_highways: Iterable[str] = DEFAULT_EXCLUDED_HIGHWAYS,
     keep_private: bool = False,
     keep: str = "largest",
@@ -68,6 +69,9 @@ def read_network(
     source : str, Path, networkx.Graph or geopandas.GeoDataFrame
         ``.graphml`` (osmnx), ``.osm`` (OSM XML), ``.osm.pbf``, a line layer file (``.gpkg``,
         ``.shp``, ``.geojson`` ...), an osmnx-style graph, or a GeoDataFrame of LineStrings.
+    layer : str, optional
+        Layer of a GeoPackage (or folder of a KML file) holding the lines; needed when the file
+        holds several, as osmnx's ``save_graph_geopackage`` writes (``layer="edges"``).
     exclude_highways : iterable of str
         OSM ``highway`` classes to drop (default :data:`DEFAULT_EXCLUDED_HIGHWAYS`: motorways,
         trunk roads, their links, and osmnx's non-walkable classes such as ``construction``,
@@ -119,7 +123,7 @@ def read_network(
         raise CRSError(f"crs={crs!r} is not a projected CRS in ground metres (degrees, feet and Web "
                        "Mercator are not); pass e.g. 'EPSG:32650' or leave it None for the local UTM zone")
     rules = {"exclude_highways": tuple(exclude_highways), "keep_private": bool(keep_private)}
-    loaded, source_crs = _load(source, metric, label, rules)
+    loaded, source_crs = _load(source, metric, label, rules, layer=layer)
     edges, nodes = loaded.edges, loaded.nodes
     if metric is None:
         metric = _target_crs(nodes)
@@ -329,7 +333,7 @@ def _label(source) -> str:
     return type(source).__name__
 
 
-def _load(source, metric, label, rules: dict):
+def _load(source, metric, label, rules: dict, *, layer: str | None = None):
     """Dispatch on the kind of source: ``(Loaded, source CRS)``, edges in the source CRS or
     (line layers) already in ``metric`` or the layer's ground-metre CRS."""
     nx = sys.modules.get("networkx")  # a graph given means networkx is loaded: no import (0.3 s) for files
@@ -358,10 +362,10 @@ def _load(source, metric, label, rules: dict):
                 read_layer,  # detects shapefile encodings, refuses files without a CRS
             )
 
-            lines = read_layer(path, name="network")
+            lines = read_layer(path, layer=layer, name="network")
         else:
             try:
-                lines = gpd.read_file(path)
+                lines = gpd.read_file(path, layer=layer)
             except Exception as exc:  # noqa: BLE001
                 raise InputFileError(f"cannot read network layer {path}: {exc}") from exc
         if lines.crs is None:
