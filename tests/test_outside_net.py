@@ -360,3 +360,26 @@ def test_network_layer_of_a_geopackage_can_be_named(tmp_path, capsys):
                  "--out", str(out), "--meters", "500"])
     assert code == 0, capsys.readouterr().err
     assert gpd.read_file(out, layer="demand")["walk_m"].iloc[0] == pytest.approx(65.0)
+
+
+# ------------------------------------------------- 12: Geofabrik's shapefiles (fclass) and upper-case columns
+
+
+def test_geofabrik_roads_fclass_is_the_highway_class():
+    """Geofabrik's OSM shapefiles (gis_osm_roads_free_1.shp, the usual OSM download for China)
+    carry the class in a column 'fclass', not 'highway': every motorway and trunk road was kept
+    as walkable, without a word. Now fclass is read as highway (a report row says so), and a
+    tag column written in capitals (HIGHWAY, FOOT: shapefiles from ArcGIS) is read as its tag."""
+    rows = [LineString([(0, 0), (100, 0)]), LineString([(100, 0), (200, 0)]), LineString([(200, 0), (300, 0)])]
+    geofabrik = gpd.GeoDataFrame({"osm_id": ["1", "2", "3"], "code": [5141, 5111, 5114],
+                                  "fclass": ["footway", "motorway", "secondary"], "name": ["", "", ""]},
+                                 geometry=rows, crs=UTM)
+    net = read_network(geofabrik, keep="all")
+    assert net.length_m.sum() == pytest.approx(200.0)
+    assert (net.report["row_id"] == "highway=motorway").sum() == 1
+    assert net.report["problem"].str.contains("fclass").any()
+    capitals = gpd.GeoDataFrame({"HIGHWAY": ["footway", "trunk", "residential"], "FOOT": ["", "", "no"]},
+                                geometry=rows, crs=UTM)
+    net = read_network(capitals, keep="all")
+    assert net.length_m.sum() == pytest.approx(100.0)
+    assert set(net.report["row_id"]) >= {"highway=trunk", "foot=no"}

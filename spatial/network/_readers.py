@@ -421,6 +421,28 @@ def _line_tags(lines: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, dtype=object)
 
 
+def _tag_columns(lines: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, dict[str, str]]:
+    """``lines`` with tag columns renamed to the OSM keys the filter reads, and what was renamed:
+    a key written in capitals or mixed case (``HIGHWAY``, ``Foot``), and Geofabrik's ``fclass``
+    (the highway class of ``gis_osm_roads_free_1.shp``) when there is no highway column.
+
+    Examples
+    --------
+    >>> frame = gpd.GeoDataFrame({"osm_id": ["1"], "fclass": ["trunk"], "NAME": ["x"]}, geometry=[None])
+    >>> _tag_columns(frame)[1]
+    {'NAME': 'name', 'fclass': 'highway'}
+    """
+    present = set(map(str, lines.columns))
+    renamed: dict[str, str] = {}
+    for col in lines.columns:
+        key = str(col).strip().lower()
+        if key in (*_READ_KEYS, *FEATURE_KEYS) and key not in present and key not in renamed.values():
+            renamed[col] = key
+    if "highway" not in present and "highway" not in renamed.values() and "fclass" in present:
+        renamed["fclass"] = "highway"
+    return (lines.rename(columns=renamed) if renamed else lines), renamed
+
+
 def from_lines(lines: gpd.GeoDataFrame, metric, *, tolerance_m: float = 0.1, layer: str = "network",
                rules: Mapping | None = None) -> Loaded:
     """Split a LineString layer (already in the metric CRS ``metric``) into a graph's edges.
@@ -435,6 +457,7 @@ def from_lines(lines: gpd.GeoDataFrame, metric, *, tolerance_m: float = 0.1, lay
             f"'{layer}' must hold LineStrings (roads); it has geometry types "
             f"{sorted(shapely.GeometryType(k).name for k in kinds)}"
         )
+    lines, renamed = _tag_columns(lines)
     tags = _line_tags(lines)
     reason = drop_reasons(tags, **(rules or {}), need_highway=False)
     drop = reason != ""
@@ -459,6 +482,12 @@ def from_lines(lines: gpd.GeoDataFrame, metric, *, tolerance_m: float = 0.1, lay
                            "reprojection); fix or delete that line")
     parts, n_joined, crossings = _join_t_junctions(parts, tolerance_m)
     notes = []
+    if renamed:
+        said = ", ".join(f"'{a}' as {b}" for a, b in renamed.items())
+        notes.append(("tag columns", f"{len(renamed)} column(s) read as OSM tags: {said}",
+                      "read so (Geofabrik's shapefiles give the highway class as fclass; capitals as written "
+                      "by some GIS)",
+                      (f"{len(renamed)} 列按 OSM 标签读取：{said}", "已按此读取（Geofabrik 的 shapefile 用 fclass 表示道路等级）")))
     if n_joined:
         what = "1 line end or vertex lay" if n_joined == 1 else f"{n_joined} line ends or vertices lay"
         notes.append(("t-junctions", f"{what} on another line between its vertices",
