@@ -383,3 +383,14 @@ def test_geofabrik_roads_fclass_is_the_highway_class():
     net = read_network(capitals, keep="all")
     assert net.length_m.sum() == pytest.approx(100.0)
     assert set(net.report["row_id"]) >= {"highway=trunk", "foot=no"}
+
+
+def test_no_station_near_the_network_says_how_far_the_nearest_is():
+    """'no station lies within 300 m of the walking network' did not say whether the stations
+    were 400 m off (raise the limit) or 99 km off (another place or CRS); now it does."""
+    from spatial.coverage.walks import walking_coverage
+
+    net, _, homes = _station_in_estate()
+    far = gpd.GeoDataFrame({"station_id": ["S"]}, geometry=[Point(300, 1400)], crs=UTM)
+    with pytest.raises(NetworkError, match=r"within 300 m of the walking network \(the nearest is 1,400 m away\)"):
+        walking_coverage(homes, far, net)

@@ -237,9 +237,11 @@ def walking_coverage(
                 "streets to the rest in the network data, or keep the parts that hold stations: "
                 "read_network(..., keep=\"stations\"), or --keep stations on the command line"
             )
-        why = shifted or "check that stations and network cover the same area (and CRS), or raise max_snap_m"
+        why = shifted or ("check that stations and network cover the same area (and CRS), or raise max_snap_m "
+                          "and max_off_network_m")
         reach = max(max_snap_m, max_off_network_m or max_snap_m)
-        raise NetworkError(f"no station lies within {reach:g} m of the walking network; {why}")
+        raise NetworkError(f"no station lies within {reach:g} m of the walking network"
+                           f"{_nearest_said(network, layer_xy(stations, network, name='stations'))}; {why}")
     for hint in (shifted, shift_hint(demand, network, name="demand")):
         if hint:
             logger.warning(hint)
@@ -318,6 +320,25 @@ def station_snaps(stations: gpd.GeoDataFrame, network: WalkNetwork, *, max_snap_
                       max_off_network_m=max_off_network_m, detour_factor=detour_factor,
                       gates_xy=gate_points(gates, network, name="gates"),
                       barriers=barrier_lines(barriers, network, name="barriers"))
+
+
+def _nearest_said(network: WalkNetwork, xy: np.ndarray) -> str:
+    """How far the nearest of these points is from the network, for a message ("" if none has a
+    location): a distance of kilometres says the layers are in different places or CRSs.
+
+    Examples
+    --------
+    >>> from spatial.network.graph import network_from_arrays
+    >>> net = network_from_arrays([[0, 0], [100, 0]], [0], [1], crs="EPSG:32650")
+    >>> _nearest_said(net, np.array([[50.0, 2500.0], [50.0, 400.0]]))
+    ' (the nearest is 400 m away)'
+    """
+    xy = xy[np.isfinite(xy).all(axis=1)]
+    if not len(xy) or not network.n_edges:
+        return ""
+    _, dist = shapely.STRtree(network.geometry).query_nearest(shapely.points(xy), return_distance=True)
+    d = float(np.min(dist))
+    return f" (the nearest is {d / 1000:,.1f} km away)" if d >= 10_000 else f" (the nearest is {d:,.0f} m away)"
 
 
 def check_gates(gates: gpd.GeoDataFrame, name: str = "gates") -> None:
