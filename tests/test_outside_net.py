@@ -394,3 +394,20 @@ def test_no_station_near_the_network_says_how_far_the_nearest_is():
     far = gpd.GeoDataFrame({"station_id": ["S"]}, geometry=[Point(300, 1400)], crs=UTM)
     with pytest.raises(NetworkError, match=r"within 300 m of the walking network \(the nearest is 1,400 m away\)"):
         walking_coverage(homes, far, net)
+
+
+def test_cli_keep_stations_keeps_the_part_a_station_is_walked_to_off_the_paths(tmp_path):
+    """A station 150 m off the only street of a part the map does not join to the rest is walked
+    to over an estimated leg; --keep stations kept only parts within max_snap_m (100 m) of a
+    station, so it dropped that part and then said to use --keep stations."""
+    from spatial.cli import main
+
+    gpd.GeoDataFrame({"highway": ["footway"] * 2},
+                     geometry=[LineString([(0, 0), (2000, 0)]), LineString([(0, 500), (300, 500)])],
+                     crs=UTM).to_file(tmp_path / "roads.gpkg")
+    gpd.GeoDataFrame({"station_id": ["S"]}, geometry=[Point(100, 650)], crs=UTM).to_file(tmp_path / "s.gpkg")
+    gpd.GeoDataFrame({"households": [5]}, geometry=[Point(200, 505)], crs=UTM).to_file(tmp_path / "h.gpkg")
+    out = tmp_path / "c.gpkg"
+    assert main(["-q", "coverage", *(str(tmp_path / f) for f in ("roads.gpkg", "s.gpkg", "h.gpkg")),
+                 "--out", str(out), "--keep", "stations", "--meters", "500"]) == 0
+    assert gpd.read_file(out, layer="demand")["walk_m"].iloc[0] == pytest.approx(150 * 1.25 + 100 + 5)
