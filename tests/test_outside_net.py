@@ -411,3 +411,29 @@ def test_cli_keep_stations_keeps_the_part_a_station_is_walked_to_off_the_paths(t
     assert main(["-q", "coverage", *(str(tmp_path / f) for f in ("roads.gpkg", "s.gpkg", "h.gpkg")),
                  "--out", str(out), "--keep", "stations", "--meters", "500"]) == 0
     assert gpd.read_file(out, layer="demand")["walk_m"].iloc[0] == pytest.approx(150 * 1.25 + 100 + 5)
+
+
+# ------------------------------------------------- 13: a .graphml written by networkx (typed attributes)
+
+
+def test_graphml_written_by_networkx_is_read(tmp_path):
+    """networkx.write_graphml types its attributes (x, y as doubles); osmnx.load_graphml, which
+    expects osmnx's text, failed and the file was refused with "cannot read network file ...:
+    'float' object has no attribute 'startswith'". Now such a file is read by networkx."""
+    g = nx.Graph(crs=UTM)
+    g.add_node(1, x=500000.0, y=2500000.0)
+    g.add_node(2, x=500100.0, y=2500000.0)
+    g.add_node(3, x=500100.0, y=2500200.0)
+    g.add_edge(1, 2, highway="footway")
+    g.add_edge(2, 3, highway="motorway")
+    nx.write_graphml(g, tmp_path / "g.graphml")
+    net = read_network(tmp_path / "g.graphml")
+    assert net.length_m.sum() == pytest.approx(100.0)
+    assert (net.report["row_id"] == "highway=motorway").sum() == 1
+    del g.graph["crs"]
+    nx.write_graphml(g, tmp_path / "nocrs.graphml")
+    with pytest.raises(Exception, match="no CRS"):
+        read_network(tmp_path / "nocrs.graphml")
+    (tmp_path / "broken.graphml").write_text("<graphml><graph>")
+    with pytest.raises(Exception, match="cannot read network file .*broken.graphml"):
+        read_network(tmp_path / "broken.graphml")

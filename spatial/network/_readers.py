@@ -204,13 +204,19 @@ def _edge_line(geometry, u, v):
 
 
 def from_graphml(path: Path, *, rules: Mapping | None = None) -> Loaded:
-    """Read a ``.graphml`` file written by osmnx."""
+    """Read a ``.graphml`` file written by osmnx, or by networkx (typed attributes, which osmnx's
+    reader, expecting its own text, cannot take)."""
+    import networkx as nx
     import osmnx as ox
 
     try:
         graph = ox.load_graphml(path)
     except Exception as exc:  # noqa: BLE001 - any parse failure is a bad input file
-        raise InputFileError(f"cannot read network file {path}: {exc}") from exc
+        try:
+            graph = nx.read_graphml(path, force_multigraph=True)
+        except Exception:  # noqa: BLE001 - not GraphML at all: say what osmnx said
+            raise InputFileError(f"cannot read network file {path}: {exc}") from exc
+        logger.info("network file %s is not osmnx's GraphML (%s); read with networkx", path, exc)
     return from_graph(graph, rules=rules)
 
 
