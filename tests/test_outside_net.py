@@ -437,3 +437,17 @@ def test_graphml_written_by_networkx_is_read(tmp_path):
     (tmp_path / "broken.graphml").write_text("<graphml><graph>")
     with pytest.raises(Exception, match="cannot read network file .*broken.graphml"):
         read_network(tmp_path / "broken.graphml")
+
+
+def test_cli_station_without_a_location_is_named_before_any_walk(tmp_path, capsys):
+    from spatial.cli import main
+
+    gpd.GeoDataFrame({"highway": ["footway"]}, geometry=[LineString([(0, 0), (1000, 0)])], crs=UTM).to_file(
+        tmp_path / "roads.gpkg")
+    gpd.GeoDataFrame({"station_id": ["S1", "S2"]}, geometry=[Point(0, 0), None], crs=UTM).to_file(tmp_path / "s.gpkg")
+    gpd.GeoDataFrame({"households": [5]}, geometry=[Point(300, 5)], crs=UTM).to_file(tmp_path / "h.gpkg")
+    out = tmp_path / "c.gpkg"
+    assert main(["-q", "coverage", *(str(tmp_path / f) for f in ("roads.gpkg", "s.gpkg", "h.gpkg")),
+                 "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "S2 (no geometry)" in err and not out.exists()

@@ -210,7 +210,7 @@ def station_points(stations: gpd.GeoDataFrame, id_col: str, report: Report) -> g
     GeometryError
         A station is neither a point nor a polygon (the message lists them by ``id_col``).
     """
-    types = stations.geom_type.to_numpy()
+    types = stations.geom_type.fillna("no geometry").to_numpy()
     polys = np.isin(types, ("Polygon", "MultiPolygon"))
     other = ~polys & (types != "Point")
     if other.any():
