@@ -282,6 +282,8 @@ def from_osm(path: Path, *, rules: Mapping | None = None) -> Loaded:
     ref_a = np.asarray(refs, np.int64)
     xy = np.column_stack([np.asarray(lon, float), np.asarray(lat, float)])
     ok = np.asarray(valid, bool)
+    if not ok.all():  # nodes after the ways that use them (Overpass: out body; >; out skel qt;)
+        _locate_later_nodes(src, path, ref_a, xy, ok)
     # runs of consecutive nodes with a location: a way is cut at every missing node
     new_run = np.r_[True, way_of[1:] != way_of[:-1]] | np.r_[True, ~ok[:-1]]
     run = np.cumsum(new_run) - 1
@@ -321,6 +323,32 @@ def from_osm(path: Path, *, rules: Mapping | None = None) -> Loaded:
     nodes = _end_nodes(edges, vertex, coords, "EPSG:4326")
     logger.debug("OSM file %s: %d ways, %d walkable, %d edges", path, len(ids), int(keep_way.sum()), len(edges))
     return Loaded(edges, nodes, dropped, notes)
+
+
+def _locate_later_nodes(src, path: Path, ref: np.ndarray, xy: np.ndarray, ok: np.ndarray) -> None:
+    """Fill in (in place) the locations of way nodes the one pass missed because the file lists
+    them after the ways (it is not sorted); nodes not in the file stay missing (a clipped extract).
+    A second pass over the nodes asked for only."""
+    import osmium
+
+    need = np.unique(ref[~ok])
+    found: dict[int, tuple[float, float]] = {}
+    try:
+        for node in (osmium.FileProcessor(src, osmium.osm.NODE)
+                     .with_filter(osmium.filter.IdFilter(need.tolist()))):
+            if node.location.valid():
+                found[node.id] = (node.location.lon, node.location.lat)
+    except (RuntimeError, OSError, ValueError) as exc:
+        raise InputFileError(f"cannot read OSM file {path}: {exc}") from exc
+    if not found:
+        return
+    logger.info("OSM file %s lists %d way nodes after their ways (not sorted); located in a second pass",
+                path, len(found))
+    rows = np.flatnonzero(~ok)
+    hit = np.array([r in found for r in ref[rows].tolist()], dtype=bool)
+    rows = rows[hit]
+    xy[rows] = [found[r] for r in ref[rows].tolist()]
+    ok[rows] = True
 
 
 def _way_wkb(factory, way):
