@@ -483,3 +483,14 @@ def test_osm_file_with_ways_before_nodes_is_read(tmp_path):
     assert net.n_edges == ref.n_edges == 3
     assert net.length_m.sum() == pytest.approx(ref.length_m.sum())
     assert not (net.report["row_id"] == "clipped ways").any()
+
+
+def test_overpass_json_is_named_as_such(tmp_path):
+    """Overpass turbo's [out:json] export is not GeoJSON; it was refused as 'not a GeoJSON file
+    (damaged, cut short...); export the layer again', which does not say what to do."""
+    from spatial.core.errors import InputFileError
+
+    (tmp_path / "roads.json").write_text('{"version": 0.6, "generator": "Overpass API", "elements": '
+                                         '[{"type": "node", "id": 1, "lat": 22.5, "lon": 114.0}]}')
+    with pytest.raises(InputFileError, match=r"Overpass JSON.*\[out:xml\].*\.osm"):
+        read_network(tmp_path / "roads.json")

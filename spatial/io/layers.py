@@ -242,11 +242,24 @@ def _unreadable(path: Path, exc: Exception) -> InputFileError:
         why = "it is a folder, not a file"
     elif size == 0:
         why = "the file is empty (0 bytes)"
+    elif kind == "GeoJSON" and _overpass_json(path):
+        return InputFileError(f"cannot read '{path}': it is Overpass JSON (OpenStreetMap elements), not GeoJSON; "
+                              "download it as OSM XML ([out:xml] in Overpass turbo) and give the .osm file")
     elif "not recognized as" in text or "not a valid" in text.lower() or "file is not a database" in text:
         why = f"it is not a {kind} file (damaged, cut short, or another format under this name)"
     else:
         why = text.split("; It might help")[0]
     return InputFileError(f"cannot read '{path}': {why}; export the layer again")
+
+
+def _overpass_json(path: Path) -> bool:
+    """Whether a .json file is Overpass API's JSON (OSM ``elements``), judged by its first 2 KB."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(2048).decode("utf-8", "replace")
+    except OSError:
+        return False
+    return head.lstrip().startswith("{") and '"elements"' in head and '"features"' not in head
 
 
 def _pick_layer(path: Path, layer: str | None) -> str:
