@@ -494,3 +494,18 @@ def test_overpass_json_is_named_as_such(tmp_path):
                                          '[{"type": "node", "id": 1, "lat": 22.5, "lon": 114.0}]}')
     with pytest.raises(InputFileError, match=r"Overpass JSON.*\[out:xml\].*\.osm"):
         read_network(tmp_path / "roads.json")
+
+
+def test_osm_file_with_node_locations_on_the_ways_is_read(tmp_path):
+    """Overpass's ``out geom;`` writes each way's node coordinates on its ``nd`` elements and no
+    nodes at all; such a file was refused as holding no lines. They are read now."""
+    (tmp_path / "geom.osm").write_text("""<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6" generator="Overpass API">
+  <way id="10"><nd ref="1" lat="22.5" lon="114.0"/><nd ref="2" lat="22.5" lon="114.001"/>
+    <nd ref="3" lat="22.5" lon="114.002"/><tag k="highway" v="residential"/></way>
+  <way id="11"><nd ref="2" lat="22.5" lon="114.001"/><nd ref="4" lat="22.501" lon="114.001"/>
+    <tag k="highway" v="footway"/></way>
+</osm>
+""")
+    net = read_network(tmp_path / "geom.osm")
+    assert net.n_edges == 3 and net.length_m.sum() == pytest.approx(2 * 102.976 + 110.823, abs=0.01)

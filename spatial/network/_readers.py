@@ -327,8 +327,9 @@ def from_osm(path: Path, *, rules: Mapping | None = None) -> Loaded:
 
 def _locate_later_nodes(src, path: Path, ref: np.ndarray, xy: np.ndarray, ok: np.ndarray) -> None:
     """Fill in (in place) the locations of way nodes the one pass missed because the file lists
-    them after the ways (it is not sorted); nodes not in the file stay missing (a clipped extract).
-    A second pass over the nodes asked for only."""
+    them after the ways (it is not sorted), or has them only on the ways' ``nd`` elements
+    (Overpass ``out geom;``); nodes not in the file stay missing (a clipped extract). A second pass
+    over the nodes asked for only, and for OSM XML one over the ways."""
     import osmium
 
     need = np.unique(ref[~ok])
@@ -338,12 +339,18 @@ def _locate_later_nodes(src, path: Path, ref: np.ndarray, xy: np.ndarray, ok: np
                      .with_filter(osmium.filter.IdFilter(need.tolist()))):
             if node.location.valid():
                 found[node.id] = (node.location.lon, node.location.lat)
+        if len(found) < len(need) and not path.name.lower().endswith(".pbf"):
+            # Overpass's 'out geom;' puts the locations on the ways' nd elements, with no nodes
+            for way in osmium.FileProcessor(src, osmium.osm.WAY):
+                for n in way.nodes:
+                    if n.ref not in found and n.location.valid():
+                        found[n.ref] = (n.location.lon, n.location.lat)
     except (RuntimeError, OSError, ValueError) as exc:
         raise InputFileError(f"cannot read OSM file {path}: {exc}") from exc
     if not found:
         return
-    logger.info("OSM file %s lists %d way nodes after their ways (not sorted); located in a second pass",
-                path, len(found))
+    logger.info("OSM file %s: %d way nodes located after the first pass (nodes after their ways, or "
+                "locations on the ways)", path, len(found))
     rows = np.flatnonzero(~ok)
     hit = np.array([r in found for r in ref[rows].tolist()], dtype=bool)
     rows = rows[hit]
