@@ -509,3 +509,13 @@ def test_osm_file_with_node_locations_on_the_ways_is_read(tmp_path):
 """)
     net = read_network(tmp_path / "geom.osm")
     assert net.n_edges == 3 and net.length_m.sum() == pytest.approx(2 * 102.976 + 110.823, abs=0.01)
+
+
+def test_network_layer_with_points_names_the_rows_and_what_to_do():
+    """A road layer drawn in a GIS (or 奥维) often holds a few marker points too; the refusal
+    listed the geometry types only. It now says how many rows are not lines, the first of them,
+    and what to give instead."""
+    roads = gpd.GeoDataFrame({"name": ["路", "标注"]}, geometry=[LineString([(0, 0), (100, 0)]), Point(5, 5)],
+                             index=[3, 9], crs=UTM)
+    with pytest.raises(NetworkError, match=r"1 row is not a line \(row 9: Point;.*only the road lines"):
+        read_network(roads)

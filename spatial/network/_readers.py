@@ -494,9 +494,13 @@ def from_lines(lines: gpd.GeoDataFrame, metric, *, tolerance_m: float = 0.1, lay
     geom = lines.geometry.values
     kinds = set(shapely.get_type_id(geom[~shapely.is_missing(geom)]).tolist())
     if not kinds <= {1, 5}:
+        present = ~shapely.is_missing(geom)
+        bad = np.flatnonzero(present & ~np.isin(shapely.get_type_id(geom), (1, 5)))
+        rows = "1 row is not a line" if len(bad) == 1 else f"{len(bad)} rows are not lines"
         raise NetworkError(
-            f"'{layer}' must hold LineStrings (roads); it has geometry types "
-            f"{sorted(shapely.GeometryType(k).name for k in kinds)}"
+            f"'{layer}' must hold LineStrings (roads); {rows} (row {lines.index[bad[0]]}: "
+            f"{geom[bad[0]].geom_type}; types {sorted(shapely.GeometryType(k).name for k in kinds)}); give a layer "
+            "of only the road lines (delete the others, or name the layer of lines as FILE.gpkg:layer)"
         )
     lines, renamed = _tag_columns(lines)
     tags = _line_tags(lines)
