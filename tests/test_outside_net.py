@@ -519,3 +519,23 @@ def test_network_layer_with_points_names_the_rows_and_what_to_do():
                              index=[3, 9], crs=UTM)
     with pytest.raises(NetworkError, match=r"1 row is not a line \(row 9: Point;.*only the road lines"):
         read_network(roads)
+
+
+def test_osmnx_graph_is_taken_wherever_walking_coverage_takes_it():
+    """walking_coverage and site_stations read an osmnx graph given for the network; isochrones,
+    station_fca and coverage_gaps stopped with "AttributeError: 'MultiDiGraph' object has no
+    attribute 'crs'". They read it the same way now."""
+    import spatial
+
+    g = nx.MultiDiGraph(crs=UTM)
+    g.add_node(1, x=0.0, y=0.0)
+    g.add_node(2, x=1000.0, y=0.0)
+    g.add_edge(1, 2, highway="footway")
+    st = gpd.GeoDataFrame({"station_id": ["S"], "floor_area_m2": [100.0]}, geometry=[Point(0, 0)], crs=UTM)
+    homes = gpd.GeoDataFrame({"households": [4.0]}, geometry=[Point(300, 0)], crs=UTM)
+    assert spatial.isochrones(st, g, meters=(500,))["area_m2"].iloc[0] > 0
+    assert spatial.station_fca(homes, st, g, limit_m=500)[0]["fca_m2_per_100hh"].iloc[0] == pytest.approx(2500.0)
+    walks = spatial.walking_coverage(homes, st, g, meters=(200,))
+    assert len(spatial.coverage_gaps(walks, g, band="200m")) == 1
+    with pytest.raises(NetworkError, match="must be a walking network"):
+        spatial.isochrones(st, "not a network")

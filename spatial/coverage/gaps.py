@@ -32,6 +32,7 @@ from spatial.coverage._gapsplit import band_reach_m, split_areas, walk_links
 from spatial.coverage.bands import BEYOND, UNREACHABLE, parse_band, within_band
 from spatial.coverage.walks import DEFAULT_DETOUR_FACTOR
 from spatial.network.graph import WalkNetwork
+from spatial.network.read import as_walk_network
 from spatial.network.snapping import BARRIER_CUT, ESTIMATED, NETWORK, Snap, snap_points
 
 __all__ = ["assign_gaps", "coverage_gaps", "gap_causes", "SERVICE", "NO_MAPPED_PATH", "BARRIER"]
@@ -232,6 +233,7 @@ def coverage_gaps(
 def _gaps(demand, network, *, band, link_m, households_col, population_col, max_snap_m, buffer_m, shapes,
           detour_factor, site_reach_m=None, speed_kmh=None, label=True):
     """``(gaps, labelled)``: the gap rows, and ``demand`` with its points' gaps (None unless ``label``)."""
+    network = as_walk_network(network)  # an osmnx graph is read as one
     if not (np.isfinite(link_m) and link_m >= 0):
         raise SpatialError(f"link_m must be a number of metres >= 0, got {link_m!r}")
     reach_m = band_reach_m(demand, band, speed_kmh) if site_reach_m is None else float(site_reach_m)

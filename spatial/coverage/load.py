@@ -43,6 +43,7 @@ from spatial.coverage.walks import (
     station_snaps,
 )
 from spatial.network.graph import WalkNetwork
+from spatial.network.read import as_walk_network
 from spatial.network.routing import source_target_pairs
 from spatial.network.snapping import layer_xy, snap_points, snap_walks
 
@@ -201,6 +202,7 @@ def walk_table(demand: gpd.GeoDataFrame, stations: gpd.GeoDataFrame, network: Wa
     Returns a DataFrame ``home`` (row position in ``demand``), ``station`` (row position in
     ``stations``), ``walk_m``.
     """
+    network = as_walk_network(network)  # an osmnx graph is read as one
     require_crs(demand, "demand")
     require_crs(stations, "stations")
     s_snap = station_snaps(stations, network, max_snap_m=max_snap_m, max_off_network_m=max_off_network_m,

@@ -34,6 +34,7 @@ from spatial.coverage._raster import (MAX_GRID_CELLS, TOL_M, RasterStats, WalkGr
 from spatial.coverage.bands import DEFAULT_SPEED_KMH, Band, make_bands
 from spatial.coverage.walks import DEFAULT_DETOUR_FACTOR, DEFAULT_MAX_OFF_NETWORK_M, barrier_lines, gate_points
 from spatial.network.graph import WalkNetwork
+from spatial.network.read import as_walk_network
 from spatial.network.routing import nearest_source, nearest_source_timed
 from spatial.network.snapping import Snap, snap_points, snap_walks
 
@@ -146,6 +147,7 @@ def isochrones(
     >>> bool(areas.groupby("station_id")["area_m2"].is_monotonic_increasing.all())  # nested bands
     True
     """
+    network = as_walk_network(network)  # an osmnx graph is read as one
     bands = _bands(minutes, meters, speed_kmh)
     reach_m = max(b.limit_m for b in bands)
     cell_m = default_cell_m(reach_m, max_snap_m) if cell_m is None else cell_m
