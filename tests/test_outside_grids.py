@@ -65,3 +65,22 @@ def test_a_community_code_typed_in_full_width_digits_gives_an_ascii_code():
     codes = res.grids["grid_code"]
     assert codes.map(lambda c: c.isascii() and c.isdigit() and len(c) == 20).all()
     assert codes.str[6:18].eq(CODE).all()
+
+
+# --- 多网合一 -------------------------------------------------------------------------------------
+
+def test_merge_keeps_an_island_of_a_grid_in_that_grid_not_a_grid_of_its_own():
+    island = box(300, 0, 320, 20)  # land across water: touches nothing else in the community
+    land = box(0, 0, 200, 100)
+    community = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[shapely.union(land, island)], crs=CRS)
+    civil = gpd.GeoDataFrame({"grid_id": ["A", "B"]},
+                             geometry=[shapely.union(box(0, 0, 100, 100), island), box(100, 0, 200, 100)], crs=CRS)
+    police = gpd.GeoDataFrame({"grid_id": [1]}, geometry=[community.geometry[0]], crs=CRS)
+    res = merge_grid_layers({"综治": civil, "公安": police}, community)
+    assert len(res.unified) == 2  # one unified grid per civil grid, the island in A's
+    holder = res.unified[res.unified.intersects(island.centroid)]
+    assert holder["reference_grid"].tolist() == ["A"]
+    assert holder.geometry.iloc[0].area == (100 * 100 + 20 * 20)
+    assert not res.report["problem"].str.contains("no reference grid").any()
+    row = res.report[res.report["row_id"] == "C1/A"]
+    assert row["action"].str.contains("kept in it").all() and not row["action"].str.contains("joined").any()
