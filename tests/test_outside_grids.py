@@ -84,3 +84,42 @@ def test_merge_keeps_an_island_of_a_grid_in_that_grid_not_a_grid_of_its_own():
     assert not res.report["problem"].str.contains("no reference grid").any()
     row = res.report[res.report["row_id"] == "C1/A"]
     assert row["action"].str.contains("kept in it").all() and not row["action"].str.contains("joined").any()
+
+
+# --- evaluation of a plan edited by hand ----------------------------------------------------------
+
+def _two_communities():
+    """Communities A (x < 400) and B, 16 units of 50 households each; grids of 8 units each."""
+    units = _lattice(8, 4, 50, community=lambda i, j: "A" if i < 4 else "B")
+    communities = units.dissolve("community_id").reset_index()[["community_id", "geometry"]]
+    x = units.geometry.centroid.x
+    units["grid_id"] = np.select([x < 200, x < 400, x < 600], ["A-01", "A-02", "B-01"], "B-02")
+    units.loc[units["unit_id"] == "u4_0", "grid_id"] = "A-02"  # lassoed across the community line
+    return units, communities
+
+
+def test_evaluate_names_a_grid_holding_units_of_two_communities():
+    units, communities = _two_communities()
+    res = evaluate_grids(units, communities)
+    row = res.report[res.report["row_id"] == "A-02"]
+    assert len(row) == 1 and row["problem"].iloc[0].startswith("holds units of communities A and B")
+    assert "u4_0" in row["problem"].iloc[0]
+    # its community is the one holding most of its households, and the scores are of that one
+    grid = res.grids.set_index("grid_id").loc["A-02"]
+    assert grid["community_id"] == "A" and grid["households"] == 450
+    assert not res.report["row_id"].isin(["A-01", "B-01", "B-02"]).any()
+
+
+def test_evaluate_on_the_command_line_names_it_for_units_placed_by_location(tmp_path):
+    from spatial.cli import main
+
+    units, communities = _two_communities()
+    units.drop(columns=["community_id", "grid_id"]).to_file(tmp_path / "units.gpkg")
+    communities.to_file(tmp_path / "comm.gpkg")
+    units[["unit_id", "grid_id"]].to_csv(tmp_path / "plan.csv", index=False)
+    out = tmp_path / "scores.gpkg"
+    assert main(["grids", str(tmp_path / "comm.gpkg"), str(tmp_path / "units.gpkg"), "--existing",
+                 str(tmp_path / "plan.csv"), "--evaluate", "--out", str(out), "-q"]) == 0
+    report = gpd.read_file(out, layer="report")
+    assert report.loc[report["row_id"] == "A-02", "problem"].str.contains("communities A and B").all()
+    assert (report["row_id"] == "A-02").sum() == 1

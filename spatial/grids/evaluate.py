@@ -43,7 +43,7 @@ from spatial.grids._prep import (
     explain_pieces,
     grid_shape_metrics,
 )
-from spatial.grids._units import clipped_to_communities, unit_cells
+from spatial.grids._units import clipped_to_communities, community_of, unit_cells
 
 logger = logging.getLogger(__name__)
 
@@ -163,7 +163,14 @@ def evaluate_grids(
         unit_comps = pd.Series(comp).groupby(g_of).nunique().reindex(range(len(keys))).to_numpy()
         base = pd.DataFrame({grid_id_col: keys})
         if community_id_col in lm.columns:
-            base[community_id_col] = lm.groupby(g_of)[community_id_col].first().to_numpy()
+            base[community_id_col] = _grid_community(lm[community_id_col], g_of, hh, keys, unit_names, report)
+        elif communities is not None:  # units placed by where they lie, as the drawing places them
+            cm = communities.to_crs(crs_m)
+            at = community_of(np.asarray(lm.geometry.values, dtype=object), np.asarray(cm.geometry.values, dtype=object),
+                              list(cm[community_id_col]), lm.drop(columns=[community_id_col], errors="ignore"),
+                              community_id_col, unit_names, Report())
+            placed = pd.Series([cm[community_id_col].iloc[c] if c >= 0 else None for c in at], dtype=object)
+            _grid_community(placed, g_of, hh, keys, unit_names, report)
     else:
         grid_geoms = covered = geoms
         unit_comps = None
@@ -209,6 +216,30 @@ def evaluate_grids(
                            "手工调整单元（spatial editor --max-deviation），或按规则重新划分（--redraw --max-deviation）"))
     grids = to_crs_valid(gpd.GeoDataFrame(out, geometry=list(grid_geoms), crs=crs_m), crs_in)
     return EvalResult(grids, summary, report.to_frame(zh_columns=True))
+
+
+def _grid_community(cids: pd.Series, g_of: np.ndarray, hh: pd.Series, keys: list, unit_names, report) -> np.ndarray:
+    """Community of each grid of units: the one holding most of its households (then most units,
+    then the first met); a grid with units of several communities gets a report row naming the
+    units outside it (grids nest in communities)."""
+    df = pd.DataFrame({"g": g_of, "c": cids.to_numpy(), "hh": hh.to_numpy(dtype=float), "n": 1,
+                       "at": np.arange(len(g_of)), "name": np.asarray(unit_names, dtype=object)})
+    df = df[df["c"].notna()]
+    tot = df.groupby(["g", "c"], sort=False).agg(hh=("hh", "sum"), n=("n", "sum"), at=("at", "min")).reset_index()
+    tot = tot.sort_values(["g", "hh", "n", "at"], ascending=[True, False, False, True])
+    main = tot.drop_duplicates("g").set_index("g")["c"]
+    out = main.reindex(range(len(keys))).to_numpy(dtype=object)
+    for g in tot.loc[tot["g"].duplicated(), "g"].unique():
+        others = df[(df["g"] == g) & (df["c"] != main[g])]
+        names = ", ".join(map(str, others["name"].iloc[:6])) + (" ..." if len(others) > 6 else "")
+        comms = " and ".join(map(str, [main[g]] + list(pd.unique(others["c"]))))
+        report.add("grids", keys[g], f"holds units of communities {comms}: {len(others)} unit(s) outside "
+                   f"{main[g]}, the community holding most of its households ({names})",
+                   "grids nest in communities: move those units to a grid of their own community "
+                   "(spatial editor) or redraw the plan (--redraw)",
+                   zh=(f"网格包含社区 {comms} 的单元：{len(others)} 个单元不在其户数最多的社区 {main[g]} 内（{names}）",
+                       "网格须嵌套在社区内：请把这些单元移入其所属社区的网格（spatial editor），或重新划分（--redraw）"))
+    return out
 
 
 def _unit_streets(lm, geoms, communities, community_id_col, crs_m, blocks, gap_m=30.0, report=None):
