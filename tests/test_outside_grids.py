@@ -123,3 +123,26 @@ def test_evaluate_on_the_command_line_names_it_for_units_placed_by_location(tmp_
     report = gpd.read_file(out, layer="report")
     assert report.loc[report["row_id"] == "A-02", "problem"].str.contains("communities A and B").all()
     assert (report["row_id"] == "A-02").sum() == 1
+
+
+# --- redraw of a plan edited by hand ------------------------------------------------------------
+
+def test_a_redraw_gives_a_unit_lassoed_across_the_community_line_back_to_its_community():
+    units, communities = _two_communities()
+    res = redraw_grids(units.drop(columns="community_id"), communities, units[["unit_id", "grid_id"]])
+    # one unit moves, into the grid of its own community it touches; no grid of B is redrawn
+    assert res.moves[["unit_id", "old_grid", "new_grid"]].values.tolist() == [["u4_0", "A-02", "B-01"]]
+    assert res.moves["reason"].tolist() == ["its grid A-02 lies mostly in community A"]
+    households = dict(zip(res.grids["grid_id"], res.grids["households"]))
+    assert households == {"A-01": 400, "A-02": 400, "B-01": 400, "B-02": 400}
+    row = res.report[res.report["row_id"] == "A-02"]
+    assert row["action"].str.contains("join the neighbouring grids of B").all() and len(row) == 1
+
+
+def test_a_redraw_still_makes_a_grid_of_a_part_across_the_line_that_holds_one():
+    units, communities = _two_communities()
+    part = units["grid_id"].eq("B-01") | units["unit_id"].eq("u4_0")
+    units.loc[part, "grid_id"] = "A-02"  # B's western 8 units (400 households) planned in A-02
+    res = redraw_grids(units.drop(columns="community_id"), communities, units[["unit_id", "grid_id"]])
+    assert set(res.units.loc[part, "grid_id"]) == {"A-02@B"}
+    assert len(res.moves) == 8  # the part became a grid of B; nothing else moved
