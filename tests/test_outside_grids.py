@@ -146,3 +146,24 @@ def test_a_redraw_still_makes_a_grid_of_a_part_across_the_line_that_holds_one():
     res = redraw_grids(units.drop(columns="community_id"), communities, units[["unit_id", "grid_id"]])
     assert set(res.units.loc[part, "grid_id"]) == {"A-02@B"}
     assert len(res.moves) == 8  # the part became a grid of B; nothing else moved
+
+
+# --- the command line keeps whole counts whole --------------------------------------------------
+
+def test_grids_writes_the_units_household_counts_as_the_integers_they_were(tmp_path):
+    from spatial.cli import main
+
+    units = _lattice(6, 6, 30).rename(columns={"households": "户数"})
+    units["户数"] = units["户数"].astype(np.int64)
+    units.loc[0, "户数"] = 31
+    text = units.copy()
+    text["户数"] = text["户数"].map(lambda v: f"{v}户")  # as offices type them
+    _community().to_file(tmp_path / "comm.gpkg")
+    for name, layer in (("ints", units), ("text", text)):
+        layer.to_file(tmp_path / f"{name}.gpkg")
+        out = tmp_path / f"{name}_out.gpkg"
+        assert main(["grids", str(tmp_path / "comm.gpkg"), str(tmp_path / f"{name}.gpkg"), "--out", str(out),
+                     "-q"]) == 0
+        written = gpd.read_file(out, layer="units")
+        assert pd.api.types.is_integer_dtype(written["户数"]), name
+        assert written["户数"].sum() == 30 * 35 + 31

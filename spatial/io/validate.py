@@ -137,9 +137,12 @@ def validate_inputs(
                        "give each unit a polygon or a point")
         hh = check_households(out["units"], households_col, "units", id_col=unit_id_col,
                               max_value=MAX_UNIT_HOUSEHOLDS)
-        if not pd.api.types.is_float_dtype(out["units"][households_col]):
+        kind = out["units"][households_col].dtype
+        if not (pd.api.types.is_float_dtype(kind) or pd.api.types.is_integer_dtype(kind)):
+            # counts typed as text ("203户") become numbers: whole counts stay whole in the outputs
             out["units"] = out["units"].copy()
-            out["units"][households_col] = hh
+            whole = bool(np.all(np.mod(hh.to_numpy(), 1) == 0))
+            out["units"][households_col] = hh.astype(np.int64) if whole else hh
     if "stations" in out:
         out["stations"] = _station_points(out["stations"], station_id_col, report)
     if "network_edges" in out:
