@@ -167,3 +167,24 @@ def test_grids_writes_the_units_household_counts_as_the_integers_they_were(tmp_p
         written = gpd.read_file(out, layer="units")
         assert pd.api.types.is_integer_dtype(written["户数"]), name
         assert written["户数"].sum() == 30 * 35 + 31
+
+
+# --- grid counts per community --------------------------------------------------------------------
+
+def test_grid_counts_per_community_match_integer_ids_given_as_text():
+    units = _lattice(8, 4, 50, community=lambda i, j: 1 if i < 4 else 2)  # ids 1 and 2, as integers
+    communities = units.dissolve("community_id").reset_index()[["community_id", "geometry"]]
+    res = partition_grids(units, communities, n_grids={"1": 2, "2": 2})  # as read from a CSV
+    assert res.grids.groupby("community_id").size().to_dict() == {1: 2, 2: 2}
+    assert not res.report["problem"].str.contains("asked for").any()
+
+
+def test_grid_counts_for_a_community_that_does_not_exist_are_named():
+    units = _lattice(8, 4, 50, community=lambda i, j: "A" if i < 4 else "B")
+    communities = units.dissolve("community_id").reset_index()[["community_id", "geometry"]]
+    res = partition_grids(units, communities, n_grids={"A": 2, "B": 2, "Z": 1})
+    assert res.grids.groupby("community_id").size().to_dict() == {"A": 2, "B": 2}
+    rows = res.report[res.report["problem"].str.contains("n_grids names communities")]
+    assert len(rows) == 1 and "Z" in rows["problem"].iloc[0]
+    # not blamed on units: every community has the grids asked for it
+    assert not res.report["problem"].str.contains("at most one grid per unit").any()

@@ -126,6 +126,32 @@ def grid_counts(
     return out
 
 
+def _grids_asked(n_grids: Mapping, comm_ids, report: Report) -> dict:
+    """``n_grids`` keyed by the communities' own ids: a key matches its id, or its text (``"12"``
+    for the id 12, as ids read from a CSV or typed by hand come); keys matching no community get
+    one report row (and a warning) and are left out."""
+    text = {}
+    for key, value in n_grids.items():
+        text.setdefault(str(key).strip(), value)
+    out, used = {}, set()
+    for c in comm_ids:
+        if c in n_grids:
+            out[c] = n_grids[c]
+            used.add(str(c).strip())
+        elif str(c).strip() in text:
+            out[c] = text[str(c).strip()]
+            used.add(str(c).strip())
+    unknown = [key for key in n_grids if str(key).strip() not in used]
+    if unknown:
+        names = listed(repr(key) for key in unknown)
+        problem = f"n_grids names communities that are not in 'communities': {names}"
+        fix = "no grids drawn for them; check the ids against the communities' id column"
+        logger.warning("%s; %s", problem, fix)
+        report.add("grids", "-", problem, fix,
+                   zh=(f"n_grids 中的社区不在社区图层中：{names}", "未为其划分网格；请核对社区编号"))
+    return out
+
+
 def _say_count(report: Report, n_grids, k: np.ndarray, comm_nodes: np.ndarray, comm_ids) -> None:
     """A warning and a report row when the grids drawn are not the grids asked for: a community
     cannot hold more grids than it has units (or estates kept whole), and each gets at least one."""
@@ -273,7 +299,9 @@ def partition_grids(
     min_households, max_households : float
         The band every grid should fall in.
     n_grids : int or mapping, optional
-        Instead of the band: total grids (apportioned by households) or grids per community id.
+        Instead of the band: total grids (apportioned by households) or grids per community id
+        (a key matches an id or its text: ``{"12": 3}`` for the id 12); keys matching no
+        community are named in the report.
     roads : GeoDataFrame, optional
         Road lines (or block polygons), a WalkNetwork or an osmnx graph; grid borders are drawn
         along them where possible. Without roads, block outlines are the streets: gaps of up to
@@ -368,6 +396,7 @@ def partition_grids(
     comm_rest = comm_hh - np.bincount(comm[big], weights=hh[big], minlength=nc)  # what units over the band leave
     n_big = np.bincount(comm[big], minlength=nc)
     if isinstance(n_grids, Mapping):
+        n_grids = _grids_asked(n_grids, prep.comm_ids, report)
         k = np.array([int(n_grids.get(c, 1)) for c in prep.comm_ids])
         k = np.minimum(k, np.maximum(comm_nodes, 1))
     else:
