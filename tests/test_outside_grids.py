@@ -188,3 +188,29 @@ def test_grid_counts_for_a_community_that_does_not_exist_are_named():
     assert len(rows) == 1 and "Z" in rows["problem"].iloc[0]
     # not blamed on units: every community has the grids asked for it
     assert not res.report["problem"].str.contains("at most one grid per unit").any()
+
+
+# --- locks and groups keyed by ids as typed -----------------------------------------------------
+
+def _numbered():
+    units = _lattice(6, 6, 30)
+    units["unit_id"] = np.arange(len(units))  # integer ids
+    return units
+
+
+def test_locked_units_keyed_by_the_text_of_integer_ids_are_locked():
+    res = partition_grids(_numbered(), _community(), locked={"0": "KEEP", "1": "KEEP"})
+    assert res.units.loc[res.units["unit_id"].isin([0, 1]), "grid_id"].tolist() == ["KEEP", "KEEP"]
+
+
+def test_a_lock_naming_no_unit_is_refused_and_one_naming_a_removed_unit_is_reported():
+    import pytest
+
+    from spatial import ColumnError
+
+    with pytest.raises(ColumnError, match="locked names no unit among the units: 999"):
+        partition_grids(_numbered(), _community(), locked={999: "KEEP"})
+    res = partition_grids(_numbered(), _community(), locked={0: "KEEP", 999: "KEEP"})
+    assert res.units.loc[res.units["unit_id"] == 0, "grid_id"].tolist() == ["KEEP"]
+    row = res.report[res.report["row_id"] == "999"]
+    assert len(row) == 1 and row["problem"].str.contains("not among the units").all()

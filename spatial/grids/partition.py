@@ -173,8 +173,10 @@ def _say_count(report: Report, n_grids, k: np.ndarray, comm_nodes: np.ndarray, c
     report.add("grids", "-", problem, fix, zh=(f"要求 {asked} 个网格，实际划分 {drawn} 个", fix_zh))
 
 
-def _labels_from(spec, units: pd.DataFrame, unit_ids: np.ndarray, what: str) -> np.ndarray | None:
-    """Group labels per unit from a column name, a Series / mapping keyed by unit id, or None."""
+def _labels_from(spec, units: pd.DataFrame, unit_ids: np.ndarray, what: str, report: Report | None = None,
+                 ) -> np.ndarray | None:
+    """Group labels per unit from a column name, a Series / mapping keyed by unit id (or the id's
+    text), or None; keys naming no unit get a ``report`` row, and a mapping of none is refused."""
     if spec is None:
         return None
     if isinstance(spec, str):
@@ -183,7 +185,22 @@ def _labels_from(spec, units: pd.DataFrame, unit_ids: np.ndarray, what: str) -> 
         vals = units[spec].to_numpy()
     elif isinstance(spec, (Mapping, pd.Series)):
         m = dict(spec.items())
-        vals = np.array([m.get(u, None) for u in unit_ids], dtype=object)
+        # a key matches a unit's id or its text ("17" for the id 17: ids typed or read from a CSV)
+        text: dict = {}
+        for key, value in m.items():
+            text.setdefault(str(key).strip(), value)
+        vals = np.array([m[u] if u in m else text.get(str(u).strip()) for u in unit_ids], dtype=object)
+        known = {str(u).strip() for u in unit_ids}
+        unknown = [key for key in m if str(key).strip() not in known]
+        if unknown and len(unknown) == len(m):
+            raise ColumnError(f"{what} names no unit among the units: {listed(repr(k) for k in unknown)}; "
+                              "key it by the units' ids (unit_id_col)")
+        if unknown:
+            names = listed(repr(k) for k in unknown)
+            logger.warning("%s names %d ids that are not among the units, left out: %s", what, len(unknown), names)
+            if report is not None:
+                report.add("units", names, f"named in {what} but not among the units", "left out",
+                           zh=(f"{what} 中列出但不在单元图层中", "已忽略"))
     else:
         raise TypeError(f"{what} must be a column name, a dict or a Series keyed by unit id")
     return np.array([None if pd.isna(v) else v for v in vals], dtype=object)
@@ -316,6 +333,8 @@ def partition_grids(
         blocks lies on a street (needed when the units tile with no street gaps).
     locked : mapping or Series, optional
         ``unit_id -> grid_id``: units with the same label stay in one grid, which takes that id.
+        Keys may be the ids or their text (``"17"`` for the id 17); keys naming no unit are
+        reported, and a mapping naming none is refused (``together`` too).
     together : str, mapping or Series, optional
         A column name or ``unit_id -> group``: units of a group are never split. A non-boolean
         ``gated_col`` is used the same way (a boolean one marks single units, which are never cut).
@@ -383,8 +402,8 @@ def partition_grids(
     gated = None
     if gated_col in units.columns and not pd.api.types.is_bool_dtype(units[gated_col]):
         gated = _labels_from(gated_col, units, prep.unit_ids, "gated")
-    locked_l = _labels_from(locked, units, prep.unit_ids, "locked")
-    sets = [("same place", prep.same_place), ("together", _labels_from(together, units, prep.unit_ids, "together")),
+    locked_l = _labels_from(locked, units, prep.unit_ids, "locked", report)
+    sets = [("same place", prep.same_place), ("together", _labels_from(together, units, prep.unit_ids, "together", report)),
             ("gated", gated),
             ("locked", locked_l)]
     node = contract(prep, sets, report)

@@ -227,7 +227,7 @@ def redraw_grids(
     if gated_col in units.columns and not pd.api.types.is_bool_dtype(units[gated_col]):
         gated = _labels_from(gated_col, units, prep.unit_ids, "gated")
     node = contract(prep, [("same place", prep.same_place),
-                           ("together", _labels_from(together, units, prep.unit_ids, "together")),
+                           ("together", _labels_from(together, units, prep.unit_ids, "together", report)),
                            ("gated", gated)], report)
     hh, xy, comm, cost = node_arrays(prep, node)
     m = len(hh)

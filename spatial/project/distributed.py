@@ -298,10 +298,11 @@ def _part_counts(n_grids: Mapping, comm_ids: np.ndarray, cidx: np.ndarray, *, fi
 def _subset_labels(opts: dict, ids: set) -> dict:
     """Options with ``locked`` / ``together`` / ``blocks`` mappings cut down to the part's unit ids."""
     out = dict(opts)
+    text = {str(u).strip() for u in ids}  # keys may be the ids' text, as the engine matches them
     for k in ("locked", "together", "blocks"):
         spec = opts.get(k)
         if isinstance(spec, (Mapping, pd.Series)):
-            out[k] = {u: g for u, g in spec.items() if u in ids}
+            out[k] = {u: g for u, g in spec.items() if u in ids or str(u).strip() in text}
     return out
 
 
