@@ -214,3 +214,15 @@ def test_a_lock_naming_no_unit_is_refused_and_one_naming_a_removed_unit_is_repor
     assert res.units.loc[res.units["unit_id"] == 0, "grid_id"].tolist() == ["KEEP"]
     row = res.report[res.report["row_id"] == "999"]
     assert len(row) == 1 and row["problem"].str.contains("not among the units").all()
+
+
+def test_merge_mapping_lists_a_department_grid_lying_outside_every_community():
+    communities = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(0, 0, 300, 300)], crs=CRS)
+    civil = gpd.GeoDataFrame({"grid_id": ["a1", "a2"]}, geometry=[box(0, 0, 300, 300), box(2000, 2000, 2100, 2100)],
+                             crs=CRS)
+    police = gpd.GeoDataFrame({"grid_id": ["b1"]}, geometry=[box(0, 0, 300, 300)], crs=CRS)
+    res = merge_grid_layers({"综治": civil, "公安": police}, communities)
+    assert set(res.mapping["grid_id"]) == {"a1", "a2", "b1"}  # every department grid is looked up
+    row = res.mapping[res.mapping["grid_id"] == "a2"]
+    assert len(row) == 1 and row["unified_id"].isna().all() and row["share"].eq(0).all()
+    assert res.conflicts.query("grid_a == 'a2'")["kind"].tolist() == ["outside_communities"]

@@ -65,7 +65,8 @@ class MergeResult:
         ``reference_grid``, ``area_m2``, ``n_atoms``: the proposed grids, nested in communities.
     mapping : pandas.DataFrame
         ``layer, grid_id, unified_id, area_m2, share``: share (0–1) of each department grid's
-        area in each unified grid; shares sum to less than 1 where a grid leaves the communities.
+        area in each unified grid; shares sum to less than 1 where a grid leaves the communities,
+        and a grid wholly outside them has one row with no ``unified_id`` and share 0.
     atoms : GeoDataFrame
         The faces the plan is built from: ``community_id``, one column per layer (the grid
         holding the atom, the first one where grids overlap), ``unified_id``, ``area_m2``.
@@ -363,6 +364,11 @@ def _mapping(grids, atoms, grid_id_col) -> pd.DataFrame:
         })
         df = df.groupby(["layer", "grid_id", "unified_id"], as_index=False, sort=False)["area_m2"].sum()
         df["share"] = df["area_m2"] / df["grid_id"].map(dict(zip(g[grid_id_col], g.area)))
+        # a grid wholly outside the communities still has its row: in no unified grid, share 0
+        outside = g.loc[~g[grid_id_col].isin(df["grid_id"]), grid_id_col]
+        if len(outside):
+            df = pd.concat([df, pd.DataFrame({"layer": name, "grid_id": outside.to_numpy(), "unified_id": None,
+                                              "area_m2": 0.0, "share": 0.0})], ignore_index=True)
         frames.append(df)
     out = pd.concat(frames, ignore_index=True)
     return out.sort_values(["layer", "grid_id", "share"], ascending=[True, True, False]).reset_index(drop=True)
