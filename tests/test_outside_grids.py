@@ -226,3 +226,22 @@ def test_merge_mapping_lists_a_department_grid_lying_outside_every_community():
     row = res.mapping[res.mapping["grid_id"] == "a2"]
     assert len(row) == 1 and row["unified_id"].isna().all() and row["share"].eq(0).all()
     assert res.conflicts.query("grid_a == 'a2'")["kind"].tolist() == ["outside_communities"]
+
+
+# --- the band ------------------------------------------------------------------------------------
+
+def test_a_band_that_is_no_band_is_refused_the_same_way_by_draw_redraw_and_evaluate():
+    import pytest
+
+    from spatial import SpatialError
+
+    units = _lattice(6, 6, 30)
+    plan = units.assign(grid_id="G")
+    calls = {"partition": lambda **kw: partition_grids(units, _community(), **kw),
+             "redraw": lambda **kw: redraw_grids(plan, _community(), **kw),
+             "evaluate": lambda **kw: evaluate_grids(plan, _community(), **kw)}
+    for lo, hi, says in [(600, 500, "must not exceed"), (float("nan"), 500, "finite"), (300, float("inf"), "finite"),
+                         (-10, 500, "0 or more"), (0, 0, "above 0")]:
+        for name, call in calls.items():
+            with pytest.raises(SpatialError, match=says):
+                call(min_households=lo, max_households=hi)

@@ -21,6 +21,7 @@ from spatial.core._gc import without_gc_pauses
 from spatial.core._geom import union_groups
 from spatial.core.checks import (
     Report,
+    check_band,
     check_households,
     metric_crs,
     repair_geometries,
@@ -112,6 +113,7 @@ def evaluate_grids(
     >>> int(row["n_grids"]) == len(plan.grids), float(row["pct_in_band"]), int(row["n_not_contiguous"])
     (True, 100.0, 0)
     """
+    check_band(min_households, max_households)
     if max_deviation_pct is not None:
         max_deviation_pct = check_max_deviation(max_deviation_pct)
     report = Report()

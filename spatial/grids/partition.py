@@ -24,7 +24,7 @@ from scipy.sparse.csgraph import connected_components
 
 from spatial.core._gc import without_gc_pauses
 from spatial.core._procs import PROCESSES, Ahead
-from spatial.core.checks import Report, listed
+from spatial.core.checks import Report, check_band, listed
 from spatial.core.errors import ColumnError, SpatialError
 from spatial.core.reproject import to_crs_valid
 from spatial.grids._engine import RESTARTS_LIMIT, apportion, partition
@@ -375,8 +375,7 @@ def partition_grids(
     >>> plan.grids["band_status"].unique().tolist()
     ['in']
     """
-    if min_households > max_households:
-        raise SpatialError(f"min_households ({min_households}) must not exceed max_households ({max_households})")
+    check_band(min_households, max_households)
     counts = n_grids.values() if isinstance(n_grids, Mapping) else () if n_grids is None else (n_grids,)
     for count in counts:
         if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 1:

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from spatial.core._gc import without_gc_pauses
-from spatial.core.checks import Report, listed, require_columns, yes_no
+from spatial.core.checks import Report, check_band, listed, require_columns, yes_no
 from spatial.core.errors import ColumnError
 from spatial.grids._chains import band_violation, even_out, rebalance
 from spatial.grids._engine import partition, repair_contiguity
@@ -213,8 +213,7 @@ def redraw_grids(
     >>> redrawn.grids["band_status"].unique().tolist(), len(redrawn.moves) > 0
     (['in'], True)
     """
-    if min_households > max_households:
-        raise ValueError(f"min_households ({min_households}) must not exceed max_households ({max_households})")
+    check_band(min_households, max_households)
     if max_deviation_pct is not None:
         max_deviation_pct = check_max_deviation(max_deviation_pct)
     report = Report()
