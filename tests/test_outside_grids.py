@@ -245,3 +245,25 @@ def test_a_band_that_is_no_band_is_refused_the_same_way_by_draw_redraw_and_evalu
         for name, call in calls.items():
             with pytest.raises(SpatialError, match=says):
                 call(min_households=lo, max_households=hi)
+
+
+def test_evaluate_of_a_units_layer_names_its_units_by_their_bianhao(tmp_path):
+    from shapely.geometry import MultiPolygon
+
+    from spatial.cli import main
+
+    units = _lattice(6, 6, 30).rename(columns={"unit_id": "编号"})
+    units["编号"] = 1000 + np.arange(len(units))
+    units["grid_id"] = np.where(units.geometry.centroid.x < 300, "G1", "G2")
+    # unit 1000 (in G1, the west) also owns an islet in the community's north-east corner
+    units.loc[0, "geometry"] = MultiPolygon([box(0, 0, 100, 100), box(560, 560, 580, 580)])
+    units.loc[units.geometry.intersects(box(560, 560, 580, 580)) & (units["编号"] != 1000), "geometry"] = \
+        box(500, 500, 600, 600).difference(box(560, 560, 580, 580))
+    units.to_file(tmp_path / "plan.gpkg")
+    _community().to_file(tmp_path / "comm.gpkg")
+    out = tmp_path / "scores.gpkg"
+    assert main(["grids", "--evaluate", str(tmp_path / "plan.gpkg"), str(tmp_path / "comm.gpkg"), "--out", str(out),
+                 "-q"]) == 0
+    report = gpd.read_file(out, layer="report")
+    row = report[report["row_id"] == "G1"]
+    assert len(row) == 1 and "unit 1000 is itself in several parts" in row["problem"].iloc[0]
