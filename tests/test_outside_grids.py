@@ -267,3 +267,15 @@ def test_evaluate_of_a_units_layer_names_its_units_by_their_bianhao(tmp_path):
     report = gpd.read_file(out, layer="report")
     row = report[report["row_id"] == "G1"]
     assert len(row) == 1 and "unit 1000 is itself in several parts" in row["problem"].iloc[0]
+
+
+def test_evaluate_grids_names_units_by_the_id_column_given():
+    units = _lattice(4, 2, 100).rename(columns={"unit_id": "编号"})
+    units["编号"] = ["A", "B", "C", "D", "E", "F", "G", "H"]
+    units["grid_id"] = ["G1", "G1", "G2", "G2", "G2", "G2", "G1", "G1"]  # G1: columns 0 and 3, apart
+    res = evaluate_grids(units, _community(bounds=(0, 0, 400, 200)), unit_id_col="编号")
+    row = res.report[res.report["row_id"] == "G1"]
+    assert len(row) == 1 and row["problem"].str.contains("2 separate pieces").all()
+    missing = units.assign(grid_id=units["grid_id"].where(units["编号"] != "C"))
+    res = evaluate_grids(missing, _community(bounds=(0, 0, 400, 200)), unit_id_col="编号")
+    assert res.report["row_id"].eq("C").sum() == 1  # the unit without a grid, by its id

@@ -68,6 +68,7 @@ def evaluate_grids(
     grid_id_col: str = "grid_id",
     households_col: str = "households",
     community_id_col: str = "community_id",
+    unit_id_col: str = "unit_id",
     min_households: float = 300,
     max_households: float = 500,
     roads: gpd.GeoDataFrame | None = None,
@@ -85,6 +86,8 @@ def evaluate_grids(
         mean units; they are dissolved into grids and their rook contiguity checked).
     communities : GeoDataFrame, optional
         Community polygons with ``community_id_col``; gaps and overlaps are measured against them.
+    unit_id_col : str
+        The units' id column (a layer of units), by which the report names them (else by row).
     min_households, max_households : float
         The band.
     roads, blocks, street_gap_m
@@ -128,12 +131,12 @@ def evaluate_grids(
         if communities is None:
             raise SpatialError("the plan's units are points; give the communities (COMMUNITIES on the command "
                                "line) so that each point is scored as the cell the grids were drawn from")
-        layer = unit_cells(layer, communities, unit_id_col="unit_id", community_id_col=community_id_col)
+        layer = unit_cells(layer, communities, unit_id_col=unit_id_col, community_id_col=community_id_col)
     crs_m = metric_crs(layer, communities) if communities is not None else metric_crs(layer)
     lm = to_crs_valid(layer, crs_m)  # as the partition reprojects: a cell made invalid is repaired
     missing = lm[grid_id_col].isna()
     # a plan of units names them by their ids (a row number means nothing to the planner)
-    names = lm["unit_id"] if "unit_id" in lm.columns else lm.index.to_series()
+    names = lm[unit_id_col] if unit_id_col in lm.columns else lm.index.to_series()
     for rid in names[missing]:
         report.add("plan", rid, f"no '{grid_id_col}'", "not in any grid: counted as a gap",
                    zh=(f"没有 '{grid_id_col}'", "不在任何网格内：计为空隙"))
@@ -150,9 +153,9 @@ def evaluate_grids(
                            "the plan given is one polygon per grid")
     if is_units:
         streets, ids, clip, group = _unit_streets(lm, geoms, communities, community_id_col, crs_m, blocks,
-                                                  street_gap_m, report)
+                                                  street_gap_m, report, unit_id_col)
         streets_of = [ids, clip]
-        unit_names = (lm["unit_id"] if "unit_id" in lm.columns else pd.Series(lm.index)).to_numpy()
+        unit_names = (lm[unit_id_col] if unit_id_col in lm.columns else pd.Series(lm.index)).to_numpy()
         geoms = streets.pieces
         # the units' own land (gaps between them stay gaps in the summary) ...
         covered = np.asarray(_weld_all(list(union_groups(geoms, g_of, len(keys))), None), dtype=object)
@@ -244,10 +247,11 @@ def _grid_community(cids: pd.Series, g_of: np.ndarray, hh: pd.Series, keys: list
     return out
 
 
-def _unit_streets(lm, geoms, communities, community_id_col, crs_m, blocks, gap_m=30.0, report=None):
+def _unit_streets(lm, geoms, communities, community_id_col, crs_m, blocks, gap_m=30.0, report=None,
+                  unit_id_col="unit_id"):
     """Units clipped to their communities and grown into the street gaps within each, and the
     block outlines (:func:`spatial.grids._blocks.block_streets`, the rule the partition uses)."""
-    labels = block_labels(lm, blocks, (lm["unit_id"] if "unit_id" in lm.columns else lm.index).to_numpy())
+    labels = block_labels(lm, blocks, (lm[unit_id_col] if unit_id_col in lm.columns else lm.index).to_numpy())
     if community_id_col in lm.columns:
         group, ids = pd.factorize(lm[community_id_col])
     else:
@@ -257,7 +261,7 @@ def _unit_streets(lm, geoms, communities, community_id_col, crs_m, blocks, gap_m
         cm = communities.to_crs(crs_m)
         by_id = dict(zip(cm[community_id_col], cm.geometry.values))
         clip = np.array([by_id.get(c) for c in ids], dtype=object)
-    names = (lm["unit_id"] if "unit_id" in lm.columns else lm.index).to_numpy()
+    names = (lm[unit_id_col] if unit_id_col in lm.columns else lm.index).to_numpy()
     geoms = clipped_to_communities(geoms, np.asarray(group), clip, names, Report() if report is None else report,
                                    group_ids=list(ids))
     return block_streets(geoms, np.asarray(group), clip, labels, gap_m=gap_m), list(ids), clip, np.asarray(group)
