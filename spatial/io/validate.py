@@ -137,12 +137,9 @@ def validate_inputs(
                        "give each unit a polygon or a point")
         hh = check_households(out["units"], households_col, "units", id_col=unit_id_col,
                               max_value=MAX_UNIT_HOUSEHOLDS)
-        kind = out["units"][households_col].dtype
-        if not (pd.api.types.is_float_dtype(kind) or pd.api.types.is_integer_dtype(kind)):
-            # counts typed as text ("203户") become numbers: whole counts stay whole in the outputs
+        if not pd.api.types.is_float_dtype(out["units"][households_col]):
             out["units"] = out["units"].copy()
-            whole = bool(np.all(np.mod(hh.to_numpy(), 1) == 0))
-            out["units"][households_col] = hh.astype(np.int64) if whole else hh
+            out["units"][households_col] = hh
     if "stations" in out:
         out["stations"] = _station_points(out["stations"], station_id_col, report)
     if "network_edges" in out:
