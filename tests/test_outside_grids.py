@@ -279,3 +279,37 @@ def test_evaluate_grids_names_units_by_the_id_column_given():
     missing = units.assign(grid_id=units["grid_id"].where(units["编号"] != "C"))
     res = evaluate_grids(missing, _community(bounds=(0, 0, 400, 200)), unit_id_col="编号")
     assert res.report["row_id"].eq("C").sum() == 1  # the unit without a grid, by its id
+
+
+# --- households spread over buildings -------------------------------------------------------------
+
+def _three_buildings(**columns):
+    footprints = [box(0, 0, 10, 10), box(20, 0, 30, 10), box(40, 0, 50, 10)]  # three equal footprints
+    community = gpd.GeoDataFrame({"community_id": ["C1"], "households": [300]}, geometry=[box(-5, -5, 60, 20)],
+                                 crs=CRS)
+    return gpd.GeoDataFrame({"bid": ["a", "b", "c"], **columns}, geometry=footprints, crs=CRS), community
+
+
+def test_floors_typed_with_their_unit_word_weigh_as_those_floors():
+    from spatial import spread_by_floor_area
+
+    buildings, community = _three_buildings(floors=["6层", "6", 6])
+    out = spread_by_floor_area(buildings, community)
+    assert out["households"].tolist() == [100, 100, 100]  # not 1 floor for "6层"
+
+
+def test_a_given_count_typed_as_text_is_kept_and_a_negative_one_refused():
+    import pytest
+
+    from spatial import ColumnError, spread_by_floor_area
+
+    buildings, community = _three_buildings(floors=6, households=["120户", None, ""])
+    out = spread_by_floor_area(buildings, community)
+    assert out["households"].tolist() == [120, 90, 90]
+    assert out["households_source"].tolist() == ["given", "spread by floor area", "spread by floor area"]
+    buildings, community = _three_buildings(floors=6, households=[-30, None, None])
+    with pytest.raises(ColumnError, match="'households' must hold a number >= 0 or be blank; bad rows: 0=-30"):
+        spread_by_floor_area(buildings, community)
+    buildings, community = _three_buildings(floors=["six", 6, 6])
+    with pytest.raises(ColumnError, match="'floors'.*0='six'"):
+        spread_by_floor_area(buildings, community)

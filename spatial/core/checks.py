@@ -458,6 +458,31 @@ def check_households(
     return values.astype(float)
 
 
+def optional_counts(df: pd.DataFrame, column: str, name: str, *, id_col: str | None = None) -> pd.Series:
+    """``column`` as float where it holds a count (read as :func:`check_households` reads them:
+    ``203户``, ``6层``, ``1,203``) and NaN where it is blank; text that is no count, negative and
+    infinite values raise :class:`ColumnError` naming the rows (a blank means "not known", a
+    typo must not).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"floors": ["6层", None, 3, ""]})
+    >>> optional_counts(df, "floors", "buildings").tolist()
+    [6.0, nan, 3.0, nan]
+    """
+    require_columns(df, [column], name)
+    raw = df[column]
+    blank = raw.isna() | raw.map(lambda v: isinstance(v, str) and not v.strip())
+    values = _counts(raw.where(~blank), name, column)
+    bad = ~blank & (values.isna() | (values < 0) | ~np.isfinite(values.fillna(0).to_numpy(dtype=float)))
+    if bad.any():
+        ids = df.index if id_col is None else df[id_col]
+        rows = listed(f"{i}={_plain(raw.iloc[k])!r}" for k, i in enumerate(ids) if bad.iloc[k])
+        raise ColumnError(f"'{name}' column '{column}' must hold a number >= 0 or be blank; bad rows: {rows}. "
+                          "Write the count (e.g. 6) or leave the cell empty")
+    return values.astype(float)
+
+
 #: A count as offices type it: ``203户``, ``1,203``, full-width ``２０３``, ``12 人``.
 _COUNT_TEXT = re.compile(r"^\s*(\d+(?:,\d{3})*(?:\.\d+)?)\s*(?:户|人|栋|幢|座|层|套|间|个)?\s*$")
 _SAID: set = set()
