@@ -313,3 +313,22 @@ def test_a_given_count_typed_as_text_is_kept_and_a_negative_one_refused():
     buildings, community = _three_buildings(floors=["six", 6, 6])
     with pytest.raises(ColumnError, match="'floors'.*0='six'"):
         spread_by_floor_area(buildings, community)
+
+
+def test_an_old_grid_outline_holding_no_unit_is_named_not_dropped_quietly(tmp_path):
+    from spatial.cli import main
+
+    units = _lattice(6, 6, 30)
+    outlines = gpd.GeoDataFrame({"网格编号": ["G1", "G2", "G3"]}, crs=CRS,
+                                geometry=[box(0, 0, 300, 600), box(300, 0, 600, 600), box(5000, 5000, 5100, 5100)])
+    units.to_file(tmp_path / "units.gpkg")
+    _community().to_file(tmp_path / "comm.gpkg")
+    outlines.to_file(tmp_path / "old.gpkg")
+    out = tmp_path / "new.gpkg"
+    assert main(["grids", str(tmp_path / "comm.gpkg"), str(tmp_path / "units.gpkg"), "--existing",
+                 str(tmp_path / "old.gpkg"), "--redraw", "--out", str(out), "-q"]) == 0
+    report = gpd.read_file(out, layer="report")
+    row = report[report["row_id"] == "G3"]
+    assert len(row) == 1 and row["problem"].str.contains("holds most of no unit").all()
+    assert not report.loc[
+        report["row_id"].isin(["G1", "G2"]), "problem"].str.contains("no unit").any()
