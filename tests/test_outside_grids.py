@@ -332,3 +332,23 @@ def test_an_old_grid_outline_holding_no_unit_is_named_not_dropped_quietly(tmp_pa
     assert len(row) == 1 and row["problem"].str.contains("holds most of no unit").all()
     assert not report.loc[
         report["row_id"].isin(["G1", "G2"]), "problem"].str.contains("no unit").any()
+
+
+# --- gated estates as spreadsheets and shapefiles store them ----------------------------------------
+
+def test_a_gated_column_of_no_words_does_not_make_one_estate_of_the_open_units():
+    base = _lattice(6, 6, 30)  # 1,080 households: three grids of 360
+    for values in (["否"] * 36, [0] * 36, ["FALSE"] * 36, ["是"] * 18 + ["否"] * 18, [1] * 18 + [0] * 18):
+        res = partition_grids(base.assign(gated=values), _community())
+        assert sorted(res.grids["households"]) == [360, 360, 360], values[0]
+        assert not res.report["problem"].str.contains("kept together").any()
+
+
+def test_estate_ids_with_no_words_for_the_open_units_keep_only_the_estates_whole():
+    units = _lattice(6, 6, 30)
+    x, y = units.geometry.centroid.x, units.geometry.centroid.y
+    units["gated"] = np.where((x < 200) & (y < 300), "阳光花园", "否")  # one estate of 6 units, the rest open
+    res = partition_grids(units, _community())
+    estate = res.units.loc[units["gated"] == "阳光花园", "grid_id"]
+    assert estate.nunique() == 1
+    assert sorted(res.grids["households"]) == [360, 360, 360]

@@ -126,6 +126,35 @@ def grid_counts(
     return out
 
 
+#: What a planner types for "no" in a yes/no column (``yes_no``'s words): not an estate's id.
+_NO = {"", "0", "0.0", "false", "f", "no", "n", "否", "none", "nan"}
+_YES = {"1", "1.0", "true", "t", "yes", "y", "是"}
+
+
+def gated_labels(units: pd.DataFrame, gated_col: str, unit_ids: np.ndarray, report: Report) -> np.ndarray | None:
+    """The estate (小区) of each unit from ``gated_col``, or None where no units are grouped.
+
+    The column holds an estate id per unit (units sharing one are never split), or says yes/no
+    (bool; or, as spreadsheets and shapefiles store it, 0/1, TRUE/FALSE, 是/否): a yes marks a
+    single unit, which is never cut anyway. "No" words (否, 0, false, blank) are never an estate:
+    a column of ids with 否 for the open units must not make one estate of all of them.
+    """
+    if gated_col not in units.columns or pd.api.types.is_bool_dtype(units[gated_col]):
+        return None
+    labels = _labels_from(gated_col, units, unit_ids, "gated")
+    words = np.array([None if v is None else str(v).strip().lower() for v in labels], dtype=object)
+    off = np.array([w is None or w in _NO for w in words], dtype=bool)
+    labels[off] = None
+    if not off.all() and set(words[~off]) <= _YES:
+        report.add("units", "-", f"column '{gated_col}' says yes/no (no estate ids)",
+                   "each unit marked yes is kept whole (as every unit is); to keep an estate of several units "
+                   f"together give its id in '{gated_col}'",
+                   zh=(f"'{gated_col}' 列为是/否（没有小区编号）",
+                       f"标为“是”的单元各自保持完整（所有单元本来都不拆分）；要让由多个单元组成的小区保持在一起，请在 '{gated_col}' 列填写小区编号"))
+        return None
+    return labels if not off.all() else None
+
+
 def _grids_asked(n_grids: Mapping, comm_ids, report: Report) -> dict:
     """``n_grids`` keyed by the communities' own ids: a key matches its id, or its text (``"12"``
     for the id 12, as ids read from a CSV or typed by hand come); keys matching no community get
@@ -337,7 +366,9 @@ def partition_grids(
         reported, and a mapping naming none is refused (``together`` too).
     together : str, mapping or Series, optional
         A column name or ``unit_id -> group``: units of a group are never split. A non-boolean
-        ``gated_col`` is used the same way (a boolean one marks single units, which are never cut).
+        ``gated_col`` is used the same way (a boolean one marks single units, which are never cut;
+        so does one of yes/no words as spreadsheets and shapefiles store them, 0/1, TRUE/FALSE,
+        是/否), and its "no" words (否, 0, false, blank) never make an estate.
     balance : {"band", "equal"}, optional
         What decides between plans whose grids are all in the band. ``"band"`` (the default
         without ``n_grids``): any size in the band will do, and grid borders on streets and compact
@@ -398,9 +429,7 @@ def partition_grids(
     prep = prepare(units, communities, report, households_col=households_col, population_col=population_col,
                    buildings_col=buildings_col, unit_id_col=unit_id_col, community_id_col=community_id_col,
                    roads=roads, road_buffer_m=road_buffer_m, blocks=blocks, street_gap_m=street_gap_m)
-    gated = None
-    if gated_col in units.columns and not pd.api.types.is_bool_dtype(units[gated_col]):
-        gated = _labels_from(gated_col, units, prep.unit_ids, "gated")
+    gated = gated_labels(units, gated_col, prep.unit_ids, report)
     locked_l = _labels_from(locked, units, prep.unit_ids, "locked", report)
     sets = [("same place", prep.same_place), ("together", _labels_from(together, units, prep.unit_ids, "together", report)),
             ("gated", gated),

@@ -40,6 +40,7 @@ from spatial.grids.partition import (
     _labels_from,
     contract,
     finish,
+    gated_labels,
     node_arrays,
 )
 
@@ -222,9 +223,7 @@ def redraw_grids(
                    roads=roads, road_buffer_m=road_buffer_m, blocks=blocks, street_gap_m=street_gap_m)
     old = _plan_labels(units, plan, prep.unit_ids, unit_id_col, grid_id_col, report)
     lock_u = _locked_mask(locked, units, plan, prep.unit_ids, unit_id_col, report)
-    gated = None
-    if gated_col in units.columns and not pd.api.types.is_bool_dtype(units[gated_col]):
-        gated = _labels_from(gated_col, units, prep.unit_ids, "gated")
+    gated = gated_labels(units, gated_col, prep.unit_ids, report)
     node = contract(prep, [("same place", prep.same_place),
                            ("together", _labels_from(together, units, prep.unit_ids, "together", report)),
                            ("gated", gated)], report)
