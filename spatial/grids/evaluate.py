@@ -29,7 +29,7 @@ from spatial.core.checks import (
     require_crs,
 )
 from spatial.core.errors import SpatialError
-from spatial.core.reproject import to_crs_valid
+from spatial.core.reproject import as_returned, to_crs_valid
 from spatial.grids._adjacency import rook_adjacency
 from spatial.grids._blocks import block_labels, block_streets
 from spatial.grids._objective import check_max_deviation
@@ -203,7 +203,10 @@ def evaluate_grids(
     # without community polygons (the ids may come from a column) there is no outline to measure
     has = (comm_of >= 0) & (comm_of < len(comm_geoms))
     cg = np.array([comm_geoms[c] if h else shapely.Polygon() for c, h in zip(comm_of, has)], dtype=object)
-    shape = grid_shape_metrics(grid_geoms, cg, roads_m, road_buffer_m=road_buffer_m)
+    # grids drawn here from units are measured as returned (a hairline slit the return to the
+    # input's CRS removes is not perimeter), as the drawing measures them; grid polygons as given
+    measured = as_returned(grid_geoms, crs_m, crs_in) if is_units else grid_geoms
+    shape = grid_shape_metrics(measured, cg, roads_m, road_buffer_m=road_buffer_m)
     for col in shape.columns:
         out[col] = shape[col].to_numpy()
     out["outside_m2"] = np.where(has, shapely.area(shapely.difference(grid_geoms, cg)), np.nan)

@@ -26,7 +26,7 @@ from spatial.core._gc import without_gc_pauses
 from spatial.core._procs import PROCESSES, Ahead
 from spatial.core.checks import Report, check_band, listed
 from spatial.core.errors import ColumnError, SpatialError
-from spatial.core.reproject import to_crs_valid
+from spatial.core.reproject import as_returned, to_crs_valid
 from spatial.grids._engine import RESTARTS_LIMIT, apportion, partition
 from spatial.grids._explain import explain_community, explain_far, explain_hemmed_in
 from spatial.grids._objective import MAX_DEVIATION_PCT, Shapes, weights_for
@@ -585,8 +585,10 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
             table[col] = table[col].astype(np.int64)  # whole counts in, whole counts out
     if prep.bld is None and len(table):
         table["n_buildings"] = table["n_buildings"].astype(np.int64)
-    shape = grid_shape_metrics(np.asarray(geoms, dtype=object), prep.comm_geoms[np.asarray(comm_pos, dtype=int)],
-                               prep.roads, road_buffer_m=prep.road_buffer_m)
+    # measured as returned: a hairline slit the return to the input's CRS removes is not perimeter
+    shape = grid_shape_metrics(as_returned(geoms, prep.crs_m, prep.crs_in),
+                               prep.comm_geoms[np.asarray(comm_pos, dtype=int)], prep.roads,
+                               road_buffer_m=prep.road_buffer_m)
     table = pd.concat([table, shape], axis=1)
     table["band_status"] = band_status(table["households"].to_numpy(), min_households, max_households)
     table["target_households"], table["deviation_pct"] = deviation_from_mean(table["households"], table["community_id"])
