@@ -352,3 +352,29 @@ def test_estate_ids_with_no_words_for_the_open_units_keep_only_the_estates_whole
     estate = res.units.loc[units["gated"] == "阳光花园", "grid_id"]
     assert estate.nunique() == 1
     assert sorted(res.grids["households"]) == [360, 360, 360]
+
+
+def test_a_code_layout_that_does_not_exist_is_refused_before_drawing():
+    import pytest
+
+    from spatial import SpatialError
+
+    units = _lattice(6, 6, 30)
+    for call in (lambda: partition_grids(units, _community(), code_layout="DB11"),
+                 lambda: redraw_grids(units.assign(grid_id="G"), _community(), code_layout="DB11")):
+        with pytest.raises(SpatialError, match="code layout 'DB11' is not one of cjt349, db11, stats12"):
+            call()
+
+
+def test_a_project_file_naming_a_code_layout_that_does_not_exist_is_refused_when_read(tmp_path):
+    import pytest
+
+    from spatial import SpatialError
+    from spatial.project.config import load_project
+
+    _lattice(6, 6, 30).to_file(tmp_path / "units.gpkg")
+    _community().to_file(tmp_path / "comm.gpkg")
+    (tmp_path / "p.toml").write_text('[inputs]\ncommunities = "comm.gpkg"\nunits = "units.gpkg"\n'
+                                     '[grids]\ncode_layout = "DB11"\n', encoding="utf-8")
+    with pytest.raises(SpatialError, match="code_layout"):
+        load_project(tmp_path / "p.toml")

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from spatial.core.checks import require_columns, require_crs, require_unique, to_metric
-from spatial.core.errors import ColumnError, InfeasibleError
+from spatial.core.errors import ColumnError, InfeasibleError, SpatialError
 
 logger = logging.getLogger(__name__)
 
@@ -250,8 +250,15 @@ def geographic_sequence(x: np.ndarray, y: np.ndarray, height: np.ndarray, ids: n
 
 def _layout(layout: str) -> tuple[int, int, str]:
     if layout not in LAYOUTS:
-        raise ValueError(f"layout {layout!r} is not one of {', '.join(LAYOUTS)}")
+        raise SpatialError(f"code layout {layout!r} is not one of {', '.join(LAYOUTS)} "
+                           "(cjt349: 20 digits, CJ/T 349-2010; db11: 15 digits, Beijing; stats12: 15 digits)")
     return LAYOUTS[layout]
+
+
+def check_layout(layout: str | None) -> None:
+    """Refuse a ``code_layout`` that is not one of :data:`LAYOUTS` (None: no codes), before any work."""
+    if layout is not None:
+        _layout(layout)
 
 
 def _community_codes(communities: pd.DataFrame, id_col: str, code_col: str) -> pd.Series:

@@ -39,6 +39,7 @@ from spatial.grids._prep import (
     grid_shape_metrics,
     prepare,
 )
+from spatial.grids.codes import check_layout
 
 logger = logging.getLogger(__name__)
 
@@ -407,6 +408,7 @@ def partition_grids(
     ['in']
     """
     check_band(min_households, max_households)
+    check_layout(code_layout)
     counts = n_grids.values() if isinstance(n_grids, Mapping) else () if n_grids is None else (n_grids,)
     for count in counts:
         if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 1:

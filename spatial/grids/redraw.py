@@ -35,6 +35,7 @@ from spatial.grids._lumps import exchange_lumps
 from spatial.grids._objective import Weights, check_max_deviation
 from spatial.grids._prep import prepare
 from spatial.grids._search import local_search
+from spatial.grids.codes import check_layout
 from spatial.grids.plan import _zeros_restored
 from spatial.grids.partition import (
     _labels_from,
@@ -215,6 +216,7 @@ def redraw_grids(
     (['in'], True)
     """
     check_band(min_households, max_households)
+    check_layout(code_layout)
     if max_deviation_pct is not None:
         max_deviation_pct = check_max_deviation(max_deviation_pct)
     report = Report()
