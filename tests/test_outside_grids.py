@@ -378,3 +378,24 @@ def test_a_project_file_naming_a_code_layout_that_does_not_exist_is_refused_when
                                      '[grids]\ncode_layout = "DB11"\n', encoding="utf-8")
     with pytest.raises(SpatialError, match="code_layout"):
         load_project(tmp_path / "p.toml")
+
+
+def test_one_community_without_its_code_leaves_the_other_communities_codes(tmp_path):
+    from spatial.cli import main
+
+    units = _lattice(12, 6, 30)
+    communities = gpd.GeoDataFrame({"community_id": ["C1", "C2"], "code": [CODE, None]}, crs=CRS,
+                                   geometry=[box(0, 0, 600, 600), box(600, 0, 1200, 600)])
+    res = partition_grids(units, communities)
+    c1 = res.grids[res.grids["community_id"] == "C1"]
+    assert sorted(c1["grid_code"]) == [f"000000{CODE}0{k}" for k in (1, 2, 3)]
+    assert res.grids.loc[res.grids["community_id"] == "C2", "grid_code"].isna().all()
+    row = res.report[res.report["problem"].str.startswith("grid codes not assigned")]
+    assert len(row) == 1 and "'C2'" in row["problem"].iloc[0] and "the others have theirs" in row["action"].iloc[0]
+    # and the command line writes them, with the phone's KMZ
+    units.to_file(tmp_path / "units.gpkg")
+    communities.to_file(tmp_path / "comm.gpkg")
+    assert main(["grids", str(tmp_path / "comm.gpkg"), str(tmp_path / "units.gpkg"), "--out",
+                 str(tmp_path / "g.gpkg"), "--kml", str(tmp_path / "g.kmz"), "-q"]) == 0
+    written = gpd.read_file(tmp_path / "g.gpkg", layer="grids")
+    assert written["grid_code"].notna().sum() == 3

@@ -261,13 +261,23 @@ def check_layout(layout: str | None) -> None:
         _layout(layout)
 
 
-def _community_codes(communities: pd.DataFrame, id_col: str, code_col: str) -> pd.Series:
-    """The 12-digit code of each community id, refusing codes that are not 12 digits."""
-    raw = communities[code_col]
+def valid_division_codes(codes: pd.Series) -> pd.Series:
+    """Whether each of ``codes`` reads as a 12-digit statistical division code (full-width digits
+    and a spreadsheet's ``440304001001.0`` included), on the same index."""
+    return _division_text(codes).str.match(_DIGITS12)
+
+
+def _division_text(raw: pd.Series) -> pd.Series:
     # full-width digits (２０３, typed with a Chinese input method) read as the digits they are
     text = raw.map(lambda v: "" if pd.isna(v) else unicodedata.normalize("NFKC", str(v)).strip())
     # integers read from spreadsheets arrive as floats: 440304001001.0
-    text = text.str.replace(r"^([0-9]{12})\.0$", r"\1", regex=True)
+    return text.str.replace(r"^([0-9]{12})\.0$", r"\1", regex=True)
+
+
+def _community_codes(communities: pd.DataFrame, id_col: str, code_col: str) -> pd.Series:
+    """The 12-digit code of each community id, refusing codes that are not 12 digits."""
+    raw = communities[code_col]
+    text = _division_text(raw)
     bad = ~text.str.match(_DIGITS12)
     if bad.any():
         rows = ", ".join(f"{i!r}: {v!r}" for i, v in zip(communities.loc[bad, id_col], raw[bad]))

@@ -621,11 +621,31 @@ def _codes_and_staff(grids, communities, community_id_col, code_layout, report):
     except ImportError:  # pragma: no cover - module written in parallel
         assign_grid_codes = None
     if assign_grid_codes is not None and code_layout and "code" in communities.columns:
+        from spatial.grids.codes import valid_division_codes
+
         try:
             grids = assign_grid_codes(grids, communities, layout=code_layout, community_id_col=community_id_col)
         except ValueError as exc:
-            report.add("grids", "-", f"grid codes not assigned: {exc}", "fix the communities' 'code' column",
-                       zh=(f"未能赋予网格编码：{getattr(exc, 'zh', None) or exc}", "请修正社区图层的 'code' 列"))
+            ok = valid_division_codes(communities["code"]).to_numpy()
+            coded = None
+            if ok.any() and not ok.all():  # one community's code missing: the others' grids keep theirs
+                mine = grids[community_id_col].isin(communities.loc[ok, community_id_col])
+                try:
+                    coded = assign_grid_codes(grids[mine], communities[ok], layout=code_layout,
+                                              community_id_col=community_id_col)
+                except ValueError:
+                    coded = None
+            if coded is not None:
+                grids = grids.copy()
+                grids["grid_seq"] = coded["grid_seq"].reindex(grids.index).astype("Int64")
+                grids["grid_code"] = coded["grid_code"].reindex(grids.index).astype(object)
+                grids["grid_code"] = grids["grid_code"].where(grids["grid_code"].notna(), None)
+                action = "the grids of those communities have no code; fix their 'code' (the others have theirs)"
+                action_zh = "这些社区的网格没有编码；请修正其 'code'（其他社区的网格已编码）"
+            else:
+                action, action_zh = "fix the communities' 'code' column", "请修正社区图层的 'code' 列"
+            report.add("grids", "-", f"grid codes not assigned: {exc}", action,
+                       zh=(f"未能赋予网格编码：{getattr(exc, 'zh', None) or exc}", action_zh))
     try:
         from spatial.grids.workforce import staffing
     except ImportError:  # pragma: no cover
