@@ -399,3 +399,18 @@ def test_one_community_without_its_code_leaves_the_other_communities_codes(tmp_p
                  str(tmp_path / "g.gpkg"), "--kml", str(tmp_path / "g.kmz"), "-q"]) == 0
     written = gpd.read_file(tmp_path / "g.gpkg", layer="grids")
     assert written["grid_code"].notna().sum() == 3
+
+
+def test_an_optional_column_named_on_purpose_but_absent_is_refused():
+    import pytest
+
+    from spatial import ColumnError
+
+    units = _lattice(6, 6, 30)
+    for option, name in (("population_col", "人口"), ("buildings_col", "栋数"), ("gated_col", "小区")):
+        with pytest.raises(ColumnError, match=f"no column '{name}' \\({option}\\)"):
+            partition_grids(units, _community(), **{option: name})
+        with pytest.raises(ColumnError, match=f"no column '{name}' \\({option}\\)"):
+            redraw_grids(units.assign(grid_id="G"), _community(), **{option: name})
+    # left at their defaults they may be absent
+    assert partition_grids(units, _community()).grids["population"].isna().all()

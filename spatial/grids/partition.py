@@ -132,6 +132,18 @@ _NO = {"", "0", "0.0", "false", "f", "no", "n", "否", "none", "nan"}
 _YES = {"1", "1.0", "true", "t", "yes", "y", "是"}
 
 
+def check_named_columns(units: pd.DataFrame, **named: tuple[str, str]) -> None:
+    """Refuse an optional column named by the caller (``population_col="人口"``) that the units do
+    not have: left at its default it may be absent, but a name given on purpose that matches no
+    column would leave population, buildings or estates out without a word. ``named`` maps each
+    option to ``(the name given, its default)``."""
+    for option, (given, default) in named.items():
+        if given != default and given not in units.columns:
+            raise ColumnError(f"'units' has no column '{given}' ({option}); it has: "
+                              f"{', '.join(map(str, units.columns.drop(units.geometry.name, errors='ignore')))}. "
+                              f"Name an existing column, or leave {option} out")
+
+
 def gated_labels(units: pd.DataFrame, gated_col: str, unit_ids: np.ndarray, report: Report) -> np.ndarray | None:
     """The estate (小区) of each unit from ``gated_col``, or None where no units are grouped.
 
@@ -409,6 +421,8 @@ def partition_grids(
     """
     check_band(min_households, max_households)
     check_layout(code_layout)
+    check_named_columns(units, population_col=(population_col, "population"),
+                        buildings_col=(buildings_col, "buildings"), gated_col=(gated_col, "gated"))
     counts = n_grids.values() if isinstance(n_grids, Mapping) else () if n_grids is None else (n_grids,)
     for count in counts:
         if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 1:

@@ -39,6 +39,7 @@ from spatial.grids.codes import check_layout
 from spatial.grids.plan import _zeros_restored
 from spatial.grids.partition import (
     _labels_from,
+    check_named_columns,
     contract,
     finish,
     gated_labels,
@@ -217,6 +218,8 @@ def redraw_grids(
     """
     check_band(min_households, max_households)
     check_layout(code_layout)
+    check_named_columns(units, population_col=(population_col, "population"),
+                        buildings_col=(buildings_col, "buildings"), gated_col=(gated_col, "gated"))
     if max_deviation_pct is not None:
         max_deviation_pct = check_max_deviation(max_deviation_pct)
     report = Report()
