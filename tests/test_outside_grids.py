@@ -414,3 +414,19 @@ def test_an_optional_column_named_on_purpose_but_absent_is_refused():
             redraw_grids(units.assign(grid_id="G"), _community(), **{option: name})
     # left at their defaults they may be absent
     assert partition_grids(units, _community()).grids["population"].isna().all()
+
+
+def test_bad_staffing_ratios_and_merge_options_are_spatial_errors_naming_the_option():
+    import pytest
+
+    from spatial import SpatialError, staffing
+
+    grids = pd.DataFrame({"grid_id": ["G1"], "households": [420], "n_buildings": [9]})
+    for option, value in (("buildings_per_building_lead", 0), ("households_per_household_lead", -10),
+                          ("full_time_per_grid", 1.5)):
+        with pytest.raises(SpatialError, match=option):
+            staffing(grids, **{option: value})
+    layer = gpd.GeoDataFrame({"grid_id": ["a"]}, geometry=[box(0, 0, 10, 10)], crs=CRS)
+    community = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(0, 0, 10, 10)], crs=CRS)
+    with pytest.raises(SpatialError, match="reference 'x' is not one of the layers"):
+        merge_grid_layers({"a": layer, "b": layer}, community, reference="x")

@@ -38,7 +38,7 @@ from spatial.core.checks import (
     require_crs,
     require_unique,
 )
-from spatial.core.errors import GeometryError
+from spatial.core.errors import GeometryError, SpatialError
 from spatial.core.reproject import to_crs_valid
 from spatial.grids.codes import grid_sequence
 
@@ -122,16 +122,16 @@ def merge_grid_layers(
     """
     report = Report()
     if not isinstance(layers, dict) or len(layers) < 2:
-        raise ValueError("layers must be a dict of at least two named grid layers, e.g. {'综治': g1, '城管': g2}")
+        raise SpatialError("layers must be a dict of at least two named grid layers, e.g. {'综治': g1, '城管': g2}")
     reference = next(iter(layers)) if reference is None else reference
     if reference not in layers:
-        raise ValueError(f"reference {reference!r} is not one of the layers: {', '.join(map(str, layers))}")
+        raise SpatialError(f"reference {reference!r} is not one of the layers: {', '.join(map(str, layers))}")
     require_crs(communities, "communities")
     require_columns(communities, [community_id_col], "communities")
     require_unique(communities, community_id_col, "communities")
     for name, gdf in layers.items():
         if name in (community_id_col, "unified_id", "area_m2", "geometry"):
-            raise ValueError(f"layer name {name!r} is reserved; rename the layer")
+            raise SpatialError(f"layer name {name!r} is reserved; rename the layer")
         require_crs(gdf, f"{name} grids")
         require_columns(gdf, [grid_id_col], f"{name} grids")
         require_unique(gdf, grid_id_col, f"{name} grids")

@@ -34,7 +34,7 @@ from spatial.core.checks import (
     require_crs,
     require_unique,
 )
-from spatial.core.errors import ColumnError, GeometryError
+from spatial.core.errors import ColumnError, GeometryError, SpatialError
 from spatial.core.reproject import to_crs_valid
 
 logger = logging.getLogger(__name__)
@@ -134,7 +134,7 @@ def units_from_buildings(
     if floors_col is not None:
         floors = check_households(buildings, floors_col, "buildings")
     if limit_m <= 0 or point_size_m <= 0 or segment_m <= 0:
-        raise ValueError("limit_m, point_size_m and segment_m must be > 0 (metres)")
+        raise SpatialError("limit_m, point_size_m and segment_m must be > 0 (metres)")
 
     crs = metric_crs(communities, buildings)
     comm = to_crs_valid(repair_geometries(communities, "communities", report, id_col=community_id_col), crs)
