@@ -430,3 +430,18 @@ def test_bad_staffing_ratios_and_merge_options_are_spatial_errors_naming_the_opt
     community = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(0, 0, 10, 10)], crs=CRS)
     with pytest.raises(SpatialError, match="reference 'x' is not one of the layers"):
         merge_grid_layers({"a": layer, "b": layer}, community, reference="x")
+
+
+def test_blocks_keyed_by_the_text_of_integer_ids_are_the_streets():
+    import pytest
+
+    from spatial import ColumnError
+
+    units = _numbered()
+    west = dict(zip(units["unit_id"].astype(str), np.where(units.geometry.centroid.x < 300, "W", "E")))
+    with_text = partition_grids(units, _community(), blocks=west)
+    with_ids = partition_grids(units, _community(), blocks={int(k): v for k, v in west.items()})
+    assert with_text.grids["road_share"].tolist() == with_ids.grids["road_share"].tolist()
+    assert with_text.grids["road_share"].notna().any()
+    with pytest.raises(ColumnError, match="blocks names no unit among the units"):
+        partition_grids(units, _community(), blocks={"x1": "W", "x2": "E"})

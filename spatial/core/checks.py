@@ -458,6 +458,26 @@ def check_households(
     return values.astype(float)
 
 
+def by_unit_id(mapping, unit_ids) -> tuple[np.ndarray, list]:
+    """Values of ``mapping`` (a dict or Series keyed by unit id) for each of ``unit_ids`` (None where
+    it has none), a key matching an id or its text (``"17"`` for the id 17: ids typed, or read
+    from a CSV), and the keys that match no unit.
+
+    Examples
+    --------
+    >>> values, unknown = by_unit_id({"17": "a", 18: "b", "GONE": "c"}, np.array([17, 18, 19]))
+    >>> values.tolist(), unknown
+    (['a', 'b', None], ['GONE'])
+    """
+    m = dict(mapping.items())
+    text: dict = {}
+    for key, value in m.items():
+        text.setdefault(str(key).strip(), value)
+    values = np.array([m[u] if u in m else text.get(str(u).strip()) for u in unit_ids], dtype=object)
+    known = {str(u).strip() for u in unit_ids}
+    return values, [key for key in m if str(key).strip() not in known]
+
+
 def optional_counts(df: pd.DataFrame, column: str, name: str, *, id_col: str | None = None) -> pd.Series:
     """``column`` as float where it holds a count (read as :func:`check_households` reads them:
     ``203户``, ``6层``, ``1,203``) and NaN where it is blank; text that is no count, negative and

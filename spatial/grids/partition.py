@@ -24,7 +24,7 @@ from scipy.sparse.csgraph import connected_components
 
 from spatial.core._gc import without_gc_pauses
 from spatial.core._procs import PROCESSES, Ahead
-from spatial.core.checks import Report, check_band, listed
+from spatial.core.checks import Report, by_unit_id, check_band, listed
 from spatial.core.errors import ColumnError, SpatialError
 from spatial.core.reproject import as_returned, to_crs_valid
 from spatial.grids._engine import RESTARTS_LIMIT, apportion, partition
@@ -226,15 +226,9 @@ def _labels_from(spec, units: pd.DataFrame, unit_ids: np.ndarray, what: str, rep
             raise ColumnError(f"'units' has no column '{spec}' for {what}; name an existing column")
         vals = units[spec].to_numpy()
     elif isinstance(spec, (Mapping, pd.Series)):
-        m = dict(spec.items())
         # a key matches a unit's id or its text ("17" for the id 17: ids typed or read from a CSV)
-        text: dict = {}
-        for key, value in m.items():
-            text.setdefault(str(key).strip(), value)
-        vals = np.array([m[u] if u in m else text.get(str(u).strip()) for u in unit_ids], dtype=object)
-        known = {str(u).strip() for u in unit_ids}
-        unknown = [key for key in m if str(key).strip() not in known]
-        if unknown and len(unknown) == len(m):
+        vals, unknown = by_unit_id(spec, unit_ids)
+        if unknown and len(unknown) == len(spec):
             raise ColumnError(f"{what} names no unit among the units: {listed(repr(k) for k in unknown)}; "
                               "key it by the units' ids (unit_id_col)")
         if unknown:
