@@ -445,3 +445,25 @@ def test_blocks_keyed_by_the_text_of_integer_ids_are_the_streets():
     assert with_text.grids["road_share"].notna().any()
     with pytest.raises(ColumnError, match="blocks names no unit among the units"):
         partition_grids(units, _community(), blocks={"x1": "W", "x2": "E"})
+
+
+# --- points written as multi-points -------------------------------------------------------------
+
+def test_units_written_as_one_point_multipoints_are_drawn_and_scored_as_points():
+    from shapely.geometry import MultiPoint
+
+    import pytest
+
+    from spatial import GeometryError
+
+    rng = np.random.default_rng(0)
+    points = gpd.GeoDataFrame({"unit_id": [f"p{i}" for i in range(60)], "households": 20}, crs=CRS,
+                              geometry=gpd.points_from_xy(*rng.uniform(0, 600, (2, 60))))
+    multi = points.assign(geometry=[MultiPoint([p]) for p in points.geometry])
+    ref, got = partition_grids(points, _community()), partition_grids(multi, _community())
+    assert got.units["grid_id"].tolist() == ref.units["grid_id"].tolist()
+    assert float(evaluate_grids(got.units, _community()).summary["gap_m2"].iloc[0]) == 0.0  # cells, no gap
+    two = multi.copy()
+    two.loc[0, "geometry"] = MultiPoint([(10, 10), (20, 20)])
+    with pytest.raises(GeometryError, match="rows p0 \\(2 points\\) are several points each"):
+        partition_grids(two, _community())

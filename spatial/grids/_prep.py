@@ -41,7 +41,7 @@ from spatial.grids._blocks import (
     block_labels,
     block_streets,
 )
-from spatial.grids._units import community_of, polygonal_pieces, same_place
+from spatial.grids._units import community_of, polygonal_pieces, same_place, single_points
 
 logger = logging.getLogger(__name__)
 
@@ -180,6 +180,7 @@ def prepare(
     if (dims == 1).any():
         bad = ", ".join(map(str, unit_ids[dims == 1][:5]))
         raise GeometryError(f"'units' must be polygons or points; rows {bad} are lines")
+    ug = single_points(ug, unit_ids)
     comm_of = community_of(ug, cg, comm_ids, units, community_id_col, unit_ids, report)
     is_pt = dims == 0
     pieces = polygonal_pieces(ug, is_pt, comm_of, cg, unit_ids, report)

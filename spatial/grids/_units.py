@@ -16,7 +16,7 @@ import shapely
 
 from spatial.core._voronoi import voronoi_cells
 from spatial.core.checks import Report, metric_crs, polygonal
-from spatial.core.errors import ColumnError
+from spatial.core.errors import ColumnError, GeometryError
 from spatial.core.reproject import to_crs_valid
 
 
@@ -196,6 +196,24 @@ def _slices(cell, centre: np.ndarray, k: int) -> list:
         a = 2 * np.pi * np.array([i, i + 0.25, i + 0.5, i + 0.75, i + 1]) / k
         fan = [tuple(centre)] + [(centre[0] + r * np.cos(t), centre[1] + r * np.sin(t)) for t in a]
         out.append(polygonal(shapely.intersection(cell, shapely.Polygon(fan))))
+    return out
+
+
+def single_points(geoms, unit_ids) -> np.ndarray:
+    """``geoms`` with each MultiPoint of one point (as some exports write points) made that point;
+    a MultiPoint of several is refused, naming the units (a unit is one point or a polygon)."""
+    geoms = np.asarray(geoms, dtype=object)
+    multi = shapely.get_type_id(geoms) == 4
+    if not multi.any():
+        return geoms
+    n = shapely.get_num_geometries(geoms[multi])
+    if (n > 1).any():
+        ids = np.asarray(unit_ids, dtype=object)[multi][n > 1]
+        bad = ", ".join(f"{u} ({k} points)" for u, k in zip(ids[:5], n[n > 1][:5]))
+        raise GeometryError(f"'units' rows {bad} are several points each; give each unit one point "
+                            "(its centroid) or its polygon")
+    out = geoms.copy()
+    out[multi] = shapely.get_geometry(geoms[multi], 0)
     return out
 
 

@@ -44,7 +44,7 @@ from spatial.grids._prep import (
     explain_pieces,
     grid_shape_metrics,
 )
-from spatial.grids._units import clipped_to_communities, community_of, unit_cells
+from spatial.grids._units import clipped_to_communities, community_of, single_points, unit_cells
 
 logger = logging.getLogger(__name__)
 
@@ -127,6 +127,11 @@ def evaluate_grids(
     if communities is not None:
         require_crs(communities, "communities")
         require_columns(communities, [community_id_col], "communities")
+    if (layer.geom_type == "MultiPoint").any():  # one point written as a MultiPoint is that point
+        ids = layer[unit_id_col] if unit_id_col in layer.columns else layer.index
+        layer = layer.copy()
+        layer[layer.geometry.name] = gpd.GeoSeries(single_points(layer.geometry.values, ids.to_numpy()),
+                                                   index=layer.index, crs=layer.crs)
     if (layer.geom_type == "Point").any():  # the cells the partition drew, which need the communities
         if communities is None:
             raise SpatialError("the plan's units are points; give the communities (COMMUNITIES on the command "
