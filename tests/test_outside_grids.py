@@ -467,3 +467,18 @@ def test_units_written_as_one_point_multipoints_are_drawn_and_scored_as_points()
     two.loc[0, "geometry"] = MultiPoint([(10, 10), (20, 20)])
     with pytest.raises(GeometryError, match="rows p0 \\(2 points\\) are several points each"):
         partition_grids(two, _community())
+
+
+def test_communities_keyed_by_a_chinese_id_column_still_get_grid_codes(tmp_path):
+    from spatial.cli import main
+
+    units = _lattice(6, 6, 30)
+    communities = _community().rename(columns={"community_id": "社区编号"})
+    res = partition_grids(units, communities, community_id_col="社区编号")
+    assert sorted(res.grids["grid_code"]) == [f"000000{CODE}0{k}" for k in (1, 2, 3)]
+    assert not res.report["problem"].str.contains("grid codes not assigned").any()
+    units.to_file(tmp_path / "units.gpkg")
+    communities.to_file(tmp_path / "comm.gpkg")
+    assert main(["grids", str(tmp_path / "comm.gpkg"), str(tmp_path / "units.gpkg"), "--out",
+                 str(tmp_path / "g.gpkg"), "-q"]) == 0
+    assert gpd.read_file(tmp_path / "g.gpkg", layer="grids")["grid_code"].str.len().eq(20).all()

@@ -631,6 +631,11 @@ def _codes_and_staff(grids, communities, community_id_col, code_layout, report):
     if assign_grid_codes is not None and code_layout and "code" in communities.columns:
         from spatial.grids.codes import valid_division_codes
 
+        # the grid table names the community 'community_id' whatever the communities call it (社区编号)
+        communities = gpd.GeoDataFrame({"community_id": communities[community_id_col].to_numpy(),
+                                        "code": communities["code"].to_numpy()},
+                                       geometry=communities.geometry.values, crs=communities.crs)
+        community_id_col = "community_id"
         try:
             grids = assign_grid_codes(grids, communities, layout=code_layout, community_id_col=community_id_col)
         except ValueError as exc:
