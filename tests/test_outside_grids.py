@@ -482,3 +482,10 @@ def test_communities_keyed_by_a_chinese_id_column_still_get_grid_codes(tmp_path)
     assert main(["grids", str(tmp_path / "comm.gpkg"), str(tmp_path / "units.gpkg"), "--out",
                  str(tmp_path / "g.gpkg"), "-q"]) == 0
     assert gpd.read_file(tmp_path / "g.gpkg", layer="grids")["grid_code"].str.len().eq(20).all()
+
+
+def test_the_division_code_under_its_chinese_name_gives_grid_codes():
+    units = _lattice(6, 6, 30)
+    communities = _community().rename(columns={"code": "统计用区划代码"})
+    res = partition_grids(units, communities)
+    assert sorted(res.grids["grid_code"]) == [f"000000{CODE}0{k}" for k in (1, 2, 3)]

@@ -622,18 +622,23 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
     return out_units, grids
 
 
+#: The communities' 12-digit statistical division code, under the names offices give it.
+CODE_COLUMNS = ("code", "统计用区划代码", "区划代码", "行政区划代码")
+
+
 def _codes_and_staff(grids, communities, community_id_col, code_layout, report):
     """Add grid codes and staffing when ``spatial.grids.codes`` / ``spatial.staffing`` are available."""
     try:
         from spatial.grids.codes import assign_grid_codes
     except ImportError:  # pragma: no cover - module written in parallel
         assign_grid_codes = None
-    if assign_grid_codes is not None and code_layout and "code" in communities.columns:
+    code_col = next((c for c in CODE_COLUMNS if c in communities.columns), None)
+    if assign_grid_codes is not None and code_layout and code_col is not None:
         from spatial.grids.codes import valid_division_codes
 
         # the grid table names the community 'community_id' whatever the communities call it (社区编号)
         communities = gpd.GeoDataFrame({"community_id": communities[community_id_col].to_numpy(),
-                                        "code": communities["code"].to_numpy()},
+                                        "code": communities[code_col].to_numpy()},
                                        geometry=communities.geometry.values, crs=communities.crs)
         community_id_col = "community_id"
         try:
