@@ -489,3 +489,15 @@ def test_the_division_code_under_its_chinese_name_gives_grid_codes():
     communities = _community().rename(columns={"code": "统计用区划代码"})
     res = partition_grids(units, communities)
     assert sorted(res.grids["grid_code"]) == [f"000000{CODE}0{k}" for k in (1, 2, 3)]
+
+
+def test_roads_of_another_place_are_named_not_read_as_no_street():
+    from shapely.geometry import LineString
+
+    units = _lattice(6, 6, 30)
+    elsewhere = gpd.GeoDataFrame(geometry=[LineString([(9000, 0), (9000, 600)])], crs=CRS)
+    res = partition_grids(units, _community(), roads=elsewhere)
+    row = res.report[res.report["problem"].str.startswith("no road comes within 100 m of the communities")]
+    assert len(row) == 1 and row["layer"].iloc[0] == "roads"
+    near = gpd.GeoDataFrame(geometry=[LineString([(300, 0), (300, 600)])], crs=CRS)
+    assert not partition_grids(units, _community(), roads=near).report["problem"].str.contains("no road").any()
