@@ -501,3 +501,16 @@ def test_roads_of_another_place_are_named_not_read_as_no_street():
     assert len(row) == 1 and row["layer"].iloc[0] == "roads"
     near = gpd.GeoDataFrame(geometry=[LineString([(300, 0), (300, 600)])], crs=CRS)
     assert not partition_grids(units, _community(), roads=near).report["problem"].str.contains("no road").any()
+
+
+def test_the_editor_moves_only_an_estates_units_together_not_every_open_unit():
+    from spatial.maps.editor import editor_payload
+
+    units = _lattice(6, 6, 30)
+    units["grid_id"] = np.where(units.geometry.centroid.x < 300, "G1", "G2")
+    units["gated"] = ["阳光花园"] * 3 + ["否"] * 33
+    group = editor_payload(units, _community())["units"]["group"]
+    assert group[:3] == [group[0]] * 3 and group[0] >= 0
+    assert all(g == -1 for g in group[3:])  # the open units move one by one
+    units["gated"] = [1] * 3 + [0] * 33  # a yes/no column: nothing moves together
+    assert editor_payload(units, _community())["units"]["group"] is None

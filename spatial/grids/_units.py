@@ -199,6 +199,29 @@ def _slices(cell, centre: np.ndarray, k: int) -> list:
     return out
 
 
+#: What a planner types for "no" and "yes" in a yes/no column (``yes_no``'s words).
+NO_WORDS = {"", "0", "0.0", "false", "f", "no", "n", "否", "none", "nan"}
+YES_WORDS = {"1", "1.0", "true", "t", "yes", "y", "是"}
+
+
+def estate_labels(values) -> tuple[np.ndarray | None, bool]:
+    """The estate (小区) label of each unit from a ``gated`` column's ``values``, and whether the
+    column only says yes/no. "No" words (否, 0, false, blank) are never an estate; a column of yes/no
+    words only (0/1, TRUE/FALSE, 是/否: a boolean as spreadsheets and shapefiles store it) groups
+    nothing (None), since each unit marked yes is kept whole as every unit is."""
+    vals = np.asarray(values, dtype=object)
+    words = np.array([None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v).strip().lower()
+                      for v in vals], dtype=object)
+    off = np.array([w is None or w in NO_WORDS for w in words], dtype=bool)
+    if off.all():
+        return None, False
+    if set(words[~off]) <= YES_WORDS:
+        return None, True
+    out = vals.copy()
+    out[off] = None
+    return out, False
+
+
 def single_points(geoms, unit_ids) -> np.ndarray:
     """``geoms`` with each MultiPoint of one point (as some exports write points) made that point;
     a MultiPoint of several is refused, naming the units (a unit is one point or a polygon)."""

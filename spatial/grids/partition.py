@@ -39,6 +39,7 @@ from spatial.grids._prep import (
     grid_shape_metrics,
     prepare,
 )
+from spatial.grids._units import estate_labels
 from spatial.grids.codes import check_layout
 
 logger = logging.getLogger(__name__)
@@ -127,11 +128,6 @@ def grid_counts(
     return out
 
 
-#: What a planner types for "no" in a yes/no column (``yes_no``'s words): not an estate's id.
-_NO = {"", "0", "0.0", "false", "f", "no", "n", "否", "none", "nan"}
-_YES = {"1", "1.0", "true", "t", "yes", "y", "是"}
-
-
 def check_named_columns(units: pd.DataFrame, **named: tuple[str, str]) -> None:
     """Refuse an optional column named by the caller (``population_col="人口"``) that the units do
     not have: left at its default it may be absent, but a name given on purpose that matches no
@@ -154,18 +150,15 @@ def gated_labels(units: pd.DataFrame, gated_col: str, unit_ids: np.ndarray, repo
     """
     if gated_col not in units.columns or pd.api.types.is_bool_dtype(units[gated_col]):
         return None
-    labels = _labels_from(gated_col, units, unit_ids, "gated")
-    words = np.array([None if v is None else str(v).strip().lower() for v in labels], dtype=object)
-    off = np.array([w is None or w in _NO for w in words], dtype=bool)
-    labels[off] = None
-    if not off.all() and set(words[~off]) <= _YES:
+    labels, yes_no_only = estate_labels(_labels_from(gated_col, units, unit_ids, "gated"))
+    if yes_no_only:
         report.add("units", "-", f"column '{gated_col}' says yes/no (no estate ids)",
                    "each unit marked yes is kept whole (as every unit is); to keep an estate of several units "
                    f"together give its id in '{gated_col}'",
                    zh=(f"'{gated_col}' 列为是/否（没有小区编号）",
                        f"标为“是”的单元各自保持完整（所有单元本来都不拆分）；要让由多个单元组成的小区保持在一起，请在 '{gated_col}' 列填写小区编号"))
         return None
-    return labels if not off.all() else None
+    return labels
 
 
 def _grids_asked(n_grids: Mapping, comm_ids, report: Report) -> dict:
