@@ -258,3 +258,17 @@ def test_import_spatial_without_dask_and_clear_error():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60)
     assert out.returncode == 0, out.stderr
     assert "pip install 'spatial[dask]'" in out.stdout
+
+
+def test_grid_counts_per_community_on_dask_equal_single_process(client):
+    units, comms, _ = voronoi_units(600, n_communities=4, n_blocks=12, seed=2)
+    comms["street"] = ["A", "A", "B", "B"]
+    ids = comms["community_id"].tolist()
+    # each part draws the counts of its own communities; a key naming no community is said once
+    counts = {ids[0]: 2, ids[1]: 3, ids[2]: 2, ids[3]: 2, "nowhere": 4}
+    opts = dict(n_grids=counts, min_households=150, max_households=250)
+    ref = partition_grids(units, comms, **opts)
+    got = run_grids_distributed(units, comms, by="street", client=client, **opts)
+    assert_same_grids(ref, got)
+    assert got.grids.groupby("community_id").size().to_dict() == {c: counts[c] for c in ids}
+    assert got.report["problem"].str.contains("n_grids names communities").sum() == 1

@@ -127,6 +127,8 @@ def _validated(args: argparse.Namespace, units, communities) -> tuple:
     """The units' and communities' columns under the names the files give them, and both layers
     checked once (ids, households, geometry types, CRS) before the search; returns
     ``(units, communities, column options, report rows)``."""
+    import pandas as pd
+
     from spatial.core.checks import check_households
     from spatial.io.validate import MAX_UNIT_HOUSEHOLDS, validate_inputs
 
@@ -137,6 +139,10 @@ def _validated(args: argparse.Namespace, units, communities) -> tuple:
     check_households(units, hh, "units", id_col=uid, max_value=MAX_UNIT_HOUSEHOLDS)
     layers, report = validate_inputs(communities=communities, units=units, households_col=hh,
                                      unit_id_col=uid, community_id_col=cid)
+    counts = layers["units"][hh]
+    if not pd.api.types.is_float_dtype(units[hh]) and (counts % 1 == 0).all():
+        # whole counts (an integer column, or text such as 203户) are written back as integers
+        layers["units"] = layers["units"].assign(**{hh: counts.astype("int64")})
     cols = dict(households_col=hh, unit_id_col=uid, community_id_col=cid, population_col=pop)
     return layers["units"], layers["communities"], cols, report.to_frame(zh_columns=True)
 
@@ -461,6 +467,8 @@ def _cmd_grids_evaluate(args: argparse.Namespace, plan=None, plan_path: Path | N
     if plan is None:  # grids (or units) with their grid ids: grid_id, 网格编号, 网格编码 ... or --grid-id-col
         plan = read_input(args.evaluate, "grids", "plan")
         plan = as_contract(_plan_grid_ids(args, plan, "plan"), column(args, plan, "grid_id", "plan"), "grid_id")
+        if plan["grid_id"].duplicated().any():  # units with their grids: report them by their ids (编号 ...)
+            plan = as_contract(plan, column(args, plan, "unit_id", "plan", required=False), "unit_id")
     communities = read_input(args.inputs[0], "communities", "communities") if args.inputs else None
     roads = _read_roads(args.roads)
     extra = {} if communities is None else {

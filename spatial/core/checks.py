@@ -14,7 +14,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from spatial.core.errors import ColumnError, CRSError, DuplicateIdError, GeometryError
+from spatial.core.errors import ColumnError, CRSError, DuplicateIdError, GeometryError, SpatialError
 
 logger = logging.getLogger(__name__)
 
@@ -405,6 +405,34 @@ def listed(values, limit: int = 5) -> str:
     return shown + (f" (and {len(values) - limit} more)" if len(values) > limit else "")
 
 
+def check_band(min_households, max_households) -> tuple[float, float]:
+    """The household band as two floats, or a ``SpatialError`` saying what is wrong with it.
+
+    Both ends must be finite numbers, the minimum at least 0 and the maximum above 0 and not
+    below the minimum.
+
+    Examples
+    --------
+    >>> check_band(300, 500)
+    (300.0, 500.0)
+    >>> check_band(float("nan"), 500)
+    Traceback (most recent call last):
+    ...
+    spatial.core.errors.SpatialError: min_households must be a finite number of households, got nan
+    """
+    for label, value in (("min_households", min_households), ("max_households", max_households)):
+        ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+        if not ok or not np.isfinite(value):
+            raise SpatialError(f"{label} must be a finite number of households, got {value!r}")
+    if min_households < 0:
+        raise SpatialError(f"min_households must be 0 or more, got {min_households!r} (0: no floor)")
+    if max_households <= 0:
+        raise SpatialError(f"max_households must be above 0, got {max_households!r}")
+    if min_households > max_households:
+        raise SpatialError(f"min_households ({min_households}) must not exceed max_households ({max_households})")
+    return float(min_households), float(max_households)
+
+
 def check_households(
     df: pd.DataFrame, column: str, name: str, *, id_col: str | None = None, max_value: float | None = None
 ) -> pd.Series:
@@ -427,6 +455,51 @@ def check_households(
             f"'{name}' column '{column}' holds more than {max_value:,.0f} in one row: {rows}; "
             "no single unit has that many: check the column (population? an area?) and the units"
         )
+    return values.astype(float)
+
+
+def by_unit_id(mapping, unit_ids) -> tuple[np.ndarray, list]:
+    """Values of ``mapping`` (a dict or Series keyed by unit id) for each of ``unit_ids`` (None where
+    it has none), a key matching an id or its text (``"17"`` for the id 17: ids typed, or read
+    from a CSV), and the keys that match no unit.
+
+    Examples
+    --------
+    >>> values, unknown = by_unit_id({"17": "a", 18: "b", "GONE": "c"}, np.array([17, 18, 19]))
+    >>> values.tolist(), unknown
+    (['a', 'b', None], ['GONE'])
+    """
+    m = dict(mapping.items())
+    text: dict = {}
+    for key, value in m.items():
+        text.setdefault(str(key).strip(), value)
+    values = np.array([m[u] if u in m else text.get(str(u).strip()) for u in unit_ids], dtype=object)
+    known = {str(u).strip() for u in unit_ids}
+    return values, [key for key in m if str(key).strip() not in known]
+
+
+def optional_counts(df: pd.DataFrame, column: str, name: str, *, id_col: str | None = None) -> pd.Series:
+    """``column`` as float where it holds a count (read as :func:`check_households` reads them:
+    ``203户``, ``6层``, ``1,203``) and NaN where it is blank; text that is no count, negative and
+    infinite values raise :class:`ColumnError` naming the rows (a blank means "not known", a
+    typo must not).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"floors": ["6层", None, 3, ""]})
+    >>> optional_counts(df, "floors", "buildings").tolist()
+    [6.0, nan, 3.0, nan]
+    """
+    require_columns(df, [column], name)
+    raw = df[column]
+    blank = raw.isna() | raw.map(lambda v: isinstance(v, str) and not v.strip())
+    values = _counts(raw.where(~blank), name, column)
+    bad = ~blank & (values.isna() | (values < 0) | ~np.isfinite(values.fillna(0).to_numpy(dtype=float)))
+    if bad.any():
+        ids = df.index if id_col is None else df[id_col]
+        rows = listed(f"{i}={_plain(raw.iloc[k])!r}" for k, i in enumerate(ids) if bad.iloc[k])
+        raise ColumnError(f"'{name}' column '{column}' must hold a number >= 0 or be blank; bad rows: {rows}. "
+                          "Write the count (e.g. 6) or leave the cell empty")
     return values.astype(float)
 
 

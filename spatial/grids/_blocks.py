@@ -30,6 +30,7 @@ import shapely
 from spatial.core._geom import union_groups, union_polygons
 from spatial.core._threads import THREADS, halves, thread_map
 from spatial.core._voronoi import voronoi_cells
+from spatial.core.checks import by_unit_id, listed
 from spatial.core.errors import ColumnError, SpatialError
 from spatial.grids._adjacency import shared_edges
 
@@ -93,8 +94,13 @@ def block_labels(units: pd.DataFrame, spec, unit_ids: np.ndarray) -> np.ndarray 
                               "Name the column holding each unit's block id")
         vals = units[spec].to_numpy()
     elif isinstance(spec, (Mapping, pd.Series)):
-        m = dict(spec.items())
-        vals = np.array([m.get(u, None) for u in unit_ids], dtype=object)
+        vals, unknown = by_unit_id(spec, unit_ids)  # keys: the ids or their text
+        if unknown and len(unknown) == len(spec):
+            raise ColumnError(f"blocks names no unit among the units: {listed(repr(k) for k in unknown)}; "
+                              "key it by the units' ids (unit_id_col)")
+        if unknown:
+            logger.warning("blocks names %d ids that are not among the units, left out: %s", len(unknown),
+                           listed(repr(k) for k in unknown))
     else:
         raise TypeError("blocks must be a column name, a dict or a Series keyed by unit id")
     return np.array([None if pd.isna(v) else v for v in vals], dtype=object)

@@ -41,7 +41,7 @@ from spatial.grids._blocks import (
     block_labels,
     block_streets,
 )
-from spatial.grids._units import community_of, polygonal_pieces, same_place
+from spatial.grids._units import community_of, polygonal_pieces, same_place, single_points
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +113,9 @@ def _major_lines(roads, crs_m) -> np.ndarray | None:
     return _lines(roads[major], crs_m, Report())
 
 
-def _lines(roads, crs_m, report: Report) -> np.ndarray | None:
+def _lines(roads, crs_m, report: Report, area=None) -> np.ndarray | None:
+    """The roads as metric lines (polygons' outlines); with ``area`` (the communities, metric), a
+    report row when no road comes near it (a roads layer of another place, or in a wrong CRS)."""
     if roads is None:
         return None
     roads = _roads_frame(roads)
@@ -126,6 +128,15 @@ def _lines(roads, crs_m, report: Report) -> np.ndarray | None:
         report.add("roads", "-", "no line or polygon geometries", "boundaries not weighted by roads",
                    zh=("没有线或面几何", "网格边界不按道路加权"))
         return None
+    if area is not None and len(area):
+        x0, y0, x1, y1 = shapely.total_bounds(np.asarray(area, dtype=object))
+        if not shapely.intersects(np.asarray(lines, dtype=object), shapely.box(x0 - 100, y0 - 100, x1 + 100, y1 + 100)).any():
+            rb = shapely.total_bounds(np.asarray(lines, dtype=object))
+            report.add("roads", "-", f"no road comes within 100 m of the communities (roads x {rb[0]:.0f}-{rb[2]:.0f}, "
+                       f"y {rb[1]:.0f}-{rb[3]:.0f}; communities x {x0:.0f}-{x1:.0f}, y {y0:.0f}-{y1:.0f}, metres)",
+                       "grid borders are not weighted by these roads; check that the roads are of this place and "
+                       "declare the CRS their coordinates are in",
+                       zh=("没有任何道路位于社区 100 米范围内", "网格边界未按这些道路加权；请核对道路图层的位置及其坐标系"))
     return np.asarray(lines, dtype=object)
 
 
@@ -180,6 +191,7 @@ def prepare(
     if (dims == 1).any():
         bad = ", ".join(map(str, unit_ids[dims == 1][:5]))
         raise GeometryError(f"'units' must be polygons or points; rows {bad} are lines")
+    ug = single_points(ug, unit_ids)
     comm_of = community_of(ug, cg, comm_ids, units, community_id_col, unit_ids, report)
     is_pt = dims == 0
     pieces = polygonal_pieces(ug, is_pt, comm_of, cg, unit_ids, report)
@@ -195,7 +207,7 @@ def prepare(
     streets = block_streets(pieces, comm_of, cg, labels, gap_m=street_gap_m, tol_m=_TOL_M)
     pieces = streets.pieces
     inside = np.flatnonzero(comm_of >= 0)
-    roads_m = _lines(roads, crs_m, report)
+    roads_m = _lines(roads, crs_m, report, cg)
     major = _major_lines(roads, crs_m) if roads_m is not None else None
     roads_m, road_buffer_m = _street_lines(roads_m, streets, road_buffer_m, blocks, report, comm_ids, cg)
     if streets.pairs is not None:  # the rook pairs of the grown units, already measured

@@ -16,7 +16,7 @@ import shapely
 
 from spatial.core._voronoi import voronoi_cells
 from spatial.core.checks import Report, metric_crs, polygonal
-from spatial.core.errors import ColumnError
+from spatial.core.errors import ColumnError, GeometryError
 from spatial.core.reproject import to_crs_valid
 
 
@@ -196,6 +196,47 @@ def _slices(cell, centre: np.ndarray, k: int) -> list:
         a = 2 * np.pi * np.array([i, i + 0.25, i + 0.5, i + 0.75, i + 1]) / k
         fan = [tuple(centre)] + [(centre[0] + r * np.cos(t), centre[1] + r * np.sin(t)) for t in a]
         out.append(polygonal(shapely.intersection(cell, shapely.Polygon(fan))))
+    return out
+
+
+#: What a planner types for "no" and "yes" in a yes/no column (``yes_no``'s words).
+NO_WORDS = {"", "0", "0.0", "false", "f", "no", "n", "否", "none", "nan"}
+YES_WORDS = {"1", "1.0", "true", "t", "yes", "y", "是"}
+
+
+def estate_labels(values) -> tuple[np.ndarray | None, bool]:
+    """The estate (小区) label of each unit from a ``gated`` column's ``values``, and whether the
+    column only says yes/no. "No" words (否, 0, false, blank) are never an estate; a column of yes/no
+    words only (0/1, TRUE/FALSE, 是/否: a boolean as spreadsheets and shapefiles store it) groups
+    nothing (None), since each unit marked yes is kept whole as every unit is."""
+    vals = np.asarray(values, dtype=object)
+    words = np.array([None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v).strip().lower()
+                      for v in vals], dtype=object)
+    off = np.array([w is None or w in NO_WORDS for w in words], dtype=bool)
+    if off.all():
+        return None, False
+    if set(words[~off]) <= YES_WORDS:
+        return None, True
+    out = vals.copy()
+    out[off] = None
+    return out, False
+
+
+def single_points(geoms, unit_ids) -> np.ndarray:
+    """``geoms`` with each MultiPoint of one point (as some exports write points) made that point;
+    a MultiPoint of several is refused, naming the units (a unit is one point or a polygon)."""
+    geoms = np.asarray(geoms, dtype=object)
+    multi = shapely.get_type_id(geoms) == 4
+    if not multi.any():
+        return geoms
+    n = shapely.get_num_geometries(geoms[multi])
+    if (n > 1).any():
+        ids = np.asarray(unit_ids, dtype=object)[multi][n > 1]
+        bad = ", ".join(f"{u} ({k} points)" for u, k in zip(ids[:5], n[n > 1][:5]))
+        raise GeometryError(f"'units' rows {bad} are several points each; give each unit one point "
+                            "(its centroid) or its polygon")
+    out = geoms.copy()
+    out[multi] = shapely.get_geometry(geoms[multi], 0)
     return out
 
 

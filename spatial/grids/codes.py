@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from spatial.core.checks import require_columns, require_crs, require_unique, to_metric
-from spatial.core.errors import ColumnError, InfeasibleError
+from spatial.core.errors import ColumnError, InfeasibleError, SpatialError
 
 logger = logging.getLogger(__name__)
 
@@ -37,8 +38,8 @@ LAYOUTS: dict[str, tuple[int, int, str]] = {
     "stats12": (15, 3, "12-digit statistical division code + 3 grid"),
 }
 
-_DIGITS12 = re.compile(r"^\d{12}$")
-_DIGITS6 = re.compile(r"^\d{6}$")
+_DIGITS12 = re.compile(r"^[0-9]{12}$")  # ASCII digits: ``\d`` also matches full-width ones
+_DIGITS6 = re.compile(r"^[0-9]{6}$")
 
 
 def split_division_code(code: str) -> dict[str, str]:
@@ -74,7 +75,7 @@ def parse_grid_code(code: str, *, layout: str = "cjt349") -> dict[str, str]:
     """
     total, seq, _ = _layout(layout)
     text = str(code).strip()
-    if not re.fullmatch(rf"\d{{{total}}}", text):
+    if not re.fullmatch(rf"[0-9]{{{total}}}", text):
         raise ColumnError(f"grid code {code!r} is not {total} digits as layout '{layout}' requires")
     parts: dict[str, str] = {}
     if layout == "cjt349":
@@ -156,8 +157,8 @@ def assign_grid_codes(
             f"fix '{community_id_col}' or add the communities"
         )
 
-    seq = grid_sequence(grids, grid_id_col=grid_id_col, community_id_col=community_id_col)
     limit = 10**seq_digits - 1
+    seq = grid_sequence(grids, grid_id_col=grid_id_col, community_id_col=community_id_col, limit=limit)
     counts = grids.groupby(community_id_col)[grid_id_col].transform("size")
     too_many = counts[counts > limit]
     if len(too_many):
@@ -183,7 +184,8 @@ def assign_grid_codes(
 
 
 def grid_sequence(
-    grids: gpd.GeoDataFrame, *, grid_id_col: str = "grid_id", community_id_col: str = "community_id"
+    grids: gpd.GeoDataFrame, *, grid_id_col: str = "grid_id", community_id_col: str = "community_id",
+    limit: int | None = None,
 ) -> pd.Series:
     """Sequence number (1 = north-west) of each grid inside its community, on the grids' index.
 
@@ -191,7 +193,10 @@ def grid_sequence(
     after a redraw a grid keeps its name and so its code, which other systems key on). The other
     grids (new ones of a redraw, grids named otherwise) take the next numbers after the largest,
     north to south in bands as tall as the community's median grid height, west to east inside a
-    band, ties by grid id (see the module docstring).
+    band, ties by grid id (see the module docstring). With ``limit`` (the largest number a code
+    layout holds: 99 for ``cjt349``) no grid gets a number past it while the community has at
+    most ``limit`` grids: a name past it is not kept, and new grids take the lowest free numbers
+    when those after the largest would pass it.
 
     Examples
     --------
@@ -211,43 +216,68 @@ def grid_sequence(
         at = np.flatnonzero(communities == community)
         seq.iloc[at] = geographic_sequence(
             pts.x.to_numpy()[at], pts.y.to_numpy()[at], (bounds["maxy"] - bounds["miny"]).to_numpy()[at],
-            grids[grid_id_col].astype(str).to_numpy()[at], prefix=f"{community}-")
+            grids[grid_id_col].astype(str).to_numpy()[at], prefix=f"{community}-", limit=limit)
     return seq
 
 
 def geographic_sequence(x: np.ndarray, y: np.ndarray, height: np.ndarray, ids: np.ndarray, *,
-                        prefix: str | None = None) -> np.ndarray:
+                        prefix: str | None = None, limit: int | None = None) -> np.ndarray:
     """Numbers 1..n of one community's grids (representative points ``x``, ``y`` and north-south
-    extents ``height``, metres): with ``prefix``, ids ``<prefix>NN`` keep NN (each NN once);
-    the others take the numbers after the largest, in bands from the north as tall as the median
-    height, west to east inside a band, ties by id."""
+    extents ``height``, metres): with ``prefix``, ids ``<prefix>NN`` keep NN (each NN once, and
+    with ``limit`` only an NN up to it); the others take the numbers after the largest, in bands
+    from the north as tall as the median height, west to east inside a band, ties by id. Where
+    the numbers after the largest would pass ``limit`` (a plan whose grids are named up to
+    ``-99``), they take the lowest numbers no grid keeps instead, so every number fits the code."""
     ids = np.asarray(ids, dtype=object).astype(str)
     out = np.zeros(len(ids), dtype=np.int64)
     if prefix is not None:
-        kept = [int(i[len(prefix):]) if i.startswith(prefix) and i[len(prefix):].isdigit() else 0 for i in ids]
+        kept = [int(i[len(prefix):]) if i.startswith(prefix) and i[len(prefix):].isascii()
+                and i[len(prefix):].isdigit() else 0 for i in ids]
         counts = pd.Series(kept).value_counts()
-        out[:] = [k if k > 0 and counts[k] == 1 else 0 for k in kept]
+        out[:] = [k if k > 0 and counts[k] == 1 and (limit is None or k <= limit) else 0 for k in kept]
     rest = np.flatnonzero(out == 0)
     if len(rest):
         h = float(np.median(height)) or 1.0
         band = np.floor((np.max(y) - y[rest]) / h).astype(int)
         order = rest[np.lexsort((ids[rest], x[rest], band))]
-        out[order] = out.max() + np.arange(1, len(order) + 1)
+        after = out.max() + np.arange(1, len(order) + 1)
+        if limit is not None and len(after) and after[-1] > limit:
+            free = np.setdiff1d(np.arange(1, len(ids) + 1 + out.max()), out)
+            after = free[:len(order)]
+        out[order] = after
     return out
 
 
 def _layout(layout: str) -> tuple[int, int, str]:
     if layout not in LAYOUTS:
-        raise ValueError(f"layout {layout!r} is not one of {', '.join(LAYOUTS)}")
+        raise SpatialError(f"code layout {layout!r} is not one of {', '.join(LAYOUTS)} "
+                           "(cjt349: 20 digits, CJ/T 349-2010; db11: 15 digits, Beijing; stats12: 15 digits)")
     return LAYOUTS[layout]
+
+
+def check_layout(layout: str | None) -> None:
+    """Refuse a ``code_layout`` that is not one of :data:`LAYOUTS` (None: no codes), before any work."""
+    if layout is not None:
+        _layout(layout)
+
+
+def valid_division_codes(codes: pd.Series) -> pd.Series:
+    """Whether each of ``codes`` reads as a 12-digit statistical division code (full-width digits
+    and a spreadsheet's ``440304001001.0`` included), on the same index."""
+    return _division_text(codes).str.match(_DIGITS12)
+
+
+def _division_text(raw: pd.Series) -> pd.Series:
+    # full-width digits (２０３, typed with a Chinese input method) read as the digits they are
+    text = raw.map(lambda v: "" if pd.isna(v) else unicodedata.normalize("NFKC", str(v)).strip())
+    # integers read from spreadsheets arrive as floats: 440304001001.0
+    return text.str.replace(r"^([0-9]{12})\.0$", r"\1", regex=True)
 
 
 def _community_codes(communities: pd.DataFrame, id_col: str, code_col: str) -> pd.Series:
     """The 12-digit code of each community id, refusing codes that are not 12 digits."""
     raw = communities[code_col]
-    text = raw.map(lambda v: "" if pd.isna(v) else str(v).strip())
-    # integers read from spreadsheets arrive as floats: 440304001001.0
-    text = text.str.replace(r"^(\d{12})\.0$", r"\1", regex=True)
+    text = _division_text(raw)
     bad = ~text.str.match(_DIGITS12)
     if bad.any():
         rows = ", ".join(f"{i!r}: {v!r}" for i, v in zip(communities.loc[bad, id_col], raw[bad]))

@@ -21,6 +21,7 @@ from spatial.core._gc import without_gc_pauses
 from spatial.core._geom import union_groups
 from spatial.core.checks import (
     Report,
+    check_band,
     check_households,
     metric_crs,
     repair_geometries,
@@ -28,7 +29,7 @@ from spatial.core.checks import (
     require_crs,
 )
 from spatial.core.errors import SpatialError
-from spatial.core.reproject import to_crs_valid
+from spatial.core.reproject import as_returned, to_crs_valid
 from spatial.grids._adjacency import rook_adjacency
 from spatial.grids._blocks import block_labels, block_streets
 from spatial.grids._objective import check_max_deviation
@@ -43,7 +44,7 @@ from spatial.grids._prep import (
     explain_pieces,
     grid_shape_metrics,
 )
-from spatial.grids._units import clipped_to_communities, unit_cells
+from spatial.grids._units import clipped_to_communities, community_of, single_points, unit_cells
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +68,7 @@ def evaluate_grids(
     grid_id_col: str = "grid_id",
     households_col: str = "households",
     community_id_col: str = "community_id",
+    unit_id_col: str = "unit_id",
     min_households: float = 300,
     max_households: float = 500,
     roads: gpd.GeoDataFrame | None = None,
@@ -84,6 +86,8 @@ def evaluate_grids(
         mean units; they are dissolved into grids and their rook contiguity checked).
     communities : GeoDataFrame, optional
         Community polygons with ``community_id_col``; gaps and overlaps are measured against them.
+    unit_id_col : str
+        The units' id column (a layer of units), by which the report names them (else by row).
     min_households, max_households : float
         The band.
     roads, blocks, street_gap_m
@@ -112,6 +116,7 @@ def evaluate_grids(
     >>> int(row["n_grids"]) == len(plan.grids), float(row["pct_in_band"]), int(row["n_not_contiguous"])
     (True, 100.0, 0)
     """
+    check_band(min_households, max_households)
     if max_deviation_pct is not None:
         max_deviation_pct = check_max_deviation(max_deviation_pct)
     report = Report()
@@ -122,16 +127,21 @@ def evaluate_grids(
     if communities is not None:
         require_crs(communities, "communities")
         require_columns(communities, [community_id_col], "communities")
+    if (layer.geom_type == "MultiPoint").any():  # one point written as a MultiPoint is that point
+        ids = layer[unit_id_col] if unit_id_col in layer.columns else layer.index
+        layer = layer.copy()
+        layer[layer.geometry.name] = gpd.GeoSeries(single_points(layer.geometry.values, ids.to_numpy()),
+                                                   index=layer.index, crs=layer.crs)
     if (layer.geom_type == "Point").any():  # the cells the partition drew, which need the communities
         if communities is None:
             raise SpatialError("the plan's units are points; give the communities (COMMUNITIES on the command "
                                "line) so that each point is scored as the cell the grids were drawn from")
-        layer = unit_cells(layer, communities, unit_id_col="unit_id", community_id_col=community_id_col)
+        layer = unit_cells(layer, communities, unit_id_col=unit_id_col, community_id_col=community_id_col)
     crs_m = metric_crs(layer, communities) if communities is not None else metric_crs(layer)
     lm = to_crs_valid(layer, crs_m)  # as the partition reprojects: a cell made invalid is repaired
     missing = lm[grid_id_col].isna()
     # a plan of units names them by their ids (a row number means nothing to the planner)
-    names = lm["unit_id"] if "unit_id" in lm.columns else lm.index.to_series()
+    names = lm[unit_id_col] if unit_id_col in lm.columns else lm.index.to_series()
     for rid in names[missing]:
         report.add("plan", rid, f"no '{grid_id_col}'", "not in any grid: counted as a gap",
                    zh=(f"没有 '{grid_id_col}'", "不在任何网格内：计为空隙"))
@@ -148,9 +158,9 @@ def evaluate_grids(
                            "the plan given is one polygon per grid")
     if is_units:
         streets, ids, clip, group = _unit_streets(lm, geoms, communities, community_id_col, crs_m, blocks,
-                                                  street_gap_m, report)
+                                                  street_gap_m, report, unit_id_col)
         streets_of = [ids, clip]
-        unit_names = (lm["unit_id"] if "unit_id" in lm.columns else pd.Series(lm.index)).to_numpy()
+        unit_names = (lm[unit_id_col] if unit_id_col in lm.columns else pd.Series(lm.index)).to_numpy()
         geoms = streets.pieces
         # the units' own land (gaps between them stay gaps in the summary) ...
         covered = np.asarray(_weld_all(list(union_groups(geoms, g_of, len(keys))), None), dtype=object)
@@ -163,7 +173,14 @@ def evaluate_grids(
         unit_comps = pd.Series(comp).groupby(g_of).nunique().reindex(range(len(keys))).to_numpy()
         base = pd.DataFrame({grid_id_col: keys})
         if community_id_col in lm.columns:
-            base[community_id_col] = lm.groupby(g_of)[community_id_col].first().to_numpy()
+            base[community_id_col] = _grid_community(lm[community_id_col], g_of, hh, keys, unit_names, report)
+        elif communities is not None:  # units placed by where they lie, as the drawing places them
+            cm = communities.to_crs(crs_m)
+            at = community_of(np.asarray(lm.geometry.values, dtype=object), np.asarray(cm.geometry.values, dtype=object),
+                              list(cm[community_id_col]), lm.drop(columns=[community_id_col], errors="ignore"),
+                              community_id_col, unit_names, Report())
+            placed = pd.Series([cm[community_id_col].iloc[c] if c >= 0 else None for c in at], dtype=object)
+            _grid_community(placed, g_of, hh, keys, unit_names, report)
     else:
         grid_geoms = covered = geoms
         unit_comps = None
@@ -191,7 +208,10 @@ def evaluate_grids(
     # without community polygons (the ids may come from a column) there is no outline to measure
     has = (comm_of >= 0) & (comm_of < len(comm_geoms))
     cg = np.array([comm_geoms[c] if h else shapely.Polygon() for c, h in zip(comm_of, has)], dtype=object)
-    shape = grid_shape_metrics(grid_geoms, cg, roads_m, road_buffer_m=road_buffer_m)
+    # grids drawn here from units are measured as returned (a hairline slit the return to the
+    # input's CRS removes is not perimeter), as the drawing measures them; grid polygons as given
+    measured = as_returned(grid_geoms, crs_m, crs_in) if is_units else grid_geoms
+    shape = grid_shape_metrics(measured, cg, roads_m, road_buffer_m=road_buffer_m)
     for col in shape.columns:
         out[col] = shape[col].to_numpy()
     out["outside_m2"] = np.where(has, shapely.area(shapely.difference(grid_geoms, cg)), np.nan)
@@ -211,10 +231,35 @@ def evaluate_grids(
     return EvalResult(grids, summary, report.to_frame(zh_columns=True))
 
 
-def _unit_streets(lm, geoms, communities, community_id_col, crs_m, blocks, gap_m=30.0, report=None):
+def _grid_community(cids: pd.Series, g_of: np.ndarray, hh: pd.Series, keys: list, unit_names, report) -> np.ndarray:
+    """Community of each grid of units: the one holding most of its households (then most units,
+    then the first met); a grid with units of several communities gets a report row naming the
+    units outside it (grids nest in communities)."""
+    df = pd.DataFrame({"g": g_of, "c": cids.to_numpy(), "hh": hh.to_numpy(dtype=float), "n": 1,
+                       "at": np.arange(len(g_of)), "name": np.asarray(unit_names, dtype=object)})
+    df = df[df["c"].notna()]
+    tot = df.groupby(["g", "c"], sort=False).agg(hh=("hh", "sum"), n=("n", "sum"), at=("at", "min")).reset_index()
+    tot = tot.sort_values(["g", "hh", "n", "at"], ascending=[True, False, False, True])
+    main = tot.drop_duplicates("g").set_index("g")["c"]
+    out = main.reindex(range(len(keys))).to_numpy(dtype=object)
+    for g in tot.loc[tot["g"].duplicated(), "g"].unique():
+        others = df[(df["g"] == g) & (df["c"] != main[g])]
+        names = ", ".join(map(str, others["name"].iloc[:6])) + (" ..." if len(others) > 6 else "")
+        comms = " and ".join(map(str, [main[g]] + list(pd.unique(others["c"]))))
+        report.add("grids", keys[g], f"holds units of communities {comms}: {len(others)} unit(s) outside "
+                   f"{main[g]}, the community holding most of its households ({names})",
+                   "grids nest in communities: move those units to a grid of their own community "
+                   "(spatial editor) or redraw the plan (--redraw)",
+                   zh=(f"网格包含社区 {comms} 的单元：{len(others)} 个单元不在其户数最多的社区 {main[g]} 内（{names}）",
+                       "网格须嵌套在社区内：请把这些单元移入其所属社区的网格（spatial editor），或重新划分（--redraw）"))
+    return out
+
+
+def _unit_streets(lm, geoms, communities, community_id_col, crs_m, blocks, gap_m=30.0, report=None,
+                  unit_id_col="unit_id"):
     """Units clipped to their communities and grown into the street gaps within each, and the
     block outlines (:func:`spatial.grids._blocks.block_streets`, the rule the partition uses)."""
-    labels = block_labels(lm, blocks, (lm["unit_id"] if "unit_id" in lm.columns else lm.index).to_numpy())
+    labels = block_labels(lm, blocks, (lm[unit_id_col] if unit_id_col in lm.columns else lm.index).to_numpy())
     if community_id_col in lm.columns:
         group, ids = pd.factorize(lm[community_id_col])
     else:
@@ -224,7 +269,7 @@ def _unit_streets(lm, geoms, communities, community_id_col, crs_m, blocks, gap_m
         cm = communities.to_crs(crs_m)
         by_id = dict(zip(cm[community_id_col], cm.geometry.values))
         clip = np.array([by_id.get(c) for c in ids], dtype=object)
-    names = (lm["unit_id"] if "unit_id" in lm.columns else lm.index).to_numpy()
+    names = (lm[unit_id_col] if unit_id_col in lm.columns else lm.index).to_numpy()
     geoms = clipped_to_communities(geoms, np.asarray(group), clip, names, Report() if report is None else report,
                                    group_ids=list(ids))
     return block_streets(geoms, np.asarray(group), clip, labels, gap_m=gap_m), list(ids), clip, np.asarray(group)

@@ -12,7 +12,8 @@ the department-to-unified table plain table work:
   several reference grids goes to the one with the largest area in that community); atoms in no
   reference grid, and parts of a grid cut off from its main part, join the neighbouring unified
   grid of the same community with the longest shared edge, so every unified grid is one
-  connected polygon nested in one community;
+  connected polygon nested in one community, but for the islands of a grid (parts touching no
+  other land of the community), which stay in their grid;
 * mapping: for each department grid, the share of its area in each unified grid.
 
 Written here because no library compares zonings this way; the geometry is shapely's.
@@ -37,7 +38,7 @@ from spatial.core.checks import (
     require_crs,
     require_unique,
 )
-from spatial.core.errors import GeometryError
+from spatial.core.errors import GeometryError, SpatialError
 from spatial.core.reproject import to_crs_valid
 from spatial.grids.codes import grid_sequence
 
@@ -64,7 +65,8 @@ class MergeResult:
         ``reference_grid``, ``area_m2``, ``n_atoms``: the proposed grids, nested in communities.
     mapping : pandas.DataFrame
         ``layer, grid_id, unified_id, area_m2, share``: share (0–1) of each department grid's
-        area in each unified grid; shares sum to less than 1 where a grid leaves the communities.
+        area in each unified grid; shares sum to less than 1 where a grid leaves the communities,
+        and a grid wholly outside them has one row with no ``unified_id`` and share 0.
     atoms : GeoDataFrame
         The faces the plan is built from: ``community_id``, one column per layer (the grid
         holding the atom, the first one where grids overlap), ``unified_id``, ``area_m2``.
@@ -120,16 +122,16 @@ def merge_grid_layers(
     """
     report = Report()
     if not isinstance(layers, dict) or len(layers) < 2:
-        raise ValueError("layers must be a dict of at least two named grid layers, e.g. {'综治': g1, '城管': g2}")
+        raise SpatialError("layers must be a dict of at least two named grid layers, e.g. {'综治': g1, '城管': g2}")
     reference = next(iter(layers)) if reference is None else reference
     if reference not in layers:
-        raise ValueError(f"reference {reference!r} is not one of the layers: {', '.join(map(str, layers))}")
+        raise SpatialError(f"reference {reference!r} is not one of the layers: {', '.join(map(str, layers))}")
     require_crs(communities, "communities")
     require_columns(communities, [community_id_col], "communities")
     require_unique(communities, community_id_col, "communities")
     for name, gdf in layers.items():
         if name in (community_id_col, "unified_id", "area_m2", "geometry"):
-            raise ValueError(f"layer name {name!r} is reserved; rename the layer")
+            raise SpatialError(f"layer name {name!r} is reserved; rename the layer")
         require_crs(gdf, f"{name} grids")
         require_columns(gdf, [grid_id_col], f"{name} grids")
         require_unique(gdf, grid_id_col, f"{name} grids")
@@ -290,6 +292,8 @@ def _assign(atoms, reference, community_id_col, report) -> gpd.GeoDataFrame:
     # parts of a reference grid cut off from its largest part become orphans
     same = np.array([key[a] is not None and key[a] == key[b] for a, b in zip(i, j)], dtype=bool)
     label = components(same)
+    cut_from = np.full(n, None, dtype=object)  # the grid each cut-off atom was cut from
+    n_cut: dict = {}
     for k in pd.unique(key[key != None]):  # noqa: E711 (element-wise on an object array)
         members = np.flatnonzero(key == k)
         comps = pd.Series(area[members]).groupby(label[members]).sum()
@@ -297,13 +301,13 @@ def _assign(atoms, reference, community_id_col, report) -> gpd.GeoDataFrame:
             main = comps.idxmax()
             cut = members[label[members] != main]
             key[cut] = None
-            report.add("unified", str(k).replace("\x1f", "/"), f"{len(comps) - 1} part(s) cut off from the main part",
-                       "joined to the neighbouring grid with the longest shared edge",
-                       zh=(f"有 {len(comps) - 1} 块与主体部分不相连", "并入共用边最长的相邻网格"))
+            cut_from[cut] = k
+            n_cut[k] = len(comps) - 1
     # orphans (gaps in the reference layer, cut-off parts) grow into the neighbouring grids, atom
     # by atom, each to the neighbour with the longest shared edge; what touches no grid is its own
     orphan = np.array([k is None for k in key])
     extra = 0
+    islands: dict = {}
     while orphan.any():
         touching = orphan[i] != orphan[j]
         if touching.any():
@@ -321,11 +325,26 @@ def _assign(atoms, reference, community_id_col, report) -> gpd.GeoDataFrame:
         label = components(orphan[i] & orphan[j])
         for comp in pd.unique(label[orphan]):
             members = np.flatnonzero(orphan & (label == comp))
+            origin = set(cut_from[members]) - {None}
+            if len(origin) == 1:  # an island of one grid touching no other land: it stays with its grid
+                k = origin.pop()
+                key[members] = k
+                islands[k] = islands.get(k, 0) + 1
+                continue
             extra += 1
             key[members] = f"{cids[members[0]]}\x1f#{extra}"
             report.add("unified", cids[members[0]], "land in no reference grid and next to none",
                        "made a unified grid of its own", zh=("不在任何基准网格内、也不与之相邻的用地", "单独设为一个统一网格"))
         orphan[:] = False
+    for k, cut in n_cut.items():
+        kept = islands.get(k, 0)
+        joined = cut - kept
+        action = "; ".join(([f"{joined} joined to the neighbouring grid with the longest shared edge"] if joined else [])
+                           + ([f"{kept} touching no other land kept in it (islands)"] if kept else []))
+        action_zh = "；".join(([f"{joined} 块并入共用边最长的相邻网格"] if joined else [])
+                             + ([f"{kept} 块不与其他用地相邻（海岛、飞地），仍留在该网格"] if kept else []))
+        report.add("unified", str(k).replace("\x1f", "/"), f"{cut} part(s) cut off from the main part", action,
+                   zh=(f"有 {cut} 块与主体部分不相连", action_zh))
     atoms = atoms.copy()
     atoms["unified_key"] = key
     return atoms
@@ -345,6 +364,11 @@ def _mapping(grids, atoms, grid_id_col) -> pd.DataFrame:
         })
         df = df.groupby(["layer", "grid_id", "unified_id"], as_index=False, sort=False)["area_m2"].sum()
         df["share"] = df["area_m2"] / df["grid_id"].map(dict(zip(g[grid_id_col], g.area)))
+        # a grid wholly outside the communities still has its row: in no unified grid, share 0
+        outside = g.loc[~g[grid_id_col].isin(df["grid_id"]), grid_id_col]
+        if len(outside):
+            df = pd.concat([df, pd.DataFrame({"layer": name, "grid_id": outside.to_numpy(), "unified_id": None,
+                                              "area_m2": 0.0, "share": 0.0})], ignore_index=True)
         frames.append(df)
     out = pd.concat(frames, ignore_index=True)
     return out.sort_values(["layer", "grid_id", "share"], ascending=[True, True, False]).reset_index(drop=True)

@@ -24,9 +24,9 @@ from scipy.sparse.csgraph import connected_components
 
 from spatial.core._gc import without_gc_pauses
 from spatial.core._procs import PROCESSES, Ahead
-from spatial.core.checks import Report, listed
+from spatial.core.checks import Report, by_unit_id, check_band, listed
 from spatial.core.errors import ColumnError, SpatialError
-from spatial.core.reproject import to_crs_valid
+from spatial.core.reproject import as_returned, to_crs_valid
 from spatial.grids._engine import RESTARTS_LIMIT, apportion, partition
 from spatial.grids._explain import explain_community, explain_far, explain_hemmed_in
 from spatial.grids._objective import MAX_DEVIATION_PCT, Shapes, weights_for
@@ -39,6 +39,8 @@ from spatial.grids._prep import (
     grid_shape_metrics,
     prepare,
 )
+from spatial.grids._units import estate_labels
+from spatial.grids.codes import check_layout
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +128,65 @@ def grid_counts(
     return out
 
 
+def check_named_columns(units: pd.DataFrame, **named: tuple[str, str]) -> None:
+    """Refuse an optional column named by the caller (``population_col="人口"``) that the units do
+    not have: left at its default it may be absent, but a name given on purpose that matches no
+    column would leave population, buildings or estates out without a word. ``named`` maps each
+    option to ``(the name given, its default)``."""
+    for option, (given, default) in named.items():
+        if given != default and given not in units.columns:
+            raise ColumnError(f"'units' has no column '{given}' ({option}); it has: "
+                              f"{', '.join(map(str, units.columns.drop(units.geometry.name, errors='ignore')))}. "
+                              f"Name an existing column, or leave {option} out")
+
+
+def gated_labels(units: pd.DataFrame, gated_col: str, unit_ids: np.ndarray, report: Report) -> np.ndarray | None:
+    """The estate (小区) of each unit from ``gated_col``, or None where no units are grouped.
+
+    The column holds an estate id per unit (units sharing one are never split), or says yes/no
+    (bool; or, as spreadsheets and shapefiles store it, 0/1, TRUE/FALSE, 是/否): a yes marks a
+    single unit, which is never cut anyway. "No" words (否, 0, false, blank) are never an estate:
+    a column of ids with 否 for the open units must not make one estate of all of them.
+    """
+    if gated_col not in units.columns or pd.api.types.is_bool_dtype(units[gated_col]):
+        return None
+    labels, yes_no_only = estate_labels(_labels_from(gated_col, units, unit_ids, "gated"))
+    if yes_no_only:
+        report.add("units", "-", f"column '{gated_col}' says yes/no (no estate ids)",
+                   "each unit marked yes is kept whole (as every unit is); to keep an estate of several units "
+                   f"together give its id in '{gated_col}'",
+                   zh=(f"'{gated_col}' 列为是/否（没有小区编号）",
+                       f"标为“是”的单元各自保持完整（所有单元本来都不拆分）；要让由多个单元组成的小区保持在一起，请在 '{gated_col}' 列填写小区编号"))
+        return None
+    return labels
+
+
+def _grids_asked(n_grids: Mapping, comm_ids, report: Report) -> dict:
+    """``n_grids`` keyed by the communities' own ids: a key matches its id, or its text (``"12"``
+    for the id 12, as ids read from a CSV or typed by hand come); keys matching no community get
+    one report row (and a warning) and are left out."""
+    text = {}
+    for key, value in n_grids.items():
+        text.setdefault(str(key).strip(), value)
+    out, used = {}, set()
+    for c in comm_ids:
+        if c in n_grids:
+            out[c] = n_grids[c]
+            used.add(str(c).strip())
+        elif str(c).strip() in text:
+            out[c] = text[str(c).strip()]
+            used.add(str(c).strip())
+    unknown = [key for key in n_grids if str(key).strip() not in used]
+    if unknown:
+        names = listed(repr(key) for key in unknown)
+        problem = f"n_grids names communities that are not in 'communities': {names}"
+        fix = "no grids drawn for them; check the ids against the communities' id column"
+        logger.warning("%s; %s", problem, fix)
+        report.add("grids", "-", problem, fix,
+                   zh=(f"n_grids 中的社区不在社区图层中：{names}", "未为其划分网格；请核对社区编号"))
+    return out
+
+
 def _say_count(report: Report, n_grids, k: np.ndarray, comm_nodes: np.ndarray, comm_ids) -> None:
     """A warning and a report row when the grids drawn are not the grids asked for: a community
     cannot hold more grids than it has units (or estates kept whole), and each gets at least one."""
@@ -147,8 +208,10 @@ def _say_count(report: Report, n_grids, k: np.ndarray, comm_nodes: np.ndarray, c
     report.add("grids", "-", problem, fix, zh=(f"要求 {asked} 个网格，实际划分 {drawn} 个", fix_zh))
 
 
-def _labels_from(spec, units: pd.DataFrame, unit_ids: np.ndarray, what: str) -> np.ndarray | None:
-    """Group labels per unit from a column name, a Series / mapping keyed by unit id, or None."""
+def _labels_from(spec, units: pd.DataFrame, unit_ids: np.ndarray, what: str, report: Report | None = None,
+                 ) -> np.ndarray | None:
+    """Group labels per unit from a column name, a Series / mapping keyed by unit id (or the id's
+    text), or None; keys naming no unit get a ``report`` row, and a mapping of none is refused."""
     if spec is None:
         return None
     if isinstance(spec, str):
@@ -156,8 +219,17 @@ def _labels_from(spec, units: pd.DataFrame, unit_ids: np.ndarray, what: str) -> 
             raise ColumnError(f"'units' has no column '{spec}' for {what}; name an existing column")
         vals = units[spec].to_numpy()
     elif isinstance(spec, (Mapping, pd.Series)):
-        m = dict(spec.items())
-        vals = np.array([m.get(u, None) for u in unit_ids], dtype=object)
+        # a key matches a unit's id or its text ("17" for the id 17: ids typed or read from a CSV)
+        vals, unknown = by_unit_id(spec, unit_ids)
+        if unknown and len(unknown) == len(spec):
+            raise ColumnError(f"{what} names no unit among the units: {listed(repr(k) for k in unknown)}; "
+                              "key it by the units' ids (unit_id_col)")
+        if unknown:
+            names = listed(repr(k) for k in unknown)
+            logger.warning("%s names %d ids that are not among the units, left out: %s", what, len(unknown), names)
+            if report is not None:
+                report.add("units", names, f"named in {what} but not among the units", "left out",
+                           zh=(f"{what} 中列出但不在单元图层中", "已忽略"))
     else:
         raise TypeError(f"{what} must be a column name, a dict or a Series keyed by unit id")
     return np.array([None if pd.isna(v) else v for v in vals], dtype=object)
@@ -273,7 +345,9 @@ def partition_grids(
     min_households, max_households : float
         The band every grid should fall in.
     n_grids : int or mapping, optional
-        Instead of the band: total grids (apportioned by households) or grids per community id.
+        Instead of the band: total grids (apportioned by households) or grids per community id
+        (a key matches an id or its text: ``{"12": 3}`` for the id 12); keys matching no
+        community are named in the report.
     roads : GeoDataFrame, optional
         Road lines (or block polygons), a WalkNetwork or an osmnx graph; grid borders are drawn
         along them where possible. Without roads, block outlines are the streets: gaps of up to
@@ -288,9 +362,13 @@ def partition_grids(
         blocks lies on a street (needed when the units tile with no street gaps).
     locked : mapping or Series, optional
         ``unit_id -> grid_id``: units with the same label stay in one grid, which takes that id.
+        Keys may be the ids or their text (``"17"`` for the id 17); keys naming no unit are
+        reported, and a mapping naming none is refused (``together`` too).
     together : str, mapping or Series, optional
         A column name or ``unit_id -> group``: units of a group are never split. A non-boolean
-        ``gated_col`` is used the same way (a boolean one marks single units, which are never cut).
+        ``gated_col`` is used the same way (a boolean one marks single units, which are never cut;
+        so does one of yes/no words as spreadsheets and shapefiles store them, 0/1, TRUE/FALSE,
+        是/否), and its "no" words (否, 0, false, blank) never make an estate.
     balance : {"band", "equal"}, optional
         What decides between plans whose grids are all in the band. ``"band"`` (the default
         without ``n_grids``): any size in the band will do, and grid borders on streets and compact
@@ -328,8 +406,10 @@ def partition_grids(
     >>> plan.grids["band_status"].unique().tolist()
     ['in']
     """
-    if min_households > max_households:
-        raise SpatialError(f"min_households ({min_households}) must not exceed max_households ({max_households})")
+    check_band(min_households, max_households)
+    check_layout(code_layout)
+    check_named_columns(units, population_col=(population_col, "population"),
+                        buildings_col=(buildings_col, "buildings"), gated_col=(gated_col, "gated"))
     counts = n_grids.values() if isinstance(n_grids, Mapping) else () if n_grids is None else (n_grids,)
     for count in counts:
         if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 1:
@@ -352,11 +432,9 @@ def partition_grids(
     prep = prepare(units, communities, report, households_col=households_col, population_col=population_col,
                    buildings_col=buildings_col, unit_id_col=unit_id_col, community_id_col=community_id_col,
                    roads=roads, road_buffer_m=road_buffer_m, blocks=blocks, street_gap_m=street_gap_m)
-    gated = None
-    if gated_col in units.columns and not pd.api.types.is_bool_dtype(units[gated_col]):
-        gated = _labels_from(gated_col, units, prep.unit_ids, "gated")
-    locked_l = _labels_from(locked, units, prep.unit_ids, "locked")
-    sets = [("same place", prep.same_place), ("together", _labels_from(together, units, prep.unit_ids, "together")),
+    gated = gated_labels(units, gated_col, prep.unit_ids, report)
+    locked_l = _labels_from(locked, units, prep.unit_ids, "locked", report)
+    sets = [("same place", prep.same_place), ("together", _labels_from(together, units, prep.unit_ids, "together", report)),
             ("gated", gated),
             ("locked", locked_l)]
     node = contract(prep, sets, report)
@@ -368,6 +446,7 @@ def partition_grids(
     comm_rest = comm_hh - np.bincount(comm[big], weights=hh[big], minlength=nc)  # what units over the band leave
     n_big = np.bincount(comm[big], minlength=nc)
     if isinstance(n_grids, Mapping):
+        n_grids = _grids_asked(n_grids, prep.comm_ids, report)
         k = np.array([int(n_grids.get(c, 1)) for c in prep.comm_ids])
         k = np.minimum(k, np.maximum(comm_nodes, 1))
     else:
@@ -509,8 +588,10 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
             table[col] = table[col].astype(np.int64)  # whole counts in, whole counts out
     if prep.bld is None and len(table):
         table["n_buildings"] = table["n_buildings"].astype(np.int64)
-    shape = grid_shape_metrics(np.asarray(geoms, dtype=object), prep.comm_geoms[np.asarray(comm_pos, dtype=int)],
-                               prep.roads, road_buffer_m=prep.road_buffer_m)
+    # measured as returned: a hairline slit the return to the input's CRS removes is not perimeter
+    shape = grid_shape_metrics(as_returned(geoms, prep.crs_m, prep.crs_in),
+                               prep.comm_geoms[np.asarray(comm_pos, dtype=int)], prep.roads,
+                               road_buffer_m=prep.road_buffer_m)
     table = pd.concat([table, shape], axis=1)
     table["band_status"] = band_status(table["households"].to_numpy(), min_households, max_households)
     table["target_households"], table["deviation_pct"] = deviation_from_mean(table["households"], table["community_id"])
@@ -534,18 +615,48 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
     return out_units, grids
 
 
+#: The communities' 12-digit statistical division code, under the names offices give it.
+CODE_COLUMNS = ("code", "统计用区划代码", "区划代码", "行政区划代码")
+
+
 def _codes_and_staff(grids, communities, community_id_col, code_layout, report):
     """Add grid codes and staffing when ``spatial.grids.codes`` / ``spatial.staffing`` are available."""
     try:
         from spatial.grids.codes import assign_grid_codes
     except ImportError:  # pragma: no cover - module written in parallel
         assign_grid_codes = None
-    if assign_grid_codes is not None and code_layout and "code" in communities.columns:
+    code_col = next((c for c in CODE_COLUMNS if c in communities.columns), None)
+    if assign_grid_codes is not None and code_layout and code_col is not None:
+        from spatial.grids.codes import valid_division_codes
+
+        # the grid table names the community 'community_id' whatever the communities call it (社区编号)
+        communities = gpd.GeoDataFrame({"community_id": communities[community_id_col].to_numpy(),
+                                        "code": communities[code_col].to_numpy()},
+                                       geometry=communities.geometry.values, crs=communities.crs)
+        community_id_col = "community_id"
         try:
             grids = assign_grid_codes(grids, communities, layout=code_layout, community_id_col=community_id_col)
         except ValueError as exc:
-            report.add("grids", "-", f"grid codes not assigned: {exc}", "fix the communities' 'code' column",
-                       zh=(f"未能赋予网格编码：{getattr(exc, 'zh', None) or exc}", "请修正社区图层的 'code' 列"))
+            ok = valid_division_codes(communities["code"]).to_numpy()
+            coded = None
+            if ok.any() and not ok.all():  # one community's code missing: the others' grids keep theirs
+                mine = grids[community_id_col].isin(communities.loc[ok, community_id_col])
+                try:
+                    coded = assign_grid_codes(grids[mine], communities[ok], layout=code_layout,
+                                              community_id_col=community_id_col)
+                except ValueError:
+                    coded = None
+            if coded is not None:
+                grids = grids.copy()
+                grids["grid_seq"] = coded["grid_seq"].reindex(grids.index).astype("Int64")
+                grids["grid_code"] = coded["grid_code"].reindex(grids.index).astype(object)
+                grids["grid_code"] = grids["grid_code"].where(grids["grid_code"].notna(), None)
+                action = "the grids of those communities have no code; fix their 'code' (the others have theirs)"
+                action_zh = "这些社区的网格没有编码；请修正其 'code'（其他社区的网格已编码）"
+            else:
+                action, action_zh = "fix the communities' 'code' column", "请修正社区图层的 'code' 列"
+            report.add("grids", "-", f"grid codes not assigned: {exc}", action,
+                       zh=(f"未能赋予网格编码：{getattr(exc, 'zh', None) or exc}", action_zh))
     try:
         from spatial.grids.workforce import staffing
     except ImportError:  # pragma: no cover

@@ -214,8 +214,9 @@ def plan_from_polygons(outlines, units, *, unit_id_col: str = "unit_id", grid_id
     units : GeoDataFrame
         The units (polygons or points) with ``unit_id_col`` and a CRS.
     report : Report, optional
-        Gets a row for every unit outside every outline and every unit an outline cuts (less
-        than half of it in the grid it is given to).
+        Gets a row for every unit outside every outline, every unit an outline cuts (less
+        than half of it in the grid it is given to) and every outline that holds most of no
+        unit (its grid is not drawn again).
 
     Returns
     -------
@@ -275,7 +276,13 @@ def plan_from_polygons(outlines, units, *, unit_id_col: str = "unit_id", grid_id
                         grid_id_col: pd.Series([ids[b] if b >= 0 else None for b in best], dtype=object),
                         "share": np.clip(share, 0.0, 1.0)})
     cut, outside = int(((best >= 0) & (share < 0.5)).sum()), int((best < 0).sum())
+    empty = [g for k, g in enumerate(ids) if not (best == k).any()]
     if report is not None:
+        for g in empty:  # an old grid no unit is given to: its id (and code) is not drawn again
+            report.add("plan", g, f"grid outline of plan {name} holds most of no unit",
+                       "left out: no grid of that id is drawn (check the outline's place and CRS, or drop it)",
+                       zh=(f"原方案 {name} 中该网格边界内没有任何单元的主体部分",
+                           "已忽略：不再划出该编号的网格（请核对边界位置和坐标系，或删除该边界）"))
         for k in np.flatnonzero((best < 0) | (share < 0.5)):
             uid, g = out.at[k, unit_id_col], out.at[k, grid_id_col]
             if g is None:
@@ -286,10 +293,10 @@ def plan_from_polygons(outlines, units, *, unit_id_col: str = "unit_id", grid_id
                 report.add("units", uid, f"cut by the grid outlines of plan {name}: {share[k]:.0%} of it in grid {g}",
                            f"counted in grid {g}, the one covering most of it",
                            zh=(f"被原方案 {name} 的网格边界切开：{share[k]:.0%} 在网格 {g} 内", f"按面积最大者归入网格 {g}"))
-    (logger.warning if outside or cut else logger.info)(
+    (logger.warning if outside or cut or empty else logger.info)(
         "plan %s: %d units given to the %d grids whose outlines cover most of them; %d lie outside every "
-        "outline (left out of every grid), %d are cut by an outline (under half of it in its grid)",
-        name, len(out) - outside, len(grids), outside, cut)
+        "outline (left out of every grid), %d are cut by an outline (under half of it in its grid); "
+        "%d outlines hold most of no unit", name, len(out) - outside, len(grids), outside, cut, len(empty))
     return out
 
 

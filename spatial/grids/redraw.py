@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from spatial.core._gc import without_gc_pauses
-from spatial.core.checks import Report, listed, require_columns, yes_no
+from spatial.core.checks import Report, check_band, listed, require_columns, yes_no
 from spatial.core.errors import ColumnError
 from spatial.grids._chains import band_violation, even_out, rebalance
 from spatial.grids._engine import partition, repair_contiguity
@@ -35,11 +35,14 @@ from spatial.grids._lumps import exchange_lumps
 from spatial.grids._objective import Weights, check_max_deviation
 from spatial.grids._prep import prepare
 from spatial.grids._search import local_search
+from spatial.grids.codes import check_layout
 from spatial.grids.plan import _zeros_restored
 from spatial.grids.partition import (
     _labels_from,
+    check_named_columns,
     contract,
     finish,
+    gated_labels,
     node_arrays,
 )
 
@@ -213,8 +216,10 @@ def redraw_grids(
     >>> redrawn.grids["band_status"].unique().tolist(), len(redrawn.moves) > 0
     (['in'], True)
     """
-    if min_households > max_households:
-        raise ValueError(f"min_households ({min_households}) must not exceed max_households ({max_households})")
+    check_band(min_households, max_households)
+    check_layout(code_layout)
+    check_named_columns(units, population_col=(population_col, "population"),
+                        buildings_col=(buildings_col, "buildings"), gated_col=(gated_col, "gated"))
     if max_deviation_pct is not None:
         max_deviation_pct = check_max_deviation(max_deviation_pct)
     report = Report()
@@ -223,16 +228,14 @@ def redraw_grids(
                    roads=roads, road_buffer_m=road_buffer_m, blocks=blocks, street_gap_m=street_gap_m)
     old = _plan_labels(units, plan, prep.unit_ids, unit_id_col, grid_id_col, report)
     lock_u = _locked_mask(locked, units, plan, prep.unit_ids, unit_id_col, report)
-    gated = None
-    if gated_col in units.columns and not pd.api.types.is_bool_dtype(units[gated_col]):
-        gated = _labels_from(gated_col, units, prep.unit_ids, "gated")
+    gated = gated_labels(units, gated_col, prep.unit_ids, report)
     node = contract(prep, [("same place", prep.same_place),
-                           ("together", _labels_from(together, units, prep.unit_ids, "together")),
+                           ("together", _labels_from(together, units, prep.unit_ids, "together", report)),
                            ("gated", gated)], report)
     hh, xy, comm, cost = node_arrays(prep, node)
     m = len(hh)
     # plan grid of each node: the one holding most of its households (ties: first); keys per community
-    key = _community_keys(old, prep, report)
+    key, crossed = _community_keys(old, prep, report, min_households)
     node_key = np.full(m, None, dtype=object)
     df = pd.DataFrame({"node": node, "key": key, "hh": prep.hh}).query("node >= 0")
     has = df[df["key"].notna()]
@@ -295,7 +298,7 @@ def redraw_grids(
         "old_grid": old[changed],
         "new_grid": grid_ids[changed],
         "reason": [_why(old[i], grid_ids[i], node[i] in stray_nodes, old_set, new_set,
-                        max_deviation_pct if node[i] in evened_nodes else None)
+                        max_deviation_pct if node[i] in evened_nodes else None, crossed.get(i))
                    for i in np.flatnonzero(changed)],
     })
     grids = _overlap(grids, old, grid_ids, prep.hh)
@@ -329,13 +332,16 @@ def _overlap(grids, old, new, hh) -> gpd.GeoDataFrame:
     return grids
 
 
-def _why(old_grid, new_grid, stray, old, new, evened_pct=None) -> str:
+def _why(old_grid, new_grid, stray, old, new, evened_pct=None, crossed=None) -> str:
     """Why a unit moved, for the ``moves`` table (``evened_pct``: it moved last to bring grids
-    within that share of the mean)."""
+    within that share of the mean; ``crossed``: the community its plan grid lies mostly in, when
+    that is not its own)."""
     if old_grid is None:
         return "not in the plan"
     if new_grid is None:
         return "outside every community"
+    if crossed is not None:
+        return f"its grid {old_grid} lies mostly in community {crossed}"
     if stray:
         return "cut off from the rest of its grid"
     if evened_pct is not None and new_grid in old:
@@ -352,6 +358,7 @@ _REASONS_ZH = (
     (re.compile(r"^not in the plan$"), "原方案中未划入网格"),
     (re.compile(r"^outside every community$"), "不在任何社区范围内"),
     (re.compile(r"^cut off from the rest of its grid$"), "与原网格其他部分不相连，并入相邻网格"),
+    (re.compile(r"^its grid (.+) lies mostly in community (.+)$"), r"原网格\1主要位于社区\2，并入本社区的相邻网格"),
     (re.compile(r"^passed along a chain of neighbouring grids to bring grids within (\S+)% of the mean$"),
      r"沿相邻网格依次调整，使各网格户数与社区网格平均户数相差不超过±\1%"),
     (re.compile(r"^grid nearby split$"), "邻近网格拆分"),
@@ -648,21 +655,36 @@ def _nearest_splittable(sub, lab, ph, start, least, fixed, skip=()):
     return None
 
 
-def _community_keys(old, prep, report) -> np.ndarray:
+def _community_keys(old, prep, report, min_households=0.0) -> tuple[np.ndarray, dict]:
     """Plan grid of each unit; a grid id used in several communities is renamed ``id@community``
-    outside the community holding most of its households (grids never cross communities)."""
+    outside the community holding most of its households (grids never cross communities). A part
+    that holds fewer than ``min_households`` (a unit lassoed across the community line) is not
+    made a grid: its units join the neighbouring grids of their own community, as units new to
+    the plan do (each returned with the community its plan grid lies mostly in)."""
     key = np.array([None if (o is None or c < 0) else o for o, c in zip(old, prep.comm_of)], dtype=object)
+    crossed: dict = {}  # unit position -> the community its plan grid lies mostly in
     df = pd.DataFrame({"k": key, "c": prep.comm_of, "hh": prep.hh})
     df = df[df["k"].notna()]
     tot = df.groupby(["k", "c"])["hh"].agg(["sum", "size"]).reset_index()
     multi = tot.groupby("k")["c"].transform("nunique") > 1
     for k, g in tot[multi].groupby("k"):
         main = g.sort_values(["sum", "size", "c"], ascending=[False, False, True])["c"].iloc[0]
-        for c in g["c"]:
-            if c != main:
-                cid = prep.comm_ids[c]
-                key[(key == k) & (prep.comm_of == c)] = f"{k}@{cid}"
-                report.add("plan", k, f"grid has units in communities {prep.comm_ids[main]} and {cid}",
-                           f"its part in {cid} becomes grid {k}@{cid}",
-                           zh=(f"网格的单元分属社区 {prep.comm_ids[main]} 和 {cid}", f"位于 {cid} 的部分成为网格 {k}@{cid}"))
-    return key
+        for c, part_hh, size in zip(g["c"], g["sum"], g["size"]):
+            if c == main:
+                continue
+            cid, main_id = prep.comm_ids[c], prep.comm_ids[main]
+            at = (key == k) & (prep.comm_of == c)
+            if part_hh < min_households:
+                key[at] = None
+                crossed.update(dict.fromkeys(np.flatnonzero(at).tolist(), main_id))
+                report.add("plan", k, f"grid has units in communities {main_id} and {cid}",
+                           f"its {size} unit(s) in {cid} ({part_hh:g} households, fewer than a grid) join the "
+                           f"neighbouring grids of {cid}",
+                           zh=(f"网格的单元分属社区 {main_id} 和 {cid}",
+                               f"位于 {cid} 的 {size} 个单元（{part_hh:g} 户，不足一个网格）并入 {cid} 的相邻网格"))
+                continue
+            key[at] = f"{k}@{cid}"
+            report.add("plan", k, f"grid has units in communities {main_id} and {cid}",
+                       f"its part in {cid} becomes grid {k}@{cid}",
+                       zh=(f"网格的单元分属社区 {main_id} 和 {cid}", f"位于 {cid} 的部分成为网格 {k}@{cid}"))
+    return key, crossed

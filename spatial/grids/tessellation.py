@@ -27,13 +27,14 @@ from spatial.core.checks import (
     Report,
     check_households,
     metric_crs,
+    optional_counts,
     polygonal,
     repair_geometries,
     require_columns,
     require_crs,
     require_unique,
 )
-from spatial.core.errors import ColumnError, GeometryError
+from spatial.core.errors import ColumnError, GeometryError, SpatialError
 from spatial.core.reproject import to_crs_valid
 
 logger = logging.getLogger(__name__)
@@ -133,7 +134,7 @@ def units_from_buildings(
     if floors_col is not None:
         floors = check_households(buildings, floors_col, "buildings")
     if limit_m <= 0 or point_size_m <= 0 or segment_m <= 0:
-        raise ValueError("limit_m, point_size_m and segment_m must be > 0 (metres)")
+        raise SpatialError("limit_m, point_size_m and segment_m must be > 0 (metres)")
 
     crs = metric_crs(communities, buildings)
     comm = to_crs_valid(repair_geometries(communities, "communities", report, id_col=community_id_col), crs)
@@ -481,7 +482,9 @@ def spread_by_floor_area(
     communities : GeoDataFrame
         Communities with ``community_id_col`` and the whole-number total in ``total_col``.
     floors_col : str
-        Floors per building; missing column or values use ``default_floors``.
+        Floors per building (``6`` or ``6层``); a missing column or blank values use
+        ``default_floors``. Counts already in ``total_col`` may be typed the same way (``120户``);
+        text that is no count, or a negative one, is refused naming the rows.
 
     Returns
     -------
@@ -514,14 +517,15 @@ def spread_by_floor_area(
     geom = buildings.geometry.to_crs(crs).values
     comm = communities.to_crs(crs)
     area = shapely.area(geom)
+    # counts as offices type them (6层, 120户) are read; a blank is "not known", a typo is refused
     if floors_col in buildings.columns:
-        floors = pd.to_numeric(buildings[floors_col], errors="coerce").fillna(default_floors).to_numpy(float)
+        floors = optional_counts(buildings, floors_col, "buildings").fillna(default_floors).to_numpy(float)
     else:
         floors = np.full(len(buildings), float(default_floors))
     if (floors < 0).any():
         raise ColumnError(f"'buildings' column '{floors_col}' must be >= 0")
     given = (
-        pd.to_numeric(buildings[total_col], errors="coerce")
+        optional_counts(buildings, total_col, "buildings")
         if total_col in buildings.columns
         else pd.Series(np.nan, index=buildings.index)
     ).to_numpy(float)

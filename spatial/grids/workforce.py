@@ -24,7 +24,7 @@ from spatial.core.checks import (
     require_crs,
     to_metric,
 )
-from spatial.core.errors import GeometryError
+from spatial.core.errors import GeometryError, SpatialError
 
 logger = logging.getLogger(__name__)
 
@@ -72,13 +72,13 @@ def staffing(
     """
     for name, value in (("full_time_per_grid", full_time_per_grid), ("part_time_per_grid", part_time_per_grid)):
         if not (isinstance(value, (int, np.integer)) and value >= 0):
-            raise ValueError(f"{name} must be a whole number >= 0, got {value!r}")
+            raise SpatialError(f"{name} must be a whole number >= 0, got {value!r}")
     for name, value in (
         ("buildings_per_building_lead", buildings_per_building_lead),
         ("households_per_household_lead", households_per_household_lead),
     ):
         if not (isinstance(value, (int, float, np.number)) and value > 0):
-            raise ValueError(f"{name} must be a number > 0, got {value!r}")
+            raise SpatialError(f"{name} must be a number > 0, got {value!r}")
     require_columns(grids, [buildings_col, households_col], "grids")
     id_col = "grid_id" if "grid_id" in grids.columns else None
     buildings = check_households(grids, buildings_col, "grids", id_col=id_col)
@@ -173,7 +173,7 @@ def ten_household_groups(
     (True, 0)
     """
     if not (isinstance(group_size, (int, np.integer)) and group_size >= 1):
-        raise ValueError(f"group_size must be a whole number >= 1, got {group_size!r}")
+        raise SpatialError(f"group_size must be a whole number >= 1, got {group_size!r}")
     require_crs(households, name)
     require_crs(units, "units")
     require_columns(units, [grid_id_col, unit_id_col], "units")  # each point is told its unit by its id

@@ -50,7 +50,7 @@ from spatial.core.checks import (
 from spatial.core.errors import ColumnError, DuplicateIdError, GeometryError
 from spatial.grids._adjacency import rook_adjacency
 from spatial.grids._objective import check_max_deviation
-from spatial.grids._units import unit_cells
+from spatial.grids._units import estate_labels, unit_cells
 from spatial.maps._offline import LEAFLET_CSS, LEAFLET_JS, inline_script, inline_stylesheet
 from spatial.maps._style import credit_list
 
@@ -257,9 +257,11 @@ def editor_payload(
     gated = _label_column(units, gated_col, ("gated", "estate"), "gated")
     group = None
     if gated is not None and not pd.api.types.is_bool_dtype(units[gated]):
-        vals = units[gated]
-        codes, _ = pd.factorize(vals.where(vals.notna() & (vals.astype(str).str.strip() != "")))
-        group = codes.tolist() if (codes >= 0).any() else None
+        # estate ids, as the grids read them: 否/0/blank are no estate, a yes/no column groups nothing
+        labels, _ = estate_labels(units[gated].to_numpy())
+        if labels is not None:
+            codes, _ = pd.factorize(pd.Series(labels, dtype=object))
+            group = codes.tolist() if (codes >= 0).any() else None
     lock = _label_column(units, locked_col, ("locked",), "locked")
     locked = None
     if lock is not None:

@@ -256,6 +256,9 @@ def run_grids_distributed(units: gpd.GeoDataFrame, communities: gpd.GeoDataFrame
                 keep = [c for c in ("kind", "highway", "waterway") if c in roads_m.columns]  # arterials, rivers
                 roads_m.iloc[np.sort(hit)][[*keep, roads_m.geometry.name]].to_parquet(rp)
             part_opts = _subset_labels(opts, set(unit_ids[uidx].tolist()))
+            if isinstance(opts.get("n_grids"), Mapping):  # each part the counts of its own communities
+                part_opts["n_grids"] = _part_counts(opts["n_grids"], communities[community_id_col].to_numpy(),
+                                                    cidx, first=k == order[0])
             futures.append(cl.submit(grid_task, up, cp, rp, out, part_opts, pure=False))
             outs.append((k, out))
         results = _gather(cl, futures, "grids")
@@ -280,13 +283,26 @@ def run_grids_distributed(units: gpd.GeoDataFrame, communities: gpd.GeoDataFrame
     return GridResult(grids, out_units, frame.loc[~once].reset_index(drop=True))
 
 
+def _part_counts(n_grids: Mapping, comm_ids: np.ndarray, cidx: np.ndarray, *, first: bool) -> dict:
+    """The entries of ``n_grids`` for the communities at ``cidx`` (a key matching an id or its
+    text, as the engine matches them); keys matching no community go with the ``first`` part,
+    whose engine reports them once."""
+    def norm(v):
+        return str(v).strip()
+
+    mine = {norm(c) for c in comm_ids[cidx]}
+    known = {norm(c) for c in comm_ids}
+    return {key: v for key, v in n_grids.items() if norm(key) in mine or (first and norm(key) not in known)}
+
+
 def _subset_labels(opts: dict, ids: set) -> dict:
     """Options with ``locked`` / ``together`` / ``blocks`` mappings cut down to the part's unit ids."""
     out = dict(opts)
+    text = {str(u).strip() for u in ids}  # keys may be the ids' text, as the engine matches them
     for k in ("locked", "together", "blocks"):
         spec = opts.get(k)
         if isinstance(spec, (Mapping, pd.Series)):
-            out[k] = {u: g for u, g in spec.items() if u in ids}
+            out[k] = {u: g for u, g in spec.items() if u in ids or str(u).strip() in text}
     return out
 
 
