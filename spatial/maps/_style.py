@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import re
 
 from spatial.core.checks import REASONS_ZH as _REASONS_ZH
@@ -320,8 +321,9 @@ def legend_html(title: str, rows: list[tuple], notes: list[str], *, synthetic: s
 
 
 def table_html(title: str, header: list[str], rows: list[list]) -> str:
-    """An escaped HTML table; numbers right-aligned, floats to one decimal; a cell given as
-    ``(name, small)`` shows ``small`` in small print after ``name``."""
+    """An escaped HTML table; numbers right-aligned, floats to one decimal (a missing one, such
+    as the share of a community without households, as ``—``); a cell given as ``(name, small)``
+    shows ``small`` in small print after ``name``."""
     head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
     body = []
     for row in rows:
@@ -333,7 +335,7 @@ def table_html(title: str, header: list[str], rows: list[list]) -> str:
                 cells.append(f"<td>{html.escape(name)}{small_html}</td>")
                 continue
             cls = ' class="sp-num"' if isinstance(v, (int, float)) else ""
-            shown = f"{v:.1f}" if isinstance(v, float) else str(v)
+            shown = (("—" if math.isnan(v) else f"{v:.1f}") if isinstance(v, float) else str(v))
             cells.append(f"<td{cls}>{html.escape(shown)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return (f"<h4>{html.escape(title)}</h4><table><tr>{head}</tr>" + "".join(body) + "</table>")
