@@ -23,3 +23,77 @@ def test_a_community_without_households_shows_a_dash_not_nan_in_the_coverage_tab
     row = html.split("竹园社区")[1].split("</tr>")[0]
     assert ">0<" in row and ">—<" in row                         # 0 households, no share to show
     assert ">80.0<" in html
+
+
+def _gaps_and_sites():
+    """One service gap whose site is 1 km east of the zone's false origin, and one new site, in UTM."""
+    gaps = gpd.GeoDataFrame(
+        {"gap_id": ["G001", "N001"], "rank": [1.0, None], "cause": ["service", "no mapped path"],
+         "households": [120, 40], "population": [300, 90], "n_points": [3, 2], "walk_to_station_m": [1100.0, None],
+         "site_x": [500_000.0, 501_000.0], "site_y": [2_490_000.0, 2_490_000.0], "area_m2": [1.0, 1.0],
+         "note": ["", "grouped by straight distance: too far from network"]},
+        geometry=[box(499_900, 2_489_900, 500_100, 2_490_100), box(500_900, 2_489_900, 501_100, 2_490_100)],
+        crs=UTM)
+    sites = gpd.GeoDataFrame({"site_id": ["NEW001"], "rank": [1], "candidate_id": ["node:7"],
+                              "gain_households": [120.0], "gain_population": [300.0], "cum_coverage_pct": [90.0],
+                              "source": ["network node"]},
+                             geometry=[Point(500_000, 2_490_000)], crs=UTM)
+    summary = pd.DataFrame({"level": ["overall"], "id": ["all"], "households": [1000], "hh_15min": [900],
+                            "pct_hh_15min": [90.0]})
+    return gaps, sites, summary
+
+
+def test_the_workbook_says_where_to_build_in_longitude_and_latitude(tmp_path):
+    """A new site and a gap's site must be findable on a phone map: WGS-84 degrees, not UTM metres
+    of an unnamed zone (the 新站选址 sheet had no location at all)."""
+    from openpyxl import load_workbook
+
+    from spatial.io.workbook import write_workbook
+
+    gaps, sites, summary = _gaps_and_sites()
+    path = write_workbook(tmp_path / "s.xlsx", summary, sites=sites, gaps=gaps, lang="zh")
+    book = load_workbook(path)
+    lon, lat = 117.0, gpd.GeoSeries([Point(500_000, 2_490_000)], crs=UTM).to_crs(4326).iloc[0].y
+    rows = list(book["新站选址"].values)
+    site = dict(zip(rows[0], rows[1]))
+    assert abs(site["经度"] - lon) < 1e-6 and abs(site["纬度"] - lat) < 1e-6
+    rows = list(book["盲区"].values)
+    gap = dict(zip(rows[0], rows[1]))
+    assert "建议站址 X" not in rows[0]
+    assert abs(gap["建议站址经度"] - lon) < 1e-6 and abs(gap["建议站址纬度"] - lat) < 1e-6
+    assert any("WGS-84" in str(c.value) for c in book["说明"]["C"])   # the 说明 sheet names the datum
+
+
+def test_a_chinese_workbook_gives_the_gap_note_in_chinese(tmp_path):
+    from openpyxl import load_workbook
+
+    from spatial.io.workbook import write_workbook
+
+    gaps, sites, summary = _gaps_and_sites()
+    gaps.loc[0, "note"] = "2 of 3 points grouped by straight distance: estimated walk"
+    book = load_workbook(write_workbook(tmp_path / "s.xlsx", summary, gaps=gaps, lang="zh"))
+    rows = list(book["盲区"].values)
+    notes = [dict(zip(rows[0], r))["备注"] for r in rows[1:]]
+    assert notes == ["3 个居民单元中 2 个按直线距离归组：估算步行", "按直线距离归组：距路网过远"]
+    book = load_workbook(write_workbook(tmp_path / "e.xlsx", summary, gaps=gaps, lang="en"))
+    rows = list(book["gaps"].values)
+    assert dict(zip(rows[0], rows[2]))["Note"] == "grouped by straight distance: too far from network"
+
+
+def test_a_project_run_gives_each_gap_site_in_the_degrees_of_its_layer(demo_outputs):
+    """results.gpkg is all EPSG:4326, but a gap's site was left in UTM metres (``site_x`` 191527)."""
+    import pyogrio
+
+    outputs = {p.name: p for p in demo_outputs}
+    gaps = gpd.read_file(outputs["results.gpkg"], layer="gaps")
+    assert "site_x" not in gaps.columns
+    sited = gaps[gaps["site_lon"].notna()]
+    assert len(sited) and sited["site_lon"].between(113.9, 114.2).all() and sited["site_lat"].between(22.4, 22.7).all()
+    at = gpd.GeoSeries(gpd.points_from_xy(sited["site_lon"], sited["site_lat"]), index=sited.index, crs=4326)
+    utm = sited.estimate_utm_crs()
+    assert (sited.geometry.to_crs(utm).distance(at.to_crs(utm)) < 50).all()   # the site lies at its gap
+    csv = pd.read_csv(outputs["gaps.csv"], encoding="utf-8-sig")
+    assert {"site_lon", "site_lat"} <= set(csv.columns) and "site_x" not in csv.columns
+    assert pyogrio.read_info(outputs["results.gpkg"], layer="gaps")["crs"] == "EPSG:4326"
+    sites = pd.read_excel(outputs["summary.xlsx"], sheet_name="新站选址", engine="openpyxl")
+    assert sites["经度"].between(113.9, 114.2).all() and sites["纬度"].between(22.4, 22.7).all()

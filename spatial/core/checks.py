@@ -50,6 +50,29 @@ def reason_zh(reason) -> str:
     return REASONS_ZH.get(str(reason), str(reason))
 
 
+def gap_note_zh(note) -> str:
+    """A gap's ``note`` (:func:`spatial.coverage.gaps.coverage_gaps`) in Chinese; an unknown one unchanged.
+
+    Examples
+    --------
+    >>> gap_note_zh("grouped by straight distance: too far from network")
+    '按直线距离归组：距路网过远'
+    >>> gap_note_zh("2 of 3 points grouped by straight distance: estimated walk")
+    '3 个居民单元中 2 个按直线距离归组：估算步行'
+    """
+    text = "" if note is None or (isinstance(note, float) and note != note) else str(note)
+    match = re.fullmatch(r"(?:(\d+) of (\d+) points )?grouped by straight distance: (.*)", text)
+    if match:
+        some, of, why = match.groups()
+        why = {"estimated walk": "估算步行", "not snapped": "未吸附到路网"}.get(why, reason_zh(why))
+        return (f"{of} 个居民单元中 {some} 个" if some else "") + f"按直线距离归组：{why}"
+    match = re.fullmatch(r"(?:(\d+) of (\d+) points )?no location \(empty geometry\): a gap of its own", text)
+    if match:
+        some, of = match.groups()
+        return (f"{of} 个居民单元中 {some} 个" if some else "") + "没有位置（几何为空）：单独成一个盲区"
+    return text
+
+
 #: Layer names in the words of a Chinese report row.
 LAYERS_ZH = {
     "communities": "社区", "units": "单元", "stations": "服务站", "network_edges": "路网", "network": "路网",
