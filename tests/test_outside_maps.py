@@ -97,3 +97,13 @@ def test_a_project_run_gives_each_gap_site_in_the_degrees_of_its_layer(demo_outp
     assert pyogrio.read_info(outputs["results.gpkg"], layer="gaps")["crs"] == "EPSG:4326"
     sites = pd.read_excel(outputs["summary.xlsx"], sheet_name="新站选址", engine="openpyxl")
     assert sites["经度"].between(113.9, 114.2).all() and sites["纬度"].between(22.4, 22.7).all()
+
+
+def test_spatial_coverage_prints_a_city_of_households_as_a_count_not_in_scientific_notation():
+    from spatial.cli.coverage import _gaps_line
+
+    gaps = pd.DataFrame({"rank": [1.0, None], "cause": ["service", "no mapped path"],
+                         "households": [1_250_000.0, 2_345_678.0]})
+    line = _gaps_line(gaps, "15min")
+    assert "e+06" not in line
+    assert "largest 1,250,000 households" in line and "(2,345,678 households, not a siting need)" in line

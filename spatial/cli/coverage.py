@@ -409,24 +409,30 @@ def _result_lines(args, bands, summary, scored, snapped, gaps, gap_band: str, hh
                      f"{int((snapped['reason'] != '').sum())} stations off the network")
     est = scored["access"] == "estimated"
     if est.any():
-        lines.append(f"{int(est.sum())} units ({scored.loc[est, hh].sum():g} households) have an estimated walk "
+        lines.append(f"{int(est.sum())} units ({_count(scored.loc[est, hh].sum())} households) have an estimated walk "
                      f"over unmapped ground (x{args.detour_factor:g}, {args.max_snap_m:g}-{args.max_off_network_m:g} "
                      "m off the network); they count in the coverage above")
     lines.append(_gaps_line(gaps, gap_band))
     under = snapped[snapped["under_standard"]]
     if len(under):
         lines.append(f"{len(under)} stations under {args.min_m2_per_100hh:g} m² per 100 households served: "
-                     + ", ".join(map(str, under[sid].head(10))))
+                     + ", ".join(map(str, under[sid].head(10))) + (", ..." if len(under) > 10 else ""))
     return lines
+
+
+def _count(x) -> str:
+    """A household count as people read it: ``1,250,000`` (``:g`` printed ``1.25e+06``)."""
+    x = float(x)
+    return f"{x:,.0f}" if x.is_integer() else f"{x:,.1f}"
 
 
 def _gaps_line(gaps, gap_band: str) -> str:
     """Gaps beyond the band: the ranked service gaps, then the others by cause with households."""
     service = gaps[gaps["rank"].notna()]
     text = (f"{len(gaps)} gaps beyond {gap_band}: {len(service)} service gaps ranked for siting, largest "
-            f"{service['households'].max() if len(service) else 0:g} households")
+            f"{_count(service['households'].max() if len(service) else 0)} households")
     for cause in ("no mapped path", "barrier"):
         part = gaps[gaps["cause"] == cause]
         if len(part):
-            text += f"; {len(part)} '{cause}' ({part['households'].sum():g} households, not a siting need)"
+            text += f"; {len(part)} '{cause}' ({_count(part['households'].sum())} households, not a siting need)"
     return text
