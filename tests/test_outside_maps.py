@@ -107,3 +107,23 @@ def test_spatial_coverage_prints_a_city_of_households_as_a_count_not_in_scientif
     line = _gaps_line(gaps, "15min")
     assert "e+06" not in line
     assert "largest 1,250,000 households" in line and "(2,345,678 households, not a siting need)" in line
+
+
+def test_spatial_coverage_writes_counts_as_integers_and_no_internal_snap_columns(tmp_path):
+    """The station-load CSV of ``spatial coverage`` said ``4494.0`` households and carried the
+    network edge each station snapped to (``snap_edge``); the project run's says ``4494``."""
+    from pathlib import Path
+
+    from spatial.cli import main
+
+    data = Path(__file__).resolve().parents[1] / "data"
+    out = tmp_path / "cov.gpkg"
+    assert main(["-q", "coverage", str(data / "futian_walk.graphml"), f"{data / 'demo.gpkg'}:stations",
+                 f"{data / 'demo.gpkg'}:units", "--out", str(out)]) == 0
+    load = (tmp_path / "cov_station_load.csv").read_text(encoding="utf-8-sig").splitlines()
+    row = dict(zip(load[0].split(","), load[1].split(",")))
+    assert row["households_served"].isdigit() and row["units_served"].isdigit()
+    assert not {"snap_edge", "snap_offset_m"} & set(row)
+    summary = (tmp_path / "cov_summary.csv").read_text(encoding="utf-8-sig").splitlines()
+    row = dict(zip(summary[0].split(","), summary[1].split(",")))
+    assert row["households"].isdigit() and row["hh_15min"].isdigit()

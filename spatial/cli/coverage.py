@@ -232,6 +232,7 @@ def _coverage(args: argparse.Namespace, step) -> int:
     from spatial.io.coords import to_wgs84
     from spatial.io.layers import write_layers
     from spatial.io.tables import write_csv
+    from spatial.io.workbook import integer_counts
     from spatial.network.read import read_network
     from spatial.network.snapping import snap_layer
 
@@ -326,10 +327,12 @@ def _coverage(args: argparse.Namespace, step) -> int:
     layers["report"] = report
     # every line is made before anything is written: a late error never follows written outputs
     lines = _result_lines(args, bands, summary, scored, snapped, gaps, gap_band, hh, sid)
-    tables = {companion(args.out, "_summary.csv"): summary,
-              companion(args.out, "_station_load.csv"): pd.DataFrame(snapped.drop(columns=snapped.geometry.name))}
+    # the tables officials open in Excel: counts as integers (4494, not 4494.0), no snapping internals
+    load = pd.DataFrame(snapped.drop(columns=[snapped.geometry.name, "snap_edge", "snap_offset_m"], errors="ignore"))
+    tables = {companion(args.out, "_summary.csv"): integer_counts(summary),
+              companion(args.out, "_station_load.csv"): integer_counts(load)}
     if fca_by is not None:
-        tables[companion(args.out, "_fca_by_community.csv")] = fca_by
+        tables[companion(args.out, "_fca_by_community.csv")] = integer_counts(fca_by)
     stale = [p for p in (companion(args.out, s) for s in COMPANIONS) if p not in tables and p.is_file()]
     step("write")
     paths = [args.out, *tables, *([args.kml] if args.kml is not None else [])]
