@@ -127,3 +127,24 @@ def test_spatial_coverage_writes_counts_as_integers_and_no_internal_snap_columns
     summary = (tmp_path / "cov_summary.csv").read_text(encoding="utf-8-sig").splitlines()
     row = dict(zip(summary[0].split(","), summary[1].split(",")))
     assert row["households"].isdigit() and row["hh_15min"].isdigit()
+
+
+def test_a_floor_area_that_is_not_a_number_is_named_with_its_station(caplog):
+    """'约300' in the floor-area column was counted as 0 m² with only '1 stations have no
+    floor_area_m2'; the warning now names the station and what was written there."""
+    import logging
+
+    import numpy as np
+
+    from spatial.coverage.load import station_fca
+    from spatial.network.graph import network_from_arrays
+
+    xy = np.array([[0.0, 0.0], [500.0, 0.0], [1000.0, 0.0]])
+    net = network_from_arrays(xy, [0, 1], [1, 2], crs=UTM)
+    stations = gpd.GeoDataFrame({"station_id": ["S1", "S2"], "floor_area_m2": ["约300", 200]},
+                                geometry=[Point(0, 0), Point(1000, 0)], crs=UTM)
+    homes = gpd.GeoDataFrame({"unit_id": ["h"], "households": [100.0]}, geometry=[Point(500, 5)], crs=UTM)
+    with caplog.at_level(logging.WARNING):
+        _, out = station_fca(homes, stations, net)
+    said = " ".join(r.getMessage() for r in caplog.records)
+    assert "S1" in said and "约300" in said and "0 m²" in said

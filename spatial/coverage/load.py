@@ -263,7 +263,11 @@ def station_fca(
     hh = check_households(demand, households_col, "demand")
     area = pd.to_numeric(stations[area_col], errors="coerce")
     if area.isna().any():
-        logger.warning("%d stations have no %s: counted as 0 m² in 2SFCA", int(area.isna().sum()), area_col)
+        bad = stations.loc[area.isna().to_numpy()]
+        named = ", ".join(f"{i}={'empty' if pd.isna(v) else repr(str(v))}"
+                          for i, v in zip(bad[station_id_col].head(5), bad[area_col].head(5)))
+        logger.warning("%d stations have no floor area in %s (%s%s): counted as 0 m² in 2SFCA; write the area "
+                       "in m² as a number", len(bad), area_col, named, ", ..." if len(bad) > 5 else "")
     table = walk_table(demand, stations, network, limit_m=limit_m, **walk_options)
     travel = table.rename(columns={"walk_m": "cost"})
     supply = pd.Series(area.fillna(0.0).to_numpy(float), index=np.arange(len(stations)))
