@@ -148,3 +148,29 @@ def test_a_floor_area_that_is_not_a_number_is_named_with_its_station(caplog):
         _, out = station_fca(homes, stations, net)
     said = " ".join(r.getMessage() for r in caplog.records)
     assert "S1" in said and "约300" in said and "0 m²" in said
+
+
+def test_two_hundred_stations_off_the_network_are_one_warning_line_not_two_hundred(caplog):
+    """Each station too far from the network was warned about twice, one line each: 250 stations
+    of a city, a few dozen off the mapped streets, flooded the terminal."""
+    import logging
+
+    import numpy as np
+
+    from spatial.coverage.service_areas import isochrones
+    from spatial.coverage.walks import walking_coverage
+    from spatial.network.graph import network_from_arrays
+
+    xy = np.array([[0.0, 0.0], [1000.0, 0.0]])
+    net = network_from_arrays(xy, [0], [1], crs=UTM)
+    far = [Point(100 + 3 * i, 500) for i in range(30)]
+    stations = gpd.GeoDataFrame({"station_id": ["S0"] + [f"F{i:02d}" for i in range(30)]},
+                                geometry=[Point(0, 0)] + far, crs=UTM)
+    homes = gpd.GeoDataFrame({"unit_id": ["h"], "households": [10.0]}, geometry=[Point(500, 5)], crs=UTM)
+    with caplog.at_level(logging.WARNING):
+        walking_coverage(homes, stations, net)
+        isochrones(stations, net, minutes=[15])
+    lines = [r.getMessage() for r in caplog.records if "F00" in r.getMessage()]
+    assert len(lines) == 2, lines
+    assert lines[0].startswith("30 stations are not on the network (too far from network): F00, F01")
+    assert "(and 20 more)" in lines[0] and lines[1].startswith("30 stations have no service area")

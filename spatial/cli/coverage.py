@@ -403,6 +403,8 @@ def _repaired_units(demand, report, uid: str | None):
 
 def _result_lines(args, bands, summary, scored, snapped, gaps, gap_band: str, hh: str, sid: str) -> list[str]:
     """What ``spatial coverage`` says of its results, one line each (made before writing)."""
+    from spatial.core.checks import listed
+
     overall = summary[summary.level == "overall"].iloc[0]
     lines = [f"speed {args.speed_kmh:g} km/h; households covered: " + ", ".join(
         f"{b.label} {overall[f'pct_hh_{b.label}']:.1f}%" for b in bands)]
@@ -419,7 +421,7 @@ def _result_lines(args, bands, summary, scored, snapped, gaps, gap_band: str, hh
     under = snapped[snapped["under_standard"]]
     if len(under):
         lines.append(f"{len(under)} stations under {args.min_m2_per_100hh:g} m² per 100 households served: "
-                     + ", ".join(map(str, under[sid].head(10))) + (", ..." if len(under) > 10 else ""))
+                     + listed(under[sid], limit=10))
     return lines
 
 

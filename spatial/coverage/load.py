@@ -32,7 +32,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from spatial.core.checks import check_households, require_columns, require_crs, require_unique
+from spatial.core.checks import check_households, listed, require_columns, require_crs, require_unique
 from spatial.core.errors import ColumnError, SpatialError
 from spatial.coverage.walks import (
     DEFAULT_DETOUR_FACTOR,
@@ -264,10 +264,10 @@ def station_fca(
     area = pd.to_numeric(stations[area_col], errors="coerce")
     if area.isna().any():
         bad = stations.loc[area.isna().to_numpy()]
-        named = ", ".join(f"{i}={'empty' if pd.isna(v) else repr(str(v))}"
-                          for i, v in zip(bad[station_id_col].head(5), bad[area_col].head(5)))
-        logger.warning("%d stations have no floor area in %s (%s%s): counted as 0 m² in 2SFCA; write the area "
-                       "in m² as a number", len(bad), area_col, named, ", ..." if len(bad) > 5 else "")
+        named = listed(f"{i}={'empty' if pd.isna(v) else repr(str(v))}"
+                       for i, v in zip(bad[station_id_col], bad[area_col]))
+        logger.warning("%d stations have no floor area in %s (%s): counted as 0 m² in 2SFCA; write the area "
+                       "in m² as a number", len(bad), area_col, named)
     table = walk_table(demand, stations, network, limit_m=limit_m, **walk_options)
     travel = table.rename(columns={"walk_m": "cost"})
     supply = pd.Series(area.fillna(0.0).to_numpy(float), index=np.arange(len(stations)))

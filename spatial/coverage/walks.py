@@ -24,6 +24,7 @@ import shapely
 from spatial.core.checks import (
     Report,
     check_households,
+    listed,
     reason_zh,
     require_columns,
     require_crs,
@@ -241,8 +242,11 @@ def walking_coverage(
         if hint:
             logger.warning(hint)
     bad = ~s_snap.ok
-    for sid, why in zip(stations[station_id_col].to_numpy()[bad], s_snap.reason[bad]):
-        logger.warning("station %s is not on the network: %s; it serves nobody", sid, why)
+    off = pd.Series(stations[station_id_col].to_numpy()[bad]).groupby(np.asarray(s_snap.reason)[bad], sort=False)
+    for why, ids in off:  # one line per reason, however many stations (each is a report row)
+        logger.warning("%d station%s not on the network (%s): %s; %s nobody", len(ids),
+                       "s are" if len(ids) > 1 else " is", why, listed(ids, limit=10),
+                       "they serve" if len(ids) > 1 else "it serves")
     d_snap = snap_walks(network, layer_xy(demand, network, name="demand"), max_snap_m=max_snap_m,
                         max_off_network_m=max_off_network_m, detour_factor=detour_factor,
                         gates_xy=gate_points(gates, network), barriers=barrier_lines(barriers, network))
