@@ -174,3 +174,24 @@ def test_two_hundred_stations_off_the_network_are_one_warning_line_not_two_hundr
     assert len(lines) == 2, lines
     assert lines[0].startswith("30 stations are not on the network (too far from network): F00, F01")
     assert "(and 20 more)" in lines[0] and lines[1].startswith("30 stations have no service area")
+
+
+def test_a_map_of_a_spatial_coverage_file_names_the_communities_it_was_given(tmp_path):
+    """``spatial coverage --communities`` then ``spatial map --coverage`` showed C01, C02 ... in the
+    coverage table and no community outlines: the communities were not kept in the file."""
+    from pathlib import Path
+
+    from spatial.cli import main
+
+    data = Path(__file__).resolve().parents[1] / "data"
+    communities = gpd.read_file(data / "demo.gpkg", layer="communities").rename(
+        columns={"community_id": "社区编号", "name": "社区名称"})
+    communities.to_file(tmp_path / "c.gpkg", layer="communities")
+    out = tmp_path / "cov.gpkg"
+    assert main(["-q", "coverage", str(data / "futian_walk.graphml"), f"{data / 'demo.gpkg'}:stations",
+                 f"{data / 'demo.gpkg'}:units", "--communities", str(tmp_path / "c.gpkg"), "--out", str(out),
+                 "--no-isochrones"]) == 0
+    assert main(["-q", "map", "--coverage", str(out), "--out", str(tmp_path / "m.html")]) == 0
+    page = (tmp_path / "m.html").read_text(encoding="utf-8")
+    table = page.split("各社区覆盖率")[1].split("u003c/table")[0]
+    assert "香蜜社区" in table and "\\u793e\\u533a\\u8fb9\\u754c" in page   # 社区边界, the outlines

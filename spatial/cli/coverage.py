@@ -29,7 +29,8 @@ def add_parser(sub) -> None:
         "coverage",
         help="walking distance from every unit to its nearest station (15分钟服务圈)",
         description="Snap units and stations to the walking network, route from all stations, and "
-        "write the demand, stations, isochrones and gaps layers plus OUT_summary.csv. "
+        "write the demand, stations, isochrones and gaps layers (and the --communities, which "
+        "spatial map names in its coverage table) plus OUT_summary.csv. "
         "A FILE may name a GeoPackage layer as FILE.gpkg:layer (a KML folder as FILE.kml:folder).",
     )
     p.add_argument("network", type=Path, help=".graphml, .osm, .osm.pbf or a road line layer")
@@ -313,6 +314,8 @@ def _coverage(args: argparse.Namespace, step) -> int:
     summary = coverage_summary(scored, bands=bands, communities=communities, grids=grids,
                                households_col=hh, population_col=pop, community_id_col=cid, grid_id_col=gid)
     layers = {"demand": scored, "stations": snapped}
+    if communities is not None:  # `spatial map --coverage` names them in its table and draws them
+        layers["communities"] = _communities_layer(communities, cid)
     if not args.no_isochrones:
         step("isochrones")
         layers["isochrones"] = isochrones(stations, network, station_id_col=sid, dem=dem, **opts)
@@ -423,6 +426,15 @@ def _result_lines(args, bands, summary, scored, snapped, gaps, gap_band: str, hh
         lines.append(f"{len(under)} stations under {args.min_m2_per_100hh:g} m² per 100 households served: "
                      + listed(under[sid], limit=10))
     return lines
+
+
+def _communities_layer(communities, cid: str):
+    """The communities as the maps read them: ids as ``community_id``, names (when found) as ``name``."""
+    from spatial.io.columns import find_column
+
+    out = as_contract(communities, cid, "community_id")
+    # --name-col names the stations' column: the communities' is found by its usual names
+    return as_contract(out, find_column(communities, "name", layer="communities", required=False), "name")
 
 
 def _count(x) -> str:
