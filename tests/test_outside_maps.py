@@ -195,3 +195,27 @@ def test_a_map_of_a_spatial_coverage_file_names_the_communities_it_was_given(tmp
     page = (tmp_path / "m.html").read_text(encoding="utf-8")
     table = page.split("各社区覆盖率")[1].split("u003c/table")[0]
     assert "香蜜社区" in table and "\\u793e\\u533a\\u8fb9\\u754c" in page   # 社区边界, the outlines
+
+
+def test_a_run_folder_holding_a_folder_under_an_output_name_is_left_as_it_was(tmp_path):
+    """A folder named overview.html in the output folder: the run moved coverage.html, the CSVs and
+    grids.html in, then failed, and said 'nothing was written there'; the earlier run's log was gone."""
+    import json
+    import os
+
+    import pytest
+
+    from spatial.core.atomic import atomic_folder
+    from spatial.core.errors import InputFileError
+
+    out = tmp_path / "out"
+    (out / "overview.html").mkdir(parents=True)
+    (out / "run_log.json").write_text(json.dumps({"outputs": ["coverage.html"]}), encoding="utf-8")
+    (out / "coverage.html").write_text("earlier run", encoding="utf-8")
+    with pytest.raises(InputFileError, match=r"overview\.html.*folder"):
+        with atomic_folder(out) as tmp:
+            for name in ("coverage.html", "gaps.csv", "overview.html", "run_log.json"):
+                (tmp / name).write_text("new", encoding="utf-8")
+    assert sorted(os.listdir(out)) == ["coverage.html", "overview.html", "run_log.json"]
+    assert (out / "coverage.html").read_text(encoding="utf-8") == "earlier run"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]    # no temporary folder left
