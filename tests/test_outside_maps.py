@@ -219,3 +219,18 @@ def test_a_run_folder_holding_a_folder_under_an_output_name_is_left_as_it_was(tm
     assert sorted(os.listdir(out)) == ["coverage.html", "overview.html", "run_log.json"]
     assert (out / "coverage.html").read_text(encoding="utf-8") == "earlier run"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]    # no temporary folder left
+
+
+def test_a_project_name_or_credit_with_dollar_signs_is_printed_as_written_on_the_png(tmp_path):
+    """matplotlib read '$...$' in a title as TeX: '福田区 $\\frac{1}{2$ 报告' made ``spatial run`` end
+    with an internal error, and '投资$500万$' lost its dollars."""
+    from spatial.maps.static import overview_figure
+
+    communities = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(0, 0, 200, 100)],
+                                   crs=UTM).to_crs(4326)
+    title, credit = "Futian $\\frac{1}{2$ report", "budget $500k$ (US$)"
+    fig = overview_figure(communities=communities, title=title, credits=[credit], zh=False)
+    fig.savefig(tmp_path / "o.png")                                  # drew, no ParseSyntaxException
+    shown = [t for t in fig.findobj(lambda a: hasattr(a, "get_parse_math"))
+             if title in t.get_text() or credit in t.get_text()]
+    assert len(shown) == 2 and not any(t.get_parse_math() for t in shown)
