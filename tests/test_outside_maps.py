@@ -29,7 +29,7 @@ def _gaps_and_sites():
     """One service gap whose site is 1 km east of the zone's false origin, and one new site, in UTM."""
     gaps = gpd.GeoDataFrame(
         {"gap_id": ["G001", "N001"], "rank": [1.0, None], "cause": ["service", "no mapped path"],
-         "households": [120, 40], "population": [300, 90], "n_points": [3, 2], "walk_to_station_m": [1100.0, None],
+         "households": [120, 40], "population": [300, 90], "n_points": [3, 2], "walk_to_station_m": [1100.4, None],
          "site_x": [500_000.0, 501_000.0], "site_y": [2_490_000.0, 2_490_000.0], "area_m2": [1.0, 1.0],
          "note": ["", "grouped by straight distance: too far from network"]},
         geometry=[box(499_900, 2_489_900, 500_100, 2_490_100), box(500_900, 2_489_900, 501_100, 2_490_100)],
@@ -61,6 +61,7 @@ def test_the_workbook_says_where_to_build_in_longitude_and_latitude(tmp_path):
     gap = dict(zip(rows[0], rows[1]))
     assert "建议站址 X" not in rows[0]
     assert abs(gap["建议站址经度"] - lon) < 1e-6 and abs(gap["建议站址纬度"] - lat) < 1e-6
+    assert gap["距最近服务站步行（米）"] == 1100                       # whole metres, not 1100.4000000001
     assert any("WGS-84" in str(c.value) for c in book["说明"]["C"])   # the 说明 sheet names the datum
 
 

@@ -216,6 +216,8 @@ def _display(frame: pd.DataFrame, lang: str, names: Mapping[str, str], band: tup
             table[col] = table[col].round().astype("Int64")
         elif _PCT.match(col):
             table[col] = table[col].round(1)
+        elif col == "walk_to_station_m":
+            table[col] = table[col].round().astype("Int64")  # whole metres, as the maps say them
         elif col in ("lon", "lat", "site_lon", "site_lat"):
             table[col] = table[col].round(6)  # about 0.1 m
         elif col in ("polsby_popper", "target_households") or col.endswith("per_100hh"):
