@@ -235,3 +235,32 @@ def test_a_project_name_or_credit_with_dollar_signs_is_printed_as_written_on_the
     shown = [t for t in fig.findobj(lambda a: hasattr(a, "get_parse_math"))
              if title in t.get_text() or credit in t.get_text()]
     assert len(shown) == 2 and not any(t.get_parse_math() for t in shown)
+
+
+def test_stations_with_number_ids_and_no_name_are_drawn_and_found_by_their_id():
+    """Station ids read as numbers (101, 102 ... from a GeoPackage or CSV) made ``spatial map`` and the
+    coverage map end with 'TypeError: sequence item 0: expected str instance, int found'."""
+    from spatial.maps.interactive import coverage_map
+
+    stations = gpd.GeoDataFrame({"station_id": [101, 102], "name": [None, "莲花党群服务站"]},
+                                geometry=[Point(500_000, 2_490_000), Point(500_400, 2_490_000)], crs=UTM)
+    demand = gpd.GeoDataFrame({"unit_id": ["u1"], "households": [10], "band": ["5min"], "nearest_station": [102]},
+                              geometry=[Point(500_200, 2_490_050)], crs=UTM)
+    page = coverage_map(demand, stations, bands=["5min"]).get_root().render()
+    assert '"_search":["101","莲花党群服务站 · 102"]' in page
+    assert '"_t":["站点 101","莲花党群服务站"]' in page                 # a station without a name is headed by its id
+    assert '"nearest_station":["莲花党群服务站"]' in page              # a home's station by name, not 102
+
+
+def test_a_station_without_a_name_is_named_by_its_id_in_the_kmz(tmp_path):
+    """A blank or missing station name gave a placemark with no name (or a name of spaces) in
+    奥维互动地图: the grid worker could not tell which station it was."""
+    from spatial.io.layers import read_layer
+    from spatial.maps.kmz import results_kmz
+
+    stations = gpd.GeoDataFrame({"station_id": [101, 102, 103], "name": [None, "  ", "莲花党群服务站"]},
+                                geometry=[Point(500_000 + 100 * i, 2_490_000) for i in range(3)], crs=UTM)
+    back = read_layer(results_kmz(tmp_path / "a.kmz", {"stations": stations}))
+    assert list(back["Name"]) == ["站点 101", "站点 102", "莲花党群服务站"]
+    back = read_layer(results_kmz(tmp_path / "b.kmz", {"stations": stations.drop(columns="name")}, lang="en"))
+    assert list(back["Name"]) == ["station 101", "station 102", "station 103"]
