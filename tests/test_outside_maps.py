@@ -264,3 +264,21 @@ def test_a_station_without_a_name_is_named_by_its_id_in_the_kmz(tmp_path):
     assert list(back["Name"]) == ["站点 101", "站点 102", "莲花党群服务站"]
     back = read_layer(results_kmz(tmp_path / "b.kmz", {"stations": stations.drop(columns="name")}, lang="en"))
     assert list(back["Name"]) == ["station 101", "station 102", "station 103"]
+
+
+def test_communities_numbered_1_to_12_are_listed_1_2_3_not_1_10_11_12_2():
+    """Community ids that are numbers were listed as text: 1, 10, 11, 12, 2, 3 ... in the coverage
+    table of every map, coverage_summary.csv, sites_before_after.csv and the workbook."""
+    import numpy as np
+
+    from spatial.coverage.walks import coverage_summary
+
+    n = 12
+    demand = gpd.GeoDataFrame({"community_id": np.arange(n, 0, -1), "households": np.full(n, 10.0),
+                               "band": ["15min"] * n}, geometry=[Point(500_000 + i, 2_490_000) for i in range(n)],
+                              crs=UTM)
+    summary = coverage_summary(demand, bands=["15min"])
+    assert list(summary.loc[summary["level"] == "community", "id"]) == [str(i) for i in range(1, n + 1)]
+    demand["community_id"] = [f"C{i}" for i in range(n, 0, -1)]      # C2 before C10, as people count
+    summary = coverage_summary(demand, bands=["15min"])
+    assert list(summary.loc[summary["level"] == "community", "id"])[:3] == ["C1", "C2", "C3"]

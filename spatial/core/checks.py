@@ -428,6 +428,17 @@ def listed(values, limit: int = 5) -> str:
     return shown + (f" (and {len(values) - limit} more)" if len(values) > limit else "")
 
 
+def natural_key(text) -> tuple:
+    """Sort key that orders ids as people count them: ``2`` before ``10``, ``C2`` before ``C10``.
+
+    Examples
+    --------
+    >>> sorted(["10", "2", "1", "C10", "C2", "(none)"], key=natural_key)
+    ['(none)', '1', '2', '10', 'C2', 'C10']
+    """
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", str(text)) if p)
+
+
 def check_households(
     df: pd.DataFrame, column: str, name: str, *, id_col: str | None = None, max_value: float | None = None
 ) -> pd.Series:

@@ -32,7 +32,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from spatial.core.checks import check_households, listed, require_columns, require_crs, require_unique
+from spatial.core.checks import check_households, listed, natural_key, require_columns, require_crs, require_unique
 from spatial.core.errors import ColumnError, SpatialError
 from spatial.coverage.walks import (
     DEFAULT_DETOUR_FACTOR,
@@ -327,7 +327,8 @@ def fca_by_community(demand: pd.DataFrame, *, households_col: str = "households"
     rows = [("overall", "all", hh.sum(), (hh * a).sum())]
     for col, values in columns.items():
         key = values.astype(object).where(values.notna(), "(none)").astype(str).to_numpy()
-        g = pd.DataFrame({"k": key, "hh": hh, "ha": hh * a}).groupby("k", sort=True).sum()
+        g = pd.DataFrame({"k": key, "hh": hh, "ha": hh * a}).groupby("k", sort=False).sum()
+        g = g.loc[sorted(g.index, key=natural_key)]
         rows += [(col.removesuffix("_id"), k, r.hh, r.ha) for k, r in g.iterrows()]
     out = pd.DataFrame(rows, columns=["level", "id", "households", "_ha"])
     with np.errstate(divide="ignore", invalid="ignore"):

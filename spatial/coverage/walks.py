@@ -25,6 +25,7 @@ from spatial.core.checks import (
     Report,
     check_households,
     listed,
+    natural_key,
     reason_zh,
     require_columns,
     require_crs,
@@ -467,7 +468,8 @@ def coverage_summary(
     parts = []
     for level, key in keys.items():
         key = key.astype(object).where(key.notna(), "(none)").astype(str)
-        g = values.groupby(key.to_numpy(), sort=True).sum()
+        g = values.groupby(key.to_numpy(), sort=False).sum()
+        g = g.loc[sorted(g.index, key=natural_key)]  # communities 1, 2 ... 10, not 1, 10, 2
         g.insert(0, "id", g.index.astype(str))
         g.insert(0, "level", level)
         parts.append(g.reset_index(drop=True))
