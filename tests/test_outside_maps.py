@@ -282,3 +282,21 @@ def test_communities_numbered_1_to_12_are_listed_1_2_3_not_1_10_11_12_2():
     demand["community_id"] = [f"C{i}" for i in range(n, 0, -1)]      # C2 before C10, as people count
     summary = coverage_summary(demand, bands=["15min"])
     assert list(summary.loc[summary["level"] == "community", "id"])[:3] == ["C1", "C2", "C3"]
+
+
+def test_with_no_gaps_the_legend_shows_no_gap_and_the_line_says_there_are_none():
+    """Everyone within the band: the legend still showed the purple 服务盲区 swatch for a layer that
+    was not drawn, and spatial coverage printed '0 gaps beyond 120min: 0 service gaps ranked for
+    siting, largest 0 households'."""
+    from spatial.cli.coverage import _gaps_line
+    from spatial.coverage.gaps import GAP_COLUMNS
+    from spatial.maps.interactive import coverage_map
+
+    stations = gpd.GeoDataFrame({"station_id": ["S1"], "name": ["莲花党群服务站"]},
+                                geometry=[Point(500_000, 2_490_000)], crs=UTM)
+    demand = gpd.GeoDataFrame({"unit_id": ["u1"], "households": [10], "band": ["15min"]},
+                              geometry=[Point(500_200, 2_490_050)], crs=UTM)
+    gaps = gpd.GeoDataFrame({c: [] for c in GAP_COLUMNS}, geometry=[], crs=UTM)
+    page = coverage_map(demand, stations, gaps=gaps, bands=["15min"]).get_root().render()
+    assert "服务盲区" not in page and "\\u670d\\u52a1\\u76f2\\u533a" not in page
+    assert _gaps_line(pd.DataFrame(gaps), "15min") == "no gaps beyond 15min: every home is within it"

@@ -445,6 +445,8 @@ def _count(x) -> str:
 
 def _gaps_line(gaps, gap_band: str) -> str:
     """Gaps beyond the band: the ranked service gaps, then the others by cause with households."""
+    if not len(gaps):
+        return f"no gaps beyond {gap_band}: every home is within it"
     service = gaps[gaps["rank"].notna()]
     text = (f"{len(gaps)} gaps beyond {gap_band}: {len(service)} service gaps ranked for siting, largest "
             f"{_count(service['households'].max() if len(service) else 0)} households")
