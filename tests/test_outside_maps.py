@@ -300,3 +300,41 @@ def test_with_no_gaps_the_legend_shows_no_gap_and_the_line_says_there_are_none()
     page = coverage_map(demand, stations, gaps=gaps, bands=["15min"]).get_root().render()
     assert "服务盲区" not in page and "\\u670d\\u52a1\\u76f2\\u533a" not in page
     assert _gaps_line(pd.DataFrame(gaps), "15min") == "no gaps beyond 15min: every home is within it"
+
+
+def test_the_printed_overview_marks_red_the_homes_beyond_the_band_its_gaps_are_drawn_for(tmp_path, monkeypatch):
+    """With [siting] band = "10min" the PNG coloured red the homes beyond 10 minutes but outlined
+    and ranked the gaps beyond 15 (the gap band): two bands on one printed picture."""
+    from pathlib import Path
+
+    import spatial.maps.static as static
+    from spatial.project.run import run_project
+
+    data = Path(__file__).resolve().parents[1] / "data"
+    project = tmp_path / "p.toml"
+    project.write_text(f"""
+[project]
+name = "band"
+output = "out"
+[inputs]
+network = "{data / 'futian_walk.graphml'}"
+communities = {{ path = "{data / 'demo.gpkg'}", layer = "communities" }}
+units = {{ path = "{data / 'demo.gpkg'}", layer = "units" }}
+stations = {{ path = "{data / 'demo.gpkg'}", layer = "stations" }}
+[grids]
+enabled = false
+[coverage]
+minutes = [5, 10, 15]
+[siting]
+k = 1
+band = "10min"
+[outputs]
+maps = false
+workbook = false
+png = true
+""", encoding="utf-8")
+    drawn = {}
+    real = static.overview_png
+    monkeypatch.setattr(static, "overview_png", lambda *a, **kw: drawn.update(kw) or real(*a, **kw))
+    run_project(project)
+    assert drawn["band"] == "15min"                                  # the band of the gaps it outlines

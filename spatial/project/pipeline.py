@@ -519,7 +519,7 @@ def _write(project: Project, layers: dict, out: Path) -> list[Path]:
             out / "overview.png", communities=layers["communities"], grids=layers.get("grids"),
             demand=layers.get("coverage_demand"), stations=layers.get("stations"),
             gaps=layers.get("gaps"), sites=layers.get("sites"), network_edges=layers.get("network_edges"),
-            band=project.siting.get("band") or _largest_band(project),
+            band=project.coverage.get("gap_band") or _largest_band(project),  # red = beyond the gaps' band
             title=project.name, lang=o.get("lang", "zh"), credits=o.get("credits", [])))
     return files
 
