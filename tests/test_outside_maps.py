@@ -338,3 +338,15 @@ png = true
     monkeypatch.setattr(static, "overview_png", lambda *a, **kw: drawn.update(kw) or real(*a, **kw))
     run_project(project)
     assert drawn["band"] == "15min"                                  # the band of the gaps it outlines
+
+
+def test_seven_bands_get_seven_colours_nearest_darkest():
+    """Bands 2, 4 ... 15 minutes: the 10, 12 and 15-minute homes were drawn in one pale yellow and
+    their legend swatches were identical."""
+    from spatial.maps._style import BAND_COLOURS, band_colours
+
+    bands = ["2min", "4min", "6min", "8min", "10min", "12min", "15min"]
+    colours = band_colours(bands)
+    assert len(set(colours.values())) == 7
+    assert colours["2min"] == BAND_COLOURS[0] and colours["15min"] == BAND_COLOURS[-1]
+    assert band_colours(["5min", "10min", "15min"]) == dict(zip(["5min", "10min", "15min"], BAND_COLOURS[:3]))

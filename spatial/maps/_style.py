@@ -284,8 +284,28 @@ def band_reach(lang: str, band: str) -> str:
 
 
 def band_colours(bands: list[str]) -> dict[str, str]:
-    """One colour per band, nearest band darkest."""
-    return {b: BAND_COLOURS[min(i, len(BAND_COLOURS) - 1)] for i, b in enumerate(bands)}
+    """One colour per band, nearest band darkest; more bands than :data:`BAND_COLOURS` get
+    colours spread along the same ramp (each band its own colour).
+
+    Examples
+    --------
+    >>> band_colours(["5min", "15min"])
+    {'5min': '#006837', '15min': '#31a354'}
+    >>> len(set(band_colours([f"{m}min" for m in range(1, 8)]).values()))
+    7
+    """
+    n, k = len(bands), len(BAND_COLOURS)
+    if n <= k:
+        return {b: BAND_COLOURS[i] for i, b in enumerate(bands)}
+    stops = [tuple(int(c[j:j + 2], 16) for j in (1, 3, 5)) for c in BAND_COLOURS]
+    out = {}
+    for i, b in enumerate(bands):
+        t = i * (k - 1) / (n - 1)
+        lo = min(int(t), k - 2)
+        f = t - lo
+        rgb = (round(a + (z - a) * f) for a, z in zip(stops[lo], stops[lo + 1]))
+        out[b] = "#" + "".join(f"{v:02x}" for v in rgb)
+    return out
 
 
 def to_js(value) -> str:
