@@ -350,3 +350,20 @@ def test_seven_bands_get_seven_colours_nearest_darkest():
     assert len(set(colours.values())) == 7
     assert colours["2min"] == BAND_COLOURS[0] and colours["15min"] == BAND_COLOURS[-1]
     assert band_colours(["5min", "10min", "15min"]) == dict(zip(["5min", "10min", "15min"], BAND_COLOURS[:3]))
+
+
+def test_the_workbook_says_yes_or_no_for_the_floor_area_standard_and_nothing_when_the_area_is_unknown(tmp_path):
+    """The 服务站负荷 sheet of a Chinese workbook said TRUE/FALSE, and FALSE (meets the standard) for a
+    station whose floor area was blank."""
+    from openpyxl import load_workbook
+
+    from spatial.io.workbook import write_workbook
+
+    load = pd.DataFrame({"station_id": ["S1", "S2", "S3"], "name": ["甲", "乙", "丙"],
+                         "floor_area_m2": [100.0, 900.0, None], "households_served": [1000, 1000, 1000],
+                         "m2_per_100hh": [10.0, 90.0, None], "under_standard": [True, False, False]})
+    summary = pd.DataFrame({"level": ["overall"], "id": ["all"], "households": [3000], "hh_15min": [3000],
+                            "pct_hh_15min": [100.0]})
+    book = load_workbook(write_workbook(tmp_path / "s.xlsx", summary, station_load=load, lang="zh"))
+    rows = list(book["服务站负荷"].values)
+    assert [dict(zip(rows[0], r))["低于面积标准"] for r in rows[1:]] == ["是", "否", None]

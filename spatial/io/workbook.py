@@ -204,6 +204,12 @@ def _display(frame: pd.DataFrame, lang: str, names: Mapping[str, str], band: tup
     for col, words in _VALUES.items():
         if col in table.columns and lang in words:
             table[col] = table[col].map(lambda v: words[lang].get(v, v))
+    if "under_standard" in table.columns:  # in words; unknown (no floor area) left blank, not "meets it"
+        known = (pd.to_numeric(table["m2_per_100hh"], errors="coerce").notna() if "m2_per_100hh" in table.columns
+                 else pd.Series(True, index=table.index))
+        yes, no = ("是", "否") if lang == "zh" else ("yes", "no")
+        table["under_standard"] = [(yes if bool(v) else no) if k and pd.notna(v) else None
+                                   for v, k in zip(table["under_standard"], known)]
     if "note" in table.columns and lang == "zh":
         table["note"] = table["note"].map(lambda v: gap_note_zh(v) if isinstance(v, str) else v)
     if "community_id" in table.columns and names:
