@@ -243,7 +243,8 @@ def walking_coverage(
         if hint:
             logger.warning(hint)
     bad = ~s_snap.ok
-    off = pd.Series(stations[station_id_col].to_numpy()[bad]).groupby(np.asarray(s_snap.reason)[bad], sort=False)
+    reasons = np.array([r or "not snapped" for r in np.asarray(s_snap.reason, dtype=object)[bad]], dtype=object)
+    off = pd.Series(stations[station_id_col].to_numpy()[bad]).groupby(reasons, sort=False)
     for why, ids in off:  # one line per reason, however many stations (each is a report row)
         logger.warning("%d station%s not on the network (%s): %s; %s nobody", len(ids),
                        "s are" if len(ids) > 1 else " is", why, listed(ids, limit=10),
