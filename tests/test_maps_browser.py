@@ -412,3 +412,22 @@ def test_on_a_phone_the_map_has_the_screen_and_nothing_is_cut(browser, demo):
         browser.find_element(By.CSS_SELECTOR, ".sp-dock-close").click()
         assert not browser.find_element(By.CSS_SELECTOR, ".sp-dock").is_displayed()
         assert errors(browser) == []
+
+
+def test_on_a_phone_the_sheet_keeps_its_title_and_close_button_above_what_scrolls(browser, demo):
+    """Scrolled down the sheet, the legends and the coverage table (Leaflet controls, z-index 800)
+    slid over the sticky title: 图层与图例 and its × showed through the table and could not be tapped."""
+    from selenium.webdriver.common.by import By
+
+    for name in ("overview.html", "coverage.html"):
+        open_map(browser, demo["files"][name], PHONE)
+        browser.find_element(By.CSS_SELECTOR, ".sp-dock-toggle").click()
+        on_top = browser.execute_script("""
+            var dock = document.querySelector('.sp-dock');
+            dock.scrollTop = dock.scrollHeight;
+            var r = document.querySelector('.sp-dock-close').getBoundingClientRect();
+            var hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+            return [dock.scrollTop > 0, hit ? hit.className : null];""")
+        assert on_top == [True, "sp-dock-close"], f"{name}: {on_top}"
+        browser.find_element(By.CSS_SELECTOR, ".sp-dock-close").click()   # a real tap closes it
+        assert not browser.find_element(By.CSS_SELECTOR, ".sp-dock").is_displayed()

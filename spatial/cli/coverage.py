@@ -30,7 +30,8 @@ def add_parser(sub) -> None:
         "coverage",
         help="walking distance from every unit to its nearest station (15分钟服务圈)",
         description="Snap units and stations to the walking network, route from all stations, and "
-        "write the demand, stations, isochrones and gaps layers plus OUT_summary.csv. "
+        "write the demand, stations, isochrones and gaps layers (and the --communities, which "
+        "spatial map names in its coverage table) plus OUT_summary.csv. "
         "A FILE may name a GeoPackage layer as FILE.gpkg:layer (a KML folder as FILE.kml:folder).",
     )
     p.add_argument("network", type=Path, help=".graphml, .osm, .osm.pbf or a road line layer")
@@ -238,6 +239,7 @@ def _coverage(args: argparse.Namespace, step) -> int:
     from spatial.io.layers import write_layers
     from spatial.io.tables import write_csv
     from spatial.io.validate import station_points
+    from spatial.io.workbook import integer_counts
     from spatial.network.read import read_network
     from spatial.network.snapping import snap_layer
 
@@ -323,6 +325,8 @@ def _coverage(args: argparse.Namespace, step) -> int:
     summary = coverage_summary(scored, bands=bands, communities=communities, grids=grids,
                                households_col=hh, population_col=pop, community_id_col=cid, grid_id_col=gid)
     layers = {"demand": scored, "stations": snapped}
+    if communities is not None:  # `spatial map --coverage` names them in its table and draws them
+        layers["communities"] = _communities_layer(communities, cid)
     if not args.no_isochrones:
         step("isochrones")
         layers["isochrones"] = isochrones(stations, network, station_id_col=sid, dem=dem, **opts, **walk_opts)
@@ -337,10 +341,12 @@ def _coverage(args: argparse.Namespace, step) -> int:
     layers["report"] = report
     # every line is made before anything is written: a late error never follows written outputs
     lines = _result_lines(args, bands, summary, scored, snapped, gaps, gap_band, hh, sid)
-    tables = {companion(args.out, "_summary.csv"): summary,
-              companion(args.out, "_station_load.csv"): pd.DataFrame(snapped.drop(columns=snapped.geometry.name))}
+    # the tables officials open in Excel: counts as integers (4494, not 4494.0), no snapping internals
+    load = pd.DataFrame(snapped.drop(columns=[snapped.geometry.name, "snap_edge", "snap_offset_m"], errors="ignore"))
+    tables = {companion(args.out, "_summary.csv"): integer_counts(summary),
+              companion(args.out, "_station_load.csv"): integer_counts(load)}
     if fca_by is not None:
-        tables[companion(args.out, "_fca_by_community.csv")] = fca_by
+        tables[companion(args.out, "_fca_by_community.csv")] = integer_counts(fca_by)
     stale = [p for p in (companion(args.out, s) for s in COMPANIONS) if p not in tables and p.is_file()]
     step("write")
     paths = [args.out, *tables, *([args.kml] if args.kml is not None else [])]
@@ -411,6 +417,8 @@ def _repaired_units(demand, report, uid: str | None):
 
 def _result_lines(args, bands, summary, scored, snapped, gaps, gap_band: str, hh: str, sid: str) -> list[str]:
     """What ``spatial coverage`` says of its results, one line each (made before writing)."""
+    from spatial.core.checks import listed
+
     overall = summary[summary.level == "overall"].iloc[0]
     lines = [f"speed {args.speed_kmh:g} km/h; households covered: " + ", ".join(
         f"{b.label} {overall[f'pct_hh_{b.label}']:.1f}%" for b in bands)]
@@ -420,24 +428,41 @@ def _result_lines(args, bands, summary, scored, snapped, gaps, gap_band: str, hh
                      f"{int((snapped['reason'] != '').sum())} stations off the network")
     est = scored["access"] == "estimated"
     if est.any():
-        lines.append(f"{int(est.sum())} units ({scored.loc[est, hh].sum():g} households) have an estimated walk "
+        lines.append(f"{int(est.sum())} units ({_count(scored.loc[est, hh].sum())} households) have an estimated walk "
                      f"over unmapped ground (x{args.detour_factor:g}, {args.max_snap_m:g}-{args.max_off_network_m:g} "
                      "m off the network); they count in the coverage above")
     lines.append(_gaps_line(gaps, gap_band))
     under = snapped[snapped["under_standard"]]
     if len(under):
         lines.append(f"{len(under)} stations under {args.min_m2_per_100hh:g} m² per 100 households served: "
-                     + ", ".join(map(str, under[sid].head(10))))
+                     + listed(under[sid], limit=10))
     return lines
+
+
+def _communities_layer(communities, cid: str):
+    """The communities as the maps read them: ids as ``community_id``, names (when found) as ``name``."""
+    from spatial.io.columns import find_column
+
+    out = as_contract(communities, cid, "community_id")
+    # --name-col names the stations' column: the communities' is found by its usual names
+    return as_contract(out, find_column(communities, "name", layer="communities", required=False), "name")
+
+
+def _count(x) -> str:
+    """A household count as people read it: ``1,250,000`` (``:g`` printed ``1.25e+06``)."""
+    x = float(x)
+    return f"{x:,.0f}" if x.is_integer() else f"{x:,.1f}"
 
 
 def _gaps_line(gaps, gap_band: str) -> str:
     """Gaps beyond the band: the ranked service gaps, then the others by cause with households."""
+    if not len(gaps):
+        return f"no gaps beyond {gap_band}: every home is within it"
     service = gaps[gaps["rank"].notna()]
     text = (f"{len(gaps)} gaps beyond {gap_band}: {len(service)} service gaps ranked for siting, largest "
-            f"{service['households'].max() if len(service) else 0:g} households")
+            f"{_count(service['households'].max() if len(service) else 0)} households")
     for cause in ("no mapped path", "barrier"):
         part = gaps[gaps["cause"] == cause]
         if len(part):
-            text += f"; {len(part)} '{cause}' ({part['households'].sum():g} households, not a siting need)"
+            text += f"; {len(part)} '{cause}' ({_count(part['households'].sum())} households, not a siting need)"
     return text

@@ -298,6 +298,12 @@ def _publish(tmp: Path, path: Path, last: str) -> None:
             path.rmdir()
         os.replace(tmp, path)
         return
+    # what cannot be replaced is refused before anything moves, so the folder stays as it was
+    in_the_way = sorted(p.relative_to(tmp) for p in tmp.rglob("*")
+                        if p.is_file() and (path / p.relative_to(tmp)).is_dir())
+    if in_the_way:
+        raise InputFileError(f"output folder '{path}' holds a folder named '{in_the_way[0]}' where this run writes a "
+                             "file; nothing was written there (move or rename that folder, or choose another --out)")
     old_log = path / last
     stale: list[Path] = []
     if old_log.exists():

@@ -50,6 +50,29 @@ def reason_zh(reason) -> str:
     return REASONS_ZH.get(str(reason), str(reason))
 
 
+def gap_note_zh(note) -> str:
+    """A gap's ``note`` (:func:`spatial.coverage.gaps.coverage_gaps`) in Chinese; an unknown one unchanged.
+
+    Examples
+    --------
+    >>> gap_note_zh("grouped by straight distance: too far from network")
+    '按直线距离归组：距路网过远'
+    >>> gap_note_zh("2 of 3 points grouped by straight distance: estimated walk")
+    '3 个居民单元中 2 个按直线距离归组：估算步行'
+    """
+    text = "" if note is None or (isinstance(note, float) and note != note) else str(note)
+    match = re.fullmatch(r"(?:(\d+) of (\d+) points )?grouped by straight distance: (.*)", text)
+    if match:
+        some, of, why = match.groups()
+        why = {"estimated walk": "估算步行", "not snapped": "未吸附到路网"}.get(why, reason_zh(why))
+        return (f"{of} 个居民单元中 {some} 个" if some else "") + f"按直线距离归组：{why}"
+    match = re.fullmatch(r"(?:(\d+) of (\d+) points )?no location \(empty geometry\): a gap of its own", text)
+    if match:
+        some, of = match.groups()
+        return (f"{of} 个居民单元中 {some} 个" if some else "") + "没有位置（几何为空）：单独成一个盲区"
+    return text
+
+
 #: Layer names in the words of a Chinese report row.
 LAYERS_ZH = {
     "communities": "社区", "units": "单元", "stations": "服务站", "network_edges": "路网", "network": "路网",
@@ -431,6 +454,17 @@ def check_band(min_households, max_households) -> tuple[float, float]:
     if min_households > max_households:
         raise SpatialError(f"min_households ({min_households}) must not exceed max_households ({max_households})")
     return float(min_households), float(max_households)
+
+
+def natural_key(text) -> tuple:
+    """Sort key that orders ids as people count them: ``2`` before ``10``, ``C2`` before ``C10``.
+
+    Examples
+    --------
+    >>> sorted(["10", "2", "1", "C10", "C2", "(none)"], key=natural_key)
+    ['(none)', '1', '2', '10', 'C2', 'C10']
+    """
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", str(text)) if p)
 
 
 def check_households(

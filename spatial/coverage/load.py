@@ -32,7 +32,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from spatial.core.checks import check_households, require_columns, require_crs, require_unique
+from spatial.core.checks import check_households, listed, natural_key, require_columns, require_crs, require_unique
 from spatial.core.errors import ColumnError, SpatialError
 from spatial.coverage.walks import (
     DEFAULT_DETOUR_FACTOR,
@@ -267,7 +267,11 @@ def station_fca(
     hh = check_households(demand, households_col, "demand")
     area = pd.to_numeric(stations[area_col], errors="coerce")
     if area.isna().any():
-        logger.warning("%d stations have no %s: counted as 0 m² in 2SFCA", int(area.isna().sum()), area_col)
+        bad = stations.loc[area.isna().to_numpy()]
+        named = listed(f"{i}={'empty' if pd.isna(v) else repr(str(v))}"
+                       for i, v in zip(bad[station_id_col], bad[area_col]))
+        logger.warning("%d stations have no floor area in %s (%s): counted as 0 m² in 2SFCA; write the area "
+                       "in m² as a number", len(bad), area_col, named)
     table = walk_table(demand, stations, network, limit_m=limit_m, **walk_options)
     travel = table.rename(columns={"walk_m": "cost"})
     supply = pd.Series(area.fillna(0.0).to_numpy(float), index=np.arange(len(stations)))
@@ -327,7 +331,8 @@ def fca_by_community(demand: pd.DataFrame, *, households_col: str = "households"
     rows = [("overall", "all", hh.sum(), (hh * a).sum())]
     for col, values in columns.items():
         key = values.astype(object).where(values.notna(), "(none)").astype(str).to_numpy()
-        g = pd.DataFrame({"k": key, "hh": hh, "ha": hh * a}).groupby("k", sort=True).sum()
+        g = pd.DataFrame({"k": key, "hh": hh, "ha": hh * a}).groupby("k", sort=False).sum()
+        g = g.loc[sorted(g.index, key=natural_key)]
         rows += [(col.removesuffix("_id"), k, r.hh, r.ha) for k, r in g.iterrows()]
     out = pd.DataFrame(rows, columns=["level", "id", "households", "_ha"])
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from spatial.core.checks import require_columns, require_unique, to_metric
+from spatial.core.checks import listed, require_columns, require_unique, to_metric
 from spatial.core.errors import GeometryError, SpatialError
 from spatial.coverage._raster import (MAX_GRID_CELLS, TOL_M, RasterStats, WalkGrid, assemble, band_pieces,
                                       box_reach_m, cells_within, check_cells, coverage_simplify, reach_box)
@@ -162,8 +162,10 @@ def isochrones(
     snap = snap_points(network, xy, max_snap_m=max_snap_m) if legs is None else \
         snap_walks(network, xy, max_snap_m=max_snap_m, **legs)
     ok = np.asarray(snap.edge) >= 0
-    for sid, why in zip(pts[station_id_col].to_numpy()[~ok], np.asarray(snap.reason)[~ok]):
-        logger.warning("station %s has no service area: %s", sid, why or "not snapped")
+    why = np.array([r or "not snapped" for r in np.asarray(snap.reason, dtype=object)[~ok]], dtype=object)
+    for reason, ids in pd.Series(pts[station_id_col].to_numpy()[~ok]).groupby(why, sort=False):
+        logger.warning("%d station%s no service area (%s): %s", len(ids), "s have" if len(ids) > 1 else " has",
+                       reason, listed(ids, limit=10))
     limits = np.array([b.limit_m for b in bands])
     times = None
     if dem is not None and meters is None:  # slopes: the same times as the residents' walks

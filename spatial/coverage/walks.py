@@ -24,6 +24,8 @@ import shapely
 from spatial.core.checks import (
     Report,
     check_households,
+    listed,
+    natural_key,
     reason_zh,
     require_columns,
     require_crs,
@@ -246,8 +248,12 @@ def walking_coverage(
         if hint:
             logger.warning(hint)
     bad = ~s_snap.ok
-    for sid, why in zip(stations[station_id_col].to_numpy()[bad], s_snap.reason[bad]):
-        logger.warning("station %s is not on the network: %s; it serves nobody", sid, why)
+    reasons = np.array([r or "not snapped" for r in np.asarray(s_snap.reason, dtype=object)[bad]], dtype=object)
+    off = pd.Series(stations[station_id_col].to_numpy()[bad]).groupby(reasons, sort=False)
+    for why, ids in off:  # one line per reason, however many stations (each is a report row)
+        logger.warning("%d station%s not on the network (%s): %s; %s nobody", len(ids),
+                       "s are" if len(ids) > 1 else " is", why, listed(ids, limit=10),
+                       "they serve" if len(ids) > 1 else "it serves")
     d_snap = snap_walks(network, layer_xy(demand, network, name="demand"), max_snap_m=max_snap_m,
                         max_off_network_m=max_off_network_m, detour_factor=detour_factor,
                         gates_xy=gate_points(gates, network), barriers=barrier_lines(barriers, network))
@@ -508,7 +514,8 @@ def coverage_summary(
     parts = []
     for level, key in keys.items():
         key = key.astype(object).where(key.notna(), "(none)").astype(str)
-        g = values.groupby(key.to_numpy(), sort=True).sum()
+        g = values.groupby(key.to_numpy(), sort=False).sum()
+        g = g.loc[sorted(g.index, key=natural_key)]  # communities 1, 2 ... 10, not 1, 10, 2
         g.insert(0, "id", g.index.astype(str))
         g.insert(0, "level", level)
         parts.append(g.reset_index(drop=True))

@@ -39,6 +39,7 @@ __all__ = [
     "convert",
     "to_wgs84",
     "from_wgs84",
+    "with_lonlat",
 ]
 
 #: Krasovsky 1940 semi-major axis (m) and first eccentricity squared, as used by GCJ-02.
@@ -320,3 +321,69 @@ def from_wgs84(gdf: gpd.GeoDataFrame, coord_sys: str, *, name: str = "layer") ->
                 "before shifting it"
             )
     return _transform_gdf(gdf, name, "wgs84", coord_sys)
+
+
+def with_lonlat(layer: gpd.GeoDataFrame, *, x: str | None = None, y: str | None = None,
+                after: str | None = None) -> gpd.GeoDataFrame:
+    """A copy of ``layer`` that says where its rows are in WGS-84 longitude and latitude.
+
+    Officials find a place on a phone map by degrees; metres of an unnamed UTM zone mean nothing
+    to them. With ``x`` and ``y`` (coordinate columns in the layer's CRS, such as a gap's
+    ``site_x``/``site_y``) those two columns become ``{stem}lon`` and ``{stem}lat`` in their place
+    (``site_x`` -> ``site_lon``); without them, ``lon`` and ``lat`` of each row's geometry (a
+    point inside a polygon) are added after column ``after`` (default: at the end). A layer
+    without a CRS is returned unchanged.
+
+    Parameters
+    ----------
+    layer : GeoDataFrame
+        Any layer with a CRS.
+    x, y : str, optional
+        Names of the coordinate columns to convert (both or neither); missing values stay missing.
+    after : str, optional
+        Column after which ``lon`` and ``lat`` are inserted.
+
+    Returns
+    -------
+    GeoDataFrame
+        The copy, in the layer's own CRS.
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> gaps = gpd.GeoDataFrame({"site_x": [500000.0], "site_y": [0.0]}, geometry=[Point(500000, 0)],
+    ...                         crs="EPSG:32650")
+    >>> round(float(with_lonlat(gaps, x="site_x", y="site_y")["site_lon"].iloc[0]), 6)
+    117.0
+    >>> list(with_lonlat(gaps, after="site_x").columns)
+    ['site_x', 'lon', 'lat', 'site_y', 'geometry']
+    """
+    from pyproj import Transformer
+
+    out = layer.copy()
+    crs = getattr(layer, "crs", None)
+    if crs is None:
+        return out
+    to = Transformer.from_crs(CRS.from_user_input(crs), CRS.from_epsg(4326), always_xy=True)
+    if x is not None and y is not None:
+        if x not in out.columns or y not in out.columns:
+            return out
+        lon, lat = to.transform(np.asarray(out[x], dtype=float), np.asarray(out[y], dtype=float))
+        stem = x[:-1] if x.endswith("x") else f"{x}_"
+        at = list(out.columns).index(x)
+        out = out.drop(columns=[x, y])
+        out.insert(at, f"{stem}lon", np.asarray(lon, dtype=float))
+        out.insert(at + 1, f"{stem}lat", np.asarray(lat, dtype=float))
+        return out
+    points = shapely.point_on_surface(np.asarray(out.geometry.values, dtype=object))
+    xy = shapely.get_coordinates(points, include_z=False)
+    empty = shapely.is_empty(points) | shapely.is_missing(points)
+    lon = np.full(len(out), np.nan)
+    lat = np.full(len(out), np.nan)
+    if len(xy):
+        lo, la = to.transform(xy[:, 0], xy[:, 1])
+        lon[~empty], lat[~empty] = lo, la
+    at = list(out.columns).index(after) + 1 if after in out.columns else len(out.columns) - 1
+    out.insert(at, "lon", lon)
+    out.insert(at + 1, "lat", lat)
+    return out

@@ -17,11 +17,13 @@ import re
 from pathlib import Path
 from typing import Any, Mapping
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from spatial.core.atomic import atomic_path
-from spatial.core.checks import report_in
+from spatial.core.checks import gap_note_zh, report_in
+from spatial.io.coords import with_lonlat
 
 __all__ = ["write_workbook", "integer_counts"]
 
@@ -68,6 +70,13 @@ COLUMNS: dict[str, tuple[str, str, str, str]] = {
                "point of the network from which one new station serves the whole gap (x, metres)"),
     "site_y": ("建议站址 Y", "Site y", "一处新服务站可覆盖整个盲区的路网位置（Y 坐标，米）",
                "point of the network from which one new station serves the whole gap (y, metres)"),
+    "site_lon": ("建议站址经度", "Site longitude", "一处新服务站可覆盖整个盲区的路网位置的经度（WGS-84，度）",
+                 "longitude of the point of the network from which one new station serves the whole gap (WGS-84)"),
+    "site_lat": ("建议站址纬度", "Site latitude", "一处新服务站可覆盖整个盲区的路网位置的纬度（WGS-84，度）",
+                 "latitude of the point of the network from which one new station serves the whole gap (WGS-84)"),
+    "lon": ("经度", "Longitude", "建议新站位置的经度（WGS-84，度；高德、百度地图上需换算）",
+            "longitude of the proposed site (WGS-84, degrees)"),
+    "lat": ("纬度", "Latitude", "建议新站位置的纬度（WGS-84，度）", "latitude of the proposed site (WGS-84, degrees)"),
     "polsby_popper": ("紧凑度", "Compactness", "1 表示圆形；越接近 0，形状越狭长（Polsby-Popper 指数）",
                       "1 is a circle; near 0 is long and thin (Polsby-Popper score)"),
     "road_share": ("沿道路的边界（%）", "Border along roads (%)", "网格边界中沿道路的长度比例",
@@ -195,6 +204,14 @@ def _display(frame: pd.DataFrame, lang: str, names: Mapping[str, str], band: tup
     for col, words in _VALUES.items():
         if col in table.columns and lang in words:
             table[col] = table[col].map(lambda v: words[lang].get(v, v))
+    if "under_standard" in table.columns:  # in words; unknown (no floor area) left blank, not "meets it"
+        known = (pd.to_numeric(table["m2_per_100hh"], errors="coerce").notna() if "m2_per_100hh" in table.columns
+                 else pd.Series(True, index=table.index))
+        yes, no = ("是", "否") if lang == "zh" else ("yes", "no")
+        table["under_standard"] = [(yes if bool(v) else no) if k and pd.notna(v) else None
+                                   for v, k in zip(table["under_standard"], known)]
+    if "note" in table.columns and lang == "zh":
+        table["note"] = table["note"].map(lambda v: gap_note_zh(v) if isinstance(v, str) else v)
     if "community_id" in table.columns and names:
         at = list(table.columns).index("community_id")
         table.insert(at, "community", table["community_id"].astype(str).map(names))
@@ -205,6 +222,10 @@ def _display(frame: pd.DataFrame, lang: str, names: Mapping[str, str], band: tup
             table[col] = table[col].round().astype("Int64")
         elif _PCT.match(col):
             table[col] = table[col].round(1)
+        elif col == "walk_to_station_m":
+            table[col] = table[col].round().astype("Int64")  # whole metres, as the maps say them
+        elif col in ("lon", "lat", "site_lon", "site_lat"):
+            table[col] = table[col].round(6)  # about 0.1 m
         elif col in ("polsby_popper", "target_households") or col.endswith("per_100hh"):
             table[col] = table[col].round(2 if col == "polsby_popper" else 1)
     return table
@@ -415,6 +436,8 @@ def write_workbook(
         if "band_status" in table.columns:
             add("grids_out_of_band", table[table["band_status"] != "in"])
     if sites is not None and len(sites):
+        if isinstance(sites, gpd.GeoDataFrame):  # where to build, as a phone map reads it
+            sites = with_lonlat(sites, after="candidate_id")
         add("sites", pd.DataFrame(sites.drop(columns="geometry", errors="ignore")))
     if before_after is not None and len(before_after):
         ba = before_after.copy()
@@ -424,6 +447,8 @@ def write_workbook(
                                    ("全部" if lang == "zh" else "all")) for lv, i in zip(ba["level"], ba["id"])])
         add("before_after", ba)
     if gaps is not None and len(gaps):
+        if isinstance(gaps, gpd.GeoDataFrame):
+            gaps = with_lonlat(gaps, x="site_x", y="site_y")
         add("gaps", pd.DataFrame(gaps.drop(columns=["geometry", "area_m2"], errors="ignore")))
     if station_load is not None and len(station_load):
         keep = [c for c in ("station_id", "name", "type", "community_id", "floor_area_m2", "units_served",

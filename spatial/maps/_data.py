@@ -215,7 +215,7 @@ def popup_props(gdf: pd.DataFrame, columns: Sequence[str], lang: str, *,
             continue
         elif c == "nearest_station":
             lookup = names.get("station", {})
-            props[c] = [None if v is None else lookup.get(v, v) for v in jsonable(gdf[c], c)]
+            props[c] = [None if v is None else lookup.get(str(v), v) for v in jsonable(gdf[c], c)]  # ids read as numbers
         elif c == "band":
             props[c] = [None if v is None else st.band_reach(lang, v) for v in jsonable(gdf[c], c)]
         elif c == "reason":

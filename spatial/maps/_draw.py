@@ -139,8 +139,12 @@ def stations(m, stations, state, lang, report, name_col) -> None:
     names = jsonable(stations[name_col], name_col)
     sid = jsonable(stations["station_id"], "station_id") if "station_id" in stations.columns else None
     props[name_col] = names
-    props["_search"] = [" · ".join(x for x in (n, i) if x) for n, i in zip(names, sid or [None] * len(names))]
-    props.update(head_props(len(stations), title=names, summary=props.get("type"),
+    # names and ids may be read as numbers (station 101): the search list joins them as text
+    props["_search"] = [" · ".join(str(x) for x in (n, i) if x is not None and str(x).strip())
+                        for n, i in zip(names, sid or [None] * len(names))]
+    titles = [n if n is not None and str(n).strip() else (None if i is None else st.text(lang, "station_no_name", id=i))
+              for n, i in zip(names, sid or [None] * len(names))]  # a station without a name goes by its id
+    props.update(head_props(len(stations), title=titles, summary=props.get("type"),
                             ids=id_texts(lang, "ids_station", sid) if sid else None))
     kind = stations["type"].astype(str).to_numpy() if "type" in stations.columns else np.array([""] * len(stations))
     styles = [{"color": "#ffffff", "weight": 2.5, "fillColor": st.STATION_COLOUR, "fillOpacity": 1, "radius": r}

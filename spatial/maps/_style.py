@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import re
 
 from spatial.core.checks import REASONS_ZH as _REASONS_ZH
@@ -91,6 +92,7 @@ TEXT = {
         "ids_community": "社区编号 {id}",
         "ids_unit": "单元编号 {id}",
         "ids_station": "站点编号 {id}",
+        "station_no_name": "站点 {id}",
         "ids_site": "站点编号 {id}",
         "ids_candidate": "候选点 {id}",
         "ids_gap": "盲区编号 {id}",
@@ -150,6 +152,7 @@ TEXT = {
         "ids_community": "community id {id}",
         "ids_unit": "unit id {id}",
         "ids_station": "station id {id}",
+        "station_no_name": "station {id}",
         "ids_site": "site id {id}",
         "ids_candidate": "candidate {id}",
         "ids_gap": "gap id {id}",
@@ -281,8 +284,28 @@ def band_reach(lang: str, band: str) -> str:
 
 
 def band_colours(bands: list[str]) -> dict[str, str]:
-    """One colour per band, nearest band darkest."""
-    return {b: BAND_COLOURS[min(i, len(BAND_COLOURS) - 1)] for i, b in enumerate(bands)}
+    """One colour per band, nearest band darkest; more bands than :data:`BAND_COLOURS` get
+    colours spread along the same ramp (each band its own colour).
+
+    Examples
+    --------
+    >>> band_colours(["5min", "15min"])
+    {'5min': '#006837', '15min': '#31a354'}
+    >>> len(set(band_colours([f"{m}min" for m in range(1, 8)]).values()))
+    7
+    """
+    n, k = len(bands), len(BAND_COLOURS)
+    if n <= k:
+        return {b: BAND_COLOURS[i] for i, b in enumerate(bands)}
+    stops = [tuple(int(c[j:j + 2], 16) for j in (1, 3, 5)) for c in BAND_COLOURS]
+    out = {}
+    for i, b in enumerate(bands):
+        t = i * (k - 1) / (n - 1)
+        lo = min(int(t), k - 2)
+        f = t - lo
+        rgb = (round(a + (z - a) * f) for a, z in zip(stops[lo], stops[lo + 1]))
+        out[b] = "#" + "".join(f"{v:02x}" for v in rgb)
+    return out
 
 
 def to_js(value) -> str:
@@ -320,8 +343,9 @@ def legend_html(title: str, rows: list[tuple], notes: list[str], *, synthetic: s
 
 
 def table_html(title: str, header: list[str], rows: list[list]) -> str:
-    """An escaped HTML table; numbers right-aligned, floats to one decimal; a cell given as
-    ``(name, small)`` shows ``small`` in small print after ``name``."""
+    """An escaped HTML table; numbers right-aligned, floats to one decimal (a missing one, such
+    as the share of a community without households, as ``—``); a cell given as ``(name, small)``
+    shows ``small`` in small print after ``name``."""
     head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
     body = []
     for row in rows:
@@ -333,7 +357,7 @@ def table_html(title: str, header: list[str], rows: list[list]) -> str:
                 cells.append(f"<td>{html.escape(name)}{small_html}</td>")
                 continue
             cls = ' class="sp-num"' if isinstance(v, (int, float)) else ""
-            shown = f"{v:.1f}" if isinstance(v, float) else str(v)
+            shown = (("—" if math.isnan(v) else f"{v:.1f}") if isinstance(v, float) else str(v))
             cells.append(f"<td{cls}>{html.escape(shown)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return (f"<h4>{html.escape(title)}</h4><table><tr>{head}</tr>" + "".join(body) + "</table>")

@@ -424,7 +424,7 @@ def coverage_map(
     m15 = round(speed_kmh * 1000 / 60 * 15)
     rows = [(colours[b], st.band_reach(lang, b)) for b in band_list]
     rows += [(st.BEYOND_COLOUR, st.text(lang, "beyond")), (st.UNREACHABLE_COLOUR, st.text(lang, "unreachable"))]
-    if gaps is not None:
+    if gaps is not None and len(gaps):  # no swatch for a layer that is not drawn
         rows.append((st.GAP_COLOUR, st.text(lang, "gaps")))
     rows.append((st.STATION_COLOUR, st.text(lang, "stations")))
     syn = _synthetic_once(state, lang, synthetic)

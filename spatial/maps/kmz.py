@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import Mapping
 
 import geopandas as gpd
+import pandas as pd
 
 from spatial.core.errors import SpatialError
 from spatial.io.columns import find_column
 from spatial.io.kml import write_kml
 from spatial.maps._data import VALUE_WORDS, names_of
-from spatial.maps._style import FIELD_LABELS
+from spatial.maps._style import FIELD_LABELS, text
 
 __all__ = ["results_kmz"]
 
@@ -54,11 +55,23 @@ def results_kmz(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame | None],
     names = _community_names(layers.get("communities"))
     if names and "grids" in shown and "community_id" in shown["grids"].columns and "community" not in shown["grids"]:
         shown["grids"] = shown["grids"].assign(community=shown["grids"]["community_id"].astype(str).map(names))
+    if "stations" in shown and "station_id" in shown["stations"].columns:
+        shown["stations"] = _named_stations(shown["stations"], lang)
     if "gaps" in shown and "cause" in shown["gaps"].columns:
         shown["gaps"] = shown["gaps"].assign(cause=shown["gaps"]["cause"].map(lambda v: VALUE_WORDS[lang].get(v, v)))
     return write_kml({folder[n]: shown[n] for n in which}, path,
                      names={folder[n]: spec[1] for n, spec in which.items()},
                      fields={folder[n]: spec[2] for n, spec in which.items()}, labels=FIELD_LABELS[lang])
+
+
+def _named_stations(stations: gpd.GeoDataFrame, lang: str) -> gpd.GeoDataFrame:
+    """The stations with a blank or missing ``name`` named by their id (``站点 101``), as on the maps."""
+    name = stations["name"] if "name" in stations.columns else pd.Series(None, index=stations.index, dtype=object)
+    blank = name.isna() | (name.astype(str).str.strip() == "")
+    if not blank.any():
+        return stations
+    by_id = [text(lang, "station_no_name", id=i) for i in stations["station_id"]]
+    return stations.assign(name=name.astype(object).where(~blank, pd.Series(by_id, index=stations.index)))
 
 
 def _community_names(communities: gpd.GeoDataFrame | None) -> dict[str, str]:

@@ -193,7 +193,8 @@ def overview_figure(*, communities, grids=None, demand=None, stations=None, gaps
         handles.append(Line2D([], [], marker="o", color="w", markerfacecolor="#ffd700", markeredgecolor="black",
                               markersize=11, label="建议新站（数字为建设顺序）" if zh else "proposed site (build order)"))
     ax.set_axis_off()
-    ax.set_title(title or ("15分钟服务圈与网格总览" if zh else "15-minute service circles and grids"))
+    # the planner's own words (title, credits) are drawn as written: '$...$' is not TeX here
+    ax.set_title(title or ("15分钟服务圈与网格总览" if zh else "15-minute service circles and grids"), parse_math=False)
     ax.legend(handles=handles, loc="lower left", fontsize=8, framealpha=0.9)
     notes = []
     if network_edges is not None and network_edges.attrs.get("from_osm", True):
@@ -204,7 +205,8 @@ def overview_figure(*, communities, grids=None, demand=None, stations=None, gaps
                      else "communities, residential units and stations are synthetic")
     notes += credit_list(credits)
     if notes:
-        fig.text(0.01, 0.01, "；".join(notes) if zh else "; ".join(notes), fontsize=7, color="#555555")
+        fig.text(0.01, 0.01, "；".join(notes) if zh else "; ".join(notes), fontsize=7, color="#555555",
+                 parse_math=False)
     _scale_bar(ax, zh)
     return fig
 

@@ -479,7 +479,8 @@ def _write(project: Project, layers: dict, out: Path) -> list[Path]:
     for name, csv in (("stations", "station_load"), ("gaps", "gaps")):  # the tables officials act on
         if name in layers and "coverage_demand" in layers:
             path = out / f"{csv}.csv"
-            write_csv(integer_counts(pd.DataFrame(layers[name].drop(columns="geometry", errors="ignore"))), path)
+            write_csv(integer_counts(pd.DataFrame(_wgs84(layers[name]).drop(columns="geometry", errors="ignore"))),
+                      path)
             files.append(path)
     if "grids" in layers:
         path = out / "grids.csv"
@@ -518,7 +519,7 @@ def _write(project: Project, layers: dict, out: Path) -> list[Path]:
             out / "overview.png", communities=layers["communities"], grids=layers.get("grids"),
             demand=layers.get("coverage_demand"), stations=layers.get("stations"),
             gaps=layers.get("gaps"), sites=layers.get("sites"), network_edges=layers.get("network_edges"),
-            band=project.siting.get("band") or _largest_band(project),
+            band=project.coverage.get("gap_band") or _largest_band(project),  # red = beyond the gaps' band
             title=project.name, lang=o.get("lang", "zh"), credits=o.get("credits", [])))
     return files
 
@@ -533,9 +534,16 @@ def _moves_words(moves, lang: str):
 
 
 def _wgs84(layer):
-    """A layer for results.gpkg: every layer in one CRS, EPSG:4326 (tables unchanged)."""
+    """A layer for results.gpkg: every layer in one CRS, EPSG:4326 (tables unchanged); a gap's
+    site (``site_x``, ``site_y`` in the working CRS) as ``site_lon``, ``site_lat``."""
     crs = getattr(layer, "crs", None)
-    return layer if crs is None or crs.to_epsg() == 4326 else layer.to_crs(4326)
+    if crs is None:
+        return layer
+    if "site_x" in layer.columns:
+        from spatial.io.coords import with_lonlat
+
+        layer = with_lonlat(layer, x="site_x", y="site_y")
+    return layer if crs.to_epsg() == 4326 else layer.to_crs(4326)
 
 
 def _about(project: Project, layers: dict) -> dict:

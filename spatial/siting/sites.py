@@ -32,6 +32,7 @@ from scipy.spatial import cKDTree
 from spatial.core.checks import (
     Report,
     check_households,
+    natural_key,
     reason_zh,
     require_columns,
     require_crs,
@@ -564,6 +565,7 @@ def _before_after(demand, hh, covered, served_hh) -> pd.DataFrame:
     add("overall", "all", frame)
     for level, col in (("community", "community_id"), ("grid", "grid_id")):
         if col in demand.columns:
-            for key, g in frame.groupby(demand[col].astype(str).to_numpy(), sort=True):
-                add(level, key, g)
+            groups = dict(iter(frame.groupby(demand[col].astype(str).to_numpy(), sort=False)))
+            for key in sorted(groups, key=natural_key):  # communities 1, 2 ... 10, as the coverage summary
+                add(level, key, groups[key])
     return pd.DataFrame(rows, columns=["level", "id", "households", "pct_before", "pct_after"])
