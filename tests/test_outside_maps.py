@@ -128,6 +128,15 @@ def test_spatial_coverage_writes_counts_as_integers_and_no_internal_snap_columns
     summary = (tmp_path / "cov_summary.csv").read_text(encoding="utf-8-sig").splitlines()
     row = dict(zip(summary[0].split(","), summary[1].split(",")))
     assert row["households"].isdigit() and row["hh_15min"].isdigit()
+    demand = gpd.read_file(out, layer="demand")  # the input's whole counts stay whole in the GeoPackage
+    assert str(demand["households"].dtype) == "int64"
+
+
+def test_a_project_run_writes_whole_household_counts_as_integers_in_its_geopackage(demo_outputs):
+    """The demo's units give households as integers; results.gpkg wrote them as 412.0."""
+    gpkg = {p.name: p for p in demo_outputs}["results.gpkg"]
+    for layer in ("units", "coverage_demand", "grids", "gaps"):
+        assert str(gpd.read_file(gpkg, layer=layer)["households"].dtype) == "int64", layer
 
 
 def test_a_floor_area_that_is_not_a_number_is_named_with_its_station(caplog):

@@ -351,7 +351,8 @@ def _coverage(args: argparse.Namespace, step) -> int:
     step("write")
     paths = [args.out, *tables, *([args.kml] if args.kml is not None else [])]
     with atomic_paths(paths) as tmps:  # all of them appear together, or none
-        write_layers(layers, tmps[0], fresh=True,
+        write_layers({k: integer_counts(v, also=(hh,)) if isinstance(v, pd.DataFrame) else v
+                      for k, v in layers.items()}, tmps[0], fresh=True,
                      metadata={"demand": coverage_metadata(args.speed_kmh, network.from_osm)})
         for tmp, table in zip(tmps[1:], tables.values()):
             write_csv(table, tmp)

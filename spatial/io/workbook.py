@@ -483,13 +483,21 @@ def write_workbook(
     return path
 
 
-def integer_counts(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` whose whole-number count columns (households, population, ``hh_*`` ...)
-    are integers, so that a CSV says ``63080``, not ``63080.0``; measures keep their decimals."""
+def integer_counts(frame: pd.DataFrame, *, also: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A copy of ``frame`` whose whole-number count columns (households, population, ``hh_*`` ...,
+    and the columns named in ``also``, such as a households column called 户数) are integers, so
+    that a CSV or GeoPackage says ``63080``, not ``63080.0``; measures keep their decimals.
+
+    Examples
+    --------
+    >>> integer_counts(pd.DataFrame({"户数": [203.0], "households": [4.0], "walk_m": [1.0]}),
+    ...                also=("户数",)).dtypes.astype(str).tolist()
+    ['Int64', 'Int64', 'float64']
+    """
     out = frame.copy()
     for col in out.columns:
         s = out[col]
-        if _COUNT.match(str(col)) and pd.api.types.is_float_dtype(s):
+        if (_COUNT.match(str(col)) or col in also) and pd.api.types.is_float_dtype(s):
             finite = s.dropna()
             if len(finite) == 0 or (np.all(np.isfinite(finite)) and np.all(finite == np.round(finite))):
                 out[col] = s.round().astype("Int64")

@@ -459,7 +459,9 @@ def _write(project: Project, layers: dict, out: Path) -> list[Path]:
     files: list[Path] = []
     names = ["communities", "grids", "units", "moves", "stations", "coverage_demand", "isochrones", "gaps",
              "sites", "report"]
+    # counts as integers (412 households, not 412.0), as the input gave them
     keep = {n: _wgs84(layers[n]) for n in names if n in layers and layers[n] is not None}
+    keep = {n: integer_counts(v) if isinstance(v, pd.DataFrame) else v for n, v in keep.items()}
     gpkg = out / "results.gpkg"
     if gpkg.exists():
         gpkg.unlink()
