@@ -89,7 +89,7 @@ def test_a_river_splits_gaps_that_straight_distance_would_merge():
 
 def test_gaps_are_ranked_by_households_with_totals():
     gaps = coverage_gaps(DEMAND, NET, band="15min", link_m=150.0)
-    assert list(gaps.columns) == ["gap_id", "rank", "cause", "households", "population", "n_points",
+    assert list(gaps.columns) == ["gap_id", "rank", "cause", "band", "households", "population", "n_points",
                                   "walk_to_station_m", "site_x", "site_y", "area_m2", "note", "geometry"]
     # only service gaps are ranked for siting; the unmapped ones are listed after them, unranked
     assert gaps["gap_id"].tolist() == ["G001", "G002", "N001"]
@@ -235,7 +235,7 @@ def test_no_uncovered_points_gives_an_empty_gaps_layer():
     covered = DEMAND[DEMAND["band"].isin(["5min", "10min"])]
     gaps = coverage_gaps(covered, NET, band="10min")
     assert len(gaps) == 0
-    assert list(gaps.columns) == ["gap_id", "rank", "cause", "households", "population", "n_points",
+    assert list(gaps.columns) == ["gap_id", "rank", "cause", "band", "households", "population", "n_points",
                                   "walk_to_station_m", "site_x", "site_y", "area_m2", "note", "geometry"]
     assert assign_gaps(covered, NET, band="10min")["gap_id"].isna().all()
 

@@ -311,6 +311,30 @@ def test_with_no_gaps_the_legend_shows_no_gap_and_the_line_says_there_are_none()
     assert _gaps_line(pd.DataFrame(gaps), "15min") == "no gaps beyond 15min: every home is within it"
 
 
+def test_the_gaps_legend_says_which_band_the_gaps_lie_beyond():
+    """With gap_band = "10min" on a 5/10/15-minute map, the legend said only 服务盲区 (按户数排名),
+    read as beyond 15 minutes; the gaps layer now carries its band and the map names it."""
+    import json
+
+    from shapely.geometry import LineString
+
+    from spatial.coverage.gaps import coverage_gaps
+    from spatial.maps.interactive import coverage_map
+    from spatial.network.read import read_network
+
+    edges = gpd.GeoDataFrame(geometry=[LineString([(500_000, 2_490_000), (503_000, 2_490_000)])], crs=UTM)
+    net = read_network(edges)
+    stations = gpd.GeoDataFrame({"station_id": ["S1"], "name": ["莲花党群服务站"]},
+                                geometry=[Point(500_000, 2_490_000)], crs=UTM)
+    demand = gpd.GeoDataFrame({"unit_id": ["u1", "u2"], "households": [10, 20], "band": ["5min", "15min"]},
+                              geometry=[Point(500_100, 2_490_010), Point(500_900, 2_490_010)], crs=UTM)
+    gaps = coverage_gaps(demand, net, band="10min", speed_kmh=4.0)
+    assert gaps["band"].tolist() == ["10min"] and gaps["households"].tolist() == [20]
+    page = coverage_map(demand, stations, gaps=gaps, bands=["5min", "10min", "15min"]).get_root().render()
+    name = "服务盲区（10分钟外，按户数排名）"
+    assert name in page or json.dumps(name)[1:-1] in page
+
+
 def test_the_printed_overview_marks_red_the_homes_beyond_the_band_its_gaps_are_drawn_for(tmp_path, monkeypatch):
     """With [siting] band = "10min" the PNG coloured red the homes beyond 10 minutes but outlined
     and ranked the gaps beyond 15 (the gap band): two bands on one printed picture."""

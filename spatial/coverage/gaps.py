@@ -40,7 +40,7 @@ __all__ = ["assign_gaps", "coverage_gaps", "gap_causes", "SERVICE", "NO_MAPPED_P
 logger = logging.getLogger(__name__)
 
 #: Columns of the gaps layer, in order (geometry last).
-GAP_COLUMNS = ["gap_id", "rank", "cause", "households", "population", "n_points", "walk_to_station_m", "site_x",
+GAP_COLUMNS = ["gap_id", "rank", "cause", "band", "households", "population", "n_points", "walk_to_station_m", "site_x",
                "site_y", "area_m2", "note"]
 #: Gap causes: walkable but no station within the band (the only gaps ranked for siting) ...
 SERVICE = "service"
@@ -317,6 +317,7 @@ def _gaps(demand, network, *, band, link_m, households_col, population_col, max_
             "gap_id": gap_id,
             "rank": pd.array(list(range(1, n_ranked + 1)) + [pd.NA] * (n_comp - n_ranked), dtype="Int64"),
             "cause": agg["cause"].to_numpy(dtype=object),
+            "band": np.full(n_comp, band, dtype=object),  # the band the gap lies beyond (maps name it)
             "households": agg["households"].to_numpy(dtype=float),
             "population": agg["population"].to_numpy(dtype=float),
             "n_points": agg["n_points"].to_numpy(dtype=np.int64),

@@ -449,7 +449,7 @@ def write_workbook(
     if gaps is not None and len(gaps):
         if isinstance(gaps, gpd.GeoDataFrame):
             gaps = with_lonlat(gaps, x="site_x", y="site_y")
-        add("gaps", pd.DataFrame(gaps.drop(columns=["geometry", "area_m2"], errors="ignore")))
+        add("gaps", pd.DataFrame(gaps.drop(columns=["geometry", "area_m2", "band"], errors="ignore")))
     if station_load is not None and len(station_load):
         keep = [c for c in ("station_id", "name", "type", "community_id", "floor_area_m2", "units_served",
                             "households_served", "population_served", "households_estimated", "m2_per_100hh",

@@ -128,7 +128,7 @@ def gaps(m, state, lang, report, gaps, households_col) -> None:
         ids=id_texts(lang, "ids_gap", gid) if gid else None))
     # a permanent label for the ten largest gaps; every gap has its popup
     props["_label"] = [None if r is None or k >= GAP_LABELS else f"#{r}" for k, r in enumerate(ranks)]
-    add_layer(m, g, "gaps", name=st.text(lang, "gaps"), kind="kind_gap", props=props, fields=fields,
+    add_layer(m, g, "gaps", name=st.gaps_name(lang, g), kind="kind_gap", props=props, fields=fields,
                state=state, report=report, label="_label",
                styles=[{"color": st.GAP_COLOUR, "weight": 2.5, "dashArray": "5 3",
                         "fillColor": st.GAP_COLOUR, "fillOpacity": 0.08, "radius": 8}])

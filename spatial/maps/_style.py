@@ -51,6 +51,7 @@ TEXT = {
         "demand_covered": "已覆盖居民单元",
         "demand_uncovered": "未覆盖居民单元",
         "gaps": "服务盲区（按户数排名）",
+        "gaps_band": "服务盲区（{band}外，按户数排名）",
         "stations": "党群服务中心/站",
         "sites": "建议新增站点",
         "sites_note": "圈内数字为建设优先顺序",
@@ -111,6 +112,7 @@ TEXT = {
         "demand_covered": "Units covered",
         "demand_uncovered": "Units not covered",
         "gaps": "Coverage gaps (ranked by households)",
+        "gaps_band": "Coverage gaps beyond {band} (ranked by households)",
         "stations": "Party-mass service stations",
         "sites": "Recommended new sites",
         "sites_note": "the number is the order in which to build",
@@ -274,6 +276,20 @@ def band_label(lang: str, band: str) -> str:
     if band in ("beyond", "unreachable"):
         return text(lang, band)
     return band
+
+
+def gaps_name(lang: str, gaps) -> str:
+    """The gaps layer's name, saying which band the gaps lie beyond when the layer's ``band``
+    column gives one (a gap band below the largest one would otherwise be read as the largest).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> gaps_name("zh", pd.DataFrame({"band": ["10min"]})), gaps_name("en", pd.DataFrame())
+    ('服务盲区（10分钟外，按户数排名）', 'Coverage gaps (ranked by households)')
+    """
+    bands = gaps["band"].dropna().astype(str).unique() if "band" in gaps.columns else []
+    return text(lang, "gaps_band", band=band_label(lang, bands[0])) if len(bands) == 1 else text(lang, "gaps")
 
 
 def band_reach(lang: str, band: str) -> str:

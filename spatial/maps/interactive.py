@@ -425,7 +425,7 @@ def coverage_map(
     rows = [(colours[b], st.band_reach(lang, b)) for b in band_list]
     rows += [(st.BEYOND_COLOUR, st.text(lang, "beyond")), (st.UNREACHABLE_COLOUR, st.text(lang, "unreachable"))]
     if gaps is not None and len(gaps):  # no swatch for a layer that is not drawn
-        rows.append((st.GAP_COLOUR, st.text(lang, "gaps")))
+        rows.append((st.GAP_COLOUR, st.gaps_name(lang, gaps)))
     rows.append((st.STATION_COLOUR, st.text(lang, "stations")))
     syn = _synthetic_once(state, lang, synthetic)
     notes = [st.text(lang, "speed", speed=f"{speed_kmh:.1f}", m15=m15)]
