@@ -65,7 +65,7 @@ def test_households_typed_as_text_do_not_crash_coverage_after_writing(files, tmp
     assert "1 units (203 households) have an estimated walk" in printed.out
     assert "values written as text read as counts" in printed.err
     demand = gpd.read_file(out, layer="demand")
-    assert demand["households"].dtype.kind == "f"
+    assert demand["households"].dtype.kind == "i"  # read as numbers, written as whole counts
     assert demand["households"].sum() == 1203 + 700 + 203
     summary = pd.read_csv(tmp_path / "cov_summary.csv", encoding="utf-8-sig")
     assert summary.loc[summary.level == "overall", "households"].iloc[0] == 2106

@@ -35,6 +35,7 @@ import shapely
 if TYPE_CHECKING:  # networkx only for graphs given in Python
     import networkx as nx
 
+from spatial.core._arrays import unique_ints
 from spatial.core.errors import CRSError, InputFileError, NetworkError
 from spatial.network._walkfilter import (
     FEATURE_KEYS,
@@ -591,7 +592,7 @@ def _join_t_junctions(parts: np.ndarray, tol: float) -> tuple[np.ndarray, int, i
     keep = i < j
     i, j = i[keep], j[keep]
     # vertices on a segment between its ends: each end of one segment of a pair against the other
-    pair = np.unique(np.r_[seg[i], seg[i] + 1, seg[j], seg[j] + 1] * len(seg) + np.r_[j, j, i, i])
+    pair = unique_ints(np.r_[seg[i], seg[i] + 1, seg[j], seg[j] + 1] * len(seg) + np.r_[j, j, i, i])
     v, s = pair // len(seg), pair % len(seg)
     p, sa, ab = coords[v], a[s], b[s] - a[s]
     t = np.einsum("ij,ij->i", p - sa, ab) / np.maximum(np.einsum("ij,ij->i", ab, ab), 1e-18)
@@ -610,7 +611,7 @@ def _join_t_junctions(parts: np.ndarray, tol: float) -> tuple[np.ndarray, int, i
     near_vertex = np.zeros(int(cross.sum()), dtype=bool)
     if ok.any() and len(at):  # a crossing where a vertex was joined onto the other line is a junction now
         _, hit = shapely.STRtree(shapely.points(p[ok])).query(shapely.points(at), predicate="dwithin", distance=tol)
-        near_vertex[np.unique(hit)] = True
+        near_vertex[unique_ints(hit)] = True
     crossings = int((~near_vertex).sum())
     if not ok.any():
         return parts, 0, crossings
@@ -620,5 +621,5 @@ def _join_t_junctions(parts: np.ndarray, tol: float) -> tuple[np.ndarray, int, i
     owner = np.r_[line, line[seg[s]]]
     order = np.argsort(key, kind="stable")
     out = np.asarray(shapely.linestrings(xy[order], indices=owner[order]), dtype=object)
-    return out, int(len(np.unique(v))), crossings
+    return out, int(len(unique_ints(v))), crossings
 
