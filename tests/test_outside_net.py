@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from shapely.geometry import LineString, Point
 
-from spatial.core.errors import NetworkError
+from spatial.core.errors import NetworkError, SpatialError
 from spatial.network.read import read_network
 
 UTM = "EPSG:32650"
@@ -159,6 +159,29 @@ def test_service_area_holds_the_homes_it_covers_over_estimated_walks():
     off = isochrones(stations, net, meters=(500,), max_off_network_m=None).geometry.iloc[0]
     assert not off.contains(Point(300, 150))
     assert off.intersection(LineString([(305, 0), (305, 400)])).bounds[3] == pytest.approx(100, abs=10)
+
+
+def test_service_area_claims_ground_off_the_network_only_inside_the_study_area():
+    """With estimated walks the demo's 15-minute areas spilled over land beyond the communities,
+    where no home is counted (2.2 km² outside them, 0.5 km² along the network before). Given the
+    communities as ``study_area``, off-network ground is claimed inside them only: the estate
+    north of the street (y > 0) is the study area, the land south of it is not."""
+    from shapely.geometry import box
+
+    from spatial.coverage.service_areas import isochrones
+
+    net, stations, _ = _street_and_estate()
+    study = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(-300, 0, 1300, 400)], crs=UTM)
+    area = isochrones(stations, net, meters=(500,), study_area=study).geometry.iloc[0]
+    assert area.contains(Point(300, 150))                     # the home's estimated walk, inside the study
+    cross = LineString([(305, -400), (305, 0)])               # south of the street: outside the study
+    assert area.intersection(cross).bounds[1] == pytest.approx(-100, abs=10)  # ends at max_snap_m
+    free = isochrones(stations, net, meters=(500,)).geometry.iloc[0]
+    assert free.intersection(cross).bounds[1] == pytest.approx(-156, abs=10)  # as far as north without it
+    assert area.area < free.area and isochrones(stations, net, meters=(500,), study_area=study)["area_m2"].iloc[0] \
+        == pytest.approx(area.area)
+    with pytest.raises(SpatialError, match="study_area"):
+        isochrones(stations, net, meters=(500,), study_area=study.set_crs(None, allow_override=True))
 
 
 def test_service_area_keeps_estimated_walks_off_barriers_and_through_gates():

@@ -329,7 +329,8 @@ def _coverage(args: argparse.Namespace, step) -> int:
         layers["communities"] = _communities_layer(communities, cid)
     if not args.no_isochrones:
         step("isochrones")
-        layers["isochrones"] = isochrones(stations, network, station_id_col=sid, dem=dem, **opts, **walk_opts)
+        layers["isochrones"] = isochrones(stations, network, station_id_col=sid, dem=dem, study_area=communities,
+                                          **opts, **walk_opts)
     step("gaps")
     gap_band = args.gap_band or bands[-1].label
     layers["gaps"] = gaps = coverage_gaps(scored, network, band=gap_band, max_snap_m=args.max_snap_m,

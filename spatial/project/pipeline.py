@@ -350,7 +350,8 @@ def _coverage(project: Project, layers: dict, client=None, report: Report | None
         households_col=_opt(project, "units", "households_col", "households"),
         population_col=_opt(project, "units", "population_col", "population"))
     layers["isochrones"] = isochrones(layers["stations"], network, cell_m=c["cell_m"],
-                                      max_snap_m=c["max_snap_m"], dem=dem, **band_opts, **walk_opts)
+                                      max_snap_m=c["max_snap_m"], dem=dem, study_area=layers.get("communities"),
+                                      **band_opts, **walk_opts)
     gap_band = c.get("gap_band") or bands[-1].label
     layers["gaps"] = coverage_gaps(demand, network, band=gap_band, max_snap_m=c["max_snap_m"],
                                    detour_factor=c["detour_factor"],
