@@ -30,7 +30,8 @@ import pyproj
 import shapely
 
 from spatial.core._gc import without_gc_pauses
-from spatial.core.checks import Report, _scale_at, ground_metres, layer_lonlat, metric_crs, require_crs
+from spatial.core._crs import _scale_at
+from spatial.core.checks import Report, ground_metres, layer_lonlat, metric_crs, require_crs
 from spatial.core.errors import CRSError, InputFileError, NetworkError, SpatialError
 from spatial.network import _readers
 from spatial.network.graph import (

@@ -1,0 +1,133 @@
+"""Lines cut into edges where they meet: at shared vertices and at T-junctions.
+
+Private plumbing for :mod:`spatial.network._readers` (OSM ways and line layers alike). Splitting
+at shared vertices is written here rather than taken from ``momepy.gdf_to_nx`` because momepy
+joins lines only at exactly equal endpoints and builds a networkx graph first; the vectorised
+version here snaps vertices to a 0.1 m grid, splits at every vertex shared by two lines (not
+only endpoints) and stays in numpy arrays. No library nodes lines only at vertices and
+T-junctions (``shapely.node`` joins every crossing too), hence :func:`join_t_junctions`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from spatial.core._arrays import unique_ints
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["end_nodes", "join_t_junctions", "split_at_shared"]
+
+
+def split_at_shared(vertex: np.ndarray, coords: np.ndarray, line: np.ndarray,
+                     highway: np.ndarray, name: np.ndarray, *, crs, whole: np.ndarray | None = None,
+                     intact: np.ndarray | None = None) -> gpd.GeoDataFrame:
+    """Split lines at vertices shared by two or more lines (and at their ends).
+
+    ``vertex`` is the id of each coordinate (OSM node id or snapped-grid id), ``line`` the line
+    each coordinate belongs to (coordinates of a line are consecutive), ``highway`` and ``name``
+    are indexed by line. With ``whole`` (each line's geometry) and ``intact`` (no coordinate of
+    the line dropped), a line that is one edge keeps its own geometry instead of a rebuilt copy.
+    """
+    n = len(vertex)
+    first = np.r_[True, line[1:] != line[:-1]]
+    last = np.r_[line[1:] != line[:-1], True]
+    # how many distinct lines touch each vertex (a line passing a vertex twice counts twice: loop)
+    _, vinv = np.unique(vertex, return_inverse=True)
+    touches = np.bincount(vinv)
+    split = first | last | (touches[vinv] >= 2)
+    pos = np.flatnonzero(split)
+    starts, ends = pos[:-1], pos[1:]
+    same = line[starts] == line[ends]
+    starts, ends = starts[same], ends[same]
+    src = line[starts]
+    geoms = np.empty(len(starts), dtype=object)
+    reuse = np.zeros(len(starts), dtype=bool)
+    if whole is not None:
+        reuse = first[starts] & last[ends] & intact[src]
+        geoms[reuse] = whole[src[reuse]]
+    if (~reuse).any():
+        rs, re_ = starts[~reuse], ends[~reuse]
+        counts = re_ - rs + 1
+        piece = np.repeat(np.arange(len(rs)), counts)
+        offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        take = np.repeat(rs, counts) + offsets
+        geoms[~reuse] = shapely.linestrings(coords[take], indices=piece)
+    logger.debug("split %d lines into %d edges at shared vertices (%d coordinates)", line.max() + 1, len(starts), n)
+    return gpd.GeoDataFrame(
+        {"u": vertex[starts], "v": vertex[ends], "highway": highway[src], "name": name[src]},
+        geometry=geoms, crs=crs,
+    )
+
+
+# --------------------------------------------------------------------------- line layers
+
+
+def end_nodes(edges: gpd.GeoDataFrame, vertex: np.ndarray, coords: np.ndarray, crs) -> gpd.GeoDataFrame:
+    """The nodes edges start or end at (vertices inside an edge are not nodes), as Points."""
+    uniq, first = np.unique(vertex, return_index=True)
+    ends = np.isin(uniq, np.concatenate([edges["u"].to_numpy(), edges["v"].to_numpy()]))
+    return gpd.GeoDataFrame(geometry=shapely.points(coords[first[ends]]),
+                            index=pd.Index(uniq[ends], name="node"), crs=crs)
+
+
+def join_t_junctions(parts: np.ndarray, tol: float) -> tuple[np.ndarray, int, int]:
+    """Lines with a vertex added wherever another line's end or vertex lies on them between two
+    vertices (within ``tol``), at that point's exact position, so the two share a node; at how
+    many points; and how many places two segments cross with no vertex of either there.
+
+    Road layers drawn in a GIS often end a side street on the middle of a main street's segment
+    (a T-junction), or snap a vertex of one street onto another, without a vertex on the other
+    street there; joined by shared vertices only, the side street would be cut off (libpysal's
+    Soho streets: 78 pieces instead of one). Lines that cross with no vertex of either there are
+    left apart, as bridges and tunnels are drawn, and counted. No library nodes only at vertices
+    (``shapely.node`` joins every crossing too), hence this function: one tree of the segments'
+    boxes, the distances and crossings in numpy.
+    """
+    coords, line = shapely.get_coordinates(parts, return_index=True)
+    if len(coords) < 4:
+        return parts, 0, 0
+    last = np.r_[line[1:] != line[:-1], True]
+    seg = np.flatnonzero(~last)  # segment i runs from coords[i] to coords[i + 1]
+    a, b = coords[seg], coords[seg + 1]
+    lo, hi = np.minimum(a, b) - tol, np.maximum(a, b) + tol
+    tree = shapely.STRtree(shapely.box(lo[:, 0], lo[:, 1], hi[:, 0], hi[:, 1]))
+    i, j = tree.query(tree.geometries)  # segments whose boxes meet
+    keep = i < j
+    i, j = i[keep], j[keep]
+    # vertices on a segment between its ends: each end of one segment of a pair against the other
+    pair = unique_ints(np.r_[seg[i], seg[i] + 1, seg[j], seg[j] + 1] * len(seg) + np.r_[j, j, i, i])
+    v, s = pair // len(seg), pair % len(seg)
+    p, sa, ab = coords[v], a[s], b[s] - a[s]
+    t = np.einsum("ij,ij->i", p - sa, ab) / np.maximum(np.einsum("ij,ij->i", ab, ab), 1e-18)
+    off = np.hypot(*(sa + np.clip(t, 0, 1)[:, None] * ab - p).T)
+    away = (np.hypot(*(p - sa).T) > tol) & (np.hypot(*(p - b[s]).T) > tol)  # not at a vertex of it already
+    ok = (off <= tol) & away & (t > 0) & (t < 1)
+    # segments crossing each other away from every vertex of both (a bridge, or a junction not drawn)
+    d1, d2, r = b[i] - a[i], b[j] - a[j], a[j] - a[i]
+    den = d1[:, 0] * d2[:, 1] - d1[:, 1] * d2[:, 0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ti = (r[:, 0] * d2[:, 1] - r[:, 1] * d2[:, 0]) / den
+        tj = (r[:, 0] * d1[:, 1] - r[:, 1] * d1[:, 0]) / den
+    li, lj = np.hypot(*d1.T), np.hypot(*d2.T)
+    cross = (np.abs(den) > 1e-12) & (ti * li > tol) & ((1 - ti) * li > tol) & (tj * lj > tol) & ((1 - tj) * lj > tol)
+    at = a[i[cross]] + ti[cross, None] * d1[cross]
+    near_vertex = np.zeros(int(cross.sum()), dtype=bool)
+    if ok.any() and len(at):  # a crossing where a vertex was joined onto the other line is a junction now
+        _, hit = shapely.STRtree(shapely.points(p[ok])).query(shapely.points(at), predicate="dwithin", distance=tol)
+        near_vertex[unique_ints(hit)] = True
+    crossings = int((~near_vertex).sum())
+    if not ok.any():
+        return parts, 0, crossings
+    v, s, t = v[ok], s[ok], t[ok]
+    key = np.r_[np.arange(len(coords), dtype=float), seg[s] + t]
+    xy = np.r_[coords, coords[v]]
+    owner = np.r_[line, line[seg[s]]]
+    order = np.argsort(key, kind="stable")
+    out = np.asarray(shapely.linestrings(xy[order], indices=owner[order]), dtype=object)
+    return out, int(len(unique_ints(v))), crossings
