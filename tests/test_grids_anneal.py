@@ -140,3 +140,29 @@ def test_the_engine_anneals_the_plan_it_keeps_once_and_only_for_equal_grids_with
     partition(adj, hh, xy, 6, **kw, weights=EQUAL_WEIGHTS, restarts=0)  # no shapes: nothing to anneal
     partition(adj, hh, xy, 6, **kw, weights=BAND_WEIGHTS, shapes=sh)  # "band" has no finish
     assert calls == []
+
+
+def test_large_graphs_finish_charges_off_street_border_more(monkeypatch):
+    """Past ``_RESTART_MAX_NODES`` nodes (no restarts choose the plan) the finish charges
+    off-street border ``_LARGE_CUT`` times its own; smaller graphs and ``"band"`` keep theirs."""
+    from spatial.grids import _engine
+
+    assert _engine._sized_weights(EQUAL_WEIGHTS, _engine._RESTART_MAX_NODES) is EQUAL_WEIGHTS
+    big = _engine._sized_weights(EQUAL_WEIGHTS, _engine._RESTART_MAX_NODES + 1)
+    assert big.finish.cut == EQUAL_FINISH.cut * _engine._LARGE_CUT > EQUAL_FINISH.cut
+    assert dataclasses.replace(big.finish, cut=EQUAL_FINISH.cut) == EQUAL_FINISH  # nothing else changes
+    assert dataclasses.replace(big, finish=EQUAL_FINISH) == EQUAL_WEIGHTS
+    assert _engine._sized_weights(BAND_WEIGHTS, 10 ** 6) is BAND_WEIGHTS
+    # and partition hands the sized weights to its passes
+    _, adj, sh, xy = lattice(4, 4)
+    seen = []
+    real = _engine._anneal_finish
+
+    def spy(state, labels, seed):
+        seen.append(state[6])
+        return real(state, labels, seed)
+
+    monkeypatch.setattr(_engine, "_anneal_finish", spy)
+    monkeypatch.setattr(_engine, "_RESTART_MAX_NODES", 10)
+    partition(adj, np.full(16, 100.0), xy, 4, min_hh=300, max_hh=500, weights=EQUAL_WEIGHTS, shapes=sh)
+    assert seen and seen[-1].finish.cut == EQUAL_FINISH.cut * _engine._LARGE_CUT
