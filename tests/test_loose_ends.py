@@ -3,12 +3,15 @@ library's report, unknown floor areas, the sites' coordinates and the service ar
 
 from __future__ import annotations
 
+import logging
+
 import geopandas as gpd
 import pytest
 from pyproj import Transformer
-from shapely.geometry import Point, box
+from shapely.geometry import LineString, Point, box
 
 from spatial.maps._data import decode
+from spatial.network.read import read_network
 from spatial.maps._layers import VectorLayer
 from spatial.maps.interactive import overview_map
 
@@ -35,3 +38,35 @@ def test_site_popup_gives_wgs84_longitude_and_latitude_to_six_decimals():
     assert 113 < float(got[0][0]) < 115 and 22 < float(got[0][1]) < 23  # Shenzhen
     labels = {column: label for column, label, _ in layer.fields}
     assert labels["lon"] == "经度（WGS84）" and labels["lat"] == "纬度（WGS84）"
+
+
+# ----------------------------------------------------------------------------- service areas' default
+def _street():
+    """A 1 km footway along y = 0 with a station at its west end (no paths mapped off it)."""
+    roads = gpd.GeoDataFrame({"highway": ["footway"]}, geometry=[LineString([(0, 0), (1000, 0)])], crs=UTM)
+    stations = gpd.GeoDataFrame({"station_id": ["S"]}, geometry=[Point(0, 0)], crs=UTM)
+    return read_network(roads), stations
+
+
+def test_isochrones_without_study_area_warn_once_that_they_spill_off_the_network(caplog):
+    """Without ``study_area`` the areas claim ground up to ``max_off_network_m`` (300 m) from the
+    street on both sides, where no home may be counted (docs/isochrones.md: 11.8 km² on the demo,
+    2.2 km² outside the communities). The areas stay as they were (the CLI's figures with them),
+    and one warning says so and to pass ``study_area``; none when it is given or walks end at
+    ``max_snap_m``."""
+    from spatial.coverage.service_areas import isochrones
+
+    net, stations = _street()
+    with caplog.at_level(logging.WARNING, logger="spatial.coverage.service_areas"):
+        free = isochrones(stations, net, meters=(500,))
+    said = [r.getMessage() for r in caplog.records if "study_area" in r.getMessage()]
+    assert len(said) == 1 and "300 m" in said[0] and "--communities" in said[0]
+    # the area itself is unchanged: a leg at (300, y) reaches 500 m at y = 200 / 1.25 = 160 m either side
+    cross = LineString([(300, -400), (300, 400)])
+    assert free.geometry.iloc[0].intersection(cross).bounds[1] == pytest.approx(-160, abs=10)
+    study = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(-300, 0, 1300, 400)], crs=UTM)
+    for kwargs in ({"study_area": study}, {"max_off_network_m": None}):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="spatial.coverage.service_areas"):
+            isochrones(stations, net, meters=(500,), **kwargs)
+        assert not [r for r in caplog.records if "study_area" in r.getMessage()], kwargs
