@@ -3,9 +3,12 @@ library's report, unknown floor areas, the sites' coordinates and the service ar
 
 from __future__ import annotations
 
+import csv
 import logging
+import sqlite3
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 from pyproj import Transformer
 from shapely.geometry import LineString, Point, box
@@ -70,3 +73,57 @@ def test_isochrones_without_study_area_warn_once_that_they_spill_off_the_network
         with caplog.at_level(logging.WARNING, logger="spatial.coverage.service_areas"):
             isochrones(stations, net, meters=(500,), **kwargs)
         assert not [r for r in caplog.records if "study_area" in r.getMessage()], kwargs
+
+
+# ----------------------------------------------------------------------------- unknown floor areas
+def _station_load_of_three():
+    """Stations A (100 m² for 1,000 households: 10 m² per 100, under 30), B (area blank: unknown)
+    and C (500 m² for 100 households: 500 m² per 100, meets it)."""
+    from spatial.coverage.load import station_load
+
+    stations = gpd.GeoDataFrame({"station_id": ["A", "B", "C"], "floor_area_m2": [100.0, None, 500.0]},
+                                geometry=[Point(0, 0), Point(100, 0), Point(200, 0)], crs=UTM)
+    demand = gpd.GeoDataFrame({"households": [1000.0, 1000.0, 100.0], "nearest_station": ["A", "B", "C"]},
+                              geometry=[Point(0, 1), Point(100, 1), Point(200, 1)], crs=UTM)
+    return station_load(demand, stations)
+
+
+def test_unknown_floor_area_is_not_under_standard_false_in_the_tables(tmp_path):
+    """A station whose floor area is blank was written ``under_standard`` False (meets the
+    standard) in the stations layer and station_load.csv; unknown stays unknown (NA, empty)."""
+    from spatial.coverage.load import fca_by_community
+    from spatial.io.tables import write_csv
+    from spatial.io.workbook import integer_counts
+
+    load = _station_load_of_three()
+    assert load["m2_per_100hh"].tolist()[::2] == [10.0, 500.0] and pd.isna(load["m2_per_100hh"].iloc[1])
+    under = load["under_standard"]
+    assert under.astype(object).where(under.notna(), None).tolist() == [True, None, False]
+    assert int(load["under_standard"].sum()) == 1
+    # the CSV officials open: the unknown cell empty, the others as before
+    path = write_csv(integer_counts(pd.DataFrame(load.drop(columns="geometry"))), tmp_path / "station_load.csv")
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["under_standard"] for r in rows] == ["True", "", "False"]
+    # a row of no households has no floor area per 100 households either
+    demand = pd.DataFrame({"households": [0.0, 100.0], "fca_m2_per_100hh": [float("nan"), 20.0],
+                           "community_id": ["C1", "C2"]})
+    table = fca_by_community(demand, households_col="households", min_m2_per_100hh=30)
+    got = dict(zip(table["id"], table["under_standard"].tolist()))
+    assert got["C2"] is True and pd.isna(got["C1"])
+
+
+def test_unknown_floor_area_is_null_in_the_geopackage_and_blank_in_the_popup(tmp_path):
+    """In results.gpkg / coverage.gpkg the unknown station's under_standard is NULL (read here with
+    sqlite3, not the project's reader), and the map's popup, reading it back, flags A only."""
+    from spatial.io.layers import read_layer
+    from spatial.io.writers import write_layers
+    from spatial.maps._data import popup_props
+
+    path = write_layers({"stations": _station_load_of_three()}, tmp_path / "coverage.gpkg", fresh=True)
+    with sqlite3.connect(path) as db:
+        got = db.execute("SELECT station_id, under_standard FROM stations ORDER BY station_id").fetchall()
+    assert got == [("A", 1), ("B", None), ("C", 0)]
+    back = read_layer(path, layer="stations")
+    props, _ = popup_props(back, ["under_standard"], "zh")
+    assert props["under_standard"] == ["低于每百户面积标准", None, None]
