@@ -14,9 +14,9 @@ from pyproj import Transformer
 from shapely.geometry import LineString, Point, box
 
 from spatial.maps._data import decode
-from spatial.network.read import read_network
 from spatial.maps._layers import VectorLayer
 from spatial.maps.interactive import overview_map
+from spatial.network.read import read_network
 
 UTM = "EPSG:32650"  # Shenzhen
 X0, Y0 = 206_000, 2_495_000
@@ -127,3 +127,64 @@ def test_unknown_floor_area_is_null_in_the_geopackage_and_blank_in_the_popup(tmp
     back = read_layer(path, layer="stations")
     props, _ = popup_props(back, ["under_standard"], "zh")
     assert props["under_standard"] == ["低于每百户面积标准", None, None]
+
+
+# ----------------------------------------------------------------------------- overlapping units
+def _overlapping_row():
+    """One community 400 x 200 m of four units of 100 households; U3 (150-300) overlaps U2
+    (100-200) by 50 x 200 m = 10,000 m²."""
+    communities = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(X0, Y0, X0 + 400, Y0 + 200)], crs=UTM)
+    spans = {"U1": (0, 100), "U2": (100, 200), "U3": (150, 300), "U4": (300, 400)}
+    units = gpd.GeoDataFrame({"unit_id": list(spans), "households": [100] * 4},
+                             geometry=[box(X0 + a, Y0, X0 + b, Y0 + 200) for a, b in spans.values()], crs=UTM)
+    return units, communities
+
+
+def _overlap_rows(frame: pd.DataFrame) -> list:
+    rows = frame[frame["problem"].astype(str).str.startswith("overlaps unit")]
+    return rows[["layer", "row_id", "problem"]].values.tolist()
+
+
+def test_partition_grids_reports_overlapping_units_as_the_cli_does(tmp_path, caplog):
+    """``spatial grids`` reported 'U2 overlaps unit U3 by 10,000 m²' (validate_inputs), the library's
+    partition_grids and redraw_grids nothing: a planner in Jupyter never heard of the land drawn
+    in one grid only. Both now give the row (one check), and the CLI's report holds it once."""
+    from spatial.cli import main
+    from spatial.grids.partition import partition_grids
+    from spatial.grids.redraw import redraw_grids
+
+    units, communities = _overlapping_row()
+    shared = box(X0 + 150, Y0, X0 + 200, Y0 + 200).area  # the reference, by hand: 10,000 m²
+    want = [["units", "U2", f"overlaps unit U3 by {shared:,.0f} m²"]]
+    with caplog.at_level(logging.WARNING):
+        res = partition_grids(units, communities, min_households=100, max_households=250)
+    assert _overlap_rows(res.report) == want
+    assert any("pairs of units overlap" in r.getMessage() for r in caplog.records)
+    plan = pd.DataFrame({"unit_id": list(units["unit_id"]), "grid_id": ["A", "A", "B", "B"]})
+    assert _overlap_rows(redraw_grids(units, communities, plan, min_households=100, max_households=250).report) == want
+    units.to_file(tmp_path / "u.gpkg")
+    communities.to_file(tmp_path / "c.gpkg")
+    assert main(["grids", str(tmp_path / "c.gpkg"), str(tmp_path / "u.gpkg"), "--min", "100",
+                 "--max", "250", "--out", str(tmp_path / "g.gpkg")]) == 0
+    report = gpd.read_file(tmp_path / "g.gpkg", layer="report")
+    assert _overlap_rows(report) == want
+
+
+def test_spatial_run_reports_each_overlapping_pair_once(tmp_path):
+    """``spatial run`` validates the inputs (a row) and draws the grids (the same row): said once."""
+    from spatial.core.checks import Report
+    from spatial.project.config import load_project
+    from spatial.project.pipeline import _grids, _validate
+
+    units, communities = _overlapping_row()
+    units.to_file(tmp_path / "a.gpkg", layer="units")
+    communities.to_file(tmp_path / "a.gpkg", layer="communities")
+    (tmp_path / "p.toml").write_text(
+        '[project]\nname = "t"\n[inputs]\ncommunities = { path = "a.gpkg", layer = "communities" }\n'
+        'units = { path = "a.gpkg", layer = "units" }\n[grids]\nmin_households = 100\nmax_households = 250\n',
+        encoding="utf-8")
+    project = load_project(tmp_path / "p.toml")
+    layers, report = {"units": units, "communities": communities}, Report()
+    _validate(project, layers, report)
+    _grids(project, layers, report)
+    assert _overlap_rows(report.to_frame()) == [["units", "U2", "overlaps unit U3 by 10,000 m²"]]

@@ -41,6 +41,7 @@ from spatial.grids._prep import (
 )
 from spatial.grids._units import estate_labels
 from spatial.grids.codes import check_layout
+from spatial.io.validate import overlapping_units
 
 logger = logging.getLogger(__name__)
 
@@ -432,6 +433,7 @@ def partition_grids(
     prep = prepare(units, communities, report, households_col=households_col, population_col=population_col,
                    buildings_col=buildings_col, unit_id_col=unit_id_col, community_id_col=community_id_col,
                    roads=roads, road_buffer_m=road_buffer_m, blocks=blocks, street_gap_m=street_gap_m)
+    overlapping_units(units, prep.unit_ids, report)  # the rows validate_inputs gives (spatial grids)
     gated = gated_labels(units, gated_col, prep.unit_ids, report)
     locked_l = _labels_from(locked, units, prep.unit_ids, "locked", report)
     sets = [("same place", prep.same_place), ("together", _labels_from(together, units, prep.unit_ids, "together", report)),

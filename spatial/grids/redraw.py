@@ -45,6 +45,7 @@ from spatial.grids.partition import (
     gated_labels,
     node_arrays,
 )
+from spatial.io.validate import overlapping_units
 
 logger = logging.getLogger(__name__)
 
@@ -226,6 +227,7 @@ def redraw_grids(
     prep = prepare(units, communities, report, households_col=households_col, population_col=population_col,
                    buildings_col=buildings_col, unit_id_col=unit_id_col, community_id_col=community_id_col,
                    roads=roads, road_buffer_m=road_buffer_m, blocks=blocks, street_gap_m=street_gap_m)
+    overlapping_units(units, prep.unit_ids, report)  # the rows validate_inputs gives (spatial grids --existing)
     old = _plan_labels(units, plan, prep.unit_ids, unit_id_col, grid_id_col, report)
     lock_u = _locked_mask(locked, units, plan, prep.unit_ids, unit_id_col, report)
     gated = gated_labels(units, gated_col, prep.unit_ids, report)

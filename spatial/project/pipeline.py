@@ -232,6 +232,16 @@ def _report_from_frame(frame: pd.DataFrame) -> Report:
     return Report.from_frame(frame)  # with the Chinese texts the frame carries
 
 
+def _extend_once(report: Report, frame: pd.DataFrame) -> None:
+    """Append the rows of the grids' report table but those the validation gave already (the
+    overlapping units: :func:`~spatial.io.validate.validate_inputs` and the grids report the same pairs)."""
+    def key(row):
+        return tuple(str(row.get(c)) for c in ("layer", "row_id", "problem", "action"))
+
+    seen = {key(r) for r in report.rows}
+    report.rows.extend(r for r in _report_from_frame(frame).rows if key(r) not in seen)
+
+
 def _split_key(project: Project, communities) -> str:
     """The column that splits the work between Dask workers: ``[distributed] by``, else street,
     else the communities' id column."""
@@ -281,7 +291,7 @@ def _grids(project: Project, layers: dict, report: Report, client=None) -> None:
                                        by=_split_key(project, layers["communities"]), **options)
     layers["grids"] = result.grids
     layers["units"] = result.units
-    report.extend(_report_from_frame(result.report))
+    _extend_once(report, result.report)
 
 
 def _redraw(project: Project, layers: dict, report: Report) -> None:
@@ -309,7 +319,7 @@ def _redraw(project: Project, layers: dict, report: Report) -> None:
     layers["moves"] = result.moves
     if "plan_report" in layers:  # units outside the plan's outlines, or cut by one
         report.extend(layers.pop("plan_report"))
-    report.extend(_report_from_frame(result.report))
+    _extend_once(report, result.report)
     logger.info("redrew the plan %s: moved %d of %d units", project.inputs["plan"].path.name, len(result.moves),
                 len(result.units))
 
