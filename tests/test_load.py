@@ -59,7 +59,10 @@ def test_catchments_count_every_reachable_household_once(town):
         assert row["households_estimated"] == scored.loc[mine & (scored["access"] == "estimated"), "households"].sum()
     expected = 100 * stations["floor_area_m2"] / load["households_served"]
     np.testing.assert_allclose(load["m2_per_100hh"], expected.where(load["households_served"] > 0))
-    assert load["under_standard"].tolist() == (expected < 30).tolist()
+    # no floor area (S3), or serving nobody: no area per 100 households, and unknown whether under the standard
+    known = np.isfinite(expected) & (load["households_served"] > 0)
+    assert not known.all() and load["under_standard"][known].tolist() == (expected < 30)[known].tolist()
+    assert load["under_standard"][~known].isna().all()
     assert station_load(scored, stations, min_m2_per_100hh=0)["under_standard"].sum() == 0
 
 
@@ -129,7 +132,7 @@ def test_map_popups_show_access_gap_cause_and_station_load(town):
     load = station_load(scored, stations)
     props, fields = popup_props(load, STATION_FIELDS, "zh")
     assert {"服务户数", "服务人口", "其中估算步行户数", "每百户建筑面积（平方米）", "面积标准"} <= {f[1] for f in fields}
-    assert props["under_standard"] == [("低于每百户面积标准" if u else None) for u in load["under_standard"]]
+    assert props["under_standard"] == [("低于每百户面积标准" if pd.notna(u) and u else None) for u in load["under_standard"]]
     props, _ = popup_props(scored, UNIT_FIELDS, "en")
     assert set(props["access"]) <= {"along the mapped network", "estimated (paths inside the estate not mapped)",
                                     "no walk"}

@@ -434,7 +434,7 @@ def _result_lines(args, bands, summary, scored, snapped, gaps, gap_band: str, hh
                      f"over unmapped ground (x{args.detour_factor:g}, {args.max_snap_m:g}-{args.max_off_network_m:g} "
                      "m off the network); they count in the coverage above")
     lines.append(_gaps_line(gaps, gap_band))
-    under = snapped[snapped["under_standard"]]
+    under = snapped[snapped["under_standard"].fillna(False).astype(bool)]  # unknown area: not counted under
     if len(under):
         lines.append(f"{len(under)} stations under {args.min_m2_per_100hh:g} m² per 100 households served: "
                      + listed(under[sid], limit=10))

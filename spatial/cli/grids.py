@@ -274,7 +274,8 @@ def _cmd_grids(args: argparse.Namespace) -> int:
         res = partition_grids(units, communities, n_grids=args.n_grids, balance=args.balance,
                               restarts=args.restarts, max_deviation_pct=args.max_deviation, **opts)
         layers = {"grids": res.grids, "units": res.units, "report": res.report}
-    layers["report"] = pd.concat([checked, layers["report"]], ignore_index=True)
+    # the grids report what the validation found on the units too (overlapping units): said once
+    layers["report"] = pd.concat([checked, layers["report"]], ignore_index=True).drop_duplicates(ignore_index=True)
     if args.household_points is not None:
         from spatial.grids.workforce import ten_household_groups
 

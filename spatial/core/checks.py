@@ -515,7 +515,9 @@ def yes_no(values: pd.Series) -> np.ndarray:
     >>> yes_no(pd.Series(["是", "否", "", None, "1", "0", "FALSE", "locked"])).tolist()
     [True, False, False, False, True, False, False, True]
     """
-    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
+    if pd.api.types.is_bool_dtype(values):  # nullable booleans too: NA is no
+        return values.fillna(False).astype(bool).to_numpy()
+    if pd.api.types.is_numeric_dtype(values):
         return values.fillna(0).astype(bool).to_numpy()
     off = {"", "0", "0.0", "false", "f", "no", "n", "否", "none", "nan"}
     return np.array([not (pd.isna(v) or str(v).strip().lower() in off) for v in values], dtype=bool)

@@ -80,8 +80,8 @@ def station_load(
         The stations scored, with a unique ``station_id_col`` and, for the area check,
         ``area_col`` (m²).
     station_id_col, area_col, households_col, population_col : str
-        Column names. A missing ``area_col`` (or a blank value) leaves ``m2_per_100hh`` empty and
-        ``under_standard`` False with a log line.
+        Column names. A missing ``area_col`` (or a blank value) leaves ``m2_per_100hh`` and
+        ``under_standard`` empty (unknown, not "meets the standard") with a log line.
     min_m2_per_100hh : float
         The floor area standard per 100 households served (default 30).
 
@@ -91,7 +91,8 @@ def station_load(
         ``stations`` (same index, columns, CRS) plus ``units_served``, ``households_served``,
         ``population_served``, ``households_estimated`` (served through estimated walks),
         ``m2_per_100hh`` (floor area x 100 / households served; empty when it serves nobody or
-        has no area) and ``under_standard`` (True when ``m2_per_100hh`` < ``min_m2_per_100hh``).
+        has no area) and ``under_standard`` (True when ``m2_per_100hh`` < ``min_m2_per_100hh``;
+        nullable ``boolean``, empty where ``m2_per_100hh`` is).
         ``households_served`` sums to the households of every demand row with a nearest station.
 
     Examples
@@ -140,12 +141,26 @@ def station_load(
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(hh_served > 0, 100.0 * area / hh_served, np.nan)
     out["m2_per_100hh"] = ratio
-    out["under_standard"] = np.isfinite(ratio) & (ratio < min_m2_per_100hh)
+    out["under_standard"] = under_standard(ratio, min_m2_per_100hh)
     n_under = int(out["under_standard"].sum())
     if n_under:
         logger.info("%d of %d stations have under %g m² per 100 households served", n_under, len(out),
                     min_m2_per_100hh)
     return out
+
+
+def under_standard(m2_per_100hh: np.ndarray, min_m2_per_100hh: float) -> pd.arrays.BooleanArray:
+    """Whether each floor area per 100 households is under the standard: nullable booleans, NA
+    where the area is unknown (no floor area, or no households served), never False for it.
+
+    Examples
+    --------
+    >>> under_standard(np.array([10.0, np.nan, 50.0]), 30).tolist()
+    [True, <NA>, False]
+    """
+    ratio = np.asarray(m2_per_100hh, dtype=float)
+    known = np.isfinite(ratio)
+    return pd.arrays.BooleanArray(np.where(known, ratio < min_m2_per_100hh, False), ~known)
 
 
 def two_step_fca(travel: pd.DataFrame, supply: pd.Series, demand: pd.Series, *, max_cost: float,
@@ -317,7 +332,8 @@ def fca_by_community(demand: pd.DataFrame, *, households_col: str = "households"
     -------
     DataFrame
         ``level`` (``overall`` or the ``by`` column), ``id``, ``households``,
-        ``fca_m2_per_100hh`` and ``under_standard``.
+        ``fca_m2_per_100hh`` and ``under_standard`` (empty where ``fca_m2_per_100hh`` is: a row of
+        no households).
     """
     require_columns(demand, ["fca_m2_per_100hh"], "demand (run station_fca first)")
     hh = check_households(demand, households_col, "demand").to_numpy()
@@ -337,5 +353,5 @@ def fca_by_community(demand: pd.DataFrame, *, households_col: str = "households"
     out = pd.DataFrame(rows, columns=["level", "id", "households", "_ha"])
     with np.errstate(divide="ignore", invalid="ignore"):
         out["fca_m2_per_100hh"] = np.where(out["households"] > 0, out["_ha"] / out["households"], np.nan)
-    out["under_standard"] = out["fca_m2_per_100hh"] < min_m2_per_100hh
+    out["under_standard"] = under_standard(out["fca_m2_per_100hh"].to_numpy(float), min_m2_per_100hh)
     return out.drop(columns="_ha")

@@ -127,7 +127,8 @@ def isochrones(
         is not claimed: the areas there end at ``max_snap_m`` from the network, as with
         ``max_off_network_m=None``, instead of spilling up to ``max_off_network_m`` over land
         beyond the study (on the demo: 2.2 km² of the 15-minute areas outside the communities,
-        0.5 km² so). Inside it, homes are inside their band's area as above.
+        0.5 km² so). Inside it, homes are inside their band's area as above. Without it (and with
+        estimated walks on) one warning says the areas may spill so and to pass it.
 
     Returns
     -------
@@ -165,6 +166,12 @@ def isochrones(
     if max_off_network_m is not None and (max_off_network_m > max_snap_m or barriers is not None):
         legs = dict(max_off_network_m=max_off_network_m, detour_factor=detour_factor,
                     gates_xy=gate_points(gates, network), barriers=barrier_lines(barriers, network))
+    if study_area is None and max_off_network_m is not None and max_off_network_m > max_snap_m:
+        # one warning a call: the areas spill over ground nobody is counted on (docs/isochrones.md)
+        logger.warning("service areas claim ground off the mapped network up to %g m from it (max_off_network_m) "
+                       "everywhere, also beyond the communities where no home is counted; pass study_area= "
+                       "(the communities; spatial coverage --communities) to claim it inside them only, or "
+                       "max_off_network_m=None to end the areas at max_snap_m (%g m)", max_off_network_m, max_snap_m)
     # stations are snapped as the residents' walks snap them (spatial.coverage.walks.station_snaps)
     snap = snap_points(network, xy, max_snap_m=max_snap_m) if legs is None else \
         snap_walks(network, xy, max_snap_m=max_snap_m, **legs)

@@ -6,6 +6,9 @@ Owns :mod:`~spatial.grids.partition` (``partition_grids``), :mod:`~spatial.grids
 :mod:`~spatial.grids.tessellation` (units from buildings), :mod:`~spatial.grids.plan` (``read_plan``, ``plan_from_polygons``), with the private array engine
 (``_engine``, its ``_objective``, ``_search``, ``_swap``, ``_recombine``, ``_rebalance``,
 ``_anneal`` and ``_bisect``),
-adjacency, preparation and the units' polygons (``_units``: clipped polygons, point cells). May import :mod:`spatial.network` (roads only), :mod:`spatial.io`
-and :mod:`spatial.core`.
+adjacency, preparation and the units' polygons (``_units``: clipped polygons, point cells), the input
+bookkeeping of ``partition_grids`` and ``redraw_grids`` (``_inputs``: columns named on purpose, estates,
+labels keyed by unit id, grids asked per community) and the plan being redrawn read per unit
+(``_plan_inputs``: its grid labels, locks and each unit's plan grid in its community). May import
+:mod:`spatial.network` (roads only), :mod:`spatial.io` and :mod:`spatial.core`.
 """

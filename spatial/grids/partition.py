@@ -24,11 +24,12 @@ from scipy.sparse.csgraph import connected_components
 
 from spatial.core._gc import without_gc_pauses
 from spatial.core._procs import PROCESSES, Ahead
-from spatial.core.checks import Report, by_unit_id, check_band, listed
-from spatial.core.errors import ColumnError, SpatialError
+from spatial.core.checks import Report, check_band
+from spatial.core.errors import SpatialError
 from spatial.core.reproject import as_returned, to_crs_valid
 from spatial.grids._engine import RESTARTS_LIMIT, apportion, partition
 from spatial.grids._explain import explain_community, explain_far, explain_hemmed_in
+from spatial.grids._inputs import _grids_asked, _labels_from, _say_count, check_named_columns, gated_labels
 from spatial.grids._objective import MAX_DEVIATION_PCT, Shapes, weights_for
 from spatial.grids._prep import (
     Prepared,
@@ -39,8 +40,8 @@ from spatial.grids._prep import (
     grid_shape_metrics,
     prepare,
 )
-from spatial.grids._units import estate_labels
 from spatial.grids.codes import check_layout
+from spatial.io.validate import overlapping_units
 
 logger = logging.getLogger(__name__)
 
@@ -126,113 +127,6 @@ def grid_counts(
                 best = (key, k)
         out[c] = min(best[1] + int(n_over[c]), max(int(cap[c]), 1))
     return out
-
-
-def check_named_columns(units: pd.DataFrame, **named: tuple[str, str]) -> None:
-    """Refuse an optional column named by the caller (``population_col="人口"``) that the units do
-    not have: left at its default it may be absent, but a name given on purpose that matches no
-    column would leave population, buildings or estates out without a word. ``named`` maps each
-    option to ``(the name given, its default)``."""
-    for option, (given, default) in named.items():
-        if given != default and given not in units.columns:
-            raise ColumnError(f"'units' has no column '{given}' ({option}); it has: "
-                              f"{', '.join(map(str, units.columns.drop(units.geometry.name, errors='ignore')))}. "
-                              f"Name an existing column, or leave {option} out")
-
-
-def gated_labels(units: pd.DataFrame, gated_col: str, unit_ids: np.ndarray, report: Report) -> np.ndarray | None:
-    """The estate (小区) of each unit from ``gated_col``, or None where no units are grouped.
-
-    The column holds an estate id per unit (units sharing one are never split), or says yes/no
-    (bool; or, as spreadsheets and shapefiles store it, 0/1, TRUE/FALSE, 是/否): a yes marks a
-    single unit, which is never cut anyway. "No" words (否, 0, false, blank) are never an estate:
-    a column of ids with 否 for the open units must not make one estate of all of them.
-    """
-    if gated_col not in units.columns or pd.api.types.is_bool_dtype(units[gated_col]):
-        return None
-    labels, yes_no_only = estate_labels(_labels_from(gated_col, units, unit_ids, "gated"))
-    if yes_no_only:
-        report.add("units", "-", f"column '{gated_col}' says yes/no (no estate ids)",
-                   "each unit marked yes is kept whole (as every unit is); to keep an estate of several units "
-                   f"together give its id in '{gated_col}'",
-                   zh=(f"'{gated_col}' 列为是/否（没有小区编号）",
-                       f"标为“是”的单元各自保持完整（所有单元本来都不拆分）；要让由多个单元组成的小区保持在一起，请在 '{gated_col}' 列填写小区编号"))
-        return None
-    return labels
-
-
-def _grids_asked(n_grids: Mapping, comm_ids, report: Report) -> dict:
-    """``n_grids`` keyed by the communities' own ids: a key matches its id, or its text (``"12"``
-    for the id 12, as ids read from a CSV or typed by hand come); keys matching no community get
-    one report row (and a warning) and are left out."""
-    text = {}
-    for key, value in n_grids.items():
-        text.setdefault(str(key).strip(), value)
-    out, used = {}, set()
-    for c in comm_ids:
-        if c in n_grids:
-            out[c] = n_grids[c]
-            used.add(str(c).strip())
-        elif str(c).strip() in text:
-            out[c] = text[str(c).strip()]
-            used.add(str(c).strip())
-    unknown = [key for key in n_grids if str(key).strip() not in used]
-    if unknown:
-        names = listed(repr(key) for key in unknown)
-        problem = f"n_grids names communities that are not in 'communities': {names}"
-        fix = "no grids drawn for them; check the ids against the communities' id column"
-        logger.warning("%s; %s", problem, fix)
-        report.add("grids", "-", problem, fix,
-                   zh=(f"n_grids 中的社区不在社区图层中：{names}", "未为其划分网格；请核对社区编号"))
-    return out
-
-
-def _say_count(report: Report, n_grids, k: np.ndarray, comm_nodes: np.ndarray, comm_ids) -> None:
-    """A warning and a report row when the grids drawn are not the grids asked for: a community
-    cannot hold more grids than it has units (or estates kept whole), and each gets at least one."""
-    asked = sum(int(v) for v in n_grids.values()) if isinstance(n_grids, Mapping) else int(n_grids)
-    drawn = int(k.sum())
-    if drawn == asked:
-        return
-    if drawn < asked:
-        full = [f"{c} ({int(n)} units)" for c, n, kc in zip(comm_ids, comm_nodes, k) if kc >= n]
-        why = f"a community holds at most one grid per unit or estate kept whole: {listed(full)}"
-        fix = "ask for fewer grids, or give finer units"
-        fix_zh = "请减少网格数，或提供更细的单元"
-    else:
-        why = f"each of the {len(k)} communities gets at least one grid"
-        fix = "ask for at least one grid per community, or leave --grids out to draw by the band"
-        fix_zh = "每个社区至少一个网格：请增加网格数，或不指定网格数按户数区间划分"
-    problem = f"{asked} grid{'s' if asked != 1 else ''} asked for, {drawn} drawn: {why}"
-    logger.warning("%s; %s", problem, fix)
-    report.add("grids", "-", problem, fix, zh=(f"要求 {asked} 个网格，实际划分 {drawn} 个", fix_zh))
-
-
-def _labels_from(spec, units: pd.DataFrame, unit_ids: np.ndarray, what: str, report: Report | None = None,
-                 ) -> np.ndarray | None:
-    """Group labels per unit from a column name, a Series / mapping keyed by unit id (or the id's
-    text), or None; keys naming no unit get a ``report`` row, and a mapping of none is refused."""
-    if spec is None:
-        return None
-    if isinstance(spec, str):
-        if spec not in units.columns:
-            raise ColumnError(f"'units' has no column '{spec}' for {what}; name an existing column")
-        vals = units[spec].to_numpy()
-    elif isinstance(spec, (Mapping, pd.Series)):
-        # a key matches a unit's id or its text ("17" for the id 17: ids typed or read from a CSV)
-        vals, unknown = by_unit_id(spec, unit_ids)
-        if unknown and len(unknown) == len(spec):
-            raise ColumnError(f"{what} names no unit among the units: {listed(repr(k) for k in unknown)}; "
-                              "key it by the units' ids (unit_id_col)")
-        if unknown:
-            names = listed(repr(k) for k in unknown)
-            logger.warning("%s names %d ids that are not among the units, left out: %s", what, len(unknown), names)
-            if report is not None:
-                report.add("units", names, f"named in {what} but not among the units", "left out",
-                           zh=(f"{what} 中列出但不在单元图层中", "已忽略"))
-    else:
-        raise TypeError(f"{what} must be a column name, a dict or a Series keyed by unit id")
-    return np.array([None if pd.isna(v) else v for v in vals], dtype=object)
 
 
 def contract(prep: Prepared, label_sets: list[tuple[str, np.ndarray]], report: Report) -> np.ndarray:
@@ -432,6 +326,7 @@ def partition_grids(
     prep = prepare(units, communities, report, households_col=households_col, population_col=population_col,
                    buildings_col=buildings_col, unit_id_col=unit_id_col, community_id_col=community_id_col,
                    roads=roads, road_buffer_m=road_buffer_m, blocks=blocks, street_gap_m=street_gap_m)
+    overlapping_units(units, prep.unit_ids, report)  # the rows validate_inputs gives (spatial grids)
     gated = gated_labels(units, gated_col, prep.unit_ids, report)
     locked_l = _labels_from(locked, units, prep.unit_ids, "locked", report)
     sets = [("same place", prep.same_place), ("together", _labels_from(together, units, prep.unit_ids, "together", report)),

@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -26,25 +25,19 @@ import numpy as np
 import pandas as pd
 
 from spatial.core._gc import without_gc_pauses
-from spatial.core.checks import Report, check_band, listed, require_columns, yes_no
-from spatial.core.errors import ColumnError
+from spatial.core.checks import Report, check_band
 from spatial.grids._chains import band_violation, even_out, rebalance
 from spatial.grids._engine import partition, repair_contiguity
 from spatial.grids._explain import explain_far
+from spatial.grids._inputs import _labels_from, check_named_columns, gated_labels
 from spatial.grids._lumps import exchange_lumps
 from spatial.grids._objective import Weights, check_max_deviation
+from spatial.grids._plan_inputs import _community_keys, _locked_mask, _plan_labels
 from spatial.grids._prep import prepare
 from spatial.grids._search import local_search
 from spatial.grids.codes import check_layout
-from spatial.grids.plan import _zeros_restored
-from spatial.grids.partition import (
-    _labels_from,
-    check_named_columns,
-    contract,
-    finish,
-    gated_labels,
-    node_arrays,
-)
+from spatial.grids.partition import contract, finish, node_arrays
+from spatial.io.validate import overlapping_units
 
 logger = logging.getLogger(__name__)
 
@@ -65,87 +58,6 @@ class RedrawResult:
     units: gpd.GeoDataFrame
     report: pd.DataFrame
     moves: pd.DataFrame
-
-
-def _plan_labels(units, plan, unit_ids, unit_id_col, grid_id_col, report) -> np.ndarray:
-    if plan is None:
-        require_columns(units, [grid_id_col], "units")
-        vals = units[grid_id_col].to_numpy()
-    elif isinstance(plan, (Mapping, pd.Series)):
-        vals = _per_unit(list(plan.keys()), list(plan.values()) if isinstance(plan, Mapping) else plan.to_list(),
-                         unit_ids, report)
-    else:
-        require_columns(plan, [unit_id_col, grid_id_col], "plan")
-        if plan[unit_id_col].duplicated().any():
-            dup = plan.loc[plan[unit_id_col].duplicated(), unit_id_col].iloc[0]
-            raise ColumnError(f"'plan' lists unit {dup!r} more than once; give each unit one grid")
-        vals = _per_unit(plan[unit_id_col].to_list(), plan[grid_id_col].to_list(), unit_ids, report)
-    return np.array([None if pd.isna(v) else str(v) for v in vals], dtype=object)
-
-
-def _per_unit(keys: list, values: list, unit_ids, report=None, what: str = "plan") -> np.ndarray:
-    """``values`` (given for the unit ids ``keys``) in the order of ``unit_ids`` (None where a unit
-    has none). Ids match as text (a plan's ``12`` is unit ``"12"``), and ids Excel stripped of their
-    leading zeros (``1`` for ``0001``) are matched back, with a warning. The plan may be older than
-    the units: ids no longer among them are left out, each with a row in ``report``; units it does
-    not list stay None (new units since the plan: placed by the redraw); both counted in a warning.
-    A plan none of whose ids is among the units is refused (the wrong file)."""
-    text = [None if pd.isna(k) else str(k).strip() for k in keys]
-    m = {k: v for k, v in zip(text, values) if k is not None}
-    ukeys = [str(u).strip() for u in unit_ids]
-    known = set(ukeys)
-    unknown = [k for k in m if k not in known]
-    if unknown:
-        restored = _zeros_restored(unknown, [k for k in ukeys if k not in m], what=what, partial=True)
-        if restored is not None:
-            m = {restored.get(k, k): v for k, v in m.items()}
-            unknown = [k for k in unknown if k not in restored]
-    if unknown and len(unknown) == len(m):
-        raise ColumnError(f"'{what}' matches none of the units: its unit ids ({listed(unknown)}) are not among "
-                          f"the units' ({listed(ukeys)}); is it the plan for these units?")
-    new = [k for k in ukeys if k not in m]
-    if report is not None and (unknown or new):  # (said once: not again for the plan's locked column)
-        logger.warning("%s: %d of its units are no longer among the units (left out of the plan; listed in the "
-                       "report) and %d units are not in it (new since the plan: the redraw gives them a grid)",
-                       what, len(unknown), len(new))
-    for k in unknown if report is not None else ():
-        report.add(what, k, "unit no longer among the units", "left out of the plan",
-                   zh=("该单元已不在现有单元中", "从原方案中剔除"))
-    return np.array([m.get(k) for k in ukeys], dtype=object)
-
-
-def _locked_mask(locked, units, plan, unit_ids, unit_id_col, report) -> np.ndarray:
-    if locked is None:
-        if isinstance(plan, pd.DataFrame) and "locked" in plan.columns and unit_id_col in plan.columns:
-            flags = _per_unit(plan[unit_id_col].to_list(), yes_no(plan["locked"]).tolist(), unit_ids)
-            return np.array([bool(f) for f in flags])
-        if "locked" in units.columns:
-            return yes_no(units["locked"])
-        return np.zeros(len(unit_ids), dtype=bool)
-    if isinstance(locked, str):
-        require_columns(units, [locked], "units")
-        return yes_no(units[locked])
-    if isinstance(locked, Iterable):
-        keys = [str(u).strip() for u in unit_ids]
-        ids = {str(v).strip() for v in locked if not pd.isna(v)}
-        unknown = sorted(ids - set(keys))
-        if unknown:  # a lock that matches no unit would leave that unit free to move: never silently
-            restored = _zeros_restored(unknown, [k for k in keys if k not in ids], what="locked", partial=True)
-            if restored is not None:
-                ids = (ids - set(restored)) | set(restored.values())
-                unknown = [k for k in unknown if k not in restored]
-        if unknown and len(unknown) == len(ids):
-            raise ColumnError(f"locked lists {len(unknown)} unit ids, none of them among the units: "
-                              f"{listed(unknown)}; check the ids (the lock file's unit_id)")
-        if unknown:  # units removed since the lock was written (or mistyped): said, each in the report
-            logger.warning("locked: %d of its unit ids are not among the units (removed since?): %s; their locks "
-                           "are ignored (listed in the report)", len(unknown), listed(unknown))
-            for k in unknown:
-                report.add("locked", k, "locked, but not among the units", "lock ignored; remove it from the lock "
-                           "list if the unit is gone, or correct its id", zh=("已锁定，但不在现有单元中",
-                                                                            "忽略该锁定；如单元已删除请从锁定名单中去掉，否则请更正编号"))
-        return np.array([k in ids for k in keys])
-    raise TypeError("locked must be a column name or an iterable of unit ids")
 
 
 @without_gc_pauses
@@ -226,6 +138,7 @@ def redraw_grids(
     prep = prepare(units, communities, report, households_col=households_col, population_col=population_col,
                    buildings_col=buildings_col, unit_id_col=unit_id_col, community_id_col=community_id_col,
                    roads=roads, road_buffer_m=road_buffer_m, blocks=blocks, street_gap_m=street_gap_m)
+    overlapping_units(units, prep.unit_ids, report)  # the rows validate_inputs gives (spatial grids --existing)
     old = _plan_labels(units, plan, prep.unit_ids, unit_id_col, grid_id_col, report)
     lock_u = _locked_mask(locked, units, plan, prep.unit_ids, unit_id_col, report)
     gated = gated_labels(units, gated_col, prep.unit_ids, report)
@@ -653,38 +566,3 @@ def _nearest_splittable(sub, lab, ph, start, least, fixed, skip=()):
                     nxt.append(b)
         level = nxt
     return None
-
-
-def _community_keys(old, prep, report, min_households=0.0) -> tuple[np.ndarray, dict]:
-    """Plan grid of each unit; a grid id used in several communities is renamed ``id@community``
-    outside the community holding most of its households (grids never cross communities). A part
-    that holds fewer than ``min_households`` (a unit lassoed across the community line) is not
-    made a grid: its units join the neighbouring grids of their own community, as units new to
-    the plan do (each returned with the community its plan grid lies mostly in)."""
-    key = np.array([None if (o is None or c < 0) else o for o, c in zip(old, prep.comm_of)], dtype=object)
-    crossed: dict = {}  # unit position -> the community its plan grid lies mostly in
-    df = pd.DataFrame({"k": key, "c": prep.comm_of, "hh": prep.hh})
-    df = df[df["k"].notna()]
-    tot = df.groupby(["k", "c"])["hh"].agg(["sum", "size"]).reset_index()
-    multi = tot.groupby("k")["c"].transform("nunique") > 1
-    for k, g in tot[multi].groupby("k"):
-        main = g.sort_values(["sum", "size", "c"], ascending=[False, False, True])["c"].iloc[0]
-        for c, part_hh, size in zip(g["c"], g["sum"], g["size"]):
-            if c == main:
-                continue
-            cid, main_id = prep.comm_ids[c], prep.comm_ids[main]
-            at = (key == k) & (prep.comm_of == c)
-            if part_hh < min_households:
-                key[at] = None
-                crossed.update(dict.fromkeys(np.flatnonzero(at).tolist(), main_id))
-                report.add("plan", k, f"grid has units in communities {main_id} and {cid}",
-                           f"its {size} unit(s) in {cid} ({part_hh:g} households, fewer than a grid) join the "
-                           f"neighbouring grids of {cid}",
-                           zh=(f"网格的单元分属社区 {main_id} 和 {cid}",
-                               f"位于 {cid} 的 {size} 个单元（{part_hh:g} 户，不足一个网格）并入 {cid} 的相邻网格"))
-                continue
-            key[at] = f"{k}@{cid}"
-            report.add("plan", k, f"grid has units in communities {main_id} and {cid}",
-                       f"its part in {cid} becomes grid {k}@{cid}",
-                       zh=(f"网格的单元分属社区 {main_id} 和 {cid}", f"位于 {cid} 的部分成为网格 {k}@{cid}"))
-    return key, crossed

@@ -154,7 +154,7 @@ def validate_inputs(
         _units_outside(out["units"], out["communities"], unit_id_col, community_id_col, report)
         _parts_without_units(out["units"], out["communities"], community_id_col, report)
     if "units" in out:
-        _overlapping_units(out["units"], unit_id_col, report)
+        overlapping_units(out["units"], out["units"][unit_id_col].to_numpy(), report)
     if "communities" in out:
         _overlapping_communities(out["communities"], community_id_col, report)
     if "stations" in out and "network_edges" in out:
@@ -269,19 +269,25 @@ def _overlapping_communities(communities, community_id_col, report) -> None:
                        zh=(f"与 {ids[b]} 重叠 {s:,.1f} 平方米（数字化造成的细小重叠）", "保留；两者的网格在该处也会同样重叠"))
 
 
-def _overlapping_units(units, unit_id_col, report) -> None:
+def overlapping_units(units: gpd.GeoDataFrame | gpd.GeoSeries, ids, report: Report) -> None:
     """Report each pair of unit polygons overlapping by more than :data:`UNIT_OVERLAP_M2`: the land
-    they share goes to one grid's polygon only (the grid drawn first), and a planner should know."""
+    they share goes to one grid's polygon only (the grid drawn first), and a planner should know.
+
+    The one check behind :func:`validate_inputs` and the grids drawn from the units
+    (:func:`spatial.grids.partition.partition_grids`, :func:`spatial.grids.redraw.redraw_grids`), so
+    that both report the same rows (one warning, and one row a pair named by ``ids``, the units' ids
+    in row order). Invalid polygons are measured repaired (``make_valid``), as validated.
+    """
     poly = units.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
     if poly.sum() < 2:
         return
     idx = np.flatnonzero(poly)
-    geom = units.iloc[idx].to_crs(metric_crs(units)).geometry.values
+    geom = shapely.make_valid(units.iloc[idx].to_crs(metric_crs(units)).geometry.values)
     a, b = shapely.STRtree(geom).query(geom, predicate="overlaps")
     keep = a < b
     a, b = a[keep], b[keep]
     area = shapely.area(shapely.intersection(geom[a], geom[b])) if len(a) else np.zeros(0)
-    ids = units[unit_id_col].to_numpy()[idx]
+    ids = np.asarray(ids, dtype=object)[idx]
     big = area > UNIT_OVERLAP_M2
     if big.any():
         logger.warning("%d pairs of units overlap (%s m² in all; see the report)", int(big.sum()),

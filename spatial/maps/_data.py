@@ -18,7 +18,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from spatial.core.checks import Report, require_columns, require_crs
+from spatial.core.checks import Report, require_columns, require_crs, yes_no
 from spatial.core.errors import InputFileError
 from spatial.maps import _style as st
 
@@ -222,8 +222,10 @@ def popup_props(gdf: pd.DataFrame, columns: Sequence[str], lang: str, *,
             props[c] = [st.reason_label(lang, v) for v in jsonable(gdf[c], c)]
         elif c in ("access", "cause"):
             props[c] = [VALUE_WORDS[lang].get(v, v) for v in jsonable(gdf[c], c)]
-        elif c == "under_standard":  # shown only where a station falls short
-            props[c] = [VALUE_WORDS[lang][True] if v is True else None for v in jsonable(gdf[c], c)]
+        elif c == "under_standard":  # shown only where a station falls short (unknown area: blank)
+            # read back from a GeoPackage, a boolean field with NULLs (unknown areas) comes as
+            # True/None/False objects or 1.0/NaN/0.0: read as yes/no, blank as no
+            props[c] = [VALUE_WORDS[lang][True] if v else None for v in yes_no(gdf[c])]
         elif c == "road_share":
             props[c] = jsonable(pd.to_numeric(gdf[c], errors="coerce") * 100, "road_share_pct")
         else:

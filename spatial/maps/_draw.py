@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 
 import numpy as np
+import shapely
 
 from spatial.core.checks import require_crs
 from spatial.maps import _style as st
@@ -164,6 +165,11 @@ def sites(m, state, lang, report, sites) -> None:
     sid = jsonable(s["site_id"], "site_id") if "site_id" in s.columns else [None] * len(s)
     cand = jsonable(s["candidate_id"], "candidate_id") if "candidate_id" in s.columns else [None] * len(s)
     gain = props.get("gain_households", [None] * len(s))
+    # where to find the spot: WGS84 degrees to 6 decimals (about 0.1 m), as GPS and survey apps read them
+    where = shapely.point_on_surface(s.to_crs(4326).geometry.values)
+    for col, values in (("lon", shapely.get_x(where)), ("lat", shapely.get_y(where))):
+        props[col] = [f"{v:.6f}" if np.isfinite(v) else None for v in values]
+        fields.append(st.field(lang, col))
     ids = [" · ".join(x for x in (None if a is None else st.text(lang, "ids_site", id=a),
                                   None if c is None else st.text(lang, "ids_candidate", id=c)) if x) or None
            for a, c in zip(sid, cand)]

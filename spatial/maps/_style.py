@@ -190,6 +190,7 @@ FIELD_LABELS = {
         "households_served": "服务户数", "population_served": "服务人口",
         "households_estimated": "其中估算步行户数", "m2_per_100hh": "每百户建筑面积（平方米）",
         "under_standard": "面积标准", "fca_m2_per_100hh": "可达面积（平方米/百户，2SFCA）",
+        "lon": "经度（WGS84）", "lat": "纬度（WGS84）",
     },
     "en": {
         "grid_code": "Grid code", "grid_id": "Grid id", "community_id": "Community id",
@@ -210,6 +211,7 @@ FIELD_LABELS = {
         "households_served": "Households served", "population_served": "People served",
         "households_estimated": "of which by estimated walks", "m2_per_100hh": "Floor area per 100 households (m²)",
         "under_standard": "Floor area standard", "fca_m2_per_100hh": "Floor area in reach (m² per 100 households, 2SFCA)",
+        "lon": "Longitude (WGS84)", "lat": "Latitude (WGS84)",
     },
 }
 

@@ -1,0 +1,126 @@
+"""Input bookkeeping of a project run (private to :mod:`spatial.project.pipeline`): reading each
+input, finding its columns under the names the files give them, a plan given as outlines, and the
+input options the steps read.
+
+Moved out of :mod:`spatial.project.pipeline` unchanged; its warnings keep that module's logger.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from spatial.project.config import InputSpec, Project
+
+#: said as the pipeline's own (callers filter its warnings by this name)
+logger = logging.getLogger("spatial.project.pipeline")
+
+_TABLE_SUFFIXES = {".csv", ".txt", ".xlsx", ".xls", ".ods"}
+
+
+def read_input(spec: InputSpec, name: str):
+    """Read one project input: a network, a points table (CSV/Excel) or a vector layer."""
+    from spatial.io import layers as io
+    from spatial.network.read import read_network
+
+    opts = spec.options
+    if name == "network":
+        return read_network(spec.path, layer=spec.layer, keep_private=bool(opts.get("keep_private", False)))
+    if name == "plan" and spec.path.suffix.lower() in _TABLE_SUFFIXES:  # unit_id, grid_id[, locked]
+        return io.read_table(spec.path, **{k: opts[k] for k in ("sheet", "encoding") if k in opts})
+    if spec.path.suffix.lower() in _TABLE_SUFFIXES:
+        keys = ("lon_col", "lat_col", "coord_sys", "coord_sys_col", "sheet", "encoding")
+        return io.read_points_table(spec.path, **{k: opts[k] for k in keys if k in opts})
+    keys = ("encoding", "coord_sys")
+    data = io.read_layer(spec.path, layer=spec.layer, name=name, **{k: opts[k] for k in keys if k in opts})
+    if len(data) == 0:
+        from spatial.core.errors import GeometryError
+
+        where = f"layer '{spec.layer}' of {spec.path}" if spec.layer else str(spec.path)
+        raise GeometryError(f"input '{name}': {where} has no rows; give a layer with features")
+    return data
+
+
+#: input -> (option key, column role, required) found under real names before any slow step
+_COLUMNS = {
+    "units": (("id_col", "unit_id", True), ("households_col", "households", True),
+              ("population_col", "population", False)),
+    "communities": (("id_col", "community_id", True),),
+    "stations": (("id_col", "station_id", True), ("name_col", "name", False)),
+    "candidates": (("id_col", "candidate_id", False),),
+    "plan": (("id_col", "unit_id", True), ("grid_id_col", "grid_id", True)),
+    "buildings": (("households_col", "households", True), ("population_col", "population", False)),
+}
+
+
+def _find_columns(project: Project, layers: dict) -> Project:
+    """The project with every input's columns named: given in the file, else found under common
+    Chinese/English names (logged once: ``using column 户数 as households``). The names as the
+    files have them go to ``layers["_columns"]`` (input -> option -> column) for the run log."""
+    import dataclasses
+
+    from spatial.core.checks import require_unique
+    from spatial.io.columns import find_column
+
+    inputs = dict(project.inputs)
+    for name, keys in _COLUMNS.items():
+        if name not in layers or name not in inputs:
+            continue
+        spec = inputs[name]
+        options = dict(spec.options)
+        if name == "plan":
+            if "units" in layers and _outlines_as_plan(layers, spec):
+                # the outlines' plan names the units and grids as the contract does (unit_id, grid_id)
+                options = {k: v for k, v in options.items() if k not in ("id_col", "grid_id_col")}
+            else:  # units built from buildings later: outlines become a plan then (``_redraw``)
+                from spatial.grids.plan import is_outline_plan
+
+                if is_outline_plan(layers["plan"]):
+                    continue
+        for key, role, required in keys:
+            found = find_column(layers[name], role, given=options.get(key), layer=f"{name} ({spec.path.name})",
+                                option=f"[inputs] {name} {key}", required=required)
+            if found is None:
+                continue
+            layers.setdefault("_columns", {}).setdefault(name, {})[key] = found  # for run_log.json, as in the file
+            if key not in options and found != role:
+                logger.warning("%s: using column %s as %s", name, found, role)
+            if found != role and role not in layers[name].columns:
+                # the steps read the contract's names: the column is copied under it, the input's kept;
+                # one differing only in case (KML's Name) is renamed: a GeoPackage cannot hold both
+                if found.lower() == role.lower():
+                    layers[name] = layers[name].rename(columns={found: role})
+                    options = {k: role if v == found else v for k, v in options.items()}
+                else:
+                    layers[name] = layers[name].assign(**{role: layers[name][found]})
+                found = role
+            options[key] = found
+            if key == "id_col":  # repeated ids are found now, not after the network is read
+                require_unique(layers[name], found, name)
+        inputs[name] = dataclasses.replace(spec, options=options)
+    return dataclasses.replace(project, inputs=inputs)
+
+
+def _outlines_as_plan(layers: dict, spec) -> bool:
+    """A plan given as the old grids' outlines (polygons with a grid id, its ``grid_id_col`` or a
+    name): each unit to the grid covering most of it, the units outside every outline or cut by one
+    kept for the report; whether the plan was outlines."""
+    from spatial.grids.plan import is_outline_plan, outlines_as_plan
+
+    plan, given = layers["plan"], spec.options.get("grid_id_col")
+    if given is not None and given != "grid_id" and is_outline_plan(plan, layers["units"]):
+        if given not in plan.columns:
+            from spatial.core.errors import ColumnError
+
+            have = ", ".join(str(c) for c in plan.columns if c != plan.geometry.name)
+            raise ColumnError(f"[inputs] plan grid_id_col: '{spec.path.name}' has no column {given!r}; it has: "
+                              f"{have}")
+        plan = plan.drop(columns="grid_id", errors="ignore").assign(grid_id=plan[given])
+    layers["plan"], rows = outlines_as_plan(plan, layers["units"], name=f"'{spec.path.name}'")
+    if rows is not None:
+        layers["plan_report"] = rows
+    return rows is not None
+
+
+def _opt(project: Project, name: str, key: str, default: str) -> str:
+    spec = project.inputs.get(name)
+    return spec.options.get(key, default) if spec is not None else default
