@@ -176,10 +176,31 @@ def test_partition_grids_reports_overlapping_units_as_the_cli_does(tmp_path, cap
     assert _overlap_rows(redraw_grids(units, communities, plan, min_households=100, max_households=250).report) == want
     units.to_file(tmp_path / "u.gpkg")
     communities.to_file(tmp_path / "c.gpkg")
-    assert main(["grids", str(tmp_path / "c.gpkg"), str(tmp_path / "u.gpkg"), "--min", "100",
-                 "--max", "250", "--out", str(tmp_path / "g.gpkg")]) == 0
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        assert main(["grids", str(tmp_path / "c.gpkg"), str(tmp_path / "u.gpkg"), "--min", "100",
+                     "--max", "250", "--out", str(tmp_path / "g.gpkg")]) == 0
     report = gpd.read_file(tmp_path / "g.gpkg", layer="report")
     assert _overlap_rows(report) == want
+    # validated once: one warning, not one from the validation and one from the grids
+    assert sum("pairs of units overlap" in r.getMessage() for r in caplog.records) == 1
+    # a caller who validated already skips the second check
+    assert _overlap_rows(partition_grids(units, communities, min_households=100, max_households=250,
+                                         check_overlaps=False).report) == []
+
+
+def test_a_unit_inside_another_is_an_overlap():
+    """A unit drawn wholly inside another (a building's unit inside its estate's) shares all its
+    land with it; the "overlaps" predicate says no to that, the check must not."""
+    from spatial.core.checks import Report
+    from spatial.io.validate import overlapping_units
+
+    units = gpd.GeoDataFrame({"unit_id": ["E", "B", "C"]},
+                             geometry=[box(X0, Y0, X0 + 200, Y0 + 200), box(X0 + 50, Y0 + 50, X0 + 90, Y0 + 80),
+                                       box(X0 + 200, Y0, X0 + 300, Y0 + 200)], crs=UTM)
+    report = Report()
+    overlapping_units(units, units["unit_id"].to_numpy(), report)
+    assert _overlap_rows(report.to_frame()) == [["units", "E", "overlaps unit B by 1,200 m²"]]
 
 
 def test_spatial_run_reports_each_overlapping_pair_once(tmp_path):

@@ -230,7 +230,7 @@ def _cmd_grids(args: argparse.Namespace) -> int:
     if built is not None:  # buildings left out of the units, or counted in another's, with their reason
         checked = pd.concat([built, checked], ignore_index=True)
     opts = dict(min_households=args.min_households, max_households=args.max_households, roads=roads,
-                blocks=args.blocks, seed=args.seed, street_gap_m=args.street_gap_m, **cols)
+                blocks=args.blocks, seed=args.seed, street_gap_m=args.street_gap_m, check_overlaps=False, **cols)
     if args.existing is not None or args.redraw:
         from spatial.grids.redraw import redraw_grids
 

@@ -225,6 +225,7 @@ def partition_grids(
     seed: int = 0,
     restarts: int | None = None,
     max_deviation_pct: float | None = None,
+    check_overlaps: bool = True,
 ) -> GridResult:
     """Draw contiguous, compact grids of ``min_households``–``max_households`` households per community.
 
@@ -285,6 +286,11 @@ def partition_grids(
         (1-100, default 5), where that buys a rounder grid or a border on a street; beyond it the
         engine evens grids out as far as the units allow. A city whose rule is ±10% gets rounder
         grids on the streets (see docs/grids.md for the figures).
+    check_overlaps : bool
+        Report each pair of unit polygons overlapping by more than 1 m² (a warning and a report
+        row each; :func:`spatial.io.validate.overlapping_units`). Default True; ``False`` where
+        the units were validated already (:func:`spatial.io.validate.validate_inputs` gives the
+        same rows), as ``spatial grids`` and ``spatial run`` do.
 
     Returns
     -------
@@ -326,7 +332,8 @@ def partition_grids(
     prep = prepare(units, communities, report, households_col=households_col, population_col=population_col,
                    buildings_col=buildings_col, unit_id_col=unit_id_col, community_id_col=community_id_col,
                    roads=roads, road_buffer_m=road_buffer_m, blocks=blocks, street_gap_m=street_gap_m)
-    overlapping_units(units, prep.unit_ids, report)  # the rows validate_inputs gives (spatial grids)
+    if check_overlaps:  # the rows validate_inputs gives (spatial grids validates first, and passes False)
+        overlapping_units(units, prep.unit_ids, report)
     gated = gated_labels(units, gated_col, prep.unit_ids, report)
     locked_l = _labels_from(locked, units, prep.unit_ids, "locked", report)
     sets = [("same place", prep.same_place), ("together", _labels_from(together, units, prep.unit_ids, "together", report)),

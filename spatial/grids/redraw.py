@@ -84,6 +84,7 @@ def redraw_grids(
     seed: int = 0,
     street_gap_m: float = 30.0,
     max_deviation_pct: float | None = None,
+    check_overlaps: bool = True,
 ) -> RedrawResult:
     """Bring an existing plan into the household band while moving as few units as possible.
 
@@ -110,6 +111,9 @@ def redraw_grids(
         neighbouring grids handing on boundary units, as few as they can (no grid leaves the band;
         no grid is split or merged for it). A grid still further off is listed in the report with
         its largest units. Default: only the band.
+    check_overlaps : bool
+        Report overlapping unit polygons, as :func:`spatial.grids.partition.partition_grids` does
+        (``False`` where the units were validated already).
 
     Returns
     -------
@@ -138,7 +142,8 @@ def redraw_grids(
     prep = prepare(units, communities, report, households_col=households_col, population_col=population_col,
                    buildings_col=buildings_col, unit_id_col=unit_id_col, community_id_col=community_id_col,
                    roads=roads, road_buffer_m=road_buffer_m, blocks=blocks, street_gap_m=street_gap_m)
-    overlapping_units(units, prep.unit_ids, report)  # the rows validate_inputs gives (spatial grids --existing)
+    if check_overlaps:  # the rows validate_inputs gives (spatial grids validates first, and passes False)
+        overlapping_units(units, prep.unit_ids, report)
     old = _plan_labels(units, plan, prep.unit_ids, unit_id_col, grid_id_col, report)
     lock_u = _locked_mask(locked, units, plan, prep.unit_ids, unit_id_col, report)
     gated = gated_labels(units, gated_col, prep.unit_ids, report)

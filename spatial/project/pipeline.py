@@ -170,6 +170,7 @@ def _grids(project: Project, layers: dict, report: Report, client=None) -> None:
         street_gap_m=g.get("street_gap_m", 30.0),
         restarts=g.get("restarts"),
         max_deviation_pct=g.get("max_deviation_pct"),
+        check_overlaps=False,  # validated with the other inputs
     )
     if client is None:
         result = partition_grids(layers["units"], layers["communities"], **options)
@@ -202,7 +203,8 @@ def _redraw(project: Project, layers: dict, report: Report) -> None:
                           population_col=_opt(project, "units", "population_col", "population"),
                           min_households=g["min_households"], max_households=g["max_households"], roads=roads,
                           blocks=g.get("blocks"), code_layout=g["code_layout"],
-                          street_gap_m=g.get("street_gap_m", 30.0), max_deviation_pct=g.get("max_deviation_pct"))
+                          street_gap_m=g.get("street_gap_m", 30.0), max_deviation_pct=g.get("max_deviation_pct"),
+                          check_overlaps=False)
     layers["grids"] = result.grids
     layers["units"] = result.units
     layers["moves"] = result.moves
