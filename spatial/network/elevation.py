@@ -16,9 +16,10 @@ Elevations come from a GeoTIFF DEM in any CRS (read with rasterio, only the wind
 network: a part of a Dask run reads its own window) sampled by bilinear interpolation at the nodes
 and along each edge every ``step_m`` metres (default: the DEM's cell size), or from the node
 ``elevation`` attributes of an osmnx ``.graphml`` (then each edge has one slope, end to end).
-Elevations are taken to be metres. ``highway=steps`` walk at most ``1 / steps_factor`` of the flat
-speed (default 3/5: GraphHopper's foot profile walks steps at 3 km/h against 5 km/h on the
-flat); a DEM steep enough to slow them more wins (the slower of the two), so a DEM that resolves a
+Elevations are in metres unless the DEM says otherwise (a vertical CRS or band unit in feet,
+US survey feet, cm ...: converted), after the band's scale and offset. ``highway=steps`` walk at
+most ``1 / steps_factor`` of the flat speed (default 3/5: GraphHopper's foot profile walks steps
+at 3 km/h against 5 km/h on the flat); a DEM steep enough to slow them more wins (the slower of the two), so a DEM that resolves a
 flight of steps does not count it twice.
 
 Honest reporting: :attr:`EdgeTimes.report` holds one summary row (share of edges with
@@ -141,8 +142,9 @@ def edge_times(network: WalkNetwork, dem, *, steps_factor: float = STEPS_FACTOR,
     ----------
     network : WalkNetwork
     dem : str, Path, networkx.Graph or EdgeTimes
-        A GeoTIFF DEM (any CRS, elevations in metres), an osmnx ``.graphml`` whose nodes carry
-        ``elevation`` (matched by node id), a networkx graph with such nodes, or an
+        A GeoTIFF DEM (any CRS; elevations in metres unless its vertical CRS or band unit
+        says feet, cm ...; the band's scale and offset applied), an osmnx ``.graphml`` whose
+        nodes carry ``elevation`` (matched by node id), a networkx graph with such nodes, or an
         :class:`EdgeTimes` already made for this network (returned as is).
     steps_factor : float
         ``highway=steps`` take at least this many times the flat time (>= 1).
@@ -209,7 +211,8 @@ class _Dem:
 
         with _open(path) as src:
             self.crs = src.crs.to_string()
-            self.extent = tuple(map(float, src.bounds))
+            b = src.bounds  # a south-up raster has bottom > top: ordered here
+            self.extent = (min(b.left, b.right), min(b.bottom, b.top), max(b.left, b.right), max(b.bottom, b.top))
             dem_crs = pyproj.CRS.from_wkt(src.crs.to_wkt())
             net_crs = pyproj.CRS.from_user_input(crs)
             self.to_dem = None if dem_crs == net_crs else pyproj.Transformer.from_crs(net_crs, dem_crs, always_xy=True)
@@ -247,6 +250,11 @@ class _Dem:
             except (RasterioError, OSError) as exc:
                 raise InputFileError(f"cannot read DEM {path}: {str(exc).splitlines()[0]}") from exc
             values = np.ma.filled(band.astype(np.float64), np.nan)
+            # GDAL's scale and offset (e.g. int16 decimetres), then the vertical unit to metres
+            self.unit, to_m = _vertical_unit(path, src, dem_crs)
+            scale, offset = float(src.scales[0]), float(src.offsets[0])
+            if (scale, offset, to_m) != (1.0, 0.0, 1.0):
+                values = (values * scale + offset) * to_m
             t = src.transform  # the window's transform (rasterio's window_transform warns on affine >= 3.1)
             self.transform = Affine(t.a, t.b, t.c + c0 * t.a + r0 * t.b, t.d, t.e, t.f + c0 * t.d + r0 * t.e)
         values[~np.isfinite(values)] = np.nan
@@ -270,8 +278,9 @@ class _Dem:
         return np.column_stack([x, y])
 
     def inside(self, pts: np.ndarray) -> np.ndarray:
-        """Which points (in the DEM's CRS) lie within the DEM's extent."""
-        left, bottom, right, top = self.extent
+        """Which points (in the DEM's CRS) lie within the DEM's extent (north-up or south-up)."""
+        left, right = sorted(self.extent[0::2])
+        bottom, top = sorted(self.extent[1::2])
         return (pts[:, 0] >= left) & (pts[:, 0] <= right) & (pts[:, 1] >= bottom) & (pts[:, 1] <= top)
 
     def sample(self, xy: np.ndarray) -> np.ndarray:
@@ -317,6 +326,38 @@ class _Dem:
             zi[bad] = v[rn, cn]
         z[ok] = zi
         return z
+
+
+#: Vertical units a DEM may declare (band unit or the vertical CRS's), in metres.
+_UNITS_M = {"m": 1.0, "metre": 1.0, "meter": 1.0, "metres": 1.0, "meters": 1.0,
+            "ft": 0.3048, "foot": 0.3048, "feet": 0.3048, "international foot": 0.3048,
+            "us survey foot": 1200 / 3937, "us-ft": 1200 / 3937, "ftus": 1200 / 3937, "us_survey_foot": 1200 / 3937,
+            "cm": 0.01, "centimetre": 0.01, "centimeter": 0.01, "dm": 0.1, "decimetre": 0.1, "decimeter": 0.1,
+            "mm": 0.001, "millimetre": 0.001, "millimeter": 0.001}
+
+
+def _vertical_unit(path: Path, src, crs: pyproj.CRS) -> tuple[str, float]:
+    """The DEM's vertical unit and its size in metres: the vertical CRS's axis unit (a compound
+    CRS such as ``EPSG:32650+6360``), else the band's unit, else metres.
+
+    Raises
+    ------
+    SpatialError
+        The DEM declares a unit that is not a length this module knows.
+    """
+    if crs.is_compound:
+        for sub in crs.sub_crs_list:
+            if sub.is_vertical and sub.axis_info:
+                ax = sub.axis_info[0]
+                return ax.unit_name, float(ax.unit_conversion_factor)
+    unit = str((src.units or ("",))[0] or "").strip()
+    if not unit:
+        return "metre", 1.0
+    key = unit.lower()
+    if key not in _UNITS_M:
+        raise SpatialError(f"DEM {path} says its elevations are in {unit!r}, not a length unit known here "
+                           f"(metres, feet, US survey feet, cm, dm, mm); convert it to metres or clear the band's unit")
+    return unit, _UNITS_M[key]
 
 
 def _segments(network: WalkNetwork):
@@ -374,9 +415,11 @@ def _from_dem(network: WalkNetwork, path: Path, steps_factor: float, step_m: flo
         reason[~has] = np.where(out[~has], OUTSIDE_DEM, NODATA)
     return _result(network, fwd, bwd, has, z_node, reason, str(path), dem.crs, dem.extent, steps_factor,
                    f"DEM {dem.crs}, x {dem.extent[0]:.6g}..{dem.extent[2]:.6g}, "
-                   f"y {dem.extent[1]:.6g}..{dem.extent[3]:.6g}, cell {dem.res_m:.3g} m, sampled every {step:.3g} m",
+                   f"y {dem.extent[1]:.6g}..{dem.extent[3]:.6g}, cell {dem.res_m:.3g} m, sampled every {step:.3g} m"
+                   + ("" if dem.unit == "metre" else f", elevations in {dem.unit} converted to metres"),
                    f"高程数据 {dem.crs}，x {dem.extent[0]:.6g}..{dem.extent[2]:.6g}，"
-                   f"y {dem.extent[1]:.6g}..{dem.extent[3]:.6g}，像元 {dem.res_m:.3g} 米，每 {step:.3g} 米取一个高程")
+                   f"y {dem.extent[1]:.6g}..{dem.extent[3]:.6g}，像元 {dem.res_m:.3g} 米，每 {step:.3g} 米取一个高程"
+                   + ("" if dem.unit == "metre" else f"，高程单位 {dem.unit} 已换算为米"))
 
 
 def _segment_costs(dem: _Dem, a, d, za, zb, run, n_sub) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,86 @@
+"""An outside tester's checks of the grid editor, hill walks (``--dem``) and the notebooks.
+
+DEM references are computed here by hand: Tobler's function on a plane of known slope, written
+with rasterio in the units, scale and orientation under test.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+from affine import Affine
+
+from spatial.core.errors import SpatialError
+from spatial.network.elevation import edge_times
+from spatial.network.graph import network_from_arrays
+
+UTM = "EPSG:32650"
+X0, Y0 = 500_000.0, 2_500_000.0
+FOOT, US_FOOT = 0.3048, 1200 / 3937
+
+
+def _tobler(slope: float) -> float:
+    """Walking speed over the flat speed: 6 exp(-3.5 |S + 0.05|) / 6 exp(-3.5 * 0.05)."""
+    return math.exp(-3.5 * abs(slope + 0.05)) / math.exp(-3.5 * 0.05)
+
+
+def _street():
+    """1 km of street along x from (X0, Y0), nodes every 100 m."""
+    xs = X0 + np.arange(0, 1001, 100.0)
+    u = np.arange(len(xs) - 1)
+    return network_from_arrays(np.column_stack([xs, np.full(len(xs), Y0)]), u, u + 1, crs=UTM)
+
+
+def _plane_dem(path: Path, *, to_unit: float = 1.0, crs: str = UTM, units: str | None = None,
+               scale: float = 1.0, offset: float = 0.0, dtype: str = "float32", south_up: bool = False) -> Path:
+    """A 10 m UTM DEM climbing 8% to the east (100 m at X0), stored as ``(z / to_unit - offset) / scale``."""
+    cell, left, top, w, h = 10.0, X0 - 300, Y0 + 300, 160, 60
+    cx = np.broadcast_to(left + (np.arange(w) + 0.5) * cell, (h, w))
+    z = ((100.0 + 0.08 * (cx - X0)) / to_unit - offset) / scale
+    transform = Affine(cell, 0, left, 0, -cell, top)
+    if south_up:  # first row at the bottom
+        transform = Affine(cell, 0, left, 0, cell, top - h * cell)
+    with rasterio.open(path, "w", driver="GTiff", width=w, height=h, count=1, dtype=dtype, crs=crs,
+                       transform=transform, nodata=-9999) as dst:
+        dst.write(np.round(z).astype(dtype) if dtype.startswith("int") else z.astype(dtype), 1)
+        if units:
+            dst.units = (units,)
+        if (scale, offset) != (1.0, 0.0):
+            dst.scales, dst.offsets = (scale,), (offset,)
+    return path
+
+
+UP_8 = 100 / _tobler(0.08)      # flat-equivalent metres of 100 m climbing 8% (132.3)
+DOWN_8 = 100 / _tobler(-0.08)   # and descending (93.2)
+
+
+@pytest.mark.parametrize("kind, kwargs", [
+    ("band unit ft", {"to_unit": FOOT, "units": "ft"}),
+    ("band unit US survey foot", {"to_unit": US_FOOT, "units": "US survey foot"}),
+    ("vertical CRS in US feet", {"to_unit": US_FOOT, "crs": "EPSG:32650+6360"}),
+    ("int16 decimetres (scale 0.1)", {"scale": 0.1, "dtype": "int16"}),
+    ("int16 centimetres over 50 m (scale 0.01, offset 50)", {"scale": 0.01, "offset": 50.0, "dtype": "int16"}),
+    ("south-up raster", {"south_up": True}),
+])
+def test_dem_units_scale_and_orientation_give_the_metre_slope(tmp_path, kind, kwargs):
+    # before: feet read as metres walked 100 m of 8% as 250.6 m (a 26% slope), decimetres as 1,654.6 m,
+    # and a south-up raster was refused as "does not cover the network"
+    times = edge_times(_street(), _plane_dem(tmp_path / "dem.tif", **kwargs))
+    assert times.forward_m == pytest.approx(np.full(10, UP_8), rel=2e-4), kind
+    assert times.backward_m == pytest.approx(np.full(10, DOWN_8), rel=2e-4), kind
+
+
+def test_dem_in_feet_says_so_in_the_report(tmp_path):
+    times = edge_times(_street(), _plane_dem(tmp_path / "dem.tif", to_unit=FOOT, units="ft"))
+    assert "elevations in ft converted to metres" in times.report.iloc[0]["problem"]
+    assert "metres" not in edge_times(_street(), _plane_dem(tmp_path / "m.tif")).report.iloc[0]["problem"]
+
+
+def test_dem_with_a_band_unit_that_is_not_a_length_is_refused_naming_it(tmp_path):
+    dem = _plane_dem(tmp_path / "kelvin.tif", units="K")
+    with pytest.raises(SpatialError, match=r"kelvin\.tif says its elevations are in 'K'.*convert it to metres"):
+        edge_times(_street(), dem)
