@@ -84,3 +84,91 @@ def test_dem_with_a_band_unit_that_is_not_a_length_is_refused_naming_it(tmp_path
     dem = _plane_dem(tmp_path / "kelvin.tif", units="K")
     with pytest.raises(SpatialError, match=r"kelvin\.tif says its elevations are in 'K'.*convert it to metres"):
         edge_times(_street(), dem)
+
+
+# ---------------------------------------------------------------------------------- the editor
+
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+
+def _chrome(width: int = 1000, height: int = 700):
+    """Headless Chromium with networking off, as tests/test_editor_browser.py starts it."""
+    webdriver = pytest.importorskip("selenium.webdriver")
+    import shutil
+
+    from selenium.webdriver.chrome.service import Service
+
+    driver_path = shutil.which("chromedriver") or CHROMEDRIVER
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not Path(driver_path).exists() or browser is None:
+        pytest.skip("needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)")
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = browser
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--host-resolver-rules=MAP * ~NOTFOUND", f"--window-size={width},{height}"):
+        opts.add_argument(arg)
+    return webdriver.Chrome(service=Service(driver_path), options=opts)
+
+
+def _open(driver, page: Path) -> None:
+    import time
+
+    driver.get(page.resolve().as_uri())
+    for _ in range(100):
+        if driver.execute_script("return document.body.getAttribute('data-ready') === '1'"):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"{page.name} never became ready")
+
+
+def _two_communities():
+    """Two communities of 2 x 2 boxes; C1 has grids C1-01 (west) and C1-02, C2 one grid C2-01.
+    b1, b2 are one gated estate; a3 is locked."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    cells = [(c, r) for r in range(2) for c in range(4)]
+    return gpd.GeoDataFrame({
+        "unit_id": ["a0", "a1", "b1", "b2", "a2", "a3", "b3", "b4"],
+        "grid_id": ["C1-01", "C1-01", "C1-02", "C1-02", "C1-01", "C1-01", "C1-02", "C2-01"],
+        "community_id": ["C1"] * 7 + ["C2"],
+        "households": [100, 150, 120, 80, 90, 60, 200, 600],
+        "estate": [None, None, "丽景苑", "丽景苑", None, None, None, None],
+        "locked": ["否", "否", "否", "否", "否", "是", "否", "否"],
+    }, geometry=[box(X0 + 100 * c, Y0 + 100 * r, X0 + 100 * (c + 1), Y0 + 100 * (r + 1)) for c, r in cells],
+        crs=UTM)
+
+
+@pytest.mark.browser
+def test_geojson_export_keeps_communities_estates_and_locks_so_a_page_from_it_is_the_same(tmp_path):
+    # before: the export held unit_id, grid_id, households and population only; a page made from it
+    # measured every grid from one plan-wide mean (the demo's 158 grids all changed, C01-01 -2.9% ->
+    # -6.1%), and the estate and the lock were gone
+    import geopandas as gpd
+
+    from spatial.maps.editor import save_grid_editor
+
+    units = _two_communities()
+    first = save_grid_editor(units, tmp_path / "first.html", lang="en")
+    driver = _chrome()
+    try:
+        _open(driver, first)
+        before = driver.execute_script("return window.spatialGridEditor.stats()")
+        text = driver.execute_script("return window.spatialGridEditor.exportGeoJson()")
+        back = gpd.read_file(text)
+        assert back["community_id"].tolist() == units["community_id"].tolist()
+        assert back["estate"].tolist() == units["estate"].tolist()
+        assert back["locked"].tolist() == units["locked"].tolist()
+        exported = tmp_path / "first_plan.geojson"
+        exported.write_text(text, encoding="utf-8")
+        second = save_grid_editor(gpd.read_file(exported), tmp_path / "second.html", lang="en")
+        _open(driver, second)
+        after = driver.execute_script("return window.spatialGridEditor.stats()")
+        # C1: 800 households in two grids (mean 400): C1-01 and C1-02 hold 400 each; C2-01 (600) is its
+        # community's mean, not 28.6% over a plan-wide mean of 466.7
+        assert {k: v["deviation_pct"] for k, v in after.items()} == {k: v["deviation_pct"] for k, v in before.items()}
+        assert after["C2-01"]["deviation_pct"] == 0
+        moved = driver.execute_script("return window.spatialGridEditor.move(['b1', 'a3'], 'C1-01')")
+        assert sorted(moved["moved"]) == ["b1", "b2"] and moved["locked"] == ["a3"]
+    finally:
+        driver.quit()

@@ -270,6 +270,9 @@ def editor_payload(
     comm = None
     if community_id_col in units.columns:  # each grid's deviation is from its community's mean grid
         comm = pd.factorize(units[community_id_col])[0].tolist()
+    # the columns that say how units are edited go out again with the GeoJSON export, so a page or
+    # a redraw made from it has the same communities, estates and locks
+    kept = [c for c in dict.fromkeys([community_id_col, gated, lock]) if c is not None and c in units.columns]
     pts = shapely.get_coordinates(shapely.point_on_surface(geoms))
     pt = np.column_stack([np.rint(pts[:, 0] * SCALE) - xmin, np.rint(pts[:, 1] * SCALE) - ymin]).astype(np.int64)
 
@@ -289,6 +292,7 @@ def editor_payload(
             "comm": comm,
             "geom": [_encode_polygons(g, xmin, ymin) for g in geoms],
             "pt": pt.tolist(),
+            "attrs": {str(c): _column_values(units[c]) for c in kept},
         },
         "grids": {"id": grid_ids, "color": colours},
         "adj": {"ptr": m.indptr.tolist(), "idx": m.indices.tolist()},
@@ -391,6 +395,17 @@ def _jsonable(v):
     if isinstance(v, (int, str)):
         return v
     return str(v)
+
+
+def _column_values(col: pd.Series) -> list:
+    """A column as JSON values: booleans, whole numbers, floats or text; null where missing."""
+    if pd.api.types.is_bool_dtype(col):
+        return [None if pd.isna(v) else bool(v) for v in col]
+    if pd.api.types.is_integer_dtype(col):
+        return [None if pd.isna(v) else int(v) for v in col]
+    if pd.api.types.is_float_dtype(col):
+        return [None if pd.isna(v) else float(v) for v in col]
+    return [None if v is None or (not isinstance(v, str) and pd.isna(v)) else _jsonable(v) for v in col]
 
 
 def _numbers(a: np.ndarray) -> list:
