@@ -204,3 +204,45 @@ def test_coverage_notebook_service_areas_stay_in_the_communities_as_its_text_say
     more = (loose["area_m2"].sum() - area["area_m2"].sum()) / 1e6
     said = float(re.search(r"约多出 ([\d.]+) km²", cells[at - 1].source).group(1))
     assert more == pytest.approx(said, abs=0.1)
+
+
+# ------------------------------------------------------------------ grid outlines as the plan
+
+
+def _outline_units():
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    return gpd.GeoDataFrame({"unit_id": ["u0", "u1", "u2", "u3"], "households": [100, 100, 100, 100]},
+                            geometry=[box(X0 + 100 * i, Y0, X0 + 100 * (i + 1), Y0 + 100) for i in range(4)],
+                            crs=UTM)
+
+
+def _kml(path: Path, field: str) -> Path:
+    """Two grid outlines in a KML as GDAL writes it: Name blank, the grid's name in ExtendedData."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    outlines = gpd.GeoDataFrame({field: ["第一网格", "第二网格"]}, crs=UTM,
+                                geometry=[box(X0, Y0, X0 + 200, Y0 + 100), box(X0 + 200, Y0, X0 + 400, Y0 + 100)])
+    outlines.to_crs(4326).to_file(path, driver="KML")
+    return path
+
+
+def test_kml_outlines_with_the_grid_name_in_a_named_field_give_the_units_their_grids(tmp_path):
+    # before: a KML whose Name is blank and whose grid is in 网格名称 gave 0 grids and said all
+    # 4 units "lie outside every outline"
+    from spatial.grids.plan import read_plan
+
+    plan = read_plan(_kml(tmp_path / "网格边界.kml", "网格名称"), _outline_units())
+    assert plan.tolist() == ["第一网格", "第一网格", "第二网格", "第二网格"]
+
+
+def test_kml_outlines_whose_id_column_is_blank_are_refused_naming_the_column(tmp_path):
+    from spatial.core.errors import ColumnError
+    from spatial.grids.plan import read_plan
+
+    kml = _kml(tmp_path / "grids.kml", "GridName")
+    with pytest.raises(ColumnError, match=r"grid id column 'Name' is empty in all 2 outlines .*GridName.*--grid-id-col"):
+        read_plan(kml, _outline_units())
+    assert read_plan(kml, _outline_units(), grid_id_col="GridName").tolist() == ["第一网格"] * 2 + ["第二网格"] * 2
