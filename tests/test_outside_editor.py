@@ -246,3 +246,19 @@ def test_kml_outlines_whose_id_column_is_blank_are_refused_naming_the_column(tmp
     with pytest.raises(ColumnError, match=r"grid id column 'Name' is empty in all 2 outlines .*GridName.*--grid-id-col"):
         read_plan(kml, _outline_units())
     assert read_plan(kml, _outline_units(), grid_id_col="GridName").tolist() == ["第一网格"] * 2 + ["第二网格"] * 2
+
+
+def test_whole_number_grid_ids_read_as_floats_keep_their_names_in_the_editor(tmp_path):
+    # before: integer grid ids with a blank among them (a GeoPackage gives 1.0, 2.0, NaN) became
+    # grids "1.0" and "2.0" on the page and in its exported CSV, which the plan calls 1 and 2
+    import geopandas as gpd
+
+    from spatial.maps.editor import editor_payload
+
+    units = _outline_units().assign(grid_id=[1, 1, 2, None])
+    units.to_file(tmp_path / "plan.gpkg", layer="units")
+    back = gpd.read_file(tmp_path / "plan.gpkg", layer="units")
+    assert back["grid_id"].dtype == "float64"
+    data = editor_payload(back)
+    assert data["grids"]["id"] == ["1", "2"]
+    assert data["units"]["grid"] == [0, 0, 1, -1]
