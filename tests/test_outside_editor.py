@@ -61,6 +61,8 @@ DOWN_8 = 100 / _tobler(-0.08)   # and descending (93.2)
 @pytest.mark.parametrize("kind, kwargs", [
     ("band unit ft", {"to_unit": FOOT, "units": "ft"}),
     ("band unit US survey foot", {"to_unit": US_FOOT, "units": "US survey foot"}),
+    ("band unit 'feet (NAVD88)'", {"to_unit": FOOT, "units": "feet (NAVD88)"}),
+    ("band unit 'm asl'", {"units": "m asl"}),
     ("vertical CRS in US feet", {"to_unit": US_FOOT, "crs": "EPSG:32650+6360"}),
     ("int16 decimetres (scale 0.1)", {"scale": 0.1, "dtype": "int16"}),
     ("int16 centimetres over 50 m (scale 0.01, offset 50)", {"scale": 0.01, "offset": 50.0, "dtype": "int16"}),

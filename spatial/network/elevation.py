@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -354,6 +355,8 @@ def _vertical_unit(path: Path, src, crs: pyproj.CRS) -> tuple[str, float]:
     if not unit:
         return "metre", 1.0
     key = unit.lower()
+    if key not in _UNITS_M:  # "m asl", "metres above sea level", "feet (NAVD88)": the first word
+        key = re.split(r"[\s(\[,;]+", key)[0]
     if key not in _UNITS_M:
         raise SpatialError(f"DEM {path} says its elevations are in {unit!r}, not a length unit known here "
                            f"(metres, feet, US survey feet, cm, dm, mm); convert it to metres or clear the band's unit")
