@@ -13,8 +13,9 @@ back with :func:`spatial.read_plan`, or score it with ``spatial grids ... --exis
 --evaluate``.
 
 Contiguity uses the grids engine's rule: the units' rook adjacency by shared boundary length
-(:func:`spatial.grids._adjacency.rook_adjacency`, corners never count), computed here once and
-embedded; the page checks a grid by breadth-first search over its units. The page is written by
+(:func:`spatial.grids._adjacency.rook_adjacency`, corners never count) once they are grown into
+the street gaps between them (``street_gap_m``, as ``spatial grids --evaluate`` does), computed
+here once and embedded; the page checks a grid by breadth-first search over its units. The page is written by
 hand (no folium): folium's per-feature layers cannot restyle and recount thousands of units on
 every move, and no maintained redistricting editor works offline from one file (Districtr and
 DistrictBuilder need a server). Leaflet is inlined from ``spatial/maps/_assets``.
@@ -197,6 +198,7 @@ def editor_payload(
     max_households: float = 500,
     max_deviation_pct: float | None = None,
     lang: str = "zh",
+    street_gap_m: float = 30.0,
 ) -> dict:
     """The data the editor page embeds: units, grids, the units' rook adjacency and outlines.
 
@@ -234,7 +236,7 @@ def editor_payload(
     units = repair_geometries(units, "units", report, id_col=unit_id_col)
     crs_m = metric_crs(units)
     geoms_m = np.asarray(units.to_crs(crs_m).geometry.values, dtype=object)
-    adj = rook_adjacency(geoms_m)
+    adj = _neighbours(units, geoms_m, communities, crs_m, unit_id_col, community_id_col, street_gap_m)
     wgs = units.to_crs(4326)
     geoms = np.asarray(wgs.geometry.values, dtype=object)
     xmin, ymin = (int(np.floor(v * SCALE)) for v in wgs.total_bounds[:2])
@@ -317,6 +319,20 @@ def editor_payload(
     if len(report):
         logger.info("grid editor: %d unit geometries repaired", len(report))
     return payload
+
+
+def _neighbours(units, geoms_m, communities, crs_m, unit_id_col: str, community_id_col: str, gap_m: float):
+    """The units' rook adjacency as the grids engine and ``spatial grids --evaluate`` read it: each
+    unit clipped to its community and grown into the street gaps (up to ``gap_m``) between the
+    units there, then neighbours sharing more than 1 m of boundary. Units that tile their
+    community are neighbours as drawn; building footprints face each other across the lanes."""
+    from spatial.grids.evaluate import _unit_streets
+
+    if communities is not None and community_id_col not in communities.columns:
+        communities = None
+    lm = gpd.GeoDataFrame(units.drop(columns=units.geometry.name), geometry=geoms_m, crs=crs_m)
+    streets = _unit_streets(lm, geoms_m, communities, community_id_col, crs_m, None, gap_m, None, unit_id_col)[0]
+    return rook_adjacency(streets.pieces)
 
 
 def _shared_borders(geoms_wgs: np.ndarray, geoms_m: np.ndarray, adj, crs_m, x0: int, y0: int) -> dict:
@@ -439,6 +455,7 @@ def grid_editor(
     max_households: float = 500,
     max_deviation_pct: float | None = None,
     lang: str = "zh",
+    street_gap_m: float = 30.0,
     title: str | None = None,
     file_stem: str = "grid_editor",
     attribution: str | None = None,
@@ -469,6 +486,10 @@ def grid_editor(
         (the ``community_id`` column) is flagged. Every grid shows its deviation either way.
     lang : {"zh", "en"}
         Language of the page.
+    street_gap_m : float
+        Units facing each other across a gap up to this wide (a street or lane between
+        footprints) are neighbours, as in the grids engine and ``spatial grids --evaluate``
+        (default 30 m); contiguity is checked on that adjacency.
     title : str, optional
         Heading and browser title.
     file_stem : str
@@ -496,7 +517,7 @@ def grid_editor(
     data = editor_payload(units, communities, roads=roads, unit_id_col=unit_id_col, grid_id_col=grid_id_col,
                           households_col=households_col, population_col=population_col, gated_col=gated_col,
                           locked_col=locked_col, min_households=min_households, max_households=max_households,
-                          max_deviation_pct=max_deviation_pct, lang=lang)
+                          max_deviation_pct=max_deviation_pct, lang=lang, street_gap_m=street_gap_m)
     t = TEXT[lang]
     n_grids, n_units = len(data["grids"]["id"]), len(data["units"]["id"])
     title = title or t["title"]
