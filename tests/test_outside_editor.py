@@ -310,3 +310,20 @@ def test_footprints_across_a_lane_are_neighbours_in_the_editor_as_in_evaluate():
     split = units.assign(grid_id=["A", "B", "A", "B"])
     scores = evaluate_grids(split, min_households=0, max_households=1000).grids.set_index("grid_id")
     assert scores.loc["A", "components"] == 2
+
+
+def test_editor_command_takes_the_street_gap_of_spatial_grids(tmp_path):
+    # a 10 m lane: neighbours at the default 30 m, not with --street-gap-m 5 (before: no such option)
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from spatial.cli import main
+
+    units = gpd.GeoDataFrame({"unit_id": ["h0", "h1"], "grid_id": ["A", "A"], "households": [100, 100]},
+                             geometry=[box(X0, Y0, X0 + 40, Y0 + 40), box(X0 + 50, Y0, X0 + 90, Y0 + 40)], crs=UTM)
+    units.to_file(tmp_path / "plan.gpkg", layer="units")
+    for gap, want in (("30", [0, 1, 2]), ("5", [0, 0, 0])):
+        out = tmp_path / f"gap{gap}.html"
+        assert main(["-q", "editor", str(tmp_path / "plan.gpkg"), "--out", str(out), "--street-gap-m", gap]) == 0
+        data = out.read_text(encoding="utf-8").split('"adj":{"ptr":')[1].split("]")[0]
+        assert [int(x) for x in data.strip("[").split(",")] == want, gap

@@ -19,6 +19,7 @@ from spatial.cli._common import (
     say,
     split_spec,
 )
+from spatial.cli.grids import _street_gap
 
 
 def add_parser(sub) -> None:
@@ -47,6 +48,9 @@ def add_parser(sub) -> None:
     p.add_argument("--max-deviation", type=float, default=None, metavar="PCT", dest="max_deviation",
                    help="flag grids further than PCT (1-100) from their community's mean grid (every grid "
                         "shows its deviation either way)")
+    p.add_argument("--street-gap-m", type=_street_gap, default=30.0, metavar="M",
+                   help="units facing each other across a gap up to M wide are neighbours when the page "
+                        "checks contiguity, as in 'spatial grids --street-gap-m' (default 30)")
     p.add_argument("--gated-col", default=None, help="units sharing a label here move together (default: gated/estate)")
     p.add_argument("--locked-col", default=None, help="boolean column of units that cannot move (default: locked)")
     p.add_argument("--title", default=None, help="heading of the page")
@@ -130,7 +134,8 @@ def run(args: argparse.Namespace) -> int:
                             unit_id_col=uid, grid_id_col=gid, households_col=hh, population_col=pop,
                             gated_col=args.gated_col,
                             locked_col=args.locked_col, min_households=args.min_households,
-                            max_households=args.max_households, max_deviation_pct=args.max_deviation)
+                            max_households=args.max_households, max_deviation_pct=args.max_deviation,
+                            street_gap_m=args.street_gap_m)
     n_grids = units[gid].nunique()
     say(args, f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB; {len(units)} units in {n_grids} grids)")
     return 0
