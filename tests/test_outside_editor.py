@@ -327,3 +327,18 @@ def test_editor_command_takes_the_street_gap_of_spatial_grids(tmp_path):
         assert main(["-q", "editor", str(tmp_path / "plan.gpkg"), "--out", str(out), "--street-gap-m", gap]) == 0
         data = out.read_text(encoding="utf-8").split('"adj":{"ptr":')[1].split("]")[0]
         assert [int(x) for x in data.strip("[").split(",")] == want, gap
+
+
+def test_grids_get_distinct_colours_while_the_palette_lasts():
+    # before: the greedy colouring took the first free colour, so six grids in a row (bubenec's
+    # strips) came out in two or three colours and the list's swatches could not tell them apart
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from spatial.maps.editor import PALETTE, editor_payload
+
+    units = gpd.GeoDataFrame({"unit_id": [f"u{i}" for i in range(6)], "grid_id": [f"G{i}" for i in range(6)],
+                              "households": [100] * 6},
+                             geometry=[box(X0 + 100 * i, Y0, X0 + 100 * (i + 1), Y0 + 100) for i in range(6)], crs=UTM)
+    colours = editor_payload(units)["grids"]["color"]
+    assert len(set(colours)) == 6 and set(colours) <= set(PALETTE)

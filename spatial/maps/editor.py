@@ -169,16 +169,19 @@ def _encode_polygons(geom, x0: int, y0: int) -> list:
 
 
 def _greedy_colours(n_grids: int, gi: np.ndarray, gj: np.ndarray) -> list[str]:
-    """A palette colour per grid, different from every neighbour's where the palette allows."""
+    """A palette colour per grid, different from every neighbour's where the palette allows, and
+    of the free ones the least used so far (so grids apart do not all share the first colours)."""
     nbrs: list[set[int]] = [set() for _ in range(n_grids)]
     for a, b in zip(gi.tolist(), gj.tolist()):
         nbrs[a].add(b)
         nbrs[b].add(a)
     colour = [-1] * n_grids
+    count = [0] * len(PALETTE)
     for g in sorted(range(n_grids), key=lambda x: -len(nbrs[x])):
         used = {colour[h] for h in nbrs[g]}
         free = [c for c in range(len(PALETTE)) if c not in used]
-        colour[g] = free[0] if free else g % len(PALETTE)
+        colour[g] = min(free, key=lambda c: count[c]) if free else g % len(PALETTE)
+        count[colour[g]] += 1
     return [PALETTE[c] for c in colour]
 
 
