@@ -83,6 +83,24 @@ def _grid_column(args: argparse.Namespace, units, uid: str) -> str:
     return column(args, units, "grid_id", "plan")
 
 
+def _units_community(args: argparse.Namespace, units, uid: str, gid: str, communities_col: str | None) -> str | None:
+    """The units' community id column: ``--community-id-col``, the communities' id column name,
+    ``community_id`` or 社区编号/社区代码/社区编码; None when the units have none."""
+    from spatial.core.errors import ColumnError
+
+    given = args.community_id_col
+    if given is not None and given not in units.columns and communities_col is None:
+        have = ", ".join(str(c) for c in units.columns if c != units.geometry.name)
+        raise ColumnError(f"'{args.units or args.plan}' has no column {given!r} (given as --community-id-col); "
+                          f"it has: {have}")
+    for c in (given, communities_col, "community_id", "社区编号", "社区代码", "社区编码"):
+        if c is not None and c in units.columns and c not in (uid, gid):
+            if c not in (given, "community_id"):
+                say(args, f"units: using column {c} as community_id")
+            return c
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     from spatial.core.errors import ColumnError
     from spatial.grids.plan import read_plan
@@ -118,9 +136,14 @@ def run(args: argparse.Namespace) -> int:
         communities = read_grid_input(args.communities, "communities", "communities")
     elif "communities" in _layers_of(args.plan):
         communities = read_grid_input(Path(f"{args.plan}:communities"), "communities", "communities")
+    found = None
     if communities is not None:  # 社区编号 ... as community_id, which the page and the points' cells read
         found = column(args, communities, "community_id", "communities", required=False)
         communities = as_contract(communities, found, "community_id")
+    # the units' community, which each grid's deviation is measured in: under the communities' name
+    # for it or a 社区 name (社区编号 ...), never a bare 编号/code (a unit's own id)
+    ucol = _units_community(args, units, uid, gid, found)
+    units = as_contract(units, ucol, "community_id")
     roads = None
     if args.roads is not None and args.roads.suffix.lower() in NETWORK_SUFFIXES:
         from spatial.network.graph import edges_frame
