@@ -362,3 +362,33 @@ def test_editor_command_finds_the_units_community_under_its_chinese_name(tmp_pat
     assert main(["-q", "editor", str(tmp_path / "plan.gpkg"), "--out", str(page)]) == 0
     assert _page_data(page)["units"]["comm"] == [0] * 7 + [1]
     assert main(["-q", "editor", str(tmp_path / "plan.gpkg"), "--out", str(page), "--community-id-col", "街道"]) == 2
+
+
+def test_chinese_coverage_map_states_the_slope_model_in_chinese(tmp_path):
+    # before: `spatial map --coverage` of a run with --dem wrote, on the Chinese map,
+    # "坡度模型：walk times by Tobler ..., from home to station; elevations on 100.0% of edges"
+    import geopandas as gpd
+    import shapely
+
+    from spatial.cli import main
+
+    dem = _plane_dem(tmp_path / "dem.tif")
+    street = tmp_path / "street.gpkg"
+    xs = X0 + np.arange(0, 1001, 100.0)
+    gpd.GeoDataFrame({"highway": ["residential"] * 10},
+                     geometry=[shapely.LineString([(x, Y0), (x + 100, Y0)]) for x in xs[:-1]], crs=UTM).to_file(street)
+    gpd.GeoDataFrame({"station_id": ["S1"], "name": ["站一"]}, geometry=[shapely.Point(X0, Y0 + 5)],
+                     crs=UTM).to_file(tmp_path / "stations.gpkg")
+    gpd.GeoDataFrame({"unit_id": ["u1", "u2"], "households": [100, 200]},
+                     geometry=[shapely.Point(X0 + 400, Y0 + 5), shapely.Point(X0 + 900, Y0 + 5)],
+                     crs=UTM).to_file(tmp_path / "units.gpkg")
+    cov = tmp_path / "cov.gpkg"
+    assert main(["-q", "coverage", str(street), str(tmp_path / "stations.gpkg"), str(tmp_path / "units.gpkg"),
+                 "--out", str(cov), "--dem", str(dem), "--no-isochrones"]) == 0
+    for lang, want, never in (("zh", "坡度模型：步行时间按 Tobler", "walk times by"),
+                              ("en", "walk times by Tobler", "步行时间按")):
+        page = tmp_path / f"map_{lang}.html"
+        assert main(["-q", "map", "--coverage", str(cov), "--out", str(page), "--lang", lang]) == 0
+        text = page.read_text(encoding="utf-8")
+        assert want in text and never not in text, lang
+    assert "从住处算到服务站；100.0% 的路段有高程（10 / 10）" in (tmp_path / "map_zh.html").read_text(encoding="utf-8")

@@ -48,11 +48,13 @@ import shapely
 from spatial.core._threads import halves, thread_map
 from spatial.core.checks import REPORT_COLUMNS, ZH_COLUMNS, reason_zh
 from spatial.core.errors import CRSError, InputFileError, SpatialError
+from spatial.network._dem_units import vertical_unit
 from spatial.network.graph import WalkNetwork
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["EdgeTimes", "edge_times", "tobler_factor", "slope_note", "STEPS_FACTOR", "SLOPE_MODEL", "FASTEST"]
+__all__ = ["EdgeTimes", "edge_times", "tobler_factor", "slope_note", "slope_note_of", "STEPS_FACTOR", "SLOPE_MODEL",
+           "FASTEST"]
 
 #: Steps walk this many times slower than flat ground at least (GraphHopper foot: 3 vs 5 km/h).
 STEPS_FACTOR = 5.0 / 3.0
@@ -124,15 +126,43 @@ class EdgeTimes:
         """Share of the edges (0-1) that got elevations."""
         return float(self.has_elevation.mean()) if len(self.has_elevation) else 0.0
 
-    def describe(self) -> str:
+    def describe(self, lang: str = "en") -> str:
         """One line: the slope model, the steps factor and the share of edges with elevations
-        (the report's ``dem`` row says the same; maps state it next to the walking speed)."""
-        return slope_note(self.report.iloc[0]["action"], self.report.iloc[0]["problem"])
+        (the report's ``dem`` row says the same; maps state it next to the walking speed), in
+        English or, with ``lang="zh"``, Chinese."""
+        return slope_note_of(self.report.iloc[0], lang)
 
 
 def slope_note(action: str, problem: str) -> str:
-    """The one-line slope model from the ``dem`` row of a report (``action``, ``problem``)."""
-    return f"{action}; {str(problem).split(';')[0]}"
+    """The one-line slope model from the ``dem`` row of a report (``action``, ``problem``, or
+    their ``_zh`` columns: the Chinese row's clauses end in ``；``)."""
+    first = re.split(r"[;；]", str(problem))[0]
+    return f"{action}；{first}" if "；" in str(problem) else f"{action}; {first}"
+
+
+def slope_note_of(row, lang: str = "en") -> str:
+    """:func:`slope_note` of a report's ``dem`` row in ``lang``. A row read back from a report
+    layer has its English texts only (the layer keeps four columns): in Chinese they are said
+    again from their figures (the English line when they do not read as this module writes them).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> row = pd.Series({"problem": "elevations on 86.0% of edges (2098 of 2440); DEM EPSG:4326",
+    ...                  "action": f"walk times by {SLOPE_MODEL}, steps ×1.67, from home to station"})
+    >>> slope_note_of(row, "zh").endswith("台阶 ×1.67，从住处算到服务站；86.0% 的路段有高程（2098 / 2440）")
+    True
+    """
+    if lang != "zh":
+        return slope_note(row["action"], row["problem"])
+    if all(str(row.get(c, "") or "") not in ("", "nan") for c in ("action_zh", "problem_zh")):
+        return slope_note(row["action_zh"], row["problem_zh"])
+    act = re.fullmatch(r"walk times by (.+), steps ×([\d.]+), from home to station", str(row["action"]))
+    got = re.match(r"elevations on ([\d.]+)% of edges \((\d+) of (\d+)\)", str(row["problem"]))
+    if act is None or got is None:
+        return slope_note(row["action"], row["problem"])
+    return (f"步行时间按 {act.group(1)} 计算，台阶 ×{act.group(2)}，从住处算到服务站；"
+            f"{got.group(1)}% 的路段有高程（{got.group(2)} / {got.group(3)}）")
 
 
 def edge_times(network: WalkNetwork, dem, *, steps_factor: float = STEPS_FACTOR,
@@ -252,7 +282,7 @@ class _Dem:
                 raise InputFileError(f"cannot read DEM {path}: {str(exc).splitlines()[0]}") from exc
             values = np.ma.filled(band.astype(np.float64), np.nan)
             # GDAL's scale and offset (e.g. int16 decimetres), then the vertical unit to metres
-            self.unit, to_m = _vertical_unit(path, src, dem_crs)
+            self.unit, to_m = vertical_unit(path, src, dem_crs)
             scale, offset = float(src.scales[0]), float(src.offsets[0])
             if (scale, offset, to_m) != (1.0, 0.0, 1.0):
                 values = (values * scale + offset) * to_m
@@ -327,40 +357,6 @@ class _Dem:
             zi[bad] = v[rn, cn]
         z[ok] = zi
         return z
-
-
-#: Vertical units a DEM may declare (band unit or the vertical CRS's), in metres.
-_UNITS_M = {"m": 1.0, "metre": 1.0, "meter": 1.0, "metres": 1.0, "meters": 1.0,
-            "ft": 0.3048, "foot": 0.3048, "feet": 0.3048, "international foot": 0.3048,
-            "us survey foot": 1200 / 3937, "us-ft": 1200 / 3937, "ftus": 1200 / 3937, "us_survey_foot": 1200 / 3937,
-            "cm": 0.01, "centimetre": 0.01, "centimeter": 0.01, "dm": 0.1, "decimetre": 0.1, "decimeter": 0.1,
-            "mm": 0.001, "millimetre": 0.001, "millimeter": 0.001}
-
-
-def _vertical_unit(path: Path, src, crs: pyproj.CRS) -> tuple[str, float]:
-    """The DEM's vertical unit and its size in metres: the vertical CRS's axis unit (a compound
-    CRS such as ``EPSG:32650+6360``), else the band's unit, else metres.
-
-    Raises
-    ------
-    SpatialError
-        The DEM declares a unit that is not a length this module knows.
-    """
-    if crs.is_compound:
-        for sub in crs.sub_crs_list:
-            if sub.is_vertical and sub.axis_info:
-                ax = sub.axis_info[0]
-                return ax.unit_name, float(ax.unit_conversion_factor)
-    unit = str((src.units or ("",))[0] or "").strip()
-    if not unit:
-        return "metre", 1.0
-    key = unit.lower()
-    if key not in _UNITS_M:  # "m asl", "metres above sea level", "feet (NAVD88)": the first word
-        key = re.split(r"[\s(\[,;]+", key)[0]
-    if key not in _UNITS_M:
-        raise SpatialError(f"DEM {path} says its elevations are in {unit!r}, not a length unit known here "
-                           f"(metres, feet, US survey feet, cm, dm, mm); convert it to metres or clear the band's unit")
-    return unit, _UNITS_M[key]
 
 
 def _segments(network: WalkNetwork):

@@ -594,7 +594,7 @@ def _maps(project: Project, layers: dict, out: Path) -> list[Path]:
     if "coverage_demand" in layers:
         cov = {"isochrones": layers.get("isochrones"), "gaps": layers.get("gaps"),
                "summary": layers.get("coverage_summary"), "speed_kmh": project.coverage["speed_kmh"],
-               "slope": layers["dem"].describe() if layers.get("dem") is not None else None}
+               "slope": layers["dem"].describe(lang) if layers.get("dem") is not None else None}
         m = coverage_map(layers["coverage_demand"], layers["stations"], **cov, **common)
         files.append(save_map(m, out / "coverage.html"))
         if "grids" in layers:
