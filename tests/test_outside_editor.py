@@ -392,3 +392,17 @@ def test_chinese_coverage_map_states_the_slope_model_in_chinese(tmp_path):
         text = page.read_text(encoding="utf-8")
         assert want in text and never not in text, lang
     assert "从住处算到服务站；100.0% 的路段有高程（10 / 10）" in (tmp_path / "map_zh.html").read_text(encoding="utf-8")
+
+
+def test_a_rotated_dem_is_refused_naming_the_file(tmp_path):
+    # before: a DEM whose geotransform is rotated 30 degrees was sampled as if north-up: 3 of the
+    # street's 10 edges, all inside it, were walked flat as "outside the DEM", the rest on wrong cells
+    from affine import Affine
+
+    path = tmp_path / "rotated.tif"
+    transform = Affine.translation(X0 - 1500, Y0 + 1500) * Affine.rotation(30) * Affine.scale(10, -10)
+    with rasterio.open(path, "w", driver="GTiff", width=400, height=400, count=1, dtype="float32", crs=UTM,
+                       transform=transform) as dst:
+        dst.write(np.full((400, 400), 100, dtype="float32"), 1)
+    with pytest.raises(SpatialError, match=r"rotated\.tif is rotated .*gdalwarp rotated\.tif"):
+        edge_times(_street(), path)

@@ -241,6 +241,9 @@ class _Dem:
         from rasterio.windows import Window, from_bounds
 
         with _open(path) as src:
+            if src.transform.b != 0 or src.transform.d != 0:  # rows and columns not along the axes
+                raise SpatialError(f"DEM {path} is rotated (its geotransform has rotation terms), which is not read "
+                                   f"here; warp it north-up first, e.g. gdalwarp {path.name} {path.stem}_north_up.tif")
             self.crs = src.crs.to_string()
             b = src.bounds  # a south-up raster has bottom > top: ordered here
             self.extent = (min(b.left, b.right), min(b.bottom, b.top), max(b.left, b.right), max(b.bottom, b.top))
