@@ -400,7 +400,7 @@ def test_a_rotated_dem_is_refused_naming_the_file(tmp_path):
     from affine import Affine
 
     path = tmp_path / "rotated.tif"
-    transform = Affine.translation(X0 - 1500, Y0 + 1500) * Affine.rotation(30) * Affine.scale(10, -10)
+    transform = Affine.translation(X0 - 1500, Y0 + 1500) @ Affine.rotation(30) @ Affine.scale(10, -10)
     with rasterio.open(path, "w", driver="GTiff", width=400, height=400, count=1, dtype="float32", crs=UTM,
                        transform=transform) as dst:
         dst.write(np.full((400, 400), 100, dtype="float32"), 1)
