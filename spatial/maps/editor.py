@@ -15,9 +15,9 @@ back with :func:`spatial.read_plan`, or score it with ``spatial grids ... --exis
 Contiguity uses the grids engine's rule: the units' rook adjacency by shared boundary length
 (:func:`spatial.grids._adjacency.rook_adjacency`, corners never count) once they are grown into
 the street gaps between them (``street_gap_m``, as ``spatial grids --evaluate`` does), computed
-here once and embedded; the page checks a grid by breadth-first search over its units. The page is written by
-hand (no folium): folium's per-feature layers cannot restyle and recount thousands of units on
-every move, and no maintained redistricting editor works offline from one file (Districtr and
+here once and embedded; the page checks a grid by breadth-first search over its units. The page
+is written by hand (no folium): folium's per-feature layers cannot restyle and recount thousands
+of units on every move, and no maintained redistricting editor works offline from one file (Districtr and
 DistrictBuilder need a server). Leaflet is inlined from ``spatial/maps/_assets``.
 """
 

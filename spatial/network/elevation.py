@@ -19,8 +19,8 @@ and along each edge every ``step_m`` metres (default: the DEM's cell size), or f
 Elevations are in metres unless the DEM says otherwise (a vertical CRS or band unit in feet,
 US survey feet, cm ...: converted), after the band's scale and offset. ``highway=steps`` walk at
 most ``1 / steps_factor`` of the flat speed (default 3/5: GraphHopper's foot profile walks steps
-at 3 km/h against 5 km/h on the flat); a DEM steep enough to slow them more wins (the slower of the two), so a DEM that resolves a
-flight of steps does not count it twice.
+at 3 km/h against 5 km/h on the flat); a DEM steep enough to slow them more wins (the slower of
+the two), so a DEM that resolves a flight of steps does not count it twice.
 
 Honest reporting: :attr:`EdgeTimes.report` holds one summary row (share of edges with
 elevations, the DEM's extent and CRS) and one row per edge walked flat for lack of elevations
