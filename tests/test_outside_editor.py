@@ -406,3 +406,13 @@ def test_a_rotated_dem_is_refused_naming_the_file(tmp_path):
         dst.write(np.full((400, 400), 100, dtype="float32"), 1)
     with pytest.raises(SpatialError, match=r"rotated\.tif is rotated .*gdalwarp rotated\.tif"):
         edge_times(_street(), path)
+
+
+def test_python_dash_m_spatial_runs_the_command(tmp_path):
+    # before: "No module named spatial.__main__; 'spatial' is a package and cannot be directly executed"
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "spatial", "editor", str(tmp_path / "missing.gpkg"),
+                           "--out", str(tmp_path / "x.html")], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "missing.gpkg" in done.stderr and len(done.stderr.strip().splitlines()) == 1
