@@ -26,8 +26,8 @@
 # %%
 import spatial
 
-demo = spatial.load_demo(network=False)
-communities, units = demo["communities"], demo["units"]
+demo = spatial.load_demo()
+communities, units, network = demo["communities"], demo["units"], demo["network"]
 print(len(communities), "个社区,", len(units), "个住户单元,", int(units["households"].sum()), "户")
 communities[["community_id", "name", "code", "street"]].head()
 
@@ -38,9 +38,12 @@ communities[["community_id", "name", "code", "street"]].head()
 # 局部搜索与重组，使每个网格落在户数区间内，并保持连片与紧凑、不切割封闭小区。
 # 区间内如何取舍由 `balance` 决定：`"band"`（不给网格数时的默认）户数在区间内即可，边界优先沿街道、
 # 网格更紧凑；`"equal"`（给定 `n_grids` 时的默认）各网格户数尽量接近平均，必要时边界穿过街坊。
+#
+# 街道从 `roads=` 读取（道路线、步行路网或 osmnx 图；这里用示例的步行路网，与 `spatial demo` 相同）。
+# 不给道路且单元之间没有街道空隙时，网格边界不按街道加权，`plan.report` 会写明这一点。
 
 # %%
-plan = spatial.partition_grids(units, communities, min_households=300, max_households=500)
+plan = spatial.partition_grids(units, communities, roads=network, min_households=300, max_households=500)
 grids = plan.grids
 grids[["grid_code", "community_id", "households", "population", "n_units", "polsby_popper",
        "band_status", "full_time_workers", "building_leads", "household_leads"]].head(10)
@@ -62,7 +65,7 @@ grids["band_status"].value_counts()
 # `evaluate_grids` 不修改方案，只给出评分：户数区间达标率、偏差、连片性、与社区边界的缝隙与重叠、紧凑度、沿路比例。
 
 # %%
-scores = spatial.evaluate_grids(grids, communities, min_households=300, max_households=500)
+scores = spatial.evaluate_grids(grids, communities, min_households=300, max_households=500, roads=network)
 scores.summary.T
 
 # %% [markdown]
@@ -76,7 +79,8 @@ grown = plan.units.copy()
 target = grids.sort_values("households").iloc[-1]["grid_id"]
 mask = grown["grid_id"] == target
 grown.loc[mask, "households"] = (grown.loc[mask, "households"] * 1.6).round().astype(int)
-redrawn = spatial.redraw_grids(grown, communities, grown[["unit_id", "grid_id"]])
+redrawn = spatial.redraw_grids(grown, communities, grown[["unit_id", "grid_id"]], roads=network)
+print(f"区间内网格 {(redrawn.grids['band_status'] == 'in').sum()} / {len(redrawn.grids)}")
 print(f"移动了 {len(redrawn.moves)} 个单元（占 {len(redrawn.moves) / len(grown):.1%}）")
 redrawn.moves.head()
 

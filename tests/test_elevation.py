@@ -302,7 +302,7 @@ def test_cli_dem_option_reports_and_bad_dems_are_one_line(tmp_path, capsys):
     html = tmp_path / "map.html"
     assert main(["map", "--coverage", str(out), "--out", str(html)]) == 0
     text = html.read_text(encoding="utf-8")
-    assert "坡度模型：walk times by Tobler" in text and "elevations on 100.0% of edges" in text
+    assert "坡度模型：步行时间按 Tobler" in text and "100.0% 的路段有高程" in text  # the Chinese map in Chinese
     elsewhere = write_dem(tmp_path / "elsewhere.tif", climbing, bounds_utm=(X0 + 90_000, Y0, X0 + 91_000, Y0 + 500))
     corrupt = tmp_path / "corrupt.tif"
     corrupt.write_bytes(b"not a tiff at all")

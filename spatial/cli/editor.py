@@ -19,6 +19,7 @@ from spatial.cli._common import (
     say,
     split_spec,
 )
+from spatial.cli.grids import _street_gap
 
 
 def add_parser(sub) -> None:
@@ -47,6 +48,9 @@ def add_parser(sub) -> None:
     p.add_argument("--max-deviation", type=float, default=None, metavar="PCT", dest="max_deviation",
                    help="flag grids further than PCT (1-100) from their community's mean grid (every grid "
                         "shows its deviation either way)")
+    p.add_argument("--street-gap-m", type=_street_gap, default=30.0, metavar="M",
+                   help="units facing each other across a gap up to M wide are neighbours when the page "
+                        "checks contiguity, as in 'spatial grids --street-gap-m' (default 30)")
     p.add_argument("--gated-col", default=None, help="units sharing a label here move together (default: gated/estate)")
     p.add_argument("--locked-col", default=None, help="boolean column of units that cannot move (default: locked)")
     p.add_argument("--title", default=None, help="heading of the page")
@@ -77,6 +81,24 @@ def _grid_column(args: argparse.Namespace, units, uid: str) -> str:
         raise ColumnError(f"PLAN '{args.plan}' has no grid id column (it has: {have}); name it with "
                           "--grid-id-col, or give a table or the grids' outlines as PLAN and the units with --units")
     return column(args, units, "grid_id", "plan")
+
+
+def _units_community(args: argparse.Namespace, units, uid: str, gid: str, communities_col: str | None) -> str | None:
+    """The units' community id column: ``--community-id-col``, the communities' id column name,
+    ``community_id`` or 社区编号/社区代码/社区编码; None when the units have none."""
+    from spatial.core.errors import ColumnError
+
+    given = args.community_id_col
+    if given is not None and given not in units.columns and communities_col is None:
+        have = ", ".join(str(c) for c in units.columns if c != units.geometry.name)
+        raise ColumnError(f"'{args.units or args.plan}' has no column {given!r} (given as --community-id-col); "
+                          f"it has: {have}")
+    for c in (given, communities_col, "community_id", "社区编号", "社区代码", "社区编码"):
+        if c is not None and c in units.columns and c not in (uid, gid):
+            if c not in (given, "community_id"):
+                say(args, f"units: using column {c} as community_id")
+            return c
+    return None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -114,9 +136,14 @@ def run(args: argparse.Namespace) -> int:
         communities = read_grid_input(args.communities, "communities", "communities")
     elif "communities" in _layers_of(args.plan):
         communities = read_grid_input(Path(f"{args.plan}:communities"), "communities", "communities")
+    found = None
     if communities is not None:  # 社区编号 ... as community_id, which the page and the points' cells read
         found = column(args, communities, "community_id", "communities", required=False)
         communities = as_contract(communities, found, "community_id")
+    # the units' community, which each grid's deviation is measured in: under the communities' name
+    # for it or a 社区 name (社区编号 ...), never a bare 编号/code (a unit's own id)
+    ucol = _units_community(args, units, uid, gid, found)
+    units = as_contract(units, ucol, "community_id")
     roads = None
     if args.roads is not None and args.roads.suffix.lower() in NETWORK_SUFFIXES:
         from spatial.network.graph import edges_frame
@@ -130,7 +157,8 @@ def run(args: argparse.Namespace) -> int:
                             unit_id_col=uid, grid_id_col=gid, households_col=hh, population_col=pop,
                             gated_col=args.gated_col,
                             locked_col=args.locked_col, min_households=args.min_households,
-                            max_households=args.max_households, max_deviation_pct=args.max_deviation)
+                            max_households=args.max_households, max_deviation_pct=args.max_deviation,
+                            street_gap_m=args.street_gap_m)
     n_grids = units[gid].nunique()
     say(args, f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB; {len(units)} units in {n_grids} grids)")
     return 0

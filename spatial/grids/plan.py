@@ -243,13 +243,17 @@ def plan_from_polygons(outlines, units, *, unit_id_col: str = "unit_id", grid_id
 
     require_crs(outlines, f"plan {name}")
     require_crs(units, "units")
+    have = ', '.join(map(str, outlines.columns.drop(outlines.geometry.name)))
     gid = grid_id_col if grid_id_col in outlines.columns else (
         find_column(outlines, "grid_id", layer=f"plan {name}", required=False)
         or find_column(outlines, "name", layer=f"plan {name}", required=False))
     if gid is None:
         raise ColumnError(f"plan {name} holds grid outlines but no grid id or name column (it has: "
-                          f"{', '.join(map(str, outlines.columns.drop(outlines.geometry.name)))}); "
-                          f"name one {grid_id_col} (or 网格编号)")
+                          f"{have}); name one {grid_id_col} (or 网格编号)")
+    if not (outlines[gid].notna() & (outlines[gid].astype(str).str.strip() != "")).any():
+        # a KML's Name left blank, the grid's name in its ExtendedData: not "every unit outside"
+        raise ColumnError(f"plan {name}: the grid id column {gid!r} is empty in all {len(outlines)} outlines "
+                          f"(it has: {have}); name the column holding the grid ids (--grid-id-col, grid_id_col=)")
     if unit_id_col not in units.columns:
         raise ColumnError(f"'units' has no column '{unit_id_col}' to give the plan {name} to")
     crs = metric_crs(units, outlines)

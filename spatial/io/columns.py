@@ -26,7 +26,7 @@ ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "station_id": ("station_id", ("站点编号", "站点代码", "站点编码", "编号", "代码", "编码", "id", "code")),
     "candidate_id": ("candidate_id", ("候选编号", "候选点编号", "编号", "代码", "id", "code")),
     "community_id": ("community_id", ("社区编号", "社区代码", "社区编码", "编号", "代码", "code", "id")),
-    "grid_id": ("grid_id", ("网格编号", "网格号", "所属网格", "网格代码", "网格编码", "编号")),
+    "grid_id": ("grid_id", ("网格编号", "网格号", "所属网格", "网格代码", "网格编码", "编号", "网格名称", "网格名")),
     "households": ("households", ("户数", "住户数", "总户数", "常住户数", "居民户数", "hh", "household")),
     "population": ("population", ("人口", "常住人口", "人口数", "总人口", "居住人口", "pop")),
     "name": ("name", ("名称", "站点名称", "小区名称", "社区名称", "名字", "站名")),

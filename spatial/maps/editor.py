@@ -13,10 +13,11 @@ back with :func:`spatial.read_plan`, or score it with ``spatial grids ... --exis
 --evaluate``.
 
 Contiguity uses the grids engine's rule: the units' rook adjacency by shared boundary length
-(:func:`spatial.grids._adjacency.rook_adjacency`, corners never count), computed here once and
-embedded; the page checks a grid by breadth-first search over its units. The page is written by
-hand (no folium): folium's per-feature layers cannot restyle and recount thousands of units on
-every move, and no maintained redistricting editor works offline from one file (Districtr and
+(:func:`spatial.grids._adjacency.rook_adjacency`, corners never count) once they are grown into
+the street gaps between them (``street_gap_m``, as ``spatial grids --evaluate`` does), computed
+here once and embedded; the page checks a grid by breadth-first search over its units. The page
+is written by hand (no folium): folium's per-feature layers cannot restyle and recount thousands
+of units on every move, and no maintained redistricting editor works offline from one file (Districtr and
 DistrictBuilder need a server). Leaflet is inlined from ``spatial/maps/_assets``.
 """
 
@@ -168,16 +169,19 @@ def _encode_polygons(geom, x0: int, y0: int) -> list:
 
 
 def _greedy_colours(n_grids: int, gi: np.ndarray, gj: np.ndarray) -> list[str]:
-    """A palette colour per grid, different from every neighbour's where the palette allows."""
+    """A palette colour per grid, different from every neighbour's where the palette allows, and
+    of the free ones the least used so far (so grids apart do not all share the first colours)."""
     nbrs: list[set[int]] = [set() for _ in range(n_grids)]
     for a, b in zip(gi.tolist(), gj.tolist()):
         nbrs[a].add(b)
         nbrs[b].add(a)
     colour = [-1] * n_grids
+    count = [0] * len(PALETTE)
     for g in sorted(range(n_grids), key=lambda x: -len(nbrs[x])):
         used = {colour[h] for h in nbrs[g]}
         free = [c for c in range(len(PALETTE)) if c not in used]
-        colour[g] = free[0] if free else g % len(PALETTE)
+        colour[g] = min(free, key=lambda c: count[c]) if free else g % len(PALETTE)
+        count[colour[g]] += 1
     return [PALETTE[c] for c in colour]
 
 
@@ -197,6 +201,7 @@ def editor_payload(
     max_households: float = 500,
     max_deviation_pct: float | None = None,
     lang: str = "zh",
+    street_gap_m: float = 30.0,
 ) -> dict:
     """The data the editor page embeds: units, grids, the units' rook adjacency and outlines.
 
@@ -234,7 +239,7 @@ def editor_payload(
     units = repair_geometries(units, "units", report, id_col=unit_id_col)
     crs_m = metric_crs(units)
     geoms_m = np.asarray(units.to_crs(crs_m).geometry.values, dtype=object)
-    adj = rook_adjacency(geoms_m)
+    adj = _neighbours(units, geoms_m, communities, crs_m, unit_id_col, community_id_col, street_gap_m)
     wgs = units.to_crs(4326)
     geoms = np.asarray(wgs.geometry.values, dtype=object)
     xmin, ymin = (int(np.floor(v * SCALE)) for v in wgs.total_bounds[:2])
@@ -242,7 +247,7 @@ def editor_payload(
     labels = units[grid_id_col]
     has_grid = labels.notna().to_numpy()
     # a plain array: pandas 3 turns a None that Series.map returns into NaN, which no grid is
-    grid_str = np.array([None if pd.isna(v) else str(v) for v in labels], dtype=object)
+    grid_str = np.array([None if pd.isna(v) else _label(v) for v in labels], dtype=object)
     grid_ids = sorted(pd.unique(grid_str[has_grid]).tolist(), key=_natural)
     pos = {g: k for k, g in enumerate(grid_ids)}
     g_of = np.array([pos[g] if g is not None else -1 for g in grid_str], dtype=np.int64)
@@ -270,6 +275,9 @@ def editor_payload(
     comm = None
     if community_id_col in units.columns:  # each grid's deviation is from its community's mean grid
         comm = pd.factorize(units[community_id_col])[0].tolist()
+    # the columns that say how units are edited go out again with the GeoJSON export, so a page or
+    # a redraw made from it has the same communities, estates and locks
+    kept = [c for c in dict.fromkeys([community_id_col, gated, lock]) if c is not None and c in units.columns]
     pts = shapely.get_coordinates(shapely.point_on_surface(geoms))
     pt = np.column_stack([np.rint(pts[:, 0] * SCALE) - xmin, np.rint(pts[:, 1] * SCALE) - ymin]).astype(np.int64)
 
@@ -289,6 +297,7 @@ def editor_payload(
             "comm": comm,
             "geom": [_encode_polygons(g, xmin, ymin) for g in geoms],
             "pt": pt.tolist(),
+            "attrs": {str(c): _column_values(units[c]) for c in kept},
         },
         "grids": {"id": grid_ids, "color": colours},
         "adj": {"ptr": m.indptr.tolist(), "idx": m.indices.tolist()},
@@ -313,6 +322,20 @@ def editor_payload(
     if len(report):
         logger.info("grid editor: %d unit geometries repaired", len(report))
     return payload
+
+
+def _neighbours(units, geoms_m, communities, crs_m, unit_id_col: str, community_id_col: str, gap_m: float):
+    """The units' rook adjacency as the grids engine and ``spatial grids --evaluate`` read it: each
+    unit clipped to its community and grown into the street gaps (up to ``gap_m``) between the
+    units there, then neighbours sharing more than 1 m of boundary. Units that tile their
+    community are neighbours as drawn; building footprints face each other across the lanes."""
+    from spatial.grids.evaluate import _unit_streets
+
+    if communities is not None and community_id_col not in communities.columns:
+        communities = None
+    lm = gpd.GeoDataFrame(units.drop(columns=units.geometry.name), geometry=geoms_m, crs=crs_m)
+    streets = _unit_streets(lm, geoms_m, communities, community_id_col, crs_m, None, gap_m, None, unit_id_col)[0]
+    return rook_adjacency(streets.pieces)
 
 
 def _shared_borders(geoms_wgs: np.ndarray, geoms_m: np.ndarray, adj, crs_m, x0: int, y0: int) -> dict:
@@ -385,12 +408,31 @@ def _natural(text: str):
     return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", text)]
 
 
+def _label(v) -> str:
+    """A grid id as text: whole numbers without ``.0`` (integer ids read as floats because some
+    units have none: a GeoPackage or shapefile column of 1, 2, blank comes back as 1.0, 2.0, NaN)."""
+    if isinstance(v, (float, np.floating)) and float(v).is_integer():
+        return str(int(v))
+    return str(v)
+
+
 def _jsonable(v):
     if isinstance(v, (np.integer,)):
         return int(v)
     if isinstance(v, (int, str)):
         return v
     return str(v)
+
+
+def _column_values(col: pd.Series) -> list:
+    """A column as JSON values: booleans, whole numbers, floats or text; null where missing."""
+    if pd.api.types.is_bool_dtype(col):
+        return [None if pd.isna(v) else bool(v) for v in col]
+    if pd.api.types.is_integer_dtype(col):
+        return [None if pd.isna(v) else int(v) for v in col]
+    if pd.api.types.is_float_dtype(col):
+        return [None if pd.isna(v) else float(v) for v in col]
+    return [None if v is None or (not isinstance(v, str) and pd.isna(v)) else _jsonable(v) for v in col]
 
 
 def _numbers(a: np.ndarray) -> list:
@@ -416,6 +458,7 @@ def grid_editor(
     max_households: float = 500,
     max_deviation_pct: float | None = None,
     lang: str = "zh",
+    street_gap_m: float = 30.0,
     title: str | None = None,
     file_stem: str = "grid_editor",
     attribution: str | None = None,
@@ -446,6 +489,10 @@ def grid_editor(
         (the ``community_id`` column) is flagged. Every grid shows its deviation either way.
     lang : {"zh", "en"}
         Language of the page.
+    street_gap_m : float
+        Units facing each other across a gap up to this wide (a street or lane between
+        footprints) are neighbours, as in the grids engine and ``spatial grids --evaluate``
+        (default 30 m); contiguity is checked on that adjacency.
     title : str, optional
         Heading and browser title.
     file_stem : str
@@ -473,7 +520,7 @@ def grid_editor(
     data = editor_payload(units, communities, roads=roads, unit_id_col=unit_id_col, grid_id_col=grid_id_col,
                           households_col=households_col, population_col=population_col, gated_col=gated_col,
                           locked_col=locked_col, min_households=min_households, max_households=max_households,
-                          max_deviation_pct=max_deviation_pct, lang=lang)
+                          max_deviation_pct=max_deviation_pct, lang=lang, street_gap_m=street_gap_m)
     t = TEXT[lang]
     n_grids, n_units = len(data["grids"]["id"]), len(data["units"]["id"])
     title = title or t["title"]

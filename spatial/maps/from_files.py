@@ -66,9 +66,9 @@ def map_from_files(
         options = _coverage_source(coverage, c["demand"], options)
     dem_row = c["report"][c["report"]["layer"] == "dem"] if "report" in c and "layer" in c["report"] else []
     if len(dem_row) and "slope" not in options:  # walks timed on slopes: state the model by the speed
-        from spatial.network.elevation import slope_note
+        from spatial.network.elevation import slope_note_of
 
-        options = {**options, "slope": slope_note(dem_row["action"].iloc[0], dem_row["problem"].iloc[0])}
+        options = {**options, "slope": slope_note_of(dem_row.iloc[0], options.get("lang", "zh"))}
     s = read_layers(sites, ["sites"], [], "sites") if sites else {}
     csv = Path(coverage).with_name(Path(coverage).stem + "_summary.csv") if coverage else None
     if c and "coverage_summary" not in c and csv.exists():  # `spatial coverage` writes it as CSV

@@ -16,10 +16,11 @@ Elevations come from a GeoTIFF DEM in any CRS (read with rasterio, only the wind
 network: a part of a Dask run reads its own window) sampled by bilinear interpolation at the nodes
 and along each edge every ``step_m`` metres (default: the DEM's cell size), or from the node
 ``elevation`` attributes of an osmnx ``.graphml`` (then each edge has one slope, end to end).
-Elevations are taken to be metres. ``highway=steps`` walk at most ``1 / steps_factor`` of the flat
-speed (default 3/5: GraphHopper's foot profile walks steps at 3 km/h against 5 km/h on the
-flat); a DEM steep enough to slow them more wins (the slower of the two), so a DEM that resolves a
-flight of steps does not count it twice.
+Elevations are in metres unless the DEM says otherwise (a vertical CRS or band unit in feet,
+US survey feet, cm ...: converted), after the band's scale and offset. ``highway=steps`` walk at
+most ``1 / steps_factor`` of the flat speed (default 3/5: GraphHopper's foot profile walks steps
+at 3 km/h against 5 km/h on the flat); a DEM steep enough to slow them more wins (the slower of
+the two), so a DEM that resolves a flight of steps does not count it twice.
 
 Honest reporting: :attr:`EdgeTimes.report` holds one summary row (share of edges with
 elevations, the DEM's extent and CRS) and one row per edge walked flat for lack of elevations
@@ -34,6 +35,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,11 +48,13 @@ import shapely
 from spatial.core._threads import halves, thread_map
 from spatial.core.checks import REPORT_COLUMNS, ZH_COLUMNS, reason_zh
 from spatial.core.errors import CRSError, InputFileError, SpatialError
+from spatial.network._dem_units import vertical_unit
 from spatial.network.graph import WalkNetwork
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["EdgeTimes", "edge_times", "tobler_factor", "slope_note", "STEPS_FACTOR", "SLOPE_MODEL", "FASTEST"]
+__all__ = ["EdgeTimes", "edge_times", "tobler_factor", "slope_note", "slope_note_of", "STEPS_FACTOR", "SLOPE_MODEL",
+           "FASTEST"]
 
 #: Steps walk this many times slower than flat ground at least (GraphHopper foot: 3 vs 5 km/h).
 STEPS_FACTOR = 5.0 / 3.0
@@ -122,15 +126,43 @@ class EdgeTimes:
         """Share of the edges (0-1) that got elevations."""
         return float(self.has_elevation.mean()) if len(self.has_elevation) else 0.0
 
-    def describe(self) -> str:
+    def describe(self, lang: str = "en") -> str:
         """One line: the slope model, the steps factor and the share of edges with elevations
-        (the report's ``dem`` row says the same; maps state it next to the walking speed)."""
-        return slope_note(self.report.iloc[0]["action"], self.report.iloc[0]["problem"])
+        (the report's ``dem`` row says the same; maps state it next to the walking speed), in
+        English or, with ``lang="zh"``, Chinese."""
+        return slope_note_of(self.report.iloc[0], lang)
 
 
 def slope_note(action: str, problem: str) -> str:
-    """The one-line slope model from the ``dem`` row of a report (``action``, ``problem``)."""
-    return f"{action}; {str(problem).split(';')[0]}"
+    """The one-line slope model from the ``dem`` row of a report (``action``, ``problem``, or
+    their ``_zh`` columns: the Chinese row's clauses end in ``；``)."""
+    first = re.split(r"[;；]", str(problem))[0]
+    return f"{action}；{first}" if "；" in str(problem) else f"{action}; {first}"
+
+
+def slope_note_of(row, lang: str = "en") -> str:
+    """:func:`slope_note` of a report's ``dem`` row in ``lang``. A row read back from a report
+    layer has its English texts only (the layer keeps four columns): in Chinese they are said
+    again from their figures (the English line when they do not read as this module writes them).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> row = pd.Series({"problem": "elevations on 86.0% of edges (2098 of 2440); DEM EPSG:4326",
+    ...                  "action": f"walk times by {SLOPE_MODEL}, steps ×1.67, from home to station"})
+    >>> slope_note_of(row, "zh").endswith("台阶 ×1.67，从住处算到服务站；86.0% 的路段有高程（2098 / 2440）")
+    True
+    """
+    if lang != "zh":
+        return slope_note(row["action"], row["problem"])
+    if all(str(row.get(c, "") or "") not in ("", "nan") for c in ("action_zh", "problem_zh")):
+        return slope_note(row["action_zh"], row["problem_zh"])
+    act = re.fullmatch(r"walk times by (.+), steps ×([\d.]+), from home to station", str(row["action"]))
+    got = re.match(r"elevations on ([\d.]+)% of edges \((\d+) of (\d+)\)", str(row["problem"]))
+    if act is None or got is None:
+        return slope_note(row["action"], row["problem"])
+    return (f"步行时间按 {act.group(1)} 计算，台阶 ×{act.group(2)}，从住处算到服务站；"
+            f"{got.group(1)}% 的路段有高程（{got.group(2)} / {got.group(3)}）")
 
 
 def edge_times(network: WalkNetwork, dem, *, steps_factor: float = STEPS_FACTOR,
@@ -141,8 +173,9 @@ def edge_times(network: WalkNetwork, dem, *, steps_factor: float = STEPS_FACTOR,
     ----------
     network : WalkNetwork
     dem : str, Path, networkx.Graph or EdgeTimes
-        A GeoTIFF DEM (any CRS, elevations in metres), an osmnx ``.graphml`` whose nodes carry
-        ``elevation`` (matched by node id), a networkx graph with such nodes, or an
+        A GeoTIFF DEM (any CRS; elevations in metres unless its vertical CRS or band unit
+        says feet, cm ...; the band's scale and offset applied), an osmnx ``.graphml`` whose
+        nodes carry ``elevation`` (matched by node id), a networkx graph with such nodes, or an
         :class:`EdgeTimes` already made for this network (returned as is).
     steps_factor : float
         ``highway=steps`` take at least this many times the flat time (>= 1).
@@ -208,8 +241,12 @@ class _Dem:
         from rasterio.windows import Window, from_bounds
 
         with _open(path) as src:
+            if src.transform.b != 0 or src.transform.d != 0:  # rows and columns not along the axes
+                raise SpatialError(f"DEM {path} is rotated (its geotransform has rotation terms), which is not read "
+                                   f"here; warp it north-up first, e.g. gdalwarp {path.name} {path.stem}_north_up.tif")
             self.crs = src.crs.to_string()
-            self.extent = tuple(map(float, src.bounds))
+            b = src.bounds  # a south-up raster has bottom > top: ordered here
+            self.extent = (min(b.left, b.right), min(b.bottom, b.top), max(b.left, b.right), max(b.bottom, b.top))
             dem_crs = pyproj.CRS.from_wkt(src.crs.to_wkt())
             net_crs = pyproj.CRS.from_user_input(crs)
             self.to_dem = None if dem_crs == net_crs else pyproj.Transformer.from_crs(net_crs, dem_crs, always_xy=True)
@@ -247,6 +284,11 @@ class _Dem:
             except (RasterioError, OSError) as exc:
                 raise InputFileError(f"cannot read DEM {path}: {str(exc).splitlines()[0]}") from exc
             values = np.ma.filled(band.astype(np.float64), np.nan)
+            # GDAL's scale and offset (e.g. int16 decimetres), then the vertical unit to metres
+            self.unit, to_m = vertical_unit(path, src, dem_crs)
+            scale, offset = float(src.scales[0]), float(src.offsets[0])
+            if (scale, offset, to_m) != (1.0, 0.0, 1.0):
+                values = (values * scale + offset) * to_m
             t = src.transform  # the window's transform (rasterio's window_transform warns on affine >= 3.1)
             self.transform = Affine(t.a, t.b, t.c + c0 * t.a + r0 * t.b, t.d, t.e, t.f + c0 * t.d + r0 * t.e)
         values[~np.isfinite(values)] = np.nan
@@ -270,8 +312,9 @@ class _Dem:
         return np.column_stack([x, y])
 
     def inside(self, pts: np.ndarray) -> np.ndarray:
-        """Which points (in the DEM's CRS) lie within the DEM's extent."""
-        left, bottom, right, top = self.extent
+        """Which points (in the DEM's CRS) lie within the DEM's extent (north-up or south-up)."""
+        left, right = sorted(self.extent[0::2])
+        bottom, top = sorted(self.extent[1::2])
         return (pts[:, 0] >= left) & (pts[:, 0] <= right) & (pts[:, 1] >= bottom) & (pts[:, 1] <= top)
 
     def sample(self, xy: np.ndarray) -> np.ndarray:
@@ -374,9 +417,11 @@ def _from_dem(network: WalkNetwork, path: Path, steps_factor: float, step_m: flo
         reason[~has] = np.where(out[~has], OUTSIDE_DEM, NODATA)
     return _result(network, fwd, bwd, has, z_node, reason, str(path), dem.crs, dem.extent, steps_factor,
                    f"DEM {dem.crs}, x {dem.extent[0]:.6g}..{dem.extent[2]:.6g}, "
-                   f"y {dem.extent[1]:.6g}..{dem.extent[3]:.6g}, cell {dem.res_m:.3g} m, sampled every {step:.3g} m",
+                   f"y {dem.extent[1]:.6g}..{dem.extent[3]:.6g}, cell {dem.res_m:.3g} m, sampled every {step:.3g} m"
+                   + ("" if dem.unit == "metre" else f", elevations in {dem.unit} converted to metres"),
                    f"高程数据 {dem.crs}，x {dem.extent[0]:.6g}..{dem.extent[2]:.6g}，"
-                   f"y {dem.extent[1]:.6g}..{dem.extent[3]:.6g}，像元 {dem.res_m:.3g} 米，每 {step:.3g} 米取一个高程")
+                   f"y {dem.extent[1]:.6g}..{dem.extent[3]:.6g}，像元 {dem.res_m:.3g} 米，每 {step:.3g} 米取一个高程"
+                   + ("" if dem.unit == "metre" else f"，高程单位 {dem.unit} 已换算为米"))
 
 
 def _segment_costs(dem: _Dem, a, d, za, zb, run, n_sub) -> tuple[np.ndarray, np.ndarray]:

@@ -490,11 +490,12 @@ def _maps(project: Project, layers: dict, out: Path) -> list[Path]:
                 households_col=_opt(project, "units", "households_col", "households"),
                 population_col=_opt(project, "units", "population_col", "population"),
                 min_households=g["min_households"], max_households=g["max_households"],
-                max_deviation_pct=g.get("max_deviation_pct"), lang=lang, credits=credits))
+                max_deviation_pct=g.get("max_deviation_pct"), street_gap_m=g.get("street_gap_m", 30.0),
+                lang=lang, credits=credits))
     if "coverage_demand" in layers:
         cov = {"isochrones": layers.get("isochrones"), "gaps": layers.get("gaps"),
                "summary": layers.get("coverage_summary"), "speed_kmh": project.coverage["speed_kmh"],
-               "slope": layers["dem"].describe() if layers.get("dem") is not None else None}
+               "slope": layers["dem"].describe(lang) if layers.get("dem") is not None else None}
         m = coverage_map(layers["coverage_demand"], layers["stations"], **cov, **common)
         files.append(save_map(m, out / "coverage.html"))
         if "grids" in layers:

@@ -466,6 +466,7 @@
       });
       var props = {unit_id: U.id[u], grid_id: gridOf[u] >= 0 ? D.grids.id[gridOf[u]] : null, households: hh[u]};
       if (pop) { props.population = pop[u]; }
+      for (var col in (U.attrs || {})) { if (!(col in props)) { props[col] = U.attrs[col][u]; } }
       features.push({type: "Feature", properties: props, geometry: polys.length === 1 ?
         {type: "Polygon", coordinates: polys[0]} : {type: "MultiPolygon", coordinates: polys}});
     }
