@@ -121,3 +121,16 @@ def test_a_rule_near_the_mean_counts_and_names_the_grids_beyond_it(tmp_path, cap
     assert main(["grids", "--evaluate", str(tmp_path / "plan.gpkg"), "--max-deviation", "10",
                  "--out", str(tmp_path / "scores.gpkg")]) == 0
     assert re.search(r"n_beyond_rule: 2\b", capsys.readouterr().out)
+
+
+def test_integer_grid_ids_read_back_as_floats_keep_their_names(tmp_path):
+    """A GeoPackage column of grid ids 1, 2 with one unit in no grid reads back as 1.0, 2.0, NaN:
+    the plan, a redraw and the editor call them 1 and 2, and so must the evaluation."""
+    units = squares(1, 5, [[100, 200, 150, 150, 90]])
+    units["grid_id"] = [1, 1, 2, 2, None]
+    units.to_file(tmp_path / "plan.gpkg")
+    back = gpd.read_file(tmp_path / "plan.gpkg")
+    assert back["grid_id"].dtype == float  # what a planner's file gives
+    res = evaluate_grids(back, community(shapely.box(0, 0, 500, 100)))
+    assert sorted(res.grids["grid_id"]) == ["1", "2"]
+    assert res.grids.set_index("grid_id")["households"].to_dict() == {"1": 300, "2": 300}

@@ -243,6 +243,19 @@ def report_in(frame: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     return out
 
 
+def label_text(value) -> str:
+    """A grid or unit id as text: whole numbers without ``.0``. Integer ids come back as floats
+    when some rows have none (a GeoPackage or shapefile column of 1, 2, blank reads as 1.0, 2.0,
+    NaN); the plan, a redraw and the planner call them 1 and 2.
+
+    >>> [label_text(v) for v in (3.0, 3, "03", 2.5, "C1-01")]
+    ['3', '3', '03', '2.5', 'C1-01']
+    """
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def _text(value) -> str | None:
     """A text cell, None when missing or empty."""
     if value is None or (not isinstance(value, str) and pd.isna(value)) or value == "":

@@ -23,6 +23,7 @@ from spatial.core.checks import (
     Report,
     check_band,
     check_households,
+    label_text,
     metric_crs,
     repair_geometries,
     require_columns,
@@ -147,7 +148,7 @@ def evaluate_grids(
                    zh=(f"没有 '{grid_id_col}'", "不在任何网格内：计为空隙"))
     lm, hh = lm[~missing], hh[~missing]
     is_units = lm[grid_id_col].duplicated().any()
-    gid = lm[grid_id_col].astype(str).to_numpy()
+    gid = np.array([label_text(v) for v in lm[grid_id_col]], dtype=object)  # 3.0 (a column with blanks) is 3
     geoms = np.asarray(lm.geometry.values, dtype=object)
     keys = list(pd.unique(gid))
     pos = {k: i for i, k in enumerate(keys)}

@@ -41,6 +41,7 @@ from spatial.core.atomic import atomic_path
 from spatial.core.checks import (
     Report,
     check_households,
+    label_text,
     marked_synthetic,
     metric_crs,
     repair_geometries,
@@ -247,7 +248,7 @@ def editor_payload(
     labels = units[grid_id_col]
     has_grid = labels.notna().to_numpy()
     # a plain array: pandas 3 turns a None that Series.map returns into NaN, which no grid is
-    grid_str = np.array([None if pd.isna(v) else _label(v) for v in labels], dtype=object)
+    grid_str = np.array([None if pd.isna(v) else label_text(v) for v in labels], dtype=object)
     grid_ids = sorted(pd.unique(grid_str[has_grid]).tolist(), key=_natural)
     pos = {g: k for k, g in enumerate(grid_ids)}
     g_of = np.array([pos[g] if g is not None else -1 for g in grid_str], dtype=np.int64)
@@ -406,14 +407,6 @@ def _encode_line(line, x0: int, y0: int) -> list[int]:
 def _natural(text: str):
     """Sort key: digits compare as numbers (C01-2 before C01-10)."""
     return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", text)]
-
-
-def _label(v) -> str:
-    """A grid id as text: whole numbers without ``.0`` (integer ids read as floats because some
-    units have none: a GeoPackage or shapefile column of 1, 2, blank comes back as 1.0, 2.0, NaN)."""
-    if isinstance(v, (float, np.floating)) and float(v).is_integer():
-        return str(int(v))
-    return str(v)
 
 
 def _jsonable(v):
