@@ -38,3 +38,13 @@ def test_the_core_and_io_examples_pass_under_plain_doctest_modules():
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )
     assert run.returncode == 0, run.stdout[-3000:]
+
+
+def test_python_dash_m_spatial_is_the_spatial_command(tmp_path):
+    # `python -m spatial coverage --help` said "No module named spatial.__main__": only
+    # `python -m spatial.cli` worked, while a notebook's `!python -m spatial ...` is what users type.
+    run = subprocess.run([sys.executable, "-m", "spatial", "coverage", "--help"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120,
+                         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("usage: spatial coverage")
