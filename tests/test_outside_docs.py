@@ -81,3 +81,16 @@ def test_coverage_with_max_walk_says_the_station_load_leaves_out_the_homes_farth
             "are in no station's catchment") in cut
     load = gpd.read_file(tmp_path / "cut.gpkg", layer="stations")
     assert load["households_served"].tolist() == [100]
+
+
+def test_the_project_file_shown_in_the_readme_is_data_demo_project_toml():
+    # README showed `kml = false` under "See data/demo_project.toml", whose line is `kml = true`
+    # (the demo writes results.kmz, as the README's table of outputs says).
+    import re
+    import tomllib
+
+    block = re.search(r"```toml\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), re.S).group(1)
+    shown = tomllib.loads(block)
+    actual = tomllib.loads((ROOT / "data" / "demo_project.toml").read_text(encoding="utf-8"))
+    assert shown == actual
+    assert shown["outputs"]["kml"] is True
