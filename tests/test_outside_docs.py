@@ -94,3 +94,28 @@ def test_the_project_file_shown_in_the_readme_is_data_demo_project_toml():
     actual = tomllib.loads((ROOT / "data" / "demo_project.toml").read_text(encoding="utf-8"))
     assert shown == actual
     assert shown["outputs"]["kml"] is True
+
+
+def test_a_station_every_place_is_nearer_another_of_has_a_reason_for_its_empty_area():
+    # City run (80 stations on Futian's real network): S035, 11 m from S011 and snapped behind it,
+    # got three empty 5/10/15-minute areas with reason '' (the docstring: "empty, or why the
+    # station has no area"), and the map dropped them with a warning naming no cause.
+    import geopandas as gpd
+    import numpy as np
+    from shapely.geometry import Point
+
+    from spatial.coverage.service_areas import isochrones
+    from spatial.network.graph import network_from_arrays
+
+    xs = np.arange(0.0, 1001.0, 100.0)
+    net = network_from_arrays(np.column_stack([xs, np.zeros_like(xs)]), list(range(10)), list(range(1, 11)),
+                              crs="EPSG:32650")
+    stations = gpd.GeoDataFrame({"station_id": ["A", "B"]}, geometry=[Point(500, 2), Point(500, 9)],
+                                crs="EPSG:32650")  # B walks 7 m more to the same spot of the street
+    areas = isochrones(stations, net, meters=(300,), cell_m=10.0)
+    a, b = areas.iloc[0], areas.iloc[1]
+    assert a.area_m2 > 0 and a.reason == ""
+    assert b.area_m2 == 0 and b.geometry.is_empty
+    assert b.reason == "every place it reaches is nearer another station on foot"
+    both = isochrones(stations, net, meters=(300,), cell_m=10.0, overlap=True)
+    assert (both["area_m2"] > 0).all() and (both["reason"] == "").all()
