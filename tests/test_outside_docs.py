@@ -258,3 +258,41 @@ def shapely_line(coords):
     from shapely.geometry import LineString
 
     return LineString(coords)
+
+
+def test_dask_grids_repair_polygons_the_reprojection_to_degrees_breaks(monkeypatch):
+    # City run on Dask (19,072 units, 1,674 grids, Futian): 57 grid polygons in results.gpkg were
+    # invalid (self-intersections: a hair-thin spike valid in UTM crossed itself once rounded to
+    # degrees), none in the one-process run of the same project, whose partition_grids reprojects
+    # with to_crs_valid. Here a grid made with a 1e-9 m spike: valid in UTM, not in EPSG:4326.
+    import functools
+
+    import geopandas as gpd
+    import shapely
+    from shapely.geometry import Polygon, box
+
+    import spatial.grids.partition as partition
+    from spatial.project.distributed import make_client, run_grids_distributed
+
+    x0, y0 = 191724.12849693053, 2493037.178902476
+    spike = Polygon([(x0, y0), (x0 + 100, y0), (x0 + 100, y0 + 100), (x0 + 50 + 1e-9, y0 + 100), (x0 + 50, y0 + 160),
+                     (x0 + 50, y0 + 100), (x0, y0 + 100)])
+    assert spike.is_valid and not gpd.GeoSeries([spike], crs=32650).to_crs(4326).is_valid.iloc[0]
+    real = partition.partition_grids
+
+    @functools.wraps(real)  # the same signature: run_grids_distributed checks the options against it
+    def spiky(*args, **kwargs):
+        res = real(*args, **kwargs)
+        res.grids.loc[res.grids.index[0], res.grids.geometry.name] = spike
+        return res
+
+    monkeypatch.setattr(partition, "partition_grids", spiky)
+    comms = gpd.GeoDataFrame({"community_id": ["C1"], "street": ["S1"]}, geometry=[box(x0, y0, x0 + 100, y0 + 100)],
+                             crs=32650).to_crs(4326)
+    units = gpd.GeoDataFrame({"unit_id": ["a", "b"], "households": [100.0, 100.0]},
+                             geometry=[box(x0, y0, x0 + 50, y0 + 100), box(x0 + 50, y0, x0 + 100, y0 + 100)],
+                             crs=32650).to_crs(4326)
+    with make_client(n_workers=1, processes=False) as client:
+        res = run_grids_distributed(units, comms, client=client, min_households=100, max_households=300)
+    assert len(res.grids) == 1 and res.grids.crs.to_epsg() == 4326
+    assert shapely.is_valid(res.grids.geometry.values).all()
