@@ -296,3 +296,32 @@ def test_dask_grids_repair_polygons_the_reprojection_to_degrees_breaks(monkeypat
         res = run_grids_distributed(units, comms, client=client, min_households=100, max_households=300)
     assert len(res.grids) == 1 and res.grids.crs.to_epsg() == 4326
     assert shapely.is_valid(res.grids.geometry.values).all()
+
+
+def test_coverage_says_a_warning_once_though_two_tables_meet_it(tmp_path, capsys):
+    # `spatial coverage ... --communities` on 200,000 homes printed "1 demand points lie in no
+    # communities polygon; summarised under id '(none)'" twice: the summary and the 2SFCA table
+    # each placed the homes in communities.
+    import geopandas as gpd
+    import numpy as np
+    from shapely.geometry import Point, box
+
+    from spatial.cli import main
+    from spatial.network.graph import network_from_arrays
+
+    xs = np.arange(0.0, 1001.0, 100.0)
+    net = network_from_arrays(np.column_stack([xs, np.zeros_like(xs)]), list(range(10)), list(range(1, 11)),
+                              crs="EPSG:32650")
+    gpd.GeoDataFrame({"highway": ["footway"] * net.n_edges}, geometry=list(net.geometry),
+                     crs="EPSG:32650").to_file(tmp_path / "roads.gpkg")
+    gpd.GeoDataFrame({"station_id": ["S"], "floor_area_m2": [300.0]}, geometry=[Point(0, 0)],
+                     crs="EPSG:32650").to_file(tmp_path / "stations.gpkg")
+    gpd.GeoDataFrame({"unit_id": ["in", "out"], "households": [100.0, 50.0]},
+                     geometry=[Point(100, 5), Point(900, 5)], crs="EPSG:32650").to_file(tmp_path / "homes.gpkg")
+    gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(0, -50, 500, 50)],
+                     crs="EPSG:32650").to_file(tmp_path / "comms.gpkg")
+    assert main(["coverage", str(tmp_path / "roads.gpkg"), str(tmp_path / "stations.gpkg"), str(tmp_path / "homes.gpkg"),
+                 "--out", str(tmp_path / "cov.gpkg"), "--meters", "300,1000", "--no-isochrones",
+                 "--communities", str(tmp_path / "comms.gpkg")]) == 0
+    err = capsys.readouterr().err
+    assert err.count("1 demand points lie in no communities polygon") == 1, err
