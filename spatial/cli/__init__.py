@@ -43,6 +43,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _SaidOnce(logging.Filter):
+    """Lets a warning through once per command: two steps that meet the same problem (the coverage
+    summary and the 2SFCA table both placing homes in communities) say it once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING:
+            return True
+        text = record.getMessage()
+        if text in self.seen:
+            return False
+        self.seen.add(text)
+        return True
+
+
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     return " ".join(part.strip() for part in text.splitlines() if part.strip())
@@ -63,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     args.verbose = getattr(args, "verbose", 0) or 0
     level = logging.ERROR if args.quiet else {0: logging.WARNING, 1: logging.INFO}.get(args.verbose, logging.DEBUG)
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(_SaidOnce())
     handler.setFormatter(logging.Formatter("spatial: %(levelname)s: %(message)s" if args.verbose
                                            else "spatial: %(message)s"))
     old_level = logger.level

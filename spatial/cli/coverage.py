@@ -52,7 +52,8 @@ def add_parser(sub) -> None:
                             "gcj02 (Amap/Tencent pick-ups) or bd09 (Baidu); moved to WGS-84 on reading")
     p.add_argument("--max-walk-m", type=positive, default=None,
                    help="stop the search at this walk (m), at least the largest band: faster on big networks, "
-                        "same bands and gaps; units farther have no walk_m (default: search every walk to its end)")
+                        "same bands and gaps; units farther have walk_m inf, no nearest_station and count in no "
+                        "station's load (default: search every walk to its end)")
     p.add_argument("--grids", type=Path, default=None,
                    help="grid polygons with a grid id (grid_id, 网格编号 ...; or give --grid-id-col)")
     p.add_argument("--communities", type=Path, default=None,
@@ -438,6 +439,11 @@ def _result_lines(args, bands, summary, scored, snapped, gaps, gap_band: str, hh
     if len(under):
         lines.append(f"{len(under)} stations under {args.min_m2_per_100hh:g} m² per 100 households served: "
                      + listed(under[sid], limit=10))
+    beyond = (scored["reason"] == "") & scored["nearest_station"].isna()
+    if args.max_walk_m is not None and beyond.any():  # their nearest station was never searched for
+        lines.append(f"station load counts homes within --max-walk-m {args.max_walk_m:g} m only: "
+                     f"{int(beyond.sum())} units ({_count(scored.loc[beyond, hh].sum())} households) farther "
+                     "are in no station's catchment (without --max-walk-m each counts at its nearest station)")
     return lines
 
 

@@ -17,12 +17,12 @@ def add_parser(sub) -> None:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from spatial.cli.run import summary_lines
+    from spatial.cli.run import step_printer
     from spatial.project.demo import demo_project_path
-    from spatial.project.run import run_project
+    from spatial.project.run import headline, run_project
 
     result = run_project(demo_project_path(args.data), out_dir=args.out,
-                         progress=not args.quiet and sys.stderr.isatty())
-    for line in summary_lines(result):
+                         progress=not args.quiet and sys.stderr.isatty(), on_step=step_printer(args))
+    for line in headline(result).splitlines():
         say(args, line)
     return 0

@@ -20,47 +20,73 @@ def add_parser(sub) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from spatial.project.run import run_project
+    from spatial.project.run import headline, run_project
 
     result = run_project(args.project, out_dir=args.out, progress=not args.quiet and sys.stderr.isatty(),
-                         scheduler=args.scheduler)
-    for line in summary_lines(result):
+                         scheduler=args.scheduler, on_step=step_printer(args))
+    for line in headline(result).splitlines():
         say(args, line)
     return 0
+
+
+def step_printer(args: argparse.Namespace):
+    """``run_project``'s ``on_step``: each step's line printed as the step ends, so a long run (or
+    one stopped with Ctrl-C) shows how far it got."""
+
+    def on_step(name: str, seconds: float, layers: dict) -> None:
+        n_inputs = sum(1 for key in layers if not key.startswith("_")) if name == "read" else None
+        line = step_line(name, seconds, layers, n_inputs=n_inputs)
+        if line is not None:
+            say(args, line)
+
+    return on_step
+
+
+def step_line(name: str, seconds: float | None, layers: dict, *, n_inputs: int | None = None,
+              report_rows: int | None = None) -> str | None:
+    """The line a step of ``spatial run`` prints (None when the step had nothing to do)."""
+    t = "" if seconds is None else f" ({seconds:.1f} s)"
+    if name == "read":
+        return f"read: {n_inputs} inputs{t}"
+    if name == "validate":
+        return f"validate: inputs checked{t}"
+    if name == "grids":
+        grids = layers.get("grids")
+        if grids is None or "band_status" not in grids:
+            return None
+        counts = grids["band_status"].value_counts()
+        moves = layers.get("moves")
+        redrawn = "" if moves is None else f" (plan redrawn: {len(moves)} units moved)"
+        return (f"grids: {len(grids)} grids, {counts.get('in', 0)} in band, {counts.get('under', 0)} under, "
+                f"{counts.get('over', 0)} over{redrawn}{t}")
+    if name == "coverage":
+        demand = layers.get("coverage_demand")
+        if demand is None or "access" not in demand:
+            return None
+        access = demand["access"].value_counts()
+        line = (f"coverage: {len(demand)} units walked, {access.get('estimated', 0)} through unmapped ground "
+                f"(estimated), {access.get('unreachable', 0)} unreachable")
+        gaps = layers.get("gaps")
+        if gaps is not None and "cause" in gaps:
+            causes = gaps["cause"].value_counts()
+            line += ("; gaps: " + ", ".join(f"{n} {cause}" for cause, n in causes.items())) if len(causes) \
+                else "; no gaps"
+        return line + t
+    if name == "siting":
+        return None if layers.get("sites") is None else f"siting: {len(layers['sites'])} new sites{t}"
+    if name == "write":
+        rows = report_rows if report_rows is not None else len(layers.get("report", ()))
+        return f"write: report of {rows} rows (every row set aside or repaired, and why){t}"
+    return None
 
 
 def summary_lines(result) -> list[str]:
     """One line per step of a finished run, then the headline (the detail is in the report layer and
     run_log.json)."""
+    from spatial.project.pipeline import STEP_NAMES
     from spatial.project.run import headline
 
-    lay, secs = result.layers, result.log.get("step_seconds", {})
-
-    def t(step: str) -> str:
-        return f" ({secs[step]:.1f} s)" if step in secs else ""
-
-    lines = [f"read: {len(result.log.get('inputs', {}))} inputs{t('read')}", f"validate: inputs checked{t('validate')}"]
-    grids = lay.get("grids")
-    if grids is not None and "band_status" in grids:
-        counts = grids["band_status"].value_counts()
-        moves = lay.get("moves")
-        redrawn = "" if moves is None else f" (plan redrawn: {len(moves)} units moved)"
-        lines.append(f"grids: {len(grids)} grids, {counts.get('in', 0)} in band, {counts.get('under', 0)} under, "
-                     f"{counts.get('over', 0)} over{redrawn}{t('grids')}")
-    demand = lay.get("coverage_demand")
-    if demand is not None and "access" in demand:
-        access = demand["access"].value_counts()
-        line = (f"coverage: {len(demand)} units walked, {access.get('estimated', 0)} through unmapped ground "
-                f"(estimated), {access.get('unreachable', 0)} unreachable")
-        gaps = lay.get("gaps")
-        if gaps is not None and "cause" in gaps:
-            causes = gaps["cause"].value_counts()
-            line += ("; gaps: " + ", ".join(f"{n} {cause}" for cause, n in causes.items())) if len(causes) \
-                else "; no gaps"
-        lines.append(line + t("coverage"))
-    if lay.get("sites") is not None:
-        lines.append(f"siting: {len(lay['sites'])} new sites{t('siting')}")
-    lines.append(f"write: report of {result.log.get('report_rows', 0)} rows (every row set aside or repaired, "
-                 f"and why){t('write')}")
-    lines.extend(headline(result).splitlines())
-    return lines
+    secs = result.log.get("step_seconds", {})
+    lines = [step_line(name, secs.get(name), result.layers, n_inputs=len(result.log.get("inputs", {})),
+                       report_rows=result.log.get("report_rows", 0)) for name in STEP_NAMES]
+    return [line for line in lines if line is not None] + headline(result).splitlines()

@@ -189,7 +189,8 @@ def atomic_path(path: str | Path, *, update: bool = False) -> Iterator[Path]:
     >>> target = os.path.join(tempfile.mkdtemp(), "a.txt")
     >>> with atomic_path(target) as tmp:
     ...     _ = tmp.write_text("whole")
-    >>> open(target).read(), sorted(os.listdir(os.path.dirname(target)))
+    >>> from pathlib import Path
+    >>> Path(target).read_text(), sorted(os.listdir(os.path.dirname(target)))
     ('whole', ['a.txt'])
     """
     path = check_output_path(path)

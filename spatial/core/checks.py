@@ -351,7 +351,7 @@ def natural_key(text) -> tuple:
     Examples
     --------
     >>> sorted(["10", "2", "1", "C10", "C2", "(none)"], key=natural_key)
-    ['(none)', '1', '2', '10', 'C2', 'C10']
+    ['1', '2', '10', '(none)', 'C2', 'C10']
     """
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", str(text)) if p)
 

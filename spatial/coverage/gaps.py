@@ -23,12 +23,11 @@ import pandas as pd
 import scipy.sparse as sp
 import shapely
 from scipy.sparse.csgraph import connected_components
-from scipy.spatial import cKDTree
 
 from spatial.core.checks import check_households, require_columns, to_metric
 from spatial.core.checks import polygonal as polygonal_part  # the name ``polygonal`` is a mask below
 from spatial.core.errors import SpatialError
-from spatial.coverage._gapsplit import band_reach_m, split_areas, walk_links
+from spatial.coverage._gapsplit import band_reach_m, split_areas, straight_links, walk_links
 from spatial.coverage.bands import BEYOND, UNREACHABLE, parse_band, within_band
 from spatial.coverage.walks import DEFAULT_DETOUR_FACTOR
 from spatial.network.graph import WalkNetwork
@@ -390,12 +389,10 @@ def _cluster(network, xy, cause, walkable, why, *, link_m, max_snap_m):
     off = np.flatnonzero(~on)
     located = np.flatnonzero(np.isfinite(xy).all(axis=1))  # rows with no location stay alone
     near = np.intersect1d(off, located)
-    if len(near) and len(located) > 1:
-        pairs = cKDTree(xy[located]).query_pairs(r=link_m, output_type="ndarray")
-        a, b = located[pairs[:, 0]], located[pairs[:, 1]]
-        keep = ~on[a] | ~on[b]
-        src = np.concatenate([np.asarray(src, dtype=np.int64), a[keep]])
-        tgt = np.concatenate([np.asarray(tgt, dtype=np.int64), b[keep]])
+    if len(near) and len(located) > 1:  # few links, the components of all pairs within link_m
+        a, b = straight_links(xy, located, on, cause, link_m)
+        src = np.concatenate([np.asarray(src, dtype=np.int64), a])
+        tgt = np.concatenate([np.asarray(tgt, dtype=np.int64), b])
     same = cause[src] == cause[tgt]
     src, tgt = src[same], tgt[same]
     graph = sp.coo_matrix((np.ones(len(src), dtype=np.int8), (src, tgt)), shape=(n, n)).tocsr()

@@ -220,7 +220,8 @@ def isochrones(
             }
         )
         return _with_area(out, geoms, network)
-    return _station_rows(pts, station_id_col, bands, per_band, ok, np.asarray(snap.reason), network)
+    return _station_rows(pts, station_id_col, bands, per_band, ok, np.asarray(snap.reason), network,
+                         nearest_only=not overlap)
 
 
 def _off_network_within(per_band, study_area, network, stations, **opts) -> list:
@@ -372,8 +373,13 @@ def _with_area(frame: pd.DataFrame, geoms: list, network: WalkNetwork) -> gpd.Ge
     return out[[c for c in out.columns if c != name] + [name]]
 
 
-def _station_rows(pts, id_col, bands, per_band, snapped, reasons, network) -> gpd.GeoDataFrame:
-    """One row per station and band: the station's columns then the isochrone columns."""
+def _station_rows(pts, id_col, bands, per_band, snapped, reasons, network, *,
+                  nearest_only: bool = False) -> gpd.GeoDataFrame:
+    """One row per station and band: the station's columns then the isochrone columns.
+
+    With ``nearest_only`` (areas that tile: each place to its nearest station), a snapped station
+    left with no area in a band (another station at the same spot, a few metres nearer the
+    street) says so in ``reason``."""
     n = len(pts)
     geom_of = np.empty((n, len(bands)), dtype=object)
     geom_of[:] = shapely.Polygon()
@@ -391,4 +397,7 @@ def _station_rows(pts, id_col, bands, per_band, snapped, reasons, network) -> gp
     why = [("" if s else f"station not snapped: {r or 'too far from network'}") for s, r in zip(snapped, reasons)]
     rows["reason"] = np.repeat(np.asarray(why, dtype=object), len(bands))
     out = _with_area(rows, list(geom_of.ravel()), network)
+    if nearest_only:
+        shadowed = np.repeat(np.asarray(snapped, bool), len(bands)) & out.geometry.is_empty.to_numpy()
+        out.loc[shadowed, "reason"] = "every place it reaches is nearer another station on foot"
     return out[[*attrs.columns, *ISOCHRONE_COLUMNS, out.geometry.name]]

@@ -541,9 +541,9 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, encoding: st
 
     Examples
     --------
-    >>> import os, tempfile
-    >>> path = os.path.join(tempfile.mkdtemp(), "plan.csv")
-    >>> _ = open(path, "w", encoding="gbk").write("unit_id,网格\n001,A\n")
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "plan.csv"
+    >>> _ = path.write_text("unit_id,网格\\n001,A\\n", encoding="gbk")
     >>> read_table(path).to_dict("records")
     [{'unit_id': '001', '网格': 'A'}]
     """

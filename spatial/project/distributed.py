@@ -51,6 +51,7 @@ from spatial.core.checks import (
     require_unique,
 )
 from spatial.core.errors import NetworkError, SpatialError
+from spatial.core.reproject import to_crs_valid
 from spatial.coverage.bands import DEFAULT_MINUTES, DEFAULT_SPEED_KMH, make_bands
 from spatial.coverage.walks import COVERAGE_COLUMNS, DEFAULT_DETOUR_FACTOR, DEFAULT_MAX_OFF_NETWORK_M, search_limit_m
 from spatial.grids._units import community_of
@@ -269,7 +270,9 @@ def run_grids_distributed(units: gpd.GeoDataFrame, communities: gpd.GeoDataFrame
     grids = pd.concat(parts, ignore_index=True)
     cpos = pd.Series(np.arange(len(communities)), index=communities[community_id_col].to_numpy())
     grids = grids.iloc[np.argsort(cpos.loc[grids["community_id"].to_numpy()].to_numpy(), kind="stable")]
-    grids = gpd.GeoDataFrame(grids.reset_index(drop=True), geometry=grids.geometry.name, crs=crs_m).to_crs(crs_in)
+    # reprojected as partition_grids does: a polygon the rounding to degrees makes invalid is repaired
+    grids = to_crs_valid(gpd.GeoDataFrame(grids.reset_index(drop=True), geometry=grids.geometry.name, crs=crs_m),
+                         crs_in)
     grid_of = np.full(len(units), None, dtype=object)
     for r in results:
         ids = r["units"]["grid_id"].to_numpy(object)

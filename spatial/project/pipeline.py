@@ -49,7 +49,7 @@ def run_steps(project: Project, out: Path, steps, report: Report, *,
 def _run_steps(project: Project, out: Path, steps, report: Report, client) -> tuple[dict[str, Any], list[Path]]:
 
     layers: dict[str, Any] = {}
-    with steps.step("read"):
+    with steps.step("read", layers):
         # the small layers first: a wrong column is found before the network is read
         for name in sorted(project.inputs, key=lambda n: n == "network"):
             if name == "network":
@@ -57,19 +57,19 @@ def _run_steps(project: Project, out: Path, steps, report: Report, client) -> tu
             layers[name] = read_input(project.inputs[name], name)
         if "network" not in layers:
             project = _find_columns(project, layers)
-    with steps.step("validate"):
+    with steps.step("validate", layers):
         _validate(project, layers, report)
-    with steps.step("grids"):
+    with steps.step("grids", layers):
         if project.grids.get("enabled", True):
             _grids(project, layers, report, client)
-    with steps.step("coverage"):
+    with steps.step("coverage", layers):
         if project.coverage.get("enabled", True) and "network" in layers and "stations" in layers:
             _coverage(project, layers, client, report)
-    with steps.step("siting"):
+    with steps.step("siting", layers):
         s = project.siting
         if s.get("enabled", True) and "coverage_demand" in layers and (s.get("k") or s.get("target")):
             _siting(project, layers, report)
-    with steps.step("write"):
+    with steps.step("write", layers):
         layers["report"] = report.to_frame(zh_columns=True)  # the Chinese for the workbook; not in results.gpkg
         files = _write(project, layers, out)
     return layers, files

@@ -8,6 +8,7 @@ import logging
 import platform
 import re
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -58,10 +59,12 @@ def _versions() -> dict[str, str]:
 
 
 class _Steps:
-    """Times each step into the run log and advances an optional progress bar."""
+    """Times each step into the run log, advances an optional progress bar and tells ``on_step``
+    (name, seconds, the layers so far) as each step ends."""
 
-    def __init__(self, names: list[str], progress: bool):
+    def __init__(self, names: list[str], progress: bool, on_step: Callable[[str, float, dict], None] | None = None):
         self.timings: dict[str, float] = {}
+        self.on_step = on_step
         self.bar = None
         if progress:
             from tqdm.auto import tqdm
@@ -69,7 +72,7 @@ class _Steps:
             self.bar = tqdm(total=len(names), desc="spatial run", unit="step")
 
     @contextmanager
-    def step(self, name: str):
+    def step(self, name: str, layers: dict | None = None):
         if self.bar is not None:
             self.bar.set_postfix_str(name)
         start = time.perf_counter()
@@ -78,6 +81,8 @@ class _Steps:
         self.timings[name] = round(time.perf_counter() - start, 3)
         if self.bar is not None:
             self.bar.update(1)
+        if self.on_step is not None:
+            self.on_step(name, self.timings[name], {} if layers is None else layers)
 
     def close(self) -> None:
         if self.bar is not None:
@@ -125,6 +130,7 @@ def run_project(
     out_dir: str | Path | None = None,
     progress: bool = False,
     scheduler: str | None = None,
+    on_step: Callable[[str, float, dict], None] | None = None,
 ) -> RunResult:
     """Run every step a project file asks for and write all outputs into one folder.
 
@@ -149,6 +155,10 @@ def run_project(
         ``[distributed] scheduler``, else one process. Results are identical either way: both
         search walks up to ``[coverage] max_walk_m``, by default to their end (each Dask part
         then reads the whole network; set ``max_walk_m`` at province scale).
+    on_step
+        Called as each step ends with its name (``read``, ``validate``, ``grids``, ``coverage``,
+        ``siting``, ``write``), its seconds and the layers computed so far (the CLI prints a line
+        for each then, not all at the end of a long run).
 
     Returns
     -------
@@ -185,7 +195,7 @@ def run_project(
     scheduler = scheduler or project.distributed.get("scheduler")
     _check_run(project, out, scheduler)
     started = datetime.now(timezone.utc)
-    steps = _Steps(STEP_NAMES, progress)
+    steps = _Steps(STEP_NAMES, progress, on_step)
     report = Report()
     with atomic_folder(out) as tmp:
         try:
