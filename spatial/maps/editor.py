@@ -565,10 +565,12 @@ def save_grid_editor(units: gpd.GeoDataFrame, path: str | Path, communities: gpd
 
     Examples
     --------
+    >>> import os, tempfile
     >>> import spatial
     >>> demo = spatial.load_demo()
     >>> units = demo["units"].assign(grid_id=demo["units"]["community_id"])
-    >>> path = spatial.save_grid_editor(units, "grid_editor.html", demo["communities"])
+    >>> out = os.path.join(tempfile.mkdtemp(), "grid_editor.html")
+    >>> path = spatial.save_grid_editor(units, out, demo["communities"])
     >>> path.name, path.stat().st_size > 100_000
     ('grid_editor.html', True)
     """
