@@ -163,3 +163,13 @@ png = false
     assert row["problem"].tolist() == ["floor area 100 m² < 500 m²"]
     sheet = pd.read_excel(tmp_path / "out" / "summary.xlsx", sheet_name="数据问题清单", engine="openpyxl")
     assert "建筑面积 100 平方米 < 500 平方米" in sheet["问题"].tolist()
+
+
+def test_each_home_no_walk_reaches_is_one_report_row(demo_outputs):
+    """The coverage and the siting both find the homes no walk reaches; the demo's report listed
+    each of its 27 twice (layers coverage_demand and demand)."""
+    report = pyogrio.read_dataframe(_by_name(demo_outputs)["results.gpkg"], layer="report", read_geometry=False)
+    homes = report[report["layer"].isin(["coverage_demand", "demand"])]
+    assert len(homes) > 0
+    assert not homes.duplicated(["row_id", "problem"]).any()
+    assert set(homes["layer"]) == {"coverage_demand"}

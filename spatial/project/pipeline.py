@@ -350,7 +350,11 @@ def _siting(project: Project, layers: dict, report: Report) -> None:
     layers["sites"] = result.sites
     layers["sites_before_after"] = result.before_after
     layers["siting_optimality"] = result.optimality
-    report.extend(_report_from_frame(result.report))  # candidates left out, each with its reason
+    # candidates left out, each with its reason; the homes no walk reaches are rows of
+    # coverage_demand already (same units, same reason): not said twice
+    said = {(r["row_id"], r["problem"]) for r in report.rows if r["layer"] == "coverage_demand"}
+    report.rows.extend(r for r in _report_from_frame(result.report).rows
+                       if not (r["layer"] == "demand" and (r["row_id"], r["problem"]) in said))
 
 
 def _write(project: Project, layers: dict, out: Path) -> list[Path]:
