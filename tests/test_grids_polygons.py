@@ -95,3 +95,23 @@ def test_north_carolina_counties_band_keeps_grids_compact_equal_evens_them_out()
     pp = {b: r.grids["polsby_popper"].mean() for b, r in res.items()}
     assert spread["equal"] < spread["band"]
     assert pp["band"] > pp["equal"]
+
+
+def test_slits_of_float_noise_inside_a_grid_are_not_holes():
+    """Units whose shared edges lie nanometres apart (coordinates that went through degrees) left
+    slits of no area inside their grid: on a city's 1,674 grids, 412 such holes 50-60 m long, each
+    counted twice in the written polygon's perimeter (Polsby-Popper 0.321 where the table said
+    0.392). A hole of float noise is filled; a courtyard of a few m² stays a hole."""
+    from spatial.grids._prep import _without_noise_holes
+
+    shell = [(0, 0), (100, 0), (100, 100), (0, 100)]
+    slit = [(40, 50), (60, 50 + 1e-10), (50, 50), (40, 50)]  # 40 m long, no area
+    court = [(20, 20), (22, 20), (22, 22), (20, 22)]  # 4 m²
+    grid = shapely.Polygon(shell, [slit, court])
+    split = shapely.MultiPolygon([shapely.Polygon(shell, [slit]), shapely.box(200, 0, 210, 10)])
+    out = _without_noise_holes(np.array([grid, split, shapely.box(0, 0, 1, 1)], dtype=object))
+    assert [len(p.interiors) for p in shapely.get_parts(out[0])] == [1]
+    assert out[0].length == pytest.approx(400 + 8)  # the shell and the courtyard, no slit
+    assert [len(p.interiors) for p in shapely.get_parts(out[1])] == [0, 0]
+    assert out[1].length == pytest.approx(440)
+    assert out[2].equals(shapely.box(0, 0, 1, 1)) and shapely.is_valid(out).all()

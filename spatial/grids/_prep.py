@@ -349,10 +349,35 @@ def community_polygons(comm_geom, members: list[np.ndarray], pieces: np.ndarray,
                 polys = rest_polys
         if not changed:
             break
-    arr = np.asarray(_weld_all(polys, comm_geom), dtype=object)
+    arr = _without_noise_holes(np.asarray(_weld_all(polys, comm_geom), dtype=object))
     single = (shapely.get_num_geometries(arr) == 1) & (shapely.get_type_id(arr) == 6)
     arr[single] = shapely.get_geometry(arr[single], 0)
     return list(arr)
+
+
+#: Holes of less than this (m²) in a grid's polygon are float noise between its units, not land
+#: (the crumbs ``_weld`` leaves out are measured the same way).
+_NOISE_M2 = 0.01
+
+
+def _without_noise_holes(arr: np.ndarray) -> np.ndarray:
+    """``arr`` with every hole under :data:`_NOISE_M2` filled. Units whose shared edges are a few
+    nanometres apart (coordinates that went through degrees) leave slits of no area inside a
+    dissolved grid: 412 in 238 of 1,674 grids on a city's units, each 50-60 m long; the written
+    polygon's perimeter counted each twice (Polsby-Popper 0.321 where the grid table said 0.392)."""
+    out = arr.copy()
+    for g in np.flatnonzero(shapely.get_num_interior_rings(arr) > 0):  # polygons with holes
+        out[g] = _fill_noise(arr[g])
+    for g in np.flatnonzero(shapely.get_type_id(arr) == 6):  # multipolygons: each part
+        parts = shapely.get_parts(arr[g])
+        if (shapely.get_num_interior_rings(parts) > 0).any():
+            out[g] = shapely.multipolygons([_fill_noise(p) for p in parts])
+    return out
+
+
+def _fill_noise(poly):
+    holes = [r for r in poly.interiors if shapely.area(shapely.Polygon(r)) >= _NOISE_M2]
+    return poly if len(holes) == len(poly.interiors) else shapely.Polygon(poly.exterior, holes)
 
 
 def _weld_all(polys: list, comm_geom) -> list:
