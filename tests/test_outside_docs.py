@@ -50,26 +50,36 @@ def test_python_dash_m_spatial_is_the_spatial_command(tmp_path):
     assert run.stdout.startswith("usage: spatial coverage")
 
 
+def _footway_town(tmp_path, length_m: int, floor_area_m2: float, homes: dict) -> None:
+    """roads.gpkg (a footway along y = 0 in 100 m edges), stations.gpkg (station S at its west
+    end) and homes.gpkg (``unit_id -> (x, households)``, 5 m off the footway) in ``tmp_path``."""
+    import geopandas as gpd
+    import numpy as np
+    from shapely.geometry import Point
+
+    from spatial.network.graph import network_from_arrays
+
+    xs = np.arange(0.0, length_m + 1.0, 100.0)
+    n = len(xs) - 1
+    net = network_from_arrays(np.column_stack([xs, np.zeros_like(xs)]), list(range(n)), list(range(1, n + 1)),
+                              crs="EPSG:32650")
+    gpd.GeoDataFrame({"highway": ["footway"] * net.n_edges}, geometry=list(net.geometry),
+                     crs="EPSG:32650").to_file(tmp_path / "roads.gpkg")
+    gpd.GeoDataFrame({"station_id": ["S"], "floor_area_m2": [floor_area_m2]}, geometry=[Point(0, 0)],
+                     crs="EPSG:32650").to_file(tmp_path / "stations.gpkg")
+    gpd.GeoDataFrame({"unit_id": list(homes), "households": [h for _, h in homes.values()]},
+                     geometry=[Point(x, 5) for x, _ in homes.values()], crs="EPSG:32650").to_file(tmp_path / "homes.gpkg")
+
+
 def test_coverage_with_max_walk_says_the_station_load_leaves_out_the_homes_farther(tmp_path, capsys):
     # README's `--max-walk-m 1000 # stop the search at the largest band: faster` on the demo gave
     # 52,843 households served instead of 62,149 and 11 stations under 30 m² per 100 households
     # instead of 13, without a word: homes past the limit have no nearest station to be counted at.
     import geopandas as gpd
-    import numpy as np
-    from shapely.geometry import Point
 
     from spatial.cli import main
-    from spatial.network.graph import network_from_arrays
 
-    xs = np.arange(0.0, 2001.0, 100.0)
-    net = network_from_arrays(np.column_stack([xs, np.zeros_like(xs)]), list(range(20)), list(range(1, 21)),
-                              crs="EPSG:32650")
-    gpd.GeoDataFrame({"highway": ["footway"] * net.n_edges}, geometry=list(net.geometry),
-                     crs="EPSG:32650").to_file(tmp_path / "roads.gpkg")
-    gpd.GeoDataFrame({"station_id": ["S"], "floor_area_m2": [30.0]}, geometry=[Point(0, 0)],
-                     crs="EPSG:32650").to_file(tmp_path / "stations.gpkg")
-    gpd.GeoDataFrame({"unit_id": ["near", "far"], "households": [100.0, 300.0]},
-                     geometry=[Point(100, 5), Point(1500, 5)], crs="EPSG:32650").to_file(tmp_path / "homes.gpkg")
+    _footway_town(tmp_path, 2000, 30.0, {"near": (100, 100.0), "far": (1500, 300.0)})
     args = ["coverage", str(tmp_path / "roads.gpkg"), str(tmp_path / "stations.gpkg"), str(tmp_path / "homes.gpkg"),
             "--meters", "300,1000", "--no-isochrones"]
     assert main([*args, "--out", str(tmp_path / "whole.gpkg")]) == 0
@@ -303,21 +313,11 @@ def test_coverage_says_a_warning_once_though_two_tables_meet_it(tmp_path, capsys
     # communities polygon; summarised under id '(none)'" twice: the summary and the 2SFCA table
     # each placed the homes in communities.
     import geopandas as gpd
-    import numpy as np
-    from shapely.geometry import Point, box
+    from shapely.geometry import box
 
     from spatial.cli import main
-    from spatial.network.graph import network_from_arrays
 
-    xs = np.arange(0.0, 1001.0, 100.0)
-    net = network_from_arrays(np.column_stack([xs, np.zeros_like(xs)]), list(range(10)), list(range(1, 11)),
-                              crs="EPSG:32650")
-    gpd.GeoDataFrame({"highway": ["footway"] * net.n_edges}, geometry=list(net.geometry),
-                     crs="EPSG:32650").to_file(tmp_path / "roads.gpkg")
-    gpd.GeoDataFrame({"station_id": ["S"], "floor_area_m2": [300.0]}, geometry=[Point(0, 0)],
-                     crs="EPSG:32650").to_file(tmp_path / "stations.gpkg")
-    gpd.GeoDataFrame({"unit_id": ["in", "out"], "households": [100.0, 50.0]},
-                     geometry=[Point(100, 5), Point(900, 5)], crs="EPSG:32650").to_file(tmp_path / "homes.gpkg")
+    _footway_town(tmp_path, 1000, 300.0, {"in": (100, 100.0), "out": (900, 50.0)})
     gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(0, -50, 500, 50)],
                      crs="EPSG:32650").to_file(tmp_path / "comms.gpkg")
     assert main(["coverage", str(tmp_path / "roads.gpkg"), str(tmp_path / "stations.gpkg"), str(tmp_path / "homes.gpkg"),

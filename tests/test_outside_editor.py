@@ -14,6 +14,8 @@ import pytest
 import rasterio
 from affine import Affine
 
+from test_editor_browser import _chrome, _open
+
 from spatial.core.errors import SpatialError
 from spatial.network.elevation import edge_times
 from spatial.network.graph import network_from_arrays
@@ -89,40 +91,6 @@ def test_dem_with_a_band_unit_that_is_not_a_length_is_refused_naming_it(tmp_path
 
 
 # ---------------------------------------------------------------------------------- the editor
-
-CHROMEDRIVER = "/usr/bin/chromedriver"
-
-
-def _chrome(width: int = 1000, height: int = 700):
-    """Headless Chromium with networking off, as tests/test_editor_browser.py starts it."""
-    webdriver = pytest.importorskip("selenium.webdriver")
-    import shutil
-
-    from selenium.webdriver.chrome.service import Service
-
-    driver_path = shutil.which("chromedriver") or CHROMEDRIVER
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not Path(driver_path).exists() or browser is None:
-        pytest.skip("needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)")
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = browser
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--host-resolver-rules=MAP * ~NOTFOUND", f"--window-size={width},{height}"):
-        opts.add_argument(arg)
-    return webdriver.Chrome(service=Service(driver_path), options=opts)
-
-
-def _open(driver, page: Path) -> None:
-    import time
-
-    driver.get(page.resolve().as_uri())
-    for _ in range(100):
-        if driver.execute_script("return document.body.getAttribute('data-ready') === '1'"):
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"{page.name} never became ready")
-
-
 def _two_communities():
     """Two communities of 2 x 2 boxes; C1 has grids C1-01 (west) and C1-02, C2 one grid C2-01.
     b1, b2 are one gated estate; a3 is locked."""
@@ -152,7 +120,7 @@ def test_geojson_export_keeps_communities_estates_and_locks_so_a_page_from_it_is
 
     units = _two_communities()
     first = save_grid_editor(units, tmp_path / "first.html", lang="en")
-    driver = _chrome()
+    driver = _chrome(tmp_path, 1000, 700)  # Headless Chromium with networking off
     try:
         _open(driver, first)
         before = driver.execute_script("return window.spatialGridEditor.stats()")
