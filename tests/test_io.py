@@ -168,6 +168,27 @@ def test_wrong_cpg_gives_a_clear_error_and_encoding_overrides_it(tmp_path, stati
     assert read_layer(path, encoding="GBK")["名称"].tolist() == stations["名称"].tolist()
 
 
+def test_wrong_cpg_names_what_a_command_line_user_can_do(tmp_path, stations):
+    path = tmp_path / "wrong.shp"
+    pyogrio.write_dataframe(stations, path, encoding="GBK")
+    path.with_suffix(".cpg").write_text("UTF-8")
+    with pytest.raises(InputFileError, match=r"correct the \.cpg file beside it \(it names the encoding"):
+        read_layer(path)
+
+
+def test_a_utf8_field_name_cut_by_the_shapefile_limit_is_named_with_what_to_do(tmp_path):
+    """A DBF field name keeps 10 bytes: 站点编号名称 (18 bytes in UTF-8) is cut inside its 4th
+    character, and no encoding reads it (the message said to pass encoding=, which the command
+    line has no way to)."""
+    path = tmp_path / "stations.shp"
+    gpd.GeoDataFrame({"ABCDEFGHIJ": ["S1"]}, geometry=[Point(0, 0)], crs="EPSG:32650").to_file(path, encoding="utf-8")
+    dbf = path.with_suffix(".dbf").read_bytes()  # the name as GDAL cuts it: the first 10 bytes
+    path.with_suffix(".dbf").write_bytes(dbf.replace(b"ABCDEFGHIJ", "站点编号名称".encode("utf-8")[:10], 1))
+    with pytest.raises(InputFileError, match=r"stations\.shp' has a field name cut in the middle of a character "
+                                             r"\('站点编…'\).*save the layer as a GeoPackage"):
+        read_layer(path)
+
+
 def test_detect_encoding_prefers_utf8_then_gb18030():
     text = "福田区华富街道莲花一村社区党群服务站"
     assert detect_encoding(text.encode("utf-8")) == "utf-8"

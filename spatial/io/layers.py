@@ -155,9 +155,18 @@ def _read_vector(path: Path, suffix: str, layer: str | None, encoding: str | Non
     try:
         gdf = _read_dataframe(source, arrow=suffix == ".gpkg", **kwargs)
     except UnicodeDecodeError as exc:
+        if suffix == ".shp" and exc.reason == "unexpected end of data" and len(exc.object) <= 10:
+            # a DBF field name holds 10 bytes: 站点编号名称 in UTF-8 (18) is cut inside its 4th character
+            raise InputFileError(
+                f"'{path}' has a field name cut in the middle of a character "
+                f"('{bytes(exc.object)[:exc.start].decode('utf-8', 'replace')}…'): a "
+                "shapefile keeps 10 bytes of a name, 3 Chinese characters in UTF-8; save the layer as a "
+                "GeoPackage (.gpkg), or give its fields names of at most 3 Chinese characters"
+            ) from exc
         raise InputFileError(
             f"cannot decode the text of '{path}' as {kwargs.get('encoding', 'UTF-8')} ({exc}); "
-            "pass the right encoding= (e.g. 'gb18030' or 'utf-8') or correct the .cpg file"
+            "correct the .cpg file beside it (it names the encoding: GB18030 or UTF-8), or in Python pass "
+            "encoding= (e.g. 'gb18030' or 'utf-8')"
         ) from exc
     except (DataSourceError, DataLayerError, OSError, LookupError) as exc:
         raise _unreadable(path, exc) from exc
