@@ -107,6 +107,10 @@ COLUMNS: dict[str, tuple[str, str, str, str]] = {
     "household_leads": ("联户长（人）", "Household leads", "按户数测算的联户长人数", "household leads by households"),
     "site_id": ("站点编号", "Site id", "建议新站的编号", "id of the proposed site"),
     "rank": ("建设顺序", "Order", "建议的建设先后顺序，1 为最先", "order in which to build, 1 first"),
+    "gap_rank": ("排名（按户数）", "Rank (by households)",
+                 "服务不足盲区按户数排名，1 为户数最多；其他成因的盲区不排名（不是建设顺序，见新站选址）",
+                 "service gaps ranked by households, 1 the most; other gaps are not ranked (not a build "
+                 "order: see the sites sheet)"),
     "candidate_id": ("候选点编号", "Candidate id", "选址所用候选点（路网节点或候选用房）的编号",
                      "candidate site (network node or offered room)"),
     "gain_households": ("新增覆盖户数", "Households gained", "建成后新增可步行到达的户数",
@@ -449,7 +453,8 @@ def write_workbook(
     if gaps is not None and len(gaps):
         if isinstance(gaps, gpd.GeoDataFrame):
             gaps = with_lonlat(gaps, x="site_x", y="site_y")
-        add("gaps", pd.DataFrame(gaps.drop(columns=["geometry", "area_m2", "band"], errors="ignore")))
+        gaps = pd.DataFrame(gaps.drop(columns=["geometry", "area_m2", "band"], errors="ignore"))
+        add("gaps", gaps.rename(columns={"rank": "gap_rank"}))  # ranked by households, as the maps say
     if station_load is not None and len(station_load):
         keep = [c for c in ("station_id", "name", "type", "community_id", "floor_area_m2", "units_served",
                             "households_served", "population_served", "households_estimated", "m2_per_100hh",
