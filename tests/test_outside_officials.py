@@ -3,8 +3,10 @@ the KMZ and the CSVs say the same thing in the same words, and Chinese coordinat
 (CGCS2000 degrees and Gauss-Krüger zones) give the same answers as WGS-84."""
 
 import pandas as pd
+import pytest
 from openpyxl import load_workbook
 
+from spatial.core.checks import require_crs
 from spatial.io.workbook import write_workbook
 
 
@@ -32,3 +34,59 @@ def test_workbook_gap_rank_is_a_rank_by_households_not_a_build_order(tmp_path):
     assert _sheet(path, "新站选址")[0][1] == "建设顺序"
     notes = [r for r in load_workbook(path)["说明"].values if r[1] in ("建设顺序", "排名（按户数）")]
     assert {(r[0], r[1]) for r in notes} == {("新站选址", "建设顺序"), ("盲区", "排名（按户数）")}
+
+
+# --- Gauss-Krüger zones: an easting with its zone number in front, or without, under the other CRS
+
+
+def _shenzhen_layers(tmp_path):
+    """Two synthetic communities of four units each near Futian (114.05E, 22.54N), in EPSG:4547
+    (CGCS2000 3-degree Gauss-Krüger CM 114E: false easting 500 000, no zone number)."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    cells = [box(114.04 + 0.002 * i, 22.53 + 0.002 * j, 114.042 + 0.002 * i, 22.532 + 0.002 * j)
+             for j in range(2) for i in range(4)]
+    units = gpd.GeoDataFrame({"unit_id": [f"U{k}" for k in range(8)], "households": [150] * 8,
+                              "community_id": ["C1"] * 4 + ["C2"] * 4}, geometry=cells, crs=4326)
+    communities = gpd.GeoDataFrame({"community_id": ["C1", "C2"]},
+                                   geometry=[box(114.04, 22.53, 114.048, 22.532),
+                                             box(114.04, 22.532, 114.048, 22.534)], crs=4326)
+    return units.to_crs(4547), communities.to_crs(4547)
+
+
+def test_zone_prefixed_eastings_labelled_without_the_zone_are_named(tmp_path):
+    from spatial.core.errors import CRSError
+    from spatial.io.layers import read_layer
+
+    units, _ = _shenzhen_layers(tmp_path)
+    good = tmp_path / "good.gpkg"
+    units.to_file(good, layer="units")
+    assert read_layer(good, layer="units").crs.to_epsg() == 4547  # a right label passes
+    assert 400_000 < units.total_bounds[0] < 600_000
+    # the same numbers with zone 38 in front (EPSG:4526's 38 500 000), left labelled EPSG:4547
+    prefixed = units.to_crs(4526).set_crs(4547, allow_override=True)
+    assert 38_400_000 < prefixed.total_bounds[0] < 38_600_000
+    bad = tmp_path / "prefixed.gpkg"
+    prefixed.to_file(bad, layer="units")
+    with pytest.raises(CRSError, match=r"prefixed\.gpkg.*EPSG:4547.*zone number \(38\).*they fit EPSG:4526 "):
+        read_layer(bad, layer="units")
+    # and the other way round: eastings without the zone, labelled with the zone-38 CRS
+    bare = units.set_crs(4526, allow_override=True)
+    with pytest.raises(CRSError, match=r"'units' declares EPSG:4526.*no zone number.*they fit EPSG:4547 "):
+        require_crs(bare, "units")
+
+
+def test_cli_names_a_mislabelled_gauss_krueger_layer_in_one_line(tmp_path, capsys):
+    from spatial.cli import main
+
+    units, communities = _shenzhen_layers(tmp_path)
+    path = tmp_path / "gk.gpkg"
+    communities.to_file(path, layer="communities")
+    units.to_crs(4526).set_crs(4547, allow_override=True).to_file(path, layer="units")
+    out = tmp_path / "grids.gpkg"
+    code = main(["grids", f"{path}:communities", f"{path}:units", "--min", "200", "--max", "700",
+                 "--out", str(out)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and not out.exists()
+    assert len(err) == 1 and "EPSG:4547" in err[0] and "EPSG:4526" in err[0], err

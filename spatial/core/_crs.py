@@ -7,6 +7,8 @@ where the rest of the package imports them from.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import geopandas as gpd
 import numpy as np
 from pyproj import CRS
@@ -39,6 +41,11 @@ def require_degrees_in_range(gdf: gpd.GeoDataFrame, what: str, *, crs: CRS | Non
     a layer is saved. Such a layer would otherwise fail deep inside (no UTM zone, GEOS errors).
     ``what`` names the layer in the message (quoted by the caller); ``fix`` says what to do.
 
+    A layer in a projected CRS is refused when its coordinates lie nowhere on Earth in that
+    CRS (PROJ gives no longitude/latitude for them): most often a Gauss-Krüger easting saved
+    with its zone number in front (38 500 000) under the CRS without it (EPSG:4547, false easting
+    500 000), or the other way round; the message names the CRS the numbers fit.
+
     Examples
     --------
     >>> import shapely
@@ -49,6 +56,9 @@ def require_degrees_in_range(gdf: gpd.GeoDataFrame, what: str, *, crs: CRS | Non
     spatial.core.errors.CRSError: 'stations' declares degrees (EPSG:4326) but its coordinates reach x 385426, y 2494620: not longitude/latitude (projected metres?); set the CRS they are really in with gdf.set_crs(..., allow_override=True)
     """
     crs = CRS.from_user_input(gdf.crs) if crs is None else crs
+    if crs.is_projected and len(gdf):
+        _require_placeable(gdf, what, crs, fix)
+        return
     if not crs.is_geographic or not len(gdf):
         return
     x0, y0, x1, y1 = gdf.total_bounds
@@ -62,6 +72,77 @@ def require_degrees_in_range(gdf: gpd.GeoDataFrame, what: str, *, crs: CRS | Non
             f"{what} declares degrees ({f'EPSG:{code}' if code else crs.name}) but its coordinates reach "
             f"x {x:.0f}, y {y:.0f}: not longitude/latitude (projected metres?); {fix}"
         )
+
+
+def _require_placeable(gdf: gpd.GeoDataFrame, what: str, crs: CRS, fix: str) -> None:
+    """Raise :class:`CRSError` when the corners of a projected layer have no longitude/latitude."""
+    x0, y0, x1, y1 = gdf.total_bounds
+    if not np.all(np.isfinite([x0, y0, x1, y1])):
+        return
+    xs, ys = np.array([x0, x1, x0, x1]), np.array([y0, y0, y1, y1])
+    try:
+        lon, lat = _to_lonlat(crs).transform(xs, ys)
+    except Exception:  # noqa: BLE001 - a CRS PROJ cannot invert: nothing to check it against
+        return
+    if np.all(np.isfinite(lon)) and np.all(np.isfinite(lat)):
+        return
+    code = crs.to_epsg()
+    label = f"EPSG:{code} ({crs.name})" if code else crs.name
+    raise CRSError(f"{what} declares {label} but its coordinates x {x0:.0f}, y {y0:.0f} lie nowhere on "
+                   f"Earth in it{_zone_hint(crs, x0, x1)}; {fix}")
+
+
+@lru_cache(maxsize=64)
+def _to_lonlat(crs: CRS):
+    from pyproj import Transformer
+
+    return Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+
+
+def _zone_hint(crs: CRS, x0: float, x1: float) -> str:
+    """Why a Gauss-Krüger (transverse Mercator) easting does not fit: its zone number in front
+    (38 500 000) or missing (500 000), and the EPSG CRS of the same datum and meridian it fits."""
+    op = crs.coordinate_operation
+    if op is None or "transverse mercator" not in op.method_name.lower():
+        return ""
+    params = {p.name.lower(): p.value for p in op.params}
+    false_e, meridian = params.get("false easting"), params.get("longitude of natural origin")
+    if false_e is None or meridian is None:
+        return ""
+    if false_e < 1_000_000 and x0 >= 1_000_000 and int(x0 // 1_000_000) == int(x1 // 1_000_000):
+        zone = int(x0 // 1_000_000)
+        want = zone * 1_000_000 + false_e
+        why = (f": the eastings start with a zone number ({zone}), which {crs.name} has no room for "
+               f"(its false easting is {false_e:,.0f})")
+    elif false_e >= 1_000_000 and x1 < 1_000_000:
+        want = false_e % 1_000_000
+        why = (f": the eastings have no zone number in front, which {crs.name} expects (its false "
+               f"easting is {false_e:,.0f})")
+    else:
+        return ""
+    match = _same_but_false_easting(crs, meridian, want)
+    return why + (f"; they fit {match}" if match else f"; they fit the same projection with false easting {want:,.0f}")
+
+
+def _same_but_false_easting(crs: CRS, meridian: float, false_e: float) -> str | None:
+    """The EPSG CRS on the same datum and central meridian as ``crs`` with false easting ``false_e``."""
+    from pyproj.aoi import AreaOfInterest
+    from pyproj.database import query_crs_info
+    from pyproj.enums import PJType
+
+    area = crs.area_of_use
+    aoi = AreaOfInterest(area.west, area.south, area.east, area.north) if area else None
+    for info in query_crs_info(auth_name="EPSG", pj_types=PJType.PROJECTED_CRS, area_of_interest=aoi):
+        other = CRS.from_epsg(info.code)
+        op = other.coordinate_operation
+        if op is None or other.geodetic_crs != crs.geodetic_crs or op.method_name != crs.coordinate_operation.method_name:
+            continue
+        params = {p.name.lower(): p.value for p in op.params}
+        if (params.get("longitude of natural origin") == meridian and params.get("false easting") == false_e
+                and params.get("scale factor at natural origin")
+                == {p.name.lower(): p.value for p in crs.coordinate_operation.params}.get("scale factor at natural origin")):
+            return f"EPSG:{info.code} ({info.name})"
+    return None
 
 
 #: Largest scale error (|k - 1|) at a layer's centre for its CRS to count as ground metres. UTM
