@@ -90,3 +90,44 @@ def test_cli_names_a_mislabelled_gauss_krueger_layer_in_one_line(tmp_path, capsy
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and not out.exists()
     assert len(err) == 1 and "EPSG:4547" in err[0] and "EPSG:4526" in err[0], err
+
+
+# --- spatial coverage stores every layer in one CRS
+
+
+@pytest.mark.parametrize("epsg", [4326, 4547])
+def test_cli_coverage_stores_service_areas_and_gaps_in_the_inputs_crs(tmp_path, epsg):
+    # A 2 km street along 22.53N in Futian, a station at its west end, one home 100 m along it
+    # and one 1.8 km along it (beyond 300 m: one service gap, whose site is on the street near it).
+    import geopandas as gpd
+    import pyogrio
+    from pyproj import Transformer
+    from shapely.geometry import LineString, Point
+
+    from spatial.cli import main
+
+    def layer(frame, geoms):
+        return gpd.GeoDataFrame(frame, geometry=geoms, crs=4326).to_crs(epsg)
+
+    layer({"highway": ["residential"]}, [LineString([(114.04, 22.53), (114.06, 22.53)])]).to_file(
+        tmp_path / "roads.gpkg")
+    layer({"station_id": ["S1"], "name": ["党群服务站"]}, [Point(114.04, 22.5301)]).to_file(tmp_path / "st.gpkg")
+    layer({"unit_id": ["near", "far"], "households": [30, 40]},
+          [Point(114.041, 22.5301), Point(114.0575, 22.5301)]).to_file(tmp_path / "homes.gpkg")
+    out = tmp_path / "cov.gpkg"
+    assert main(["-q", "coverage", *(str(tmp_path / f) for f in ("roads.gpkg", "st.gpkg", "homes.gpkg")),
+                 "--out", str(out), "--meters", "300"]) == 0
+    crs = {name: pyogrio.read_info(out, layer=name)["crs"] for name, _ in pyogrio.list_layers(out)
+           if name != "report"}
+    assert set(crs) == {"demand", "stations", "isochrones", "gaps"}
+    assert set(crs.values()) == {f"EPSG:{epsg}"}, crs
+    gaps = gpd.read_file(out, layer="gaps")
+    assert gaps["households"].tolist() == [40]
+    if epsg == 4326:
+        lon, lat = gaps["site_lon"].iloc[0], gaps["site_lat"].iloc[0]
+    else:
+        lon, lat = Transformer.from_crs(epsg, 4326, always_xy=True).transform(gaps["site_x"].iloc[0],
+                                                                              gaps["site_y"].iloc[0])
+    assert 114.052 < lon < 114.06 and lat == pytest.approx(22.53, abs=1e-4)
+    area = gpd.read_file(out, layer="isochrones").to_crs(4326).total_bounds
+    assert 114.035 < area[0] and area[2] < 114.045  # round the station, not across the town

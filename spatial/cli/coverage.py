@@ -341,6 +341,9 @@ def _coverage(args: argparse.Namespace, step) -> int:
                         *([repaired.to_frame(zh_columns=True)] if len(repaired) else []),
                         not_reached_report(scored, snapped, uid, sid)], ignore_index=True)
     layers["report"] = report
+    for key in ("isochrones", "gaps"):  # made in the network's metres: stored in the CRS of the rest
+        if key in layers:
+            layers[key] = _in_crs(layers[key], scored.crs)
     # every line is made before anything is written: a late error never follows written outputs
     lines = _result_lines(args, bands, summary, scored, snapped, gaps, gap_band, hh, sid)
     # the tables officials open in Excel: counts as integers (4494, not 4494.0), no snapping internals
@@ -416,6 +419,27 @@ def _repaired_units(demand, report, uid: str | None):
                        "walked from the centre of what is left",
                        zh=("修复后没有面积（只剩线或点）", "从剩余部分的中心点起算步行"))
     return out
+
+
+def _in_crs(layer, crs):
+    """``layer`` in ``crs`` (the demand's), its ``site_x``/``site_y`` with it: in a CRS of degrees
+    they become ``site_lon``/``site_lat``, as ``spatial run`` writes them."""
+    from pyproj import CRS, Transformer
+
+    from spatial.core.reproject import to_crs_valid
+    from spatial.io.coords import with_lonlat
+
+    if layer.crs is None or crs is None or CRS.from_user_input(layer.crs) == CRS.from_user_input(crs):
+        return layer
+    crs = CRS.from_user_input(crs)
+    if {"site_x", "site_y"} <= set(layer.columns):
+        if crs.is_geographic:
+            layer = with_lonlat(layer, x="site_x", y="site_y")
+        else:
+            x, y = Transformer.from_crs(layer.crs, crs, always_xy=True).transform(
+                layer["site_x"].to_numpy(dtype=float), layer["site_y"].to_numpy(dtype=float))
+            layer = layer.assign(site_x=x, site_y=y)
+    return to_crs_valid(layer, crs)
 
 
 def _result_lines(args, bands, summary, scored, snapped, gaps, gap_band: str, hh: str, sid: str) -> list[str]:
