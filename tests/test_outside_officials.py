@@ -131,3 +131,35 @@ def test_cli_coverage_stores_service_areas_and_gaps_in_the_inputs_crs(tmp_path, 
     assert 114.052 < lon < 114.06 and lat == pytest.approx(22.53, abs=1e-4)
     area = gpd.read_file(out, layer="isochrones").to_crs(4326).total_bounds
     assert 114.035 < area[0] and area[2] < 114.045  # round the station, not across the town
+
+
+# --- overview.png: the legend hides nothing
+
+
+def test_overview_legend_sits_beside_the_map_not_on_its_corner():
+    # A square community filled with homes to its lower-left corner (as Huangpu's synthetic
+    # blocks were): a legend drawn inside the map hid those homes and their grid borders.
+    import geopandas as gpd
+    import matplotlib.pyplot as plt
+    from matplotlib.transforms import Bbox
+    from shapely.geometry import Point, box
+
+    from spatial.maps.static import overview_figure
+
+    crs = "EPSG:32651"
+    x0, y0 = 350_000, 3_455_000
+    communities = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(x0, y0, x0 + 2000, y0 + 2000)], crs=crs)
+    homes = [box(x0 + 100 * i, y0 + 100 * j, x0 + 100 * (i + 1), y0 + 100 * (j + 1))
+             for i in range(20) for j in range(20)]
+    demand = gpd.GeoDataFrame({"band": ["15min"] * 400, "households": [10] * 400}, geometry=homes, crs=crs)
+    stations = gpd.GeoDataFrame({"station_id": ["S1"]}, geometry=[Point(x0 + 1000, y0 + 1000)], crs=crs)
+    fig = overview_figure(communities=communities.to_crs(4326), demand=demand.to_crs(4326), stations=stations,
+                          zh=False)
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    legend = ax.get_legend().get_window_extent(fig.canvas.get_renderer())
+    utm = communities.to_crs(communities.to_crs(4326).estimate_utm_crs()).total_bounds
+    corners = ax.transData.transform([(utm[0], utm[1]), (utm[2], utm[3])])
+    area = Bbox(corners)
+    plt.close(fig)
+    assert not legend.overlaps(area), (legend, area)

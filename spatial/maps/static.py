@@ -195,7 +195,9 @@ def overview_figure(*, communities, grids=None, demand=None, stations=None, gaps
     ax.set_axis_off()
     # the planner's own words (title, credits) are drawn as written: '$...$' is not TeX here
     ax.set_title(title or ("15分钟服务圈与网格总览" if zh else "15-minute service circles and grids"), parse_math=False)
-    ax.legend(handles=handles, loc="lower left", fontsize=8, framealpha=0.9)
+    # beside the map, not on it: a legend inside hides the homes and grids of the corner it sits in
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0, fontsize=8,
+              framealpha=0.9)
     notes = []
     if network_edges is not None and network_edges.attrs.get("from_osm", True):
         notes.append("步行路网 © OpenStreetMap contributors (ODbL)" if zh
