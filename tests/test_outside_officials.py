@@ -163,3 +163,32 @@ def test_overview_legend_sits_beside_the_map_not_on_its_corner():
     area = Bbox(corners)
     plt.close(fig)
     assert not legend.overlaps(area), (legend, area)
+
+
+# --- CSVs give the workbook's figures
+
+
+def test_cli_coverage_csvs_give_percentages_to_one_decimal_as_the_workbook(tmp_path):
+    # 3 homes of 10, 20 and 30 households; the first two within 300 m: 30 of 60 = 50.0%, and
+    # the 5-household home alone in a second band: coverage 1 of 3 -> 33.3, not 33.33333333333333.
+    import geopandas as gpd
+    from shapely.geometry import LineString, Point
+
+    from spatial.cli import main
+
+    crs = "EPSG:32650"
+    gpd.GeoDataFrame({"highway": ["residential"]}, geometry=[LineString([(0, 0), (3000, 0)])], crs=crs).to_file(
+        tmp_path / "roads.gpkg")
+    gpd.GeoDataFrame({"station_id": ["S1"], "name": ["站"], "floor_area_m2": [90.0]},
+                     geometry=[Point(0, 5)], crs=crs).to_file(tmp_path / "st.gpkg")
+    gpd.GeoDataFrame({"unit_id": ["a", "b", "c"], "households": [10, 20, 30]},
+                     geometry=[Point(100, 5), Point(250, 5), Point(2500, 5)], crs=crs).to_file(tmp_path / "homes.gpkg")
+    assert main(["-q", "coverage", *(str(tmp_path / f) for f in ("roads.gpkg", "st.gpkg", "homes.gpkg")),
+                 "--out", str(tmp_path / "c.gpkg"), "--meters", "150,300", "--no-isochrones"]) == 0
+    lines = (tmp_path / "c_summary.csv").read_text(encoding="utf-8-sig").splitlines()
+    row = dict(zip(lines[0].split(","), lines[1].split(",")))
+    assert (row["hh_150m"], row["pct_hh_150m"], row["hh_300m"], row["pct_hh_300m"]) == ("10", "16.7", "30", "50.0")
+    load = (tmp_path / "c_station_load.csv").read_text(encoding="utf-8-sig").splitlines()
+    station = dict(zip(load[0].split(","), load[1].split(",")))
+    assert station["households_served"] == "60" and station["m2_per_100hh"] == "150.0"  # 90 m² for 60 households
+

@@ -240,7 +240,7 @@ def _coverage(args: argparse.Namespace, step) -> int:
     from spatial.io.layers import write_layers
     from spatial.io.tables import write_csv
     from spatial.io.validate import station_points
-    from spatial.io.workbook import integer_counts
+    from spatial.io.workbook import csv_figures, integer_counts
     from spatial.network.read import read_network
     from spatial.network.snapping import snap_layer
 
@@ -348,10 +348,10 @@ def _coverage(args: argparse.Namespace, step) -> int:
     lines = _result_lines(args, bands, summary, scored, snapped, gaps, gap_band, hh, sid)
     # the tables officials open in Excel: counts as integers (4494, not 4494.0), no snapping internals
     load = pd.DataFrame(snapped.drop(columns=[snapped.geometry.name, "snap_edge", "snap_offset_m"], errors="ignore"))
-    tables = {companion(args.out, "_summary.csv"): integer_counts(summary),
-              companion(args.out, "_station_load.csv"): integer_counts(load)}
+    tables = {companion(args.out, "_summary.csv"): csv_figures(summary),
+              companion(args.out, "_station_load.csv"): csv_figures(load)}
     if fca_by is not None:
-        tables[companion(args.out, "_fca_by_community.csv")] = integer_counts(fca_by)
+        tables[companion(args.out, "_fca_by_community.csv")] = csv_figures(fca_by)
     stale = [p for p in (companion(args.out, s) for s in COMPANIONS) if p not in tables and p.is_file()]
     step("write")
     paths = [args.out, *tables, *([args.kml] if args.kml is not None else [])]

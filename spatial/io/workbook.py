@@ -25,7 +25,7 @@ from spatial.core.atomic import atomic_path
 from spatial.core.checks import gap_note_zh, report_in
 from spatial.io.coords import with_lonlat
 
-__all__ = ["write_workbook", "integer_counts"]
+__all__ = ["write_workbook", "integer_counts", "csv_figures"]
 
 logger = logging.getLogger(__name__)
 
@@ -506,4 +506,36 @@ def integer_counts(frame: pd.DataFrame, *, also: tuple[str, ...] = ()) -> pd.Dat
             finite = s.dropna()
             if len(finite) == 0 or (np.all(np.isfinite(finite)) and np.all(finite == np.round(finite))):
                 out[col] = s.round().astype("Int64")
+    return out
+
+
+#: Decimals a CSV keeps of each measure, as the workbook shows it (percentages 79.5, whole metres
+#: and m², 0.1 m in degrees); the GeoPackage keeps every digit.
+_CSV_DECIMALS = ((re.compile(r"^(pct_\w+|\w+_pct|target_households|\w*per_100hh)$"), 1),
+                 (re.compile(r"^(walk_to_station_m|area_m2)$"), 0),
+                 (re.compile(r"^(polsby_popper|road_share)$"), 3),
+                 (re.compile(r"^(site_)?(lon|lat)$"), 6))
+
+
+def csv_figures(frame: pd.DataFrame, *, also: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A copy of ``frame`` for a CSV an official opens in Excel: counts as integers
+    (:func:`integer_counts`), percentages to one decimal (79.5, not 79.54977805960685), walks and
+    areas in whole metres and m², compactness and road share to three decimals, degrees to six.
+
+    Examples
+    --------
+    >>> csv_figures(pd.DataFrame({"hh_15min": [50180.0], "pct_hh_15min": [79.54977805960685],
+    ...                           "area_m2": [22348.197]})).to_csv(index=False).splitlines()
+    ['hh_15min,pct_hh_15min,area_m2', '50180,79.5,22348']
+    """
+    out = integer_counts(frame, also=also)
+    for col in out.columns:
+        if pd.api.types.is_bool_dtype(out[col]) or not pd.api.types.is_float_dtype(out[col]):
+            continue
+        for pattern, decimals in _CSV_DECIMALS:
+            if pattern.match(str(col)):
+                out[col] = out[col].round(decimals)
+                if decimals == 0 and np.isfinite(out[col].dropna()).all():
+                    out[col] = out[col].astype("Int64")
+                break
     return out

@@ -360,7 +360,7 @@ def _siting(project: Project, layers: dict, report: Report) -> None:
 def _write(project: Project, layers: dict, out: Path) -> list[Path]:
     from spatial.io.layers import write_layers, write_shapefile
     from spatial.io.tables import write_csv
-    from spatial.io.workbook import integer_counts
+    from spatial.io.workbook import csv_figures, integer_counts
 
     files: list[Path] = []
     names = ["communities", "grids", "units", "moves", "stations", "coverage_demand", "isochrones", "gaps",
@@ -382,17 +382,17 @@ def _write(project: Project, layers: dict, out: Path) -> list[Path]:
     for name in ("coverage_summary", "sites_before_after", "fca_by_community"):
         if name in layers:
             path = out / f"{name}.csv"
-            write_csv(integer_counts(layers[name]), path)
+            write_csv(csv_figures(layers[name]), path)
             files.append(path)
     for name, csv in (("stations", "station_load"), ("gaps", "gaps")):  # the tables officials act on
         if name in layers and "coverage_demand" in layers:
             path = out / f"{csv}.csv"
-            write_csv(integer_counts(pd.DataFrame(_wgs84(layers[name]).drop(columns="geometry", errors="ignore"))),
+            write_csv(csv_figures(pd.DataFrame(_wgs84(layers[name]).drop(columns="geometry", errors="ignore"))),
                       path)
             files.append(path)
     if "grids" in layers:
         path = out / "grids.csv"
-        write_csv(integer_counts(layers["grids"]), path)
+        write_csv(csv_figures(layers["grids"]), path)
         files.append(path)
     if "moves" in layers:  # a redrawn plan: which units changed grid, and why
         path = out / "moves.csv"
