@@ -192,3 +192,63 @@ def test_cli_coverage_csvs_give_percentages_to_one_decimal_as_the_workbook(tmp_p
     station = dict(zip(load[0].split(","), load[1].split(",")))
     assert station["households_served"] == "60" and station["m2_per_100hh"] == "150.0"  # 90 m² for 60 households
 
+
+# --- spatial site and Amap (GCJ-02) coordinates
+
+
+def _gcj02(lon, lat):
+    """WGS-84 -> GCJ-02 by the public formula (Krasovsky ellipsoid), written here independently."""
+    import math
+
+    a, ee = 6378245.0, 0.00669342162296594323
+    x, y = lon - 105.0, lat - 35.0
+    dlat = (-100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * math.sqrt(abs(x))
+            + (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+            + (20.0 * math.sin(y * math.pi) + 40.0 * math.sin(y / 3.0 * math.pi)) * 2.0 / 3.0
+            + (160.0 * math.sin(y / 12.0 * math.pi) + 320.0 * math.sin(y * math.pi / 30.0)) * 2.0 / 3.0)
+    dlon = (300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * math.sqrt(abs(x))
+            + (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+            + (20.0 * math.sin(x * math.pi) + 40.0 * math.sin(x / 3.0 * math.pi)) * 2.0 / 3.0
+            + (150.0 * math.sin(x / 12.0 * math.pi) + 300.0 * math.sin(x / 30.0 * math.pi)) * 2.0 / 3.0)
+    rad = lat / 180.0 * math.pi
+    magic = 1 - ee * math.sin(rad) ** 2
+    dlat = dlat * 180.0 / ((a * (1 - ee)) / (magic * math.sqrt(magic)) * math.pi)
+    dlon = dlon * 180.0 / (a / math.sqrt(magic) * math.cos(rad) * math.pi)
+    return lon + dlon, lat + dlat
+
+
+def test_cli_site_warns_of_amap_coordinates_and_reads_them_when_told(tmp_path, capsys):
+    # One 3 km street along 22.53N in Futian; a station at its west end and homes along it, one
+    # 2 km east (beyond 15 minutes: a new site gains its 50 households). Read off Amap, every
+    # point lies about 300 m south of the street: the site command must say so, and with
+    # --stations-coord-sys/--demand-coord-sys gcj02 give the same answer as the WGS-84 numbers.
+    import geopandas as gpd
+    from shapely.geometry import LineString, Point
+
+    from spatial.cli import main
+
+    gpd.GeoDataFrame({"highway": ["residential"]}, geometry=[LineString([(114.03, 22.53), (114.06, 22.53)])],
+                     crs=4326).to_file(tmp_path / "roads.gpkg")
+    st_xy = [(114.031, 22.5301)]
+    home_xy = [(114.031 + 0.001 * k, 22.5301) for k in range(8)] + [(114.052, 22.5301)]
+    homes = {"unit_id": [f"H{k}" for k in range(9)], "households": [10] * 8 + [50]}
+    for name, moved in (("wgs", lambda p: p), ("amap", lambda p: _gcj02(*p))):
+        gpd.GeoDataFrame({"station_id": ["S1"]}, geometry=[Point(moved(p)) for p in st_xy], crs=4326).to_file(
+            tmp_path / f"st_{name}.gpkg")
+        gpd.GeoDataFrame(homes, geometry=[Point(moved(p)) for p in home_xy], crs=4326).to_file(
+            tmp_path / f"homes_{name}.gpkg")
+
+    def site(name, *extra):
+        out = tmp_path / f"sites_{name}{len(extra)}.gpkg"
+        code = main(["site", str(tmp_path / "roads.gpkg"), str(tmp_path / f"st_{name}.gpkg"),
+                     str(tmp_path / f"homes_{name}.gpkg"), "--k", "1", "--no-exact", "--out", str(out), *extra])
+        assert code == 0
+        return gpd.read_file(out, layer="sites")["gain_households"].tolist(), capsys.readouterr().err
+
+    truth, said = site("wgs")
+    assert truth == [50] and "GCJ-02" not in said
+    _, said = site("amap")
+    assert "'stations': three in four lie within" in said and "--stations-coord-sys gcj02" in said
+    assert "'demand': three in four lie within" in said and "--demand-coord-sys gcj02" in said
+    told, said = site("amap", "--stations-coord-sys", "gcj02", "--demand-coord-sys", "gcj02")
+    assert told == truth and "GCJ-02" not in said

@@ -114,6 +114,16 @@ def number_list(text: str) -> tuple[float, ...]:
 # ------------------------------------------------------------------------------- paths
 
 
+def coord_sys(text: str) -> str:
+    """An argparse type: wgs84, gcj02 or bd09 (any spelling ``normalize_coord_sys`` knows)."""
+    from spatial.io.coords import normalize_coord_sys
+
+    try:
+        return normalize_coord_sys(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def split_spec(spec: str | Path) -> tuple[Path, str | None]:
     """``FILE.gpkg:layer`` (or a .zip's, a KML/KMZ folder, a workbook's sheet) -> (``FILE.gpkg``,
     ``layer``); any other FILE -> (FILE, None)."""

@@ -15,6 +15,7 @@ from spatial.cli._common import (
     check_inputs,
     check_output,
     column,
+    coord_sys,
     non_negative,
     number_list,
     positive,
@@ -47,7 +48,7 @@ def add_parser(sub) -> None:
                    help="walking speed (default 4.0 = GB 50180-2018's 1,000 m in 15 min; elderly 3.0)")
     p.add_argument("--max-snap-m", type=positive, default=100.0, help="longest straight leg to the network (m)")
     for layer in ("stations", "demand"):
-        p.add_argument(f"--{layer}-coord-sys", type=_coord_sys, default="wgs84", metavar="SYS",
+        p.add_argument(f"--{layer}-coord-sys", type=coord_sys, default="wgs84", metavar="SYS",
                        help=f"what the {layer} layer's longitude/latitude numbers are: wgs84 (default), "
                             "gcj02 (Amap/Tencent pick-ups) or bd09 (Baidu); moved to WGS-84 on reading")
     p.add_argument("--max-walk-m", type=positive, default=None,
@@ -93,16 +94,6 @@ def add_parser(sub) -> None:
     add_column_options(p, "station_id", "unit_id", "households", "population", "name", "community_id",
                        "grid_id")
     p.set_defaults(func=_cmd_coverage)
-
-
-def _coord_sys(text: str) -> str:
-    """An argparse type: wgs84, gcj02 or bd09 (any spelling ``normalize_coord_sys`` knows)."""
-    from spatial.io.coords import normalize_coord_sys
-
-    try:
-        return normalize_coord_sys(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _detour(text: str) -> float:

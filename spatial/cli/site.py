@@ -14,6 +14,7 @@ from spatial.cli._common import (
     check_inputs,
     check_output,
     column,
+    coord_sys,
     non_negative,
     positive,
     positive_int,
@@ -46,6 +47,10 @@ def add_parser(sub) -> None:
     p.add_argument("--keep-private", action="store_true",
                    help="walk the lanes of gated estates an OSM network tags access=private|no, foot=private or "
                         "service=private (dropped by default; foot=no stays dropped)")
+    for layer in ("stations", "demand"):
+        p.add_argument(f"--{layer}-coord-sys", type=coord_sys, default="wgs84", metavar="SYS",
+                       help=f"what the {layer} layer's longitude/latitude numbers are: wgs84 (default), "
+                            "gcj02 (Amap/Tencent pick-ups) or bd09 (Baidu); moved to WGS-84 on reading")
     p.add_argument("--out", type=Path, required=True, help="output GeoPackage")
     add_column_options(p, "unit_id", "station_id", "candidate_id", "households", "population", "name")
     p.set_defaults(func=_cmd_site)
@@ -61,6 +66,7 @@ def _band(text: str) -> dict:
 
 def _cmd_site(args: argparse.Namespace) -> int:
     from spatial.core.checks import require_unique
+    from spatial.io.coords import to_wgs84
     from spatial.io.layers import write_layers
     from spatial.network.read import read_network
     from spatial.siting.sites import site_stations
@@ -72,6 +78,10 @@ def _cmd_site(args: argparse.Namespace) -> int:
     check_output(args.out, inputs=inputs, suffixes=(".gpkg",))
     demand = read_input(args.demand, ("units", "demand"), "demand", points=True)
     stations = read_input(args.stations, "stations", "stations", points=True, allow_empty=True)
+    if args.stations_coord_sys != "wgs84" and len(stations):  # Amap/Tencent or Baidu numbers: to WGS-84 first
+        stations = to_wgs84(stations, args.stations_coord_sys, name=str(args.stations))
+    if args.demand_coord_sys != "wgs84":
+        demand = to_wgs84(demand, args.demand_coord_sys, name=str(args.demand))
     candidates = None if args.candidates is None else read_input(args.candidates, "candidates", "candidates",
                                                                  points=True)
     cols = dict(households_col=column(args, demand, "households", "demand"),

@@ -82,5 +82,5 @@ def shift_hint(points: gpd.GeoDataFrame, network: WalkNetwork, *, name: str) -> 
         return None
     return (f"'{name}': three in four lie within {given:.0f} m of the walking network as given, but within "
             f"{moved:.0f} m once read as {_NAMES[system]} coordinates: they look like {system} numbers labelled "
-            f"WGS-84. Say so and they are moved to WGS-84: --{name}-coord-sys {system} (spatial coverage), "
+            f"WGS-84. Say so and they are moved to WGS-84: --{name}-coord-sys {system} (spatial coverage, spatial site), "
             f"coord_sys = \"{system}\" in the project's input, or spatial.to_wgs84(layer, \"{system}\")")

@@ -39,6 +39,7 @@ from spatial.core.checks import (
     require_unique,
 )
 from spatial.core.errors import ColumnError, SpatialError
+from spatial.coverage._shift import shift_hint
 from spatial.coverage.bands import DEFAULT_SPEED_KMH, Band, make_bands
 from spatial.coverage.walks import (
     DEFAULT_DETOUR_FACTOR,
@@ -247,6 +248,10 @@ def site_stations(
     for i in np.flatnonzero(~dsnap.ok):
         report.add("demand", ids[i], dsnap.reason[i], "counted as not covered; no site can reach it",
                    zh=(reason_zh(dsnap.reason[i]), "计为未覆盖；任何新站都无法到达"))
+    for layer, name in ((stations, "stations"), (demand, "demand")):  # Amap/Baidu numbers read as WGS-84?
+        hint = shift_hint(layer, network, name=name) if layer is not None and len(layer) else None
+        if hint:
+            logger.warning(hint)
 
     # existing stations
     walk_before = np.full(len(demand), np.inf)
