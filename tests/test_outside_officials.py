@@ -252,3 +252,27 @@ def test_cli_site_warns_of_amap_coordinates_and_reads_them_when_told(tmp_path, c
     assert "'demand': three in four lie within" in said and "--demand-coord-sys gcj02" in said
     told, said = site("amap", "--stations-coord-sys", "gcj02", "--demand-coord-sys", "gcj02")
     assert told == truth and "GCJ-02" not in said
+
+
+# --- results.kmz in the workbook's words
+
+
+def test_kmz_gives_a_new_sites_build_order_in_the_workbooks_words(tmp_path):
+    # The workbook's 新站选址 sheet and overview.png say 建设顺序 (build order) for a new site's
+    # rank; the KMZ said 排名, the word the gaps use for their rank by households.
+    import geopandas as gpd
+    from shapely.geometry import Point, box
+
+    from spatial.io.layers import read_layer
+    from spatial.maps.kmz import results_kmz
+
+    sites = gpd.GeoDataFrame({"site_id": ["NEW001", "NEW002"], "rank": [1, 2], "gain_households": [300, 120],
+                              "cum_coverage_pct": [83.6, 86.6]},
+                             geometry=[Point(114.03, 22.54), Point(114.00, 22.53)], crs=4326)
+    gaps = gpd.GeoDataFrame({"gap_id": ["G001"], "rank": [1], "cause": ["service"], "households": [813]},
+                            geometry=[box(114.0, 22.54, 114.002, 22.542)], crs=4326)
+    path = results_kmz(tmp_path / "r.kmz", {"sites": sites, "gaps": gaps})
+    site_text = read_layer(path, layer="建议新站点").set_index("Name")["description"]
+    assert site_text["NEW002"].split("<br>\n")[0] == "建设顺序: 2"
+    gap_text = read_layer(path, layer="覆盖盲区")["description"].iloc[0]
+    assert gap_text.split("<br>\n")[0] == "排名: 1"

@@ -29,7 +29,7 @@ KMZ_LAYERS = {
                                              "full_time_workers", "part_time_workers", "building_leads"]),
     "stations": (("党群服务站", "Stations"), "name", ["station_id", "type", "households_served", "population_served"]),
     "gaps": (("覆盖盲区", "Coverage gaps"), "gap_id", ["rank", "cause", "households", "population"]),
-    "sites": (("建议新站点", "Proposed sites"), "site_id", ["rank", "gain_households", "gain_population",
+    "sites": (("建议新站点", "Proposed sites"), "site_id", ["build_order", "gain_households", "gain_population",
                                                         "cum_coverage_pct"]),
 }
 
@@ -57,6 +57,8 @@ def results_kmz(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame | None],
         shown["grids"] = shown["grids"].assign(community=shown["grids"]["community_id"].astype(str).map(names))
     if "stations" in shown and "station_id" in shown["stations"].columns:
         shown["stations"] = _named_stations(shown["stations"], lang)
+    if "sites" in shown and "rank" in shown["sites"].columns:  # 建设顺序, as the workbook and the PNG say it
+        shown["sites"] = shown["sites"].rename(columns={"rank": "build_order"})
     if "gaps" in shown and "cause" in shown["gaps"].columns:
         shown["gaps"] = shown["gaps"].assign(cause=shown["gaps"]["cause"].map(lambda v: VALUE_WORDS[lang].get(v, v)))
     return write_kml({folder[n]: shown[n] for n in which}, path,
