@@ -276,3 +276,49 @@ def test_kmz_gives_a_new_sites_build_order_in_the_workbooks_words(tmp_path):
     assert site_text["NEW002"].split("<br>\n")[0] == "建设顺序: 2"
     gap_text = read_layer(path, layer="覆盖盲区")["description"].iloc[0]
     assert gap_text.split("<br>\n")[0] == "排名: 1"
+
+
+def test_cli_coverage_reads_community_outlines_drawn_on_amap_when_told(tmp_path, capsys):
+    # Communities W and E meet at 114.045E; homes without a community id lie 150-250 m either side
+    # of that border. Everything read off Amap is about 500 m east and 300 m south of the truth:
+    # with the homes moved back but the outlines not, homes of W were counted in E. Told with
+    # --communities-coord-sys, the summary is the WGS-84 one; not told, the command says so.
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+    from shapely.geometry import LineString, Point, Polygon
+
+    from spatial.cli import main
+
+    gpd.GeoDataFrame({"highway": ["residential"]}, geometry=[LineString([(114.03, 22.53), (114.06, 22.53)])],
+                     crs=4326).to_file(tmp_path / "roads.gpkg")
+    outlines = {"W": [(114.035, 22.52), (114.045, 22.52), (114.045, 22.54), (114.035, 22.54)],
+                "E": [(114.045, 22.52), (114.055, 22.52), (114.055, 22.54), (114.045, 22.54)]}
+    home_xy = [(114.0425, 22.5301), (114.0435, 22.5301), (114.0465, 22.5301), (114.0475, 22.5301)]
+    for name, moved in (("wgs", lambda p: p), ("amap", lambda p: _gcj02(*p))):
+        gpd.GeoDataFrame({"station_id": ["S1"]}, geometry=[Point(moved((114.044, 22.5301)))], crs=4326).to_file(
+            tmp_path / f"st_{name}.gpkg")
+        gpd.GeoDataFrame({"households": [10, 20, 40, 80]}, geometry=[Point(moved(p)) for p in home_xy],
+                         crs=4326).to_file(tmp_path / f"homes_{name}.gpkg")
+        gpd.GeoDataFrame({"community_id": list(outlines)},
+                         geometry=[Polygon([moved(p) for p in ring]) for ring in outlines.values()],
+                         crs=4326).to_file(tmp_path / f"comm_{name}.gpkg")
+    assert shapely.Point(_gcj02(114.0425, 22.5301)).x > 114.045  # read as WGS-84, a home of W lies in E
+
+    def summary(name, *extra):
+        out = tmp_path / f"c_{name}{len(extra)}.gpkg"
+        code = main(["coverage", str(tmp_path / "roads.gpkg"), str(tmp_path / f"st_{name}.gpkg"),
+                     str(tmp_path / f"homes_{name}.gpkg"), "--out", str(out), "--meters", "500", "--no-isochrones",
+                     "--communities", str(tmp_path / f"comm_{name}.gpkg"), *extra])
+        assert code == 0
+        table = pd.read_csv(tmp_path / f"c_{name}{len(extra)}_summary.csv", encoding="utf-8-sig")
+        rows = table[table["level"] == "community"].set_index("id")[["households", "hh_500m"]]
+        return rows.to_dict("index"), capsys.readouterr().err
+
+    truth, _ = summary("wgs")
+    assert truth == {"W": {"households": 30, "hh_500m": 30}, "E": {"households": 120, "hh_500m": 120}}
+    moved = ("--stations-coord-sys", "gcj02", "--demand-coord-sys", "gcj02")
+    _, said = summary("amap", *moved)
+    assert "--communities-coord-sys gcj02" in said
+    told, said = summary("amap", *moved, "--communities-coord-sys", "gcj02")
+    assert told == truth and "--communities-coord-sys" not in said

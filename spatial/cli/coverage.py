@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import time
 from pathlib import Path
@@ -26,6 +27,9 @@ from spatial.cli._common import (
 )
 
 
+logger = logging.getLogger(__name__)
+
+
 def add_parser(sub) -> None:
     p = sub.add_parser(
         "coverage",
@@ -47,7 +51,7 @@ def add_parser(sub) -> None:
     p.add_argument("--speed-kmh", type=positive, default=4.0,
                    help="walking speed (default 4.0 = GB 50180-2018's 1,000 m in 15 min; elderly 3.0)")
     p.add_argument("--max-snap-m", type=positive, default=100.0, help="longest straight leg to the network (m)")
-    for layer in ("stations", "demand"):
+    for layer in ("stations", "demand", "communities", "grids"):
         p.add_argument(f"--{layer}-coord-sys", type=coord_sys, default="wgs84", metavar="SYS",
                        help=f"what the {layer} layer's longitude/latitude numbers are: wgs84 (default), "
                             "gcj02 (Amap/Tencent pick-ups) or bd09 (Baidu); moved to WGS-84 on reading")
@@ -245,6 +249,11 @@ def _coverage(args: argparse.Namespace, step) -> int:
         stations = to_wgs84(stations, args.stations_coord_sys, name=str(args.stations))
     if args.demand_coord_sys != "wgs84":
         demand = to_wgs84(demand, args.demand_coord_sys, name=str(args.demand))
+    for layer in ("communities", "grids"):  # homes moved, outlines not: each home may fall in a neighbour
+        if getattr(args, layer) and args.demand_coord_sys != "wgs84" and getattr(args, f"{layer}_coord_sys") == "wgs84":
+            logger.warning("--%s %s is read as WGS-84 while the demand was moved from %s; if its outlines come "
+                           "from the same map, say so with --%s-coord-sys %s", layer, getattr(args, layer),
+                           args.demand_coord_sys, layer, args.demand_coord_sys)
     sid = column(args, stations, "station_id", "stations")
     uid = column(args, demand, "unit_id", "demand", required=False)
     hh = column(args, demand, "households", "demand")
@@ -276,10 +285,14 @@ def _coverage(args: argparse.Namespace, step) -> int:
     cid, gid = "community_id", "grid_id"
     if args.communities:
         communities = read_input(args.communities, "communities", "communities")
+        if args.communities_coord_sys != "wgs84":  # outlines drawn on Amap: homes would fall in the wrong one
+            communities = to_wgs84(communities, args.communities_coord_sys, name=str(args.communities))
         cid = column(args, communities, "community_id", "communities")
         communities = repair_geometries(communities, "communities", repaired, id_col=cid, allow_empty=True)
     if args.grids:
         grids = read_input(args.grids, "grids", "grids")
+        if args.grids_coord_sys != "wgs84":
+            grids = to_wgs84(grids, args.grids_coord_sys, name=str(args.grids))
         gid = column(args, grids, "grid_id", "grids")
         grids = repair_geometries(grids, "grids", repaired, id_col=gid, allow_empty=True)
     step("read network")
