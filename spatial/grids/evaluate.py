@@ -29,7 +29,7 @@ from spatial.core.checks import (
     require_columns,
     require_crs,
 )
-from spatial.core.errors import SpatialError
+from spatial.core.errors import ColumnError, GeometryError, SpatialError
 from spatial.core.reproject import as_returned, to_crs_valid
 from spatial.grids._adjacency import rook_adjacency
 from spatial.grids._blocks import block_labels, block_streets
@@ -123,6 +123,11 @@ def evaluate_grids(
     report = Report()
     crs_in = require_crs(layer, "plan")
     require_columns(layer, [grid_id_col], "plan")
+    if len(layer) == 0:
+        raise GeometryError(f"'plan' is empty; give grid polygons with '{grid_id_col}', or units carrying it")
+    if layer[grid_id_col].isna().all():
+        raise ColumnError(f"'plan' column '{grid_id_col}' is blank in all {len(layer)} rows; give each unit its "
+                          "grid (spatial.read_plan, or partition_grids to draw a plan)")
     hh = check_households(layer, households_col, "plan")
     layer = repair_geometries(layer, "plan", report, id_col=None)
     if communities is not None:

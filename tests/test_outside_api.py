@@ -1,0 +1,48 @@
+"""The Python API as an analyst in Jupyter uses it, on awkward but legal inputs.
+
+Each test builds a tiny input whose answer is known by hand (or computed here with shapely and
+pandas from the raw input), never from spatial's own objects.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+import spatial
+
+CRS = "EPSG:32650"
+
+
+def _units(n: int = 2, households: int = 100) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"unit_id": [f"u{i}" for i in range(n)], "households": [households] * n},
+                            geometry=[box(i * 100, 0, (i + 1) * 100, 100) for i in range(n)], crs=CRS)
+
+
+def _community(width: float = 200) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(0, 0, width, 100)], crs=CRS)
+
+
+# --- evaluate_grids ----------------------------------------------------------------------------
+
+def test_evaluate_grids_on_an_empty_plan_says_it_is_empty():
+    plan = _units().iloc[:0].assign(grid_id=pd.Series([], dtype=object))
+    with pytest.raises(spatial.GeometryError, match="'plan' is empty; give grid polygons with 'grid_id'"):
+        spatial.evaluate_grids(plan, _community())
+
+
+def test_evaluate_grids_on_a_plan_with_no_grid_id_at_all_says_to_give_each_unit_its_grid():
+    plan = _units().assign(grid_id=None)
+    with pytest.raises(spatial.ColumnError, match=r"'grid_id' is blank in all 2 rows; give each unit its grid"):
+        spatial.evaluate_grids(plan, _community())
+
+
+def test_evaluate_grids_with_one_unit_blank_still_scores_the_other():
+    # the blank unit is reported as a gap; the other (100 households) is a grid of its own
+    plan = _units().assign(grid_id=["G1", None])
+    result = spatial.evaluate_grids(plan, _community(), min_households=50, max_households=150)
+    assert result.grids["grid_id"].tolist() == ["G1"]
+    assert result.grids["households"].tolist() == [100]
+    assert result.report["row_id"].tolist() == ["u1"]
