@@ -46,3 +46,20 @@ def test_evaluate_grids_with_one_unit_blank_still_scores_the_other():
     assert result.grids["grid_id"].tolist() == ["G1"]
     assert result.grids["households"].tolist() == [100]
     assert result.report["row_id"].tolist() == ["u1"]
+
+
+# --- partition_grids / redraw_grids ------------------------------------------------------------
+
+@pytest.mark.parametrize("with_ids", [True, False])
+def test_partition_grids_with_no_communities_says_the_communities_are_empty(with_ids):
+    # with community_id on the units the old message blamed the units' ids; without it numpy failed
+    units = _units().assign(community_id="C1") if with_ids else _units()
+    with pytest.raises(spatial.GeometryError, match=r"^'communities' is empty; give the community \(社区\) polygons"):
+        spatial.partition_grids(units, _community().iloc[:0])
+
+
+def test_redraw_grids_with_no_communities_says_the_communities_are_empty():
+    units = _units().assign(community_id="C1", grid_id="G1")
+    with pytest.raises(spatial.GeometryError, match=r"^'communities' is empty"):
+        spatial.redraw_grids(units, _community().iloc[:0])
+
