@@ -63,3 +63,20 @@ def test_redraw_grids_with_no_communities_says_the_communities_are_empty():
     with pytest.raises(spatial.GeometryError, match=r"^'communities' is empty"):
         spatial.redraw_grids(units, _community().iloc[:0])
 
+
+# --- overview_png ------------------------------------------------------------------------------
+
+def test_overview_png_with_no_communities_says_so_and_writes_nothing(tmp_path):
+    path = tmp_path / "o.png"
+    with pytest.raises(spatial.GeometryError, match="'communities' is empty; the overview is drawn over"):
+        spatial.overview_png(path, communities=_community().iloc[:0], lang="en")
+    assert not path.exists()
+
+
+@pytest.mark.parametrize("layer", ["communities", "stations"])
+def test_overview_png_refuses_a_layer_without_crs_by_name(tmp_path, layer):
+    layers = {"communities": _community(),
+              "stations": gpd.GeoDataFrame({"station_id": ["S1"]}, geometry=gpd.points_from_xy([50], [50]), crs=CRS)}
+    layers[layer] = layers[layer].set_crs(None, allow_override=True)
+    with pytest.raises(spatial.CRSError, match=f"^'{layer}' has no CRS; set it with gdf.set_crs"):
+        spatial.overview_png(tmp_path / "o.png", lang="en", **layers)
