@@ -80,3 +80,39 @@ def test_overview_png_refuses_a_layer_without_crs_by_name(tmp_path, layer):
     layers[layer] = layers[layer].set_crs(None, allow_override=True)
     with pytest.raises(spatial.CRSError, match=f"^'{layer}' has no CRS; set it with gdf.set_crs"):
         spatial.overview_png(tmp_path / "o.png", lang="en", **layers)
+
+
+# --- ids read as numbers in one layer and as text in the other ---------------------------------
+
+def _points(ids, **columns) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(columns, geometry=gpd.points_from_xy([50.0] * len(ids), [50.0] * len(ids)), crs=CRS)
+
+
+def test_coverage_summary_with_community_ids_as_numbers_against_text_says_which_to_convert():
+    # demand from a CSV (community_id 1), communities from a GeoPackage (community_id "1")
+    demand = _points([0], community_id=[1], households=[10], walk_m=[100.0], band=["5min"])
+    communities = _community().assign(community_id=["1"], street=["沙头街道"])
+    with pytest.raises(spatial.ColumnError, match=r"'demand' holds 'community_id' as numbers and 'communities' as "
+                                                  r"text: make them the same, e.g. demand\['community_id'\]"):
+        spatial.coverage_summary(demand, bands=["15min"], communities=communities)
+
+
+def test_coverage_summary_with_ids_of_one_type_names_each_community_s_street():
+    demand = _points([0, 1], community_id=["1", "2"], households=[10, 30], walk_m=[100.0, 2000.0],
+                     band=["5min", "beyond"])
+    communities = gpd.GeoDataFrame({"community_id": ["1", "2"], "street": ["沙头街道", "香蜜湖街道"]},
+                                   geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100)], crs=CRS)
+    summary = spatial.coverage_summary(demand, bands=["15min"], communities=communities)
+    streets = summary[summary["level"] == "street"].set_index("id")
+    assert streets["households"].to_dict() == {"沙头街道": 10, "香蜜湖街道": 30}
+    assert streets["hh_15min"].to_dict() == {"沙头街道": 10, "香蜜湖街道": 0}
+
+
+@pytest.mark.parametrize(("units_id", "communities_id", "convert"),
+                         [(1, "1", "units"), ("1", 1, "communities")])
+def test_partition_grids_with_community_ids_of_two_types_says_which_to_convert(units_id, communities_id, convert):
+    units = _units().assign(community_id=units_id)
+    communities = _community().assign(community_id=[communities_id])
+    shown = "1" if isinstance(units_id, int) else "'1'"
+    with pytest.raises(spatial.ColumnError, match=rf"u0 \({shown}\), u1 \({shown}\); '.*e\.g\. {convert}\['community_id'\] ="):
+        spatial.partition_grids(units, communities)

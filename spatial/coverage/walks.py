@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from spatial.core._ids import merge_ids
 from spatial.core.checks import (
     Report,
     check_households,
@@ -403,8 +404,7 @@ def _assign(demand: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame | None, id_col:
         cols = [id_col] + [c for c in extra if c in demand.columns]
         frame = pd.DataFrame(demand[cols])
         if polygons is not None and "street" in extra and "street" not in frame and "street" in polygons:
-            frame = frame.merge(polygons[[id_col, "street"]].drop_duplicates(id_col), on=id_col, how="left")
-            frame.index = demand.index
+            frame = merge_ids(frame, polygons[[id_col, "street"]].drop_duplicates(id_col), id_col, "demand", name)
         return frame
     if polygons is None:
         return None
