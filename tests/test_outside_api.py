@@ -116,3 +116,53 @@ def test_partition_grids_with_community_ids_of_two_types_says_which_to_convert(u
     shown = "1" if isinstance(units_id, int) else "'1'"
     with pytest.raises(spatial.ColumnError, match=rf"u0 \({shown}\), u1 \({shown}\); '.*e\.g\. {convert}\['community_id'\] ="):
         spatial.partition_grids(units, communities)
+
+
+# --- an index named like a column (df.set_index("grid_id", drop=False), a common idiom) ---------
+
+def _indexed_by(frame, col):
+    return frame.set_index(frame[col].rename(col), drop=False)
+
+
+def test_assign_grid_codes_on_grids_indexed_by_their_community():
+    grids = gpd.GeoDataFrame({"grid_id": ["C1-01", "C1-02"], "community_id": ["C1", "C1"]},
+                             geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100)], crs=CRS)
+    communities = _community().assign(code=["440304001002"])
+    codes = spatial.assign_grid_codes(_indexed_by(grids, "community_id"), communities)
+    assert codes.index.tolist() == ["C1", "C1"]
+    assert codes["grid_code"].tolist() == ["000000440304001002" + "01", "000000440304001002" + "02"]
+
+
+def test_plan_from_polygons_with_outlines_indexed_by_grid_id():
+    outlines = gpd.GeoDataFrame({"grid_id": ["G1", "G2"]}, geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100)],
+                                crs=CRS)
+    plan = spatial.plan_from_polygons(_indexed_by(outlines, "grid_id"), _units())
+    assert dict(zip(plan["unit_id"], plan["grid_id"])) == {"u0": "G1", "u1": "G2"}
+
+
+def _two_communities():
+    return gpd.GeoDataFrame({"community_id": ["C1", "C2"], "street": ["沙头街道", "香蜜湖街道"]},
+                            geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100)], crs=CRS)
+
+
+def _demand():
+    # one home in each community, 10 and 30 households; only the first within 15 minutes
+    return gpd.GeoDataFrame({"community_id": ["C1", "C2"], "households": [10, 30], "walk_m": [100.0, 2000.0],
+                             "band": ["5min", "beyond"]}, geometry=gpd.points_from_xy([50, 150], [50, 50]), crs=CRS)
+
+
+@pytest.mark.parametrize("indexed", ["communities", "demand", "both"])
+@pytest.mark.parametrize("placed", [False, True])
+def test_coverage_summary_with_layers_indexed_by_community_id(indexed, placed):
+    demand, communities = _demand(), _two_communities()
+    if placed:  # no community_id on the homes: each is placed in the polygon it lies in
+        demand = demand.drop(columns="community_id").assign(cid=["C1", "C2"])
+    if indexed in ("communities", "both"):
+        communities = _indexed_by(communities, "community_id")
+    if indexed in ("demand", "both"):
+        demand = _indexed_by(demand, "cid" if placed else "community_id").rename_axis("community_id")
+    summary = spatial.coverage_summary(demand, bands=["15min"], communities=communities)
+    rows = summary[summary["level"] == "community"].set_index("id")
+    assert rows["hh_15min"].to_dict() == {"C1": 10, "C2": 0}
+    streets = summary[summary["level"] == "street"].set_index("id")
+    assert streets["households"].to_dict() == {"沙头街道": 10, "香蜜湖街道": 30}

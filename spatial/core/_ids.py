@@ -40,18 +40,14 @@ def id_type_hint(given, known, given_name: str, known_name: str, col: str) -> st
     >>> id_type_hint(["C9"], ["C1"], "demand", "communities", "community_id")
     ''
     """
-    given = [v for v in given if not (v is None or (not isinstance(v, str) and pd.isna(v)))]
+    given = _present(given)
     known = list(known)
     if not given or not known:
         return ""
     texts = {label_text(v) for v in known}
     if not all(label_text(v) in texts for v in given):
         return ""
-
-    def kind(values) -> str:
-        return "text" if all(isinstance(v, str) for v in values) else "numbers"
-
-    a, b = kind(given), kind(known)
+    a, b = _kind(given), _kind(known)
     if a == b:
         return ""
     fix = given_name if a == "numbers" else known_name  # the numbers become text (text keeps '03')
@@ -84,11 +80,23 @@ def merge_ids(left: pd.DataFrame, right: pd.DataFrame, col: str, left_name: str,
     ColumnError
         When ``col`` holds numbers in one frame and text in the other.
     """
-    try:
-        out = left.merge(right, on=col, how="left")
+    try:  # on the columns' values: an index level named like the column would be ambiguous
+        out = left.reset_index(drop=True).merge(right.reset_index(drop=True), on=col, how="left")
     except ValueError:
+        if _kind(_present(left[col])) == _kind(_present(right[col])):
+            raise
         hint = id_type_hint(pd.unique(left[col]), right[col], left_name, right_name, col)
         raise ColumnError(f"'{left_name}' and '{right_name}' hold '{col}' as different types, which never match"
                           + (hint or "; make them the same, e.g. with .astype(str) on both")) from None
     out.index = left.index
     return out
+
+
+def _present(values) -> list:
+    """The values that are not missing."""
+    return [v for v in values if not (v is None or (not isinstance(v, str) and pd.isna(v)))]
+
+
+def _kind(values) -> str:
+    """``"text"`` when every value is a string, else ``"numbers"``."""
+    return "text" if all(isinstance(v, str) for v in values) else "numbers"
