@@ -166,3 +166,27 @@ def test_coverage_summary_with_layers_indexed_by_community_id(indexed, placed):
     assert rows["hh_15min"].to_dict() == {"C1": 10, "C2": 0}
     streets = summary[summary["level"] == "street"].set_index("id")
     assert streets["households"].to_dict() == {"沙头街道": 10, "香蜜湖街道": 30}
+
+
+# --- evaluate_grids keeps what it was given ------------------------------------------------------
+
+def test_evaluate_grids_on_grid_polygons_keeps_their_index_columns_and_whole_households():
+    grids = gpd.GeoDataFrame(
+        {"grid_id": ["G1", "G2"], "households": [320, 480],
+         "note": pd.array(["东", pd.NA], dtype="string"), "n": pd.array([1, None], dtype="Int64"),
+         "kind": pd.Categorical(["a", "b"])},
+        geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100)], crs=CRS, index=pd.Index(["x", "y"], name="key"))
+    before = grids.copy(deep=True)
+    result = spatial.evaluate_grids(grids, _community())
+    pd.testing.assert_frame_equal(grids, before)
+    out = result.grids
+    assert out.index.tolist() == ["x", "y"] and out.index.name == "key"
+    assert out["households"].dtype == "int64" and out["households"].tolist() == [320, 480]
+    for col in ("note", "n", "kind"):
+        pd.testing.assert_series_equal(out[col], grids[col])
+
+
+def test_evaluate_grids_on_units_sums_whole_households_per_grid():
+    plan = _units(3, households=150).assign(grid_id=["G1", "G1", "G2"])
+    out = spatial.evaluate_grids(plan, _community(300)).grids.set_index("grid_id")
+    assert out["households"].dtype == "int64" and out["households"].to_dict() == {"G1": 300, "G2": 150}
