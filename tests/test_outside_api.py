@@ -6,8 +6,11 @@ pandas from the raw input), never from spatial's own objects.
 
 from __future__ import annotations
 
+import warnings
+
 import geopandas as gpd
 import pandas as pd
+import pyogrio
 import pytest
 from shapely.geometry import box
 
@@ -190,3 +193,23 @@ def test_evaluate_grids_on_units_sums_whole_households_per_grid():
     plan = _units(3, households=150).assign(grid_id=["G1", "G1", "G2"])
     out = spatial.evaluate_grids(plan, _community(300)).grids.set_index("grid_id")
     assert out["households"].dtype == "int64" and out["households"].to_dict() == {"G1": 300, "G2": 150}
+
+
+# --- write_shapefile ---------------------------------------------------------------------------
+
+def test_write_shapefile_writes_date_times_as_iso_text_without_a_gdal_warning(tmp_path):
+    # a DBF has no date-time field; GDAL used to warn 'Field when created as String field' per column
+    stations = gpd.GeoDataFrame(
+        {"station_id": ["S1", "S2"],
+         "opened": pd.to_datetime(["2024-01-01 08:30", None]).tz_localize("Asia/Shanghai"),
+         "checked": pd.to_datetime(["2025-06-30 17:00", "2025-07-01 09:15"])},
+        geometry=gpd.points_from_xy([114.0, 114.1], [22.5, 22.5]), crs="EPSG:4326")
+    before = stations.copy(deep=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        path = spatial.write_shapefile(stations, tmp_path / "stations.shp")
+    assert [str(w.message) for w in caught] == []
+    pd.testing.assert_frame_equal(stations, before)
+    back = pyogrio.read_dataframe(path)
+    assert back["opened"].tolist()[0] == "2024-01-01 08:30:00+08:00" and pd.isna(back["opened"].tolist()[1])
+    assert back["checked"].tolist() == ["2025-06-30 17:00:00", "2025-07-01 09:15:00"]
