@@ -213,3 +213,28 @@ def test_write_shapefile_writes_date_times_as_iso_text_without_a_gdal_warning(tm
     back = pyogrio.read_dataframe(path)
     assert back["opened"].tolist()[0] == "2024-01-01 08:30:00+08:00" and pd.isna(back["opened"].tolist()[1])
     assert back["checked"].tolist() == ["2025-06-30 17:00:00", "2025-07-01 09:15:00"]
+
+
+# --- write_workbook ----------------------------------------------------------------------------
+
+def _summary() -> pd.DataFrame:
+    return pd.DataFrame({"level": ["overall"], "id": ["all"], "n_points": [2], "households": [40],
+                         "hh_15min": [10], "pct_hh_15min": [25.0]})
+
+
+def test_write_workbook_refuses_a_report_table_without_the_report_columns(tmp_path):
+    path = tmp_path / "a.xlsx"
+    with pytest.raises(spatial.ColumnError, match=r"^'report' has no column 'layer', 'row_id', 'problem', 'action' "
+                                                  r"\(it has: station_id, households\); pass a report as"):
+        spatial.write_workbook(path, _summary(), report=pd.DataFrame({"station_id": ["S1"], "households": [3]}))
+    assert not path.exists()
+
+
+def test_write_workbook_takes_a_report_object_as_well_as_its_table(tmp_path):
+    import openpyxl
+
+    report = spatial.Report()
+    report.add("units", "U1", "empty geometry", "left out", zh=("几何为空", "未纳入"))
+    path = spatial.write_workbook(tmp_path / "a.xlsx", _summary(), report=report, lang="en")
+    rows = list(openpyxl.load_workbook(path)["report"].values)
+    assert rows[1][:4] == ("units", "U1", "empty geometry", "left out")
