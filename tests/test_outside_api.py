@@ -12,7 +12,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pytest
-from shapely.geometry import box
+from shapely.geometry import LineString, box
 
 import spatial
 
@@ -238,3 +238,27 @@ def test_write_workbook_takes_a_report_object_as_well_as_its_table(tmp_path):
     path = spatial.write_workbook(tmp_path / "a.xlsx", _summary(), report=report, lang="en")
     rows = list(openpyxl.load_workbook(path)["report"].values)
     assert rows[1][:4] == ("units", "U1", "empty geometry", "left out")
+
+
+# --- make_bands --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"minutes": "5,10,15"}, r"^minutes must be numbers, e\.g\. minutes=\(5, 10, 15\); got the text '5,10,15'$"),
+    ({"meters": "500"}, r"^meters must be numbers, e\.g\. meters=\(300, 500, 1000\); got the text '500'$"),
+    ({"minutes": [5, "ten"]}, r"^band limits must be positive numbers, got \[5, 'ten'\]$"),
+    ({"minutes": [5, None]}, r"^band limits must be positive numbers, got \[5, None\]$"),
+])
+def test_make_bands_refuses_limits_that_are_not_numbers_in_one_line(options, message):
+    with pytest.raises(spatial.SpatialError, match=message):
+        spatial.make_bands(**options)
+
+
+def test_walking_coverage_refuses_minutes_given_as_text():
+    with pytest.raises(spatial.SpatialError, match=r"^minutes must be numbers"):
+        spatial.walking_coverage(_units(), _points([0], station_id=["S1"]), _street(), minutes="5,10,15")
+
+
+def _street():
+    """One 200 m footway along the units' southern edge."""
+    lines = gpd.GeoDataFrame({"highway": ["footway"]}, geometry=[LineString([(0, -5), (200, -5)])], crs=CRS)
+    return spatial.read_network(lines)
