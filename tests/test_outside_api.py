@@ -262,3 +262,14 @@ def _street():
     """One 200 m footway along the units' southern edge."""
     lines = gpd.GeoDataFrame({"highway": ["footway"]}, geometry=[LineString([(0, -5), (200, -5)])], crs=CRS)
     return spatial.read_network(lines)
+
+
+# --- station_fca -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("limit", [0, -5, float("nan"), "1000"])
+def test_station_fca_refuses_a_catchment_that_is_not_a_positive_distance(limit):
+    # 0 gave every home and station 0 m² per 100 households; -5 a bare 'limit must be >= 0'; "1000" a TypeError
+    homes = _points([0], households=[10])
+    stations = _points([0], station_id=["S1"], floor_area_m2=[300])
+    with pytest.raises(spatial.SpatialError, match=r"^limit_m must be a positive number of metres \(the catchment"):
+        spatial.station_fca(homes, stations, _street(), limit_m=limit)
