@@ -273,3 +273,26 @@ def test_station_fca_refuses_a_catchment_that_is_not_a_positive_distance(limit):
     stations = _points([0], station_id=["S1"], floor_area_m2=[300])
     with pytest.raises(spatial.SpatialError, match=r"^limit_m must be a positive number of metres \(the catchment"):
         spatial.station_fca(homes, stations, _street(), limit_m=limit)
+
+
+# --- a table without geometry (pd.DataFrame(gdf), a CSV read with pandas) -----------------------
+
+@pytest.mark.parametrize("call", [
+    lambda df: spatial.partition_grids(df, _community()),
+    lambda df: spatial.evaluate_grids(df.assign(grid_id="G1"), _community()),
+    lambda df: spatial.coverage_gaps(df.assign(band="beyond"), _street()),
+    lambda df: spatial.isochrones(df.assign(station_id=["S1", "S2"]), _street()),
+    lambda df: spatial.to_wgs84(df, "gcj02"),
+    lambda df: spatial.coverage_summary(df.assign(band="5min"), bands=["15min"], communities=_community()),
+], ids=["partition_grids", "evaluate_grids", "coverage_gaps", "isochrones", "to_wgs84", "coverage_summary"])
+def test_a_table_without_geometry_is_refused_as_a_spatial_error_that_says_how_to_make_one(call):
+    # it was a TypeError (coverage_summary placing homes by location: AttributeError 'geometry')
+    table = pd.DataFrame(_units())
+    with pytest.raises(spatial.GeometryError, match=r"must be a GeoDataFrame \(a layer with geometry and a CRS\), "
+                                                    r"got DataFrame; read it with"):
+        call(table)
+
+
+def test_coverage_gaps_on_homes_not_yet_scored_says_to_run_walking_coverage():
+    with pytest.raises(spatial.ColumnError, match=r"^'demand \(run walking_coverage first\)' has no column 'band'"):
+        spatial.coverage_gaps(_units(), _street())

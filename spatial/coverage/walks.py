@@ -408,10 +408,11 @@ def _assign(demand: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame | None, id_col:
         return frame
     if polygons is None:
         return None
+    crs = require_crs(demand, "demand")  # placed by where the homes lie: they need geometry
     require_crs(polygons, name)
     require_columns(polygons, [id_col], name)
     pts = demand.geometry
-    if require_crs(demand, "demand") != require_crs(polygons, name):
+    if crs != require_crs(polygons, name):
         pts = pts.to_crs(polygons.crs)
     values = pts.values
     rep = np.where(shapely.get_type_id(values) == 0, values, shapely.point_on_surface(values))
