@@ -296,3 +296,17 @@ def test_a_table_without_geometry_is_refused_as_a_spatial_error_that_says_how_to
 def test_coverage_gaps_on_homes_not_yet_scored_says_to_run_walking_coverage():
     with pytest.raises(spatial.ColumnError, match=r"^'demand \(run walking_coverage first\)' has no column 'band'"):
         spatial.coverage_gaps(_units(), _street())
+
+
+# --- bad households on scored homes are named by the homes' ids -------------------------------
+
+@pytest.mark.parametrize("call", [
+    lambda demand: spatial.coverage_summary(demand, bands=["15min"]),
+    lambda demand: spatial.station_load(demand, _points([0], station_id=["S1"], floor_area_m2=[300])),
+], ids=["coverage_summary", "station_load"])
+def test_a_blank_household_count_on_scored_homes_names_the_home_by_its_unit_id(call):
+    demand = _units(3).assign(households=pd.array([10, None, 30], dtype="Int64"), walk_m=100.0, band="5min",
+                              nearest_station="S1")
+    demand.index = [7, 8, 9]  # the row label means nothing to the planner; u1 does
+    with pytest.raises(spatial.ColumnError, match=r"bad rows: u1=<NA>\. Fill in the count"):
+        call(demand)
