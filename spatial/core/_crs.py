@@ -21,8 +21,10 @@ __all__ = ["GROUND_SCALE_TOLERANCE", "ground_metres", "layer_lonlat", "metric_cr
 
 def require_crs(gdf: gpd.GeoDataFrame, name: str) -> CRS:
     """Return the CRS of ``gdf`` or raise :class:`CRSError` naming the layer."""
-    if not isinstance(gdf, gpd.GeoDataFrame):
-        raise TypeError(f"'{name}' must be a GeoDataFrame, got {type(gdf).__name__}")
+    if not isinstance(gdf, gpd.GeoDataFrame):  # a table without geometry (pd.DataFrame(gdf), a CSV)
+        raise GeometryError(f"'{name}' must be a GeoDataFrame (a layer with geometry and a CRS), got "
+                            f"{type(gdf).__name__}; read it with geopandas.read_file, or build points with "
+                            "geopandas.GeoDataFrame(df, geometry=geopandas.points_from_xy(lon, lat), crs=4326)")
     if gdf.crs is None:
         raise CRSError(
             f"'{name}' has no CRS; set it with gdf.set_crs('EPSG:4326') (or the CRS the "

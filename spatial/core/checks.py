@@ -360,9 +360,12 @@ def check_households(
     df: pd.DataFrame, column: str, name: str, *, id_col: str | None = None, max_value: float | None = None
 ) -> pd.Series:
     """Return ``column`` as float, raising :class:`ColumnError` on missing, infinite, negative
-    values, or values above ``max_value`` (a count no real unit reaches: a wrong column)."""
+    values, or values above ``max_value`` (a count no real unit reaches: a wrong column). Bad rows
+    are named by ``id_col``, else by ``unit_id`` when there is one, else by the index."""
     require_columns(df, [column], name)
     values = _counts(df[column], name, column)
+    if id_col is None and "unit_id" in df.columns:  # scored homes: the planner knows them by their ids
+        id_col = "unit_id"
     ids = df.index if id_col is None else df[id_col]
     bad = values.isna() | (values < 0) | ~np.isfinite(values.fillna(0).to_numpy(dtype=float))
     if bad.any():

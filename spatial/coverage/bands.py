@@ -90,9 +90,17 @@ def make_bands(*, minutes: Sequence[float] | None = None, meters: Sequence[float
         raise SpatialError(f"speed_kmh must be a walking speed > 0 km/h (e.g. 4.0), got {speed_kmh}")
     if meters is None and minutes is None:
         minutes = DEFAULT_MINUTES
-    values = list(minutes if minutes is not None else meters)
+    given, what = (minutes, "minutes") if minutes is not None else (meters, "meters")
+    if isinstance(given, (str, bytes)):  # "5,10,15" as on the command line
+        example = "(5, 10, 15)" if what == "minutes" else "(300, 500, 1000)"
+        raise SpatialError(f"{what} must be numbers, e.g. {what}={example}; got the text {given!r}")
+    values = list(given)
     if not values:
         raise SpatialError("at least one band is needed: give e.g. minutes=(5, 10, 15) or meters=(300, 500, 1000)")
+    try:
+        [float(v) for v in values]
+    except (TypeError, ValueError):
+        raise SpatialError(f"band limits must be positive numbers, got {values}") from None
     if any(not (float(v) > 0) or not np.isfinite(float(v)) for v in values):
         raise SpatialError(f"band limits must be positive numbers, got {values}")
     if len(set(map(float, values))) != len(values):

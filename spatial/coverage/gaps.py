@@ -97,7 +97,7 @@ def gap_causes(demand: pd.DataFrame, *, band: str = "15min",
 
 def _uncovered(demand: pd.DataFrame, *, band: str = "15min") -> pd.Series:
     """Which rows of scored demand are not within ``band`` (beyond it, or unreachable)."""
-    require_columns(demand, ["band"], "demand")
+    require_columns(demand, ["band"], "demand (run walking_coverage first)")
     _, unit = parse_band(band)
     walk = demand.get("walk_min" if unit == "min" else "walk_m")
     return pd.Series(~within_band(demand["band"], band, walk=walk), index=demand.index, name="uncovered")
@@ -345,7 +345,7 @@ def _gaps(demand, network, *, band, link_m, households_col, population_col, max_
 def _check_band(demand: pd.DataFrame, band: str) -> None:
     """Refuse a band past the walks' largest band, seen by homes labelled ``"beyond"`` whose walk is
     within it (they would be counted as gaps of ``band``)."""
-    require_columns(demand, ["band"], "demand")
+    require_columns(demand, ["band"], "demand (run walking_coverage first)")
     value, unit = parse_band(band)
     scored = []
     for label in pd.unique(demand["band"].astype(str)):

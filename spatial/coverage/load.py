@@ -277,6 +277,9 @@ def station_fca(
     >>> round(shared) == round(stations.loc[reached, "floor_area_m2"].sum())
     True
     """
+    if isinstance(limit_m, (str, bytes, bool)) or not (np.isfinite(limit_m) and limit_m > 0):
+        raise SpatialError(f"limit_m must be a positive number of metres (the catchment walk, e.g. 1000), "
+                           f"got {limit_m!r}")
     require_columns(stations, [station_id_col, area_col], "stations")
     require_unique(stations, station_id_col, "stations")
     hh = check_households(demand, households_col, "demand")

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from spatial.core._ids import merge_ids
 from spatial.core.checks import (
     Report,
     check_households,
@@ -403,21 +404,22 @@ def _assign(demand: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame | None, id_col:
         cols = [id_col] + [c for c in extra if c in demand.columns]
         frame = pd.DataFrame(demand[cols])
         if polygons is not None and "street" in extra and "street" not in frame and "street" in polygons:
-            frame = frame.merge(polygons[[id_col, "street"]].drop_duplicates(id_col), on=id_col, how="left")
-            frame.index = demand.index
+            frame = merge_ids(frame, polygons[[id_col, "street"]].drop_duplicates(id_col), id_col, "demand", name)
         return frame
     if polygons is None:
         return None
+    crs = require_crs(demand, "demand")  # placed by where the homes lie: they need geometry
     require_crs(polygons, name)
     require_columns(polygons, [id_col], name)
     pts = demand.geometry
-    if require_crs(demand, "demand") != require_crs(polygons, name):
+    if crs != require_crs(polygons, name):
         pts = pts.to_crs(polygons.crs)
     values = pts.values
     rep = np.where(shapely.get_type_id(values) == 0, values, shapely.point_on_surface(values))
     points = gpd.GeoDataFrame({"_row": np.arange(len(demand))}, geometry=rep, crs=polygons.crs)
     keep = [id_col] + [c for c in extra if c in polygons.columns]
-    joined = gpd.sjoin(points, polygons[keep + [polygons.geometry.name]], how="left", predicate="within")
+    joined = gpd.sjoin(points, polygons[keep + [polygons.geometry.name]].reset_index(drop=True), how="left",
+                       predicate="within")  # (an index named like a column would clash with it)
     joined = joined.drop_duplicates("_row").sort_values("_row")
     frame = pd.DataFrame(joined[keep].to_numpy(), columns=keep, index=demand.index)
     n_out = int(frame[id_col].isna().sum())

@@ -179,6 +179,8 @@ def prepare(
     bld = check_households(units, buildings_col, "units", id_col=id_col).to_numpy() if buildings_col in units.columns else None
     if len(units) == 0:
         raise GeometryError("'units' is empty; give at least one unit (楼栋/小区 part) per community")
+    if len(communities) == 0:
+        raise GeometryError("'communities' is empty; give the community (社区) polygons the units lie in")
     units_v = repair_geometries(units, "units", report, id_col=unit_id_col if unit_id_col in units.columns else None)
     comms_v = repair_geometries(communities, "communities", report, id_col=community_id_col)
     crs_m = metric_crs(units, communities)

@@ -15,6 +15,7 @@ import pandas as pd
 import shapely
 
 from spatial.core._voronoi import voronoi_cells
+from spatial.core._ids import id_type_hint
 from spatial.core.checks import Report, metric_crs, polygonal
 from spatial.core.errors import ColumnError, GeometryError
 from spatial.core.reproject import to_crs_valid
@@ -135,10 +136,11 @@ def community_of(ug, cg, comm_ids, units, community_id_col, unit_ids, report) ->
         given = units[community_id_col].to_numpy()
         unknown = [(u, c) for u, c in zip(unit_ids, given) if not pd.isna(c) and c not in pos]
         if unknown:
-            shown = ", ".join(f"{u} ({c!r})" for u, c in unknown[:5])
+            shown = ", ".join(f"{u} ({c.item() if isinstance(c, np.generic) else c!r})" for u, c in unknown[:5])
+            hint = id_type_hint([c for _, c in unknown], comm_ids, "units", "communities", community_id_col)
             raise ColumnError(
                 f"'units' column '{community_id_col}' names communities that are not in 'communities': "
-                f"{shown}; fix the ids or drop the column to place units by location"
+                f"{shown}{hint or '; fix the ids or drop the column to place units by location'}"
             )
         out[:] = [pos.get(c, -1) if not pd.isna(c) else -1 for c in given]
     todo = np.flatnonzero(out < 0)

@@ -159,7 +159,8 @@ def assign_grid_codes(
 
     limit = 10**seq_digits - 1
     seq = grid_sequence(grids, grid_id_col=grid_id_col, community_id_col=community_id_col, limit=limit)
-    counts = grids.groupby(community_id_col)[grid_id_col].transform("size")
+    # by the column's values: an index level of that name (set_index("community_id", drop=False)) is not it
+    counts = grids[grid_id_col].groupby(grids[community_id_col].to_numpy()).transform("size")
     too_many = counts[counts > limit]
     if len(too_many):
         worst = grids.loc[too_many.index, community_id_col].iloc[0]

@@ -29,7 +29,7 @@ from spatial.core.checks import (
     require_columns,
     require_crs,
 )
-from spatial.core.errors import SpatialError
+from spatial.core.errors import ColumnError, GeometryError, SpatialError
 from spatial.core.reproject import as_returned, to_crs_valid
 from spatial.grids._adjacency import rook_adjacency
 from spatial.grids._blocks import block_labels, block_streets
@@ -123,6 +123,11 @@ def evaluate_grids(
     report = Report()
     crs_in = require_crs(layer, "plan")
     require_columns(layer, [grid_id_col], "plan")
+    if len(layer) == 0:
+        raise GeometryError(f"'plan' is empty; give grid polygons with '{grid_id_col}', or units carrying it")
+    if layer[grid_id_col].isna().all():
+        raise ColumnError(f"'plan' column '{grid_id_col}' is blank in all {len(layer)} rows; give each unit its "
+                          "grid (spatial.read_plan, or partition_grids to draw a plan)")
     hh = check_households(layer, households_col, "plan")
     layer = repair_geometries(layer, "plan", report, id_col=None)
     if communities is not None:
@@ -187,6 +192,8 @@ def evaluate_grids(
         unit_comps = None
         base = lm.drop(columns=lm.geometry.name).reset_index(drop=True)
     households = np.bincount(g_of, weights=hh.to_numpy(), minlength=len(keys))
+    if pd.api.types.is_integer_dtype(layer[households_col]):  # whole households stay whole (int64)
+        households = np.rint(households).astype(np.int64)
     parts = shapely.get_num_geometries(grid_geoms)
     components = parts if unit_comps is None else np.maximum(parts, unit_comps)
     for g, (k, c) in enumerate(zip(keys, components)):
@@ -229,6 +236,8 @@ def evaluate_grids(
                        zh=(beyond_rule(*words, lang="zh"),
                            "手工调整单元（spatial editor --max-deviation），或按规则重新划分（--redraw --max-deviation）"))
     grids = to_crs_valid(gpd.GeoDataFrame(out, geometry=list(grid_geoms), crs=crs_m), crs_in)
+    if not is_units:  # one row per grid polygon given: the rows keep the layer's index
+        grids.index = lm.index
     return EvalResult(grids, summary, report.to_frame(zh_columns=True))
 
 

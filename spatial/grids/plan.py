@@ -258,7 +258,8 @@ def plan_from_polygons(outlines, units, *, unit_id_col: str = "unit_id", grid_id
         raise ColumnError(f"'units' has no column '{unit_id_col}' to give the plan {name} to")
     crs = metric_crs(units, outlines)
     keep = outlines[gid].notna() & ~outlines.geometry.is_empty & outlines.geometry.notna()
-    grids = outlines.loc[keep, [gid, outlines.geometry.name]].to_crs(crs)
+    # the outlines' own index is not needed (a level named like the id column would make it ambiguous)
+    grids = outlines.loc[keep, [gid, outlines.geometry.name]].reset_index(drop=True).to_crs(crs)
     # outlines drawn by hand cross themselves (a bow-tie): made valid, as are the units, before any overlay
     grids = grids.set_geometry(shapely.make_valid(grids.geometry.to_numpy()), crs=crs)
     grids = grids.assign(**{gid: grids[gid].astype(str).str.strip()}).dissolve(gid, as_index=False)

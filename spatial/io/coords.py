@@ -22,7 +22,7 @@ import shapely
 from numpy.typing import ArrayLike
 from pyproj import CRS
 
-from spatial.core.errors import CRSError
+from spatial.core.errors import CRSError, GeometryError
 
 logger = logging.getLogger(__name__)
 
@@ -243,7 +243,8 @@ def convert(
 
 def _transform_gdf(gdf: gpd.GeoDataFrame, name: str, source: str, target: str) -> gpd.GeoDataFrame:
     if not isinstance(gdf, gpd.GeoDataFrame):
-        raise TypeError(f"'{name}' must be a GeoDataFrame, got {type(gdf).__name__}")
+        raise GeometryError(f"'{name}' must be a GeoDataFrame (a layer with geometry and a CRS), got "
+                            f"{type(gdf).__name__}; read it with spatial.read_points_table or geopandas.read_file")
     if gdf.crs is None:
         raise CRSError(
             f"'{name}' has no CRS; GCJ-02/BD-09 coordinates are longitude/latitude, so set it "

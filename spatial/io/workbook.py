@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 from spatial.core.atomic import atomic_path
-from spatial.core.checks import gap_note_zh, report_in
+from spatial.core.checks import REPORT_COLUMNS, Report, gap_note_zh, report_in
+from spatial.core.errors import ColumnError
 from spatial.io.coords import with_lonlat
 
 __all__ = ["write_workbook", "integer_counts", "csv_figures"]
@@ -340,7 +341,7 @@ def write_workbook(
     grids: pd.DataFrame | None = None,
     sites: pd.DataFrame | None = None,
     before_after: pd.DataFrame | None = None,
-    report: pd.DataFrame | None = None,
+    report: pd.DataFrame | Report | None = None,
     communities: pd.DataFrame | None = None,
     about: Mapping[str, Any] | None = None,
     lang: str = "zh",
@@ -366,7 +367,8 @@ def write_workbook(
     sites, before_after, report
         Optional tables (new-station sites, coverage before and after them, data problems), each
         on its own sheet. A report table with ``problem_zh`` and ``action_zh`` (as the functions
-        return it) shows those texts in a Chinese workbook and the English in an English one.
+        return it) shows those texts in a Chinese workbook and the English in an English one; a
+        :class:`spatial.Report` is taken as its table.
     communities
         Communities with ``community_id`` and ``name``: names are shown before ids.
     about
@@ -404,6 +406,13 @@ def write_workbook(
 
     if lang not in _SHEETS:
         raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
+    if isinstance(report, Report):  # the functions' report as it is built, or as they return it
+        report = report.to_frame(zh_columns=True)
+    missing = [c for c in REPORT_COLUMNS if report is not None and c not in report.columns]
+    if missing:
+        raise ColumnError(f"'report' has no column {', '.join(map(repr, missing))} (it has: "
+                          f"{', '.join(map(str, report.columns[:12]))}); pass a report as the functions return it "
+                          f"(result.report, columns {', '.join(REPORT_COLUMNS)}), or put this table in another sheet")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     about = dict(about or {})

@@ -246,6 +246,13 @@ def write_shapefile(gdf: gpd.GeoDataFrame, path: str | Path, *, encoding: str = 
     frame = _index_as_column(gdf)
     geom_name = frame.geometry.name
     columns = [c for c in frame.columns if c != geom_name]
+    # a DBF has no date-time field: written as ISO text here (GDAL would write text too, with a
+    # RuntimeWarning per column); the frame passed in is not changed
+    times = [c for c in columns if pd.api.types.is_datetime64_any_dtype(frame[c])]
+    if times:
+        frame = frame.copy()
+        for c in times:
+            frame[c] = frame[c].map(lambda v: None if pd.isna(v) else v.isoformat(sep=" ")).astype(object)
     check_text(frame, columns, enc, path.name, encoding)
     short = short_names(columns)
     out = frame.rename(columns=short)

@@ -9,7 +9,8 @@ from pathlib import Path
 import geopandas as gpd
 
 from spatial.core.atomic import atomic_path
-from spatial.core.checks import marked_synthetic
+from spatial.core.checks import marked_synthetic, require_crs
+from spatial.core.errors import GeometryError
 from spatial.coverage.bands import band_words
 from spatial.maps._style import credit_list
 
@@ -146,6 +147,13 @@ def overview_figure(*, communities, grids=None, demand=None, stations=None, gaps
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
+    given = {"communities": communities, "grids": grids, "demand": demand, "stations": stations, "gaps": gaps,
+             "sites": sites, "network_edges": network_edges}
+    for name, layer in given.items():
+        if layer is not None:
+            require_crs(layer, name)
+    if len(communities) == 0:
+        raise GeometryError("'communities' is empty; the overview is drawn over the communities: give at least one")
     halo = [patheffects.withStroke(linewidth=3, foreground="white")]
     crs = communities.estimate_utm_crs()
     fig, ax = plt.subplots(figsize=(11, 9))
