@@ -255,3 +255,13 @@ def test_building_points_with_a_real_walking_network_give_units_with_area(futian
     res = partition_grids(units, comm)
     assert res.units["grid_id"].notna().all()
     assert res.grids["households"].sum() == homes["households"].sum()
+
+
+def test_whole_household_counts_come_back_whole():
+    """Integer households in, integer households out (a unit of 20 households, not 20.0: the
+    grids' tables, the CSVs and the editor then show 20); float counts stay floats."""
+    bld = _buildings().astype({"households": "int64"})
+    units = units_from_buildings(bld, _communities(), roads=_roads())
+    assert units["households"].dtype == np.int64 and units["households"].sum() == bld["households"].sum()
+    floats = units_from_buildings(bld.astype({"households": float}), _communities(), roads=_roads())
+    assert floats["households"].dtype == float

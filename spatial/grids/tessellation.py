@@ -210,6 +210,8 @@ def units_from_buildings(
     out_cols = [households_col, population_col] + (["floor_area_m2"] if floors is not None else [])
     for col, src in zip(out_cols, ["households", "population", "floor_area_m2"]):
         units[col] = units["unit_no"].map(sums[src]).fillna(0.0).to_numpy()
+        if col in buildings.columns and pd.api.types.is_integer_dtype(buildings[col]):
+            units[col] = units[col].round().astype(np.int64)  # whole counts in, whole counts out (20, not 20.0)
     units["buildings"] = units["unit_no"].map(n).fillna(0).astype(int).to_numpy()
     units["area_m2"] = units.area
 
