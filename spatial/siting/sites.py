@@ -40,6 +40,7 @@ from spatial.core.checks import (
 )
 from spatial.core.errors import ColumnError, SpatialError
 from spatial.coverage._shift import shift_hint
+from spatial.coverage._stationcheck import check_station_snaps
 from spatial.coverage.bands import DEFAULT_SPEED_KMH, Band, make_bands
 from spatial.coverage.walks import (
     DEFAULT_DETOUR_FACTOR,
@@ -58,6 +59,10 @@ from spatial.siting import _cover, _exact
 logger = logging.getLogger(__name__)
 
 __all__ = ["SitingResult", "site_stations", "sites_for_map", "coverage_matrix"]
+
+#: What to do when every existing station is on a dropped part of the network (no --keep here).
+_KEEP_HINT = ("connect those streets to the rest in the network data, or in Python pass a network read with "
+              "read_network(..., keep=\"stations\", stations=...)")
 
 #: Tolerance added to band limits, as :func:`spatial.coverage.bands.assign_band` does.
 _EPS_M = 1e-9
@@ -248,18 +253,22 @@ def site_stations(
     for i in np.flatnonzero(~dsnap.ok):
         report.add("demand", ids[i], dsnap.reason[i], "counted as not covered; no site can reach it",
                    zh=(reason_zh(dsnap.reason[i]), "计为未覆盖；任何新站都无法到达"))
-    for layer, name in ((stations, "stations"), (demand, "demand")):  # Amap/Baidu numbers read as WGS-84?
-        hint = shift_hint(layer, network, name=name) if layer is not None and len(layer) else None
-        if hint:
-            logger.warning(hint)
-
     # existing stations
     walk_before = np.full(len(demand), np.inf)
+    shifted = None
     if stations is not None and len(stations):
         require_crs(stations, "stations")
         ssnap = station_snaps(stations, network, max_snap_m=max_snap_m, max_off_network_m=max_off_network_m,
                               detour_factor=detour_factor, gates=gates, barriers=barriers)
         sid = stations["station_id"].to_numpy() if "station_id" in stations.columns else stations.index
+        shifted = shift_hint(stations, network, name="stations")  # Amap/Baidu numbers read as WGS-84?
+        # none on the network is a coordinate mistake, as in walking_coverage: not "no station yet"
+        check_station_snaps(stations, ssnap, network, sid, max_snap_m=max_snap_m,
+                            max_off_network_m=max_off_network_m, shifted=shifted, keep_hint=_KEEP_HINT)
+    for hint in (shifted, shift_hint(demand, network, name="demand") if len(demand) else None):
+        if hint:
+            logger.warning(hint)
+    if stations is not None and len(stations):
         for i in np.flatnonzero(~ssnap.ok):
             report.add("stations", sid[i], ssnap.reason[i], "left out: covers nothing",
                        zh=(reason_zh(ssnap.reason[i]), "未纳入：不覆盖任何住户"))

@@ -1,0 +1,58 @@
+"""An outside tester's specification of coverage gaps and new station sites, on tiny inputs.
+
+The street is a straight line 0-4,000 m along y = 0 (EPSG:32650); homes stand on it, so every
+walk is the distance along the street and the answers can be read off by hand.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from shapely.geometry import Point
+
+from spatial.core.errors import SpatialError
+from spatial.network.graph import network_from_arrays
+from spatial.siting.sites import site_stations
+
+CRS = "EPSG:32650"
+
+
+def _street() -> object:
+    """One straight street 0-4,000 m, nodes every 500 m."""
+    xs = np.arange(0, 4001, 500, dtype=float)
+    return network_from_arrays(np.c_[xs, np.zeros_like(xs)], np.arange(len(xs) - 1), np.arange(1, len(xs)), crs=CRS)
+
+
+def _points(xy, **cols) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(cols, geometry=[Point(x, y) for x, y in xy], crs=CRS)
+
+
+def _homes() -> gpd.GeoDataFrame:
+    # 100 households at 0 m, 50 at 2,000 m, 30 at 4,000 m
+    return _points([(0, 0), (2000, 0), (4000, 0)], unit_id=["A", "B", "C"], households=[100, 50, 30])
+
+
+def test_site_refuses_stations_that_all_lie_far_off_the_network():
+    # the one existing station is 50 km north of the street (a mistyped latitude): it was left out
+    # silently and the run sited as if the town had no station (0% covered before), exit 0
+    stations = _points([(0, 50_000)], station_id=["S1"], name=["一站"])
+    candidates = _points([(0, 0), (2000, 0)], candidate_id=["C1", "C2"])
+    with pytest.raises(SpatialError, match=r"no station lies within 300 m of the walking network "
+                                           r"\(the nearest is 50\.0 km away\)"):
+        site_stations(_homes(), stations, _street(), candidates=candidates, k=1)
+
+
+def test_site_names_the_stations_it_leaves_out(caplog):
+    # S1 is on the street at 0 m, S2 50 km off: S2 is named once, as walking_coverage names it
+    stations = _points([(0, 0), (0, 50_000)], station_id=["S1", "S2"], name=["一站", "二站"])
+    candidates = _points([(2000, 0), (4000, 0)], candidate_id=["C1", "C2"])
+    with caplog.at_level(logging.WARNING, logger="spatial"):
+        result = site_stations(_homes(), stations, _street(), candidates=candidates, k=1)
+    said = [r.getMessage() for r in caplog.records if "not on the network" in r.getMessage()]
+    assert said == ["1 station is not on the network (too far from network): S2; it serves nobody"]
+    # S1 covers A (100 of 180 households); C1 at 2,000 m adds B (50), C2 would add C (30)
+    assert result.sites["candidate_id"].tolist() == ["C1"]
+    assert result.before_after["pct_before"].iloc[0] == pytest.approx(100 / 180 * 100)
