@@ -56,3 +56,26 @@ def test_site_names_the_stations_it_leaves_out(caplog):
     # S1 covers A (100 of 180 households); C1 at 2,000 m adds B (50), C2 would add C (30)
     assert result.sites["candidate_id"].tolist() == ["C1"]
     assert result.before_after["pct_before"].iloc[0] == pytest.approx(100 / 180 * 100)
+
+
+def test_fewer_useful_sites_than_k_is_said(caplog):
+    # C1 (0 m) serves A; C2 (100 m) serves only A too; nothing reaches B or C within 1,000 m but C3
+    # (2,000 m). k=5 gave 2 sites and no word why (the reason sat unread in optimality["message"])
+    candidates = _points([(0, 0), (100, 0), (2000, 0)], candidate_id=["C1", "C2", "C3"])
+    with caplog.at_level(logging.WARNING, logger="spatial"):
+        result = site_stations(_homes(), None, _street(), candidates=candidates, k=5)
+    assert result.sites["candidate_id"].tolist() == ["C1", "C3"]
+    assert result.sites["gain_households"].tolist() == [100, 50]
+    said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("siting: only")]
+    assert said == ["siting: only 2 of the k=5 sites add households: the other 1 of the 3 candidates reach "
+                    "nobody left uncovered"]
+
+
+def test_no_candidate_left_after_the_floor_area_filter_is_said(caplog):
+    candidates = _points([(0, 0), (2000, 0)], candidate_id=["C1", "C2"], floor_area_m2=[80.0, 120.0])
+    with caplog.at_level(logging.WARNING, logger="spatial"):
+        result = site_stations(_homes(), None, _street(), candidates=candidates, k=2, min_floor_area_m2=500)
+    assert len(result.sites) == 0
+    assert sorted(result.report.loc[result.report["layer"] == "candidates", "row_id"]) == ["C1", "C2"]
+    assert "siting: no site for k=2: no candidate is left to choose from (see the report layer)" in [
+        r.getMessage() for r in caplog.records]

@@ -136,7 +136,7 @@ def _result_lines(result, cols: dict) -> list[str]:
                      f"{o['seconds']:.2f} s); kept the {o['solution']} plan, gap {num(o['plan_gap_pct'], '.2f')}%")
     else:
         lines.append(f"optimality ({o['problem']}): greedy only, no exact check")
-    # o["message"] (a target no candidates reach) is said once, as siting's warning on stderr
+    # o["message"] (a target no candidates reach, fewer than k sites) is said once, as siting's warning on stderr
     return lines
 
 

@@ -431,9 +431,12 @@ def _solve_mclp(prob, k, capacity, exact, time_limit_s):
             info["solution"] = "exact"
         kept = max(ex.value, greedy.value)
         info["plan_gap_pct"] = 100.0 * (bound - kept) / bound if bound > 0 else 0.0
-    if len(plan.chosen) < k:
-        info["message"] = (f"only {len(plan.chosen)} of the k={k} sites add households; the other "
-                           "candidates reach nobody left uncovered")
+    if len(plan.chosen) < k:  # said, not only stored: the sites table alone looks like a short answer
+        n, c = prob.matrix.shape[0], len(plan.chosen)
+        info["message"] = (f"only {c} of the k={k} sites add households: the other {n - c} of the {n} candidates "
+                           "reach nobody left uncovered" if n else
+                           f"no site for k={k}: no candidate is left to choose from (see the report layer)")
+        logger.warning("siting: %s", info["message"])
     return plan, info
 
 
