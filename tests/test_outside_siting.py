@@ -79,3 +79,26 @@ def test_no_candidate_left_after_the_floor_area_filter_is_said(caplog):
     assert sorted(result.report.loc[result.report["layer"] == "candidates", "row_id"]) == ["C1", "C2"]
     assert "siting: no site for k=2: no candidate is left to choose from (see the report layer)" in [
         r.getMessage() for r in caplog.records]
+
+
+def test_spatial_site_counts_left_out_candidates_by_rule_not_by_value(tmp_path, capsys):
+    # 3 candidates under --min-floor-area-m2 500: the line listed each value once
+    # ("floor area 80 m² < 500 m² 1, floor area 120 m² < 500 m² 1, ..."), 15 entries on the demo
+    from shapely.geometry import LineString
+
+    from spatial.cli import main
+
+    net = gpd.GeoDataFrame({"highway": ["footway"]}, geometry=[LineString([(0, 0), (4000, 0)])], crs=CRS)
+    net.to_file(tmp_path / "net.gpkg")
+    _homes().to_file(tmp_path / "homes.gpkg")
+    _points([(0, 0)], station_id=["S1"], name=["一站"]).to_file(tmp_path / "stations.gpkg")
+    _points([(2000, 0), (4000, 0), (3000, 0), (1000, 0)], candidate_id=["C1", "C2", "C3", "C4"],
+            floor_area_m2=[80.0, 120.0, 499.0, 600.0]).to_file(tmp_path / "cands.gpkg")
+    code = main(["site", str(tmp_path / "net.gpkg"), str(tmp_path / "stations.gpkg"), str(tmp_path / "homes.gpkg"),
+                 "--candidates", str(tmp_path / "cands.gpkg"), "--k", "1", "--min-floor-area-m2", "500",
+                 "--out", str(tmp_path / "sites.gpkg")])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "3 candidates left out (see the report layer): floor area < 500 m² 3\n" in out
+    # C4 at 1,000 m is the one left: it adds B (2,000 m from S1, 1,000 m from C4)
+    assert "NEW001  C4  +50 households" in out

@@ -156,7 +156,11 @@ def _left_out_line(report, candidates, id_col: str | None, network) -> str:
     rows = report[report["layer"] == "candidates"]
     if not len(rows):
         return ""
-    counts = rows["problem"].astype(str).value_counts(sort=True)
+    # one count per rule, not per value ("floor area 715 m² < 10000 m² 1, floor area 700 m² ..."): the values are
+    # in the report layer
+    kinds = (rows["problem"].astype(str).str.replace(r"^floor area \S+ m² < ", "floor area < ", regex=True)
+             .str.replace(r"^land use .* not allowed$", "land use not allowed", regex=True))
+    counts = kinds.value_counts(sort=True)
     text = (f"{len(rows)} candidates left out (see the report layer): "
             + ", ".join(f"{why} {n}" for why, n in counts.items()))
     if candidates is None or id_col is None or not network.n_edges:
