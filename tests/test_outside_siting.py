@@ -102,3 +102,39 @@ def test_spatial_site_counts_left_out_candidates_by_rule_not_by_value(tmp_path, 
     assert "3 candidates left out (see the report layer): floor area < 500 m² 3\n" in out
     # C4 at 1,000 m is the one left: it adds B (2,000 m from S1, 1,000 m from C4)
     assert "NEW001  C4  +50 households" in out
+
+
+def test_spatial_map_draws_new_sites_over_a_coverage_without_grids(tmp_path):
+    # spatial coverage then spatial site, no grid plan: `spatial map --coverage C --sites S` was
+    # refused ("--sites are drawn on the overview; give --grids and --coverage too"), so the
+    # proposed sites could not be seen on any map made from these commands
+    from shapely.geometry import LineString
+
+    from spatial.cli import main
+
+    net = gpd.GeoDataFrame({"highway": ["footway"]}, geometry=[LineString([(0, 0), (4000, 0)])], crs=CRS)
+    net.to_file(tmp_path / "net.gpkg")
+    _homes().to_file(tmp_path / "homes.gpkg")
+    _points([(0, 0)], station_id=["S1"], name=["一站"]).to_file(tmp_path / "stations.gpkg")
+    f = [str(tmp_path / n) for n in ("net.gpkg", "stations.gpkg", "homes.gpkg")]
+    assert main(["-q", "coverage", *f, "--no-isochrones", "--out", str(tmp_path / "cov.gpkg")]) == 0
+    assert main(["-q", "site", *f, "--k", "1", "--out", str(tmp_path / "sites.gpkg")]) == 0
+    out = tmp_path / "map.html"
+    assert main(["-q", "map", "--coverage", str(tmp_path / "cov.gpkg"), "--sites", str(tmp_path / "sites.gpkg"),
+                 "--out", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert "NEW001" in page and "建议新增站点" in page
+
+
+def test_spatial_map_sites_over_grids_alone_is_one_line(tmp_path, capsys):
+    # sites are drawn over the walks that chose them: with grids but no coverage, say what to add
+    from spatial.cli import main
+
+    _points([(0, 0)], site_id=["NEW001"], rank=[1]).to_file(tmp_path / "sites.gpkg", layer="sites")
+    _points([(0, 0)], grid_id=["G1"]).to_file(tmp_path / "grids.gpkg", layer="grids")
+    out = tmp_path / "map.html"
+    assert main(["map", "--grids", str(tmp_path / "grids.gpkg"), "--sites", str(tmp_path / "sites.gpkg"),
+                 "--out", str(out)]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "spatial map: error: --sites are drawn over the coverage; give --coverage too"]
+    assert not out.exists()
