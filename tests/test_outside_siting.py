@@ -138,3 +138,18 @@ def test_spatial_map_sites_over_grids_alone_is_one_line(tmp_path, capsys):
     assert capsys.readouterr().err.strip().splitlines() == [
         "spatial map: error: --sites are drawn over the coverage; give --coverage too"]
     assert not out.exists()
+
+
+@pytest.mark.parametrize("given", ["5,,15", ",10,15"])
+def test_a_band_missing_between_commas_is_refused_not_dropped(given, tmp_path, capsys):
+    # '--minutes 5,,15' (10 typed and lost) ran with the bands 5min and 15min, the 10-minute
+    # column missing from every output without a word
+    from spatial.cli import main
+
+    out = tmp_path / "cov.gpkg"
+    code = main(["coverage", "net.graphml", "st.csv", "homes.gpkg", "--minutes", given, "--out", str(out)])
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1] == (f"spatial coverage: error: argument --minutes: a band is missing between two commas in "
+                       f"{given!r}; write e.g. 5,10,15 (see 'spatial coverage -h')")
+    assert not out.exists()
