@@ -153,3 +153,11 @@ def test_a_band_missing_between_commas_is_refused_not_dropped(given, tmp_path, c
     assert err[-1] == (f"spatial coverage: error: argument --minutes: a band is missing between two commas in "
                        f"{given!r}; write e.g. 5,10,15 (see 'spatial coverage -h')")
     assert not out.exists()
+
+
+def test_site_names_bad_household_rows_by_the_demand_id_column():
+    # spatial coverage named them 'H0001=...'; spatial site, given the same file (ids under 小区编号),
+    # named them by row number: "bad rows: 1='约200户', 3='abc'"
+    homes = _points([(0, 0), (2000, 0), (4000, 0)], 小区编号=["X1", "X2", "X3"], households=["12", "约200户", 30])
+    with pytest.raises(SpatialError, match=r"bad rows: X2='约200户'\. Fill in the count"):
+        site_stations(homes, None, _street(), k=1, demand_id_col="小区编号")

@@ -243,10 +243,10 @@ def site_stations(
 
     # demand
     require_crs(demand, "demand")
-    hh = check_households(demand, households_col, "demand").to_numpy()
+    ids = _demand_ids(demand, demand_id_col)
+    hh = check_households(demand, households_col, "demand", id_col=demand_id_col).to_numpy()  # rows named by id
     pop = (pd.to_numeric(demand[population_col], errors="coerce").fillna(0.0).to_numpy(float)
            if population_col in demand.columns else np.full(len(demand), np.nan))
-    ids = _demand_ids(demand, demand_id_col)
     dsnap = snap_walks(network, layer_xy(demand, network, name="demand"), max_snap_m=max_snap_m,
                        max_off_network_m=max_off_network_m, detour_factor=detour_factor,
                        gates_xy=gate_points(gates, network), barriers=barrier_lines(barriers, network))
