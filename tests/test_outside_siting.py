@@ -161,3 +161,23 @@ def test_site_names_bad_household_rows_by_the_demand_id_column():
     homes = _points([(0, 0), (2000, 0), (4000, 0)], 小区编号=["X1", "X2", "X3"], households=["12", "约200户", 30])
     with pytest.raises(SpatialError, match=r"bad rows: X2='约200户'\. Fill in the count"):
         site_stations(homes, None, _street(), k=1, demand_id_col="小区编号")
+
+
+def test_coverage_after_siting_is_what_walking_coverage_then_measures():
+    # S1 at 0 m covers A (100 of 180 households); of C1 (1,000 m: reaches A, B) and C2 (3,000 m:
+    # reaches B, C), C2 adds the most (80): 100% after. Scoring the homes again with C2 added as a
+    # station agrees
+    from spatial.coverage.bands import make_bands
+    from spatial.coverage.walks import coverage_summary, walking_coverage
+
+    stations = _points([(0, 0)], station_id=["S1"], name=["一站"])
+    candidates = _points([(1000, 0), (3000, 0)], candidate_id=["C1", "C2"])
+    result = site_stations(_homes(), stations, _street(), candidates=candidates, k=1)
+    assert result.sites["candidate_id"].tolist() == ["C2"]
+    assert result.before_after["pct_after"].iloc[0] == pytest.approx(100.0)
+    added = _points([(0, 0), (3000, 0)], station_id=["S1", "NEW001"], name=["一站", "新站"])
+    demand = walking_coverage(_homes(), added, _street())
+    assert demand["nearest_station"].tolist() == ["S1", "NEW001", "NEW001"]
+    assert demand["walk_m"].tolist() == pytest.approx([0.0, 1000.0, 1000.0])
+    overall = coverage_summary(demand, bands=make_bands()).query("level == 'overall'").iloc[0]
+    assert overall["pct_hh_15min"] == pytest.approx(result.before_after["pct_after"].iloc[0])
