@@ -181,3 +181,36 @@ def test_coverage_after_siting_is_what_walking_coverage_then_measures():
     assert demand["walk_m"].tolist() == pytest.approx([0.0, 1000.0, 1000.0])
     overall = coverage_summary(demand, bands=make_bands()).query("level == 'overall'").iloc[0]
     assert overall["pct_hh_15min"] == pytest.approx(result.before_after["pct_after"].iloc[0])
+
+
+def _two_streets(tmp_path) -> list[str]:
+    """West street 0-1,000 m (the larger part) and, apart from it, east street 5,000-5,500 m with
+    the only station, S1 at 5,000 m; homes W at 500 m (40 households) and E at 5,200 m (10)."""
+    from shapely.geometry import LineString
+
+    gpd.GeoDataFrame({"highway": ["footway", "footway"]},
+                     geometry=[LineString([(0, 0), (1000, 0)]), LineString([(5000, 0), (5500, 0)])],
+                     crs=CRS).to_file(tmp_path / "net.gpkg")
+    _points([(500, 0), (5200, 0)], unit_id=["W", "E"], households=[40, 10]).to_file(tmp_path / "homes.gpkg")
+    _points([(5000, 0)], station_id=["S1"], name=["一站"]).to_file(tmp_path / "stations.gpkg")
+    _points([(400, 0)], candidate_id=["C1"]).to_file(tmp_path / "cands.gpkg")
+    return [str(tmp_path / n) for n in ("net.gpkg", "stations.gpkg", "homes.gpkg")]
+
+
+def test_spatial_site_keeps_the_parts_of_the_network_it_is_told_to(tmp_path, capsys):
+    # spatial site had no --keep: S1's street was dropped with the smaller part, S1 served nobody and
+    # the siting started from 0% (E, 200 m from S1, counted as not covered)
+    from spatial.cli import main
+
+    f = _two_streets(tmp_path)
+    out = tmp_path / "sites.gpkg"
+    assert main(["site", *f, "--candidates", str(tmp_path / "cands.gpkg"), "--k", "1", "--out", str(out)]) == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1].startswith(
+        "spatial site: error: every station is on a small disconnected part of the walking network")
+    assert not out.exists()
+    assert main(["site", *f, "--candidates", str(tmp_path / "cands.gpkg"), "--k", "1", "--keep", "all",
+                 "--out", str(out)]) == 0
+    said = capsys.readouterr().out
+    # E is covered by S1 (10 of 50 households), C1 adds W (40): 20% -> 100%
+    assert "NEW001  C1  +40 households -> 100.00%" in said
+    assert "coverage within 15min: 20.00% -> 100.00% of households" in said

@@ -47,6 +47,9 @@ def add_parser(sub) -> None:
     p.add_argument("--keep-private", action="store_true",
                    help="walk the lanes of gated estates an OSM network tags access=private|no, foot=private or "
                         "service=private (dropped by default; foot=no stays dropped)")
+    p.add_argument("--keep", choices=("largest", "stations", "all"), default="largest",
+                   help="which connected parts of the network to keep: the largest (default), every part that "
+                        "holds a station, or all (new sites may then serve a part with no station)")
     for layer in ("stations", "demand"):
         p.add_argument(f"--{layer}-coord-sys", type=coord_sys, default="wgs84", metavar="SYS",
                        help=f"what the {layer} layer's longitude/latitude numbers are: wgs84 (default), "
@@ -97,7 +100,11 @@ def _cmd_site(args: argparse.Namespace) -> int:
     if cols["demand_id_col"] is not None:
         require_unique(demand, cols["demand_id_col"], "demand")
     net_path, net_layer = split_spec(args.network)  # FILE.gpkg:layer (osmnx's GeoPackage: edges)
-    network = read_network(net_path, layer=net_layer, keep_private=args.keep_private)
+    if args.keep == "stations" and not len(stations):
+        raise SpatialError(f"--keep stations: '{args.stations}' has no stations; give --keep all or largest")
+    network = read_network(net_path, layer=net_layer, keep_private=args.keep_private, keep=args.keep,
+                           max_snap_m=300.0,  # as stations are walked to (site_stations' max_off_network_m)
+                           stations=stations if args.keep == "stations" else None)
     result = site_stations(
         demand, stations, network, candidates=candidates,
         k=args.k, target=args.target, band=args.band.strip(), speed_kmh=args.speed_kmh,

@@ -21,14 +21,9 @@ from spatial.network.snapping import DROPPED_COMPONENT, Snap, layer_xy
 
 logger = logging.getLogger("spatial.coverage.walks")
 
-#: What to do when every station is on a dropped part of the network (``walking_coverage``'s words).
-KEEP_HINT = ("connect those streets to the rest in the network data, or keep the parts that hold stations: "
-             "read_network(..., keep=\"stations\"), or --keep stations on the command line")
-
 
 def check_station_snaps(stations: gpd.GeoDataFrame, snap: Snap, network: WalkNetwork, ids, *,
-                        max_snap_m: float, max_off_network_m: float | None, shifted: str | None,
-                        keep_hint: str = KEEP_HINT) -> None:
+                        max_snap_m: float, max_off_network_m: float | None, shifted: str | None) -> None:
     """Raise when no station reaches the network; log one warning per reason for those that do not.
 
     Parameters
@@ -46,8 +41,6 @@ def check_station_snaps(stations: gpd.GeoDataFrame, snap: Snap, network: WalkNet
     shifted : str or None
         A hint that the coordinates are GCJ-02/BD-09 read as WGS-84
         (:func:`spatial.coverage._shift.shift_hint`), said instead of the generic advice.
-    keep_hint : str
-        What to do when every station is on a dropped part of the network.
 
     Raises
     ------
@@ -58,7 +51,9 @@ def check_station_snaps(stations: gpd.GeoDataFrame, snap: Snap, network: WalkNet
         if (snap.reason == DROPPED_COMPONENT).all():
             raise NetworkError(
                 "every station is on a small disconnected part of the walking network that was dropped "
-                f"(only the largest connected part is kept; see the network's report); {keep_hint}"
+                "(only the largest connected part is kept; see the network's report); connect those "
+                "streets to the rest in the network data, or keep the parts that hold stations: "
+                "read_network(..., keep=\"stations\"), or --keep stations on the command line"
             )
         why = shifted or ("check that stations and network cover the same area (and CRS), or raise max_snap_m "
                           "and max_off_network_m")

@@ -60,10 +60,6 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["SitingResult", "site_stations", "sites_for_map", "coverage_matrix"]
 
-#: What to do when every existing station is on a dropped part of the network (no --keep here).
-_KEEP_HINT = ("connect those streets to the rest in the network data, or in Python pass a network read with "
-              "read_network(..., keep=\"stations\", stations=...)")
-
 #: Tolerance added to band limits, as :func:`spatial.coverage.bands.assign_band` does.
 _EPS_M = 1e-9
 
@@ -264,7 +260,7 @@ def site_stations(
         shifted = shift_hint(stations, network, name="stations")  # Amap/Baidu numbers read as WGS-84?
         # none on the network is a coordinate mistake, as in walking_coverage: not "no station yet"
         check_station_snaps(stations, ssnap, network, sid, max_snap_m=max_snap_m,
-                            max_off_network_m=max_off_network_m, shifted=shifted, keep_hint=_KEEP_HINT)
+                            max_off_network_m=max_off_network_m, shifted=shifted)
     for hint in (shifted, shift_hint(demand, network, name="demand") if len(demand) else None):
         if hint:
             logger.warning(hint)
