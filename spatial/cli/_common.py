@@ -100,8 +100,13 @@ def share(text: str) -> float:
 
 def number_list(text: str) -> tuple[float, ...]:
     """An argparse type: numbers > 0 separated by commas, e.g. ``5,10,15``."""
+    items = [x.strip() for x in text.replace("，", ",").split(",")]
+    while items and not items[-1]:  # a trailing comma ("5,10,15,") is harmless
+        items.pop()
+    if "" in items:  # "5,,15": a band left out by mistake, not two bands
+        raise argparse.ArgumentTypeError(f"a band is missing between two commas in {text!r}; write e.g. 5,10,15")
     try:
-        values = tuple(float(x) for x in text.replace("，", ",").split(",") if x.strip())
+        values = tuple(float(x) for x in items)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"expected numbers separated by commas, got {text!r}") from exc
     if not values:

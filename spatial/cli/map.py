@@ -37,8 +37,8 @@ def _cmd_map(args: argparse.Namespace) -> int:
 
     if args.grids is None and args.coverage is None:
         raise SpatialError("give --grids, --coverage or both")
-    if args.sites is not None and (args.grids is None or args.coverage is None):
-        raise SpatialError("--sites are drawn on the overview; give --grids and --coverage too")
+    if args.sites is not None and args.coverage is None:
+        raise SpatialError("--sites are drawn over the coverage; give --coverage too")
     if args.min_households > args.max_households:
         raise SpatialError(f"--min-households {args.min_households:g} is above --max-households "
                            f"{args.max_households:g}")

@@ -47,6 +47,9 @@ def add_parser(sub) -> None:
     p.add_argument("--keep-private", action="store_true",
                    help="walk the lanes of gated estates an OSM network tags access=private|no, foot=private or "
                         "service=private (dropped by default; foot=no stays dropped)")
+    p.add_argument("--keep", choices=("largest", "stations", "all"), default="largest",
+                   help="which connected parts of the network to keep: the largest (default), every part that "
+                        "holds a station, or all (new sites may then serve a part with no station)")
     for layer in ("stations", "demand"):
         p.add_argument(f"--{layer}-coord-sys", type=coord_sys, default="wgs84", metavar="SYS",
                        help=f"what the {layer} layer's longitude/latitude numbers are: wgs84 (default), "
@@ -97,7 +100,11 @@ def _cmd_site(args: argparse.Namespace) -> int:
     if cols["demand_id_col"] is not None:
         require_unique(demand, cols["demand_id_col"], "demand")
     net_path, net_layer = split_spec(args.network)  # FILE.gpkg:layer (osmnx's GeoPackage: edges)
-    network = read_network(net_path, layer=net_layer, keep_private=args.keep_private)
+    if args.keep == "stations" and not len(stations):
+        raise SpatialError(f"--keep stations: '{args.stations}' has no stations; give --keep all or largest")
+    network = read_network(net_path, layer=net_layer, keep_private=args.keep_private, keep=args.keep,
+                           max_snap_m=300.0,  # as stations are walked to (site_stations' max_off_network_m)
+                           stations=stations if args.keep == "stations" else None)
     result = site_stations(
         demand, stations, network, candidates=candidates,
         k=args.k, target=args.target, band=args.band.strip(), speed_kmh=args.speed_kmh,
@@ -136,7 +143,7 @@ def _result_lines(result, cols: dict) -> list[str]:
                      f"{o['seconds']:.2f} s); kept the {o['solution']} plan, gap {num(o['plan_gap_pct'], '.2f')}%")
     else:
         lines.append(f"optimality ({o['problem']}): greedy only, no exact check")
-    # o["message"] (a target no candidates reach) is said once, as siting's warning on stderr
+    # o["message"] (a target no candidates reach, fewer than k sites) is said once, as siting's warning on stderr
     return lines
 
 
@@ -156,7 +163,11 @@ def _left_out_line(report, candidates, id_col: str | None, network) -> str:
     rows = report[report["layer"] == "candidates"]
     if not len(rows):
         return ""
-    counts = rows["problem"].astype(str).value_counts(sort=True)
+    # one count per rule, not per value ("floor area 715 m² < 10000 m² 1, floor area 700 m² ..."): the values are
+    # in the report layer
+    kinds = (rows["problem"].astype(str).str.replace(r"^floor area \S+ m² < ", "floor area < ", regex=True)
+             .str.replace(r"^land use .* not allowed$", "land use not allowed", regex=True))
+    counts = kinds.value_counts(sort=True)
     text = (f"{len(rows)} candidates left out (see the report layer): "
             + ", ".join(f"{why} {n}" for why, n in counts.items()))
     if candidates is None or id_col is None or not network.n_edges:

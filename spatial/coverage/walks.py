@@ -25,15 +25,15 @@ from spatial.core._ids import merge_ids
 from spatial.core.checks import (
     Report,
     check_households,
-    listed,
     natural_key,
     reason_zh,
     require_columns,
     require_crs,
     require_unique,
 )
-from spatial.core.errors import GeometryError, NetworkError, SpatialError
+from spatial.core.errors import GeometryError, SpatialError
 from spatial.coverage._shift import shift_hint
+from spatial.coverage._stationcheck import check_station_snaps
 from spatial.coverage.bands import (
     BEYOND,
     UNREACHABLE,
@@ -47,7 +47,7 @@ from spatial.coverage.bands import (
 from spatial.network.graph import WalkNetwork
 from spatial.network.read import as_walk_network
 from spatial.network.routing import nearest_source
-from spatial.network.snapping import DROPPED_COMPONENT, ESTIMATED, Snap, layer_xy, snap_points, snap_walks
+from spatial.network.snapping import ESTIMATED, Snap, layer_xy, snap_points, snap_walks
 
 logger = logging.getLogger(__name__)
 
@@ -232,29 +232,11 @@ def walking_coverage(
     s_snap = station_snaps(stations, network, max_snap_m=max_snap_m, max_off_network_m=max_off_network_m,
                            detour_factor=detour_factor, gates=gates, barriers=barriers)
     shifted = shift_hint(stations, network, name="stations")  # Amap/Baidu numbers read as WGS-84?
-    if not s_snap.ok.any():
-        if (s_snap.reason == DROPPED_COMPONENT).all():
-            raise NetworkError(
-                "every station is on a small disconnected part of the walking network that was dropped "
-                "(only the largest connected part is kept; see the network's report); connect those "
-                "streets to the rest in the network data, or keep the parts that hold stations: "
-                "read_network(..., keep=\"stations\"), or --keep stations on the command line"
-            )
-        why = shifted or ("check that stations and network cover the same area (and CRS), or raise max_snap_m "
-                          "and max_off_network_m")
-        reach = max(max_snap_m, max_off_network_m or max_snap_m)
-        raise NetworkError(f"no station lies within {reach:g} m of the walking network"
-                           f"{_nearest_said(network, layer_xy(stations, network, name='stations'))}; {why}")
+    check_station_snaps(stations, s_snap, network, stations[station_id_col].to_numpy(), max_snap_m=max_snap_m,
+                        max_off_network_m=max_off_network_m, shifted=shifted)
     for hint in (shifted, shift_hint(demand, network, name="demand")):
         if hint:
             logger.warning(hint)
-    bad = ~s_snap.ok
-    reasons = np.array([r or "not snapped" for r in np.asarray(s_snap.reason, dtype=object)[bad]], dtype=object)
-    off = pd.Series(stations[station_id_col].to_numpy()[bad]).groupby(reasons, sort=False)
-    for why, ids in off:  # one line per reason, however many stations (each is a report row)
-        logger.warning("%d station%s not on the network (%s): %s; %s nobody", len(ids),
-                       "s are" if len(ids) > 1 else " is", why, listed(ids, limit=10),
-                       "they serve" if len(ids) > 1 else "it serves")
     d_snap = snap_walks(network, layer_xy(demand, network, name="demand"), max_snap_m=max_snap_m,
                         max_off_network_m=max_off_network_m, detour_factor=detour_factor,
                         gates_xy=gate_points(gates, network), barriers=barrier_lines(barriers, network))
@@ -327,25 +309,6 @@ def station_snaps(stations: gpd.GeoDataFrame, network: WalkNetwork, *, max_snap_
                       max_off_network_m=max_off_network_m, detour_factor=detour_factor,
                       gates_xy=gate_points(gates, network, name="gates"),
                       barriers=barrier_lines(barriers, network, name="barriers"))
-
-
-def _nearest_said(network: WalkNetwork, xy: np.ndarray) -> str:
-    """How far the nearest of these points is from the network, for a message ("" if none has a
-    location): a distance of kilometres says the layers are in different places or CRSs.
-
-    Examples
-    --------
-    >>> from spatial.network.graph import network_from_arrays
-    >>> net = network_from_arrays([[0, 0], [100, 0]], [0], [1], crs="EPSG:32650")
-    >>> _nearest_said(net, np.array([[50.0, 2500.0], [50.0, 400.0]]))
-    ' (the nearest is 400 m away)'
-    """
-    xy = xy[np.isfinite(xy).all(axis=1)]
-    if not len(xy) or not network.n_edges:
-        return ""
-    _, dist = shapely.STRtree(network.geometry).query_nearest(shapely.points(xy), return_distance=True)
-    d = float(np.min(dist))
-    return f" (the nearest is {d / 1000:,.1f} km away)" if d >= 10_000 else f" (the nearest is {d:,.0f} m away)"
 
 
 def check_gates(gates: gpd.GeoDataFrame, name: str = "gates") -> None:

@@ -36,7 +36,7 @@ def map_from_files(
         ``coverage_summary``, ``communities``, ``network_edges``); the summary is also read from
         ``<name>_summary.csv`` beside it, as ``spatial coverage`` writes it.
     sites : path, optional
-        GeoPackage with a ``sites`` layer; drawn on the overview (needs both other files).
+        GeoPackage with a ``sites`` layer; drawn over the coverage (needs ``coverage``).
     **options
         Passed to :func:`grid_map`, :func:`coverage_map` or :func:`overview_map` (``lang``,
         ``tiles``, ``speed_kmh``, ``min_households`` ...). The walking speed is the one the
@@ -82,13 +82,13 @@ def map_from_files(
         opts = {k: v for k, v in options.items() if k not in ("households_col", "label_col", "band_col", "name_col")}
         return overview_map(g["grids"], c["demand"], c["stations"], sites=s.get("sites"),
                             **cov, **context, **opts)  # units are drawn as demand
-    if sites:
-        raise ValueError("sites are drawn on the overview: give both grids= and coverage=")
+    if sites and not c:
+        raise ValueError("sites are drawn over the coverage: give coverage= too")
     if g:
         opts = {k: v for k, v in options.items() if k not in cov_opts}
         return grid_map(g["grids"], units=g.get("units"), **context, **opts)
     opts = {k: v for k, v in options.items() if k not in grid_opts}
-    return coverage_map(c["demand"], c["stations"], **cov, **context, **opts)
+    return coverage_map(c["demand"], c["stations"], sites=s.get("sites"), **cov, **context, **opts)
 
 
 def _coverage_source(path, demand: pd.DataFrame, options: dict) -> dict:

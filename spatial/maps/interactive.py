@@ -333,6 +333,7 @@ def coverage_map(
     credits: Sequence[str] | str = (),
     report: Report | None = None,
     m: folium.Map | None = None,
+    sites: gpd.GeoDataFrame | None = None,
 ) -> folium.Map:
     """Map of the walking service circles: stations, service areas, residents by band and gaps.
 
@@ -362,6 +363,9 @@ def coverage_map(
         Column names.
     lang, tiles, tiles_attr, tiles_crs, synthetic_note, credits, report, m
         As for :func:`grid_map`.
+    sites : GeoDataFrame, optional
+        New sites from :func:`spatial.site_stations` (``site_id``, ``rank`` ...), drawn on top as
+        in :func:`overview_map`: a plan without grids shows its proposed sites too.
 
     Returns
     -------
@@ -420,7 +424,10 @@ def coverage_map(
     if gaps is not None and len(gaps):
         draw.gaps(m, state, lang, report, gaps, households_col)
     draw.stations(m, stations, state, lang, report, name_col)
-    synthetic = _synthetic(synthetic_note, demand, stations, communities)
+    if sites is not None:
+        draw.sites(m, state, lang, report, sites)
+    synthetic = _synthetic(synthetic_note, demand, stations, communities,
+                           *([] if sites is None else [sites]))
     m15 = round(speed_kmh * 1000 / 60 * 15)
     rows = [(colours[b], st.band_reach(lang, b)) for b in band_list]
     rows += [(st.BEYOND_COLOUR, st.text(lang, "beyond")), (st.UNREACHABLE_COLOUR, st.text(lang, "unreachable"))]

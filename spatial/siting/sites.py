@@ -40,6 +40,7 @@ from spatial.core.checks import (
 )
 from spatial.core.errors import ColumnError, SpatialError
 from spatial.coverage._shift import shift_hint
+from spatial.coverage._stationcheck import check_station_snaps
 from spatial.coverage.bands import DEFAULT_SPEED_KMH, Band, make_bands
 from spatial.coverage.walks import (
     DEFAULT_DETOUR_FACTOR,
@@ -238,28 +239,32 @@ def site_stations(
 
     # demand
     require_crs(demand, "demand")
-    hh = check_households(demand, households_col, "demand").to_numpy()
+    ids = _demand_ids(demand, demand_id_col)
+    hh = check_households(demand, households_col, "demand", id_col=demand_id_col).to_numpy()  # rows named by id
     pop = (pd.to_numeric(demand[population_col], errors="coerce").fillna(0.0).to_numpy(float)
            if population_col in demand.columns else np.full(len(demand), np.nan))
-    ids = _demand_ids(demand, demand_id_col)
     dsnap = snap_walks(network, layer_xy(demand, network, name="demand"), max_snap_m=max_snap_m,
                        max_off_network_m=max_off_network_m, detour_factor=detour_factor,
                        gates_xy=gate_points(gates, network), barriers=barrier_lines(barriers, network))
     for i in np.flatnonzero(~dsnap.ok):
         report.add("demand", ids[i], dsnap.reason[i], "counted as not covered; no site can reach it",
                    zh=(reason_zh(dsnap.reason[i]), "计为未覆盖；任何新站都无法到达"))
-    for layer, name in ((stations, "stations"), (demand, "demand")):  # Amap/Baidu numbers read as WGS-84?
-        hint = shift_hint(layer, network, name=name) if layer is not None and len(layer) else None
-        if hint:
-            logger.warning(hint)
-
     # existing stations
     walk_before = np.full(len(demand), np.inf)
+    shifted = None
     if stations is not None and len(stations):
         require_crs(stations, "stations")
         ssnap = station_snaps(stations, network, max_snap_m=max_snap_m, max_off_network_m=max_off_network_m,
                               detour_factor=detour_factor, gates=gates, barriers=barriers)
         sid = stations["station_id"].to_numpy() if "station_id" in stations.columns else stations.index
+        shifted = shift_hint(stations, network, name="stations")  # Amap/Baidu numbers read as WGS-84?
+        # none on the network is a coordinate mistake, as in walking_coverage: not "no station yet"
+        check_station_snaps(stations, ssnap, network, sid, max_snap_m=max_snap_m,
+                            max_off_network_m=max_off_network_m, shifted=shifted)
+    for hint in (shifted, shift_hint(demand, network, name="demand") if len(demand) else None):
+        if hint:
+            logger.warning(hint)
+    if stations is not None and len(stations):
         for i in np.flatnonzero(~ssnap.ok):
             report.add("stations", sid[i], ssnap.reason[i], "left out: covers nothing",
                        zh=(reason_zh(ssnap.reason[i]), "未纳入：不覆盖任何住户"))
@@ -422,9 +427,12 @@ def _solve_mclp(prob, k, capacity, exact, time_limit_s):
             info["solution"] = "exact"
         kept = max(ex.value, greedy.value)
         info["plan_gap_pct"] = 100.0 * (bound - kept) / bound if bound > 0 else 0.0
-    if len(plan.chosen) < k:
-        info["message"] = (f"only {len(plan.chosen)} of the k={k} sites add households; the other "
-                           "candidates reach nobody left uncovered")
+    if len(plan.chosen) < k:  # said, not only stored: the sites table alone looks like a short answer
+        n, c = prob.matrix.shape[0], len(plan.chosen)
+        info["message"] = (f"only {c} of the k={k} sites add households: the other {n - c} of the {n} candidates "
+                           "reach nobody left uncovered" if n else
+                           f"no site for k={k}: no candidate is left to choose from (see the report layer)")
+        logger.warning("siting: %s", info["message"])
     return plan, info
 
 

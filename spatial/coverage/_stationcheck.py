@@ -1,0 +1,88 @@
+"""Stations that do not reach the walking network: refused when none does, named when some do not.
+
+One rule for :func:`spatial.coverage.walks.walking_coverage` and
+:func:`spatial.siting.sites.site_stations`, so a station file with mistyped coordinates stops both
+commands alike instead of one of them siting as if the town had no station.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from spatial.core.checks import listed
+from spatial.core.errors import NetworkError
+from spatial.network.graph import WalkNetwork
+from spatial.network.snapping import DROPPED_COMPONENT, Snap, layer_xy
+
+logger = logging.getLogger("spatial.coverage.walks")
+
+
+def check_station_snaps(stations: gpd.GeoDataFrame, snap: Snap, network: WalkNetwork, ids, *,
+                        max_snap_m: float, max_off_network_m: float | None, shifted: str | None) -> None:
+    """Raise when no station reaches the network; log one warning per reason for those that do not.
+
+    Parameters
+    ----------
+    stations : GeoDataFrame
+        The stations as given (to say how far the nearest one is).
+    snap : Snap
+        Their snapping (:func:`spatial.coverage.walks.station_snaps`).
+    network : WalkNetwork
+        The walking network.
+    ids : array-like
+        Station ids, in the order of ``stations``, to name the ones left out.
+    max_snap_m, max_off_network_m : float
+        The snapping limits, to say how far was searched.
+    shifted : str or None
+        A hint that the coordinates are GCJ-02/BD-09 read as WGS-84
+        (:func:`spatial.coverage._shift.shift_hint`), said instead of the generic advice.
+
+    Raises
+    ------
+    NetworkError
+        No station is within reach of the kept network.
+    """
+    if not snap.ok.any():
+        if (snap.reason == DROPPED_COMPONENT).all():
+            raise NetworkError(
+                "every station is on a small disconnected part of the walking network that was dropped "
+                "(only the largest connected part is kept; see the network's report); connect those "
+                "streets to the rest in the network data, or keep the parts that hold stations: "
+                "read_network(..., keep=\"stations\"), or --keep stations on the command line"
+            )
+        why = shifted or ("check that stations and network cover the same area (and CRS), or raise max_snap_m "
+                          "and max_off_network_m")
+        reach = max(max_snap_m, max_off_network_m or max_snap_m)
+        raise NetworkError(f"no station lies within {reach:g} m of the walking network"
+                           f"{nearest_said(network, layer_xy(stations, network, name='stations'))}; {why}")
+    bad = ~snap.ok
+    reasons = np.array([r or "not snapped" for r in np.asarray(snap.reason, dtype=object)[bad]], dtype=object)
+    off = pd.Series(np.asarray(ids)[bad]).groupby(reasons, sort=False)
+    for why, named in off:  # one line per reason, however many stations (each is a report row)
+        logger.warning("%d station%s not on the network (%s): %s; %s nobody", len(named),
+                       "s are" if len(named) > 1 else " is", why, listed(named, limit=10),
+                       "they serve" if len(named) > 1 else "it serves")
+
+
+def nearest_said(network: WalkNetwork, xy: np.ndarray) -> str:
+    """How far the nearest of these points is from the network, for a message ("" if none has a
+    location): a distance of kilometres says the layers are in different places or CRSs.
+
+    Examples
+    --------
+    >>> from spatial.network.graph import network_from_arrays
+    >>> net = network_from_arrays([[0, 0], [100, 0]], [0], [1], crs="EPSG:32650")
+    >>> nearest_said(net, np.array([[50.0, 2500.0], [50.0, 400.0]]))
+    ' (the nearest is 400 m away)'
+    """
+    xy = xy[np.isfinite(xy).all(axis=1)]
+    if not len(xy) or not network.n_edges:
+        return ""
+    _, dist = shapely.STRtree(network.geometry).query_nearest(shapely.points(xy), return_distance=True)
+    d = float(np.min(dist))
+    return f" (the nearest is {d / 1000:,.1f} km away)" if d >= 10_000 else f" (the nearest is {d:,.0f} m away)"
