@@ -163,10 +163,21 @@ def evaluate_grids(
         raise SpatialError("blocks needs units carrying grid_id (block outlines are read from the units); "
                            "the plan given is one polygon per grid")
     if is_units:
-        streets, ids, clip, group = _unit_streets(lm, geoms, communities, community_id_col, crs_m, blocks,
+        unit_names = (lm[unit_id_col] if unit_id_col in lm.columns else pd.Series(lm.index)).to_numpy()
+        placed = None
+        if community_id_col not in lm.columns and communities is not None:
+            # units placed by where they lie, as the drawing places them (the partition's units
+            # carry no community column): each community's units are clipped to it and grown
+            # into its own street gaps, as drawn, not all of them as one community
+            cm = communities.to_crs(crs_m)
+            at = community_of(np.asarray(lm.geometry.values, dtype=object), np.asarray(cm.geometry.values, dtype=object),
+                              list(cm[community_id_col]), lm.drop(columns=[community_id_col], errors="ignore"),
+                              community_id_col, unit_names, Report())
+            placed = pd.Series([cm[community_id_col].iloc[c] if c >= 0 else None for c in at], dtype=object)
+        streets, ids, clip, group = _unit_streets(lm if placed is None else lm.assign(**{community_id_col: placed.to_numpy()}),
+                                                  geoms, communities, community_id_col, crs_m, blocks,
                                                   street_gap_m, report, unit_id_col)
         streets_of = [ids, clip]
-        unit_names = (lm[unit_id_col] if unit_id_col in lm.columns else pd.Series(lm.index)).to_numpy()
         geoms = streets.pieces
         # the units' own land (gaps between them stay gaps in the summary) ...
         covered = np.asarray(_weld_all(list(union_groups(geoms, g_of, len(keys))), None), dtype=object)
@@ -180,12 +191,7 @@ def evaluate_grids(
         base = pd.DataFrame({grid_id_col: keys})
         if community_id_col in lm.columns:
             base[community_id_col] = _grid_community(lm[community_id_col], g_of, hh, keys, unit_names, report)
-        elif communities is not None:  # units placed by where they lie, as the drawing places them
-            cm = communities.to_crs(crs_m)
-            at = community_of(np.asarray(lm.geometry.values, dtype=object), np.asarray(cm.geometry.values, dtype=object),
-                              list(cm[community_id_col]), lm.drop(columns=[community_id_col], errors="ignore"),
-                              community_id_col, unit_names, Report())
-            placed = pd.Series([cm[community_id_col].iloc[c] if c >= 0 else None for c in at], dtype=object)
+        elif placed is not None:
             _grid_community(placed, g_of, hh, keys, unit_names, report)
     else:
         grid_geoms = covered = geoms
