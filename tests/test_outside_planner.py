@@ -9,6 +9,7 @@ import pytest
 import shapely
 
 from spatial.grids.evaluate import evaluate_grids
+from spatial.grids.merge import merge_grid_layers
 from spatial.grids.partition import partition_grids
 
 UTM = "EPSG:32651"  # Shanghai's zone: metres
@@ -47,3 +48,118 @@ def test_evaluating_the_drawn_units_again_scores_the_grids_drawn():
     assert got["area_m2"].to_numpy() == pytest.approx([5000.0] * 4, abs=1e-6)
     gaps = scored.report[scored.report["problem"].str.contains("street gaps narrower")]
     assert sorted(gaps["row_id"]) == ["A", "B"]  # each community's street, by its id
+
+
+# ------------------------------------------------------------------ 多网合一 on layers from two systems
+
+# Real outlines from a Huangpu run, cut down to what shows the fault: 综治 grid 4-01 stored in
+# degrees, 城管 grids from a Web Mercator shapefile (CG056 with a pinhole of no area, as a
+# dissolve leaves them), community 0102 in degrees.
+_HUANGPU = {
+    ('z', '4-01', 4326): (
+        "POLYGON ((121.47525015076883 31.230818954208733, "
+        "121.47531893145812 31.230819769886462, 121.47647834757524 31.230385655111142, "
+        "121.47525015076883 31.230818954208733))"
+    ),
+    ('c', 'CG026', 3857): (
+        "POLYGON ((13523117.194346612 3662769.47240294, 13523105.456796784 3662769.3101380486, "
+        "13523251.685686091 3663028.2542833905, 13523320.858264226 3662910.0871514385, "
+        "13523117.194346612 3662769.47240294))"
+    ),
+    ('c', 'CG054', 3857): (
+        "POLYGON ((13523105.456799902 3662769.310138091, "
+        "13523180.808291625 3662770.3516334076, 13523139.449425148 3662681.732389032, "
+        "13523105.456799902 3662769.310138091))"
+    ),
+    ('c', 'CG056', 3857): (
+        "POLYGON ((13522562.102059226 3662487.8088035327, "
+        "13522550.563232413 3662507.3647337183, 13522538.759351682 3662527.369829249, "
+        "13522538.755627193 3662527.376133991, 13522537.833772607 3662528.9347822974, "
+        "13522522.42295278 3662555.0605490683, 13522510.412929645 3662577.0871464903, "
+        "13522503.040374467 3662590.6062094127, 13522499.721903889 3662596.691285977, "
+        "13522499.667220745 3662596.785031326, 13522496.120744245 3662602.864885857, "
+        "13522488.74252512 3662615.513623278, 13522453.806142293 3662676.545544125, "
+        "13522443.47943877 3662696.089919593, 13522436.717724279 3662708.8871542006, "
+        "13522436.5664211 3662719.8961223215, 13522476.005111583 3662750.440088859, "
+        "13522489.35235515 3662760.7770445696, 13522492.31399989 3662760.818137763, "
+        "13522525.518724544 3662761.2788084256, 13522553.833512556 3662761.6715666642, "
+        "13522562.990769114 3662761.798574185, 13522570.647400422 3662761.9047633675, "
+        "13522642.523367008 3662762.901371636, 13522653.048566708 3662763.0472751237, "
+        "13522686.180935062 3662713.8016190357, 13522645.476025457 3662690.129652753, "
+        "13522648.945383448 3662684.1047524745, 13522645.704846019 3662682.026257985, "
+        "13522644.5149508 3662681.3553680317, 13522631.864198882 3662674.2225775025, "
+        "13522626.28287216 3662671.3900107243, 13522623.272236254 3662671.118492637, "
+        "13522622.198574662 3662669.3756081965, 13522618.64252853 3662666.2011365374, "
+        "13522600.378185857 3662656.083341111, 13522595.084919611 3662652.64884615, "
+        "13522594.409652814 3662652.2107042703, 13522595.10771099 3662650.9889508095, "
+        "13522597.806412056 3662646.2656360413, 13522595.786502697 3662645.1002787994, "
+        "13522596.378907854 3662601.954909329, 13522689.855583657 3662603.2507010642, "
+        "13522691.144643158 3662509.3137157676, 13522597.668677127 3662508.0179705387, "
+        "13522598.624937445 3662438.369550484, 13522591.657594495 3662447.8818303333, "
+        "13522573.840187598 3662472.6072789957, 13522573.69985794 3662472.7953312146, "
+        "13522562.102059226 3662487.8088035327), (13522645.476024276 3662690.129654804, "
+        "13522644.476097679 3662689.548144687, 13522645.476025457 3662690.129652753, "
+        "13522645.476024276 3662690.129654804))"
+    ),
+    ('cm', '0102', 4326): (
+        "POLYGON ((121.48611443492 31.2309473387592, 121.48595346803754 31.241038906048523, "
+        "121.47394726354172 31.240896933008983, 121.47410950566936 31.23080542180776, "
+        "121.48611443492 31.2309473387592))"
+    ),
+}
+
+
+def huangpu_layers():
+    """The 综治 and 城管 layers and the community, each in the CRS it was stored in."""
+    def layer(kind, id_col):
+        rows = [(gid, epsg, wkt) for (k, gid, epsg), wkt in _HUANGPU.items() if k == kind]
+        return gpd.GeoDataFrame({id_col: [r[0] for r in rows]}, geometry=shapely.from_wkt([r[2] for r in rows]),
+                                crs=rows[0][1])
+    return {"综治": layer("z", "grid_id"), "城管": layer("c", "grid_id")}, layer("cm", "community_id")
+
+
+def test_merge_maps_each_department_grid_by_the_land_it_shares_with_each_unified_grid():
+    # GEOS's floating noding of the outlines from two CRSs left free ends, so polygonize made one
+    # face of 38,266 m² spanning 城管 CG056 and CG054 (and, on the whole of Huangpu, grids across
+    # several): the face went to one grid by a point in it, and the mapping gave 城管 CG056 shares
+    # summing to 1.59 of its area (4-01: 1.95; 48 department grids over 1 on Huangpu), and the
+    # unified plan two grids more than the reference layer. The reference here is an overlay of
+    # each department grid with each unified grid, by shapely.
+    layers, communities = huangpu_layers()
+    merged = merge_grid_layers(layers, communities)
+    utm = merged.unified.estimate_utm_crs()
+    unified = merged.unified.to_crs(utm)
+    for name, grids in layers.items():
+        grids = grids.to_crs(utm)
+        pairs = gpd.overlay(grids[["grid_id", "geometry"]], unified[["unified_id", "geometry"]], keep_geom_type=True)
+        whole = grids.area.to_numpy()[[list(grids["grid_id"]).index(g) for g in pairs["grid_id"]]]
+        pairs["want"] = pairs.area.to_numpy() / whole
+        want = pairs[pairs["want"] > 1e-4].set_index(["grid_id", "unified_id"])["want"].sort_index()
+        got = merged.mapping[merged.mapping["layer"] == name].set_index(["grid_id", "unified_id"])["share"]
+        got = got[got > 1e-4].sort_index()
+        assert list(got.index) == list(want.index), name
+        assert got.to_numpy() == pytest.approx(want.to_numpy(), abs=1e-4), name
+    # every face lies in the grids it is counted in
+    atoms = merged.atoms.to_crs(utm)
+    cg = layers["城管"].to_crs(utm).set_index("grid_id").geometry
+    inside = atoms[atoms["城管"].notna()]
+    outside = shapely.area(inside.geometry.values) - shapely.area(
+        shapely.intersection(inside.geometry.values, cg.loc[inside["城管"]].to_numpy()))
+    assert outside.max() < 1.0
+
+
+def test_merge_places_a_face_on_a_pinhole_in_the_grid_around_it():
+    # A grid with a pinhole (a hole of no area, as a dissolve leaves one) at the face's inner
+    # point: a point-in-grid test put the face in no grid of the layer.
+    comm = gpd.GeoDataFrame({"community_id": ["C"]}, geometry=[shapely.box(0, 0, 200, 200)], crs=UTM)
+    a = gpd.GeoDataFrame({"grid_id": ["A1", "A2"]}, geometry=[shapely.box(0, 0, 100, 200), shapely.box(100, 0, 200, 200)],
+                         crs=UTM)
+    pinhole = [(50, 50), (49.1, 49.5), (50.0000001, 50.0000002), (50, 50)]
+    b1 = shapely.Polygon([(0, 0), (200, 0), (200, 100), (0, 100)], [pinhole])
+    b = gpd.GeoDataFrame({"grid_id": ["B1", "B2"]}, geometry=[b1, shapely.box(0, 100, 200, 200)], crs=UTM)
+    merged = merge_grid_layers({"a": a, "b": b}, comm)
+    faces = merged.atoms[merged.atoms.area > 1]
+    assert sorted(zip(faces["a"], faces["b"])) == [("A1", "B1"), ("A1", "B2"), ("A2", "B1"), ("A2", "B2")]
+    shares = merged.mapping.set_index(["layer", "grid_id", "unified_id"])["share"].round(6).to_dict()
+    assert shares == {("a", "A1", "C-01"): 1.0, ("a", "A2", "C-02"): 1.0, ("b", "B1", "C-01"): 0.5,
+                      ("b", "B1", "C-02"): 0.5, ("b", "B2", "C-01"): 0.5, ("b", "B2", "C-02"): 0.5}
