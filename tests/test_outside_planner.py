@@ -119,12 +119,12 @@ def huangpu_layers():
 
 
 def test_merge_maps_each_department_grid_by_the_land_it_shares_with_each_unified_grid():
-    # GEOS's floating noding of the outlines from two CRSs left free ends, so polygonize made one
-    # face of 38,266 m² spanning 城管 CG056 and CG054 (and, on the whole of Huangpu, grids across
-    # several): the face went to one grid by a point in it, and the mapping gave 城管 CG056 shares
-    # summing to 1.59 of its area (4-01: 1.95; 48 department grids over 1 on Huangpu), and the
-    # unified plan two grids more than the reference layer. The reference here is an overlay of
-    # each department grid with each unified grid, by shapely.
+    # GEOS's floating noding of the outlines from two CRSs left free ends, so polygonize made
+    # faces spanning two grids, each given whole to the grid holding a point in it: here 城管
+    # CG054 got no mapping row at all; on the whole of Huangpu a face of 38,266 m² spanned CG025
+    # and CG058, 48 department grids had shares summing over 1 (up to 1.95), and the unified plan
+    # had two grids more than the reference layer. The reference here is an overlay of each
+    # department grid with each unified grid, by shapely.
     layers, communities = huangpu_layers()
     merged = merge_grid_layers(layers, communities)
     utm = merged.unified.estimate_utm_crs()
