@@ -184,3 +184,30 @@ def test_a_hairline_spike_crossed_by_the_return_to_degrees_leaves_no_pinhole():
     assert out.is_valid.all() and out.geom_type.tolist() == ["Polygon"]
     assert [len(p.interiors) for p in out.geometry] == [0]
     assert out.to_crs(UTM).area.iloc[0] == pytest.approx(grid.area.iloc[0], rel=1e-6)
+
+
+# ------------------------------------------------------------------ grid codes of a crowded community
+
+
+def test_a_community_with_more_grids_than_the_code_numbers_leaves_the_others_their_codes():
+    # Huangpu drawn as 400 grids: community 0102 got 149, 0101 113, 4 98 and 社区C 40. The report
+    # said "community '0101' has 149 grids" (0101's name, 0102's count), told the planner to "fix
+    # the communities' 'code' column" (the codes were right), and no grid had a code, not even
+    # those of 4 and 社区C, which two digits number.
+    big = [shapely.box(100 * (i % 10), 100 * (i // 10), 100 * (i % 10) + 100, 100 * (i // 10) + 100)
+           for i in range(100)]
+    small = [shapely.box(1100, 0, 1200, 100), shapely.box(1200, 0, 1300, 100)]
+    units = gpd.GeoDataFrame({"unit_id": [f"u{i:03d}" for i in range(102)], "households": [400] * 102},
+                             geometry=big + small, crs=UTM)
+    communities = gpd.GeoDataFrame({"community_id": ["0101", "0102"], "code": ["310101002001", "310101002002"]},
+                                   geometry=[shapely.box(0, 0, 1000, 1000), shapely.box(1100, 0, 1300, 100)], crs=UTM)
+    res = partition_grids(units, communities, min_households=300, max_households=500)
+    counts = res.grids["community_id"].value_counts().to_dict()
+    assert counts == {"0101": 100, "0102": 2}
+    codes = res.grids.set_index("grid_id")["grid_code"]
+    assert sorted(codes[codes.notna()]) == ["00000031010100200201", "00000031010100200202"]
+    assert codes[res.grids.set_index("grid_id")["community_id"] == "0101"].isna().all()
+    row = res.report[res.report["problem"].str.startswith("grid codes not assigned")]
+    assert len(row) == 1
+    assert "community '0101' (100) has more grids than layout 'cjt349' numbers (at most 99" in row["problem"].iloc[0]
+    assert "merge grids or take a layout of 3 grid digits" in row["action"].iloc[0]
