@@ -8,6 +8,7 @@ import geopandas as gpd
 import pytest
 import shapely
 
+from spatial.cli import main
 from spatial.grids.evaluate import evaluate_grids
 from spatial.grids.merge import merge_grid_layers
 from spatial.grids.partition import partition_grids
@@ -211,3 +212,19 @@ def test_a_community_with_more_grids_than_the_code_numbers_leaves_the_others_the
     assert len(row) == 1
     assert "community '0101' (100) has more grids than layout 'cjt349' numbers (at most 99" in row["problem"].iloc[0]
     assert "merge grids or take a layout of 3 grid digits" in row["action"].iloc[0]
+
+
+# ------------------------------------------------------------------ options that do nothing alone
+
+
+def test_floors_col_without_from_buildings_is_refused_in_one_line(tmp_path, capsys):
+    # `spatial grids COMM UNITS --floors-col 层数` drew the grids and ignored the floors (exit 0).
+    units, communities = two_streets()
+    units.to_file(tmp_path / "u.gpkg")
+    communities.to_file(tmp_path / "c.gpkg")
+    code = main(["grids", str(tmp_path / "c.gpkg"), str(tmp_path / "u.gpkg"), "--out", str(tmp_path / "g.gpkg"),
+                 "--floors-col", "层数"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and not (tmp_path / "g.gpkg").exists()
+    assert len(err.splitlines()) == 1
+    assert "--floors-col 层数 is for --from-buildings" in err and "add --from-buildings, or drop --floors-col" in err
