@@ -248,3 +248,20 @@ def test_household_groups_count_whole_households_as_whole_numbers():
                                                                             "B-02": 20}
     one_each = ten_household_groups(points.drop(columns="户数"), drawn.units)  # one household a point
     assert str(one_each.groups["households"].dtype) == "int64" and one_each.groups["households"].sum() == 8
+
+
+def test_a_plan_of_one_unit_a_grid_is_scored_as_units():
+    # Each block one unit of 300 households, each a grid: scored again, the units were taken for
+    # grid polygons (no grid id repeats), so each grid was its unit alone, not grown into the
+    # street as drawn: 4,500 m² and 4,000 m² for the 5,000 m² drawn.
+    communities = two_streets()[1]
+    boxes = [(0, 45), (55, 100), (105, 145), (155, 200)]
+    units = gpd.GeoDataFrame({"unit_id": ["001", "002", "003", "004"], "households": [300] * 4},
+                             geometry=[shapely.box(x0, 0, x1, 100) for x0, x1 in boxes], crs=UTM)
+    drawn = partition_grids(units, communities, min_households=250, max_households=350)
+    assert drawn.grids["area_m2"].round(6).tolist() == [5000.0] * 4
+    scored = evaluate_grids(drawn.units, communities, min_households=250, max_households=350)
+    assert scored.grids["area_m2"].to_numpy() == pytest.approx([5000.0] * 4, abs=1e-6)
+    got, want = scored.grids.set_index("grid_id"), drawn.grids.set_index("grid_id")
+    for col in ("polsby_popper", "road_share"):
+        assert got[col].to_numpy() == pytest.approx(want.loc[got.index, col].to_numpy(), abs=1e-6), col

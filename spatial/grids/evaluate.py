@@ -83,8 +83,9 @@ def evaluate_grids(
     Parameters
     ----------
     layer : GeoDataFrame
-        Grid polygons with a unique ``grid_id_col``, or units with ``grid_id_col`` (repeated ids
-        mean units; they are dissolved into grids and their rook contiguity checked).
+        Grid polygons with a unique ``grid_id_col``, or units with ``grid_id_col`` (repeated ids,
+        or a ``unit_id_col`` column, mean units; they are dissolved into grids and their rook
+        contiguity checked).
     communities : GeoDataFrame, optional
         Community polygons with ``community_id_col``; gaps and overlaps are measured against them.
     unit_id_col : str
@@ -152,7 +153,9 @@ def evaluate_grids(
         report.add("plan", rid, f"no '{grid_id_col}'", "not in any grid: counted as a gap",
                    zh=(f"没有 '{grid_id_col}'", "不在任何网格内：计为空隙"))
     lm, hh = lm[~missing], hh[~missing]
-    is_units = lm[grid_id_col].duplicated().any()
+    # units: grid ids repeat, or the rows carry their own unit ids (a plan whose every grid is one
+    # unit, an estate each, is still units: grown into the streets as the drawing grew them)
+    is_units = bool(lm[grid_id_col].duplicated().any()) or (unit_id_col in lm.columns and unit_id_col != grid_id_col)
     gid = np.array([label_text(v) for v in lm[grid_id_col]], dtype=object)  # 3.0 (a column with blanks) is 3
     geoms = np.asarray(lm.geometry.values, dtype=object)
     keys = list(pd.unique(gid))
