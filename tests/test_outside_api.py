@@ -48,7 +48,7 @@ def test_evaluate_grids_with_one_unit_blank_still_scores_the_other():
     result = spatial.evaluate_grids(plan, _community(), min_households=50, max_households=150)
     assert result.grids["grid_id"].tolist() == ["G1"]
     assert result.grids["households"].tolist() == [100]
-    assert result.report["row_id"].tolist() == ["u1"]
+    assert result.report.loc[result.report["layer"] == "plan", "row_id"].tolist() == ["u1"]
 
 
 # --- partition_grids / redraw_grids ------------------------------------------------------------

@@ -204,6 +204,9 @@ def _cmd_grids(args: argparse.Namespace) -> int:
                            "few units as it can (drop --balance)")
     if args.lock is not None and args.existing is None and not args.redraw:
         raise SpatialError("--lock needs --existing PLAN (locked units keep their grid in the plan)")
+    if args.floors_col is not None and not args.from_buildings:
+        raise SpatialError(f"--floors-col {args.floors_col} is for --from-buildings (the units built get floor_area_m2, "
+                           "footprint x floors); add --from-buildings, or drop --floors-col")
     _check(args, {"COMMUNITIES": args.inputs[0], "UNITS": args.inputs[1], "--roads": args.roads,
                   "--existing": args.existing, "--lock": args.lock, "--household-points": args.household_points})
     communities = read_input(args.inputs[0], "communities", "communities")

@@ -55,7 +55,11 @@ _CRUMB_SHARE = 1e-5
 def _without_crumbs(geom, n_before: int):
     """``geom`` without the smallest parts the repair added beyond the ``n_before`` it had, when
     each holds less than :data:`_CRUMB_SHARE` of its area (a grid stays one piece after a round
-    trip through degrees)."""
+    trip through degrees), and without the pinholes it left: holes of less than that share of
+    their part (a hairline spike of a dissolved grid, valid in metres, crosses itself in degrees
+    and comes back from the repair as a hole of 1e-7 m², which GIS tools and 多网合一's
+    noding stumble on)."""
+    geom = _without_pinholes(geom)
     parts = shapely.get_parts(geom)
     if len(parts) <= max(n_before, 1):
         return geom
@@ -67,3 +71,18 @@ def _without_crumbs(geom, n_before: int):
         return geom
     kept = np.delete(parts, drop)
     return kept[0] if len(kept) == 1 else shapely.multipolygons(kept)
+
+
+def _without_pinholes(geom):
+    """``geom`` with the holes of each polygon holding less than :data:`_CRUMB_SHARE` of its area filled."""
+    parts = shapely.get_parts(geom)
+    if not len(parts) or not any(len(p.interiors) for p in parts if p.geom_type == "Polygon"):
+        return geom
+    out = []
+    for p in parts:
+        if p.geom_type != "Polygon" or not p.interiors:
+            out.append(p)
+            continue
+        limit = _CRUMB_SHARE * shapely.area(shapely.Polygon(p.exterior))
+        out.append(shapely.Polygon(p.exterior, [r for r in p.interiors if shapely.Polygon(r).area >= limit]))
+    return out[0] if len(out) == 1 and geom.geom_type == "Polygon" else shapely.multipolygons(out)

@@ -161,13 +161,16 @@ def assign_grid_codes(
     seq = grid_sequence(grids, grid_id_col=grid_id_col, community_id_col=community_id_col, limit=limit)
     # by the column's values: an index level of that name (set_index("community_id", drop=False)) is not it
     counts = grids[grid_id_col].groupby(grids[community_id_col].to_numpy()).transform("size")
-    too_many = counts[counts > limit]
-    if len(too_many):
-        worst = grids.loc[too_many.index, community_id_col].iloc[0]
+    if (counts > limit).any():
+        # each community over the limit with its own count, the most grids first
+        over = grids[community_id_col][counts > limit].value_counts(sort=True)
+        names = ", ".join(f"{c!r} ({n})" for c, n in over.items())
+        names_zh = "、".join(f"{c!r}（{n} 个）" for c, n in over.items())
         raise InfeasibleError(
-            f"community {worst!r} has {int(too_many.max())} grids but layout '{layout}' numbers at "
-            f"most {limit} per community; use a layout with 3 grid digits or merge grids",
-            zh=f"社区 {worst!r} 有 {int(too_many.max())} 个网格，而编码规则 '{layout}' 每个社区最多编 {limit} 个；"
+            f"{'community' if len(over) == 1 else 'communities'} {names} "
+            f"{'has more grids' if len(over) == 1 else 'have more grids'} than layout '{layout}' numbers "
+            f"(at most {limit} per community); use a layout with 3 grid digits or merge grids",
+            zh=f"社区 {names_zh} 的网格数超过编码规则 '{layout}' 每个社区最多可编的 {limit} 个；"
                "请改用网格码为3位的编码规则，或合并网格",
         )
     if layout == "cjt349":

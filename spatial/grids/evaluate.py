@@ -83,8 +83,9 @@ def evaluate_grids(
     Parameters
     ----------
     layer : GeoDataFrame
-        Grid polygons with a unique ``grid_id_col``, or units with ``grid_id_col`` (repeated ids
-        mean units; they are dissolved into grids and their rook contiguity checked).
+        Grid polygons with a unique ``grid_id_col``, or units with ``grid_id_col`` (repeated ids,
+        or a ``unit_id_col`` column, mean units; they are dissolved into grids and their rook
+        contiguity checked).
     communities : GeoDataFrame, optional
         Community polygons with ``community_id_col``; gaps and overlaps are measured against them.
     unit_id_col : str
@@ -152,7 +153,9 @@ def evaluate_grids(
         report.add("plan", rid, f"no '{grid_id_col}'", "not in any grid: counted as a gap",
                    zh=(f"没有 '{grid_id_col}'", "不在任何网格内：计为空隙"))
     lm, hh = lm[~missing], hh[~missing]
-    is_units = lm[grid_id_col].duplicated().any()
+    # units: grid ids repeat, or the rows carry their own unit ids (a plan whose every grid is one
+    # unit, an estate each, is still units: grown into the streets as the drawing grew them)
+    is_units = bool(lm[grid_id_col].duplicated().any()) or (unit_id_col in lm.columns and unit_id_col != grid_id_col)
     gid = np.array([label_text(v) for v in lm[grid_id_col]], dtype=object)  # 3.0 (a column with blanks) is 3
     geoms = np.asarray(lm.geometry.values, dtype=object)
     keys = list(pd.unique(gid))
@@ -163,10 +166,21 @@ def evaluate_grids(
         raise SpatialError("blocks needs units carrying grid_id (block outlines are read from the units); "
                            "the plan given is one polygon per grid")
     if is_units:
-        streets, ids, clip, group = _unit_streets(lm, geoms, communities, community_id_col, crs_m, blocks,
+        unit_names = (lm[unit_id_col] if unit_id_col in lm.columns else pd.Series(lm.index)).to_numpy()
+        placed = None
+        if community_id_col not in lm.columns and communities is not None:
+            # units placed by where they lie, as the drawing places them (the partition's units
+            # carry no community column): each community's units are clipped to it and grown
+            # into its own street gaps, as drawn, not all of them as one community
+            cm = communities.to_crs(crs_m)
+            at = community_of(np.asarray(lm.geometry.values, dtype=object), np.asarray(cm.geometry.values, dtype=object),
+                              list(cm[community_id_col]), lm.drop(columns=[community_id_col], errors="ignore"),
+                              community_id_col, unit_names, Report())
+            placed = pd.Series([cm[community_id_col].iloc[c] if c >= 0 else None for c in at], dtype=object)
+        streets, ids, clip, group = _unit_streets(lm if placed is None else lm.assign(**{community_id_col: placed.to_numpy()}),
+                                                  geoms, communities, community_id_col, crs_m, blocks,
                                                   street_gap_m, report, unit_id_col)
         streets_of = [ids, clip]
-        unit_names = (lm[unit_id_col] if unit_id_col in lm.columns else pd.Series(lm.index)).to_numpy()
         geoms = streets.pieces
         # the units' own land (gaps between them stay gaps in the summary) ...
         covered = np.asarray(_weld_all(list(union_groups(geoms, g_of, len(keys))), None), dtype=object)
@@ -180,12 +194,7 @@ def evaluate_grids(
         base = pd.DataFrame({grid_id_col: keys})
         if community_id_col in lm.columns:
             base[community_id_col] = _grid_community(lm[community_id_col], g_of, hh, keys, unit_names, report)
-        elif communities is not None:  # units placed by where they lie, as the drawing places them
-            cm = communities.to_crs(crs_m)
-            at = community_of(np.asarray(lm.geometry.values, dtype=object), np.asarray(cm.geometry.values, dtype=object),
-                              list(cm[community_id_col]), lm.drop(columns=[community_id_col], errors="ignore"),
-                              community_id_col, unit_names, Report())
-            placed = pd.Series([cm[community_id_col].iloc[c] if c >= 0 else None for c in at], dtype=object)
+        elif placed is not None:
             _grid_community(placed, g_of, hh, keys, unit_names, report)
     else:
         grid_geoms = covered = geoms

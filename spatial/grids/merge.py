@@ -46,6 +46,11 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["CONFLICT_COLUMNS", "MergeResult", "merge_grid_layers"]
 
+#: Boundaries are noded on a grid of this step (m): snap-rounding, which GEOS's floating noding is
+#: not, so that every grid's outline closes into faces (without it, layers read from different
+#: CRSs left outlines with free ends, and faces spanning two grids)
+_NODING_GRID_M = 0.001
+
 CONFLICT_COLUMNS = ["layer_a", "grid_a", "layer_b", "grid_b", "kind", "area_m2", "geometry"]
 
 
@@ -231,18 +236,16 @@ def _conflicts(grids, comm, grid_id_col, community_id_col, min_m2) -> gpd.GeoDat
 def _atoms(grids, comm, grid_id_col, community_id_col, reference) -> gpd.GeoDataFrame:
     """Faces of all boundaries inside the communities, with their community and grids."""
     lines = [shapely.boundary(comm.geometry.values)] + [shapely.boundary(g.geometry.values) for g in grids.values()]
-    noded = shapely.union_all(np.concatenate(lines))
+    noded = shapely.union_all(np.concatenate(lines), grid_size=_NODING_GRID_M)
     faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
     faces = faces[shapely.area(faces) > 0]
-    pts = shapely.point_on_surface(faces)
-    left, right = comm.sindex.query(pts, predicate="within")
-    first = pd.Series(right, index=left).groupby(level=0).min()
-    faces, pts = faces[first.index.to_numpy()], pts[first.index.to_numpy()]
+    in_comm = _held(faces, comm)
+    first = in_comm.groupby("atom")["grid"].min()
+    faces = faces[first.index.to_numpy()]
     cids = comm[community_id_col].to_numpy()[first.to_numpy()]
     atoms = gpd.GeoDataFrame({community_id_col: cids}, geometry=faces, crs=comm.crs)
     for name, g in grids.items():
-        left, right = g.sindex.query(pts, predicate="within")
-        held = pd.DataFrame({"atom": left, "grid": right})
+        held = _held(faces, g)
         if name == reference and len(held):
             # an atom in several reference grids: the grid with most area in that community
             share = _area_in_community(g, comm, grid_id_col, community_id_col)
@@ -257,6 +260,18 @@ def _atoms(grids, comm, grid_id_col, community_id_col, reference) -> gpd.GeoData
         atoms[name] = col
     atoms["area_m2"] = atoms.area
     return atoms
+
+
+def _held(faces: np.ndarray, g: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Pairs (atom, grid position) of the grids holding each atom, with the land they share:
+    most of the atom's area (an atom is a face of every outline, so it lies in a grid or outside
+    it, to within the noding step). Not a point in the grid: a point on a face can lie on a
+    grid's pinhole (a hole of no area a dissolve left) and so in no grid."""
+    left, right = g.sindex.query(faces, predicate="intersects")
+    shared = shapely.area(shapely.intersection(faces[left], g.geometry.values[right]))
+    keep = shared > 0.5 * shapely.area(faces[left])
+    held = pd.DataFrame({"atom": left[keep], "grid": right[keep], "shared": shared[keep]})
+    return held.sort_values(["atom", "grid"], kind="stable").reset_index(drop=True)
 
 
 def _area_in_community(g, comm, grid_id_col, community_id_col) -> dict:
@@ -352,15 +367,14 @@ def _assign(atoms, reference, community_id_col, report) -> gpd.GeoDataFrame:
 
 def _mapping(grids, atoms, grid_id_col) -> pd.DataFrame:
     """Share of each department grid's area in each unified grid."""
-    pts = shapely.point_on_surface(atoms.geometry.values)
     frames = []
     for name, g in grids.items():
-        left, right = g.sindex.query(pts, predicate="within")
+        held = _held(atoms.geometry.values, g)
         df = pd.DataFrame({
             "layer": name,
-            "grid_id": g[grid_id_col].to_numpy()[right],
-            "unified_id": atoms["unified_id"].to_numpy()[left],
-            "area_m2": atoms["area_m2"].to_numpy()[left],
+            "grid_id": g[grid_id_col].to_numpy()[held["grid"].to_numpy()],
+            "unified_id": atoms["unified_id"].to_numpy()[held["atom"].to_numpy()],
+            "area_m2": held["shared"].to_numpy(),  # the atom's land in the grid
         })
         df = df.groupby(["layer", "grid_id", "unified_id"], as_index=False, sort=False)["area_m2"].sum()
         df["share"] = df["area_m2"] / df["grid_id"].map(dict(zip(g[grid_id_col], g.area)))

@@ -529,7 +529,7 @@ def _codes_and_staff(grids, communities, community_id_col, code_layout, report):
         assign_grid_codes = None
     code_col = next((c for c in CODE_COLUMNS if c in communities.columns), None)
     if assign_grid_codes is not None and code_layout and code_col is not None:
-        from spatial.grids.codes import valid_division_codes
+        from spatial.grids.codes import _layout, valid_division_codes
 
         # the grid table names the community 'community_id' whatever the communities call it (社区编号)
         communities = gpd.GeoDataFrame({"community_id": communities[community_id_col].to_numpy(),
@@ -540,6 +540,12 @@ def _codes_and_staff(grids, communities, community_id_col, code_layout, report):
             grids = assign_grid_codes(grids, communities, layout=code_layout, community_id_col=community_id_col)
         except ValueError as exc:
             ok = valid_division_codes(communities["code"]).to_numpy()
+            # a community with more grids than the layout numbers gets none either (its code is
+            # right: merge grids or take a layout of 3 grid digits), the others keep theirs
+            limit = 10 ** _layout(code_layout)[1] - 1
+            n_grids = grids[community_id_col].value_counts()
+            crowded = communities[community_id_col].map(n_grids).fillna(0).to_numpy() > limit
+            ok = ok & ~crowded
             coded = None
             if ok.any() and not ok.all():  # one community's code missing: the others' grids keep theirs
                 mine = grids[community_id_col].isin(communities.loc[ok, community_id_col])
@@ -555,6 +561,16 @@ def _codes_and_staff(grids, communities, community_id_col, code_layout, report):
                 grids["grid_code"] = grids["grid_code"].where(grids["grid_code"].notna(), None)
                 action = "the grids of those communities have no code; fix their 'code' (the others have theirs)"
                 action_zh = "这些社区的网格没有编码；请修正其 'code'（其他社区的网格已编码）"
+                if crowded.any():
+                    action = ("the grids of those communities have no code (the others have theirs): "
+                              "fix their 'code', or where there are too many merge grids or take a layout of 3 grid digits "
+                              "(code_layout='db11' in Python or under a project file's [grids])")
+                    action_zh = ("这些社区的网格没有编码（其他社区的网格已编码）：请修正其 'code'，"
+                                 "网格过多的请合并网格或改用 code_layout='db11'")
+            elif crowded.any():
+                action = ("no grid has a code: merge grids, or take a layout of 3 grid digits "
+                          "(code_layout='db11' in Python or under a project file's [grids])")
+                action_zh = "所有网格均未编码：请合并网格，或改用 code_layout='db11'（网格码3位）"
             else:
                 action, action_zh = "fix the communities' 'code' column", "请修正社区图层的 'code' 列"
             report.add("grids", "-", f"grid codes not assigned: {exc}", action,

@@ -107,7 +107,8 @@ class HouseholdGroups:
     ----------
     groups : GeoDataFrame
         One row per group: ``group_id``, ``grid_id`` (or the chosen column name),
-        ``households``, ``n_points``; geometry is the convex hull of the group's points buffered
+        ``households`` (whole numbers when the counts are, or with one household a point),
+        ``n_points``; geometry is the convex hull of the group's points buffered
         by ``hull_buffer_m`` (always a polygon), in the households' CRS.
     households : GeoDataFrame
         The input points with their index and columns, plus ``unit_id``, the grid column and
@@ -231,11 +232,14 @@ def ten_household_groups(
     by_group = np.argsort(label, kind="stable")
     hulls = shapely.multipoints(shapely.points(xy[by_group]), indices=label[by_group])
     hulls = shapely.buffer(shapely.convex_hull(hulls), hull_buffer_m)
+    group_households = np.bincount(label, weights=w_all, minlength=n_groups)
+    if households_col is None or pd.api.types.is_integer_dtype(households[households_col]):
+        group_households = np.rint(group_households).astype(np.int64)  # whole households stay whole
     groups = gpd.GeoDataFrame(
         {
             "group_id": group_name,
             grid_id_col: np.asarray(grid_ids, dtype=object)[group_grid],
-            "households": np.bincount(label, weights=w_all, minlength=n_groups),
+            "households": group_households,
             "n_points": np.bincount(label, minlength=n_groups),
         },
         geometry=hulls,
