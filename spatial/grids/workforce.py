@@ -9,7 +9,6 @@ crosses a grid. No library forms fixed-size spatial groups inside given zones, h
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -28,7 +27,36 @@ from spatial.core.errors import GeometryError, SpatialError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["HouseholdGroups", "staffing", "ten_household_groups"]
+__all__ = ["HouseholdGroups", "household_leads", "staffing", "ten_household_groups"]
+
+
+def household_leads(households: np.ndarray | float, per_lead: float = 10) -> np.ndarray:
+    """Number of 联户长 (and so of 十联户 groups) for each count of households: ceil(H / per_lead).
+
+    The one rule behind both :func:`staffing`'s ``household_leads`` and the number of groups
+    :func:`ten_household_groups` forms in a grid, so that each group has its one 联户长 and no
+    联户长 looks after more than ``per_lead`` households on average.
+
+    Parameters
+    ----------
+    households : array-like or float
+        Households (whole or not, >= 0) of each grid.
+    per_lead : float
+        Households one 联户长 looks after (the 十联户: 10).
+
+    Returns
+    -------
+    numpy.ndarray
+        Integer counts, 0 for no households.
+
+    Examples
+    --------
+    >>> household_leads([0, 5, 10, 14, 15, 305]).tolist()
+    [0, 1, 1, 2, 2, 31]
+    """
+    # round away float noise (20 / 2 must not become 10.000000001 -> 11)
+    ratio = np.round(np.asarray(households, dtype=float) / per_lead, 9)
+    return np.ceil(ratio).astype(np.int64)
 
 
 def staffing(
@@ -59,7 +87,8 @@ def staffing(
     same type as ``grids``
         ``grids`` with its index and columns, plus ``full_time_workers``, ``part_time_workers``,
         ``building_leads`` = ceil(buildings / ratio) and ``household_leads`` =
-        ceil(households / ratio), all integers.
+        ceil(households / ratio) (:func:`household_leads`, the number of 十联户 groups
+        :func:`ten_household_groups` forms in the grid), all integers.
 
     Examples
     --------
@@ -86,9 +115,8 @@ def staffing(
     out = grids.copy()
     out["full_time_workers"] = int(full_time_per_grid)
     out["part_time_workers"] = int(part_time_per_grid)
-    # round away float noise (20 / 2 must not become 10.000000001 -> 11)
-    out["building_leads"] = np.ceil(np.round(buildings / buildings_per_building_lead, 9)).astype(int)
-    out["household_leads"] = np.ceil(np.round(households / households_per_household_lead, 9)).astype(int)
+    out["building_leads"] = household_leads(buildings, buildings_per_building_lead).astype(int)  # same ceil rule
+    out["household_leads"] = household_leads(households, households_per_household_lead).astype(int)
     logger.info(
         "staffed %d grids: %d workers, %d building leads, %d household leads",
         len(out),
@@ -145,8 +173,10 @@ def ten_household_groups(
     units : GeoDataFrame
         Unit polygons carrying ``grid_id_col`` (the units after grid partition).
     group_size : int
-        Target households per group; a grid with H households gets max(1, round(H / size))
-        groups of near-equal household counts.
+        Households per group (per 联户长); a grid with H households gets ceil(H / size)
+        groups (:func:`household_leads`, the ``household_leads`` of :func:`staffing`) of
+        near-equal household counts: fewer only when fewer of its points carry households, as a
+        point is never split; one group of no households where the grid has none.
     households_col : str, optional
         Column of households per point; ``None`` means one household per point.
     max_snap_m : float
@@ -255,9 +285,10 @@ def ten_household_groups(
 
 
 def _cut(weights: np.ndarray, group_size: int) -> np.ndarray:
-    """Cut an ordered run of weights into k = max(1, round(total/size)) near-equal groups."""
+    """Cut an ordered run of weights into k = ceil(total/size) near-equal groups (at most one a
+    point with weight; one group when the total is 0)."""
     total = float(weights.sum())
-    k = max(1, math.floor(total / group_size + 0.5))
+    k = min(int(household_leads(total, group_size)), int((weights > 0).sum()))
     if total <= 0:
         return np.zeros(len(weights), dtype=int)
     middle = np.cumsum(weights) - weights / 2.0
@@ -267,8 +298,21 @@ def _cut(weights: np.ndarray, group_size: int) -> np.ndarray:
     has = weights > 0
     at = np.maximum.accumulate(np.where(has, np.arange(len(weights)), -1))
     at = np.where(at >= 0, at, np.argmax(has))
-    labels = labels[at]
-    return np.unique(labels, return_inverse=True)[1]  # labels 0..m-1 with no gaps
+    labels = np.unique(labels[at], return_inverse=True)[1]  # labels 0..m-1 with no gaps
+    # a heavy point can swallow a whole group's share: split the largest splittable runs until
+    # there are k groups, one 联户长 each
+    for _ in range(k - int(labels.max()) - 1):
+        sums = np.bincount(labels, weights=weights)
+        can = np.bincount(labels, weights=has.astype(float)) >= 2
+        g = int(np.argmax(np.where(can, sums, -1.0)))
+        run = np.flatnonzero(labels == g)
+        left = np.cumsum(weights[run])
+        # cut before a point with households, nearest the run's middle
+        starts = [i for i in range(1, len(run)) if has[run[i]] and left[i - 1] > 0]
+        i = min(starts, key=lambda j: abs(2 * left[j - 1] - sums[g]))
+        labels[run[i:]] += 1
+        labels[run[-1] + 1 :] += 1
+    return labels
 
 
 def _locate(pts: gpd.GeoDataFrame, units: gpd.GeoDataFrame, max_snap_m: float) -> np.ndarray:
