@@ -36,3 +36,52 @@ def test_a_large_building_point_does_not_swallow_a_group():
     few = points.iloc[:3].assign(hh=[20, 3, 2])
     groups = ten_household_groups(few, units, households_col="hh").groups
     assert sorted(groups["households"].tolist()) == [2, 3, 20]
+
+
+def _three_communities_and_an_outsider(tmp_path):
+    communities = gpd.GeoDataFrame({"community_id": ["C1", "C2", "C3"]},
+                                   geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100), box(200, 0, 300, 100)],
+                                   crs=CRS)
+    units = gpd.GeoDataFrame(
+        {"unit_id": ["U1", "U2", "U3", "OUT"], "households": [100, 100, 100, 40]},
+        geometry=[box(10, 10, 90, 90), box(110, 10, 190, 90), box(210, 10, 290, 90), box(400, 10, 440, 50)],
+        crs=CRS,
+    ).to_crs(4326)
+    communities.to_crs(4326).to_file(tmp_path / "communities.gpkg")
+    units.to_file(tmp_path / "units.gpkg")
+    return tmp_path / "communities.gpkg", tmp_path / "units.gpkg"
+
+
+def test_a_unit_outside_every_community_gets_one_report_row_in_the_cli(tmp_path):
+    from spatial.cli import main
+
+    comm, units = _three_communities_and_an_outsider(tmp_path)
+    out = tmp_path / "grids.gpkg"
+    assert main(["-q", "grids", str(comm), str(units), "--min", "50", "--max", "150",
+                 "--out", str(out)]) == 0
+    report = gpd.read_file(out, layer="report")
+    rows = report[report["row_id"] == "OUT"]
+    assert len(rows) == 1
+    assert rows["problem"].iloc[0] == "outside every community (nearest: C3, 120 m away)"
+    assert rows["action"].iloc[0].startswith("kept in the output with no community and no grid; fix the unit's")
+    kept = gpd.read_file(out, layer="units").set_index("unit_id")
+    assert len(kept) == 4 and kept.loc["OUT", "households"] == 40 and pd.isna(kept.loc["OUT", "grid_id"])
+
+
+def test_a_unit_outside_every_community_gets_one_row_in_the_workbook(tmp_path):
+    from spatial.core.checks import Report, once_per_row
+    from spatial.grids.partition import partition_grids
+    from spatial.io.validate import validate_inputs
+
+    comm, units = _three_communities_and_an_outsider(tmp_path)
+    layers, checked = validate_inputs(communities=gpd.read_file(comm), units=gpd.read_file(units))
+    res = partition_grids(layers["units"], layers["communities"], min_households=50, max_households=150)
+    # the pipeline's way: the validation's rows, then the grids'
+    report = Report()
+    report.extend(checked)
+    report.rows.extend(Report.from_frame(res.report).rows)
+    rows = once_per_row(report.to_frame(zh_columns=True)).query("row_id == 'OUT'")
+    assert len(rows) == 1
+    assert rows["problem_zh"].iloc[0] == "不在任何社区内（最近的社区：C3，相距 120 米）"
+    assert "未划入网格" in rows["action_zh"].iloc[0]
+    assert res.units.set_index("unit_id").loc["OUT", "households"] == 40

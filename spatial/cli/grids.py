@@ -161,6 +161,7 @@ def _street_gap(text: str) -> float:
 def _cmd_grids(args: argparse.Namespace) -> int:
     import pandas as pd
 
+    from spatial.core.checks import once_per_row
     from spatial.core.errors import SpatialError
     from spatial.io.layers import write_layers
 
@@ -278,7 +279,8 @@ def _cmd_grids(args: argparse.Namespace) -> int:
                               restarts=args.restarts, max_deviation_pct=args.max_deviation, **opts)
         layers = {"grids": res.grids, "units": res.units, "report": res.report}
     # the grids report what the validation found on the units too (overlapping units): said once
-    layers["report"] = pd.concat([checked, layers["report"]], ignore_index=True).drop_duplicates(ignore_index=True)
+    # and a unit outside every community gets one row from both
+    layers["report"] = once_per_row(pd.concat([checked, layers["report"]], ignore_index=True))
     if args.household_points is not None:
         from spatial.grids.workforce import ten_household_groups
 
