@@ -69,19 +69,17 @@ def test_a_unit_outside_every_community_gets_one_report_row_in_the_cli(tmp_path)
 
 
 def test_a_unit_outside_every_community_gets_one_row_in_the_workbook(tmp_path):
-    from spatial.core.checks import Report, once_per_row
-    from spatial.grids.partition import partition_grids
-    from spatial.io.validate import validate_inputs
+    from spatial import run_project
 
     comm, units = _three_communities_and_an_outsider(tmp_path)
-    layers, checked = validate_inputs(communities=gpd.read_file(comm), units=gpd.read_file(units))
-    res = partition_grids(layers["units"], layers["communities"], min_households=50, max_households=150)
-    # the pipeline's way: the validation's rows, then the grids'
-    report = Report()
-    report.extend(checked)
-    report.rows.extend(Report.from_frame(res.report).rows)
-    rows = once_per_row(report.to_frame(zh_columns=True)).query("row_id == 'OUT'")
+    (tmp_path / "p.toml").write_text(
+        f'[project]\nname = "t"\noutput = "out"\n[inputs]\ncommunities = "{comm.name}"\nunits = "{units.name}"\n'
+        "[grids]\nmin_households = 50\nmax_households = 150\n[outputs]\nmaps = false\npng = false\nworkbook = false\n",
+        encoding="utf-8")
+    result = run_project(tmp_path / "p.toml")
+    # the table the workbook's 数据问题清单 is written from (a run with coverage writes the workbook)
+    rows = result.layers["report"].query("row_id == 'OUT'")
     assert len(rows) == 1
     assert rows["problem_zh"].iloc[0] == "不在任何社区内（最近的社区：C3，相距 120 米）"
-    assert "未划入网格" in rows["action_zh"].iloc[0]
-    assert res.units.set_index("unit_id").loc["OUT", "households"] == 40
+    assert rows["action_zh"].iloc[0].startswith("保留在结果中，但不属于任何社区、未划入网格；")
+    assert result.layers["units"].set_index("unit_id").loc["OUT", "households"] == 40
