@@ -83,3 +83,70 @@ def test_a_unit_outside_every_community_gets_one_row_in_the_workbook(tmp_path):
     assert rows["problem_zh"].iloc[0] == "不在任何社区内（最近的社区：C3，相距 120 米）"
     assert rows["action_zh"].iloc[0].startswith("保留在结果中，但不属于任何社区、未划入网格；")
     assert result.layers["units"].set_index("unit_id").loc["OUT", "households"] == 40
+
+
+# ------------------------------------------------------------- messages name the file and the ids
+
+
+def _one_line_error(capsys, argv: list[str]) -> str:
+    from spatial.cli import main
+
+    assert main(["-q", *argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    return err
+
+
+def test_duplicate_unit_ids_name_the_file_and_the_ids(tmp_path, capsys):
+    comm, units = _three_communities_and_an_outsider(tmp_path)
+    many = gpd.read_file(units)
+    many = pd.concat([many] * 4, ignore_index=True)  # every id four times: U1, U2, U3, OUT
+    many.to_file(tmp_path / "dup.gpkg")
+    err = _one_line_error(capsys, ["grids", str(comm), str(tmp_path / "dup.gpkg"), "--out", str(tmp_path / "o.gpkg")])
+    assert err == ("spatial grids: error: 'dup.gpkg' column 'unit_id' holds duplicate ids: U1, U2, U3, OUT; "
+                   "give every row its own id")
+    communities = gpd.read_file(comm)
+    communities.loc[2, "community_id"] = "C1"
+    communities.to_file(tmp_path / "cdup.gpkg")
+    err = _one_line_error(capsys, ["grids", str(tmp_path / "cdup.gpkg"), str(units), "--out", str(tmp_path / "o.gpkg")])
+    assert "'cdup.gpkg' column 'community_id' holds duplicate ids: C1;" in err
+    assert not (tmp_path / "o.gpkg").exists()
+
+
+def _building_points(tmp_path, last) -> str:
+    points = gpd.GeoDataFrame({"楼号": ["B1", "B2", "B3", "B4"], "户数": [10, 20, 30, 5]},
+                              geometry=[Point(50, 50), Point(150, 50), Point(250, 50), last], crs=CRS)
+    points.to_crs(4326).to_file(tmp_path / "bp.gpkg")
+    return str(tmp_path / "bp.gpkg")
+
+
+def test_an_empty_household_point_is_named_by_its_building_number(tmp_path, capsys):
+    comm, units = _three_communities_and_an_outsider(tmp_path)
+    argv = ["grids", str(comm), str(units), "--out", str(tmp_path / "o.gpkg"), "--household-points"]
+    err = _one_line_error(capsys, [*argv, _building_points(tmp_path, Point())])
+    assert err == ("spatial grids: error: 'bp.gpkg': 楼号 B4 has an empty geometry: drop the row or give it "
+                   "a location")
+    err = _one_line_error(capsys, [*argv, _building_points(tmp_path, box(240, 40, 260, 60))])
+    assert err == ("spatial grids: error: 'bp.gpkg' must be points; 楼号 B4 is a Polygon: give one point a row "
+                   "(e.g. the building's centroid)")
+    assert not (tmp_path / "o.gpkg").exists()
+
+
+def test_household_points_without_an_id_column_are_named_by_row_number():
+    from spatial import GeometryError
+
+    units = gpd.GeoDataFrame({"unit_id": ["u1"], "grid_id": ["g1"]}, geometry=[box(0, 0, 100, 10)], crs=CRS)
+    points = gpd.GeoDataFrame(geometry=[Point(5, 5), Point(), Point(7, 5), Point()], crs=CRS)
+    with pytest.raises(GeometryError, match=r"^'homes': rows 2, 4 \(counting from 1 below the header\) have an "
+                                            r"empty geometry: drop the rows or give them locations$"):
+        ten_household_groups(points, units, name="homes")
+
+
+def test_a_unit_without_a_location_is_named_in_its_file(tmp_path, capsys):
+    comm, units = _three_communities_and_an_outsider(tmp_path)
+    blank = gpd.read_file(units)
+    blank.loc[1, "geometry"] = None
+    blank.to_file(tmp_path / "blank.gpkg")
+    err = _one_line_error(capsys, ["grids", str(comm), str(tmp_path / "blank.gpkg"), "--out", str(tmp_path / "o.gpkg")])
+    assert err == ("spatial grids: error: 'blank.gpkg' has 1 row with empty or missing geometry (unit_id U2); "
+                   "draw it or remove the row")

@@ -6,9 +6,10 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
-from spatial.core.errors import GeometryError, InputFileError
+from spatial.core.errors import GeometryError, InputFileError, SpatialError
 
 #: suffixes of files read as vector layers, tables (with or without coordinates) and networks
 LAYER_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".zip", ".kml", ".kmz")
@@ -139,6 +140,28 @@ def split_spec(spec: str | Path) -> tuple[Path, str | None]:
         if k >= 0 and not Path(text).exists():
             return Path(text[:k + len(suffix) - 1]), text[k + len(suffix):] or None
     return Path(text), None
+
+
+def source(spec: str | Path) -> str:
+    """The file as the user named it, for messages: ``units.gpkg``, or ``town.gpkg:units``
+    for a layer of a GeoPackage (a sheet of a workbook)."""
+    path, layer = split_spec(spec)
+    return f"{path.name}:{layer}" if layer else path.name
+
+
+@contextmanager
+def in_files(files: dict[str, str]):
+    """Errors of the library calls inside, which name a layer as the library knows it
+    (``'units' has 1 rows with empty ...``), name instead the file it was read from
+    (``'units.gpkg' has ...``); ``files`` maps layer names to :func:`source` texts."""
+    try:
+        yield
+    except SpatialError as exc:
+        text = str(exc)
+        layer = next((k for k in files if text.startswith(f"'{k}'")), None)
+        if layer is None:
+            raise
+        raise type(exc)(f"'{files[layer]}'{text[len(layer) + 2:]}", zh=exc.zh) from exc
 
 
 def check_inputs(named: dict[str, str | Path | None], *, suffixes: dict[str, tuple[str, ...]] | None = None) -> None:

@@ -17,6 +17,7 @@ from spatial.cli._common import (
     positive,
     read_grid_input,
     say,
+    source,
     split_spec,
 )
 from spatial.cli.grids import _street_gap
@@ -102,6 +103,7 @@ def _units_community(args: argparse.Namespace, units, uid: str, gid: str, commun
 
 
 def run(args: argparse.Namespace) -> int:
+    from spatial.core.checks import check_households, require_unique
     from spatial.core.errors import ColumnError
     from spatial.grids.plan import read_plan
     from spatial.maps.editor import save_grid_editor
@@ -131,6 +133,9 @@ def run(args: argparse.Namespace) -> int:
         gid = _grid_column(args, units, uid)
     hh = column(args, units, "households", "units" if args.units is not None else "plan")
     pop = column(args, units, "population", "units" if args.units is not None else "plan", required=False)
+    named = source(args.units if args.units is not None else args.plan)  # the file, in messages
+    require_unique(units, uid, named)
+    check_households(units, hh, named, id_col=uid)
     communities = None
     if args.communities is not None:
         communities = read_grid_input(args.communities, "communities", "communities")

@@ -21,6 +21,7 @@ from spatial.cli._common import (
     read_input,
     say,
     share,
+    source,
     split_spec,
 )
 from spatial.core.errors import SpatialError
@@ -96,9 +97,9 @@ def _cmd_site(args: argparse.Namespace) -> int:
         stations = as_contract(stations, column(args, stations, "name", "stations", required=False), "name")
     if candidates is not None:
         cols["candidate_id_col"] = column(args, candidates, "candidate_id", "candidates")
-        require_unique(candidates, cols["candidate_id_col"], "candidates")  # before the network is read
+        require_unique(candidates, cols["candidate_id_col"], source(args.candidates))  # before the network is read
     if cols["demand_id_col"] is not None:
-        require_unique(demand, cols["demand_id_col"], "demand")
+        require_unique(demand, cols["demand_id_col"], source(args.demand))
     net_path, net_layer = split_spec(args.network)  # FILE.gpkg:layer (osmnx's GeoPackage: edges)
     if args.keep == "stations" and not len(stations):
         raise SpatialError(f"--keep stations: '{args.stations}' has no stations; give --keep all or largest")

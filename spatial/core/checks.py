@@ -535,10 +535,11 @@ def repair_geometries(
     ids = gdf.index if id_col is None else gdf[id_col]
     missing = shapely.is_missing(geom) | shapely.is_empty(geom)
     if missing.any() and not allow_empty:
-        shown = ", ".join(map(str, np.asarray(ids)[missing][:10]))
+        n = int(missing.sum())
         raise GeometryError(
-            f"'{name}' has {int(missing.sum())} rows with empty or missing geometry (ids: {shown}); "
-            "draw them or remove the rows"
+            f"'{name}' has {n} row{'s' if n > 1 else ''} with empty or missing geometry "
+            f"({'index' if id_col is None else id_col} {listed(np.asarray(ids)[missing], 10)}); "
+            f"draw {'them' if n > 1 else 'it'} or remove the row{'s' if n > 1 else ''}"
         )
     invalid = ~shapely.is_valid(geom) & ~missing
     if not invalid.any():

@@ -19,6 +19,7 @@ import shapely
 from spatial.core.checks import (
     Report,
     check_households,
+    listed,
     require_columns,
     require_crs,
     to_metric,
@@ -162,6 +163,7 @@ def ten_household_groups(
     max_snap_m: float = 50.0,
     hull_buffer_m: float = 2.0,
     name: str = "households",
+    id_col: str | None = None,
 ) -> HouseholdGroups:
     """Form 十联户 groups of about ``group_size`` neighbouring households inside each grid.
 
@@ -186,6 +188,9 @@ def ten_household_groups(
         Buffer (metres) around each group's convex hull so that its geometry is a polygon.
     name : str
         The household points' name in messages (their file's name on the command line).
+    id_col : str, optional
+        Column naming the points in messages and report rows (a building's 楼号); ``None``: the
+        index (on the command line, the row number counting from 1 below the header).
 
     Returns
     -------
@@ -215,9 +220,8 @@ def ten_household_groups(
         weight = pd.Series(1.0, index=households.index)
     else:
         weight = check_households(households, households_col, name)
-    if not (households.geom_type == "Point").all():
-        bad = households.index[households.geom_type != "Point"][:10].tolist()
-        raise GeometryError(f"'{name}' must be points; rows {bad} are not (use their centroids)")
+    check_points(households, name, id_col)
+    row_ids = households.index if id_col is None else pd.Index(households[id_col])
 
     report = Report()
     unit_ids = units[unit_id_col]
@@ -227,11 +231,11 @@ def ten_household_groups(
     unit = pd.Series(pd.NA, index=households.index, dtype=object)
     grid[found] = units[grid_id_col].to_numpy()[pos[found]]
     unit[found] = unit_ids.to_numpy()[pos[found]]
-    for rid in households.index[~found]:
+    for rid in row_ids[~found]:
         report.add("households", rid, f"farther than {max_snap_m} m from every unit", "no group",
                    zh=(f"距所有单元都超过 {max_snap_m} 米", "未编入联户小组"))
     no_grid = found & grid.isna().to_numpy()
-    for rid in households.index[no_grid]:
+    for rid in row_ids[no_grid]:
         report.add("households", rid, f"its unit has no '{grid_id_col}'", "no group",
                    zh=(f"所在单元没有 '{grid_id_col}'", "未编入联户小组"))
 
@@ -282,6 +286,52 @@ def ten_household_groups(
     logger.info("formed %d household groups in %d grids; %d points reported", len(groups),
                 groups[grid_id_col].nunique(), len(report))
     return HouseholdGroups(groups=groups, households=out, report=report.to_frame(zh_columns=True))
+
+
+def check_points(points: gpd.GeoDataFrame, name: str, id_col: str | None = None) -> None:
+    """Raise :class:`GeometryError` unless every row of ``points`` is a point with a location,
+    naming the file, the rows (by ``id_col``, else by row number) and what to do.
+
+    Parameters
+    ----------
+    points : GeoDataFrame
+        Household points.
+    name : str
+        Their name in messages (the file's name on the command line).
+    id_col : str, optional
+        Column naming the rows (a building's 楼号); ``None``: the index, or the row number
+        counting from 1 below the header when the index is the default 0, 1, 2 ...
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> pts = gpd.GeoDataFrame({"楼号": ["B1", "B2"]}, geometry=[Point(0, 0), Point()], crs=4326)
+    >>> check_points(pts, "bp.gpkg", "楼号")
+    Traceback (most recent call last):
+    ...
+    spatial.core.errors.GeometryError: 'bp.gpkg': 楼号 B2 has an empty geometry: drop the row or give it a location
+    """
+    if id_col is not None:
+        require_columns(points, [id_col], name)
+    geom = points.geometry.values
+    empty = shapely.is_missing(geom) | shapely.is_empty(geom)
+    other = ~empty & (shapely.get_type_id(geom) != 0)
+    for bad in (empty, other):
+        if not bad.any():
+            continue
+        one = int(bad.sum()) == 1
+        if id_col is not None:
+            who = f"{id_col} {listed(points[id_col].to_numpy()[bad])}"
+        elif isinstance(points.index, pd.RangeIndex) and points.index.start == 0 and points.index.step == 1:
+            who = f"row{'' if one else 's'} {listed(np.flatnonzero(bad) + 1)} (counting from 1 below the header)"
+        else:
+            who = f"index {listed(points.index[bad])}"
+        if bad is empty:
+            what = "drop the row or give it a location" if one else "drop the rows or give them locations"
+            raise GeometryError(f"'{name}': {who} {'has' if one else 'have'} an empty geometry: {what}")
+        kinds = "/".join(sorted(set(points.geom_type[bad].astype(str))))
+        raise GeometryError(f"'{name}' must be points; {who} {'is a' if one else 'are'} {kinds}: give one point "
+                            "a row (e.g. the building's centroid)")
 
 
 def _cut(weights: np.ndarray, group_size: int) -> np.ndarray:

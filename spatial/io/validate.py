@@ -200,7 +200,7 @@ def _require_types(gdf: gpd.GeoDataFrame, name: str, id_col: str, allowed: tuple
         shown = ", ".join(f"{i} ({t})" for i, t in zip(gdf[id_col].to_numpy()[bad][:10], types[bad][:10]))
         raise GeometryError(
             f"'{name}' rows must be {' or '.join(allowed)}, but {int(bad.sum())} are not "
-            f"(ids: {shown}); {fix}"
+            f"({id_col}: {shown}); {fix}"
         )
 
 
