@@ -150,3 +150,9 @@ def test_a_unit_without_a_location_is_named_in_its_file(tmp_path, capsys):
     err = _one_line_error(capsys, ["grids", str(comm), str(tmp_path / "blank.gpkg"), "--out", str(tmp_path / "o.gpkg")])
     assert err == ("spatial grids: error: 'blank.gpkg' has 1 row with empty or missing geometry (unit_id U2); "
                    "draw it or remove the row")
+
+
+def test_once_per_row_of_no_rows_is_no_rows():
+    from spatial.core.checks import REPORT_COLUMNS, once_per_row
+
+    assert once_per_row(pd.DataFrame(columns=REPORT_COLUMNS)).empty  # was: ValueError from pandas

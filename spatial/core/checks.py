@@ -240,7 +240,8 @@ def once_per_row(frame: pd.DataFrame) -> pd.DataFrame:
     ['U3', 'U4']
     """
     drop = frame.astype(str).duplicated().to_numpy().copy()
-    key = frame[["layer", "row_id", "action"]].astype(str).agg("\x1f".join, axis=1).to_numpy()
+    key = (frame["layer"].astype(str) + "\x1f" + frame["row_id"].astype(str) + "\x1f"
+           + frame["action"].astype(str)).to_numpy()
     problem = frame["problem"].astype(str).to_numpy()
     alike = pd.Series(key).duplicated(keep=False).to_numpy() & ~drop
     for _, at in pd.Series(np.flatnonzero(alike)).groupby(key[alike]):
