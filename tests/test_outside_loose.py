@@ -156,3 +156,13 @@ def test_once_per_row_of_no_rows_is_no_rows():
     from spatial.core.checks import REPORT_COLUMNS, once_per_row
 
     assert once_per_row(pd.DataFrame(columns=REPORT_COLUMNS)).empty  # was: ValueError from pandas
+
+
+def test_the_editor_names_the_plan_file_and_the_point_units(tmp_path, capsys):
+    units = gpd.GeoDataFrame({"unit_id": ["U1", "U2"], "grid_id": ["G1", "G2"], "households": [100, 100]},
+                             geometry=[Point(50, 50), Point(150, 50)], crs=CRS)
+    units.to_crs(4326).to_file(tmp_path / "plan.gpkg")
+    err = _one_line_error(capsys, ["editor", str(tmp_path / "plan.gpkg"), "--out", str(tmp_path / "e.html")])
+    assert err.startswith("spatial editor: error: 'plan.gpkg' must be polygons to edit (unit_id U1, U2 are not); "
+                          "give the communities (--communities)")
+    assert not (tmp_path / "e.html").exists()

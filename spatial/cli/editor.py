@@ -12,6 +12,7 @@ from spatial.cli._common import (
     as_contract,
     check_inputs,
     check_output,
+    in_files,
     non_negative,
     column,
     positive,
@@ -157,13 +158,14 @@ def run(args: argparse.Namespace) -> int:
         roads = edges_frame(read_network(args.roads))
     elif args.roads is not None:
         roads = read_grid_input(args.roads, "roads", "roads")
-    path = save_grid_editor(units, args.out, communities, roads=roads, lang=args.lang, title=args.title,
-                            credits=args.credit,
-                            unit_id_col=uid, grid_id_col=gid, households_col=hh, population_col=pop,
-                            gated_col=args.gated_col,
-                            locked_col=args.locked_col, min_households=args.min_households,
-                            max_households=args.max_households, max_deviation_pct=args.max_deviation,
-                            street_gap_m=args.street_gap_m)
+    with in_files({"units": named}):  # the library's 'units' is the file given
+        path = save_grid_editor(units, args.out, communities, roads=roads, lang=args.lang, title=args.title,
+                                credits=args.credit,
+                                unit_id_col=uid, grid_id_col=gid, households_col=hh, population_col=pop,
+                                gated_col=args.gated_col,
+                                locked_col=args.locked_col, min_households=args.min_households,
+                                max_households=args.max_households, max_deviation_pct=args.max_deviation,
+                                street_gap_m=args.street_gap_m)
     n_grids = units[gid].nunique()
     say(args, f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB; {len(units)} units in {n_grids} grids)")
     return 0
