@@ -166,3 +166,13 @@ def test_the_editor_names_the_plan_file_and_the_point_units(tmp_path, capsys):
     assert err.startswith("spatial editor: error: 'plan.gpkg' must be polygons to edit (unit_id U1, U2 are not); "
                           "give the communities (--communities)")
     assert not (tmp_path / "e.html").exists()
+
+
+def test_a_community_of_the_wrong_kind_is_named_in_its_file(tmp_path, capsys):
+    comm, units = _three_communities_and_an_outsider(tmp_path)
+    communities = gpd.read_file(comm)
+    communities.loc[1, "geometry"] = communities.geometry.iloc[1].centroid
+    communities.to_file(tmp_path / "社区.gpkg")
+    err = _one_line_error(capsys, ["grids", str(tmp_path / "社区.gpkg"), str(units), "--out", str(tmp_path / "o.gpkg")])
+    assert err.startswith("spatial grids: error: '社区.gpkg' rows must be Polygon or MultiPolygon, but 1 are not "
+                          "(community_id: C2 (Point)); ")

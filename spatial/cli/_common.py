@@ -6,10 +6,9 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
-from spatial.core.errors import GeometryError, InputFileError, SpatialError
+from spatial.core.errors import GeometryError, InputFileError
 
 #: suffixes of files read as vector layers, tables (with or without coordinates) and networks
 LAYER_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".zip", ".kml", ".kmz")
@@ -149,19 +148,23 @@ def source(spec: str | Path) -> str:
     return f"{path.name}:{layer}" if layer else path.name
 
 
-@contextmanager
-def in_files(files: dict[str, str]):
-    """Errors of the library calls inside, which name a layer as the library knows it
-    (``'units' has 1 rows with empty ...``), name instead the file it was read from
-    (``'units.gpkg' has ...``); ``files`` maps layer names to :func:`source` texts."""
-    try:
-        yield
-    except SpatialError as exc:
-        text = str(exc)
-        layer = next((k for k in files if text.startswith(f"'{k}'")), None)
-        if layer is None:
-            raise
-        raise type(exc)(f"'{files[layer]}'{text[len(layer) + 2:]}", zh=exc.zh) from exc
+def read_from(args: argparse.Namespace, **files: str) -> None:
+    """Say which file each layer was read from (``units="units.gpkg"``): an error of the library
+    naming the layer as it knows it (``'units' has 1 rows ...``) then names the file
+    (``'units.gpkg' has 1 rows ...``), see :func:`in_file`."""
+    args.__dict__.setdefault("_files", {}).update(files)
+
+
+def in_file(text: str, files: dict[str, str]) -> str:
+    """``text`` with a leading layer name (``'units' ...``) replaced by the file it was read from.
+
+    Examples
+    --------
+    >>> in_file("'units' column 'unit_id' holds duplicate ids: U2", {"units": "town.gpkg:units"})
+    "'town.gpkg:units' column 'unit_id' holds duplicate ids: U2"
+    """
+    layer = next((k for k in files if text.startswith(f"'{k}'")), None)
+    return text if layer is None else f"'{files[layer]}'{text[len(layer) + 2:]}"
 
 
 def check_inputs(named: dict[str, str | Path | None], *, suffixes: dict[str, tuple[str, ...]] | None = None) -> None:

@@ -20,6 +20,7 @@ from spatial.cli._common import (
     non_negative,
     number_list,
     positive,
+    read_from,
     read_input,
     renamed,
     say,
@@ -246,6 +247,7 @@ def _coverage(args: argparse.Namespace, step) -> int:
     # the small layers first: a wrong column is found before the network is read
     stations = read_input(args.stations, "stations", "stations", points=True)
     demand = read_input(args.demand, "units", "demand", points=True)
+    read_from(args, stations=source(args.stations), demand=source(args.demand))
     if args.stations_coord_sys != "wgs84":  # Amap/Tencent or Baidu numbers: moved to WGS-84 first
         stations = to_wgs84(stations, args.stations_coord_sys, name=str(args.stations))
     if args.demand_coord_sys != "wgs84":

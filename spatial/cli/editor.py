@@ -12,10 +12,10 @@ from spatial.cli._common import (
     as_contract,
     check_inputs,
     check_output,
-    in_files,
     non_negative,
     column,
     positive,
+    read_from,
     read_grid_input,
     say,
     source,
@@ -135,6 +135,7 @@ def run(args: argparse.Namespace) -> int:
     hh = column(args, units, "households", "units" if args.units is not None else "plan")
     pop = column(args, units, "population", "units" if args.units is not None else "plan", required=False)
     named = source(args.units if args.units is not None else args.plan)  # the file, in messages
+    read_from(args, units=named)
     require_unique(units, uid, named)
     check_households(units, hh, named, id_col=uid)
     communities = None
@@ -142,6 +143,8 @@ def run(args: argparse.Namespace) -> int:
         communities = read_grid_input(args.communities, "communities", "communities")
     elif "communities" in _layers_of(args.plan):
         communities = read_grid_input(Path(f"{args.plan}:communities"), "communities", "communities")
+    if args.communities is not None:
+        read_from(args, communities=source(args.communities))
     found = None
     if communities is not None:  # 社区编号 ... as community_id, which the page and the points' cells read
         found = column(args, communities, "community_id", "communities", required=False)
@@ -158,14 +161,13 @@ def run(args: argparse.Namespace) -> int:
         roads = edges_frame(read_network(args.roads))
     elif args.roads is not None:
         roads = read_grid_input(args.roads, "roads", "roads")
-    with in_files({"units": named}):  # the library's 'units' is the file given
-        path = save_grid_editor(units, args.out, communities, roads=roads, lang=args.lang, title=args.title,
-                                credits=args.credit,
-                                unit_id_col=uid, grid_id_col=gid, households_col=hh, population_col=pop,
-                                gated_col=args.gated_col,
-                                locked_col=args.locked_col, min_households=args.min_households,
-                                max_households=args.max_households, max_deviation_pct=args.max_deviation,
-                                street_gap_m=args.street_gap_m)
+    path = save_grid_editor(units, args.out, communities, roads=roads, lang=args.lang, title=args.title,
+                            credits=args.credit,
+                            unit_id_col=uid, grid_id_col=gid, households_col=hh, population_col=pop,
+                            gated_col=args.gated_col,
+                            locked_col=args.locked_col, min_households=args.min_households,
+                            max_households=args.max_households, max_deviation_pct=args.max_deviation,
+                            street_gap_m=args.street_gap_m)
     n_grids = units[gid].nunique()
     say(args, f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB; {len(units)} units in {n_grids} grids)")
     return 0

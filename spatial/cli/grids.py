@@ -18,11 +18,11 @@ from spatial.cli._common import (
     check_inputs,
     check_output,
     column,
-    in_files,
     non_negative,
     non_negative_int,
     positive,
     positive_int,
+    read_from,
     read_input,
     say,
     source,
@@ -143,9 +143,9 @@ def _validated(args: argparse.Namespace, units, communities) -> tuple:
     require_unique(communities, cid, source(args.inputs[0]))
     require_unique(units, uid, named)
     check_households(units, hh, named, id_col=uid, max_value=MAX_UNIT_HOUSEHOLDS)
-    with in_files({"units": named, "communities": source(args.inputs[0])}):
-        layers, report = validate_inputs(communities=communities, units=units, households_col=hh,
-                                         unit_id_col=uid, community_id_col=cid)
+    read_from(args, communities=source(args.inputs[0]), **({} if args.from_buildings else {"units": named}))
+    layers, report = validate_inputs(communities=communities, units=units, households_col=hh,
+                                     unit_id_col=uid, community_id_col=cid)
     counts = layers["units"][hh]
     if not pd.api.types.is_float_dtype(units[hh]) and (counts % 1 == 0).all():
         # whole counts (an integer column, or text such as 203户) are written back as integers

@@ -18,6 +18,7 @@ from spatial.cli._common import (
     non_negative,
     positive,
     positive_int,
+    read_from,
     read_input,
     say,
     share,
@@ -88,6 +89,8 @@ def _cmd_site(args: argparse.Namespace) -> int:
         demand = to_wgs84(demand, args.demand_coord_sys, name=str(args.demand))
     candidates = None if args.candidates is None else read_input(args.candidates, "candidates", "candidates",
                                                                  points=True)
+    read_from(args, demand=source(args.demand), stations=source(args.stations),
+              **({} if args.candidates is None else {"candidates": source(args.candidates)}))
     cols = dict(households_col=column(args, demand, "households", "demand"),
                 population_col=column(args, demand, "population", "demand", required=False) or "population",
                 demand_id_col=column(args, demand, "unit_id", "demand", required=False))
