@@ -176,3 +176,31 @@ def test_a_community_of_the_wrong_kind_is_named_in_its_file(tmp_path, capsys):
     err = _one_line_error(capsys, ["grids", str(tmp_path / "社区.gpkg"), str(units), "--out", str(tmp_path / "o.gpkg")])
     assert err.startswith("spatial grids: error: '社区.gpkg' rows must be Polygon or MultiPolygon, but 1 are not "
                           "(community_id: C2 (Point)); ")
+
+
+def test_spatial_run_names_the_units_file_of_a_unit_without_a_location(tmp_path, capsys):
+    comm, units = _three_communities_and_an_outsider(tmp_path)
+    blank = gpd.read_file(units)
+    blank.loc[1, "geometry"] = None
+    blank.to_file(tmp_path / "住宅.gpkg")
+    (tmp_path / "p.toml").write_text(
+        f'[project]\nname = "t"\noutput = "out"\n[inputs]\ncommunities = "{comm.name}"\nunits = "住宅.gpkg"\n'
+        "[outputs]\nmaps = false\npng = false\nworkbook = false\n", encoding="utf-8")
+    err = _one_line_error(capsys, ["run", str(tmp_path / "p.toml")])
+    assert err == ("spatial run: error: '住宅.gpkg' has 1 row with empty or missing geometry (unit_id U2); "
+                   "draw it or remove the row")
+    assert not (tmp_path / "out").exists()
+
+
+def test_grids_evaluate_names_the_units_file_and_the_unit_of_a_blank_geometry(tmp_path, capsys):
+    comm, units = _three_communities_and_an_outsider(tmp_path)
+    plan = gpd.read_file(units).assign(grid_id=["G1", "G2", "G3", "G3"])
+    plan.to_file(tmp_path / "plan.gpkg")
+    blank = gpd.read_file(units)
+    blank.loc[2, "geometry"] = None
+    blank.to_file(tmp_path / "blank.gpkg")
+    err = _one_line_error(capsys, ["grids", str(comm), str(tmp_path / "blank.gpkg"), "--existing",
+                                   str(tmp_path / "plan.gpkg"), "--evaluate", "--out", str(tmp_path / "o.gpkg")])
+    # was: 'plan' has 1 rows with empty or missing geometry (ids: 2)
+    assert err == ("spatial grids: error: 'blank.gpkg' has 1 row with empty or missing geometry (unit_id U3); "
+                   "draw it or remove the row")

@@ -449,6 +449,8 @@ def _cmd_grids_evaluate_existing(args: argparse.Namespace) -> int:
     units = read_input(inputs[1], "units", "units")
     uid = column(args, units, "unit_id", "units")
     require_unique(units, uid, source(inputs[1]))
+    # the library scores the units carrying the plan's grids as 'plan'
+    read_from(args, communities=source(inputs[0]), units=source(inputs[1]), plan=source(inputs[1]))
     name = f"'{plan_path.name}'"
     rows = None
     if split_spec(args.existing)[0].suffix.lower() in TABLE_SUFFIXES:  # unit id, grid id (the editor's CSV)
