@@ -187,7 +187,7 @@ CASES = {
     "coverage-stations-empty": (lambda f, o, t: ["coverage", f["net"], f["empty_csv"], f["units"], "--out", o], r"empty\.csv' is empty"),
     "coverage-stations-no-coords": (lambda f, o, t: ["coverage", f["net"], f["nocoords_csv"], f["units"], "--out", o], r"nocoords\.csv' has no longitude column"),
     "coverage-stations-out-of-range": (lambda f, o, t: ["coverage", f["net"], f["range_csv"], f["units"], "--out", o], r"range\.csv.*row 3 \(lon=914"),
-    "coverage-stations-duplicate-ids": (lambda f, o, t: ["coverage", f["bad_graphml"], f["dup_csv"], f["units"], "--out", o], r"stations.*duplicate ids: S1"),
+    "coverage-stations-duplicate-ids": (lambda f, o, t: ["coverage", f["bad_graphml"], f["dup_csv"], f["units"], "--out", o], r"'dup.csv' column 'station_id' holds duplicate ids: S1"),
     "coverage-station-id-col": (lambda f, o, t: ["coverage", f["net"], f["stations"], f["units"], "--station-id-col", "站点编号", "--out", o], r"no column '站点编号' \(given as --station-id-col\)"),
     "coverage-bad-graphml": (lambda f, o, t: ["coverage", f["bad_graphml"], f["stations"], f["units"], "--out", o], r"net\.graphml"),
     "coverage-stations-on-dropped-part": (lambda f, o, t: ["coverage", f["net_islet"], f["stations_islet"], f["units"], "--out", o], r"every station is on a small disconnected part of the walking network that was dropped"),
@@ -237,7 +237,7 @@ CASES = {
     "run-hh-huge": (lambda f, o, t: ["run", _project(t, f, units=f'"{f["units_huge"].as_posix()}"')], r"'households' holds more than 1,000,000.*U7"),
     "run-hh-inf": (lambda f, o, t: ["run", _project(t, f, units=f'"{f["units_inf"].as_posix()}"')], r"'households'.*U7=inf"),
     "run-units-collection": (lambda f, o, t: ["run", _project(t, f, units=f'"{f["units_collection"].as_posix()}"')], r"U3 \(GeometryCollection\)"),
-    "run-duplicate-unit-ids": (lambda f, o, t: ["run", _project(t, f, units=f'"{f["units_dup"].as_posix()}"')], r"'units' column 'unit_id' holds duplicate ids: U0"),
+    "run-duplicate-unit-ids": (lambda f, o, t: ["run", _project(t, f, units=f'"{f["units_dup"].as_posix()}"')], r"'units_dup.gpkg' column 'unit_id' holds duplicate ids: U0"),
     "run-hh-column": (lambda f, o, t: ["run", _project(t, f, units=f'{{ path = "{f["units"].as_posix()}", households_col = "户数" }}')], r"no column '户数' \(given as \[inputs\] units households_col\)"),
 }
 

@@ -359,5 +359,5 @@ def test_a_negative_floor_area_is_refused_not_left_out_as_small(files, tmp_path,
     """A candidate of -50 m² was silently 'left out (< 500)'; it is a typing error, named with its row."""
     assert main(_candidates(files, tmp_path, [800.0, -50.0, 900.0]) + ["--min-floor-area-m2", "500"]) == 2
     err = capsys.readouterr().err
-    assert "'candidates' column 'floor_area_m2' must be a floor area >= 0" in err and "K2=-50" in err
+    assert "'cand.gpkg' column 'floor_area_m2' must be a floor area >= 0" in err and "K2=-50" in err
     assert not (tmp_path / "s.gpkg").exists()

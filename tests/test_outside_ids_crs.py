@@ -44,7 +44,7 @@ def test_a_station_without_an_id_is_refused_naming_its_row(town, tmp_path, capsy
     assert main(["coverage", str(p["net"]), str(p["stations"]), str(p["units"]), "--out", str(out)]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
-    assert "'stations' column '站点编号' is empty in row 2" in err and "give every row its own id" in err
+    assert "'站点.csv' column '站点编号' is empty in row 2" in err and "give every row its own id" in err
     assert not out.exists()
 
 

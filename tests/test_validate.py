@@ -101,7 +101,7 @@ def test_invalid_geometry_is_repaired_and_reported():
 def test_empty_geometry_is_refused_naming_the_id():
     units = _units()
     units.loc[11, "geometry"] = Polygon()
-    with pytest.raises(GeometryError, match=r"'units' has 1 rows with empty or missing geometry \(ids: U2\)"):
+    with pytest.raises(GeometryError, match=r"'units' has 1 row with empty or missing geometry \(unit_id U2\); draw it or remove the row"):
         _all(units=units)
 
 

@@ -90,7 +90,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except SpatialError as exc:
-        stderr(f"spatial {args.command}: error: {_one_line(exc)}")
+        from spatial.cli._common import in_file
+
+        # the library names a layer ('units'); the user gave a file (read_from)
+        stderr(f"spatial {args.command}: error: {in_file(_one_line(exc), getattr(args, '_files', {}))}")
         return 2
     except KeyboardInterrupt:
         stderr(f"spatial {args.command}: interrupted; no output was written (earlier outputs are unchanged)")

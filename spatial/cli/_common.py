@@ -141,6 +141,32 @@ def split_spec(spec: str | Path) -> tuple[Path, str | None]:
     return Path(text), None
 
 
+def source(spec: str | Path) -> str:
+    """The file as the user named it, for messages: ``units.gpkg``, or ``town.gpkg:units``
+    for a layer of a GeoPackage (a sheet of a workbook)."""
+    path, layer = split_spec(spec)
+    return f"{path.name}:{layer}" if layer else path.name
+
+
+def read_from(args: argparse.Namespace, **files: str) -> None:
+    """Say which file each layer was read from (``units="units.gpkg"``): an error of the library
+    naming the layer as it knows it (``'units' has 1 rows ...``) then names the file
+    (``'units.gpkg' has 1 rows ...``), see :func:`in_file`."""
+    args.__dict__.setdefault("_files", {}).update(files)
+
+
+def in_file(text: str, files: dict[str, str]) -> str:
+    """``text`` with a leading layer name (``'units' ...``) replaced by the file it was read from.
+
+    Examples
+    --------
+    >>> in_file("'units' column 'unit_id' holds duplicate ids: U2", {"units": "town.gpkg:units"})
+    "'town.gpkg:units' column 'unit_id' holds duplicate ids: U2"
+    """
+    layer = next((k for k in files if text.startswith(f"'{k}'")), None)
+    return text if layer is None else f"'{files[layer]}'{text[len(layer) + 2:]}"
+
+
 def check_inputs(named: dict[str, str | Path | None], *, suffixes: dict[str, tuple[str, ...]] | None = None) -> None:
     """Every input exists, is a file and has a suffix it can be read by; before any work starts.
 

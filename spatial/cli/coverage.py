@@ -20,9 +20,11 @@ from spatial.cli._common import (
     non_negative,
     number_list,
     positive,
+    read_from,
     read_input,
     renamed,
     say,
+    source,
     split_spec,
 )
 
@@ -245,6 +247,7 @@ def _coverage(args: argparse.Namespace, step) -> int:
     # the small layers first: a wrong column is found before the network is read
     stations = read_input(args.stations, "stations", "stations", points=True)
     demand = read_input(args.demand, "units", "demand", points=True)
+    read_from(args, stations=source(args.stations), demand=source(args.demand))
     if args.stations_coord_sys != "wgs84":  # Amap/Tencent or Baidu numbers: moved to WGS-84 first
         stations = to_wgs84(stations, args.stations_coord_sys, name=str(args.stations))
     if args.demand_coord_sys != "wgs84":
@@ -261,13 +264,13 @@ def _coverage(args: argparse.Namespace, step) -> int:
     name = column(args, stations, "name", "stations", required=False)
     stations = as_contract(stations, name, "name")  # the maps label stations by 'name'
     sid = renamed(stations, sid, name, "name")  # KML's Name as id and name: one column, 'name'
-    require_unique(stations, sid, "stations")  # before the network is read
+    require_unique(stations, sid, source(args.stations))  # before the network is read
     area_col = _area_column(args, stations)
     if uid is not None:
-        require_unique(demand, uid, "demand")
+        require_unique(demand, uid, source(args.demand))
     # counts typed as text ('203户', '1,203') are read once here: every sum and layer has the numbers
     for col in (hh, pop) if pop in demand.columns else (hh,):
-        counts = check_households(demand, col, "demand", id_col=uid,  # a count no unit reaches: a wrong column
+        counts = check_households(demand, col, source(args.demand), id_col=uid,  # a count no unit reaches: a wrong column
                                   max_value=MAX_UNIT_HOUSEHOLDS if col == hh else None)
         if not pd.api.types.is_float_dtype(demand[col]):
             demand = demand.assign(**{col: counts.to_numpy()})

@@ -15,8 +15,10 @@ from spatial.cli._common import (
     non_negative,
     column,
     positive,
+    read_from,
     read_grid_input,
     say,
+    source,
     split_spec,
 )
 from spatial.cli.grids import _street_gap
@@ -102,6 +104,7 @@ def _units_community(args: argparse.Namespace, units, uid: str, gid: str, commun
 
 
 def run(args: argparse.Namespace) -> int:
+    from spatial.core.checks import check_households, require_unique
     from spatial.core.errors import ColumnError
     from spatial.grids.plan import read_plan
     from spatial.maps.editor import save_grid_editor
@@ -131,11 +134,17 @@ def run(args: argparse.Namespace) -> int:
         gid = _grid_column(args, units, uid)
     hh = column(args, units, "households", "units" if args.units is not None else "plan")
     pop = column(args, units, "population", "units" if args.units is not None else "plan", required=False)
+    named = source(args.units if args.units is not None else args.plan)  # the file, in messages
+    read_from(args, units=named)
+    require_unique(units, uid, named)
+    check_households(units, hh, named, id_col=uid)
     communities = None
     if args.communities is not None:
         communities = read_grid_input(args.communities, "communities", "communities")
     elif "communities" in _layers_of(args.plan):
         communities = read_grid_input(Path(f"{args.plan}:communities"), "communities", "communities")
+    if args.communities is not None:
+        read_from(args, communities=source(args.communities))
     found = None
     if communities is not None:  # 社区编号 ... as community_id, which the page and the points' cells read
         found = column(args, communities, "community_id", "communities", required=False)

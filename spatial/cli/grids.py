@@ -22,8 +22,10 @@ from spatial.cli._common import (
     non_negative_int,
     positive,
     positive_int,
+    read_from,
     read_input,
     say,
+    source,
     split_spec,
 )
 
@@ -129,14 +131,19 @@ def _validated(args: argparse.Namespace, units, communities) -> tuple:
     ``(units, communities, column options, report rows)``."""
     import pandas as pd
 
-    from spatial.core.checks import check_households
+    from spatial.core.checks import check_households, require_unique
     from spatial.io.validate import MAX_UNIT_HOUSEHOLDS, validate_inputs
 
     hh = column(args, units, "households", "units")
     uid = column(args, units, "unit_id", "units")
     cid = column(args, communities, "community_id", "communities")
     pop = column(args, units, "population", "units", required=False) or "population"
-    check_households(units, hh, "units", id_col=uid, max_value=MAX_UNIT_HOUSEHOLDS)
+    # the files named in messages (units built from buildings are named by their ids, as built)
+    named = "units" if args.from_buildings else source(args.inputs[1])
+    require_unique(communities, cid, source(args.inputs[0]))
+    require_unique(units, uid, named)
+    check_households(units, hh, named, id_col=uid, max_value=MAX_UNIT_HOUSEHOLDS)
+    read_from(args, communities=source(args.inputs[0]), **({} if args.from_buildings else {"units": named}))
     layers, report = validate_inputs(communities=communities, units=units, households_col=hh,
                                      unit_id_col=uid, community_id_col=cid)
     counts = layers["units"][hh]
@@ -161,6 +168,7 @@ def _street_gap(text: str) -> float:
 def _cmd_grids(args: argparse.Namespace) -> int:
     import pandas as pd
 
+    from spatial.core.checks import once_per_row
     from spatial.core.errors import SpatialError
     from spatial.io.layers import write_layers
 
@@ -212,14 +220,20 @@ def _cmd_grids(args: argparse.Namespace) -> int:
     communities = read_input(args.inputs[0], "communities", "communities")
     units = read_input(args.inputs[1], "units", "units", points=True)
     roads = _read_roads(args.roads)
-    points = count_col = None
+    points = count_col = point_id = None
     if args.household_points is not None:  # read and checked before the grids are drawn
         from spatial.core.checks import check_households
+        from spatial.grids.workforce import check_points
+        from spatial.io.columns import find_column
 
         points = read_input(args.household_points, "households", "household points", points=True)
         count_col = column(args, points, "households", "household points", required=False)
+        # the points named by their building's number (楼号), else an id column, else row numbers
+        point_id = next((c for c in ("楼号", "楼栋号") if c in points.columns), None) or find_column(
+            points, "unit_id", layer="household points", required=False)
         if count_col is not None:
-            check_households(points, count_col, split_spec(args.household_points)[0].name)
+            check_households(points, count_col, source(args.household_points), id_col=point_id)
+        check_points(points, source(args.household_points), point_id)
     built = None
     if args.from_buildings:
         units, built = _units_from_buildings(args, units, communities, roads)
@@ -278,12 +292,13 @@ def _cmd_grids(args: argparse.Namespace) -> int:
                               restarts=args.restarts, max_deviation_pct=args.max_deviation, **opts)
         layers = {"grids": res.grids, "units": res.units, "report": res.report}
     # the grids report what the validation found on the units too (overlapping units): said once
-    layers["report"] = pd.concat([checked, layers["report"]], ignore_index=True).drop_duplicates(ignore_index=True)
+    # and a unit outside every community gets one row from both
+    layers["report"] = once_per_row(pd.concat([checked, layers["report"]], ignore_index=True))
     if args.household_points is not None:
         from spatial.grids.workforce import ten_household_groups
 
         groups = ten_household_groups(points, res.units, households_col=count_col, unit_id_col=cols["unit_id_col"],
-                                      name=split_spec(args.household_points)[0].name)
+                                      name=source(args.household_points), id_col=point_id)
         layers.update({"household_groups": groups.groups, "household_points": groups.households})
         layers["report"] = pd.concat([layers["report"], groups.report], ignore_index=True)
         per = groups.groups["households"]
@@ -418,6 +433,7 @@ def _units_from_buildings(args: argparse.Namespace, buildings, communities, road
 
 def _cmd_grids_evaluate_existing(args: argparse.Namespace) -> int:
     """``COMMUNITIES UNITS --existing PLAN --evaluate``: score a unit_id -> grid_id plan of the units."""
+    from spatial.core.checks import require_unique
     from spatial.core.errors import SpatialError
     from spatial.grids.plan import named_plan, outlines_as_plan, plan_labels, read_plan
 
@@ -432,6 +448,9 @@ def _cmd_grids_evaluate_existing(args: argparse.Namespace) -> int:
     _check(args, {"COMMUNITIES": inputs[0], "UNITS": inputs[1], "--existing": args.existing, "--roads": args.roads})
     units = read_input(inputs[1], "units", "units")
     uid = column(args, units, "unit_id", "units")
+    require_unique(units, uid, source(inputs[1]))
+    # the library scores the units carrying the plan's grids as 'plan'
+    read_from(args, communities=source(inputs[0]), units=source(inputs[1]), plan=source(inputs[1]))
     name = f"'{plan_path.name}'"
     rows = None
     if split_spec(args.existing)[0].suffix.lower() in TABLE_SUFFIXES:  # unit id, grid id (the editor's CSV)

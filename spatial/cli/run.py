@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from spatial.cli._common import say
+from spatial.cli._common import read_from, say
 
 
 def add_parser(sub) -> None:
@@ -20,8 +20,12 @@ def add_parser(sub) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from spatial.project.config import load_project
     from spatial.project.run import headline, run_project
 
+    # an error about a layer names the file the project gives for it (units.gpkg, not 'units')
+    read_from(args, **{name: spec.path.name + (f":{spec.layer}" if spec.layer else "")
+                       for name, spec in load_project(args.project).inputs.items()})
     result = run_project(args.project, out_dir=args.out, progress=not args.quiet and sys.stderr.isatty(),
                          scheduler=args.scheduler, on_step=step_printer(args))
     for line in headline(result).splitlines():

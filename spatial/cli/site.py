@@ -18,9 +18,11 @@ from spatial.cli._common import (
     non_negative,
     positive,
     positive_int,
+    read_from,
     read_input,
     say,
     share,
+    source,
     split_spec,
 )
 from spatial.core.errors import SpatialError
@@ -87,6 +89,8 @@ def _cmd_site(args: argparse.Namespace) -> int:
         demand = to_wgs84(demand, args.demand_coord_sys, name=str(args.demand))
     candidates = None if args.candidates is None else read_input(args.candidates, "candidates", "candidates",
                                                                  points=True)
+    read_from(args, demand=source(args.demand), stations=source(args.stations),
+              **({} if args.candidates is None else {"candidates": source(args.candidates)}))
     cols = dict(households_col=column(args, demand, "households", "demand"),
                 population_col=column(args, demand, "population", "demand", required=False) or "population",
                 demand_id_col=column(args, demand, "unit_id", "demand", required=False))
@@ -96,9 +100,9 @@ def _cmd_site(args: argparse.Namespace) -> int:
         stations = as_contract(stations, column(args, stations, "name", "stations", required=False), "name")
     if candidates is not None:
         cols["candidate_id_col"] = column(args, candidates, "candidate_id", "candidates")
-        require_unique(candidates, cols["candidate_id_col"], "candidates")  # before the network is read
+        require_unique(candidates, cols["candidate_id_col"], source(args.candidates))  # before the network is read
     if cols["demand_id_col"] is not None:
-        require_unique(demand, cols["demand_id_col"], "demand")
+        require_unique(demand, cols["demand_id_col"], source(args.demand))
     net_path, net_layer = split_spec(args.network)  # FILE.gpkg:layer (osmnx's GeoPackage: edges)
     if args.keep == "stations" and not len(stations):
         raise SpatialError(f"--keep stations: '{args.stations}' has no stations; give --keep all or largest")

@@ -37,6 +37,15 @@ REPORT_COLUMNS = ["layer", "row_id", "problem", "action"]
 #: that functions return (the Chinese workbook's 数据问题清单); never written to the report layer.
 ZH_COLUMNS = ["problem_zh", "action_zh"]
 
+#: A unit outside every community, as the validation and the grids both report it (the one row
+#: :func:`once_per_row` keeps of the two says what happened to it and what to do).
+OUTSIDE_PROBLEM = ("outside every community", "不在任何社区内")
+OUTSIDE_ACTION = (
+    "kept in the output with no community and no grid; fix the unit's location or extend the "
+    "community boundary",
+    "保留在结果中，但不属于任何社区、未划入网格；请核对单元位置或扩大社区边界",
+)
+
 #: Why a point or an edge was left out of a walk (the ``reason`` values of coverage and slopes), in
 #: Chinese: the words of the maps and of the report rows that repeat these reasons.
 REASONS_ZH = {
@@ -203,6 +212,43 @@ class Report:
 
     def __len__(self) -> int:
         return len(self.rows)
+
+
+def once_per_row(frame: pd.DataFrame) -> pd.DataFrame:
+    """A report table with each thing said once of a row: exact repeats are dropped, and of rows
+    of one layer, row and action whose problems begin alike (``outside every community`` and
+    ``outside every community (nearest: C2, 40 m away)``) only the fuller one is kept.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Report rows (``layer, row_id, problem, action`` and maybe ``problem_zh, action_zh``),
+        e.g. the validation's rows followed by the grids'.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows kept, in order, on a fresh index.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"layer": ["units", "units", "units"], "row_id": ["U3", "U3", "U4"],
+    ...                      "problem": ["outside every community (nearest: C2, 40 m away)",
+    ...                                  "outside every community", "outside every community"],
+    ...                      "action": ["kept", "kept", "kept"]})
+    >>> once_per_row(rows)["row_id"].tolist()
+    ['U3', 'U4']
+    """
+    drop = frame.astype(str).duplicated().to_numpy().copy()
+    key = (frame["layer"].astype(str) + "\x1f" + frame["row_id"].astype(str) + "\x1f"
+           + frame["action"].astype(str)).to_numpy()
+    problem = frame["problem"].astype(str).to_numpy()
+    alike = pd.Series(key).duplicated(keep=False).to_numpy() & ~drop
+    for _, at in pd.Series(np.flatnonzero(alike)).groupby(key[alike]):
+        texts = problem[at.to_numpy()]
+        for i, text in zip(at, texts):
+            drop[i] |= any(len(other) > len(text) and other.startswith(text) for other in texts)
+    return frame[~drop].reset_index(drop=True)
 
 
 def report_in(frame: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
@@ -490,10 +536,11 @@ def repair_geometries(
     ids = gdf.index if id_col is None else gdf[id_col]
     missing = shapely.is_missing(geom) | shapely.is_empty(geom)
     if missing.any() and not allow_empty:
-        shown = ", ".join(map(str, np.asarray(ids)[missing][:10]))
+        n = int(missing.sum())
         raise GeometryError(
-            f"'{name}' has {int(missing.sum())} rows with empty or missing geometry (ids: {shown}); "
-            "draw them or remove the rows"
+            f"'{name}' has {n} row{'s' if n > 1 else ''} with empty or missing geometry "
+            f"({'index' if id_col is None else id_col} {listed(np.asarray(ids)[missing], 10)}); "
+            f"draw {'them' if n > 1 else 'it'} or remove the row{'s' if n > 1 else ''}"
         )
     invalid = ~shapely.is_valid(geom) & ~missing
     if not invalid.any():

@@ -16,7 +16,7 @@ import shapely
 
 from spatial.core._voronoi import voronoi_cells
 from spatial.core._ids import id_type_hint
-from spatial.core.checks import Report, metric_crs, polygonal
+from spatial.core.checks import OUTSIDE_ACTION, OUTSIDE_PROBLEM, Report, metric_crs, polygonal
 from spatial.core.errors import ColumnError, GeometryError
 from spatial.core.reproject import to_crs_valid
 
@@ -157,8 +157,8 @@ def community_of(ug, cg, comm_ids, units, community_id_col, unit_ids, report) ->
             best = best[best["a"] > 0]
             out[best["u"].to_numpy()] = best["c"].to_numpy()
     for i in np.flatnonzero(out < 0):
-        report.add("units", unit_ids[i], "lies outside every community", "not given a grid",
-                   zh=("不在任何社区内", "未划入网格"))
+        report.add("units", unit_ids[i], OUTSIDE_PROBLEM[0], OUTSIDE_ACTION[0],
+                   zh=(OUTSIDE_PROBLEM[1], OUTSIDE_ACTION[1]))
     return out
 
 

@@ -129,8 +129,10 @@ def evaluate_grids(
     if layer[grid_id_col].isna().all():
         raise ColumnError(f"'plan' column '{grid_id_col}' is blank in all {len(layer)} rows; give each unit its "
                           "grid (spatial.read_plan, or partition_grids to draw a plan)")
-    hh = check_households(layer, households_col, "plan")
-    layer = repair_geometries(layer, "plan", report, id_col=None)
+    # rows named by their unit (or, for grid polygons, grid) ids
+    row_id = unit_id_col if unit_id_col in layer.columns else grid_id_col
+    hh = check_households(layer, households_col, "plan", id_col=row_id)
+    layer = repair_geometries(layer, "plan", report, id_col=row_id)
     if communities is not None:
         require_crs(communities, "communities")
         require_columns(communities, [community_id_col], "communities")

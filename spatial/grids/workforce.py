@@ -9,7 +9,6 @@ crosses a grid. No library forms fixed-size spatial groups inside given zones, h
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -20,6 +19,7 @@ import shapely
 from spatial.core.checks import (
     Report,
     check_households,
+    listed,
     require_columns,
     require_crs,
     to_metric,
@@ -28,7 +28,36 @@ from spatial.core.errors import GeometryError, SpatialError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["HouseholdGroups", "staffing", "ten_household_groups"]
+__all__ = ["HouseholdGroups", "household_leads", "staffing", "ten_household_groups"]
+
+
+def household_leads(households: np.ndarray | float, per_lead: float = 10) -> np.ndarray:
+    """Number of 联户长 (and so of 十联户 groups) for each count of households: ceil(H / per_lead).
+
+    The one rule behind both :func:`staffing`'s ``household_leads`` and the number of groups
+    :func:`ten_household_groups` forms in a grid, so that each group has its one 联户长 and no
+    联户长 looks after more than ``per_lead`` households on average.
+
+    Parameters
+    ----------
+    households : array-like or float
+        Households (whole or not, >= 0) of each grid.
+    per_lead : float
+        Households one 联户长 looks after (the 十联户: 10).
+
+    Returns
+    -------
+    numpy.ndarray
+        Integer counts, 0 for no households.
+
+    Examples
+    --------
+    >>> household_leads([0, 5, 10, 14, 15, 305]).tolist()
+    [0, 1, 1, 2, 2, 31]
+    """
+    # round away float noise (20 / 2 must not become 10.000000001 -> 11)
+    ratio = np.round(np.asarray(households, dtype=float) / per_lead, 9)
+    return np.ceil(ratio).astype(np.int64)
 
 
 def staffing(
@@ -59,7 +88,8 @@ def staffing(
     same type as ``grids``
         ``grids`` with its index and columns, plus ``full_time_workers``, ``part_time_workers``,
         ``building_leads`` = ceil(buildings / ratio) and ``household_leads`` =
-        ceil(households / ratio), all integers.
+        ceil(households / ratio) (:func:`household_leads`, the number of 十联户 groups
+        :func:`ten_household_groups` forms in the grid), all integers.
 
     Examples
     --------
@@ -86,9 +116,8 @@ def staffing(
     out = grids.copy()
     out["full_time_workers"] = int(full_time_per_grid)
     out["part_time_workers"] = int(part_time_per_grid)
-    # round away float noise (20 / 2 must not become 10.000000001 -> 11)
-    out["building_leads"] = np.ceil(np.round(buildings / buildings_per_building_lead, 9)).astype(int)
-    out["household_leads"] = np.ceil(np.round(households / households_per_household_lead, 9)).astype(int)
+    out["building_leads"] = household_leads(buildings, buildings_per_building_lead).astype(int)  # same ceil rule
+    out["household_leads"] = household_leads(households, households_per_household_lead).astype(int)
     logger.info(
         "staffed %d grids: %d workers, %d building leads, %d household leads",
         len(out),
@@ -134,6 +163,7 @@ def ten_household_groups(
     max_snap_m: float = 50.0,
     hull_buffer_m: float = 2.0,
     name: str = "households",
+    id_col: str | None = None,
 ) -> HouseholdGroups:
     """Form 十联户 groups of about ``group_size`` neighbouring households inside each grid.
 
@@ -145,8 +175,10 @@ def ten_household_groups(
     units : GeoDataFrame
         Unit polygons carrying ``grid_id_col`` (the units after grid partition).
     group_size : int
-        Target households per group; a grid with H households gets max(1, round(H / size))
-        groups of near-equal household counts.
+        Households per group (per 联户长); a grid with H households gets ceil(H / size)
+        groups (:func:`household_leads`, the ``household_leads`` of :func:`staffing`) of
+        near-equal household counts: fewer only when fewer of its points carry households, as a
+        point is never split; one group of no households where the grid has none.
     households_col : str, optional
         Column of households per point; ``None`` means one household per point.
     max_snap_m : float
@@ -156,6 +188,9 @@ def ten_household_groups(
         Buffer (metres) around each group's convex hull so that its geometry is a polygon.
     name : str
         The household points' name in messages (their file's name on the command line).
+    id_col : str, optional
+        Column naming the points in messages and report rows (a building's 楼号); ``None``: the
+        index (on the command line, the row number counting from 1 below the header).
 
     Returns
     -------
@@ -185,9 +220,8 @@ def ten_household_groups(
         weight = pd.Series(1.0, index=households.index)
     else:
         weight = check_households(households, households_col, name)
-    if not (households.geom_type == "Point").all():
-        bad = households.index[households.geom_type != "Point"][:10].tolist()
-        raise GeometryError(f"'{name}' must be points; rows {bad} are not (use their centroids)")
+    check_points(households, name, id_col)
+    row_ids = households.index if id_col is None else pd.Index(households[id_col])
 
     report = Report()
     unit_ids = units[unit_id_col]
@@ -197,11 +231,11 @@ def ten_household_groups(
     unit = pd.Series(pd.NA, index=households.index, dtype=object)
     grid[found] = units[grid_id_col].to_numpy()[pos[found]]
     unit[found] = unit_ids.to_numpy()[pos[found]]
-    for rid in households.index[~found]:
+    for rid in row_ids[~found]:
         report.add("households", rid, f"farther than {max_snap_m} m from every unit", "no group",
                    zh=(f"距所有单元都超过 {max_snap_m} 米", "未编入联户小组"))
     no_grid = found & grid.isna().to_numpy()
-    for rid in households.index[no_grid]:
+    for rid in row_ids[no_grid]:
         report.add("households", rid, f"its unit has no '{grid_id_col}'", "no group",
                    zh=(f"所在单元没有 '{grid_id_col}'", "未编入联户小组"))
 
@@ -254,10 +288,57 @@ def ten_household_groups(
     return HouseholdGroups(groups=groups, households=out, report=report.to_frame(zh_columns=True))
 
 
+def check_points(points: gpd.GeoDataFrame, name: str, id_col: str | None = None) -> None:
+    """Raise :class:`GeometryError` unless every row of ``points`` is a point with a location,
+    naming the file, the rows (by ``id_col``, else by row number) and what to do.
+
+    Parameters
+    ----------
+    points : GeoDataFrame
+        Household points.
+    name : str
+        Their name in messages (the file's name on the command line).
+    id_col : str, optional
+        Column naming the rows (a building's 楼号); ``None``: the index, or the row number
+        counting from 1 below the header when the index is the default 0, 1, 2 ...
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> pts = gpd.GeoDataFrame({"楼号": ["B1", "B2"]}, geometry=[Point(0, 0), Point()], crs=4326)
+    >>> check_points(pts, "bp.gpkg", "楼号")
+    Traceback (most recent call last):
+    ...
+    spatial.core.errors.GeometryError: 'bp.gpkg': 楼号 B2 has an empty geometry: drop the row or give it a location
+    """
+    if id_col is not None:
+        require_columns(points, [id_col], name)
+    geom = points.geometry.values
+    empty = shapely.is_missing(geom) | shapely.is_empty(geom)
+    other = ~empty & (shapely.get_type_id(geom) != 0)
+    for bad in (empty, other):
+        if not bad.any():
+            continue
+        one = int(bad.sum()) == 1
+        if id_col is not None:
+            who = f"{id_col} {listed(points[id_col].to_numpy()[bad])}"
+        elif isinstance(points.index, pd.RangeIndex) and points.index.start == 0 and points.index.step == 1:
+            who = f"row{'' if one else 's'} {listed(np.flatnonzero(bad) + 1)} (counting from 1 below the header)"
+        else:
+            who = f"index {listed(points.index[bad])}"
+        if bad is empty:
+            what = "drop the row or give it a location" if one else "drop the rows or give them locations"
+            raise GeometryError(f"'{name}': {who} {'has' if one else 'have'} an empty geometry: {what}")
+        kinds = "/".join(sorted(set(points.geom_type[bad].astype(str))))
+        raise GeometryError(f"'{name}' must be points; {who} {'is a' if one else 'are'} {kinds}: give one point "
+                            "a row (e.g. the building's centroid)")
+
+
 def _cut(weights: np.ndarray, group_size: int) -> np.ndarray:
-    """Cut an ordered run of weights into k = max(1, round(total/size)) near-equal groups."""
+    """Cut an ordered run of weights into k = ceil(total/size) near-equal groups (at most one a
+    point with weight; one group when the total is 0)."""
     total = float(weights.sum())
-    k = max(1, math.floor(total / group_size + 0.5))
+    k = min(int(household_leads(total, group_size)), int((weights > 0).sum()))
     if total <= 0:
         return np.zeros(len(weights), dtype=int)
     middle = np.cumsum(weights) - weights / 2.0
@@ -267,8 +348,21 @@ def _cut(weights: np.ndarray, group_size: int) -> np.ndarray:
     has = weights > 0
     at = np.maximum.accumulate(np.where(has, np.arange(len(weights)), -1))
     at = np.where(at >= 0, at, np.argmax(has))
-    labels = labels[at]
-    return np.unique(labels, return_inverse=True)[1]  # labels 0..m-1 with no gaps
+    labels = np.unique(labels[at], return_inverse=True)[1]  # labels 0..m-1 with no gaps
+    # a heavy point can swallow a whole group's share: split the largest splittable runs until
+    # there are k groups, one 联户长 each
+    for _ in range(k - int(labels.max()) - 1):
+        sums = np.bincount(labels, weights=weights)
+        can = np.bincount(labels, weights=has.astype(float)) >= 2
+        g = int(np.argmax(np.where(can, sums, -1.0)))
+        run = np.flatnonzero(labels == g)
+        left = np.cumsum(weights[run])
+        # cut before a point with households, nearest the run's middle
+        starts = [i for i in range(1, len(run)) if has[run[i]] and left[i - 1] > 0]
+        i = min(starts, key=lambda j: abs(2 * left[j - 1] - sums[g]))
+        labels[run[i:]] += 1
+        labels[run[-1] + 1 :] += 1
+    return labels
 
 
 def _locate(pts: gpd.GeoDataFrame, units: gpd.GeoDataFrame, max_snap_m: float) -> np.ndarray:

@@ -19,6 +19,8 @@ from pyproj import CRS
 
 from spatial.core._threads import halves, thread_map
 from spatial.core.checks import (
+    OUTSIDE_ACTION,
+    OUTSIDE_PROBLEM,
     Report,
     check_households,
     layer_zh,
@@ -198,7 +200,7 @@ def _require_types(gdf: gpd.GeoDataFrame, name: str, id_col: str, allowed: tuple
         shown = ", ".join(f"{i} ({t})" for i, t in zip(gdf[id_col].to_numpy()[bad][:10], types[bad][:10]))
         raise GeometryError(
             f"'{name}' rows must be {' or '.join(allowed)}, but {int(bad.sum())} are not "
-            f"(ids: {shown}); {fix}"
+            f"({id_col}: {shown}); {fix}"
         )
 
 
@@ -354,14 +356,23 @@ def _parts_without_units(units, communities, community_id_col, report) -> None:
 
 
 def _units_outside(units, communities, unit_id_col, community_id_col, report) -> None:
-    """Report units whose point-on-surface lies in no community, or that name an unknown one."""
+    """Report units with no area in any community (points: in none), as the grids leave them
+    without one, with the nearest community from their point-on-surface; and units that name
+    an unknown community."""
     crs = metric_crs(communities, units)
     comm = communities.to_crs(crs)
-    pts = shapely.point_on_surface(units.to_crs(crs).geometry.values)
+    geoms = units.to_crs(crs).geometry.values
+    pts = shapely.point_on_surface(geoms)
     tree = shapely.STRtree(comm.geometry.values)
     hit = np.zeros(len(pts), dtype=bool)
-    pairs = tree.query(pts, predicate="intersects")
-    hit[pairs[0]] = True
+    ui, ci = tree.query(geoms, predicate="intersects")
+    try:  # as the grids place a unit: where some of its area lies
+        g = geoms[ui]
+        area = shapely.area(shapely.intersection(g, comm.geometry.values[ci]))
+        share = np.where(shapely.get_dimensions(g) == 0, 1.0, area)
+        hit[ui[share > 0]] = True
+    except shapely.errors.GEOSException:  # an outline GEOS cannot intersect: its point-on-surface
+        hit[tree.query(pts, predicate="intersects")[0]] = True
     comm_ids = comm[community_id_col].to_numpy()
     unit_ids = units[unit_id_col].to_numpy()
     if (~hit).any():
@@ -370,10 +381,9 @@ def _units_outside(units, communities, unit_id_col, community_id_col, report) ->
         for k, c, d in zip(miss[nearest[0]], nearest[1], dist):
             report.add(
                 "units", unit_ids[k],
-                f"outside every community (nearest: {comm_ids[c]}, {d:.0f} m away)",
-                "kept without a community; fix the unit's location or extend the community boundary",
-                zh=(f"不在任何社区内（最近的社区：{comm_ids[c]}，相距 {d:.0f} 米）",
-                    "保留，但不属于任何社区；请核对单元位置或扩大社区边界"),
+                f"{OUTSIDE_PROBLEM[0]} (nearest: {comm_ids[c]}, {d:.0f} m away)",
+                OUTSIDE_ACTION[0],  # the grids' row for it says the same: one row is kept (once_per_row)
+                zh=(f"{OUTSIDE_PROBLEM[1]}（最近的社区：{comm_ids[c]}，相距 {d:.0f} 米）", OUTSIDE_ACTION[1]),
             )
     if community_id_col in units.columns:
         known = set(comm_ids.tolist())

@@ -42,6 +42,7 @@ from spatial.core.checks import (
     Report,
     check_households,
     label_text,
+    listed,
     marked_synthetic,
     metric_crs,
     repair_geometries,
@@ -232,8 +233,8 @@ def editor_payload(
         units = unit_cells(units, communities, unit_id_col=unit_id_col, community_id_col=community_id_col)
     kinds = set(units.geom_type.dropna())
     if not kinds <= {"Polygon", "MultiPolygon"}:
-        bad = units.loc[~units.geom_type.isin(["Polygon", "MultiPolygon"]), unit_id_col].head(5).tolist()
-        raise GeometryError(f"'units' must be polygons to edit (rows {bad} are not); give the communities "
+        bad = listed(units.loc[~units.geom_type.isin(["Polygon", "MultiPolygon"]), unit_id_col])
+        raise GeometryError(f"'units' must be polygons to edit ({unit_id_col} {bad} are not); give the communities "
                             "(--communities) to edit points as the cells the grids were drawn from, or build "
                             "units first, e.g. spatial.units_from_buildings")
     report = Report()

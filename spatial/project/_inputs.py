@@ -95,7 +95,7 @@ def _find_columns(project: Project, layers: dict) -> Project:
                 found = role
             options[key] = found
             if key == "id_col":  # repeated ids are found now, not after the network is read
-                require_unique(layers[name], found, name)
+                require_unique(layers[name], found, spec.path.name)  # the file, as the user gave it
         inputs[name] = dataclasses.replace(spec, options=options)
     return dataclasses.replace(project, inputs=inputs)
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from spatial.core.checks import Report, marked_synthetic
+from spatial.core.checks import Report, marked_synthetic, once_per_row
 from spatial.project._inputs import _find_columns, _opt, _outlines_as_plan, read_input
 from spatial.project.config import Project
 
@@ -129,6 +129,9 @@ def _extend_once(report: Report, frame: pd.DataFrame) -> None:
 
     seen = {key(r) for r in report.rows}
     report.rows.extend(r for r in _report_from_frame(frame).rows if key(r) not in seen)
+    # a unit outside every community: the validation's row (with the nearest community) and the
+    # grids' say one thing, kept once
+    report.rows[:] = _report_from_frame(once_per_row(report.to_frame(zh_columns=True))).rows
 
 
 def _split_key(project: Project, communities) -> str:
