@@ -15,6 +15,7 @@ import shapely
 
 import spatial
 from spatial.coverage._shift import shift_hint
+from spatial.coverage.gaps import assign_gaps
 from spatial.network.graph import WalkNetwork, network_from_arrays
 
 CRS = "EPSG:32650"
@@ -64,3 +65,91 @@ def test_stations_on_streets_read_off_amap_are_still_named(n):
     assert ("may be gcj02 numbers" in hint and f"only {n} points" in hint) if n < 10 else "look like gcj02" in hint
     assert shift_hint(points(on_street), SPARSE, name="stations") is None  # as they truly are
 
+
+# --- gaps one station can serve ----------------------------------------------------------------
+
+
+def river_banks() -> WalkNetwork:
+    """A south street (y = -200) and a north street (y = +200), x 0..2000 m, joined only by a bridge
+    at x = 2000 m: the river between them is unmapped ground."""
+    xs = np.arange(0.0, 2001, 250.0)
+    xy = np.array([(X0 + x, Y0 + y) for y in (-200.0, 200.0) for x in xs])
+    k = len(xs)
+    u = np.r_[np.arange(k - 1), k + np.arange(k - 1), k - 1]
+    v = np.r_[np.arange(1, k), k + np.arange(1, k), 2 * k - 1]
+    return network_from_arrays(xy, u, v, crs=CRS)
+
+
+def scored_homes(rows) -> gpd.GeoDataFrame:
+    """Hand-scored uncovered demand: (unit_id, x, y, households, access, off_network_m, walk_m)."""
+    ids, xs, ys, hh, access, off, walk = zip(*rows)
+    walk = np.array(walk, float)
+    return gpd.GeoDataFrame(
+        {"unit_id": ids, "households": hh, "walk_m": walk, "walk_min": walk * 60 / 4000,
+         "band": ["beyond" if np.isfinite(w) else "unreachable" for w in walk], "access": access,
+         "off_network_m": off, "reason": ["" if a != "unreachable" else "too far from network" for a in access]},
+        geometry=[shapely.Point(X0 + x, Y0 + y) for x, y in zip(xs, ys)], crs=CRS)
+
+
+def own_walk_m(net: WalkNetwork, site: tuple[float, float], home: tuple[float, float], detour: float = 1.25) -> float:
+    """Walk from a site on a street to a home, by networkx over the raw node/edge arrays: the site and
+    the home's foot are added as nodes on their edges; the home's leg is straight, times ``detour``
+    beyond 100 m (an estimated walk)."""
+    import networkx as nx
+
+    g = nx.Graph()
+    for e, (a, b) in enumerate(zip(net.edge_u, net.edge_v)):
+        g.add_edge(int(a), int(b), w=float(net.length_m[e]))
+    at = {}
+    for name, (x, y) in (("site", site), ("foot", home)):
+        p = shapely.Point(x, y)
+        e = int(np.argmin(shapely.distance(net.geometry, p)))
+        t = float(shapely.line_locate_point(net.geometry[e], p))
+        g.add_edge(name, int(net.edge_u[e]), w=t)
+        g.add_edge(name, int(net.edge_v[e]), w=float(net.length_m[e]) - t)
+        at[name] = (e, t)
+        leg = float(shapely.distance(net.geometry[e], p))  # the foot's, last
+    if at["site"][0] == at["foot"][0]:  # along one edge
+        g.add_edge("site", "foot", w=abs(at["site"][1] - at["foot"][1]))
+    return nx.shortest_path_length(g, "site", "foot", weight="w") + leg * (detour if leg > 100 else 1.0)
+
+
+def test_homes_with_estimated_walks_across_a_river_are_not_one_gap():
+    """Two estate homes 100 m apart straight across an unmapped river, 150 m from their streets
+    (estimated walks): 4,575 m apart on foot (187.5 + 1,900 + 400 + 1,900 + 187.5), far past the
+    15-minute reach (1,000 m). They were one gap "one station serves" (grouped by straight
+    distance); now each is a gap of its own, its site on its own street 187.5 m away on foot."""
+    net = river_banks()
+    homes = scored_homes([("S", 100, -50, 40, "estimated", 150.0, 3000.0),
+                          ("N", 100, 50, 30, "estimated", 150.0, 3000.0)])
+    labelled = assign_gaps(homes, net)
+    assert labelled["gap_cause"].tolist() == ["service", "service"]
+    assert labelled["gap_id"].nunique() == 2
+    gaps = spatial.coverage_gaps(homes, net)
+    assert sorted(gaps["households"]) == [30, 40] and (gaps["note"] == "").all()
+    for _, gap in gaps.iterrows():
+        home = labelled.loc[labelled["gap_id"] == gap["gap_id"]].geometry.iloc[0]
+        assert own_walk_m(net, (gap["site_x"], gap["site_y"]), (home.x, home.y)) == pytest.approx(187.5)
+
+
+def test_estimated_homes_along_one_street_share_a_gap_a_station_there_serves():
+    """Three estimated homes 150 m south of the south street, 200 m apart along it (575 m apart on
+    foot), and one mapped home beside the street: with link_m = 600 one gap, its site on the street,
+    every home within 1,000 m on foot of it (the old code split the mapped home from the others)."""
+    net = river_banks()
+    homes = scored_homes([("a", 500, -350, 10, "estimated", 150.0, 3000.0),
+                          ("b", 700, -350, 10, "estimated", 150.0, 3000.0),
+                          ("c", 900, -350, 10, "estimated", 150.0, 3000.0),
+                          ("d", 600, -180, 5, "network", 20.0, 3000.0)])
+    gaps = spatial.coverage_gaps(homes, net, link_m=600.0)
+    assert len(gaps) == 1 and gaps["households"].iloc[0] == 35 and gaps["n_points"].iloc[0] == 4
+    site = (gaps["site_x"].iloc[0], gaps["site_y"].iloc[0])
+    assert max(own_walk_m(net, site, (p.x, p.y)) for p in homes.geometry) <= 1000.0
+
+
+def test_homes_with_no_walk_keep_straight_distance_gaps_that_say_so():
+    net = river_banks()
+    homes = scored_homes([("f1", 100, 900, 5, "unreachable", np.nan, np.inf),
+                          ("f2", 150, 900, 5, "unreachable", np.nan, np.inf)])
+    gaps = spatial.coverage_gaps(homes, net)
+    assert len(gaps) == 1 and gaps["note"].iloc[0].startswith("grouped by straight distance")

@@ -4,8 +4,9 @@ Scored demand (the output of :func:`spatial.coverage.walks.walking_coverage`) wh
 the band asked for is grouped into gaps: two uncovered points belong to one gap when one can walk
 from one to the other within ``link_m`` (the pairs :func:`spatial.network.routing.source_target_pairs`
 would find, then connected components with scipy), so a gap never jumps a river or a railway that the
-network does not cross. Points that cannot be snapped to the network are grouped by straight
-distance instead, in their own gaps, flagged in ``note``. Every uncovered point is in exactly one
+network does not cross. Points whose walk is estimated (``access`` = ``estimated``) enter the
+network over their estimated leg, as they were scored, and are linked and split on foot too;
+points with no walk are grouped by straight distance instead, in their own gaps, flagged in ``note``. Every uncovered point is in exactly one
 gap; covered points are in none. Linking is one multi-source search over the network cut at the
 points (:func:`spatial.coverage._gapsplit.walk_links`: the same groups as testing every pair).
 An uncovered area larger than one new station could serve is split
@@ -32,7 +33,7 @@ from spatial.coverage.bands import BEYOND, UNREACHABLE, parse_band, within_band
 from spatial.coverage.walks import DEFAULT_DETOUR_FACTOR
 from spatial.network.graph import WalkNetwork
 from spatial.network.read import as_walk_network
-from spatial.network.snapping import BARRIER_CUT, ESTIMATED, NETWORK, Snap, snap_points
+from spatial.network.snapping import BARRIER_CUT, ESTIMATED, NETWORK, Snap, snap_points, snap_walks
 
 __all__ = ["assign_gaps", "coverage_gaps", "gap_causes", "SERVICE", "NO_MAPPED_PATH", "BARRIER"]
 
@@ -265,13 +266,18 @@ def _gaps(demand, network, *, band, link_m, households_col, population_col, max_
         at[areal] = shapely.point_on_surface(at[areal])
         xy[located] = shapely.get_coordinates(at)
     walkable = why = None
+    off_m = np.full(len(idx), np.nan)
     if "access" in metric.columns:
         access = metric["access"].astype(str).to_numpy()[idx]
-        walkable = access == NETWORK
+        walkable = (access == NETWORK) | (access == ESTIMATED)  # estimated walks are walks: linked on foot
+        if "off_network_m" in metric.columns:
+            off_m = pd.to_numeric(metric["off_network_m"], errors="coerce").to_numpy(float)[idx]
+        off_m[access != ESTIMATED] = np.nan
         reason = metric["reason"].astype(str).to_numpy()[idx] if "reason" in metric.columns else access
         why = np.where(reason != "", reason, np.where(access == ESTIMATED, "estimated walk", access))
 
-    comp, note, snap = _cluster(network, xy, cause, walkable, why, link_m=link_m, max_snap_m=max_snap_m)
+    comp, note, snap = _cluster(network, xy, cause, walkable, why, link_m=link_m, max_snap_m=max_snap_m,
+                                estimated_m=off_m, detour_factor=detour_factor)
     site_xy = np.full((int(comp.max()) + 1 if len(comp) else 0, 2), np.nan)
     if np.isfinite(reach_m) and len(comp):  # areas one station could not serve, split
         comp, site_xy = split_areas(network, snap, xy, comp, reach_m=reach_m)
@@ -365,21 +371,34 @@ def _check_band(demand: pd.DataFrame, band: str) -> None:
                            "of them, or score the walks with that band (walking_coverage(minutes=... or meters=...))")
 
 
-def _cluster(network, xy, cause, walkable, why, *, link_m, max_snap_m):
+def _cluster(network, xy, cause, walkable, why, *, link_m, max_snap_m, estimated_m=None,
+             detour_factor=DEFAULT_DETOUR_FACTOR):
     """Component number and note of each uncovered point (numbered 0..k-1).
 
-    Points with a mapped walk are linked by walking; a point off the mapped network (estimated
-    walk, or none) is linked by straight distance to any point. Points of different causes are
-    never linked.
+    Points with a walk are linked by walking: a point whose walk is estimated (``estimated_m``,
+    its straight leg off the mapped network, finite) enters the network over that leg at
+    ``detour_factor``, as it was scored (to its nearest walkway); a point with no walk is linked
+    by straight distance to any point. Points of different causes are never linked.
     """
     n = len(xy)
     note = np.full(n, "", dtype=object)
     if n == 0:
         return np.empty(0, dtype=np.int64), note, snap_points(network, np.empty((0, 2)), max_snap_m=max_snap_m)
     snap = snap_points(network, xy, max_snap_m=max_snap_m)
+    far = np.zeros(n, bool) if estimated_m is None else (np.isfinite(estimated_m) & (snap.edge < 0))
+    if far.any():  # estimated walks: the leg to the nearest walkway, at the detour factor
+        reach = max(float(np.nanmax(estimated_m[far])), max_snap_m) + 1.0
+        est = snap_walks(network, xy[far], max_snap_m=max_snap_m, max_off_network_m=reach,
+                         detour_factor=detour_factor)
+        rows = np.flatnonzero(far)
+        edge, offset, leg = snap.edge.copy(), snap.offset_m.copy(), snap.leg_m.copy()
+        edge[rows], offset[rows], leg[rows] = est.edge, est.offset_m, est.leg_m
+        got = rows[est.edge >= 0]  # the nearest-edge search can overshoot an edge's end by 1e-11 m
+        offset[got] = np.clip(offset[got], 0.0, network.length_m[edge[got]])
+        snap = Snap(edge=edge, offset_m=offset, leg_m=leg, reason=snap.reason)
     on = np.asarray(snap.edge) >= 0
     snap_reason = np.asarray(snap.reason, dtype=object)
-    if walkable is not None:  # as scored: only points with a mapped walk are linked on foot
+    if walkable is not None:  # as scored: only points with a walk (mapped or estimated) are linked on foot
         on &= walkable
         snap = Snap(edge=np.where(on, snap.edge, -1), offset_m=snap.offset_m, leg_m=snap.leg_m, reason=why)
         snap_reason = np.asarray(why, dtype=object)
