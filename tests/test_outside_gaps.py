@@ -153,3 +153,51 @@ def test_homes_with_no_walk_keep_straight_distance_gaps_that_say_so():
                           ("f2", 150, 900, 5, "unreachable", np.nan, np.inf)])
     gaps = spatial.coverage_gaps(homes, net)
     assert len(gaps) == 1 and gaps["note"].iloc[0].startswith("grouped by straight distance")
+
+
+# --- gap outlines ------------------------------------------------------------------------------
+
+
+def test_gap_outlines_do_not_overlap_and_hold_only_their_own_homes():
+    """An estate's service gap, three homes in a triangle (two on the south street 800 m apart, one
+    estimated 150 m inside), and a home behind a wall in the middle of it (a barrier gap). The
+    triangle's outline used to hold the walled home too: one home in two outlines. Now the outlines
+    do not overlap, each home lies in its own gap's outline only, and the totals are kept."""
+    net = river_banks()
+    homes = scored_homes([("a", 100, -190, 10, "network", 10.0, 3000.0),
+                          ("b", 900, -190, 20, "network", 10.0, 3000.0),
+                          ("c", 500, -350, 30, "estimated", 150.0, 3000.0),
+                          ("w", 500, -250, 7, "unreachable", np.nan, np.inf)])
+    homes.loc[3, "reason"] = "cut off by a barrier"
+    gaps = spatial.coverage_gaps(homes, net, link_m=2000.0, site_reach_m=np.inf)
+    assert sorted(zip(gaps["cause"], gaps["n_points"], gaps["households"])) == [("barrier", 1, 7),
+                                                                                 ("service", 3, 60)]
+    labelled = assign_gaps(homes, net, link_m=2000.0, site_reach_m=np.inf)
+    outline = dict(zip(gaps["gap_id"], gaps.geometry))
+    for _, home in labelled.iterrows():
+        inside = [g for g, shape in outline.items() if shape.covers(home.geometry)]
+        assert inside == [home["gap_id"]], home["unit_id"]
+    (one, two) = gaps.geometry
+    assert shapely.intersection(one, two).area < 1e-6
+    assert gaps.geometry.area.min() > 0
+
+
+def test_outlines_of_many_interleaved_gaps_keep_each_home_in_its_own_only():
+    """Sixty uncovered homes scattered over both banks, of three causes (fixed seed): however the
+    hulls would cross, every home is covered by exactly one outline, its own gap's."""
+    net = river_banks()
+    rng = np.random.default_rng(11)
+    xy = np.column_stack([rng.uniform(0, 1000, 60), rng.uniform(-450, 450, 60)])
+    kind = rng.choice(["network", "estimated", "unreachable"], 60)
+    rows = [(f"h{i}", x, y, int(rng.integers(1, 50)), k, 150.0 if k == "estimated" else np.nan,
+             np.inf if k == "unreachable" else 3000.0) for i, ((x, y), k) in enumerate(zip(xy, kind))]
+    homes = scored_homes(rows)
+    gaps = spatial.coverage_gaps(homes, net, link_m=300.0)
+    labelled = assign_gaps(homes, net, link_m=300.0)
+    assert gaps["households"].sum() == homes["households"].sum() and gaps["n_points"].sum() == 60
+    shapes = gaps.set_index("gap_id").geometry
+    for _, home in labelled.iterrows():
+        assert shapes.index[shapes.covers(home.geometry)].tolist() == [home["gap_id"]]
+    a, b = shapely.STRtree(shapes.values).query(shapes.values, predicate="intersects")
+    keep = a < b
+    assert shapely.area(shapely.intersection(shapes.values[a[keep]], shapes.values[b[keep]])).max(initial=0) < 1e-6
