@@ -11,7 +11,8 @@ gap; covered points are in none. Linking is one multi-source search over the net
 points (:func:`spatial.coverage._gapsplit.walk_links`: the same groups as testing every pair).
 An uncovered area larger than one new station could serve is split
 (:func:`spatial.coverage._gapsplit.split_areas`): every home of a gap is within the band's walk
-of the gap's site (``site_x``, ``site_y``), a point of the network inside the gap.
+of the gap's site (``site_x``, ``site_y``), where one of its homes meets the network (for an
+estate's homes with estimated walks, up to their leg from the gap's outline).
 """
 
 from __future__ import annotations
