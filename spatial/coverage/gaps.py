@@ -4,13 +4,15 @@ Scored demand (the output of :func:`spatial.coverage.walks.walking_coverage`) wh
 the band asked for is grouped into gaps: two uncovered points belong to one gap when one can walk
 from one to the other within ``link_m`` (the pairs :func:`spatial.network.routing.source_target_pairs`
 would find, then connected components with scipy), so a gap never jumps a river or a railway that the
-network does not cross. Points that cannot be snapped to the network are grouped by straight
-distance instead, in their own gaps, flagged in ``note``. Every uncovered point is in exactly one
+network does not cross. Points whose walk is estimated (``access`` = ``estimated``) enter the
+network over their estimated leg, as they were scored, and are linked and split on foot too;
+points with no walk are grouped by straight distance instead, in their own gaps, flagged in ``note``. Every uncovered point is in exactly one
 gap; covered points are in none. Linking is one multi-source search over the network cut at the
 points (:func:`spatial.coverage._gapsplit.walk_links`: the same groups as testing every pair).
 An uncovered area larger than one new station could serve is split
 (:func:`spatial.coverage._gapsplit.split_areas`): every home of a gap is within the band's walk
-of the gap's site (``site_x``, ``site_y``), a point of the network inside the gap.
+of the gap's site (``site_x``, ``site_y``), where one of its homes meets the network (for an
+estate's homes with estimated walks, up to their leg from the gap's outline).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from spatial.coverage.bands import BEYOND, UNREACHABLE, parse_band, within_band
 from spatial.coverage.walks import DEFAULT_DETOUR_FACTOR
 from spatial.network.graph import WalkNetwork
 from spatial.network.read import as_walk_network
-from spatial.network.snapping import BARRIER_CUT, ESTIMATED, NETWORK, Snap, snap_points
+from spatial.network.snapping import BARRIER_CUT, ESTIMATED, NETWORK, Snap, snap_points, snap_walks
 
 __all__ = ["assign_gaps", "coverage_gaps", "gap_causes", "SERVICE", "NO_MAPPED_PATH", "BARRIER"]
 
@@ -183,7 +185,9 @@ def coverage_gaps(
     max_snap_m : float
         Snapping limit, as used for scoring; farther points are grouped by straight distance.
     point_buffer_m : float
-        For point demand, a gap is the concave hull of its points buffered by this.
+        For point demand, a gap is the concave hull of its points buffered by this. Outlines never
+        overlap: where hulls would cross, each is cut to its homes' Voronoi cells (so an outline
+        holds its own homes only; ties go to the gap listed first).
     detour_factor : float
         Detour factor the demand was scored with (see :func:`gap_causes`).
     site_reach_m : float, optional
@@ -265,13 +269,18 @@ def _gaps(demand, network, *, band, link_m, households_col, population_col, max_
         at[areal] = shapely.point_on_surface(at[areal])
         xy[located] = shapely.get_coordinates(at)
     walkable = why = None
+    off_m = np.full(len(idx), np.nan)
     if "access" in metric.columns:
         access = metric["access"].astype(str).to_numpy()[idx]
-        walkable = access == NETWORK
+        walkable = (access == NETWORK) | (access == ESTIMATED)  # estimated walks are walks: linked on foot
+        if "off_network_m" in metric.columns:
+            off_m = pd.to_numeric(metric["off_network_m"], errors="coerce").to_numpy(float)[idx]
+        off_m[access != ESTIMATED] = np.nan
         reason = metric["reason"].astype(str).to_numpy()[idx] if "reason" in metric.columns else access
         why = np.where(reason != "", reason, np.where(access == ESTIMATED, "estimated walk", access))
 
-    comp, note, snap = _cluster(network, xy, cause, walkable, why, link_m=link_m, max_snap_m=max_snap_m)
+    comp, note, snap = _cluster(network, xy, cause, walkable, why, link_m=link_m, max_snap_m=max_snap_m,
+                                estimated_m=off_m, detour_factor=detour_factor)
     site_xy = np.full((int(comp.max()) + 1 if len(comp) else 0, 2), np.nan)
     if np.isfinite(reach_m) and len(comp):  # areas one station could not serve, split
         comp, site_xy = split_areas(network, snap, xy, comp, reach_m=reach_m)
@@ -331,7 +340,7 @@ def _gaps(demand, network, *, band, link_m, households_col, population_col, max_
     note_by, geom_by = note[order], np.asarray(sub_geom, dtype=object)[order]
     rows["note"] = [_gap_note(note_by[cuts[c]:cuts[c + 1]]) for c in comp_of_rank]
     if shapes:
-        polys = _gap_shapes(geom_by, cuts, comp_of_rank, buffer_m)
+        polys = _apart(_gap_shapes(geom_by, cuts, comp_of_rank, buffer_m), geom_by, cuts, comp_of_rank)
     else:
         polys = [None] * n_comp
     gaps = gpd.GeoDataFrame(rows, geometry=polys, crs=network.crs)
@@ -365,21 +374,34 @@ def _check_band(demand: pd.DataFrame, band: str) -> None:
                            "of them, or score the walks with that band (walking_coverage(minutes=... or meters=...))")
 
 
-def _cluster(network, xy, cause, walkable, why, *, link_m, max_snap_m):
+def _cluster(network, xy, cause, walkable, why, *, link_m, max_snap_m, estimated_m=None,
+             detour_factor=DEFAULT_DETOUR_FACTOR):
     """Component number and note of each uncovered point (numbered 0..k-1).
 
-    Points with a mapped walk are linked by walking; a point off the mapped network (estimated
-    walk, or none) is linked by straight distance to any point. Points of different causes are
-    never linked.
+    Points with a walk are linked by walking: a point whose walk is estimated (``estimated_m``,
+    its straight leg off the mapped network, finite) enters the network over that leg at
+    ``detour_factor``, as it was scored (to its nearest walkway); a point with no walk is linked
+    by straight distance to any point. Points of different causes are never linked.
     """
     n = len(xy)
     note = np.full(n, "", dtype=object)
     if n == 0:
         return np.empty(0, dtype=np.int64), note, snap_points(network, np.empty((0, 2)), max_snap_m=max_snap_m)
     snap = snap_points(network, xy, max_snap_m=max_snap_m)
+    far = np.zeros(n, bool) if estimated_m is None else (np.isfinite(estimated_m) & (snap.edge < 0))
+    if far.any():  # estimated walks: the leg to the nearest walkway, at the detour factor
+        reach = max(float(np.nanmax(estimated_m[far])), max_snap_m) + 1.0
+        est = snap_walks(network, xy[far], max_snap_m=max_snap_m, max_off_network_m=reach,
+                         detour_factor=detour_factor)
+        rows = np.flatnonzero(far)
+        edge, offset, leg = snap.edge.copy(), snap.offset_m.copy(), snap.leg_m.copy()
+        edge[rows], offset[rows], leg[rows] = est.edge, est.offset_m, est.leg_m
+        got = rows[est.edge >= 0]  # the nearest-edge search can overshoot an edge's end by 1e-11 m
+        offset[got] = np.clip(offset[got], 0.0, network.length_m[edge[got]])
+        snap = Snap(edge=edge, offset_m=offset, leg_m=leg, reason=snap.reason)
     on = np.asarray(snap.edge) >= 0
     snap_reason = np.asarray(snap.reason, dtype=object)
-    if walkable is not None:  # as scored: only points with a mapped walk are linked on foot
+    if walkable is not None:  # as scored: only points with a walk (mapped or estimated) are linked on foot
         on &= walkable
         snap = Snap(edge=np.where(on, snap.edge, -1), offset_m=snap.offset_m, leg_m=snap.leg_m, reason=why)
         snap_reason = np.asarray(why, dtype=object)
@@ -459,3 +481,62 @@ def _gap_shapes(geoms: np.ndarray, cuts: np.ndarray, comps: np.ndarray, buffer_m
             parts.append(hull[k])
         out[k] = shapely.union_all(parts) if len(parts) > 1 else parts[0]
     return list(out)
+
+
+def _apart(outlines: list, geoms: np.ndarray, cuts: np.ndarray, comps: np.ndarray) -> list:
+    """Gap outlines that do not overlap, each holding its own homes only.
+
+    The hulls of two gaps can cross (Futian: 75 of 321 uncovered homes lay inside two outlines),
+    and an outline is read as "these homes". Where outlines overlap, each home claims the ground
+    nearer to it than to any other home of those gaps (its Voronoi cell), and a gap's outline is
+    cut to its homes' cells; its own unit polygons are kept whole. Then, in the gaps' order (rank
+    first), each outline loses what an earlier one holds: only homes at one spot in two gaps, or
+    unit polygons that overlap in the input, are decided so. ``outlines`` is in the order of
+    ``comps``; the units of gap ``c`` are ``geoms[cuts[c]:cuts[c + 1]]``.
+    """
+    out = np.empty(len(outlines), dtype=object)
+    out[:] = outlines
+    solid = ~(shapely.is_missing(out) | shapely.is_empty(out))
+    rows = np.flatnonzero(solid)
+    a, b = shapely.STRtree(out[rows]).query(out[rows], predicate="intersects")
+    pair = a < b
+    a, b = rows[a[pair]], rows[b[pair]]
+    crossed = shapely.area(shapely.intersection(out[a], out[b])) > 0
+    if not crossed.any():
+        return list(out)
+    involved = np.unique(np.r_[a[crossed], b[crossed]])
+    # the homes of those gaps, one spot each (a spot shared by two gaps goes to the first)
+    parts, owner, units = [], [], []
+    for k in involved:
+        c = comps[k]
+        mine = geoms[cuts[c]:cuts[c + 1]]
+        mine = mine[~(shapely.is_missing(mine) | shapely.is_empty(mine))]
+        areal = np.isin(shapely.get_type_id(mine), (3, 6))
+        units.append(shapely.union_all(mine[areal]) if areal.any() else None)
+        spots = shapely.get_coordinates(shapely.point_on_surface(mine))
+        parts.append(spots)
+        owner.append(np.full(len(spots), k))
+    xy, owner = np.concatenate(parts), np.concatenate(owner)
+    xy, first = np.unique(xy, axis=0, return_index=True)
+    owner = owner[first]
+    if len(xy) > 1:
+        frame = shapely.box(*shapely.total_bounds(out[involved])).buffer(1.0)
+        cells = np.asarray(shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(xy), extend_to=frame,
+                                                                      ordered=True)), dtype=object)
+    else:
+        cells = np.array([shapely.box(*shapely.total_bounds(out[involved]))], dtype=object)
+    done = []
+    for pos, k in enumerate(involved):  # ``involved`` is sorted: the gaps' order
+        cell = shapely.coverage_union_all(cells[owner == k]) if (owner == k).any() else shapely.Polygon()
+        shape = polygonal_part(shapely.intersection(out[k], cell))
+        if units[pos] is not None:
+            shape = shapely.union(shape, units[pos])
+        earlier = [g for g in done if shapely.intersects(g, shape)]
+        if earlier:
+            shape = polygonal_part(shapely.difference(shape, shapely.union_all(earlier)))
+        out[k] = shape
+        done.append(shape)
+    logger.debug("gap outlines: %d pairs overlapped, %d outlines cut to their homes", int(crossed.sum()),
+                 len(involved))
+    return list(out)
+
