@@ -1,10 +1,12 @@
-"""The straight cut and the rings of the rebalancing give what plain searches give.
+"""The straight cut, the rings of the rebalancing and the cut graphs' entries give what plain
+searches give.
 
 ``straight_cut`` looks at every angle's best-balanced prefixes at once and checks the sides for
 connectivity by a hand-written search; ``_rebalance._ring`` reads the grids round a grid from
 which grids touch. The references here are written the slow, obvious way: one angle at a time
 with scipy's connected components, and rings grown edge by edge in Python sets, on uneven
-random graphs (holes, lumpy households of 0, 35 and 120, coincident projections).
+random graphs (holes, lumpy households of 0, 35 and 120, coincident projections). The entries
+``coo_of`` reads off a CSR matrix are checked against scipy's ``tocoo`` and the matrix itself.
 """
 
 import numpy as np
@@ -15,6 +17,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import Delaunay
 
 from spatial.grids._bisect import straight_cut
+from spatial.grids._graph import coo_of
 from spatial.grids._rebalance import _ring, _touching
 
 
@@ -111,3 +114,35 @@ def test_rings_are_the_grids_within_so_many_steps(seed, n, k, steps):
     touch = _touching(labels, adj.tocoo(), m)
     for g in range(m):
         assert _ring(touch, g, steps).tolist() == _ring_reference(adj, labels, g, steps)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 100_000), n=st.integers(1, 40), density=st.floats(0.0, 0.5),
+       zeros=st.booleans(), unsorted=st.booleans())
+def test_coo_of_gives_scipys_entries_in_order(seed, n, density, zeros, unsorted):
+    rng = np.random.default_rng(seed)
+    m = sparse.random(n, n, density=density, format="csr", random_state=rng)
+    m.data = np.round(m.data * 10)  # some entries 0.0: stored zeros stay
+    if zeros and m.nnz:
+        m.data[rng.random(m.nnz) < 0.3] = 0.0
+    if unsorted:  # rows' entries in any order, as sub-graphs leave them
+        for i in range(n):
+            a, b = m.indptr[i], m.indptr[i + 1]
+            p = rng.permutation(b - a)
+            m.indices[a:b] = m.indices[a:b][p]
+            m.data[a:b] = m.data[a:b][p]
+        m.has_sorted_indices = False
+    ref = m.tocoo()
+    got = coo_of(m)
+    assert got.row.tolist() == ref.row.tolist()
+    assert got.col.tolist() == ref.col.tolist()
+    assert got.data.tolist() == ref.data.tolist()
+    dense = np.zeros((n, n))
+    np.add.at(dense, (got.row, got.col), got.data)
+    assert np.array_equal(dense, m.toarray())
+
+
+def test_coo_of_on_a_known_matrix():
+    m = sparse.csr_matrix((np.array([5.0, 0.0, 7.0]), np.array([2, 0, 1]), np.array([0, 2, 2, 3])), shape=(3, 3))
+    got = coo_of(m)
+    assert (got.row.tolist(), got.col.tolist(), got.data.tolist()) == ([0, 0, 2], [2, 0, 1], [5.0, 0.0, 7.0])

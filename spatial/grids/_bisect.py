@@ -26,7 +26,7 @@ import numpy as np
 from scipy import sparse
 
 from spatial.core._procs import PROCESSES, Ahead
-from spatial.grids._graph import n_pieces, nearest_of, sub_graph
+from spatial.grids._graph import Coo, coo_of, n_pieces, nearest_of, sub_graph
 
 logger = logging.getLogger(__name__)
 
@@ -277,9 +277,9 @@ class _Views:
         return sub if isinstance(sub, cls) else cls(sub)
 
     @property
-    def coo(self) -> sparse.coo_matrix:
+    def coo(self) -> Coo:
         if self._coo is None:
-            self._coo = self.sub.tocoo()
+            self._coo = coo_of(self.sub)
         return self._coo
 
     @property

@@ -37,7 +37,7 @@ from scipy import sparse
 
 from spatial.core._procs import PROCESSES, Ahead
 from spatial.grids._bisect import _Views, loose_split, resplit, split_in_two, straight_cut
-from spatial.grids._graph import sub_graph
+from spatial.grids._graph import coo_of, sub_graph
 from spatial.grids._objective import Shapes, Weights, _norms, _size_cost, _targets, part_costs
 
 logger = logging.getLogger(__name__)
@@ -124,7 +124,7 @@ class _Pairs:
             if alt is not None:
                 cands.append(alt)
         cands = [x for c in cands if c.min() != c.max() for x in (c, 1 - c)]
-        return sub.tocoo(), cands
+        return coo_of(sub), cands
 
     def sizes(self, nodes, side, a, b):
         return np.bincount(side, weights=self.hh[nodes], minlength=2), self.tgt[[a, b]]
@@ -316,7 +316,7 @@ def _best_cut(pr: _Pairs, a: int, b: int, nodes: np.ndarray, now: np.ndarray) ->
     """The cheapest new cut of the pair (sides of ``nodes``, 0 = ``a``) if it beats ``now``, else
     None (runs on the workers too: reads only what does not change in a pass)."""
     sub_coo, cands = pr.cuts(a, b, nodes, now)
-    shared = sub_graph(pr.shapes.shared, nodes).tocoo() if pr.w_shape > 0 else None
+    shared = coo_of(sub_graph(pr.shapes.shared, nodes)) if pr.w_shape > 0 else None
 
     def cost(side):
         return pr.size_cost(nodes, side, a, b) + pr.shape_cost(nodes, side, a, b, sub_coo, shared)
