@@ -218,22 +218,30 @@ def _gcj02(lon, lat):
 
 
 def test_cli_site_warns_of_amap_coordinates_and_reads_them_when_told(tmp_path, capsys):
-    # One 3 km street along 22.53N in Futian; a station at its west end and homes along it, one
-    # 2 km east (beyond 15 minutes: a new site gains its 50 households). Read off Amap, every
-    # point lies about 300 m south of the street: the site command must say so, and with
-    # --stations-coord-sys/--demand-coord-sys gcj02 give the same answer as the WGS-84 numbers.
+    # A 3 km street along 22.53N in Futian crossed by side streets; a station at its west end
+    # with homes along the street, one 2 km east (beyond 15 minutes: a new site gains its 50
+    # households), and a second station with homes round it on a side street 1.1 km north. Read
+    # off Amap, every point lies about 300 m south and 500 m east of where it is: the site
+    # command must say so, and with --stations-coord-sys/--demand-coord-sys gcj02 give the same
+    # answer as the WGS-84 numbers. (Points on streets of two bearings show the move's bearing:
+    # points all on one straight street fit any move of the same northing as well, and then the
+    # hint rightly says nothing.)
     import geopandas as gpd
     from shapely.geometry import LineString, Point
 
     from spatial.cli import main
 
-    gpd.GeoDataFrame({"highway": ["residential"]}, geometry=[LineString([(114.03, 22.53), (114.06, 22.53)])],
-                     crs=4326).to_file(tmp_path / "roads.gpkg")
-    st_xy = [(114.031, 22.5301)]
-    home_xy = [(114.031 + 0.001 * k, 22.5301) for k in range(8)] + [(114.052, 22.5301)]
-    homes = {"unit_id": [f"H{k}" for k in range(9)], "households": [10] * 8 + [50]}
+    xs = [114.03, 114.0337, 114.0391, 114.0468, 114.0553, 114.06]  # the street, cut where side streets cross
+    lines = [LineString([(a, 22.53), (b, 22.53)]) for a, b in zip(xs, xs[1:])]
+    lines += [LineString([(x, y0), (x, 22.53)]) for x in xs[1:-1] for y0 in (22.515, 22.545)]
+    gpd.GeoDataFrame({"highway": ["residential"] * len(lines)}, geometry=lines, crs=4326).to_file(
+        tmp_path / "roads.gpkg")
+    st_xy = [(114.031, 22.5301), (114.0468, 22.54)]
+    home_xy = ([(114.031 + 0.001 * k, 22.5301) for k in range(8)] + [(114.052, 22.5301)]
+               + [(114.0468, 22.539 + 0.0005 * k) for k in range(4)])
+    homes = {"unit_id": [f"H{k}" for k in range(13)], "households": [10] * 8 + [50] + [10] * 4}
     for name, moved in (("wgs", lambda p: p), ("amap", lambda p: _gcj02(*p))):
-        gpd.GeoDataFrame({"station_id": ["S1"]}, geometry=[Point(moved(p)) for p in st_xy], crs=4326).to_file(
+        gpd.GeoDataFrame({"station_id": ["S1", "S2"]}, geometry=[Point(moved(p)) for p in st_xy], crs=4326).to_file(
             tmp_path / f"st_{name}.gpkg")
         gpd.GeoDataFrame(homes, geometry=[Point(moved(p)) for p in home_xy], crs=4326).to_file(
             tmp_path / f"homes_{name}.gpkg")
