@@ -204,3 +204,27 @@ def test_grids_evaluate_names_the_units_file_and_the_unit_of_a_blank_geometry(tm
     # was: 'plan' has 1 rows with empty or missing geometry (ids: 2)
     assert err == ("spatial grids: error: 'blank.gpkg' has 1 row with empty or missing geometry (unit_id U3); "
                    "draw it or remove the row")
+
+
+def test_a_plan_with_a_unit_in_two_grids_is_refused_by_name(tmp_path, capsys):
+    # U3 is listed in G2 and again in G1: its 100 households would count twice (400 for 300) and the
+    # unit would be in two grids at once; the scores are refused, naming the unit, its grids and
+    # (on the command line) the file
+    from spatial.cli import main
+    from spatial.core.errors import DuplicateIdError
+    from spatial.grids.evaluate import evaluate_grids
+
+    cells = [box(100 * i, 0, 100 * i + 100, 100) for i in range(3)]
+    plan = gpd.GeoDataFrame({"unit_id": ["U1", "U2", "U3", "U3"], "grid_id": ["G1", "G1", "G2", "G1"],
+                             "households": [100] * 4}, geometry=[*cells, cells[2]], crs=CRS)
+    with pytest.raises(DuplicateIdError, match=r"'plan' column 'unit_id' holds duplicate ids: U3; U3 in G1 and G2"):
+        evaluate_grids(plan, min_households=50, max_households=500)
+    plan.to_file(tmp_path / "plan.gpkg")
+    code = main(["grids", "--evaluate", str(tmp_path / "plan.gpkg"), "--out", str(tmp_path / "scores.gpkg")])
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "'plan.gpkg' column 'unit_id' holds duplicate ids: U3; U3 in G1 and G2" in err
+    assert not (tmp_path / "scores.gpkg").exists()
+    # one row a unit: scored as before
+    res = evaluate_grids(plan.iloc[:3], min_households=50, max_households=500)
+    assert res.grids.set_index("grid_id")["households"].to_dict() == {"G1": 200, "G2": 100}

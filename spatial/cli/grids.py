@@ -489,6 +489,7 @@ def _cmd_grids_evaluate(args: argparse.Namespace, plan=None, plan_path: Path | N
                   "COMMUNITIES": args.inputs[0] if args.inputs else None, "--roads": args.roads})
     if plan is None:  # grids (or units) with their grid ids: grid_id, 网格编号, 网格编码 ... or --grid-id-col
         plan = read_input(args.evaluate, "grids", "plan")
+        read_from(args, plan=source(args.evaluate))  # the library names the plan 'plan'; the user gave a file
         plan = as_contract(_plan_grid_ids(args, plan, "plan"), column(args, plan, "grid_id", "plan"), "grid_id")
         if plan["grid_id"].duplicated().any():  # units with their grids: report them by their ids (编号 ...)
             plan = as_contract(plan, column(args, plan, "unit_id", "plan", required=False), "unit_id")

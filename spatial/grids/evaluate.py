@@ -24,12 +24,13 @@ from spatial.core.checks import (
     check_band,
     check_households,
     label_text,
+    listed,
     metric_crs,
     repair_geometries,
     require_columns,
     require_crs,
 )
-from spatial.core.errors import ColumnError, GeometryError, SpatialError
+from spatial.core.errors import ColumnError, DuplicateIdError, GeometryError, SpatialError
 from spatial.core.reproject import as_returned, to_crs_valid
 from spatial.grids._adjacency import rook_adjacency
 from spatial.grids._blocks import block_labels, block_streets
@@ -148,6 +149,7 @@ def evaluate_grids(
         layer = unit_cells(layer, communities, unit_id_col=unit_id_col, community_id_col=community_id_col)
     crs_m = metric_crs(layer, communities) if communities is not None else metric_crs(layer)
     lm = to_crs_valid(layer, crs_m)  # as the partition reprojects: a cell made invalid is repaired
+    _check_one_row_a_unit(lm, unit_id_col, grid_id_col)
     missing = lm[grid_id_col].isna()
     # a plan of units names them by their ids (a row number means nothing to the planner)
     names = lm[unit_id_col] if unit_id_col in lm.columns else lm.index.to_series()
@@ -384,3 +386,23 @@ def _summary(out: pd.DataFrame, grid_geoms, comm_geoms) -> pd.DataFrame:
         "mean_road_share": float(out["road_share"].mean()) if out["road_share"].notna().any() else np.nan,
     }
     return pd.DataFrame([row])
+
+
+def _check_one_row_a_unit(lm: pd.DataFrame, unit_id_col: str, grid_id_col: str) -> None:
+    """Refuse a plan of units in which a unit id has several rows: its households would count
+    once a row, and a unit in two grids is in neither (a unit in parts is one row, a MultiPolygon).
+    """
+    if unit_id_col not in lm.columns or unit_id_col == grid_id_col:
+        return
+    ids = lm[unit_id_col]
+    mask = (ids.notna() & ids.duplicated(keep=False)).to_numpy()  # by position: the index may repeat too
+    if not mask.any():
+        return
+    dup = ids[mask]
+    grids = pd.Series(lm[grid_id_col].astype(str).to_numpy()[mask]).groupby(dup.to_numpy()).agg(
+        lambda g: sorted(set(g)))
+    two = grids[grids.map(len) > 1]
+    places = [f"{u} in {' and '.join(g)}" for u, g in two.items()]
+    where = f"; {listed(places, limit=3)}" if places else ""
+    raise DuplicateIdError(f"'plan' column '{unit_id_col}' holds duplicate ids: {listed(pd.unique(dup))}{where}; "
+                           "give each unit one row in one grid (a unit in parts is one row, a MultiPolygon)")
