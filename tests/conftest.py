@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
+import shutil
+import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -42,3 +46,24 @@ def demo_outputs(tmp_path_factory) -> list[Path]:
     out = tmp_path_factory.mktemp("demo")
     assert main(["-q", "demo", "--out", str(out)]) == 0
     return sorted(p for p in out.rglob("*") if p.is_file())
+
+
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+
+def ensure_chromium() -> bool:
+    """Install Debian's chromium and chromium-driver if they are missing (once, under a file lock,
+    so that test workers running side by side do not both call apt-get); True when they are there."""
+    if Path(CHROMEDRIVER).exists() or shutil.which("chromedriver"):
+        return True
+    if not shutil.which("apt-get"):
+        return False
+    install = ["apt-get", "install", "-y", "--no-install-recommends", "chromium", "chromium-driver",
+               "fonts-wqy-microhei"]
+    with open(Path(tempfile.gettempdir()) / "spatial-tests-chromium.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another worker may be installing: wait for it
+        if not Path(CHROMEDRIVER).exists():
+            if subprocess.run(install, capture_output=True, timeout=900, check=False).returncode != 0:
+                subprocess.run(["apt-get", "update"], capture_output=True, timeout=600, check=False)
+                subprocess.run(install, capture_output=True, timeout=900, check=False)
+    return Path(CHROMEDRIVER).exists()

@@ -20,6 +20,7 @@ import pytest
 from libpysal.weights import Rook
 from shapely.geometry import box
 
+from conftest import ensure_chromium
 from spatial.cli import main
 from spatial.maps.editor import save_grid_editor
 
@@ -34,6 +35,7 @@ def _chrome(download_dir: Path, width: int = 1400, height: int = 900):
     webdriver = pytest.importorskip("selenium.webdriver")
     from selenium.webdriver.chrome.service import Service
 
+    ensure_chromium()
     driver_path = shutil.which("chromedriver") or CHROMEDRIVER
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if not Path(driver_path).exists() or browser is None:

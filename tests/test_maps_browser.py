@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import random
 import re
-import shutil
-import subprocess
 import time
 from pathlib import Path
 
@@ -21,6 +19,7 @@ import numpy as np
 import pytest
 from shapely.geometry import LineString, Point, box
 
+from conftest import ensure_chromium
 from spatial.cli import main
 from spatial.maps._style import reason_label
 from spatial.maps.interactive import CANVAS_ABOVE, coverage_map, grid_map, overview_map, save_map
@@ -35,23 +34,13 @@ PHONE, DESKTOP = (390, 844), (1400, 900)
 CHROMEDRIVER = "/usr/bin/chromedriver"
 
 
-def _install_chromium() -> None:
-    install = ["apt-get", "install", "-y", "--no-install-recommends", "chromium", "chromium-driver",
-               "fonts-wqy-microhei"]
-    if subprocess.run(install, capture_output=True, timeout=900, check=False).returncode != 0:
-        subprocess.run(["apt-get", "update"], capture_output=True, timeout=600, check=False)
-        subprocess.run(install, capture_output=True, timeout=900, check=False)
-
-
 @pytest.fixture(scope="module")
 def browser():
     """One headless Chromium for the module, every host name resolving to nothing."""
     webdriver = pytest.importorskip("selenium.webdriver")
     from selenium.webdriver.chrome.service import Service
 
-    if not Path(CHROMEDRIVER).exists() and shutil.which("apt-get"):
-        _install_chromium()
-    if not Path(CHROMEDRIVER).exists():
+    if not ensure_chromium():
         pytest.skip("chromedriver is missing and 'apt-get install chromium chromium-driver' failed")
     options = webdriver.ChromeOptions()
     for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
