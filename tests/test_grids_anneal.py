@@ -10,13 +10,14 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pytest
 import shapely
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from spatial.grids._anneal import anneal
 from spatial.grids._engine import partition
-from spatial.grids._objective import BAND_WEIGHTS, EQUAL_FINISH, EQUAL_WEIGHTS, Shapes, Weights, _targets
+from spatial.grids._objective import BAND_WEIGHTS, EQUAL_FINISH, EQUAL_WEIGHTS, Shapes, Weights, _targets, objective
 from spatial.grids._search import local_search
 
 from test_grids_shape import connected, pp_of, town
@@ -119,7 +120,7 @@ def test_a_border_keeps_moving_as_far_as_the_objective_asks():
     np.testing.assert_array_equal(out, [0] * 5 + [1] * 5)
 
 
-def test_the_engine_anneals_the_plan_it_keeps_once_and_only_for_equal_grids_with_shapes(monkeypatch):
+def test_the_engine_anneals_two_plans_of_its_restarts_and_only_for_equal_grids_with_shapes(monkeypatch):
     import spatial.grids._engine as engine
 
     calls = []
@@ -134,12 +135,46 @@ def test_the_engine_anneals_the_plan_it_keeps_once_and_only_for_equal_grids_with
     hh = np.full(120, 20.0)
     kw = dict(min_hh=300, max_hh=500)
     out = partition(adj, hh, xy, 6, **kw, weights=EQUAL_WEIGHTS, shapes=sh, restarts=2)
-    assert calls == [(EQUAL_FINISH, EQUAL_FINISH.anneal)] and EQUAL_FINISH.anneal > 0
+    # the plan graded best and the finish's pick of the others (``_engine._finish_best``)
+    assert calls == [(EQUAL_FINISH, EQUAL_FINISH.anneal)] * 2 and EQUAL_FINISH.anneal > 0
     assert connected(adj, out) and len(set(out)) == 6
+    calls.clear()
+    partition(adj, hh, xy, 6, **kw, weights=EQUAL_WEIGHTS, shapes=sh, restarts=0)  # one plan, annealed once
+    assert calls == [(EQUAL_FINISH, EQUAL_FINISH.anneal)]
     calls.clear()
     partition(adj, hh, xy, 6, **kw, weights=EQUAL_WEIGHTS, restarts=0)  # no shapes: nothing to anneal
     partition(adj, hh, xy, 6, **kw, weights=BAND_WEIGHTS, shapes=sh)  # "band" has no finish
     assert calls == []
+
+
+@pytest.mark.parametrize("street", [False, True])
+def test_restarts_keep_the_plan_the_finish_makes_roundest_unless_it_cuts_more_off_the_streets(monkeypatch, street):
+    """Of the restarts' plans graded alike, the finished plan of the lowest finish objective is
+    kept, not that of the plan graded best, but never one cutting more off the streets."""
+    from spatial.grids import _engine
+
+    # 4 x 6 cells of 100 m, 800 households: columns 0-1 hold 400, column 2 12, columns 3-5 388
+    _, adj, sh, xy = lattice(4, 6)
+    col = np.tile(np.arange(6), 4)
+    hh = np.where(col < 2, 50.0, np.where(col == 2, 3.0, 32.0))
+    hh[np.flatnonzero(col >= 3)[:4]] += 1
+    if street:  # a street between columns 1 and 2: a fifth of the cost
+        adj = adj.tolil()
+        for i in range(4):
+            adj[i * 6 + 1, i * 6 + 2] = adj[i * 6 + 2, i * 6 + 1] = 0.2
+        adj = adj.tocsr()
+    exact = (col >= 2).astype(np.int64)  # 400 | 400, a 2 x 4 and a 4 x 4 grid (Polsby-Popper 0.70, 0.79)
+    round_ = (col >= 3).astype(np.int64)  # 412 | 388 (3% off), two 3 x 4 grids (0.77 each)
+    kw = dict(min_hh=300, max_hh=500)
+    stuck = _engine.hemmed_in(adj, hh, **kw)
+    g_exact, g_round = (_engine._grade(adj, hh, xy, p, stuck, **kw, weights=EQUAL_WEIGHTS) for p in (exact, round_))
+    assert g_exact[:3] == g_round[:3] and g_exact < g_round  # graded alike, the exact plan first
+    f_exact, f_round = (objective(adj, hh, xy, p, **kw, weights=EQUAL_FINISH, shapes=sh) for p in (exact, round_))
+    assert f_round < f_exact  # the finish prefers the round one, on the street or not
+    monkeypatch.setattr(_engine, "_one_seed", lambda state, seed: exact if seed == 0 else round_)
+    monkeypatch.setattr(_engine, "_anneal_finish", lambda state, labels, seed: labels)  # plans finish as drawn
+    out = partition(adj, hh, xy, 2, **kw, weights=EQUAL_WEIGHTS, shapes=sh, restarts=2)
+    np.testing.assert_array_equal(out, exact if street else round_)
 
 
 def test_large_graphs_finish_charges_off_street_border_more(monkeypatch):
