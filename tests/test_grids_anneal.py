@@ -120,7 +120,7 @@ def test_a_border_keeps_moving_as_far_as_the_objective_asks():
     np.testing.assert_array_equal(out, [0] * 5 + [1] * 5)
 
 
-def test_the_engine_anneals_two_plans_of_its_restarts_and_only_for_equal_grids_with_shapes(monkeypatch):
+def test_the_engine_anneals_three_plans_of_its_restarts_and_only_for_equal_grids_with_shapes(monkeypatch):
     import spatial.grids._engine as engine
 
     calls = []
@@ -135,8 +135,8 @@ def test_the_engine_anneals_two_plans_of_its_restarts_and_only_for_equal_grids_w
     hh = np.full(120, 20.0)
     kw = dict(min_hh=300, max_hh=500)
     out = partition(adj, hh, xy, 6, **kw, weights=EQUAL_WEIGHTS, shapes=sh, restarts=2)
-    # the plan graded best and the finish's pick of the others (``_engine._finish_best``)
-    assert calls == [(EQUAL_FINISH, EQUAL_FINISH.anneal)] * 2 and EQUAL_FINISH.anneal > 0
+    # the plan graded best and the finish's two picks of the others (``_engine._finish_best``)
+    assert calls == [(EQUAL_FINISH, EQUAL_FINISH.anneal)] * 3 and EQUAL_FINISH.anneal > 0
     assert connected(adj, out) and len(set(out)) == 6
     calls.clear()
     partition(adj, hh, xy, 6, **kw, weights=EQUAL_WEIGHTS, shapes=sh, restarts=0)  # one plan, annealed once
@@ -175,6 +175,39 @@ def test_restarts_keep_the_plan_the_finish_makes_roundest_unless_it_cuts_more_of
     monkeypatch.setattr(_engine, "_anneal_finish", lambda state, labels, seed: labels)  # plans finish as drawn
     out = partition(adj, hh, xy, 2, **kw, weights=EQUAL_WEIGHTS, shapes=sh, restarts=2)
     np.testing.assert_array_equal(out, exact if street else round_)
+
+
+def test_of_the_plans_finished_the_cheapest_cutting_no_more_off_the_streets_is_kept(monkeypatch):
+    """Three plans are finished: the one graded best and the two next by the finish's objective;
+    the finish's first pick cuts more off the streets, so its second, cheaper than the plan graded
+    best, is kept; a fourth plan, cheaper still after a finish, is never finished."""
+    from spatial.grids import _engine
+
+    _, adj, sh, xy = lattice(1, 4)
+    hh = np.full(4, 100.0)
+    plans = {0: [0, 0, 1, 1], 1: [0, 1, 1, 1], 2: [0, 0, 0, 1], 3: [0, 1, 0, 1]}  # by seed
+    before = {0: 3.0, 1: 1.0, 2: 2.0, 3: 4.0}  # the finish's objective of each plan as drawn ...
+    after = {0: 3.0, 1: 1.0, 2: 2.0, 3: 0.5}  # ... and finished (plan 3 would win, were it finished)
+    cut = {0: 1.0, 1: 2.0, 2: 1.0, 3: 1.0}  # plan 1 cuts more off the streets than plan 0
+    key = {tuple(v): s for s, v in plans.items()}
+    finished = []
+
+    def fake_finish(state, labels, seed):
+        finished.append(key[tuple(labels)])
+        return -np.asarray(labels) - 1  # marked as finished, still told apart
+
+    def seed_of(labels):
+        lab = np.asarray(labels)
+        return key[tuple(-lab - 1)] if lab.min() < 0 else key[tuple(lab)]
+
+    monkeypatch.setattr(_engine, "_one_seed", lambda state, seed: np.array(plans[seed]))
+    monkeypatch.setattr(_engine, "_grade", lambda adj, hh, xy, labels, stuck, **kw: (-2, 0, 0.0, seed_of(labels)))
+    monkeypatch.setattr(_engine, "_anneal_finish", fake_finish)
+    monkeypatch.setattr(_engine, "objective", lambda adj, hh, xy, labels, **kw: (
+        after if np.asarray(labels).min() < 0 else before)[seed_of(labels)])
+    monkeypatch.setattr(_engine, "_cut_cost", lambda adj, labels: cut[seed_of(labels)])
+    out = partition(adj, hh, xy, 2, min_hh=150, max_hh=250, weights=EQUAL_WEIGHTS, shapes=sh, restarts=3)
+    assert sorted(finished) == [0, 1, 2] and seed_of(out) == 2
 
 
 def test_large_graphs_finish_charges_off_street_border_more(monkeypatch):
