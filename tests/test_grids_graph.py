@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components, dijkstra
 
-from spatial.grids._graph import n_pieces, nearest_of, sub_graph
+from spatial.grids._graph import SideCheck, n_pieces, nearest_of, sub_graph
 
 
 def _graph(seed: int, n: int, density: float) -> sparse.csr_matrix:
@@ -60,3 +60,32 @@ def test_known_small_cases():
     assert n_pieces(sub_graph(a, np.array([2, 1, 0]))) == 1
     assert n_pieces(sub_graph(a, np.array([], dtype=int))) == 0
     assert nearest_of(a, np.array([0])).tolist() == pytest.approx([0, 1, 3, np.inf])
+
+
+def _whole_reference(a: sparse.csr_matrix, side: np.ndarray) -> bool:
+    """Every side present is one piece: each side's own sub-graph (scipy's indexing) searched alone."""
+    return all(connected_components(a[np.flatnonzero(side == s)][:, np.flatnonzero(side == s)],
+                                    directed=False)[0] == 1 for s in np.unique(side))
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 60), density=st.floats(0.0, 0.3), sides=st.integers(1, 3))
+def test_side_check_says_whether_each_side_is_one_piece(seed, n, density, sides):
+    a = _graph(seed, n, density)
+    check = SideCheck(a)
+    rng = np.random.default_rng(seed + 2)
+    for _ in range(4):  # one check asked again and again: no answer leaks into the next
+        side = rng.integers(0, sides, n).astype(np.int64)
+        assert check(side) == _whole_reference(a, side)
+    side = np.zeros(n, dtype=np.int64)  # one side: whole exactly when the graph is
+    assert check(side) == (connected_components(a, directed=False)[0] == 1)
+
+
+def test_side_check_on_a_known_path():
+    # 0-1-2-3 in a line: {0, 1} | {2, 3} are whole; {0, 2} | {1, 3} are not; {0, 3} | {1, 2} neither
+    a = sparse.csr_matrix(np.array([[0, 1, 0, 0], [1, 0, 1, 0], [0, 1, 0, 1], [0, 0, 1, 0]], float))
+    check = SideCheck(a)
+    assert check(np.array([0, 0, 1, 1]))
+    assert not check(np.array([0, 1, 0, 1]))
+    assert not check(np.array([0, 1, 1, 0]))
+    assert check(np.array([1, 1, 1, 1]))
