@@ -366,7 +366,7 @@ def test_the_grids_furthest_off_are_cut_again_from_more_seeds(town, monkeypatch)
     adj, hh, xy, start, kw = town
     tried = []  # (grid, seed) of every region re-cut; none is kept, so every attempt is made
 
-    def record(adj_, hh_, xy_, labels, region, tgt, better, allow, seed, kw_):
+    def record(adj_, hh_, xy_, labels, region, tgt, better, allow, seed, kw_, nodes=None):
         tried.append((set(region.tolist()), seed))
 
     monkeypatch.setattr(rebalance, "_redraw_region", record)
@@ -395,3 +395,41 @@ def test_graphs_too_large_for_restarts_give_their_worst_grids_wider_seeds(monkey
     monkeypatch.setattr(engine, "_RESTART_MAX_NODES", 100)  # as if 144 nodes were too many for restarts
     partition(adj, hh, xy, 17, **kw)
     assert calls[0] == engine._WIDER_WORST  # the first rebalancing (the one after the kick takes none)
+
+
+def test_a_region_not_kept_is_not_cut_again_as_it_stood(town, monkeypatch):
+    """Cutting a region again from the same seed gives the same cut and the same verdict, so the
+    rebalancing remembers the tries it did not keep: none is made twice, and the plan is the one
+    drawn without that memory (every try made, repeats included)."""
+    import hashlib
+
+    import spatial.grids._rebalance as rebalance
+
+    adj, hh, xy, start, kw = town
+    tried = []  # each region cut: its seed, nodes and labels as they stood
+
+    real = rebalance._redraw_region
+
+    def record(adj_, hh_, xy_, labels, region, tgt, better, allow, seed, kw_, nodes=None):
+        mine = np.flatnonzero(np.isin(labels, region))
+        tried.append((seed, mine.tobytes(), labels[mine].tobytes()))
+        return real(adj_, hh_, xy_, labels, region, tgt, better, allow, seed, kw_, nodes=nodes)
+
+    monkeypatch.setattr(rebalance, "_redraw_region", record)
+    kept = rebalance_worst(adj, hh, xy, start, **kw, workers=1, wider=2)
+    assert len(tried) > 20 and len(set(tried)) == len(tried)  # no region cut twice as it stood
+
+    class Forgetful:  # every key new: the memory never answers, so every try is made
+        count = 0
+
+        @classmethod
+        def sha1(cls, data):
+            cls.count += 1
+            return hashlib.sha1(str(cls.count).encode())
+
+    monkeypatch.setattr(rebalance, "hashlib", Forgetful)
+    tried.clear()
+    every = rebalance_worst(adj, hh, xy, start, **kw, workers=1, wider=2)
+    assert len(set(tried)) < len(tried)  # without the memory some regions are cut again as they stood
+    assert (kept != start).any()
+    np.testing.assert_array_equal(kept, every)
