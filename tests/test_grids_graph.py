@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components, dijkstra
 
-from spatial.grids._graph import SideCheck, n_pieces, nearest_of, sub_graph
+from spatial.grids._graph import SideCheck, n_pieces, nearest_of, same_structure, sub_graph
 
 
 def _graph(seed: int, n: int, density: float) -> sparse.csr_matrix:
@@ -89,3 +89,27 @@ def test_side_check_on_a_known_path():
     assert not check(np.array([0, 1, 0, 1]))
     assert not check(np.array([0, 1, 1, 0]))
     assert check(np.array([1, 1, 1, 1]))
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 60), density=st.floats(0.0, 0.3), k=st.integers(0, 60))
+def test_a_twin_of_the_same_structure_is_cut_out_with_the_graph(seed, n, density, k):
+    a = _graph(seed, n, density)
+    rng = np.random.default_rng(seed + 3)
+    b = sparse.csr_matrix((rng.uniform(1, 9, a.nnz), a.indices.copy(), a.indptr.copy()), shape=a.shape)
+    assert same_structure(a, b)
+    nodes = rng.choice(n, min(k, n), replace=False)
+    sub, twin = sub_graph(a, nodes, twin=b)
+    for got, m in ((sub, a), (twin, b)):
+        want = m[nodes][:, nodes].tocsr()
+        for name in ("indptr", "indices", "data"):
+            assert np.array_equal(getattr(got, name), getattr(want, name)), name
+
+
+def test_same_structure_needs_the_same_places_in_the_same_order():
+    a = sparse.csr_matrix(np.array([[0, 1, 2], [1, 0, 0], [2, 0, 0]], float))
+    assert same_structure(a, a * 3)
+    assert not same_structure(a, sparse.csr_matrix(np.array([[0, 1, 0], [1, 0, 0], [0, 0, 0]], float)))
+    swapped = a.copy()
+    swapped.indices[:2] = swapped.indices[:2][::-1]  # row 0's entries stored the other way round
+    assert not same_structure(a, swapped)

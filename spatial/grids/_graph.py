@@ -14,14 +14,18 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components, dijkstra
 
-__all__ = ["sub_graph", "coo_of", "Coo", "n_pieces", "nearest_of", "SideCheck"]
+__all__ = ["sub_graph", "same_structure", "coo_of", "Coo", "n_pieces", "nearest_of", "SideCheck"]
 
 
-def sub_graph(adj: sparse.csr_matrix, nodes: np.ndarray) -> sparse.csr_matrix:
+def sub_graph(adj: sparse.csr_matrix, nodes: np.ndarray, twin: sparse.csr_matrix | None = None
+              ) -> sparse.csr_matrix | tuple[sparse.csr_matrix, sparse.csr_matrix]:
     """``adj[nodes][:, nodes].tocsr()`` of a CSR matrix, array for array.
 
     Rows come in the order of ``nodes`` (distinct); within a row, entries keep ``adj``'s order,
-    as scipy's own indexing leaves them, so METIS and every search see the same graph.
+    as scipy's own indexing leaves them, so METIS and every search see the same graph. With
+    ``twin``, a matrix of the very same ``indptr`` and ``indices`` as ``adj`` (other values: the
+    shared boundaries beside the cut costs), both sub-graphs ``(adj's, twin's)`` from one
+    selection of the entries.
 
     Examples
     --------
@@ -46,7 +50,18 @@ def sub_graph(adj: sparse.csr_matrix, nodes: np.ndarray) -> sparse.csr_matrix:
     keep = col >= 0
     indptr = np.zeros(k + 1, dtype=ip.dtype)
     np.cumsum(np.bincount(np.repeat(np.arange(k), length)[keep], minlength=k), out=indptr[1:])
-    return sparse.csr_matrix((adj.data[at[keep]], col[keep].astype(adj.indices.dtype), indptr), shape=(k, k))
+    at, col = at[keep], col[keep].astype(adj.indices.dtype)
+    sub = sparse.csr_matrix((adj.data[at], col, indptr), shape=(k, k))
+    if twin is None:
+        return sub
+    return sub, sparse.csr_matrix((twin.data[at], col, indptr), shape=(k, k))
+
+
+def same_structure(a: sparse.csr_matrix, b: sparse.csr_matrix) -> bool:
+    """Whether two CSR matrices store entries at the same places in the same order (the same
+    ``indptr`` and ``indices``), so that one can be ``sub_graph``'s ``twin`` of the other."""
+    return (a.shape == b.shape and a.nnz == b.nnz and np.array_equal(a.indptr, b.indptr)
+            and np.array_equal(a.indices, b.indices))
 
 
 class Coo(NamedTuple):
