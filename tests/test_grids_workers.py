@@ -433,3 +433,31 @@ def test_a_region_not_kept_is_not_cut_again_as_it_stood(town, monkeypatch):
     assert len(set(tried)) < len(tried)  # without the memory some regions are cut again as they stood
     assert (kept != start).any()
     np.testing.assert_array_equal(kept, every)
+
+
+def test_which_grids_touch_is_worked_out_once_per_plan_not_per_grid_tried(town, monkeypatch):
+    """The table of which grids touch costs more than a ring's search at 10,000 units: the pass
+    makes it once for each plan (at the start and after each region kept) and hands it to every
+    grid tried on that plan, instead of each grid's tries making it again."""
+    import spatial.grids._rebalance as rebalance
+
+    adj, hh, xy, start, kw = town
+    made, tried, kept = [0], [0], [0]
+    real_touching, real_attempts = rebalance._touching, rebalance._attempts
+
+    def touching(*a):
+        made[0] += 1
+        return real_touching(*a)
+
+    def attempts(*a, **k):
+        tried[0] += 1
+        got = real_attempts(*a, **k)
+        kept[0] += got[0] is not None
+        return got
+
+    monkeypatch.setattr(rebalance, "_touching", touching)
+    monkeypatch.setattr(rebalance, "_attempts", attempts)
+    out = rebalance_worst(adj, hh, xy, start, **kw, workers=1)
+    assert tried[0] > kept[0] + 1  # more grids tried than plans: the table is not made per grid
+    assert 1 <= made[0] <= kept[0] + 1
+    assert (out != start).any()

@@ -154,7 +154,9 @@ def rebalance_worst(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labe
             worst = set(order[:wider])  # these get more seeds (what a planner reads first)
 
             def job(h):  # on today's plan; used only if no region kept since touched the ring it read
-                return ((h, labels.copy(), h in worst, frozenset(failed)), (kept, ring(h))) if wanted(h) else None
+                if not wanted(h):  # (which also brings ``touch`` up to today's plan)
+                    return None
+                return (h, labels.copy(), h in worst, frozenset(failed), touch[1]), (kept, ring(h))
 
             for i, g in enumerate(order):
                 ahead.fill(order, i, job)  # the grids after this one start on the workers
@@ -162,7 +164,8 @@ def rebalance_worst(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labe
                     ahead.drop(g)
                     continue
                 tried += 1
-                got, lost = ahead.take(g, (g, labels, g in worst, failed), fresh=lambda t: stamp[t[1]].max() <= t[0])
+                got, lost = ahead.take(g, (g, labels, g in worst, failed, touch[1]),
+                                       fresh=lambda t: stamp[t[1]].max() <= t[0])
                 failed.update(lost)
                 if got is not None:
                     region, nodes, new = got
@@ -177,11 +180,12 @@ def rebalance_worst(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labe
     return labels
 
 
-def _attempts(state, g, labels, wider=False, failed=frozenset()):
+def _attempts(state, g, labels, wider=False, failed=frozenset(), touch=None):
     """Grid ``g`` drawn again with the grids it touches, else the ring of two from a few seeds
     (with ``wider``, from more seeds, and the grids it touches from several): (region, its
     nodes, their new labels) for the first region kept, or None; and the keys of the tries not
-    kept. Reads ``labels``, never writes them (runs on the workers too).
+    kept. Reads ``labels``, never writes them (runs on the workers too); ``touch``: which parts
+    of ``labels`` touch (``_touching``), when the caller has it.
 
     A try is keyed by its seed and the region's nodes and labels: the same region as it stood,
     cut from the same seed, is cut the same way and judged the same way (the targets, budget
@@ -196,7 +200,7 @@ def _attempts(state, g, labels, wider=False, failed=frozenset()):
     tries = [(1, seed), (2, seed), (2, seed + 1), (2, seed + 2)]
     if wider:
         tries += [(2, seed + i) for i in range(3, _WIDER_SEEDS)] + [(1, seed + i) for i in range(1, _WIDER_SEEDS)]
-    touch = _touching(labels, coo, int(labels.max()) + 1)
+    touch = _touching(labels, coo, int(labels.max()) + 1) if touch is None else touch
     lost = []
     for ring, sd in tries:
         region = _ring(touch, g, ring)
@@ -214,8 +218,11 @@ def _attempts(state, g, labels, wider=False, failed=frozenset()):
 
 
 def _touching(labels, coo, k) -> sparse.csr_matrix:
-    """Which of the ``k`` parts touch (a k x k matrix of ones; made once for all the rings of a plan)."""
-    pairs = np.unique(labels[coo.row] * k + labels[coo.col])
+    """Which of the ``k`` parts touch (a k x k matrix of ones, none on the diagonal; made once for
+    all the rings of a plan: at 10,000 units it takes longer than a ring's search by far)."""
+    la, lb = labels[coo.row], labels[coo.col]
+    apart = la != lb
+    pairs = np.unique(la[apart] * k + lb[apart])
     return sparse.csr_matrix((np.ones(len(pairs)), (pairs // k, pairs % k)), shape=(k, k))
 
 
