@@ -176,3 +176,34 @@ def test_stray_pieces_join_the_same_side_with_or_without_the_whole_check(seed, n
     assert np.array_equal(checked, walked)
     if strays == 0 and SideCheck(adj)(side):
         assert np.array_equal(checked, side)  # nothing stray: nothing moves
+
+
+def test_the_two_sweeps_of_one_side_search_the_graph_once(monkeypatch):
+    # a sweep that skips units that would overshoot, then (when that fell short) one that takes
+    # them: the same side, so the same distances from the other side, searched for once
+    import spatial.grids._bisect as bisect
+
+    adj, hh, xy = _town(7, 120)
+    g = _Views(adj)
+    side = (xy[:, 0] > 50).astype(np.int64)
+    want = float(hh[side == 0].sum()) + 250.0  # side 0 short by two towers and a bit
+    tol = max(0.005 * hh.sum(), 0.5)
+    searches = [0]
+    real = bisect.nearest_of
+
+    def counted(*a):
+        searches[0] += 1
+        return real(*a)
+
+    monkeypatch.setattr(bisect, "nearest_of", counted)
+    kw = dict(dist_g=g.distances(xy), nbrs=g.lists[0], hh=hh, side=side, want_a=want, n=len(hh), tol=tol)
+    alone = [bisect._sweep_once(**kw, skip=skip) for skip in (True, False)]
+    assert searches[0] == 2
+    near = [None]
+    shared = [bisect._sweep_once(**kw, skip=skip, near=near) for skip in (True, False)]
+    assert searches[0] == 3  # the second sweep read the first one's order
+    for a, b in zip(alone, shared):
+        assert (a is None) == (b is None)
+        if a is not None:
+            assert np.array_equal(a, b)
+    assert alone[1] is not None and not np.array_equal(alone[1], side)

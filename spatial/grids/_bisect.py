@@ -337,11 +337,12 @@ def _sweep(g: _Views, hh, side, want_a, xy) -> np.ndarray:
         now = err(side)
         if now <= tol:
             break
-        trial = _sweep_once(dist, nbrs, hh, side, want_a, n, tol, skip=True, whole=g.whole)
+        near = [None]  # the donor's units by distance from the other side: both sweeps of this side read it
+        trial = _sweep_once(dist, nbrs, hh, side, want_a, n, tol, skip=True, whole=g.whole, near=near)
         if trial is not None and err(trial) < now:
             side = trial
             continue
-        over = _sweep_once(dist, nbrs, hh, side, want_a, n, tol, skip=False, whole=g.whole)
+        over = _sweep_once(dist, nbrs, hh, side, want_a, n, tol, skip=False, whole=g.whole, near=near)
         back = None if over is None else _sweep_once(dist, nbrs, hh, over, want_a, n, tol, skip=True, whole=g.whole)
         if back is not None and err(back) < now:
             side = back
@@ -350,15 +351,23 @@ def _sweep(g: _Views, hh, side, want_a, xy) -> np.ndarray:
     return side
 
 
-def _sweep_once(dist_g, nbrs, hh, side, want_a, n, tol, *, skip: bool, whole=None) -> np.ndarray | None:
+def _sweep_once(dist_g, nbrs, hh, side, want_a, n, tol, *, skip: bool, whole=None, near=None) -> np.ndarray | None:
+    """One sweep of ``side`` (see :func:`_sweep`); ``near``, a one-item list, keeps the donor's
+    units in order of their distance from the other side for another sweep of the same ``side``
+    (the search of the graph is what a sweep costs)."""
     gap = want_a - hh[side == 0].sum()
     src = 1 if gap > 0 else 0
     need = abs(gap)
     cand = np.flatnonzero(side == src)
     if len(cand) <= 1:
         return None
-    dist = nearest_of(dist_g, np.flatnonzero(side != src))
-    order = cand[np.argsort(dist[cand], kind="stable")]
+    if near is not None and near[0] is not None:
+        order = near[0]
+    else:
+        dist = nearest_of(dist_g, np.flatnonzero(side != src))
+        order = cand[np.argsort(dist[cand], kind="stable")]
+        if near is not None:
+            near[0] = order
     take, got = [], 0.0
     for u, xu in zip(order[:-1].tolist(), hh[order[:-1]].tolist()):
         if got >= need - tol:
