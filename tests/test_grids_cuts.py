@@ -16,8 +16,8 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import Delaunay
 
-from spatial.grids._bisect import straight_cut
-from spatial.grids._graph import coo_of
+from spatial.grids._bisect import _join_strays, _lists, _Views, straight_cut
+from spatial.grids._graph import SideCheck, coo_of
 from spatial.grids._rebalance import _ring, _touching
 
 
@@ -146,3 +146,64 @@ def test_coo_of_on_a_known_matrix():
     m = sparse.csr_matrix((np.array([5.0, 0.0, 7.0]), np.array([2, 0, 1]), np.array([0, 2, 2, 3])), shape=(3, 3))
     got = coo_of(m)
     assert (got.row.tolist(), got.col.tolist(), got.data.tolist()) == ([0, 0, 2], [2, 0, 1], [5.0, 0.0, 7.0])
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 100_000), n=st.integers(100, 260), frac=st.floats(0.1, 0.9))
+def test_straight_cut_on_larger_graphs_is_the_best_connected_prefix(seed, n, frac):
+    # from 100 nodes both sides are checked by one search over the edges within sides
+    adj, hh, xy = _town(seed, n)
+    assert _Views(adj).whole is not None
+    want = frac * hh.sum()
+    got = straight_cut(adj, hh, xy, want, 8, 3)
+    ref = _straight_reference(adj, hh, xy, want, 8, 3)
+    assert (got is None) == (ref is None)
+    if ref is not None:
+        assert np.array_equal(got, ref)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 100_000), n=st.integers(3, 150), strays=st.integers(0, 6))
+def test_stray_pieces_join_the_same_side_with_or_without_the_whole_check(seed, n, strays):
+    adj, hh, xy = _town(seed, n)
+    rng = np.random.default_rng(seed)
+    side = (xy[:, 0] > 50).astype(np.int64)
+    side[rng.choice(n, min(strays, n), replace=False)] ^= 1  # a few units across: stray pieces
+    nbrs, _ = _lists(adj)
+    walked = _join_strays(nbrs, hh, side.copy())
+    checked = _join_strays(nbrs, hh, side.copy(), whole=SideCheck(adj))
+    assert checked.dtype == np.int64
+    assert np.array_equal(checked, walked)
+    if strays == 0 and SideCheck(adj)(side):
+        assert np.array_equal(checked, side)  # nothing stray: nothing moves
+
+
+def test_the_two_sweeps_of_one_side_search_the_graph_once(monkeypatch):
+    # a sweep that skips units that would overshoot, then (when that fell short) one that takes
+    # them: the same side, so the same distances from the other side, searched for once
+    import spatial.grids._bisect as bisect
+
+    adj, hh, xy = _town(7, 120)
+    g = _Views(adj)
+    side = (xy[:, 0] > 50).astype(np.int64)
+    want = float(hh[side == 0].sum()) + 250.0  # side 0 short by two towers and a bit
+    tol = max(0.005 * hh.sum(), 0.5)
+    searches = [0]
+    real = bisect.nearest_of
+
+    def counted(*a):
+        searches[0] += 1
+        return real(*a)
+
+    monkeypatch.setattr(bisect, "nearest_of", counted)
+    kw = dict(dist_g=g.distances(xy), nbrs=g.lists[0], hh=hh, side=side, want_a=want, n=len(hh), tol=tol)
+    alone = [bisect._sweep_once(**kw, skip=skip) for skip in (True, False)]
+    assert searches[0] == 2
+    near = [None]
+    shared = [bisect._sweep_once(**kw, skip=skip, near=near) for skip in (True, False)]
+    assert searches[0] == 3  # the second sweep read the first one's order
+    for a, b in zip(alone, shared):
+        assert (a is None) == (b is None)
+        if a is not None:
+            assert np.array_equal(a, b)
+    assert alone[1] is not None and not np.array_equal(alone[1], side)

@@ -366,7 +366,7 @@ def test_the_grids_furthest_off_are_cut_again_from_more_seeds(town, monkeypatch)
     adj, hh, xy, start, kw = town
     tried = []  # (grid, seed) of every region re-cut; none is kept, so every attempt is made
 
-    def record(adj_, hh_, xy_, labels, region, tgt, better, allow, seed, kw_):
+    def record(adj_, hh_, xy_, labels, region, tgt, better, allow, seed, kw_, nodes=None):
         tried.append((set(region.tolist()), seed))
 
     monkeypatch.setattr(rebalance, "_redraw_region", record)
@@ -395,3 +395,69 @@ def test_graphs_too_large_for_restarts_give_their_worst_grids_wider_seeds(monkey
     monkeypatch.setattr(engine, "_RESTART_MAX_NODES", 100)  # as if 144 nodes were too many for restarts
     partition(adj, hh, xy, 17, **kw)
     assert calls[0] == engine._WIDER_WORST  # the first rebalancing (the one after the kick takes none)
+
+
+def test_a_region_not_kept_is_not_cut_again_as_it_stood(town, monkeypatch):
+    """Cutting a region again from the same seed gives the same cut and the same verdict, so the
+    rebalancing remembers the tries it did not keep: none is made twice, and the plan is the one
+    drawn without that memory (every try made, repeats included)."""
+    import hashlib
+
+    import spatial.grids._rebalance as rebalance
+
+    adj, hh, xy, start, kw = town
+    tried = []  # each region cut: its seed, nodes and labels as they stood
+
+    real = rebalance._redraw_region
+
+    def record(adj_, hh_, xy_, labels, region, tgt, better, allow, seed, kw_, nodes=None):
+        mine = np.flatnonzero(np.isin(labels, region))
+        tried.append((seed, mine.tobytes(), labels[mine].tobytes()))
+        return real(adj_, hh_, xy_, labels, region, tgt, better, allow, seed, kw_, nodes=nodes)
+
+    monkeypatch.setattr(rebalance, "_redraw_region", record)
+    kept = rebalance_worst(adj, hh, xy, start, **kw, workers=1, wider=2)
+    assert len(tried) > 20 and len(set(tried)) == len(tried)  # no region cut twice as it stood
+
+    class Forgetful:  # every key new: the memory never answers, so every try is made
+        count = 0
+
+        @classmethod
+        def sha1(cls, data):
+            cls.count += 1
+            return hashlib.sha1(str(cls.count).encode())
+
+    monkeypatch.setattr(rebalance, "hashlib", Forgetful)
+    tried.clear()
+    every = rebalance_worst(adj, hh, xy, start, **kw, workers=1, wider=2)
+    assert len(set(tried)) < len(tried)  # without the memory some regions are cut again as they stood
+    assert (kept != start).any()
+    np.testing.assert_array_equal(kept, every)
+
+
+def test_which_grids_touch_is_worked_out_once_per_plan_not_per_grid_tried(town, monkeypatch):
+    """The table of which grids touch costs more than a ring's search at 10,000 units: the pass
+    makes it once for each plan (at the start and after each region kept) and hands it to every
+    grid tried on that plan, instead of each grid's tries making it again."""
+    import spatial.grids._rebalance as rebalance
+
+    adj, hh, xy, start, kw = town
+    made, tried, kept = [0], [0], [0]
+    real_touching, real_attempts = rebalance._touching, rebalance._attempts
+
+    def touching(*a):
+        made[0] += 1
+        return real_touching(*a)
+
+    def attempts(*a, **k):
+        tried[0] += 1
+        got = real_attempts(*a, **k)
+        kept[0] += got[0] is not None
+        return got
+
+    monkeypatch.setattr(rebalance, "_touching", touching)
+    monkeypatch.setattr(rebalance, "_attempts", attempts)
+    out = rebalance_worst(adj, hh, xy, start, **kw, workers=1)
+    assert tried[0] > kept[0] + 1  # more grids tried than plans: the table is not made per grid
+    assert 1 <= made[0] <= kept[0] + 1
+    assert (out != start).any()

@@ -37,7 +37,7 @@ from scipy import sparse
 
 from spatial.core._procs import PROCESSES, Ahead
 from spatial.grids._bisect import _Views, loose_split, resplit, split_in_two, straight_cut
-from spatial.grids._graph import coo_of, sub_graph
+from spatial.grids._graph import coo_of, same_structure, sub_graph
 from spatial.grids._objective import Shapes, Weights, _norms, _size_cost, _targets, part_costs
 
 logger = logging.getLogger(__name__)
@@ -69,6 +69,8 @@ class _Pairs:
         self.min_hh, self.max_hh, self.weights, self.origin, self.seed = min_hh, max_hh, weights, origin, seed
         self.shapes, self.every = shapes, every
         self.w_shape = weights.shape if shapes is not None else 0.0
+        # the shared boundaries stored where the cut costs are: a pair's two sub-graphs from one selection
+        self.twin = self.w_shape > 0 and same_structure(adj, shapes.shared)
         k = int(labels.max()) + 1
         self.k = k
         self.tgt = np.maximum(_targets(adj, labels, hh, k) if target is None else np.asarray(target, float), 1.0)
@@ -95,10 +97,10 @@ class _Pairs:
         nodes = np.concatenate([self.members[a], self.members[b]])
         return nodes, (self.labels[nodes] == b).astype(np.int64)
 
-    def cuts(self, a, b, nodes, now):
+    def cuts(self, a, b, nodes, now, sub=None):
         """The pair's sub-graph and candidate cuts of its ``nodes`` (both ways; ``now``: their
-        sides today); reads no labels."""
-        sub = sub_graph(self.adj, nodes)
+        sides today; ``sub``: the sub-graph, if cut already); reads no labels."""
+        sub = sub_graph(self.adj, nodes) if sub is None else sub
         h = self.hh[nodes]
         if self.every:  # at the sizes they have: a METIS cut (streets) and a straight one (round)
             g = _Views(sub)
@@ -315,8 +317,13 @@ def _best_cuts(pr: _Pairs, todo: list) -> list:
 def _best_cut(pr: _Pairs, a: int, b: int, nodes: np.ndarray, now: np.ndarray) -> np.ndarray | None:
     """The cheapest new cut of the pair (sides of ``nodes``, 0 = ``a``) if it beats ``now``, else
     None (runs on the workers too: reads only what does not change in a pass)."""
-    sub_coo, cands = pr.cuts(a, b, nodes, now)
-    shared = coo_of(sub_graph(pr.shapes.shared, nodes)) if pr.w_shape > 0 else None
+    if pr.twin:
+        sub, shared = sub_graph(pr.adj, nodes, twin=pr.shapes.shared)
+        sub_coo, cands = pr.cuts(a, b, nodes, now, sub=sub)
+        shared = coo_of(shared)
+    else:
+        sub_coo, cands = pr.cuts(a, b, nodes, now)
+        shared = coo_of(sub_graph(pr.shapes.shared, nodes)) if pr.w_shape > 0 else None
 
     def cost(side):
         return pr.size_cost(nodes, side, a, b) + pr.shape_cost(nodes, side, a, b, sub_coo, shared)
