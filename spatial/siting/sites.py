@@ -168,7 +168,10 @@ def site_stations(
         Candidate sites with ``candidate_id_col`` (and ``floor_area_m2``, ``land_use`` for the
         filters). Default: network nodes within the band of an uncovered household.
     k : int, optional
-        Number of new sites (maximal coverage). Give exactly one of ``k`` and ``target``.
+        Number of new sites (maximal coverage). Give exactly one of ``k`` and ``target``. Where
+        candidates would add the same households, the one listed first in ``candidates`` is
+        taken; the exact search's plan replaces the greedy one only when it covers more, so the
+        same inputs give the same sites.
     target : float, optional
         Share of all households to cover, in (0, 1] (set cover).
     band : str
