@@ -8,6 +8,7 @@ import pytest
 from shapely.geometry import LineString, Point, Polygon, box
 
 from spatial import ColumnError, CRSError, DuplicateIdError, GeometryError, NetworkError
+from spatial.core.checks import OUTSIDE_ACTION
 from spatial.io.coords import from_wgs84
 from spatial.io.validate import validate_inputs
 
@@ -140,6 +141,21 @@ def test_units_outside_every_community_are_reported_by_id():
     frame = report.to_frame().set_index("row_id")
     assert "outside every community (nearest: C2, 1645 m away)" in frame.loc["U3", "problem"]
     assert "'C9' is not in 'communities'" in frame.loc["U1", "problem"]
+
+
+def test_a_unit_outside_every_outline_but_naming_its_community_is_said_to_be_placed_by_its_id():
+    """The grids place a unit by its ``community_id`` wherever it lies, so its row must not say
+    "no community and no grid"; a unit with no id is left out of every grid, and says so."""
+    units = _units()
+    units.loc[12, "geometry"] = box(2500, 2500, 2600, 2600)  # U3 names C2 but lies outside both
+    _, report = _all(units=units)
+    row = report.to_frame(zh_columns=True).set_index("row_id").loc["U3"]
+    assert "outside every community (nearest: C2, 1645 m away)" in row["problem"]
+    assert "no grid" not in row["action"] and "placed in community C2 by its community_id" in row["action"]
+    assert "已按 community_id 归入社区 C2" in row["action_zh"]
+    units.loc[12, "community_id"] = None  # no id: placed by location, and outside every community
+    _, report = _all(units=units)
+    assert report.to_frame().set_index("row_id").loc["U3", "action"] == OUTSIDE_ACTION[0]
 
 
 def test_stations_far_from_the_network_are_reported_with_the_distance():

@@ -375,18 +375,26 @@ def _units_outside(units, communities, unit_id_col, community_id_col, report) ->
         hit[tree.query(pts, predicate="intersects")[0]] = True
     comm_ids = comm[community_id_col].to_numpy()
     unit_ids = units[unit_id_col].to_numpy()
+    known = set(comm_ids.tolist())
+    named = (units[community_id_col].to_numpy() if community_id_col in units.columns
+             else np.full(len(units), None, dtype=object))
     if (~hit).any():
         miss = np.flatnonzero(~hit)
         nearest, dist = tree.query_nearest(pts[miss], return_distance=True, all_matches=False)
         for k, c, d in zip(miss[nearest[0]], nearest[1], dist):
+            cid = named[k]
+            if pd.notna(cid) and cid in known:  # the grids place it by its id, wherever it lies
+                action = (f"placed in community {cid} by its {community_id_col}, and in one of its grids; check the "
+                          f"unit's location or its {community_id_col}",
+                          f"已按 {community_id_col} 归入社区 {cid} 及其网格；请核对单元位置或其 {community_id_col}")
+            else:  # the grids' row for it says the same: one row is kept (once_per_row)
+                action = OUTSIDE_ACTION
             report.add(
                 "units", unit_ids[k],
-                f"{OUTSIDE_PROBLEM[0]} (nearest: {comm_ids[c]}, {d:.0f} m away)",
-                OUTSIDE_ACTION[0],  # the grids' row for it says the same: one row is kept (once_per_row)
-                zh=(f"{OUTSIDE_PROBLEM[1]}（最近的社区：{comm_ids[c]}，相距 {d:.0f} 米）", OUTSIDE_ACTION[1]),
+                f"{OUTSIDE_PROBLEM[0]} (nearest: {comm_ids[c]}, {d:.0f} m away)", action[0],
+                zh=(f"{OUTSIDE_PROBLEM[1]}（最近的社区：{comm_ids[c]}，相距 {d:.0f} 米）", action[1]),
             )
     if community_id_col in units.columns:
-        known = set(comm_ids.tolist())
         for uid, cid in zip(unit_ids, units[community_id_col].to_numpy()):
             if pd.notna(cid) and cid not in known:
                 report.add(
