@@ -205,7 +205,7 @@ def test_of_the_plans_finished_the_cheapest_cutting_no_more_off_the_streets_is_k
     monkeypatch.setattr(_engine, "_anneal_finish", fake_finish)
     monkeypatch.setattr(_engine, "objective", lambda adj, hh, xy, labels, **kw: (
         after if np.asarray(labels).min() < 0 else before)[seed_of(labels)])
-    monkeypatch.setattr(_engine, "_cut_cost", lambda adj, labels: cut[seed_of(labels)])
+    monkeypatch.setattr(_engine, "cut_cost", lambda adj, labels: cut[seed_of(labels)])
     out = partition(adj, hh, xy, 2, min_hh=150, max_hh=250, weights=EQUAL_WEIGHTS, shapes=sh, restarts=3)
     assert sorted(finished) == [0, 1, 2] and seed_of(out) == 2
 

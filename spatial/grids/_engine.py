@@ -66,7 +66,7 @@ from spatial.grids._bisect import recursive_bisection
 from spatial.grids._graph import n_pieces, sub_graph
 from spatial.grids._ground import settle_ground
 from spatial.grids._lumps import exchange_lumps
-from spatial.grids._objective import Shapes, Weights, _targets, objective
+from spatial.grids._objective import Shapes, Weights, _targets, cut_cost, objective
 from spatial.grids._rebalance import _WIDER_WORST, rebalance_worst
 from spatial.grids._recombine import recombine
 from spatial.grids._search import local_search
@@ -316,7 +316,7 @@ def _finish_best(state, plans: list, best: tuple, seed: int) -> np.ndarray:
             ahead.send(j, (o[2], seed))
         done = [_anneal_finish(state, best[1], seed)] + [ahead.take(j, (o[2], seed)) for j, o in enumerate(others)]
     costs = [objective(adj, hh, xy, lab, **kw) for lab in done]
-    cuts = [_cut_cost(adj, lab) for lab in done]
+    cuts = [cut_cost(adj, lab) for lab in done]
     keep = 0
     for j in range(1, len(done)):
         if costs[j] < costs[keep] - 1e-9 and cuts[j] <= cuts[0] + 1e-9:
@@ -325,12 +325,6 @@ def _finish_best(state, plans: list, best: tuple, seed: int) -> np.ndarray:
                  [best[2]] + [o[3] for o in others], [round(c, 1) for c in costs], [round(c) for c in cuts],
                  ([best[2]] + [o[3] for o in others])[keep])
     return done[keep]
-
-
-def _cut_cost(adj: sparse.csr_matrix, labels: np.ndarray) -> float:
-    """The cut cost of ``labels``: the graph's weights on edges between parts (each edge once)."""
-    coo = adj.tocoo()
-    return float(coo.data[labels[coo.row] != labels[coo.col]].sum() / 2)
 
 
 def _sized_weights(weights: Weights, n: int) -> Weights:

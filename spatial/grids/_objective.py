@@ -193,8 +193,7 @@ def objective(adj, hh, xy, labels, *, min_hh, max_hh, weights: Weights = Weights
     ph = np.bincount(labels, weights=hh, minlength=k)
     viol = np.maximum(ph - max_hh, 0) + np.maximum(min_hh - ph, 0)
     dev = (ph - tgt) / tgt
-    coo = adj.tocoo()
-    cut = coo.data[labels[coo.row] != labels[coo.col]].sum() / 2
+    cut = cut_cost(adj, labels)
     cnt = np.maximum(np.bincount(labels, minlength=k), 1)
     cx = np.bincount(labels, weights=xy[:, 0], minlength=k) / cnt
     cy = np.bincount(labels, weights=xy[:, 1], minlength=k) / cnt
@@ -202,6 +201,13 @@ def objective(adj, hh, xy, labels, *, min_hh, max_hh, weights: Weights = Weights
     beyond = np.maximum(np.abs(dev) - weights.tolerance, 0).sum() * weights.beyond
     pp = 0.0 if shapes is None or weights.shape <= 0 else weights.shape * float((1 - shapes.polsby_popper(labels)).sum())
     return float(w_band * viol.sum() + w_dev * (dev**2).sum() + beyond + w_cut * cut + w_spread * spread + pp)
+
+
+def cut_cost(adj: sparse.csr_matrix, labels: np.ndarray) -> float:
+    """The graph's weights on the edges between parts of ``labels``, each edge once (the cut
+    cost: shared boundary off a street in full, on a street a fraction)."""
+    coo = adj.tocoo()
+    return float(coo.data[labels[coo.row] != labels[coo.col]].sum() / 2)
 
 
 def part_costs(xy: np.ndarray, part: np.ndarray, m: int, *, w_spread: float, w_shape: float = 0.0,
