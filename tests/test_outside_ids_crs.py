@@ -369,3 +369,41 @@ def test_a_grid_count_below_one_is_refused(n_grids):
     units, communities, _ = _coded_town()
     with pytest.raises(SpatialError, match="n_grids must be a whole number of grids, 1 or more"):
         partition_grids(units, communities, n_grids=n_grids)
+
+
+def _tiny_town(x0, y0, side, crs):
+    units = gpd.GeoDataFrame({"unit_id": [f"U{k}" for k in range(8)], "households": [100] * 8},
+                             geometry=[box(x0 + side * i, y0 + side * j, x0 + side * (i + 1), y0 + side * (j + 1))
+                                       for i in range(4) for j in range(2)], crs=crs)
+    comm = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(x0, y0, x0 + 4 * side, y0 + 2 * side)], crs=crs)
+    units["community_id"] = "C1"
+    return units, comm
+
+
+def test_longitudes_and_latitudes_under_a_utm_label_are_told_to_be_degrees(caplog):
+    """Units in longitude/latitude whose file declares UTM lie on Earth (near the equator) and got
+    through: the rook rule's tolerances are in metres, so the 1 mm units shared no edge and the
+    report held only a row per island unit and 'asked for 2 grids, drew 8'."""
+    units, comm = _tiny_town(114.05, 22.54, 0.001, UTM)
+    with caplog.at_level("WARNING", logger="spatial.grids._prep"):
+        res = partition_grids(units, comm, n_grids=2, min_households=300, max_households=500)
+    row = res.report[res.report["problem"].str.startswith("the units are implausibly small")]
+    assert len(row) == 1
+    assert "EPSG:32650" in row["problem"].iloc[0] and "half of the 8 unit polygons" in row["problem"].iloc[0]
+    assert "read as longitude/latitude: set_crs('EPSG:4326'" in row["action"].iloc[0]
+    assert "implausibly small" in caplog.text
+
+
+def test_units_a_few_metres_across_are_told_their_crs_may_be_wrong():
+    """libpysal's columbus (coordinates of about 6 x 4) read as metres: units under 1 m² across."""
+    units, comm = _tiny_town(X0, Y0, 0.5, UTM)
+    res = partition_grids(units, comm, n_grids=2, min_households=300, max_households=500)
+    row = res.report[res.report["problem"].str.startswith("the units are implausibly small")]
+    assert len(row) == 1 and "about 0.5 m across" in row["problem"].iloc[0]
+    assert "not in the unit this CRS declares" in row["action"].iloc[0]
+
+
+def test_units_of_a_few_metres_are_not_told_anything_about_their_crs():
+    units, comm = _tiny_town(X0, Y0, 2.0, UTM)  # 4 m² each: a kiosk, not a wrong CRS
+    res = partition_grids(units, comm, n_grids=2, min_households=300, max_households=500)
+    assert not res.report["problem"].str.contains("implausibly small").any()

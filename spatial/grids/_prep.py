@@ -52,6 +52,10 @@ MAJOR_CUT_FACTOR = 0.1
 #: Values of a road layer's ``kind``, ``highway`` or ``waterway`` column that mark arterials and rivers.
 MAJOR_KINDS = ("arterial", "river", "canal", "waterway", "primary", "secondary", "trunk", "motorway")
 _TOL_M = 0.1
+#: Half the units under this area (m²) cannot be buildings, estates or blocks measured in metres:
+#: the coordinates are in another unit than the CRS says (longitude/latitude under a UTM label
+#: make units of 1e-8 m², libpysal's columbus read as metres units of a few m² at most).
+TINY_UNIT_M2 = 1.0
 
 
 @dataclass(frozen=True)
@@ -194,6 +198,7 @@ def prepare(
         bad = ", ".join(map(str, unit_ids[dims == 1][:5]))
         raise GeometryError(f"'units' must be polygons or points; rows {bad} are lines")
     ug = single_points(ug, unit_ids)
+    say_tiny_units(ug[dims == 2], crs_in, report, bounds=units_v.total_bounds)
     comm_of = community_of(ug, cg, comm_ids, units, community_id_col, unit_ids, report)
     is_pt = dims == 0
     pieces = polygonal_pieces(ug, is_pt, comm_of, cg, unit_ids, report)
@@ -478,6 +483,34 @@ def grid_shape_metrics(geoms: np.ndarray, comm_geoms: np.ndarray, roads: np.ndar
         frac = road_fraction(inner, roads, buffer_m=road_buffer_m)
         road = np.where(length > 1.0, frac, np.nan)
     return pd.DataFrame({"area_m2": area, "polsby_popper": pp, "road_share": road})
+
+
+def say_tiny_units(polygons: np.ndarray, crs: CRS, report: Report, *, bounds=None) -> None:
+    """A warning and a report row when half the units (``polygons``, in metres) are under
+    :data:`TINY_UNIT_M2`: their coordinates (``bounds`` as given, in ``crs``) are then not in the
+    unit their CRS declares, and the drawing that follows (tolerances and streets in metres) is of
+    a wrong map."""
+    if len(polygons) < 2:
+        return
+    median = float(np.median(shapely.area(polygons)))
+    if median >= TINY_UNIT_M2:
+        return
+    name = f"EPSG:{crs.to_epsg()}" if crs.to_epsg() else crs.name
+    problem = (f"the units are implausibly small for {name}: half of the {len(polygons)} unit polygons are under "
+               f"{median:.2g} m² (about {np.sqrt(median):.2g} m across)")
+    lonlat = (crs.is_projected and bounds is not None and np.all(np.isfinite(bounds))
+              and -180 <= bounds[0] and bounds[2] <= 180 and -90 <= bounds[1] and bounds[3] <= 90)
+    if lonlat:
+        fix = (f"their coordinates (x {bounds[0]:.4f}-{bounds[2]:.4f}, y {bounds[1]:.4f}-{bounds[3]:.4f}) read as "
+               "longitude/latitude: set_crs('EPSG:4326', allow_override=True), or fix the .prj file")
+    else:
+        fix = ("their coordinates are probably not in the unit this CRS declares (another scale): set the CRS "
+               "they are really in (gdf.set_crs(..., allow_override=True), or the .prj file)")
+    logger.warning("%s; %s", problem, fix)
+    report.add("units", "-", problem, fix,
+               zh=(f"单元面积不合理：按 {name} 计算，{len(polygons)} 个单元多边形中半数小于 {median:.2g} 平方米",
+                   "坐标看似经纬度：请改设为 EPSG:4326（set_crs 或 .prj 文件）" if lonlat else
+                   "坐标很可能不是该坐标系的单位：请设置坐标实际所在的坐标系（set_crs 或 .prj 文件）"))
 
 
 def explain_pieces(report: Report, key, poly, members: np.ndarray, adj, pieces: np.ndarray, unit_ids, *,
