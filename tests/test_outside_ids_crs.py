@@ -390,7 +390,7 @@ def test_longitudes_and_latitudes_under_a_utm_label_are_told_to_be_degrees(caplo
     row = res.report[res.report["problem"].str.startswith("the units are implausibly small")]
     assert len(row) == 1
     assert "EPSG:32650" in row["problem"].iloc[0] and "half of the 8 unit polygons" in row["problem"].iloc[0]
-    assert "read as longitude/latitude: set_crs('EPSG:4326'" in row["action"].iloc[0]
+    assert "fit longitude/latitude: if that is what they are, set_crs('EPSG:4326'" in row["action"].iloc[0]
     assert "implausibly small" in caplog.text
 
 
