@@ -378,3 +378,99 @@ def test_swaps_scored_for_all_pairs_at_once_are_those_scored_pair_by_pair():
             assert got.tolist() == want
             made += int((got != labels).sum())
     assert made > 20  # (swaps were made: the comparison is not of plans left as they were)
+
+
+# ----- the local search keeps each part's size terms as it goes: the moves of recomputing them -----
+
+def _search_plainly(adj, hh, xy, labels, *, min_hh, max_hh, weights, seed, fixed, origin, max_rounds=40):
+    """The local search written plainly (each size term computed afresh at every look): nodes in
+    the seed's random order, each moved to the neighbouring part that lowers the objective most
+    if its own part stays whole, its neighbours looked at again."""
+    from collections import deque
+    lab = np.asarray(labels).tolist()
+    n, k = len(lab), max(lab) + 1
+    rows = [adj.indices[adj.indptr[u]:adj.indptr[u + 1]].tolist() for u in range(n)]
+    wts = [adj.data[adj.indptr[u]:adj.indptr[u + 1]].tolist() for u in range(n)]
+    h, x, y = hh.tolist(), xy[:, 0].tolist(), xy[:, 1].tolist()
+    ph = [sum(h[u] for u in range(n) if lab[u] == p) for p in range(k)]
+    pn = [lab.count(p) for p in range(k)]
+    sx = np.bincount(lab, weights=xy[:, 0], minlength=k).tolist()
+    sy = np.bincount(lab, weights=xy[:, 1], minlength=k).tolist()
+    tgt = max(float(np.mean(np.bincount(lab, weights=hh, minlength=k))), 1.0)
+    ref = float(np.median(adj.data))
+    ext = xy.max(axis=0) - xy.min(axis=0)
+    w_band, w_cut = weights.band / tgt, weights.cut / ref
+    w_spread = weights.spread / max(float(ext[0] * ext[1]) / k / np.pi, ref ** 2, 1e-9)
+
+    def f(v):
+        over = (v - max_hh) if v > max_hh else ((min_hh - v) if v < min_hh else 0.0)
+        d = (v - tgt) / tgt
+        e = abs(d) - weights.tolerance
+        return w_band * over + weights.deviation * d * d + (weights.beyond * e if e > 0 else 0.0)
+
+    def whole_without(u, a):
+        rest = [v for v in range(n) if lab[v] == a and v != u]
+        seen, stack = {rest[0]}, [rest[0]]
+        while stack:
+            for v in rows[stack.pop()]:
+                if v not in seen and v != u and lab[v] == a:
+                    seen.add(v)
+                    stack.append(v)
+        return len(seen) == len(rest)
+
+    origin, fixed = origin.tolist(), fixed.tolist()
+    queue = deque(u for u in np.random.default_rng(seed).permutation(n).tolist() if not fixed[u])
+    inq = [u in set(queue) for u in range(n)]
+    budget = max_rounds * n
+    while queue and budget > 0:
+        budget -= 1
+        u = queue.popleft()
+        inq[u] = False
+        a = lab[u]
+        cand = {}
+        for v, c in zip(rows[u], wts[u]):
+            cand[lab[v]] = cand.get(lab[v], 0.0) + c
+        if pn[a] <= 1 or len(cand) == 1:
+            continue
+        da = (x[u] - sx[a] / pn[a]) ** 2 + (y[u] - sy[a] / pn[a]) ** 2
+        best, best_b = -1e-9, -1
+        for b, cb in cand.items():
+            if b == a:
+                continue
+            d = f(ph[a] - h[u]) - f(ph[a]) + f(ph[b] + h[u]) - f(ph[b])
+            d += w_cut * (cand.get(a, 0.0) - cb)
+            d += w_spread * ((x[u] - sx[b] / pn[b]) ** 2 + (y[u] - sy[b] / pn[b]) ** 2 - da)
+            d += weights.move * ((b != origin[u]) - (a != origin[u]))
+            if d < best:
+                best, best_b = d, b
+        if best_b < 0 or not whole_without(u, a):
+            continue
+        b = best_b
+        lab[u] = b
+        ph[a], ph[b], pn[a], pn[b] = ph[a] - h[u], ph[b] + h[u], pn[a] - 1, pn[b] + 1
+        sx[a], sy[a], sx[b], sy[b] = sx[a] - x[u], sy[a] - y[u], sx[b] + x[u], sy[b] + y[u]
+        for v in rows[u] + [u]:
+            if not inq[v] and not fixed[v]:
+                inq[v] = True
+                queue.append(v)
+    return lab
+
+
+def test_the_search_keeping_size_terms_as_it_goes_moves_as_recomputing_them_would():
+    from dataclasses import replace
+
+    from spatial.grids._search import local_search
+
+    moved = 0
+    for seed in range(4):
+        adj, hh, xy, labels, _ = _lumpy_lattice(seed)
+        mean = hh.sum() / 16
+        fixed = np.zeros(len(hh), dtype=bool)
+        fixed[seed::9] = True
+        origin = np.roll(labels, seed)  # a move penalty pulling some units elsewhere
+        w = replace(EQUAL_WEIGHTS, move=0.5)
+        kw = dict(min_hh=0.85 * mean, max_hh=1.15 * mean, weights=w, seed=seed)
+        got = local_search(adj, hh, xy, labels, **kw, fixed=fixed, origin=origin)
+        assert got.tolist() == _search_plainly(adj, hh, xy, labels, **kw, fixed=fixed, origin=origin)
+        moved += int((got != labels).sum())
+    assert moved > 10  # (moves were made)
