@@ -241,12 +241,19 @@ def _join_strays(nbrs: list, hh: np.ndarray, side: np.ndarray, sides=(0, 1), who
         moved = False
         lab = side.tolist()
         for s in sides:
+            size = lab.count(s)
+            if not size:
+                continue
             seen = bytearray(len(lab))
-            pieces = []
+            first = _piece(nbrs, lab, s, lab.index(s), seen)  # from the side's first node, as below
+            if len(first) == size:
+                continue  # the side is one piece: nothing joins the other
+            found = [first]
             for u0 in [u for u, x in enumerate(lab) if x == s]:
-                if seen[u0]:
-                    continue
-                piece = _piece(nbrs, lab, s, u0, seen)
+                if not seen[u0]:
+                    found.append(_piece(nbrs, lab, s, u0, seen))
+            pieces = []
+            for piece in found:
                 w = 0.0
                 for y in piece:  # summed in the order found (ties between pieces stay as they were)
                     w += hhl[y] + 1e-3
