@@ -498,3 +498,30 @@ def test_units_reaching_past_their_community_are_scored_clipped_and_the_report_s
     assert row["problem"].tolist() == ["1 unit reaches 1,000 m² past its outline (the most: U10, 1,000 m²)"]
     assert row["row_id"].tolist() == ["C1"]
     assert ev.grids["outside_m2"].max() < 1e-6  # scored as clipped, as the partition draws it
+
+
+def test_units_split_between_threads_give_the_neighbours_and_clips_of_one_call(monkeypatch):
+    # 4,900 squares of 10 m: the buffers, tree lookups and clips go to two threads in halves
+    import spatial.core._threads as threads
+    from spatial.core.checks import Report
+    from spatial.grids._adjacency import shared_edges
+    from spatial.grids._units import _clip
+
+    monkeypatch.setattr(threads, "THREADS", 2)  # two halves even on one core
+    side, m = 10.0, 70
+    squares = np.array([shapely.box(c * side, r * side, (c + 1) * side, (r + 1) * side)
+                        for r in range(m) for c in range(m)], dtype=object)
+    a, b, _, length = shared_edges(squares, tol_m=0.1)
+    want = {(r * m + c, r * m + c + 1) for r in range(m) for c in range(m - 1)}
+    want |= {(r * m + c, (r + 1) * m + c) for r in range(m - 1) for c in range(m)}
+    assert {(min(x, y), max(x, y)) for x, y in zip(a.tolist(), b.tolist())} == want
+    assert len(a) == len(want)
+    assert np.allclose(length, side + 0.2)  # each side, and the buffer's 0.1 m at both ends
+    tree = shapely.STRtree(squares)
+    one_b, one_a = tree.query(shapely.buffer(squares, 0.1, quad_segs=2), predicate="intersects")
+    keep = (one_a < one_b) & (shapely.length(shapely.intersection(
+        shapely.boundary(squares)[one_a], shapely.buffer(squares, 0.1, quad_segs=2)[one_b])) > 1.2)
+    assert a.tolist() == one_a[keep].tolist() and b.tolist() == one_b[keep].tolist()  # in one call's order
+    town = shapely.Point(350, 350).buffer(300)
+    clipped = _clip(squares, np.array([town] * len(squares), dtype=object), np.arange(len(squares)), Report(), set())
+    assert shapely.equals_exact(clipped, shapely.intersection(squares, town), 0).all()
