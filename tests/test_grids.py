@@ -525,3 +525,22 @@ def test_units_split_between_threads_give_the_neighbours_and_clips_of_one_call(m
     town = shapely.Point(350, 350).buffer(300)
     clipped = _clip(squares, np.array([town] * len(squares), dtype=object), np.arange(len(squares)), Report(), set())
     assert shapely.equals_exact(clipped, shapely.intersection(squares, town), 0).all()
+
+
+def test_lines_split_between_threads_get_the_road_shares_of_one_run(monkeypatch):
+    import spatial.core._threads as threads
+    from spatial.grids._adjacency import _road_fractions, road_fractions
+
+    monkeypatch.setattr(threads, "THREADS", 2)  # two halves even on one core
+    rng = np.random.default_rng(3)
+    x0, y0 = rng.uniform(0, 1000, (2, 5000))
+    lines = shapely.linestrings(np.stack([np.c_[x0, y0], np.c_[x0 + rng.uniform(5, 60, 5000), y0]], axis=1))
+    roads = np.array([shapely.LineString([(0, y), (1100, y)]) for y in range(0, 1051, 50)], dtype=object)
+    major = roads[:3]
+    got = road_fractions(lines, [roads, major], buffer_m=5.0, max_pieces=4)
+    want = _road_fractions(lines, [roads, major], buffer_m=5.0, spacing_m=4.0, max_pieces=4)
+    assert all(np.array_equal(g, w) for g, w in zip(got, want)) and len(got) == 2
+    on = np.abs(y0 - np.round(y0 / 50) * 50) < 1  # lines lying along a road, and lines 10 m or more off one
+    off = np.abs(y0 - np.round(y0 / 50) * 50) > 10
+    assert on.any() and off.any()
+    assert (got[0][on] == 1).all() and (got[0][off] == 0).all()
