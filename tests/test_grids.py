@@ -498,3 +498,49 @@ def test_units_reaching_past_their_community_are_scored_clipped_and_the_report_s
     assert row["problem"].tolist() == ["1 unit reaches 1,000 m² past its outline (the most: U10, 1,000 m²)"]
     assert row["row_id"].tolist() == ["C1"]
     assert ev.grids["outside_m2"].max() < 1e-6  # scored as clipped, as the partition draws it
+
+
+def test_units_split_between_threads_give_the_neighbours_and_clips_of_one_call(monkeypatch):
+    # 4,900 squares of 10 m: the buffers, tree lookups and clips go to two threads in halves
+    import spatial.core._threads as threads
+    from spatial.core.checks import Report
+    from spatial.grids._adjacency import shared_edges
+    from spatial.grids._units import _clip
+
+    monkeypatch.setattr(threads, "THREADS", 2)  # two halves even on one core
+    side, m = 10.0, 70
+    squares = np.array([shapely.box(c * side, r * side, (c + 1) * side, (r + 1) * side)
+                        for r in range(m) for c in range(m)], dtype=object)
+    a, b, _, length = shared_edges(squares, tol_m=0.1)
+    want = {(r * m + c, r * m + c + 1) for r in range(m) for c in range(m - 1)}
+    want |= {(r * m + c, (r + 1) * m + c) for r in range(m - 1) for c in range(m)}
+    assert {(min(x, y), max(x, y)) for x, y in zip(a.tolist(), b.tolist())} == want
+    assert len(a) == len(want)
+    assert np.allclose(length, side + 0.2)  # each side, and the buffer's 0.1 m at both ends
+    tree = shapely.STRtree(squares)
+    one_b, one_a = tree.query(shapely.buffer(squares, 0.1, quad_segs=2), predicate="intersects")
+    keep = (one_a < one_b) & (shapely.length(shapely.intersection(
+        shapely.boundary(squares)[one_a], shapely.buffer(squares, 0.1, quad_segs=2)[one_b])) > 1.2)
+    assert a.tolist() == one_a[keep].tolist() and b.tolist() == one_b[keep].tolist()  # in one call's order
+    town = shapely.Point(350, 350).buffer(300)
+    clipped = _clip(squares, np.array([town] * len(squares), dtype=object), np.arange(len(squares)), Report(), set())
+    assert shapely.equals_exact(clipped, shapely.intersection(squares, town), 0).all()
+
+
+def test_lines_split_between_threads_get_the_road_shares_of_one_run(monkeypatch):
+    import spatial.core._threads as threads
+    from spatial.grids._adjacency import _road_fractions, road_fractions
+
+    monkeypatch.setattr(threads, "THREADS", 2)  # two halves even on one core
+    rng = np.random.default_rng(3)
+    x0, y0 = rng.uniform(0, 1000, (2, 5000))
+    lines = shapely.linestrings(np.stack([np.c_[x0, y0], np.c_[x0 + rng.uniform(5, 60, 5000), y0]], axis=1))
+    roads = np.array([shapely.LineString([(0, y), (1100, y)]) for y in range(0, 1051, 50)], dtype=object)
+    major = roads[:3]
+    got = road_fractions(lines, [roads, major], buffer_m=5.0, max_pieces=4)
+    want = _road_fractions(lines, [roads, major], buffer_m=5.0, spacing_m=4.0, max_pieces=4)
+    assert all(np.array_equal(g, w) for g, w in zip(got, want)) and len(got) == 2
+    on = np.abs(y0 - np.round(y0 / 50) * 50) < 1  # lines lying along a road, and lines 10 m or more off one
+    off = np.abs(y0 - np.round(y0 / 50) * 50) > 10
+    assert on.any() and off.any()
+    assert (got[0][on] == 1).all() and (got[0][off] == 0).all()

@@ -16,7 +16,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import Delaunay
 
-from spatial.grids._bisect import _join_strays, _lists, _Views, straight_cut
+from spatial.grids._bisect import _both_one_piece, _join_strays, _lists, _Views, straight_cut
 from spatial.grids._graph import SideCheck, coo_of
 from spatial.grids._rebalance import _ring, _touching
 
@@ -207,3 +207,22 @@ def test_the_two_sweeps_of_one_side_search_the_graph_once(monkeypatch):
         if a is not None:
             assert np.array_equal(a, b)
     assert alone[1] is not None and not np.array_equal(alone[1], side)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 100_000), n=st.integers(4, 60), share=st.floats(0.02, 0.98))
+def test_both_sides_whole_is_what_connected_components_say(seed, n, share):
+    # (the smaller side is walked first and a side in pieces ends the walk: the answer is the same)
+    adj, _, xy = _town(seed, n)
+    rng = np.random.default_rng(seed)
+    side = (rng.random(n) > share).astype(np.int64)
+    if rng.random() < 0.5:  # half of them a straight cut (mostly whole sides), half scattered
+        side = (xy[:, 0] > np.quantile(xy[:, 0], share)).astype(np.int64)
+    if side.min() == side.max():
+        side[0] = 1 - side[0]
+    coo = adj.tocoo()
+    keep = side[coo.row] == side[coo.col]
+    inner = sparse.csr_matrix((np.ones(keep.sum()), (coo.row[keep], coo.col[keep])), shape=(n, n))
+    whole = connected_components(inner, directed=False)[0] == 2
+    a0, b0 = int(np.flatnonzero(side == 0)[0]), int(np.flatnonzero(side == 1)[-1])
+    assert _both_one_piece(_lists(adj)[0], side.tolist(), a0, b0, int((side == 0).sum())) == whole

@@ -224,6 +224,28 @@ def test_a_pairs_cost_is_its_share_of_the_whole_objective():
     assert whole != pytest.approx(0.0)
 
 
+@pytest.mark.parametrize("with_shapes, moved", [(True, False), (False, True)])
+def test_the_costs_of_several_cuts_at_once_are_each_cuts_own(with_shapes, moved):
+    # the pass scores a pair's candidate cuts in one go: the very numbers of scoring them one by
+    # one (sizes, cut, spread, Polsby-Popper; moves away from where the units were), and how far
+    # each lies outside the tolerance
+    street = {(a, a + 1) for a in range(0, 30, 6)}
+    adj, shapes, xy, g = square_cells(5, 6, cost=lambda a, b: 2.0 if (a, b) in street else 10.0)
+    rng = np.random.default_rng(5)
+    hh = rng.choice([0.0, 35.0, 120.0], size=30)
+    sides = [rng.integers(0, 2, 30) for _ in range(4)] + [np.repeat([[0, 0, 0, 1, 1, 1]], 5, axis=0).ravel()]
+    kw = dict(min_hh=0.5 * hh.sum() / 2, max_hh=1.5 * hh.sum() / 2, weights=EQUAL_FINISH)
+    origin = rng.integers(3, 5, 30) if moved else None
+    pr = _Pairs(adj, hh, xy, sides[-1].copy() + 3, **kw, target=None, fixed=None, origin=origin, seed=0,
+                shapes=shapes if with_shapes else None, every=True)
+    nodes = np.arange(30)
+    sub, shared = adj.tocoo(), (shapes.shared.tocoo() if with_shapes else None)
+    got, out = pr.costs(nodes, sides, 3, 4, sub, shared)
+    assert got == [pr.size_cost(nodes, s, 3, 4) + pr.shape_cost(nodes, s, 3, 4, sub, shared) for s in sides]
+    assert np.array_equal(out, np.array([pr.outside(nodes, s, 3, 4) for s in sides]))
+    assert len(set(got)) == len(sides)  # (the cuts differ: the comparison is not of equal numbers)
+
+
 def test_a_border_on_the_street_is_left_as_it_is():
     # the same staircase, but it runs along a street (a fifth of a wall): not tried
     street = {(min(a, b), max(a, b)) for a, b in zip(*sparse.triu(lattice(4, 6)[0]).nonzero())

@@ -189,6 +189,23 @@ def test_partition_grids_reports_overlapping_units_as_the_cli_does(tmp_path, cap
                                          check_overlaps=False).report) == []
 
 
+def test_the_overlap_check_beside_prepare_keeps_the_rows_order_and_prepares_errors_first():
+    """The overlap check runs on a thread while the units are prepared: its row still comes after
+    prepare's own (here: no unit_id column, the index is the id) and before the grids', and bad
+    input still gets prepare's message (not one from the check, which reads the same units)."""
+    from spatial.grids.partition import partition_grids
+
+    units, communities = _overlapping_row()
+    units = units.drop(columns="unit_id").set_index(pd.Index(["U1", "U2", "U3", "U4"]))
+    rows = partition_grids(units, communities, min_households=100, max_households=250).report
+    said = rows[["layer", "row_id"]].values.tolist()
+    assert said.index(["units", "-"]) < said.index(["units", "U2"])  # prepare's row, then the overlap's
+    assert _overlap_rows(rows) == [["units", "U2", "overlaps unit U3 by 10,000 m²"]]
+    with pytest.raises(spatial.SpatialError, match="units.*(CRS|crs)"):
+        partition_grids(units.set_crs(None, allow_override=True), communities, min_households=100,
+                        max_households=250)
+
+
 def test_a_unit_inside_another_is_an_overlap():
     """A unit drawn wholly inside another (a building's unit inside its estate's) shares all its
     land with it; the "overlaps" predicate says no to that, the check must not."""

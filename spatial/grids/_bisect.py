@@ -241,12 +241,19 @@ def _join_strays(nbrs: list, hh: np.ndarray, side: np.ndarray, sides=(0, 1), who
         moved = False
         lab = side.tolist()
         for s in sides:
+            size = lab.count(s)
+            if not size:
+                continue
             seen = bytearray(len(lab))
-            pieces = []
+            first = _piece(nbrs, lab, s, lab.index(s), seen)  # from the side's first node, as below
+            if len(first) == size:
+                continue  # the side is one piece: nothing joins the other
+            found = [first]
             for u0 in [u for u, x in enumerate(lab) if x == s]:
-                if seen[u0]:
-                    continue
-                piece = _piece(nbrs, lab, s, u0, seen)
+                if not seen[u0]:
+                    found.append(_piece(nbrs, lab, s, u0, seen))
+            pieces = []
+            for piece in found:
                 w = 0.0
                 for y in piece:  # summed in the order found (ties between pieces stay as they were)
                     w += hhl[y] + 1e-3
@@ -487,15 +494,35 @@ def straight_cut(sub: sparse.csr_matrix | _Views, hh, xy, want_a, n_angles: int 
             continue
         side = (rank > j).astype(np.int64)
         if (g.whole(side) if g.whole is not None else
-                _both_one_piece(nbrs, side.tolist(), int(orders[ai, 0]), int(orders[ai, j + 1]))):
+                _both_one_piece(nbrs, side.tolist(), int(orders[ai, 0]), int(orders[ai, j + 1]), j + 1)):
             best = (e, cut, side)
     return None if best is None else best[2]
 
 
-def _both_one_piece(nbrs, lab, a0, b0) -> bool:
-    """Whether sides 0 and 1 of ``lab`` (a list) are each connected; ``a0`` and ``b0`` one node of each."""
-    seen = bytearray(len(lab))
-    return len(_piece(nbrs, lab, 0, a0, seen)) + len(_piece(nbrs, lab, 1, b0, seen)) == len(lab)
+def _both_one_piece(nbrs, lab, a0, b0, n0) -> bool:
+    """Whether sides 0 and 1 of ``lab`` (a list) are each connected; ``a0`` and ``b0`` one node of
+    each, ``n0`` the nodes of side 0. The smaller side is walked first, the other only if it is
+    whole (a side in pieces settles the answer)."""
+    n = len(lab)
+    seen = bytearray(n)
+    first, start, size = (0, a0, n0) if n0 <= n - n0 else (1, b0, n - n0)
+    if _reach_count(nbrs, lab, first, start, seen) != size:
+        return False
+    return _reach_count(nbrs, lab, 1 - first, b0 if first == 0 else a0, seen) == n - size
+
+
+def _reach_count(nbrs, lab, s, start, seen) -> int:
+    """How many nodes labelled ``s`` (``lab`` a list) connect to ``start``, marked in ``seen`` (a
+    bytearray; :func:`_piece` without the list of them)."""
+    seen[start] = 1
+    count, stack = 1, [start]
+    while stack:
+        for y in nbrs[stack.pop()]:
+            if not seen[y] and lab[y] == s:
+                seen[y] = 1
+                stack.append(y)
+                count += 1
+    return count
 
 
 def _piece(nbrs, lab, s, start, seen) -> list:

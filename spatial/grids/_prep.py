@@ -10,6 +10,7 @@ shared boundary, stray parts of a grid to their neighbour) and computes the grid
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -236,6 +237,34 @@ def prepare(
     xy[inside, 0], xy[inside, 1] = shapely.get_x(rp), shapely.get_y(rp)
     return Prepared(units, crs_in, crs_m, unit_ids, comm_ids, cg, comm_of, pieces, xy, hh, pop, bld, adj, cost,
                     roads_m, road_buffer_m, same_place(ug, is_pt, comm_of))
+
+
+def prepare_checked(units: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, report: Report, *, check_overlaps: bool,
+                    unit_id_col: str = "unit_id", **kw) -> Prepared:
+    """:func:`prepare`, and with ``check_overlaps`` the rows of the units overlapping each other
+    (:func:`spatial.io.validate.overlapping_units`) after its own, as when one follows the other.
+
+    The check reads the units alone, so it runs on a thread of its own while prepare runs (shapely
+    and pyproj let go of the GIL, prepare's own threads fill the rest: on the 10,000-unit town of
+    seed 1, 1.01 s one after the other against 0.94 s, eight calls each). An error of prepare's comes
+    first, as before; ``kw`` goes to :func:`prepare`.
+    """
+    if not check_overlaps:
+        return prepare(units, communities, report, unit_id_col=unit_id_col, **kw)
+    from spatial.io.validate import overlapping_units
+
+    overlaps = Report()
+
+    def check():  # (the ids as prepare takes them: they are its when it succeeds)
+        ids = units[unit_id_col].to_numpy() if unit_id_col in units.columns else units.index.to_numpy()
+        overlapping_units(units, ids, overlaps)
+
+    with ThreadPoolExecutor(1) as pool:
+        done = pool.submit(check)
+        prep = prepare(units, communities, report, unit_id_col=unit_id_col, **kw)
+        done.result()
+    report.extend(overlaps)
+    return prep
 
 
 def _street_lines(roads_m, streets, road_buffer_m: float, blocks, report: Report, comm_ids, comm_geoms):

@@ -87,9 +87,11 @@ def local_search(
         pa, per = (x.tolist() for x in shapes.parts(labels, k))
         c4 = 4 * np.pi
 
+    fc = [f(h, t) for h, t in zip(ph, tg)]  # each part's size terms at its size now (kept so on every move)
+    fix = fixed.tolist()
     rng = np.random.default_rng(seed)
     order = rng.permutation(n) if active is None else rng.permutation(np.unique(np.asarray(active, dtype=np.int64)))
-    queue = deque(u for u in order.tolist() if not fixed[u])
+    queue = deque(u for u in order.tolist() if not fix[u])
     inq = [False] * n
     for u in queue:
         inq[u] = True
@@ -102,6 +104,11 @@ def local_search(
         a = lab[u]
         if pn[a] <= 1:
             continue
+        for v in nbrs[u]:
+            if lab[v] != a:
+                break
+        else:
+            continue  # no neighbour in another part: nothing to move to
         cand = {}
         for v, c in zip(nbrs[u], costs[u]):
             lv = lab[v]
@@ -111,7 +118,7 @@ def local_search(
         x = hhl[u]
         ca = cand.get(a, 0.0)
         ha, ta = ph[a], tg[a]
-        fa = f(ha - x, ta) - f(ha, ta)
+        fa = f(ha - x, ta) - fc[a]
         ax, ay = sx[a] / pn[a], sy[a] / pn[a]
         da = (xs[u] - ax) ** 2 + (ys[u] - ay) ** 2
         if w_pp > 0:
@@ -126,8 +133,7 @@ def local_search(
         for b, cb in cand.items():
             if b == a:
                 continue
-            hb, tb = ph[b], tg[b]
-            delta = fa + f(hb + x, tb) - f(hb, tb)
+            delta = fa + f(ph[b] + x, tg[b]) - fc[b]
             delta += w_cut * (ca - cb)
             bx, by = sx[b] / pn[b], sy[b] / pn[b]
             delta += w_spread * ((xs[u] - bx) ** 2 + (ys[u] - by) ** 2 - da)
@@ -146,6 +152,7 @@ def local_search(
         lab[u] = b
         ph[a] -= x
         ph[b] += x
+        fc[a], fc[b] = f(ph[a], tg[a]), f(ph[b], tg[b])
         pn[a] -= 1
         pn[b] += 1
         sx[a] -= xs[u]
@@ -159,7 +166,7 @@ def local_search(
             per[b] += lu - 2 * sh.get(b, 0.0)
         moves += 1
         for v in nbrs[u]:
-            if not inq[v] and not fixed[v]:
+            if not inq[v] and not fix[v]:
                 inq[v] = True
                 queue.append(v)
         if not inq[u]:

@@ -16,6 +16,7 @@ import shapely
 
 from spatial.core._voronoi import voronoi_cells
 from spatial.core._ids import id_type_hint
+from spatial.core._threads import halves, thread_map
 from spatial.core.checks import OUTSIDE_ACTION, OUTSIDE_PROBLEM, Report, metric_crs, polygonal
 from spatial.core.errors import ColumnError, GeometryError
 from spatial.core.reproject import to_crs_valid
@@ -68,6 +69,9 @@ def polygonal_pieces(ug, is_pt, comm_of, cg, unit_ids, report):
 
 #: Land of a unit past its community's outline that is reported (m²; less is digitising noise).
 PAST_M2 = 1.0
+#: Fewest units worth a thread of their own when they are clipped to their communities (10,000
+#: units on two: 0.10 -> 0.055 s).
+_MIN_ROWS = 2048
 
 
 def clipped_to_communities(geoms: np.ndarray, group: np.ndarray, clip: np.ndarray | None, ids: np.ndarray,
@@ -107,8 +111,9 @@ def clipped_to_communities(geoms: np.ndarray, group: np.ndarray, clip: np.ndarra
 def _clip(geoms: np.ndarray, comms: np.ndarray, ids: np.ndarray, report: Report, failed: set) -> np.ndarray:
     """Units clipped to their community; rows GEOS cannot intersect (e.g. footprints whose edges
     nearly touch after reprojection) are repaired and retried on a 1 cm grid, else reported."""
-    try:
-        return shapely.intersection(geoms, comms)
+    try:  # (each half on a thread of its own: shapely lets go of the GIL, the rows are independent)
+        return np.concatenate([np.zeros(0, dtype=object)] + thread_map(
+            lambda sl: shapely.intersection(geoms[sl], comms[sl]), halves(len(geoms), _MIN_ROWS)))
     except shapely.errors.GEOSException:
         pass
     out = np.empty(len(geoms), dtype=object)

@@ -38,10 +38,9 @@ from spatial.grids._prep import (
     deviation_from_mean,
     explain_pieces,
     grid_shape_metrics,
-    prepare,
+    prepare_checked,
 )
 from spatial.grids.codes import check_layout
-from spatial.io.validate import overlapping_units
 
 logger = logging.getLogger(__name__)
 
@@ -329,11 +328,11 @@ def partition_grids(
             raise SpatialError("restarts is for balance='equal' (grids near the mean size); with 'band' one run "
                                "is drawn, streets first (drop restarts, or give n_grids or balance='equal')")
     report = Report()
-    prep = prepare(units, communities, report, households_col=households_col, population_col=population_col,
-                   buildings_col=buildings_col, unit_id_col=unit_id_col, community_id_col=community_id_col,
-                   roads=roads, road_buffer_m=road_buffer_m, blocks=blocks, street_gap_m=street_gap_m)
-    if check_overlaps:  # the rows validate_inputs gives (spatial grids validates first, and passes False)
-        overlapping_units(units, prep.unit_ids, report)
+    # (with check_overlaps, the rows validate_inputs gives: spatial grids validates first, and passes False)
+    prep = prepare_checked(units, communities, report, check_overlaps=check_overlaps, households_col=households_col,
+                           population_col=population_col, buildings_col=buildings_col, unit_id_col=unit_id_col,
+                           community_id_col=community_id_col, roads=roads, road_buffer_m=road_buffer_m, blocks=blocks,
+                           street_gap_m=street_gap_m)
     gated = gated_labels(units, gated_col, prep.unit_ids, report)
     locked_l = _labels_from(locked, units, prep.unit_ids, "locked", report)
     sets = [("same place", prep.same_place), ("together", _labels_from(together, units, prep.unit_ids, "together", report)),

@@ -33,11 +33,10 @@ from spatial.grids._inputs import _labels_from, check_named_columns, gated_label
 from spatial.grids._lumps import exchange_lumps
 from spatial.grids._objective import Weights, check_max_deviation
 from spatial.grids._plan_inputs import _community_keys, _locked_mask, _plan_labels
-from spatial.grids._prep import prepare
+from spatial.grids._prep import prepare_checked
 from spatial.grids._search import local_search
 from spatial.grids.codes import check_layout
 from spatial.grids.partition import contract, finish, node_arrays
-from spatial.io.validate import overlapping_units
 
 logger = logging.getLogger(__name__)
 
@@ -139,11 +138,11 @@ def redraw_grids(
     if max_deviation_pct is not None:
         max_deviation_pct = check_max_deviation(max_deviation_pct)
     report = Report()
-    prep = prepare(units, communities, report, households_col=households_col, population_col=population_col,
-                   buildings_col=buildings_col, unit_id_col=unit_id_col, community_id_col=community_id_col,
-                   roads=roads, road_buffer_m=road_buffer_m, blocks=blocks, street_gap_m=street_gap_m)
-    if check_overlaps:  # the rows validate_inputs gives (spatial grids validates first, and passes False)
-        overlapping_units(units, prep.unit_ids, report)
+    # (with check_overlaps, the rows validate_inputs gives: spatial grids validates first, and passes False)
+    prep = prepare_checked(units, communities, report, check_overlaps=check_overlaps, households_col=households_col,
+                           population_col=population_col, buildings_col=buildings_col, unit_id_col=unit_id_col,
+                           community_id_col=community_id_col, roads=roads, road_buffer_m=road_buffer_m, blocks=blocks,
+                           street_gap_m=street_gap_m)
     old = _plan_labels(units, plan, prep.unit_ids, unit_id_col, grid_id_col, report)
     lock_u = _locked_mask(locked, units, plan, prep.unit_ids, unit_id_col, report)
     gated = gated_labels(units, gated_col, prep.unit_ids, report)
