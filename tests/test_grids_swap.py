@@ -364,13 +364,19 @@ def _lumpy_lattice(seed, rows=12, cols=12, side=100.0):
     return adj, hh, xy, labels, Shapes(np.full(rows * cols, side * side), np.full(rows * cols, 4 * side), shared)
 
 
+def _lattices(seeds: int, every: int):
+    """Lumpy lattices of :func:`_lumpy_lattice` with their mean part size and every ``every``-th
+    unit (from the seed's) fixed."""
+    for seed in range(seeds):
+        adj, hh, xy, labels, shapes = _lumpy_lattice(seed)
+        fixed = np.zeros(len(hh), dtype=bool)
+        fixed[seed::every] = True
+        yield seed, adj, hh, xy, labels, shapes, hh.sum() / 16, fixed
+
+
 def test_swaps_scored_for_all_pairs_at_once_are_those_scored_pair_by_pair():
     made = 0
-    for seed in range(6):
-        adj, hh, xy, labels, shapes = _lumpy_lattice(seed)
-        mean = hh.sum() / 16
-        fixed = np.zeros(len(hh), dtype=bool)
-        fixed[seed::7] = True
+    for _, adj, hh, xy, labels, shapes, mean, fixed in _lattices(6, 7):
         for w, kw in ((EQUAL_WEIGHTS, {}), (EQUAL_WEIGHTS.finish, {"shapes": shapes}),
                       (EQUAL_WEIGHTS, {"fixed": fixed}), (EQUAL_WEIGHTS.finish, {"shapes": shapes, "fixed": fixed})):
             got = swap_pass(adj, hh, xy, labels, min_hh=0.85 * mean, max_hh=1.15 * mean, weights=w, **kw)
@@ -462,11 +468,7 @@ def test_the_search_keeping_size_terms_as_it_goes_moves_as_recomputing_them_woul
     from spatial.grids._search import local_search
 
     moved = 0
-    for seed in range(4):
-        adj, hh, xy, labels, _ = _lumpy_lattice(seed)
-        mean = hh.sum() / 16
-        fixed = np.zeros(len(hh), dtype=bool)
-        fixed[seed::9] = True
+    for seed, adj, hh, xy, labels, _, mean, fixed in _lattices(4, 9):
         origin = np.roll(labels, seed)  # a move penalty pulling some units elsewhere
         w = replace(EQUAL_WEIGHTS, move=0.5)
         kw = dict(min_hh=0.85 * mean, max_hh=1.15 * mean, weights=w, seed=seed)
