@@ -58,6 +58,18 @@ def test_chinese_column_names_are_found_and_said_once(files, tmp_path, capsys):
     assert gpd.read_file(out, layer="grids")["households"].sum() == 800
 
 
+def test_units_and_communities_the_wrong_way_round_are_named_with_the_fix(files, tmp_path, capsys):
+    """The units first, the communities second: the message said "'units' has no households
+    column ... it has: 社区编号", naming neither file nor the mix-up."""
+    out = tmp_path / "g.gpkg"
+    assert main(["grids", f"{files['gpkg']}:units", f"{files['gpkg']}:communities", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and not out.exists()
+    assert "'片区.gpkg:communities' has no households column" in err
+    assert "the first file, 片区.gpkg:units, has one: are the two the wrong way round?" in err
+    assert "spatial grids COMMUNITIES UNITS" in err
+
+
 def test_coverage_reads_layers_by_name_and_reports_every_unit_not_reached(files, tmp_path, capsys):
     out = tmp_path / "c.gpkg"
     assert main(["coverage", str(files["net"]), str(files["stations_csv"]),
