@@ -66,8 +66,20 @@ def test_units_and_communities_the_wrong_way_round_are_named_with_the_fix(files,
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and not out.exists()
     assert "'片区.gpkg:communities' has no households column" in err
-    assert "the first file, 片区.gpkg:units, has one: are the two the wrong way round?" in err
+    assert "片区.gpkg:units has one: are the two files the wrong way round?" in err
     assert "spatial grids COMMUNITIES UNITS" in err
+
+
+@pytest.mark.parametrize("command", ["coverage", "site"])
+def test_stations_and_units_the_wrong_way_round_are_named_with_the_fix(files, tmp_path, capsys, command):
+    out = tmp_path / "c.gpkg"
+    assert main([command, str(files["net"]), f"{files['gpkg']}:units", str(files["stations_csv"]),
+                 "--out", str(out)] + (["--k", "1"] if command == "site" else [])) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and not out.exists()
+    assert "'站点.csv' has no households column" in err
+    assert (f"片区.gpkg:units has one: are the two files the wrong way round? The order is spatial {command} "
+            "NETWORK STATIONS UNITS") in err
 
 
 def test_coverage_reads_layers_by_name_and_reports_every_unit_not_reached(files, tmp_path, capsys):

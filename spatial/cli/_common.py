@@ -260,14 +260,26 @@ def renamed(df, col: str | None, found: str | None, canonical: str) -> str | Non
 
 
 def column(args: argparse.Namespace, df, role: str, layer: str, *, option: str | None = None,
-           required: bool = True) -> str | None:
+           required: bool = True, swapped: tuple | None = None) -> str | None:
     """The column of ``df`` for ``role``: the ``--<role>-col`` option, the contract name, or a
-    common Chinese/English name (said once: ``using column 户数 as households``)."""
+    common Chinese/English name (said once: ``using column 户数 as households``).
+
+    ``swapped`` = (other layer, its file, the command's order): where ``df`` has no such column
+    and the other layer has one, the message asks whether the two files are the wrong way round.
+    """
+    from spatial.core.errors import ColumnError
     from spatial.io.columns import ROLES, find_column
 
     option = option or f"--{role.replace('_', '-')}-col"
     given = getattr(args, option.lstrip("-").replace("-", "_"), None)
-    found = find_column(df, role, given=given, layer=layer, option=option, required=required)
+    try:
+        found = find_column(df, role, given=given, layer=layer, option=option, required=required)
+    except ColumnError as err:
+        other, other_file, order = swapped if swapped is not None and given is None else (None, None, None)
+        if other is None or find_column(other, role, layer=other_file, required=False) is None:
+            raise
+        raise ColumnError(f"{err}; {other_file} has one: are the two files the wrong way round? The order is "
+                          f"{order}") from None
     canonical = ROLES[role][0]
     seen = args.__dict__.setdefault("_columns_said", set())
     if found is not None and given is None and found != canonical and (layer, role) not in seen:

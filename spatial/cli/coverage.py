@@ -257,9 +257,10 @@ def _coverage(args: argparse.Namespace, step) -> int:
             logger.warning("--%s %s is read as WGS-84 while the demand was moved from %s; if its outlines come "
                            "from the same map, say so with --%s-coord-sys %s", layer, getattr(args, layer),
                            args.demand_coord_sys, layer, args.demand_coord_sys)
-    sid = column(args, stations, "station_id", "stations")
+    order = "spatial coverage NETWORK STATIONS UNITS"
+    sid = column(args, stations, "station_id", "stations", swapped=(demand, source(args.demand), order))
     uid = column(args, demand, "unit_id", "demand", required=False)
-    hh = column(args, demand, "households", "demand")
+    hh = column(args, demand, "households", "demand", swapped=(stations, source(args.stations), order))
     pop = column(args, demand, "population", "demand", required=False) or "population"
     name = column(args, stations, "name", "stations", required=False)
     stations = as_contract(stations, name, "name")  # the maps label stations by 'name'

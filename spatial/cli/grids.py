@@ -137,7 +137,8 @@ def _validated(args: argparse.Namespace, units, communities) -> tuple:
     # the files named in messages (units built from buildings are named by their ids, as built)
     named = "units" if args.from_buildings else source(args.inputs[1])
     read_from(args, communities=source(args.inputs[0]), **({} if args.from_buildings else {"units": named}))
-    hh = _households_column(args, units, communities)
+    hh = column(args, units, "households", "units", swapped=None if args.from_buildings else (
+        communities, source(args.inputs[0]), "spatial grids COMMUNITIES UNITS"))
     uid = column(args, units, "unit_id", "units")
     cid = column(args, communities, "community_id", "communities")
     pop = column(args, units, "population", "units", required=False) or "population"
@@ -152,23 +153,6 @@ def _validated(args: argparse.Namespace, units, communities) -> tuple:
         layers["units"] = layers["units"].assign(**{hh: counts.astype("int64")})
     cols = dict(households_col=hh, unit_id_col=uid, community_id_col=cid, population_col=pop)
     return layers["units"], layers["communities"], cols, report.to_frame(zh_columns=True)
-
-
-def _households_column(args: argparse.Namespace, units, communities) -> str:
-    """The units' households column; where the units have none and the communities have one, the
-    message adds that the two files may be the wrong way round (COMMUNITIES comes first)."""
-    from spatial.core.errors import ColumnError
-    from spatial.io.columns import find_column
-
-    try:
-        return column(args, units, "households", "units")
-    except ColumnError as err:
-        swapped = (not args.from_buildings and args.households_col is None
-                   and find_column(communities, "households", layer="communities", required=False) is not None)
-        if not swapped:
-            raise
-        raise ColumnError(f"{err}; the first file, {source(args.inputs[0])}, has one: are the two the wrong way round? "
-                          f"The communities come first, then the units (spatial grids COMMUNITIES UNITS)") from None
 
 
 def _street_gap(text: str) -> float:

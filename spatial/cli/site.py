@@ -91,7 +91,8 @@ def _cmd_site(args: argparse.Namespace) -> int:
                                                                  points=True)
     read_from(args, demand=source(args.demand), stations=source(args.stations),
               **({} if args.candidates is None else {"candidates": source(args.candidates)}))
-    cols = dict(households_col=column(args, demand, "households", "demand"),
+    cols = dict(households_col=column(args, demand, "households", "demand", swapped=(
+        stations, source(args.stations), "spatial site NETWORK STATIONS UNITS")),
                 population_col=column(args, demand, "population", "demand", required=False) or "population",
                 demand_id_col=column(args, demand, "unit_id", "demand", required=False))
     if len(stations):
