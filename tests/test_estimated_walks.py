@@ -238,3 +238,20 @@ def test_project_file_keys_for_estimated_walks_gates_and_station_load(tmp_path):
     path.write_text(base + "[coverage]\nmax_off_network_m = 50\n", encoding="utf-8")
     with pytest.raises(SpatialError, match=r"max_off_network_m 50 is below max_snap_m 100"):
         load_project(path)
+
+
+def test_estimated_legs_end_on_their_walkway_never_past_its_end(futian_graphml):
+    """Points 101-250 m beyond the ends of the Futian walkways: the nearest-edge search put 3 of
+    2,000 of them past the end of their edge (by up to 3e-11 m), where a walk's remainder along
+    the edge came out negative; the gaps clipped it, the coverage did not."""
+    from spatial.network.read import read_network
+    from spatial.network.snapping import snap_walks
+
+    net = read_network(futian_graphml)
+    rng = np.random.default_rng(0)
+    ends = np.array([g.coords[-1] for g in net.geometry[:2000]])
+    ang, r = rng.uniform(0, 2 * np.pi, len(ends)), rng.uniform(101, 250, len(ends))
+    snap = snap_walks(net, ends + np.c_[np.cos(ang) * r, np.sin(ang) * r], max_snap_m=100, max_off_network_m=300)
+    hit = snap.edge >= 0
+    assert hit.sum() > 1900
+    assert (snap.offset_m[hit] >= 0).all() and (snap.offset_m[hit] <= net.length_m[snap.edge[hit]]).all()

@@ -396,8 +396,6 @@ def _cluster(network, xy, cause, walkable, why, *, link_m, max_snap_m, estimated
         rows = np.flatnonzero(far)
         edge, offset, leg = snap.edge.copy(), snap.offset_m.copy(), snap.leg_m.copy()
         edge[rows], offset[rows], leg[rows] = est.edge, est.offset_m, est.leg_m
-        got = rows[est.edge >= 0]  # the nearest-edge search can overshoot an edge's end by 1e-11 m
-        offset[got] = np.clip(offset[got], 0.0, network.length_m[edge[got]])
         snap = Snap(edge=edge, offset_m=offset, leg_m=leg, reason=snap.reason)
     on = np.asarray(snap.edge) >= 0
     snap_reason = np.asarray(snap.reason, dtype=object)

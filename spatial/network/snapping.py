@@ -266,6 +266,8 @@ def snap_walks(network: WalkNetwork, xy: np.ndarray, *, max_snap_m: float = 100.
         rows = todo[use]
         edge[rows], offset[rows], leg[rows], reason[rows] = g_edge[use], g_off[use], g_dist[use], ""
         estimated[rows] = True
+    hit = edge >= 0  # the nearest-edge search can overshoot an edge's end by about 1e-11 m
+    offset[hit] = np.clip(offset[hit], 0.0, network.length_m[edge[hit]])
     off = np.where(edge >= 0, leg, np.nan)
     cost = np.where(estimated, off * detour_factor, off)
     access = np.where(edge >= 0, np.where(estimated, ESTIMATED, NETWORK), UNREACHABLE).astype(object)
