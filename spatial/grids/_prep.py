@@ -531,16 +531,17 @@ def say_tiny_units(polygons: np.ndarray, crs: CRS, report: Report, *, bounds=Non
               and -180 <= bounds[0] and bounds[2] <= 180 and -90 <= bounds[1] and bounds[3] <= 90)
     if lonlat:
         fix = (f"their coordinates (x {bounds[0]:.4f}-{bounds[2]:.4f}, y {bounds[1]:.4f}-{bounds[3]:.4f}) fit "
-               "longitude/latitude: if that is what they are, set_crs('EPSG:4326', allow_override=True) (or fix the "
-               ".prj file); if not, set the CRS they are really in")
+               "longitude/latitude: if that is what they are, set_crs('EPSG:4326', allow_override=True) (or the CRS "
+               "recorded in the file: a shapefile's .prj); if not, set the CRS they are really in")
     else:
         fix = ("their coordinates are probably not in the unit this CRS declares (another scale): set the CRS "
-               "they are really in (gdf.set_crs(..., allow_override=True), or the .prj file)")
+               "they are really in (gdf.set_crs(..., allow_override=True), or the CRS recorded in the file: a "
+               "shapefile's .prj)")
     logger.warning("%s; %s", problem, fix)
     report.add("units", "-", problem, fix,
                zh=(f"单元面积不合理：按 {name} 计算，{len(polygons)} 个单元多边形中半数小于 {median:.2g} 平方米",
-                   "坐标落在经纬度范围内：若为经纬度，请改设为 EPSG:4326（set_crs 或 .prj 文件）；否则请设置其实际坐标系" if lonlat else
-                   "坐标很可能不是该坐标系的单位：请设置坐标实际所在的坐标系（set_crs 或 .prj 文件）"))
+                   "坐标落在经纬度范围内：若为经纬度，请改设为 EPSG:4326（set_crs 或文件中记录的坐标系，如 shapefile 的 .prj）；否则请设置其实际坐标系" if lonlat else
+                   "坐标很可能不是该坐标系的单位：请设置坐标实际所在的坐标系（set_crs 或文件中记录的坐标系，如 shapefile 的 .prj）"))
 
 
 def explain_pieces(report: Report, key, poly, members: np.ndarray, adj, pieces: np.ndarray, unit_ids, *,
