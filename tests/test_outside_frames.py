@@ -1,0 +1,37 @@
+"""The public API on the frames an analyst really has in Jupyter: categorical and nullable
+dtypes, 3D geometries, geometry columns not named "geometry", odd indexes. Each result keeps the
+caller's index and columns and gives the numbers the plain frame gives."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import shapely
+from shapely.geometry import box
+
+import spatial
+
+CRS = "EPSG:32650"
+
+
+def _two_communities():
+    return gpd.GeoDataFrame(
+        {"community_id": ["C1", "C2"], "code": ["440304001002", "440304001003"]},
+        geometry=[box(0, 0, 200, 100), box(200, 0, 400, 100)], crs=CRS,
+    )
+
+
+def test_assign_grid_codes_takes_community_ids_held_as_a_category():
+    # two grids side by side in C1, one in C2; community ids as pandas' category (a parquet or
+    # a frame made smaller with astype("category")) used to end in "can only concatenate str"
+    grids = gpd.GeoDataFrame(
+        {"grid_id": ["C1-01", "C1-02", "C2-01"], "community_id": ["C1", "C1", "C2"]},
+        geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100), box(200, 0, 400, 100)],
+        crs=CRS, index=["x", "y", "z"],
+    )
+    grids["community_id"] = grids["community_id"].astype("category")
+    out = spatial.assign_grid_codes(grids, _two_communities())
+    assert out["grid_code"].tolist() == [
+        "000000" + "440304001002" + "01", "000000" + "440304001002" + "02", "000000" + "440304001003" + "00",
+    ]
+    assert list(out.index) == ["x", "y", "z"]
+    assert out["community_id"].dtype == "category"  # the caller's column as it was
