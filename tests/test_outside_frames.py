@@ -35,3 +35,25 @@ def test_assign_grid_codes_takes_community_ids_held_as_a_category():
     ]
     assert list(out.index) == ["x", "y", "z"]
     assert out["community_id"].dtype == "category"  # the caller's column as it was
+
+
+def test_merge_grid_layers_takes_grids_with_heights():
+    # a department's grids drawn in 3D (a PolygonZ shapefile from CAD, read by geopandas): the
+    # vertices the overlay adds have no height and the return to degrees made them infinite
+    # (GEOSException "Points of LinearRing do not form a closed linestring"); the heights
+    # are dropped and the plan is the one the flat grids give
+    communities = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(0, 0, 200, 100)], crs=CRS)
+    civil = gpd.GeoDataFrame({"grid_id": ["a", "b"]}, geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100)],
+                             crs=CRS).to_crs(4326)
+    police = gpd.GeoDataFrame({"grid_id": ["p", "q"]}, geometry=[box(0, 0, 120, 100), box(120, 0, 200, 100)],
+                              crs=CRS).to_crs(4326)
+    civil_3d = civil.set_geometry(shapely.force_3d(civil.geometry.values, 12.5))
+    kept = civil_3d.copy()
+    out = spatial.merge_grid_layers({"civil": civil_3d, "police": police}, communities)
+    flat = spatial.merge_grid_layers({"civil": civil, "police": police}, communities)
+    assert out.unified["reference_grid"].tolist() == ["a", "b"]
+    assert out.unified["area_m2"].round(3).tolist() == [10000.0, 10000.0]
+    assert out.unified["area_m2"].round(3).tolist() == flat.unified["area_m2"].round(3).tolist()
+    assert out.conflicts.to_crs(CRS).area.round(1).tolist() == [2000.0]  # the strip x 100..120
+    assert not out.unified.has_z.any()
+    assert civil_3d.has_z.all() and civil_3d.geom_equals_exact(kept, 0).all()  # the input untouched
