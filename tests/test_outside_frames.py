@@ -57,3 +57,25 @@ def test_merge_grid_layers_takes_grids_with_heights():
     assert out.conflicts.to_crs(CRS).area.round(1).tolist() == [2000.0]  # the strip x 100..120
     assert not out.unified.has_z.any()
     assert civil_3d.has_z.all() and civil_3d.geom_equals_exact(kept, 0).all()  # the input untouched
+
+
+def test_spread_by_floor_area_takes_floors_and_counts_held_as_a_category():
+    # floors as pandas' category, blank cells read as "": the category's map gave a category,
+    # and 'isna() | category' raised TypeError (cannot perform the numpy op bitwise_or); they
+    # are read as the plain column is
+    import pandas as pd
+
+    communities = gpd.GeoDataFrame({"community_id": ["C1"], "households": [60]},
+                                   geometry=[box(0, 0, 100, 100)], crs=CRS)
+    buildings = gpd.GeoDataFrame(
+        {"floors": pd.Categorical(["6层", "", "", "6层"]), "households": pd.Categorical([None, None, None, 10])},
+        geometry=[box(0, 0, 10, 10), box(20, 20, 40, 30), box(50, 50, 70, 60), box(80, 80, 90, 90)],
+        crs=CRS, index=[7, 3, 9, 1],
+    )
+    kept = buildings.copy()
+    out = spatial.spread_by_floor_area(buildings, communities)
+    # 10 given; the other 50 by floor area 600 : 200 : 200 m² (blank floors count as 1)
+    assert out["households"].tolist() == [30, 10, 10, 10]
+    assert out["households_source"].tolist() == ["spread by floor area"] * 3 + ["given"]
+    assert list(out.index) == [7, 3, 9, 1] and out["floors"].dtype == "category"
+    pd.testing.assert_frame_equal(buildings, kept)

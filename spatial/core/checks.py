@@ -464,6 +464,8 @@ def optional_counts(df: pd.DataFrame, column: str, name: str, *, id_col: str | N
     """
     require_columns(df, [column], name)
     raw = df[column]
+    if isinstance(raw.dtype, pd.CategoricalDtype):  # its map gives a category, which | does not take
+        raw = raw.astype(object)
     blank = raw.isna() | raw.map(lambda v: isinstance(v, str) and not v.strip())
     values = _counts(raw.where(~blank), name, column)
     bad = ~blank & (values.isna() | (values < 0) | ~np.isfinite(values.fillna(0).to_numpy(dtype=float)))
