@@ -79,3 +79,19 @@ def test_spread_by_floor_area_takes_floors_and_counts_held_as_a_category():
     assert out["households_source"].tolist() == ["spread by floor area"] * 3 + ["given"]
     assert list(out.index) == [7, 3, 9, 1] and out["floors"].dtype == "category"
     pd.testing.assert_frame_equal(buildings, kept)
+
+
+def test_evaluate_grids_keeps_a_geometry_column_not_named_geometry():
+    # grid polygons read from PostGIS come with their shapes in "geom"; the scores came back with
+    # the shapes moved to a new column "geometry" and the caller's "geom" gone
+    communities = _two_communities()
+    grids = gpd.GeoDataFrame(
+        {"grid_id": ["C1-01", "C2-01"], "households": [350, 420]},
+        geometry=[box(0, 0, 200, 100), box(200, 0, 400, 100)], crs=CRS, index=["north", "south"],
+    ).rename_geometry("geom")
+    out = spatial.evaluate_grids(grids, communities).grids
+    assert out.geometry.name == "geom" and "geometry" not in out.columns
+    assert list(out.index) == ["north", "south"]
+    assert out["households"].tolist() == [350, 420]
+    assert out["area_m2"].round(6).tolist() == [20000.0, 20000.0]
+    assert out["community_id"].tolist() == ["C1", "C2"]

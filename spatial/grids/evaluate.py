@@ -249,8 +249,9 @@ def evaluate_grids(
                        zh=(beyond_rule(*words, lang="zh"),
                            "手工调整单元（spatial editor --max-deviation），或按规则重新划分（--redraw --max-deviation）"))
     grids = to_crs_valid(gpd.GeoDataFrame(out, geometry=list(grid_geoms), crs=crs_m), crs_in)
-    if not is_units:  # one row per grid polygon given: the rows keep the layer's index
+    if not is_units:  # one row per grid polygon given: the rows keep the layer's index and geometry column
         grids.index = lm.index
+        grids = grids.rename_geometry(lm.geometry.name) if lm.geometry.name != "geometry" else grids
     return EvalResult(grids, summary, report.to_frame(zh_columns=True))
 
 
