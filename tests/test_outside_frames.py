@@ -95,3 +95,19 @@ def test_evaluate_grids_keeps_a_geometry_column_not_named_geometry():
     assert out["households"].tolist() == [350, 420]
     assert out["area_m2"].round(6).tolist() == [20000.0, 20000.0]
     assert out["community_id"].tolist() == ["C1", "C2"]
+
+
+def test_write_layers_keeps_a_column_named_fid_as_the_callers_column(tmp_path):
+    # an ArcGIS table's FID column: GDAL took it as the GeoPackage's feature id, so whole
+    # numbers vanished from what is read back and repeated ones (two exports put together)
+    # failed with "UNIQUE constraint failed: units.fid"; it is now an ordinary column
+    from shapely.geometry import Point
+
+    once = gpd.GeoDataFrame({"FID": [10, 11], "unit_id": ["a", "b"]},
+                            geometry=[Point(0, 0), Point(10, 0)], crs=CRS)
+    twice = gpd.GeoDataFrame({"FID": [0, 1, 0], "unit_id": ["a", "b", "c"]},
+                             geometry=[Point(0, 0), Point(10, 0), Point(20, 0)], crs=CRS)
+    path = spatial.write_layers({"once": once, "twice": twice}, tmp_path / "out.gpkg")
+    assert spatial.read_layer(path, layer="once")["FID"].tolist() == [10, 11]
+    back = spatial.read_layer(path, layer="twice")
+    assert back["FID"].tolist() == [0, 1, 0] and back["unit_id"].tolist() == ["a", "b", "c"]

@@ -140,12 +140,27 @@ def write_layers(
         for lname, frame in frames.items():
             try:
                 pyogrio.write_dataframe(frame, tmp, layer=lname, driver=driver, layer_metadata=metadata.get(lname),
+                                        layer_options=_own_fid(frame) if driver == "GPKG" else None,
                                         use_arrow=_ARROW and len(frame) > 10_000)
             except (DataSourceError, DataLayerError) as exc:
                 raise InputFileError(f"cannot write layer '{lname}' to '{user_path(path)}': {exc}") from exc
             logger.debug("wrote %d rows to '%s' layer '%s'", len(frame), path, lname)
     logger.info("wrote %s to '%s'", ", ".join(f"{n} ({len(f)} rows)" for n, f in frames.items()), path)
     return path
+
+
+def _own_fid(df: pd.DataFrame) -> dict[str, str] | None:
+    """GeoPackage layer options keeping a column of the caller's named ``fid`` (any case: an
+    ArcGIS table's ``FID``) as an ordinary column. GDAL takes such a column as the layer's
+    feature id: whole numbers were left out of what readers give back, repeated or other values
+    refused with "UNIQUE constraint failed"; the feature id gets a name of its own instead."""
+    names = {str(c).lower() for c in df.columns}
+    if "fid" not in names:
+        return None
+    name = "gpkg_fid"
+    while name in names:
+        name += "_"
+    return {"FID": name}
 
 
 def _distinct_names(df: pd.DataFrame, lname: str) -> pd.DataFrame:
