@@ -111,3 +111,24 @@ def test_write_layers_keeps_a_column_named_fid_as_the_callers_column(tmp_path):
     assert spatial.read_layer(path, layer="once")["FID"].tolist() == [10, 11]
     back = spatial.read_layer(path, layer="twice")
     assert back["FID"].tolist() == [0, 1, 0] and back["unit_id"].tolist() == ["a", "b", "c"]
+
+
+def _scored(bands, index):
+    from shapely.geometry import Point
+
+    return gpd.GeoDataFrame(
+        {"unit_id": [f"U{k}" for k in range(len(bands))], "band": bands, "households": [10] * len(bands),
+         "walk_m": [200.0 * (k + 1) for k in range(len(bands))]},
+        geometry=[Point(100 * k, 0) for k in range(len(bands))], crs=CRS, index=index,
+    )
+
+
+def test_a_band_label_that_is_no_band_is_named_by_the_unit_id_not_as_a_numpy_number():
+    # bands relabelled in Chinese by hand: the message named the row as "np.int64(1)"
+    import pytest
+
+    demand = _scored(["5min", "15分钟", "beyond"], index=[0, 1, 2])
+    with pytest.raises(spatial.SpatialError, match=r"holds '15分钟' for unit 'U1'; expected band labels"):
+        spatial.coverage_summary(demand, bands=["15min"])
+    with pytest.raises(spatial.SpatialError, match=r"holds '15分钟' in row 1; expected band labels"):
+        spatial.coverage_summary(demand.drop(columns="unit_id"), bands=["15min"])

@@ -141,7 +141,8 @@ def parse_band(label: str) -> tuple[float, str]:
     return float(m.group(1)), m.group(2)
 
 
-def within_band(labels: pd.Series, band: str, *, walk: pd.Series | None = None) -> np.ndarray:
+def within_band(labels: pd.Series, band: str, *, walk: pd.Series | None = None,
+                ids: pd.Series | None = None) -> np.ndarray:
     """Which scored points are reached within ``band``.
 
     Parameters
@@ -154,6 +155,9 @@ def within_band(labels: pd.Series, band: str, *, walk: pd.Series | None = None) 
     walk : pandas.Series, optional
         ``walk_min`` (minute bands) or ``walk_m`` (metre bands), aligned with ``labels``; decides
         points whose smallest scored band is larger than ``band`` when ``band`` was not scored.
+    ids : pandas.Series, optional
+        The points' own ids (``unit_id``), aligned with ``labels``, naming a row with a label that
+        is no band; default the index.
 
     Returns
     -------
@@ -170,9 +174,11 @@ def within_band(labels: pd.Series, band: str, *, walk: pd.Series | None = None) 
         rows = (text == label).to_numpy()
         m = _LABEL.match(label)
         if m is None:
-            first = labels.index[rows][0]
+            first = (labels.index if ids is None else pd.Index(ids))[rows][0]
+            first = first.item() if isinstance(first, np.generic) else first  # 0, not np.int64(0)
             raise ColumnError(
-                f"'demand' column 'band' holds {label!r} in row {first!r}; expected band labels like "
+                f"'demand' column 'band' holds {label!r} {'in row' if ids is None else 'for unit'} {first!r}; "
+                "expected band labels like "
                 "'15min' or '500m', 'beyond' or 'unreachable' (score it with walking_coverage)"
             )
         if m.group(2) != unit:

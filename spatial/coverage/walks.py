@@ -357,7 +357,7 @@ def barrier_lines(barriers: gpd.GeoDataFrame | None, network: WalkNetwork, *,
 def uncovered(demand: gpd.GeoDataFrame, band: str = "15min") -> gpd.GeoDataFrame:
     """Demand rows not reached within ``band`` (beyond it, or unreachable), nearest-first order kept."""
     require_columns(demand, ["band"], "demand")
-    return demand.loc[~within_band(demand["band"], band)]
+    return demand.loc[~within_band(demand["band"], band, ids=demand.get("unit_id"))]
 
 
 def _assign(demand: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame | None, id_col: str, name: str,
@@ -450,7 +450,8 @@ def coverage_summary(
     hh = check_households(demand, households_col, "demand").to_numpy()
     has_pop = population_col in demand.columns
     pop = check_households(demand, population_col, "demand").to_numpy() if has_pop else np.zeros(len(demand))
-    cov = np.column_stack([within_band(demand["band"], lab) for lab in labels]) if len(demand) else np.zeros((0, len(labels)), bool)
+    ids = demand.get("unit_id")  # a row with a label that is no band is named by its unit
+    cov = np.column_stack([within_band(demand["band"], lab, ids=ids) for lab in labels]) if len(demand) else np.zeros((0, len(labels)), bool)
 
     data = {"n_points": np.ones(len(demand)), "households": hh, "population": pop}
     has_access = "access" in demand.columns
