@@ -132,3 +132,31 @@ def test_a_band_label_that_is_no_band_is_named_by_the_unit_id_not_as_a_numpy_num
         spatial.coverage_summary(demand, bands=["15min"])
     with pytest.raises(spatial.SpatialError, match=r"holds '15分钟' in row 1; expected band labels"):
         spatial.coverage_summary(demand.drop(columns="unit_id"), bands=["15min"])
+
+
+def _units_in_c1():
+    return gpd.GeoDataFrame(
+        {"unit_id": ["u1", "u2", "u3", "u4"], "community_id": "C1", "households": [100, 120, 90, 110]},
+        geometry=[box(0, 0, 50, 100), box(50, 0, 100, 100), box(100, 0, 150, 100), box(150, 0, 200, 100)],
+        crs=CRS,
+    )
+
+
+def test_a_column_the_units_have_twice_is_named_not_a_pandas_type_error():
+    # pd.concat([units, counts], axis=1) leaves two 'households' columns: units["households"] is a
+    # frame, and partition_grids / validate_inputs ended in "TypeError: arg must be a list, tuple,
+    # 1-d array, or Series" (two 'unit_id': "AttributeError: 'DataFrame' object has no attribute 'str'")
+    import pandas as pd
+    import pytest
+
+    units = _units_in_c1()
+    twice = gpd.GeoDataFrame(pd.concat([units, units[["households"]]], axis=1), geometry="geometry", crs=CRS)
+    with pytest.raises(spatial.SpatialError, match=r"^'units' has 2 columns named 'households'; keep one"):
+        spatial.partition_grids(twice, _two_communities().iloc[:1])
+    with pytest.raises(spatial.SpatialError, match=r"^'units' has 2 columns named 'households'; keep one"):
+        spatial.validate_inputs(units=twice)
+    ids_twice = gpd.GeoDataFrame(pd.concat([units, units[["unit_id"]]], axis=1), geometry="geometry", crs=CRS)
+    with pytest.raises(spatial.SpatialError, match=r"^'units' has 2 columns named 'unit_id'; keep one"):
+        spatial.partition_grids(ids_twice, _two_communities().iloc[:1])
+    # the clean frame is drawn: 420 households in one grid
+    assert spatial.partition_grids(units, _two_communities().iloc[:1]).grids["households"].tolist() == [420]
