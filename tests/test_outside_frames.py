@@ -160,3 +160,18 @@ def test_a_column_the_units_have_twice_is_named_not_a_pandas_type_error():
         spatial.partition_grids(ids_twice, _two_communities().iloc[:1])
     # the clean frame is drawn: 420 households in one grid
     assert spatial.partition_grids(units, _two_communities().iloc[:1]).grids["households"].tolist() == [420]
+
+
+def test_write_layers_writes_columns_whose_names_are_numbers(tmp_path):
+    # columns 0 and 1.5 (a numpy array joined on, or pd.get_dummies of numbers): GDAL was handed
+    # the numbers and failed with "AttributeError: 'int' object has no attribute 'encode'"
+    import pandas as pd
+
+    units = _units_in_c1()
+    units[0] = [1, 2, 3, 4]
+    units[1.5] = ["a", "b", "c", "d"]
+    kept = units.copy()
+    path = spatial.write_layers({"units": units}, tmp_path / "units.gpkg")
+    back = spatial.read_layer(path)
+    assert back["0"].tolist() == [1, 2, 3, 4] and back["1.5"].tolist() == ["a", "b", "c", "d"]
+    pd.testing.assert_frame_equal(units, kept)  # the caller's names are left as they were

@@ -167,7 +167,10 @@ def _distinct_names(df: pd.DataFrame, lname: str) -> pd.DataFrame:
     """``df`` with no two columns whose names differ only in case (``GRID_ID`` read from a
     shapefile beside the ``grid_id`` a command adds): GeoPackage and GeoJSON readers take them
     as one, and GDAL refuses to write the second. The lower-case name (this package's) is kept;
-    the others get ``_2``, ``_3`` ..., with a warning naming them."""
+    the others get ``_2``, ``_3`` ..., with a warning naming them. Names that are not text (``0``
+    of a numpy array's columns) are written as text: GDAL takes no other."""
+    if not all(isinstance(c, str) for c in df.columns):
+        df = df.rename(columns={c: str(c) for c in df.columns if not isinstance(c, str)})
     names = [str(c) for c in df.columns]
     taken = {n.lower() for n in names}
     groups: dict[str, list[str]] = {}
