@@ -175,3 +175,19 @@ def test_write_layers_writes_columns_whose_names_are_numbers(tmp_path):
     back = spatial.read_layer(path)
     assert back["0"].tolist() == [1, 2, 3, 4] and back["1.5"].tolist() == ["a", "b", "c", "d"]
     pd.testing.assert_frame_equal(units, kept)  # the caller's names are left as they were
+
+
+def test_one_frame_given_where_a_mapping_of_layers_is_due_is_told_how_to_name_it(tmp_path):
+    # write_layers(gdf, path) as gdf.to_file(path) is called: "The truth value of a GeoDataFrame
+    # is ambiguous"; write_kml(gdf, path) took the frame's columns for layers ("'unit_id' must be a
+    # GeoDataFrame ... got Series"); neither writes anything
+    import pytest
+
+    units = _units_in_c1()
+    with pytest.raises(spatial.SpatialError, match=r"got a GeoDataFrame; name the layer: write_layers\(\{'units': gdf\}"):
+        spatial.write_layers(units, tmp_path / "units.gpkg")
+    with pytest.raises(spatial.SpatialError, match=r"got a list; name the folder: write_kml\(\{'units': gdf\}"):
+        spatial.write_kml([units], tmp_path / "units.kmz")
+    with pytest.raises(spatial.SpatialError, match=r"got a GeoDataFrame; name the folder"):
+        spatial.write_kml(units, tmp_path / "units.kml")
+    assert list(tmp_path.iterdir()) == []

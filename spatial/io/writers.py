@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+from collections import abc
 from pathlib import Path
 from typing import Mapping
 
@@ -22,7 +23,7 @@ from pyproj import CRS
 
 from spatial.core.atomic import TEMP_MARK, atomic_path, check_output_path, user_path
 from spatial.core.checks import REPORT_COLUMNS, ZH_COLUMNS, Report, report_in
-from spatial.core.errors import CRSError, GeometryError, InputFileError
+from spatial.core.errors import CRSError, GeometryError, InputFileError, SpatialError
 from spatial.core.reproject import to_crs_valid
 from spatial.io._encoding import canonical
 from spatial.io._shapefile import FIELD_MAP_SUFFIX, check_text, family, short_names
@@ -97,6 +98,9 @@ def write_layers(
     ('demo.gpkg', 17)
     """
     path = Path(path)
+    if not isinstance(layers, abc.Mapping):  # one frame, as gdf.to_file(path) takes it
+        raise SpatialError(f"layers must map layer names to frames, got a {type(layers).__name__}; "
+                           f"name the layer: write_layers({{'{path.stem}': gdf}}, '{path.name}')")
     if driver is None:
         driver = _VECTOR_SUFFIXES.get(path.suffix.lower())
         if driver is None:
