@@ -191,3 +191,36 @@ def test_one_frame_given_where_a_mapping_of_layers_is_due_is_told_how_to_name_it
     with pytest.raises(spatial.SpatialError, match=r"got a GeoDataFrame; name the folder"):
         spatial.write_kml(units, tmp_path / "units.kml")
     assert list(tmp_path.iterdir()) == []
+
+
+def _footway_and_homes():
+    """A 2,000 m footway along y = 0, a station at x = 0 and homes at x = 300 and 1,100 m."""
+    from shapely.geometry import LineString, Point
+
+    lines = gpd.GeoDataFrame({"highway": ["footway"]}, geometry=[LineString([(0, 0), (2000, 0)])], crs=CRS)
+    homes = gpd.GeoDataFrame({"unit_id": ["near", "far"], "households": [10, 20]},
+                             geometry=[Point(300, 0), Point(1100, 0)], crs=CRS, index=[5, 9])
+    station = gpd.GeoDataFrame({"station_id": ["S1"]}, geometry=[Point(0, 0)], crs=CRS)
+    return spatial.read_network(lines), homes, station
+
+
+def test_one_number_of_minutes_is_one_band():
+    # minutes=15 (the 15-minute circle) ended in "TypeError: 'int' object is not iterable"
+    import numpy as np
+
+    net, homes, station = _footway_and_homes()
+    demand = spatial.walking_coverage(homes, station, net, minutes=15)  # 1,000 m at 4 km/h
+    assert demand["band"].tolist() == ["15min", "beyond"] and list(demand.index) == [5, 9]
+    assert spatial.isochrones(station, net, minutes=15)["band"].tolist() == ["15min"]
+    assert [b.label for b in spatial.make_bands(meters=np.float64(500))] == ["500m"]
+    assert spatial.make_bands(minutes=15) == spatial.make_bands(minutes=(15,))
+
+
+def test_a_walking_speed_that_is_not_a_number_is_refused_in_one_line():
+    # speed_kmh="4" ended in "TypeError: '>' not supported between instances of 'str' and 'int'"
+    import pytest
+
+    net, homes, station = _footway_and_homes()
+    for speed in ("4", None):
+        with pytest.raises(spatial.SpatialError, match=r"^speed_kmh must be a walking speed > 0 km/h \(e\.g\. 4\.0\)"):
+            spatial.walking_coverage(homes, station, net, speed_kmh=speed)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -70,9 +70,10 @@ def make_bands(*, minutes: Sequence[float] | None = None, meters: Sequence[float
     Parameters
     ----------
     minutes : sequence of float, optional
-        Time bands; default (5, 10, 15) when neither option is given.
+        Time bands; default (5, 10, 15) when neither option is given. One number is one band
+        (``minutes=15``: the 15-minute circle alone).
     meters : sequence of float, optional
-        Distance bands, e.g. ``GB50180_METERS`` = (300, 500, 1000).
+        Distance bands, e.g. ``GB50180_METERS`` = (300, 500, 1000); one number is one band.
     speed_kmh : float
         Walking speed turning minutes into metres and back (default 4.0 km/h).
 
@@ -86,15 +87,15 @@ def make_bands(*, minutes: Sequence[float] | None = None, meters: Sequence[float
     """
     if minutes is not None and meters is not None:
         raise SpatialError("give either minutes=... or meters=..., not both")
-    if not speed_kmh > 0:
-        raise SpatialError(f"speed_kmh must be a walking speed > 0 km/h (e.g. 4.0), got {speed_kmh}")
+    if isinstance(speed_kmh, (str, bytes)) or not isinstance(speed_kmh, (int, float, np.number)) or not speed_kmh > 0:
+        raise SpatialError(f"speed_kmh must be a walking speed > 0 km/h (e.g. 4.0), got {speed_kmh!r}")
     if meters is None and minutes is None:
         minutes = DEFAULT_MINUTES
     given, what = (minutes, "minutes") if minutes is not None else (meters, "meters")
     if isinstance(given, (str, bytes)):  # "5,10,15" as on the command line
         example = "(5, 10, 15)" if what == "minutes" else "(300, 500, 1000)"
         raise SpatialError(f"{what} must be numbers, e.g. {what}={example}; got the text {given!r}")
-    values = list(given)
+    values = list(given) if isinstance(given, Iterable) else [given]  # minutes=15: one band
     if not values:
         raise SpatialError("at least one band is needed: give e.g. minutes=(5, 10, 15) or meters=(300, 500, 1000)")
     try:
