@@ -224,3 +224,16 @@ def test_a_walking_speed_that_is_not_a_number_is_refused_in_one_line():
     for speed in ("4", None):
         with pytest.raises(spatial.SpatialError, match=r"^speed_kmh must be a walking speed > 0 km/h \(e\.g\. 4\.0\)"):
             spatial.walking_coverage(homes, station, net, speed_kmh=speed)
+
+
+def test_coverage_summary_takes_one_band_label_as_that_band():
+    # bands="15min" was read letter by letter: "band='1' is not a band label"
+    import pytest
+
+    net, homes, station = _footway_and_homes()
+    demand = spatial.walking_coverage(homes, station, net)
+    one = spatial.coverage_summary(demand, bands="15min")
+    assert one.equals(spatial.coverage_summary(demand, bands=["15min"]))
+    assert one.loc[0, "hh_15min"] == 10 and one.loc[0, "pct_hh_15min"] == pytest.approx(100 / 3)
+    with pytest.raises(spatial.SpatialError, match=r"^bands is empty; give the bands to report"):
+        spatial.coverage_summary(demand, bands=[])

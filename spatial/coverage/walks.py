@@ -409,8 +409,8 @@ def coverage_summary(
     demand : GeoDataFrame
         Output of :func:`walking_coverage` (needs ``band`` and ``households_col``).
     bands : sequence of Band or label
-        Bands to report, e.g. ``make_bands()`` or ``["5min", "15min"]``; coverage is cumulative
-        (a point in "5min" also counts for "15min").
+        Bands to report, e.g. ``make_bands()`` or ``["5min", "15min"]`` (one label: that band);
+        coverage is cumulative (a point in "5min" also counts for "15min").
     communities, grids : GeoDataFrame, optional
         Polygons with ``community_id_col`` (and optionally ``street``) / ``grid_id_col``. Used
         only when ``demand`` lacks those columns; a point belongs to the polygon holding its
@@ -444,9 +444,11 @@ def coverage_summary(
     True
     """
     require_columns(demand, ["band"], "demand (run walking_coverage first)")
+    if isinstance(bands, (str, Band)):  # bands="15min": that band (its letters are no bands)
+        bands = [bands]
     labels = [b.label if isinstance(b, Band) else str(b) for b in bands]
     if not labels:
-        raise ValueError("bands is empty")
+        raise SpatialError("bands is empty; give the bands to report, e.g. bands=['15min'] or make_bands()")
     hh = check_households(demand, households_col, "demand").to_numpy()
     has_pop = population_col in demand.columns
     pop = check_households(demand, population_col, "demand").to_numpy() if has_pop else np.zeros(len(demand))
