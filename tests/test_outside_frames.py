@@ -237,3 +237,19 @@ def test_coverage_summary_takes_one_band_label_as_that_band():
     assert one.loc[0, "hh_15min"] == 10 and one.loc[0, "pct_hh_15min"] == pytest.approx(100 / 3)
     with pytest.raises(spatial.SpatialError, match=r"^bands is empty; give the bands to report"):
         spatial.coverage_summary(demand, bands=[])
+
+
+def test_a_snapping_distance_that_is_no_number_is_refused_in_one_line():
+    # max_snap_m=None ("no limit") ended in "TypeError: '>=' not supported between instances of
+    # 'float' and 'NoneType'" (isochrones: "unsupported operand type(s) for /"), detour_factor=None
+    # in "ufunc 'isfinite' not supported"
+    import pytest
+
+    net, homes, station = _footway_and_homes()
+    for value in (None, "100"):
+        with pytest.raises(spatial.SpatialError, match=rf"^max_snap_m must be a positive number of metres, got {value!r}$"):
+            spatial.walking_coverage(homes, station, net, max_snap_m=value)
+        with pytest.raises(spatial.SpatialError, match=rf"^max_snap_m must be a positive number of metres, got {value!r}$"):
+            spatial.isochrones(station, net, max_snap_m=value)
+    with pytest.raises(spatial.SpatialError, match=r"^detour_factor must be a number >= 1 .* got None$"):
+        spatial.walking_coverage(homes, station, net, detour_factor=None)
