@@ -253,3 +253,20 @@ def test_a_snapping_distance_that_is_no_number_is_refused_in_one_line():
             spatial.isochrones(station, net, max_snap_m=value)
     with pytest.raises(spatial.SpatialError, match=r"^detour_factor must be a number >= 1 .* got None$"):
         spatial.walking_coverage(homes, station, net, detour_factor=None)
+
+
+def test_evaluate_grids_gives_whole_households_for_counts_stored_as_floats():
+    # counts read as 100.0 (a GeoPackage column with a blank once in it, Float64, Python ints in
+    # an object column): the partition gave 220 and 200 households, its evaluation 220.0 and 200.0
+    import pandas as pd
+
+    communities = _two_communities().iloc[:1]
+    plan = _units_in_c1().assign(grid_id=["C1-01", "C1-01", "C1-02", "C1-02"])
+    clean = spatial.evaluate_grids(plan, communities).grids
+    assert clean["households"].tolist() == [220, 200] and clean["households"].dtype == "int64"
+    for counts in (plan["households"].astype(float), plan["households"].astype("Float64"),
+                   pd.Series([100, 120, 90, 110], index=plan.index, dtype=object)):
+        out = spatial.evaluate_grids(plan.assign(households=counts), communities).grids
+        assert out["households"].dtype == "int64" and out["households"].tolist() == [220, 200]
+    halves = spatial.evaluate_grids(plan.assign(households=[100.5, 120, 90, 110]), communities).grids
+    assert halves["households"].tolist() == [220.5, 200.0]  # a count that is not whole is kept as given

@@ -205,7 +205,7 @@ def evaluate_grids(
         unit_comps = None
         base = lm.drop(columns=lm.geometry.name).reset_index(drop=True)
     households = np.bincount(g_of, weights=hh.to_numpy(), minlength=len(keys))
-    if pd.api.types.is_integer_dtype(layer[households_col]):  # whole households stay whole (int64)
+    if np.all(np.mod(hh.to_numpy(float), 1) == 0):  # whole counts stay whole (int64), as the partition gives
         households = np.rint(households).astype(np.int64)
     parts = shapely.get_num_geometries(grid_geoms)
     components = parts if unit_comps is None else np.maximum(parts, unit_comps)
