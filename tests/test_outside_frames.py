@@ -270,3 +270,23 @@ def test_evaluate_grids_gives_whole_households_for_counts_stored_as_floats():
         assert out["households"].dtype == "int64" and out["households"].tolist() == [220, 200]
     halves = spatial.evaluate_grids(plan.assign(households=[100.5, 120, 90, 110]), communities).grids
     assert halves["households"].tolist() == [220.5, 200.0]  # a count that is not whole is kept as given
+
+
+def test_redraw_grids_reads_a_plan_indexed_by_its_unit_ids():
+    # plan = table.set_index("unit_id") was refused as "'plan' has no column 'unit_id'; it has:
+    # grid_id, locked", though a Series on that index is taken
+    import pandas as pd
+
+    units = _units_in_c1()  # 100, 120, 90, 110 households west to east
+    table = pd.DataFrame({"unit_id": ["u1", "u2", "u3", "u4"], "grid_id": ["A", "A", "A", "B"],
+                          "locked": [False, False, True, False]})
+    band = dict(min_households=150, max_households=250)
+    by_index = spatial.redraw_grids(units, _two_communities().iloc[:1], table.set_index("unit_id"), **band)
+    by_column = spatial.redraw_grids(units, _two_communities().iloc[:1], table, **band)
+    assert by_index.units["grid_id"].tolist() == by_column.units["grid_id"].tolist()
+    assert by_index.moves["unit_id"].tolist() == by_column.moves["unit_id"].tolist()
+    assert by_index.units.set_index("unit_id").at["u3", "grid_id"] == "A"  # the plan's lock is read too
+    # A (310 households) is over the band: without the lock one move (u3 to B) gives 220 and 200
+    free = spatial.redraw_grids(units, _two_communities().iloc[:1], table.drop(columns="locked").set_index("unit_id"),
+                                **band)
+    assert free.units["grid_id"].tolist() == ["A", "A", "B", "B"] and free.moves["unit_id"].tolist() == ["u3"]
