@@ -290,3 +290,27 @@ def test_redraw_grids_reads_a_plan_indexed_by_its_unit_ids():
     free = spatial.redraw_grids(units, _two_communities().iloc[:1], table.drop(columns="locked").set_index("unit_id"),
                                 **band)
     assert free.units["grid_id"].tolist() == ["A", "A", "B", "B"] and free.moves["unit_id"].tolist() == ["u3"]
+
+
+def test_a_second_geometry_column_is_written_as_text_and_a_plain_frame_of_geometries_is_named(tmp_path):
+    # units with a 'centroid' column beside their outlines failed inside pyogrio ("'df' must have
+    # only one geometry column"), and a pd.merge(table, gdf) result, a plain DataFrame, with
+    # "AttributeError: 'Series' object has no attribute 'geom_type'"
+    import pandas as pd
+    import pytest
+
+    units = _units_in_c1()
+    units["centroid"] = units.centroid
+    kept = units.copy()
+    path = spatial.write_layers({"units": units}, tmp_path / "units.gpkg")
+    back = spatial.read_layer(path)
+    assert back["centroid"].tolist() == ["POINT (25 50)", "POINT (75 50)", "POINT (125 50)", "POINT (175 50)"]
+    assert back.geometry.area.tolist() == [5000.0] * 4
+    shp = spatial.read_layer(spatial.write_shapefile(units, tmp_path / "units.shp"))
+    assert shp["centroid"].tolist()[0] == "POINT (25 50)"
+    pd.testing.assert_frame_equal(units, kept)
+    merged = pd.merge(pd.DataFrame({"unit_id": ["u1"], "name": ["一号楼"]}), units[["unit_id", "geometry"]])
+    with pytest.raises(spatial.SpatialError, match=r"^layer 'homes' is a plain DataFrame holding geometries in "
+                                                   r"'geometry' .*geopandas\.GeoDataFrame\(df, geometry='geometry'"):
+        spatial.write_layers({"homes": merged}, tmp_path / "homes.gpkg")
+    assert not (tmp_path / "homes.gpkg").exists()

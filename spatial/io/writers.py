@@ -139,7 +139,7 @@ def write_layers(
             raise TypeError(f"layer '{lname}' must be a GeoDataFrame or DataFrame, got {type(data).__name__}")
         elif driver == "GeoJSON":
             raise ValueError(f"layer '{lname}' has no geometry; GeoJSON needs one: write a .gpkg or CSV")
-        frames[lname] = _distinct_names(_index_as_column(data), lname)
+        frames[lname] = _one_geometry(_distinct_names(_index_as_column(data), lname), lname)
     with atomic_path(path, update=driver == "GPKG" and not fresh) as tmp:
         for lname, frame in frames.items():
             try:
@@ -151,6 +151,23 @@ def write_layers(
             logger.debug("wrote %d rows to '%s' layer '%s'", len(frame), path, lname)
     logger.info("wrote %s to '%s'", ", ".join(f"{n} ({len(f)} rows)" for n, f in frames.items()), path)
     return path
+
+
+def _one_geometry(df: pd.DataFrame, lname: str) -> pd.DataFrame:
+    """``df`` with the geometry columns besides its own (a ``centroid`` kept beside the outline)
+    as WKT text, said in a warning: GDAL writes one geometry a feature. A plain DataFrame holding
+    geometries (``pd.merge(table, gdf)`` gives one, without the CRS) is refused: it is no layer."""
+    own = df.geometry.name if isinstance(df, gpd.GeoDataFrame) else None
+    extra = [c for c in df.columns if c != own and isinstance(df[c].dtype, gpd.array.GeometryDtype)]
+    if extra and own is None:
+        raise GeometryError(f"layer '{lname}' is a plain DataFrame holding geometries in {extra[0]!r} (as "
+                            f"pd.merge(table, gdf) gives); make it a layer: geopandas.GeoDataFrame(df, "
+                            f"geometry={extra[0]!r}, crs=...) or gdf.merge(table)")
+    if not extra:
+        return df
+    logger.warning("layer '%s': %s written as WKT text (a layer has one geometry column, '%s')", lname,
+                   ", ".join(map(repr, extra)), own)
+    return df.assign(**{str(c): gpd.GeoSeries(df[c]).to_wkt(rounding_precision=-1) for c in extra})
 
 
 def _own_fid(df: pd.DataFrame) -> dict[str, str] | None:
@@ -265,7 +282,7 @@ def write_shapefile(gdf: gpd.GeoDataFrame, path: str | Path, *, encoding: str = 
             f"'{path.name}': a shapefile holds one geometry type but the layer mixes "
             f"{', '.join(sorted(families))}; split it or write a GeoPackage with write_layers"
         )
-    frame = _index_as_column(gdf)
+    frame = _one_geometry(_index_as_column(gdf), path.name)
     geom_name = frame.geometry.name
     columns = [c for c in frame.columns if c != geom_name]
     # a DBF has no date-time field: written as ISO text here (GDAL would write text too, with a
