@@ -314,3 +314,16 @@ def test_a_second_geometry_column_is_written_as_text_and_a_plain_frame_of_geomet
                                                    r"'geometry' .*geopandas\.GeoDataFrame\(df, geometry='geometry'"):
         spatial.write_layers({"homes": merged}, tmp_path / "homes.gpkg")
     assert not (tmp_path / "homes.gpkg").exists()
+
+
+def test_isochrones_take_stations_written_as_one_point_multipoints_as_the_coverage_does():
+    # a shapefile of stations whose points are MultiPoints of one point: walking_coverage scored
+    # them, isochrones refused them ("'stations' rows must be non-empty Points; 1 are not")
+    import shapely
+
+    net, homes, station = _footway_and_homes()
+    multi = station.set_geometry([shapely.MultiPoint([(0, 0)])], crs=CRS)
+    out = spatial.isochrones(multi, net, meters=(500,), max_off_network_m=None)
+    plain = spatial.isochrones(station, net, meters=(500,), max_off_network_m=None)
+    assert out["station_id"].tolist() == ["S1"] and out["area_m2"].tolist() == plain["area_m2"].tolist()
+    assert spatial.walking_coverage(homes, multi, net, meters=(500,))["band"].tolist() == ["500m", "beyond"]

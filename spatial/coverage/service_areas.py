@@ -351,6 +351,11 @@ def _station_points(stations: gpd.GeoDataFrame, network: WalkNetwork, id_col: st
     if len(pts) == 0:
         raise GeometryError("'stations' has no rows; give at least one station")
     geom = pts.geometry.values
+    one = (shapely.get_type_id(geom) == 4) & (shapely.get_num_geometries(geom) == 1)
+    if one.any():  # a point written as a MultiPoint of one (as some exports write points), as the coverage reads it
+        geom = np.where(one, shapely.get_geometry(geom, 0), np.asarray(geom, dtype=object))
+        pts = pts.set_geometry(gpd.GeoSeries(geom, index=pts.index, crs=pts.crs))
+        geom = pts.geometry.values
     bad = shapely.is_missing(geom) | shapely.is_empty(geom) | (shapely.get_type_id(geom) != 0)
     if bad.any():
         shown = ", ".join(map(str, pts[id_col].to_numpy()[bad][:10]))
