@@ -327,3 +327,20 @@ def test_isochrones_take_stations_written_as_one_point_multipoints_as_the_covera
     plain = spatial.isochrones(station, net, meters=(500,), max_off_network_m=None)
     assert out["station_id"].tolist() == ["S1"] and out["area_m2"].tolist() == plain["area_m2"].tolist()
     assert spatial.walking_coverage(homes, multi, net, meters=(500,))["band"].tolist() == ["500m", "beyond"]
+
+
+def test_an_empty_layer_is_named_not_told_there_is_no_metric_crs():
+    # a filter that matched nothing (grids of a community id mistyped) gave "cannot choose a
+    # metric CRS: every layer is empty", naming no layer
+    import pytest
+
+    grids = gpd.GeoDataFrame({"grid_id": ["C1-01"], "community_id": ["C1"]}, geometry=[box(0, 0, 200, 100)],
+                             crs=CRS).to_crs(4326)
+    with pytest.raises(spatial.SpatialError, match=r"^'grids' is empty \(no rows, or none with a geometry\)"):
+        spatial.assign_grid_codes(grids.iloc[:0], _two_communities())
+    net, homes, station = _footway_and_homes()
+    with pytest.raises(spatial.SpatialError, match=r"^'households' is empty \(no rows"):
+        spatial.ten_household_groups(homes.iloc[:0].to_crs(4326), _units_in_c1().assign(grid_id="C1-01"))
+    lines = spatial.edges_frame(net).to_crs(4326)
+    with pytest.raises(spatial.NetworkError, match=r"^network 'network' has no walkable edges: it holds no lines$"):
+        spatial.read_network(lines.iloc[:0])
