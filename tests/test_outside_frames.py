@@ -344,3 +344,19 @@ def test_an_empty_layer_is_named_not_told_there_is_no_metric_crs():
     lines = spatial.edges_frame(net).to_crs(4326)
     with pytest.raises(spatial.NetworkError, match=r"^network 'network' has no walkable edges: it holds no lines$"):
         spatial.read_network(lines.iloc[:0])
+
+
+def test_household_points_none_of_which_lies_near_a_unit_are_each_reported_not_a_type_error():
+    # points 5 km from the units (a wrong CRS, or GCJ-02 numbers far off): building the group
+    # names of no group ended in "TypeError: operation 'add' not supported for dtype 'str' with
+    # dtype 'int64'"; each point is now a report row, and no group is formed
+    from shapely.geometry import Point
+
+    units = _units_in_c1().assign(grid_id=["C1-01", "C1-01", "C1-02", "C1-02"])
+    far = gpd.GeoDataFrame({"楼号": ["7栋", "8栋"]}, geometry=[Point(5000, 50), Point(5100, 50)], crs=CRS)
+    out = spatial.ten_household_groups(far, units, id_col="楼号")
+    assert len(out.groups) == 0 and out.households["group_id"].isna().all()
+    assert out.report["row_id"].tolist() == ["7栋", "8栋"]
+    assert out.report["problem"].tolist() == ["farther than 50.0 m from every unit"] * 2
+    near = spatial.ten_household_groups(far.assign(geometry=[Point(10, 50), Point(160, 50)]), units, id_col="楼号")
+    assert near.households["group_id"].tolist() == ["C1-01-001", "C1-02-001"]
