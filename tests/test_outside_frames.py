@@ -360,3 +360,15 @@ def test_household_points_none_of_which_lies_near_a_unit_are_each_reported_not_a
     assert out.report["problem"].tolist() == ["farther than 50.0 m from every unit"] * 2
     near = spatial.ten_household_groups(far.assign(geometry=[Point(10, 50), Point(160, 50)]), units, id_col="楼号")
     assert near.households["group_id"].tolist() == ["C1-01-001", "C1-02-001"]
+
+
+def test_merge_grid_layers_with_no_communities_says_so():
+    # a communities filter that matched nothing ended in "TypeError: operation 'add' not
+    # supported for dtype 'str' with dtype 'int64'" while naming the unified grids
+    import pytest
+
+    grids = gpd.GeoDataFrame({"grid_id": ["a", "b"]}, geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100)], crs=CRS)
+    with pytest.raises(spatial.SpatialError, match=r"^'communities' is empty; give the community"):
+        spatial.merge_grid_layers({"civil": grids, "police": grids}, _two_communities().iloc[:0])
+    merged = spatial.merge_grid_layers({"civil": grids, "police": grids}, _two_communities().iloc[:1])
+    assert merged.unified["unified_id"].tolist() == ["C1-01", "C1-02"]
