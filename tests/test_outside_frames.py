@@ -372,3 +372,15 @@ def test_merge_grid_layers_with_no_communities_says_so():
         spatial.merge_grid_layers({"civil": grids, "police": grids}, _two_communities().iloc[:0])
     merged = spatial.merge_grid_layers({"civil": grids, "police": grids}, _two_communities().iloc[:1])
     assert merged.unified["unified_id"].tolist() == ["C1-01", "C1-02"]
+
+
+def test_ten_household_groups_count_whole_households_stored_as_floats_as_whole():
+    # counts read as 12.0 and 8.0 gave groups of 20.0 households, the same counts as ints 20
+    from shapely.geometry import Point
+
+    units = _units_in_c1().assign(grid_id="C1-01")
+    points = gpd.GeoDataFrame({"hh": [12.0, 8.0]}, geometry=[Point(10, 50), Point(60, 50)], crs=CRS)
+    out = spatial.ten_household_groups(points, units, households_col="hh", group_size=20)
+    assert out.groups["households"].tolist() == [20] and out.groups["households"].dtype == "int64"
+    halves = spatial.ten_household_groups(points.assign(hh=[12.5, 7.5]), units, households_col="hh", group_size=20)
+    assert halves.groups["households"].tolist() == [20.0] and halves.groups["households"].dtype == "float64"

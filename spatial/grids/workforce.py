@@ -268,8 +268,8 @@ def ten_household_groups(
     hulls = shapely.multipoints(shapely.points(xy[by_group]), indices=label[by_group])
     hulls = shapely.buffer(shapely.convex_hull(hulls), hull_buffer_m)
     group_households = np.bincount(label, weights=w_all, minlength=n_groups)
-    if households_col is None or pd.api.types.is_integer_dtype(households[households_col]):
-        group_households = np.rint(group_households).astype(np.int64)  # whole households stay whole
+    if np.all(np.mod(weight.to_numpy(float), 1) == 0):  # whole households stay whole, whatever the dtype
+        group_households = np.rint(group_households).astype(np.int64)
     groups = gpd.GeoDataFrame(
         {
             "group_id": group_name,
