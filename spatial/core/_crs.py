@@ -231,7 +231,10 @@ def metric_crs(*layers: gpd.GeoDataFrame) -> CRS:
 def to_metric(gdf: gpd.GeoDataFrame, name: str, crs: CRS | None = None) -> gpd.GeoDataFrame:
     """Check the CRS of ``gdf`` once and return it in ``crs`` (or its local UTM zone)."""
     require_crs(gdf, name)
-    target = crs if crs is not None else metric_crs(gdf)
+    try:
+        target = crs if crs is not None else metric_crs(gdf)
+    except GeometryError:  # named: "every layer is empty" does not say which
+        raise GeometryError(f"'{name}' is empty (no rows, or none with a geometry); give at least one") from None
     if CRS.from_user_input(gdf.crs) == CRS.from_user_input(target):
         return gdf
     return gdf.to_crs(target)

@@ -310,7 +310,8 @@ def _text(value) -> str | None:
 
 
 def require_columns(df: pd.DataFrame, columns: Iterable[str], name: str) -> None:
-    """Raise :class:`ColumnError` listing the columns of ``df`` that are missing."""
+    """Raise :class:`ColumnError` naming the columns ``df`` lacks, or has twice (a ``pd.concat(axis=1)``)."""
+    columns = list(columns)
     missing = [c for c in columns if c not in df.columns]
     if missing:
         have = ", ".join(map(str, df.columns[:20]))
@@ -318,6 +319,9 @@ def require_columns(df: pd.DataFrame, columns: Iterable[str], name: str) -> None
             f"'{name}' has no column {', '.join(repr(c) for c in missing)}; it has: {have}. "
             "Rename the column or pass its name with the matching *_col option"
         )
+    for c in [] if df.columns.is_unique else dict.fromkeys(columns):  # df[c] would be a frame
+        if (n := int((df.columns == c).sum())) > 1:
+            raise ColumnError(f"'{name}' has {n} columns named {c!r}; keep one (drop or rename the others)")
 
 
 def require_unique(df: pd.DataFrame, column: str | None, name: str) -> None:
@@ -333,6 +337,8 @@ def require_unique(df: pd.DataFrame, column: str | None, name: str) -> None:
     ...
     spatial.core.errors.ColumnError: 'stations' column 'id' is empty in rows 2, 3 (counting from 1 below the header); give every row its own id
     """
+    if column is not None:
+        require_columns(df, [column], name)
     values = df.index.to_series() if column is None else df[column]
     if column is not None:
         blank = values.isna().to_numpy() | (values.astype(str).str.strip() == "").to_numpy()
@@ -463,7 +469,7 @@ def optional_counts(df: pd.DataFrame, column: str, name: str, *, id_col: str | N
     [6.0, nan, 3.0, nan]
     """
     require_columns(df, [column], name)
-    raw = df[column]
+    raw = df[column].astype(object) if isinstance(df[column].dtype, pd.CategoricalDtype) else df[column]
     blank = raw.isna() | raw.map(lambda v: isinstance(v, str) and not v.strip())
     values = _counts(raw.where(~blank), name, column)
     bad = ~blank & (values.isna() | (values < 0) | ~np.isfinite(values.fillna(0).to_numpy(dtype=float)))

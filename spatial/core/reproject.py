@@ -18,7 +18,12 @@ def to_crs_valid(gdf: gpd.GeoDataFrame, crs) -> gpd.GeoDataFrame:
 
     Cells with near-coincident vertices (a few millimetres apart) can self-intersect once
     rounded to degrees; ``make_valid`` fixes them and only their polygonal part is kept.
+    Heights are dropped first (as :func:`spatial.io.layers.read_layer` drops a KML's): the maths
+    is in the plane, and the vertices an overlay adds to a 3D polygon have no height, which
+    PROJ turns into infinite coordinates.
     """
+    if len(gdf) and shapely.has_z(gdf.geometry.values).any():
+        gdf = gdf.set_geometry(shapely.force_2d(gdf.geometry.values), crs=gdf.crs)
     out = gdf.to_crs(crs)
     geom = out.geometry.values
     bad = ~shapely.is_valid(geom) & ~shapely.is_missing(geom)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -70,9 +70,10 @@ def make_bands(*, minutes: Sequence[float] | None = None, meters: Sequence[float
     Parameters
     ----------
     minutes : sequence of float, optional
-        Time bands; default (5, 10, 15) when neither option is given.
+        Time bands; default (5, 10, 15) when neither option is given. One number is one band
+        (``minutes=15``: the 15-minute circle alone).
     meters : sequence of float, optional
-        Distance bands, e.g. ``GB50180_METERS`` = (300, 500, 1000).
+        Distance bands, e.g. ``GB50180_METERS`` = (300, 500, 1000); one number is one band.
     speed_kmh : float
         Walking speed turning minutes into metres and back (default 4.0 km/h).
 
@@ -86,15 +87,15 @@ def make_bands(*, minutes: Sequence[float] | None = None, meters: Sequence[float
     """
     if minutes is not None and meters is not None:
         raise SpatialError("give either minutes=... or meters=..., not both")
-    if not speed_kmh > 0:
-        raise SpatialError(f"speed_kmh must be a walking speed > 0 km/h (e.g. 4.0), got {speed_kmh}")
+    if isinstance(speed_kmh, (str, bytes)) or not isinstance(speed_kmh, (int, float, np.number)) or not speed_kmh > 0:
+        raise SpatialError(f"speed_kmh must be a walking speed > 0 km/h (e.g. 4.0), got {speed_kmh!r}")
     if meters is None and minutes is None:
         minutes = DEFAULT_MINUTES
     given, what = (minutes, "minutes") if minutes is not None else (meters, "meters")
     if isinstance(given, (str, bytes)):  # "5,10,15" as on the command line
         example = "(5, 10, 15)" if what == "minutes" else "(300, 500, 1000)"
         raise SpatialError(f"{what} must be numbers, e.g. {what}={example}; got the text {given!r}")
-    values = list(given)
+    values = list(given) if isinstance(given, Iterable) else [given]  # minutes=15: one band
     if not values:
         raise SpatialError("at least one band is needed: give e.g. minutes=(5, 10, 15) or meters=(300, 500, 1000)")
     try:
@@ -141,7 +142,8 @@ def parse_band(label: str) -> tuple[float, str]:
     return float(m.group(1)), m.group(2)
 
 
-def within_band(labels: pd.Series, band: str, *, walk: pd.Series | None = None) -> np.ndarray:
+def within_band(labels: pd.Series, band: str, *, walk: pd.Series | None = None,
+                ids: pd.Series | None = None) -> np.ndarray:
     """Which scored points are reached within ``band``.
 
     Parameters
@@ -154,6 +156,9 @@ def within_band(labels: pd.Series, band: str, *, walk: pd.Series | None = None) 
     walk : pandas.Series, optional
         ``walk_min`` (minute bands) or ``walk_m`` (metre bands), aligned with ``labels``; decides
         points whose smallest scored band is larger than ``band`` when ``band`` was not scored.
+    ids : pandas.Series, optional
+        The points' own ids (``unit_id``), aligned with ``labels``, naming a row with a label that
+        is no band; default the index.
 
     Returns
     -------
@@ -170,9 +175,11 @@ def within_band(labels: pd.Series, band: str, *, walk: pd.Series | None = None) 
         rows = (text == label).to_numpy()
         m = _LABEL.match(label)
         if m is None:
-            first = labels.index[rows][0]
+            first = (labels.index if ids is None else pd.Index(ids))[rows][0]
+            first = first.item() if isinstance(first, np.generic) else first  # 0, not np.int64(0)
             raise ColumnError(
-                f"'demand' column 'band' holds {label!r} in row {first!r}; expected band labels like "
+                f"'demand' column 'band' holds {label!r} {'in row' if ids is None else 'for unit'} {first!r}; "
+                "expected band labels like "
                 "'15min' or '500m', 'beyond' or 'unreachable' (score it with walking_coverage)"
             )
         if m.group(2) != unit:

@@ -102,7 +102,8 @@ def _uncovered(demand: pd.DataFrame, *, band: str = "15min") -> pd.Series:
     require_columns(demand, ["band"], "demand (run walking_coverage first)")
     _, unit = parse_band(band)
     walk = demand.get("walk_min" if unit == "min" else "walk_m")
-    return pd.Series(~within_band(demand["band"], band, walk=walk), index=demand.index, name="uncovered")
+    covered = within_band(demand["band"], band, walk=walk, ids=demand.get("unit_id"))
+    return pd.Series(~covered, index=demand.index, name="uncovered")
 
 
 def assign_gaps(

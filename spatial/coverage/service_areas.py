@@ -158,8 +158,8 @@ def isochrones(
     network = as_walk_network(network)  # an osmnx graph is read as one
     bands = _bands(minutes, meters, speed_kmh)
     reach_m = max(b.limit_m for b in bands)
-    cell_m = default_cell_m(reach_m, max_snap_m) if cell_m is None else cell_m
     _check_options(cell_m=cell_m, max_snap_m=max_snap_m, simplify_m=simplify_m)
+    cell_m = default_cell_m(reach_m, max_snap_m) if cell_m is None else cell_m
     pts = _station_points(stations, network, station_id_col)
     xy = shapely.get_coordinates(pts.geometry.values)
     legs = None
@@ -322,12 +322,16 @@ def _overlapping_polygons(network, sources, source_xy, limits, *, cell_m, max_sn
     return per_band
 
 
-def _check_options(*, cell_m: float, max_snap_m: float, simplify_m: float) -> None:
-    if not (np.isfinite(cell_m) and cell_m > 0):
+def _check_options(*, cell_m: float | None, max_snap_m: float, simplify_m: float) -> None:
+    """Refuse options that are no distance (None, "100", NaN) in one line; ``cell_m`` None is the default."""
+    def metres(v) -> bool:
+        return isinstance(v, (int, float, np.number)) and not isinstance(v, bool) and bool(np.isfinite(v))
+
+    if cell_m is not None and not (metres(cell_m) and cell_m > 0):
         raise SpatialError(f"cell_m must be a positive number of metres, got {cell_m!r}")
-    if not (np.isfinite(max_snap_m) and max_snap_m > 0):
+    if not (metres(max_snap_m) and max_snap_m > 0):
         raise SpatialError(f"max_snap_m must be a positive number of metres, got {max_snap_m!r}")
-    if not (simplify_m >= 0):
+    if not (metres(simplify_m) and simplify_m >= 0):
         raise SpatialError(f"simplify_m must be >= 0 metres, got {simplify_m!r}")
 
 
@@ -347,6 +351,11 @@ def _station_points(stations: gpd.GeoDataFrame, network: WalkNetwork, id_col: st
     if len(pts) == 0:
         raise GeometryError("'stations' has no rows; give at least one station")
     geom = pts.geometry.values
+    one = (shapely.get_type_id(geom) == 4) & (shapely.get_num_geometries(geom) == 1)
+    if one.any():  # a point written as a MultiPoint of one (as some exports write points), as the coverage reads it
+        geom = np.where(one, shapely.get_geometry(geom, 0), np.asarray(geom, dtype=object))
+        pts = pts.set_geometry(gpd.GeoSeries(geom, index=pts.index, crs=pts.crs))
+        geom = pts.geometry.values
     bad = shapely.is_missing(geom) | shapely.is_empty(geom) | (shapely.get_type_id(geom) != 0)
     if bad.any():
         shown = ", ".join(map(str, pts[id_col].to_numpy()[bad][:10]))

@@ -357,7 +357,7 @@ def barrier_lines(barriers: gpd.GeoDataFrame | None, network: WalkNetwork, *,
 def uncovered(demand: gpd.GeoDataFrame, band: str = "15min") -> gpd.GeoDataFrame:
     """Demand rows not reached within ``band`` (beyond it, or unreachable), nearest-first order kept."""
     require_columns(demand, ["band"], "demand")
-    return demand.loc[~within_band(demand["band"], band)]
+    return demand.loc[~within_band(demand["band"], band, ids=demand.get("unit_id"))]
 
 
 def _assign(demand: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame | None, id_col: str, name: str,
@@ -409,8 +409,8 @@ def coverage_summary(
     demand : GeoDataFrame
         Output of :func:`walking_coverage` (needs ``band`` and ``households_col``).
     bands : sequence of Band or label
-        Bands to report, e.g. ``make_bands()`` or ``["5min", "15min"]``; coverage is cumulative
-        (a point in "5min" also counts for "15min").
+        Bands to report, e.g. ``make_bands()`` or ``["5min", "15min"]`` (one label: that band);
+        coverage is cumulative (a point in "5min" also counts for "15min").
     communities, grids : GeoDataFrame, optional
         Polygons with ``community_id_col`` (and optionally ``street``) / ``grid_id_col``. Used
         only when ``demand`` lacks those columns; a point belongs to the polygon holding its
@@ -444,13 +444,16 @@ def coverage_summary(
     True
     """
     require_columns(demand, ["band"], "demand (run walking_coverage first)")
+    if isinstance(bands, (str, Band)):  # bands="15min": that band (its letters are no bands)
+        bands = [bands]
     labels = [b.label if isinstance(b, Band) else str(b) for b in bands]
     if not labels:
-        raise ValueError("bands is empty")
+        raise SpatialError("bands is empty; give the bands to report, e.g. bands=['15min'] or make_bands()")
     hh = check_households(demand, households_col, "demand").to_numpy()
     has_pop = population_col in demand.columns
     pop = check_households(demand, population_col, "demand").to_numpy() if has_pop else np.zeros(len(demand))
-    cov = np.column_stack([within_band(demand["band"], lab) for lab in labels]) if len(demand) else np.zeros((0, len(labels)), bool)
+    ids = demand.get("unit_id")  # a row with a label that is no band is named by its unit
+    cov = np.column_stack([within_band(demand["band"], lab, ids=ids) for lab in labels]) if len(demand) else np.zeros((0, len(labels)), bool)
 
     data = {"n_points": np.ones(len(demand)), "households": hh, "population": pop}
     has_access = "access" in demand.columns

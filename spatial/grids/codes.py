@@ -178,7 +178,8 @@ def assign_grid_codes(
 
     out = grids.copy()
     out["grid_seq"] = seq.astype(int)
-    prefix = out[community_id_col].map(codes)
+    # as text: a categorical id column maps to a categorical, which str + does not take
+    prefix = out[community_id_col].map(codes).astype(str)
     if layout == "cjt349":
         prefix = str(object_type) + prefix
     out["grid_code"] = prefix + out["grid_seq"].map(lambda s: f"{s:0{seq_digits}d}")

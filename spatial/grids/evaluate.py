@@ -205,7 +205,7 @@ def evaluate_grids(
         unit_comps = None
         base = lm.drop(columns=lm.geometry.name).reset_index(drop=True)
     households = np.bincount(g_of, weights=hh.to_numpy(), minlength=len(keys))
-    if pd.api.types.is_integer_dtype(layer[households_col]):  # whole households stay whole (int64)
+    if np.all(np.mod(hh.to_numpy(float), 1) == 0):  # whole counts stay whole (int64), as the partition gives
         households = np.rint(households).astype(np.int64)
     parts = shapely.get_num_geometries(grid_geoms)
     components = parts if unit_comps is None else np.maximum(parts, unit_comps)
@@ -249,8 +249,9 @@ def evaluate_grids(
                        zh=(beyond_rule(*words, lang="zh"),
                            "手工调整单元（spatial editor --max-deviation），或按规则重新划分（--redraw --max-deviation）"))
     grids = to_crs_valid(gpd.GeoDataFrame(out, geometry=list(grid_geoms), crs=crs_m), crs_in)
-    if not is_units:  # one row per grid polygon given: the rows keep the layer's index
+    if not is_units:  # one row per grid polygon given: the rows keep the layer's index and geometry column
         grids.index = lm.index
+        grids = grids.rename_geometry(lm.geometry.name) if lm.geometry.name != "geometry" else grids
     return EvalResult(grids, summary, report.to_frame(zh_columns=True))
 
 

@@ -134,6 +134,8 @@ def merge_grid_layers(
     require_crs(communities, "communities")
     require_columns(communities, [community_id_col], "communities")
     require_unique(communities, community_id_col, "communities")
+    if not len(communities):  # the area to plan: with none, there is nothing to merge the grids in
+        raise GeometryError("'communities' is empty; give the community (社区) polygons the grids are merged in")
     for name, gdf in layers.items():
         if name in (community_id_col, "unified_id", "area_m2", "geometry"):
             raise SpatialError(f"layer name {name!r} is reserved; rename the layer")

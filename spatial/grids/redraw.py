@@ -143,6 +143,8 @@ def redraw_grids(
                            population_col=population_col, buildings_col=buildings_col, unit_id_col=unit_id_col,
                            community_id_col=community_id_col, roads=roads, road_buffer_m=road_buffer_m, blocks=blocks,
                            street_gap_m=street_gap_m)
+    if isinstance(plan, pd.DataFrame) and unit_id_col not in plan.columns and unit_id_col in plan.index.names:
+        plan = plan.reset_index(unit_id_col)  # a plan indexed by its unit ids: plan.set_index("unit_id")
     old = _plan_labels(units, plan, prep.unit_ids, unit_id_col, grid_id_col, report)
     lock_u = _locked_mask(locked, units, plan, prep.unit_ids, unit_id_col, report)
     gated = gated_labels(units, gated_col, prep.unit_ids, report)

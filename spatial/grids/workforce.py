@@ -258,7 +258,8 @@ def ten_household_groups(
     group_grid = np.zeros(n_groups, dtype=np.int64)
     group_grid[label] = codes
     rank = label - pd.Series(label).groupby(codes).transform("min").to_numpy()
-    names = pd.Series(grid_ids.astype(str)[codes]) + "-" + pd.Series(rank + 1).map("{:03d}".format)
+    # (as text whether or not any point is placed: no point within reach of a unit gives no names)
+    names = pd.Series([f"{g}-{r + 1:03d}" for g, r in zip(grid_ids.astype(str)[codes], rank)], dtype=object)
     group_name = np.empty(n_groups, dtype=object)
     group_name[label] = names.to_numpy()
     group = pd.Series(pd.NA, index=households.index, dtype=object)
@@ -267,8 +268,8 @@ def ten_household_groups(
     hulls = shapely.multipoints(shapely.points(xy[by_group]), indices=label[by_group])
     hulls = shapely.buffer(shapely.convex_hull(hulls), hull_buffer_m)
     group_households = np.bincount(label, weights=w_all, minlength=n_groups)
-    if households_col is None or pd.api.types.is_integer_dtype(households[households_col]):
-        group_households = np.rint(group_households).astype(np.int64)  # whole households stay whole
+    if np.all(np.mod(weight.to_numpy(float), 1) == 0):  # whole households stay whole, whatever the dtype
+        group_households = np.rint(group_households).astype(np.int64)
     groups = gpd.GeoDataFrame(
         {
             "group_id": group_name,

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import xml.etree.ElementTree as ET
 import zipfile
+from collections import abc
 from html import escape
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -87,6 +88,9 @@ def write_kml(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, *,
     path = Path(path)
     if path.suffix.lower() not in (".kml", ".kmz"):
         raise InputFileError(f"'{path}': write_kml writes .kml or .kmz files; name the file FILE.kmz (or .kml)")
+    if not isinstance(layers, abc.Mapping):  # one frame: its columns were taken for layers
+        raise SpatialError(f"layers must map folder names to layers, got a {type(layers).__name__}; "
+                           f"name the folder: write_kml({{'{path.stem}': gdf}}, '{path.name}')")
     names, fields, labels = names or {}, fields or {}, labels or {}
     frames = {}
     for lname, gdf in layers.items():

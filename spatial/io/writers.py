@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+from collections import abc
 from pathlib import Path
 from typing import Mapping
 
@@ -22,7 +23,7 @@ from pyproj import CRS
 
 from spatial.core.atomic import TEMP_MARK, atomic_path, check_output_path, user_path
 from spatial.core.checks import REPORT_COLUMNS, ZH_COLUMNS, Report, report_in
-from spatial.core.errors import CRSError, GeometryError, InputFileError
+from spatial.core.errors import CRSError, GeometryError, InputFileError, SpatialError
 from spatial.core.reproject import to_crs_valid
 from spatial.io._encoding import canonical
 from spatial.io._shapefile import FIELD_MAP_SUFFIX, check_text, family, short_names
@@ -97,6 +98,9 @@ def write_layers(
     ('demo.gpkg', 17)
     """
     path = Path(path)
+    if not isinstance(layers, abc.Mapping):  # one frame, as gdf.to_file(path) takes it
+        raise SpatialError(f"layers must map layer names to frames, got a {type(layers).__name__}; "
+                           f"name the layer: write_layers({{'{path.stem}': gdf}}, '{path.name}')")
     if driver is None:
         driver = _VECTOR_SUFFIXES.get(path.suffix.lower())
         if driver is None:
@@ -135,11 +139,12 @@ def write_layers(
             raise TypeError(f"layer '{lname}' must be a GeoDataFrame or DataFrame, got {type(data).__name__}")
         elif driver == "GeoJSON":
             raise ValueError(f"layer '{lname}' has no geometry; GeoJSON needs one: write a .gpkg or CSV")
-        frames[lname] = _distinct_names(_index_as_column(data), lname)
+        frames[lname] = _one_geometry(_distinct_names(_index_as_column(data), lname), lname)
     with atomic_path(path, update=driver == "GPKG" and not fresh) as tmp:
         for lname, frame in frames.items():
             try:
                 pyogrio.write_dataframe(frame, tmp, layer=lname, driver=driver, layer_metadata=metadata.get(lname),
+                                        layer_options=_own_fid(frame) if driver == "GPKG" else None,
                                         use_arrow=_ARROW and len(frame) > 10_000)
             except (DataSourceError, DataLayerError) as exc:
                 raise InputFileError(f"cannot write layer '{lname}' to '{user_path(path)}': {exc}") from exc
@@ -148,11 +153,45 @@ def write_layers(
     return path
 
 
+def _one_geometry(df: pd.DataFrame, lname: str) -> pd.DataFrame:
+    """``df`` with the geometry columns besides its own (a ``centroid`` kept beside the outline)
+    as WKT text, said in a warning: GDAL writes one geometry a feature. A plain DataFrame holding
+    geometries (``pd.merge(table, gdf)`` gives one, without the CRS) is refused: it is no layer."""
+    own = df.geometry.name if isinstance(df, gpd.GeoDataFrame) else None
+    extra = [c for c in df.columns if c != own and isinstance(df[c].dtype, gpd.array.GeometryDtype)]
+    if extra and own is None:
+        raise GeometryError(f"layer '{lname}' is a plain DataFrame holding geometries in {extra[0]!r} (as "
+                            f"pd.merge(table, gdf) gives); make it a layer: geopandas.GeoDataFrame(df, "
+                            f"geometry={extra[0]!r}, crs=...) or gdf.merge(table)")
+    if not extra:
+        return df
+    logger.warning("layer '%s': %s written as WKT text (a layer has one geometry column, '%s')", lname,
+                   ", ".join(map(repr, extra)), own)
+    return df.assign(**{str(c): gpd.GeoSeries(df[c]).to_wkt(rounding_precision=-1) for c in extra})
+
+
+def _own_fid(df: pd.DataFrame) -> dict[str, str] | None:
+    """GeoPackage layer options keeping a column of the caller's named ``fid`` (any case: an
+    ArcGIS table's ``FID``) as an ordinary column. GDAL takes such a column as the layer's
+    feature id: whole numbers were left out of what readers give back, repeated or other values
+    refused with "UNIQUE constraint failed"; the feature id gets a name of its own instead."""
+    names = {str(c).lower() for c in df.columns}
+    if "fid" not in names:
+        return None
+    name = "gpkg_fid"
+    while name in names:
+        name += "_"
+    return {"FID": name}
+
+
 def _distinct_names(df: pd.DataFrame, lname: str) -> pd.DataFrame:
     """``df`` with no two columns whose names differ only in case (``GRID_ID`` read from a
     shapefile beside the ``grid_id`` a command adds): GeoPackage and GeoJSON readers take them
     as one, and GDAL refuses to write the second. The lower-case name (this package's) is kept;
-    the others get ``_2``, ``_3`` ..., with a warning naming them."""
+    the others get ``_2``, ``_3`` ..., with a warning naming them. Names that are not text (``0``
+    of a numpy array's columns) are written as text: GDAL takes no other."""
+    if not all(isinstance(c, str) for c in df.columns):
+        df = df.rename(columns={c: str(c) for c in df.columns if not isinstance(c, str)})
     names = [str(c) for c in df.columns]
     taken = {n.lower() for n in names}
     groups: dict[str, list[str]] = {}
@@ -243,7 +282,7 @@ def write_shapefile(gdf: gpd.GeoDataFrame, path: str | Path, *, encoding: str = 
             f"'{path.name}': a shapefile holds one geometry type but the layer mixes "
             f"{', '.join(sorted(families))}; split it or write a GeoPackage with write_layers"
         )
-    frame = _index_as_column(gdf)
+    frame = _one_geometry(_index_as_column(gdf), path.name)
     geom_name = frame.geometry.name
     columns = [c for c in frame.columns if c != geom_name]
     # a DBF has no date-time field: written as ISO text here (GDAL would write text too, with a

@@ -202,8 +202,10 @@ def network_from_place(place: str, *, download: bool = False, network_type: str 
     return read_network(graph, **options)
 
 
-def _target_crs(gdf: gpd.GeoDataFrame) -> pyproj.CRS:
+def _target_crs(gdf: gpd.GeoDataFrame, name: str = "network") -> pyproj.CRS:
     """The layer's own CRS when it is in ground metres, else its local UTM zone."""
+    if not len(gdf) or gdf.geometry.is_empty.all():  # no zone to choose: said as for a metric layer
+        raise NetworkError(f"network '{name}' has no walkable edges: it holds no lines")
     return pyproj.CRS.from_user_input(metric_crs(gdf))
 
 
@@ -380,7 +382,7 @@ def _load(source, metric, label, rules: dict, *, layer: str | None = None):
         if lines.crs is None:
             raise CRSError(f"network layer {path} has no CRS; add a .prj / set it with gdf.set_crs(...) and save again")
         src = lines.crs
-        lines = lines.to_crs(metric if metric is not None else _target_crs(lines))
+        lines = lines.to_crs(metric if metric is not None else _target_crs(lines, str(path)))
         return _readers.from_lines(lines, lines.crs, layer=str(path), rules=rules), src
     raise InputFileError(
         f"network file {path}: unknown kind; use .osm, .osm.bz2, .osm.gz, .osm.pbf, .graphml, or a "

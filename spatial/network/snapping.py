@@ -86,6 +86,16 @@ class Snap:
         return len(self.edge)
 
 
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float, np.number)) and not isinstance(value, (bool, np.bool_))
+
+
+def _check_metres(value, name: str) -> None:
+    """Refuse a distance that is not a number > 0 (None, "100" or NaN) in one line."""
+    if not (_is_number(value) and value > 0):
+        raise SpatialError(f"{name} must be a positive number of metres, got {value!r}")
+
+
 def snap_points(network: WalkNetwork, xy: np.ndarray, *, max_snap_m: float = 100.0) -> Snap:
     """Snap points (in ``network.crs``) to their nearest edge within ``max_snap_m`` metres.
 
@@ -101,8 +111,7 @@ def snap_points(network: WalkNetwork, xy: np.ndarray, *, max_snap_m: float = 100
     -------
     Snap
     """
-    if not (max_snap_m > 0):
-        raise SpatialError(f"max_snap_m must be a positive number of metres, got {max_snap_m!r}")
+    _check_metres(max_snap_m, "max_snap_m")
     xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
     p = len(xy)
     valid = np.isfinite(xy[:, 0]) & np.isfinite(xy[:, 1])
@@ -232,7 +241,8 @@ def snap_walks(network: WalkNetwork, xy: np.ndarray, *, max_snap_m: float = 100.
         With ``leg_m`` the leg's walking cost, ``off_network_m`` its straight length and
         ``access`` set.
     """
-    if not (np.isfinite(detour_factor) and detour_factor >= 1):
+    _check_metres(max_snap_m, "max_snap_m")
+    if not (_is_number(detour_factor) and np.isfinite(detour_factor) and detour_factor >= 1):
         raise SpatialError(f"detour_factor must be a number >= 1 (a walk is never shorter than the "
                            f"straight line; the literature uses 1.2-1.4), got {detour_factor!r}")
     limit = float(max_snap_m if max_off_network_m is None else max_off_network_m)
