@@ -63,3 +63,31 @@ def test_a_command_stopped_by_sigterm_or_sighup_leaves_no_temporary_file(tmp_pat
     assert got == code, err
     assert f"spatial grids: stopped by {name}; no output was written" in err and "Traceback" not in err, err
     assert not out.exists() and _leftovers(tmp_path) == []
+
+
+def test_merge_over_community_points_is_refused_naming_the_file(tmp_path, capsys):
+    """Communities given as points (a 社区居委会 location layer) crashed spatial merge with
+    'internal error: TypeError: operation 'add' not supported for dtype 'str' with dtype
+    'int64'' (exit 1): no grid met any community, and numbering no unified grid failed."""
+    from spatial.cli import main
+
+    comm, _ = _plan_files(tmp_path)
+    points = gpd.read_file(comm)
+    points["geometry"] = points.geometry.centroid
+    points.to_file(tmp_path / "居委会.gpkg")
+    halves = [box(X0, Y0, X0 + 200, Y0 + 200), box(X0 + 200, Y0, X0 + 400, Y0 + 200)]
+    quarters = [box(X0 + 100 * i, Y0, X0 + 100 * (i + 1), Y0 + 200) for i in range(4)]
+    gpd.GeoDataFrame({"grid_id": ["A", "B"]}, geometry=halves, crs=UTM).to_file(tmp_path / "zz.gpkg")
+    gpd.GeoDataFrame({"grid_id": list("abcd")}, geometry=quarters, crs=UTM).to_file(tmp_path / "cg.gpkg")
+    out = tmp_path / "merged.gpkg"
+    code = main(["merge", str(tmp_path / "居委会.gpkg"), f"综治={tmp_path / 'zz.gpkg'}", f"城管={tmp_path / 'cg.gpkg'}",
+                 "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.strip() == ("spatial merge: error: '居委会.gpkg' rows must be Polygon or MultiPolygon, but 1 are not "
+                           "(community_id: C1 (Point)); draw the community boundary as a polygon")
+    assert not out.exists()
+    # the same files with the community's outline merge
+    assert main(["-q", "merge", str(comm), f"综治={tmp_path / 'zz.gpkg'}", f"城管={tmp_path / 'cg.gpkg'}",
+                 "--out", str(out)]) == 0
+    assert len(gpd.read_file(out, layer="unified")) == 2
