@@ -91,3 +91,39 @@ def test_merge_over_community_points_is_refused_naming_the_file(tmp_path, capsys
     assert main(["-q", "merge", str(comm), f"综治={tmp_path / 'zz.gpkg'}", f"城管={tmp_path / 'cg.gpkg'}",
                  "--out", str(out)]) == 0
     assert len(gpd.read_file(out, layer="unified")) == 2
+
+
+def test_floor_areas_typed_as_excel_shows_them_are_read_as_the_m2_they_say(caplog):
+    """A stations CSV saved by Excel with '1,050' (thousands separator), '１０５０' (full-width) or
+    '1050平方米' in the floor area column had every such station 'counted as 0 m² in 2SFCA' and no
+    m² per 100 households (demo stations: 5, 17 and 17 of 17), while the households column read
+    '1,203', '２０３' and '203户' as counts. The floor areas are now read as the m² they say."""
+    import logging
+
+    import numpy as np
+    import pandas as pd
+    from shapely.geometry import Point
+
+    from spatial.coverage.load import station_fca, station_load
+    from spatial.network.graph import network_from_arrays
+
+    stations = gpd.GeoDataFrame({"station_id": ["S1", "S2", "S3", "S4"],
+                                 "面积": ["1,200", "３００平方米", "90㎡", "约300"]},
+                                geometry=[Point(0, 0), Point(1000, 0), Point(2000, 0), Point(3000, 0)], crs=UTM)
+    homes = pd.DataFrame({"unit_id": ["a", "b", "c", "d"], "households": [100.0, 200.0, 100.0, 50.0],
+                          "nearest_station": ["S1", "S1", "S2", "S3"]})
+    with caplog.at_level(logging.WARNING):
+        load = station_load(homes, stations, area_col="面积")
+    # 1,200 m² for 300 households, 300 m² for 100, 90 m² for 50; '约300' is no number: unknown
+    assert load["m2_per_100hh"].tolist()[:3] == [400.0, 300.0, 180.0]
+    assert np.isnan(load["m2_per_100hh"].iloc[3])
+    assert load["面积"].tolist() == stations["面积"].tolist()  # the input's column as it was
+    said = " ".join(r.getMessage() for r in caplog.records)
+    assert "3 floor areas written as text read as m² ('1,200' as 1200)" in said
+
+    # 2SFCA: one home of 100 households 5 m off the path beside S2 (300 m²), the others 1.5 km away
+    net = network_from_arrays(np.array([[0.0, 0.0], [1000.0, 0.0], [2000.0, 0.0], [3000.0, 0.0]]),
+                              [0, 1, 2], [1, 2, 3], crs=UTM)
+    home = gpd.GeoDataFrame({"unit_id": ["h"], "households": [100.0]}, geometry=[Point(1000, 5)], crs=UTM)
+    _, fca = station_fca(home, stations.iloc[[1]], net, area_col="面积", limit_m=500)
+    assert fca["fca_m2_per_100hh"].tolist() == pytest.approx([300.0])
