@@ -127,3 +127,27 @@ def test_floor_areas_typed_as_excel_shows_them_are_read_as_the_m2_they_say(caplo
     home = gpd.GeoDataFrame({"unit_id": ["h"], "households": [100.0]}, geometry=[Point(1000, 5)], crs=UTM)
     _, fca = station_fca(home, stations.iloc[[1]], net, area_col="面积", limit_m=500)
     assert fca["fca_m2_per_100hh"].tolist() == pytest.approx([300.0])
+
+
+def test_a_unit_outline_outside_every_community_gets_one_row_saying_it_has_no_grid(tmp_path):
+    """A unit outline drawn 2 km off (demo unit C01-0001 moved past the district's edge) but with
+    community_id C01 got two rows that contradicted each other: 'outside every community
+    (nearest: C12, 2129 m away)' / 'placed in community C01 by its community_id, and in one of
+    its grids', then 'has no area inside its community' / 'not given a grid' (it had none). One
+    row now says both what is wrong and what happened."""
+    from spatial.cli import main
+
+    comm, units = _plan_files(tmp_path)
+    moved = gpd.read_file(units)
+    moved.loc[7, "geometry"] = box(X0 + 600, Y0, X0 + 700, Y0 + 100)  # U7, its centre 250 m east of C1
+    moved.to_file(tmp_path / "moved.gpkg")
+    out = tmp_path / "grids.gpkg"
+    assert main(["-q", "grids", str(comm), str(tmp_path / "moved.gpkg"), "--min", "150", "--max", "250",
+                 "--out", str(out)]) == 0
+    report = gpd.read_file(out, layer="report")
+    rows = report[report["row_id"] == "U7"]
+    assert rows[["problem", "action"]].values.tolist() == [[
+        "has no area inside its community C1: outside every community (nearest: C1, 250 m away); check the "
+        "unit's location or its community_id", "not given a grid"]]
+    kept = gpd.read_file(out, layer="units").set_index("unit_id")
+    assert len(kept) == 8 and kept.loc["U7", "community_id"] == "C1" and kept["grid_id"].isna().tolist() == [False] * 7 + [True]
