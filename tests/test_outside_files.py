@@ -151,3 +151,33 @@ def test_a_unit_outline_outside_every_community_gets_one_row_saying_it_has_no_gr
         "unit's location or its community_id", "not given a grid"]]
     kept = gpd.read_file(out, layer="units").set_index("unit_id")
     assert len(kept) == 8 and kept.loc["U7", "community_id"] == "C1" and kept["grid_id"].isna().tolist() == [False] * 7 + [True]
+
+
+@pytest.mark.parametrize("file, col", [("stations.gpkg", "建筑面积（㎡）"), ("stations.gpkg", "面积"),
+                                       ("stations.shp", "floor_area")],
+                         ids=["jianzhu-mianji", "mianji", "shapefile-cut"])
+def test_the_stations_floor_area_is_found_under_its_chinese_name_or_cut_by_a_shapefile(tmp_path, capsys, file, col):
+    """The floor area standard (30 m² per 100 households) was checked only for a column named
+    floor_area_m2: the demo stations as a GBK shapefile with 建筑面积, or written to a shapefile
+    (which cuts floor_area_m2 to 'floor_area'), got no m2_per_100hh, no under_standard and no
+    OUT_fca_by_community.csv, without a word. The column is now found as the others are."""
+    import pandas as pd
+    from shapely.geometry import LineString, Point
+
+    from spatial.cli import main
+
+    gpd.GeoDataFrame({"highway": ["footway"]}, geometry=[LineString([(X0, Y0), (X0 + 1000, Y0)])],
+                     crs=UTM).to_file(tmp_path / "roads.gpkg")
+    gpd.GeoDataFrame({"station_id": ["S1"], col: [60.0]}, geometry=[Point(X0 + 500, Y0 + 5)],
+                     crs=UTM).to_file(tmp_path / file)
+    gpd.GeoDataFrame({"unit_id": ["a", "b", "c"], "households": [100, 100, 100]},
+                     geometry=[Point(X0 + x, Y0 + 10) for x in (400, 500, 600)], crs=UTM).to_file(tmp_path / "homes.gpkg")
+    out = tmp_path / "c.gpkg"
+    assert main(["coverage", str(tmp_path / "roads.gpkg"), str(tmp_path / file), str(tmp_path / "homes.gpkg"),
+                 "--out", str(out), "--no-isochrones"]) == 0
+    said = capsys.readouterr().out
+    assert f"stations: using column {col} as floor_area_m2" in said
+    load = pd.read_csv(tmp_path / "c_station_load.csv", encoding="utf-8-sig")
+    # 60 m² for the 300 households of the three homes: 20 per 100, under the standard of 30
+    assert load[["m2_per_100hh", "under_standard"]].values.tolist() == [[20.0, True]]
+    assert (tmp_path / "c_fca_by_community.csv").exists()

@@ -93,8 +93,8 @@ def add_parser(sub) -> None:
                        help="walls, rivers, arterials without crossings (lines): no leg to the network crosses them")
     load = p.add_argument_group("station load")
     load.add_argument("--station-area-col", default=None, metavar="NAME",
-                      help="stations' floor area column, m² (default floor_area_m2, left out when the stations "
-                           "have none; a column given here must be there)")
+                      help="stations' floor area column, m² (default floor_area_m2, 建筑面积, 面积 ...; left out "
+                           "when the stations have none; a column given here must be there)")
     load.add_argument("--min-m2-per-100hh", type=non_negative, default=30.0,
                       help="floor area standard per 100 households served (default 30, 完整社区)")
     add_column_options(p, "station_id", "unit_id", "households", "population", "name", "community_id",
@@ -393,12 +393,14 @@ DEFAULT_AREA_COL = "floor_area_m2"
 
 def _area_column(args: argparse.Namespace, stations) -> str:
     """The stations' floor area column: ``--station-area-col``, which must be there (else every
-    station would read 'not under the standard' for want of an area), or ``floor_area_m2``."""
+    station would read 'not under the standard' for want of an area), or ``floor_area_m2`` or a
+    common name of it (建筑面积, 面积 ...: said once), else ``floor_area_m2`` (not there: no check)."""
     from spatial.core.errors import ColumnError
 
     given = args.station_area_col
     if given is None:
-        return DEFAULT_AREA_COL
+        return column(args, stations, "floor_area", "stations", option="--station-area-col",
+                      required=False) or DEFAULT_AREA_COL
     if given not in stations.columns:
         have = [str(c) for c in stations.columns if c != stations.geometry.name]
         listed = ", ".join(have[:20]) + (f" ... ({len(have)} in all)" if len(have) > 20 else "")

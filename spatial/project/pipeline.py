@@ -279,6 +279,12 @@ def _station_load(project: Project, layers: dict, limit_m: float, walk_opts: dic
     hh = _opt(project, "units", "households_col", "households")
     sid = "station_id"  # as walking_coverage was given (validate_inputs names it so)
     area = c["station_area_col"]
+    if area == "floor_area_m2" and area not in layers["stations"].columns:  # the default: 建筑面积, 面积 ...
+        from spatial.io.columns import find_column
+
+        area = find_column(layers["stations"], "floor_area", layer="stations", required=False) or area
+        if area != "floor_area_m2":
+            logger.warning("stations: using column %s as floor_area_m2", area)
     stations = station_load(layers["coverage_demand"], layers["stations"], station_id_col=sid, area_col=area,
                             households_col=hh, population_col=_opt(project, "units", "population_col", "population"),
                             min_m2_per_100hh=c["min_m2_per_100hh"])
