@@ -13,6 +13,7 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import box
 from test_cli_faults import _SLOW_WRITE, _leftovers
+from test_outside_a import files  # noqa: F401 (a fixture: a street grid of footways, stations and units)
 
 UTM = "EPSG:32650"
 X0, Y0 = 800_000, 2_490_000
@@ -181,3 +182,28 @@ def test_the_stations_floor_area_is_found_under_its_chinese_name_or_cut_by_a_sha
     # 60 m² for the 300 households of the three homes: 20 per 100, under the standard of 30
     assert load[["m2_per_100hh", "under_standard"]].values.tolist() == [[20.0, True]]
     assert (tmp_path / "c_fca_by_community.csv").exists()
+
+
+def test_site_reads_the_candidates_floor_area_under_its_chinese_name_as_typed(files, tmp_path, capsys):
+    """spatial site --min-floor-area-m2 500 on candidates with 建筑面积 (a district's list of rooms
+    on offer) stopped with "'cand_gbk.csv' has no column 'floor_area_m2' ... pass its name with the
+    matching *_col option", an option spatial site does not have; and '1,200' or '３００' in
+    floor_area_m2 were left out as 'no floor_area_m2'. The column is found, its text read."""
+    from test_outside_a import _candidates
+
+    from spatial.cli import main
+
+    args = _candidates(files, tmp_path, [0.0, 0.0, 0.0])
+    cand = gpd.read_file(tmp_path / "cand.gpkg").drop(columns="floor_area_m2")
+    cand["建筑面积"] = ["800", "３００", "1,200"]
+    cand.to_file(tmp_path / "cand.gpkg")
+    assert main(args + ["--min-floor-area-m2", "500"]) == 0
+    assert gpd.read_file(tmp_path / "s.gpkg", layer="sites")["candidate_id"].tolist() == ["K3"]
+    report = gpd.read_file(tmp_path / "s.gpkg", layer="report").query("layer == 'candidates'")
+    assert report[["row_id", "problem"]].values.tolist() == [["K2", "floor area 300 m² < 500 m²"]]
+    capsys.readouterr()
+    cand.drop(columns="建筑面积").to_file(tmp_path / "cand.gpkg")
+    assert main(args + ["--min-floor-area-m2", "500"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("spatial site: error: --min-floor-area-m2: 'cand.gpkg' has no floor area column "
+                          "(looked for floor_area_m2, 建筑面积") and err.endswith("or leave out --min-floor-area-m2")

@@ -101,6 +101,8 @@ def _cmd_site(args: argparse.Namespace) -> int:
         stations = as_contract(stations, column(args, stations, "name", "stations", required=False), "name")
     if candidates is not None:
         cols["candidate_id_col"] = column(args, candidates, "candidate_id", "candidates")
+        if args.min_floor_area_m2 is not None:  # floor_area_m2, or 建筑面积, 面积 ... under that name
+            candidates = as_contract(candidates, _candidate_area(args, candidates), "floor_area_m2")
         require_unique(candidates, cols["candidate_id_col"], source(args.candidates))  # before the network is read
     if cols["demand_id_col"] is not None:
         require_unique(demand, cols["demand_id_col"], source(args.demand))
@@ -126,6 +128,21 @@ def _cmd_site(args: argparse.Namespace) -> int:
         say(args, line)
     say(args, f"wrote {args.out} (layers sites, before_after, unreachable, report)")
     return 0
+
+
+def _candidate_area(args: argparse.Namespace, candidates) -> str:
+    """The candidates' floor area column for ``--min-floor-area-m2``: floor_area_m2 or a common
+    name of it (建筑面积, 面积 ..., said once); none is refused naming the file and what to do."""
+    from spatial.core.errors import ColumnError
+    from spatial.io.columns import ROLES
+
+    found = column(args, candidates, "floor_area", "candidates", option="--floor-area-col", required=False)
+    if found is None:
+        have = ", ".join(str(c) for c in candidates.columns if c != candidates.geometry.name)
+        raise ColumnError(f"--min-floor-area-m2: '{source(args.candidates)}' has no floor area column (looked for "
+                          f"{', '.join((ROLES['floor_area'][0], *ROLES['floor_area'][1]))}); it has: {have}. "
+                          "Add the floor area in m² as a column floor_area_m2, or leave out --min-floor-area-m2")
+    return found
 
 
 def _result_lines(result, cols: dict) -> list[str]:

@@ -156,7 +156,7 @@ def station_load(
 _AREA_TEXT = re.compile(r"^\s*(\d+(?:,\d{3})*(?:\.\d+)?)\s*(?:平方米|平米|平方|m2)?\s*$", re.IGNORECASE)
 
 
-def _floor_areas(stations: pd.DataFrame, area_col: str) -> pd.Series:
+def _floor_areas(stations: pd.DataFrame, area_col: str, name: str = "stations") -> pd.Series:
     """``area_col`` as m²: numbers, and text that is a number written with thousands commas,
     full-width digits or a unit (``1,050``, ``１０５０``, ``1050平方米``, ``1050㎡``) read as it
     says, in one warning with an example; NaN where the cell is blank or holds no such number.
@@ -179,7 +179,7 @@ def _floor_areas(stations: pd.DataFrame, area_col: str) -> pd.Series:
     out = values.to_numpy(dtype=float, copy=True)
     out[list(read)] = list(read.values())
     first = next(iter(read))
-    logger.warning("stations column '%s': %d floor areas written as text read as m² ('%s' as %g)", area_col,
+    logger.warning("%s column '%s': %d floor areas written as text read as m² ('%s' as %g)", name, area_col,
                    len(read), texts[first], read[first])
     return pd.Series(out, index=raw.index, name=raw.name)
 
