@@ -207,3 +207,32 @@ def test_site_reads_the_candidates_floor_area_under_its_chinese_name_as_typed(fi
     err = capsys.readouterr().err.strip()
     assert err.startswith("spatial site: error: --min-floor-area-m2: 'cand.gpkg' has no floor area column "
                           "(looked for floor_area_m2, 建筑面积") and err.endswith("or leave out --min-floor-area-m2")
+
+
+def test_station_coordinates_in_degrees_minutes_seconds_or_with_e_and_n_are_read(tmp_path, caplog):
+    """A station list from a survey table (GBK, 经度 '114°0′28.70″', 纬度 '22°32′51.86″'; or
+    '114.007971°E') stopped every command with 'missing or non-numeric coordinates in row 2
+    ... fill them in or delete those rows' for all 17 demo stations: nothing was missing. Such
+    text is now read as the degrees it says; text that is no coordinate is still named, and
+    told to be written as decimal degrees."""
+    import logging
+
+    from spatial.core.errors import ColumnError
+    from spatial.io.layers import read_points_table
+
+    path = tmp_path / "站点.csv"
+    path.write_bytes("名称,经度,纬度\n甲,114°0′28.70″,22°32′51.86″\n乙,114.0583°E,N22.5\n丙,东经114度3分0秒,北纬22.5\n"
+                     "丁,１１４．０５,22.5\n".encode("gbk"))
+    with caplog.at_level(logging.WARNING):
+        points = read_points_table(path)
+    # 114 + 0/60 + 28.70/3600 = 114.0079722; 22 + 32/60 + 51.86/3600 = 22.5477389; 3 minutes = 0.05 degrees
+    assert points.geometry.x.round(7).tolist() == [114.0079722, 114.0583, 114.05, 114.05]
+    assert points.geometry.y.round(7).tolist() == [22.5477389, 22.5, 22.5, 22.5]
+    assert points["名称"].tolist() == ["甲", "乙", "丙", "丁"] and points.crs.to_epsg() == 4326
+    said = " ".join(r.getMessage() for r in caplog.records)
+    assert "column '经度': 4 coordinates written with °, minutes or E/N read as decimal degrees ('114°0′28.70″' as " \
+           "114.007972)" in said
+    path.write_bytes("名称,经度,纬度\n甲,114.01.5,22.5\n".encode("gbk"))
+    with pytest.raises(ColumnError, match=r"row 2 \(经度='114.01.5', 纬度=22.5\); write each as decimal degrees "
+                                          r"\(e.g. 114.05831\), fill them in or delete those rows"):
+        read_points_table(path)
