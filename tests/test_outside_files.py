@@ -236,3 +236,42 @@ def test_station_coordinates_in_degrees_minutes_seconds_or_with_e_and_n_are_read
     with pytest.raises(ColumnError, match=r"row 2 \(经度='114.01.5', 纬度=22.5\); write each as decimal degrees "
                                           r"\(e.g. 114.05831\), fill them in or delete those rows"):
         read_points_table(path)
+
+
+@pytest.mark.parametrize("kind", ["html", "truncated", "empty"])
+def test_a_plan_workbook_that_is_no_workbook_is_one_line_saying_what_it_is(tmp_path, capsys, kind):
+    """spatial grids COMMUNITIES UNITS --existing PLAN --evaluate (and spatial editor PLAN) on a
+    plan 'xls' that an office system exported as a web page, an .xlsx cut short by a download, or
+    an empty one ended in 'internal error: CalamineError: Cannot detect file format' or
+    'BadZipFile: File is not a zip file', exit 1. It is now exit 2 and one line saying what the
+    file is and to save it again as .xlsx or CSV."""
+    import pandas as pd
+
+    from spatial.cli import main
+
+    comm, units = _plan_files(tmp_path)
+    table = pd.DataFrame({"单元编号": [f"U{k}" for k in range(8)], "网格编号": ["G1"] * 4 + ["G2"] * 4})
+    good = tmp_path / "good.xlsx"
+    table.to_excel(good, index=False)
+    if kind == "html":
+        plan = tmp_path / "导出.xls"
+        plan.write_text(table.to_html(index=False), encoding="utf-8")
+        said = "it is a web page (HTML) saved as .xls, as some systems export tables; open it in Excel or WPS"
+    elif kind == "truncated":
+        plan = tmp_path / "plan.xlsx"
+        plan.write_bytes(good.read_bytes()[:2000])
+        said = "File is not a zip file (damaged, copied in part, or not a workbook); open it in Excel or WPS"
+    else:
+        plan = tmp_path / "plan.xlsx"
+        plan.write_bytes(b"")
+        said = "the file is empty (0 bytes); open the original in Excel or WPS"
+    out = tmp_path / "scores.gpkg"
+    for args in (["grids", str(comm), str(units), "--existing", str(plan), "--evaluate", "--out", str(out)],
+                 ["editor", str(plan), "--units", str(units), "--out", str(tmp_path / "e.html")]):
+        assert main(args) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and "internal error" not in err, err
+        assert f"error: cannot read plan '{plan.name}' as an Excel workbook: {said}" in err, err
+        assert err.endswith("save it as .xlsx (or export CSV), then give that file")
+    assert not out.exists() and not (tmp_path / "e.html").exists()
+    assert main(["-q", "grids", str(comm), str(units), "--existing", str(good), "--evaluate", "--out", str(out)]) == 0

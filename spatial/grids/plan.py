@@ -92,12 +92,15 @@ def _read_table(path: Path, layer: str | None) -> pd.DataFrame:
             raise InputFileError(f"cannot read plan '{path}' as CSV: {str(exc).splitlines()[0]}") from exc
         return table.map(lambda v: _unescape(v.strip()) if isinstance(v, str) else v)
     if suffix in (".xlsx", ".xls", ".ods"):
-        from spatial.io._tables import sheet_names, workbook_engine
+        from spatial.io._tables import sheet_names, workbook_engine, workbook_error
 
         if layer is not None and layer not in sheet_names(path):
             raise InputFileError(f"plan '{path}' has no sheet {layer!r}; it has: {', '.join(sheet_names(path))}")
-        return pd.read_excel(path, sheet_name=layer or 0, dtype=str, keep_default_na=False,
-                             engine=workbook_engine(suffix))
+        try:
+            return pd.read_excel(path, sheet_name=layer or 0, dtype=str, keep_default_na=False,
+                                 engine=workbook_engine(suffix))
+        except Exception as exc:  # zipfile, XML or calamine errors of a damaged file, or a web page
+            raise workbook_error(path, exc, "plan ") from exc
     import pyogrio
 
     from spatial.io.layers import read_layer

@@ -27,7 +27,7 @@ from spatial.io._encoding import decode_text_file
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["read_frame", "other_sheets", "workbook_engine"]
+__all__ = ["read_frame", "other_sheets", "workbook_engine", "workbook_error"]
 
 #: Rows looked at for the header.
 _HEAD_ROWS = 10
@@ -50,7 +50,7 @@ def read_frame(path: Path, *, sheet=None, encoding: str | None = None) -> tuple[
         except (ValueError, KeyError, OSError) as exc:
             raise InputFileError(f"cannot read sheet {sheet!r} of '{path}': {exc}{_sheets(path)}") from exc
         except Exception as exc:  # openpyxl raises zipfile/XML errors for damaged files
-            raise InputFileError(f"cannot read '{path}' as an Excel workbook: {exc}") from exc
+            raise workbook_error(path, exc) from exc
         typed = True
     else:
         raise InputFileError(f"'{path}': unsupported table type {suffix!r}; use .csv, .xlsx, .xls or .ods")
@@ -107,6 +107,36 @@ def sheet_names(path: Path) -> list[str]:
             return [str(s) for s in book.sheet_names]
     except Exception:  # noqa: BLE001 - the caller's message is complete without it
         return []
+
+
+def workbook_error(path: Path, exc: Exception, what: str = "") -> InputFileError:
+    """The one-line error of a workbook that cannot be read, saying what the file really is where
+    its first bytes tell: empty, a web page saved as .xls (what some office systems export), or
+    damaged (copied or downloaded in part), and what to do.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> page = Path(tempfile.mkdtemp()) / "导出.xls"
+    >>> _ = page.write_text("<html><table><tr><td>编号</td></tr></table></html>")
+    >>> str(workbook_error(page, ValueError("Cannot detect file format")))[:80]
+    "cannot read '导出.xls' as an Excel workbook: it is a web page (HTML) saved as .xls"
+    """
+    try:
+        with open(path, "rb") as f:
+            head = f.read(512)
+    except OSError:
+        head = None
+    start = (head or b"").lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    again = "open it in Excel or WPS and save it as .xlsx (or export CSV), then give that file"
+    if head == b"":
+        why = f"the file is empty (0 bytes); {again.replace('open it', 'open the original')}"
+    elif start.startswith((b"<", b"\xff\xfe<", b"\xfe\xff")):
+        why = f"it is a web page (HTML) saved as {path.suffix}, as some systems export tables; {again}"
+    else:
+        why = f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__} (damaged, copied in part, or not " \
+              f"a workbook); {again}"
+    return InputFileError(f"cannot read {what}'{path.name}' as an Excel workbook: {why}")
 
 
 def workbook_engine(suffix: str) -> str:
