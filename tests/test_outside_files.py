@@ -275,3 +275,30 @@ def test_a_plan_workbook_that_is_no_workbook_is_one_line_saying_what_it_is(tmp_p
         assert err.endswith("save it as .xlsx (or export CSV), then give that file")
     assert not out.exists() and not (tmp_path / "e.html").exists()
     assert main(["-q", "grids", str(comm), str(units), "--existing", str(good), "--evaluate", "--out", str(out)]) == 0
+
+
+@pytest.mark.parametrize("given, known", [([1, 1, 2, 2], ["01", "02"]), (["01", "01", "02", "02"], [1, 2]),
+                                          ([1, 1, 2, 2], ["1", "2"])], ids=["lost-zeros", "other-lost", "type"])
+def test_units_community_ids_from_excel_match_the_communities_ids(tmp_path, capsys, given, known):
+    """Units whose 社区编号 came through Excel (1 for the communities' '01'), or as numbers against
+    the same ids as text, were refused by spatial grids: "'un_int.gpkg' column 'community_id'
+    names communities that are not in 'communities': C01-0001 (1) ...; fix the ids or drop the
+    column", or with Python advice ("units['community_id'].astype(str)") a planner at the
+    command line cannot follow. They are matched, said in one warning."""
+    from spatial.cli import main
+
+    comm = gpd.GeoDataFrame({"community_id": known},
+                            geometry=[box(X0, Y0, X0 + 200, Y0 + 200), box(X0 + 200, Y0, X0 + 400, Y0 + 200)], crs=UTM)
+    cells = [box(X0 + 100 * i, Y0, X0 + 100 * (i + 1), Y0 + 200) for i in range(4)]
+    units = gpd.GeoDataFrame({"unit_id": ["U1", "U2", "U3", "U4"], "community_id": given, "households": [100] * 4},
+                             geometry=cells, crs=UTM)
+    comm.to_file(tmp_path / "社区.gpkg")
+    units.to_file(tmp_path / "单元.gpkg")
+    out = tmp_path / "grids.gpkg"
+    assert main(["grids", str(tmp_path / "社区.gpkg"), str(tmp_path / "单元.gpkg"), "--grids", "4",
+                 "--out", str(out)]) == 0, capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "'单元.gpkg' column 'community_id': ids matched to the ids of '社区.gpkg': 4 " in err, err
+    placed = gpd.read_file(out, layer="units")
+    assert placed["community_id"].astype(str).tolist() == [str(known[0])] * 2 + [str(known[1])] * 2
+    assert placed["grid_id"].notna().all() and placed["grid_id"].nunique() == 4

@@ -131,6 +131,7 @@ def _validated(args: argparse.Namespace, units, communities) -> tuple:
     ``(units, communities, column options, report rows)``."""
     import pandas as pd
 
+    from spatial.core._ids import ids_of
     from spatial.core.checks import check_households, require_unique
     from spatial.io.validate import MAX_UNIT_HOUSEHOLDS, validate_inputs
 
@@ -144,6 +145,9 @@ def _validated(args: argparse.Namespace, units, communities) -> tuple:
     pop = column(args, units, "population", "units", required=False) or "population"
     require_unique(communities, cid, source(args.inputs[0]))
     require_unique(units, uid, named)
+    if cid in units.columns:  # 1 for '1' (a CSV's numbers, a GeoPackage's text), or for '01' (Excel): matched
+        units = units.assign(**{cid: ids_of(units[cid], communities[cid].tolist(), named, cid,
+                                            source(args.inputs[0]))})
     check_households(units, hh, named, id_col=uid, max_value=MAX_UNIT_HOUSEHOLDS)
     layers, report = validate_inputs(communities=communities, units=units, households_col=hh,
                                      unit_id_col=uid, community_id_col=cid)
