@@ -302,3 +302,35 @@ def test_units_community_ids_from_excel_match_the_communities_ids(tmp_path, caps
     placed = gpd.read_file(out, layer="units")
     assert placed["community_id"].astype(str).tolist() == [str(known[0])] * 2 + [str(known[1])] * 2
     assert placed["grid_id"].notna().all() and placed["grid_id"].nunique() == 4
+
+
+def test_coverage_matches_the_homes_community_ids_from_excel_to_the_communities(tmp_path, capsys):
+    """spatial coverage --communities with the homes' 社区编号 as 1, 2 (Excel) and the communities'
+    as '01', '02' (and their 街道 in a street column) stopped after the walks with "'homes.gpkg' and 'communities' hold
+    'community_id' as different types, which never match; make them the same, e.g. with
+    .astype(str) on both" (demo: 1,866 units). They are matched as spatial grids matches them."""
+    import pandas as pd
+    from shapely.geometry import LineString, Point
+
+    from spatial.cli import main
+
+    gpd.GeoDataFrame({"highway": ["footway"]}, geometry=[LineString([(X0, Y0), (X0 + 1000, Y0)])],
+                     crs=UTM).to_file(tmp_path / "roads.gpkg")
+    gpd.GeoDataFrame({"station_id": ["S1"], "floor_area_m2": [60.0]}, geometry=[Point(X0 + 500, Y0 + 5)],
+                     crs=UTM).to_file(tmp_path / "st.gpkg")
+    gpd.GeoDataFrame({"unit_id": ["a", "b"], "community_id": [1, 2], "households": [100, 50]},
+                     geometry=[Point(X0 + 400, Y0 + 10), Point(X0 + 600, Y0 + 10)], crs=UTM).to_file(tmp_path / "homes.gpkg")
+    gpd.GeoDataFrame({"community_id": ["01", "02"], "street": ["沙头街道", "沙头街道"]},
+                     geometry=[box(X0, Y0 - 100, X0 + 500, Y0 + 100), box(X0 + 500, Y0 - 100, X0 + 1000, Y0 + 100)],
+                     crs=UTM).to_file(tmp_path / "社区.gpkg")
+    out = tmp_path / "c.gpkg"
+    assert main(["coverage", str(tmp_path / "roads.gpkg"), str(tmp_path / "st.gpkg"), str(tmp_path / "homes.gpkg"),
+                 "--communities", str(tmp_path / "社区.gpkg"), "--out", str(out), "--no-isochrones"]) == 0, \
+        capsys.readouterr().err
+    assert "'homes.gpkg' column 'community_id': ids matched to the ids of '社区.gpkg': 2 with leading zeros lost" \
+        in capsys.readouterr().err
+    summary = pd.read_csv(tmp_path / "c_summary.csv", encoding="utf-8-sig", dtype={"id": str})
+    rows = summary[summary["level"] == "community"]
+    assert dict(zip(rows["id"], rows["households"])) == {"01": 100, "02": 50}
+    fca = pd.read_csv(tmp_path / "c_fca_by_community.csv", encoding="utf-8-sig", dtype={"id": str})
+    assert fca.loc[fca["level"] == "community", ["id", "households"]].values.tolist() == [["01", 100], ["02", 50]]

@@ -293,6 +293,11 @@ def _coverage(args: argparse.Namespace, step) -> int:
             communities = to_wgs84(communities, args.communities_coord_sys, name=str(args.communities))
         cid = column(args, communities, "community_id", "communities")
         communities = repair_geometries(communities, "communities", repaired, id_col=cid, allow_empty=True)
+        if cid in demand.columns:  # 1 for '1' (a CSV's numbers, a GeoPackage's text), or for '01' (Excel)
+            from spatial.core._ids import ids_of
+
+            demand = demand.assign(**{cid: ids_of(demand[cid], communities[cid].tolist(), source(args.demand),
+                                                  cid, source(args.communities))})
     if args.grids:
         grids = read_input(args.grids, "grids", "grids")
         if args.grids_coord_sys != "wgs84":
