@@ -334,3 +334,20 @@ def test_coverage_matches_the_homes_community_ids_from_excel_to_the_communities(
     assert dict(zip(rows["id"], rows["households"])) == {"01": 100, "02": 50}
     fca = pd.read_csv(tmp_path / "c_fca_by_community.csv", encoding="utf-8-sig", dtype={"id": str})
     assert fca.loc[fca["level"] == "community", ["id", "households"]].values.tolist() == [["01", 100], ["02", 50]]
+
+
+def test_an_out_folder_or_a_name_without_file_type_is_told_the_file_name_to_give(tmp_path, capsys, monkeypatch):
+    """'--out results/' (a folder, as planners often give one) and '--out 结果' were told "cannot
+    write 'a file without suffix' files; end the name with .gpkg"; the folder check that says
+    what to give came after it and was never reached."""
+    from spatial.cli import main
+
+    comm, units = _plan_files(tmp_path)
+    (tmp_path / "results").mkdir()
+    monkeypatch.chdir(tmp_path)
+    for out, said in (("results/", "--out 'results' is a folder; give a file name such as results/out.gpkg"),
+                      ("结果", "--out '结果' has no file type; end the name with .gpkg, e.g. 结果.gpkg")):
+        assert main(["grids", str(comm), str(units), "--min", "150", "--max", "250", "--out", out]) == 2
+        assert capsys.readouterr().err.strip() == f"spatial grids: error: {said}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["communities.gpkg", "results", "units.gpkg"]
+    assert list((tmp_path / "results").iterdir()) == []

@@ -195,11 +195,14 @@ def check_output(out: Path | None, *, inputs: dict[str, str | Path | None], suff
 
     if out is None:
         return None
-    if not any(str(out).lower().endswith(s) for s in suffixes):
-        raise InputFileError(f"{what} '{out}': cannot write {out.suffix or 'a file without suffix'!r} files; "
-                             f"end the name with {' or '.join(suffixes)}")
-    if out.is_dir():
+    if out.is_dir():  # ('--out results/', a folder: before its missing suffix is named)
         raise InputFileError(f"{what} '{out}' is a folder; give a file name such as {out / ('out' + suffixes[0])}")
+    if not any(str(out).lower().endswith(s) for s in suffixes):
+        if not out.suffix:
+            raise InputFileError(f"{what} '{out}' has no file type; end the name with {' or '.join(suffixes)}, "
+                                 f"e.g. {out.with_name(out.name + suffixes[0])}")
+        raise InputFileError(f"{what} '{out}': cannot write {out.suffix!r} files; "
+                             f"end the name with {' or '.join(suffixes)}")
     sources = [split_spec(v)[0] for v in inputs.values() if v is not None]
     return check_output_path(out, inputs=sources, what=what)
 
