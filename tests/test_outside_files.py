@@ -351,3 +351,21 @@ def test_an_out_folder_or_a_name_without_file_type_is_told_the_file_name_to_give
         assert capsys.readouterr().err.strip() == f"spatial grids: error: {said}"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["communities.gpkg", "results", "units.gpkg"]
     assert list((tmp_path / "results").iterdir()) == []
+
+
+def test_a_shapefile_given_by_its_folder_or_without_shp_is_told_the_file(tmp_path, capsys, monkeypatch):
+    """ArcGIS users give a shapefile's folder ('社区边界') or its name without .shp; they were told
+    "'社区边界' is a folder; give a file" and "'co' does not exist; check the path". The
+    messages now name the file to give."""
+    from spatial.cli import main
+
+    comm, units = _plan_files(tmp_path)
+    (tmp_path / "社区边界").mkdir()
+    gpd.read_file(comm).rename(columns={"community_id": "code"}).to_file(tmp_path / "社区边界" / "社区.shp",
+                                                                         encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    for given, said in (("社区边界", "COMMUNITIES '社区边界' is a folder; give a file in it: 社区边界/社区.shp"),
+                        ("社区边界/社区", "COMMUNITIES '社区边界/社区' does not exist; did you mean 社区边界/社区.shp?")):
+        assert main(["grids", given, str(units), "--min", "150", "--max", "250", "--out", "g.gpkg"]) == 2
+        assert capsys.readouterr().err.strip() == f"spatial grids: error: {said}"
+    assert main(["-q", "grids", "社区边界/社区.shp", str(units), "--min", "150", "--max", "250", "--out", "g.gpkg"]) == 0

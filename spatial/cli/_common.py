@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from glob import escape as glob_escape
 from pathlib import Path
 
 from spatial.core.errors import GeometryError, InputFileError
@@ -177,15 +178,22 @@ def check_inputs(named: dict[str, str | Path | None], *, suffixes: dict[str, tup
         if spec is None:
             continue
         path, _ = split_spec(spec)
-        if not path.exists():
-            raise InputFileError(f"{what} '{path}' does not exist; check the path (working folder: {Path.cwd()})")
-        if path.is_dir():
-            raise InputFileError(f"{what} '{path}' is a folder; give a file")
         allowed = suffixes.get(what, LAYER_SUFFIXES + TABLE_SUFFIXES)
+        if not path.exists():
+            near = sorted(p.name for p in path.parent.glob(f"{glob_escape(path.name)}.*")
+                          if p.name.lower().endswith(allowed)) if path.parent.is_dir() and not path.suffix else []
+            raise InputFileError(f"{what} '{path}' does not exist; " + (  # 'co' for co.shp: the suffix left out
+                f"did you mean {path.with_name(near[0])}?" if near else
+                f"check the path (working folder: {Path.cwd()})"))
+        if path.is_dir():  # a folder of a shapefile (ArcGIS users give the folder): name the files in it
+            files = sorted(p.name for p in path.iterdir() if p.is_file() and p.name.lower().endswith(allowed))
+            shown = ", ".join(str(path / f) for f in files[:5]) + (f" ({len(files)} in all)" if len(files) > 5 else "")
+            raise InputFileError(f"{what} '{path}' is a folder; give a file" + (f" in it: {shown}" if files else
+                                 f" (it holds none of {', '.join(allowed)})"))
         name = path.name.lower()
         if not any(name.endswith(s) for s in allowed):
-            raise InputFileError(f"{what} '{path}': cannot read {path.suffix or 'a file without suffix'!r} "
-                                 f"files; give one of {', '.join(allowed)}")
+            read = f"cannot read {path.suffix!r} files" if path.suffix else "the name has no file type"
+            raise InputFileError(f"{what} '{path}': {read}; give one of {', '.join(allowed)}")
 
 
 def check_output(out: Path | None, *, inputs: dict[str, str | Path | None], suffixes: tuple[str, ...],
