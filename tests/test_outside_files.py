@@ -369,3 +369,22 @@ def test_a_shapefile_given_by_its_folder_or_without_shp_is_told_the_file(tmp_pat
         assert main(["grids", given, str(units), "--min", "150", "--max", "250", "--out", "g.gpkg"]) == 2
         assert capsys.readouterr().err.strip() == f"spatial grids: error: {said}"
     assert main(["-q", "grids", "社区边界/社区.shp", str(units), "--min", "150", "--max", "250", "--out", "g.gpkg"]) == 0
+
+
+def test_site_names_the_file_whose_counts_were_written_as_text(files, tmp_path, capsys):
+    """spatial site on units with 户数 typed '203户' warned "'demand' column '户数': 1866 values
+    written as text read as counts" - a layer name the planner never gave; spatial coverage on
+    the same files names 'un_hu.csv'. Both now name the file."""
+    from test_outside_a import _candidates
+
+    from spatial.cli import main
+
+    args = _candidates(files, tmp_path, [800.0, 100.0, 900.0])
+    homes = gpd.read_file(files["units"])
+    homes["households"] = [f"{v:.0f}户" for v in homes["households"]]
+    homes.to_file(tmp_path / "住户.gpkg")
+    args[args.index(str(files["units"]))] = str(tmp_path / "住户.gpkg")
+    assert main([a for a in args if a != "-q"]) == 0
+    err = capsys.readouterr().err
+    assert "'住户.gpkg' column 'households': 9 values written as text read as counts ('100户' as 100)" in err, err
+    assert "'demand'" not in err

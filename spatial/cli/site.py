@@ -70,7 +70,9 @@ def _band(text: str) -> dict:
 
 
 def _cmd_site(args: argparse.Namespace) -> int:
-    from spatial.core.checks import require_unique
+    import pandas as pd
+
+    from spatial.core.checks import check_households, require_unique
     from spatial.io.coords import to_wgs84
     from spatial.io.layers import write_layers
     from spatial.network.read import read_network
@@ -95,6 +97,11 @@ def _cmd_site(args: argparse.Namespace) -> int:
         stations, source(args.stations), "spatial site NETWORK STATIONS UNITS")),
                 population_col=column(args, demand, "population", "demand", required=False) or "population",
                 demand_id_col=column(args, demand, "unit_id", "demand", required=False))
+    hh, pop = cols["households_col"], cols["population_col"]
+    for col in (hh, pop) if pop in demand.columns else (hh,):  # '203户', '1,203': read once, said of the file
+        counts = check_households(demand, col, source(args.demand), id_col=cols["demand_id_col"])
+        if not pd.api.types.is_float_dtype(demand[col]):
+            demand = demand.assign(**{col: counts.to_numpy()})
     if len(stations):
         stations = as_contract(stations, column(args, stations, "station_id", "stations", required=False),
                                "station_id")
