@@ -388,3 +388,24 @@ def test_site_names_the_file_whose_counts_were_written_as_text(files, tmp_path, 
     err = capsys.readouterr().err
     assert "'住户.gpkg' column 'households': 9 values written as text read as counts ('100户' as 100)" in err, err
     assert "'demand'" not in err
+
+
+@pytest.mark.parametrize("command", ["grids", "coverage", "site"])
+def test_a_households_column_of_zeros_is_refused_naming_the_file(files, tmp_path, capsys, command):
+    """Units whose households column was never filled in (0 in every row) gave 'households
+    covered: 5min nan%, 10min nan%, 15min nan%' (coverage), '12 grids: 0 in band, 12 under' with
+    'merge with a neighbouring community' for each (grids) and 'only 0 of the k=2 sites add
+    households' (site), exit 0. Each now stops in one line saying what to fill in."""
+    from spatial.cli import main
+
+    units = gpd.read_file(files["units"]).assign(households=0)
+    units.to_file(tmp_path / "单元.gpkg")
+    out = tmp_path / "out.gpkg"
+    args = {"grids": ["grids", str(files["communities"]), str(tmp_path / "单元.gpkg"), "--grids", "2"],
+            "coverage": ["coverage", str(files["net"]), str(files["stations"]), str(tmp_path / "单元.gpkg")],
+            "site": ["site", str(files["net"]), str(files["stations"]), str(tmp_path / "单元.gpkg"), "--k", "1"]}
+    assert main([*args[command], "--out", str(out)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"spatial {command}: error: '单元.gpkg' column 'households' is 0 in every row (9 rows): there are no "
+        "households to count; fill in the households, or name the column that holds them with --households-col")
+    assert not out.exists()

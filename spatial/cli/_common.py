@@ -299,6 +299,16 @@ def column(args: argparse.Namespace, df, role: str, layer: str, *, option: str |
     return found
 
 
+def require_households(counts, col: str, file: str) -> None:
+    """Refuse a households column that is 0 in every row (a template not filled in, or the wrong
+    column): coverage shares, grid sizes and new sites would all be shares of nothing."""
+    from spatial.core.errors import ColumnError
+
+    if len(counts) and not (counts.to_numpy(dtype=float) > 0).any():
+        raise ColumnError(f"'{file}' column '{col}' is 0 in every row ({len(counts):,} rows): there are no households "
+                          "to count; fill in the households, or name the column that holds them with --households-col")
+
+
 def add_column_options(parser: argparse.ArgumentParser, *roles: str) -> None:
     """Add ``--<role>-col`` options (default: found by name) for the given roles."""
     helps = {

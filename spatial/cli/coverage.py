@@ -23,6 +23,7 @@ from spatial.cli._common import (
     read_from,
     read_input,
     renamed,
+    require_households,
     say,
     source,
     split_spec,
@@ -273,6 +274,8 @@ def _coverage(args: argparse.Namespace, step) -> int:
     for col in (hh, pop) if pop in demand.columns else (hh,):
         counts = check_households(demand, col, source(args.demand), id_col=uid,  # a count no unit reaches: a wrong column
                                   max_value=MAX_UNIT_HOUSEHOLDS if col == hh else None)
+        if col == hh:  # all 0: every share would read 'nan%'
+            require_households(counts, hh, source(args.demand))
         if not pd.api.types.is_float_dtype(demand[col]):
             demand = demand.assign(**{col: counts.to_numpy()})
     repaired = Report()  # invalid polygons (self-touching OSM footprints) repaired once, here

@@ -24,6 +24,7 @@ from spatial.cli._common import (
     positive_int,
     read_from,
     read_input,
+    require_households,
     say,
     source,
     split_spec,
@@ -148,7 +149,9 @@ def _validated(args: argparse.Namespace, units, communities) -> tuple:
     if cid in units.columns:  # 1 for '1' (a CSV's numbers, a GeoPackage's text), or for '01' (Excel): matched
         units = units.assign(**{cid: ids_of(units[cid], communities[cid].tolist(), named, cid,
                                             source(args.inputs[0]))})
-    check_households(units, hh, named, id_col=uid, max_value=MAX_UNIT_HOUSEHOLDS)
+    counts = check_households(units, hh, named, id_col=uid, max_value=MAX_UNIT_HOUSEHOLDS)
+    if not args.from_buildings:  # (buildings' households may come from --household-points)
+        require_households(counts, hh, named)
     layers, report = validate_inputs(communities=communities, units=units, households_col=hh,
                                      unit_id_col=uid, community_id_col=cid)
     counts = layers["units"][hh]

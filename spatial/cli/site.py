@@ -20,6 +20,7 @@ from spatial.cli._common import (
     positive_int,
     read_from,
     read_input,
+    require_households,
     say,
     share,
     source,
@@ -100,6 +101,8 @@ def _cmd_site(args: argparse.Namespace) -> int:
     hh, pop = cols["households_col"], cols["population_col"]
     for col in (hh, pop) if pop in demand.columns else (hh,):  # '203户', '1,203': read once, said of the file
         counts = check_households(demand, col, source(args.demand), id_col=cols["demand_id_col"])
+        if col == hh:  # all 0: no site could add any
+            require_households(counts, hh, source(args.demand))
         if not pd.api.types.is_float_dtype(demand[col]):
             demand = demand.assign(**{col: counts.to_numpy()})
     if len(stations):
