@@ -409,3 +409,20 @@ def test_a_households_column_of_zeros_is_refused_naming_the_file(files, tmp_path
         f"spatial {command}: error: '单元.gpkg' column 'households' is 0 in every row (9 rows): there are no "
         "households to count; fill in the households, or name the column that holds them with --households-col")
     assert not out.exists()
+
+
+def test_a_project_whose_households_are_all_zero_is_refused_naming_the_file(files, tmp_path, capsys):
+    """spatial run on the same units (households 0 in every row) drew '12 grids, 0 in band, 12
+    under' and wrote '共 0 户 ... 15分钟内 0 户（–）', exit 0."""
+    from spatial.cli import main
+
+    gpd.read_file(files["units"]).assign(households=0).to_file(tmp_path / "单元.gpkg")
+    (tmp_path / "p.toml").write_text(
+        f'[project]\nname = "t"\noutput = "out"\n[inputs]\ncommunities = "{files["communities"].name}"\n'
+        'units = "单元.gpkg"\n[grids]\nmin_households = 100\nmax_households = 300\n'
+        "[outputs]\nmaps = false\npng = false\nworkbook = false\n", encoding="utf-8")
+    assert main(["run", str(tmp_path / "p.toml")]) == 2
+    assert capsys.readouterr().err.strip().endswith(
+        "error: '单元.gpkg' column 'households' is 0 in every row (9 rows): there are no households to count; fill in "
+        "the households, or name the column that holds them with households_col = \"...\" in [inputs] units")
+    assert not (tmp_path / "out").exists()

@@ -93,6 +93,14 @@ def _validate(project: Project, layers: dict, report: Report) -> None:
         station_id_col=_opt(project, "stations", "id_col", "station_id"),
     )
     layers.update({k: v for k, v in cleaned.items() if v is not None})
+    hh = _opt(project, "units", "households_col", "households")
+    units = cleaned.get("units")
+    if units is not None and "buildings" not in layers and len(units) and not (units[hh].to_numpy(float) > 0).any():
+        from spatial.core.errors import ColumnError  # (all 0: every share 'nan', every grid under the band)
+
+        raise ColumnError(f"'{project.inputs['units'].path.name}' column '{hh}' is 0 in every row ({len(units):,} rows): "
+                          "there are no households to count; fill in the households, or name the column that holds "
+                          "them with households_col = \"...\" in [inputs] units")
     if edges is not None:
         layers["network_edges"] = edges
         report.extend(_report_from_frame(layers["network"].report))
