@@ -426,3 +426,33 @@ def test_a_project_whose_households_are_all_zero_is_refused_naming_the_file(file
         "error: '单元.gpkg' column 'households' is 0 in every row (9 rows): there are no households to count; fill in "
         "the households, or name the column that holds them with households_col = \"...\" in [inputs] units")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_header_in_two_rows_of_merged_cells_is_read_as_one(tmp_path):
+    """A station list with 坐标 merged over 经度 | 纬度 and 名称, 编号, 面积 merged down both rows (as
+    offices lay out their sheets) was refused: "'st_2row.xlsx' has no longitude column ...; it
+    has: 名称, 编号, 坐标, Unnamed: 3, 面积". The second row now completes the header; a first row
+    of data is never taken for it."""
+    import openpyxl
+
+    from spatial.io.layers import read_points_table, read_table
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["名称", "编号", "坐标", None, "面积"])
+    sheet.append([None, None, "经度", "纬度", None])
+    for cells in ("A1:A2", "B1:B2", "C1:D1", "E1:E2"):
+        sheet.merge_cells(cells)
+    sheet.append(["甲", "S1", 114.0, 22.5, 300])
+    sheet.append(["乙", "S2", 114.01, 22.51, None])
+    book.save(tmp_path / "站点.xlsx")
+    (tmp_path / "站点.csv").write_text("名称,编号,坐标,,面积\n,,经度,纬度,\n甲,S1,114.0,22.5,300\n乙,S2,114.01,22.51,\n",
+                                      encoding="utf-8")
+    for name in ("站点.xlsx", "站点.csv"):
+        points = read_points_table(tmp_path / name)
+        assert list(points.columns) == ["名称", "编号", "经度", "纬度", "面积", "geometry"], name
+        assert points["编号"].tolist() == ["S1", "S2"] and points.geometry.x.tolist() == [114.0, 114.01]
+        assert points["面积"].iloc[0] == 300
+    # a first row of data under a blank header cell stays a row of data
+    (tmp_path / "t.csv").write_text("名称,,备注\n甲,乙,丙\n丁,戊,己\n", encoding="utf-8")
+    assert read_table(tmp_path / "t.csv")["名称"].tolist() == ["甲", "丁"]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import re
 from pathlib import Path
 
 import numpy as np
@@ -69,10 +70,16 @@ def read_frame(path: Path, *, sheet=None, encoding: str | None = None) -> tuple[
         titles = " / ".join(" ".join(str(v).strip() for v in raw.iloc[j] if not pd.isna(v)) for j in range(k))
         logger.info("'%s': the header is line %d; above it, skipped: %s", path.name, lines[k], titles[:120])
     header = raw.iloc[k]
+    named = filled.iloc[k].to_numpy()
+    if _sub_header(raw, filled, k):  # 坐标 over 经度 | 纬度 (merged cells): the names are in two rows
+        logger.info("'%s': the header is lines %d-%d (merged cells)", path.name, lines[k], lines[k + 1])
+        header = raw.iloc[k + 1].where(filled.iloc[k + 1], header)
+        named = named | filled.iloc[k + 1].to_numpy()
+        k += 1
     body = raw.iloc[k + 1:]
     width = raw.shape[1]
     if not typed:  # a CSV row wider than its header: a separator in unquoted text shifted the cells
-        width = int(np.flatnonzero(filled.iloc[k].to_numpy()).max()) + 1
+        width = int(np.flatnonzero(named).max()) + 1
         extra = filled.iloc[k + 1:, width:].any(axis=1).to_numpy()
         if extra.any():
             j = int(np.flatnonzero(extra)[0])
@@ -186,6 +193,27 @@ def _header_row(raw: pd.DataFrame, filled: pd.DataFrame) -> int:
         if 2 * n >= widest or not text:
             return k
     return 0
+
+
+def _sub_header(raw: pd.DataFrame, filled: pd.DataFrame, k: int) -> bool:
+    """Whether the row below the header row ``k`` is the second row of a header in two rows, as
+    offices merge cells (``坐标`` over ``经度`` and ``纬度``; ``名称`` down both rows): all text, filled
+    under a blank of the header, and naming a column the readers look for (a longitude,
+    latitude, id, households ... column); a row of data is never taken for it."""
+    if k + 1 >= len(raw):
+        return False
+    from spatial.io._tablegeom import LAT_NAMES, LON_NAMES
+    from spatial.io.columns import ROLES
+
+    row, under = raw.iloc[k + 1], filled.iloc[k + 1].to_numpy()
+    values = [v for v in row[under]]
+    if not values or not all(isinstance(v, str) and pd.isna(pd.to_numeric(v, errors="coerce")) for v in values):
+        return False
+    if not (under & ~filled.iloc[k].to_numpy()).any():
+        return False
+    known = {n.lower() for n in (*LON_NAMES, *LAT_NAMES)}
+    known |= {n.lower() for canonical, others in ROLES.values() for n in (canonical, *others)}
+    return any(re.sub(r"[(（\[].*?[)）\]]|\s", "", v).lower() in known for v in values)
 
 
 def _infer_numbers(df: pd.DataFrame) -> pd.DataFrame:
