@@ -456,3 +456,32 @@ def test_a_header_in_two_rows_of_merged_cells_is_read_as_one(tmp_path):
     # a first row of data under a blank header cell stays a row of data
     (tmp_path / "t.csv").write_text("名称,,备注\n甲,乙,丙\n丁,戊,己\n", encoding="utf-8")
     assert read_table(tmp_path / "t.csv")["名称"].tolist() == ["甲", "丁"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_a_plan_table_under_a_title_line_is_read_by_evaluate_and_the_editor(tmp_path, capsys, suffix):
+    """The demo plan exported with a title line above unit_id, grid_id (福田区网格划分方案, as
+    tables are printed) was refused by --evaluate and the editor: "plan 'plan_title.csv' has no
+    column 'unit_id', 'grid_id'; it has: 福田区网格划分方案（2025年）", while the same file redrew
+    (read as other tables are read). Plans now skip the title as every other table does."""
+    import openpyxl
+    import pandas as pd
+
+    from spatial.cli import main
+
+    comm, units = _plan_files(tmp_path)
+    plan = pd.DataFrame({"单元编号": [f"U{k}" for k in range(8)], "网格编号": ["G1"] * 4 + ["G2"] * 4})
+    path = tmp_path / f"方案{suffix}"
+    if suffix == ".csv":
+        path.write_text("福田区网格划分方案（2025年）\n" + plan.to_csv(index=False), encoding="gbk")
+    else:
+        plan.to_excel(path, index=False, startrow=1)
+        book = openpyxl.load_workbook(path)
+        book.active["A1"] = "福田区网格划分方案"
+        book.save(path)
+    out = tmp_path / "scores.gpkg"
+    assert main(["-q", "grids", str(comm), str(units), "--existing", str(path), "--evaluate", "--out", str(out)]) == 0, \
+        capsys.readouterr().err
+    scores = gpd.read_file(out, layer="grid_scores")
+    assert dict(zip(scores["grid_id"], scores["households"])) == {"G1": 400, "G2": 400}
+    assert main(["-q", "editor", str(path), "--units", str(units), "--out", str(tmp_path / "e.html")]) == 0

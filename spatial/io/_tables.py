@@ -184,13 +184,14 @@ def _csv_cells(text: str, suffix: str, path: Path, used: str) -> pd.DataFrame:
 
 def _header_row(raw: pd.DataFrame, filled: pd.DataFrame) -> int:
     """The position of the header among the first rows: the first row that is not a title (all
-    text, filling fewer than half as many cells as the widest of the first rows)."""
+    text, filling fewer than half as many cells as the widest of the first rows, or one cell of a
+    table two wide: a plan's title over unit_id, grid_id)."""
     head = filled.iloc[:_HEAD_ROWS].sum(axis=1).to_numpy()
     widest = head.max()
     for k, n in enumerate(head):
         row = raw.iloc[k][filled.iloc[k].to_numpy()]
         text = all(isinstance(v, str) and pd.isna(pd.to_numeric(v, errors="coerce")) for v in row)
-        if 2 * n >= widest or not text:
+        if (2 * n >= widest and not n == 1 < widest) or not text:
             return k
     return 0
 
