@@ -485,3 +485,23 @@ def test_a_plan_table_under_a_title_line_is_read_by_evaluate_and_the_editor(tmp_
     scores = gpd.read_file(out, layer="grid_scores")
     assert dict(zip(scores["grid_id"], scores["households"])) == {"G1": 400, "G2": 400}
     assert main(["-q", "editor", str(path), "--units", str(units), "--out", str(tmp_path / "e.html")]) == 0
+
+
+def test_roads_given_as_points_are_refused_before_the_grids_are_drawn(tmp_path, capsys):
+    """spatial grids --roads stations.gpkg (the wrong file: 17 demo station points) drew the grids
+    anyway, exit 0, with two report rows ('no line or polygon geometries', 'no roads given'):
+    grid borders silently ignored the streets the planner meant to give."""
+    from shapely.geometry import Point
+
+    from spatial.cli import main
+
+    comm, units = _plan_files(tmp_path)
+    gpd.GeoDataFrame({"station_id": ["S1", "S2"]}, geometry=[Point(X0 + 50, Y0 + 50), Point(X0 + 350, Y0 + 50)],
+                     crs=UTM).to_file(tmp_path / "站点.gpkg")
+    out = tmp_path / "grids.gpkg"
+    assert main(["grids", str(comm), str(units), "--min", "150", "--max", "250", "--roads", str(tmp_path / "站点.gpkg"),
+                 "--out", str(out)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "spatial grids: error: --roads '站点.gpkg' holds no lines (2 Point rows); give the road lines (a line layer, "
+        "or a network file .graphml, .osm, .osm.pbf)")
+    assert not out.exists()

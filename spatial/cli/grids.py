@@ -109,7 +109,14 @@ def _read_roads(path: Path | None):
         from spatial.network.read import read_network
 
         return read_network(path, exclude_highways=(), keep_private=True, keep="all")
-    return read_input(path, "roads", "roads")
+    roads = read_input(path, "roads", "roads")
+    kinds = roads.geom_type.dropna()
+    if len(kinds) and not kinds.isin(["LineString", "MultiLineString", "Polygon", "MultiPolygon"]).any():
+        from spatial.core.errors import GeometryError  # (stations or units given by mistake)
+
+        raise GeometryError(f"--roads '{path.name}' holds no lines ({len(kinds)} {kinds.iloc[0]} rows); give the road "
+                            "lines (a line layer, or a network file .graphml, .osm, .osm.pbf)")
+    return roads
 
 
 def _check(args: argparse.Namespace, inputs: dict, outputs: tuple[str, ...] = (".gpkg",)) -> None:
