@@ -163,7 +163,7 @@ CASES = {
     "grids-unknown-option": (lambda f, o, t: ["grids", f["comm"], f["units"], "--colour", "red", "--out", o], r"unrecognized arguments: --colour"),
     # ---- grids: output paths
     "grids-out-suffix": (lambda f, o, t: ["grids", f["comm"], f["units"], "--out", t / "out.txt"], r"--out '.*out\.txt'.*\.gpkg"),
-    "grids-out-no-suffix": (lambda f, o, t: ["grids", f["comm"], f["units"], "--out", t / "out"], r"--out '.*out'.*without suffix"),
+    "grids-out-no-suffix": (lambda f, o, t: ["grids", f["comm"], f["units"], "--out", t / "out"], r"--out '.*out' has no file type; end the name with \.gpkg, e\.g\. .*out\.gpkg"),
     "grids-out-under-file": (lambda f, o, t: ["grids", f["comm"], f["units"], "--out", f["a_file"] / "out.gpkg"], r"a_file' is a file, not a folder"),
     "grids-out-is-input": (lambda f, o, t: ["grids", f["comm"], f["units"], "--out", f["units"]], r"--out '.*units\.gpkg' is also an input"),
     "grids-out-is-input-layer": (lambda f, o, t: ["grids", f"{f['layers']}:communities", f"{f['layers']}:units", "--out", f["layers"]], r"is also an input"),

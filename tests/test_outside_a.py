@@ -287,7 +287,9 @@ def test_an_earlier_runs_fca_table_is_removed_not_left_beside_the_new_outputs(fi
     assert fca.exists()
     mine = tmp_path / "c_notes.csv"
     mine.write_text("the planner's own file\n")
-    assert main(["coverage", str(files["net"]), str(files["stations"]), str(files["units"]), "--out", str(out),
+    bare = tmp_path / "stations_without_area.gpkg"  # (面积 itself is now found as the floor area)
+    gpd.read_file(files["stations"]).drop(columns="面积").to_file(bare)
+    assert main(["coverage", str(files["net"]), str(bare), str(files["units"]), "--out", str(out),
                  "--no-isochrones"]) == 0
     assert not fca.exists() and mine.exists()
     assert f"removed {fca}, written by an earlier run" in capsys.readouterr().out

@@ -145,9 +145,17 @@ def test_units_outside_every_community_are_reported_by_id():
 
 def test_a_unit_outside_every_outline_but_naming_its_community_is_said_to_be_placed_by_its_id():
     """The grids place a unit by its ``community_id`` wherever it lies, so its row must not say
-    "no community and no grid"; a unit with no id is left out of every grid, and says so."""
+    "no community": a point is placed in C2 (its cell there), an outline is clipped to C2 and
+    keeps no area, so no grid (the grids' own row for it says no more); a unit with no id is
+    left out of every grid, and says so."""
     units = _units()
     units.loc[12, "geometry"] = box(2500, 2500, 2600, 2600)  # U3 names C2 but lies outside both
+    _, report = _all(units=units)
+    row = report.to_frame(zh_columns=True).set_index("row_id").loc["U3"]
+    assert row["problem"] == ("has no area inside its community C2: outside every community (nearest: C2, "
+                              "1645 m away); check the unit's location or its community_id")
+    assert row["action"] == "not given a grid" and row["action_zh"] == "未划入网格"
+    units.loc[12, "geometry"] = Point(2550, 2550)  # a point outside both
     _, report = _all(units=units)
     row = report.to_frame(zh_columns=True).set_index("row_id").loc["U3"]
     assert "outside every community (nearest: C2, 1645 m away)" in row["problem"]

@@ -5,15 +5,21 @@ The only package that reads arguments or prints. Each command is one module here
 May import everything in :mod:`spatial`; nothing imports it.
 
 Every failure ends in one line on stderr: a bad input or option (a :class:`SpatialError`, an
-unreadable or unwritable file) exits 2, Ctrl-C exits 130; outputs are written atomically, so
-neither leaves a file at the output path. ``-v`` shows the traceback of an unexpected error.
+unreadable or unwritable file) exits 2, Ctrl-C exits 130 (SIGTERM 143, SIGHUP 129: a ``timeout``,
+a ``kill``, a closed terminal end a command as Ctrl-C does); outputs are written atomically, so
+none of these leaves a file at the output path. ``-v`` shows the traceback of an unexpected error.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 
 from spatial.cli import coverage, demo, editor, grids, map, merge, run, screenshot, site
 from spatial.cli._common import Parser, stderr, verbosity
@@ -61,6 +67,47 @@ class _SaidOnce(logging.Filter):
         return True
 
 
+class _Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised as Ctrl-C is, so that the atomic writes remove their temporary
+    files (the default action ends the process at once, leaving hidden ``.partial`` files)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _stops_as_interrupts() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise :class:`_Stopped` in this process while the block runs (the first
+    one: a second, while the temporary files are removed, is ignored); a process forked meanwhile
+    (a worker of the grid engine) still ends at once on them. Nothing is changed off the main
+    thread, where Python may not set handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pid = os.getpid()
+    old: dict[int, object] = {}
+
+    def stop(signum: int, frame: object) -> None:
+        if os.getpid() != pid:  # a forked worker: the default action, as before
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        for sig in old:
+            signal.signal(sig, signal.SIG_IGN)
+        raise _Stopped(signum)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is not None and signal.getsignal(sig) is signal.SIG_DFL:  # not one the caller set
+            old[sig] = signal.signal(sig, stop)
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+
+
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     return " ".join(part.strip() for part in text.splitlines() if part.strip())
@@ -69,7 +116,8 @@ def _one_line(exc: BaseException) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``spatial`` console script; returns the exit code.
 
-    0 done; 2 a bad input, option or file (one line on stderr naming it); 130 interrupted;
+    0 done; 2 a bad input, option or file (one line on stderr naming it); 130 interrupted (143
+    SIGTERM, 129 SIGHUP);
     1 an unexpected error (rerun with ``-v`` for the traceback).
     """
     parser = build_parser()
@@ -88,16 +136,19 @@ def main(argv: list[str] | None = None) -> int:
     logger.setLevel(level)
     logger.addHandler(handler)
     try:
-        return int(args.func(args) or 0)
+        with _stops_as_interrupts():
+            return int(args.func(args) or 0)
     except SpatialError as exc:
         from spatial.cli._common import in_file
 
         # the library names a layer ('units'); the user gave a file (read_from)
         stderr(f"spatial {args.command}: error: {in_file(_one_line(exc), getattr(args, '_files', {}))}")
         return 2
-    except KeyboardInterrupt:
-        stderr(f"spatial {args.command}: interrupted; no output was written (earlier outputs are unchanged)")
-        return 130
+    except KeyboardInterrupt as exc:
+        signum = getattr(exc, "signum", signal.SIGINT)
+        how = "interrupted" if signum == signal.SIGINT else f"stopped by {signal.Signals(signum).name}"
+        stderr(f"spatial {args.command}: {how}; no output was written (earlier outputs are unchanged)")
+        return 128 + int(signum)
     except OSError as exc:
         from spatial.core.atomic import user_path
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from glob import escape as glob_escape
 from pathlib import Path
 
 from spatial.core.errors import GeometryError, InputFileError
@@ -177,15 +178,22 @@ def check_inputs(named: dict[str, str | Path | None], *, suffixes: dict[str, tup
         if spec is None:
             continue
         path, _ = split_spec(spec)
-        if not path.exists():
-            raise InputFileError(f"{what} '{path}' does not exist; check the path (working folder: {Path.cwd()})")
-        if path.is_dir():
-            raise InputFileError(f"{what} '{path}' is a folder; give a file")
         allowed = suffixes.get(what, LAYER_SUFFIXES + TABLE_SUFFIXES)
+        if not path.exists():
+            near = sorted(p.name for p in path.parent.glob(f"{glob_escape(path.name)}.*")
+                          if p.name.lower().endswith(allowed)) if path.parent.is_dir() and not path.suffix else []
+            raise InputFileError(f"{what} '{path}' does not exist; " + (  # 'co' for co.shp: the suffix left out
+                f"did you mean {path.with_name(near[0])}?" if near else
+                f"check the path (working folder: {Path.cwd()})"))
+        if path.is_dir():  # a folder of a shapefile (ArcGIS users give the folder): name the files in it
+            files = sorted(p.name for p in path.iterdir() if p.is_file() and p.name.lower().endswith(allowed))
+            shown = ", ".join(str(path / f) for f in files[:5]) + (f" ({len(files)} in all)" if len(files) > 5 else "")
+            raise InputFileError(f"{what} '{path}' is a folder; give a file" + (f" in it: {shown}" if files else
+                                 f" (it holds none of {', '.join(allowed)})"))
         name = path.name.lower()
         if not any(name.endswith(s) for s in allowed):
-            raise InputFileError(f"{what} '{path}': cannot read {path.suffix or 'a file without suffix'!r} "
-                                 f"files; give one of {', '.join(allowed)}")
+            read = f"cannot read {path.suffix!r} files" if path.suffix else "the name has no file type"
+            raise InputFileError(f"{what} '{path}': {read}; give one of {', '.join(allowed)}")
 
 
 def check_output(out: Path | None, *, inputs: dict[str, str | Path | None], suffixes: tuple[str, ...],
@@ -195,11 +203,14 @@ def check_output(out: Path | None, *, inputs: dict[str, str | Path | None], suff
 
     if out is None:
         return None
-    if not any(str(out).lower().endswith(s) for s in suffixes):
-        raise InputFileError(f"{what} '{out}': cannot write {out.suffix or 'a file without suffix'!r} files; "
-                             f"end the name with {' or '.join(suffixes)}")
-    if out.is_dir():
+    if out.is_dir():  # ('--out results/', a folder: before its missing suffix is named)
         raise InputFileError(f"{what} '{out}' is a folder; give a file name such as {out / ('out' + suffixes[0])}")
+    if not any(str(out).lower().endswith(s) for s in suffixes):
+        if not out.suffix:
+            raise InputFileError(f"{what} '{out}' has no file type; end the name with {' or '.join(suffixes)}, "
+                                 f"e.g. {out.with_name(out.name + suffixes[0])}")
+        raise InputFileError(f"{what} '{out}': cannot write {out.suffix!r} files; "
+                             f"end the name with {' or '.join(suffixes)}")
     sources = [split_spec(v)[0] for v in inputs.values() if v is not None]
     return check_output_path(out, inputs=sources, what=what)
 
@@ -286,6 +297,16 @@ def column(args: argparse.Namespace, df, role: str, layer: str, *, option: str |
         seen.add((layer, role))
         say(args, f"{layer}: using column {found} as {canonical}")
     return found
+
+
+def require_households(counts, col: str, file: str) -> None:
+    """Refuse a households column that is 0 in every row (a template not filled in, or the wrong
+    column): coverage shares, grid sizes and new sites would all be shares of nothing."""
+    from spatial.core.errors import ColumnError
+
+    if len(counts) and not (counts.to_numpy(dtype=float) > 0).any():
+        raise ColumnError(f"'{file}' column '{col}' is 0 in every row ({len(counts):,} rows): there are no households "
+                          "to count; fill in the households, or name the column that holds them with --households-col")
 
 
 def add_column_options(parser: argparse.ArgumentParser, *roles: str) -> None:

@@ -23,6 +23,7 @@ from spatial.cli._common import (
     read_from,
     read_input,
     renamed,
+    require_households,
     say,
     source,
     split_spec,
@@ -93,8 +94,8 @@ def add_parser(sub) -> None:
                        help="walls, rivers, arterials without crossings (lines): no leg to the network crosses them")
     load = p.add_argument_group("station load")
     load.add_argument("--station-area-col", default=None, metavar="NAME",
-                      help="stations' floor area column, m² (default floor_area_m2, left out when the stations "
-                           "have none; a column given here must be there)")
+                      help="stations' floor area column, m² (default floor_area_m2, 建筑面积, 面积 ...; left out "
+                           "when the stations have none; a column given here must be there)")
     load.add_argument("--min-m2-per-100hh", type=non_negative, default=30.0,
                       help="floor area standard per 100 households served (default 30, 完整社区)")
     add_column_options(p, "station_id", "unit_id", "households", "population", "name", "community_id",
@@ -273,6 +274,8 @@ def _coverage(args: argparse.Namespace, step) -> int:
     for col in (hh, pop) if pop in demand.columns else (hh,):
         counts = check_households(demand, col, source(args.demand), id_col=uid,  # a count no unit reaches: a wrong column
                                   max_value=MAX_UNIT_HOUSEHOLDS if col == hh else None)
+        if col == hh:  # all 0: every share would read 'nan%'
+            require_households(counts, hh, source(args.demand))
         if not pd.api.types.is_float_dtype(demand[col]):
             demand = demand.assign(**{col: counts.to_numpy()})
     repaired = Report()  # invalid polygons (self-touching OSM footprints) repaired once, here
@@ -293,6 +296,11 @@ def _coverage(args: argparse.Namespace, step) -> int:
             communities = to_wgs84(communities, args.communities_coord_sys, name=str(args.communities))
         cid = column(args, communities, "community_id", "communities")
         communities = repair_geometries(communities, "communities", repaired, id_col=cid, allow_empty=True)
+        if cid in demand.columns:  # 1 for '1' (a CSV's numbers, a GeoPackage's text), or for '01' (Excel)
+            from spatial.core._ids import ids_of
+
+            demand = demand.assign(**{cid: ids_of(demand[cid], communities[cid].tolist(), source(args.demand),
+                                                  cid, source(args.communities))})
     if args.grids:
         grids = read_input(args.grids, "grids", "grids")
         if args.grids_coord_sys != "wgs84":
@@ -393,12 +401,14 @@ DEFAULT_AREA_COL = "floor_area_m2"
 
 def _area_column(args: argparse.Namespace, stations) -> str:
     """The stations' floor area column: ``--station-area-col``, which must be there (else every
-    station would read 'not under the standard' for want of an area), or ``floor_area_m2``."""
+    station would read 'not under the standard' for want of an area), or ``floor_area_m2`` or a
+    common name of it (建筑面积, 面积 ...: said once), else ``floor_area_m2`` (not there: no check)."""
     from spatial.core.errors import ColumnError
 
     given = args.station_area_col
     if given is None:
-        return DEFAULT_AREA_COL
+        return column(args, stations, "floor_area", "stations", option="--station-area-col",
+                      required=False) or DEFAULT_AREA_COL
     if given not in stations.columns:
         have = [str(c) for c in stations.columns if c != stations.geometry.name]
         listed = ", ".join(have[:20]) + (f" ... ({len(have)} in all)" if len(have) > 20 else "")

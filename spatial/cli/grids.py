@@ -24,6 +24,7 @@ from spatial.cli._common import (
     positive_int,
     read_from,
     read_input,
+    require_households,
     say,
     source,
     split_spec,
@@ -108,7 +109,14 @@ def _read_roads(path: Path | None):
         from spatial.network.read import read_network
 
         return read_network(path, exclude_highways=(), keep_private=True, keep="all")
-    return read_input(path, "roads", "roads")
+    roads = read_input(path, "roads", "roads")
+    kinds = roads.geom_type.dropna()
+    if len(kinds) and not kinds.isin(["LineString", "MultiLineString", "Polygon", "MultiPolygon"]).any():
+        from spatial.core.errors import GeometryError  # (stations or units given by mistake)
+
+        raise GeometryError(f"--roads '{path.name}' holds no lines ({len(kinds)} {kinds.iloc[0]} rows); give the road "
+                            "lines (a line layer, or a network file .graphml, .osm, .osm.pbf)")
+    return roads
 
 
 def _check(args: argparse.Namespace, inputs: dict, outputs: tuple[str, ...] = (".gpkg",)) -> None:
@@ -131,6 +139,7 @@ def _validated(args: argparse.Namespace, units, communities) -> tuple:
     ``(units, communities, column options, report rows)``."""
     import pandas as pd
 
+    from spatial.core._ids import ids_of
     from spatial.core.checks import check_households, require_unique
     from spatial.io.validate import MAX_UNIT_HOUSEHOLDS, validate_inputs
 
@@ -144,7 +153,12 @@ def _validated(args: argparse.Namespace, units, communities) -> tuple:
     pop = column(args, units, "population", "units", required=False) or "population"
     require_unique(communities, cid, source(args.inputs[0]))
     require_unique(units, uid, named)
-    check_households(units, hh, named, id_col=uid, max_value=MAX_UNIT_HOUSEHOLDS)
+    if cid in units.columns:  # 1 for '1' (a CSV's numbers, a GeoPackage's text), or for '01' (Excel): matched
+        units = units.assign(**{cid: ids_of(units[cid], communities[cid].tolist(), named, cid,
+                                            source(args.inputs[0]))})
+    counts = check_households(units, hh, named, id_col=uid, max_value=MAX_UNIT_HOUSEHOLDS)
+    if not args.from_buildings:  # (buildings' households may come from --household-points)
+        require_households(counts, hh, named)
     layers, report = validate_inputs(communities=communities, units=units, households_col=hh,
                                      unit_id_col=uid, community_id_col=cid)
     counts = layers["units"][hh]

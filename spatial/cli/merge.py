@@ -5,7 +5,17 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from spatial.cli._common import LAYER_SUFFIXES, add_column_options, check_inputs, check_output, column, read_input, say
+from spatial.cli._common import (
+    LAYER_SUFFIXES,
+    add_column_options,
+    check_inputs,
+    check_output,
+    column,
+    read_from,
+    read_input,
+    say,
+    source,
+)
 
 #: names a department layer cannot take: they are columns of the merged layers
 RESERVED = ("unified_id", "area_m2", "geometry", "community_id")
@@ -93,6 +103,8 @@ def _cmd_merge(args: argparse.Namespace) -> int:
     inputs = {"COMMUNITIES": args.communities, **{f"layer {n}": p for n, (p, _) in columns.items()}}
     check_inputs(inputs, suffixes=dict.fromkeys(inputs, LAYER_SUFFIXES))
     check_output(args.out, inputs=inputs, suffixes=(".gpkg",))
+    # the library names the layers 'communities' and '城管 grids'; the user gave files
+    read_from(args, communities=source(args.communities), **{f"{n} grids": source(p) for n, (p, _) in columns.items()})
     communities = read_input(args.communities, "communities", "communities")
     cid = column(args, communities, "community_id", "communities")
     # each department names its grid ids its own way (多网合一): each layer's own column, as grid_id

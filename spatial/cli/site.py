@@ -20,6 +20,7 @@ from spatial.cli._common import (
     positive_int,
     read_from,
     read_input,
+    require_households,
     say,
     share,
     source,
@@ -70,7 +71,9 @@ def _band(text: str) -> dict:
 
 
 def _cmd_site(args: argparse.Namespace) -> int:
-    from spatial.core.checks import require_unique
+    import pandas as pd
+
+    from spatial.core.checks import check_households, require_unique
     from spatial.io.coords import to_wgs84
     from spatial.io.layers import write_layers
     from spatial.network.read import read_network
@@ -95,12 +98,21 @@ def _cmd_site(args: argparse.Namespace) -> int:
         stations, source(args.stations), "spatial site NETWORK STATIONS UNITS")),
                 population_col=column(args, demand, "population", "demand", required=False) or "population",
                 demand_id_col=column(args, demand, "unit_id", "demand", required=False))
+    hh, pop = cols["households_col"], cols["population_col"]
+    for col in (hh, pop) if pop in demand.columns else (hh,):  # '203户', '1,203': read once, said of the file
+        counts = check_households(demand, col, source(args.demand), id_col=cols["demand_id_col"])
+        if col == hh:  # all 0: no site could add any
+            require_households(counts, hh, source(args.demand))
+        if not pd.api.types.is_float_dtype(demand[col]):
+            demand = demand.assign(**{col: counts.to_numpy()})
     if len(stations):
         stations = as_contract(stations, column(args, stations, "station_id", "stations", required=False),
                                "station_id")
         stations = as_contract(stations, column(args, stations, "name", "stations", required=False), "name")
     if candidates is not None:
         cols["candidate_id_col"] = column(args, candidates, "candidate_id", "candidates")
+        if args.min_floor_area_m2 is not None:  # floor_area_m2, or 建筑面积, 面积 ... under that name
+            candidates = as_contract(candidates, _candidate_area(args, candidates), "floor_area_m2")
         require_unique(candidates, cols["candidate_id_col"], source(args.candidates))  # before the network is read
     if cols["demand_id_col"] is not None:
         require_unique(demand, cols["demand_id_col"], source(args.demand))
@@ -126,6 +138,21 @@ def _cmd_site(args: argparse.Namespace) -> int:
         say(args, line)
     say(args, f"wrote {args.out} (layers sites, before_after, unreachable, report)")
     return 0
+
+
+def _candidate_area(args: argparse.Namespace, candidates) -> str:
+    """The candidates' floor area column for ``--min-floor-area-m2``: floor_area_m2 or a common
+    name of it (建筑面积, 面积 ..., said once); none is refused naming the file and what to do."""
+    from spatial.core.errors import ColumnError
+    from spatial.io.columns import ROLES
+
+    found = column(args, candidates, "floor_area", "candidates", option="--floor-area-col", required=False)
+    if found is None:
+        have = ", ".join(str(c) for c in candidates.columns if c != candidates.geometry.name)
+        raise ColumnError(f"--min-floor-area-m2: '{source(args.candidates)}' has no floor area column (looked for "
+                          f"{', '.join((ROLES['floor_area'][0], *ROLES['floor_area'][1]))}); it has: {have}. "
+                          "Add the floor area in m² as a column floor_area_m2, or leave out --min-floor-area-m2")
+    return found
 
 
 def _result_lines(result, cols: dict) -> list[str]:

@@ -1,17 +1,75 @@
 """Ids that name rows of another layer: a mismatch that is only one of type (``1`` against ``"1"``)
-said in one line, with which layer to convert.
+said in one line, with which layer to convert, or matched where a command reads both files.
 
 Private to :mod:`spatial`; the coverage and grid modules import it.
 """
 
 from __future__ import annotations
 
+import logging
+
 import pandas as pd
 
 from spatial.core.checks import label_text
 from spatial.core.errors import ColumnError
 
-__all__ = ["id_type_hint", "merge_ids"]
+__all__ = ["id_type_hint", "merge_ids", "ids_of"]
+
+logger = logging.getLogger(__name__)
+
+
+def ids_of(values: pd.Series, known, name: str, col: str, known_name: str) -> pd.Series:
+    """``values`` (ids naming rows of another layer) as those rows' own ids where they differ only
+    as files store them: a number for the same text (``1`` for ``"1"``, ``440304007001.0`` for
+    ``"440304007001"``) or a code whose leading zeros Excel dropped (``1`` for ``"01"``, when
+    one id has those digits), said in one warning; other values as given (``values`` itself when
+    none differs so).
+
+    Examples
+    --------
+    >>> ids_of(pd.Series([1, 2.0, 3, None, "C9"]), ["01", "2", "003", "03"], "u", "cid", "c").tolist()
+    ['01', '2', 3, None, 'C9']
+    >>> ids_of(pd.Series(["01", "7"]), [1, 7], "u", "cid", "c").tolist()
+    [1, 7]
+    """
+    by_text: dict = {}
+    for k in known:
+        by_text.setdefault(label_text(k), k)
+    zeros: dict = {}
+    for t, k in by_text.items():
+        if t.isdigit() and t[0] == "0":
+            zeros.setdefault(t.lstrip("0") or "0", []).append(k)
+    exact = set(by_text.values())
+    out, typed, padded = [], [], []
+    for v in values:
+        if v is None or (not isinstance(v, str) and pd.isna(v)) or v in exact:
+            out.append(v)
+            continue
+        t = label_text(v).strip()
+        bare = t.lstrip("0") or "0"
+        if t in by_text:
+            out.append(by_text[t])
+            typed.append((v, by_text[t]))
+        elif len(zeros.get(t, ())) == 1:  # 1 for '01'
+            out.append(zeros[t][0])
+            padded.append((v, zeros[t][0]))
+        elif t.isdigit() and t != bare and bare in by_text and not isinstance(by_text[bare], str):  # '01' for 1
+            out.append(by_text[bare])
+            padded.append((v, by_text[bare]))
+        else:
+            out.append(v)
+    if not (typed or padded):
+        return values
+    said = [f"{len(got)} {why} ({_plain(got[0][0])!r} as {_plain(got[0][1])!r})"
+            for got, why in ((typed, "stored as another type"),
+                             (padded, "with leading zeros lost, as Excel saves codes it reads as numbers")) if got]
+    logger.warning("'%s' column '%s': ids matched to the ids of '%s': %s", name, col, known_name, "; ".join(said))
+    return pd.Series(out, index=values.index, name=values.name, dtype=object)
+
+
+def _plain(value):
+    """A numpy scalar as the plain Python value, so messages read ``1`` not ``np.int64(1)``."""
+    return value.item() if hasattr(value, "item") else value
 
 
 def id_type_hint(given, known, given_name: str, known_name: str, col: str) -> str:

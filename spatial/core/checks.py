@@ -45,6 +45,9 @@ OUTSIDE_ACTION = (
     "community boundary",
     "保留在结果中，但不属于任何社区、未划入网格；请核对单元位置或扩大社区边界",
 )
+#: A unit outline none of which lies in its community (the grids clip it away), as both say it.
+NO_AREA_PROBLEM = ("has no area inside its community", "在所属社区内没有面积")
+NO_AREA_ACTION = ("not given a grid", "未划入网格")
 
 #: Why a point or an edge was left out of a walk (the ``reason`` values of coverage and slopes), in
 #: Chinese: the words of the maps and of the report rows that repeat these reasons.

@@ -17,7 +17,15 @@ import shapely
 from spatial.core._voronoi import voronoi_cells
 from spatial.core._ids import id_type_hint
 from spatial.core._threads import halves, thread_map
-from spatial.core.checks import OUTSIDE_ACTION, OUTSIDE_PROBLEM, Report, metric_crs, polygonal
+from spatial.core.checks import (
+    NO_AREA_ACTION,
+    NO_AREA_PROBLEM,
+    OUTSIDE_ACTION,
+    OUTSIDE_PROBLEM,
+    Report,
+    metric_crs,
+    polygonal,
+)
 from spatial.core.errors import ColumnError, GeometryError
 from spatial.core.reproject import to_crs_valid
 
@@ -60,8 +68,8 @@ def polygonal_pieces(ug, is_pt, comm_of, cg, unit_ids, report):
         g = pieces[i]
         if g is None or shapely.is_empty(g) or shapely.area(g) <= 0:
             if unit_ids[i] not in failed:
-                report.add("units", unit_ids[i], "has no area inside its community", "not given a grid",
-                           zh=("在所属社区内没有面积", "未划入网格"))
+                report.add("units", unit_ids[i], NO_AREA_PROBLEM[0], NO_AREA_ACTION[0],
+                           zh=(NO_AREA_PROBLEM[1], NO_AREA_ACTION[1]))
             comm_of[i] = -1
             pieces[i] = None
     return pieces

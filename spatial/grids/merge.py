@@ -144,6 +144,12 @@ def merge_grid_layers(
         require_unique(gdf, grid_id_col, f"{name} grids")
     crs = metric_crs(communities, *layers.values())
     comm = to_crs_valid(repair_geometries(communities, "communities", report, id_col=community_id_col), crs)
+    kinds = comm.geom_type.to_numpy()
+    wrong = ~np.isin(kinds, ["Polygon", "MultiPolygon"])
+    if wrong.any():  # points have no land to share out: every grid would fall outside them
+        shown = ", ".join(f"{i} ({k})" for i, k in zip(comm[community_id_col].to_numpy()[wrong][:10], kinds[wrong][:10]))
+        raise GeometryError(f"'communities' rows must be Polygon or MultiPolygon, but {int(wrong.sum())} are not "
+                            f"({community_id_col}: {shown}); draw the community boundary as a polygon")
     grids = {
         name: to_crs_valid(repair_geometries(gdf, name, report, id_col=grid_id_col), crs).reset_index(drop=True)
         for name, gdf in layers.items()

@@ -16,7 +16,6 @@ report say what the outlines did not.
 
 from __future__ import annotations
 
-import io as _io
 import logging
 import re
 from pathlib import Path
@@ -78,26 +77,54 @@ _REDRAW_TAKES = ("If units were added or removed since the plan, redraw it (spat
                  "--existing PLAN --out OUT.gpkg, without --evaluate): a redraw takes added and removed units")
 
 
+def _plan_cells(path: Path, layer: str | None) -> pd.DataFrame:
+    """A plan table's cells as text ('' where blank) under its header: title lines above the
+    header (福田区网格划分方案) are skipped as every other table's are; ids are kept as written."""
+    from spatial.io._tables import _csv_cells, _header_row, sheet_names, workbook_engine, workbook_error
+
+    if path.suffix.lower() in (".csv", ".txt"):
+        from spatial.io._encoding import decode_text_file
+
+        text, used = decode_text_file(path)
+        raw = _csv_cells(text, path.suffix.lower(), path, used)
+    else:
+        if layer is not None and layer not in sheet_names(path):
+            raise InputFileError(f"plan '{path}' has no sheet {layer!r}; it has: {', '.join(sheet_names(path))}")
+        try:
+            raw = pd.read_excel(path, sheet_name=layer or 0, header=None, dtype=str, keep_default_na=False,
+                                engine=workbook_engine(path.suffix.lower()))
+        except Exception as exc:  # zipfile, XML or calamine errors of a damaged file, or a web page
+            raise workbook_error(path, exc, "plan ") from exc
+    raw = raw.map(_cell)
+    raw = raw.loc[raw.notna().any(axis=1)]
+    if not len(raw):
+        raise InputFileError(f"plan '{path}' holds no rows; export the plan again (with a header row)")
+    k = _header_row(raw, raw.notna())
+    if k:
+        logger.info("'%s': the header is row %d; the title above it is skipped", path.name, k + 1)
+    names, seen = [], {}
+    for j, v in enumerate(raw.iloc[k]):
+        name = _cell(v) or f"Unnamed: {j}"
+        seen[name] = seen.get(name, -1) + 1
+        names.append(f"{name}.{seen[name]}" if seen[name] else name)
+    table = raw.iloc[k + 1:].reset_index(drop=True)
+    table.columns = names
+    return table.map(lambda v: _unescape(_cell(v) or ""))
+
+
+def _cell(value) -> str | None:
+    """A cell as stripped text, None when blank or missing."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return str(value).strip() or None
+
+
 def _read_table(path: Path, layer: str | None) -> pd.DataFrame:
     suffix = path.suffix.lower()
     if not path.exists():
         raise InputFileError(f"plan '{path}' does not exist; check the path")
-    if suffix in (".csv", ".txt"):
-        from spatial.io._encoding import decode_text_file
-
-        text, _ = decode_text_file(path)
-        try:
-            table = pd.read_csv(_io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
-        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise InputFileError(f"cannot read plan '{path}' as CSV: {str(exc).splitlines()[0]}") from exc
-        return table.map(lambda v: _unescape(v.strip()) if isinstance(v, str) else v)
-    if suffix in (".xlsx", ".xls", ".ods"):
-        from spatial.io._tables import sheet_names, workbook_engine
-
-        if layer is not None and layer not in sheet_names(path):
-            raise InputFileError(f"plan '{path}' has no sheet {layer!r}; it has: {', '.join(sheet_names(path))}")
-        return pd.read_excel(path, sheet_name=layer or 0, dtype=str, keep_default_na=False,
-                             engine=workbook_engine(suffix))
+    if suffix in (".csv", ".txt", ".xlsx", ".xls", ".ods"):
+        return _plan_cells(path, layer)
     import pyogrio
 
     from spatial.io.layers import read_layer

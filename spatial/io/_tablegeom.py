@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -70,12 +71,15 @@ def table_geometry(df: pd.DataFrame, label: str, lines: np.ndarray, *, lon_col: 
         if col not in df.columns:
             raise ColumnError(f"'{label}' has no column {col!r} (given as {opt}); it has: {', '.join(df.columns)}")
     df, lines = _without_footers(df, lines, df[lon_col].isna() & df[lat_col].isna(), label)
-    lon = pd.to_numeric(df[lon_col], errors="coerce").to_numpy(dtype=float, copy=True)
-    lat = pd.to_numeric(df[lat_col], errors="coerce").to_numpy(dtype=float, copy=True)
+    lon, lat = _degrees(df[lon_col], label), _degrees(df[lat_col], label)
     bad = np.isnan(lon) | np.isnan(lat)
     if bad.any():
+        typed = any(isinstance(df[c].iloc[k], str) and df[c].iloc[k].strip()
+                    for k in np.flatnonzero(bad) for c in (lon_col, lat_col))
         raise ColumnError(f"'{label}': missing or non-numeric coordinates in "
-                          f"{_rows(df, lines, bad, lon_col, lat_col)}; fill them in or delete those rows")
+                          f"{_rows(df, lines, bad, lon_col, lat_col)}; "
+                          + ("write each as decimal degrees (e.g. 114.05831), " if typed else "")
+                          + "fill them in or delete those rows")
     target = CRS.from_user_input("EPSG:4326" if crs is None else crs)
     _check_degrees(df, label, lines, target, lon, lat, lon, lat, (lon_col, lat_col),
                    f"columns {lon_col!r} and {lat_col!r} look swapped", "swap the two columns' names")
@@ -83,6 +87,44 @@ def table_geometry(df: pd.DataFrame, label: str, lines: np.ndarray, *, lon_col: 
     for system, mask in _shifted(systems, label, target, crs):
         lon[mask], lat[mask] = convert(lon[mask], lat[mask], source=system, target="wgs84")
     return df, shapely.points(lon, lat), target
+
+
+#: A longitude or latitude in degrees as tables also give it (after NFKC): ``114.0583°E``,
+#: ``E114.0583``, ``东经114.0583``, ``114°3′29.9″`` (degrees, minutes, seconds; ``度分秒`` too), and
+#: full-width digits.
+_DEGREES = re.compile(
+    r"^(?P<pre>[EWNS]|东经|西经|北纬|南纬)?\s*(?P<d>\d+(?:\.\d+)?)\s*(?:°|度)?\s*"
+    r"(?:(?P<m>\d+(?:\.\d+)?)\s*(?:['′]|分))?\s*(?:(?P<s>\d+(?:\.\d+)?)\s*(?:\"|″|′′|''|秒))?"
+    r"\s*(?P<post>[EWNS]|东经|西经|北纬|南纬)?$", re.IGNORECASE)
+
+
+def _degrees(column: pd.Series, label: str) -> np.ndarray:
+    """``column`` as decimal degrees: numbers, and text in degrees with a sign, a hemisphere or
+    minutes and seconds (:data:`_DEGREES`) read as the degrees it says, said once with an
+    example; NaN where it is empty or no such text (the caller names those rows).
+
+    Examples
+    --------
+    >>> _degrees(pd.Series([114.5, "114°3′29.88″", "E114.0583", "22.5°N", "x"]), "t").round(6).tolist()
+    [114.5, 114.0583, 114.0583, 22.5, nan]
+    """
+    out = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, copy=True)
+    raw = column.to_numpy(dtype=object)
+    read = {}
+    for k in np.flatnonzero(np.isnan(out)):
+        text = unicodedata.normalize("NFKC", raw[k]).strip() if isinstance(raw[k], str) else ""
+        m = _DEGREES.match(text) if text else None
+        if m is None:
+            continue
+        value = float(m["d"]) + float(m["m"] or 0) / 60 + float(m["s"] or 0) / 3600
+        west = (m["pre"] or m["post"] or "").upper() in ("W", "S", "西经", "南纬")
+        read[int(k)] = -value if west else value
+    if read:
+        out[list(read)] = list(read.values())
+        first = next(iter(read))
+        logger.warning("'%s' column '%s': %d coordinates written with °, minutes or E/N read as decimal degrees "
+                       "('%s' as %.6f)", label, column.name, len(read), raw[first], read[first])
+    return out
 
 
 def _without_footers(df, lines, empty, label):

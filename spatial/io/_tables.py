@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import re
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +28,7 @@ from spatial.io._encoding import decode_text_file
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["read_frame", "other_sheets", "workbook_engine"]
+__all__ = ["read_frame", "other_sheets", "workbook_engine", "workbook_error"]
 
 #: Rows looked at for the header.
 _HEAD_ROWS = 10
@@ -50,7 +51,7 @@ def read_frame(path: Path, *, sheet=None, encoding: str | None = None) -> tuple[
         except (ValueError, KeyError, OSError) as exc:
             raise InputFileError(f"cannot read sheet {sheet!r} of '{path}': {exc}{_sheets(path)}") from exc
         except Exception as exc:  # openpyxl raises zipfile/XML errors for damaged files
-            raise InputFileError(f"cannot read '{path}' as an Excel workbook: {exc}") from exc
+            raise workbook_error(path, exc) from exc
         typed = True
     else:
         raise InputFileError(f"'{path}': unsupported table type {suffix!r}; use .csv, .xlsx, .xls or .ods")
@@ -69,10 +70,16 @@ def read_frame(path: Path, *, sheet=None, encoding: str | None = None) -> tuple[
         titles = " / ".join(" ".join(str(v).strip() for v in raw.iloc[j] if not pd.isna(v)) for j in range(k))
         logger.info("'%s': the header is line %d; above it, skipped: %s", path.name, lines[k], titles[:120])
     header = raw.iloc[k]
+    named = filled.iloc[k].to_numpy()
+    if _sub_header(raw, filled, k):  # 坐标 over 经度 | 纬度 (merged cells): the names are in two rows
+        logger.info("'%s': the header is lines %d-%d (merged cells)", path.name, lines[k], lines[k + 1])
+        header = raw.iloc[k + 1].where(filled.iloc[k + 1], header)
+        named = named | filled.iloc[k + 1].to_numpy()
+        k += 1
     body = raw.iloc[k + 1:]
     width = raw.shape[1]
     if not typed:  # a CSV row wider than its header: a separator in unquoted text shifted the cells
-        width = int(np.flatnonzero(filled.iloc[k].to_numpy()).max()) + 1
+        width = int(np.flatnonzero(named).max()) + 1
         extra = filled.iloc[k + 1:, width:].any(axis=1).to_numpy()
         if extra.any():
             j = int(np.flatnonzero(extra)[0])
@@ -107,6 +114,36 @@ def sheet_names(path: Path) -> list[str]:
             return [str(s) for s in book.sheet_names]
     except Exception:  # noqa: BLE001 - the caller's message is complete without it
         return []
+
+
+def workbook_error(path: Path, exc: Exception, what: str = "") -> InputFileError:
+    """The one-line error of a workbook that cannot be read, saying what the file really is where
+    its first bytes tell: empty, a web page saved as .xls (what some office systems export), or
+    damaged (copied or downloaded in part), and what to do.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> page = Path(tempfile.mkdtemp()) / "导出.xls"
+    >>> _ = page.write_text("<html><table><tr><td>编号</td></tr></table></html>")
+    >>> str(workbook_error(page, ValueError("Cannot detect file format")))[:80]
+    "cannot read '导出.xls' as an Excel workbook: it is a web page (HTML) saved as .xls"
+    """
+    try:
+        with open(path, "rb") as f:
+            head = f.read(512)
+    except OSError:
+        head = None
+    start = (head or b"").lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    again = "open it in Excel or WPS and save it as .xlsx (or export CSV), then give that file"
+    if head == b"":
+        why = f"the file is empty (0 bytes); {again.replace('open it', 'open the original')}"
+    elif start.startswith((b"<", b"\xff\xfe<", b"\xfe\xff")):
+        why = f"it is a web page (HTML) saved as {path.suffix}, as some systems export tables; {again}"
+    else:
+        why = f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__} (damaged, copied in part, or not " \
+              f"a workbook); {again}"
+    return InputFileError(f"cannot read {what}'{path.name}' as an Excel workbook: {why}")
 
 
 def workbook_engine(suffix: str) -> str:
@@ -147,15 +184,37 @@ def _csv_cells(text: str, suffix: str, path: Path, used: str) -> pd.DataFrame:
 
 def _header_row(raw: pd.DataFrame, filled: pd.DataFrame) -> int:
     """The position of the header among the first rows: the first row that is not a title (all
-    text, filling fewer than half as many cells as the widest of the first rows)."""
+    text, filling fewer than half as many cells as the widest of the first rows, or one cell of a
+    table two wide: a plan's title over unit_id, grid_id)."""
     head = filled.iloc[:_HEAD_ROWS].sum(axis=1).to_numpy()
     widest = head.max()
     for k, n in enumerate(head):
         row = raw.iloc[k][filled.iloc[k].to_numpy()]
         text = all(isinstance(v, str) and pd.isna(pd.to_numeric(v, errors="coerce")) for v in row)
-        if 2 * n >= widest or not text:
+        if (2 * n >= widest and not n == 1 < widest) or not text:
             return k
     return 0
+
+
+def _sub_header(raw: pd.DataFrame, filled: pd.DataFrame, k: int) -> bool:
+    """Whether the row below the header row ``k`` is the second row of a header in two rows, as
+    offices merge cells (``坐标`` over ``经度`` and ``纬度``; ``名称`` down both rows): all text, filled
+    under a blank of the header, and naming a column the readers look for (a longitude,
+    latitude, id, households ... column); a row of data is never taken for it."""
+    if k + 1 >= len(raw):
+        return False
+    from spatial.io._tablegeom import LAT_NAMES, LON_NAMES
+    from spatial.io.columns import ROLES
+
+    row, under = raw.iloc[k + 1], filled.iloc[k + 1].to_numpy()
+    values = [v for v in row[under]]
+    if not values or not all(isinstance(v, str) and pd.isna(pd.to_numeric(v, errors="coerce")) for v in values):
+        return False
+    if not (under & ~filled.iloc[k].to_numpy()).any():
+        return False
+    known = {n.lower() for n in (*LON_NAMES, *LAT_NAMES)}
+    known |= {n.lower() for canonical, others in ROLES.values() for n in (canonical, *others)}
+    return any(re.sub(r"[(（\[].*?[)）\]]|\s", "", v).lower() in known for v in values)
 
 
 def _infer_numbers(df: pd.DataFrame) -> pd.DataFrame:

@@ -19,6 +19,8 @@ from pyproj import CRS
 
 from spatial.core._threads import halves, thread_map
 from spatial.core.checks import (
+    NO_AREA_ACTION,
+    NO_AREA_PROBLEM,
     OUTSIDE_ACTION,
     OUTSIDE_PROBLEM,
     Report,
@@ -381,19 +383,25 @@ def _units_outside(units, communities, unit_id_col, community_id_col, report) ->
     if (~hit).any():
         miss = np.flatnonzero(~hit)
         nearest, dist = tree.query_nearest(pts[miss], return_distance=True, all_matches=False)
+        flat = shapely.get_dimensions(geoms) > 0
         for k, c, d in zip(miss[nearest[0]], nearest[1], dist):
             cid = named[k]
-            if pd.notna(cid) and cid in known:  # the grids place it by its id, wherever it lies
-                action = (f"placed in community {cid} by its {community_id_col}, and in one of its grids; check the "
-                          f"unit's location or its {community_id_col}",
-                          f"已按 {community_id_col} 归入社区 {cid} 及其网格；请核对单元位置或其 {community_id_col}")
+            problem = (f"{OUTSIDE_PROBLEM[0]} (nearest: {comm_ids[c]}, {d:.0f} m away)",
+                       f"{OUTSIDE_PROBLEM[1]}（最近的社区：{comm_ids[c]}，相距 {d:.0f} 米）")
+            if pd.notna(cid) and cid in known and not flat[k]:  # a point: the grids place it by its id (and a
+                # grid its cell, unless every part of the community is nearer another unit: a row then says so)
+                action = (f"placed in community {cid} by its {community_id_col}; check the unit's location or its "
+                          f"{community_id_col}",
+                          f"已按 {community_id_col} 归入社区 {cid}；请核对单元位置或其 {community_id_col}")
+            elif pd.notna(cid) and cid in known:  # an outline: clipped to its community, nothing is left
+                # the words of the grids' row for it, which once_per_row then drops as said here in full
+                problem = (f"{NO_AREA_PROBLEM[0]} {cid}: {problem[0]}; check the unit's location or its "
+                           f"{community_id_col}",
+                           f"{NO_AREA_PROBLEM[1]} {cid}：{problem[1]}；请核对单元位置或其 {community_id_col}")
+                action = NO_AREA_ACTION
             else:  # the grids' row for it says the same: one row is kept (once_per_row)
                 action = OUTSIDE_ACTION
-            report.add(
-                "units", unit_ids[k],
-                f"{OUTSIDE_PROBLEM[0]} (nearest: {comm_ids[c]}, {d:.0f} m away)", action[0],
-                zh=(f"{OUTSIDE_PROBLEM[1]}（最近的社区：{comm_ids[c]}，相距 {d:.0f} 米）", action[1]),
-            )
+            report.add("units", unit_ids[k], problem[0], action[0], zh=(problem[1], action[1]))
     if community_id_col in units.columns:
         for uid, cid in zip(unit_ids, units[community_id_col].to_numpy()):
             if pd.notna(cid) and cid not in known:

@@ -93,6 +93,14 @@ def _validate(project: Project, layers: dict, report: Report) -> None:
         station_id_col=_opt(project, "stations", "id_col", "station_id"),
     )
     layers.update({k: v for k, v in cleaned.items() if v is not None})
+    hh = _opt(project, "units", "households_col", "households")
+    units = cleaned.get("units")
+    if units is not None and "buildings" not in layers and len(units) and not (units[hh].to_numpy(float) > 0).any():
+        from spatial.core.errors import ColumnError  # (all 0: every share 'nan', every grid under the band)
+
+        raise ColumnError(f"'{project.inputs['units'].path.name}' column '{hh}' is 0 in every row ({len(units):,} rows): "
+                          "there are no households to count; fill in the households, or name the column that holds "
+                          "them with households_col = \"...\" in [inputs] units")
     if edges is not None:
         layers["network_edges"] = edges
         report.extend(_report_from_frame(layers["network"].report))
@@ -279,6 +287,12 @@ def _station_load(project: Project, layers: dict, limit_m: float, walk_opts: dic
     hh = _opt(project, "units", "households_col", "households")
     sid = "station_id"  # as walking_coverage was given (validate_inputs names it so)
     area = c["station_area_col"]
+    if area == "floor_area_m2" and area not in layers["stations"].columns:  # the default: 建筑面积, 面积 ...
+        from spatial.io.columns import find_column
+
+        area = find_column(layers["stations"], "floor_area", layer="stations", required=False) or area
+        if area != "floor_area_m2":
+            logger.warning("stations: using column %s as floor_area_m2", area)
     stations = station_load(layers["coverage_demand"], layers["stations"], station_id_col=sid, area_col=area,
                             households_col=hh, population_col=_opt(project, "units", "population_col", "population"),
                             min_m2_per_100hh=c["min_m2_per_100hh"])

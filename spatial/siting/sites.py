@@ -42,6 +42,7 @@ from spatial.core.errors import ColumnError, SpatialError
 from spatial.coverage._shift import shift_hint
 from spatial.coverage._stationcheck import check_station_snaps
 from spatial.coverage.bands import DEFAULT_SPEED_KMH, Band, make_bands
+from spatial.coverage.load import _floor_areas
 from spatial.coverage.walks import (
     DEFAULT_DETOUR_FACTOR,
     DEFAULT_MAX_OFF_NETWORK_M,
@@ -346,7 +347,8 @@ def _filter_candidates(candidates, id_col, min_area, land_uses, report: Report) 
     ids = candidates[id_col].to_numpy()
     if min_area is not None:
         require_columns(candidates, ["floor_area_m2"], "candidates")
-        area = pd.to_numeric(candidates["floor_area_m2"], errors="coerce").to_numpy(float)
+        # typed as '1,200', '３００' or '800平方米': read as those m²
+        area = _floor_areas(candidates, "floor_area_m2", "candidates").to_numpy(float)
         wrong = ~np.isnan(area) & ~(np.isfinite(area) & (area >= 0))
         if wrong.any():  # a typing error, not a small site: never left out as '< min'
             rows = ", ".join(f"{ids[i]}={area[i]:g}" for i in np.flatnonzero(wrong)[:5])
