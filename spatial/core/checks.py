@@ -1,6 +1,7 @@
 """Validation at the edges: CRS, columns, ids, geometries and households, with a report of every fix.
 
-The CRS checks are written in :mod:`spatial.core._crs` and imported from here.
+The CRS checks are written in :mod:`spatial.core._crs`, the Chinese words of report rows in
+:mod:`spatial.core._words_zh`; both are imported from here.
 """
 
 from __future__ import annotations
@@ -28,6 +29,15 @@ from spatial.core._crs import (  # noqa: F401
     require_degrees_in_range,
     to_metric,
 )
+# the Chinese words of report rows live in spatial.core._words_zh; every caller imports them from here
+from spatial.core._words_zh import (  # noqa: F401
+    LAYERS_ZH,
+    REASONS_ZH,
+    gap_note_zh,
+    invalid_zh,
+    layer_zh,
+    reason_zh,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -48,90 +58,6 @@ OUTSIDE_ACTION = (
 #: A unit outline none of which lies in its community (the grids clip it away), as both say it.
 NO_AREA_PROBLEM = ("has no area inside its community", "在所属社区内没有面积")
 NO_AREA_ACTION = ("not given a grid", "未划入网格")
-
-#: Why a point or an edge was left out of a walk (the ``reason`` values of coverage and slopes), in
-#: Chinese: the words of the maps and of the report rows that repeat these reasons.
-REASONS_ZH = {
-    "too far from network": "距路网过远",
-    "in a dropped network component": "位于与主路网不连通的路段",
-    "no station in its network component": "所在路网片段内没有服务站",
-    "no station within max_walk_m": "最大步行距离内没有服务站",
-    "cut off by a barrier": "被围墙、河流或干道阻隔",
-    "no location (empty geometry)": "没有位置（几何为空）",
-    "no elevation: outside the DEM": "无高程：位于高程数据范围外",
-    "no elevation: DEM nodata/NaN cells": "无高程：高程数据为空值",
-    "no elevation: node without an 'elevation' attribute": "无高程：节点没有 'elevation' 属性",
-}
-
-
-def reason_zh(reason) -> str:
-    """A ``reason`` value (see :data:`REASONS_ZH`) in Chinese; an unknown one unchanged, as text.
-
-    Examples
-    --------
-    >>> reason_zh("too far from network"), reason_zh("something else")
-    ('距路网过远', 'something else')
-    """
-    return REASONS_ZH.get(str(reason), str(reason))
-
-
-def gap_note_zh(note) -> str:
-    """A gap's ``note`` (:func:`spatial.coverage.gaps.coverage_gaps`) in Chinese; an unknown one unchanged.
-
-    Examples
-    --------
-    >>> gap_note_zh("grouped by straight distance: too far from network")
-    '按直线距离归组：距路网过远'
-    >>> gap_note_zh("2 of 3 points grouped by straight distance: estimated walk")
-    '3 个居民单元中 2 个按直线距离归组：估算步行'
-    """
-    text = "" if note is None or (isinstance(note, float) and note != note) else str(note)
-    match = re.fullmatch(r"(?:(\d+) of (\d+) points )?grouped by straight distance: (.*)", text)
-    if match:
-        some, of, why = match.groups()
-        why = {"estimated walk": "估算步行", "not snapped": "未吸附到路网"}.get(why, reason_zh(why))
-        return (f"{of} 个居民单元中 {some} 个" if some else "") + f"按直线距离归组：{why}"
-    match = re.fullmatch(r"(?:(\d+) of (\d+) points )?no location \(empty geometry\): a gap of its own", text)
-    if match:
-        some, of = match.groups()
-        return (f"{of} 个居民单元中 {some} 个" if some else "") + "没有位置（几何为空）：单独成一个盲区"
-    return text
-
-
-#: Layer names in the words of a Chinese report row.
-LAYERS_ZH = {
-    "communities": "社区", "units": "单元", "stations": "服务站", "network_edges": "路网", "network": "路网",
-    "roads": "道路", "buildings": "建筑", "grids": "网格", "plan": "网格方案", "candidates": "候选点",
-    "demand": "需求点", "households": "住户", "coverage_demand": "需求点", "unified": "统一网格",
-}
-
-
-def layer_zh(name) -> str:
-    """A layer name in Chinese (:data:`LAYERS_ZH`; an unknown name unchanged)."""
-    return LAYERS_ZH.get(str(name), str(name))
-
-
-#: GEOS's reasons for an invalid geometry (``shapely.is_valid_reason``), in Chinese.
-_INVALID_ZH = (("Ring Self-intersection", "环自相交"), ("Self-intersection", "自相交"),
-               ("Too few points in geometry component", "组成部分的点数过少"),
-               ("Interior is disconnected", "内部不连通"), ("Hole lies outside shell", "洞位于外环之外"),
-               ("Nested holes", "洞相互嵌套"), ("Nested shells", "外环相互嵌套"), ("Duplicate Rings", "环重复"),
-               ("Invalid Coordinate", "坐标无效"), ("Ring is not closed", "环未闭合"))
-
-
-def invalid_zh(reason: str) -> str:
-    """A reason of ``shapely.is_valid_reason`` in Chinese, with its location kept.
-
-    Examples
-    --------
-    >>> invalid_zh("Self-intersection[1 2]")
-    '自相交[1 2]'
-    """
-    for en, zh in _INVALID_ZH:
-        if reason.startswith(en):
-            return zh + reason[len(en):]
-    return reason
-
 
 @dataclass
 class Report:
