@@ -301,12 +301,17 @@ def grid_map(
     return _finish(m, own=own, lang=lang, synthetic=synthetic, credits=credits)
 
 
-def _bands(bands, demand: pd.DataFrame, band_col: str, isochrones) -> list[str]:
+def _bands(bands, demand: pd.DataFrame, band_col: str, isochrones, summary=None) -> list[str]:
+    """The bands nearest first: as given, else those the demand, the service areas or the
+    summary's ``pct_hh_<band>`` columns name (a band that no home falls in, as every band when
+    no home is covered, is still a column of the summary, so of the map's table and legend)."""
     if bands is not None:
         return [str(b) for b in bands]
     found = set(map(str, demand[band_col].dropna().unique()))
     if isochrones is not None and "band" in isochrones.columns:
         found |= set(map(str, isochrones["band"].dropna().unique()))
+    if summary is not None:
+        found |= {str(c)[len("pct_hh_"):] for c in summary.columns if str(c).startswith("pct_hh_")}
     return sorted(found - set(_UNCOVERED), key=st.band_sort_key)
 
 
@@ -394,7 +399,7 @@ def coverage_map(
         require_columns(isochrones, ["band"], "isochrones")
     if gaps is not None:
         require_crs(gaps, "gaps")
-    band_list = _bands(bands, demand, band_col, isochrones)
+    band_list = _bands(bands, demand, band_col, isochrones, summary)
     colours = st.band_colours(band_list)
     demand = demand.rename(columns={band_col: "band"}) if band_col != "band" else demand
     own = m is None
