@@ -4,16 +4,53 @@ and a planner on a desktop: odd names, empty and extreme results, big plans, odd
 from __future__ import annotations
 
 import re
+import time
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pytest
 from shapely.geometry import Point, box
 
+from conftest import ensure_chromium
 from spatial.maps._layers import BoxControl
-from spatial.maps.interactive import coverage_map
+from spatial.maps.interactive import coverage_map, save_map
 
 UTM = "EPSG:32650"
 X0, Y0 = 206_000, 2_495_000
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for the module, every host name resolving to nothing."""
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    if not ensure_chromium():
+        pytest.skip("chromedriver is missing and 'apt-get install chromium chromium-driver' failed")
+    options = webdriver.ChromeOptions()
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                "--host-resolver-rules=MAP * ~NOTFOUND"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+def _open(driver, path: Path, width: int, height: int) -> None:
+    """Load ``path`` with the page's viewport at ``width`` x ``height`` and wait for the map."""
+    driver.set_window_size(width, height)
+    vw, vh = driver.execute_script("return [innerWidth, innerHeight]")
+    driver.set_window_size(2 * width - vw, 2 * height - vh)
+    driver.get_log("browser")
+    driver.get(path.resolve().as_uri())
+    for _ in range(100):
+        if driver.execute_script("var c = document.querySelector('.folium-map');"
+                                 "return c && c.getAttribute('data-sp-ready');"):
+            break
+        time.sleep(0.05)
 
 
 def _boxes(m) -> dict[str, str]:
@@ -49,3 +86,41 @@ def test_with_no_home_covered_the_table_still_shows_each_band_at_zero_as_the_sum
     assert _cells(rows[1]) == ["全部", "100", "0.0", "0.0"]
     assert _cells(rows[2])[1:] == ["100", "0.0", "0.0"]
     assert "5分钟内" in boxes["legend"] and "10分钟内" in boxes["legend"]
+
+
+@pytest.mark.browser
+def test_on_a_phone_a_table_of_forty_communities_shows_ten_rows_at_a_time_under_its_header(browser, tmp_path):
+    # A 街道 of 40 communities on a 390x844 phone: the coverage table, a box that scrolls, was
+    # squeezed by the sheet (a flex column) to a 139 px sliver of 3 rows at its foot, and the
+    # sheet itself did not scroll; scrolled in that sliver, the rows lost their header (which
+    # column is 5 min and which 15 min). Now the sheet scrolls to the table, which shows half a
+    # screen of rows under a header row that stays.
+    from selenium.webdriver.common.by import By
+
+    cells = [box(X0 + i * 100, Y0, X0 + (i + 1) * 100, Y0 + 100) for i in range(40)]
+    communities = gpd.GeoDataFrame({"community_id": [f"C{i + 1:02d}" for i in range(40)],
+                                    "name": [f"香蜜湖街道第{i + 1}号社区" for i in range(40)]},
+                                   geometry=cells, crs=UTM)
+    demand = gpd.GeoDataFrame({"community_id": communities["community_id"], "households": 100,
+                               "band": ["5min", "15min", "beyond", "10min"] * 10},
+                              geometry=[c.centroid for c in cells], crs=UTM)
+    stations = gpd.GeoDataFrame({"station_id": ["S1"], "name": ["香蜜站"]}, geometry=[Point(X0 + 50, Y0 + 50)],
+                                crs=UTM)
+    path = save_map(coverage_map(demand, stations, communities=communities), tmp_path / "c40.html")
+    _open(browser, path, 390, 844)
+    browser.find_element(By.CSS_SELECTOR, ".sp-dock-toggle").click()
+    seen = browser.execute_script("""
+        var dock = document.querySelector('.sp-dock'), t = dock.querySelector('.sp-tablebox');
+        dock.scrollTop = dock.scrollHeight; t.scrollTop = t.scrollHeight;   // to the table's last row
+        var top = Math.max(t.getBoundingClientRect().top, document.querySelector('.sp-dock-head')
+                           .getBoundingClientRect().bottom), bottom = Math.min(t.getBoundingClientRect().bottom, innerHeight);
+        var rows = Array.from(t.querySelectorAll('tr')).slice(1).filter(function (r) {
+          var b = r.getBoundingClientRect(); return b.top >= top - 1 && b.bottom <= bottom + 1; });
+        var th = t.querySelector('th').getBoundingClientRect();
+        var hit = document.elementFromPoint(th.left + th.width / 2, th.top + th.height / 2);
+        return {rows: rows.map(function (r) { return r.cells[0].textContent; }),
+                header: th.top >= top - 1 && th.bottom <= bottom && hit && hit.tagName === 'TH'};""")
+    assert len(seen["rows"]) >= 10, seen
+    assert seen["rows"][-1] == "香蜜湖街道第40号社区 C40"
+    assert seen["header"], seen
+    assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
