@@ -124,3 +124,29 @@ def test_on_a_phone_a_table_of_forty_communities_shows_ten_rows_at_a_time_under_
     assert seen["rows"][-1] == "香蜜湖街道第40号社区 C40"
     assert seen["header"], seen
     assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
+
+
+def test_names_and_credits_with_jinja_braces_are_drawn_as_written():
+    # branca compiles each element's rendered script as a Jinja template again: a station named
+    # "{{x}} 站" was drawn, listed and searched as " 站", and a community "{% raw %}社区" (or a
+    # credit "{# 普查 #}") ended `spatial map` in "jinja2.exceptions.TemplateSyntaxError: Missing
+    # end of raw directive".
+    import json
+
+    from spatial.maps.interactive import save_map
+
+    station, community, credit = "{{x}} 站 {{ 1 + 1 }}", "{% raw %}社区", "住户数：{# 普查 #}"
+    communities = gpd.GeoDataFrame({"community_id": ["C1"], "name": [community]},
+                                   geometry=[box(X0, Y0, X0 + 400, Y0 + 400)], crs=UTM)
+    demand = gpd.GeoDataFrame({"community_id": ["C1"], "households": [30], "band": ["5min"]},
+                              geometry=[Point(X0 + 100, Y0 + 100)], crs=UTM)
+    stations = gpd.GeoDataFrame({"station_id": ["S1"], "name": [station]}, geometry=[Point(X0 + 50, Y0 + 50)],
+                                crs=UTM)
+    m = coverage_map(demand, stations, communities=communities, credits=credit)
+    page = m.get_root().render()
+    strings = {json.loads(s) for s in re.findall(r'"(?:[^"\\\n]|\\.)*"', page)}
+    assert station in strings                                            # the stations' layer and search
+    assert community in strings                                          # the communities' layer
+    assert any(community in s and "C1" in s for s in strings if "<table" in s)   # the coverage table
+    assert "住户数：{# 普查 #}" in strings                                  # the credit line
+    assert "站 2" not in page                                             # {{ 1 + 1 }} was never worked out

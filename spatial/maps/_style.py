@@ -334,10 +334,15 @@ def to_js(value) -> str:
 
 
 def script_safe(js: str) -> str:
-    """``js`` with the characters that could end a ``<script>`` element escaped."""
+    """``js`` (JSON) with the characters that could end a ``<script>`` element escaped, and the
+    openers of Jinja tags (``{{``, ``{%``, ``{#``) broken: branca compiles each element's rendered
+    script as a template again, where a name such as ``"{{x}} 社区"`` lost its ``{{x}}`` and
+    ``"{% raw %}"`` ended the map in a TemplateSyntaxError. In JSON they occur inside strings
+    only, where ``\\u007b`` is the same ``{``."""
     return (
         js.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
         .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+        .replace("{{", "{\\u007b").replace("{%", "{\\u0025").replace("{#", "{\\u0023")
     )
 
 
