@@ -150,3 +150,36 @@ def test_names_and_credits_with_jinja_braces_are_drawn_as_written():
     assert any(community in s and "C1" in s for s in strings if "<table" in s)   # the coverage table
     assert "住户数：{# 普查 #}" in strings                                  # the credit line
     assert "站 2" not in page                                             # {{ 1 + 1 }} was never worked out
+
+
+@pytest.mark.browser
+def test_on_a_phone_a_popup_wraps_a_long_name_with_no_spaces_inside_its_box(browser, tmp_path):
+    # A station named in pinyin without spaces (60 letters) and a type that is a web address:
+    # on a 390x844 phone the popup (260 px) cut both off at its right edge, the rest of the name
+    # and the address unreadable. Now they wrap inside the popup.
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    name = "XiangmihuShequDangqunFuwuZhongxinYanshenFuwudianDiyiWangge"
+    kind = "https://example.org/stations/xiangmihu/extension-point-one"
+    stations = gpd.GeoDataFrame({"station_id": ["S1"], "name": [name], "type": [kind]},
+                                geometry=[Point(X0 + 200, Y0 + 200)], crs=UTM)
+    demand = gpd.GeoDataFrame({"households": [30, 40], "band": ["5min", "beyond"]},
+                              geometry=[Point(X0, Y0), Point(X0 + 400, Y0 + 400)], crs=UTM)
+    path = save_map(coverage_map(demand, stations), tmp_path / "long.html")
+    _open(browser, path, 390, 844)
+    map_id = browser.execute_script("return document.querySelector('.folium-map').id")
+    lat, lon = stations.to_crs(4326).geometry.iloc[0].coords[0][::-1]
+    x, y = browser.execute_script("var p = window[arguments[0]].latLngToContainerPoint([arguments[1], arguments[2]]);"
+                                  "return [p.x, p.y];", map_id, lat, lon)
+    el = browser.find_element(By.ID, map_id)
+    ActionChains(browser).move_to_element_with_offset(el, x - el.rect["width"] / 2,
+                                                      y - el.rect["height"] / 2).click().perform()
+    time.sleep(0.3)
+    seen = browser.execute_script("""
+        var pop = document.querySelector('.leaflet-popup-content'), box = pop.getBoundingClientRect();
+        var cut = Array.from(pop.querySelectorAll('*')).filter(function (e) {
+          return e.getBoundingClientRect().right > box.right + 1 || e.scrollWidth > e.clientWidth + 1; });
+        return {text: pop.textContent, right: box.right, cut: cut.map(function (e) { return e.textContent.slice(0, 20); })};""")
+    assert name in seen["text"] and kind in seen["text"]
+    assert seen["cut"] == [] and seen["right"] <= 390, seen
