@@ -183,3 +183,34 @@ def test_on_a_phone_a_popup_wraps_a_long_name_with_no_spaces_inside_its_box(brow
         return {text: pop.textContent, right: box.right, cut: cut.map(function (e) { return e.textContent.slice(0, 20); })};""")
     assert name in seen["text"] and kind in seen["text"]
     assert seen["cut"] == [] and seen["right"] <= 390, seen
+
+
+@pytest.mark.browser
+def test_on_a_desktop_the_editor_wraps_long_grid_names_and_keeps_the_status_in_the_panel(browser, tmp_path):
+    # Grids named as 街道 offices name them (香蜜湖街道上沙社区第1网格, 13 characters): the names
+    # did not wrap, so in the 380 px panel of a 1400x900 desktop the households, units and status
+    # columns (不足/超额) of the flagged grids ran off its right edge, behind a sideways scroll.
+    from spatial.maps.editor import save_grid_editor
+
+    names = ["香蜜湖街道上沙社区第1网格", "香蜜湖街道上沙社区第2网格"]
+    units = gpd.GeoDataFrame({"unit_id": ["U1", "U2", "U3", "U4"], "grid_id": [names[0]] * 2 + [names[1]] * 2,
+                              "households": [100, 120, 300, 320], "population": [250, 300, 750, 800]},
+                             geometry=[box(X0 + i * 100, Y0, X0 + (i + 1) * 100, Y0 + 100) for i in range(4)],
+                             crs=UTM)
+    path = save_grid_editor(units, tmp_path / "editor.html", min_households=300, max_households=500)
+    browser.set_window_size(1400, 900)
+    browser.get(path.resolve().as_uri())
+    for _ in range(100):
+        if browser.execute_script("return document.body.getAttribute('data-ready') === '1'"):
+            break
+        time.sleep(0.1)
+    seen = browser.execute_script("""
+        var panel = document.querySelector('.sp-panel'), right = panel.getBoundingClientRect().right;
+        var rows = Array.from(document.querySelectorAll('#sp-flags tr[data-grid]'));
+        return {rows: rows.map(function (r) { return r.cells[0].textContent + ' ' + r.cells[r.cells.length - 1].textContent; }),
+                out: Array.from(panel.querySelectorAll('td, th, .sp-chip')).filter(function (e) {
+                  return e.getBoundingClientRect().right > right + 1; }).map(function (e) { return e.textContent; }),
+                sideways: Array.from(panel.querySelectorAll('*')).filter(function (e) {
+                  return e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'visible'; }).length};""")
+    assert sorted(seen["rows"]) == [f"{names[0]} 不足", f"{names[1]} 超额"]
+    assert seen["out"] == [] and seen["sideways"] == 0, seen
