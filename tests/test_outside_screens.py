@@ -214,3 +214,27 @@ def test_on_a_desktop_the_editor_wraps_long_grid_names_and_keeps_the_status_in_t
                   return e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'visible'; }).length};""")
     assert sorted(seen["rows"]) == [f"{names[0]} 不足", f"{names[1]} 超额"]
     assert seen["out"] == [] and seen["sideways"] == 0, seen
+
+
+@pytest.mark.browser
+def test_on_a_desktop_a_long_credit_line_wraps_beside_the_scale_bar_not_over_it(browser, tmp_path):
+    # The sources as a 街道 office writes them (census, stations' ledger, community outlines): on
+    # a 1400x900 desktop the one-line attribution ran from x=9 to the right edge and hid the
+    # scale bar (x 5-100) under it. Now it wraps to the right of the bar.
+    credits = ["住户数：深圳市福田区香蜜湖街道办事处2025年房屋普查与人口登记数据（内部资料，请勿外传）",
+               "党群服务站：福田区委组织部2025年党群服务阵地建设台账",
+               "社区边界：福田区民政局2024年社区居委会辖区调整批复"]
+    stations = gpd.GeoDataFrame({"station_id": ["S1"], "name": ["香蜜站"]}, geometry=[Point(X0 + 200, Y0 + 200)],
+                                crs=UTM)
+    demand = gpd.GeoDataFrame({"households": [30, 40], "band": ["5min", "beyond"]},
+                              geometry=[Point(X0, Y0), Point(X0 + 400, Y0 + 400)], crs=UTM)
+    path = save_map(coverage_map(demand, stations, credits=credits), tmp_path / "credits.html")
+    _open(browser, path, 1400, 900)
+    seen = browser.execute_script("""
+        var a = document.querySelector('.leaflet-control-attribution'), s = document.querySelector('.leaflet-control-scale');
+        var r = a.getBoundingClientRect(), b = s.getBoundingClientRect();
+        var hit = document.elementFromPoint(b.left + 10, b.bottom - 5);
+        return {text: a.textContent, apart: r.left >= b.right || r.bottom <= b.top,
+                bar: !!(hit && hit.closest('.leaflet-control-scale'))};""")
+    assert all(c in seen["text"] for c in credits)
+    assert seen["apart"] and seen["bar"], seen
