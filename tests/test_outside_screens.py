@@ -238,3 +238,35 @@ def test_on_a_desktop_a_long_credit_line_wraps_beside_the_scale_bar_not_over_it(
                 bar: !!(hit && hit.closest('.leaflet-control-scale'))};""")
     assert all(c in seen["text"] for c in credits)
     assert seen["apart"] and seen["bar"], seen
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width, height", [(1400, 900), (390, 844)])
+def test_the_editors_long_credit_line_wraps_beside_the_scale_bar_not_over_it(browser, tmp_path, width, height):
+    # The editor with the planner's sources given by --credit: its attribution ran across the
+    # whole map (x 0-1020 on a 1400x900 desktop, four lines on a phone) over the scale bar.
+    from spatial.maps.editor import save_grid_editor
+
+    credits = ["住户数：深圳市福田区香蜜湖街道办事处2025年房屋普查与人口登记数据（内部资料，请勿外传）",
+               "党群服务站：福田区委组织部2025年党群服务阵地建设台账",
+               "社区边界：福田区民政局2024年社区居委会辖区调整批复"]
+    units = gpd.GeoDataFrame({"unit_id": ["U1", "U2"], "grid_id": ["G1", "G2"], "households": [300, 320]},
+                             geometry=[box(X0 + i * 100, Y0, X0 + (i + 1) * 100, Y0 + 100) for i in range(2)],
+                             crs=UTM)
+    path = save_grid_editor(units, tmp_path / "editor.html", credits=credits)
+    browser.set_window_size(width, height)
+    vw, vh = browser.execute_script("return [innerWidth, innerHeight]")
+    browser.set_window_size(2 * width - vw, 2 * height - vh)
+    browser.get(path.resolve().as_uri())
+    for _ in range(100):
+        if browser.execute_script("return document.body.getAttribute('data-ready') === '1'"):
+            break
+        time.sleep(0.1)
+    seen = browser.execute_script("""
+        var a = document.querySelector('.leaflet-control-attribution'), s = document.querySelector('.leaflet-control-scale');
+        var r = a.getBoundingClientRect(), b = s.getBoundingClientRect();
+        var hit = document.elementFromPoint(b.left + 10, b.bottom - 5);
+        return {text: a.textContent, apart: r.left >= b.right || r.bottom <= b.top,
+                bar: !!(hit && hit.closest('.leaflet-control-scale'))};""")
+    assert all(c in seen["text"] for c in credits)
+    assert seen["apart"] and seen["bar"], seen
