@@ -270,3 +270,17 @@ def test_the_editors_long_credit_line_wraps_beside_the_scale_bar_not_over_it(bro
                 bar: !!(hit && hit.closest('.leaflet-control-scale'))};""")
     assert all(c in seen["text"] for c in credits)
     assert seen["apart"] and seen["bar"], seen
+
+
+def test_names_that_are_numbers_read_as_decimals_are_the_same_in_the_table_as_on_the_map():
+    # Communities named by number, one left blank: the column is read as floats, and the coverage
+    # table said "101.0" where the map's label and popup said "101".
+    communities = gpd.GeoDataFrame({"community_id": ["C1", "C2"], "name": [101.0, float("nan")]},
+                                   geometry=[box(X0, Y0, X0 + 400, Y0 + 400), box(X0 + 400, Y0, X0 + 800, Y0 + 400)],
+                                   crs=UTM)
+    demand = gpd.GeoDataFrame({"community_id": ["C1", "C2"], "households": [30, 40], "band": ["5min", "beyond"]},
+                              geometry=[Point(X0 + 10, Y0 + 10), Point(X0 + 500, Y0 + 10)], crs=UTM)
+    stations = gpd.GeoDataFrame({"station_id": ["S1"], "name": ["香蜜站"]}, geometry=[Point(X0, Y0)], crs=UTM)
+    rows = _boxes(coverage_map(demand, stations, communities=communities))["table"].split("</tr>")
+    assert _cells(rows[2])[0] == '101 <span class="sp-small">C1</span>'
+    assert _cells(rows[3])[0] == "C2"                                    # no name: its id
