@@ -284,3 +284,27 @@ def test_names_that_are_numbers_read_as_decimals_are_the_same_in_the_table_as_on
     rows = _boxes(coverage_map(demand, stations, communities=communities))["table"].split("</tr>")
     assert _cells(rows[2])[0] == '101 <span class="sp-small">C1</span>'
     assert _cells(rows[3])[0] == "C2"                                    # no name: its id
+
+
+def test_a_plan_drawn_for_another_band_is_drawn_by_its_own_status_not_against_300_to_500(tmp_path):
+    # `spatial grids --min 200 --max 400` then `spatial map --grids`: the grids' band_status said
+    # all 211 demo grids were in their band, but the map checked them against 300-500 and drew
+    # 115 as "不足 300 户". Two grids of 250 and 380 households, drawn for 200-400: both in.
+    from spatial.cli import main
+    from spatial.maps.from_files import map_from_files
+
+    grids = gpd.GeoDataFrame({"grid_id": ["G1", "G2"], "community_id": ["C1", "C1"], "households": [250, 380],
+                              "band_status": ["in", "in"]},
+                             geometry=[box(X0, Y0, X0 + 100, Y0 + 100), box(X0 + 100, Y0, X0 + 200, Y0 + 100)], crs=UTM)
+    path = tmp_path / "plan.gpkg"
+    grids.to_file(path, layer="grids")
+    legend = _boxes(map_from_files(grids=path))["legend"]
+    assert "低于户数标准 (0)" in legend and "符合户数标准 (2)" in legend and "高于户数标准 (0)" in legend
+    assert "不足 300 户" not in legend
+    legend = _boxes(map_from_files(grids=path, min_households=300, max_households=500))["legend"]
+    assert "不足 300 户 (1)" in legend and "300–500 户 (1)" in legend    # a band given is the band used
+    grids.assign(households=[350, 420]).to_file(path, layer="grids")     # agrees with 300-500: in numbers
+    assert "300–500 户 (2)" in _boxes(map_from_files(grids=path))["legend"]
+    assert main(["-q", "map", "--grids", str(path), "--max-households", "400", "--out", str(tmp_path / "m.html")]) == 0
+    page = (tmp_path / "m.html").read_text(encoding="utf-8")
+    assert "超过 400 户 (1)" in page                                       # one bound given: 300 for the other
