@@ -308,3 +308,26 @@ def test_a_plan_drawn_for_another_band_is_drawn_by_its_own_status_not_against_30
     assert main(["-q", "map", "--grids", str(path), "--max-households", "400", "--out", str(tmp_path / "m.html")]) == 0
     page = (tmp_path / "m.html").read_text(encoding="utf-8")
     assert "超过 400 户 (1)" in page                                       # one bound given: 300 for the other
+
+
+def test_the_editor_says_when_a_plan_was_drawn_for_another_band_than_it_checks(tmp_path, capsys):
+    # `spatial editor` of a plan drawn with --min 200 --max 400 checked it against 300-500 without
+    # a word: 115 of the demo's 211 grids, all in their band, were flagged 不足. The page needs the
+    # band in numbers (it re-checks grids as units move): the command now says to give it.
+    from spatial.cli import main
+
+    cells = [box(X0 + i * 100, Y0, X0 + (i + 1) * 100, Y0 + 100) for i in range(4)]
+    units = gpd.GeoDataFrame({"unit_id": ["U1", "U2", "U3", "U4"], "grid_id": ["G1", "G1", "G2", "G2"],
+                              "community_id": "C1", "households": [120, 130, 190, 190]}, geometry=cells, crs=UTM)
+    grids = gpd.GeoDataFrame({"grid_id": ["G1", "G2"], "community_id": "C1", "households": [250, 380],
+                              "band_status": ["in", "in"]},
+                             geometry=[box(X0, Y0, X0 + 200, Y0 + 100), box(X0 + 200, Y0, X0 + 400, Y0 + 100)], crs=UTM)
+    plan = tmp_path / "plan.gpkg"
+    units.to_file(plan, layer="units")
+    grids.to_file(plan, layer="grids")
+    assert main(["editor", str(plan), "--out", str(tmp_path / "e.html")]) == 0
+    err = capsys.readouterr().err
+    assert "1 of the 2 grids of 'plan.gpkg' are under, in or over 300-500 households here but not as drawn" in err
+    assert "give it with --min and --max" in err
+    assert main(["editor", str(plan), "--min", "200", "--max", "400", "--out", str(tmp_path / "e.html")]) == 0
+    assert "another band" not in capsys.readouterr().err
