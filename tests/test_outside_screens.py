@@ -331,3 +331,19 @@ def test_the_editor_says_when_a_plan_was_drawn_for_another_band_than_it_checks(t
     assert "give it with --min and --max" in err
     assert main(["editor", str(plan), "--min", "200", "--max", "400", "--out", str(tmp_path / "e.html")]) == 0
     assert "another band" not in capsys.readouterr().err
+
+
+def test_homes_in_no_community_count_in_the_tables_all_row_as_in_the_summary_csv():
+    # coverage_map(demand, ...) without a summary, one home (4 households, uncovered) outside every
+    # community outline (community_id empty): the table's 全部 row said 3 households, 100.0 %
+    # covered, the home dropped; coverage_summary (the CSV) counts 7 and 42.9 %, and names the
+    # homes in no community '(none)'.
+    communities = gpd.GeoDataFrame({"community_id": ["C1"], "name": ["香蜜社区"]},
+                                   geometry=[box(X0, Y0, X0 + 400, Y0 + 400)], crs=UTM)
+    demand = gpd.GeoDataFrame({"community_id": ["C1", None], "households": [3, 4], "band": ["5min", "beyond"]},
+                              geometry=[Point(X0 + 10, Y0 + 10), Point(X0 + 900, Y0 + 10)], crs=UTM)
+    stations = gpd.GeoDataFrame({"station_id": ["S1"], "name": ["香蜜站"]}, geometry=[Point(X0, Y0)], crs=UTM)
+    rows = _boxes(coverage_map(demand, stations, communities=communities))["table"].split("</tr>")
+    assert _cells(rows[1]) == ["全部", "7", "42.9"]
+    assert [_cells(r)[1:] for r in rows[2:4]] == [["4", "0.0"], ["3", "100.0"]]
+    assert _cells(rows[2])[0] == "(none)"

@@ -258,7 +258,8 @@ def community_coverage(summary, demand, bands, households_col) -> pd.DataFrame |
     if "community_id" not in demand.columns or households_col not in demand.columns:
         return None
     hh = pd.to_numeric(demand[households_col], errors="coerce").fillna(0)
-    frame = pd.DataFrame({"id": demand["community_id"].astype(str), "households": hh})
+    cid = demand["community_id"]  # homes in no community: '(none)', as coverage_summary names them (not dropped)
+    frame = pd.DataFrame({"id": cid.astype(object).where(cid.notna(), "(none)").astype(str), "households": hh})
     rank = {b: i for i, b in enumerate(bands)}
     level = demand["band"].astype(str).map(rank)
     for i, b in enumerate(bands):
