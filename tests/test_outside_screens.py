@@ -133,8 +133,6 @@ def test_names_and_credits_with_jinja_braces_are_drawn_as_written():
     # end of raw directive".
     import json
 
-    from spatial.maps.interactive import save_map
-
     station, community, credit = "{{x}} 站 {{ 1 + 1 }}", "{% raw %}社区", "住户数：{# 普查 #}"
     communities = gpd.GeoDataFrame({"community_id": ["C1"], "name": [community]},
                                    geometry=[box(X0, Y0, X0 + 400, Y0 + 400)], crs=UTM)
