@@ -71,6 +71,33 @@ def _layers_of(path: Path) -> list[str]:
     return [str(x) for x in pyogrio.list_layers(path)[:, 0]]
 
 
+def _warn_band(args: argparse.Namespace) -> None:
+    """Warn when PLAN's own grids (``spatial grids`` writes each one's band_status) were drawn for
+    another band than the one the page checks: a plan drawn for 200-400 opened with the default
+    300-500 showed 115 of its 211 grids, all in their band, as under it."""
+    if "grids" not in _layers_of(args.plan):
+        return
+    import logging
+
+    import numpy as np
+    import pandas as pd
+    import pyogrio
+
+    grids = pyogrio.read_dataframe(args.plan, layer="grids", read_geometry=False)
+    if not {"band_status", "households"} <= set(grids.columns):
+        return
+    hh = pd.to_numeric(grids["households"], errors="coerce").to_numpy(dtype=float)
+    lo, hi = args.min_households, args.max_households
+    here = np.where(hh < lo, "under", np.where(hh > hi, "over", "in"))
+    own = grids["band_status"].astype(str).to_numpy()
+    differ = int((here != own).sum())
+    if differ and set(own) <= {"under", "in", "over"}:
+        logging.getLogger(__name__).warning(
+            "%d of the %d grids of '%s' are under, in or over %g-%g households here but not as drawn (their "
+            "band_status): the plan was drawn for another band; give it with --min and --max", differ, len(grids),
+            source(args.plan), lo, hi)
+
+
 def _grid_column(args: argparse.Namespace, units, uid: str) -> str:
     """The units' grid id column: ``--grid-id-col``, ``grid_id`` or a common name (网格编号 ...),
     never their own id column."""
@@ -153,6 +180,8 @@ def run(args: argparse.Namespace) -> int:
     # for it or a 社区 name (社区编号 ...), never a bare 编号/code (a unit's own id)
     ucol = _units_community(args, units, uid, gid, found)
     units = as_contract(units, ucol, "community_id")
+    if args.units is None:
+        _warn_band(args)
     roads = None
     if args.roads is not None and args.roads.suffix.lower() in NETWORK_SUFFIXES:
         from spatial.network.graph import edges_frame

@@ -20,8 +20,10 @@ def add_parser(sub) -> None:
     p.add_argument("--speed-kmh", type=positive, default=None,
                    help="walking speed stated on the map, for a --coverage file that does not record the "
                         "speed it was made with (default: the file's speed, else 4.0)")
-    p.add_argument("--min-households", type=non_negative, default=300, help="grid band floor (default: 300)")
-    p.add_argument("--max-households", type=positive, default=500, help="grid band ceiling (default: 500)")
+    p.add_argument("--min-households", type=non_negative, default=None,
+                   help="grid band floor (default: 300, or the band the --grids file's grids were drawn for)")
+    p.add_argument("--max-households", type=positive, default=None,
+                   help="grid band ceiling (default: 500, or the band the --grids file's grids were drawn for)")
     p.add_argument("--credit", action="append", default=[], metavar="TEXT",
                    help="a source of the data drawn, in the map's credit line (repeat for several), "
                         "e.g. --credit \"住户数：XX区2025年房屋普查\"")
@@ -39,17 +41,18 @@ def _cmd_map(args: argparse.Namespace) -> int:
         raise SpatialError("give --grids, --coverage or both")
     if args.sites is not None and args.coverage is None:
         raise SpatialError("--sites are drawn over the coverage; give --coverage too")
-    if args.min_households > args.max_households:
-        raise SpatialError(f"--min-households {args.min_households:g} is above --max-households "
-                           f"{args.max_households:g}")
+    band = (args.min_households, args.max_households)
+    lo, hi = (300 if band[0] is None else band[0]), (500 if band[1] is None else band[1])
+    if lo > hi:
+        raise SpatialError(f"--min-households {lo:g} is above --max-households {hi:g}")
     inputs = {"--grids": args.grids, "--coverage": args.coverage, "--sites": args.sites}
     check_inputs(inputs, suffixes=dict.fromkeys(inputs, (".gpkg",)))
     check_output(args.out, inputs=inputs, suffixes=(".html", ".htm"))
     options = {"lang": args.lang, "tiles": args.tiles, "credits": args.credit}
     if args.coverage is not None and args.speed_kmh is not None:
         options["speed_kmh"] = args.speed_kmh
-    if args.grids is not None:
-        options.update(min_households=args.min_households, max_households=args.max_households)
+    if args.grids is not None and band != (None, None):  # else the band the grids were drawn for, if it shows
+        options.update(min_households=lo, max_households=hi)
     m = map_from_files(grids=args.grids, coverage=args.coverage, sites=args.sites, **options)
     path = save_map(m, args.out, offline=not args.online)  # whole or not at all
     say(args, f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")

@@ -188,11 +188,12 @@ SITE_FIELDS = ["gain_households", "gain_population", "cum_coverage_pct"]
 
 
 def names_of(frame: pd.DataFrame | None, id_col: str, name_col: str = "name") -> dict[str, str]:
-    """``{id: name}`` of a layer that has both columns (else empty)."""
+    """``{id: name}`` of a layer that has both columns (else empty); names written as the map's
+    labels write them (a name 101 of a column with blanks, read as 101.0, is ``"101"``)."""
     if frame is None or id_col not in frame.columns or name_col not in frame.columns:
         return {}
-    ids, names = frame[id_col].astype(str), frame[name_col]
-    return {i: str(n) for i, n in zip(ids, names) if pd.notna(n) and str(n).strip()}
+    ids, names = frame[id_col].astype(str), jsonable(frame[name_col], name_col)
+    return {i: str(n) for i, n in zip(ids, names) if n is not None and str(n).strip()}
 
 
 def popup_props(gdf: pd.DataFrame, columns: Sequence[str], lang: str, *,
@@ -257,7 +258,8 @@ def community_coverage(summary, demand, bands, households_col) -> pd.DataFrame |
     if "community_id" not in demand.columns or households_col not in demand.columns:
         return None
     hh = pd.to_numeric(demand[households_col], errors="coerce").fillna(0)
-    frame = pd.DataFrame({"id": demand["community_id"].astype(str), "households": hh})
+    cid = demand["community_id"]  # homes in no community: '(none)', as coverage_summary names them (not dropped)
+    frame = pd.DataFrame({"id": cid.astype(object).where(cid.notna(), "(none)").astype(str), "households": hh})
     rank = {b: i for i, b in enumerate(bands)}
     level = demand["band"].astype(str).map(rank)
     for i, b in enumerate(bands):

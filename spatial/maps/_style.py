@@ -62,6 +62,10 @@ TEXT = {
         "under": "不足 {lo} 户",
         "in": "{lo}–{hi} 户",
         "over": "超过 {hi} 户",
+        "under_file": "低于户数标准",
+        "in_file": "符合户数标准",
+        "over_file": "高于户数标准",
+        "band_file_note": "户数标准为生成网格时所设（文件中各网格的户数状态）",
         "within": "{band}内",
         "beyond": "超出服务圈",
         "unreachable": "无法步行到达",
@@ -123,6 +127,10 @@ TEXT = {
         "under": "under {lo} households",
         "in": "{lo}–{hi} households",
         "over": "over {hi} households",
+        "under_file": "under the household band",
+        "in_file": "in the household band",
+        "over_file": "over the household band",
+        "band_file_note": "the band the grids were drawn for (each grid's status in the file)",
         "within": "within {band}",
         "beyond": "beyond every band",
         "unreachable": "cannot be reached on foot",
@@ -334,10 +342,15 @@ def to_js(value) -> str:
 
 
 def script_safe(js: str) -> str:
-    """``js`` with the characters that could end a ``<script>`` element escaped."""
+    """``js`` (JSON) with the characters that could end a ``<script>`` element escaped, and the
+    openers of Jinja tags (``{{``, ``{%``, ``{#``) broken: branca compiles each element's rendered
+    script as a template again, where a name such as ``"{{x}} 社区"`` lost its ``{{x}}`` and
+    ``"{% raw %}"`` ended the map in a TemplateSyntaxError. In JSON they occur inside strings
+    only, where ``\\u007b`` is the same ``{``."""
     return (
         js.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
         .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+        .replace("{{", "{\\u007b").replace("{%", "{\\u0025").replace("{#", "{\\u0023")
     )
 
 

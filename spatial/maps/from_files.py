@@ -44,6 +44,9 @@ def map_from_files(
         ``demand`` layer's metadata; an older file's is worked out from its ``walk_m`` and
         ``walk_min``); ``speed_kmh`` is for a file that says none, and is refused when it
         differs from the file's. A file whose network is OpenStreetMap data gets its credit.
+        Without ``min_households`` and ``max_households``, grids whose ``band_status`` (written
+        by ``spatial grids``) disagrees with the default band of 300-500 households were drawn
+        for another band: they are coloured by their own status (``status_col``).
 
     Raises
     ------
@@ -73,10 +76,12 @@ def map_from_files(
     csv = Path(coverage).with_name(Path(coverage).stem + "_summary.csv") if coverage else None
     if c and "coverage_summary" not in c and csv.exists():  # `spatial coverage` writes it as CSV
         c["coverage_summary"] = pd.read_csv(csv, encoding="utf-8-sig", dtype={"id": str})
+    if g and "min_households" not in options and "max_households" not in options and "status_col" not in options:
+        options = {**options, **_band_of(g["grids"], options.get("households_col", "households"))}
     context = {"communities": c.get("communities", g.get("communities")),
                "network_edges": c.get("network_edges", g.get("network_edges"))}
     cov = {"isochrones": c.get("isochrones"), "gaps": c.get("gaps"), "summary": c.get("coverage_summary")}
-    grid_opts = ("min_households", "max_households", "households_col", "label_col")
+    grid_opts = ("min_households", "max_households", "households_col", "label_col", "status_col")
     cov_opts = ("bands", "speed_kmh", "slope", "band_col", "name_col")
     if g and c:
         opts = {k: v for k, v in options.items() if k not in ("households_col", "label_col", "band_col", "name_col")}
@@ -89,6 +94,21 @@ def map_from_files(
         return grid_map(g["grids"], units=g.get("units"), **context, **opts)
     opts = {k: v for k, v in options.items() if k not in grid_opts}
     return coverage_map(c["demand"], c["stations"], sites=s.get("sites"), **cov, **context, **opts)
+
+
+def _band_of(grids: pd.DataFrame, households_col: str) -> dict:
+    """``{"status_col": "band_status"}`` when the grids' own status (``spatial grids`` writes it
+    against the band it drew them for) disagrees with the default band of 300-500 households
+    (a plan drawn with --min 200 --max 400 had 115 of its 211 grids, all in its band, drawn as
+    under 300), else nothing: the map then checks them against the default band, in numbers."""
+    if "band_status" not in grids.columns or households_col not in grids.columns:
+        return {}
+    status = grids["band_status"].astype(str).to_numpy()
+    if not set(status) <= {"under", "in", "over"}:
+        return {}
+    hh = pd.to_numeric(grids[households_col], errors="coerce").to_numpy(dtype=float)
+    default = np.where(hh < 300, "under", np.where(hh > 500, "over", "in"))
+    return {} if (default == status).all() else {"status_col": "band_status"}
 
 
 def _coverage_source(path, demand: pd.DataFrame, options: dict) -> dict:

@@ -174,6 +174,7 @@ def grid_map(
     max_households: float = 500,
     households_col: str = "households",
     label_col: str | None = None,
+    status_col: str | None = None,
     lang: str = "zh",
     tiles: str | list[str] | None = None,
     tiles_attr: str | None = None,
@@ -197,6 +198,11 @@ def grid_map(
     households_col, label_col : str
         Column names; the map label defaults to ``grid_id`` (short), else ``grid_code``. The
         popup is headed by the grid code, with the grid id in small print.
+    status_col : str, optional
+        A column of each grid's own status against the band it was drawn for (``under``, ``in``,
+        ``over``: the ``band_status`` of ``spatial grids``), for grids whose band is not known
+        here: they are coloured by it, and the legend names the statuses without numbers
+        (``min_households`` and ``max_households`` are then not used).
     lang : {"zh", "en"}
         Language of labels, legend and popups.
     tiles : str or list of str, optional
@@ -220,6 +226,11 @@ def grid_map(
     Returns
     -------
     folium.Map
+
+    Raises
+    ------
+    ColumnError
+        ``status_col`` holds a value other than ``under``, ``in`` and ``over``.
 
     Examples
     --------
@@ -258,12 +269,17 @@ def grid_map(
         draw.add_layer(m, units, "units", name=st.text(lang, "units"), kind="kind_unit", props=props,
                    fields=fields, styles=[{"color": st.UNIT_COLOUR, "weight": 0.6, "fillOpacity": 0.15,
                                            "radius": 3}], state=state, report=report)
-    status = np.where(hh < min_households, "under", np.where(hh > max_households, "over", "in"))
     order = ["under", "in", "over"]
+    if status_col is not None:  # the grids' own status: the band they were drawn for is not known here
+        status = _file_status(grids, status_col)
+        word = {s: f"{s}_file" for s in order}
+    else:
+        status = np.where(hh < min_households, "under", np.where(hh > max_households, "over", "in"))
+        word = {s: s for s in order}
     fmt = {"lo": f"{min_households:g}", "hi": f"{max_households:g}"}
     cols = list(GRID_FIELDS) + ([households_col] if households_col not in GRID_FIELDS else [])
     props, fields = popup_props(grids, cols, lang, names=state["names"])
-    props["band_status"] = [st.text(lang, s, **fmt) for s in status]
+    props["band_status"] = [st.text(lang, word[s], **fmt) for s in status]
     if not any(f[0] == "band_status" for f in fields):
         at = next((i + 1 for i, f in enumerate(fields) if f[0] == households_col), len(fields))
         fields.insert(at, st.field(lang, "band_status"))
@@ -290,23 +306,43 @@ def grid_map(
                label="_label", label_fit=True)
     synthetic = _synthetic(synthetic_note, grids, units, communities)
     if state.get("overview"):
-        rows = [(st.STATUS_OUTLINES[s], st.text(lang, s, **fmt) + f" ({int((status == s).sum())})", "line")
+        rows = [(st.STATUS_OUTLINES[s], st.text(lang, word[s], **fmt) + f" ({int((status == s).sum())})", "line")
                 for s in order]
         notes = [st.text(lang, "grid_outline_note")]
     else:
-        rows = [(st.STATUS_COLOURS[s], st.text(lang, s, **fmt) + f" ({int((status == s).sum())})") for s in order]
+        rows = [(st.STATUS_COLOURS[s], st.text(lang, word[s], **fmt) + f" ({int((status == s).sum())})")
+                for s in order]
         notes = []
+    if status_col is not None:
+        notes.append(st.text(lang, "band_file_note"))
     syn = _synthetic_once(state, lang, synthetic)
     BoxControl(st.legend_html(st.text(lang, "grid_legend"), rows, notes, synthetic=syn)).add_to(m)
     return _finish(m, own=own, lang=lang, synthetic=synthetic, credits=credits)
 
 
-def _bands(bands, demand: pd.DataFrame, band_col: str, isochrones) -> list[str]:
+def _file_status(grids: pd.DataFrame, status_col: str) -> np.ndarray:
+    """The grids' own ``under``/``in``/``over`` from ``status_col``, checked."""
+    require_columns(grids, [status_col], "grids")
+    status = grids[status_col].astype(str).to_numpy()
+    bad = sorted(set(status) - {"under", "in", "over"})
+    if bad:
+        raise ColumnError(f"'grids' column '{status_col}' holds {', '.join(map(repr, bad[:5]))}; a grid's status "
+                          "is 'under', 'in' or 'over' (give the band with min_households= and max_households= "
+                          "instead)")
+    return status
+
+
+def _bands(bands, demand: pd.DataFrame, band_col: str, isochrones, summary=None) -> list[str]:
+    """The bands nearest first: as given, else those the demand, the service areas or the
+    summary's ``pct_hh_<band>`` columns name (a band that no home falls in, as every band when
+    no home is covered, is still a column of the summary, so of the map's table and legend)."""
     if bands is not None:
         return [str(b) for b in bands]
     found = set(map(str, demand[band_col].dropna().unique()))
     if isochrones is not None and "band" in isochrones.columns:
         found |= set(map(str, isochrones["band"].dropna().unique()))
+    if summary is not None:
+        found |= {str(c)[len("pct_hh_"):] for c in summary.columns if str(c).startswith("pct_hh_")}
     return sorted(found - set(_UNCOVERED), key=st.band_sort_key)
 
 
@@ -394,7 +430,7 @@ def coverage_map(
         require_columns(isochrones, ["band"], "isochrones")
     if gaps is not None:
         require_crs(gaps, "gaps")
-    band_list = _bands(bands, demand, band_col, isochrones)
+    band_list = _bands(bands, demand, band_col, isochrones, summary)
     colours = st.band_colours(band_list)
     demand = demand.rename(columns={band_col: "band"}) if band_col != "band" else demand
     own = m is None
@@ -458,6 +494,7 @@ def overview_map(
     units: gpd.GeoDataFrame | None = None,
     min_households: float = 300,
     max_households: float = 500,
+    status_col: str | None = None,
     bands: Sequence[str] | None = None,
     speed_kmh: float = 4.0,
     slope: str | None = None,
@@ -472,7 +509,7 @@ def overview_map(
 ) -> folium.Map:
     """Grids and coverage on one map, plus recommended new sites (the ``sites`` layer).
 
-    Parameters are those of :func:`grid_map` and :func:`coverage_map`; ``sites`` is the siting
+    Parameters are those of :func:`grid_map` (``status_col`` too) and :func:`coverage_map`; ``sites`` is the siting
     result (``site_id``, ``rank``, ``gain_households`` ...), drawn as gold markers numbered by
     the order in which to build them. Grids are outlined in their household-status colour over
     the units' coverage colours; the service areas are off until toggled.
@@ -500,7 +537,7 @@ def overview_map(
     state["overview"] = True  # grid outlines over unit colours, service areas off until toggled
     draw.remember_names(state, communities, stations)
     grid_map(grids, network_edges=network_edges, units=units,
-             min_households=min_households, max_households=max_households, **common)
+             min_households=min_households, max_households=max_households, status_col=status_col, **common)
     coverage_map(demand, stations, isochrones=isochrones, gaps=gaps, summary=summary, bands=bands,
                  communities=communities, speed_kmh=speed_kmh, slope=slope, **common)
     if sites is not None:

@@ -497,7 +497,7 @@
     return out.join(" ");
   }
   function gridRow(g, cls) {
-    return '<tr class="' + (cls || "") + '" data-grid="' + g + '"><td><span class="sp-swatch" style="background:' +
+    return '<tr class="' + (cls || "") + '" data-grid="' + g + '"><td class="sp-name"><span class="sp-swatch" style="background:' +
       D.grids.color[g] + '"></span>' + esc(D.grids.id[g]) + "</td><td>" + num(gh[g]) + devText(g) + "</td>" +
       (pop ? '<td class="sp-pop">' + num(gp[g]) + "</td>" : "") + "<td>" + gn[g] + "</td><td>" + chips(g) + "</td></tr>";
   }
@@ -532,9 +532,10 @@
     $("sp-flags").innerHTML = gridTable(flags.slice(0, 60)) + more(flags.length - 60);
     var ch = changes();
     $("sp-change-count").textContent = String(ch.length);
-    $("sp-changes").innerHTML = ch.length ? '<table class="sp-table"><thead><tr><th>' + esc(T.unit) + "</th><th>" +
-      esc(T.from) + "</th><th>" + esc(T.to) + "</th></tr></thead><tbody>" + ch.slice(-60).reverse().map(function (c) {
-        return "<tr><td>" + esc(c.unit_id) + "</td><td>" + esc(c.from) + "</td><td>" + esc(c.to) + "</td></tr>";
+    $("sp-changes").innerHTML = ch.length ? '<table class="sp-table"><thead><tr><th>' + esc(T.unit) + '</th><th class="sp-name">' +
+      esc(T.from) + '</th><th class="sp-name">' + esc(T.to) + "</th></tr></thead><tbody>" + ch.slice(-60).reverse().map(function (c) {
+        return "<tr><td>" + esc(c.unit_id) + '</td><td class="sp-name">' + esc(c.from) +
+          '</td><td class="sp-name">' + esc(c.to) + "</td></tr>";
       }).join("") + "</tbody></table>" + more(ch.length - 60) : '<p class="sp-muted">' + esc(T.no_changes) + "</p>";
     $("sp-undo").disabled = pos === 0;
     $("sp-redo").disabled = pos >= history.length;
