@@ -337,7 +337,9 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
-def _interrupt(args: list[str]) -> tuple[int, str]:
+def _interrupt(args: list[str], signum: int | None = None) -> tuple[int, str]:
+    """Run ``spatial ARGS`` in a process of its own and send it ``signum`` (default SIGINT, as
+    Ctrl-C does) once the first layer of its output is written (the writer then waits a minute)."""
     import os
     import signal
     import subprocess
@@ -351,7 +353,7 @@ def _interrupt(args: list[str]) -> tuple[int, str]:
         for line in proc.stderr:
             lines.append(line)
             if "FIRST LAYER WRITTEN" in line:
-                proc.send_signal(signal.SIGINT)
+                proc.send_signal(signal.SIGINT if signum is None else signum)
                 break
         rest = proc.communicate(timeout=60)[1]
     finally:

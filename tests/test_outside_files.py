@@ -12,7 +12,7 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 from shapely.geometry import box
-from test_cli_faults import _SLOW_WRITE, _leftovers
+from test_cli_faults import _interrupt, _leftovers
 from test_outside_a import files  # noqa: F401 (a fixture: a street grid of footways, stations and units)
 
 UTM = "EPSG:32650"
@@ -32,23 +32,8 @@ def _plan_files(folder: Path) -> tuple[Path, Path]:
 
 
 def _stop_while_writing(args: list[str], signum: int) -> tuple[int, str]:
-    """Run ``spatial ARGS`` in a process of its own and send it ``signum`` once the first layer of
-    its output is written (the writer then waits a minute)."""
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    proc = subprocess.Popen([sys.executable, "-c", _SLOW_WRITE, *map(str, args)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
-    lines = []
-    try:
-        for line in proc.stderr:
-            lines.append(line)
-            if "FIRST LAYER WRITTEN" in line:
-                proc.send_signal(signum)
-                break
-        rest = proc.communicate(timeout=60)[1]
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    return proc.returncode, "".join(lines) + rest
+    """``spatial ARGS`` sent ``signum`` once the first layer of its output is written."""
+    return _interrupt(args, signum)
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="POSIX signals")

@@ -12,31 +12,12 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-from conftest import ensure_chromium
+from test_maps_browser import browser  # noqa: F401  (one headless Chromium, as the map tests open it)
 from spatial.maps._layers import BoxControl
 from spatial.maps.interactive import coverage_map, save_map
 
 UTM = "EPSG:32650"
 X0, Y0 = 206_000, 2_495_000
-CHROMEDRIVER = "/usr/bin/chromedriver"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One headless Chromium for the module, every host name resolving to nothing."""
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-
-    if not ensure_chromium():
-        pytest.skip("chromedriver is missing and 'apt-get install chromium chromium-driver' failed")
-    options = webdriver.ChromeOptions()
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                "--host-resolver-rules=MAP * ~NOTFOUND"):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    yield driver
-    driver.quit()
 
 
 def _open(driver, path: Path, width: int, height: int) -> None:
@@ -51,6 +32,24 @@ def _open(driver, path: Path, width: int, height: int) -> None:
                                  "return c && c.getAttribute('data-sp-ready');"):
             break
         time.sleep(0.05)
+
+
+#: The sources as a 街道 office writes them (census, stations' ledger, community outlines).
+CREDITS = ["住户数：深圳市福田区香蜜湖街道办事处2025年房屋普查与人口登记数据（内部资料，请勿外传）",
+           "党群服务站：福田区委组织部2025年党群服务阵地建设台账",
+           "社区边界：福田区民政局2024年社区居委会辖区调整批复"]
+
+
+def _credit_beside_scale_bar(browser, credits: list[str]) -> None:
+    """The page's attribution shows every credit and lies clear of the scale bar, which shows."""
+    seen = browser.execute_script("""
+        var a = document.querySelector('.leaflet-control-attribution'), s = document.querySelector('.leaflet-control-scale');
+        var r = a.getBoundingClientRect(), b = s.getBoundingClientRect();
+        var hit = document.elementFromPoint(b.left + 10, b.bottom - 5);
+        return {text: a.textContent, apart: r.left >= b.right || r.bottom <= b.top,
+                bar: !!(hit && hit.closest('.leaflet-control-scale'))};""")
+    assert all(c in seen["text"] for c in credits)
+    assert seen["apart"] and seen["bar"], seen
 
 
 def _boxes(m) -> dict[str, str]:
@@ -219,23 +218,14 @@ def test_on_a_desktop_a_long_credit_line_wraps_beside_the_scale_bar_not_over_it(
     # The sources as a 街道 office writes them (census, stations' ledger, community outlines): on
     # a 1400x900 desktop the one-line attribution ran from x=9 to the right edge and hid the
     # scale bar (x 5-100) under it. Now it wraps to the right of the bar.
-    credits = ["住户数：深圳市福田区香蜜湖街道办事处2025年房屋普查与人口登记数据（内部资料，请勿外传）",
-               "党群服务站：福田区委组织部2025年党群服务阵地建设台账",
-               "社区边界：福田区民政局2024年社区居委会辖区调整批复"]
+    credits = CREDITS
     stations = gpd.GeoDataFrame({"station_id": ["S1"], "name": ["香蜜站"]}, geometry=[Point(X0 + 200, Y0 + 200)],
                                 crs=UTM)
     demand = gpd.GeoDataFrame({"households": [30, 40], "band": ["5min", "beyond"]},
                               geometry=[Point(X0, Y0), Point(X0 + 400, Y0 + 400)], crs=UTM)
     path = save_map(coverage_map(demand, stations, credits=credits), tmp_path / "credits.html")
     _open(browser, path, 1400, 900)
-    seen = browser.execute_script("""
-        var a = document.querySelector('.leaflet-control-attribution'), s = document.querySelector('.leaflet-control-scale');
-        var r = a.getBoundingClientRect(), b = s.getBoundingClientRect();
-        var hit = document.elementFromPoint(b.left + 10, b.bottom - 5);
-        return {text: a.textContent, apart: r.left >= b.right || r.bottom <= b.top,
-                bar: !!(hit && hit.closest('.leaflet-control-scale'))};""")
-    assert all(c in seen["text"] for c in credits)
-    assert seen["apart"] and seen["bar"], seen
+    _credit_beside_scale_bar(browser, credits)
 
 
 @pytest.mark.browser
@@ -245,9 +235,7 @@ def test_the_editors_long_credit_line_wraps_beside_the_scale_bar_not_over_it(bro
     # whole map (x 0-1020 on a 1400x900 desktop, four lines on a phone) over the scale bar.
     from spatial.maps.editor import save_grid_editor
 
-    credits = ["住户数：深圳市福田区香蜜湖街道办事处2025年房屋普查与人口登记数据（内部资料，请勿外传）",
-               "党群服务站：福田区委组织部2025年党群服务阵地建设台账",
-               "社区边界：福田区民政局2024年社区居委会辖区调整批复"]
+    credits = CREDITS
     units = gpd.GeoDataFrame({"unit_id": ["U1", "U2"], "grid_id": ["G1", "G2"], "households": [300, 320]},
                              geometry=[box(X0 + i * 100, Y0, X0 + (i + 1) * 100, Y0 + 100) for i in range(2)],
                              crs=UTM)
@@ -260,14 +248,7 @@ def test_the_editors_long_credit_line_wraps_beside_the_scale_bar_not_over_it(bro
         if browser.execute_script("return document.body.getAttribute('data-ready') === '1'"):
             break
         time.sleep(0.1)
-    seen = browser.execute_script("""
-        var a = document.querySelector('.leaflet-control-attribution'), s = document.querySelector('.leaflet-control-scale');
-        var r = a.getBoundingClientRect(), b = s.getBoundingClientRect();
-        var hit = document.elementFromPoint(b.left + 10, b.bottom - 5);
-        return {text: a.textContent, apart: r.left >= b.right || r.bottom <= b.top,
-                bar: !!(hit && hit.closest('.leaflet-control-scale'))};""")
-    assert all(c in seen["text"] for c in credits)
-    assert seen["apart"] and seen["bar"], seen
+    _credit_beside_scale_bar(browser, credits)
 
 
 def test_names_that_are_numbers_read_as_decimals_are_the_same_in_the_table_as_on_the_map():
