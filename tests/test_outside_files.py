@@ -105,7 +105,7 @@ def test_floor_areas_typed_as_excel_shows_them_are_read_as_the_m2_they_say(caplo
     assert np.isnan(load["m2_per_100hh"].iloc[3])
     assert load["面积"].tolist() == stations["面积"].tolist()  # the input's column as it was
     said = " ".join(r.getMessage() for r in caplog.records)
-    assert "3 floor areas written as text read as m² ('1,200' as 1200)" in said
+    assert "'stations' column '面积': 3 values written as text read as m² ('1,200' as 1200)" in said
 
     # 2SFCA: one home of 100 households 5 m off the path beside S2 (300 m²), the others 1.5 km away
     net = network_from_arrays(np.array([[0.0, 0.0], [1000.0, 0.0], [2000.0, 0.0], [3000.0, 0.0]]),

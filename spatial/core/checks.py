@@ -344,7 +344,7 @@ def check_households(
     values, or values above ``max_value`` (a count no real unit reaches: a wrong column). Bad rows
     are named by ``id_col``, else by ``unit_id`` when there is one, else by the index."""
     require_columns(df, [column], name)
-    values = _counts(df[column], name, column)
+    values = numbers_from_text(df[column], name, column)
     if id_col is None and "unit_id" in df.columns:  # scored homes: the planner knows them by their ids
         id_col = "unit_id"
     ids = df.index if id_col is None else df[id_col]
@@ -400,7 +400,7 @@ def optional_counts(df: pd.DataFrame, column: str, name: str, *, id_col: str | N
     require_columns(df, [column], name)
     raw = df[column].astype(object) if isinstance(df[column].dtype, pd.CategoricalDtype) else df[column]
     blank = raw.isna() | raw.map(lambda v: isinstance(v, str) and not v.strip())
-    values = _counts(raw.where(~blank), name, column)
+    values = numbers_from_text(raw.where(~blank), name, column)
     bad = ~blank & (values.isna() | (values < 0) | ~np.isfinite(values.fillna(0).to_numpy(dtype=float)))
     if bad.any():
         ids = df.index if id_col is None else df[id_col]
@@ -410,19 +410,33 @@ def optional_counts(df: pd.DataFrame, column: str, name: str, *, id_col: str | N
     return values.astype(float)
 
 
-#: A count as offices type it: ``203户``, ``1,203``, full-width ``２０３``, ``12 人``.
-_COUNT_TEXT = re.compile(r"^\s*(\d+(?:,\d{3})*(?:\.\d+)?)\s*(?:户|人|栋|幢|座|层|套|间|个)?\s*$")
+#: Unit words offices write after a count (``203户``, ``12 人``) ...
+COUNT_UNITS = ("户", "人", "栋", "幢", "座", "层", "套", "间", "个")
+#: ... and after a floor area (``1050平方米``; ``㎡`` reads as ``m2``).
+AREA_UNITS = ("平方米", "平米", "平方", "m2")
 _SAID: set = set()
 
 
-def _counts(column: pd.Series, name: str, col: str) -> pd.Series:
-    """``column`` as numbers; text that is a count written with a unit word, thousands commas or
-    full-width digits (NFKC) is read as that count, said once in a warning with an example."""
+def numbers_from_text(column: pd.Series, name: str, col: str, *, units: tuple[str, ...] = COUNT_UNITS,
+                      what: str = "counts") -> pd.Series:
+    """``column`` as numbers; text that is a number as offices type it (thousands commas,
+    full-width digits, one of ``units`` after it: ``1,203``, ``２０３``, ``203户``, ``1050平方米``)
+    is read as that number, said once in a warning with an example (``what``: what the values
+    are, in that warning); NaN where a cell holds no such number (the caller says which rows).
+
+    Examples
+    --------
+    >>> numbers_from_text(pd.Series([300, "1,050", "１０５０", "960平方米", "约300", None]), "stations",
+    ...                   "面积", units=AREA_UNITS, what="m²").tolist()
+    [300.0, 1050.0, 1050.0, 960.0, nan, nan]
+    """
+    pattern = re.compile(r"^\s*(\d+(?:,\d{3})*(?:\.\d+)?)\s*(?:" + "|".join(map(re.escape, units)) + r")?\s*$",
+                         re.IGNORECASE)
     values = pd.to_numeric(column, errors="coerce")
     raw = column.to_numpy(dtype=object)
-    read = {}  # position -> count
+    read = {}  # position -> number
     for k in np.flatnonzero(values.isna().to_numpy()):
-        m = _COUNT_TEXT.match(unicodedata.normalize("NFKC", raw[k])) if isinstance(raw[k], str) else None
+        m = pattern.match(unicodedata.normalize("NFKC", raw[k])) if isinstance(raw[k], str) else None
         if m:
             read[int(k)] = float(m.group(1).replace(",", ""))
     if not read:
@@ -433,8 +447,8 @@ def _counts(column: pd.Series, name: str, col: str) -> pd.Series:
     key = (name, col, len(read), raw[first])
     if key not in _SAID:
         _SAID.add(key)
-        logger.warning("'%s' column '%s': %d values written as text read as counts ('%s' as %g)", name, col,
-                       len(read), raw[first], read[first])
+        logger.warning("'%s' column '%s': %d values written as text read as %s ('%s' as %g)", name, col,
+                       len(read), what, raw[first], read[first])
     return pd.Series(out, index=column.index, name=column.name)
 
 

@@ -26,15 +26,22 @@ is summed here directly.
 from __future__ import annotations
 
 import logging
-import re
-import unicodedata
 from typing import Sequence
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from spatial.core.checks import check_households, listed, natural_key, require_columns, require_crs, require_unique
+from spatial.core.checks import (
+    AREA_UNITS,
+    check_households,
+    listed,
+    natural_key,
+    numbers_from_text,
+    require_columns,
+    require_crs,
+    require_unique,
+)
 from spatial.core.errors import ColumnError, SpatialError
 from spatial.coverage.walks import (
     DEFAULT_DETOUR_FACTOR,
@@ -135,7 +142,7 @@ def station_load(
                                 else np.nan)
     out["households_estimated"] = per["est"].reindex(sid).fillna(0.0).to_numpy()
     if area_col in stations.columns:
-        area = _floor_areas(stations, area_col).to_numpy(float)
+        area = numbers_from_text(stations[area_col], "stations", area_col, units=AREA_UNITS, what="m²").to_numpy(float)
     else:
         logger.info("stations have no column %r: floor area per 100 households left empty", area_col)
         area = np.full(len(stations), np.nan)
@@ -149,39 +156,6 @@ def station_load(
         logger.info("%d of %d stations have under %g m² per 100 households served", n_under, len(out),
                     min_m2_per_100hh)
     return out
-
-
-#: A floor area as offices type it (after NFKC: full-width ``１，０５０`` is ``1,050``, ``㎡`` is
-#: ``m2``): ``1,050``, ``1050平方米``, ``1050 m2``.
-_AREA_TEXT = re.compile(r"^\s*(\d+(?:,\d{3})*(?:\.\d+)?)\s*(?:平方米|平米|平方|m2)?\s*$", re.IGNORECASE)
-
-
-def _floor_areas(stations: pd.DataFrame, area_col: str, name: str = "stations") -> pd.Series:
-    """``area_col`` as m²: numbers, and text that is a number written with thousands commas,
-    full-width digits or a unit (``1,050``, ``１０５０``, ``1050平方米``, ``1050㎡``) read as it
-    says, in one warning with an example; NaN where the cell is blank or holds no such number.
-
-    Examples
-    --------
-    >>> _floor_areas(pd.DataFrame({"a": [300, "1,050", "１０５０", "960平方米", "约300", None]}), "a").tolist()
-    [300.0, 1050.0, 1050.0, 960.0, nan, nan]
-    """
-    raw = stations[area_col]
-    values = pd.to_numeric(raw, errors="coerce")
-    texts = raw.to_numpy(dtype=object)
-    read = {}  # position -> m²
-    for k in np.flatnonzero(values.isna().to_numpy()):
-        m = _AREA_TEXT.match(unicodedata.normalize("NFKC", texts[k])) if isinstance(texts[k], str) else None
-        if m:
-            read[int(k)] = float(m.group(1).replace(",", ""))
-    if not read:
-        return values.astype(float)
-    out = values.to_numpy(dtype=float, copy=True)
-    out[list(read)] = list(read.values())
-    first = next(iter(read))
-    logger.warning("%s column '%s': %d floor areas written as text read as m² ('%s' as %g)", name, area_col,
-                   len(read), texts[first], read[first])
-    return pd.Series(out, index=raw.index, name=raw.name)
 
 
 def under_standard(m2_per_100hh: np.ndarray, min_m2_per_100hh: float) -> pd.arrays.BooleanArray:
@@ -318,7 +292,7 @@ def station_fca(
     require_columns(stations, [station_id_col, area_col], "stations")
     require_unique(stations, station_id_col, "stations")
     hh = check_households(demand, households_col, "demand")
-    area = _floor_areas(stations, area_col)
+    area = numbers_from_text(stations[area_col], "stations", area_col, units=AREA_UNITS, what="m²")
     if area.isna().any():
         bad = stations.loc[area.isna().to_numpy()]
         named = listed(f"{i}={'empty' if pd.isna(v) else repr(str(v))}"

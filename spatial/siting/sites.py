@@ -30,9 +30,11 @@ import shapely
 from scipy.spatial import cKDTree
 
 from spatial.core.checks import (
+    AREA_UNITS,
     Report,
     check_households,
     natural_key,
+    numbers_from_text,
     reason_zh,
     require_columns,
     require_crs,
@@ -42,7 +44,6 @@ from spatial.core.errors import ColumnError, SpatialError
 from spatial.coverage._shift import shift_hint
 from spatial.coverage._stationcheck import check_station_snaps
 from spatial.coverage.bands import DEFAULT_SPEED_KMH, Band, make_bands
-from spatial.coverage.load import _floor_areas
 from spatial.coverage.walks import (
     DEFAULT_DETOUR_FACTOR,
     DEFAULT_MAX_OFF_NETWORK_M,
@@ -348,7 +349,8 @@ def _filter_candidates(candidates, id_col, min_area, land_uses, report: Report) 
     if min_area is not None:
         require_columns(candidates, ["floor_area_m2"], "candidates")
         # typed as '1,200', '３００' or '800平方米': read as those m²
-        area = _floor_areas(candidates, "floor_area_m2", "candidates").to_numpy(float)
+        area = numbers_from_text(candidates["floor_area_m2"], "candidates", "floor_area_m2", units=AREA_UNITS,
+                                 what="m²").to_numpy(float)
         wrong = ~np.isnan(area) & ~(np.isfinite(area) & (area >= 0))
         if wrong.any():  # a typing error, not a small site: never left out as '< min'
             rows = ", ".join(f"{ids[i]}={area[i]:g}" for i in np.flatnonzero(wrong)[:5])
