@@ -522,6 +522,11 @@ def _served_per_point(prob, a, hh, pop, covered, plan, capacity):
     site_of_g = np.full(len(prob.weight), -1, np.int64)
     site_of_g[best["g"].to_numpy()] = best["r"].to_numpy()
     site_pos[inm] = site_of_g[g[inm]]
+    # homes of 0 households left the model but are covered by any site reaching them, as without capacity
+    sub = a[plan.chosen].tocsc()
+    sub.sort_indices()
+    zero = (np.diff(sub.indptr) > 0) & ~covered & (hh <= 0)
+    site_pos[zero] = sub.indices[sub.indptr[:-1][zero]]
     return served, site_pos, gain_hh, gain_pop
 
 

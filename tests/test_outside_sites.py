@@ -1,0 +1,121 @@
+"""An outside tester's specification of new-station siting checked against exact answers.
+
+Tiny networks (a straight street along y = 0, EPSG:32650, or a small jittered grid) with homes
+and candidates on the nodes: each candidate's reach comes from an independent Dijkstra
+(networkx) and the best plans from brute force over every set of sites.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pytest
+from shapely.geometry import Point
+
+from spatial.network.graph import network_from_arrays
+from spatial.siting.sites import site_stations
+
+CRS = "EPSG:32650"
+LIMIT_M = 600.0
+
+
+def _points(xy, **cols) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(cols, geometry=[Point(x, y) for x, y in xy], crs=CRS)
+
+
+def _street():
+    """One straight street 0-4,000 m, nodes every 500 m (15 min at 4 km/h = 1,000 m)."""
+    xs = np.arange(0, 4001, 500, dtype=float)
+    return network_from_arrays(np.c_[xs, np.zeros_like(xs)], np.arange(len(xs) - 1), np.arange(1, len(xs)),
+                               crs=CRS)
+
+
+def _grid_case(seed: int):
+    """A 4 x 4 grid (200 m apart, nodes moved up to 40 m, a few streets missing), 10-40 homes,
+    5-15 candidates and one station on its nodes; the reach matrix by networkx's Dijkstra."""
+    rng = np.random.default_rng(seed)
+    xy = np.array([(i * 200 + rng.uniform(-40, 40), j * 200 + rng.uniform(-40, 40))
+                   for i in range(4) for j in range(4)])
+    g = nx.Graph()
+    for i, j in itertools.product(range(4), range(4)):
+        for di, dj in ((1, 0), (0, 1)):
+            if i + di < 4 and j + dj < 4 and rng.random() < 0.85:
+                u, v = i * 4 + j, (i + di) * 4 + j + dj
+                g.add_edge(u, v, length=float(np.hypot(*(xy[u] - xy[v]))))
+    nodes = sorted(max(nx.connected_components(g), key=len))
+    g = nx.convert_node_labels_to_integers(g.subgraph(nodes), ordering="sorted")
+    xy = xy[nodes]
+    edges = np.array(list(g.edges()))
+    net = network_from_arrays(xy, edges[:, 0], edges[:, 1], crs=CRS)
+    n = len(xy)
+    home_at = rng.integers(0, n, int(rng.integers(10, 41)))
+    cand_at = rng.choice(n, min(int(rng.integers(5, 16)), n), replace=False)
+    station_at = rng.integers(0, n, 1)
+    hh = rng.integers(0, 60, len(home_at))
+    homes = _points(xy[home_at], unit_id=[f"h{i}" for i in range(len(home_at))], households=hh)
+    cands = _points(xy[cand_at], candidate_id=[f"c{i}" for i in range(len(cand_at))])
+    stations = _points(xy[station_at], station_id=["S1"])
+    dist = dict(nx.all_pairs_dijkstra_path_length(g, weight="length"))
+    reach = np.array([[dist[c].get(h, np.inf) <= LIMIT_M for h in home_at] for c in cand_at])
+    before = np.array([dist[station_at[0]].get(h, np.inf) <= LIMIT_M for h in home_at])
+    return net, homes, cands, stations, reach, before, hh
+
+
+def _best_k(reach, before, hh, k) -> int:
+    return max(int(hh[before | reach[list(c)].any(axis=0)].sum())
+               for c in itertools.combinations(range(len(reach)), min(k, len(reach))))
+
+
+def _fewest(reach, before, hh, share) -> int | None:
+    for r in range(len(reach) + 1):
+        for c in itertools.combinations(range(len(reach)), r):
+            cov = before | (reach[list(c)].any(axis=0) if c else False)
+            if hh[cov].sum() >= share * hh.sum() - 1e-9:
+                return r
+    return None
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_maximal_coverage_covers_the_brute_force_optimum_and_the_table_adds_up(seed, k):
+    net, homes, cands, stations, reach, before, hh = _grid_case(seed)
+    res = site_stations(homes, stations, net, candidates=cands, k=k, meters=(LIMIT_M,), band="600m")
+    after = res.demand["covered_after"].to_numpy()
+    assert list(res.demand["covered_before"]) == list(before)
+    assert int(hh[after].sum()) == _best_k(reach, before, hh, k)
+    # households before + newly covered = after, in the sites and in the before/after table
+    assert hh[before].sum() + res.sites["gain_households"].sum() == pytest.approx(hh[after].sum())
+    overall = res.before_after.iloc[0]
+    assert overall["pct_before"] == pytest.approx(100 * hh[before].sum() / hh.sum())
+    assert overall["pct_after"] == pytest.approx(100 * hh[after].sum() / hh.sum())
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("share", [0.5, 0.8, 1.0])
+def test_set_cover_takes_the_brute_force_fewest_sites(seed, share):
+    net, homes, cands, stations, reach, before, hh = _grid_case(seed)
+    res = site_stations(homes, stations, net, candidates=cands, target=share, meters=(LIMIT_M,), band="600m")
+    fewest = _fewest(reach, before, hh, share)
+    assert res.optimality["target_reached"] == (fewest is not None)
+    if fewest is not None:
+        assert len(res.sites) == fewest
+        assert hh[res.demand["covered_after"].to_numpy()].sum() >= share * hh.sum() - 1e-9
+
+
+def test_a_home_of_no_households_reached_by_a_capacitated_site_is_covered_after():
+    # homes at 2,000 m (50 households) and 2,600 m (0 households); one site at 2,000 m, capacity 40:
+    # both homes are within its 1,000 m; the empty one is covered, as without capacity
+    homes = _points([(0, 0), (2000, 0), (2600, 0)], unit_id=["A", "B", "E"], households=[100, 50, 0])
+    cands = _points([(2000, 0)], candidate_id=["X"])
+    stations = _points([(0, 0)], station_id=["S1"])
+    plain = site_stations(homes, stations, _street(), candidates=cands, k=1, minutes=(15,))
+    capped = site_stations(homes, stations, _street(), candidates=cands, k=1, minutes=(15,),
+                           capacity_households=40)
+    assert list(plain.demand["covered_after"]) == [True, True, True]
+    assert list(capped.demand["covered_after"]) == [True, False, True]  # B: 40 of its 50 served
+    assert capped.demand["new_site"].isna().tolist() == [True, False, False]
+    assert list(capped.demand["new_site"])[1:] == ["NEW001", "NEW001"]
+    assert list(capped.demand["new_households_served"]) == pytest.approx([0, 40, 0])
