@@ -119,3 +119,19 @@ def test_a_home_of_no_households_reached_by_a_capacitated_site_is_covered_after(
     assert capped.demand["new_site"].isna().tolist() == [True, False, False]
     assert list(capped.demand["new_site"])[1:] == ["NEW001", "NEW001"]
     assert list(capped.demand["new_households_served"]) == pytest.approx([0, 40, 0])
+
+
+def test_before_after_keeps_the_homes_in_no_community_or_grid_as_the_coverage_summary_does():
+    # A (100, covered by S1 at 0 m), B (50, no community) and C (30, no grid); the site at 2,000 m serves B
+    homes = _points([(0, 0), (2000, 0), (4000, 0)], unit_id=["A", "B", "C"], households=[100, 50, 30],
+                    community_id=["c1", None, "c1"], grid_id=["g1", "g2", None])
+    res = site_stations(homes, _points([(0, 0)], station_id=["S1"]), _street(),
+                        candidates=_points([(2000, 0)], candidate_id=["X"]), k=1, minutes=(15,))
+    table = res.before_after.set_index(["level", "id"])
+    for level in ("community", "grid"):  # every level's rows add up to the overall 180 households
+        assert table.loc[level, "households"].sum() == pytest.approx(180)
+    assert table.loc[("community", "(none)"), "households"] == pytest.approx(50)
+    assert table.loc[("community", "(none)"), "pct_before"] == pytest.approx(0.0)
+    assert table.loc[("community", "(none)"), "pct_after"] == pytest.approx(100.0)
+    assert table.loc[("grid", "(none)"), "households"] == pytest.approx(30)
+    assert table.loc[("grid", "(none)"), "pct_after"] == pytest.approx(0.0)

@@ -587,8 +587,9 @@ def _before_after(demand, hh, covered, served_hh) -> pd.DataFrame:
 
     add("overall", "all", frame)
     for level, col in (("community", "community_id"), ("grid", "grid_id")):
-        if col in demand.columns:
-            groups = dict(iter(frame.groupby(demand[col].astype(str).to_numpy(), sort=False)))
+        if col in demand.columns:  # homes in none: '(none)', as coverage_summary names them (not dropped)
+            key = demand[col].astype(object).where(demand[col].notna(), "(none)").astype(str)
+            groups = dict(iter(frame.groupby(key.to_numpy(), sort=False)))
             for key in sorted(groups, key=natural_key):  # communities 1, 2 ... 10, as the coverage summary
                 add(level, key, groups[key])
     return pd.DataFrame(rows, columns=["level", "id", "households", "pct_before", "pct_after"])
