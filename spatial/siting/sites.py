@@ -301,6 +301,11 @@ def site_stations(
                 a.nnz, the_band.label)
 
     prob = _cover.reduce_problem(a, hh, covered)
+    if candidates is not None:  # on the network, but every home within reach is covered or has 0 households
+        for i in np.flatnonzero(csnap.ok & (np.diff(prob.matrix.indptr) == 0)):
+            report.add("candidates", cand[cand_id_col].iloc[i], f"reaches no uncovered household within "
+                       f"{the_band.label}", "not chosen: adds nobody",
+                       zh=(f"{the_band.label}内没有未覆盖的住户", "未选：不新增覆盖"))
     if k is not None:
         plan, optimality = _solve_mclp(prob, int(k), capacity_households, exact, time_limit_s)
     else:
