@@ -152,3 +152,18 @@ def test_a_candidate_adding_nobody_is_in_the_report_with_its_reason():
     assert rows.loc["FAR", "problem"] == "too far from network"
     # every candidate is a site, in the report, or reaches the same homes as a chosen site
     assert set(res.sites["candidate_id"]) | set(rows.index) | {"DUP"} == set(cands["candidate_id"])
+
+
+def test_candidate_ids_that_are_the_same_once_written_are_refused():
+    # a spreadsheet's 1 (a number) and '1' (text): both were sited and written as candidate 1
+    from spatial.core.errors import DuplicateIdError
+
+    cands = _points([(2000, 0), (4000, 0)], candidate_id=[1, "1"])
+    homes = _points([(0, 0), (2000, 0), (4000, 0)], unit_id=["A", "B", "C"], households=[100, 50, 30])
+    with pytest.raises(DuplicateIdError, match=r"'candidates' column 'candidate_id' holds ids that are the same "
+                                               r"once written as text: 1, '1'; give every row its own id"):
+        site_stations(homes, None, _street(), candidates=cands, k=2, minutes=(15,))
+    # ids of mixed types that differ are fine: both sites, named as given
+    cands["candidate_id"] = [1, "A"]
+    res = site_stations(homes, None, _street(), candidates=cands, k=2, minutes=(15,))
+    assert res.sites["candidate_id"].tolist() == [1, "A"]

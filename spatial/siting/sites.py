@@ -37,7 +37,7 @@ from spatial.core.checks import (
     require_crs,
     require_unique,
 )
-from spatial.core.errors import ColumnError, SpatialError
+from spatial.core.errors import ColumnError, DuplicateIdError, SpatialError
 from spatial.coverage._shift import shift_hint
 from spatial.coverage._stationcheck import check_station_snaps
 from spatial.coverage.bands import DEFAULT_SPEED_KMH, Band, make_bands
@@ -352,6 +352,11 @@ def _filter_candidates(candidates, id_col, min_area, land_uses, report: Report) 
     require_crs(candidates, "candidates")
     require_columns(candidates, [id_col], "candidates")
     require_unique(candidates, id_col, "candidates")
+    text = candidates[id_col].astype(object).map(str).str.strip()  # as the sites and report layers write them
+    if text.duplicated().any():  # 1 and '1' from a spreadsheet: two sites both written as candidate 1
+        same = candidates[id_col][text.duplicated(keep=False)].tolist()
+        raise DuplicateIdError(f"'candidates' column '{id_col}' holds ids that are the same once written as "
+                               f"text: {', '.join(repr(v) for v in same[:10])}; give every row its own id")
     keep = np.ones(len(candidates), bool)
     ids = candidates[id_col].to_numpy()
     if min_area is not None:
