@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from shapely.geometry import Point
 
+from spatial.core.errors import SpatialError
 from spatial.network.graph import network_from_arrays
 from spatial.siting.sites import site_stations
 
@@ -167,3 +168,27 @@ def test_candidate_ids_that_are_the_same_once_written_are_refused():
     cands["candidate_id"] = [1, "A"]
     res = site_stations(homes, None, _street(), candidates=cands, k=2, minutes=(15,))
     assert res.sites["candidate_id"].tolist() == [1, "A"]
+
+
+def test_a_floor_area_or_land_use_filter_without_candidates_is_refused_not_ignored(tmp_path, capsys):
+    # no candidates: network nodes are sited, with no floor area; min_floor_area_m2=500 was ignored
+    # and a node in the street chosen as if it had passed the 500 m² rule
+    from spatial.cli import main
+    from spatial.network.graph import edges_frame
+
+    homes = _points([(0, 0), (2000, 0)], unit_id=["A", "B"], households=[100, 50])
+    stations = _points([(0, 0)], station_id=["S1"])
+    with pytest.raises(SpatialError, match=r"^min_floor_area_m2 filters a candidates layer .* give candidates "
+                                           r"\(spatial site --candidates FILE\) or leave out min_floor_area_m2$"):
+        site_stations(homes, stations, _street(), k=1, minutes=(15,), min_floor_area_m2=500)
+    with pytest.raises(SpatialError, match=r"^allowed_land_use filters a candidates layer"):
+        site_stations(homes, stations, _street(), k=1, minutes=(15,), allowed_land_use=["public"])
+    edges_frame(_street())[["geometry"]].to_file(tmp_path / "street.gpkg")
+    homes.to_file(tmp_path / "homes.gpkg")
+    stations.to_file(tmp_path / "stations.gpkg")
+    code = main(["site", str(tmp_path / "street.gpkg"), str(tmp_path / "stations.gpkg"), str(tmp_path / "homes.gpkg"),
+                 "--k", "1", "--min-floor-area-m2", "500", "--out", str(tmp_path / "s.gpkg")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1
+    assert err.endswith("give --candidates FILE or leave out --min-floor-area-m2")
+    assert not (tmp_path / "s.gpkg").exists()

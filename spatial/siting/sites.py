@@ -232,6 +232,11 @@ def site_stations(
         raise SpatialError(f"k must be a whole number >= 1, got {k!r}")
     if target is not None and not (0 < target <= 1):
         raise SpatialError(f"target is a share of households in (0, 1], e.g. 0.99; got {target!r}")
+    if candidates is None and (min_floor_area_m2 is not None or allowed_land_use is not None):
+        opt = "min_floor_area_m2" if min_floor_area_m2 is not None else "allowed_land_use"
+        raise SpatialError(f"{opt} filters a candidates layer (floor_area_m2, land_use), but none is given and the "
+                           f"network nodes sited instead have neither: give candidates (spatial site --candidates "
+                           f"FILE) or leave out {opt}")
     if capacity_households is not None and not capacity_households > 0:
         raise SpatialError(f"capacity_households must be > 0, got {capacity_households!r}")
     if not isinstance(network, WalkNetwork):
