@@ -185,7 +185,8 @@ def test_site_reads_the_candidates_floor_area_under_its_chinese_name_as_typed(fi
     assert main(args + ["--min-floor-area-m2", "500"]) == 0
     assert gpd.read_file(tmp_path / "s.gpkg", layer="sites")["candidate_id"].tolist() == ["K3"]
     report = gpd.read_file(tmp_path / "s.gpkg", layer="report").query("layer == 'candidates'")
-    assert report[["row_id", "problem"]].values.tolist() == [["K2", "floor area 300 m² < 500 m²"]]
+    assert report[["row_id", "problem"]].values.tolist() == [["K2", "floor area 300 m² < 500 m²"],
+                                                             ["K1", "reaches no uncovered household within 120m"]]
     capsys.readouterr()
     cand.drop(columns="建筑面积").to_file(tmp_path / "cand.gpkg")
     assert main(args + ["--min-floor-area-m2", "500"]) == 2

@@ -80,6 +80,10 @@ def _cmd_site(args: argparse.Namespace) -> int:
     from spatial.siting.sites import site_stations
 
     bands = _band(args.band)
+    if args.min_floor_area_m2 is not None and args.candidates is None:  # network nodes have no floor area
+        raise SpatialError("--min-floor-area-m2 filters the --candidates layer by floor area, but none is given and "
+                           "the network nodes sited instead have none: give --candidates FILE or leave out "
+                           "--min-floor-area-m2")
     inputs = {"NETWORK": args.network, "STATIONS": args.stations, "DEMAND": args.demand,
               "--candidates": args.candidates}
     check_inputs(inputs, suffixes={"NETWORK": NETWORK_SUFFIXES + LAYER_SUFFIXES})

@@ -33,14 +33,13 @@ from spatial.core.checks import (
     AREA_UNITS,
     Report,
     check_households,
-    natural_key,
     numbers_from_text,
     reason_zh,
     require_columns,
     require_crs,
     require_unique,
 )
-from spatial.core.errors import ColumnError, SpatialError
+from spatial.core.errors import ColumnError, DuplicateIdError, SpatialError
 from spatial.coverage._shift import shift_hint
 from spatial.coverage._stationcheck import check_station_snaps
 from spatial.coverage.bands import DEFAULT_SPEED_KMH, Band, make_bands
@@ -57,6 +56,11 @@ from spatial.network.read import read_network
 from spatial.network.routing import nearest_source, nearest_source_timed, source_target_pairs
 from spatial.network.snapping import Snap, layer_xy, snap_points, snap_walks
 from spatial.siting import _cover, _exact
+from spatial.siting._outputs import before_after as _before_after
+from spatial.siting._outputs import demand_frame as _demand_frame
+from spatial.siting._outputs import served_per_point as _served_per_point
+from spatial.siting._outputs import sites_frame as _sites_frame
+from spatial.siting._outputs import unreachable as _unreachable
 
 logger = logging.getLogger(__name__)
 
@@ -229,6 +233,11 @@ def site_stations(
         raise SpatialError(f"k must be a whole number >= 1, got {k!r}")
     if target is not None and not (0 < target <= 1):
         raise SpatialError(f"target is a share of households in (0, 1], e.g. 0.99; got {target!r}")
+    if candidates is None and (min_floor_area_m2 is not None or allowed_land_use is not None):
+        opt = "min_floor_area_m2" if min_floor_area_m2 is not None else "allowed_land_use"
+        raise SpatialError(f"{opt} filters a candidates layer (floor_area_m2, land_use), but none is given and the "
+                           f"network nodes sited instead have neither: give candidates (spatial site --candidates "
+                           f"FILE) or leave out {opt}")
     if capacity_households is not None and not capacity_households > 0:
         raise SpatialError(f"capacity_households must be > 0, got {capacity_households!r}")
     if not isinstance(network, WalkNetwork):
@@ -298,6 +307,11 @@ def site_stations(
                 a.nnz, the_band.label)
 
     prob = _cover.reduce_problem(a, hh, covered)
+    if candidates is not None:  # on the network, but every home within reach is covered or has 0 households
+        for i in np.flatnonzero(csnap.ok & (np.diff(prob.matrix.indptr) == 0)):
+            report.add("candidates", cand[cand_id_col].iloc[i], f"reaches no uncovered household within "
+                       f"{the_band.label}", "not chosen: adds nobody",
+                       zh=(f"{the_band.label}内没有未覆盖的住户", "未选：不新增覆盖"))
     if k is not None:
         plan, optimality = _solve_mclp(prob, int(k), capacity_households, exact, time_limit_s)
     else:
@@ -344,6 +358,11 @@ def _filter_candidates(candidates, id_col, min_area, land_uses, report: Report) 
     require_crs(candidates, "candidates")
     require_columns(candidates, [id_col], "candidates")
     require_unique(candidates, id_col, "candidates")
+    text = candidates[id_col].astype(object).map(str).str.strip()  # as the sites and report layers write them
+    if text.duplicated().any():  # 1 and '1' from a spreadsheet: two sites both written as candidate 1
+        same = candidates[id_col][text.duplicated(keep=False)].tolist()
+        raise DuplicateIdError(f"'candidates' column '{id_col}' holds ids that are the same once written as "
+                               f"text: {', '.join(repr(v) for v in same[:10])}; give every row its own id")
     keep = np.ones(len(candidates), bool)
     ids = candidates[id_col].to_numpy()
     if min_area is not None:
@@ -487,105 +506,3 @@ def _solve_lscp(prob, target, capacity, exact, time_limit_s):
         if np.isfinite(bound):
             info["plan_gap_pct"] = 100.0 * (len(plan.chosen) - bound) / bound if bound > 0 else 0.0
     return plan, info
-
-
-# --------------------------------------------------------------------------------------- outputs
-
-
-def _served_per_point(prob, a, hh, pop, covered, plan, capacity):
-    """Households of each point served by the new sites, the plan position of its (main) serving
-    site or -1, and the households and population each site adds."""
-    n, p = len(hh), len(plan.chosen)
-    site_pos = np.full(n, -1, np.int64)
-    pop0 = np.nan_to_num(pop)
-    if not p:
-        return np.zeros(n), site_pos, np.zeros(0), np.zeros(0)
-    if capacity is None:
-        sub = a[plan.chosen].tocsc()
-        sub.sort_indices()
-        new = (np.diff(sub.indptr) > 0) & ~covered
-        site_pos[new] = sub.indices[sub.indptr[:-1][new]]  # best-ranked site reaching the point
-        served = np.where(new, hh, 0.0)
-        gain_hh = np.bincount(site_pos[new], weights=hh[new], minlength=p)
-        gain_pop = np.bincount(site_pos[new], weights=pop0[new], minlength=p)
-        return served, site_pos, gain_hh, gain_pop
-    gain_hh, rows, groups, flow = _cover.assign_capacity(prob, plan.chosen, capacity, return_flows=True)
-    g = prob.group_of
-    inm = g >= 0
-    w_g = np.maximum(prob.weight, 1e-300)
-    share_g = np.bincount(groups, weights=flow, minlength=len(prob.weight)) / w_g
-    served = np.zeros(n)
-    served[inm] = hh[inm] * share_g[g[inm]]
-    pop_per_hh_g = np.bincount(g[inm], weights=pop0[inm], minlength=len(prob.weight)) / w_g
-    gain_pop = np.bincount(rows, weights=flow * pop_per_hh_g[groups], minlength=p)
-    # the site serving most of each group names its points
-    best = pd.DataFrame({"g": groups, "r": rows, "f": flow})
-    best = best[best["f"] > 1e-9].sort_values(["g", "f"], ascending=[True, False]).drop_duplicates("g")
-    site_of_g = np.full(len(prob.weight), -1, np.int64)
-    site_of_g[best["g"].to_numpy()] = best["r"].to_numpy()
-    site_pos[inm] = site_of_g[g[inm]]
-    return served, site_pos, gain_hh, gain_pop
-
-
-def _sites_frame(cand, id_col, plan, gain_hh, gain_pop, has_pop, prob, crs) -> gpd.GeoDataFrame:
-    p = len(plan.chosen)
-    total = prob.total if prob.total > 0 else 1.0
-    rows = cand.iloc[plan.chosen].copy()
-    if rows.crs is not None and crs is not None:
-        rows = rows.to_crs(crs)
-    geo = rows.geometry.name
-    rows.insert(0, "site_id", [f"NEW{r + 1:03d}" for r in range(p)])
-    rows.insert(1, "rank", np.arange(1, p + 1))
-    if id_col != "candidate_id":
-        rows.insert(2, "candidate_id", rows[id_col].to_numpy())
-    rows["gain_households"] = gain_hh
-    rows["gain_population"] = gain_pop if has_pop else np.nan
-    rows["cum_coverage_pct"] = 100.0 * (prob.base + np.cumsum(gain_hh)) / total
-    first = ["site_id", "rank", "candidate_id", "gain_households", "gain_population", "cum_coverage_pct"]
-    rows = rows[first + [c for c in rows.columns if c not in first and c != geo] + [geo]]
-    # numbered 0..p-1: the candidates' own row numbers would be written as a stray 'index' column
-    return gpd.GeoDataFrame(rows.reset_index(drop=True), geometry=geo, crs=crs)
-
-
-def _demand_frame(demand, covered, hh, served_hh, site_pos, sites, capacity) -> gpd.GeoDataFrame:
-    out = demand.copy()
-    names = sites["site_id"].to_numpy(dtype=object)
-    new = site_pos >= 0
-    if capacity is not None:  # covered after only when all its households are served
-        new &= served_hh >= hh - 1e-6
-    out["covered_before"] = covered
-    out["covered_after"] = covered | new
-    out["new_site"] = np.array([names[q] if q >= 0 else None for q in site_pos], dtype=object)
-    out["new_households_served"] = served_hh
-    return out
-
-
-def _unreachable(demand, a, covered, dsnap, band) -> gpd.GeoDataFrame:
-    reached = np.diff(a.tocsc().indptr) > 0
-    mask = ~covered & ~reached
-    out = demand[mask].copy()
-    reason = np.where(dsnap.ok[mask], f"no candidate within {band.label}", dsnap.reason[mask].astype(str))
-    out["reason"] = reason
-    return out
-
-
-def _before_after(demand, hh, covered, served_hh) -> pd.DataFrame:
-    before = np.where(covered, hh, 0.0)
-    after = before + served_hh
-    frame = pd.DataFrame({"households": hh, "before": before, "after": after}, index=demand.index)
-    rows = []
-
-    def add(level, key, g):
-        total = g["households"].sum()
-        pct_b = 100.0 * g["before"].sum() / total if total > 0 else np.nan
-        pct_a = 100.0 * g["after"].sum() / total if total > 0 else np.nan
-        rows.append({"level": level, "id": str(key), "households": total, "pct_before": pct_b,
-                     "pct_after": pct_a})
-
-    add("overall", "all", frame)
-    for level, col in (("community", "community_id"), ("grid", "grid_id")):
-        if col in demand.columns:
-            groups = dict(iter(frame.groupby(demand[col].astype(str).to_numpy(), sort=False)))
-            for key in sorted(groups, key=natural_key):  # communities 1, 2 ... 10, as the coverage summary
-                add(level, key, groups[key])
-    return pd.DataFrame(rows, columns=["level", "id", "households", "pct_before", "pct_after"])

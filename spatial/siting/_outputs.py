@@ -1,0 +1,124 @@
+"""Output frames of new-station siting (split from :mod:`spatial.siting.sites`): the households each
+new site serves, the sites, the demand after, the homes no candidate reaches, and the before/after table.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from spatial.core.checks import natural_key
+from spatial.siting import _cover
+
+__all__ = ["served_per_point", "sites_frame", "demand_frame", "unreachable", "before_after"]
+
+
+def served_per_point(prob, a, hh, pop, covered, plan, capacity):
+    """Households of each point served by the new sites, the plan position of its (main) serving
+    site or -1, and the households and population each site adds."""
+    n, p = len(hh), len(plan.chosen)
+    site_pos = np.full(n, -1, np.int64)
+    pop0 = np.nan_to_num(pop)
+    if not p:
+        return np.zeros(n), site_pos, np.zeros(0), np.zeros(0)
+    if capacity is None:
+        sub = a[plan.chosen].tocsc()
+        sub.sort_indices()
+        new = (np.diff(sub.indptr) > 0) & ~covered
+        site_pos[new] = sub.indices[sub.indptr[:-1][new]]  # best-ranked site reaching the point
+        served = np.where(new, hh, 0.0)
+        gain_hh = np.bincount(site_pos[new], weights=hh[new], minlength=p)
+        gain_pop = np.bincount(site_pos[new], weights=pop0[new], minlength=p)
+        return served, site_pos, gain_hh, gain_pop
+    gain_hh, rows, groups, flow = _cover.assign_capacity(prob, plan.chosen, capacity, return_flows=True)
+    g = prob.group_of
+    inm = g >= 0
+    w_g = np.maximum(prob.weight, 1e-300)
+    share_g = np.bincount(groups, weights=flow, minlength=len(prob.weight)) / w_g
+    served = np.zeros(n)
+    served[inm] = hh[inm] * share_g[g[inm]]
+    pop_per_hh_g = np.bincount(g[inm], weights=pop0[inm], minlength=len(prob.weight)) / w_g
+    gain_pop = np.bincount(rows, weights=flow * pop_per_hh_g[groups], minlength=p)
+    # the site serving most of each group names its points
+    best = pd.DataFrame({"g": groups, "r": rows, "f": flow})
+    best = best[best["f"] > 1e-9].sort_values(["g", "f"], ascending=[True, False]).drop_duplicates("g")
+    site_of_g = np.full(len(prob.weight), -1, np.int64)
+    site_of_g[best["g"].to_numpy()] = best["r"].to_numpy()
+    site_pos[inm] = site_of_g[g[inm]]
+    # homes of 0 households left the model but are covered by any site reaching them, as without capacity
+    sub = a[plan.chosen].tocsc()
+    sub.sort_indices()
+    zero = (np.diff(sub.indptr) > 0) & ~covered & (hh <= 0)
+    site_pos[zero] = sub.indices[sub.indptr[:-1][zero]]
+    return served, site_pos, gain_hh, gain_pop
+
+
+def sites_frame(cand, id_col, plan, gain_hh, gain_pop, has_pop, prob, crs) -> gpd.GeoDataFrame:
+    """The chosen candidates in rank order with ``site_id, rank, candidate_id, gain_households,
+    gain_population, cum_coverage_pct`` first, then their own columns; in ``crs``."""
+    p = len(plan.chosen)
+    total = prob.total if prob.total > 0 else 1.0
+    rows = cand.iloc[plan.chosen].copy()
+    if rows.crs is not None and crs is not None:
+        rows = rows.to_crs(crs)
+    geo = rows.geometry.name
+    rows.insert(0, "site_id", [f"NEW{r + 1:03d}" for r in range(p)])
+    rows.insert(1, "rank", np.arange(1, p + 1))
+    if id_col != "candidate_id":
+        rows.insert(2, "candidate_id", rows[id_col].to_numpy())
+    rows["gain_households"] = gain_hh
+    rows["gain_population"] = gain_pop if has_pop else np.nan
+    rows["cum_coverage_pct"] = 100.0 * (prob.base + np.cumsum(gain_hh)) / total
+    first = ["site_id", "rank", "candidate_id", "gain_households", "gain_population", "cum_coverage_pct"]
+    rows = rows[first + [c for c in rows.columns if c not in first and c != geo] + [geo]]
+    # numbered 0..p-1: the candidates' own row numbers would be written as a stray 'index' column
+    return gpd.GeoDataFrame(rows.reset_index(drop=True), geometry=geo, crs=crs)
+
+
+def demand_frame(demand, covered, hh, served_hh, site_pos, sites, capacity) -> gpd.GeoDataFrame:
+    """The demand with ``covered_before``, ``covered_after``, ``new_site`` and ``new_households_served``."""
+    out = demand.copy()
+    names = sites["site_id"].to_numpy(dtype=object)
+    new = site_pos >= 0
+    if capacity is not None:  # covered after only when all its households are served
+        new &= served_hh >= hh - 1e-6
+    out["covered_before"] = covered
+    out["covered_after"] = covered | new
+    out["new_site"] = np.array([names[q] if q >= 0 else None for q in site_pos], dtype=object)
+    out["new_households_served"] = served_hh
+    return out
+
+
+def unreachable(demand, a, covered, dsnap, band) -> gpd.GeoDataFrame:
+    """Demand rows not covered now that no candidate reaches, with their ``reason``."""
+    reached = np.diff(a.tocsc().indptr) > 0
+    mask = ~covered & ~reached
+    out = demand[mask].copy()
+    reason = np.where(dsnap.ok[mask], f"no candidate within {band.label}", dsnap.reason[mask].astype(str))
+    out["reason"] = reason
+    return out
+
+
+def before_after(demand, hh, covered, served_hh) -> pd.DataFrame:
+    """Households and covered share before and after, overall and per community and grid."""
+    before = np.where(covered, hh, 0.0)
+    after = before + served_hh
+    frame = pd.DataFrame({"households": hh, "before": before, "after": after}, index=demand.index)
+    rows = []
+
+    def add(level, key, g):
+        total = g["households"].sum()
+        pct_b = 100.0 * g["before"].sum() / total if total > 0 else np.nan
+        pct_a = 100.0 * g["after"].sum() / total if total > 0 else np.nan
+        rows.append({"level": level, "id": str(key), "households": total, "pct_before": pct_b,
+                     "pct_after": pct_a})
+
+    add("overall", "all", frame)
+    for level, col in (("community", "community_id"), ("grid", "grid_id")):
+        if col in demand.columns:  # homes in none: '(none)', as coverage_summary names them (not dropped)
+            key = demand[col].astype(object).where(demand[col].notna(), "(none)").astype(str)
+            groups = dict(iter(frame.groupby(key.to_numpy(), sort=False)))
+            for key in sorted(groups, key=natural_key):  # communities 1, 2 ... 10, as the coverage summary
+                add(level, key, groups[key])
+    return pd.DataFrame(rows, columns=["level", "id", "households", "pct_before", "pct_after"])
