@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # networkx only for graphs given in Python
     import networkx as nx
 
 from spatial.core.errors import CRSError, InputFileError, NetworkError
-from spatial.network._junctions import end_nodes, join_t_junctions, split_at_shared
+from spatial.network._junctions import LEVEL_KEYS, end_nodes, join_t_junctions, line_levels, split_at_shared
 from spatial.network._walkfilter import (
     FEATURE_KEYS,
     TAG_KEYS,
@@ -385,7 +385,7 @@ def _line_tags(lines: pd.DataFrame) -> pd.DataFrame:
         extra = [parse(s) for s in lines["tags"]]
     out = {}
     has_extra = any(extra)  # pyogrio reads every absent tag as "" at once
-    for key in (*_READ_KEYS, *FEATURE_KEYS):
+    for key in (*_READ_KEYS, *FEATURE_KEYS, *LEVEL_KEYS):
         if key in lines:
             try:  # once per distinct value
                 codes, uniques = pd.factorize(lines[key].reset_index(drop=True), use_na_sentinel=False)
@@ -424,7 +424,7 @@ def _tag_columns(lines: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, dict[str, s
     renamed: dict[str, str] = {}
     for col in lines.columns:
         key = str(col).strip().lower()
-        if key in (*_READ_KEYS, *FEATURE_KEYS) and key not in present and key not in renamed.values():
+        if key in (*_READ_KEYS, *FEATURE_KEYS, *LEVEL_KEYS) and key not in present and key not in renamed.values():
             renamed[col] = key
     if "highway" not in present and "highway" not in renamed.values() and "fclass" in present:
         renamed["fclass"] = "highway"
@@ -472,7 +472,7 @@ def from_lines(lines: gpd.GeoDataFrame, metric, *, tolerance_m: float = 0.1, lay
         raise NetworkError(f"network '{layer}': row {row} has a coordinate that is not a finite number "
                            f"({coords[bad][0].tolist()}: NaN or infinite, a broken export or a failed "
                            "reprojection); fix or delete that line")
-    parts, n_joined, crossings = join_t_junctions(parts, tolerance_m)
+    parts, n_joined, crossings, apart = join_t_junctions(parts, tolerance_m, line_levels(tags)[part_row])
     notes = []
     if renamed:
         said = ", ".join(f"'{a}' as {b}" for a, b in renamed.items())
@@ -485,6 +485,13 @@ def from_lines(lines: gpd.GeoDataFrame, metric, *, tolerance_m: float = 0.1, lay
         notes.append(("t-junctions", f"{what} on another line between its vertices",
                       "joined there (a vertex added to the other line), as a junction drawn in a GIS is",
                       (f"{n_joined} 处线端或节点落在另一条线的两个节点之间", "已在该处连通（在另一条线上补一个节点），与 GIS 中画出的路口一致")))
+    if apart:
+        what = "1 line end or vertex lay" if apart == 1 else f"{apart} line ends or vertices lay"
+        notes.append(("levels", f"{what} on a line at another level (layer, bridge or tunnel tags)",
+                      "not joined (a street over a tunnel, a path under a bridge); if they meet, give both "
+                      "the same layer or a shared vertex",
+                      (f"{apart} 处线端或节点落在另一层（layer、bridge、tunnel 标签）的线上",
+                       "未连通（隧道上方的街道、桥下的小路）；如确实相连，请设为同一 layer 或共用节点")))
     if crossings:
         where = "1 place where two lines cross" if crossings == 1 else f"{crossings} places where two lines cross"
         notes.append(("crossings", f"{where} with no vertex of either there",
