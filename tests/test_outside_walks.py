@@ -104,3 +104,34 @@ def test_a_footway_ending_over_a_tunnel_does_not_walk_into_it(style, tmp_path):
     out = walking_coverage(homes, stations, plain, meters=[1000], max_off_network_m=None)
     assert out["walk_m"].iloc[0] == pytest.approx(3 + 50 + 200 + 3, abs=0.01)
     assert "levels" not in set(plain.report["row_id"])
+
+
+# ------------------------------------------------- 2: bad network files say which file and what to do
+
+
+def test_bad_network_files_name_the_file_and_what_to_do(tmp_path):
+    """A GraphML whose node has no x/y said only "network node 2 has no 'x'/'y' attribute" (no
+    file, no fix); an unreadable .graphml and an .osm without ways named the file but not what to
+    give instead. Each is now one line naming the file and what to do."""
+    from spatial.core.errors import InputFileError, NetworkError
+
+    g = nx.MultiDiGraph(crs="EPSG:4326")
+    g.add_node(1, x=114.0, y=22.5)
+    g.add_node(2, y=22.501)
+    g.add_edge(1, 2, highway="footway")
+    nx.write_graphml(g, tmp_path / "no_xy.graphml")
+    with pytest.raises(NetworkError, match=r"network file .*no_xy\.graphml: network node '2' has no 'x'/'y' "
+                                           r"attribute.*give every node its x"):
+        read_network(tmp_path / "no_xy.graphml")
+
+    (tmp_path / "notes.graphml").write_text("not xml", encoding="utf-8")
+    with pytest.raises(InputFileError, match=r"cannot read network file .*notes\.graphml: .*saved by "
+                                             r"osmnx\.save_graphml"):
+        read_network(tmp_path / "notes.graphml")
+
+    (tmp_path / "points.osm").write_text(
+        '<?xml version="1.0"?><osm version="0.6"><node id="1" lat="22.5" lon="114.0"/></osm>', encoding="utf-8")
+    with pytest.raises(NetworkError, match=r"points\.osm' has no walkable edges: .*export an extract with its "
+                                           r"streets") as info:
+        read_network(tmp_path / "points.osm")
+    assert "\n" not in str(info.value)

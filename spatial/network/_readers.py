@@ -123,7 +123,8 @@ def from_graph(graph: nx.Graph, *, crs=None, rules: Mapping | None = None) -> Lo
         if "x" not in data or "y" not in data:
             raise NetworkError(
                 f"network node {node!r} has no 'x'/'y' attribute; a graph needs node coordinates "
-                "(as osmnx graphs have)"
+                "(as osmnx graphs have): give every node its x (longitude or easting) and y, or save the "
+                "graph again with osmnx.save_graphml"
             )
         ids.append(node)
         xs.append(float(data["x"]))
@@ -213,9 +214,13 @@ def from_graphml(path: Path, *, rules: Mapping | None = None) -> Loaded:
         try:
             graph = nx.read_graphml(path, force_multigraph=True)
         except Exception:  # noqa: BLE001 - not GraphML at all: say what osmnx said
-            raise InputFileError(f"cannot read network file {path}: {exc}") from exc
+            raise InputFileError(f"cannot read network file {path}: {exc}; give a GraphML file saved by "
+                                 "osmnx.save_graphml or networkx.write_graphml") from exc
         logger.info("network file %s is not osmnx's GraphML (%s); read with networkx", path, exc)
-    return from_graph(graph, rules=rules)
+    try:
+        return from_graph(graph, rules=rules)
+    except NetworkError as exc:  # the graph's fault is the file's: name it
+        raise NetworkError(f"network file {path}: {exc}") from exc
 
 
 # --------------------------------------------------------------------------- OSM files
@@ -271,7 +276,8 @@ def from_osm(path: Path, *, rules: Mapping | None = None) -> Loaded:
                            shapely.from_wkb(np.asarray(other_wkb, dtype=object)), "EPSG:4326")
     if not ids:
         raise NetworkError(f"network '{path}' has no walkable edges: it holds no ways with a highway tag"
-                           f" ({len(other_ids)} other ways)")
+                           f" ({len(other_ids)} other ways); export an extract with its streets (ways tagged "
+                           "highway=*), e.g. from Geofabrik or osmnx's save_graph_xml")
     frame = pd.DataFrame(tag_rows).fillna("")
     reason = drop_reasons(frame, **(rules or {}))
     way_ids = np.asarray(ids, np.int64)
