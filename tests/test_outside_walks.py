@@ -135,3 +135,25 @@ def test_bad_network_files_name_the_file_and_what_to_do(tmp_path):
                                            r"streets") as info:
         read_network(tmp_path / "points.osm")
     assert "\n" not in str(info.value)
+
+
+def test_graph_without_a_crs_is_told_what_works(tmp_path):
+    """A graph (or .graphml) without ``crs`` was told to "set G.graph['crs'] ... or pass crs=...";
+    but read_network(graph, crs='EPSG:32650') stops with the same error (``crs=`` is the CRS to
+    project to, not the graph's), and the file was not named. The message now gives only the fix
+    that works, and names the file."""
+    from spatial.core.errors import CRSError
+
+    g = nx.MultiDiGraph()
+    g.add_node(0, x=X0, y=Y0)
+    g.add_node(1, x=X0 + 100, y=Y0)
+    g.add_edge(0, 1, highway="footway")
+    with pytest.raises(CRSError, match=r"has no CRS .*set it with G\.graph\['crs'\]") as info:
+        read_network(g, crs=UTM)
+    assert "pass crs" not in str(info.value)
+    nx.write_graphml(g, tmp_path / "no_crs.graphml")
+    with pytest.raises(CRSError, match=r"network file .*no_crs\.graphml: the network graph has no CRS.*save it "
+                                       r"again with osmnx\.save_graphml"):
+        read_network(tmp_path / "no_crs.graphml")
+    g.graph["crs"] = UTM  # what the message says to do
+    assert read_network(g).length_m.sum() == pytest.approx(100.0)

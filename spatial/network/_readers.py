@@ -116,7 +116,8 @@ def from_graph(graph: nx.Graph, *, crs=None, rules: Mapping | None = None) -> Lo
     if src_crs is None:
         raise CRSError(
             "the network graph has no CRS (graph.graph['crs'] is missing); set it with "
-            "G.graph['crs'] = 'EPSG:4326' (or the CRS the x/y are in) or pass crs=..."
+            "G.graph['crs'] = 'EPSG:4326' (or the CRS the x/y are in; a file: then save it again with "
+            "osmnx.save_graphml)"
         )
     ids, xs, ys = [], [], []
     for node, data in graph.nodes(data=True):
@@ -219,8 +220,8 @@ def from_graphml(path: Path, *, rules: Mapping | None = None) -> Loaded:
         logger.info("network file %s is not osmnx's GraphML (%s); read with networkx", path, exc)
     try:
         return from_graph(graph, rules=rules)
-    except NetworkError as exc:  # the graph's fault is the file's: name it
-        raise NetworkError(f"network file {path}: {exc}") from exc
+    except (NetworkError, CRSError) as exc:  # the graph's fault is the file's: name it
+        raise type(exc)(f"network file {path}: {exc}") from exc
 
 
 # --------------------------------------------------------------------------- OSM files
