@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # networkx only for graphs given in Python
     import networkx as nx
 
 from spatial.core.errors import CRSError, InputFileError, NetworkError
-from spatial.network._junctions import end_nodes, join_t_junctions, split_at_shared
+from spatial.network._junctions import LEVEL_KEYS, end_nodes, join_t_junctions, line_levels, split_at_shared
 from spatial.network._walkfilter import (
     FEATURE_KEYS,
     TAG_KEYS,
@@ -116,14 +116,16 @@ def from_graph(graph: nx.Graph, *, crs=None, rules: Mapping | None = None) -> Lo
     if src_crs is None:
         raise CRSError(
             "the network graph has no CRS (graph.graph['crs'] is missing); set it with "
-            "G.graph['crs'] = 'EPSG:4326' (or the CRS the x/y are in) or pass crs=..."
+            "G.graph['crs'] = 'EPSG:4326' (or the CRS the x/y are in; a file: then save it again with "
+            "osmnx.save_graphml)"
         )
     ids, xs, ys = [], [], []
     for node, data in graph.nodes(data=True):
         if "x" not in data or "y" not in data:
             raise NetworkError(
                 f"network node {node!r} has no 'x'/'y' attribute; a graph needs node coordinates "
-                "(as osmnx graphs have)"
+                "(as osmnx graphs have): give every node its x (longitude or easting) and y, or save the "
+                "graph again with osmnx.save_graphml"
             )
         ids.append(node)
         xs.append(float(data["x"]))
@@ -213,9 +215,13 @@ def from_graphml(path: Path, *, rules: Mapping | None = None) -> Loaded:
         try:
             graph = nx.read_graphml(path, force_multigraph=True)
         except Exception:  # noqa: BLE001 - not GraphML at all: say what osmnx said
-            raise InputFileError(f"cannot read network file {path}: {exc}") from exc
+            raise InputFileError(f"cannot read network file {path}: {exc}; give a GraphML file saved by "
+                                 "osmnx.save_graphml or networkx.write_graphml") from exc
         logger.info("network file %s is not osmnx's GraphML (%s); read with networkx", path, exc)
-    return from_graph(graph, rules=rules)
+    try:
+        return from_graph(graph, rules=rules)
+    except (NetworkError, CRSError) as exc:  # the graph's fault is the file's: name it
+        raise type(exc)(f"network file {path}: {exc}") from exc
 
 
 # --------------------------------------------------------------------------- OSM files
@@ -271,7 +277,8 @@ def from_osm(path: Path, *, rules: Mapping | None = None) -> Loaded:
                            shapely.from_wkb(np.asarray(other_wkb, dtype=object)), "EPSG:4326")
     if not ids:
         raise NetworkError(f"network '{path}' has no walkable edges: it holds no ways with a highway tag"
-                           f" ({len(other_ids)} other ways)")
+                           f" ({len(other_ids)} other ways); export an extract with its streets (ways tagged "
+                           "highway=*), e.g. from Geofabrik or osmnx's save_graph_xml")
     frame = pd.DataFrame(tag_rows).fillna("")
     reason = drop_reasons(frame, **(rules or {}))
     way_ids = np.asarray(ids, np.int64)
@@ -385,7 +392,7 @@ def _line_tags(lines: pd.DataFrame) -> pd.DataFrame:
         extra = [parse(s) for s in lines["tags"]]
     out = {}
     has_extra = any(extra)  # pyogrio reads every absent tag as "" at once
-    for key in (*_READ_KEYS, *FEATURE_KEYS):
+    for key in (*_READ_KEYS, *FEATURE_KEYS, *LEVEL_KEYS):
         if key in lines:
             try:  # once per distinct value
                 codes, uniques = pd.factorize(lines[key].reset_index(drop=True), use_na_sentinel=False)
@@ -424,7 +431,7 @@ def _tag_columns(lines: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, dict[str, s
     renamed: dict[str, str] = {}
     for col in lines.columns:
         key = str(col).strip().lower()
-        if key in (*_READ_KEYS, *FEATURE_KEYS) and key not in present and key not in renamed.values():
+        if key in (*_READ_KEYS, *FEATURE_KEYS, *LEVEL_KEYS) and key not in present and key not in renamed.values():
             renamed[col] = key
     if "highway" not in present and "highway" not in renamed.values() and "fclass" in present:
         renamed["fclass"] = "highway"
@@ -472,7 +479,7 @@ def from_lines(lines: gpd.GeoDataFrame, metric, *, tolerance_m: float = 0.1, lay
         raise NetworkError(f"network '{layer}': row {row} has a coordinate that is not a finite number "
                            f"({coords[bad][0].tolist()}: NaN or infinite, a broken export or a failed "
                            "reprojection); fix or delete that line")
-    parts, n_joined, crossings = join_t_junctions(parts, tolerance_m)
+    parts, n_joined, crossings, apart = join_t_junctions(parts, tolerance_m, line_levels(tags)[part_row])
     notes = []
     if renamed:
         said = ", ".join(f"'{a}' as {b}" for a, b in renamed.items())
@@ -485,6 +492,13 @@ def from_lines(lines: gpd.GeoDataFrame, metric, *, tolerance_m: float = 0.1, lay
         notes.append(("t-junctions", f"{what} on another line between its vertices",
                       "joined there (a vertex added to the other line), as a junction drawn in a GIS is",
                       (f"{n_joined} 处线端或节点落在另一条线的两个节点之间", "已在该处连通（在另一条线上补一个节点），与 GIS 中画出的路口一致")))
+    if apart:
+        what = "1 line end or vertex lay" if apart == 1 else f"{apart} line ends or vertices lay"
+        notes.append(("levels", f"{what} on a line at another level (layer, bridge or tunnel tags)",
+                      "not joined (a street over a tunnel, a path under a bridge); if they meet, give both "
+                      "the same layer or a shared vertex",
+                      (f"{apart} 处线端或节点落在另一层（layer、bridge、tunnel 标签）的线上",
+                       "未连通（隧道上方的街道、桥下的小路）；如确实相连，请设为同一 layer 或共用节点")))
     if crossings:
         where = "1 place where two lines cross" if crossings == 1 else f"{crossings} places where two lines cross"
         notes.append(("crossings", f"{where} with no vertex of either there",
