@@ -119,3 +119,18 @@ def test_the_demo_writes_a_kmz_of_its_grids_stations_gaps_and_sites(demo_outputs
     for folder, layer in (("网格", "grids"), ("党群服务站", "stations"), ("覆盖盲区", "gaps"), ("建议新站点", "sites")):
         assert len(folders[folder]) == len(gpd.read_file(out["results.gpkg"], layer=layer))
     assert all("户数: " in d for _, d, _ in folders["网格"])
+
+
+def test_a_column_holding_the_end_of_a_cdata_section_is_written_as_it_reads(tmp_path):
+    # LIBKML wraps a column's text in <![CDATA[...]]> as it is: a station noted 'a]]>b' ended the
+    # section early and the KMZ was no XML at all ("not well-formed"). Read back, every value is
+    # as given, and '<', '&' still pass.
+    import pyogrio
+
+    stations = gpd.GeoDataFrame({"station_id": ["S1", "S2"], "note": ["a]]>b", "<见> & ]]"], "n": [1, 2]},
+                                geometry=[Point(114.0, 22.5), Point(114.1, 22.5)], crs=4326)
+    path = write_kml({"stations": stations}, tmp_path / "s.kmz", fields={"stations": ["note", "n"]})
+    ET.fromstring(zipfile.ZipFile(path).read("doc.kml"))  # well-formed
+    back = pyogrio.read_dataframe(path)
+    assert back["note"].tolist() == ["a]]>b", "<见> & ]]"]
+    assert back["description"].tolist()[0].startswith("note: a]]&gt;b")

@@ -122,6 +122,10 @@ def write_kml(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, *,
     return path
 
 
+#: A character of Unicode's private use area standing in for the ``>`` of ``]]>`` while LIBKML writes.
+_GT = "\ue000"
+
+
 def _name_folders(kml: Path, names: list[str]) -> None:
     """Give the folders GDAL wrote as ``layer1``, ``layer2`` ... their names, and each its schema.
 
@@ -133,6 +137,9 @@ def _name_folders(kml: Path, names: list[str]) -> None:
     schemas are at the top as no columns.
     """
     tree = ET.parse(kml)
+    for el in tree.getroot().iter():  # the '>' of a ']]>' in a column's text (``_in_cdata``)
+        if el.text and _GT in el.text:
+            el.text = el.text.replace(_GT, ">")
     root = tree.getroot().find(f"{_KML}Document")
     if root is None:
         return
@@ -170,8 +177,16 @@ def _placemarks(gdf: gpd.GeoDataFrame, name_col: str | None, cols: list[str], la
                            crs=gdf.crs, index=gdf.index)
     for c in cols:
         if c not in ("Name", "description"):
-            out[c] = gdf[c].to_numpy()
+            out[c] = gdf[c].map(_in_cdata).to_numpy() if not pd.api.types.is_numeric_dtype(gdf[c]) else gdf[c].to_numpy()
     return out.reset_index(drop=True)
+
+
+def _in_cdata(value):
+    """Text as LIBKML can write it: LIBKML puts a column's text in ``<![CDATA[...]]>`` as it is, so a
+    ``]]>`` inside ended the section early (a station noted ``a]]>b`` made the file no XML at all).
+    Its ``>`` is written as :data:`_GT` and put back by :func:`_name_folders`, which writes the
+    document again with the text escaped."""
+    return value.replace("]]>", "]]" + _GT) if isinstance(value, str) else value
 
 
 def _missing(value) -> bool:
