@@ -45,3 +45,37 @@ def test_a_key_like_no_known_one_gets_no_guess(tmp_path):
     with pytest.raises(SpatialError, match=r"unknown key\(s\) \['colour'\]; known keys") as err:
         load_project(_project_file(tmp_path, _PROJECT + "[grids]\ncolour = 'red'\n"))
     assert "did you mean" not in str(err.value)
+
+
+def test_an_output_folder_reused_without_shapefiles_keeps_none_of_the_earlier_shapefiles_parts(tmp_path):
+    from spatial.core.atomic import atomic_folder
+
+    out = tmp_path / "输出 结果"
+    parts = ["grids.shp", "grids.shx", "grids.dbf", "grids.prj", "grids.cpg", "grids.fields.csv"]
+    with atomic_folder(out) as tmp:  # the first run: shapefile = true (its log lists the .shp)
+        (tmp / "shapefile").mkdir()
+        for name in parts:
+            (tmp / "shapefile" / name).write_text("old")
+        (tmp / "results.gpkg").write_text("old")
+        (tmp / "run_log.json").write_text('{"outputs": ["results.gpkg", "shapefile/grids.shp"]}')
+    (out / "说明.txt").write_text("the planner's own note")
+    with atomic_folder(out) as tmp:  # the second run: shapefile = false
+        (tmp / "results.gpkg").write_text("new")
+        (tmp / "run_log.json").write_text('{"outputs": ["results.gpkg"]}')
+    assert sorted(p.name for p in out.rglob("*")) == ["results.gpkg", "run_log.json", "说明.txt"]
+    assert (out / "results.gpkg").read_text() == "new"
+
+
+def test_an_earlier_shapefile_in_a_folder_holding_the_planners_own_files_leaves_those(tmp_path):
+    from spatial.core.atomic import atomic_folder
+
+    out = tmp_path / "out"
+    with atomic_folder(out) as tmp:
+        (tmp / "shapefile").mkdir()
+        for name in ["units.shp", "units.dbf", "units.shx"]:
+            (tmp / "shapefile" / name).write_text("old")
+        (tmp / "run_log.json").write_text('{"outputs": ["shapefile/units.shp"]}')
+    (out / "shapefile" / "units_edited.shp").write_text("the planner's")
+    with atomic_folder(out) as tmp:
+        (tmp / "run_log.json").write_text('{"outputs": []}')
+    assert sorted(p.name for p in (out / "shapefile").iterdir()) == ["units_edited.shp"]
