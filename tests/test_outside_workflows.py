@@ -1,11 +1,16 @@
 """A planner's grid workflows over weeks: a plan edited outside the tool and redrawn, departmental
 layers merged, and a project file the planner edits by hand between runs."""
 
+import logging
 from pathlib import Path
 
+import geopandas as gpd
+import pandas as pd
 import pytest
+import shapely
 
 from spatial import SpatialError
+from spatial.grids.redraw import redraw_grids
 from spatial.project.config import load_project
 
 _PROJECT = """
@@ -79,3 +84,25 @@ def test_an_earlier_shapefile_in_a_folder_holding_the_planners_own_files_leaves_
     with atomic_folder(out) as tmp:
         (tmp / "run_log.json").write_text('{"outputs": []}')
     assert sorted(p.name for p in (out / "shapefile").iterdir()) == ["units_edited.shp"]
+
+
+def _row_of_eight() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Eight 100 m squares of 100 households in a row, in one community (UTM 50N, Shenzhen)."""
+    units = gpd.GeoDataFrame({"unit_id": [f"U{i}" for i in range(8)], "community_id": "C1", "households": 100},
+                             geometry=[shapely.box(500_000 + 100 * i, 2_500_000, 500_100 + 100 * i, 2_500_100)
+                                       for i in range(8)], crs=32650)
+    comm = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[shapely.box(500_000, 2_500_000, 500_800, 2_500_100)],
+                            crs=32650)
+    return units, comm
+
+
+def test_a_redraw_reads_grid_cells_excel_left_a_space_in_as_the_planner_typed_them(caplog):
+    # the plan A A A A | B B B B re-saved from Excel: "A " with a trailing space, U3 a cell of one space
+    units, comm = _row_of_eight()
+    plan = pd.DataFrame({"unit_id": units["unit_id"], "grid_id": ["A", "A", "A ", " ", "B", "B", "B", "B"]})
+    with caplog.at_level(logging.WARNING, logger="spatial.grids.redraw"):
+        res = redraw_grids(units, comm, plan, min_households=300, max_households=500, code_layout=None)
+    assert sorted(res.grids["grid_id"]) == ["A", "B"]  # not 4 grids, "A " and " " of 100 households each
+    assert res.grids.set_index("grid_id")["households"].sum() == 800
+    assert res.moves[["unit_id", "reason"]].values.tolist() == [["U3", "not in the plan"]]
+    assert "1 units have a blank grid (U3)" in caplog.text
