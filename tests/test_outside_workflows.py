@@ -2,6 +2,7 @@
 layers merged, and a project file the planner edits by hand between runs."""
 
 import logging
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -106,3 +107,27 @@ def test_a_redraw_reads_grid_cells_excel_left_a_space_in_as_the_planner_typed_th
     assert res.grids.set_index("grid_id")["households"].sum() == 800
     assert res.moves[["unit_id", "reason"]].values.tolist() == [["U3", "not in the plan"]]
     assert "1 units have a blank grid (U3)" in caplog.text
+
+
+def test_a_split_grid_s_report_row_gives_its_households_in_the_plan_not_only_those_it_held_midway():
+    # plan: A = 120+180+80+150+60 = 590 households (over 500), B = 80+180+100 = 360; the redraw passes a
+    # unit from A to B first, then splits A: the row said "held 530 households > 500" and its Chinese
+    # "原有 530 户" (had 530 at first), where the planner's table says 590
+    hhs = [120, 180, 80, 150, 60, 80, 180, 100]
+    units = gpd.GeoDataFrame({"unit_id": [f"U{i}" for i in range(8)], "community_id": "C1", "households": hhs},
+                             geometry=[shapely.box(500_000 + 100 * i, 2_500_000, 500_100 + 100 * i, 2_500_100)
+                                       for i in range(8)], crs=32650)
+    comm = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[shapely.box(500_000, 2_500_000, 500_800, 2_500_100)],
+                            crs=32650)
+    plan = pd.DataFrame({"unit_id": units["unit_id"], "grid_id": list("AAAAABBB")})
+    in_plan = units.assign(grid_id=plan["grid_id"]).groupby("grid_id")["households"].sum()
+    res = redraw_grids(units, comm, plan, min_households=300, max_households=500, code_layout=None)
+    row = res.report[(res.report["row_id"] == "A") & res.report["action"].str.startswith("split")].iloc[0]
+    m = re.fullmatch(r"held (\d+) households > 500 \((\d+) in the plan; (\d+) passed on to neighbouring grids\)",
+                     row["problem"])
+    assert m, row["problem"]
+    held, was, passed = map(int, m.groups())
+    assert was == in_plan["A"] == 590 and held + passed == 590 and passed > 0
+    assert f"原方案 {was} 户" in row["problem_zh"] and "原有" not in row["problem_zh"]
+    new_grid = res.report[res.report["row_id"] == "A-a"]
+    assert len(new_grid) and not new_grid["problem"].str.contains("in the plan").any()
