@@ -131,3 +131,42 @@ def test_a_split_grid_s_report_row_gives_its_households_in_the_plan_not_only_tho
     assert f"原方案 {was} 户" in row["problem_zh"] and "原有" not in row["problem_zh"]
     new_grid = res.report[res.report["row_id"] == "A-a"]
     assert len(new_grid) and not new_grid["problem"].str.contains("in the plan").any()
+
+
+@pytest.fixture
+def row_files(tmp_path):
+    """The eight-square row as files: units.gpkg, communities.gpkg, a plan A A A A | B B B B (CSV)."""
+    units, comm = _row_of_eight()
+    units.to_file(tmp_path / "units.gpkg")
+    comm.to_file(tmp_path / "communities.gpkg")
+    pd.DataFrame({"unit_id": units["unit_id"], "grid_id": list("AAAABBBB")}).to_csv(tmp_path / "plan.csv", index=False)
+    return tmp_path
+
+
+def _cli_redraw(d: Path, lock: str, *more) -> int:
+    from spatial.cli import main
+
+    (d / "lock.csv").write_text(lock, encoding="gbk")
+    return main(["grids", str(d / "communities.gpkg"), str(d / "units.gpkg"), "--existing", str(d / "plan.csv"),
+                 "--lock", str(d / "lock.csv"), "--min", "200", "--max", "500", "--out", str(d / "out.gpkg"), "-q",
+                 *more])
+
+
+def test_a_lock_file_of_grid_ids_locks_every_unit_of_those_grids(row_files):
+    # grid A (U0-U3, 400 households) locked; B grown to 700 must give units away, but not to A:
+    # before, the file was refused: "'lock' has no unit_id column ... Pass the column with --unit-id-col"
+    units = gpd.read_file(row_files / "units.gpkg")
+    units.loc[units["unit_id"].isin(["U4", "U5", "U6"]), "households"] = 200  # B: 200*3 + 100 = 700
+    units.to_file(row_files / "units.gpkg")
+    assert _cli_redraw(row_files, "网格编号\nA\n") == 0
+    out = gpd.read_file(row_files / "out.gpkg", layer="units").set_index("unit_id")
+    assert (out.loc[["U0", "U1", "U2", "U3"], "grid_id"] == "A").all()
+    assert out["locked"].tolist() == [True] * 4 + [False] * 4
+    grids = gpd.read_file(row_files / "out.gpkg", layer="grids").set_index("grid_id")
+    assert grids.loc["A", "households"] == 400 and grids["households"].sum() == 1100
+
+
+def test_a_lock_file_naming_a_grid_the_plan_lacks_is_refused_naming_it(row_files, capsys):
+    assert _cli_redraw(row_files, "grid_id\nA\nC\n") == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--lock 'lock.csv' lists grids the plan does not have: C (its grids: A, B)" in err
