@@ -170,3 +170,20 @@ def test_a_lock_file_naming_a_grid_the_plan_lacks_is_refused_naming_it(row_files
     assert _cli_redraw(row_files, "grid_id\nA\nC\n") == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--lock 'lock.csv' lists grids the plan does not have: C (its grids: A, B)" in err
+
+
+def test_evaluating_an_edited_plan_names_each_grid_out_of_the_band_with_its_households(row_files, capsys):
+    # the planner moved U4 into A: A = 5 x 100 = 500 households, B = 300; band 350-450. Before, the
+    # screen counted them (n_over 1, n_under 1) and named only the grids in pieces
+    from spatial.cli import main
+
+    pd.DataFrame({"unit_id": [f"U{i}" for i in range(8)], "grid_id": list("AAAAABBB")}).to_csv(
+        row_files / "plan.csv", index=False, encoding="gbk")
+    assert main(["grids", str(row_files / "communities.gpkg"), str(row_files / "units.gpkg"), "--existing",
+                 str(row_files / "plan.csv"), "--evaluate", "--min", "350", "--max", "450",
+                 "--out", str(row_files / "scores.gpkg")]) == 0
+    said = capsys.readouterr()
+    said = said.out + said.err
+    assert "grids over the band (> 450): A (500)" in said and "grids under the band (< 350): B (300)" in said
+    scores = gpd.read_file(row_files / "scores.gpkg", layer="grid_scores").set_index("grid_id")
+    assert scores["band_status"].to_dict() == {"A": "over", "B": "under"}

@@ -555,6 +555,12 @@ def _cmd_grids_evaluate(args: argparse.Namespace, plan=None, plan_path: Path | N
         say(args, f"grids in pieces (not contiguous): {', '.join(pieces[:20])}{' ...' if len(pieces) > 20 else ''}"
             + (f" ({len(islands)} of them only through units that are themselves in parts: nothing to fix)"
                if islands else ""))
+    for status, words in (("over", f"over the band (> {args.max_households:g})"),
+                          ("under", f"under the band (< {args.min_households:g})")):
+        out = res.grids[res.grids["band_status"] == status]
+        if len(out):  # named, with their households, as the pieces are: not only counted
+            said = [f"{g} ({h:g})" for g, h in zip(out["grid_id"].astype(str), out["households"])]
+            say(args, f"grids {words}: {', '.join(said[:20])}{' ...' if len(said) > 20 else ''}")
     report = res.report if outline_rows is None else pd.concat([outline_rows.to_frame(), res.report],
                                                                ignore_index=True)
     write_layers({"grid_scores": res.grids, "summary": res.summary, "report": report}, args.out, fresh=True)
