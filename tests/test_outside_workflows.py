@@ -187,3 +187,26 @@ def test_evaluating_an_edited_plan_names_each_grid_out_of_the_band_with_its_hous
     assert "grids over the band (> 450): A (500)" in said and "grids under the band (< 350): B (300)" in said
     scores = gpd.read_file(row_files / "scores.gpkg", layer="grid_scores").set_index("grid_id")
     assert scores["band_status"].to_dict() == {"A": "over", "B": "under"}
+
+
+def test_a_department_s_grid_ids_read_as_floats_are_mapped_as_it_writes_them():
+    # 城管's grids 1 and 2 come back 1.0 and 2.0 from its shapefile (a blank id row, since deleted):
+    # the mapping and the conflicts named them "1.0" and "2.0", matching none of 城管's own table
+    from spatial.grids.merge import merge_grid_layers
+
+    comm = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[shapely.box(500_000, 2_500_000, 500_400, 2_500_200)],
+                            crs=32650)
+    zz = gpd.GeoDataFrame({"grid_id": ["Z1", "Z2"]}, geometry=[shapely.box(500_000, 2_500_000, 500_200, 2_500_200),
+                                                               shapely.box(500_200, 2_500_000, 500_400, 2_500_200)],
+                          crs=32650)
+    cg_boxes = [shapely.box(500_000, 2_500_000, 500_250, 2_500_200), shapely.box(500_250, 2_500_000, 500_400, 2_500_200)]
+    cg = gpd.GeoDataFrame({"grid_id": [1.0, 2.0]}, geometry=cg_boxes, crs=32650)
+    res = merge_grid_layers({"综治": zz, "城管": cg}, comm)
+    mapping = res.mapping[res.mapping["layer"] == "城管"]
+    assert sorted(mapping["grid_id"].unique()) == ["1", "2"]
+    one = mapping[mapping["grid_id"] == "1"].set_index("unified_id")["area_m2"].sort_values()
+    # 1 = [0, 250] x [0, 200]: 200 x 200 in Z1's unified grid, 50 x 200 in Z2's (shapely, not the merge)
+    expected = sorted([shapely.intersection(cg_boxes[0], z).area for z in zz.geometry])
+    assert one.to_numpy() == pytest.approx(expected, abs=0.01) and expected == [10_000, 40_000]
+    cut = res.conflicts[res.conflicts["kind"] == "cut"]
+    assert set(cut["grid_b"].astype(str)) <= {"1", "2"} and len(cut)
