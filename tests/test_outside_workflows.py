@@ -210,3 +210,20 @@ def test_a_department_s_grid_ids_read_as_floats_are_mapped_as_it_writes_them():
     assert one.to_numpy() == pytest.approx(expected, abs=0.01) and expected == [10_000, 40_000]
     cut = res.conflicts[res.conflicts["kind"] == "cut"]
     assert set(cut["grid_b"].astype(str)) <= {"1", "2"} and len(cut)
+
+
+def test_merge_names_the_department_s_own_id_column_where_grids_have_no_id(tmp_path, capsys):
+    # before: "'cg.gpkg' column 'grid_id' is empty in rows 2": the file has no column grid_id, but 网格编号
+    from spatial.cli import main
+
+    comm = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[shapely.box(500_000, 2_500_000, 500_400, 2_500_200)],
+                            crs=32650)
+    boxes = [shapely.box(500_000, 2_500_000, 500_200, 2_500_200), shapely.box(500_200, 2_500_000, 500_400, 2_500_200)]
+    comm.to_file(tmp_path / "comm.gpkg")
+    gpd.GeoDataFrame({"grid_id": ["Z1", "Z2"]}, geometry=boxes, crs=32650).to_file(tmp_path / "zz.gpkg")
+    gpd.GeoDataFrame({"网格编号": ["1", None]}, geometry=boxes, crs=32650).to_crs(4326).to_file(tmp_path / "cg.gpkg")
+    assert main(["merge", str(tmp_path / "comm.gpkg"), f"综治={tmp_path / 'zz.gpkg'}", f"城管={tmp_path / 'cg.gpkg'}",
+                 "--out", str(tmp_path / "m.gpkg"), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "layer 城管" in err and "column '网格编号' is empty in row 2 (" in err
+    assert not (tmp_path / "m.gpkg").exists()
