@@ -65,7 +65,8 @@ def add_parser(sub) -> None:
                    help="existing plan to redraw: a table of unit_id, grid_id[, locked], or the old grids' "
                         "outlines (polygons with a grid id or name; each unit to the grid covering most of it)")
     p.add_argument("--redraw", action="store_true", help="redraw the plan in --existing (or the units' grid_id)")
-    p.add_argument("--lock", type=Path, default=None, metavar="FILE", help="table or layer of unit_id that must not move")
+    p.add_argument("--lock", type=Path, default=None, metavar="FILE", help="table or layer of unit_id that must not move (or of grid_id: every unit of those "
+                   "grids keeps its grid)")
     p.add_argument("--roads", type=Path, default=None, metavar="ROADS", help="road lines; grid borders follow them where possible")
     p.add_argument("--blocks", default=None, metavar="COLUMN",
                    help="units' block (街坊) id column: edges between blocks are streets (without --roads, "
@@ -285,16 +286,24 @@ def _cmd_grids(args: argparse.Namespace) -> int:
             # units removed or added since the plan are left out or placed by the redraw, which says so
             # (as it does of ids Excel stripped of their leading zeros: not said twice here)
             with _quiet_zeros():
-                plan_labels(plan, units, unit_id_col=uid, name=f"'{args.existing.name}'", redraw=True)
+                labels = plan_labels(plan, units, unit_id_col=uid, name=f"'{args.existing.name}'", redraw=True)
+        else:
+            labels = pd.Series(plan["grid_id"].to_numpy(), index=plan[uid].to_numpy())
         locked = None
         if args.lock is not None:
             from spatial.core.checks import yes_no
 
             table = read_input(args.lock, "units", "lock")
-            lock_uid = column(args, table, "unit_id", "lock", option="--unit-id-col")
             keep = yes_no(table["locked"]) if "locked" in table.columns else True
-            locked = list(table.loc[keep, lock_uid]) if keep is not True else list(table[lock_uid])
-            _check_lock_ids(locked, units[uid], args.lock)
+            lock_uid = column(args, table, "unit_id", "lock", option="--unit-id-col", required=False)
+            lock_gid = None if lock_uid is not None else column(args, table, "grid_id", "lock", required=False)
+            if lock_gid is not None:  # a list of grids: every unit the plan puts in them
+                locked = _units_of_grids(args, list(table.loc[keep, lock_gid]) if keep is not True
+                                         else list(table[lock_gid]), labels)
+            else:
+                lock_uid = column(args, table, "unit_id", "lock", option="--unit-id-col")  # (refused, named)
+                locked = list(table.loc[keep, lock_uid]) if keep is not True else list(table[lock_uid])
+                _check_lock_ids(locked, units[uid], args.lock)
         res = redraw_grids(units, communities, plan, locked=locked, max_deviation_pct=args.max_deviation, **opts)
         layers = {"grids": res.grids, "units": res.units, "report": res.report, "moves": res.moves}
         g = res.grids
@@ -371,6 +380,26 @@ def _check_lock_ids(locked: list, unit_ids, path: Path) -> None:
     if ids and not have.intersection(ids):
         raise ColumnError(f"--lock '{split_spec(path)[0].name}': none of its {len(ids)} unit ids is among the units "
                           f"({listed(ids)}); is it the lock list for these units? Check its unit_id column")
+
+
+def _units_of_grids(args: argparse.Namespace, grids: list, labels) -> list:
+    """``--lock FILE`` listing grids (a grid id column, no unit id column): the units the plan
+    (``labels``: unit id -> grid id) puts in them; a grid the plan does not have is refused, named."""
+    import pandas as pd
+
+    from spatial.core.checks import listed
+    from spatial.core.errors import ColumnError
+
+    name = split_spec(args.lock)[0].name
+    want = sorted({str(v).strip() for v in grids if not pd.isna(v) and str(v).strip()})
+    have = {str(g).strip() for g in labels if not pd.isna(g)}
+    unknown = [g for g in want if g not in have]
+    if unknown:
+        raise ColumnError(f"--lock '{name}' lists grids the plan does not have: {listed(unknown)} (its grids: "
+                          f"{listed(sorted(have))}); check the grid ids, or list the units to lock under unit_id")
+    ids = [u for u, g in zip(labels.index, labels) if not pd.isna(g) and str(g).strip() in want]
+    say(args, f"--lock {name}: grids {listed(want)} locked ({len(ids)} units keep their grid)")
+    return ids
 
 
 @contextlib.contextmanager
@@ -526,6 +555,12 @@ def _cmd_grids_evaluate(args: argparse.Namespace, plan=None, plan_path: Path | N
         say(args, f"grids in pieces (not contiguous): {', '.join(pieces[:20])}{' ...' if len(pieces) > 20 else ''}"
             + (f" ({len(islands)} of them only through units that are themselves in parts: nothing to fix)"
                if islands else ""))
+    for status, words in (("over", f"over the band (> {args.max_households:g})"),
+                          ("under", f"under the band (< {args.min_households:g})")):
+        out = res.grids[res.grids["band_status"] == status]
+        if len(out):  # named, with their households, as the pieces are: not only counted
+            said = [f"{g} ({h:g})" for g, h in zip(out["grid_id"].astype(str), out["households"])]
+            say(args, f"grids {words}: {', '.join(said[:20])}{' ...' if len(said) > 20 else ''}")
     report = res.report if outline_rows is None else pd.concat([outline_rows.to_frame(), res.report],
                                                                ignore_index=True)
     write_layers({"grid_scores": res.grids, "summary": res.summary, "report": report}, args.out, fresh=True)

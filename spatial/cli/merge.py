@@ -89,6 +89,14 @@ def _grid_ids(args: argparse.Namespace, gdf, name: str, spec: str, given: str | 
         if found != "grid_id":
             say(args, f"{name}: using column {found} as grid_id")
     col = given or args.grid_id_col
+    ids = gdf[col]
+    blank = (ids.isna() | (ids.astype(str).str.strip() == "")).to_numpy()
+    if blank.any():  # said of the layer's own column (the library would name it grid_id, as renamed)
+        from spatial.core.checks import listed
+
+        raise ColumnError(f"layer {name} ('{path}') column {col!r} is empty in row{'s' if blank.sum() > 1 else ''} "
+                          f"{listed([int(i) + 1 for i in blank.nonzero()[0]])} (counting from 1 below the header); "
+                          "give every grid its id, or delete those rows")
     if col == "grid_id":
         return gdf
     return gdf.drop(columns="grid_id", errors="ignore").assign(grid_id=gdf[col])

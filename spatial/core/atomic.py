@@ -34,6 +34,9 @@ __all__ = ["atomic_path", "atomic_paths", "atomic_folder", "check_output_path", 
 #: Part of every temporary name, so that leftovers of a killed process are easy to find.
 TEMP_MARK = ".partial"
 _SIDECARS = ("-wal", "-shm", "-journal")
+#: The files of a shapefile beside its ``.shp`` (a run log lists the ``.shp`` alone): an earlier
+#: run's shapefile is removed with all of them, not its ``.shp`` only
+_SHAPEFILE_PARTS = (".shx", ".dbf", ".prj", ".cpg", ".fields.csv", ".qix", ".sbn", ".sbx")
 
 
 def check_output_path(path: str | Path, *, inputs: Iterable[str | Path] = (), what: str = "output") -> Path:
@@ -313,12 +316,17 @@ def _publish(tmp: Path, path: Path, last: str) -> None:
         except (ValueError, OSError, AttributeError):
             stale = []
         old_log.unlink()
+    stale += [p.with_name(p.name[:-len(".shp")] + part) for p in stale if p.name.lower().endswith(".shp")
+              for part in _SHAPEFILE_PARTS]
     new = sorted(p for p in tmp.rglob("*") if p.is_file() and p.name != last)
     written = {path / p.relative_to(tmp) for p in new}
     for p in stale:
         if p not in written and p.resolve().is_relative_to(path.resolve()):
             with contextlib.suppress(FileNotFoundError, IsADirectoryError):
                 p.unlink()
+            if p.parent != path:  # a subfolder of the earlier run's (shapefile/) left empty goes too
+                with contextlib.suppress(OSError):
+                    p.parent.rmdir()
     for p in new:
         target = path / p.relative_to(tmp)
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -35,7 +35,16 @@ def _plan_labels(units, plan, unit_ids, unit_id_col, grid_id_col, report) -> np.
             dup = plan.loc[plan[unit_id_col].duplicated(), unit_id_col].iloc[0]
             raise ColumnError(f"'plan' lists unit {dup!r} more than once; give each unit one grid")
         vals = _per_unit(plan[unit_id_col].to_list(), plan[grid_id_col].to_list(), unit_ids, report)
-    return np.array([None if pd.isna(v) else str(v) for v in vals], dtype=object)
+    return np.array([_grid_text(v) for v in vals], dtype=object)
+
+
+def _grid_text(value) -> str | None:
+    """A plan's grid label as the planner means it: text without the spaces Excel keeps around
+    it (``"C01-01 "`` is grid ``C01-01``), None for a blank cell (``""``, ``" "``), as
+    :func:`spatial.grids.plan.plan_labels` reads it for ``--evaluate``."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return str(value).strip() or None
 
 
 def _per_unit(keys: list, values: list, unit_ids, report=None, what: str = "plan") -> np.ndarray:
@@ -59,10 +68,14 @@ def _per_unit(keys: list, values: list, unit_ids, report=None, what: str = "plan
         raise ColumnError(f"'{what}' matches none of the units: its unit ids ({listed(unknown)}) are not among "
                           f"the units' ({listed(ukeys)}); is it the plan for these units?")
     new = [k for k in ukeys if k not in m]
+    blank = [k for k in ukeys if k in m and _grid_text(m[k]) is None]
     if report is not None and (unknown or new):  # (said once: not again for the plan's locked column)
         logger.warning("%s: %d of its units are no longer among the units (left out of the plan; listed in the "
                        "report) and %d units are not in it (new since the plan: the redraw gives them a grid)",
                        what, len(unknown), len(new))
+    if report is not None and blank:
+        logger.warning("%s: %d units have a blank grid (%s): the redraw gives them a grid (moves: not in the plan)",
+                       what, len(blank), listed(blank))
     for k in unknown if report is not None else ():
         report.add(what, k, "unit no longer among the units", "left out of the plan",
                    zh=("该单元已不在现有单元中", "从原方案中剔除"))

@@ -31,6 +31,7 @@ import shapely
 
 from spatial.core.checks import (
     Report,
+    label_text,
     metric_crs,
     polygonal,
     repair_geometries,
@@ -151,7 +152,8 @@ def merge_grid_layers(
         raise GeometryError(f"'communities' rows must be Polygon or MultiPolygon, but {int(wrong.sum())} are not "
                             f"({community_id_col}: {shown}); draw the community boundary as a polygon")
     grids = {
-        name: to_crs_valid(repair_geometries(gdf, name, report, id_col=grid_id_col), crs).reset_index(drop=True)
+        name: to_crs_valid(repair_geometries(_whole_ids(gdf, grid_id_col), name, report, id_col=grid_id_col),
+                           crs).reset_index(drop=True)
         for name, gdf in layers.items()
     }
     for name, gdf in grids.items():
@@ -187,6 +189,16 @@ def merge_grid_layers(
         atoms=to_crs_valid(atoms, communities.crs),
         report=report.to_frame(zh_columns=True),
     )
+
+
+def _whole_ids(gdf: gpd.GeoDataFrame, grid_id_col: str) -> gpd.GeoDataFrame:
+    """``gdf`` with grid ids read as floats (a department's 1, 2 ... come back 1.0, 2.0 from a
+    shapefile or a sheet with blanks) as the department writes them, ``1``, ``2``: else the
+    mapping and conflicts named its grids 1.0, 2.0 and matched none of the department's table."""
+    ids = gdf[grid_id_col]
+    if not pd.api.types.is_float_dtype(ids):
+        return gdf
+    return gdf.assign(**{grid_id_col: ids.map(lambda v: v if pd.isna(v) else label_text(v)).astype(object)})
 
 
 def _conflicts(grids, comm, grid_id_col, community_id_col, min_m2) -> gpd.GeoDataFrame:

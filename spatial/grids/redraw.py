@@ -432,10 +432,11 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None
         if band_violation(np.bincount(lab, weights=hh, minlength=len(names)), lo, hi) >= before[2] - 1e-9:
             lab, names = before[0], before[1]  # the split did not help: undo it and stop
             break
+        en, zh = _since_plan(t, ph[t], planned, hh)
         report.add("grids", names[t], f"held {ph[t]:g} households" + (f" > {hi:g}" if t == a else
-                   f", near over-band grid {names[a]} ({ph[a]:g})"), f"split; new grid {', '.join(new)}",
-                   zh=(f"原有 {ph[t]:g} 户" + (f" > {hi:g}" if t == a else f"，邻近超出区间的网格 {names[a]}（{ph[a]:g} 户）"),
-                       f"已拆分；新网格 {'、'.join(new)}"))
+                   f", near over-band grid {names[a]} ({ph[a]:g})") + en, f"split; new grid {', '.join(new)}",
+                   zh=(f"调整中有 {ph[t]:g} 户" + (f" > {hi:g}" if t == a else f"，邻近超出区间的网格 {names[a]}（{ph[a]:g} 户）")
+                       + zh, f"已拆分；新网格 {'、'.join(new)}"))
     k = len(names)
     ph = np.bincount(lab, weights=hh, minlength=k)
     for a in np.flatnonzero(ph > hi):
@@ -482,8 +483,9 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None
                            "保持低于区间"))
             continue
         b = min(ok, key=lambda b: (ph[b], b))
-        report.add("grids", names[a], f"held {ph[a]:g} households < {lo:g}", f"merged into {names[b]}",
-                   zh=(f"原有 {ph[a]:g} 户 < {lo:g}", f"已并入 {names[b]}"))
+        en, zh = _since_plan(a, ph[a], planned, hh)
+        report.add("grids", names[a], f"held {ph[a]:g} households < {lo:g}{en}", f"merged into {names[b]}",
+                   zh=(f"调整中有 {ph[a]:g} 户 < {lo:g}{zh}", f"已并入 {names[b]}"))
         lab[lab == a] = b
         ph[b] += ph[a]
         ph[a] = 0
@@ -491,6 +493,21 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None
     remap = np.full(k, -1)
     remap[used] = np.arange(len(used))
     return remap[lab], [names[i] for i in used]
+
+
+def _since_plan(t: int, now: float, planned: np.ndarray, hh: np.ndarray) -> tuple[str, str]:
+    """What grid ``t`` held in the plan, when the ``now`` a report row gives differs from it (units
+    passed along chains or new since the plan), in English and Chinese; empty strings otherwise."""
+    if not (planned == t).any():
+        return " (a grid this redraw made)", "（本次调整新分出的网格）"
+    was = float(hh[planned == t].sum())
+    if abs(was - now) < 1e-9:
+        return "", ""
+    if now > was:
+        return (f" ({was:g} in the plan; {now - was:g} more passed on from neighbouring grids or new since)",
+                f"（原方案 {was:g} 户；另有 {now - was:g} 户由相邻网格传入或为新增单元）")
+    return (f" ({was:g} in the plan; {was - now:g} passed on to neighbouring grids)",
+            f"（原方案 {was:g} 户；其中 {was - now:g} 户已传给相邻网格）")
 
 
 def _split_off_newcomers(s, hh, own, fixed, lo, hi):

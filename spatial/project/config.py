@@ -28,6 +28,7 @@ its inputs. Paths are relative to the project file. Example (``data/demo_project
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 import tomllib
@@ -130,7 +131,7 @@ def load_project(path: str | Path) -> Project:
     unknown = set(raw) - _SECTIONS
     if unknown:
         raise SpatialError(
-            f"project file {source}: unknown section(s) {sorted(unknown)}; "
+            f"project file {source}: unknown section(s) {sorted(unknown)}{_near(unknown, _SECTIONS)}; "
             f"the sections are {sorted(_SECTIONS)}"
         )
     for section, value in raw.items():
@@ -250,12 +251,23 @@ def _read_toml(source: Path) -> dict:
         raise InputFileError(f"project file {source} is not valid TOML: {exc}") from exc
 
 
+def _near(unknown, known) -> str:
+    """``" (did you mean 'min_households'?)"`` for the unknown names a known one is close to (a
+    misspelling), naming each; ``""`` when none is."""
+    said = []
+    for name in sorted(unknown):
+        close = difflib.get_close_matches(str(name), sorted(known), n=1, cutoff=0.6)
+        if close:
+            said.append(f"'{close[0]}' for '{name}'" if len(unknown) > 1 else f"'{close[0]}'")
+    return f" (did you mean {', '.join(said)}?)" if said else ""
+
+
 def _merged(section: str, defaults: dict, raw: dict, source: Path) -> dict:
     given = raw.get(section, {})
     unknown = set(given) - set(defaults)
     if unknown:
         raise SpatialError(
-            f"project file {source}: [{section}] has unknown key(s) {sorted(unknown)}; "
+            f"project file {source}: [{section}] has unknown key(s) {sorted(unknown)}{_near(unknown, defaults)}; "
             f"known keys: {sorted(defaults)}"
         )
     for key, value in given.items():
@@ -269,7 +281,8 @@ _ONE_INPUT_KEYS = {"keep_private": "network", "floors_col": "buildings", "grid_i
 
 def _input_spec(name: str, value: Any, base: Path, source: Path) -> InputSpec:
     if name not in _LAYERS:
-        raise SpatialError(f"project file {source}: unknown input '{name}'; known inputs: {sorted(_LAYERS)}")
+        raise SpatialError(f"project file {source}: unknown input '{name}'{_near([name], _LAYERS)}; "
+                           f"known inputs: {sorted(_LAYERS)}")
     if isinstance(value, str):
         value = {"path": value}
     if not isinstance(value, dict) or "path" not in value:
@@ -277,8 +290,8 @@ def _input_spec(name: str, value: Any, base: Path, source: Path) -> InputSpec:
     unknown = set(value) - _INPUT_KEYS
     if unknown:
         raise SpatialError(
-            f"project file {source}: input '{name}' has unknown key(s) {sorted(unknown)}; "
-            f"known keys: {sorted(_INPUT_KEYS)}"
+            f"project file {source}: input '{name}' has unknown key(s) {sorted(unknown)}"
+            f"{_near(unknown, _INPUT_KEYS)}; known keys: {sorted(_INPUT_KEYS)}"
         )
     for key, only in _ONE_INPUT_KEYS.items():  # keys one input reads: elsewhere they would be ignored
         if key in value and name != only:
