@@ -10,7 +10,7 @@ import logging
 
 import pandas as pd
 
-from spatial.core.checks import label_text
+from spatial.core.checks import _plain, label_text
 from spatial.core.errors import ColumnError
 
 __all__ = ["id_type_hint", "merge_ids", "ids_of"]
@@ -65,11 +65,6 @@ def ids_of(values: pd.Series, known, name: str, col: str, known_name: str) -> pd
                              (padded, "with leading zeros lost, as Excel saves codes it reads as numbers")) if got]
     logger.warning("'%s' column '%s': ids matched to the ids of '%s': %s", name, col, known_name, "; ".join(said))
     return pd.Series(out, index=values.index, name=values.name, dtype=object)
-
-
-def _plain(value):
-    """A numpy scalar as the plain Python value, so messages read ``1`` not ``np.int64(1)``."""
-    return value.item() if hasattr(value, "item") else value
 
 
 def id_type_hint(given, known, given_name: str, known_name: str, col: str) -> str:
