@@ -326,3 +326,23 @@ def test_homes_in_no_community_count_in_the_tables_all_row_as_in_the_summary_csv
     assert _cells(rows[1]) == ["全部", "7", "42.9"]
     assert [_cells(r)[1:] for r in rows[2:4]] == [["4", "0.0"], ["3", "100.0"]]
     assert _cells(rows[2])[0] == "(none)"
+
+
+@pytest.mark.browser
+def test_on_a_desktop_a_short_credit_line_stays_one_line_clear_of_the_panels(browser, tmp_path):
+    # The corner box of the credits shrinks to fit its text, so a width of the credits' own in
+    # per cent of it wrapped even "Leaflet | © OpenStreetMap contributors" onto two lines, over
+    # the foot of the coverage table on a 1400x900 desktop. The limit is the map's width now.
+    stations = gpd.GeoDataFrame({"station_id": ["S1"], "name": ["香蜜站"]}, geometry=[Point(X0 + 200, Y0 + 200)],
+                                crs=UTM)
+    demand = gpd.GeoDataFrame({"households": [30, 40], "band": ["5min", "beyond"]},
+                              geometry=[Point(X0, Y0), Point(X0 + 400, Y0 + 400)], crs=UTM)
+    path = save_map(coverage_map(demand, stations), tmp_path / "short.html")
+    _open(browser, path, 1400, 900)
+    seen = browser.execute_script("""
+        var a = document.querySelector('.leaflet-control-attribution').getBoundingClientRect();
+        var line = parseFloat(getComputedStyle(document.querySelector('.leaflet-control-attribution')).lineHeight) || 16;
+        var dock = document.querySelector('.sp-dock'), d = dock ? dock.getBoundingClientRect() : null;
+        return {height: a.height, line: line, apart: !d || a.top >= d.bottom || a.right <= d.left || a.left >= d.right};""")
+    assert seen["height"] < 1.8 * seen["line"], seen
+    assert seen["apart"], seen
