@@ -251,7 +251,7 @@ def test_evaluate_reads_the_plan_from_the_sheet_named(tmp_path, capsys):
     assert sorted(gpd.read_file(out, layer="grid_scores")["households"].tolist()) == [400, 400, 400]
     assert main(["-q", "grids", str(tmp_path / "comm.gpkg"), str(tmp_path / "units.gpkg"),
                  "--existing", f"{book}:方案三", "--evaluate", "--out", str(out)]) == 2
-    assert "has no sheet '方案三'; it has: 旧方案, 新方案" in capsys.readouterr().err
+    assert "sheet '方案三' of plan" in (err := capsys.readouterr().err) and "it has sheets: 旧方案, 新方案" in err
 
 
 def test_a_grid_id_column_named_but_absent_is_refused_not_replaced(tmp_path, capsys):

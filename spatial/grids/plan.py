@@ -26,6 +26,7 @@ import pandas as pd
 from spatial.core.checks import listed
 from spatial.core.errors import ColumnError, DuplicateIdError, InputFileError
 from spatial.io.columns import find_column
+from spatial.io.layers import read_table
 
 logger = logging.getLogger(__name__)
 
@@ -78,37 +79,11 @@ _REDRAW_TAKES = ("If units were added or removed since the plan, redraw it (spat
 
 
 def _plan_cells(path: Path, layer: str | None) -> pd.DataFrame:
-    """A plan table's cells as text ('' where blank) under its header: title lines above the
-    header (福田区网格划分方案) are skipped as every other table's are; ids are kept as written."""
-    from spatial.io._tables import _csv_cells, _header_row, sheet_names, workbook_engine, workbook_error
-
-    if path.suffix.lower() in (".csv", ".txt"):
-        from spatial.io._encoding import decode_text_file
-
-        text, used = decode_text_file(path)
-        raw = _csv_cells(text, path.suffix.lower(), path, used)
-    else:
-        if layer is not None and layer not in sheet_names(path):
-            raise InputFileError(f"plan '{path}' has no sheet {layer!r}; it has: {', '.join(sheet_names(path))}")
-        try:
-            raw = pd.read_excel(path, sheet_name=layer or 0, header=None, dtype=str, keep_default_na=False,
-                                engine=workbook_engine(path.suffix.lower()))
-        except Exception as exc:  # zipfile, XML or calamine errors of a damaged file, or a web page
-            raise workbook_error(path, exc, "plan ") from exc
-    raw = raw.map(_cell)
-    raw = raw.loc[raw.notna().any(axis=1)]
-    if not len(raw):
+    """A plan table's cells as text ('' where blank) under its header, read as every other table
+    is (title lines above the header skipped); ids are kept as written."""
+    table = read_table(path, sheet=layer, text=True, name="plan")
+    if not len(table):
         raise InputFileError(f"plan '{path}' holds no rows; export the plan again (with a header row)")
-    k = _header_row(raw, raw.notna())
-    if k:
-        logger.info("'%s': the header is row %d; the title above it is skipped", path.name, k + 1)
-    names, seen = [], {}
-    for j, v in enumerate(raw.iloc[k]):
-        name = _cell(v) or f"Unnamed: {j}"
-        seen[name] = seen.get(name, -1) + 1
-        names.append(f"{name}.{seen[name]}" if seen[name] else name)
-    table = raw.iloc[k + 1:].reset_index(drop=True)
-    table.columns = names
     return table.map(lambda v: _unescape(_cell(v) or ""))
 
 

@@ -34,27 +34,34 @@ __all__ = ["read_frame", "other_sheets", "workbook_engine", "workbook_error"]
 _HEAD_ROWS = 10
 
 
-def read_frame(path: Path, *, sheet=None, encoding: str | None = None) -> tuple[pd.DataFrame, np.ndarray]:
+def read_frame(path: Path, *, sheet=None, encoding: str | None = None, text: bool = False,
+               what: str = "") -> tuple[pd.DataFrame, np.ndarray]:
     """The table of a ``.csv``/``.txt``/``.tsv`` or ``.xlsx``/``.xlsm``/``.xls``/``.ods`` file below its header, and
-    each row's line number (1 for the file's first line)."""
+    each row's line number (1 for the file's first line). With ``text``, every cell as the text it
+    holds (ids as written, blank cells missing), else all-number columns as numbers. ``what``
+    ('plan ') goes before the file's name in messages."""
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt", ".tsv"):
-        text, used = decode_text_file(path, encoding=encoding)
-        raw = _csv_cells(text, suffix, path, used)
+        decoded, used = decode_text_file(path, encoding=encoding)
+        raw = _csv_cells(decoded, suffix, path, used)
         typed = False
     elif suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
         # Excel 97-2003 (.xls, still what many offices' templates are) and OpenDocument (.ods:
         # LibreOffice, WPS on domestic systems) workbooks through calamine
-        engine = workbook_engine(suffix)
+        if isinstance(sheet, str) and (names := sheet_names(path)) and sheet not in names:
+            raise InputFileError(f"cannot read sheet {sheet!r} of {what}'{path}': there is no such sheet"
+                                 f"{_sheets(path)}")
+        as_text = {"dtype": str, "keep_default_na": False, "na_values": [""]} if text else {}
         try:
-            raw = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, header=None, engine=engine)
+            raw = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, header=None,
+                                engine=workbook_engine(suffix), **as_text)
         except (ValueError, KeyError, OSError) as exc:
-            raise InputFileError(f"cannot read sheet {sheet!r} of '{path}': {exc}{_sheets(path)}") from exc
+            raise InputFileError(f"cannot read sheet {sheet!r} of {what}'{path}': {exc}{_sheets(path)}") from exc
         except Exception as exc:  # openpyxl raises zipfile/XML errors for damaged files
-            raise workbook_error(path, exc) from exc
+            raise workbook_error(path, exc, what) from exc
         typed = True
     else:
-        raise InputFileError(f"'{path}': unsupported table type {suffix!r}; use .csv, .xlsx, .xls or .ods")
+        raise InputFileError(f"{what}'{path}': unsupported table type {suffix!r}; use .csv, .xlsx, .xls or .ods")
     filled = raw.notna()
     head = raw.iloc[:_HEAD_ROWS]  # cells of spaces count as empty where the header is looked for
     filled.iloc[:_HEAD_ROWS] &= ~head.apply(lambda c: c.map(lambda v: isinstance(v, str) and not v.strip()))
@@ -64,7 +71,7 @@ def read_frame(path: Path, *, sheet=None, encoding: str | None = None) -> tuple[
         logger.info("'%s': skipped %d entirely empty rows", path.name, int(blank.sum()))
     raw, filled, lines = raw.loc[~blank], filled.loc[~blank], lines[~blank]
     if len(raw) == 0:
-        raise InputFileError(f"'{path}' holds no rows; export the table again (with a header row)")
+        raise InputFileError(f"{what}'{path}' holds no rows; export the table again (with a header row)")
     k = _header_row(raw, filled)
     if k:
         titles = " / ".join(" ".join(str(v).strip() for v in raw.iloc[j] if not pd.isna(v)) for j in range(k))
@@ -96,7 +103,8 @@ def read_frame(path: Path, *, sheet=None, encoding: str | None = None) -> tuple[
         names.append(name)
     df = body.iloc[:, :width].reset_index(drop=True)
     df.columns = names
-    df = df.infer_objects() if typed else _infer_numbers(df)
+    if not text:
+        df = df.infer_objects() if typed else _infer_numbers(df)
     return df, lines[k + 1:]
 
 

@@ -526,7 +526,8 @@ def read_points_table(
     return gdf
 
 
-def read_table(path: str | Path, *, sheet: str | int | None = None, encoding: str | None = None) -> pd.DataFrame:
+def read_table(path: str | Path, *, sheet: str | int | None = None, encoding: str | None = None,
+               text: bool = False, name: str | None = None) -> pd.DataFrame:
     """Read a CSV or Excel table without coordinates, such as a plan of ``unit_id, grid_id``.
 
     Parameters
@@ -537,11 +538,18 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, encoding: st
         Excel sheet (default: the first).
     encoding : str, optional
         CSV text encoding (default: detected).
+    text : bool
+        Every cell as the text it holds (ids as written: ``1``, ``01``; blank cells missing)
+        instead of all-number columns as numbers.
+    name : str, optional
+        What the table is, for messages ("cannot read plan 'x.xls' ...").
 
     Returns
     -------
     DataFrame
-        Every row and column; all-number columns as numbers, codes with leading zeros as text.
+        Every row and column below the header (title lines above it skipped, a header in two
+        rows of merged cells joined); all-number columns as numbers, codes with leading zeros as
+        text (unless ``text``).
 
     Raises
     ------
@@ -558,5 +566,6 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, encoding: st
     """
     path = Path(path)
     if not path.exists():
-        raise InputFileError(f"'{path}' does not exist; check the path (working folder: {Path.cwd()})")
-    return read_frame(path, sheet=sheet, encoding=encoding)[0]
+        raise InputFileError(f"{name + ' ' if name else ''}'{path}' does not exist; check the path "
+                             f"(working folder: {Path.cwd()})")
+    return read_frame(path, sheet=sheet, encoding=encoding, text=text, what=f"{name} " if name else "")[0]
