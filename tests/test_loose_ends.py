@@ -238,3 +238,71 @@ def test_spatial_run_reports_each_overlapping_pair_once(tmp_path):
     _validate(project, layers, report)
     _grids(project, layers, report)
     assert _overlap_rows(report.to_frame()) == [["units", "U2", "overlaps unit U3 by 10,000 m²"]]
+
+
+# ----------------------------------------------------------------------------- siting: every candidate accounted for
+def _siting_street():
+    """A 4 km footway along y = 0 (15 min at 4 km/h = 1,000 m) with homes A (0 m, 100 households),
+    B (2,000 m, 50) and C (4,000 m, 30)."""
+    roads = gpd.GeoDataFrame({"highway": ["footway"]}, geometry=[LineString([(0, 0), (4000, 0)])], crs=UTM)
+    homes = gpd.GeoDataFrame({"unit_id": ["A", "B", "C"], "households": [100, 50, 30]},
+                             geometry=[Point(0, 0), Point(2000, 0), Point(4000, 0)], crs=UTM)
+    return read_network(roads), homes
+
+
+def _candidates(xy, ids, **cols):
+    return gpd.GeoDataFrame({"candidate_id": ids, **cols}, geometry=[Point(x, y) for x, y in xy], crs=UTM)
+
+
+def test_every_candidate_not_chosen_is_in_the_report_with_its_reason():
+    """k=1 of: Z (3,000 m, reaches B and C: 80), X (2,000 m, reaches B: 50), DUP at X's place,
+    Y (4,000 m, C: 30), TWIN at Z's place and P (0 m, A: 100, the best). P is chosen; TWIN, X,
+    DUP, Z and Y were in neither the sites nor the report (only candidates reaching nobody and
+    those filtered out were reported)."""
+    net, homes = _siting_street()
+    cands = _candidates([(3000, 0), (2000, 0), (2000, 0), (4000, 0), (3000, 0), (0, 0)],
+                        ["Z", "X", "DUP", "Y", "TWIN", "P"])
+    res = spatial.site_stations(homes, None, net, candidates=cands, k=1, minutes=(15,))
+    assert res.sites["candidate_id"].tolist() == ["P"]
+    rows = res.report[res.report["layer"] == "candidates"].set_index("row_id")
+    assert set(res.sites["candidate_id"]) | set(rows.index) == set(cands["candidate_id"])
+    assert rows.loc["Z", "problem"] == "would add 80 households within 15min"
+    assert rows.loc["Z", "action"] == "not chosen: the 1 sites chosen (k=1) add more"
+    assert rows.loc["X", "problem"] == "would add 50 households within 15min"
+    assert rows.loc["Y", "problem"] == "would add 30 households within 15min"
+    assert rows.loc["Z", "problem_zh"] == "15min内可新增 80 户"
+    # k=2: P and Z chosen; the duplicates of Z (TWIN, same place) and those reaching only Z's homes
+    res = spatial.site_stations(homes, None, net, candidates=cands, k=2, minutes=(15,))
+    assert res.sites["candidate_id"].tolist() == ["P", "Z"]
+    rows = res.report[res.report["layer"] == "candidates"].set_index("row_id")
+    assert sorted(rows.index) == ["DUP", "TWIN", "X", "Y"]
+    assert rows.loc["TWIN", "problem"] == "same place as chosen site NEW002 (Z)"
+    assert rows.loc["TWIN", "problem_zh"] == "与已选新站 NEW002（Z）位置相同"
+    assert rows.loc["X", "problem"] == "reaches only households that chosen site NEW002 (Z) reaches"
+    assert set(rows["action"]) == {"not chosen: adds nobody after the chosen sites"}
+
+
+def test_a_duplicate_of_a_set_cover_site_is_reported_and_counted_by_the_cli(tmp_path, capsys):
+    """target=0.44 (80 of 180 households): Z alone; TWIN at its place was nowhere. The CLI counts
+    the candidates not chosen apart from those left out."""
+    from spatial.cli import main
+    from spatial.network.graph import edges_frame
+
+    net, homes = _siting_street()
+    cands = _candidates([(3000, 0), (3000, 0), (3000, 9000)], ["Z", "TWIN", "FAR"])
+    res = spatial.site_stations(homes, None, net, candidates=cands, target=0.44, minutes=(15,))
+    assert res.sites["candidate_id"].tolist() == ["Z"]
+    rows = res.report[res.report["layer"] == "candidates"].set_index("row_id")
+    assert rows.loc["TWIN", "problem"] == "same place as chosen site NEW001 (Z)"
+    edges_frame(net)[["geometry"]].to_file(tmp_path / "net.gpkg")
+    homes.to_file(tmp_path / "homes.gpkg")
+    cands.to_file(tmp_path / "cands.gpkg")
+    gpd.GeoDataFrame({"station_id": ["S1"]}, geometry=[Point(0, 0)], crs=UTM).to_file(tmp_path / "st.gpkg")
+    code = main(["site", str(tmp_path / "net.gpkg"), str(tmp_path / "st.gpkg"), str(tmp_path / "homes.gpkg"),
+                 "--candidates", str(tmp_path / "cands.gpkg"), "--k", "1", "--out", str(tmp_path / "s.gpkg")])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert ("1 candidates left out (see the report layer): too far from network 1; 1 not chosen (see the report "
+            "layer): same place as a chosen site 1") in out
+    written = gpd.read_file(tmp_path / "s.gpkg", layer="report")
+    assert sorted(written["row_id"]) == ["FAR", "TWIN"]

@@ -122,3 +122,57 @@ def before_after(demand, hh, covered, served_hh) -> pd.DataFrame:
             for key in sorted(groups, key=natural_key):  # communities 1, 2 ... 10, as the coverage summary
                 add(level, key, groups[key])
     return pd.DataFrame(rows, columns=["level", "id", "households", "pct_before", "pct_after"])
+
+
+def unchosen(cand, id_col, a, plan, sites, hh, covered, served, *, band, k, target, capacity):
+    """Why each candidate reaching an uncovered home was not chosen: ``(row, problem, action, zh)``.
+
+    A candidate at the same place as a chosen site, or reaching only homes a chosen site reaches,
+    adds nobody after it; any other adds the households it would still serve (with ``capacity``,
+    at most that many), fewer than the ``k`` sites chosen or not needed for the ``target``.
+    """
+    chosen = np.asarray(plan.chosen, np.int64)
+    open_ = ~covered & (hh > 0)
+    m = a.tocsr().multiply(open_[None, :]).tocsr().astype(np.int64)
+    m.eliminate_zeros()
+    size = np.diff(m.indptr)
+    rest = np.setdiff1d(np.flatnonzero(size > 0), chosen)
+    if not len(rest):
+        return []
+    left = np.where(open_, np.maximum(hh - served, 0.0), 0.0)  # households no site serves yet
+    gain = np.asarray(m[rest] @ left, float)
+    if capacity is not None:
+        gain = np.minimum(gain, float(capacity))
+    shared = (m[rest] @ m[chosen].T).toarray() if len(chosen) else np.zeros((len(rest), 0))
+    inside = shared == size[rest][:, None]  # its homes are all among that chosen site's
+    geom = cand.geometry.values
+    names = sites["site_id"].to_numpy(dtype=object)
+    ids = cand[id_col].to_numpy(dtype=object)
+    tol = 1e-9 * max(float(hh.sum()), 1.0)
+    out = []
+    for r, i in enumerate(rest):
+        over = np.flatnonzero(inside[r])
+        same = [q for q in over if size[chosen[q]] == size[i] and geom[i].equals(geom[chosen[q]])]
+        if same:
+            q = same[0]
+            problem = f"same place as chosen site {names[q]} ({ids[chosen[q]]})"
+            problem_zh = f"与已选新站 {names[q]}（{ids[chosen[q]]}）位置相同"
+        elif len(over):
+            q = over[0]
+            problem = f"reaches only households that chosen site {names[q]} ({ids[chosen[q]]}) reaches"
+            problem_zh = f"可达住户均在已选新站 {names[q]}（{ids[chosen[q]]}）的范围内"
+        elif gain[r] <= tol:
+            problem, problem_zh = "reaches only households the chosen sites reach", "可达住户均在已选新站的范围内"
+        else:
+            problem = f"would add {gain[r]:g} households within {band}"
+            problem_zh = f"{band}内可新增 {gain[r]:g} 户"
+        if gain[r] <= tol:
+            action, action_zh = "not chosen: adds nobody after the chosen sites", "未选：已选新站之外不新增覆盖"
+        elif k is not None:
+            action = f"not chosen: the {len(chosen)} sites chosen (k={k}) add more"
+            action_zh = f"未选：已选的 {len(chosen)} 个新站（k={k}）新增更多"
+        else:
+            action = f"not chosen: the target {100 * target:g}% is reached without it"
+            action_zh = f"未选：不用它即达到目标 {100 * target:g}%"
+        out.append((int(i), problem, action, (problem_zh, action_zh)))
+    return out

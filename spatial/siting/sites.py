@@ -60,6 +60,7 @@ from spatial.siting._outputs import before_after as _before_after
 from spatial.siting._outputs import demand_frame as _demand_frame
 from spatial.siting._outputs import served_per_point as _served_per_point
 from spatial.siting._outputs import sites_frame as _sites_frame
+from spatial.siting._outputs import unchosen as _unchosen
 from spatial.siting._outputs import unreachable as _unreachable
 
 logger = logging.getLogger(__name__)
@@ -322,6 +323,11 @@ def site_stations(
     sites = _sites_frame(cand, cand_id_col, plan, gain_hh, gain_pop, population_col in demand.columns,
                          prob, demand.crs)
     out_demand = _demand_frame(demand, covered, hh, served, site_pos, sites, capacity_households)
+    if candidates is not None:  # the rest that reach someone: each with why it was not chosen
+        for i, problem, action, zh in _unchosen(cand, cand_id_col, a, plan, sites, hh, covered, served,
+                                                band=the_band.label, k=k, target=target,
+                                                capacity=capacity_households):
+            report.add("candidates", cand[cand_id_col].iloc[i], problem, action, zh=zh)
     unreach = _unreachable(demand, a, covered, dsnap, the_band)
     before_after = _before_after(demand, hh, covered, served)
     logger.info("siting: %d new sites; coverage %.2f%% -> %.2f%% of households (%s)", len(sites),
