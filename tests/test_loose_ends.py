@@ -306,3 +306,60 @@ def test_a_duplicate_of_a_set_cover_site_is_reported_and_counted_by_the_cli(tmp_
             "layer): same place as a chosen site 1") in out
     written = gpd.read_file(tmp_path / "s.gpkg", layer="report")
     assert sorted(written["row_id"]) == ["FAR", "TWIN"]
+
+
+# ----------------------------------------------------------------------------- columns a function replaces
+def _two_units():
+    units = gpd.GeoDataFrame({"unit_id": ["U1", "U2"], "households": [150, 150], "grid_id": ["old-1", "old-2"]},
+                             geometry=[box(X0, Y0, X0 + 100, Y0 + 100), box(X0 + 100, Y0, X0 + 200, Y0 + 100)],
+                             crs=UTM)
+    communities = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(X0, Y0, X0 + 200, Y0 + 100)], crs=UTM)
+    return units, communities
+
+
+def _replaced(caplog):
+    return [r.getMessage() for r in caplog.records if "already has column" in r.getMessage()]
+
+
+def test_partition_grids_says_it_replaces_an_old_grid_id_column_as_walking_coverage_does(caplog):
+    """Units carrying last year's grid_id: partition_grids overwrote it without a word, while
+    walking_coverage warned of its own columns; both now say so and how to keep the old values."""
+    units, communities = _two_units()
+    with caplog.at_level(logging.WARNING, logger="spatial"):
+        plan = spatial.partition_grids(units, communities, min_households=200, max_households=400)
+    assert plan.units["grid_id"].nunique() == 1 and "old-1" not in set(plan.units["grid_id"])
+    assert _replaced(caplog) == [
+        "'units' already has column 'grid_id'; partition_grids replaces it with its own (to keep the old values, "
+        "rename it first, in the file or with units.rename(columns={'grid_id': 'old_grid_id'}))"]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="spatial"):
+        spatial.partition_grids(units.drop(columns="grid_id"), communities, min_households=200, max_households=400)
+    assert _replaced(caplog) == []
+    # walking_coverage: the same words
+    net, stations = _street()
+    demand = gpd.GeoDataFrame({"households": [10], "band": ["old"], "walk_m": [1.0]}, geometry=[Point(100, 0)],
+                              crs=UTM)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="spatial"):
+        spatial.walking_coverage(demand, stations, net)
+    assert _replaced(caplog) == [
+        "'demand' already has columns 'walk_m', 'band'; walking_coverage replaces them with its own (to keep the "
+        "old values, rename them first, in the file or with demand.rename(columns={'walk_m': 'old_walk_m'}))"]
+
+
+def test_candidates_with_a_site_id_or_rank_column_are_sited_with_a_warning_not_a_pandas_error(caplog):
+    """A candidates layer with its own 'site_id' and 'rank' (a planner's shortlist) failed with
+    pandas' 'cannot insert site_id, already exists'; an id column named 'site_id' did too."""
+    net, homes = _siting_street()
+    cands = _candidates([(3000, 0), (0, 0)], ["Z", "P"], site_id=["s-1", "s-2"], rank=[2, 1])
+    with caplog.at_level(logging.WARNING, logger="spatial"):
+        res = spatial.site_stations(homes, None, net, candidates=cands, k=1, minutes=(15,))
+    assert res.sites[["site_id", "rank", "candidate_id"]].values.tolist() == [["NEW001", 1, "P"]]
+    assert _replaced(caplog) == [
+        "'candidates' already has columns 'site_id', 'rank'; site_stations replaces them with its own (to keep "
+        "the old values, rename them first, in the file or with candidates.rename(columns={'site_id': "
+        "'old_site_id'}))"]
+    by_site_id = cands.drop(columns=["candidate_id", "rank"])
+    res = spatial.site_stations(homes, None, net, candidates=by_site_id, k=1, minutes=(15,),
+                                candidate_id_col="site_id")
+    assert res.sites[["site_id", "candidate_id"]].values.tolist() == [["NEW001", "s-2"]]

@@ -253,6 +253,25 @@ def require_columns(df: pd.DataFrame, columns: Iterable[str], name: str) -> None
             raise ColumnError(f"'{name}' has {n} columns named {c!r}; keep one (drop or rename the others)")
 
 
+def warn_replaced(df: pd.DataFrame, columns: Iterable[str], name: str, by: str) -> list[str]:
+    """Warn once when ``df`` already has some of the ``columns`` that ``by`` writes (its results
+    replace them), saying how to keep the old values; return those columns.
+
+    Examples
+    --------
+    >>> warn_replaced(pd.DataFrame({"grid_id": ["G1"], "x": [1]}), ["grid_id", "band"], "units", "f")
+    ['grid_id']
+    """
+    clash = [c for c in columns if c in df.columns]
+    if clash:
+        many = len(clash) > 1
+        logger.warning("'%s' already has column%s %s; %s replaces %s with its own (to keep the old values, rename "
+                       "%s first, in the file or with %s.rename(columns={%r: %r}))", name, "s" if many else "",
+                       ", ".join(repr(c) for c in clash), by, "them" if many else "it", "them" if many else "it",
+                       name, clash[0], f"old_{clash[0]}")
+    return clash
+
+
 def require_unique(df: pd.DataFrame, column: str | None, name: str) -> None:
     """Raise :class:`DuplicateIdError` naming the repeated ids of ``column`` (or the index), and
     :class:`ColumnError` naming the rows where ``column`` is empty (a row without an id would

@@ -30,6 +30,7 @@ from spatial.core.checks import (
     require_columns,
     require_crs,
     require_unique,
+    warn_replaced,
 )
 from spatial.core.errors import GeometryError, SpatialError
 from spatial.coverage._shift import shift_hint
@@ -225,9 +226,7 @@ def walking_coverage(
     require_unique(stations, station_id_col, "stations")
     bands = make_bands(minutes=None if meters is not None else minutes, meters=meters, speed_kmh=speed_kmh)
     check_max_walk(max_walk_m, bands)
-    clash = [c for c in COVERAGE_COLUMNS if c in demand.columns]
-    if clash:
-        logger.warning("demand already has columns %s; they are overwritten", clash)
+    warn_replaced(demand, COVERAGE_COLUMNS, "demand", "walking_coverage")
 
     s_snap = station_snaps(stations, network, max_snap_m=max_snap_m, max_off_network_m=max_off_network_m,
                            detour_factor=detour_factor, gates=gates, barriers=barriers)

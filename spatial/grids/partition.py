@@ -24,7 +24,7 @@ from scipy.sparse.csgraph import connected_components
 
 from spatial.core._gc import without_gc_pauses
 from spatial.core._procs import PROCESSES, Ahead
-from spatial.core.checks import Report, check_band
+from spatial.core.checks import Report, check_band, warn_replaced
 from spatial.core.errors import SpatialError
 from spatial.core.reproject import as_returned, to_crs_valid
 from spatial.grids._engine import RESTARTS_LIMIT, apportion, partition
@@ -327,6 +327,7 @@ def partition_grids(
         if weights.beyond <= 0:
             raise SpatialError("restarts is for balance='equal' (grids near the mean size); with 'band' one run "
                                "is drawn, streets first (drop restarts, or give n_grids or balance='equal')")
+    warn_replaced(units, ["grid_id"], "units", "partition_grids")
     report = Report()
     # (with check_overlaps, the rows validate_inputs gives: spatial grids validates first, and passes False)
     prep = prepare_checked(units, communities, report, check_overlaps=check_overlaps, households_col=households_col,

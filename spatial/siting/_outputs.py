@@ -8,7 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from spatial.core.checks import natural_key
+from spatial.core.checks import natural_key, warn_replaced
 from spatial.siting import _cover
 
 __all__ = ["served_per_point", "sites_frame", "demand_frame", "unreachable", "before_after"]
@@ -60,17 +60,21 @@ def sites_frame(cand, id_col, plan, gain_hh, gain_pop, has_pop, prob, crs) -> gp
     p = len(plan.chosen)
     total = prob.total if prob.total > 0 else 1.0
     rows = cand.iloc[plan.chosen].copy()
+    ids = rows[id_col].to_numpy()
+    first = ["site_id", "rank", "candidate_id", "gain_households", "gain_population", "cum_coverage_pct"]
+    # the candidates' own columns of these names are replaced (an id column of another name: copied as candidate_id)
+    rows = rows.drop(columns=warn_replaced(cand, [c for c in first if not c == id_col == "candidate_id"],
+                                           "candidates", "site_stations"))
     if rows.crs is not None and crs is not None:
         rows = rows.to_crs(crs)
     geo = rows.geometry.name
     rows.insert(0, "site_id", [f"NEW{r + 1:03d}" for r in range(p)])
     rows.insert(1, "rank", np.arange(1, p + 1))
-    if id_col != "candidate_id":
-        rows.insert(2, "candidate_id", rows[id_col].to_numpy())
+    if "candidate_id" not in rows.columns:
+        rows.insert(2, "candidate_id", ids)
     rows["gain_households"] = gain_hh
     rows["gain_population"] = gain_pop if has_pop else np.nan
     rows["cum_coverage_pct"] = 100.0 * (prob.base + np.cumsum(gain_hh)) / total
-    first = ["site_id", "rank", "candidate_id", "gain_households", "gain_population", "cum_coverage_pct"]
     rows = rows[first + [c for c in rows.columns if c not in first and c != geo] + [geo]]
     # numbered 0..p-1: the candidates' own row numbers would be written as a stray 'index' column
     return gpd.GeoDataFrame(rows.reset_index(drop=True), geometry=geo, crs=crs)

@@ -38,6 +38,7 @@ from spatial.core.checks import (
     require_columns,
     require_crs,
     require_unique,
+    warn_replaced,
 )
 from spatial.core.errors import ColumnError, DuplicateIdError, SpatialError
 from spatial.coverage._shift import shift_hint
@@ -254,6 +255,8 @@ def site_stations(
 
     # demand
     require_crs(demand, "demand")
+    warn_replaced(demand, ["covered_before", "covered_after", "new_site", "new_households_served"], "demand",
+                  "site_stations")
     ids = _demand_ids(demand, demand_id_col)
     hh = check_households(demand, households_col, "demand", id_col=demand_id_col).to_numpy()  # rows named by id
     pop = (pd.to_numeric(demand[population_col], errors="coerce").fillna(0.0).to_numpy(float)
