@@ -363,3 +363,90 @@ def test_candidates_with_a_site_id_or_rank_column_are_sited_with_a_warning_not_a
     res = spatial.site_stations(homes, None, net, candidates=by_site_id, k=1, minutes=(15,),
                                 candidate_id_col="site_id")
     assert res.sites[["site_id", "candidate_id"]].values.tolist() == [["NEW001", "s-2"]]
+
+
+# ----------------------------------------------------------------------------- argument errors are SpatialErrors
+def test_write_layers_argument_errors_are_spatial_errors_that_say_what_to_do(tmp_path):
+    """write_layers raised plain ValueError/TypeError (the CLI's 'internal error', exit 1) for a
+    file it cannot write; now OptionError (a SpatialError and ValueError; OptionTypeError is a
+    TypeError too), naming the file or layer and what to give."""
+    from spatial.core.errors import OptionError, OptionTypeError
+
+    gdf = gpd.GeoDataFrame({"a": [1]}, geometry=[Point(0, 0)], crs=UTM)
+    cases = [
+        (({"a": gdf}, tmp_path / "out.txt"), {}, OptionError,
+         r"^cannot tell the format of '.*out\.txt' from its suffix: name it \.gpkg .* or pass driver='GPKG'$"),
+        (({"a": gdf}, tmp_path / "out.shp"), {}, OptionError,
+         r"^'out\.shp': write_layers does not write shapefiles; write each layer with write_shapefile"),
+        (({}, tmp_path / "out.gpkg"), {}, OptionError,
+         r"^no layers to write to 'out\.gpkg': give at least one, e\.g\. write_layers\(\{'out': gdf\}, 'out\.gpkg'\)$"),
+        (({"a": gdf}, tmp_path / "out.gpkg"), {"metadata": {"b": {"k": "v"}}}, OptionError,
+         r"^metadata names layers that are not written: b; name layers among a \(or add the layer\)$"),
+        (({"a": [1, 2]}, tmp_path / "out.gpkg"), {}, OptionTypeError,
+         r"^layer 'a' must be a GeoDataFrame or DataFrame, got list; read or build it as one"),
+    ]
+    for args, kwargs, error, message in cases:
+        with pytest.raises(error, match=message) as caught:
+            spatial.write_layers(*args, **kwargs)
+        assert isinstance(caught.value, spatial.SpatialError) and isinstance(caught.value, ValueError)
+    with pytest.raises(TypeError):  # still a TypeError, as it was
+        spatial.write_layers({"a": [1, 2]}, tmp_path / "out.gpkg")
+    with pytest.raises(OptionTypeError, match="write_shapefile needs a GeoDataFrame, got DataFrame; a table"):
+        spatial.write_shapefile(pd.DataFrame({"a": [1]}), tmp_path / "t.shp")
+    assert not list(tmp_path.iterdir())
+
+
+def test_map_argument_errors_are_spatial_errors():
+    from spatial.core.errors import OptionError, OptionTypeError
+
+    grids = gpd.GeoDataFrame({"grid_id": ["G1"], "households": [100]}, geometry=[box(0, 0, 10, 10)], crs=UTM)
+    with pytest.raises(OptionError, match=r"^min_households \(500\) is above max_households \(300\); give the "
+                                          r"band's lower end first$"):
+        spatial.grid_map(grids, min_households=500, max_households=300)
+    with pytest.raises(OptionError, match=r"^lang must be 'zh' \(Chinese\) or 'en' \(English\), got 'fr'$"):
+        spatial.grid_map(grids, lang="fr")
+    with pytest.raises(OptionError, match=r"^tiles_crs must be 'wgs84' \(OSM, Tianditu\) or 'gcj02'"):
+        spatial.grid_map(grids, tiles_crs="bd09")
+    with pytest.raises(OptionTypeError, match=r"^save_map needs a folium\.Map \(from grid_map"):
+        spatial.save_map(grids, "x.html")
+    units = grids.assign(unit_id=["U1"])
+    with pytest.raises(OptionError, match=r"^min_households \(500\) is above max_households \(300\)"):
+        spatial.grid_editor(units, min_households=500, max_households=300)
+    from spatial.maps.from_files import map_from_files
+
+    with pytest.raises(OptionError, match=r"^map_from_files needs grids= .* or coverage= .*, or both$"):
+        map_from_files()
+
+
+def test_partition_grids_option_of_the_wrong_kind_is_an_option_type_error():
+    """roads=a file path (a str) or blocks=a list: plain TypeError, the CLI's internal error."""
+    from spatial.core.errors import OptionTypeError
+
+    units, communities = _two_units()
+    with pytest.raises(OptionTypeError, match=r"^roads must be a GeoDataFrame of lines, a WalkNetwork or an osmnx "
+                                              r"graph, got str; read a file with spatial\.read_layer\(path\)$"):
+        spatial.partition_grids(units, communities, min_households=200, max_households=400, roads="roads.gpkg")
+    with pytest.raises(OptionTypeError, match=r"^blocks must be a column name, a dict or a Series keyed by unit id, "
+                                              r"got list$"):
+        spatial.partition_grids(units, communities, min_households=200, max_households=400, blocks=["B1", "B2"])
+
+
+def test_the_cli_prints_an_option_error_from_the_library_on_one_line_with_exit_2(tmp_path, capsys, monkeypatch):
+    """An OptionError raised under a command (here write_layers given nothing to write) is one
+    line on stderr and exit 2, not 'internal error' and exit 1 as its ValueError was."""
+    import spatial.io.layers as layers_module
+    from spatial.cli import main
+    from spatial.network.graph import edges_frame
+
+    net, homes = _siting_street()
+    edges_frame(net)[["geometry"]].to_file(tmp_path / "net.gpkg")
+    homes.to_file(tmp_path / "homes.gpkg")
+    gpd.GeoDataFrame({"station_id": ["S1"]}, geometry=[Point(0, 0)], crs=UTM).to_file(tmp_path / "st.gpkg")
+    real = layers_module.write_layers
+    monkeypatch.setattr(layers_module, "write_layers", lambda layers, path, **kw: real({}, path, **kw))
+    code = main(["site", str(tmp_path / "net.gpkg"), str(tmp_path / "st.gpkg"), str(tmp_path / "homes.gpkg"),
+                 "--k", "1", "--out", str(tmp_path / "s.gpkg")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert err[-1] == ("spatial site: error: no layers to write to 's.gpkg': give at least one, e.g. "
+                       "write_layers({'s': gdf}, 's.gpkg')")

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from spatial.core.errors import ColumnError, DuplicateIdError, GeometryError, SpatialError
+from spatial.core.errors import ColumnError, DuplicateIdError, GeometryError, OptionError, SpatialError
 
 # the CRS checks live in spatial.core._crs; every caller imports them from here
 from spatial.core._crs import (  # noqa: F401
@@ -207,7 +207,7 @@ def report_in(frame: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     [['单元', '几何为空', '未纳入']]
     """
     if lang not in ("en", "zh"):
-        raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
+        raise OptionError(f"lang must be 'zh' (Chinese) or 'en' (English), got {lang!r}")
     out = pd.DataFrame(frame.drop(columns=ZH_COLUMNS, errors="ignore"))
     if lang == "zh":
         out["layer"] = out["layer"].map(layer_zh)

@@ -23,7 +23,7 @@ import pandas as pd
 
 from spatial.core.atomic import atomic_path
 from spatial.core.checks import REPORT_COLUMNS, Report, gap_note_zh, report_in
-from spatial.core.errors import ColumnError
+from spatial.core.errors import ColumnError, OptionError
 from spatial.io.coords import with_lonlat
 
 __all__ = ["write_workbook", "integer_counts", "csv_figures"]
@@ -405,7 +405,7 @@ def write_workbook(
     from openpyxl import Workbook
 
     if lang not in _SHEETS:
-        raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
+        raise OptionError(f"lang must be 'zh' (Chinese) or 'en' (English), got {lang!r}")
     if isinstance(report, Report):  # the functions' report as it is built, or as they return it
         report = report.to_frame(zh_columns=True)
     missing = [c for c in REPORT_COLUMNS if report is not None and c not in report.columns]

@@ -23,7 +23,7 @@ from pyproj import CRS
 
 from spatial.core.atomic import TEMP_MARK, atomic_path, check_output_path, user_path
 from spatial.core.checks import REPORT_COLUMNS, ZH_COLUMNS, Report, report_in
-from spatial.core.errors import CRSError, GeometryError, InputFileError, SpatialError
+from spatial.core.errors import CRSError, GeometryError, InputFileError, OptionError, OptionTypeError, SpatialError
 from spatial.core.reproject import to_crs_valid
 from spatial.io._encoding import canonical
 from spatial.io._shapefile import FIELD_MAP_SUFFIX, check_text, family, short_names
@@ -104,20 +104,27 @@ def write_layers(
     if driver is None:
         driver = _VECTOR_SUFFIXES.get(path.suffix.lower())
         if driver is None:
-            raise ValueError(f"cannot tell the format of '{path}' from its suffix; pass driver='GPKG'")
+            raise OptionError(f"cannot tell the format of '{path}' from its suffix: name it .gpkg (or .geojson for "
+                              "one layer), or pass driver='GPKG'")
     if driver == "ESRI Shapefile":
-        raise ValueError("write shapefiles with write_shapefile(gdf, path) (ASCII field names, GBK)")
+        raise OptionError(f"'{path.name}': write_layers does not write shapefiles; write each layer with "
+                          "write_shapefile(gdf, path) (ASCII field names, GBK), or name the file .gpkg")
     if driver not in ("GPKG", "GeoJSON"):
-        raise ValueError(f"driver must be 'GPKG' or 'GeoJSON', got {driver!r}")
+        raise OptionError(f"driver must be 'GPKG' or 'GeoJSON', got {driver!r}; for a shapefile use "
+                          "write_shapefile(gdf, path), for a table write_csv")
     if not layers:
-        raise ValueError("no layers to write")
+        raise OptionError(f"no layers to write to '{path.name}': give at least one, e.g. "
+                          f"write_layers({{'{path.stem}': gdf}}, '{path.name}')")
     metadata = {str(k): {str(a): str(b) for a, b in v.items()} for k, v in (metadata or {}).items()}
     if set(metadata) - set(layers):
-        raise ValueError(f"metadata for layers not written: {', '.join(sorted(set(metadata) - set(layers)))}")
+        raise OptionError(f"metadata names layers that are not written: "
+                          f"{', '.join(sorted(set(metadata) - set(layers)))}; name layers among "
+                          f"{', '.join(map(str, layers))} (or add the layer)")
     if metadata and driver != "GPKG":
-        raise ValueError("layer metadata is kept by GeoPackages only; write a .gpkg")
+        raise OptionError(f"'{path.name}': layer metadata is kept by GeoPackages only; write a .gpkg or leave "
+                          "out metadata=")
     if driver == "GeoJSON" and len(layers) != 1:
-        raise ValueError(
+        raise OptionError(
             f"GeoJSON holds one layer but {len(layers)} were given ({', '.join(layers)}); "
             "write a GeoPackage (.gpkg) or one file per layer"
         )
@@ -136,9 +143,10 @@ def write_layers(
                 logger.info("layer '%s': reprojected to EPSG:4326 for GeoJSON", lname)
                 data = to_crs_valid(data, 4326)
         elif not isinstance(data, pd.DataFrame):
-            raise TypeError(f"layer '{lname}' must be a GeoDataFrame or DataFrame, got {type(data).__name__}")
+            raise OptionTypeError(f"layer '{lname}' must be a GeoDataFrame or DataFrame, got {type(data).__name__}; "
+                                  "read or build it as one (geopandas.read_file, pandas.DataFrame)")
         elif driver == "GeoJSON":
-            raise ValueError(f"layer '{lname}' has no geometry; GeoJSON needs one: write a .gpkg or CSV")
+            raise OptionError(f"layer '{lname}' has no geometry; GeoJSON needs one: write a .gpkg or CSV")
         frames[lname] = _one_geometry(_distinct_names(_index_as_column(data), lname), lname)
     with atomic_path(path, update=driver == "GPKG" and not fresh) as tmp:
         for lname, frame in frames.items():
@@ -270,9 +278,10 @@ def write_shapefile(gdf: gpd.GeoDataFrame, path: str | Path, *, encoding: str = 
     """
     path = Path(path)
     if path.suffix.lower() != ".shp":
-        raise ValueError(f"'{path}': a shapefile path must end in .shp")
+        raise OptionError(f"'{path}': a shapefile path must end in .shp (use write_layers for .gpkg/.geojson)")
     if not isinstance(gdf, gpd.GeoDataFrame):
-        raise TypeError(f"write_shapefile needs a GeoDataFrame, got {type(gdf).__name__}")
+        raise OptionTypeError(f"write_shapefile needs a GeoDataFrame, got {type(gdf).__name__}; a table without "
+                              f"geometry goes to CSV (write_csv) or a .gpkg (write_layers)")
     if gdf.crs is None:
         raise CRSError(f"'{path.name}': the layer has no CRS; set it with gdf.set_crs('EPSG:4326')")
     enc = canonical(encoding)
