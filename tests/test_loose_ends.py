@@ -9,6 +9,7 @@ import sqlite3
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 from pyproj import Transformer
@@ -450,3 +451,33 @@ def test_the_cli_prints_an_option_error_from_the_library_on_one_line_with_exit_2
     assert code == 2
     assert err[-1] == ("spatial site: error: no layers to write to 's.gpkg': give at least one, e.g. "
                        "write_layers({'s': gdf}, 's.gpkg')")
+
+
+# ----------------------------------------------------------------------------- whole counts
+def test_whole_household_counts_stored_as_floats_come_back_whole_everywhere(caplog):
+    """Buildings of 220.0 and 80.0 households (a spreadsheet's floats): units_from_buildings kept
+    220.0 while partition, evaluate and the ten-household groups gave 220; one rule now (int64
+    when every count is whole, by value), and fractional counts stay floats in every one of them."""
+    from spatial.grids.workforce import ten_household_groups
+
+    community = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(X0, Y0, X0 + 200, Y0 + 100)], crs=UTM)
+    buildings = gpd.GeoDataFrame({"households": [220.0, 80.0], "unit_id": ["b1", "b2"]},
+                                 geometry=[box(X0 + 20, Y0 + 20, X0 + 60, Y0 + 60),
+                                           box(X0 + 140, Y0 + 20, X0 + 180, Y0 + 60)], crs=UTM)
+    with caplog.at_level(logging.WARNING, logger="spatial"):
+        units = spatial.units_from_buildings(buildings, community)
+    assert units["households"].dtype == np.int64 and sorted(units["households"])[-2:] == [80, 220]
+    assert _replaced(caplog) == [
+        "'buildings' already has column 'unit_id'; units_from_buildings replaces it with its own (to keep the old "
+        "values, rename it first, in the file or with buildings.rename(columns={'unit_id': 'old_unit_id'}))"]
+    plan = spatial.partition_grids(units, community, min_households=250, max_households=400)
+    scores = spatial.evaluate_grids(plan.units, community, min_households=250, max_households=400).grids
+    points = units[units["households"] > 0].assign(geometry=lambda d: d.representative_point())
+    groups = ten_household_groups(points, plan.units, households_col="households").groups
+    for table in (plan.grids, scores, groups):
+        assert table["households"].dtype == np.int64, table
+    # fractional counts (apportioned by floor area) stay as they are, in every step
+    halves = spatial.units_from_buildings(buildings.assign(households=[220.5, 79.5]), community)
+    assert halves["households"].dtype == float and halves["households"].sum() == pytest.approx(300.0)
+    plan = spatial.partition_grids(halves, community, min_households=250, max_households=400)
+    assert plan.grids["households"].dtype == float

@@ -384,6 +384,27 @@ def check_households(
     return values.astype(float)
 
 
+def whole_counts(totals, source=None) -> np.ndarray:
+    """Counts as the package returns them: int64 when every value of ``source`` (default
+    ``totals``) is a whole number, whatever its dtype (220.0 is 220 households), else floats as
+    given (fractional counts, e.g. households apportioned by floor area, are kept).
+
+    ``source`` is what the totals were summed from: its values decide, not the sums' last bits.
+
+    Examples
+    --------
+    >>> whole_counts(np.array([220.0, 80.0])).tolist(), whole_counts(np.array([12.5, 3.0])).tolist()
+    ([220, 80], [12.5, 3.0])
+    >>> whole_counts(np.array([0.30000000000000004]), source=np.array([0.1, 0.2])).dtype.name
+    'float64'
+    """
+    t = np.asarray(totals, dtype=float)
+    s = t if source is None else np.asarray(source, dtype=float)
+    if np.all(np.isfinite(s)) and np.all(np.isfinite(t)) and np.all(np.mod(s, 1) == 0):
+        return np.rint(t).astype(np.int64)
+    return t
+
+
 def by_unit_id(mapping, unit_ids) -> tuple[np.ndarray, list]:
     """Values of ``mapping`` (a dict or Series keyed by unit id) for each of ``unit_ids`` (None where
     it has none), a key matching an id or its text (``"17"`` for the id 17: ids typed, or read

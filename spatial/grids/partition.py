@@ -24,7 +24,7 @@ from scipy.sparse.csgraph import connected_components
 
 from spatial.core._gc import without_gc_pauses
 from spatial.core._procs import PROCESSES, Ahead
-from spatial.core.checks import Report, check_band, warn_replaced
+from spatial.core.checks import Report, check_band, warn_replaced, whole_counts
 from spatial.core.errors import SpatialError
 from spatial.core.reproject import as_returned, to_crs_valid
 from spatial.grids._engine import RESTARTS_LIMIT, apportion, partition
@@ -486,8 +486,8 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
     out_units["grid_id"] = pd.Series(grid_ids, index=prep.units.index, dtype=object)
     table = pd.DataFrame(rows)
     for col, src in (("households", prep.hh), ("population", prep.pop), ("n_buildings", prep.bld)):
-        if src is not None and len(table) and np.all(np.mod(src, 1) == 0):
-            table[col] = table[col].astype(np.int64)  # whole counts in, whole counts out
+        if src is not None and len(table):
+            table[col] = whole_counts(table[col], src)  # whole counts in, whole counts out
     if prep.bld is None and len(table):
         table["n_buildings"] = table["n_buildings"].astype(np.int64)
     # measured as returned: a hairline slit the return to the input's CRS removes is not perimeter

@@ -23,6 +23,7 @@ from spatial.core.checks import (
     require_columns,
     require_crs,
     to_metric,
+    whole_counts,
 )
 from spatial.core.errors import GeometryError, SpatialError
 
@@ -268,8 +269,7 @@ def ten_household_groups(
     hulls = shapely.multipoints(shapely.points(xy[by_group]), indices=label[by_group])
     hulls = shapely.buffer(shapely.convex_hull(hulls), hull_buffer_m)
     group_households = np.bincount(label, weights=w_all, minlength=n_groups)
-    if np.all(np.mod(weight.to_numpy(float), 1) == 0):  # whole households stay whole, whatever the dtype
-        group_households = np.rint(group_households).astype(np.int64)
+    group_households = whole_counts(group_households, weight.to_numpy(float))  # whole stay whole, whatever the dtype
     groups = gpd.GeoDataFrame(
         {
             "group_id": group_name,
