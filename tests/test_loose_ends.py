@@ -401,9 +401,13 @@ def test_map_argument_errors_are_spatial_errors():
     from spatial.core.errors import OptionError, OptionTypeError
 
     grids = gpd.GeoDataFrame({"grid_id": ["G1"], "households": [100]}, geometry=[box(0, 0, 10, 10)], crs=UTM)
-    with pytest.raises(OptionError, match=r"^min_households \(500\) is above max_households \(300\); give the "
-                                          r"band's lower end first$"):
+    with pytest.raises(OptionError, match=r"^min_households \(500\) must not exceed max_households \(300\); give "
+                                          r"the band's lower end first$"):
         spatial.grid_map(grids, min_households=500, max_households=300)
+    with pytest.raises(OptionError, match=r"^min_households must be a finite number of households, got '300'$"):
+        spatial.grid_map(grids, min_households="300")  # was TypeError: '>' not supported between 'str' and 'int'
+    with pytest.raises(OptionError, match=r"^max_households must be a finite number of households, got None$"):
+        spatial.grid_editor(grids.assign(unit_id=["U1"]), max_households=None)
     with pytest.raises(OptionError, match=r"^lang must be 'zh' \(Chinese\) or 'en' \(English\), got 'fr'$"):
         spatial.grid_map(grids, lang="fr")
     with pytest.raises(OptionError, match=r"^tiles_crs must be 'wgs84' \(OSM, Tianditu\) or 'gcj02'"):
@@ -411,7 +415,7 @@ def test_map_argument_errors_are_spatial_errors():
     with pytest.raises(OptionTypeError, match=r"^save_map needs a folium\.Map \(from grid_map"):
         spatial.save_map(grids, "x.html")
     units = grids.assign(unit_id=["U1"])
-    with pytest.raises(OptionError, match=r"^min_households \(500\) is above max_households \(300\)"):
+    with pytest.raises(OptionError, match=r"^min_households \(500\) must not exceed max_households \(300\)"):
         spatial.grid_editor(units, min_households=500, max_households=300)
     from spatial.maps.from_files import map_from_files
 
@@ -481,3 +485,4 @@ def test_whole_household_counts_stored_as_floats_come_back_whole_everywhere(capl
     assert halves["households"].dtype == float and halves["households"].sum() == pytest.approx(300.0)
     plan = spatial.partition_grids(halves, community, min_households=250, max_households=400)
     assert plan.grids["households"].dtype == float
+

@@ -318,7 +318,7 @@ def listed(values, limit: int = 5) -> str:
 
 
 def check_band(min_households, max_households) -> tuple[float, float]:
-    """The household band as two floats, or a ``SpatialError`` saying what is wrong with it.
+    """The household band as two floats, or an :class:`OptionError` saying what is wrong with it.
 
     Both ends must be finite numbers, the minimum at least 0 and the maximum above 0 and not
     below the minimum.
@@ -330,18 +330,19 @@ def check_band(min_households, max_households) -> tuple[float, float]:
     >>> check_band(float("nan"), 500)
     Traceback (most recent call last):
     ...
-    spatial.core.errors.SpatialError: min_households must be a finite number of households, got nan
+    spatial.core.errors.OptionError: min_households must be a finite number of households, got nan
     """
     for label, value in (("min_households", min_households), ("max_households", max_households)):
         ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
         if not ok or not np.isfinite(value):
-            raise SpatialError(f"{label} must be a finite number of households, got {value!r}")
+            raise OptionError(f"{label} must be a finite number of households, got {value!r}")
     if min_households < 0:
-        raise SpatialError(f"min_households must be 0 or more, got {min_households!r} (0: no floor)")
+        raise OptionError(f"min_households must be 0 or more, got {min_households!r} (0: no floor)")
     if max_households <= 0:
-        raise SpatialError(f"max_households must be above 0, got {max_households!r}")
+        raise OptionError(f"max_households must be above 0, got {max_households!r}")
     if min_households > max_households:
-        raise SpatialError(f"min_households ({min_households}) must not exceed max_households ({max_households})")
+        raise OptionError(f"min_households ({min_households:g}) must not exceed max_households ({max_households:g}); "
+                          "give the band's lower end first")
     return float(min_households), float(max_households)
 
 

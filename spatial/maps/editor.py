@@ -40,6 +40,7 @@ import shapely
 from spatial.core.atomic import atomic_path
 from spatial.core.checks import (
     Report,
+    check_band,
     check_households,
     label_text,
     listed,
@@ -212,9 +213,7 @@ def editor_payload(
     """
     if lang not in TEXT:
         raise OptionError(f"lang must be 'zh' (Chinese) or 'en' (English), got {lang!r}")
-    if min_households > max_households:
-        raise OptionError(f"min_households ({min_households:g}) is above max_households ({max_households:g}); "
-                          "give the band's lower end first")
+    check_band(min_households, max_households)
     if max_deviation_pct is not None:
         max_deviation_pct = check_max_deviation(max_deviation_pct)
     require_crs(units, "units")

@@ -28,7 +28,7 @@ import pandas as pd
 from folium import plugins
 
 from spatial.core.atomic import atomic_path
-from spatial.core.checks import Report, check_households, marked_synthetic, require_columns, require_crs
+from spatial.core.checks import Report, check_band, check_households, marked_synthetic, require_columns, require_crs
 from spatial.core.errors import ColumnError, OptionError, OptionTypeError
 from spatial.maps import _style as st
 from spatial.maps import _draw as draw
@@ -242,9 +242,7 @@ def grid_map(
     True
     """
     _check_lang(lang)
-    if min_households > max_households:
-        raise OptionError(f"min_households ({min_households:g}) is above max_households ({max_households:g}); "
-                          "give the band's lower end first")
+    check_band(min_households, max_households)
     require_crs(grids, "grids")
     label_col = label_col or next((c for c in ("grid_id", "grid_code") if c in grids.columns), None)
     if label_col is None:
