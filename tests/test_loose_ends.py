@@ -486,3 +486,53 @@ def test_whole_household_counts_stored_as_floats_come_back_whole_everywhere(capl
     plan = spatial.partition_grids(halves, community, min_households=250, max_households=400)
     assert plan.grids["households"].dtype == float
 
+
+# ----------------------------------------------------------------------------- the editor's band
+def test_the_editor_checks_a_plan_against_the_band_its_grids_were_drawn_for(tmp_path, capsys):
+    """`spatial grids --min 200 --max 300` then `spatial editor PLAN` checked the grids against
+    300-500 and only warned (the page needs the band in numbers, and the plan did not record it):
+    the grids' layer now records its band and the editor (and the map) take it; given --min/--max
+    still win, an older plan without the record keeps the warning."""
+    import json
+    import re
+
+    from spatial.cli import main
+    from spatial.grids.plan import recorded_band
+
+    cells = [box(X0 + i * 100, Y0, X0 + (i + 1) * 100, Y0 + 100) for i in range(4)]
+    units = gpd.GeoDataFrame({"unit_id": ["U1", "U2", "U3", "U4"], "households": [120, 130, 110, 140]},
+                             geometry=cells, crs=UTM)
+    communities = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(X0, Y0, X0 + 400, Y0 + 100)], crs=UTM)
+    units.to_file(tmp_path / "u.gpkg")
+    communities.to_file(tmp_path / "c.gpkg")
+    plan = tmp_path / "plan.gpkg"
+    assert main(["-q", "grids", str(tmp_path / "c.gpkg"), str(tmp_path / "u.gpkg"), "--min", "200", "--max", "300",
+                 "--out", str(plan)]) == 0
+    assert recorded_band(plan) == (200.0, 300.0)
+    drawn = gpd.read_file(plan, layer="grids")
+    assert sorted(drawn["households"]) == [250, 250] and set(drawn["band_status"]) == {"in"}
+
+    def band_of(page):
+        text = page.read_text(encoding="utf-8")
+        return json.loads(re.search(r'id="sp-editor-data">(.*?)</script>', text, re.S).group(1))["band"]
+
+    capsys.readouterr()
+    assert main(["editor", str(plan), "--out", str(tmp_path / "e.html")]) == 0
+    said = capsys.readouterr()
+    assert band_of(tmp_path / "e.html") == [200.0, 300.0]
+    assert "band 200-300 households, as PLAN's grids were drawn" in said.out and "another band" not in said.err
+    assert main(["editor", str(plan), "--min", "260", "--out", str(tmp_path / "e2.html")]) == 0
+    assert band_of(tmp_path / "e2.html") == [260.0, 300.0]
+    assert "band 260-300 households (PLAN's grids were drawn for 200-300)" in capsys.readouterr().out
+    # the map of the file: checked in numbers against 200-300, not flagged against 300-500
+    from spatial.maps.from_files import map_from_files
+
+    m = map_from_files(grids=plan)
+    assert "200–300" in m.get_root().render()
+    # a plan of another tool (no record): 300-500 and the warning, as before
+    gpd.read_file(plan, layer="units").to_file(tmp_path / "old.gpkg", layer="units")
+    drawn.to_file(tmp_path / "old.gpkg", layer="grids")
+    assert recorded_band(tmp_path / "old.gpkg") is None
+    assert main(["editor", str(tmp_path / "old.gpkg"), "--out", str(tmp_path / "e3.html")]) == 0
+    assert band_of(tmp_path / "e3.html") == [300.0, 500.0]
+    assert "give it with --min and --max" in capsys.readouterr().err

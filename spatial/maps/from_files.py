@@ -78,7 +78,11 @@ def map_from_files(
     if c and "coverage_summary" not in c and csv.exists():  # `spatial coverage` writes it as CSV
         c["coverage_summary"] = pd.read_csv(csv, encoding="utf-8-sig", dtype={"id": str})
     if g and "min_households" not in options and "max_households" not in options and "status_col" not in options:
-        options = {**options, **_band_of(g["grids"], options.get("households_col", "households"))}
+        from spatial.grids.plan import recorded_band
+
+        band = recorded_band(grids)  # the band spatial grids / spatial run drew them for, in numbers
+        options = {**options, **({"min_households": band[0], "max_households": band[1]} if band is not None else
+                                 _band_of(g["grids"], options.get("households_col", "households")))}
     context = {"communities": c.get("communities", g.get("communities")),
                "network_edges": c.get("network_edges", g.get("network_edges"))}
     cov = {"isochrones": c.get("isochrones"), "gaps": c.get("gaps"), "summary": c.get("coverage_summary")}
