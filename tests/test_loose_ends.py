@@ -536,3 +536,26 @@ def test_the_editor_checks_a_plan_against_the_band_its_grids_were_drawn_for(tmp_
     assert main(["editor", str(tmp_path / "old.gpkg"), "--out", str(tmp_path / "e3.html")]) == 0
     assert band_of(tmp_path / "e3.html") == [300.0, 500.0]
     assert "give it with --min and --max" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------- whole numbers by value
+def test_whole_numbers_given_as_floats_are_taken_as_whole_numbers():
+    """n_grids=2.0, group_size=10.0 and full_time_per_grid=1.0 (a float from a spreadsheet or a
+    division) were refused as 'must be a whole number ..., got 2.0' while site_stations took k=2.0;
+    whole by value is whole everywhere, as counts are (2.5 is still refused)."""
+    from spatial.grids.workforce import ten_household_groups
+
+    units, communities = _two_units()
+    units = units.drop(columns="grid_id")
+    plan = spatial.partition_grids(units, communities, n_grids=2.0)
+    assert plan.units["grid_id"].nunique() == 2
+    assert spatial.partition_grids(units, communities, n_grids={"C1": 2.0}).units["grid_id"].nunique() == 2
+    with pytest.raises(spatial.SpatialError, match=r"^n_grids must be a whole number of grids, 1 or more .* got 2\.5"):
+        spatial.partition_grids(units, communities, n_grids=2.5)
+    staffed = spatial.staffing(plan.grids, full_time_per_grid=1.0)
+    assert staffed["full_time_workers"].tolist() == [1, 1]
+    points = units.assign(geometry=units.representative_point())
+    groups = ten_household_groups(points, plan.units, group_size=10.0, households_col="households")
+    assert groups.households["group_id"].notna().all()
+    with pytest.raises(spatial.SpatialError, match=r"^group_size must be a whole number >= 1, got True$"):
+        ten_household_groups(points, plan.units, group_size=True)

@@ -317,6 +317,22 @@ def listed(values, limit: int = 5) -> str:
     return shown + (f" (and {len(values) - limit} more)" if len(values) > limit else "")
 
 
+def whole_number(value, *, minimum: int = 0, maximum: int | None = None) -> int | None:
+    """``value`` as an int when it is a whole number from ``minimum`` to ``maximum`` by value (3 and
+    3.0 alike, as counts are judged), else None (2.5, True, '3', NaN): the caller says what it needs.
+
+    Examples
+    --------
+    >>> whole_number(3.0), whole_number(np.int64(3)), whole_number(2.5), whole_number(True), whole_number(-1)
+    (3, 3, None, None, None)
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        return None
+    if not np.isfinite(value) or value != int(value) or value < minimum or (maximum is not None and value > maximum):
+        return None
+    return int(value)
+
+
 def check_band(min_households, max_households) -> tuple[float, float]:
     """The household band as two floats, or an :class:`OptionError` saying what is wrong with it.
 

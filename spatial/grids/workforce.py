@@ -24,6 +24,7 @@ from spatial.core.checks import (
     require_crs,
     to_metric,
     whole_counts,
+    whole_number,
 )
 from spatial.core.errors import GeometryError, SpatialError
 
@@ -102,7 +103,7 @@ def staffing(
     [[1, 5, 42], [1, 2, 31]]
     """
     for name, value in (("full_time_per_grid", full_time_per_grid), ("part_time_per_grid", part_time_per_grid)):
-        if not (isinstance(value, (int, np.integer)) and value >= 0):
+        if whole_number(value) is None:
             raise SpatialError(f"{name} must be a whole number >= 0, got {value!r}")
     for name, value in (
         ("buildings_per_building_lead", buildings_per_building_lead),
@@ -209,8 +210,9 @@ def ten_household_groups(
     >>> bool(result.households["group_id"].notna().all()), len(result.report)
     (True, 0)
     """
-    if not (isinstance(group_size, (int, np.integer)) and group_size >= 1):
+    if whole_number(group_size, minimum=1) is None:
         raise SpatialError(f"group_size must be a whole number >= 1, got {group_size!r}")
+    group_size = whole_number(group_size, minimum=1)
     require_crs(households, name)
     require_crs(units, "units")
     require_columns(units, [grid_id_col, unit_id_col], "units")  # each point is told its unit by its id
