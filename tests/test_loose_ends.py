@@ -559,3 +559,17 @@ def test_whole_numbers_given_as_floats_are_taken_as_whole_numbers():
     assert groups.households["group_id"].notna().all()
     with pytest.raises(spatial.SpatialError, match=r"^group_size must be a whole number >= 1, got True$"):
         ten_household_groups(points, plan.units, group_size=True)
+
+
+def test_site_stations_refuses_k_and_target_it_cannot_read_with_its_own_message():
+    """k=nan failed with Python's 'cannot convert float NaN to integer', k=inf with an
+    OverflowError and target='0.9' with "'<' not supported between 'int' and 'str'"."""
+    net, homes = _siting_street()
+    cands = _candidates([(3000, 0)], ["Z"])
+    for k in (float("nan"), float("inf"), True, 1.5):
+        with pytest.raises(spatial.SpatialError, match=r"^k must be a whole number >= 1, got "):
+            spatial.site_stations(homes, None, net, candidates=cands, k=k)
+    with pytest.raises(spatial.SpatialError, match=r"^target is a share of households in \(0, 1\], e\.g\. 0\.99; "
+                                                   r"got '0\.9'$"):
+        spatial.site_stations(homes, None, net, candidates=cands, target="0.9")
+    assert spatial.site_stations(homes, None, net, candidates=cands, k=1.0, minutes=(15,)).sites["rank"].tolist() == [1]

@@ -39,6 +39,7 @@ from spatial.core.checks import (
     require_crs,
     require_unique,
     warn_replaced,
+    whole_number,
 )
 from spatial.core.errors import ColumnError, DuplicateIdError, SpatialError
 from spatial.coverage._shift import shift_hint
@@ -231,9 +232,10 @@ def site_stations(
     """
     if (k is None) == (target is None):
         raise SpatialError("give exactly one of k= (number of new sites) or target= (share, e.g. 0.99)")
-    if k is not None and (int(k) != k or k < 1):
+    if k is not None and whole_number(k, minimum=1) is None:  # (int(nan) or int(inf) failed on their own)
         raise SpatialError(f"k must be a whole number >= 1, got {k!r}")
-    if target is not None and not (0 < target <= 1):
+    if target is not None and (isinstance(target, (bool, np.bool_)) or not isinstance(target, (int, float, np.number))
+                               or not (0 < target <= 1)):
         raise SpatialError(f"target is a share of households in (0, 1], e.g. 0.99; got {target!r}")
     if candidates is None and (min_floor_area_m2 is not None or allowed_land_use is not None):
         opt = "min_floor_area_m2" if min_floor_area_m2 is not None else "allowed_land_use"
