@@ -573,3 +573,24 @@ def test_site_stations_refuses_k_and_target_it_cannot_read_with_its_own_message(
                                                    r"got '0\.9'$"):
         spatial.site_stations(homes, None, net, candidates=cands, target="0.9")
     assert spatial.site_stations(homes, None, net, candidates=cands, k=1.0, minutes=(15,)).sites["rank"].tolist() == [1]
+
+
+def test_numeric_options_given_as_text_get_a_message_not_a_python_type_error():
+    """A number typed as text (a config read by hand, a notebook widget): max_walk_m='2000',
+    min_m2_per_100hh='30', coverage_map's speed_kmh='4' and site_stations' candidate_spacing_m /
+    capacity_households failed with TypeError ('>' not supported, ufunc 'isfinite'); each now says
+    what it needs, like max_snap_m='100' did."""
+    net, homes = _siting_street()
+    stations = gpd.GeoDataFrame({"station_id": ["S"], "floor_area_m2": [400]}, geometry=[Point(0, 0)], crs=UTM)
+    with pytest.raises(spatial.SpatialError, match=r"^max_walk_m must be a positive number of metres \(or left "
+                                                   r"out\), got '2000'$"):
+        spatial.walking_coverage(homes, stations, net, max_walk_m="2000")
+    demand = spatial.walking_coverage(homes, stations, net)
+    with pytest.raises(spatial.SpatialError, match=r"^min_m2_per_100hh must be a number of m² >= 0, got '30'$"):
+        spatial.station_load(demand, stations, min_m2_per_100hh="30")
+    with pytest.raises(spatial.SpatialError, match=r"^speed_kmh must be a walking speed > 0 km/h .* got '4'$"):
+        spatial.coverage_map(demand, stations, speed_kmh="4")
+    with pytest.raises(spatial.SpatialError, match=r"^capacity_households must be > 0, got '50'$"):
+        spatial.site_stations(demand, stations, net, k=1, capacity_households="50")
+    with pytest.raises(spatial.SpatialError, match=r"^candidate_spacing_m must be > 0 metres, got '100'$"):
+        spatial.site_stations(demand, stations, net, k=1, candidate_spacing_m="100")

@@ -29,6 +29,8 @@ from spatial.core._crs import (  # noqa: F401
     require_degrees_in_range,
     to_metric,
 )
+# numbers judged by value live in spatial.core._numbers; every caller imports them from here
+from spatial.core._numbers import is_number, whole_counts, whole_number  # noqa: F401
 # the Chinese words of report rows live in spatial.core._words_zh; every caller imports them from here
 from spatial.core._words_zh import (  # noqa: F401
     LAYERS_ZH,
@@ -317,22 +319,6 @@ def listed(values, limit: int = 5) -> str:
     return shown + (f" (and {len(values) - limit} more)" if len(values) > limit else "")
 
 
-def whole_number(value, *, minimum: int = 0, maximum: int | None = None) -> int | None:
-    """``value`` as an int when it is a whole number from ``minimum`` to ``maximum`` by value (3 and
-    3.0 alike, as counts are judged), else None (2.5, True, '3', NaN): the caller says what it needs.
-
-    Examples
-    --------
-    >>> whole_number(3.0), whole_number(np.int64(3)), whole_number(2.5), whole_number(True), whole_number(-1)
-    (3, 3, None, None, None)
-    """
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        return None
-    if not np.isfinite(value) or value != int(value) or value < minimum or (maximum is not None and value > maximum):
-        return None
-    return int(value)
-
-
 def check_band(min_households, max_households) -> tuple[float, float]:
     """The household band as two floats, or an :class:`OptionError` saying what is wrong with it.
 
@@ -399,27 +385,6 @@ def check_households(
             "no single unit has that many: check the column (population? an area?) and the units"
         )
     return values.astype(float)
-
-
-def whole_counts(totals, source=None) -> np.ndarray:
-    """Counts as the package returns them: int64 when every value of ``source`` (default
-    ``totals``) is a whole number, whatever its dtype (220.0 is 220 households), else floats as
-    given (fractional counts, e.g. households apportioned by floor area, are kept).
-
-    ``source`` is what the totals were summed from: its values decide, not the sums' last bits.
-
-    Examples
-    --------
-    >>> whole_counts(np.array([220.0, 80.0])).tolist(), whole_counts(np.array([12.5, 3.0])).tolist()
-    ([220, 80], [12.5, 3.0])
-    >>> whole_counts(np.array([0.30000000000000004]), source=np.array([0.1, 0.2])).dtype.name
-    'float64'
-    """
-    t = np.asarray(totals, dtype=float)
-    s = t if source is None else np.asarray(source, dtype=float)
-    if np.all(np.isfinite(s)) and np.all(np.isfinite(t)) and np.all(np.mod(s, 1) == 0):
-        return np.rint(t).astype(np.int64)
-    return t
 
 
 def by_unit_id(mapping, unit_ids) -> tuple[np.ndarray, list]:

@@ -25,6 +25,7 @@ from spatial.core._ids import merge_ids
 from spatial.core.checks import (
     Report,
     check_households,
+    is_number,
     natural_key,
     reason_zh,
     require_columns,
@@ -82,7 +83,7 @@ def check_max_walk(max_walk_m: float | None, bands: Sequence[Band], name: str = 
     """
     if max_walk_m is None:
         return
-    if not (np.isfinite(max_walk_m) and max_walk_m > 0):
+    if not (is_number(max_walk_m) and np.isfinite(max_walk_m) and max_walk_m > 0):
         raise SpatialError(f"{name} must be a positive number of metres (or left out), got {max_walk_m!r}")
     top = max(bands, key=lambda b: b.limit_m)
     if float(max_walk_m) < top.limit_m - 1e-9:

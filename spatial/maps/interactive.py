@@ -28,7 +28,8 @@ import pandas as pd
 from folium import plugins
 
 from spatial.core.atomic import atomic_path
-from spatial.core.checks import Report, check_band, check_households, marked_synthetic, require_columns, require_crs
+from spatial.core.checks import (Report, check_band, check_households, is_number, marked_synthetic, require_columns,
+                                 require_crs)
 from spatial.core.errors import ColumnError, OptionError, OptionTypeError
 from spatial.maps import _style as st
 from spatial.maps import _draw as draw
@@ -416,7 +417,7 @@ def coverage_map(
     True
     """
     _check_lang(lang)
-    if not speed_kmh > 0:
+    if not (is_number(speed_kmh) and speed_kmh > 0):
         raise OptionError(f"speed_kmh must be a walking speed > 0 km/h (4 is usual), got {speed_kmh!r}")
     require_crs(demand, "demand")
     require_crs(stations, "stations")

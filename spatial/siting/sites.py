@@ -33,6 +33,7 @@ from spatial.core.checks import (
     AREA_UNITS,
     Report,
     check_households,
+    is_number,
     numbers_from_text,
     reason_zh,
     require_columns,
@@ -242,7 +243,7 @@ def site_stations(
         raise SpatialError(f"{opt} filters a candidates layer (floor_area_m2, land_use), but none is given and the "
                            f"network nodes sited instead have neither: give candidates (spatial site --candidates "
                            f"FILE) or leave out {opt}")
-    if capacity_households is not None and not capacity_households > 0:
+    if capacity_households is not None and not (is_number(capacity_households) and capacity_households > 0):
         raise SpatialError(f"capacity_households must be > 0, got {capacity_households!r}")
     if not isinstance(network, WalkNetwork):
         network = read_network(network)
@@ -417,7 +418,7 @@ def _node_candidates(network: WalkNetwork, dsnap: Snap, covered: np.ndarray, *, 
                      spacing_m: float, crs) -> gpd.GeoDataFrame:
     """Network nodes within ``limit_m`` (straight line, a lower bound of the walk) of an uncovered,
     snapped demand point, at most one per ``spacing_m`` cell (the node nearest the cell centre)."""
-    if not spacing_m > 0:
+    if not (is_number(spacing_m) and spacing_m > 0):
         raise SpatialError(f"candidate_spacing_m must be > 0 metres, got {spacing_m!r}")
     want = dsnap.ok & ~covered
     xy = network.node_xy
