@@ -594,3 +594,23 @@ def test_numeric_options_given_as_text_get_a_message_not_a_python_type_error():
         spatial.site_stations(demand, stations, net, k=1, capacity_households="50")
     with pytest.raises(spatial.SpatialError, match=r"^candidate_spacing_m must be > 0 metres, got '100'$"):
         spatial.site_stations(demand, stations, net, k=1, candidate_spacing_m="100")
+
+
+def test_ten_household_groups_say_when_they_replace_the_points_own_ids(caplog):
+    """Household points carrying their own 'unit_id' (a register's building number) came back
+    with the unit's id in it and no word; points made from the units (the same ids) say nothing."""
+    from spatial.grids.workforce import ten_household_groups
+
+    units, communities = _two_units()
+    plan = spatial.partition_grids(units.drop(columns="grid_id"), communities, min_households=200,
+                                   max_households=400)
+    points = plan.units.assign(geometry=plan.units.representative_point())
+    with caplog.at_level(logging.WARNING, logger="spatial"):
+        ten_household_groups(points, plan.units, households_col="households")
+    assert _replaced(caplog) == []
+    with caplog.at_level(logging.WARNING, logger="spatial"):
+        out = ten_household_groups(points.assign(unit_id=["B-7", "B-9"]), plan.units, households_col="households")
+    assert out.households["unit_id"].tolist() == ["U1", "U2"]
+    assert _replaced(caplog) == [
+        "'households' already has column 'unit_id'; ten_household_groups replaces it with its own (to keep the old "
+        "values, rename it first, in the file or with households.rename(columns={'unit_id': 'old_unit_id'}))"]

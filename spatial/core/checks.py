@@ -255,9 +255,10 @@ def require_columns(df: pd.DataFrame, columns: Iterable[str], name: str) -> None
             raise ColumnError(f"'{name}' has {n} columns named {c!r}; keep one (drop or rename the others)")
 
 
-def warn_replaced(df: pd.DataFrame, columns: Iterable[str], name: str, by: str) -> list[str]:
+def warn_replaced(df: pd.DataFrame, columns: Iterable[str], name: str, by: str, new=None) -> list[str]:
     """Warn once when ``df`` already has some of the ``columns`` that ``by`` writes (its results
-    replace them), saying how to keep the old values; return those columns.
+    replace them), saying how to keep the old values; return those columns. With ``new`` (column
+    -> the values written), a column whose values stay the same (as text) is not said.
 
     Examples
     --------
@@ -265,6 +266,8 @@ def warn_replaced(df: pd.DataFrame, columns: Iterable[str], name: str, by: str) 
     ['grid_id']
     """
     clash = [c for c in columns if c in df.columns]
+    if new is not None:
+        clash = [c for c in clash if c not in new or [_text(v) for v in df[c]] != [_text(v) for v in new[c]]]
     if clash:
         many = len(clash) > 1
         logger.warning("'%s' already has column%s %s; %s replaces %s with its own (to keep the old values, rename "

@@ -23,6 +23,7 @@ from spatial.core.checks import (
     require_columns,
     require_crs,
     to_metric,
+    warn_replaced,
     whole_counts,
     whole_number,
 )
@@ -282,6 +283,9 @@ def ten_household_groups(
         geometry=hulls,
         crs=crs,
     ).to_crs(households.crs)
+    # the households' own columns of these names, where they say otherwise (points made from the units agree)
+    warn_replaced(households, ["unit_id", grid_id_col, "group_id"], name, "ten_household_groups",
+                  new={"unit_id": unit, grid_id_col: grid, "group_id": group})
     out = households.copy()
     out["unit_id"] = unit
     out[grid_id_col] = grid
