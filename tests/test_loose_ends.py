@@ -614,3 +614,30 @@ def test_ten_household_groups_say_when_they_replace_the_points_own_ids(caplog):
     assert _replaced(caplog) == [
         "'households' already has column 'unit_id'; ten_household_groups replaces it with its own (to keep the old "
         "values, rename it first, in the file or with households.rename(columns={'unit_id': 'old_unit_id'}))"]
+
+
+# ----------------------------------------------------------------------------- writing odd frames
+def test_layers_named_by_numbers_and_columns_named_twice_are_written(tmp_path, caplog):
+    """{3: gdf} (layers keyed by community number) failed in pyogrio with "Argument 'layer' has
+    incorrect type (expected str, got int)" (write_kml: "cannot serialize 3"); a frame with a
+    column named twice (pd.concat(axis=1)) failed with "'DataFrame' object has no attribute
+    'dtype'" in write_layers and write_shapefile. Names are written as text, a repeat as a_2."""
+    import pyogrio
+
+    gdf = gpd.GeoDataFrame({"a": [1]}, geometry=[Point(0, 0)], crs=UTM)
+    spatial.write_layers({3: gdf}, tmp_path / "n.gpkg")
+    assert pyogrio.list_layers(tmp_path / "n.gpkg")[:, 0].tolist() == ["3"]
+    with pytest.raises(spatial.SpatialError, match=r"^layer names repeat once written as text: 3, '3'; give every "
+                                                   r"layer its own name$"):
+        spatial.write_layers({3: gdf, "3": gdf}, tmp_path / "m.gpkg")
+    kml = spatial.write_kml({3: gdf}, tmp_path / "n.kml")
+    assert "<name>3</name>" in kml.read_text(encoding="utf-8")
+    twice = gpd.GeoDataFrame(pd.concat([pd.DataFrame({"a": [1]}), pd.DataFrame({"a": [2]})], axis=1),
+                             geometry=[Point(0, 0)], crs=UTM)
+    with caplog.at_level(logging.WARNING, logger="spatial"):
+        spatial.write_layers({"t": twice}, tmp_path / "t.gpkg")
+        spatial.write_shapefile(twice, tmp_path / "t.shp")
+    for back in (gpd.read_file(tmp_path / "t.gpkg"), spatial.read_layer(tmp_path / "t.shp")):
+        assert back[["a", "a_2"]].values.tolist() == [[1, 2]]
+    assert "layer 't': columns whose names repeat or differ only in case cannot all be written; a written as a_2" \
+        in caplog.text

@@ -101,6 +101,11 @@ def write_layers(
     if not isinstance(layers, abc.Mapping):  # one frame, as gdf.to_file(path) takes it
         raise SpatialError(f"layers must map layer names to frames, got a {type(layers).__name__}; "
                            f"name the layer: write_layers({{'{path.stem}': gdf}}, '{path.name}')")
+    names = [str(k) for k in layers]  # GDAL takes text names only: the layer of community 3 is '3'
+    if len(set(names)) < len(names):
+        raise OptionError(f"layer names repeat once written as text: {', '.join(repr(k) for k in layers)}; "
+                          "give every layer its own name")
+    layers = dict(zip(names, layers.values()))
     if driver is None:
         driver = _VECTOR_SUFFIXES.get(path.suffix.lower())
         if driver is None:
@@ -195,34 +200,38 @@ def _own_fid(df: pd.DataFrame) -> dict[str, str] | None:
 def _distinct_names(df: pd.DataFrame, lname: str) -> pd.DataFrame:
     """``df`` with no two columns whose names differ only in case (``GRID_ID`` read from a
     shapefile beside the ``grid_id`` a command adds): GeoPackage and GeoJSON readers take them
-    as one, and GDAL refuses to write the second. The lower-case name (this package's) is kept;
-    the others get ``_2``, ``_3`` ..., with a warning naming them. Names that are not text (``0``
+    as one, and GDAL refuses to write the second; nor two of the same name. The lower-case name
+    (this package's) is kept, the first of repeats; the others get ``_2``, ``_3`` ..., with a
+    warning naming them. Names that are not text (``0``
     of a numpy array's columns) are written as text: GDAL takes no other."""
     if not all(isinstance(c, str) for c in df.columns):
         df = df.rename(columns={c: str(c) for c in df.columns if not isinstance(c, str)})
     names = [str(c) for c in df.columns]
     taken = {n.lower() for n in names}
-    groups: dict[str, list[str]] = {}
-    for n in names:
-        groups.setdefault(n.lower(), []).append(n)
-    renames = {}
+    groups: dict[str, list[int]] = {}
+    for i, n in enumerate(names):
+        groups.setdefault(n.lower(), []).append(i)
+    written, renames = list(names), []
     for key, group in groups.items():
         if len(group) < 2:
             continue
-        keep = key if key in group else group[0]
-        for n in group:
-            if n == keep:
+        keep = next((i for i in group if names[i] == key), group[0])
+        for i in group:  # by position: a name repeated exactly ('a', 'a' from pd.concat(axis=1)) too
+            if i == keep:
                 continue
             k = 2
-            while f"{n}_{k}".lower() in taken:
+            while f"{names[i]}_{k}".lower() in taken:
                 k += 1
-            renames[n] = f"{n}_{k}"
-            taken.add(renames[n].lower())
+            written[i] = f"{names[i]}_{k}"
+            taken.add(written[i].lower())
+            renames.append((names[i], written[i]))
     if not renames:
         return df
-    logger.warning("layer '%s': columns that differ only in case cannot all be written; %s", lname,
-                   ", ".join(f"{a} written as {b}" for a, b in renames.items()))
-    return df.rename(columns=renames)
+    logger.warning("layer '%s': columns whose names repeat or differ only in case cannot all be written; %s", lname,
+                   ", ".join(f"{a} written as {b}" for a, b in renames))
+    out = df.copy()
+    out.columns = written
+    return out
 
 
 def _index_as_column(df: pd.DataFrame) -> pd.DataFrame:
@@ -291,7 +300,7 @@ def write_shapefile(gdf: gpd.GeoDataFrame, path: str | Path, *, encoding: str = 
             f"'{path.name}': a shapefile holds one geometry type but the layer mixes "
             f"{', '.join(sorted(families))}; split it or write a GeoPackage with write_layers"
         )
-    frame = _one_geometry(_index_as_column(gdf), path.name)
+    frame = _one_geometry(_distinct_names(_index_as_column(gdf), path.name), path.name)
     geom_name = frame.geometry.name
     columns = [c for c in frame.columns if c != geom_name]
     # a DBF has no date-time field: written as ISO text here (GDAL would write text too, with a
