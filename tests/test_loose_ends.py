@@ -641,3 +641,14 @@ def test_layers_named_by_numbers_and_columns_named_twice_are_written(tmp_path, c
         assert back[["a", "a_2"]].values.tolist() == [[1, 2]]
     assert "layer 't': columns whose names repeat or differ only in case cannot all be written; a written as a_2" \
         in caplog.text
+
+
+def test_write_workbook_names_a_summary_that_is_not_a_coverage_summary(tmp_path):
+    """A summary without 'level' (a user's own table, or a dict of layers) failed with KeyError: 'level'."""
+    with pytest.raises(spatial.ColumnError, match=r"^'summary' must be a coverage summary with a 'level' column .* "
+                                                  r"got a table with columns community_id, pct; pass "
+                                                  r"spatial\.coverage_summary\(demand, bands=\.\.\.\)$"):
+        spatial.write_workbook(tmp_path / "w.xlsx", pd.DataFrame({"community_id": ["C1"], "pct": [90.0]}))
+    with pytest.raises(spatial.ColumnError, match=r"got a dict; pass spatial\.coverage_summary"):
+        spatial.write_workbook(tmp_path / "w.xlsx", {"d": pd.DataFrame()})
+    assert not (tmp_path / "w.xlsx").exists()

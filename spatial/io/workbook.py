@@ -413,6 +413,11 @@ def write_workbook(
         raise ColumnError(f"'report' has no column {', '.join(map(repr, missing))} (it has: "
                           f"{', '.join(map(str, report.columns[:12]))}); pass a report as the functions return it "
                           f"(result.report, columns {', '.join(REPORT_COLUMNS)}), or put this table in another sheet")
+    if not isinstance(summary, pd.DataFrame) or "level" not in summary.columns:
+        have = (f"a table with columns {', '.join(map(str, summary.columns[:12]))}" if isinstance(summary, pd.DataFrame)
+                else f"a {type(summary).__name__}")
+        raise ColumnError(f"'summary' must be a coverage summary with a 'level' column (overall, street, community, "
+                          f"grid), got {have}; pass spatial.coverage_summary(demand, bands=...)")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     about = dict(about or {})
