@@ -28,6 +28,8 @@ from spatial.core.errors import (
     InfeasibleError,
     InputFileError,
     NetworkError,
+    OptionError,
+    OptionTypeError,
     SpatialError,
 )
 
@@ -66,8 +68,8 @@ _LAZY = {
 }
 
 __all__ = sorted([
-    "ColumnError", "CRSError", "DuplicateIdError", "GeometryError", "InfeasibleError",
-    "InputFileError", "NetworkError", "Report", "SpatialError", "__version__", *_LAZY,
+    "ColumnError", "CRSError", "DuplicateIdError", "GeometryError", "InfeasibleError", "InputFileError",
+    "NetworkError", "OptionError", "OptionTypeError", "Report", "SpatialError", "__version__", *_LAZY,
 ])
 
 

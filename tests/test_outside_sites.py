@@ -148,11 +148,12 @@ def test_a_candidate_adding_nobody_is_in_the_report_with_its_reason():
                         minutes=(15,))
     assert res.sites["candidate_id"].tolist() == ["X"]
     rows = res.report[res.report["layer"] == "candidates"].set_index("row_id")
-    assert sorted(rows.index) == ["FAR", "ON_STATION"]
+    assert sorted(rows.index) == ["DUP", "FAR", "ON_STATION"]
     assert rows.loc["ON_STATION", "problem"] == "reaches no uncovered household within 15min"
     assert rows.loc["FAR", "problem"] == "too far from network"
-    # every candidate is a site, in the report, or reaches the same homes as a chosen site
-    assert set(res.sites["candidate_id"]) | set(rows.index) | {"DUP"} == set(cands["candidate_id"])
+    assert rows.loc["DUP", "problem"] == "same place as chosen site NEW001 (X)"
+    # every candidate is a site or in the report
+    assert set(res.sites["candidate_id"]) | set(rows.index) == set(cands["candidate_id"])
 
 
 def test_candidate_ids_that_are_the_same_once_written_are_refused():

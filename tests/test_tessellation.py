@@ -259,9 +259,14 @@ def test_building_points_with_a_real_walking_network_give_units_with_area(futian
 
 def test_whole_household_counts_come_back_whole():
     """Integer households in, integer households out (a unit of 20 households, not 20.0: the
-    grids' tables, the CSVs and the editor then show 20); float counts stay floats."""
+    grids' tables, the CSVs and the editor then show 20); whole counts stored as floats (a
+    spreadsheet's 20.0) are whole too, as the grids judge them; fractional counts stay floats."""
     bld = _buildings().astype({"households": "int64"})
     units = units_from_buildings(bld, _communities(), roads=_roads())
     assert units["households"].dtype == np.int64 and units["households"].sum() == bld["households"].sum()
     floats = units_from_buildings(bld.astype({"households": float}), _communities(), roads=_roads())
-    assert floats["households"].dtype == float
+    assert floats["households"].dtype == np.int64
+    assert floats["households"].tolist() == units["households"].tolist()
+    halves = units_from_buildings(bld.astype({"households": float}).assign(households=lambda d: d["households"] + 0.5),
+                                  _communities(), roads=_roads())
+    assert halves["households"].dtype == float

@@ -45,8 +45,11 @@ def add_parser(sub) -> None:
                    help="streets drawn as context: a line layer or a network file (.graphml, .osm, .osm.pbf)")
     p.add_argument("--out", type=Path, required=True, help="HTML file to write")
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the page (default: zh)")
-    p.add_argument("--min", dest="min_households", type=non_negative, default=300, metavar="HH", help="band floor")
-    p.add_argument("--max", dest="max_households", type=positive, default=500, metavar="HH", help="band ceiling")
+    p.add_argument("--min", dest="min_households", type=non_negative, default=None, metavar="HH",
+                   help="band floor (default: the band PLAN's grids were drawn for, as spatial grids and spatial "
+                        "run record it, else 300)")
+    p.add_argument("--max", dest="max_households", type=positive, default=None, metavar="HH",
+                   help="band ceiling (default: PLAN's recorded band, else 500)")
     p.add_argument("--max-deviation", type=float, default=None, metavar="PCT", dest="max_deviation",
                    help="flag grids further than PCT (1-100) from their community's mean grid (every grid "
                         "shows its deviation either way)")
@@ -69,6 +72,22 @@ def _layers_of(path: Path) -> list[str]:
     import pyogrio
 
     return [str(x) for x in pyogrio.list_layers(path)[:, 0]]
+
+
+def _band(args: argparse.Namespace) -> None:
+    """Fill in ``--min``/``--max`` not given: the band PLAN's grids were drawn for when the file
+    records it (``spatial grids`` and ``spatial run`` do), else 300-500; said when taken from PLAN."""
+    from spatial.grids.plan import recorded_band
+
+    given = args.min_households, args.max_households
+    recorded = recorded_band(split_spec(args.plan)[0]) if args.units is None and None in given else None
+    lo, hi = recorded if recorded is not None else (300.0, 500.0)
+    args.min_households = lo if given[0] is None else given[0]
+    args.max_households = hi if given[1] is None else given[1]
+    if recorded is not None:
+        say(args, f"band {args.min_households:g}-{args.max_households:g} households"
+                  + (", as PLAN's grids were drawn" if given == (None, None) else
+                     f" (PLAN's grids were drawn for {lo:g}-{hi:g})"))
 
 
 def _warn_band(args: argparse.Namespace) -> None:
@@ -136,6 +155,7 @@ def run(args: argparse.Namespace) -> int:
     from spatial.grids.plan import read_plan
     from spatial.maps.editor import save_grid_editor
 
+    _band(args)
     if args.min_households > args.max_households:
         raise ColumnError(f"--min {args.min_households:g} is above --max {args.max_households:g}")
     if args.max_deviation is not None:

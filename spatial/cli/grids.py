@@ -186,6 +186,7 @@ def _cmd_grids(args: argparse.Namespace) -> int:
 
     from spatial.core.checks import once_per_row
     from spatial.core.errors import SpatialError
+    from spatial.grids.plan import band_metadata
     from spatial.io.layers import write_layers
 
     gap_given = args.street_gap_m is not None
@@ -353,7 +354,9 @@ def _cmd_grids(args: argparse.Namespace) -> int:
     from spatial.core.atomic import atomic_paths
 
     with atomic_paths([args.out, *([args.kml] if args.kml is not None else [])]) as tmps:  # both, or neither
-        write_layers(layers, tmps[0], fresh=True)
+        # the band the grids' band_status was judged against: the editor and the map check them against it
+        write_layers(layers, tmps[0], fresh=True,
+                     metadata={"grids": band_metadata(args.min_households, args.max_households)})
         if args.kml is not None:
             from spatial.maps.kmz import results_kmz
 

@@ -190,14 +190,17 @@ FAR_OFF_M = 5000.0
 def _left_out_line(report, candidates, id_col: str | None, network) -> str:
     """One line for the candidates the report layer says were left out: how many, why (with
     counts), and the ones more than ``FAR_OFF_M`` from the network by name, as likely coordinate
-    mistakes (empty text when none was left out)."""
+    mistakes; then those reaching homes but not chosen, counted by why (empty text when none)."""
     import numpy as np
     import shapely
 
     from spatial.network.snapping import layer_xy
 
     rows = report[report["layer"] == "candidates"]
-    if not len(rows):
+    # reaching homes but not chosen: a count per why (duplicates of a chosen site, others adding less)
+    lost = rows["problem"].astype(str).str.match(r"^(same place as chosen site|reaches only households |would add )")
+    passed, rows = rows[lost], rows[~lost]
+    if not len(rows) and not len(passed):
         return ""
     # one count per rule, not per value ("floor area 715 m² < 10000 m² 1, floor area 700 m² ..."): the values are
     # in the report layer
@@ -205,7 +208,16 @@ def _left_out_line(report, candidates, id_col: str | None, network) -> str:
              .str.replace(r"^land use .* not allowed$", "land use not allowed", regex=True))
     counts = kinds.value_counts(sort=True)
     text = (f"{len(rows)} candidates left out (see the report layer): "
-            + ", ".join(f"{why} {n}" for why, n in counts.items()))
+            + ", ".join(f"{why} {n}" for why, n in counts.items())) if len(rows) else ""
+    if len(passed):
+        why = passed["problem"].astype(str).str.replace(r"^same place as chosen site .*", "same place as a "
+                                                       "chosen site", regex=True) \
+            .str.replace(r"^reaches only households .*", "reaches only homes chosen sites reach", regex=True) \
+            .str.replace(r"^would add .*", "the chosen sites add more", regex=True).value_counts(sort=True)
+        text += ("; " if text else "") + (f"{len(passed)} not chosen (see the report layer): "
+                                          + ", ".join(f"{w} {n}" for w, n in why.items()))
+    if not len(rows):
+        return text
     if candidates is None or id_col is None or not network.n_edges:
         return text
     ids = candidates[id_col].astype(str).to_numpy()

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from spatial.core.errors import ColumnError, DuplicateIdError, GeometryError, SpatialError
+from spatial.core.errors import ColumnError, DuplicateIdError, GeometryError, OptionError, SpatialError
 
 # the CRS checks live in spatial.core._crs; every caller imports them from here
 from spatial.core._crs import (  # noqa: F401
@@ -29,6 +29,8 @@ from spatial.core._crs import (  # noqa: F401
     require_degrees_in_range,
     to_metric,
 )
+# numbers judged by value live in spatial.core._numbers; every caller imports them from here
+from spatial.core._numbers import is_number, whole_counts, whole_number  # noqa: F401
 # the Chinese words of report rows live in spatial.core._words_zh; every caller imports them from here
 from spatial.core._words_zh import (  # noqa: F401
     LAYERS_ZH,
@@ -207,7 +209,7 @@ def report_in(frame: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     [['单元', '几何为空', '未纳入']]
     """
     if lang not in ("en", "zh"):
-        raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
+        raise OptionError(f"lang must be 'zh' (Chinese) or 'en' (English), got {lang!r}")
     out = pd.DataFrame(frame.drop(columns=ZH_COLUMNS, errors="ignore"))
     if lang == "zh":
         out["layer"] = out["layer"].map(layer_zh)
@@ -251,6 +253,28 @@ def require_columns(df: pd.DataFrame, columns: Iterable[str], name: str) -> None
     for c in [] if df.columns.is_unique else dict.fromkeys(columns):  # df[c] would be a frame
         if (n := int((df.columns == c).sum())) > 1:
             raise ColumnError(f"'{name}' has {n} columns named {c!r}; keep one (drop or rename the others)")
+
+
+def warn_replaced(df: pd.DataFrame, columns: Iterable[str], name: str, by: str, new=None) -> list[str]:
+    """Warn once when ``df`` already has some of the ``columns`` that ``by`` writes (its results
+    replace them), saying how to keep the old values; return those columns. With ``new`` (column
+    -> the values written), a column whose values stay the same (as text) is not said.
+
+    Examples
+    --------
+    >>> warn_replaced(pd.DataFrame({"grid_id": ["G1"], "x": [1]}), ["grid_id", "band"], "units", "f")
+    ['grid_id']
+    """
+    clash = [c for c in columns if c in df.columns]
+    if new is not None:
+        clash = [c for c in clash if c not in new or [_text(v) for v in df[c]] != [_text(v) for v in new[c]]]
+    if clash:
+        many = len(clash) > 1
+        logger.warning("'%s' already has column%s %s; %s replaces %s with its own (to keep the old values, rename "
+                       "%s first, in the file or with %s.rename(columns={%r: %r}))", name, "s" if many else "",
+                       ", ".join(repr(c) for c in clash), by, "them" if many else "it", "them" if many else "it",
+                       name, clash[0], f"old_{clash[0]}")
+    return clash
 
 
 def require_unique(df: pd.DataFrame, column: str | None, name: str) -> None:
@@ -299,7 +323,7 @@ def listed(values, limit: int = 5) -> str:
 
 
 def check_band(min_households, max_households) -> tuple[float, float]:
-    """The household band as two floats, or a ``SpatialError`` saying what is wrong with it.
+    """The household band as two floats, or an :class:`OptionError` saying what is wrong with it.
 
     Both ends must be finite numbers, the minimum at least 0 and the maximum above 0 and not
     below the minimum.
@@ -311,18 +335,19 @@ def check_band(min_households, max_households) -> tuple[float, float]:
     >>> check_band(float("nan"), 500)
     Traceback (most recent call last):
     ...
-    spatial.core.errors.SpatialError: min_households must be a finite number of households, got nan
+    spatial.core.errors.OptionError: min_households must be a finite number of households, got nan
     """
     for label, value in (("min_households", min_households), ("max_households", max_households)):
         ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
         if not ok or not np.isfinite(value):
-            raise SpatialError(f"{label} must be a finite number of households, got {value!r}")
+            raise OptionError(f"{label} must be a finite number of households, got {value!r}")
     if min_households < 0:
-        raise SpatialError(f"min_households must be 0 or more, got {min_households!r} (0: no floor)")
+        raise OptionError(f"min_households must be 0 or more, got {min_households!r} (0: no floor)")
     if max_households <= 0:
-        raise SpatialError(f"max_households must be above 0, got {max_households!r}")
+        raise OptionError(f"max_households must be above 0, got {max_households!r}")
     if min_households > max_households:
-        raise SpatialError(f"min_households ({min_households}) must not exceed max_households ({max_households})")
+        raise OptionError(f"min_households ({min_households:g}) must not exceed max_households ({max_households:g}); "
+                          "give the band's lower end first")
     return float(min_households), float(max_households)
 
 

@@ -11,6 +11,8 @@ __all__ = [
     "InputFileError",
     "NetworkError",
     "InfeasibleError",
+    "OptionError",
+    "OptionTypeError",
 ]
 
 
@@ -60,3 +62,12 @@ class NetworkError(SpatialError):
 
 class InfeasibleError(SpatialError):
     """The request cannot be met by any plan; the message says which input prevents it."""
+
+
+class OptionError(SpatialError):
+    """An option (a function's argument) is out of range, of the wrong kind, or conflicts with
+    another; the message names it and says what to give instead."""
+
+
+class OptionTypeError(OptionError, TypeError):
+    """An option of the wrong type (also a TypeError, as Python raises for those)."""

@@ -35,6 +35,7 @@ import pandas as pd
 from spatial.core.checks import (
     AREA_UNITS,
     check_households,
+    is_number,
     listed,
     natural_key,
     numbers_from_text,
@@ -113,7 +114,7 @@ def station_load(
     >>> int(load["households_served"].sum()) == int(demand["households"][demand["nearest_station"].notna()].sum())
     True
     """
-    if not (np.isfinite(min_m2_per_100hh) and min_m2_per_100hh >= 0):
+    if not (is_number(min_m2_per_100hh) and np.isfinite(min_m2_per_100hh) and min_m2_per_100hh >= 0):
         raise SpatialError(f"min_m2_per_100hh must be a number of m² >= 0, got {min_m2_per_100hh!r}")
     require_columns(demand, ["nearest_station"], "demand (run walking_coverage first)")
     require_columns(stations, [station_id_col], "stations")

@@ -25,11 +25,13 @@ from spatial.core._ids import merge_ids
 from spatial.core.checks import (
     Report,
     check_households,
+    is_number,
     natural_key,
     reason_zh,
     require_columns,
     require_crs,
     require_unique,
+    warn_replaced,
 )
 from spatial.core.errors import GeometryError, SpatialError
 from spatial.coverage._shift import shift_hint
@@ -81,7 +83,7 @@ def check_max_walk(max_walk_m: float | None, bands: Sequence[Band], name: str = 
     """
     if max_walk_m is None:
         return
-    if not (np.isfinite(max_walk_m) and max_walk_m > 0):
+    if not (is_number(max_walk_m) and np.isfinite(max_walk_m) and max_walk_m > 0):
         raise SpatialError(f"{name} must be a positive number of metres (or left out), got {max_walk_m!r}")
     top = max(bands, key=lambda b: b.limit_m)
     if float(max_walk_m) < top.limit_m - 1e-9:
@@ -225,9 +227,7 @@ def walking_coverage(
     require_unique(stations, station_id_col, "stations")
     bands = make_bands(minutes=None if meters is not None else minutes, meters=meters, speed_kmh=speed_kmh)
     check_max_walk(max_walk_m, bands)
-    clash = [c for c in COVERAGE_COLUMNS if c in demand.columns]
-    if clash:
-        logger.warning("demand already has columns %s; they are overwritten", clash)
+    warn_replaced(demand, COVERAGE_COLUMNS, "demand", "walking_coverage")
 
     s_snap = station_snaps(stations, network, max_snap_m=max_snap_m, max_off_network_m=max_off_network_m,
                            detour_factor=detour_factor, gates=gates, barriers=barriers)

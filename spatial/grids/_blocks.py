@@ -31,7 +31,7 @@ from spatial.core._geom import union_groups, union_polygons
 from spatial.core._threads import THREADS, halves, thread_map
 from spatial.core._voronoi import voronoi_cells
 from spatial.core.checks import by_unit_id, listed
-from spatial.core.errors import ColumnError, SpatialError
+from spatial.core.errors import ColumnError, OptionTypeError, SpatialError
 from spatial.grids._adjacency import shared_edges
 
 logger = logging.getLogger(__name__)
@@ -102,7 +102,8 @@ def block_labels(units: pd.DataFrame, spec, unit_ids: np.ndarray) -> np.ndarray 
             logger.warning("blocks names %d ids that are not among the units, left out: %s", len(unknown),
                            listed(repr(k) for k in unknown))
     else:
-        raise TypeError("blocks must be a column name, a dict or a Series keyed by unit id")
+        raise OptionTypeError(f"blocks must be a column name, a dict or a Series keyed by unit id, got "
+                              f"{type(spec).__name__}")
     return np.array([None if pd.isna(v) else v for v in vals], dtype=object)
 
 

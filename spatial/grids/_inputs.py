@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from spatial.core.checks import Report, by_unit_id, listed
-from spatial.core.errors import ColumnError
+from spatial.core.errors import ColumnError, OptionTypeError
 from spatial.grids._units import estate_labels
 
 #: said as partition_grids's own (callers filter its warnings by this name)
@@ -124,5 +124,6 @@ def _labels_from(spec, units: pd.DataFrame, unit_ids: np.ndarray, what: str, rep
                 report.add("units", names, f"named in {what} but not among the units", "left out",
                            zh=(f"{what} 中列出但不在单元图层中", "已忽略"))
     else:
-        raise TypeError(f"{what} must be a column name, a dict or a Series keyed by unit id")
+        raise OptionTypeError(f"{what} must be a column name, a dict or a Series keyed by unit id, got "
+                              f"{type(spec).__name__}")
     return np.array([None if pd.isna(v) else v for v in vals], dtype=object)

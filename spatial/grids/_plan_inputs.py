@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from spatial.core.checks import listed, require_columns, yes_no
-from spatial.core.errors import ColumnError
+from spatial.core.errors import ColumnError, OptionTypeError
 from spatial.grids.plan import _zeros_restored
 
 #: said as redraw_grids's own (callers filter its warnings by this name)
@@ -113,7 +113,7 @@ def _locked_mask(locked, units, plan, unit_ids, unit_id_col, report) -> np.ndarr
                            "list if the unit is gone, or correct its id", zh=("已锁定，但不在现有单元中",
                                                                             "忽略该锁定；如单元已删除请从锁定名单中去掉，否则请更正编号"))
         return np.array([k in ids for k in keys])
-    raise TypeError("locked must be a column name or an iterable of unit ids")
+    raise OptionTypeError(f"locked must be a column name or a list of unit ids, got {type(locked).__name__}")
 
 
 def _community_keys(old, prep, report, min_households=0.0) -> tuple[np.ndarray, dict]:

@@ -33,7 +33,7 @@ from spatial.core.checks import (
     require_crs,
     require_unique,
 )
-from spatial.core.errors import GeometryError
+from spatial.core.errors import GeometryError, OptionTypeError
 from spatial.core.reproject import to_crs_valid
 from spatial.grids._adjacency import Adjacency, road_fraction, shared_edges, weigh
 from spatial.grids._blocks import (
@@ -99,7 +99,8 @@ def _roads_frame(roads):
         import osmnx as ox
 
         return ox.graph_to_gdfs(roads, nodes=False)
-    raise TypeError("roads must be a GeoDataFrame of lines, a WalkNetwork or an osmnx graph")
+    raise OptionTypeError(f"roads must be a GeoDataFrame of lines, a WalkNetwork or an osmnx graph, got "
+                          f"{type(roads).__name__}; read a file with spatial.read_layer(path)")
 
 
 def _major_lines(roads, crs_m) -> np.ndarray | None:

@@ -29,6 +29,7 @@ from spatial.core.checks import (
     repair_geometries,
     require_columns,
     require_crs,
+    whole_counts,
 )
 from spatial.core.errors import ColumnError, DuplicateIdError, GeometryError, SpatialError
 from spatial.core.reproject import as_returned, to_crs_valid
@@ -205,8 +206,7 @@ def evaluate_grids(
         unit_comps = None
         base = lm.drop(columns=lm.geometry.name).reset_index(drop=True)
     households = np.bincount(g_of, weights=hh.to_numpy(), minlength=len(keys))
-    if np.all(np.mod(hh.to_numpy(float), 1) == 0):  # whole counts stay whole (int64), as the partition gives
-        households = np.rint(households).astype(np.int64)
+    households = whole_counts(households, hh.to_numpy(float))  # whole counts stay whole (int64), as the partition gives
     parts = shapely.get_num_geometries(grid_geoms)
     components = parts if unit_comps is None else np.maximum(parts, unit_comps)
     for g, (k, c) in enumerate(zip(keys, components)):

@@ -24,7 +24,7 @@ from scipy.sparse.csgraph import connected_components
 
 from spatial.core._gc import without_gc_pauses
 from spatial.core._procs import PROCESSES, Ahead
-from spatial.core.checks import Report, check_band
+from spatial.core.checks import Report, check_band, warn_replaced, whole_counts, whole_number
 from spatial.core.errors import SpatialError
 from spatial.core.reproject import as_returned, to_crs_valid
 from spatial.grids._engine import RESTARTS_LIMIT, apportion, partition
@@ -311,22 +311,26 @@ def partition_grids(
                         buildings_col=(buildings_col, "buildings"), gated_col=(gated_col, "gated"))
     counts = n_grids.values() if isinstance(n_grids, Mapping) else () if n_grids is None else (n_grids,)
     for count in counts:
-        if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 1:
+        if whole_number(count, minimum=1) is None:
             raise SpatialError(f"n_grids must be a whole number of grids, 1 or more (or a mapping of community "
                                f"ids to such numbers), got {count!r}; leave it out to draw by the band")
+    if n_grids is not None:  # 3.0 (a float from a spreadsheet or a division) is 3 grids
+        n_grids = ({k: whole_number(v) for k, v in n_grids.items()} if isinstance(n_grids, Mapping)
+                   else whole_number(n_grids))
     weights = weights_for(("equal" if n_grids is not None else "band") if balance is None else balance,
                           max_deviation_pct=max_deviation_pct)
     if max_deviation_pct is not None and weights.beyond <= 0:
         raise SpatialError("max_deviation_pct is for balance='equal' (grids near the mean size); with 'band' any "
                            "size in the band will do (drop max_deviation_pct, or give n_grids or balance='equal')")
     if restarts is not None:
-        if (isinstance(restarts, bool) or not isinstance(restarts, (int, np.integer))
-                or not 0 <= restarts <= RESTARTS_LIMIT):
+        if whole_number(restarts, maximum=RESTARTS_LIMIT) is None:
             raise SpatialError(f"restarts must be a whole number of runs from 0 to {RESTARTS_LIMIT} (each takes as "
                                f"long as one drawing), got {restarts!r}")
         if weights.beyond <= 0:
             raise SpatialError("restarts is for balance='equal' (grids near the mean size); with 'band' one run "
                                "is drawn, streets first (drop restarts, or give n_grids or balance='equal')")
+        restarts = whole_number(restarts, maximum=RESTARTS_LIMIT)
+    warn_replaced(units, ["grid_id"], "units", "partition_grids")
     report = Report()
     # (with check_overlaps, the rows validate_inputs gives: spatial grids validates first, and passes False)
     prep = prepare_checked(units, communities, report, check_overlaps=check_overlaps, households_col=households_col,
@@ -485,8 +489,8 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
     out_units["grid_id"] = pd.Series(grid_ids, index=prep.units.index, dtype=object)
     table = pd.DataFrame(rows)
     for col, src in (("households", prep.hh), ("population", prep.pop), ("n_buildings", prep.bld)):
-        if src is not None and len(table) and np.all(np.mod(src, 1) == 0):
-            table[col] = table[col].astype(np.int64)  # whole counts in, whole counts out
+        if src is not None and len(table):
+            table[col] = whole_counts(table[col], src)  # whole counts in, whole counts out
     if prep.bld is None and len(table):
         table["n_buildings"] = table["n_buildings"].astype(np.int64)
     # measured as returned: a hairline slit the return to the input's CRS removes is not perimeter

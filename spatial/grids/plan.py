@@ -30,7 +30,11 @@ from spatial.io.layers import read_table
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["read_plan", "plan_labels", "plan_from_polygons", "is_outline_plan", "outlines_as_plan"]
+__all__ = ["read_plan", "plan_labels", "plan_from_polygons", "is_outline_plan", "outlines_as_plan", "band_metadata",
+           "recorded_band"]
+
+#: Metadata keys of a plan's ``grids`` layer: the band its ``band_status`` was judged against.
+MIN_KEY, MAX_KEY = "min_households", "max_households"
 
 #: Characters the editor escapes with a leading ' so that Excel does not read a cell as a formula.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -401,3 +405,35 @@ def plan_labels(
     return pd.Series(np.array([lookup.get(k) for k in keys], dtype=object),
                      index=pd.Index(unit_ids.to_numpy(), name=unit_id_col), name=grid_id_col,
                      dtype=object)
+
+
+def band_metadata(min_households: float, max_households: float) -> dict[str, str]:
+    """The metadata of a plan's ``grids`` layer: the band its grids' ``band_status`` was judged
+    against, so that the editor and the map check them against the same band.
+
+    Examples
+    --------
+    >>> band_metadata(200, 400.0)
+    {'min_households': '200', 'max_households': '400'}
+    """
+    return {MIN_KEY: f"{float(min_households):g}", MAX_KEY: f"{float(max_households):g}"}
+
+
+def recorded_band(path, layer: str = "grids") -> tuple[float, float] | None:
+    """``(min_households, max_households)`` recorded in ``layer`` of the GeoPackage ``path``
+    (:func:`band_metadata`); None when the file, the layer or the record is not there (a plan of
+    another tool, or of an older version)."""
+    import pyogrio
+    from pyogrio.errors import DataLayerError, DataSourceError
+
+    path = Path(path)
+    if path.suffix.lower() != ".gpkg" or not path.is_file():
+        return None
+    try:
+        if layer not in [str(x) for x in pyogrio.list_layers(path)[:, 0]]:
+            return None
+        meta = pyogrio.read_info(path, layer=layer).get("layer_metadata") or {}
+        lo, hi = float(meta[MIN_KEY]), float(meta[MAX_KEY])
+    except (KeyError, TypeError, ValueError, DataSourceError, DataLayerError):
+        return None
+    return (lo, hi) if np.isfinite(lo) and np.isfinite(hi) and 0 <= lo <= hi else None

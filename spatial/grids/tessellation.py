@@ -33,6 +33,8 @@ from spatial.core.checks import (
     require_columns,
     require_crs,
     require_unique,
+    warn_replaced,
+    whole_counts,
 )
 from spatial.core.errors import ColumnError, GeometryError, SpatialError
 from spatial.core.reproject import to_crs_valid
@@ -103,9 +105,12 @@ def units_from_buildings(
         ``unit_id`` (``<community_id>-<nnnn>``), ``community_id``, ``block_id``, the unit totals
         ``households`` and ``population`` (named by ``households_col`` and ``population_col``),
         ``buildings`` (number of buildings counted in the unit), ``area_m2`` and, with
-        ``floors_col``, ``floor_area_m2`` (0 for building points: they have no footprint). A
-        building's own ``unit_id``, ``community_id`` or ``block_id`` columns are replaced. Households and buildings inside a community are
-        conserved exactly; :func:`building_units` gives each building's unit.
+        ``floors_col``, ``floor_area_m2`` (0 for building points: they have no footprint).
+        Households and population are int64 when every building's count is a whole number
+        (20.0 too, as the grids judge counts), else floats as given. A building's own
+        ``unit_id``, ``community_id`` or ``block_id`` columns are replaced (with a warning).
+        Households and buildings inside a community are conserved exactly;
+        :func:`building_units` gives each building's unit.
 
     Examples
     --------
@@ -126,6 +131,8 @@ def units_from_buildings(
     require_unique(communities, community_id_col, "communities")
     require_unique(buildings, None, "buildings")
     households = check_households(buildings, households_col, "buildings")
+    warn_replaced(buildings, ["unit_id", community_id_col, "block_id", "building_index"], "buildings",
+                  "units_from_buildings")
     if population_col in buildings.columns:
         population = check_households(buildings, population_col, "buildings")
     else:
@@ -210,8 +217,8 @@ def units_from_buildings(
     out_cols = [households_col, population_col] + (["floor_area_m2"] if floors is not None else [])
     for col, src in zip(out_cols, ["households", "population", "floor_area_m2"]):
         units[col] = units["unit_no"].map(sums[src]).fillna(0.0).to_numpy()
-        if col in buildings.columns and pd.api.types.is_integer_dtype(buildings[col]):
-            units[col] = units[col].round().astype(np.int64)  # whole counts in, whole counts out (20, not 20.0)
+        if src != "floor_area_m2":  # whole counts in, whole counts out (20, not 20.0), as the grids give them
+            units[col] = whole_counts(units[col].to_numpy(), per_unit[src].to_numpy())
     units["buildings"] = units["unit_no"].map(n).fillna(0).astype(int).to_numpy()
     units["area_m2"] = units.area
 

@@ -23,6 +23,9 @@ from spatial.core.checks import (
     require_columns,
     require_crs,
     to_metric,
+    warn_replaced,
+    whole_counts,
+    whole_number,
 )
 from spatial.core.errors import GeometryError, SpatialError
 
@@ -101,7 +104,7 @@ def staffing(
     [[1, 5, 42], [1, 2, 31]]
     """
     for name, value in (("full_time_per_grid", full_time_per_grid), ("part_time_per_grid", part_time_per_grid)):
-        if not (isinstance(value, (int, np.integer)) and value >= 0):
+        if whole_number(value) is None:
             raise SpatialError(f"{name} must be a whole number >= 0, got {value!r}")
     for name, value in (
         ("buildings_per_building_lead", buildings_per_building_lead),
@@ -208,8 +211,9 @@ def ten_household_groups(
     >>> bool(result.households["group_id"].notna().all()), len(result.report)
     (True, 0)
     """
-    if not (isinstance(group_size, (int, np.integer)) and group_size >= 1):
+    if whole_number(group_size, minimum=1) is None:
         raise SpatialError(f"group_size must be a whole number >= 1, got {group_size!r}")
+    group_size = whole_number(group_size, minimum=1)
     require_crs(households, name)
     require_crs(units, "units")
     require_columns(units, [grid_id_col, unit_id_col], "units")  # each point is told its unit by its id
@@ -268,8 +272,7 @@ def ten_household_groups(
     hulls = shapely.multipoints(shapely.points(xy[by_group]), indices=label[by_group])
     hulls = shapely.buffer(shapely.convex_hull(hulls), hull_buffer_m)
     group_households = np.bincount(label, weights=w_all, minlength=n_groups)
-    if np.all(np.mod(weight.to_numpy(float), 1) == 0):  # whole households stay whole, whatever the dtype
-        group_households = np.rint(group_households).astype(np.int64)
+    group_households = whole_counts(group_households, weight.to_numpy(float))  # whole stay whole, whatever the dtype
     groups = gpd.GeoDataFrame(
         {
             "group_id": group_name,
@@ -280,6 +283,9 @@ def ten_household_groups(
         geometry=hulls,
         crs=crs,
     ).to_crs(households.crs)
+    # the households' own columns of these names, where they say otherwise (points made from the units agree)
+    warn_replaced(households, ["unit_id", grid_id_col, "group_id"], name, "ten_household_groups",
+                  new={"unit_id": unit, grid_id_col: grid, "group_id": group})
     out = households.copy()
     out["unit_id"] = unit
     out[grid_id_col] = grid

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from charset_normalizer import from_bytes
 
-from spatial.core.errors import InputFileError
+from spatial.core.errors import InputFileError, OptionError
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ def canonical(encoding: str) -> str:
     try:
         return codecs.lookup(encoding).name
     except LookupError:
-        raise ValueError(f"unknown text encoding {encoding!r}; try 'utf-8' or 'gb18030'") from None
+        raise OptionError(f"unknown text encoding {encoding!r}; try 'utf-8' or 'gb18030'") from None
 
 
 def detect_encoding(data: bytes) -> str:

@@ -22,7 +22,7 @@ import shapely
 from numpy.typing import ArrayLike
 from pyproj import CRS
 
-from spatial.core.errors import CRSError, GeometryError
+from spatial.core.errors import CRSError, GeometryError, OptionError
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ def normalize_coord_sys(value: str) -> str:
     """
     key = str(value).strip().lower()
     if key not in _ALIASES:
-        raise ValueError(
+        raise OptionError(
             f"unknown coordinate system {value!r}; use one of 'wgs84', 'gcj02' (Amap/Tencent) "
             "or 'bd09' (Baidu)"
         )
@@ -116,7 +116,8 @@ def _arrays(lon: ArrayLike, lat: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     lon = np.asarray(lon, dtype=float)
     lat = np.asarray(lat, dtype=float)
     if lon.shape != lat.shape:
-        raise ValueError(f"lon and lat must have the same shape, got {lon.shape} and {lat.shape}")
+        raise OptionError(f"lon and lat must have the same shape, got {lon.shape} and {lat.shape}: give one "
+                          "longitude per latitude")
     return lon, lat
 
 

@@ -96,8 +96,12 @@ def write_kml(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, *,
     for lname, gdf in layers.items():
         if gdf is None or not len(gdf):
             continue
-        require_crs(gdf, lname)
-        frames[lname] = _placemarks(to_crs_valid(gdf, 4326), names.get(lname), list(fields.get(lname, ())), labels)
+        require_crs(gdf, str(lname))
+        if str(lname) in frames:
+            raise SpatialError(f"folder names repeat once written as text: {', '.join(repr(k) for k in layers)}; "
+                               "give every layer its own name")
+        # folders are named in text (the layer of community 3 is '3'), options looked up as given
+        frames[str(lname)] = _placemarks(to_crs_valid(gdf, 4326), names.get(lname), list(fields.get(lname, ())), labels)
     if not frames:
         raise SpatialError(f"'{path}': nothing to write, every layer is empty ({', '.join(layers) or 'none given'}); "
                            "leave the KML out")

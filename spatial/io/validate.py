@@ -32,7 +32,7 @@ from spatial.core.checks import (
     require_crs,
     require_unique,
 )
-from spatial.core.errors import GeometryError, NetworkError
+from spatial.core.errors import GeometryError, NetworkError, OptionError
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +114,7 @@ def validate_inputs(
     if not given:
         return {}, report
     if max_station_offset_m is None or not max_station_offset_m > 0:
-        raise ValueError(f"max_station_offset_m must be a distance in metres > 0, got {max_station_offset_m!r}")
+        raise OptionError(f"max_station_offset_m must be a distance in metres > 0, got {max_station_offset_m!r}")
 
     for name, gdf in given.items():
         require_crs(gdf, name)

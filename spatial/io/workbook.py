@@ -23,7 +23,7 @@ import pandas as pd
 
 from spatial.core.atomic import atomic_path
 from spatial.core.checks import REPORT_COLUMNS, Report, gap_note_zh, report_in
-from spatial.core.errors import ColumnError
+from spatial.core.errors import ColumnError, OptionError
 from spatial.io.coords import with_lonlat
 
 __all__ = ["write_workbook", "integer_counts", "csv_figures"]
@@ -405,7 +405,7 @@ def write_workbook(
     from openpyxl import Workbook
 
     if lang not in _SHEETS:
-        raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
+        raise OptionError(f"lang must be 'zh' (Chinese) or 'en' (English), got {lang!r}")
     if isinstance(report, Report):  # the functions' report as it is built, or as they return it
         report = report.to_frame(zh_columns=True)
     missing = [c for c in REPORT_COLUMNS if report is not None and c not in report.columns]
@@ -413,6 +413,11 @@ def write_workbook(
         raise ColumnError(f"'report' has no column {', '.join(map(repr, missing))} (it has: "
                           f"{', '.join(map(str, report.columns[:12]))}); pass a report as the functions return it "
                           f"(result.report, columns {', '.join(REPORT_COLUMNS)}), or put this table in another sheet")
+    if not isinstance(summary, pd.DataFrame) or "level" not in summary.columns:
+        have = (f"a table with columns {', '.join(map(str, summary.columns[:12]))}" if isinstance(summary, pd.DataFrame)
+                else f"a {type(summary).__name__}")
+        raise ColumnError(f"'summary' must be a coverage summary with a 'level' column (overall, street, community, "
+                          f"grid), got {have}; pass spatial.coverage_summary(demand, bands=...)")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     about = dict(about or {})

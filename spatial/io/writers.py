@@ -23,7 +23,7 @@ from pyproj import CRS
 
 from spatial.core.atomic import TEMP_MARK, atomic_path, check_output_path, user_path
 from spatial.core.checks import REPORT_COLUMNS, ZH_COLUMNS, Report, report_in
-from spatial.core.errors import CRSError, GeometryError, InputFileError, SpatialError
+from spatial.core.errors import CRSError, GeometryError, InputFileError, OptionError, OptionTypeError, SpatialError
 from spatial.core.reproject import to_crs_valid
 from spatial.io._encoding import canonical
 from spatial.io._shapefile import FIELD_MAP_SUFFIX, check_text, family, short_names
@@ -101,23 +101,35 @@ def write_layers(
     if not isinstance(layers, abc.Mapping):  # one frame, as gdf.to_file(path) takes it
         raise SpatialError(f"layers must map layer names to frames, got a {type(layers).__name__}; "
                            f"name the layer: write_layers({{'{path.stem}': gdf}}, '{path.name}')")
+    names = [str(k) for k in layers]  # GDAL takes text names only: the layer of community 3 is '3'
+    if len(set(names)) < len(names):
+        raise OptionError(f"layer names repeat once written as text: {', '.join(repr(k) for k in layers)}; "
+                          "give every layer its own name")
+    layers = dict(zip(names, layers.values()))
     if driver is None:
         driver = _VECTOR_SUFFIXES.get(path.suffix.lower())
         if driver is None:
-            raise ValueError(f"cannot tell the format of '{path}' from its suffix; pass driver='GPKG'")
+            raise OptionError(f"cannot tell the format of '{path}' from its suffix: name it .gpkg (or .geojson for "
+                              "one layer), or pass driver='GPKG'")
     if driver == "ESRI Shapefile":
-        raise ValueError("write shapefiles with write_shapefile(gdf, path) (ASCII field names, GBK)")
+        raise OptionError(f"'{path.name}': write_layers does not write shapefiles; write each layer with "
+                          "write_shapefile(gdf, path) (ASCII field names, GBK), or name the file .gpkg")
     if driver not in ("GPKG", "GeoJSON"):
-        raise ValueError(f"driver must be 'GPKG' or 'GeoJSON', got {driver!r}")
+        raise OptionError(f"driver must be 'GPKG' or 'GeoJSON', got {driver!r}; for a shapefile use "
+                          "write_shapefile(gdf, path), for a table write_csv")
     if not layers:
-        raise ValueError("no layers to write")
+        raise OptionError(f"no layers to write to '{path.name}': give at least one, e.g. "
+                          f"write_layers({{'{path.stem}': gdf}}, '{path.name}')")
     metadata = {str(k): {str(a): str(b) for a, b in v.items()} for k, v in (metadata or {}).items()}
     if set(metadata) - set(layers):
-        raise ValueError(f"metadata for layers not written: {', '.join(sorted(set(metadata) - set(layers)))}")
+        raise OptionError(f"metadata names layers that are not written: "
+                          f"{', '.join(sorted(set(metadata) - set(layers)))}; name layers among "
+                          f"{', '.join(map(str, layers))} (or add the layer)")
     if metadata and driver != "GPKG":
-        raise ValueError("layer metadata is kept by GeoPackages only; write a .gpkg")
+        raise OptionError(f"'{path.name}': layer metadata is kept by GeoPackages only; write a .gpkg or leave "
+                          "out metadata=")
     if driver == "GeoJSON" and len(layers) != 1:
-        raise ValueError(
+        raise OptionError(
             f"GeoJSON holds one layer but {len(layers)} were given ({', '.join(layers)}); "
             "write a GeoPackage (.gpkg) or one file per layer"
         )
@@ -136,9 +148,10 @@ def write_layers(
                 logger.info("layer '%s': reprojected to EPSG:4326 for GeoJSON", lname)
                 data = to_crs_valid(data, 4326)
         elif not isinstance(data, pd.DataFrame):
-            raise TypeError(f"layer '{lname}' must be a GeoDataFrame or DataFrame, got {type(data).__name__}")
+            raise OptionTypeError(f"layer '{lname}' must be a GeoDataFrame or DataFrame, got {type(data).__name__}; "
+                                  "read or build it as one (geopandas.read_file, pandas.DataFrame)")
         elif driver == "GeoJSON":
-            raise ValueError(f"layer '{lname}' has no geometry; GeoJSON needs one: write a .gpkg or CSV")
+            raise OptionError(f"layer '{lname}' has no geometry; GeoJSON needs one: write a .gpkg or CSV")
         frames[lname] = _one_geometry(_distinct_names(_index_as_column(data), lname), lname)
     with atomic_path(path, update=driver == "GPKG" and not fresh) as tmp:
         for lname, frame in frames.items():
@@ -187,34 +200,38 @@ def _own_fid(df: pd.DataFrame) -> dict[str, str] | None:
 def _distinct_names(df: pd.DataFrame, lname: str) -> pd.DataFrame:
     """``df`` with no two columns whose names differ only in case (``GRID_ID`` read from a
     shapefile beside the ``grid_id`` a command adds): GeoPackage and GeoJSON readers take them
-    as one, and GDAL refuses to write the second. The lower-case name (this package's) is kept;
-    the others get ``_2``, ``_3`` ..., with a warning naming them. Names that are not text (``0``
+    as one, and GDAL refuses to write the second; nor two of the same name. The lower-case name
+    (this package's) is kept, the first of repeats; the others get ``_2``, ``_3`` ..., with a
+    warning naming them. Names that are not text (``0``
     of a numpy array's columns) are written as text: GDAL takes no other."""
     if not all(isinstance(c, str) for c in df.columns):
         df = df.rename(columns={c: str(c) for c in df.columns if not isinstance(c, str)})
     names = [str(c) for c in df.columns]
     taken = {n.lower() for n in names}
-    groups: dict[str, list[str]] = {}
-    for n in names:
-        groups.setdefault(n.lower(), []).append(n)
-    renames = {}
+    groups: dict[str, list[int]] = {}
+    for i, n in enumerate(names):
+        groups.setdefault(n.lower(), []).append(i)
+    written, renames = list(names), []
     for key, group in groups.items():
         if len(group) < 2:
             continue
-        keep = key if key in group else group[0]
-        for n in group:
-            if n == keep:
+        keep = next((i for i in group if names[i] == key), group[0])
+        for i in group:  # by position: a name repeated exactly ('a', 'a' from pd.concat(axis=1)) too
+            if i == keep:
                 continue
             k = 2
-            while f"{n}_{k}".lower() in taken:
+            while f"{names[i]}_{k}".lower() in taken:
                 k += 1
-            renames[n] = f"{n}_{k}"
-            taken.add(renames[n].lower())
+            written[i] = f"{names[i]}_{k}"
+            taken.add(written[i].lower())
+            renames.append((names[i], written[i]))
     if not renames:
         return df
-    logger.warning("layer '%s': columns that differ only in case cannot all be written; %s", lname,
-                   ", ".join(f"{a} written as {b}" for a, b in renames.items()))
-    return df.rename(columns=renames)
+    logger.warning("layer '%s': columns whose names repeat or differ only in case cannot all be written; %s", lname,
+                   ", ".join(f"{a} written as {b}" for a, b in renames))
+    out = df.copy()
+    out.columns = written
+    return out
 
 
 def _index_as_column(df: pd.DataFrame) -> pd.DataFrame:
@@ -270,9 +287,10 @@ def write_shapefile(gdf: gpd.GeoDataFrame, path: str | Path, *, encoding: str = 
     """
     path = Path(path)
     if path.suffix.lower() != ".shp":
-        raise ValueError(f"'{path}': a shapefile path must end in .shp")
+        raise OptionError(f"'{path}': a shapefile path must end in .shp (use write_layers for .gpkg/.geojson)")
     if not isinstance(gdf, gpd.GeoDataFrame):
-        raise TypeError(f"write_shapefile needs a GeoDataFrame, got {type(gdf).__name__}")
+        raise OptionTypeError(f"write_shapefile needs a GeoDataFrame, got {type(gdf).__name__}; a table without "
+                              f"geometry goes to CSV (write_csv) or a .gpkg (write_layers)")
     if gdf.crs is None:
         raise CRSError(f"'{path.name}': the layer has no CRS; set it with gdf.set_crs('EPSG:4326')")
     enc = canonical(encoding)
@@ -282,7 +300,7 @@ def write_shapefile(gdf: gpd.GeoDataFrame, path: str | Path, *, encoding: str = 
             f"'{path.name}': a shapefile holds one geometry type but the layer mixes "
             f"{', '.join(sorted(families))}; split it or write a GeoPackage with write_layers"
         )
-    frame = _one_geometry(_index_as_column(gdf), path.name)
+    frame = _one_geometry(_distinct_names(_index_as_column(gdf), path.name), path.name)
     geom_name = frame.geometry.name
     columns = [c for c in frame.columns if c != geom_name]
     # a DBF has no date-time field: written as ISO text here (GDAL would write text too, with a

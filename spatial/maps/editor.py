@@ -40,6 +40,7 @@ import shapely
 from spatial.core.atomic import atomic_path
 from spatial.core.checks import (
     Report,
+    check_band,
     check_households,
     label_text,
     listed,
@@ -50,7 +51,7 @@ from spatial.core.checks import (
     require_crs,
     yes_no,
 )
-from spatial.core.errors import ColumnError, DuplicateIdError, GeometryError
+from spatial.core.errors import ColumnError, DuplicateIdError, GeometryError, OptionError
 from spatial.grids._adjacency import rook_adjacency
 from spatial.grids._objective import check_max_deviation
 from spatial.grids._units import estate_labels, unit_cells
@@ -211,9 +212,8 @@ def editor_payload(
     ``grid_id`` are drawn grey and may be moved into a grid.
     """
     if lang not in TEXT:
-        raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
-    if min_households > max_households:
-        raise ValueError(f"min_households ({min_households}) must not exceed max_households ({max_households})")
+        raise OptionError(f"lang must be 'zh' (Chinese) or 'en' (English), got {lang!r}")
+    check_band(min_households, max_households)
     if max_deviation_pct is not None:
         max_deviation_pct = check_max_deviation(max_deviation_pct)
     require_crs(units, "units")

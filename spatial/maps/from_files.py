@@ -9,7 +9,7 @@ import folium
 import numpy as np
 import pandas as pd
 
-from spatial.core.errors import SpatialError
+from spatial.core.errors import OptionError, SpatialError
 from spatial.maps import _style as st
 from spatial.maps._data import read_layers
 from spatial.maps.interactive import coverage_map, grid_map, overview_map
@@ -59,7 +59,8 @@ def map_from_files(
         The overview when both ``grids`` and ``coverage`` are given, else the one map.
     """
     if grids is None and coverage is None:
-        raise ValueError("give grids= or coverage= (or both)")
+        raise OptionError("map_from_files needs grids= (spatial grids' .gpkg) or coverage= (spatial coverage's "
+                          ".gpkg), or both")
     g = read_layers(grids, ["grids"], ["communities", "units", "network_edges"], "grids") if grids else {}
     c = (read_layers(coverage, [("demand", "coverage_demand"), "stations"],
                      ["isochrones", "gaps", "coverage_summary", "communities", "network_edges", "report"],
@@ -77,7 +78,11 @@ def map_from_files(
     if c and "coverage_summary" not in c and csv.exists():  # `spatial coverage` writes it as CSV
         c["coverage_summary"] = pd.read_csv(csv, encoding="utf-8-sig", dtype={"id": str})
     if g and "min_households" not in options and "max_households" not in options and "status_col" not in options:
-        options = {**options, **_band_of(g["grids"], options.get("households_col", "households"))}
+        from spatial.grids.plan import recorded_band
+
+        band = recorded_band(grids)  # the band spatial grids / spatial run drew them for, in numbers
+        options = {**options, **({"min_households": band[0], "max_households": band[1]} if band is not None else
+                                 _band_of(g["grids"], options.get("households_col", "households")))}
     context = {"communities": c.get("communities", g.get("communities")),
                "network_edges": c.get("network_edges", g.get("network_edges"))}
     cov = {"isochrones": c.get("isochrones"), "gaps": c.get("gaps"), "summary": c.get("coverage_summary")}
@@ -88,7 +93,7 @@ def map_from_files(
         return overview_map(g["grids"], c["demand"], c["stations"], sites=s.get("sites"),
                             **cov, **context, **opts)  # units are drawn as demand
     if sites and not c:
-        raise ValueError("sites are drawn over the coverage: give coverage= too")
+        raise OptionError("sites are drawn over the coverage: give coverage= (spatial coverage's .gpkg) too")
     if g:
         opts = {k: v for k, v in options.items() if k not in cov_opts}
         return grid_map(g["grids"], units=g.get("units"), **context, **opts)

@@ -28,8 +28,9 @@ import pandas as pd
 from folium import plugins
 
 from spatial.core.atomic import atomic_path
-from spatial.core.checks import Report, check_households, marked_synthetic, require_columns, require_crs
-from spatial.core.errors import ColumnError
+from spatial.core.checks import (Report, check_band, check_households, is_number, marked_synthetic, require_columns,
+                                 require_crs)
+from spatial.core.errors import ColumnError, OptionError, OptionTypeError
 from spatial.maps import _style as st
 from spatial.maps import _draw as draw
 from spatial.maps._data import GRID_FIELDS, community_coverage, coverage_table, head_props, jsonable, popup_props
@@ -65,7 +66,7 @@ def tianditu_tiles(key: str) -> list[str]:
 
 def _check_lang(lang: str) -> None:
     if lang not in st.TEXT:
-        raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
+        raise OptionError(f"lang must be 'zh' (Chinese) or 'en' (English), got {lang!r}")
 
 
 def _state(m: folium.Map, lang: str = "zh") -> dict:
@@ -85,7 +86,7 @@ def _new_map(lang: str, tiles, tiles_attr: str | None, tiles_crs: str, n_hint: i
     m.get_root().title = title
     state = _state(m, lang)
     if tiles_crs not in ("wgs84", "gcj02"):
-        raise ValueError(f"tiles_crs must be 'wgs84' or 'gcj02', got {tiles_crs!r}")
+        raise OptionError(f"tiles_crs must be 'wgs84' (OSM, Tianditu) or 'gcj02' (Amap, Tencent), got {tiles_crs!r}")
     state["gcj02"] = tiles_crs == "gcj02" or tiles == "amap"
     for i, url in enumerate([tiles] if isinstance(tiles, str) else list(tiles or [])):
         attr, sub = tiles_attr, "abc"
@@ -242,8 +243,7 @@ def grid_map(
     True
     """
     _check_lang(lang)
-    if min_households > max_households:
-        raise ValueError(f"min_households ({min_households}) is above max_households ({max_households})")
+    check_band(min_households, max_households)
     require_crs(grids, "grids")
     label_col = label_col or next((c for c in ("grid_id", "grid_code") if c in grids.columns), None)
     if label_col is None:
@@ -417,8 +417,8 @@ def coverage_map(
     True
     """
     _check_lang(lang)
-    if not speed_kmh > 0:
-        raise ValueError(f"speed_kmh must be > 0, got {speed_kmh}")
+    if not (is_number(speed_kmh) and speed_kmh > 0):
+        raise OptionError(f"speed_kmh must be a walking speed > 0 km/h (4 is usual), got {speed_kmh!r}")
     require_crs(demand, "demand")
     require_crs(stations, "stations")
     require_columns(demand, [band_col], "demand")
@@ -580,7 +580,8 @@ def save_map(m: folium.Map, path: str | Path, *, offline: bool = True) -> Path:
     """
     path = Path(path)
     if not isinstance(m, folium.Map):
-        raise TypeError(f"save_map needs a folium.Map, got {type(m).__name__}")
+        raise OptionTypeError(f"save_map needs a folium.Map (from grid_map, coverage_map or overview_map), got "
+                              f"{type(m).__name__}")
     page = m.get_root().render()
     if offline:
         page = inline_assets(page)

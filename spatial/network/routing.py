@@ -28,6 +28,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 from spatial.core._threads import halves, thread_map
+from spatial.core.errors import OptionError
 from spatial.network.graph import WalkNetwork
 from spatial.network.snapping import Snap
 
@@ -371,7 +372,7 @@ def nearest_source_timed(network: WalkNetwork, sources: Snap, targets: Snap, tim
         ``(p,)`` int64 index into ``sources``, -1 where none.
     """
     if by not in ("time", "length"):
-        raise ValueError(f"by must be 'time' or 'length', got {by!r}")
+        raise OptionError(f"by must be 'time' (walk minutes on slopes) or 'length' (metres), got {by!r}")
     p = len(targets)
     cost_out, walk_out, src_out = np.full(p, np.inf), np.full(p, np.inf), np.full(p, -1, np.int64)
     ok = np.flatnonzero(sources.edge >= 0)

@@ -50,7 +50,7 @@ from spatial.core.checks import (
     require_crs,
     require_unique,
 )
-from spatial.core.errors import NetworkError, SpatialError
+from spatial.core.errors import NetworkError, OptionError, OptionTypeError, SpatialError
 from spatial.core.reproject import to_crs_valid
 from spatial.coverage.bands import DEFAULT_MINUTES, DEFAULT_SPEED_KMH, make_bands
 from spatial.coverage.walks import COVERAGE_COLUMNS, DEFAULT_DETOUR_FACTOR, DEFAULT_MAX_OFF_NETWORK_M, search_limit_m
@@ -105,11 +105,12 @@ def make_client(scheduler: str = "local", *, n_workers: int = 2, threads_per_wor
     dd = _dask()
     if scheduler == "local":
         if n_workers < 1 or threads_per_worker < 1:
-            raise ValueError(f"n_workers and threads_per_worker must be >= 1, got {n_workers}, {threads_per_worker}")
+            raise OptionError(f"n_workers and threads_per_worker must be whole numbers >= 1, got {n_workers!r}, "
+                              f"{threads_per_worker!r}")
         return dd.Client(n_workers=n_workers, threads_per_worker=threads_per_worker, memory_limit=memory_limit,
                          processes=processes, dashboard_address=":0")
     if not isinstance(scheduler, str) or not scheduler:
-        raise ValueError(f"scheduler must be 'local' or a scheduler address like 'tcp://host:8786', not {scheduler!r}")
+        raise OptionError(f"scheduler must be 'local' or a scheduler address like 'tcp://host:8786', not {scheduler!r}")
     return dd.Client(scheduler, timeout=f"{timeout_s}s")
 
 
@@ -139,7 +140,7 @@ def _known(options: Mapping, engine: str, *, exclude: tuple[str, ...]) -> None:
     names = set(inspect.signature(fn).parameters) - set(exclude)
     bad = sorted(set(options) - names)
     if bad:
-        raise TypeError(f"{engine} has no option {', '.join(map(repr, bad))}; it takes: {', '.join(sorted(names))}")
+        raise OptionTypeError(f"{engine} has no option {', '.join(map(repr, bad))}; it takes: {', '.join(sorted(names))}")
 
 
 def _gather(client, futures: list, what: str) -> list:
@@ -190,7 +191,7 @@ def run_grids_distributed(units: gpd.GeoDataFrame, communities: gpd.GeoDataFrame
     opts = dict(grid_options)
     _known(opts, "partition_grids", exclude=("units", "communities"))
     if opts.get("n_grids") is not None and not isinstance(opts["n_grids"], Mapping):
-        raise ValueError("run_grids_distributed takes n_grids only as a mapping {community_id: grids}; "
+        raise OptionError("run_grids_distributed takes n_grids only as a mapping {community_id: grids}; "
                          "a province total cannot be apportioned part by part")
     code_layout = opts.pop("code_layout", "cjt349")
     roads = opts.pop("roads", None)
@@ -415,7 +416,7 @@ def run_coverage_distributed(demand: gpd.GeoDataFrame, stations: gpd.GeoDataFram
                        meters=meters, speed_kmh=coverage_options.get("speed_kmh", DEFAULT_SPEED_KMH))
     limit = float(max(b.limit_m for b in bands) if max_walk_m is None else max_walk_m)
     if not (np.isfinite(limit) and limit > 0):
-        raise ValueError(f"max_walk_m must be a positive number of metres, got {max_walk_m!r}: a city's task "
+        raise OptionError(f"max_walk_m must be a positive number of metres, got {max_walk_m!r}: a city's task "
                          "cannot be exact for unbounded walks")
     max_snap_m = float(coverage_options.get("max_snap_m", 100.0))
     # a home's leg to the network (estimated over unmapped ground up to max_off_network_m) and its

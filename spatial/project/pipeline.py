@@ -388,13 +388,17 @@ def _write(project: Project, layers: dict, out: Path) -> list[Path]:
     gpkg = out / "results.gpkg"
     if gpkg.exists():
         gpkg.unlink()
-    meta = None
+    meta = {}
     if "coverage_demand" in keep:  # what `spatial map --coverage results.gpkg` states and credits
         from spatial.coverage.walks import coverage_metadata
 
-        meta = {"coverage_demand": coverage_metadata(project.coverage["speed_kmh"],
-                                                     getattr(layers.get("network"), "from_osm", True))}
-    write_layers(keep, gpkg, metadata=meta)
+        meta["coverage_demand"] = coverage_metadata(project.coverage["speed_kmh"],
+                                                    getattr(layers.get("network"), "from_osm", True))
+    if "grids" in keep:  # the band of the grids' band_status, which the editor and the map check them against
+        from spatial.grids.plan import band_metadata
+
+        meta["grids"] = band_metadata(project.grids["min_households"], project.grids["max_households"])
+    write_layers(keep, gpkg, metadata=meta or None)
     files.append(gpkg)
     for name in ("coverage_summary", "sites_before_after", "fca_by_community"):
         if name in layers:

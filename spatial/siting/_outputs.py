@@ -8,7 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from spatial.core.checks import natural_key
+from spatial.core.checks import natural_key, warn_replaced
 from spatial.siting import _cover
 
 __all__ = ["served_per_point", "sites_frame", "demand_frame", "unreachable", "before_after"]
@@ -60,17 +60,21 @@ def sites_frame(cand, id_col, plan, gain_hh, gain_pop, has_pop, prob, crs) -> gp
     p = len(plan.chosen)
     total = prob.total if prob.total > 0 else 1.0
     rows = cand.iloc[plan.chosen].copy()
+    ids = rows[id_col].to_numpy()
+    first = ["site_id", "rank", "candidate_id", "gain_households", "gain_population", "cum_coverage_pct"]
+    # the candidates' own columns of these names are replaced (an id column of another name: copied as candidate_id)
+    rows = rows.drop(columns=warn_replaced(cand, [c for c in first if not c == id_col == "candidate_id"],
+                                           "candidates", "site_stations"))
     if rows.crs is not None and crs is not None:
         rows = rows.to_crs(crs)
     geo = rows.geometry.name
     rows.insert(0, "site_id", [f"NEW{r + 1:03d}" for r in range(p)])
     rows.insert(1, "rank", np.arange(1, p + 1))
-    if id_col != "candidate_id":
-        rows.insert(2, "candidate_id", rows[id_col].to_numpy())
+    if "candidate_id" not in rows.columns:
+        rows.insert(2, "candidate_id", ids)
     rows["gain_households"] = gain_hh
     rows["gain_population"] = gain_pop if has_pop else np.nan
     rows["cum_coverage_pct"] = 100.0 * (prob.base + np.cumsum(gain_hh)) / total
-    first = ["site_id", "rank", "candidate_id", "gain_households", "gain_population", "cum_coverage_pct"]
     rows = rows[first + [c for c in rows.columns if c not in first and c != geo] + [geo]]
     # numbered 0..p-1: the candidates' own row numbers would be written as a stray 'index' column
     return gpd.GeoDataFrame(rows.reset_index(drop=True), geometry=geo, crs=crs)
@@ -122,3 +126,57 @@ def before_after(demand, hh, covered, served_hh) -> pd.DataFrame:
             for key in sorted(groups, key=natural_key):  # communities 1, 2 ... 10, as the coverage summary
                 add(level, key, groups[key])
     return pd.DataFrame(rows, columns=["level", "id", "households", "pct_before", "pct_after"])
+
+
+def unchosen(cand, id_col, a, plan, sites, hh, covered, served, *, band, k, target, capacity):
+    """Why each candidate reaching an uncovered home was not chosen: ``(row, problem, action, zh)``.
+
+    A candidate at the same place as a chosen site, or reaching only homes a chosen site reaches,
+    adds nobody after it; any other adds the households it would still serve (with ``capacity``,
+    at most that many), fewer than the ``k`` sites chosen or not needed for the ``target``.
+    """
+    chosen = np.asarray(plan.chosen, np.int64)
+    open_ = ~covered & (hh > 0)
+    m = a.tocsr().multiply(open_[None, :]).tocsr().astype(np.int64)
+    m.eliminate_zeros()
+    size = np.diff(m.indptr)
+    rest = np.setdiff1d(np.flatnonzero(size > 0), chosen)
+    if not len(rest):
+        return []
+    left = np.where(open_, np.maximum(hh - served, 0.0), 0.0)  # households no site serves yet
+    gain = np.asarray(m[rest] @ left, float)
+    if capacity is not None:
+        gain = np.minimum(gain, float(capacity))
+    shared = (m[rest] @ m[chosen].T).toarray() if len(chosen) else np.zeros((len(rest), 0))
+    inside = shared == size[rest][:, None]  # its homes are all among that chosen site's
+    geom = cand.geometry.values
+    names = sites["site_id"].to_numpy(dtype=object)
+    ids = cand[id_col].to_numpy(dtype=object)
+    tol = 1e-9 * max(float(hh.sum()), 1.0)
+    out = []
+    for r, i in enumerate(rest):
+        over = np.flatnonzero(inside[r])
+        same = [q for q in over if size[chosen[q]] == size[i] and geom[i].equals(geom[chosen[q]])]
+        if same:
+            q = same[0]
+            problem = f"same place as chosen site {names[q]} ({ids[chosen[q]]})"
+            problem_zh = f"与已选新站 {names[q]}（{ids[chosen[q]]}）位置相同"
+        elif len(over):
+            q = over[0]
+            problem = f"reaches only households that chosen site {names[q]} ({ids[chosen[q]]}) reaches"
+            problem_zh = f"可达住户均在已选新站 {names[q]}（{ids[chosen[q]]}）的范围内"
+        elif gain[r] <= tol:
+            problem, problem_zh = "reaches only households the chosen sites reach", "可达住户均在已选新站的范围内"
+        else:
+            problem = f"would add {gain[r]:g} households within {band}"
+            problem_zh = f"{band}内可新增 {gain[r]:g} 户"
+        if gain[r] <= tol:
+            action, action_zh = "not chosen: adds nobody after the chosen sites", "未选：已选新站之外不新增覆盖"
+        elif k is not None:
+            action = f"not chosen: the {len(chosen)} sites chosen (k={k}) add more"
+            action_zh = f"未选：已选的 {len(chosen)} 个新站（k={k}）新增更多"
+        else:
+            action = f"not chosen: the target {100 * target:g}% is reached without it"
+            action_zh = f"未选：不用它即达到目标 {100 * target:g}%"
+        out.append((int(i), problem, action, (problem_zh, action_zh)))
+    return out

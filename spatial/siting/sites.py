@@ -33,11 +33,14 @@ from spatial.core.checks import (
     AREA_UNITS,
     Report,
     check_households,
+    is_number,
     numbers_from_text,
     reason_zh,
     require_columns,
     require_crs,
     require_unique,
+    warn_replaced,
+    whole_number,
 )
 from spatial.core.errors import ColumnError, DuplicateIdError, SpatialError
 from spatial.coverage._shift import shift_hint
@@ -60,6 +63,7 @@ from spatial.siting._outputs import before_after as _before_after
 from spatial.siting._outputs import demand_frame as _demand_frame
 from spatial.siting._outputs import served_per_point as _served_per_point
 from spatial.siting._outputs import sites_frame as _sites_frame
+from spatial.siting._outputs import unchosen as _unchosen
 from spatial.siting._outputs import unreachable as _unreachable
 
 logger = logging.getLogger(__name__)
@@ -229,16 +233,17 @@ def site_stations(
     """
     if (k is None) == (target is None):
         raise SpatialError("give exactly one of k= (number of new sites) or target= (share, e.g. 0.99)")
-    if k is not None and (int(k) != k or k < 1):
+    if k is not None and whole_number(k, minimum=1) is None:  # (int(nan) or int(inf) failed on their own)
         raise SpatialError(f"k must be a whole number >= 1, got {k!r}")
-    if target is not None and not (0 < target <= 1):
+    if target is not None and (isinstance(target, (bool, np.bool_)) or not isinstance(target, (int, float, np.number))
+                               or not (0 < target <= 1)):
         raise SpatialError(f"target is a share of households in (0, 1], e.g. 0.99; got {target!r}")
     if candidates is None and (min_floor_area_m2 is not None or allowed_land_use is not None):
         opt = "min_floor_area_m2" if min_floor_area_m2 is not None else "allowed_land_use"
         raise SpatialError(f"{opt} filters a candidates layer (floor_area_m2, land_use), but none is given and the "
                            f"network nodes sited instead have neither: give candidates (spatial site --candidates "
                            f"FILE) or leave out {opt}")
-    if capacity_households is not None and not capacity_households > 0:
+    if capacity_households is not None and not (is_number(capacity_households) and capacity_households > 0):
         raise SpatialError(f"capacity_households must be > 0, got {capacity_households!r}")
     if not isinstance(network, WalkNetwork):
         network = read_network(network)
@@ -253,6 +258,8 @@ def site_stations(
 
     # demand
     require_crs(demand, "demand")
+    warn_replaced(demand, ["covered_before", "covered_after", "new_site", "new_households_served"], "demand",
+                  "site_stations")
     ids = _demand_ids(demand, demand_id_col)
     hh = check_households(demand, households_col, "demand", id_col=demand_id_col).to_numpy()  # rows named by id
     pop = (pd.to_numeric(demand[population_col], errors="coerce").fillna(0.0).to_numpy(float)
@@ -322,6 +329,11 @@ def site_stations(
     sites = _sites_frame(cand, cand_id_col, plan, gain_hh, gain_pop, population_col in demand.columns,
                          prob, demand.crs)
     out_demand = _demand_frame(demand, covered, hh, served, site_pos, sites, capacity_households)
+    if candidates is not None:  # the rest that reach someone: each with why it was not chosen
+        for i, problem, action, zh in _unchosen(cand, cand_id_col, a, plan, sites, hh, covered, served,
+                                                band=the_band.label, k=k, target=target,
+                                                capacity=capacity_households):
+            report.add("candidates", cand[cand_id_col].iloc[i], problem, action, zh=zh)
     unreach = _unreachable(demand, a, covered, dsnap, the_band)
     before_after = _before_after(demand, hh, covered, served)
     logger.info("siting: %d new sites; coverage %.2f%% -> %.2f%% of households (%s)", len(sites),
@@ -406,7 +418,7 @@ def _node_candidates(network: WalkNetwork, dsnap: Snap, covered: np.ndarray, *, 
                      spacing_m: float, crs) -> gpd.GeoDataFrame:
     """Network nodes within ``limit_m`` (straight line, a lower bound of the walk) of an uncovered,
     snapped demand point, at most one per ``spacing_m`` cell (the node nearest the cell centre)."""
-    if not spacing_m > 0:
+    if not (is_number(spacing_m) and spacing_m > 0):
         raise SpatialError(f"candidate_spacing_m must be > 0 metres, got {spacing_m!r}")
     want = dsnap.ok & ~covered
     xy = network.node_xy
