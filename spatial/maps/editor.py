@@ -51,7 +51,7 @@ from spatial.core.checks import (
     yes_no,
 )
 from spatial.core.errors import ColumnError, DuplicateIdError, GeometryError
-from spatial.grids._adjacency import rook_adjacency
+from spatial.grids._adjacency import Adjacency, shared_edges
 from spatial.grids._objective import check_max_deviation
 from spatial.grids._units import estate_labels, unit_cells
 from spatial.maps._offline import LEAFLET_CSS, LEAFLET_JS, inline_script, inline_stylesheet
@@ -155,18 +155,24 @@ def _label_column(units: pd.DataFrame, col: str | None, candidates: tuple[str, .
     return next((c for c in candidates if c in units.columns), None)
 
 
-def _encode_polygons(geom, x0: int, y0: int) -> list:
-    """Polygon or MultiPolygon -> polygons -> rings -> flat delta-encoded integer coordinates."""
-    out = []
-    for poly in shapely.get_parts(geom):
-        rings = []
-        for r in [poly.exterior, *poly.interiors]:
-            xy = np.rint(np.asarray(r.coords)[:, :2] * SCALE).astype(np.int64)
-            xy[:, 0] -= x0
-            xy[:, 1] -= y0
-            d = np.diff(xy, axis=0, prepend=np.zeros((1, 2), dtype=np.int64))
-            rings.append(d.ravel().tolist())
-        out.append(rings)
+def _encode_polygons(geoms, x0: int, y0: int) -> list:
+    """Each Polygon or MultiPolygon -> polygons -> rings -> flat delta-encoded integer coordinates
+    (every ring's coordinates in one array: 3,000 units in 0.05 s, 0.3-1.2 s one ring at a time)."""
+    geoms = np.asarray(geoms, dtype=object)
+    parts, part_of = shapely.get_parts(geoms, return_index=True)
+    rings, ring_of = shapely.get_rings(parts, return_index=True)
+    xy, coord_of = shapely.get_coordinates(rings, return_index=True)
+    q = np.rint(xy * SCALE).astype(np.int64) - np.array([x0, y0], dtype=np.int64)
+    d = q.copy()
+    d[1:] -= q[:-1]
+    first = np.r_[True, coord_of[1:] != coord_of[:-1]][:len(q)]
+    d[first] = q[first]  # each ring starts from (x0, y0)
+    flat = d.ravel().tolist()
+    cut = (2 * np.searchsorted(coord_of, np.arange(len(rings) + 1))).tolist()
+    ring_cut = np.searchsorted(ring_of, np.arange(len(parts) + 1)).tolist()
+    out: list[list] = [[] for _ in range(len(geoms))]
+    for p, g in enumerate(part_of.tolist()):
+        out[g].append([flat[cut[r]:cut[r + 1]] for r in range(ring_cut[p], ring_cut[p + 1])] or [[]])
     return out
 
 
@@ -297,7 +303,7 @@ def editor_payload(
             "locked": locked,
             "group": group,
             "comm": comm,
-            "geom": [_encode_polygons(g, xmin, ymin) for g in geoms],
+            "geom": _encode_polygons(geoms, xmin, ymin),
             "pt": pt.tolist(),
             "attrs": {str(c): _column_values(units[c]) for c in kept},
         },
@@ -311,7 +317,7 @@ def editor_payload(
         require_crs(communities, "communities")
         cg = communities.to_crs(4326).geometry
         cg = cg[cg.notna() & ~cg.is_empty & cg.geom_type.isin(["Polygon", "MultiPolygon"])]
-        payload["communities"] = {"geom": [_encode_polygons(g, xmin, ymin) for g in cg]}
+        payload["communities"] = {"geom": _encode_polygons(cg.to_numpy(), xmin, ymin)}
     if roads is not None:
         require_crs(roads, "roads")
         lines = shapely.get_parts(np.asarray(roads.to_crs(4326).geometry.values, dtype=object))
@@ -330,14 +336,25 @@ def _neighbours(units, geoms_m, communities, crs_m, unit_id_col: str, community_
     """The units' rook adjacency as the grids engine and ``spatial grids --evaluate`` read it: each
     unit clipped to its community and grown into the street gaps (up to ``gap_m``) between the
     units there, then neighbours sharing more than 1 m of boundary. Units that tile their
-    community are neighbours as drawn; building footprints face each other across the lanes."""
+    community are neighbours as drawn; building footprints face each other across the lanes.
+
+    The pairs the street rule found on the grown units are those (it measures them as
+    :func:`spatial.grids._adjacency.rook_adjacency` does); they are measured here only when it had no need of them (one
+    block) or left units out (no community). The page needs who neighbours whom and no street
+    lines, road shares or edge lengths, so none are derived.
+    """
     from spatial.grids.evaluate import _unit_streets
 
     if communities is not None and community_id_col not in communities.columns:
         communities = None
     lm = gpd.GeoDataFrame(units.drop(columns=units.geometry.name), geometry=geoms_m, crs=crs_m)
-    streets = _unit_streets(lm, geoms_m, communities, community_id_col, crs_m, None, gap_m, None, unit_id_col)[0]
-    return rook_adjacency(streets.pieces)
+    streets = _unit_streets(lm, geoms_m, communities, community_id_col, crs_m, None, gap_m, None, unit_id_col,
+                            street_lines=False)[0]
+    n = len(streets.pieces)
+    every = streets.pairs is not None and bool(pd.notna(streets.pieces).all()) and \
+        (community_id_col not in lm.columns or bool(lm[community_id_col].notna().all()))
+    a, b, _, length = streets.pairs if every else shared_edges(streets.pieces)
+    return Adjacency(a, b, length, np.zeros(len(a)), n)
 
 
 def _shared_borders(geoms_wgs: np.ndarray, geoms_m: np.ndarray, adj, crs_m, x0: int, y0: int) -> dict:
@@ -378,11 +395,19 @@ def _shared_borders(geoms_wgs: np.ndarray, geoms_m: np.ndarray, adj, crs_m, x0: 
     start = np.ones(len(own), dtype=bool)
     start[1:] = (pair[1:] != pair[:-1]) | (own[1:] != own[:-1] + 1)
     bounds = np.append(np.flatnonzero(start), len(own))
-    origin = np.array([x0, y0])
-    for r in range(len(bounds) - 1):
-        s = seg[own[bounds[r]:bounds[r + 1]]]
-        pts = np.vstack([q[s[:1]], q[s + 1]]) - origin
-        lines[pair[bounds[r]]].append(np.diff(pts, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)).ravel().tolist())
+    # each run of segments is a line: its first segment's start, then every segment's end, as
+    # deltas from the point before (the first from the origin); all runs at once
+    s = seg[own]
+    starts = bounds[:-1]
+    pts = q[np.insert(s + 1, starts, s[starts])] - np.array([x0, y0], dtype=np.int64)
+    first = starts + np.arange(len(starts))  # where each run starts among the points
+    d = pts.copy()
+    d[1:] -= pts[:-1]
+    d[first] = pts[first]
+    flat = d.ravel().tolist()
+    ends = np.append(first[1:], len(pts)) * 2
+    for k, a, b in zip(pair[starts].tolist(), (first * 2).tolist(), ends.tolist()):
+        lines[k].append(flat[a:b])
     missing = np.array([k for k in range(n_pairs) if not lines[k]], dtype=np.int64)
     if len(missing):
         shared = shapely.intersection(shapely.boundary(geoms_m[adj.i[missing]]),
