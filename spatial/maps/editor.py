@@ -322,7 +322,7 @@ def editor_payload(
         require_crs(roads, "roads")
         lines = shapely.get_parts(np.asarray(roads.to_crs(4326).geometry.values, dtype=object))
         lines = lines[shapely.get_type_id(lines) == 1]
-        payload["roads"] = [_encode_line(ln, xmin, ymin) for ln in lines]
+        payload["roads"] = _encode_lines(lines, xmin, ymin)
     key = hashlib.sha1(json.dumps([payload["units"]["id"], payload["units"]["grid"], grid_ids,
                                    payload["units"]["hh"]]).encode()).hexdigest()[:16]
     payload["key"] = key
@@ -415,19 +415,30 @@ def _shared_borders(geoms_wgs: np.ndarray, geoms_m: np.ndarray, adj, crs_m, x0: 
         parts, owner = shapely.get_parts(shared, return_index=True)
         keep = shapely.get_type_id(parts) == 1  # LineStrings (points where a corner grazes the buffer go)
         parts, owner = parts[keep], owner[keep]
-        cut = np.searchsorted(owner, np.arange(len(shared) + 1))  # get_parts keeps owners in order
-        merged = [shapely.line_merge(shapely.multilinestrings(parts[cut[k]:cut[k + 1]])) for k in range(len(shared))]
+        merged = np.empty(len(shared), dtype=object)  # each pair's lines (None: none), merged end to end
+        if len(parts):
+            shapely.multilinestrings(parts, indices=owner, out=merged)  # get_parts keeps owners in order
+        merged = shapely.line_merge(merged)
         wgs = gpd.GeoSeries(merged, crs=crs_m).to_crs(4326).to_numpy()
-        for k, g in zip(missing, wgs):
-            lines[k] = [_encode_line(p, x0, y0) for p in shapely.get_parts(g) if p.geom_type == "LineString"]
+        parts, owner = shapely.get_parts(wgs, return_index=True)
+        keep = shapely.get_type_id(parts) == 1
+        parts, owner = parts[keep], missing[owner[keep]]
+        for k, line in zip(owner.tolist(), _encode_lines(parts, x0, y0)):
+            lines[k].append(line)
     return {"i": adj.i.tolist(), "j": adj.j.tolist(), "lines": lines}
 
 
-def _encode_line(line, x0: int, y0: int) -> list[int]:
-    xy = np.rint(np.asarray(line.coords)[:, :2] * SCALE).astype(np.int64)
-    xy[:, 0] -= x0
-    xy[:, 1] -= y0
-    return np.diff(xy, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)).ravel().tolist()
+def _encode_lines(lines: np.ndarray, x0: int, y0: int) -> list[list[int]]:
+    """Each LineString -> flat delta-encoded integer coordinates (all lines in one pass)."""
+    xy, of = shapely.get_coordinates(lines, return_index=True)
+    q = np.rint(xy * SCALE).astype(np.int64) - np.array([x0, y0], dtype=np.int64)
+    d = q.copy()
+    d[1:] -= q[:-1]
+    first = np.r_[True, of[1:] != of[:-1]][:len(q)]
+    d[first] = q[first]  # each line starts from (x0, y0)
+    flat = d.ravel().tolist()
+    cut = (2 * np.searchsorted(of, np.arange(len(lines) + 1))).tolist()
+    return [flat[cut[k]:cut[k + 1]] for k in range(len(lines))]
 
 
 def _natural(text: str):
