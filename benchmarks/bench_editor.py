@@ -5,13 +5,15 @@ Run ``.venv/bin/python -m benchmarks.bench_editor`` (10,000 units in about 500 g
 apart with streets ``M`` m wide between them, in one community (the editor grows every block
 into the street gaps, as the grid engine does, to find who faces whom); ``--no-browser`` for the
 Python build alone, with its CPU time (both threads; on a busy machine the wall time is 2-3 times
-it). Target: the page for 3,025 units written in a few seconds. On two cores at load 8-10:
-``--streets 6`` 14.0 s wall, 5.7 s CPU (was 14.1 s, 6.3 s); ``--streets 0.5`` (aligned blocks:
-thousands of malformed Voronoi cells drawn again) 17.3 s, 7.1 s CPU (was 22.4 s, 8.2 s, and
-37-50 s seen). What is left is the street-gap shares (Voronoi diagram of the outline points,
-gap tiles, unions), which the grid engine computes the same way.
-Units are a Voronoi tessellation of uneven random points over about
-5 x 4 km in UTM 50N (Shenzhen), households drawn from a gamma distribution; grids are squares of
+it). Target: the page for 3,025 units written in a few seconds (``TARGET_CPU_S``). On two cores
+at load 7-10, main -> now: ``--streets 6`` 5.9-6.3 -> 5.1-5.8 s CPU (12-14 s wall); ``--streets
+0.5`` (aligned blocks: thousands of malformed Voronoi cells drawn again) 8.2-8.3 -> 6.4-7.1 s CPU
+(22 -> 16-17 s wall; 37-50 s seen at a busier time). What is left is the street-gap shares
+(Voronoi diagram of the outline points, gap tiles, unions), which the grid engine computes the
+same way.
+
+The default plan's units are a Voronoi tessellation of uneven random points over about 5 x 4 km
+in UTM 50N (Shenzhen), households drawn from a gamma distribution; grids are squares of
 the plan's extent (not balanced: the page must cope with plans out of band). Measures the Python
 build and the page size, then in headless Chromium (selenium, networking off) the time until the
 page is ready, one move of a unit, a move of the 50 units nearest one (as a lasso takes them),
