@@ -303,3 +303,43 @@ def test_cli_draws_streets_and_credits_them(tmp_path, units):
     assert main(["-q", "editor", str(gpkg), "--roads", str(roads), "--credit", "住户：XX区 <2025>", "--out", str(out)]) == 0
     data = json.loads(re.search(r'id="sp-editor-data">(.*?)</script>', out.read_text(encoding="utf-8"), re.S).group(1))
     assert data["attribution"] == "© OpenStreetMap contributors | 住户：XX区 &lt;2025&gt;"
+
+
+def test_units_across_street_gaps_are_neighbours_measured_once_and_no_street_lines_drawn(monkeypatch):
+    """A 3 x 2 street grid of 80 m blocks 10 m apart: blocks facing each other across a street are
+    neighbours, blocks across a crossing (corners) are not. The page needs only who neighbours
+    whom: the grown units' shared edges are measured once (the street rule's pairs; before, once
+    there and again for the page) and no street lines are unioned (before: all of them, unused)."""
+    import spatial.grids._adjacency as adjacency
+    import spatial.grids._blocks as blocks
+    import spatial.grids.evaluate as evaluate
+    import spatial.maps.editor as editor
+
+    geoms = [box(X0 + 90 * c, Y0 + 90 * r, X0 + 90 * c + 80, Y0 + 90 * r + 80) for r in range(2) for c in range(3)]
+    units = gpd.GeoDataFrame({"unit_id": [f"b{k}" for k in range(6)], "households": [100] * 6,
+                              "grid_id": ["A", "A", "B", "A", "B", "B"], "community_id": "C1"},
+                             geometry=geoms, crs=UTM)
+    town = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(X0, Y0, X0 + 260, Y0 + 170)], crs=UTM)
+    calls = {"shared_edges": 0}
+    measured = adjacency.shared_edges
+
+    def counted(*args, **kwargs):
+        calls["shared_edges"] += 1
+        return measured(*args, **kwargs)
+
+    for module in (adjacency, blocks, editor):
+        monkeypatch.setattr(module, "shared_edges", counted, raising=False)
+    drawn = []
+    streets = evaluate.block_streets
+
+    def block_streets(*args, **kwargs):
+        drawn.append(streets(*args, **kwargs))
+        return drawn[-1]
+
+    monkeypatch.setattr(evaluate, "block_streets", block_streets)
+    data = editor_payload(units, town)
+    ptr, idx = data["adj"]["ptr"], data["adj"]["idx"]
+    pairs = {(u, v) for u in range(6) for v in idx[ptr[u]:ptr[u + 1]] if u < v}
+    assert pairs == {(0, 1), (1, 2), (3, 4), (4, 5), (0, 3), (1, 4), (2, 5)}
+    assert calls["shared_edges"] == 1
+    assert len(drawn) == 1 and drawn[0].lines is None and drawn[0].n_blocks == 6

@@ -91,3 +91,22 @@ def test_a_cell_drawn_again_is_the_exact_cell():
     assert shapely.equals_exact(shapely.normalize(mended[1]), shapely.normalize(good[1]), tolerance=1e-9) or \
         shapely.area(shapely.symmetric_difference(mended[1], good[1])) < 1e-9
     assert all(mended[i] is broken[i] for i in (0, 2, 3))
+
+
+def test_many_cells_drawn_again_at_once_are_each_the_exact_cell():
+    """On a lattice of points every cell is the square round its point; the cells GEOS got wrong
+    (here: every other one, made wrong on purpose) are all drawn again, each its own square, and
+    the rest are left as they were."""
+    from spatial.core._voronoi import mend
+
+    xy = np.array([[x, y] for x in range(0, 80, 4) for y in range(0, 80, 4)], dtype=float)
+    squares = shapely.box(xy[:, 0] - 2, xy[:, 1] - 2, xy[:, 0] + 2, xy[:, 1] + 2)
+    envelope = shapely.box(-2, -2, 78, 78)
+    broken = squares.copy()
+    wrong = np.arange(0, len(xy), 2)
+    broken[wrong] = shapely.difference(envelope, squares[wrong])  # the rest of the envelope, as GEOS once gave
+    mended = mend(broken, xy)
+    inside = shapely.intersection(mended, envelope)  # the edge cells reach beyond the lattice
+    assert np.all(shapely.area(shapely.symmetric_difference(inside, squares)) < 1e-9)
+    keep = np.setdiff1d(np.arange(len(xy)), wrong)
+    assert all(mended[i] is broken[i] for i in keep)

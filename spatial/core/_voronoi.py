@@ -17,9 +17,13 @@ import logging
 import numpy as np
 import shapely
 
+from spatial.core._threads import halves, thread_map
+
 __all__ = ["voronoi_cells"]
 
 logger = logging.getLogger(__name__)
+
+_MIN_CELLS = 512  # fewest cells worth a thread of their own
 
 
 def voronoi_cells(coords: np.ndarray, extend_to=None) -> np.ndarray:
@@ -62,17 +66,23 @@ def mend(cells: np.ndarray, coords: np.ndarray) -> np.ndarray:
         indptr = np.arange(len(coords) + 1) * len(coords)
         indices = np.tile(np.arange(len(coords)), len(coords))
     size = 4.0 * max(x1 - x0, y1 - y0, 1.0)
+    # every bad cell cut by its j-th neighbour's bisector at once (one vectorised intersection a
+    # round, the same operands in the same order as one cell at a time: the same cells); on a
+    # street grid of aligned blocks GEOS gets thousands of cells wrong (6,400 of 145,000 points
+    # on a 55 x 55 lattice of blocks 0.5 m apart), 19 s one by one in Python
+    start, degree = indptr[bad], indptr[bad + 1] - indptr[bad]
+    out = np.array([shapely.box(x0, y0, x1, y1)] * len(bad), dtype=object)
+    for j in range(int(degree.max(initial=0))):
+        rows = np.flatnonzero(degree > j)
+        p, q = coords[bad[rows]], coords[indices[start[rows] + j]]
+        d = np.hypot(q[:, 0] - p[:, 0], q[:, 1] - p[:, 1])
+        rows, p, q, d = rows[d != 0], p[d != 0], q[d != 0], d[d != 0]
+        mid, n = (p + q) / 2, (q - p) / d[:, None]
+        along, back = np.column_stack([-n[:, 1], n[:, 0]]) * size, -n * size
+        cut = shapely.polygons(np.stack([mid - along, mid + along, mid + along + back, mid - along + back,
+                                         mid - along], axis=1))
+        out[rows] = np.concatenate([np.zeros(0, dtype=object)] + thread_map(
+            lambda s: shapely.intersection(out[rows[s]], cut[s]), halves(len(rows), _MIN_CELLS)))
     cells = cells.copy()
-    for k in bad:
-        p = coords[k]
-        cell = shapely.box(x0, y0, x1, y1)
-        for q in coords[indices[indptr[k]:indptr[k + 1]]]:
-            d = np.hypot(*(q - p))
-            if d == 0:
-                continue
-            mid, n = (p + q) / 2, (q - p) / d
-            along, back = np.array([-n[1], n[0]]) * size, -n * size
-            cell = shapely.intersection(cell, shapely.Polygon([mid - along, mid + along, mid + along + back,
-                                                               mid - along + back]))
-        cells[k] = cell
+    cells[bad] = out
     return cells

@@ -115,6 +115,7 @@ def block_streets(
     *,
     gap_m: float = STREET_GAP_M,
     tol_m: float = 0.1,
+    street_lines: bool = True,
 ) -> Streets:
     """Grow units into the street gaps between them and derive the street lines between blocks.
 
@@ -133,6 +134,9 @@ def block_streets(
         Widest gap (m) between units that is read as a street they face across.
     tol_m : float
         The rook tolerance (m).
+    street_lines : bool
+        Derive the street lines (one union of every street edge); False leaves ``lines`` None,
+        for a caller that wants only the grown units and their pairs (the grid editor).
     """
     if not (isinstance(gap_m, (int, float, np.number)) and not isinstance(gap_m, bool) and 0 < gap_m < 1000):
         raise SpatialError(f"street_gap_m must be a width in metres above 0 and below 1,000, got {gap_m!r}")
@@ -168,7 +172,7 @@ def block_streets(
     pairs = (a, b, shared, length)
     street = (block_id[a] != block_id[b]) & (group[a] == group[b])
     street &= (comp[a] != comp[b]) | (labelled[a] & labelled[b])
-    if not street.any():
+    if not street.any() or not street_lines:
         return Streets(pieces, None, gap_total, n_blocks, pairs, sparse, gap_m)
     lines = shapely.get_parts(shapely.line_merge(shapely.union_all(shared[street])))
     lines = lines[shapely.get_dimensions(lines) == 1]

@@ -280,9 +280,10 @@ def _grid_community(cids: pd.Series, g_of: np.ndarray, hh: pd.Series, keys: list
 
 
 def _unit_streets(lm, geoms, communities, community_id_col, crs_m, blocks, gap_m=30.0, report=None,
-                  unit_id_col="unit_id"):
+                  unit_id_col="unit_id", street_lines=True):
     """Units clipped to their communities and grown into the street gaps within each, and the
-    block outlines (:func:`spatial.grids._blocks.block_streets`, the rule the partition uses)."""
+    block outlines (:func:`spatial.grids._blocks.block_streets`, the rule the partition uses;
+    ``street_lines=False``: the grown units and their pairs only)."""
     labels = block_labels(lm, blocks, (lm[unit_id_col] if unit_id_col in lm.columns else lm.index).to_numpy())
     if community_id_col in lm.columns:
         group, ids = pd.factorize(lm[community_id_col])
@@ -296,7 +297,8 @@ def _unit_streets(lm, geoms, communities, community_id_col, crs_m, blocks, gap_m
     names = (lm[unit_id_col] if unit_id_col in lm.columns else lm.index).to_numpy()
     geoms = clipped_to_communities(geoms, np.asarray(group), clip, names, Report() if report is None else report,
                                    group_ids=list(ids))
-    return block_streets(geoms, np.asarray(group), clip, labels, gap_m=gap_m), list(ids), clip, np.asarray(group)
+    return (block_streets(geoms, np.asarray(group), clip, labels, gap_m=gap_m, street_lines=street_lines), list(ids),
+            clip, np.asarray(group))
 
 
 def _drawn(covered, pieces, g_of, group, clip):

@@ -52,9 +52,10 @@ from spatial.core.checks import (
     yes_no,
 )
 from spatial.core.errors import ColumnError, DuplicateIdError, GeometryError, OptionError
-from spatial.grids._adjacency import rook_adjacency
+from spatial.grids._adjacency import Adjacency, shared_edges
 from spatial.grids._objective import check_max_deviation
 from spatial.grids._units import estate_labels, unit_cells
+from spatial.maps._encode import SCALE, encode_lines, encode_polygons, shared_borders
 from spatial.maps._offline import LEAFLET_CSS, LEAFLET_JS, inline_script, inline_stylesheet
 from spatial.maps._style import credit_list
 
@@ -66,8 +67,6 @@ ASSETS = files("spatial.maps") / "_assets" / "editor"
 #: Fill colours of grids; neighbouring grids get different ones (greedy colouring).
 PALETTE = ["#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462", "#b3de69", "#fccde5",
            "#bc80bd", "#ccebc5", "#ffed6f", "#a6cee3", "#b2df8a", "#cab2d6"]
-#: Degrees are stored as integers of 1e-6 degree (about 0.1 m), delta-encoded per ring.
-SCALE = 1_000_000
 OSM_CREDIT = "© OpenStreetMap contributors"
 
 TEXT = {
@@ -154,21 +153,6 @@ def _label_column(units: pd.DataFrame, col: str | None, candidates: tuple[str, .
         require_columns(units, [col], "units")
         return col
     return next((c for c in candidates if c in units.columns), None)
-
-
-def _encode_polygons(geom, x0: int, y0: int) -> list:
-    """Polygon or MultiPolygon -> polygons -> rings -> flat delta-encoded integer coordinates."""
-    out = []
-    for poly in shapely.get_parts(geom):
-        rings = []
-        for r in [poly.exterior, *poly.interiors]:
-            xy = np.rint(np.asarray(r.coords)[:, :2] * SCALE).astype(np.int64)
-            xy[:, 0] -= x0
-            xy[:, 1] -= y0
-            d = np.diff(xy, axis=0, prepend=np.zeros((1, 2), dtype=np.int64))
-            rings.append(d.ravel().tolist())
-        out.append(rings)
-    return out
 
 
 def _greedy_colours(n_grids: int, gi: np.ndarray, gj: np.ndarray) -> list[str]:
@@ -297,13 +281,13 @@ def editor_payload(
             "locked": locked,
             "group": group,
             "comm": comm,
-            "geom": [_encode_polygons(g, xmin, ymin) for g in geoms],
+            "geom": encode_polygons(geoms, xmin, ymin),
             "pt": pt.tolist(),
             "attrs": {str(c): _column_values(units[c]) for c in kept},
         },
         "grids": {"id": grid_ids, "color": colours},
         "adj": {"ptr": m.indptr.tolist(), "idx": m.indices.tolist()},
-        "borders": _shared_borders(geoms, geoms_m, adj, crs_m, xmin, ymin),
+        "borders": shared_borders(geoms, geoms_m, adj, crs_m, xmin, ymin),
         "communities": None,
         "roads": None,
     }
@@ -311,12 +295,12 @@ def editor_payload(
         require_crs(communities, "communities")
         cg = communities.to_crs(4326).geometry
         cg = cg[cg.notna() & ~cg.is_empty & cg.geom_type.isin(["Polygon", "MultiPolygon"])]
-        payload["communities"] = {"geom": [_encode_polygons(g, xmin, ymin) for g in cg]}
+        payload["communities"] = {"geom": encode_polygons(cg.to_numpy(), xmin, ymin)}
     if roads is not None:
         require_crs(roads, "roads")
         lines = shapely.get_parts(np.asarray(roads.to_crs(4326).geometry.values, dtype=object))
         lines = lines[shapely.get_type_id(lines) == 1]
-        payload["roads"] = [_encode_line(ln, xmin, ymin) for ln in lines]
+        payload["roads"] = encode_lines(lines, xmin, ymin)
     key = hashlib.sha1(json.dumps([payload["units"]["id"], payload["units"]["grid"], grid_ids,
                                    payload["units"]["hh"]]).encode()).hexdigest()[:16]
     payload["key"] = key
@@ -330,79 +314,25 @@ def _neighbours(units, geoms_m, communities, crs_m, unit_id_col: str, community_
     """The units' rook adjacency as the grids engine and ``spatial grids --evaluate`` read it: each
     unit clipped to its community and grown into the street gaps (up to ``gap_m``) between the
     units there, then neighbours sharing more than 1 m of boundary. Units that tile their
-    community are neighbours as drawn; building footprints face each other across the lanes."""
+    community are neighbours as drawn; building footprints face each other across the lanes.
+
+    The pairs the street rule found on the grown units are those (it measures them as
+    :func:`spatial.grids._adjacency.rook_adjacency` does); they are measured here only when it had no need of them (one
+    block) or left units out (no community). The page needs who neighbours whom and no street
+    lines, road shares or edge lengths, so none are derived.
+    """
     from spatial.grids.evaluate import _unit_streets
 
     if communities is not None and community_id_col not in communities.columns:
         communities = None
     lm = gpd.GeoDataFrame(units.drop(columns=units.geometry.name), geometry=geoms_m, crs=crs_m)
-    streets = _unit_streets(lm, geoms_m, communities, community_id_col, crs_m, None, gap_m, None, unit_id_col)[0]
-    return rook_adjacency(streets.pieces)
-
-
-def _shared_borders(geoms_wgs: np.ndarray, geoms_m: np.ndarray, adj, crs_m, x0: int, y0: int) -> dict:
-    """The shared boundary of each neighbouring pair (``i``, ``j``, delta-encoded lines) in degrees.
-
-    The page draws a pair's line when the two units sit in different grids: the grid borders.
-    Edges that both units have (same two vertices at 1e-6 degree, as in a tessellation) are
-    matched by hashing; pairs sharing no such edge (vertices that do not coincide) are measured
-    like :func:`rook_adjacency`: one unit's boundary inside a 0.1 m buffer of the other.
-    """
-    n_pairs, n = len(adj.i), len(geoms_wgs)
-    lines: list[list] = [[] for _ in range(n_pairs)]
-    if n_pairs == 0:
-        return {"i": [], "j": [], "lines": []}
-    rings, ring_unit = shapely.get_rings(geoms_wgs, return_index=True)
-    xy, ring_of = shapely.get_coordinates(rings, return_index=True)
-    q = np.rint(xy * SCALE).astype(np.int64)
-    seg = np.flatnonzero(ring_of[1:] == ring_of[:-1])  # segment s runs q[s] -> q[s + 1]
-    a, b, unit = q[seg], q[seg + 1], ring_unit[ring_of[seg]]
-    swap = (a[:, 0] > b[:, 0]) | ((a[:, 0] == b[:, 0]) & (a[:, 1] > b[:, 1]))
-    key = np.column_stack([np.where(swap[:, None], b, a), np.where(swap[:, None], a, b)])
-    _, inv, count = np.unique(key, axis=0, return_inverse=True, return_counts=True)
-    twice = np.flatnonzero(count[inv.ravel()] == 2)
-    twice = twice[np.argsort(inv.ravel()[twice], kind="stable")]
-    first, second = twice[0::2], twice[1::2]
-    u1, u2 = unit[first], unit[second]
-    lo_first = u1 < u2
-    ok = u1 != u2
-    own = np.where(lo_first, first, second)[ok]             # the segment as the lower unit draws it
-    pair_key = (np.minimum(u1, u2) * n + np.maximum(u1, u2))[ok]
-    adj_key = adj.i.astype(np.int64) * n + adj.j.astype(np.int64)
-    order = np.argsort(adj_key)
-    at = np.searchsorted(adj_key[order], pair_key).clip(0, n_pairs - 1)
-    hit = adj_key[order][at] == pair_key                     # corner contacts are not neighbours
-    pair, own = order[at][hit], own[hit]
-    srt = np.lexsort((own, pair))
-    pair, own = pair[srt], own[srt]
-    start = np.ones(len(own), dtype=bool)
-    start[1:] = (pair[1:] != pair[:-1]) | (own[1:] != own[:-1] + 1)
-    bounds = np.append(np.flatnonzero(start), len(own))
-    origin = np.array([x0, y0])
-    for r in range(len(bounds) - 1):
-        s = seg[own[bounds[r]:bounds[r + 1]]]
-        pts = np.vstack([q[s[:1]], q[s + 1]]) - origin
-        lines[pair[bounds[r]]].append(np.diff(pts, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)).ravel().tolist())
-    missing = np.array([k for k in range(n_pairs) if not lines[k]], dtype=np.int64)
-    if len(missing):
-        shared = shapely.intersection(shapely.boundary(geoms_m[adj.i[missing]]),
-                                      shapely.buffer(geoms_m[adj.j[missing]], 0.1, quad_segs=2))
-        parts, owner = shapely.get_parts(shared, return_index=True)
-        keep = shapely.get_type_id(parts) == 1  # LineStrings (points where a corner grazes the buffer go)
-        parts, owner = parts[keep], owner[keep]
-        cut = np.searchsorted(owner, np.arange(len(shared) + 1))  # get_parts keeps owners in order
-        merged = [shapely.line_merge(shapely.multilinestrings(parts[cut[k]:cut[k + 1]])) for k in range(len(shared))]
-        wgs = gpd.GeoSeries(merged, crs=crs_m).to_crs(4326).to_numpy()
-        for k, g in zip(missing, wgs):
-            lines[k] = [_encode_line(p, x0, y0) for p in shapely.get_parts(g) if p.geom_type == "LineString"]
-    return {"i": adj.i.tolist(), "j": adj.j.tolist(), "lines": lines}
-
-
-def _encode_line(line, x0: int, y0: int) -> list[int]:
-    xy = np.rint(np.asarray(line.coords)[:, :2] * SCALE).astype(np.int64)
-    xy[:, 0] -= x0
-    xy[:, 1] -= y0
-    return np.diff(xy, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)).ravel().tolist()
+    streets = _unit_streets(lm, geoms_m, communities, community_id_col, crs_m, None, gap_m, None, unit_id_col,
+                            street_lines=False)[0]
+    n = len(streets.pieces)
+    every = streets.pairs is not None and bool(pd.notna(streets.pieces).all()) and \
+        (community_id_col not in lm.columns or bool(lm[community_id_col].notna().all()))
+    a, b, _, length = streets.pairs if every else shared_edges(streets.pieces)
+    return Adjacency(a, b, length, np.zeros(len(a)), n)
 
 
 def _natural(text: str):
