@@ -235,11 +235,12 @@ def test_node_ids_that_do_not_fit_the_lines_are_said_and_not_used(caplog):
     assert "node ids not used" in caplog.text
     assert net.n_nodes == 7  # 1, 2 = 5 (1 cm apart), 3, 4, 6, 7 and the redrawn line's loose end (200, 50)
 
-    frame = frame.astype({"u": object})
+    frame = frame.astype({"u": object, "v": object})
     frame.loc["e4", "u"] = None
+    frame.loc[["e0", "e5"], "v"] = " "  # a shapefile's empty text field
     net = read_network(frame, keep="all")
     row = net.report.loc[net.report["row_id"] == "node ids", "problem"]
-    assert row.tolist() == ["u/v node ids not used: 1 row has no node id in u/v (row e4)"]
+    assert row.tolist() == ["u/v node ids not used: 3 rows have no node id in u/v (row e0)"]
 
 
 def _pyrosm_reference(edges, homes, stations, utm) -> np.ndarray:

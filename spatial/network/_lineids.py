@@ -52,6 +52,12 @@ def id_columns(lines: pd.DataFrame) -> tuple[str, str, np.ndarray, np.ndarray] |
     return None
 
 
+def _absent(ids: np.ndarray) -> np.ndarray:
+    """Which ids are not given: None, NaN, or blank text (a shapefile's empty field)."""
+    col = pd.Series(ids, dtype=object)
+    return (col.isna() | col.map(lambda x: isinstance(x, str) and not x.strip())).to_numpy(bool)
+
+
 def node_ids(parts: np.ndarray, u: np.ndarray, v: np.ndarray, rows: pd.Index, cols: tuple[str, str]
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | str:
     """Lines turned to run from ``u`` to ``v`` and their ends moved onto their node, with a
@@ -64,7 +70,7 @@ def node_ids(parts: np.ndarray, u: np.ndarray, v: np.ndarray, rows: pd.Index, co
     share an id. Not used (the reason returned) when a row has no id, or an end lies farther than
     :data:`ID_AGREE_M` from where the other lines with its id end.
     """
-    missing = pd.isna(pd.Series(u, dtype=object)).to_numpy() | pd.isna(pd.Series(v, dtype=object)).to_numpy()
+    missing = _absent(u) | _absent(v)
     if missing.any():
         i = int(np.flatnonzero(missing)[0])
         what = "1 row has" if missing.sum() == 1 else f"{int(missing.sum())} rows have"
