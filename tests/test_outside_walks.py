@@ -106,6 +106,41 @@ def test_a_footway_ending_over_a_tunnel_does_not_walk_into_it(style, tmp_path):
     assert "levels" not in set(plain.report["row_id"])
 
 
+@pytest.mark.parametrize("field", ["level", "Z_LEVEL"])
+def test_a_gis_level_field_keeps_a_flyover_off_the_street_below(field):
+    """A road centre-line layer drawn in a GIS gives each line's level in a field of its own
+    (``level``, ``Z_LEVEL``), not OSM's ``layer``: it was not read, so a flyover whose vertex lies
+    5 cm over the street below (no vertex of the street there) was joined to it as a T-junction,
+    and a home on the flyover's south ramp walked 356 m to the station down through the deck,
+    where the way round by the flyover's end on the east street is 1,156 m. The field is now read
+    as the layer (said in the report's ``tag columns`` row)."""
+    lines = [
+        ([(0, 0), (400, 0)], 0, "F"),
+        ([(400, 0), (400, 200), (400, 400)], 0, "F"),
+        ([(400, 400), (0, 400)], 0, "F"),
+        ([(0, 400), (0, 0)], 0, "F"),
+        ([(400, 200), (200, 200), (200, 0.05), (200, -200)], 1, "F"),
+    ]
+    frame = gpd.GeoDataFrame({"highway": ["residential"] * 5, field: [lv for _, lv, _ in lines]},
+                             geometry=[LineString([(X0 + x, Y0 + y) for x, y in c]) for c, *_ in lines], crs=UTM)
+    home, station = (203.0, -150.0), (-3.0, 0.0)
+    expected = _reference_walk(lines, home, station)
+    assert expected == pytest.approx(3 + 150 + 200 + 200 + 200 + 400 + 3)
+    homes = gpd.GeoDataFrame({"n": [1]}, geometry=[Point(X0 + home[0], Y0 + home[1])], crs=UTM)
+    stations = gpd.GeoDataFrame({"station_id": ["s"]}, geometry=[Point(X0 + station[0], Y0 + station[1])], crs=UTM)
+
+    net = read_network(frame)
+    out = walking_coverage(homes, stations, net, meters=[2000], max_off_network_m=None)
+    assert out["walk_m"].iloc[0] == pytest.approx(expected, abs=0.01)
+    said = net.report.set_index("row_id")["problem"]
+    assert said["tag columns"] == f"1 column(s) read as OSM tags: '{field}' as layer"
+    assert said["levels"].startswith("1 line end or vertex lay on a line at another level")
+
+    plain = read_network(frame.drop(columns=[field]))  # no level: a T-junction, as before
+    out = walking_coverage(homes, stations, plain, meters=[2000], max_off_network_m=None)
+    assert out["walk_m"].iloc[0] == pytest.approx(3 + 150 + 200 + 3, abs=0.1)
+
+
 # ------------------------------------------------- 2: bad network files say which file and what to do
 
 

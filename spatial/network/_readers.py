@@ -417,16 +417,24 @@ def _line_tags(lines: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, dtype=object)
 
 
+#: Level fields of road centre-line layers drawn in a GIS (a flyover 1, the street below it 0),
+#: read as OSM's ``layer``: lines at different levels meet only at a shared vertex.
+_LEVEL_FIELDS = ("level", "z_level", "zlevel", "z_lev", "zlev")
+
+
 def _tag_columns(lines: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, dict[str, str]]:
     """``lines`` with tag columns renamed to the OSM keys the filter reads, and what was renamed:
-    a key written in capitals or mixed case (``HIGHWAY``, ``Foot``), and Geofabrik's ``fclass``
-    (the highway class of ``gis_osm_roads_free_1.shp``) when there is no highway column.
+    a key written in capitals or mixed case (``HIGHWAY``, ``Foot``), Geofabrik's ``fclass``
+    (the highway class of ``gis_osm_roads_free_1.shp``) when there is no highway column, and a
+    road layer's level field (:data:`_LEVEL_FIELDS`: ``level``, ``z_level`` ...) as ``layer`` when
+    there is no layer column. A ``z`` field is not read so: it may hold heights in metres.
 
     Examples
     --------
-    >>> frame = gpd.GeoDataFrame({"osm_id": ["1"], "fclass": ["trunk"], "NAME": ["x"]}, geometry=[None])
+    >>> frame = gpd.GeoDataFrame({"osm_id": ["1"], "fclass": ["trunk"], "NAME": ["x"], "Z_LEVEL": [1]},
+    ...                          geometry=[None])
     >>> _tag_columns(frame)[1]
-    {'NAME': 'name', 'fclass': 'highway'}
+    {'NAME': 'name', 'fclass': 'highway', 'Z_LEVEL': 'layer'}
     """
     present = set(map(str, lines.columns))
     renamed: dict[str, str] = {}
@@ -436,6 +444,10 @@ def _tag_columns(lines: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, dict[str, s
             renamed[col] = key
     if "highway" not in present and "highway" not in renamed.values() and "fclass" in present:
         renamed["fclass"] = "highway"
+    if "layer" not in present and "layer" not in renamed.values():
+        level = [c for c in lines.columns if str(c).strip().lower() in _LEVEL_FIELDS]
+        if level:
+            renamed[level[0]] = "layer"
     return (lines.rename(columns=renamed) if renamed else lines), renamed
 
 
