@@ -251,13 +251,13 @@ def test_lines_with_node_ids_meet_only_where_they_share_an_id(form, recwarn):
     assert "node ids" not in set(plain.report["row_id"])
 
 
-def test_node_ids_that_do_not_fit_the_lines_are_said_and_not_used(caplog):
+def test_node_ids_that_do_not_fit_the_lines_are_said_and_the_loose_ends_joined_by_geometry(caplog):
     """A line redrawn in a GIS after the export keeps its old ids: here the way 3-7 starts 50 m
-    from node 3. Joining by that id would walk 50 m through the air; the ids are not used, the
-    report's ``node ids`` row names the row and the gap, a warning says so, and the lines are
-    joined by geometry as a layer without ids is. A row without ids (a line added in a GIS) is
-    said likewise."""
-    edges = _two_levels()
+    from node 3, where the ways 2-3 and 3-8 end. Joined by that id it would walk 50 m through the
+    air; the end is joined by geometry instead (here to nothing), and the report's ``node ids``
+    row and a warning name the node, the rows and the gap. A row without ids (a line added in a
+    GIS) makes the whole frame joined by geometry, said likewise."""
+    edges = _two_levels() + [(3, 8, [(200, 0), (250, 0)])]
     edges[4] = (3, 7, [(200, 50), (200, 100)])
     frame = gpd.GeoDataFrame({"u": [u for u, *_ in edges], "v": [v for _, v, _ in edges]},
                              geometry=[LineString([(X0 + x, Y0 + y) for x, y in c]) for *_, c in edges],
@@ -265,10 +265,14 @@ def test_node_ids_that_do_not_fit_the_lines_are_said_and_not_used(caplog):
     with caplog.at_level("WARNING"):
         net = read_network(frame, keep="all")
     row = net.report.loc[net.report["row_id"] == "node ids", "problem"]
-    assert row.tolist() == ["u/v node ids not used: node id 3 (u/v) ends rows e1 and e4 50.0 m apart: the ids do "
-                            "not fit the lines"]
-    assert "node ids not used" in caplog.text
-    assert net.n_nodes == 7  # 1, 2 = 5 (1 cm apart), 3, 4, 6, 7 and the redrawn line's loose end (200, 50)
+    assert row.tolist() == ["the lines carry node ids (u/v): 8 nodes; 1 line end lies over 1 m from the other ends "
+                            "with their id (node id 3 ends rows e1 and e4 50.0 m apart: a line cut by gpd.clip, or "
+                            "redrawn after the ids were given)"]
+    assert "node id 3 ends rows e1 and e4 50.0 m apart" in caplog.text
+    assert net.n_nodes == 9  # 1 to 8 and the redrawn line's loose end (200, 50)
+    loose = net.node_id[np.hypot(net.node_xy[:, 0] - X0 - 200, net.node_xy[:, 1] - Y0 - 50).argmin()]
+    assert loose == 9  # a new id, not in the frame
+    assert net.component[list(net.node_id).index(3)] != net.component[list(net.node_id).index(7)]
 
     frame = frame.astype({"u": object, "v": object})
     frame.loc["e4", "u"] = None
@@ -276,6 +280,33 @@ def test_node_ids_that_do_not_fit_the_lines_are_said_and_not_used(caplog):
     net = read_network(frame, keep="all")
     row = net.report.loc[net.report["row_id"] == "node ids", "problem"]
     assert row.tolist() == ["u/v node ids not used: 3 rows have no node id in u/v (row e0)"]
+
+
+def test_a_frame_clipped_to_a_district_keeps_its_node_ids():
+    """An analyst clips a city's osmnx or pyrosm edges to the district with ``gpd.clip``: lines
+    are cut at the edge (some into MultiLineStrings), and two lines cut from one node end at two
+    points. That made the ids refused and the whole frame joined by the 0.1 m rule, the tunnel's
+    node 1 cm under the street's met it again, and a home on the street walked 206 m to a station
+    it cannot reach. The cut ends are now joined by geometry; the rest by the ids."""
+    edges = _two_levels() + [(3, 9, [(200, 0), (120, -50)]),
+                             (4, 10, [(100, -100), (180, -100), (180, -150), (120, -150)]),
+                             (11, 12, [(20, 150), (20, 190)])]  # a motorway: dropped, and its nodes with it
+    frame = gpd.GeoDataFrame({"u": [u for u, *_ in edges], "v": [v for _, v, _ in edges],
+                              "highway": ["footway"] * (len(edges) - 1) + ["motorway"]},
+                             geometry=[LineString([(X0 + x, Y0 + y) for x, y in c]) for *_, c in edges], crs=UTM)
+    clipped = gpd.clip(frame, shapely.box(X0 - 10, Y0 - 200, X0 + 150, Y0 + 200))
+    assert set(clipped.geom_type) == {"LineString", "MultiLineString"}
+    homes = gpd.GeoDataFrame({"n": [1]}, geometry=[Point(X0, Y0 - 3)], crs=UTM)
+    stations = gpd.GeoDataFrame({"station_id": ["s"]}, geometry=[Point(X0 + 100, Y0 + 103)], crs=UTM)
+
+    net = read_network(clipped, keep="all")
+    said = net.report.set_index("row_id")["problem"]["node ids"]
+    assert said.startswith("the lines carry node ids (u/v): 9 nodes; 3 line ends lie over 1 m")
+    out = walking_coverage(homes, stations, net, meters=[1000], max_off_network_m=None)
+    assert out["reason"].iloc[0] == "no station in its network component" and np.isinf(out["walk_m"].iloc[0])
+    plain = read_network(clipped.drop(columns=["u", "v"]), keep="all")  # by geometry: 1 cm apart meet
+    out = walking_coverage(homes, stations, plain, meters=[1000], max_off_network_m=None)
+    assert out["walk_m"].iloc[0] == pytest.approx(3 + 100 + 100 + 3, abs=0.02)
 
 
 def _pyrosm_reference(edges, homes, stations, utm) -> np.ndarray:

@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # networkx only for graphs given in Python
 
 from spatial.core.errors import CRSError, InputFileError, NetworkError
 from spatial.network._junctions import LEVEL_KEYS, end_nodes, join_t_junctions, line_levels, split_at_shared
-from spatial.network._lineids import id_columns, node_ids
+from spatial.network._lineids import joined_by_ids
 from spatial.network._walkfilter import (
     FEATURE_KEYS,
     TAG_KEYS,
@@ -451,37 +451,6 @@ def _tag_columns(lines: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, dict[str, s
     return (lines.rename(columns=renamed) if renamed else lines), renamed
 
 
-def _joined_by_ids(lines, parts, part_row, layer, notes):
-    """The parts joined by the frame's node ids (:func:`spatial.network._lineids.node_ids`), or
-    None (no id columns, a row of several lines, or ids that do not fit: then said in ``notes``
-    and a warning, and the lines are joined by geometry)."""
-    found = id_columns(lines)
-    if found is None:
-        return None
-    a, b, u, v = found
-    rows = part_row
-    why = None
-    if len(np.unique(rows)) < len(rows):
-        i = int(rows[np.flatnonzero(np.r_[False, rows[1:] == rows[:-1]])[0]])
-        why = f"row {lines.index[i]} holds several lines (a MultiLineString), whose ends the ids cannot name"
-    if why is None:
-        got = node_ids(parts, u[rows], v[rows], lines.index[rows], (a, b))
-        if not isinstance(got, str):
-            notes.append(("node ids", f"the lines carry node ids ({a}/{b}): {len(got[4]):,} nodes",
-                          "lines joined where they share a node id, not where they lie close (a street over a "
-                          "tunnel's node meets it only so)",
-                          (f"线带有节点编号（{a}/{b}）：{len(got[4]):,} 个节点",
-                           "按共用的节点编号连通，而不是按距离相近连通（隧道节点上方的街道只有如此才不相连）")))
-            return got
-        why = got
-    notes.append(("node ids", f"{a}/{b} node ids not used: {why}",
-                  "lines joined where their ends or vertices lie within 0.1 m, as for lines without ids; fix "
-                  f"the ids, or drop the {a} and {b} columns",
-                  (f"未使用 {a}/{b} 节点编号：{why}", f"按端点或节点相距 0.1 米以内连通（与无编号的线相同）；请修正编号，或删除 {a}、{b} 列")))
-    logger.warning("network %s: %s/%s node ids not used (%s); lines joined by geometry", layer, a, b, why)
-    return None
-
-
 def from_lines(lines: gpd.GeoDataFrame, metric, *, tolerance_m: float = 0.1, layer: str = "network",
                rules: Mapping | None = None) -> Loaded:
     """Split a LineString layer (already in the metric CRS ``metric``) into a graph's edges.
@@ -492,10 +461,11 @@ def from_lines(lines: gpd.GeoDataFrame, metric, *, tolerance_m: float = 0.1, lay
       edges and GeoPackage, pyrosm's ``get_network``; or momepy's ``node_start``/``node_end``): each
       line is one edge, and two ends meet exactly when they share an id, however close other ends
       lie (:mod:`spatial.network._lineids`; report row ``node ids``);
-    - otherwise, or when the ids cannot be used (a row without them, a MultiLineString row, or an
-      end over 1 m from the other ends with its id: said in the ``node ids`` row and a warning):
-      vertices closer than ``tolerance_m`` (same cell of a 0.1 m grid) become one node, and a
-      line's end or vertex on another line of the same level (:func:`line_levels`) joins it.
+      (an end over 1 m from the other ends with its id, as a line cut by ``gpd.clip`` has, is
+      joined by geometry to ends and nodes within 0.1 m, said there and in a warning);
+    - otherwise, or when a row has no ids (said in the ``node ids`` row and a warning): vertices
+      closer than ``tolerance_m`` (same cell of a 0.1 m grid) become one node, and a line's end or
+      vertex on another line of the same level (:func:`line_levels`) joins it.
     """
     geom = lines.geometry.values
     kinds = set(shapely.get_type_id(geom[~shapely.is_missing(geom)]).tolist())
@@ -532,7 +502,7 @@ def from_lines(lines: gpd.GeoDataFrame, metric, *, tolerance_m: float = 0.1, lay
                            f"({coords[bad][0].tolist()}: NaN or infinite, a broken export or a failed "
                            "reprojection); fix or delete that line")
     notes = []
-    ids = _joined_by_ids(lines, parts, part_row, layer, notes)
+    ids = joined_by_ids(lines, parts, part_row, layer, notes)
     if ids is not None:
         parts, coords, line, vertex, node = ids
         edges = split_at_shared(vertex, coords, line, hw[part_row], nm[part_row], crs=metric, whole=parts,
