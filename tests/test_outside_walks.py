@@ -141,6 +141,30 @@ def test_a_gis_level_field_keeps_a_flyover_off_the_street_below(field):
     assert out["walk_m"].iloc[0] == pytest.approx(3 + 150 + 200 + 3, abs=0.1)
 
 
+def test_a_geojson_list_field_of_highway_classes_is_read_as_the_merged_classes(tmp_path):
+    """osmnx edges merged from several ways carry lists (``["primary", "trunk"]``); written to
+    GeoJSON they are JSON arrays, which pyogrio reads as numpy arrays. Their text was
+    ``"['primary' 'trunk']"``, no class at all, so a trunk road was walked: Futian's osmnx edges
+    as GeoJSON kept 2 of the 17 trunk edges the GeoPackage drops (walks along them). Here the
+    primary-and-trunk edge is now dropped and reported, and only the footway round it is left."""
+    import json
+
+    def feature(coords, highway):
+        return {"type": "Feature", "properties": {"highway": highway},
+                "geometry": {"type": "LineString", "coordinates": [[114 + x * 1e-5, 22.5 + y * 1e-5]
+                                                                   for x, y in coords]}}
+
+    lines = [([(0, 0), (300, 0)], ["primary", "trunk"]), ([(0, 0), (0, 100), (300, 100), (300, 0)], "footway")]
+    path = tmp_path / "edges.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature(c, h) for c, h in lines]}),
+                    encoding="utf-8")
+    assert isinstance(gpd.read_file(path)["highway"].iloc[0], np.ndarray)
+    net = read_network(path)
+    said = net.report.set_index("row_id")["problem"]
+    assert said["highway=trunk"].startswith("highway=trunk: 1 rows")
+    assert net.n_edges == 1
+
+
 # ------------------------------------------------- 2: bad network files say which file and what to do
 
 

@@ -66,18 +66,21 @@ class Loaded:
 def _tag_text(value) -> str:
     """OSM tag values as text; osmnx lists (merged ways) are joined with ';', also when written
     as the text of a Python list (``"['primary', 'trunk']"``: osmnx's ``save_graph_geopackage``
-    and ``networkx.read_graphml`` give them so).
+    and ``networkx.read_graphml`` give them so) or read as a numpy array (a GeoJSON's list field,
+    as pyogrio reads it).
 
     Examples
     --------
     >>> _tag_text(["primary", "trunk"]), _tag_text("['primary', 'trunk']"), _tag_text("[4, 5]")
     ('primary;trunk', 'primary;trunk', '4;5')
+    >>> _tag_text(np.array(["primary", "trunk"]))
+    'primary;trunk'
     >>> _tag_text("[not a list"), _tag_text(None)
     ('[not a list', '')
     """
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
-    if isinstance(value, (list, tuple, set)):
+    if isinstance(value, (list, tuple, set, np.ndarray)):
         return ";".join(str(v) for v in value)
     text = str(value)
     if text.startswith("[") and text.endswith("]"):
