@@ -54,7 +54,7 @@ def id_columns(lines: pd.DataFrame) -> tuple[str, str, np.ndarray, np.ndarray] |
 
 
 def joined_by_ids(lines: pd.DataFrame, parts: np.ndarray, part_row: np.ndarray, layer: str,
-                  notes: list) -> tuple | None:
+                  notes: list, bare: np.ndarray | None = None) -> tuple | None:
     """The parts joined by the frame's node ids (:func:`node_ids`), or
     None (no id columns, or a row without ids: then said in ``notes`` and a warning, and the
     lines are joined by geometry)."""
@@ -62,7 +62,7 @@ def joined_by_ids(lines: pd.DataFrame, parts: np.ndarray, part_row: np.ndarray, 
     if found is None:
         return None
     a, b, u, v = found
-    got = node_ids(parts, part_row, u, v, lines.index, (a, b))
+    got = node_ids(parts, part_row, u, v, lines.index, (a, b), bare=bare)
     if isinstance(got, str):
         notes.append(("node ids", f"{a}/{b} node ids not used: {got}",
                       "lines joined where their ends or vertices lie within 0.1 m, as for lines without ids; give "
@@ -73,6 +73,12 @@ def joined_by_ids(lines: pd.DataFrame, parts: np.ndarray, part_row: np.ndarray, 
         logger.warning("network %s: %s/%s node ids not used (%s); lines joined by geometry", layer, a, b, got)
         return None
     n_nodes = len(pd.unique(np.r_[u[part_row], v[part_row]]))
+    drawn = got[7]
+    if len(drawn):
+        first = _name(lines.index[drawn[0]])
+        notes.append(("straight", f"{len(drawn):,} row(s) without a line (row {first}, ...)",
+                      "drawn straight between their nodes, as osmnx does for edges without a geometry",
+                      (f"{len(drawn):,} 行没有线（行 {first} 等）", "按其两端节点之间的直线补上（与 osmnx 对无几何路段的做法相同）")))
     problem = f"the lines carry node ids ({a}/{b}): {n_nodes:,} nodes"
     problem_zh = f"线带有节点编号（{a}/{b}）：{n_nodes:,} 个节点"
     action = ("lines joined where they share a node id, not where they lie close (a street over a tunnel's node "
@@ -88,7 +94,7 @@ def joined_by_ids(lines: pd.DataFrame, parts: np.ndarray, part_row: np.ndarray, 
         action_zh += "；这些线端按几何位置连通（0.1 米以内的线端或节点）"
         logger.warning("network %s: %s", layer, problem)
     notes.append(("node ids", problem, action, (problem_zh, action_zh)))
-    return got[:5]
+    return got[:5] + (got[8],)
 
 
 def _absent(ids: np.ndarray) -> np.ndarray:
@@ -98,8 +104,7 @@ def _absent(ids: np.ndarray) -> np.ndarray:
 
 
 def node_ids(parts: np.ndarray, part_row: np.ndarray, u: np.ndarray, v: np.ndarray, rows: pd.Index,
-             cols: tuple[str, str], tol: float = 0.1
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | str:
+             cols: tuple[str, str], tol: float = 0.1, bare: np.ndarray | None = None) -> tuple | str:
     """Lines turned to run from ``u`` to ``v`` and their ends moved onto their node, with a
     vertex id for each coordinate; or, when a row has no id, why (one line).
 
@@ -112,7 +117,8 @@ def node_ids(parts: np.ndarray, part_row: np.ndarray, u: np.ndarray, v: np.ndarr
     ``vertex`` numbers every coordinate and ``node`` gives each number's node id (the frame's own
     for its nodes, new ones, not in the frame, for loose ends; each coordinate inside a line is a
     number of its own, so lines meet only at their ends), how many ends were joined by geometry
-    and, if any, which node's ends lie farthest apart.
+    and, if any, which node's ends lie farthest apart; then the ``bare`` rows (no line) that were
+    drawn straight between their nodes, and ``part_row`` with theirs added.
     """
     kept = np.unique(part_row)  # rows the walking filter kept
     missing = kept[_absent(u[kept]) | _absent(v[kept])]
@@ -147,6 +153,17 @@ def node_ids(parts: np.ndarray, part_row: np.ndarray, u: np.ndarray, v: np.ndarr
     mine = np.flatnonzero(best.reindex(ends["node"]).to_numpy() == pl)  # ends of a node at its place
     first = pd.Series(mine).groupby(ends["node"].to_numpy()[mine]).first()
     pos = np.r_[at_u, at_v][first.reindex(np.arange(len(node))).to_numpy()]  # a node's own end there
+    drawn = np.zeros(0, dtype=np.int64)
+    if bare is not None and len(bare):  # rows without a line: straight between their nodes, where known
+        look = pd.Index(node)
+        bu, bv = look.get_indexer(pd.Index(u[bare])), look.get_indexer(pd.Index(v[bare]))
+        known = (bu >= 0) & (bv >= 0) & ~_absent(u[bare]) & ~_absent(v[bare])
+        drawn, bu, bv = bare[known], bu[known].astype(np.int64), bv[known].astype(np.int64)
+        if len(drawn):
+            straight = shapely.linestrings(np.stack([pos[bu], pos[bv]], axis=1))
+            parts, part_row = np.r_[parts, straight], np.r_[part_row, drawn]
+            cu, cv, e0, e1 = np.r_[cu, bu], np.r_[cv, bv], np.r_[e0, pos[bu]], np.r_[e1, pos[bv]]
+            n = len(parts)
     flip = np.hypot(*(e0 - pos[cv]).T) + np.hypot(*(e1 - pos[cu]).T) < \
         np.hypot(*(e0 - pos[cu]).T) + np.hypot(*(e1 - pos[cv]).T)
     at_u, at_v = np.where(flip[:, None], e1, e0), np.where(flip[:, None], e0, e1)
@@ -199,7 +216,7 @@ def node_ids(parts: np.ndarray, part_row: np.ndarray, u: np.ndarray, v: np.ndarr
         where = f"rows {_name(rows[ri])} and {_name(rows[rj])}" if rj is not None else \
             f"the parts of row {_name(rows[ri])}"
         said = f"node id {_name(node[nd])!s} ends {where} {gap[k]:.1f} m apart"
-    return parts, coords, line, vertex.ravel().astype(np.int64), ids, len(loose), said
+    return parts, coords, line, vertex.ravel().astype(np.int64), ids, len(loose), said, drawn, part_row
 
 
 def _name(label) -> str:

@@ -454,6 +454,19 @@ def _tag_columns(lines: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, dict[str, s
     return (lines.rename(columns=renamed) if renamed else lines), renamed
 
 
+def _no_line(lines: gpd.GeoDataFrame, rows: np.ndarray, notes: list) -> None:
+    """Say the rows left out for having no line (missing or empty geometry)."""
+    if len(rows) == 0:
+        return
+    first = ", ".join(str(x) for x in lines.index[rows[:5]]) + (", ..." if len(rows) > 5 else "")
+    what = "1 row has" if len(rows) == 1 else f"{len(rows):,} rows have"
+    notes.append(("no line", f"{what} no line: missing or empty geometry (rows {first})",
+                  "left out (nothing to walk); give each row its line (osmnx: graph_to_gdfs(G) fills edges "
+                  "without a geometry unless fill_edge_geometry=False)",
+                  (f"{len(rows):,} 行没有线：几何为空或缺失（行 {first}）", "未使用（无可步行的线）；请为每行补上线")))
+    logger.warning("network: %s no line (missing or empty geometry); left out", what)
+
+
 def from_lines(lines: gpd.GeoDataFrame, metric, *, tolerance_m: float = 0.1, layer: str = "network",
                rules: Mapping | None = None) -> Loaded:
     """Split a LineString layer (already in the metric CRS ``metric``) into a graph's edges.
@@ -505,9 +518,12 @@ def from_lines(lines: gpd.GeoDataFrame, metric, *, tolerance_m: float = 0.1, lay
                            f"({coords[bad][0].tolist()}: NaN or infinite, a broken export or a failed "
                            "reprojection); fix or delete that line")
     notes = []
-    ids = joined_by_ids(lines, parts, part_row, layer, notes)
+    bare = np.setdiff1d(np.flatnonzero(~drop), part_row)  # rows without a line
+    ids = joined_by_ids(lines, parts, part_row, layer, notes, bare)
     if ids is not None:
-        parts, coords, line, vertex, node = ids
+        parts, coords, line, vertex, node, part_row = ids
+    _no_line(lines, np.setdiff1d(bare, part_row), notes)
+    if ids is not None:
         edges = split_at_shared(vertex, coords, line, hw[part_row], nm[part_row], crs=metric, whole=parts,
                                  intact=np.ones(len(parts), dtype=bool))
         nodes = end_nodes(edges, vertex, coords, metric)
