@@ -280,7 +280,8 @@ def test_node_ids_that_do_not_fit_the_lines_are_said_and_the_loose_ends_joined_b
     from node 3, where the ways 2-3 and 3-8 end. Joined by that id it would walk 50 m through the
     air; the end is joined by geometry instead (here to nothing), and the report's ``node ids``
     row and a warning name the node, the rows and the gap. A row without ids (a line added in a
-    GIS) makes the whole frame joined by geometry, said likewise."""
+    GIS), or columns u/v whose values are not node ids (over half the ends apart from the
+    others with their id), make the whole frame joined by geometry, said likewise."""
     edges = _two_levels() + [(3, 8, [(200, 0), (250, 0)])]
     edges[4] = (3, 7, [(200, 50), (200, 100)])
     frame = gpd.GeoDataFrame({"u": [u for u, *_ in edges], "v": [v for _, v, _ in edges]},
@@ -297,6 +298,11 @@ def test_node_ids_that_do_not_fit_the_lines_are_said_and_the_loose_ends_joined_b
     loose = net.node_id[np.hypot(net.node_xy[:, 0] - X0 - 200, net.node_xy[:, 1] - Y0 - 50).argmin()]
     assert loose == 9  # a new id, not in the frame
     assert net.component[list(net.node_id).index(3)] != net.component[list(net.node_id).index(7)]
+
+    codes = frame.assign(u=1, v=2)  # a GIS layer's own u/v codes, not node ids: joined by geometry
+    row = read_network(codes, keep="all").report.set_index("row_id")["problem"]["node ids"]
+    assert row.startswith("u/v node ids not used: 10 of 14 line ends lie over 1 m from the other ends with their id")
+    assert row.endswith(": they are not node ids")
 
     frame = frame.astype({"u": object, "v": object})
     frame.loc["e4", "u"] = None
