@@ -121,12 +121,15 @@ def node_ids(parts: np.ndarray, part_row: np.ndarray, u: np.ndarray, v: np.ndarr
     the node of its row whose other ends it lies within :data:`ID_AGREE_M` of; an end that fits
     neither (a line cut by ``gpd.clip`` at the clip's edge, an end redrawn in a GIS, the inner
     ends of a MultiLineString's parts) is joined by geometry instead: to other such ends and to
-    nodes in the same ``tol`` grid cell. Returns ``(parts, coords, line, vertex, node, loose)``:
-    ``vertex`` numbers every coordinate and ``node`` gives each number's node id (the frame's own
-    for its nodes, new ones, not in the frame, for loose ends; each coordinate inside a line is a
-    number of its own, so lines meet only at their ends), how many ends were joined by geometry
-    and, if any, which node's ends lie farthest apart; then the ``bare`` rows (no line) that were
-    drawn straight between their nodes, and ``part_row`` with theirs added.
+    nodes in the same ``tol`` grid cell. ``bare`` rows (no line) whose two nodes other lines end
+    at are drawn straight between them.
+
+    Returns ``(parts, coords, line, vertex, node, n_loose, said, drawn, part_row)``: ``vertex``
+    numbers every coordinate and ``node`` gives each number's node id (the frame's own for its
+    nodes, new ones, not in the frame, for loose ends; each coordinate inside a line is a number
+    of its own, so lines meet only at their ends); how many ends were joined by geometry and, if
+    any, which node's ends lie farthest apart; the ``bare`` rows drawn, and ``part_row`` with
+    theirs added.
     """
     kept = np.unique(part_row)  # rows the walking filter kept
     missing = kept[_absent(u[kept]) | _absent(v[kept])]
