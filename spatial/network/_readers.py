@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # networkx only for graphs given in Python
 
 from spatial.core.errors import CRSError, InputFileError, NetworkError
 from spatial.network._junctions import LEVEL_KEYS, end_nodes, join_t_junctions, line_levels, split_at_shared
+from spatial.network._lineids import joined_by_ids
 from spatial.network._walkfilter import (
     FEATURE_KEYS,
     TAG_KEYS,
@@ -65,18 +66,21 @@ class Loaded:
 def _tag_text(value) -> str:
     """OSM tag values as text; osmnx lists (merged ways) are joined with ';', also when written
     as the text of a Python list (``"['primary', 'trunk']"``: osmnx's ``save_graph_geopackage``
-    and ``networkx.read_graphml`` give them so).
+    and ``networkx.read_graphml`` give them so) or read as a numpy array (a GeoJSON's list field,
+    as pyogrio reads it).
 
     Examples
     --------
     >>> _tag_text(["primary", "trunk"]), _tag_text("['primary', 'trunk']"), _tag_text("[4, 5]")
     ('primary;trunk', 'primary;trunk', '4;5')
+    >>> _tag_text(np.array(["primary", "trunk"]))
+    'primary;trunk'
     >>> _tag_text("[not a list"), _tag_text(None)
     ('[not a list', '')
     """
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
-    if isinstance(value, (list, tuple, set)):
+    if isinstance(value, (list, tuple, set, np.ndarray)):
         return ";".join(str(v) for v in value)
     text = str(value)
     if text.startswith("[") and text.endswith("]"):
@@ -416,16 +420,24 @@ def _line_tags(lines: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, dtype=object)
 
 
+#: Level fields of road centre-line layers drawn in a GIS (a flyover 1, the street below it 0),
+#: read as OSM's ``layer``: lines at different levels meet only at a shared vertex.
+_LEVEL_FIELDS = ("level", "z_level", "zlevel", "z_lev", "zlev")
+
+
 def _tag_columns(lines: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, dict[str, str]]:
     """``lines`` with tag columns renamed to the OSM keys the filter reads, and what was renamed:
-    a key written in capitals or mixed case (``HIGHWAY``, ``Foot``), and Geofabrik's ``fclass``
-    (the highway class of ``gis_osm_roads_free_1.shp``) when there is no highway column.
+    a key written in capitals or mixed case (``HIGHWAY``, ``Foot``), Geofabrik's ``fclass``
+    (the highway class of ``gis_osm_roads_free_1.shp``) when there is no highway column, and a
+    road layer's level field (:data:`_LEVEL_FIELDS`: ``level``, ``z_level`` ...) as ``layer`` when
+    there is no layer column. A ``z`` field is not read so: it may hold heights in metres.
 
     Examples
     --------
-    >>> frame = gpd.GeoDataFrame({"osm_id": ["1"], "fclass": ["trunk"], "NAME": ["x"]}, geometry=[None])
+    >>> frame = gpd.GeoDataFrame({"osm_id": ["1"], "fclass": ["trunk"], "NAME": ["x"], "Z_LEVEL": [1]},
+    ...                          geometry=[None])
     >>> _tag_columns(frame)[1]
-    {'NAME': 'name', 'fclass': 'highway'}
+    {'NAME': 'name', 'fclass': 'highway', 'Z_LEVEL': 'layer'}
     """
     present = set(map(str, lines.columns))
     renamed: dict[str, str] = {}
@@ -435,15 +447,41 @@ def _tag_columns(lines: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, dict[str, s
             renamed[col] = key
     if "highway" not in present and "highway" not in renamed.values() and "fclass" in present:
         renamed["fclass"] = "highway"
+    if "layer" not in present and "layer" not in renamed.values():
+        level = [c for c in lines.columns if str(c).strip().lower() in _LEVEL_FIELDS]
+        if level:
+            renamed[level[0]] = "layer"
     return (lines.rename(columns=renamed) if renamed else lines), renamed
+
+
+def _no_line(lines: gpd.GeoDataFrame, rows: np.ndarray, notes: list) -> None:
+    """Say the rows left out for having no line (missing or empty geometry)."""
+    if len(rows) == 0:
+        return
+    first = ", ".join(str(x) for x in lines.index[rows[:5]]) + (", ..." if len(rows) > 5 else "")
+    what = "1 row has" if len(rows) == 1 else f"{len(rows):,} rows have"
+    notes.append(("no line", f"{what} no line: missing or empty geometry (rows {first})",
+                  "left out (nothing to walk); give each row its line (osmnx: graph_to_gdfs(G) fills edges "
+                  "without a geometry unless fill_edge_geometry=False)",
+                  (f"{len(rows):,} 行没有线：几何为空或缺失（行 {first}）", "未使用（无可步行的线）；请为每行补上线")))
+    logger.warning("network: %s no line (missing or empty geometry); left out", what)
 
 
 def from_lines(lines: gpd.GeoDataFrame, metric, *, tolerance_m: float = 0.1, layer: str = "network",
                rules: Mapping | None = None) -> Loaded:
     """Split a LineString layer (already in the metric CRS ``metric``) into a graph's edges.
 
-    Rows the walking filter drops (by their tag columns) are left out first. Vertices closer
-    than ``tolerance_m`` (same cell of a 0.1 m grid) become one node.
+    Rows the walking filter drops (by their tag columns) are left out first. Which line ends meet:
+
+    - lines carrying node ids (columns or index levels ``u`` and ``v``: osmnx's ``graph_to_gdfs``
+      edges and GeoPackage, pyrosm's ``get_network``; or momepy's ``node_start``/``node_end``): each
+      line is one edge, and two ends meet exactly when they share an id, however close other ends
+      lie (:mod:`spatial.network._lineids`; report row ``node ids``);
+      (an end over 1 m from the other ends with its id, as a line cut by ``gpd.clip`` has, is
+      joined by geometry to ends and nodes within 0.1 m, said there and in a warning);
+    - otherwise, or when a row has no ids (said in the ``node ids`` row and a warning): vertices
+      closer than ``tolerance_m`` (same cell of a 0.1 m grid) become one node, and a line's end or
+      vertex on another line of the same level (:func:`line_levels`) joins it.
     """
     geom = lines.geometry.values
     kinds = set(shapely.get_type_id(geom[~shapely.is_missing(geom)]).tolist())
@@ -479,8 +517,21 @@ def from_lines(lines: gpd.GeoDataFrame, metric, *, tolerance_m: float = 0.1, lay
         raise NetworkError(f"network '{layer}': row {row} has a coordinate that is not a finite number "
                            f"({coords[bad][0].tolist()}: NaN or infinite, a broken export or a failed "
                            "reprojection); fix or delete that line")
-    parts, n_joined, crossings, apart = join_t_junctions(parts, tolerance_m, line_levels(tags)[part_row])
     notes = []
+    bare = np.setdiff1d(np.flatnonzero(~drop), part_row)  # rows without a line
+    ids = joined_by_ids(lines, parts, part_row, layer, notes, bare)
+    if ids is not None:
+        parts, coords, line, vertex, node, part_row = ids
+    _no_line(lines, np.setdiff1d(bare, part_row), notes)
+    if ids is not None:
+        edges = split_at_shared(vertex, coords, line, hw[part_row], nm[part_row], crs=metric, whole=parts,
+                                 intact=np.ones(len(parts), dtype=bool))
+        nodes = end_nodes(edges, vertex, coords, metric)
+        edges["u"], edges["v"] = node[edges["u"].to_numpy()], node[edges["v"].to_numpy()]
+        nodes.index = pd.Index(node[nodes.index.to_numpy()], name="node")
+        osm = bool({"osmid", "osm_id", "osm_way_id", "osm_type"} & set(map(str, lines.columns)))
+        return Loaded(edges, nodes, dropped, notes, unit="rows", osm=osm)
+    parts, n_joined, crossings, apart = join_t_junctions(parts, tolerance_m, line_levels(tags)[part_row])
     if renamed:
         said = ", ".join(f"'{a}' as {b}" for a, b in renamed.items())
         notes.append(("tag columns", f"{len(renamed)} column(s) read as OSM tags: {said}",

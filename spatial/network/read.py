@@ -2,7 +2,8 @@
 
 Sources: OpenStreetMap files (``.osm``, ``.osm.bz2``, ``.osm.gz``, ``.osm.pbf``, all read with
 pyosmium), an osmnx ``.graphml``, a LineString layer (GeoPackage, Shapefile, GeoJSON or a
-GeoDataFrame; split at vertices shared within 0.1 m), or a networkx graph with node ``x``/``y``
+GeoDataFrame; split at vertices shared within 0.1 m, or joined by their ``u``/``v`` node ids when they
+carry them, as osmnx's and pyrosm's edge frames do), or a networkx graph with node ``x``/``y``
 attributes. Every source goes through the same walking filter (:mod:`spatial.network._walkfilter`:
 osmnx's ``walk`` filter, keeping cycleways and dropping trunk roads), is projected to a CRS in
 ground metres (the source's own when it is one, else the local UTM zone: never Web Mercator,
