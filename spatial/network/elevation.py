@@ -550,6 +550,9 @@ def _from_nodes(network: WalkNetwork, z_node: np.ndarray, source: str, steps_fac
 
 def _result(network, fwd, bwd, has, z_node, reason, source, crs, extent, steps_factor, how, how_zh) -> EdgeTimes:
     m = network.n_edges
+    if m and not has.any():
+        raise SpatialError(f"{source} gives no elevation to any edge of the network (nodata over the whole "
+                           "study area?); check the DEM or run without it")
     share = float(has.mean()) * 100 if m else 0.0
     rows = [{"layer": "dem", "row_id": Path(source).name,
              "problem": f"elevations on {share:.1f}% of edges ({int(has.sum())} of {m}); {how}",
@@ -570,9 +573,6 @@ def _result(network, fwd, bwd, has, z_node, reason, source, crs, extent, steps_f
         frame = pd.concat([frame, edges], ignore_index=True)
         logger.warning("%d of %d edges have no elevation (%s) and are walked flat", len(flat), m,
                        ", ".join(f"{k}: {n}" for k, n in pd.Series(reason[flat]).value_counts().items()))
-    if m and not has.any():
-        raise SpatialError(f"{source} gives no elevation to any edge of the network (nodata over the whole "
-                           "study area?); check the DEM or run without it")
     logger.info("elevations from %s: %.1f%% of %d edges; %s", source, share, m, how)
     return EdgeTimes(forward_m=np.asarray(fwd, np.float64), backward_m=np.asarray(bwd, np.float64),
                      has_elevation=np.asarray(has, bool), node_elevation_m=z_node, report=frame,

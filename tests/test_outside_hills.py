@@ -1,0 +1,78 @@
+"""Hill towns (从江, 黎平) tried from outside: walking times on slopes from a DEM.
+
+Every expected figure is worked out here from the slope and the distance by hand (Tobler's
+hiking function written out below), never from the project's own edge costs.
+"""
+
+from __future__ import annotations
+
+import math
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import rasterio
+import shapely
+from affine import Affine
+
+from spatial.network.graph import network_from_arrays
+
+UTM = "EPSG:32649"  # 从江 / 黎平 lie in UTM zone 49N
+X0, Y0 = 600_000.0, 2_850_000.0
+SPEED = 4.0
+M_PER_MIN = SPEED * 1000 / 60
+
+
+def tobler(slope: float) -> float:
+    """Tobler's walking speed on ``slope`` over the flat speed: exp(-3.5|S+0.05|) / exp(-3.5·0.05)."""
+    return math.exp(-3.5 * abs(slope + 0.05)) / math.exp(-3.5 * 0.05)
+
+
+def dem_file(path, z_of_x, *, cell=5.0, nodata=-9999.0, count=1, dtype="float32", photometric=None,
+             bounds=(X0 - 200, Y0 - 200, X0 + 1200, Y0 + 200)):
+    """A north-up GeoTIFF in UTM 49N whose cell centres hold ``z_of_x`` of their x."""
+    left, bottom, right, top = bounds
+    w, h = int(round((right - left) / cell)), int(round((top - bottom) / cell))
+    x = left + (np.arange(w) + 0.5) * cell
+    z = np.broadcast_to(np.asarray(z_of_x(x), dtype=np.float64), (h, w)).astype(dtype)
+    extra = {} if photometric is None else {"photometric": photometric}
+    with rasterio.open(path, "w", driver="GTiff", width=w, height=h, count=count, dtype=dtype, crs=UTM,
+                       transform=Affine(cell, 0, left, 0, -cell, top), nodata=nodata, **extra) as dst:
+        for b in range(1, count + 1):
+            dst.write(z, b)
+    return path
+
+
+def street(length_m=1000.0, step_m=100.0):
+    """A straight street east from (X0, Y0), a node every ``step_m``."""
+    xs = X0 + np.arange(0.0, length_m + 1, step_m)
+    u = np.arange(len(xs) - 1)
+    return network_from_arrays(np.column_stack([xs, np.full(len(xs), Y0)]), u, u + 1, crs=UTM)
+
+
+def points(xy, **cols):
+    return gpd.GeoDataFrame(cols, geometry=shapely.points(np.asarray(xy, float)), crs=UTM)
+
+
+def write_street_inputs(folder):
+    """The street, a station at its middle and two homes, as GeoPackages for the CLI."""
+    net = street()
+    gpd.GeoDataFrame({"highway": ["footway"] * net.n_edges}, geometry=net.geometry, crs=UTM).to_file(
+        folder / "street.gpkg")
+    points([[X0 + 500, Y0]], station_id=["S"]).to_file(folder / "stations.gpkg")
+    points([[X0 + 250, Y0 + 10], [X0 + 820, Y0 + 10]], households=[10, 20], unit_id=["w", "e"]).to_file(
+        folder / "homes.gpkg")
+    return [str(folder / f) for f in ("street.gpkg", "stations.gpkg", "homes.gpkg")]
+
+
+def test_a_dem_that_is_nodata_over_the_whole_network_is_one_line_on_the_command_line(tmp_path, capsys):
+    from spatial.cli import main
+
+    args = write_street_inputs(tmp_path)
+    dem = dem_file(tmp_path / "voids.tif", lambda x: np.full(len(x), -9999.0))
+    assert main(["coverage", *args, "--out", str(tmp_path / "out.gpkg"), "--dem", str(dem)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    # one line: the error naming the file, not a warning about 10 flat edges before it
+    assert len(err) == 1, err
+    assert "voids.tif gives no elevation to any edge" in err[0] and "run without it" in err[0]
+    assert not (tmp_path / "out.gpkg").exists()
