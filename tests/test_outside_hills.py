@@ -76,3 +76,28 @@ def test_a_dem_that_is_nodata_over_the_whole_network_is_one_line_on_the_command_
     assert len(err) == 1, err
     assert "voids.tif gives no elevation to any edge" in err[0] and "run without it" in err[0]
     assert not (tmp_path / "out.gpkg").exists()
+
+
+def test_an_undeclared_void_is_nodata_not_a_cliff_that_cuts_the_street(tmp_path):
+    from spatial.coverage.walks import walking_coverage
+    from spatial.network.elevation import NODATA, edge_times
+
+    # SRTM's voids of -32768, which this file does not declare as nodata, on a street
+    # climbing 8% eastwards; the void lies around x = 450 m (on the edge 400-500 m)
+    def climb_with_void(x):
+        return np.where(np.abs(x - (X0 + 450)) < 20, -32768, 100 + 0.08 * (x - X0))
+
+    dem = dem_file(tmp_path / "srtm_voids.tif", climb_with_void, nodata=None)
+    net = street()
+    times = edge_times(net, dem)
+    flat = times.report.iloc[1:]
+    assert flat["row_id"].tolist() == ["4-5"] and flat["problem"].tolist() == [NODATA]
+    assert "cells below -500 m or above 9000 m read as nodata" in times.report.iloc[0]["problem"]
+    assert np.isfinite(times.forward_m).all() and np.isfinite(times.backward_m).all()
+    # a home at the east end walks down to a station at the west end: 900 m at -8% and the
+    # void's 100 m flat (by hand), not 'no station in its network component'
+    home = points([[X0 + 1000, Y0]], households=[1])
+    station = points([[X0, Y0]], station_id=["S"])
+    got = walking_coverage(home, station, net, dem=times, speed_kmh=SPEED, minutes=[5, 10, 15, 20])
+    assert got["access"].item() == "network" and got["nearest_station"].item() == "S"
+    assert got["walk_min"].item() == pytest.approx((900 / tobler(-0.08) + 100) / M_PER_MIN, rel=0.01)

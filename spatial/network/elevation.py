@@ -67,6 +67,9 @@ SLOPE_MODEL = "Tobler: v = speed·exp(−3.5·(|S+0.05|−0.05))"
 #: Why an edge has no elevation.
 OUTSIDE_DEM = "no elevation: outside the DEM"
 NODATA = "no elevation: DEM nodata/NaN cells"
+#: Elevations outside these (metres; the Dead Sea shore, Everest) are voids the file does not
+#: declare as nodata (SRTM's -32768, float32's -3.4e38): read as nodata, not as 30 km cliffs.
+LOWEST_M, HIGHEST_M = -500.0, 9000.0
 NO_ATTRIBUTE = "no elevation: node without an 'elevation' attribute"
 WALKED_FLAT = "walked flat"
 
@@ -292,6 +295,10 @@ class _Dem:
             t = src.transform  # the window's transform (rasterio's window_transform warns on affine >= 3.1)
             self.transform = Affine(t.a, t.b, t.c + c0 * t.a + r0 * t.b, t.d, t.e, t.f + c0 * t.d + r0 * t.e)
         values[~np.isfinite(values)] = np.nan
+        with np.errstate(invalid="ignore"):
+            odd = (values < LOWEST_M) | (values > HIGHEST_M)
+        self.voids = int(odd.sum())  # cells no land has: undeclared nodata
+        values[odd] = np.nan
         self.values = values
         self.valid_share = float(np.isfinite(values).mean()) if values.size else 0.0
         # cell size in metres, measured on the ground at the window's centre
@@ -418,10 +425,14 @@ def _from_dem(network: WalkNetwork, path: Path, steps_factor: float, step_m: flo
     return _result(network, fwd, bwd, has, z_node, reason, str(path), dem.crs, dem.extent, steps_factor,
                    f"DEM {dem.crs}, x {dem.extent[0]:.6g}..{dem.extent[2]:.6g}, "
                    f"y {dem.extent[1]:.6g}..{dem.extent[3]:.6g}, cell {dem.res_m:.3g} m, sampled every {step:.3g} m"
-                   + ("" if dem.unit == "metre" else f", elevations in {dem.unit} converted to metres"),
+                   + ("" if dem.unit == "metre" else f", elevations in {dem.unit} converted to metres")
+                   + (f", {dem.voids} cells below {LOWEST_M:.0f} m or above {HIGHEST_M:.0f} m read as nodata"
+                      if dem.voids else ""),
                    f"高程数据 {dem.crs}，x {dem.extent[0]:.6g}..{dem.extent[2]:.6g}，"
                    f"y {dem.extent[1]:.6g}..{dem.extent[3]:.6g}，像元 {dem.res_m:.3g} 米，每 {step:.3g} 米取一个高程"
-                   + ("" if dem.unit == "metre" else f"，高程单位 {dem.unit} 已换算为米"))
+                   + ("" if dem.unit == "metre" else f"，高程单位 {dem.unit} 已换算为米")
+                   + (f"，{dem.voids} 个像元低于 {LOWEST_M:.0f} 米或高于 {HIGHEST_M:.0f} 米，按无数据处理"
+                      if dem.voids else ""))
 
 
 def _segment_costs(dem: _Dem, a, d, za, zb, run, n_sub) -> tuple[np.ndarray, np.ndarray]:
