@@ -101,3 +101,16 @@ def test_an_undeclared_void_is_nodata_not_a_cliff_that_cuts_the_street(tmp_path)
     got = walking_coverage(home, station, net, dem=times, speed_kmh=SPEED, minutes=[5, 10, 15, 20])
     assert got["access"].item() == "network" and got["nearest_station"].item() == "S"
     assert got["walk_min"].item() == pytest.approx((900 / tobler(-0.08) + 100) / M_PER_MIN, rel=0.01)
+
+
+def test_a_colour_image_given_as_the_dem_is_refused_not_read_as_heights(tmp_path):
+    from spatial.core.errors import SpatialError
+    from spatial.network.elevation import edge_times
+
+    # a georeferenced scan of a map: three uint8 bands, red/green/blue
+    photo = dem_file(tmp_path / "map_scan.tif", lambda x: (x - X0) % 256, count=3, dtype="uint8", nodata=None,
+                     photometric="RGB")
+    with pytest.raises(SpatialError, match=r"map_scan\.tif is a colour image \(RGB bands\), not elevations"):
+        edge_times(street(), photo)
+    # a one-band DEM of the same numbers is read
+    assert edge_times(street(), dem_file(tmp_path / "heights.tif", lambda x: 0.05 * (x - X0))).share == 1.0

@@ -247,6 +247,10 @@ class _Dem:
             if src.transform.b != 0 or src.transform.d != 0:  # rows and columns not along the axes
                 raise SpatialError(f"DEM {path} is rotated (its geotransform has rotation terms), which is not read "
                                    f"here; warp it north-up first, e.g. gdalwarp {path.name} {path.stem}_north_up.tif")
+            colours = {c.name for c in src.colorinterp[:1]} & {"red", "palette"}
+            if colours:  # a georeferenced map or photo: its colour numbers are no heights
+                raise SpatialError(f"DEM {path} is a colour image ({'RGB' if 'red' in colours else 'palette'} "
+                                   f"bands), not elevations; give a DEM GeoTIFF of heights (one band)")
             self.crs = src.crs.to_string()
             b = src.bounds  # a south-up raster has bottom > top: ordered here
             self.extent = (min(b.left, b.right), min(b.bottom, b.top), max(b.left, b.right), max(b.bottom, b.top))
