@@ -114,3 +114,38 @@ def test_a_colour_image_given_as_the_dem_is_refused_not_read_as_heights(tmp_path
         edge_times(street(), photo)
     # a one-band DEM of the same numbers is read
     assert edge_times(street(), dem_file(tmp_path / "heights.tif", lambda x: 0.05 * (x - X0))).share == 1.0
+
+
+def test_spatial_site_takes_the_dem_and_sites_by_the_walks_on_the_slopes(tmp_path, capsys):
+    from spatial.cli import main
+
+    # the street climbs 8% eastwards; one candidate at x = 500 m, no station yet
+    net = street()
+    gpd.GeoDataFrame({"highway": ["footway"] * net.n_edges}, geometry=net.geometry, crs=UTM).to_file(
+        tmp_path / "street.gpkg")
+    gpd.GeoDataFrame({"station_id": []}, geometry=gpd.GeoSeries([], crs=UTM)).to_file(tmp_path / "stations.gpkg")
+    points([[X0 + 500, Y0]], candidate_id=["C"]).to_file(tmp_path / "candidates.gpkg")
+    # W walks 270 m up to it (+10 m flat leg): 280 m flat, 270/0.7558 + 10 = 367 m on the slope;
+    # E walks 330 m down to it: 340 m flat, 330/1.0725 + 10 = 318 m on the slope; 5 min = 333 m
+    points([[X0 + 230, Y0 + 10], [X0 + 830, Y0 + 10]], households=[10, 20], unit_id=["W", "E"]).to_file(
+        tmp_path / "homes.gpkg")
+    assert 270 + 10 < 5 * M_PER_MIN < 270 / tobler(0.08) + 10
+    assert 330 / tobler(-0.08) + 10 < 5 * M_PER_MIN < 330 + 10
+    dem = dem_file(tmp_path / "slope.tif", lambda x: 100 + 0.08 * (x - X0))
+    args = ["site", *(str(tmp_path / f) for f in ("street.gpkg", "stations.gpkg", "homes.gpkg")),
+            "--candidates", str(tmp_path / "candidates.gpkg"), "--k", "1", "--band", "5min", "--no-exact"]
+    assert main([*args, "--out", str(tmp_path / "flat.gpkg")]) == 0
+    assert main([*args, "--out", str(tmp_path / "hill.gpkg"), "--dem", str(dem)]) == 0
+    out = capsys.readouterr().out
+    assert "walk times by Tobler" in out and "elevations on 100.0% of edges" in out
+    flat = gpd.read_file(tmp_path / "flat.gpkg", layer="before_after")
+    hill = gpd.read_file(tmp_path / "hill.gpkg", layer="before_after")
+    assert flat["pct_after"].iloc[0] == pytest.approx(100 * 10 / 30)  # W only
+    assert hill["pct_after"].iloc[0] == pytest.approx(100 * 20 / 30)  # E only, as spatial coverage --dem says
+    report = gpd.read_file(tmp_path / "hill.gpkg", layer="report")
+    assert (report["layer"] == "dem").sum() == 1
+    assert main(["coverage", *(str(tmp_path / f) for f in ("street.gpkg", "candidates.gpkg", "homes.gpkg")),
+                 "--station-id-col", "candidate_id", "--minutes", "5", "--out", str(tmp_path / "cov.gpkg"),
+                 "--dem", str(dem)]) == 0
+    demand = gpd.read_file(tmp_path / "cov.gpkg", layer="demand")
+    assert demand["band"].tolist() == ["beyond", "5min"]
