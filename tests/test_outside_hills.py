@@ -149,3 +149,29 @@ def test_spatial_site_takes_the_dem_and_sites_by_the_walks_on_the_slopes(tmp_pat
                  "--dem", str(dem)]) == 0
     demand = gpd.read_file(tmp_path / "cov.gpkg", layer="demand")
     assert demand["band"].tolist() == ["beyond", "5min"]
+
+
+def test_a_home_part_way_along_a_long_edge_over_a_ridge_walks_the_slopes_of_its_own_part(tmp_path):
+    from spatial.coverage.service_areas import isochrones
+    from spatial.coverage.walks import walking_coverage
+
+    # one 1 km edge from A (x = 0, 0 m) up 10% to a ridge at x = 500 m (50 m) and down 10% to B
+    dem = dem_file(tmp_path / "ridge.tif", lambda x: 50 - 0.1 * np.abs(x - (X0 + 500)))
+    net = network_from_arrays(np.array([[X0, Y0], [X0 + 1000, Y0]]), [0], [1], crs=UTM)
+    home = points([[X0 + 500, Y0 + 10]], households=[1])  # on the ridge, a 10 m flat leg
+    # by hand: down 500 m at -10% (Tobler's factor exactly 1 there) to A, plus the leg: 510 m;
+    # half of the whole edge's cost from B to A (up then down, 1209 m) would be 615 m
+    assert tobler(-0.1) == pytest.approx(1.0)
+    assert (500 / tobler(0.1) + 500) / 2 + 10 > 600
+    at_a = walking_coverage(home, points([[X0, Y0]], station_id=["A"]), net, dem=dem, speed_kmh=SPEED)
+    assert at_a["walk_min"].item() == pytest.approx(510 / M_PER_MIN, rel=0.01)
+    # a station on the same edge at x = 100 m: 400 m down to it
+    on_edge = walking_coverage(home, points([[X0 + 100, Y0]], station_id=["S"]), net, dem=dem, speed_kmh=SPEED)
+    assert on_edge["walk_min"].item() == pytest.approx(410 / M_PER_MIN, rel=0.01)
+    # the 5-minute area of a station on the ridge: homes walk up to it, 333 m × Tobler(+10%) =
+    # 235 m either side (half the edge's cost each way would give 333 × 1000 / 1209 = 276 m)
+    ridge = points([[X0 + 500, Y0]], station_id=["R"])
+    area = isochrones(ridge, net, minutes=[5], speed_kmh=SPEED, cell_m=5.0, simplify_m=0, dem=dem)
+    west, _, east, _ = area.geometry.iloc[0].bounds
+    reach = 5 * M_PER_MIN * tobler(0.1)
+    assert X0 + 500 - west == pytest.approx(reach, abs=8) and east - (X0 + 500) == pytest.approx(reach, abs=8)

@@ -49,6 +49,7 @@ from spatial.core._threads import halves, thread_map
 from spatial.core.checks import REPORT_COLUMNS, ZH_COLUMNS, reason_zh
 from spatial.core.errors import CRSError, InputFileError, SpatialError
 from spatial.network._dem_units import vertical_unit
+from spatial.network._profile import Profile, build_profile, part_cost, segments
 from spatial.network.graph import WalkNetwork
 
 logger = logging.getLogger(__name__)
@@ -111,6 +112,8 @@ class EdgeTimes:
         ``(left, bottom, right, top)`` of the DEM in its CRS (NaN for node attributes).
     steps_factor : float
         The ``highway=steps`` factor used.
+    profile : Profile, optional
+        Where along each edge its cost is spent (from a DEM); None: evenly.
     """
 
     forward_m: np.ndarray
@@ -122,7 +125,13 @@ class EdgeTimes:
     crs: str = ""
     extent: tuple = (math.nan,) * 4
     steps_factor: float = STEPS_FACTOR
+    profile: Profile | None = None
     _cache: dict = field(default_factory=dict, repr=False)
+
+    def along(self, edge, s0, s1) -> np.ndarray:
+        """Cost of walking along ``edge`` from share ``s0`` of its length to share ``s1`` (from
+        ``u``), by the slopes of the pieces walked (:mod:`spatial.network._profile`)."""
+        return part_cost(self.forward_m, self.backward_m, self.profile, edge, s0, s1)
 
     @property
     def share(self) -> float:
@@ -373,36 +382,11 @@ class _Dem:
         return z
 
 
-def _segments(network: WalkNetwork):
-    """Every straight segment of every edge: start and end points, the edge, and whether the start
-    / end is the edge's ``u`` / ``v`` node (those take the node's elevation)."""
-    geom = network.geometry
-    u, v = network.edge_u, network.edge_v
-    nc = shapely.get_num_coordinates(geom)
-    straight = np.flatnonzero(nc <= 2)
-    a, b = network.node_xy[u[straight]], network.node_xy[v[straight]]
-    edge = straight
-    first, last = np.ones(len(straight), bool), np.ones(len(straight), bool)
-    bent = np.flatnonzero(nc > 2)
-    if len(bent):
-        coords, line = shapely.get_coordinates(geom[bent], return_index=True)
-        same = line[1:] == line[:-1]
-        seg = np.flatnonzero(same)
-        starts = np.r_[True, ~same]  # first coordinate of each geometry
-        ends = np.r_[~same, True]
-        a = np.vstack([a, coords[seg]])
-        b = np.vstack([b, coords[seg + 1]])
-        edge = np.r_[edge, bent[line[seg]]]
-        first = np.r_[first, starts[seg]]
-        last = np.r_[last, ends[seg + 1]]
-    return a, b, edge, first, last
-
-
 def _from_dem(network: WalkNetwork, path: Path, steps_factor: float, step_m: float | None) -> EdgeTimes:
     dem = _Dem(path, network.node_xy, network.crs, shapely.total_bounds(network.geometry))
     step = float(step_m) if step_m is not None else max(dem.res_m, 1.0)
     z_node = dem.sample(network.node_xy)
-    a, b, edge, first, last = _segments(network)
+    a, b, edge, first, last = segments(network)
     d = b - a
     run = np.hypot(d[:, 0], d[:, 1])
     # a segment's ends: its edge's nodes, or geometry vertices sampled here
@@ -414,14 +398,20 @@ def _from_dem(network: WalkNetwork, path: Path, steps_factor: float, step_m: flo
         zb[mid - 1] = za[mid]  # the next segment of the same geometry starts there
     n_sub = np.maximum(np.ceil(run / step), 1).astype(np.int64)
     fwd_seg, bwd_seg = np.empty(len(run)), np.empty(len(run))
+    pieces = {}  # each part's pieces: segment, forward and backward cost
 
     def part(sl: slice) -> None:
-        fwd_seg[sl], bwd_seg[sl] = _segment_costs(dem, a[sl], d[sl], za[sl], zb[sl], run[sl], n_sub[sl])
+        fwd_seg[sl], bwd_seg[sl], pieces[sl.start] = _segment_costs(dem, a[sl], d[sl], za[sl], zb[sl], run[sl],
+                                                                    n_sub[sl])
 
     # halves of the segments on threads (numpy releases the GIL); a DEM in another CRS projects
     # its points with one pyproj transformer, in this thread
     thread_map(part, halves(len(run)) if dem.to_dem is None else [slice(0, len(run))])
-    fwd, bwd, has = _edge_costs(network, edge, run, fwd_seg, bwd_seg, steps_factor)
+    fwd, bwd, has = _edge_costs(network, edge, run, fwd_seg, bwd_seg)
+    sfwd, sbwd = _steps(network, fwd, bwd, steps_factor)
+    seg, pf, pb = (np.concatenate(x) for x in zip(*((p[0] + k, p[1], p[2]) for k, p in sorted(pieces.items()))))
+    profile = build_profile(network.n_edges, edge, run, n_sub, seg, pf, pb, has & (sfwd == fwd) & (sbwd == bwd))
+    fwd, bwd = sfwd, sbwd
     reason = np.full(network.n_edges, "", dtype=object)
     if (~has).any():
         out = ~(dem.node_inside[network.edge_u] & dem.node_inside[network.edge_v])
@@ -436,16 +426,18 @@ def _from_dem(network: WalkNetwork, path: Path, steps_factor: float, step_m: flo
                    f"y {dem.extent[1]:.6g}..{dem.extent[3]:.6g}，像元 {dem.res_m:.3g} 米，每 {step:.3g} 米取一个高程"
                    + ("" if dem.unit == "metre" else f"，高程单位 {dem.unit} 已换算为米")
                    + (f"，{dem.voids} 个像元低于 {LOWEST_M:.0f} 米或高于 {HIGHEST_M:.0f} 米，按无数据处理"
-                      if dem.voids else ""))
+                      if dem.voids else ""), profile)
 
 
-def _segment_costs(dem: _Dem, a, d, za, zb, run, n_sub) -> tuple[np.ndarray, np.ndarray]:
+def _segment_costs(dem: _Dem, a, d, za, zb, run, n_sub) -> tuple:
     """Costs of straight segments both ways, each cut into ``n_sub`` pieces of equal length whose
-    ends are sampled. Segments are grouped by their number of pieces, so each group is sampled and
-    summed as one (segments x pieces) array."""
+    ends are sampled, and the pieces' own (segment, forward, backward), each segment's in order.
+    Segments are grouped by their number of pieces, so each group is sampled and summed as one
+    (segments x pieces) array."""
     fwd, bwd = np.empty(len(run)), np.empty(len(run))
     one = np.flatnonzero(n_sub == 1)
     fwd[one], bwd[one] = _piece_costs(run[one], zb[one] - za[one])
+    segs, pfs, pbs = [one], [fwd[one]], [bwd[one]]
     for k in np.unique(n_sub[n_sub > 1]):
         g = np.flatnonzero(n_sub == k)
         whole = len(g) == len(run)  # e.g. a lattice: no copies
@@ -457,7 +449,10 @@ def _segment_costs(dem: _Dem, a, d, za, zb, run, n_sub) -> tuple[np.ndarray, np.
         z[:, 1:-1] = dem.bilinear(dem.project(pts)).reshape(len(g), k - 1)
         f, b = _piece_costs(np.repeat(run[g] / k, k), np.diff(z, axis=1).ravel())
         fwd[g], bwd[g] = f.reshape(len(g), k).sum(axis=1), b.reshape(len(g), k).sum(axis=1)
-    return fwd, bwd
+        segs.append(np.repeat(g, k))
+        pfs.append(f)
+        pbs.append(b)
+    return fwd, bwd, (np.concatenate(segs), np.concatenate(pfs), np.concatenate(pbs))
 
 
 def _piece_costs(run: np.ndarray, rise: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -475,7 +470,7 @@ def _piece_costs(run: np.ndarray, rise: np.ndarray) -> tuple[np.ndarray, np.ndar
     return fwd, bwd
 
 
-def _edge_costs(network: WalkNetwork, edge, run, fwd_seg, bwd_seg, steps_factor: float):
+def _edge_costs(network: WalkNetwork, edge, run, fwd_seg, bwd_seg):
     """Per-edge sums of the segments' costs; flat where any piece lacks an elevation."""
     m = network.n_edges
     if len(edge) == m and np.array_equal(edge, np.arange(m)):  # one segment per edge, in order
@@ -492,7 +487,7 @@ def _edge_costs(network: WalkNetwork, edge, run, fwd_seg, bwd_seg, steps_factor:
         scale = length / run_sum
     fwd = np.where(good, fwd * scale, length)
     bwd = np.where(good, bwd * scale, length)
-    return (*_steps(network, fwd, bwd, steps_factor), has)
+    return fwd, bwd, has
 
 
 def _steps(network: WalkNetwork, fwd: np.ndarray, bwd: np.ndarray, factor: float):
@@ -563,7 +558,8 @@ def _from_nodes(network: WalkNetwork, z_node: np.ndarray, source: str, steps_fac
                    "node 'elevation' attributes, one slope per edge", "节点的 'elevation' 属性，每条路段一个坡度")
 
 
-def _result(network, fwd, bwd, has, z_node, reason, source, crs, extent, steps_factor, how, how_zh) -> EdgeTimes:
+def _result(network, fwd, bwd, has, z_node, reason, source, crs, extent, steps_factor, how, how_zh,
+            profile=None) -> EdgeTimes:
     m = network.n_edges
     if m and not has.any():
         raise SpatialError(f"{source} gives no elevation to any edge of the network (nodata over the whole "
@@ -591,4 +587,5 @@ def _result(network, fwd, bwd, has, z_node, reason, source, crs, extent, steps_f
     logger.info("elevations from %s: %.1f%% of %d edges; %s", source, share, m, how)
     return EdgeTimes(forward_m=np.asarray(fwd, np.float64), backward_m=np.asarray(bwd, np.float64),
                      has_elevation=np.asarray(has, bool), node_elevation_m=z_node, report=frame,
-                     source=source, crs=crs, extent=tuple(extent), steps_factor=float(steps_factor))
+                     source=source, crs=crs, extent=tuple(extent), steps_factor=float(steps_factor),
+                     profile=profile)
