@@ -175,3 +175,31 @@ def test_a_home_part_way_along_a_long_edge_over_a_ridge_walks_the_slopes_of_its_
     west, _, east, _ = area.geometry.iloc[0].bounds
     reach = 5 * M_PER_MIN * tobler(0.1)
     assert X0 + 500 - west == pytest.approx(reach, abs=8) and east - (X0 + 500) == pytest.approx(reach, abs=8)
+
+
+def test_a_project_with_a_dem_and_siting_reports_the_elevations_once(tmp_path):
+    from spatial.cli import main
+
+    net = street()
+    gpd.GeoDataFrame({"highway": ["footway"] * net.n_edges}, geometry=net.geometry, crs=UTM).to_file(
+        tmp_path / "street.gpkg")
+    points([[X0, Y0]], station_id=["S"]).to_file(tmp_path / "stations.gpkg")
+    hx = np.arange(50.0, 1000, 100)
+    points(np.column_stack([X0 + hx, np.full(len(hx), Y0 + 10)]), households=np.full(len(hx), 10),
+           unit_id=[f"u{i}" for i in range(len(hx))]).to_file(tmp_path / "units.gpkg")
+    gpd.GeoDataFrame({"community_id": ["C"], "name": ["山坡社区"]},
+                     geometry=[shapely.box(X0 - 100, Y0 - 100, X0 + 1100, Y0 + 100)], crs=UTM).to_file(
+        tmp_path / "communities.gpkg")
+    # the DEM covers x < 750 m: edges 7-8, 8-9 and 9-10 are walked flat, each said once
+    dem_file(tmp_path / "dem.tif", lambda x: 100 + 0.08 * (x - X0), bounds=(X0 - 200, Y0 - 200, X0 + 750, Y0 + 200))
+    (tmp_path / "p.toml").write_text(
+        '[project]\nname = "hills"\noutput = "out"\n'
+        '[inputs]\nnetwork = "street.gpkg"\nunits = { path = "units.gpkg", households_col = "households" }\n'
+        'stations = "stations.gpkg"\ncommunities = "communities.gpkg"\n[grids]\nenabled = false\n'
+        '[coverage]\nminutes = [5, 10, 15]\ndem = "dem.tif"\n[siting]\nk = 1\nband = "5min"\n'
+        '[outputs]\nmaps = false\nworkbook = false\npng = false\nkml = false\n', encoding="utf-8")
+    assert main(["run", str(tmp_path / "p.toml")]) == 0
+    report = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="report")
+    assert (report["layer"] == "dem").sum() == 1
+    flat = report[report["layer"] == "network"]
+    assert sorted(flat["row_id"]) == ["7-8", "8-9", "9-10"]

@@ -370,8 +370,11 @@ def _siting(project: Project, layers: dict, report: Report) -> None:
     # candidates left out, each with its reason; the homes no walk reaches are rows of
     # coverage_demand already (same units, same reason): not said twice
     said = {(r["row_id"], r["problem"]) for r in report.rows if r["layer"] == "coverage_demand"}
+    # nor the elevations' dem row and flat edges, said when the coverage sampled the same DEM
+    seen = {(r["layer"], r["row_id"], r["problem"]) for r in report.rows if r["layer"] in ("dem", "network")}
     report.rows.extend(r for r in _report_from_frame(result.report).rows
-                       if not (r["layer"] == "demand" and (r["row_id"], r["problem"]) in said))
+                       if not (r["layer"] == "demand" and (r["row_id"], r["problem"]) in said)
+                       and (r["layer"], r["row_id"], r["problem"]) not in seen)
 
 
 def _write(project: Project, layers: dict, out: Path) -> list[Path]:
