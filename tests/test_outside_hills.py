@@ -203,3 +203,26 @@ def test_a_project_with_a_dem_and_siting_reports_the_elevations_once(tmp_path):
     assert (report["layer"] == "dem").sum() == 1
     flat = report[report["layer"] == "network"]
     assert sorted(flat["row_id"]) == ["7-8", "8-9", "9-10"]
+
+
+def test_node_elevations_with_a_void_walk_that_node_s_edges_flat_and_say_why():
+    import networkx as nx
+
+    from spatial.coverage.walks import walking_coverage
+    from spatial.network.elevation import edge_times
+
+    # node elevations as osmnx.elevation.add_node_elevations_raster takes them from an SRTM tile
+    # whose void (-32768) the file does not declare: node 5 sits in it
+    net = street()
+    graph = nx.Graph()
+    graph.add_nodes_from((i, {"elevation": -32768.0 if i == 5 else 100 + 8.0 * i}) for i in range(11))
+    times = edge_times(net, graph)
+    flat = times.report.iloc[1:]
+    assert flat["row_id"].tolist() == ["4-5", "5-6"]
+    assert set(flat["problem"]) == {"no elevation: node 'elevation' below -500 m or above 9000 m (a void)"}
+    assert set(flat["problem_zh"]) == {"无高程：节点 'elevation' 低于 -500 米或高于 9000 米（空值）"}
+    assert np.isfinite(times.forward_m).all() and np.isfinite(times.backward_m).all()
+    # from the east end down to a station at the west end: 800 m at -8% and 200 m flat, by hand
+    got = walking_coverage(points([[X0 + 1000, Y0]], households=[1]), points([[X0, Y0]], station_id=["S"]), net,
+                           dem=times, speed_kmh=SPEED, minutes=[5, 10, 15, 20])
+    assert got["walk_min"].item() == pytest.approx((800 / tobler(-0.08) + 200) / M_PER_MIN)

@@ -72,6 +72,7 @@ NODATA = "no elevation: DEM nodata/NaN cells"
 #: declare as nodata (SRTM's -32768, float32's -3.4e38): read as nodata, not as 30 km cliffs.
 LOWEST_M, HIGHEST_M = -500.0, 9000.0
 NO_ATTRIBUTE = "no elevation: node without an 'elevation' attribute"
+NODE_VOID = "no elevation: node 'elevation' below -500 m or above 9000 m (a void)"
 WALKED_FLAT = "walked flat"
 
 
@@ -539,21 +540,18 @@ def _graph_elevations(network: WalkNetwork, source):
 
 def _from_nodes(network: WalkNetwork, z_node: np.ndarray, source: str, steps_factor: float) -> EdgeTimes:
     u, v = network.edge_u, network.edge_v
-    xy = np.empty((2 * network.n_edges, 2))
-    xy[0::2], xy[1::2] = network.node_xy[u], network.node_xy[v]
-    z = np.empty(2 * network.n_edges)
-    z[0::2], z[1::2] = z_node[u], z_node[v]
+    with np.errstate(invalid="ignore"):
+        odd = (z_node < LOWEST_M) | (z_node > HIGHEST_M)  # a void of the raster they were taken from
+    z_node = np.where(odd, np.nan, z_node)
     # the slope over the edge's own length, not the chord between its ends
-    run = np.hypot(*(network.node_xy[v] - network.node_xy[u]).T)
     with np.errstate(invalid="ignore", divide="ignore"):
-        s = np.where(network.length_m > 0, (z[1::2] - z[0::2]) / network.length_m, 0.0)
-    del run
+        s = np.where(network.length_m > 0, (z_node[v] - z_node[u]) / network.length_m, 0.0)
     has = np.isfinite(s)
     length = network.length_m
     fwd = np.where(has, length / tobler_factor(np.where(has, s, 0.0)), length)
     bwd = np.where(has, length / tobler_factor(np.where(has, -s, 0.0)), length)
     fwd, bwd = _steps(network, fwd, bwd, steps_factor)
-    reason = np.where(has, "", NO_ATTRIBUTE).astype(object)
+    reason = np.where(has, "", np.where(odd[u] | odd[v], NODE_VOID, NO_ATTRIBUTE)).astype(object)
     return _result(network, fwd, bwd, has, z_node, reason, source, "", (math.nan,) * 4, steps_factor,
                    "node 'elevation' attributes, one slope per edge", "节点的 'elevation' 属性，每条路段一个坡度")
 
