@@ -17,6 +17,9 @@ import shapely
 
 __all__ = ["Profile", "build_profile", "part_cost", "segments"]
 
+#: An edge whose cost shares stay within this of its length shares walks its parts pro rata.
+SPREAD = 1e-3
+
 
 @dataclass(frozen=True, eq=False)
 class Profile:
@@ -118,10 +121,16 @@ def build_profile(m: int, seg_edge: np.ndarray, seg_run: np.ndarray, seg_pieces:
     at = cum_share(run)
     fwd = cum_share(piece_fwd[keep])
     bwd = cum_share(piece_bwd[keep])
-    prof = np.zeros(m, bool)
-    prof[edge] = True
+    # an edge whose cost is spent evenly to within SPREAD (one slope end to end) needs no profile
+    off = np.maximum(np.abs(fwd - at), np.abs(bwd - at))
+    uneven = np.zeros(m, bool)
+    uneven[edge[off > SPREAD]] = True
+    kept = uneven[edge]
+    edge = edge[kept]
     ptr = np.r_[0, np.cumsum(np.bincount(edge, minlength=m))]
-    return Profile(piece_edge=edge, at=at, fwd=fwd, bwd=bwd, profiled=prof, ptr=ptr)
+    # shares in float32 (within 1e-7 of the edge's cost) to keep the memory small on a city's pieces
+    return Profile(piece_edge=edge.astype(np.int32), at=at[kept].astype(np.float32),
+                   fwd=fwd[kept].astype(np.float32), bwd=bwd[kept].astype(np.float32), profiled=uneven, ptr=ptr)
 
 
 def part_cost(forward_m: np.ndarray, backward_m: np.ndarray, profile: Profile | None, edge, s0, s1) -> np.ndarray:
