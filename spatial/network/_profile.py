@@ -99,28 +99,37 @@ def build_profile(m: int, seg_edge: np.ndarray, seg_run: np.ndarray, seg_pieces:
     profiled : numpy.ndarray
         ``(m,)`` edges to profile (those with elevations whose costs were not replaced).
     """
-    rank = np.empty(len(seg_edge), np.int64)
-    rank[np.argsort(seg_edge, kind="stable")] = np.arange(len(seg_edge))
-    key = rank[piece_seg]
-    if len(key) > 1 and (np.diff(key) < 0).any():
-        order = np.argsort(key, kind="stable")
+    if len(seg_edge) > 1 and (np.diff(seg_edge) < 0).any():  # bent edges' segments after the straight ones
+        rank = np.empty(len(seg_edge), np.int64)
+        rank[np.argsort(seg_edge, kind="stable")] = np.arange(len(seg_edge))
+        order = np.argsort(rank[piece_seg], kind="stable")
         piece_seg, piece_fwd, piece_bwd = piece_seg[order], piece_fwd[order], piece_bwd[order]
-    edge = seg_edge[piece_seg].astype(np.int64)
+    elif len(piece_seg) > 1 and (np.diff(piece_seg) < 0).any():  # segments grouped by their pieces
+        order = np.argsort(piece_seg, kind="stable")
+        piece_seg, piece_fwd, piece_bwd = piece_seg[order], piece_fwd[order], piece_bwd[order]
+    edge = seg_edge[piece_seg]
     keep = profiled[edge]
-    edge, piece_seg = edge[keep], piece_seg[keep]
+    if not keep.all():
+        edge, piece_seg, piece_fwd, piece_bwd = edge[keep], piece_seg[keep], piece_fwd[keep], piece_bwd[keep]
+    if not len(edge):  # no edge with elevations: every edge spends its cost evenly
+        return Profile(piece_edge=np.zeros(0, np.int32), at=np.zeros(0, np.float32), fwd=np.zeros(0, np.float32),
+                       bwd=np.zeros(0, np.float32), profiled=np.zeros(m, bool), ptr=np.zeros(m + 1, np.int64))
     run = seg_run[piece_seg] / seg_pieces[piece_seg]
+    # each edge's pieces are contiguous: its first and last, and cumulative sums from its first
+    new_edge = np.flatnonzero(np.r_[True, edge[1:] != edge[:-1]])
+    last = np.r_[new_edge[1:] - 1, len(edge) - 1]
+    owner = np.repeat(np.arange(len(new_edge)), np.diff(np.r_[new_edge, len(edge)]))
 
     def cum_share(w: np.ndarray) -> np.ndarray:
-        total = np.bincount(edge, weights=w, minlength=m)
         c = np.cumsum(w)
-        start = np.bincount(edge, minlength=m)
-        before = np.r_[0.0, c][np.r_[0, np.cumsum(start)][:-1]]  # cumsum before each edge's first piece
+        base = (c - w)[new_edge]
+        total = c[last] - base
         with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(total[edge] > 0, (c - before[edge]) / total[edge], 1.0)
+            return np.where((total > 0)[owner], (c - base[owner]) / total[owner], 1.0)
 
     at = cum_share(run)
-    fwd = cum_share(piece_fwd[keep])
-    bwd = cum_share(piece_bwd[keep])
+    fwd = cum_share(piece_fwd)
+    bwd = cum_share(piece_bwd)
     # an edge whose cost is spent evenly to within SPREAD (one slope end to end) needs no profile
     off = np.maximum(np.abs(fwd - at), np.abs(bwd - at))
     uneven = np.zeros(m, bool)
