@@ -183,7 +183,7 @@ def test_a_project_with_a_dem_and_siting_reports_the_elevations_once(tmp_path):
     net = street()
     gpd.GeoDataFrame({"highway": ["footway"] * net.n_edges}, geometry=net.geometry, crs=UTM).to_file(
         tmp_path / "street.gpkg")
-    points([[X0, Y0]], station_id=["S"]).to_file(tmp_path / "stations.gpkg")
+    points([[X0 + 1000, Y0]], station_id=["S"], floor_area_m2=[100.0]).to_file(tmp_path / "stations.gpkg")
     hx = np.arange(50.0, 1000, 100)
     points(np.column_stack([X0 + hx, np.full(len(hx), Y0 + 10)]), households=np.full(len(hx), 10),
            unit_id=[f"u{i}" for i in range(len(hx))]).to_file(tmp_path / "units.gpkg")
@@ -203,6 +203,12 @@ def test_a_project_with_a_dem_and_siting_reports_the_elevations_once(tmp_path):
     assert (report["layer"] == "dem").sum() == 1
     flat = report[report["layer"] == "network"]
     assert sorted(flat["row_id"]) == ["7-8", "8-9", "9-10"]
+    # 2SFCA on the same walks as the bands: up 8% to x = 700 m, then 300 m flat to the station at
+    # the top; within 15 minutes (1000 m) from x >= 179 m: 8 homes of 10 households share 100 m²
+    demand = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="coverage_demand")
+    reach = (700 - hx) / tobler(0.08) + 300 + 10 <= 1000
+    assert (demand["band"] != "beyond").tolist() == reach.tolist() == [False, False] + [True] * 8
+    assert demand["fca_m2_per_100hh"].tolist() == pytest.approx(np.where(reach, 100 / 80 * 100, 0.0))
 
 
 def test_node_elevations_with_a_void_walk_that_node_s_edges_flat_and_say_why():
@@ -226,3 +232,18 @@ def test_node_elevations_with_a_void_walk_that_node_s_edges_flat_and_say_why():
     got = walking_coverage(points([[X0 + 1000, Y0]], households=[1]), points([[X0, Y0]], station_id=["S"]), net,
                            dem=times, speed_kmh=SPEED, minutes=[5, 10, 15, 20])
     assert got["walk_min"].item() == pytest.approx((800 / tobler(-0.08) + 200) / M_PER_MIN)
+
+
+def test_2sfca_counts_the_homes_within_the_band_on_the_slopes(tmp_path):
+    from spatial.coverage.load import station_fca
+
+    # the 8% street; a 100 m² station at x = 500 m; W walks 270 m up to it (367 m of flat walking
+    # with its 10 m leg), E walks 330 m down (318 m): within 5 minutes (333 m) on the slopes is E only
+    dem = dem_file(tmp_path / "slope.tif", lambda x: 100 + 0.08 * (x - X0))
+    station = points([[X0 + 500, Y0]], station_id=["S"], floor_area_m2=[100.0])
+    homes = points([[X0 + 230, Y0 + 10], [X0 + 830, Y0 + 10]], households=[10, 20])
+    flat_d, flat_s = station_fca(homes, station, street(), limit_m=5 * M_PER_MIN)
+    assert flat_s["fca_households_in_reach"].item() == 10 and flat_d["fca_m2_per_100hh"].tolist() == [1000.0, 0.0]
+    hill_d, hill_s = station_fca(homes, station, street(), limit_m=5 * M_PER_MIN, dem=dem)
+    assert hill_s["fca_households_in_reach"].item() == 20  # 100 m² for 20 households: 500 m² per 100
+    assert hill_d["fca_m2_per_100hh"].tolist() == [0.0, 500.0]

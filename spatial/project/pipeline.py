@@ -297,9 +297,10 @@ def _station_load(project: Project, layers: dict, limit_m: float, walk_opts: dic
                             households_col=hh, population_col=_opt(project, "units", "population_col", "population"),
                             min_m2_per_100hh=c["min_m2_per_100hh"])
     if area in stations.columns:
+        dem = None if c.get("meters") else layers.get("dem")  # minutes on slopes: the coverage's own times
         demand, fca = station_fca(layers["coverage_demand"], layers["stations"], layers["network"], limit_m=limit_m,
                                   decay_sigma_m=c["fca_decay_sigma_m"], area_col=area, households_col=hh,
-                                  station_id_col=sid, max_snap_m=c["max_snap_m"], **walk_opts)
+                                  station_id_col=sid, max_snap_m=c["max_snap_m"], dem=dem, **walk_opts)
         stations["fca_m2_per_100hh"] = fca["fca_m2_per_100hh"].to_numpy()
         layers["coverage_demand"] = demand
         layers["fca_by_community"] = fca_by_community(demand, households_col=hh,
