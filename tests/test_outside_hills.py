@@ -247,3 +247,19 @@ def test_2sfca_counts_the_homes_within_the_band_on_the_slopes(tmp_path):
     hill_d, hill_s = station_fca(homes, station, street(), limit_m=5 * M_PER_MIN, dem=dem)
     assert hill_s["fca_households_in_reach"].item() == 20  # 100 m² for 20 households: 500 m² per 100
     assert hill_d["fca_m2_per_100hh"].tolist() == [0.0, 500.0]
+
+
+def test_spatial_coverage_dem_counts_2sfca_on_the_slopes_too(tmp_path):
+    from spatial.cli import main
+
+    args = write_street_inputs(tmp_path)  # homes W (x = 250 m) and E (x = 820 m), the station at 500 m
+    points([[X0 + 500, Y0]], station_id=["S"], floor_area_m2=[100.0]).to_file(tmp_path / "stations.gpkg")
+    dem = dem_file(tmp_path / "slope.tif", lambda x: 100 + 0.08 * (x - X0))
+    # 5 minutes = 333 m: W walks 250 m up (+10 m leg) = 341 m on the slope, E 320 m down = 308 m
+    assert 320 / tobler(-0.08) + 10 < 5 * M_PER_MIN < 250 / tobler(0.08) + 10
+    out = tmp_path / "out.gpkg"
+    assert main(["coverage", *args, "--out", str(out), "--dem", str(dem), "--minutes", "5"]) == 0
+    demand = gpd.read_file(out, layer="demand")
+    assert demand["band"].tolist() == ["beyond", "5min"]
+    # E's 20 households alone share the 100 m²: 500 m² per 100 households; W none
+    assert demand["fca_m2_per_100hh"].tolist() == pytest.approx([0.0, 500.0])
