@@ -263,3 +263,22 @@ def test_spatial_coverage_dem_counts_2sfca_on_the_slopes_too(tmp_path):
     assert demand["band"].tolist() == ["beyond", "5min"]
     # E's 20 households alone share the 100 m²: 500 m² per 100 households; W none
     assert demand["fca_m2_per_100hh"].tolist() == pytest.approx([0.0, 500.0])
+
+
+def test_a_dem_on_a_local_survey_grid_is_one_line_not_an_internal_error(tmp_path, capsys):
+    from rasterio.crs import CRS
+
+    from spatial.cli import main
+
+    args = write_street_inputs(tmp_path)
+    # a city's own grid (城市独立坐标系) exported without its parameters: a LOCAL_CS
+    local = CRS.from_wkt('LOCAL_CS["city grid",LOCAL_DATUM["x",0],UNIT["metre",1],AXIS["X",EAST],AXIS["Y",NORTH]]')
+    dem = tmp_path / "city_grid.tif"
+    with rasterio.open(dem, "w", driver="GTiff", width=20, height=20, count=1, dtype="float32", crs=local,
+                       transform=Affine(10, 0, 0, 0, -10, 200)) as dst:
+        dst.write(np.full((20, 20), 100, "float32"), 1)
+    assert main(["coverage", *args, "--out", str(tmp_path / "out.gpkg"), "--dem", str(dem)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "internal error" not in err[0]
+    assert "city_grid.tif is in 'city grid', which cannot be converted to the network's" in err[0]
+    assert "gdal_edit.py -a_srs" in err[0]

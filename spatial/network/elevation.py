@@ -266,7 +266,12 @@ class _Dem:
             self.extent = (min(b.left, b.right), min(b.bottom, b.top), max(b.left, b.right), max(b.bottom, b.top))
             dem_crs = pyproj.CRS.from_wkt(src.crs.to_wkt())
             net_crs = pyproj.CRS.from_user_input(crs)
-            self.to_dem = None if dem_crs == net_crs else pyproj.Transformer.from_crs(net_crs, dem_crs, always_xy=True)
+            try:
+                self.to_dem = None if dem_crs == net_crs else pyproj.Transformer.from_crs(net_crs, dem_crs, always_xy=True)
+            except pyproj.exceptions.ProjError as exc:  # a local survey grid (LOCAL_CS), another planet ...
+                raise CRSError(f"DEM {path} is in {dem_crs.name!r}, which cannot be converted to the network's "
+                               f"{net_crs.name}; set the CRS its numbers are really in (e.g. gdal_edit.py -a_srs "
+                               f"EPSG:4547 {path.name}) or warp it to one") from exc
             pts = self.project(node_xy)
             fin = np.isfinite(pts).all(axis=1)
             self.node_inside = fin & self.inside(pts)
