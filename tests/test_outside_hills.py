@@ -282,3 +282,23 @@ def test_a_dem_on_a_local_survey_grid_is_one_line_not_an_internal_error(tmp_path
     assert len(err) == 1 and "internal error" not in err[0]
     assert "city_grid.tif is in 'city grid', which cannot be converted to the network's" in err[0]
     assert "gdal_edit.py -a_srs" in err[0]
+
+
+def test_the_map_says_when_its_sites_and_coverage_were_timed_differently(tmp_path, capsys):
+    from spatial.cli import main
+
+    args = write_street_inputs(tmp_path)
+    points([[X0 + 500, Y0]], candidate_id=["C"]).to_file(tmp_path / "candidates.gpkg")
+    dem = dem_file(tmp_path / "slope.tif", lambda x: 100 + 0.08 * (x - X0))
+    cov = tmp_path / "cov.gpkg"
+    assert main(["coverage", *args, "--out", str(cov), "--dem", str(dem)]) == 0
+    site = ["site", *args, "--candidates", str(tmp_path / "candidates.gpkg"), "--k", "1", "--no-exact"]
+    assert main([*site, "--out", str(tmp_path / "flat_sites.gpkg")]) == 0
+    assert main([*site, "--out", str(tmp_path / "hill_sites.gpkg"), "--dem", str(dem)]) == 0
+    capsys.readouterr()
+    for sites, warned in (("hill_sites.gpkg", False), ("flat_sites.gpkg", True)):
+        assert main(["map", "--coverage", str(cov), "--sites", str(tmp_path / sites),
+                     "--out", str(tmp_path / "map.html")]) == 0
+        err = capsys.readouterr().err
+        assert ("flat_sites.gpkg were chosen on flat walks but the walks of" in err) is warned, err
+        assert ("run spatial site again with the same --dem" in err) is warned
