@@ -302,3 +302,27 @@ def test_the_map_says_when_its_sites_and_coverage_were_timed_differently(tmp_pat
         err = capsys.readouterr().err
         assert ("flat_sites.gpkg were chosen on flat walks but the walks of" in err) is warned, err
         assert ("run spatial site again with the same --dem" in err) is warned
+
+
+def test_a_gap_s_site_serves_every_home_of_the_gap_within_the_band_on_the_slopes(tmp_path):
+    from spatial.coverage.gaps import assign_gaps, coverage_gaps
+    from spatial.coverage.walks import walking_coverage
+
+    # the 8% street, its station at the top (east end); a home every 10 m; 5-minute band
+    dem = dem_file(tmp_path / "slope.tif", lambda x: 100 + 0.08 * (x - X0))
+    net = street()
+    hx = np.arange(5.0, 1000, 10)
+    homes = points(np.column_stack([X0 + hx, np.full(len(hx), Y0 + 5)]), households=np.ones(len(hx)),
+                   unit_id=[f"h{i}" for i in range(len(hx))])
+    top = points([[X0 + 1000, Y0]], station_id=["top"])
+    scored = walking_coverage(homes, top, net, dem=dem, minutes=[5], max_off_network_m=None)
+    gaps = coverage_gaps(scored, net, band="5min", speed_kmh=SPEED, dem=dem)
+    labelled = assign_gaps(scored, net, band="5min", speed_kmh=SPEED, dem=dem)
+    assert labelled["gap_id"].notna().sum() == (scored["band"] != "5min").sum() == int(gaps["households"].sum())
+    # each gap's site (one new station) reaches every home of its gap within 5 minutes, walking up
+    # or down the slope to it, as walking_coverage times the walk
+    for _, gap in gaps.iterrows():
+        mine = (labelled["gap_id"] == gap["gap_id"]).fillna(False).astype(bool)
+        site = points([[gap["site_x"], gap["site_y"]]], station_id=[gap["gap_id"]])
+        walks = walking_coverage(homes[mine.to_numpy()], site, net, dem=dem, minutes=[5], max_off_network_m=None)
+        assert walks["walk_min"].max() <= 5 + 1e-9, (gap["gap_id"], walks["walk_min"].max())

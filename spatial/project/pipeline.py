@@ -268,7 +268,8 @@ def _coverage(project: Project, layers: dict, client=None, report: Report | None
     layers["gaps"] = coverage_gaps(demand, network, band=gap_band, max_snap_m=c["max_snap_m"],
                                    detour_factor=c["detour_factor"],
                                    households_col=_opt(project, "units", "households_col", "households"),
-                                   population_col=_opt(project, "units", "population_col", "population"))
+                                   population_col=_opt(project, "units", "population_col", "population"),
+                                   speed_kmh=c["speed_kmh"], dem=dem)
     _station_load(project, layers, bands[-1].limit_m, walk_opts)
 
 
