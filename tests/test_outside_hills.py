@@ -326,3 +326,17 @@ def test_a_gap_s_site_serves_every_home_of_the_gap_within_the_band_on_the_slopes
         site = points([[gap["site_x"], gap["site_y"]]], station_id=[gap["gap_id"]])
         walks = walking_coverage(homes[mine.to_numpy()], site, net, dem=dem, minutes=[5], max_off_network_m=None)
         assert walks["walk_min"].max() <= 5 + 1e-9, (gap["gap_id"], walks["walk_min"].max())
+
+
+def test_spatial_site_says_the_dem_is_not_used_for_a_band_in_metres(tmp_path, capsys):
+    from spatial.cli import main
+
+    args = write_street_inputs(tmp_path)
+    points([[X0 + 500, Y0]], candidate_id=["C"]).to_file(tmp_path / "candidates.gpkg")
+    dem = dem_file(tmp_path / "slope.tif", lambda x: 100 + 0.08 * (x - X0))
+    assert main(["site", *args, "--candidates", str(tmp_path / "candidates.gpkg"), "--k", "1", "--no-exact",
+                 "--band", "300m", "--dem", str(dem), "--out", str(tmp_path / "sites.gpkg")]) == 0
+    out = capsys.readouterr().out
+    assert "--dem slope.tif not used: the band 300m is a walking distance, not a time" in out
+    assert "walk times by Tobler" not in out
+    assert not (gpd.read_file(tmp_path / "sites.gpkg", layer="report")["layer"] == "dem").any()

@@ -131,7 +131,9 @@ def _cmd_site(args: argparse.Namespace) -> int:
                            max_snap_m=300.0,  # as stations are walked to (site_stations' max_off_network_m)
                            stations=stations if args.keep == "stations" else None)
     dem = None
-    if args.dem is not None:  # slopes: the times spatial coverage --dem counts
+    if args.dem is not None and bands["meters"] is not None:  # a distance stays a distance
+        say(args, f"--dem {args.dem.name} not used: the band {args.band.strip()} is a walking distance, not a time")
+    elif args.dem is not None:  # slopes: the times spatial coverage --dem counts
         from spatial.network.elevation import edge_times
 
         dem = edge_times(network, args.dem)
