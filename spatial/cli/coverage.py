@@ -334,7 +334,7 @@ def _coverage(args: argparse.Namespace, step) -> int:
     if area_col in stations.columns:
         scored, fca = station_fca(scored, stations, network, limit_m=bands[-1].limit_m,
                                   area_col=area_col, households_col=hh, station_id_col=sid,
-                                  max_snap_m=args.max_snap_m, **walk_opts)
+                                  max_snap_m=args.max_snap_m, dem=None if args.meters else dem, **walk_opts)
         snapped["fca_m2_per_100hh"] = fca["fca_m2_per_100hh"].to_numpy()
         fca_by = fca_by_community(scored, households_col=hh, min_m2_per_100hh=args.min_m2_per_100hh,
                                   communities=communities, community_id_col=cid)
@@ -352,7 +352,7 @@ def _coverage(args: argparse.Namespace, step) -> int:
     gap_band = args.gap_band or bands[-1].label
     layers["gaps"] = gaps = coverage_gaps(scored, network, band=gap_band, max_snap_m=args.max_snap_m,
                                           households_col=hh, population_col=pop, detour_factor=args.detour_factor,
-                                          speed_kmh=args.speed_kmh)
+                                          speed_kmh=args.speed_kmh, dem=dem)
     report = pd.concat([network.report, *([] if dem is None else [dem.report]),
                         *([repaired.to_frame(zh_columns=True)] if len(repaired) else []),
                         not_reached_report(scored, snapped, uid, sid)], ignore_index=True)

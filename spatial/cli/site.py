@@ -43,6 +43,9 @@ def add_parser(sub) -> None:
     goal.add_argument("--target", type=share, help="share of households to cover, e.g. 0.99 (set cover)")
     p.add_argument("--band", default="15min", help="band to site for (default: 15min)")
     p.add_argument("--speed-kmh", type=positive, default=4.0, help="walking speed (default: 4.0 km/h)")
+    p.add_argument("--dem", type=Path, default=None,
+                   help="GeoTIFF DEM (any CRS), or a .graphml with node elevations: a minute --band counts the "
+                        "walk to the station on the slopes (Tobler's hiking function), as spatial coverage --dem")
     p.add_argument("--min-floor-area-m2", type=non_negative, default=None, help="smallest candidate floor area")
     p.add_argument("--capacity-households", type=positive, default=None, help="most households per new site")
     p.add_argument("--time-limit-s", type=positive, default=30.0, help="time limit of the exact model (s > 0)")
@@ -85,8 +88,9 @@ def _cmd_site(args: argparse.Namespace) -> int:
                            "the network nodes sited instead have none: give --candidates FILE or leave out "
                            "--min-floor-area-m2")
     inputs = {"NETWORK": args.network, "STATIONS": args.stations, "DEMAND": args.demand,
-              "--candidates": args.candidates}
-    check_inputs(inputs, suffixes={"NETWORK": NETWORK_SUFFIXES + LAYER_SUFFIXES})
+              "--candidates": args.candidates, "--dem": args.dem}
+    check_inputs(inputs, suffixes={"NETWORK": NETWORK_SUFFIXES + LAYER_SUFFIXES,
+                                   "--dem": (".tif", ".tiff", ".vrt", ".img", ".asc", ".graphml")})
     check_output(args.out, inputs=inputs, suffixes=(".gpkg",))
     demand = read_input(args.demand, ("units", "demand"), "demand", points=True)
     stations = read_input(args.stations, "stations", "stations", points=True, allow_empty=True)
@@ -126,11 +130,19 @@ def _cmd_site(args: argparse.Namespace) -> int:
     network = read_network(net_path, layer=net_layer, keep_private=args.keep_private, keep=args.keep,
                            max_snap_m=300.0,  # as stations are walked to (site_stations' max_off_network_m)
                            stations=stations if args.keep == "stations" else None)
+    dem = None
+    if args.dem is not None and bands["meters"] is not None:  # a distance stays a distance
+        say(args, f"--dem {args.dem.name} not used: the band {args.band.strip()} is a walking distance, not a time")
+    elif args.dem is not None:  # slopes: the times spatial coverage --dem counts
+        from spatial.network.elevation import edge_times
+
+        dem = edge_times(network, args.dem)
+        say(args, dem.describe())
     result = site_stations(
         demand, stations, network, candidates=candidates,
         k=args.k, target=args.target, band=args.band.strip(), speed_kmh=args.speed_kmh,
         min_floor_area_m2=args.min_floor_area_m2, capacity_households=args.capacity_households,
-        exact=not args.no_exact, time_limit_s=args.time_limit_s, **bands, **cols,
+        exact=not args.no_exact, time_limit_s=args.time_limit_s, dem=dem, **bands, **cols,
     )
     lines = _result_lines(result, cols)  # made before writing: a late error never follows written outputs
     left = _left_out_line(result.report, candidates, cols.get("candidate_id_col"), network)

@@ -18,6 +18,8 @@ REASONS_ZH = {
     "no elevation: outside the DEM": "无高程：位于高程数据范围外",
     "no elevation: DEM nodata/NaN cells": "无高程：高程数据为空值",
     "no elevation: node without an 'elevation' attribute": "无高程：节点没有 'elevation' 属性",
+    "no elevation: node 'elevation' below -500 m or above 9000 m (a void)":
+        "无高程：节点 'elevation' 低于 -500 米或高于 9000 米（空值）",
 }
 
 

@@ -37,7 +37,8 @@ from scipy.sparse.csgraph import dijkstra
 
 from spatial.coverage.bands import DEFAULT_SPEED_KMH, minutes_to_m, parse_band
 from spatial.network.graph import WalkNetwork
-from spatial.network.routing import nearest_source
+from spatial.network.elevation import FASTEST
+from spatial.network.routing import nearest_source, nearest_source_timed
 from spatial.network.snapping import Snap
 
 logger = logging.getLogger(__name__)
@@ -116,7 +117,7 @@ def walk_links(network: WalkNetwork, snap: Snap, *, link_m: float,
 
 
 def split_areas(network: WalkNetwork, snap: Snap, xy: np.ndarray, area: np.ndarray, *,
-                reach_m: float) -> tuple[np.ndarray, np.ndarray]:
+                reach_m: float, times=None) -> tuple[np.ndarray, np.ndarray]:
     """Gaps that one station could serve: ``(gap, site_xy)``.
 
     Parameters
@@ -129,6 +130,8 @@ def split_areas(network: WalkNetwork, snap: Snap, xy: np.ndarray, area: np.ndarr
         ``(p,)`` int64 area (component) of each point, numbered from 0.
     reach_m : float
         Largest walk from a gap's site to its homes (straight distance for points off the network).
+    times : spatial.network.elevation.EdgeTimes, optional
+        Slopes: ``reach_m`` bounds the time × speed of the walk from each home to its site.
 
     Returns
     -------
@@ -144,7 +147,7 @@ def split_areas(network: WalkNetwork, snap: Snap, xy: np.ndarray, area: np.ndarr
     on = np.asarray(snap.edge) >= 0
     site_of = np.full(p, -1, dtype=np.int64)  # the point whose projection serves each point
     if on.any():
-        _split_on_network(network, snap, xy, area, on, reach_m, site_of)
+        _split_on_network(network, snap, xy, area, on, reach_m, site_of, times)
     off = np.flatnonzero(~on)
     if len(off):
         _split_by_distance(xy, area, off, reach_m, site_of)
@@ -235,10 +238,11 @@ def _middle_of(xy: np.ndarray, group: np.ndarray) -> np.ndarray:
     return best.loc[group].to_numpy()
 
 
-def _split_on_network(network, snap, xy, area, on, reach_m, site_of) -> None:
+def _split_on_network(network, snap, xy, area, on, reach_m, site_of, times=None) -> None:
     idx = np.flatnonzero(on)
     areas = np.unique(area[idx])
-    colour = dict(zip(areas, _colours(xy[idx], area[idx], areas, reach_m / 2)))
+    # areas of one colour lie farther apart than a walk of reach_m (downhill on slopes: farther)
+    colour = dict(zip(areas, _colours(xy[idx], area[idx], areas, reach_m * (1.0 if times is None else FASTEST) / 2)))
     col_of = np.array([colour[a] for a in area[idx]])
     todo = idx  # points not yet served
     sites = np.unique(idx[_middle_of(xy[idx], area[idx])])  # round 0: one site an area
@@ -255,7 +259,10 @@ def _split_on_network(network, snap, xy, area, on, reach_m, site_of) -> None:
                 continue
             src = Snap(edge=snap.edge[s], offset_m=snap.offset_m[s], leg_m=np.zeros(len(s)), reason=snap.reason[s])
             tgt = Snap(edge=snap.edge[t], offset_m=snap.offset_m[t], leg_m=snap.leg_m[t], reason=snap.reason[t])
-            walk, which = nearest_source(network, src, tgt, limit_m=reach_m)
+            if times is None:
+                walk, which = nearest_source(network, src, tgt, limit_m=reach_m)
+            else:  # the time of the walk from each home to the site
+                walk, _, which = nearest_source_timed(network, src, tgt, times, limit_m=reach_m)
             served = (which >= 0) & (walk <= reach_m)
             served &= area[s[np.clip(which, 0, None)]] == area[t]
             site_of[t[served]] = s[which[served]]

@@ -118,6 +118,7 @@ def assign_gaps(
     detour_factor: float = DEFAULT_DETOUR_FACTOR,
     site_reach_m: float | None = None,
     speed_kmh: float | None = None,
+    dem=None,
 ) -> gpd.GeoDataFrame:
     """Scored demand with the gap each uncovered point belongs to.
 
@@ -139,6 +140,8 @@ def assign_gaps(
         Detour factor the demand was scored with (see :func:`gap_causes`).
     site_reach_m, speed_kmh : float, optional
         See :func:`coverage_gaps`.
+    dem : str, Path or EdgeTimes, optional
+        See :func:`coverage_gaps`.
 
     Returns
     -------
@@ -150,7 +153,7 @@ def assign_gaps(
     gaps, labelled = _gaps(demand, network, band=band, link_m=link_m, households_col=households_col,
                            population_col=population_col, max_snap_m=max_snap_m, buffer_m=0.0,
                            shapes=False, detour_factor=detour_factor, site_reach_m=site_reach_m,
-                           speed_kmh=speed_kmh)
+                           speed_kmh=speed_kmh, dem=dem)
     return labelled
 
 
@@ -167,6 +170,7 @@ def coverage_gaps(
     detour_factor: float = DEFAULT_DETOUR_FACTOR,
     site_reach_m: float | None = None,
     speed_kmh: float | None = None,
+    dem=None,
 ) -> gpd.GeoDataFrame:
     """Uncovered residents grouped by walking distance into gap polygons, largest first.
 
@@ -198,6 +202,10 @@ def coverage_gaps(
     speed_kmh : float, optional
         Walking speed turning a band in minutes into metres; default: the speed the demand was
         scored at (its ``walk_m`` / ``walk_min``), else 4 km/h.
+    dem : str, Path or EdgeTimes, optional
+        The DEM the demand was scored with (:func:`~spatial.coverage.walks.walking_coverage`): a
+        band in minutes then splits gaps by the walks' time on the slopes, from each home up or
+        down to the gap's site, so that the site serves every home of its gap within the band.
 
     Returns
     -------
@@ -227,7 +235,7 @@ def coverage_gaps(
     gaps, _ = _gaps(demand, network, band=band, link_m=link_m, households_col=households_col,
                     population_col=population_col, max_snap_m=max_snap_m, buffer_m=point_buffer_m,
                     shapes=True, detour_factor=detour_factor, site_reach_m=site_reach_m, speed_kmh=speed_kmh,
-                    label=False)
+                    label=False, dem=dem)
     return gaps
 
 
@@ -235,7 +243,7 @@ def coverage_gaps(
 
 
 def _gaps(demand, network, *, band, link_m, households_col, population_col, max_snap_m, buffer_m, shapes,
-          detour_factor, site_reach_m=None, speed_kmh=None, label=True):
+          detour_factor, site_reach_m=None, speed_kmh=None, label=True, dem=None):
     """``(gaps, labelled)``: the gap rows, and ``demand`` with its points' gaps (None unless ``label``)."""
     network = as_walk_network(network)  # an osmnx graph is read as one
     if not (np.isfinite(link_m) and link_m >= 0):
@@ -284,7 +292,12 @@ def _gaps(demand, network, *, band, link_m, households_col, population_col, max_
                                 estimated_m=off_m, detour_factor=detour_factor)
     site_xy = np.full((int(comp.max()) + 1 if len(comp) else 0, 2), np.nan)
     if np.isfinite(reach_m) and len(comp):  # areas one station could not serve, split
-        comp, site_xy = split_areas(network, snap, xy, comp, reach_m=reach_m)
+        times = None
+        if dem is not None and parse_band(band)[1] == "min":  # slopes: the walks' own times
+            from spatial.network.elevation import edge_times
+
+            times = edge_times(network, dem)
+        comp, site_xy = split_areas(network, snap, xy, comp, reach_m=reach_m, times=times)
 
     hh = households.to_numpy()[idx]
     pop = population.to_numpy()[idx]

@@ -220,9 +220,11 @@ def walk_table(demand: gpd.GeoDataFrame, stations: gpd.GeoDataFrame, network: Wa
                limit_m: float, max_snap_m: float = 100.0,
                max_off_network_m: float | None = DEFAULT_MAX_OFF_NETWORK_M,
                detour_factor: float = DEFAULT_DETOUR_FACTOR, gates: gpd.GeoDataFrame | None = None,
-               barriers: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
+               barriers: gpd.GeoDataFrame | None = None, dem=None) -> pd.DataFrame:
     """Every (home, station) pair within ``limit_m`` metres on foot, with the walks of
-    :func:`~spatial.coverage.walks.walking_coverage` (same snapping and estimated legs).
+    :func:`~spatial.coverage.walks.walking_coverage` (same snapping and estimated legs; with
+    ``dem``, a DEM or :func:`~spatial.network.elevation.edge_times`, the time of the walk from
+    the home to the station on the slopes times the speed, as minute bands count it).
 
     Returns a DataFrame ``home`` (row position in ``demand``), ``station`` (row position in
     ``stations``), ``walk_m``.
@@ -235,7 +237,12 @@ def walk_table(demand: gpd.GeoDataFrame, stations: gpd.GeoDataFrame, network: Wa
     d_snap = snap_walks(network, layer_xy(demand, network, name="demand"), max_snap_m=max_snap_m,
                         max_off_network_m=max_off_network_m, detour_factor=detour_factor,
                         gates_xy=gate_points(gates, network), barriers=barrier_lines(barriers, network))
-    s, d, walk = source_target_pairs(network, s_snap, d_snap, limit_m=limit_m + 1e-9)
+    times = None
+    if dem is not None:
+        from spatial.network.elevation import edge_times
+
+        times = edge_times(network, dem)
+    s, d, walk = source_target_pairs(network, s_snap, d_snap, limit_m=limit_m + 1e-9, times=times)
     return pd.DataFrame({"home": d, "station": s, "walk_m": walk})
 
 
@@ -265,8 +272,9 @@ def station_fca(
     area_col, households_col, station_id_col : str
         Column names.
     **walk_options
-        ``max_snap_m``, ``max_off_network_m``, ``detour_factor``, ``gates``, ``barriers``, as
-        given to ``walking_coverage``.
+        ``max_snap_m``, ``max_off_network_m``, ``detour_factor``, ``gates``, ``barriers`` and
+        ``dem`` (slopes: ``limit_m`` is then minutes × speed of the walk to the station, as a
+        minute band's), as given to ``walking_coverage``.
 
     Returns
     -------

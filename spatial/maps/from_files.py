@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from spatial.maps._data import read_layers
 from spatial.maps.interactive import coverage_map, grid_map, overview_map
 
 __all__ = ["map_from_files"]
+
+logger = logging.getLogger(__name__)
 
 
 def map_from_files(
@@ -73,7 +76,14 @@ def map_from_files(
         from spatial.network.elevation import slope_note_of
 
         options = {**options, "slope": slope_note_of(dem_row.iloc[0], options.get("lang", "zh"))}
-    s = read_layers(sites, ["sites"], [], "sites") if sites else {}
+    s = read_layers(sites, ["sites"], ["report"], "sites") if sites else {}
+    if c and s:  # the sites chosen on the walks the coverage timed: both on slopes or both flat
+        sited_dem = "report" in s and "layer" in s["report"] and (s["report"]["layer"] == "dem").any()
+        if sited_dem != bool(len(dem_row)):
+            logger.warning("the sites of %s were chosen on %s walks but the walks of %s are timed %s: the map's bands "
+                           "and new sites are on different times; run %s again with the same --dem", sites,
+                           *(("flat", coverage, "on slopes (its report has a dem row)", "spatial site") if len(dem_row)
+                             else ("sloped (--dem)", coverage, "on flat ground", "spatial coverage")))
     csv = Path(coverage).with_name(Path(coverage).stem + "_summary.csv") if coverage else None
     if c and "coverage_summary" not in c and csv.exists():  # `spatial coverage` writes it as CSV
         c["coverage_summary"] = pd.read_csv(csv, encoding="utf-8-sig", dtype={"id": str})

@@ -49,6 +49,7 @@ from spatial.core._threads import halves, thread_map
 from spatial.core.checks import REPORT_COLUMNS, ZH_COLUMNS, reason_zh
 from spatial.core.errors import CRSError, InputFileError, SpatialError
 from spatial.network._dem_units import vertical_unit
+from spatial.network._profile import Profile, build_profile, part_cost, segments
 from spatial.network.graph import WalkNetwork
 
 logger = logging.getLogger(__name__)
@@ -67,7 +68,11 @@ SLOPE_MODEL = "Tobler: v = speed·exp(−3.5·(|S+0.05|−0.05))"
 #: Why an edge has no elevation.
 OUTSIDE_DEM = "no elevation: outside the DEM"
 NODATA = "no elevation: DEM nodata/NaN cells"
+#: Elevations outside these (metres; the Dead Sea shore, Everest) are voids the file does not
+#: declare as nodata (SRTM's -32768, float32's -3.4e38): read as nodata, not as 30 km cliffs.
+LOWEST_M, HIGHEST_M = -500.0, 9000.0
 NO_ATTRIBUTE = "no elevation: node without an 'elevation' attribute"
+NODE_VOID = "no elevation: node 'elevation' below -500 m or above 9000 m (a void)"
 WALKED_FLAT = "walked flat"
 
 
@@ -108,6 +113,8 @@ class EdgeTimes:
         ``(left, bottom, right, top)`` of the DEM in its CRS (NaN for node attributes).
     steps_factor : float
         The ``highway=steps`` factor used.
+    profile : Profile, optional
+        Where along each edge its cost is spent (from a DEM); None: evenly.
     """
 
     forward_m: np.ndarray
@@ -119,7 +126,13 @@ class EdgeTimes:
     crs: str = ""
     extent: tuple = (math.nan,) * 4
     steps_factor: float = STEPS_FACTOR
+    profile: Profile | None = None
     _cache: dict = field(default_factory=dict, repr=False)
+
+    def along(self, edge, s0, s1) -> np.ndarray:
+        """Cost of walking along ``edge`` from share ``s0`` of its length to share ``s1`` (from
+        ``u``), by the slopes of the pieces walked (:mod:`spatial.network._profile`)."""
+        return part_cost(self.forward_m, self.backward_m, self.profile, edge, s0, s1)
 
     @property
     def share(self) -> float:
@@ -244,12 +257,21 @@ class _Dem:
             if src.transform.b != 0 or src.transform.d != 0:  # rows and columns not along the axes
                 raise SpatialError(f"DEM {path} is rotated (its geotransform has rotation terms), which is not read "
                                    f"here; warp it north-up first, e.g. gdalwarp {path.name} {path.stem}_north_up.tif")
+            colours = {c.name for c in src.colorinterp[:1]} & {"red", "palette"}
+            if colours:  # a georeferenced map or photo: its colour numbers are no heights
+                raise SpatialError(f"DEM {path} is a colour image ({'RGB' if 'red' in colours else 'palette'} "
+                                   f"bands), not elevations; give a DEM GeoTIFF of heights (one band)")
             self.crs = src.crs.to_string()
             b = src.bounds  # a south-up raster has bottom > top: ordered here
             self.extent = (min(b.left, b.right), min(b.bottom, b.top), max(b.left, b.right), max(b.bottom, b.top))
             dem_crs = pyproj.CRS.from_wkt(src.crs.to_wkt())
             net_crs = pyproj.CRS.from_user_input(crs)
-            self.to_dem = None if dem_crs == net_crs else pyproj.Transformer.from_crs(net_crs, dem_crs, always_xy=True)
+            try:
+                self.to_dem = None if dem_crs == net_crs else pyproj.Transformer.from_crs(net_crs, dem_crs, always_xy=True)
+            except pyproj.exceptions.ProjError as exc:  # a local survey grid (LOCAL_CS), another planet ...
+                raise CRSError(f"DEM {path} is in {dem_crs.name!r}, which cannot be converted to the network's "
+                               f"{net_crs.name}; set the CRS its numbers are really in (e.g. gdal_edit.py -a_srs "
+                               f"EPSG:4547 {path.name}) or warp it to one") from exc
             pts = self.project(node_xy)
             fin = np.isfinite(pts).all(axis=1)
             self.node_inside = fin & self.inside(pts)
@@ -292,6 +314,10 @@ class _Dem:
             t = src.transform  # the window's transform (rasterio's window_transform warns on affine >= 3.1)
             self.transform = Affine(t.a, t.b, t.c + c0 * t.a + r0 * t.b, t.d, t.e, t.f + c0 * t.d + r0 * t.e)
         values[~np.isfinite(values)] = np.nan
+        with np.errstate(invalid="ignore"):
+            odd = (values < LOWEST_M) | (values > HIGHEST_M)
+        self.voids = int(odd.sum())  # cells no land has: undeclared nodata
+        values[odd] = np.nan
         self.values = values
         self.valid_share = float(np.isfinite(values).mean()) if values.size else 0.0
         # cell size in metres, measured on the ground at the window's centre
@@ -362,36 +388,11 @@ class _Dem:
         return z
 
 
-def _segments(network: WalkNetwork):
-    """Every straight segment of every edge: start and end points, the edge, and whether the start
-    / end is the edge's ``u`` / ``v`` node (those take the node's elevation)."""
-    geom = network.geometry
-    u, v = network.edge_u, network.edge_v
-    nc = shapely.get_num_coordinates(geom)
-    straight = np.flatnonzero(nc <= 2)
-    a, b = network.node_xy[u[straight]], network.node_xy[v[straight]]
-    edge = straight
-    first, last = np.ones(len(straight), bool), np.ones(len(straight), bool)
-    bent = np.flatnonzero(nc > 2)
-    if len(bent):
-        coords, line = shapely.get_coordinates(geom[bent], return_index=True)
-        same = line[1:] == line[:-1]
-        seg = np.flatnonzero(same)
-        starts = np.r_[True, ~same]  # first coordinate of each geometry
-        ends = np.r_[~same, True]
-        a = np.vstack([a, coords[seg]])
-        b = np.vstack([b, coords[seg + 1]])
-        edge = np.r_[edge, bent[line[seg]]]
-        first = np.r_[first, starts[seg]]
-        last = np.r_[last, ends[seg + 1]]
-    return a, b, edge, first, last
-
-
 def _from_dem(network: WalkNetwork, path: Path, steps_factor: float, step_m: float | None) -> EdgeTimes:
     dem = _Dem(path, network.node_xy, network.crs, shapely.total_bounds(network.geometry))
     step = float(step_m) if step_m is not None else max(dem.res_m, 1.0)
     z_node = dem.sample(network.node_xy)
-    a, b, edge, first, last = _segments(network)
+    a, b, edge, first, last = segments(network)
     d = b - a
     run = np.hypot(d[:, 0], d[:, 1])
     # a segment's ends: its edge's nodes, or geometry vertices sampled here
@@ -403,14 +404,20 @@ def _from_dem(network: WalkNetwork, path: Path, steps_factor: float, step_m: flo
         zb[mid - 1] = za[mid]  # the next segment of the same geometry starts there
     n_sub = np.maximum(np.ceil(run / step), 1).astype(np.int64)
     fwd_seg, bwd_seg = np.empty(len(run)), np.empty(len(run))
+    pieces = {}  # each part's pieces: segment, forward and backward cost
 
     def part(sl: slice) -> None:
-        fwd_seg[sl], bwd_seg[sl] = _segment_costs(dem, a[sl], d[sl], za[sl], zb[sl], run[sl], n_sub[sl])
+        fwd_seg[sl], bwd_seg[sl], pieces[sl.start] = _segment_costs(dem, a[sl], d[sl], za[sl], zb[sl], run[sl],
+                                                                    n_sub[sl])
 
     # halves of the segments on threads (numpy releases the GIL); a DEM in another CRS projects
     # its points with one pyproj transformer, in this thread
     thread_map(part, halves(len(run)) if dem.to_dem is None else [slice(0, len(run))])
-    fwd, bwd, has = _edge_costs(network, edge, run, fwd_seg, bwd_seg, steps_factor)
+    fwd, bwd, has = _edge_costs(network, edge, run, fwd_seg, bwd_seg)
+    sfwd, sbwd = _steps(network, fwd, bwd, steps_factor)
+    seg, pf, pb = (np.concatenate(x) for x in zip(*((p[0] + k, p[1], p[2]) for k, p in sorted(pieces.items()))))
+    profile = build_profile(network.n_edges, edge, run, n_sub, seg, pf, pb, has & (sfwd == fwd) & (sbwd == bwd))
+    fwd, bwd = sfwd, sbwd
     reason = np.full(network.n_edges, "", dtype=object)
     if (~has).any():
         out = ~(dem.node_inside[network.edge_u] & dem.node_inside[network.edge_v])
@@ -418,19 +425,25 @@ def _from_dem(network: WalkNetwork, path: Path, steps_factor: float, step_m: flo
     return _result(network, fwd, bwd, has, z_node, reason, str(path), dem.crs, dem.extent, steps_factor,
                    f"DEM {dem.crs}, x {dem.extent[0]:.6g}..{dem.extent[2]:.6g}, "
                    f"y {dem.extent[1]:.6g}..{dem.extent[3]:.6g}, cell {dem.res_m:.3g} m, sampled every {step:.3g} m"
-                   + ("" if dem.unit == "metre" else f", elevations in {dem.unit} converted to metres"),
+                   + ("" if dem.unit == "metre" else f", elevations in {dem.unit} converted to metres")
+                   + (f", {dem.voids} cells below {LOWEST_M:.0f} m or above {HIGHEST_M:.0f} m read as nodata"
+                      if dem.voids else ""),
                    f"高程数据 {dem.crs}，x {dem.extent[0]:.6g}..{dem.extent[2]:.6g}，"
                    f"y {dem.extent[1]:.6g}..{dem.extent[3]:.6g}，像元 {dem.res_m:.3g} 米，每 {step:.3g} 米取一个高程"
-                   + ("" if dem.unit == "metre" else f"，高程单位 {dem.unit} 已换算为米"))
+                   + ("" if dem.unit == "metre" else f"，高程单位 {dem.unit} 已换算为米")
+                   + (f"，{dem.voids} 个像元低于 {LOWEST_M:.0f} 米或高于 {HIGHEST_M:.0f} 米，按无数据处理"
+                      if dem.voids else ""), profile)
 
 
-def _segment_costs(dem: _Dem, a, d, za, zb, run, n_sub) -> tuple[np.ndarray, np.ndarray]:
+def _segment_costs(dem: _Dem, a, d, za, zb, run, n_sub) -> tuple:
     """Costs of straight segments both ways, each cut into ``n_sub`` pieces of equal length whose
-    ends are sampled. Segments are grouped by their number of pieces, so each group is sampled and
-    summed as one (segments x pieces) array."""
+    ends are sampled, and the pieces' own (segment, forward, backward), each segment's in order.
+    Segments are grouped by their number of pieces, so each group is sampled and summed as one
+    (segments x pieces) array."""
     fwd, bwd = np.empty(len(run)), np.empty(len(run))
     one = np.flatnonzero(n_sub == 1)
     fwd[one], bwd[one] = _piece_costs(run[one], zb[one] - za[one])
+    segs, pfs, pbs = [one], [fwd[one]], [bwd[one]]
     for k in np.unique(n_sub[n_sub > 1]):
         g = np.flatnonzero(n_sub == k)
         whole = len(g) == len(run)  # e.g. a lattice: no copies
@@ -442,7 +455,10 @@ def _segment_costs(dem: _Dem, a, d, za, zb, run, n_sub) -> tuple[np.ndarray, np.
         z[:, 1:-1] = dem.bilinear(dem.project(pts)).reshape(len(g), k - 1)
         f, b = _piece_costs(np.repeat(run[g] / k, k), np.diff(z, axis=1).ravel())
         fwd[g], bwd[g] = f.reshape(len(g), k).sum(axis=1), b.reshape(len(g), k).sum(axis=1)
-    return fwd, bwd
+        segs.append(np.repeat(g, k))
+        pfs.append(f)
+        pbs.append(b)
+    return fwd, bwd, (np.concatenate(segs), np.concatenate(pfs), np.concatenate(pbs))
 
 
 def _piece_costs(run: np.ndarray, rise: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -460,7 +476,7 @@ def _piece_costs(run: np.ndarray, rise: np.ndarray) -> tuple[np.ndarray, np.ndar
     return fwd, bwd
 
 
-def _edge_costs(network: WalkNetwork, edge, run, fwd_seg, bwd_seg, steps_factor: float):
+def _edge_costs(network: WalkNetwork, edge, run, fwd_seg, bwd_seg):
     """Per-edge sums of the segments' costs; flat where any piece lacks an elevation."""
     m = network.n_edges
     if len(edge) == m and np.array_equal(edge, np.arange(m)):  # one segment per edge, in order
@@ -477,7 +493,7 @@ def _edge_costs(network: WalkNetwork, edge, run, fwd_seg, bwd_seg, steps_factor:
         scale = length / run_sum
     fwd = np.where(good, fwd * scale, length)
     bwd = np.where(good, bwd * scale, length)
-    return (*_steps(network, fwd, bwd, steps_factor), has)
+    return fwd, bwd, has
 
 
 def _steps(network: WalkNetwork, fwd: np.ndarray, bwd: np.ndarray, factor: float):
@@ -529,27 +545,28 @@ def _graph_elevations(network: WalkNetwork, source):
 
 def _from_nodes(network: WalkNetwork, z_node: np.ndarray, source: str, steps_factor: float) -> EdgeTimes:
     u, v = network.edge_u, network.edge_v
-    xy = np.empty((2 * network.n_edges, 2))
-    xy[0::2], xy[1::2] = network.node_xy[u], network.node_xy[v]
-    z = np.empty(2 * network.n_edges)
-    z[0::2], z[1::2] = z_node[u], z_node[v]
+    with np.errstate(invalid="ignore"):
+        odd = (z_node < LOWEST_M) | (z_node > HIGHEST_M)  # a void of the raster they were taken from
+    z_node = np.where(odd, np.nan, z_node)
     # the slope over the edge's own length, not the chord between its ends
-    run = np.hypot(*(network.node_xy[v] - network.node_xy[u]).T)
     with np.errstate(invalid="ignore", divide="ignore"):
-        s = np.where(network.length_m > 0, (z[1::2] - z[0::2]) / network.length_m, 0.0)
-    del run
+        s = np.where(network.length_m > 0, (z_node[v] - z_node[u]) / network.length_m, 0.0)
     has = np.isfinite(s)
     length = network.length_m
     fwd = np.where(has, length / tobler_factor(np.where(has, s, 0.0)), length)
     bwd = np.where(has, length / tobler_factor(np.where(has, -s, 0.0)), length)
     fwd, bwd = _steps(network, fwd, bwd, steps_factor)
-    reason = np.where(has, "", NO_ATTRIBUTE).astype(object)
+    reason = np.where(has, "", np.where(odd[u] | odd[v], NODE_VOID, NO_ATTRIBUTE)).astype(object)
     return _result(network, fwd, bwd, has, z_node, reason, source, "", (math.nan,) * 4, steps_factor,
                    "node 'elevation' attributes, one slope per edge", "节点的 'elevation' 属性，每条路段一个坡度")
 
 
-def _result(network, fwd, bwd, has, z_node, reason, source, crs, extent, steps_factor, how, how_zh) -> EdgeTimes:
+def _result(network, fwd, bwd, has, z_node, reason, source, crs, extent, steps_factor, how, how_zh,
+            profile=None) -> EdgeTimes:
     m = network.n_edges
+    if m and not has.any():
+        raise SpatialError(f"{source} gives no elevation to any edge of the network (nodata over the whole "
+                           "study area?); check the DEM or run without it")
     share = float(has.mean()) * 100 if m else 0.0
     rows = [{"layer": "dem", "row_id": Path(source).name,
              "problem": f"elevations on {share:.1f}% of edges ({int(has.sum())} of {m}); {how}",
@@ -570,10 +587,8 @@ def _result(network, fwd, bwd, has, z_node, reason, source, crs, extent, steps_f
         frame = pd.concat([frame, edges], ignore_index=True)
         logger.warning("%d of %d edges have no elevation (%s) and are walked flat", len(flat), m,
                        ", ".join(f"{k}: {n}" for k, n in pd.Series(reason[flat]).value_counts().items()))
-    if m and not has.any():
-        raise SpatialError(f"{source} gives no elevation to any edge of the network (nodata over the whole "
-                           "study area?); check the DEM or run without it")
     logger.info("elevations from %s: %.1f%% of %d edges; %s", source, share, m, how)
     return EdgeTimes(forward_m=np.asarray(fwd, np.float64), backward_m=np.asarray(bwd, np.float64),
                      has_elevation=np.asarray(has, bool), node_elevation_m=z_node, report=frame,
-                     source=source, crs=crs, extent=tuple(extent), steps_factor=float(steps_factor))
+                     source=source, crs=crs, extent=tuple(extent), steps_factor=float(steps_factor),
+                     profile=profile)

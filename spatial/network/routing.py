@@ -271,14 +271,14 @@ def _pair_graph(network: WalkNetwork, times, by: str) -> tuple[sp.csr_matrix, np
 def _timed_legs(network: WalkNetwork, times, snap: Snap, ids: np.ndarray, *, end: str, to_point: bool):
     """Cost and metres of the walk between snapped points ``ids`` and the ``end`` ("u" or "v") of
     their edge: from the end to the point (``to_point``, a station) or from the point to the end
-    (a home). The straight leg is walked flat."""
+    (a home), by the slopes of the part walked. The straight leg is walked flat."""
     e, off, leg = snap.edge[ids], snap.offset_m[ids], snap.leg_m[ids]
     length = network.length_m[e]
     part = off if end == "u" else length - off
     with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(length > 0, part / length, 0.0)
-    forward = (end == "u") == to_point  # u -> point and point -> v run along the edge
-    cost = (times.forward_m if forward else times.backward_m)[e] * share
+        at = np.where(length > 0, off / length, 0.0)  # the point's share of the edge from u
+    far = np.zeros(len(e)) if end == "u" else np.ones(len(e))
+    cost = times.along(e, far, at) if to_point else times.along(e, at, far)
     return cost + leg, part + leg
 
 
@@ -288,8 +288,9 @@ def _along_edge(network: WalkNetwork, times, a: Snap, ai: np.ndarray, b: Snap, b
     length = network.length_m[e]
     d = b.offset_m[bi] - a.offset_m[ai]
     with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(length > 0, np.abs(d) / length, 0.0)
-    cost = np.where(d >= 0, times.forward_m[e], times.backward_m[e]) * share
+        sa = np.where(length > 0, a.offset_m[ai] / length, 0.0)
+        sb = np.where(length > 0, b.offset_m[bi] / length, 0.0)
+    cost = times.along(e, sa, sb)
     legs = a.leg_m[ai] + b.leg_m[bi]
     return cost + legs, np.abs(d) + legs
 

@@ -268,7 +268,8 @@ def _coverage(project: Project, layers: dict, client=None, report: Report | None
     layers["gaps"] = coverage_gaps(demand, network, band=gap_band, max_snap_m=c["max_snap_m"],
                                    detour_factor=c["detour_factor"],
                                    households_col=_opt(project, "units", "households_col", "households"),
-                                   population_col=_opt(project, "units", "population_col", "population"))
+                                   population_col=_opt(project, "units", "population_col", "population"),
+                                   speed_kmh=c["speed_kmh"], dem=dem)
     _station_load(project, layers, bands[-1].limit_m, walk_opts)
 
 
@@ -297,9 +298,10 @@ def _station_load(project: Project, layers: dict, limit_m: float, walk_opts: dic
                             households_col=hh, population_col=_opt(project, "units", "population_col", "population"),
                             min_m2_per_100hh=c["min_m2_per_100hh"])
     if area in stations.columns:
+        dem = None if c.get("meters") else layers.get("dem")  # minutes on slopes: the coverage's own times
         demand, fca = station_fca(layers["coverage_demand"], layers["stations"], layers["network"], limit_m=limit_m,
                                   decay_sigma_m=c["fca_decay_sigma_m"], area_col=area, households_col=hh,
-                                  station_id_col=sid, max_snap_m=c["max_snap_m"], **walk_opts)
+                                  station_id_col=sid, max_snap_m=c["max_snap_m"], dem=dem, **walk_opts)
         stations["fca_m2_per_100hh"] = fca["fca_m2_per_100hh"].to_numpy()
         layers["coverage_demand"] = demand
         layers["fca_by_community"] = fca_by_community(demand, households_col=hh,
@@ -370,8 +372,11 @@ def _siting(project: Project, layers: dict, report: Report) -> None:
     # candidates left out, each with its reason; the homes no walk reaches are rows of
     # coverage_demand already (same units, same reason): not said twice
     said = {(r["row_id"], r["problem"]) for r in report.rows if r["layer"] == "coverage_demand"}
+    # nor the elevations' dem row and flat edges, said when the coverage sampled the same DEM
+    seen = {(r["layer"], r["row_id"], r["problem"]) for r in report.rows if r["layer"] in ("dem", "network")}
     report.rows.extend(r for r in _report_from_frame(result.report).rows
-                       if not (r["layer"] == "demand" and (r["row_id"], r["problem"]) in said))
+                       if not (r["layer"] == "demand" and (r["row_id"], r["problem"]) in said)
+                       and (r["layer"], r["row_id"], r["problem"]) not in seen)
 
 
 def _write(project: Project, layers: dict, out: Path) -> list[Path]:

@@ -101,7 +101,8 @@ class SitingResult:
         ``groups`` (uncovered points after merging those reached by the same candidates).
     report : DataFrame
         Candidates, stations and demand rows set aside: ``layer, row_id, problem, action``
-        (and their Chinese, ``problem_zh, action_zh``).
+        (and their Chinese, ``problem_zh, action_zh``); with ``dem``, first the elevations'
+        ``dem`` row and every edge walked flat (:attr:`spatial.network.elevation.EdgeTimes.report`).
     band : Band
         The band sited for.
     """
@@ -338,8 +339,10 @@ def site_stations(
     before_after = _before_after(demand, hh, covered, served)
     logger.info("siting: %d new sites; coverage %.2f%% -> %.2f%% of households (%s)", len(sites),
                 before_after["pct_before"].iloc[0], before_after["pct_after"].iloc[0], optimality["status"])
-    return SitingResult(sites, out_demand, before_after, unreach, optimality, report.to_frame(zh_columns=True),
-                        the_band)
+    frame = report.to_frame(zh_columns=True)
+    if times is not None:  # the slope model and every edge walked flat, as walking_coverage's report says
+        frame = pd.concat([times.report, frame], ignore_index=True)
+    return SitingResult(sites, out_demand, before_after, unreach, optimality, frame, the_band)
 
 
 # --------------------------------------------------------------------------------------- inputs
