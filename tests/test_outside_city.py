@@ -1,0 +1,65 @@
+"""``spatial run`` at city scale as a civil-affairs bureau runs it: many 街道 and 社区 at once,
+uneven inputs (units reaching past their community, homes outside every community), and the
+figures per 街道, 社区 and grid checked against each other and against the city total."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+from shapely.geometry import LineString, Point, box
+
+from spatial.cli import main
+
+UTM = "EPSG:32650"
+X0, Y0 = 800_000, 2_490_000
+#: outputs a test run does not need
+NO_MAPS = "[outputs]\nmaps = false\nworkbook = false\npng = false\n"
+
+
+def _town(tmp_path: Path) -> Path:
+    """A 400 x 200 m street grid (net.gpkg); 街道 甲 with community C1 (x 0-200) and 街道 乙 with
+    C2 (x 200-400), each holding four 100 m units of 100 households; unit U8 (50 households) lies
+    100 m east of C2, 20 m of it inside C2 (so the grid step places it there: most of it that lies
+    in any community lies in C2) and its middle outside; one station at (100, 100). The project
+    file p.toml sits in a folder of its own and names the inputs by relative paths."""
+    lines = [LineString([(X0 + 100 * i, Y0), (X0 + 100 * i, Y0 + 200)]) for i in range(6)]
+    lines += [LineString([(X0, Y0 + 100 * j), (X0 + 500, Y0 + 100 * j)]) for j in range(3)]
+    gpd.GeoDataFrame({"highway": ["footway"] * len(lines)}, geometry=lines, crs=UTM).to_file(tmp_path / "net.gpkg")
+    cells = [box(X0 + 100 * i, Y0 + 100 * j, X0 + 100 * (i + 1), Y0 + 100 * (j + 1))
+             for i in range(4) for j in range(2)]
+    cells.append(box(X0 + 380, Y0, X0 + 480, Y0 + 100))
+    gpd.GeoDataFrame({"unit_id": [f"U{k}" for k in range(9)], "households": [100] * 8 + [50]},
+                     geometry=cells, crs=UTM).to_file(tmp_path / "units.gpkg")
+    gpd.GeoDataFrame({"community_id": ["C1", "C2"], "street": ["甲街道", "乙街道"]},
+                     geometry=[box(X0, Y0, X0 + 200, Y0 + 200), box(X0 + 200, Y0, X0 + 400, Y0 + 200)],
+                     crs=UTM).to_file(tmp_path / "communities.gpkg")
+    gpd.GeoDataFrame({"station_id": ["S1"], "floor_area_m2": [300]}, geometry=[Point(X0 + 100, Y0 + 100)],
+                     crs=UTM).to_file(tmp_path / "stations.gpkg")
+    (tmp_path / "proj").mkdir()
+    project = tmp_path / "proj" / "p.toml"
+    project.write_text('[project]\nname = "t"\noutput = "../out"\n[inputs]\nnetwork = "../net.gpkg"\n'
+                       'communities = "../communities.gpkg"\nunits = "../units.gpkg"\nstations = "../stations.gpkg"\n'
+                       "[grids]\nmin_households = 100\nmax_households = 450\n" + NO_MAPS, encoding="utf-8")
+    return project
+
+
+def test_a_community_counts_the_homes_its_grids_count(tmp_path, monkeypatch):
+    # was: the coverage summary placed each home by its middle point, the grid step by where it
+    # overlaps a community: U8 (50 households, its middle outside C2) was in C2's grid but counted
+    # under community '(none)', so C2 said 400 households and its grids 450 (in the Futian city
+    # case 02001: 1,331 in coverage_summary.csv, 1,694 in grids.csv)
+    project = _town(tmp_path)
+    monkeypatch.chdir(tmp_path / "proj")  # relative paths, run from the project's folder
+    assert main(["-q", "run", "p.toml"]) == 0
+    out = tmp_path / "out"
+    grids = pd.read_csv(out / "grids.csv")
+    assert grids.groupby("community_id")["households"].sum().to_dict() == {"C1": 400, "C2": 450}
+    summary = pd.read_csv(out / "coverage_summary.csv").set_index(["level", "id"])["households"]
+    assert summary[("community", "C1")] == 400 and summary[("community", "C2")] == 450
+    assert summary[("street", "甲街道")] == 400 and summary[("street", "乙街道")] == 450
+    assert ("community", "(none)") not in summary.index and summary[("overall", "all")] == 850
+    fca = pd.read_csv(out / "fca_by_community.csv").set_index(["level", "id"])["households"]
+    assert fca[("community", "C2")] == 450 and ("community", "(none)") not in fca.index
+    assert project.exists()
