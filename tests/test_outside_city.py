@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from shapely.geometry import LineString, Point, box
 
@@ -63,3 +64,35 @@ def test_a_community_counts_the_homes_its_grids_count(tmp_path, monkeypatch):
     fca = pd.read_csv(out / "fca_by_community.csv").set_index(["level", "id"])["households"]
     assert fca[("community", "C2")] == 450 and ("community", "(none)") not in fca.index
     assert project.exists()
+
+
+#: One community of the Futian city case (EPSG:4326): a Voronoi cell; its 145 units
+#: (tests/data/slit_units.parquet) are 70 m squares cut by it, 3-22 households each (synthetic).
+SLIT_RING = [(114.00798868595137, 22.540773864327118), (114.0057800942463, 22.53993273021275),
+             (114.00357277104486, 22.54111750883161), (114.00171724334022, 22.549160783234772),
+             (114.0094402555085, 22.549304685599022)]
+
+
+def test_a_dask_grid_measures_its_shape_as_returned_like_one_process():
+    # was: a Dask part got its units already in the metric CRS, so the engine measured each grid
+    # there, hairline slits of the dissolve (gone once the grid is returned in degrees) counted
+    # twice in its perimeter: grid C1-01 had polsby_popper 0.718 against 0.777 in one process (and
+    # 0.464 against 0.395 in the 36-community city case), for the same geometry
+    from shapely.geometry import Polygon
+
+    from spatial.grids.partition import partition_grids
+    from spatial.project.distributed import make_client, run_grids_distributed
+
+    units = gpd.read_parquet(Path(__file__).parent / "data" / "slit_units.parquet")
+    communities = gpd.GeoDataFrame({"community_id": ["C1"], "street": ["甲街道"]},
+                                   geometry=[Polygon(SLIT_RING)], crs="EPSG:4326")
+    one = partition_grids(units, communities, check_overlaps=False).grids.set_index("grid_id").sort_index()
+    with make_client("local", n_workers=1) as client:
+        got = run_grids_distributed(units, communities, client=client, by="street",
+                                    check_overlaps=False).grids.set_index("grid_id").sort_index()
+    assert got.index.tolist() == one.index.tolist() and got.geometry.geom_equals_exact(one.geometry, 1e-9).all()
+    for col in ("area_m2", "polsby_popper"):
+        np.testing.assert_allclose(got[col], one[col], rtol=1e-9)
+    # and each as measured on the grid returned: 4πA/P² of its polygon in the metric CRS
+    metric = one.geometry.to_crs(one.geometry.estimate_utm_crs())
+    np.testing.assert_allclose(got["polsby_popper"], 4 * np.pi * metric.area / metric.length ** 2, rtol=1e-6)
