@@ -96,3 +96,21 @@ def test_a_dask_grid_measures_its_shape_as_returned_like_one_process():
     # and each as measured on the grid returned: 4πA/P² of its polygon in the metric CRS
     metric = one.geometry.to_crs(one.geometry.estimate_utm_crs())
     np.testing.assert_allclose(got["polsby_popper"], 4 * np.pi * metric.area / metric.length ** 2, rtol=1e-6)
+
+
+def test_whole_number_community_codes_stay_whole_beside_a_home_outside_every_community():
+    # was: the communities' 社区代码 101, 102 came out as '101.0', '102.0' (the join's NaN for the
+    # home in no community made the column float), matching no row of grids.csv
+    from spatial.coverage.load import fca_by_community
+    from spatial.coverage.walks import coverage_summary
+
+    communities = gpd.GeoDataFrame({"community_id": [101, 102], "street": ["甲街道", "甲街道"]},
+                                   geometry=[box(0, 0, 10, 10), box(10, 0, 20, 10)], crs=UTM)
+    demand = gpd.GeoDataFrame({"households": [5, 7, 9], "band": ["5min", "beyond", "5min"],
+                               "fca_m2_per_100hh": [10.0, 0.0, 20.0]},
+                              geometry=[Point(5, 5), Point(15, 5), Point(50, 5)], crs=UTM)
+    summary = coverage_summary(demand, bands=["5min"], communities=communities)
+    rows = summary[summary["level"] == "community"].set_index("id")["households"]
+    assert rows.to_dict() == {"101": 5, "102": 7, "(none)": 9}
+    fca = fca_by_community(demand, communities=communities)
+    assert fca.loc[fca["level"] == "community", "id"].tolist() == ["101", "102", "(none)"]

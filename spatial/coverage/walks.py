@@ -381,8 +381,10 @@ def _assign(demand: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame | None, id_col:
     rep = np.where(shapely.get_type_id(values) == 0, values, shapely.point_on_surface(values))
     points = gpd.GeoDataFrame({"_row": np.arange(len(demand))}, geometry=rep, crs=polygons.crs)
     keep = [id_col] + [c for c in extra if c in polygons.columns]
-    joined = gpd.sjoin(points, polygons[keep + [polygons.geometry.name]].reset_index(drop=True), how="left",
-                       predicate="within")  # (an index named like a column would clash with it)
+    # (an index named like a column would clash with it; ids as objects: a whole-number id stays
+    # 101, not 101.0, beside the NaN of a point in no polygon)
+    poly = polygons[keep + [polygons.geometry.name]].reset_index(drop=True).astype({k: object for k in keep})
+    joined = gpd.sjoin(points, poly, how="left", predicate="within")
     joined = joined.drop_duplicates("_row").sort_values("_row")
     frame = pd.DataFrame(joined[keep].to_numpy(), columns=keep, index=demand.index)
     n_out = int(frame[id_col].isna().sum())
