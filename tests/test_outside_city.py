@@ -19,11 +19,12 @@ X0, Y0 = 800_000, 2_490_000
 NO_MAPS = "[outputs]\nmaps = false\nworkbook = false\npng = false\n"
 
 
-def _town(tmp_path: Path) -> Path:
+def _town(tmp_path: Path, *, empty: bool = False) -> Path:
     """A 400 x 200 m street grid (net.gpkg); 街道 甲 with community C1 (x 0-200) and 街道 乙 with
     C2 (x 200-400), each holding four 100 m units of 100 households; unit U8 (50 households) lies
     100 m east of C2, 20 m of it inside C2 (so the grid step places it there: most of it that lies
-    in any community lies in C2) and its middle outside; one station at (100, 100). The project
+    in any community lies in C2) and its middle outside; one station at (100, 100). With
+    ``empty``, 街道 丙 with community C3 (x 0-200, y 200-300) holding no unit. The project
     file p.toml sits in a folder of its own and names the inputs by relative paths."""
     lines = [LineString([(X0 + 100 * i, Y0), (X0 + 100 * i, Y0 + 200)]) for i in range(6)]
     lines += [LineString([(X0, Y0 + 100 * j), (X0 + 500, Y0 + 100 * j)]) for j in range(3)]
@@ -33,9 +34,10 @@ def _town(tmp_path: Path) -> Path:
     cells.append(box(X0 + 380, Y0, X0 + 480, Y0 + 100))
     gpd.GeoDataFrame({"unit_id": [f"U{k}" for k in range(9)], "households": [100] * 8 + [50]},
                      geometry=cells, crs=UTM).to_file(tmp_path / "units.gpkg")
-    gpd.GeoDataFrame({"community_id": ["C1", "C2"], "street": ["甲街道", "乙街道"]},
-                     geometry=[box(X0, Y0, X0 + 200, Y0 + 200), box(X0 + 200, Y0, X0 + 400, Y0 + 200)],
-                     crs=UTM).to_file(tmp_path / "communities.gpkg")
+    comms = [("C1", "甲街道", box(X0, Y0, X0 + 200, Y0 + 200)), ("C2", "乙街道", box(X0 + 200, Y0, X0 + 400, Y0 + 200))]
+    comms += [("C3", "丙街道", box(X0, Y0 + 200, X0 + 200, Y0 + 300))] if empty else []
+    gpd.GeoDataFrame({"community_id": [c[0] for c in comms], "street": [c[1] for c in comms]},
+                     geometry=[c[2] for c in comms], crs=UTM).to_file(tmp_path / "communities.gpkg")
     gpd.GeoDataFrame({"station_id": ["S1"], "floor_area_m2": [300]}, geometry=[Point(X0 + 100, Y0 + 100)],
                      crs=UTM).to_file(tmp_path / "stations.gpkg")
     (tmp_path / "proj").mkdir()
@@ -114,3 +116,20 @@ def test_whole_number_community_codes_stay_whole_beside_a_home_outside_every_com
     assert rows.to_dict() == {"101": 5, "102": 7, "(none)": 9}
     fca = fca_by_community(demand, communities=communities)
     assert fca.loc[fca["level"] == "community", "id"].tolist() == ["101", "102", "(none)"]
+
+
+def test_a_community_with_no_homes_has_its_row_of_zero_in_the_summary(tmp_path):
+    # was: community C3 (no unit; the report says so and grids.csv has its grid C3-01 of 0
+    # households) and its 街道 丙 were missing from coverage_summary.csv, so a bureau reading the
+    # table per 社区 saw 2 of 3 communities (35 of 36 in the Futian city case: 02005)
+    project = _town(tmp_path, empty=True)
+    assert main(["-q", "run", str(project)]) == 0
+    out = tmp_path / "out"
+    assert pd.read_csv(out / "grids.csv").set_index("grid_id").loc["C3-01", "households"] == 0
+    summary = pd.read_csv(out / "coverage_summary.csv").set_index(["level", "id"])
+    for row in (("community", "C3"), ("street", "丙街道"), ("grid", "C3-01")):
+        assert summary.loc[row, "households"] == 0 and summary.loc[row, "n_points"] == 0
+        assert pd.isna(summary.loc[row, "pct_hh_15min"])
+    for level in ("street", "community", "grid"):
+        assert summary.loc[level, "households"].sum() == summary.loc[("overall", "all"), "households"] == 850
+    assert len(summary.loc["community"]) == 3 and len(summary.loc["street"]) == 3
