@@ -4,6 +4,7 @@ figures per 街道, 社区 and grid checked against each other and against the c
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import geopandas as gpd
@@ -34,7 +35,8 @@ def _town(tmp_path: Path, *, empty: bool = False) -> Path:
     cells.append(box(X0 + 380, Y0, X0 + 480, Y0 + 100))
     gpd.GeoDataFrame({"unit_id": [f"U{k}" for k in range(9)], "households": [100] * 8 + [50]},
                      geometry=cells, crs=UTM).to_file(tmp_path / "units.gpkg")
-    comms = [("C1", "甲街道", box(X0, Y0, X0 + 200, Y0 + 200)), ("C2", "乙街道", box(X0 + 200, Y0, X0 + 400, Y0 + 200))]
+    comms = [("C1", "甲街道", box(X0, Y0, X0 + 200, Y0 + 200)),
+             ("C2", "乙街道", box(X0 + 200, Y0, X0 + 400, Y0 + 200))]
     comms += [("C3", "丙街道", box(X0, Y0 + 200, X0 + 200, Y0 + 300))] if empty else []
     gpd.GeoDataFrame({"community_id": [c[0] for c in comms], "street": [c[1] for c in comms]},
                      geometry=[c[2] for c in comms], crs=UTM).to_file(tmp_path / "communities.gpkg")
@@ -133,3 +135,22 @@ def test_a_community_with_no_homes_has_its_row_of_zero_in_the_summary(tmp_path):
     for level in ("street", "community", "grid"):
         assert summary.loc[level, "households"].sum() == summary.loc[("overall", "all"), "households"] == 850
     assert len(summary.loc["community"]) == 3 and len(summary.loc["street"]) == 3
+
+
+def test_the_run_log_says_what_each_step_did_and_the_rows_read(tmp_path):
+    # was: run_log.json gave each step's seconds only: 'siting': 0.0 did not say it was skipped,
+    # and neither the rows read nor the grids drawn (C3: one grid of 0 households) or the homes
+    # walked were in it
+    project = _town(tmp_path, empty=True)
+    assert main(["-q", "run", str(project)]) == 0
+    log = json.loads((tmp_path / "out" / "run_log.json").read_text(encoding="utf-8"))
+    from spatial.network.read import read_network
+
+    edges = read_network(tmp_path / "net.gpkg").n_edges  # the network: its walkable edges
+    assert log["rows_read"] == {"communities": 3, "units": 9, "stations": 1, "network": edges}
+    steps = log["steps"]
+    assert list(steps) == ["read", "validate", "grids", "coverage", "siting", "write"]
+    assert steps["read"] == "read: 4 inputs" and steps["siting"] == "skipped"
+    assert steps["grids"] == "grids: 5 grids, 4 in band, 1 under, 0 over"
+    assert steps["coverage"].startswith("coverage: 9 units walked")
+    assert steps["write"] == f"write: report of {log['report_rows']} rows (every row set aside or repaired, and why)"
