@@ -154,3 +154,52 @@ def test_the_run_log_says_what_each_step_did_and_the_rows_read(tmp_path):
     assert steps["grids"] == "grids: 5 grids, 4 in band, 1 under, 0 over"
     assert steps["coverage"].startswith("coverage: 9 units walked")
     assert steps["write"] == f"write: report of {log['report_rows']} rows (every row set aside or repaired, and why)"
+
+
+_HOLD_A_RUN = """
+import sys, time
+from spatial.core.atomic import atomic_folder
+with atomic_folder(sys.argv[1]) as tmp:
+    (tmp / "results.gpkg").write_bytes(b"half a city")
+    print(tmp, flush=True)
+    time.sleep(120)
+"""
+
+
+def test_a_killed_runs_temporary_folder_is_removed_by_the_next_run_not_a_live_ones(tmp_path):
+    # was: a run killed with SIGKILL (the OOM killer at city scale) left its hidden
+    # '.out.xxxx.partial' folder, half-written results and all; each such run added one more
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from spatial.core.atomic import atomic_folder
+
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+
+    def start():
+        p = subprocess.Popen([sys.executable, "-c", _HOLD_A_RUN, str(out)], stdout=subprocess.PIPE, text=True,
+                             env=env)
+        return p, Path(p.stdout.readline().strip())
+
+    killed, killed_tmp = start()
+    killed.send_signal(signal.SIGKILL)
+    killed.wait()
+    assert (killed_tmp / "results.gpkg").exists()
+    live, live_tmp = start()  # its run removes the killed one's folder
+    try:
+        assert live_tmp.is_dir()
+        with atomic_folder(out) as tmp:
+            (tmp / "run_log.json").write_text("{}", encoding="utf-8")
+        assert not killed_tmp.exists() and (live_tmp / "results.gpkg").exists()
+        assert sorted(p.name for p in out.iterdir()) == ["run_log.json"]
+    finally:
+        live.kill()
+        live.wait()
+        live.stdout.close()
+        killed.stdout.close()
+    with atomic_folder(out):  # the next run after that one
+        pass
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
