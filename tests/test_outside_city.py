@@ -203,3 +203,63 @@ def test_a_killed_runs_temporary_folder_is_removed_by_the_next_run_not_a_live_on
     with atomic_folder(out):  # the next run after that one
         pass
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def _open_in_wal_mode(path: Path):
+    """A connection to the SQLite file ``path`` as QGIS holds a GeoPackage: WAL mode, with a
+    write still in its ``-wal`` file (not checkpointed into the file)."""
+    import sqlite3
+
+    con = sqlite3.connect(path, isolation_level=None)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA wal_autocheckpoint=0")
+    con.execute("CREATE TABLE edited_in_qgis (x TEXT)")
+    assert path.with_name(path.name + "-wal").exists()
+    return con
+
+
+def _tables(path: Path) -> list[str]:
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    try:
+        return sorted(r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'"))
+    finally:
+        con.close()
+
+
+def _new_db(path: Path) -> None:
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE this_run (x TEXT)")
+    con.commit()
+    con.close()
+
+
+def test_a_results_file_open_in_qgis_is_replaced_whole_not_mixed_with_its_old_wal(tmp_path):
+    # was: the earlier results.gpkg, open in QGIS (WAL mode), had its '-wal' file beside it; the
+    # new file took its name and SQLite read the old file's pages from that WAL over the new
+    # file's: the rerun's results.gpkg showed the earlier run's edited report rows and tables
+    from spatial.core.atomic import atomic_folder, atomic_path
+
+    out = tmp_path / "out"
+    out.mkdir()
+    _new_db(out / "results.gpkg")
+    held = _open_in_wal_mode(out / "results.gpkg")
+    try:
+        with atomic_folder(out) as tmp:  # a run into the folder
+            _new_db(tmp / "results.gpkg")
+            (tmp / "run_log.json").write_text('{"outputs": ["results.gpkg"]}', encoding="utf-8")
+        assert _tables(out / "results.gpkg") == ["this_run"]
+        single = tmp_path / "cov.gpkg"  # one file, as spatial coverage --out writes it
+        _new_db(single)
+        held_too = _open_in_wal_mode(single)
+        try:
+            with atomic_path(single) as tmp:
+                _new_db(tmp)
+            assert _tables(single) == ["this_run"]
+        finally:
+            held_too.close()
+    finally:
+        held.close()

@@ -113,6 +113,17 @@ def _remove(path: Path) -> None:
             p.unlink()
 
 
+def _replace(src: Path, target: Path) -> None:
+    """Move ``src`` onto ``target``, first removing ``target``'s SQLite sidecars: the ``-wal``
+    and ``-shm`` of a GeoPackage open in QGIS (WAL mode), or a ``-journal``, belong to the old
+    file, and SQLite would read their pages over the new file's. (A program holding the old
+    file keeps its own copies of them; its unsaved edits were to the file being replaced.)"""
+    for s in _SIDECARS:
+        with contextlib.suppress(FileNotFoundError):
+            target.with_name(target.name + s).unlink()
+    os.replace(src, target)
+
+
 def _fsync(path: Path) -> None:
     try:
         fd = os.open(path, os.O_RDONLY)
@@ -212,7 +223,7 @@ def atomic_path(path: str | Path, *, update: bool = False) -> Iterator[Path]:
         if not tmp.exists():
             raise InputFileError(f"nothing was written for '{path}'")
         _fsync(tmp)
-        os.replace(tmp, path)
+        _replace(tmp, path)
     except OSError as exc:
         _remove(tmp)
         raise _write_error(path, exc) from exc
@@ -389,6 +400,6 @@ def _publish(tmp: Path, path: Path, last: str) -> None:
     for p in new:
         target = path / p.relative_to(tmp)
         target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(p, target)
+        _replace(p, target)
     if (tmp / last).exists():
         os.replace(tmp / last, path / last)
