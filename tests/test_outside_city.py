@@ -20,12 +20,13 @@ X0, Y0 = 800_000, 2_490_000
 NO_MAPS = "[outputs]\nmaps = false\nworkbook = false\npng = false\n"
 
 
-def _town(tmp_path: Path, *, empty: bool = False) -> Path:
+def _town(tmp_path: Path, *, empty: bool = False, street: str = "street") -> Path:
     """A 400 x 200 m street grid (net.gpkg); 街道 甲 with community C1 (x 0-200) and 街道 乙 with
     C2 (x 200-400), each holding four 100 m units of 100 households; unit U8 (50 households) lies
     100 m east of C2, 20 m of it inside C2 (so the grid step places it there: most of it that lies
     in any community lies in C2) and its middle outside; one station at (100, 100). With
-    ``empty``, 街道 丙 with community C3 (x 0-200, y 200-300) holding no unit. The project
+    ``empty``, 街道 丙 with community C3 (x 0-200, y 200-300) holding no unit. ``street`` names
+    the communities' 街道 column. The project
     file p.toml sits in a folder of its own and names the inputs by relative paths."""
     lines = [LineString([(X0 + 100 * i, Y0), (X0 + 100 * i, Y0 + 200)]) for i in range(6)]
     lines += [LineString([(X0, Y0 + 100 * j), (X0 + 500, Y0 + 100 * j)]) for j in range(3)]
@@ -38,7 +39,7 @@ def _town(tmp_path: Path, *, empty: bool = False) -> Path:
     comms = [("C1", "甲街道", box(X0, Y0, X0 + 200, Y0 + 200)),
              ("C2", "乙街道", box(X0 + 200, Y0, X0 + 400, Y0 + 200))]
     comms += [("C3", "丙街道", box(X0, Y0 + 200, X0 + 200, Y0 + 300))] if empty else []
-    gpd.GeoDataFrame({"community_id": [c[0] for c in comms], "street": [c[1] for c in comms]},
+    gpd.GeoDataFrame({"community_id": [c[0] for c in comms], street: [c[1] for c in comms]},
                      geometry=[c[2] for c in comms], crs=UTM).to_file(tmp_path / "communities.gpkg")
     gpd.GeoDataFrame({"station_id": ["S1"], "floor_area_m2": [300]}, geometry=[Point(X0 + 100, Y0 + 100)],
                      crs=UTM).to_file(tmp_path / "stations.gpkg")
@@ -263,3 +264,19 @@ def test_a_results_file_open_in_qgis_is_replaced_whole_not_mixed_with_its_old_wa
             held_too.close()
     finally:
         held.close()
+
+
+def test_a_street_column_named_in_chinese_gives_the_street_rows(tmp_path):
+    # was: communities with their 街道 in a column 所属街道 (as a civil-affairs file names it) gave
+    # no street rows in coverage_summary.csv and no 街道 sheet in summary.xlsx: only a column
+    # named 'street' was read
+    project = _town(tmp_path, street="所属街道")
+    text = project.read_text(encoding="utf-8").replace("workbook = false", "workbook = true")
+    project.write_text(text, encoding="utf-8")
+    assert main(["-q", "run", str(project)]) == 0
+    summary = pd.read_csv(tmp_path / "out" / "coverage_summary.csv").set_index(["level", "id"])["households"]
+    assert summary["street"].to_dict() == {"乙街道": 450, "甲街道": 400}
+    sheets = pd.read_excel(tmp_path / "out" / "summary.xlsx", sheet_name=None, engine="openpyxl")
+    assert "街道" in sheets and sorted(sheets["街道"].iloc[:, 0]) == ["乙街道", "甲街道"]
+    communities = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="communities")
+    assert "所属街道" in communities.columns  # the input's column kept as it was

@@ -44,7 +44,7 @@ def read_input(spec: InputSpec, name: str):
 _COLUMNS = {
     "units": (("id_col", "unit_id", True), ("households_col", "households", True),
               ("population_col", "population", False)),
-    "communities": (("id_col", "community_id", True),),
+    "communities": (("id_col", "community_id", True), ("street_col", "street", False)),
     "stations": (("id_col", "station_id", True), ("name_col", "name", False)),
     "candidates": (("id_col", "candidate_id", False),),
     "plan": (("id_col", "unit_id", True), ("grid_id_col", "grid_id", True)),
