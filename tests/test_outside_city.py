@@ -280,3 +280,16 @@ def test_a_street_column_named_in_chinese_gives_the_street_rows(tmp_path):
     assert "街道" in sheets and sorted(sheets["街道"].iloc[:, 0]) == ["乙街道", "甲街道"]
     communities = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="communities")
     assert "所属街道" in communities.columns  # the input's column kept as it was
+
+
+def test_community_ids_numbered_afresh_in_each_street_are_refused_saying_so(tmp_path, capsys):
+    # was: '... holds duplicate ids: 001; give every row its own id', not saying the ids restart
+    # in each 街道 (001 in 甲街道 and in 乙街道), as a district's communities often are numbered
+    project = _town(tmp_path)
+    communities = gpd.read_file(tmp_path / "communities.gpkg")
+    communities.assign(community_id="001").to_file(tmp_path / "communities.gpkg")
+    assert main(["-q", "run", str(project)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "duplicate ids: 001" in err and "restart in each 街道: 001 is in 甲街道 and 乙街道" in err
+    assert "甲街道-001" in err
