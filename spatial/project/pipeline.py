@@ -258,8 +258,9 @@ def _coverage(project: Project, layers: dict, client=None, report: Report | None
     if report is not None:  # every unit the demand layer marks with a reason is in the report too
         report_reasons(report, demand, "coverage_demand", id_col=_opt(project, "units", "id_col", "unit_id"))
     cid = _opt(project, "communities", "id_col", "community_id")
+    placed = _placed(project, demand, layers.get("communities"))  # placed once, for both summaries
     layers["coverage_summary"] = coverage_summary(
-        _placed(project, demand, layers.get("communities")), bands=bands, communities=layers.get("communities"),
+        placed, bands=bands, communities=layers.get("communities"),
         grids=layers.get("grids"), households_col=_opt(project, "units", "households_col", "households"),
         population_col=_opt(project, "units", "population_col", "population"), community_id_col=cid)
     layers["isochrones"] = isochrones(layers["stations"], network, cell_m=c["cell_m"],
@@ -270,7 +271,7 @@ def _coverage(project: Project, layers: dict, client=None, report: Report | None
                                    detour_factor=c["detour_factor"],
                                    households_col=_opt(project, "units", "households_col", "households"),
                                    population_col=_opt(project, "units", "population_col", "population"))
-    _station_load(project, layers, bands[-1].limit_m, walk_opts)
+    _station_load(project, layers, bands[-1].limit_m, walk_opts, placed)
 
 
 def _walk_options(project: Project, layers: dict) -> dict:
@@ -280,8 +281,9 @@ def _walk_options(project: Project, layers: dict) -> dict:
             "gates": layers.get("gates"), "barriers": layers.get("barriers")}
 
 
-def _station_load(project: Project, layers: dict, limit_m: float, walk_opts: dict) -> None:
-    """Each station's catchment and floor area per 100 households; 2SFCA per home and community."""
+def _station_load(project: Project, layers: dict, limit_m: float, walk_opts: dict, placed) -> None:
+    """Each station's catchment and floor area per 100 households; 2SFCA per home and community
+    (``placed``: the demand with each home's community as the grid step placed it)."""
     from spatial.coverage.load import fca_by_community, station_fca, station_load
 
     c = project.coverage
@@ -304,7 +306,7 @@ def _station_load(project: Project, layers: dict, limit_m: float, walk_opts: dic
         stations["fca_m2_per_100hh"] = fca["fca_m2_per_100hh"].to_numpy()
         layers["coverage_demand"] = demand
         layers["fca_by_community"] = fca_by_community(
-            _placed(project, demand, layers.get("communities")), households_col=hh,
+            _with_communities(project, demand, placed), households_col=hh,
             min_m2_per_100hh=c["min_m2_per_100hh"], communities=layers.get("communities"),
             community_id_col=_opt(project, "communities", "id_col", "community_id"))
     layers["stations"] = stations
@@ -351,6 +353,14 @@ def _community_pos(project: Project, units, communities):
     cg = np.asarray(communities.geometry.to_crs(crs).values, dtype=object)
     ids = units[uid].to_numpy() if uid in units.columns else units.index.to_numpy()
     return community_of(ug, cg, communities[cid].to_numpy(), units, cid, ids, Report())  # reported by validate
+
+
+def _with_communities(project: Project, frame, placed):
+    """``frame`` (rows as in ``placed``) with ``placed``'s community id column."""
+    cid = _opt(project, "communities", "id_col", "community_id")
+    if cid not in placed.columns or len(frame) != len(placed):
+        return frame
+    return frame.assign(**{cid: placed[cid].to_numpy()})
 
 
 def _placed(project: Project, demand, communities):
