@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import json
 import logging
 import os
@@ -110,6 +111,17 @@ def _remove(path: Path) -> None:
     for p in (path, *(path.with_name(path.name + s) for s in _SIDECARS)):
         with contextlib.suppress(FileNotFoundError):
             p.unlink()
+
+
+def _replace(src: Path, target: Path) -> None:
+    """Move ``src`` onto ``target``, first removing ``target``'s SQLite sidecars: the ``-wal``
+    and ``-shm`` of a GeoPackage open in QGIS (WAL mode), or a ``-journal``, belong to the old
+    file, and SQLite would read their pages over the new file's. (A program holding the old
+    file keeps its own copies of them; its unsaved edits were to the file being replaced.)"""
+    for s in _SIDECARS:
+        with contextlib.suppress(FileNotFoundError):
+            target.with_name(target.name + s).unlink()
+    os.replace(src, target)
 
 
 def _fsync(path: Path) -> None:
@@ -211,7 +223,7 @@ def atomic_path(path: str | Path, *, update: bool = False) -> Iterator[Path]:
         if not tmp.exists():
             raise InputFileError(f"nothing was written for '{path}'")
         _fsync(tmp)
-        os.replace(tmp, path)
+        _replace(tmp, path)
     except OSError as exc:
         _remove(tmp)
         raise _write_error(path, exc) from exc
@@ -264,7 +276,9 @@ def atomic_folder(path: str | Path, *, last: str = "run_log.json") -> Iterator[P
     ``outputs`` of an earlier ``last`` file (the run log), which belong to the earlier run and are
     removed, so that results of two runs never mix. ``last`` is removed before anything moves and
     moved last: a folder without it holds no finished run. On error or Ctrl-C the temporary
-    folder is removed and ``path`` is untouched.
+    folder is removed and ``path`` is untouched. A run holds a lock beside its temporary folder
+    while it lives: the folder of a run killed before it could clean up (SIGKILL, the OOM killer)
+    is removed by the next run into ``path``; that of a run still going is left alone.
 
     Parameters
     ----------
@@ -281,11 +295,15 @@ def atomic_folder(path: str | Path, *, last: str = "run_log.json") -> Iterator[P
     path = check_output_path(path, what="output folder")
     if path.exists() and not path.is_dir():
         raise InputFileError(f"output folder '{path}' is a file; choose a folder")
+    lock = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        _sweep(path)
         tmp = path.parent / f".{path.name}.{uuid.uuid4().hex[:8]}{TEMP_MARK}"
+        lock = _hold(_lock_of(tmp))  # held before the folder exists: a sweep never takes a live one
         tmp.mkdir()
     except OSError as exc:
+        _release(lock)
         raise _write_error(path, exc) from exc
     try:
         yield tmp
@@ -294,6 +312,58 @@ def atomic_folder(path: str | Path, *, last: str = "run_log.json") -> Iterator[P
         raise _write_error(path, exc) from exc
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        _release(lock)
+
+
+def _lock_of(tmp: Path) -> Path:
+    """The lock file of a run's temporary folder: held while the run lives (beside the folder, so
+    that it is not published with the run's files)."""
+    return tmp.with_name(tmp.name + ".lock")
+
+
+def _hold(lock: Path):
+    """An open, exclusively locked ``lock`` file (None where ``fcntl`` is missing: Windows); the
+    lock ends with the process, however it ends (SIGKILL, the OOM killer, a power cut)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    fh = open(lock, "a+b")  # noqa: SIM115 - held open for the run
+    try:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        fh.close()
+        raise
+    return (fh, lock)
+
+
+def _release(held) -> None:
+    if held is None:
+        return
+    fh, lock = held
+    with contextlib.suppress(OSError):
+        lock.unlink()
+    fh.close()
+
+
+def _sweep(path: Path) -> None:
+    """Remove the temporary folders of runs into ``path`` that were stopped without a chance to
+    clean up (SIGKILL, the OOM killer, a power cut): those whose lock no process holds. A folder
+    of a run still going (its lock held), or of an older version (no lock file), is left."""
+    pattern = re.compile(r"^\." + re.escape(path.name) + r"\.[0-9a-f]{8}" + re.escape(TEMP_MARK) + r"\.lock$")
+    for lock in sorted(p for p in path.parent.glob(f".{glob.escape(path.name)}.*{TEMP_MARK}.lock")
+                       if pattern.match(p.name)):
+        try:
+            held = _hold(lock)
+        except OSError:  # a run is writing there now
+            continue
+        if held is None:  # pragma: no cover - Windows: nothing tells a live run from a stopped one
+            return
+        folder = lock.with_name(lock.name[:-len(".lock")])
+        if folder.is_dir():
+            shutil.rmtree(folder, ignore_errors=True)
+            logger.info("removed %s, the temporary folder of a run into %s that was stopped", folder.name, path.name)
+        _release(held)
 
 
 def _publish(tmp: Path, path: Path, last: str) -> None:
@@ -330,6 +400,6 @@ def _publish(tmp: Path, path: Path, last: str) -> None:
     for p in new:
         target = path / p.relative_to(tmp)
         target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(p, target)
+        _replace(p, target)
     if (tmp / last).exists():
         os.replace(tmp / last, path / last)

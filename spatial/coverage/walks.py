@@ -381,8 +381,10 @@ def _assign(demand: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame | None, id_col:
     rep = np.where(shapely.get_type_id(values) == 0, values, shapely.point_on_surface(values))
     points = gpd.GeoDataFrame({"_row": np.arange(len(demand))}, geometry=rep, crs=polygons.crs)
     keep = [id_col] + [c for c in extra if c in polygons.columns]
-    joined = gpd.sjoin(points, polygons[keep + [polygons.geometry.name]].reset_index(drop=True), how="left",
-                       predicate="within")  # (an index named like a column would clash with it)
+    # (an index named like a column would clash with it; ids as objects: a whole-number id stays
+    # 101, not 101.0, beside the NaN of a point in no polygon)
+    poly = polygons[keep + [polygons.geometry.name]].reset_index(drop=True).astype({k: object for k in keep})
+    joined = gpd.sjoin(points, poly, how="left", predicate="within")
     joined = joined.drop_duplicates("_row").sort_values("_row")
     frame = pd.DataFrame(joined[keep].to_numpy(), columns=keep, index=demand.index)
     n_out = int(frame[id_col].isna().sum())
@@ -414,7 +416,9 @@ def coverage_summary(
     communities, grids : GeoDataFrame, optional
         Polygons with ``community_id_col`` (and optionally ``street``) / ``grid_id_col``. Used
         only when ``demand`` lacks those columns; a point belongs to the polygon holding its
-        representative point. Points in no polygon are summarised under id ``"(none)"``.
+        representative point. Points in no polygon are summarised under id ``"(none)"``; a
+        community, street or grid given here that holds no point has a row of 0 households (its
+        percentages empty), so every one of them is listed.
     households_col, population_col : str
         Weight columns; population is optional (its columns are left out when absent).
     community_id_col, grid_id_col : str
@@ -479,10 +483,19 @@ def coverage_summary(
     if grid is not None:
         keys["grid"] = grid[grid_id_col]
 
+    # the given polygons' ids: a community (street, grid) holding no home gets its row of 0
+    listed = {level: polygons[col] for level, polygons, col in (
+        ("community", communities, community_id_col), ("street", communities, "street"), ("grid", grids, grid_id_col))
+        if polygons is not None and col in polygons.columns and level in keys}
     parts = []
     for level, key in keys.items():
         key = key.astype(object).where(key.notna(), "(none)").astype(str)
         g = values.groupby(key.to_numpy(), sort=False).sum()
+        if level in listed:
+            given = listed[level].dropna().astype(object).astype(str)
+            empty = [k for k in dict.fromkeys(given) if k not in g.index]
+            if empty:
+                g = pd.concat([g, pd.DataFrame(0.0, index=empty, columns=g.columns)])
         g = g.loc[sorted(g.index, key=natural_key)]  # communities 1, 2 ... 10, not 1, 10, 2
         g.insert(0, "id", g.index.astype(str))
         g.insert(0, "level", level)

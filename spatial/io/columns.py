@@ -30,6 +30,8 @@ ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "households": ("households", ("户数", "住户数", "总户数", "常住户数", "居民户数", "hh", "household")),
     "population": ("population", ("人口", "常住人口", "人口数", "总人口", "居住人口", "pop")),
     "name": ("name", ("名称", "站点名称", "小区名称", "社区名称", "名字", "站名")),
+    # a community's 街道 (sub-district): the summaries' street level and the Dask parts
+    "street": ("street", ("街道", "所属街道", "街道名称", "街道办", "街道办事处", "乡镇街道", "镇街", "subdistrict")),
     # floor_area: floor_area_m2 cut to 10 characters, as a shapefile (dBASE) stores it
     "floor_area": ("floor_area_m2", ("建筑面积", "用房面积", "使用面积", "面积", "floor_area")),
 }

@@ -44,7 +44,7 @@ def read_input(spec: InputSpec, name: str):
 _COLUMNS = {
     "units": (("id_col", "unit_id", True), ("households_col", "households", True),
               ("population_col", "population", False)),
-    "communities": (("id_col", "community_id", True),),
+    "communities": (("id_col", "community_id", True), ("street_col", "street", False)),
     "stations": (("id_col", "station_id", True), ("name_col", "name", False)),
     "candidates": (("id_col", "candidate_id", False),),
     "plan": (("id_col", "unit_id", True), ("grid_id_col", "grid_id", True)),
@@ -59,6 +59,7 @@ def _find_columns(project: Project, layers: dict) -> Project:
     import dataclasses
 
     from spatial.core.checks import require_unique
+    from spatial.core.errors import DuplicateIdError
     from spatial.io.columns import find_column
 
     inputs = dict(project.inputs)
@@ -95,9 +96,30 @@ def _find_columns(project: Project, layers: dict) -> Project:
                 found = role
             options[key] = found
             if key == "id_col":  # repeated ids are found now, not after the network is read
-                require_unique(layers[name], found, spec.path.name)  # the file, as the user gave it
+                try:
+                    require_unique(layers[name], found, spec.path.name)  # the file, as the user gave it
+                except DuplicateIdError as exc:
+                    raise DuplicateIdError(str(exc) + _by_street(layers[name], found, name)) from None
         inputs[name] = dataclasses.replace(spec, options=options)
     return dataclasses.replace(project, inputs=inputs)
+
+
+def _by_street(frame, id_col: str, name: str) -> str:
+    """For communities numbered afresh in each 街道 (001, 002 ... in every street): what the
+    repeated-id message adds, naming one id and two of its streets; ``""`` otherwise."""
+    from spatial.io.columns import find_column
+
+    street = find_column(frame, "street", required=False) if name == "communities" else None
+    if street is None or street == id_col:
+        return ""
+    pairs = frame[[street, id_col]].astype(str)
+    if pairs.duplicated().any():  # repeated within a street too: not a numbering per street
+        return ""
+    dup = pairs[pairs[id_col].duplicated(keep=False)]
+    first = dup[id_col].iloc[0]
+    where = dup.loc[dup[id_col] == first, street].tolist()
+    return (f" (they restart in each 街道: {first} is in {where[0]} and {where[1]}; give ids unique in the "
+            f"whole area, e.g. the 12-digit 社区代码, or the street and id together such as {where[0]}-{first})")
 
 
 def _outlines_as_plan(layers: dict, spec) -> bool:

@@ -45,7 +45,7 @@ __all__ = ["InputSpec", "Project", "load_project"]
 _SECTIONS = {"project", "inputs", "grids", "coverage", "siting", "outputs", "distributed"}
 _INPUT_KEYS = {"path", "layer", "coord_sys", "coord_sys_col", "lon_col", "lat_col", "sheet",
                "encoding", "id_col", "households_col", "population_col", "name_col", "keep_private", "grid_id_col",
-               "floors_col"}
+               "floors_col", "street_col"}
 _LAYERS = {"network", "communities", "units", "stations", "candidates", "roads", "plan", "buildings", "gates",
            "barriers"}
 
@@ -276,7 +276,8 @@ def _merged(section: str, defaults: dict, raw: dict, source: Path) -> dict:
 
 
 #: Input keys that only one input reads.
-_ONE_INPUT_KEYS = {"keep_private": "network", "floors_col": "buildings", "grid_id_col": "plan"}
+_ONE_INPUT_KEYS = {"keep_private": "network", "floors_col": "buildings", "grid_id_col": "plan",
+                   "street_col": "communities"}
 
 
 def _input_spec(name: str, value: Any, base: Path, source: Path) -> InputSpec:

@@ -51,7 +51,6 @@ from spatial.core.checks import (
     require_unique,
 )
 from spatial.core.errors import NetworkError, OptionError, OptionTypeError, SpatialError
-from spatial.core.reproject import to_crs_valid
 from spatial.coverage.bands import DEFAULT_MINUTES, DEFAULT_SPEED_KMH, make_bands
 from spatial.coverage.walks import COVERAGE_COLUMNS, DEFAULT_DETOUR_FACTOR, DEFAULT_MAX_OFF_NETWORK_M, search_limit_m
 from spatial.grids._units import community_of
@@ -244,7 +243,9 @@ def run_grids_distributed(units: gpd.GeoDataFrame, communities: gpd.GeoDataFrame
             cidx = np.flatnonzero(cpart == k)
             if len(uidx) == 0 and len(cidx) == 0:
                 continue
-            part_units = units_m.iloc[uidx][[*cols, units_m.geometry.name]].copy()
+            # the units in their own CRS, the communities in the metric one: the engine then works
+            # in crs_m and measures and returns the grids in the input's CRS, as one call does
+            part_units = units_v.iloc[uidx][[*cols, units_v.geometry.name]].copy()
             part_units["_row"] = uidx
             part_comms = comms_m.iloc[cidx][[community_id_col, comms_m.geometry.name]]
             up, cp, out = (str(path / f"grids{k:05d}_{s}.parquet") for s in ("units", "comms", "out"))
@@ -252,7 +253,8 @@ def run_grids_distributed(units: gpd.GeoDataFrame, communities: gpd.GeoDataFrame
             part_comms.to_parquet(cp)
             rp = None
             if roads_m is not None:
-                box = shapely.box(*shapely.total_bounds(np.r_[part_units.geometry.values, part_comms.geometry.values]))
+                box = shapely.box(*shapely.total_bounds(np.r_[units_m.geometry.values[uidx],
+                                                              part_comms.geometry.values]))
                 hit = roads_m.sindex.query(shapely.buffer(box, road_pad, join_style="mitre"), predicate="intersects")
                 rp = str(path / f"grids{k:05d}_roads.parquet")
                 keep = [c for c in ("kind", "highway", "waterway") if c in roads_m.columns]  # arterials, rivers
@@ -271,9 +273,8 @@ def run_grids_distributed(units: gpd.GeoDataFrame, communities: gpd.GeoDataFrame
     grids = pd.concat(parts, ignore_index=True)
     cpos = pd.Series(np.arange(len(communities)), index=communities[community_id_col].to_numpy())
     grids = grids.iloc[np.argsort(cpos.loc[grids["community_id"].to_numpy()].to_numpy(), kind="stable")]
-    # reprojected as partition_grids does: a polygon the rounding to degrees makes invalid is repaired
-    grids = to_crs_valid(gpd.GeoDataFrame(grids.reset_index(drop=True), geometry=grids.geometry.name, crs=crs_m),
-                         crs_in)
+    # (each part reprojected by partition_grids: a polygon the rounding to degrees makes invalid is repaired)
+    grids = gpd.GeoDataFrame(grids.reset_index(drop=True), geometry=grids.geometry.name, crs=crs_in)
     grid_of = np.full(len(units), None, dtype=object)
     for r in results:
         ids = r["units"]["grid_id"].to_numpy(object)

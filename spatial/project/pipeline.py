@@ -257,10 +257,12 @@ def _coverage(project: Project, layers: dict, client=None, report: Report | None
     layers["coverage_demand"] = demand
     if report is not None:  # every unit the demand layer marks with a reason is in the report too
         report_reasons(report, demand, "coverage_demand", id_col=_opt(project, "units", "id_col", "unit_id"))
+    cid = _opt(project, "communities", "id_col", "community_id")
+    placed = _placed(project, demand, layers.get("communities"))  # placed once, for both summaries
     layers["coverage_summary"] = coverage_summary(
-        demand, bands=bands, communities=layers.get("communities"), grids=layers.get("grids"),
-        households_col=_opt(project, "units", "households_col", "households"),
-        population_col=_opt(project, "units", "population_col", "population"))
+        placed, bands=bands, communities=layers.get("communities"),
+        grids=layers.get("grids"), households_col=_opt(project, "units", "households_col", "households"),
+        population_col=_opt(project, "units", "population_col", "population"), community_id_col=cid)
     layers["isochrones"] = isochrones(layers["stations"], network, cell_m=c["cell_m"],
                                       max_snap_m=c["max_snap_m"], dem=dem, study_area=layers.get("communities"),
                                       **band_opts, **walk_opts)
@@ -270,7 +272,7 @@ def _coverage(project: Project, layers: dict, client=None, report: Report | None
                                    households_col=_opt(project, "units", "households_col", "households"),
                                    population_col=_opt(project, "units", "population_col", "population"),
                                    speed_kmh=c["speed_kmh"], dem=dem)
-    _station_load(project, layers, bands[-1].limit_m, walk_opts)
+    _station_load(project, layers, bands[-1].limit_m, walk_opts, placed)
 
 
 def _walk_options(project: Project, layers: dict) -> dict:
@@ -280,8 +282,9 @@ def _walk_options(project: Project, layers: dict) -> dict:
             "gates": layers.get("gates"), "barriers": layers.get("barriers")}
 
 
-def _station_load(project: Project, layers: dict, limit_m: float, walk_opts: dict) -> None:
-    """Each station's catchment and floor area per 100 households; 2SFCA per home and community."""
+def _station_load(project: Project, layers: dict, limit_m: float, walk_opts: dict, placed) -> None:
+    """Each station's catchment and floor area per 100 households; 2SFCA per home and community
+    (``placed``: the demand with each home's community as the grid step placed it)."""
     from spatial.coverage.load import fca_by_community, station_fca, station_load
 
     c = project.coverage
@@ -304,9 +307,10 @@ def _station_load(project: Project, layers: dict, limit_m: float, walk_opts: dic
                                   station_id_col=sid, max_snap_m=c["max_snap_m"], dem=dem, **walk_opts)
         stations["fca_m2_per_100hh"] = fca["fca_m2_per_100hh"].to_numpy()
         layers["coverage_demand"] = demand
-        layers["fca_by_community"] = fca_by_community(demand, households_col=hh,
-                                                      min_m2_per_100hh=c["min_m2_per_100hh"],
-                                                      communities=layers.get("communities"))
+        layers["fca_by_community"] = fca_by_community(
+            _with_communities(project, demand, placed), households_col=hh,
+            min_m2_per_100hh=c["min_m2_per_100hh"], communities=layers.get("communities"),
+            community_id_col=_opt(project, "communities", "id_col", "community_id"))
     layers["stations"] = stations
 
 
@@ -331,6 +335,16 @@ def _unit_keys(project: Project, units, communities, key: str) -> pd.Series:
     (units outside every community get no value: they form a part of their own)."""
     import numpy as np
 
+    pos = _community_pos(project, units, communities)
+    values = communities[key].to_numpy(dtype=object)
+    return pd.Series(np.where(pos >= 0, values[np.maximum(pos, 0)], None), index=units.index, dtype=object)
+
+
+def _community_pos(project: Project, units, communities):
+    """Each unit's community (its position in ``communities``, -1 for none) by the grid step's
+    rule: the units' community id where given, else the community most of it lies in."""
+    import numpy as np
+
     from spatial.core.checks import Report, metric_crs
     from spatial.grids._units import community_of
 
@@ -340,9 +354,29 @@ def _unit_keys(project: Project, units, communities, key: str) -> pd.Series:
     ug = np.asarray(units.geometry.to_crs(crs).values, dtype=object)
     cg = np.asarray(communities.geometry.to_crs(crs).values, dtype=object)
     ids = units[uid].to_numpy() if uid in units.columns else units.index.to_numpy()
-    pos = community_of(ug, cg, communities[cid].to_numpy(), units, cid, ids, Report())  # reported by validate
-    values = communities[key].to_numpy(dtype=object)
-    return pd.Series(np.where(pos >= 0, values[np.maximum(pos, 0)], None), index=units.index, dtype=object)
+    return community_of(ug, cg, communities[cid].to_numpy(), units, cid, ids, Report())  # reported by validate
+
+
+def _with_communities(project: Project, frame, placed):
+    """``frame`` (rows as in ``placed``) with ``placed``'s community id column."""
+    cid = _opt(project, "communities", "id_col", "community_id")
+    if cid not in placed.columns or len(frame) != len(placed):
+        return frame
+    return frame.assign(**{cid: placed[cid].to_numpy()})
+
+
+def _placed(project: Project, demand, communities):
+    """``demand`` with each home's community id (``[inputs] communities`` id column) as the grid
+    step placed its unit, for the summaries per street and community: a unit partly in a
+    community but centred outside it is counted there, as its grid is (not under '(none)')."""
+    import numpy as np
+
+    if communities is None or not len(demand):
+        return demand
+    cid = _opt(project, "communities", "id_col", "community_id")
+    pos = _community_pos(project, demand, communities)
+    ids = communities[cid].to_numpy(dtype=object)
+    return demand.assign(**{cid: np.where(pos >= 0, ids[np.maximum(pos, 0)], None)})
 
 
 def _largest_band(project: Project) -> str:

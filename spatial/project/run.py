@@ -22,7 +22,7 @@ from spatial.core.errors import InputFileError, SpatialError
 from spatial.coverage.bands import band_words
 from spatial.project.config import Project, load_project
 
-__all__ = ["RunResult", "run_project", "headline"]
+__all__ = ["RunResult", "run_project", "headline", "step_line"]
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +64,8 @@ class _Steps:
 
     def __init__(self, names: list[str], progress: bool, on_step: Callable[[str, float, dict], None] | None = None):
         self.timings: dict[str, float] = {}
+        self.read_rows: dict[str, int] = {}  # each input's rows (a network's edges) as read
+        self.lines: dict[str, str] = {}  # what each step did, in the words `spatial run` prints
         self.on_step = on_step
         self.bar = None
         if progress:
@@ -79,10 +81,16 @@ class _Steps:
         logger.info("step %s", name)
         yield
         self.timings[name] = round(time.perf_counter() - start, 3)
+        layers = {} if layers is None else layers
+        if name == "read":
+            self.read_rows = {key: int(v.n_edges if hasattr(v, "n_edges") else len(v)) for key, v in layers.items()
+                              if not key.startswith("_") and (hasattr(v, "n_edges") or hasattr(v, "__len__"))}
+        if name != "write":  # the write step's line needs the report's rows: said by run_project
+            self.lines[name] = step_line(name, None, layers, n_inputs=len(self.read_rows)) or "skipped"
         if self.bar is not None:
             self.bar.update(1)
         if self.on_step is not None:
-            self.on_step(name, self.timings[name], {} if layers is None else layers)
+            self.on_step(name, self.timings[name], layers)
 
     def close(self) -> None:
         if self.bar is not None:
@@ -218,6 +226,9 @@ def run_project(
             "scheduler": scheduler or "single process",
             "versions": _versions(),
             "step_seconds": steps.timings,
+            # what each step did ('skipped': it had nothing to do), and each input's rows as read
+            "steps": {**steps.lines, "write": step_line("write", None, layers, report_rows=len(report))},
+            "rows_read": steps.read_rows,
             "report_rows": len(report),
             "outputs": [str(p.relative_to(tmp)) for p in files],
         }
@@ -286,6 +297,44 @@ def headline(result: RunResult, *, lang: str | None = None) -> str:
     if shown:
         lines.append((f"文件在 {result.out_dir}：" if zh else f"Files in {result.out_dir}: ") + ", ".join(shown))
     return "\n".join(lines)
+
+
+def step_line(name: str, seconds: float | None, layers: dict, *, n_inputs: int | None = None,
+              report_rows: int | None = None) -> str | None:
+    """The line a step of ``spatial run`` prints (None when the step had nothing to do)."""
+    t = "" if seconds is None else f" ({seconds:.1f} s)"
+    if name == "read":
+        return f"read: {n_inputs} inputs{t}"
+    if name == "validate":
+        return f"validate: inputs checked{t}"
+    if name == "grids":
+        grids = layers.get("grids")
+        if grids is None or "band_status" not in grids:
+            return None
+        counts = grids["band_status"].value_counts()
+        moves = layers.get("moves")
+        redrawn = "" if moves is None else f" (plan redrawn: {len(moves)} units moved)"
+        return (f"grids: {len(grids)} grids, {counts.get('in', 0)} in band, {counts.get('under', 0)} under, "
+                f"{counts.get('over', 0)} over{redrawn}{t}")
+    if name == "coverage":
+        demand = layers.get("coverage_demand")
+        if demand is None or "access" not in demand:
+            return None
+        access = demand["access"].value_counts()
+        line = (f"coverage: {len(demand)} units walked, {access.get('estimated', 0)} through unmapped ground "
+                f"(estimated), {access.get('unreachable', 0)} unreachable")
+        gaps = layers.get("gaps")
+        if gaps is not None and "cause" in gaps:
+            causes = gaps["cause"].value_counts()
+            line += ("; gaps: " + ", ".join(f"{n} {cause}" for cause, n in causes.items())) if len(causes) \
+                else "; no gaps"
+        return line + t
+    if name == "siting":
+        return None if layers.get("sites") is None else f"siting: {len(layers['sites'])} new sites{t}"
+    if name == "write":
+        rows = report_rows if report_rows is not None else len(layers.get("report", ()))
+        return f"write: report of {rows} rows (every row set aside or repaired, and why){t}"
+    return None
 
 
 def _pct(n: float, total: float) -> str:
