@@ -293,3 +293,24 @@ def test_community_ids_numbered_afresh_in_each_street_are_refused_saying_so(tmp_
     assert len(err.splitlines()) == 1
     assert "duplicate ids: 001" in err and "restart in each 街道: 001 is in 甲街道 and 乙街道" in err
     assert "甲街道-001" in err
+
+
+def test_a_unit_touching_a_community_by_rounding_alone_lies_in_none():
+    """A unit outside every community whose edge lies on a community's border, moved into it by
+    the rounding of a reprojection (here 1 nm), was placed in that community (5 units of a city
+    with communities in EPSG:4547, one of 13 households); an overlap of a millionth of the unit
+    or less now places it nowhere, and it is reported outside every community, while a unit
+    with 1% of its area inside is still placed there."""
+    import spatial
+
+    comm = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(X0, Y0, X0 + 200, Y0 + 200)], crs=UTM)
+    units = gpd.GeoDataFrame(
+        {"unit_id": ["A", "B", "OUT", "SOME"], "households": [200, 200, 13, 20]},
+        geometry=[box(X0, Y0, X0 + 100, Y0 + 200), box(X0 + 100, Y0, X0 + 199, Y0 + 200),
+                  box(X0 + 200 - 1e-9, Y0, X0 + 300, Y0 + 100), box(X0 + 199, Y0 + 100, X0 + 299, Y0 + 200)],
+        crs=UTM)
+    res = spatial.partition_grids(units, comm, min_households=150, max_households=500)
+    placed = res.units.set_index("unit_id")["grid_id"]
+    assert pd.isna(placed["OUT"]) and not pd.isna(placed["SOME"])
+    rows = res.report[res.report["problem"].astype(str).str.contains("outside every community")]
+    assert rows["row_id"].astype(str).tolist() == ["OUT"]

@@ -140,8 +140,13 @@ def _clip(geoms: np.ndarray, comms: np.ndarray, ids: np.ndarray, report: Report,
     return out
 
 
+#: A unit's overlap with a community at or under this share of its area does not place it there.
+_SLIVER = 1e-6
+
+
 def community_of(ug, cg, comm_ids, units, community_id_col, unit_ids, report) -> np.ndarray:
-    """Community position of each unit: its ``community_id`` if given, else where most of it lies."""
+    """Community position of each unit: its ``community_id`` if given, else where most of it lies
+    (an overlap of a millionth of the unit or less, a border's rounding, does not count)."""
     n = len(ug)
     out = np.full(n, -1, dtype=np.int64)
     pos = {c: i for i, c in enumerate(comm_ids)}
@@ -164,9 +169,11 @@ def community_of(ug, cg, comm_ids, units, community_id_col, unit_ids, report) ->
             g = np.asarray(ug[todo][ui], dtype=object)
             is_pt = shapely.get_dimensions(g) == 0
             share = np.where(is_pt, 1.0, shapely.area(shapely.intersection(g, cg[ci])))
-            df = pd.DataFrame({"u": todo[ui], "c": ci, "a": share}).sort_values(["u", "a", "c"],
-                                                                                  ascending=[True, False, True])
-            best = df.drop_duplicates("u")
+            # an overlap under a millionth of the unit is the rounding of a shared border (layers
+            # in different CRSs), not the unit lying in that community
+            sliver = ~is_pt & (share <= _SLIVER * shapely.area(g))
+            df = pd.DataFrame({"u": todo[ui], "c": ci, "a": np.where(sliver, 0.0, share)})
+            best = df.sort_values(["u", "a", "c"], ascending=[True, False, True]).drop_duplicates("u")
             best = best[best["a"] > 0]
             out[best["u"].to_numpy()] = best["c"].to_numpy()
     for i in np.flatnonzero(out < 0):
