@@ -314,3 +314,40 @@ def test_a_unit_touching_a_community_by_rounding_alone_lies_in_none():
     assert pd.isna(placed["OUT"]) and not pd.isna(placed["SOME"])
     rows = res.report[res.report["problem"].astype(str).str.contains("outside every community")]
     assert rows["row_id"].astype(str).tolist() == ["OUT"]
+
+
+def test_a_killed_single_file_write_is_cleaned_by_the_next(tmp_path):
+    """``spatial coverage --out cov.gpkg`` killed with SIGKILL (no handler runs) left its hidden
+    '.cov.gpkg.xxxx.partial.gpkg' beside the output, and each such kill added another; the next
+    write to the same path now removes what a writer no longer alive left (a shapefile's
+    sidecars too), and leaves a write still going alone."""
+    import subprocess
+    import sys
+
+    target = tmp_path / "cov.gpkg"
+    code = ("import sys, time\nfrom spatial.core.atomic import atomic_path\n"
+            "with atomic_path(sys.argv[1]) as tmp:\n"
+            "    tmp.write_text('half'); tmp.with_suffix('.dbf').write_text('x')\n"
+            "    print('writing', flush=True); time.sleep(60)\n")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(target)], stdout=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    for p in procs:
+        assert p.stdout.readline().strip() == "writing"
+    procs[0].kill()
+    procs[0].wait()
+    procs[0].stdout.close()
+    left = sorted(f.name for f in tmp_path.iterdir())
+    assert len(left) == 6, left  # two writers: each a temporary file, a .dbf beside it and a lock
+    from spatial.core.atomic import atomic_path
+
+    with atomic_path(target) as tmp:
+        tmp.write_text("whole")
+    still = sorted(f.name for f in tmp_path.iterdir() if f.name != "cov.gpkg")
+    procs[1].kill()
+    procs[1].wait()
+    procs[1].stdout.close()
+    assert target.read_text() == "whole"
+    assert len(still) == 3 and all(n.startswith(".cov.gpkg.") for n in still), still  # the live writer's
+    with atomic_path(target) as tmp:
+        tmp.write_text("again")
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["cov.gpkg"]

@@ -5,7 +5,9 @@ the target folder (same file system, so :func:`os.replace` is a rename) and move
 when it is whole. An error, a full disk or Ctrl-C leave the earlier file untouched and no partial
 file behind. A project run fills a temporary folder (:func:`atomic_folder`) whose files are moved
 into the output folder at the end, ``run_log.json`` last: a folder without a current
-``run_log.json`` is not a finished run.
+``run_log.json`` is not a finished run. A writer holds a lock beside its temporary file or
+folder while it lives; what one killed without a chance to clean up (SIGKILL, the OOM killer)
+left is removed by the next write to the same path.
 
 Written here because the maintained helpers (``atomicwrites`` is archived; ``tempfile`` alone
 does not rename) open a file object, whereas GDAL drivers, openpyxl and matplotlib need a path
@@ -215,7 +217,12 @@ def atomic_path(path: str | Path, *, update: bool = False) -> Iterator[Path]:
         raise _write_error(path, exc) from exc
     if path.is_dir():
         raise InputFileError(f"'{path}' is a folder; give a file name")
+    _sweep(path)
     tmp = _temp_name(path)
+    try:
+        lock = _hold(_lock_of(tmp))  # held before the file exists: a sweep never takes a live one
+    except OSError as exc:
+        raise _write_error(path, exc) from exc
     try:
         if update and path.exists():
             shutil.copy2(path, tmp)
@@ -234,6 +241,7 @@ def atomic_path(path: str | Path, *, update: bool = False) -> Iterator[Path]:
         for s in _SIDECARS:
             with contextlib.suppress(FileNotFoundError):
                 tmp.with_name(tmp.name + s).unlink()
+        _release(lock)
 
 
 @contextlib.contextmanager
@@ -316,8 +324,8 @@ def atomic_folder(path: str | Path, *, last: str = "run_log.json") -> Iterator[P
 
 
 def _lock_of(tmp: Path) -> Path:
-    """The lock file of a run's temporary folder: held while the run lives (beside the folder, so
-    that it is not published with the run's files)."""
+    """The lock file of a temporary file or a run's temporary folder: held while the writer lives
+    (beside the folder, so that it is not published with the run's files)."""
     return tmp.with_name(tmp.name + ".lock")
 
 
@@ -347,22 +355,32 @@ def _release(held) -> None:
 
 
 def _sweep(path: Path) -> None:
-    """Remove the temporary folders of runs into ``path`` that were stopped without a chance to
-    clean up (SIGKILL, the OOM killer, a power cut): those whose lock no process holds. A folder
-    of a run still going (its lock held), or of an older version (no lock file), is left."""
-    pattern = re.compile(r"^\." + re.escape(path.name) + r"\.[0-9a-f]{8}" + re.escape(TEMP_MARK) + r"\.lock$")
-    for lock in sorted(p for p in path.parent.glob(f".{glob.escape(path.name)}.*{TEMP_MARK}.lock")
+    """Remove what writers into ``path`` left when stopped without a chance to clean up (SIGKILL,
+    the OOM killer, a power cut): the temporary folder of a run, or the temporary file of a
+    single output (with the files a driver wrote beside it: a shapefile's .dbf and .shx, a
+    GeoPackage's -journal), whose lock no process holds. What a writer still going holds (its
+    lock held), or an older version left (no lock file), is left."""
+    pattern = re.compile(r"^\." + re.escape(path.name) + r"\.[0-9a-f]{8}" + re.escape(TEMP_MARK)
+                         + r"(" + re.escape(path.suffix) + r")?\.lock$")
+    for lock in sorted(p for p in path.parent.glob(f".{glob.escape(path.name)}.*{TEMP_MARK}*.lock")
                        if pattern.match(p.name)):
         try:
             held = _hold(lock)
-        except OSError:  # a run is writing there now
+        except OSError:  # a writer is writing there now
             continue
-        if held is None:  # pragma: no cover - Windows: nothing tells a live run from a stopped one
+        if held is None:  # pragma: no cover - Windows: nothing tells a live writer from a stopped one
             return
-        folder = lock.with_name(lock.name[:-len(".lock")])
-        if folder.is_dir():
-            shutil.rmtree(folder, ignore_errors=True)
-            logger.info("removed %s, the temporary folder of a run into %s that was stopped", folder.name, path.name)
+        left = lock.with_name(lock.name[:-len(".lock")])
+        if left.is_dir():
+            shutil.rmtree(left, ignore_errors=True)
+            logger.info("removed %s, the temporary folder of a run into %s that was stopped", left.name, path.name)
+        else:
+            stem = left.name[:left.name.index(TEMP_MARK) + len(TEMP_MARK)]
+            for f in path.parent.glob(glob.escape(stem) + "*"):
+                if f != lock and f.is_file():
+                    with contextlib.suppress(OSError):
+                        f.unlink()
+                        logger.info("removed %s, left by a write of %s that was stopped", f.name, path.name)
         _release(held)
 
 
