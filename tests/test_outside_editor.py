@@ -384,3 +384,37 @@ def test_python_dash_m_spatial_runs_the_command(tmp_path):
     done = subprocess.run([sys.executable, "-m", "spatial", "editor", str(tmp_path / "missing.gpkg"),
                            "--out", str(tmp_path / "x.html")], capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "missing.gpkg" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.browser
+def test_the_same_plan_open_in_two_tabs_keeps_the_edits_of_both(tmp_path):
+    # before: both tabs saved their own history under the plan's key, so the last to save dropped
+    # the other's edits without a word (tab 1 moved 00005, tab 2 单元0300: after a reload only
+    # 单元0300 was moved, of 371 units in 45 grids)
+    from spatial.maps.editor import save_grid_editor
+
+    units = _outline_units().assign(unit_id=["00001", "单元2", "00003", "单元4"], grid_id=["甲", "甲", "乙", "乙"])
+    page = save_grid_editor(units, tmp_path / "plan.html", min_households=100, max_households=300)
+    driver = _chrome(tmp_path)
+    try:
+        _open(driver, page)
+        first = driver.current_window_handle
+        driver.switch_to.new_window("tab")
+        _open(driver, page)
+        second = driver.current_window_handle
+        driver.switch_to.window(first)
+        driver.execute_script("window.spatialGridEditor.move(['单元2'], '乙')")
+        driver.switch_to.window(second)
+        assert driver.execute_script("return window.spatialGridEditor.gridOf('单元2')") == "乙"
+        driver.execute_script("window.spatialGridEditor.move(['00003'], '甲')")
+        driver.switch_to.window(first)
+        driver.refresh()
+        _open(driver, page)
+        moved = {c["unit_id"]: c["to"] for c in driver.execute_script("return window.spatialGridEditor.changes()")}
+        assert moved == {"单元2": "乙", "00003": "甲"}
+        assert driver.execute_script("return window.spatialGridEditor.undo()")
+        driver.switch_to.window(second)
+        assert driver.execute_script("return window.spatialGridEditor.gridOf('00003')") == "乙"
+        assert "另一窗口" in driver.find_element("id", "sp-note").text
+    finally:
+        driver.quit()

@@ -325,6 +325,19 @@
       if (pos) { note = fmt(T.restored, {n: pos}); }
     } catch (err) { /* a damaged entry is ignored: the embedded plan is shown */ }
   }
+  // the same plan open in two tabs or windows: both save under one key, and the last to save
+  // dropped the other's edits without a word; each tab takes the other's steps as they are saved
+  window.addEventListener("storage", function (e) {
+    if (e.key !== storeKey) { return; }
+    var units = [], targets = [];
+    for (var u = 0; u < N; u++) { if (gridOf[u] !== orig[u]) { units.push(u); targets.push(orig[u]); } }
+    apply(units, targets);
+    history = []; pos = 0; exported = true;
+    dropCreated();
+    restore();
+    note = fmt(T.synced, {n: pos});
+    render();
+  });
   function reset() {
     if (pos === 0 && history.length === 0 && !created.length) { return; }
     var units = [], targets = [];
