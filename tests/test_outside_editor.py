@@ -418,3 +418,50 @@ def test_the_same_plan_open_in_two_tabs_keeps_the_edits_of_both(tmp_path):
         assert "另一窗口" in driver.find_element("id", "sp-note").text
     finally:
         driver.quit()
+
+
+@pytest.mark.browser
+def test_a_planner_finds_merges_and_locks_grids_by_hand(tmp_path):
+    # before: the page had no way to find a unit or grid by its id, to merge two grids (each unit
+    # clicked in turn: 6 clicks to fold C03-04 into C03-05 of a 371-unit plan) or to lock a grid
+    import io
+
+    import pandas as pd
+    from selenium.webdriver.common.keys import Keys
+
+    from spatial.maps.editor import save_grid_editor
+
+    units = _outline_units().assign(unit_id=["00001", "单元2", "00003", "单元4"], grid_id=["甲", "乙", "乙", "丙"])
+    page = save_grid_editor(units, tmp_path / "plan.html", min_households=150, max_households=300)
+    driver = _chrome(tmp_path)
+    api = "return window.spatialGridEditor."
+    try:
+        _open(driver, page)
+        driver.find_element("id", "sp-find").send_keys("00003", Keys.ENTER)   # a unit: its grid is picked
+        assert driver.execute_script("return document.getElementById('sp-sel').selectedOptions[0].text") == "乙"
+        assert "00003" in driver.find_element("id", "sp-note").text
+        assert driver.execute_script(api + "find('丙')") == {"grid": "丙", "unit": None}
+        assert driver.execute_script(api + "find('x9')") is None
+        assert "x9" in driver.find_element("id", "sp-note").text
+        # merge 甲 into 乙 (a tap on 甲 in merge mode): one undo step
+        driver.execute_script(api + "select('乙')")
+        driver.execute_script(api + "setMode('merge')")
+        assert sorted(driver.execute_script(api + "merge('甲')")["moved"]) == ["00001"]
+        stats = driver.execute_script(api + "stats()")
+        assert (stats["乙"]["households"], stats["乙"]["band"], stats["甲"]["n_units"]) == (300, "in", 0)
+        assert driver.execute_script(api + "undo()") and driver.execute_script(api + "gridOf('00001')") == "甲"
+        assert driver.execute_script(api + "redo()")
+        # lock 乙 with its button: its units stay, the export says so, undo unlocks
+        driver.find_element("id", "sp-lock").click()
+        moved = driver.execute_script(api + "move(['单元2'], '丙')")
+        assert moved["moved"] == [] and moved["locked"] == ["单元2"]
+        plan = pd.read_csv(io.StringIO(driver.execute_script(api + "exportCsv()").lstrip("\ufeff")), dtype=str)
+        assert plan.set_index("unit_id")["locked"].to_dict() == {"00001": "true", "单元2": "true", "00003": "true",
+                                                                   "单元4": "false"}
+        driver.refresh()
+        _open(driver, page)
+        assert driver.execute_script(api + "move(['00003'], '丙')")["locked"] == ["00003"]
+        assert driver.execute_script(api + "undo()")
+        assert driver.execute_script(api + "move(['00003'], '丙')")["moved"] == ["00003"]
+    finally:
+        driver.quit()

@@ -16,6 +16,7 @@
   var LO = D.band[0], HI = D.band[1];
   var gridOf = new Int32Array(N), orig = new Int32Array(N);
   var hh = U.hh, pop = U.pop, locked = U.locked, group = U.group;
+  var origLocked = locked ? locked.slice() : null;  // 锁定网格 may lock more; 恢复原方案 gives these back
   var CM = U.comm || null, RULE = D.rule || null;  // community of each unit; the rule near the mean (%)
   var ptr = D.adj.ptr, nbr = D.adj.idx;
   var gridIndex = {}, unitIndex = {};
@@ -282,14 +283,15 @@
   function undo() {
     if (pos === 0) { return false; }
     var h = history[--pos];
-    if (h.c !== undefined) { unmakeLast(); } else { apply(h.u, h.f); }
+    if (h.c !== undefined) { unmakeLast(); } else if (h.l !== undefined) { setLock(h.l, !h.v); } else { apply(h.u, h.f); }
     exported = false; note = ""; save(); render();
     return true;
   }
   function redo() {
     if (pos >= history.length) { return false; }
     var h = history[pos++];
-    if (h.c !== undefined) { createGrid(h.c); } else { apply(h.u, h.u.map(function () { return h.t; })); }
+    if (h.c !== undefined) { createGrid(h.c); } else if (h.l !== undefined) { setLock(h.l, h.v); }
+    else { apply(h.u, h.u.map(function () { return h.t; })); }
     exported = false; note = ""; save(); render();
     return true;
   }
@@ -313,12 +315,14 @@
           ids.add(h.c); count += 1;
           return true;
         }
+        if (h.l !== undefined) { return Array.isArray(h.l) && h.l.every(function (u) { return u >= 0 && u < N; }); }
         return h.t >= 0 && h.t < count && h.u.every(function (u) { return u >= 0 && u < N; });
       });
       if (!ok) { return; }
       history = st.history; pos = Math.min(st.pos, history.length);
       for (var k = 0; k < pos; k++) {
         if (history[k].c !== undefined) { createGrid(history[k].c); }
+        else if (history[k].l !== undefined) { setLock(history[k].l, history[k].v); }
         else { apply(history[k].u, history[k].u.map(function () { return history[k].t; })); }
       }
       exported = !!st.exported;
@@ -329,22 +333,28 @@
   // dropped the other's edits without a word; each tab takes the other's steps as they are saved
   window.addEventListener("storage", function (e) {
     if (e.key !== storeKey) { return; }
-    var units = [], targets = [];
-    for (var u = 0; u < N; u++) { if (gridOf[u] !== orig[u]) { units.push(u); targets.push(orig[u]); } }
-    apply(units, targets);
-    history = []; pos = 0; exported = true;
-    dropCreated();
+    toOriginal();
     restore();
     note = fmt(T.synced, {n: pos});
     render();
   });
-  function reset() {
-    if (pos === 0 && history.length === 0 && !created.length) { return; }
+  function toOriginal() {  // the plan as the page was made: grids, locks, no new grids, no history
     var units = [], targets = [];
     for (var u = 0; u < N; u++) { if (gridOf[u] !== orig[u]) { units.push(u); targets.push(orig[u]); } }
     apply(units, targets);
-    history = []; pos = 0; exported = true; note = "";
+    if (locked) {
+      var back = [];
+      for (u = 0; u < N; u++) { if (!!locked[u] !== !!(origLocked && origLocked[u])) { back.push(u); } }
+      locked = origLocked ? origLocked.slice() : null;
+      back.forEach(function (v) { layers[v].setStyle(style(v)); });
+    }
+    history = []; pos = 0; exported = true;
     dropCreated();
+  }
+  function reset() {
+    if (pos === 0 && history.length === 0 && !created.length) { return; }
+    toOriginal();
+    note = "";
     try { localStorage.removeItem(storeKey); } catch (err) { /* nothing stored */ }
     render();
   }
@@ -428,6 +438,72 @@
     fillSelect();
   }
 
+  // ------------------------------------------------------------------ merge, lock, find
+  function merge(fromId, intoId) {  // every unit of one grid into another, as one undo step
+    var f = gridIndex[String(fromId)], g = intoId === undefined ? active : gridIndex[String(intoId)];
+    if (f === undefined) { throw new Error("unknown grid " + fromId); }
+    if (g === undefined || g < 0) { throw new Error("unknown grid " + intoId); }
+    var ids = [];
+    members[f].forEach(function (u) { ids.push(U.id[u]); });
+    var r = move(ids, D.grids.id[g]);
+    if (r.moved.length) { note = fmt(T.merged, {from: D.grids.id[f], to: D.grids.id[g], n: r.moved.length}) + (note ? " " + note : ""); render(); }
+    return r;
+  }
+  function setLock(units, on) {
+    if (!locked) { locked = new Array(N).fill(0); }
+    units.forEach(function (u) { locked[u] = on ? 1 : 0; layers[u].setStyle(style(u)); });
+  }
+  function gridLocked(g) {
+    if (!locked || g < 0 || gn[g] === 0) { return false; }
+    var all = true;
+    members[g].forEach(function (u) { if (!locked[u]) { all = false; } });
+    return all;
+  }
+  function lockGrid(gridId, on) {  // lock (or unlock) every unit of a grid, as one undo step
+    var g = gridId === undefined || gridId === null ? active : gridIndex[String(gridId)];
+    if (g === undefined || g < 0) { return null; }
+    if (on === undefined) { on = !gridLocked(g); }
+    var units = [];
+    members[g].forEach(function (u) { if (!!(locked && locked[u]) !== !!on) { units.push(u); } });
+    if (units.length) {
+      history.length = pos;
+      history.push({l: units, v: on ? 1 : 0});
+      pos = history.length;
+      setLock(units, on);
+      exported = false;
+      note = fmt(on ? T.grid_locked : T.grid_unlocked, {id: D.grids.id[g], n: units.length});
+      save();
+    }
+    render();
+    return units.length;
+  }
+  function find(query) {  // a unit or grid id: exact first, then ignoring case, then a part of one
+    var q = String(query === undefined || query === null ? "" : query).trim();
+    if (!q) { return null; }
+    var g = gridIndex[q], u = unitIndex[q], hits = 0, k;
+    if (g === undefined && u === undefined) {
+      var low = q.toLowerCase(), same = function (id) { return String(id).toLowerCase() === low; };
+      var part = function (id) { return String(id).toLowerCase().indexOf(low) >= 0; };
+      [same, part].forEach(function (test) {
+        if (g !== undefined || u !== undefined) { return; }
+        for (k = 0; k < G; k++) { if (test(D.grids.id[k])) { if (g === undefined) { g = k; } hits += 1; } }
+        for (k = 0; k < N; k++) { if (test(U.id[k])) { if (g === undefined && u === undefined) { u = k; } hits += 1; } }
+      });
+    }
+    if (g === undefined && u === undefined) { note = fmt(T.not_found, {q: q}); render(); return null; }
+    var id = g !== undefined ? String(D.grids.id[g]) : String(U.id[u]);
+    note = hits > 1 ? fmt(T.found_many, {q: q, n: hits, id: id}) : "";
+    if (g !== undefined) { setActive(g); zoomTo(g); return {grid: id, unit: null}; }
+    var grid = gridOf[u] >= 0 ? String(D.grids.id[gridOf[u]]) : null;
+    if (!note) { note = fmt(T.found_unit, {id: id, grid: grid === null ? "-" : grid}); }
+    if (gridOf[u] >= 0) { setActive(gridOf[u]); } else { render(); }
+    var l = layers[u];
+    map.fitBounds(l.getBounds(), {padding: [40, 40], maxZoom: Math.max(map.getZoom(), 17), animate: false});
+    if (!l.getTooltip()) { l.bindTooltip(tipFor.bind(null, u), {sticky: true, direction: "top"}); }
+    l.openTooltip(l.getCenter());
+    return {grid: grid, unit: id};
+  }
+
   // ------------------------------------------------------------------ stats and exports
   function gridStats(g) {
     return {households: round(gh[g]), population: pop ? round(gp[g]) : null, n_units: gn[g],
@@ -472,7 +548,8 @@
     return csv(["unit_id", "from_grid", "to_grid"], changes().map(function (c) { return [c.unit_id, c.from, c.to]; }));
   }
   function exportGeoJson() {
-    var features = [];
+    var features = [], locksEdited = false;
+    for (var v = 0; locked && v < N; v++) { if (!!locked[v] !== !!(origLocked && origLocked[v])) { locksEdited = true; break; } }
     for (var u = 0; u < N; u++) {
       var polys = U.geom[u].map(function (p) {
         return p.map(function (r) { return ring(r).map(function (ll) { return [ll[1], ll[0]]; }); });
@@ -480,6 +557,7 @@
       var props = {unit_id: U.id[u], grid_id: gridOf[u] >= 0 ? D.grids.id[gridOf[u]] : null, households: hh[u]};
       if (pop) { props.population = pop[u]; }
       for (var col in (U.attrs || {})) { if (!(col in props)) { props[col] = U.attrs[col][u]; } }
+      if (locksEdited) { props[U.lock_col || "locked"] = !!locked[u]; }  // as locked in the page
       features.push({type: "Feature", properties: props, geometry: polys.length === 1 ?
         {type: "Polygon", coordinates: polys[0]} : {type: "MultiPolygon", coordinates: polys}});
     }
@@ -550,6 +628,8 @@
         return "<tr><td>" + esc(c.unit_id) + '</td><td class="sp-name">' + esc(c.from) +
           '</td><td class="sp-name">' + esc(c.to) + "</td></tr>";
       }).join("") + "</tbody></table>" + more(ch.length - 60) : '<p class="sp-muted">' + esc(T.no_changes) + "</p>";
+    $("sp-lock").disabled = active < 0 || gn[active] === 0;
+    $("sp-lock").textContent = gridLocked(active) ? T.unlock_grid : T.lock_grid;
     $("sp-undo").disabled = pos === 0;
     $("sp-redo").disabled = pos >= history.length;
     $("sp-note").textContent = note;
@@ -571,7 +651,7 @@
   }
   function setMode(m) {
     mode = m;
-    ["pick", "paint", "lasso"].forEach(function (k) { $("sp-mode-" + k).classList.toggle("sp-on", k === m); });
+    ["pick", "paint", "lasso", "merge"].forEach(function (k) { $("sp-mode-" + k).classList.toggle("sp-on", k === m); });
     if (m === "lasso") { map.dragging.disable(); map.getContainer().classList.add("sp-lassoing"); }
     else { map.dragging.enable(); map.getContainer().classList.remove("sp-lassoing"); }
     $("sp-mode-hint").textContent = T["hint_" + m];
@@ -580,6 +660,7 @@
     var u = ev.target._spUnit;
     if (mode === "pick" || active < 0) { if (gridOf[u] >= 0) { setActive(gridOf[u]); } return; }
     if (mode === "paint") { move([U.id[u]], D.grids.id[active]); }
+    if (mode === "merge" && gridOf[u] >= 0 && gridOf[u] !== active) { merge(D.grids.id[gridOf[u]], D.grids.id[active]); }
   }
   function tipFor(u) {
     var g = gridOf[u];
@@ -651,9 +732,12 @@
     var tr = e.target.closest("tr[data-grid]");
     if (tr) { var g = Number(tr.getAttribute("data-grid")); setActive(g); zoomTo(g); }
   });
-  ["pick", "paint", "lasso"].forEach(function (k) { $("sp-mode-" + k).addEventListener("click", function () { setMode(k); }); });
+  ["pick", "paint", "lasso", "merge"].forEach(function (k) { $("sp-mode-" + k).addEventListener("click", function () { setMode(k); }); });
   $("sp-undo").addEventListener("click", undo);
   $("sp-new").addEventListener("click", newGrid);
+  $("sp-lock").addEventListener("click", function () { lockGrid(); });
+  $("sp-find-go").addEventListener("click", function () { find($("sp-find").value); });
+  $("sp-find").addEventListener("keydown", function (e) { if (e.key === "Enter") { e.preventDefault(); find($("sp-find").value); } });
   $("sp-redo").addEventListener("click", redo);
   $("sp-reset").addEventListener("click", function () { if (window.confirm(T.reset_confirm)) { reset(); } });
   $("sp-export-csv").addEventListener("click", function () { download(exportCsv(), D.file_stem + "_plan.csv", "text/csv;charset=utf-8"); markExported(); });
@@ -661,6 +745,7 @@
   $("sp-export-changes").addEventListener("click", function () { download(exportChanges(), D.file_stem + "_changes.csv", "text/csv;charset=utf-8"); });
   $("sp-toggle").addEventListener("click", function () { document.body.classList.toggle("sp-collapsed"); setTimeout(function () { map.invalidateSize(); }, 50); });
   document.addEventListener("keydown", function (e) {
+    if (e.target && e.target.tagName === "INPUT") { return; }  // Ctrl+Z in the search box edits its text
     if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "z") { e.preventDefault(); if (e.shiftKey) { redo(); } else { undo(); } }
     if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "y") { e.preventDefault(); redo(); }
   });
@@ -670,7 +755,8 @@
   render();
   var api = {
     move: move, undo: undo, redo: redo, stats: stats, exportCsv: exportCsv, exportGeoJson: exportGeoJson,
-    exportChanges: exportChanges, changes: changes, reset: reset, newGrid: newGrid,
+    exportChanges: exportChanges, changes: changes, reset: reset, newGrid: newGrid, merge: merge, lockGrid: lockGrid,
+    find: find,
     select: function (gridId) { var g = gridIndex[String(gridId)]; setActive(g === undefined ? -1 : g); return g !== undefined; },
     setMode: setMode, unitIds: function () { return U.id.slice(); }, gridOf: function (unitId) {
       var u = unitIndex[String(unitId)]; return u === undefined || gridOf[u] < 0 ? null : String(D.grids.id[gridOf[u]]);
