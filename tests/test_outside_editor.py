@@ -465,3 +465,40 @@ def test_a_planner_finds_merges_and_locks_grids_by_hand(tmp_path):
         assert driver.execute_script(api + "move(['00003'], '丙')")["moved"] == ["00003"]
     finally:
         driver.quit()
+
+
+def test_the_pages_exported_csv_reopens_with_its_locks_and_the_band_the_grids_were_drawn_for(tmp_path, capsys):
+    # before: `spatial editor plan.csv --units plan.gpkg` (the page's own export, with 11 units
+    # locked, of a plan drawn for 200-400) gave a page with no locks and the band 300-500, without
+    # a word; `spatial grids --existing plan.csv --redraw` kept the locks
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from spatial.cli import main
+
+    cells = [box(X0 + i * 100, Y0, X0 + (i + 1) * 100, Y0 + 100) for i in range(4)]
+    units = gpd.GeoDataFrame({"unit_id": ["00001", "单元2", "00003", "单元4"], "households": [120, 130, 110, 140]},
+                             geometry=cells, crs=UTM)
+    units.to_file(tmp_path / "u.gpkg")
+    gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(X0, Y0, X0 + 400, Y0 + 100)], crs=UTM).to_file(
+        tmp_path / "c.gpkg")
+    drawn = tmp_path / "plan.gpkg"
+    assert main(["-q", "grids", str(tmp_path / "c.gpkg"), str(tmp_path / "u.gpkg"), "--min", "200", "--max", "300",
+                 "--out", str(drawn)]) == 0
+    # as the page exports it: BOM, CRLF, one unit locked
+    exported = tmp_path / "grid_editor_plan.csv"
+    exported.write_bytes("\ufeffunit_id,grid_id,locked\r\n00001,甲,false\r\n单元2,甲,true\r\n00003,乙,false\r\n"
+                         "单元4,乙,false\r\n".encode("utf-8"))
+    capsys.readouterr()
+    page = tmp_path / "again.html"
+    assert main(["editor", str(exported), "--units", str(drawn), "--out", str(page)]) == 0
+    said = capsys.readouterr().out
+    data = _page_data(page)
+    assert data["band"] == [200.0, 300.0] and data["units"]["locked"] == [0, 1, 0, 0]
+    assert data["units"]["id"] == ["00001", "单元2", "00003", "单元4"] and set(data["grids"]["id"]) == {"甲", "乙"}
+    assert "band 200-300 households, as the grids of --units were drawn" in said
+    assert "locks from PLAN's locked column: 1 of 4 units" in said
+    # --min/--max still win
+    assert main(["-q", "editor", str(exported), "--units", str(tmp_path / "u.gpkg"), "--out", str(page),
+                 "--min", "250", "--max", "260"]) == 0
+    assert _page_data(page)["band"] == [250.0, 260.0]
