@@ -449,6 +449,8 @@ def test_a_planner_finds_merges_and_locks_grids_by_hand(tmp_path):
         assert sorted(driver.execute_script(api + "merge('甲')")["moved"]) == ["00001"]
         stats = driver.execute_script(api + "stats()")
         assert (stats["乙"]["households"], stats["乙"]["band"], stats["甲"]["n_units"]) == (300, "in", 0)
+        # the summary counts the grids the export holds (it said 共3个网格 with 甲 emptied)
+        assert driver.find_element("id", "sp-summary").text.startswith("共2个网格：1个户数达标")
         assert driver.execute_script(api + "undo()") and driver.execute_script(api + "gridOf('00001')") == "甲"
         assert driver.execute_script(api + "redo()")
         # lock 乙 with its button: its units stay, the export says so, undo unlocks

@@ -634,9 +634,12 @@
     $("sp-redo").disabled = pos >= history.length;
     $("sp-note").textContent = note;
     $("sp-saved").textContent = ch.length ? (exported ? T.exported : T.unsaved) : "";
-    var inb = 0, split = 0, farN = 0;
-    for (g = 0; g < G; g++) { if (band(g) === "in") { inb++; } if (comps[g] > 1) { split++; } if (far(g)) { farN++; } }
-    $("sp-summary").textContent = fmt(T.summary, {n: G, inb: inb, split: split}) +
+    var inb = 0, split = 0, farN = 0, held = 0;  // grids holding units: an emptied (merged) grid is not in the export
+    for (g = 0; g < G; g++) {
+      if (gn[g] > 0) { held++; }
+      if (band(g) === "in") { inb++; } if (comps[g] > 1) { split++; } if (far(g)) { farN++; }
+    }
+    $("sp-summary").textContent = fmt(T.summary, {n: held, inb: inb, split: split}) +
       (RULE ? fmt(T.summary_far, {far: farN, p: RULE}) : "");
   }
   function more(n) { return n > 0 ? '<p class="sp-muted">' + esc(fmt(T.more, {n: n})) + "</p>" : ""; }
