@@ -504,3 +504,32 @@ def test_the_pages_exported_csv_reopens_with_its_locks_and_the_band_the_grids_we
     assert main(["-q", "editor", str(exported), "--units", str(tmp_path / "u.gpkg"), "--out", str(page),
                  "--min", "250", "--max", "260"]) == 0
     assert _page_data(page)["band"] == [250.0, 260.0]
+
+
+@pytest.mark.browser
+def test_a_grid_moved_across_the_community_line_is_flagged_and_measured_as_evaluate_does(tmp_path):
+    # before: moving estate 香蜜小区0 (C02) into C01-01 showed nothing on the page, while
+    # spatial grids --evaluate of its export said C01-01 "holds units of communities C01 and C02 ...
+    # move those units to a grid of their own community (spatial editor)"; and a grid was measured
+    # in the community of its first unit, not the one holding most of its households as evaluate does
+    from spatial.grids.evaluate import evaluate_grids
+    from spatial.maps.editor import save_grid_editor
+
+    units = _outline_units().assign(community_id=["C1", "C1", "C2", "C2"], grid_id=["甲", "乙", "丙", "丙"])
+    page = save_grid_editor(units, tmp_path / "plan.html", min_households=100, max_households=300)
+    driver = _chrome(tmp_path)
+    try:
+        _open(driver, page)
+        driver.execute_script("window.spatialGridEditor.move(['u2', 'u3'], '乙')")   # 乙: u1 of C1, u2 u3 of C2
+        stats = driver.execute_script("return window.spatialGridEditor.stats()")
+        driver.execute_script("window.spatialGridEditor.select('乙')")
+        said = driver.find_element("id", "sp-active").text
+    finally:
+        driver.quit()
+    # 乙 holds 100 households of C1 and 200 of C2: it is C2's only grid (0%), 甲 C1's only grid (0%)
+    assert (stats["乙"]["communities"], stats["乙"]["deviation_pct"], stats["甲"]["deviation_pct"]) == (2, 0, 0)
+    assert "跨2个社区" in said and "C1, C2" in said
+    moved = units.assign(grid_id=["甲", "乙", "乙", "乙"])
+    scores = evaluate_grids(moved, min_households=100, max_households=300)
+    assert scores.grids.set_index("grid_id").loc["乙", "community_id"] == "C2"
+    assert scores.report["problem"].astype(str).str.contains("holds units of communities C2 and C1: 1 unit").any()

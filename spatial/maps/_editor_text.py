@@ -39,6 +39,7 @@ TEXT = {
         "dev_note": "户数后的百分数为该网格与所在社区网格平均户数之差。",
         "rule_note": "各网格户数与所在社区网格平均户数相差不超过±{p}%。",
         "storage_note": "调整进度保存在本浏览器中，导出前请勿清除浏览器数据。",
+        "mixed": "跨{n}个社区", "mixed_long": "网格含社区{ids}的单元，网格应在一个社区内：把{main}以外的单元调入其所在社区的网格",
         "why_comm": "社区仅{n}户", "why_comm_long": "所在社区只有{n}户，低于下限{lo}户：可与相邻社区合并",
         "why_cut": "孤立{n}户", "why_cut_long": "这{k}个单元与社区其余部分没有共边（岛或被水面隔开），共{n}户，低于下限{lo}户",
         "why_unit": "单元{n}户", "why_unit_long": "单元{id}一个即有{n}户，超过上限{hi}户：可拆分该单元或调高上限",
@@ -85,6 +86,9 @@ TEXT = {
         "rule_note": "Rule: every grid within ±{p}% of its community's mean grid.",
         "synthetic": "Synthetic demo data: units and households are generated.",
         "storage_note": "Edits are kept in this browser until exported; do not clear its data before exporting.",
+        "mixed": "{n} communities",
+        "mixed_long": "Holds units of communities {ids}; grids nest in communities: move the units outside {main} "
+                      "to a grid of their own community",
         "why_comm": "community: {n}",
         "why_comm_long": "Its community holds only {n} households, under {lo}: merge it with a neighbouring community",
         "why_cut": "cut off: {n}",

@@ -198,9 +198,10 @@ def editor_payload(
     if lock is not None:
         lv = yes_no(units[lock])
         locked = lv.astype(int).tolist() if lv.any() else None
-    comm = None
+    comm, comm_ids = None, None
     if community_id_col in units.columns:  # each grid's deviation is from its community's mean grid
-        comm = pd.factorize(units[community_id_col])[0].tolist()
+        codes, uniques = pd.factorize(units[community_id_col])
+        comm, comm_ids = codes.tolist(), [str(_jsonable(v)) for v in uniques]
     # the columns that say how units are edited go out again with the GeoJSON export, so a page or
     # a redraw made from it has the same communities, estates and locks
     kept = [c for c in dict.fromkeys([community_id_col, gated, lock]) if c is not None and c in units.columns]
@@ -222,6 +223,7 @@ def editor_payload(
             "lock_col": None if lock is None else str(lock),
             "group": group,
             "comm": comm,
+            "comm_ids": comm_ids,
             "geom": [_encode_polygons(g, xmin, ymin) for g in geoms],
             "pt": pt.tolist(),
             "attrs": {str(c): _column_values(units[c]) for c in kept},

@@ -100,16 +100,26 @@
   }
   function band(g) { var h = round(gh[g]); return h < LO ? "under" : (h > HI ? "over" : "in"); }
   function round(x) { return Math.round(x * 1e6) / 1e6; }
-  function flagged(g) { return comps[g] > 1 || band(g) !== "in" || far(g); }
+  function flagged(g) { return comps[g] > 1 || band(g) !== "in" || far(g) || mixed[g] > 1; }
 
   // deviation from the mean grid of the grid's community: households of its grids / their number
   var means = {};
-  function commOf(g) { if (!CM) { return 0; } var it = members[g].values().next(); return it.done ? -1 : CM[it.value]; }
+  // a grid's community is the one holding most of its households, as spatial grids --evaluate
+  // scores it; a grid holding units of several (a move across the community line) is flagged
+  var gridComm = [], mixed = [];
+  function commOf(g) { return gridComm[g]; }
   function refreshMeans() {
     var total = {}, count = {};
+    gridComm = new Array(G).fill(-1); mixed = new Array(G).fill(0);
     for (var g = 0; g < G; g++) {
       if (gn[g] === 0) { continue; }
-      var c = commOf(g);
+      if (CM) {
+        var by = new Map(), best = -1, most = -1;
+        members[g].forEach(function (u) { by.set(CM[u], (by.get(CM[u]) || 0) + hh[u]); });
+        by.forEach(function (h, k) { if (h > most) { most = h; best = k; } });
+        gridComm[g] = best; mixed[g] = by.size;
+      } else { gridComm[g] = 0; mixed[g] = 1; }
+      var c = gridComm[g];
       total[c] = (total[c] || 0) + gh[g];
       count[c] = (count[c] || 0) + 1;
     }
@@ -508,7 +518,8 @@
   function gridStats(g) {
     return {households: round(gh[g]), population: pop ? round(gp[g]) : null, n_units: gn[g],
       in_band: band(g) === "in", band: band(g), contiguous: comps[g] <= 1, components: comps[g],
-      deviation_pct: deviation(g) === null ? null : Math.round(deviation(g) * 10) / 10};
+      deviation_pct: deviation(g) === null ? null : Math.round(deviation(g) * 10) / 10,
+      communities: mixed[g] || 0};
   }
   function stats() {
     refreshMeans();
@@ -584,8 +595,17 @@
     if (w) { out.push('<span class="sp-chip sp-why" title="' + esc(w[1]) + '">' + esc(w[0]) + "</span>"); }
     if (comps[g] > 1) { out.push('<span class="sp-chip sp-split">' + esc(fmt(T.pieces, {n: comps[g]})) + "</span>"); }
     if (far(g)) { out.push('<span class="sp-chip sp-far">' + esc(T.far) + "</span>"); }
+    var mx = mixedWhy(g);
+    if (mx) { out.push('<span class="sp-chip sp-split" title="' + esc(mx[1]) + '">' + esc(mx[0]) + "</span>"); }
     if (gn[g] === 0) { out.push('<span class="sp-chip sp-split">' + esc(T.empty) + "</span>"); }
     return out.join(" ");
+  }
+  function mixedWhy(g) {  // [chip, sentence] for a grid holding units of several communities, or null
+    if (!(mixed[g] > 1)) { return null; }
+    var held = new Set(), name = function (k) { return U.comm_ids ? U.comm_ids[k] : String(k); };
+    members[g].forEach(function (u) { held.add(CM[u]); });
+    var names = Array.from(held).map(name).sort();
+    return [fmt(T.mixed, {n: mixed[g]}), fmt(T.mixed_long, {ids: names.join(", "), main: name(gridComm[g])})];
   }
   function gridRow(g, cls) {
     return '<tr class="' + (cls || "") + '" data-grid="' + g + '"><td class="sp-name"><span class="sp-swatch" style="background:' +
@@ -609,7 +629,8 @@
     refreshMeans();
     var reason = active >= 0 ? why(active) : null;  // the sentence behind the chip: phones show no tooltips
     $("sp-active").innerHTML = active >= 0 ? gridTable([active], "sp-current") +
-      (reason ? '<p class="sp-why-text">' + esc(reason[1]) + "</p>" : "") : '<p class="sp-muted">' + esc(T.pick_hint) + "</p>";
+      (reason ? '<p class="sp-why-text">' + esc(reason[1]) + "</p>" : "") +
+      (mixedWhy(active) ? '<p class="sp-why-text">' + esc(mixedWhy(active)[1]) + "</p>" : "") : '<p class="sp-muted">' + esc(T.pick_hint) + "</p>";
     $("sp-sel").value = active >= 0 ? String(active) : "";
     var touched = lastTouched.filter(function (g) { return g !== active; });
     $("sp-touched").innerHTML = gridTable(touched);
