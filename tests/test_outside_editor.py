@@ -533,3 +533,24 @@ def test_a_grid_moved_across_the_community_line_is_flagged_and_measured_as_evalu
     scores = evaluate_grids(moved, min_households=100, max_households=300)
     assert scores.grids.set_index("grid_id").loc["乙", "community_id"] == "C2"
     assert scores.report["problem"].astype(str).str.contains("holds units of communities C2 and C1: 1 unit").any()
+
+
+@pytest.mark.browser
+def test_an_estate_held_back_by_a_locked_unit_is_said_as_such(tmp_path):
+    # before: moving 单元2 of an estate whose unit 00003 is locked said "2个单元已锁定，未调整：单元2, 00003",
+    # though 单元2 is not locked: it stays because its gated estate moves whole
+    from spatial.maps.editor import save_grid_editor
+
+    units = _outline_units().assign(unit_id=["00001", "单元2", "00003", "单元4"], grid_id=["甲", "甲", "甲", "乙"],
+                                    estate=[None, "香蜜苑", "香蜜苑", None], locked=[False, False, True, False])
+    page = save_grid_editor(units, tmp_path / "plan.html", min_households=100, max_households=300)
+    driver = _chrome(tmp_path)
+    try:
+        _open(driver, page)
+        moved = driver.execute_script("return window.spatialGridEditor.move(['单元2', '00001'], '乙')")
+        note = driver.find_element("id", "sp-note").text
+    finally:
+        driver.quit()
+    assert moved["moved"] == ["00001"] and sorted(moved["locked"]) == ["00003", "单元2"] and moved["estate"] == ["单元2"]
+    assert "1个单元已锁定，未调整：00003" in note
+    assert "1个单元与锁定单元同属一个封闭小区，小区须整体调整，未调整：单元2" in note

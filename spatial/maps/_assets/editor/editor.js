@@ -229,7 +229,7 @@
   var storeKey = "spatialGridEditor:" + D.key;
 
   function expand(ids) {
-    var want = new Set(), out = [], skippedLocked = [], unknown = [];
+    var want = new Set(), out = [], skippedLocked = [], heldBack = [], unknown = [];
     ids.forEach(function (id) {
       var u = unitIndex[String(id)];
       if (u === undefined) { unknown.push(String(id)); return; }
@@ -244,9 +244,11 @@
     }
     want.forEach(function (u) {
       var k = group && group[u] >= 0 ? "g" + group[u] : "u" + u;
-      if (blocked.has(k)) { skippedLocked.push(String(U.id[u])); } else { out.push(u); }
+      if (!blocked.has(k)) { out.push(u); return; }
+      skippedLocked.push(String(U.id[u]));
+      if (!(locked && locked[u])) { heldBack.push(String(U.id[u])); }  // an estate moves whole or not at all
     });
-    return {units: out, locked: skippedLocked, unknown: unknown};
+    return {units: out, locked: skippedLocked, estate: heldBack, unknown: unknown};
   }
 
   function apply(units, targets) {
@@ -271,9 +273,16 @@
     if (g === undefined) { throw new Error("unknown grid " + gridId); }
     var e = expand(Array.isArray(unitIds) ? unitIds : [unitIds]);
     var units = e.units.filter(function (u) { return gridOf[u] !== g; });
-    var result = {moved: units.map(function (u) { return String(U.id[u]); }), locked: e.locked, unknown: e.unknown, grids: []};
+    var result = {moved: units.map(function (u) { return String(U.id[u]); }), locked: e.locked, estate: e.estate, unknown: e.unknown,
+      grids: []};
     note = "";
-    if (e.locked.length) { note = fmt(T.locked_skipped, {n: e.locked.length, ids: e.locked.slice(0, 5).join(", ")}); }
+    if (e.locked.length > e.estate.length) {
+      var own = e.locked.filter(function (id) { return e.estate.indexOf(id) < 0; });
+      note = fmt(T.locked_skipped, {n: own.length, ids: own.slice(0, 5).join(", ")});
+    }
+    if (e.estate.length) {
+      note += (note ? " " : "") + fmt(T.estate_skipped, {n: e.estate.length, ids: e.estate.slice(0, 5).join(", ")});
+    }
     if (e.unknown.length) { note += (note ? " " : "") + fmt(T.unknown_units, {ids: e.unknown.slice(0, 5).join(", ")}); }
     if (units.length) {
       var from = units.map(function (u) { return gridOf[u]; });
