@@ -236,7 +236,8 @@ def test_gated_estates_move_together_locked_units_stay_and_ui_moves(small, tmp_p
         stats = _stats(driver)
         # B is 92.5% under the mean grid of 400 (800 households in two grids)
         assert stats["B"] == {"households": 30, "population": 75, "n_units": 1, "in_band": False,
-                              "band": "under", "contiguous": True, "components": 1, "deviation_pct": -92.5}
+                              "band": "under", "contiguous": True, "components": 1, "deviation_pct": -92.5,
+                              "communities": 1}
 
         # the mouse: pick grid B by clicking u7, then click u6 in "click to move" mode, then lasso u5
         def click_unit(uid):
@@ -373,7 +374,8 @@ def test_a_new_grid_takes_the_next_number_holds_units_survives_a_reload_and_expo
         assert "已新建网格 C1-03" in driver.find_element("id", "sp-note").text
         stats = _stats(driver)
         assert stats["C1-03"] == {"households": 0, "population": 0, "n_units": 0, "in_band": False,
-                                  "band": "under", "contiguous": True, "components": 0, "deviation_pct": None}
+                                  "band": "under", "contiguous": True, "components": 0, "deviation_pct": None,
+                                  "communities": 0}
         moved = _move(driver, ["u0", "u4"], "C1-03")                    # split C1-01 by hand
         assert sorted(moved["moved"]) == ["u0", "u4"] and set(moved["grids"]) == {"C1-01", "C1-03"}
         stats = _stats(driver)

@@ -384,3 +384,173 @@ def test_python_dash_m_spatial_runs_the_command(tmp_path):
     done = subprocess.run([sys.executable, "-m", "spatial", "editor", str(tmp_path / "missing.gpkg"),
                            "--out", str(tmp_path / "x.html")], capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "missing.gpkg" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.browser
+def test_the_same_plan_open_in_two_tabs_keeps_the_edits_of_both(tmp_path):
+    # before: both tabs saved their own history under the plan's key, so the last to save dropped
+    # the other's edits without a word (tab 1 moved 00005, tab 2 单元0300: after a reload only
+    # 单元0300 was moved, of 371 units in 45 grids)
+    from spatial.maps.editor import save_grid_editor
+
+    units = _outline_units().assign(unit_id=["00001", "单元2", "00003", "单元4"], grid_id=["甲", "甲", "乙", "乙"])
+    page = save_grid_editor(units, tmp_path / "plan.html", min_households=100, max_households=300)
+    driver = _chrome(tmp_path)
+    try:
+        _open(driver, page)
+        first = driver.current_window_handle
+        driver.switch_to.new_window("tab")
+        _open(driver, page)
+        second = driver.current_window_handle
+        driver.switch_to.window(first)
+        driver.execute_script("window.spatialGridEditor.move(['单元2'], '乙')")
+        driver.switch_to.window(second)
+        assert driver.execute_script("return window.spatialGridEditor.gridOf('单元2')") == "乙"
+        driver.execute_script("window.spatialGridEditor.move(['00003'], '甲')")
+        driver.switch_to.window(first)
+        driver.refresh()
+        _open(driver, page)
+        moved = {c["unit_id"]: c["to"] for c in driver.execute_script("return window.spatialGridEditor.changes()")}
+        assert moved == {"单元2": "乙", "00003": "甲"}
+        assert driver.execute_script("return window.spatialGridEditor.undo()")
+        driver.switch_to.window(second)
+        assert driver.execute_script("return window.spatialGridEditor.gridOf('00003')") == "乙"
+        assert "另一窗口" in driver.find_element("id", "sp-note").text
+    finally:
+        driver.quit()
+
+
+@pytest.mark.browser
+def test_a_planner_finds_merges_and_locks_grids_by_hand(tmp_path):
+    # before: the page had no way to find a unit or grid by its id, to merge two grids (each unit
+    # clicked in turn: 6 clicks to fold C03-04 into C03-05 of a 371-unit plan) or to lock a grid
+    import io
+
+    import pandas as pd
+    from selenium.webdriver.common.keys import Keys
+
+    from spatial.maps.editor import save_grid_editor
+
+    units = _outline_units().assign(unit_id=["00001", "单元2", "00003", "单元4"], grid_id=["甲", "乙", "乙", "丙"])
+    page = save_grid_editor(units, tmp_path / "plan.html", min_households=150, max_households=300)
+    driver = _chrome(tmp_path)
+    api = "return window.spatialGridEditor."
+    try:
+        _open(driver, page)
+        driver.find_element("id", "sp-find").send_keys("00003", Keys.ENTER)   # a unit: its grid is picked
+        assert driver.execute_script("return document.getElementById('sp-sel').selectedOptions[0].text") == "乙"
+        assert "00003" in driver.find_element("id", "sp-note").text
+        assert driver.execute_script(api + "find('丙')") == {"grid": "丙", "unit": None}
+        assert driver.execute_script(api + "find('x9')") is None
+        assert "x9" in driver.find_element("id", "sp-note").text
+        # merge 甲 into 乙 (a tap on 甲 in merge mode): one undo step
+        driver.execute_script(api + "select('乙')")
+        driver.execute_script(api + "setMode('merge')")
+        assert sorted(driver.execute_script(api + "merge('甲')")["moved"]) == ["00001"]
+        stats = driver.execute_script(api + "stats()")
+        assert (stats["乙"]["households"], stats["乙"]["band"], stats["甲"]["n_units"]) == (300, "in", 0)
+        # the summary counts the grids the export holds (it said 共3个网格 with 甲 emptied)
+        assert driver.find_element("id", "sp-summary").text.startswith("共2个网格：1个户数达标")
+        assert driver.execute_script(api + "undo()") and driver.execute_script(api + "gridOf('00001')") == "甲"
+        assert driver.execute_script(api + "redo()")
+        # lock 乙 with its button: its units stay, the export says so, undo unlocks
+        driver.find_element("id", "sp-lock").click()
+        moved = driver.execute_script(api + "move(['单元2'], '丙')")
+        assert moved["moved"] == [] and moved["locked"] == ["单元2"]
+        plan = pd.read_csv(io.StringIO(driver.execute_script(api + "exportCsv()").lstrip("\ufeff")), dtype=str)
+        assert plan.set_index("unit_id")["locked"].to_dict() == {"00001": "true", "单元2": "true", "00003": "true",
+                                                                   "单元4": "false"}
+        driver.refresh()
+        _open(driver, page)
+        assert driver.execute_script(api + "move(['00003'], '丙')")["locked"] == ["00003"]
+        assert driver.execute_script(api + "undo()")
+        assert driver.execute_script(api + "move(['00003'], '丙')")["moved"] == ["00003"]
+    finally:
+        driver.quit()
+
+
+def test_the_pages_exported_csv_reopens_with_its_locks_and_the_band_the_grids_were_drawn_for(tmp_path, capsys):
+    # before: `spatial editor plan.csv --units plan.gpkg` (the page's own export, with 11 units
+    # locked, of a plan drawn for 200-400) gave a page with no locks and the band 300-500, without
+    # a word; `spatial grids --existing plan.csv --redraw` kept the locks
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from spatial.cli import main
+
+    cells = [box(X0 + i * 100, Y0, X0 + (i + 1) * 100, Y0 + 100) for i in range(4)]
+    units = gpd.GeoDataFrame({"unit_id": ["00001", "单元2", "00003", "单元4"], "households": [120, 130, 110, 140]},
+                             geometry=cells, crs=UTM)
+    units.to_file(tmp_path / "u.gpkg")
+    gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(X0, Y0, X0 + 400, Y0 + 100)], crs=UTM).to_file(
+        tmp_path / "c.gpkg")
+    drawn = tmp_path / "plan.gpkg"
+    assert main(["-q", "grids", str(tmp_path / "c.gpkg"), str(tmp_path / "u.gpkg"), "--min", "200", "--max", "300",
+                 "--out", str(drawn)]) == 0
+    # as the page exports it: BOM, CRLF, one unit locked
+    exported = tmp_path / "grid_editor_plan.csv"
+    exported.write_bytes("\ufeffunit_id,grid_id,locked\r\n00001,甲,false\r\n单元2,甲,true\r\n00003,乙,false\r\n"
+                         "单元4,乙,false\r\n".encode("utf-8"))
+    capsys.readouterr()
+    page = tmp_path / "again.html"
+    assert main(["editor", str(exported), "--units", str(drawn), "--out", str(page)]) == 0
+    said = capsys.readouterr().out
+    data = _page_data(page)
+    assert data["band"] == [200.0, 300.0] and data["units"]["locked"] == [0, 1, 0, 0]
+    assert data["units"]["id"] == ["00001", "单元2", "00003", "单元4"] and set(data["grids"]["id"]) == {"甲", "乙"}
+    assert "band 200-300 households, as the grids of --units were drawn" in said
+    assert "locks from PLAN's locked column: 1 of 4 units" in said
+    # --min/--max still win
+    assert main(["-q", "editor", str(exported), "--units", str(tmp_path / "u.gpkg"), "--out", str(page),
+                 "--min", "250", "--max", "260"]) == 0
+    assert _page_data(page)["band"] == [250.0, 260.0]
+
+
+@pytest.mark.browser
+def test_a_grid_moved_across_the_community_line_is_flagged_and_measured_as_evaluate_does(tmp_path):
+    # before: moving estate 香蜜小区0 (C02) into C01-01 showed nothing on the page, while
+    # spatial grids --evaluate of its export said C01-01 "holds units of communities C01 and C02 ...
+    # move those units to a grid of their own community (spatial editor)"; and a grid was measured
+    # in the community of its first unit, not the one holding most of its households as evaluate does
+    from spatial.grids.evaluate import evaluate_grids
+    from spatial.maps.editor import save_grid_editor
+
+    units = _outline_units().assign(community_id=["C1", "C1", "C2", "C2"], grid_id=["甲", "乙", "丙", "丙"])
+    page = save_grid_editor(units, tmp_path / "plan.html", min_households=100, max_households=300)
+    driver = _chrome(tmp_path)
+    try:
+        _open(driver, page)
+        driver.execute_script("window.spatialGridEditor.move(['u2', 'u3'], '乙')")   # 乙: u1 of C1, u2 u3 of C2
+        stats = driver.execute_script("return window.spatialGridEditor.stats()")
+        driver.execute_script("window.spatialGridEditor.select('乙')")
+        said = driver.find_element("id", "sp-active").text
+    finally:
+        driver.quit()
+    # 乙 holds 100 households of C1 and 200 of C2: it is C2's only grid (0%), 甲 C1's only grid (0%)
+    assert (stats["乙"]["communities"], stats["乙"]["deviation_pct"], stats["甲"]["deviation_pct"]) == (2, 0, 0)
+    assert "跨2个社区" in said and "C1, C2" in said
+    moved = units.assign(grid_id=["甲", "乙", "乙", "乙"])
+    scores = evaluate_grids(moved, min_households=100, max_households=300)
+    assert scores.grids.set_index("grid_id").loc["乙", "community_id"] == "C2"
+    assert scores.report["problem"].astype(str).str.contains("holds units of communities C2 and C1: 1 unit").any()
+
+
+@pytest.mark.browser
+def test_an_estate_held_back_by_a_locked_unit_is_said_as_such(tmp_path):
+    # before: moving 单元2 of an estate whose unit 00003 is locked said "2个单元已锁定，未调整：单元2, 00003",
+    # though 单元2 is not locked: it stays because its gated estate moves whole
+    from spatial.maps.editor import save_grid_editor
+
+    units = _outline_units().assign(unit_id=["00001", "单元2", "00003", "单元4"], grid_id=["甲", "甲", "甲", "乙"],
+                                    estate=[None, "香蜜苑", "香蜜苑", None], locked=[False, False, True, False])
+    page = save_grid_editor(units, tmp_path / "plan.html", min_households=100, max_households=300)
+    driver = _chrome(tmp_path)
+    try:
+        _open(driver, page)
+        moved = driver.execute_script("return window.spatialGridEditor.move(['单元2', '00001'], '乙')")
+        note = driver.find_element("id", "sp-note").text
+    finally:
+        driver.quit()
+    assert moved["moved"] == ["00001"] and sorted(moved["locked"]) == ["00003", "单元2"] and moved["estate"] == ["单元2"]
+    assert "1个单元已锁定，未调整：00003" in note
+    assert "1个单元与锁定单元同属一个封闭小区，小区须整体调整，未调整：单元2" in note

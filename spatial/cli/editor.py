@@ -46,8 +46,8 @@ def add_parser(sub) -> None:
     p.add_argument("--out", type=Path, required=True, help="HTML file to write")
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the page (default: zh)")
     p.add_argument("--min", dest="min_households", type=non_negative, default=None, metavar="HH",
-                   help="band floor (default: the band PLAN's grids were drawn for, as spatial grids and spatial "
-                        "run record it, else 300)")
+                   help="band floor (default: the band PLAN's grids, or with --units the units file's grids, "
+                        "were drawn for, as spatial grids and spatial run record it, else 300)")
     p.add_argument("--max", dest="max_households", type=positive, default=None, metavar="HH",
                    help="band ceiling (default: PLAN's recorded band, else 500)")
     p.add_argument("--max-deviation", type=float, default=None, metavar="PCT", dest="max_deviation",
@@ -75,19 +75,24 @@ def _layers_of(path: Path) -> list[str]:
 
 
 def _band(args: argparse.Namespace) -> None:
-    """Fill in ``--min``/``--max`` not given: the band PLAN's grids were drawn for when the file
-    records it (``spatial grids`` and ``spatial run`` do), else 300-500; said when taken from PLAN."""
+    """Fill in ``--min``/``--max`` not given: the band PLAN's grids (with ``--units``, the units
+    file's grids) were drawn for when the file records it (``spatial grids`` and ``spatial run``
+    do), else 300-500; said when taken from a file."""
     from spatial.grids.plan import recorded_band
 
     given = args.min_households, args.max_households
-    recorded = recorded_band(split_spec(args.plan)[0]) if args.units is None and None in given else None
+    # a table PLAN (the page's exported CSV) records no band: the grids of the --units file do
+    # (before, a plan drawn for 200-400 came back on a 300-500 page without a word)
+    whose = "PLAN's grids" if args.units is None else "the grids of --units"
+    drawn = split_spec(args.plan if args.units is None else args.units)[0]
+    recorded = recorded_band(drawn) if None in given else None
     lo, hi = recorded if recorded is not None else (300.0, 500.0)
     args.min_households = lo if given[0] is None else given[0]
     args.max_households = hi if given[1] is None else given[1]
     if recorded is not None:
         say(args, f"band {args.min_households:g}-{args.max_households:g} households"
-                  + (", as PLAN's grids were drawn" if given == (None, None) else
-                     f" (PLAN's grids were drawn for {lo:g}-{hi:g})"))
+                  + (f", as {whose} were drawn" if given == (None, None) else
+                     f" ({whose} were drawn for {lo:g}-{hi:g})"))
 
 
 def _warn_band(args: argparse.Namespace) -> None:
@@ -115,6 +120,35 @@ def _warn_band(args: argparse.Namespace) -> None:
             "%d of the %d grids of '%s' are under, in or over %g-%g households here but not as drawn (their "
             "band_status): the plan was drawn for another band; give it with --min and --max", differ, len(grids),
             source(args.plan), lo, hi)
+
+
+TABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xls", ".ods")
+
+
+def _plan_locks(args: argparse.Namespace, units, uid: str):
+    """The units with the ``locked`` column of a table PLAN (the page's exported CSV keeps its
+    locks there, as ``spatial grids --existing`` reads them), unless ``--locked-col`` names another."""
+    path, sheet = split_spec(args.plan)
+    if args.locked_col is not None or path.suffix.lower() not in TABLE_SUFFIXES:
+        return units
+    import numpy as np
+    import pandas as pd
+
+    from spatial.cli._common import read_input
+    from spatial.cli.grids import _quiet_zeros
+    from spatial.core.checks import yes_no
+    from spatial.grids.plan import plan_labels
+
+    table = read_input(args.plan, "units", "plan")
+    if "locked" not in table.columns:
+        return units
+    with _quiet_zeros():  # said once already, when the grids were read
+        locks = plan_labels(table, units, unit_id_col=uid, grid_id_col="locked", name=f"'{path.name}'", named=True)
+    kept = units["locked"] if "locked" in units.columns else None
+    units = units.assign(locked=np.asarray(yes_no(pd.Series(locks.to_numpy(), index=units.index)), dtype=bool))
+    say(args, f"locks from PLAN's locked column: {int(units['locked'].sum())} of {len(units)} units"
+              + (" (in place of the units' own locked column)" if kept is not None else ""))
+    return units
 
 
 def _grid_column(args: argparse.Namespace, units, uid: str) -> str:
@@ -175,6 +209,7 @@ def run(args: argparse.Namespace) -> int:
                           named=args.grid_id_col is not None)
         units = units.drop(columns="grid_id", errors="ignore").assign(grid_id=grids.to_numpy())
         gid = "grid_id"
+        units = _plan_locks(args, units, uid)
     else:
         units = read_grid_input(args.plan, "units", "plan")
         uid = column(args, units, "unit_id", "plan")

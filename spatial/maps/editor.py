@@ -6,7 +6,8 @@ every touched grid update at once, and a grid that splits into pieces or leaves 
 flagged on the map and in a side list. Units of a gated estate move together; locked units never
 move. A new grid (新建网格) takes the next number of the current grid's community prefix
 (``C01-07`` -> ``C01-NN``; plain numbers: the largest + 1) and starts empty, so a planner can
-split a grid by hand; it is an undo step, and "back to original" removes it too. Undo/redo, a change list, CSV (``unit_id,grid_id``, and ``locked`` when units are locked; UTF-8 with BOM)
+split a grid by hand; it is an undo step, and "back to original" removes it too. A grid can be
+merged into another (合并网格) or locked (锁定网格) as one undo step, and a unit or grid found by its id. Undo/redo, a change list, CSV (``unit_id,grid_id``, and ``locked`` when units are locked; UTF-8 with BOM)
 and GeoJSON exports as browser downloads; working edits (new grids too) are kept in the
 browser's localStorage. Read the exported CSV
 back with :func:`spatial.read_plan`, or score it with ``spatial grids ... --existing plan.csv
@@ -55,6 +56,7 @@ from spatial.core.errors import ColumnError, DuplicateIdError, GeometryError, Op
 from spatial.grids._adjacency import Adjacency, shared_edges
 from spatial.grids._objective import check_max_deviation
 from spatial.grids._units import estate_labels, unit_cells
+from spatial.maps._editor_text import TEXT
 from spatial.maps._encode import SCALE, encode_lines, encode_polygons, shared_borders
 from spatial.maps._offline import LEAFLET_CSS, LEAFLET_JS, inline_script, inline_stylesheet
 from spatial.maps._style import credit_list
@@ -68,84 +70,6 @@ ASSETS = files("spatial.maps") / "_assets" / "editor"
 PALETTE = ["#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462", "#b3de69", "#fccde5",
            "#bc80bd", "#ccebc5", "#ffed6f", "#a6cee3", "#b2df8a", "#cab2d6"]
 OSM_CREDIT = "© OpenStreetMap contributors"
-
-TEXT = {
-    "zh": {
-        "title": "网格在线调整", "mode_pick": "选网格", "mode_paint": "点选调整", "mode_lasso": "套索圈选",
-        "toggle": "收起/展开", "undo": "撤销", "redo": "重做", "active": "当前网格", "touched": "受影响网格",
-        "flags": "问题网格", "changes": "调整清单", "export_csv": "导出方案 CSV", "export_geojson": "导出 GeoJSON",
-        "export_changes": "导出调整清单", "reset": "恢复原方案", "new_grid": "新建网格",
-        "created": "已新建网格 {id}：点击或圈选单元调入。", "too_many": "本页最多新建200个网格。",
-        "hint_pick": "点击地图上的单元选择其网格，或从下拉框选择。",
-        "hint_paint": "点击单元，将其调入当前网格。",
-        "hint_lasso": "按住拖动画圈，圈内单元调入当前网格（触屏可用手指画）。",
-        "grid": "网格", "unit": "单元", "households": "户数", "population": "人口", "units": "单元数",
-        "status": "状态", "under": "不足", "in": "达标", "over": "超额", "pieces": "分成{n}块", "empty": "空网格",
-        "none": "无", "no_changes": "尚无调整", "more": "另有{n}项未列出（导出可见全部）",
-        "from": "原网格", "to": "新网格", "choose": "— 选择网格 —",
-        "pick_hint": "尚未选择网格", "pick_first": "请先选择要调入的网格。",
-        "locked": "已锁定，不可调整", "gated": "封闭小区，{n}个单元整体调整",
-        "locked_skipped": "{n}个单元已锁定，未调整：{ids}", "unknown_units": "未知单元：{ids}",
-        "restored": "已恢复上次未完成的{n}步调整。", "storage_failed": "浏览器无法保存编辑进度，请及时导出。",
-        "exported": "已导出", "unsaved": "未导出（已在本浏览器暂存）",
-        "reset_confirm": "放弃全部调整，恢复原方案？",
-        "summary": "共{n}个网格：{inb}个户数达标，{split}个不连片",
-        "legend": "图例", "legend_active": "当前网格", "legend_border": "网格边界", "legend_split": "不连片网格",
-        "legend_over": "户数超额", "legend_under": "户数不足", "roads": "步行路网", "grid_borders": "网格边界",
-        "communities": "社区边界",
-        "band_note": "户数标准 {lo}–{hi} 户。", "synthetic": "示意数据：单元与户数为合成数据。",
-        "far": "偏离均值", "summary_far": "，{far}个与社区网格平均户数相差超过±{p}%",
-        "dev_note": "户数后的百分数为该网格与所在社区网格平均户数之差。",
-        "rule_note": "各网格户数与所在社区网格平均户数相差不超过±{p}%。",
-        "storage_note": "调整进度保存在本浏览器中，导出前请勿清除浏览器数据。",
-        "why_comm": "社区仅{n}户", "why_comm_long": "所在社区只有{n}户，低于下限{lo}户：可与相邻社区合并",
-        "why_cut": "孤立{n}户", "why_cut_long": "这{k}个单元与社区其余部分没有共边（岛或被水面隔开），共{n}户，低于下限{lo}户",
-        "why_unit": "单元{n}户", "why_unit_long": "单元{id}一个即有{n}户，超过上限{hi}户：可拆分该单元或调高上限",
-        "why_estate": "小区{n}户", "why_estate_long": "封闭小区整体{n}户，超过上限{hi}户：不拆分小区就无法达标",
-    },
-    "en": {
-        "title": "Grid editor", "mode_pick": "Pick grid", "mode_paint": "Click to move", "mode_lasso": "Lasso",
-        "toggle": "Hide/show", "undo": "Undo", "redo": "Redo", "active": "Current grid", "touched": "Grids touched",
-        "flags": "Flagged grids", "changes": "Changes", "export_csv": "Export plan CSV",
-        "export_geojson": "Export GeoJSON", "export_changes": "Export changes", "reset": "Back to original",
-        "new_grid": "New grid", "created": "Created grid {id}: click or lasso units into it.",
-        "too_many": "At most 200 new grids on one page.",
-        "hint_pick": "Click a unit on the map to pick its grid, or choose one in the list.",
-        "hint_paint": "Click units to move them into the current grid.",
-        "hint_lasso": "Drag a loop: units inside move into the current grid (a finger works on tablets).",
-        "grid": "Grid", "unit": "Unit", "households": "Households", "population": "Population", "units": "Units",
-        "status": "Status", "under": "under", "in": "in band", "over": "over", "pieces": "{n} pieces",
-        "empty": "empty", "none": "none", "more": "{n} more not listed (all are in the export)",
-        "no_changes": "No changes yet", "from": "From", "to": "To",
-        "choose": "- choose a grid -", "pick_hint": "No grid picked yet",
-        "pick_first": "Pick the grid to move units into first.",
-        "locked": "locked: cannot move", "gated": "gated estate: its {n} units move together",
-        "locked_skipped": "{n} locked units not moved: {ids}", "unknown_units": "unknown units: {ids}",
-        "restored": "Restored {n} unexported edits from last time.",
-        "storage_failed": "This browser cannot keep your edits; export them soon.",
-        "exported": "exported", "unsaved": "not exported (kept in this browser)",
-        "reset_confirm": "Discard every change and go back to the original plan?",
-        "summary": "{n} grids: {inb} in band, {split} in pieces",
-        "legend": "Legend", "legend_active": "current grid", "legend_border": "grid border",
-        "legend_split": "grid in pieces", "legend_over": "over band", "legend_under": "under band",
-        "roads": "Walking network", "grid_borders": "Grid borders", "communities": "Community boundaries",
-        "band_note": "Band: {lo}–{hi} households.",
-        "far": "off the mean", "summary_far": ", {far} more than ±{p}% from their community's mean grid",
-        "dev_note": "The % after a grid's households is how far it is from its community's mean grid.",
-        "rule_note": "Rule: every grid within ±{p}% of its community's mean grid.",
-        "synthetic": "Synthetic demo data: units and households are generated.",
-        "storage_note": "Edits are kept in this browser until exported; do not clear its data before exporting.",
-        "why_comm": "community: {n}",
-        "why_comm_long": "Its community holds only {n} households, under {lo}: merge it with a neighbouring community",
-        "why_cut": "cut off: {n}",
-        "why_cut_long": "These {k} units share no edge with the rest of the community (an island, or land cut off by "
-                        "water) and hold {n} households, under {lo}",
-        "why_unit": "one unit: {n}",
-        "why_unit_long": "Unit {id} alone holds {n} households, over {hi}: split the unit or raise the maximum",
-        "why_estate": "estate: {n}",
-        "why_estate_long": "A gated estate kept whole holds {n} households, over {hi}: no grid holding it is in the band",
-    },
-}
 
 
 def _label_column(units: pd.DataFrame, col: str | None, candidates: tuple[str, ...], what: str) -> str | None:
@@ -258,9 +182,10 @@ def editor_payload(
     if lock is not None:
         lv = yes_no(units[lock])
         locked = lv.astype(int).tolist() if lv.any() else None
-    comm = None
+    comm, comm_ids = None, None
     if community_id_col in units.columns:  # each grid's deviation is from its community's mean grid
-        comm = pd.factorize(units[community_id_col])[0].tolist()
+        codes, uniques = pd.factorize(units[community_id_col])
+        comm, comm_ids = codes.tolist(), [str(_jsonable(v)) for v in uniques]
     # the columns that say how units are edited go out again with the GeoJSON export, so a page or
     # a redraw made from it has the same communities, estates and locks
     kept = [c for c in dict.fromkeys([community_id_col, gated, lock]) if c is not None and c in units.columns]
@@ -279,8 +204,10 @@ def editor_payload(
             "hh": _numbers(hh),
             "pop": _numbers(pop) if pop is not None else None,
             "locked": locked,
+            "lock_col": None if lock is None else str(lock),
             "group": group,
             "comm": comm,
+            "comm_ids": comm_ids,
             "geom": encode_polygons(geoms, xmin, ymin),
             "pt": pt.tolist(),
             "attrs": {str(c): _column_values(units[c]) for c in kept},

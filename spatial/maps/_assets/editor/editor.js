@@ -16,6 +16,7 @@
   var LO = D.band[0], HI = D.band[1];
   var gridOf = new Int32Array(N), orig = new Int32Array(N);
   var hh = U.hh, pop = U.pop, locked = U.locked, group = U.group;
+  var origLocked = locked ? locked.slice() : null;  // 锁定网格 may lock more; 恢复原方案 gives these back
   var CM = U.comm || null, RULE = D.rule || null;  // community of each unit; the rule near the mean (%)
   var ptr = D.adj.ptr, nbr = D.adj.idx;
   var gridIndex = {}, unitIndex = {};
@@ -99,16 +100,26 @@
   }
   function band(g) { var h = round(gh[g]); return h < LO ? "under" : (h > HI ? "over" : "in"); }
   function round(x) { return Math.round(x * 1e6) / 1e6; }
-  function flagged(g) { return comps[g] > 1 || band(g) !== "in" || far(g); }
+  function flagged(g) { return comps[g] > 1 || band(g) !== "in" || far(g) || mixed[g] > 1; }
 
   // deviation from the mean grid of the grid's community: households of its grids / their number
   var means = {};
-  function commOf(g) { if (!CM) { return 0; } var it = members[g].values().next(); return it.done ? -1 : CM[it.value]; }
+  // a grid's community is the one holding most of its households, as spatial grids --evaluate
+  // scores it; a grid holding units of several (a move across the community line) is flagged
+  var gridComm = [], mixed = [];
+  function commOf(g) { return gridComm[g]; }
   function refreshMeans() {
     var total = {}, count = {};
+    gridComm = new Array(G).fill(-1); mixed = new Array(G).fill(0);
     for (var g = 0; g < G; g++) {
       if (gn[g] === 0) { continue; }
-      var c = commOf(g);
+      if (CM) {
+        var by = new Map(), best = -1, most = -1;
+        members[g].forEach(function (u) { by.set(CM[u], (by.get(CM[u]) || 0) + hh[u]); });
+        by.forEach(function (h, k) { if (h > most) { most = h; best = k; } });
+        gridComm[g] = best; mixed[g] = by.size;
+      } else { gridComm[g] = 0; mixed[g] = 1; }
+      var c = gridComm[g];
       total[c] = (total[c] || 0) + gh[g];
       count[c] = (count[c] || 0) + 1;
     }
@@ -218,7 +229,7 @@
   var storeKey = "spatialGridEditor:" + D.key;
 
   function expand(ids) {
-    var want = new Set(), out = [], skippedLocked = [], unknown = [];
+    var want = new Set(), out = [], skippedLocked = [], heldBack = [], unknown = [];
     ids.forEach(function (id) {
       var u = unitIndex[String(id)];
       if (u === undefined) { unknown.push(String(id)); return; }
@@ -233,9 +244,11 @@
     }
     want.forEach(function (u) {
       var k = group && group[u] >= 0 ? "g" + group[u] : "u" + u;
-      if (blocked.has(k)) { skippedLocked.push(String(U.id[u])); } else { out.push(u); }
+      if (!blocked.has(k)) { out.push(u); return; }
+      skippedLocked.push(String(U.id[u]));
+      if (!(locked && locked[u])) { heldBack.push(String(U.id[u])); }  // an estate moves whole or not at all
     });
-    return {units: out, locked: skippedLocked, unknown: unknown};
+    return {units: out, locked: skippedLocked, estate: heldBack, unknown: unknown};
   }
 
   function apply(units, targets) {
@@ -260,9 +273,16 @@
     if (g === undefined) { throw new Error("unknown grid " + gridId); }
     var e = expand(Array.isArray(unitIds) ? unitIds : [unitIds]);
     var units = e.units.filter(function (u) { return gridOf[u] !== g; });
-    var result = {moved: units.map(function (u) { return String(U.id[u]); }), locked: e.locked, unknown: e.unknown, grids: []};
+    var result = {moved: units.map(function (u) { return String(U.id[u]); }), locked: e.locked, estate: e.estate, unknown: e.unknown,
+      grids: []};
     note = "";
-    if (e.locked.length) { note = fmt(T.locked_skipped, {n: e.locked.length, ids: e.locked.slice(0, 5).join(", ")}); }
+    if (e.locked.length > e.estate.length) {
+      var own = e.locked.filter(function (id) { return e.estate.indexOf(id) < 0; });
+      note = fmt(T.locked_skipped, {n: own.length, ids: own.slice(0, 5).join(", ")});
+    }
+    if (e.estate.length) {
+      note += (note ? " " : "") + fmt(T.estate_skipped, {n: e.estate.length, ids: e.estate.slice(0, 5).join(", ")});
+    }
     if (e.unknown.length) { note += (note ? " " : "") + fmt(T.unknown_units, {ids: e.unknown.slice(0, 5).join(", ")}); }
     if (units.length) {
       var from = units.map(function (u) { return gridOf[u]; });
@@ -282,14 +302,15 @@
   function undo() {
     if (pos === 0) { return false; }
     var h = history[--pos];
-    if (h.c !== undefined) { unmakeLast(); } else { apply(h.u, h.f); }
+    if (h.c !== undefined) { unmakeLast(); } else if (h.l !== undefined) { setLock(h.l, !h.v); } else { apply(h.u, h.f); }
     exported = false; note = ""; save(); render();
     return true;
   }
   function redo() {
     if (pos >= history.length) { return false; }
     var h = history[pos++];
-    if (h.c !== undefined) { createGrid(h.c); } else { apply(h.u, h.u.map(function () { return h.t; })); }
+    if (h.c !== undefined) { createGrid(h.c); } else if (h.l !== undefined) { setLock(h.l, h.v); }
+    else { apply(h.u, h.u.map(function () { return h.t; })); }
     exported = false; note = ""; save(); render();
     return true;
   }
@@ -313,25 +334,46 @@
           ids.add(h.c); count += 1;
           return true;
         }
+        if (h.l !== undefined) { return Array.isArray(h.l) && h.l.every(function (u) { return u >= 0 && u < N; }); }
         return h.t >= 0 && h.t < count && h.u.every(function (u) { return u >= 0 && u < N; });
       });
       if (!ok) { return; }
       history = st.history; pos = Math.min(st.pos, history.length);
       for (var k = 0; k < pos; k++) {
         if (history[k].c !== undefined) { createGrid(history[k].c); }
+        else if (history[k].l !== undefined) { setLock(history[k].l, history[k].v); }
         else { apply(history[k].u, history[k].u.map(function () { return history[k].t; })); }
       }
       exported = !!st.exported;
       if (pos) { note = fmt(T.restored, {n: pos}); }
     } catch (err) { /* a damaged entry is ignored: the embedded plan is shown */ }
   }
-  function reset() {
-    if (pos === 0 && history.length === 0 && !created.length) { return; }
+  // the same plan open in two tabs or windows: both save under one key, and the last to save
+  // dropped the other's edits without a word; each tab takes the other's steps as they are saved
+  window.addEventListener("storage", function (e) {
+    if (e.key !== storeKey) { return; }
+    toOriginal();
+    restore();
+    note = fmt(T.synced, {n: pos});
+    render();
+  });
+  function toOriginal() {  // the plan as the page was made: grids, locks, no new grids, no history
     var units = [], targets = [];
     for (var u = 0; u < N; u++) { if (gridOf[u] !== orig[u]) { units.push(u); targets.push(orig[u]); } }
     apply(units, targets);
-    history = []; pos = 0; exported = true; note = "";
+    if (locked) {
+      var back = [];
+      for (u = 0; u < N; u++) { if (!!locked[u] !== !!(origLocked && origLocked[u])) { back.push(u); } }
+      locked = origLocked ? origLocked.slice() : null;
+      back.forEach(function (v) { layers[v].setStyle(style(v)); });
+    }
+    history = []; pos = 0; exported = true;
     dropCreated();
+  }
+  function reset() {
+    if (pos === 0 && history.length === 0 && !created.length) { return; }
+    toOriginal();
+    note = "";
     try { localStorage.removeItem(storeKey); } catch (err) { /* nothing stored */ }
     render();
   }
@@ -415,11 +457,78 @@
     fillSelect();
   }
 
+  // ------------------------------------------------------------------ merge, lock, find
+  function merge(fromId, intoId) {  // every unit of one grid into another, as one undo step
+    var f = gridIndex[String(fromId)], g = intoId === undefined ? active : gridIndex[String(intoId)];
+    if (f === undefined) { throw new Error("unknown grid " + fromId); }
+    if (g === undefined || g < 0) { throw new Error("unknown grid " + intoId); }
+    var ids = [];
+    members[f].forEach(function (u) { ids.push(U.id[u]); });
+    var r = move(ids, D.grids.id[g]);
+    if (r.moved.length) { note = fmt(T.merged, {from: D.grids.id[f], to: D.grids.id[g], n: r.moved.length}) + (note ? " " + note : ""); render(); }
+    return r;
+  }
+  function setLock(units, on) {
+    if (!locked) { locked = new Array(N).fill(0); }
+    units.forEach(function (u) { locked[u] = on ? 1 : 0; layers[u].setStyle(style(u)); });
+  }
+  function gridLocked(g) {
+    if (!locked || g < 0 || gn[g] === 0) { return false; }
+    var all = true;
+    members[g].forEach(function (u) { if (!locked[u]) { all = false; } });
+    return all;
+  }
+  function lockGrid(gridId, on) {  // lock (or unlock) every unit of a grid, as one undo step
+    var g = gridId === undefined || gridId === null ? active : gridIndex[String(gridId)];
+    if (g === undefined || g < 0) { return null; }
+    if (on === undefined) { on = !gridLocked(g); }
+    var units = [];
+    members[g].forEach(function (u) { if (!!(locked && locked[u]) !== !!on) { units.push(u); } });
+    if (units.length) {
+      history.length = pos;
+      history.push({l: units, v: on ? 1 : 0});
+      pos = history.length;
+      setLock(units, on);
+      exported = false;
+      note = fmt(on ? T.grid_locked : T.grid_unlocked, {id: D.grids.id[g], n: units.length});
+      save();
+    }
+    render();
+    return units.length;
+  }
+  function find(query) {  // a unit or grid id: exact first, then ignoring case, then a part of one
+    var q = String(query === undefined || query === null ? "" : query).trim();
+    if (!q) { return null; }
+    var g = gridIndex[q], u = unitIndex[q], hits = 0, k;
+    if (g === undefined && u === undefined) {
+      var low = q.toLowerCase(), same = function (id) { return String(id).toLowerCase() === low; };
+      var part = function (id) { return String(id).toLowerCase().indexOf(low) >= 0; };
+      [same, part].forEach(function (test) {
+        if (g !== undefined || u !== undefined) { return; }
+        for (k = 0; k < G; k++) { if (test(D.grids.id[k])) { if (g === undefined) { g = k; } hits += 1; } }
+        for (k = 0; k < N; k++) { if (test(U.id[k])) { if (g === undefined && u === undefined) { u = k; } hits += 1; } }
+      });
+    }
+    if (g === undefined && u === undefined) { note = fmt(T.not_found, {q: q}); render(); return null; }
+    var id = g !== undefined ? String(D.grids.id[g]) : String(U.id[u]);
+    note = hits > 1 ? fmt(T.found_many, {q: q, n: hits, id: id}) : "";
+    if (g !== undefined) { setActive(g); zoomTo(g); return {grid: id, unit: null}; }
+    var grid = gridOf[u] >= 0 ? String(D.grids.id[gridOf[u]]) : null;
+    if (!note) { note = fmt(T.found_unit, {id: id, grid: grid === null ? "-" : grid}); }
+    if (gridOf[u] >= 0) { setActive(gridOf[u]); } else { render(); }
+    var l = layers[u];
+    map.fitBounds(l.getBounds(), {padding: [40, 40], maxZoom: Math.max(map.getZoom(), 17), animate: false});
+    if (!l.getTooltip()) { l.bindTooltip(tipFor.bind(null, u), {sticky: true, direction: "top"}); }
+    l.openTooltip(l.getCenter());
+    return {grid: grid, unit: id};
+  }
+
   // ------------------------------------------------------------------ stats and exports
   function gridStats(g) {
     return {households: round(gh[g]), population: pop ? round(gp[g]) : null, n_units: gn[g],
       in_band: band(g) === "in", band: band(g), contiguous: comps[g] <= 1, components: comps[g],
-      deviation_pct: deviation(g) === null ? null : Math.round(deviation(g) * 10) / 10};
+      deviation_pct: deviation(g) === null ? null : Math.round(deviation(g) * 10) / 10,
+      communities: mixed[g] || 0};
   }
   function stats() {
     refreshMeans();
@@ -459,7 +568,8 @@
     return csv(["unit_id", "from_grid", "to_grid"], changes().map(function (c) { return [c.unit_id, c.from, c.to]; }));
   }
   function exportGeoJson() {
-    var features = [];
+    var features = [], locksEdited = false;
+    for (var v = 0; locked && v < N; v++) { if (!!locked[v] !== !!(origLocked && origLocked[v])) { locksEdited = true; break; } }
     for (var u = 0; u < N; u++) {
       var polys = U.geom[u].map(function (p) {
         return p.map(function (r) { return ring(r).map(function (ll) { return [ll[1], ll[0]]; }); });
@@ -467,6 +577,7 @@
       var props = {unit_id: U.id[u], grid_id: gridOf[u] >= 0 ? D.grids.id[gridOf[u]] : null, households: hh[u]};
       if (pop) { props.population = pop[u]; }
       for (var col in (U.attrs || {})) { if (!(col in props)) { props[col] = U.attrs[col][u]; } }
+      if (locksEdited) { props[U.lock_col || "locked"] = !!locked[u]; }  // as locked in the page
       features.push({type: "Feature", properties: props, geometry: polys.length === 1 ?
         {type: "Polygon", coordinates: polys[0]} : {type: "MultiPolygon", coordinates: polys}});
     }
@@ -493,8 +604,17 @@
     if (w) { out.push('<span class="sp-chip sp-why" title="' + esc(w[1]) + '">' + esc(w[0]) + "</span>"); }
     if (comps[g] > 1) { out.push('<span class="sp-chip sp-split">' + esc(fmt(T.pieces, {n: comps[g]})) + "</span>"); }
     if (far(g)) { out.push('<span class="sp-chip sp-far">' + esc(T.far) + "</span>"); }
+    var mx = mixedWhy(g);
+    if (mx) { out.push('<span class="sp-chip sp-split" title="' + esc(mx[1]) + '">' + esc(mx[0]) + "</span>"); }
     if (gn[g] === 0) { out.push('<span class="sp-chip sp-split">' + esc(T.empty) + "</span>"); }
     return out.join(" ");
+  }
+  function mixedWhy(g) {  // [chip, sentence] for a grid holding units of several communities, or null
+    if (!(mixed[g] > 1)) { return null; }
+    var held = new Set(), name = function (k) { return U.comm_ids ? U.comm_ids[k] : String(k); };
+    members[g].forEach(function (u) { held.add(CM[u]); });
+    var names = Array.from(held).map(name).sort();
+    return [fmt(T.mixed, {n: mixed[g]}), fmt(T.mixed_long, {ids: names.join(", "), main: name(gridComm[g])})];
   }
   function gridRow(g, cls) {
     return '<tr class="' + (cls || "") + '" data-grid="' + g + '"><td class="sp-name"><span class="sp-swatch" style="background:' +
@@ -518,7 +638,8 @@
     refreshMeans();
     var reason = active >= 0 ? why(active) : null;  // the sentence behind the chip: phones show no tooltips
     $("sp-active").innerHTML = active >= 0 ? gridTable([active], "sp-current") +
-      (reason ? '<p class="sp-why-text">' + esc(reason[1]) + "</p>" : "") : '<p class="sp-muted">' + esc(T.pick_hint) + "</p>";
+      (reason ? '<p class="sp-why-text">' + esc(reason[1]) + "</p>" : "") +
+      (mixedWhy(active) ? '<p class="sp-why-text">' + esc(mixedWhy(active)[1]) + "</p>" : "") : '<p class="sp-muted">' + esc(T.pick_hint) + "</p>";
     $("sp-sel").value = active >= 0 ? String(active) : "";
     var touched = lastTouched.filter(function (g) { return g !== active; });
     $("sp-touched").innerHTML = gridTable(touched);
@@ -537,13 +658,18 @@
         return "<tr><td>" + esc(c.unit_id) + '</td><td class="sp-name">' + esc(c.from) +
           '</td><td class="sp-name">' + esc(c.to) + "</td></tr>";
       }).join("") + "</tbody></table>" + more(ch.length - 60) : '<p class="sp-muted">' + esc(T.no_changes) + "</p>";
+    $("sp-lock").disabled = active < 0 || gn[active] === 0;
+    $("sp-lock").textContent = gridLocked(active) ? T.unlock_grid : T.lock_grid;
     $("sp-undo").disabled = pos === 0;
     $("sp-redo").disabled = pos >= history.length;
     $("sp-note").textContent = note;
     $("sp-saved").textContent = ch.length ? (exported ? T.exported : T.unsaved) : "";
-    var inb = 0, split = 0, farN = 0;
-    for (g = 0; g < G; g++) { if (band(g) === "in") { inb++; } if (comps[g] > 1) { split++; } if (far(g)) { farN++; } }
-    $("sp-summary").textContent = fmt(T.summary, {n: G, inb: inb, split: split}) +
+    var inb = 0, split = 0, farN = 0, held = 0;  // grids holding units: an emptied (merged) grid is not in the export
+    for (g = 0; g < G; g++) {
+      if (gn[g] > 0) { held++; }
+      if (band(g) === "in") { inb++; } if (comps[g] > 1) { split++; } if (far(g)) { farN++; }
+    }
+    $("sp-summary").textContent = fmt(T.summary, {n: held, inb: inb, split: split}) +
       (RULE ? fmt(T.summary_far, {far: farN, p: RULE}) : "");
   }
   function more(n) { return n > 0 ? '<p class="sp-muted">' + esc(fmt(T.more, {n: n})) + "</p>" : ""; }
@@ -558,7 +684,7 @@
   }
   function setMode(m) {
     mode = m;
-    ["pick", "paint", "lasso"].forEach(function (k) { $("sp-mode-" + k).classList.toggle("sp-on", k === m); });
+    ["pick", "paint", "lasso", "merge"].forEach(function (k) { $("sp-mode-" + k).classList.toggle("sp-on", k === m); });
     if (m === "lasso") { map.dragging.disable(); map.getContainer().classList.add("sp-lassoing"); }
     else { map.dragging.enable(); map.getContainer().classList.remove("sp-lassoing"); }
     $("sp-mode-hint").textContent = T["hint_" + m];
@@ -567,6 +693,7 @@
     var u = ev.target._spUnit;
     if (mode === "pick" || active < 0) { if (gridOf[u] >= 0) { setActive(gridOf[u]); } return; }
     if (mode === "paint") { move([U.id[u]], D.grids.id[active]); }
+    if (mode === "merge" && gridOf[u] >= 0 && gridOf[u] !== active) { merge(D.grids.id[gridOf[u]], D.grids.id[active]); }
   }
   function tipFor(u) {
     var g = gridOf[u];
@@ -638,9 +765,12 @@
     var tr = e.target.closest("tr[data-grid]");
     if (tr) { var g = Number(tr.getAttribute("data-grid")); setActive(g); zoomTo(g); }
   });
-  ["pick", "paint", "lasso"].forEach(function (k) { $("sp-mode-" + k).addEventListener("click", function () { setMode(k); }); });
+  ["pick", "paint", "lasso", "merge"].forEach(function (k) { $("sp-mode-" + k).addEventListener("click", function () { setMode(k); }); });
   $("sp-undo").addEventListener("click", undo);
   $("sp-new").addEventListener("click", newGrid);
+  $("sp-lock").addEventListener("click", function () { lockGrid(); });
+  $("sp-find-go").addEventListener("click", function () { find($("sp-find").value); });
+  $("sp-find").addEventListener("keydown", function (e) { if (e.key === "Enter") { e.preventDefault(); find($("sp-find").value); } });
   $("sp-redo").addEventListener("click", redo);
   $("sp-reset").addEventListener("click", function () { if (window.confirm(T.reset_confirm)) { reset(); } });
   $("sp-export-csv").addEventListener("click", function () { download(exportCsv(), D.file_stem + "_plan.csv", "text/csv;charset=utf-8"); markExported(); });
@@ -648,6 +778,7 @@
   $("sp-export-changes").addEventListener("click", function () { download(exportChanges(), D.file_stem + "_changes.csv", "text/csv;charset=utf-8"); });
   $("sp-toggle").addEventListener("click", function () { document.body.classList.toggle("sp-collapsed"); setTimeout(function () { map.invalidateSize(); }, 50); });
   document.addEventListener("keydown", function (e) {
+    if (e.target && e.target.tagName === "INPUT") { return; }  // Ctrl+Z in the search box edits its text
     if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "z") { e.preventDefault(); if (e.shiftKey) { redo(); } else { undo(); } }
     if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "y") { e.preventDefault(); redo(); }
   });
@@ -657,7 +788,8 @@
   render();
   var api = {
     move: move, undo: undo, redo: redo, stats: stats, exportCsv: exportCsv, exportGeoJson: exportGeoJson,
-    exportChanges: exportChanges, changes: changes, reset: reset, newGrid: newGrid,
+    exportChanges: exportChanges, changes: changes, reset: reset, newGrid: newGrid, merge: merge, lockGrid: lockGrid,
+    find: find,
     select: function (gridId) { var g = gridIndex[String(gridId)]; setActive(g === undefined ? -1 : g); return g !== undefined; },
     setMode: setMode, unitIds: function () { return U.id.slice(); }, gridOf: function (unitId) {
       var u = unitIndex[String(unitId)]; return u === undefined || gridOf[u] < 0 ? null : String(D.grids.id[gridOf[u]]);
