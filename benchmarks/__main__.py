@@ -7,7 +7,7 @@ import importlib
 import time
 
 NAMES = ["io", "grids", "blocks", "streets", "units", "coverage", "isochrones", "city", "siting", "maps", "province", "dem",
-         "estimated_walks"]
+         "estimated_walks", "startup"]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -8,7 +8,8 @@ The public API, GeoDataFrames in and out::
     demand = spatial.walking_coverage(plan.units, layers["stations"], layers["network"])
     spatial.coverage_map(demand, layers["stations"])  # shows inline in Jupyter
 
-Heavy modules (folium, osmnx) load on first use, so ``import spatial`` stays quick. The code
+Every name but the errors loads its module on first use, so ``import spatial`` loads none of
+geopandas, pandas, numpy, scipy, folium or osmnx (nor does ``spatial --help``). The code
 lives in packages by job (see ``docs/architecture.md``): :mod:`spatial.io`, :mod:`spatial.network`,
 :mod:`spatial.coverage`, :mod:`spatial.grids`, :mod:`spatial.siting`, :mod:`spatial.maps`,
 :mod:`spatial.project` and :mod:`spatial.cli`, on the base :mod:`spatial.core`.
@@ -19,7 +20,6 @@ from __future__ import annotations
 import importlib
 import logging
 
-from spatial.core.checks import Report
 from spatial.core.errors import (
     ColumnError,
     CRSError,
@@ -39,6 +39,8 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 #: public name -> module (below ``spatial``) that defines it
 _LAZY = {
+    # what was repaired, flagged or set aside
+    "Report": "core.checks",
     # reading, writing, checking
     "read_layer": "io.layers", "read_points_table": "io.layers", "write_layers": "io.layers",
     "write_shapefile": "io.layers", "write_kml": "io.kml", "to_wgs84": "io.coords", "from_wgs84": "io.coords",
@@ -69,7 +71,7 @@ _LAZY = {
 
 __all__ = sorted([
     "ColumnError", "CRSError", "DuplicateIdError", "GeometryError", "InfeasibleError", "InputFileError",
-    "NetworkError", "OptionError", "OptionTypeError", "Report", "SpatialError", "__version__", *_LAZY,
+    "NetworkError", "OptionError", "OptionTypeError", "SpatialError", "__version__", *_LAZY,
 ])
 
 

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import spatial
 
 ROOT = Path(spatial.__file__).parent
@@ -100,3 +102,33 @@ def test_every_public_name_still_imports_from_spatial():
         assert getattr(spatial, name) is not None
     assert not [m for m in _modules() if m.count(".") == 1 and not m.split(".")[1] in PACKAGES + ["__main__"]], \
         "a flat module is back at the top of spatial/"
+
+
+#: Packages that ``import spatial`` and ``spatial --help`` must not load: each costs 0.1-1 s of
+#: start-up (geopandas with pandas and numpy about 0.5 s CPU, osmnx 1 s), paid by every command.
+HEAVY = ("geopandas", "pandas", "numpy", "shapely", "pyproj", "pyogrio", "scipy", "folium", "branca", "jinja2",
+         "osmnx", "networkx", "sklearn", "matplotlib", "rasterio", "pymetis", "openpyxl", "selenium", "dask")
+
+
+def _loaded_after(code: str) -> list[str]:
+    """The HEAVY packages in ``sys.modules`` of a fresh interpreter once ``code`` has run."""
+    probe = (f"import sys\n{code}\n"
+             f"print(' '.join(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))), file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                          cwd=ROOT.parent)
+    return done.stderr.splitlines()[-1].split() if done.stderr.strip() else []
+
+
+def test_import_spatial_loads_no_heavy_package():
+    assert _loaded_after("import spatial; spatial.SpatialError, spatial.__version__") == []
+
+
+def test_a_public_name_loads_its_packages_on_first_use():
+    assert "geopandas" in _loaded_after("import spatial; spatial.Report")
+
+
+@pytest.mark.parametrize("command", [[], ["demo"], ["grids"], ["merge"], ["coverage"], ["map"], ["screenshot"],
+                                     ["site"], ["run"], ["editor"]], ids=lambda c: " ".join(c) or "spatial")
+def test_help_loads_no_heavy_package(command):
+    code = f"from spatial.cli import main\nassert main({[*command, '--help']!r}) == 0"
+    assert _loaded_after(code) == []

@@ -68,6 +68,17 @@ class Report:
     Nothing is dropped silently: whatever a function does not carry into its
     result is listed here, and the report is written next to the results. Each row may carry the
     Chinese of its problem and action (``zh=``), which Chinese outputs show instead of the English.
+
+    Examples
+    --------
+    >>> import spatial
+    >>> report = spatial.Report()
+    >>> report.add("units", "U7", "households missing", "counted as 0 households", zh=("缺少住户数", "按 0 户计"))
+    >>> report.add("stations", "S2", "outside every community", "kept")
+    >>> len(report)
+    2
+    >>> report.to_frame("zh")[["row_id", "problem", "action"]].values.tolist()
+    [['U7', '缺少住户数', '按 0 户计'], ['S2', 'outside every community', 'kept']]
     """
 
     rows: list[dict] = field(default_factory=list)

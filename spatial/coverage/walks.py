@@ -34,6 +34,9 @@ from spatial.core.checks import (
     warn_replaced,
 )
 from spatial.core.errors import GeometryError, SpatialError
+# the metadata of a coverage's demand layer lives in spatial.coverage._metadata (spatial map reads
+# it without loading the walking network); every caller may import it from here
+from spatial.coverage._metadata import OSM_KEY, SPEED_KEY, coverage_metadata, read_coverage_metadata  # noqa: F401
 from spatial.coverage._shift import shift_hint
 from spatial.coverage._stationcheck import check_station_snaps
 from spatial.coverage.bands import (
@@ -518,39 +521,6 @@ def coverage_summary(
     if not has_pop:
         cols.remove("population")
     return out[cols]
-
-
-#: Keys of the metadata a coverage's ``demand`` layer carries in a GeoPackage (``spatial coverage``
-#: and ``spatial run`` write them, ``spatial map`` reads them): the walking speed in km/h, and
-#: whether the network is OpenStreetMap data ("yes"/"no"), which a map then credits.
-SPEED_KEY, OSM_KEY = "speed_kmh", "network_from_osm"
-
-
-def coverage_metadata(speed_kmh: float, from_osm: bool) -> dict[str, str]:
-    """The metadata of a coverage's ``demand`` layer: its walking speed and the network's source.
-
-    Examples
-    --------
-    >>> coverage_metadata(3.0, True)
-    {'speed_kmh': '3', 'network_from_osm': 'yes'}
-    >>> read_coverage_metadata(coverage_metadata(3.0, True))
-    (3.0, True)
-    """
-    return {SPEED_KEY: f"{float(speed_kmh):g}", OSM_KEY: "yes" if from_osm else "no"}
-
-
-def read_coverage_metadata(metadata) -> tuple[float | None, bool | None]:
-    """``(speed_kmh, from_osm)`` from a ``demand`` layer's metadata (:func:`coverage_metadata`);
-    None for what it does not say (a file of another tool, or of an older version)."""
-    metadata = metadata or {}
-    try:
-        speed = float(metadata[SPEED_KEY])
-    except (KeyError, TypeError, ValueError):
-        speed = None
-    if speed is not None and not (np.isfinite(speed) and speed > 0):
-        speed = None
-    osm = {"yes": True, "no": False}.get(str(metadata.get(OSM_KEY, "")).strip().lower())
-    return speed, osm
 
 
 #: What a coverage run does with a unit it marks with a reason, and with such a station (English,

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 from scipy import sparse
-from scipy.spatial import cKDTree
 
 from spatial.core._threads import halves, thread_map
 
@@ -218,6 +217,8 @@ def _near_roads(xy: np.ndarray, roads: np.ndarray, buffer_m: float) -> np.ndarra
     ``buffer_m`` of a road lies within ``hypot(buffer_m, buffer_m / 4)`` of a vertex; the test
     errs by at most 3% of ``buffer_m`` and needs no shapely point objects (fast on 10^5 points).
     """
+    from scipy.spatial import cKDTree  # only with roads: the editor and --evaluate without them skip its load
+
     verts = shapely.get_coordinates(shapely.segmentize(np.asarray(roads, dtype=object), max(buffer_m / 2, 0.01)))
     if len(verts) == 0 or len(xy) == 0:
         return np.zeros(len(xy), dtype=bool)

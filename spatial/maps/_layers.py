@@ -1,4 +1,4 @@
-"""The folium elements the maps are made of: the compact vector layer, boxes, search, layout.
+"""The folium elements the maps are made of: the offline map, the compact vector layer, boxes, search, layout.
 
 The vector layer is written here rather than using ``folium.GeoJson`` because folium serialises
 GeoJSON with spaces and a style per feature, and builds popups as HTML strings per feature; this
@@ -15,17 +15,35 @@ import html
 from functools import lru_cache
 
 import folium
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from folium import plugins
 from folium.template import Template
 
+from spatial.maps._offline import ASSETS, LEAFLET_CSS, LEAFLET_JS, inline_assets
 from spatial.maps._style import script_safe, text, to_js
+
+
+class OfflineMap(folium.Map):
+    """A ``folium.Map`` that loads only Leaflet (no jQuery, Bootstrap or icon fonts) and shows
+    inline in Jupyter with its assets inlined, so it works offline there too."""
+
+    default_js = [("leaflet", LEAFLET_JS)]
+    default_css = [("leaflet_css", LEAFLET_CSS)]
+
+    def _repr_html_(self, **kwargs) -> str:
+        if self._parent is None:
+            Figure().add_child(self)
+        page = inline_assets(self.get_root().render(**kwargs))
+        return (
+            '<div style="width:100%;"><div style="position:relative;width:100%;height:0;'
+            'padding-bottom:60%;"><iframe srcdoc="' + html.escape(page) + '" style="position:'
+            'absolute;width:100%;height:100%;left:0;top:0;border:none !important;" '
+            "allowfullscreen></iframe></div></div>"
+        )
 
 
 @lru_cache(maxsize=1)
 def _page_assets() -> tuple[str, str]:
-    from spatial.maps._offline import ASSETS
-
     folder = ASSETS / "spatial"
     css = (folder / "map.css").read_text(encoding="utf-8").replace("</style", "<\\/style")
     js = (folder / "map.js").read_text(encoding="utf-8").replace("</script", "<\\/script")

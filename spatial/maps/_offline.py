@@ -7,19 +7,19 @@ each ``<script src=URL>`` / ``<link href=URL>`` that folium writes for the same 
 stylesheets reference into ``data:`` URIs, and drops folium's default jQuery / Bootstrap /
 Font Awesome links, which these maps do not use. Anything else that would still be fetched from
 the web is refused with an error naming it, so a map never silently needs the internet.
+
+folium is imported only to read its default links (:func:`droppable`): the grid editor inlines
+Leaflet from here without loading folium. The folium map that loads only Leaflet,
+``OfflineMap``, is in :mod:`spatial.maps._layers`.
 """
 
 from __future__ import annotations
 
 import base64
-import html as _html
 import logging
 import re
 from functools import lru_cache
 from importlib.resources import files
-
-import folium
-from branca.element import Figure
 
 from spatial.core.errors import SpatialError
 
@@ -55,13 +55,15 @@ ASSET_FILES: dict[str, str] = {
 LEAFLET_JS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"
 LEAFLET_CSS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"
 
-#: folium's default links (jQuery, Bootstrap, icon fonts, awesome-markers) that the maps do not
-#: need. Maps made by :mod:`spatial.maps.interactive` never load them; maps passed in may.
-DROPPABLE: frozenset[str] = frozenset(
-    url
-    for _, url in [*folium.Map.default_js, *folium.Map.default_css]
-    if url not in ASSET_FILES
-)
+
+@lru_cache(maxsize=1)
+def droppable() -> frozenset[str]:
+    """folium's default links (jQuery, Bootstrap, icon fonts, awesome-markers) that the maps do
+    not need. Maps made by :mod:`spatial.maps.interactive` never load them; maps passed in may."""
+    import folium
+
+    return frozenset(url for _, url in [*folium.Map.default_js, *folium.Map.default_css] if url not in ASSET_FILES)
+
 
 # Literal text in a vendored script that would read as an external reference in the saved page
 # (an <a href="https://..."> inside a JS string). Rewritten to the equivalent escaped string.
@@ -160,7 +162,7 @@ def inline_assets(html: str) -> str:
         url = match.group("url")
         if url in ASSET_FILES:
             return inline(url)
-        if url in DROPPABLE:
+        if url in droppable():
             dropped.append(url)
             return ""
         return match.group(0)
@@ -187,22 +189,3 @@ def inline_assets(html: str) -> str:
 def remote_references(html: str) -> list[str]:
     """Snippets of ``html`` that would load a script, stylesheet, image or font from the web."""
     return [html[max(0, m.start() - 20) : m.end() + 60] for m in REMOTE_RE.finditer(html)]
-
-
-class OfflineMap(folium.Map):
-    """A ``folium.Map`` that loads only Leaflet (no jQuery, Bootstrap or icon fonts) and shows
-    inline in Jupyter with its assets inlined, so it works offline there too."""
-
-    default_js = [("leaflet", LEAFLET_JS)]
-    default_css = [("leaflet_css", LEAFLET_CSS)]
-
-    def _repr_html_(self, **kwargs) -> str:
-        if self._parent is None:
-            Figure().add_child(self)
-        page = inline_assets(self.get_root().render(**kwargs))
-        return (
-            '<div style="width:100%;"><div style="position:relative;width:100%;height:0;'
-            'padding-bottom:60%;"><iframe srcdoc="' + _html.escape(page) + '" style="position:'
-            'absolute;width:100%;height:100%;left:0;top:0;border:none !important;" '
-            "allowfullscreen></iframe></div></div>"
-        )

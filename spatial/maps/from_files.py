@@ -131,7 +131,7 @@ def _coverage_source(path, demand: pd.DataFrame, options: dict) -> dict:
     OpenStreetMap data, the credit ODbL asks for (as ``spatial run``'s maps give it)."""
     import pyogrio
 
-    from spatial.coverage.walks import read_coverage_metadata
+    from spatial.coverage._metadata import read_coverage_metadata
     from spatial.maps._style import OSM_ATTRIBUTION
 
     layer = "demand" if "demand" in {str(r[0]) for r in pyogrio.list_layers(path)} else "coverage_demand"

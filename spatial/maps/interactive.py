@@ -35,8 +35,8 @@ from spatial.maps import _style as st
 from spatial.maps import _draw as draw
 from spatial.maps._data import GRID_FIELDS, community_coverage, coverage_table, head_props, jsonable, popup_props
 from spatial.maps._draw import GAP_LABELS  # noqa: F401  (public constant, kept here)
-from spatial.maps._layers import Attribution, BoxControl, Layout, ScaleBar, VectorLayer
-from spatial.maps._offline import OfflineMap, inline_assets
+from spatial.maps._layers import Attribution, BoxControl, Layout, OfflineMap, ScaleBar, VectorLayer
+from spatial.maps._offline import inline_assets
 
 logger = logging.getLogger(__name__)
 
