@@ -265,3 +265,27 @@ def test_a_plan_of_one_unit_a_grid_is_scored_as_units():
     got, want = scored.grids.set_index("grid_id"), drawn.grids.set_index("grid_id")
     for col in ("polsby_popper", "road_share"):
         assert got[col].to_numpy() == pytest.approx(want.loc[got.index, col].to_numpy(), abs=1e-6), col
+
+
+def test_a_tower_given_as_one_point_does_not_leave_its_neighbours_in_groups_of_one():
+    # One grid of a 120-household tower (one point: it is never split) and 15 homes of one
+    # household each in a row to its east: the grid's ceil(135 / 10) = 14 groups were all forced
+    # on the points there were, so the tower was one group and the 15 homes 13 groups of one or
+    # two households, 13 联户长 for 15 homes. Now the tower is a group of its own and the 15 homes
+    # ceil(15 / 10) = 2 groups of 8 and 7 neighbours.
+    units = gpd.GeoDataFrame({"unit_id": ["u1"], "grid_id": ["G1"]}, geometry=[shapely.box(0, 0, 200, 20)], crs=UTM)
+    points = gpd.GeoDataFrame({"hh": [120] + [1] * 15},
+                              geometry=[shapely.Point(5, 10)] + [shapely.Point(20 + 10 * i, 10) for i in range(15)],
+                              crs=UTM)
+    res = ten_household_groups(points, units, households_col="hh")
+    assert sorted(res.groups["households"].tolist()) == [7, 8, 120]
+    assert res.groups["households"].sum() == 135
+    homes = res.households.iloc[1:]
+    assert res.households["group_id"].iloc[0] not in set(homes["group_id"])  # the tower alone
+    # the 8 and the 7 are each a run of neighbours along the row
+    for _, part in homes.groupby("group_id"):
+        xs = sorted(part.geometry.x)
+        assert xs[-1] - xs[0] == 10 * (len(xs) - 1)
+    # a tower of 19 households and 2 homes: the tower and one group of the two homes, not 19, 1, 1
+    points = points.iloc[:3].assign(hh=[19, 1, 1])
+    assert sorted(ten_household_groups(points, units, households_col="hh").groups["households"]) == [2, 19]
