@@ -289,3 +289,30 @@ def test_a_tower_given_as_one_point_does_not_leave_its_neighbours_in_groups_of_o
     # a tower of 19 households and 2 homes: the tower and one group of the two homes, not 19, 1, 1
     points = points.iloc[:3].assign(hh=[19, 1, 1])
     assert sorted(ten_household_groups(points, units, households_col="hh").groups["households"]) == [2, 19]
+
+
+def test_grids_tiled_in_rows_with_slanting_edges_are_numbered_row_by_row():
+    # Three rows of four 100 m blocks whose inner corners are moved by up to 20 m (a tiling, as
+    # streets are never straight). Each grid's height counts its slanting edges (here up to 140 m),
+    # so bands that tall from the top point made the north and middle rows one band, numbered
+    # west to east across both: 1 3 5 7 north, 2 4 ... middle. Read row by row: 1-4 north, 5-8
+    # middle, 9-12 south.
+    from spatial.grids.codes import assign_grid_codes
+
+    corners = {(i, j): (100 * i, 100 * j) for i in range(5) for j in range(4)}
+    shift = {(1, 2): (-20, 20), (2, 2): (20, -20), (3, 2): (-20, 20), (1, 1): (20, 20), (2, 1): (-20, -20),
+             (3, 1): (20, 20)}
+    for k, (dx, dy) in shift.items():
+        corners[k] = (corners[k][0] + dx, corners[k][1] + dy)
+    cells, names = [], []
+    for row, j in enumerate((2, 1, 0)):  # north row first
+        for i in range(4):
+            cells.append(shapely.Polygon([corners[i, j], corners[i + 1, j], corners[i + 1, j + 1], corners[i, j + 1]]))
+            names.append(f"r{row + 1}c{i + 1}")
+    assert shapely.union_all(cells).area == pytest.approx(400 * 300)  # a tiling
+    grids = gpd.GeoDataFrame({"grid_id": names, "community_id": "C1"}, geometry=cells, crs=UTM)
+    communities = gpd.GeoDataFrame({"community_id": ["C1"], "code": ["440304001002"]},
+                                   geometry=[shapely.box(0, 0, 400, 300)], crs=UTM)
+    out = assign_grid_codes(grids, communities, layout="db11")
+    assert out["grid_seq"].tolist() == list(range(1, 13))
+    assert out["grid_code"].iloc[4] == "440304001002005"  # r2c1: the first of the middle row
