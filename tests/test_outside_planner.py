@@ -316,3 +316,19 @@ def test_grids_tiled_in_rows_with_slanting_edges_are_numbered_row_by_row():
     out = assign_grid_codes(grids, communities, layout="db11")
     assert out["grid_seq"].tolist() == list(range(1, 13))
     assert out["grid_code"].iloc[4] == "440304001002005"  # r2c1: the first of the middle row
+
+
+def test_groups_along_a_street_front_strip_are_runs_of_neighbours_not_strands_of_the_strip():
+    # A grid 1,000 m long and 50 m deep (shops with flats above, along one street), 100 homes in
+    # two rows 20 m apart, every 20 m. The Hilbert curve was laid over the grid's own extent,
+    # squeezing 1,000 m and 50 m onto the same square: its groups of 10 ran up to 480 m along the
+    # street (the other 8 of them 180 m: 2,640 m in all). Over a square, each group is a stretch of
+    # 80-100 m (880 m in all).
+    units = gpd.GeoDataFrame({"unit_id": ["u1"], "grid_id": ["G1"]}, geometry=[shapely.box(0, 0, 1000, 50)], crs=UTM)
+    xy = [(x, y) for x in range(10, 1000, 20) for y in (15, 35)]
+    points = gpd.GeoDataFrame(geometry=[shapely.Point(x, y) for x, y in xy], crs=UTM)
+    res = ten_household_groups(points, units)
+    assert sorted(res.groups["households"]) == [10] * 10
+    length = res.households.groupby("group_id").geometry.agg(lambda s: s.x.max() - s.x.min())
+    assert length.max() <= 160  # 5 stops of 20 m make 80 m; a curve's bend may take a few more
+    assert length.sum() <= 1200

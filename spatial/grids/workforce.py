@@ -1,7 +1,7 @@
 """Grid staffing (网格员, 楼栋长, 联户长) and 十联户 household groups under each grid.
 
 Staffing is arithmetic on the grid table. Household groups order a grid's household points along
-a Hilbert curve (``GeoSeries.hilbert_distance``, over that grid's own extent) and cut the
+a Hilbert curve (``GeoSeries.hilbert_distance``, over the square on that grid's extent) and cut the
 sequence into runs of about ``group_size`` households, so neighbours share a group and no group
 crosses a grid. No library forms fixed-size spatial groups inside given zones, hence the code.
 """
@@ -261,7 +261,7 @@ def ten_household_groups(
     for g in range(len(grid_ids)):
         sel = by_grid[starts[g] : starts[g + 1]]
         geoms = gpd.GeoSeries(pts.geometry.values[ok[sel]])
-        order = sel[geoms.hilbert_distance(total_bounds=geoms.total_bounds).to_numpy().argsort(kind="stable")]
+        order = sel[geoms.hilbert_distance(total_bounds=_square(geoms.total_bounds)).to_numpy().argsort(kind="stable")]
         local = _cut(w_all[order], group_size)
         label[order] = n_groups + local
         n_groups += int(local.max()) + 1
@@ -393,6 +393,15 @@ def _runs(weights: np.ndarray, group_size: int) -> np.ndarray:
         labels[run[i:]] += 1
         labels[run[-1] + 1 :] += 1
     return labels
+
+
+def _square(bounds: np.ndarray) -> tuple[float, float, float, float]:
+    """The square (side: the longer side of ``bounds``) with the same south-west corner: the
+    Hilbert curve scales each axis to its side, so over a long strip's own extent its runs
+    would be as long as the strip is long for every unit of width."""
+    minx, miny, maxx, maxy = (float(v) for v in bounds)
+    side = max(maxx - minx, maxy - miny)
+    return minx, miny, minx + side, miny + side
 
 
 def _locate(pts: gpd.GeoDataFrame, units: gpd.GeoDataFrame, max_snap_m: float) -> np.ndarray:
