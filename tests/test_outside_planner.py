@@ -5,6 +5,7 @@ answers known by hand."""
 from __future__ import annotations
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 import shapely
 
@@ -332,3 +333,32 @@ def test_groups_along_a_street_front_strip_are_runs_of_neighbours_not_strands_of
     length = res.households.groupby("group_id").geometry.agg(lambda s: s.x.max() - s.x.min())
     assert length.max() <= 160  # 5 stops of 20 m make 80 m; a curve's bend may take a few more
     assert length.sum() <= 1200
+
+
+def test_two_communities_given_one_code_are_refused_not_given_the_same_grid_codes():
+    # A typo copying community A's 12-digit code to B gave B's grids A's grid codes:
+    # ...00100201 and ...00100202 twice each, so the 综治 system would merge the grids of two
+    # communities. Now refused, naming the code and both communities; drawing grids does not stop:
+    # the grids of A and B get no code and the report says why.
+    from spatial.core.errors import ColumnError
+    from spatial.grids.codes import assign_grid_codes
+
+    units, communities = two_streets()
+    communities = communities.assign(code=["440304001002", "440304001002"])
+    grids = gpd.GeoDataFrame({"grid_id": ["A-01", "A-02", "B-01", "B-02"], "community_id": ["A", "A", "B", "B"]},
+                             geometry=[shapely.box(x, 0, x + 50, 100) for x in (0, 50, 100, 150)], crs=UTM)
+    with pytest.raises(ColumnError, match=r"one code to several communities.*440304001002: 'A', 'B'"):
+        assign_grid_codes(grids, communities)
+    res = partition_grids(units, communities)
+    assert "grid_code" not in res.grids  # as when every code is bad
+    assert res.report["problem"].str.contains("440304001002: 'A', 'B'").any()
+    # a third community with its own code keeps its grid's code
+    third = gpd.GeoDataFrame({"community_id": ["C"], "code": ["440304001004"]}, geometry=[shapely.box(200, 0, 300, 100)],
+                             crs=UTM)
+    res = partition_grids(units, gpd.GeoDataFrame(pd.concat([communities, third], ignore_index=True), crs=UTM))
+    coded = res.grids.set_index("grid_id")["grid_code"]
+    assert coded.notna().tolist() == (res.grids["community_id"] == "C").tolist()
+    assert coded["C-01"] == "00000044030400100400"
+    # with B's own code, every grid has its own
+    res = partition_grids(units, communities.assign(code=["440304001002", "440304001003"]))
+    assert res.grids["grid_code"].is_unique and res.grids["grid_code"].notna().all()

@@ -121,8 +121,8 @@ def assign_grid_codes(
     Raises
     ------
     ColumnError
-        A column is missing, a community code is not 12 digits, or a grid's community is not in
-        ``communities``.
+        A column is missing, a community code is not 12 digits or is another community's too,
+        or a grid's community is not in ``communities``.
     InfeasibleError
         A community has more grids than the layout's sequence digits can number.
 
@@ -305,4 +305,13 @@ def _community_codes(communities: pd.DataFrame, id_col: str, code_col: str) -> p
             zh=f"社区图层的 '{code_col}' 列每行都须为12位统计用区划代码；不符的行（社区：代码）：{rows[:300]}",
         )
     require_unique(communities, id_col, "communities")
+    shared = text.duplicated(keep=False).to_numpy()
+    if shared.any():  # their grids would get the same codes
+        groups = pd.Series(communities[id_col].to_numpy()[shared]).groupby(text.to_numpy()[shared], sort=False)
+        pairs = "; ".join(f"{code}: {', '.join(map(repr, ids))}" for code, ids in groups)
+        raise ColumnError(
+            f"'communities' column '{code_col}' gives one code to several communities, whose grids would get "
+            f"the same grid codes ({pairs[:300]}); give each community its own 12-digit code",
+            zh=f"社区图层的 '{code_col}' 列有多个社区同一代码，其网格编码将重复（{pairs[:300]}）；请为每个社区填写各自的12位代码",
+        )
     return pd.Series(text.to_numpy(), index=communities[id_col].to_numpy())
