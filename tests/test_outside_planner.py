@@ -5,6 +5,7 @@ answers known by hand."""
 from __future__ import annotations
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 import shapely
 
@@ -265,3 +266,99 @@ def test_a_plan_of_one_unit_a_grid_is_scored_as_units():
     got, want = scored.grids.set_index("grid_id"), drawn.grids.set_index("grid_id")
     for col in ("polsby_popper", "road_share"):
         assert got[col].to_numpy() == pytest.approx(want.loc[got.index, col].to_numpy(), abs=1e-6), col
+
+
+def test_a_tower_given_as_one_point_does_not_leave_its_neighbours_in_groups_of_one():
+    # One grid of a 120-household tower (one point: it is never split) and 15 homes of one
+    # household each in a row to its east: the grid's ceil(135 / 10) = 14 groups were all forced
+    # on the points there were, so the tower was one group and the 15 homes 13 groups of one or
+    # two households, 13 联户长 for 15 homes. Now the tower is a group of its own and the 15 homes
+    # ceil(15 / 10) = 2 groups of 8 and 7 neighbours.
+    units = gpd.GeoDataFrame({"unit_id": ["u1"], "grid_id": ["G1"]}, geometry=[shapely.box(0, 0, 200, 20)], crs=UTM)
+    points = gpd.GeoDataFrame({"hh": [120] + [1] * 15},
+                              geometry=[shapely.Point(5, 10)] + [shapely.Point(20 + 10 * i, 10) for i in range(15)],
+                              crs=UTM)
+    res = ten_household_groups(points, units, households_col="hh")
+    assert sorted(res.groups["households"].tolist()) == [7, 8, 120]
+    assert res.groups["households"].sum() == 135
+    homes = res.households.iloc[1:]
+    assert res.households["group_id"].iloc[0] not in set(homes["group_id"])  # the tower alone
+    # the 8 and the 7 are each a run of neighbours along the row
+    for _, part in homes.groupby("group_id"):
+        xs = sorted(part.geometry.x)
+        assert xs[-1] - xs[0] == 10 * (len(xs) - 1)
+    # a tower of 19 households and 2 homes: the tower and one group of the two homes, not 19, 1, 1
+    points = points.iloc[:3].assign(hh=[19, 1, 1])
+    assert sorted(ten_household_groups(points, units, households_col="hh").groups["households"]) == [2, 19]
+
+
+def test_grids_tiled_in_rows_with_slanting_edges_are_numbered_row_by_row():
+    # Three rows of four 100 m blocks whose inner corners are moved by up to 20 m (a tiling, as
+    # streets are never straight). Each grid's height counts its slanting edges (here up to 140 m),
+    # so bands that tall from the top point made the north and middle rows one band, numbered
+    # west to east across both: 1 3 5 7 north, 2 4 ... middle. Read row by row: 1-4 north, 5-8
+    # middle, 9-12 south.
+    from spatial.grids.codes import assign_grid_codes
+
+    corners = {(i, j): (100 * i, 100 * j) for i in range(5) for j in range(4)}
+    shift = {(1, 2): (-20, 20), (2, 2): (20, -20), (3, 2): (-20, 20), (1, 1): (20, 20), (2, 1): (-20, -20),
+             (3, 1): (20, 20)}
+    for k, (dx, dy) in shift.items():
+        corners[k] = (corners[k][0] + dx, corners[k][1] + dy)
+    cells, names = [], []
+    for row, j in enumerate((2, 1, 0)):  # north row first
+        for i in range(4):
+            cells.append(shapely.Polygon([corners[i, j], corners[i + 1, j], corners[i + 1, j + 1], corners[i, j + 1]]))
+            names.append(f"r{row + 1}c{i + 1}")
+    assert shapely.union_all(cells).area == pytest.approx(400 * 300)  # a tiling
+    grids = gpd.GeoDataFrame({"grid_id": names, "community_id": "C1"}, geometry=cells, crs=UTM)
+    communities = gpd.GeoDataFrame({"community_id": ["C1"], "code": ["440304001002"]},
+                                   geometry=[shapely.box(0, 0, 400, 300)], crs=UTM)
+    out = assign_grid_codes(grids, communities, layout="db11")
+    assert out["grid_seq"].tolist() == list(range(1, 13))
+    assert out["grid_code"].iloc[4] == "440304001002005"  # r2c1: the first of the middle row
+
+
+def test_groups_along_a_street_front_strip_are_runs_of_neighbours_not_strands_of_the_strip():
+    # A grid 1,000 m long and 50 m deep (shops with flats above, along one street), 100 homes in
+    # two rows 20 m apart, every 20 m. The Hilbert curve was laid over the grid's own extent,
+    # squeezing 1,000 m and 50 m onto the same square: its groups of 10 ran up to 480 m along the
+    # street (the other 8 of them 180 m: 2,640 m in all). Over a square, each group is a stretch of
+    # 80-100 m (880 m in all).
+    units = gpd.GeoDataFrame({"unit_id": ["u1"], "grid_id": ["G1"]}, geometry=[shapely.box(0, 0, 1000, 50)], crs=UTM)
+    xy = [(x, y) for x in range(10, 1000, 20) for y in (15, 35)]
+    points = gpd.GeoDataFrame(geometry=[shapely.Point(x, y) for x, y in xy], crs=UTM)
+    res = ten_household_groups(points, units)
+    assert sorted(res.groups["households"]) == [10] * 10
+    length = res.households.groupby("group_id").geometry.agg(lambda s: s.x.max() - s.x.min())
+    assert length.max() <= 160  # 5 stops of 20 m make 80 m; a curve's bend may take a few more
+    assert length.sum() <= 1200
+
+
+def test_two_communities_given_one_code_are_refused_not_given_the_same_grid_codes():
+    # A typo copying community A's 12-digit code to B gave B's grids A's grid codes:
+    # ...00100201 and ...00100202 twice each, so the 综治 system would merge the grids of two
+    # communities. Now refused, naming the code and both communities; drawing grids does not stop:
+    # the grids of A and B get no code and the report says why.
+    from spatial.core.errors import ColumnError
+    from spatial.grids.codes import assign_grid_codes
+
+    units, communities = two_streets()
+    communities = communities.assign(code=["440304001002", "440304001002"])
+    grids = gpd.GeoDataFrame({"grid_id": ["A-01", "A-02", "B-01", "B-02"], "community_id": ["A", "A", "B", "B"]},
+                             geometry=[shapely.box(x, 0, x + 50, 100) for x in (0, 50, 100, 150)], crs=UTM)
+    with pytest.raises(ColumnError, match=r"one code to several communities.*440304001002: 'A', 'B'"):
+        assign_grid_codes(grids, communities)
+    res = partition_grids(units, communities)
+    assert "grid_code" not in res.grids  # as when every code is bad
+    assert res.report["problem"].str.contains("440304001002: 'A', 'B'").any()
+    # a third community with its own code keeps its grid's code
+    third = gpd.GeoDataFrame({"community_id": ["C"], "code": ["440304001004"]}, geometry=[shapely.box(200, 0, 300, 100)],
+                             crs=UTM)
+    res = partition_grids(units, gpd.GeoDataFrame(pd.concat([communities, third], ignore_index=True), crs=UTM))
+    coded = res.grids.set_index("grid_id")["grid_code"]
+    assert coded.notna().tolist() == (res.grids["community_id"] == "C").tolist()
+    assert coded["C-01"] == "00000044030400100400"
+    # with B's own code, every grid has its own
+    res = partition_grids(units, communities.assign(code=["440304001002", "440304001003"]))
+    assert res.grids["grid_code"].is_unique and res.grids["grid_code"].notna().all()

@@ -5,9 +5,9 @@ province 2, city 2, county 2, town/street 3, village/community 3) and the grid's
 inside its community. Grids are numbered west to east, north to south:
 
 1. take each grid's representative point (a point inside the polygon) in a metric CRS;
-2. cut the community's grids into horizontal bands, from the northernmost representative point
-   down, each band as tall as the median height (north-south extent) of the community's grids;
-3. number band by band from north to south, and inside a band from west to east (by easting;
+2. take the rows from the north: a row is the grids whose points are within half the median
+   height (north-south extent) of the community's grids below the northernmost point left;
+3. number row by row from north to south, and inside a row from west to east (by easting;
    ties by ``grid_id``).
 
 See ``docs/grid-codes.md`` for the layouts with worked examples. Written here because no
@@ -121,8 +121,8 @@ def assign_grid_codes(
     Raises
     ------
     ColumnError
-        A column is missing, a community code is not 12 digits, or a grid's community is not in
-        ``communities``.
+        A column is missing, a community code is not 12 digits or is another community's too,
+        or a grid's community is not in ``communities``.
     InfeasibleError
         A community has more grids than the layout's sequence digits can number.
 
@@ -197,8 +197,8 @@ def grid_sequence(
     A grid named ``<community_id>-NN`` keeps NN (the engine names new grids so, in this order;
     after a redraw a grid keeps its name and so its code, which other systems key on). The other
     grids (new ones of a redraw, grids named otherwise) take the next numbers after the largest,
-    north to south in bands as tall as the community's median grid height, west to east inside a
-    band, ties by grid id (see the module docstring). With ``limit`` (the largest number a code
+    north to south in rows (the grids within half the community's median grid height below the
+    northernmost point left), west to east inside a row, ties by grid id (see the module docstring). With ``limit`` (the largest number a code
     layout holds: 99 for ``cjt349``) no grid gets a number past it while the community has at
     most ``limit`` grids: a name past it is not kept, and new grids take the lowest free numbers
     when those after the largest would pass it.
@@ -229,8 +229,9 @@ def geographic_sequence(x: np.ndarray, y: np.ndarray, height: np.ndarray, ids: n
                         prefix: str | None = None, limit: int | None = None) -> np.ndarray:
     """Numbers 1..n of one community's grids (representative points ``x``, ``y`` and north-south
     extents ``height``, metres): with ``prefix``, ids ``<prefix>NN`` keep NN (each NN once, and
-    with ``limit`` only an NN up to it); the others take the numbers after the largest, in bands
-    from the north as tall as the median height, west to east inside a band, ties by id. Where
+    with ``limit`` only an NN up to it); the others take the numbers after the largest, in rows
+    from the north (the points within half the median height below the northernmost left), west
+    to east inside a row, ties by id. Where
     the numbers after the largest would pass ``limit`` (a plan whose grids are named up to
     ``-99``), they take the lowest numbers no grid keeps instead, so every number fits the code."""
     ids = np.asarray(ids, dtype=object).astype(str)
@@ -242,15 +243,27 @@ def geographic_sequence(x: np.ndarray, y: np.ndarray, height: np.ndarray, ids: n
         out[:] = [k if k > 0 and counts[k] == 1 and (limit is None or k <= limit) else 0 for k in kept]
     rest = np.flatnonzero(out == 0)
     if len(rest):
-        h = float(np.median(height)) or 1.0
-        band = np.floor((np.max(y) - y[rest]) / h).astype(int)
-        order = rest[np.lexsort((ids[rest], x[rest], band))]
+        order = _reading_order(x[rest], y[rest], float(np.median(height)) or 1.0, ids[rest], rest)
         after = out.max() + np.arange(1, len(order) + 1)
         if limit is not None and len(after) and after[-1] > limit:
             free = np.setdiff1d(np.arange(1, len(ids) + 1 + out.max()), out)
             after = free[:len(order)]
         out[order] = after
     return out
+
+
+def _reading_order(x: np.ndarray, y: np.ndarray, h: float, ids: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """``at`` in reading order: rows peeled from the north, each the grids whose points are within
+    half the band height ``h`` below the northernmost point left, west to east in a row (ties by
+    id)."""
+    left = np.arange(len(at))
+    out = []
+    while len(left):
+        top = float(y[left].max())
+        row = left[y[left] >= top - h / 2]
+        out.extend(row[np.lexsort((ids[row], x[row]))])
+        left = left[y[left] < top - h / 2]
+    return at[np.asarray(out, dtype=np.int64)]
 
 
 def _layout(layout: str) -> tuple[int, int, str]:
@@ -292,4 +305,13 @@ def _community_codes(communities: pd.DataFrame, id_col: str, code_col: str) -> p
             zh=f"社区图层的 '{code_col}' 列每行都须为12位统计用区划代码；不符的行（社区：代码）：{rows[:300]}",
         )
     require_unique(communities, id_col, "communities")
+    shared = text.duplicated(keep=False).to_numpy()
+    if shared.any():  # their grids would get the same codes
+        groups = pd.Series(communities[id_col].to_numpy()[shared]).groupby(text.to_numpy()[shared], sort=False)
+        pairs = "; ".join(f"{code}: {', '.join(map(repr, ids))}" for code, ids in groups)
+        raise ColumnError(
+            f"'communities' column '{code_col}' gives one code to several communities, whose grids would get "
+            f"the same grid codes ({pairs[:300]}); give each community its own 12-digit code",
+            zh=f"社区图层的 '{code_col}' 列有多个社区同一代码，其网格编码将重复（{pairs[:300]}）；请为每个社区填写各自的12位代码",
+        )
     return pd.Series(text.to_numpy(), index=communities[id_col].to_numpy())

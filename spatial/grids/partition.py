@@ -532,7 +532,7 @@ def _codes_and_staff(grids, communities, community_id_col, code_layout, report):
         assign_grid_codes = None
     code_col = next((c for c in CODE_COLUMNS if c in communities.columns), None)
     if assign_grid_codes is not None and code_layout and code_col is not None:
-        from spatial.grids.codes import _layout, valid_division_codes
+        from spatial.grids.codes import _division_text, _layout, valid_division_codes
 
         # the grid table names the community 'community_id' whatever the communities call it (社区编号)
         communities = gpd.GeoDataFrame({"community_id": communities[community_id_col].to_numpy(),
@@ -543,6 +543,8 @@ def _codes_and_staff(grids, communities, community_id_col, code_layout, report):
             grids = assign_grid_codes(grids, communities, layout=code_layout, community_id_col=community_id_col)
         except ValueError as exc:
             ok = valid_division_codes(communities["code"]).to_numpy()
+            ok = ok & ~_division_text(communities["code"]).where(ok).dropna().duplicated(keep=False).reindex(
+                communities.index, fill_value=False).to_numpy()  # communities sharing a code: neither coded
             # a community with more grids than the layout numbers gets none either (its code is
             # right: merge grids or take a layout of 3 grid digits), the others keep theirs
             limit = 10 ** _layout(code_layout)[1] - 1

@@ -1,7 +1,7 @@
 """Grid staffing (网格员, 楼栋长, 联户长) and 十联户 household groups under each grid.
 
 Staffing is arithmetic on the grid table. Household groups order a grid's household points along
-a Hilbert curve (``GeoSeries.hilbert_distance``, over that grid's own extent) and cut the
+a Hilbert curve (``GeoSeries.hilbert_distance``, over the square on that grid's extent) and cut the
 sequence into runs of about ``group_size`` households, so neighbours share a group and no group
 crosses a grid. No library forms fixed-size spatial groups inside given zones, hence the code.
 """
@@ -39,7 +39,9 @@ def household_leads(households: np.ndarray | float, per_lead: float = 10) -> np.
 
     The one rule behind both :func:`staffing`'s ``household_leads`` and the number of groups
     :func:`ten_household_groups` forms in a grid, so that each group has its one 联户长 and no
-    联户长 looks after more than ``per_lead`` households on average.
+    联户长 looks after more than ``per_lead`` households on average. (A point of more than
+    ``per_lead`` households, a tower given as one point, is one group of its own there, the
+    other households ceil(rest / per_lead) groups: fewer groups than 联户长 counted here.)
 
     Parameters
     ----------
@@ -92,7 +94,8 @@ def staffing(
         ``grids`` with its index and columns, plus ``full_time_workers``, ``part_time_workers``,
         ``building_leads`` = ceil(buildings / ratio) and ``household_leads`` =
         ceil(households / ratio) (:func:`household_leads`, the number of 十联户 groups
-        :func:`ten_household_groups` forms in the grid), all integers.
+        :func:`ten_household_groups` forms in the grid unless a point carries more than
+        ``ratio`` households), all integers.
 
     Examples
     --------
@@ -181,7 +184,10 @@ def ten_household_groups(
         Households per group (per 联户长); a grid with H households gets ceil(H / size)
         groups (:func:`household_leads`, the ``household_leads`` of :func:`staffing`) of
         near-equal household counts: fewer only when fewer of its points carry households, as a
-        point is never split; one group of no households where the grid has none.
+        point is never split; one group of no households where the grid has none. A point of
+        more than ``size`` households (a tower given as one point) is a group of its own and
+        the grid's other households form ceil(rest / size) groups (a 120-household tower and 15
+        homes: 120, 8 and 7; not the tower and 13 groups of one or two homes).
     households_col : str, optional
         Column of households per point; ``None`` means one household per point.
     max_snap_m : float
@@ -255,7 +261,7 @@ def ten_household_groups(
     for g in range(len(grid_ids)):
         sel = by_grid[starts[g] : starts[g + 1]]
         geoms = gpd.GeoSeries(pts.geometry.values[ok[sel]])
-        order = sel[geoms.hilbert_distance(total_bounds=geoms.total_bounds).to_numpy().argsort(kind="stable")]
+        order = sel[geoms.hilbert_distance(total_bounds=_square(geoms.total_bounds)).to_numpy().argsort(kind="stable")]
         local = _cut(w_all[order], group_size)
         label[order] = n_groups + local
         n_groups += int(local.max()) + 1
@@ -342,34 +348,60 @@ def check_points(points: gpd.GeoDataFrame, name: str, id_col: str | None = None)
 
 
 def _cut(weights: np.ndarray, group_size: int) -> np.ndarray:
-    """Cut an ordered run of weights into k = ceil(total/size) near-equal groups (at most one a
-    point with weight; one group when the total is 0)."""
-    total = float(weights.sum())
-    k = min(int(household_leads(total, group_size)), int((weights > 0).sum()))
-    if total <= 0:
+    """Cut an ordered run of weights into groups numbered along it: a point of more than
+    ``group_size`` households (a tower: never split) alone, the others (at most ``group_size``
+    each) in k = ceil(their total/size) near-equal runs (no more than such points; one group when
+    the total is 0); a point of no households joins its neighbour's."""
+    weights = np.asarray(weights, dtype=float)
+    if float(weights.sum()) <= 0:
         return np.zeros(len(weights), dtype=int)
-    middle = np.cumsum(weights) - weights / 2.0
-    labels = np.minimum(np.floor(middle * k / total).astype(int), k - 1)
+    has = weights > 0
+    heavy = weights > group_size
+    light = np.flatnonzero(has & ~heavy)
+    group = np.full(len(weights), -1, dtype=np.int64)
+    group[heavy] = np.flatnonzero(heavy)  # each its own group, keyed by its position
+    if len(light):
+        runs = _runs(weights[light], group_size)
+        # each run keyed by the position of its first point (no heavy point's position is one)
+        first = pd.Series(light).groupby(runs).transform("min").to_numpy()
+        group[light] = first
     # a point with no households joins the group of the nearest point before it that has some
     # (after it, at the start of the run), so no group is of empty points only
-    has = weights > 0
     at = np.maximum.accumulate(np.where(has, np.arange(len(weights)), -1))
     at = np.where(at >= 0, at, np.argmax(has))
-    labels = np.unique(labels[at], return_inverse=True)[1]  # labels 0..m-1 with no gaps
-    # a heavy point can swallow a whole group's share: split the largest splittable runs until
-    # there are k groups, one 联户长 each
+    return np.unique(group[at], return_inverse=True)[1]  # labels 0..m-1 along the run
+
+
+def _runs(weights: np.ndarray, group_size: int) -> np.ndarray:
+    """Cut an ordered run of positive weights of at most ``group_size`` each into
+    k = min(ceil(total/size), points) near-equal runs, labelled 0..k-1 along it."""
+    total = float(weights.sum())
+    k = min(int(household_leads(total, group_size)), len(weights))
+    middle = np.cumsum(weights) - weights / 2.0
+    labels = np.minimum(np.floor(middle * k / total).astype(int), k - 1)
+    labels = np.unique(labels, return_inverse=True)[1]  # labels 0..m-1 with no gaps
+    # a point near a whole group's share can swallow one: split the largest splittable runs
+    # until there are k groups, one 联户长 each
     for _ in range(k - int(labels.max()) - 1):
         sums = np.bincount(labels, weights=weights)
-        can = np.bincount(labels, weights=has.astype(float)) >= 2
+        can = np.bincount(labels) >= 2
         g = int(np.argmax(np.where(can, sums, -1.0)))
         run = np.flatnonzero(labels == g)
         left = np.cumsum(weights[run])
-        # cut before a point with households, nearest the run's middle
-        starts = [i for i in range(1, len(run)) if has[run[i]] and left[i - 1] > 0]
-        i = min(starts, key=lambda j: abs(2 * left[j - 1] - sums[g]))
+        # cut nearest the run's middle
+        i = min(range(1, len(run)), key=lambda j: abs(2 * left[j - 1] - sums[g]))
         labels[run[i:]] += 1
         labels[run[-1] + 1 :] += 1
     return labels
+
+
+def _square(bounds: np.ndarray) -> tuple[float, float, float, float]:
+    """The square (side: the longer side of ``bounds``) with the same south-west corner: the
+    Hilbert curve scales each axis to its side, so over a long strip's own extent its runs
+    would be as long as the strip is long for every unit of width."""
+    minx, miny, maxx, maxy = (float(v) for v in bounds)
+    side = max(maxx - minx, maxy - miny)
+    return minx, miny, minx + side, miny + side
 
 
 def _locate(pts: gpd.GeoDataFrame, units: gpd.GeoDataFrame, max_snap_m: float) -> np.ndarray:
