@@ -346,3 +346,77 @@ def test_on_a_desktop_a_short_credit_line_stays_one_line_clear_of_the_panels(bro
         return {height: a.height, line: line, apart: !d || a.top >= d.bottom || a.right <= d.left || a.left >= d.right};""")
     assert seen["height"] < 1.8 * seen["line"], seen
     assert seen["apart"], seen
+
+
+# ----------------------------------------------------------------- old in-app browsers, offline
+def _acorn() -> str | None:
+    """The folder of an ``acorn`` JavaScript parser that ``node`` can load: already installed
+    (``NODE_PATH``, npm's global folder) or installed once by npm into a cache folder; None if not."""
+    import os
+    import shutil
+    import subprocess
+    import tempfile
+
+    if not shutil.which("node"):
+        return None
+    cache = Path(tempfile.gettempdir()) / "spatial-tests-acorn"
+    roots = [p for p in os.environ.get("NODE_PATH", "").split(os.pathsep) if p] + [str(cache / "node_modules")]
+    if shutil.which("npm"):
+        glob = subprocess.run(["npm", "root", "-g"], capture_output=True, text=True, timeout=60, check=False)
+        roots.append(glob.stdout.strip())
+    for root in roots:
+        if (Path(root) / "acorn" / "package.json").exists():
+            return root
+    if shutil.which("npm") and subprocess.run(
+            ["npm", "install", "--prefix", str(cache), "--no-audit", "--no-fund", "acorn@8"],
+            capture_output=True, timeout=300, check=False).returncode == 0:
+        return str(cache / "node_modules")
+    return None
+
+
+#: Parse each inline script of the pages named on the command line at ECMAScript 2017 (what
+#: WeChat's X5 kernel, Chromium 57, and iOS 11 Safari read); print one line per script it rejects.
+ES2017 = r"""
+var fs = require('fs'), acorn = require('acorn');
+process.argv.slice(1).forEach(function (f) {
+  var html = fs.readFileSync(f, 'utf8'), re = /<script([^>]*)>([\s\S]*?)<\/script>/gi, m;
+  while ((m = re.exec(html))) {
+    if (/type=/i.test(m[1]) && !/text\/javascript/i.test(m[1])) continue;
+    try { acorn.parse(m[2], {ecmaVersion: 2017, sourceType: 'script'}); }
+    catch (e) {
+      var line = m[2].split('\n')[e.loc.line - 1];
+      console.log(f.split('/').pop() + ': ' + e.message + ' at ' + line.slice(Math.max(0, e.loc.column - 40), e.loc.column + 20).trim());
+    }
+  }
+});
+"""
+
+
+def test_every_script_of_the_maps_and_the_editor_reads_as_es2017_for_wechats_browser(tmp_path):
+    # WeChat opens a forwarded map in its X5/XWeb kernel (Chromium 57 on many phones still) and
+    # an iPhone in iOS 11/12 Safari: folium wrote the map's options as an object spread
+    # (`L.map(id, {center: .., ...{"zoom": 14}})`, ES2018), a SyntaxError there, so the whole
+    # map script stopped and the page was blank. Every script now parses at ES2017.
+    import os
+    import subprocess
+
+    from spatial.maps.editor import save_grid_editor
+    from spatial.maps.interactive import grid_map, overview_map
+
+    root = _acorn()
+    if root is None:
+        pytest.skip("needs node and the 'acorn' npm package (npm install -g acorn)")
+    cells = [box(X0 + i * 100, Y0, X0 + (i + 1) * 100, Y0 + 100) for i in range(4)]
+    units = gpd.GeoDataFrame({"unit_id": ["U1", "U2", "U3", "U4"], "grid_id": ["G1", "G1", "G2", "G2"],
+                              "households": [150, 200, 250, 300]}, geometry=cells, crs=UTM)
+    grids = units.dissolve("grid_id", aggfunc="sum", as_index=False)
+    demand = gpd.GeoDataFrame({"unit_id": ["U1", "U2"], "households": [30, 70], "band": ["5min", "beyond"]},
+                              geometry=[Point(X0 + 50, Y0 + 50), Point(X0 + 350, Y0 + 50)], crs=UTM)
+    stations = gpd.GeoDataFrame({"station_id": ["S1"], "name": ["香蜜站"]}, geometry=[Point(X0, Y0)], crs=UTM)
+    pages = [save_map(grid_map(grids), tmp_path / "网格划分.html"),
+             save_map(coverage_map(demand, stations), tmp_path / "coverage.html"),
+             save_map(overview_map(grids=grids, demand=demand, stations=stations), tmp_path / "overview.html"),
+             save_grid_editor(units, tmp_path / "grid_editor.html")]
+    out = subprocess.run(["node", "-e", ES2017, *map(str, pages)], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "NODE_PATH": root}, check=True)
+    assert out.stdout == "", out.stdout
