@@ -420,3 +420,20 @@ def test_every_script_of_the_maps_and_the_editor_reads_as_es2017_for_wechats_bro
     out = subprocess.run(["node", "-e", ES2017, *map(str, pages)], capture_output=True, text=True, timeout=120,
                          env={**os.environ, "NODE_PATH": root}, check=True)
     assert out.stdout == "", out.stdout
+
+
+@pytest.mark.parametrize("lang, html_lang, title", [("zh", "zh-CN", "网格划分"), ("en", "en", "Management grids")])
+def test_a_saved_map_says_its_language_charset_title_and_phone_viewport_at_its_head(tmp_path, lang, html_lang, title):
+    # Opened from WeChat's download folder as a file:// page, with no server to say the language:
+    # the maps wrote a bare <html> (the editor says lang="zh-CN"), so an Android phone set to
+    # English or Japanese drew the names in its Japanese Han glyphs and read them aloud as such.
+    from spatial.maps.interactive import grid_map
+
+    grids = gpd.GeoDataFrame({"grid_id": ["G1"], "households": [400]}, geometry=[box(X0, Y0, X0 + 100, Y0 + 100)],
+                             crs=UTM)
+    page = save_map(grid_map(grids, lang=lang), tmp_path / f"{title}.html").read_bytes()
+    head = page[:1024].decode("utf-8", errors="ignore")  # where a browser looks for the charset
+    assert re.search(r"<html lang=\"([^\"]+)\">", head).group(1) == html_lang
+    assert re.search(r"charset=utf-8", head, re.IGNORECASE)
+    assert f"<title>{title}</title>" in head
+    assert re.search(r'<meta name="viewport" content="width=device-width,', page.decode("utf-8"))

@@ -190,6 +190,32 @@ def remote_references(html: str) -> list[str]:
     return [html[max(0, m.start() - 20) : m.end() + 60] for m in REMOTE_RE.finditer(html)]
 
 
+#: branca's page, with the page's language (a Chinese font for Han text, not a Japanese one, on
+#: an Android phone set to another language; a screen reader reads it in Chinese).
+PAGE_TEMPLATE = Template(
+    "<!DOCTYPE html>\n"
+    "<html{% if this.lang %} lang=\"{{ this.lang }}\"{% endif %}>\n"
+    "<head>\n"
+    "{% if this.title %}<title>{{this.title}}</title>{% endif %}"
+    "    {{this.header.render(**kwargs)}}\n"
+    "</head>\n"
+    "<body>\n"
+    "    {{this.html.render(**kwargs)}}\n"
+    "</body>\n"
+    "<script>\n"
+    "    {{this.script.render(**kwargs)}}\n"
+    "</script>\n"
+    "</html>\n"
+)
+
+
+def set_page_lang(m: folium.Map, lang: str) -> None:
+    """Write ``m``'s page as ``<html lang="zh-CN">`` (``lang`` ``"zh"``) or ``lang="en"``."""
+    page = m.get_root()
+    page._template = PAGE_TEMPLATE
+    page.lang = "zh-CN" if lang == "zh" else "en"
+
+
 class OfflineMap(folium.Map):
     """A ``folium.Map`` that loads only Leaflet (no jQuery, Bootstrap or icon fonts) and shows
     inline in Jupyter with its assets inlined, so it works offline there too."""
