@@ -437,3 +437,34 @@ def test_a_saved_map_says_its_language_charset_title_and_phone_viewport_at_its_h
     assert re.search(r"charset=utf-8", head, re.IGNORECASE)
     assert f"<title>{title}</title>" in head
     assert re.search(r'<meta name="viewport" content="width=device-width,', page.decode("utf-8"))
+
+
+@pytest.mark.browser
+def test_offline_a_map_asked_for_basemap_tiles_says_they_are_missing_and_draws_the_rest(browser, tmp_path):
+    # `spatial map --tiles osm` opened on an intranet: every tile request failed and the page
+    # showed the layers on bare grey with no word of why; now it says the basemap did not load.
+    from selenium.webdriver.common.by import By
+
+    grids = gpd.GeoDataFrame({"grid_id": ["G1", "G2"], "households": [400, 420]},
+                             geometry=[box(X0, Y0, X0 + 300, Y0 + 300), box(X0 + 300, Y0, X0 + 600, Y0 + 300)], crs=UTM)
+    from spatial.maps.interactive import grid_map
+
+    for tiles, said in (("osm", "底图未能加载"), (None, None)):
+        path = save_map(grid_map(grids, tiles=tiles), tmp_path / f"grids_{tiles}.html")
+        _open(browser, path, 390, 844)
+        for _ in range(40 if tiles else 1):
+            if browser.execute_script("return document.querySelector('.folium-map').getAttribute('data-sp-tiles')"):
+                break
+            time.sleep(0.05)
+        notes = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".sp-tiles-missing") if e.is_displayed()]
+        assert [n[:6] for n in notes] == ([said] if said else [])
+        drawn = browser.execute_script("""
+            var m = window[document.querySelector('.folium-map').id], n = 0;
+            m._spLayers.forEach(function (r) { r.layer.eachLayer(function () { n++; }); }); return n;""")
+        assert drawn == 2  # both grids
+        if said:
+            clear = browser.execute_script("""
+                var n = document.querySelector('.sp-tiles-missing').getBoundingClientRect(),
+                    s = document.querySelector('.leaflet-control-scale').getBoundingClientRect();
+                return n.bottom <= s.top && n.right <= innerWidth;""")
+            assert clear

@@ -207,7 +207,7 @@ class Layout(MacroElement):
         super().__init__()
         self._name = "Layout"
         self.options_js = to_js({"title": text(lang, "dock"), "close": text(lang, "close"),
-                                 "bounds": bounds})
+                                 "tiles_missing": text(lang, "tiles_missing"), "bounds": bounds})
 
     def render(self, **kwargs):
         add_page_assets(self.get_root())

@@ -246,6 +246,29 @@ function spPadding(map) {
   return [[padLeft, phone ? 56 : 10], [padRight, 34]];
 }
 
+// Basemap tiles asked for but unreachable (an intranet, no signal): say so in the map, once,
+// rather than leave the official looking at grey with no word of what is missing.
+function spTilesMissing(map, text) {
+  var failed = 0, loaded = 0, shown = false;
+  map.eachLayer(function (l) {
+    if (!(l instanceof L.TileLayer)) { return; }
+    l.on("tileload", function () { loaded++; });
+    l.on("tileerror", function () {
+      failed++;
+      if (shown || loaded) { return; }
+      shown = true;
+      var note = L.control({position: "bottomleft"});
+      note.onAdd = function () {
+        var div = L.DomUtil.create("div", "sp-tiles-missing");
+        div.textContent = text;
+        return div;
+      };
+      note.addTo(map);
+      map.getContainer().setAttribute("data-sp-tiles", "missing");
+    });
+  });
+}
+
 function spLayout(map, o) {
   var c = map.getContainer();
   var dock = c.querySelector(".sp-dock");
@@ -270,6 +293,7 @@ function spLayout(map, o) {
     c.querySelectorAll(".leaflet-control-container " + sel).forEach(function (el) { dock.appendChild(el); });
   });
   spClicks(map);
+  spTilesMissing(map, o.tiles_missing);
   var tidy = function () { window.requestAnimationFrame(function () { spDeclutter(map); }); };
   map.on("zoomend moveend overlayadd overlayremove resize", tidy);
   if (o.bounds) {
