@@ -497,3 +497,48 @@ def test_a_map_writes_outlines_as_integer_steps_and_they_decode_to_the_same_poin
         b = np.round(shapely.get_coordinates(shapely.geometry.shape(w["geometry"])), 6)
         assert np.array_equal(a, b)
     assert len(text) / (len(ring) + 3 + 10 + 2 + 1) < 12  # bytes a vertex, 23 as GeoJSON
+
+
+#: The spaces between the dock's boxes and between the editor's buttons, in px, as drawn.
+SPACES = """
+function apart(els, across) { var out = [];
+  for (var i = 1; i < els.length; i++) { var a = els[i - 1].getBoundingClientRect(), b = els[i].getBoundingClientRect();
+    if (!across || Math.abs(a.top - b.top) < 1) { out.push(Math.round(across ? b.left - a.right : b.top - a.bottom)); } }
+  return out; }
+var dock = document.querySelector('.sp-dock'), row = document.querySelector('.sp-row');
+if (dock) { return apart(Array.from(dock.children).filter(function (e) { return e.offsetParent !== null; }), false); }
+return apart(Array.from(row.children), true);"""
+
+
+def _as_an_old_engine(path: Path) -> Path:
+    """The page as an engine with no gap in flexbox and no inset reads it (WeChat's X5, iOS 12)."""
+    page = path.read_text(encoding="utf-8")
+    page = re.sub(r"(\.sp-(?:dock|row) \{[^}]*?)gap: \d+px;", r"\1", page).replace("@supports not (inset: 0)",
+                                                                                   "@supports (display: block)")
+    old = path.with_name("old-" + path.name)
+    old.write_text(page, encoding="utf-8")
+    return old
+
+
+@pytest.mark.browser
+def test_in_an_engine_without_flex_gap_the_dock_boxes_and_editor_buttons_keep_their_spacing(browser, tmp_path):
+    # The dock's boxes (layers, legend, table) and the editor's rows of buttons were spaced only
+    # by `gap` in flexbox, which WeChat's X5 kernel (Chromium 57-83) and iOS Safari before 14.5
+    # do not know: there the boxes ran into each other and the buttons touched (0 px apart).
+    from spatial.maps.editor import save_grid_editor
+
+    cells = [box(X0 + i * 100, Y0, X0 + (i + 1) * 100, Y0 + 100) for i in range(4)]
+    units = gpd.GeoDataFrame({"unit_id": ["U1", "U2", "U3", "U4"], "grid_id": ["G1", "G1", "G2", "G2"],
+                              "households": [150, 200, 250, 300]}, geometry=cells, crs=UTM)
+    demand = gpd.GeoDataFrame({"households": [30, 70, 50, 20], "band": ["5min", "beyond", "10min", "15min"]},
+                              geometry=[c.centroid for c in cells], crs=UTM)
+    stations = gpd.GeoDataFrame({"station_id": ["S1"], "name": ["香蜜站"]}, geometry=[Point(X0, Y0)], crs=UTM)
+    page = save_map(coverage_map(demand, stations), tmp_path / "coverage.html")
+    editor = save_grid_editor(units, tmp_path / "grid_editor.html")
+    for path, wanted in ((page, 8), (editor, 6)):
+        seen = []
+        for shown in (path, _as_an_old_engine(path)):
+            _open(browser, shown, 1400, 900)
+            seen.append(browser.execute_script(SPACES))
+        assert len(seen[0]) >= 2 and set(seen[0]) == {wanted}, seen
+        assert seen[1] == seen[0]
