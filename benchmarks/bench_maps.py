@@ -3,6 +3,12 @@
 Run ``.venv/bin/python -m benchmarks.bench_maps`` (5,000 and 50,000 buildings; target: the
 50,000-building map under 25 MB) or ``--quick`` (5,000 only, under a minute). With Chromium
 installed (``--browser``) it also times loading the saved page offline in headless Chromium.
+
+``--town`` writes the four pages an official is forwarded (grids, coverage, overview, grid
+editor) for a 10,000-unit town (``benchmarks._towns.uneven_town``, 250 grids) and checks each
+against ``TOWN_TARGET_MB``, the size that WeChat passes on and a phone parses in seconds; with
+``--browser`` it also times the first paint of each at 390x844 with the CPU slowed 4x (a
+mid-range phone), offline, against ``TOWN_TARGET_PAINT_S``.
 Footprints are synthetic chamfered rectangles (9 vertices each, 8-25 m) around Futian, with the
 demand columns of docs/layers.md; the walking network is the real one in data/futian_walk.graphml.
 """
@@ -24,6 +30,11 @@ from spatial.maps.interactive import coverage_map, save_map
 
 REPO = Path(__file__).resolve().parents[1]
 TARGET_MB = {5_000: 5.0, 50_000: 25.0}
+#: 10,000-unit town: MB of each page (measured 0.42 / 1.10 / 1.20 / 2.55 MB; 0.55 / 1.97 / 2.20 /
+#: 2.55 MB before lines and polygons were written as integer steps) and seconds to first paint
+#: at 4x CPU (measured 3-7 s on a shared 2-core machine).
+TOWN_TARGET_MB = {"grids": 1.0, "coverage": 2.0, "overview": 2.0, "grid_editor": 3.5}
+TOWN_TARGET_PAINT_S = 10.0
 
 
 def _layers(n: int, edges: gpd.GeoDataFrame, rng: np.random.Generator) -> dict:
@@ -62,11 +73,82 @@ def _browser_seconds(path: Path) -> float | None:
     return time.perf_counter() - t
 
 
+def _first_paint_s(paths: list[Path]) -> list[float | None]:
+    """Seconds to first paint of each page in headless Chromium, 390x844, CPU 4x slower, offline."""
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        return [None] * len(paths)
+    if not Path("/usr/bin/chromedriver").exists():
+        return [None] * len(paths)
+    options = webdriver.ChromeOptions()
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=390,844",
+                "--host-resolver-rules=MAP * ~NOTFOUND"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    out: list[float | None] = []
+    try:
+        driver.execute_cdp_cmd("Emulation.setCPUThrottlingRate", {"rate": 4})
+        for path in paths:
+            driver.get(path.resolve().as_uri())
+            paint = None
+            for _ in range(50):  # the paint entry may come a moment after the load event
+                paint = driver.execute_script(
+                    "var p = performance.getEntriesByName('first-contentful-paint')[0]; return p ? p.startTime : null")
+                if paint is not None:
+                    break
+                time.sleep(0.1)
+            out.append(None if paint is None else paint / 1000)
+    finally:
+        driver.quit()
+    return out
+
+
+def town(browser: bool) -> None:
+    """The four pages of a 10,000-unit town: size (and first paint) against their targets."""
+    from benchmarks._towns import uneven_town
+    from spatial import partition_grids
+    from spatial.maps.editor import save_grid_editor
+    from spatial.maps.interactive import grid_map, overview_map
+
+    units, communities, _ = uneven_town(10_000, 250)
+    result = partition_grids(units, communities)
+    grids = result.grids
+    rng = np.random.default_rng(0)
+    demand = gpd.GeoDataFrame({"unit_id": units["unit_id"], "households": units["households"],
+                               "band": rng.choice(["5min", "10min", "15min", "beyond"], len(units))},
+                              geometry=units.geometry, crs=units.crs)
+    x0, y0, x1, y1 = units.total_bounds
+    stations = gpd.GeoDataFrame({"station_id": [f"S{i:02d}" for i in range(20)],
+                                 "name": [f"党群服务站{i}" for i in range(20)]},
+                                geometry=[Point(p) for p in rng.uniform([x0, y0], [x1, y1], (20, 2))], crs=units.crs)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        paths = {"grids": save_map(grid_map(grids), out / "grids.html"),
+                 "coverage": save_map(coverage_map(demand, stations), out / "coverage.html"),
+                 "overview": save_map(overview_map(grids, demand, stations), out / "overview.html"),
+                 "grid_editor": save_grid_editor(result.units, out / "grid_editor.html", communities)}
+        paints = _first_paint_s(list(paths.values())) if browser else [None] * len(paths)
+        print(f"{'page':>12} {'MB':>6} {'target':>6} {'ok':>3} {'paint s':>8} {'target':>6}")
+        for (name, path), paint in zip(paths.items(), paints):
+            mb = path.stat().st_size / 1e6
+            shown = "-" if paint is None else f"{paint:.1f}"
+            ok = mb < TOWN_TARGET_MB[name] and (paint is None or paint < TOWN_TARGET_PAINT_S)
+            print(f"{name:>12} {mb:6.2f} {TOWN_TARGET_MB[name]:6.1f} {'yes' if ok else 'NO':>3} {shown:>8} "
+                  f"{TOWN_TARGET_PAINT_S:6.0f}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="5,000 buildings only (under a minute)")
     parser.add_argument("--browser", action="store_true", help="also time an offline load in Chromium")
+    parser.add_argument("--town", action="store_true",
+                        help="the four pages of a 10,000-unit town against their size (and paint) targets")
     args = parser.parse_args(argv)
+    if args.town:
+        town(args.browser)
+        return
     sizes = [5_000] if args.quick else [5_000, 50_000]
     graph = ox.load_graphml(REPO / "data" / "futian_walk.graphml")
     edges = ox.graph_to_gdfs(graph, nodes=False)[["geometry"]].reset_index(drop=True)

@@ -8,8 +8,10 @@ import time
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from shapely.geometry import Point, box
 
 from test_maps_browser import browser  # noqa: F401  (one headless Chromium, as the map tests open it)
@@ -346,3 +348,197 @@ def test_on_a_desktop_a_short_credit_line_stays_one_line_clear_of_the_panels(bro
         return {height: a.height, line: line, apart: !d || a.top >= d.bottom || a.right <= d.left || a.left >= d.right};""")
     assert seen["height"] < 1.8 * seen["line"], seen
     assert seen["apart"], seen
+
+
+# ----------------------------------------------------------------- old in-app browsers, offline
+def _acorn() -> str | None:
+    """The folder of an ``acorn`` JavaScript parser that ``node`` can load: already installed
+    (``NODE_PATH``, npm's global folder) or installed once by npm into a cache folder; None if not."""
+    import os
+    import shutil
+    import subprocess
+    import tempfile
+
+    if not shutil.which("node"):
+        return None
+    cache = Path(tempfile.gettempdir()) / "spatial-tests-acorn"
+    roots = [p for p in os.environ.get("NODE_PATH", "").split(os.pathsep) if p] + [str(cache / "node_modules")]
+    if shutil.which("npm"):
+        glob = subprocess.run(["npm", "root", "-g"], capture_output=True, text=True, timeout=60, check=False)
+        roots.append(glob.stdout.strip())
+    for root in roots:
+        if (Path(root) / "acorn" / "package.json").exists():
+            return root
+    if shutil.which("npm") and subprocess.run(
+            ["npm", "install", "--prefix", str(cache), "--no-audit", "--no-fund", "acorn@8"],
+            capture_output=True, timeout=300, check=False).returncode == 0:
+        return str(cache / "node_modules")
+    return None
+
+
+#: Parse each inline script of the pages named on the command line at ECMAScript 2017 (what
+#: WeChat's X5 kernel, Chromium 57, and iOS 11 Safari read); print one line per script it rejects.
+ES2017 = r"""
+var fs = require('fs'), acorn = require('acorn');
+process.argv.slice(1).forEach(function (f) {
+  var html = fs.readFileSync(f, 'utf8'), re = /<script([^>]*)>([\s\S]*?)<\/script>/gi, m;
+  while ((m = re.exec(html))) {
+    if (/type=/i.test(m[1]) && !/text\/javascript/i.test(m[1])) continue;
+    try { acorn.parse(m[2], {ecmaVersion: 2017, sourceType: 'script'}); }
+    catch (e) {
+      var line = m[2].split('\n')[e.loc.line - 1];
+      console.log(f.split('/').pop() + ': ' + e.message + ' at ' + line.slice(Math.max(0, e.loc.column - 40), e.loc.column + 20).trim());
+    }
+  }
+});
+"""
+
+
+def test_every_script_of_the_maps_and_the_editor_reads_as_es2017_for_wechats_browser(tmp_path):
+    # WeChat opens a forwarded map in its X5/XWeb kernel (Chromium 57 on many phones still) and
+    # an iPhone in iOS 11/12 Safari: folium wrote the map's options as an object spread
+    # (`L.map(id, {center: .., ...{"zoom": 14}})`, ES2018), a SyntaxError there, so the whole
+    # map script stopped and the page was blank. Every script now parses at ES2017.
+    import os
+    import subprocess
+
+    from spatial.maps.editor import save_grid_editor
+    from spatial.maps.interactive import grid_map, overview_map
+
+    root = _acorn()
+    if root is None:
+        pytest.skip("needs node and the 'acorn' npm package (npm install -g acorn)")
+    cells = [box(X0 + i * 100, Y0, X0 + (i + 1) * 100, Y0 + 100) for i in range(4)]
+    units = gpd.GeoDataFrame({"unit_id": ["U1", "U2", "U3", "U4"], "grid_id": ["G1", "G1", "G2", "G2"],
+                              "households": [150, 200, 250, 300]}, geometry=cells, crs=UTM)
+    grids = units.dissolve("grid_id", aggfunc="sum", as_index=False)
+    demand = gpd.GeoDataFrame({"unit_id": ["U1", "U2"], "households": [30, 70], "band": ["5min", "beyond"]},
+                              geometry=[Point(X0 + 50, Y0 + 50), Point(X0 + 350, Y0 + 50)], crs=UTM)
+    stations = gpd.GeoDataFrame({"station_id": ["S1"], "name": ["香蜜站"]}, geometry=[Point(X0, Y0)], crs=UTM)
+    pages = [save_map(grid_map(grids), tmp_path / "网格划分.html"),
+             save_map(coverage_map(demand, stations), tmp_path / "coverage.html"),
+             save_map(overview_map(grids=grids, demand=demand, stations=stations), tmp_path / "overview.html"),
+             save_grid_editor(units, tmp_path / "grid_editor.html")]
+    out = subprocess.run(["node", "-e", ES2017, *map(str, pages)], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "NODE_PATH": root}, check=True)
+    assert out.stdout == "", out.stdout
+
+
+@pytest.mark.parametrize("lang, html_lang, title", [("zh", "zh-CN", "网格划分"), ("en", "en", "Management grids")])
+def test_a_saved_map_says_its_language_charset_title_and_phone_viewport_at_its_head(tmp_path, lang, html_lang, title):
+    # Opened from WeChat's download folder as a file:// page, with no server to say the language:
+    # the maps wrote a bare <html> (the editor says lang="zh-CN"), so an Android phone set to
+    # English or Japanese drew the names in its Japanese Han glyphs and read them aloud as such.
+    from spatial.maps.interactive import grid_map
+
+    grids = gpd.GeoDataFrame({"grid_id": ["G1"], "households": [400]}, geometry=[box(X0, Y0, X0 + 100, Y0 + 100)],
+                             crs=UTM)
+    page = save_map(grid_map(grids, lang=lang), tmp_path / f"{title}.html").read_bytes()
+    head = page[:1024].decode("utf-8", errors="ignore")  # where a browser looks for the charset
+    assert re.search(r"<html lang=\"([^\"]+)\">", head).group(1) == html_lang
+    assert re.search(r"charset=utf-8", head, re.IGNORECASE)
+    assert f"<title>{title}</title>" in head
+    assert re.search(r'<meta name="viewport" content="width=device-width,', page.decode("utf-8"))
+
+
+@pytest.mark.browser
+def test_offline_a_map_asked_for_basemap_tiles_says_they_are_missing_and_draws_the_rest(browser, tmp_path):
+    # `spatial map --tiles osm` opened on an intranet: every tile request failed and the page
+    # showed the layers on bare grey with no word of why; now it says the basemap did not load.
+    from selenium.webdriver.common.by import By
+
+    grids = gpd.GeoDataFrame({"grid_id": ["G1", "G2"], "households": [400, 420]},
+                             geometry=[box(X0, Y0, X0 + 300, Y0 + 300), box(X0 + 300, Y0, X0 + 600, Y0 + 300)], crs=UTM)
+    from spatial.maps.interactive import grid_map
+
+    for tiles, said in (("osm", "底图未能加载"), (None, None)):
+        path = save_map(grid_map(grids, tiles=tiles), tmp_path / f"grids_{tiles}.html")
+        _open(browser, path, 390, 844)
+        for _ in range(40 if tiles else 1):
+            if browser.execute_script("return document.querySelector('.folium-map').getAttribute('data-sp-tiles')"):
+                break
+            time.sleep(0.05)
+        notes = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".sp-tiles-missing") if e.is_displayed()]
+        assert [n[:6] for n in notes] == ([said] if said else [])
+        drawn = browser.execute_script("""
+            var m = window[document.querySelector('.folium-map').id], n = 0;
+            m._spLayers.forEach(function (r) { r.layer.eachLayer(function () { n++; }); }); return n;""")
+        assert drawn == 2  # both grids
+        if said:
+            clear = browser.execute_script("""
+                var n = document.querySelector('.sp-tiles-missing').getBoundingClientRect(),
+                    s = document.querySelector('.leaflet-control-scale').getBoundingClientRect();
+                return n.bottom <= s.top && n.right <= innerWidth;""")
+            assert clear
+
+
+def test_a_map_writes_outlines_as_integer_steps_and_they_decode_to_the_same_points():
+    # The maps wrote each vertex as '[114.000812,22.549975],' (23 bytes): the demo's overview was
+    # 1.91 MB and coverage 1.68 MB to send through WeChat and parse on a phone. Lines and
+    # polygons are now runs of integer steps of 1e-6 degree (overview 1.03 MB, coverage 0.93 MB)
+    # that decode to the very coordinates the page drew before (a hole, a multipart and a line).
+    import json
+
+    from shapely.geometry import LineString, MultiPolygon, Polygon
+
+    from spatial.maps._data import decode, layer_json
+
+    ring = [(X0 + 300 * np.cos(a), Y0 + 300 * np.sin(a)) for a in np.linspace(0, 2 * np.pi, 1000)[:-1]]
+    holed = Polygon(ring, [[(X0 - 50, Y0 - 50), (X0 + 50, Y0 - 50), (X0 + 50, Y0 + 50)]])
+    shapes = [holed, MultiPolygon([box(X0 + 400, Y0, X0 + 500, Y0 + 100), box(X0 + 600, Y0, X0 + 700, Y0 + 90)]),
+              LineString([(X0, Y0), (X0 + 1000.04, Y0 + 3)]), Point(X0, Y0)]
+    gdf = gpd.GeoDataFrame({"unit_id": ["A", "B", "C", "D"]}, geometry=shapes, crs=UTM)
+    text, n, _ = layer_json(gdf, "units", {"unit_id": list(gdf["unit_id"])}, None, gcj02=False, report=None)
+    want = json.loads(gdf.to_crs(4326).to_json(drop_id=True))  # GeoJSON as geopandas writes it
+    got = decode(text)
+    assert n == 4 and [f["geometry"]["type"] for f in got] == [f["geometry"]["type"] for f in want["features"]]
+    for f, w in zip(got, want["features"]):
+        a = np.array(shapely.get_coordinates(shapely.geometry.shape(f["geometry"])))
+        b = np.round(shapely.get_coordinates(shapely.geometry.shape(w["geometry"])), 6)
+        assert np.array_equal(a, b)
+    assert len(text) / (len(ring) + 3 + 10 + 2 + 1) < 12  # bytes a vertex, 23 as GeoJSON
+
+
+#: The spaces between the dock's boxes and between the editor's buttons, in px, as drawn.
+SPACES = """
+function apart(els, across) { var out = [];
+  for (var i = 1; i < els.length; i++) { var a = els[i - 1].getBoundingClientRect(), b = els[i].getBoundingClientRect();
+    if (!across || Math.abs(a.top - b.top) < 1) { out.push(Math.round(across ? b.left - a.right : b.top - a.bottom)); } }
+  return out; }
+var dock = document.querySelector('.sp-dock'), row = document.querySelector('.sp-row');
+if (dock) { return apart(Array.from(dock.children).filter(function (e) { return e.offsetParent !== null; }), false); }
+return apart(Array.from(row.children), true);"""
+
+
+def _as_an_old_engine(path: Path) -> Path:
+    """The page as an engine with no gap in flexbox and no inset reads it (WeChat's X5, iOS 12)."""
+    page = path.read_text(encoding="utf-8")
+    page = re.sub(r"(\.sp-(?:dock|row) \{[^}]*?)gap: \d+px;", r"\1", page).replace("@supports not (inset: 0)",
+                                                                                   "@supports (display: block)")
+    old = path.with_name("old-" + path.name)
+    old.write_text(page, encoding="utf-8")
+    return old
+
+
+@pytest.mark.browser
+def test_in_an_engine_without_flex_gap_the_dock_boxes_and_editor_buttons_keep_their_spacing(browser, tmp_path):
+    # The dock's boxes (layers, legend, table) and the editor's rows of buttons were spaced only
+    # by `gap` in flexbox, which WeChat's X5 kernel (Chromium 57-83) and iOS Safari before 14.5
+    # do not know: there the boxes ran into each other and the buttons touched (0 px apart).
+    from spatial.maps.editor import save_grid_editor
+
+    cells = [box(X0 + i * 100, Y0, X0 + (i + 1) * 100, Y0 + 100) for i in range(4)]
+    units = gpd.GeoDataFrame({"unit_id": ["U1", "U2", "U3", "U4"], "grid_id": ["G1", "G1", "G2", "G2"],
+                              "households": [150, 200, 250, 300]}, geometry=cells, crs=UTM)
+    demand = gpd.GeoDataFrame({"households": [30, 70, 50, 20], "band": ["5min", "beyond", "10min", "15min"]},
+                              geometry=[c.centroid for c in cells], crs=UTM)
+    stations = gpd.GeoDataFrame({"station_id": ["S1"], "name": ["香蜜站"]}, geometry=[Point(X0, Y0)], crs=UTM)
+    page = save_map(coverage_map(demand, stations), tmp_path / "coverage.html")
+    editor = save_grid_editor(units, tmp_path / "grid_editor.html")
+    for path, wanted in ((page, 8), (editor, 6)):
+        seen = []
+        for shown in (path, _as_an_old_engine(path)):
+            _open(browser, shown, 1400, 900)
+            seen.append(browser.execute_script(SPACES))
+        assert len(seen[0]) >= 2 and set(seen[0]) == {wanted}, seen
+        assert seen[1] == seen[0]

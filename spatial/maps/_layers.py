@@ -30,6 +30,51 @@ class OfflineMap(folium.Map):
     default_js = [("leaflet", LEAFLET_JS)]
     default_css = [("leaflet_css", LEAFLET_CSS)]
 
+    # folium's own template, but the map's options are merged with ``L.extend`` where folium
+    # writes an object spread (``{center: .., ...{"zoom": 14}}``, ES2018): WeChat's X5 kernel
+    # (Chromium 57) and other old in-app browsers stop at that SyntaxError and show no map.
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+            <meta name="viewport" content="width=device-width,
+                initial-scale=1.0, maximum-scale=1.0, user-scalable=no" />
+            <style>
+                #{{ this.get_name() }} {
+                    position: {{this.position}};
+                    width: {{this.width[0]}}{{this.width[1]}};
+                    height: {{this.height[0]}}{{this.height[1]}};
+                    left: {{this.left[0]}}{{this.left[1]}};
+                    top: {{this.top[0]}}{{this.top[1]}};
+                }
+                .leaflet-container { font-size: {{this.font_size}}; }
+            </style>
+            <style>html, body { width: 100%; height: 100%; margin: 0; padding: 0; }</style>
+            <script>
+                L_NO_TOUCH = {{ this.global_switches.no_touch |tojson}};
+                L_DISABLE_3D = {{ this.global_switches.disable_3d|tojson }};
+            </script>
+        {% endmacro %}
+
+        {% macro html(this, kwargs) %}
+            <div class="folium-map" id={{ this.get_name()|tojson }} ></div>
+        {% endmacro %}
+
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.map(
+                {{ this.get_name()|tojson }},
+                L.extend({center: {{ this.location|tojson }}, crs: L.CRS.{{ this.crs }}},
+                         {{ this.options|tojavascript }})
+            );
+            {%- if this.control_scale %}
+            L.control.scale().addTo({{ this.get_name() }});
+            {%- endif %}
+            {%- if this.zoom_control_position %}
+            L.control.zoom( { position: {{ this.zoom_control|tojson }} } ).addTo({{ this.get_name() }});
+            {%- endif %}
+        {% endmacro %}
+        """
+    )
+
     def _repr_html_(self, **kwargs) -> str:
         if self._parent is None:
             Figure().add_child(self)
@@ -40,6 +85,32 @@ class OfflineMap(folium.Map):
             'absolute;width:100%;height:100%;left:0;top:0;border:none !important;" '
             "allowfullscreen></iframe></div></div>"
         )
+
+
+#: branca's page, with the page's language (a Chinese font for Han text, not a Japanese one, on
+#: an Android phone set to another language; a screen reader reads it in Chinese).
+PAGE_TEMPLATE = Template(
+    "<!DOCTYPE html>\n"
+    "<html{% if this.lang %} lang=\"{{ this.lang }}\"{% endif %}>\n"
+    "<head>\n"
+    "{% if this.title %}<title>{{this.title}}</title>{% endif %}"
+    "    {{this.header.render(**kwargs)}}\n"
+    "</head>\n"
+    "<body>\n"
+    "    {{this.html.render(**kwargs)}}\n"
+    "</body>\n"
+    "<script>\n"
+    "    {{this.script.render(**kwargs)}}\n"
+    "</script>\n"
+    "</html>\n"
+)
+
+
+def set_page_lang(m: folium.Map, lang: str) -> None:
+    """Write ``m``'s page as ``<html lang="zh-CN">`` (``lang`` ``"zh"``) or ``lang="en"``."""
+    page = m.get_root()
+    page._template = PAGE_TEMPLATE
+    page.lang = "zh-CN" if lang == "zh" else "en"
 
 
 @lru_cache(maxsize=1)
@@ -225,7 +296,7 @@ class Layout(MacroElement):
         super().__init__()
         self._name = "Layout"
         self.options_js = to_js({"title": text(lang, "dock"), "close": text(lang, "close"),
-                                 "bounds": bounds})
+                                 "tiles_missing": text(lang, "tiles_missing"), "bounds": bounds})
 
     def render(self, **kwargs):
         add_page_assets(self.get_root())

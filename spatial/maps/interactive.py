@@ -35,7 +35,7 @@ from spatial.maps import _style as st
 from spatial.maps import _draw as draw
 from spatial.maps._data import GRID_FIELDS, community_coverage, coverage_table, head_props, jsonable, popup_props
 from spatial.maps._draw import GAP_LABELS  # noqa: F401  (public constant, kept here)
-from spatial.maps._layers import Attribution, BoxControl, Layout, OfflineMap, ScaleBar, VectorLayer
+from spatial.maps._layers import Attribution, BoxControl, Layout, OfflineMap, ScaleBar, VectorLayer, set_page_lang
 from spatial.maps._offline import inline_assets
 
 logger = logging.getLogger(__name__)
@@ -84,6 +84,7 @@ def _new_map(lang: str, tiles, tiles_attr: str | None, tiles_crs: str, n_hint: i
                    zoom_snap=0.25, zoom_delta=0.5)  # fit the study area snugly, not to a whole zoom level
     ScaleBar().add_to(m)
     m.get_root().title = title
+    set_page_lang(m, lang)
     state = _state(m, lang)
     if tiles_crs not in ("wgs84", "gcj02"):
         raise OptionError(f"tiles_crs must be 'wgs84' (OSM, Tianditu) or 'gcj02' (Amap, Tencent), got {tiles_crs!r}")

@@ -13,6 +13,15 @@
  *   station, or does not fit inside its own area is hidden until the zoom makes room.
  * Every text from the data is escaped (spEsc) or set as textContent.
  */
+// Packed coordinates (spatial/maps/_data.py _packed): runs of integer dx, dy in 1e-6 degree.
+function spCoords(a, depth, e) {
+  if (depth > 0) { return a.map(function (b) { return spCoords(b, depth - 1, e); }); }
+  var out = new Array(a.length / 2), x = e[0], y = e[1];
+  for (var j = 0; j < a.length; j += 2) { x += a[j]; y += a[j + 1]; out[j / 2] = [x / 1e6, y / 1e6]; }
+  return out;
+}
+var SP_DEPTH = {LineString: 0, MultiLineString: 1, Polygon: 1, MultiPolygon: 2};
+
 function spFeatures(d) {
   var keys = Object.keys(d.p), cols = [], out = new Array(d.n), i, k;
   for (k = 0; k < keys.length; k++) {
@@ -23,9 +32,10 @@ function spFeatures(d) {
   for (i = 0; i < d.n; i++) {
     var p = {};
     for (k = 0; k < keys.length; k++) { if (cols[k][i] !== null) { p[keys[k]] = cols[k][i]; } }
-    var t = d.types[typeof d.t === "number" ? d.t : d.t[i]];
+    var t = d.types[typeof d.t === "number" ? d.t : d.t[i]], g = d.g[i];
+    if (d.e && SP_DEPTH.hasOwnProperty(t)) { g = spCoords(g, SP_DEPTH[t], d.e); }
     out[i] = {type: "Feature", properties: p,
-              geometry: t === "GeometryCollection" ? d.g[i] : {type: t, coordinates: d.g[i]}};
+              geometry: t === "GeometryCollection" ? g : {type: t, coordinates: g}};
   }
   return {type: "FeatureCollection", features: out};
 }
@@ -246,6 +256,29 @@ function spPadding(map) {
   return [[padLeft, phone ? 56 : 10], [padRight, 34]];
 }
 
+// Basemap tiles asked for but unreachable (an intranet, no signal): say so in the map, once,
+// rather than leave the official looking at grey with no word of what is missing.
+function spTilesMissing(map, text) {
+  var failed = 0, loaded = 0, shown = false;
+  map.eachLayer(function (l) {
+    if (!(l instanceof L.TileLayer)) { return; }
+    l.on("tileload", function () { loaded++; });
+    l.on("tileerror", function () {
+      failed++;
+      if (shown || loaded) { return; }
+      shown = true;
+      var note = L.control({position: "bottomleft"});
+      note.onAdd = function () {
+        var div = L.DomUtil.create("div", "sp-tiles-missing");
+        div.textContent = text;
+        return div;
+      };
+      note.addTo(map);
+      map.getContainer().setAttribute("data-sp-tiles", "missing");
+    });
+  });
+}
+
 function spLayout(map, o) {
   var c = map.getContainer();
   var dock = c.querySelector(".sp-dock");
@@ -270,6 +303,7 @@ function spLayout(map, o) {
     c.querySelectorAll(".leaflet-control-container " + sel).forEach(function (el) { dock.appendChild(el); });
   });
   spClicks(map);
+  spTilesMissing(map, o.tiles_missing);
   var tidy = function () { window.requestAnimationFrame(function () { spDeclutter(map); }); };
   map.on("zoomend moveend overlayadd overlayremove resize", tidy);
   if (o.bounds) {
