@@ -19,6 +19,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 $(TSTAMP): pyproject.toml $(STAMP)
 	$(BIN)/pip install --quiet -e '.[test,dask]'
+	@# acorn parses the maps' scripts as old in-app browsers read them (skipped without node/npm)
+	-command -v npm >/dev/null && npm install --silent --prefix .cache/node --no-audit --no-fund acorn@8
 	touch $@
 
 demo: $(STAMP)
