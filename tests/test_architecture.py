@@ -110,13 +110,15 @@ HEAVY = ("geopandas", "pandas", "numpy", "shapely", "pyproj", "pyogrio", "scipy"
          "osmnx", "networkx", "sklearn", "matplotlib", "rasterio", "pymetis", "openpyxl", "selenium", "dask")
 
 
-def _loaded_after(code: str) -> list[str]:
-    """The HEAVY packages in ``sys.modules`` of a fresh interpreter once ``code`` has run."""
+def _loaded_after(code: str, names: tuple[str, ...] = HEAVY) -> list[str]:
+    """Which of ``names`` (packages or modules: ``scipy.spatial`` stands for its submodules too)
+    are in ``sys.modules`` of a fresh interpreter once ``code`` has run."""
     probe = (f"import sys\n{code}\n"
-             f"print(' '.join(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))), file=sys.stderr)")
+             f"print('loaded:', *sorted({{n for n in {names!r} for m in sys.modules "
+             f"if m == n or m.startswith(n + '.')}}), file=sys.stderr)")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
                           cwd=ROOT.parent)
-    return done.stderr.splitlines()[-1].split() if done.stderr.strip() else []
+    return [line for line in done.stderr.splitlines() if line.startswith("loaded:")][-1].split()[1:]
 
 
 def test_import_spatial_loads_no_heavy_package():

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -226,16 +223,13 @@ def test_cli_writes_the_editor_from_a_grids_output(tmp_path, units, communities,
 def test_cli_editor_loads_neither_folium_nor_scipy_spatial(tmp_path, units, communities):
     """The page is written by hand: making it loads none of folium, branca, jinja2 (0.25-0.4 s of
     the editor's start-up), nor scipy.spatial (the KD-tree only the roads' shares need)."""
+    from test_architecture import _loaded_after
+
     gpkg, out = tmp_path / "grids.gpkg", tmp_path / "edit.html"
     spatial.write_layers({"communities": communities, "units": units}, gpkg)
-    code = ("import sys\nfrom spatial.cli import main\n"
-            f"assert main(['-q', 'editor', {str(gpkg)!r}, '--out', {str(out)!r}]) == 0\n"
-            "print('loaded:', *sorted(m for m in sys.modules if m.split('.')[0] in ('folium', 'branca', 'jinja2')"
-            " or m == 'scipy.spatial'), file=sys.stderr)")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                          cwd=Path(spatial.__file__).parent.parent)
+    code = f"from spatial.cli import main\nassert main(['-q', 'editor', {str(gpkg)!r}, '--out', {str(out)!r}]) == 0"
+    assert _loaded_after(code, ("folium", "branca", "jinja2", "scipy.spatial")) == []
     assert "Grid editor" in out.read_text(encoding="utf-8") or "网格" in out.read_text(encoding="utf-8")
-    assert [line for line in done.stderr.splitlines() if line.startswith("loaded:")] == ["loaded:"]
 
 
 def test_cli_editor_takes_a_rule_near_the_mean(tmp_path, units, capsys):

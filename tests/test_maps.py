@@ -5,9 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import folium
 import geopandas as gpd
@@ -20,7 +17,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as hst
 from shapely.geometry import LineString, Point, box
 
-import spatial
 from spatial import ColumnError, CRSError, Report, SpatialError
 from spatial.cli import main
 from spatial.maps import _style as st
@@ -386,14 +382,11 @@ def test_cli_map_of_a_coverage_file_loads_no_walking_network(tmp_path, demand, s
     c, out = tmp_path / "coverage.gpkg", tmp_path / "map.html"
     demand.to_file(c, layer="demand")
     stations.to_file(c, layer="stations")
-    code = ("import sys\nfrom spatial.cli import main\n"
-            f"assert main(['-q', 'map', '--coverage', {str(c)!r}, '--out', {str(out)!r}]) == 0\n"
-            "print('loaded:', *sorted(m for m in sys.modules if m.startswith(('spatial.network', 'scipy.sparse.csgraph'))"
-            " or m == 'spatial.coverage.walks'), file=sys.stderr)")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                          cwd=Path(spatial.__file__).parent.parent)
+    from test_architecture import _loaded_after
+
+    code = f"from spatial.cli import main\nassert main(['-q', 'map', '--coverage', {str(c)!r}, '--out', {str(out)!r}]) == 0"
+    assert _loaded_after(code, ("spatial.network", "scipy.sparse.csgraph", "spatial.coverage.walks")) == []
     assert "Leaflet 1.9.3" in out.read_text(encoding="utf-8")
-    assert [line for line in done.stderr.splitlines() if line.startswith("loaded:")] == ["loaded:"]
 
 
 def test_cli_map_of_a_coverage_run_whose_stations_have_no_names(tmp_path, demand, stations):

@@ -23,14 +23,7 @@ def encode_polygons(geoms: np.ndarray, x0: int, y0: int) -> list:
     geoms = np.asarray(geoms, dtype=object)
     parts, part_of = shapely.get_parts(geoms, return_index=True)
     rings, ring_of = shapely.get_rings(parts, return_index=True)
-    xy, coord_of = shapely.get_coordinates(rings, return_index=True)
-    q = np.rint(xy * SCALE).astype(np.int64) - np.array([x0, y0], dtype=np.int64)
-    d = q.copy()
-    d[1:] -= q[:-1]
-    first = np.r_[True, coord_of[1:] != coord_of[:-1]][:len(q)]
-    d[first] = q[first]  # each ring starts from (x0, y0)
-    flat = d.ravel().tolist()
-    cut = (2 * np.searchsorted(coord_of, np.arange(len(rings) + 1))).tolist()
+    flat, cut = _steps(rings, x0, y0)
     ring_cut = np.searchsorted(ring_of, np.arange(len(parts) + 1)).tolist()
     out: list[list] = [[] for _ in range(len(geoms))]
     for p, g in enumerate(part_of.tolist()):
@@ -111,12 +104,17 @@ def shared_borders(geoms_wgs: np.ndarray, geoms_m: np.ndarray, adj, crs_m, x0: i
 
 def encode_lines(lines: np.ndarray, x0: int, y0: int) -> list[list[int]]:
     """Each LineString -> flat delta-encoded integer coordinates (all lines in one pass)."""
+    flat, cut = _steps(lines, x0, y0)
+    return [flat[cut[k]:cut[k + 1]] for k in range(len(lines))]
+
+
+def _steps(lines: np.ndarray, x0: int, y0: int) -> tuple[list[int], list[int]]:
+    """The coordinates of every line (or ring) as integer steps of 1/SCALE degree, each line's
+    first from (x0, y0), in one flat list, and where each line's run starts in it (and the end)."""
     xy, of = shapely.get_coordinates(lines, return_index=True)
     q = np.rint(xy * SCALE).astype(np.int64) - np.array([x0, y0], dtype=np.int64)
     d = q.copy()
     d[1:] -= q[:-1]
     first = np.r_[True, of[1:] != of[:-1]][:len(q)]
-    d[first] = q[first]  # each line starts from (x0, y0)
-    flat = d.ravel().tolist()
-    cut = (2 * np.searchsorted(of, np.arange(len(lines) + 1))).tolist()
-    return [flat[cut[k]:cut[k + 1]] for k in range(len(lines))]
+    d[first] = q[first]
+    return d.ravel().tolist(), (2 * np.searchsorted(of, np.arange(len(lines) + 1))).tolist()
