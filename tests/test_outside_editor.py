@@ -6,6 +6,7 @@ with rasterio in the units, scale and orientation under test.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from pathlib import Path
 
@@ -386,18 +387,27 @@ def test_python_dash_m_spatial_runs_the_command(tmp_path):
     assert done.returncode == 2 and "missing.gpkg" in done.stderr and len(done.stderr.strip().splitlines()) == 1
 
 
+@contextlib.contextmanager
+def _editor_on(units, tmp_path):
+    """The editor page of ``units`` (band 100-300) open in headless Chromium, and the page's path."""
+    from spatial.maps.editor import save_grid_editor
+
+    page = save_grid_editor(units, tmp_path / "plan.html", min_households=100, max_households=300)
+    driver = _chrome(tmp_path)
+    try:
+        _open(driver, page)
+        yield driver, page
+    finally:
+        driver.quit()
+
+
 @pytest.mark.browser
 def test_the_same_plan_open_in_two_tabs_keeps_the_edits_of_both(tmp_path):
     # before: both tabs saved their own history under the plan's key, so the last to save dropped
     # the other's edits without a word (tab 1 moved 00005, tab 2 单元0300: after a reload only
     # 单元0300 was moved, of 371 units in 45 grids)
-    from spatial.maps.editor import save_grid_editor
-
     units = _outline_units().assign(unit_id=["00001", "单元2", "00003", "单元4"], grid_id=["甲", "甲", "乙", "乙"])
-    page = save_grid_editor(units, tmp_path / "plan.html", min_households=100, max_households=300)
-    driver = _chrome(tmp_path)
-    try:
-        _open(driver, page)
+    with _editor_on(units, tmp_path) as (driver, page):
         first = driver.current_window_handle
         driver.switch_to.new_window("tab")
         _open(driver, page)
@@ -416,8 +426,6 @@ def test_the_same_plan_open_in_two_tabs_keeps_the_edits_of_both(tmp_path):
         driver.switch_to.window(second)
         assert driver.execute_script("return window.spatialGridEditor.gridOf('00003')") == "乙"
         assert "另一窗口" in driver.find_element("id", "sp-note").text
-    finally:
-        driver.quit()
 
 
 @pytest.mark.browser
@@ -513,19 +521,13 @@ def test_a_grid_moved_across_the_community_line_is_flagged_and_measured_as_evalu
     # move those units to a grid of their own community (spatial editor)"; and a grid was measured
     # in the community of its first unit, not the one holding most of its households as evaluate does
     from spatial.grids.evaluate import evaluate_grids
-    from spatial.maps.editor import save_grid_editor
 
     units = _outline_units().assign(community_id=["C1", "C1", "C2", "C2"], grid_id=["甲", "乙", "丙", "丙"])
-    page = save_grid_editor(units, tmp_path / "plan.html", min_households=100, max_households=300)
-    driver = _chrome(tmp_path)
-    try:
-        _open(driver, page)
+    with _editor_on(units, tmp_path) as (driver, page):
         driver.execute_script("window.spatialGridEditor.move(['u2', 'u3'], '乙')")   # 乙: u1 of C1, u2 u3 of C2
         stats = driver.execute_script("return window.spatialGridEditor.stats()")
         driver.execute_script("window.spatialGridEditor.select('乙')")
         said = driver.find_element("id", "sp-active").text
-    finally:
-        driver.quit()
     # 乙 holds 100 households of C1 and 200 of C2: it is C2's only grid (0%), 甲 C1's only grid (0%)
     assert (stats["乙"]["communities"], stats["乙"]["deviation_pct"], stats["甲"]["deviation_pct"]) == (2, 0, 0)
     assert "跨2个社区" in said and "C1, C2" in said
@@ -539,18 +541,11 @@ def test_a_grid_moved_across_the_community_line_is_flagged_and_measured_as_evalu
 def test_an_estate_held_back_by_a_locked_unit_is_said_as_such(tmp_path):
     # before: moving 单元2 of an estate whose unit 00003 is locked said "2个单元已锁定，未调整：单元2, 00003",
     # though 单元2 is not locked: it stays because its gated estate moves whole
-    from spatial.maps.editor import save_grid_editor
-
     units = _outline_units().assign(unit_id=["00001", "单元2", "00003", "单元4"], grid_id=["甲", "甲", "甲", "乙"],
                                     estate=[None, "香蜜苑", "香蜜苑", None], locked=[False, False, True, False])
-    page = save_grid_editor(units, tmp_path / "plan.html", min_households=100, max_households=300)
-    driver = _chrome(tmp_path)
-    try:
-        _open(driver, page)
+    with _editor_on(units, tmp_path) as (driver, page):
         moved = driver.execute_script("return window.spatialGridEditor.move(['单元2', '00001'], '乙')")
         note = driver.find_element("id", "sp-note").text
-    finally:
-        driver.quit()
     assert moved["moved"] == ["00001"] and sorted(moved["locked"]) == ["00003", "单元2"] and moved["estate"] == ["单元2"]
     assert "1个单元已锁定，未调整：00003" in note
     assert "1个单元与锁定单元同属一个封闭小区，小区须整体调整，未调整：单元2" in note
