@@ -32,10 +32,12 @@ def test_a_large_building_point_does_not_swallow_a_group():
                               geometry=[Point(5 + 10 * i, 5) for i in range(8)], crs=CRS)
     groups = ten_household_groups(points, units, households_col="hh").groups
     assert sorted(groups["households"].tolist()) == [20, 20, 20, 20, 25, 25, 25, 150]
-    # 25 households, 3 points of which one of 20: 3 leads, 3 groups
+    # 25 households, 3 points of which one of 20: the building of 20 is a group of its own and
+    # the other 5 households one group (not groups of 3 and 2); staffing still counts
+    # ceil(25 / 10) = 3 联户长 (docs/layers.md, the grids layer)
     few = points.iloc[:3].assign(hh=[20, 3, 2])
     groups = ten_household_groups(few, units, households_col="hh").groups
-    assert sorted(groups["households"].tolist()) == [2, 3, 20]
+    assert sorted(groups["households"].tolist()) == [5, 20]
 
 
 def _three_communities_and_an_outsider(tmp_path):
