@@ -139,3 +139,23 @@ def test_a_plan_whose_communities_have_bad_codes_says_so_in_chinese_too():
     assert len(row) == 1 and "'C1': '4403040010'" in row["problem"].iloc[0]
     assert row["problem_zh"].iloc[0] == ("未能赋予网格编码：社区图层的 'code' 列每行都须为12位统计用区划代码；"
                                          "不符的行（社区：代码）：'C1': '4403040010'")
+
+
+def test_numbers_given_for_the_grids_are_kept_before_the_map_order():
+    # an old plan numbered these grids long ago, not west to east: each keeps its number; a grid
+    # given a number another grid is given too keeps none, and the rest follow after the largest
+    kept = {"g_se": 1, "g_nw": 6, "g_n": 3, "g_ne": 4, "g_sw": 4}
+    out = assign_grid_codes(_grids(), _communities(), kept_seq=kept)
+    seq = dict(zip(out["grid_id"], out["grid_seq"]))
+    assert (seq["g_se"], seq["g_nw"], seq["g_n"]) == (1, 6, 3)
+    assert {seq["g_ne"], seq["g_sw"], seq["g_s"]} == {7, 8, 9}  # 4 twice: neither keeps it
+    assert out.loc[out["grid_id"] == "g_se", "grid_code"].item().endswith("00100201")
+
+
+def test_a_given_number_comes_before_another_grids_name():
+    # 'C1-02' would keep 2 by its name, but the old plan gave 2 to g_nw: the name's number yields
+    grids = _grids()
+    grids.loc[grids["grid_id"] == "g_se", "grid_id"] = "C1-02"
+    out = assign_grid_codes(grids, _communities(), kept_seq={"g_nw": 2})
+    seq = dict(zip(out["grid_id"], out["grid_seq"]))
+    assert seq["g_nw"] == 2 and seq["C1-02"] != 2 and len(set(seq.values())) == 6

@@ -186,3 +186,68 @@ def test_a_grid_over_band_by_new_units_splits_them_off_and_keeps_its_own(old_hh,
     assert g.loc["A", "households_kept_pct"] == pytest.approx(100 * 3 * old_hh / (3 * old_hh + (len(kept) - 3)
                                                                                    * new_hh))
     assert (g["band_status"] == "in").all()
+
+
+# ------------------------------------------------------------------ grid codes of named grids through a redraw
+
+
+def three_named_grids():
+    """西 | 中 | 东, four 100 m squares each, numbered long ago 3, 1, 2 (not west to east); the
+    west grid has grown over the band (520 households) and the east has room (300)."""
+    units = squares(1, 12, [[130] * 4 + [100] * 4 + [75] * 4])
+    plan = pd.DataFrame({"unit_id": units["unit_id"], "grid_id": ["西"] * 4 + ["中"] * 4 + ["东"] * 4,
+                         "grid_seq": [3] * 4 + [1] * 4 + [2] * 4})
+    return units, community(shapely.box(0, 0, 1200, 100), code="440304001002"), plan
+
+
+def test_named_grids_keep_their_old_codes_through_a_redraw():
+    # grids named otherwise than <community>-NN were numbered again west to east after a redraw
+    # (西 1, 中 2, 东 3): the codes other systems key on changed although every grid kept its name
+    units, comm, plan = three_named_grids()
+    res = redraw_grids(units, comm, plan)
+    assert len(res.moves) > 0 and (res.grids["band_status"] == "in").all()
+    codes = res.grids.set_index("grid_id")["grid_code"].to_dict()
+    assert codes == {"西": "00000044030400100203", "中": "00000044030400100201", "东": "00000044030400100202"}
+
+
+def test_a_grid_split_off_in_a_redraw_takes_the_next_number():
+    units, comm, plan = three_named_grids()
+    units["households"] = [260] * 4 + [100] * 4 + [75] * 4  # the west grid doubled: it is split
+    res = redraw_grids(units, comm, plan)
+    seq = res.grids.set_index("grid_id")["grid_seq"].to_dict()
+    assert (seq["西"], seq["中"], seq["东"]) == (3, 1, 2) and len(seq) > 3
+    assert sorted(seq.values()) == list(range(1, len(seq) + 1))  # the new ones after the largest
+
+
+def test_cli_redraw_from_the_old_grids_layer_keeps_their_codes(tmp_path):
+    # the office keeps the grids layer this package wrote (网格边界 with grid_code): given as
+    # --existing, each unit goes to the outline covering it and each grid keeps its code
+    units, comm, plan = three_named_grids()
+    first = redraw_grids(units.assign(households=[120] * 4 + [100] * 4 + [75] * 4), comm, plan)
+    old = first.grids[["grid_id", "grid_seq", "grid_code", "geometry"]]
+    assert old.set_index("grid_id")["grid_seq"].to_dict() == {"西": 3, "中": 1, "东": 2}
+    p = {"c": tmp_path / "comm.gpkg", "u": tmp_path / "units.gpkg", "old": tmp_path / "old.gpkg"}
+    comm.to_file(p["c"])
+    units.to_file(p["u"])
+    old.to_file(p["old"], layer="grids")
+    out = tmp_path / "new.gpkg"
+    assert main(["grids", str(p["c"]), str(p["u"]), "--existing", f"{p['old']}:grids", "--out", str(out), "-q"]) == 0
+    new = gpd.read_file(out, layer="grids").set_index("grid_id")
+    assert new["grid_code"].to_dict() == old.set_index("grid_id")["grid_code"].to_dict()
+    assert len(gpd.read_file(out, layer="moves")) > 0
+
+
+def test_cli_redraw_of_a_results_file_keeps_the_codes_of_its_grids_layer(tmp_path):
+    # the usual redraw: last year's results.gpkg, its units layer with today's households; the
+    # grids layer beside it holds the codes
+    units, comm, plan = three_named_grids()
+    first = redraw_grids(units.assign(households=[120] * 4 + [100] * 4 + [75] * 4), comm, plan)
+    p = {"c": tmp_path / "comm.gpkg", "old": tmp_path / "results.gpkg"}
+    comm.to_file(p["c"])
+    first.grids.to_file(p["old"], layer="grids")
+    first.units.assign(households=units["households"].to_numpy()).to_file(p["old"], layer="units")
+    out = tmp_path / "new.gpkg"
+    assert main(["grids", str(p["c"]), f"{p['old']}:units", "--redraw", "--out", str(out), "-q"]) == 0
+    new = gpd.read_file(out, layer="grids").set_index("grid_id")
+    assert new["grid_code"].to_dict() == first.grids.set_index("grid_id")["grid_code"].to_dict()
+    assert len(gpd.read_file(out, layer="moves")) > 0

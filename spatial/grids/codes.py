@@ -93,6 +93,7 @@ def assign_grid_codes(
     grid_id_col: str = "grid_id",
     community_id_col: str = "community_id",
     community_code_col: str = "code",
+    kept_seq=None,
 ) -> gpd.GeoDataFrame:
     """Number the grids of each community and give each a national-style grid code.
 
@@ -111,6 +112,12 @@ def assign_grid_codes(
         digits; they are kept apart so that the layout is named in the output.
     object_type : str
         Six-digit object-type prefix of ``cjt349`` (ignored by the other layouts).
+    kept_seq : mapping, optional
+        ``grid_id -> sequence number`` the grids had before (an old plan's ``grid_seq``): a grid
+        keeps its number, and so its code, where that number is its community's only one and fits
+        the layout; the others are numbered as :func:`grid_sequence` says. A redraw passes the
+        old plan's, so that grids named otherwise than ``<community_id>-NN`` (北1, 幸福里网格)
+        keep their codes too.
 
     Returns
     -------
@@ -158,7 +165,8 @@ def assign_grid_codes(
         )
 
     limit = 10**seq_digits - 1
-    seq = grid_sequence(grids, grid_id_col=grid_id_col, community_id_col=community_id_col, limit=limit)
+    seq = grid_sequence(grids, grid_id_col=grid_id_col, community_id_col=community_id_col, limit=limit,
+                        kept_seq=kept_seq)
     # by the column's values: an index level of that name (set_index("community_id", drop=False)) is not it
     counts = grids[grid_id_col].groupby(grids[community_id_col].to_numpy()).transform("size")
     if (counts > limit).any():
@@ -190,9 +198,12 @@ def assign_grid_codes(
 
 def grid_sequence(
     grids: gpd.GeoDataFrame, *, grid_id_col: str = "grid_id", community_id_col: str = "community_id",
-    limit: int | None = None,
+    limit: int | None = None, kept_seq=None,
 ) -> pd.Series:
     """Sequence number (1 = north-west) of each grid inside its community, on the grids' index.
+
+    With ``kept_seq`` (``grid_id -> number``, an old plan's ``grid_seq``) a grid keeps the number
+    given for its id first, where no other grid of its community is given that number.
 
     A grid named ``<community_id>-NN`` keeps NN (the engine names new grids so, in this order;
     after a redraw a grid keeps its name and so its code, which other systems key on). The other
@@ -217,30 +228,49 @@ def grid_sequence(
     bounds = metric.geometry.bounds
     seq = pd.Series(0, index=grids.index, dtype=int)
     communities = grids[community_id_col].to_numpy()
+    given = None
+    if kept_seq:
+        known = {str(k).strip(): v for k, v in dict(kept_seq).items()}
+        given = np.array([_seq_number(known.get(str(g).strip())) for g in grids[grid_id_col]], dtype=np.int64)
     for community in pd.unique(communities):
         at = np.flatnonzero(communities == community)
         seq.iloc[at] = geographic_sequence(
             pts.x.to_numpy()[at], pts.y.to_numpy()[at], (bounds["maxy"] - bounds["miny"]).to_numpy()[at],
-            grids[grid_id_col].astype(str).to_numpy()[at], prefix=f"{community}-", limit=limit)
+            grids[grid_id_col].astype(str).to_numpy()[at], prefix=f"{community}-", limit=limit,
+            given=None if given is None else given[at])
     return seq
 
 
+def _seq_number(value) -> int:
+    """An old plan's sequence number as a whole number over 0 (0: none, blank, 0 or not whole)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return 0
+    return int(number) if np.isfinite(number) and number >= 1 and number == int(number) else 0
+
+
 def geographic_sequence(x: np.ndarray, y: np.ndarray, height: np.ndarray, ids: np.ndarray, *,
-                        prefix: str | None = None, limit: int | None = None) -> np.ndarray:
+                        prefix: str | None = None, limit: int | None = None,
+                        given: np.ndarray | None = None) -> np.ndarray:
     """Numbers 1..n of one community's grids (representative points ``x``, ``y`` and north-south
     extents ``height``, metres): with ``prefix``, ids ``<prefix>NN`` keep NN (each NN once, and
     with ``limit`` only an NN up to it); the others take the numbers after the largest, in rows
     from the north (the points within half the median height below the northernmost left), west
     to east inside a row, ties by id. Where
     the numbers after the largest would pass ``limit`` (a plan whose grids are named up to
-    ``-99``), they take the lowest numbers no grid keeps instead, so every number fits the code."""
+    ``-99``), they take the lowest numbers no grid keeps instead, so every number fits the code.
+    ``given`` (a number per grid, 0 for none: an old plan's) comes before the names' NN."""
     ids = np.asarray(ids, dtype=object).astype(str)
     out = np.zeros(len(ids), dtype=np.int64)
-    if prefix is not None:
-        kept = [int(i[len(prefix):]) if i.startswith(prefix) and i[len(prefix):].isascii()
-                and i[len(prefix):].isdigit() else 0 for i in ids]
+    for kept in ([] if given is None else [np.asarray(given, dtype=np.int64).tolist()]) + (
+            [] if prefix is None else [[int(i[len(prefix):]) if i.startswith(prefix) and i[len(prefix):].isascii()
+                                        and i[len(prefix):].isdigit() else 0 for i in ids]]):
         counts = pd.Series(kept).value_counts()
-        out[:] = [k if k > 0 and counts[k] == 1 and (limit is None or k <= limit) else 0 for k in kept]
+        taken = set(out[out > 0].tolist())
+        free = out == 0
+        out[free] = [k if k > 0 and counts[k] == 1 and k not in taken and (limit is None or k <= limit) else 0
+                     for k, f in zip(kept, free) if f]
     rest = np.flatnonzero(out == 0)
     if len(rest):
         order = _reading_order(x[rest], y[rest], float(np.median(height)) or 1.0, ids[rest], rest)

@@ -440,12 +440,13 @@ def _grid_ids(prep: Prepared, unit_grid: np.ndarray, locked: np.ndarray | None) 
 
 
 def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_households, max_households,
-           code_layout, communities, community_id_col, road_buffer_m, renumber: bool = False):
+           code_layout, communities, community_id_col, road_buffer_m, renumber: bool = False, kept_seq=None):
     """Units with ``grid_id`` and the grid table (polygons tiling each community) in the input CRS.
 
     With ``renumber`` (new grids, none named by a lock) each community's grids are named
     ``<community_id>-NN`` in the order of their grid codes (:func:`~spatial.grids.codes.geographic_sequence`
-    on their polygons), so that a grid's number and its code's sequence agree.
+    on their polygons), so that a grid's number and its code's sequence agree. ``kept_seq``
+    (``grid_id -> number``, a redraw's old plan's) is passed to the grid codes.
     """
     from spatial.grids.codes import geographic_sequence
 
@@ -516,7 +517,7 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
                    f"{'over the maximum' if over else 'under the minimum'}; {see}",
                    zh=(f"{h:g} 户，不在 {min_households:g}–{max_households:g} 户区间内（{'高于' if over else '低于'}区间）",
                        f"找到的最佳方案仍{'超过上限' if over else '低于下限'} {gap:g} 户；{see_zh}"))
-    grids = _codes_and_staff(grids, communities, community_id_col, code_layout, report)
+    grids = _codes_and_staff(grids, communities, community_id_col, code_layout, report, kept_seq)
     return out_units, grids
 
 
@@ -524,7 +525,7 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
 CODE_COLUMNS = ("code", "统计用区划代码", "区划代码", "行政区划代码")
 
 
-def _codes_and_staff(grids, communities, community_id_col, code_layout, report):
+def _codes_and_staff(grids, communities, community_id_col, code_layout, report, kept_seq=None):
     """Add grid codes and staffing when ``spatial.grids.codes`` / ``spatial.staffing`` are available."""
     try:
         from spatial.grids.codes import assign_grid_codes
@@ -540,7 +541,8 @@ def _codes_and_staff(grids, communities, community_id_col, code_layout, report):
                                        geometry=communities.geometry.values, crs=communities.crs)
         community_id_col = "community_id"
         try:
-            grids = assign_grid_codes(grids, communities, layout=code_layout, community_id_col=community_id_col)
+            grids = assign_grid_codes(grids, communities, layout=code_layout, community_id_col=community_id_col,
+                                      kept_seq=kept_seq)
         except ValueError as exc:
             ok = valid_division_codes(communities["code"]).to_numpy()
             ok = ok & ~_division_text(communities["code"]).where(ok).dropna().duplicated(keep=False).reindex(
@@ -556,7 +558,7 @@ def _codes_and_staff(grids, communities, community_id_col, code_layout, report):
                 mine = grids[community_id_col].isin(communities.loc[ok, community_id_col])
                 try:
                     coded = assign_grid_codes(grids[mine], communities[ok], layout=code_layout,
-                                              community_id_col=community_id_col)
+                                              community_id_col=community_id_col, kept_seq=kept_seq)
                 except ValueError:
                     coded = None
             if coded is not None:

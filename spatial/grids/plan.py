@@ -175,6 +175,46 @@ def read_plan(
                        named=named)
 
 
+def old_sequence(frame: pd.DataFrame, grid_id_col: str = "grid_id") -> dict:
+    """``grid_id -> sequence number`` an old plan gave its grids (its ``grid_seq`` column, else the
+    last digits of its ``grid_code``: 2 of 20, 3 of 15), for :func:`~spatial.grids.codes.assign_grid_codes`'
+    ``kept_seq``; empty when ``frame`` has neither or no grid id. A grid given two numbers (rows
+    that disagree) keeps none; blanks, 0 (an undivided community) and codes Excel made numbers
+    (4.40304E+19) give none.
+
+    Examples
+    --------
+    >>> old = pd.DataFrame({"grid_id": ["北1", "北1", "南2", "C1-07"],
+    ...                     "grid_code": ["00000044030400700103", "00000044030400700103", "44030400700102", None]})
+    >>> old_sequence(old)
+    {'北1': 3}
+    """
+    if grid_id_col not in frame.columns:
+        return {}
+    if "grid_seq" in frame.columns:
+        seq = frame["grid_seq"]
+    elif "grid_code" in frame.columns:
+        seq = frame["grid_code"].map(_code_sequence)
+    else:
+        return {}
+    from spatial.grids.codes import _seq_number
+
+    ids = frame[grid_id_col].map(lambda v: None if v is None or (not isinstance(v, str) and pd.isna(v))
+                                 else str(v).strip() or None)
+    table = pd.DataFrame({"grid": ids.to_numpy(), "seq": seq.map(_seq_number).to_numpy()})
+    table = table[table["grid"].notna() & (table["seq"] > 0)].drop_duplicates()
+    one = table.groupby("grid")["seq"].transform("size") == 1
+    return dict(zip(table.loc[one, "grid"], table.loc[one, "seq"].astype(int)))
+
+
+def _code_sequence(code) -> int:
+    """A grid code's sequence digits (the last 2 of a 20-digit code, 3 of a 15-digit one); 0 else."""
+    text = "" if code is None or (not isinstance(code, str) and pd.isna(code)) else str(code).strip()
+    if not (text.isascii() and text.isdigit()) or len(text) not in (15, 20):
+        return 0
+    return int(text[-2:] if len(text) == 20 else text[-3:])
+
+
 def outlines_as_plan(plan, units, *, unit_id_col: str = "unit_id", grid_id_col: str = "grid_id",
                      name: str = "plan"):
     """``(plan, None)`` for a plan of units; for the grids' outlines (:func:`is_outline_plan`),
@@ -228,7 +268,9 @@ def plan_from_polygons(outlines, units, *, unit_id_col: str = "unit_id", grid_id
     -------
     DataFrame
         ``unit_id_col``, ``grid_id_col`` (None for a unit no outline touches) and ``share``: the
-        part of the unit's area inside that grid (points: 1).
+        part of the unit's area inside that grid (points: 1); and ``grid_seq``, the grid's old
+        sequence number, when the outlines carry ``grid_seq`` or ``grid_code`` (see
+        :func:`old_sequence`).
 
     Examples
     --------
@@ -286,6 +328,10 @@ def plan_from_polygons(outlines, units, *, unit_id_col: str = "unit_id", grid_id
     out = pd.DataFrame({unit_id_col: units[unit_id_col].to_numpy(),
                         grid_id_col: pd.Series([ids[b] if b >= 0 else None for b in best], dtype=object),
                         "share": np.clip(share, 0.0, 1.0)})
+    # the outlines' own sequence numbers (a grids layer this package wrote): the redraw keeps them
+    seqs = old_sequence(outlines.loc[keep], gid)
+    if seqs:
+        out["grid_seq"] = out[grid_id_col].map(seqs).astype("Int64")
     cut, outside = int(((best >= 0) & (share < 0.5)).sum()), int((best < 0).sum())
     empty = [g for k, g in enumerate(ids) if not (best == k).any()]
     if report is not None:

@@ -37,6 +37,7 @@ from spatial.grids._prep import prepare_checked
 from spatial.grids._search import local_search
 from spatial.grids.codes import check_layout
 from spatial.grids.partition import contract, finish, node_arrays
+from spatial.grids.plan import old_sequence
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +94,9 @@ def redraw_grids(
         As for :func:`spatial.grids.partition.partition_grids`, with today's households.
     plan : DataFrame, mapping or Series, optional
         The existing plan: a table with ``unit_id_col`` and ``grid_id_col`` (and optionally a
-        boolean ``locked``), or ``unit_id -> grid_id``; default: ``units[grid_id_col]``. It may be
+        boolean ``locked``; and ``grid_seq`` or ``grid_code``, as a grids layer joined to its units
+        has them: a grid that keeps its id keeps its number and so its code, whatever its name),
+        or ``unit_id -> grid_id``; default: ``units[grid_id_col]``. It may be
         older than the units: ids no longer among them are left out (a report row each), units it
         does not list are placed by the redraw (``moves`` reason "not in the plan"); a plan matching
         none of the units is refused.
@@ -200,9 +203,12 @@ def redraw_grids(
             lab = evened
         new_key[nodes] = np.asarray(names, dtype=object)[lab]
     grid_ids = np.where(node >= 0, new_key[np.maximum(node, 0)], None)
+    # a grid keeping its id keeps its code: the old plan's numbers (grid_seq or grid_code) go first
+    old_seq = old_sequence(units if plan is None else plan if isinstance(plan, pd.DataFrame) else pd.DataFrame(),
+                           grid_id_col)
     out_units, grids = finish(prep, grid_ids, report, min_households=min_households, max_households=max_households,
                               code_layout=code_layout, communities=communities, community_id_col=community_id_col,
-                              road_buffer_m=road_buffer_m)
+                              road_buffer_m=road_buffer_m, kept_seq=old_seq)
     if locked is not None or "locked" in units.columns or (isinstance(plan, pd.DataFrame) and "locked" in plan.columns):
         if "locked" in out_units.columns:  # the locks given, for the editor and the next redraw
             out_units["locked"] = lock_u
