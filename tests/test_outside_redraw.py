@@ -251,3 +251,19 @@ def test_cli_redraw_of_a_results_file_keeps_the_codes_of_its_grids_layer(tmp_pat
     new = gpd.read_file(out, layer="grids").set_index("grid_id")
     assert new["grid_code"].to_dict() == first.grids.set_index("grid_id")["grid_code"].to_dict()
     assert len(gpd.read_file(out, layer="moves")) > 0
+
+
+def test_cli_redraw_of_an_edited_csv_keeps_the_codes_of_the_results_it_was_drawn_from(tmp_path):
+    # the editor's CSV carries grid ids only; its units are last year's results.gpkg:units, whose
+    # grids layer holds the codes: grids the planner kept keep theirs
+    units, comm, plan = three_named_grids()
+    first = redraw_grids(units.assign(households=[120] * 4 + [100] * 4 + [75] * 4), comm, plan)
+    p = {"c": tmp_path / "comm.gpkg", "old": tmp_path / "results.gpkg", "csv": tmp_path / "edited_plan.csv"}
+    comm.to_file(p["c"])
+    first.grids.to_file(p["old"], layer="grids")
+    first.units.assign(households=units["households"].to_numpy()).to_file(p["old"], layer="units")
+    first.units[["unit_id", "grid_id"]].to_csv(p["csv"], index=False, encoding="utf-8-sig")
+    out = tmp_path / "new.gpkg"
+    assert main(["grids", str(p["c"]), f"{p['old']}:units", "--existing", str(p["csv"]), "--out", str(out), "-q"]) == 0
+    new = gpd.read_file(out, layer="grids").set_index("grid_id")
+    assert new["grid_code"].to_dict() == first.grids.set_index("grid_id")["grid_code"].to_dict()

@@ -290,7 +290,9 @@ def _cmd_grids(args: argparse.Namespace) -> int:
                 labels = plan_labels(plan, units, unit_id_col=uid, name=f"'{args.existing.name}'", redraw=True)
         else:
             labels = pd.Series(plan["grid_id"].to_numpy(), index=plan[uid].to_numpy())
-        plan = _with_old_numbers(args, plan, args.existing if args.existing is not None else args.inputs[1])
+        # (an edited CSV of the units of a results file: that file's grids layer)
+        for spec in ([args.existing] if args.existing is not None else []) + [args.inputs[1]]:
+            plan = _with_old_numbers(args, plan, spec)
         locked = None
         if args.lock is not None:
             from spatial.core.checks import yes_no
@@ -452,10 +454,11 @@ def _units_plan(args: argparse.Namespace, units, uid: str):
 
 
 def _with_old_numbers(args: argparse.Namespace, plan, spec):
-    """``plan`` with its grids' old sequence numbers (``grid_seq``) from the ``grids`` layer beside
-    it, when it is the ``units`` layer of a GeoPackage ``spatial grids`` wrote (``results.gpkg:units``,
-    or such a file's units given with ``--redraw``): the redraw then keeps every grid's code,
-    whatever its name. Unchanged when the plan has numbers or codes of its own, or no such layer."""
+    """``plan`` with its grids' old sequence numbers (``grid_seq``) from the ``grids`` layer of the
+    GeoPackage ``spec`` when ``spatial grids`` wrote it (the plan is its ``units`` layer,
+    ``results.gpkg:units``, or a plan of those units, such as the editor's CSV): the redraw then
+    keeps the code of every grid that keeps its id, whatever its name. Unchanged when the plan has
+    numbers or codes of its own, or ``spec`` is no GeoPackage with such a layer."""
     import pyogrio
     from pyogrio.errors import DataLayerError, DataSourceError
 
