@@ -267,3 +267,24 @@ def test_cli_redraw_of_an_edited_csv_keeps_the_codes_of_the_results_it_was_drawn
     assert main(["grids", str(p["c"]), f"{p['old']}:units", "--existing", str(p["csv"]), "--out", str(out), "-q"]) == 0
     new = gpd.read_file(out, layer="grids").set_index("grid_id")
     assert new["grid_code"].to_dict() == first.grids.set_index("grid_id")["grid_code"].to_dict()
+
+
+def test_spatial_run_redraw_keeps_the_codes_of_the_results_its_plan_comes_from(tmp_path):
+    # a project redrawing last year's results.gpkg:units as its plan: the grids layer beside it
+    # holds the codes, which the grids keeping their ids keep
+    units, comm, plan = three_named_grids()
+    first = redraw_grids(units.assign(households=[120] * 4 + [100] * 4 + [75] * 4), comm, plan)
+    first.grids.to_file(tmp_path / "results.gpkg", layer="grids")
+    first.units.to_file(tmp_path / "results.gpkg", layer="units")
+    units.to_file(tmp_path / "town.gpkg", layer="units")
+    comm.to_file(tmp_path / "town.gpkg", layer="communities")
+    (tmp_path / "p.toml").write_text(
+        '[project]\nname = "redraw"\noutput = "out"\n[inputs]\n'
+        'communities = { path = "town.gpkg", layer = "communities" }\n'
+        'units = { path = "town.gpkg", layer = "units" }\n'
+        'plan = { path = "results.gpkg", layer = "units" }\n'
+        "[coverage]\nenabled = false\n[outputs]\nmaps = false\nworkbook = false\npng = false\n", encoding="utf-8")
+    assert main(["run", str(tmp_path / "p.toml"), "-q"]) == 0
+    new = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="grids").set_index("grid_id")
+    assert new["grid_code"].to_dict() == first.grids.set_index("grid_id")["grid_code"].to_dict()
+    assert len(pd.read_csv(tmp_path / "out" / "moves.csv")) > 0

@@ -290,9 +290,12 @@ def _cmd_grids(args: argparse.Namespace) -> int:
                 labels = plan_labels(plan, units, unit_id_col=uid, name=f"'{args.existing.name}'", redraw=True)
         else:
             labels = pd.Series(plan["grid_id"].to_numpy(), index=plan[uid].to_numpy())
-        # (an edited CSV of the units of a results file: that file's grids layer)
+        # a grid keeping its id keeps its code: the numbers of the results file the plan (or, for
+        # an edited CSV, its units) comes from
+        from spatial.grids.plan import numbers_beside
+
         for spec in ([args.existing] if args.existing is not None else []) + [args.inputs[1]]:
-            plan = _with_old_numbers(args, plan, spec)
+            plan = numbers_beside(plan, *split_spec(spec))
         locked = None
         if args.lock is not None:
             from spatial.core.checks import yes_no
@@ -451,40 +454,6 @@ def _units_plan(args: argparse.Namespace, units, uid: str):
     if gid != "grid_id" and args.grid_id_col is None:
         say(args, f"units: using column {gid} as grid_id")
     return pd.DataFrame({uid: units[uid].to_numpy(), "grid_id": units[gid].to_numpy()})
-
-
-def _with_old_numbers(args: argparse.Namespace, plan, spec):
-    """``plan`` with its grids' old sequence numbers (``grid_seq``) from the ``grids`` layer of the
-    GeoPackage ``spec`` when ``spatial grids`` wrote it (the plan is its ``units`` layer,
-    ``results.gpkg:units``, or a plan of those units, such as the editor's CSV): the redraw then
-    keeps the code of every grid that keeps its id, whatever its name. Unchanged when the plan has
-    numbers or codes of its own, or ``spec`` is no GeoPackage with such a layer."""
-    import pyogrio
-    from pyogrio.errors import DataLayerError, DataSourceError
-
-    from spatial.grids.plan import old_sequence
-
-    if not hasattr(plan, "columns") or {"grid_seq", "grid_code"} & set(plan.columns) or "grid_id" not in plan.columns:
-        return plan
-    path, layer = split_spec(Path(spec))
-    if path.suffix.lower() != ".gpkg" or layer == "grids":
-        return plan
-    try:
-        if "grids" not in set(pyogrio.list_layers(path)[:, 0]):
-            return plan
-        columns = set(pyogrio.read_info(path, layer="grids")["fields"])
-        wanted = [c for c in ("grid_id", "grid_seq", "grid_code") if c in columns]
-        if "grid_id" not in wanted or len(wanted) < 2:
-            return plan
-        grids = pyogrio.read_dataframe(path, layer="grids", columns=wanted, read_geometry=False)
-    except (DataSourceError, DataLayerError):
-        return plan
-    numbers = old_sequence(grids)
-    if numbers:
-        say(args, f"grid codes: the {len(numbers)} grids of {path.name}'s grids layer keep their numbers where they "
-                  "keep their id")
-        plan = plan.assign(grid_seq=plan["grid_id"].map(lambda g: numbers.get(str(g).strip()) if g is not None else None))
-    return plan
 
 
 def _check_blocks(args: argparse.Namespace, units, path) -> None:

@@ -31,7 +31,7 @@ from spatial.io.layers import read_table
 logger = logging.getLogger(__name__)
 
 __all__ = ["read_plan", "plan_labels", "plan_from_polygons", "is_outline_plan", "outlines_as_plan", "band_metadata",
-           "recorded_band"]
+           "recorded_band", "old_sequence", "numbers_beside"]
 
 #: Metadata keys of a plan's ``grids`` layer: the band its ``band_status`` was judged against.
 MIN_KEY, MAX_KEY = "min_households", "max_households"
@@ -205,6 +205,39 @@ def old_sequence(frame: pd.DataFrame, grid_id_col: str = "grid_id") -> dict:
     table = table[table["grid"].notna() & (table["seq"] > 0)].drop_duplicates()
     one = table.groupby("grid")["seq"].transform("size") == 1
     return dict(zip(table.loc[one, "grid"], table.loc[one, "seq"].astype(int)))
+
+
+def numbers_beside(plan: pd.DataFrame, path: str | Path, layer: str | None = None) -> pd.DataFrame:
+    """``plan`` (unit ids and ``grid_id``) with its grids' old sequence numbers (``grid_seq``) from
+    the ``grids`` layer of the GeoPackage ``path``, when ``spatial grids`` wrote it: the plan is
+    its ``units`` layer (``layer``), or a plan of those units such as the editor's CSV. A redraw
+    then keeps the code of every grid that keeps its id, whatever its name. ``plan`` unchanged
+    when it has numbers or codes of its own, or ``path`` is no GeoPackage with such a layer."""
+    import pyogrio
+    from pyogrio.errors import DataLayerError, DataSourceError
+
+    path = Path(path)
+    if not hasattr(plan, "columns") or {"grid_seq", "grid_code"} & set(plan.columns) or "grid_id" not in plan.columns:
+        return plan
+    if path.suffix.lower() != ".gpkg" or layer == "grids":
+        return plan
+    try:
+        if "grids" not in set(pyogrio.list_layers(path)[:, 0]):
+            return plan
+        fields = set(pyogrio.read_info(path, layer="grids")["fields"])
+        wanted = [c for c in ("grid_id", "grid_seq", "grid_code") if c in fields]
+        if "grid_id" not in wanted or len(wanted) < 2:
+            return plan
+        grids = pyogrio.read_dataframe(path, layer="grids", columns=wanted, read_geometry=False)
+    except (DataSourceError, DataLayerError):
+        return plan
+    numbers = old_sequence(grids)
+    if not numbers:
+        return plan
+    logger.info("grid codes: the %d grids of %s's grids layer keep their numbers where they keep their id",
+                len(numbers), path.name)
+    return plan.assign(grid_seq=plan["grid_id"].map(
+        lambda g: None if g is None or (not isinstance(g, str) and pd.isna(g)) else numbers.get(str(g).strip())))
 
 
 def _code_sequence(code) -> int:

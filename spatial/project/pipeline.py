@@ -198,13 +198,16 @@ def _grids(project: Project, layers: dict, report: Report, client=None) -> None:
 def _redraw(project: Project, layers: dict, report: Report) -> None:
     """``[inputs] plan`` given: redraw that plan (moving as few units as it can) instead of
     drawing new grids; the units moved go to the ``moves`` layer."""
-    from spatial.grids.plan import plan_labels
+    from spatial.grids.plan import numbers_beside, plan_labels
     from spatial.grids.redraw import redraw_grids
 
     g = project.grids
     _outlines_as_plan(layers, project.inputs["plan"])  # outlines given with buildings: now the units exist
     plan = layers["plan"]
     plan_labels(plan, layers["units"], name=f"'{project.inputs['plan'].path.name}'")  # unknown, repeated, missing
+    # a grid keeping its id keeps its code: the numbers of the results file the plan (or its units) comes from
+    for spec in (project.inputs["plan"], project.inputs["units"]):
+        plan = numbers_beside(plan, spec.path, spec.layer)
     roads = layers.get("roads")
     if roads is None and layers.get("network_edges") is not None:
         roads = layers["network_edges"]
