@@ -206,8 +206,9 @@ def _redraw(project: Project, layers: dict, report: Report) -> None:
     plan = layers["plan"]
     plan_labels(plan, layers["units"], name=f"'{project.inputs['plan'].path.name}'")  # unknown, repeated, missing
     # a grid keeping its id keeps its code: the numbers of the results file the plan (or its units) comes from
-    for spec in (project.inputs["plan"], project.inputs["units"]):
-        plan = numbers_beside(plan, spec.path, spec.layer)
+    for spec in (project.inputs["plan"], project.inputs.get("units")):  # (no units: built from buildings)
+        if spec is not None:
+            plan = numbers_beside(plan, spec.path, spec.layer)
     roads = layers.get("roads")
     if roads is None and layers.get("network_edges") is not None:
         roads = layers["network_edges"]
