@@ -54,7 +54,7 @@ _LAZY = {
     "units_from_buildings": "grids.tessellation", "spread_by_floor_area": "grids.tessellation",
     "assign_grid_codes": "grids.codes", "staffing": "grids.workforce",
     "ten_household_groups": "grids.workforce", "merge_grid_layers": "grids.merge",
-    "read_plan": "grids.plan", "plan_from_polygons": "grids.plan",
+    "read_plan": "grids.plan", "plan_from_polygons": "grids.plan", "four_bounds": "grids.four_bounds",
     # walking coverage
     "make_bands": "coverage.bands", "walking_coverage": "coverage.walks",
     "coverage_summary": "coverage.walks", "isochrones": "coverage.service_areas",

@@ -312,7 +312,8 @@ def _cmd_grids(args: argparse.Namespace) -> int:
                 locked = list(table.loc[keep, lock_uid]) if keep is not True else list(table[lock_uid])
                 _check_lock_ids(locked, units[uid], args.lock)
         res = redraw_grids(units, communities, plan, locked=locked, max_deviation_pct=args.max_deviation, **opts)
-        layers = {"grids": res.grids, "units": res.units, "report": res.report, "moves": res.moves}
+        layers = {"grids": _four_bounds(res.grids, roads, communities, cols), "units": res.units, "report": res.report,
+                  "moves": res.moves}
         g = res.grids
         kept = float((g["households_kept_pct"] * g["households"]).sum() / max(g["households"].sum(), 1e-9))
         say(args, f"moved {len(res.moves)} of {len(units)} units; {kept:.1f}% of households keep their grid")
@@ -321,7 +322,7 @@ def _cmd_grids(args: argparse.Namespace) -> int:
 
         res = partition_grids(units, communities, n_grids=args.n_grids, balance=args.balance,
                               restarts=args.restarts, max_deviation_pct=args.max_deviation, **opts)
-        layers = {"grids": res.grids, "units": res.units, "report": res.report}
+        layers = {"grids": _four_bounds(res.grids, roads, communities, cols), "units": res.units, "report": res.report}
     # the grids report what the validation found on the units too (overlapping units): said once
     # and a unit outside every community gets one row from both
     layers["report"] = once_per_row(pd.concat([checked, layers["report"]], ignore_index=True))
@@ -454,6 +455,22 @@ def _units_plan(args: argparse.Namespace, units, uid: str):
     if gid != "grid_id" and args.grid_id_col is None:
         say(args, f"units: using column {gid} as grid_id")
     return pd.DataFrame({uid: units[uid].to_numpy(), "grid_id": units[gid].to_numpy()})
+
+
+def _four_bounds(grids, roads, communities, cols: dict):
+    """``grids`` with their 四至 (east/south/west/north_bound, four_bounds): the named lines of
+    ``--roads`` (a line layer, or a network's edges) along each side, else what lies across it."""
+    import geopandas as gpd
+
+    from spatial.grids.four_bounds import four_bounds
+
+    if roads is not None and not isinstance(roads, gpd.GeoDataFrame):  # a network file's WalkNetwork
+        from spatial.network.graph import edges_frame
+
+        roads = edges_frame(roads)
+    cid = cols["community_id_col"]
+    named = communities.rename(columns={cid: "community_id"}) if cid != "community_id" else communities
+    return four_bounds(grids, roads, communities=named)
 
 
 def _check_blocks(args: argparse.Namespace, units, path) -> None:

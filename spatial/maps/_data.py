@@ -210,7 +210,7 @@ def decode(data: str | dict) -> list[dict]:
 #: is the community's name looked up from ``community_id``; ``nearest_station`` shows the
 #: station's name. Add a column here and a label in ``_mapstyle.FIELD_LABELS`` to show it.
 COMMUNITY_FIELDS = ["street", "code", "households"]
-GRID_FIELDS = ["grid_code", "community", "households", "band_status", "deviation_pct", "full_time_workers",
+GRID_FIELDS = ["grid_code", "community", "four_bounds", "households", "band_status", "deviation_pct", "full_time_workers",
                "part_time_workers", "building_leads", "household_leads", "population", "n_units",
                "n_buildings", "area_m2", "polsby_popper", "road_share"]
 UNIT_FIELDS = ["community", "grid_id", "households", "population", "band", "walk_min", "walk_m",
