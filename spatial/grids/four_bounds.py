@@ -54,6 +54,9 @@ SIDES: dict[str, tuple[str, str]] = {
 #: Where nothing bounds a side and nothing lies across it: the edge of the area drawn.
 EDGE = "辖区边界"
 
+#: Most pieces one outline is cut into (longer outlines get longer pieces than ``step_m``).
+_PIECES = 400
+
 #: Columns read as a line's name (OSM's ``name`` first).
 NAME_COLUMNS = ("name", "名称", "道路名称", "路名", "道路名", "河流名称", "河名")
 
@@ -88,7 +91,8 @@ def four_bounds(
         Farthest a line may lie from a side to bound it (metres; half a wide street's width
         from the grid's edge, which follows the street's middle or its kerb).
     step_m : float
-        Longest piece the outline is cut into (metres).
+        Longest piece the outline is cut into (metres; an outline over 400 of them long is cut
+        into 400 pieces).
     min_share : float
         Least share of a side's length a name must bound to name the side (0-1).
 
@@ -166,7 +170,8 @@ def _pieces(polys: np.ndarray, step_m: float) -> tuple[np.ndarray, np.ndarray, n
     parts, owner = parts[keep], owner[keep]
     rings = shapely.get_exterior_ring(shapely.orient_polygons(parts) if hasattr(shapely, "orient_polygons")
                                       else np.array([shapely.geometry.polygon.orient(p) for p in parts], dtype=object))
-    rings = shapely.segmentize(rings, step_m)
+    # (at most _PIECES pieces a ring: a county's 200 km outline is not cut into 10 m pieces)
+    rings = shapely.segmentize(rings, np.maximum(step_m, shapely.length(rings) / _PIECES))
     xy, ring_of = shapely.get_coordinates(rings, return_index=True)
     same = ring_of[1:] == ring_of[:-1]
     return owner[ring_of[:-1][same]], xy[:-1][same], xy[1:][same]
