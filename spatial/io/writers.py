@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Mapping
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 from pyproj import CRS
 
@@ -152,7 +154,7 @@ def write_layers(
                                   "read or build it as one (geopandas.read_file, pandas.DataFrame)")
         elif driver == "GeoJSON":
             raise OptionError(f"layer '{lname}' has no geometry; GeoJSON needs one: write a .gpkg or CSV")
-        frames[lname] = _one_geometry(_distinct_names(_index_as_column(data), lname), lname)
+        frames[lname] = _one_type(_one_geometry(_distinct_names(_index_as_column(data), lname), lname), lname)
     with atomic_path(path, update=driver == "GPKG" and not fresh) as tmp:
         for lname, frame in frames.items():
             try:
@@ -181,6 +183,34 @@ def _one_geometry(df: pd.DataFrame, lname: str) -> pd.DataFrame:
     logger.warning("layer '%s': %s written as WKT text (a layer has one geometry column, '%s')", lname,
                    ", ".join(map(repr, extra)), own)
     return df.assign(**{str(c): gpd.GeoSeries(df[c]).to_wkt(rounding_precision=-1) for c in extra})
+
+
+def _one_type(df: pd.DataFrame, lname: str) -> pd.DataFrame:
+    """``df`` with each geometry collection of an area layer as its polygons: a layer whose other
+    geometries are (multi)polygons and whose collections hold polygons beside lines and points of
+    no area (the slivers an overlay or ``make_valid`` leaves on an isochrone's edge) is written as
+    one polygon type. Else GDAL declares the layer ``GEOMETRY``: QGIS splits it into sublayers
+    and ArcGIS Pro opens none of it. Lines beside lines are kept likewise; anything else as it is."""
+    if not isinstance(df, gpd.GeoDataFrame) or not len(df):
+        return df
+    geom = df.geometry.values
+    kinds = shapely.get_type_id(geom)
+    mixed = kinds == 7  # GeometryCollection
+    if not mixed.any():
+        return df
+    others = {family(t) for t in df.geometry[~mixed].dropna().geom_type.unique()}
+    parts = [shapely.get_parts(g) for g in geom[mixed]]
+    ranks = [set(shapely.get_dimensions(p).tolist()) for p in parts]
+    top = max((max(r) for r in ranks if r), default=-1)
+    want = {2: "Polygon", 1: "LineString"}.get(top)
+    if want is None or others - {want} or any(top not in r for r in ranks):
+        return df
+    kept = [shapely.union_all(p[shapely.get_dimensions(p) == top]) for p in parts]
+    logger.info("layer '%s': %d geometry collections written as their %ss (their parts of lower dimension "
+                "have no %s)", lname, len(kept), want.lower(), "area" if top == 2 else "length")
+    out = df.copy()
+    out.loc[mixed, df.geometry.name] = gpd.array.from_shapely(np.array(kept, dtype=object), crs=df.crs)
+    return out
 
 
 def _own_fid(df: pd.DataFrame) -> dict[str, str] | None:
@@ -294,13 +324,13 @@ def write_shapefile(gdf: gpd.GeoDataFrame, path: str | Path, *, encoding: str = 
     if gdf.crs is None:
         raise CRSError(f"'{path.name}': the layer has no CRS; set it with gdf.set_crs('EPSG:4326')")
     enc = canonical(encoding)
-    families = {family(t) for t in gdf.geometry.dropna().geom_type.unique()}
+    families = {family(t) for t in _one_type(gdf, path.name).geometry.dropna().geom_type.unique()}
     if len(families) > 1:
         raise GeometryError(
             f"'{path.name}': a shapefile holds one geometry type but the layer mixes "
             f"{', '.join(sorted(families))}; split it or write a GeoPackage with write_layers"
         )
-    frame = _one_geometry(_distinct_names(_index_as_column(gdf), path.name), path.name)
+    frame = _one_type(_one_geometry(_distinct_names(_index_as_column(gdf), path.name), path.name), path.name)
     geom_name = frame.geometry.name
     columns = [c for c in frame.columns if c != geom_name]
     # a DBF has no date-time field: written as ISO text here (GDAL would write text too, with a
