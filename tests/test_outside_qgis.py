@@ -59,8 +59,40 @@ def test_an_area_layer_with_slivers_of_lines_is_written_as_one_polygon_type(tmp_
 
 def test_a_collection_of_lines_and_points_beside_polygons_is_left_to_say_itself(tmp_path):
     """Nothing is dropped to make a layer one type: a collection with no area stays as it is."""
-    layer = gpd.GeoDataFrame({"k": [1, 2]}, geometry=[box(X0, Y0, X0 + 1, Y0 + 1),
-                                                      GeometryCollection([Point(X0, Y0), LineString([(X0, Y0), (X0 + 1, Y0)])])],
-                             crs=UTM)
+    odd = GeometryCollection([Point(X0, Y0), LineString([(X0, Y0), (X0 + 1, Y0)])])
+    layer = gpd.GeoDataFrame({"k": [1, 2]}, geometry=[box(X0, Y0, X0 + 1, Y0 + 1), odd], crs=UTM)
     out = write_layers({"odd": layer}, tmp_path / "odd.gpkg")
     assert _wkb_types(out, "odd") == [3, 7]
+
+
+def _dbf_fields(dbf: Path) -> dict[str, tuple[str, int, int]]:
+    """``{name: (type, width, decimals)}`` from a DBF's header bytes."""
+    data = dbf.read_bytes()
+    header = struct.unpack("<H", data[8:10])[0]
+    out = {}
+    for k in range((header - 33) // 32):
+        field = data[32 + 32 * k: 64 + 32 * k]
+        out[field[:11].rstrip(b"\0").decode("ascii")] = (chr(field[11]), field[16], field[17])
+    return out
+
+
+def test_shapefile_counts_are_fields_arcgis_reads_as_long_integers(tmp_path):
+    """A grid layer's households (int64) were written as N(18,0), which ArcGIS reads as Double
+    (375.0 households); a whole number of 9 digits or fewer is a Long integer there."""
+    import pandas as pd
+
+    grids = gpd.GeoDataFrame({"grid_id": ["G1", "G2"], "households": [375, 412], "n_units": [3, 4],
+                              "leads": pd.array([2, None], dtype="Int64"), "big": [5_000_000_000, 1],
+                              "area_m2": [10_000.5, 2.0]},
+                             geometry=[box(X0, Y0, X0 + 100, Y0 + 100), box(X0 + 100, Y0, X0 + 200, Y0 + 100)], crs=UTM)
+    shp = write_shapefile(grids, tmp_path / "grids.shp")
+    fields = _dbf_fields(shp.with_suffix(".dbf"))
+    for name in ("households", "n_units", "leads"):
+        kind, width, decimals = fields[name]
+        assert (kind, decimals) == ("N", 0) and width <= 9, (name, fields[name])
+    assert fields["big"][1] >= 10  # 5,000,000,000 needs its width: not cut
+    assert fields["area_m2"][2] > 0  # reals stay reals
+    back = gpd.read_file(shp, engine="pyogrio")
+    assert back["households"].tolist() == [375, 412] and back["big"].tolist() == [5_000_000_000, 1]
+    assert back["leads"].iloc[0] == 2 and pd.isna(back["leads"].iloc[1])
+    assert grids["households"].dtype == "int64"  # the caller's frame is as it was
