@@ -7,14 +7,19 @@ from __future__ import annotations
 
 import sqlite3
 import struct
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import geopandas as gpd
+import pyogrio
 import pytest
 import shapely
 from shapely.geometry import GeometryCollection, LineString, Point, box
 
+from spatial.cli import main
 from spatial.io.writers import write_layers, write_shapefile
+from spatial.maps import _style
+from test_outside_a import files  # noqa: F401 (a fixture: a street grid of footways, stations and units)
 
 UTM = "EPSG:32650"
 X0, Y0 = 800_000, 2_490_000
@@ -96,3 +101,103 @@ def test_shapefile_counts_are_fields_arcgis_reads_as_long_integers(tmp_path):
     assert back["households"].tolist() == [375, 412] and back["big"].tolist() == [5_000_000_000, 1]
     assert back["leads"].iloc[0] == 2 and pd.isna(back["leads"].iloc[1])
     assert grids["households"].dtype == "int64"  # the caller's frame is as it was
+
+
+# --- QGIS styles in the GeoPackage ------------------------------------------------------------
+
+
+def _rgba(hex_colour: str, opacity: float) -> str:
+    """A ``#rrggbb`` colour and an opacity as QGIS writes them, computed here on their own."""
+    return ",".join(str(int(hex_colour[i:i + 2], 16)) for i in (1, 3, 5)) + f",{round(opacity * 255)}"
+
+
+def _styles(gpkg: Path) -> dict[str, ET.Element]:
+    """``{layer: parsed QML}`` of the default styles in the GeoPackage's ``layer_styles`` table,
+    checked to be registered as QGIS (through GDAL) needs it."""
+    with sqlite3.connect(gpkg) as con:
+        kind = con.execute("select data_type from gpkg_contents where table_name = 'layer_styles'").fetchone()
+        assert kind == ("attributes",)  # GDAL, so QGIS, opens no table left out of gpkg_contents
+        geometry = dict(con.execute("select table_name, column_name from gpkg_geometry_columns"))
+        rows = con.execute("select f_table_name, f_geometry_column, styleQML from layer_styles where useAsDefault")
+        out = {}
+        for table, column, qml in rows:
+            assert geometry[table] == column
+            out[table] = ET.fromstring(qml.split("\n", 1)[1] if qml.startswith("<!DOCTYPE") else qml)
+    return out
+
+
+def _fills(qml: ET.Element) -> dict[str | None, tuple[str, str, str]]:
+    """``{category value: (fill colour, outline colour, outline width)}`` of a QML renderer (the
+    key None for a single symbol), read from the ``prop`` elements every QGIS 3 reads."""
+    renderer = qml.find("renderer-v2")
+    symbols = {s.get("name"): {p.get("k"): p.get("v") for p in s.find("layer").findall("prop")}
+               for s in renderer.find("symbols")}
+    if renderer.get("type") == "singleSymbol":
+        keyed = {None: symbols["0"]}
+    else:
+        keyed = {c.get("value"): symbols[c.get("symbol")] for c in renderer.find("categories")}
+    return {k: (p["color"], p["outline_color"], p["outline_width"]) for k, p in keyed.items()}
+
+
+def test_grids_open_in_qgis_coloured_by_status_and_labelled_by_grid_as_on_the_web_map(tmp_path):
+    """results.gpkg had no layer_styles table: QGIS drew every layer in one random colour, with no
+    labels and English field names. The grids now open filled by household status in the web
+    map's colours (45 % opaque, #333333 outlines 1.2 px), labelled with their number, with the
+    popups' Chinese words as field aliases."""
+    grids = gpd.GeoDataFrame({"grid_id": ["C1-01", "C1-02", "C1-03"], "households": [250, 400, 600],
+                              "band_status": ["under", "in", "over"]},
+                             geometry=[box(X0 + 100 * k, Y0, X0 + 100 * (k + 1), Y0 + 100) for k in range(3)], crs=UTM)
+    from spatial.maps._gis_styles import qgis_styles
+
+    out = write_layers({"grids": grids, "summary": grids.drop(columns="geometry")}, tmp_path / "g.gpkg",
+                       styles=qgis_styles({"grids": grids}))
+    qml = _styles(out)["grids"]
+    renderer = qml.find("renderer-v2")
+    assert (renderer.get("type"), renderer.get("attr")) == ("categorizedSymbol", "band_status")
+    assert _fills(qml) == {s: (_rgba(_style.STATUS_COLOURS[s], 0.45), "51,51,51,255", "1.2")
+                           for s in ("under", "in", "over")}
+    assert qml.get("labelsEnabled") == "1"
+    assert qml.find("labeling/settings/text-style").get("fieldName") == "grid_id"
+    aliases = {a.get("field"): a.get("name") for a in qml.find("aliases")}
+    assert aliases["households"] == "户数" and aliases["band_status"] == "户数状态"
+    assert qml.find("layerGeometryType").text == "2"
+    layers = {str(n) for n, _ in pyogrio.list_layers(out)}
+    assert layers == {"grids", "summary", "layer_styles"}  # the data as written, and the styles' table
+
+
+def test_coverage_bands_gaps_and_stations_open_in_qgis_in_the_web_maps_colours(files, tmp_path):  # noqa: F811
+    """``spatial coverage``'s demand layer opens coloured by walking band (nearest darkest, as
+    band_colours gives them; beyond and unreachable red), the gaps as dashed purple outlines
+    labelled with their rank, the stations as dark blue dots."""
+    out = tmp_path / "cov.gpkg"
+    assert main(["-q", "coverage", str(files["net"]), str(files["stations"]), str(files["units"]),
+                 "--out", str(out), "--meters", "200,400"]) == 0
+    styles = _styles(out)
+    assert {"demand", "stations", "isochrones", "gaps"} <= set(styles)
+    demand = _fills(styles["demand"])
+    ramp = _style.band_colours(["200m", "400m"])
+    assert {b: demand[b][0] for b in ("200m", "400m")} == {b: _rgba(ramp[b], 0.8) for b in ramp}
+    assert demand["beyond"][0] == _rgba(_style.BEYOND_COLOUR, 0.85)
+    assert demand["unreachable"][0] == _rgba(_style.UNREACHABLE_COLOUR, 0.85)
+    with sqlite3.connect(out) as con:  # every band the layer holds has its colour
+        held = {b for (b,) in con.execute("select distinct band from demand")}
+    assert held <= set(demand)
+    iso = _fills(styles["isochrones"])
+    assert {b: iso[b][0] for b in ramp} == {b: _rgba(ramp[b], 0.2) for b in ramp}
+    gaps = styles["gaps"]
+    assert _fills(gaps) == {None: (_rgba(_style.GAP_COLOUR, 0.08), _rgba(_style.GAP_COLOUR, 1), "2.5")}
+    props = {p.get("k"): p.get("v") for p in gaps.iter("prop")}
+    assert props["outline_style"] == "dash"
+    assert gaps.find("labeling/settings/text-style").get("isExpression") == "1"
+    stations = styles["stations"]
+    assert stations.find("layerGeometryType").text == "0"
+    assert {p.get("k"): p.get("v") for p in stations.iter("prop")}["color"] == _rgba(_style.STATION_COLOUR, 1)
+
+
+def test_styles_for_a_layer_not_written_are_refused(tmp_path):
+    layer = gpd.GeoDataFrame({"k": [1]}, geometry=[box(X0, Y0, X0 + 1, Y0 + 1)], crs=UTM)
+    with pytest.raises(ValueError, match=r"^styles name layers that are not written: grids; name layers among a"):
+        write_layers({"a": layer}, tmp_path / "a.gpkg", styles={"grids": "<qgis/>"})
+    with pytest.raises(ValueError, match=r"^'a.geojson': layer styles are kept by GeoPackages only"):
+        write_layers({"a": layer}, tmp_path / "a.geojson", styles={"a": "<qgis/>"})
+    assert not (tmp_path / "a.gpkg").exists() and not (tmp_path / "a.geojson").exists()

@@ -355,8 +355,11 @@ def _cmd_grids(args: argparse.Namespace) -> int:
 
     with atomic_paths([args.out, *([args.kml] if args.kml is not None else [])]) as tmps:  # both, or neither
         # the band the grids' band_status was judged against: the editor and the map check them against it
+        from spatial.maps._gis_styles import qgis_styles
+
         write_layers(layers, tmps[0], fresh=True,
-                     metadata={"grids": band_metadata(args.min_households, args.max_households)})
+                     metadata={"grids": band_metadata(args.min_households, args.max_households)},
+                     styles=qgis_styles(layers))  # QGIS opens the grids coloured as the web map
         if args.kml is not None:
             from spatial.maps.kmz import results_kmz
 

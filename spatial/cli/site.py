@@ -148,8 +148,11 @@ def _cmd_site(args: argparse.Namespace) -> int:
     left = _left_out_line(result.report, candidates, cols.get("candidate_id_col"), network)
     if left:
         lines.insert(0, left)
+    from spatial.maps._gis_styles import qgis_styles
+
     write_layers({"sites": result.sites, "before_after": result.before_after,
-                  "unreachable": result.unreachable, "report": result.report}, args.out, fresh=True)
+                  "unreachable": result.unreachable, "report": result.report}, args.out, fresh=True,
+                 styles=qgis_styles({"sites": result.sites}))
     for line in lines:
         say(args, line)
     say(args, f"wrote {args.out} (layers sites, before_after, unreachable, report)")

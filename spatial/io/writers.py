@@ -28,6 +28,7 @@ from spatial.core.checks import REPORT_COLUMNS, ZH_COLUMNS, Report, report_in
 from spatial.core.errors import CRSError, GeometryError, InputFileError, OptionError, OptionTypeError, SpatialError
 from spatial.core.reproject import to_crs_valid
 from spatial.io._encoding import canonical
+from spatial.io._gpkgstyles import write_styles
 from spatial.io._shapefile import FIELD_MAP_SUFFIX, check_text, family, short_names
 
 logger = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ def write_layers(
     driver: str | None = None,
     fresh: bool = False,
     metadata: Mapping[str, Mapping[str, str]] | None = None,
+    styles: Mapping[str, str] | None = None,
 ) -> Path:
     """Write layers to one GeoPackage (default), or a single layer to GeoJSON, atomically.
 
@@ -71,6 +73,10 @@ def write_layers(
         Layer name -> ``{key: text}`` stored as that layer's GDAL metadata (GeoPackage only),
         e.g. the walking speed of a coverage (``pyogrio.read_info(path, layer=name)
         ["layer_metadata"]`` reads it back).
+    styles : mapping of str to str, optional
+        Layer name -> QGIS style (QML text, e.g. from ``spatial.maps._gis_styles.qgis_styles``)
+        stored in the GeoPackage's ``layer_styles`` table as the layer's default: QGIS opens
+        the layer drawn in it. GeoPackage only; layers without geometry take none.
 
     Returns
     -------
@@ -127,6 +133,12 @@ def write_layers(
         raise OptionError(f"metadata names layers that are not written: "
                           f"{', '.join(sorted(set(metadata) - set(layers)))}; name layers among "
                           f"{', '.join(map(str, layers))} (or add the layer)")
+    styles = {str(k): str(v) for k, v in (styles or {}).items()}
+    if set(styles) - set(layers):
+        raise OptionError(f"styles name layers that are not written: {', '.join(sorted(set(styles) - set(layers)))}; "
+                          f"name layers among {', '.join(map(str, layers))}")
+    if styles and driver != "GPKG":
+        raise OptionError(f"'{path.name}': layer styles are kept by GeoPackages only; write a .gpkg or leave out styles=")
     if metadata and driver != "GPKG":
         raise OptionError(f"'{path.name}': layer metadata is kept by GeoPackages only; write a .gpkg or leave "
                           "out metadata=")
@@ -164,6 +176,8 @@ def write_layers(
             except (DataSourceError, DataLayerError) as exc:
                 raise InputFileError(f"cannot write layer '{lname}' to '{user_path(path)}': {exc}") from exc
             logger.debug("wrote %d rows to '%s' layer '%s'", len(frame), path, lname)
+        if styles:
+            write_styles(tmp, styles)
     logger.info("wrote %s to '%s'", ", ".join(f"{n} ({len(f)} rows)" for n, f in frames.items()), path)
     return path
 

@@ -437,7 +437,10 @@ def _write(project: Project, layers: dict, out: Path) -> list[Path]:
         from spatial.grids.plan import band_metadata
 
         meta["grids"] = band_metadata(project.grids["min_households"], project.grids["max_households"])
-    write_layers(keep, gpkg, metadata=meta or None)
+    from spatial.maps._gis_styles import qgis_styles
+
+    # QGIS opens the layers drawn as the web maps draw them (layer_styles)
+    write_layers(keep, gpkg, metadata=meta or None, styles=qgis_styles(keep, lang=project.outputs.get("lang", "zh")))
     files.append(gpkg)
     for name in ("coverage_summary", "sites_before_after", "fca_by_community"):
         if name in layers:
