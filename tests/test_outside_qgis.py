@@ -201,3 +201,69 @@ def test_styles_for_a_layer_not_written_are_refused(tmp_path):
     with pytest.raises(ValueError, match=r"^'a.geojson': layer styles are kept by GeoPackages only"):
         write_layers({"a": layer}, tmp_path / "a.geojson", styles={"a": "<qgis/>"})
     assert not (tmp_path / "a.gpkg").exists() and not (tmp_path / "a.geojson").exists()
+
+
+# --- KMZ for 奥维互动地图 and Google Earth ---------------------------------------------------------
+
+KML = "{http://www.opengis.net/kml/2.2}"
+
+
+def _kml_colour(hex_colour: str, opacity: float) -> str:
+    """KML's ``aabbggrr`` of a ``#rrggbb`` colour, computed here on its own."""
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return "%02x%02x%02x%02x" % (round(opacity * 255), b, g, r)
+
+
+def _doc(path: Path) -> ET.Element:
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        return ET.fromstring(z.read("doc.kml"))
+
+
+def _tags(el: ET.Element) -> list[str]:
+    return [c.tag.replace(KML, "") for c in el]
+
+
+def test_kmz_placemarks_are_styled_in_the_web_maps_colours(tmp_path):
+    """results.kmz had no <Style> at all: Google Earth fills an unstyled polygon solid white, so
+    the 158 grids of the demo hid the map under them, and 奥维 drew every layer alike. Each
+    grid now points at the style of its household status (the web map's fill at 45 %, #333333
+    outline 1.2 px), gaps and stations at theirs, in the order KML 2.2 sets."""
+    from spatial.maps.kmz import results_kmz
+
+    cells = [box(X0 + 100 * k, Y0, X0 + 100 * (k + 1), Y0 + 100) for k in range(3)]
+    grids = gpd.GeoDataFrame({"grid_id": ["G1", "G2", "G3"], "households": [250, 400, 600],
+                              "band_status": ["under", "in", "over"]}, geometry=cells, crs=UTM)
+    gaps = gpd.GeoDataFrame({"gap_id": ["P1"], "rank": [1], "households": [40]},
+                            geometry=[box(X0, Y0 + 200, X0 + 50, Y0 + 250)], crs=UTM)
+    stations = gpd.GeoDataFrame({"station_id": ["S1"], "name": ["甲站"]}, geometry=[Point(X0, Y0)], crs=UTM)
+    root = _doc(results_kmz(tmp_path / "r.kmz", {"grids": grids, "gaps": gaps, "stations": stations}))
+    folders = {d.findtext(f"{KML}name"): d for d in root.iter(f"{KML}Document") if d.find(f"{KML}name") is not None}
+    assert set(folders) == {"网格", "党群服务站", "覆盖盲区"}
+
+    def drawn(folder: ET.Element) -> dict[str, tuple[str, str, str]]:
+        """``{placemark name: (fill, outline, width)}`` through each placemark's styleUrl."""
+        styles = {s.get("id"): s for s in folder.findall(f"{KML}Style")}
+        out = {}
+        for pm in folder.findall(f"{KML}Placemark"):
+            style = styles[pm.findtext(f"{KML}styleUrl").lstrip("#")]
+            out[pm.findtext(f"{KML}name")] = (style.findtext(f"{KML}PolyStyle/{KML}color"),
+                                              style.findtext(f"{KML}LineStyle/{KML}color"),
+                                              style.findtext(f"{KML}LineStyle/{KML}width"))
+        return out
+
+    status = dict(zip(grids["grid_id"], grids["band_status"]))
+    assert drawn(folders["网格"]) == {g: (_kml_colour(_style.STATUS_COLOURS[s], 0.45), "ff333333", "1.2")
+                                    for g, s in status.items()}
+    assert drawn(folders["覆盖盲区"]) == {"P1": (_kml_colour(_style.GAP_COLOUR, 0.08),
+                                             _kml_colour(_style.GAP_COLOUR, 1), "2.5")}
+    station_style = folders["党群服务站"].find(f"{KML}Style")
+    assert station_style.findtext(f"{KML}IconStyle/{KML}color") == _kml_colour(_style.STATION_COLOUR, 1)
+    for folder in folders.values():  # KML 2.2: a container's styles, then its schema, then its features
+        tags = _tags(folder)
+        assert tags[0] == "name" and tags.index("Style") < tags.index("Schema") < tags.index("Placemark")
+        for pm in folder.findall(f"{KML}Placemark"):
+            order = _tags(pm)
+            assert order.index("styleUrl") > order.index("description") and order.index("styleUrl") < \
+                order.index("ExtendedData")
