@@ -267,3 +267,20 @@ def test_kmz_placemarks_are_styled_in_the_web_maps_colours(tmp_path):
             order = _tags(pm)
             assert order.index("styleUrl") > order.index("description") and order.index("styleUrl") < \
                 order.index("ExtendedData")
+
+
+def test_kmz_counts_are_typed_as_integers_in_the_schema(tmp_path):
+    """The KMZ's schema typed the grids' households, population and worker counts (int64) as
+    ``string`` (KML has no 64-bit integer), so QGIS and ArcGIS read 375 households back as text;
+    they are ``int`` now, reals stay ``double``."""
+    from spatial.io.kml import write_kml
+
+    grids = gpd.GeoDataFrame({"grid_id": ["G1", "G2"], "households": [375, 412], "deviation_pct": [-2.5, 4.0]},
+                             geometry=[box(X0, Y0, X0 + 100, Y0 + 100), box(X0 + 100, Y0, X0 + 200, Y0 + 100)], crs=UTM)
+    root = _doc(write_kml({"网格": grids}, tmp_path / "g.kmz", names={"网格": "grid_id"},
+                          fields={"网格": ["households", "deviation_pct"]}))
+    types = {f.get("name"): f.get("type") for f in root.iter(f"{KML}SimpleField")}
+    assert types == {"households": "int", "deviation_pct": "double"}
+    values = [d.text for d in root.iter(f"{KML}SimpleData") if d.get("name") == "households"]
+    assert values == ["375", "412"]
+    assert grids["households"].dtype == "int64"

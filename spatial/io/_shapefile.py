@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from spatial.core.errors import ColumnError, InputFileError
@@ -116,3 +117,24 @@ def short_names(columns: list) -> dict:
         out[col] = candidate
         taken.add(candidate.lower())
     return out
+
+
+def int32_counts(frame: pd.DataFrame, columns: list) -> pd.DataFrame:
+    """``frame`` with its 64-bit integer columns whose values fit 32 bits (households, counts of
+    workers) as 32-bit: GDAL writes a 64-bit integer to a DBF as a number 18 digits wide, which
+    ArcGIS reads as a Double (375.0 households), a 32-bit one 9 or 10 digits wide, which it reads as
+    a Long; and to a KML schema as ``string`` (KML has no 64-bit integer), a 32-bit one as ``int``.
+    A column holding a larger value is left as it is; a missing value stays missing."""
+    lo, hi = np.iinfo(np.int32).min, np.iinfo(np.int32).max
+    cast = {}
+    for c in columns:
+        s = frame[c]
+        if not pd.api.types.is_integer_dtype(s):
+            continue
+        if s.dtype.itemsize <= 4 and not pd.api.types.is_unsigned_integer_dtype(s):
+            continue
+        values = s.dropna()
+        if len(values) and (values.min() < lo or values.max() > hi):
+            continue
+        cast[c] = "Int32" if isinstance(s.dtype, pd.api.extensions.ExtensionDtype) else "int32"
+    return frame.astype(cast) if cast else frame

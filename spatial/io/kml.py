@@ -31,6 +31,7 @@ from spatial.core.atomic import atomic_path, user_path
 from spatial.core.checks import require_crs
 from spatial.core.errors import InputFileError, SpatialError
 from spatial.core.reproject import to_crs_valid
+from spatial.io._shapefile import int32_counts
 
 logger = logging.getLogger(__name__)
 
@@ -239,9 +240,11 @@ def _placemarks(gdf: gpd.GeoDataFrame, name_col: str | None, cols: list[str], la
     data = {"Name": text, "description": [described(r) for _, r in gdf[cols].iterrows()] if cols else None}
     out = gpd.GeoDataFrame({k: v for k, v in data.items() if v is not None}, geometry=gdf.geometry.to_numpy(),
                            crs=gdf.crs, index=gdf.index)
+    counts = int32_counts(gdf[cols], cols)  # typed int in the schema, not string (KML has no 64-bit integer)
     for c in cols:
         if c not in ("Name", "description"):
-            out[c] = gdf[c].map(_in_cdata).to_numpy() if not pd.api.types.is_numeric_dtype(gdf[c]) else gdf[c].to_numpy()
+            out[c] = gdf[c].map(_in_cdata).to_numpy() if not pd.api.types.is_numeric_dtype(gdf[c]) else \
+                counts[c].to_numpy()
     return out.reset_index(drop=True)
 
 

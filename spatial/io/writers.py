@@ -29,7 +29,7 @@ from spatial.core.errors import CRSError, GeometryError, InputFileError, OptionE
 from spatial.core.reproject import to_crs_valid
 from spatial.io._encoding import canonical
 from spatial.io._gpkgstyles import write_styles
-from spatial.io._shapefile import FIELD_MAP_SUFFIX, check_text, family, short_names
+from spatial.io._shapefile import FIELD_MAP_SUFFIX, check_text, family, int32_counts, short_names
 
 logger = logging.getLogger(__name__)
 
@@ -227,26 +227,6 @@ def _one_type(df: pd.DataFrame, lname: str) -> pd.DataFrame:
     return out
 
 
-def _int32_counts(frame: pd.DataFrame, columns: list) -> pd.DataFrame:
-    """``frame`` with its 64-bit integer columns whose values fit 32 bits (households, counts of
-    workers) as 32-bit: GDAL writes a 64-bit integer to a DBF as a number 18 digits wide, which
-    ArcGIS reads as a Double (375.0 households), a 32-bit one 9 or 10 digits wide, which it reads as
-    a Long. A column holding a larger value is left as it is; a missing value stays missing."""
-    lo, hi = np.iinfo(np.int32).min, np.iinfo(np.int32).max
-    cast = {}
-    for c in columns:
-        s = frame[c]
-        if not pd.api.types.is_integer_dtype(s):
-            continue
-        if s.dtype.itemsize <= 4 and not pd.api.types.is_unsigned_integer_dtype(s):
-            continue
-        values = s.dropna()
-        if len(values) and (values.min() < lo or values.max() > hi):
-            continue
-        cast[c] = "Int32" if isinstance(s.dtype, pd.api.extensions.ExtensionDtype) else "int32"
-    return frame.astype(cast) if cast else frame
-
-
 def _own_fid(df: pd.DataFrame) -> dict[str, str] | None:
     """GeoPackage layer options keeping a column of the caller's named ``fid`` (any case: an
     ArcGIS table's ``FID``) as an ordinary column. GDAL takes such a column as the layer's
@@ -374,7 +354,7 @@ def write_shapefile(gdf: gpd.GeoDataFrame, path: str | Path, *, encoding: str = 
         frame = frame.copy()
         for c in times:
             frame[c] = frame[c].map(lambda v: None if pd.isna(v) else v.isoformat(sep=" ")).astype(object)
-    frame = _int32_counts(frame, columns)
+    frame = int32_counts(frame, columns)
     check_text(frame, columns, enc, path.name, encoding)
     short = short_names(columns)
     out = frame.rename(columns=short)
