@@ -284,3 +284,33 @@ def test_kmz_counts_are_typed_as_integers_in_the_schema(tmp_path):
     values = [d.text for d in root.iter(f"{KML}SimpleData") if d.get("name") == "households"]
     assert values == ["375", "412"]
     assert grids["households"].dtype == "int64"
+
+
+def test_a_shapefile_opens_in_qgis_styled_with_its_full_field_names_as_aliases(tmp_path):
+    """A grids shapefile showed QGIS users the cut names a DBF's 10 bytes allow (band_statu,
+    household_, target_hou) and one random colour; the run's shapefiles now come with a
+    grids.qml, which QGIS opens them in: coloured by status on the short field, each field's
+    alias the popups' words or its full name."""
+    import pandas as pd
+
+    from spatial.maps._gis_styles import qgis_styles
+
+    grids = gpd.GeoDataFrame({"grid_id": ["G1", "G2"], "households": [250, 400], "household_leads": [8, 13],
+                              "surveyed_by": ["王", "李"], "band_status": ["under", "in"]},
+                             geometry=[box(X0, Y0, X0 + 100, Y0 + 100), box(X0 + 100, Y0, X0 + 200, Y0 + 100)], crs=UTM)
+    shp = write_shapefile(grids, tmp_path / "grids.shp", style=qgis_styles({"grids": grids})["grids"])
+    names = pd.read_csv(tmp_path / "grids.fields.csv", encoding="utf-8-sig").set_index("original")["short"]
+    in_dbf = set(_dbf_fields(shp.with_suffix(".dbf")))
+    qml = ET.fromstring((tmp_path / "grids.qml").read_text(encoding="utf-8").split("\n", 1)[1])
+    renderer = qml.find("renderer-v2")
+    assert renderer.get("attr") == names["band_status"] != "band_status" and renderer.get("attr") in in_dbf
+    assert {c.get("value") for c in renderer.find("categories")} == {"under", "in", "over"}
+    assert qml.find("labeling/settings/text-style").get("fieldName") == "grid_id"
+    aliases = {a.get("field"): a.get("name") for a in qml.find("aliases")}
+    assert set(aliases) == in_dbf
+    assert aliases[names["household_leads"]] == "联户长（人）" and aliases["households"] == "户数"
+    assert aliases[names["surveyed_by"]] == "surveyed_by"  # no words for it: its full name
+    assert _fills(qml)["in"][0] == _rgba(_style.STATUS_COLOURS["in"], 0.45)
+    assert not (tmp_path / "plain.qml").exists()
+    write_shapefile(grids, tmp_path / "plain.shp")  # no style asked: no .qml
+    assert not (tmp_path / "plain.qml").exists()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import geopandas as gpd
@@ -138,3 +139,32 @@ def int32_counts(frame: pd.DataFrame, columns: list) -> pd.DataFrame:
             continue
         cast[c] = "Int32" if isinstance(s.dtype, pd.api.extensions.ExtensionDtype) else "int32"
     return frame.astype(cast) if cast else frame
+
+
+def short_style(qml: str, short: dict[str, str]) -> str:
+    """``qml`` (a QGIS style for the layer's own column names) for the shapefile written with the
+    field names ``short`` (original -> short): the renderer's column, the label's field and the
+    aliases name the short fields; each field's alias is the style's (户数) or its full name."""
+    doctype, _, body = qml.partition("\n") if qml.startswith("<!DOCTYPE") else ("", "", qml)
+    root = ET.fromstring(body)
+    for el in root.iter("renderer-v2"):
+        if el.get("attr") in short:
+            el.set("attr", short[el.get("attr")])
+    for el in root.iter("text-style"):
+        if el.get("isExpression") != "1" and el.get("fieldName") in short:
+            el.set("fieldName", short[el.get("fieldName")])
+        elif el.get("isExpression") == "1":  # "rank" in an expression: the short field's name
+            text = el.get("fieldName", "")
+            for original, name in short.items():
+                text = text.replace(f'"{original}"', f'"{name}"')
+            el.set("fieldName", text)
+    said = {a.get("field"): a.get("name") for a in root.iter("alias")}
+    for old in root.findall("aliases"):
+        root.remove(old)
+    aliases = ET.Element("aliases")
+    for k, (original, name) in enumerate(short.items()):
+        ET.SubElement(aliases, "alias", field=name, index=str(k), name=said.get(original) or original)
+    geometry = root.find("layerGeometryType")
+    root.insert(list(root).index(geometry) if geometry is not None else len(root), aliases)
+    ET.indent(root, space="  ")
+    return (doctype + "\n" if doctype else "") + ET.tostring(root, encoding="unicode")

@@ -29,7 +29,7 @@ from spatial.core.errors import CRSError, GeometryError, InputFileError, OptionE
 from spatial.core.reproject import to_crs_valid
 from spatial.io._encoding import canonical
 from spatial.io._gpkgstyles import write_styles
-from spatial.io._shapefile import FIELD_MAP_SUFFIX, check_text, family, int32_counts, short_names
+from spatial.io._shapefile import FIELD_MAP_SUFFIX, check_text, family, int32_counts, short_names, short_style
 
 logger = logging.getLogger(__name__)
 
@@ -290,7 +290,8 @@ def _index_as_column(df: pd.DataFrame) -> pd.DataFrame:
     return df.rename_axis(names if idx.nlevels > 1 else names[0]).reset_index()
 
 
-def write_shapefile(gdf: gpd.GeoDataFrame, path: str | Path, *, encoding: str = "GBK") -> Path:
+def write_shapefile(gdf: gpd.GeoDataFrame, path: str | Path, *, encoding: str = "GBK",
+                    style: str | None = None) -> Path:
     """Write ``gdf`` as a Shapefile for desktop GIS: ASCII field names, GBK text and a ``.cpg``.
 
     Field names longer than 10 bytes or not ASCII (``名称``, ``households_total``) get short unique
@@ -305,6 +306,11 @@ def write_shapefile(gdf: gpd.GeoDataFrame, path: str | Path, *, encoding: str = 
         The ``.shp`` file to write (its other parts go next to it).
     encoding : str
         DBF text encoding; ``"GBK"`` is what Chinese desktop GIS expects.
+    style : str, optional
+        A QGIS style (QML, e.g. from ``spatial.maps._gis_styles.qgis_styles``) written for the
+        layer's own column names: written as ``<name>.qml`` beside the ``.shp``, which QGIS opens
+        the layer in, its fields named by their short names there and each given its full name
+        (or the style's alias, 户数) as its alias, so no QGIS user reads ``household_``.
 
     Returns
     -------
@@ -375,6 +381,9 @@ def write_shapefile(gdf: gpd.GeoDataFrame, path: str | Path, *, encoding: str = 
             cpg.write_text(encoding.upper(), encoding="ascii")
         mapping = pd.DataFrame({"original": [str(c) for c in columns], "short": [short[c] for c in columns]})
         mapping.to_csv(tmp.with_name(tmp.stem + FIELD_MAP_SUFFIX), index=False, encoding="utf-8-sig")
+        if style is not None:
+            tmp.with_suffix(".qml").write_text(short_style(style, {str(c): short[c] for c in columns}),
+                                               encoding="utf-8")
         parts = sorted(tmp_dir.iterdir(), key=lambda q: q.suffix.lower() == ".shp")  # .shp last
         for part in parts:
             os.replace(part, path.parent / part.name)

@@ -465,7 +465,9 @@ def _write(project: Project, layers: dict, out: Path) -> list[Path]:
     if o.get("shapefile"):
         for name in ("grids", "units"):
             if name in layers:
-                files.append(write_shapefile(layers[name], out / "shapefile" / f"{name}.shp"))
+                shp = write_shapefile(layers[name], out / "shapefile" / f"{name}.shp",  # with its QGIS style
+                                      style=qgis_styles({name: layers[name]}, lang=o.get("lang", "zh")).get(name))
+                files.append(shp)
     if o.get("workbook") and "coverage_summary" in layers:
         from spatial.io.workbook import write_workbook
 
