@@ -314,3 +314,19 @@ def test_a_shapefile_opens_in_qgis_styled_with_its_full_field_names_as_aliases(t
     assert not (tmp_path / "plain.qml").exists()
     write_shapefile(grids, tmp_path / "plain.shp")  # no style asked: no .qml
     assert not (tmp_path / "plain.qml").exists()
+
+
+def test_a_layer_written_anew_without_a_style_loses_its_old_one(tmp_path):
+    """A grids layer replaced in a styled GeoPackage kept its old style, which colours by
+    band_status: a new grids layer without that column is drawn as nothing in QGIS."""
+    from spatial.maps._gis_styles import qgis_styles
+
+    cells = [box(X0, Y0, X0 + 100, Y0 + 100)]
+    grids = gpd.GeoDataFrame({"grid_id": ["G1"], "band_status": ["in"]}, geometry=cells, crs=UTM)
+    stations = gpd.GeoDataFrame({"station_id": ["S1"]}, geometry=[Point(X0, Y0)], crs=UTM)
+    path = write_layers({"grids": grids, "stations": stations}, tmp_path / "r.gpkg",
+                        styles=qgis_styles({"grids": grids, "stations": stations}))
+    assert set(_styles(path)) == {"grids", "stations"}
+    write_layers({"grids": grids.drop(columns="band_status")}, path)  # replaced, the stations kept
+    assert set(_styles(path)) == {"stations"}
+    assert set(gpd.read_file(path, layer="grids").columns) == {"grid_id", "geometry"}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, Sequence
 
 __all__ = ["write_styles"]
 
@@ -22,12 +22,20 @@ _TABLE = """CREATE TABLE IF NOT EXISTS layer_styles (
   update_time DATETIME DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))"""
 
 
-def write_styles(gpkg: Path, styles: Mapping[str, str]) -> None:
+def write_styles(gpkg: Path, styles: Mapping[str, str], written: Sequence[str] = ()) -> None:
     """Store ``styles`` (layer name -> QML) in ``gpkg`` as each layer's default QGIS style,
-    replacing the layer's earlier default. Layers without geometry are given no style."""
+    replacing the layer's earlier default; the default of a layer in ``written`` (written anew)
+    that is given no style is removed: it may colour by a column the new layer lacks, which QGIS
+    draws as nothing. Layers without geometry are given no style."""
     con = sqlite3.connect(gpkg)
     try:
         with con:
+            have = con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'layer_styles'").fetchone()
+            if have:
+                for name in set(written) - set(styles):
+                    con.execute("DELETE FROM layer_styles WHERE f_table_name = ? AND useAsDefault", (name,))
+            if not styles:
+                return
             geometry = dict(con.execute("SELECT table_name, column_name FROM gpkg_geometry_columns"))
             con.execute(_TABLE)
             con.execute("INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, "

@@ -176,8 +176,8 @@ def write_layers(
             except (DataSourceError, DataLayerError) as exc:
                 raise InputFileError(f"cannot write layer '{lname}' to '{user_path(path)}': {exc}") from exc
             logger.debug("wrote %d rows to '%s' layer '%s'", len(frame), path, lname)
-        if styles:
-            write_styles(tmp, styles)
+        if driver == "GPKG":
+            write_styles(tmp, styles, written=list(frames))
     logger.info("wrote %s to '%s'", ", ".join(f"{n} ({len(f)} rows)" for n, f in frames.items()), path)
     return path
 
