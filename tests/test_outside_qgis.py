@@ -330,3 +330,24 @@ def test_a_layer_written_anew_without_a_style_loses_its_old_one(tmp_path):
     write_layers({"grids": grids.drop(columns="band_status")}, path)  # replaced, the stations kept
     assert set(_styles(path)) == {"stations"}
     assert set(gpd.read_file(path, layer="grids").columns) == {"grid_id", "geometry"}
+
+
+def _column_types(gpkg: Path, table: str) -> dict[str, str]:
+    with sqlite3.connect(gpkg) as con:
+        return {row[1]: row[2] for row in con.execute(f'pragma table_info("{table}")')}
+
+
+def test_spatial_site_writes_counts_as_integers(files, tmp_path):  # noqa: F811
+    """``spatial site`` wrote the households and people a new site gains, and the households of
+    the before/after table, as REAL (2582.0 households in QGIS and ArcGIS on the demo), where
+    ``spatial run`` and ``spatial coverage`` write counts as integers."""
+    out = tmp_path / "s.gpkg"
+    assert main(["-q", "site", str(files["net"]), str(files["stations"]), str(files["units"]), "--k", "1",
+                 "--band", "300m", "--out", str(out)]) == 0
+    sites = _column_types(out, "sites")
+    assert sites["gain_households"] == "INTEGER", sites
+    assert _column_types(out, "before_after")["households"] == "INTEGER"
+    with sqlite3.connect(out) as con:
+        gained, = con.execute("select gain_households from sites").fetchone()
+        total = con.execute("select households from before_after where level = 'overall'").fetchone()[0]
+    assert isinstance(gained, int) and total == 8 * 100 + 7  # the fixture's eight cells and the far home

@@ -150,9 +150,14 @@ def _cmd_site(args: argparse.Namespace) -> int:
         lines.insert(0, left)
     from spatial.maps._gis_styles import qgis_styles
 
-    write_layers({"sites": result.sites, "before_after": result.before_after,
-                  "unreachable": result.unreachable, "report": result.report}, args.out, fresh=True,
-                 styles=qgis_styles({"sites": result.sites}))
+    from spatial.io.workbook import integer_counts
+
+    # counts as integers (2582 households gained, not 2582.0), as `spatial coverage` and `run` write them
+    layers = {"sites": result.sites, "before_after": result.before_after, "unreachable": result.unreachable}
+    layers = {k: integer_counts(v, also=tuple(c for c in (hh, pop) if c)) if isinstance(v, pd.DataFrame) else v
+              for k, v in layers.items()}
+    write_layers({**layers, "report": result.report}, args.out, fresh=True,
+                 styles=qgis_styles({"sites": layers["sites"]}))
     for line in lines:
         say(args, line)
     say(args, f"wrote {args.out} (layers sites, before_after, unreachable, report)")
