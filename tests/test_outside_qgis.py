@@ -351,3 +351,25 @@ def test_spatial_site_writes_counts_as_integers(files, tmp_path):  # noqa: F811
         gained, = con.execute("select gain_households from sites").fetchone()
         total = con.execute("select households from before_after where level = 'overall'").fetchone()[0]
     assert isinstance(gained, int) and total == 8 * 100 + 7  # the fixture's eight cells and the far home
+
+
+def test_empty_result_layers_keep_their_geometry_type(files, tmp_path):  # noqa: F811
+    """Every home within 2 km: ``spatial coverage`` wrote its empty gaps layer, and ``spatial
+    site`` (nothing to gain) its empty sites and unreachable layers, as GEOMETRY, which ArcGIS
+    Pro does not open and QGIS lists with no type; they keep the type of their kind now."""
+    cov, site = tmp_path / "c.gpkg", tmp_path / "s.gpkg"
+    net, st, units = (str(files[k]) for k in ("net", "stations", "units"))
+    homes = gpd.read_file(units)
+    homes = homes[homes["unit_id"] != "FAR"]  # the home off the network would be a gap of its own
+    homes.to_file(tmp_path / "near.gpkg")
+    assert main(["-q", "coverage", net, st, str(tmp_path / "near.gpkg"), "--out", str(cov), "--meters", "2000"]) == 0
+    assert main(["-q", "site", net, st, str(tmp_path / "near.gpkg"), "--k", "1", "--band", "2000m",
+                 "--out", str(site)]) == 0
+    with sqlite3.connect(cov) as con:
+        assert con.execute("select count(*) from gaps").fetchone() == (0,)
+    assert _declared_types(cov)["gaps"] == "MULTIPOLYGON"
+    declared = _declared_types(site)
+    with sqlite3.connect(site) as con:
+        assert con.execute("select count(*) from sites").fetchone() == (0,)
+    assert (declared["sites"], declared["unreachable"]) == ("POINT", "MULTIPOLYGON")
+    assert _styles(site)["sites"].find("layerGeometryType").text == "0"  # drawn as points

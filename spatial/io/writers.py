@@ -53,6 +53,7 @@ def write_layers(
     fresh: bool = False,
     metadata: Mapping[str, Mapping[str, str]] | None = None,
     styles: Mapping[str, str] | None = None,
+    geometry_types: Mapping[str, str] | None = None,
 ) -> Path:
     """Write layers to one GeoPackage (default), or a single layer to GeoJSON, atomically.
 
@@ -77,6 +78,12 @@ def write_layers(
         Layer name -> QGIS style (QML text, e.g. from ``spatial.maps._gis_styles.qgis_styles``)
         stored in the GeoPackage's ``layer_styles`` table as the layer's default: QGIS opens
         the layer drawn in it. GeoPackage only; layers without geometry take none.
+    geometry_types : mapping of str to str, optional
+        Layer name -> the geometry type (``"Point"``, ``"MultiPolygon"`` ...) declared for the
+        layer when it has no rows to show it: GDAL declares an empty layer ``GEOMETRY``, which
+        ArcGIS Pro does not open and QGIS lists without a type (the gaps of a fully covered
+        district, the sites of a siting with nothing to gain). Layers with rows are declared
+        by their geometries.
 
     Returns
     -------
@@ -170,9 +177,12 @@ def write_layers(
     with atomic_path(path, update=driver == "GPKG" and not fresh) as tmp:
         for lname, frame in frames.items():
             try:
+                declared = (geometry_types or {}).get(lname) if isinstance(frame, gpd.GeoDataFrame) and not len(frame) \
+                    else None
                 pyogrio.write_dataframe(frame, tmp, layer=lname, driver=driver, layer_metadata=metadata.get(lname),
                                         layer_options=_own_fid(frame) if driver == "GPKG" else None,
-                                        use_arrow=_ARROW and len(frame) > 10_000)
+                                        use_arrow=_ARROW and len(frame) > 10_000,
+                                        **({"geometry_type": declared} if declared else {}))
             except (DataSourceError, DataLayerError) as exc:
                 raise InputFileError(f"cannot write layer '{lname}' to '{user_path(path)}': {exc}") from exc
             logger.debug("wrote %d rows to '%s' layer '%s'", len(frame), path, lname)

@@ -23,11 +23,17 @@ import geopandas as gpd
 
 from spatial.maps import _style as st
 
-__all__ = ["Look", "layer_looks", "qgis_styles", "kml_styles"]
+__all__ = ["Look", "layer_looks", "qgis_styles", "kml_styles", "GEOMETRY_TYPES", "POINT_LAYERS"]
 
 #: QGIS version the QML is written for (3.x reads it; older 3.x read the ``prop`` elements).
 _QGIS_VERSION = "3.28.0"
 _UNCOVERED = ("beyond", "unreachable")
+#: The layers of points whatever their rows; :data:`GEOMETRY_TYPES` declares them so when empty.
+POINT_LAYERS = ("stations", "sites")
+#: The geometry type of this package's result layers, declared for them when they have no rows
+#: (``write_layers(geometry_types=)``): the gaps of a fully covered district, the sites of a
+#: siting with nothing to gain.
+GEOMETRY_TYPES = {"gaps": "MultiPolygon", "isochrones": "MultiPolygon", "stations": "Point", "sites": "Point"}
 
 
 class Look(NamedTuple):
@@ -107,7 +113,7 @@ def qgis_styles(layers: Mapping[str, gpd.GeoDataFrame | None], lang: str = "zh")
     """QML text per styled layer of ``layers``: a categorized (or single) renderer in the web maps'
     colours, labels, and the columns' aliases in ``lang`` (户数 for ``households``)."""
     looks = layer_looks(layers, lang)
-    return {name: _qml(look, layers[name], lang) for name, look in looks.items()}
+    return {name: _qml(look, layers[name], lang, name) for name, look in looks.items()}
 
 
 def kml_styles(layers: Mapping[str, gpd.GeoDataFrame | None], lang: str = "zh") -> dict[str, tuple]:
@@ -154,18 +160,19 @@ def _symbol(parent: ET.Element, name: str, kind: str, style: dict) -> None:
                        "size": f"{2 * style.get('radius', 4):g}", "size_unit": "Pixel"})
 
 
-def _kind(gdf: gpd.GeoDataFrame) -> tuple[str, str]:
-    """QGIS's symbol type and layer geometry type (0 point, 1 line, 2 polygon) of a layer."""
+def _kind(gdf: gpd.GeoDataFrame, name: str = "") -> tuple[str, str]:
+    """QGIS's symbol type and layer geometry type (0 point, 1 line, 2 polygon) of a layer; an
+    empty layer of stations or sites is of points."""
     types = set(gdf.geometry.dropna().geom_type)
-    if types and all("Point" in t for t in types):
+    if types and all("Point" in t for t in types) or not types and name in POINT_LAYERS:
         return "marker", "0"
     if types and all("LineString" in t for t in types):
         return "line", "1"
     return "fill", "2"
 
 
-def _qml(look: Look, gdf: gpd.GeoDataFrame, lang: str) -> str:
-    kind, geometry_type = _kind(gdf)
+def _qml(look: Look, gdf: gpd.GeoDataFrame, lang: str, name: str = "") -> str:
+    kind, geometry_type = _kind(gdf, name)
     root = ET.Element("qgis", version=_QGIS_VERSION, styleCategories="Symbology|Labeling|Fields",
                       labelsEnabled="1" if look.label else "0")
     if look.column is None:

@@ -437,10 +437,11 @@ def _write(project: Project, layers: dict, out: Path) -> list[Path]:
         from spatial.grids.plan import band_metadata
 
         meta["grids"] = band_metadata(project.grids["min_households"], project.grids["max_households"])
-    from spatial.maps._gis_styles import qgis_styles
+    from spatial.maps._gis_styles import GEOMETRY_TYPES, qgis_styles
 
-    # QGIS opens the layers drawn as the web maps draw them (layer_styles)
-    write_layers(keep, gpkg, metadata=meta or None, styles=qgis_styles(keep, lang=project.outputs.get("lang", "zh")))
+    # QGIS opens the layers drawn as the web maps draw them (layer_styles); an empty layer keeps its type
+    write_layers(keep, gpkg, metadata=meta or None, styles=qgis_styles(keep, lang=project.outputs.get("lang", "zh")),
+                 geometry_types=GEOMETRY_TYPES)
     files.append(gpkg)
     for name in ("coverage_summary", "sites_before_after", "fca_by_community"):
         if name in layers:
