@@ -373,3 +373,19 @@ def test_empty_result_layers_keep_their_geometry_type(files, tmp_path):  # noqa:
         assert con.execute("select count(*) from sites").fetchone() == (0,)
     assert (declared["sites"], declared["unreachable"]) == ("POINT", "MULTIPOLYGON")
     assert _styles(site)["sites"].find("layerGeometryType").text == "0"  # drawn as points
+
+
+def test_evaluated_grids_open_in_qgis_coloured_by_status(tmp_path):
+    """``spatial grids --evaluate`` wrote its grid_scores (the grids with their band_status) with no
+    style, where the grids ``spatial grids`` draws open coloured by status."""
+    cells = [box(X0 + 100 * k, Y0, X0 + 100 * (k + 1), Y0 + 100) for k in range(2)]
+    plan = gpd.GeoDataFrame({"grid_id": ["G1", "G2"], "community_id": ["C1", "C1"], "households": [250, 400]},
+                            geometry=cells, crs=UTM)
+    plan.to_file(tmp_path / "plan.gpkg", layer="grids")
+    out = tmp_path / "scores.gpkg"
+    assert main(["-q", "grids", "--evaluate", str(tmp_path / "plan.gpkg"), "--out", str(out)]) == 0
+    qml = _styles(out)["grid_scores"]
+    assert qml.find("renderer-v2").get("attr") == "band_status"
+    assert _fills(qml)["under"][0] == _rgba(_style.STATUS_COLOURS["under"], 0.45)
+    with sqlite3.connect(out) as con:
+        assert dict(con.execute("select grid_id, band_status from grid_scores")) == {"G1": "under", "G2": "in"}

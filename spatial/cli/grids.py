@@ -569,7 +569,12 @@ def _cmd_grids_evaluate(args: argparse.Namespace, plan=None, plan_path: Path | N
             say(args, f"grids {words}: {', '.join(said[:20])}{' ...' if len(said) > 20 else ''}")
     report = res.report if outline_rows is None else pd.concat([outline_rows.to_frame(), res.report],
                                                                ignore_index=True)
-    write_layers({"grid_scores": res.grids, "summary": res.summary, "report": report}, args.out, fresh=True)
+    from spatial.maps._gis_styles import qgis_styles
+
+    # QGIS opens the scored grids coloured by status, as it opens the grids `spatial grids` draws
+    style = qgis_styles({"grids": res.grids}).get("grids")
+    write_layers({"grid_scores": res.grids, "summary": res.summary, "report": report}, args.out, fresh=True,
+                 styles={"grid_scores": style} if style else None)
     say(args, f"wrote {args.out} (layers grid_scores, summary, report)")
     return 0
 
