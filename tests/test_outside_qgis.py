@@ -389,3 +389,21 @@ def test_evaluated_grids_open_in_qgis_coloured_by_status(tmp_path):
     assert _fills(qml)["under"][0] == _rgba(_style.STATUS_COLOURS["under"], 0.45)
     with sqlite3.connect(out) as con:
         assert dict(con.execute("select grid_id, band_status from grid_scores")) == {"G1": "under", "G2": "in"}
+
+
+def test_a_merge_without_conflicts_writes_a_conflicts_layer_of_polygons(tmp_path):
+    """Two departments' grids that agree: ``spatial merge`` wrote the empty conflicts layer as
+    GEOMETRY, which ArcGIS Pro does not open."""
+    comm = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(X0, Y0, X0 + 400, Y0 + 200)], crs=UTM)
+    comm.to_file(tmp_path / "c.gpkg")
+    same = gpd.GeoDataFrame({"grid_id": ["A1", "A2"]}, geometry=[box(X0, Y0, X0 + 200, Y0 + 200),
+                                                               box(X0 + 200, Y0, X0 + 400, Y0 + 200)], crs=UTM)
+    same.to_file(tmp_path / "a.gpkg")
+    same.to_file(tmp_path / "b.gpkg")
+    out = tmp_path / "m.gpkg"
+    assert main(["-q", "merge", str(tmp_path / "c.gpkg"), f"综治={tmp_path / 'a.gpkg'}", f"城管={tmp_path / 'b.gpkg'}",
+                 "--out", str(out)]) == 0
+    with sqlite3.connect(out) as con:
+        assert con.execute("select count(*) from conflicts").fetchone() == (0,)
+    assert _declared_types(out)["conflicts"] == "MULTIPOLYGON"
+    assert _declared_types(out)["unified"] == "POLYGON"  # a layer with rows is declared by them
