@@ -117,8 +117,8 @@ def test_cli_coverage_stores_service_areas_and_gaps_in_the_inputs_crs(tmp_path, 
     out = tmp_path / "cov.gpkg"
     assert main(["-q", "coverage", *(str(tmp_path / f) for f in ("roads.gpkg", "st.gpkg", "homes.gpkg")),
                  "--out", str(out), "--meters", "300"]) == 0
-    crs = {name: pyogrio.read_info(out, layer=name)["crs"] for name, _ in pyogrio.list_layers(out)
-           if name != "report"}
+    crs = {name: pyogrio.read_info(out, layer=name)["crs"] for name, kind in pyogrio.list_layers(out)
+           if kind is not None}  # the layers with geometry (not the report, nor QGIS's layer_styles)
     assert set(crs) == {"demand", "stations", "isochrones", "gaps"}
     assert set(crs.values()) == {f"EPSG:{epsg}"}, crs
     gaps = gpd.read_file(out, layer="gaps")

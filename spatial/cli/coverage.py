@@ -372,9 +372,13 @@ def _coverage(args: argparse.Namespace, step) -> int:
     step("write")
     paths = [args.out, *tables, *([args.kml] if args.kml is not None else [])]
     with atomic_paths(paths) as tmps:  # all of them appear together, or none
+        from spatial.maps._gis_styles import GEOMETRY_TYPES, qgis_styles
+
         write_layers({k: integer_counts(v, also=(hh,)) if isinstance(v, pd.DataFrame) else v
                       for k, v in layers.items()}, tmps[0], fresh=True,
-                     metadata={"demand": coverage_metadata(args.speed_kmh, network.from_osm)})
+                     metadata={"demand": coverage_metadata(args.speed_kmh, network.from_osm)},
+                     styles=qgis_styles(layers),  # QGIS opens the bands coloured as the web map
+                     geometry_types=GEOMETRY_TYPES)  # an empty gaps layer still of polygons
         for tmp, table in zip(tmps[1:], tables.values()):
             write_csv(table, tmp)
         if args.kml is not None:

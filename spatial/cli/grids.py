@@ -362,8 +362,11 @@ def _cmd_grids(args: argparse.Namespace) -> int:
 
     with atomic_paths([args.out, *([args.kml] if args.kml is not None else [])]) as tmps:  # both, or neither
         # the band the grids' band_status was judged against: the editor and the map check them against it
+        from spatial.maps._gis_styles import qgis_styles
+
         write_layers(layers, tmps[0], fresh=True,
-                     metadata={"grids": band_metadata(args.min_households, args.max_households)})
+                     metadata={"grids": band_metadata(args.min_households, args.max_households)},
+                     styles=qgis_styles(layers))  # QGIS opens the grids coloured as the web map
         if args.kml is not None:
             from spatial.maps.kmz import results_kmz
 
@@ -589,7 +592,12 @@ def _cmd_grids_evaluate(args: argparse.Namespace, plan=None, plan_path: Path | N
             say(args, f"grids {words}: {', '.join(said[:20])}{' ...' if len(said) > 20 else ''}")
     report = res.report if outline_rows is None else pd.concat([outline_rows.to_frame(), res.report],
                                                                ignore_index=True)
-    write_layers({"grid_scores": res.grids, "summary": res.summary, "report": report}, args.out, fresh=True)
+    from spatial.maps._gis_styles import qgis_styles
+
+    # QGIS opens the scored grids coloured by status, as it opens the grids `spatial grids` draws
+    style = qgis_styles({"grids": res.grids}).get("grids")
+    write_layers({"grid_scores": res.grids, "summary": res.summary, "report": report}, args.out, fresh=True,
+                 styles={"grid_scores": style} if style else None)
     say(args, f"wrote {args.out} (layers grid_scores, summary, report)")
     return 0
 

@@ -121,7 +121,9 @@ def _cmd_merge(args: argparse.Namespace) -> int:
     res = merge_grid_layers(layers, communities, grid_id_col="grid_id", community_id_col=cid,
                             reference=next(iter(layers)))
     say(args, f"{len(res.conflicts)} conflicts; one nested plan of {len(res.unified)} grids")
+    # no conflicts: the empty layer is still of polygons (GDAL declares it GEOMETRY, which ArcGIS Pro does not open)
     write_layers({"conflicts": res.conflicts, "unified": res.unified, "mapping": res.mapping,
-                  "report": res.report}, args.out, fresh=True)
+                  "report": res.report}, args.out, fresh=True,
+                 geometry_types={"conflicts": "MultiPolygon", "unified": "MultiPolygon"})
     say(args, f"wrote {args.out} (layers conflicts, unified, mapping, report)")
     return 0

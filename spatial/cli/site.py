@@ -148,12 +148,29 @@ def _cmd_site(args: argparse.Namespace) -> int:
     left = _left_out_line(result.report, candidates, cols.get("candidate_id_col"), network)
     if left:
         lines.insert(0, left)
-    write_layers({"sites": result.sites, "before_after": result.before_after,
-                  "unreachable": result.unreachable, "report": result.report}, args.out, fresh=True)
+    from spatial.maps._gis_styles import GEOMETRY_TYPES, qgis_styles
+
+    from spatial.io.workbook import integer_counts
+
+    # counts as integers (2582 households gained, not 2582.0), as `spatial coverage` and `run` write them
+    layers = {"sites": result.sites, "before_after": result.before_after, "unreachable": result.unreachable}
+    layers = {k: integer_counts(v, also=tuple(c for c in (hh, pop) if c)) if isinstance(v, pd.DataFrame) else v
+              for k, v in layers.items()}
+    write_layers({**layers, "report": result.report}, args.out, fresh=True,
+                 styles=qgis_styles({"sites": layers["sites"]}),  # an empty layer keeps its type:
+                 geometry_types={**GEOMETRY_TYPES, "unreachable": _family_type(demand)})
     for line in lines:
         say(args, line)
     say(args, f"wrote {args.out} (layers sites, before_after, unreachable, report)")
     return 0
+
+
+def _family_type(layer) -> str:
+    """The geometry type a layer of ``layer``'s rows is declared when it has none: ``Point``, or
+    the multi-part type of its lines or polygons."""
+    types = {t.replace("Multi", "") for t in layer.geometry.dropna().geom_type.unique()}
+    kind = types.pop() if len(types) == 1 else "Polygon"
+    return kind if kind == "Point" else f"Multi{kind}"
 
 
 def _candidate_area(args: argparse.Namespace, candidates) -> str:

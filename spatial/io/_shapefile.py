@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import logging
 import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from spatial.core.errors import ColumnError, InputFileError
@@ -116,3 +118,53 @@ def short_names(columns: list) -> dict:
         out[col] = candidate
         taken.add(candidate.lower())
     return out
+
+
+def int32_counts(frame: pd.DataFrame, columns: list) -> pd.DataFrame:
+    """``frame`` with its 64-bit integer columns whose values fit 32 bits (households, counts of
+    workers) as 32-bit: GDAL writes a 64-bit integer to a DBF as a number 18 digits wide, which
+    ArcGIS reads as a Double (375.0 households), a 32-bit one 9 or 10 digits wide, which it reads as
+    a Long; and to a KML schema as ``string`` (KML has no 64-bit integer), a 32-bit one as ``int``.
+    A column holding a larger value is left as it is; a missing value stays missing."""
+    lo, hi = np.iinfo(np.int32).min, np.iinfo(np.int32).max
+    cast = {}
+    for c in columns:
+        s = frame[c]
+        if not pd.api.types.is_integer_dtype(s):
+            continue
+        if s.dtype.itemsize <= 4 and not pd.api.types.is_unsigned_integer_dtype(s):
+            continue
+        values = s.dropna()
+        if len(values) and (values.min() < lo or values.max() > hi):
+            continue
+        cast[c] = "Int32" if isinstance(s.dtype, pd.api.extensions.ExtensionDtype) else "int32"
+    return frame.astype(cast) if cast else frame
+
+
+def short_style(qml: str, short: dict[str, str]) -> str:
+    """``qml`` (a QGIS style for the layer's own column names) for the shapefile written with the
+    field names ``short`` (original -> short): the renderer's column, the label's field and the
+    aliases name the short fields; each field's alias is the style's (户数) or its full name."""
+    doctype, _, body = qml.partition("\n") if qml.startswith("<!DOCTYPE") else ("", "", qml)
+    root = ET.fromstring(body)
+    for el in root.iter("renderer-v2"):
+        if el.get("attr") in short:
+            el.set("attr", short[el.get("attr")])
+    for el in root.iter("text-style"):
+        if el.get("isExpression") != "1" and el.get("fieldName") in short:
+            el.set("fieldName", short[el.get("fieldName")])
+        elif el.get("isExpression") == "1":  # "rank" in an expression: the short field's name
+            text = el.get("fieldName", "")
+            for original, name in short.items():
+                text = text.replace(f'"{original}"', f'"{name}"')
+            el.set("fieldName", text)
+    said = {a.get("field"): a.get("name") for a in root.iter("alias")}
+    for old in root.findall("aliases"):
+        root.remove(old)
+    aliases = ET.Element("aliases")
+    for k, (original, name) in enumerate(short.items()):
+        ET.SubElement(aliases, "alias", field=name, index=str(k), name=said.get(original) or original)
+    geometry = root.find("layerGeometryType")
+    root.insert(list(root).index(geometry) if geometry is not None else len(root), aliases)
+    ET.indent(root, space="  ")
+    return (doctype + "\n" if doctype else "") + ET.tostring(root, encoding="unicode")

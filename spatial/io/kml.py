@@ -31,6 +31,7 @@ from spatial.core.atomic import atomic_path, user_path
 from spatial.core.checks import require_crs
 from spatial.core.errors import InputFileError, SpatialError
 from spatial.core.reproject import to_crs_valid
+from spatial.io._shapefile import int32_counts
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,8 @@ ET.register_namespace("", _KML[1:-1])  # written as KML's default namespace, not
 def write_kml(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, *,
               names: Mapping[str, str] | None = None,
               fields: Mapping[str, Sequence[str]] | None = None,
-              labels: Mapping[str, str] | None = None) -> Path:
+              labels: Mapping[str, str] | None = None,
+              styles: Mapping[str, tuple] | None = None) -> Path:
     """Write layers to one ``.kml`` or ``.kmz`` file, a folder per layer, atomically.
 
     Parameters
@@ -62,6 +64,13 @@ def write_kml(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, *,
     labels : mapping, optional
         Column -> the words the description shows for it (户数 for ``households``); default the
         column's name.
+    styles : mapping, optional
+        Layer -> ``(column, {value: style})``: each placemark is drawn in the style of its value
+        in ``column`` (``None``: every placemark in the style keyed ``None``); a style is a
+        mapping of Leaflet path options, ``color``, ``weight`` (px), ``fillColor``,
+        ``fillOpacity``, ``fill`` (False: outline only), ``opacity``. Placemarks whose value has
+        no style, and layers without one, are drawn in the app's default (Google Earth fills a
+        polygon solid white).
 
     Returns
     -------
@@ -91,8 +100,8 @@ def write_kml(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, *,
     if not isinstance(layers, abc.Mapping):  # one frame: its columns were taken for layers
         raise SpatialError(f"layers must map folder names to layers, got a {type(layers).__name__}; "
                            f"name the folder: write_kml({{'{path.stem}': gdf}}, '{path.name}')")
-    names, fields, labels = names or {}, fields or {}, labels or {}
-    frames = {}
+    names, fields, labels, styles = names or {}, fields or {}, labels or {}, styles or {}
+    frames, looks = {}, {}
     for lname, gdf in layers.items():
         if gdf is None or not len(gdf):
             continue
@@ -102,6 +111,7 @@ def write_kml(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, *,
                                "give every layer its own name")
         # folders are named in text (the layer of community 3 is '3'), options looked up as given
         frames[str(lname)] = _placemarks(to_crs_valid(gdf, 4326), names.get(lname), list(fields.get(lname, ())), labels)
+        looks[str(lname)] = _looks(gdf, styles.get(lname))
     if not frames:
         raise SpatialError(f"'{path}': nothing to write, every layer is empty ({', '.join(layers) or 'none given'}); "
                            "leave the KML out")
@@ -115,7 +125,7 @@ def write_kml(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, *,
                     pyogrio.write_dataframe(frame, kml, layer=f"layer{i}", driver="LIBKML", append=kml.exists())
                 except (DataSourceError, DataLayerError) as exc:
                     raise InputFileError(f"cannot write layer '{lname}' to '{user_path(path)}': {exc}") from exc
-            _name_folders(kml, list(frames))
+            _name_folders(kml, list(frames), [looks[n] for n in frames])
             if kml != tmp:
                 with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as kmz:
                     kmz.write(kml, "doc.kml")
@@ -130,7 +140,45 @@ def write_kml(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, *,
 _GT = "\ue000"
 
 
-def _name_folders(kml: Path, names: list[str]) -> None:
+def _looks(gdf: gpd.GeoDataFrame, spec: tuple | None) -> tuple[list[dict], list[int | None]]:
+    """The styles of a layer and, per placemark, the position of its style (None: no style)."""
+    if not spec:
+        return [], [None] * len(gdf)
+    column, by_value = spec
+    keys = list(by_value)
+    where = {None if k is None else str(k): i for i, k in enumerate(keys)}
+    if column is None:
+        rows = [where.get(None)] * len(gdf)
+    else:
+        rows = [None if _missing(v) else where.get(str(v)) for v in gdf[column]] if column in gdf.columns \
+            else [None] * len(gdf)
+    return [by_value[k] for k in keys], rows
+
+
+def _kml_colour(colour: str, opacity: float) -> str:
+    """``#rrggbb`` and an opacity as KML's ``aabbggrr``."""
+    r, g, b = colour[1:3], colour[3:5], colour[5:7]
+    return f"{round(255 * opacity):02x}{b}{g}{r}".lower()
+
+
+def _style_element(sid: str, style: dict) -> ET.Element:
+    """A KML ``<Style>`` drawing a layer as the web maps draw it: the outline's colour and width,
+    the fill's colour and opacity, points (icons) in the fill colour."""
+    el = ET.Element(f"{_KML}Style", id=sid)
+    fill = style.get("fillColor", style["color"])
+    icon = ET.SubElement(el, f"{_KML}IconStyle")
+    ET.SubElement(icon, f"{_KML}color").text = _kml_colour(fill, 1.0)
+    line = ET.SubElement(el, f"{_KML}LineStyle")
+    ET.SubElement(line, f"{_KML}color").text = _kml_colour(style["color"], style.get("opacity", 1.0))
+    ET.SubElement(line, f"{_KML}width").text = f"{style.get('weight', 1):g}"
+    poly = ET.SubElement(el, f"{_KML}PolyStyle")
+    ET.SubElement(poly, f"{_KML}color").text = _kml_colour(fill, style.get("fillOpacity", 0.2))
+    ET.SubElement(poly, f"{_KML}fill").text = "1" if style.get("fill", True) else "0"
+    ET.SubElement(poly, f"{_KML}outline").text = "1"
+    return el
+
+
+def _name_folders(kml: Path, names: list[str], looks: list | None = None) -> None:
     """Give the folders GDAL wrote as ``layer1``, ``layer2`` ... their names, and each its schema.
 
     GDAL makes the ids of a layer's folder, schema and placemarks from its name, writing each byte
@@ -157,9 +205,22 @@ def _name_folders(kml: Path, names: list[str]) -> None:
             label = ET.Element(f"{_KML}name")
             folder.insert(0, label)
         label.text = name
+        at = list(folder).index(label) + 1
+        styles, rows = looks[i - 1] if looks else ([], [])
+        for k, style in enumerate(styles):  # KML 2.2: a folder's styles before its schema and placemarks
+            folder.insert(at, _style_element(f"layer{i}.style{k}", style))
+            at += 1
         if schema is not None:
             root.remove(schema)
-            folder.insert(list(folder).index(label) + 1, schema)
+            folder.insert(at, schema)
+        for placemark, k in zip(folder.findall(f"{_KML}Placemark"), rows):
+            if k is None:
+                continue
+            url = ET.Element(f"{_KML}styleUrl")
+            url.text = f"#layer{i}.style{k}"
+            # after the name and description, before the data and the geometry (KML 2.2's order)
+            before = [c for c in placemark if c.tag in (f"{_KML}name", f"{_KML}description")]
+            placemark.insert(list(placemark).index(before[-1]) + 1 if before else 0, url)
     ET.indent(tree, space="  ")
     kml.write_bytes(b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(tree.getroot(), encoding="utf-8"))
 
@@ -179,9 +240,11 @@ def _placemarks(gdf: gpd.GeoDataFrame, name_col: str | None, cols: list[str], la
     data = {"Name": text, "description": [described(r) for _, r in gdf[cols].iterrows()] if cols else None}
     out = gpd.GeoDataFrame({k: v for k, v in data.items() if v is not None}, geometry=gdf.geometry.to_numpy(),
                            crs=gdf.crs, index=gdf.index)
+    counts = int32_counts(gdf[cols], cols)  # typed int in the schema, not string (KML has no 64-bit integer)
     for c in cols:
         if c not in ("Name", "description"):
-            out[c] = gdf[c].map(_in_cdata).to_numpy() if not pd.api.types.is_numeric_dtype(gdf[c]) else gdf[c].to_numpy()
+            out[c] = gdf[c].map(_in_cdata).to_numpy() if not pd.api.types.is_numeric_dtype(gdf[c]) else \
+                counts[c].to_numpy()
     return out.reset_index(drop=True)
 
 

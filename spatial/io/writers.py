@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Mapping
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 from pyproj import CRS
 
@@ -26,7 +28,8 @@ from spatial.core.checks import REPORT_COLUMNS, ZH_COLUMNS, Report, report_in
 from spatial.core.errors import CRSError, GeometryError, InputFileError, OptionError, OptionTypeError, SpatialError
 from spatial.core.reproject import to_crs_valid
 from spatial.io._encoding import canonical
-from spatial.io._shapefile import FIELD_MAP_SUFFIX, check_text, family, short_names
+from spatial.io._gpkgstyles import write_styles
+from spatial.io._shapefile import FIELD_MAP_SUFFIX, check_text, family, int32_counts, short_names, short_style
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +52,8 @@ def write_layers(
     driver: str | None = None,
     fresh: bool = False,
     metadata: Mapping[str, Mapping[str, str]] | None = None,
+    styles: Mapping[str, str] | None = None,
+    geometry_types: Mapping[str, str] | None = None,
 ) -> Path:
     """Write layers to one GeoPackage (default), or a single layer to GeoJSON, atomically.
 
@@ -69,6 +74,16 @@ def write_layers(
         Layer name -> ``{key: text}`` stored as that layer's GDAL metadata (GeoPackage only),
         e.g. the walking speed of a coverage (``pyogrio.read_info(path, layer=name)
         ["layer_metadata"]`` reads it back).
+    styles : mapping of str to str, optional
+        Layer name -> QGIS style (QML text, e.g. from ``spatial.maps._gis_styles.qgis_styles``)
+        stored in the GeoPackage's ``layer_styles`` table as the layer's default: QGIS opens
+        the layer drawn in it. GeoPackage only; layers without geometry take none.
+    geometry_types : mapping of str to str, optional
+        Layer name -> the geometry type (``"Point"``, ``"MultiPolygon"`` ...) declared for the
+        layer when it has no rows to show it: GDAL declares an empty layer ``GEOMETRY``, which
+        ArcGIS Pro does not open and QGIS lists without a type (the gaps of a fully covered
+        district, the sites of a siting with nothing to gain). Layers with rows are declared
+        by their geometries.
 
     Returns
     -------
@@ -125,6 +140,12 @@ def write_layers(
         raise OptionError(f"metadata names layers that are not written: "
                           f"{', '.join(sorted(set(metadata) - set(layers)))}; name layers among "
                           f"{', '.join(map(str, layers))} (or add the layer)")
+    styles = {str(k): str(v) for k, v in (styles or {}).items()}
+    if set(styles) - set(layers):
+        raise OptionError(f"styles name layers that are not written: {', '.join(sorted(set(styles) - set(layers)))}; "
+                          f"name layers among {', '.join(map(str, layers))}")
+    if styles and driver != "GPKG":
+        raise OptionError(f"'{path.name}': layer styles are kept by GeoPackages only; write a .gpkg or leave out styles=")
     if metadata and driver != "GPKG":
         raise OptionError(f"'{path.name}': layer metadata is kept by GeoPackages only; write a .gpkg or leave "
                           "out metadata=")
@@ -152,16 +173,21 @@ def write_layers(
                                   "read or build it as one (geopandas.read_file, pandas.DataFrame)")
         elif driver == "GeoJSON":
             raise OptionError(f"layer '{lname}' has no geometry; GeoJSON needs one: write a .gpkg or CSV")
-        frames[lname] = _one_geometry(_distinct_names(_index_as_column(data), lname), lname)
+        frames[lname] = _one_type(_one_geometry(_distinct_names(_index_as_column(data), lname), lname), lname)
     with atomic_path(path, update=driver == "GPKG" and not fresh) as tmp:
         for lname, frame in frames.items():
             try:
+                declared = (geometry_types or {}).get(lname) if isinstance(frame, gpd.GeoDataFrame) and not len(frame) \
+                    else None
                 pyogrio.write_dataframe(frame, tmp, layer=lname, driver=driver, layer_metadata=metadata.get(lname),
                                         layer_options=_own_fid(frame) if driver == "GPKG" else None,
-                                        use_arrow=_ARROW and len(frame) > 10_000)
+                                        use_arrow=_ARROW and len(frame) > 10_000,
+                                        **({"geometry_type": declared} if declared else {}))
             except (DataSourceError, DataLayerError) as exc:
                 raise InputFileError(f"cannot write layer '{lname}' to '{user_path(path)}': {exc}") from exc
             logger.debug("wrote %d rows to '%s' layer '%s'", len(frame), path, lname)
+        if driver == "GPKG":
+            write_styles(tmp, styles, written=list(frames))
     logger.info("wrote %s to '%s'", ", ".join(f"{n} ({len(f)} rows)" for n, f in frames.items()), path)
     return path
 
@@ -181,6 +207,34 @@ def _one_geometry(df: pd.DataFrame, lname: str) -> pd.DataFrame:
     logger.warning("layer '%s': %s written as WKT text (a layer has one geometry column, '%s')", lname,
                    ", ".join(map(repr, extra)), own)
     return df.assign(**{str(c): gpd.GeoSeries(df[c]).to_wkt(rounding_precision=-1) for c in extra})
+
+
+def _one_type(df: pd.DataFrame, lname: str) -> pd.DataFrame:
+    """``df`` with each geometry collection of an area layer as its polygons: a layer whose other
+    geometries are (multi)polygons and whose collections hold polygons beside lines and points of
+    no area (the slivers an overlay or ``make_valid`` leaves on an isochrone's edge) is written as
+    one polygon type. Else GDAL declares the layer ``GEOMETRY``: QGIS splits it into sublayers
+    and ArcGIS Pro opens none of it. Lines beside lines are kept likewise; anything else as it is."""
+    if not isinstance(df, gpd.GeoDataFrame) or not len(df):
+        return df
+    geom = df.geometry.values
+    kinds = shapely.get_type_id(geom)
+    mixed = kinds == 7  # GeometryCollection
+    if not mixed.any():
+        return df
+    others = {family(t) for t in df.geometry[~mixed].dropna().geom_type.unique()}
+    parts = [shapely.get_parts(g) for g in geom[mixed]]
+    ranks = [set(shapely.get_dimensions(p).tolist()) for p in parts]
+    top = max((max(r) for r in ranks if r), default=-1)
+    want = {2: "Polygon", 1: "LineString"}.get(top)
+    if want is None or others - {want} or any(top not in r for r in ranks):
+        return df
+    kept = [shapely.union_all(p[shapely.get_dimensions(p) == top]) for p in parts]
+    logger.info("layer '%s': %d geometry collections written as their %ss (their parts of lower dimension "
+                "have no %s)", lname, len(kept), want.lower(), "area" if top == 2 else "length")
+    out = df.copy()
+    out.loc[mixed, df.geometry.name] = gpd.array.from_shapely(np.array(kept, dtype=object), crs=df.crs)
+    return out
 
 
 def _own_fid(df: pd.DataFrame) -> dict[str, str] | None:
@@ -246,7 +300,8 @@ def _index_as_column(df: pd.DataFrame) -> pd.DataFrame:
     return df.rename_axis(names if idx.nlevels > 1 else names[0]).reset_index()
 
 
-def write_shapefile(gdf: gpd.GeoDataFrame, path: str | Path, *, encoding: str = "GBK") -> Path:
+def write_shapefile(gdf: gpd.GeoDataFrame, path: str | Path, *, encoding: str = "GBK",
+                    style: str | None = None) -> Path:
     """Write ``gdf`` as a Shapefile for desktop GIS: ASCII field names, GBK text and a ``.cpg``.
 
     Field names longer than 10 bytes or not ASCII (``名称``, ``households_total``) get short unique
@@ -261,6 +316,11 @@ def write_shapefile(gdf: gpd.GeoDataFrame, path: str | Path, *, encoding: str = 
         The ``.shp`` file to write (its other parts go next to it).
     encoding : str
         DBF text encoding; ``"GBK"`` is what Chinese desktop GIS expects.
+    style : str, optional
+        A QGIS style (QML, e.g. from ``spatial.maps._gis_styles.qgis_styles``) written for the
+        layer's own column names: written as ``<name>.qml`` beside the ``.shp``, which QGIS opens
+        the layer in, its fields named by their short names there and each given its full name
+        (or the style's alias, 户数) as its alias, so no QGIS user reads ``household_``.
 
     Returns
     -------
@@ -294,13 +354,13 @@ def write_shapefile(gdf: gpd.GeoDataFrame, path: str | Path, *, encoding: str = 
     if gdf.crs is None:
         raise CRSError(f"'{path.name}': the layer has no CRS; set it with gdf.set_crs('EPSG:4326')")
     enc = canonical(encoding)
-    families = {family(t) for t in gdf.geometry.dropna().geom_type.unique()}
+    families = {family(t) for t in _one_type(gdf, path.name).geometry.dropna().geom_type.unique()}
     if len(families) > 1:
         raise GeometryError(
             f"'{path.name}': a shapefile holds one geometry type but the layer mixes "
             f"{', '.join(sorted(families))}; split it or write a GeoPackage with write_layers"
         )
-    frame = _one_geometry(_distinct_names(_index_as_column(gdf), path.name), path.name)
+    frame = _one_type(_one_geometry(_distinct_names(_index_as_column(gdf), path.name), path.name), path.name)
     geom_name = frame.geometry.name
     columns = [c for c in frame.columns if c != geom_name]
     # a DBF has no date-time field: written as ISO text here (GDAL would write text too, with a
@@ -310,6 +370,7 @@ def write_shapefile(gdf: gpd.GeoDataFrame, path: str | Path, *, encoding: str = 
         frame = frame.copy()
         for c in times:
             frame[c] = frame[c].map(lambda v: None if pd.isna(v) else v.isoformat(sep=" ")).astype(object)
+    frame = int32_counts(frame, columns)
     check_text(frame, columns, enc, path.name, encoding)
     short = short_names(columns)
     out = frame.rename(columns=short)
@@ -330,6 +391,9 @@ def write_shapefile(gdf: gpd.GeoDataFrame, path: str | Path, *, encoding: str = 
             cpg.write_text(encoding.upper(), encoding="ascii")
         mapping = pd.DataFrame({"original": [str(c) for c in columns], "short": [short[c] for c in columns]})
         mapping.to_csv(tmp.with_name(tmp.stem + FIELD_MAP_SUFFIX), index=False, encoding="utf-8-sig")
+        if style is not None:
+            tmp.with_suffix(".qml").write_text(short_style(style, {str(c): short[c] for c in columns}),
+                                               encoding="utf-8")
         parts = sorted(tmp_dir.iterdir(), key=lambda q: q.suffix.lower() == ".shp")  # .shp last
         for part in parts:
             os.replace(part, path.parent / part.name)

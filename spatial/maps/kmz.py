@@ -19,6 +19,7 @@ from spatial.core.errors import SpatialError
 from spatial.io.columns import find_column
 from spatial.io.kml import write_kml
 from spatial.maps._data import VALUE_WORDS, names_of
+from spatial.maps._gis_styles import kml_styles
 from spatial.maps._style import FIELD_LABELS, text
 
 __all__ = ["results_kmz"]
@@ -61,9 +62,11 @@ def results_kmz(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame | None],
         shown["sites"] = shown["sites"].rename(columns={"rank": "build_order"})
     if "gaps" in shown and "cause" in shown["gaps"].columns:
         shown["gaps"] = shown["gaps"].assign(cause=shown["gaps"]["cause"].map(lambda v: VALUE_WORDS[lang].get(v, v)))
+    looks = kml_styles(shown, lang)  # drawn in the web maps' colours (an unstyled polygon is solid white)
     return write_kml({folder[n]: shown[n] for n in which}, path,
                      names={folder[n]: spec[1] for n, spec in which.items()},
-                     fields={folder[n]: spec[2] for n, spec in which.items()}, labels=FIELD_LABELS[lang])
+                     fields={folder[n]: spec[2] for n, spec in which.items()}, labels=FIELD_LABELS[lang],
+                     styles={folder[n]: looks[n] for n in which if n in looks})
 
 
 def _named_stations(stations: gpd.GeoDataFrame, lang: str) -> gpd.GeoDataFrame:

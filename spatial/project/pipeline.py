@@ -449,7 +449,11 @@ def _write(project: Project, layers: dict, out: Path) -> list[Path]:
         from spatial.grids.plan import band_metadata
 
         meta["grids"] = band_metadata(project.grids["min_households"], project.grids["max_households"])
-    write_layers(keep, gpkg, metadata=meta or None)
+    from spatial.maps._gis_styles import GEOMETRY_TYPES, qgis_styles
+
+    # QGIS opens the layers drawn as the web maps draw them (layer_styles); an empty layer keeps its type
+    write_layers(keep, gpkg, metadata=meta or None, styles=qgis_styles(keep, lang=project.outputs.get("lang", "zh")),
+                 geometry_types=GEOMETRY_TYPES)
     files.append(gpkg)
     for name in ("coverage_summary", "sites_before_after", "fca_by_community"):
         if name in layers:
@@ -474,7 +478,9 @@ def _write(project: Project, layers: dict, out: Path) -> list[Path]:
     if o.get("shapefile"):
         for name in ("grids", "units"):
             if name in layers:
-                files.append(write_shapefile(layers[name], out / "shapefile" / f"{name}.shp"))
+                shp = write_shapefile(layers[name], out / "shapefile" / f"{name}.shp",  # with its QGIS style
+                                      style=qgis_styles({name: layers[name]}, lang=o.get("lang", "zh")).get(name))
+                files.append(shp)
     if o.get("workbook") and "coverage_summary" in layers:
         from spatial.io.workbook import write_workbook
 
