@@ -407,3 +407,18 @@ def test_a_merge_without_conflicts_writes_a_conflicts_layer_of_polygons(tmp_path
         assert con.execute("select count(*) from conflicts").fetchone() == (0,)
     assert _declared_types(out)["conflicts"] == "MULTIPOLYGON"
     assert _declared_types(out)["unified"] == "POLYGON"  # a layer with rows is declared by them
+
+
+def test_a_one_layer_geopackage_with_qgis_styles_reads_without_naming_its_layer(tmp_path, capsys):
+    # the styles' table is a second 'layer' to GDAL: a units file saved from QGIS with its style
+    # (or written here) was refused as "holds 2 layers (units, layer_styles); name one"
+    from spatial.cli import main
+    from spatial.io.layers import read_layer
+    from spatial.maps._gis_styles import qgis_styles
+
+    grids = gpd.GeoDataFrame({"grid_id": ["C1-01"], "households": [400], "band_status": ["in"]},
+                             geometry=[box(X0, Y0, X0 + 100, Y0 + 100)], crs=UTM)
+    out = write_layers({"grids": grids}, tmp_path / "g.gpkg", styles=qgis_styles({"grids": grids}))
+    assert {str(n) for n, _ in pyogrio.list_layers(out)} == {"grids", "layer_styles"}
+    assert read_layer(out)["grid_id"].tolist() == ["C1-01"]
+    assert main(["-q", "grids", "--evaluate", str(out), "--out", str(tmp_path / "s.gpkg")]) == 0

@@ -223,9 +223,7 @@ def read_input(spec: str | Path, default_layer: str | tuple[str, ...], name: str
     """Read ``FILE`` or ``FILE.gpkg:layer``; a GeoPackage of several layers gives the one named
     ``default_layer`` (or the first of several names); a CSV/Excel table is read as points when
     ``points`` (it must have lon/lat columns), else as a plain table."""
-    import pyogrio
-
-    from spatial.io.layers import read_layer, read_points_table, read_table
+    from spatial.io.layers import data_layers, read_layer, read_points_table, read_table
 
     path, layer = split_spec(spec)
     suffix = path.suffix.lower()
@@ -234,7 +232,7 @@ def read_input(spec: str | Path, default_layer: str | tuple[str, ...], name: str
     else:
         if layer is None and suffix == ".gpkg" and path.is_file() and path.stat().st_size > 0:
             try:
-                names = [str(x) for x in pyogrio.list_layers(path)[:, 0]]
+                names = data_layers(path)
             except Exception:  # read_layer says why the file cannot be read
                 names = []
             wanted = (default_layer,) if isinstance(default_layer, str) else default_layer

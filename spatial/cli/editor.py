@@ -69,9 +69,9 @@ def _layers_of(path: Path) -> list[str]:
     text = str(path)
     if ".gpkg:" in text or path.suffix.lower() != ".gpkg" or not path.exists():
         return []
-    import pyogrio
+    from spatial.io.layers import data_layers
 
-    return [str(x) for x in pyogrio.list_layers(path)[:, 0]]
+    return data_layers(path)
 
 
 def _band(args: argparse.Namespace) -> None:

@@ -271,10 +271,20 @@ def _overpass_json(path: Path) -> bool:
     return head.lstrip().startswith("{") and '"elements"' in head and '"features"' not in head
 
 
+#: Tables of a GeoPackage that hold no data of the user's: QGIS's saved styles (which the results'
+#: GeoPackages carry too, so that QGIS draws them in the maps' colours).
+STYLE_TABLES = ("layer_styles",)
+
+
+def data_layers(path) -> list[str]:
+    """The layers of a vector file, without a GeoPackage's :data:`STYLE_TABLES`."""
+    return [str(x) for x in pyogrio.list_layers(path)[:, 0] if str(x) not in STYLE_TABLES]
+
+
 def _pick_layer(path: Path, layer: str | None) -> str:
-    """``layer``, or the file's only layer; else an error naming them."""
+    """``layer``, or the file's only layer (QGIS's styles aside); else an error naming them."""
     try:
-        layers = [str(x) for x in pyogrio.list_layers(path)[:, 0]]
+        layers = data_layers(path)
     except (DataSourceError, DataLayerError, OSError) as exc:
         raise _unreadable(path, exc) from exc
     if layer is None:
