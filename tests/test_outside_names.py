@@ -1,0 +1,77 @@
+"""Names and ids as they really come from hand-typed spreadsheets: spaces round them, full-width
+forms, a trailing newline, formula-like and hostile text, pushed through every output."""
+
+import geopandas as gpd
+import pytest
+import shapely
+
+import spatial
+from spatial.cli import main
+
+UTM = "EPSG:32650"
+
+
+def _row(unit_cids, comm_ids) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Eight 100 m squares of 100 households in a row; communities of 400 m each along it."""
+    units = gpd.GeoDataFrame({"unit_id": [f"U{i}" for i in range(8)], "community_id": unit_cids, "households": 100},
+                             geometry=[shapely.box(500_000 + 100 * i, 2_500_000, 500_100 + 100 * i, 2_500_100)
+                                       for i in range(8)], crs=UTM)
+    comm = gpd.GeoDataFrame({"community_id": comm_ids},
+                            geometry=[shapely.box(500_000 + 400 * k, 2_500_000, 500_400 + 400 * k, 2_500_100)
+                                      for k in range(len(comm_ids))], crs=UTM)
+    return units, comm
+
+
+# --- community ids typed with stray spaces or in full-width forms --------------------------------
+
+@pytest.mark.parametrize("typed", ["C01 ", " C01", "C01\n", "C01\u3000", "Ｃ０１", "\ufeffC01"])
+def test_a_community_id_typed_with_spaces_or_full_width_is_that_community_and_said(typed):
+    # a spreadsheet's "C01 " (or Ｃ０１ from a Chinese input method) in the units, "C01" in the communities:
+    # the planner means C01; the grids are C01's and the report names the units and the id as typed
+    units, comm = _row([typed] * 4 + ["C02"] * 4, ["C01", "C02"])
+    res = spatial.partition_grids(units, comm, min_households=300, max_households=500)
+    assert sorted(res.grids[["grid_id", "community_id", "households"]].values.tolist()) == [
+        ["C01-01", "C01", 400], ["C02-01", "C02", 400]]
+    row = res.report[res.report["layer"] == "units"]
+    assert row[["row_id", "problem"]].values.tolist() == [
+        ["U0, U1, U2, U3", f"community_id {typed!r} is written with spaces round it or in full-width characters"]]
+    assert row["action"].iloc[0] == "matched to the id 'C01' of 'communities'; write it so in 'units'"
+
+
+def test_two_communities_differing_only_by_a_space_are_kept_apart_and_said():
+    units, comm = _row(["C01"] * 4 + ["C01 "] * 4, ["C01", "C01 "])
+    res = spatial.partition_grids(units, comm, min_households=300, max_households=500)
+    assert sorted(res.grids["community_id"]) == ["C01", "C01 "]  # never merged into one of 800 households
+    assert res.grids["households"].tolist() == [400, 400]
+    row = res.report[res.report["layer"] == "communities"]
+    assert row[["row_id", "problem"]].values.tolist() == [
+        ["'C01', 'C01 '", "2 community_id values differ only by spaces or full-width characters"]]
+
+
+def test_a_unit_s_id_between_two_such_communities_is_refused_naming_both():
+    units, comm = _row(["C01\u3000"] * 4 + ["C02"] * 4, ["C01", "C01 ", "C02"])
+    with pytest.raises(spatial.ColumnError, match=r"U0 \('C01\\u3000'\).*; 'C01\\u3000' differs only by spaces or "
+                                                  r"full-width characters from 2 ids of 'communities' \('C01', 'C01 '\)"):
+        spatial.partition_grids(units, comm, min_households=300, max_households=500)
+
+
+@pytest.mark.parametrize("typed", ["C〇1", "Co1", "c01", "C 01"])
+def test_ids_that_differ_by_more_than_spaces_and_width_are_not_matched(typed):
+    units, comm = _row([typed] * 4 + ["C02"] * 4, ["C01", "C02"])
+    with pytest.raises(spatial.ColumnError, match=rf"not in 'communities': U0 \({typed!r}\), U1 .*; fix the ids"):
+        spatial.partition_grids(units, comm, min_households=300, max_households=500)
+
+
+def test_the_grids_command_matches_a_full_width_community_id_and_writes_the_report_row(tmp_path):
+    units, comm = _row(["Ｃ０１ "] * 4 + ["C02"] * 4, ["C01", "C02"])
+    comm.to_file(tmp_path / "in.gpkg", layer="communities")
+    units.to_file(tmp_path / "in.gpkg", layer="units")
+    out = tmp_path / "out.gpkg"
+    assert main(["-q", "grids", f"{tmp_path / 'in.gpkg'}:communities", f"{tmp_path / 'in.gpkg'}:units",
+                 "--out", str(out), "--min", "300", "--max", "500"]) == 0
+    grids = gpd.read_file(out, layer="grids")
+    assert sorted(grids[["grid_id", "community_id"]].values.tolist()) == [["C01-01", "C01"], ["C02-01", "C02"]]
+    report = gpd.read_file(out, layer="report")
+    said = report[report["problem"].str.startswith("community_id")]
+    assert said[["row_id", "problem"]].values.tolist() == [
+        ["U0, U1, U2, U3", "community_id 'Ｃ０１ ' is written with spaces round it or in full-width characters"]]
