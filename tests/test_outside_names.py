@@ -75,3 +75,53 @@ def test_the_grids_command_matches_a_full_width_community_id_and_writes_the_repo
     said = report[report["problem"].str.startswith("community_id")]
     assert said[["row_id", "problem"]].values.tolist() == [
         ["U0, U1, U2, U3", "community_id 'Ｃ０１ ' is written with spaces round it or in full-width characters"]]
+
+
+# --- control characters pasted into a name: every file keeps the rest of the name and says so ----
+
+def _named_points(name: str) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"name": [name, "香蜜社区"], "grid_id": ["G1", "G2"]},
+                            geometry=[shapely.Point(114.0, 22.5), shapely.Point(114.01, 22.5)], crs=4326)
+
+
+@pytest.mark.parametrize("pasted", ["A\x0b区", "A\x1b区", "A\x00区", "A\ufffe区"])
+def test_a_kmz_of_a_name_with_a_control_character_is_xml_holding_the_rest_of_the_name(tmp_path, caplog, pasted):
+    # a vertical tab pasted from Word made write_kml fail with "ParseError: not well-formed" (no KMZ
+    # at all); a NUL cut the name to "A" with nothing said
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    from spatial.io.kml import write_kml
+
+    path = write_kml({"网格": _named_points(pasted)}, tmp_path / "g.kmz", names={"网格": "name"},
+                     fields={"网格": ["grid_id", "name"]})
+    root = ET.fromstring(zipfile.ZipFile(path).read("doc.kml"))
+    names = [e.text for e in root.iter("{http://www.opengis.net/kml/2.2}name")]
+    assert names == ["网格", "A\ufffd区", "香蜜社区"]
+    assert "'网格' column 'Name': 1 values hold control characters KML cannot store (rows 0)" in caplog.text
+
+
+def test_a_workbook_of_a_community_name_with_a_vertical_tab_is_written_with_the_rest_of_the_name(tmp_path, caplog):
+    # openpyxl raised IllegalCharacterError ("A区 cannot be used in worksheets"): no workbook
+    import pandas as pd
+    from openpyxl import load_workbook
+
+    from spatial.io.workbook import write_workbook
+
+    summary = pd.DataFrame({"level": ["overall", "community"], "id": ["all", "C01"], "households": [100.0, 100.0],
+                            "hh_15min": [50.0, 50.0], "pct_hh_15min": [50.0, 50.0]})
+    communities = pd.DataFrame({"community_id": ["C01"], "name": ["香蜜\x0b社区"]})
+    path = write_workbook(tmp_path / "s.xlsx", summary, communities=communities)
+    assert list(load_workbook(path)["社区"].values)[1][:2] == ("香蜜\ufffd社区", "C01")
+    assert "'社区' column 'name': 1 values hold control characters an .xlsx sheet cannot store (rows 2)" \
+        in caplog.text
+
+
+def test_a_geopackage_keeps_what_follows_a_nul_in_a_name(tmp_path, caplog):
+    # GDAL ended the text at the NUL: "站\x00点" came back as "站", unsaid
+    from spatial.io.writers import write_layers
+
+    path = write_layers({"stations": _named_points("站\x00点")}, tmp_path / "s.gpkg")
+    assert gpd.read_file(path, layer="stations")["name"].tolist() == ["站\ufffd点", "香蜜社区"]
+    assert "'stations' column 'name': 1 values hold control characters a GeoPackage cannot store (rows 0)" \
+        in caplog.text

@@ -26,6 +26,7 @@ from spatial.core.checks import REPORT_COLUMNS, ZH_COLUMNS, Report, report_in
 from spatial.core.errors import CRSError, GeometryError, InputFileError, OptionError, OptionTypeError, SpatialError
 from spatial.core.reproject import to_crs_valid
 from spatial.io._encoding import canonical
+from spatial.io._text import NUL, storable
 from spatial.io._shapefile import FIELD_MAP_SUFFIX, check_text, family, short_names
 
 logger = logging.getLogger(__name__)
@@ -153,6 +154,8 @@ def write_layers(
         elif driver == "GeoJSON":
             raise OptionError(f"layer '{lname}' has no geometry; GeoJSON needs one: write a .gpkg or CSV")
         frames[lname] = _one_geometry(_distinct_names(_index_as_column(data), lname), lname)
+        # (GDAL's text ends at a NUL: the rest of such a name was lost, unsaid)
+        frames[lname] = storable(frames[lname], lname, "a GeoPackage" if driver == "GPKG" else "GeoJSON", NUL)
     with atomic_path(path, update=driver == "GPKG" and not fresh) as tmp:
         for lname, frame in frames.items():
             try:
