@@ -125,3 +125,59 @@ def test_a_geopackage_keeps_what_follows_a_nul_in_a_name(tmp_path, caplog):
     assert gpd.read_file(path, layer="stations")["name"].tolist() == ["站\ufffd点", "香蜜社区"]
     assert "'stations' column 'name': 1 values hold control characters a GeoPackage cannot store (rows 0)" \
         in caplog.text
+
+
+# --- two units whose ids differ only by a space are two units in a plan -------------------------
+
+def _one_community(ids) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    units, comm = _row(["C1"] * 8, ["C1", "C2"])
+    comm = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[shapely.box(500_000, 2_500_000, 500_800, 2_500_100)],
+                            crs=UTM)
+    return units.assign(unit_id=ids), comm
+
+
+def test_a_redraw_keeps_the_plan_of_each_of_two_units_whose_ids_differ_by_a_space():
+    # units "U0" (plan: A) and "U0 " (plan: B, away from B's others): the plan's ids were stripped, so
+    # "U0 "'s B overwrote U0's A: moves said U0 went "from B to A" though the plan had it in A
+    import pandas as pd
+
+    from spatial.grids.redraw import redraw_grids
+
+    ids = ["U0", "U0 ", "U2", "U3", "U4", "U5", "U6", "U7"]
+    units, comm = _one_community(ids)
+    plan = pd.DataFrame({"unit_id": ids, "grid_id": list("ABAABBBB")})
+    res = redraw_grids(units, comm, plan, min_households=300, max_households=500, code_layout=None)
+    assert res.moves[["unit_id", "old_grid", "new_grid"]].values.tolist() == [["U0 ", "B", "A"]]
+
+
+def test_a_plan_naming_one_of_two_such_units_leaves_the_other_out_and_says_so():
+    # before: units "U0" and "U0 " both took the plan's row "U0" (grid A): two units read as one
+    import pandas as pd
+
+    from spatial.grids.plan import plan_labels
+
+    units = pd.DataFrame({"unit_id": ["U0", "U0 ", "U2"]})
+    with pytest.raises(spatial.SpatialError, match=r"plan plan leaves out 1 units: 'U0 '; give every unit a grid"):
+        plan_labels(pd.DataFrame({"unit_id": ["U0", "U2"], "grid_id": ["A", "B"]}), units)
+    both = plan_labels(pd.DataFrame({"unit_id": ["U0", "U0 ", "U2"], "grid_id": ["A", "B", "B"]}), units)
+    assert both.to_dict() == {"U0": "A", "U0 ": "B", "U2": "B"}  # was refused as "U0" listed twice
+
+
+def test_a_plan_typed_with_spaces_or_full_width_ids_still_names_its_units():
+    import pandas as pd
+
+    from spatial.grids.plan import plan_labels
+
+    units = pd.DataFrame({"unit_id": ["U0", "U1", "U2"]})
+    plan = pd.DataFrame({"unit_id": ["U0 ", "Ｕ1", "\u3000U2"], "grid_id": ["A", "B", "B"]})
+    assert plan_labels(plan, units).to_dict() == {"U0": "A", "U1": "B", "U2": "B"}
+
+
+def test_a_lock_on_u0_does_not_lock_the_unit_u0_with_a_space():
+    from spatial.core.checks import Report
+    from spatial.grids._plan_inputs import _locked_mask
+
+    units, _ = _one_community(["U0", "U0 ", "U2", "U3", "U4", "U5", "U6", "U7"])
+    mask = _locked_mask(["U0", "U4 "], units, None, units["unit_id"].to_numpy(), "unit_id", Report())
+    assert mask.tolist() == [True, False, False, False, True, False, False, False]
+

@@ -17,7 +17,7 @@ from spatial.core.checks import Report, _plain, label_text
 from spatial.core.errors import ColumnError
 
 __all__ = ["id_type_hint", "merge_ids", "ids_of", "id_key", "loose_ids", "loose_hint", "report_loose", "twin_ids",
-           "LOOSE_WHY"]
+           "LOOSE_WHY", "text_matches"]
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +84,41 @@ def loose_ids(given, known) -> tuple[dict, dict]:
         elif found:
             ambiguous[v] = sorted(found, key=label_text)
     return matched, ambiguous
+
+
+def text_matches(given, known) -> dict:
+    r"""Ids given as text (a plan's, a lock list's unit ids) that name ``known`` text ids only
+    by :func:`id_key` (``"U1 "`` for ``"U1"``), each matched to the one known id of its key that
+    no given id names exactly; two given ids for one known id (``" U1"`` and ``"U1 "``), or two
+    known ids of one key (units ``"U1"`` and ``"U1 "``), are never matched so: different ids
+    that differ only by spaces are never merged.
+
+    Returns
+    -------
+    dict
+        ``{given id: known id}`` for the ids matched by their key only.
+
+    Examples
+    --------
+    >>> text_matches(["U1 ", "U2", "Ｕ３"], ["U1", "U2", "U3"])
+    {'U1 ': 'U1', 'Ｕ３': 'U3'}
+    >>> text_matches(["U1", "U1 "], ["U1", "U1 "]), text_matches(["U1 "], ["U1", " U1"])
+    ({}, {})
+    >>> text_matches([" U1", "U1 "], ["U1"])
+    {}
+    """
+    known_set, given_set = set(known), set(given)
+    by_key: dict = {}
+    for k in dict.fromkeys(known):
+        by_key.setdefault(id_key(k), []).append(k)
+    claims: dict = {}
+    for g in dict.fromkeys(given):
+        if g in known_set:
+            continue
+        found = by_key.get(id_key(g), [])
+        if len(found) == 1 and found[0] not in given_set:
+            claims.setdefault(found[0], []).append(g)
+    return {gs[0]: k for k, gs in claims.items() if len(gs) == 1}
 
 
 def loose_hint(ambiguous: dict, known_name: str) -> str:
