@@ -181,3 +181,17 @@ def test_a_lock_on_u0_does_not_lock_the_unit_u0_with_a_space():
     mask = _locked_mask(["U0", "U4 "], units, None, units["unit_id"].to_numpy(), "unit_id", Report())
     assert mask.tolist() == [True, False, False, False, True, False, False, False]
 
+
+def test_coverage_summary_counts_homes_of_community_c01_typed_with_a_space_under_c01(caplog):
+    # before: a row "C01 " of 10 households beside C01 with 0, and the street "(none)": the homes
+    # of C01 were counted under a community and a street nobody has
+    demand = gpd.GeoDataFrame({"community_id": ["C01 ", "Ｃ02"], "households": [10, 30], "walk_m": [100.0, 2000.0],
+                               "band": ["5min", "beyond"]}, geometry=gpd.points_from_xy([50, 150], [50, 50]), crs=UTM)
+    comm = gpd.GeoDataFrame({"community_id": ["C01", "C02"], "street": ["沙头街道", "香蜜湖街道"]},
+                            geometry=[shapely.box(0, 0, 100, 100), shapely.box(100, 0, 200, 100)], crs=UTM)
+    s = spatial.coverage_summary(demand, bands=["15min"], communities=comm)
+    assert s[s["level"] != "overall"][["level", "id", "households", "hh_15min"]].values.tolist() == [
+        ["street", "沙头街道", 10, 10], ["street", "香蜜湖街道", 30, 0],
+        ["community", "C01", 10, 10], ["community", "C02", 30, 0]]
+    assert ("'demand' column 'community_id': 2 ids written with spaces round it or in full-width characters, "
+            "matched to the ids of 'communities' ('C01 ' as 'C01')") in caplog.text

@@ -17,7 +17,7 @@ from spatial.core.checks import Report, _plain, label_text
 from spatial.core.errors import ColumnError
 
 __all__ = ["id_type_hint", "merge_ids", "ids_of", "id_key", "loose_ids", "loose_hint", "report_loose", "twin_ids",
-           "LOOSE_WHY", "text_matches"]
+           "LOOSE_WHY", "text_matches", "loose_of"]
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +119,26 @@ def text_matches(given, known) -> dict:
         if len(found) == 1 and found[0] not in given_set:
             claims.setdefault(found[0], []).append(g)
     return {gs[0]: k for k, gs in claims.items() if len(gs) == 1}
+
+
+def loose_of(values: pd.Series, known, name: str, col: str, known_name: str) -> pd.Series:
+    """``values`` with each text id that names one of ``known`` only by :func:`id_key` (``"C01 "``
+    for ``"C01"``) as that id, said in one warning (``values`` itself when none does); an id of
+    two known ids' key is kept as given, and said.
+
+    >>> loose_of(pd.Series(["C01 ", "C02", 3]), ["C01", "C02"], "demand", "community_id", "communities").tolist()
+    ['C01', 'C02', 3]
+    """
+    matched, ambiguous = loose_ids(values, known)
+    if ambiguous:
+        logger.warning("'%s' column '%s': ids kept as given%s", name, col, loose_hint(ambiguous, known_name))
+    if not matched:
+        return values
+    v, k = next(iter(matched.items()))
+    n = int(values.isin(list(matched)).sum())
+    logger.warning("'%s' column '%s': %d ids %s, matched to the ids of '%s' (%r as %r)", name, col, n,
+                   LOOSE_WHY[0], known_name, _plain(v), _plain(k))
+    return values.map(lambda x: matched.get(x, x) if isinstance(x, str) else x)
 
 
 def loose_hint(ambiguous: dict, known_name: str) -> str:
