@@ -98,7 +98,8 @@ def test_a_kmz_of_a_name_with_a_control_character_is_xml_holding_the_rest_of_the
     root = ET.fromstring(zipfile.ZipFile(path).read("doc.kml"))
     names = [e.text for e in root.iter("{http://www.opengis.net/kml/2.2}name")]
     assert names == ["网格", "A\ufffd区", "香蜜社区"]
-    assert "'网格' column 'Name': 1 values hold control characters KML cannot store (rows 0)" in caplog.text
+    assert ("'网格': 3 values hold control characters KML cannot store (columns 'Name', 'description', 'name'; "
+            "rows 0)") in caplog.text
 
 
 def test_a_workbook_of_a_community_name_with_a_vertical_tab_is_written_with_the_rest_of_the_name(tmp_path, caplog):
@@ -113,7 +114,7 @@ def test_a_workbook_of_a_community_name_with_a_vertical_tab_is_written_with_the_
     communities = pd.DataFrame({"community_id": ["C01"], "name": ["香蜜\x0b社区"]})
     path = write_workbook(tmp_path / "s.xlsx", summary, communities=communities)
     assert list(load_workbook(path)["社区"].values)[1][:2] == ("香蜜\ufffd社区", "C01")
-    assert "'社区' column 'name': 1 values hold control characters an .xlsx sheet cannot store (rows 2)" \
+    assert "'社区': 1 values hold control characters an .xlsx sheet cannot store (column 'name'; rows 2)" \
         in caplog.text
 
 
@@ -123,7 +124,7 @@ def test_a_geopackage_keeps_what_follows_a_nul_in_a_name(tmp_path, caplog):
 
     path = write_layers({"stations": _named_points("站\x00点")}, tmp_path / "s.gpkg")
     assert gpd.read_file(path, layer="stations")["name"].tolist() == ["站\ufffd点", "香蜜社区"]
-    assert "'stations' column 'name': 1 values hold control characters a GeoPackage cannot store (rows 0)" \
+    assert "'stations': 1 values hold control characters a GeoPackage cannot store (column 'name'; rows 0)" \
         in caplog.text
 
 

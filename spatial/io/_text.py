@@ -3,7 +3,7 @@ has no place for the C0 control characters (a vertical tab or an escape pasted f
 program, NUL) and GDAL's C strings end at a NUL, silently dropping the rest of a name.
 
 Each such character is written as U+FFFD (�), so the reader sees that something was there,
-and one warning per column names the rows.
+and one warning per layer or sheet names the columns and rows.
 
 Private to :mod:`spatial.io`; the KML, workbook and layer writers use it.
 """
@@ -38,8 +38,8 @@ def storable_text(value, bad: re.Pattern = XML_BAD):
 
 
 def storable(frame: pd.DataFrame, name: str, what: str, bad: re.Pattern = XML_BAD) -> pd.DataFrame:
-    """``frame`` with the text cells (and column names) ``bad`` matches in written storable, one
-    warning per column naming up to five of its rows (``frame`` itself when none needs it).
+    """``frame`` with the text cells (and column names) ``bad`` matches written storable, said in
+    one warning naming the columns and up to five rows (``frame`` itself when none needs it).
 
     Parameters
     ----------
@@ -58,6 +58,7 @@ def storable(frame: pd.DataFrame, name: str, what: str, bad: re.Pattern = XML_BA
         A copy with those characters as U+FFFD, or ``frame``.
     """
     out = frame
+    cols, hit_any, n = [], None, 0
     for j, col in enumerate(frame.columns):
         values = frame.iloc[:, j]
         if values.dtype != object and not isinstance(values.dtype, pd.StringDtype):
@@ -68,10 +69,14 @@ def storable(frame: pd.DataFrame, name: str, what: str, bad: re.Pattern = XML_BA
         if out is frame:
             out = frame.copy()
         out.iloc[:, j] = values.map(lambda v: storable_text(v, bad))
-        rows = [str(i) for i in frame.index[hit][:5]] + (["..."] if hit.sum() > 5 else [])
-        logger.warning("'%s' column '%s': %d values hold control characters %s cannot store (rows %s); "
-                       "written as %s: retype those names without them", name, col, int(hit.sum()), what,
-                       ", ".join(rows), REPLACEMENT)
+        cols.append(str(col))
+        n += int(hit.sum())
+        hit_any = hit if hit_any is None else hit_any | hit
+    if cols:
+        rows = [str(i) for i in frame.index[hit_any][:5]] + (["..."] if hit_any.sum() > 5 else [])
+        logger.warning("'%s': %d values hold control characters %s cannot store (column%s %s; rows %s); "
+                       "written as %s: retype those names without them", name, n, what, "s" * (len(cols) > 1),
+                       ", ".join(repr(c) for c in cols), ", ".join(rows), REPLACEMENT)
     names = [storable_text(c, bad) if isinstance(c, str) else c for c in frame.columns]
     if names != list(frame.columns):
         logger.warning("'%s': column names hold control characters %s cannot store; written as %s",
