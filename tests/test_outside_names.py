@@ -196,3 +196,34 @@ def test_coverage_summary_counts_homes_of_community_c01_typed_with_a_space_under
         ["community", "C01", 10, 10], ["community", "C02", 30, 0]]
     assert ("'demand' column 'community_id': 2 ids written with spaces round it or in full-width characters, "
             "matched to the ids of 'communities' ('C01 ' as 'C01')") in caplog.text
+
+
+# --- the units written out, the checks and the editor read "C01 " as C01 too ---------------------
+
+def test_the_units_a_partition_writes_name_the_community_as_its_grids_do():
+    # before: the units layer kept "C01 " and "Ｃ０１" beside grids of C01: the project's editor page
+    # (spatial run on the demo with such ids) then found no outline for "C01 " and ended in
+    # "internal error: GEOSException: TopologyException: found non-noded intersection"
+    units, comm = _row(["C01 "] * 2 + ["Ｃ０１"] * 2 + ["C02"] * 4, ["C01", "C02"])
+    res = spatial.partition_grids(units, comm, min_households=300, max_households=500)
+    assert res.units["community_id"].tolist() == ["C01"] * 4 + ["C02"] * 4
+    assert res.units.index.tolist() == units.index.tolist()
+
+
+def test_the_editor_and_evaluate_find_the_outline_of_community_c01_typed_with_a_space():
+    from spatial.grids.evaluate import _unit_streets
+
+    units, comm = _row(["C01 "] * 4 + ["C02"] * 4, ["C01", "C02"])
+    _, ids, clip, _ = _unit_streets(units, units.geometry.values, comm, "community_id", units.crs, None)
+    assert ids == ["C01 ", "C02"] and [c.equals(comm.geometry.iloc[k]) for k, c in enumerate(clip)] == [True, True]
+
+
+def test_validation_does_not_call_c01_typed_with_a_space_a_community_not_in_communities():
+    # before: the project run's report had 1,244 rows "community_id 'C01 ' is not in 'communities'"
+    # (kept) for units the grids drew in C01 - 1,309 rows where the demo has 41
+    from spatial.io.validate import validate_inputs
+
+    units, comm = _row(["C01 "] * 4 + ["C9"] + ["C02"] * 3, ["C01", "C02"])
+    _, report = validate_inputs(communities=comm, units=units)
+    said = [r["row_id"] for r in report.rows if "is not in 'communities'" in r["problem"]]
+    assert said == ["U4"]  # C9 is no community; "C01 " is C01
