@@ -227,3 +227,22 @@ def test_validation_does_not_call_c01_typed_with_a_space_a_community_not_in_comm
     _, report = validate_inputs(communities=comm, units=units)
     said = [r["row_id"] for r in report.rows if "is not in 'communities'" in r["problem"]]
     assert said == ["U4"]  # C9 is no community; "C01 " is C01
+
+
+def test_grids_asked_for_community_c01_are_not_also_given_to_community_c01_with_a_space():
+    # before: n_grids={"C01": 2} with communities "C01" and "C01 " drew 2 grids in each (4 for 2 asked):
+    # the key was matched to every community whose id it is once stripped
+    units, comm = _row(["C01"] * 4 + ["C01 "] * 4, ["C01", "C01 "])
+    res = spatial.partition_grids(units, comm, n_grids={"C01": 2, "C01 ": 1})
+    assert res.grids.groupby("community_id").size().to_dict() == {"C01": 2, "C01 ": 1}
+    res = spatial.partition_grids(units, comm, n_grids={"C01": 2})
+    assert res.grids.groupby("community_id").size().to_dict() == {"C01": 2, "C01 ": 1}
+
+
+@pytest.mark.parametrize("key", ["C01 ", "Ｃ０１", 1])
+def test_grids_asked_for_a_community_by_its_id_typed_another_way_are_drawn_in_it(key):
+    from spatial.core.checks import Report
+    from spatial.grids._inputs import _grids_asked
+
+    comm_ids = ["C01", "C02"] if key != 1 else ["1", "C02"]
+    assert _grids_asked({key: 3}, comm_ids, Report()) == {comm_ids[0]: 3}
