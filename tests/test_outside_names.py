@@ -246,3 +246,13 @@ def test_grids_asked_for_a_community_by_its_id_typed_another_way_are_drawn_in_it
 
     comm_ids = ["C01", "C02"] if key != 1 else ["1", "C02"]
     assert _grids_asked({key: 3}, comm_ids, Report()) == {comm_ids[0]: 3}
+
+
+def test_a_shapefile_keeps_what_follows_a_nul_in_a_name(tmp_path, caplog):
+    # GDAL ended the text at the NUL: "站\x00点" came back as "站", unsaid
+    from spatial.io.writers import write_shapefile
+
+    path = write_shapefile(_named_points("站\x00点"), tmp_path / "s.shp")
+    assert gpd.read_file(path, encoding="GBK")["name"].tolist() == ["站?点", "香蜜社区"]
+    assert ("'s.shp': 1 values hold control characters a shapefile cannot store (column 'name'; rows 0); "
+            "written as ?") in caplog.text

@@ -28,16 +28,17 @@ NUL = re.compile("\x00")
 REPLACEMENT = "\ufffd"
 
 
-def storable_text(value, bad: re.Pattern = XML_BAD):
-    """``value`` with the characters ``bad`` matches written as U+FFFD; other values as given.
+def storable_text(value, bad: re.Pattern = XML_BAD, replacement: str = REPLACEMENT):
+    """``value`` with the characters ``bad`` matches written as ``replacement``; other values as given.
 
     >>> storable_text("A\\x0b区"), storable_text(3), storable_text("站\\x00点", NUL)
     ('A�区', 3, '站�点')
     """
-    return bad.sub(REPLACEMENT, value) if isinstance(value, str) else value
+    return bad.sub(replacement, value) if isinstance(value, str) else value
 
 
-def storable(frame: pd.DataFrame, name: str, what: str, bad: re.Pattern = XML_BAD) -> pd.DataFrame:
+def storable(frame: pd.DataFrame, name: str, what: str, bad: re.Pattern = XML_BAD,
+             replacement: str = REPLACEMENT) -> pd.DataFrame:
     """``frame`` with the text cells (and column names) ``bad`` matches written storable, said in
     one warning naming the columns and up to five rows (``frame`` itself when none needs it).
 
@@ -51,11 +52,13 @@ def storable(frame: pd.DataFrame, name: str, what: str, bad: re.Pattern = XML_BA
         The file kind, for the warning: ``"KML"``, ``"an .xlsx sheet"``, ``"a GeoPackage"``.
     bad
         :data:`XML_BAD` or :data:`NUL`.
+    replacement
+        What each is written as: U+FFFD, or ``"?"`` in an encoding without it (a GBK shapefile).
 
     Returns
     -------
     pandas.DataFrame
-        A copy with those characters as U+FFFD, or ``frame``.
+        A copy with those characters as ``replacement``, or ``frame``.
     """
     out = frame
     cols, hit_any, n = [], None, 0
@@ -68,7 +71,7 @@ def storable(frame: pd.DataFrame, name: str, what: str, bad: re.Pattern = XML_BA
             continue
         if out is frame:
             out = frame.copy()
-        out.iloc[:, j] = values.map(lambda v: storable_text(v, bad))
+        out.iloc[:, j] = values.map(lambda v: storable_text(v, bad, replacement))
         cols.append(str(col))
         n += int(hit.sum())
         hit_any = hit if hit_any is None else hit_any | hit
@@ -76,10 +79,10 @@ def storable(frame: pd.DataFrame, name: str, what: str, bad: re.Pattern = XML_BA
         rows = [str(i) for i in frame.index[hit_any][:5]] + (["..."] if hit_any.sum() > 5 else [])
         logger.warning("'%s': %d values hold control characters %s cannot store (column%s %s; rows %s); "
                        "written as %s: retype those names without them", name, n, what, "s" * (len(cols) > 1),
-                       ", ".join(repr(c) for c in cols), ", ".join(rows), REPLACEMENT)
-    names = [storable_text(c, bad) if isinstance(c, str) else c for c in frame.columns]
+                       ", ".join(repr(c) for c in cols), ", ".join(rows), replacement)
+    names = [storable_text(c, bad, replacement) if isinstance(c, str) else c for c in frame.columns]
     if names != list(frame.columns):
         logger.warning("'%s': column names hold control characters %s cannot store; written as %s",
-                       name, what, REPLACEMENT)
+                       name, what, replacement)
         out = (out if out is not frame else frame.copy()).set_axis(names, axis=1)
     return out

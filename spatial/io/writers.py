@@ -26,7 +26,7 @@ from spatial.core.checks import REPORT_COLUMNS, ZH_COLUMNS, Report, report_in
 from spatial.core.errors import CRSError, GeometryError, InputFileError, OptionError, OptionTypeError, SpatialError
 from spatial.core.reproject import to_crs_valid
 from spatial.io._encoding import canonical
-from spatial.io._text import NUL, storable
+from spatial.io._text import NUL, REPLACEMENT, storable
 from spatial.io._shapefile import FIELD_MAP_SUFFIX, check_text, family, short_names
 
 logger = logging.getLogger(__name__)
@@ -304,6 +304,8 @@ def write_shapefile(gdf: gpd.GeoDataFrame, path: str | Path, *, encoding: str = 
             f"{', '.join(sorted(families))}; split it or write a GeoPackage with write_layers"
         )
     frame = _one_geometry(_distinct_names(_index_as_column(gdf), path.name), path.name)
+    # (GDAL's text ends at a NUL, as in write_layers; GBK has no U+FFFD)
+    frame = storable(frame, path.name, "a shapefile", NUL, REPLACEMENT if _encodes(REPLACEMENT, enc) else "?")
     geom_name = frame.geometry.name
     columns = [c for c in frame.columns if c != geom_name]
     # a DBF has no date-time field: written as ISO text here (GDAL would write text too, with a
@@ -344,3 +346,12 @@ def write_shapefile(gdf: gpd.GeoDataFrame, path: str | Path, *, encoding: str = 
     renamed = sum(1 for c in columns if short[c] != c)
     logger.info("wrote %d rows to '%s' (%s, %d field names shortened)", len(out), path, encoding, renamed)
     return path
+
+
+def _encodes(text: str, encoding: str) -> bool:
+    """Whether ``encoding`` can write ``text``."""
+    try:
+        text.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
