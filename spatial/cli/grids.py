@@ -141,7 +141,7 @@ def _validated(args: argparse.Namespace, units, communities) -> tuple:
     import pandas as pd
 
     from spatial.core._ids import ids_of
-    from spatial.core.checks import check_households, require_unique
+    from spatial.core.checks import Report, check_households, require_unique
     from spatial.io.validate import MAX_UNIT_HOUSEHOLDS, validate_inputs
 
     # the files named in messages (units built from buildings are named by their ids, as built)
@@ -154,9 +154,11 @@ def _validated(args: argparse.Namespace, units, communities) -> tuple:
     pop = column(args, units, "population", "units", required=False) or "population"
     require_unique(communities, cid, source(args.inputs[0]))
     require_unique(units, uid, named)
+    typed = Report()  # ids typed with spaces round them or in full-width characters, matched and said
     if cid in units.columns:  # 1 for '1' (a CSV's numbers, a GeoPackage's text), or for '01' (Excel): matched
         units = units.assign(**{cid: ids_of(units[cid], communities[cid].tolist(), named, cid,
-                                            source(args.inputs[0]))})
+                                            source(args.inputs[0]), report=typed,
+                                            row_ids=units[uid] if uid in units.columns else units.index)})
     counts = check_households(units, hh, named, id_col=uid, max_value=MAX_UNIT_HOUSEHOLDS)
     if not args.from_buildings:  # (buildings' households may come from --household-points)
         require_households(counts, hh, named)
@@ -167,7 +169,8 @@ def _validated(args: argparse.Namespace, units, communities) -> tuple:
         # whole counts (an integer column, or text such as 203户) are written back as integers
         layers["units"] = layers["units"].assign(**{hh: counts.astype("int64")})
     cols = dict(households_col=hh, unit_id_col=uid, community_id_col=cid, population_col=pop)
-    return layers["units"], layers["communities"], cols, report.to_frame(zh_columns=True)
+    typed.extend(report)
+    return layers["units"], layers["communities"], cols, typed.to_frame(zh_columns=True)
 
 
 def _street_gap(text: str) -> float:

@@ -321,15 +321,21 @@ def require_unique(df: pd.DataFrame, column: str | None, name: str) -> None:
 
 
 def listed(values, limit: int = 5) -> str:
-    """The first ``limit`` of ``values`` for a one-line message, and how many more there are.
+    r"""The first ``limit`` of ``values`` for a one-line message, and how many more there are.
+
+    An id with spaces round it or a character that does not print (a line end, a NUL) is shown
+    quoted, escaped, so that ``"U1 "`` is not read as ``U1`` and the message stays one line.
 
     Examples
     --------
     >>> listed(range(12), limit=3)
     '0, 1, 2 (and 9 more)'
+    >>> listed(["U1", "U1 ", "a\nb"])
+    "U1, 'U1 ', 'a\\nb'"
     """
     values = list(values)
-    shown = ", ".join(map(str, values[:limit]))
+    shown = ", ".join(repr(v) if isinstance(v, str) and (v != v.strip() or not v.isprintable()) else str(v)
+                      for v in values[:limit])
     return shown + (f" (and {len(values) - limit} more)" if len(values) > limit else "")
 
 

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from spatial.core._ids import merge_ids
+from spatial.core._ids import loose_of, merge_ids
 from spatial.core.checks import (
     Report,
     check_households,
@@ -369,6 +369,8 @@ def _assign(demand: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame | None, id_col:
     if id_col in demand.columns:
         cols = [id_col] + [c for c in extra if c in demand.columns]
         frame = pd.DataFrame(demand[cols])
+        if polygons is not None and id_col in polygons.columns:  # 'C01 ', 'Ｃ０１' typed for 'C01': that one
+            frame[id_col] = loose_of(frame[id_col], polygons[id_col].tolist(), "demand", id_col, name)
         if polygons is not None and "street" in extra and "street" not in frame and "street" in polygons:
             frame = merge_ids(frame, polygons[[id_col, "street"]].drop_duplicates(id_col), id_col, "demand", name)
         return frame

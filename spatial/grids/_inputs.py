@@ -8,12 +8,14 @@ Moved out of :mod:`spatial.grids.partition` unchanged; its warnings keep that mo
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
-from spatial.core.checks import Report, by_unit_id, listed
+from spatial.core._ids import text_matches
+from spatial.core.checks import Report, by_unit_id, label_text, listed
 from spatial.core.errors import ColumnError, OptionTypeError
 from spatial.grids._units import estate_labels
 
@@ -56,20 +58,26 @@ def gated_labels(units: pd.DataFrame, gated_col: str, unit_ids: np.ndarray, repo
 
 def _grids_asked(n_grids: Mapping, comm_ids, report: Report) -> dict:
     """``n_grids`` keyed by the communities' own ids: a key matches its id, or its text (``"12"``
-    for the id 12, as ids read from a CSV or typed by hand come); keys matching no community get
-    one report row (and a warning) and are left out."""
-    text = {}
-    for key, value in n_grids.items():
-        text.setdefault(str(key).strip(), value)
-    out, used = {}, set()
-    for c in comm_ids:
-        if c in n_grids:
-            out[c] = n_grids[c]
-            used.add(str(c).strip())
-        elif str(c).strip() in text:
-            out[c] = text[str(c).strip()]
-            used.add(str(c).strip())
-    unknown = [key for key in n_grids if str(key).strip() not in used]
+    for the id 12, as ids read from a CSV or typed by hand come), or that text with spaces round it
+    or in full-width forms (``"C01 "`` for ``"C01"``) when one community alone has it: two
+    communities ``"C01"`` and ``"C01 "`` never share one key's count. Keys matching no community
+    get one report row (and a warning) and are left out."""
+    out = {c: n_grids[c] for c in comm_ids if c in n_grids}
+    rest = [c for c in comm_ids if c not in out]
+    keys = [k for k in n_grids if k not in out]
+    texts = [label_text(c) for c in rest]
+    once = Counter(texts)
+    of_text = {t: c for t, c in zip(texts, rest) if once[t] == 1}
+    # (among every community's text: "C01 " is not guessed to be "C01 " when a "C01" is there too)
+    spaced = text_matches([label_text(k) for k in keys if label_text(k) not in of_text],
+                          [label_text(c) for c in comm_ids])
+    used = set(out)
+    for key in keys:
+        t = spaced.get(label_text(key), label_text(key))
+        if t in of_text and of_text[t] not in out:
+            out[of_text[t]] = n_grids[key]
+            used.add(key)
+    unknown = [key for key in n_grids if key not in used]
     if unknown:
         names = listed(repr(key) for key in unknown)
         problem = f"n_grids names communities that are not in 'communities': {names}"

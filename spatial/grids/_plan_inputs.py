@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from spatial.core._ids import text_matches
 from spatial.core.checks import listed, require_columns, yes_no
 from spatial.core.errors import ColumnError, OptionTypeError
 from spatial.grids.plan import _zeros_restored
@@ -53,10 +54,14 @@ def _per_unit(keys: list, values: list, unit_ids, report=None, what: str = "plan
     leading zeros (``1`` for ``0001``) are matched back, with a warning. The plan may be older than
     the units: ids no longer among them are left out, each with a row in ``report``; units it does
     not list stay None (new units since the plan: placed by the redraw); both counted in a warning.
-    A plan none of whose ids is among the units is refused (the wrong file)."""
-    text = [None if pd.isna(k) else str(k).strip() for k in keys]
+    A plan none of whose ids is among the units is refused (the wrong file). An id with spaces
+    round it (``"U1 "``) is the unit of that id, unless two units (``"U1"`` and ``"U1 "``) or two
+    plan rows share it: then each id matches only itself (two units are never one)."""
+    text = [None if pd.isna(k) else str(k) for k in keys]
+    ukeys = [str(u) for u in unit_ids]
+    spaced = text_matches([k for k in text if k is not None], ukeys)
+    text = [spaced.get(k, k) for k in text]
     m = {k: v for k, v in zip(text, values) if k is not None}
-    ukeys = [str(u).strip() for u in unit_ids]
     known = set(ukeys)
     unknown = [k for k in m if k not in known]
     if unknown:
@@ -94,8 +99,10 @@ def _locked_mask(locked, units, plan, unit_ids, unit_id_col, report) -> np.ndarr
         require_columns(units, [locked], "units")
         return yes_no(units[locked])
     if isinstance(locked, Iterable):
-        keys = [str(u).strip() for u in unit_ids]
-        ids = {str(v).strip() for v in locked if not pd.isna(v)}
+        keys = [str(u) for u in unit_ids]
+        ids = {str(v) for v in locked if not pd.isna(v)}
+        spaced = text_matches(ids, keys)  # 'U1 ' locks unit 'U1', never also a unit 'U1 '
+        ids = {spaced.get(v, v) for v in ids}
         unknown = sorted(ids - set(keys))
         if unknown:  # a lock that matches no unit would leave that unit free to move: never silently
             restored = _zeros_restored(unknown, [k for k in keys if k not in ids], what="locked", partial=True)

@@ -21,6 +21,7 @@ from pyproj import CRS
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
+from spatial.core._ids import loose_ids
 from spatial.core._geom import union_groups, union_polygons
 from spatial.core._threads import halves, thread_map
 from spatial.core.checks import (
@@ -146,6 +147,21 @@ def _lines(roads, crs_m, report: Report, area=None) -> np.ndarray | None:
     return np.asarray(lines, dtype=object)
 
 
+def _as_community_ids(units: gpd.GeoDataFrame, comm_ids, community_id_col: str) -> gpd.GeoDataFrame:
+    """``units`` whose ``community_id_col`` holds a community's id typed with spaces round it or in
+    full-width forms (``"C01 "``, ``"Ｃ０１"``) with that id (``"C01"``), as :func:`community_of`
+    matched and reported them: the units written out name their community as the grids do, and
+    the editor and ``--evaluate`` find its outline."""
+    if community_id_col not in units.columns:
+        return units
+    known = set(comm_ids)
+    loose, _ = loose_ids([c for c in units[community_id_col] if isinstance(c, str) and c not in known], comm_ids)
+    if not loose:
+        return units
+    return units.assign(**{community_id_col: units[community_id_col].map(
+        lambda v: loose.get(v, v) if isinstance(v, str) else v)})
+
+
 def prepare(
     units: gpd.GeoDataFrame,
     communities: gpd.GeoDataFrame,
@@ -202,6 +218,7 @@ def prepare(
     ug = single_points(ug, unit_ids)
     say_tiny_units(ug[dims == 2], crs_in, report, bounds=units_v.total_bounds)
     comm_of = community_of(ug, cg, comm_ids, units, community_id_col, unit_ids, report)
+    units = _as_community_ids(units, comm_ids, community_id_col)
     is_pt = dims == 0
     pieces = polygonal_pieces(ug, is_pt, comm_of, cg, unit_ids, report)
     if len(comm_of) and (comm_of < 0).all():  # nothing to draw (no unit with area inside its

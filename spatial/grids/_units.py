@@ -15,7 +15,7 @@ import pandas as pd
 import shapely
 
 from spatial.core._voronoi import voronoi_cells
-from spatial.core._ids import id_type_hint
+from spatial.core._ids import id_type_hint, loose_hint, loose_ids, report_loose, twin_ids
 from spatial.core._threads import halves, thread_map
 from spatial.core.checks import (
     NO_AREA_ACTION,
@@ -150,12 +150,19 @@ def community_of(ug, cg, comm_ids, units, community_id_col, unit_ids, report) ->
     n = len(ug)
     out = np.full(n, -1, dtype=np.int64)
     pos = {c: i for i, c in enumerate(comm_ids)}
+    twin_ids(comm_ids, "communities", community_id_col, report)
     if community_id_col in units.columns:
         given = units[community_id_col].to_numpy()
+        # 'C01 ', 'Ｃ０１' typed for 'C01': that community, said in the report (never between two)
+        loose, ambiguous = loose_ids([c for c in given if not pd.isna(c) and c not in pos], comm_ids)
+        if loose:
+            report_loose(report, given, unit_ids, loose, "units", community_id_col, "communities")
+            pos = {**pos, **{v: pos[k] for v, k in loose.items()}}
         unknown = [(u, c) for u, c in zip(unit_ids, given) if not pd.isna(c) and c not in pos]
         if unknown:
             shown = ", ".join(f"{u} ({c.item() if isinstance(c, np.generic) else c!r})" for u, c in unknown[:5])
-            hint = id_type_hint([c for _, c in unknown], comm_ids, "units", "communities", community_id_col)
+            hint = (id_type_hint([c for _, c in unknown], comm_ids, "units", "communities", community_id_col)
+                    or loose_hint(ambiguous, "communities"))
             raise ColumnError(
                 f"'units' column '{community_id_col}' names communities that are not in 'communities': "
                 f"{shown}{hint or '; fix the ids or drop the column to place units by location'}"

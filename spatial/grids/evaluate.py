@@ -18,6 +18,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from spatial.core._gc import without_gc_pauses
+from spatial.core._ids import loose_ids
 from spatial.core._geom import union_groups
 from spatial.core.checks import (
     Report,
@@ -293,7 +294,8 @@ def _unit_streets(lm, geoms, communities, community_id_col, crs_m, blocks, gap_m
     if communities is not None:
         cm = communities.to_crs(crs_m)
         by_id = dict(zip(cm[community_id_col], cm.geometry.values))
-        clip = np.array([by_id.get(c) for c in ids], dtype=object)
+        loose, _ = loose_ids(list(ids), list(by_id))  # 'C01 ', 'Ｃ０１' typed for 'C01': its outline
+        clip = np.array([by_id.get(loose.get(c, c)) for c in ids], dtype=object)
     names = (lm[unit_id_col] if unit_id_col in lm.columns else lm.index).to_numpy()
     geoms = clipped_to_communities(geoms, np.asarray(group), clip, names, Report() if report is None else report,
                                    group_ids=list(ids))

@@ -23,6 +23,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from spatial.core._gc import without_gc_pauses
+from spatial.core._ids import LOOSE_WHY
 from spatial.core._procs import PROCESSES, Ahead
 from spatial.core.checks import Report, check_band, warn_replaced, whole_counts, whole_number
 from spatial.core.errors import SpatialError
@@ -453,7 +454,9 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
     grid_ids = np.array(grid_ids, dtype=object)
     # the rows that may say why a grid is out of the band (a unit's or group's, its community's, a
     # redraw's own row on the grid), taken before this step adds rows on the grids' pieces
-    told = {(layer, i.strip()) for layer, row_id in ((r["layer"], str(r["row_id"])) for r in report.rows)
+    # (an id matched though typed with spaces round it says nothing of a grid's size)
+    told = {(layer, i.strip()) for layer, row_id in ((r["layer"], str(r["row_id"])) for r in report.rows
+                                                     if not r["problem"].endswith(LOOSE_WHY[0]))
             for i in (row_id.removesuffix(" ...").split(", ") if layer == "units" else [row_id])}
     rows, geoms, comm_pos = [], [], []
     for c, cid in enumerate(prep.comm_ids):

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from spatial.core._ids import text_matches
 from spatial.core.checks import listed
 from spatial.core.errors import ColumnError, DuplicateIdError, InputFileError
 from spatial.io.columns import find_column
@@ -431,8 +432,9 @@ def plan_labels(
     if missing_cols:
         raise ColumnError(f"plan {name} has no column {', '.join(map(repr, missing_cols))}; it has: {have}. "
                           f"Give it {unit_id_col},{grid_id_col}")
-    ids = pd.Series([None if pd.isna(v) else str(v).strip() for v in table[unit_id_col]], dtype=object)
-    blank = ids.isna() | (ids == "")
+    # unit ids as given: "U1 " is matched to unit "U1" below, unless a unit "U1 " is there too
+    ids = pd.Series([None if pd.isna(v) else str(v) for v in table[unit_id_col]], dtype=object)
+    blank = ids.isna() | (ids.str.strip() == "")
     if blank.any():
         rows = [int(r) + 2 for r in range(len(ids)) if blank.iloc[r]]  # file line numbers (header is line 1)
         raise ColumnError(f"plan {name} has rows with no {unit_id_col} (lines {listed(rows)}); fill or delete them")
@@ -451,7 +453,10 @@ def plan_labels(
     if unit_id_col not in units.columns:
         raise ColumnError(f"'units' has no column '{unit_id_col}' to match the plan {name} against")
     unit_ids = units[unit_id_col]
-    keys = pd.Series([None if pd.isna(v) else str(v).strip() for v in unit_ids], dtype=object)
+    keys = pd.Series([None if pd.isna(v) else str(v) for v in unit_ids], dtype=object)
+    spaced = text_matches(list(series.index), list(keys.dropna()))  # 'U1 ' for 'U1': never two units as one
+    if spaced:
+        series.index = pd.Index([spaced.get(u, u) for u in series.index], name=unit_id_col, dtype=object)
     known = set(keys.dropna())
     unknown = [u for u in series.index if u not in known]
     absent = [k for k in keys.dropna() if k not in series.index]

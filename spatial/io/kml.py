@@ -32,6 +32,7 @@ from spatial.core.checks import require_crs
 from spatial.core.errors import InputFileError, SpatialError
 from spatial.core.reproject import to_crs_valid
 from spatial.io._shapefile import int32_counts
+from spatial.io._text import storable, storable_text
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +111,9 @@ def write_kml(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, *,
             raise SpatialError(f"folder names repeat once written as text: {', '.join(repr(k) for k in layers)}; "
                                "give every layer its own name")
         # folders are named in text (the layer of community 3 is '3'), options looked up as given
-        frames[str(lname)] = _placemarks(to_crs_valid(gdf, 4326), names.get(lname), list(fields.get(lname, ())), labels)
+        # (a control character pasted into a name is no XML: written as U+FFFD, and said)
+        frames[str(lname)] = storable(_placemarks(to_crs_valid(gdf, 4326), names.get(lname),
+                                                  list(fields.get(lname, ())), labels), str(lname), "KML")
         looks[str(lname)] = _looks(gdf, styles.get(lname))
     if not frames:
         raise SpatialError(f"'{path}': nothing to write, every layer is empty ({', '.join(layers) or 'none given'}); "
@@ -125,7 +128,7 @@ def write_kml(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, *,
                     pyogrio.write_dataframe(frame, kml, layer=f"layer{i}", driver="LIBKML", append=kml.exists())
                 except (DataSourceError, DataLayerError) as exc:
                     raise InputFileError(f"cannot write layer '{lname}' to '{user_path(path)}': {exc}") from exc
-            _name_folders(kml, list(frames), [looks[n] for n in frames])
+            _name_folders(kml, [storable_text(n) for n in frames], [looks[n] for n in frames])
             if kml != tmp:
                 with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as kmz:
                     kmz.write(kml, "doc.kml")

@@ -17,6 +17,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from spatial.core._ids import loose_ids
 from spatial.core._threads import halves, thread_map
 from spatial.core.checks import (
     NO_AREA_ACTION,
@@ -380,6 +381,9 @@ def _units_outside(units, communities, unit_id_col, community_id_col, report) ->
     known = set(comm_ids.tolist())
     named = (units[community_id_col].to_numpy() if community_id_col in units.columns
              else np.full(len(units), None, dtype=object))
+    # 'C01 ', 'Ｃ０１' typed for 'C01' name that community (the grids match them so, and report it)
+    loose, _ = loose_ids([c for c in named if isinstance(c, str) and c not in known], comm_ids.tolist())
+    named = np.array([loose.get(c, c) if isinstance(c, str) else c for c in named], dtype=object)
     if (~hit).any():
         miss = np.flatnonzero(~hit)
         nearest, dist = tree.query_nearest(pts[miss], return_distance=True, all_matches=False)
@@ -403,7 +407,7 @@ def _units_outside(units, communities, unit_id_col, community_id_col, report) ->
                 action = OUTSIDE_ACTION
             report.add("units", unit_ids[k], problem[0], action[0], zh=(problem[1], action[1]))
     if community_id_col in units.columns:
-        for uid, cid in zip(unit_ids, units[community_id_col].to_numpy()):
+        for uid, cid in zip(unit_ids, named):
             if pd.notna(cid) and cid not in known:
                 report.add(
                     "units", uid, f"{community_id_col} {cid!r} is not in 'communities'",

@@ -24,6 +24,7 @@ import pandas as pd
 from spatial.core.atomic import atomic_path
 from spatial.core.checks import REPORT_COLUMNS, Report, gap_note_zh, report_in
 from spatial.core.errors import ColumnError, OptionError
+from spatial.io._text import storable, storable_text
 from spatial.io.coords import with_lonlat
 
 __all__ = ["write_workbook", "integer_counts", "csv_figures"]
@@ -438,7 +439,11 @@ def write_workbook(
     defined: list[tuple[str, str, str]] = []
 
     def add(key: str, table: pd.DataFrame) -> None:
-        _write_sheet(wb, sheet[key], _display(table, lang, names, band), lang, defined)
+        # (a control character pasted into a name cannot be in a sheet: written as U+FFFD, and said
+        # naming the sheet's rows as Excel numbers them)
+        shown = _display(table, lang, names, band)
+        shown = storable(shown.set_axis(range(2, len(shown) + 2)), sheet[key], "an .xlsx sheet")
+        _write_sheet(wb, sheet[key], shown, lang, defined)
 
     for level in ("overall", "street", "community", "grid"):
         part = summary[summary["level"] == level]
@@ -487,7 +492,7 @@ def write_workbook(
     notes = wb.create_sheet(sheet["notes"])
     notes.append(["项目" if lang == "zh" else "Item", "说明" if lang == "zh" else "Note"])
     for item, note in _notes_rows(about, lang):
-        notes.append([item, note])
+        notes.append([item, storable_text(note)])
     notes.append([])
     notes.append(["工作表" if lang == "zh" else "Sheet", "列" if lang == "zh" else "Column",
                   "含义" if lang == "zh" else "Meaning"])

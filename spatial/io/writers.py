@@ -30,6 +30,7 @@ from spatial.core.reproject import to_crs_valid
 from spatial.io._encoding import canonical
 from spatial.io._gpkgstyles import write_styles
 from spatial.io._shapefile import FIELD_MAP_SUFFIX, check_text, family, int32_counts, short_names, short_style
+from spatial.io._text import NUL, REPLACEMENT, storable
 
 logger = logging.getLogger(__name__)
 
@@ -174,6 +175,8 @@ def write_layers(
         elif driver == "GeoJSON":
             raise OptionError(f"layer '{lname}' has no geometry; GeoJSON needs one: write a .gpkg or CSV")
         frames[lname] = _one_type(_one_geometry(_distinct_names(_index_as_column(data), lname), lname), lname)
+        # (GDAL's text ends at a NUL: the rest of such a name was lost, unsaid)
+        frames[lname] = storable(frames[lname], lname, "a GeoPackage" if driver == "GPKG" else "GeoJSON", NUL)
     with atomic_path(path, update=driver == "GPKG" and not fresh) as tmp:
         for lname, frame in frames.items():
             try:
@@ -361,6 +364,8 @@ def write_shapefile(gdf: gpd.GeoDataFrame, path: str | Path, *, encoding: str = 
             f"{', '.join(sorted(families))}; split it or write a GeoPackage with write_layers"
         )
     frame = _one_type(_one_geometry(_distinct_names(_index_as_column(gdf), path.name), path.name), path.name)
+    # (GDAL's text ends at a NUL, as in write_layers; GBK has no U+FFFD)
+    frame = storable(frame, path.name, "a shapefile", NUL, REPLACEMENT if _encodes(REPLACEMENT, enc) else "?")
     geom_name = frame.geometry.name
     columns = [c for c in frame.columns if c != geom_name]
     # a DBF has no date-time field: written as ISO text here (GDAL would write text too, with a
@@ -405,3 +410,12 @@ def write_shapefile(gdf: gpd.GeoDataFrame, path: str | Path, *, encoding: str = 
     renamed = sum(1 for c in columns if short[c] != c)
     logger.info("wrote %d rows to '%s' (%s, %d field names shortened)", len(out), path, encoding, renamed)
     return path
+
+
+def _encodes(text: str, encoding: str) -> bool:
+    """Whether ``encoding`` can write ``text``."""
+    try:
+        text.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
