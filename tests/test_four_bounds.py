@@ -157,3 +157,15 @@ def test_spatial_grids_writes_the_four_bounds_and_the_map_shows_them(tmp_path):
     assert written["four_bounds"].iloc[0] == "东至C1-02网格，南至深南大道，西至香蜜湖路，北至红荔路"
     page = grid_map(written, communities=comm).get_root().render()
     assert "四至" in page and "东至C1-02网格" in page
+
+
+def test_the_kmz_for_a_grid_worker_s_phone_says_each_grid_s_four_bounds(tmp_path):
+    import zipfile
+
+    from spatial.maps.kmz import results_kmz
+
+    grids, roads = row_of_three()
+    path = results_kmz(tmp_path / "网格.kmz", {"grids": four_bounds(grids, roads)})
+    with zipfile.ZipFile(path) as kmz:
+        text = kmz.read("doc.kml").decode("utf-8")
+    assert "四至" in text and "东至C网格，南至深南大道，西至A网格，北至红荔路" in text

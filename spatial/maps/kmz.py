@@ -26,8 +26,9 @@ __all__ = ["results_kmz"]
 
 #: Per layer: its folder (zh, en), the column naming each placemark, the columns describing it.
 KMZ_LAYERS = {
-    "grids": (("网格", "Grids"), "grid_id", ["grid_code", "community", "community_id", "households", "population", "deviation_pct",
-                                             "full_time_workers", "part_time_workers", "building_leads"]),
+    "grids": (("网格", "Grids"), "grid_id", ["grid_code", "community", "community_id", "four_bounds", "households",
+                                             "population", "deviation_pct", "full_time_workers", "part_time_workers",
+                                             "building_leads"]),
     "stations": (("党群服务站", "Stations"), "name", ["station_id", "type", "households_served", "population_served"]),
     "gaps": (("覆盖盲区", "Coverage gaps"), "gap_id", ["rank", "cause", "households", "population"]),
     "sites": (("建议新站点", "Proposed sites"), "site_id", ["build_order", "gain_households", "gain_population",
