@@ -1,0 +1,65 @@
+"""The same answer every time: the same data in another row order, index or CRS gives the same
+results (a planner re-saving a layer in QGIS, an analyst with another index, a machine of other cores)."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from spatial.coverage.gaps import coverage_gaps
+from spatial.network.graph import network_from_arrays
+
+UTM = "EPSG:32650"
+X0, Y0 = 500_000.0, 2_500_000.0
+
+
+def street_grid(n: int = 6, step: float = 100.0):
+    """An ``n`` x ``n`` grid of streets ``step`` metres apart, from (X0, Y0), in UTM 50N."""
+    xs, ys = np.meshgrid(np.arange(n) * step, np.arange(n) * step)
+    xy = np.c_[xs.ravel(), ys.ravel()] + [X0, Y0]
+    ids = np.arange(n * n).reshape(n, n)
+    u = np.r_[ids[:, :-1].ravel(), ids[:-1, :].ravel()]
+    v = np.r_[ids[:, 1:].ravel(), ids[1:, :].ravel()]
+    return network_from_arrays(xy, u, v, crs=UTM)
+
+
+def uncovered_homes(rows) -> gpd.GeoDataFrame:
+    """Homes scored beyond 15 minutes: (unit_id, x, y, households), x and y from (X0, Y0)."""
+    ids, xs, ys, hh = zip(*rows)
+    return gpd.GeoDataFrame(
+        {"unit_id": ids, "households": hh, "population": [3 * h for h in hh], "walk_m": 2000.0,
+         "walk_min": 30.0, "band": "beyond", "reason": ""},
+        geometry=[shapely.Point(X0 + x, Y0 + y) for x, y in zip(xs, ys)], crs=UTM,
+    )
+
+
+# --- coverage gaps ------------------------------------------------------------------------------
+
+
+def test_a_gap_of_two_homes_has_the_same_site_whatever_the_row_order():
+    """A pair of homes is equally near its middle: the site went to the row listed first (the
+    Futian demo's gaps G011, G022, G027, G038 and G062 moved 2-39 m when its units were shuffled,
+    nine others when the demand came in EPSG:4547). The tie now goes to the western home."""
+    net = street_grid()
+    homes = uncovered_homes([("a", 140, 210, 30), ("b", 220, 210, 30),  # 80 m apart on one street
+                             ("far1", 9000, 9000, 5), ("far2", 9060, 9000, 5)])  # off the network
+    for rows in (homes, homes.iloc[::-1], homes.iloc[[1, 0, 3, 2]]):
+        gaps = coverage_gaps(rows, net, link_m=150.0).set_index("gap_id")
+        assert gaps["n_points"].tolist() == [2, 2]
+        # the west home's point on its street (y = 200 m), and the west home off the network
+        assert gaps.loc["G001", ["site_x", "site_y"]].tolist() == [X0 + 140, Y0 + 200]
+        assert gaps.loc["G002", ["site_x", "site_y"]].tolist() == [X0 + 9000, Y0 + 9000]
+
+
+def test_gap_sites_do_not_move_with_reprojection_noise():
+    """The same homes given in degrees: the millimetres of a round trip through EPSG:4326 do not
+    decide which home of a pair is the site."""
+    net = street_grid()
+    homes = uncovered_homes([("a", 140, 210, 30), ("b", 220, 210, 30)])
+    base = coverage_gaps(homes, net, link_m=150.0)
+    for crs in ("EPSG:4326", "EPSG:4490", "EPSG:4547"):
+        again = coverage_gaps(homes.to_crs(crs).iloc[::-1], net, link_m=150.0)
+        assert np.allclose(again[["site_x", "site_y"]], base[["site_x", "site_y"]], atol=0.01, rtol=0)
+        assert again["households"].tolist() == base["households"].tolist() == [60.0]
