@@ -9,6 +9,7 @@ import pandas as pd
 import shapely
 
 from spatial.coverage.gaps import coverage_gaps
+from spatial.grids.workforce import ten_household_groups
 from spatial.network.graph import network_from_arrays
 
 UTM = "EPSG:32650"
@@ -63,3 +64,35 @@ def test_gap_sites_do_not_move_with_reprojection_noise():
         again = coverage_gaps(homes.to_crs(crs).iloc[::-1], net, link_m=150.0)
         assert np.allclose(again[["site_x", "site_y"]], base[["site_x", "site_y"]], atol=0.01, rtol=0)
         assert again["households"].tolist() == base["households"].tolist() == [60.0]
+
+
+# --- ten-household groups -------------------------------------------------------------------------
+
+
+def households_at_doors(doors) -> gpd.GeoDataFrame:
+    """One point per household at its building's door: ``doors`` is (x, y, households) from (X0, Y0);
+    household ids ``h<building><nn>``."""
+    rows = [(f"h{b}{i:02d}", x, y) for b, (x, y, n) in enumerate(doors) for i in range(n)]
+    return gpd.GeoDataFrame({"household_id": [r[0] for r in rows]},
+                            geometry=[shapely.Point(X0 + x, Y0 + y) for _, x, y in rows], crs=UTM)
+
+
+def test_households_at_one_door_join_the_same_groups_whatever_the_row_order():
+    """A building's households share its door's point, so the Hilbert order ties them and the
+    tie went to the row order: reversing 25 households (12, 9 and 4 at three doors) moved 16 of
+    them to another group. Ties now go by place, count and id (or the index)."""
+    units = gpd.GeoDataFrame({"unit_id": ["u1"], "grid_id": ["G1"]},
+                             geometry=[shapely.box(X0, Y0, X0 + 100, Y0 + 100)], crs=UTM)
+    homes = households_at_doors([(10, 10, 12), (50, 50, 9), (90, 90, 4)])
+    by_id = ten_household_groups(homes, units, id_col="household_id").households.set_index("household_id")
+    # 25 households: three groups of 8 or 9 along the curve, the door's households in id order
+    assert by_id["group_id"].value_counts().sort_index().tolist() == [8, 9, 8]
+    assert by_id.loc[["h000", "h007"], "group_id"].tolist() == ["G1-001", "G1-001"]
+    assert by_id.loc[["h008", "h100"], "group_id"].tolist() == ["G1-002", "G1-002"]
+    rng = np.random.default_rng(7)
+    for rows in (homes.iloc[::-1], homes.iloc[rng.permutation(len(homes))]):
+        again = ten_household_groups(rows, units, id_col="household_id").households
+        assert again.index.equals(rows.index)  # the input's rows, in its order
+        assert again.set_index("household_id")["group_id"].loc[by_id.index].tolist() == by_id["group_id"].tolist()
+        indexed = ten_household_groups(rows.set_index("household_id"), units).households
+        assert indexed["group_id"].loc[by_id.index].tolist() == by_id["group_id"].tolist()

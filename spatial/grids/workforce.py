@@ -249,11 +249,15 @@ def ten_household_groups(
         report.add("households", rid, f"its unit has no '{grid_id_col}'", "no group",
                    zh=(f"所在单元没有 '{grid_id_col}'", "未编入联户小组"))
 
-    # per grid: order along a Hilbert curve over the grid's own extent, cut into runs
+    # per grid: order along a Hilbert curve over the grid's own extent, cut into runs; points in
+    # one cell of the curve (a building's households given at its door) by place, count and id,
+    # so that a household's group does not depend on the rows' order
     ok = np.flatnonzero(grid.notna().to_numpy())
     codes, grid_ids = pd.factorize(grid.iloc[ok])
     xy = shapely.get_coordinates(pts.geometry.values[ok])
     w_all = weight.to_numpy()[ok]
+    names_of = pd.Series(np.asarray(row_ids, dtype=object)[ok]).astype(str).to_numpy()
+    tie = np.unique(names_of, return_inverse=True)[1].ravel()
     label = np.zeros(len(ok), dtype=np.int64)  # global group number
     n_groups = 0
     by_grid = np.argsort(codes, kind="stable")
@@ -261,7 +265,8 @@ def ten_household_groups(
     for g in range(len(grid_ids)):
         sel = by_grid[starts[g] : starts[g + 1]]
         geoms = gpd.GeoSeries(pts.geometry.values[ok[sel]])
-        order = sel[geoms.hilbert_distance(total_bounds=_square(geoms.total_bounds)).to_numpy().argsort(kind="stable")]
+        curve = geoms.hilbert_distance(total_bounds=_square(geoms.total_bounds)).to_numpy()
+        order = sel[np.lexsort((tie[sel], w_all[sel], xy[sel, 1], xy[sel, 0], curve))]
         local = _cut(w_all[order], group_size)
         label[order] = n_groups + local
         n_groups += int(local.max()) + 1
