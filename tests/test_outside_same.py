@@ -9,7 +9,9 @@ import pandas as pd
 import shapely
 
 from spatial.coverage.gaps import coverage_gaps
+from spatial.coverage.walks import walking_coverage
 from spatial.grids.workforce import ten_household_groups
+from spatial.siting.sites import site_stations
 from spatial.network.graph import network_from_arrays
 
 UTM = "EPSG:32650"
@@ -96,3 +98,26 @@ def test_households_at_one_door_join_the_same_groups_whatever_the_row_order():
         assert again.set_index("household_id")["group_id"].loc[by_id.index].tolist() == by_id["group_id"].tolist()
         indexed = ten_household_groups(rows.set_index("household_id"), units).households
         assert indexed["group_id"].loc[by_id.index].tolist() == by_id["group_id"].tolist()
+
+
+# --- siting --------------------------------------------------------------------------------------
+
+
+def test_of_two_equally_good_candidates_the_same_is_chosen_whatever_the_row_order():
+    """K1 and K2 each reach one home of 10 households (K3 none): with k=1 the site was whichever
+    the candidates layer listed first (K1, or K2 once the layer was re-saved in reverse). Now the
+    first by id."""
+    net = street_grid()
+    homes = gpd.GeoDataFrame({"unit_id": ["p", "q"], "households": [10, 10]},
+                             geometry=[shapely.Point(X0 + 100, Y0 + 120), shapely.Point(X0 + 400, Y0 + 120)], crs=UTM)
+    station = gpd.GeoDataFrame({"station_id": ["Z"]}, geometry=[shapely.Point(X0 + 500, Y0 + 500)], crs=UTM)
+    candidates = gpd.GeoDataFrame({"candidate_id": ["K1", "K2", "K3"]}, crs=UTM, geometry=[
+        shapely.Point(X0 + 100, Y0 + 100), shapely.Point(X0 + 400, Y0 + 100), shapely.Point(X0 + 100, Y0 + 400)])
+    demand = walking_coverage(homes, station, net, meters=[100, 200])
+    for exact in (True, False):
+        for rows in (candidates, candidates.iloc[::-1], candidates.iloc[[1, 2, 0]]):
+            for homes_in in (demand, demand.iloc[::-1]):
+                result = site_stations(homes_in, station, net, candidates=rows, k=1, band="100m", meters=[100, 200],
+                                       exact=exact)
+                assert result.sites["candidate_id"].tolist() == ["K1"]
+                assert result.sites["gain_households"].tolist() == [10.0]
