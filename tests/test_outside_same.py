@@ -10,6 +10,7 @@ import shapely
 
 from spatial.coverage.gaps import coverage_gaps
 from spatial.coverage.walks import walking_coverage
+from spatial.grids.tessellation import spread_by_floor_area
 from spatial.grids.workforce import ten_household_groups
 from spatial.siting.sites import site_stations
 from spatial.network.graph import network_from_arrays
@@ -121,3 +122,22 @@ def test_of_two_equally_good_candidates_the_same_is_chosen_whatever_the_row_orde
                                        exact=exact)
                 assert result.sites["candidate_id"].tolist() == ["K1"]
                 assert result.sites["gain_households"].tolist() == [10.0]
+
+
+# --- households spread over buildings ------------------------------------------------------------
+
+
+def test_identical_towers_get_the_same_households_whatever_the_row_order_or_crs():
+    """Three identical 18-floor towers share a community's 1,000 households: 334, 333 and 333.
+    The odd household went to the tower listed first (T1 as given, T3 reversed), and to T3 when
+    the layers came in degrees (their areas then differ by rounding noise). Now to the westernmost."""
+    community = gpd.GeoDataFrame({"community_id": ["C1"], "households": [1000]},
+                                 geometry=[shapely.box(X0, Y0, X0 + 300, Y0 + 100)], crs=UTM)
+    towers = gpd.GeoDataFrame({"tower": ["T1", "T2", "T3"], "floors": [18, 18, 18]}, crs=UTM,
+                              geometry=[shapely.box(X0 + x, Y0 + 40, X0 + x + 20, Y0 + 60) for x in (40, 140, 240)])
+    for rows, comm in [(towers, community), (towers.iloc[::-1], community),
+                       (towers.iloc[[1, 2, 0]].to_crs("EPSG:4326"), community.to_crs("EPSG:4326")),
+                       (towers.iloc[::-1].to_crs("EPSG:4490"), community.to_crs("EPSG:4490"))]:
+        out = spread_by_floor_area(rows, comm)
+        assert out.index.equals(rows.index)
+        assert out.set_index("tower")["households"].to_dict() == {"T1": 334, "T2": 333, "T3": 333}
