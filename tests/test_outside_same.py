@@ -10,6 +10,7 @@ import shapely
 
 from spatial.coverage.gaps import coverage_gaps
 from spatial.coverage.walks import walking_coverage
+from spatial.grids.codes import assign_grid_codes
 from spatial.grids.tessellation import spread_by_floor_area
 from spatial.grids.workforce import ten_household_groups
 from spatial.siting.sites import site_stations
@@ -141,3 +142,26 @@ def test_identical_towers_get_the_same_households_whatever_the_row_order_or_crs(
         out = spread_by_floor_area(rows, comm)
         assert out.index.equals(rows.index)
         assert out.set_index("tower")["households"].to_dict() == {"T1": 334, "T2": 333, "T3": 333}
+
+
+# --- grid codes ----------------------------------------------------------------------------------
+
+
+def test_grid_codes_read_the_grids_in_the_same_frame_whatever_their_crs():
+    """Two grids named out of the engine's pattern, 1 km apart in Futian, the eastern one 25 m
+    higher in CGCS2000 / 3-degree Gauss-Krüger CM 114E (EPSG:4547), whose north is 1.15° off UTM
+    50N's there: read in the layer's own CRS the east grid was a row of its own (numbered 1),
+    read in UTM (from EPSG:4326 or 32650) both were one row, west first. The reading order is now
+    always taken in the local UTM zone."""
+    from pyproj import Transformer
+
+    x0, y0 = Transformer.from_crs("EPSG:4326", "EPSG:4547", always_xy=True).transform(114.02, 22.53)
+    grids = gpd.GeoDataFrame({"grid_id": ["west", "east"], "community_id": ["C1", "C1"]}, crs="EPSG:4547",
+                             geometry=[shapely.box(x0, y0, x0 + 200, y0 + 30),
+                                       shapely.box(x0 + 1000, y0 + 25, x0 + 1200, y0 + 55)])
+    community = gpd.GeoDataFrame({"community_id": ["C1"], "code": ["440304007001"]}, crs="EPSG:4547",
+                                 geometry=[shapely.box(x0 - 100, y0 - 100, x0 + 1300, y0 + 200)])
+    for crs in ("EPSG:4547", "EPSG:4326", "EPSG:4490", "EPSG:32650"):
+        for rows in (grids.to_crs(crs), grids.to_crs(crs).iloc[::-1]):
+            coded = assign_grid_codes(rows, community, layout="db11").set_index("grid_id")
+            assert coded["grid_code"].to_dict() == {"west": "440304007001001", "east": "440304007001002"}, crs
