@@ -6,6 +6,7 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pytest
 import shapely
 
 from spatial.coverage.gaps import coverage_gaps
@@ -15,6 +16,7 @@ from spatial.grids.tessellation import spread_by_floor_area
 from spatial.grids.workforce import ten_household_groups
 from spatial.siting.sites import site_stations
 from spatial.network.graph import network_from_arrays
+from spatial.network.snapping import layer_xy
 
 UTM = "EPSG:32650"
 X0, Y0 = 500_000.0, 2_500_000.0
@@ -165,3 +167,38 @@ def test_grid_codes_read_the_grids_in_the_same_frame_whatever_their_crs():
         for rows in (grids.to_crs(crs), grids.to_crs(crs).iloc[::-1]):
             coded = assign_grid_codes(rows, community, layout="db11").set_index("grid_id")
             assert coded["grid_code"].to_dict() == {"west": "440304007001001", "east": "440304007001002"}, crs
+
+
+# --- home points on a network kept in a Gauss-Krüger zone ------------------------------------------
+
+#: The Futian demo's unit C04-0114 (synthetic), EPSG:4326.
+UNIT_C04_0114 = shapely.from_wkt("POLYGON ((114.037682 22.5452328, 114.0370397 22.5448224, 114.0367943 22.5449514, "
+                                 "114.0369608 22.5456247, 114.0376026 22.5456219, 114.037682 22.5452328))")
+
+
+def streets_in(crs: str):
+    """A 4 x 4 street grid 0.001 deg apart around unit C04-0114, read in ``crs``."""
+    lon, lat = np.meshgrid(114.0360 + 0.001 * np.arange(4), 22.5440 + 0.001 * np.arange(4))
+    ids = np.arange(16).reshape(4, 4)
+    u = np.r_[ids[:, :-1].ravel(), ids[:-1, :].ravel()]
+    v = np.r_[ids[:, 1:].ravel(), ids[1:, :].ravel()]
+    nodes = gpd.GeoSeries(shapely.points(lon.ravel(), lat.ravel()), crs="EPSG:4326").to_crs(crs)
+    return network_from_arrays(shapely.get_coordinates(nodes.values), u, v, crs=crs)
+
+
+def test_a_unit_has_the_same_home_point_on_a_network_in_utm_or_in_a_gauss_krueger_zone():
+    """A network read from CGCS2000 / 3-degree GK CM 114E (EPSG:4547) stays in it (ground metres);
+    a unit's home point (shapely's point on surface, on a west-east line through its middle) was
+    found there, 1.15° turned from UTM 50N: C04-0114's point moved 39 m, and on the demo 178 units
+    moved, 12 changed band (503 households). It is now found in the local UTM zone either way."""
+    unit = gpd.GeoDataFrame({"unit_id": ["C04-0114"], "households": [50]}, geometry=[UNIT_C04_0114], crs="EPSG:4326")
+    station = gpd.GeoDataFrame({"station_id": ["S"]}, geometry=[shapely.Point(114.0360, 22.5440)], crs="EPSG:4326")
+    points, walks = [], []
+    for crs in ("EPSG:32650", "EPSG:4547"):
+        net = streets_in(crs)
+        xy = layer_xy(unit.to_crs("EPSG:4490"), net, name="units")
+        points.append(gpd.GeoSeries(shapely.points(xy), crs=crs).to_crs("EPSG:32650").values[0])
+        walks.append(walking_coverage(unit, station, net, meters=[500, 1000])["walk_m"].iloc[0])
+    assert shapely.distance(points[0], points[1]) < 0.01
+    # the same walk, but for the two CRSs' scales (UTM 50N's is 1.00077 at 114E, the zone's 1.0000)
+    assert walks[1] == pytest.approx(walks[0], rel=1e-3)
