@@ -202,3 +202,21 @@ def test_a_unit_has_the_same_home_point_on_a_network_in_utm_or_in_a_gauss_kruege
     assert shapely.distance(points[0], points[1]) < 0.01
     # the same walk, but for the two CRSs' scales (UTM 50N's is 1.00077 at 114E, the zone's 1.0000)
     assert walks[1] == pytest.approx(walks[0], rel=1e-3)
+
+
+def test_household_groups_are_the_same_from_a_gauss_krueger_zone():
+    """The Hilbert curve was drawn in the points' own CRS when it is in ground metres: the Futian
+    demo's community C01 (82 points of households, 77 groups in one grid) had points in other
+    groups from EPSG:4547 than from EPSG:4326 (5 of them in the demo plan's grids). The curve is
+    now drawn in the local UTM zone."""
+    from spatial.datasets.embedded import load_demo
+
+    units = load_demo(network=False)["units"].query("community_id == 'C01'").assign(grid_id="C01-01")
+    homes = units.loc[units["households"] > 0, ["unit_id", "households"]].set_geometry(
+        units.loc[units["households"] > 0].to_crs("EPSG:32650").representative_point().to_crs("EPSG:4326"))
+    base = ten_household_groups(homes, units, households_col="households", id_col="unit_id").households
+    assert len(base) == 82 and base["group_id"].nunique() == 77
+    for crs in ("EPSG:4547", "EPSG:4490", "EPSG:32650"):
+        again = ten_household_groups(homes.to_crs(crs), units.to_crs(crs), households_col="households",
+                                     id_col="unit_id").households
+        assert again["group_id"].tolist() == base["group_id"].tolist(), crs

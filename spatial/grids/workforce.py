@@ -223,7 +223,11 @@ def ten_household_groups(
     require_crs(households, name)
     require_crs(units, "units")
     require_columns(units, [grid_id_col, unit_id_col], "units")  # each point is told its unit by its id
-    pts = to_metric(households, name)
+    try:  # the local UTM zone whatever CRS the points come in (a Gauss-Krüger zone turns the curve)
+        zone = households.estimate_utm_crs() if len(households) else None
+    except (RuntimeError, ValueError):  # no extent: to_metric says so
+        zone = None
+    pts = to_metric(households, name, zone)
     crs = pts.crs
     units_m = to_metric(units, "units", crs)
     if households_col is None:
