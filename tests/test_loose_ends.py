@@ -257,12 +257,13 @@ def _candidates(xy, ids, **cols):
 
 def test_every_candidate_not_chosen_is_in_the_report_with_its_reason():
     """k=1 of: Z (3,000 m, reaches B and C: 80), X (2,000 m, reaches B: 50), DUP at X's place,
-    Y (4,000 m, C: 30), TWIN at Z's place and P (0 m, A: 100, the best). P is chosen; TWIN, X,
+    Y (4,000 m, C: 30), Z_TWIN at Z's place and P (0 m, A: 100, the best). P is chosen; Z_TWIN, X,
     DUP, Z and Y were in neither the sites nor the report (only candidates reaching nobody and
-    those filtered out were reported)."""
+    those filtered out were reported). (Of two candidates at one place the smaller id is taken:
+    the twin's id sorts after Z's.)"""
     net, homes = _siting_street()
     cands = _candidates([(3000, 0), (2000, 0), (2000, 0), (4000, 0), (3000, 0), (0, 0)],
-                        ["Z", "X", "DUP", "Y", "TWIN", "P"])
+                        ["Z", "X", "DUP", "Y", "Z_TWIN", "P"])
     res = spatial.site_stations(homes, None, net, candidates=cands, k=1, minutes=(15,))
     assert res.sites["candidate_id"].tolist() == ["P"]
     rows = res.report[res.report["layer"] == "candidates"].set_index("row_id")
@@ -272,29 +273,29 @@ def test_every_candidate_not_chosen_is_in_the_report_with_its_reason():
     assert rows.loc["X", "problem"] == "would add 50 households within 15min"
     assert rows.loc["Y", "problem"] == "would add 30 households within 15min"
     assert rows.loc["Z", "problem_zh"] == "15min内可新增 80 户"
-    # k=2: P and Z chosen; the duplicates of Z (TWIN, same place) and those reaching only Z's homes
+    # k=2: P and Z chosen; the duplicates of Z (Z_TWIN, same place) and those reaching only Z's homes
     res = spatial.site_stations(homes, None, net, candidates=cands, k=2, minutes=(15,))
     assert res.sites["candidate_id"].tolist() == ["P", "Z"]
     rows = res.report[res.report["layer"] == "candidates"].set_index("row_id")
-    assert sorted(rows.index) == ["DUP", "TWIN", "X", "Y"]
-    assert rows.loc["TWIN", "problem"] == "same place as chosen site NEW002 (Z)"
-    assert rows.loc["TWIN", "problem_zh"] == "与已选新站 NEW002（Z）位置相同"
+    assert sorted(rows.index) == ["DUP", "X", "Y", "Z_TWIN"]
+    assert rows.loc["Z_TWIN", "problem"] == "same place as chosen site NEW002 (Z)"
+    assert rows.loc["Z_TWIN", "problem_zh"] == "与已选新站 NEW002（Z）位置相同"
     assert rows.loc["X", "problem"] == "reaches only households that chosen site NEW002 (Z) reaches"
     assert set(rows["action"]) == {"not chosen: adds nobody after the chosen sites"}
 
 
 def test_a_duplicate_of_a_set_cover_site_is_reported_and_counted_by_the_cli(tmp_path, capsys):
-    """target=0.44 (80 of 180 households): Z alone; TWIN at its place was nowhere. The CLI counts
+    """target=0.44 (80 of 180 households): Z alone; Z_TWIN at its place was nowhere. The CLI counts
     the candidates not chosen apart from those left out."""
     from spatial.cli import main
     from spatial.network.graph import edges_frame
 
     net, homes = _siting_street()
-    cands = _candidates([(3000, 0), (3000, 0), (3000, 9000)], ["Z", "TWIN", "FAR"])
+    cands = _candidates([(3000, 0), (3000, 0), (3000, 9000)], ["Z", "Z_TWIN", "FAR"])
     res = spatial.site_stations(homes, None, net, candidates=cands, target=0.44, minutes=(15,))
     assert res.sites["candidate_id"].tolist() == ["Z"]
     rows = res.report[res.report["layer"] == "candidates"].set_index("row_id")
-    assert rows.loc["TWIN", "problem"] == "same place as chosen site NEW001 (Z)"
+    assert rows.loc["Z_TWIN", "problem"] == "same place as chosen site NEW001 (Z)"
     edges_frame(net)[["geometry"]].to_file(tmp_path / "net.gpkg")
     homes.to_file(tmp_path / "homes.gpkg")
     cands.to_file(tmp_path / "cands.gpkg")
@@ -306,7 +307,7 @@ def test_a_duplicate_of_a_set_cover_site_is_reported_and_counted_by_the_cli(tmp_
     assert ("1 candidates left out (see the report layer): too far from network 1; 1 not chosen (see the report "
             "layer): same place as a chosen site 1") in out
     written = gpd.read_file(tmp_path / "s.gpkg", layer="report")
-    assert sorted(written["row_id"]) == ["FAR", "TWIN"]
+    assert sorted(written["row_id"]) == ["FAR", "Z_TWIN"]
 
 
 # ----------------------------------------------------------------------------- columns a function replaces

@@ -140,18 +140,19 @@ def test_before_after_keeps_the_homes_in_no_community_or_grid_as_the_coverage_su
 
 def test_a_candidate_adding_nobody_is_in_the_report_with_its_reason():
     # S1 at 0 m covers A (100); candidate ON_STATION stands on S1 and reaches only A, DUP and X at
-    # 2,000 m reach B (50); FAR is 9 km off. k=3: X is taken, DUP adds nothing after X (not chosen,
-    # compared), ON_STATION can never add anyone and FAR is off the network: both said why
+    # 2,000 m reach B (50); FAR is 9 km off. k=3: DUP is taken (of the two, the smaller id), X adds
+    # nothing after it (not chosen, compared), ON_STATION can never add anyone and FAR is off the
+    # network: both said why
     homes = _points([(0, 0), (2000, 0)], unit_id=["A", "B"], households=[100, 50])
     cands = _points([(0, 0), (2000, 0), (2000, 0), (2000, 9000)], candidate_id=["ON_STATION", "X", "DUP", "FAR"])
     res = site_stations(homes, _points([(0, 0)], station_id=["S1"]), _street(), candidates=cands, k=3,
                         minutes=(15,))
-    assert res.sites["candidate_id"].tolist() == ["X"]
+    assert res.sites["candidate_id"].tolist() == ["DUP"]
     rows = res.report[res.report["layer"] == "candidates"].set_index("row_id")
-    assert sorted(rows.index) == ["DUP", "FAR", "ON_STATION"]
+    assert sorted(rows.index) == ["FAR", "ON_STATION", "X"]
     assert rows.loc["ON_STATION", "problem"] == "reaches no uncovered household within 15min"
     assert rows.loc["FAR", "problem"] == "too far from network"
-    assert rows.loc["DUP", "problem"] == "same place as chosen site NEW001 (X)"
+    assert rows.loc["X", "problem"] == "same place as chosen site NEW001 (DUP)"
     # every candidate is a site or in the report
     assert set(res.sites["candidate_id"]) | set(rows.index) == set(cands["candidate_id"])
 

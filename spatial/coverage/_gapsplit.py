@@ -230,12 +230,18 @@ def _squares(xy: np.ndarray, area: np.ndarray, side: float) -> np.ndarray:
 
 
 def _middle_of(xy: np.ndarray, group: np.ndarray) -> np.ndarray:
-    """For each point, the index (into ``xy``) of the point of its group nearest the group's mean."""
-    frame = pd.DataFrame({"g": group, "x": xy[:, 0], "y": xy[:, 1]})
-    mid = frame.groupby("g")[["x", "y"]].transform("mean").to_numpy()
-    frame["d"] = np.hypot(*(xy - mid).T)
-    best = frame.groupby("g")["d"].idxmin()
-    return best.loc[group].to_numpy()
+    """For each point, the index (into ``xy``) of the point of its group nearest the group's mean.
+
+    Ties (the two homes of a pair are equally near their middle) go to the westernmost, then the
+    southernmost, distances and coordinates compared to the millimetre: the site does not depend
+    on the rows' order or on the rounding noise of a reprojection.
+    """
+    mid = pd.DataFrame({"g": group, "x": xy[:, 0], "y": xy[:, 1]}).groupby("g")[["x", "y"]].transform("mean")
+    d = np.round(np.hypot(*(xy - mid.to_numpy()).T), 3)
+    order = np.lexsort((np.round(xy[:, 1], 3), np.round(xy[:, 0], 3), d, group))
+    ranked = np.asarray(group)[order]
+    first = order[np.r_[True, ranked[1:] != ranked[:-1]]]  # each group's best, groups in sorted order
+    return first[np.unique(group, return_inverse=True)[1].ravel()]
 
 
 def _split_on_network(network, snap, xy, area, on, reach_m, site_of, times=None) -> None:

@@ -34,7 +34,8 @@ from spatial.coverage.bands import BEYOND, UNREACHABLE, parse_band, within_band
 from spatial.coverage.walks import DEFAULT_DETOUR_FACTOR
 from spatial.network.graph import WalkNetwork
 from spatial.network.read import as_walk_network
-from spatial.network.snapping import BARRIER_CUT, ESTIMATED, NETWORK, Snap, snap_points, snap_walks
+from spatial.network.snapping import (BARRIER_CUT, ESTIMATED, NETWORK, Snap, home_frame, polygon_points, snap_points,
+                                       snap_walks)
 
 __all__ = ["assign_gaps", "coverage_gaps", "gap_causes", "SERVICE", "NO_MAPPED_PATH", "BARRIER"]
 
@@ -274,8 +275,8 @@ def _gaps(demand, network, *, band, link_m, households_col, population_col, max_
     located = ~empty[idx]
     if located.any():
         at = np.asarray(sub_geom[located], dtype=object)
-        areal = shapely.get_type_id(at) != 0  # points are their own location
-        at[areal] = shapely.point_on_surface(at[areal])
+        areal = shapely.get_type_id(at) != 0  # points are their own location; shapes as walking_coverage
+        at[areal] = polygon_points(at[areal], network.crs, home_frame(metric.total_bounds, network.crs))
         xy[located] = shapely.get_coordinates(at)
     walkable = why = None
     off_m = np.full(len(idx), np.nan)

@@ -208,7 +208,7 @@ def grid_sequence(
     A grid named ``<community_id>-NN`` keeps NN (the engine names new grids so, in this order;
     after a redraw a grid keeps its name and so its code, which other systems key on). The other
     grids (new ones of a redraw, grids named otherwise) take the next numbers after the largest,
-    north to south in rows (the grids within half the community's median grid height below the
+    north to south (in the local UTM zone, whatever the grids' CRS) in rows (the grids within half the community's median grid height below the
     northernmost point left), west to east inside a row, ties by grid id (see the module docstring). With ``limit`` (the largest number a code
     layout holds: 99 for ``cjt349``) no grid gets a number past it while the community has at
     most ``limit`` grids: a name past it is not kept, and new grids take the lowest free numbers
@@ -223,7 +223,11 @@ def grid_sequence(
     >>> grid_sequence(grids).tolist()  # the two named keep 2 and 1; south-west, then south-east
     [2, 1, 3, 4]
     """
-    metric = to_metric(grids, "grids")
+    try:  # the local UTM zone whatever CRS the grids come in (a Gauss-Krüger zone's north is another)
+        crs = grids.estimate_utm_crs() if len(grids) else None
+    except (RuntimeError, ValueError):  # no CRS, no extent: to_metric says which
+        crs = None
+    metric = to_metric(grids, "grids", crs)
     pts = metric.geometry.representative_point()
     bounds = metric.geometry.bounds
     seq = pd.Series(0, index=grids.index, dtype=int)

@@ -541,6 +541,9 @@ def spread_by_floor_area(
 
     left, right = comm.sindex.query(shapely.point_on_surface(geom), predicate="within")
     community_of = pd.Series(right, index=left).groupby(level=0).min().reindex(range(len(geom)), fill_value=-1).to_numpy()
+    # identical towers tie: the odd household to the west-, then southernmost centre (degrees, ~0.1 m)
+    centre = gpd.GeoSeries(shapely.centroid(geom), crs=crs).to_crs(4326).values  # (empty: NaN, last)
+    west_first = np.argsort(np.lexsort((np.round(shapely.get_y(centre), 6), np.round(shapely.get_x(centre), 6))))
     value = given.copy()
     source = np.where(np.isnan(given), "outside every community", "given").astype(object)
     for c in range(len(comm)):
@@ -561,7 +564,7 @@ def spread_by_floor_area(
         weight = area[todo] * floors[todo]
         if weight.sum() <= 0:
             weight = floors[todo] if floors[todo].sum() > 0 else np.ones(len(todo))
-        value[todo] = largest_remainder(weight, int(round(left_over)))
+        value[todo] = largest_remainder(weight, int(round(left_over)), tie=west_first[todo])
         source[todo] = "spread by floor area"
     for k in np.flatnonzero(community_of < 0):
         if np.isnan(given[k]):
@@ -576,10 +579,12 @@ def spread_by_floor_area(
     return out
 
 
-def largest_remainder(weights: np.ndarray, total: int) -> np.ndarray:
+def largest_remainder(weights: np.ndarray, total: int, tie: np.ndarray | None = None) -> np.ndarray:
     """Whole numbers proportional to ``weights`` that sum to ``total`` (Hamilton's method).
 
-    Ties in the remainders go to the earlier position.
+    Ties in the remainders (equal to 1e-6) go to the smallest ``tie`` key (default: the earlier
+    position), so that equal weights given in another order, or carrying a reprojection's noise,
+    get the same numbers when ``tie`` names them.
     """
     weights = np.asarray(weights, dtype=float)
     if total == 0 or weights.sum() <= 0:
@@ -587,7 +592,8 @@ def largest_remainder(weights: np.ndarray, total: int) -> np.ndarray:
     quota = weights * total / weights.sum()
     base = np.floor(quota)
     short = int(round(total - base.sum()))
-    order = np.argsort(-(quota - base), kind="stable")
+    key = np.arange(len(weights)) if tie is None else np.asarray(tie)
+    order = np.lexsort((key, -np.round(quota - base, 6)))
     base[order[:short]] += 1
     assert math.isclose(base.sum(), total)
     return base

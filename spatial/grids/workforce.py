@@ -223,7 +223,11 @@ def ten_household_groups(
     require_crs(households, name)
     require_crs(units, "units")
     require_columns(units, [grid_id_col, unit_id_col], "units")  # each point is told its unit by its id
-    pts = to_metric(households, name)
+    try:  # the local UTM zone whatever CRS the points come in (a Gauss-Krüger zone turns the curve)
+        zone = households.estimate_utm_crs() if len(households) else None
+    except (RuntimeError, ValueError):  # no extent: to_metric says so
+        zone = None
+    pts = to_metric(households, name, zone)
     crs = pts.crs
     units_m = to_metric(units, "units", crs)
     if households_col is None:
@@ -249,11 +253,15 @@ def ten_household_groups(
         report.add("households", rid, f"its unit has no '{grid_id_col}'", "no group",
                    zh=(f"所在单元没有 '{grid_id_col}'", "未编入联户小组"))
 
-    # per grid: order along a Hilbert curve over the grid's own extent, cut into runs
+    # per grid: order along a Hilbert curve over the grid's own extent, cut into runs; points in
+    # one cell of the curve (a building's households given at its door) by place, count and id,
+    # so that a household's group does not depend on the rows' order
     ok = np.flatnonzero(grid.notna().to_numpy())
     codes, grid_ids = pd.factorize(grid.iloc[ok])
     xy = shapely.get_coordinates(pts.geometry.values[ok])
     w_all = weight.to_numpy()[ok]
+    names_of = pd.Series(np.asarray(row_ids, dtype=object)[ok]).astype(str).to_numpy()
+    tie = np.unique(names_of, return_inverse=True)[1].ravel()
     label = np.zeros(len(ok), dtype=np.int64)  # global group number
     n_groups = 0
     by_grid = np.argsort(codes, kind="stable")
@@ -261,7 +269,8 @@ def ten_household_groups(
     for g in range(len(grid_ids)):
         sel = by_grid[starts[g] : starts[g + 1]]
         geoms = gpd.GeoSeries(pts.geometry.values[ok[sel]])
-        order = sel[geoms.hilbert_distance(total_bounds=_square(geoms.total_bounds)).to_numpy().argsort(kind="stable")]
+        curve = geoms.hilbert_distance(total_bounds=_square(geoms.total_bounds)).to_numpy()
+        order = sel[np.lexsort((tie[sel], w_all[sel], xy[sel, 1], xy[sel, 0], curve))]
         local = _cut(w_all[order], group_size)
         label[order] = n_groups + local
         n_groups += int(local.max()) + 1

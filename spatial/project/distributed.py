@@ -58,6 +58,7 @@ from spatial.grids.partition import GridResult, _codes_and_staff
 from spatial.network.elevation import FASTEST
 from spatial.network.graph import WalkNetwork
 from spatial.network.read import read_network
+from spatial.network.snapping import home_frame, polygon_points
 from spatial.project._split import coverage_task, grid_task, part_keys, write_edges
 
 logger = logging.getLogger(__name__)
@@ -359,7 +360,9 @@ def _rep_xy(gdf: gpd.GeoDataFrame, crs, name: str) -> tuple[np.ndarray, np.ndarr
     pts = np.full(len(values), None, dtype=object)
     good = ~(shapely.is_missing(values) | shapely.is_empty(values))
     g = values[good]
-    pts[good] = np.where(shapely.get_type_id(g) == 0, g, shapely.point_on_surface(g))
+    shapes = shapely.get_type_id(g) != 0
+    g[shapes] = polygon_points(g[shapes], crs, home_frame(geom.total_bounds, crs))
+    pts[good] = g
     xy = np.full((len(values), 2), np.nan)
     xy[good] = shapely.get_coordinates(pts[good].astype(object))
     return pts, xy

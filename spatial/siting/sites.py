@@ -180,9 +180,10 @@ def site_stations(
         filters). Default: network nodes within the band of an uncovered household.
     k : int, optional
         Number of new sites (maximal coverage). Give exactly one of ``k`` and ``target``. Where
-        candidates would add the same households, the one listed first in ``candidates`` is
-        taken; the exact search's plan replaces the greedy one only when it covers more, so the
-        same inputs give the same sites.
+        candidates would add the same households, the one of the smallest id is taken (not the
+        one listed first: a layer re-saved in another row order gives the same sites); the exact
+        search's plan replaces the greedy one only when it covers more, so the same inputs give
+        the same sites.
     target : float, optional
         Share of all households to cover, in (0, 1] (set cover).
     band : str
@@ -414,7 +415,14 @@ def _filter_candidates(candidates, id_col, min_area, land_uses, report: Report) 
     for i in np.flatnonzero(empty & keep):
         report.add("candidates", ids[i], "empty geometry", "left out", zh=("几何为空", "未纳入"))
     keep &= ~empty
-    return candidates[keep]
+    # in the order of their ids: of two candidates that serve as many, the solver takes the one it
+    # meets first, which must not be the one a re-saved layer happens to list first
+    kept = candidates[keep]
+    try:
+        order = np.argsort(kept[id_col].to_numpy(), kind="stable")
+    except TypeError:  # ids of mixed kinds (1 and 'A'): as written
+        order = np.argsort(text[keep].to_numpy(dtype=str), kind="stable")
+    return kept.iloc[order]
 
 
 def _node_candidates(network: WalkNetwork, dsnap: Snap, covered: np.ndarray, *, limit_m: float,
