@@ -107,6 +107,7 @@ TEXT = {
         "map_grids": "网格划分",
         "map_coverage": "15分钟服务圈",
         "map_overview": "网格与15分钟服务圈",
+        "made_on": "制图日期：{date}",
     },
     "en": {
         "network": "Walking network",
@@ -173,6 +174,7 @@ TEXT = {
         "map_grids": "Management grids",
         "map_coverage": "15-minute service circles",
         "map_overview": "Grids and 15-minute service circles",
+        "made_on": "Made on {date}",
     },
 }
 

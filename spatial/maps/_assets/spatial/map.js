@@ -297,6 +297,11 @@ function spLayout(map, o) {
     L.DomEvent.disableClickPropagation(btn);
     L.DomEvent.on(btn, "click", function () { L.DomUtil.addClass(c, "sp-sheet-open"); });
     L.DomEvent.on(close, "click", function () { L.DomUtil.removeClass(c, "sp-sheet-open"); });
+    if (o.print_title) {  // shown on paper only (map.css): what the map is and when it was made
+      var ph = L.DomUtil.create("div", "sp-box sp-print-head", dock);
+      L.DomUtil.create("h1", "", ph).textContent = o.print_title;
+      L.DomUtil.create("div", "sp-print-date", ph).textContent = o.print_date || "";
+    }
   }
   var order = [".leaflet-control-search", ".leaflet-control-layers", ".sp-legend", ".sp-tablebox"];
   order.forEach(function (sel) {
@@ -312,5 +317,45 @@ function spLayout(map, o) {
     map.fitBounds(o.bounds, {paddingTopLeft: pad[0], paddingBottomRight: pad[1], animate: false});
   }
   tidy();
+  spPrint(map, o.bounds);
   c.setAttribute("data-sp-ready", "1");
+}
+
+/* Printing lays the page out anew at the paper's size, where Leaflet would keep the screen's
+   view: the map is cut at the page's edge or lies under the dock. On the switch to print the map
+   takes its new size and, if the official has not moved it, the study area is fitted beside the
+   dock (map.css); back on screen it returns to the view it had. */
+function spPrint(map, bounds) {
+  var mq = window.matchMedia && window.matchMedia("print"), first = null, saved = null;
+  var c = map.getContainer(), dock = c.querySelector(".sp-dock");
+  if (!mq || !mq.addListener) { return; }
+  first = [map.getCenter(), map.getZoom()];
+  mq.addListener(function (e) {  // addListener, not addEventListener: old engines (X5) have only it
+    if (dock) { dock.style.zoom = ""; }
+    if (e.matches) {
+      saved = [map.getCenter(), map.getZoom()];
+      var untouched = saved[1] === first[1] && map.latLngToContainerPoint(first[0])
+        .distanceTo(map.latLngToContainerPoint(saved[0])) < 2;
+      map.invalidateSize({animate: false, pan: false});
+      var credit = c.querySelector(".leaflet-control-attribution"), top = c.getBoundingClientRect().top;
+      var room = (credit ? credit.getBoundingClientRect().top : top + c.clientHeight) - top - 6;
+      for (var k = 0, z = 1; dock && k < 3; k++) {  // a long table: smaller, whole, on one sheet above the credits
+        var tall = dock.getBoundingClientRect().height;
+        if (tall <= room) { break; }
+        z *= room / tall;
+        dock.style.zoom = String(z);
+      }
+      if (bounds && untouched) {
+        var right = dock ? dock.getBoundingClientRect().width + 20 : 10;
+        map.fitBounds(bounds, {paddingTopLeft: [10, 10], paddingBottomRight: [right, 34], animate: false});
+      } else {
+        map.setView(saved[0], saved[1], {animate: false});
+      }
+      spDeclutter(map);
+    } else if (saved) {
+      map.invalidateSize({animate: false, pan: false});
+      map.setView(saved[0], saved[1], {animate: false});
+      saved = null;
+    }
+  });
 }
