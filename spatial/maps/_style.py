@@ -16,15 +16,22 @@ import re
 from spatial.core.checks import REASONS_ZH as _REASONS_ZH
 from spatial.io.workbook import COLUMNS as SHEET_COLUMNS
 
-#: Fill colours by grid household status.
-STATUS_COLOURS = {"under": "#74add1", "in": "#66bd63", "over": "#f46d43"}
+# The classes an official tells apart (grid status; covered bands and uncovered homes) stay apart
+# for the 1 man in 12 with a red-green deficiency and on a black-and-white printer: pale to dark
+# with the households (grids), and greens against magenta and dark purple, not red, for covered
+# and not (the pink-green axis of ColorBrewer's colour-blind safe PiYG); every pair at least 10 CIEDE2000 apart as drawn, in normal
+# vision, simulated deuteranopia and protanopia (Machado 2009) and grey (tests/test_outside_print.py).
+#: Fill colours by grid household status (drawn at :data:`STATUS_FILL_OPACITY`).
+STATUS_COLOURS = {"under": "#abd9e9", "in": "#1a9850", "over": "#67001f"}
+STATUS_FILL_OPACITY = 0.6
 #: Outline colours by grid household status where units are drawn underneath (overview).
 STATUS_OUTLINES = {"under": "#2166ac", "in": "#252525", "over": "#e08214"}
-#: Colours of the covering bands, nearest first (dark green to pale); more bands reuse the last.
-BAND_COLOURS = ["#006837", "#31a354", "#78c679", "#c2e699", "#ffffcc"]
+#: Colours of the covering bands, nearest first (dark green to pale); more bands get colours
+#: spread along the same ramp.
+BAND_COLOURS = ["#00441b", "#41ab5d", "#c7e9c0"]
 #: Uncovered demand: reachable but beyond every band, and not reachable at all.
-BEYOND_COLOUR = "#d7191c"
-UNREACHABLE_COLOUR = "#67001f"
+BEYOND_COLOUR = "#cc3399"
+UNREACHABLE_COLOUR = "#2d004b"
 GAP_COLOUR = "#6a3d9a"
 STATION_COLOUR = "#08306b"
 SITE_COLOUR = "#ffd700"
@@ -321,7 +328,7 @@ def band_colours(bands: list[str]) -> dict[str, str]:
     Examples
     --------
     >>> band_colours(["5min", "15min"])
-    {'5min': '#006837', '15min': '#31a354'}
+    {'5min': '#00441b', '15min': '#41ab5d'}
     >>> len(set(band_colours([f"{m}min" for m in range(1, 8)]).values()))
     7
     """

@@ -300,7 +300,8 @@ def grid_map(
         styles = [{"color": st.STATUS_OUTLINES[s], "weight": 1.6, "fillColor": st.STATUS_COLOURS[s],
                    "fillOpacity": 0.06} for s in order]
     else:
-        styles = [{"color": "#333333", "weight": 1.2, "fillColor": st.STATUS_COLOURS[s], "fillOpacity": 0.45}
+        styles = [{"color": "#333333", "weight": 1.2, "fillColor": st.STATUS_COLOURS[s],
+                   "fillOpacity": st.STATUS_FILL_OPACITY}
                   for s in order]
     draw.add_layer(m, grids, "grids", name=st.text(lang, "grids"), kind="kind_grid", props=props, fields=fields,
                styles=styles, style_index=[order.index(s) for s in status], state=state, report=report,
