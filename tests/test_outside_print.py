@@ -232,3 +232,59 @@ def test_the_grid_statuses_stay_apart_for_the_colour_blind_and_in_grey():
     assert len(fills) == 3
     closest = _closest(fills)
     assert all(d >= 10 for d, _ in closest.values()), closest
+
+
+# ----------------------------------------------------------------------------- text contrast
+#: Every visible text under ``arguments[0]`` whose WCAG 2.x contrast ratio against its own
+#: background (the element's and its ancestors' background colours composed over white) is
+#: under 4.5:1; disabled buttons are exempt (WCAG 1.4.3).
+LOW_CONTRAST = """
+function rgba(c) { var m = c.match(/rgba?\\(([^)]+)\\)/), p = m ? m[1].split(',').map(parseFloat) : [0, 0, 0, 0];
+  if (p.length < 4) { p.push(1); } return p; }
+function over(top, under) { return [0, 1, 2].map(function (k) { return top[3] * top[k] + (1 - top[3]) * under[k]; }); }
+function lum(rgb) { var l = rgb.map(function (v) { v /= 255; return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+  return 0.2126 * l[0] + 0.7152 * l[1] + 0.0722 * l[2]; }
+function ground(e) { var layers = [];
+  for (; e; e = e.parentElement) { var c = rgba(getComputedStyle(e).backgroundColor);
+    if (c[3] > 0) { layers.push(c); if (c[3] >= 1) { break; } } }
+  return layers.reverse().reduce(function (acc, c) { return over(c, acc); }, [255, 255, 255]); }
+var low = [];
+document.querySelectorAll(arguments[0]).forEach(function (root) {
+  var walk = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  while (walk.nextNode()) { var e = walk.currentNode.parentElement;
+    if (!walk.currentNode.textContent.trim() || !e.getClientRects().length || e.closest('button:disabled')) { continue; }
+    var b = ground(e), f = over(rgba(getComputedStyle(e).color), b), l1 = lum(f), l2 = lum(b);
+    var ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+    if (ratio < 4.5) { low.push([Math.round(ratio * 100) / 100, e.className, walk.currentNode.textContent.trim().slice(0, 20)]); } } });
+return low;"""
+
+
+@pytest.mark.browser
+def test_the_small_print_of_the_legend_table_popups_and_editor_reads_at_wcag_contrast(browser, tmp_path):
+    # The grey small print (#777: community ids in the coverage table, ids and hints in popups,
+    # the editor's notes) was 4.46:1 against the boxes' white (4.48:1 in the editor), under WCAG's
+    # 4.5:1 for text, and at 10 px: the ids a 街道 official reads off the printed table. Now every
+    # text of the dock, of a popup and of the editor's panel reaches 4.5:1.
+    from spatial.maps.editor import save_grid_editor
+
+    communities, demand, stations = _street(4)
+    path = save_map(coverage_map(demand, stations, communities=communities), tmp_path / "coverage.html")
+    map_id = _open(browser, path, 1400, 900)
+    lat, lon = communities.to_crs(4326).geometry.iloc[1].representative_point().coords[0][::-1]
+    browser.execute_script("spShowAt(window[arguments[0]], L.latLng(arguments[1], arguments[2]));", map_id, lat, lon)
+    assert browser.execute_script("return document.querySelectorAll('.sp-pop .sp-ids').length") > 0
+    low = browser.execute_script(LOW_CONTRAST, ".sp-dock, .leaflet-popup-content")
+    assert low == [], low
+
+    units = gpd.GeoDataFrame({"unit_id": ["U1", "U2", "U3"], "grid_id": ["G1", "G1", "G2"],
+                              "households": [100, 150, 400]},
+                             geometry=[box(X0 + i * 100, Y0, X0 + (i + 1) * 100, Y0 + 100) for i in range(3)],
+                             crs=UTM)
+    path = save_grid_editor(units, tmp_path / "editor.html", min_households=300, max_households=500)
+    browser.get(path.resolve().as_uri())
+    for _ in range(100):
+        if browser.execute_script("return document.body.getAttribute('data-ready') === '1'"):
+            break
+        time.sleep(0.1)
+    low = browser.execute_script(LOW_CONTRAST, "body")
+    assert low == [], low
