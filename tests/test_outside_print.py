@@ -97,6 +97,10 @@ def test_a_printed_coverage_map_has_its_title_date_legend_and_whole_table_beside
     vw, vh = browser.execute_script("return [innerWidth, innerHeight]")
     browser.set_window_size(2 * A4_PAGE[0] - vw, 2 * A4_PAGE[1] - vh)
     browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    for _ in range(40):                           # the page hears of the print media at its next frame
+        if browser.execute_script("return document.querySelector('.folium-map').getAttribute('data-sp-print')"):
+            break
+        time.sleep(0.05)
     seen = browser.execute_script(PRINTED, map_id, [[south, west], [north, east]])
     browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
     assert seen["controls"] == [], seen

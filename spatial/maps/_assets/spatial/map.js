@@ -352,10 +352,12 @@ function spPrint(map, bounds) {
         map.setView(saved[0], saved[1], {animate: false});
       }
       spDeclutter(map);
+      c.setAttribute("data-sp-print", "1");
     } else if (saved) {
       map.invalidateSize({animate: false, pan: false});
       map.setView(saved[0], saved[1], {animate: false});
       saved = null;
+      c.removeAttribute("data-sp-print");
     }
   });
 }
