@@ -292,3 +292,87 @@ def test_the_small_print_of_the_legend_table_popups_and_editor_reads_at_wcag_con
         time.sleep(0.1)
     low = browser.execute_script(LOW_CONTRAST, "body")
     assert low == [], low
+
+
+# ----------------------------------------------------------------------------- keyboard, screen reader
+def _active(driver) -> dict:
+    return driver.execute_script("""var e = document.activeElement;
+        return {tag: e.tagName, cls: String(e.className && e.className.baseVal !== undefined ? e.className.baseVal : e.className),
+                label: e.getAttribute('aria-label'), role: e.getAttribute('role'), type: e.type || null,
+                in_dock: !!e.closest('.sp-dock')};""")
+
+
+def _press(driver, *keys) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    for key in keys:
+        ActionChains(driver).send_keys(key).perform()
+
+
+@pytest.mark.browser
+def test_with_the_keyboard_a_station_is_a_named_button_that_opens_its_popup(browser, tmp_path):
+    # On a 1400x900 desktop the Tab key stopped on each station marker (an SVG path Chromium makes
+    # focusable) before any control: 17 stops in the demo, each with no name for a screen reader
+    # and no effect of Enter. Now each is a button named after its station, and Enter opens its
+    # popup; Leaflet's zoom buttons, named 'Zoom in' and 'Zoom out' on a Chinese page, say 放大/缩小.
+    from selenium.webdriver.common.keys import Keys
+
+    communities, demand, stations = _street(2)
+    path = save_map(coverage_map(demand, stations, communities=communities), tmp_path / "coverage.html")
+    map_id = _open(browser, path, 1400, 900)
+    browser.execute_script("document.activeElement.blur(); window.focus();")
+    stops = []
+    for _ in range(8):
+        _press(browser, Keys.TAB)
+        stops.append(_active(browser))
+    station = next((s for s in stops if s["tag"] == "path"), None)
+    assert station is not None and station["role"] == "button" and station["label"] == "党群服务中心/站：香蜜站", stops
+    while _active(browser)["tag"] != "path":
+        _press(browser, Keys.SHIFT + Keys.TAB)
+    _press(browser, Keys.ENTER)
+    time.sleep(0.2)
+    assert browser.execute_script("return (document.querySelector('.leaflet-popup .sp-title') || {}).textContent") == "香蜜站"
+    names = browser.execute_script("return Array.from(document.querySelectorAll('.leaflet-control-zoom a'))"
+                                   ".map(function (a) { return a.getAttribute('aria-label'); })")
+    assert names == ["放大", "缩小", "全屏"]
+    assert browser.execute_script("return document.documentElement.lang") == "zh-CN"
+    assert browser.execute_script("return document.title") == "15分钟服务圈"
+    assert map_id
+
+
+@pytest.mark.browser
+def test_on_a_phone_the_keyboard_opens_the_sheet_ticks_a_layer_with_enter_and_closes_it(browser, tmp_path):
+    # On a 390x844 phone with a keyboard (or a screen reader's next/activate): Enter on the
+    # '☰ 图层与图例' button opened the sheet but hid the button that had the focus, which fell to
+    # the page's end: the next Tab left the page, never reaching the sheet. Enter on a layer's box
+    # did nothing (only Space ticked it). Now the sheet takes the focus (its close button), the
+    # button says whether the sheet is open (aria-expanded), Enter ticks a box as Space does, and
+    # closing gives the focus back to the button.
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    communities, demand, stations = _street(2)
+    path = save_map(coverage_map(demand, stations, communities=communities), tmp_path / "coverage.html")
+    map_id = _open(browser, path, 390, 844)
+    toggle = browser.find_element(By.CSS_SELECTOR, ".sp-dock-toggle")
+    assert toggle.get_attribute("aria-expanded") == "false"
+    browser.execute_script("arguments[0].focus();", toggle)
+    _press(browser, Keys.ENTER)
+    time.sleep(0.1)
+    assert toggle.get_attribute("aria-expanded") == "true"
+    assert _active(browser)["in_dock"], _active(browser)
+    for _ in range(12):                                     # on through the search to a layer's box
+        _press(browser, Keys.TAB)
+        if _active(browser)["type"] == "checkbox":
+            break
+    assert _active(browser)["type"] == "checkbox" and _active(browser)["in_dock"]
+    before = browser.execute_script("var m = window[arguments[0]], n = 0; m.eachLayer(function () { n++; }); return n;",
+                                    map_id)
+    _press(browser, Keys.ENTER)
+    after = browser.execute_script("var m = window[arguments[0]], n = 0; m.eachLayer(function () { n++; }); return n;",
+                                   map_id)
+    assert after < before                                  # the layer was turned off
+    browser.find_element(By.CSS_SELECTOR, ".sp-dock-close").send_keys(Keys.ENTER)
+    time.sleep(0.1)
+    assert toggle.get_attribute("aria-expanded") == "false"
+    assert browser.execute_script("return document.activeElement === arguments[0]", toggle)

@@ -298,7 +298,8 @@ class Layout(MacroElement):
         self._name = "Layout"
         self.lang = lang
         self.options = {"title": text(lang, "dock"), "close": text(lang, "close"),
-                        "tiles_missing": text(lang, "tiles_missing"), "bounds": bounds}
+                        "tiles_missing": text(lang, "tiles_missing"), "bounds": bounds,
+                        "zoom_in": text(lang, "zoom_in"), "zoom_out": text(lang, "zoom_out")}
         self.options_js = to_js(self.options)
 
     def render(self, **kwargs):

@@ -115,6 +115,8 @@ TEXT = {
         "map_coverage": "15分钟服务圈",
         "map_overview": "网格与15分钟服务圈",
         "made_on": "制图日期：{date}",
+        "zoom_in": "放大",
+        "zoom_out": "缩小",
     },
     "en": {
         "network": "Walking network",
@@ -182,6 +184,8 @@ TEXT = {
         "map_coverage": "15-minute service circles",
         "map_overview": "Grids and 15-minute service circles",
         "made_on": "Made on {date}",
+        "zoom_in": "Zoom in",
+        "zoom_out": "Zoom out",
     },
 }
 
