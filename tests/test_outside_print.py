@@ -376,3 +376,37 @@ def test_on_a_phone_the_keyboard_opens_the_sheet_ticks_a_layer_with_enter_and_cl
     time.sleep(0.1)
     assert toggle.get_attribute("aria-expanded") == "false"
     assert browser.execute_script("return document.activeElement === arguments[0]", toggle)
+
+
+# ----------------------------------------------------------------------------- large text
+#: WeChat's text size setting (Android WebView's text zoom) scales every font size, px or not,
+#: and no box: each element's computed font size times ``arguments[0]``.
+TEXT_ZOOM = """var f = arguments[0], els = Array.from(document.querySelectorAll('body *'));
+var sizes = els.map(function (e) { return parseFloat(getComputedStyle(e).fontSize); });
+els.forEach(function (e, i) { e.style.setProperty('font-size', (sizes[i] * f) + 'px', 'important'); });"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("zoom", [1.5, 2.0])
+def test_on_a_phone_with_wechats_large_text_the_coverage_table_fits_the_sheet(browser, tmp_path, zoom):
+    # WeChat with its text size at 200 % on a 390x844 phone: the coverage table of 5, 10 and 15
+    # minutes, its headers kept on one line, was 422 px wide in a 372 px box: the 15-minute column
+    # was cut at the sheet's edge (its header read '15分钟' cut to '15分', the numbers '79.' ...),
+    # behind a sideways scroll that a phone shows no bar for. Now the headers wrap (分钟 under the
+    # number) and the table fits at 150 % and 200 %.
+    from selenium.webdriver.common.by import By
+
+    communities, demand, stations = _street(4)
+    communities["name"] = ["香蜜社区", "竹林社区", "竹园社区", "东海社区"]
+    demand["households"] = [4247, 4802, 4430, 63080]
+    path = save_map(coverage_map(demand, stations, communities=communities), tmp_path / "coverage.html")
+    _open(browser, path, 390, 844)
+    browser.find_element(By.CSS_SELECTOR, ".sp-dock-toggle").click()
+    browser.execute_script(TEXT_ZOOM, zoom)
+    seen = browser.execute_script("""
+        var t = document.querySelector('.sp-tablebox'), b = t.getBoundingClientRect();
+        t.scrollIntoView();
+        return {wide: t.scrollWidth, box: t.clientWidth, right: b.right,
+                out: Array.from(t.querySelectorAll('th, td')).filter(function (c) {
+                  return c.getBoundingClientRect().right > b.right + 1; }).map(function (c) { return c.textContent; })};""")
+    assert seen["wide"] <= seen["box"] + 1 and seen["out"] == [] and seen["right"] <= 390, seen
