@@ -410,3 +410,35 @@ def test_on_a_phone_with_wechats_large_text_the_coverage_table_fits_the_sheet(br
                 out: Array.from(t.querySelectorAll('th, td')).filter(function (c) {
                   return c.getBoundingClientRect().right > b.right + 1; }).map(function (c) { return c.textContent; })};""")
     assert seen["wide"] <= seen["box"] + 1 and seen["out"] == [] and seen["right"] <= 390, seen
+
+
+@pytest.mark.browser
+def test_the_editors_map_buttons_are_named_in_chinese_and_enter_ticks_a_layer(browser, tmp_path):
+    # The grid editor (a Chinese page, lang zh-CN) named its map buttons in English for a screen
+    # reader: 'Zoom in', 'Zoom out' and 'Layers'; Enter on a layer's box in the list did nothing.
+    # Now they say 放大, 缩小 and 图层, and Enter ticks a box as Space does.
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    from spatial.maps.editor import save_grid_editor
+
+    units = gpd.GeoDataFrame({"unit_id": ["U1", "U2"], "grid_id": ["G1", "G2"], "households": [300, 400]},
+                             geometry=[box(X0 + i * 100, Y0, X0 + (i + 1) * 100, Y0 + 100) for i in range(2)],
+                             crs=UTM)
+    path = save_grid_editor(units, tmp_path / "editor.html", min_households=300, max_households=500)
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    browser.set_window_size(1400, 900)
+    browser.get(path.resolve().as_uri())
+    for _ in range(100):
+        if browser.execute_script("return document.body.getAttribute('data-ready') === '1'"):
+            break
+        time.sleep(0.1)
+    names = browser.execute_script(
+        "return Array.from(document.querySelectorAll('.leaflet-control-zoom a, .leaflet-control-layers-toggle'))"
+        ".map(function (a) { return a.getAttribute('aria-label') || a.title; })")
+    assert names == ["放大", "缩小", "图层"]
+    browser.find_element(By.CSS_SELECTOR, ".leaflet-control-layers-toggle").send_keys(Keys.ENTER)
+    box_ = browser.find_element(By.CSS_SELECTOR, ".leaflet-control-layers-overlays input[type=checkbox]")
+    assert box_.is_selected()
+    box_.send_keys(Keys.ENTER)
+    assert not box_.is_selected()
