@@ -442,3 +442,29 @@ def test_the_editors_map_buttons_are_named_in_chinese_and_enter_ticks_a_layer(br
     assert box_.is_selected()
     box_.send_keys(Keys.ENTER)
     assert not box_.is_selected()
+
+
+@pytest.mark.browser
+def test_a_printed_map_of_more_units_than_svg_takes_still_shows_them(browser, tmp_path):
+    # Above CANVAS_ABOVE features the units are drawn on canvases. Fitted to the page on the
+    # switch to print, the canvases were resized and redrawn, and Chromium printed them blank: an
+    # A4 sheet of a city's 6,000 units showed the station and the legend on white, no unit, no
+    # community outline. Now a map on canvases keeps the screen's view on paper, and its canvases
+    # reach the PDF (Chromium prints each as an image).
+    from selenium.webdriver.common.print_page_options import PrintOptions
+
+    from spatial.maps.interactive import CANVAS_ABOVE
+
+    rng = np.random.default_rng(1)
+    xy = rng.uniform(0, 3000, size=(CANVAS_ABOVE + 1000, 2))
+    demand = gpd.GeoDataFrame({"households": 10, "band": rng.choice(["5min", "10min", "beyond"], len(xy))},
+                              geometry=gpd.points_from_xy(X0 + xy[:, 0], Y0 + xy[:, 1]), crs=UTM)
+    stations = gpd.GeoDataFrame({"station_id": ["S1"], "name": ["香蜜站"]}, geometry=[Point(X0 + 1500, Y0 + 1500)],
+                                crs=UTM)
+    path = save_map(coverage_map(demand, stations), tmp_path / "city.html")
+    _open(browser, path, 1400, 900)
+    assert browser.execute_script("return document.querySelectorAll('.folium-map canvas').length") > 0
+    options = PrintOptions()
+    options.orientation, options.page_width, options.page_height = "landscape", 21.0, 29.7
+    pdf = base64.b64decode(browser.print_page(options))
+    assert len(re.findall(rb"/Subtype\s*/Image", pdf)) > 0

@@ -377,8 +377,12 @@ function spPrint(map, bounds) {
     if (e.matches) {
       saved = [map.getCenter(), map.getZoom()];
       var untouched = saved[1] === first[1] && map.latLngToContainerPoint(first[0])
-        .distanceTo(map.latLngToContainerPoint(saved[0])) < 2;
-      map.invalidateSize({animate: false, pan: false});
+        .distanceTo(map.latLngToContainerPoint(saved[0])) < 2, canvas = false;
+      // a map drawn on canvases (more than CANVAS_ABOVE features) printed blank once they were
+      // resized for the page (Chromium prints a canvas as it was before the switch): it keeps the
+      // screen's view and size on paper
+      map.eachLayer(function (r) { canvas = canvas || r instanceof L.Canvas; });
+      if (!canvas) { map.invalidateSize({animate: false, pan: false}); }
       var credit = c.querySelector(".leaflet-control-attribution"), top = c.getBoundingClientRect().top;
       var room = (credit ? credit.getBoundingClientRect().top : top + c.clientHeight) - top - 6;
       for (var k = 0, z = 1; dock && k < 3; k++) {  // a long table: smaller, whole, on one sheet above the credits
@@ -387,7 +391,9 @@ function spPrint(map, bounds) {
         z *= room / tall;
         dock.style.zoom = String(z);
       }
-      if (bounds && untouched) {
+      if (canvas) {
+        saved = null;
+      } else if (bounds && untouched) {
         var right = dock ? dock.getBoundingClientRect().width + 20 : 10;
         map.fitBounds(bounds, {paddingTopLeft: [10, 10], paddingBottomRight: [right, 34], animate: false});
       } else {
@@ -395,10 +401,12 @@ function spPrint(map, bounds) {
       }
       spDeclutter(map);
       c.setAttribute("data-sp-print", "1");
-    } else if (saved) {
-      map.invalidateSize({animate: false, pan: false});
-      map.setView(saved[0], saved[1], {animate: false});
-      saved = null;
+    } else {
+      if (saved) {
+        map.invalidateSize({animate: false, pan: false});
+        map.setView(saved[0], saved[1], {animate: false});
+        saved = null;
+      }
       c.removeAttribute("data-sp-print");
     }
   });
