@@ -444,6 +444,53 @@ def test_the_editors_map_buttons_are_named_in_chinese_and_enter_ticks_a_layer(br
     assert not box_.is_selected()
 
 
+LEGEND_SWATCHES = """
+return Array.from(document.querySelectorAll('.sp-legend')).map(function (box) {
+  return Array.from(box.querySelectorAll('.sp-swatch')).map(function (s) {
+    var c = getComputedStyle(s), line = parseFloat(c.height) === 0;
+    return {row: s.parentElement.textContent, colour: line ? c.borderTopColor : c.backgroundColor,
+            shape: parseFloat(c.borderTopLeftRadius) > 0 ? 'round' : line ? 'line ' + c.borderTopStyle : 'box'};
+  });
+});"""
+
+
+def _rgb_over_white(css: str) -> str:
+    """A computed CSS colour (``rgb()`` or ``rgba()``) composed over white, as ``#rrggbb``."""
+    parts = [float(v) for v in re.findall(r"[\d.]+", css)]
+    r, g, b, a = (parts + [1.0])[:4]
+    return "#" + "".join(f"{round(a * v + (1 - a) * 255):02x}" for v in (r, g, b))
+
+
+@pytest.mark.browser
+def test_the_legend_rows_stay_apart_in_grey_by_colour_or_by_shape(browser, tmp_path):
+    # Printed in black and white, the coverage legend's filled boxes for the stations (#08306b)
+    # and the gaps (#6a3d9a) were one dark grey with the 5-minute box (2.4 and 8.6 CIEDE2000), and
+    # the boxes showed the units' colours at full strength where the map draws them at 80-85 %
+    # (and the grids at 60 %), which put the 5-minute and the unreachable boxes 9.9 apart in grey
+    # and did not match the map. Now a row is told
+    # from every other row of the same swatch shape by at least 10 in grey and with deuteranopia
+    # and protanopia: the gaps' swatch is a dashed line and the stations' a round marker, as drawn,
+    # and the fills are shown at the opacity they are drawn with.
+    communities, demand, stations = _street(5)
+    demand["band"] = ["5min", "10min", "15min", "beyond", "unreachable"]
+    gaps = gpd.GeoDataFrame({"gap_id": [1], "rank": [1], "households": [100]},
+                            geometry=[communities.geometry.iloc[3]], crs=UTM)
+    grids = gpd.GeoDataFrame({"grid_id": ["G1", "G2", "G3"], "households": [250, 400, 620]},
+                             geometry=list(communities.geometry.iloc[:3]), crs=UTM)
+    for name, m in (("coverage", coverage_map(demand, stations, gaps=gaps, communities=communities)),
+                    ("grids", grid_map(grids))):
+        _open(browser, save_map(m, tmp_path / f"{name}.html"), 1400, 900)
+        for rows in browser.execute_script(LEGEND_SWATCHES):
+            for vision in ("grey", "deuteranopia", "protanopia"):
+                for i, a in enumerate(rows):
+                    for b in rows[i + 1:]:
+                        if a["shape"] != b["shape"]:
+                            continue
+                        d = _ciede2000(_seen(_rgb_over_white(a["colour"]), 1.0, vision),
+                                       _seen(_rgb_over_white(b["colour"]), 1.0, vision))
+                        assert d >= 10, (name, vision, a, b, round(d, 1))
+
+
 @pytest.mark.browser
 def test_a_printed_map_of_more_units_than_svg_takes_still_shows_them(browser, tmp_path):
     # Above CANVAS_ABOVE features the units are drawn on canvases. Fitted to the page on the
