@@ -515,3 +515,19 @@ def test_a_printed_map_of_more_units_than_svg_takes_still_shows_them(browser, tm
     options.orientation, options.page_width, options.page_height = "landscape", 21.0, 29.7
     pdf = base64.b64decode(browser.print_page(options))
     assert len(re.findall(rb"/Subtype\s*/Image", pdf)) > 0
+
+
+@pytest.mark.browser
+def test_the_map_the_first_stop_of_the_tab_key_is_a_region_named_with_its_keys(browser, tmp_path):
+    # The Tab key's first stop on every map is the map itself (Leaflet makes it focusable for its
+    # arrow and +/- keys): a screen reader announced a nameless element there and nothing of the
+    # keys. Now it is a region named after the map, saying which keys move and zoom it.
+    communities, demand, stations = _street(2)
+    path = save_map(coverage_map(demand, stations, communities=communities), tmp_path / "coverage.html")
+    _open(browser, path, 1400, 900)
+    browser.execute_script("document.activeElement.blur(); window.focus();")
+    _press(browser, "\ue004")                                        # Tab
+    first = browser.execute_script("var e = document.activeElement;"
+                                   "return [e.classList.contains('folium-map'), e.getAttribute('role'),"
+                                   " e.getAttribute('aria-label')];")
+    assert first == [True, "region", "15分钟服务圈地图：方向键平移，加号、减号键缩放"]

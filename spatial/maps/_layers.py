@@ -309,5 +309,6 @@ class Layout(MacroElement):
         # saved): on paper there is no browser tab to read them from
         title = getattr(root, "title", None)
         self.options_js = to_js({**self.options, "print_title": title or "",
-                                 "print_date": text(self.lang, "made_on", date=date.today().isoformat())})
+                                 "print_date": text(self.lang, "made_on", date=date.today().isoformat()),
+                                 "map_label": text(self.lang, "map_label", title=title or "")})
         super().render(**kwargs)

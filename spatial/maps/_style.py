@@ -121,6 +121,7 @@ TEXT = {
         "made_on": "制图日期：{date}",
         "zoom_in": "放大",
         "zoom_out": "缩小",
+        "map_label": "{title}地图：方向键平移，加号、减号键缩放",
     },
     "en": {
         "network": "Walking network",
@@ -190,6 +191,7 @@ TEXT = {
         "made_on": "Made on {date}",
         "zoom_in": "Zoom in",
         "zoom_out": "Zoom out",
+        "map_label": "{title} map: arrow keys pan, + and - zoom",
     },
 }
 

@@ -339,6 +339,10 @@ function spLayout(map, o) {
       L.DomUtil.create("div", "sp-print-date", ph).textContent = o.print_date || "";
     }
   }
+  if (o.map_label) {  // the map itself, the first stop of the Tab key: a named region, with its keys
+    c.setAttribute("role", "region");
+    c.setAttribute("aria-label", o.map_label);
+  }
   if (o.zoom_in) {  // Leaflet names its zoom buttons in English whatever the page's language
     [[".leaflet-control-zoom-in", o.zoom_in], [".leaflet-control-zoom-out", o.zoom_out]].forEach(function (z) {
       var b = c.querySelector(z[0]);
