@@ -531,3 +531,34 @@ def test_the_map_the_first_stop_of_the_tab_key_is_a_region_named_with_its_keys(b
                                    "return [e.classList.contains('folium-map'), e.getAttribute('role'),"
                                    " e.getAttribute('aria-label')];")
     assert first == [True, "region", "15分钟服务圈地图：方向键平移，加号、减号键缩放"]
+
+
+@pytest.mark.browser
+def test_the_printed_editor_has_the_plan_and_its_lists_but_no_buttons(browser, tmp_path):
+    # The grid editor printed to A4 put 17 controls on the paper: its buttons (选网格, 点选调整 ...
+    # 恢复原方案), the grid list, the search box and the zoom and layer buttons. Now the paper has the
+    # map, its legend and credit, and the panel's title, summary and lists, and no control.
+    from spatial.maps.editor import save_grid_editor
+
+    units = gpd.GeoDataFrame({"unit_id": ["U1", "U2"], "grid_id": ["G1", "G2"], "households": [300, 400]},
+                             geometry=[box(X0 + i * 100, Y0, X0 + (i + 1) * 100, Y0 + 100) for i in range(2)],
+                             crs=UTM)
+    path = save_grid_editor(units, tmp_path / "editor.html", min_households=300, max_households=500)
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    browser.set_window_size(*A4_PAGE)
+    browser.get(path.resolve().as_uri())
+    for _ in range(100):
+        if browser.execute_script("return document.body.getAttribute('data-ready') === '1'"):
+            break
+        time.sleep(0.1)
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    seen = browser.execute_script("""
+        function shown(e) { return e.getClientRects().length > 0; }
+        return {controls: Array.from(document.querySelectorAll('button, select, input, .leaflet-control-zoom, '
+                                                               + '.leaflet-control-layers')).filter(shown).length,
+                title: shown(document.querySelector('.sp-panel h1, .sp-panel h2, .sp-panel h3'))
+                       ? document.querySelector('.sp-panel h1, .sp-panel h2, .sp-panel h3').textContent : null,
+                legend: shown(document.querySelector('.sp-legend')),
+                credit: shown(document.querySelector('.leaflet-control-attribution'))};""")
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    assert seen == {"controls": 0, "title": "网格在线调整", "legend": True, "credit": True}, seen
