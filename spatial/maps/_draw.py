@@ -105,11 +105,11 @@ def demand(m, state, lang, report, demand, band_list, colours, households_col) -
         fields = [f for f in fields if f[0] != "community"]
         props.update(head_props(len(part), title=uid, sub=sub, summary=summary))
         if key == "demand_covered":
-            styles = [{"color": colours[b], "weight": 0.5, "fillColor": colours[b], "fillOpacity": 0.8,
+            styles = [{"color": colours[b], "weight": 0.5, "fillColor": colours[b], "fillOpacity": st.COVERED_OPACITY,
                        "radius": 3} for b in band_list]
             index = [band_list.index(b) for b in raw]
         else:
-            styles = [{"color": c, "weight": 0.5, "fillColor": c, "fillOpacity": 0.85, "radius": 3.5}
+            styles = [{"color": c, "weight": 0.5, "fillColor": c, "fillOpacity": st.UNCOVERED_OPACITY, "radius": 3.5}
                       for c in (st.BEYOND_COLOUR, st.UNREACHABLE_COLOUR)]
             index = (raw == "unreachable").astype(int).to_numpy()
         add_layer(m, part, key, name=st.text(lang, key), kind="kind_unit", props=props, fields=fields,
@@ -181,5 +181,5 @@ def sites(m, state, lang, report, sites) -> None:
                state=state, report=report, label="_label", interactive=True,
                styles=[{"color": "#000000", "weight": 2, "fillColor": st.SITE_COLOUR,
                         "fillOpacity": 1, "radius": 10}])
-    BoxControl(st.legend_html(st.text(lang, "sites"), [(st.SITE_COLOUR, st.text(lang, "sites_note"))], [])
+    BoxControl(st.legend_html(st.text(lang, "sites"), [(st.SITE_COLOUR, st.text(lang, "sites_note"), "point")], [])
                ).add_to(m)

@@ -12,6 +12,7 @@ subclasses, so ``LayerControl`` and ``plugins.Search`` treat them like any foliu
 from __future__ import annotations
 
 import html
+from datetime import date
 from functools import lru_cache
 
 import folium
@@ -295,9 +296,19 @@ class Layout(MacroElement):
     def __init__(self, lang: str, bounds: list[list[float]] | None):
         super().__init__()
         self._name = "Layout"
-        self.options_js = to_js({"title": text(lang, "dock"), "close": text(lang, "close"),
-                                 "tiles_missing": text(lang, "tiles_missing"), "bounds": bounds})
+        self.lang = lang
+        self.options = {"title": text(lang, "dock"), "close": text(lang, "close"),
+                        "tiles_missing": text(lang, "tiles_missing"), "bounds": bounds,
+                        "zoom_in": text(lang, "zoom_in"), "zoom_out": text(lang, "zoom_out")}
+        self.options_js = to_js(self.options)
 
     def render(self, **kwargs):
-        add_page_assets(self.get_root())
+        root = self.get_root()
+        add_page_assets(root)
+        # a printed map says what it is and when it was made (the page's title and the day it is
+        # saved): on paper there is no browser tab to read them from
+        title = getattr(root, "title", None)
+        self.options_js = to_js({**self.options, "print_title": title or "",
+                                 "print_date": text(self.lang, "made_on", date=date.today().isoformat()),
+                                 "map_label": text(self.lang, "map_label", title=title or "")})
         super().render(**kwargs)

@@ -16,15 +16,26 @@ import re
 from spatial.core.checks import REASONS_ZH as _REASONS_ZH
 from spatial.io.workbook import COLUMNS as SHEET_COLUMNS
 
-#: Fill colours by grid household status.
-STATUS_COLOURS = {"under": "#74add1", "in": "#66bd63", "over": "#f46d43"}
+# The classes an official tells apart (grid status; covered bands and uncovered homes) stay apart
+# for the 1 man in 12 with a red-green deficiency and on a black-and-white printer: pale to dark
+# with the households (grids), and greens against magenta and dark purple, not red, for covered
+# and not (the pink-green axis of ColorBrewer's colour-blind safe PiYG); every pair at least 10
+# CIEDE2000 apart as drawn, in normal vision, simulated deuteranopia and protanopia (Machado 2009)
+# and grey (tests/test_outside_print.py). Legend swatches show them as drawn (:func:`faded`), and
+# the other rows by the shape drawn (a dashed outline for gaps, a round marker for stations).
+#: Fill colours by grid household status (drawn at :data:`STATUS_FILL_OPACITY`).
+STATUS_COLOURS = {"under": "#abd9e9", "in": "#1a9850", "over": "#67001f"}
+STATUS_FILL_OPACITY = 0.6
 #: Outline colours by grid household status where units are drawn underneath (overview).
 STATUS_OUTLINES = {"under": "#2166ac", "in": "#252525", "over": "#e08214"}
-#: Colours of the covering bands, nearest first (dark green to pale); more bands reuse the last.
-BAND_COLOURS = ["#006837", "#31a354", "#78c679", "#c2e699", "#ffffcc"]
+#: Colours of the covering bands, nearest first (dark green to pale); more bands get colours
+#: spread along the same ramp.
+BAND_COLOURS = ["#00441b", "#41ab5d", "#c7e9c0"]
 #: Uncovered demand: reachable but beyond every band, and not reachable at all.
-BEYOND_COLOUR = "#d7191c"
-UNREACHABLE_COLOUR = "#67001f"
+BEYOND_COLOUR = "#cc3399"
+UNREACHABLE_COLOUR = "#2d004b"
+#: Fill opacity of residential units drawn by band: covered, and not covered.
+COVERED_OPACITY, UNCOVERED_OPACITY = 0.8, 0.85
 GAP_COLOUR = "#6a3d9a"
 STATION_COLOUR = "#08306b"
 SITE_COLOUR = "#ffd700"
@@ -107,6 +118,10 @@ TEXT = {
         "map_grids": "网格划分",
         "map_coverage": "15分钟服务圈",
         "map_overview": "网格与15分钟服务圈",
+        "made_on": "制图日期：{date}",
+        "zoom_in": "放大",
+        "zoom_out": "缩小",
+        "map_label": "{title}地图：方向键平移，加号、减号键缩放",
     },
     "en": {
         "network": "Walking network",
@@ -173,6 +188,10 @@ TEXT = {
         "map_grids": "Management grids",
         "map_coverage": "15-minute service circles",
         "map_overview": "Grids and 15-minute service circles",
+        "made_on": "Made on {date}",
+        "zoom_in": "Zoom in",
+        "zoom_out": "Zoom out",
+        "map_label": "{title} map: arrow keys pan, + and - zoom",
     },
 }
 
@@ -323,7 +342,7 @@ def band_colours(bands: list[str]) -> dict[str, str]:
     Examples
     --------
     >>> band_colours(["5min", "15min"])
-    {'5min': '#006837', '15min': '#31a354'}
+    {'5min': '#00441b', '15min': '#41ab5d'}
     >>> len(set(band_colours([f"{m}min" for m in range(1, 8)]).values()))
     7
     """
@@ -360,20 +379,41 @@ def script_safe(js: str) -> str:
     )
 
 
-def swatch_row(colour: str, label: str, *, line: bool = False) -> str:
-    """One legend row: a colour swatch (a filled box, or a line for outlines) and escaped text."""
-    if line:
-        swatch = f'<span class="sp-swatch sp-line" style="border-top-color:{colour};"></span>'
+#: Legend swatch shapes beyond the filled box: an outline, a dashed outline, a point marker (the
+#: shape drawn on the map, so that a row is told by its shape where colours print as one grey).
+SWATCH_SHAPES = ("line", "dash", "point")
+
+
+def swatch_row(colour: str, label: str, *, line: bool = False, shape: str = "") -> str:
+    """One legend row: a colour swatch (a filled box; ``shape`` ``"line"`` or ``line=True`` a
+    line for outlines, ``"dash"`` a dashed line, ``"point"`` a round marker) and escaped text."""
+    shape = "line" if line and not shape else shape
+    if shape in ("line", "dash"):
+        swatch = f'<span class="sp-swatch sp-{shape}" style="border-top-color:{colour};"></span>'
+    elif shape == "point":
+        swatch = f'<span class="sp-swatch sp-point" style="background:{colour};"></span>'
     else:
         swatch = f'<span class="sp-swatch" style="background:{colour};"></span>'
     return f"<div>{swatch}{html.escape(label)}</div>"
 
 
+def faded(colour: str, opacity: float) -> str:
+    """``colour`` (``#rrggbb``) at ``opacity`` as CSS ``rgba()``: a legend swatch as the fill is drawn.
+
+    Examples
+    --------
+    >>> faded("#cc3399", 0.85)
+    'rgba(204,51,153,0.85)'
+    """
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{opacity:g})"
+
+
 def legend_html(title: str, rows: list[tuple], notes: list[str], *, synthetic: str = "") -> str:
-    """Legend HTML: a title, swatch rows ``(colour, label)`` or ``(colour, label, "line")``,
-    notes, and a synthetic-data note."""
+    """Legend HTML: a title, swatch rows ``(colour, label)`` or ``(colour, label, shape)`` with a
+    shape of :data:`SWATCH_SHAPES`, notes, and a synthetic-data note."""
     parts = [f"<h4>{html.escape(title)}</h4>"]
-    parts += [swatch_row(r[0], r[1], line=len(r) > 2 and r[2] == "line") for r in rows]
+    parts += [swatch_row(r[0], r[1], shape=r[2] if len(r) > 2 else "") for r in rows]
     parts += [f'<div class="sp-note">{html.escape(n)}</div>' for n in notes]
     if synthetic:
         parts.append(f'<div class="sp-note sp-synthetic">{html.escape(synthetic)}</div>')

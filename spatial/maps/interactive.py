@@ -300,7 +300,8 @@ def grid_map(
         styles = [{"color": st.STATUS_OUTLINES[s], "weight": 1.6, "fillColor": st.STATUS_COLOURS[s],
                    "fillOpacity": 0.06} for s in order]
     else:
-        styles = [{"color": "#333333", "weight": 1.2, "fillColor": st.STATUS_COLOURS[s], "fillOpacity": 0.45}
+        styles = [{"color": "#333333", "weight": 1.2, "fillColor": st.STATUS_COLOURS[s],
+                   "fillOpacity": st.STATUS_FILL_OPACITY}
                   for s in order]
     draw.add_layer(m, grids, "grids", name=st.text(lang, "grids"), kind="kind_grid", props=props, fields=fields,
                styles=styles, style_index=[order.index(s) for s in status], state=state, report=report,
@@ -311,8 +312,8 @@ def grid_map(
                 for s in order]
         notes = [st.text(lang, "grid_outline_note")]
     else:
-        rows = [(st.STATUS_COLOURS[s], st.text(lang, word[s], **fmt) + f" ({int((status == s).sum())})")
-                for s in order]
+        rows = [(st.faded(st.STATUS_COLOURS[s], st.STATUS_FILL_OPACITY),
+                 st.text(lang, word[s], **fmt) + f" ({int((status == s).sum())})") for s in order]
         notes = []
     if status_col is not None:
         notes.append(st.text(lang, "band_file_note"))
@@ -466,11 +467,12 @@ def coverage_map(
     synthetic = _synthetic(synthetic_note, demand, stations, communities,
                            *([] if sites is None else [sites]))
     m15 = round(speed_kmh * 1000 / 60 * 15)
-    rows = [(colours[b], st.band_reach(lang, b)) for b in band_list]
-    rows += [(st.BEYOND_COLOUR, st.text(lang, "beyond")), (st.UNREACHABLE_COLOUR, st.text(lang, "unreachable"))]
+    rows = [(st.faded(colours[b], st.COVERED_OPACITY), st.band_reach(lang, b)) for b in band_list]   # as drawn
+    rows += [(st.faded(c, st.UNCOVERED_OPACITY), st.text(lang, k))
+             for c, k in ((st.BEYOND_COLOUR, "beyond"), (st.UNREACHABLE_COLOUR, "unreachable"))]
     if gaps is not None and len(gaps):  # no swatch for a layer that is not drawn
-        rows.append((st.GAP_COLOUR, st.gaps_name(lang, gaps)))
-    rows.append((st.STATION_COLOUR, st.text(lang, "stations")))
+        rows.append((st.GAP_COLOUR, st.gaps_name(lang, gaps), "dash"))   # drawn as dashed outlines
+    rows.append((st.STATION_COLOUR, st.text(lang, "stations"), "point"))
     syn = _synthetic_once(state, lang, synthetic)
     notes = [st.text(lang, "speed", speed=f"{speed_kmh:.1f}", m15=m15)]
     if slope:

@@ -133,8 +133,10 @@
   function far(g) { var d = RULE ? deviation(g) : null; return d !== null && Math.abs(d) > RULE + 1e-9; }
 
   // ------------------------------------------------------------------ map
-  var map = L.map("sp-map", {preferCanvas: true, zoomControl: true, boxZoom: false, attributionControl: true,
+  var map = L.map("sp-map", {preferCanvas: true, zoomControl: false, boxZoom: false, attributionControl: true,
     zoomSnap: 0.25, zoomDelta: 0.5});
+  // the zoom buttons named in the page's language (Leaflet's own say 'Zoom in' on a Chinese page)
+  L.control.zoom({zoomInTitle: T.zoom_in, zoomOutTitle: T.zoom_out}).addTo(map);
   var renderer = L.canvas({padding: 0.3, tolerance: 3});
   map.attributionControl.setPrefix(false);
   if (D.attribution) { map.attributionControl.addAttribution(D.attribution); }
@@ -194,7 +196,14 @@
         weight: 2.5, opacity: 0.9});
     })).addTo(map);
   }
-  L.control.layers(null, overlays, {collapsed: true, position: "topright"}).addTo(map);
+  var layerList = L.control.layers(null, overlays, {collapsed: true, position: "topright"}).addTo(map);
+  (function (box) {  // its button named in the page's language; Enter ticks a layer's box as Space does
+    var link = box.querySelector(".leaflet-control-layers-toggle");
+    if (link) { link.title = T.layers; link.setAttribute("aria-label", T.layers); }
+    L.DomEvent.on(box, "keydown", function (e) {
+      if (e.key === "Enter" && e.target && e.target.type === "checkbox") { L.DomEvent.preventDefault(e); e.target.click(); }
+    });
+  })(layerList.getContainer());
   var legend = L.control({position: "bottomright"});
   legend.onAdd = function () {
     // a <details>: open on a desktop, folded to its title on a phone, where it would cover the town

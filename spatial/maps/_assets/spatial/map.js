@@ -78,11 +78,28 @@ function spLayer(map, data, o) {
       if (o.tooltip && p[o.tooltip] !== undefined && p[o.tooltip] !== null) {
         l.bindTooltip(spEsc(p[o.tooltip]), {sticky: true});
       }
+      if (o.interactive) { l.on("add", function () { spKeyboard(map, l, o.kind); }); }
     }
   });
   o.layer = layer;
   (map._spLayers = map._spLayers || []).push(o);
   return layer;
+}
+
+/* A station or site drawn as SVG is a stop of the Tab key (Chromium makes it one): make it a
+   named button that opens its popup with Enter or Space, as a click does, so that a screen reader
+   says which station it is and a keyboard reaches its popup. */
+function spKeyboard(map, l, kind) {
+  var el = l.getElement && l.getElement(), p = l.feature && l.feature.properties;
+  if (!el || !p) { return; }
+  el.setAttribute("tabindex", "0");
+  el.setAttribute("role", "button");
+  el.setAttribute("aria-label", kind + (p._t !== undefined && p._t !== null ? "：" + p._t : ""));
+  L.DomEvent.on(el, "keydown", function (e) {
+    if (e.key !== "Enter" && e.key !== " ") { return; }
+    L.DomEvent.preventDefault(e);
+    spShowAt(map, l.getLatLng ? l.getLatLng() : l.getBounds().getCenter());
+  });
 }
 
 /* ------------------------------------------------------------------ what is under a click */
@@ -292,11 +309,45 @@ function spLayout(map, o) {
     close.setAttribute("aria-label", o.close);
     var btn = L.DomUtil.create("button", "sp-dock-toggle", c);
     btn.textContent = "☰ " + o.title;
+    dock.id = c.id + "-dock";
+    btn.setAttribute("aria-controls", dock.id);
+    btn.setAttribute("aria-expanded", "false");
     L.DomEvent.disableClickPropagation(dock);
     L.DomEvent.disableScrollPropagation(dock);
     L.DomEvent.disableClickPropagation(btn);
-    L.DomEvent.on(btn, "click", function () { L.DomUtil.addClass(c, "sp-sheet-open"); });
-    L.DomEvent.on(close, "click", function () { L.DomUtil.removeClass(c, "sp-sheet-open"); });
+    // the sheet takes the keyboard's focus when it opens (the button it hides would drop it to
+    // the page's end) and gives it back to the button when it closes
+    L.DomEvent.on(btn, "click", function () {
+      L.DomUtil.addClass(c, "sp-sheet-open");
+      btn.setAttribute("aria-expanded", "true");
+      close.focus();
+    });
+    L.DomEvent.on(close, "click", function () {
+      var had = dock.contains(document.activeElement);
+      L.DomUtil.removeClass(c, "sp-sheet-open");
+      btn.setAttribute("aria-expanded", "false");
+      if (had) { btn.focus(); }
+    });
+    // Enter ticks a layer's box as Space does (a keyboard user tries Enter first)
+    L.DomEvent.on(dock, "keydown", function (e) {
+      var t = e.target;
+      if (e.key === "Enter" && t && t.type === "checkbox") { L.DomEvent.preventDefault(e); t.click(); }
+    });
+    if (o.print_title) {  // shown on paper only (map.css): what the map is and when it was made
+      var ph = L.DomUtil.create("div", "sp-box sp-print-head", dock);
+      L.DomUtil.create("h1", "", ph).textContent = o.print_title;
+      L.DomUtil.create("div", "sp-print-date", ph).textContent = o.print_date || "";
+    }
+  }
+  if (o.map_label) {  // the map itself, the first stop of the Tab key: a named region, with its keys
+    c.setAttribute("role", "region");
+    c.setAttribute("aria-label", o.map_label);
+  }
+  if (o.zoom_in) {  // Leaflet names its zoom buttons in English whatever the page's language
+    [[".leaflet-control-zoom-in", o.zoom_in], [".leaflet-control-zoom-out", o.zoom_out]].forEach(function (z) {
+      var b = c.querySelector(z[0]);
+      if (b) { b.setAttribute("title", z[1]); b.setAttribute("aria-label", z[1]); }
+    });
   }
   var order = [".leaflet-control-search", ".leaflet-control-layers", ".sp-legend", ".sp-tablebox"];
   order.forEach(function (sel) {
@@ -312,5 +363,55 @@ function spLayout(map, o) {
     map.fitBounds(o.bounds, {paddingTopLeft: pad[0], paddingBottomRight: pad[1], animate: false});
   }
   tidy();
+  spPrint(map, o.bounds);
   c.setAttribute("data-sp-ready", "1");
+}
+
+/* Printing lays the page out anew at the paper's size, where Leaflet would keep the screen's
+   view: the map is cut at the page's edge or lies under the dock. On the switch to print the map
+   takes its new size and, if the official has not moved it, the study area is fitted beside the
+   dock (map.css); back on screen it returns to the view it had. */
+function spPrint(map, bounds) {
+  var mq = window.matchMedia && window.matchMedia("print"), first = null, saved = null;
+  var c = map.getContainer(), dock = c.querySelector(".sp-dock");
+  if (!mq || !mq.addListener) { return; }
+  first = [map.getCenter(), map.getZoom()];
+  mq.addListener(function (e) {  // addListener, not addEventListener: old engines (X5) have only it
+    if (dock) { dock.style.zoom = ""; }
+    if (e.matches) {
+      saved = [map.getCenter(), map.getZoom()];
+      var untouched = saved[1] === first[1] && map.latLngToContainerPoint(first[0])
+        .distanceTo(map.latLngToContainerPoint(saved[0])) < 2, canvas = false;
+      // a map drawn on canvases (more than CANVAS_ABOVE features) printed blank once they were
+      // resized for the page (Chromium prints a canvas as it was before the switch): it keeps the
+      // screen's view and size on paper
+      map.eachLayer(function (r) { canvas = canvas || r instanceof L.Canvas; });
+      if (!canvas) { map.invalidateSize({animate: false, pan: false}); }
+      var credit = c.querySelector(".leaflet-control-attribution"), top = c.getBoundingClientRect().top;
+      var room = (credit ? credit.getBoundingClientRect().top : top + c.clientHeight) - top - 6;
+      for (var k = 0, z = 1; dock && k < 3; k++) {  // a long table: smaller, whole, on one sheet above the credits
+        var tall = dock.getBoundingClientRect().height;
+        if (tall <= room) { break; }
+        z *= room / tall;
+        dock.style.zoom = String(z);
+      }
+      if (canvas) {
+        saved = null;
+      } else if (bounds && untouched) {
+        var right = dock ? dock.getBoundingClientRect().width + 20 : 10;
+        map.fitBounds(bounds, {paddingTopLeft: [10, 10], paddingBottomRight: [right, 34], animate: false});
+      } else {
+        map.setView(saved[0], saved[1], {animate: false});
+      }
+      spDeclutter(map);
+      c.setAttribute("data-sp-print", "1");
+    } else {
+      if (saved) {
+        map.invalidateSize({animate: false, pan: false});
+        map.setView(saved[0], saved[1], {animate: false});
+        saved = null;
+      }
+      c.removeAttribute("data-sp-print");
+    }
+  });
 }
