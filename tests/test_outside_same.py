@@ -220,3 +220,22 @@ def test_household_groups_are_the_same_from_a_gauss_krueger_zone():
         again = ten_household_groups(homes.to_crs(crs), units.to_crs(crs), households_col="households",
                                      id_col="unit_id").households
         assert again["group_id"].tolist() == base["group_id"].tolist(), crs
+
+
+def test_the_same_units_in_another_row_order_give_the_same_grids():
+    # a units layer saved again in QGIS (sorted by another column) gave another plan: on the demo,
+    # reversed rows put 224-287 of 1,866 units in another grid and 837-904 under another grid name.
+    # The units are drawn in the order of their ids and come back in their rows' order.
+    import spatial
+    from spatial.grids.partition import partition_grids
+
+    demo = spatial.load_demo()
+    units = demo["units"][demo["units"]["community_id"].isin(["C01", "C02"])]
+    comms = demo["communities"][demo["communities"]["community_id"].isin(["C01", "C02"])]
+    first = partition_grids(units, comms)
+    for shuffled in (units.iloc[::-1], units.sample(frac=1.0, random_state=7).set_index("unit_id", drop=False)):
+        again = partition_grids(shuffled, comms)
+        assert again.units.index.equals(shuffled.index)  # the rows' own order and index
+        assert dict(zip(again.units["unit_id"], again.units["grid_id"])) == \
+            dict(zip(first.units["unit_id"], first.units["grid_id"]))
+        assert again.grids.drop(columns="geometry").equals(first.grids.drop(columns="geometry"))

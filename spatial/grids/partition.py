@@ -332,6 +332,12 @@ def partition_grids(
                                "is drawn, streets first (drop restarts, or give n_grids or balance='equal')")
         restarts = whole_number(restarts, maximum=RESTARTS_LIMIT)
     warn_replaced(units, ["grid_id"], "units", "partition_grids")
+    # drawn in the order of the units' ids, whatever order their rows come in (a layer saved again
+    # in QGIS, sorted by another column), so that the same units give the same plan; returned in
+    # the rows' own order
+    by_id = id_order(units, unit_id_col)
+    if by_id is not None:
+        units = units.iloc[by_id]
     report = Report()
     # (with check_overlaps, the rows validate_inputs gives: spatial grids validates first, and passes False)
     prep = prepare_checked(units, communities, report, check_overlaps=check_overlaps, households_col=households_col,
@@ -409,7 +415,31 @@ def partition_grids(
     if weights.beyond > 0:  # equal grids: say which are further off than the rule, and of what units
         explain_far(report, grids, prep, grid_ids, MAX_DEVIATION_PCT if max_deviation_pct is None
                      else float(max_deviation_pct), node)
+    if by_id is not None:  # the rows' own order again
+        out_units = out_units.iloc[np.argsort(by_id, kind="stable")]
     return GridResult(grids, out_units, report.to_frame(zh_columns=True))
+
+
+def id_order(units: pd.DataFrame, unit_id_col: str) -> np.ndarray | None:
+    """Positions that put ``units`` in the order of their ids (numbers as numbers, anything else
+    as text; a unique index where there is no id column), or None when they are in it already or
+    have no unique ids to order by.
+
+    Examples
+    --------
+    >>> id_order(pd.DataFrame({"unit_id": ["U2", "U10", "U1"]}), "unit_id").tolist()  # as text: U1, U10, U2
+    [2, 1, 0]
+    >>> id_order(pd.DataFrame({"unit_id": [1, 2, 10]}), "unit_id") is None
+    True
+    """
+    ids = units[unit_id_col] if unit_id_col in units.columns else pd.Series(units.index, index=units.index)
+    if len(ids) < 2 or ids.isna().any() or not ids.is_unique:
+        return None
+    values = ids.to_numpy()
+    if not (pd.api.types.is_numeric_dtype(ids) and not pd.api.types.is_bool_dtype(ids)):
+        values = ids.astype(str).to_numpy()
+    order = np.argsort(values, kind="stable")
+    return None if (order == np.arange(len(order))).all() else order
 
 
 def _grid_ids(prep: Prepared, unit_grid: np.ndarray, locked: np.ndarray | None) -> np.ndarray:
