@@ -10,6 +10,8 @@ Excel row) number for messages. A CSV row with more cells than the header is ref
 line (a name holding an unquoted comma would shift the columns). Read with the standard ``csv``
 module (pandas' reader stops at a title row narrower than the header), and openpyxl (``.xlsx``)
 and calamine (``.xls``, ``.ods``) through pandas; imports :mod:`spatial.core` and the encoding detection.
+Codes Excel changed (4.40305E+14, a 20-digit code stored as a number, 1-2 made a date) are refused
+as the table is read (:mod:`spatial.io._excelcodes`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import pandas as pd
 
 from spatial.core.errors import InputFileError
 from spatial.io._encoding import decode_text_file
+from spatial.io._excelcodes import check_codes
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +54,8 @@ def read_frame(path: Path, *, sheet=None, encoding: str | None = None, text: boo
         if isinstance(sheet, str) and (names := sheet_names(path)) and sheet not in names:
             raise InputFileError(f"cannot read sheet {sheet!r} of {what}'{path}': there is no such sheet"
                                  f"{_sheets(path)}")
-        as_text = {"dtype": str, "keep_default_na": False, "na_values": [""]} if text else {}
+        # read typed even for text: a code Excel stored as a number or a date is told by its type
+        as_text = {"keep_default_na": False, "na_values": [""]} if text else {}
         try:
             raw = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, header=None,
                                 engine=workbook_engine(suffix), **as_text)
@@ -103,6 +107,9 @@ def read_frame(path: Path, *, sheet=None, encoding: str | None = None, text: boo
         names.append(name)
     df = body.iloc[:, :width].reset_index(drop=True)
     df.columns = names
+    check_codes(df, lines[k + 1:], path=path, workbook=typed, what=what)  # codes Excel changed: refused
+    if text and typed:  # each cell as the text it holds (101, not 101.0), as pandas' dtype=str gives it
+        df = df.map(lambda v: v if v is None or isinstance(v, str) or pd.isna(v) else str(v))
     if not text:
         df = df.infer_objects() if typed else _infer_numbers(df)
     return df, lines[k + 1:]

@@ -1,0 +1,181 @@
+"""Spreadsheets that went through Excel or WPS and came back: a district office opens the tool's
+CSV or workbook, edits it and saves it (as .xlsx, or "CSV" - GBK with CRLF, or UTF-8 with a BOM).
+Each file here is built by hand (openpyxl, or the bytes Excel writes), tiny, with a known answer:
+read right, or refused in one line naming the file, the column and the row."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import geopandas as gpd
+import openpyxl
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+import spatial
+from spatial.core.errors import ColumnError
+
+UTM = "EPSG:32650"
+X0, Y0 = 800_000, 2_490_000
+
+
+def _units(ids: list[str]) -> gpd.GeoDataFrame:
+    """Units of 100 households in a row of 100 m squares, with the ids given."""
+    return gpd.GeoDataFrame({"unit_id": ids, "community_id": ["C1"] * len(ids), "households": [100] * len(ids)},
+                            geometry=[box(X0 + 100 * i, Y0, X0 + 100 * (i + 1), Y0 + 100) for i in range(len(ids))],
+                            crs=UTM)
+
+
+def _excel_csv(path, rows: list[list[str]], encoding: str = "gbk"):
+    """The bytes Excel on Chinese Windows writes for 另存为 CSV: GBK, CRLF (or UTF-8 with BOM)."""
+    path.write_bytes("".join(",".join(r) + "\r\n" for r in rows).encode(encoding))
+    return path
+
+
+def _book(path, rows: list[list], title: str = "Sheet1"):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = title
+    for r in rows:
+        sheet.append(r)
+    book.save(path)
+    return path
+
+
+# --------------------------------------------------------------------------- codes Excel changed
+
+
+def test_grid_codes_excel_saved_in_scientific_notation_are_refused_not_merged_into_one_grid(tmp_path):
+    """A plan whose grid ids are 15-digit codes (stats12: 440305001001001 ...), opened in Excel and
+    saved as CSV, says 4.40305E+14 for every grid: read_plan gave all four units grid
+    '4.40305E+14' (two grids silently became one). Now refused, naming the file, column and line."""
+    units = _units(["U1", "U2", "U3", "U4"])
+    path = _excel_csv(tmp_path / "方案.csv", [["unit_id", "网格编码"], ["U1", "4.40305E+14"], ["U2", "4.40305E+14"],
+                                             ["U3", "4.40305E+14"], ["U4", "4.40305E+14"]])
+    with pytest.raises(ColumnError, match=r"^plan '方案.csv', column '网格编码', line 2: a long code in Excel's "
+                                          r"scientific notation \(4\.40305E\+14\).*digits are lost.*列数据格式") as info:
+        spatial.read_plan(path, units)
+    assert "\n" not in str(info.value)
+
+
+def test_eighteen_digit_unit_ids_in_scientific_notation_are_refused_with_their_line(tmp_path):
+    """1.23457E+17 (an 18-digit id as Excel shows and saves it), below a title line: the line named
+    is the file's own (3), not the row's place in the table."""
+    units = _units(["123456789012345678", "123456789012345679"])
+    path = _excel_csv(tmp_path / "plan.csv", [["福田区网格方案"], ["unit_id", "grid_id"], ["1.23457E+17", "A"],
+                                              ["1.23457E+17", "B"]], encoding="utf-8-sig")
+    with pytest.raises(ColumnError, match=r"'plan.csv', column 'unit_id', line 3: .*\(1\.23457E\+17\)"):
+        spatial.read_plan(path, units)
+
+
+def test_twenty_digit_codes_stored_as_numbers_in_a_workbook_are_refused(tmp_path):
+    """CJ/T 349 codes have 20 digits; typed into Excel they are stored as numbers of 15 digits
+    (44030500100100100101 -> 4.40305001001001E+19). read_plan read both grids as
+    '44030500100100096000' (one grid). Now refused, naming the sheet row."""
+    units = _units(["U1", "U2", "U3", "U4"])
+    path = _book(tmp_path / "plan.xlsx", [["unit_id", "grid_code"], ["U1", float(44030500100100100101)],
+                                          ["U2", float(44030500100100100101)], ["U3", float(44030500100100100102)],
+                                          ["U4", float(44030500100100100102)]], title="网格方案")
+    with pytest.raises(ColumnError, match=r"'plan.xlsx', column 'grid_code', row 2: a code of 16 or more digits "
+                                          r"Excel stored as a number \(44030500100100096000, shown as 4\.40305E\+19\)"):
+        spatial.read_plan(path, units, grid_id_col="grid_code")
+
+
+def test_fifteen_digit_codes_stored_as_numbers_in_a_workbook_are_read_whole(tmp_path):
+    """Excel keeps 15 digits exactly: a 15-digit grid code stored as a number is the code (the
+    one repair that is certain), read as its digits, not 4.40305E+14 or 440305001001001.0."""
+    units = _units(["U1", "U2", "U3"])
+    path = _book(tmp_path / "plan.xlsx", [["unit_id", "grid_id"], ["U1", 440305001001001],
+                                          ["U2", 440305001001001.0], ["U3", 440305001001002]])
+    assert spatial.read_plan(path, units).tolist() == ["440305001001001", "440305001001001", "440305001001002"]
+
+
+def test_grid_ids_excel_turned_into_dates_are_refused(tmp_path):
+    """Grid ids 1-2 and 1-3 typed into Excel become dates (2日1月): read_plan gave the units grids
+    '2026-01-02 00:00:00' and '2026-01-03 00:00:00'. Now refused, naming the row."""
+    units = _units(["U1", "U2", "U3"])
+    path = _book(tmp_path / "plan.xlsx", [["unit_id", "grid_id"], ["U1", "1-1"], ["U2", dt.datetime(2026, 1, 2)],
+                                          ["U3", dt.datetime(2026, 1, 3)]])
+    with pytest.raises(ColumnError, match=r"'plan.xlsx', column 'grid_id', row 3: a date \(2026-01-02 00:00:00\) "
+                                          r"Excel made of a code such as 1-2"):
+        spatial.read_plan(path, units)
+
+
+def test_the_cli_refuses_a_damaged_plan_in_one_line_with_exit_2(tmp_path, capsys):
+    """spatial grids ... --existing plan.csv --evaluate with Excel's 4.40305E+14 grid codes scored
+    one grid of 400 households where the plan had two; now exit 2 and one line."""
+    from spatial.cli import main
+
+    communities = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(X0, Y0, X0 + 400, Y0 + 100)], crs=UTM)
+    communities.to_file(tmp_path / "c.gpkg")
+    _units(["U1", "U2", "U3", "U4"]).to_file(tmp_path / "u.gpkg")
+    plan = _excel_csv(tmp_path / "plan.csv", [["unit_id", "grid_id"], ["U1", "4.40305E+14"], ["U2", "4.40305E+14"],
+                                              ["U3", "4.40305E+14"], ["U4", "4.40305E+14"]])
+    out = tmp_path / "scores.gpkg"
+    assert main(["-q", "grids", str(tmp_path / "c.gpkg"), str(tmp_path / "u.gpkg"), "--existing", str(plan),
+                 "--evaluate", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "'plan.csv', column 'grid_id', line 2" in err and "4.40305E+14" in err
+    assert not out.exists()
+
+
+def test_a_station_list_with_ids_in_scientific_notation_is_refused_naming_the_line(tmp_path):
+    """Station codes of 12 digits saved by Excel as 4.40304E+11: two stations with one id."""
+    path = _excel_csv(tmp_path / "站点.csv", [["站点编号", "名称", "经度", "纬度"], ["4.40304E+11", "甲", "114.05", "22.54"],
+                                             ["4.40304E+11", "乙", "114.06", "22.55"]])
+    with pytest.raises(ColumnError, match=r"'站点.csv', column '站点编号', line 2: .*4\.40304E\+11"):
+        spatial.read_points_table(path)
+
+
+def test_measures_in_scientific_notation_are_not_codes(tmp_path):
+    """Only id and code columns are checked: an area Excel wrote as 1.2E+07 is a number."""
+    path = _excel_csv(tmp_path / "t.csv", [["编号", "面积"], ["S1", "1.2E+07"]])
+    from spatial.io.layers import read_table
+
+    assert read_table(path).to_dict("records") == [{"编号": "S1", "面积": 1.2e7}]
+
+
+# --------------------------------------------------------------------------- files as Excel/WPS save them
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8-sig"])
+def test_a_plan_saved_as_csv_by_excel_is_read(tmp_path, encoding):
+    """另存为 CSV on Chinese Windows: GBK (or UTF-8 with BOM), CRLF, a title line, Chinese headers,
+    ids with leading zeros kept as written."""
+    units = _units(["0101", "0102", "0103"])
+    path = _excel_csv(tmp_path / "方案.csv", [["福田区网格方案"], ["单元编号", "网格编号"], ["0101", "一网格"],
+                                             ["0102", "一网格"], ["0103", "二网格"]], encoding=encoding)
+    assert spatial.read_plan(path, units).tolist() == ["一网格", "一网格", "二网格"]
+
+
+def test_a_workbook_as_offices_keep_it_is_read(tmp_path):
+    """A title in merged cells on row 1, the header on row 2, ids stored as numbers (101.0),
+    trailing empty rows and a formatted but empty column, a Chinese sheet name, a second sheet."""
+    units = _units(["101", "102", "103"])
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "网格方案"
+    sheet.append(["福田区网格划分方案（2025年）"])
+    sheet.merge_cells("A1:C1")
+    sheet.append(["单元编号", "网格编号", None])
+    for uid, grid in [(101.0, "G1"), (102.0, "G1"), (103.0, "G2")]:
+        sheet.append([uid, grid, None])
+    for r in range(6, 9):  # rows formatted, never filled
+        sheet.cell(row=r, column=4).number_format = "@"
+    book.create_sheet("说明").append(["本表由街道填写"])
+    book.save(tmp_path / "方案.xlsx")
+    assert spatial.read_plan(tmp_path / "方案.xlsx", units).tolist() == ["G1", "G1", "G2"]
+
+
+def test_the_plan_on_a_second_sheet_is_read_by_its_chinese_name(tmp_path):
+    """FILE.xlsx:网格方案 (layer= from Python) names a sheet after a cover sheet."""
+    units = _units(["U1", "U2"])
+    book = openpyxl.Workbook()
+    book.active.title = "封面"
+    book.active.append(["福田区网格划分方案"])
+    plan = book.create_sheet("网格方案")
+    for row in (["unit_id", "grid_id"], ["U1", "A"], ["U2", "B"]):
+        plan.append(row)
+    book.save(tmp_path / "方案.xlsx")
+    assert spatial.read_plan(tmp_path / "方案.xlsx", units, layer="网格方案").tolist() == ["A", "B"]
