@@ -179,3 +179,30 @@ def test_the_plan_on_a_second_sheet_is_read_by_its_chinese_name(tmp_path):
         plan.append(row)
     book.save(tmp_path / "方案.xlsx")
     assert spatial.read_plan(tmp_path / "方案.xlsx", units, layer="网格方案").tolist() == ["A", "B"]
+
+
+# --------------------------------------------------------------------------- what the tool writes for Excel
+
+
+def test_the_workbook_writes_long_numeric_codes_as_text(tmp_path):
+    """Community ids from a layer that stores 社区代码 as integers (440305001001) and 20-digit grid
+    codes held as integers were written to summary.xlsx as numbers: Excel shows 4.40305E+11, and
+    the two grid codes 44030500100100100101/...102 were both stored as 4.40305001001001E+19.
+    Now text cells holding every digit, read back whole; counts stay numbers."""
+    from spatial.io.layers import read_table
+    from spatial.io.workbook import write_workbook
+
+    summary = pd.DataFrame({"level": ["overall", "community", "community"], "id": ["all", 440305001001, 440305001002],
+                            "households": [900.0, 500.0, 400.0], "hh_15min": [700.0, 500.0, 200.0],
+                            "pct_hh_15min": [77.8, 100.0, 50.0]})
+    grids = pd.DataFrame({"grid_id": [1, 2], "grid_code": [44030500100100100101, 44030500100100100102],
+                          "community_id": [440305001001, 440305001002], "households": [500, 400]})
+    path = write_workbook(tmp_path / "summary.xlsx", summary, grids=grids)
+    book = openpyxl.load_workbook(path)
+    grid_rows = list(book["网格"].values)
+    assert grid_rows[0][:4] == ("网格编码", "网格号", "社区编号", "户数")
+    assert [r[:4] for r in grid_rows[1:]] == [("44030500100100100101", 1, "440305001001", 500),
+                                              ("44030500100100100102", 2, "440305001002", 400)]
+    assert [r[0] for r in list(book["社区"].values)[1:]] == ["440305001001", "440305001002"]
+    back = read_table(path, sheet="网格", text=True)
+    assert back["网格编码"].tolist() == ["44030500100100100101", "44030500100100100102"]
