@@ -206,3 +206,36 @@ def test_the_workbook_writes_long_numeric_codes_as_text(tmp_path):
     assert [r[0] for r in list(book["社区"].values)[1:]] == ["440305001001", "440305001002"]
     back = read_table(path, sheet="网格", text=True)
     assert back["网格编码"].tolist() == ["44030500100100100101", "44030500100100100102"]
+
+
+def test_a_plan_behind_a_hidden_sheet_is_read_from_the_sheet_excel_shows_first(tmp_path):
+    """A template's hidden sheet of lists in front of the plan: Excel opens on 方案, the only sheet
+    the office sees, but the reader took the hidden one ("plan 'hidden.xlsx' holds no rows")."""
+    units = _units(["U1", "U2"])
+    book = openpyxl.Workbook()
+    book.active.title = "下拉选项"
+    book.active.append(["街道", "社区"])
+    book.active.sheet_state = "hidden"
+    plan = book.create_sheet("方案")
+    for row in (["unit_id", "grid_id"], ["U1", "A"], ["U2", "B"]):
+        plan.append(row)
+    book.save(tmp_path / "hidden.xlsx")
+    assert spatial.read_plan(tmp_path / "hidden.xlsx", units).tolist() == ["A", "B"]
+
+
+def test_a_cover_sheet_in_front_of_the_table_is_named_with_the_other_sheets(tmp_path):
+    """A 说明 sheet in front of the plan was read as the plan: "plan '.../two.xlsx' holds no rows;
+    export the plan again", which the office cannot act on. Now the sheets are named and how to
+    pick one, in one line."""
+    units = _units(["U1", "U2"])
+    book = openpyxl.Workbook()
+    book.active.title = "说明"
+    book.active.append(["本表由街道填写，每个单元一行"])
+    plan = book.create_sheet("方案")
+    for row in (["unit_id", "grid_id"], ["U1", "A"], ["U2", "B"]):
+        plan.append(row)
+    book.save(tmp_path / "two.xlsx")
+    with pytest.raises(ColumnError, match=r"^plan 'two.xlsx': sheet '说明' holds no table .*This is its first "
+                                          r"sheet; it also has 方案: name one as two\.xlsx:方案"):
+        spatial.read_plan(tmp_path / "two.xlsx", units)
+    assert spatial.read_plan(tmp_path / "two.xlsx", units, layer="方案").tolist() == ["A", "B"]

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from spatial.core.errors import InputFileError
+from spatial.core.errors import ColumnError, InputFileError
 from spatial.io._encoding import decode_text_file
 from spatial.io._excelcodes import check_codes
 
@@ -57,7 +57,7 @@ def read_frame(path: Path, *, sheet=None, encoding: str | None = None, text: boo
         # read typed even for text: a code Excel stored as a number or a date is told by its type
         as_text = {"keep_default_na": False, "na_values": [""]} if text else {}
         try:
-            raw = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, header=None,
+            raw = pd.read_excel(path, sheet_name=_first_visible(path) if sheet is None else sheet, header=None,
                                 engine=workbook_engine(suffix), **as_text)
         except (ValueError, KeyError, OSError) as exc:
             raise InputFileError(f"cannot read sheet {sheet!r} of {what}'{path}': {exc}{_sheets(path)}") from exc
@@ -75,6 +75,7 @@ def read_frame(path: Path, *, sheet=None, encoding: str | None = None, text: boo
         logger.info("'%s': skipped %d entirely empty rows", path.name, int(blank.sum()))
     raw, filled, lines = raw.loc[~blank], filled.loc[~blank], lines[~blank]
     if len(raw) == 0:
+        _elsewhere(path, sheet, what, "is empty")
         raise InputFileError(f"{what}'{path}' holds no rows; export the table again (with a header row)")
     k = _header_row(raw, filled)
     if k:
@@ -88,6 +89,8 @@ def read_frame(path: Path, *, sheet=None, encoding: str | None = None, text: boo
         named = named | filled.iloc[k + 1].to_numpy()
         k += 1
     body = raw.iloc[k + 1:]
+    if not len(body):
+        _elsewhere(path, sheet, what, "holds no table (no rows below its first lines)")
     width = raw.shape[1]
     if not typed:  # a CSV row wider than its header: a separator in unquoted text shifted the cells
         width = int(np.flatnonzero(named).max()) + 1
@@ -129,6 +132,39 @@ def sheet_names(path: Path) -> list[str]:
             return [str(s) for s in book.sheet_names]
     except Exception:  # noqa: BLE001 - the caller's message is complete without it
         return []
+
+
+def _first_visible(path: Path) -> str | int:
+    """The sheet a person opening the workbook sees first: its first sheet that is not hidden
+    (templates hide a sheet of lists or settings in front); 0 when the workbook cannot say."""
+    try:
+        from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+
+        sheets = CalamineWorkbook.from_path(str(path)).sheets_metadata
+    except Exception:  # noqa: BLE001 - read as before; a damaged file is named by the read itself
+        return 0
+    shown = [m.name for m in sheets if m.visible == SheetVisibleEnum.Visible and m.typ == SheetTypeEnum.WorkSheet]
+    if not shown or shown[0] == sheets[0].name:
+        return 0
+    hidden = [m.name for m in sheets[:[m.name for m in sheets].index(shown[0])]]
+    logger.info("'%s': read its first visible sheet %r (hidden before it: %s)", path.name, shown[0], ", ".join(hidden))
+    return shown[0]
+
+
+def _elsewhere(path: Path, sheet, what: str, why: str) -> None:
+    """Raise, naming the other sheets, when the sheet read by default (none was named) ``why``
+    (is empty, holds no table) but the workbook has others: the table is on one of them (a
+    说明 or cover sheet in front is common)."""
+    if sheet is not None:
+        return
+    names = sheet_names(path)
+    if len(names) < 2:
+        return
+    first = _first_visible(path)
+    first = names[0] if first == 0 else first
+    others = [n for n in names if n != first]
+    raise ColumnError(f"{what}'{path.name}': sheet {first!r} {why}. This is its first sheet; it also has "
+                      f"{', '.join(others)}: name one as {path.name}:{others[0]} (sheet= or layer= from Python)")
 
 
 def workbook_error(path: Path, exc: Exception, what: str = "") -> InputFileError:
