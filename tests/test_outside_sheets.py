@@ -15,6 +15,7 @@ from shapely.geometry import box
 
 import spatial
 from spatial.core.errors import ColumnError
+from test_maps import communities, demand, stations  # noqa: F401 (fixtures: a community, its units, two stations)
 
 UTM = "EPSG:32650"
 X0, Y0 = 800_000, 2_490_000
@@ -239,3 +240,41 @@ def test_a_cover_sheet_in_front_of_the_table_is_named_with_the_other_sheets(tmp_
                                           r"sheet; it also has 方案: name one as two\.xlsx:方案"):
         spatial.read_plan(tmp_path / "two.xlsx", units)
     assert spatial.read_plan(tmp_path / "two.xlsx", units, layer="方案").tolist() == ["A", "B"]
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "utf-8-sig"])
+def test_spatial_map_reads_a_coverage_summary_excel_saved_again(tmp_path, demand, stations, communities, encoding,
+                                                                capsys):
+    """c_summary.csv (written by spatial coverage) opened in Excel, a column of notes added and
+    saved as CSV - GBK with CRLF on Chinese Windows: spatial map stopped with "internal error:
+    UnicodeDecodeError: 'utf-8' codec can't decode byte 0xc9 ..." (exit 1). Read as every table
+    is (encoding detected); its figures fill the map's table."""
+    from spatial.cli import main
+
+    cov = tmp_path / "c.gpkg"
+    for name, layer in {"demand": demand, "stations": stations, "communities": communities}.items():
+        layer.to_file(cov, layer=name)
+    _excel_csv(tmp_path / "c_summary.csv", [["level", "id", "households", "pct_hh_5min", "pct_hh_10min", "备注"],
+                                            ["overall", "overall", "430", "12.5", "50", ""],
+                                            ["community", "C1", "430", "12.5", "50", "社区已核对"]], encoding=encoding)
+    out = tmp_path / "map.html"
+    assert main(["-q", "map", "--coverage", str(cov), "--lang", "en", "--out", str(out)]) == 0, capsys.readouterr().err
+    assert "12.5" in out.read_text(encoding="utf-8")
+
+
+def test_spatial_map_refuses_a_coverage_summary_whose_ids_excel_changed(tmp_path, demand, stations, communities,
+                                                                         capsys):
+    """Community ids of 12 digits saved by Excel as 4.40305E+11 match no community on the map: the
+    summary's figures silently fell out of the table. Refused in one line naming the file's line."""
+    from spatial.cli import main
+
+    cov = tmp_path / "c.gpkg"
+    for name, layer in {"demand": demand, "stations": stations, "communities": communities}.items():
+        layer.to_file(cov, layer=name)
+    _excel_csv(tmp_path / "c_summary.csv", [["level", "id", "households", "pct_hh_5min"],
+                                            ["overall", "overall", "430", "12.5"],
+                                            ["community", "4.40305E+11", "430", "12.5"]])
+    out = tmp_path / "map.html"
+    assert main(["-q", "map", "--coverage", str(cov), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "'c_summary.csv', column 'id', line 3" in err and not out.exists()
