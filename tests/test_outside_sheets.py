@@ -278,3 +278,17 @@ def test_spatial_map_refuses_a_coverage_summary_whose_ids_excel_changed(tmp_path
     assert main(["-q", "map", "--coverage", str(cov), "--out", str(out)]) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "'c_summary.csv', column 'id', line 3" in err and not out.exists()
+
+
+def test_a_shapefiles_field_names_csv_saved_again_by_excel_still_restores_the_names(tmp_path):
+    """grids.fields.csv (the long Chinese names of a shapefile's fields) opened in Excel and saved:
+    GBK with CRLF. read_layer stopped with UnicodeDecodeError ('utf-8' codec can't decode byte
+    0xcb), a traceback rather than a message; the names are restored as before."""
+    grids = gpd.GeoDataFrame({"所属社区名称": ["香蜜湖社区"], "网格员姓名": ["张三"]}, geometry=[box(X0, Y0, X0 + 9, Y0 + 9)],
+                             crs=UTM)
+    path = spatial.write_shapefile(grids, tmp_path / "grids.shp")
+    fields = tmp_path / "grids.fields.csv"
+    text = fields.read_text(encoding="utf-8-sig")
+    fields.write_bytes(text.replace("\r\n", "\n").replace("\n", "\r\n").encode("gbk"))
+    back = spatial.read_layer(path)
+    assert list(back.columns[:2]) == ["所属社区名称", "网格员姓名"] and back["网格员姓名"].tolist() == ["张三"]
