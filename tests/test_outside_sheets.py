@@ -16,6 +16,7 @@ from shapely.geometry import box
 import spatial
 from spatial.core.errors import ColumnError
 from test_maps import communities, demand, stations  # noqa: F401 (fixtures: a community, its units, two stations)
+from test_outside_a import files  # noqa: F401 (a fixture: a street grid of footways, stations and units)
 
 UTM = "EPSG:32650"
 X0, Y0 = 800_000, 2_490_000
@@ -292,3 +293,25 @@ def test_a_shapefiles_field_names_csv_saved_again_by_excel_still_restores_the_na
     fields.write_bytes(text.replace("\r\n", "\n").replace("\n", "\r\n").encode("gbk"))
     back = spatial.read_layer(path)
     assert list(back.columns[:2]) == ["所属社区名称", "网格员姓名"] and back["网格员姓名"].tolist() == ["张三"]
+
+
+def test_spatial_coverage_writes_a_workbook_with_its_codes_as_text_beside_the_csvs(files, tmp_path):
+    """spatial coverage wrote its figures as CSV only: communities coded 440305001001 (12 digits, as
+    a 社区代码 layer stores them, integers) show in Excel as 4.40305E+11 and, saved again, are
+    gone. cov_summary.xlsx now carries the same figures with the codes as text cells; the CSV
+    keeps them as written."""
+    from spatial.cli import main
+
+    communities = gpd.read_file(files["communities"])
+    communities["社区编号"] = [440305001001, 440305001002]
+    communities.to_file(files["communities"])
+    out = tmp_path / "cov.gpkg"
+    assert main(["-q", "coverage", str(files["net"]), str(files["stations"]), str(files["units"]), "--out", str(out),
+                 "--no-isochrones", "--communities", str(files["communities"])]) == 0
+    book = openpyxl.load_workbook(tmp_path / "cov_summary.xlsx")
+    assert {"总体", "社区", "说明"} <= set(book.sheetnames)
+    rows = list(book["社区"].values)
+    codes = [r[rows[0].index("编号")] for r in rows[1:]]
+    assert sorted(codes) == ["440305001001", "440305001002"]
+    text = (tmp_path / "cov_summary.csv").read_text(encoding="utf-8-sig")
+    assert "440305001001" in text and "E+" not in text
