@@ -315,3 +315,15 @@ def test_spatial_coverage_writes_a_workbook_with_its_codes_as_text_beside_the_cs
     assert sorted(codes) == ["440305001001", "440305001002"]
     text = (tmp_path / "cov_summary.csv").read_text(encoding="utf-8-sig")
     assert "440305001001" in text and "E+" not in text
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "gbk"])
+def test_a_plan_saved_as_unicode_text_and_named_csv_is_read_as_tab_separated(tmp_path, encoding):
+    """Excel's 另存为 "Unicode 文本" writes UTF-16 with tabs; renamed .csv (or saved with tabs by an
+    office system) it was refused as "plan 'u16.csv' has no column 'unit_id', 'grid_id'; it has:
+    unit_id<TAB>grid_id", one header of both names. A .csv without a comma in its first lines and
+    with tabs is read as tab-separated."""
+    units = _units(["U1", "U2"])
+    path = tmp_path / "方案.csv"
+    path.write_bytes("福田区网格方案\r\nunit_id\tgrid_id\r\nU1\t一网格\r\nU2\t二网格\r\n".encode(encoding))
+    assert spatial.read_plan(path, units).tolist() == ["一网格", "二网格"]

@@ -46,7 +46,13 @@ def read_frame(path: Path, *, sheet=None, encoding: str | None = None, text: boo
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt", ".tsv"):
         decoded, used = decode_text_file(path, encoding=encoding)
-        raw = _csv_cells(decoded, suffix, path, used)
+        head = decoded[:20_000].splitlines()[:20]
+        if suffix == ".csv" and not any("," in line for line in head) and any("\t" in line for line in head):
+            # Excel's 另存为 "Unicode 文本" (UTF-16, tabs), named .csv: read as the tab-separated text it is
+            logger.info("'%s': its cells are separated by tabs, not commas; read so", path.name)
+            raw = _csv_cells(decoded, suffix, path, used, tabs=True)
+        else:
+            raw = _csv_cells(decoded, suffix, path, used)
         typed = False
     elif suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
         # Excel 97-2003 (.xls, still what many offices' templates are) and OpenDocument (.ods:
@@ -208,17 +214,20 @@ def _sheets(path: Path) -> str:
     return f"; it has sheets: {', '.join(names)} (name one as {path.name}:SHEET)" if names else ""
 
 
-def _csv_cells(text: str, suffix: str, path: Path, used: str) -> pd.DataFrame:
+def _csv_cells(text: str, suffix: str, path: Path, used: str, tabs: bool = False) -> pd.DataFrame:
     """Every cell of a delimited text as a string (empty cells missing), rows padded to the widest:
     pandas' reader when no row is wider than the first (most files: five times faster), else the
-    ``csv`` module's."""
+    ``csv`` module's. With ``tabs``, cells are separated by tabs (a .csv that is Excel's Unicode text)."""
     try:
         return pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False, na_values=[""],
-                           sep="," if suffix == ".csv" else None, engine="c" if suffix == ".csv" else "python")
+                           sep="\t" if tabs else "," if suffix == ".csv" else None,
+                           engine="c" if suffix == ".csv" else "python")
     except (pd.errors.ParserError, ValueError, csv.Error):
         pass  # a title line narrower than the table, or a row wider than its header: read cell by cell
-    if suffix == ".csv":
-        dialect: type[csv.Dialect] | csv.Dialect = csv.excel
+    if tabs:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.excel_tab
+    elif suffix == ".csv":
+        dialect = csv.excel
     else:
         try:
             dialect = csv.Sniffer().sniff(text[:20_000], delimiters=",\t;|")
