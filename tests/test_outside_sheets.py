@@ -327,3 +327,17 @@ def test_a_plan_saved_as_unicode_text_and_named_csv_is_read_as_tab_separated(tmp
     path = tmp_path / "方案.csv"
     path.write_bytes("福田区网格方案\r\nunit_id\tgrid_id\r\nU1\t一网格\r\nU2\t二网格\r\n".encode(encoding))
     assert spatial.read_plan(path, units).tolist() == ["一网格", "二网格"]
+
+
+def test_unit_ids_excel_wrote_with_decimals_are_matched_back_only_where_certain(tmp_path, caplog):
+    """Unit ids 101, 102 in a column Excel formats as 0.0 are saved to CSV as shown: 101.0, 102.0.
+    read_plan refused the plan ("lists 2 unit ids that are not among the units (101.0, 102.0) and
+    leaves out 2 units (101, 102)"). Each now matches its one unit, said in a warning; where two
+    units could be meant (101 and 0101) it is still refused."""
+    path = _excel_csv(tmp_path / "plan.csv", [["unit_id", "grid_id"], ["101.0", "A"], ["102.0", "B"], ["3.0", "B"]])
+    with caplog.at_level("WARNING", logger="spatial.grids.plan"):
+        assert spatial.read_plan(path, _units(["101", "102", "003"])).tolist() == ["A", "B", "B"]
+    assert "3 unit ids had lost their leading zeros or been written with decimals" in caplog.text
+    assert "'101.0' for '101'" in caplog.text
+    with pytest.raises(ColumnError, match=r"not among the units \(101\.0, 102\.0, 3\.0\)"):
+        spatial.read_plan(path, _units(["101", "0101", "102", "003"]))
