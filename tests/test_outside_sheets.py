@@ -341,3 +341,19 @@ def test_unit_ids_excel_wrote_with_decimals_are_matched_back_only_where_certain(
     assert "'101.0' for '101'" in caplog.text
     with pytest.raises(ColumnError, match=r"not among the units \(101\.0, 102\.0, 3\.0\)"):
         spatial.read_plan(path, _units(["101", "0101", "102", "003"]))
+
+
+def test_a_wps_workbook_is_refused_saying_how_to_save_it_as_xlsx(tmp_path, capsys):
+    """WPS 表格 saves its own .et by default: --existing 方案.et was refused with the list of 14 file
+    types, none of which says what to do with an .et. Now one line says to save it as .xlsx."""
+    from spatial.cli import main
+
+    _units(["U1", "U2"]).to_file(tmp_path / "u.gpkg")
+    gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(X0, Y0, X0 + 200, Y0 + 100)], crs=UTM).to_file(
+        tmp_path / "c.gpkg")
+    _book(tmp_path / "方案.et", [["unit_id", "grid_id"], ["U1", "A"], ["U2", "B"]])
+    assert main(["grids", str(tmp_path / "c.gpkg"), str(tmp_path / "u.gpkg"), "--existing", str(tmp_path / "方案.et"),
+                 "--evaluate"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and err.endswith("is a WPS 表格 workbook (.et), which cannot be read; in WPS save it as "
+                                            ".xlsx (文件 → 另存为 → Excel 工作簿), then give that file")
