@@ -357,3 +357,23 @@ def test_a_wps_workbook_is_refused_saying_how_to_save_it_as_xlsx(tmp_path, capsy
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and err.endswith("is a WPS 表格 workbook (.et), which cannot be read; in WPS save it as "
                                             ".xlsx (文件 → 另存为 → Excel 工作簿), then give that file")
+
+
+def test_a_station_list_read_from_the_wrong_visible_sheet_names_the_sheets_besides_it(tmp_path):
+    """A hidden sheet first, then 汇总 (the sheet Excel shows first, now the one read), then 明细
+    with the stations: the message names the sheets besides the one read, those the office sees
+    first, and points at 明细 (it read the hidden sheet and said "it also has 汇总, 明细: name one
+    as 站点.xlsx:汇总")."""
+    book = openpyxl.Workbook()
+    book.active.title = "选项"
+    book.active.append(["类型"])
+    book.active.sheet_state = "hidden"
+    summary = book.create_sheet("汇总")
+    summary.append(["站点数", "备注"])
+    summary.append([2, "见明细"])
+    detail = book.create_sheet("明细")
+    for row in (["站点编号", "经度", "纬度"], ["S1", 114.05, 22.54], ["S2", 114.06, 22.55]):
+        detail.append(row)
+    book.save(tmp_path / "站点.xlsx")
+    with pytest.raises(ColumnError, match=r"This is its first sheet; it also has 明细, 选项: name one as 站点\.xlsx:明细"):
+        spatial.read_points_table(tmp_path / "站点.xlsx")

@@ -125,8 +125,15 @@ def read_frame(path: Path, *, sheet=None, encoding: str | None = None, text: boo
 
 
 def other_sheets(path: Path) -> list[str]:
-    """The sheets of a workbook after its first (none for a CSV or a workbook that cannot say)."""
-    return sheet_names(path)[1:]
+    """The sheets of a workbook besides the one read when none is named, its first visible sheet
+    (none for a CSV or a workbook that cannot say)."""
+    names = sheet_names(path)
+    if not names:
+        return []
+    shown = _shown_sheets(path)
+    read = shown[0] if shown else names[0]
+    # the sheets the office sees first, then the hidden ones
+    return sorted((n for n in names if n != read), key=lambda n: shown is not None and n not in shown)
 
 
 def sheet_names(path: Path) -> list[str]:
@@ -140,19 +147,24 @@ def sheet_names(path: Path) -> list[str]:
         return []
 
 
-def _first_visible(path: Path) -> str | int:
-    """The sheet a person opening the workbook sees first: its first sheet that is not hidden
-    (templates hide a sheet of lists or settings in front); 0 when the workbook cannot say."""
+def _shown_sheets(path: Path) -> list[str] | None:
+    """The work sheets of a workbook that are not hidden, in order; None when it cannot say."""
     try:
         from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
         sheets = CalamineWorkbook.from_path(str(path)).sheets_metadata
     except Exception:  # noqa: BLE001 - read as before; a damaged file is named by the read itself
+        return None
+    return [m.name for m in sheets if m.visible == SheetVisibleEnum.Visible and m.typ == SheetTypeEnum.WorkSheet]
+
+
+def _first_visible(path: Path) -> str | int:
+    """The sheet a person opening the workbook sees first: its first sheet that is not hidden
+    (templates hide a sheet of lists or settings in front); 0 when the workbook cannot say."""
+    shown, names = _shown_sheets(path), sheet_names(path)
+    if not shown or not names or shown[0] == names[0]:
         return 0
-    shown = [m.name for m in sheets if m.visible == SheetVisibleEnum.Visible and m.typ == SheetTypeEnum.WorkSheet]
-    if not shown or shown[0] == sheets[0].name:
-        return 0
-    hidden = [m.name for m in sheets[:[m.name for m in sheets].index(shown[0])]]
+    hidden = names[:names.index(shown[0])] if shown[0] in names else []
     logger.info("'%s': read its first visible sheet %r (hidden before it: %s)", path.name, shown[0], ", ".join(hidden))
     return shown[0]
 
@@ -168,7 +180,7 @@ def _elsewhere(path: Path, sheet, what: str, why: str) -> None:
         return
     first = _first_visible(path)
     first = names[0] if first == 0 else first
-    others = [n for n in names if n != first]
+    others = other_sheets(path)
     raise ColumnError(f"{what}'{path.name}': sheet {first!r} {why}. This is its first sheet; it also has "
                       f"{', '.join(others)}: name one as {path.name}:{others[0]} (sheet= or layer= from Python)")
 
