@@ -109,8 +109,8 @@ def test_the_cli_refuses_a_damaged_plan_in_one_line_with_exit_2(tmp_path, capsys
     one grid of 400 households where the plan had two; now exit 2 and one line."""
     from spatial.cli import main
 
-    communities = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(X0, Y0, X0 + 400, Y0 + 100)], crs=UTM)
-    communities.to_file(tmp_path / "c.gpkg")
+    outline = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(X0, Y0, X0 + 400, Y0 + 100)], crs=UTM)
+    outline.to_file(tmp_path / "c.gpkg")
     _units(["U1", "U2", "U3", "U4"]).to_file(tmp_path / "u.gpkg")
     plan = _excel_csv(tmp_path / "plan.csv", [["unit_id", "grid_id"], ["U1", "4.40305E+14"], ["U2", "4.40305E+14"],
                                               ["U3", "4.40305E+14"], ["U4", "4.40305E+14"]])
@@ -302,9 +302,9 @@ def test_spatial_coverage_writes_a_workbook_with_its_codes_as_text_beside_the_cs
     keeps them as written."""
     from spatial.cli import main
 
-    communities = gpd.read_file(files["communities"])
-    communities["社区编号"] = [440305001001, 440305001002]
-    communities.to_file(files["communities"])
+    coded = gpd.read_file(files["communities"])
+    coded["社区编号"] = [440305001001, 440305001002]
+    coded.to_file(files["communities"])
     out = tmp_path / "cov.gpkg"
     assert main(["-q", "coverage", str(files["net"]), str(files["stations"]), str(files["units"]), "--out", str(out),
                  "--no-isochrones", "--communities", str(files["communities"])]) == 0
