@@ -377,3 +377,18 @@ def test_a_station_list_read_from_the_wrong_visible_sheet_names_the_sheets_besid
     book.save(tmp_path / "站点.xlsx")
     with pytest.raises(ColumnError, match=r"This is its first sheet; it also has 明细, 选项: name one as 站点\.xlsx:明细"):
         spatial.read_points_table(tmp_path / "站点.xlsx")
+
+
+@pytest.mark.parametrize("given", ["gbk", "gb18030"])
+def test_a_csv_saved_as_csv_utf8_is_read_as_utf8_whatever_encoding_was_given(tmp_path, caplog, given):
+    """A project reads its station list with encoding = "gbk" (the office used to save GBK); saved
+    again as Excel's "CSV UTF-8" (with a byte-order mark) it was refused: "cannot decode
+    '站点.csv' as gbk (illegal multibyte sequence); pass the right encoding=" - the encoding the
+    project gives, which the office cannot see is wrong (and text whose bytes happen to decode as
+    GB18030 is garbled without a word: '甲站' reads '鐢茬珯'). The byte-order mark is certain:
+    the file is read as UTF-8, said in a warning."""
+    path = _excel_csv(tmp_path / "站点.csv", [["站点编号", "名称", "经度", "纬度"], ["S1", "甲站", "114.05", "22.54"]],
+                      encoding="utf-8-sig")
+    with caplog.at_level("WARNING"):
+        table = spatial.read_points_table(path, encoding=given)
+    assert table["名称"].tolist() == ["甲站"] and f"read as UTF-8, not {given}" in caplog.text
