@@ -392,3 +392,38 @@ def test_a_csv_saved_as_csv_utf8_is_read_as_utf8_whatever_encoding_was_given(tmp
     with caplog.at_level("WARNING"):
         table = spatial.read_points_table(path, encoding=given)
     assert table["名称"].tolist() == ["甲站"] and f"read as UTF-8, not {given}" in caplog.text
+
+
+def test_twenty_digit_grid_codes_in_a_csv_plan_stay_two_grids_when_redrawn(tmp_path, capsys):
+    """A plan CSV whose grid ids are CJ/T 349 codes (20 digits), written by a program (not
+    damaged): spatial grids --existing read its columns as numbers, and both codes became the
+    float 4.4030500100100104e+19 - the redraw took the two grids for one of 400 households and
+    split it again as '4.4030500100100104e+19' and '4.4030500100100104e+19-a', both codes lost.
+    Codes of 16 or more digits are kept as text (no number type holds them)."""
+    from spatial.cli import main
+
+    gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(X0, Y0, X0 + 400, Y0 + 100)], crs=UTM).to_file(
+        tmp_path / "c.gpkg")
+    _units(["U1", "U2", "U3", "U4"]).to_file(tmp_path / "u.gpkg")
+    plan = tmp_path / "plan.csv"
+    plan.write_text("unit_id,grid_id\nU1,44030500100100100101\nU2,44030500100100100101\nU3,44030500100100100102\n"
+                    "U4,44030500100100100102\n", encoding="utf-8-sig")
+    out = tmp_path / "r.gpkg"
+    assert main(["-q", "grids", str(tmp_path / "c.gpkg"), str(tmp_path / "u.gpkg"), "--existing", str(plan),
+                 "--min", "150", "--max", "250", "--out", str(out)]) == 0, capsys.readouterr().err
+    units = gpd.read_file(out, layer="units")
+    assert units.groupby("grid_id")["unit_id"].apply(list).to_dict() == {
+        "44030500100100100101": ["U1", "U2"], "44030500100100100102": ["U3", "U4"]}
+
+
+def test_whole_number_codes_with_blank_cells_are_read_as_integers_not_floats(tmp_path):
+    """A code column with a blank cell became floats: 440305001001001 read 440305001001001.0 (CSV and
+    workbook alike), an id no unit or community has. Kept whole; counts with blanks stay numbers."""
+    from spatial.io.layers import read_table
+
+    _excel_csv(tmp_path / "t.csv", [["社区代码", "户数"], ["440305001001", ""], ["", "3"]])
+    table = read_table(tmp_path / "t.csv")
+    assert table["社区代码"].tolist()[0] == "440305001001" and table["户数"].tolist()[1] == 3.0
+    _book(tmp_path / "t.xlsx", [["社区代码", "户数"], [440305001001, None], [None, 3]])
+    table = read_table(tmp_path / "t.xlsx")
+    assert str(table["社区代码"].tolist()[0]) == "440305001001" and table["户数"].tolist()[1] == 3.0

@@ -27,7 +27,7 @@ import pandas as pd
 
 from spatial.core.errors import ColumnError, InputFileError
 from spatial.io._encoding import decode_text_file
-from spatial.io._excelcodes import check_codes
+from spatial.io._excelcodes import check_codes, is_code_column
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +120,7 @@ def read_frame(path: Path, *, sheet=None, encoding: str | None = None, text: boo
     if text and typed:  # each cell as the text it holds (101, not 101.0), as pandas' dtype=str gives it
         df = df.map(lambda v: v if v is None or isinstance(v, str) or pd.isna(v) else str(v))
     if not text:
-        df = df.infer_objects() if typed else _infer_numbers(df)
+        df = _infer_cells(df) if typed else _infer_numbers(df)
     return df, lines[k + 1:]
 
 
@@ -289,8 +289,23 @@ def _sub_header(raw: pd.DataFrame, filled: pd.DataFrame, k: int) -> bool:
     return any(re.sub(r"[(（\[].*?[)）\]]|\s", "", v).lower() in known for v in values)
 
 
+def _infer_cells(df: pd.DataFrame) -> pd.DataFrame:
+    """A workbook's columns as their cells' type, but whole-number codes with blank cells kept as
+    the integers they are (a float column would make 440305001001001 read 440305001001001.0)."""
+    out = df.infer_objects()
+    for col in df.columns:
+        s = df[col]
+        if is_code_column(col) and s.isna().any() and pd.api.types.is_float_dtype(out[col]):
+            filled = s.dropna()
+            if len(filled) and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in filled):
+                out[col] = s.astype(object)
+    return out
+
+
 def _infer_numbers(df: pd.DataFrame) -> pd.DataFrame:
-    """Turn all-number text columns into numbers, but keep codes with leading zeros as text."""
+    """Turn all-number text columns into numbers, but keep codes as text: with leading zeros,
+    of 16 or more digits (a float keeps 15: two 20-digit grid codes would read as one number),
+    and whole-number codes with blank cells (a float column would make them 440305001001001.0)."""
     out = df.copy()
     for col in out.columns:
         s = out[col]
@@ -302,5 +317,10 @@ def _infer_numbers(df: pd.DataFrame) -> pd.DataFrame:
             continue
         if filled.astype(str).str.match(r"\s*[+-]?0\d").any():
             continue  # e.g. '001', '0755': an id or code, not a number
+        whole = filled.astype(str).str.strip().str.fullmatch(r"[+-]?\d+")
+        if whole.all() and (filled.astype(str).str.strip().str.lstrip("+-").str.len() > 15).any():
+            continue  # 44030500100100100101: a code no number type holds
+        if whole.all() and len(filled) < len(s) and is_code_column(col):
+            continue  # ids with blanks: text, not 1.0, 2.0
         out[col] = pd.to_numeric(s, errors="coerce")
     return out
