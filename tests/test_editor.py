@@ -93,7 +93,8 @@ def test_read_plan_gives_back_the_leading_zeros_excel_drops_and_says_so(tmp_path
 def test_read_plan_says_when_excel_wrote_long_ids_in_scientific_notation(tmp_path):
     units = pd.DataFrame({"unit_id": ["440304001001", "440304001002"]})
     path = _write(tmp_path / "plan.csv", "unit_id,grid_id\n4.40304E+11,A\n4.40304E+11 ,B\n")
-    with pytest.raises(spatial.DuplicateIdError, match="scientific notation, their digits lost"):  # both read alike
+    # refused as the file is read, at its first such line (before both read alike as one unit)
+    with pytest.raises(spatial.ColumnError, match=r"column 'unit_id', line 2: .*scientific notation.*digits are lost"):
         spatial.read_plan(path, units)
     path = _write(tmp_path / "plan.csv", "unit_id,grid_id\n4.40304E+11,A\n440304001002,B\n")
     with pytest.raises(spatial.ColumnError, match=r"scientific notation \(4\.40304E\+11\).*Export.*as text") as info:

@@ -192,6 +192,9 @@ def check_inputs(named: dict[str, str | Path | None], *, suffixes: dict[str, tup
                                  f" (it holds none of {', '.join(allowed)})"))
         name = path.name.lower()
         if not any(name.endswith(s) for s in allowed):
+            if name.endswith((".et", ".ett")) and ".xlsx" in allowed:  # WPS 表格's own workbook
+                raise InputFileError(f"{what} '{path}' is a WPS 表格 workbook ({path.suffix}), which cannot be read; "
+                                     "in WPS save it as .xlsx (文件 → 另存为 → Excel 工作簿), then give that file")
             read = f"cannot read {path.suffix!r} files" if path.suffix else "the name has no file type"
             raise InputFileError(f"{what} '{path}': {read}; give one of {', '.join(allowed)}")
 

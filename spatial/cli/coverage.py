@@ -39,7 +39,7 @@ def add_parser(sub) -> None:
         help="walking distance from every unit to its nearest station (15分钟服务圈)",
         description="Snap units and stations to the walking network, route from all stations, and "
         "write the demand, stations, isochrones and gaps layers (and the --communities, which "
-        "spatial map names in its coverage table) plus OUT_summary.csv. "
+        "spatial map names in its coverage table) plus OUT_summary.csv and OUT_summary.xlsx (for Excel). "
         "A FILE may name a GeoPackage layer as FILE.gpkg:layer (a KML folder as FILE.kml:folder).",
     )
     p.add_argument("network", type=Path, help=".graphml, .osm, .osm.pbf or a road line layer")
@@ -128,8 +128,8 @@ def _check(args: argparse.Namespace) -> dict:
     check_output(args.out, inputs=inputs, suffixes=(".gpkg",))
     if args.kml is not None:
         check_output(args.kml, inputs=inputs, suffixes=(".kmz", ".kml"), what="--kml")
-    for suffix in COMPANIONS:
-        check_output(companion(args.out, suffix), inputs=inputs, suffixes=(".csv",),
+    for suffix in (*COMPANIONS, BOOK):
+        check_output(companion(args.out, suffix), inputs=inputs, suffixes=(suffix[suffix.rindex("."):],),
                      what=f"the table {companion(args.out, suffix).name} next to --out")
     minutes = args.minutes if args.minutes is not None or args.meters else (5, 10, 15)
     try:
@@ -210,6 +210,9 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
 
 #: The tables ``spatial coverage`` writes beside OUT.gpkg, by the suffix of OUT's name.
 COMPANIONS = ("_summary.csv", "_station_load.csv", "_fca_by_community.csv")
+#: The same figures for Excel and WPS beside them: codes (12-digit community ids ...) as text cells,
+#: which a CSV cannot keep from Excel's scientific notation (4.40305E+11).
+BOOK = "_summary.xlsx"
 
 
 def companion(out: Path, suffix: str) -> Path:
@@ -238,7 +241,7 @@ def _coverage(args: argparse.Namespace, step) -> int:
     from spatial.io.layers import write_layers
     from spatial.io.tables import write_csv
     from spatial.io.validate import station_points
-    from spatial.io.workbook import csv_figures, integer_counts
+    from spatial.io.workbook import csv_figures, integer_counts, write_workbook
     from spatial.network.read import read_network
     from spatial.network.snapping import snap_layer
 
@@ -370,7 +373,8 @@ def _coverage(args: argparse.Namespace, step) -> int:
         tables[companion(args.out, "_fca_by_community.csv")] = csv_figures(fca_by)
     stale = [p for p in (companion(args.out, s) for s in COMPANIONS) if p not in tables and p.is_file()]
     step("write")
-    paths = [args.out, *tables, *([args.kml] if args.kml is not None else [])]
+    book = companion(args.out, BOOK)
+    paths = [args.out, *tables, book, *([args.kml] if args.kml is not None else [])]
     with atomic_paths(paths) as tmps:  # all of them appear together, or none
         from spatial.maps._gis_styles import GEOMETRY_TYPES, qgis_styles
 
@@ -381,6 +385,9 @@ def _coverage(args: argparse.Namespace, step) -> int:
                      geometry_types=GEOMETRY_TYPES)  # an empty gaps layer still of polygons
         for tmp, table in zip(tmps[1:], tables.values()):
             write_csv(table, tmp)
+        write_workbook(tmps[1 + len(tables)], summary, communities=layers.get("communities"), gaps=gaps,
+                       station_load=snapped, about={"speed_kmh": args.speed_kmh, "max_snap_m": args.max_snap_m,
+                                                    "bands": [b.label for b in bands]})
         if args.kml is not None:
             from spatial.maps.kmz import results_kmz
 
@@ -395,7 +402,7 @@ def _coverage(args: argparse.Namespace, step) -> int:
                   f"'{area_col}' column in its stations; give --station-area-col for it)")
     say(args, "time: " + ", ".join(f"{name} {sec:.1f} s" for name, sec in step.times.items()))
     say(args, f"wrote {args.out} (layers {', '.join(layers)}) and "
-              + ", ".join(map(str, [*tables, *([args.kml] if args.kml is not None else [])])))
+              + ", ".join(map(str, [*tables, book, *([args.kml] if args.kml is not None else [])])))
     return 0
 
 

@@ -47,6 +47,8 @@ def _unescape(text: str) -> str:
     return text
 
 
+#: An id Excel wrote with decimals (``101.0``: a column formatted ``0.0``, saved as it shows).
+_DECIMALS = re.compile(r"(\d+)\.0+")
 #: An id Excel wrote in scientific notation (a long numeric code shown as 4.40304E+11).
 _SCIENTIFIC = re.compile(r"^-?\d(\.\d+)?[eE][+-]?\d+$")
 _AS_TEXT = ("export the plan again and, in Excel, open it with the unit id column as text (数据 → 从文本/CSV, "
@@ -55,16 +57,20 @@ _AS_TEXT = ("export the plan again and, in Excel, open it with the unit id colum
 
 def _zeros_restored(unknown: list, absent: list, *, what: str, partial: bool = False) -> dict | None:
     """``{listed id: unit id}`` when every id of ``unknown`` is one of ``absent`` with its leading
-    zeros dropped (``123`` for ``00123``: Excel reads such codes as numbers), one to one, said in a
-    warning naming ``what`` listed them; else None. With ``partial`` (a redraw, whose plan may list
-    units removed since), the ids that match so are matched and the others left; None when none do."""
+    zeros dropped (``123`` for ``00123``: Excel reads such codes as numbers) or written with
+    decimals (``101.0`` for ``101``: Excel saves a CSV as its cells show, and a column formatted
+    ``0.0`` shows them so), one to one, said in a warning naming ``what`` listed them; else None.
+    With ``partial`` (a redraw, whose plan may list units removed since), the ids that match so
+    are matched and the others left; None when none do."""
     by_digits = {}
     for a in absent:
-        if a.isdigit() and a[0] == "0":
+        if a.isdigit():
             by_digits.setdefault(a.lstrip("0") or "0", []).append(a)
     out = {}
     for u in unknown:
-        got = by_digits.get(u) if u.isdigit() else None
+        whole = _DECIMALS.fullmatch(u)
+        digits = whole.group(1) if whole else u
+        got = by_digits.get(digits) if digits.isdigit() else None
         if not got or len(got) != 1:
             if partial:
                 continue
@@ -72,9 +78,10 @@ def _zeros_restored(unknown: list, absent: list, *, what: str, partial: bool = F
         out[u] = got[0]
     if not out or len(set(out.values())) != len(out):
         return None
-    first = next(iter(out))
-    logger.warning("%s: %d unit ids had lost their leading zeros (as Excel saves codes it reads as numbers: "
-                   "'%s' for '%s'); matched to the units' ids", what, len(out), first, out[first])
+    first = next((u for u in out if "." in u), next(iter(out)))
+    logger.warning("%s: %d unit ids had lost their leading zeros%s (as Excel saves codes it reads as numbers: "
+                   "'%s' for '%s'); matched to the units' ids", what, len(out),
+                   " or been written with decimals" if "." in first else "", first, out[first])
     return out
 
 

@@ -163,6 +163,12 @@ def decode_text_file(path: Path, *, encoding: str | None = None) -> tuple[str, s
     if looks_binary(data):
         raise InputFileError(f"'{path}' is not a text file (it holds binary data); export it as CSV "
                              "(UTF-8 or GBK) or give the original .xlsx")
+    if encoding is not None and data.startswith(codecs.BOM_UTF8) and canonical(encoding) not in ("utf-8", "utf-8-sig"):
+        # a UTF-8 byte-order mark says what the text is (Excel's "CSV UTF-8"): the encoding given
+        # (a project's gbk, from when the office saved GBK) would garble every Chinese character
+        logger.warning("'%s' starts with a UTF-8 byte-order mark (saved as \"CSV UTF-8\"): read as UTF-8, not %s",
+                       path, encoding)
+        encoding = "utf-8-sig"
     if encoding is None:
         if data.startswith(codecs.BOM_UTF8):
             encoding = "utf-8-sig"

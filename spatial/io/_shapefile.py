@@ -5,6 +5,7 @@ Kept apart from :mod:`spatial.io.layers` to keep that module short; see its docs
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 import xml.etree.ElementTree as ET
@@ -15,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from spatial.core.errors import ColumnError, InputFileError
-from spatial.io._encoding import canonical, dbf_text_bytes, detect_encoding
+from spatial.io._encoding import canonical, dbf_text_bytes, decode_text_file, detect_encoding
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +57,9 @@ def restore_field_names(gdf: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
     mapping_file = path.with_name(path.stem + FIELD_MAP_SUFFIX)
     if not mapping_file.exists():
         return gdf
-    table = pd.read_csv(mapping_file, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    # written UTF-8 with BOM; saved again from Excel it is GBK (Chinese Windows): detected
+    text, _ = decode_text_file(mapping_file)
+    table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     if list(table.columns[:2]) != ["original", "short"]:
         logger.warning("'%s' is not a field-name mapping (columns original, short); ignored", mapping_file)
         return gdf

@@ -10,6 +10,8 @@ Excel row) number for messages. A CSV row with more cells than the header is ref
 line (a name holding an unquoted comma would shift the columns). Read with the standard ``csv``
 module (pandas' reader stops at a title row narrower than the header), and openpyxl (``.xlsx``)
 and calamine (``.xls``, ``.ods``) through pandas; imports :mod:`spatial.core` and the encoding detection.
+Codes Excel changed (4.40305E+14, a 20-digit code stored as a number, 1-2 made a date) are refused
+as the table is read (:mod:`spatial.io._excelcodes`).
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from spatial.core.errors import InputFileError
+from spatial.core.errors import ColumnError, InputFileError
 from spatial.io._encoding import decode_text_file
+from spatial.io._excelcodes import check_codes, is_code_column
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +46,13 @@ def read_frame(path: Path, *, sheet=None, encoding: str | None = None, text: boo
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt", ".tsv"):
         decoded, used = decode_text_file(path, encoding=encoding)
-        raw = _csv_cells(decoded, suffix, path, used)
+        head = decoded[:20_000].splitlines()[:20]
+        if suffix == ".csv" and not any("," in line for line in head) and any("\t" in line for line in head):
+            # Excel's 另存为 "Unicode 文本" (UTF-16, tabs), named .csv: read as the tab-separated text it is
+            logger.info("'%s': its cells are separated by tabs, not commas; read so", path.name)
+            raw = _csv_cells(decoded, suffix, path, used, tabs=True)
+        else:
+            raw = _csv_cells(decoded, suffix, path, used)
         typed = False
     elif suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
         # Excel 97-2003 (.xls, still what many offices' templates are) and OpenDocument (.ods:
@@ -51,9 +60,10 @@ def read_frame(path: Path, *, sheet=None, encoding: str | None = None, text: boo
         if isinstance(sheet, str) and (names := sheet_names(path)) and sheet not in names:
             raise InputFileError(f"cannot read sheet {sheet!r} of {what}'{path}': there is no such sheet"
                                  f"{_sheets(path)}")
-        as_text = {"dtype": str, "keep_default_na": False, "na_values": [""]} if text else {}
+        # read typed even for text: a code Excel stored as a number or a date is told by its type
+        as_text = {"keep_default_na": False, "na_values": [""]} if text else {}
         try:
-            raw = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, header=None,
+            raw = pd.read_excel(path, sheet_name=_first_visible(path) if sheet is None else sheet, header=None,
                                 engine=workbook_engine(suffix), **as_text)
         except (ValueError, KeyError, OSError) as exc:
             raise InputFileError(f"cannot read sheet {sheet!r} of {what}'{path}': {exc}{_sheets(path)}") from exc
@@ -71,6 +81,7 @@ def read_frame(path: Path, *, sheet=None, encoding: str | None = None, text: boo
         logger.info("'%s': skipped %d entirely empty rows", path.name, int(blank.sum()))
     raw, filled, lines = raw.loc[~blank], filled.loc[~blank], lines[~blank]
     if len(raw) == 0:
+        _elsewhere(path, sheet, what, "is empty")
         raise InputFileError(f"{what}'{path}' holds no rows; export the table again (with a header row)")
     k = _header_row(raw, filled)
     if k:
@@ -84,6 +95,8 @@ def read_frame(path: Path, *, sheet=None, encoding: str | None = None, text: boo
         named = named | filled.iloc[k + 1].to_numpy()
         k += 1
     body = raw.iloc[k + 1:]
+    if not len(body):
+        _elsewhere(path, sheet, what, "holds no table (no rows below its first lines)")
     width = raw.shape[1]
     if not typed:  # a CSV row wider than its header: a separator in unquoted text shifted the cells
         width = int(np.flatnonzero(named).max()) + 1
@@ -103,14 +116,24 @@ def read_frame(path: Path, *, sheet=None, encoding: str | None = None, text: boo
         names.append(name)
     df = body.iloc[:, :width].reset_index(drop=True)
     df.columns = names
+    check_codes(df, lines[k + 1:], path=path, workbook=typed, what=what)  # codes Excel changed: refused
+    if text and typed:  # each cell as the text it holds (101, not 101.0), as pandas' dtype=str gives it
+        df = df.map(lambda v: v if v is None or isinstance(v, str) or pd.isna(v) else str(v))
     if not text:
-        df = df.infer_objects() if typed else _infer_numbers(df)
+        df = _infer_cells(df) if typed else _infer_numbers(df)
     return df, lines[k + 1:]
 
 
 def other_sheets(path: Path) -> list[str]:
-    """The sheets of a workbook after its first (none for a CSV or a workbook that cannot say)."""
-    return sheet_names(path)[1:]
+    """The sheets of a workbook besides the one read when none is named, its first visible sheet
+    (none for a CSV or a workbook that cannot say)."""
+    names = sheet_names(path)
+    if not names:
+        return []
+    shown = _shown_sheets(path)
+    read = shown[0] if shown else names[0]
+    # the sheets the office sees first, then the hidden ones
+    return sorted((n for n in names if n != read), key=lambda n: shown is not None and n not in shown)
 
 
 def sheet_names(path: Path) -> list[str]:
@@ -122,6 +145,44 @@ def sheet_names(path: Path) -> list[str]:
             return [str(s) for s in book.sheet_names]
     except Exception:  # noqa: BLE001 - the caller's message is complete without it
         return []
+
+
+def _shown_sheets(path: Path) -> list[str] | None:
+    """The work sheets of a workbook that are not hidden, in order; None when it cannot say."""
+    try:
+        from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+
+        sheets = CalamineWorkbook.from_path(str(path)).sheets_metadata
+    except Exception:  # noqa: BLE001 - read as before; a damaged file is named by the read itself
+        return None
+    return [m.name for m in sheets if m.visible == SheetVisibleEnum.Visible and m.typ == SheetTypeEnum.WorkSheet]
+
+
+def _first_visible(path: Path) -> str | int:
+    """The sheet a person opening the workbook sees first: its first sheet that is not hidden
+    (templates hide a sheet of lists or settings in front); 0 when the workbook cannot say."""
+    shown, names = _shown_sheets(path), sheet_names(path)
+    if not shown or not names or shown[0] == names[0]:
+        return 0
+    hidden = names[:names.index(shown[0])] if shown[0] in names else []
+    logger.info("'%s': read its first visible sheet %r (hidden before it: %s)", path.name, shown[0], ", ".join(hidden))
+    return shown[0]
+
+
+def _elsewhere(path: Path, sheet, what: str, why: str) -> None:
+    """Raise, naming the other sheets, when the sheet read by default (none was named) ``why``
+    (is empty, holds no table) but the workbook has others: the table is on one of them (a
+    说明 or cover sheet in front is common)."""
+    if sheet is not None:
+        return
+    names = sheet_names(path)
+    if len(names) < 2:
+        return
+    first = _first_visible(path)
+    first = names[0] if first == 0 else first
+    others = other_sheets(path)
+    raise ColumnError(f"{what}'{path.name}': sheet {first!r} {why}. This is its first sheet; it also has "
+                      f"{', '.join(others)}: name one as {path.name}:{others[0]} (sheet= or layer= from Python)")
 
 
 def workbook_error(path: Path, exc: Exception, what: str = "") -> InputFileError:
@@ -165,17 +226,20 @@ def _sheets(path: Path) -> str:
     return f"; it has sheets: {', '.join(names)} (name one as {path.name}:SHEET)" if names else ""
 
 
-def _csv_cells(text: str, suffix: str, path: Path, used: str) -> pd.DataFrame:
+def _csv_cells(text: str, suffix: str, path: Path, used: str, tabs: bool = False) -> pd.DataFrame:
     """Every cell of a delimited text as a string (empty cells missing), rows padded to the widest:
     pandas' reader when no row is wider than the first (most files: five times faster), else the
-    ``csv`` module's."""
+    ``csv`` module's. With ``tabs``, cells are separated by tabs (a .csv that is Excel's Unicode text)."""
     try:
         return pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False, na_values=[""],
-                           sep="," if suffix == ".csv" else None, engine="c" if suffix == ".csv" else "python")
+                           sep="\t" if tabs else "," if suffix == ".csv" else None,
+                           engine="c" if suffix == ".csv" else "python")
     except (pd.errors.ParserError, ValueError, csv.Error):
         pass  # a title line narrower than the table, or a row wider than its header: read cell by cell
-    if suffix == ".csv":
-        dialect: type[csv.Dialect] | csv.Dialect = csv.excel
+    if tabs:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.excel_tab
+    elif suffix == ".csv":
+        dialect = csv.excel
     else:
         try:
             dialect = csv.Sniffer().sniff(text[:20_000], delimiters=",\t;|")
@@ -225,8 +289,23 @@ def _sub_header(raw: pd.DataFrame, filled: pd.DataFrame, k: int) -> bool:
     return any(re.sub(r"[(（\[].*?[)）\]]|\s", "", v).lower() in known for v in values)
 
 
+def _infer_cells(df: pd.DataFrame) -> pd.DataFrame:
+    """A workbook's columns as their cells' type, but whole-number codes with blank cells kept as
+    the integers they are (a float column would make 440305001001001 read 440305001001001.0)."""
+    out = df.infer_objects()
+    for col in df.columns:
+        s = df[col]
+        if is_code_column(col) and s.isna().any() and pd.api.types.is_float_dtype(out[col]):
+            filled = s.dropna()
+            if len(filled) and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in filled):
+                out[col] = s.astype(object)
+    return out
+
+
 def _infer_numbers(df: pd.DataFrame) -> pd.DataFrame:
-    """Turn all-number text columns into numbers, but keep codes with leading zeros as text."""
+    """Turn all-number text columns into numbers, but keep codes as text: with leading zeros,
+    of 16 or more digits (a float keeps 15: two 20-digit grid codes would read as one number),
+    and whole-number codes with blank cells (a float column would make them 440305001001001.0)."""
     out = df.copy()
     for col in out.columns:
         s = out[col]
@@ -238,5 +317,10 @@ def _infer_numbers(df: pd.DataFrame) -> pd.DataFrame:
             continue
         if filled.astype(str).str.match(r"\s*[+-]?0\d").any():
             continue  # e.g. '001', '0755': an id or code, not a number
+        whole = filled.astype(str).str.strip().str.fullmatch(r"[+-]?\d+")
+        if whole.all() and (filled.astype(str).str.strip().str.lstrip("+-").str.len() > 15).any():
+            continue  # 44030500100100100101: a code no number type holds
+        if whole.all() and len(filled) < len(s) and is_code_column(col):
+            continue  # ids with blanks: text, not 1.0, 2.0
         out[col] = pd.to_numeric(s, errors="coerce")
     return out

@@ -7,7 +7,9 @@ bands, the snap rule and the data credits. Headers are plain Chinese (English wi
 
 Written cell by cell with openpyxl rather than ``DataFrame.to_excel`` so that every text cell
 is stored as text: a name such as ``=HYPERLINK(...)`` from an input table must never become a
-live formula (pandas' writer turns any string starting with ``=`` into one).
+live formula (pandas' writer turns any string starting with ``=`` into one). Ids and codes of 12 or
+more digits held as numbers (a 社区代码 layer's integers) are written as text too: Excel shows such
+a number as 4.40305E+11 and keeps only 15 of its digits.
 """
 
 from __future__ import annotations
@@ -24,10 +26,14 @@ import pandas as pd
 from spatial.core.atomic import atomic_path
 from spatial.core.checks import REPORT_COLUMNS, Report, gap_note_zh, report_in
 from spatial.core.errors import ColumnError, OptionError
+from spatial.io._excelcodes import is_code_column
 from spatial.io._text import storable, storable_text
 from spatial.io.coords import with_lonlat
 
 __all__ = ["write_workbook", "integer_counts", "csv_figures"]
+
+#: Digits from which Excel shows a number in scientific notation (General format: over 11).
+_LONG_CODE = 10 ** 11
 
 logger = logging.getLogger(__name__)
 
@@ -264,14 +270,27 @@ def _write_sheet(wb, title: str, table: pd.DataFrame, lang: str, defined: list) 
         defined.append((title, head, definition))
         fmt = "0.0" if _PCT.match(col) else ("0" if _COUNT.match(col) else ("0.00" if col == "polsby_popper" else None))
         width = len(head) * (2 if lang == "zh" else 1) + 2
+        code = is_code_column(col)
         for i, value in enumerate(table[col].tolist(), start=2):
             cell = ws.cell(row=i, column=j)
-            _set(cell, value)
+            _set(cell, _code_text(value) if code else value)
             if fmt and cell.data_type == "n":
                 cell.number_format = fmt
             width = max(width, len(str(cell.value or "")) * (2 if isinstance(cell.value, str) else 1) + 2)
         ws.column_dimensions[get_column_letter(j)].width = min(max(8, width), 40)
     ws.freeze_panes = "A2"
+
+
+def _code_text(value):
+    """A code of 12 or more digits held as a number, as text: Excel shows such a number as
+    4.40305E+11 and keeps 15 of its digits (a 20-digit CJ/T 349 code loses five)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        return value
+    if isinstance(value, (int, np.integer)) and abs(int(value)) >= _LONG_CODE:
+        return str(int(value))
+    if np.isfinite(value) and float(value).is_integer() and _LONG_CODE <= abs(float(value)) < 2 ** 53:
+        return str(int(value))  # whole and exact (ids in a column of floats)
+    return value
 
 
 def _set(cell, value) -> None:

@@ -86,7 +86,13 @@ def map_from_files(
                              else ("sloped (--dem)", coverage, "on flat ground", "spatial coverage")))
     csv = Path(coverage).with_name(Path(coverage).stem + "_summary.csv") if coverage else None
     if c and "coverage_summary" not in c and csv.exists():  # `spatial coverage` writes it as CSV
-        c["coverage_summary"] = pd.read_csv(csv, encoding="utf-8-sig", dtype={"id": str})
+        from spatial.io.layers import read_table
+
+        # as an office saves it again from Excel (GBK, a column added) and refused where Excel changed its ids
+        summary = read_table(csv, name="coverage summary")
+        if "id" in summary.columns:  # ids as text, as the communities' (12-digit codes read as numbers)
+            summary["id"] = summary["id"].map(lambda v: v if pd.isna(v) else str(v))
+        c["coverage_summary"] = summary
     if g and "min_households" not in options and "max_households" not in options and "status_col" not in options:
         from spatial.grids.plan import recorded_band
 
