@@ -16,6 +16,7 @@ import pytest
 from shapely.geometry import Point, box
 
 from test_maps_browser import browser  # noqa: F401  (one headless Chromium, as the map tests open it)
+from test_outside_screens import _open as _open_on_screen
 from spatial.maps._layers import VectorLayer
 from spatial.maps.interactive import coverage_map, grid_map, save_map
 
@@ -25,19 +26,30 @@ X0, Y0 = 206_000, 2_495_000
 A4_PAGE = (1047, 718)
 
 
-def _open(driver, path: Path, width: int, height: int) -> str:
-    """Load ``path`` with the page's viewport at ``width`` x ``height``; the map's JS name."""
+def _two_grid_editor(driver, tmp_path: Path, size: tuple[int, int]) -> Path:
+    """The editor page of two grids (G1 of 300 households, G2 of 400) open on screen media at
+    ``size``; its path."""
+    from spatial.maps.editor import save_grid_editor
+
+    units = gpd.GeoDataFrame({"unit_id": ["U1", "U2"], "grid_id": ["G1", "G2"], "households": [300, 400]},
+                             geometry=[box(X0 + i * 100, Y0, X0 + (i + 1) * 100, Y0 + 100) for i in range(2)],
+                             crs=UTM)
+    path = save_grid_editor(units, tmp_path / "editor.html", min_households=300, max_households=500)
     driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
-    driver.set_window_size(width, height)
-    vw, vh = driver.execute_script("return [innerWidth, innerHeight]")
-    driver.set_window_size(2 * width - vw, 2 * height - vh)
-    driver.get_log("browser")
+    driver.set_window_size(*size)
     driver.get(path.resolve().as_uri())
     for _ in range(100):
-        if driver.execute_script("var c = document.querySelector('.folium-map');"
-                                 "return c && c.getAttribute('data-sp-ready');"):
+        if driver.execute_script("return document.body.getAttribute('data-ready') === '1'"):
             break
-        time.sleep(0.05)
+        time.sleep(0.1)
+    return path
+
+
+def _open(driver, path: Path, width: int, height: int) -> str:
+    """Load ``path`` on screen (not print) media with the page's viewport at ``width`` x ``height``
+    (as the screens' tests do); the map's JS name."""
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    _open_on_screen(driver, path, width, height)
     return driver.execute_script("return document.querySelector('.folium-map').id")
 
 
@@ -420,19 +432,7 @@ def test_the_editors_map_buttons_are_named_in_chinese_and_enter_ticks_a_layer(br
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    from spatial.maps.editor import save_grid_editor
-
-    units = gpd.GeoDataFrame({"unit_id": ["U1", "U2"], "grid_id": ["G1", "G2"], "households": [300, 400]},
-                             geometry=[box(X0 + i * 100, Y0, X0 + (i + 1) * 100, Y0 + 100) for i in range(2)],
-                             crs=UTM)
-    path = save_grid_editor(units, tmp_path / "editor.html", min_households=300, max_households=500)
-    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
-    browser.set_window_size(1400, 900)
-    browser.get(path.resolve().as_uri())
-    for _ in range(100):
-        if browser.execute_script("return document.body.getAttribute('data-ready') === '1'"):
-            break
-        time.sleep(0.1)
+    _two_grid_editor(browser, tmp_path, (1400, 900))
     names = browser.execute_script(
         "return Array.from(document.querySelectorAll('.leaflet-control-zoom a, .leaflet-control-layers-toggle'))"
         ".map(function (a) { return a.getAttribute('aria-label') || a.title; })")
@@ -538,19 +538,7 @@ def test_the_printed_editor_has_the_plan_and_its_lists_but_no_buttons(browser, t
     # The grid editor printed to A4 put 17 controls on the paper: its buttons (选网格, 点选调整 ...
     # 恢复原方案), the grid list, the search box and the zoom and layer buttons. Now the paper has the
     # map, its legend and credit, and the panel's title, summary and lists, and no control.
-    from spatial.maps.editor import save_grid_editor
-
-    units = gpd.GeoDataFrame({"unit_id": ["U1", "U2"], "grid_id": ["G1", "G2"], "households": [300, 400]},
-                             geometry=[box(X0 + i * 100, Y0, X0 + (i + 1) * 100, Y0 + 100) for i in range(2)],
-                             crs=UTM)
-    path = save_grid_editor(units, tmp_path / "editor.html", min_households=300, max_households=500)
-    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
-    browser.set_window_size(*A4_PAGE)
-    browser.get(path.resolve().as_uri())
-    for _ in range(100):
-        if browser.execute_script("return document.body.getAttribute('data-ready') === '1'"):
-            break
-        time.sleep(0.1)
+    _two_grid_editor(browser, tmp_path, A4_PAGE)
     browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
     seen = browser.execute_script("""
         function shown(e) { return e.getClientRects().length > 0; }

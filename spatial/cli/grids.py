@@ -29,7 +29,7 @@ from spatial.cli._common import (
     source,
     split_spec,
 )
-
+from spatial.cli._roads import _four_bounds, _read_roads
 
 
 def add_parser(sub) -> None:
@@ -98,26 +98,6 @@ def add_parser(sub) -> None:
                         "groups of about 10 under each grid (layers household_groups, household_points)")
     add_column_options(p, "unit_id", "community_id", "households", "population", "grid_id")
     p.set_defaults(func=_cmd_grids)
-
-
-def _read_roads(path: Path | None):
-    """Roads for grids: a line layer, or a network file (.graphml, .osm, .osm.pbf) read as a WalkNetwork
-    with every highway class kept (trunk roads and motorways are the borders grids want most; the
-    walking filter's class exclusions are for walks) and every piece of it, private lanes too."""
-    if path is None:
-        return None
-    if path.suffix.lower() in NETWORK_SUFFIXES:
-        from spatial.network.read import read_network
-
-        return read_network(path, exclude_highways=(), keep_private=True, keep="all")
-    roads = read_input(path, "roads", "roads")
-    kinds = roads.geom_type.dropna()
-    if len(kinds) and not kinds.isin(["LineString", "MultiLineString", "Polygon", "MultiPolygon"]).any():
-        from spatial.core.errors import GeometryError  # (stations or units given by mistake)
-
-        raise GeometryError(f"--roads '{path.name}' holds no lines ({len(kinds)} {kinds.iloc[0]} rows); give the road "
-                            "lines (a line layer, or a network file .graphml, .osm, .osm.pbf)")
-    return roads
 
 
 def _check(args: argparse.Namespace, inputs: dict, outputs: tuple[str, ...] = (".gpkg",)) -> None:
@@ -461,22 +441,6 @@ def _units_plan(args: argparse.Namespace, units, uid: str):
     if gid != "grid_id" and args.grid_id_col is None:
         say(args, f"units: using column {gid} as grid_id")
     return pd.DataFrame({uid: units[uid].to_numpy(), "grid_id": units[gid].to_numpy()})
-
-
-def _four_bounds(grids, roads, communities, cols: dict):
-    """``grids`` with their 四至 (east/south/west/north_bound, four_bounds): the named lines of
-    ``--roads`` (a line layer, or a network's edges) along each side, else what lies across it."""
-    import geopandas as gpd
-
-    from spatial.grids.four_bounds import four_bounds
-
-    if roads is not None and not isinstance(roads, gpd.GeoDataFrame):  # a network file's WalkNetwork
-        from spatial.network.graph import edges_frame
-
-        roads = edges_frame(roads)
-    cid = cols["community_id_col"]
-    named = communities.rename(columns={cid: "community_id"}) if cid != "community_id" else communities
-    return four_bounds(grids, roads, communities=named)
 
 
 def _check_blocks(args: argparse.Namespace, units, path) -> None:

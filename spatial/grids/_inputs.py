@@ -135,3 +135,27 @@ def _labels_from(spec, units: pd.DataFrame, unit_ids: np.ndarray, what: str, rep
         raise OptionTypeError(f"{what} must be a column name, a dict or a Series keyed by unit id, got "
                               f"{type(spec).__name__}")
     return np.array([None if pd.isna(v) else v for v in vals], dtype=object)
+
+
+def id_order(units: pd.DataFrame, unit_id_col: str) -> np.ndarray | None:
+    """Positions that put ``units`` in the order of their ids (numbers as numbers, anything else
+    as text; a unique index where there is no id column), or None when they are in it already or
+    have no unique ids to order by.
+
+    Examples
+    --------
+    >>> id_order(pd.DataFrame({"unit_id": ["U2", "U10", "U1"]}), "unit_id").tolist()  # as text: U1, U10, U2
+    [2, 1, 0]
+    >>> id_order(pd.DataFrame({"unit_id": [1, 2, 10]}), "unit_id") is None
+    True
+    """
+    ids = units[unit_id_col] if unit_id_col in units.columns else pd.Series(units.index, index=units.index)
+    if isinstance(ids, pd.DataFrame):  # a column the units have twice: named by the input checks
+        return None
+    if len(ids) < 2 or ids.isna().any() or not ids.is_unique:
+        return None
+    values = ids.to_numpy()
+    if not (pd.api.types.is_numeric_dtype(ids) and not pd.api.types.is_bool_dtype(ids)):
+        values = ids.astype(str).to_numpy()
+    order = np.argsort(values, kind="stable")
+    return None if (order == np.arange(len(order))).all() else order

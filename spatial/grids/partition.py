@@ -30,7 +30,8 @@ from spatial.core.errors import SpatialError
 from spatial.core.reproject import as_returned, to_crs_valid
 from spatial.grids._engine import RESTARTS_LIMIT, apportion, partition
 from spatial.grids._explain import explain_community, explain_far, explain_hemmed_in
-from spatial.grids._inputs import _grids_asked, _labels_from, _say_count, check_named_columns, gated_labels
+from spatial.grids._codes_staff import _codes_and_staff
+from spatial.grids._inputs import _grids_asked, _labels_from, _say_count, check_named_columns, gated_labels, id_order
 from spatial.grids._objective import MAX_DEVIATION_PCT, Shapes, weights_for
 from spatial.grids._prep import (
     Prepared,
@@ -420,27 +421,6 @@ def partition_grids(
     return GridResult(grids, out_units, report.to_frame(zh_columns=True))
 
 
-def id_order(units: pd.DataFrame, unit_id_col: str) -> np.ndarray | None:
-    """Positions that put ``units`` in the order of their ids (numbers as numbers, anything else
-    as text; a unique index where there is no id column), or None when they are in it already or
-    have no unique ids to order by.
-
-    Examples
-    --------
-    >>> id_order(pd.DataFrame({"unit_id": ["U2", "U10", "U1"]}), "unit_id").tolist()  # as text: U1, U10, U2
-    [2, 1, 0]
-    >>> id_order(pd.DataFrame({"unit_id": [1, 2, 10]}), "unit_id") is None
-    True
-    """
-    ids = units[unit_id_col] if unit_id_col in units.columns else pd.Series(units.index, index=units.index)
-    if len(ids) < 2 or ids.isna().any() or not ids.is_unique:
-        return None
-    values = ids.to_numpy()
-    if not (pd.api.types.is_numeric_dtype(ids) and not pd.api.types.is_bool_dtype(ids)):
-        values = ids.astype(str).to_numpy()
-    order = np.argsort(values, kind="stable")
-    return None if (order == np.arange(len(order))).all() else order
-
 
 def _grid_ids(prep: Prepared, unit_grid: np.ndarray, locked: np.ndarray | None) -> np.ndarray:
     """``<community_id>-NN`` numbered north to south, west to east (or the locked label)."""
@@ -552,71 +532,3 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
                        f"找到的最佳方案仍{'超过上限' if over else '低于下限'} {gap:g} 户；{see_zh}"))
     grids = _codes_and_staff(grids, communities, community_id_col, code_layout, report, kept_seq)
     return out_units, grids
-
-
-#: The communities' 12-digit statistical division code, under the names offices give it.
-CODE_COLUMNS = ("code", "统计用区划代码", "区划代码", "行政区划代码")
-
-
-def _codes_and_staff(grids, communities, community_id_col, code_layout, report, kept_seq=None):
-    """Add grid codes and staffing when ``spatial.grids.codes`` / ``spatial.staffing`` are available."""
-    try:
-        from spatial.grids.codes import assign_grid_codes
-    except ImportError:  # pragma: no cover - module written in parallel
-        assign_grid_codes = None
-    code_col = next((c for c in CODE_COLUMNS if c in communities.columns), None)
-    if assign_grid_codes is not None and code_layout and code_col is not None:
-        from spatial.grids.codes import _division_text, _layout, valid_division_codes
-
-        # the grid table names the community 'community_id' whatever the communities call it (社区编号)
-        communities = gpd.GeoDataFrame({"community_id": communities[community_id_col].to_numpy(),
-                                        "code": communities[code_col].to_numpy()},
-                                       geometry=communities.geometry.values, crs=communities.crs)
-        community_id_col = "community_id"
-        try:
-            grids = assign_grid_codes(grids, communities, layout=code_layout, community_id_col=community_id_col,
-                                      kept_seq=kept_seq)
-        except ValueError as exc:
-            ok = valid_division_codes(communities["code"]).to_numpy()
-            ok = ok & ~_division_text(communities["code"]).where(ok).dropna().duplicated(keep=False).reindex(
-                communities.index, fill_value=False).to_numpy()  # communities sharing a code: neither coded
-            # a community with more grids than the layout numbers gets none either (its code is
-            # right: merge grids or take a layout of 3 grid digits), the others keep theirs
-            limit = 10 ** _layout(code_layout)[1] - 1
-            n_grids = grids[community_id_col].value_counts()
-            crowded = communities[community_id_col].map(n_grids).fillna(0).to_numpy() > limit
-            ok = ok & ~crowded
-            coded = None
-            if ok.any() and not ok.all():  # one community's code missing: the others' grids keep theirs
-                mine = grids[community_id_col].isin(communities.loc[ok, community_id_col])
-                try:
-                    coded = assign_grid_codes(grids[mine], communities[ok], layout=code_layout,
-                                              community_id_col=community_id_col, kept_seq=kept_seq)
-                except ValueError:
-                    coded = None
-            if coded is not None:
-                grids = grids.copy()
-                grids["grid_seq"] = coded["grid_seq"].reindex(grids.index).astype("Int64")
-                grids["grid_code"] = coded["grid_code"].reindex(grids.index).astype(object)
-                grids["grid_code"] = grids["grid_code"].where(grids["grid_code"].notna(), None)
-                action = "the grids of those communities have no code; fix their 'code' (the others have theirs)"
-                action_zh = "这些社区的网格没有编码；请修正其 'code'（其他社区的网格已编码）"
-                if crowded.any():
-                    action = ("the grids of those communities have no code (the others have theirs): "
-                              "fix their 'code', or where there are too many merge grids or take a layout of 3 grid digits "
-                              "(code_layout='db11' in Python or under a project file's [grids])")
-                    action_zh = ("这些社区的网格没有编码（其他社区的网格已编码）：请修正其 'code'，"
-                                 "网格过多的请合并网格或改用 code_layout='db11'")
-            elif crowded.any():
-                action = ("no grid has a code: merge grids, or take a layout of 3 grid digits "
-                          "(code_layout='db11' in Python or under a project file's [grids])")
-                action_zh = "所有网格均未编码：请合并网格，或改用 code_layout='db11'（网格码3位）"
-            else:
-                action, action_zh = "fix the communities' 'code' column", "请修正社区图层的 'code' 列"
-            report.add("grids", "-", f"grid codes not assigned: {exc}", action,
-                       zh=(f"未能赋予网格编码：{getattr(exc, 'zh', None) or exc}", action_zh))
-    try:
-        from spatial.grids.workforce import staffing
-    except ImportError:  # pragma: no cover
-        return grids
-    return staffing(grids)
