@@ -170,16 +170,22 @@ def test_a_workbook_as_offices_keep_it_is_read(tmp_path):
     assert spatial.read_plan(tmp_path / "方案.xlsx", units).tolist() == ["G1", "G1", "G2"]
 
 
+def _plan_behind_a_cover(path, cover: str, text: str, sheet: str) -> None:
+    """A workbook at ``path``: a first sheet ``cover`` holding one line ``text``, then the plan
+    U1 -> A, U2 -> B on the sheet ``sheet``."""
+    book = openpyxl.Workbook()
+    book.active.title = cover
+    book.active.append([text])
+    plan = book.create_sheet(sheet)
+    for row in (["unit_id", "grid_id"], ["U1", "A"], ["U2", "B"]):
+        plan.append(row)
+    book.save(path)
+
+
 def test_the_plan_on_a_second_sheet_is_read_by_its_chinese_name(tmp_path):
     """FILE.xlsx:网格方案 (layer= from Python) names a sheet after a cover sheet."""
     units = _units(["U1", "U2"])
-    book = openpyxl.Workbook()
-    book.active.title = "封面"
-    book.active.append(["福田区网格划分方案"])
-    plan = book.create_sheet("网格方案")
-    for row in (["unit_id", "grid_id"], ["U1", "A"], ["U2", "B"]):
-        plan.append(row)
-    book.save(tmp_path / "方案.xlsx")
+    _plan_behind_a_cover(tmp_path / "方案.xlsx", "封面", "福田区网格划分方案", "网格方案")
     assert spatial.read_plan(tmp_path / "方案.xlsx", units, layer="网格方案").tolist() == ["A", "B"]
 
 
@@ -230,13 +236,7 @@ def test_a_cover_sheet_in_front_of_the_table_is_named_with_the_other_sheets(tmp_
     export the plan again", which the office cannot act on. Now the sheets are named and how to
     pick one, in one line."""
     units = _units(["U1", "U2"])
-    book = openpyxl.Workbook()
-    book.active.title = "说明"
-    book.active.append(["本表由街道填写，每个单元一行"])
-    plan = book.create_sheet("方案")
-    for row in (["unit_id", "grid_id"], ["U1", "A"], ["U2", "B"]):
-        plan.append(row)
-    book.save(tmp_path / "two.xlsx")
+    _plan_behind_a_cover(tmp_path / "two.xlsx", "说明", "本表由街道填写，每个单元一行", "方案")
     with pytest.raises(ColumnError, match=r"^plan 'two.xlsx': sheet '说明' holds no table .*This is its first "
                                           r"sheet; it also has 方案: name one as two\.xlsx:方案"):
         spatial.read_plan(tmp_path / "two.xlsx", units)
