@@ -550,3 +550,25 @@ def test_the_printed_editor_has_the_plan_and_its_lists_but_no_buttons(browser, t
                 credit: shown(document.querySelector('.leaflet-control-attribution'))};""")
     browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
     assert seen == {"controls": 0, "title": "网格在线调整", "legend": True, "credit": True}, seen
+
+
+@pytest.mark.browser
+def test_a_grid_s_popup_says_the_number_on_the_map_under_its_code(browser, tmp_path):
+    # a grid is labelled C1-02 on the map and its popup is headed by its 20-digit code; the
+    # number the official clicked came last, in small print under fourteen rows (on a phone:
+    # after scrolling). It now stands under the code, before the rows.
+    from spatial.grids.codes import assign_grid_codes
+
+    grids = gpd.GeoDataFrame({"grid_id": ["C1-01", "C1-02"], "community_id": ["C1", "C1"],
+                              "households": [350, 420]}, crs=UTM,
+                             geometry=[box(X0 + i * 300, Y0, X0 + (i + 1) * 300, Y0 + 300) for i in range(2)])
+    comm = gpd.GeoDataFrame({"community_id": ["C1"], "code": ["440304001002"]}, crs=UTM,
+                            geometry=[box(X0, Y0, X0 + 600, Y0 + 300)])
+    path = save_map(grid_map(assign_grid_codes(grids, comm)), tmp_path / "grids.html")
+    map_id = _open(browser, path, 390, 844)
+    lat, lon = grids.to_crs(4326).geometry.iloc[1].representative_point().coords[0][::-1]
+    browser.execute_script("spShowAt(window[arguments[0]], L.latLng(arguments[1], arguments[2]));", map_id, lat, lon)
+    head = browser.execute_script(
+        "return Array.from(document.querySelector('.sp-pop .sp-main').children).map(function (e) {"
+        " return e.className + ':' + e.textContent.slice(0, 24); });")
+    assert head[:3] == ["sp-kind:网格", "sp-title:00000044030400100202", "sp-ids:网格号 C1-02"], head

@@ -172,8 +172,9 @@ function spRows(p, fields) {
 function spSection(hit, top) {
   var r = hit.r, p = hit.l.feature.properties;
   var title = p._t !== undefined ? "<span class='sp-title'>" + spEsc(p._t) + "</span>" : "";
+  // the short id (the number on the map, under a long code) before the rows, not after them
   var ids = p._ids ? "<div class='sp-ids'>" + spEsc(p._ids) + "</div>" : "";
-  var body = spRows(p, r.fields) + ids;
+  var body = ids + spRows(p, r.fields);
   var attrs = " data-layer='" + spEsc(r.key) + "'";
   if (top) {
     return "<div class='sp-sec sp-main'" + attrs + "><div class='sp-kind'>" + spEsc(r.kind) + "</div>"
