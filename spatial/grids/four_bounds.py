@@ -54,6 +54,9 @@ SIDES: dict[str, tuple[str, str]] = {
 #: Where nothing bounds a side and nothing lies across it: the edge of the area drawn.
 EDGE = "辖区边界"
 
+#: The outward direction of each side, in :data:`SIDES`' order (east, south, west, north).
+_OUTWARD = np.array([[1.0, 0.0], [0.0, -1.0], [-1.0, 0.0], [0.0, 1.0]])
+
 #: Most pieces one outline is cut into (longer outlines get longer pieces than ``step_m``).
 _PIECES = 400
 
@@ -140,14 +143,11 @@ def four_bounds(
         unit = along / np.maximum(length, 1e-12)[:, None]
         normal = np.column_stack([unit[:, 1], -unit[:, 0]])  # outward: the rings run anticlockwise
         side = _facing(normal)
-        # a piece faces a side only on that side of the grid's middle (the east-facing edge of a
-        # notch in a grid's west is not its east)
-        # (the pieces' own grids: none is empty)
-        centre = shapely.get_coordinates(shapely.centroid(polys[np.unique(owner)]))[np.searchsorted(np.unique(owner),
-                                                                                                    owner)]
-        beyond = np.select([side == 0, side == 1, side == 2], [mid[:, 0] > centre[:, 0], mid[:, 1] < centre[:, 1],
-                                                              mid[:, 0] < centre[:, 0]], default=mid[:, 1] > centre[:, 1])
-        side = np.where(beyond, side, -1)
+        # a piece faces a side only on that side of its grid's centroid (the east-facing edge of
+        # a notch in a grid's west is not its east)
+        grids_of, at = np.unique(owner, return_inverse=True)  # (the pieces' grids: none is empty)
+        centre = shapely.get_coordinates(shapely.centroid(polys[grids_of]))[at]
+        side = np.where(((mid - centre) * _OUTWARD[side]).sum(axis=1) > 0, side, -1)
         road_name = _bounding_names(roads, crs, mid, unit, reach_m, name_col) if roads is not None and len(roads) \
             else np.full(len(owner), None, dtype=object)
         across = _across(grids, polys, communities, grid_id_col, community_id_col, owner, mid, normal)
