@@ -32,7 +32,9 @@ where it comes out rounder (``recombine(every=True)``: a staircase border made s
 once), then (with these weights or ``band_cuts``) each pair of neighbouring parts' units
 without households handed to the side of the cheapest cut between the two parts' homes
 (``_ground``: a border through empty ground moves onto the street at no cost to balance), the
-search settling it. Each pass minimises
+search settling it, and (11) past the size that gets restarts, each street block's grids cut
+again all together where that comes out cheaper under the finish's weights (``_blockcut``:
+fewer grids sharing a block, so more of their border on its streets). Each pass minimises
 
     band violation (dominant) + squared deviation from the mean part size
     + a linear charge on deviation beyond ±4% of the mean (±4.5% in the finish)
@@ -63,6 +65,7 @@ from scipy.sparse.csgraph import connected_components
 from spatial.core._procs import PROCESSES, Ahead
 from spatial.grids._anneal import anneal
 from spatial.grids._bisect import recursive_bisection
+from spatial.grids._blockcut import recut_blocks
 from spatial.grids._graph import n_pieces, sub_graph
 from spatial.grids._ground import settle_ground
 from spatial.grids._lumps import exchange_lumps
@@ -354,7 +357,10 @@ def _anneal_finish(state, labels: np.ndarray, seed: int) -> np.ndarray:
     labels = anneal(adj, hh, xy, labels, **kw, sweeps=sweeps, seed=seed)
     labels = recombine(adj, hh, xy, labels, **kw, seed=seed, every=True, passes=_ROUND_PASSES)
     labels = settle_ground(adj, hh, xy, labels, weights=fin, shapes=shapes)
-    return local_search(adj, hh, xy, labels, **kw, seed=seed, max_rounds=max_rounds)
+    labels = local_search(adj, hh, xy, labels, **kw, seed=seed, max_rounds=max_rounds)
+    if len(hh) > _RESTART_MAX_NODES:  # no restarts chose the plan: each street block's grids cut again
+        labels = recut_blocks(adj, hh, xy, labels, **kw, seed=seed)
+    return labels
 
 
 #: Most restarts a caller may ask for (each takes as long as one run of the engine).
