@@ -1,5 +1,6 @@
-"""The PNG overview for printed reports: uncovered units in red, readable ranks and numbers,
-a one-language legend, credits for what is drawn, a scale bar whose label stays clear."""
+"""The PNG overview for printed reports: uncovered units in the web maps' magenta (units no path
+reaches in their dark purple), readable ranks and numbers, a one-language legend, credits for what
+is drawn, a scale bar whose label stays clear."""
 
 import re
 
@@ -8,14 +9,19 @@ import numpy as np
 from matplotlib.image import imread
 from shapely.geometry import Point, box
 
+from spatial.maps._style import BAND_COLOURS, BEYOND_COLOUR, UNREACHABLE_COLOUR
 from spatial.maps.static import overview_figure, overview_png
 
-RED = np.array([0xE0, 0x31, 0x31]) / 255
 
-
-def _red_pixels(path) -> int:
+def _pixels(path, colour: str) -> int:
+    """Pixels of the PNG within 2% of ``colour`` ('#rrggbb')."""
+    rgb = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)]) / 255
     img = imread(path)[..., :3]
-    return int((np.abs(img - RED).max(axis=-1) < 0.02).sum())
+    return int((np.abs(img - rgb).max(axis=-1) < 0.02).sum())
+
+
+def _red_pixels(path) -> int:  # the uncovered units' colour (it was red, #e03131)
+    return _pixels(path, BEYOND_COLOUR)
 
 
 def _layers(bands):
@@ -27,18 +33,38 @@ def _layers(bands):
     return communities, demand, stations
 
 
-def test_uncovered_units_are_red(tmp_path):
+def test_uncovered_units_are_drawn_in_the_web_maps_colour(tmp_path):
     communities, demand, stations = _layers(["5min", "beyond"])
     path = overview_png(tmp_path / "o.png", communities=communities.to_crs(4326),
                         demand=demand.to_crs(4326), stations=stations.to_crs(4326), lang="en")
     assert _red_pixels(path) > 1000
 
 
-def test_fully_covered_area_has_no_red(tmp_path):
+def test_fully_covered_area_has_no_uncovered_colour(tmp_path):
     communities, demand, stations = _layers(["5min", "15min"])
     path = overview_png(tmp_path / "o.png", communities=communities.to_crs(4326),
                         demand=demand.to_crs(4326), stations=stations.to_crs(4326), lang="en")
     assert _red_pixels(path) == 0
+
+
+def test_the_png_uses_the_web_maps_colours_not_red_against_green(tmp_path):
+    # red (#e03131) against green (#9ad19a) is the pair red-green colour-blind readers cannot
+    # tell apart; the web maps' magenta against green is what the legend of every map uses
+    communities, demand, stations = _layers(["5min", "beyond"])
+    path = overview_png(tmp_path / "o.png", communities=communities.to_crs(4326),
+                        demand=demand.to_crs(4326), stations=stations.to_crs(4326), lang="en")
+    assert _pixels(path, BAND_COLOURS[-1]) > 1000 and _pixels(path, BEYOND_COLOUR) > 1000
+    assert _pixels(path, "#e03131") == 0 and _pixels(path, "#9ad19a") == 0
+
+
+def test_units_no_path_reaches_have_their_own_colour_and_legend_row(tmp_path):
+    communities, demand, stations = _layers(["5min", "unreachable"])
+    fig = overview_figure(communities=communities, demand=demand, stations=stations, zh=False)
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "cannot be reached on foot" in labels and not any(t.startswith("not within") for t in labels)
+    path = overview_png(tmp_path / "o.png", communities=communities.to_crs(4326),
+                        demand=demand.to_crs(4326), stations=stations.to_crs(4326), lang="en")
+    assert _pixels(path, UNREACHABLE_COLOUR) > 1000 and _pixels(path, BEYOND_COLOUR) == 0
 
 
 def _all_layers():

@@ -11,8 +11,17 @@ import geopandas as gpd
 from spatial.core.atomic import atomic_path
 from spatial.core.checks import marked_synthetic, require_crs
 from spatial.core.errors import GeometryError
-from spatial.coverage.bands import band_words
-from spatial.maps._style import credit_list
+from spatial.coverage.bands import UNREACHABLE, band_words
+from spatial.maps._style import (
+    BAND_COLOURS,
+    BEYOND_COLOUR,
+    GAP_COLOUR,
+    SITE_COLOUR,
+    STATION_COLOUR,
+    TEXT,
+    UNREACHABLE_COLOUR,
+    credit_list,
+)
 
 __all__ = ["overview_png"]
 
@@ -75,7 +84,8 @@ def overview_png(
         Optional layers as written by the grid, coverage and siting steps; ``demand`` is coloured
         by whether its ``band`` reaches ``band``.
     band
-        The band whose uncovered demand is drawn in red.
+        The band whose uncovered demand is drawn in the web maps' magenta (units no path reaches
+        in their dark purple).
     title, lang, dpi
         Title text, ``"zh"`` or ``"en"``, and resolution.
     credits
@@ -167,8 +177,12 @@ def overview_figure(*, communities, grids=None, demand=None, stations=None, gaps
     if demand is not None and "band" in demand.columns:
         dm = demand.to_crs(crs)
         out = _uncovered(dm, band)
-        parts = ((dm[~out], "#9ad19a", f"步行{words}内可达" if zh else f"within {words} on foot"),
-                 (dm[out], "#e03131", f"步行{words}内不可达" if zh else f"not within {words} on foot"))
+        cut_off = (dm["band"] == UNREACHABLE).to_numpy()
+        # the web maps' colours (``_style``): a printed page and the screen read alike, and the
+        # pair holds for red-green colour blindness, as red against green did not
+        parts = ((dm[~out], BAND_COLOURS[-1], f"步行{words}内可达" if zh else f"within {words} on foot"),
+                 (dm[out & ~cut_off], BEYOND_COLOUR, f"步行{words}内不可达" if zh else f"not within {words} on foot"),
+                 (dm[out & cut_off], UNREACHABLE_COLOUR, TEXT["zh" if zh else "en"]["unreachable"]))
         for part, colour, label in parts:
             if len(part):
                 part.plot(ax=ax, color=colour, linewidth=0, zorder=1)
@@ -176,29 +190,29 @@ def overview_figure(*, communities, grids=None, demand=None, stations=None, gaps
     if gaps is not None and len(gaps):
         gp = gaps.to_crs(crs)
         gp = gp.sort_values("rank") if "rank" in gp.columns else gp
-        gp.boundary.plot(ax=ax, color="#6a3d9a", linewidth=1.2, linestyle="--", zorder=4)
+        gp.boundary.plot(ax=ax, color=GAP_COLOUR, linewidth=1.2, linestyle="--", zorder=4)
         if "rank" in gp.columns:
             for _, row in gp.head(10).iterrows():
                 pt = row.geometry.representative_point()
                 ax.annotate(f"#{int(row['rank'])}", (pt.x, pt.y), color="#1a1a1a", fontsize=10,
                             ha="center", va="center", zorder=9, path_effects=halo)
-        handles.append(Line2D([], [], color="#6a3d9a", linestyle="--",
+        handles.append(Line2D([], [], color=GAP_COLOUR, linestyle="--",
                               label="服务盲区（#数字为按户数排名）" if zh else "coverage gap (#rank by households)"))
     communities.to_crs(crs).boundary.plot(ax=ax, color="#222222", linewidth=1.4, zorder=5)
     handles.append(Line2D([], [], color="#222222", label="社区边界" if zh else "community"))
     if stations is not None and len(stations):
-        stations.to_crs(crs).plot(ax=ax, color="#1c7ed6", markersize=40, marker="o", edgecolor="white", zorder=6)
-        handles.append(Line2D([], [], marker="o", color="w", markerfacecolor="#1c7ed6", markersize=8,
+        stations.to_crs(crs).plot(ax=ax, color=STATION_COLOUR, markersize=40, marker="o", edgecolor="white", zorder=6)
+        handles.append(Line2D([], [], marker="o", color="w", markerfacecolor=STATION_COLOUR, markersize=8,
                               label="党群服务中心/站" if zh else "service station"))
     if sites is not None and len(sites):
         st = sites.to_crs(crs)
         st = st.sort_values("rank") if "rank" in st.columns else st
-        st.plot(ax=ax, color="#ffd700", markersize=220, marker="o", edgecolor="black", linewidth=1.2, zorder=7)
+        st.plot(ax=ax, color=SITE_COLOUR, markersize=220, marker="o", edgecolor="black", linewidth=1.2, zorder=7)
         for k, (_, row) in enumerate(st.iterrows(), start=1):
             number = int(row["rank"]) if "rank" in st.columns else k
             ax.annotate(str(number), (row.geometry.x, row.geometry.y), color="black", fontsize=10,
                         ha="center", va="center", zorder=8)
-        handles.append(Line2D([], [], marker="o", color="w", markerfacecolor="#ffd700", markeredgecolor="black",
+        handles.append(Line2D([], [], marker="o", color="w", markerfacecolor=SITE_COLOUR, markeredgecolor="black",
                               markersize=11, label="建议新站（数字为建设顺序）" if zh else "proposed site (build order)"))
     ax.set_axis_off()
     # the planner's own words (title, credits) are drawn as written: '$...$' is not TeX here
