@@ -41,6 +41,12 @@ TEXT = {
         "zoom_in": "放大", "zoom_out": "缩小", "layers": "图层",
         "rule_note": "各网格户数与所在社区网格平均户数相差不超过±{p}%。",
         "storage_note": "调整进度保存在本浏览器中，导出前请勿清除浏览器数据。",
+        "in_app": "本页在微信等App内打开：App内无法下载导出文件，调整进度也只保存在这个App里（换到手机浏览器打开看不到）。"
+                  "建议先点右上角「···」选「在浏览器打开」再调整；若已在此调整，导出时请复制显示的内容。",
+        "copy_title": "导出 {name}", "copy": "复制全部", "close": "关闭",
+        "copy_hint": "App内无法下载文件。请点「复制全部」，粘贴到电脑上的文本文件并另存为 {name}（UTF-8），"
+                     "或粘贴发送给自己。",
+        "copied": "已复制，可粘贴保存为 {name}。", "copy_failed": "未能自动复制：请长按上面的文字，选择全选后复制。",
         "mixed": "跨{n}个社区", "mixed_long": "网格含社区{ids}的单元，网格应在一个社区内：把{main}以外的单元调入其所在社区的网格",
         "why_comm": "社区仅{n}户", "why_comm_long": "所在社区只有{n}户，低于下限{lo}户：可与相邻社区合并",
         "why_cut": "孤立{n}户", "why_cut_long": "这{k}个单元与社区其余部分没有共边（岛或被水面隔开），共{n}户，低于下限{lo}户",
@@ -91,6 +97,14 @@ TEXT = {
         "rule_note": "Rule: every grid within ±{p}% of its community's mean grid.",
         "synthetic": "Synthetic demo data: units and households are generated.",
         "storage_note": "Edits are kept in this browser until exported; do not clear its data before exporting.",
+        "in_app": "This page is open inside an app (WeChat or the like): it cannot download the exports, and it keeps "
+                  "your edits inside this app only (the phone's browser will not see them). Open it in the browser "
+                  "first (the ··· menu, top right); if you have edited here, copy each export's text.",
+        "copy_title": "Export {name}", "copy": "Copy all", "close": "Close",
+        "copy_hint": "This app cannot download files. Tap Copy all and paste into a text file saved as {name} "
+                     "(UTF-8) on a computer, or paste it into a message to yourself.",
+        "copied": "Copied: paste it and save it as {name}.", "copy_failed": "Could not copy by itself: press and hold "
+                                                                            "the text above, select all and copy.",
         "mixed": "{n} communities",
         "mixed_long": "Holds units of communities {ids}; grids nest in communities: move the units outside {main} "
                       "to a grid of their own community",

@@ -592,12 +592,46 @@
     }
     return JSON.stringify({type: "FeatureCollection", name: "units", features: features});
   }
-  function download(text, name, mime) {
+  // The browsers inside WeChat, WeCom, QQ and DingTalk save no download (a blob link does nothing
+  // there: the file is silently lost) and keep their own storage, apart from the phone's browser.
+  // There an export shows its text to copy, and the page says so when it opens.
+  var inApp = /MicroMessenger|wxwork|WeCom|DingTalk|\bQQ\//i.test(navigator.userAgent || "");
+  function download(text, name, mime, done) {
+    if (inApp) { showText(text, name, done); return; }
     var blob = new Blob([text], {type: mime});
     var a = document.createElement("a");
     a.href = URL.createObjectURL(blob); a.download = name;
     document.body.appendChild(a); a.click();
     setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+    if (done) { done(); }
+  }
+  function showText(text, name, done) {
+    var old = $("sp-copy");
+    if (old) { old.remove(); }
+    var box = document.createElement("div");
+    box.id = "sp-copy"; box.className = "sp-copy"; box.setAttribute("role", "dialog"); box.setAttribute("aria-modal", "true");
+    box.innerHTML = '<div class="sp-copy-box"><h2></h2><p class="sp-muted"></p><textarea readonly></textarea>' +
+      '<div class="sp-row"><button type="button" class="sp-on" id="sp-copy-go"></button>' +
+      '<button type="button" id="sp-copy-close"></button></div><div id="sp-copy-said" role="status"></div></div>';
+    box.querySelector("h2").textContent = T.copy_title.replace("{name}", name);
+    box.querySelector("p").textContent = T.copy_hint.replace("{name}", name);
+    var area = box.querySelector("textarea");
+    area.value = text;
+    document.body.appendChild(box);
+    $("sp-copy-go").textContent = T.copy; $("sp-copy-close").textContent = T.close;
+    function said(ok) {
+      $("sp-copy-said").textContent = ok ? T.copied.replace("{name}", name) : T.copy_failed;
+      if (ok && done) { done(); }
+    }
+    $("sp-copy-go").addEventListener("click", function () {
+      area.focus(); area.select(); area.setSelectionRange(0, text.length);
+      var ok = false;
+      try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+      if (ok || !navigator.clipboard) { said(ok); return; }
+      navigator.clipboard.writeText(text).then(function () { said(true); }, function () { said(false); });
+    });
+    $("sp-copy-close").addEventListener("click", function () { box.remove(); });
+    $("sp-copy-go").focus();
   }
   function markExported() { exported = true; save(); render(); }
 
@@ -782,8 +816,8 @@
   $("sp-find").addEventListener("keydown", function (e) { if (e.key === "Enter") { e.preventDefault(); find($("sp-find").value); } });
   $("sp-redo").addEventListener("click", redo);
   $("sp-reset").addEventListener("click", function () { if (window.confirm(T.reset_confirm)) { reset(); } });
-  $("sp-export-csv").addEventListener("click", function () { download(exportCsv(), D.file_stem + "_plan.csv", "text/csv;charset=utf-8"); markExported(); });
-  $("sp-export-geojson").addEventListener("click", function () { download(exportGeoJson(), D.file_stem + "_plan.geojson", "application/geo+json"); markExported(); });
+  $("sp-export-csv").addEventListener("click", function () { download(exportCsv(), D.file_stem + "_plan.csv", "text/csv;charset=utf-8", markExported); });
+  $("sp-export-geojson").addEventListener("click", function () { download(exportGeoJson(), D.file_stem + "_plan.geojson", "application/geo+json", markExported); });
   $("sp-export-changes").addEventListener("click", function () { download(exportChanges(), D.file_stem + "_changes.csv", "text/csv;charset=utf-8"); });
   $("sp-toggle").addEventListener("click", function () { document.body.classList.toggle("sp-collapsed"); setTimeout(function () { map.invalidateSize(); }, 50); });
   document.addEventListener("keydown", function (e) {
@@ -794,6 +828,11 @@
 
   restore();
   setMode("pick");
+  if (inApp) {  // said for as long as the page is open, above the tools
+    var warn = document.createElement("p");
+    warn.id = "sp-in-app"; warn.className = "sp-warn"; warn.setAttribute("role", "note"); warn.textContent = T.in_app;
+    document.querySelector(".sp-panel h1").insertAdjacentElement("afterend", warn);
+  }
   render();
   var api = {
     move: move, undo: undo, redo: redo, stats: stats, exportCsv: exportCsv, exportGeoJson: exportGeoJson,
