@@ -39,6 +39,32 @@ def test_each_side_is_the_street_along_it_else_the_grid_across():
     assert list(out.index) == [10, 11, 12] and list(out.columns[:3]) == list(grids.columns)
 
 
+def test_a_street_of_two_names_joined_by_a_semicolon_gives_its_first():
+    # osmnx joins the names of edges it merges into a list, which a network file's edges store
+    # as '花海路;涵洞路桥' (OSM's own way of joining values): a 四至 names one street
+    grids, roads = row_of_three()
+    roads.loc[0, "name"] = "红荔路;红荔西路"
+    roads.loc[1, "name"] = " ;深南大道辅路;深南大道"
+    out = four_bounds(grids, roads)
+    assert out["north_bound"].tolist() == ["红荔路"] * 3 and out["south_bound"].tolist() == ["深南大道"] * 3
+
+
+def test_the_demo_s_network_gives_no_joined_names():
+    # the demo's walking network, read as `spatial grids --roads` reads it (spatial.read_network)
+    import spatial
+    from spatial.datasets.embedded import demo_paths
+    from spatial.network.graph import edges_frame
+    from spatial.network.read import read_network
+
+    demo = spatial.load_demo()
+    edges = edges_frame(read_network(demo_paths()["network"], exclude_highways=(), keep_private=True, keep="all"))
+    assert edges["name"].astype(str).str.contains(";").any()  # the file does hold merged names
+    res = spatial.partition_grids(demo["units"], demo["communities"])
+    out = four_bounds(res.grids, edges)
+    sides = out[["east_bound", "south_bound", "west_bound", "north_bound"]].to_numpy().ravel()
+    assert not any(";" in s or "[" in s for s in sides)
+
+
 def test_a_cross_street_at_a_corner_does_not_name_the_side():
     # a street running north-south ends 10 m from A's north-east corner: it is across the
     # north side's end, not along it; the north side keeps 红荔路 and the east side the grid B

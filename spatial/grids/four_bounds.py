@@ -17,8 +17,8 @@ How a side is read (in ground metres, the local UTM zone):
    grid of another community: that community's name); else "辖区边界" (nothing across: the edge
    of the area drawn).
 
-Names are read as planners write them: OSM's joined names (``['深南大道', '深南大道辅路']``) give
-their first, and a frontage road (辅路) is its main road (深南大道辅路 is 深南大道).
+Names are read as planners write them: OSM's joined names (``['深南大道', '深南大道辅路']``, or
+``花海路;涵洞路桥`` as a network file's edges store them) give their first, and a frontage road (辅路) is its main road (深南大道辅路 is 深南大道).
 
 Written here because no library derives 四至: momepy and osmnx measure streets and blocks, but
 none names what bounds a polygon on each side. May import :mod:`spatial.core` and
@@ -233,7 +233,8 @@ def _bounding_names(roads, crs, mid, unit, reach_m, name_col) -> np.ndarray:
 
 def _plain_name(value) -> str | None:
     """A line's name as a 四至 says it: OSM's joined names give their first ('['深南大道', '深南大道辅路']'
-    is 深南大道), a frontage road its main road (深南大道辅路 is 深南大道); None for a blank."""
+    and '深南大道;深南大道辅路' are 深南大道), a frontage road its main road (深南大道辅路 is 深南大道);
+    None for a blank."""
     if value is None or (not isinstance(value, (str, list, tuple)) and pd.isna(value)):
         return None
     if isinstance(value, str) and value.strip().startswith("["):
@@ -246,6 +247,8 @@ def _plain_name(value) -> str | None:
         if value is None:
             return None
     text = str(value).strip()
+    if ";" in text:  # OSM's own joined values, and lists as a network reader stores them ('花海路;涵洞路桥')
+        text = next((t.strip() for t in text.split(";") if t.strip()), "")
     if text.endswith("辅路") and len(text) > 2:
         text = text[:-2]
     return text or None
