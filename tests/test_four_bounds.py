@@ -39,14 +39,15 @@ def test_each_side_is_the_street_along_it_else_the_grid_across():
     assert list(out.index) == [10, 11, 12] and list(out.columns[:3]) == list(grids.columns)
 
 
-def test_a_street_of_two_names_joined_by_a_semicolon_gives_its_first():
-    # osmnx joins the names of edges it merges into a list, which a network file's edges store
-    # as '花海路;涵洞路桥' (OSM's own way of joining values): a 四至 names one street
+def test_a_line_of_two_names_gives_both_once():
+    # osmnx joins the names of the edges it merges into a list, which a network file's edges
+    # store as '建业街;竹香二路' (OSM's own way of joining values); which part bears which name
+    # is lost, so the side is named by both, joined by 、 as a 四至 writes two streets
     grids, roads = row_of_three()
     roads.loc[0, "name"] = "红荔路;红荔西路"
     roads.loc[1, "name"] = " ;深南大道辅路;深南大道"
     out = four_bounds(grids, roads)
-    assert out["north_bound"].tolist() == ["红荔路"] * 3 and out["south_bound"].tolist() == ["深南大道"] * 3
+    assert out["north_bound"].tolist() == ["红荔路、红荔西路"] * 3 and out["south_bound"].tolist() == ["深南大道"] * 3
 
 
 def test_the_demo_s_network_gives_no_joined_names():
@@ -62,7 +63,8 @@ def test_the_demo_s_network_gives_no_joined_names():
     res = spatial.partition_grids(demo["units"], demo["communities"])
     out = four_bounds(res.grids, edges)
     sides = out[["east_bound", "south_bound", "west_bound", "north_bound"]].to_numpy().ravel()
-    assert not any(";" in s or "[" in s for s in sides)
+    assert not any(";" in s or "[" in s or "'" in s for s in sides)
+    assert any("、" in s for s in sides)  # a side along a merged street names both its streets
 
 
 def test_a_cross_street_at_a_corner_does_not_name_the_side():

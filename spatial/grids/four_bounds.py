@@ -17,8 +17,10 @@ How a side is read (in ground metres, the local UTM zone):
    grid of another community: that community's name); else "辖区边界" (nothing across: the edge
    of the area drawn).
 
-Names are read as planners write them: OSM's joined names (``['深南大道', '深南大道辅路']``, or
-``花海路;涵洞路桥`` as a network file's edges store them) give their first, and a frontage road (辅路) is its main road (深南大道辅路 is 深南大道).
+Names are read as planners write them: a line of several names (osmnx's merged edges,
+``['建业街', '竹香二路']`` or ``建业街;竹香二路`` as a network file's edges store them) gives each
+once, joined by 、, since which part bears which name is lost in the merge; a frontage road
+(辅路) is its main road (深南大道辅路 is 深南大道).
 
 Written here because no library derives 四至: momepy and osmnx measure streets and blocks, but
 none names what bounds a polygon on each side. May import :mod:`spatial.core` and
@@ -232,9 +234,17 @@ def _bounding_names(roads, crs, mid, unit, reach_m, name_col) -> np.ndarray:
 
 
 def _plain_name(value) -> str | None:
-    """A line's name as a 四至 says it: OSM's joined names give their first ('['深南大道', '深南大道辅路']'
-    and '深南大道;深南大道辅路' are 深南大道), a frontage road its main road (深南大道辅路 is 深南大道);
-    None for a blank."""
+    """A line's name as a 四至 says it: a frontage road is its main road (深南大道辅路 is 深南大道),
+    and a line of several names (osmnx's merged edges: ``['建业街', '竹香二路']``, stored by a
+    network file's edges as ``建业街;竹香二路``, OSM's own joined values) gives each once, joined
+    by 、 (建业街、竹香二路): which part of the line bears which name is lost in the merge, so a
+    side along it is named by both rather than by a guess; None for a blank.
+
+    Examples
+    --------
+    >>> _plain_name("['深南大道', '深南大道辅路']"), _plain_name("建业街;竹香二路"), _plain_name(" ")
+    ('深南大道', '建业街、竹香二路', None)
+    """
     if value is None or (not isinstance(value, (str, list, tuple)) and pd.isna(value)):
         return None
     if isinstance(value, str) and value.strip().startswith("["):
@@ -242,16 +252,15 @@ def _plain_name(value) -> str | None:
             value = ast.literal_eval(value.strip())
         except (ValueError, SyntaxError):
             pass
-    if isinstance(value, (list, tuple)):
-        value = next((v for v in value if v is not None and str(v).strip()), None)
-        if value is None:
-            return None
-    text = str(value).strip()
-    if ";" in text:  # OSM's own joined values, and lists as a network reader stores them ('花海路;涵洞路桥')
-        text = next((t.strip() for t in text.split(";") if t.strip()), "")
-    if text.endswith("辅路") and len(text) > 2:
-        text = text[:-2]
-    return text or None
+    parts = [str(v) for v in value if v is not None] if isinstance(value, (list, tuple)) else str(value).split(";")
+    names: list[str] = []
+    for part in parts:
+        text = part.strip()
+        if text.endswith("辅路") and len(text) > 2:
+            text = text[:-2]
+        if text and text not in names:
+            names.append(text)
+    return "、".join(names) or None
 
 
 def _across(grids, polys, communities, grid_id_col, community_id_col, owner, mid, normal) -> np.ndarray:
