@@ -31,7 +31,7 @@ X0, Y0 = 206_000, 2_495_000
 CHROMEDRIVER = "/usr/bin/chromedriver"
 
 
-def _chrome(download_dir: Path, width: int = 1400, height: int = 900):
+def _chrome(download_dir: Path, width: int = 1400, height: int = 900, user_agent: str | None = None):
     webdriver = pytest.importorskip("selenium.webdriver")
     from selenium.webdriver.chrome.service import Service
 
@@ -43,7 +43,8 @@ def _chrome(download_dir: Path, width: int = 1400, height: int = 900):
     opts = webdriver.ChromeOptions()
     opts.binary_location = browser
     for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--host-resolver-rules=MAP * ~NOTFOUND", f"--window-size={width},{height}"):
+                "--host-resolver-rules=MAP * ~NOTFOUND", f"--window-size={width},{height}",
+                *([f"--user-agent={user_agent}"] if user_agent else [])):
         opts.add_argument(arg)
     opts.add_experimental_option("prefs", {"download.default_directory": str(download_dir),
                                            "download.prompt_for_download": False})

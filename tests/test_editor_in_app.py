@@ -9,15 +9,13 @@ nothing is downloaded. With a plain browser's user agent nothing of this shows.
 
 from __future__ import annotations
 
-import shutil
 import time
-from pathlib import Path
 
 import geopandas as gpd
 import pytest
 from shapely.geometry import box
+from test_editor_browser import _chrome, _open
 
-from conftest import ensure_chromium
 from spatial.maps._editor_text import TEXT
 from spatial.maps.editor import save_grid_editor
 
@@ -29,37 +27,6 @@ WECHAT_UA = ("Mozilla/5.0 (Linux; Android 12; V2055A Build/SP1A.210812.003; wv) 
              "Gecko) Version/4.0 Chrome/111.0.5563.116 Mobile Safari/537.36 XWEB/1110005 MMWEBSDK/20230805 "
              "MMWEBID/1234 MicroMessenger/8.0.42.2460(0x28002A58) WeChat/arm64 Weixin NetType/WIFI Language/zh_CN "
              "ABI/arm64")
-
-
-def _chrome(download_dir: Path, user_agent: str | None, width: int = 390, height: int = 844):
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-
-    ensure_chromium()
-    driver_path = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not Path(driver_path).exists() or browser is None:
-        pytest.skip("needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)")
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = browser
-    args = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-            "--host-resolver-rules=MAP * ~NOTFOUND", f"--window-size={width},{height}"]
-    if user_agent:
-        args.append(f"--user-agent={user_agent}")
-    for arg in args:
-        opts.add_argument(arg)
-    opts.add_experimental_option("prefs", {"download.default_directory": str(download_dir),
-                                           "download.prompt_for_download": False})
-    return webdriver.Chrome(service=Service(driver_path), options=opts)
-
-
-def _open(driver, path: Path) -> None:
-    driver.get(path.resolve().as_uri())
-    for _ in range(100):
-        if driver.execute_script("return document.body.getAttribute('data-ready') === '1'"):
-            return
-        time.sleep(0.1)
-    raise AssertionError("the editor page never said it was ready")
 
 
 @pytest.fixture
@@ -78,7 +45,7 @@ def test_in_wechat_an_export_shows_its_text_to_copy_and_nothing_is_downloaded(pa
     downloads = tmp_path / "downloads"
     downloads.mkdir()
     t = TEXT["zh"]
-    driver = _chrome(downloads, WECHAT_UA)
+    driver = _chrome(downloads, 390, 844, user_agent=WECHAT_UA)
     try:
         _open(driver, page)
         assert _text(driver, "#sp-in-app") == t["in_app"]  # said before any edit, above the tools
@@ -86,7 +53,7 @@ def test_in_wechat_an_export_shows_its_text_to_copy_and_nothing_is_downloaded(pa
         want = driver.execute_script("return window.spatialGridEditor.exportCsv()")
         assert "u6,A" in want
         driver.find_element("id", "sp-export-csv").click()
-        box_ = driver.find_element("id", "sp-copy")
+        assert driver.find_element("id", "sp-copy").is_displayed()
         # the very text of the download (a text box reads its line ends as LF, as a paste gives them)
         assert driver.execute_script("return document.querySelector('#sp-copy textarea').value") == \
             want.replace("\r\n", "\n")
@@ -109,7 +76,6 @@ def test_in_wechat_an_export_shows_its_text_to_copy_and_nothing_is_downloaded(pa
         assert _text(driver, "#sp-saved") == t["exported"]
         driver.find_element("id", "sp-copy-close").click()
         assert driver.execute_script("return document.getElementById('sp-copy') === null")
-        del box_
         time.sleep(1.0)
         assert list(downloads.iterdir()) == []  # nothing went to a download
     finally:
@@ -119,7 +85,7 @@ def test_in_wechat_an_export_shows_its_text_to_copy_and_nothing_is_downloaded(pa
 def test_in_a_plain_browser_there_is_no_warning_and_an_export_downloads(page, tmp_path):
     downloads = tmp_path / "downloads"
     downloads.mkdir()
-    driver = _chrome(downloads, None, 1200, 800)
+    driver = _chrome(downloads, 1200, 800)
     try:
         _open(driver, page)
         assert _text(driver, "#sp-in-app") is None

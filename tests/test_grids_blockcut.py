@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
+from test_grids_workers import sends  # noqa: F401  (the fixture counting jobs sent to workers)
 
-from spatial.core._procs import Ahead
 from spatial.grids._bisect import recursive_bisection
 from spatial.grids._blockcut import recut_blocks, street_blocks
 from spatial.grids._objective import EQUAL_FINISH, EQUAL_WEIGHTS, Shapes, objective
@@ -117,17 +117,9 @@ def test_a_block_recut_keeps_every_grid_whole_and_none_further_off(plan):
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux only")
-def test_block_recuts_on_two_cores_give_the_plan_of_one(plan, monkeypatch):
+def test_block_recuts_on_two_cores_give_the_plan_of_one(plan, sends):
     adj, hh, xy, shapes, block, start = plan
-    sent = [0]
-    real = Ahead.send
-
-    def send(self, key, args, token=None):
-        if self.pool is not None and key not in self.sent:
-            sent[0] += 1
-        return real(self, key, args, token)
-
-    monkeypatch.setattr(Ahead, "send", send)
+    sent = sends
     kw = dict(min_hh=300, max_hh=500, weights=EQUAL_FINISH, shapes=shapes)
     one = recut_blocks(adj, hh, xy, start, **kw, workers=1)
     assert sent[0] == 0
