@@ -15,7 +15,7 @@ from pyproj import Transformer
 from shapely.geometry import LineString, Point, box
 
 from spatial.core.checks import require_crs
-from spatial.core.errors import CRSError, NetworkError
+from spatial.core.errors import CRSError, GeometryError, NetworkError
 from spatial.io.layers import read_layer
 
 #: Four homes 200 m apart just north of a 2 km street along 22.53N, and a station at its west end.
@@ -283,3 +283,69 @@ def test_a_xian_1980_layer_is_read_with_a_warning_that_it_may_lie_off(tmp_path, 
     said = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(said) == 1 and "h2383.gpkg" in said[0] and "Xian 1980 (EPSG:2383" in said[0], said
     assert "no datum shift" in said[0] and "CGCS2000" in said[0]
+
+
+# --- units, communities and roads in different CRSs
+
+
+def test_cli_grids_name_the_zone_of_units_that_miss_their_communities(tmp_path, capsys):
+    """Units in CM 114E numbers labelled CM 117E, communities in degrees: the error said 'no unit
+    lies inside any community ... check that both layers are the same place'; it now names the
+    CRS under which the units lie in their communities."""
+    from spatial.cli import main
+
+    units, comms = blocks(4547)
+    relabelled(units, 4548).to_file(tmp_path / "units.gpkg")
+    comms.to_crs(4326).to_file(tmp_path / "communities.gpkg")
+    out = tmp_path / "grids.gpkg"
+    code = main(["grids", str(tmp_path / "communities.gpkg"), str(tmp_path / "units.gpkg"), "--min", "200",
+                 "--max", "700", "--out", str(out)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and not out.exists()
+    assert len(err) == 1 and "read in EPSG:4548" in err[0] and "on it read in EPSG:4547" in err[0], err
+    # the right label: the same grids as from one CRS
+    units.to_file(tmp_path / "units.gpkg")
+    assert main(["-q", "grids", str(tmp_path / "communities.gpkg"), str(tmp_path / "units.gpkg"), "--min", "200",
+                 "--max", "700", "--out", str(out)]) == 0
+
+
+def test_partition_grids_names_the_zone_of_communities_that_miss_their_units():
+    import spatial
+
+    units, comms = blocks(4326)
+    with pytest.raises(GeometryError, match=r"no unit lies inside any community.*'communities' lies 3\d\d km from "
+                                            r"'units' read in EPSG:4548 .*on it read in EPSG:4547"):
+        spatial.partition_grids(units, relabelled(comms.to_crs(4547), 4548), min_households=200, max_households=700)
+
+
+def test_roads_a_zone_away_from_the_communities_are_named_in_a_warning(caplog):
+    """Communities and units both under the wrong zone's label, roads from OpenStreetMap: the
+    grids were drawn 300 km east with one report row ('no road comes within 100 m'), which the
+    command line only counts. The row and a warning now name the zone the communities fit."""
+    import logging
+
+    import spatial
+
+    units, comms = blocks(4547)
+    with caplog.at_level(logging.WARNING, logger="spatial"):
+        res = spatial.partition_grids(relabelled(units, 4548), relabelled(comms, 4548), roads=street(4326),
+                                      min_households=200, max_households=700)
+    said = [r.getMessage() for r in caplog.records if "no road comes within 100 m" in r.getMessage()]
+    assert len(said) == 1 and "'communities' lies 3" in said[0] and "on it read in EPSG:4547" in said[0], said
+    row = res.report[res.report["layer"] == "roads"]["problem"].iloc[0]
+    assert "EPSG:4547" in row
+
+
+def test_a_road_layer_in_another_zone_than_declared_is_named_as_the_one_off(tmp_path, capsys):
+    """The roads (CM 114E numbers under CM 117E's EPSG:4548) are the layer 300 km off, the stations
+    and homes are right: the error named no layer's CRS; it now names the network's."""
+    from spatial.cli import main
+
+    relabelled(street(4547), 4548).to_file(tmp_path / "roads.gpkg")
+    stations(4326).to_file(tmp_path / "st.gpkg")
+    homes(4326).to_file(tmp_path / "homes.gpkg")
+    code = main(["-q", "coverage", *(str(tmp_path / f) for f in ("roads.gpkg", "st.gpkg", "homes.gpkg")),
+                 "--out", str(tmp_path / "cov.gpkg"), "--meters", "300"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1, err
+    assert "the walking network lies 3" in err[0] and "read in EPSG:4548" in err[0] and "EPSG:4547" in err[0]

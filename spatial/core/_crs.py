@@ -16,7 +16,7 @@ from pyproj import CRS
 from spatial.core.errors import CRSError, GeometryError
 
 __all__ = ["GROUND_SCALE_TOLERANCE", "datum_warning", "ground_metres", "guess_crs", "layer_lonlat", "metric_crs", "require_crs",
-           "require_degrees_in_range", "to_metric", "zone_fit_hint"]
+           "require_degrees_in_range", "to_metric", "zone_fit_between", "zone_fit_hint"]
 
 
 def require_crs(gdf: gpd.GeoDataFrame, name: str) -> CRS:
@@ -382,9 +382,27 @@ def zone_fit_hint(layer: gpd.GeoDataFrame, bounds, crs, name: str, near: str = "
         far = f"lies nowhere near {near}"
     own_code = own_crs.to_epsg()
     own = f"EPSG:{own_code} ({own_crs.name})" if own_code else own_crs.name
-    return (f"'{name}' {far} read in {own}, but on it read in EPSG:{code} ({fit_name}): the numbers are of "
+    who = name if name.startswith("the ") else f"'{name}'"
+    return (f"{who} {far} read in {own}, but on it read in EPSG:{code} ({fit_name}): the numbers are of "
             f"another zone than the one declared; save the layer with EPSG:{code} (QGIS: Layer Properties > Source "
             f"> Assigned CRS, then export; ogr2ogr -a_srs EPSG:{code} out.gpkg in.gpkg)")
+
+
+def zone_fit_between(first: gpd.GeoDataFrame, first_name: str, second: gpd.GeoDataFrame, second_name: str) -> str:
+    """:func:`zone_fit_hint` for two layers that should overlap and do not (units and communities,
+    communities and roads): the first read against the second, then the other way round; as a
+    clause for a message ("; 'units' lies 309 km from ...") or "" when neither fits another zone."""
+    for layer, name, other, other_name in ((first, first_name, second, second_name),
+                                           (second, second_name, first, first_name)):
+        if layer is None or other is None or other.crs is None or not len(other):
+            continue
+        bounds = other.total_bounds
+        if np.all(np.isfinite(bounds)):
+            near = other_name if other_name.startswith("the ") else f"'{other_name}'"
+            hint = zone_fit_hint(layer, bounds, other.crs, name, near=near)
+            if hint:
+                return "; " + hint
+    return ""
 
 
 def _zone_hint(crs: CRS, x0: float, x1: float) -> str:

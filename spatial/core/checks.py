@@ -30,6 +30,7 @@ from spatial.core._crs import (  # noqa: F401
     require_crs,
     require_degrees_in_range,
     to_metric,
+    zone_fit_between,
     zone_fit_hint,
 )
 # numbers judged by value live in spatial.core._numbers; every caller imports them from here

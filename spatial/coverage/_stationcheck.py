@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from spatial.core.checks import listed, zone_fit_hint
+from spatial.core.checks import listed, zone_fit_between
 from spatial.core.errors import NetworkError
 from spatial.network.graph import WalkNetwork
 from spatial.network.snapping import DROPPED_COMPONENT, Snap, layer_xy
@@ -56,7 +56,7 @@ def check_station_snaps(stations: gpd.GeoDataFrame, snap: Snap, network: WalkNet
                 "streets to the rest in the network data, or keep the parts that hold stations: "
                 "read_network(..., keep=\"stations\"), or --keep stations on the command line"
             )
-        why = shifted or zone_fit_hint(stations, network_bounds(network), network.crs, "stations") or (
+        why = shifted or zone_fit_between(stations, "stations", network_layer(network), "the walking network")[2:] or (
             "check that stations and network cover the same area (and CRS), or raise max_snap_m and max_off_network_m")
         reach = max(max_snap_m, max_off_network_m or max_snap_m)
         raise NetworkError(f"no station lies within {reach:g} m of the walking network"
@@ -89,16 +89,16 @@ def check_demand_reaches(demand: gpd.GeoDataFrame, snap: Snap, network: WalkNetw
     nearest = _nearest_m(network, xy)
     if nearest < ELSEWHERE_M or not np.isfinite(nearest):  # near (a gap), or no home has a location
         return
-    why = zone_fit_hint(demand, network_bounds(network), network.crs, "demand") or (
+    why = zone_fit_between(demand, "demand", network_layer(network), "the walking network")[2:] or (
         "check that the homes and the network are of the same place, and that each layer declares the CRS its "
         "coordinates are in")
     raise NetworkError(f"no home of the demand lies near the walking network{nearest_said(network, xy)}; "
                        f"every household would count as unreachable; {why}")
 
 
-def network_bounds(network: WalkNetwork) -> tuple[float, float, float, float]:
-    """(x0, y0, x1, y1) of the network's edges, in its CRS."""
-    return tuple(shapely.total_bounds(np.asarray(network.geometry)))
+def network_layer(network: WalkNetwork) -> gpd.GeoDataFrame:
+    """The network's edges as a layer in its CRS (for :func:`spatial.core.checks.zone_fit_between`)."""
+    return gpd.GeoDataFrame(geometry=np.asarray(network.geometry, dtype=object), crs=network.crs)
 
 
 def nearest_said(network: WalkNetwork, xy: np.ndarray) -> str:
