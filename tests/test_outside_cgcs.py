@@ -349,3 +349,46 @@ def test_a_road_layer_in_another_zone_than_declared_is_named_as_the_one_off(tmp_
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1, err
     assert "the walking network lies 3" in err[0] and "read in EPSG:4548" in err[0] and "EPSG:4547" in err[0]
+
+
+# --- a project file names the CRS of a file that declares none
+
+
+def test_a_project_input_without_prj_is_read_in_the_crs_the_project_names(tmp_path):
+    """A project could not use a shapefile without .prj (nor a CSV of metres): the message said
+    'add its .prj file (from Python: read_layer(..., crs=...))' and the project file had no key
+    for it. An input's crs = "EPSG:..." now says what such a file is in (and the run log keeps
+    it); the network, whose crs would mean something else, is refused it."""
+    from spatial.core.errors import SpatialError
+    from spatial.project._inputs import read_input
+    from spatial.project.config import load_project
+
+    units, comms = blocks(4547)
+    units = units[["unit_id", "households", "geometry"]]  # a shapefile's names are 10 characters at most
+    units.to_file(tmp_path / "units.shp")
+    (tmp_path / "units.prj").unlink()
+    comms.to_file(tmp_path / "communities.gpkg")
+    xy = shapely.get_coordinates(stations(4547).geometry.values)[0]
+    (tmp_path / "stations.csv").write_text(f"station_id,name,y,x\nS1,站,{xy[1]:.2f},{xy[0]:.2f}\n", encoding="utf-8")
+    text = ('[inputs]\ncommunities = "communities.gpkg"\nunits = { path = "units.shp", crs = "EPSG:4547" }\n'
+            'stations = { path = "stations.csv", crs = "EPSG:4547" }\n'
+            '[grids]\nmin_households = 200\nmax_households = 700\n')
+    (tmp_path / "p.toml").write_text(text, encoding="utf-8")
+    project = load_project(tmp_path / "p.toml")
+    read = read_input(project.inputs["units"], "units")
+    assert read.crs.to_epsg() == 4547
+    assert shapely.equals_exact(shapely.normalize(read.geometry.to_crs(4326).values),
+                                shapely.normalize(units.to_crs(4326).geometry.values), 1e-9).all()
+    table = read_input(project.inputs["stations"], "stations").to_crs(4326)
+    assert (table.geometry.x.iloc[0], table.geometry.y.iloc[0]) == pytest.approx(STATION_LONLAT, abs=1e-6)
+    bad = text.replace('units = { path = "units.shp", crs = "EPSG:4547" }', 'units = { path = "units.shp", crs = "4547E" }')
+    (tmp_path / "bad.toml").write_text(bad, encoding="utf-8")
+    with pytest.raises(SpatialError, match=r"crs.*a CRS PROJ knows, such as \"EPSG:4547\""):
+        load_project(tmp_path / "bad.toml")
+    net = text + '[coverage]\nmeters = [300]\n'
+    street(4326).to_file(tmp_path / "roads.gpkg")
+    net = net.replace("[inputs]\n", '[inputs]\nnetwork = { path = "roads.gpkg", crs = "EPSG:4547" }\n')
+    (tmp_path / "net.toml").write_text(net, encoding="utf-8")
+    with pytest.raises(SpatialError, match=r"input 'network' has crs, which is for a layer or table whose file "
+                                           r"declares none"):
+        load_project(tmp_path / "net.toml")

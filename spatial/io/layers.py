@@ -124,7 +124,8 @@ def read_layer(
                 "assign it one (QGIS: Layer Properties > Source; or ogr2ogr -a_srs EPSG:4326)"
             raise CRSError(
                 f"'{label}' ({path}) declares no CRS; {fix} (from Python: read_layer(..., crs='EPSG:4326'), "
-                f"or the CRS the coordinates are in){guess_crs(gdf)}"
+                f"or the CRS the coordinates are in; in a project file: crs = \"EPSG:...\" in the input)"
+                f"{guess_crs(gdf)}"
             )
         gdf = gdf.set_crs(crs)
     require_degrees_in_range(
