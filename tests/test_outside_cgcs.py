@@ -392,3 +392,16 @@ def test_a_project_input_without_prj_is_read_in_the_crs_the_project_names(tmp_pa
     with pytest.raises(SpatialError, match=r"input 'network' has crs, which is for a layer or table whose file "
                                            r"declares none"):
         load_project(tmp_path / "net.toml")
+
+
+def test_siting_refuses_homes_in_another_zone_rather_than_finding_no_site():
+    """The same homes given to the siting: 'no site for k=1: no candidate is left', an empty
+    sites layer and every home 'too far from network'. Refused now as the coverage refuses them."""
+    import spatial
+
+    net = spatial.read_network(street(4326))
+    with pytest.raises(NetworkError, match=r"no home of the demand lies near the walking network.*on it read in "
+                                           r"EPSG:4547"):
+        spatial.site_stations(relabelled(homes(4547), 4548), stations(4326), net, k=1, meters=[300], band="300m")
+    right = spatial.site_stations(homes(4547), stations(4326), net, k=1, meters=[300], band="300m")
+    assert not right.report["problem"].astype(str).str.contains("too far from network").any()
