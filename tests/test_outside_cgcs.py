@@ -405,3 +405,11 @@ def test_siting_refuses_homes_in_another_zone_rather_than_finding_no_site():
         spatial.site_stations(relabelled(homes(4547), 4548), stations(4326), net, k=1, meters=[300], band="300m")
     right = spatial.site_stations(homes(4547), stations(4326), net, k=1, meters=[300], band="300m")
     assert not right.report["problem"].astype(str).str.contains("too far from network").any()
+
+
+def test_zone_38_eastings_under_another_meridian_without_a_zone_are_told_zone_38():
+    # 38 5xx xxx under CM 117E's EPSG:4548 (no room for a zone number): the message named 'the same
+    # projection with false easting 38,500,000' (CM 117E, not a CRS at all); zone 38 is CM 114E
+    with pytest.raises(CRSError, match=r"zone number \(38\).*they fit EPSG:4526 \(CGCS2000 / 3-degree Gauss-Kruger "
+                                       r"zone 38\)"):
+        require_crs(relabelled(homes(4526), 4548), "homes")

@@ -415,6 +415,7 @@ def _zone_hint(crs: CRS, x0: float, x1: float) -> str:
     if false_e < 1_000_000 and x0 >= 1_000_000 and int(x0 // 1_000_000) == int(x1 // 1_000_000):
         zone = int(x0 // 1_000_000)
         want = zone * 1_000_000 + false_e
+        meridian = _zone_meridian(zone) or meridian  # zone 38 is 114°E whatever meridian the label has
         why = (f": the eastings start with a zone number ({zone}), which {crs.name} has no room for "
                f"(its false easting is {false_e:,.0f})")
     elif false_e >= 1_000_000 and x1 < 1_000_000:
