@@ -413,3 +413,10 @@ def test_zone_38_eastings_under_another_meridian_without_a_zone_are_told_zone_38
     with pytest.raises(CRSError, match=r"zone number \(38\).*they fit EPSG:4526 \(CGCS2000 / 3-degree Gauss-Kruger "
                                        r"zone 38\)"):
         require_crs(relabelled(homes(4526), 4548), "homes")
+
+
+def test_latitude_first_under_a_degrees_label_is_not_called_a_city_system():
+    layer = gpd.GeoDataFrame(geometry=[Point(22.5301, 114.04)], crs=4326)
+    with pytest.raises(CRSError, match=r"look like latitude first, then longitude: swap x and y") as info:
+        require_crs(layer, "stations")
+    assert "city" not in str(info.value)

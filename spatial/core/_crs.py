@@ -242,6 +242,8 @@ def _guess_hint(x0: float, y0: float, x1: float, y1: float) -> str:
 
     if -180 <= x0 and x1 <= 540 and -90 <= y0 and y1 <= 90:
         return "; the numbers look like longitude/latitude: EPSG:4326 (WGS 84) or EPSG:4490 (CGCS2000)"
+    if -90 <= x0 and x1 <= 90 and -180 <= y0 and y1 <= 180:
+        return "; the numbers look like latitude first, then longitude: swap x and y"
     for (a0, a1, b0, b1), first in (((x0, x1, y0, y1), ""), ((y0, y1, x0, x1), "the northing first, ")):
         zone = prefixed(a0, a1)
         if zone is not None and northing(b0, b1):
