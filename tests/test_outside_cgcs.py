@@ -420,3 +420,26 @@ def test_latitude_first_under_a_degrees_label_is_not_called_a_city_system():
     with pytest.raises(CRSError, match=r"look like latitude first, then longitude: swap x and y") as info:
         require_crs(layer, "stations")
     assert "city" not in str(info.value)
+
+
+def test_cli_coverage_stores_stations_and_communities_in_the_demands_crs_too(tmp_path):
+    """Homes in EPSG:4547, stations in degrees, communities in zone 38 (EPSG:4526): the GeoPackage
+    held layers in three CRSs, though the docs say each is stored in the demand's, like the
+    service areas and gaps; a script measuring stations against homes in it measured degrees
+    against metres. Every layer is now in the demand's CRS, the stations where they were."""
+    import pyogrio
+
+    from spatial.cli import main
+
+    street(4326).to_file(tmp_path / "roads.gpkg")
+    stations(4326).to_file(tmp_path / "st.gpkg")
+    homes(4547).to_file(tmp_path / "homes.gpkg")
+    _, comms = blocks(4526)
+    comms.to_file(tmp_path / "comms.gpkg")
+    out = tmp_path / "cov.gpkg"
+    assert main(["-q", "coverage", *(str(tmp_path / f) for f in ("roads.gpkg", "st.gpkg", "homes.gpkg")),
+                 "--communities", str(tmp_path / "comms.gpkg"), "--out", str(out), "--meters", "300"]) == 0
+    crs = {name: pyogrio.read_info(out, layer=name)["crs"] for name, kind in pyogrio.list_layers(out) if kind}
+    assert crs == dict.fromkeys(["demand", "stations", "communities", "isochrones", "gaps"], "EPSG:4547"), crs
+    at = gpd.read_file(out, layer="stations").to_crs(4326).geometry.iloc[0]
+    assert (at.x, at.y) == pytest.approx(STATION_LONLAT, abs=1e-9)
