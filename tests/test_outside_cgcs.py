@@ -443,3 +443,17 @@ def test_cli_coverage_stores_stations_and_communities_in_the_demands_crs_too(tmp
     assert crs == dict.fromkeys(["demand", "stations", "communities", "isochrones", "gaps"], "EPSG:4547"), crs
     at = gpd.read_file(out, layer="stations").to_crs(4326).geometry.iloc[0]
     assert (at.x, at.y) == pytest.approx(STATION_LONLAT, abs=1e-9)
+
+
+def test_layers_in_different_crss_a_few_kilometres_apart_are_not_read_as_another_zone():
+    # a station 10 km from the communities' box (another datum on the same meridian would move the
+    # communities by metres only): validated as before, not refused as a zone away
+    import spatial
+
+    _, comms = blocks(4547)
+    far = gpd.GeoDataFrame({"station_id": ["S9"]}, geometry=[Point(114.16, 22.53)], crs=4326)
+    layers, _ = spatial.validate_inputs(communities=comms, stations=far)
+    assert layers["stations"].crs.to_epsg() == 4547
+    _, comms_xian = blocks(2383)
+    layers, _ = spatial.validate_inputs(communities=comms_xian, stations=far)
+    assert layers["stations"].crs.to_epsg() == 2383

@@ -318,6 +318,10 @@ def datum_warning(crs, what: str) -> str | None:
             f"(国家2000), or convert it with the local parameters first")
 
 
+#: A layer nearer than this (km) to the one it should lie on is not read as another zone's.
+ZONE_AWAY_KM = 50.0
+
+
 def zone_fit_hint(layer: gpd.GeoDataFrame, bounds, crs, name: str, near: str = "the walking network"
                   ) -> str | None:
     """A sentence when ``layer``, in a Gauss-Krüger or UTM zone (transverse Mercator), lies away
@@ -332,7 +336,7 @@ def zone_fit_hint(layer: gpd.GeoDataFrame, bounds, crs, name: str, near: str = "
     >>> import shapely
     >>> pts = gpd.GeoDataFrame(geometry=[shapely.Point(505090, 2493654)], crs="EPSG:4548")
     >>> zone_fit_hint(pts, (114.0, 22.5, 114.1, 22.6), "EPSG:4326", "stations")[:119]
-    "'stations' lies 309 km from the walking network read in EPSG:4548 (CGCS2000 / 3-degree Gauss-Kruger CM 117E), but on it"
+    "'stations' lies 301 km from the walking network read in EPSG:4548 (CGCS2000 / 3-degree Gauss-Kruger CM 117E), but on it"
     """
     from pyproj import Transformer
     from pyproj.aoi import AreaOfInterest
@@ -361,13 +365,23 @@ def zone_fit_hint(layer: gpd.GeoDataFrame, bounds, crs, name: str, near: str = "
     here = at(own_crs)
     if west <= here[0] <= east and south <= here[1] <= north:
         return None
+    if np.all(np.isfinite(here)):  # a zone away is 100 km and more; nearer is a place, not a label
+        from pyproj import Geod
+
+        to_box = (min(max(here[0], west), east), min(max(here[1], south), north))
+        away = Geod(ellps="WGS84").inv(here[0], here[1], *to_box)[2] / 1000
+        if away < ZONE_AWAY_KM:
+            return None
+        far = f"lies {away:,.0f} km from {near}"
+    else:
+        far = f"lies nowhere near {near}"
     fits = []
     aoi = AreaOfInterest(max(west, -180), max(south, -90), min(east, 180), min(north, 90))
     for info in query_crs_info(auth_name="EPSG", pj_types=PJType.PROJECTED_CRS, area_of_interest=aoi):
         other = CRS.from_epsg(info.code)
         params = _tm_params(other)
-        if params is None or params["false_e"] != tm["false_e"] or other == own_crs:
-            continue
+        if params is None or params["false_e"] != tm["false_e"] or abs(params["meridian"] - tm["meridian"]) < 1:
+            continue  # the same meridian on another datum moves it metres, not a zone
         lo, la = at(other)
         if west <= lo <= east and south <= la <= north:
             fits.append((other.geodetic_crs != own_crs.geodetic_crs, other.geodetic_crs.to_epsg() != 4490,
@@ -375,13 +389,6 @@ def zone_fit_hint(layer: gpd.GeoDataFrame, bounds, crs, name: str, near: str = "
     if not fits:
         return None
     _, _, code, fit_name = min(fits)
-    if np.all(np.isfinite(here)):
-        from pyproj import Geod
-
-        away = Geod(ellps="WGS84").inv(here[0], here[1], (west + east) / 2, (south + north) / 2)[2] / 1000
-        far = f"lies {away:,.0f} km from {near}"
-    else:
-        far = f"lies nowhere near {near}"
     own_code = own_crs.to_epsg()
     own = f"EPSG:{own_code} ({own_crs.name})" if own_code else own_crs.name
     who = name if name.startswith("the ") else f"'{name}'"
