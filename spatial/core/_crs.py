@@ -15,8 +15,8 @@ from pyproj import CRS
 
 from spatial.core.errors import CRSError, GeometryError
 
-__all__ = ["GROUND_SCALE_TOLERANCE", "datum_warning", "ground_metres", "guess_crs", "layer_lonlat", "metric_crs", "require_crs",
-           "require_degrees_in_range", "to_metric", "zone_fit_between", "zone_fit_hint"]
+__all__ = ["GROUND_SCALE_TOLERANCE", "datum_warning", "ground_metres", "guess_crs", "layer_lonlat", "metric_crs",
+           "require_crs", "require_degrees_in_range", "to_metric", "zone_fit_between", "zone_fit_hint"]
 
 
 def require_crs(gdf: gpd.GeoDataFrame, name: str) -> CRS:
@@ -164,10 +164,9 @@ def _other_zone(crs: CRS, x0: float, x1: float, y: float) -> str:
     match = _same_but_false_easting(crs, meridian, want)
     try:
         lon, lat = _to_lonlat(crs).transform((x0 + x1) / 2, y)
-        where = f": read in it the layer would lie at {_lonlat_text(lon, lat)}" \
-            if np.isfinite(lon) else ""
     except Exception:  # noqa: BLE001 - only the message loses a clause
-        where = ""
+        lon = lat = np.nan
+    where = f": read in it the layer would lie at {_lonlat_text(lon, lat)}" if np.isfinite([lon, lat]).all() else ""
     return (f"start with zone number {zone} (central meridian {meridian:g}°E), not {own}{where}; "
             + (f"they fit {match}" if match else f"they fit the same datum's zone {zone}"))
 
@@ -189,6 +188,7 @@ def _far_from_area(crs: CRS, lon: float, lat: float) -> str:
 
 
 def _lonlat_text(lon: float, lat: float) -> str:
+    """A place as people write it: ``107.35°E 22.24°N``."""
     lon, lat = round(lon, 2) + 0.0, round(lat, 2) + 0.0  # -0.001 is 0.00°N
     return f"{abs(lon):.2f}°{'E' if lon >= 0 else 'W'} {abs(lat):.2f}°{'N' if lat >= 0 else 'S'}"
 
