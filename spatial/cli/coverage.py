@@ -360,7 +360,9 @@ def _coverage(args: argparse.Namespace, step) -> int:
                         *([repaired.to_frame(zh_columns=True)] if len(repaired) else []),
                         not_reached_report(scored, snapped, uid, sid)], ignore_index=True)
     layers["report"] = report
-    for key in ("isochrones", "gaps"):  # made in the network's metres: stored in the CRS of the rest
+    # made in the network's metres, or given in another CRS than the demand (stations in degrees
+    # beside homes in a Gauss-Krüger zone): every layer is stored in the demand's CRS
+    for key in ("stations", "communities", "isochrones", "gaps"):
         if key in layers:
             layers[key] = _in_crs(layers[key], scored.crs)
     # every line is made before anything is written: a late error never follows written outputs

@@ -22,12 +22,16 @@ from spatial.core.errors import ColumnError, DuplicateIdError, GeometryError, Op
 # the CRS checks live in spatial.core._crs; every caller imports them from here
 from spatial.core._crs import (  # noqa: F401
     GROUND_SCALE_TOLERANCE,
+    datum_warning,
     ground_metres,
+    guess_crs,
     layer_lonlat,
     metric_crs,
     require_crs,
     require_degrees_in_range,
     to_metric,
+    zone_fit_between,
+    zone_fit_hint,
 )
 # numbers judged by value live in spatial.core._numbers; every caller imports them from here
 from spatial.core._numbers import is_number, whole_counts, whole_number  # noqa: F401

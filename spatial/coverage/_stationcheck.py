@@ -1,4 +1,5 @@
-"""Stations that do not reach the walking network: refused when none does, named when some do not.
+"""Stations that do not reach the walking network: refused when none does, named when some do not;
+and homes none of which comes near it (another place, or another CRS): refused.
 
 One rule for :func:`spatial.coverage.walks.walking_coverage` and
 :func:`spatial.siting.sites.site_stations`, so a station file with mistyped coordinates stops both
@@ -14,7 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from spatial.core.checks import listed
+from spatial.core.checks import listed, zone_fit_between
 from spatial.core.errors import NetworkError
 from spatial.network.graph import WalkNetwork
 from spatial.network.snapping import DROPPED_COMPONENT, Snap, layer_xy
@@ -55,8 +56,8 @@ def check_station_snaps(stations: gpd.GeoDataFrame, snap: Snap, network: WalkNet
                 "streets to the rest in the network data, or keep the parts that hold stations: "
                 "read_network(..., keep=\"stations\"), or --keep stations on the command line"
             )
-        why = shifted or ("check that stations and network cover the same area (and CRS), or raise max_snap_m "
-                          "and max_off_network_m")
+        why = shifted or zone_fit_between(stations, "stations", network_layer(network), "the walking network")[2:] or (
+            "check that stations and network cover the same area (and CRS), or raise max_snap_m and max_off_network_m")
         reach = max(max_snap_m, max_off_network_m or max_snap_m)
         raise NetworkError(f"no station lies within {reach:g} m of the walking network"
                            f"{nearest_said(network, layer_xy(stations, network, name='stations'))}; {why}")
@@ -67,6 +68,37 @@ def check_station_snaps(stations: gpd.GeoDataFrame, snap: Snap, network: WalkNet
         logger.warning("%d station%s not on the network (%s): %s; %s nobody", len(named),
                        "s are" if len(named) > 1 else " is", why, listed(named, limit=10),
                        "they serve" if len(named) > 1 else "it serves")
+
+
+#: Demand none of which comes nearer the network than this (m) is in another place or CRS, not a gap.
+ELSEWHERE_M = 10_000.0
+
+
+def check_demand_reaches(demand: gpd.GeoDataFrame, snap: Snap, network: WalkNetwork, xy: np.ndarray) -> None:
+    """Raise when no home of ``demand`` reaches the walking network and the nearest lies
+    :data:`ELSEWHERE_M` or more from it: the layers are of different places, or one is in the
+    wrong CRS (a Gauss-Krüger layer under another zone's label lies 300 km off), and every
+    household would count as unreachable (0% covered) instead.
+
+    ``snap``: the homes' :func:`spatial.network.snapping.snap_walks`; ``xy``: their points in the
+    network's CRS.
+    """
+    access = getattr(snap, "access", None)
+    if not len(demand) or access is None or not np.all(access == "unreachable"):
+        return
+    nearest = _nearest_m(network, xy)
+    if nearest < ELSEWHERE_M or not np.isfinite(nearest):  # near (a gap), or no home has a location
+        return
+    why = zone_fit_between(demand, "demand", network_layer(network), "the walking network")[2:] or (
+        "check that the homes and the network are of the same place, and that each layer declares the CRS its "
+        "coordinates are in")
+    raise NetworkError(f"no home of the demand lies near the walking network{nearest_said(network, xy)}; "
+                       f"every household would count as unreachable; {why}")
+
+
+def network_layer(network: WalkNetwork) -> gpd.GeoDataFrame:
+    """The network's edges as a layer in its CRS (for :func:`spatial.core.checks.zone_fit_between`)."""
+    return gpd.GeoDataFrame(geometry=np.asarray(network.geometry, dtype=object), crs=network.crs)
 
 
 def nearest_said(network: WalkNetwork, xy: np.ndarray) -> str:
@@ -80,9 +112,16 @@ def nearest_said(network: WalkNetwork, xy: np.ndarray) -> str:
     >>> nearest_said(net, np.array([[50.0, 2500.0], [50.0, 400.0]]))
     ' (the nearest is 400 m away)'
     """
+    d = _nearest_m(network, xy)
+    if not np.isfinite(d):
+        return ""
+    return f" (the nearest is {d / 1000:,.1f} km away)" if d >= 10_000 else f" (the nearest is {d:,.0f} m away)"
+
+
+def _nearest_m(network: WalkNetwork, xy: np.ndarray) -> float:
+    """Distance (m) from the network to the nearest of these points (inf: none has a location)."""
     xy = xy[np.isfinite(xy).all(axis=1)]
     if not len(xy) or not network.n_edges:
-        return ""
+        return float("inf")
     _, dist = shapely.STRtree(network.geometry).query_nearest(shapely.points(xy), return_distance=True)
-    d = float(np.min(dist))
-    return f" (the nearest is {d / 1000:,.1f} km away)" if d >= 10_000 else f" (the nearest is {d:,.0f} m away)"
+    return float(np.min(dist))

@@ -38,7 +38,7 @@ from spatial.core.errors import GeometryError, SpatialError
 # it without loading the walking network); every caller may import it from here
 from spatial.coverage._metadata import OSM_KEY, SPEED_KEY, coverage_metadata, read_coverage_metadata  # noqa: F401
 from spatial.coverage._shift import shift_hint
-from spatial.coverage._stationcheck import check_station_snaps
+from spatial.coverage._stationcheck import check_demand_reaches, check_station_snaps
 from spatial.coverage.bands import (
     BEYOND,
     UNREACHABLE,
@@ -240,9 +240,11 @@ def walking_coverage(
     for hint in (shifted, shift_hint(demand, network, name="demand")):
         if hint:
             logger.warning(hint)
-    d_snap = snap_walks(network, layer_xy(demand, network, name="demand"), max_snap_m=max_snap_m,
-                        max_off_network_m=max_off_network_m, detour_factor=detour_factor,
+    d_xy = layer_xy(demand, network, name="demand")
+    d_snap = snap_walks(network, d_xy, max_snap_m=max_snap_m, max_off_network_m=max_off_network_m,
+                        detour_factor=detour_factor,
                         gates_xy=gate_points(gates, network), barriers=barrier_lines(barriers, network))
+    check_demand_reaches(demand, d_snap, network, d_xy)
     limit_m = search_limit_m(max_walk_m, detour_factor=detour_factor, max_off_network_m=max_off_network_m)
     if dem is None:
         walk, src = nearest_source(network, s_snap, d_snap, limit_m=limit_m)

@@ -33,6 +33,7 @@ from spatial.core.checks import (
     require_columns,
     require_crs,
     require_unique,
+    zone_fit_between,
 )
 from spatial.core.errors import GeometryError, OptionTypeError
 from spatial.core.reproject import to_crs_valid
@@ -120,9 +121,10 @@ def _major_lines(roads, crs_m) -> np.ndarray | None:
     return _lines(roads[major], crs_m, Report())
 
 
-def _lines(roads, crs_m, report: Report, area=None) -> np.ndarray | None:
+def _lines(roads, crs_m, report: Report, area=None, communities=None) -> np.ndarray | None:
     """The roads as metric lines (polygons' outlines); with ``area`` (the communities, metric), a
-    report row when no road comes near it (a roads layer of another place, or in a wrong CRS)."""
+    report row and a warning when no road comes near it (a roads layer of another place, or in a
+    wrong CRS: with ``communities`` as given, a Gauss-Krüger zone either fits is named)."""
     if roads is None:
         return None
     roads = _roads_frame(roads)
@@ -139,11 +141,15 @@ def _lines(roads, crs_m, report: Report, area=None) -> np.ndarray | None:
         x0, y0, x1, y1 = shapely.total_bounds(np.asarray(area, dtype=object))
         if not shapely.intersects(np.asarray(lines, dtype=object), shapely.box(x0 - 100, y0 - 100, x1 + 100, y1 + 100)).any():
             rb = shapely.total_bounds(np.asarray(lines, dtype=object))
-            report.add("roads", "-", f"no road comes within 100 m of the communities (roads x {rb[0]:.0f}-{rb[2]:.0f}, "
-                       f"y {rb[1]:.0f}-{rb[3]:.0f}; communities x {x0:.0f}-{x1:.0f}, y {y0:.0f}-{y1:.0f}, metres)",
+            zone = zone_fit_between(communities, "communities", roads, "roads")
+            problem = (f"no road comes within 100 m of the communities (roads x {rb[0]:.0f}-{rb[2]:.0f}, "
+                       f"y {rb[1]:.0f}-{rb[3]:.0f}; communities x {x0:.0f}-{x1:.0f}, y {y0:.0f}-{y1:.0f}, metres)")
+            report.add("roads", "-", problem + zone,
                        "grid borders are not weighted by these roads; check that the roads are of this place and "
                        "declare the CRS their coordinates are in",
                        zh=("没有任何道路位于社区 100 米范围内", "网格边界未按这些道路加权；请核对道路图层的位置及其坐标系"))
+            if zone:  # a layer in the wrong zone: the grids are drawn 300 km from where they are
+                logger.warning("%s%s; the grids are drawn without them", problem, zone)
     return np.asarray(lines, dtype=object)
 
 
@@ -228,12 +234,13 @@ def prepare(
             f"no unit lies inside any community: the {len(comm_of)} units span x {ub[0]:.0f}-{ub[2]:.0f}, "
             f"y {ub[1]:.0f}-{ub[3]:.0f} and the communities x {cb[0]:.0f}-{cb[2]:.0f}, y {cb[1]:.0f}-{cb[3]:.0f} "
             f"(metres, {crs_m.to_string()}); check that both layers are "
-            "the same place and that each declares the CRS its coordinates are in")
+            "the same place and that each declares the CRS its coordinates are in"
+            + zone_fit_between(units, "units", communities, "communities"))
     labels = block_labels(units, blocks, unit_ids)
     streets = block_streets(pieces, comm_of, cg, labels, gap_m=street_gap_m, tol_m=_TOL_M)
     pieces = streets.pieces
     inside = np.flatnonzero(comm_of >= 0)
-    roads_m = _lines(roads, crs_m, report, cg)
+    roads_m = _lines(roads, crs_m, report, cg, communities)
     major = _major_lines(roads, crs_m) if roads_m is not None else None
     roads_m, road_buffer_m = _street_lines(roads_m, streets, road_buffer_m, blocks, report, comm_ids, cg)
     if streets.pairs is not None:  # the rook pairs of the grown units, already measured

@@ -18,11 +18,13 @@ import logging
 import re
 import unicodedata
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 from pyproj import CRS
 
+from spatial.core.checks import guess_crs, require_degrees_in_range
 from spatial.core.errors import ColumnError, CRSError
 from spatial.io.coords import convert, normalize_coord_sys
 
@@ -83,6 +85,11 @@ def table_geometry(df: pd.DataFrame, label: str, lines: np.ndarray, *, lon_col: 
     target = CRS.from_user_input("EPSG:4326" if crs is None else crs)
     _check_degrees(df, label, lines, target, lon, lat, lon, lat, (lon_col, lat_col),
                    f"columns {lon_col!r} and {lat_col!r} look swapped", "swap the two columns' names")
+    if target.is_projected and len(df):  # metres in a zone: x and y the surveyors' way round (X north)?
+        require_degrees_in_range(
+            gpd.GeoDataFrame(geometry=shapely.points(lon, lat), crs=target), f"'{label}'", crs=target,
+            fix=f"check crs={crs!r}", swap_fix=f"name the columns the other way round: lon_col={lat_col!r}, "
+                                               f"lat_col={lon_col!r} (the easting is lon_col)")
     systems = _row_systems(df, coord_sys, coord_sys_col, label, lines)
     for system, mask in _shifted(systems, label, target, crs):
         lon[mask], lat[mask] = convert(lon[mask], lat[mask], source=system, target="wgs84")
@@ -192,9 +199,10 @@ def _check_degrees(df, label, lines, target, xs, ys, x, y, cols, swapped, fix):
         turned = out & (np.abs(ys) <= 180).all(axis=1) & (np.abs(xs) <= 90).all(axis=1)
         hint = (f"{' and '.join(map(str, cols))} look swapped there (the longitude is the larger number in "
                 "China); swap them back, or " if turned[out].all() and len(cols) == 2 else "")
+        guess = guess_crs((np.nanmin(xs), np.nanmin(ys), np.nanmax(xs), np.nanmax(ys))) if out.all() else ""
         raise ColumnError(f"'{label}': coordinates out of range (lon -180..180, lat -90..90) in "
                           f"{_rows(df, lines, out, *cols)}; {hint}if they are projected metres, save the table as "
-                          "a GeoPackage with its CRS (or pass crs= from Python)")
+                          f"a GeoPackage with its CRS (or pass crs= from Python){guess}")
 
 
 def _shifted(systems, label, target, crs):

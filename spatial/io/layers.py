@@ -22,7 +22,7 @@ import pyogrio
 import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 
-from spatial.core.checks import require_degrees_in_range
+from spatial.core.checks import datum_warning, guess_crs, require_degrees_in_range
 from spatial.core.errors import ColumnError, CRSError, InputFileError
 from spatial.io._encoding import decode_text_file, detect_encoding
 from spatial.io._kmltree import Folder, folder_tree, kml_bytes, kml_member
@@ -124,12 +124,16 @@ def read_layer(
                 "assign it one (QGIS: Layer Properties > Source; or ogr2ogr -a_srs EPSG:4326)"
             raise CRSError(
                 f"'{label}' ({path}) declares no CRS; {fix} (from Python: read_layer(..., crs='EPSG:4326'), "
-                "or the CRS the coordinates are in)"
+                f"or the CRS the coordinates are in; in a project file: crs = \"EPSG:...\" in the input)"
+                f"{guess_crs(gdf)}"
             )
         gdf = gdf.set_crs(crs)
     require_degrees_in_range(
         gdf, f"'{label}' ({path})", fix="save the layer with the CRS they are really in (QGIS: Layer Properties > "
-        "Source > Assigned CRS, then export; or ogr2ogr -a_srs EPSG:32650 out.gpkg in.gpkg with the right zone)")
+        "Source > Assigned CRS, then export; or ogr2ogr -a_srs EPSG:<code> out.gpkg in.gpkg)")
+    shift = datum_warning(gdf.crs, f"'{label}' ({path})")
+    if shift:
+        logger.warning(shift)
     system = normalize_coord_sys(coord_sys)
     if system != "wgs84":
         gdf = to_wgs84(gdf, system, name=label)

@@ -32,8 +32,9 @@ from spatial.core.checks import (
     require_columns,
     require_crs,
     require_unique,
+    zone_fit_between,
 )
-from spatial.core.errors import GeometryError, NetworkError, OptionError
+from spatial.core.errors import CRSError, GeometryError, NetworkError, OptionError
 
 logger = logging.getLogger(__name__)
 
@@ -171,7 +172,11 @@ def validate_inputs(
 
 
 def _common_crs(given: dict[str, gpd.GeoDataFrame], report: Report) -> dict[str, gpd.GeoDataFrame]:
-    """Reproject every layer to the CRS of the first (communities, units, stations, network)."""
+    """Reproject every layer to the CRS of the first (communities, units, stations, network).
+
+    A layer in another CRS that lies away from the first but on it once read in another
+    Gauss-Krüger or UTM zone (the first's or its own label wrong: CM 114E numbers under CM 117E
+    lie 300 km east) is refused, naming that zone, rather than reprojected to where it is not."""
     ref_name = next(n for n in _ORDER if n in given)
     ref = CRS.from_user_input(given[ref_name].crs)
     out = {}
@@ -183,6 +188,9 @@ def _common_crs(given: dict[str, gpd.GeoDataFrame], report: Report) -> dict[str,
         if crs.equals(ref):
             out[name] = gdf
             continue
+        zone = zone_fit_between(gdf, name, given[ref_name], ref_name)
+        if zone:
+            raise CRSError(f"'{name}' ({crs.to_string()}) and '{ref_name}' ({ref.to_string()}) do not overlap{zone}")
         out[name] = gdf.to_crs(ref)
         if name == "network_edges":  # the network reader holds every network in its UTM zone: nothing to do
             continue

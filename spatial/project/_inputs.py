@@ -28,9 +28,9 @@ def read_input(spec: InputSpec, name: str):
     if name == "plan" and spec.path.suffix.lower() in _TABLE_SUFFIXES:  # unit_id, grid_id[, locked]
         return io.read_table(spec.path, **{k: opts[k] for k in ("sheet", "encoding") if k in opts})
     if spec.path.suffix.lower() in _TABLE_SUFFIXES:
-        keys = ("lon_col", "lat_col", "coord_sys", "coord_sys_col", "sheet", "encoding")
+        keys = ("lon_col", "lat_col", "coord_sys", "coord_sys_col", "sheet", "encoding", "crs")
         return io.read_points_table(spec.path, **{k: opts[k] for k in keys if k in opts})
-    keys = ("encoding", "coord_sys")
+    keys = ("encoding", "coord_sys", "crs")  # crs: what a file that declares none is in
     data = io.read_layer(spec.path, layer=spec.layer, name=name, **{k: opts[k] for k in keys if k in opts})
     if len(data) == 0:
         from spatial.core.errors import GeometryError

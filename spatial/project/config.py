@@ -43,7 +43,7 @@ from spatial.io.coords import normalize_coord_sys
 __all__ = ["InputSpec", "Project", "load_project"]
 
 _SECTIONS = {"project", "inputs", "grids", "coverage", "siting", "outputs", "distributed"}
-_INPUT_KEYS = {"path", "layer", "coord_sys", "coord_sys_col", "lon_col", "lat_col", "sheet",
+_INPUT_KEYS = {"path", "layer", "crs", "coord_sys", "coord_sys_col", "lon_col", "lat_col", "sheet",
                "encoding", "id_col", "households_col", "population_col", "name_col", "keep_private", "grid_id_col",
                "floors_col", "street_col"}
 _LAYERS = {"network", "communities", "units", "stations", "candidates", "roads", "plan", "buildings", "gates",
@@ -298,6 +298,10 @@ def _input_spec(name: str, value: Any, base: Path, source: Path) -> InputSpec:
         if key in value and name != only:
             raise SpatialError(f"project file {source}: input '{name}' has {key}, which only the {only} input "
                                f"takes; move it to {only} = {{ path = ..., {key} = ... }}")
+    if "crs" in value and name == "network":  # read_network's crs= is the CRS to measure in, not the file's
+        raise SpatialError(f"project file {source}: input 'network' has crs, which is for a layer or table whose "
+                           "file declares none (a shapefile without .prj, a CSV of metres); give the network "
+                           "file its CRS (ogr2ogr -a_srs EPSG:<code>)")
     if not isinstance(value.get("keep_private", False), bool):
         raise SpatialError(f"project file {source}: input 'network' keep_private must be true or false, "
                            f"got {value['keep_private']!r}")
@@ -339,6 +343,17 @@ def _positive_list(v) -> bool:
 
 def _band(v) -> bool:
     return isinstance(v, str) and re.fullmatch(r"\s*\d+(\.\d+)?\s*(min|m)\s*", v) is not None
+
+
+def _crs_ok(v) -> bool:
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError as ProjCRSError
+
+    try:
+        CRS.from_user_input(v)
+    except ProjCRSError:
+        return False
+    return isinstance(v, str)
 
 
 def _coord_sys(v) -> bool:
@@ -404,6 +419,7 @@ _INPUT_RULES: dict[str, tuple[str, Callable[[Any], bool]]] = {
     "path": ("a file path (a string)", lambda v: isinstance(v, str) and v.strip() != ""),
     "layer": ("a layer name (a string)", lambda v: isinstance(v, str)),
     "coord_sys": ("\"wgs84\", \"gcj02\" (Amap/Tencent) or \"bd09\" (Baidu)", _coord_sys),
+    "crs": ("a CRS PROJ knows, such as \"EPSG:4547\" (CGCS2000 3-degree Gauss-Krüger CM 114E)", _crs_ok),
     "sheet": ("a sheet name or number", lambda v: isinstance(v, (str, int)) and not isinstance(v, bool)),
 }
 

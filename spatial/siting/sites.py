@@ -44,7 +44,7 @@ from spatial.core.checks import (
 )
 from spatial.core.errors import ColumnError, DuplicateIdError, SpatialError
 from spatial.coverage._shift import shift_hint
-from spatial.coverage._stationcheck import check_station_snaps
+from spatial.coverage._stationcheck import check_demand_reaches, check_station_snaps
 from spatial.coverage.bands import DEFAULT_SPEED_KMH, Band, make_bands
 from spatial.coverage.walks import (
     DEFAULT_DETOUR_FACTOR,
@@ -266,9 +266,11 @@ def site_stations(
     hh = check_households(demand, households_col, "demand", id_col=demand_id_col).to_numpy()  # rows named by id
     pop = (pd.to_numeric(demand[population_col], errors="coerce").fillna(0.0).to_numpy(float)
            if population_col in demand.columns else np.full(len(demand), np.nan))
-    dsnap = snap_walks(network, layer_xy(demand, network, name="demand"), max_snap_m=max_snap_m,
-                       max_off_network_m=max_off_network_m, detour_factor=detour_factor,
-                       gates_xy=gate_points(gates, network), barriers=barrier_lines(barriers, network))
+    d_xy = layer_xy(demand, network, name="demand")
+    dsnap = snap_walks(network, d_xy, max_snap_m=max_snap_m, max_off_network_m=max_off_network_m,
+                       detour_factor=detour_factor, gates_xy=gate_points(gates, network),
+                       barriers=barrier_lines(barriers, network))
+    check_demand_reaches(demand, dsnap, network, d_xy)  # another place or CRS: not "nothing to site"
     for i in np.flatnonzero(~dsnap.ok):
         report.add("demand", ids[i], dsnap.reason[i], "counted as not covered; no site can reach it",
                    zh=(reason_zh(dsnap.reason[i]), "计为未覆盖；任何新站都无法到达"))
