@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import geopandas as gpd
 import pytest
+import shapely
+import shapely.affinity
 from shapely.geometry import box
 
 from spatial import ColumnError, CRSError, InfeasibleError
-from spatial.grids.codes import assign_grid_codes, parse_grid_code, split_division_code
+from spatial.grids.codes import assign_grid_codes, grid_sequence, parse_grid_code, split_division_code
 
 CRS = "EPSG:32650"
 CODE = "440304001002"  # Guangdong 44, Shenzhen 03, Futian 04, street 001, community 002
@@ -35,6 +37,45 @@ def test_numbering_runs_west_to_east_then_north_to_south():
     assert list(out.index) == list("abcdef")  # index and columns kept
     assert {"grid_id", "community_id"} <= set(out.columns)
 
+
+
+def _u_town(wider_m: float = 0.0):
+    """A U-shaped grid 'u' round a grid 'notch' in its middle, and 'east' and 'west' beside it,
+    the U's east arm ``wider_m`` wider (a layer saved again: coordinates a micrometre off)."""
+    bump = box(400, 0, 440, 60)  # under 'east': the U's middle lies a little east of the notch's
+    u = shapely.union_all([box(100, 0, 400, 100), box(100, 0, 200, 300), box(300, 0, 400 + wider_m, 300), bump])
+    geoms = [u, box(200, 100, 300, 300), box(400 + wider_m, 0, 500, 300).difference(bump), box(0, 0, 100, 300)]
+    # in Shenzhen's UTM zone itself, so that the grids are read in these very coordinates
+    geoms = [shapely.affinity.translate(g, 500_000, 2_500_000) for g in geoms]
+    return gpd.GeoDataFrame({"grid_id": ["u", "notch", "east", "west"], "community_id": "C1"}, geometry=geoms,
+                            crs=CRS)
+
+
+def test_a_micrometre_off_numbers_the_same_grids_the_same():
+    # the widest east-west stretch across the U at its middle height was its west arm, and its
+    # east arm once that is a micrometre wider: the U was read at x 150, before the notch (x 250),
+    # or at x 350, after it; it is read at its base's point nearest its centroid (x 255.6)
+    seqs = [dict(zip(t["grid_id"], grid_sequence(t))) for t in (_u_town(), _u_town(1e-6), _u_town(-1e-6))]
+    assert seqs[0] == seqs[1] == seqs[2] == {"west": 1, "notch": 2, "u": 3, "east": 4}
+
+
+def test_the_demo_saved_again_in_a_gauss_krueger_zone_keeps_its_grid_names():
+    # the same units after a round trip through EPSG:4547 (CGCS2000, CM 114E), streets given:
+    # the same partition, and every unit under the same grid name (63 units of two communities
+    # were renamed when grids were read at a point on their surface)
+    import spatial
+    from spatial.datasets.embedded import demo_paths
+    from spatial.network.graph import edges_frame
+    from spatial.network.read import read_network
+
+    demo = spatial.load_demo()
+    keep = demo["communities"]["community_id"].iloc[:2].tolist()
+    units = demo["units"][demo["units"]["community_id"].isin(keep)]
+    comms = demo["communities"][demo["communities"]["community_id"].isin(keep)]
+    roads = edges_frame(read_network(demo_paths()["network"], exclude_highways=(), keep_private=True, keep="all"))
+    first = spatial.partition_grids(units, comms, roads=roads).units["grid_id"]
+    again = spatial.partition_grids(units.to_crs(4547).to_crs(units.crs), comms, roads=roads).units["grid_id"]
+    assert first.nunique() == 23 and (first == again).all()
 
 def test_cjt349_is_20_digits_with_object_type_prefix():
     out = assign_grid_codes(_grids(), _communities(), object_type="123456")

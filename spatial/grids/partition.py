@@ -459,7 +459,7 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
     on their polygons), so that a grid's number and its code's sequence agree. ``kept_seq``
     (``grid_id -> number``, a redraw's old plan's) is passed to the grid codes.
     """
-    from spatial.grids.codes import geographic_sequence
+    from spatial.grids.codes import anchor_points, geographic_sequence
 
     grid_ids = np.array(grid_ids, dtype=object)
     # the rows that may say why a grid is out of the band (a unit's or group's, its community's, a
@@ -479,7 +479,7 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
             keys, lists = [f"{cid}-01"], [np.zeros(0, dtype=np.int64)]
         polys = community_polygons(prep.comm_geoms[c], lists, prep.pieces)
         if renumber and len(members):
-            pts = shapely.point_on_surface(np.asarray(polys, dtype=object))
+            pts = anchor_points(polys)
             box = shapely.bounds(np.asarray(polys, dtype=object))
             seq = geographic_sequence(shapely.get_x(pts), shapely.get_y(pts), box[:, 3] - box[:, 1],
                                       np.asarray(keys, dtype=object))
