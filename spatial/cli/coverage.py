@@ -473,11 +473,11 @@ def _in_crs(layer, crs):
 
 def _result_lines(args, bands, summary, scored, snapped, gaps, gap_band: str, hh: str, sid: str) -> list[str]:
     """What ``spatial coverage`` says of its results, one line each (made before writing)."""
-    from spatial.core.checks import listed
+    from spatial.core.checks import listed, round_half_up
 
     overall = summary[summary.level == "overall"].iloc[0]
     lines = [f"speed {args.speed_kmh:g} km/h; households covered: " + ", ".join(
-        f"{b.label} {overall[f'pct_hh_{b.label}']:.1f}%" for b in bands)]
+        f"{b.label} {round_half_up(overall[f'pct_hh_{b.label}'], 1):.1f}%" for b in bands)]
     off = int((scored["reason"] != "").sum())
     if off:
         lines.append(f"{off} units not reached (see column 'reason' and the report layer); "

@@ -18,7 +18,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from spatial.core.checks import Report, require_columns, require_crs, yes_no
+from spatial.core.checks import Report, require_columns, require_crs, round_half_up, yes_no
 from spatial.core.errors import InputFileError
 from spatial.maps import _style as st
 from spatial.maps._encode import SCALE, encode_lines, encode_polygons
@@ -55,7 +55,7 @@ def jsonable(values: pd.Series, column: str) -> list:
         else:
             digits = 2
         out = []
-        for v in np.round(f.to_numpy(), digits):
+        for v in round_half_up(f.to_numpy(), digits):  # as the workbook and the CSVs round it
             if not np.isfinite(v):
                 out.append(None)
             elif float(v).is_integer():
