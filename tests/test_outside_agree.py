@@ -110,3 +110,35 @@ def test_a_share_on_a_half_reads_the_same_in_the_line_the_csv_the_workbook_and_t
     # the community's popup on the map (its own figures, rounded for display)
     page = (out / "coverage.html").read_text(encoding="utf-8")
     assert '"pct_hh_10min":[51.9]' in page and '"pct_hh_5min":[1.9]' in page
+
+
+# --------------------------------------------------------------------------- the words the figures mean
+
+
+def test_the_coverage_workbook_says_homes_152_m_off_the_network_count_as_covered_as_they_do(tmp_path, capsys):
+    """A home 152 m from the street walks an estimated 152 x 1.25 + 500 m = 690 m and counts as
+    covered within 15 minutes (40 of the 140 households); the 说明 sheet of `spatial coverage`
+    said homes over 100 m from the network are 'too far' and not covered, and had no row on
+    estimated walks nor the floor area standard its station sheet flags by."""
+    files = street_town(tmp_path, [("A", 200, 10, 100), ("E", 500, 152, 40)])
+    out = tmp_path / "cov.gpkg"
+    assert main(["-q", "coverage", str(files["roads"]), str(files["stations"]), str(files["units"]),
+                 "--out", str(out), "--no-isochrones"]) == 0
+    book = tmp_path / "cov_summary.xlsx"
+    overall = sheet_rows(book, "总体")[0]
+    assert (overall["估算步行户数"], overall["15分钟内户数"], overall["15分钟内户数占比（%）"]) == (40, 140, 100)
+    notes = {r[0]: r[1] for r in load_workbook(book)["说明"].iter_rows(values_only=True) if r[0]}
+    assert "距路网超过 300 米的单元记为“距路网过远”，不算覆盖" in notes["吸附规则"]
+    assert "100 米" not in notes["吸附规则"]
+    assert "距路网 100–300 米的单元" in notes["估算步行"] and "× 1.25" in notes["估算步行"]
+    assert "每百户不少于 30 平方米" in notes["服务站面积标准"]
+
+
+def test_the_project_workbook_states_one_limit_for_homes_not_covered(tmp_path, capsys):
+    """`spatial run`'s 说明 said in one row that homes over 100 m from the network are not
+    covered and in the next that homes 100-300 m away are covered by an estimated walk."""
+    files = street_town(tmp_path, [("A", 200, 10, 100), ("E", 500, 152, 40)])
+    out, printed = run_project(tmp_path, files, capsys)
+    assert "15分钟内 140 户（100.0%）" in printed
+    notes = {r[0]: r[1] for r in load_workbook(out / "summary.xlsx")["说明"].iter_rows(values_only=True) if r[0]}
+    assert "距路网超过 300 米" in notes["吸附规则"] and "超过 300 米的记为无法到达" in notes["估算步行"]

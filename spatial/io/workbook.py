@@ -330,8 +330,8 @@ def _notes_rows(about: Mapping[str, Any], lang: str) -> list[tuple[str, str]]:
         rows.append(("服务圈" if zh else "Bands",
                      ("、".join(labels) + "步行范围，按路网最短步行距离计算") if zh
                      else ", ".join(labels) + " on foot, by the shortest walk on the network"))
-    if "max_snap_m" in about:
-        d = float(about["max_snap_m"])
+    if "max_snap_m" in about:  # not covered beyond the estimated walks' limit (the row below), not the snap's
+        d = max(float(about["max_snap_m"]), float(about.get("max_off_network_m") or 0))
         rows.append(("吸附规则" if zh else "Snap rule",
                      f"居民单元和服务站吸附到最近的可步行路段（不是路口），这段直线距离计入步行；距路网超过 {d:g} 米的"
                      f"单元记为“距路网过远”，不算覆盖，但保留在表中" if zh else
@@ -399,7 +399,9 @@ def write_workbook(
         Communities with ``community_id`` and ``name``: names are shown before ids.
     about
         What the 说明 sheet states: ``speed_kmh``, ``bands`` (labels such as ``"15min"``),
-        ``max_snap_m``, ``min_households``/``max_households`` (also used to word the band
+        ``max_snap_m``, ``max_off_network_m`` and ``detour_factor`` (the estimated walks: units
+        up to ``max_off_network_m`` from a walkway count as covered, and the snap rule says so),
+        ``min_m2_per_100hh``, ``min_households``/``max_households`` (also used to word the band
         status) and ``credits`` (lines of data credits).
     lang
         ``"zh"`` for Chinese sheet names and headers, ``"en"`` for English.
