@@ -30,7 +30,7 @@ from spatial.io._excelcodes import is_code_column
 from spatial.io._text import storable, storable_text
 from spatial.io.coords import with_lonlat
 
-__all__ = ["write_workbook", "integer_counts", "csv_figures"]
+__all__ = ["write_workbook", "integer_counts", "csv_figures", "NONE_ID", "none_name"]
 
 #: Digits from which Excel shows a number in scientific notation (General format: over 11).
 _LONG_CODE = 10 ** 11
@@ -181,6 +181,30 @@ _VALUES = {"source": {"zh": {"network node": "路网节点", "candidates": "候�
            "cause": {"zh": {"service": "服务不足", "no mapped path": "缺少路网数据", "barrier": "被阻隔"}}}
 _STATUS = {"zh": {"under": "不足", "in": "区间内", "over": "超过"}, "en": {"under": "under", "in": "in band", "over": "over"}}
 _DROP = {"level", "geometry", "grid_seq", "synthetic", "index"}
+
+#: The id under which a coverage summary (and the before/after table) counts the homes in no
+#: community or no grid (outside every outline, or a unit the plan gave no grid).
+NONE_ID = "(none)"
+_NONE_WORDS = {"zh": {"community": "（不在任何社区）", "grid": "（不在任何网格）"},
+               "en": {"community": "(in no community)", "grid": "(in no grid)"}}
+
+
+def none_name(level: str, lang: str) -> str:
+    """The words naming the row of homes in no community (``level="community"``) or no grid, in
+    ``lang``: the same in every sheet and on the maps' table.
+
+    Examples
+    --------
+    >>> none_name("community", "zh"), none_name("grid", "en")
+    ('（不在任何社区）', '(in no grid)')
+    """
+    return _NONE_WORDS["zh" if lang == "zh" else "en"][level]
+
+
+def _name_of(i, names: Mapping[str, str], level: str, lang: str):
+    """The name of community (or grid) ``i``: from ``names``, the words for the homes in none, or None."""
+    i = str(i)
+    return none_name(level, lang) if i == NONE_ID and i not in names else names.get(i)
 _COUNT = re.compile(r"^(households|population|households_(served|estimated)|population_served|units_served|n_\w+|"
                     r"hh_\w+|pop_\w+|gain_\w+|\w+_workers|\w+_leads|area_m2)$")
 _PCT = re.compile(r"^(pct_\w+|\w+_pct|road_share)$")
@@ -249,10 +273,10 @@ def _display(frame: pd.DataFrame, lang: str, names: Mapping[str, str], band: tup
     return table
 
 
-def _level_table(part: pd.DataFrame, level: str, names: Mapping[str, str]) -> pd.DataFrame:
+def _level_table(part: pd.DataFrame, level: str, names: Mapping[str, str], lang: str) -> pd.DataFrame:
     part = part.drop(columns="level")
-    if level == "community" and names:
-        part.insert(0, "name", part["id"].astype(str).map(names))
+    if level == "community" and (names or (part["id"].astype(str) == NONE_ID).any()):
+        part.insert(0, "name", [_name_of(i, names, level, lang) for i in part["id"]])
     elif level == "street":
         part = part.rename(columns={"id": "name"})
     elif level == "overall":
@@ -471,7 +495,7 @@ def write_workbook(
         if level == "grid" and grids is not None:
             continue  # the grid sheet below carries the grid coverage too
         if len(part):
-            add(level, _level_table(part, level, names))
+            add(level, _level_table(part, level, names, lang))
     if grids is not None:
         table = pd.DataFrame(grids.drop(columns="geometry", errors="ignore"))
         first = [c for c in ("grid_code", "grid_id", "community_id") if c in table.columns]
@@ -482,9 +506,16 @@ def write_workbook(
             cov = cov.rename(columns={"id": "grid_id"})
             cov["grid_id"] = cov["grid_id"].astype(str)
             table = table.assign(grid_id=table["grid_id"].astype(str)).merge(cov, on="grid_id", how="left")
+            # the homes in no grid (outside every community, or given none) keep their row, as in the
+            # CSV and the 社区 sheet: the sheet's households add up to the total
+            loose = summary[(summary["level"] == "grid") & ~summary["id"].astype(str).isin(table["grid_id"])]
+            if len(loose):
+                loose = loose.drop(columns="level").rename(columns={"id": "grid_id", "n_points": "n_units"})
+                loose["grid_id"] = [_name_of(i, {}, "grid", lang) or i for i in loose["grid_id"].astype(str)]
+                table = pd.concat([table, loose[[c for c in loose.columns if c in table.columns]]], ignore_index=True)
         add("grid", table)
         if "band_status" in table.columns:
-            add("grids_out_of_band", table[table["band_status"] != "in"])
+            add("grids_out_of_band", table[table["band_status"].notna() & (table["band_status"] != "in")])
     if sites is not None and len(sites):
         if isinstance(sites, gpd.GeoDataFrame):  # where to build, as a phone map reads it
             sites = with_lonlat(sites, after="candidate_id")
@@ -493,7 +524,7 @@ def write_workbook(
         ba = before_after.copy()
         if "level" in ba.columns:
             ba = ba[ba["level"].isin(["overall", "community"])]
-            ba.insert(0, "name", [(names.get(str(i), str(i)) if lv == "community" else
+            ba.insert(0, "name", [(_name_of(i, names, "community", lang) or str(i) if lv == "community" else
                                    ("全部" if lang == "zh" else "all")) for lv, i in zip(ba["level"], ba["id"])])
         add("before_after", ba)
     if gaps is not None and len(gaps):

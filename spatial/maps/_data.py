@@ -20,6 +20,7 @@ from pyproj import CRS
 
 from spatial.core.checks import Report, require_columns, require_crs, round_half_up, yes_no
 from spatial.core.errors import InputFileError
+from spatial.io.workbook import NONE_ID, none_name
 from spatial.maps import _style as st
 from spatial.maps._encode import SCALE, encode_lines, encode_polygons
 
@@ -334,7 +335,8 @@ def coverage_table(table: pd.DataFrame, bands: list[str], communities, lang: str
             who = (st.text(lang, "overall"), "")
         else:
             cid = str(r["id"])
-            who = (names[cid], cid) if cid in names else (cid, "")
+            who = ((names[cid], cid) if cid in names else
+                   (none_name("community", lang), "") if cid == NONE_ID else (cid, ""))
         hh = r.get("households")
         rows.append([who, int(round(hh)) if pd.notna(hh) else ""] + [float(r[f"pct_hh_{b}"]) for b in shown])
     return st.table_html(st.text(lang, "table_title"), header, rows)
