@@ -142,3 +142,76 @@ def test_the_project_workbook_states_one_limit_for_homes_not_covered(tmp_path, c
     assert "15分钟内 140 户（100.0%）" in printed
     notes = {r[0]: r[1] for r in load_workbook(out / "summary.xlsx")["说明"].iter_rows(values_only=True) if r[0]}
     assert "距路网超过 300 米" in notes["吸附规则"] and "超过 300 米的记为无法到达" in notes["估算步行"]
+
+
+# --------------------------------------------------------------------------- every household in a row
+
+#: A town with known figures at 4 km/h (5/10/15 minutes = 333/667/1,000 m): A 210 m, B 510 m,
+#: C 810 m, D 1,510 m (beyond), Z (no households) 110 m, U 1 km north of the street (unreachable),
+#: O 310 m but south of both communities (in no community, no grid).
+TOWN = [("A", 200, 10, 100), ("B", 500, 10, 50), ("C", 800, 10, 30), ("D", 1500, 10, 20), ("Z", 100, 10, 0),
+        ("U", 1000, 1000, 40), ("O", 300, -10, 10)]
+TWO = [("C1", "东社区", box(X0 - 50, Y0 + 5, X0 + 700, Y0 + 60)),
+       ("C2", "西社区", box(X0 + 700, Y0 + 5, X0 + 1600, Y0 + 1100))]
+
+
+def test_the_grid_sheet_keeps_the_homes_in_no_grid_so_its_households_add_up(tmp_path, capsys):
+    """Of 250 households, 10 (unit O) lie outside both communities: the 网格 sheet listed the six
+    grids' 240 and left O out, while the 总体 and 社区 sheets and coverage_summary.csv count 250."""
+    files = street_town(tmp_path, TOWN, TWO)
+    out, printed = run_project(tmp_path, files, capsys, band=(10, 200))
+    assert "共 250 户，步行到党群服务中心/站：5分钟内 110 户（44.0%），10分钟内 160 户（64.0%），15分钟内 190 户（76.0%）" in printed
+    book = out / "summary.xlsx"
+    assert sheet_rows(book, "总体")[0]["户数"] == 250
+    assert sum(r["户数"] for r in sheet_rows(book, "社区")) == 250
+    grid_rows = sheet_rows(book, "网格")
+    assert sum(r["户数"] for r in grid_rows) == 250
+    assert sum(r["15分钟内户数"] for r in grid_rows) == 190 and sum(r["无法到达户数"] for r in grid_rows) == 40
+    loose = [r for r in grid_rows if r["网格号"] == "（不在任何网格）"]
+    assert [(r["户数"], r["居民单元数"], r["5分钟内户数"], r["户数状态"]) for r in loose] == [(10, 1, 10, None)]
+    # not a grid under the band: the sheet of grids out of band holds only the grid of Z (0 households)
+    assert [r["户数"] for r in sheet_rows(book, "超出户数区间的网格")] == [0]
+    with sqlite3.connect(out / "results.gpkg") as db:  # the plan itself: the six grids' 240, O in none
+        assert db.execute("select sum(households), count(*) from grids").fetchone() == (240, 6)
+        assert db.execute("select unit_id from units where grid_id is null").fetchall() == [("O",)]
+
+
+def test_the_homes_in_no_community_have_one_name_in_every_sheet_and_on_the_map(tmp_path, capsys):
+    """The row of O's 10 households was named '(none)' on the map's table and in the 建站前后
+    sheet, and not at all (a blank 名称) in the 社区 sheet."""
+    files = street_town(tmp_path, TOWN, TWO)
+    out, _ = run_project(tmp_path, files, capsys, band=(10, 200), sites=1)
+    book = out / "summary.xlsx"
+    community = {r["编号"]: r for r in sheet_rows(book, "社区")}
+    assert (community["(none)"]["名称"], community["(none)"]["户数"]) == ("（不在任何社区）", 10)
+    assert (community["C2"]["户数"], community["C2"]["15分钟内户数占比（%）"]) == (90, 33.3)  # 30 of 90
+    before_after = {r["编号"]: r for r in sheet_rows(book, "建站前后")}
+    assert before_after["(none)"]["名称"] == "（不在任何社区）"
+    # the one new site serves D's 20 households: 190 -> 210 of 250 (76.0% -> 84.0%)
+    assert (before_after["all"]["建站前覆盖率（%）"], before_after["all"]["建站后覆盖率（%）"]) == (76, 84)
+    for name in ("coverage.html", "overview.html"):
+        rows = {r[0]: r[1:] for r in map_table(out / name)[1:]}
+        assert rows["（不在任何社区）"] == ["10", "100.0", "100.0", "100.0"], name
+        assert rows["西社区 C2"] == ["90", "0.0", "0.0", "33.3"], name
+
+
+def test_before_and_after_has_the_communities_the_coverage_summary_has_when_units_carry_no_community_id(
+        tmp_path, capsys):
+    """Units without a community id are placed in communities by where they lie: the coverage
+    summary and the 社区 sheet had C1, C2 and the homes in none, but the before/after table (CSV
+    and the 建站前后 sheet) had only the total, so no community's gain from the new site showed.
+    By hand: C2 holds C 30 (15 min), D 20 (beyond), U 40 (unreachable); the site reaches D:
+    33.3% -> 55.6%."""
+    files = street_town(tmp_path, TOWN, TWO)
+    out, printed = run_project(tmp_path, files, capsys, band=(10, 200), sites=1)
+    assert "15分钟内 210 户（84.0%，原为 76.0%）" in printed
+    summary = {r["id"]: r for r in csv_rows(out / "coverage_summary.csv") if r["level"] == "community"}
+    after = {r["id"]: r for r in csv_rows(out / "sites_before_after.csv") if r["level"] == "community"}
+    assert list(after) == list(summary) == ["(none)", "C1", "C2"]
+    for cid, row in after.items():
+        assert (row["households"], row["pct_before"]) == (summary[cid]["households"], summary[cid]["pct_hh_15min"])
+    assert [(r["households"], r["pct_before"], r["pct_after"]) for r in after.values()] == [
+        ("10", "100.0", "100.0"), ("150", "100.0", "100.0"), ("90", "33.3", "55.6")]
+    sheet = [(r["编号"], r["户数"], r["建站前覆盖率（%）"], r["建站后覆盖率（%）"])
+             for r in sheet_rows(out / "summary.xlsx", "建站前后")]
+    assert sheet == [("all", 250, 76, 84), ("(none)", 10, 100, 100), ("C1", 150, 100, 100), ("C2", 90, 33.3, 55.6)]
