@@ -215,3 +215,37 @@ def test_before_and_after_has_the_communities_the_coverage_summary_has_when_unit
     sheet = [(r["编号"], r["户数"], r["建站前覆盖率（%）"], r["建站后覆盖率（%）"])
              for r in sheet_rows(out / "summary.xlsx", "建站前后")]
     assert sheet == [("all", 250, 76, 84), ("(none)", 10, 100, 100), ("C1", 150, 100, 100), ("C2", 90, 33.3, 55.6)]
+
+
+# --------------------------------------------------------------------------- a walk and its band
+
+
+def map_layers(path: Path) -> list[dict[str, list]]:
+    """The popup columns of every layer a map embeds (``{"n":..., "p": {column: values}}``; a
+    repeated text column as ``{"k": values, "i": codes}``)."""
+    page, decoder, out = path.read_text(encoding="utf-8"), json.JSONDecoder(), []
+    for m in re.finditer(r'\{"n":\d+,"types":', page):
+        layer, _ = decoder.raw_decode(page, m.start())
+        out.append({k: [v["k"][i] for i in v["i"]] if isinstance(v, dict) else v for k, v in layer["p"].items()})
+    return out
+
+
+def test_a_home_just_past_15_minutes_never_reads_15_minutes_beside_beyond(tmp_path, capsys):
+    """Home D walks 990 + 10.4 = 1,000.4 m, 15.006 minutes: beyond the 15-minute circle. Its popup
+    said 步行时间 15.0 分钟, 步行距离 1000 米 and 超出服务圈, and its gap 距最近服务站步行 1000 米 in
+    the workbook and gaps.csv (five homes of the Futian demo read 15.0 minutes and beyond).
+    Walks are shown rounded up: 15.1 minutes, 1,001 m; A (210 m, 3.15 minutes) reads 3.2."""
+    files = street_town(tmp_path, [("A", 200, 10, 100), ("D", 990, 10.4, 20)])
+    out, _ = run_project(tmp_path, files, capsys)
+    with sqlite3.connect(out / "results.gpkg") as db:
+        walks = dict(db.execute("select unit_id, walk_m from coverage_demand").fetchall())
+    assert walks["D"] == pytest.approx(1000.4, abs=0.01) and walks["A"] == pytest.approx(210.0, abs=0.01)
+    for name in ("coverage.html", "overview.html"):
+        homes = {}
+        for layer in map_layers(out / name):
+            if "walk_min" in layer:
+                homes.update({t: (m, d, b) for t, m, d, b in zip(layer["_t"], layer["walk_min"], layer["walk_m"],
+                                                               layer["band"])})
+        assert homes == {"A": (3.2, 210, "5分钟内"), "D": (15.1, 1001, "超出服务圈")}, name
+    assert [r["walk_to_station_m"] for r in csv_rows(out / "gaps.csv")] == ["1001"]
+    assert [r["距最近服务站步行（米）"] for r in sheet_rows(out / "summary.xlsx", "盲区")] == [1001]

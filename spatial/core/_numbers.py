@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["is_number", "round_half_up", "whole_counts", "whole_number"]
+__all__ = ["is_number", "round_half_up", "round_walk", "whole_counts", "whole_number"]
 
 
 def is_number(value) -> bool:
@@ -96,4 +96,41 @@ def round_half_up(values, decimals: int = 0):
     scale = 10.0 ** decimals
     s = np.abs(a * scale)
     out = np.copysign(np.floor(s + 0.5 + 1e-9 * np.maximum(s, 1.0)), a) / scale + 0.0  # -0.0 shown as 0.0
+    return float(out) if out.ndim == 0 else out
+
+
+def round_walk(values, decimals: int = 0):
+    """Walks (minutes, metres) as every output shows them: rounded up to ``decimals``, so a walk
+    past a band's limit never reads as at it. A home 15.02 minutes away lies beyond the 15-minute
+    circle; rounded to the nearest it read "15.0 min" beside "beyond the service area" (five such
+    homes in the Futian demo). Up, it reads 15.1; a walk within the limit still reads at most the
+    limit (14.96 is 15.0), for limits in whole metres or tenths of a minute. A float within a
+    billionth (relative) above a step is taken as that step (1000 m at 4 km/h is 15.000000000000002
+    minutes, shown 15.0).
+
+    Parameters
+    ----------
+    values
+        A number, an array or a Series (missing values stay missing).
+    decimals
+        Digits kept after the point.
+
+    Returns
+    -------
+    float, numpy.ndarray or pandas.Series
+        As given: a float for a number, a float array, a Series with the same index.
+
+    Examples
+    --------
+    >>> round_walk(15.016, 1), round_walk(14.955, 1), round_walk(1000 / (4000 / 60), 1), round_walk(1000.4)
+    (15.1, 15.0, 15.0, 1001.0)
+    """
+    if isinstance(values, pd.Series):
+        shown = round_walk(pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan), decimals)
+        return pd.Series(shown, index=values.index, name=values.name)
+    a = np.asarray(values, dtype=float)
+    scale = 10.0 ** decimals
+    s = a * scale
+    with np.errstate(invalid="ignore"):
+        out = np.ceil(s - 1e-9 * np.maximum(np.abs(s), 1.0)) / scale + 0.0
     return float(out) if out.ndim == 0 else out

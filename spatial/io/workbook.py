@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from spatial.core.atomic import atomic_path
-from spatial.core.checks import REPORT_COLUMNS, Report, gap_note_zh, report_in, round_half_up
+from spatial.core.checks import REPORT_COLUMNS, Report, gap_note_zh, report_in, round_half_up, round_walk
 from spatial.core.errors import ColumnError, OptionError
 from spatial.io._excelcodes import is_code_column
 from spatial.io._text import storable, storable_text
@@ -265,7 +265,7 @@ def _display(frame: pd.DataFrame, lang: str, names: Mapping[str, str], band: tup
         elif _PCT.match(col):  # rounded as every output rounds a figure (79.55 is 79.6 here and on the map)
             table[col] = round_half_up(table[col], 1)
         elif col == "walk_to_station_m":
-            table[col] = round_half_up(table[col]).astype("Int64")  # whole metres, as the maps say them
+            table[col] = round_walk(table[col]).astype("Int64")  # whole metres up, as the maps say them
         elif col in ("lon", "lat", "site_lon", "site_lat"):
             table[col] = table[col].round(6)  # about 0.1 m
         elif col in ("polsby_popper", "target_households") or col.endswith("per_100hh"):
@@ -611,7 +611,8 @@ def csv_figures(frame: pd.DataFrame, *, also: tuple[str, ...] = ()) -> pd.DataFr
             continue
         for pattern, decimals in _CSV_DECIMALS:
             if pattern.match(str(col)):
-                out[col] = out[col].round(decimals) if decimals == 6 else round_half_up(out[col], decimals)
+                shown = round_walk if str(col).startswith("walk") else round_half_up
+                out[col] = out[col].round(decimals) if decimals == 6 else shown(out[col], decimals)
                 if decimals == 0 and np.isfinite(out[col].dropna()).all():
                     out[col] = out[col].astype("Int64")
                 break

@@ -18,7 +18,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from spatial.core.checks import Report, require_columns, require_crs, round_half_up, yes_no
+from spatial.core.checks import Report, require_columns, require_crs, round_half_up, round_walk, yes_no
 from spatial.core.errors import InputFileError
 from spatial.io.workbook import NONE_ID, none_name
 from spatial.maps import _style as st
@@ -56,7 +56,8 @@ def jsonable(values: pd.Series, column: str) -> list:
         else:
             digits = 2
         out = []
-        for v in round_half_up(f.to_numpy(), digits):  # as the workbook and the CSVs round it
+        rounded = round_walk if column.startswith("walk") else round_half_up  # as the workbook and the CSVs
+        for v in rounded(f.to_numpy(), digits):
             if not np.isfinite(v):
                 out.append(None)
             elif float(v).is_integer():
