@@ -27,6 +27,8 @@ from spatial.core.atomic import atomic_path
 from spatial.core.checks import REPORT_COLUMNS, Report, gap_note_zh, report_in, round_half_up, round_walk
 from spatial.core.errors import ColumnError, OptionError
 from spatial.io._excelcodes import is_code_column
+from spatial.io._figures import COUNT as _COUNT
+from spatial.io._figures import NONE_ID, csv_figures, integer_counts, name_of, none_name  # noqa: F401 (the API)
 from spatial.io._text import storable, storable_text
 from spatial.io.coords import with_lonlat
 
@@ -182,31 +184,6 @@ _VALUES = {"source": {"zh": {"network node": "路网节点", "candidates": "候�
 _STATUS = {"zh": {"under": "不足", "in": "区间内", "over": "超过"}, "en": {"under": "under", "in": "in band", "over": "over"}}
 _DROP = {"level", "geometry", "grid_seq", "synthetic", "index"}
 
-#: The id under which a coverage summary (and the before/after table) counts the homes in no
-#: community or no grid (outside every outline, or a unit the plan gave no grid).
-NONE_ID = "(none)"
-_NONE_WORDS = {"zh": {"community": "（不在任何社区）", "grid": "（不在任何网格）"},
-               "en": {"community": "(in no community)", "grid": "(in no grid)"}}
-
-
-def none_name(level: str, lang: str) -> str:
-    """The words naming the row of homes in no community (``level="community"``) or no grid, in
-    ``lang``: the same in every sheet and on the maps' table.
-
-    Examples
-    --------
-    >>> none_name("community", "zh"), none_name("grid", "en")
-    ('（不在任何社区）', '(in no grid)')
-    """
-    return _NONE_WORDS["zh" if lang == "zh" else "en"][level]
-
-
-def _name_of(i, names: Mapping[str, str], level: str, lang: str):
-    """The name of community (or grid) ``i``: from ``names``, the words for the homes in none, or None."""
-    i = str(i)
-    return none_name(level, lang) if i == NONE_ID and i not in names else names.get(i)
-_COUNT = re.compile(r"^(households|population|households_(served|estimated)|population_served|units_served|n_\w+|"
-                    r"hh_\w+|pop_\w+|gain_\w+|\w+_workers|\w+_leads|area_m2)$")
 _PCT = re.compile(r"^(pct_\w+|\w+_pct|road_share)$")
 
 
@@ -276,7 +253,7 @@ def _display(frame: pd.DataFrame, lang: str, names: Mapping[str, str], band: tup
 def _level_table(part: pd.DataFrame, level: str, names: Mapping[str, str], lang: str) -> pd.DataFrame:
     part = part.drop(columns="level")
     if level == "community" and (names or (part["id"].astype(str) == NONE_ID).any()):
-        part.insert(0, "name", [_name_of(i, names, level, lang) for i in part["id"]])
+        part.insert(0, "name", [name_of(i, names, level, lang) for i in part["id"]])
     elif level == "street":
         part = part.rename(columns={"id": "name"})
     elif level == "overall":
@@ -511,7 +488,7 @@ def write_workbook(
             loose = summary[(summary["level"] == "grid") & ~summary["id"].astype(str).isin(table["grid_id"])]
             if len(loose):
                 loose = loose.drop(columns="level").rename(columns={"id": "grid_id", "n_points": "n_units"})
-                loose["grid_id"] = [_name_of(i, {}, "grid", lang) or i for i in loose["grid_id"].astype(str)]
+                loose["grid_id"] = [name_of(i, {}, "grid", lang) or i for i in loose["grid_id"].astype(str)]
                 table = pd.concat([table, loose[[c for c in loose.columns if c in table.columns]]], ignore_index=True)
         add("grid", table)
         if "band_status" in table.columns:
@@ -524,7 +501,7 @@ def write_workbook(
         ba = before_after.copy()
         if "level" in ba.columns:
             ba = ba[ba["level"].isin(["overall", "community"])]
-            ba.insert(0, "name", [(_name_of(i, names, "community", lang) or str(i) if lv == "community" else
+            ba.insert(0, "name", [(name_of(i, names, "community", lang) or str(i) if lv == "community" else
                                    ("全部" if lang == "zh" else "all")) for lv, i in zip(ba["level"], ba["id"])])
         add("before_after", ba)
     if gaps is not None and len(gaps):
@@ -563,57 +540,3 @@ def write_workbook(
         wb.save(tmp)
     logger.info("wrote workbook %s", path)
     return path
-
-
-def integer_counts(frame: pd.DataFrame, *, also: tuple[str, ...] = ()) -> pd.DataFrame:
-    """A copy of ``frame`` whose whole-number count columns (households, population, ``hh_*`` ...,
-    and the columns named in ``also``, such as a households column called 户数) are integers, so
-    that a CSV or GeoPackage says ``63080``, not ``63080.0``; measures keep their decimals.
-
-    Examples
-    --------
-    >>> integer_counts(pd.DataFrame({"户数": [203.0], "households": [4.0], "walk_m": [1.0]}),
-    ...                also=("户数",)).dtypes.astype(str).tolist()
-    ['Int64', 'Int64', 'float64']
-    """
-    out = frame.copy()
-    for col in out.columns:
-        s = out[col]
-        if (_COUNT.match(str(col)) or col in also) and pd.api.types.is_float_dtype(s):
-            finite = s.dropna()
-            if len(finite) == 0 or (np.all(np.isfinite(finite)) and np.all(finite == np.round(finite))):
-                out[col] = s.round().astype("Int64")
-    return out
-
-
-#: Decimals a CSV keeps of each measure, as the workbook shows it (percentages 79.5, whole metres
-#: and m², 0.1 m in degrees); the GeoPackage keeps every digit.
-_CSV_DECIMALS = ((re.compile(r"^(pct_\w+|\w+_pct|target_households|\w*per_100hh)$"), 1),
-                 (re.compile(r"^(walk_to_station_m|area_m2)$"), 0),
-                 (re.compile(r"^(polsby_popper|road_share)$"), 3),
-                 (re.compile(r"^(site_)?(lon|lat)$"), 6))
-
-
-def csv_figures(frame: pd.DataFrame, *, also: tuple[str, ...] = ()) -> pd.DataFrame:
-    """A copy of ``frame`` for a CSV an official opens in Excel: counts as integers
-    (:func:`integer_counts`), percentages to one decimal (79.5, not 79.54977805960685), walks and
-    areas in whole metres and m², compactness and road share to three decimals, degrees to six.
-
-    Examples
-    --------
-    >>> csv_figures(pd.DataFrame({"hh_15min": [50180.0], "pct_hh_15min": [79.54977805960685],
-    ...                           "area_m2": [22348.197]})).to_csv(index=False).splitlines()
-    ['hh_15min,pct_hh_15min,area_m2', '50180,79.5,22348']
-    """
-    out = integer_counts(frame, also=also)
-    for col in out.columns:
-        if pd.api.types.is_bool_dtype(out[col]) or not pd.api.types.is_float_dtype(out[col]):
-            continue
-        for pattern, decimals in _CSV_DECIMALS:
-            if pattern.match(str(col)):
-                shown = round_walk if str(col).startswith("walk") else round_half_up
-                out[col] = out[col].round(decimals) if decimals == 6 else shown(out[col], decimals)
-                if decimals == 0 and np.isfinite(out[col].dropna()).all():
-                    out[col] = out[col].astype("Int64")
-                break
-    return out
