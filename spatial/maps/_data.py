@@ -51,7 +51,7 @@ def jsonable(values: pd.Series, column: str) -> list:
         f = s.astype(float)
         if column.endswith(("_m", "_m2")):
             digits = 0
-        elif column.endswith(("_min", "_pct")) or column.startswith("pct_"):
+        elif column.endswith(("_min", "_pct", "per_100hh")) or column.startswith("pct_"):  # as the workbook shows them
             digits = 1
         else:
             digits = 2
