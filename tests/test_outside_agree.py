@@ -249,3 +249,33 @@ def test_a_home_just_past_15_minutes_never_reads_15_minutes_beside_beyond(tmp_pa
         assert homes == {"A": (3.2, 210, "5分钟内"), "D": (15.1, 1001, "超出服务圈")}, name
     assert [r["walk_to_station_m"] for r in csv_rows(out / "gaps.csv")] == ["1001"]
     assert [r["距最近服务站步行（米）"] for r in sheet_rows(out / "summary.xlsx", "盲区")] == [1001]
+
+
+# --------------------------------------------------------------------------- the grids' printed line
+
+
+def test_the_grids_line_never_says_at_most_5_percent_beside_a_grid_past_5_percent(tmp_path, capsys):
+    """Two grids of 100 and 111 households: the mean is 105.5, each 5.2% from it. The line said
+    'at most 5% from the mean 106; 0 of 2 within 5%' (5.2% written as 5%); grids.gpkg says 5.2.
+    The largest deviation is written to the tenth, as the files give it: 5.2%."""
+    files = street_town(tmp_path, [("A", 200, 10, 100), ("B", 500, 10, 111)])
+    capsys.readouterr()
+    out = tmp_path / "grids.gpkg"
+    assert main(["grids", str(files["communities"]), str(files["units"]), "--out", str(out), "--grids", "2"]) == 0
+    said = capsys.readouterr().out
+    with sqlite3.connect(out) as db:
+        devs = sorted(round(abs(d), 1) for (d,) in db.execute("select deviation_pct from grids"))
+    assert devs == [5.2, 5.2]
+    assert "households 100–111 (at most 5.2% from the mean 106; 0 of 2 within 5%" in said
+
+
+def test_a_stations_floor_area_per_100_households_reads_the_same_on_the_map_and_in_the_sheet(tmp_path, capsys):
+    """400 m² for the 211 households it serves is 189.57 m² per 100: the map's popup said 189.57,
+    the 服务站负荷 sheet and station_load.csv 189.6."""
+    files = street_town(tmp_path, [("A", 200, 10, 100), ("B", 500, 10, 111)])
+    out, _ = run_project(tmp_path, files, capsys)
+    assert [r["m2_per_100hh"] for r in csv_rows(out / "station_load.csv")] == ["189.6"]
+    assert [r["每百户建筑面积（平方米）"] for r in sheet_rows(out / "summary.xlsx", "服务站负荷")] == [189.6]
+    for name in ("coverage.html", "overview.html"):
+        station = next(layer for layer in map_layers(out / name) if "m2_per_100hh" in layer)
+        assert (station["households_served"], station["m2_per_100hh"]) == ([211], [189.6]), name
