@@ -40,7 +40,8 @@ def street_town(folder: Path, homes, communities=None) -> dict[str, Path]:
     return p
 
 
-def run_project(folder: Path, files: dict[str, Path], capsys, *, band=(1, 3000), sites: int = 0) -> tuple[Path, str]:
+def run_project(folder: Path, files: dict[str, Path], capsys, *, band=(1, 3000), sites: int = 0,
+                lang: str = "zh") -> tuple[Path, str]:
     """``spatial run`` of the town in ``folder``: its output folder and what it printed."""
     text = f"""[project]
 name = "town"
@@ -61,6 +62,7 @@ maps = true
 workbook = true
 png = false
 kml = true
+lang = "{lang}"
 """
     (folder / "town.toml").write_text(text, encoding="utf-8")
     capsys.readouterr()
@@ -279,3 +281,15 @@ def test_a_stations_floor_area_per_100_households_reads_the_same_on_the_map_and_
     for name in ("coverage.html", "overview.html"):
         station = next(layer for layer in map_layers(out / name) if "m2_per_100hh" in layer)
         assert (station["households_served"], station["m2_per_100hh"]) == ([211], [189.6]), name
+
+
+def test_the_english_outputs_name_the_total_and_the_homes_in_no_community_alike(tmp_path, capsys):
+    """In English the map's table said 'All' and the before_after sheet 'all'; the homes in no
+    community were '(none)' on the map and a blank name in the community sheet."""
+    files = street_town(tmp_path, TOWN, TWO)
+    out, _ = run_project(tmp_path, files, capsys, band=(10, 200), sites=1, lang="en")
+    book = out / "summary.xlsx"
+    assert [r["Name"] for r in sheet_rows(book, "before_after")][:2] == ["All", "(in no community)"]
+    assert [r["Name"] for r in sheet_rows(book, "community")][0] == "(in no community)"
+    assert [r["Grid id"] for r in sheet_rows(book, "grid")][-1] == "(in no grid)"
+    assert [r[0] for r in map_table(out / "coverage.html")[1:3]] == ["All", "(in no community)"]

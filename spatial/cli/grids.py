@@ -299,7 +299,7 @@ def _cmd_grids(args: argparse.Namespace) -> int:
                   "moves": res.moves}
         g = res.grids
         kept = float((g["households_kept_pct"] * g["households"]).sum() / max(g["households"].sum(), 1e-9))
-        say(args, f"moved {len(res.moves)} of {len(units)} units; {kept:.1f}% of households keep their grid")
+        say(args, f"moved {len(res.moves)} of {len(units)} units; {round_half_up(kept, 1):.1f}% of households keep their grid")
     else:
         from spatial.grids.partition import partition_grids
 

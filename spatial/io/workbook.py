@@ -502,7 +502,7 @@ def write_workbook(
         if "level" in ba.columns:
             ba = ba[ba["level"].isin(["overall", "community"])]
             ba.insert(0, "name", [(name_of(i, names, "community", lang) or str(i) if lv == "community" else
-                                   ("全部" if lang == "zh" else "all")) for lv, i in zip(ba["level"], ba["id"])])
+                                   ("全部" if lang == "zh" else "All")) for lv, i in zip(ba["level"], ba["id"])])
         add("before_after", ba)
     if gaps is not None and len(gaps):
         if isinstance(gaps, gpd.GeoDataFrame):
