@@ -293,3 +293,31 @@ def test_the_english_outputs_name_the_total_and_the_homes_in_no_community_alike(
     assert [r["Name"] for r in sheet_rows(book, "community")][0] == "(in no community)"
     assert [r["Grid id"] for r in sheet_rows(book, "grid")][-1] == "(in no grid)"
     assert [r[0] for r in map_table(out / "coverage.html")[1:3]] == ["All", "(in no community)"]
+
+
+# --------------------------------------------------------------------------- the map drawn in Jupyter
+
+
+def test_a_map_drawn_without_a_summary_has_the_summarys_rows_order_and_empty_shares(tmp_path):
+    """coverage_map(demand, stations, communities=...) without a summary worked its table out
+    itself: communities in text order (C1, C10, C2, where the CSV has C1, C2, C10), a community of
+    no households at 0.0% (the CSV leaves it empty), and no table at all for homes placed only by
+    the outlines they lie in. It now takes coverage_summary's rows."""
+    from spatial.maps.interactive import coverage_map, save_map
+
+    def town(with_ids: bool):
+        homes = gpd.GeoDataFrame({"households": [10, 0, 30, 10], "band": ["5min", "15min", "beyond", "15min"]},
+                                 geometry=[Point(X0 + 50, Y0 + 50), Point(X0 + 150, Y0 + 50), Point(X0 + 250, Y0 + 50),
+                                           Point(X0 + 260, Y0 + 60)], crs=UTM)
+        return homes.assign(community_id=["C1", "C2", "C10", "C10"]) if with_ids else homes
+
+    outlines = gpd.GeoDataFrame({"community_id": ["C1", "C2", "C10"], "name": ["一社区", "二社区", "十社区"]},
+                                geometry=[box(X0 + 100 * i, Y0, X0 + 100 * (i + 1), Y0 + 100) for i in range(3)], crs=UTM)
+    stations = gpd.GeoDataFrame({"station_id": ["S1"], "name": ["一号站"]}, geometry=[Point(X0, Y0)], crs=UTM)
+    want = [["社区", "户数", "5分钟", "10分钟", "15分钟"], ["全部", "50", "20.0", "20.0", "40.0"],
+            ["一社区 C1", "10", "100.0", "100.0", "100.0"], ["二社区 C2", "0", "—", "—", "—"],
+            ["十社区 C10", "40", "0.0", "0.0", "25.0"]]
+    for with_ids in (True, False):
+        path = save_map(coverage_map(town(with_ids), stations, communities=outlines, bands=["5min", "10min", "15min"]),
+                        tmp_path / f"map{with_ids}.html")
+        assert map_table(path) == want, with_ids
