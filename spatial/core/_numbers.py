@@ -65,7 +65,7 @@ def round_half_up(values, decimals: int = 0):
     Every output that shows a rounded figure (the CSVs, the workbook, the maps, the KMZ, the lines
     the commands print) rounds it here, so that one share reads the same everywhere: 1,037 of
     2,000 households is 51.85%, which ``np.round`` (and pandas) made 51.8 and ``f"{x:.1f}"``
-    51.9; 7 of 2,000 is 0.35%, which they made 0.4 and 0.3. A float within a billionth (relative)
+    51.9; 7 of 2,000 is 0.35%, which they made 0.4 and 0.3. A float within 1e-11 (relative)
     of a half is taken as that half (100 * n / d carries about 1e-16 of binary error).
 
     Parameters
@@ -95,18 +95,18 @@ def round_half_up(values, decimals: int = 0):
     a = np.asarray(values, dtype=float)
     scale = 10.0 ** decimals
     s = np.abs(a * scale)
-    out = np.copysign(np.floor(s + 0.5 + 1e-9 * np.maximum(s, 1.0)), a) / scale + 0.0  # -0.0 shown as 0.0
+    out = np.copysign(np.floor(s + 0.5 + 1e-11 * np.maximum(s, 1.0)), a) / scale + 0.0  # -0.0 shown as 0.0
     return float(out) if out.ndim == 0 else out
 
 
 def round_walk(values, decimals: int = 0):
     """Walks (minutes, metres) as every output shows them: rounded up to ``decimals``, so a walk
     past a band's limit never reads as at it. A home 15.02 minutes away lies beyond the 15-minute
-    circle; rounded to the nearest it read "15.0 min" beside "beyond the service area" (five such
-    homes in the Futian demo). Up, it reads 15.1; a walk within the limit still reads at most the
-    limit (14.96 is 15.0), for limits in whole metres or tenths of a minute. A float within a
-    billionth (relative) above a step is taken as that step (1000 m at 4 km/h is 15.000000000000002
-    minutes, shown 15.0).
+    circle; rounded to the nearest it read "15.0 min" beside "beyond the service area" (19 homes
+    of the Futian demo read a walk their band contradicts, at 5, 10 or 15 minutes). Up, it reads
+    15.1; a walk within the limit still reads at most the limit (14.96 is 15.0), for limits in
+    whole metres or tenths of a minute. A float within 1e-11 (relative) above a step is taken as
+    that step (1000 m at 4 km/h is 15.000000000000002 minutes, shown 15.0).
 
     Parameters
     ----------
@@ -132,5 +132,5 @@ def round_walk(values, decimals: int = 0):
     scale = 10.0 ** decimals
     s = a * scale
     with np.errstate(invalid="ignore"):
-        out = np.ceil(s - 1e-9 * np.maximum(np.abs(s), 1.0)) / scale + 0.0
+        out = np.ceil(s - 1e-11 * np.maximum(np.abs(s), 1.0)) / scale + 0.0
     return float(out) if out.ndim == 0 else out
