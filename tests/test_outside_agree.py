@@ -12,6 +12,7 @@ import sqlite3
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
 from shapely.geometry import LineString, Point, box
@@ -321,3 +322,39 @@ def test_a_map_drawn_without_a_summary_has_the_summarys_rows_order_and_empty_sha
         path = save_map(coverage_map(town(with_ids), stations, communities=outlines, bands=["5min", "10min", "15min"]),
                         tmp_path / f"map{with_ids}.html")
         assert map_table(path) == want, with_ids
+
+
+# --------------------------------------------------------------------------- the grid editor
+
+
+@pytest.mark.browser
+def test_the_grid_editor_rounds_a_grids_deviation_as_grids_csv(tmp_path):
+    """Grids of 1,943 and 2,057 households are 2.85% under and over their mean of 2,000: grids.csv
+    and the workbook say -2.9 and 2.9, the editor said −2.8% (JavaScript's Math.round takes a
+    half up, -28.5 to -28)."""
+    from test_editor_browser import _chrome, _open, _stats
+
+    from spatial.io.workbook import csv_figures
+    from spatial.maps.editor import save_grid_editor
+
+    units = gpd.GeoDataFrame({"unit_id": ["U1", "U2"], "households": [1943, 2057], "grid_id": ["G1", "G2"],
+                              "community_id": ["C1", "C1"]},
+                             geometry=[box(X0, Y0, X0 + 100, Y0 + 100), box(X0 + 100, Y0, X0 + 200, Y0 + 100)], crs=UTM)
+    outline = gpd.GeoDataFrame({"community_id": ["C1"], "name": ["东社区"]}, geometry=[box(X0, Y0, X0 + 200, Y0 + 100)],
+                               crs=UTM)
+    # the deviation as the package works it out for grids.csv, and as it writes it there
+    frame = csv_figures(pd.DataFrame({"deviation_pct": [100 * (1943 - 2000) / 2000, 100 * (2057 - 2000) / 2000]}))
+    assert frame["deviation_pct"].tolist() == [-2.9, 2.9]
+    page = save_grid_editor(units, tmp_path / "edit.html", outline, min_households=1000, max_households=3000)
+    driver = _chrome(tmp_path)
+    try:
+        _open(driver, page)
+        stats = _stats(driver)
+        assert {g: s["deviation_pct"] for g, s in stats.items()} == {"G1": -2.9, "G2": 2.9}
+        shown = {}
+        for grid in ("G1", "G2"):  # the active grid's row in the panel: its households and deviation
+            assert driver.execute_script("return window.spatialGridEditor.select(arguments[0])", grid)
+            shown[grid] = driver.find_element("id", "sp-active").find_element("class name", "sp-dev").text
+        assert shown == {"G1": "\u22122.9%", "G2": "+2.9%"}
+    finally:
+        driver.quit()
