@@ -61,7 +61,7 @@ def test_the_workbook_says_where_to_build_in_longitude_and_latitude(tmp_path):
     gap = dict(zip(rows[0], rows[1]))
     assert "建议站址 X" not in rows[0]
     assert abs(gap["建议站址经度"] - lon) < 1e-6 and abs(gap["建议站址纬度"] - lat) < 1e-6
-    assert gap["距最近服务站步行（米）"] == 1100                       # whole metres, not 1100.4000000001
+    assert gap["距最近服务站步行（米）"] == 1101      # whole metres up (as every output shows a walk), not 1100.4000000001
     assert any("WGS-84" in str(c.value) for c in book["说明"]["C"])   # the 说明 sheet names the datum
 
 

@@ -327,7 +327,7 @@ def test_homes_in_no_community_count_in_the_tables_all_row_as_in_the_summary_csv
     rows = _boxes(coverage_map(demand, stations, communities=communities))["table"].split("</tr>")
     assert _cells(rows[1]) == ["全部", "7", "42.9"]
     assert [_cells(r)[1:] for r in rows[2:4]] == [["4", "0.0"], ["3", "100.0"]]
-    assert _cells(rows[2])[0] == "(none)"
+    assert _cells(rows[2])[0] == "（不在任何社区）"  # named as the workbook's 社区 and 建站前后 sheets name it
 
 
 @pytest.mark.browser

@@ -389,6 +389,9 @@ def _coverage(args: argparse.Namespace, step) -> int:
             write_csv(table, tmp)
         write_workbook(tmps[1 + len(tables)], summary, communities=layers.get("communities"), gaps=gaps,
                        station_load=snapped, about={"speed_kmh": args.speed_kmh, "max_snap_m": args.max_snap_m,
+                                                    "max_off_network_m": args.max_off_network_m,
+                                                    "detour_factor": args.detour_factor,
+                                                    "min_m2_per_100hh": args.min_m2_per_100hh,
                                                     "bands": [b.label for b in bands]})
         if args.kml is not None:
             from spatial.maps.kmz import results_kmz
@@ -475,11 +478,11 @@ def _in_crs(layer, crs):
 
 def _result_lines(args, bands, summary, scored, snapped, gaps, gap_band: str, hh: str, sid: str) -> list[str]:
     """What ``spatial coverage`` says of its results, one line each (made before writing)."""
-    from spatial.core.checks import listed
+    from spatial.core.checks import listed, round_half_up
 
     overall = summary[summary.level == "overall"].iloc[0]
     lines = [f"speed {args.speed_kmh:g} km/h; households covered: " + ", ".join(
-        f"{b.label} {overall[f'pct_hh_{b.label}']:.1f}%" for b in bands)]
+        f"{b.label} {round_half_up(overall[f'pct_hh_{b.label}'], 1):.1f}%" for b in bands)]
     off = int((scored["reason"] != "").sum())
     if off:
         lines.append(f"{off} units not reached (see column 'reason' and the report layer); "

@@ -167,7 +167,7 @@ def _street_gap(text: str) -> float:
 def _cmd_grids(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from spatial.core.checks import once_per_row
+    from spatial.core.checks import once_per_row, round_half_up
     from spatial.core.errors import SpatialError
     from spatial.grids.plan import band_metadata
     from spatial.io.layers import write_layers
@@ -299,7 +299,7 @@ def _cmd_grids(args: argparse.Namespace) -> int:
                   "moves": res.moves}
         g = res.grids
         kept = float((g["households_kept_pct"] * g["households"]).sum() / max(g["households"].sum(), 1e-9))
-        say(args, f"moved {len(res.moves)} of {len(units)} units; {kept:.1f}% of households keep their grid")
+        say(args, f"moved {len(res.moves)} of {len(units)} units; {round_half_up(kept, 1):.1f}% of households keep their grid")
     else:
         from spatial.grids.partition import partition_grids
 
@@ -324,7 +324,7 @@ def _cmd_grids(args: argparse.Namespace) -> int:
     spread = ""
     if len(g):
         hh = g["households"].astype(float)
-        dev = float(g["deviation_pct"].abs().max()) / 100
+        dev = round_half_up(float(g["deviation_pct"].abs().max()), 1)  # to the tenth, as grids.csv gives it
         mean = (f"the mean {hh.mean():.0f}" if g["community_id"].nunique(dropna=False) == 1
                 else "their community's mean grid")
         rule = ""
@@ -337,7 +337,7 @@ def _cmd_grids(args: argparse.Namespace) -> int:
             keep = int((g["deviation_pct"].abs() <= pct + 1e-9).sum())
             rule = f"; {keep} of {len(g)} within {pct:g}%" + ("" if keep == len(g) else
                                                               ", the others in the report with their largest units")
-        spread = f"; households {hh.min():.0f}–{hh.max():.0f} (at most {dev:.0%} from {mean}{rule})"
+        spread = f"; households {hh.min():.0f}–{hh.max():.0f} (at most {dev:g}% from {mean}{rule})"
     say(args, f"{len(g)} grids: {counts.get('in', 0)} in band, {counts.get('under', 0)} under, "
               f"{counts.get('over', 0)} over{spread}; mean Polsby-Popper {g['polsby_popper'].mean():.2f}; "
               f"{len(layers['report'])} report rows")

@@ -34,7 +34,7 @@ from spatial.core._crs import (  # noqa: F401
     zone_fit_hint,
 )
 # numbers judged by value live in spatial.core._numbers; every caller imports them from here
-from spatial.core._numbers import is_number, whole_counts, whole_number  # noqa: F401
+from spatial.core._numbers import is_number, round_half_up, round_walk, whole_counts, whole_number  # noqa: F401
 # the Chinese words of report rows live in spatial.core._words_zh; every caller imports them from here
 from spatial.core._words_zh import (  # noqa: F401
     LAYERS_ZH,

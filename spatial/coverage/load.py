@@ -44,10 +44,10 @@ from spatial.core.checks import (
     require_unique,
 )
 from spatial.core.errors import ColumnError, SpatialError
+from spatial.coverage._summary import _assign
 from spatial.coverage.walks import (
     DEFAULT_DETOUR_FACTOR,
     DEFAULT_MAX_OFF_NETWORK_M,
-    _assign,
     barrier_lines,
     gate_points,
     station_snaps,

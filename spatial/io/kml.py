@@ -28,7 +28,7 @@ import pyogrio
 from pyogrio.errors import DataLayerError, DataSourceError
 
 from spatial.core.atomic import atomic_path, user_path
-from spatial.core.checks import require_crs
+from spatial.core.checks import require_crs, round_half_up
 from spatial.core.errors import InputFileError, SpatialError
 from spatial.core.reproject import to_crs_valid
 from spatial.io._shapefile import int32_counts
@@ -268,5 +268,5 @@ def _missing(value) -> bool:
 
 def _show(value) -> str:
     if isinstance(value, float):
-        return f"{value:.1f}" if abs(value - round(value)) > 1e-9 else f"{value:.0f}"
+        return f"{round_half_up(value, 1):.1f}" if abs(value - round(value)) > 1e-9 else f"{value:.0f}"
     return str(value)

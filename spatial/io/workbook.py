@@ -24,13 +24,15 @@ import numpy as np
 import pandas as pd
 
 from spatial.core.atomic import atomic_path
-from spatial.core.checks import REPORT_COLUMNS, Report, gap_note_zh, report_in
+from spatial.core.checks import REPORT_COLUMNS, Report, gap_note_zh, report_in, round_half_up, round_walk
 from spatial.core.errors import ColumnError, OptionError
 from spatial.io._excelcodes import is_code_column
+from spatial.io._figures import COUNT as _COUNT
+from spatial.io._figures import NONE_ID, csv_figures, integer_counts, name_of, none_name  # noqa: F401 (the API)
 from spatial.io._text import storable, storable_text
 from spatial.io.coords import with_lonlat
 
-__all__ = ["write_workbook", "integer_counts", "csv_figures"]
+__all__ = ["write_workbook", "integer_counts", "csv_figures", "NONE_ID", "none_name"]
 
 #: Digits from which Excel shows a number in scientific notation (General format: over 11).
 _LONG_CODE = 10 ** 11
@@ -181,8 +183,7 @@ _VALUES = {"source": {"zh": {"network node": "路网节点", "candidates": "候�
            "cause": {"zh": {"service": "服务不足", "no mapped path": "缺少路网数据", "barrier": "被阻隔"}}}
 _STATUS = {"zh": {"under": "不足", "in": "区间内", "over": "超过"}, "en": {"under": "under", "in": "in band", "over": "over"}}
 _DROP = {"level", "geometry", "grid_seq", "synthetic", "index"}
-_COUNT = re.compile(r"^(households|population|households_(served|estimated)|population_served|units_served|n_\w+|"
-                    r"hh_\w+|pop_\w+|gain_\w+|\w+_workers|\w+_leads|area_m2)$")
+
 _PCT = re.compile(r"^(pct_\w+|\w+_pct|road_share)$")
 
 
@@ -238,21 +239,21 @@ def _display(frame: pd.DataFrame, lang: str, names: Mapping[str, str], band: tup
             continue
         if _COUNT.match(col):
             table[col] = table[col].round().astype("Int64")
-        elif _PCT.match(col):
-            table[col] = table[col].round(1)
+        elif _PCT.match(col):  # rounded as every output rounds a figure (79.55 is 79.6 here and on the map)
+            table[col] = round_half_up(table[col], 1)
         elif col == "walk_to_station_m":
-            table[col] = table[col].round().astype("Int64")  # whole metres, as the maps say them
+            table[col] = round_walk(table[col]).astype("Int64")  # whole metres up, as the maps say them
         elif col in ("lon", "lat", "site_lon", "site_lat"):
             table[col] = table[col].round(6)  # about 0.1 m
         elif col in ("polsby_popper", "target_households") or col.endswith("per_100hh"):
-            table[col] = table[col].round(2 if col == "polsby_popper" else 1)
+            table[col] = round_half_up(table[col], 2 if col == "polsby_popper" else 1)
     return table
 
 
-def _level_table(part: pd.DataFrame, level: str, names: Mapping[str, str]) -> pd.DataFrame:
+def _level_table(part: pd.DataFrame, level: str, names: Mapping[str, str], lang: str) -> pd.DataFrame:
     part = part.drop(columns="level")
-    if level == "community" and names:
-        part.insert(0, "name", part["id"].astype(str).map(names))
+    if level == "community" and (names or (part["id"].astype(str) == NONE_ID).any()):
+        part.insert(0, "name", [name_of(i, names, level, lang) for i in part["id"]])
     elif level == "street":
         part = part.rename(columns={"id": "name"})
     elif level == "overall":
@@ -330,8 +331,8 @@ def _notes_rows(about: Mapping[str, Any], lang: str) -> list[tuple[str, str]]:
         rows.append(("服务圈" if zh else "Bands",
                      ("、".join(labels) + "步行范围，按路网最短步行距离计算") if zh
                      else ", ".join(labels) + " on foot, by the shortest walk on the network"))
-    if "max_snap_m" in about:
-        d = float(about["max_snap_m"])
+    if "max_snap_m" in about:  # not covered beyond the estimated walks' limit (the row below), not the snap's
+        d = max(float(about["max_snap_m"]), float(about.get("max_off_network_m") or 0))
         rows.append(("吸附规则" if zh else "Snap rule",
                      f"居民单元和服务站吸附到最近的可步行路段（不是路口），这段直线距离计入步行；距路网超过 {d:g} 米的"
                      f"单元记为“距路网过远”，不算覆盖，但保留在表中" if zh else
@@ -399,7 +400,9 @@ def write_workbook(
         Communities with ``community_id`` and ``name``: names are shown before ids.
     about
         What the 说明 sheet states: ``speed_kmh``, ``bands`` (labels such as ``"15min"``),
-        ``max_snap_m``, ``min_households``/``max_households`` (also used to word the band
+        ``max_snap_m``, ``max_off_network_m`` and ``detour_factor`` (the estimated walks: units
+        up to ``max_off_network_m`` from a walkway count as covered, and the snap rule says so),
+        ``min_m2_per_100hh``, ``min_households``/``max_households`` (also used to word the band
         status) and ``credits`` (lines of data credits).
     lang
         ``"zh"`` for Chinese sheet names and headers, ``"en"`` for English.
@@ -469,7 +472,7 @@ def write_workbook(
         if level == "grid" and grids is not None:
             continue  # the grid sheet below carries the grid coverage too
         if len(part):
-            add(level, _level_table(part, level, names))
+            add(level, _level_table(part, level, names, lang))
     if grids is not None:
         table = pd.DataFrame(grids.drop(columns="geometry", errors="ignore"))
         first = [c for c in ("grid_code", "grid_id", "community_id") if c in table.columns]
@@ -480,9 +483,16 @@ def write_workbook(
             cov = cov.rename(columns={"id": "grid_id"})
             cov["grid_id"] = cov["grid_id"].astype(str)
             table = table.assign(grid_id=table["grid_id"].astype(str)).merge(cov, on="grid_id", how="left")
+            # the homes in no grid (outside every community, or given none) keep their row, as in the
+            # CSV and the 社区 sheet: the sheet's households add up to the total
+            loose = summary[(summary["level"] == "grid") & ~summary["id"].astype(str).isin(table["grid_id"])]
+            if len(loose):
+                loose = loose.drop(columns="level").rename(columns={"id": "grid_id", "n_points": "n_units"})
+                loose["grid_id"] = [name_of(i, {}, "grid", lang) or i for i in loose["grid_id"].astype(str)]
+                table = pd.concat([table, loose[[c for c in loose.columns if c in table.columns]]], ignore_index=True)
         add("grid", table)
         if "band_status" in table.columns:
-            add("grids_out_of_band", table[table["band_status"] != "in"])
+            add("grids_out_of_band", table[table["band_status"].notna() & (table["band_status"] != "in")])
     if sites is not None and len(sites):
         if isinstance(sites, gpd.GeoDataFrame):  # where to build, as a phone map reads it
             sites = with_lonlat(sites, after="candidate_id")
@@ -491,8 +501,8 @@ def write_workbook(
         ba = before_after.copy()
         if "level" in ba.columns:
             ba = ba[ba["level"].isin(["overall", "community"])]
-            ba.insert(0, "name", [(names.get(str(i), str(i)) if lv == "community" else
-                                   ("全部" if lang == "zh" else "all")) for lv, i in zip(ba["level"], ba["id"])])
+            ba.insert(0, "name", [(name_of(i, names, "community", lang) or str(i) if lv == "community" else
+                                   ("全部" if lang == "zh" else "All")) for lv, i in zip(ba["level"], ba["id"])])
         add("before_after", ba)
     if gaps is not None and len(gaps):
         if isinstance(gaps, gpd.GeoDataFrame):
@@ -530,56 +540,3 @@ def write_workbook(
         wb.save(tmp)
     logger.info("wrote workbook %s", path)
     return path
-
-
-def integer_counts(frame: pd.DataFrame, *, also: tuple[str, ...] = ()) -> pd.DataFrame:
-    """A copy of ``frame`` whose whole-number count columns (households, population, ``hh_*`` ...,
-    and the columns named in ``also``, such as a households column called 户数) are integers, so
-    that a CSV or GeoPackage says ``63080``, not ``63080.0``; measures keep their decimals.
-
-    Examples
-    --------
-    >>> integer_counts(pd.DataFrame({"户数": [203.0], "households": [4.0], "walk_m": [1.0]}),
-    ...                also=("户数",)).dtypes.astype(str).tolist()
-    ['Int64', 'Int64', 'float64']
-    """
-    out = frame.copy()
-    for col in out.columns:
-        s = out[col]
-        if (_COUNT.match(str(col)) or col in also) and pd.api.types.is_float_dtype(s):
-            finite = s.dropna()
-            if len(finite) == 0 or (np.all(np.isfinite(finite)) and np.all(finite == np.round(finite))):
-                out[col] = s.round().astype("Int64")
-    return out
-
-
-#: Decimals a CSV keeps of each measure, as the workbook shows it (percentages 79.5, whole metres
-#: and m², 0.1 m in degrees); the GeoPackage keeps every digit.
-_CSV_DECIMALS = ((re.compile(r"^(pct_\w+|\w+_pct|target_households|\w*per_100hh)$"), 1),
-                 (re.compile(r"^(walk_to_station_m|area_m2)$"), 0),
-                 (re.compile(r"^(polsby_popper|road_share)$"), 3),
-                 (re.compile(r"^(site_)?(lon|lat)$"), 6))
-
-
-def csv_figures(frame: pd.DataFrame, *, also: tuple[str, ...] = ()) -> pd.DataFrame:
-    """A copy of ``frame`` for a CSV an official opens in Excel: counts as integers
-    (:func:`integer_counts`), percentages to one decimal (79.5, not 79.54977805960685), walks and
-    areas in whole metres and m², compactness and road share to three decimals, degrees to six.
-
-    Examples
-    --------
-    >>> csv_figures(pd.DataFrame({"hh_15min": [50180.0], "pct_hh_15min": [79.54977805960685],
-    ...                           "area_m2": [22348.197]})).to_csv(index=False).splitlines()
-    ['hh_15min,pct_hh_15min,area_m2', '50180,79.5,22348']
-    """
-    out = integer_counts(frame, also=also)
-    for col in out.columns:
-        if pd.api.types.is_bool_dtype(out[col]) or not pd.api.types.is_float_dtype(out[col]):
-            continue
-        for pattern, decimals in _CSV_DECIMALS:
-            if pattern.match(str(col)):
-                out[col] = out[col].round(decimals)
-                if decimals == 0 and np.isfinite(out[col].dropna()).all():
-                    out[col] = out[col].astype("Int64")
-                break
-    return out

@@ -18,8 +18,9 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from spatial.core.checks import Report, require_columns, require_crs, yes_no
+from spatial.core.checks import Report, require_columns, require_crs, round_half_up, round_walk, yes_no
 from spatial.core.errors import InputFileError
+from spatial.io.workbook import NONE_ID, none_name
 from spatial.maps import _style as st
 from spatial.maps._encode import SCALE, encode_lines, encode_polygons
 
@@ -50,12 +51,13 @@ def jsonable(values: pd.Series, column: str) -> list:
         f = s.astype(float)
         if column.endswith(("_m", "_m2")):
             digits = 0
-        elif column.endswith(("_min", "_pct")) or column.startswith("pct_"):
+        elif column.endswith(("_min", "_pct", "per_100hh")) or column.startswith("pct_"):  # as the workbook shows them
             digits = 1
         else:
             digits = 2
         out = []
-        for v in np.round(f.to_numpy(), digits):
+        rounded = round_walk if column.startswith("walk") else round_half_up  # as the workbook and the CSVs
+        for v in rounded(f.to_numpy(), digits):
             if not np.isfinite(v):
                 out.append(None)
             elif float(v).is_integer():
@@ -293,31 +295,23 @@ def head_props(n: int, *, title=None, sub=None, summary=None, ids=None) -> dict[
     return out
 
 
-def community_coverage(summary, demand, bands, households_col) -> pd.DataFrame | None:
-    """Per-community (and overall) % of households covered per band, from ``summary`` or demand."""
-    if summary is not None:
-        require_columns(summary, ["level", "id"], "coverage_summary")
-        table = summary[summary["level"].isin(["overall", "community"])].copy()
-        table["id"] = table["id"].astype(str)
-        return table
-    if "community_id" not in demand.columns or households_col not in demand.columns:
-        return None
-    hh = pd.to_numeric(demand[households_col], errors="coerce").fillna(0)
-    cid = demand["community_id"]  # homes in no community: '(none)', as coverage_summary names them (not dropped)
-    frame = pd.DataFrame({"id": cid.astype(object).where(cid.notna(), "(none)").astype(str), "households": hh})
-    rank = {b: i for i, b in enumerate(bands)}
-    level = demand["band"].astype(str).map(rank)
-    for i, b in enumerate(bands):
-        frame[f"hh_{b}"] = np.where(level.notna() & (level <= i), hh, 0.0)
-    per = frame.groupby("id", sort=True).sum(numeric_only=True).reset_index()
-    per.insert(0, "level", "community")
-    total = per.sum(numeric_only=True).to_frame().T
-    total.insert(0, "id", "overall")
-    total.insert(0, "level", "overall")
-    table = pd.concat([total, per], ignore_index=True)
-    for b in bands:
-        table[f"pct_hh_{b}"] = np.where(table["households"] > 0,
-                                        100 * table[f"hh_{b}"] / table["households"].where(table["households"] > 0, 1), 0.0)
+def community_coverage(summary, demand, bands, households_col, communities=None) -> pd.DataFrame | None:
+    """Per-community (and overall) % of households covered per band: the rows of ``summary``, else
+    of :func:`spatial.coverage.walks.coverage_summary` of ``demand`` (by its ``community_id``, else
+    by the ``communities`` outlines its homes lie in), so the map's table has the figures, the order
+    (C1, C2 ... C10) and the empty share of a community without households the summary CSV has."""
+    if summary is None:
+        placed = "community_id" in demand.columns
+        outlines = communities is not None and "community_id" in communities.columns
+        if households_col not in demand.columns or not (placed or outlines):
+            return None
+        from spatial.coverage._summary import coverage_summary  # not .walks: a map loads no walking network
+
+        summary = coverage_summary(demand, bands=list(bands), communities=None if placed else communities,
+                                   households_col=households_col)
+    require_columns(summary, ["level", "id"], "coverage_summary")
+    table = summary[summary["level"].isin(["overall", "community"])].copy()
+    table["id"] = table["id"].astype(str)
     return table
 
 
@@ -334,7 +328,8 @@ def coverage_table(table: pd.DataFrame, bands: list[str], communities, lang: str
             who = (st.text(lang, "overall"), "")
         else:
             cid = str(r["id"])
-            who = (names[cid], cid) if cid in names else (cid, "")
+            who = ((names[cid], cid) if cid in names else
+                   (none_name("community", lang), "") if cid == NONE_ID else (cid, ""))
         hh = r.get("households")
         rows.append([who, int(round(hh)) if pd.notna(hh) else ""] + [float(r[f"pct_hh_{b}"]) for b in shown])
     return st.table_html(st.text(lang, "table_title"), header, rows)

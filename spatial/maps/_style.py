@@ -14,6 +14,7 @@ import math
 import re
 
 from spatial.core.checks import REASONS_ZH as _REASONS_ZH
+from spatial.core.checks import round_half_up
 from spatial.io.workbook import COLUMNS as SHEET_COLUMNS
 
 # The classes an official tells apart (grid status; covered bands and uncovered homes) stay apart
@@ -435,7 +436,7 @@ def table_html(title: str, header: list[str], rows: list[list]) -> str:
                 cells.append(f"<td>{html.escape(name)}{small_html}</td>")
                 continue
             cls = ' class="sp-num"' if isinstance(v, (int, float)) else ""
-            shown = (("—" if math.isnan(v) else f"{v:.1f}") if isinstance(v, float) else str(v))
+            shown = (("—" if math.isnan(v) else f"{round_half_up(v, 1):.1f}") if isinstance(v, float) else str(v))
             cells.append(f"<td{cls}>{html.escape(shown)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return (f"<h4>{html.escape(title)}</h4><table><tr>{head}</tr>" + "".join(body) + "</table>")

@@ -440,7 +440,7 @@ def coverage_map(
         m = _new_map(lang, tiles, tiles_attr, tiles_crs, len(demand), st.text(lang, "map_coverage"))
     state = _state(m, lang)
     draw.remember_names(state, communities, stations, name_col)
-    table = community_coverage(summary, demand, band_list, households_col)
+    table = community_coverage(summary, demand, band_list, households_col, communities)
     if network_edges is not None:
         draw.network(m, state, lang, report, network_edges)
     if communities is not None:

@@ -406,8 +406,14 @@ def _siting(project: Project, layers: dict, report: Report) -> None:
     s, c = project.siting, project.coverage
     band_opts = {"minutes": c["minutes"] if not c.get("meters") else None, "meters": c.get("meters"),
                  "speed_kmh": c["speed_kmh"]}
+    # each home in its community as the grid step placed it, as the coverage summary counts it: the
+    # before/after table has the same community rows (without the units' own community id, it had none)
+    demand = _placed(project, layers["coverage_demand"], layers.get("communities"))
+    cid = _opt(project, "communities", "id_col", "community_id")
+    if cid != "community_id" and cid in demand.columns and "community_id" not in demand.columns:
+        demand = demand.rename(columns={cid: "community_id"})  # the column the before/after groups by
     result = site_stations(
-        layers["coverage_demand"], layers["stations"], layers["network"],
+        demand, layers["stations"], layers["network"],
         candidates=layers.get("candidates"), k=s.get("k"), target=s.get("target"),
         band=s.get("band") or _largest_band(project), max_snap_m=c["max_snap_m"],
         min_floor_area_m2=s.get("min_floor_area_m2"), dem=layers.get("dem"), **band_opts,

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from spatial.core.atomic import atomic_folder, check_output_path
-from spatial.core.checks import Report
+from spatial.core.checks import Report, round_half_up
 from spatial.core.errors import InputFileError, SpatialError
 from spatial.coverage.bands import band_words
 from spatial.project.config import Project, load_project
@@ -289,10 +289,11 @@ def headline(result: RunResult, *, lang: str | None = None) -> str:
             band = result.log.get("parameters", {}).get("siting", {}).get("band") or (bands[-1] if bands else "")
             hh_after = float(a["pct_after"]) / 100 * float(a["households"])
             words = band_words(band, zh)
-            lines.append(f"建议新增 {len(sites)} 处站点后：{words}内 {hh_after:,.0f} 户（{a['pct_after']:.1f}%，"
-                         f"原为 {a['pct_before']:.1f}%）。" if zh else
-                         f"With the {len(sites)} proposed sites: {hh_after:,.0f} ({a['pct_after']:.1f}%, "
-                         f"was {a['pct_before']:.1f}%) within {words}.")
+            after_pct, before_pct = round_half_up(a["pct_after"], 1), round_half_up(a["pct_before"], 1)
+            lines.append(f"建议新增 {len(sites)} 处站点后：{words}内 {hh_after:,.0f} 户（{after_pct:.1f}%，"
+                         f"原为 {before_pct:.1f}%）。" if zh else
+                         f"With the {len(sites)} proposed sites: {hh_after:,.0f} ({after_pct:.1f}%, "
+                         f"was {before_pct:.1f}%) within {words}.")
     shown = [p.name for p in result.files if p.suffix in (".html", ".xlsx", ".gpkg", ".png", ".kmz")]
     if shown:
         lines.append((f"文件在 {result.out_dir}：" if zh else f"Files in {result.out_dir}: ") + ", ".join(shown))
@@ -338,6 +339,6 @@ def step_line(name: str, seconds: float | None, layers: dict, *, n_inputs: int |
 
 
 def _pct(n: float, total: float) -> str:
-    return f"{100 * n / total:.1f}%" if total > 0 else "–"
+    return f"{round_half_up(100 * n / total, 1):.1f}%" if total > 0 else "–"
 
 

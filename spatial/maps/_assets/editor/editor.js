@@ -536,7 +536,7 @@
   function gridStats(g) {
     return {households: round(gh[g]), population: pop ? round(gp[g]) : null, n_units: gn[g],
       in_band: band(g) === "in", band: band(g), contiguous: comps[g] <= 1, components: comps[g],
-      deviation_pct: deviation(g) === null ? null : Math.round(deviation(g) * 10) / 10,
+      deviation_pct: deviation(g) === null ? null : tenth(deviation(g)),
       communities: mixed[g] || 0};
   }
   function stats() {
@@ -638,7 +638,10 @@
   // ------------------------------------------------------------------ panel
   var $ = function (id) { return document.getElementById(id); };
   function fmt(s, v) { return s.replace(/\{(\w+)\}/g, function (m, k) { return v[k] !== undefined ? v[k] : m; }); }
-  function num(x) { return (Math.round(x * 10) / 10).toLocaleString(D.lang === "zh" ? "zh-CN" : "en-US"); }
+  // to the tenth as the workbook, the CSVs and the maps round a figure (四舍五入: a half away from zero,
+  // spatial.core._numbers.round_half_up); Math.round takes -2.85 to -2.8 where grids.csv says -2.9
+  function tenth(x) { var s = Math.abs(x) * 10; return (x < 0 ? -1 : 1) * Math.floor(s + 0.5 + 1e-11 * Math.max(s, 1)) / 10; }
+  function num(x) { return tenth(x).toLocaleString(D.lang === "zh" ? "zh-CN" : "en-US"); }
   function esc(s) { return String(s).replace(/[&<>"']/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; }); }
   function chips(g) {
     var out = [], b = band(g);
@@ -667,7 +670,7 @@
   function devText(g) {  // "+3.2%" from the community's mean grid
     var d = deviation(g);
     if (d === null) { return ""; }
-    d = Math.round(d * 10) / 10;
+    d = tenth(d);
     return ' <span class="sp-dev' + (far(g) ? " sp-dev-far" : "") + '">' + (d > 0 ? "+" : d < 0 ? "\u2212" : "\u00b1") +
       Math.abs(d).toFixed(1) + "%</span>";
   }

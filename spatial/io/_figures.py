@@ -1,0 +1,101 @@
+"""Figures as the outputs show them: counts as integers, measures to the decimals the workbook
+shows (percentages 79.5, walks in whole metres up), for the CSVs; and the words naming the row of
+homes in no community or no grid, the same in every sheet and on the maps.
+
+Split from :mod:`spatial.io.workbook`, which imports everything here (``integer_counts`` and
+``csv_figures`` are imported from there too).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+from spatial.core.checks import round_half_up, round_walk
+
+__all__ = ["COUNT", "NONE_ID", "csv_figures", "integer_counts", "name_of", "none_name"]
+
+#: Whole-number count columns (households, population, hh_* ...): integers in CSVs and sheets.
+COUNT = re.compile(r"^(households|population|households_(served|estimated)|population_served|units_served|n_\w+|"
+                   r"hh_\w+|pop_\w+|gain_\w+|\w+_workers|\w+_leads|area_m2)$")
+
+#: The id under which a coverage summary (and the before/after table) counts the homes in no
+#: community or no grid (outside every outline, or a unit the plan gave no grid).
+NONE_ID = "(none)"
+_NONE_WORDS = {"zh": {"community": "（不在任何社区）", "grid": "（不在任何网格）"},
+               "en": {"community": "(in no community)", "grid": "(in no grid)"}}
+
+
+def none_name(level: str, lang: str) -> str:
+    """The words naming the row of homes in no community (``level="community"``) or no grid, in
+    ``lang``: the same in every sheet and on the maps' table.
+
+    Examples
+    --------
+    >>> none_name("community", "zh"), none_name("grid", "en")
+    ('（不在任何社区）', '(in no grid)')
+    """
+    return _NONE_WORDS["zh" if lang == "zh" else "en"][level]
+
+
+def name_of(i, names: Mapping[str, str], level: str, lang: str):
+    """The name of community (or grid) ``i``: from ``names``, the words for the homes in none, or None."""
+    i = str(i)
+    return none_name(level, lang) if i == NONE_ID and i not in names else names.get(i)
+
+
+def integer_counts(frame: pd.DataFrame, *, also: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A copy of ``frame`` whose whole-number count columns (households, population, ``hh_*`` ...,
+    and the columns named in ``also``, such as a households column called 户数) are integers, so
+    that a CSV or GeoPackage says ``63080``, not ``63080.0``; measures keep their decimals.
+
+    Examples
+    --------
+    >>> integer_counts(pd.DataFrame({"户数": [203.0], "households": [4.0], "walk_m": [1.0]}),
+    ...                also=("户数",)).dtypes.astype(str).tolist()
+    ['Int64', 'Int64', 'float64']
+    """
+    out = frame.copy()
+    for col in out.columns:
+        s = out[col]
+        if (COUNT.match(str(col)) or col in also) and pd.api.types.is_float_dtype(s):
+            finite = s.dropna()
+            if len(finite) == 0 or (np.all(np.isfinite(finite)) and np.all(finite == np.round(finite))):
+                out[col] = s.round().astype("Int64")
+    return out
+
+
+#: Decimals a CSV keeps of each measure, as the workbook shows it (percentages 79.5, whole metres
+#: and m², 0.1 m in degrees); the GeoPackage keeps every digit.
+_CSV_DECIMALS = ((re.compile(r"^(pct_\w+|\w+_pct|target_households|\w*per_100hh)$"), 1),
+                 (re.compile(r"^(walk_to_station_m|area_m2)$"), 0),
+                 (re.compile(r"^(polsby_popper|road_share)$"), 3),
+                 (re.compile(r"^(site_)?(lon|lat)$"), 6))
+
+
+def csv_figures(frame: pd.DataFrame, *, also: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A copy of ``frame`` for a CSV an official opens in Excel: counts as integers
+    (:func:`integer_counts`), percentages to one decimal (79.5, not 79.54977805960685), walks and
+    areas in whole metres and m², compactness and road share to three decimals, degrees to six.
+
+    Examples
+    --------
+    >>> csv_figures(pd.DataFrame({"hh_15min": [50180.0], "pct_hh_15min": [79.54977805960685],
+    ...                           "area_m2": [22348.197]})).to_csv(index=False).splitlines()
+    ['hh_15min,pct_hh_15min,area_m2', '50180,79.5,22348']
+    """
+    out = integer_counts(frame, also=also)
+    for col in out.columns:
+        if pd.api.types.is_bool_dtype(out[col]) or not pd.api.types.is_float_dtype(out[col]):
+            continue
+        for pattern, decimals in _CSV_DECIMALS:
+            if pattern.match(str(col)):
+                shown = round_walk if str(col).startswith("walk") else round_half_up
+                out[col] = out[col].round(decimals) if decimals == 6 else shown(out[col], decimals)
+                if decimals == 0 and np.isfinite(out[col].dropna()).all():
+                    out[col] = out[col].astype("Int64")
+                break
+    return out
