@@ -239,3 +239,23 @@ def test_the_same_units_in_another_row_order_give_the_same_grids():
         assert dict(zip(again.units["unit_id"], again.units["grid_id"])) == \
             dict(zip(first.units["unit_id"], first.units["grid_id"]))
         assert again.grids.drop(columns="geometry").equals(first.grids.drop(columns="geometry"))
+
+
+def test_units_whose_ids_are_out_of_order_keep_their_range_index_and_write_no_index_column(tmp_path):
+    # drawn in the order of their ids and put back, the units came back under a plain Index of
+    # 0..n-1 instead of their RangeIndex, and every writer then saved it as a column 'index'
+    # (the units layer of grids.gpkg and of a project's results.gpkg)
+    import pyogrio
+
+    from spatial.grids.partition import partition_grids
+    from spatial.io.writers import write_layers
+
+    units = gpd.GeoDataFrame({"unit_id": ["U3", "U1", "U2", "U4"], "households": [100, 100, 100, 100]},
+                             geometry=[shapely.box(100 * i, 0, 100 * (i + 1), 100) for i in range(4)],
+                             crs="EPSG:32650")
+    comms = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[shapely.box(0, 0, 400, 100)], crs="EPSG:32650")
+    out = partition_grids(units, comms, min_households=150, max_households=250)
+    assert isinstance(out.units.index, pd.RangeIndex) and out.units.index.equals(units.index)
+    assert out.units["unit_id"].tolist() == ["U3", "U1", "U2", "U4"]
+    path = write_layers({"units": out.units}, tmp_path / "g.gpkg")
+    assert "index" not in pyogrio.read_info(path, layer="units")["fields"].tolist()

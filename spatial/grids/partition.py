@@ -337,6 +337,7 @@ def partition_grids(
     # in QGIS, sorted by another column), so that the same units give the same plan; returned in
     # the rows' own order
     by_id = id_order(units, unit_id_col)
+    rows_index = units.index
     if by_id is not None:
         units = units.iloc[by_id]
     report = Report()
@@ -416,8 +417,10 @@ def partition_grids(
     if weights.beyond > 0:  # equal grids: say which are further off than the rule, and of what units
         explain_far(report, grids, prep, grid_ids, MAX_DEVIATION_PCT if max_deviation_pct is None
                      else float(max_deviation_pct), node)
-    if by_id is not None:  # the rows' own order again
-        out_units = out_units.iloc[np.argsort(by_id, kind="stable")]
+    if by_id is not None:  # the rows' own order again, under the input's own index (a RangeIndex
+        out_units = out_units.iloc[np.argsort(by_id, kind="stable")]  # taken apart and put back is
+        if out_units.index.equals(rows_index):  # a plain Index, which writers then save as a column)
+            out_units.index = rows_index
     return GridResult(grids, out_units, report.to_frame(zh_columns=True))
 
 
