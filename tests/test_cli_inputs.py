@@ -281,3 +281,27 @@ def test_households_are_conserved_by_the_coverage_summary(households, far):
     assert overall["hh_5min"] <= overall["hh_10min"] <= overall["hh_15min"] <= sum(households)
     reached = scored["walk_m"] <= 1000 + 1e-6
     assert overall["hh_15min"] == scored.loc[reached, "households"].sum()
+
+
+def test_a_shapefile_from_another_tool_is_read_with_its_ten_character_names(tmp_path, capsys):
+    # QGIS, ArcGIS and GDAL keep 10 characters of a shapefile's field names: community_id is
+    # community_. A project run read the communities' 12-digit 'code' column as their ids instead
+    # and stopped: "'community_id' names communities that are not in 'communities': ..."
+    import pyogrio
+
+    from spatial.io.columns import find_column
+
+    comm = gpd.GeoDataFrame({"community_id": ["C1"], "code": ["440304001001"]},
+                            geometry=[box(X0, Y0, X0 + 400, Y0 + 200)], crs=UTM)
+    with pytest.warns(RuntimeWarning, match="laundered"):  # GDAL's own writer cuts the name, no field map
+        pyogrio.write_dataframe(comm, tmp_path / "社区.shp", encoding="UTF-8")
+    read = gpd.read_file(tmp_path / "社区.shp")
+    assert "community_" in read.columns and "community_id" not in read.columns
+    assert find_column(read, "community_id") == "community_"
+    units = gpd.GeoDataFrame({"unit_id": [f"U{k}" for k in range(8)], "households": [100] * 8,
+                              "community_id": ["C1"] * 8}, geometry=CELLS, crs=UTM)
+    units.to_file(tmp_path / "units.gpkg")
+    out = tmp_path / "g.gpkg"
+    assert main(["grids", str(tmp_path / "社区.shp"), str(tmp_path / "units.gpkg"), "--out", str(out)]) == 0
+    assert "using column community_ as community_id" in capsys.readouterr().out
+    assert set(gpd.read_file(out, layer="grids")["community_id"]) == {"C1"}

@@ -2,8 +2,8 @@
 
 Planners' tables rarely use the contract's names (``unit_id``, ``households``, ``station_id``);
 they say 编号, 户数, 站点编号. :func:`find_column` takes the name given by the user, else the
-contract's name, else the first of a short list of common Chinese and English names, and says
-which column it chose. Nothing is renamed: the chosen name is passed to the library's ``*_col``
+contract's name (or its first 10 characters, all a shapefile keeps: ``community_``), else the
+first of a short list of common Chinese and English names, and says which column it chose. Nothing is renamed: the chosen name is passed to the library's ``*_col``
 options, so results keep the input's columns.
 """
 
@@ -98,7 +98,10 @@ def find_column(
     keys: dict[str, str] = {}
     for c in columns:
         keys.setdefault(_key(c), c)
-    for name in (canonical, *others):
+    # a shapefile (dBASE) keeps 10 characters of a name: another tool's export of community_id
+    # holds community_, found before the common names (its 'code' column is not its ids)
+    dbase = (canonical[:10],) if len(canonical) > 10 else ()
+    for name in (canonical, *dbase, *others):
         found = keys.get(_key(name))
         if found is not None:
             logger.info("'%s': using column %s as %s", layer, found, canonical)
