@@ -212,5 +212,5 @@ def test_spatial_site_keeps_the_parts_of_the_network_it_is_told_to(tmp_path, cap
                  "--out", str(out)]) == 0
     said = capsys.readouterr().out
     # E is covered by S1 (10 of 50 households), C1 adds W (40): 20% -> 100%
-    assert "NEW001  C1  +40 households -> 100.00%" in said
-    assert "coverage within 15min: 20.00% -> 100.00% of households" in said
+    assert "NEW001  C1  +40 households -> 100.0%" in said
+    assert "coverage within 15min: 20.0% -> 100.0% of households" in said

@@ -188,16 +188,23 @@ def _candidate_area(args: argparse.Namespace, candidates) -> str:
     return found
 
 
+def _pct(value) -> str:
+    """A share as every output shows it: to the tenth, rounded half up (76.0%, as the workbook)."""
+    from spatial.core._numbers import round_half_up
+
+    return f"{round_half_up(value, 1):.1f}%"
+
+
 def _result_lines(result, cols: dict) -> list[str]:
     """What ``spatial site`` says of its result: the sites in order, the coverage before and after,
     and how near the greedy plan is to the optimum."""
     o = result.optimality
     lines = [f"{row['site_id']}  {row.get('candidate_id', row.get(cols.get('candidate_id_col'), ''))}  "
-             f"+{row['gain_households']:.0f} households -> {row['cum_coverage_pct']:.2f}%"
+             f"+{row['gain_households']:.0f} households -> {_pct(row['cum_coverage_pct'])}"
              for _, row in result.sites.iterrows()]
     overall = result.before_after.iloc[0]
-    lines.append(f"coverage within {result.band.label}: {overall['pct_before']:.2f}% -> "
-                 f"{overall['pct_after']:.2f}% of households")
+    lines.append(f"coverage within {result.band.label}: {_pct(overall['pct_before'])} -> "
+                 f"{_pct(overall['pct_after'])} of households")
 
     def num(v, fmt=".0f"):
         return "-" if v is None else format(v, fmt)
