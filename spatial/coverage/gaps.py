@@ -26,7 +26,7 @@ import scipy.sparse as sp
 import shapely
 from scipy.sparse.csgraph import connected_components
 
-from spatial.core.checks import check_households, require_columns, to_metric
+from spatial.core.checks import check_households, require_columns, require_crs, to_metric
 from spatial.core.checks import polygonal as polygonal_part  # the name ``polygonal`` is a mask below
 from spatial.core.errors import SpatialError
 from spatial.coverage._gapsplit import band_reach_m, split_areas, straight_links, walk_links
@@ -246,6 +246,7 @@ def coverage_gaps(
 def _gaps(demand, network, *, band, link_m, households_col, population_col, max_snap_m, buffer_m, shapes,
           detour_factor, site_reach_m=None, speed_kmh=None, label=True, dem=None):
     """``(gaps, labelled)``: the gap rows, and ``demand`` with its points' gaps (None unless ``label``)."""
+    require_crs(demand, "demand")  # a GeoDataFrame, before its walks are read
     network = as_walk_network(network)  # an osmnx graph is read as one
     if not (np.isfinite(link_m) and link_m >= 0):
         raise SpatialError(f"link_m must be a number of metres >= 0, got {link_m!r}")

@@ -130,6 +130,8 @@ def four_bounds(
     for name, value, top in (("reach_m", reach_m, None), ("step_m", step_m, None), ("min_share", min_share, 1.0)):
         if not is_number(value) or not 0 < value < np.inf or (top is not None and value > top):
             raise OptionError(f"{name} must be a number over 0{f' and at most {top:g}' if top else ''}, got {value!r}")
+    if roads is not None:
+        require_crs(roads, "roads")
     out = grids.copy()
     layers = [grids] + ([roads] if roads is not None and len(roads) else [])
     crs = metric_crs(*layers)

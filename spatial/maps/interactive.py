@@ -246,6 +246,9 @@ def grid_map(
     _check_lang(lang)
     check_band(min_households, max_households)
     require_crs(grids, "grids")
+    for layer, name in ((communities, "communities"), (units, "units"), (network_edges, "network_edges")):
+        if layer is not None:
+            require_crs(layer, name)
     label_col = label_col or next((c for c in ("grid_id", "grid_code") if c in grids.columns), None)
     if label_col is None:
         raise ColumnError("'grids' has neither 'grid_code' nor 'grid_id'; pass label_col= with the "
@@ -432,6 +435,9 @@ def coverage_map(
         require_columns(isochrones, ["band"], "isochrones")
     if gaps is not None:
         require_crs(gaps, "gaps")
+    for layer, name in ((communities, "communities"), (network_edges, "network_edges"), (sites, "sites")):
+        if layer is not None:
+            require_crs(layer, name)
     band_list = _bands(bands, demand, band_col, isochrones, summary)
     colours = st.band_colours(band_list)
     demand = demand.rename(columns={band_col: "band"}) if band_col != "band" else demand
@@ -532,6 +538,8 @@ def overview_map(
     True
     """
     _check_lang(lang)
+    for layer, name in ((grids, "grids"), (demand, "demand"), (stations, "stations")):
+        require_crs(layer, name)
     own = m is None
     if own:
         m = _new_map(lang, tiles, tiles_attr, tiles_crs, len(demand) + len(grids), st.text(lang, "map_overview"))

@@ -1,0 +1,127 @@
+"""The public API as an analyst calls it in Jupyter on today's pandas (3.x: copy-on-write, the
+``str`` dtype): the shapes alone (``gdf.geometry``), None or a list given where a layer is due are
+named in one line, not a pandas AttributeError deep inside; whole household counts come back as
+integers from every coverage table, as they do from the grids."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import LineString, Point, box
+
+import spatial
+
+CRS = "EPSG:32650"
+
+
+def _town():
+    """A 2,000 m footway along y = 0, a station of 60 m² at x = 0 and homes at x = 300 m (10
+    households, 25 people), 1,100 m (20, 50) and 1,150 m (30, 70): at 4 km/h 15 minutes is 1,000 m,
+    so the first is within it and the other two beyond, 50 m apart (one gap)."""
+    lines = gpd.GeoDataFrame({"highway": ["footway"], "name": ["绿道"]},
+                             geometry=[LineString([(0, 0), (2000, 0)])], crs=CRS)
+    homes = gpd.GeoDataFrame({"unit_id": ["near", "far", "farther"], "households": [10, 20, 30],
+                              "population": [25, 50, 70], "community_id": ["C1", "C1", "C1"]},
+                             geometry=[Point(300, 0), Point(1100, 0), Point(1150, 0)], crs=CRS, index=[5, 9, 7])
+    station = gpd.GeoDataFrame({"station_id": ["S1"], "name": ["一站"], "floor_area_m2": [60]},
+                               geometry=[Point(0, 0)], crs=CRS)
+    return lines, spatial.read_network(lines), homes, station
+
+
+def _grids():
+    communities = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(0, -100, 2000, 100)], crs=CRS)
+    units = gpd.GeoDataFrame(
+        {"unit_id": ["u1", "u2", "u3", "u4"], "community_id": "C1", "households": [100, 120, 90, 110],
+         "grid_id": ["G1", "G1", "G2", "G2"]},
+        geometry=[box(0, -100, 500, 100), box(500, -100, 1000, 100), box(1000, -100, 1500, 100),
+                  box(1500, -100, 2000, 100)], crs=CRS,
+    )
+    grids = gpd.GeoDataFrame({"grid_id": ["G1", "G2"], "community_id": "C1", "households": [220, 200],
+                              "n_buildings": [2, 2]},
+                             geometry=[box(0, -100, 1000, 100), box(1000, -100, 2000, 100)], crs=CRS)
+    return communities, units, grids
+
+
+_SHAPES_ALONE = r"must be a (Geo)?DataFrame .*got a GeoSeries: the geometries alone, without the layer's columns; " \
+                r"pass the GeoDataFrame itself \(gdf, not gdf\.geometry"
+
+
+def _calls():
+    """Each public call that read a layer's columns before it checked the layer was a frame:
+    (label, the layer's name in the message, call taking the layer)."""
+    lines, net, homes, station = _town()
+    communities, units, grids = _grids()
+    demand = spatial.walking_coverage(homes, station, net)
+    return {label: (name, call) for label, name, call in [
+        ("partition_grids units", "units", lambda x: spatial.partition_grids(x, communities)),
+        ("staffing grids", "grids", lambda x: spatial.staffing(x)),
+        ("coverage_summary demand", r"demand \(run walking_coverage first\)",
+         lambda x: spatial.coverage_summary(x, bands="15min")),
+        ("coverage_summary communities", "communities",
+         lambda x: spatial.coverage_summary(demand, bands="15min", communities=x)),
+        ("coverage_summary grids", "grids", lambda x: spatial.coverage_summary(demand, bands="15min", grids=x)),
+        ("coverage_gaps demand", "demand", lambda x: spatial.coverage_gaps(x, net)),
+        ("station_load demand", r"demand \(run walking_coverage first\)", lambda x: spatial.station_load(x, station)),
+        ("station_load stations", "stations", lambda x: spatial.station_load(demand, x)),
+        ("station_fca demand", "demand", lambda x: spatial.station_fca(x, station, net)),
+        ("station_fca stations", "stations", lambda x: spatial.station_fca(demand, x, net)),
+        ("four_bounds roads", "roads", lambda x: spatial.four_bounds(grids, x)),
+        ("grid_map units", "units", lambda x: spatial.grid_map(grids, units=x)),
+        ("grid_map communities", "communities", lambda x: spatial.grid_map(grids, communities=x)),
+        ("grid_editor communities", "communities", lambda x: spatial.grid_editor(units, x)),
+    ]}, {"units": units, "grids": grids, "communities": communities, "demand": demand, "stations": station,
+        "roads": lines}
+
+
+_CALLED = ["partition_grids units", "staffing grids", "coverage_summary demand", "coverage_summary communities",
+           "coverage_summary grids", "coverage_gaps demand", "station_load demand", "station_load stations",
+           "station_fca demand", "station_fca stations", "four_bounds roads", "grid_map units",
+           "grid_map communities", "grid_editor communities"]
+
+
+@pytest.mark.parametrize("label", _CALLED)
+def test_the_shapes_alone_given_for_a_layer_are_named_not_a_pandas_attribute_error(label):
+    # units.geometry passed for units (a slip from gdf.plot() cells, or gdf["geometry"]): each of
+    # these ended in "AttributeError: 'GeoSeries' object has no attribute 'columns'"; None or a list
+    # of layers in "'NoneType' / 'list' object has no attribute 'columns'"
+    calls, layers = _calls()
+    name, call = calls[label]
+    layer = layers[label.split()[-1]]
+    with pytest.raises(spatial.GeometryError, match=rf"^'{name}' {_SHAPES_ALONE}"):
+        call(layer.geometry)
+    with pytest.raises(spatial.GeometryError, match=rf"^'{name}' must be a (Geo)?DataFrame .*got list; "):
+        call([layer])
+    call(layer)  # the layer itself is taken
+
+
+def test_a_missing_layer_or_a_table_without_geometry_is_named_where_a_layer_is_due(tmp_path):
+    # overview_map(None, ...) and overview_png(communities=None) ended in "TypeError: object of type
+    # 'NoneType' has no len()"; a table of the roads' names (no geometry) given to four_bounds in
+    # "'DataFrame' object has no attribute 'crs'", the communities as a table to grid_editor in
+    # "'DataFrame' object has no attribute 'to_crs'"
+    lines, net, homes, station = _town()
+    communities, units, grids = _grids()
+    demand = spatial.walking_coverage(homes, station, net)
+    with pytest.raises(spatial.GeometryError, match=r"^'grids' must be a GeoDataFrame .*got NoneType; "):
+        spatial.overview_map(None, demand, station)
+    with pytest.raises(spatial.GeometryError, match=r"^'communities' must be a GeoDataFrame .*got NoneType; "):
+        spatial.overview_png(tmp_path / "overview.png", communities=None, demand=demand)
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(spatial.GeometryError, match=r"^'roads' must be a GeoDataFrame .*got DataFrame; read it"):
+        spatial.four_bounds(grids, pd.DataFrame(lines))
+    with pytest.raises(spatial.GeometryError, match=r"^'communities' must be a GeoDataFrame .*got DataFrame; read it"):
+        spatial.grid_editor(units, pd.DataFrame(communities))
+    # the same calls on the layers
+    assert spatial.four_bounds(grids, lines)["grid_id"].tolist() == ["G1", "G2"]
+    assert spatial.grid_editor(units, communities).startswith("<!DOCTYPE html>")
+
+
+def test_a_geoseries_of_stations_says_to_pass_the_frame_not_to_read_a_file():
+    # the message for walking_coverage(homes, stations.geometry, ...) said "read it with
+    # geopandas.read_file" (the analyst has the layer already: it is the frame that is due)
+    lines, net, homes, station = _town()
+    with pytest.raises(spatial.GeometryError, match=rf"^'stations' {_SHAPES_ALONE}"):
+        spatial.walking_coverage(homes, station.geometry, net)
+    with pytest.raises(spatial.GeometryError, match=rf"^'stations' {_SHAPES_ALONE}"):
+        spatial.isochrones(station.geometry, net)
