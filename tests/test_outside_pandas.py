@@ -125,3 +125,37 @@ def test_a_geoseries_of_stations_says_to_pass_the_frame_not_to_read_a_file():
         spatial.walking_coverage(homes, station.geometry, net)
     with pytest.raises(spatial.GeometryError, match=rf"^'stations' {_SHAPES_ALONE}"):
         spatial.isochrones(station.geometry, net)
+
+
+def test_coverage_tables_count_whole_households_and_people_as_integers():
+    # homes of 10, 20 and 30 households: the summary said 60.0 households, 10.0 within 15 minutes,
+    # the gap 50.0 and the station 10.0 served (float64), where the grids say 220 (int64); an
+    # analyst's merge or a sum shown in a notebook read "60.0 户". Counts that are not whole
+    # (households spread by floor area) stay as given.
+    lines, net, homes, station = _town()
+    demand = spatial.walking_coverage(homes, station, net)
+    assert demand["band"].tolist() == ["5min", "beyond", "beyond"]  # 300 m is 4.5 minutes
+    summary = spatial.coverage_summary(demand, bands=["5min", "15min"])
+    counts = ["households", "population", "hh_estimated", "hh_unreachable", "hh_5min", "hh_5min_estimated",
+              "pop_5min", "hh_15min", "hh_15min_estimated", "pop_15min"]
+    assert summary[counts].dtypes.tolist() == ["int64"] * len(counts)
+    assert summary.loc[0, ["households", "population", "hh_15min", "pop_15min"]].tolist() == [60, 145, 10, 25]
+    assert summary.loc[0, "pct_hh_15min"] == pytest.approx(100 / 6)
+    gaps = spatial.coverage_gaps(demand, net)
+    assert gaps["households"].tolist() == [50] and gaps["households"].dtype == "int64"
+    assert gaps["population"].tolist() == [120] and gaps["population"].dtype == "int64"
+    load = spatial.station_load(demand, station)
+    assert load[["households_served", "population_served", "households_estimated"]].dtypes.tolist() == ["int64"] * 3
+    assert load.loc[0, ["households_served", "population_served"]].tolist() == [60, 145]
+    assert load.loc[0, "m2_per_100hh"] == pytest.approx(100.0)
+    # the same homes with counts read as floats (a column with a blank once in it) or as Int64
+    for hh in (homes["households"].astype(float), homes["households"].astype("Int64")):
+        again = spatial.walking_coverage(homes.assign(households=hh), station, net)
+        assert spatial.coverage_summary(again, bands="15min")["hh_15min"].tolist() == [10, 10]  # overall, C1
+        assert spatial.coverage_summary(again, bands="15min")["hh_15min"].dtype == "int64"
+    # halves stay halves
+    halves = demand.assign(households=[10.5, 20, 29.5])
+    assert spatial.coverage_summary(halves, bands="15min")["households"].tolist() == [60.0, 60.0]
+    assert spatial.coverage_summary(halves, bands="15min")["hh_15min"].tolist() == [10.5, 10.5]
+    assert spatial.coverage_gaps(halves, net)["households"].tolist() == [49.5]
+    assert spatial.station_load(halves, station)["households_served"].tolist() == [60.0]

@@ -42,6 +42,7 @@ from spatial.core.checks import (
     require_columns,
     require_crs,
     require_unique,
+    whole_counts,
 )
 from spatial.core.errors import ColumnError, SpatialError
 from spatial.coverage.walks import (
@@ -138,10 +139,11 @@ def station_load(
     sid = ids.astype(str).to_numpy()
     out = stations.copy()
     out["units_served"] = per["units"].reindex(sid).fillna(0).astype(np.int64).to_numpy()
-    out["households_served"] = per["hh"].reindex(sid).fillna(0.0).to_numpy()
-    out["population_served"] = (per["pop"].reindex(sid).fillna(0.0).to_numpy() if population_col in demand.columns
-                                else np.nan)
-    out["households_estimated"] = per["est"].reindex(sid).fillna(0.0).to_numpy()
+    # whole households (people) in, whole out (int64), as the grids count them
+    out["households_served"] = whole_counts(per["hh"].reindex(sid).fillna(0.0), hh)
+    out["population_served"] = (whole_counts(per["pop"].reindex(sid).fillna(0.0), pop)
+                                if population_col in demand.columns else np.nan)
+    out["households_estimated"] = whole_counts(per["est"].reindex(sid).fillna(0.0), hh)
     if area_col in stations.columns:
         area = numbers_from_text(stations[area_col], "stations", area_col, units=AREA_UNITS, what="m²").to_numpy(float)
     else:

@@ -33,6 +33,7 @@ from spatial.core.checks import (
     require_frame,
     require_unique,
     warn_replaced,
+    whole_counts,
 )
 from spatial.core.errors import GeometryError, SpatialError
 # the metadata of a coverage's demand layer lives in spatial.coverage._metadata (spatial map reads
@@ -508,6 +509,8 @@ def coverage_summary(
         parts.append(g.reset_index(drop=True))
     out = pd.concat(parts, ignore_index=True)
     out["n_points"] = out["n_points"].astype(np.int64)
+    for col in out.columns[3:]:  # whole households (people) in, whole out: int64, as the grids count them
+        out[col] = whole_counts(out[col], pop if col == "population" or col.startswith("pop_") else hh)
     with np.errstate(invalid="ignore", divide="ignore"):
         for lab in labels:
             out[f"pct_hh_{lab}"] = np.where(out["households"] > 0, 100.0 * out[f"hh_{lab}"] / out["households"], np.nan)
