@@ -159,3 +159,22 @@ def test_coverage_tables_count_whole_households_and_people_as_integers():
     assert spatial.coverage_summary(halves, bands="15min")["hh_15min"].tolist() == [10.5, 10.5]
     assert spatial.coverage_gaps(halves, net)["households"].tolist() == [49.5]
     assert spatial.station_load(halves, station)["households_served"].tolist() == [60.0]
+
+
+@pytest.mark.parametrize("given", ["int64", "Int64", "text"])
+def test_validate_inputs_keeps_whole_household_counts_whole(given):
+    # units with 100 and 120 households (int64, pandas' Int64, or "100户" typed in a sheet): the
+    # checked units came back with 100.0 and 120.0 (float64), so every table an analyst built from
+    # them showed "100.0 户"; whole counts are int64 now, and a float column stays as it was given
+    _, _, homes, _ = _town()
+    units = homes.iloc[:2].copy()
+    if given == "Int64":
+        units["households"] = units["households"].astype("Int64")
+    elif given == "text":
+        units["households"] = units["households"].astype(str) + "户"
+    layers, _ = spatial.validate_inputs(units=units)
+    assert layers["units"]["households"].tolist() == [10, 20] and layers["units"]["households"].dtype == "int64"
+    assert list(layers["units"].index) == [5, 9] and list(layers["units"].columns) == list(units.columns)
+    floats, _ = spatial.validate_inputs(units=homes.assign(households=[10.0, 20.5, 30.0]))
+    assert floats["units"]["households"].tolist() == [10.0, 20.5, 30.0]
+

@@ -32,6 +32,7 @@ from spatial.core.checks import (
     require_columns,
     require_crs,
     require_unique,
+    whole_counts,
 )
 from spatial.core.errors import GeometryError, NetworkError, OptionError
 
@@ -143,9 +144,10 @@ def validate_inputs(
                        "give each unit a polygon or a point")
         hh = check_households(out["units"], households_col, "units", id_col=unit_id_col,
                               max_value=MAX_UNIT_HOUSEHOLDS)
-        if not pd.api.types.is_float_dtype(out["units"][households_col]):
-            out["units"] = out["units"].copy()
-            out["units"][households_col] = hh
+        given = out["units"][households_col].dtype
+        if not (pd.api.types.is_numeric_dtype(given) and isinstance(given, np.dtype)):  # "120户", Int64: numbers
+            out["units"] = out["units"].copy()  # whole counts as int64, as the grids count them (not 203.0)
+            out["units"][households_col] = pd.Series(whole_counts(hh.to_numpy(dtype=float)), index=hh.index)
     if "stations" in out:
         out["stations"] = station_points(out["stations"], station_id_col, report)
     if "network_edges" in out:
