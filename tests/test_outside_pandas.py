@@ -178,3 +178,23 @@ def test_validate_inputs_keeps_whole_household_counts_whole(given):
     floats, _ = spatial.validate_inputs(units=homes.assign(households=[10.0, 20.5, 30.0]))
     assert floats["units"]["households"].tolist() == [10.0, 20.5, 30.0]
 
+
+def test_a_summary_of_no_homes_still_has_its_overall_row_of_zero():
+    # demand[demand["community_id"] == "C9"] (a community with no homes yet, or a mistyped id):
+    # the summary had no rows at all, and with the communities given it listed each community at
+    # 0 households but no 'overall' row, so summary.loc[summary.level == "overall"] was empty
+    lines, net, homes, station = _town()
+    demand = spatial.walking_coverage(homes, station, net)
+    communities = gpd.GeoDataFrame({"community_id": ["C1", "C2"]},
+                                   geometry=[box(0, -100, 1000, 100), box(1000, -100, 2000, 100)], crs=CRS)
+    none = spatial.coverage_summary(demand.iloc[:0], bands="15min")
+    assert none[["level", "id", "n_points", "households", "hh_15min"]].values.tolist() == [["overall", "all", 0, 0, 0]]
+    assert pd.isna(none.loc[0, "pct_hh_15min"])
+    listed = spatial.coverage_summary(demand.drop(columns="community_id").iloc[:0], bands="15min",
+                                      communities=communities)
+    assert listed[["level", "id", "households"]].values.tolist() == [
+        ["overall", "all", 0], ["community", "C1", 0], ["community", "C2", 0]]
+    # with homes the rows are as they were: overall first, then each community
+    some = spatial.coverage_summary(demand.drop(columns="community_id"), bands="15min", communities=communities)
+    assert some[["level", "id", "households", "hh_15min"]].values.tolist() == [
+        ["overall", "all", 60, 10], ["community", "C1", 10, 10], ["community", "C2", 50, 0]]

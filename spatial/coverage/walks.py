@@ -494,6 +494,7 @@ def coverage_summary(
     listed = {level: polygons[col] for level, polygons, col in (
         ("community", communities, community_id_col), ("street", communities, "street"), ("grid", grids, grid_id_col))
         if polygons is not None and col in polygons.columns and level in keys}
+    listed["overall"] = pd.Series(["all"])  # no homes at all (a filter that matched none): one row of 0
     parts = []
     for level, key in keys.items():
         key = key.astype(object).where(key.notna(), "(none)").astype(str)
