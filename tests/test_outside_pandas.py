@@ -198,3 +198,50 @@ def test_a_summary_of_no_homes_still_has_its_overall_row_of_zero():
     some = spatial.coverage_summary(demand.drop(columns="community_id"), bands="15min", communities=communities)
     assert some[["level", "id", "households", "hh_15min"]].values.tolist() == [
         ["overall", "all", 60, 10], ["community", "C1", 10, 10], ["community", "C2", 50, 0]]
+
+
+def test_a_column_a_function_writes_that_the_layer_already_has_is_said_when_its_values_change(caplog):
+    # a survey's own 'households_served' on the stations, the registry's 'four_bounds' on the grids,
+    # a previous layout's 'grid_code', staffing at other ratios: each was replaced without a word
+    # (walking_coverage and partition_grids say so); now each says which column it replaces and how
+    # to keep the old values, and a rerun on its own output (the same values) says nothing
+    import logging
+
+    lines, net, homes, station = _town()
+    communities, units, grids = _grids()
+    demand = spatial.walking_coverage(homes, station, net)
+    calls = [
+        ("stations", "households_served", "station_load",
+         lambda: spatial.station_load(demand, station.assign(households_served=[999]))),
+        ("demand", "fca_m2_per_100hh", "station_fca",
+         lambda: spatial.station_fca(demand.assign(fca_m2_per_100hh=1.0), station, net)),
+        ("stations", "fca_households_in_reach", "station_fca",
+         lambda: spatial.station_fca(demand, station.assign(fca_households_in_reach=1.0), net)),
+        ("grids", "four_bounds", "four_bounds", lambda: spatial.four_bounds(grids.assign(four_bounds="东至河"), lines)),
+        ("grids", "household_leads", "staffing", lambda: spatial.staffing(grids.assign(household_leads=1))),
+        ("grids", "grid_code", "assign_grid_codes",
+         lambda: spatial.assign_grid_codes(grids.assign(grid_code="x"), communities.assign(code="440304001002"))),
+        ("buildings", "households_source", "spread_by_floor_area",
+         lambda: spatial.spread_by_floor_area(units.assign(households_source="普查"),
+                                              communities.assign(households=420))),
+    ]
+    for layer, column, by, call in calls:
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="spatial"):
+            out = call()
+        said = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+        assert said == [f"'{layer}' already has column '{column}'; {by} replaces it with its own (to keep the old "
+                        f"values, rename it first, in the file or with {layer}.rename(columns={{'{column}': "
+                        f"'old_{column}'}}))"], (by, said)
+    # the same call on its own output: the values stay, nothing is said
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="spatial"):
+        loaded = spatial.station_load(demand, station)
+        assert spatial.station_load(demand, loaded)["households_served"].tolist() == [60]
+        bounded = spatial.four_bounds(grids, lines)
+        spatial.four_bounds(bounded, lines)
+        spatial.staffing(spatial.staffing(grids))
+        fca = spatial.station_fca(demand, station, net)
+        spatial.station_fca(fca[0], fca[1], net)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+

@@ -37,6 +37,7 @@ import shapely
 
 from spatial.core._crs import metric_crs, require_crs
 from spatial.core._numbers import is_number
+from spatial.core.checks import warn_replaced
 from spatial.core.errors import ColumnError, OptionError
 
 logger = logging.getLogger(__name__)
@@ -159,6 +160,7 @@ def four_bounds(
     words = [zh for _, zh in SIDES.values()]
     out["four_bounds"] = pd.Series(["，".join(f"{w}至{v}" for w, v in zip(words, row)) for row in table.tolist()],
                                    index=out.index, dtype=object)
+    warn_replaced(grids, [*(col for col, _ in SIDES.values()), "four_bounds"], "grids", "four_bounds", new=out)
     named = int((table != EDGE).sum())
     logger.info("four bounds of %d grids: %d of %d sides named", len(out), named, 4 * len(out))
     return out
