@@ -245,3 +245,23 @@ def test_a_column_a_function_writes_that_the_layer_already_has_is_said_when_its_
         spatial.station_fca(fca[0], fca[1], net)
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
 
+
+def test_partition_grids_refuses_true_false_for_locked_or_together_instead_of_drawing_grids_true_and_false():
+    # units carrying the editor's (or redraw_grids') boolean 'locked' column, passed on as
+    # partition_grids(units, communities, locked="locked") or as a mask keyed by unit id: every
+    # True unit was put in a grid named True and every False unit in a grid named False, one grid
+    # of 100 households and one of 320 without a word (in Futian's C01: 203 and 4,044 households)
+    communities, units, _ = _grids()
+    units = units.drop(columns="grid_id").assign(locked=[True, False, False, False])
+    mask = units.set_index("unit_id")["locked"]
+    for locked in ("locked", mask, mask.to_dict(), mask.astype("boolean")):
+        with pytest.raises(spatial.OptionError, match=r"^locked holds True/False, which would put every True unit "
+                                                      r"in one grid .*redraw_grids\(units, communities, plan, "
+                                                      r"locked='locked'\)"):
+            spatial.partition_grids(units, communities, locked=locked, min_households=150, max_households=250)
+    with pytest.raises(spatial.OptionError, match=r"^together holds True/False.*give that column as gated_col="):
+        spatial.partition_grids(units, communities, together="locked", min_households=150, max_households=250)
+    # the lock as the docstring means it, unit -> grid: u1 kept in a grid named 'K'
+    plan = spatial.partition_grids(units, communities, locked={"u1": "K"}, min_households=150, max_households=250)
+    assert plan.units["grid_id"].tolist()[0] == "K"
+    assert sorted(plan.grids["households"].tolist()) == [200, 220]
