@@ -265,3 +265,27 @@ def test_partition_grids_refuses_true_false_for_locked_or_together_instead_of_dr
     plan = spatial.partition_grids(units, communities, locked={"u1": "K"}, min_households=150, max_households=250)
     assert plan.units["grid_id"].tolist()[0] == "K"
     assert sorted(plan.grids["households"].tolist()) == [200, 220]
+
+
+def test_a_plan_read_or_given_with_the_shapes_alone_is_named(tmp_path):
+    # read_plan("plan.csv", units.geometry) ended in "AttributeError: 'GeoSeries' object has no
+    # attribute 'columns'"; redraw_grids(units, communities, grids.geometry) (the grid outlines
+    # without their ids) in "'plan' matches none of the units: its unit ids (0, 1) are not among the
+    # units' (u1, u2, u3, u4)", as if the polygons' row numbers were unit ids; and the outlines
+    # themselves (a 网格边界 layer, which `spatial grids --existing outlines.shp --redraw` takes) in
+    # "'plan' has no column 'unit_id'"
+    communities, units, grids = _grids()
+    path = tmp_path / "plan.csv"
+    path.write_text("unit_id,grid_id\nu1,G1\nu2,G1\nu3,G2\nu4,G2\n", encoding="utf-8-sig")
+    with pytest.raises(spatial.GeometryError, match=rf"^'units' {_SHAPES_ALONE}"):
+        spatial.read_plan(path, units.geometry)
+    with pytest.raises(spatial.GeometryError, match=rf"^'plan' {_SHAPES_ALONE}"):
+        spatial.redraw_grids(units, communities, grids.geometry, min_households=150, max_households=250)
+    assert spatial.read_plan(path, units).tolist() == ["G1", "G1", "G2", "G2"]
+    # the outlines themselves are read as the command line reads them (the units each holds): G1
+    # holding u1 (100 households) and G2 the other three (320) is brought into the band by one move
+    outlines = grids.assign(geometry=[box(0, -100, 500, 100), box(500, -100, 2000, 100)])
+    redrawn = spatial.redraw_grids(units.drop(columns="grid_id"), communities, outlines,
+                                   min_households=150, max_households=250)
+    assert redrawn.units["grid_id"].tolist() == ["G1", "G1", "G2", "G2"]
+    assert redrawn.moves["unit_id"].tolist() == ["u2"] and redrawn.grids["households"].tolist() == [220, 200]
