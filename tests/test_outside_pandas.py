@@ -289,3 +289,23 @@ def test_a_plan_read_or_given_with_the_shapes_alone_is_named(tmp_path):
                                    min_households=150, max_households=250)
     assert redrawn.units["grid_id"].tolist() == ["G1", "G1", "G2", "G2"]
     assert redrawn.moves["unit_id"].tolist() == ["u2"] and redrawn.grids["households"].tolist() == [220, 200]
+
+
+def test_grids_per_community_given_as_a_series_are_drawn_as_the_mapping_they_are():
+    # n_grids=communities.set_index("community_id")["grids"] (the number per community kept in
+    # the communities' table) was refused in three lines: "n_grids must be a whole number ...
+    # got C1    2\nC2    1\nName: grids, dtype: int64"
+    communities = gpd.GeoDataFrame({"community_id": ["C1", "C2"], "grids": [2, 1]},
+                                   geometry=[box(0, -100, 1000, 100), box(1000, -100, 2000, 100)], crs=CRS)
+    _, units, _ = _grids()
+    units = units.drop(columns="grid_id").assign(community_id=["C1", "C1", "C2", "C2"])
+    per = communities.set_index("community_id")["grids"]
+    plan = spatial.partition_grids(units, communities, n_grids=per)
+    assert plan.grids.groupby("community_id").size().to_dict() == {"C1": 2, "C2": 1}
+    assert plan.grids["households"].tolist() == [100, 120, 200]
+    assert plan.units["grid_id"].tolist() == spatial.partition_grids(units, communities, n_grids=per.to_dict()).units[
+        "grid_id"].tolist()
+    twice = pd.Series([2, 1, 1], index=["C1", "C2", "C2"])
+    with pytest.raises(spatial.SpatialError, match=r"^n_grids names community C2 more than once; give each community "
+                                                   r"one number of grids$"):
+        spatial.partition_grids(units, communities, n_grids=twice)
