@@ -309,3 +309,19 @@ def test_grids_per_community_given_as_a_series_are_drawn_as_the_mapping_they_are
     with pytest.raises(spatial.SpatialError, match=r"^n_grids names community C2 more than once; give each community "
                                                    r"one number of grids$"):
         spatial.partition_grids(units, communities, n_grids=twice)
+
+
+def test_a_duration_column_is_written_as_text_not_a_pyogrio_error(tmp_path):
+    # demand["walk_time"] = pd.to_timedelta(demand["walk_min"], unit="min"), then write_layers or
+    # write_shapefile: "NotImplementedError: field type is not supported timedelta64[us]" from
+    # pyogrio, and nothing written; durations are written as pandas shows them
+    _, net, homes, station = _town()
+    demand = spatial.walking_coverage(homes, station, net)
+    demand["walk_time"] = pd.to_timedelta(demand["walk_min"], unit="min").dt.round("s")  # 4.5, 16.5, 17.25 min
+    kept = demand.copy()
+    back = spatial.read_layer(spatial.write_layers({"demand": demand}, tmp_path / "demand.gpkg"))
+    assert back["walk_time"].tolist() == ["0 days 00:04:30", "0 days 00:16:30", "0 days 00:17:15"]
+    assert back["walk_m"].round(6).tolist() == [300.0, 1100.0, 1150.0]
+    shp = spatial.read_layer(spatial.write_shapefile(demand, tmp_path / "demand.shp"))
+    assert shp["walk_time"].tolist() == ["0 days 00:04:30", "0 days 00:16:30", "0 days 00:17:15"]
+    pd.testing.assert_frame_equal(demand, kept)  # the caller's column is left a duration
