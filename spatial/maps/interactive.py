@@ -430,14 +430,11 @@ def coverage_map(
     if name_col == "name" and "name" not in stations.columns and "station_id" in stations.columns:
         name_col = "station_id"  # stations with no names (a coverage run on ids alone) are shown by id
     require_columns(stations, [name_col], "stations")
-    if isochrones is not None:
-        require_crs(isochrones, "isochrones")
-        require_columns(isochrones, ["band"], "isochrones")
-    if gaps is not None:
-        require_crs(gaps, "gaps")
-    for layer, name in ((communities, "communities"), (network_edges, "network_edges"), (sites, "sites")):
+    for name, layer in {"isochrones": isochrones, "gaps": gaps, "communities": communities, "sites": sites}.items():
         if layer is not None:
             require_crs(layer, name)
+    if isochrones is not None:
+        require_columns(isochrones, ["band"], "isochrones")
     band_list = _bands(bands, demand, band_col, isochrones, summary)
     colours = st.band_colours(band_list)
     demand = demand.rename(columns={band_col: "band"}) if band_col != "band" else demand
