@@ -325,3 +325,18 @@ def test_a_duration_column_is_written_as_text_not_a_pyogrio_error(tmp_path):
     shp = spatial.read_layer(spatial.write_shapefile(demand, tmp_path / "demand.shp"))
     assert shp["walk_time"].tolist() == ["0 days 00:04:30", "0 days 00:16:30", "0 days 00:17:15"]
     pd.testing.assert_frame_equal(demand, kept)  # the caller's column is left a duration
+
+
+def test_new_sites_count_the_households_they_gain_as_whole_households():
+    # a site gaining the homes of 20 and 30 households said gain_households 50.0 and the
+    # before/after table 60.0 households (float64), where coverage_summary says 60
+    _, net, homes, station = _town()
+    demand = spatial.walking_coverage(homes, station, net)
+    candidate = gpd.GeoDataFrame({"candidate_id": ["K1"]}, geometry=[Point(1120, 0)], crs=CRS)
+    sited = spatial.site_stations(demand, station, net, candidates=candidate, k=1)
+    assert sited.sites[["gain_households", "gain_population"]].values.tolist() == [[50, 120]]
+    assert sited.sites[["gain_households", "gain_population"]].dtypes.tolist() == ["int64", "int64"]
+    assert sited.sites.loc[0, "cum_coverage_pct"] == pytest.approx(100.0)
+    assert sited.before_after.loc[0, "households"] == 60 and sited.before_after["households"].dtype == "int64"
+    halves = spatial.site_stations(demand.assign(households=[10, 20.5, 29.5]), station, net, candidates=candidate, k=1)
+    assert halves.before_after["households"].tolist()[0] == 60.0 and halves.before_after["households"].dtype == "float64"

@@ -78,7 +78,8 @@ def validate_inputs(
     layers : dict of str to GeoDataFrame
         The given layers (keys ``communities``, ``units``, ``stations``, ``network_edges``),
         same index and columns, all in the CRS of the first given layer in that order;
-        invalid geometries repaired, households as float.
+        invalid geometries repaired, households as numbers (text such as ``"120户"`` read; whole
+        counts int64, as the grids count them; a float column as given).
     report : Report
         One row per reprojected layer, repaired geometry, converted station polygon, unit outside
         every community (or naming an unknown community), part of a community holding no unit
@@ -105,8 +106,8 @@ def validate_inputs(
     >>> demo = spatial.load_demo()
     >>> layers, report = spatial.validate_inputs(
     ...     communities=demo["communities"], units=demo["units"], stations=demo["stations"])
-    >>> sorted(layers), len(report), layers["units"]["households"].dtype.kind
-    (['communities', 'stations', 'units'], 0, 'f')
+    >>> sorted(layers), len(report), layers["units"]["households"].dtype.name
+    (['communities', 'stations', 'units'], 0, 'int64')
     """
     given = {
         "communities": communities, "units": units, "stations": stations, "network_edges": network_edges,
