@@ -340,3 +340,22 @@ def test_new_sites_count_the_households_they_gain_as_whole_households():
     assert sited.before_after.loc[0, "households"] == 60 and sited.before_after["households"].dtype == "int64"
     halves = spatial.site_stations(demand.assign(households=[10, 20.5, 29.5]), station, net, candidates=candidate, k=1)
     assert halves.before_after["households"].tolist()[0] == 60.0 and halves.before_after["households"].dtype == "float64"
+
+
+def test_write_workbook_takes_grids_indexed_by_their_own_id(tmp_path):
+    # grids.set_index("grid_id", drop=False) (to look grids up by id in a notebook), then
+    # write_workbook(..., grids=grids): "ValueError: 'grid_id' is both an index level and a column
+    # label, which is ambiguous" from the merge of the grid coverage, and no workbook
+    from openpyxl import load_workbook
+
+    _, net, homes, station = _town()
+    demand = spatial.walking_coverage(homes.assign(grid_id=["G1", "G2", "G2"]), station, net)
+    _, _, grids = _grids()
+    summary = spatial.coverage_summary(demand, bands="15min", grids=grids)
+    path = spatial.write_workbook(tmp_path / "summary.xlsx", summary, grids=grids.set_index("grid_id", drop=False),
+                                  lang="en")
+    rows = list(load_workbook(path)["grid"].values)
+    at = rows[0].index("Households within 15 min")
+    assert rows[0][0] == "Grid id" and [(r[0], r[at]) for r in rows[1:]] == [("G1", 10), ("G2", 0)]
+    plain = spatial.write_workbook(tmp_path / "plain.xlsx", summary, grids=grids, lang="en")
+    assert list(load_workbook(plain)["grid"].values) == rows  # the same sheet as from the plain frame
