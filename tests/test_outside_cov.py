@@ -214,5 +214,5 @@ def test_empty_stations_and_a_plain_dataframe_are_named():
     net, stations, homes = _street()
     with pytest.raises(SpatialError, match="the stations layer is empty"):
         walking_coverage(homes, stations.iloc[:0], net, meters=(1000,))
-    with pytest.raises(SpatialError, match="demand must be a GeoDataFrame .* got DataFrame"):
+    with pytest.raises(SpatialError, match="'demand' must be a GeoDataFrame .* got DataFrame"):
         walking_coverage(pd.DataFrame(homes.drop(columns="geometry")), stations, net, meters=(1000,))

@@ -60,7 +60,7 @@ def test_clean_inputs_pass_unchanged_with_an_empty_report():
     assert set(layers) == {"communities", "units", "stations", "network_edges"}
     units = layers["units"]
     assert list(units.index) == [10, 11, 12] and list(units.columns) == list(_units().columns)
-    assert units["households"].dtype == float
+    assert units["households"].dtype == "int64"  # whole counts as given (was turned into float64)
     nothing, empty = validate_inputs()
     assert nothing == {} and len(empty) == 0
 

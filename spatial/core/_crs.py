@@ -11,20 +11,48 @@ from functools import lru_cache
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 from pyproj import CRS
 
 from spatial.core.errors import CRSError, GeometryError
 
 __all__ = ["GROUND_SCALE_TOLERANCE", "datum_warning", "ground_metres", "guess_crs", "layer_lonlat", "metric_crs",
-           "require_crs", "require_degrees_in_range", "to_metric", "zone_fit_between", "zone_fit_hint"]
+           "require_crs", "require_degrees_in_range", "require_frame", "to_metric", "zone_fit_between",
+           "zone_fit_hint"]
+
+
+def require_frame(obj, name: str, *, geometry: bool = True,
+                  build: str = "read it with geopandas.read_file, or build points with "
+                               "geopandas.GeoDataFrame(df, geometry=geopandas.points_from_xy(lon, lat), crs=4326)"
+                  ) -> None:
+    """Raise :class:`GeometryError` naming the layer ``name`` unless ``obj`` is a GeoDataFrame (or,
+    with ``geometry=False``, any DataFrame): a GeoSeries (``gdf.geometry``, the shapes without the
+    columns), a plain table, None or a list would otherwise end in a pandas AttributeError deep
+    inside. ``build`` says how to make the layer from a table.
+
+    Examples
+    --------
+    >>> require_frame(gpd.GeoSeries.from_xy([0], [0], crs=4326), "stations")
+    Traceback (most recent call last):
+    ...
+    spatial.core.errors.GeometryError: 'stations' must be a GeoDataFrame (a layer with geometry and a CRS), got a GeoSeries: the geometries alone, without the layer's columns; pass the GeoDataFrame itself (gdf, not gdf.geometry or gdf['geometry'])
+    """
+    if isinstance(obj, gpd.GeoDataFrame) or (not geometry and isinstance(obj, pd.DataFrame)):
+        return
+    what = "GeoDataFrame (a layer with geometry and a CRS)" if geometry else "DataFrame or GeoDataFrame (a table)"
+    if isinstance(obj, pd.Series):  # gdf.geometry, gdf["geometry"] or one column of the table
+        kind = "GeoSeries" if isinstance(obj, gpd.GeoSeries) else "Series"
+        raise GeometryError(f"'{name}' must be a {what}, got a {kind}: the "
+                            f"{'geometries' if kind == 'GeoSeries' else 'values of one column'} alone, without the "
+                            "layer's columns; pass the GeoDataFrame itself (gdf, not gdf.geometry or gdf['geometry'])")
+    # a table without geometry (pd.DataFrame(gdf), a CSV), None or a list of layers
+    raise GeometryError(f"'{name}' must be a {what}, got {type(obj).__name__}; {build}")
 
 
 def require_crs(gdf: gpd.GeoDataFrame, name: str) -> CRS:
-    """Return the CRS of ``gdf`` or raise :class:`CRSError` naming the layer."""
-    if not isinstance(gdf, gpd.GeoDataFrame):  # a table without geometry (pd.DataFrame(gdf), a CSV)
-        raise GeometryError(f"'{name}' must be a GeoDataFrame (a layer with geometry and a CRS), got "
-                            f"{type(gdf).__name__}; read it with geopandas.read_file, or build points with "
-                            "geopandas.GeoDataFrame(df, geometry=geopandas.points_from_xy(lon, lat), crs=4326)")
+    """Return the CRS of ``gdf`` or raise :class:`CRSError` naming the layer (and
+    :class:`GeometryError` when it is no GeoDataFrame, see :func:`require_frame`)."""
+    require_frame(gdf, name)
     if gdf.crs is None:
         raise CRSError(
             f"'{name}' has no CRS; set it with gdf.set_crs('EPSG:4326') (or the CRS the "

@@ -29,6 +29,7 @@ from spatial.core._crs import (  # noqa: F401
     metric_crs,
     require_crs,
     require_degrees_in_range,
+    require_frame,
     to_metric,
     zone_fit_between,
     zone_fit_hint,
@@ -256,7 +257,9 @@ def _text(value) -> str | None:
 
 
 def require_columns(df: pd.DataFrame, columns: Iterable[str], name: str) -> None:
-    """Raise :class:`ColumnError` naming the columns ``df`` lacks, or has twice (a ``pd.concat(axis=1)``)."""
+    """Raise :class:`ColumnError` naming the columns ``df`` lacks, or has twice (a ``pd.concat(axis=1)``),
+    and :class:`GeometryError` when ``df`` is no table at all (a GeoSeries, None: :func:`require_frame`)."""
+    require_frame(df, name, geometry=False)
     columns = list(columns)
     missing = [c for c in columns if c not in df.columns]
     if missing:
@@ -280,6 +283,7 @@ def warn_replaced(df: pd.DataFrame, columns: Iterable[str], name: str, by: str, 
     >>> warn_replaced(pd.DataFrame({"grid_id": ["G1"], "x": [1]}), ["grid_id", "band"], "units", "f")
     ['grid_id']
     """
+    require_frame(df, name, geometry=False)  # before its columns are read
     clash = [c for c in columns if c in df.columns]
     if new is not None:
         clash = [c for c in clash if c not in new or [_text(v) for v in df[c]] != [_text(v) for v in new[c]]]

@@ -16,7 +16,7 @@ import pandas as pd
 import shapely
 
 from spatial.core._ids import loose_of, merge_ids
-from spatial.core.checks import check_households, natural_key, require_columns, require_crs
+from spatial.core.checks import check_households, natural_key, require_columns, require_crs, require_frame, whole_counts
 from spatial.core.errors import SpatialError
 from spatial.coverage.bands import UNREACHABLE, Band, within_band
 
@@ -119,6 +119,9 @@ def coverage_summary(
     True
     """
     require_columns(demand, ["band"], "demand (run walking_coverage first)")
+    for polygons, name in ((communities, "communities"), (grids, "grids")):
+        if polygons is not None:
+            require_frame(polygons, name, geometry=False)
     if isinstance(bands, (str, Band)):  # bands="15min": that band (its letters are no bands)
         bands = [bands]
     labels = [b.label if isinstance(b, Band) else str(b) for b in bands]
@@ -158,6 +161,7 @@ def coverage_summary(
     listed = {level: polygons[col] for level, polygons, col in (
         ("community", communities, community_id_col), ("street", communities, "street"), ("grid", grids, grid_id_col))
         if polygons is not None and col in polygons.columns and level in keys}
+    listed["overall"] = pd.Series(["all"])  # no homes at all (a filter that matched none): one row of 0
     parts = []
     for level, key in keys.items():
         key = key.astype(object).where(key.notna(), "(none)").astype(str)
@@ -173,6 +177,8 @@ def coverage_summary(
         parts.append(g.reset_index(drop=True))
     out = pd.concat(parts, ignore_index=True)
     out["n_points"] = out["n_points"].astype(np.int64)
+    for col in out.columns[3:]:  # whole households (people) in, whole out: int64, as the grids count them
+        out[col] = whole_counts(out[col], pop if col == "population" or col.startswith("pop_") else hh)
     with np.errstate(invalid="ignore", divide="ignore"):
         for lab in labels:
             out[f"pct_hh_{lab}"] = np.where(out["households"] > 0, 100.0 * out[f"hh_{lab}"] / out["households"], np.nan)

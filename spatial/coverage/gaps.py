@@ -26,7 +26,7 @@ import scipy.sparse as sp
 import shapely
 from scipy.sparse.csgraph import connected_components
 
-from spatial.core.checks import check_households, require_columns, to_metric
+from spatial.core.checks import check_households, require_columns, require_crs, to_metric, whole_counts
 from spatial.core.checks import polygonal as polygonal_part  # the name ``polygonal`` is a mask below
 from spatial.core.errors import SpatialError
 from spatial.coverage._gapsplit import band_reach_m, split_areas, straight_links, walk_links
@@ -246,6 +246,7 @@ def coverage_gaps(
 def _gaps(demand, network, *, band, link_m, households_col, population_col, max_snap_m, buffer_m, shapes,
           detour_factor, site_reach_m=None, speed_kmh=None, label=True, dem=None):
     """``(gaps, labelled)``: the gap rows, and ``demand`` with its points' gaps (None unless ``label``)."""
+    require_crs(demand, "demand")  # a GeoDataFrame, before its walks are read
     network = as_walk_network(network)  # an osmnx graph is read as one
     if not (np.isfinite(link_m) and link_m >= 0):
         raise SpatialError(f"link_m must be a number of metres >= 0, got {link_m!r}")
@@ -341,8 +342,8 @@ def _gaps(demand, network, *, band, link_m, households_col, population_col, max_
             "rank": pd.array(list(range(1, n_ranked + 1)) + [pd.NA] * (n_comp - n_ranked), dtype="Int64"),
             "cause": agg["cause"].to_numpy(dtype=object),
             "band": np.full(n_comp, band, dtype=object),  # the band the gap lies beyond (maps name it)
-            "households": agg["households"].to_numpy(dtype=float),
-            "population": agg["population"].to_numpy(dtype=float),
+            "households": whole_counts(agg["households"], hh),  # whole counts in, whole out (int64)
+            "population": whole_counts(agg["population"], pop),
             "n_points": agg["n_points"].to_numpy(dtype=np.int64),
             "walk_to_station_m": agg["walk"].to_numpy(dtype=float),
             "site_x": site_xy[agg.index.to_numpy(), 0] if n_comp else np.empty(0),

@@ -42,6 +42,8 @@ from spatial.core.checks import (
     require_columns,
     require_crs,
     require_unique,
+    warn_replaced,
+    whole_counts,
 )
 from spatial.core.errors import ColumnError, SpatialError
 from spatial.coverage._summary import _assign
@@ -138,10 +140,11 @@ def station_load(
     sid = ids.astype(str).to_numpy()
     out = stations.copy()
     out["units_served"] = per["units"].reindex(sid).fillna(0).astype(np.int64).to_numpy()
-    out["households_served"] = per["hh"].reindex(sid).fillna(0.0).to_numpy()
-    out["population_served"] = (per["pop"].reindex(sid).fillna(0.0).to_numpy() if population_col in demand.columns
-                                else np.nan)
-    out["households_estimated"] = per["est"].reindex(sid).fillna(0.0).to_numpy()
+    # whole households (people) in, whole out (int64), as the grids count them
+    out["households_served"] = whole_counts(per["hh"].reindex(sid).fillna(0.0), hh)
+    out["population_served"] = (whole_counts(per["pop"].reindex(sid).fillna(0.0), pop)
+                                if population_col in demand.columns else np.nan)
+    out["households_estimated"] = whole_counts(per["est"].reindex(sid).fillna(0.0), hh)
     if area_col in stations.columns:
         area = numbers_from_text(stations[area_col], "stations", area_col, units=AREA_UNITS, what="m²").to_numpy(float)
     else:
@@ -152,6 +155,7 @@ def station_load(
         ratio = np.where(hh_served > 0, 100.0 * area / hh_served, np.nan)
     out["m2_per_100hh"] = ratio
     out["under_standard"] = under_standard(ratio, min_m2_per_100hh)
+    warn_replaced(stations, LOAD_COLUMNS, "stations", "station_load", new=out)  # a survey's own counts
     n_under = int(out["under_standard"].sum())
     if n_under:
         logger.info("%d of %d stations have under %g m² per 100 households served", n_under, len(out),
@@ -321,6 +325,8 @@ def station_fca(
     reach = pd.Series(homes.reindex(near["home"]).to_numpy() * w).groupby(near["station"].to_numpy()).sum()
     out_s["fca_households_in_reach"] = reach.reindex(supply.index, fill_value=0.0).to_numpy()
     out_s["fca_m2_per_100hh"] = 100.0 * ratio.to_numpy()
+    warn_replaced(demand, ["fca_m2_per_100hh"], "demand", "station_fca", new=out_d)
+    warn_replaced(stations, ["fca_households_in_reach", "fca_m2_per_100hh"], "stations", "station_fca", new=out_s)
     return out_d, out_s
 
 

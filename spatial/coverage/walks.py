@@ -27,6 +27,7 @@ from spatial.core.checks import (
     reason_zh,
     require_columns,
     require_crs,
+    require_frame,
     require_unique,
     warn_replaced,
 )
@@ -215,11 +216,8 @@ def walking_coverage(
     >>> sorted(demand["access"].unique())
     ['estimated', 'network', 'unreachable']
     """
-    for frame, name in ((demand, "demand"), (stations, "stations")):
-        if not isinstance(frame, gpd.GeoDataFrame):
-            raise GeometryError(f"{name} must be a GeoDataFrame (a layer with geometry and a CRS), got "
-                                f"{type(frame).__name__}; read it with geopandas.read_file, or build points with "
-                                "geopandas.GeoDataFrame(df, geometry=geopandas.points_from_xy(lon, lat), crs=4326)")
+    require_frame(demand, "demand")
+    require_frame(stations, "stations")
     if len(stations) == 0:
         raise SpatialError("the stations layer is empty: give at least one station (a point layer with "
                            f"{station_id_col!r})")

@@ -16,7 +16,7 @@ import pandas as pd
 
 from spatial.core._ids import text_matches
 from spatial.core.checks import Report, by_unit_id, label_text, listed
-from spatial.core.errors import ColumnError, OptionTypeError
+from spatial.core.errors import ColumnError, OptionError, OptionTypeError
 from spatial.grids._units import estate_labels
 
 #: said as partition_grids's own (callers filter its warnings by this name)
@@ -134,7 +134,28 @@ def _labels_from(spec, units: pd.DataFrame, unit_ids: np.ndarray, what: str, rep
     else:
         raise OptionTypeError(f"{what} must be a column name, a dict or a Series keyed by unit id, got "
                               f"{type(spec).__name__}")
-    return np.array([None if pd.isna(v) else v for v in vals], dtype=object)
+    labels = np.array([None if pd.isna(v) else v for v in vals], dtype=object)
+    _no_yes_no_labels(labels, what)
+    return labels
+
+
+#: what a column of True/False given as labels was meant to be, and what to give instead
+_YES_NO_FIX = {
+    "locked": "the units that may not move, as redraw_grids reads its 'locked' column; here locked names the grid "
+              "each unit is kept in: give unit_id -> grid_id (e.g. units[units['locked']].set_index('unit_id')"
+              "['grid_id']), or redraw the plan with redraw_grids(units, communities, plan, locked='locked')",
+    "together": "single units never cut; here together names groups kept in one grid: give that column as "
+                "gated_col= instead (its True units are never cut), or a column of group names",
+}
+
+
+def _no_yes_no_labels(labels: np.ndarray, what: str) -> None:
+    """Refuse labels that are all True/False: as labels they made two groups, every True unit in one
+    grid and every False unit in another (grids 'True' and 'False' of thousands of households)."""
+    given = [v for v in labels if v is not None]
+    if given and what in _YES_NO_FIX and all(isinstance(v, (bool, np.bool_)) for v in given):
+        raise OptionError(f"{what} holds True/False, which would put every True unit in one grid and every False "
+                          f"unit in another; True/False marks {_YES_NO_FIX[what]}")
 
 
 def id_order(units: pd.DataFrame, unit_id_col: str) -> np.ndarray | None:

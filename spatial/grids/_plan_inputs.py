@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 
 from spatial.core._ids import text_matches
-from spatial.core.checks import listed, require_columns, yes_no
+from spatial.core.checks import listed, require_columns, require_frame, yes_no
 from spatial.core.errors import ColumnError, OptionTypeError
-from spatial.grids.plan import _zeros_restored
+from spatial.grids.plan import _zeros_restored, outlines_as_plan
 
 #: said as redraw_grids's own (callers filter its warnings by this name)
 logger = logging.getLogger("spatial.grids.redraw")
@@ -27,10 +27,18 @@ def _plan_labels(units, plan, unit_ids, unit_id_col, grid_id_col, report) -> np.
     if plan is None:
         require_columns(units, [grid_id_col], "units")
         vals = units[grid_id_col].to_numpy()
+    elif isinstance(plan, pd.Series) and str(plan.dtype) == "geometry":
+        require_frame(plan, "plan")  # grid outlines without their ids (grids.geometry): not unit -> grid
     elif isinstance(plan, (Mapping, pd.Series)):
         vals = _per_unit(list(plan.keys()), list(plan.values()) if isinstance(plan, Mapping) else plan.to_list(),
                          unit_ids, report)
     else:
+        require_frame(plan, "plan", geometry=False)
+        # the old grids' outlines (a 网格边界 layer), as the command line takes them: the units they hold
+        plan, outlined = outlines_as_plan(plan, units, unit_id_col=unit_id_col, grid_id_col=grid_id_col,
+                                          name="'plan'")
+        if outlined is not None and report is not None:
+            report.extend(outlined)
         require_columns(plan, [unit_id_col, grid_id_col], "plan")
         if plan[unit_id_col].duplicated().any():
             dup = plan.loc[plan[unit_id_col].duplicated(), unit_id_col].iloc[0]

@@ -25,7 +25,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from spatial.core.checks import require_columns, require_crs, require_unique, to_metric
+from spatial.core.checks import require_columns, require_crs, require_unique, to_metric, warn_replaced
 from spatial.core.errors import ColumnError, InfeasibleError, SpatialError
 
 logger = logging.getLogger(__name__)
@@ -193,6 +193,7 @@ def assign_grid_codes(
         prefix = str(object_type) + prefix
     out["grid_code"] = prefix + out["grid_seq"].map(lambda s: f"{s:0{seq_digits}d}")
     assert out["grid_code"].str.len().eq(total).all()
+    warn_replaced(grids, ["grid_seq", "grid_code"], "grids", "assign_grid_codes", new=out)
     logger.info("assigned %d %s grid codes in %d communities", len(out), layout, prefix.nunique())
     return out
 

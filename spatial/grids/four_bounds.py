@@ -39,6 +39,7 @@ import shapely
 
 from spatial.core._crs import metric_crs, require_crs
 from spatial.core._numbers import is_number
+from spatial.core.checks import warn_replaced
 from spatial.core.errors import ColumnError, OptionError
 
 logger = logging.getLogger(__name__)
@@ -132,6 +133,8 @@ def four_bounds(
     for name, value, top in (("reach_m", reach_m, None), ("step_m", step_m, None), ("min_share", min_share, 1.0)):
         if not is_number(value) or not 0 < value < np.inf or (top is not None and value > top):
             raise OptionError(f"{name} must be a number over 0{f' and at most {top:g}' if top else ''}, got {value!r}")
+    if roads is not None:
+        require_crs(roads, "roads")
     out = grids.copy()
     layers = [grids] + ([roads] if roads is not None and len(roads) else [])
     crs = metric_crs(*layers)
@@ -159,6 +162,7 @@ def four_bounds(
     words = [zh for _, zh in SIDES.values()]
     out["four_bounds"] = pd.Series(["，".join(f"{w}至{v}" for w, v in zip(words, row)) for row in table.tolist()],
                                    index=out.index, dtype=object)
+    warn_replaced(grids, [*(col for col, _ in SIDES.values()), "four_bounds"], "grids", "four_bounds", new=out)
     named = int((table != EDGE).sum())
     logger.info("four bounds of %d grids: %d of %d sides named", len(out), named, 4 * len(out))
     return out

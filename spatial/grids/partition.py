@@ -25,7 +25,7 @@ from scipy.sparse.csgraph import connected_components
 from spatial.core._gc import without_gc_pauses
 from spatial.core._ids import LOOSE_WHY
 from spatial.core._procs import PROCESSES, Ahead
-from spatial.core.checks import Report, check_band, warn_replaced, whole_counts, whole_number
+from spatial.core.checks import Report, check_band, listed, warn_replaced, whole_counts, whole_number
 from spatial.core.errors import SpatialError
 from spatial.core.reproject import as_returned, to_crs_valid
 from spatial.grids._engine import RESTARTS_LIMIT, apportion, partition
@@ -240,7 +240,7 @@ def partition_grids(
         Polygons with a unique ``community_id_col`` (and ``code`` for grid codes).
     min_households, max_households : float
         The band every grid should fall in.
-    n_grids : int or mapping, optional
+    n_grids : int, mapping or Series, optional
         Instead of the band: total grids (apportioned by households) or grids per community id
         (a key matches an id or its text: ``{"12": 3}`` for the id 12); keys matching no
         community are named in the report.
@@ -311,6 +311,11 @@ def partition_grids(
     check_layout(code_layout)
     check_named_columns(units, population_col=(population_col, "population"),
                         buildings_col=(buildings_col, "buildings"), gated_col=(gated_col, "gated"))
+    if isinstance(n_grids, pd.Series):  # communities.set_index("community_id")["grids"]: the mapping it is
+        if not n_grids.index.is_unique:
+            raise SpatialError(f"n_grids names community {listed(pd.unique(n_grids.index[n_grids.index.duplicated()]))} "
+                               "more than once; give each community one number of grids")
+        n_grids = n_grids.to_dict()
     counts = n_grids.values() if isinstance(n_grids, Mapping) else () if n_grids is None else (n_grids,)
     for count in counts:
         if whole_number(count, minimum=1) is None:

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from spatial.core._ids import text_matches
-from spatial.core.checks import listed
+from spatial.core.checks import listed, require_frame
 from spatial.core.errors import ColumnError, DuplicateIdError, InputFileError
 from spatial.io.columns import find_column
 from spatial.io.layers import read_table
@@ -174,6 +174,8 @@ def read_plan(
     ['A', 'A', 'B']
     """
     path = Path(path)
+    if units is not None:
+        require_frame(units, "units", geometry=False)  # (units.geometry or a list: named, not an AttributeError)
     table = _read_table(path, layer)
     if units is not None:
         table, _ = outlines_as_plan(table, units, unit_id_col=unit_id_col, grid_id_col=grid_id_col,

@@ -92,11 +92,13 @@ def redraw_grids(
     ----------
     units, communities : GeoDataFrame
         As for :func:`spatial.grids.partition.partition_grids`, with today's households.
-    plan : DataFrame, mapping or Series, optional
+    plan : DataFrame, GeoDataFrame, mapping or Series, optional
         The existing plan: a table with ``unit_id_col`` and ``grid_id_col`` (and optionally a
         boolean ``locked``; and ``grid_seq`` or ``grid_code``, as a grids layer joined to its units
         has them: a grid that keeps its id keeps its number and so its code, whatever its name),
-        or ``unit_id -> grid_id``; default: ``units[grid_id_col]``. It may be
+        or ``unit_id -> grid_id``, or the old grids' outlines (polygons without unit ids, read as
+        :func:`~spatial.grids.plan.plan_from_polygons` reads them, each outside or cut unit a
+        report row); default: ``units[grid_id_col]``. It may be
         older than the units: ids no longer among them are left out (a report row each), units it
         does not list are placed by the redraw (``moves`` reason "not in the plan"); a plan matching
         none of the units is refused.

@@ -572,9 +572,9 @@ def spread_by_floor_area(
                        zh=("不在任何社区内", f"{total_col} 保持空缺"))
     out = buildings.copy()
     # counts stay whole numbers; floats (NaN) only where a building lies outside every community
-    whole = bool(np.all(np.isfinite(value)) and np.all(value == np.round(value)))
-    out[total_col] = value.astype(np.int64) if whole else value
+    out[total_col] = whole_counts(value)
     out[f"{total_col}_source"] = source
+    warn_replaced(buildings, [f"{total_col}_source"], "buildings", "spread_by_floor_area", new=out)
     logger.info("spread %s over %d buildings by floor area", total_col, int((source == "spread by floor area").sum()))
     return out
 

@@ -124,6 +124,8 @@ def staffing(
     out["part_time_workers"] = int(part_time_per_grid)
     out["building_leads"] = household_leads(buildings, buildings_per_building_lead).astype(int)  # same ceil rule
     out["household_leads"] = household_leads(households, households_per_household_lead).astype(int)
+    warn_replaced(grids, ["full_time_workers", "part_time_workers", "building_leads", "household_leads"], "grids",
+                  "staffing", new=out)
     logger.info(
         "staffed %d grids: %d workers, %d building leads, %d household leads",
         len(out),

@@ -32,6 +32,7 @@ from spatial.core.checks import (
     require_columns,
     require_crs,
     require_unique,
+    whole_counts,
     zone_fit_between,
 )
 from spatial.core.errors import CRSError, GeometryError, NetworkError, OptionError
@@ -78,7 +79,8 @@ def validate_inputs(
     layers : dict of str to GeoDataFrame
         The given layers (keys ``communities``, ``units``, ``stations``, ``network_edges``),
         same index and columns, all in the CRS of the first given layer in that order;
-        invalid geometries repaired, households as float.
+        invalid geometries repaired, households as numbers (text such as ``"120户"`` read; whole
+        counts int64, as the grids count them; a float column as given).
     report : Report
         One row per reprojected layer, repaired geometry, converted station polygon, unit outside
         every community (or naming an unknown community), part of a community holding no unit
@@ -105,8 +107,8 @@ def validate_inputs(
     >>> demo = spatial.load_demo()
     >>> layers, report = spatial.validate_inputs(
     ...     communities=demo["communities"], units=demo["units"], stations=demo["stations"])
-    >>> sorted(layers), len(report), layers["units"]["households"].dtype.kind
-    (['communities', 'stations', 'units'], 0, 'f')
+    >>> sorted(layers), len(report), layers["units"]["households"].dtype.name
+    (['communities', 'stations', 'units'], 0, 'int64')
     """
     given = {
         "communities": communities, "units": units, "stations": stations, "network_edges": network_edges,
@@ -144,9 +146,10 @@ def validate_inputs(
                        "give each unit a polygon or a point")
         hh = check_households(out["units"], households_col, "units", id_col=unit_id_col,
                               max_value=MAX_UNIT_HOUSEHOLDS)
-        if not pd.api.types.is_float_dtype(out["units"][households_col]):
-            out["units"] = out["units"].copy()
-            out["units"][households_col] = hh
+        given = out["units"][households_col].dtype
+        if not (pd.api.types.is_numeric_dtype(given) and isinstance(given, np.dtype)):  # "120户", Int64: numbers
+            out["units"] = out["units"].copy()  # whole counts as int64, as the grids count them (not 203.0)
+            out["units"][households_col] = pd.Series(whole_counts(hh.to_numpy(dtype=float)), index=hh.index)
     if "stations" in out:
         out["stations"] = station_points(out["stations"], station_id_col, report)
     if "network_edges" in out:

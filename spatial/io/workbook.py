@@ -474,7 +474,8 @@ def write_workbook(
         if len(part):
             add(level, _level_table(part, level, names, lang))
     if grids is not None:
-        table = pd.DataFrame(grids.drop(columns="geometry", errors="ignore"))
+        # (numbered afresh: grids.set_index("grid_id", drop=False) made the merge below ambiguous)
+        table = pd.DataFrame(grids.drop(columns="geometry", errors="ignore")).reset_index(drop=True)
         first = [c for c in ("grid_code", "grid_id", "community_id") if c in table.columns]
         table = table[first + [c for c in table.columns if c not in first]]
         cov = summary[summary["level"] == "grid"].drop(columns=["level", "households", "population", "n_points"],

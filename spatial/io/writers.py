@@ -174,7 +174,7 @@ def write_layers(
                                   "read or build it as one (geopandas.read_file, pandas.DataFrame)")
         elif driver == "GeoJSON":
             raise OptionError(f"layer '{lname}' has no geometry; GeoJSON needs one: write a .gpkg or CSV")
-        frames[lname] = _one_type(_one_geometry(_distinct_names(_index_as_column(data), lname), lname), lname)
+        frames[lname] = _writable(data, lname)
         # (GDAL's text ends at a NUL: the rest of such a name was lost, unsaid)
         frames[lname] = storable(frames[lname], lname, "a GeoPackage" if driver == "GPKG" else "GeoJSON", NUL)
     with atomic_path(path, update=driver == "GPKG" and not fresh) as tmp:
@@ -193,6 +193,24 @@ def write_layers(
             write_styles(tmp, styles, written=list(frames))
     logger.info("wrote %s to '%s'", ", ".join(f"{n} ({len(f)} rows)" for n, f in frames.items()), path)
     return path
+
+
+def _writable(df: pd.DataFrame, lname: str) -> pd.DataFrame:
+    """``df`` as GDAL can write it, for a GeoPackage, GeoJSON or shapefile alike: a named index as
+    a column, distinct text column names, one geometry column, one geometry type, durations as text."""
+    return _one_type(_one_geometry(_distinct_names(_index_as_column(_durations_as_text(df, lname)), lname), lname),
+                     lname)
+
+
+def _durations_as_text(df: pd.DataFrame, lname: str) -> pd.DataFrame:
+    """``df`` with its durations (``pd.to_timedelta(walk_min, unit="min")``) as the text pandas shows
+    ("0 days 00:12:30"), said in the log: GDAL has no duration field, and the write ended in
+    pyogrio's "NotImplementedError: field type is not supported timedelta64"."""
+    spans = [c for c in df.columns if pd.api.types.is_timedelta64_dtype(df[c])]
+    if not spans:
+        return df
+    logger.info("layer '%s': %s written as text (a layer has no duration field)", lname, ", ".join(map(repr, spans)))
+    return df.assign(**{str(c): df[c].map(lambda v: None if pd.isna(v) else str(v)).astype(object) for c in spans})
 
 
 def _one_geometry(df: pd.DataFrame, lname: str) -> pd.DataFrame:
@@ -363,7 +381,7 @@ def write_shapefile(gdf: gpd.GeoDataFrame, path: str | Path, *, encoding: str = 
             f"'{path.name}': a shapefile holds one geometry type but the layer mixes "
             f"{', '.join(sorted(families))}; split it or write a GeoPackage with write_layers"
         )
-    frame = _one_type(_one_geometry(_distinct_names(_index_as_column(gdf), path.name), path.name), path.name)
+    frame = _writable(gdf, path.name)
     # (GDAL's text ends at a NUL, as in write_layers; GBK has no U+FFFD)
     frame = storable(frame, path.name, "a shapefile", NUL, REPLACEMENT if _encodes(REPLACEMENT, enc) else "?")
     geom_name = frame.geometry.name

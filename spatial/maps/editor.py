@@ -125,6 +125,8 @@ def editor_payload(
     if max_deviation_pct is not None:
         max_deviation_pct = check_max_deviation(max_deviation_pct)
     require_crs(units, "units")
+    if communities is not None:
+        require_crs(communities, "communities")
     require_columns(units, [unit_id_col, grid_id_col], "units")
     hh = check_households(units, households_col, "units", id_col=unit_id_col).to_numpy(dtype=float)
     if len(units) == 0:

@@ -246,6 +246,9 @@ def grid_map(
     _check_lang(lang)
     check_band(min_households, max_households)
     require_crs(grids, "grids")
+    for layer, name in ((communities, "communities"), (units, "units"), (network_edges, "network_edges")):
+        if layer is not None:
+            require_crs(layer, name)
     label_col = label_col or next((c for c in ("grid_id", "grid_code") if c in grids.columns), None)
     if label_col is None:
         raise ColumnError("'grids' has neither 'grid_code' nor 'grid_id'; pass label_col= with the "
@@ -427,11 +430,11 @@ def coverage_map(
     if name_col == "name" and "name" not in stations.columns and "station_id" in stations.columns:
         name_col = "station_id"  # stations with no names (a coverage run on ids alone) are shown by id
     require_columns(stations, [name_col], "stations")
+    for name, layer in {"isochrones": isochrones, "gaps": gaps, "communities": communities, "sites": sites}.items():
+        if layer is not None:
+            require_crs(layer, name)
     if isochrones is not None:
-        require_crs(isochrones, "isochrones")
         require_columns(isochrones, ["band"], "isochrones")
-    if gaps is not None:
-        require_crs(gaps, "gaps")
     band_list = _bands(bands, demand, band_col, isochrones, summary)
     colours = st.band_colours(band_list)
     demand = demand.rename(columns={band_col: "band"}) if band_col != "band" else demand
@@ -532,6 +535,8 @@ def overview_map(
     True
     """
     _check_lang(lang)
+    for layer, name in ((grids, "grids"), (demand, "demand"), (stations, "stations")):
+        require_crs(layer, name)
     own = m is None
     if own:
         m = _new_map(lang, tiles, tiles_attr, tiles_crs, len(demand) + len(grids), st.text(lang, "map_overview"))

@@ -160,7 +160,7 @@ def overview_figure(*, communities, grids=None, demand=None, stations=None, gaps
     given = {"communities": communities, "grids": grids, "demand": demand, "stations": stations, "gaps": gaps,
              "sites": sites, "network_edges": network_edges}
     for name, layer in given.items():
-        if layer is not None:
+        if layer is not None or name == "communities":  # the communities are drawn under everything
             require_crs(layer, name)
     if len(communities) == 0:
         raise GeometryError("'communities' is empty; the overview is drawn over the communities: give at least one")

@@ -8,7 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from spatial.core.checks import natural_key, warn_replaced
+from spatial.core.checks import natural_key, warn_replaced, whole_counts
 from spatial.siting import _cover
 
 __all__ = ["served_per_point", "sites_frame", "demand_frame", "unreachable", "before_after"]
@@ -72,8 +72,9 @@ def sites_frame(cand, id_col, plan, gain_hh, gain_pop, has_pop, prob, crs) -> gp
     rows.insert(1, "rank", np.arange(1, p + 1))
     if "candidate_id" not in rows.columns:
         rows.insert(2, "candidate_id", ids)
-    rows["gain_households"] = gain_hh
-    rows["gain_population"] = gain_pop if has_pop else np.nan
+    # whole households (people) gained are counted as whole: int64, as coverage_summary counts them
+    rows["gain_households"] = whole_counts(gain_hh)
+    rows["gain_population"] = whole_counts(gain_pop) if has_pop else np.nan
     rows["cum_coverage_pct"] = 100.0 * (prob.base + np.cumsum(gain_hh)) / total
     rows = rows[first + [c for c in rows.columns if c not in first and c != geo] + [geo]]
     # numbered 0..p-1: the candidates' own row numbers would be written as a stray 'index' column
@@ -125,7 +126,9 @@ def before_after(demand, hh, covered, served_hh) -> pd.DataFrame:
             groups = dict(iter(frame.groupby(key.to_numpy(), sort=False)))
             for key in sorted(groups, key=natural_key):  # communities 1, 2 ... 10, as the coverage summary
                 add(level, key, groups[key])
-    return pd.DataFrame(rows, columns=["level", "id", "households", "pct_before", "pct_after"])
+    out = pd.DataFrame(rows, columns=["level", "id", "households", "pct_before", "pct_after"])
+    out["households"] = whole_counts(out["households"], hh)  # whole households in, whole out
+    return out
 
 
 def unchosen(cand, id_col, a, plan, sites, hh, covered, served, *, band, k, target, capacity):
