@@ -144,22 +144,28 @@ _TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.[0-9a-f]{8}" + re.escape(TEMP_MARK) +
 
 
 def user_path(path: str | Path) -> Path:
-    """The output path a temporary file of :func:`atomic_path` stands for (nested ones too);
-    any other path unchanged: messages name the file the user asked for, not the hidden one.
+    """The output path a temporary file of :func:`atomic_path` stands for (nested ones too, and
+    a file in the temporary folder of :func:`atomic_folder`); any other path unchanged: messages
+    name the file the user asked for, not the hidden one.
 
     Examples
     --------
     >>> str(user_path("out/.cov_summary.csv.4009ccda.partial.csv"))
     'out/cov_summary.csv'
+    >>> str(user_path("runs/.2026Q4.0584d74c.partial/.results.kmz.c6fef855.partial.kml"))
+    'runs/2026Q4/results.kmz'
     >>> str(user_path("out/cov.gpkg"))
     'out/cov.gpkg'
     """
     path = Path(path)
-    m = _TEMP_NAME.match(path.name)
-    while m:
-        path = path.with_name(m.group("name"))
-        m = _TEMP_NAME.match(path.name)
-    return path
+    parts = []
+    for part in path.parts:
+        m = _TEMP_NAME.match(part)
+        while m:
+            part = m.group("name")
+            m = _TEMP_NAME.match(part)
+        parts.append(part)
+    return Path(*parts) if parts else path
 
 
 def _write_error(path: Path, exc: OSError) -> InputFileError:
@@ -176,6 +182,81 @@ def _write_error(path: Path, exc: OSError) -> InputFileError:
     reason = exc.strerror or str(exc)
     return InputFileError(f"cannot write '{shown}': {reason}; nothing was written there "
                           "(choose another folder, or free some space)")
+
+
+#: Less free space than this where a write failed: the drive is full (SQLite rolls back what it
+#: wrote, so the space a failed GeoPackage had taken is free again when this is looked at).
+_LOW_SPACE = 4 << 20
+#: The last part of GDAL's message for a failed SQLite statement, without the statement itself
+#: (GDAL quotes the whole SQL: a GeoPackage's first write quotes several kilobytes of it).
+_SQL = re.compile(r"sqlite3_exec\(.*\) failed: ", re.DOTALL)
+
+
+def driver_error(path: str | Path, exc: Exception, *, layer: str | None = None,
+                 tmp: str | Path | None = None) -> InputFileError:
+    """The one-line error of a write that GDAL or SQLite refused: they give no ``errno``, so a full
+    disk or a file size limit (``ulimit -f``, a FAT32 stick's 4 GB) is recognised by their words
+    (``database or disk is full``, ``disk I/O error``), by the free space left beside ``tmp``, or
+    by ``tmp``'s size against the limit, and said as :func:`atomic_path` says it; anything else in
+    GDAL's words, without the SQL it quotes.
+
+    Parameters
+    ----------
+    path : str or Path
+        The output (a temporary path of :func:`atomic_path` is named as the output it stands for).
+    exc : Exception
+        What GDAL (``pyogrio.errors.DataSourceError``...), SQLite (``sqlite3.Error``) or a read
+        back of the file written (``xml.etree.ElementTree.ParseError``) raised.
+    layer : str, optional
+        The layer being written, named when the cause is not the disk.
+    tmp : str or Path, optional
+        The file being written (default: ``path``).
+
+    Returns
+    -------
+    InputFileError
+        To raise ``from exc``.
+
+    Examples
+    --------
+    >>> err = driver_error("out/.g.gpkg.1a2b3c4d.partial.gpkg",
+    ...                    RuntimeError("sqlite3_exec(CREATE TABLE t (a TEXT)) failed: database or disk is full"))
+    >>> str(err).split(";")[0]
+    "cannot write 'out/g.gpkg': No space left on device"
+    """
+    text = " ".join(str(exc).split())
+    code = _disk_errno(text, Path(tmp if tmp is not None else path))
+    if code is not None:
+        return _write_error(Path(path), OSError(code, os.strerror(code)))
+    where = f"layer '{layer}' to " if layer else ""
+    return InputFileError(f"cannot write {where}'{user_path(path)}': {_SQL.sub('', text) or type(exc).__name__}")
+
+
+def _disk_errno(text: str, tmp: Path) -> int | None:
+    """``ENOSPC``, ``EFBIG`` or ``EIO`` when a driver's failure to write ``tmp`` came from the
+    disk (its message, the free space left, the file size limit), else None."""
+    low = text.lower()
+    if "disk is full" in low or "no space left" in low:
+        return errno.ENOSPC
+    if "file too large" in low:
+        return errno.EFBIG
+    try:
+        if shutil.disk_usage(tmp.parent).free < _LOW_SPACE:
+            return errno.ENOSPC
+    except OSError:
+        pass
+    with contextlib.suppress(ImportError, OSError, ValueError):
+        import resource
+
+        limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+        if limit != resource.RLIM_INFINITY:
+            sizes = [p.stat().st_size for p in (tmp, *(tmp.with_name(tmp.name + s) for s in _SIDECARS))
+                     if p.exists()]
+            if limit < _LOW_SPACE or max(sizes, default=0) >= limit - _LOW_SPACE:
+                return errno.EFBIG
+    if "disk i/o error" in low:
+        return errno.EIO
+    return None
 
 
 @contextlib.contextmanager

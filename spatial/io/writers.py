@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import sqlite3
 from collections import abc
 from pathlib import Path
 from typing import Mapping
@@ -23,7 +24,7 @@ import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 from pyproj import CRS
 
-from spatial.core.atomic import TEMP_MARK, atomic_path, check_output_path, user_path
+from spatial.core.atomic import TEMP_MARK, atomic_path, check_output_path, driver_error
 from spatial.core.checks import REPORT_COLUMNS, ZH_COLUMNS, Report, report_in
 from spatial.core.errors import CRSError, GeometryError, InputFileError, OptionError, OptionTypeError, SpatialError
 from spatial.core.reproject import to_crs_valid
@@ -186,11 +187,14 @@ def write_layers(
                                         layer_options=_own_fid(frame) if driver == "GPKG" else None,
                                         use_arrow=_ARROW and len(frame) > 10_000,
                                         **({"geometry_type": declared} if declared else {}))
-            except (DataSourceError, DataLayerError) as exc:
-                raise InputFileError(f"cannot write layer '{lname}' to '{user_path(path)}': {exc}") from exc
+            except (DataSourceError, DataLayerError) as exc:  # a full disk too: GDAL says it in SQLite's words
+                raise driver_error(path, exc, layer=lname, tmp=tmp) from exc
             logger.debug("wrote %d rows to '%s' layer '%s'", len(frame), path, lname)
         if driver == "GPKG":
-            write_styles(tmp, styles, written=list(frames))
+            try:
+                write_styles(tmp, styles, written=list(frames))
+            except sqlite3.Error as exc:
+                raise driver_error(path, exc, layer="layer_styles", tmp=tmp) from exc
     logger.info("wrote %s to '%s'", ", ".join(f"{n} ({len(f)} rows)" for n, f in frames.items()), path)
     return path
 
@@ -390,7 +394,7 @@ def write_shapefile(gdf: gpd.GeoDataFrame, path: str | Path, *, encoding: str = 
         try:
             pyogrio.write_dataframe(out, tmp, driver="ESRI Shapefile", encoding=encoding)
         except (DataSourceError, DataLayerError) as exc:
-            raise InputFileError(f"cannot write '{path}': {exc}") from exc
+            raise driver_error(path, exc, tmp=tmp) from exc
         cpg = tmp.with_suffix(".cpg")
         if not cpg.exists():
             cpg.write_text(encoding.upper(), encoding="ascii")

@@ -1,0 +1,175 @@
+"""Runs that die, are cut short or meet a hostile file system, as an office machine has them: a
+full disk (a file size limit stands in for it), Ctrl-C or a ``timeout``, an output folder holding
+an earlier run. Each fault was met with real runs of the command line, and is pinned here on a
+tiny town: one or two communities of eight 100 m square units of 100 households, a grid of
+footways round them and two stations."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+from collections import namedtuple
+from pathlib import Path
+
+import geopandas as gpd
+import pyogrio
+import pytest
+from shapely.geometry import LineString, Point, box
+
+from spatial.cli import main
+
+UTM = "EPSG:32650"
+X0, Y0 = 800_000, 2_490_000
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def town(tmp_path) -> dict[str, Path]:
+    """Two communities of four units each, footways between all units, two stations."""
+    d = tmp_path / "in"
+    d.mkdir()
+    cells = [box(X0 + 100 * i, Y0 + 100 * j, X0 + 100 * (i + 1), Y0 + 100 * (j + 1))
+             for i in range(4) for j in range(2)]
+    lines = ([LineString([(X0 - 50 + 100 * i, Y0 - 50), (X0 - 50 + 100 * i, Y0 + 250)]) for i in range(6)]
+             + [LineString([(X0 - 50, Y0 - 50 + 100 * j), (X0 + 450, Y0 - 50 + 100 * j)]) for j in range(4)])
+    p = {name: d / f"{name}.gpkg" for name in ("communities", "units", "roads", "stations")}
+    gpd.GeoDataFrame({"community_id": ["C1", "C2"]}, geometry=[box(X0, Y0, X0 + 200, Y0 + 200),
+                                                              box(X0 + 200, Y0, X0 + 400, Y0 + 200)],
+                     crs=UTM).to_file(p["communities"])
+    gpd.GeoDataFrame({"unit_id": [f"U{k}" for k in range(8)], "community_id": ["C1"] * 4 + ["C2"] * 4,
+                      "households": [100] * 8}, geometry=cells, crs=UTM).to_file(p["units"])
+    gpd.GeoDataFrame({"highway": ["footway"] * len(lines)}, geometry=lines, crs=UTM).to_file(p["roads"])
+    gpd.GeoDataFrame({"station_id": ["S1", "S2"], "name": ["甲", "乙"]},
+                     geometry=[Point(X0 + 50, Y0 - 50), Point(X0 + 350, Y0 + 250)], crs=UTM).to_file(p["stations"])
+    return p
+
+
+def _grids(town, out: Path, *extra) -> list[str]:
+    return ["grids", str(town["communities"]), str(town["units"]), "--min", "100", "--max", "250",
+            "--out", str(out), *map(str, extra)]
+
+
+def _project(town, folder: Path) -> Path:
+    path = folder / "p.toml"
+    path.write_text(f'[project]\nname = "t"\noutput = "out"\n[inputs]\n'
+                    f'communities = "{town["communities"].as_posix()}"\nunits = "{town["units"].as_posix()}"\n'
+                    "[outputs]\nmaps = false\nworkbook = false\npng = false\n", encoding="utf-8")
+    return path
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.rglob("*") if ".partial" in p.name)
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _spatial_limited(args: list, cwd: Path, max_file_bytes: int) -> subprocess.CompletedProcess:
+    """``spatial ARGS`` in a process that may write no file larger than ``max_file_bytes``, as a
+    full disk stops a write (SIGXFSZ ignored: the write fails with EFBIG, as with ENOSPC)."""
+    import resource
+
+    def limit() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (max_file_bytes, max_file_bytes))
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "spatial", *map(str, args)], cwd=cwd, env=env, capture_output=True,
+                          text=True, preexec_fn=limit, timeout=300)
+
+
+# ------------------------------------------------- 1: a full disk while a GeoPackage is written
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGXFSZ"), reason="POSIX file size limits")
+def test_a_full_disk_while_a_geopackage_is_written_says_so_in_one_short_line(town, tmp_path):
+    """With the disk full, ``spatial grids`` said: cannot write layer 'grids' to 'g.gpkg':
+    sqlite3_exec(CREATE TABLE gpkg_spatial_ref_sys ... (6,000 characters of GDAL's SQL) ...)
+    failed: disk I/O error, or 'no such table: gpkg_contents', or 'Failed to commit
+    transaction': nothing said the disk was full, nor what to do. GDAL gives no errno; the
+    failure is now said as every other full write is."""
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    out, kmz = out_dir / "g.gpkg", out_dir / "g.kmz"
+    assert main(["-q", *_grids(town, out, "--kml", kmz)]) == 0
+    before = _snapshot(out_dir)
+    done = _spatial_limited(_grids(town, out, "--kml", kmz), tmp_path, 50_000)
+    err = done.stderr.strip()
+    assert done.returncode == 2, err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err, err
+    assert f"spatial grids: error: cannot write '{out}': File too large; nothing was written there" in err, err
+    assert "sqlite3_exec" not in err and len(err) < 300, err
+    assert _snapshot(out_dir) == before and _leftovers(tmp_path) == []
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGXFSZ"), reason="POSIX file size limits")
+def test_a_full_disk_in_a_project_run_names_the_output_not_the_hidden_folder(town, tmp_path):
+    """``spatial run`` on a full disk named '/data/.2026Q4.0584d74c.partial/results.gpkg', a
+    hidden folder that is gone when the user looks: now the results.gpkg of the output folder."""
+    project = _project(town, tmp_path)
+    done = _spatial_limited(["run", project], tmp_path, 50_000)
+    err = done.stderr.strip()
+    assert done.returncode == 2, err
+    assert err.splitlines()[-1].startswith(f"spatial run: error: cannot write '{tmp_path / 'out' / 'results.gpkg'}'"
+                                           ": File too large"), err
+    assert ".partial" not in err and "sqlite3_exec" not in err, err
+    assert not (tmp_path / "out").exists() and _leftovers(tmp_path) == []
+
+
+def test_a_full_disk_while_the_qgis_styles_are_stored_is_an_error_of_the_disk(town, tmp_path, capsys, monkeypatch):
+    """The layers' QGIS styles are stored by SQLite itself after GDAL's layers: a full disk there
+    ended ``spatial coverage`` in 'internal error: OperationalError: disk I/O error (rerun with
+    -v ... and report it)', exit 1. Now exit 2, the output named and the disk said full."""
+    import spatial.io.writers as writers
+
+    def full(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(writers, "write_styles", full)
+    out = tmp_path / "cov.gpkg"
+    code = main(["coverage", str(town["roads"]), str(town["stations"]), str(town["units"]), "--out", str(out),
+                 "--no-isochrones"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert f"spatial coverage: error: cannot write '{out}': No space left on device" in err, err
+    assert "internal error" not in err and not out.exists() and _leftovers(tmp_path) == []
+
+
+def test_a_kmz_cut_short_by_a_full_disk_is_an_error_of_the_disk(town, tmp_path, capsys, monkeypatch):
+    """LIBKML says nothing when the disk fills: the KML it leaves is cut short, and reading it
+    back to name the folders ended ``spatial grids --kml`` in 'internal error: ParseError:
+    unclosed token: line 8570, column 12', exit 1. Now exit 2: cannot write 'g.kmz': No space
+    left on device, and neither output is written."""
+    real = pyogrio.write_dataframe
+
+    def cut_short(df, path, **kw):
+        real(df, path, **kw)
+        if kw.get("driver") == "LIBKML":
+            data = Path(path).read_bytes()
+            Path(path).write_bytes(data[: len(data) // 2])
+
+    Usage = namedtuple("Usage", "total used free")
+    monkeypatch.setattr(pyogrio, "write_dataframe", cut_short)
+    monkeypatch.setattr(shutil, "disk_usage", lambda p: Usage(10**9, 10**9, 0))
+    out, kmz = tmp_path / "g.gpkg", tmp_path / "g.kmz"
+    code = main(_grids(town, out, "--kml", kmz))
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert f"spatial grids: error: cannot write '{kmz}': No space left on device" in err, err
+    assert not out.exists() and not kmz.exists() and _leftovers(tmp_path) == []
+
+
+def test_a_geopackage_gdal_refuses_for_another_reason_is_told_without_its_sql(tmp_path):
+    """A write GDAL refuses for a reason other than the disk keeps GDAL's reason, not the SQL
+    statement it quotes before it."""
+    from spatial.core.atomic import driver_error
+
+    exc = RuntimeError("sqlite3_exec(INSERT INTO grids (fid, grid_id) VALUES (1, 'C01-01')) failed: "
+                       "UNIQUE constraint failed: grids.fid")
+    text = str(driver_error(tmp_path / ".g.gpkg.1a2b3c4d.partial.gpkg", exc, layer="grids"))
+    assert text == f"cannot write layer 'grids' to '{tmp_path / 'g.gpkg'}': UNIQUE constraint failed: grids.fid"
