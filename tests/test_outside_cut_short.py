@@ -173,3 +173,25 @@ def test_a_geopackage_gdal_refuses_for_another_reason_is_told_without_its_sql(tm
                        "UNIQUE constraint failed: grids.fid")
     text = str(driver_error(tmp_path / ".g.gpkg.1a2b3c4d.partial.gpkg", exc, layer="grids"))
     assert text == f"cannot write layer 'grids' to '{tmp_path / 'g.gpkg'}': UNIQUE constraint failed: grids.fid"
+
+
+# --------------------------------------------------- 2: the reader of the output goes away
+
+
+def test_a_run_whose_output_reader_has_gone_still_writes_its_results(town, tmp_path):
+    """``spatial run p.toml | head -1`` (or a log viewer closed) ended the run at its second
+    line: "cannot write 'out': Broken pipe; nothing was written there (choose another folder, or
+    free some space)", exit 2 and no results, blaming a folder that was fine. The lines left
+    unread are now left unsaid and the run writes its results (its lines are in run_log.json)."""
+    project = _project(town, tmp_path)
+    read, write = os.pipe()
+    os.close(read)  # the reader has gone before the first line
+    try:
+        done = subprocess.run([sys.executable, "-m", "spatial", "run", str(project)], cwd=tmp_path, stdout=write,
+                              stderr=subprocess.PIPE, text=True, timeout=300,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+    finally:
+        os.close(write)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert (tmp_path / "out" / "run_log.json").is_file() and (tmp_path / "out" / "results.gpkg").is_file()
