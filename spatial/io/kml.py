@@ -15,6 +15,7 @@ id in the file is unique.
 from __future__ import annotations
 
 import logging
+import shutil
 import xml.etree.ElementTree as ET
 import zipfile
 from collections import abc
@@ -133,8 +134,11 @@ def write_kml(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, *,
             except ET.ParseError as exc:  # read back cut short: LIBKML says nothing of a full disk
                 raise driver_error(path, exc, tmp=kml) from exc
             if kml != tmp:
-                with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as kmz:
-                    kmz.write(kml, "doc.kml")
+                # dated as ZIP's epoch, not as written: the same layers give the same file
+                doc = zipfile.ZipInfo("doc.kml", date_time=(1980, 1, 1, 0, 0, 0))
+                doc.compress_type, doc.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
+                with zipfile.ZipFile(tmp, "w") as kmz, kmz.open(doc, "w") as dst, open(kml, "rb") as src:
+                    shutil.copyfileobj(src, dst)
         finally:
             if kml != tmp:
                 kml.unlink(missing_ok=True)
