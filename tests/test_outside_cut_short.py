@@ -7,6 +7,7 @@ footways round them and two stations."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -228,3 +229,73 @@ def test_a_kmz_written_twice_from_the_same_plan_is_the_same_file(town, tmp_path,
     assert first.read_bytes() == second.read_bytes()
     with zipfile.ZipFile(second) as kmz:
         assert kmz.namelist() == ["doc.kml"] and b"<Placemark" in kmz.read("doc.kml")
+
+
+# ------------------------------------------- 4: a stop while the outputs are moved into place
+
+
+def _coverage(town, out_dir: Path) -> list[str]:
+    return ["coverage", str(town["roads"]), str(town["stations"]), str(town["units"]), "--no-isochrones",
+            "--out", str(out_dir / "cov.gpkg"), "--kml", str(out_dir / "cov.kmz")]
+
+
+def _inodes(folder: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_ino for p in folder.iterdir()}
+
+
+def test_ctrl_c_while_the_outputs_are_synced_to_disk_leaves_every_earlier_output(town, tmp_path, monkeypatch, capsys):
+    """Each output was synced to disk and moved in turn: on a USB stick or a network drive, where
+    syncing takes seconds, a Ctrl-C while the second was synced left cov.kmz of the new run beside
+    cov.gpkg and the summaries of the earlier one, and said "no output was written (earlier
+    outputs are unchanged)". Every output is now synced before the first is moved."""
+    import spatial.core.atomic as atomic
+
+    out_dir = tmp_path / "out"
+    assert main(["-q", *_coverage(town, out_dir), "--speed-kmh", "3"]) == 0
+    before, inodes = _snapshot(out_dir), _inodes(out_dir)
+    assert {"cov.gpkg", "cov_summary.csv", "cov_summary.xlsx", "cov.kmz"} <= set(before)
+    synced = []
+
+    def slow_drive(path):
+        if Path(path).name.count(".partial") == 1:  # an output's, not a layer's into its temporary file
+            synced.append(path)
+            if len(synced) == 2:
+                raise KeyboardInterrupt  # the user gives up waiting
+        real(path)
+
+    real = atomic._fsync
+    monkeypatch.setattr(atomic, "_fsync", slow_drive)
+    code = main(_coverage(town, out_dir))
+    err = capsys.readouterr().err
+    assert code == 130 and "interrupted; no output was written (earlier outputs are unchanged)" in err, err
+    assert _snapshot(out_dir) == before and _inodes(out_dir) == inodes
+    assert _leftovers(tmp_path) == []
+
+
+def test_ctrl_c_while_the_outputs_are_moved_lands_after_the_last_and_says_so(town, tmp_path, monkeypatch, capsys):
+    """A Ctrl-C between two outputs being moved into place left some of each run and said that
+    nothing was written. It now lands once all are in place, and the message says they were."""
+    import spatial.core.atomic as atomic
+
+    out_dir = tmp_path / "out"
+    assert main(["-q", *_coverage(town, out_dir), "--speed-kmh", "3"]) == 0
+    inodes = _inodes(out_dir)
+    moved = []
+
+    def ctrl_c_after_the_first(src, target):
+        real(src, target)
+        if not target.name.startswith("."):  # an output, not a layer into its temporary file
+            moved.append(target)
+            if len(moved) == 1:
+                os.kill(os.getpid(), signal.SIGINT)
+
+    real = atomic._replace
+    monkeypatch.setattr(atomic, "_replace", ctrl_c_after_the_first)
+    code = main(_coverage(town, out_dir))
+    err = capsys.readouterr().err.strip()
+    assert code == 130, err
+    assert re.fullmatch(rf"spatial coverage: interrupted after writing {re.escape(str(out_dir))}/cov\.kmz, .* more "
+                        r"\(each whole\)", err), err
+    assert len(moved) == len(inodes)
+    assert all(_inodes(out_dir)[name] != inode for name, inode in inodes.items())  # every one replaced
+    assert _leftovers(tmp_path) == []

@@ -24,6 +24,8 @@ import logging
 import os
 import re
 import shutil
+import signal
+import threading
 import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -32,7 +34,7 @@ from spatial.core.errors import InputFileError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["atomic_path", "atomic_paths", "atomic_folder", "check_output_path", "TEMP_MARK"]
+__all__ = ["atomic_path", "atomic_paths", "atomic_folder", "check_output_path", "recording", "TEMP_MARK"]
 
 #: Part of every temporary name, so that leftovers of a killed process are easy to find.
 TEMP_MARK = ".partial"
@@ -291,6 +293,15 @@ def atomic_path(path: str | Path, *, update: bool = False) -> Iterator[Path]:
     >>> Path(target).read_text(), sorted(os.listdir(os.path.dirname(target)))
     ('whole', ['a.txt'])
     """
+    with _staged(path, update=update) as (target, tmp):
+        yield tmp
+        _commit([(target, tmp)])
+
+
+@contextlib.contextmanager
+def _staged(path: str | Path, *, update: bool = False) -> Iterator[tuple[Path, Path]]:
+    """``path`` checked, and a locked temporary file beside it to write; the temporary file is
+    removed when the block ends, unless :func:`_commit` moved it into place in the block."""
     path = check_output_path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -307,22 +318,93 @@ def atomic_path(path: str | Path, *, update: bool = False) -> Iterator[Path]:
     try:
         if update and path.exists():
             shutil.copy2(path, tmp)
-        yield tmp
+        yield path, tmp
+    except OSError as exc:
+        raise _write_error(path, exc) from exc
+    finally:
+        _remove(tmp)  # with its sidecars; gone already when moved into place
+        _release(lock)
+
+
+def _commit(staged: list[tuple[Path, Path]]) -> None:
+    """Move each written temporary file onto its output: every one synced to disk first (on a slow
+    drive that takes seconds, and a Ctrl-C then must find no output moved yet), then all moved with
+    Ctrl-C, SIGTERM and SIGHUP held, so that a stop lands before the first or after the last."""
+    for path, tmp in staged:
         if not tmp.exists():
             raise InputFileError(f"nothing was written for '{path}'")
+    for _, tmp in staged:
         _fsync(tmp)
-        _replace(tmp, path)
-    except OSError as exc:
-        _remove(tmp)
-        raise _write_error(path, exc) from exc
-    except BaseException:
-        _remove(tmp)
-        raise
+    with _stops_held():
+        for path, tmp in staged:
+            try:
+                _replace(tmp, path)
+            except OSError as exc:
+                raise _write_error(path, exc) from exc
+            _record(path)
+
+
+#: the lists :func:`recording` fills, innermost last
+_RECORDS: list[list[Path]] = []
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[list[Path]]:
+    """The outputs moved into place while the block runs, in order (a command stopped after its
+    outputs were moved says so, not that nothing was written).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> target = os.path.join(tempfile.mkdtemp(), "a.txt")
+    >>> with recording() as written:
+    ...     with atomic_path(target) as tmp:
+    ...         _ = tmp.write_text("whole")
+    >>> [p.name for p in written]
+    ['a.txt']
+    """
+    written: list[Path] = []
+    _RECORDS.append(written)
+    try:
+        yield written
     finally:
-        for s in _SIDECARS:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.with_name(tmp.name + s).unlink()
-        _release(lock)
+        _RECORDS.pop()
+
+
+def _record(path: Path) -> None:
+    """Note ``path`` as moved into place, unless it lies in a run's temporary folder (it is moved
+    again, with the whole run)."""
+    if user_path(path) == path:
+        for written in _RECORDS:
+            written.append(path)
+
+
+@contextlib.contextmanager
+def _stops_held() -> Iterator[None]:
+    """Ctrl-C, SIGTERM and SIGHUP held back while the block runs (files being moved into place):
+    one sent meanwhile is handled as the block ends, by the handler it would have met. Only a
+    Python handler is held (the process ends at once on a signal left to the system, as before),
+    and only on the main thread, where Python runs them. (A signal mask would not do: the
+    terminal's signal goes to any thread not masking it, such as a numerical library's.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: dict[int, object] = {}
+    pending: list[tuple[int, object]] = []
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        handler = signal.getsignal(sig) if sig is not None else None
+        if callable(handler):
+            held[sig] = handler
+            signal.signal(sig, lambda signum, frame: pending.append((signum, frame)))
+    try:
+        yield
+    finally:
+        for sig, handler in held.items():
+            signal.signal(sig, handler)
+        if pending:
+            signum, frame = pending[0]
+            held[signum](signum, frame)
 
 
 @contextlib.contextmanager
@@ -354,7 +436,9 @@ def atomic_paths(paths: Iterable[str | Path]) -> Iterator[list[Path]]:
     []
     """
     with contextlib.ExitStack() as stack:
-        yield [stack.enter_context(atomic_path(p)) for p in paths]
+        staged = [stack.enter_context(_staged(p)) for p in paths]
+        yield [tmp for _, tmp in staged]
+        _commit(staged[::-1])
 
 
 @contextlib.contextmanager
@@ -396,7 +480,9 @@ def atomic_folder(path: str | Path, *, last: str = "run_log.json") -> Iterator[P
         raise _write_error(path, exc) from exc
     try:
         yield tmp
-        _publish(tmp, path, last)
+        with _stops_held():  # a stop lands before the first file moves or after the run_log
+            _publish(tmp, path, last)
+        _record(path)
     except OSError as exc:
         raise _write_error(path, exc) from exc
     finally:
