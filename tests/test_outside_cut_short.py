@@ -299,3 +299,97 @@ def test_ctrl_c_while_the_outputs_are_moved_lands_after_the_last_and_says_so(tow
     assert len(moved) == len(inodes)
     assert all(_inodes(out_dir)[name] != inode for name, inode in inodes.items())  # every one replaced
     assert _leftovers(tmp_path) == []
+
+
+# ----------------------------------------------------- 5: a shapefile written over an earlier one
+
+
+def _stations(n: int) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"station_id": [f"S{k}" for k in range(n)], "名称": [f"站{k}" for k in range(n)]},
+                            geometry=[Point(X0 + 100 * k, Y0) for k in range(n)], crs=UTM)
+
+
+def test_a_shapefile_written_over_one_qgis_indexed_leaves_no_stale_index(tmp_path):
+    """QGIS (Create Spatial Index) and ArcGIS leave a .qix or .sbn/.sbx beside a shapefile, and
+    a style as .qml; writing a new shapefile at that path from a notebook kept them, and QGIS
+    then looked the new features up in the old index (and drew them in the old style). They now
+    go with the shapefile they belonged to."""
+    from spatial.io.layers import read_layer, write_shapefile
+
+    shp = tmp_path / "stations.shp"
+    write_shapefile(_stations(5), shp)
+    for part in (".qix", ".sbn", ".sbx", ".qml"):
+        shp.with_suffix(part).write_bytes(b"made for the five old stations")
+    write_shapefile(_stations(3), shp)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["stations.cpg", "stations.dbf", "stations.fields.csv",
+                                                        "stations.prj", "stations.shp", "stations.shx"]
+    assert read_layer(shp)["station_id"].tolist() == ["S0", "S1", "S2"]
+
+
+def test_ctrl_c_while_a_shapefiles_parts_are_moved_leaves_no_mix_of_two(tmp_path, monkeypatch):
+    """A shapefile's parts were moved into place one by one: a Ctrl-C in a notebook between two
+    left the new .cpg beside the old .dbf, .shx and .shp (and a process killed meanwhile left a
+    hidden '.stations.shp.4711.partial' folder, named by its process id, that no later write
+    removed). The parts now move together, through the one atomic writer the other formats use."""
+    from spatial.io.layers import read_layer, write_shapefile
+
+    shp = tmp_path / "stations.shp"
+    write_shapefile(_stations(5), shp)
+    real, moved = os.replace, []
+
+    def ctrl_c_after_the_first(src, dst):
+        real(src, dst)
+        moved.append(dst)
+        if len(moved) == 1:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(os, "replace", ctrl_c_after_the_first)
+    with pytest.raises(KeyboardInterrupt):
+        write_shapefile(_stations(3), shp)
+    monkeypatch.undo()
+    assert len(moved) == 6  # .cpg .dbf .fields.csv .prj .shx, then .shp
+    assert read_layer(shp)["station_id"].tolist() == ["S0", "S1", "S2"]
+    assert _leftovers(tmp_path) == []
+
+
+# ------------------------------------------------ 6: an output made read-only, or open elsewhere
+
+
+def test_an_output_made_read_only_to_keep_it_is_not_replaced(town, tmp_path, capsys):
+    """A planner made the approved plan read-only (属性 → 只读, chmod a-w) to keep it; ``spatial
+    grids --out plan.gpkg`` replaced it all the same on Linux (a rename needs only the folder),
+    leaving a writable file with the new plan, and on Windows said 'permission denied ... choose
+    another folder, one you may write in' of a folder the user could write in. Now refused, in
+    one line saying the file is read-only, before any work."""
+    plan = tmp_path / "plan.gpkg"
+    assert main(["-q", *_grids(town, plan)]) == 0
+    plan.chmod(0o444)
+    before = plan.read_bytes()
+    try:
+        code = main(_grids(town, plan, "--min", "150"))
+        err = capsys.readouterr().err.strip()
+        assert code == 2, err
+        assert err == (f"spatial grids: error: --out '{plan}' is read-only; make it writable to replace it (it was "
+                       "kept as it is), or choose another name")
+        assert plan.read_bytes() == before and not plan.stat().st_mode & 0o222
+    finally:
+        plan.chmod(0o644)
+    assert _leftovers(tmp_path) == []
+
+
+def test_an_output_open_in_another_program_is_named_as_such(tmp_path):
+    """Windows refuses to replace a workbook open in Excel or WPS (a sharing violation, errno
+    EACCES): the message sent the user to 'choose another folder, one you may write in' though the
+    folder was fine. It now asks whether the file is open elsewhere."""
+    import errno
+
+    from spatial.core.atomic import _write_error
+
+    book = tmp_path / "cov_summary.xlsx"
+    book.write_bytes(b"the workbook open in Excel")
+    locked = PermissionError(errno.EACCES, "The process cannot access the file because it is being used by another "
+                                           "process")
+    text = str(_write_error(tmp_path / ".cov_summary.xlsx.4009ccda.partial.xlsx", locked))
+    assert text.startswith(f"cannot write '{book}': permission denied; nothing was written there (is it open in "
+                           "another program, such as Excel, WPS or QGIS? close it there")
+    assert "another folder" not in text

@@ -151,7 +151,8 @@ def main(argv: list[str] | None = None) -> int:
         signum = getattr(exc, "signum", signal.SIGINT)
         how = "interrupted" if signum == signal.SIGINT else f"stopped by {signal.Signals(signum).name}"
         if written:  # the stop landed once outputs were in place (it is held while they move)
-            names = ", ".join(str(p) for p in written[:3]) + (f" and {len(written) - 3} more" if len(written) > 3 else "")
+            names = ", ".join(str(p) for p in written[:3])
+            names += f" and {len(written) - 3} more" if len(written) > 3 else ""
             stderr(f"spatial {args.command}: {how} after writing {names} (each whole)")
         else:
             stderr(f"spatial {args.command}: {how}; no output was written (earlier outputs are unchanged)")

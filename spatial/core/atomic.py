@@ -24,12 +24,11 @@ import logging
 import os
 import re
 import shutil
-import signal
-import threading
 import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from spatial.core._held import RECORDS, recording, stops_held
 from spatial.core.errors import InputFileError
 
 logger = logging.getLogger(__name__)
@@ -41,7 +40,7 @@ TEMP_MARK = ".partial"
 _SIDECARS = ("-wal", "-shm", "-journal")
 #: The files of a shapefile beside its ``.shp`` (a run log lists the ``.shp`` alone): an earlier
 #: run's shapefile is removed with all of them, not its ``.shp`` only
-_SHAPEFILE_PARTS = (".shx", ".dbf", ".prj", ".cpg", ".fields.csv", ".qix", ".sbn", ".sbx")
+_SHAPEFILE_PARTS = (".shx", ".dbf", ".prj", ".cpg", ".fields.csv", ".qml", ".qix", ".sbn", ".sbx")
 
 
 def check_output_path(path: str | Path, *, inputs: Iterable[str | Path] = (), what: str = "output") -> Path:
@@ -78,6 +77,9 @@ def check_output_path(path: str | Path, *, inputs: Iterable[str | Path] = (), wh
             if not parent.is_dir():
                 raise InputFileError(f"{what} '{path}': '{parent}' is a file, not a folder; choose another path")
             break
+    if path.is_file() and not path.stat().st_mode & 0o222:  # a file made read-only to keep it as it is
+        raise InputFileError(f"{what} '{path}' is read-only; make it writable to replace it (it was kept as it "
+                             "is), or choose another name")
     _require_writable(path, what)
     return path
 
@@ -174,6 +176,9 @@ def _write_error(path: Path, exc: OSError) -> InputFileError:
     """The one-line error of a failed write of ``path``: a permission problem says so, a full
     disk says to free space; the path is the user's output, never a temporary file."""
     shown = user_path(path)
+    if exc.errno in (errno.EACCES, errno.EPERM) and shown.is_file():  # Windows: a file open in Excel is locked
+        return InputFileError(f"cannot write '{shown}': permission denied; nothing was written there (is it open in "
+                              "another program, such as Excel, WPS or QGIS? close it there, or choose another name)")
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         why = "permission denied" if exc.errno != errno.EROFS else "read-only file system"
         return InputFileError(f"cannot write '{shown}': {why}; nothing was written there "
@@ -322,8 +327,21 @@ def _staged(path: str | Path, *, update: bool = False) -> Iterator[tuple[Path, P
     except OSError as exc:
         raise _write_error(path, exc) from exc
     finally:
-        _remove(tmp)  # with its sidecars; gone already when moved into place
+        for left in (tmp, *(part for _, part in _parts(path, tmp))):
+            _remove(left)  # with its sidecars; gone already when moved into place
         _release(lock)
+
+
+def _parts(path: Path, tmp: Path) -> list[tuple[Path, Path]]:
+    """The files a driver wrote beside ``tmp`` for a shapefile ``path`` (its .dbf, .shx, .prj ...:
+    ``.grids.shp.1a2b3c4d.partial.dbf``), each with the file beside ``path`` it becomes
+    (``grids.dbf``); none for any other format."""
+    if path.suffix.lower() != ".shp" or not tmp.parent.is_dir():
+        return []
+    stem = tmp.name[: -len(tmp.suffix)]
+    return [(path.with_name(path.name[: -len(path.suffix)] + f.name[len(stem):]), f)
+            for f in sorted(tmp.parent.iterdir())
+            if f.name.startswith(stem + ".") and f != tmp and f != _lock_of(tmp)]
 
 
 def _commit(staged: list[tuple[Path, Path]]) -> None:
@@ -333,78 +351,33 @@ def _commit(staged: list[tuple[Path, Path]]) -> None:
     for path, tmp in staged:
         if not tmp.exists():
             raise InputFileError(f"nothing was written for '{path}'")
-    for _, tmp in staged:
+    # a shapefile's parts move before its .shp, and an earlier one's parts this one has not (a
+    # .qix index QGIS made of the old geometries, its .qml) go: they would be read with the new
+    moves = [m for path, tmp in staged for m in (*_parts(path, tmp), (path, tmp))]
+    stale = [old for path, _ in staged if path.suffix.lower() == ".shp"
+             for old in (path.with_name(path.name[: -len(path.suffix)] + part) for part in _SHAPEFILE_PARTS)
+             if old not in {target for target, _ in moves}]
+    for _, tmp in moves:
         _fsync(tmp)
-    with _stops_held():
-        for path, tmp in staged:
+    with stops_held():
+        for old in stale:
+            with contextlib.suppress(FileNotFoundError):
+                old.unlink()
+        for path, tmp in moves:
             try:
                 _replace(tmp, path)
             except OSError as exc:
                 raise _write_error(path, exc) from exc
+        for path, _ in staged:
             _record(path)
-
-
-#: the lists :func:`recording` fills, innermost last
-_RECORDS: list[list[Path]] = []
-
-
-@contextlib.contextmanager
-def recording() -> Iterator[list[Path]]:
-    """The outputs moved into place while the block runs, in order (a command stopped after its
-    outputs were moved says so, not that nothing was written).
-
-    Examples
-    --------
-    >>> import os, tempfile
-    >>> target = os.path.join(tempfile.mkdtemp(), "a.txt")
-    >>> with recording() as written:
-    ...     with atomic_path(target) as tmp:
-    ...         _ = tmp.write_text("whole")
-    >>> [p.name for p in written]
-    ['a.txt']
-    """
-    written: list[Path] = []
-    _RECORDS.append(written)
-    try:
-        yield written
-    finally:
-        _RECORDS.pop()
 
 
 def _record(path: Path) -> None:
     """Note ``path`` as moved into place, unless it lies in a run's temporary folder (it is moved
     again, with the whole run)."""
     if user_path(path) == path:
-        for written in _RECORDS:
+        for written in RECORDS:
             written.append(path)
-
-
-@contextlib.contextmanager
-def _stops_held() -> Iterator[None]:
-    """Ctrl-C, SIGTERM and SIGHUP held back while the block runs (files being moved into place):
-    one sent meanwhile is handled as the block ends, by the handler it would have met. Only a
-    Python handler is held (the process ends at once on a signal left to the system, as before),
-    and only on the main thread, where Python runs them. (A signal mask would not do: the
-    terminal's signal goes to any thread not masking it, such as a numerical library's.)"""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    held: dict[int, object] = {}
-    pending: list[tuple[int, object]] = []
-    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
-        sig = getattr(signal, name, None)
-        handler = signal.getsignal(sig) if sig is not None else None
-        if callable(handler):
-            held[sig] = handler
-            signal.signal(sig, lambda signum, frame: pending.append((signum, frame)))
-    try:
-        yield
-    finally:
-        for sig, handler in held.items():
-            signal.signal(sig, handler)
-        if pending:
-            signum, frame = pending[0]
-            held[signum](signum, frame)
 
 
 @contextlib.contextmanager
@@ -480,7 +453,7 @@ def atomic_folder(path: str | Path, *, last: str = "run_log.json") -> Iterator[P
         raise _write_error(path, exc) from exc
     try:
         yield tmp
-        with _stops_held():  # a stop lands before the first file moves or after the run_log
+        with stops_held():  # a stop lands before the first file moves or after the run_log
             _publish(tmp, path, last)
         _record(path)
     except OSError as exc:
