@@ -393,3 +393,45 @@ def test_an_output_open_in_another_program_is_named_as_such(tmp_path):
     assert text.startswith(f"cannot write '{book}': permission denied; nothing was written there (is it open in "
                            "another program, such as Excel, WPS or QGIS? close it there")
     assert "another folder" not in text
+
+
+# -------------------------------------------- 7: what a killed command leaves, and the next run
+
+
+_KILLED_WHILE_WRITING = """
+import sys, time, pyogrio
+real = pyogrio.write_dataframe
+def write_then_hang(df, path, **kw):
+    real(df, path, **kw)
+    sys.stderr.write("LAYER WRITTEN\\n")
+    sys.stderr.flush()
+    time.sleep(120)  # killed here, as the OOM killer or 'kill -9' ends it
+pyogrio.write_dataframe = write_then_hang
+from spatial.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX signals")
+def test_the_next_run_removes_every_file_a_killed_one_left(town, tmp_path):
+    """A ``spatial coverage`` killed (SIGKILL: the OOM killer, ``timeout -s KILL``, 结束任务) while
+    its GeoPackage was written left a hidden '..cov.gpkg.c59514f7.partial.gpkg.908cc8db.partial.gpkg'
+    (the layers' own temporary file inside the command's) that the next run never removed, as
+    large as the results, one more for every run killed. The next run now removes it too."""
+    out = tmp_path / "cov.gpkg"
+    args = ["coverage", str(town["roads"]), str(town["stations"]), str(town["units"]), "--no-isochrones",
+            "--out", str(out), "--kml", str(tmp_path / "cov.kmz")]
+    proc = subprocess.Popen([sys.executable, "-c", _KILLED_WHILE_WRITING, *args], stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        for line in proc.stderr:
+            if "LAYER WRITTEN" in line:
+                proc.kill()
+                break
+    finally:
+        proc.kill()
+        proc.communicate(timeout=60)
+    assert any(name.startswith("..cov.gpkg.") for name in _leftovers(tmp_path))  # what the kill left
+    assert main(["-q", *args]) == 0
+    assert _leftovers(tmp_path) == []
+    assert out.is_file()

@@ -498,11 +498,13 @@ def _sweep(path: Path) -> None:
     """Remove what writers into ``path`` left when stopped without a chance to clean up (SIGKILL,
     the OOM killer, a power cut): the temporary folder of a run, or the temporary file of a
     single output (with the files a driver wrote beside it: a shapefile's .dbf and .shx, a
-    GeoPackage's -journal), whose lock no process holds. What a writer still going holds (its
-    lock held), or an older version left (no lock file), is left."""
-    pattern = re.compile(r"^\." + re.escape(path.name) + r"\.[0-9a-f]{8}" + re.escape(TEMP_MARK)
-                         + r"(" + re.escape(path.suffix) + r")?\.lock$")
-    for lock in sorted(p for p in path.parent.glob(f".{glob.escape(path.name)}.*{TEMP_MARK}*.lock")
+    GeoPackage's -journal), and of a write into that file (a GeoPackage's layers, written into the
+    temporary file of a command's output: ``..NAME.1a2b3c4d.partial.gpkg.5e6f7a8b.partial.gpkg``),
+    whose lock no process holds. What a writer still going holds (its lock held), or an older
+    version left (no lock file), is left."""
+    once = r"\.[0-9a-f]{8}" + re.escape(TEMP_MARK) + r"(" + re.escape(path.suffix) + r")?"
+    pattern = re.compile(r"^\.+" + re.escape(path.name) + f"({once})+" + r"\.lock$")
+    for lock in sorted(p for p in path.parent.glob(f"*{glob.escape(path.name)}.*{TEMP_MARK}*.lock")
                        if pattern.match(p.name)):
         try:
             held = _hold(lock)
@@ -514,10 +516,11 @@ def _sweep(path: Path) -> None:
         if left.is_dir():
             shutil.rmtree(left, ignore_errors=True)
             logger.info("removed %s, the temporary folder of a run into %s that was stopped", left.name, path.name)
-        else:
+        else:  # its files, and those of a write into it (a GeoPackage's layers: '..NAME.1a2b3c4d.partial...')
             stem = left.name[:left.name.index(TEMP_MARK) + len(TEMP_MARK)]
-            for f in path.parent.glob(glob.escape(stem) + "*"):
-                if f != lock and f.is_file():
+            own = re.compile(r"^\.*" + re.escape(stem))
+            for f in path.parent.glob("*" + glob.escape(stem) + "*"):
+                if f != lock and f.is_file() and own.match(f.name):
                     with contextlib.suppress(OSError):
                         f.unlink()
                         logger.info("removed %s, left by a write of %s that was stopped", f.name, path.name)
