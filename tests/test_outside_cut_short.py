@@ -435,3 +435,68 @@ def test_the_next_run_removes_every_file_a_killed_one_left(town, tmp_path):
     assert main(["-q", *args]) == 0
     assert _leftovers(tmp_path) == []
     assert out.is_file()
+
+
+# ------------------------------- 8: a run into a folder whose earlier results are open or kept
+
+
+def test_a_run_into_a_folder_whose_earlier_table_was_made_read_only_keeps_that_run(town, tmp_path, capsys):
+    """The earlier run's grids.csv, made read-only to keep it, was replaced by the next run all the
+    same. The run is now refused, naming the file, and the folder keeps the earlier run whole."""
+    project = _project(town, tmp_path)
+    out = tmp_path / "out"
+    assert main(["-q", "run", str(project)]) == 0
+    (out / "grids.csv").chmod(0o444)
+    before = _snapshot(out)
+    try:
+        code = main(["-q", "run", str(project)])
+        err = capsys.readouterr().err.strip()
+        assert code == 2, err
+        assert err == (f"spatial run: error: cannot write '{out / 'grids.csv'}': it is read-only (make it writable "
+                       "to replace it, or choose another name); nothing was written there")
+        assert _snapshot(out) == before
+    finally:
+        (out / "grids.csv").chmod(0o644)
+    assert _leftovers(tmp_path) == []
+
+
+def test_a_run_into_a_folder_whose_earlier_table_is_open_in_excel_keeps_that_run(town, tmp_path, capsys,
+                                                                                    monkeypatch):
+    """On Windows, the earlier run's grids.csv open in Excel cannot be replaced: the run deleted the
+    earlier run_log.json, moved results.gpkg in, stopped at grids.csv and said "cannot write 'out':
+    permission denied; nothing was written there (choose another folder ...)" of a folder left with
+    neither run whole. Every file is now tried before the first moves; the one open is named."""
+    import builtins
+
+    import spatial.core.atomic as atomic
+
+    project = _project(town, tmp_path)
+    out = tmp_path / "out"
+    assert main(["-q", "run", str(project)]) == 0
+    before = _snapshot(out)
+    open_in_excel = out / "grids.csv"
+    sharing_violation = PermissionError(13, "The process cannot access the file because it is being used by "
+                                            "another process")
+
+    def excel_open(file, mode="r", *args, **kwargs):  # Windows refuses to write a file Excel holds
+        if Path(file) == open_in_excel and set(mode) & set("wa+"):
+            raise sharing_violation
+        return builtins.open(file, mode, *args, **kwargs)
+
+    def excel_replace(src, dst):  # ... or to replace it
+        if Path(dst) == open_in_excel:
+            raise sharing_violation
+        real_replace(src, dst)
+
+    real_replace = os.replace
+    monkeypatch.setattr(atomic, "_LOCKING", True, raising=False)
+    monkeypatch.setattr(atomic, "open", excel_open, raising=False)
+    monkeypatch.setattr(os, "replace", excel_replace)
+    code = main(["-q", "run", str(project)])
+    err = capsys.readouterr().err.strip()
+    monkeypatch.undo()
+    assert code == 2, err
+    assert err.startswith(f"spatial run: error: cannot write '{open_in_excel}': permission denied; nothing was "
+                          "written there (is it open in another program, such as Excel"), err
+    assert _snapshot(out) == before  # the earlier run whole, its run_log.json with it
+    assert _leftovers(tmp_path) == []

@@ -38,6 +38,9 @@ __all__ = ["atomic_path", "atomic_paths", "atomic_folder", "check_output_path", 
 #: Part of every temporary name, so that leftovers of a killed process are easy to find.
 TEMP_MARK = ".partial"
 _SIDECARS = ("-wal", "-shm", "-journal")
+#: Whether a file open in another program cannot be replaced (Windows' sharing modes), so that
+#: outputs are tried before the first is replaced
+_LOCKING = os.name == "nt"
 #: The files of a shapefile beside its ``.shp`` (a run log lists the ``.shp`` alone): an earlier
 #: run's shapefile is removed with all of them, not its ``.shp`` only
 _SHAPEFILE_PARTS = (".shx", ".dbf", ".prj", ".cpg", ".fields.csv", ".qml", ".qix", ".sbn", ".sbx")
@@ -332,6 +335,23 @@ def _staged(path: str | Path, *, update: bool = False) -> Iterator[tuple[Path, P
         _release(lock)
 
 
+def _replaceable(target: Path) -> None:
+    """Refuse ``target`` when it cannot be replaced: made read-only (by its mode bits: Linux would
+    replace it all the same), or, on Windows, open in a program that keeps others from writing it
+    (Excel, WPS, QGIS), found by opening it for writing, which changes nothing in it."""
+    if not target.is_file():
+        return
+    if not target.stat().st_mode & 0o222:
+        raise InputFileError(f"cannot write '{target}': it is read-only (make it writable to replace it, or "
+                             "choose another name); nothing was written there")
+    if _LOCKING:
+        try:
+            with open(target, "r+b"):
+                pass
+        except PermissionError as exc:
+            raise _write_error(target, exc) from exc
+
+
 def _parts(path: Path, tmp: Path) -> list[tuple[Path, Path]]:
     """The files a driver wrote beside ``tmp`` for a shapefile ``path`` (its .dbf, .shx, .prj ...:
     ``.grids.shp.1a2b3c4d.partial.dbf``), each with the file beside ``path`` it becomes
@@ -357,6 +377,8 @@ def _commit(staged: list[tuple[Path, Path]]) -> None:
     stale = [old for path, _ in staged if path.suffix.lower() == ".shp"
              for old in (path.with_name(path.name[: -len(path.suffix)] + part) for part in _SHAPEFILE_PARTS)
              if old not in {target for target, _ in moves}]
+    for path, _ in moves:  # a file open in Excel stops all of them, not those after it
+        _replaceable(path)
     for _, tmp in moves:
         _fsync(tmp)
     with stops_held():
@@ -539,6 +561,9 @@ def _publish(tmp: Path, path: Path, last: str) -> None:
     if in_the_way:
         raise InputFileError(f"output folder '{path}' holds a folder named '{in_the_way[0]}' where this run writes a "
                              "file; nothing was written there (move or rename that folder, or choose another --out)")
+    for p in sorted(tmp.rglob("*")):  # the earlier run's summary.xlsx open in Excel, or made read-only
+        if p.is_file():
+            _replaceable(path / p.relative_to(tmp))
     old_log = path / last
     stale: list[Path] = []
     if old_log.exists():
