@@ -500,3 +500,26 @@ def test_a_run_into_a_folder_whose_earlier_table_is_open_in_excel_keeps_that_run
                           "written there (is it open in another program, such as Excel"), err
     assert _snapshot(out) == before  # the earlier run whole, its run_log.json with it
     assert _leftovers(tmp_path) == []
+
+
+# ---------------------------------------------------------------- 9: a drive mounted read-only
+
+
+@pytest.mark.skipif(not hasattr(os, "statvfs"), reason="POSIX mount flags")
+def test_an_output_folder_on_a_read_only_drive_is_said_so(town, tmp_path, capsys, monkeypatch):
+    """An output folder on a write-protected USB stick or a share mounted read-only was refused as
+    'permission denied; choose another folder for output folder': the user went to change the
+    folder's permissions, which cannot help. The message now says the drive is read-only."""
+    project = _project(town, tmp_path)
+    drive = tmp_path / "stick"
+    drive.mkdir()
+    real_statvfs = os.statvfs
+    Mount = namedtuple("Mount", "f_flag")
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: not Path(p).is_relative_to(drive))
+    monkeypatch.setattr(os, "statvfs", lambda p: Mount(os.ST_RDONLY) if Path(p).is_relative_to(drive)
+                        else real_statvfs(p))
+    code = main(["run", str(project), "--out", str(drive / "2026Q4")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2, err
+    assert err == (f"spatial run: error: cannot write in '{drive}{os.sep}': the drive is read-only; choose another "
+                   "output folder (one you may write in)")

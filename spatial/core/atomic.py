@@ -99,8 +99,18 @@ def _require_writable(path: Path, what: str) -> None:
     for folder in folders:
         if not os.access(folder, os.W_OK | os.X_OK):
             shown = _shown_folder(folder, path)
-            raise InputFileError(f"cannot write in '{shown}': permission denied; choose another folder "
-                                 f"for {what} (one you may write in)")
+            why = "the drive is read-only" if _read_only_drive(folder) else "permission denied"
+            where = "another output folder" if what == "output folder" else f"another folder for {what}"
+            raise InputFileError(f"cannot write in '{shown}': {why}; choose {where} (one you may write in)")
+
+
+def _read_only_drive(folder: Path) -> bool:
+    """Whether ``folder`` is on a file system mounted read-only (a write-protected USB stick, a CD,
+    a share mounted so): no change of permissions will let anyone write there."""
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except (AttributeError, OSError):  # pragma: no cover - Windows has no statvfs
+        return False
 
 
 def _shown_folder(folder: Path, path: Path) -> str:
