@@ -377,14 +377,16 @@ def test_an_output_made_read_only_to_keep_it_is_not_replaced(town, tmp_path, cap
     assert _leftovers(tmp_path) == []
 
 
-def test_an_output_open_in_another_program_is_named_as_such(tmp_path):
+def test_an_output_open_in_another_program_is_named_as_such(tmp_path, monkeypatch):
     """Windows refuses to replace a workbook open in Excel or WPS (a sharing violation, errno
     EACCES): the message sent the user to 'choose another folder, one you may write in' though the
     folder was fine. It now asks whether the file is open elsewhere."""
     import errno
 
+    import spatial.core.atomic as atomic
     from spatial.core.atomic import _write_error
 
+    monkeypatch.setattr(atomic, "_LOCKING", True)  # as on Windows
     book = tmp_path / "cov_summary.xlsx"
     book.write_bytes(b"the workbook open in Excel")
     locked = PermissionError(errno.EACCES, "The process cannot access the file because it is being used by another "
@@ -523,3 +525,27 @@ def test_an_output_folder_on_a_read_only_drive_is_said_so(town, tmp_path, capsys
     assert code == 2, err
     assert err == (f"spatial run: error: cannot write in '{drive}{os.sep}': the drive is read-only; choose another "
                    "output folder (one you may write in)")
+
+
+# ------------------------------------------------------- 10: Ctrl-C in a run on a LocalCluster
+
+
+def test_ctrl_c_reaches_the_run_not_its_dask_workers(tmp_path):
+    """A terminal sends Ctrl-C to every process of the job: in ``spatial run --scheduler local``
+    each Dask worker printed the tracebacks of its interrupted event loop (60 to 90 lines of
+    KeyboardInterrupt and CancelledError) before the run's one line. The workers of the cluster
+    the run starts now leave Ctrl-C to the run, which closes them."""
+    pytest.importorskip("distributed")
+    import time
+
+    from spatial.project.distributed import make_client
+
+    client = make_client("local", n_workers=1, memory_limit="1GiB")
+    try:
+        (before,) = client.run(os.getpid).values()
+        os.kill(before, signal.SIGINT)  # as the terminal sends it to the worker too
+        time.sleep(1.0)  # for a worker that would stop on it to have stopped
+        after = list(client.run(os.getpid).values())
+    finally:
+        client.close()
+    assert after == [before]

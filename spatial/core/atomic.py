@@ -189,7 +189,7 @@ def _write_error(path: Path, exc: OSError) -> InputFileError:
     """The one-line error of a failed write of ``path``: a permission problem says so, a full
     disk says to free space; the path is the user's output, never a temporary file."""
     shown = user_path(path)
-    if exc.errno in (errno.EACCES, errno.EPERM) and shown.is_file():  # Windows: a file open in Excel is locked
+    if _LOCKING and exc.errno in (errno.EACCES, errno.EPERM) and shown.is_file():  # open in Excel: locked
         return InputFileError(f"cannot write '{shown}': permission denied; nothing was written there (is it open in "
                               "another program, such as Excel, WPS or QGIS? close it there, or choose another name)")
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
