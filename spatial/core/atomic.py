@@ -38,8 +38,7 @@ __all__ = ["atomic_path", "atomic_paths", "atomic_folder", "check_output_path", 
 #: Part of every temporary name, so that leftovers of a killed process are easy to find.
 TEMP_MARK = ".partial"
 _SIDECARS = ("-wal", "-shm", "-journal")
-#: Whether a file open in another program cannot be replaced (Windows' sharing modes), so that
-#: outputs are tried before the first is replaced
+#: Whether a file open in another program cannot be replaced (Windows: Excel, WPS, QGIS lock it)
 _LOCKING = os.name == "nt"
 #: The files of a shapefile beside its ``.shp`` (a run log lists the ``.shp`` alone): an earlier
 #: run's shapefile is removed with all of them, not its ``.shp`` only
@@ -105,8 +104,7 @@ def _require_writable(path: Path, what: str) -> None:
 
 
 def _read_only_drive(folder: Path) -> bool:
-    """Whether ``folder`` is on a file system mounted read-only (a write-protected USB stick, a CD,
-    a share mounted so): no change of permissions will let anyone write there."""
+    """Whether ``folder`` is on a drive mounted read-only (a write-protected USB stick, a CD)."""
     try:
         return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
     except (AttributeError, OSError):  # pragma: no cover - Windows has no statvfs
