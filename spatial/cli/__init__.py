@@ -135,8 +135,11 @@ def main(argv: list[str] | None = None) -> int:
     old_level = logger.level
     logger.setLevel(level)
     logger.addHandler(handler)
+    from spatial.core.atomic import recording
+
+    written: list = []
     try:
-        with _stops_as_interrupts():
+        with _stops_as_interrupts(), recording() as written:
             return int(args.func(args) or 0)
     except SpatialError as exc:
         from spatial.cli._common import in_file
@@ -147,7 +150,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt as exc:
         signum = getattr(exc, "signum", signal.SIGINT)
         how = "interrupted" if signum == signal.SIGINT else f"stopped by {signal.Signals(signum).name}"
-        stderr(f"spatial {args.command}: {how}; no output was written (earlier outputs are unchanged)")
+        if written:  # the stop landed once outputs were in place (it is held while they move)
+            names = ", ".join(str(p) for p in written[:3])
+            names += f" and {len(written) - 3} more" if len(written) > 3 else ""
+            stderr(f"spatial {args.command}: {how} after writing {names} (each whole)")
+        else:
+            stderr(f"spatial {args.command}: {how}; no output was written (earlier outputs are unchanged)")
         return 128 + int(signum)
     except OSError as exc:
         from spatial.core.atomic import user_path

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 from glob import escape as glob_escape
 from pathlib import Path
@@ -18,9 +19,28 @@ NETWORK_SUFFIXES = (".graphml", ".osm", ".pbf")
 
 
 def say(args: argparse.Namespace, text: str) -> None:
-    """Print a line for the user unless ``--quiet``."""
+    """Print a line for the user unless ``--quiet``; once the reader of the output has gone
+    (``spatial run ... | head -1``, a log viewer closed), the rest is left unsaid and the work goes
+    on: the files are what the run is for, and its lines are in run_log.json."""
     if not getattr(args, "quiet", False):
-        print(text, flush=True)
+        try:
+            print(text, flush=True)
+        except BrokenPipeError:
+            _gone(sys.stdout)
+
+
+def _gone(stream) -> None:
+    """Send what is still written to ``stream`` (a pipe whose reader has gone) to nowhere, so
+    that neither a later line nor Python's last flush at exit fails on it."""
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):  # not a file (a test's capture): nothing is held
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, fd)
+    finally:
+        os.close(null)
 
 
 class Parser(argparse.ArgumentParser):
@@ -328,5 +348,8 @@ def add_column_options(parser: argparse.ArgumentParser, *roles: str) -> None:
 
 
 def stderr(text: str) -> None:
-    """Print one line to stderr."""
-    print(text, file=sys.stderr, flush=True)
+    """Print one line to stderr (nowhere, when its reader has gone: ``2>&1 | head -1``)."""
+    try:
+        print(text, file=sys.stderr, flush=True)
+    except BrokenPipeError:
+        _gone(sys.stderr)

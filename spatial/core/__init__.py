@@ -3,7 +3,7 @@
 Owns :mod:`~spatial.core.errors` (``SpatialError`` and kin, each also a ``ValueError``),
 :mod:`~spatial.core.checks` (CRS, columns, ids, geometries, households, and the ``Report`` of every
 fix or drop; its CRS checks written in ``_crs``), :mod:`~spatial.core.atomic` (outputs that appear
-whole or not at all), :mod:`~spatial.core.reproject` (reprojection that keeps polygons valid), the
+whole or not at all; a stop held while they move in ``_held``), :mod:`~spatial.core.reproject` (reprojection that keeps polygons valid), the
 private thread pool for numpy work and sort-based array helpers (``_arrays``). May import nothing
 else of :mod:`spatial`.
 """

@@ -28,18 +28,21 @@ import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from spatial.core._held import RECORDS, recording, stops_held
 from spatial.core.errors import InputFileError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["atomic_path", "atomic_paths", "atomic_folder", "check_output_path", "TEMP_MARK"]
+__all__ = ["atomic_path", "atomic_paths", "atomic_folder", "check_output_path", "recording", "TEMP_MARK"]
 
 #: Part of every temporary name, so that leftovers of a killed process are easy to find.
 TEMP_MARK = ".partial"
 _SIDECARS = ("-wal", "-shm", "-journal")
+#: Whether a file open in another program cannot be replaced (Windows: Excel, WPS, QGIS lock it)
+_LOCKING = os.name == "nt"
 #: The files of a shapefile beside its ``.shp`` (a run log lists the ``.shp`` alone): an earlier
 #: run's shapefile is removed with all of them, not its ``.shp`` only
-_SHAPEFILE_PARTS = (".shx", ".dbf", ".prj", ".cpg", ".fields.csv", ".qix", ".sbn", ".sbx")
+_SHAPEFILE_PARTS = (".shx", ".dbf", ".prj", ".cpg", ".fields.csv", ".qml", ".qix", ".sbn", ".sbx")
 
 
 def check_output_path(path: str | Path, *, inputs: Iterable[str | Path] = (), what: str = "output") -> Path:
@@ -76,6 +79,9 @@ def check_output_path(path: str | Path, *, inputs: Iterable[str | Path] = (), wh
             if not parent.is_dir():
                 raise InputFileError(f"{what} '{path}': '{parent}' is a file, not a folder; choose another path")
             break
+    if path.is_file() and not path.stat().st_mode & 0o222:  # a file made read-only to keep it as it is
+        raise InputFileError(f"{what} '{path}' is read-only; make it writable to replace it (it was kept as it "
+                             "is), or choose another name")
     _require_writable(path, what)
     return path
 
@@ -92,8 +98,17 @@ def _require_writable(path: Path, what: str) -> None:
     for folder in folders:
         if not os.access(folder, os.W_OK | os.X_OK):
             shown = _shown_folder(folder, path)
-            raise InputFileError(f"cannot write in '{shown}': permission denied; choose another folder "
-                                 f"for {what} (one you may write in)")
+            why = "the drive is read-only" if _read_only_drive(folder) else "permission denied"
+            where = "another output folder" if what == "output folder" else f"another folder for {what}"
+            raise InputFileError(f"cannot write in '{shown}': {why}; choose {where} (one you may write in)")
+
+
+def _read_only_drive(folder: Path) -> bool:
+    """Whether ``folder`` is on a drive mounted read-only (a write-protected USB stick, a CD)."""
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except (AttributeError, OSError):  # pragma: no cover - Windows has no statvfs
+        return False
 
 
 def _shown_folder(folder: Path, path: Path) -> str:
@@ -144,28 +159,37 @@ _TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.[0-9a-f]{8}" + re.escape(TEMP_MARK) +
 
 
 def user_path(path: str | Path) -> Path:
-    """The output path a temporary file of :func:`atomic_path` stands for (nested ones too);
-    any other path unchanged: messages name the file the user asked for, not the hidden one.
+    """The output path a temporary file of :func:`atomic_path` stands for (nested ones too, and
+    a file in the temporary folder of :func:`atomic_folder`); any other path unchanged: messages
+    name the file the user asked for, not the hidden one.
 
     Examples
     --------
     >>> str(user_path("out/.cov_summary.csv.4009ccda.partial.csv"))
     'out/cov_summary.csv'
+    >>> str(user_path("runs/.2026Q4.0584d74c.partial/.results.kmz.c6fef855.partial.kml"))
+    'runs/2026Q4/results.kmz'
     >>> str(user_path("out/cov.gpkg"))
     'out/cov.gpkg'
     """
     path = Path(path)
-    m = _TEMP_NAME.match(path.name)
-    while m:
-        path = path.with_name(m.group("name"))
-        m = _TEMP_NAME.match(path.name)
-    return path
+    parts = []
+    for part in path.parts:
+        m = _TEMP_NAME.match(part)
+        while m:
+            part = m.group("name")
+            m = _TEMP_NAME.match(part)
+        parts.append(part)
+    return Path(*parts) if parts else path
 
 
 def _write_error(path: Path, exc: OSError) -> InputFileError:
     """The one-line error of a failed write of ``path``: a permission problem says so, a full
     disk says to free space; the path is the user's output, never a temporary file."""
     shown = user_path(path)
+    if _LOCKING and exc.errno in (errno.EACCES, errno.EPERM) and shown.is_file():  # open in Excel: locked
+        return InputFileError(f"cannot write '{shown}': permission denied; nothing was written there (is it open in "
+                              "another program, such as Excel, WPS or QGIS? close it there, or choose another name)")
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         why = "permission denied" if exc.errno != errno.EROFS else "read-only file system"
         return InputFileError(f"cannot write '{shown}': {why}; nothing was written there "
@@ -176,6 +200,81 @@ def _write_error(path: Path, exc: OSError) -> InputFileError:
     reason = exc.strerror or str(exc)
     return InputFileError(f"cannot write '{shown}': {reason}; nothing was written there "
                           "(choose another folder, or free some space)")
+
+
+#: Less free space than this where a write failed: the drive is full (SQLite rolls back what it
+#: wrote, so the space a failed GeoPackage had taken is free again when this is looked at).
+_LOW_SPACE = 4 << 20
+#: The last part of GDAL's message for a failed SQLite statement, without the statement itself
+#: (GDAL quotes the whole SQL: a GeoPackage's first write quotes several kilobytes of it).
+_SQL = re.compile(r"sqlite3_exec\(.*\) failed: ", re.DOTALL)
+
+
+def driver_error(path: str | Path, exc: Exception, *, layer: str | None = None,
+                 tmp: str | Path | None = None) -> InputFileError:
+    """The one-line error of a write that GDAL or SQLite refused: they give no ``errno``, so a full
+    disk or a file size limit (``ulimit -f``, a FAT32 stick's 4 GB) is recognised by their words
+    (``database or disk is full``, ``disk I/O error``), by the free space left beside ``tmp``, or
+    by ``tmp``'s size against the limit, and said as :func:`atomic_path` says it; anything else in
+    GDAL's words, without the SQL it quotes.
+
+    Parameters
+    ----------
+    path : str or Path
+        The output (a temporary path of :func:`atomic_path` is named as the output it stands for).
+    exc : Exception
+        What GDAL (``pyogrio.errors.DataSourceError``...), SQLite (``sqlite3.Error``) or a read
+        back of the file written (``xml.etree.ElementTree.ParseError``) raised.
+    layer : str, optional
+        The layer being written, named when the cause is not the disk.
+    tmp : str or Path, optional
+        The file being written (default: ``path``).
+
+    Returns
+    -------
+    InputFileError
+        To raise ``from exc``.
+
+    Examples
+    --------
+    >>> err = driver_error("out/.g.gpkg.1a2b3c4d.partial.gpkg",
+    ...                    RuntimeError("sqlite3_exec(CREATE TABLE t (a TEXT)) failed: database or disk is full"))
+    >>> str(err).split(";")[0]
+    "cannot write 'out/g.gpkg': No space left on device"
+    """
+    text = " ".join(str(exc).split())
+    code = _disk_errno(text, Path(tmp if tmp is not None else path))
+    if code is not None:
+        return _write_error(Path(path), OSError(code, os.strerror(code)))
+    where = f"layer '{layer}' to " if layer else ""
+    return InputFileError(f"cannot write {where}'{user_path(path)}': {_SQL.sub('', text) or type(exc).__name__}")
+
+
+def _disk_errno(text: str, tmp: Path) -> int | None:
+    """``ENOSPC``, ``EFBIG`` or ``EIO`` when a driver's failure to write ``tmp`` came from the
+    disk (its message, the free space left, the file size limit), else None."""
+    low = text.lower()
+    if "disk is full" in low or "no space left" in low:
+        return errno.ENOSPC
+    if "file too large" in low:
+        return errno.EFBIG
+    try:
+        if shutil.disk_usage(tmp.parent).free < _LOW_SPACE:
+            return errno.ENOSPC
+    except OSError:
+        pass
+    with contextlib.suppress(ImportError, OSError, ValueError):
+        import resource
+
+        limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+        if limit != resource.RLIM_INFINITY:
+            sizes = [p.stat().st_size for p in (tmp, *(tmp.with_name(tmp.name + s) for s in _SIDECARS))
+                     if p.exists()]
+            if limit < _LOW_SPACE or max(sizes, default=0) >= limit - _LOW_SPACE:
+                return errno.EFBIG
+    if "disk i/o error" in low:
+        return errno.EIO
+    return None
 
 
 @contextlib.contextmanager
@@ -210,6 +309,15 @@ def atomic_path(path: str | Path, *, update: bool = False) -> Iterator[Path]:
     >>> Path(target).read_text(), sorted(os.listdir(os.path.dirname(target)))
     ('whole', ['a.txt'])
     """
+    with _staged(path, update=update) as (target, tmp):
+        yield tmp
+        _commit([(target, tmp)])
+
+
+@contextlib.contextmanager
+def _staged(path: str | Path, *, update: bool = False) -> Iterator[tuple[Path, Path]]:
+    """``path`` checked, and a locked temporary file beside it to write; the temporary file is
+    removed when the block ends, unless :func:`_commit` moved it into place in the block."""
     path = check_output_path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -226,22 +334,80 @@ def atomic_path(path: str | Path, *, update: bool = False) -> Iterator[Path]:
     try:
         if update and path.exists():
             shutil.copy2(path, tmp)
-        yield tmp
+        yield path, tmp
+    except OSError as exc:
+        raise _write_error(path, exc) from exc
+    finally:
+        for left in (tmp, *(part for _, part in _parts(path, tmp))):
+            _remove(left)  # with its sidecars; gone already when moved into place
+        _release(lock)
+
+
+def _replaceable(target: Path) -> None:
+    """Refuse ``target`` when it cannot be replaced: made read-only (by its mode bits: Linux would
+    replace it all the same), or, on Windows, open in a program that keeps others from writing it
+    (Excel, WPS, QGIS), found by opening it for writing, which changes nothing in it."""
+    if not target.is_file():
+        return
+    if not target.stat().st_mode & 0o222:
+        raise InputFileError(f"cannot write '{target}': it is read-only (make it writable to replace it, or "
+                             "choose another name); nothing was written there")
+    if _LOCKING:
+        try:
+            with open(target, "r+b"):
+                pass
+        except PermissionError as exc:
+            raise _write_error(target, exc) from exc
+
+
+def _parts(path: Path, tmp: Path) -> list[tuple[Path, Path]]:
+    """The files a driver wrote beside ``tmp`` for a shapefile ``path`` (its .dbf, .shx, .prj ...:
+    ``.grids.shp.1a2b3c4d.partial.dbf``), each with the file beside ``path`` it becomes
+    (``grids.dbf``); none for any other format."""
+    if path.suffix.lower() != ".shp" or not tmp.parent.is_dir():
+        return []
+    stem = tmp.name[: -len(tmp.suffix)]
+    return [(path.with_name(path.name[: -len(path.suffix)] + f.name[len(stem):]), f)
+            for f in sorted(tmp.parent.iterdir())
+            if f.name.startswith(stem + ".") and f != tmp and f != _lock_of(tmp)]
+
+
+def _commit(staged: list[tuple[Path, Path]]) -> None:
+    """Move each written temporary file onto its output: every one synced to disk first (on a slow
+    drive that takes seconds, and a Ctrl-C then must find no output moved yet), then all moved with
+    Ctrl-C, SIGTERM and SIGHUP held, so that a stop lands before the first or after the last."""
+    for path, tmp in staged:
         if not tmp.exists():
             raise InputFileError(f"nothing was written for '{path}'")
+    # a shapefile's parts move before its .shp, and an earlier one's parts this one has not (a
+    # .qix index QGIS made of the old geometries, its .qml) go: they would be read with the new
+    moves = [m for path, tmp in staged for m in (*_parts(path, tmp), (path, tmp))]
+    stale = [old for path, _ in staged if path.suffix.lower() == ".shp"
+             for old in (path.with_name(path.name[: -len(path.suffix)] + part) for part in _SHAPEFILE_PARTS)
+             if old not in {target for target, _ in moves}]
+    for path, _ in moves:  # a file open in Excel stops all of them, not those after it
+        _replaceable(path)
+    for _, tmp in moves:
         _fsync(tmp)
-        _replace(tmp, path)
-    except OSError as exc:
-        _remove(tmp)
-        raise _write_error(path, exc) from exc
-    except BaseException:
-        _remove(tmp)
-        raise
-    finally:
-        for s in _SIDECARS:
+    with stops_held():
+        for old in stale:
             with contextlib.suppress(FileNotFoundError):
-                tmp.with_name(tmp.name + s).unlink()
-        _release(lock)
+                old.unlink()
+        for path, tmp in moves:
+            try:
+                _replace(tmp, path)
+            except OSError as exc:
+                raise _write_error(path, exc) from exc
+        for path, _ in staged:
+            _record(path)
+
+
+def _record(path: Path) -> None:
+    """Note ``path`` as moved into place, unless it lies in a run's temporary folder (it is moved
+    again, with the whole run)."""
+    if user_path(path) == path:
+        for written in RECORDS:
+            written.append(path)
 
 
 @contextlib.contextmanager
@@ -273,7 +439,9 @@ def atomic_paths(paths: Iterable[str | Path]) -> Iterator[list[Path]]:
     []
     """
     with contextlib.ExitStack() as stack:
-        yield [stack.enter_context(atomic_path(p)) for p in paths]
+        staged = [stack.enter_context(_staged(p)) for p in paths]
+        yield [tmp for _, tmp in staged]
+        _commit(staged[::-1])
 
 
 @contextlib.contextmanager
@@ -315,7 +483,9 @@ def atomic_folder(path: str | Path, *, last: str = "run_log.json") -> Iterator[P
         raise _write_error(path, exc) from exc
     try:
         yield tmp
-        _publish(tmp, path, last)
+        with stops_held():  # a stop lands before the first file moves or after the run_log
+            _publish(tmp, path, last)
+        _record(path)
     except OSError as exc:
         raise _write_error(path, exc) from exc
     finally:
@@ -358,11 +528,13 @@ def _sweep(path: Path) -> None:
     """Remove what writers into ``path`` left when stopped without a chance to clean up (SIGKILL,
     the OOM killer, a power cut): the temporary folder of a run, or the temporary file of a
     single output (with the files a driver wrote beside it: a shapefile's .dbf and .shx, a
-    GeoPackage's -journal), whose lock no process holds. What a writer still going holds (its
-    lock held), or an older version left (no lock file), is left."""
-    pattern = re.compile(r"^\." + re.escape(path.name) + r"\.[0-9a-f]{8}" + re.escape(TEMP_MARK)
-                         + r"(" + re.escape(path.suffix) + r")?\.lock$")
-    for lock in sorted(p for p in path.parent.glob(f".{glob.escape(path.name)}.*{TEMP_MARK}*.lock")
+    GeoPackage's -journal), and of a write into that file (a GeoPackage's layers, written into the
+    temporary file of a command's output: ``..NAME.1a2b3c4d.partial.gpkg.5e6f7a8b.partial.gpkg``),
+    whose lock no process holds. What a writer still going holds (its lock held), or an older
+    version left (no lock file), is left."""
+    once = r"\.[0-9a-f]{8}" + re.escape(TEMP_MARK) + r"(" + re.escape(path.suffix) + r")?"
+    pattern = re.compile(r"^\.+" + re.escape(path.name) + f"({once})+" + r"\.lock$")
+    for lock in sorted(p for p in path.parent.glob(f"*{glob.escape(path.name)}.*{TEMP_MARK}*.lock")
                        if pattern.match(p.name)):
         try:
             held = _hold(lock)
@@ -374,10 +546,11 @@ def _sweep(path: Path) -> None:
         if left.is_dir():
             shutil.rmtree(left, ignore_errors=True)
             logger.info("removed %s, the temporary folder of a run into %s that was stopped", left.name, path.name)
-        else:
+        else:  # its files, and those of a write into it (a GeoPackage's layers: '..NAME.1a2b3c4d.partial...')
             stem = left.name[:left.name.index(TEMP_MARK) + len(TEMP_MARK)]
-            for f in path.parent.glob(glob.escape(stem) + "*"):
-                if f != lock and f.is_file():
+            own = re.compile(r"^\.*" + re.escape(stem))
+            for f in path.parent.glob("*" + glob.escape(stem) + "*"):
+                if f != lock and f.is_file() and own.match(f.name):
                     with contextlib.suppress(OSError):
                         f.unlink()
                         logger.info("removed %s, left by a write of %s that was stopped", f.name, path.name)
@@ -396,6 +569,9 @@ def _publish(tmp: Path, path: Path, last: str) -> None:
     if in_the_way:
         raise InputFileError(f"output folder '{path}' holds a folder named '{in_the_way[0]}' where this run writes a "
                              "file; nothing was written there (move or rename that folder, or choose another --out)")
+    for p in sorted(tmp.rglob("*")):  # the earlier run's summary.xlsx open in Excel, or made read-only
+        if p.is_file():
+            _replaceable(path / p.relative_to(tmp))
     old_log = path / last
     stale: list[Path] = []
     if old_log.exists():

@@ -15,6 +15,7 @@ id in the file is unique.
 from __future__ import annotations
 
 import logging
+import shutil
 import xml.etree.ElementTree as ET
 import zipfile
 from collections import abc
@@ -27,7 +28,7 @@ import pandas as pd
 import pyogrio
 from pyogrio.errors import DataLayerError, DataSourceError
 
-from spatial.core.atomic import atomic_path, user_path
+from spatial.core.atomic import atomic_path, driver_error
 from spatial.core.checks import require_crs, round_half_up
 from spatial.core.errors import InputFileError, SpatialError
 from spatial.core.reproject import to_crs_valid
@@ -126,12 +127,18 @@ def write_kml(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, *,
             for i, (lname, frame) in enumerate(frames.items(), start=1):
                 try:
                     pyogrio.write_dataframe(frame, kml, layer=f"layer{i}", driver="LIBKML", append=kml.exists())
-                except (DataSourceError, DataLayerError) as exc:
-                    raise InputFileError(f"cannot write layer '{lname}' to '{user_path(path)}': {exc}") from exc
-            _name_folders(kml, [storable_text(n) for n in frames], [looks[n] for n in frames])
+                except (DataSourceError, DataLayerError) as exc:  # a full disk: LIBKML cut the file short
+                    raise driver_error(path, exc, layer=lname, tmp=kml) from exc
+            try:
+                _name_folders(kml, [storable_text(n) for n in frames], [looks[n] for n in frames])
+            except ET.ParseError as exc:  # read back cut short: LIBKML says nothing of a full disk
+                raise driver_error(path, exc, tmp=kml) from exc
             if kml != tmp:
-                with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as kmz:
-                    kmz.write(kml, "doc.kml")
+                # dated as ZIP's epoch, not as written: the same layers give the same file
+                doc = zipfile.ZipInfo("doc.kml", date_time=(1980, 1, 1, 0, 0, 0))
+                doc.compress_type, doc.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
+                with zipfile.ZipFile(tmp, "w") as kmz, kmz.open(doc, "w") as dst, open(kml, "rb") as src:
+                    shutil.copyfileobj(src, dst)
         finally:
             if kml != tmp:
                 kml.unlink(missing_ok=True)

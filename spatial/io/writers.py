@@ -9,8 +9,7 @@ mapping them back (UTF-8 names are cut at 10 bytes mid-character otherwise).
 from __future__ import annotations
 
 import logging
-import os
-import shutil
+import sqlite3
 from collections import abc
 from pathlib import Path
 from typing import Mapping
@@ -23,7 +22,7 @@ import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 from pyproj import CRS
 
-from spatial.core.atomic import TEMP_MARK, atomic_path, check_output_path, user_path
+from spatial.core.atomic import atomic_path, driver_error
 from spatial.core.checks import REPORT_COLUMNS, ZH_COLUMNS, Report, report_in
 from spatial.core.errors import CRSError, GeometryError, InputFileError, OptionError, OptionTypeError, SpatialError
 from spatial.core.reproject import to_crs_valid
@@ -186,11 +185,14 @@ def write_layers(
                                         layer_options=_own_fid(frame) if driver == "GPKG" else None,
                                         use_arrow=_ARROW and len(frame) > 10_000,
                                         **({"geometry_type": declared} if declared else {}))
-            except (DataSourceError, DataLayerError) as exc:
-                raise InputFileError(f"cannot write layer '{lname}' to '{user_path(path)}': {exc}") from exc
+            except (DataSourceError, DataLayerError) as exc:  # a full disk too: GDAL says it in SQLite's words
+                raise driver_error(path, exc, layer=lname, tmp=tmp) from exc
             logger.debug("wrote %d rows to '%s' layer '%s'", len(frame), path, lname)
         if driver == "GPKG":
-            write_styles(tmp, styles, written=list(frames))
+            try:
+                write_styles(tmp, styles, written=list(frames))
+            except sqlite3.Error as exc:
+                raise driver_error(path, exc, layer="layer_styles", tmp=tmp) from exc
     logger.info("wrote %s to '%s'", ", ".join(f"{n} ({len(f)} rows)" for n, f in frames.items()), path)
     return path
 
@@ -397,18 +399,12 @@ def write_shapefile(gdf: gpd.GeoDataFrame, path: str | Path, *, encoding: str = 
     check_text(frame, columns, enc, path.name, encoding)
     short = short_names(columns)
     out = frame.rename(columns=short)
-    check_output_path(path)
-    # the parts are written in a hidden folder beside the target, then each moved into place
-    tmp_dir = path.parent / f".{path.name}.{os.getpid()}{TEMP_MARK}"
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        shutil.rmtree(tmp_dir, ignore_errors=True)
-        tmp_dir.mkdir()
-        tmp = tmp_dir / path.name
+    # GDAL writes the parts beside a hidden .shp; all are moved into place together (.shp last)
+    with atomic_path(path) as tmp:
         try:
             pyogrio.write_dataframe(out, tmp, driver="ESRI Shapefile", encoding=encoding)
         except (DataSourceError, DataLayerError) as exc:
-            raise InputFileError(f"cannot write '{path}': {exc}") from exc
+            raise driver_error(path, exc, tmp=tmp) from exc
         cpg = tmp.with_suffix(".cpg")
         if not cpg.exists():
             cpg.write_text(encoding.upper(), encoding="ascii")
@@ -417,14 +413,6 @@ def write_shapefile(gdf: gpd.GeoDataFrame, path: str | Path, *, encoding: str = 
         if style is not None:
             tmp.with_suffix(".qml").write_text(short_style(style, {str(c): short[c] for c in columns}),
                                                encoding="utf-8")
-        parts = sorted(tmp_dir.iterdir(), key=lambda q: q.suffix.lower() == ".shp")  # .shp last
-        for part in parts:
-            os.replace(part, path.parent / part.name)
-    except OSError as exc:
-        raise InputFileError(f"cannot write '{path}': {exc.strerror or exc}; choose another folder "
-                             "or free some space") from exc
-    finally:
-        shutil.rmtree(tmp_dir, ignore_errors=True)
     renamed = sum(1 for c in columns if short[c] != c)
     logger.info("wrote %d rows to '%s' (%s, %d field names shortened)", len(out), path, encoding, renamed)
     return path

@@ -12,6 +12,7 @@ subclasses, so ``LayerControl`` and ``plugins.Search`` treat them like any foliu
 from __future__ import annotations
 
 import html
+import re
 from datetime import date
 from functools import lru_cache
 
@@ -312,3 +313,29 @@ class Layout(MacroElement):
                                  "print_date": text(self.lang, "made_on", date=date.today().isoformat()),
                                  "map_label": text(self.lang, "map_label", title=title or "")})
         super().render(**kwargs)
+
+
+#: a folium element's id: 32 hexadecimal digits drawn at random as the element is made
+_ELEMENT_ID = re.compile(r"(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])")
+
+
+def render_page(m: folium.Map) -> str:
+    """The page of ``m`` as HTML, each element's random id (``map_3f2a…``, drawn anew for every
+    map) replaced by its place in the page: a map drawn twice from the same layers is the same
+    file, byte for byte, as the workbook's CSVs and the editor are (a rerun of a project shows no
+    change where nothing changed, and a copy can be checked against its checksum)."""
+    page = m.get_root().render()
+    ids, stack = set(), [m.get_root()]
+    while stack:  # after rendering: some elements add their own children as they render
+        el = stack.pop()
+        ids.add(el._id)
+        stack.extend(el._children.values())
+        stack.extend(c for c in (getattr(el, n, None) for n in ("header", "html", "script")) if isinstance(c, Element))
+    steady: dict[str, str] = {}
+
+    def renumber(found: re.Match) -> str:
+        old = found.group(0)
+        return steady.setdefault(old, f"{len(steady) + 1:032x}") if old in ids else old
+
+    return _ELEMENT_ID.sub(renumber, page)
+

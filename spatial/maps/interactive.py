@@ -35,7 +35,8 @@ from spatial.maps import _style as st
 from spatial.maps import _draw as draw
 from spatial.maps._data import GRID_FIELDS, community_coverage, coverage_table, head_props, jsonable, popup_props
 from spatial.maps._draw import GAP_LABELS  # noqa: F401  (public constant, kept here)
-from spatial.maps._layers import Attribution, BoxControl, Layout, OfflineMap, ScaleBar, VectorLayer, set_page_lang
+from spatial.maps._layers import (Attribution, BoxControl, Layout, OfflineMap, ScaleBar, VectorLayer, render_page,
+                                  set_page_lang)
 from spatial.maps._offline import inline_assets
 
 logger = logging.getLogger(__name__)
@@ -590,7 +591,7 @@ def save_map(m: folium.Map, path: str | Path, *, offline: bool = True) -> Path:
     if not isinstance(m, folium.Map):
         raise OptionTypeError(f"save_map needs a folium.Map (from grid_map, coverage_map or overview_map), got "
                               f"{type(m).__name__}")
-    page = m.get_root().render()
+    page = render_page(m)
     if offline:
         page = inline_assets(page)
     with atomic_path(path) as tmp:  # a full disk or Ctrl-C never leaves half a map

@@ -30,7 +30,9 @@ import contextlib
 import inspect
 import json
 import logging
+import signal
 import tempfile
+import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -107,11 +109,29 @@ def make_client(scheduler: str = "local", *, n_workers: int = 2, threads_per_wor
         if n_workers < 1 or threads_per_worker < 1:
             raise OptionError(f"n_workers and threads_per_worker must be whole numbers >= 1, got {n_workers!r}, "
                               f"{threads_per_worker!r}")
-        return dd.Client(n_workers=n_workers, threads_per_worker=threads_per_worker, memory_limit=memory_limit,
-                         processes=processes, dashboard_address=":0")
+        with _ctrl_c_left_to_this_process():
+            return dd.Client(n_workers=n_workers, threads_per_worker=threads_per_worker, memory_limit=memory_limit,
+                             processes=processes, dashboard_address=":0")
     if not isinstance(scheduler, str) or not scheduler:
         raise OptionError(f"scheduler must be 'local' or a scheduler address like 'tcp://host:8786', not {scheduler!r}")
     return dd.Client(scheduler, timeout=f"{timeout_s}s")
+
+
+@contextlib.contextmanager
+def _ctrl_c_left_to_this_process():
+    """Ctrl-C held back from the processes started in the block (a LocalCluster's workers, and
+    those its nanny starts later), and in this process until the block ends: a terminal sends
+    Ctrl-C to every process of the job, and each worker printed the tracebacks of its interrupted
+    event loop (60 to 90 lines) before the command's one line. This process stops them as it
+    closes the cluster. (Held by the signal mask, which started processes inherit.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
 
 
 @contextlib.contextmanager
