@@ -591,9 +591,7 @@ def save_map(m: folium.Map, path: str | Path, *, offline: bool = True) -> Path:
     if not isinstance(m, folium.Map):
         raise OptionTypeError(f"save_map needs a folium.Map (from grid_map, coverage_map or overview_map), got "
                               f"{type(m).__name__}")
-    page = render_page(m)
-    if offline:
-        page = inline_assets(page)
+    page = inline_assets(render_page(m)) if offline else render_page(m)
     with atomic_path(path) as tmp:  # a full disk or Ctrl-C never leaves half a map
         tmp.write_text(page, encoding="utf-8")
     logger.info("wrote %s (%.2f MB)", path, path.stat().st_size / 1e6)
