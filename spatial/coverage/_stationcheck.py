@@ -8,7 +8,9 @@ commands alike instead of one of them siting as if the town had no station.
 
 from __future__ import annotations
 
+import contextvars
 import logging
+from contextlib import contextmanager
 
 import geopandas as gpd
 import numpy as np
@@ -72,6 +74,21 @@ def check_station_snaps(stations: gpd.GeoDataFrame, snap: Snap, network: WalkNet
 
 #: Demand none of which comes nearer the network than this (m) is in another place or CRS, not a gap.
 ELSEWHERE_M = 10_000.0
+#: Whether the demand being scored is all there is: a part of a split demand (one city of
+#: ``run_coverage_distributed``) lying wholly off the network is a far town of the whole, whose
+#: homes the single-process run labels "too far from network", not a layer in another CRS.
+_WHOLE_DEMAND = contextvars.ContextVar("spatial_whole_demand", default=True)
+
+
+@contextmanager
+def part_of_demand():
+    """Score a part of a split demand inside this block: :func:`check_demand_reaches` leaves it
+    to the homes' own labels (the whole was checked, or is checked, as a whole)."""
+    token = _WHOLE_DEMAND.set(False)
+    try:
+        yield
+    finally:
+        _WHOLE_DEMAND.reset(token)
 
 
 def check_demand_reaches(demand: gpd.GeoDataFrame, snap: Snap, network: WalkNetwork, xy: np.ndarray) -> None:
@@ -84,7 +101,7 @@ def check_demand_reaches(demand: gpd.GeoDataFrame, snap: Snap, network: WalkNetw
     network's CRS.
     """
     access = getattr(snap, "access", None)
-    if not len(demand) or access is None or not np.all(access == "unreachable"):
+    if not len(demand) or access is None or not np.all(access == "unreachable") or not _WHOLE_DEMAND.get():
         return
     nearest = _nearest_m(network, xy)
     if nearest < ELSEWHERE_M or not np.isfinite(nearest):  # near (a gap), or no home has a location

@@ -163,6 +163,7 @@ def read_edges(path: str, bbox: tuple[float, float, float, float]) -> WalkNetwor
 
 def coverage_task(demand_path: str, stations_path: str, edges_path: str, bbox: tuple, options: dict) -> dict:
     """Worker: ``walking_coverage`` of one city's demand on its network within the margin."""
+    from spatial.coverage._stationcheck import part_of_demand
     from spatial.coverage.walks import COVERAGE_COLUMNS, station_snaps, walking_coverage
 
     t0, c0 = time.perf_counter(), time.thread_time()
@@ -185,7 +186,8 @@ def coverage_task(demand_path: str, stations_path: str, edges_path: str, bbox: t
         x, y = net.node_xy[-2]
         stations = gpd.GeoDataFrame({id_col: np.array(["__no_station__"], dtype=object)},
                                     geometry=[shapely.Point(x + 0.5, y)], crs=net.crs)
-    out = walking_coverage(demand, stations, net, **options)
+    with part_of_demand():  # a city wholly off the network is labelled so, as the whole run does
+        out = walking_coverage(demand, stations, net, **options)
     frame = pd.DataFrame({c: out[c].to_numpy() for c in COVERAGE_COLUMNS})
     frame.insert(0, "_row", rows)
     return {"frame": frame, "n_demand": len(demand), "n_snapped": int(snapped.sum()), "n_edges": net.n_edges,
