@@ -58,6 +58,19 @@ def whole_number(value, *, minimum: int = 0, maximum: int | None = None) -> int 
     return int(value)
 
 
+def _shown(values, decimals: int, step):
+    """``values`` (a number, an array or a Series) rounded to ``decimals`` by ``step``, a function
+    of the scaled values' array; given back as given (a float, a float array, a Series with the
+    same index), missing values staying missing."""
+    if isinstance(values, pd.Series):
+        shown = _shown(pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan), decimals, step)
+        return pd.Series(shown, index=values.index, name=values.name)
+    scale = 10.0 ** decimals
+    with np.errstate(invalid="ignore"):
+        out = step(np.asarray(values, dtype=float) * scale) / scale + 0.0  # -0.0 shown as 0.0
+    return float(out) if out.ndim == 0 else out
+
+
 def round_half_up(values, decimals: int = 0):
     """``values`` rounded as a figure is rounded by hand (四舍五入): a half goes away from zero,
     judged on the decimal figure the float stands for, not on its binary digits.
@@ -89,14 +102,8 @@ def round_half_up(values, decimals: int = 0):
     >>> round_half_up(pd.Series([79.549, 12.25], index=["a", "b"]), 1).to_dict()
     {'a': 79.5, 'b': 12.3}
     """
-    if isinstance(values, pd.Series):
-        shown = round_half_up(pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan), decimals)
-        return pd.Series(shown, index=values.index, name=values.name)
-    a = np.asarray(values, dtype=float)
-    scale = 10.0 ** decimals
-    s = np.abs(a * scale)
-    out = np.copysign(np.floor(s + 0.5 + 1e-11 * np.maximum(s, 1.0)), a) / scale + 0.0  # -0.0 shown as 0.0
-    return float(out) if out.ndim == 0 else out
+    return _shown(values, decimals,
+                  lambda s: np.copysign(np.floor(np.abs(s) + 0.5 + 1e-11 * np.maximum(np.abs(s), 1.0)), s))
 
 
 def round_walk(values, decimals: int = 0):
@@ -106,31 +113,12 @@ def round_walk(values, decimals: int = 0):
     of the Futian demo read a walk their band contradicts, at 5, 10 or 15 minutes). Up, it reads
     15.1; a walk within the limit still reads at most the limit (14.96 is 15.0), for limits in
     whole metres or tenths of a minute. A float within 1e-11 (relative) above a step is taken as
-    that step (1000 m at 4 km/h is 15.000000000000002 minutes, shown 15.0).
-
-    Parameters
-    ----------
-    values
-        A number, an array or a Series (missing values stay missing).
-    decimals
-        Digits kept after the point.
-
-    Returns
-    -------
-    float, numpy.ndarray or pandas.Series
-        As given: a float for a number, a float array, a Series with the same index.
+    that step (1000 m at 4 km/h is 15.000000000000002 minutes, shown 15.0). ``values`` and what
+    comes back are as for :func:`round_half_up`.
 
     Examples
     --------
     >>> round_walk(15.016, 1), round_walk(14.955, 1), round_walk(1000 / (4000 / 60), 1), round_walk(1000.4)
     (15.1, 15.0, 15.0, 1001.0)
     """
-    if isinstance(values, pd.Series):
-        shown = round_walk(pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan), decimals)
-        return pd.Series(shown, index=values.index, name=values.name)
-    a = np.asarray(values, dtype=float)
-    scale = 10.0 ** decimals
-    s = a * scale
-    with np.errstate(invalid="ignore"):
-        out = np.ceil(s - 1e-11 * np.maximum(np.abs(s), 1.0)) / scale + 0.0
-    return float(out) if out.ndim == 0 else out
+    return _shown(values, decimals, lambda s: np.ceil(s - 1e-11 * np.maximum(np.abs(s), 1.0)))
