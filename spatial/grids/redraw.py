@@ -10,7 +10,9 @@ minimum), one still under band merged into its lightest neighbour (when that sta
 maximum). With ``max_deviation_pct``, (4) chains as in (2) then bring each grid within that share
 of its community's mean grid (the band narrowed to it), never taking a grid out of the band and
 never splitting or merging; a grid they cannot bring nearer is reported with its largest units.
-Locked units never move; every moved unit is listed in ``moves``.
+(5) Units moved go back to their planned grid where every grid stays as much in band (and rule)
+and in one piece, for at most one typical edge more of border. Locked units never move; every
+moved unit is listed in ``moves``.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import pandas as pd
 
 from spatial.core._gc import without_gc_pauses
 from spatial.core.checks import Report, check_band
-from spatial.grids._chains import band_violation, even_out, rebalance
+from spatial.grids._chains import band_violation, even_out, nearest_splittable, put_back, rebalance
 from spatial.grids._engine import partition, repair_contiguity
 from spatial.grids._explain import explain_far
 from spatial.grids._inputs import _labels_from, check_named_columns, gated_labels
@@ -203,6 +205,8 @@ def redraw_grids(
                            max_deviation_pct)
             evened_nodes.update(nodes[evened != lab].tolist())
             lab = evened
+        lab = put_back(sub, hh[nodes], lab, planned, fixed_node[nodes], lo=min_households, hi=max_households,
+                       pct=max_deviation_pct)
         new_key[nodes] = np.asarray(names, dtype=object)[lab]
     grid_ids = np.where(node >= 0, new_key[np.maximum(node, 0)], None)
     # a grid keeping its id keeps its code: the old plan's numbers (grid_seq or grid_code) go first
@@ -408,9 +412,9 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None
             break
         before = (lab.copy(), list(names), band_violation(ph, lo, hi))
         a = int(over[np.argmax(ph[over])])
-        t = _nearest_splittable(sub, lab, ph, a, 2 * lo, fixed, skip)
+        t = nearest_splittable(sub, lab, ph, a, 2 * lo, fixed, skip)
         if t is None:  # no grid splits into two in band: split one anyway, chains then fill both halves
-            t = _nearest_splittable(sub, lab, ph, a, lo, fixed, skip)
+            t = nearest_splittable(sub, lab, ph, a, lo, fixed, skip)
         if t is None:
             break
         members = np.flatnonzero(lab == t)
@@ -571,29 +575,3 @@ def _fresh(name, names):
         i += 1
         out = f"{name}{i}"
     return out
-
-
-def _nearest_splittable(sub, lab, ph, start, least, fixed, skip=()):
-    """The heaviest of the grids nearest ``start`` (itself first) holding at least ``least`` households."""
-    k = len(ph)
-    g = [set() for _ in range(k)]
-    coo = sub.tocoo()
-    for a, b in zip(lab[coo.row], lab[coo.col]):
-        if a != b:
-            g[a].add(b)
-    size = np.bincount(lab, minlength=k)
-    movable = np.bincount(lab, weights=~fixed, minlength=k)
-    seen = {start}
-    level = [start]
-    while level:
-        ok = [a for a in level if ph[a] >= least and size[a] >= 2 and movable[a] >= 1 and a not in skip]
-        if ok:
-            return max(ok, key=lambda a: (ph[a], -a))
-        nxt = []
-        for a in level:
-            for b in sorted(g[a]):
-                if b not in seen:
-                    seen.add(b)
-                    nxt.append(b)
-        level = nxt
-    return None
