@@ -76,3 +76,15 @@ def test_redraw_case_grows_a_block_that_holds_households():
     before, after = (int(v) for v in rows[0]["block households"].split(" -> "))
     assert before > 0
     assert after == pytest.approx(1.6 * before, abs=0.5 * rows[0]["block units"])
+
+
+def test_contiguity_agrees_with_the_pieces_of_the_dissolved_grids(town):
+    # METIS's plan repaired (every grid one piece) and a plan of every other block (grids in pieces)
+    (units, _, _), graph = town
+    geoms = units.geometry.to_numpy()
+    plans = {"metis": _labellings(units, graph)["metis"], "blocks": units["block"].to_numpy() % 2}
+    for name, lab in plans.items():
+        whole = [shapely.get_num_geometries(shapely.union_all(geoms[lab == g])) == 1 for g in np.unique(lab)]
+        assert score(graph[0], units["gated"].to_numpy(), lab)["contiguous %"] == pytest.approx(
+            100 * np.mean(whole), abs=0.05), name
+    assert not all(shapely.get_num_geometries(shapely.union_all(geoms[plans["blocks"] == g])) == 1 for g in (0, 1))
