@@ -91,6 +91,7 @@ def _validate(project: Project, layers: dict, report: Report) -> None:
         unit_id_col=_opt(project, "units", "id_col", "unit_id"),
         community_id_col=_opt(project, "communities", "id_col", "community_id"),
         station_id_col=_opt(project, "stations", "id_col", "station_id"),
+        population_col=_opt(project, "units", "population_col", "population"),
     )
     layers.update({k: v for k, v in cleaned.items() if v is not None})
     hh = _opt(project, "units", "households_col", "households")
