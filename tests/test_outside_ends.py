@@ -41,3 +41,127 @@ def test_a_plan_read_back_lands_on_units_indexed_their_own_way(tmp_path):
     units["grid_id"] = plan
     assert plan.index.tolist() == [10, 30, 20, 40]
     assert units["grid_id"].tolist() == ["A", "A", "B", "B"]
+
+
+# ----------------------------------------------------------------------------- blank population: one rule
+def _street():
+    """One straight street 0-4,000 m, nodes every 500 m."""
+    from spatial.network.graph import network_from_arrays
+
+    xs = np.arange(0, 4001, 500, dtype=float)
+    return network_from_arrays(np.c_[xs, np.zeros_like(xs)], np.arange(len(xs) - 1), np.arange(1, len(xs)),
+                               crs="EPSG:32650")
+
+
+def _homes(population) -> gpd.GeoDataFrame:
+    from shapely.geometry import Point
+
+    return gpd.GeoDataFrame({"unit_id": ["A", "B", "C"], "households": [100, 50, 30], "population": population},
+                            geometry=[Point(0, 0), Point(2000, 0), Point(4000, 0)], crs="EPSG:32650")
+
+
+@pytest.mark.parametrize("population", [[250, None, 80], [250, "不详", 80]])
+def test_siting_refuses_a_blank_population_as_the_coverage_summary_does(population):
+    # site_stations counted B's blank (or '不详') population as 0 people without a word: the new
+    # site's gain_population read 0 where coverage_summary refuses the same layer naming B
+    homes = _homes(population)
+    candidates = gpd.GeoDataFrame({"candidate_id": ["C1"]}, geometry=gpd.points_from_xy([2000], [0]),
+                                  crs="EPSG:32650")
+    with pytest.raises(spatial.ColumnError, match=r"'demand' column 'population' must be a number >= 0 in every "
+                                                  r"row .*bad rows: B="):
+        spatial.site_stations(homes, None, _street(), candidates=candidates, k=1, exact=False)
+
+
+def test_validate_inputs_refuses_a_blank_population_the_grids_would_refuse():
+    # validate_inputs passed a units layer with a blank population; partition_grids then refused it
+    units = _units().assign(population=[300, np.nan, 250, 260])
+    with pytest.raises(spatial.ColumnError, match=r"'units' column 'population' must be a number >= 0 in every "
+                                                  r"row .*bad rows: U2=nan"):
+        spatial.validate_inputs(units=units)
+    layers, _ = spatial.validate_inputs(units=units.assign(population=[300, 0, 250, 260]))
+    assert layers["units"]["population"].tolist() == [300, 0, 250, 260]
+
+
+# ----------------------------------------------------------------------------- reruns give the same files
+def _written_twice(tmp_path, monkeypatch, write, suffix, epoch=None):
+    """The bytes of two writes of the same thing, in two different seconds (the workbook's dates
+    are to the second, a GeoPackage's to the millisecond)."""
+    import time
+
+    if epoch is None:
+        monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    else:
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", str(epoch))
+    out = []
+    for run in (0, 1):
+        if run:
+            time.sleep(1.1)
+        path = tmp_path / f"run{run}{suffix}"
+        write(path)
+        out.append(path.read_bytes())
+    return out
+
+
+def _summary() -> pd.DataFrame:
+    return pd.DataFrame({"level": ["overall"], "id": ["all"], "n_points": [2], "households": [10],
+                         "population": [20]})
+
+
+def test_the_workbook_of_a_rerun_is_the_same_file(tmp_path, monkeypatch):
+    # summary.xlsx carried the time it was written (docProps/core.xml and every ZIP entry): two
+    # runs of the same inputs differed, and an archive of quarterly runs showed changes that are not there
+    first, second = _written_twice(tmp_path, monkeypatch, lambda p: spatial.write_workbook(p, _summary()), ".xlsx")
+    assert first == second
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(first)) as z:
+        core = z.read("docProps/core.xml").decode()
+        assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+    assert "<dcterms:modified xsi:type=\"dcterms:W3CDTF\">1980-01-01T00:00:00Z<" in core
+
+
+def test_the_geopackage_of_a_rerun_is_the_same_file(tmp_path, monkeypatch):
+    # gpkg_contents.last_change held the second it was written
+    layers = {"units": _units().to_crs(4326)}
+    first, second = _written_twice(tmp_path, monkeypatch, lambda p: spatial.write_layers(
+        layers, p, metadata={"units": {"min_households": "300"}}), ".gpkg")  # and gpkg_metadata_reference's
+    assert first == second
+
+
+def test_outputs_are_dated_source_date_epoch_when_it_is_set(tmp_path, monkeypatch):
+    import sqlite3
+    import zipfile
+
+    epoch = 1_764_547_200  # 2025-12-01T00:00:00Z
+    _written_twice(tmp_path, monkeypatch, lambda p: spatial.write_layers({"units": _units()}, p), ".gpkg", epoch)
+    _written_twice(tmp_path, monkeypatch, lambda p: spatial.write_workbook(p, _summary()), ".xlsx", epoch)
+    con = sqlite3.connect(tmp_path / "run0.gpkg")
+    try:
+        assert con.execute("SELECT last_change FROM gpkg_contents WHERE table_name = 'units'").fetchone() == (
+            "2025-12-01T00:00:00.000Z",)
+    finally:
+        con.close()
+    with zipfile.ZipFile(tmp_path / "run0.xlsx") as z:
+        assert {i.date_time for i in z.infolist()} == {(2025, 12, 1, 0, 0, 0)}
+        assert "2025-12-01T00:00:00Z" in z.read("docProps/core.xml").decode()
+
+
+# ----------------------------------------------------------------------------- homes in no grid, named
+@pytest.mark.parametrize("lang, grid_words, street_words", [("zh", "（不在任何网格）", "（不在任何街道）"),
+                                                            ("en", "(in no grid)", "(in no street)")])
+def test_the_workbook_names_the_homes_in_no_grid_and_no_street(tmp_path, lang, grid_words, street_words):
+    # spatial coverage --grids: the 网格 sheet's row of the homes outside every grid read '(none)' in a
+    # Chinese workbook, where the 社区 sheet (and the run's 网格 sheet) name them 不在任何社区/网格
+    import openpyxl
+
+    summary = pd.DataFrame({"level": ["overall", "street", "street", "grid", "grid"],
+                            "id": ["all", "沙头街道", "(none)", "G1", "(none)"],
+                            "n_points": [3, 2, 1, 2, 1], "households": [30, 20, 10, 20, 10]})
+    path = spatial.write_workbook(tmp_path / "s.xlsx", summary, lang=lang)
+    wb = openpyxl.load_workbook(path)
+    sheets = {"zh": ("网格", "街道"), "en": ("grid", "street")}[lang]
+    grid_rows = [r[0] for r in wb[sheets[0]].iter_rows(min_row=2, values_only=True)]
+    street_rows = [r[0] for r in wb[sheets[1]].iter_rows(min_row=2, values_only=True)]
+    assert grid_rows == ["G1", grid_words]
+    assert street_rows == ["沙头街道", street_words]
