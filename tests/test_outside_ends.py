@@ -165,3 +165,33 @@ def test_the_workbook_names_the_homes_in_no_grid_and_no_street(tmp_path, lang, g
     street_rows = [r[0] for r in wb[sheets[1]].iter_rows(min_row=2, values_only=True)]
     assert grid_rows == ["G1", grid_words]
     assert street_rows == ["沙头街道", street_words]
+
+
+# ----------------------------------------------------------------------------- spatial site --communities
+def test_site_gives_before_and_after_per_community_as_coverage_does(tmp_path):
+    # a planner siting new stations had no --communities on spatial site (spatial coverage has one):
+    # homes without a community id gave one overall row of before/after, no community's
+    from shapely.geometry import LineString, Point
+
+    from spatial.cli import main
+
+    crs = "EPSG:32650"
+    gpd.GeoDataFrame(geometry=[LineString([(0, 0), (4000, 0)])], crs=crs).to_file(tmp_path / "street.gpkg")
+    gpd.GeoDataFrame({"station_id": ["S1"], "name": ["一站"]}, geometry=[Point(0, 0)], crs=crs).to_file(
+        tmp_path / "stations.gpkg")
+    # 100 households at 0 m (walked to S1), 50 at 2,000 m and 30 at 4,000 m (beyond 15 minutes)
+    gpd.GeoDataFrame({"unit_id": ["A", "B", "C"], "households": [100, 50, 30]},
+                     geometry=[Point(0, 0), Point(2000, 0), Point(4000, 0)], crs=crs).to_file(tmp_path / "homes.gpkg")
+    gpd.GeoDataFrame({"社区编号": ["西", "东"]}, geometry=[box(-500, -500, 1000, 500), box(1000, -500, 3000, 500)],
+                     crs=crs).to_file(tmp_path / "communities.gpkg")
+    code = main(["-q", "site", str(tmp_path / "street.gpkg"), str(tmp_path / "stations.gpkg"),
+                 str(tmp_path / "homes.gpkg"), "--k", "1", "--no-exact", "--communities",
+                 str(tmp_path / "communities.gpkg"), "--out", str(tmp_path / "s.gpkg")])
+    assert code == 0
+    table = gpd.read_file(tmp_path / "s.gpkg", layer="before_after")
+    rows = {(r.level, r.id): (r.households, round(r.pct_before, 1), round(r.pct_after, 1))
+            for r in table.itertuples()}
+    # the street's nodes (the sites sited) are its two ends: the new one at 4,000 m reaches C only,
+    # which lies outside both communities; B, 1,000 m beyond a 15-minute walk from either, stays out
+    assert rows == {("overall", "all"): (180, 55.6, 72.2), ("community", "西"): (100, 100.0, 100.0),
+                    ("community", "东"): (50, 0.0, 0.0), ("community", "(none)"): (30, 0.0, 100.0)}
