@@ -195,3 +195,49 @@ def test_site_gives_before_and_after_per_community_as_coverage_does(tmp_path):
     # which lies outside both communities; B, 1,000 m beyond a 15-minute walk from either, stays out
     assert rows == {("overall", "all"): (180, 55.6, 72.2), ("community", "西"): (100, 100.0, 100.0),
                     ("community", "东"): (50, 0.0, 0.0), ("community", "(none)"): (30, 0.0, 100.0)}
+
+
+# ----------------------------------------------------------------------------- empty results, typed as full ones
+def _points(xy, **cols) -> gpd.GeoDataFrame:
+    from shapely.geometry import Point
+
+    return gpd.GeoDataFrame(cols, geometry=[Point(x, y) for x, y in xy], crs="EPSG:32650")
+
+
+def _kept_by_concat(full: pd.DataFrame, empty: pd.DataFrame, columns) -> None:
+    """An analyst's pd.concat of a full result and an empty one keeps the full one's dtypes."""
+    both = pd.concat([full, empty])
+    assert {c: str(both[c].dtype) for c in columns} == {c: str(full[c].dtype) for c in columns}
+    assert {c: str(empty[c].dtype) for c in columns} == {c: str(full[c].dtype) for c in columns}
+
+
+def test_walks_and_gaps_of_no_homes_keep_their_text_columns_text():
+    # a filter that matched no home (a community with no units yet) gave band, reason, access and
+    # nearest_station as objects, and a gaps layer whose note was float64: concatenated with another
+    # community's result, its text columns turned into objects
+    stations = _points([(0, 0)], station_id=["S1"], name=["一站"])
+    homes = _points([(0, 0), (3000, 0)], unit_id=["A", "B"], households=[100, 50])
+    full = spatial.walking_coverage(homes, stations, _street(), minutes=(15,))
+    empty = spatial.walking_coverage(homes.iloc[:0], stations, _street(), minutes=(15,))
+    assert len(empty) == 0
+    _kept_by_concat(full, empty, ["band", "reason", "access", "nearest_station"])
+    gaps = spatial.coverage_gaps(full, _street(), band="15min")
+    none = spatial.coverage_gaps(full.iloc[:1], _street(), band="15min")  # A only: covered, no gap
+    assert len(gaps) == 1 and len(none) == 0
+    _kept_by_concat(gaps, none, ["gap_id", "cause", "band", "note"])
+
+
+def test_siting_that_adds_no_site_keeps_site_ids_text():
+    # every home already covered: sites came back with site_id float64 and the demand's new_site
+    # as objects
+    candidates = _points([(2000, 0)], candidate_id=["C1"])
+    homes = _homes([250, 120, 80])
+    full = spatial.site_stations(homes, _points([(0, 0)], station_id=["S1"]), _street(), candidates=candidates,
+                                 k=1, exact=False)
+    everyone = _points([(0, 0), (2000, 0), (4000, 0)], station_id=["S1", "S2", "S3"])
+    none = spatial.site_stations(homes, everyone, _street(), candidates=candidates, k=1, exact=False)
+    assert len(full.sites) == 1 and len(none.sites) == 0
+    _kept_by_concat(full.sites, none.sites, ["site_id", "candidate_id"])
+    _kept_by_concat(full.demand, none.demand.iloc[:0], ["new_site"])
+    assert str(none.demand["new_site"].dtype) == str(full.demand["new_site"].dtype)
+    assert none.demand["new_site"].isna().all()

@@ -28,7 +28,8 @@ import pandas as pd
 import pyogrio
 from pyogrio.errors import DataLayerError, DataSourceError
 
-from spatial.core.atomic import atomic_path, driver_error, output_time
+from spatial.core._dates import output_time
+from spatial.core.atomic import atomic_path, driver_error
 from spatial.core.checks import require_crs, round_half_up
 from spatial.core.errors import InputFileError, SpatialError
 from spatial.core.reproject import to_crs_valid

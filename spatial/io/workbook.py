@@ -23,7 +23,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from spatial.core.atomic import atomic_path, dated_zip, output_time
+from spatial.core._dates import dated_zip, output_time
+from spatial.core.atomic import atomic_path
 from spatial.core.checks import REPORT_COLUMNS, Report, gap_note_zh, report_in, round_half_up, round_walk
 from spatial.core.errors import ColumnError, OptionError
 from spatial.io._excelcodes import is_code_column

@@ -22,7 +22,8 @@ import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 from pyproj import CRS
 
-from spatial.core.atomic import atomic_path, driver_error, output_time
+from spatial.core._dates import output_time
+from spatial.core.atomic import atomic_path, driver_error
 from spatial.core.checks import REPORT_COLUMNS, ZH_COLUMNS, Report, report_in
 from spatial.core.errors import CRSError, GeometryError, InputFileError, OptionError, OptionTypeError, SpatialError
 from spatial.core.reproject import to_crs_valid
