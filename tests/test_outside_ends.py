@@ -241,3 +241,63 @@ def test_siting_that_adds_no_site_keeps_site_ids_text():
     _kept_by_concat(full.demand, none.demand.iloc[:0], ["new_site"])
     assert str(none.demand["new_site"].dtype) == str(full.demand["new_site"].dtype)
     assert none.demand["new_site"].isna().all()
+
+
+# ----------------------------------------------------------------------------- the split (Dask) coverage
+@pytest.fixture(scope="module")
+def dask_client():
+    pytest.importorskip("distributed")
+    from spatial.project.distributed import make_client
+
+    client = make_client(n_workers=1, processes=False)
+    yield client
+    client.close()
+
+
+def _gk_town():
+    """A 2 km street in CGCS2000 Gauss-Krüger zone CM 114E (EPSG:4547), a station at its west end
+    and two homes by it, in two cities."""
+    from shapely.geometry import Point
+
+    from spatial.network.graph import network_from_arrays
+
+    x0, y0 = 500_000.0, 2_496_000.0
+    xs = x0 + np.arange(0, 2001, 500, dtype=float)
+    net = network_from_arrays(np.c_[xs, np.full_like(xs, y0)], np.arange(len(xs) - 1), np.arange(1, len(xs)),
+                              crs="EPSG:4547")
+    stations = gpd.GeoDataFrame({"station_id": ["S1"]}, geometry=[Point(x0, y0)], crs="EPSG:4547")
+    homes = gpd.GeoDataFrame({"unit_id": ["A", "B"], "households": [10, 20], "city": ["甲", "乙"]},
+                             geometry=[Point(x0 + 100, y0 + 10), Point(x0 + 1500, y0 + 10)], crs="EPSG:4547")
+    return net, stations, homes
+
+
+_ZONE = r"read in EPSG:4548 .*but on it read in EPSG:4547 .*save the layer with EPSG:4547"
+
+
+def test_the_split_coverage_refuses_homes_in_another_zone_as_the_plain_one_does(dask_client):
+    # homes in CM 114E numbers saved under CM 117E's label lie 300 km east of the network: the plain
+    # coverage refuses them naming EPSG:4547; the split one labelled every home 'too far from network'
+    # and reported 0% covered
+    from spatial.project.distributed import run_coverage_distributed
+
+    net, stations, homes = _gk_town()
+    wrong = homes.set_crs("EPSG:4548", allow_override=True)
+    with pytest.raises(spatial.NetworkError, match=r"^no home of the demand lies near the walking network .*" + _ZONE):
+        spatial.walking_coverage(wrong, stations, net, minutes=(15,))
+    with pytest.raises(spatial.NetworkError, match=r"^no home of the demand lies near the walking network .*" + _ZONE):
+        run_coverage_distributed(wrong, stations, net, by="city", client=dask_client, minutes=(15,))
+    got = run_coverage_distributed(homes, stations, net, by="city", client=dask_client, minutes=(15,))
+    assert got["walk_m"].iloc[0] == pytest.approx(110.0)  # read right: A walks 10 m to the street, 100 m along it
+
+
+def test_the_split_coverage_gives_the_zone_of_stations_in_another_zone(dask_client):
+    # the split run sent the stations, 300 km from every home, to no city's part and labelled every
+    # home 'no station in its network component': 0% covered, exit 0
+    from spatial.project.distributed import run_coverage_distributed
+
+    net, stations, homes = _gk_town()
+    wrong = stations.set_crs("EPSG:4548", allow_override=True)
+    with pytest.raises(spatial.NetworkError, match=r"^no station lies within 300 m of the walking network .*" + _ZONE):
+        spatial.walking_coverage(homes, wrong, net, minutes=(15,))
+    with pytest.raises(spatial.NetworkError, match=r"^no station lies within 300 m of the walking network .*" + _ZONE):
+        run_coverage_distributed(homes, wrong, net, by="city", client=dask_client, minutes=(15,))
