@@ -56,12 +56,17 @@ def add_parser(sub) -> None:
     p.add_argument("--keep", choices=("largest", "stations", "all"), default="largest",
                    help="which connected parts of the network to keep: the largest (default), every part that "
                         "holds a station, or all (new sites may then serve a part with no station)")
-    for layer in ("stations", "demand"):
+    p.add_argument("--communities", type=Path, default=None,
+                   help="community polygons with a community id (community_id, 社区编号 ...; or give "
+                        "--community-id-col): the before_after layer gets a row per community, as spatial "
+                        "coverage --communities gives its summary (homes in none under '(none)')")
+    for layer in ("stations", "demand", "communities"):
         p.add_argument(f"--{layer}-coord-sys", type=coord_sys, default="wgs84", metavar="SYS",
                        help=f"what the {layer} layer's longitude/latitude numbers are: wgs84 (default), "
                             "gcj02 (Amap/Tencent pick-ups) or bd09 (Baidu); moved to WGS-84 on reading")
     p.add_argument("--out", type=Path, required=True, help="output GeoPackage")
-    add_column_options(p, "unit_id", "station_id", "candidate_id", "households", "population", "name")
+    add_column_options(p, "unit_id", "station_id", "candidate_id", "households", "population", "name",
+                       "community_id")
     p.set_defaults(func=_cmd_site)
 
 
@@ -88,8 +93,8 @@ def _cmd_site(args: argparse.Namespace) -> int:
                            "the network nodes sited instead have none: give --candidates FILE or leave out "
                            "--min-floor-area-m2")
     inputs = {"NETWORK": args.network, "STATIONS": args.stations, "DEMAND": args.demand,
-              "--candidates": args.candidates, "--dem": args.dem}
-    check_inputs(inputs, suffixes={"NETWORK": NETWORK_SUFFIXES + LAYER_SUFFIXES,
+              "--candidates": args.candidates, "--dem": args.dem, "--communities": args.communities}
+    check_inputs(inputs, suffixes={"NETWORK": NETWORK_SUFFIXES + LAYER_SUFFIXES, "--communities": LAYER_SUFFIXES,
                                    "--dem": (".tif", ".tiff", ".vrt", ".img", ".asc", ".graphml")})
     check_output(args.out, inputs=inputs, suffixes=(".gpkg",))
     demand = read_input(args.demand, ("units", "demand"), "demand", points=True)
@@ -124,6 +129,8 @@ def _cmd_site(args: argparse.Namespace) -> int:
         require_unique(candidates, cols["candidate_id_col"], source(args.candidates))  # before the network is read
     if cols["demand_id_col"] is not None:
         require_unique(demand, cols["demand_id_col"], source(args.demand))
+    if args.communities is not None:  # before/after per community, each home where the grids place it
+        demand = _in_communities(args, demand, cols["demand_id_col"])
     net_path, net_layer = split_spec(args.network)  # FILE.gpkg:layer (osmnx's GeoPackage: edges)
     if args.keep == "stations" and not len(stations):
         raise SpatialError(f"--keep stations: '{args.stations}' has no stations; give --keep all or largest")
@@ -163,6 +170,29 @@ def _cmd_site(args: argparse.Namespace) -> int:
         say(args, line)
     say(args, f"wrote {args.out} (layers sites, before_after, unreachable, report)")
     return 0
+
+
+def _in_communities(args: argparse.Namespace, demand, demand_id_col: str | None):
+    """``demand`` with a ``community_id`` column (what the before/after table groups by) read from
+    ``--communities``: the demand's own community id where it has one (``C01 `` for ``C01``,
+    matched), else the community most of the home lies in, None outside every one."""
+    import numpy as np
+    import pandas as pd
+
+    from spatial.core.checks import Report, repair_geometries, require_unique
+    from spatial.grids._units import community_positions
+    from spatial.io.coords import to_wgs84
+
+    communities = read_input(args.communities, "communities", "communities")
+    if args.communities_coord_sys != "wgs84":  # outlines drawn on Amap: homes would fall in the wrong one
+        communities = to_wgs84(communities, args.communities_coord_sys, name=str(args.communities))
+    cid = column(args, communities, "community_id", "communities")
+    require_unique(communities, cid, source(args.communities))
+    communities = repair_geometries(communities, "communities", Report(), id_col=cid, allow_empty=True)
+    pos = community_positions(demand, communities, community_id_col=cid, unit_id_col=demand_id_col or "unit_id")
+    ids = communities[cid].to_numpy(dtype=object)
+    placed = pd.Series(np.where(pos >= 0, ids[np.maximum(pos, 0)], None), index=demand.index, dtype=object)
+    return demand.assign(community_id=placed)
 
 
 def _family_type(layer) -> str:

@@ -26,6 +26,7 @@ import scipy.sparse as sp
 import shapely
 from scipy.sparse.csgraph import connected_components
 
+from spatial.core._frames import TEXT, typed_empty
 from spatial.core.checks import check_households, require_columns, require_crs, to_metric, whole_counts
 from spatial.core.checks import polygonal as polygonal_part  # the name ``polygonal`` is a mask below
 from spatial.core.errors import SpatialError
@@ -361,7 +362,8 @@ def _gaps(demand, network, *, band, link_m, households_col, population_col, max_
         polys = [None] * n_comp
     gaps = gpd.GeoDataFrame(rows, geometry=polys, crs=network.crs)
     gaps["area_m2"] = gaps.geometry.area.to_numpy() if shapes else np.nan
-    gaps = gaps[[*GAP_COLUMNS, gaps.geometry.name]]
+    gaps = typed_empty(gaps[[*GAP_COLUMNS, gaps.geometry.name]],  # no gaps: text columns as a full layer's
+                       {"gap_id": TEXT, "cause": TEXT, "band": TEXT, "note": TEXT})
     logger.info("gaps beyond %s: %d points in %d gaps (%.0f households), %d ranked service gaps",
                 band, len(idx), n_comp, hh.sum(), n_ranked)
     return gaps, labelled

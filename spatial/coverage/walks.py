@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from spatial.core._frames import TEXT, typed_empty
 from spatial.core.checks import (
     Report,
     is_number,
@@ -281,6 +282,9 @@ def walking_coverage(
     access[band == UNREACHABLE] = UNREACHABLE
     out["access"] = access
     out["off_network_m"] = d_snap.off_network_m
+    # no homes (a filter that matched none): typed as a full result, so that pd.concat keeps its text
+    out = typed_empty(out, {"band": TEXT, "reason": TEXT, "access": TEXT,
+                            "nearest_station": stations[station_id_col].dtype})
     n = len(out)
     est = access == ESTIMATED
     if est.any():

@@ -144,6 +144,19 @@ def _clip(geoms: np.ndarray, comms: np.ndarray, ids: np.ndarray, report: Report,
 _SLIVER = 1e-6
 
 
+def community_positions(units, communities, *, community_id_col: str = "community_id",
+                        unit_id_col: str = "unit_id", report: Report | None = None) -> np.ndarray:
+    """Each unit's community as the grid step places it (its position in ``communities``, -1 for
+    none): the units' ``community_id_col`` where they have one, else the community most of the
+    unit lies in; shared by a project run and ``spatial site --communities``."""
+    crs = metric_crs(units, communities)
+    ug = np.asarray(units.geometry.to_crs(crs).values, dtype=object)
+    cg = np.asarray(communities.geometry.to_crs(crs).values, dtype=object)
+    ids = units[unit_id_col].to_numpy() if unit_id_col in units.columns else units.index.to_numpy()
+    return community_of(ug, cg, communities[community_id_col].to_numpy(), units, community_id_col, ids,
+                        Report() if report is None else report)
+
+
 def community_of(ug, cg, comm_ids, units, community_id_col, unit_ids, report) -> np.ndarray:
     """Community position of each unit: its ``community_id`` if given, else where most of it lies
     (an overlap of a millionth of the unit or less, a border's rounding, does not count)."""

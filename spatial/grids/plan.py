@@ -154,8 +154,11 @@ def read_plan(
     Returns
     -------
     pandas.Series
-        Grid id (text; None where the plan leaves a unit out of every grid) indexed by unit id,
-        named ``grid_id_col``.
+        Grid id (text; None where the plan leaves a unit out of every grid), named
+        ``grid_id_col``. With ``units``, one row per unit in the units' order under the units'
+        own index, so that ``units["grid_id"] = read_plan(path, units)`` puts each grid on its
+        unit whatever the index (a RangeIndex, ids); the unit ids are ``units[unit_id_col]``.
+        Without ``units``, indexed by the plan's unit ids (text), in the file's order.
 
     Raises
     ------
@@ -170,7 +173,8 @@ def read_plan(
     >>> units = spatial.load_demo()["units"].head(3)
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "plan.csv"
     >>> _ = path.write_text("unit_id,grid_id\\nC01-0001,A\\nC01-0002,A\\nC01-0003,B\\n", encoding="utf-8-sig")
-    >>> spatial.read_plan(path, units).tolist()
+    >>> units["grid_id"] = spatial.read_plan(path, units)  # aligned on the units' own index
+    >>> units["grid_id"].tolist()
     ['A', 'A', 'B']
     """
     path = Path(path)
@@ -181,8 +185,11 @@ def read_plan(
         table, _ = outlines_as_plan(table, units, unit_id_col=unit_id_col, grid_id_col=grid_id_col,
                                     name=f"'{path.name}'")
     table = pd.DataFrame(table).drop(columns=getattr(table, "_geometry_column_name", None) or [], errors="ignore")
-    return plan_labels(table, units, unit_id_col=unit_id_col, grid_id_col=grid_id_col, name=f"'{path.name}'",
-                       named=named)
+    labels = plan_labels(table, units, unit_id_col=unit_id_col, grid_id_col=grid_id_col, name=f"'{path.name}'",
+                         named=named)
+    if units is not None:  # the units' rows: assigned to a column of units with a RangeIndex, never NaN
+        labels.index = units.index
+    return labels
 
 
 def old_sequence(frame: pd.DataFrame, grid_id_col: str = "grid_id") -> dict:

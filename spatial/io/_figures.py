@@ -25,13 +25,13 @@ COUNT = re.compile(r"^(households|population|households_(served|estimated)|popul
 #: The id under which a coverage summary (and the before/after table) counts the homes in no
 #: community or no grid (outside every outline, or a unit the plan gave no grid).
 NONE_ID = "(none)"
-_NONE_WORDS = {"zh": {"community": "（不在任何社区）", "grid": "（不在任何网格）"},
-               "en": {"community": "(in no community)", "grid": "(in no grid)"}}
+_NONE_WORDS = {"zh": {"community": "（不在任何社区）", "grid": "（不在任何网格）", "street": "（不在任何街道）"},
+               "en": {"community": "(in no community)", "grid": "(in no grid)", "street": "(in no street)"}}
 
 
 def none_name(level: str, lang: str) -> str:
-    """The words naming the row of homes in no community (``level="community"``) or no grid, in
-    ``lang``: the same in every sheet and on the maps' table.
+    """The words naming the row of homes in no community (``level="community"``), no grid or no
+    street, in ``lang``: the same in every sheet and on the maps' table.
 
     Examples
     --------

@@ -28,6 +28,7 @@ import pandas as pd
 import pyogrio
 from pyogrio.errors import DataLayerError, DataSourceError
 
+from spatial.core._dates import output_time
 from spatial.core.atomic import atomic_path, driver_error
 from spatial.core.checks import require_crs, round_half_up
 from spatial.core.errors import InputFileError, SpatialError
@@ -134,8 +135,8 @@ def write_kml(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, *,
             except ET.ParseError as exc:  # read back cut short: LIBKML says nothing of a full disk
                 raise driver_error(path, exc, tmp=kml) from exc
             if kml != tmp:
-                # dated as ZIP's epoch, not as written: the same layers give the same file
-                doc = zipfile.ZipInfo("doc.kml", date_time=(1980, 1, 1, 0, 0, 0))
+                # dated as ZIP's epoch (or SOURCE_DATE_EPOCH), not as written: the same layers give the same file
+                doc = zipfile.ZipInfo("doc.kml", date_time=output_time().timetuple()[:6])
                 doc.compress_type, doc.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
                 with zipfile.ZipFile(tmp, "w") as kmz, kmz.open(doc, "w") as dst, open(kml, "rb") as src:
                     shutil.copyfileobj(src, dst)

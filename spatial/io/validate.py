@@ -55,6 +55,7 @@ def validate_inputs(
     community_id_col: str = "community_id",
     station_id_col: str = "station_id",
     max_station_offset_m: float = 100.0,
+    population_col: str = "population",
 ) -> tuple[dict[str, gpd.GeoDataFrame], Report]:
     """Check and clean the input layers; return them with a report of every fix and flag.
 
@@ -64,7 +65,9 @@ def validate_inputs(
         社区 polygons with a unique ``community_id_col``.
     units : GeoDataFrame, optional
         Residential units (polygons or points) with a unique ``unit_id_col`` and
-        ``households_col`` (a number >= 0 in every row).
+        ``households_col`` (a number >= 0 in every row); ``population_col``, when the units have
+        it, is held to the same rule (a blank is refused naming its rows, as the grids, the
+        coverage summary and the siting refuse it).
     stations : GeoDataFrame, optional
         Service stations (points) with a unique ``station_id_col``.
     network_edges : GeoDataFrame, optional
@@ -73,6 +76,8 @@ def validate_inputs(
         Column names.
     max_station_offset_m : float
         Stations farther than this from every network edge are reported (metres).
+    population_col : str
+        The units' population column, checked when they have it.
 
     Returns
     -------
@@ -150,6 +155,8 @@ def validate_inputs(
         if not (pd.api.types.is_numeric_dtype(given) and isinstance(given, np.dtype)):  # "120户", Int64: numbers
             out["units"] = out["units"].copy()  # whole counts as int64, as the grids count them (not 203.0)
             out["units"][households_col] = pd.Series(whole_counts(hh.to_numpy(dtype=float)), index=hh.index)
+        if population_col in out["units"].columns and population_col != households_col:
+            check_households(out["units"], population_col, "units", id_col=unit_id_col)
     if "stations" in out:
         out["stations"] = station_points(out["stations"], station_id_col, report)
     if "network_edges" in out:

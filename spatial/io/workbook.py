@@ -23,6 +23,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from spatial.core._dates import dated_zip, output_time
 from spatial.core.atomic import atomic_path
 from spatial.core.checks import REPORT_COLUMNS, Report, gap_note_zh, report_in, round_half_up, round_walk
 from spatial.core.errors import ColumnError, OptionError
@@ -254,8 +255,10 @@ def _level_table(part: pd.DataFrame, level: str, names: Mapping[str, str], lang:
     part = part.drop(columns="level")
     if level == "community" and (names or (part["id"].astype(str) == NONE_ID).any()):
         part.insert(0, "name", [name_of(i, names, level, lang) for i in part["id"]])
-    elif level == "street":
-        part = part.rename(columns={"id": "name"})
+    elif level in ("grid", "street"):  # the homes in none named in words, as the run's 网格 sheet, not '(none)'
+        part = part.assign(id=[none_name(level, lang) if str(i) == NONE_ID else i for i in part["id"]])
+        if level == "street":
+            part = part.rename(columns={"id": "name"})
     elif level == "overall":
         part = part.drop(columns="id")
     return part
@@ -539,5 +542,8 @@ def write_workbook(
     notes.column_dimensions["C"].width = 70
     with atomic_path(path) as tmp:
         wb.save(tmp)
+        # dated SOURCE_DATE_EPOCH or 1980, not now: a rerun of the same inputs gives the same file
+        when = output_time().strftime("%Y-%m-%dT%H:%M:%SZ")
+        dated_zip(tmp, {"docProps/core.xml": (r"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rf"\g<1>{when}")})
     logger.info("wrote workbook %s", path)
     return path

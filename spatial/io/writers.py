@@ -22,6 +22,7 @@ import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 from pyproj import CRS
 
+from spatial.core._dates import output_time
 from spatial.core.atomic import atomic_path, driver_error
 from spatial.core.checks import REPORT_COLUMNS, ZH_COLUMNS, Report, report_in
 from spatial.core.errors import CRSError, GeometryError, InputFileError, OptionError, OptionTypeError, SpatialError
@@ -191,10 +192,33 @@ def write_layers(
         if driver == "GPKG":
             try:
                 write_styles(tmp, styles, written=list(frames))
+                _dated(tmp, list(frames))
             except sqlite3.Error as exc:
                 raise driver_error(path, exc, layer="layer_styles", tmp=tmp) from exc
     logger.info("wrote %s to '%s'", ", ".join(f"{n} ({len(f)} rows)" for n, f in frames.items()), path)
     return path
+
+
+def _dated(gpkg: Path, written: list[str]) -> None:
+    """Date the layers written (``gpkg_contents.last_change``), their metadata and styles as
+    :func:`~spatial.core.atomic.output_time`, not as the clock read: a rerun of the same inputs
+    gives the same GeoPackage, byte for byte."""
+    when = output_time().strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    marks = ",".join("?" * len(written))
+    con = sqlite3.connect(gpkg)
+    try:
+        with con:
+            con.execute(f"UPDATE gpkg_contents SET last_change = ? WHERE table_name IN ({marks}, 'layer_styles')",
+                        (when, *written))
+            have = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if "layer_styles" in have:
+                con.execute(f"UPDATE layer_styles SET update_time = ? WHERE f_table_name IN ({marks})",
+                            (when, *written))
+            if "gpkg_metadata_reference" in have:  # the layers' metadata (a plan's band)
+                con.execute(f"UPDATE gpkg_metadata_reference SET timestamp = ? WHERE table_name IN ({marks})",
+                            (when, *written))
+    finally:
+        con.close()
 
 
 def _writable(df: pd.DataFrame, lname: str) -> pd.DataFrame:

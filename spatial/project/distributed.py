@@ -388,6 +388,30 @@ def _rep_xy(gdf: gpd.GeoDataFrame, crs, name: str) -> tuple[np.ndarray, np.ndarr
     return pts, xy
 
 
+def _check_whole(demand, stations, edges_path: Path, access: np.ndarray, d_xy: np.ndarray, options: Mapping, *,
+                 no_station: bool) -> None:
+    """The single-process run's checks of the whole input, when the parts say they may fail: no
+    station on the network, or every home unreachable (the demand of another place, or in
+    another CRS: a Gauss-Krüger layer under another zone's label). Each is refused with the same
+    message, zone hint included, on the whole network, read here only then."""
+    from types import SimpleNamespace
+
+    from spatial.coverage._shift import shift_hint
+    from spatial.coverage._stationcheck import check_demand_reaches, check_station_snaps
+    from spatial.coverage.walks import station_snaps
+    from spatial.project._split import build_network, edge_arrays
+
+    network = build_network(edge_arrays(str(edges_path), None))
+    if no_station:
+        walk_keys = ("max_snap_m", "max_off_network_m", "detour_factor", "gates", "barriers")
+        snap = station_snaps(stations, network, **{k: options[k] for k in walk_keys if k in options})
+        ids = stations[options.get("station_id_col", "station_id")].to_numpy()
+        check_station_snaps(stations, snap, network, ids, max_snap_m=options.get("max_snap_m", 100.0),
+                            max_off_network_m=options.get("max_off_network_m", DEFAULT_MAX_OFF_NETWORK_M),
+                            shifted=shift_hint(stations, network, name="stations"))
+    check_demand_reaches(demand, SimpleNamespace(access=access), network, d_xy)  # the parts' own labels
+
+
 def run_coverage_distributed(demand: gpd.GeoDataFrame, stations: gpd.GeoDataFrame, network_source, *,
                              by: str = "city", client=None, max_walk_m: float | None = None,
                              network_options: Mapping | None = None, workdir: str | Path | None = None,
@@ -423,6 +447,13 @@ def run_coverage_distributed(demand: gpd.GeoDataFrame, stations: gpd.GeoDataFram
         ``demand`` (same index, columns, geometry) plus ``walk_m``, ``walk_min``,
         ``nearest_station``, ``band``, ``reason``, ``access`` and ``off_network_m``, identical to
         the single-process result.
+
+    Raises
+    ------
+    NetworkError
+        As the single-process run, with its message (the CRS zone the numbers fit, when they fit
+        one): no station reaches the network, or no home comes near it (the whole demand is
+        judged, never one city of it).
     """
     dem = coverage_options.get("dem")
     if dem is not None and (not isinstance(dem, (str, Path)) or str(dem).lower().endswith(".graphml")):
@@ -470,7 +501,6 @@ def run_coverage_distributed(demand: gpd.GeoDataFrame, stations: gpd.GeoDataFram
         logger.info("coverage: %d demand points in %d parts by '%s'; limit %.0f m, margin %.0f m",
                     len(demand), len(uniq), by, limit, margin)
         futures = []
-        sent = np.zeros(len(stations), bool)
         sizes = np.bincount(codes, minlength=len(uniq))
         for k in np.argsort(-sizes, kind="stable"):
             rows = np.flatnonzero(codes == k)
@@ -484,20 +514,20 @@ def run_coverage_distributed(demand: gpd.GeoDataFrame, stations: gpd.GeoDataFram
             gpd.GeoDataFrame({"_row": rows}, geometry=gpd.GeoSeries(d_pts[rows], crs=crs).values,
                              crs=crs).to_parquet(dp)
             sidx = np.flatnonzero(near)
-            sent[sidx] = True
             gpd.GeoDataFrame({id_col: stations[id_col].to_numpy()[sidx]},
                              geometry=gpd.GeoSeries(s_pts[sidx], crs=crs).values, crs=crs).to_parquet(sp_)
             bbox = (*(lo - margin), *(hi + margin))
             futures.append(cl.submit(coverage_task, dp, sp_, str(edges_path), tuple(map(float, bbox)), options,
                                      pure=False))
         results = _gather(cl, futures, "coverage")
+        frame = pd.concat([r["frame"] for r in results], ignore_index=True).sort_values("_row")
+        # no part had a station on its network: judged on the whole, as the plain run judges (stations sent to
+        # no part lie far from every home: in another zone, or off the network)
+        no_station = not any(r["n_snapped"] for r in results)
+        if no_station or (len(frame) and (frame["access"] == "unreachable").all()):  # (the edges still there)
+            _check_whole(demand, stations, edges_path, frame["access"].to_numpy(), d_xy, coverage_options,
+                         no_station=no_station)
 
-    if not any(r["n_snapped"] for r in results) and sent[s_ok].all():  # every station tried, none on the network
-        raise NetworkError(
-            f"no station lies within {max_snap_m} m of the walking network; check that stations "
-            "and network cover the same area (and CRS), or raise max_snap_m"
-        )
-    frame = pd.concat([r["frame"] for r in results], ignore_index=True).sort_values("_row")
     if len(frame) != len(demand) or not np.array_equal(frame["_row"].to_numpy(), np.arange(len(demand))):
         raise RuntimeError("coverage parts lost or repeated demand rows; please report this bug")
     out = demand.copy()

@@ -91,6 +91,7 @@ def _validate(project: Project, layers: dict, report: Report) -> None:
         unit_id_col=_opt(project, "units", "id_col", "unit_id"),
         community_id_col=_opt(project, "communities", "id_col", "community_id"),
         station_id_col=_opt(project, "stations", "id_col", "station_id"),
+        population_col=_opt(project, "units", "population_col", "population"),
     )
     layers.update({k: v for k, v in cleaned.items() if v is not None})
     hh = _opt(project, "units", "households_col", "households")
@@ -355,18 +356,11 @@ def _unit_keys(project: Project, units, communities, key: str) -> pd.Series:
 def _community_pos(project: Project, units, communities):
     """Each unit's community (its position in ``communities``, -1 for none) by the grid step's
     rule: the units' community id where given, else the community most of it lies in."""
-    import numpy as np
+    from spatial.grids._units import community_positions
 
-    from spatial.core.checks import Report, metric_crs
-    from spatial.grids._units import community_of
-
-    cid = _opt(project, "communities", "id_col", "community_id")
-    uid = _opt(project, "units", "id_col", "unit_id")
-    crs = metric_crs(units, communities)
-    ug = np.asarray(units.geometry.to_crs(crs).values, dtype=object)
-    cg = np.asarray(communities.geometry.to_crs(crs).values, dtype=object)
-    ids = units[uid].to_numpy() if uid in units.columns else units.index.to_numpy()
-    return community_of(ug, cg, communities[cid].to_numpy(), units, cid, ids, Report())  # reported by validate
+    return community_positions(units, communities,  # (reported by validate)
+                               community_id_col=_opt(project, "communities", "id_col", "community_id"),
+                               unit_id_col=_opt(project, "units", "id_col", "unit_id"))
 
 
 def _with_communities(project: Project, frame, placed):

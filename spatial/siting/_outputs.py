@@ -8,6 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from spatial.core._frames import TEXT, typed_empty
 from spatial.core.checks import natural_key, warn_replaced, whole_counts
 from spatial.siting import _cover
 
@@ -78,7 +79,8 @@ def sites_frame(cand, id_col, plan, gain_hh, gain_pop, has_pop, prob, crs) -> gp
     rows["cum_coverage_pct"] = 100.0 * (prob.base + np.cumsum(gain_hh)) / total
     rows = rows[first + [c for c in rows.columns if c not in first and c != geo] + [geo]]
     # numbered 0..p-1: the candidates' own row numbers would be written as a stray 'index' column
-    return gpd.GeoDataFrame(rows.reset_index(drop=True), geometry=geo, crs=crs)
+    # (no site: site_id typed as text all the same, so that pd.concat with a full result keeps it text)
+    return typed_empty(gpd.GeoDataFrame(rows.reset_index(drop=True), geometry=geo, crs=crs), {"site_id": TEXT})
 
 
 def demand_frame(demand, covered, hh, served_hh, site_pos, sites, capacity) -> gpd.GeoDataFrame:
@@ -90,7 +92,9 @@ def demand_frame(demand, covered, hh, served_hh, site_pos, sites, capacity) -> g
         new &= served_hh >= hh - 1e-6
     out["covered_before"] = covered
     out["covered_after"] = covered | new
-    out["new_site"] = np.array([names[q] if q >= 0 else None for q in site_pos], dtype=object)
+    # text, as with sites, when no home has a new site (all None: objects)
+    out["new_site"] = pd.Series(np.array([names[q] if q >= 0 else None for q in site_pos], dtype=object),
+                                index=out.index).astype(TEXT)
     out["new_households_served"] = served_hh
     return out
 

@@ -264,7 +264,8 @@ def site_stations(
                   "site_stations")
     ids = _demand_ids(demand, demand_id_col)
     hh = check_households(demand, households_col, "demand", id_col=demand_id_col).to_numpy()  # rows named by id
-    pop = (pd.to_numeric(demand[population_col], errors="coerce").fillna(0.0).to_numpy(float)
+    # a blank or 'n/a' population is refused naming its rows, as the coverage summary does (never counted 0)
+    pop = (check_households(demand, population_col, "demand", id_col=demand_id_col).to_numpy()
            if population_col in demand.columns else np.full(len(demand), np.nan))
     d_xy = layer_xy(demand, network, name="demand")
     dsnap = snap_walks(network, d_xy, max_snap_m=max_snap_m, max_off_network_m=max_off_network_m,
