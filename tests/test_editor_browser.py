@@ -421,7 +421,8 @@ def test_a_new_grid_takes_the_next_number_holds_units_survives_a_reload_and_expo
     path = tmp_path / "plan.csv"
     path.write_text(plan, encoding="utf-8")
     labels = spatial.read_plan(path, units)  # the exported plan reads back: every unit once
-    assert (labels["u0"], labels["u4"], labels["u1"]) == ("C1-03", "C1-03", "C1-01")
+    by_id = dict(zip(units["unit_id"], labels))
+    assert (by_id["u0"], by_id["u4"], by_id["u1"]) == ("C1-03", "C1-03", "C1-01")
     assert set(labels) == {"C1-01", "C1-02", "C1-03"}  # the empty C1-04 holds no unit, so no row
 
 
