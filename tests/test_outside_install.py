@@ -1,0 +1,158 @@
+"""Installed as a district office installs it: a wheel (or the sdist) carried onto an intranet
+machine, not a git checkout.
+
+The wheel is built here as ``python -m build`` builds it: the sdist first, then the wheel from the
+unpacked sdist, with the build backend pyproject.toml names (setuptools, called in a subprocess
+without build isolation, so no network is needed). Its files are checked against the checkout,
+and the unpacked wheel is then used from an empty folder, as a user would use it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tomllib
+import zipfile
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+#: What the demo reads, with the network's ODbL credit (README.md) and the layers' provenance.
+DEMO_FILES = ("demo.gpkg", "futian_walk.graphml", "demo_project.toml", "demo_metadata.json", "README.md")
+#: The build-system floor pyproject.toml names (a licence given as an SPDX string needs 77).
+SETUPTOOLS_FLOOR = (77,)
+
+
+def _setuptools_version() -> tuple[int, ...] | None:
+    try:
+        text = metadata.version("setuptools")
+    except metadata.PackageNotFoundError:
+        return None
+    return tuple(int(p) for p in re.findall(r"\d+", text)[:2])
+
+
+def _backend(call: str, cwd: Path, out: Path) -> Path:
+    """Run ``setuptools.build_meta.<call>(out)`` in ``cwd`` and return the file it built."""
+    code = f"import sys; from setuptools import build_meta; print(build_meta.{call}(sys.argv[1]))"
+    run = subprocess.run([sys.executable, "-c", code, str(out)], cwd=cwd, capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    return out / run.stdout.strip().splitlines()[-1]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> dict[str, Path]:
+    """The sdist, the wheel built from it, and the wheel unpacked (as pip lays it out)."""
+    version = _setuptools_version()
+    if version is None or version < SETUPTOOLS_FLOOR:
+        pytest.skip(f"the build backend (setuptools >= {SETUPTOOLS_FLOOR[0]}, as pyproject.toml's "
+                    f"[build-system] asks) is not installed (found {version}): pip install -e '.[test]'")
+    root = tmp_path_factory.mktemp("install")
+    src = root / "checkout"  # what a clean checkout holds for the build (no build/, no egg-info)
+    src.mkdir()
+    for name in ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "LICENSE"):
+        if (REPO / name).exists():
+            shutil.copy2(REPO / name, src / name)
+    skip = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for folder in ("spatial", "data"):
+        shutil.copytree(REPO / folder, src / folder, ignore=skip)
+    dist = root / "dist"
+    dist.mkdir()
+    sdist = _backend("build_sdist", src, dist)
+    with tarfile.open(sdist) as tar:
+        tar.extractall(root / "sdist", filter="data")
+    (unpacked_sdist,) = (root / "sdist").iterdir()
+    wheel = _backend("build_wheel", unpacked_sdist, dist)
+    site = root / "site-packages"
+    with zipfile.ZipFile(wheel) as zf:
+        zf.extractall(site)
+    return {"sdist": sdist, "wheel": wheel, "site": site}
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_the_wheel_built_from_the_sdist_carries_the_demo_data_unchanged(built):
+    # `spatial demo` and spatial.load_demo() on a machine given only the wheel stopped with "no demo
+    # data (demo_project.toml) in data, .../site-packages/data; run from the repository root": the
+    # demo data lived in the repository's data/ and was in neither the wheel nor the sdist.
+    with zipfile.ZipFile(built["wheel"]) as zf:
+        names = set(zf.namelist())
+        for name in DEMO_FILES:
+            member = f"spatial/datasets/demo_data/{name}"
+            assert member in names, f"{member} is not in the wheel"
+            assert hashlib.sha256(zf.read(member)).hexdigest() == _sha(REPO / "data" / name), member
+
+
+def test_the_wheel_holds_every_module_and_map_asset_of_the_checkout(built):
+    # Every file the code reads at run time: the modules, and the maps' vendored Leaflet and
+    # plug-ins with their LICENSE files (the maps inline them; nothing is fetched from the web).
+    with zipfile.ZipFile(built["wheel"]) as zf:
+        names = set(zf.namelist())
+    wanted = {p.relative_to(REPO).as_posix() for p in (REPO / "spatial").rglob("*")
+              if p.is_file() and "__pycache__" not in p.parts}
+    missing = sorted(wanted - names)
+    assert missing == [], f"not in the wheel: {missing[:10]}"
+    licences = {n for n in names if n.startswith("spatial/maps/_assets/") and n.endswith("/LICENSE")}
+    assert len(licences) == 4, licences  # leaflet, leaflet-measure, leaflet-search, leaflet.fullscreen
+
+
+def test_the_wheel_s_version_is_the_one_spatial_reports(built):
+    import spatial
+
+    with zipfile.ZipFile(built["wheel"]) as zf:
+        (meta,) = [n for n in zf.namelist() if n.endswith(".dist-info/METADATA")]
+        version = re.search(r"^Version: (.+)$", zf.read(meta).decode(), re.M).group(1).strip()
+    assert version == spatial.__version__
+    run = subprocess.run([sys.executable, "-m", "spatial", "--version"], capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(built["site"])}, timeout=120)
+    assert run.stdout.strip() == f"spatial {version}"
+
+
+def _user(built, tmp_path, *args: str) -> subprocess.CompletedProcess:
+    """``python ARGS`` with the unpacked wheel ahead of everything else, in an empty folder."""
+    env = {**os.environ, "PYTHONPATH": str(built["site"]), "SPATIAL_PROCESSES": "1"}
+    return subprocess.run([sys.executable, *args], cwd=tmp_path, capture_output=True, text=True, env=env,
+                          timeout=600)
+
+
+def test_load_demo_reads_the_copy_installed_with_the_package(built, tmp_path):
+    code = ("import json, spatial; d = spatial.load_demo(network=False); "
+            "print(json.dumps({'module': spatial.__file__, 'project': str(spatial.demo_paths()['project']), "
+            "'communities': len(d['communities']), 'units': len(d['units']), 'stations': len(d['stations'])}))")
+    run = _user(built, tmp_path, "-c", code)
+    assert run.returncode == 0, run.stderr[-2000:]
+    got = json.loads(run.stdout.strip().splitlines()[-1])
+    site = built["site"].resolve()
+    assert Path(got["module"]).resolve().is_relative_to(site)
+    assert Path(got["project"]) == site / "spatial" / "datasets" / "demo_data" / "demo_project.toml"
+    assert (got["communities"], got["units"], got["stations"]) == (12, 1866, 17)  # data/README.md
+
+
+def test_spatial_demo_runs_from_an_empty_folder(built, tmp_path):
+    run = _user(built, tmp_path, "-m", "spatial", "-q", "demo", "--out", "maps")
+    assert run.returncode == 0, run.stderr[-2000:]
+    log = json.loads((tmp_path / "maps" / "run_log.json").read_text(encoding="utf-8"))
+    assert Path(log["project_file"]).resolve().is_relative_to(built["site"].resolve())
+    assert (tmp_path / "maps" / "overview.html").stat().st_size > 100_000
+
+
+def test_a_demo_folder_without_the_data_is_named_with_what_to_pass(tmp_path, capsys):
+    from spatial.cli import main
+
+    (tmp_path / "copy").mkdir()
+    assert main(["demo", "--data", str(tmp_path / "copy"), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "copy" in err
+    assert all(name in err for name in ("demo_project.toml", "demo.gpkg", "futian_walk.graphml")), err
+    assert not (tmp_path / "out").exists()
+
