@@ -156,3 +156,40 @@ def test_a_demo_folder_without_the_data_is_named_with_what_to_pass(tmp_path, cap
     assert all(name in err for name in ("demo_project.toml", "demo.gpkg", "futian_walk.graphml")), err
     assert not (tmp_path / "out").exists()
 
+
+#: Each core dependency's floor and what the code needs from that version (found by installing
+#: the floors pyproject.toml allowed, `uv pip install --resolution lowest-direct`, and running
+#: `spatial demo`).
+FLOORS = {
+    # 2.1: (string == label).to_numpy() gave an object array; within_band's `covered |= rows`
+    # stopped the demo's coverage summary with a UFuncTypeError (2.2 gives bool)
+    "pandas": (2, 2),
+    # 2.0, 2.1: shapely.get_parts refused read-only arrays ("buffer source array is read-only"),
+    # which the grid step passes; the demo stopped in the grid step
+    "shapely": (2, 2),
+    # 1.0 imports shapely.geos, deprecated in shapely 2.2: a DeprecationWarning at every import
+    "geopandas": (1, 1),
+    # before 0.12 the wheels' GDAL has no LIBKML driver: the demo did all its work and then
+    # stopped writing results.kmz ("Could not obtain driver: LIBKML")
+    "pyogrio": (0, 12),
+    # 2025.1 has no pymetis.CSRAdjacency, which the first cut of every grid plan calls
+    "pymetis": (2025, 2),
+    # before 1.13 setdiag on the grids' cut costs printed a SparseEfficiencyWarning in every run
+    "scipy": (1, 13),
+}
+
+
+def _floors() -> dict[str, tuple[int, ...]]:
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    out = {}
+    for spec in project["dependencies"]:
+        m = re.fullmatch(r"([A-Za-z0-9_.-]+)\s*>=\s*([0-9.]+)", spec)
+        assert m, f"dependency {spec!r} is not NAME>=VERSION"
+        out[m.group(1).lower()] = tuple(int(p) for p in m.group(2).split("."))
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_dependency_floors_are_versions_the_code_runs_on(name):
+    declared = _floors()[name]
+    assert declared >= FLOORS[name], f"pyproject.toml allows {name} {declared}; the code needs {FLOORS[name]}"
