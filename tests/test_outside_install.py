@@ -193,3 +193,62 @@ def _floors() -> dict[str, tuple[int, ...]]:
 def test_dependency_floors_are_versions_the_code_runs_on(name):
     declared = _floors()[name]
     assert declared >= FLOORS[name], f"pyproject.toml allows {name} {declared}; the code needs {FLOORS[name]}"
+
+
+@pytest.fixture
+def gdal_without_libkml(monkeypatch):
+    """pyogrio on a GDAL without the LIBKML driver: pyogrio's wheels before 0.12, or conda-forge's
+    GDAL without libgdal-kml. Writing with it fails as GDAL fails."""
+    import pyogrio
+    from pyogrio.errors import DataSourceError
+
+    drivers, write = pyogrio.list_drivers, pyogrio.write_dataframe
+
+    def list_drivers(*args, **kwargs):
+        return {k: v for k, v in drivers(*args, **kwargs).items() if k != "LIBKML"}
+
+    def write_dataframe(*args, driver=None, **kwargs):
+        if driver == "LIBKML":
+            raise DataSourceError("Could not obtain driver: LIBKML (check that it was installed correctly into GDAL)")
+        return write(*args, driver=driver, **kwargs)
+
+    monkeypatch.setattr(pyogrio, "list_drivers", list_drivers)
+    monkeypatch.setattr(pyogrio, "write_dataframe", write_dataframe)
+
+
+def test_the_demo_on_a_gdal_without_libkml_stops_before_any_work(gdal_without_libkml, tmp_path, capsys):
+    # With pyogrio 0.11 (or conda's GDAL without libgdal-kml) `spatial demo` read, drew grids,
+    # walked, sited and then stopped at results.kmz with GDAL's "Could not obtain driver: LIBKML
+    # (check that it was installed correctly into GDAL)", writing nothing.
+    from spatial.cli import main
+
+    assert main(["demo", "--out", str(tmp_path / "maps")]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""  # no step ran (read, validate, grids ... each print a line)
+    assert err.count("\n") == 1 and "results.kmz" in err and "LIBKML" in err, err
+    assert "pyogrio>=0.12" in err and "kml = false" in err and "demo_project.toml" in err, err
+    assert not (tmp_path / "maps").exists()
+
+
+def test_grids_with_kml_on_a_gdal_without_libkml_stops_before_reading(gdal_without_libkml, tmp_path, capsys):
+    from spatial.cli import main
+
+    gpkg = REPO / "data" / "demo.gpkg"
+    args = ["grids", f"{gpkg}:communities", f"{gpkg}:units", "--out", str(tmp_path / "g.gpkg"),
+            "--kml", str(tmp_path / "g.kmz")]
+    assert main(args) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and "g.kmz" in err and "leave --kml out" in err, err
+    assert sorted(tmp_path.iterdir()) == []
+
+
+def test_write_kml_on_a_gdal_without_libkml_says_what_to_install(gdal_without_libkml, tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    import spatial
+
+    pts = gpd.GeoDataFrame({"name": ["站"]}, geometry=[Point(114.0, 22.5)], crs=4326)
+    with pytest.raises(spatial.SpatialError, match=r"no LIBKML driver.*pip install --force-reinstall 'pyogrio>=0\.12'"):
+        spatial.write_kml({"stations": pts}, tmp_path / "s.kmz")
+    assert sorted(tmp_path.iterdir()) == []
