@@ -252,3 +252,25 @@ def test_write_kml_on_a_gdal_without_libkml_says_what_to_install(gdal_without_li
     with pytest.raises(spatial.SpatialError, match=r"no LIBKML driver.*pip install --force-reinstall 'pyogrio>=0\.12'"):
         spatial.write_kml({"stations": pts}, tmp_path / "s.kmz")
     assert sorted(tmp_path.iterdir()) == []
+
+
+def test_every_module_imports_where_unix_only_modules_are_missing():
+    # The wheel is py3-none-any, and intranet machines often run Windows, which has no `resource`
+    # or `fcntl`: `spatial run --scheduler local` stopped at `import resource` in the module that
+    # splits a province into parts ("internal error: No module named 'resource'").
+    code = """if True:
+        import sys
+        for name in ("resource", "fcntl", "termios", "pwd", "grp"):
+            sys.modules[name] = None  # `import name` raises ImportError, as on Windows
+        import importlib, pkgutil, spatial
+        from spatial.project._split import peak_rss_mb
+        names = [m.name for m in pkgutil.walk_packages(spatial.__path__, "spatial.") if not m.name.endswith("__main__")]
+        for name in names:
+            importlib.import_module(name)
+        assert peak_rss_mb() > 0
+        print(len(names))
+    """
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=300,
+                         env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert int(run.stdout.strip()) > 100
