@@ -304,3 +304,34 @@ def test_every_third_party_module_the_code_imports_is_a_declared_dependency():
                 if not dists & declared:
                     undeclared.setdefault(top, path.relative_to(REPO).as_posix())
     assert undeclared == {}, f"imported, not in pyproject.toml: {undeclared}"
+
+
+@pytest.mark.parametrize("var, rel", [("ProgramFiles(x86)", "Microsoft/Edge/Application/msedge.exe"),
+                                      ("ProgramFiles", "Google/Chrome/Application/chrome.exe")])
+def test_screenshot_finds_edge_or_chrome_where_windows_installs_them(monkeypatch, tmp_path, var, rel):
+    # On an office's Windows PC neither Chrome nor Edge is on PATH: `spatial screenshot` said
+    # "no chromium binary found; install it with apt-get install chromium".
+    from spatial.maps import screenshot
+
+    monkeypatch.setattr(screenshot.shutil, "which", lambda name: None)
+    for name in ("ProgramFiles", "ProgramFiles(x86)", "LOCALAPPDATA"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(var, str(tmp_path))
+    exe = tmp_path / rel
+    exe.parent.mkdir(parents=True)
+    exe.write_bytes(b"")
+    assert screenshot.find_chromium() == str(exe)
+
+
+def test_screenshot_without_any_chromium_says_which_browsers_do(monkeypatch, tmp_path):
+    import spatial
+    from spatial.maps import screenshot
+
+    monkeypatch.setattr(screenshot.shutil, "which", lambda name: None)
+    for name in ("ProgramFiles", "ProgramFiles(x86)", "LOCALAPPDATA"):
+        monkeypatch.setenv(name, str(tmp_path / "nothing"))
+    page = tmp_path / "map.html"
+    page.write_text("<html></html>", encoding="utf-8")
+    with pytest.raises(spatial.SpatialError, match=r"no Chromium, Chrome or Edge found.*Windows: Chrome or Edge.*PATH"):
+        screenshot.screenshot(page, tmp_path / "map.png")
+    assert not (tmp_path / "map.png").exists()
