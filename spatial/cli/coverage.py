@@ -128,6 +128,9 @@ def _check(args: argparse.Namespace) -> dict:
     check_output(args.out, inputs=inputs, suffixes=(".gpkg",))
     if args.kml is not None:
         check_output(args.kml, inputs=inputs, suffixes=(".kmz", ".kml"), what="--kml")
+        from spatial.io.kml import require_libkml
+
+        require_libkml(args.kml, leave_out="leave --kml out")
     for suffix in (*COMPANIONS, BOOK):
         check_output(companion(args.out, suffix), inputs=inputs, suffixes=(suffix[suffix.rindex("."):],),
                      what=f"the table {companion(args.out, suffix).name} next to --out")

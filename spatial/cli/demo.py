@@ -11,7 +11,8 @@ from spatial.cli._common import say
 
 def add_parser(sub) -> None:
     p = sub.add_parser("demo", help="run the whole job on the embedded Futian data and write the maps")
-    p.add_argument("--data", type=Path, default=None, help="folder with the demo data (default: ./data)")
+    p.add_argument("--data", type=Path, default=None,
+                   help="folder with the demo data (default: the copy installed with spatial)")
     p.add_argument("--out", type=Path, default=Path("maps"), help="folder for maps and results (default: maps)")
     p.set_defaults(func=_cmd_demo)
 

@@ -112,6 +112,9 @@ def _check(args: argparse.Namespace, inputs: dict, outputs: tuple[str, ...] = ("
     check_output(args.out, inputs=inputs, suffixes=outputs)
     if getattr(args, "kml", None) is not None:
         check_output(args.kml, inputs=inputs, suffixes=(".kmz", ".kml"), what="--kml")
+        from spatial.io.kml import require_libkml
+
+        require_libkml(args.kml, leave_out="leave --kml out")
 
 
 def _validated(args: argparse.Namespace, units, communities) -> tuple:

@@ -13,7 +13,8 @@ _FILES = {"project": "demo_project.toml", "network": "futian_walk.graphml", "lay
 
 
 def demo_dir(data_dir: str | Path | None = None) -> Path:
-    """The folder holding the demo data: ``data_dir``, else ``./data``, else the repository's ``data/``.
+    """The folder holding the demo data: ``data_dir``, else the copy installed with the package
+    (``spatial/datasets/demo_data`` in a wheel), else the repository's ``data/`` (a checkout).
 
     Raises
     ------
@@ -23,13 +24,21 @@ def demo_dir(data_dir: str | Path | None = None) -> Path:
     if data_dir is not None:
         candidates = [Path(data_dir)]
     else:
-        candidates = [Path("data"), Path(__file__).resolve().parents[2] / "data"]
+        here = Path(__file__).resolve().parent
+        candidates = [here / "demo_data", here.parents[1] / "data"]
     for folder in candidates:
         if (folder / _FILES["project"]).exists():
             return folder.resolve()
+    if data_dir is not None:
+        raise InputFileError(
+            f"no demo data ({_FILES['project']}) in {data_dir}; pass the folder that holds "
+            f"{_FILES['project']}, {_FILES['layers']} and {_FILES['network']}, or leave it out to use "
+            "the demo data installed with spatial"
+        )
     raise InputFileError(
-        f"no demo data ({_FILES['project']}) in {', '.join(str(c) for c in candidates)}; run from "
-        "the repository root (make demo) or pass the folder that holds data/demo.gpkg"
+        f"no demo data ({_FILES['project']}) in {', '.join(str(c) for c in candidates)}; this "
+        "installation of spatial lacks it: reinstall spatial from its wheel, or pass the folder that "
+        f"holds {_FILES['project']} (--data FOLDER, load_demo(FOLDER))"
     )
 
 

@@ -38,12 +38,40 @@ from spatial.io._text import storable, storable_text
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["write_kml"]
+__all__ = ["require_libkml", "write_kml"]
 
 _KML = "{http://www.opengis.net/kml/2.2}"
 #: between a description's lines: Google Earth breaks at ``<br>``, an app showing plain text at ``\n``
 _LINE_BREAK = "<br>\n"
 ET.register_namespace("", _KML[1:-1])  # written as KML's default namespace, not ns0:
+
+
+def require_libkml(path: str | Path, *, leave_out: str = "leave the KML out") -> None:
+    """Refuse, before any work, a KML or KMZ that this GDAL cannot write.
+
+    KML is written by GDAL's LIBKML driver, which pyogrio's wheels carry from 0.12 on and
+    conda-forge's GDAL only with ``libgdal-kml``. Without it a run did all its work and then
+    stopped at the KML with GDAL's "Could not obtain driver: LIBKML".
+
+    Parameters
+    ----------
+    path
+        The KML or KMZ to be written (named in the message).
+    leave_out
+        How to go without the KML, said at the end of the message.
+
+    Raises
+    ------
+    InputFileError
+        When GDAL has no LIBKML driver that writes.
+    """
+    if "LIBKML" in pyogrio.list_drivers(write=True):
+        return
+    raise InputFileError(
+        f"cannot write '{path}': GDAL {pyogrio.__gdal_version_string__} (in pyogrio {pyogrio.__version__}) has "
+        "no LIBKML driver, which writes KML and KMZ; install pyogrio's wheel, which has it (pip install "
+        f"--force-reinstall 'pyogrio>=0.12'; with conda: conda install libgdal-kml), or {leave_out}"
+    )
 
 
 def write_kml(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, *,
@@ -120,6 +148,7 @@ def write_kml(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, *,
     if not frames:
         raise SpatialError(f"'{path}': nothing to write, every layer is empty ({', '.join(layers) or 'none given'}); "
                            "leave the KML out")
+    require_libkml(path)
     with atomic_path(path) as tmp:
         # one KML document; a KMZ is that document zipped as doc.kml (LIBKML's own KMZ puts each
         # layer in a file of its own behind a network link, and cannot name such files in Chinese)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import logging
+import os
 import shutil
 import subprocess
 import tempfile
@@ -41,12 +42,30 @@ OFFLINE_FLAGS = [
 MIN_WIDTH = 500
 
 
+#: Chromium-based browsers by the names they have on PATH (Edge draws and shoots as Chromium does).
+_NAMES = ("chromium", "chromium-browser", "google-chrome", "chrome", "msedge", "microsoft-edge")
+#: Where Chrome and Edge install themselves off PATH: under a Windows folder variable, or on macOS.
+_WINDOWS_PLACES = (("ProgramFiles", "Google/Chrome/Application/chrome.exe"),
+                   ("ProgramFiles(x86)", "Google/Chrome/Application/chrome.exe"),
+                   ("LOCALAPPDATA", "Google/Chrome/Application/chrome.exe"),
+                   ("ProgramFiles(x86)", "Microsoft/Edge/Application/msedge.exe"),
+                   ("ProgramFiles", "Microsoft/Edge/Application/msedge.exe"))
+_MAC_PLACES = ("/Applications/Chromium.app/Contents/MacOS/Chromium",
+               "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
+               "/Applications/Microsoft Edge.app/Contents/MacOS/Microsoft Edge")
+
+
 def find_chromium() -> str | None:
-    """Path of a Chromium/Chrome binary, or ``None``."""
-    for name in ("chromium", "chromium-browser", "google-chrome", "chrome"):
+    """Path of a Chromium-based browser (Chromium, Chrome or Edge), or ``None``: on PATH, else
+    where Chrome and Edge install themselves on Windows (which puts neither on PATH) and macOS."""
+    for name in _NAMES:
         path = shutil.which(name)
         if path:
             return path
+    places = [Path(os.environ[var], rel) for var, rel in _WINDOWS_PLACES if os.environ.get(var)]
+    for place in (*places, *map(Path, _MAC_PLACES)):
+        if place.is_file():
+            return str(place)
     return None
 
 
@@ -57,7 +76,8 @@ def run_chromium(html_path: str | Path, extra: list[str], *, wait_ms: int = 4000
         raise InputFileError(f"map file '{html_path}' does not exist")
     binary = find_chromium()
     if binary is None:
-        raise InputFileError("no chromium binary found; install it with apt-get install chromium")
+        raise InputFileError("no Chromium, Chrome or Edge found; install one (Debian/Ubuntu: apt-get install "
+                             "chromium; Windows: Chrome or Edge) or put its folder on PATH")
     for attempt in range(2):  # a busy shared machine occasionally kills the first start
         with tempfile.TemporaryDirectory(prefix="spatial-chromium-") as profile:
             cmd = [binary, *OFFLINE_FLAGS, f"--user-data-dir={profile}",

@@ -10,7 +10,6 @@ functions so that any Dask worker can import them.
 from __future__ import annotations
 
 import logging
-import resource
 import sys
 import time
 from dataclasses import replace
@@ -34,7 +33,8 @@ NONE_KEY = "(none)"
 
 
 def peak_rss_mb() -> float:
-    """Peak resident memory of this process, MB: ``VmHWM`` on Linux, else ``ru_maxrss``.
+    """Peak resident memory of this process, MB: ``VmHWM`` on Linux, else ``ru_maxrss``, else NaN
+    (Windows has neither; the module ``resource`` is Unix's alone).
 
     (``ru_maxrss`` also counts the parent a worker process was forked from, before its exec.)
     """
@@ -45,6 +45,10 @@ def peak_rss_mb() -> float:
                     return int(line.split()[1]) / 1024
     except OSError:
         pass
+    try:
+        import resource
+    except ImportError:  # Windows
+        return float("nan")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 

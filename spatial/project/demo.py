@@ -24,7 +24,8 @@ def run_demo(out_dir: str | Path = "maps", *, data_dir: str | Path | None = None
     out_dir
         Folder for the results and maps (created if missing).
     data_dir
-        Folder holding ``demo_project.toml`` and the demo data (default: ``./data``).
+        Folder holding ``demo_project.toml`` and the demo data (default: the copy installed with
+        spatial, or the repository's ``data/`` in a checkout).
     progress
         Show a progress bar.
 

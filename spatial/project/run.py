@@ -105,7 +105,8 @@ _SCHEDULER = re.compile(r"local|((tcp|tls|inproc|ucx|ws|wss)://)?[\w.\-\[\]:]+:\
 
 
 def _check_run(project: Project, out: Path, scheduler: str | None) -> None:
-    """Before any work: the output folder can be written and holds no input, the scheduler is an address."""
+    """Before any work: the output folder can be written and holds no input, the scheduler is an
+    address, and GDAL can write the KMZ asked for."""
     check_output_path(out, what="output folder")
     if out.exists() and not out.is_dir():
         raise InputFileError(f"output folder {out} is a file; choose a folder")
@@ -115,6 +116,10 @@ def _check_run(project: Project, out: Path, scheduler: str | None) -> None:
                                  "writes; move it or choose another output folder")
     if scheduler is not None and (not isinstance(scheduler, str) or not _SCHEDULER.fullmatch(scheduler.strip())):
         raise SpatialError(f"scheduler {scheduler!r} is neither 'local' nor an address such as tcp://10.0.0.5:8786")
+    if project.outputs.get("kml"):
+        from spatial.io.kml import require_libkml
+
+        require_libkml(out / "results.kmz", leave_out=f"set [outputs] kml = false in {project.source}")
     _check_steps(project)
 
 
