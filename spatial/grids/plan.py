@@ -219,33 +219,41 @@ def old_sequence(frame: pd.DataFrame, grid_id_col: str = "grid_id") -> dict:
 
 def numbers_beside(plan: pd.DataFrame, path: str | Path, layer: str | None = None) -> pd.DataFrame:
     """``plan`` (unit ids and ``grid_id``) with its grids' old sequence numbers (``grid_seq``) from
-    the ``grids`` layer of the GeoPackage ``path``, when ``spatial grids`` wrote it: the plan is
-    its ``units`` layer (``layer``), or a plan of those units such as the editor's CSV. A redraw
-    then keeps the code of every grid that keeps its id, whatever its name. ``plan`` unchanged
-    when it has numbers or codes of its own, or ``path`` is no GeoPackage with such a layer."""
+    the grids ``spatial grids`` or ``spatial run`` wrote beside it: the ``grids`` layer of the
+    GeoPackage ``path`` (the plan is its ``units`` layer, ``layer``, or a plan of those units such
+    as the editor's CSV), or ``grids.shp`` in the folder of the shapefile ``path`` (a run's
+    ``shapefile/units.shp``). A redraw then keeps the code of every grid that keeps its id, whatever
+    its name. ``plan`` unchanged when it has numbers or codes of its own, or no such grids are there."""
     import pyogrio
     from pyogrio.errors import DataLayerError, DataSourceError
 
     path = Path(path)
     if not hasattr(plan, "columns") or {"grid_seq", "grid_code"} & set(plan.columns) or "grid_id" not in plan.columns:
         return plan
-    if path.suffix.lower() != ".gpkg" or layer == "grids":
+    suffix = path.suffix.lower()
+    if suffix == ".shp":  # a run's shapefile folder: units.shp beside grids.shp
+        source, grids_layer = path.with_name("grids.shp"), None
+        if path.stem.lower() == "grids" or not source.is_file():
+            return plan
+    elif suffix == ".gpkg" and layer != "grids":
+        source, grids_layer = path, "grids"
+    else:
         return plan
     try:
-        if "grids" not in set(pyogrio.list_layers(path)[:, 0]):
+        if grids_layer is not None and grids_layer not in set(pyogrio.list_layers(source)[:, 0]):
             return plan
-        fields = set(pyogrio.read_info(path, layer="grids")["fields"])
+        fields = set(pyogrio.read_info(source, layer=grids_layer)["fields"])
         wanted = [c for c in ("grid_id", "grid_seq", "grid_code") if c in fields]
         if "grid_id" not in wanted or len(wanted) < 2:
             return plan
-        grids = pyogrio.read_dataframe(path, layer="grids", columns=wanted, read_geometry=False)
+        grids = pyogrio.read_dataframe(source, layer=grids_layer, columns=wanted, read_geometry=False)
     except (DataSourceError, DataLayerError):
         return plan
     numbers = old_sequence(grids)
     if not numbers:
         return plan
-    logger.info("grid codes: the %d grids of %s's grids layer keep their numbers where they keep their id",
-                len(numbers), path.name)
+    logger.info("grid codes: the %d grids of %s keep their numbers where they keep their id", len(numbers),
+                source.name if grids_layer is None else f"{source.name}'s grids layer")
     return plan.assign(grid_seq=plan["grid_id"].map(
         lambda g: None if g is None or (not isinstance(g, str) and pd.isna(g)) else numbers.get(str(g).strip())))
 

@@ -1,0 +1,73 @@
+"""Files written by older versions of this tool, fed back into this one as an office keeps them.
+
+Each fixture is written here by hand in the old format (no old version is needed): the
+``shapefile/`` folder of an old ``spatial run``, an old project file naming an old results
+GeoPackage as its plan, and last month's units carrying the grid ids of another plan.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+
+from spatial.cli import main
+
+CRS = "EPSG:32650"
+
+
+def _row_units(households):
+    """Square 100 m units side by side, west to east, ids U0, U1 ..."""
+    return gpd.GeoDataFrame({"unit_id": [f"U{i}" for i in range(len(households))], "households": households},
+                            geometry=[shapely.box(100 * i, 0, 100 * (i + 1), 100) for i in range(len(households))],
+                            crs=CRS)
+
+
+def _one_community(n_units, code="440304001002"):
+    return gpd.GeoDataFrame({"community_id": ["C1"], "code": [code]},
+                            geometry=[shapely.box(0, 0, 100 * n_units, 100)], crs=CRS)
+
+
+# ------------------------------------------------------------------ an old run's shapefile folder as the plan
+
+
+def _old_shapefile_folder(tmp_path):
+    """``out/shapefile/`` as an older ``spatial run`` wrote it: units.shp with grid_id, and
+    grids.shp beside it whose codes were numbered apart from the ids (C1-01 holds code ...03),
+    as the 2026-12-04 version numbered them."""
+    units = _row_units([120] * 9)
+    units["grid_id"] = ["C1-01"] * 3 + ["C1-02"] * 3 + ["C1-03"] * 3
+    folder = tmp_path / "old" / "shapefile"
+    folder.mkdir(parents=True)
+    units.to_file(folder / "units.shp", engine="pyogrio")
+    grids = units.dissolve("grid_id", as_index=False)[["grid_id", "geometry"]]
+    grids["grid_seq"] = [3, 1, 2]
+    grids["grid_code"] = ["00000044030400100203", "00000044030400100201", "00000044030400100202"]
+    grids.to_file(folder / "grids.shp", engine="pyogrio")
+    comm = tmp_path / "comm.gpkg"
+    _one_community(9).to_file(comm)
+    return folder, comm
+
+
+def test_a_redraw_of_an_old_run_s_shapefile_units_keeps_the_codes_of_the_grids_shp_beside_them(tmp_path):
+    # the office's copy of last month's run is its shapefile folder: redrawn from units.shp, the
+    # grids were numbered afresh (C1-01 ...01) and 116 of the demo's 158 grids changed code, where
+    # the same plan from results.gpkg kept every code; grids.shp beside it holds them
+    folder, comm = _old_shapefile_folder(tmp_path)
+    out = tmp_path / "new.gpkg"
+    assert main(["grids", str(comm), str(folder / "units.shp"), "--redraw", "--out", str(out), "-q"]) == 0
+    new = gpd.read_file(out, layer="grids").set_index("grid_id")["grid_code"].to_dict()
+    assert new == {"C1-01": "00000044030400100203", "C1-02": "00000044030400100201",
+                   "C1-03": "00000044030400100202"}
+
+
+def test_an_old_shapefile_plan_given_as_existing_keeps_the_codes_too(tmp_path):
+    folder, comm = _old_shapefile_folder(tmp_path)
+    units = tmp_path / "units.gpkg"
+    _row_units([120] * 9).to_file(units)
+    out = tmp_path / "new.gpkg"
+    assert main(["grids", str(comm), str(units), "--existing", str(folder / "units.shp"), "--redraw",
+                 "--out", str(out), "-q"]) == 0
+    new = gpd.read_file(out, layer="grids").set_index("grid_id")["grid_code"].to_dict()
+    assert new["C1-01"] == "00000044030400100203" and new["C1-02"] == "00000044030400100201"
