@@ -71,3 +71,37 @@ def test_an_old_shapefile_plan_given_as_existing_keeps_the_codes_too(tmp_path):
                  "--out", str(out), "-q"]) == 0
     new = gpd.read_file(out, layer="grids").set_index("grid_id")["grid_code"].to_dict()
     assert new["C1-01"] == "00000044030400100203" and new["C1-02"] == "00000044030400100201"
+
+
+# ------------------------------------------------------------------ an old results.gpkg named as a project's plan
+
+
+def test_a_project_s_plan_named_as_a_whole_old_results_gpkg_redraws_its_units_layer(tmp_path):
+    # `spatial grids --existing results.gpkg` takes its units layer; the same file as a project's
+    # `plan = "results.gpkg"` stopped: "holds 9 layers (...); name one as results.gpkg:communities
+    # (layer= from Python)", neither the layer meant nor the way a project file names one
+    units = _row_units([120] * 9)
+    comm = _one_community(9)
+    old = units.assign(grid_id=["C1-01"] * 3 + ["C1-02"] * 3 + ["C1-03"] * 3)
+    grids = old.dissolve("grid_id", as_index=False)[["grid_id", "geometry"]].assign(
+        community_id="C1", grid_seq=[3, 1, 2],
+        grid_code=["00000044030400100203", "00000044030400100201", "00000044030400100202"])
+    results = tmp_path / "last_month" / "results.gpkg"
+    results.parent.mkdir()
+    comm.to_file(results, layer="communities")  # the layers an old run wrote, communities first
+    grids.to_file(results, layer="grids")
+    old.to_file(results, layer="units")
+    units.to_file(tmp_path / "town.gpkg", layer="units")
+    comm.to_file(tmp_path / "town.gpkg", layer="communities")
+    (tmp_path / "p.toml").write_text(
+        '[project]\nname = "redraw"\noutput = "out"\n[inputs]\n'
+        'communities = { path = "town.gpkg", layer = "communities" }\n'
+        'units = { path = "town.gpkg", layer = "units" }\n'
+        'plan = "last_month/results.gpkg"\n'
+        "[coverage]\nenabled = false\n[outputs]\nmaps = false\nworkbook = false\npng = false\n", encoding="utf-8")
+    assert main(["run", str(tmp_path / "p.toml"), "-q"]) == 0
+    new = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="grids").set_index("grid_id")["grid_code"]
+    assert new.to_dict() == {"C1-01": "00000044030400100203", "C1-02": "00000044030400100201",
+                             "C1-03": "00000044030400100202"}
+    drawn = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="units").set_index("unit_id")["grid_id"]
+    assert drawn.to_dict() == old.set_index("unit_id")["grid_id"].to_dict()  # the plan kept, not drawn anew

@@ -31,8 +31,8 @@ from spatial.io.layers import read_table
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["read_plan", "plan_labels", "plan_from_polygons", "is_outline_plan", "outlines_as_plan", "band_metadata",
-           "recorded_band", "old_sequence", "numbers_beside"]
+__all__ = ["read_plan", "plan_labels", "plan_layer", "plan_from_polygons", "is_outline_plan", "outlines_as_plan",
+           "band_metadata", "recorded_band", "old_sequence", "numbers_beside"]
 
 #: Metadata keys of a plan's ``grids`` layer: the band its ``band_status`` was judged against.
 MIN_KEY, MAX_KEY = "min_households", "max_households"
@@ -112,15 +112,27 @@ def _read_table(path: Path, layer: str | None) -> pd.DataFrame:
         raise InputFileError(f"plan '{path}' does not exist; check the path")
     if suffix in (".csv", ".txt", ".xlsx", ".xls", ".ods"):
         return _plan_cells(path, layer)
-    import pyogrio
-
     from spatial.io.layers import read_layer
 
-    if layer is None and suffix == ".gpkg":
-        names = [str(x) for x in pyogrio.list_layers(path)[:, 0]]
-        if len(names) > 1 and "units" in names:
-            layer = "units"
-    return read_layer(path, layer=layer, name="plan")
+    return read_layer(path, layer=plan_layer(path, layer), name="plan")
+
+
+def plan_layer(path: str | Path, layer: str | None = None) -> str | None:
+    """The layer a plan is read from: ``layer`` when given, else the ``units`` layer of a GeoPackage
+    holding several (a ``results.gpkg`` or ``grids.gpkg`` this package wrote), else None (the
+    file's only layer). ``spatial grids --existing`` and a project file's ``[inputs] plan`` alike."""
+    path = Path(path)
+    if layer is not None or path.suffix.lower() != ".gpkg" or not path.is_file():
+        return layer
+    from pyogrio.errors import DataLayerError, DataSourceError
+
+    from spatial.io.layers import data_layers
+
+    try:
+        names = data_layers(path)
+    except (DataSourceError, DataLayerError, OSError):  # not a GeoPackage after all: read_layer says so
+        return layer
+    return "units" if len(names) > 1 and "units" in names else None
 
 
 def read_plan(
