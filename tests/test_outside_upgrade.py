@@ -105,3 +105,56 @@ def test_a_project_s_plan_named_as_a_whole_old_results_gpkg_redraws_its_units_la
                              "C1-03": "00000044030400100202"}
     drawn = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="units").set_index("unit_id")["grid_id"]
     assert drawn.to_dict() == old.set_index("unit_id")["grid_id"].to_dict()  # the plan kept, not drawn anew
+
+
+# ------------------------------------------------------------------ last month's homes against this month's grids
+
+
+def _two_plans():
+    """Four homes in a row, 100 m apart, with 10, 20, 30, 40 households. This month's grids: G-01
+    the west two, G-02 the east two. Last month's units carry the same ids numbered the other way
+    (G-01 east, G-02 west), as the numbering changed between versions."""
+    homes = gpd.GeoDataFrame({"unit_id": ["a", "b", "c", "d"], "households": [10, 20, 30, 40],
+                              "band": ["15min"] * 4},
+                             geometry=[shapely.Point(50 + 100 * i, 50) for i in range(4)], crs=CRS)
+    grids = gpd.GeoDataFrame({"grid_id": ["G-01", "G-02"]},
+                             geometry=[shapely.box(0, 0, 200, 100), shapely.box(200, 0, 400, 100)], crs=CRS)
+    return homes.assign(grid_id=["G-02", "G-02", "G-01", "G-01"]), grids
+
+
+def test_homes_carrying_another_plan_s_grid_ids_are_refused_against_the_grids_given():
+    # coverage_summary counted the homes by their own grid_id: this month's G-01 (30 households)
+    # got the 70 of last month's G-01; on the demo, 155 of 158 grids showed another grid's figures
+    from spatial.coverage._summary import coverage_summary
+
+    old, grids = _two_plans()
+    with pytest.raises(ValueError, match=r"own column 'grid_id' names other grids than the grids given: 4 of the 4 "
+                                         r"homes checked .*home a: grid_id G-02, inside G-01.*drop or rename"):
+        coverage_summary(old, bands=["15min"], grids=grids)
+    # without the old column, the homes are counted where they lie
+    rows = coverage_summary(old.drop(columns="grid_id"), bands=["15min"], grids=grids)
+    assert rows[rows.level == "grid"].set_index("id")["households"].to_dict() == {"G-01": 30, "G-02": 70}
+
+
+def test_homes_of_the_same_plan_and_a_few_outside_their_outline_are_counted_by_their_own_ids():
+    from spatial.coverage._summary import coverage_summary
+
+    old, grids = _two_plans()
+    same = old.assign(grid_id=["G-01", "G-01", "G-01", "G-02"])  # home c across its grid's line
+    rows = coverage_summary(same, bands=["15min"], grids=grids)
+    assert rows[rows.level == "grid"].set_index("id")["households"].to_dict() == {"G-01": 60, "G-02": 40}
+
+
+def test_cli_coverage_refuses_homes_of_another_plan_before_reading_the_network(tmp_path, capsys):
+    old, grids = _two_plans()
+    p = {"homes": tmp_path / "last_month_units.gpkg", "grids": tmp_path / "grids.gpkg",
+         "stations": tmp_path / "stations.gpkg", "net": tmp_path / "roads.gpkg"}
+    old.drop(columns="band").to_file(p["homes"])
+    grids.to_file(p["grids"])
+    gpd.GeoDataFrame({"station_id": ["S"]}, geometry=[shapely.Point(0, 0)], crs=CRS).to_file(p["stations"])
+    p["net"].write_bytes(b"not read: the homes are refused first")
+    out = tmp_path / "cov.gpkg"
+    assert main(["coverage", str(p["net"]), str(p["stations"]), str(p["homes"]), "--grids", str(p["grids"]),
+                 "--out", str(out), "-q"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "names other grids than the grids given" in err and not out.exists()

@@ -17,7 +17,7 @@ import shapely
 
 from spatial.core._ids import loose_of, merge_ids
 from spatial.core.checks import check_households, natural_key, require_columns, require_crs, require_frame, whole_counts
-from spatial.core.errors import SpatialError
+from spatial.core.errors import ColumnError, SpatialError
 from spatial.coverage.bands import UNREACHABLE, Band, within_band
 
 logger = logging.getLogger(__name__)
@@ -29,6 +29,11 @@ __all__ = ["coverage_summary"]
 _ESTIMATED = "estimated"
 
 
+#: Homes checked against the outlines when they carry their own ids (evenly spread rows): enough
+#: to tell another plan's ids (most homes elsewhere) at any size, at the cost of one small join.
+_CHECKED = 5000
+
+
 def _assign(demand: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame | None, id_col: str, name: str,
             extra: Sequence[str] = ()) -> pd.DataFrame | None:
     """``id_col`` (and ``extra`` columns) of the polygon holding each demand point."""
@@ -37,31 +42,68 @@ def _assign(demand: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame | None, id_col:
         frame = pd.DataFrame(demand[cols])
         if polygons is not None and id_col in polygons.columns:  # 'C01 ', 'Ｃ０１' typed for 'C01': that one
             frame[id_col] = loose_of(frame[id_col], polygons[id_col].tolist(), "demand", id_col, name)
+            same_plan(demand, frame[id_col], polygons, id_col, name)
         if polygons is not None and "street" in extra and "street" not in frame and "street" in polygons:
             frame = merge_ids(frame, polygons[[id_col, "street"]].drop_duplicates(id_col), id_col, "demand", name)
         return frame
     if polygons is None:
         return None
-    crs = require_crs(demand, "demand")  # placed by where the homes lie: they need geometry
+    require_crs(demand, "demand")  # placed by where the homes lie: they need geometry
     require_crs(polygons, name)
     require_columns(polygons, [id_col], name)
+    frame = _placed_in(demand, polygons, [id_col] + [c for c in extra if c in polygons.columns])
+    n_out = int(frame[id_col].isna().sum())
+    if n_out:
+        logger.warning("%d demand points lie in no %s polygon; summarised under id '(none)'", n_out, name)
+    return frame
+
+
+def _placed_in(demand: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, keep: list) -> pd.DataFrame:
+    """``keep`` columns of the polygon holding each demand point (its representative point), NaN
+    for a point in none, indexed as ``demand``."""
     pts = demand.geometry
-    if crs != require_crs(polygons, name):
+    if demand.crs != polygons.crs:
         pts = pts.to_crs(polygons.crs)
     values = pts.values
     rep = np.where(shapely.get_type_id(values) == 0, values, shapely.point_on_surface(values))
     points = gpd.GeoDataFrame({"_row": np.arange(len(demand))}, geometry=rep, crs=polygons.crs)
-    keep = [id_col] + [c for c in extra if c in polygons.columns]
     # (an index named like a column would clash with it; ids as objects: a whole-number id stays
     # 101, not 101.0, beside the NaN of a point in no polygon)
     poly = polygons[keep + [polygons.geometry.name]].reset_index(drop=True).astype({k: object for k in keep})
     joined = gpd.sjoin(points, poly, how="left", predicate="within")
     joined = joined.drop_duplicates("_row").sort_values("_row")
-    frame = pd.DataFrame(joined[keep].to_numpy(), columns=keep, index=demand.index)
-    n_out = int(frame[id_col].isna().sum())
-    if n_out:
-        logger.warning("%d demand points lie in no %s polygon; summarised under id '(none)'", n_out, name)
-    return frame
+    return pd.DataFrame(joined[keep].to_numpy(), columns=keep, index=demand.index)
+
+
+def same_plan(demand, own: pd.Series, polygons, id_col: str, name: str) -> None:
+    """Refuse homes whose own ``id_col`` is another plan's than ``polygons``': most of the homes
+    (of up to :data:`_CHECKED` checked) that lie in one of the polygons lie in one of another id.
+    Counted by their own ids, each row would hold another polygon's homes (last month's units,
+    whose grids were numbered otherwise, against this month's grids: 155 of the demo's 158)."""
+    if not isinstance(demand, gpd.GeoDataFrame) or demand.crs is None or getattr(polygons, "crs", None) is None:
+        return
+    if not len(demand) or not len(polygons):
+        return
+    rows = np.unique(np.linspace(0, len(demand) - 1, min(len(demand), _CHECKED)).round().astype(int))
+    sample = demand.iloc[rows]
+    sample = sample[sample.geometry.notna() & ~sample.geometry.is_empty]
+    if not len(sample):
+        return
+    where = _placed_in(sample, polygons, [id_col])[id_col]
+    text = own.loc[sample.index].astype(object)
+    mine = text.where(text.isna(), text.astype(str).str.strip())
+    there = where.where(where.isna(), where.astype(str).str.strip())
+    both = mine.notna() & there.notna()
+    differ = both & (mine != there)
+    if int(both.sum()) and int(differ.sum()) * 2 > int(both.sum()):
+        first = differ.to_numpy().nonzero()[0][0]
+        label = sample["unit_id"].iloc[first] if "unit_id" in sample.columns else sample.index[first]
+        raise ColumnError(
+            f"demand's own column {id_col!r} names other {name} than the {name} given: {int(differ.sum()):,} of "
+            f"the {int(both.sum()):,} homes checked lie in one with another id (home {label}: {id_col} "
+            f"{mine.iloc[first]}, inside {there.iloc[first]}), as homes of an older plan whose {name} were "
+            f"numbered otherwise; drop or rename the homes' {id_col!r} column (in the file, or "
+            f"demand.drop(columns={id_col!r})) to count them by the {name} given, or give the {name} of their plan")
 
 
 def coverage_summary(
