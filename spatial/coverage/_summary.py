@@ -103,7 +103,7 @@ def same_plan(demand, own: pd.Series, polygons, id_col: str, name: str) -> None:
             f"the {int(both.sum()):,} homes checked lie in one with another id (home {label}: {id_col} "
             f"{mine.iloc[first]}, inside {there.iloc[first]}), as homes of an older plan whose {name} were "
             f"numbered otherwise; drop or rename the homes' {id_col!r} column (in the file, or "
-            f"demand.drop(columns={id_col!r})) to count them by the {name} given, or give the {name} of their plan")
+            f"demand.drop(columns={id_col!r})) to place them by the {name} given, or give the {name} of their plan")
 
 
 def coverage_summary(
