@@ -175,3 +175,44 @@ def test_a_map_of_last_month_s_coverage_over_this_month_s_grids_is_refused(tmp_p
         map_from_files(grids=plan, coverage=cov)
     old.assign(grid_id=["G-01", "G-01", "G-02", "G-02"]).to_file(cov, layer="demand")  # the same plan: drawn
     assert map_from_files(grids=plan, coverage=cov) is not None
+
+
+# ------------------------------------------------------------------ last month's grids.csv as this month's lock list
+
+
+def _plan_and_lock(tmp_path, lock_seq):
+    """results.gpkg of a plan of three grids G1 | G2 | G3 (numbered 1, 2, 3) and a grids.csv
+    listing G1 and G2 with the numbers ``lock_seq`` (a run's grids.csv: grid_id, grid_seq, grid_code)."""
+    units = _row_units([120] * 9).assign(grid_id=["G1"] * 3 + ["G2"] * 3 + ["G3"] * 3)
+    grids = units.dissolve("grid_id", as_index=False)[["grid_id", "geometry"]].assign(
+        grid_seq=[1, 2, 3], grid_code=[f"0000004403040010020{k}" for k in (1, 2, 3)])
+    results = tmp_path / "results.gpkg"
+    grids.to_file(results, layer="grids")
+    units.to_file(results, layer="units")
+    _one_community(9).to_file(tmp_path / "comm.gpkg")
+    lock = tmp_path / "grids.csv"
+    pd.DataFrame({"grid_id": ["G1", "G2"], "households": [360, 360], "grid_seq": lock_seq,
+                  "grid_code": [f"0000004403040010020{k}" for k in lock_seq]}).to_csv(lock, index=False,
+                                                                                    encoding="utf-8-sig")
+    return [str(tmp_path / "comm.gpkg"), f"{results}:units", "--redraw", "--lock", str(lock)]
+
+
+def test_a_lock_list_of_another_plan_s_numbering_is_refused(tmp_path, capsys):
+    # last month's grids.csv (G1 was numbered 3 then) as the lock list of this month's plan: the
+    # ids are all there, so other grids than those meant were locked without a word
+    args = _plan_and_lock(tmp_path, [3, 1])
+    out = tmp_path / "new.gpkg"
+    assert main(["grids", *args, "--out", str(out), "-q"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and not out.exists()
+    assert "--lock 'grids.csv' gives grid G1 the number 3 (its code's last digits) where the plan gives it 1" in err
+    assert "2 of its 2 grids differ" in err and "grids of another plan" in err
+
+
+def test_a_lock_list_of_the_plan_s_own_grids_csv_locks_its_grids(tmp_path):
+    args = _plan_and_lock(tmp_path, [1, 2])
+    out = tmp_path / "new.gpkg"
+    assert main(["grids", *args, "--out", str(out), "-q"]) == 0
+    units = gpd.read_file(out, layer="units").set_index("unit_id")
+    assert units.loc[units["grid_id"].isin(["G1", "G2"]), "locked"].all()
+    assert not units.loc[units["grid_id"] == "G3", "locked"].any()
