@@ -216,3 +216,16 @@ def test_a_lock_list_of_the_plan_s_own_grids_csv_locks_its_grids(tmp_path):
     units = gpd.read_file(out, layer="units").set_index("unit_id")
     assert units.loc[units["grid_id"].isin(["G1", "G2"]), "locked"].all()
     assert not units.loc[units["grid_id"] == "G3", "locked"].any()
+
+
+def test_a_project_redrawing_an_old_run_s_shapefile_units_keeps_their_codes(tmp_path):
+    folder, comm = _old_shapefile_folder(tmp_path)
+    _row_units([120] * 9).to_file(tmp_path / "town.gpkg", layer="units")
+    (tmp_path / "p.toml").write_text(
+        '[project]\nname = "redraw"\noutput = "out"\n[inputs]\n'
+        f'communities = "{comm.name}"\nunits = {{ path = "town.gpkg", layer = "units" }}\n'
+        'plan = "old/shapefile/units.shp"\n'
+        "[coverage]\nenabled = false\n[outputs]\nmaps = false\nworkbook = false\npng = false\n", encoding="utf-8")
+    assert main(["run", str(tmp_path / "p.toml"), "-q"]) == 0
+    new = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="grids").set_index("grid_id")["grid_code"]
+    assert new["C1-01"] == "00000044030400100203" and new["C1-03"] == "00000044030400100202"
