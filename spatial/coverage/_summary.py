@@ -42,7 +42,8 @@ def _assign(demand: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame | None, id_col:
         frame = pd.DataFrame(demand[cols])
         if polygons is not None and id_col in polygons.columns:  # 'C01 ', 'Ｃ０１' typed for 'C01': that one
             frame[id_col] = loose_of(frame[id_col], polygons[id_col].tolist(), "demand", id_col, name)
-            same_plan(demand, frame[id_col], polygons, id_col, name)
+            if name == "grids":  # a plan's grids are numbered afresh when drawn again; communities keep theirs
+                same_plan(demand, frame[id_col], polygons, id_col, name)
         if polygons is not None and "street" in extra and "street" not in frame and "street" in polygons:
             frame = merge_ids(frame, polygons[[id_col, "street"]].drop_duplicates(id_col), id_col, "demand", name)
         return frame
