@@ -229,3 +229,12 @@ def test_a_project_redrawing_an_old_run_s_shapefile_units_keeps_their_codes(tmp_
     assert main(["run", str(tmp_path / "p.toml"), "-q"]) == 0
     new = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="grids").set_index("grid_id")["grid_code"]
     assert new["C1-01"] == "00000044030400100203" and new["C1-03"] == "00000044030400100202"
+
+
+def test_homes_of_another_plan_are_refused_whatever_their_index():
+    # the check reads rows by position: an index repeating labels (two frames concatenated)
+    from spatial.coverage._summary import coverage_summary
+
+    old, grids = _two_plans()
+    with pytest.raises(ValueError, match=r"4 of the 4 homes checked .*home a: grid_id G-02, inside G-01"):
+        coverage_summary(old.set_index(pd.Index([0, 0, 1, 1])), bands=["15min"], grids=grids)

@@ -86,23 +86,26 @@ def same_plan(demand, own: pd.Series, polygons, id_col: str, name: str) -> None:
     if not len(demand) or not len(polygons):
         return
     rows = np.unique(np.linspace(0, len(demand) - 1, min(len(demand), _CHECKED)).round().astype(int))
-    sample = demand.iloc[rows]
-    sample = sample[sample.geometry.notna() & ~sample.geometry.is_empty]
-    if not len(sample):
+    geoms = demand.geometry.iloc[rows]
+    rows = rows[(geoms.notna() & ~geoms.is_empty).to_numpy()]  # by position: an index may repeat labels
+    if not len(rows):
         return
-    where = _placed_in(sample, polygons, [id_col])[id_col]
-    text = own.loc[sample.index].astype(object)
-    mine = text.where(text.isna(), text.astype(str).str.strip())
-    there = where.where(where.isna(), where.astype(str).str.strip())
-    both = mine.notna() & there.notna()
+
+    def text(values) -> np.ndarray:
+        return np.array([None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v).strip()
+                         for v in values], dtype=object)
+
+    mine = text(own.iloc[rows])
+    there = text(_placed_in(demand.iloc[rows], polygons, [id_col])[id_col])
+    both = np.array([a is not None and b is not None for a, b in zip(mine, there)], dtype=bool)
     differ = both & (mine != there)
-    if int(both.sum()) and int(differ.sum()) * 2 > int(both.sum()):
-        first = differ.to_numpy().nonzero()[0][0]
-        label = sample["unit_id"].iloc[first] if "unit_id" in sample.columns else sample.index[first]
+    if both.any() and int(differ.sum()) * 2 > int(both.sum()):
+        first = int(differ.nonzero()[0][0])
+        label = demand["unit_id"].iloc[rows[first]] if "unit_id" in demand.columns else demand.index[rows[first]]
         raise ColumnError(
             f"demand's own column {id_col!r} names other {name} than the {name} given: {int(differ.sum()):,} of "
             f"the {int(both.sum()):,} homes checked lie in one with another id (home {label}: {id_col} "
-            f"{mine.iloc[first]}, inside {there.iloc[first]}), as homes of an older plan whose {name} were "
+            f"{mine[first]}, inside {there[first]}), as homes of an older plan whose {name} were "
             f"numbered otherwise; drop or rename the homes' {id_col!r} column (in the file, or "
             f"demand.drop(columns={id_col!r})) to place them by the {name} given, or give the {name} of their plan")
 
