@@ -238,3 +238,21 @@ def test_homes_of_another_plan_are_refused_whatever_their_index():
     old, grids = _two_plans()
     with pytest.raises(ValueError, match=r"4 of the 4 homes checked .*home a: grid_id G-02, inside G-01"):
         coverage_summary(old.set_index(pd.Index([0, 0, 1, 1])), bands=["15min"], grids=grids)
+
+
+def test_an_old_results_gpkg_named_whole_as_a_project_input_is_told_how_a_project_file_names_a_layer(tmp_path):
+    # the advice was "name one as results.gpkg:communities (layer= from Python)"; written so in a
+    # project file (units = "results.gpkg:units") it was refused as a file that does not exist
+    units = _row_units([120] * 3)
+    results = tmp_path / "results.gpkg"
+    _one_community(3).to_file(results, layer="communities")
+    units.to_file(results, layer="units")
+    (tmp_path / "p.toml").write_text(
+        '[project]\nname = "t"\noutput = "out"\n[inputs]\n'
+        'communities = { path = "results.gpkg", layer = "communities" }\nunits = "results.gpkg"\n'
+        "[coverage]\nenabled = false\n[outputs]\nmaps = false\nworkbook = false\npng = false\n", encoding="utf-8")
+    from spatial.project.run import run_project
+
+    with pytest.raises(ValueError, match=r'holds 2 layers \(communities, units\); name one as results.gpkg:communities '
+                                         r'\(layer= from Python; in a project file, layer = "communities"\)'):
+        run_project(tmp_path / "p.toml")

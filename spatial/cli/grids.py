@@ -292,7 +292,8 @@ def _cmd_grids(args: argparse.Namespace) -> int:
                                          else list(table[lock_gid]), labels)
                 from spatial.grids._plan_inputs import same_numbers
 
-                same_numbers(table if keep is True else table.loc[keep], lock_gid, plan, split_spec(args.lock)[0].name)
+                same_numbers(table if keep is True else table.loc[keep], lock_gid, plan,
+                             split_spec(args.lock)[0].name)
             else:
                 lock_uid = column(args, table, "unit_id", "lock", option="--unit-id-col")  # (refused, named)
                 locked = list(table.loc[keep, lock_uid]) if keep is not True else list(table[lock_uid])
