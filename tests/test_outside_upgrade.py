@@ -256,3 +256,23 @@ def test_an_old_results_gpkg_named_whole_as_a_project_input_is_told_how_a_projec
     with pytest.raises(ValueError, match=r'holds 2 layers \(communities, units\); name one as results.gpkg:communities '
                                          r'\(layer= from Python; in a project file, layer = "communities"\)'):
         run_project(tmp_path / "p.toml")
+
+
+# ------------------------------------------------------------------ the editor on an old run's shapefile folder
+
+
+def test_the_editor_on_a_shapefile_folder_drawn_for_another_band_says_so(tmp_path, caplog):
+    # a run's shapefile/units.shp of grids drawn for 200-300 opened on the 300-500 page: every grid
+    # showed as under its band without a word, where the same plan's results.gpkg is warned about
+    units = _row_units([80] * 9).assign(grid_id=["G1"] * 3 + ["G2"] * 3 + ["G3"] * 3)
+    folder = tmp_path / "shapefile"
+    folder.mkdir()
+    units.to_file(folder / "units.shp", engine="pyogrio")
+    grids = units.dissolve("grid_id", as_index=False, aggfunc="sum")[["grid_id", "households", "geometry"]]
+    grids.assign(band_statu="in").to_file(folder / "grids.shp", engine="pyogrio")  # the DBF's 10 characters
+    (folder / "grids.fields.csv").write_text("original,short\nband_status,band_statu\n", encoding="utf-8-sig")
+    out = tmp_path / "edit.html"
+    with caplog.at_level("WARNING"):
+        assert main(["editor", str(folder / "units.shp"), "--out", str(out)]) == 0
+    said = [r.getMessage() for r in caplog.records if "drawn for another band" in r.getMessage()]
+    assert len(said) == 1 and "3 of the 3 grids" in said[0] and "300-500" in said[0]
