@@ -106,9 +106,10 @@ def _warn_band(args: argparse.Namespace) -> None:
     import pandas as pd
     import pyogrio
 
-    plan = split_spec(args.plan)[0]
-    beside = plan.with_name("grids.shp")
-    if plan.suffix.lower() == ".shp" and plan.stem.lower() != "grids" and beside.is_file():
+    from spatial.grids.plan import grids_beside
+
+    beside = grids_beside(split_spec(args.plan)[0])
+    if beside is not None:
         from spatial.io.layers import read_layer
 
         grids = pd.DataFrame(read_layer(beside, name="grids"))  # band_statu read as band_status

@@ -32,7 +32,7 @@ from spatial.io.layers import read_table
 logger = logging.getLogger(__name__)
 
 __all__ = ["read_plan", "plan_labels", "plan_layer", "plan_from_polygons", "is_outline_plan", "outlines_as_plan",
-           "band_metadata", "recorded_band", "old_sequence", "numbers_beside"]
+           "band_metadata", "recorded_band", "old_sequence", "numbers_beside", "grids_beside"]
 
 #: Metadata keys of a plan's ``grids`` layer: the band its ``band_status`` was judged against.
 MIN_KEY, MAX_KEY = "min_households", "max_households"
@@ -244,8 +244,8 @@ def numbers_beside(plan: pd.DataFrame, path: str | Path, layer: str | None = Non
         return plan
     suffix = path.suffix.lower()
     if suffix == ".shp":  # a run's shapefile folder: units.shp beside grids.shp
-        source, grids_layer = path.with_name("grids.shp"), None
-        if path.stem.lower() == "grids" or not source.is_file():
+        source, grids_layer = grids_beside(path), None
+        if source is None:
             return plan
     elif suffix == ".gpkg" and layer != "grids":
         source, grids_layer = path, "grids"
@@ -268,6 +268,17 @@ def numbers_beside(plan: pd.DataFrame, path: str | Path, layer: str | None = Non
                 source.name if grids_layer is None else f"{source.name}'s grids layer")
     return plan.assign(grid_seq=plan["grid_id"].map(
         lambda g: None if g is None or (not isinstance(g, str) and pd.isna(g)) else numbers.get(str(g).strip())))
+
+
+def grids_beside(path: str | Path) -> Path | None:
+    """The ``grids.shp`` beside the shapefile ``path`` (a run's ``shapefile/units.shp``), where a
+    plan's grids are in a shapefile folder; None for ``grids.shp`` itself, another kind of file,
+    or a folder without one."""
+    path = Path(path)
+    beside = path.with_name("grids.shp")
+    if path.suffix.lower() != ".shp" or path.stem.lower() == "grids" or not beside.is_file():
+        return None
+    return beside
 
 
 def _code_sequence(code) -> int:
