@@ -135,8 +135,8 @@ def coverage_summary(
         only when ``demand`` lacks those columns (homes whose own grid ids are another plan's,
         most of them inside grids of other ids, are refused with a ``ColumnError``); a point
         belongs to the polygon holding its representative point. Points in no polygon are
-        summarised under id ``"(none)"``; a community, street or grid given here that holds no point has a row of 0 households (its
-        percentages empty), so every one of them is listed.
+        summarised under id ``"(none)"``; a community, street or grid given here that holds no
+        point has a row of 0 households (its percentages empty), so every one of them is listed.
     households_col, population_col : str
         Weight columns; population is optional (its columns are left out when absent).
     community_id_col, grid_id_col : str
