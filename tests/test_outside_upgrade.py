@@ -276,3 +276,15 @@ def test_the_editor_on_a_shapefile_folder_drawn_for_another_band_says_so(tmp_pat
         assert main(["editor", str(folder / "units.shp"), "--out", str(out)]) == 0
     said = [r.getMessage() for r in caplog.records if "drawn for another band" in r.getMessage()]
     assert len(said) == 1 and "3 of the 3 grids" in said[0] and "300-500" in said[0]
+
+
+def test_a_lock_list_marked_in_a_chinese_column_locks_only_the_grids_marked_yes(tmp_path):
+    # the workbook's 网格 sheet (or grids.csv) brought back with a 锁定 column of 是/否: the column
+    # was not read, so every grid the sheet lists was locked, 否 ones too
+    args = _plan_and_lock(tmp_path, [1, 2])
+    pd.DataFrame({"网格号": ["G1", "G2", "G3"], "锁定": ["是", "否", "否"]}).to_csv(
+        tmp_path / "grids.csv", index=False, encoding="utf-8-sig")
+    out = tmp_path / "new.gpkg"
+    assert main(["grids", *args, "--out", str(out), "-q"]) == 0
+    locked = gpd.read_file(out, layer="units").groupby("grid_id")["locked"].all().to_dict()
+    assert locked == {"G1": True, "G2": False, "G3": False}
