@@ -240,7 +240,8 @@ def test_read_layer_errors_name_the_file(tmp_path, stations):
         (tmp_path / "x.dxf").write_text("")
         read_layer(tmp_path / "x.dxf")
     path = write_layers({"a": stations, "b": stations}, tmp_path / "two.gpkg")
-    with pytest.raises(InputFileError, match=r"holds 2 layers \(a, b\); name one as .*:a \(layer= from Python\)"):
+    with pytest.raises(InputFileError, match=r"holds 2 layers \(a, b\); name one as .*:a \(layer= from Python; "
+                                                r"in a project file, layer = \"a\"\)"):
         read_layer(path)
     with pytest.raises(InputFileError, match="has no layer 'c'; it has: a, b"):
         read_layer(path, layer="c")

@@ -70,7 +70,8 @@ def test_a_folder_of_folders_reads_all_their_placemarks_with_the_folder_of_each(
 def test_unnamed_the_parent_folder_is_offered_with_its_sub_folders(tmp_path):
     path = _save(tmp_path / "stations.kml", _nested(NORTH, SOUTH))
     with pytest.raises(InputFileError, match=r"^'.*stations\.kml' holds 2 layers \(党群服务站: 3 \[北片: 2, 南片: 1\], "
-                                             r"备注: 1\); name one as stations\.kml:党群服务站 \(layer= from Python\)$"):
+                                             r"备注: 1\); name one as stations\.kml:党群服务站 \(layer= from Python; "
+                                             r"in a project file, layer = \"党群服务站\"\)$"):
         read_layer(path)
 
 

@@ -313,6 +313,10 @@ def _coverage(args: argparse.Namespace, step) -> int:
             grids = to_wgs84(grids, args.grids_coord_sys, name=str(args.grids))
         gid = column(args, grids, "grid_id", "grids")
         grids = repair_geometries(grids, "grids", repaired, id_col=gid, allow_empty=True)
+        if gid in demand.columns:  # homes of last month's plan against this month's grids: before the network
+            from spatial.coverage._summary import same_plan
+
+            same_plan(demand, demand[gid], grids, gid, "grids")
     step("read network")
     net_path, net_layer = split_spec(args.network)  # FILE.gpkg:layer (osmnx's GeoPackage: edges)
     network = read_network(net_path, layer=net_layer, keep_private=args.keep_private, keep=args.keep,

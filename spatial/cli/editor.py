@@ -98,16 +98,25 @@ def _band(args: argparse.Namespace) -> None:
 def _warn_band(args: argparse.Namespace) -> None:
     """Warn when PLAN's own grids (``spatial grids`` writes each one's band_status) were drawn for
     another band than the one the page checks: a plan drawn for 200-400 opened with the default
-    300-500 showed 115 of its 211 grids, all in their band, as under it."""
-    if "grids" not in _layers_of(args.plan):
-        return
+    300-500 showed 115 of its 211 grids, all in their band, as under it. The grids of a run's
+    shapefile folder are its ``grids.shp`` beside ``units.shp`` (a shapefile records no band)."""
     import logging
 
     import numpy as np
     import pandas as pd
     import pyogrio
 
-    grids = pyogrio.read_dataframe(args.plan, layer="grids", read_geometry=False)
+    from spatial.grids.plan import grids_beside
+
+    beside = grids_beside(split_spec(args.plan)[0])
+    if beside is not None:
+        from spatial.io.layers import read_layer
+
+        grids = pd.DataFrame(read_layer(beside, name="grids"))  # band_statu read as band_status
+    elif "grids" in _layers_of(args.plan):
+        grids = pyogrio.read_dataframe(args.plan, layer="grids", read_geometry=False)
+    else:
+        return
     if not {"band_status", "households"} <= set(grids.columns):
         return
     hh = pd.to_numeric(grids["households"], errors="coerce").to_numpy(dtype=float)

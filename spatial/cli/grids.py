@@ -287,12 +287,18 @@ def _cmd_grids(args: argparse.Namespace) -> int:
             from spatial.core.checks import yes_no
 
             table = read_input(args.lock, "units", "lock")
-            keep = yes_no(table["locked"]) if "locked" in table.columns else True
+            # (a 锁定 column added in Excel, 是/否: not every row it lists locked)
+            lock_col = column(args, table, "locked", "lock", required=False)
+            keep = yes_no(table[lock_col]) if lock_col is not None else True
             lock_uid = column(args, table, "unit_id", "lock", option="--unit-id-col", required=False)
             lock_gid = None if lock_uid is not None else column(args, table, "grid_id", "lock", required=False)
             if lock_gid is not None:  # a list of grids: every unit the plan puts in them
                 locked = _units_of_grids(args, list(table.loc[keep, lock_gid]) if keep is not True
                                          else list(table[lock_gid]), labels)
+                from spatial.grids._plan_inputs import same_numbers
+
+                same_numbers(table if keep is True else table.loc[keep], lock_gid, plan,
+                             split_spec(args.lock)[0].name)
             else:
                 lock_uid = column(args, table, "unit_id", "lock", option="--unit-id-col")  # (refused, named)
                 locked = list(table.loc[keep, lock_uid]) if keep is not True else list(table[lock_uid])

@@ -17,7 +17,7 @@ import shapely
 
 from spatial.core._ids import loose_of, merge_ids
 from spatial.core.checks import check_households, natural_key, require_columns, require_crs, require_frame, whole_counts
-from spatial.core.errors import SpatialError
+from spatial.core.errors import ColumnError, SpatialError
 from spatial.coverage.bands import UNREACHABLE, Band, within_band
 
 logger = logging.getLogger(__name__)
@@ -29,6 +29,11 @@ __all__ = ["coverage_summary"]
 _ESTIMATED = "estimated"
 
 
+#: Homes checked against the outlines when they carry their own ids (evenly spread rows): enough
+#: to tell another plan's ids (most homes elsewhere) at any size, at the cost of one small join.
+_CHECKED = 5000
+
+
 def _assign(demand: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame | None, id_col: str, name: str,
             extra: Sequence[str] = ()) -> pd.DataFrame | None:
     """``id_col`` (and ``extra`` columns) of the polygon holding each demand point."""
@@ -37,31 +42,72 @@ def _assign(demand: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame | None, id_col:
         frame = pd.DataFrame(demand[cols])
         if polygons is not None and id_col in polygons.columns:  # 'C01 ', 'Ｃ０１' typed for 'C01': that one
             frame[id_col] = loose_of(frame[id_col], polygons[id_col].tolist(), "demand", id_col, name)
+            if name == "grids":  # a plan's grids are numbered afresh when drawn again; communities keep theirs
+                same_plan(demand, frame[id_col], polygons, id_col, name)
         if polygons is not None and "street" in extra and "street" not in frame and "street" in polygons:
             frame = merge_ids(frame, polygons[[id_col, "street"]].drop_duplicates(id_col), id_col, "demand", name)
         return frame
     if polygons is None:
         return None
-    crs = require_crs(demand, "demand")  # placed by where the homes lie: they need geometry
+    require_crs(demand, "demand")  # placed by where the homes lie: they need geometry
     require_crs(polygons, name)
     require_columns(polygons, [id_col], name)
+    frame = _placed_in(demand, polygons, [id_col] + [c for c in extra if c in polygons.columns])
+    n_out = int(frame[id_col].isna().sum())
+    if n_out:
+        logger.warning("%d demand points lie in no %s polygon; summarised under id '(none)'", n_out, name)
+    return frame
+
+
+def _placed_in(demand: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, keep: list) -> pd.DataFrame:
+    """``keep`` columns of the polygon holding each demand point (its representative point), NaN
+    for a point in none, indexed as ``demand``."""
     pts = demand.geometry
-    if crs != require_crs(polygons, name):
+    if demand.crs != polygons.crs:
         pts = pts.to_crs(polygons.crs)
     values = pts.values
     rep = np.where(shapely.get_type_id(values) == 0, values, shapely.point_on_surface(values))
     points = gpd.GeoDataFrame({"_row": np.arange(len(demand))}, geometry=rep, crs=polygons.crs)
-    keep = [id_col] + [c for c in extra if c in polygons.columns]
     # (an index named like a column would clash with it; ids as objects: a whole-number id stays
     # 101, not 101.0, beside the NaN of a point in no polygon)
     poly = polygons[keep + [polygons.geometry.name]].reset_index(drop=True).astype({k: object for k in keep})
     joined = gpd.sjoin(points, poly, how="left", predicate="within")
     joined = joined.drop_duplicates("_row").sort_values("_row")
-    frame = pd.DataFrame(joined[keep].to_numpy(), columns=keep, index=demand.index)
-    n_out = int(frame[id_col].isna().sum())
-    if n_out:
-        logger.warning("%d demand points lie in no %s polygon; summarised under id '(none)'", n_out, name)
-    return frame
+    return pd.DataFrame(joined[keep].to_numpy(), columns=keep, index=demand.index)
+
+
+def same_plan(demand, own: pd.Series, polygons, id_col: str, name: str) -> None:
+    """Refuse homes whose own ``id_col`` is another plan's than ``polygons``': most of the homes
+    (of up to :data:`_CHECKED` checked) that lie in one of the polygons lie in one of another id.
+    Counted by their own ids, each row would hold another polygon's homes (last month's units,
+    whose grids were numbered otherwise, against this month's grids: 155 of the demo's 158)."""
+    if not isinstance(demand, gpd.GeoDataFrame) or demand.crs is None or getattr(polygons, "crs", None) is None:
+        return
+    if not len(demand) or not len(polygons):
+        return
+    rows = np.unique(np.linspace(0, len(demand) - 1, min(len(demand), _CHECKED)).round().astype(int))
+    geoms = demand.geometry.iloc[rows]
+    rows = rows[(geoms.notna() & ~geoms.is_empty).to_numpy()]  # by position: an index may repeat labels
+    if not len(rows):
+        return
+
+    def text(values) -> np.ndarray:
+        return np.array([None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v).strip()
+                         for v in values], dtype=object)
+
+    mine = text(own.iloc[rows])
+    there = text(_placed_in(demand.iloc[rows], polygons, [id_col])[id_col])
+    both = np.array([a is not None and b is not None for a, b in zip(mine, there)], dtype=bool)
+    differ = both & (mine != there)
+    if both.any() and int(differ.sum()) * 2 > int(both.sum()):
+        first = int(differ.nonzero()[0][0])
+        label = demand["unit_id"].iloc[rows[first]] if "unit_id" in demand.columns else demand.index[rows[first]]
+        raise ColumnError(
+            f"demand's own column {id_col!r} names other {name} than the {name} given: {int(differ.sum()):,} of "
+            f"the {int(both.sum()):,} homes checked lie in one with another id (home {label}: {id_col} "
+            f"{mine[first]}, inside {there[first]}), as homes of an older plan whose {name} were "
+            f"numbered otherwise; drop or rename the homes' {id_col!r} column (in the file, or "
+            f"demand.drop(columns={id_col!r})) to place them by the {name} given, or give the {name} of their plan")
 
 
 def coverage_summary(
@@ -86,10 +132,11 @@ def coverage_summary(
         coverage is cumulative (a point in "5min" also counts for "15min").
     communities, grids : GeoDataFrame, optional
         Polygons with ``community_id_col`` (and optionally ``street``) / ``grid_id_col``. Used
-        only when ``demand`` lacks those columns; a point belongs to the polygon holding its
-        representative point. Points in no polygon are summarised under id ``"(none)"``; a
-        community, street or grid given here that holds no point has a row of 0 households (its
-        percentages empty), so every one of them is listed.
+        only when ``demand`` lacks those columns (homes whose own grid ids are another plan's,
+        most of them inside grids of other ids, are refused with a ``ColumnError``); a point
+        belongs to the polygon holding its representative point. Points in no polygon are
+        summarised under id ``"(none)"``; a community, street or grid given here that holds no
+        point has a row of 0 households (its percentages empty), so every one of them is listed.
     households_col, population_col : str
         Weight columns; population is optional (its columns are left out when absent).
     community_id_col, grid_id_col : str

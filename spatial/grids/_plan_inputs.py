@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 
 from spatial.core._ids import text_matches
-from spatial.core.checks import listed, require_columns, require_frame, yes_no
+from spatial.core.checks import listed, natural_key, require_columns, require_frame, yes_no
 from spatial.core.errors import ColumnError, OptionTypeError
-from spatial.grids.plan import _zeros_restored, outlines_as_plan
+from spatial.grids.plan import _zeros_restored, old_sequence, outlines_as_plan
 
 #: said as redraw_grids's own (callers filter its warnings by this name)
 logger = logging.getLogger("spatial.grids.redraw")
@@ -164,3 +164,22 @@ def _community_keys(old, prep, report, min_households=0.0) -> tuple[np.ndarray, 
                        f"its part in {cid} becomes grid {k}@{cid}",
                        zh=(f"网格的单元分属社区 {main_id} 和 {cid}", f"位于 {cid} 的部分成为网格 {k}@{cid}"))
     return key, crossed
+
+
+def same_numbers(table, grid_id_col: str, plan, name: str) -> None:
+    """Refuse a lock list of grids (``table``, grid ids in ``grid_id_col``) whose numbers (its
+    ``grid_seq`` or ``grid_code``, 网格编码: a run's grids.csv or its workbook's 网格 sheet) are not
+    the ``plan``'s for the same grid ids: the grids of another plan, numbered otherwise (last
+    month's grids.csv beside this month's plan, where C02-03 became C02-02), which would lock other
+    ground than the list means. ``name`` is the lock file's, for the message."""
+    codes = {c: "grid_code" for c in table.columns if str(c).strip() == "网格编码"}
+    theirs = old_sequence(pd.DataFrame(table).rename(columns=codes).rename(columns={grid_id_col: "grid_id"}))
+    ours = old_sequence(plan) if hasattr(plan, "columns") else {}
+    differ = sorted((g for g in theirs if g in ours and theirs[g] != ours[g]), key=natural_key)
+    if differ:
+        g = differ[0]
+        raise ColumnError(
+            f"--lock '{name}' gives grid {g} the number {theirs[g]} (its code's last digits) where the plan gives it "
+            f"{ours[g]} ({len(differ)} of its {len(theirs)} grids differ so: {listed(differ)}): it lists the grids of "
+            "another plan, numbered otherwise (an older run's grids.csv?); list the grids to lock from this plan's "
+            "grids.csv or workbook")

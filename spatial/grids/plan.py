@@ -31,8 +31,8 @@ from spatial.io.layers import read_table
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["read_plan", "plan_labels", "plan_from_polygons", "is_outline_plan", "outlines_as_plan", "band_metadata",
-           "recorded_band", "old_sequence", "numbers_beside"]
+__all__ = ["read_plan", "plan_labels", "plan_layer", "plan_from_polygons", "is_outline_plan", "outlines_as_plan",
+           "band_metadata", "recorded_band", "old_sequence", "numbers_beside", "grids_beside"]
 
 #: Metadata keys of a plan's ``grids`` layer: the band its ``band_status`` was judged against.
 MIN_KEY, MAX_KEY = "min_households", "max_households"
@@ -112,15 +112,27 @@ def _read_table(path: Path, layer: str | None) -> pd.DataFrame:
         raise InputFileError(f"plan '{path}' does not exist; check the path")
     if suffix in (".csv", ".txt", ".xlsx", ".xls", ".ods"):
         return _plan_cells(path, layer)
-    import pyogrio
-
     from spatial.io.layers import read_layer
 
-    if layer is None and suffix == ".gpkg":
-        names = [str(x) for x in pyogrio.list_layers(path)[:, 0]]
-        if len(names) > 1 and "units" in names:
-            layer = "units"
-    return read_layer(path, layer=layer, name="plan")
+    return read_layer(path, layer=plan_layer(path, layer), name="plan")
+
+
+def plan_layer(path: str | Path, layer: str | None = None) -> str | None:
+    """The layer a plan is read from: ``layer`` when given, else the ``units`` layer of a GeoPackage
+    holding several (a ``results.gpkg`` or ``grids.gpkg`` this package wrote), else None (the
+    file's only layer). ``spatial grids --existing`` and a project file's ``[inputs] plan`` alike."""
+    path = Path(path)
+    if layer is not None or path.suffix.lower() != ".gpkg" or not path.is_file():
+        return layer
+    from pyogrio.errors import DataLayerError, DataSourceError
+
+    from spatial.io.layers import data_layers
+
+    try:
+        names = data_layers(path)
+    except (DataSourceError, DataLayerError, OSError):  # not a GeoPackage after all: read_layer says so
+        return layer
+    return "units" if len(names) > 1 and "units" in names else None
 
 
 def read_plan(
@@ -226,35 +238,54 @@ def old_sequence(frame: pd.DataFrame, grid_id_col: str = "grid_id") -> dict:
 
 def numbers_beside(plan: pd.DataFrame, path: str | Path, layer: str | None = None) -> pd.DataFrame:
     """``plan`` (unit ids and ``grid_id``) with its grids' old sequence numbers (``grid_seq``) from
-    the ``grids`` layer of the GeoPackage ``path``, when ``spatial grids`` wrote it: the plan is
-    its ``units`` layer (``layer``), or a plan of those units such as the editor's CSV. A redraw
-    then keeps the code of every grid that keeps its id, whatever its name. ``plan`` unchanged
-    when it has numbers or codes of its own, or ``path`` is no GeoPackage with such a layer."""
+    the grids ``spatial grids`` or ``spatial run`` wrote beside it: the ``grids`` layer of the
+    GeoPackage ``path`` (the plan is its ``units`` layer, ``layer``, or a plan of those units such
+    as the editor's CSV), or ``grids.shp`` in the folder of the shapefile ``path`` (a run's
+    ``shapefile/units.shp``). A redraw then keeps the code of every grid that keeps its id, whatever
+    its name. ``plan`` unchanged when it has numbers or codes of its own, or no such grids are there."""
     import pyogrio
     from pyogrio.errors import DataLayerError, DataSourceError
 
     path = Path(path)
     if not hasattr(plan, "columns") or {"grid_seq", "grid_code"} & set(plan.columns) or "grid_id" not in plan.columns:
         return plan
-    if path.suffix.lower() != ".gpkg" or layer == "grids":
+    suffix = path.suffix.lower()
+    if suffix == ".shp":  # a run's shapefile folder: units.shp beside grids.shp
+        source, grids_layer = grids_beside(path), None
+        if source is None:
+            return plan
+    elif suffix == ".gpkg" and layer != "grids":
+        source, grids_layer = path, "grids"
+    else:
         return plan
     try:
-        if "grids" not in set(pyogrio.list_layers(path)[:, 0]):
+        if grids_layer is not None and grids_layer not in set(pyogrio.list_layers(source)[:, 0]):
             return plan
-        fields = set(pyogrio.read_info(path, layer="grids")["fields"])
+        fields = set(pyogrio.read_info(source, layer=grids_layer)["fields"])
         wanted = [c for c in ("grid_id", "grid_seq", "grid_code") if c in fields]
         if "grid_id" not in wanted or len(wanted) < 2:
             return plan
-        grids = pyogrio.read_dataframe(path, layer="grids", columns=wanted, read_geometry=False)
+        grids = pyogrio.read_dataframe(source, layer=grids_layer, columns=wanted, read_geometry=False)
     except (DataSourceError, DataLayerError):
         return plan
     numbers = old_sequence(grids)
     if not numbers:
         return plan
-    logger.info("grid codes: the %d grids of %s's grids layer keep their numbers where they keep their id",
-                len(numbers), path.name)
+    logger.info("grid codes: the %d grids of %s keep their numbers where they keep their id", len(numbers),
+                source.name if grids_layer is None else f"{source.name}'s grids layer")
     return plan.assign(grid_seq=plan["grid_id"].map(
         lambda g: None if g is None or (not isinstance(g, str) and pd.isna(g)) else numbers.get(str(g).strip())))
+
+
+def grids_beside(path: str | Path) -> Path | None:
+    """The ``grids.shp`` beside the shapefile ``path`` (a run's ``shapefile/units.shp``), where a
+    plan's grids are in a shapefile folder; None for ``grids.shp`` itself, another kind of file,
+    or a folder without one."""
+    path = Path(path)
+    beside = path.with_name("grids.shp")
+    if path.suffix.lower() != ".shp" or path.stem.lower() == "grids" or not beside.is_file():
+        return None
+    return beside
 
 
 def _code_sequence(code) -> int:

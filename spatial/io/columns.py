@@ -34,6 +34,8 @@ ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "street": ("street", ("街道", "所属街道", "街道名称", "街道办", "街道办事处", "乡镇街道", "镇街", "subdistrict")),
     # floor_area: floor_area_m2 cut to 10 characters, as a shapefile (dBASE) stores it
     "floor_area": ("floor_area_m2", ("建筑面积", "用房面积", "使用面积", "面积", "floor_area")),
+    # a lock list's yes/no column (--lock): a column added to grids.csv or the workbook's 网格 sheet
+    "locked": ("locked", ("锁定", "是否锁定", "锁定网格", "lock")),
 }
 
 

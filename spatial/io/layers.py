@@ -285,6 +285,13 @@ def data_layers(path) -> list[str]:
     return [str(x) for x in pyogrio.list_layers(path)[:, 0] if str(x) not in STYLE_TABLES]
 
 
+def _named(layers: list) -> str:
+    """The first of ``layers`` as the command line, Python and a project file name it, for the
+    message ``name one as FILE.gpkg:...``."""
+    first = layers[0] if layers else "LAYER"
+    return f'{first} (layer= from Python; in a project file, layer = "{first}")'
+
+
 def _pick_layer(path: Path, layer: str | None) -> str:
     """``layer``, or the file's only layer (QGIS's styles aside); else an error naming them."""
     try:
@@ -296,7 +303,7 @@ def _pick_layer(path: Path, layer: str | None) -> str:
             return layers[0]
         raise InputFileError(
             f"'{path}' holds {len(layers)} layers ({', '.join(layers) or 'none'}); name one as "
-            f"{path.name}:{layers[0] if layers else 'LAYER'} (layer= from Python)"
+            f"{path.name}:{_named(layers)}"
         )
     if layer not in layers:
         raise InputFileError(f"'{path}' has no layer {layer!r}; it has: {', '.join(layers)}")
@@ -426,7 +433,7 @@ def _kml_folder(path: Path, layers: list[str], counts: dict[str, int], tree: dic
 
     raise InputFileError(
         f"'{path}' holds {len(narrowed)} layers ({', '.join(size(x) for x in narrowed) or 'none'}); name one as "
-        f"{path.name}:{narrowed[0] if narrowed else 'LAYER'} (layer= from Python)"
+        f"{path.name}:{_named(narrowed)}"
     )
 
 

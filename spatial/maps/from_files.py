@@ -105,6 +105,11 @@ def map_from_files(
     grid_opts = ("min_households", "max_households", "households_col", "label_col", "status_col")
     cov_opts = ("bands", "speed_kmh", "slope", "band_col", "name_col")
     if g and c:
+        if "grid_id" in c["demand"].columns and "grid_id" in g["grids"].columns:
+            from spatial.coverage._summary import same_plan  # (no walking network loaded)
+
+            # last month's coverage over this month's grids: homes would name grids they do not lie in
+            same_plan(c["demand"], c["demand"]["grid_id"], g["grids"], "grid_id", "grids")
         opts = {k: v for k, v in options.items() if k not in ("households_col", "label_col", "band_col", "name_col")}
         return overview_map(g["grids"], c["demand"], c["stations"], sites=s.get("sites"),
                             **cov, **context, **opts)  # units are drawn as demand

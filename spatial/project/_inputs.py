@@ -31,7 +31,12 @@ def read_input(spec: InputSpec, name: str):
         keys = ("lon_col", "lat_col", "coord_sys", "coord_sys_col", "sheet", "encoding", "crs")
         return io.read_points_table(spec.path, **{k: opts[k] for k in keys if k in opts})
     keys = ("encoding", "coord_sys", "crs")  # crs: what a file that declares none is in
-    data = io.read_layer(spec.path, layer=spec.layer, name=name, **{k: opts[k] for k in keys if k in opts})
+    layer = spec.layer
+    if name == "plan":  # a results.gpkg as the plan: its units layer, as spatial grids --existing takes it
+        from spatial.grids.plan import plan_layer
+
+        layer = plan_layer(spec.path, layer)
+    data = io.read_layer(spec.path, layer=layer, name=name, **{k: opts[k] for k in keys if k in opts})
     if len(data) == 0:
         from spatial.core.errors import GeometryError
 
