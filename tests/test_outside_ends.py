@@ -274,30 +274,23 @@ def _gk_town():
 _ZONE = r"read in EPSG:4548 .*but on it read in EPSG:4547 .*save the layer with EPSG:4547"
 
 
-def test_the_split_coverage_refuses_homes_in_another_zone_as_the_plain_one_does(dask_client):
-    # homes in CM 114E numbers saved under CM 117E's label lie 300 km east of the network: the plain
-    # coverage refuses them naming EPSG:4547; the split one labelled every home 'too far from network'
-    # and reported 0% covered
+@pytest.mark.parametrize("layer, said", [
+    ("homes", r"^no home of the demand lies near the walking network .*"),
+    ("stations", r"^no station lies within 300 m of the walking network .*"),
+])
+def test_the_split_coverage_refuses_a_layer_in_another_zone_as_the_plain_one_does(dask_client, layer, said):
+    # homes (or stations) in CM 114E numbers saved under CM 117E's label lie 300 km east of the
+    # network: the plain coverage refuses them naming EPSG:4547; the split one labelled every home
+    # 'too far from network' (or sent the stations to no city's part: 'no station in its network
+    # component') and reported 0% covered, exit 0
     from spatial.project.distributed import run_coverage_distributed
 
     net, stations, homes = _gk_town()
-    wrong = homes.set_crs("EPSG:4548", allow_override=True)
-    with pytest.raises(spatial.NetworkError, match=r"^no home of the demand lies near the walking network .*" + _ZONE):
-        spatial.walking_coverage(wrong, stations, net, minutes=(15,))
-    with pytest.raises(spatial.NetworkError, match=r"^no home of the demand lies near the walking network .*" + _ZONE):
-        run_coverage_distributed(wrong, stations, net, by="city", client=dask_client, minutes=(15,))
+    layers = {"homes": homes, "stations": stations}
+    layers[layer] = layers[layer].set_crs("EPSG:4548", allow_override=True)
+    with pytest.raises(spatial.NetworkError, match=said + _ZONE):
+        spatial.walking_coverage(layers["homes"], layers["stations"], net, minutes=(15,))
+    with pytest.raises(spatial.NetworkError, match=said + _ZONE):
+        run_coverage_distributed(layers["homes"], layers["stations"], net, by="city", client=dask_client, minutes=(15,))
     got = run_coverage_distributed(homes, stations, net, by="city", client=dask_client, minutes=(15,))
     assert got["walk_m"].iloc[0] == pytest.approx(110.0)  # read right: A walks 10 m to the street, 100 m along it
-
-
-def test_the_split_coverage_gives_the_zone_of_stations_in_another_zone(dask_client):
-    # the split run sent the stations, 300 km from every home, to no city's part and labelled every
-    # home 'no station in its network component': 0% covered, exit 0
-    from spatial.project.distributed import run_coverage_distributed
-
-    net, stations, homes = _gk_town()
-    wrong = stations.set_crs("EPSG:4548", allow_override=True)
-    with pytest.raises(spatial.NetworkError, match=r"^no station lies within 300 m of the walking network .*" + _ZONE):
-        spatial.walking_coverage(homes, wrong, net, minutes=(15,))
-    with pytest.raises(spatial.NetworkError, match=r"^no station lies within 300 m of the walking network .*" + _ZONE):
-        run_coverage_distributed(homes, wrong, net, by="city", client=dask_client, minutes=(15,))

@@ -278,13 +278,20 @@ def test_spatial_run_redraw_keeps_the_codes_of_the_results_its_plan_comes_from(t
     first.units.to_file(tmp_path / "results.gpkg", layer="units")
     units.to_file(tmp_path / "town.gpkg", layer="units")
     comm.to_file(tmp_path / "town.gpkg", layer="communities")
-    (tmp_path / "p.toml").write_text(
-        '[project]\nname = "redraw"\noutput = "out"\n[inputs]\n'
-        'communities = { path = "town.gpkg", layer = "communities" }\n'
-        'units = { path = "town.gpkg", layer = "units" }\n'
-        'plan = { path = "results.gpkg", layer = "units" }\n'
-        "[coverage]\nenabled = false\n[outputs]\nmaps = false\nworkbook = false\npng = false\n", encoding="utf-8")
-    assert main(["run", str(tmp_path / "p.toml"), "-q"]) == 0
+    assert main(["run", str(redraw_project(tmp_path, '{ path = "results.gpkg", layer = "units" }')), "-q"]) == 0
     new = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="grids").set_index("grid_id")
     assert new["grid_code"].to_dict() == first.grids.set_index("grid_id")["grid_code"].to_dict()
     assert len(pd.read_csv(tmp_path / "out" / "moves.csv")) > 0
+
+
+def redraw_project(folder, plan: str):
+    """A project file in ``folder`` redrawing the plan ``plan`` (its TOML value) of town.gpkg's
+    communities and units into out/, grids only."""
+    path = folder / "p.toml"
+    path.write_text(
+        '[project]\nname = "redraw"\noutput = "out"\n[inputs]\n'
+        'communities = { path = "town.gpkg", layer = "communities" }\n'
+        'units = { path = "town.gpkg", layer = "units" }\n'
+        f"plan = {plan}\n"
+        "[coverage]\nenabled = false\n[outputs]\nmaps = false\nworkbook = false\npng = false\n", encoding="utf-8")
+    return path

@@ -13,6 +13,7 @@ import pytest
 import shapely
 
 from spatial.cli import main
+from test_outside_redraw import redraw_project
 
 CRS = "EPSG:32650"
 
@@ -93,13 +94,7 @@ def test_a_project_s_plan_named_as_a_whole_old_results_gpkg_redraws_its_units_la
     old.to_file(results, layer="units")
     units.to_file(tmp_path / "town.gpkg", layer="units")
     comm.to_file(tmp_path / "town.gpkg", layer="communities")
-    (tmp_path / "p.toml").write_text(
-        '[project]\nname = "redraw"\noutput = "out"\n[inputs]\n'
-        'communities = { path = "town.gpkg", layer = "communities" }\n'
-        'units = { path = "town.gpkg", layer = "units" }\n'
-        'plan = "last_month/results.gpkg"\n'
-        "[coverage]\nenabled = false\n[outputs]\nmaps = false\nworkbook = false\npng = false\n", encoding="utf-8")
-    assert main(["run", str(tmp_path / "p.toml"), "-q"]) == 0
+    assert main(["run", str(redraw_project(tmp_path, '"last_month/results.gpkg"')), "-q"]) == 0
     new = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="grids").set_index("grid_id")["grid_code"]
     assert new.to_dict() == {"C1-01": "00000044030400100203", "C1-02": "00000044030400100201",
                              "C1-03": "00000044030400100202"}
