@@ -33,8 +33,9 @@ def citizen_id(first17: str) -> str:
 HEAD_IDS = [citizen_id(f"44030419800101{i:03d}") for i in range(6)]
 HEAD_PHONES = [f"1390000{i:04d}" for i in range(6)]
 MASTER_PHONE, MASTER_ID = "13512345678", citizen_id("44030419750203123")
-SECRETARY_PHONE = "13800001111"
-PERSONAL = [*HEAD_IDS, *HEAD_PHONES, "王小明", MASTER_PHONE, MASTER_ID, "张站长", SECRETARY_PHONE, "香梅路12号"]
+SECRETARY_PHONE, OWNER_PHONE = "13800001111", "13711112222"
+PERSONAL = [*HEAD_IDS, *HEAD_PHONES, "王小明", MASTER_PHONE, MASTER_ID, "张站长", SECRETARY_PHONE, "香梅路12号",
+            "赵业主", OWNER_PHONE]
 
 
 @pytest.fixture()
@@ -55,6 +56,11 @@ def rolls(tmp_path):
     gpd.GeoDataFrame({"站点编号": ["S1"], "名称": ["甲社区党群服务站"], "类型": ["站"], "建筑面积": [300.0],
                       "站长": ["张站长"], "站长手机": [MASTER_PHONE], "站长证件": [MASTER_ID]},
                      geometry=[Point(X0 + 10, Y0 + 5)], crs=CRS).to_file(tmp_path / "stations.gpkg")
+    # rooms offered for a new station, with their owner (产权人) as the housing office lists them
+    gpd.GeoDataFrame({"candidate_id": ["R1", "R2"], "名称": ["乙大厦三楼", "丙楼一层"], "建筑面积": [500.0, 400.0],
+                      "产权人": ["赵业主", "赵业主"], "产权人电话": [OWNER_PHONE] * 2},
+                     geometry=[Point(X0 + 2200, Y0 + 10), Point(X0 + 600, Y0 + 10)], crs=CRS).to_file(
+        tmp_path / "candidates.gpkg")
     return tmp_path
 
 
@@ -80,11 +86,13 @@ def gpkg_columns(path, table):
 def test_spatial_run_shares_no_name_phone_or_id_number_of_its_inputs(rolls, capsys):
     # station_load.csv, mailed to the district, carried every column of the stations layer: the
     # 站长's mobile 13512345678 and ID number beside each station's load. Now it carries the
-    # station's id, name, type and floor area and the load, as the 服务站负荷 sheet does.
+    # station's id, name, type and floor area and the load, as the 服务站负荷 sheet does. And the
+    # workbook's 新站选址 sheet carried the candidate room's owner (产权人) and his phone.
     (rolls / "p.toml").write_text(
         '[project]\nname = "t"\noutput = "out"\n[inputs]\nnetwork = "roads.gpkg"\ncommunities = "communities.gpkg"\n'
-        'units = "units.gpkg"\nstations = "stations.gpkg"\n[grids]\nmin_households = 200\nmax_households = 400\n'
-        '[coverage]\nmeters = [300, 1000]\n[outputs]\nmaps = true\nworkbook = true\nkml = true\npng = false\n',
+        'units = "units.gpkg"\nstations = "stations.gpkg"\ncandidates = "candidates.gpkg"\n'
+        '[grids]\nmin_households = 200\nmax_households = 400\n[coverage]\nmeters = [300, 1000]\n[siting]\nk = 1\n'
+        '[outputs]\nmaps = true\nworkbook = true\nkml = true\npng = false\n',
         encoding="utf-8")
     assert main(["run", str(rolls / "p.toml")]) == 0
     out = rolls / "out"
@@ -96,7 +104,13 @@ def test_spatial_run_shares_no_name_phone_or_id_number_of_its_inputs(rolls, caps
     head = texts["station_load.csv"].lstrip("\ufeff").splitlines()[0].split(",")
     assert head[:4] == ["station_id", "name", "类型", "建筑面积"] and "households_served" in head
     assert not {"站长", "站长手机", "站长证件"} & set(head)
+    # the 新站选址 sheet carried the candidates' every column: the owner's name and phone beside the
+    # site to build; now what the room is (its name and floor area), nothing of who owns it
+    sheet = list(load_workbook(out / "summary.xlsx")["新站选址"].values)
+    assert sheet[0][:3] == ("站点编号", "建设顺序", "候选点编号") and sheet[1][2] == "R1"
+    assert {"名称", "建筑面积"} <= set(sheet[0]) and not {"产权人", "产权人电话"} & set(sheet[0])
     # the analyst's GeoPackage keeps the input's columns, as every result does
+    assert {"产权人", "产权人电话"} <= set(gpkg_columns(out / "results.gpkg", "sites"))
     assert {"户主", "联系电话", "身份证号"} <= set(gpkg_columns(out / "results.gpkg", "units"))
     assert {"站长手机", "站长证件"} <= set(gpkg_columns(out / "results.gpkg", "stations"))
 

@@ -17,8 +17,8 @@ import pandas as pd
 from spatial.core.checks import round_half_up, round_walk
 from spatial.io.columns import find_column
 
-__all__ = ["COUNT", "LOAD_FIGURES", "NONE_ID", "csv_figures", "integer_counts", "name_of", "none_name",
-           "station_load_table"]
+__all__ = ["COUNT", "LOAD_FIGURES", "NONE_ID", "SITE_FIGURES", "csv_figures", "integer_counts", "name_of",
+           "none_name", "sites_table", "station_load_table"]
 
 #: Whole-number count columns (households, population, hh_* ...): integers in CSVs and sheets.
 COUNT = re.compile(r"^(households|population|households_(served|estimated)|population_served|units_served|n_\w+|"
@@ -141,3 +141,28 @@ def station_load_table(stations: pd.DataFrame, *, station_id_col: str | None = N
     table = pd.DataFrame(stations[keep])
     table.attrs["shared_table"] = True
     return table
+
+
+#: What :func:`spatial.siting.site_stations` makes of each site, as a shared table carries it.
+SITE_FIGURES = ("site_id", "rank", "candidate_id", "lon", "lat", "gain_households", "gain_population",
+                "cum_coverage_pct")
+
+
+def sites_table(sites: pd.DataFrame) -> pd.DataFrame:
+    """The new sites as they are shared (the workbook's 新站选址 sheet): each site's id, build
+    order, candidate, longitude and latitude and gains (:data:`SITE_FIGURES`), then what the
+    candidate is: its name, floor area and land use (found under ``名称``, ``建筑面积`` ...) and
+    where it came from (``source``), and nothing else of the candidates layer (an owner's name and
+    phone number, a landlord's notes), which the GeoPackage's ``sites`` layer keeps.
+
+    Examples
+    --------
+    >>> list(sites_table(pd.DataFrame({"site_id": ["NEW001"], "rank": [1], "candidate_id": ["R7"],
+    ...                                "产权人电话": ["13711112222"], "建筑面积": [600]})).columns)
+    ['site_id', 'rank', 'candidate_id', '建筑面积']
+    """
+    own = [find_column(sites, "name", layer="candidates", required=False),
+           find_column(sites, "floor_area", layer="candidates", required=False),
+           next((c for c in ("land_use", "用地性质", "用途") if c in sites.columns), None), "source"]
+    keep = list(dict.fromkeys(c for c in [*SITE_FIGURES, *own] if c is not None and c in sites.columns))
+    return pd.DataFrame(sites[keep])

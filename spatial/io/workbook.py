@@ -35,6 +35,7 @@ from spatial.io._figures import (  # noqa: F401 (the API)
     integer_counts,
     name_of,
     none_name,
+    sites_table,
     station_load_table,
 )
 from spatial.io._text import storable, storable_text
@@ -507,7 +508,7 @@ def write_workbook(
     if sites is not None and len(sites):
         if isinstance(sites, gpd.GeoDataFrame):  # where to build, as a phone map reads it
             sites = with_lonlat(sites, after="candidate_id")
-        add("sites", pd.DataFrame(sites.drop(columns="geometry", errors="ignore")))
+        add("sites", sites_table(sites))  # no candidate's owner or phone: those stay in the GeoPackage
     if before_after is not None and len(before_after):
         ba = before_after.copy()
         if "level" in ba.columns:
