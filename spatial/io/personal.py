@@ -103,13 +103,24 @@ def warn_personal(frame: pd.DataFrame, what: str) -> dict[str, str]:
     """Warn in one line when input ``what`` (a layer and its file) carries columns that look personal.
 
     The line names the columns and what they seem to hold, and says where they go: nowhere that is
-    made to be shared, but into a GeoPackage written from this input. Returns
-    :func:`personal_columns`.
+    made to be shared, but into the GeoPackages written (results keep the input's columns).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        An input layer or table as read.
+    what : str
+        The input and its file, as the line names them (``"units 'homes.gpkg'"``).
+
+    Returns
+    -------
+    dict
+        :func:`personal_columns` of ``frame``.
     """
     found = personal_columns(frame)
     if found:
         cols = ", ".join(f"{c} ({k})" for c, k in found.items())
-        logger.warning("%s: columns %s look personal; the maps, KMZ, workbooks and CSVs leave them out, but a "
-                       "GeoPackage written keeps them as given: share it only where they are needed, or drop "
-                       "them from the input", what, cols)
+        logger.warning("%s: columns %s look personal; the maps, KMZ, workbooks and CSVs leave them out, but the "
+                       "GeoPackages written keep an input's columns: share those only where they are needed, or "
+                       "drop the columns from the input", what, cols)
     return found
