@@ -159,6 +159,7 @@ def test_columns_are_personal_by_their_values_only_when_most_are_mobiles_or_chec
         "grid_code": ["44030400700100000001"] * 4,                       # 20 digits (CJ/T 349)
         "community_code": [440304007001] * 4,                            # 12 digits as a number
         "mobile_as_number": [13912345678] * 4,                           # Excel kept it as a number
+        "osm_id": [13912345678] * 4,                                     # OSM node ids pass 13e9 soon
         "name": ["甲站"] * 4, "households": [13, 15, 17, 19], "flag": [True] * 4,
     })
     assert personal_columns(frame) == {"备注": "phone numbers", "编号": "ID numbers",

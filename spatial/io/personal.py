@@ -11,7 +11,8 @@ beyond need).
 
 A column is personal by its name (姓名, 户主, 联系电话, 手机, 身份证号, 住址, phone, id_card ...)
 or by its values: most of them mainland mobile numbers (11 digits, 1[3-9]..., +86 allowed) or
-citizen ID numbers (18 characters whose check digit is right, GB 11643).
+citizen ID numbers (18 characters whose check digit is right, GB 11643); a column of integers
+named as ids or codes (``osm_id``, ``编号``) is never read so.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ _NAMES = {
     "ID numbers": re.compile(r"身份证|证件号|公民身份号码|护照|idcard|idno$|idnumber|passport"),
     "home addresses": re.compile(r"住址|家庭地址|户籍地"),
 }
+#: Names of integer columns that are ids or codes, whatever their digits look like (OSM's node ids
+#: will pass 13,000,000,000).
+_NUMBERED = re.compile(r"id|osm|code|编号|代码|编码|序号")
 _MOBILE = re.compile(r"(?:\+?86[-\s]?)?1[3-9]\d{9}")
 _CITIZEN_ID = re.compile(r"\d{17}[\dXx]")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -92,8 +96,10 @@ def personal_columns(frame: pd.DataFrame) -> dict[str, str]:
             continue
         key = _key(col)
         kind = next((k for k, pattern in _NAMES.items() if pattern.search(key)), None)
-        if kind is None and isinstance(frame[col], pd.Series):
-            kind = _by_values(frame[col])
+        values = frame[col]
+        if kind is None and isinstance(values, pd.Series) and not (
+                pd.api.types.is_integer_dtype(values) and _NUMBERED.search(key)):  # osm_id 13xxxxxxxxx: an id
+            kind = _by_values(values)
         if kind is not None:
             found[str(col)] = kind
     return found
