@@ -172,3 +172,19 @@ def test_the_demo_data_looks_personal_nowhere_so_the_demo_says_no_such_warning()
     demo = load_demo()
     assert {k: personal_columns(demo[k]) for k in ("units", "communities", "stations")} == \
         {"units": {}, "communities": {}, "stations": {}}
+
+
+def test_candidates_written_under_siting_are_refused_naming_inputs_not_ignored(rolls):
+    # Found while giving the rolls' candidate rooms: `[siting] candidates = "candidates.gpkg"` (where
+    # `spatial site --candidates` puts them) was a known key read nowhere, so the run sited new
+    # stations on network nodes and said nothing of the rooms.
+    from spatial.core.errors import SpatialError
+    from spatial.project.config import load_project
+
+    (rolls / "p.toml").write_text(
+        '[project]\nname = "t"\noutput = "out"\n[inputs]\nnetwork = "roads.gpkg"\ncommunities = "communities.gpkg"\n'
+        'units = "units.gpkg"\n'
+        'stations = "stations.gpkg"\n[coverage]\nmeters = [300, 1000]\n[siting]\nk = 1\n'
+        'candidates = "candidates.gpkg"\n', encoding="utf-8")
+    with pytest.raises(SpatialError, match=r"\[siting\] candidates is not read there; move it to \[inputs\]"):
+        load_project(rolls / "p.toml")
