@@ -22,6 +22,8 @@ import re
 
 import pandas as pd
 
+from spatial.io.columns import _key  # names compared as find_column compares them: 联系电话（手机） is 联系电话
+
 logger = logging.getLogger(__name__)
 
 __all__ = ["personal_columns", "warn_personal"]
@@ -46,10 +48,6 @@ def _id_check(text: str) -> bool:
     """The GB 11643 check character of an 18-character citizen ID number is right."""
     total = sum(int(d) * w for d, w in zip(text[:17], _ID_WEIGHTS))
     return "10X98765432"[total % 11] == text[17].upper()
-
-
-def _key(name) -> str:
-    return re.sub(r"[(（\[].*?[)）\]]|\s|_", "", str(name)).lower()
 
 
 def _by_values(values: pd.Series) -> str | None:
