@@ -265,6 +265,9 @@ def read_input(spec: str | Path, default_layer: str | tuple[str, ...], name: str
     if not allow_empty and len(data) == 0:
         where = f"layer '{layer}' of '{path}'" if layer else f"'{path}'"
         raise GeometryError(f"{name}: {where} has no rows; give a layer with features")
+    from spatial.io.personal import warn_personal
+
+    warn_personal(data, f"{name} '{spec}'")  # 户主, 联系电话, 身份证号 ...: kept only in a GeoPackage written
     return data
 
 

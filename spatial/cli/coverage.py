@@ -244,7 +244,7 @@ def _coverage(args: argparse.Namespace, step) -> int:
     from spatial.io.layers import write_layers
     from spatial.io.tables import write_csv
     from spatial.io.validate import station_points
-    from spatial.io.workbook import csv_figures, integer_counts, write_workbook
+    from spatial.io.workbook import csv_figures, integer_counts, station_load_table, write_workbook
     from spatial.network.read import read_network
     from spatial.network.snapping import snap_layer
 
@@ -374,8 +374,9 @@ def _coverage(args: argparse.Namespace, step) -> int:
             layers[key] = _in_crs(layers[key], scored.crs)
     # every line is made before anything is written: a late error never follows written outputs
     lines = _result_lines(args, bands, summary, scored, snapped, gaps, gap_band, hh, sid)
-    # the tables officials open in Excel: counts as integers (4494, not 4494.0), no snapping internals
-    load = pd.DataFrame(snapped.drop(columns=[snapped.geometry.name, "snap_edge", "snap_offset_m"], errors="ignore"))
+    # the tables officials open in Excel: counts as integers (4494, not 4494.0), the stations' own id,
+    # name, type, community and area and their load (no snapping internals, no 站长's phone or ID number)
+    load = station_load_table(snapped, station_id_col=sid, area_col=area_col, community_id_col=cid)
     tables = {companion(args.out, "_summary.csv"): csv_figures(summary),
               companion(args.out, "_station_load.csv"): csv_figures(load)}
     if fca_by is not None:
@@ -395,7 +396,7 @@ def _coverage(args: argparse.Namespace, step) -> int:
         for tmp, table in zip(tmps[1:], tables.values()):
             write_csv(table, tmp)
         write_workbook(tmps[1 + len(tables)], summary, communities=layers.get("communities"), gaps=gaps,
-                       station_load=snapped, about={"speed_kmh": args.speed_kmh, "max_snap_m": args.max_snap_m,
+                       station_load=load, about={"speed_kmh": args.speed_kmh, "max_snap_m": args.max_snap_m,
                                                     "max_off_network_m": args.max_off_network_m,
                                                     "detour_factor": args.detour_factor,
                                                     "min_m2_per_100hh": args.min_m2_per_100hh,

@@ -15,8 +15,10 @@ import numpy as np
 import pandas as pd
 
 from spatial.core.checks import round_half_up, round_walk
+from spatial.io.columns import find_column
 
-__all__ = ["COUNT", "NONE_ID", "csv_figures", "integer_counts", "name_of", "none_name"]
+__all__ = ["COUNT", "LOAD_FIGURES", "NONE_ID", "SITE_FIGURES", "csv_figures", "integer_counts", "name_of",
+           "none_name", "sites_table", "station_load_table"]
 
 #: Whole-number count columns (households, population, hh_* ...): integers in CSVs and sheets.
 COUNT = re.compile(r"^(households|population|households_(served|estimated)|population_served|units_served|n_\w+|"
@@ -99,3 +101,68 @@ def csv_figures(frame: pd.DataFrame, *, also: tuple[str, ...] = ()) -> pd.DataFr
                     out[col] = out[col].astype("Int64")
                 break
     return out
+
+
+#: The figures :func:`spatial.coverage.load.station_load` adds, as a shared station-load table
+#: carries them after the station's own id, name, type, community and floor area.
+LOAD_FIGURES = ("units_served", "households_served", "population_served", "households_estimated", "m2_per_100hh",
+                "under_standard", "fca_m2_per_100hh")
+#: A station's type (中心 / 站) under the names offices give it.
+_TYPE_NAMES = ("type", "类型", "站点类型", "类别")
+
+
+def station_load_table(stations: pd.DataFrame, *, station_id_col: str | None = None, name_col: str | None = None,
+                       area_col: str | None = None, community_id_col: str | None = None) -> pd.DataFrame:
+    """The station-load table as it is shared (the workbook's 服务站负荷 sheet, ``station_load.csv``).
+
+    Each station's id, name, type, community and floor area, under the input's own column names
+    (the ``*_col`` given, else found as the commands find them: ``站点编号``, ``建筑面积`` ...),
+    then the load figures (:data:`LOAD_FIGURES`) and nothing else of the input: a stations layer
+    from an office's roll also carries its 站长's name, mobile and ID number, notes, which are
+    kept in the GeoPackage (an analyst's working file) but not mailed round in a table. A table
+    this made is returned as it is, so the sheet and the CSV made from one are the same.
+
+    Examples
+    --------
+    >>> t = station_load_table(pd.DataFrame({"站点编号": ["S1"], "站长手机": ["13512345678"],
+    ...                                      "建筑面积": [600], "households_served": [412]}))
+    >>> list(t.columns)
+    ['站点编号', '建筑面积', 'households_served']
+    """
+    if stations.attrs.get("shared_table"):  # made so already (with an area column given by name): as it is
+        return pd.DataFrame(stations)
+    given = {"station_id": station_id_col, "name": name_col, "community_id": community_id_col,
+             "floor_area": area_col}
+    found = {role: find_column(stations, role, given=col if col in stations.columns else None, layer="stations",
+                               required=False) for role, col in given.items()}
+    kind = next((c for c in _TYPE_NAMES if c in stations.columns), None)
+    own = [found["station_id"], found["name"], kind, found["community_id"], found["floor_area"]]
+    keep = list(dict.fromkeys(c for c in [*own, *LOAD_FIGURES] if c is not None and c in stations.columns))
+    table = pd.DataFrame(stations[keep])
+    table.attrs["shared_table"] = True
+    return table
+
+
+#: What :func:`spatial.siting.site_stations` makes of each site, as a shared table carries it.
+SITE_FIGURES = ("site_id", "rank", "candidate_id", "lon", "lat", "gain_households", "gain_population",
+                "cum_coverage_pct")
+
+
+def sites_table(sites: pd.DataFrame) -> pd.DataFrame:
+    """The new sites as they are shared (the workbook's 新站选址 sheet): each site's id, build
+    order, candidate, longitude and latitude and gains (:data:`SITE_FIGURES`), then what the
+    candidate is: its name, floor area and land use (found under ``名称``, ``建筑面积`` ...) and
+    where it came from (``source``), and nothing else of the candidates layer (an owner's name and
+    phone number, a landlord's notes), which the GeoPackage's ``sites`` layer keeps.
+
+    Examples
+    --------
+    >>> list(sites_table(pd.DataFrame({"site_id": ["NEW001"], "rank": [1], "candidate_id": ["R7"],
+    ...                                "产权人电话": ["13711112222"], "建筑面积": [600]})).columns)
+    ['site_id', 'rank', 'candidate_id', '建筑面积']
+    """
+    own = [find_column(sites, "name", layer="candidates", required=False),
+           find_column(sites, "floor_area", layer="candidates", required=False),
+           next((c for c in ("land_use", "用地性质", "用途") if c in sites.columns), None), "source"]
+    keep = list(dict.fromkeys(c for c in [*SITE_FIGURES, *own] if c is not None and c in sites.columns))
+    return pd.DataFrame(sites[keep])

@@ -29,11 +29,19 @@ from spatial.core.checks import REPORT_COLUMNS, Report, gap_note_zh, report_in, 
 from spatial.core.errors import ColumnError, OptionError
 from spatial.io._excelcodes import is_code_column
 from spatial.io._figures import COUNT as _COUNT
-from spatial.io._figures import NONE_ID, csv_figures, integer_counts, name_of, none_name  # noqa: F401 (the API)
+from spatial.io._figures import (  # noqa: F401 (the API)
+    NONE_ID,
+    csv_figures,
+    integer_counts,
+    name_of,
+    none_name,
+    sites_table,
+    station_load_table,
+)
 from spatial.io._text import storable, storable_text
 from spatial.io.coords import with_lonlat
 
-__all__ = ["write_workbook", "integer_counts", "csv_figures", "NONE_ID", "none_name"]
+__all__ = ["write_workbook", "integer_counts", "csv_figures", "station_load_table", "NONE_ID", "none_name"]
 
 #: Digits from which Excel shows a number in scientific notation (General format: over 11).
 _LONG_CODE = 10 ** 11
@@ -500,7 +508,7 @@ def write_workbook(
     if sites is not None and len(sites):
         if isinstance(sites, gpd.GeoDataFrame):  # where to build, as a phone map reads it
             sites = with_lonlat(sites, after="candidate_id")
-        add("sites", pd.DataFrame(sites.drop(columns="geometry", errors="ignore")))
+        add("sites", sites_table(sites))  # no candidate's owner or phone: those stay in the GeoPackage
     if before_after is not None and len(before_after):
         ba = before_after.copy()
         if "level" in ba.columns:
@@ -514,10 +522,7 @@ def write_workbook(
         gaps = pd.DataFrame(gaps.drop(columns=["geometry", "area_m2", "band"], errors="ignore"))
         add("gaps", gaps.rename(columns={"rank": "gap_rank"}))  # ranked by households, as the maps say
     if station_load is not None and len(station_load):
-        keep = [c for c in ("station_id", "name", "type", "community_id", "floor_area_m2", "units_served",
-                            "households_served", "population_served", "households_estimated", "m2_per_100hh",
-                            "under_standard", "fca_m2_per_100hh") if c in station_load.columns]
-        add("station_load", pd.DataFrame(station_load[keep]))
+        add("station_load", station_load_table(station_load))  # as station_load.csv: none of a 站长's details
     if moves is not None and len(moves):
         add("moves", pd.DataFrame(moves))
     if report is not None and len(report):

@@ -18,7 +18,17 @@ _TABLE_SUFFIXES = {".csv", ".txt", ".xlsx", ".xls", ".ods"}
 
 
 def read_input(spec: InputSpec, name: str):
-    """Read one project input: a network, a points table (CSV/Excel) or a vector layer."""
+    """Read one project input: a network, a points table (CSV/Excel) or a vector layer; an input
+    with columns that look personal (姓名, 联系电话, 身份证号 ...) is said so in one warning."""
+    data = _read_input(spec, name)
+    if name != "network":
+        from spatial.io.personal import warn_personal
+
+        warn_personal(data, f"input '{name}' ({spec.path}{'' if spec.layer is None else ':' + str(spec.layer)})")
+    return data
+
+
+def _read_input(spec: InputSpec, name: str):
     from spatial.io import layers as io
     from spatial.network.read import read_network
 

@@ -191,6 +191,10 @@ def load_project(path: str | Path) -> Project:
         if value is not None and value not in labels:  # found now, not after the walks are searched
             raise SpatialError(f"project file {source}: [{where}] {key} {value!r} is not one of the [coverage] "
                                f"bands {labels}; give one of them (or leave {key} out: the largest band)")
+    if siting["candidates"] is not None:  # read nowhere: sites would be put on network nodes without a word
+        raise SpatialError(f"project file {source}: [siting] candidates is not read there; move it to [inputs] "
+                           "(candidates = \"rooms.gpkg\" or { path = \"rooms.gpkg\", layer = \"rooms\" }), "
+                           "as the other layers are given")
     if siting["k"] is not None and siting["target"] is not None:
         raise SpatialError(f"project file {source}: [siting] gives both k and target; keep one (k: the number "
                            "of sites to add; target: the share of households to reach)")

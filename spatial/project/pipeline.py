@@ -428,7 +428,7 @@ def _siting(project: Project, layers: dict, report: Report) -> None:
 def _write(project: Project, layers: dict, out: Path) -> list[Path]:
     from spatial.io.layers import write_layers, write_shapefile
     from spatial.io.tables import write_csv
-    from spatial.io.workbook import csv_figures, integer_counts
+    from spatial.io.workbook import csv_figures, integer_counts, station_load_table
 
     files: list[Path] = []
     names = ["communities", "grids", "units", "moves", "stations", "coverage_demand", "isochrones", "gaps",
@@ -460,12 +460,17 @@ def _write(project: Project, layers: dict, out: Path) -> list[Path]:
             path = out / f"{name}.csv"
             write_csv(csv_figures(layers[name]), path)
             files.append(path)
-    for name, csv in (("stations", "station_load"), ("gaps", "gaps")):  # the tables officials act on
-        if name in layers and "coverage_demand" in layers:
-            path = out / f"{csv}.csv"
-            write_csv(csv_figures(pd.DataFrame(_wgs84(layers[name]).drop(columns="geometry", errors="ignore"))),
-                      path)
-            files.append(path)
+    load = None
+    if "stations" in layers and "coverage_demand" in layers:  # the tables officials act on
+        # the stations' own id, name, type, community and area and their load: no 站长's phone
+        load = station_load_table(layers["stations"], area_col=project.coverage.get("station_area_col"))
+        path = out / "station_load.csv"
+        write_csv(csv_figures(load), path)
+        files.append(path)
+    if "gaps" in layers and "coverage_demand" in layers:
+        path = out / "gaps.csv"
+        write_csv(csv_figures(pd.DataFrame(_wgs84(layers["gaps"]).drop(columns="geometry", errors="ignore"))), path)
+        files.append(path)
     if "grids" in layers:
         path = out / "grids.csv"
         write_csv(csv_figures(layers["grids"]), path)
@@ -490,7 +495,7 @@ def _write(project: Project, layers: dict, out: Path) -> list[Path]:
                                     report=layers.get("report"), communities=layers.get("communities"),
                                     about=_about(project, layers), lang=o.get("lang", "zh"),
                                     gaps=layers.get("gaps"),
-                                    station_load=layers.get("stations") if "coverage_demand" in layers else None,
+                                    station_load=load,
                                     moves=_moves_words(layers.get("moves"), o.get("lang", "zh"))))
     if o.get("kml"):
         from spatial.maps.kmz import results_kmz
