@@ -64,6 +64,9 @@ def test_the_demo_headline_and_the_figures_quoted_from_its_files(demo_outputs):
     assert beyond == _pct(households - overall["hh_15min"] - overall["hh_unreachable"], households)
     (n_grids,) = _quoted("data/README.md", r"draws (\d+) grids of 300–500 households")
     assert len(grids) == int(n_grids) and grids["band_status"].eq("in").all()
+    # README.md: the 四至 of the grid it shows
+    (bounds,) = _quoted("README.md", r'C02-02: "([^"]+)"')
+    assert grids.set_index("grid_id").loc["C02-02", "four_bounds"] == bounds
     # docs/editor.md: the page's size for the demo
     (mb,) = _quoted("docs/editor.md", r"about ([\d.]+) MB for the demo")
     assert f"{files['grid_editor.html'].stat().st_size / 1e6:.1f}" == mb
