@@ -6,8 +6,8 @@ import argparse
 import importlib
 import time
 
-NAMES = ["io", "grids", "blocks", "streets", "units", "coverage", "isochrones", "city", "siting", "maps", "province", "dem",
-         "estimated_walks", "startup"]
+NAMES = ["io", "grids", "blocks", "streets", "units", "coverage", "isochrones", "city", "siting", "maps", "editor",
+         "province", "dem", "estimated_walks", "startup"]
 
 
 def main(argv: list[str] | None = None) -> None:
