@@ -541,13 +541,27 @@ def _apart(outlines: list, geoms: np.ndarray, cuts: np.ndarray, comps: np.ndarra
                                                                       ordered=True)), dtype=object)
     else:
         cells = np.array([shapely.box(*shapely.total_bounds(out[involved]))], dtype=object)
+    by_gap = np.argsort(owner, kind="stable")  # each gap's cells, in the order found
+    ends = np.searchsorted(owner[by_gap], involved, side="right")
+    starts = np.searchsorted(owner[by_gap], involved, side="left")
+    mine = np.empty(len(involved), dtype=object)
+    mine[:] = [shapely.coverage_union_all(cells[by_gap[a:b]]) if b > a else shapely.Polygon()
+               for a, b in zip(starts, ends)]
+    cut = [polygonal_part(g) for g in shapely.intersection(out[involved], mine)]
+    cut = [g if u is None else shapely.union(g, u) for g, u in zip(cut, units)]
+    # each outline loses what the earlier ones hold: an earlier one can only hold what lies in
+    # its own cut outline, so only those whose cut outlines meet this one are looked at (all of
+    # them one by one took 7 of 8 s for the 2,757 outlines of 20,000 random homes on Futian)
+    qa, qb = shapely.STRtree(cut).query(cut, predicate="intersects")
+    keep = qb < qa
+    qa, qb = qa[keep], qb[keep]
+    order = np.lexsort((qb, qa))
+    qa, qb = qa[order], qb[order]
+    first = np.searchsorted(qa, np.arange(len(involved) + 1))
     done = []
-    for pos, k in enumerate(involved):  # ``involved`` is sorted: the gaps' order
-        cell = shapely.coverage_union_all(cells[owner == k]) if (owner == k).any() else shapely.Polygon()
-        shape = polygonal_part(shapely.intersection(out[k], cell))
-        if units[pos] is not None:
-            shape = shapely.union(shape, units[pos])
-        earlier = [g for g in done if shapely.intersects(g, shape)]
+    for pos, k in enumerate(involved):
+        shape = cut[pos]
+        earlier = [done[p] for p in qb[first[pos]:first[pos + 1]] if shapely.intersects(done[p], shape)]
         if earlier:
             shape = polygonal_part(shapely.difference(shape, shapely.union_all(earlier)))
         out[k] = shape
