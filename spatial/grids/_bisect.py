@@ -26,7 +26,7 @@ import numpy as np
 from scipy import sparse
 
 from spatial.core._procs import PROCESSES, Ahead
-from spatial.grids._graph import Coo, SideCheck, coo_of, n_pieces, nearest_of, sub_graph
+from spatial.grids._graph import Coo, SideCheck, coo_of, n_pieces, nearest_of, neighbour_lists, sub_graph
 
 logger = logging.getLogger(__name__)
 
@@ -322,9 +322,9 @@ class _Views:
 
 
 def _lists(sub):
-    """Neighbour and cut-cost lists per node (sliced from one Python list: fast on many small graphs)."""
-    ip, ind, dat = sub.indptr.tolist(), sub.indices.tolist(), sub.data.tolist()
-    return [ind[a:b] for a, b in zip(ip[:-1], ip[1:])], [dat[a:b] for a, b in zip(ip[:-1], ip[1:])]
+    """Neighbour and cut-cost lists per node (``_graph.neighbour_lists``: sliced from one Python
+    list, fast on many small graphs, and made once for a graph asked again)."""
+    return neighbour_lists(sub)
 
 
 def _sweep(g: _Views, hh, side, want_a, xy) -> np.ndarray:

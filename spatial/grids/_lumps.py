@@ -35,7 +35,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import dijkstra
 
-from spatial.grids._graph import sub_graph
+from spatial.grids._graph import neighbour_lists, sub_graph
 
 logger = logging.getLogger(__name__)
 
@@ -154,7 +154,7 @@ def _pair(adj, hh, labels, a, b, tgt, limit):
     to_b = dijkstra(hops, indices=np.flatnonzero(~now), min_only=True)[lumps]
     far = np.where(bits[splits], to_a, to_b).sum(axis=1)
     splits = splits[np.argsort(far, kind="stable")][:_MAX_SPLITS]
-    nbrs = [sub.indices[sub.indptr[v]:sub.indptr[v + 1]].tolist() for v in range(len(nodes))]
+    nbrs, _ = neighbour_lists(sub)
     for s in splits:
         side = _draw(nbrs, lumps, bits[s], now)
         if side is not None:
