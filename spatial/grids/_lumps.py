@@ -204,15 +204,18 @@ def _draw(nbrs, lumps, lump_in_a, now):
 def _join(nbrs, terminals, avoid, own):
     """Nodes joining ``terminals`` by shortest paths that never pass ``avoid`` (a step into a node
     not ``own`` costs ``_OTHER_STEP``), or None when some terminal cannot be reached."""
+    # the heap's calls and the constants looked up once: the search below is most of the exchange's time
+    pop, push, inf, other = heapq.heappop, heapq.heappush, float("inf"), _OTHER_STEP
     inside = {terminals[0]}
     todo = set(terminals[1:]) - inside
     while todo:
         dist = dict.fromkeys(inside, 0.0)
+        seen = dist.get
         pred = {}
         heap = [(0.0, v) for v in inside]
         reached = None
         while heap:
-            d, v = heapq.heappop(heap)
+            d, v = pop(heap)
             if d > dist[v]:
                 continue
             if v in todo:
@@ -221,11 +224,11 @@ def _join(nbrs, terminals, avoid, own):
             for w in nbrs[v]:
                 if w in avoid and w not in todo:
                     continue
-                nd = d + (1.0 if own[w] else _OTHER_STEP)
-                if nd < dist.get(w, np.inf):
+                nd = d + (1.0 if own[w] else other)
+                if nd < seen(w, inf):
                     dist[w] = nd
                     pred[w] = v
-                    heapq.heappush(heap, (nd, w))
+                    push(heap, (nd, w))
         if reached is None:
             return None
         v = reached
