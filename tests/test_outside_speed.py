@@ -157,3 +157,30 @@ def test_straight_cut_is_the_least_error_then_cheapest_connected_cut(seed):
     assert (got is None) == (ref is None)
     if ref is not None:
         np.testing.assert_array_equal(got, ref)
+
+
+def test_units_placed_by_their_column_or_where_they_lie_and_those_with_no_area_reported():
+    # the community column read with one missing-value test for the column, and the units with no
+    # area inside their community found in one call for all: the same places and report rows
+    import geopandas as gpd
+    import shapely
+
+    from spatial.core.checks import Report
+    from spatial.grids._units import community_of, polygonal_pieces
+
+    cg = np.array([shapely.box(0, 0, 100, 100), shapely.box(100, 0, 200, 100)], dtype=object)
+    ug = np.array([shapely.box(10, 10, 40, 40),     # said C1
+                   shapely.box(120, 10, 150, 40),   # no id: lies in C2
+                   shapely.box(50, 50, 90, 90),     # NaN: lies in C1
+                   shapely.box(60, 10, 90, 40)],    # said C2, lies in C1: no area inside C2
+                  dtype=object)
+    units = gpd.GeoDataFrame({"community_id": ["C1", None, np.nan, "C2"]}, geometry=list(ug), crs=32650)
+    ids = np.array(["u1", "u2", "u3", "u4"], dtype=object)
+    report = Report()
+    comm = community_of(ug, cg, np.array(["C1", "C2"], dtype=object), units, "community_id", ids, report)
+    assert comm.tolist() == [0, 1, 0, 1]
+    pieces = polygonal_pieces(ug, np.zeros(4, dtype=bool), comm, cg, ids, report)
+    assert comm.tolist() == [0, 1, 0, -1]
+    assert [p is None for p in pieces] == [False, False, False, True]
+    assert [shapely.area(p) for p in pieces[:3]] == [900.0, 900.0, 1600.0]
+    assert [(r["row_id"], r["problem"]) for r in report.rows] == [("u4", "has no area inside its community")]
