@@ -184,3 +184,27 @@ def test_units_placed_by_their_column_or_where_they_lie_and_those_with_no_area_r
     assert [p is None for p in pieces] == [False, False, False, True]
     assert [shapely.area(p) for p in pieces[:3]] == [900.0, 900.0, 1600.0]
     assert [(r["row_id"], r["problem"]) for r in report.rows] == [("u4", "has no area inside its community")]
+
+
+@pytest.mark.parametrize("scale", [1.0, 1 / 3])  # whole households (summed as integers) and fractional ones
+def test_lump_exchange_shares_two_grids_lumps_within_the_rule(scale):
+    from spatial.grids._lumps import _pair
+
+    # a 4 x 2 strip: grid 0 the bottom row holding both towers (100 at each end), grid 1 the top
+    # row with two homes of 20 above them: 200 against 40 where 120 each is wanted
+    w, h = 4, 2
+    adj = _lattice(w, h)
+    hh = np.zeros(w * h)
+    hh[[0, 3, 4, 7]] = [100.0, 100.0, 20.0, 20.0]
+    hh *= scale
+    labels = np.where(np.arange(w * h) < w, 0, 1)
+    tgt = np.full(2, hh.sum() / 2)
+    nodes, new = _pair(adj, hh, labels, 0, 1, tgt, 0.05)
+    sizes = np.bincount(new, weights=hh[nodes], minlength=2)
+    np.testing.assert_allclose(sizes, tgt, rtol=0.05)
+    # one tower each, and both grids in one piece
+    assert new[nodes == 0] != new[nodes == 3]
+    from scipy.sparse.csgraph import connected_components
+    for g in (0, 1):
+        mine = nodes[new == g]
+        assert connected_components(adj[mine][:, mine], directed=False)[0] == 1

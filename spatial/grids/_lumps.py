@@ -139,7 +139,14 @@ def _pair(adj, hh, labels, a, b, tgt, limit):
     if len(lumps) > _MAX_LUMPS or len(lumps) < 2:
         return None
     bits = _splits(len(lumps))
-    to_a = bits @ h[lumps]
+    w = h[lumps]
+    if np.array_equal(w, np.round(w)) and w.sum() < 2.0**53:
+        # whole households (nearly always): summed as integers, exactly the sums the float product
+        # gives, without waking the BLAS threads (which then spin: 0.13 CPU s on the main process
+        # of a partition of 10,000 units, for a product of 4,096 rows of 12)
+        to_a = (bits @ w.astype(np.int64)).astype(float)
+    else:
+        to_a = bits @ w
     to_b = total - to_a
     ok = (np.abs(to_a - tgt[a]) <= limit * tgt[a]) & (np.abs(to_b - tgt[b]) <= limit * tgt[b])
     if not ok.any():
