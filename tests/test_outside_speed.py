@@ -1,9 +1,11 @@
 """Outside review: the same grid plans for less time at 10,000 units.
 
-The grid engine's passes ask again and again for things of one graph that do not change between
-their calls: each row's neighbours as Python lists (every local search and swap pass of the whole
-graph, a region's two searches), the shared boundaries as COO (every perimeter of the parts).
-These are made once now; the tests pin that the answers are those made afresh.
+The grid engine's passes asked again and again for things of one graph that do not change between
+their calls (each row's neighbours as Python lists, the shared boundaries as COO, every grid's size
+for each grid looked at), the straight cut searched the connectivity of cuts that could not win,
+the lump exchange woke BLAS's threads for a product of whole numbers, and the preparation asked
+shapely and pandas about 10,000 units one at a time. The tests pin that the answers are those the
+old code gave: references built here, by brute force where it is a search.
 """
 
 from __future__ import annotations
