@@ -548,7 +548,7 @@ def repair_geometries(
     fixed = shapely.make_valid(geom[invalid])
     # make_valid may return a collection holding lines as well; keep the polygonal part
     if shapely.get_type_id(geom[invalid]).max() >= 3:
-        fixed = np.array([polygonal(g) for g in fixed], dtype=object)
+        fixed = polygonals(fixed)
     out.loc[invalid, out.geometry.name] = fixed
     for rid, reason in zip(np.asarray(ids)[invalid], shapely.is_valid_reason(geom[invalid])):
         report.add(name, rid, f"invalid geometry: {reason}", "repaired with make_valid",
@@ -566,6 +566,27 @@ def polygonal(g):
         return g
     parts = [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
     return shapely.union_all(parts) if parts else shapely.Polygon()
+
+
+def polygonals(geoms) -> np.ndarray:
+    """:func:`polygonal` of each geometry of ``geoms`` (an object array): the (Multi)Polygons that
+    are not empty, nearly all of them, as they are, found in one call for the array; the others
+    one by one.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> square = shapely.box(0, 0, 1, 1)
+    >>> [g.wkt for g in polygonals(np.array([square, shapely.Point(0, 0), None], dtype=object))]
+    ['POLYGON ((1 0, 1 1, 0 1, 0 0, 1 0))', 'POLYGON EMPTY', 'POLYGON EMPTY']
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    out = geoms.copy()
+    kind = shapely.get_type_id(geoms)  # None: -1
+    done = ((kind == 3) | (kind == 6)) & ~shapely.is_empty(geoms)
+    for i in np.flatnonzero(~done):
+        out[i] = polygonal(geoms[i])
+    return out
 
 
 def yes_no(values: pd.Series) -> np.ndarray:

@@ -26,7 +26,7 @@ import numpy as np
 from scipy import sparse
 
 from spatial.core._procs import PROCESSES, Ahead
-from spatial.grids._graph import Coo, SideCheck, coo_of, n_pieces, nearest_of, sub_graph
+from spatial.grids._graph import Coo, SideCheck, coo_of, n_pieces, nearest_of, neighbour_lists, sub_graph
 
 logger = logging.getLogger(__name__)
 
@@ -322,9 +322,9 @@ class _Views:
 
 
 def _lists(sub):
-    """Neighbour and cut-cost lists per node (sliced from one Python list: fast on many small graphs)."""
-    ip, ind, dat = sub.indptr.tolist(), sub.indices.tolist(), sub.data.tolist()
-    return [ind[a:b] for a, b in zip(ip[:-1], ip[1:])], [dat[a:b] for a, b in zip(ip[:-1], ip[1:])]
+    """Neighbour and cut-cost lists per node (``_graph.neighbour_lists``: sliced from one Python
+    list, fast on many small graphs, and made once for a graph asked again)."""
+    return neighbour_lists(sub)
 
 
 def _sweep(g: _Views, hh, side, want_a, xy) -> np.ndarray:
@@ -474,29 +474,32 @@ def straight_cut(sub: sparse.csr_matrix | _Views, hh, xy, want_a, n_angles: int 
     orders = np.argsort(c[:, 0] * np.cos(a)[:, None] + c[:, 1] * np.sin(a)[:, None], axis=1, kind="stable")
     err = np.abs(np.cumsum(hh[orders], axis=1)[:, :-1] - want_a)
     near = np.argsort(err, axis=1, kind="stable")[:, :n_try]
-    # best balance first, then the cheaper cut; the connectivity search only for a cut that would win
+    # best balance first, then the cheaper cut, then the first (angle by angle, prefix by prefix):
+    # the cuts of each balance in that order, the first with both sides connected kept (so the
+    # connectivity search runs on the cuts that would win alone)
     cands = sorted(zip(np.take_along_axis(err, near, axis=1).ravel().tolist(),
                        np.repeat(np.arange(n_angles), near.shape[1]).tolist(), near.ravel().tolist()),
                    key=lambda t: t[0])
-    best = None
     spans = {}  # per angle: each node's rank, and each edge's lower and higher end rank
-    for e, ai, j in cands:
-        if best is not None and e > best[0] + 1e-9:
-            break
-        if ai not in spans:
-            rank = np.empty(n, dtype=np.int64)
-            rank[orders[ai]] = np.arange(n)
-            rr, rc = rank[coo.row], rank[coo.col]
-            spans[ai] = rank, np.minimum(rr, rc), np.maximum(rr, rc)
-        rank, lo, hi = spans[ai]
-        cut = float(coo.data[(lo <= j) & (hi > j)].sum())  # edges with one end in the first j + 1
-        if best is not None and (e, cut) >= best[:2]:
-            continue
-        side = (rank > j).astype(np.int64)
-        if (g.whole(side) if g.whole is not None else
-                _both_one_piece(nbrs, side.tolist(), int(orders[ai, 0]), int(orders[ai, j + 1]), j + 1)):
-            best = (e, cut, side)
-    return None if best is None else best[2]
+    i = 0
+    while i < len(cands):
+        e, tied = cands[i][0], []
+        while i < len(cands) and cands[i][0] == e:
+            _, ai, j = cands[i]
+            if ai not in spans:
+                rank = np.empty(n, dtype=np.int64)
+                rank[orders[ai]] = np.arange(n)
+                rr, rc = rank[coo.row], rank[coo.col]
+                spans[ai] = rank, np.minimum(rr, rc), np.maximum(rr, rc)
+            _, lo, hi = spans[ai]
+            tied.append((float(coo.data[(lo <= j) & (hi > j)].sum()), i, ai, j))  # edges with one end in the first j + 1
+            i += 1
+        for _, _, ai, j in sorted(tied):
+            side = (spans[ai][0] > j).astype(np.int64)
+            if (g.whole(side) if g.whole is not None else
+                    _both_one_piece(nbrs, side.tolist(), int(orders[ai, 0]), int(orders[ai, j + 1]), j + 1)):
+                return side
+    return None
 
 
 def _both_one_piece(nbrs, lab, a0, b0, n0) -> bool:

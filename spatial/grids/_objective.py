@@ -12,6 +12,7 @@ Each term is made dimensionless (``_norms``) so one set of weights serves towns 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 from scipy import sparse
@@ -39,9 +40,14 @@ class Shapes:
         """The shapes of ``nodes`` alone (their perimeters keep the boundary to the others)."""
         return Shapes(self.area[nodes], self.perimeter[nodes], self.shared[nodes][:, nodes].tocsr())
 
+    @cached_property
+    def _coo(self) -> sparse.coo_matrix:
+        """``shared`` as COO, made once: the passes ask for the parts' perimeters again and again."""
+        return self.shared.tocoo()
+
     def parts(self, labels: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Area and perimeter of each of the ``k`` parts of ``labels``."""
-        coo = self.shared.tocoo()
+        coo = self._coo
         lr = labels[coo.row]
         inner = np.bincount(lr, weights=np.where(lr == labels[coo.col], coo.data, 0.0), minlength=k)
         area = np.bincount(labels, weights=self.area, minlength=k)

@@ -141,9 +141,12 @@ def rebalance_worst(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labe
             touch[:] = kept, _touching(labels, coo, k)
         return _ring(touch[1], g, 2)
 
+    sizes = [-1, None]  # how far off each part is, as of the count of regions kept (labels change only then)
+
     def wanted(g):
-        dev = off(np.bincount(labels, weights=hh, minlength=k), tgt)
-        return dev[g] > limit and not hopeless[g] and dirty[ring(g)].any()
+        if sizes[0] != kept:
+            sizes[:] = kept, off(np.bincount(labels, weights=hh, minlength=k), tgt)
+        return sizes[1][g] > limit and not hopeless[g] and dirty[ring(g)].any()
 
     with Ahead(_attempts, state, workers=workers if workers is not None else
                (PROCESSES if len(labels) >= _AHEAD_NODES else 1)) as ahead:

@@ -16,6 +16,7 @@ import numpy as np
 from scipy import sparse
 
 from spatial.grids._bisect import _connected_without
+from spatial.grids._graph import neighbour_lists
 from spatial.grids._objective import Shapes, Weights, _norms, _size_fn, _targets
 
 logger = logging.getLogger(__name__)
@@ -55,10 +56,7 @@ def local_search(
     hh = np.asarray(hh, dtype=float)
     k = int(labels.max()) + 1
     fixed = np.zeros(n, dtype=bool) if fixed is None else np.asarray(fixed, dtype=bool)
-    indptr, indices, data = adj.indptr, adj.indices, adj.data
-    ip, ind, dat = indptr.tolist(), indices.tolist(), data.tolist()
-    nbrs = [ind[a:b] for a, b in zip(ip[:-1], ip[1:])]
-    costs = [dat[a:b] for a, b in zip(ip[:-1], ip[1:])]
+    nbrs, costs = neighbour_lists(adj)
     part_hh = np.bincount(labels, weights=hh, minlength=k).astype(float)
     part_n = np.bincount(labels, minlength=k)
     if target is None:
@@ -79,9 +77,7 @@ def local_search(
     f = _size_fn(min_hh, max_hh, w_band, weights)
     w_pp = weights.shape if shapes is not None else 0.0
     if w_pp > 0:
-        s_ip, s_ind, s_dat = shapes.shared.indptr.tolist(), shapes.shared.indices.tolist(), shapes.shared.data.tolist()
-        s_nbrs = [s_ind[a:b] for a, b in zip(s_ip[:-1], s_ip[1:])]
-        s_len = [s_dat[a:b] for a, b in zip(s_ip[:-1], s_ip[1:])]
+        s_nbrs, s_len = neighbour_lists(shapes.shared)
         ar = shapes.area.tolist()
         pl = shapes.perimeter.tolist()
         pa, per = (x.tolist() for x in shapes.parts(labels, k))

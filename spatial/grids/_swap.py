@@ -24,6 +24,7 @@ import numpy as np
 from scipy import sparse
 
 from spatial.grids._bisect import _reach
+from spatial.grids._graph import neighbour_lists
 from spatial.grids._objective import Shapes, Weights, _norms, _size_cost, _targets
 
 logger = logging.getLogger(__name__)
@@ -58,8 +59,7 @@ def swap_pass(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labels: np
     def size(h, t):  # the objective's size terms, as the search's scalar ``_size_fn`` computes them
         return _size_cost(h, t, min_hh, max_hh, w_band, weights)
 
-    ip, ind = adj.indptr.tolist(), adj.indices.tolist()
-    nbrs = [ind[a:b] for a, b in zip(ip[:-1], ip[1:])]
+    nbrs, _ = neighbour_lists(adj)
     edges = _Entries.of(adj)
     free = np.ones(n, dtype=bool) if fixed is None else ~np.asarray(fixed, dtype=bool)
     w_pp = weights.shape if shapes is not None else 0.0

@@ -25,6 +25,7 @@ from spatial.core.checks import (
     Report,
     metric_crs,
     polygonal,
+    polygonals,
 )
 from spatial.core.errors import ColumnError, GeometryError
 from spatial.core.reproject import to_crs_valid
@@ -63,15 +64,18 @@ def polygonal_pieces(ug, is_pt, comm_of, cg, unit_ids, report):
     failed = set()
     if len(poly):
         clipped = _clip(np.asarray(ug[poly], dtype=object), cg[comm_of[poly]], unit_ids[poly], report, failed)
-        pieces[poly] = [polygonal(g) for g in clipped]
-    for i in np.flatnonzero(comm_of >= 0):
-        g = pieces[i]
-        if g is None or shapely.is_empty(g) or shapely.area(g) <= 0:
-            if unit_ids[i] not in failed:
-                report.add("units", unit_ids[i], NO_AREA_PROBLEM[0], NO_AREA_ACTION[0],
-                           zh=(NO_AREA_PROBLEM[1], NO_AREA_ACTION[1]))
-            comm_of[i] = -1
-            pieces[i] = None
+        pieces[poly] = polygonals(clipped)
+    placed = np.flatnonzero(comm_of >= 0)
+    got = pieces[placed]
+    there = np.array([g is not None for g in got], dtype=bool)
+    lost = ~there
+    lost[there] = shapely.is_empty(got[there]) | (shapely.area(got[there]) <= 0)
+    for i in placed[lost]:
+        if unit_ids[i] not in failed:
+            report.add("units", unit_ids[i], NO_AREA_PROBLEM[0], NO_AREA_ACTION[0],
+                       zh=(NO_AREA_PROBLEM[1], NO_AREA_ACTION[1]))
+        comm_of[i] = -1
+        pieces[i] = None
     return pieces
 
 
@@ -98,7 +102,7 @@ def clipped_to_communities(geoms: np.ndarray, group: np.ndarray, clip: np.ndarra
         return geoms
     ids = np.asarray(ids)
     cut = _clip(geoms[has], np.asarray(clip, dtype=object)[group[has]], ids[has], report, set())
-    cut = np.array([polygonal(g) for g in cut], dtype=object)
+    cut = polygonals(cut)
     keep = ~(shapely.is_empty(cut) | (shapely.area(cut) <= 0))
     past = np.where(keep, shapely.area(geoms[has]) - shapely.area(cut), 0.0)
     for g in np.unique(group[has][past > PAST_M2]):
@@ -167,11 +171,12 @@ def community_of(ug, cg, comm_ids, units, community_id_col, unit_ids, report) ->
     if community_id_col in units.columns:
         given = units[community_id_col].to_numpy()
         # 'C01 ', 'Ｃ０１' typed for 'C01': that community, said in the report (never between two)
-        loose, ambiguous = loose_ids([c for c in given if not pd.isna(c) and c not in pos], comm_ids)
+        na = pd.isna(given).tolist()  # (one call for the column: per value it cost more than the rest)
+        loose, ambiguous = loose_ids([c for c, no in zip(given, na) if not no and c not in pos], comm_ids)
         if loose:
             report_loose(report, given, unit_ids, loose, "units", community_id_col, "communities")
             pos = {**pos, **{v: pos[k] for v, k in loose.items()}}
-        unknown = [(u, c) for u, c in zip(unit_ids, given) if not pd.isna(c) and c not in pos]
+        unknown = [(u, c) for u, c, no in zip(unit_ids, given, na) if not no and c not in pos]
         if unknown:
             shown = ", ".join(f"{u} ({c.item() if isinstance(c, np.generic) else c!r})" for u, c in unknown[:5])
             hint = (id_type_hint([c for _, c in unknown], comm_ids, "units", "communities", community_id_col)
@@ -180,7 +185,7 @@ def community_of(ug, cg, comm_ids, units, community_id_col, unit_ids, report) ->
                 f"'units' column '{community_id_col}' names communities that are not in 'communities': "
                 f"{shown}{hint or '; fix the ids or drop the column to place units by location'}"
             )
-        out[:] = [pos.get(c, -1) if not pd.isna(c) else -1 for c in given]
+        out[:] = [-1 if no else pos.get(c, -1) for c, no in zip(given, na)]
     todo = np.flatnonzero(out < 0)
     if len(todo):
         tree = shapely.STRtree(cg)
