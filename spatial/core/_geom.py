@@ -1,4 +1,5 @@
-"""Unions of many small groups of polygons at once (grid polygons, units grown into street gaps).
+"""Unions of many small groups of polygons at once (grid polygons, units grown into street gaps),
+and the polygonal part of what GEOS gives back (``polygonal``, ``polygonals``).
 
 ``shapely.union_all`` on one group at a time pays a Python call per group; with the groups laid
 out as the rows of a None-padded array, ``union_all(rows, axis=1)`` unions every row in one GEOS
@@ -13,9 +14,42 @@ import pandas as pd
 import shapely
 
 from spatial.core._threads import halves, thread_map
-from spatial.core.checks import polygonal
 
-__all__ = ["union_groups", "union_polygons"]
+__all__ = ["polygonal", "polygonals", "union_groups", "union_polygons"]
+
+def polygonal(g):
+    """The polygonal part of ``g``: itself when a (Multi)Polygon, else the union of its polygon
+    parts (``make_valid`` and overlays may return collections with lines and points), else an
+    empty Polygon."""
+    if g is None or g.is_empty:
+        return shapely.Polygon()
+    if g.geom_type in ("Polygon", "MultiPolygon"):
+        return g
+    parts = [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else shapely.Polygon()
+
+
+def polygonals(geoms) -> np.ndarray:
+    """:func:`polygonal` of each geometry of ``geoms`` (an object array): the (Multi)Polygons that
+    are not empty, nearly all of them, as they are, found in one call for the array; the others
+    one by one.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> square = shapely.box(0, 0, 1, 1)
+    >>> [g.wkt for g in polygonals(np.array([square, shapely.Point(0, 0), None], dtype=object))]
+    ['POLYGON ((1 0, 1 1, 0 1, 0 0, 1 0))', 'POLYGON EMPTY', 'POLYGON EMPTY']
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    out = geoms.copy()
+    kind = shapely.get_type_id(geoms)  # None: -1
+    done = ((kind == 3) | (kind == 6)) & ~shapely.is_empty(geoms)
+    for i in np.flatnonzero(~done):
+        out[i] = polygonal(geoms[i])
+    return out
+
+
 
 #: Fewest rows worth a thread of their own.
 _MIN_ROWS = 32

@@ -35,6 +35,7 @@ from spatial.core._crs import (  # noqa: F401
     zone_fit_hint,
 )
 # numbers judged by value live in spatial.core._numbers; every caller imports them from here
+from spatial.core._geom import polygonal, polygonals  # noqa: F401
 from spatial.core._numbers import is_number, round_half_up, round_walk, whole_counts, whole_number  # noqa: F401
 # the Chinese words of report rows live in spatial.core._words_zh; every caller imports them from here
 from spatial.core._words_zh import (  # noqa: F401
@@ -553,39 +554,6 @@ def repair_geometries(
     for rid, reason in zip(np.asarray(ids)[invalid], shapely.is_valid_reason(geom[invalid])):
         report.add(name, rid, f"invalid geometry: {reason}", "repaired with make_valid",
                    zh=(f"几何无效：{invalid_zh(reason)}", "已用 make_valid 修复"))
-    return out
-
-
-def polygonal(g):
-    """The polygonal part of ``g``: itself when a (Multi)Polygon, else the union of its polygon
-    parts (``make_valid`` and overlays may return collections with lines and points), else an
-    empty Polygon."""
-    if g is None or g.is_empty:
-        return shapely.Polygon()
-    if g.geom_type in ("Polygon", "MultiPolygon"):
-        return g
-    parts = [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
-    return shapely.union_all(parts) if parts else shapely.Polygon()
-
-
-def polygonals(geoms) -> np.ndarray:
-    """:func:`polygonal` of each geometry of ``geoms`` (an object array): the (Multi)Polygons that
-    are not empty, nearly all of them, as they are, found in one call for the array; the others
-    one by one.
-
-    Examples
-    --------
-    >>> import shapely
-    >>> square = shapely.box(0, 0, 1, 1)
-    >>> [g.wkt for g in polygonals(np.array([square, shapely.Point(0, 0), None], dtype=object))]
-    ['POLYGON ((1 0, 1 1, 0 1, 0 0, 1 0))', 'POLYGON EMPTY', 'POLYGON EMPTY']
-    """
-    geoms = np.asarray(geoms, dtype=object)
-    out = geoms.copy()
-    kind = shapely.get_type_id(geoms)  # None: -1
-    done = ((kind == 3) | (kind == 6)) & ~shapely.is_empty(geoms)
-    for i in np.flatnonzero(~done):
-        out[i] = polygonal(geoms[i])
     return out
 
 
