@@ -87,6 +87,23 @@ def test_a_river_splits_gaps_that_straight_distance_would_merge():
     assert labelled["gap_cause"].tolist() == ["service"] * 4 + ["no mapped path"] * 2 + [""] * 2
 
 
+def test_one_estate_whose_homes_face_streets_either_side_is_one_gap_by_default():
+    """Two buildings 50 m apart in one block (an estate with no mapped paths), each 25 m from a
+    different street: 250 m apart on foot (around the block). The default link (300 m, GB 50180's
+    five-minute walk) keeps them one gap; the old 150 m made two. The river still parts gaps."""
+    from spatial.coverage.gaps import LINK_M
+
+    estate = scored([("e1", 150, -85, "beyond", 30, 90), ("e2", 150, -135, "beyond", 40, 110),
+                     ("n1", 150, 85, "beyond", 20, 60)])  # across the river from e1: 170 m straight
+    assert LINK_M == 300.0
+    g = assign_gaps(estate, NET, band="15min")["gap_id"]
+    assert g["r0"] == g["r1"] != g["r2"]
+    old = assign_gaps(estate, NET, band="15min", link_m=150.0)["gap_id"]
+    assert old["r0"] != old["r1"]
+    gaps = coverage_gaps(estate, NET, band="15min")
+    assert gaps["households"].tolist() == [70, 20]
+
+
 def test_gaps_are_ranked_by_households_with_totals():
     gaps = coverage_gaps(DEMAND, NET, band="15min", link_m=150.0)
     assert list(gaps.columns) == ["gap_id", "rank", "cause", "band", "households", "population", "n_points",
