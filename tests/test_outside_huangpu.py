@@ -26,15 +26,16 @@ X0, Y0 = 354_650.0, 3_456_650.0
 
 def _huangpu_project(tmp_path: Path, huangpu_osm: Path, *, outputs: str = "png = false\n") -> Path:
     """Two communities of 200 m x 200 m numbered by their statistical code and named in 社区名称,
-    four units of 150 households each in both, and one station typed as 经度/纬度 in a CSV."""
+    four buildings of 151 households each in both (homes built from them: 395.62 people each at
+    the census' 2.62 a household), and one station typed as 经度/纬度 in a CSV."""
     comm = gpd.GeoDataFrame({"社区编号": ["310101002001", "310101002002"], "社区名称": ["牛庄路社区", "贵州路社区"]},
                             geometry=[shapely.box(X0, Y0, X0 + 200, Y0 + 200),
                                       shapely.box(X0 + 200, Y0, X0 + 400, Y0 + 200)], crs=UTM)
     cells = [(X0 + 10 + 100 * (i % 4), Y0 + 10 + 100 * (i // 4)) for i in range(8)]
-    units = gpd.GeoDataFrame({"编号": [f"U{i}" for i in range(8)], "户数": [150] * 8},
-                             geometry=[shapely.box(x, y, x + 80, y + 80) for x, y in cells], crs=UTM)
+    buildings = gpd.GeoDataFrame({"楼栋编号": [f"B{i}" for i in range(8)], "户数": [151] * 8, "层数": [6] * 8},
+                                 geometry=[shapely.box(x + 20, y + 20, x + 60, y + 60) for x, y in cells], crs=UTM)
     comm.to_crs(4326).to_file(tmp_path / "in.gpkg", layer="communities")
-    units.to_crs(4326).to_file(tmp_path / "in.gpkg", layer="units")
+    buildings.to_crs(4326).to_file(tmp_path / "in.gpkg", layer="buildings")
     lonlat = gpd.GeoSeries([Point(X0 + 200, Y0 + 100)], crs=UTM).to_crs(4326).iloc[0]
     (tmp_path / "stations.csv").write_text(
         f"编号,站点名称,经度,纬度\n1,牛庄路居民区党群服务站,{lonlat.x:.6f},{lonlat.y:.6f}\n", encoding="utf-8")
@@ -43,7 +44,8 @@ def _huangpu_project(tmp_path: Path, huangpu_osm: Path, *, outputs: str = "png =
         '[project]\nname = "黄浦"\noutput = "out"\n[inputs]\n'
         f'network = "{huangpu_osm}"\n'
         'communities = { path = "in.gpkg", layer = "communities" }\n'
-        'units = { path = "in.gpkg", layer = "units" }\nstations = "stations.csv"\n'
+        'buildings = { path = "in.gpkg", layer = "buildings", households_col = "户数", floors_col = "层数" }\n'
+        'stations = "stations.csv"\n'
         '[grids]\nmin_households = 250\nmax_households = 350\n[siting]\nenabled = false\n'
         f'[outputs]\n{outputs}', encoding="utf-8")
     return path
@@ -59,13 +61,20 @@ def _community_labels(html: str) -> list[str]:
 # ------------------------------------------------------------------ names: 社区名称 on every output
 
 
-def test_a_project_names_communities_by_their_社区名称_on_the_maps_and_in_the_workbook(tmp_path, huangpu_osm):
+@pytest.fixture(scope="module")
+def huangpu_run(tmp_path_factory, huangpu_osm) -> Path:
+    """The output folder of `spatial run` on :func:`_huangpu_project`."""
+    tmp_path = tmp_path_factory.mktemp("huangpu")
+    run_project(_huangpu_project(tmp_path, huangpu_osm))
+    return tmp_path / "out"
+
+
+def test_a_project_names_communities_by_their_社区名称_on_the_maps_and_in_the_workbook(huangpu_run):
     # was: the maps labelled the communities 310101002001 / 310101002002 and their coverage
     # table and the workbook's 社区 sheet listed the codes alone, while the KMZ (and the grids'
     # 四至) named them 牛庄路社区 / 贵州路社区: `spatial run` found the communities' id and street
     # under their Chinese names but never their name
-    run_project(_huangpu_project(tmp_path, huangpu_osm))
-    out = tmp_path / "out"
+    out = huangpu_run
     for page in ("grids.html", "coverage.html", "overview.html"):
         html = (out / page).read_text(encoding="utf-8")
         assert _community_labels(html) == ["牛庄路社区", "贵州路社区"], page
@@ -74,6 +83,21 @@ def test_a_project_names_communities_by_their_社区名称_on_the_maps_and_in_th
     sheet = pd.read_excel(out / "summary.xlsx", sheet_name="社区", dtype=str, engine="openpyxl")
     assert sheet["名称"].tolist() == ["牛庄路社区", "贵州路社区"]
     assert sheet["编号"].tolist() == ["310101002001", "310101002002"]
+
+
+def test_the_csvs_give_people_as_whole_numbers_as_the_workbook_does(huangpu_run):
+    # was: population = households x 2.62 went into every CSV with its float tail (grids.csv
+    # 1006.0800000000002, gaps.csv 958.9200000000001, station_load.csv 11438.920000000002), which
+    # Excel shows as 958.92 people; the README says the CSVs give counts as integers, as the
+    # workbook shows them (its cells are formatted "0")
+    grids = pd.read_csv(huangpu_run / "grids.csv", dtype=str)
+    assert sorted(grids["population"]) == ["791"] * 4  # two units of 151 households: 2 x 395.62 = 791.24
+    overall = pd.read_csv(huangpu_run / "coverage_summary.csv", dtype=str).iloc[0]
+    assert overall["population"] == "3165"  # 8 x 395.62 = 3164.96
+    load = pd.read_csv(huangpu_run / "station_load.csv", dtype=str)
+    assert re.fullmatch(r"\d+", load["population_served"].iloc[0])
+    book = pd.read_excel(huangpu_run / "summary.xlsx", sheet_name="网格", engine="openpyxl")
+    assert sorted(round(v) for v in book["人口"]) == [791] * 4  # the figure the workbook shows
 
 
 # ------------------------------------------------------------------ codes: 社区编号 is the code
