@@ -149,3 +149,27 @@ def test_a_station_off_the_mapped_roads_is_not_said_to_have_no_service_area(capl
     assert not [r for r in caplog.records if "no service area" in r.getMessage()]
     # its areas are drawn: 187.5 m on the estimated leg (150 m x 1.25), then along the road
     assert areas.geometry.iloc[0].intersects(Point(700.0, 0.0))
+
+
+# ------------------------------------------------------------------ stations typed by hand
+
+
+def test_a_coordinate_column_copied_from_a_map_picker_is_named_with_how_to_split_it(tmp_path, huangpu_osm, capsys):
+    # was: a station list with one column 坐标 of "121.4790,31.2300" (as 高德/百度's coordinate
+    # picker copies a point) was refused as having no longitude column, listing the names looked
+    # for, without a word that the column it has holds both numbers
+    from spatial.cli import main
+
+    (tmp_path / "stations.csv").write_text(
+        '编号,站点名称,坐标\n1,豫园街道党群服务中心,"121.4790,31.2300"\n2,文庙居民区党群服务站,"121.4832，31.2215"\n',
+        encoding="utf-8")
+    units = gpd.GeoDataFrame({"unit_id": ["U1"], "households": [100]}, geometry=[Point(X0, Y0)], crs=UTM)
+    units.to_file(tmp_path / "units.gpkg")
+    argv = ["coverage", str(huangpu_osm), str(tmp_path / "stations.csv"), str(tmp_path / "units.gpkg"),
+            "--out", str(tmp_path / "cov.gpkg")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "Column '坐标' holds two numbers in each cell ('121.4790,31.2300')" in err
+    assert "经度 and 纬度" in err and "分列" in err
+    assert not (tmp_path / "cov.gpkg").exists()
