@@ -173,3 +173,27 @@ def test_a_coordinate_column_copied_from_a_map_picker_is_named_with_how_to_split
     assert "Column '坐标' holds two numbers in each cell ('121.4790,31.2300')" in err
     assert "经度 and 纬度" in err and "分列" in err
     assert not (tmp_path / "cov.gpkg").exists()
+
+
+# ------------------------------------------------------------------ the printed overview
+
+
+def test_the_printed_overview_never_runs_two_gap_numbers_together():
+    # was: overview.png wrote the numbers of the ten largest gaps wherever their gaps lay, so two
+    # small gaps side by side in the old city printed "#10#6" (read as #106), "#5#8" and "#9#3";
+    # the web maps hold such a label back until one zooms in, the printed page had no such rule
+    import matplotlib.pyplot as plt
+
+    from spatial.maps.static import overview_figure
+
+    comm = gpd.GeoDataFrame({"community_id": ["C"]}, geometry=[shapely.box(X0, Y0, X0 + 1000, Y0 + 1000)], crs=UTM)
+    boxes = [shapely.box(X0 + 100, Y0 + 100, X0 + 120, Y0 + 140),  # 1 and 2: side by side, 20 m apart
+             shapely.box(X0 + 120, Y0 + 100, X0 + 140, Y0 + 140),
+             shapely.box(X0 + 800, Y0 + 800, X0 + 840, Y0 + 840)]  # 3: far from both
+    gaps = gpd.GeoDataFrame({"rank": [1, 2, 3]}, geometry=boxes, crs=UTM)
+    fig = overview_figure(communities=comm, gaps=gaps, zh=False)
+    try:
+        shown = sorted(t.get_text() for t in fig.axes[0].texts if t.get_text().startswith("#"))
+    finally:
+        plt.close(fig)
+    assert shown == ["#1", "#3"]  # the larger gap keeps its number
