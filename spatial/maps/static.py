@@ -245,7 +245,9 @@ def _drop_overlapping(fig, labels) -> None:
         return
     from matplotlib.transforms import Bbox
 
-    fig.canvas.draw()  # the final layout: positions on the page as saved (at any dpi, text scales too)
+    # the axes as they will be drawn (equal aspect), without drawing the page: positions on it as
+    # saved, at any dpi (text scales too)
+    labels[0].axes.apply_aspect()
     renderer = fig.canvas.get_renderer()
     kept = []
     for label in labels:
