@@ -98,6 +98,10 @@ def test_the_csvs_give_people_as_whole_numbers_as_the_workbook_does(huangpu_run)
     assert re.fullmatch(r"\d+", load["population_served"].iloc[0])
     book = pd.read_excel(huangpu_run / "summary.xlsx", sheet_name="网格", engine="openpyxl")
     assert sorted(round(v) for v in book["人口"]) == [791] * 4  # the figure the workbook shows
+    # and the maps' popups (人口 47.16 for a building of 18 households): 395.62 is shown as 396
+    html = (huangpu_run / "coverage.html").read_text(encoding="utf-8")
+    shown = re.findall(r'"population":\[([^\]]*)\]', html)
+    assert shown and all(v in ("396", "0") for row in shown for v in row.split(",")), shown  # 0: land with no home
 
 
 # ------------------------------------------------------------------ codes: 社区编号 is the code
