@@ -201,3 +201,27 @@ def test_the_printed_overview_never_runs_two_gap_numbers_together():
     finally:
         plt.close(fig)
     assert shown == ["#1", "#3"]  # the larger gap keeps its number
+
+
+# ------------------------------------------------------------------ a project of grids only
+
+
+def test_a_project_that_draws_grids_only_writes_its_workbook_with_the_codes_as_text(tmp_path, huangpu_osm):
+    # was: a first project without stations (grids only, `workbook = true` by default) wrote no
+    # summary.xlsx and said nothing; its only table, grids.csv, opens in Excel with the 20-digit
+    # grid codes as 3.10101E+19 and the community codes as 3.10101E+11 (docs/cli.md: the workbook
+    # is the copy to open in Excel). Its 说明 sheet states no walk and credits no network it lacks.
+    path = _huangpu_project(tmp_path, huangpu_osm)
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(r'network = .*\n', "", text).replace('stations = "stations.csv"\n', "")
+    path.write_text(text.replace("[siting]\nenabled = false\n", ""), encoding="utf-8")
+    run_project(path)
+    book = pd.read_excel(tmp_path / "out" / "summary.xlsx", sheet_name=None, dtype=str, engine="openpyxl")
+    grids = book["网格"]
+    assert sorted(grids["网格编码"]) == ["00000031010100200101", "00000031010100200102",
+                                        "00000031010100200201", "00000031010100200202"]
+    assert set(grids["所属社区"]) == {"牛庄路社区", "贵州路社区"}
+    assert book["总体"]["户数"].tolist() == ["1208"]  # 8 x 151
+    assert book["社区"][["名称", "户数"]].values.tolist() == [["牛庄路社区", "604"], ["贵州路社区", "604"]]
+    about = " ".join(book["说明"].fillna("").astype(str).to_numpy().ravel())
+    assert "OpenStreetMap" not in about and "公里/小时" not in about and "250–350" in about
