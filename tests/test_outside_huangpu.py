@@ -225,3 +225,44 @@ def test_a_project_that_draws_grids_only_writes_its_workbook_with_the_codes_as_t
     assert book["社区"][["名称", "户数"]].values.tolist() == [["牛庄路社区", "604"], ["贵州路社区", "604"]]
     about = " ".join(book["说明"].fillna("").astype(str).to_numpy().ravel())
     assert "OpenStreetMap" not in about and "公里/小时" not in about and "250–350" in about
+
+
+# ------------------------------------------------------------------ road tunnels (the river)
+
+
+def _osm_xml(path: Path, nodes: dict[int, tuple[float, float]], ways: list[tuple[int, list[int], dict]]) -> None:
+    """An OSM XML file of ``nodes`` (id -> UTM 51N x, y) and ``ways`` (id, node ids, tags)."""
+    lonlat = gpd.GeoSeries([Point(xy) for xy in nodes.values()], crs=UTM).to_crs(4326)
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6">']
+    lines += [f'<node id="{i}" lat="{p.y:.8f}" lon="{p.x:.8f}"/>' for i, p in zip(nodes, lonlat)]
+    for wid, refs, tags in ways:
+        lines.append(f'<way id="{wid}">' + "".join(f'<nd ref="{r}"/>' for r in refs)
+                     + "".join(f'<tag k="{k}" v="{v}"/>' for k, v in tags.items()) + "</way>")
+    path.write_text("\n".join(lines + ["</osm>"]), encoding="utf-8")
+
+
+def test_a_road_tunnel_is_not_walked(tmp_path):
+    # was: the walking network kept primary and secondary roads in tunnels (osmnx's walk filter
+    # does): on Huangpu's extract 人民路隧道 and 外滩隧道, 1.5 km of car tunnel under 人民路 and
+    # 中山东一路, and homes above them were snapped to the tunnel; a full extract's cross-river
+    # tunnels would let Pudong's homes walk under the Huangpu river to Puxi's stations.
+    # Here a street goes round three sides of a 400 m x 200 m block and a tunnel under its fourth
+    # side joins its ends: the walk from one end to the other is 20 + 200 + 400 + 200 - 20 m plus
+    # two 5 m legs = 770 m, not 450 m through the tunnel.
+    from spatial import read_network, walking_coverage
+
+    nodes = {1: (X0, Y0), 2: (X0, Y0 + 200), 3: (X0 + 400, Y0 + 200), 4: (X0 + 400, Y0), 5: (X0 - 100, Y0 + 200)}
+    _osm_xml(tmp_path / "t.osm", nodes, [
+        (10, [1, 2, 3, 4], {"highway": "residential", "name": "地面路"}),
+        (11, [1, 4], {"highway": "secondary", "tunnel": "yes", "name": "人民路隧道"}),
+        (12, [2, 5], {"highway": "footway", "tunnel": "yes"}),  # an underpass for people: kept
+    ])
+    net = read_network(tmp_path / "t.osm")
+    assert "人民路隧道" not in set(net.name)
+    row = net.report[net.report["problem"].str.startswith("tunnel=yes on highway=secondary")]
+    assert len(row) == 1 and "0.400 km" in row["problem"].iloc[0]
+    assert net.length_m.sum() == pytest.approx(800 + 100, abs=1.0)  # the street and the footway
+    stations = gpd.GeoDataFrame({"station_id": ["S"]}, geometry=[Point(X0 - 5, Y0 + 20)], crs=UTM)
+    homes = gpd.GeoDataFrame({"households": [10]}, geometry=[Point(X0 + 405, Y0 + 20)], crs=UTM)
+    walk = walking_coverage(homes, stations, net, minutes=(15,))["walk_m"].iloc[0]
+    assert walk == pytest.approx(770, abs=1.0)
