@@ -266,3 +266,24 @@ def test_a_road_tunnel_is_not_walked(tmp_path):
     homes = gpd.GeoDataFrame({"households": [10]}, geometry=[Point(X0 + 405, Y0 + 20)], crs=UTM)
     walk = walking_coverage(homes, stations, net, minutes=(15,))["walk_m"].iloc[0]
     assert walk == pytest.approx(770, abs=1.0)
+
+
+def test_building_ids_are_not_said_to_be_the_units_ids(tmp_path, capsys):
+    # was: `spatial grids ... --from-buildings` said "buildings: using column 楼栋编号 as unit_id",
+    # while the units it built are numbered 310101002001-0001 ... (楼栋编号 only names the
+    # buildings in the report): a planner then looked for B1 in the plan and the editor
+    from spatial.cli import main
+
+    comm = gpd.GeoDataFrame({"community_id": ["310101002001"]}, geometry=[shapely.box(X0, Y0, X0 + 200, Y0 + 100)],
+                            crs=UTM)
+    buildings = gpd.GeoDataFrame({"楼栋编号": ["B1", "B2"], "户数": [150, 150]},
+                                 geometry=[shapely.box(X0 + 20, Y0 + 20, X0 + 80, Y0 + 80),
+                                           shapely.box(X0 + 120, Y0 + 20, X0 + 180, Y0 + 80)], crs=UTM)
+    comm.to_file(tmp_path / "c.gpkg")
+    buildings.to_file(tmp_path / "b.gpkg")
+    assert main(["grids", str(tmp_path / "c.gpkg"), str(tmp_path / "b.gpkg"), "--from-buildings",
+                 "--min", "100", "--max", "200", "--out", str(tmp_path / "g.gpkg")]) == 0
+    said = capsys.readouterr().out
+    assert "using column 楼栋编号 as building id" in said and "as unit_id" not in said
+    units = gpd.read_file(tmp_path / "g.gpkg", layer="units")
+    assert sorted(units.loc[units["户数"] > 0, "unit_id"]) == ["310101002001-0001", "310101002001-0002"]
