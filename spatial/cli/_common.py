@@ -295,12 +295,13 @@ def renamed(df, col: str | None, found: str | None, canonical: str) -> str | Non
 
 
 def column(args: argparse.Namespace, df, role: str, layer: str, *, option: str | None = None,
-           required: bool = True, swapped: tuple | None = None) -> str | None:
+           required: bool = True, swapped: tuple | None = None, said_as: str | None = None) -> str | None:
     """The column of ``df`` for ``role``: the ``--<role>-col`` option, the contract name, or a
     common Chinese/English name (said once: ``using column 户数 as households``).
 
     ``swapped`` = (other layer, its file, the command's order): where ``df`` has no such column
     and the other layer has one, the message asks whether the two files are the wrong way round.
+    ``said_as``: what the column is said to be used as, when not the role's name (``building id``).
     """
     from spatial.core.errors import ColumnError
     from spatial.io.columns import ROLES, find_column
@@ -319,7 +320,7 @@ def column(args: argparse.Namespace, df, role: str, layer: str, *, option: str |
     seen = args.__dict__.setdefault("_columns_said", set())
     if found is not None and given is None and found != canonical and (layer, role) not in seen:
         seen.add((layer, role))
-        say(args, f"{layer}: using column {found} as {canonical}")
+        say(args, f"{layer}: using column {found} as {said_as or canonical}")
     return found
 
 

@@ -470,7 +470,8 @@ def _units_from_buildings(args: argparse.Namespace, buildings, communities, road
     lines = edges_frame(roads) if isinstance(roads, WalkNetwork) else roads
     report = Report()
     # --unit-id-col names the buildings' own ids here (for the report rows); the units built get unit_id
-    bid = column(args, buildings, "unit_id", "buildings", required=args.unit_id_col is not None)
+    bid = column(args, buildings, "unit_id", "buildings", required=args.unit_id_col is not None,
+                 said_as="building id (the units built are numbered <community_id>-0001 ...)")
     units = units_from_buildings(buildings, communities, roads=lines,
                                  households_col=column(args, buildings, "households", "buildings"),
                                  community_id_col=column(args, communities, "community_id", "communities"),

@@ -229,13 +229,25 @@ def _off_network_within(per_band, study_area, network, stations, **opts) -> list
     only: each polygon cut to the study area together with the areas drawn on the network alone
     (``max_off_network_m=None``), which ``per_band``'s areas hold already."""
     require_crs(study_area, "study_area")
-    on_net = isochrones(stations, network, dissolve=True, max_off_network_m=None, **opts)
+    # a station off the mapped network but within reach of it has areas (drawn by the call that
+    # asked for them): this inner call, which ends at max_snap_m, must not warn that it has none
+    quiet = _below(logging.WARNING)
+    logger.addFilter(quiet)
+    try:
+        on_net = isochrones(stations, network, dissolve=True, max_off_network_m=None, **opts)
+    finally:
+        logger.removeFilter(quiet)
     study = shapely.union_all(np.asarray(study_area.to_crs(network.crs).geometry.values, dtype=object))
     reached = on_net.geometry.iloc[-1]
     mask = shapely.make_valid(study) if reached is None or reached.is_empty else \
         shapely.union(shapely.make_valid(study), reached)
     return [np.asarray([None if g is None else shapely.intersection(g, mask) for g in geoms], dtype=object)
             for geoms in per_band]
+
+
+def _below(level: int):
+    """A logging filter letting through only records under ``level``."""
+    return lambda record: record.levelno < level
 
 
 def walk_grid(

@@ -19,6 +19,13 @@ def _codes_and_staff(grids, communities, community_id_col, code_layout, report, 
     except ImportError:  # pragma: no cover - module written in parallel
         assign_grid_codes = None
     code_col = next((c for c in CODE_COLUMNS if c in communities.columns), None)
+    if code_col is None and assign_grid_codes is not None and code_layout and len(communities):
+        from spatial.grids.codes import valid_division_codes
+
+        # offices often number communities by their statistical code (社区编号 310101005001): with
+        # no code column, ids that all read as 12-digit division codes are the codes
+        if valid_division_codes(communities[community_id_col]).all():
+            code_col = community_id_col
     if assign_grid_codes is not None and code_layout and code_col is not None:
         from spatial.grids.codes import _division_text, _layout, valid_division_codes
 

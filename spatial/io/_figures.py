@@ -80,7 +80,8 @@ _CSV_DECIMALS = ((re.compile(r"^(pct_\w+|\w+_pct|target_households|\w*per_100hh)
 
 def csv_figures(frame: pd.DataFrame, *, also: tuple[str, ...] = ()) -> pd.DataFrame:
     """A copy of ``frame`` for a CSV an official opens in Excel: counts as integers
-    (:func:`integer_counts`), percentages to one decimal (79.5, not 79.54977805960685), walks and
+    (:func:`integer_counts`; a count that is not whole, such as a population estimated from
+    households, rounded half up as the workbook shows it), percentages to one decimal (79.5, not 79.54977805960685), walks and
     areas in whole metres and m², compactness and road share to three decimals, degrees to six.
 
     Examples
@@ -92,6 +93,13 @@ def csv_figures(frame: pd.DataFrame, *, also: tuple[str, ...] = ()) -> pd.DataFr
     out = integer_counts(frame, also=also)
     for col in out.columns:
         if pd.api.types.is_bool_dtype(out[col]) or not pd.api.types.is_float_dtype(out[col]):
+            continue
+        if COUNT.match(str(col)) or col in also:
+            # a count that is not whole (population as households x 2.62: 958.9200000000001) is
+            # shown whole, as the workbook shows it (958.92 people is no figure an office reports)
+            shown = round_half_up(out[col], 0)
+            if np.isfinite(shown.dropna()).all():
+                out[col] = shown.astype("Int64")
             continue
         for pattern, decimals in _CSV_DECIMALS:
             if pattern.match(str(col)):

@@ -44,6 +44,24 @@ _FOOTER = (r"(合\s*计|总\s*计|小\s*计|共\s*计|注\s*[：:]|备\s*注|说
            r"|total\b|note)")
 
 
+#: A cell holding longitude and latitude together, as a map's coordinate picker (高德/百度坐标拾取)
+#: copies them: ``121.4790,31.2300`` (a full-width comma or spaces too).
+_PAIR = re.compile(r"^\s*-?\d{1,3}(\.\d+)?\s*[,，;；\s]\s*-?\d{1,3}(\.\d+)?\s*$")
+
+
+def _pairs_said(df: pd.DataFrame) -> str:
+    """What the "no longitude column" message adds when a column holds both numbers in one cell:
+    its name, a value, and how to split it; ``""`` otherwise."""
+    for col in df.columns:
+        values = df[col].dropna()
+        values = values[values.astype(str).str.strip() != ""]
+        if len(values) and values.map(lambda v: isinstance(v, str) and bool(_PAIR.match(v))).all():
+            return (f"Column {col!r} holds two numbers in each cell ({values.iloc[0].strip()!r}): longitude and "
+                    f"latitude together, as a map's coordinate picker copies them; split it into two columns "
+                    f"经度 and 纬度 (Excel: 数据 > 分列, by the comma). ")
+    return ""
+
+
 def table_geometry(df: pd.DataFrame, label: str, lines: np.ndarray, *, lon_col: str | None = None,
                    lat_col: str | None = None, coord_sys: str = "wgs84", coord_sys_col: str | None = None,
                    crs: str | None = None) -> tuple[pd.DataFrame, np.ndarray, CRS]:
@@ -62,7 +80,7 @@ def table_geometry(df: pd.DataFrame, label: str, lines: np.ndarray, *, lon_col: 
                 raise ColumnError(
                     f"'{label}' has no {what} column (looked for {', '.join(names)}) and no WKT geometry column "
                     f"(looked for {', '.join(WKT_NAMES)}); it has: {', '.join(map(str, df.columns))}. "
-                    f"{_NAME_THEM[0].upper()}{_NAME_THEM[1:]}"
+                    + _pairs_said(df) + f"{_NAME_THEM[0].upper()}{_NAME_THEM[1:]}"
                 )
     else:  # one named: the other found by name
         lon_col, lat_col = lon_col or _match(df, LON_NAMES), lat_col or _match(df, LAT_NAMES)

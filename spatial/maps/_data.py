@@ -20,6 +20,7 @@ from pyproj import CRS
 
 from spatial.core.checks import Report, require_columns, require_crs, round_half_up, round_walk, yes_no
 from spatial.core.errors import InputFileError
+from spatial.io._figures import COUNT
 from spatial.io.workbook import NONE_ID, none_name
 from spatial.maps import _style as st
 from spatial.maps._encode import SCALE, encode_lines, encode_polygons
@@ -49,7 +50,7 @@ def jsonable(values: pd.Series, column: str) -> list:
         return [None if pd.isna(v) else bool(v) for v in s]
     if pd.api.types.is_numeric_dtype(s):
         f = s.astype(float)
-        if column.endswith(("_m", "_m2")):
+        if column.endswith(("_m", "_m2")) or COUNT.match(column):  # counts whole, as the workbook shows them
             digits = 0
         elif column.endswith(("_min", "_pct", "per_100hh")) or column.startswith("pct_"):  # as the workbook shows them
             digits = 1

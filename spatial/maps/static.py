@@ -187,6 +187,7 @@ def overview_figure(*, communities, grids=None, demand=None, stations=None, gaps
             if len(part):
                 part.plot(ax=ax, color=colour, linewidth=0, zorder=1)
                 handles.append(Patch(color=colour, label=label))
+    gap_labels = []
     if gaps is not None and len(gaps):
         gp = gaps.to_crs(crs)
         gp = gp.sort_values("rank") if "rank" in gp.columns else gp
@@ -194,8 +195,8 @@ def overview_figure(*, communities, grids=None, demand=None, stations=None, gaps
         if "rank" in gp.columns:
             for _, row in gp.head(10).iterrows():
                 pt = row.geometry.representative_point()
-                ax.annotate(f"#{int(row['rank'])}", (pt.x, pt.y), color="#1a1a1a", fontsize=10,
-                            ha="center", va="center", zorder=9, path_effects=halo)
+                gap_labels.append(ax.annotate(f"#{int(row['rank'])}", (pt.x, pt.y), color="#1a1a1a", fontsize=10,
+                                              ha="center", va="center", zorder=9, path_effects=halo))
         handles.append(Line2D([], [], color=GAP_COLOUR, linestyle="--",
                               label="服务盲区（#数字为按户数排名）" if zh else "coverage gap (#rank by households)"))
     communities.to_crs(crs).boundary.plot(ax=ax, color="#222222", linewidth=1.4, zorder=5)
@@ -232,7 +233,32 @@ def overview_figure(*, communities, grids=None, demand=None, stations=None, gaps
         fig.text(0.01, 0.01, "；".join(notes) if zh else "; ".join(notes), fontsize=7, color="#555555",
                  parse_math=False)
     _scale_bar(ax, zh)
+    _drop_overlapping(fig, gap_labels)
     return fig
+
+
+def _drop_overlapping(fig, labels) -> None:
+    """Remove each of ``labels`` (in order of importance) that would overlap one kept before it:
+    two gaps side by side printed "#10#6" (read as #106) on Huangpu's old city. The web maps
+    show such a label on zooming in; a printed page keeps the more important one."""
+    if len(labels) < 2:
+        return
+    from matplotlib.transforms import Bbox
+
+    # the axes as they will be drawn (equal aspect), without drawing the page: positions on it as
+    # saved, at any dpi (text scales too)
+    labels[0].axes.apply_aspect()
+    renderer = fig.canvas.get_renderer()
+    kept = []
+    for label in labels:
+        # a gap of a third of the text's size between two labels, or they read as one ("#5#8")
+        pad = label.get_fontsize() / 3 * fig.dpi / 72
+        x0, y0, x1, y1 = label.get_window_extent(renderer).extents
+        box = Bbox.from_extents(x0 - pad, y0 - pad, x1 + pad, y1 + pad)
+        if any(box.overlaps(other) for other in kept):
+            label.remove()
+        else:
+            kept.append(box)
 
 
 def _uncovered(demand: gpd.GeoDataFrame, band: str):

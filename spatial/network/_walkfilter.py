@@ -20,6 +20,8 @@ no highway tag            it has no ``highway`` tag (buildings, railways, landus
 ``service=private``       a private service road
 ``sidewalk=separate``     the street's sidewalks are mapped as their own ways (also
                           ``sidewalk:both|left|right``), so the street itself is not walked
+``tunnel=yes``            a ``primary`` or ``secondary`` road (or its link) in a tunnel, unless
+                          ``foot=yes|designated|permissive`` or a sidewalk is tagged
 ========================  ====================================================================
 
 Where this differs from osmnx, on purpose:
@@ -29,6 +31,13 @@ Where this differs from osmnx, on purpose:
   ``foot=no`` is still dropped by the ``foot`` rule.
 * **Trunk roads are dropped** (``trunk``, ``trunk_link``; osmnx keeps them): in China they are
   expressway-like arterials without footways. Pass ``exclude_highways`` to change it.
+* **Road tunnels are dropped** (osmnx keeps them): a primary or secondary road in a tunnel is for
+  cars (Shanghai's 人民路隧道 and 外滩隧道 run under 人民路 and 中山东一路; its cross-river tunnels
+  join Puxi and Pudong, which no one walks), and a home above one would be snapped to it and walk
+  on from under the street. ``tunnel=building_passage``, ``culvert`` and the like are not tunnels
+  of a road; footways, cycleways and smaller streets in tunnels (underpasses) are kept, and so is a
+  road tunnel tagged ``foot=yes|designated|permissive`` or with a sidewalk. A read that keeps every
+  class (``exclude_highways=()``, as grid borders read roads) keeps the tunnels too.
 * ``access=no`` is dropped like ``access=private`` (osmnx only drops ``private``), and ``foot=yes``,
   ``designated`` or ``permissive`` overrides both, as OSM means it.
 * **Service roads in gated estates** (小区) are kept unless tagged ``access=private|no`` or
@@ -61,7 +70,7 @@ DEFAULT_EXCLUDED_HIGHWAYS: tuple[str, ...] = (
 #: The tags the filter reads (plus ``name``, kept on every edge).
 TAG_KEYS: tuple[str, ...] = (
     "highway", "area", "foot", "access", "service", "sidewalk", "sidewalk:both", "sidewalk:left",
-    "sidewalk:right",
+    "sidewalk:right", "tunnel",
 )
 
 #: Keys that say what a way without ``highway`` is, in the order they are named in the report.
@@ -74,6 +83,11 @@ _FOOT_ALLOWED = {"yes", "designated", "permissive"}
 _FOOT_FORBIDDEN = {"no", "private"}
 _ACCESS_FORBIDDEN = {"private", "no"}
 _SIDEWALK_KEYS = ("sidewalk", "sidewalk:both", "sidewalk:left", "sidewalk:right")
+#: A way in a tunnel (Geofabrik's shapefiles write T/F); building_passage, culvert ... are not.
+_TUNNEL = {"yes", "t", "true", "1"}
+#: Road classes whose tunnels are for cars (the trunk roads and motorways are dropped anyway).
+_CAR_TUNNEL_CLASSES = {"primary", "primary_link", "secondary", "secondary_link"}
+_SIDEWALK_YES = {"both", "left", "right", "yes"}
 
 
 def _text(values: pd.Series) -> np.ndarray:
@@ -189,6 +203,12 @@ def _reasons(tags: pd.DataFrame, *, exclude_highways: Iterable[str], keep_privat
     foot = _text(col("foot"))
     bad_foot = _hits(foot, {"no"} if keep_private else _FOOT_FORBIDDEN)
     mark(bad_foot != "", "foot=", bad_foot)
+    if excluded:  # a read for walks (one for grid borders keeps every class, tunnels too)
+        car = _hits(highway, _CAR_TUNNEL_CLASSES)
+        walked = _hits(foot, _FOOT_ALLOWED) != ""
+        for key in _SIDEWALK_KEYS:
+            walked |= _hits(_text(col(key)), _SIDEWALK_YES) != ""
+        mark((_hits(_text(col("tunnel")), _TUNNEL) != "") & (car != "") & ~walked, "tunnel=yes on highway=", car)
     if not keep_private:
         foot_ok = _hits(foot, _FOOT_ALLOWED) != ""
         bad_access = _hits(_text(col("access")), _ACCESS_FORBIDDEN)

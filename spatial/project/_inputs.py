@@ -59,7 +59,8 @@ def _read_input(spec: InputSpec, name: str):
 _COLUMNS = {
     "units": (("id_col", "unit_id", True), ("households_col", "households", True),
               ("population_col", "population", False)),
-    "communities": (("id_col", "community_id", True), ("street_col", "street", False)),
+    # a community's name (社区名称 ...) labels it on the maps and in the workbook, as in the KMZ
+    "communities": (("id_col", "community_id", True), ("street_col", "street", False), ("name_col", "name", False)),
     "stations": (("id_col", "station_id", True), ("name_col", "name", False)),
     "candidates": (("id_col", "candidate_id", False),),
     "plan": (("id_col", "unit_id", True), ("grid_id_col", "grid_id", True)),

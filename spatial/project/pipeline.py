@@ -486,14 +486,21 @@ def _write(project: Project, layers: dict, out: Path) -> list[Path]:
                 shp = write_shapefile(layers[name], out / "shapefile" / f"{name}.shp",  # with its QGIS style
                                       style=qgis_styles({name: layers[name]}, lang=o.get("lang", "zh")).get(name))
                 files.append(shp)
-    if o.get("workbook") and "coverage_summary" in layers:
+    if o.get("workbook") and ("coverage_summary" in layers or "grids" in layers):
         from spatial.io.workbook import write_workbook
 
-        files.append(write_workbook(out / "summary.xlsx", layers["coverage_summary"],
+        # a project that draws grids only (no stations yet) writes its grid table too: the copy
+        # Excel opens with the 20-digit codes intact (grids.csv shows them as 1.00E+19)
+        covered = "coverage_summary" in layers
+        summary = layers["coverage_summary"] if covered else _grid_summary(layers["grids"], layers.get("communities"))
+        about = _about(project, layers)
+        if not covered:  # the 说明 sheet states no walking speed or bands for a run that walked nothing
+            about = {k: about[k] for k in ("min_households", "max_households", "credits")}
+        files.append(write_workbook(out / "summary.xlsx", summary,
                                     grids=layers.get("grids"), sites=layers.get("sites"),
                                     before_after=layers.get("sites_before_after"),
                                     report=layers.get("report"), communities=layers.get("communities"),
-                                    about=_about(project, layers), lang=o.get("lang", "zh"),
+                                    about=about, lang=o.get("lang", "zh"),
                                     gaps=layers.get("gaps"),
                                     station_load=load,
                                     moves=_moves_words(layers.get("moves"), o.get("lang", "zh"))))
@@ -537,6 +544,27 @@ def _wgs84(layer):
     return layer if crs.to_epsg() == 4326 else layer.to_crs(4326)
 
 
+def _grid_summary(grids: pd.DataFrame, communities) -> pd.DataFrame:
+    """The workbook's overall, street and community rows of a run that drew grids only: units,
+    households and population summed over each level's grids (as the coverage summary counts them)."""
+    cols = {"n_units": "n_points", "households": "households", "population": "population"}
+    cols = {k: v for k, v in cols.items() if k in grids.columns and grids[k].notna().any()}
+    table = pd.DataFrame(grids[["community_id", *cols]]).rename(columns=cols)
+    parts = [table.drop(columns="community_id").sum().to_frame().T.assign(level="overall", id="all")]
+    if communities is not None and "street" in communities.columns and "community_id" in communities.columns:
+        street = dict(zip(communities["community_id"].astype(str), communities["street"]))
+        by = table.assign(id=table["community_id"].astype(str).map(street)).dropna(subset=["id"])
+        parts.append(by.drop(columns="community_id").groupby("id", sort=False).sum().reset_index()
+                     .assign(level="street"))
+    per = table.assign(id=table["community_id"].astype(str)).drop(columns="community_id").groupby("id").sum()
+    if communities is not None and "community_id" in communities.columns:  # in the communities' order
+        order = [i for i in communities["community_id"].astype(str) if i in per.index]
+        per = per.loc[order + [i for i in per.index if i not in set(order)]]
+    parts.append(per.reset_index().assign(level="community"))
+    out = pd.concat(parts, ignore_index=True)
+    return out[["level", "id", *cols.values()]]
+
+
 def _about(project: Project, layers: dict) -> dict:
     """What the workbook's 说明 sheet states: speed, bands, snap rule, household band, credits."""
     c, g = project.coverage, project.grids
@@ -544,7 +572,8 @@ def _about(project: Project, layers: dict) -> dict:
     zh = project.outputs.get("lang", "zh") == "zh"
     net = layers.get("network")
     credits = ["路网 © OpenStreetMap contributors（ODbL 1.0）" if zh
-               else "Walking network © OpenStreetMap contributors (ODbL 1.0)"] if getattr(net, "from_osm", True) else []
+               else "Walking network © OpenStreetMap contributors (ODbL 1.0)"] \
+        if "network" in project.inputs and getattr(net, "from_osm", True) else []  # (grids only: maybe none)
     credits += list(project.outputs.get("credits", []))  # the planner's own sources, as they name them
     if marked_synthetic(*(layers.get(n) for n in ("units", "communities", "stations"))):
         credits.append("社区、居民单元与服务站为示意（合成）数据，非真实统计" if zh
