@@ -6,7 +6,7 @@ boundary units to the next; an under-band grid pulls along a chain from the near
 households to spare. A chain is kept only when the band violation falls (and, given an outer band
 to keep, no grid leaves it). :func:`even_out` runs the same chains on the band narrowed round a
 community's mean grid. Plain Python on CSR arrays of one community: the chains are short and
-the grids few, so no library fits; imports numpy only.
+the grids few, so no library fits; imports numpy (and scipy's components, to check a grid is whole).
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from collections import deque
 
 import numpy as np
 
-__all__ = ["band_violation", "even_out", "nearest_splittable", "put_back", "rebalance"]
+__all__ = ["band_violation", "drop_added", "even_out", "nearest_splittable", "place_unplanned", "put_back",
+           "rebalance"]
 
 
 class _State:
@@ -303,3 +304,67 @@ def nearest_splittable(sub, lab, ph, start, least, fixed, skip=()):
                     nxt.append(b)
         level = nxt
     return None
+
+
+def place_unplanned(sub, lab):
+    """Give nodes with no grid (-1) to the neighbouring grid they share most boundary with, round
+    after round; a node no grid reaches keeps -1."""
+    lab = np.asarray(lab).copy()
+    for _ in range(len(lab)):
+        todo = np.flatnonzero(lab < 0)
+        progress = False
+        for u in todo:
+            cols = sub.indices[sub.indptr[u]:sub.indptr[u + 1]]
+            w = sub.data[sub.indptr[u]:sub.indptr[u + 1]]
+            ok = lab[cols] >= 0
+            if ok.any():
+                lab[u] = int(np.argmax(np.bincount(lab[cols][ok], weights=w[ok])))
+                progress = True
+        if not progress:
+            break
+    return lab
+
+
+def drop_added(sub, hh, lab, added, fixed, *, min_hh, max_hh):
+    """Grids in ``added`` (split off by this redraw) that the band can do without, emptied.
+
+    Smallest first, each is handed to its neighbours (:func:`place_unplanned`) and the chains run
+    again (:func:`rebalance`); it stays dropped when the band violation does not rise and every grid
+    is in one piece. A split that leaves a grid 9 households over the band is otherwise split again:
+    a community of towers of 173-307 households grown from 2,794 to 3,431 came out in nine grids,
+    where eight hold 373-493 each. Returns the labels (dropped grids hold nothing) and the grids
+    dropped, in order.
+    """
+    lab = np.asarray(lab, dtype=np.int64)
+    k = int(lab.max()) + 1
+    dropped: list[int] = []
+    while True:
+        ph = np.bincount(lab, weights=hh, minlength=k)
+        alive = np.bincount(lab, minlength=k) > 0  # grids dropped before hold nothing: not under the band
+        before = band_violation(ph[alive], min_hh, max_hh)
+        for g in np.argsort(ph, kind="stable").tolist():
+            if g not in added or g in dropped or fixed[lab == g].any() or not (lab == g).any():
+                continue
+            trial = place_unplanned(sub, np.where(lab == g, -1, lab))
+            if (trial < 0).any():
+                continue
+            trial = rebalance(sub, hh, trial, fixed, min_hh=min_hh, max_hh=max_hh)
+            after = np.bincount(trial, weights=hh, minlength=k)
+            left = np.bincount(trial, minlength=k) > 0
+            if not left[g] and band_violation(after[left], min_hh, max_hh) <= before + 1e-9 and _whole(sub, trial):
+                lab = trial
+                dropped.append(g)
+                break
+        else:
+            return lab, dropped
+
+
+def _whole(sub, lab) -> bool:
+    """Whether every grid of ``lab`` is in one piece."""
+    from scipy.sparse.csgraph import connected_components
+
+    for a in np.unique(lab):
+        nodes = np.flatnonzero(lab == a)
+        if connected_components(sub[nodes][:, nodes], directed=False, return_labels=False) > 1:
+            return False
+    return True

@@ -28,7 +28,8 @@ import pandas as pd
 
 from spatial.core._gc import without_gc_pauses
 from spatial.core.checks import Report, check_band
-from spatial.grids._chains import band_violation, even_out, nearest_splittable, put_back, rebalance
+from spatial.grids._chains import (band_violation, drop_added, even_out, nearest_splittable, place_unplanned,
+                                   put_back, rebalance)
 from spatial.grids._engine import partition, repair_contiguity
 from spatial.grids._explain import explain_far
 from spatial.grids._inputs import _labels_from, check_named_columns, gated_labels
@@ -354,24 +355,9 @@ def _tidy(sub, hh, xy, lab, before, fixed, lo, hi, pct):
 
 
 def _place_unplanned(sub, lab, names):
-    """Give nodes with no plan grid to the planned neighbour they share most boundary with."""
-    if (lab >= 0).all():
-        return lab
-    for _ in range(len(lab)):
-        todo = np.flatnonzero(lab < 0)
-        if len(todo) == 0:
-            break
-        progress = False
-        for u in todo:
-            cols = sub.indices[sub.indptr[u]:sub.indptr[u + 1]]
-            w = sub.data[sub.indptr[u]:sub.indptr[u + 1]]
-            ok = lab[cols] >= 0
-            if ok.any():
-                tot = np.bincount(lab[cols][ok], weights=w[ok])
-                lab[u] = int(np.argmax(tot))
-                progress = True
-        if not progress:
-            break
+    """Give nodes with no plan grid to the planned neighbour they share most boundary with; a node
+    no grid reaches (isolated) becomes a new grid of its own."""
+    lab = place_unplanned(sub, lab)
     for u in np.flatnonzero(lab < 0):  # isolated: its own new grid
         names.append(f"{names[0]}-new{len(names)}")
         lab[u] = len(names) - 1
@@ -387,6 +373,7 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None
     others are named ``-a``, ``-b`` ...
     """
     names = list(names)
+    original = set(names)
     if planned is None:
         planned = lab.copy()
     skip = set()
@@ -449,6 +436,11 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None
                    f", near over-band grid {names[a]} ({ph[a]:g})") + en, f"split; new grid {', '.join(new)}",
                    zh=(f"调整中有 {ph[t]:g} 户" + (f" > {hi:g}" if t == a else f"，邻近超出区间的网格 {names[a]}（{ph[a]:g} 户）")
                        + zh, f"已拆分；新网格 {'、'.join(new)}"))
+    lab, dropped = drop_added(sub, hh, lab, {i for i, n in enumerate(names) if n not in original}, fixed,
+                              min_hh=lo, max_hh=hi)
+    for g in dropped:
+        report.add("grids", names[g], "a grid this redraw split off; the community's grids fit the band without it",
+                   "handed back to the grids round it", zh=("本次调整拆分出的网格；不需要它各网格也都在户数区间内", "已并回周边网格"))
     k = len(names)
     ph = np.bincount(lab, weights=hh, minlength=k)
     for a in np.flatnonzero(ph > hi):
