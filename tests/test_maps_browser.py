@@ -145,6 +145,26 @@ def test_grid_map_draws_offline(browser, tmp_path, layers):
     assert "© OpenStreetMap contributors" in texts(browser, ".leaflet-control-attribution")[0]
 
 
+def test_long_grid_ids_show_their_number_where_the_whole_id_does_not_fit(browser, tmp_path):
+    """Grids named by a 12-digit community code ("310101002001-07", as Shanghai numbers them) are
+    too small at the first view for the whole id: each shows its number in the community ("07"),
+    and the whole id once zoomed in far enough."""
+    cid = "310101002001"
+    grids = gpd.GeoDataFrame(
+        {"grid_id": [f"{cid}-{i + 1:02d}" for i in range(36)], "community_id": cid, "households": 400},
+        geometry=[box(X0 + 60 * (i % 6), Y0 + 60 * (i // 6), X0 + 60 * (i % 6 + 1), Y0 + 60 * (i // 6 + 1))
+                  for i in range(36)], crs=UTM)
+    map_id = open_map(browser, save_map(grid_map(grids), tmp_path / "grids.html"), PHONE)
+    assert errors(browser) == []
+    first = texts(browser, ".leaflet-tooltip.sp-label:not(.sp-hidden)")
+    assert len(first) >= 20 and all(re.fullmatch(r"\d\d", t) for t in first), first
+    browser.execute_script(f"var m = window[arguments[0]]; m.setZoom(m.getZoom() + 3, {{animate: false}});"
+                           f"m.fire('zoomend'); m.fire('moveend');", map_id)
+    time.sleep(0.3)
+    zoomed = texts(browser, ".leaflet-tooltip.sp-label:not(.sp-hidden)")
+    assert zoomed and all(t.startswith(cid + "-") for t in zoomed), zoomed
+
+
 def test_coverage_map_names_are_text_and_searchable(browser, tmp_path, layers):
     from selenium.webdriver.common.by import By
 

@@ -43,6 +43,30 @@ def display_geometry(gdf: gpd.GeoDataFrame, name: str, gcj02: bool) -> np.ndarra
     return shapely.transform(np.asarray(geo.values, dtype=object), lambda c: np.round(c, 6))
 
 
+def short_labels(grids: pd.DataFrame, label_col: str) -> list:
+    """Each grid's label without its community's id where it starts with it ("02" for
+    "310101002001-02" in community 310101002001; None where it does not, or where the label is
+    already short): what the map shows where the whole label does not fit the grid.
+
+    Examples
+    --------
+    >>> short_labels(pd.DataFrame({"grid_id": ["310101002001-02", "C01-03", "X7"],
+    ...                            "community_id": ["310101002001", "C01", "C02"]}), "grid_id")
+    ['02', None, None]
+    """
+    if "community_id" not in grids.columns:
+        return [None] * len(grids)
+    out = []
+    for label, cid in zip(grids[label_col].astype(str), grids["community_id"].astype(str)):
+        rest = label[len(cid):].lstrip("-_·. ") if cid and label.startswith(cid) else ""
+        out.append(rest if rest and len(label) > _SHORT_LABEL else None)
+    return out
+
+
+#: Labels up to this many characters are shown whole or not at all (the demo's "C01-03").
+_SHORT_LABEL = 8
+
+
 def jsonable(values: pd.Series, column: str) -> list:
     """Column values as JSON-ready Python objects, rounded for display, NaN as null."""
     s = values

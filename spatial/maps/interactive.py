@@ -33,7 +33,8 @@ from spatial.core.checks import (Report, check_band, check_households, is_number
 from spatial.core.errors import ColumnError, OptionError, OptionTypeError
 from spatial.maps import _style as st
 from spatial.maps import _draw as draw
-from spatial.maps._data import GRID_FIELDS, community_coverage, coverage_table, head_props, jsonable, popup_props
+from spatial.maps._data import (GRID_FIELDS, community_coverage, coverage_table, head_props, jsonable, popup_props,
+                                short_labels)
 from spatial.maps._draw import GAP_LABELS  # noqa: F401  (public constant, kept here)
 from spatial.maps._layers import (Attribution, BoxControl, Layout, OfflineMap, ScaleBar, VectorLayer, render_page,
                                   set_page_lang)
@@ -292,7 +293,7 @@ def grid_map(
     code = jsonable(grids["grid_code"], "grid_code") if "grid_code" in grids.columns else None
     gid = jsonable(grids["grid_id"], "grid_id") if "grid_id" in grids.columns else None
     community = props.get("community") or ([None] * len(grids))
-    props["_label"] = label
+    props.update(_label=label, **({"_short": short} if any(short := short_labels(grids, label_col)) else {}))
     props.update(head_props(
         len(grids), title=code or label, sub=community,
         summary=[st.text(lang, "households_n", n=h) + f" · {s}" for h, s in

@@ -217,19 +217,27 @@ function spDeclutter(map) {
       }
       var t = l.getTooltip && l.getTooltip();
       if (!t || !t.options.permanent || !t.getElement()) { return; }
-      items.push({el: t.getElement(), t: t, l: l, prio: r.labelPrio || 0, fit: r.labelFit});
+      items.push({el: t.getElement(), t: t, l: l, prio: r.labelPrio || 0, fit: r.labelFit, lab: r.label});
     });
   });
   items.sort(function (a, b) { return b.prio - a.prio; });
   items.forEach(function (it) {
-    var el = it.el, w = el.offsetWidth, h = el.offsetHeight;
-    var c = map.latLngToContainerPoint(it.t.getLatLng());
-    var b = {x0: c.x - w / 2 - 2, y0: c.y - h / 2 - 1, x1: c.x + w / 2 + 2, y1: c.y + h / 2 + 1};
-    var show = b.x1 > 0 && b.y1 > 0 && b.x0 < size.x && b.y0 < size.y;
-    if (show && it.fit && it.l.getBounds) {
-      var lb = it.l.getBounds(), nw = map.latLngToContainerPoint(lb.getNorthWest()),
-          se = map.latLngToContainerPoint(lb.getSouthEast());
-      show = (se.x - nw.x) >= w * 1.3 && (se.y - nw.y) >= h * 1.6;
+    var el = it.el, p = (it.l.feature && it.l.feature.properties) || {};
+    // a label too long for its shape at this zoom gives way to its short form (a grid's number in
+    // its community: "02" for "310101002001-02"), the whole label back once there is room
+    var forms = it.fit && p._short ? [p[it.lab], p._short] : [null];
+    var show = false, b = null;
+    for (var f = 0; f < forms.length && !show; f++) {
+      if (forms[f] !== null && it.t._spText !== forms[f]) { it.t.setContent(spEsc(forms[f])); it.t._spText = forms[f]; }
+      var w = el.offsetWidth, h = el.offsetHeight;
+      var c = map.latLngToContainerPoint(it.t.getLatLng());
+      b = {x0: c.x - w / 2 - 2, y0: c.y - h / 2 - 1, x1: c.x + w / 2 + 2, y1: c.y + h / 2 + 1};
+      show = b.x1 > 0 && b.y1 > 0 && b.x0 < size.x && b.y0 < size.y;
+      if (show && it.fit && it.l.getBounds) {
+        var lb = it.l.getBounds(), nw = map.latLngToContainerPoint(lb.getNorthWest()),
+            se = map.latLngToContainerPoint(lb.getSouthEast());
+        show = (se.x - nw.x) >= w * 1.3 && (se.y - nw.y) >= h * 1.6;
+      }
     }
     for (var i = 0; show && i < kept.length; i++) {
       var k = kept[i];
