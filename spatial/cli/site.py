@@ -10,9 +10,11 @@ from spatial.cli._common import (
     LAYER_SUFFIXES,
     NETWORK_SUFFIXES,
     add_column_options,
+    add_walk_options,
     as_contract,
     check_inputs,
     check_output,
+    check_walk_options,
     column,
     coord_sys,
     non_negative,
@@ -20,6 +22,7 @@ from spatial.cli._common import (
     positive_int,
     read_from,
     read_input,
+    read_walk_layers,
     require_households,
     say,
     share,
@@ -65,6 +68,7 @@ def add_parser(sub) -> None:
                        help=f"what the {layer} layer's longitude/latitude numbers are: wgs84 (default), "
                             "gcj02 (Amap/Tencent pick-ups) or bd09 (Baidu); moved to WGS-84 on reading")
     p.add_argument("--out", type=Path, required=True, help="output GeoPackage")
+    add_walk_options(p)  # as spatial coverage takes them: the coverage before siting is the one it measured
     add_column_options(p, "unit_id", "station_id", "candidate_id", "households", "population", "name",
                        "community_id")
     p.set_defaults(func=_cmd_site)
@@ -93,10 +97,13 @@ def _cmd_site(args: argparse.Namespace) -> int:
                            "the network nodes sited instead have none: give --candidates FILE or leave out "
                            "--min-floor-area-m2")
     inputs = {"NETWORK": args.network, "STATIONS": args.stations, "DEMAND": args.demand,
-              "--candidates": args.candidates, "--dem": args.dem, "--communities": args.communities}
+              "--candidates": args.candidates, "--dem": args.dem, "--communities": args.communities,
+              "--gates": args.gates, "--barriers": args.barriers}
     check_inputs(inputs, suffixes={"NETWORK": NETWORK_SUFFIXES + LAYER_SUFFIXES, "--communities": LAYER_SUFFIXES,
+                                   "--gates": LAYER_SUFFIXES, "--barriers": LAYER_SUFFIXES,
                                    "--dem": (".tif", ".tiff", ".vrt", ".img", ".asc", ".graphml")})
     check_output(args.out, inputs=inputs, suffixes=(".gpkg",))
+    check_walk_options(args)
     demand = read_input(args.demand, ("units", "demand"), "demand", points=True)
     stations = read_input(args.stations, "stations", "stations", points=True, allow_empty=True)
     if args.stations_coord_sys != "wgs84" and len(stations):  # Amap/Tencent or Baidu numbers: to WGS-84 first
@@ -131,11 +138,12 @@ def _cmd_site(args: argparse.Namespace) -> int:
         require_unique(demand, cols["demand_id_col"], source(args.demand))
     if args.communities is not None:  # before/after per community, each home where the grids place it
         demand = _in_communities(args, demand, cols["demand_id_col"])
+    walk_opts = read_walk_layers(args)  # max_off_network_m, detour_factor, gates, barriers
     net_path, net_layer = split_spec(args.network)  # FILE.gpkg:layer (osmnx's GeoPackage: edges)
     if args.keep == "stations" and not len(stations):
         raise SpatialError(f"--keep stations: '{args.stations}' has no stations; give --keep all or largest")
     network = read_network(net_path, layer=net_layer, keep_private=args.keep_private, keep=args.keep,
-                           max_snap_m=300.0,  # as stations are walked to (site_stations' max_off_network_m)
+                           max_snap_m=max(args.max_snap_m, args.max_off_network_m),  # as stations are walked to
                            stations=stations if args.keep == "stations" else None)
     dem = None
     if args.dem is not None and bands["meters"] is not None:  # a distance stays a distance
@@ -149,7 +157,8 @@ def _cmd_site(args: argparse.Namespace) -> int:
         demand, stations, network, candidates=candidates,
         k=args.k, target=args.target, band=args.band.strip(), speed_kmh=args.speed_kmh,
         min_floor_area_m2=args.min_floor_area_m2, capacity_households=args.capacity_households,
-        exact=not args.no_exact, time_limit_s=args.time_limit_s, dem=dem, **bands, **cols,
+        exact=not args.no_exact, time_limit_s=args.time_limit_s, dem=dem, max_snap_m=args.max_snap_m,
+        **walk_opts, **bands, **cols,
     )
     lines = _result_lines(result, cols)  # made before writing: a late error never follows written outputs
     left = _left_out_line(result.report, candidates, cols.get("candidate_id_col"), network)
