@@ -160,3 +160,31 @@ def test_set_cover_of_two_sites_takes_the_two_covering_the_most_even_when_the_gr
     assert sorted(result.sites["candidate_id"]) == ["Y", "Z"]
     assert result.before_after["pct_after"].iloc[0] == pytest.approx(100.0)
     assert result.optimality["exact_value"] == result.optimality["greedy_value"] == 2
+
+
+# ------------------------------------------- 4: nothing to site is said as such
+
+
+def test_k_sites_where_everyone_is_covered_says_no_station_is_needed_not_that_candidates_are_missing(caplog):
+    # every home within 15 minutes of S1: the node candidates are generated near uncovered homes
+    # only, so there were none, and the warning read "no candidate is left to choose from (see the
+    # report layer)", sending the official to an empty report for a data problem that is not there
+    import logging
+
+    import numpy as np
+
+    from spatial.network.graph import network_from_arrays
+    from spatial.siting.sites import site_stations
+
+    xs = np.arange(0, 2001, 500, dtype=float)
+    net = network_from_arrays(np.c_[xs, np.zeros_like(xs)], np.arange(4), np.arange(1, 5), crs=CRS)
+    homes = _points([(200, 0), (900, 0)], unit_id=["A", "B"], households=[30, 20])
+    stations = _points([(0, 0)], station_id=["S1"], name=["一站"])
+    with caplog.at_level(logging.WARNING, logger="spatial"):
+        result = site_stations(homes, stations, net, k=2)
+    assert len(result.sites) == 0
+    assert result.before_after["pct_before"].iloc[0] == 100.0
+    said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("siting:")]
+    assert said == ["siting: no site for k=2: every household is already covered by the existing stations; "
+                    "no new station is needed"]
+    assert result.optimality["message"] == said[0][len("siting: "):]

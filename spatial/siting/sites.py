@@ -482,9 +482,14 @@ def _solve_mclp(prob, k, capacity, exact, time_limit_s):
         info["plan_gap_pct"] = 100.0 * (bound - kept) / bound if bound > 0 else 0.0
     if len(plan.chosen) < k:  # said, not only stored: the sites table alone looks like a short answer
         n, c = prob.matrix.shape[0], len(plan.chosen)
-        info["message"] = (f"only {c} of the k={k} sites add households: the other {n - c} of the {n} candidates "
-                           "reach nobody left uncovered" if n else
-                           f"no site for k={k}: no candidate is left to choose from (see the report layer)")
+        if not c and prob.total > 0 and prob.base >= prob.total - 1e-9 * prob.total:
+            # not a want of candidates (none is generated where nobody is left): nothing to do
+            info["message"] = (f"no site for k={k}: every household is already covered by the existing stations; "
+                               "no new station is needed")
+        else:
+            info["message"] = (f"only {c} of the k={k} sites add households: the other {n - c} of the {n} "
+                               "candidates reach nobody left uncovered" if n else
+                               f"no site for k={k}: no candidate is left to choose from (see the report layer)")
         logger.warning("siting: %s", info["message"])
     return plan, info
 
