@@ -188,3 +188,29 @@ def test_k_sites_where_everyone_is_covered_says_no_station_is_needed_not_that_ca
     assert said == ["siting: no site for k=2: every household is already covered by the existing stations; "
                     "no new station is needed"]
     assert result.optimality["message"] == said[0][len("siting: "):]
+
+
+# ------------------------------------------- 5: a proven optimum reads as no gap
+
+
+def test_a_greedy_plan_proven_optimal_has_no_gap_in_whole_households():
+    # 竹林/香蜜 (C01, C02), 30 candidates, k=2: the greedy's 4,613 households are the optimum
+    # (scipy.optimize.milp on a coverage matrix built from the raw graphml), the search said
+    # 'optimal', yet gap_pct and plan_gap_pct were 1.0e-05 (bound 4613.0004614, the LP tolerance
+    # margin): a notebook testing `gap_pct > 0` read the greedy as short of the optimum
+    import numpy as np
+
+    import spatial
+
+    demo = spatial.load_demo()
+    units = demo["units"][demo["units"]["community_id"].isin(["C01", "C02"])].to_crs(32650)
+    units = units.set_geometry(units.geometry.representative_point())
+    stations = demo["stations"][demo["stations"]["community_id"].isin(["C01", "C02"])].iloc[:1]
+    rng = np.random.default_rng(2)
+    b = units.total_bounds
+    cands = gpd.GeoDataFrame({"candidate_id": [f"c{i:02d}" for i in range(30)]},
+                             geometry=gpd.points_from_xy(rng.uniform(b[0], b[2], 30), rng.uniform(b[1], b[3], 30)),
+                             crs=32650)
+    o = spatial.site_stations(units, stations, demo["network"], candidates=cands, k=2).optimality
+    assert (o["greedy_value"], o["exact_value"], o["bound"], o["status"]) == (4613, 4613, 4613, "optimal")
+    assert o["gap_pct"] == 0.0 and o["plan_gap_pct"] == 0.0
