@@ -267,7 +267,8 @@ def snap_walks(network: WalkNetwork, xy: np.ndarray, *, max_snap_m: float = 100.
     gates_xy : numpy.ndarray, optional
         ``(g, 2)`` estate gates (门, 出入口) in ``network.crs``. A point without a mapped walk
         leaves through its nearest usable gate (one snapped within ``max_snap_m``, no barrier on
-        the way; a barrier within ``GATE_TOLERANCE_M`` of the gate does not count) when the whole
+        the way; a crossing within ``GATE_TOLERANCE_M`` of the gate does not count, one farther
+        from it does, even of a barrier passing nearer the gate) when the whole
         leg stays within ``max_off_network_m``, else walks straight to the nearest walkway.
     barriers : numpy.ndarray, optional
         Shapely lines (walls, rivers, arterials without crossings; polygons count by their
