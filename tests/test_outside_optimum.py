@@ -214,3 +214,47 @@ def test_a_greedy_plan_proven_optimal_has_no_gap_in_whole_households():
     o = spatial.site_stations(units, stations, demo["network"], candidates=cands, k=2).optimality
     assert (o["greedy_value"], o["exact_value"], o["bound"], o["status"]) == (4613, 4613, 4613, "optimal")
     assert o["gap_pct"] == 0.0 and o["plan_gap_pct"] == 0.0
+
+
+# ------------------------------------------- 6: candidates picked on Amap
+
+
+def test_spatial_site_reads_candidates_picked_on_amap_as_it_reads_stations(tmp_path, capsys):
+    # 47 candidate rooms (every 40th demo unit) read off Amap, in GCJ-02: `spatial site` had no
+    # --candidates-coord-sys ("unrecognized arguments"), took them as WGS-84 some 500 m off, and
+    # chose k028, k039, k014 for 85.6% instead of k031, k017, k043 for 87.3%, 4 of them "too far
+    # from network", without a word
+    import spatial
+
+    demo = spatial.load_demo()
+    units = demo["units"].to_crs(32650)
+    points = units.geometry.representative_point().iloc[::40]
+    picked = gpd.GeoDataFrame({"candidate_id": [f"k{i:03d}" for i in range(len(points))]},
+                              geometry=points.to_numpy(), crs=32650).to_crs(4326)
+    spatial.from_wgs84(picked, "gcj02").to_file(tmp_path / "rooms.gpkg")
+    demo["stations"].to_file(tmp_path / "stations.gpkg")
+    demo["units"].to_file(tmp_path / "units.gpkg")
+    args = [str(spatial.demo_paths()["network"]), str(tmp_path / "stations.gpkg"), str(tmp_path / "units.gpkg"),
+            "--candidates", str(tmp_path / "rooms.gpkg"), "--k", "3", "--out", str(tmp_path / "sites.gpkg")]
+    assert main(["site", *args, "--candidates-coord-sys", "gcj02"]) == 0
+    out = capsys.readouterr().out
+    assert "NEW001  k031  +2286 households -> 83.2%" in out
+    assert "coverage within 15min: 79.5% -> 87.3% of households" in out
+    sites = gpd.read_file(tmp_path / "sites.gpkg", layer="sites").to_crs(32650)
+    # written where the rooms are (WGS-84), not where Amap's numbers fall
+    at = dict(zip(picked["candidate_id"], picked.to_crs(32650).geometry))
+    assert max(g.distance(at[c]) for c, g in zip(sites["candidate_id"], sites.geometry)) < 1.0
+
+
+def test_site_stations_says_when_candidates_look_like_amap_numbers(caplog):
+    # the demo's stations (all within 60 m of a walkway) offered as candidate rooms, read off Amap
+    import logging
+
+    import spatial
+
+    demo = spatial.load_demo()
+    rooms = spatial.from_wgs84(demo["stations"], "gcj02").rename(columns={"station_id": "candidate_id"})
+    with caplog.at_level(logging.WARNING, logger="spatial"):
+        spatial.site_stations(demo["units"], demo["stations"].iloc[:3], demo["network"], candidates=rooms, k=1)
+    said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("'candidates':")]
+    assert len(said) == 1 and "--candidates-coord-sys gcj02 (spatial site)," in said[0], said

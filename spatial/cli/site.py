@@ -63,7 +63,7 @@ def add_parser(sub) -> None:
                    help="community polygons with a community id (community_id, 社区编号 ...; or give "
                         "--community-id-col): the before_after layer gets a row per community, as spatial "
                         "coverage --communities gives its summary (homes in none under '(none)')")
-    for layer in ("stations", "demand", "communities"):
+    for layer in ("stations", "demand", "communities", "candidates"):  # rooms picked on Amap are GCJ-02 too
         p.add_argument(f"--{layer}-coord-sys", type=coord_sys, default="wgs84", metavar="SYS",
                        help=f"what the {layer} layer's longitude/latitude numbers are: wgs84 (default), "
                             "gcj02 (Amap/Tencent pick-ups) or bd09 (Baidu); moved to WGS-84 on reading")
@@ -112,6 +112,8 @@ def _cmd_site(args: argparse.Namespace) -> int:
         demand = to_wgs84(demand, args.demand_coord_sys, name=str(args.demand))
     candidates = None if args.candidates is None else read_input(args.candidates, "candidates", "candidates",
                                                                  points=True)
+    if candidates is not None and args.candidates_coord_sys != "wgs84":  # picked on Amap/Baidu: to WGS-84 first
+        candidates = to_wgs84(candidates, args.candidates_coord_sys, name=str(args.candidates))
     read_from(args, demand=source(args.demand), stations=source(args.stations),
               **({} if args.candidates is None else {"candidates": source(args.candidates)}))
     cols = dict(households_col=column(args, demand, "households", "demand", swapped=(

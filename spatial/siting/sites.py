@@ -288,7 +288,9 @@ def site_stations(
         # none on the network is a coordinate mistake, as in walking_coverage: not "no station yet"
         check_station_snaps(stations, ssnap, network, sid, max_snap_m=max_snap_m,
                             max_off_network_m=max_off_network_m, shifted=shifted)
-    for hint in (shifted, shift_hint(demand, network, name="demand") if len(demand) else None):
+    for hint in (shifted, shift_hint(demand, network, name="demand") if len(demand) else None,
+                 # rooms read off Amap: sited ~500 m from where they are, and chosen or not by it
+                 shift_hint(candidates, network, name="candidates") if candidates is not None else None):
         if hint:
             logger.warning(hint)
     if stations is not None and len(stations):
