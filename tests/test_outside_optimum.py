@@ -258,3 +258,38 @@ def test_site_stations_says_when_candidates_look_like_amap_numbers(caplog):
         spatial.site_stations(demo["units"], demo["stations"].iloc[:3], demo["network"], candidates=rooms, k=1)
     said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("'candidates':")]
     assert len(said) == 1 and "--candidates-coord-sys gcj02 (spatial site)," in said[0], said
+
+
+# ------------------------------------------- 7: a station given as its building is walked from one point
+
+
+def test_coverage_and_site_walk_from_the_same_point_of_a_station_building(tmp_path, capsys):
+    # the demo's 17 stations given as L-shaped buildings (80 m arms, 15 m wide) in EPSG:4326:
+    # `spatial coverage` took a point inside each in degrees, `spatial site` (and walking_coverage)
+    # in metres; in one building the two lay 72.5 m apart, and the coverage read 80.3% within 15
+    # minutes where siting started from 80.2%
+    import numpy as np
+    import shapely
+    from shapely import affinity
+
+    import spatial
+
+    demo = spatial.load_demo()
+    stations = demo["stations"].to_crs(32650)
+    rng = np.random.default_rng(0)
+    ell = shapely.Polygon([(0, 0), (80, 0), (80, 15), (15, 15), (15, 80), (0, 80)])
+    buildings = [affinity.translate(affinity.rotate(ell, np.degrees(rng.uniform(0, 2 * np.pi)), origin=(0, 0)),
+                                    p.x - 7, p.y - 7) for p in stations.geometry]
+    stations.set_geometry(buildings).to_crs(4326).to_file(tmp_path / "stations.gpkg")
+    demo["units"].to_file(tmp_path / "units.gpkg")
+    args = [str(spatial.demo_paths()["network"]), str(tmp_path / "stations.gpkg"), str(tmp_path / "units.gpkg")]
+    assert main(["coverage", *args, "--out", str(tmp_path / "cov.gpkg"), "--no-isochrones"]) == 0
+    cov = capsys.readouterr().out
+    assert main(["site", *args, "--k", "1", "--out", str(tmp_path / "sites.gpkg")]) == 0
+    site = capsys.readouterr().out
+    before = re.search(r"coverage within 15min: (\d+\.\d)% ->", site).group(1)
+    assert f"15min {before}%" in cov, (before, cov)
+    # and both walk from the point inside each building found in metres
+    drawn = gpd.read_file(tmp_path / "cov.gpkg", layer="stations").to_crs(32650).geometry
+    inside = shapely.point_on_surface(np.asarray(buildings, dtype=object))
+    assert shapely.distance(drawn.to_numpy(), inside).max() < 0.01
