@@ -293,3 +293,31 @@ def test_coverage_and_site_walk_from_the_same_point_of_a_station_building(tmp_pa
     drawn = gpd.read_file(tmp_path / "cov.gpkg", layer="stations").to_crs(32650).geometry
     inside = shapely.point_on_surface(np.asarray(buildings, dtype=object))
     assert shapely.distance(drawn.to_numpy(), inside).max() < 0.01
+
+
+# ------------------------------------------- 8: invalid footprints are walked from the same point
+
+
+def test_site_walks_from_footprints_repaired_as_the_coverage_repairs_them(tmp_path, capsys):
+    # B is a footprint with no area (a ring 800-900 m along the street, 10 m north): the coverage
+    # repairs it and walks from its centre (850 m: 860 m to S1), siting walked from one end (810 m),
+    # so within 835 m the coverage read 50.0% and siting started from 80.0%
+    from shapely.geometry import Polygon
+
+    gpd.GeoDataFrame({"highway": ["footway"]}, geometry=[LineString([(0, 0), (4000, 0)])],
+                     crs=CRS).to_file(tmp_path / "net.gpkg")
+    _points([(0, 0)], station_id=["S1"], name=["一站"]).to_file(tmp_path / "stations.gpkg")
+    homes = gpd.GeoDataFrame(
+        {"unit_id": ["A", "B", "C"], "households": [100, 60, 40]},
+        geometry=[Polygon([(400, 10), (500, 10), (500, 60), (400, 60)]),
+                  Polygon([(800, 10), (900, 10), (900, 10), (800, 10)]),
+                  Polygon([(2900, 10), (3100, 10), (3100, 60), (2900, 60)])], crs=CRS)
+    homes.to_file(tmp_path / "homes.gpkg")
+    args = [str(tmp_path / "net.gpkg"), str(tmp_path / "stations.gpkg"), str(tmp_path / "homes.gpkg")]
+    assert main(["coverage", *args, "--out", str(tmp_path / "cov.gpkg"), "--no-isochrones", "--meters", "835"]) == 0
+    assert "835m 50.0%" in capsys.readouterr().out
+    assert main(["site", *args, "--k", "1", "--band", "835m", "--out", str(tmp_path / "sites.gpkg")]) == 0
+    assert "coverage within 835m: 50.0% -> " in capsys.readouterr().out
+    report = gpd.read_file(tmp_path / "sites.gpkg", layer="report")
+    said = report[(report["layer"] == "demand") & (report["row_id"] == "B")]["problem"].tolist()
+    assert "no area left after the repair (a line or a point)" in said

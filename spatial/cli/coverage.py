@@ -25,6 +25,7 @@ from spatial.cli._common import (
     read_from,
     read_input,
     read_walk_layers,
+    repaired_units,
     renamed,
     require_households,
     say,
@@ -263,7 +264,7 @@ def _coverage(args: argparse.Namespace, step) -> int:
         if not pd.api.types.is_float_dtype(demand[col]):
             demand = demand.assign(**{col: counts.to_numpy()})
     repaired = Report()  # invalid polygons (self-touching OSM footprints) repaired once, here
-    demand = _repaired_units(demand, repaired, uid)
+    demand = repaired_units(demand, repaired, uid)
     stations = station_points(stations, sid, repaired)  # building outlines: a point inside each, as spatial run
     walk_opts = read_walk_layers(args)  # max_off_network_m, detour_factor, gates, barriers
     communities = grids = None
@@ -409,28 +410,6 @@ def _area_column(args: argparse.Namespace, stations) -> str:
         raise ColumnError(f"--station-area-col {given!r}: the stations ({args.stations}) have no such column; "
                           f"they have {listed}; give the one holding the floor area in m²")
     return given
-
-
-def _repaired_units(demand, report, uid: str | None):
-    """``demand`` with its invalid geometries repaired (``repair_geometries``, a report row each);
-    a footprint with no area left (a ring of two distinct points) is walked from the centre of
-    what is left, with a second report row, so that its households keep a location."""
-    import shapely
-
-    from spatial.core.checks import repair_geometries
-
-    before = demand.geometry.values
-    out = repair_geometries(demand, "demand", report, id_col=uid, allow_empty=True)
-    after = out.geometry.values
-    lost = ~(shapely.is_missing(before) | shapely.is_empty(before)) & shapely.is_empty(after)
-    if lost.any():
-        out.loc[lost, out.geometry.name] = shapely.centroid(shapely.make_valid(before[lost]))
-        ids = (out.index if uid is None else out[uid]).to_numpy()[lost]
-        for rid in ids:
-            report.add("demand", rid, "no area left after the repair (a line or a point)",
-                       "walked from the centre of what is left",
-                       zh=("修复后没有面积（只剩线或点）", "从剩余部分的中心点起算步行"))
-    return out
 
 
 def _in_crs(layer, crs):

@@ -23,6 +23,7 @@ from spatial.cli._common import (
     read_from,
     read_input,
     read_walk_layers,
+    repaired_units,
     require_households,
     say,
     share,
@@ -85,7 +86,7 @@ def _band(text: str) -> dict:
 def _cmd_site(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from spatial.core.checks import check_households, require_unique
+    from spatial.core.checks import Report, check_households, require_unique
     from spatial.io.coords import to_wgs84
     from spatial.io.layers import write_layers
     from spatial.network.read import read_network
@@ -138,6 +139,8 @@ def _cmd_site(args: argparse.Namespace) -> int:
         require_unique(candidates, cols["candidate_id_col"], source(args.candidates))  # before the network is read
     if cols["demand_id_col"] is not None:
         require_unique(demand, cols["demand_id_col"], source(args.demand))
+    repaired = Report()  # invalid footprints repaired as spatial coverage repairs them: walked from the same points
+    demand = repaired_units(demand, repaired, cols["demand_id_col"])
     if args.communities is not None:  # before/after per community, each home where the grids place it
         demand = _in_communities(args, demand, cols["demand_id_col"])
     walk_opts = read_walk_layers(args)  # max_off_network_m, detour_factor, gates, barriers
@@ -174,7 +177,9 @@ def _cmd_site(args: argparse.Namespace) -> int:
     layers = {"sites": result.sites, "before_after": result.before_after, "unreachable": result.unreachable}
     layers = {k: integer_counts(v, also=tuple(c for c in (hh, pop) if c)) if isinstance(v, pd.DataFrame) else v
               for k, v in layers.items()}
-    write_layers({**layers, "report": result.report}, args.out, fresh=True,
+    report = (pd.concat([repaired.to_frame(zh_columns=True), result.report], ignore_index=True) if len(repaired)
+              else result.report)
+    write_layers({**layers, "report": report}, args.out, fresh=True,
                  styles=qgis_styles({"sites": layers["sites"]}),  # an empty layer keeps its type:
                  geometry_types={**GEOMETRY_TYPES, "unreachable": _family_type(demand)})
     for line in lines:
