@@ -321,3 +321,17 @@ def test_site_walks_from_footprints_repaired_as_the_coverage_repairs_them(tmp_pa
     report = gpd.read_file(tmp_path / "sites.gpkg", layer="report")
     said = report[(report["layer"] == "demand") & (report["row_id"] == "B")]["problem"].tolist()
     assert "no area left after the repair (a line or a point)" in said
+
+
+def test_site_refuses_a_households_column_no_unit_could_hold_as_coverage_does(tmp_path, capsys):
+    # 1e12 households in one unit (an area or an id column taken as households): spatial coverage
+    # stops naming the row; spatial site sited for it and printed its shares
+    gpd.GeoDataFrame({"highway": ["footway"]}, geometry=[LineString([(0, 0), (4000, 0)])],
+                     crs=CRS).to_file(tmp_path / "net.gpkg")
+    _points([(0, 0)], station_id=["S1"], name=["一站"]).to_file(tmp_path / "stations.gpkg")
+    _points([(500, 0), (3000, 0)], unit_id=["A", "B"], households=[100.0, 1e12]).to_file(tmp_path / "homes.gpkg")
+    args = [str(tmp_path / "net.gpkg"), str(tmp_path / "stations.gpkg"), str(tmp_path / "homes.gpkg")]
+    assert main(["site", *args, "--k", "1", "--out", str(tmp_path / "sites.gpkg")]) == 2
+    err = capsys.readouterr().err
+    assert "column 'households' holds more than 1,000,000 in one row: B=1000000000000.0" in err
+    assert not (tmp_path / "sites.gpkg").exists()

@@ -87,6 +87,7 @@ def _cmd_site(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from spatial.core.checks import Report, check_households, require_unique
+    from spatial.io.validate import MAX_UNIT_HOUSEHOLDS
     from spatial.io.coords import to_wgs84
     from spatial.io.layers import write_layers
     from spatial.network.read import read_network
@@ -123,7 +124,8 @@ def _cmd_site(args: argparse.Namespace) -> int:
                 demand_id_col=column(args, demand, "unit_id", "demand", required=False))
     hh, pop = cols["households_col"], cols["population_col"]
     for col in (hh, pop) if pop in demand.columns else (hh,):  # '203户', '1,203': read once, said of the file
-        counts = check_households(demand, col, source(args.demand), id_col=cols["demand_id_col"])
+        counts = check_households(demand, col, source(args.demand), id_col=cols["demand_id_col"],  # as coverage:
+                                  max_value=MAX_UNIT_HOUSEHOLDS if col == hh else None)  # a wrong column
         if col == hh:  # all 0: no site could add any
             require_households(counts, hh, source(args.demand))
         if not pd.api.types.is_float_dtype(demand[col]):
