@@ -545,8 +545,8 @@ def _solve_lscp(prob, target, capacity, exact, time_limit_s):
             # among plans with this few sites, take the one covering the most households, whether
             # the fewest came from the greedy or the exact search (the greedy's 3 sites covered 56.0%
             # where 3 others covered 56.2%, and an exact plan of as many sites would have been raised)
-            most = _exact.exact_max_cover(prob, len(chosen), capacity=capacity, time_limit_s=time_limit_s,
-                                          start=chosen)
+            left = max(time_limit_s - ex.seconds, 0.1 * time_limit_s)  # within the time given, about
+            most = _exact.exact_max_cover(prob, len(chosen), capacity=capacity, time_limit_s=left, start=chosen)
             if (most.value >= need - tol and len(most.chosen) == len(chosen)
                     and most.value > _cover._value(prob, chosen, capacity) + tol):
                 chosen, fewer = most.chosen, True
