@@ -335,3 +335,26 @@ def test_site_refuses_a_households_column_no_unit_could_hold_as_coverage_does(tm
     err = capsys.readouterr().err
     assert "column 'households' holds more than 1,000,000 in one row: B=1000000000000.0" in err
     assert not (tmp_path / "sites.gpkg").exists()
+
+
+def test_site_matches_community_ids_whose_leading_zero_excel_dropped_as_coverage_does(town, capsys):
+    # communities 01 and 02 (text, from a GeoPackage), the units' community_id 1 and 2 (numbers, a
+    # CSV once opened in Excel): spatial coverage matched them; spatial site --communities refused
+    # the same files ("names communities that are not in 'communities'")
+    from shapely.geometry import box
+
+    homes = gpd.read_file(town / "homes.gpkg")
+    homes.assign(community_id=[1, 1, 2]).to_file(town / "homes_cid.gpkg")
+    gpd.GeoDataFrame({"community_id": ["01", "02"]}, geometry=[box(-100, -500, 2000, 500), box(2000, -500, 4100, 500)],
+                     crs=CRS).to_file(town / "communities.gpkg")
+    args = [str(town / "net.gpkg"), str(town / "stations.gpkg"), str(town / "homes_cid.gpkg"),
+            "--communities", str(town / "communities.gpkg")]
+    assert main(["coverage", *args, "--out", str(town / "cov.gpkg"), "--no-isochrones"]) == 0
+    capsys.readouterr()
+    assert main(["site", *args, "--candidates", str(town / "cands.gpkg"), "--k", "1",
+                 "--out", str(town / "sites.gpkg")]) == 0
+    table = gpd.read_file(town / "sites.gpkg", layer="before_after")
+    rows = table[table["level"] == "community"].set_index("id")
+    # A and B (160 households) in 01, both covered; C (40) in 02, covered by K1 after
+    assert rows.loc["01", "households"] == 160 and rows.loc["01", "pct_before"] == 100.0
+    assert rows.loc["02", "households"] == 40 and rows.loc["02", "pct_after"] == 100.0

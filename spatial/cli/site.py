@@ -192,8 +192,8 @@ def _cmd_site(args: argparse.Namespace) -> int:
 
 def _in_communities(args: argparse.Namespace, demand, demand_id_col: str | None):
     """``demand`` with a ``community_id`` column (what the before/after table groups by) read from
-    ``--communities``: the demand's own community id where it has one (``C01 `` for ``C01``,
-    matched), else the community most of the home lies in, None outside every one."""
+    ``--communities``: the demand's own community id where it has one (``C01 `` for ``C01``, ``5``
+    for ``05``, matched as ``spatial coverage`` matches them), else the community most of the home lies in, None outside every one."""
     import numpy as np
     import pandas as pd
 
@@ -207,6 +207,11 @@ def _in_communities(args: argparse.Namespace, demand, demand_id_col: str | None)
     cid = column(args, communities, "community_id", "communities")
     require_unique(communities, cid, source(args.communities))
     communities = repair_geometries(communities, "communities", Report(), id_col=cid, allow_empty=True)
+    if cid in demand.columns:  # 5 for '05' (Excel dropped the zero), 1 for '1': matched, as spatial coverage does
+        from spatial.core._ids import ids_of
+
+        demand = demand.assign(**{cid: ids_of(demand[cid], communities[cid].tolist(), source(args.demand), cid,
+                                              source(args.communities))})
     pos = community_positions(demand, communities, community_id_col=cid, unit_id_col=demand_id_col or "unit_id")
     ids = communities[cid].to_numpy(dtype=object)
     placed = pd.Series(np.where(pos >= 0, ids[np.maximum(pos, 0)], None), index=demand.index, dtype=object)
