@@ -351,6 +351,83 @@ def add_column_options(parser: argparse.ArgumentParser, *roles: str) -> None:
         group.add_argument(f"--{role.replace('_', '-')}-col", default=None, metavar="NAME", help=helps[role])
 
 
+def detour(text: str) -> float:
+    """An argparse type: a detour factor, a finite number >= 1."""
+    value = positive(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1 (a walk is never shorter than the straight "
+                                         f"line), got {text!r}")
+    return value
+
+
+def add_walk_options(parser: argparse.ArgumentParser) -> None:
+    """Add the options of how homes and stations reach the network, as ``spatial coverage`` and
+    ``spatial site`` both take them (the same walks, so the same coverage before siting):
+    ``--max-snap-m``, and ``--max-off-network-m``, ``--detour-factor``, ``--gates``, ``--barriers``."""
+    parser.add_argument("--max-snap-m", type=positive, default=100.0, help="longest straight leg to the network (m)")
+    walks = parser.add_argument_group("homes off the mapped network (paths inside estates the map lacks)")
+    walks.add_argument("--max-off-network-m", type=positive, default=300.0,
+                       help="a home farther than --max-snap-m from every walkway but within this gets an "
+                            "estimated walk (access 'estimated'); farther ones are unreachable (default 300; "
+                            "give the --max-snap-m value to turn estimated walks off)")
+    walks.add_argument("--detour-factor", type=detour, default=1.25,
+                       help="cost of one straight metre over unmapped ground, >= 1 (default 1.25; the "
+                            "literature gives 1.2-1.4)")
+    walks.add_argument("--gates", type=Path, default=None,
+                       help="estate gates (门/出入口), a point layer: estimated walks leave through the nearest gate")
+    walks.add_argument("--barriers", type=Path, default=None,
+                       help="walls, rivers, arterials without crossings (lines): no leg to the network crosses them")
+
+
+def check_walk_options(args: argparse.Namespace) -> None:
+    """Refuse ``--max-off-network-m`` below ``--max-snap-m`` (before anything is read)."""
+    from spatial.core.errors import SpatialError
+
+    if args.max_off_network_m < args.max_snap_m:
+        raise SpatialError(f"--max-off-network-m {args.max_off_network_m:g} is below --max-snap-m "
+                           f"{args.max_snap_m:g}; give at least --max-snap-m (equal turns estimated walks off)")
+
+
+def read_walk_layers(args: argparse.Namespace) -> dict:
+    """The walk options of :func:`add_walk_options` as keyword arguments of ``walking_coverage`` and
+    ``site_stations`` (``max_off_network_m, detour_factor, gates, barriers``), the layers read and checked."""
+    from spatial.coverage.walks import check_barriers, check_gates
+
+    gates = barriers = None
+    if args.gates is not None:
+        gates = read_input(args.gates, "gates", f"--gates {args.gates}")
+        check_gates(gates, f"--gates {args.gates}")
+    if args.barriers is not None:
+        barriers = read_input(args.barriers, "barriers", f"--barriers {args.barriers}")
+        check_barriers(barriers, f"--barriers {args.barriers}")
+    return dict(max_off_network_m=args.max_off_network_m, detour_factor=args.detour_factor, gates=gates,
+                barriers=barriers)
+
+
+def repaired_units(demand, report, uid: str | None):
+    """``demand`` with its invalid geometries repaired (``repair_geometries``, a report row each);
+    a footprint with no area left (a ring of two distinct points) is walked from the centre of
+    what is left, with a second report row, so that its households keep a location. ``spatial
+    coverage`` and ``spatial site`` both walk from the homes so repaired (a flat footprint was walked
+    from one end by siting, from its centre by the coverage: 810 against 860 m)."""
+    import shapely
+
+    from spatial.core.checks import repair_geometries
+
+    before = demand.geometry.values
+    out = repair_geometries(demand, "demand", report, id_col=uid, allow_empty=True)
+    after = out.geometry.values
+    lost = ~(shapely.is_missing(before) | shapely.is_empty(before)) & shapely.is_empty(after)
+    if lost.any():
+        out.loc[lost, out.geometry.name] = shapely.centroid(shapely.make_valid(before[lost]))
+        ids = (out.index if uid is None else out[uid]).to_numpy()[lost]
+        for rid in ids:
+            report.add("demand", rid, "no area left after the repair (a line or a point)",
+                       "walked from the centre of what is left",
+                       zh=("修复后没有面积（只剩线或点）", "从剩余部分的中心点起算步行"))
+    return out
+
+
 def stderr(text: str) -> None:
     """Print one line to stderr (nowhere, when its reader has gone: ``2>&1 | head -1``)."""
     try:

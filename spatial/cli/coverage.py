@@ -12,9 +12,11 @@ from spatial.cli._common import (
     LAYER_SUFFIXES,
     NETWORK_SUFFIXES,
     add_column_options,
+    add_walk_options,
     as_contract,
     check_inputs,
     check_output,
+    check_walk_options,
     column,
     coord_sys,
     non_negative,
@@ -22,6 +24,8 @@ from spatial.cli._common import (
     positive,
     read_from,
     read_input,
+    read_walk_layers,
+    repaired_units,
     renamed,
     require_households,
     say,
@@ -53,7 +57,6 @@ def add_parser(sub) -> None:
     bands.add_argument("--meters", type=number_list, default=None, help="distance bands, e.g. 300,500,1000")
     p.add_argument("--speed-kmh", type=positive, default=4.0,
                    help="walking speed (default 4.0 = GB 50180-2018's 1,000 m in 15 min; elderly 3.0)")
-    p.add_argument("--max-snap-m", type=positive, default=100.0, help="longest straight leg to the network (m)")
     for layer in ("stations", "demand", "communities", "grids"):
         p.add_argument(f"--{layer}-coord-sys", type=coord_sys, default="wgs84", metavar="SYS",
                        help=f"what the {layer} layer's longitude/latitude numbers are: wgs84 (default), "
@@ -80,18 +83,7 @@ def add_parser(sub) -> None:
     p.add_argument("--keep", choices=("largest", "stations", "all"), default="largest",
                    help="which connected parts of the network to keep: the largest (default), every part that "
                         "holds a station, or all; homes on a part without a station are unreachable")
-    walks = p.add_argument_group("homes off the mapped network (paths inside estates the map lacks)")
-    walks.add_argument("--max-off-network-m", type=positive, default=300.0,
-                       help="a home farther than --max-snap-m from every walkway but within this gets an "
-                            "estimated walk (access 'estimated'); farther ones are unreachable (default 300; "
-                            "give the --max-snap-m value to turn estimated walks off)")
-    walks.add_argument("--detour-factor", type=_detour, default=1.25,
-                       help="cost of one straight metre over unmapped ground, >= 1 (default 1.25; the "
-                            "literature gives 1.2-1.4)")
-    walks.add_argument("--gates", type=Path, default=None,
-                       help="estate gates (门/出入口), a point layer: estimated walks leave through the nearest gate")
-    walks.add_argument("--barriers", type=Path, default=None,
-                       help="walls, rivers, arterials without crossings (lines): no leg to the network crosses them")
+    add_walk_options(p)  # as spatial site takes them: the same walks
     load = p.add_argument_group("station load")
     load.add_argument("--station-area-col", default=None, metavar="NAME",
                       help="stations' floor area column, m² (default floor_area_m2, 建筑面积, 面积 ...; left out "
@@ -101,15 +93,6 @@ def add_parser(sub) -> None:
     add_column_options(p, "station_id", "unit_id", "households", "population", "name", "community_id",
                        "grid_id")
     p.set_defaults(func=_cmd_coverage)
-
-
-def _detour(text: str) -> float:
-    """An argparse type: a detour factor, a finite number >= 1."""
-    value = positive(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number >= 1 (a walk is never shorter than the straight "
-                                         f"line), got {text!r}")
-    return value
 
 
 def _check(args: argparse.Namespace) -> dict:
@@ -143,9 +126,7 @@ def _check(args: argparse.Namespace) -> dict:
     if args.gap_band is not None and args.gap_band not in [b.label for b in bands]:
         raise SpatialError(f"--gap-band {args.gap_band!r} is not one of the bands "
                            f"({', '.join(b.label for b in bands)})")
-    if args.max_off_network_m < args.max_snap_m:
-        raise SpatialError(f"--max-off-network-m {args.max_off_network_m:g} is below --max-snap-m "
-                           f"{args.max_snap_m:g}; give at least --max-snap-m (equal turns estimated walks off)")
+    check_walk_options(args)
     return {"bands": bands, "minutes": minutes}
 
 
@@ -233,8 +214,6 @@ def _coverage(args: argparse.Namespace, step) -> int:
     from spatial.coverage.load import fca_by_community, station_fca, station_load
     from spatial.coverage.service_areas import isochrones
     from spatial.coverage.walks import (
-        check_barriers,
-        check_gates,
         coverage_metadata,
         coverage_summary,
         station_snaps,
@@ -285,15 +264,9 @@ def _coverage(args: argparse.Namespace, step) -> int:
         if not pd.api.types.is_float_dtype(demand[col]):
             demand = demand.assign(**{col: counts.to_numpy()})
     repaired = Report()  # invalid polygons (self-touching OSM footprints) repaired once, here
-    demand = _repaired_units(demand, repaired, uid)
+    demand = repaired_units(demand, repaired, uid)
     stations = station_points(stations, sid, repaired)  # building outlines: a point inside each, as spatial run
-    gates = barriers = None
-    if args.gates is not None:
-        gates = read_input(args.gates, "gates", f"--gates {args.gates}")
-        check_gates(gates, f"--gates {args.gates}")
-    if args.barriers is not None:
-        barriers = read_input(args.barriers, "barriers", f"--barriers {args.barriers}")
-        check_barriers(barriers, f"--barriers {args.barriers}")
+    walk_opts = read_walk_layers(args)  # max_off_network_m, detour_factor, gates, barriers
     communities = grids = None
     cid, gid = "community_id", "grid_id"
     if args.communities:
@@ -331,8 +304,6 @@ def _coverage(args: argparse.Namespace, step) -> int:
         dem = edge_times(network, args.dem)
         say(args, dem.describe())
     opts = dict(minutes=minutes, meters=args.meters, speed_kmh=args.speed_kmh, max_snap_m=args.max_snap_m)
-    walk_opts = dict(max_off_network_m=args.max_off_network_m, detour_factor=args.detour_factor, gates=gates,
-                     barriers=barriers)
     step("walks")
     scored = walking_coverage(demand, stations, network, max_walk_m=args.max_walk_m, station_id_col=sid, dem=dem,
                               **walk_opts, **opts)
@@ -439,28 +410,6 @@ def _area_column(args: argparse.Namespace, stations) -> str:
         raise ColumnError(f"--station-area-col {given!r}: the stations ({args.stations}) have no such column; "
                           f"they have {listed}; give the one holding the floor area in m²")
     return given
-
-
-def _repaired_units(demand, report, uid: str | None):
-    """``demand`` with its invalid geometries repaired (``repair_geometries``, a report row each);
-    a footprint with no area left (a ring of two distinct points) is walked from the centre of
-    what is left, with a second report row, so that its households keep a location."""
-    import shapely
-
-    from spatial.core.checks import repair_geometries
-
-    before = demand.geometry.values
-    out = repair_geometries(demand, "demand", report, id_col=uid, allow_empty=True)
-    after = out.geometry.values
-    lost = ~(shapely.is_missing(before) | shapely.is_empty(before)) & shapely.is_empty(after)
-    if lost.any():
-        out.loc[lost, out.geometry.name] = shapely.centroid(shapely.make_valid(before[lost]))
-        ids = (out.index if uid is None else out[uid]).to_numpy()[lost]
-        for rid in ids:
-            report.add("demand", rid, "no area left after the repair (a line or a point)",
-                       "walked from the centre of what is left",
-                       zh=("修复后没有面积（只剩线或点）", "从剩余部分的中心点起算步行"))
-    return out
 
 
 def _in_crs(layer, crs):

@@ -10,9 +10,11 @@ from spatial.cli._common import (
     LAYER_SUFFIXES,
     NETWORK_SUFFIXES,
     add_column_options,
+    add_walk_options,
     as_contract,
     check_inputs,
     check_output,
+    check_walk_options,
     column,
     coord_sys,
     non_negative,
@@ -20,6 +22,8 @@ from spatial.cli._common import (
     positive_int,
     read_from,
     read_input,
+    read_walk_layers,
+    repaired_units,
     require_households,
     say,
     share,
@@ -60,11 +64,12 @@ def add_parser(sub) -> None:
                    help="community polygons with a community id (community_id, 社区编号 ...; or give "
                         "--community-id-col): the before_after layer gets a row per community, as spatial "
                         "coverage --communities gives its summary (homes in none under '(none)')")
-    for layer in ("stations", "demand", "communities"):
+    for layer in ("stations", "demand", "communities", "candidates"):  # rooms picked on Amap are GCJ-02 too
         p.add_argument(f"--{layer}-coord-sys", type=coord_sys, default="wgs84", metavar="SYS",
                        help=f"what the {layer} layer's longitude/latitude numbers are: wgs84 (default), "
                             "gcj02 (Amap/Tencent pick-ups) or bd09 (Baidu); moved to WGS-84 on reading")
     p.add_argument("--out", type=Path, required=True, help="output GeoPackage")
+    add_walk_options(p)  # as spatial coverage takes them: the coverage before siting is the one it measured
     add_column_options(p, "unit_id", "station_id", "candidate_id", "households", "population", "name",
                        "community_id")
     p.set_defaults(func=_cmd_site)
@@ -81,7 +86,8 @@ def _band(text: str) -> dict:
 def _cmd_site(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from spatial.core.checks import check_households, require_unique
+    from spatial.core.checks import Report, check_households, require_unique
+    from spatial.io.validate import MAX_UNIT_HOUSEHOLDS
     from spatial.io.coords import to_wgs84
     from spatial.io.layers import write_layers
     from spatial.network.read import read_network
@@ -93,10 +99,13 @@ def _cmd_site(args: argparse.Namespace) -> int:
                            "the network nodes sited instead have none: give --candidates FILE or leave out "
                            "--min-floor-area-m2")
     inputs = {"NETWORK": args.network, "STATIONS": args.stations, "DEMAND": args.demand,
-              "--candidates": args.candidates, "--dem": args.dem, "--communities": args.communities}
+              "--candidates": args.candidates, "--dem": args.dem, "--communities": args.communities,
+              "--gates": args.gates, "--barriers": args.barriers}
     check_inputs(inputs, suffixes={"NETWORK": NETWORK_SUFFIXES + LAYER_SUFFIXES, "--communities": LAYER_SUFFIXES,
+                                   "--gates": LAYER_SUFFIXES, "--barriers": LAYER_SUFFIXES,
                                    "--dem": (".tif", ".tiff", ".vrt", ".img", ".asc", ".graphml")})
     check_output(args.out, inputs=inputs, suffixes=(".gpkg",))
+    check_walk_options(args)
     demand = read_input(args.demand, ("units", "demand"), "demand", points=True)
     stations = read_input(args.stations, "stations", "stations", points=True, allow_empty=True)
     if args.stations_coord_sys != "wgs84" and len(stations):  # Amap/Tencent or Baidu numbers: to WGS-84 first
@@ -105,6 +114,8 @@ def _cmd_site(args: argparse.Namespace) -> int:
         demand = to_wgs84(demand, args.demand_coord_sys, name=str(args.demand))
     candidates = None if args.candidates is None else read_input(args.candidates, "candidates", "candidates",
                                                                  points=True)
+    if candidates is not None and args.candidates_coord_sys != "wgs84":  # picked on Amap/Baidu: to WGS-84 first
+        candidates = to_wgs84(candidates, args.candidates_coord_sys, name=str(args.candidates))
     read_from(args, demand=source(args.demand), stations=source(args.stations),
               **({} if args.candidates is None else {"candidates": source(args.candidates)}))
     cols = dict(households_col=column(args, demand, "households", "demand", swapped=(
@@ -113,7 +124,8 @@ def _cmd_site(args: argparse.Namespace) -> int:
                 demand_id_col=column(args, demand, "unit_id", "demand", required=False))
     hh, pop = cols["households_col"], cols["population_col"]
     for col in (hh, pop) if pop in demand.columns else (hh,):  # '203户', '1,203': read once, said of the file
-        counts = check_households(demand, col, source(args.demand), id_col=cols["demand_id_col"])
+        counts = check_households(demand, col, source(args.demand), id_col=cols["demand_id_col"],  # as coverage:
+                                  max_value=MAX_UNIT_HOUSEHOLDS if col == hh else None)  # a wrong column
         if col == hh:  # all 0: no site could add any
             require_households(counts, hh, source(args.demand))
         if not pd.api.types.is_float_dtype(demand[col]):
@@ -129,13 +141,16 @@ def _cmd_site(args: argparse.Namespace) -> int:
         require_unique(candidates, cols["candidate_id_col"], source(args.candidates))  # before the network is read
     if cols["demand_id_col"] is not None:
         require_unique(demand, cols["demand_id_col"], source(args.demand))
+    repaired = Report()  # invalid footprints repaired as spatial coverage repairs them: walked from the same points
+    demand = repaired_units(demand, repaired, cols["demand_id_col"])
     if args.communities is not None:  # before/after per community, each home where the grids place it
         demand = _in_communities(args, demand, cols["demand_id_col"])
+    walk_opts = read_walk_layers(args)  # max_off_network_m, detour_factor, gates, barriers
     net_path, net_layer = split_spec(args.network)  # FILE.gpkg:layer (osmnx's GeoPackage: edges)
     if args.keep == "stations" and not len(stations):
         raise SpatialError(f"--keep stations: '{args.stations}' has no stations; give --keep all or largest")
     network = read_network(net_path, layer=net_layer, keep_private=args.keep_private, keep=args.keep,
-                           max_snap_m=300.0,  # as stations are walked to (site_stations' max_off_network_m)
+                           max_snap_m=max(args.max_snap_m, args.max_off_network_m),  # as stations are walked to
                            stations=stations if args.keep == "stations" else None)
     dem = None
     if args.dem is not None and bands["meters"] is not None:  # a distance stays a distance
@@ -149,7 +164,8 @@ def _cmd_site(args: argparse.Namespace) -> int:
         demand, stations, network, candidates=candidates,
         k=args.k, target=args.target, band=args.band.strip(), speed_kmh=args.speed_kmh,
         min_floor_area_m2=args.min_floor_area_m2, capacity_households=args.capacity_households,
-        exact=not args.no_exact, time_limit_s=args.time_limit_s, dem=dem, **bands, **cols,
+        exact=not args.no_exact, time_limit_s=args.time_limit_s, dem=dem, max_snap_m=args.max_snap_m,
+        **walk_opts, **bands, **cols,
     )
     lines = _result_lines(result, cols)  # made before writing: a late error never follows written outputs
     left = _left_out_line(result.report, candidates, cols.get("candidate_id_col"), network)
@@ -163,7 +179,9 @@ def _cmd_site(args: argparse.Namespace) -> int:
     layers = {"sites": result.sites, "before_after": result.before_after, "unreachable": result.unreachable}
     layers = {k: integer_counts(v, also=tuple(c for c in (hh, pop) if c)) if isinstance(v, pd.DataFrame) else v
               for k, v in layers.items()}
-    write_layers({**layers, "report": result.report}, args.out, fresh=True,
+    report = (pd.concat([repaired.to_frame(zh_columns=True), result.report], ignore_index=True) if len(repaired)
+              else result.report)
+    write_layers({**layers, "report": report}, args.out, fresh=True,
                  styles=qgis_styles({"sites": layers["sites"]}),  # an empty layer keeps its type:
                  geometry_types={**GEOMETRY_TYPES, "unreachable": _family_type(demand)})
     for line in lines:
@@ -174,8 +192,8 @@ def _cmd_site(args: argparse.Namespace) -> int:
 
 def _in_communities(args: argparse.Namespace, demand, demand_id_col: str | None):
     """``demand`` with a ``community_id`` column (what the before/after table groups by) read from
-    ``--communities``: the demand's own community id where it has one (``C01 `` for ``C01``,
-    matched), else the community most of the home lies in, None outside every one."""
+    ``--communities``: the demand's own community id where it has one (``C01 `` for ``C01``, ``5``
+    for ``05``, matched as ``spatial coverage`` matches them), else the community most of the home lies in, None outside every one."""
     import numpy as np
     import pandas as pd
 
@@ -189,6 +207,11 @@ def _in_communities(args: argparse.Namespace, demand, demand_id_col: str | None)
     cid = column(args, communities, "community_id", "communities")
     require_unique(communities, cid, source(args.communities))
     communities = repair_geometries(communities, "communities", Report(), id_col=cid, allow_empty=True)
+    if cid in demand.columns:  # 5 for '05' (Excel dropped the zero), 1 for '1': matched, as spatial coverage does
+        from spatial.core._ids import ids_of
+
+        demand = demand.assign(**{cid: ids_of(demand[cid], communities[cid].tolist(), source(args.demand), cid,
+                                              source(args.communities))})
     pos = community_positions(demand, communities, community_id_col=cid, unit_id_col=demand_id_col or "unit_id")
     ids = communities[cid].to_numpy(dtype=object)
     placed = pd.Series(np.where(pos >= 0, ids[np.maximum(pos, 0)], None), index=demand.index, dtype=object)

@@ -114,9 +114,10 @@ def shift_hint(points: gpd.GeoDataFrame, network: WalkNetwork, *, name: str) -> 
                      name, given, moved, system, min(turned))
         return None
     n = len(xy)
+    commands = "spatial site" if name == "candidates" else "spatial coverage, spatial site"  # who takes the option
     few = (f" (only {n} point{'s' if n > 1 else ''}: a guess, check one on a map first)" if n < FEW else "")
     verb = "they may be" if n < FEW else "they look like"
     return (f"'{name}': three in four lie within {given:.0f} m of the walking network as given, but within "
             f"{moved:.0f} m once read as {_NAMES[system]} coordinates: {verb} {system} numbers labelled "
-            f"WGS-84{few}. Say so and they are moved to WGS-84: --{name}-coord-sys {system} (spatial coverage, "
-            f"spatial site), coord_sys = \"{system}\" in the project's input, or spatial.to_wgs84(layer, \"{system}\")")
+            f"WGS-84{few}. Say so and they are moved to WGS-84: --{name}-coord-sys {system} ({commands}), "
+            f"coord_sys = \"{system}\" in the project's input, or spatial.to_wgs84(layer, \"{system}\")")

@@ -18,6 +18,7 @@ import shapely
 from pyproj import CRS
 
 from spatial.core._ids import loose_ids
+from spatial.core._points import home_frame, polygon_points
 from spatial.core._threads import halves, thread_map
 from spatial.core.checks import (
     NO_AREA_ACTION,
@@ -247,7 +248,10 @@ def station_points(stations: gpd.GeoDataFrame, id_col: str, report: Report) -> g
         return stations
     out = stations.copy()
     geom = out.geometry.values
-    out.loc[polys, out.geometry.name] = shapely.point_on_surface(geom[polys])
+    # found as every layer's polygons are walked from (in the local UTM zone, not in degrees): in an
+    # L-shaped building the point in degrees lay 72 m from the one site_stations walks from
+    out.loc[polys, out.geometry.name] = polygon_points(geom[polys], stations.crs,
+                                                       home_frame(stations.total_bounds, stations.crs))
     for sid in stations[id_col].to_numpy()[polys]:
         report.add("stations", sid, "geometry is a polygon, not a point", "replaced by a point inside it",
                    zh=("几何为面，不是点", "已改为面内的一个点"))

@@ -22,16 +22,15 @@ lattice with 400 m estates): ``walking_coverage`` about 0.5 s with or without es
 
 from __future__ import annotations
 
-import functools
 import logging
 from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
-import pyproj
 import shapely
 from scipy.spatial import cKDTree
 
+from spatial.core._points import home_frame, polygon_points  # noqa: F401  (named here too)
 from spatial.core.checks import require_crs
 from spatial.core.errors import SpatialError
 from spatial.network import _snapindex
@@ -167,42 +166,6 @@ def layer_xy(gdf: gpd.GeoDataFrame, network: WalkNetwork, *, name: str) -> np.nd
     return xy
 
 
-def home_frame(bounds: np.ndarray, crs) -> pyproj.CRS | None:
-    """Where :func:`polygon_points` finds the points of a layer with ``bounds`` in ``crs``: None
-    (in ``crs`` itself) for a UTM zone, else the UTM zone of the layer's middle."""
-    crs = pyproj.CRS.from_user_input(crs)
-    if crs.utm_zone or not np.isfinite(bounds).all():
-        return None
-    lon, lat = _to_lonlat(crs.srs).transform((bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2)
-    if not (np.isfinite(lon) and np.isfinite(lat)):
-        return None
-    return _utm_zone(int((lon + 180) // 6) % 60 + 1, bool(lat >= 0))
-
-
-def polygon_points(geoms: np.ndarray, crs, frame: pyproj.CRS | None) -> np.ndarray:
-    """``shapely.point_on_surface`` of ``geoms`` (in ``crs``), found in ``frame`` (:func:`home_frame`).
-
-    The point lies on a west-east line through the middle of the shape, so it depends on where
-    north is: found in a Gauss-Krüger zone kept as the network's CRS (1.15° turned from UTM 50N in
-    Futian) it fell elsewhere in 178 of Futian's 1,866 units, whose walks moved by up to 484 m.
-    """
-    geoms = np.asarray(geoms, dtype=object)
-    if frame is None or not len(geoms):
-        return shapely.point_on_surface(geoms)
-    there = np.asarray(gpd.GeoSeries(geoms, crs=crs).to_crs(frame).values, dtype=object)
-    return np.asarray(gpd.GeoSeries(shapely.point_on_surface(there), crs=frame).to_crs(crs).values, dtype=object)
-
-
-@functools.lru_cache(maxsize=16)
-def _to_lonlat(srs: str) -> pyproj.Transformer:
-    return pyproj.Transformer.from_crs(srs, "EPSG:4326", always_xy=True)
-
-
-@functools.lru_cache(maxsize=16)
-def _utm_zone(zone: int, north: bool) -> pyproj.CRS:
-    return pyproj.CRS.from_epsg((32600 if north else 32700) + zone)
-
-
 def snap_layer(gdf: gpd.GeoDataFrame, network: WalkNetwork, *, max_snap_m: float = 100.0,
                name: str = "points", snap: Snap | None = None) -> gpd.GeoDataFrame:
     """The layer with ``snap_edge``, ``snap_offset_m``, ``snap_leg_m`` and ``reason`` added: of
@@ -267,7 +230,8 @@ def snap_walks(network: WalkNetwork, xy: np.ndarray, *, max_snap_m: float = 100.
     gates_xy : numpy.ndarray, optional
         ``(g, 2)`` estate gates (门, 出入口) in ``network.crs``. A point without a mapped walk
         leaves through its nearest usable gate (one snapped within ``max_snap_m``, no barrier on
-        the way; a barrier within ``GATE_TOLERANCE_M`` of the gate does not count) when the whole
+        the way; a crossing within ``GATE_TOLERANCE_M`` of the gate does not count, one farther
+        from it does, even of a barrier passing nearer the gate) when the whole
         leg stays within ``max_off_network_m``, else walks straight to the nearest walkway.
     barriers : numpy.ndarray, optional
         Shapely lines (walls, rivers, arterials without crossings; polygons count by their
