@@ -160,6 +160,30 @@ def test_fca_by_community_has_the_communities_the_summary_has(tmp_path):
     assert rows == {"E": 70.0, "W": 30.0}
 
 
+def test_coverage_refuses_units_naming_a_community_the_layer_lacks_as_site_and_grids_do(tmp_path, capsys):
+    """Homes naming community 'X' (a typo for 'E') were counted in a summary row 'X' with no name,
+    without a word, where spatial grids, spatial site and spatial run refuse them. Now one line,
+    exit 2, nothing written; without the column the homes are placed by where they lie."""
+    from shapely.geometry import box
+
+    p = _write_street(tmp_path)
+    comm = tmp_path / "communities.gpkg"
+    gpd.GeoDataFrame({"community_id": ["W", "E"]}, geometry=[box(-100, -200, 1000, 200), box(1000, -200, 6000, 200)],
+                     crs=UTM).to_file(comm)
+    homes = gpd.read_file(p["homes"])
+    homes.assign(community_id=["W"] + ["X"] * (len(homes) - 1)).to_file(p["homes"])
+    out = tmp_path / "c.gpkg"
+    args = ["-q", "coverage", str(p["net"]), str(p["stations"]), str(p["homes"]), "--out", str(out),
+            "--meters", "300,1000", "--no-isochrones", "--communities", str(comm)]
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and not out.exists() and not (tmp_path / "c_summary.csv").exists()
+    assert "homes.gpkg' column 'community_id' names communities that are not in 'communities'" in err
+    assert "('X')" in err and "drop the column" in err
+    homes.to_file(p["homes"])  # no community_id: placed by location
+    assert main(args) == 0
+
+
 # ---------------------------------------------------------------- 5: spatial site, candidates left out
 
 

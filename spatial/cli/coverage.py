@@ -280,6 +280,7 @@ def _coverage(args: argparse.Namespace, step) -> int:
 
             demand = demand.assign(**{cid: ids_of(demand[cid], communities[cid].tolist(), source(args.demand),
                                                   cid, source(args.communities))})
+            refuse_unknown_communities(demand, communities, cid, args)
     if args.grids:
         grids = read_input(args.grids, "grids", "grids")
         if args.grids_coord_sys != "wgs84":
@@ -489,3 +490,19 @@ def _gaps_line(gaps, gap_band: str) -> str:
         if len(part):
             text += f"; {len(part)} '{cause}' ({_count(part['households'].sum())} households, not a siting need)"
     return text
+
+
+def refuse_unknown_communities(demand, communities, cid: str, args) -> None:
+    """Units naming a community the communities layer does not have are refused, as ``spatial
+    grids``, ``spatial site`` and ``spatial run`` refuse them (they were counted apart, in a row
+    with no name, without a word)."""
+    from spatial.core._ids import unknown_ids_error
+
+    known = set(communities[cid].tolist())
+    given = demand[cid]
+    bad = given.notna() & ~given.isin(known)
+    if bad.any():
+        uid = args.unit_id_col or "unit_id"
+        rows = demand.loc[bad, uid] if uid in demand.columns else demand.index[bad]
+        raise unknown_ids_error(list(zip(list(rows), given[bad].tolist())), list(known), source(args.demand), cid,
+                                "communities")

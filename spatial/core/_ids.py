@@ -353,3 +353,18 @@ def _present(values) -> list:
 def _kind(values) -> str:
     """``"text"`` when every value is a string, else ``"numbers"``."""
     return "text" if all(isinstance(v, str) for v in values) else "numbers"
+
+
+def unknown_ids_error(unknown: list, known, name: str, col: str, known_name: str,
+                      ambiguous: dict | None = None) -> ColumnError:
+    """The one-line refusal of rows naming ids ``known_name`` does not have: ``unknown`` is
+    ``[(row id, id), ...]``; the hint says when the ids differ only by type or by a loose match
+    between two known ids, else to fix them or drop the column (place rows by location).
+    Shared by the grids, siting and coverage steps, so one bad id reads alike everywhere."""
+    import numpy as np
+
+    shown = ", ".join(f"{u} ({c.item() if isinstance(c, np.generic) else c!r})" for u, c in unknown[:5])
+    hint = (id_type_hint([c for _, c in unknown], known, name, known_name, col)
+            or loose_hint(ambiguous or {}, known_name))
+    return ColumnError(f"'{name}' column '{col}' names {known_name} that are not in '{known_name}': "
+                       f"{shown}{hint or '; fix the ids or drop the column to place units by location'}")

@@ -15,7 +15,7 @@ import pandas as pd
 import shapely
 
 from spatial.core._voronoi import voronoi_cells
-from spatial.core._ids import id_type_hint, loose_hint, loose_ids, report_loose, twin_ids
+from spatial.core._ids import loose_ids, report_loose, twin_ids, unknown_ids_error
 from spatial.core._threads import halves, thread_map
 from spatial.core.checks import (
     NO_AREA_ACTION,
@@ -27,7 +27,7 @@ from spatial.core.checks import (
     polygonal,
     polygonals,
 )
-from spatial.core.errors import ColumnError, GeometryError
+from spatial.core.errors import GeometryError
 from spatial.core.reproject import to_crs_valid
 
 
@@ -178,13 +178,7 @@ def community_of(ug, cg, comm_ids, units, community_id_col, unit_ids, report) ->
             pos = {**pos, **{v: pos[k] for v, k in loose.items()}}
         unknown = [(u, c) for u, c, no in zip(unit_ids, given, na) if not no and c not in pos]
         if unknown:
-            shown = ", ".join(f"{u} ({c.item() if isinstance(c, np.generic) else c!r})" for u, c in unknown[:5])
-            hint = (id_type_hint([c for _, c in unknown], comm_ids, "units", "communities", community_id_col)
-                    or loose_hint(ambiguous, "communities"))
-            raise ColumnError(
-                f"'units' column '{community_id_col}' names communities that are not in 'communities': "
-                f"{shown}{hint or '; fix the ids or drop the column to place units by location'}"
-            )
+            raise unknown_ids_error(unknown, comm_ids, "units", community_id_col, "communities", ambiguous)
         out[:] = [-1 if no else pos.get(c, -1) for c, no in zip(given, na)]
     todo = np.flatnonzero(out < 0)
     if len(todo):
