@@ -104,6 +104,24 @@ def test_one_estate_whose_homes_face_streets_either_side_is_one_gap_by_default()
     assert gaps["households"].tolist() == [70, 20]
 
 
+def test_towers_either_side_of_a_road_meeting_it_at_one_point_are_one_gap():
+    """A road with no mapped lanes off it (a drive network): two towers 200 m either side of it walk
+    there over estimated legs (250 m each at 1.25), 500 m apart on foot, so they are not linked; but
+    both meet the road at one point, the site of each gap, and one station there serves both."""
+    net = network_from_arrays(np.array([[X0, Y0], [X0 + 2000, Y0]]), np.array([0]), np.array([1]), crs=CRS)
+    homes = gpd.GeoDataFrame({"unit_id": ["n", "s"], "households": [120, 100]},
+                             geometry=[shapely.Point(X0 + 1000, Y0 + 200), shapely.Point(X0 + 1000, Y0 - 200)],
+                             crs=CRS)
+    station = gpd.GeoDataFrame({"station_id": ["S"]}, geometry=[shapely.Point(X0, Y0)], crs=CRS)
+    scored_homes = walking_coverage(homes, station, net)
+    assert scored_homes["access"].tolist() == ["estimated"] * 2 and (scored_homes["band"] == "beyond").all()
+    apart = assign_gaps(scored_homes, net, site_reach_m=np.inf)["gap_id"]  # areas not split: no sites
+    assert apart.iloc[0] != apart.iloc[1]
+    gaps = coverage_gaps(scored_homes, net)
+    assert gaps["households"].tolist() == [220] and gaps["n_points"].tolist() == [2]
+    assert (gaps["site_x"].iloc[0], gaps["site_y"].iloc[0]) == pytest.approx((X0 + 1000, Y0))
+
+
 def test_gaps_are_ranked_by_households_with_totals():
     gaps = coverage_gaps(DEMAND, NET, band="15min", link_m=150.0)
     assert list(gaps.columns) == ["gap_id", "rank", "cause", "band", "households", "population", "n_points",

@@ -30,7 +30,7 @@ from spatial.core._frames import TEXT, typed_empty
 from spatial.core.checks import check_households, require_columns, require_crs, to_metric, whole_counts
 from spatial.core.checks import polygonal as polygonal_part  # the name ``polygonal`` is a mask below
 from spatial.core.errors import SpatialError
-from spatial.coverage._gapsplit import band_reach_m, split_areas, straight_links, walk_links
+from spatial.coverage._gapsplit import band_reach_m, one_gap_a_site, split_areas, straight_links, walk_links
 from spatial.coverage.bands import BEYOND, UNREACHABLE, parse_band, within_band
 from spatial.coverage.walks import DEFAULT_DETOUR_FACTOR
 from spatial.network.graph import WalkNetwork
@@ -310,7 +310,7 @@ def _gaps(demand, network, *, band, link_m, households_col, population_col, max_
             from spatial.network.elevation import edge_times
 
             times = edge_times(network, dem)
-        comp, site_xy = split_areas(network, snap, xy, comp, reach_m=reach_m, times=times)
+        comp, site_xy = one_gap_a_site(*split_areas(network, snap, xy, comp, reach_m=reach_m, times=times), cause)
 
     hh = households.to_numpy()[idx]
     pop = population.to_numpy()[idx]
