@@ -416,6 +416,22 @@ def check_households(
     return values.astype(float)
 
 
+def on_rows_of(values, df: pd.DataFrame) -> bool:
+    """Whether ``values`` is a Series on ``df``'s own index (same labels in the same order, same
+    index names): a column of ``df`` (``units["block"]``, ``read_plan(path, units)``), to be read
+    row by row, not as a mapping keyed by unit id. A Series set on a column of ids
+    (``units.set_index("unit_id")["grid_id"]``) has that column's name on its index: keyed by id.
+
+    Examples
+    --------
+    >>> units = pd.DataFrame({"unit_id": [1, 2]})
+    >>> on_rows_of(pd.Series(["A", "B"]), units), on_rows_of(pd.Series(["A", "B"], index=[1, 2]), units)
+    (True, False)
+    """
+    return (isinstance(values, pd.Series) and isinstance(df, pd.DataFrame) and len(values) == len(df)
+            and list(values.index.names) == list(df.index.names) and values.index.equals(df.index))
+
+
 def by_unit_id(mapping, unit_ids) -> tuple[np.ndarray, list]:
     """Values of ``mapping`` (a dict or Series keyed by unit id) for each of ``unit_ids`` (None where
     it has none), a key matching an id or its text (``"17"`` for the id 17: ids typed, or read

@@ -259,7 +259,9 @@ def partition_grids(
     locked : mapping or Series, optional
         ``unit_id -> grid_id``: units with the same label stay in one grid, which takes that id.
         Keys may be the ids or their text (``"17"`` for the id 17); keys naming no unit are
-        reported, and a mapping naming none is refused (``together`` too).
+        reported, and a mapping naming none is refused (``together`` too). A Series on the
+        units' own index (``units["old_grid"].where(keep)``, same labels in the same order) is
+        a column of the units, read row by row (``together`` and ``blocks`` too).
     together : str, mapping or Series, optional
         A column name or ``unit_id -> group``: units of a group are never split. A non-boolean
         ``gated_col`` is used the same way (a boolean one marks single units, which are never cut;

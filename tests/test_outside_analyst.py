@@ -1,0 +1,106 @@
+"""The analyst in Jupyter: GeoDataFrames in and out, the same functions as the command line.
+
+Each test builds a tiny input whose answer is known by hand (four 50 m x 100 m units in a row,
+west to east, in one community), never from spatial's own objects.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+import spatial
+
+CRS = "EPSG:32650"
+BAND = dict(min_households=150, max_households=250)
+
+
+def _units(ids=("u1", "u2", "u3", "u4")) -> gpd.GeoDataFrame:
+    """100, 120, 90 and 110 households, west to east."""
+    return gpd.GeoDataFrame(
+        {"unit_id": list(ids), "community_id": "C1", "households": [100, 120, 90, 110]},
+        geometry=[box(0, 0, 50, 100), box(50, 0, 100, 100), box(100, 0, 150, 100), box(150, 0, 200, 100)],
+        crs=CRS,
+    )
+
+
+def _community() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(0, 0, 200, 100)], crs=CRS)
+
+
+# --- a Series on the units' own index is a column of the units ---------------------------------
+
+@pytest.mark.parametrize("ids", [(1, 2, 3, 4), ("u1", "u2", "u3", "u4")], ids=["numbered", "named"])
+def test_a_plan_read_for_the_units_is_redrawn_as_it_was_read(tmp_path, ids):
+    # read_plan(path, units) gives each unit's grid on the units' own index (0..3), as documented
+    # for units["grid_id"] = ...; redraw_grids read that Series as keyed by unit id: with units
+    # numbered 1..4 unit 2 took row 2's grid B, unit 4 was "not in the plan" and "unit 0 no longer
+    # among the units", and a plan already in the band was redrawn with 2 moves; with named
+    # units it was refused as "'plan' matches none of the units: its unit ids (0, 1, 2, 3)"
+    path = tmp_path / "plan.csv"
+    path.write_text("unit_id,grid_id\n" + "".join(f"{i},{g}\n" for i, g in zip(ids, "AABB")), encoding="utf-8")
+    units = _units(ids)
+    plan = spatial.read_plan(path, units)
+    redrawn = spatial.redraw_grids(units, _community(), plan, **BAND)
+    assert redrawn.moves.empty  # A = 220 and B = 200 households: in the band as planned
+    assert redrawn.units["grid_id"].tolist() == ["A", "A", "B", "B"]
+    assert redrawn.report[redrawn.report["layer"] == "plan"].empty
+    # the same plan keyed by unit id is read as it always was
+    keyed = spatial.redraw_grids(units, _community(), plan.set_axis(units["unit_id"]), **BAND)
+    assert keyed.moves.empty and keyed.units["grid_id"].tolist() == ["A", "A", "B", "B"]
+
+
+def test_units_old_grid_column_passed_as_the_plan_is_that_column():
+    # redraw_grids(units, communities, units["old_grid"]): the Series is on the units' rows
+    units = _units((1, 2, 3, 4)).assign(old_grid=["A", "A", "B", "B"])
+    redrawn = spatial.redraw_grids(units, _community(), units["old_grid"], **BAND)
+    assert redrawn.moves.empty and redrawn.units["grid_id"].tolist() == ["A", "A", "B", "B"]
+
+
+def test_a_column_of_the_units_given_as_a_series_is_read_row_by_row():
+    # together=units["estate"] with units numbered 1..4 on a 0..3 index: the estate of row 1 (u2)
+    # was put on unit 1 and row 2's on unit 2, so units 1 and 2 were held together instead of
+    # 2 and 3 (and a warning said id 0 is not among the units)
+    units = _units((1, 2, 3, 4)).assign(estate=[None, "E", "E", None])
+    by_series = spatial.partition_grids(units, _community(), together=units["estate"], **BAND)
+    grid = dict(zip(by_series.units["unit_id"], by_series.units["grid_id"]))
+    assert grid[2] == grid[3]  # the estate of units 2 and 3 is one grid's
+    by_name = spatial.partition_grids(units, _community(), together="estate", **BAND)
+    assert by_series.units["grid_id"].tolist() == by_name.units["grid_id"].tolist()
+    # a Series keyed by unit id is read by its keys, as before
+    keyed = spatial.partition_grids(units, _community(), together=units.set_index("unit_id")["estate"], **BAND)
+    assert keyed.units["grid_id"].tolist() == by_name.units["grid_id"].tolist()
+
+
+def test_blocks_given_as_a_column_of_the_units_are_the_units_blocks():
+    # blocks=units["block"] with named units was refused: "blocks names no unit among the units:
+    # 0, 1, 2, 3; key it by the units' ids"
+    units = _units().assign(block=["a", "a", "b", "b"])
+    by_series = spatial.partition_grids(units, _community(), blocks=units["block"], **BAND)
+    by_name = spatial.partition_grids(units, _community(), blocks="block", **BAND)
+    assert by_series.units["grid_id"].tolist() == by_name.units["grid_id"].tolist() == ["C1-01", "C1-01", "C1-02", "C1-02"]
+
+
+# --- locked given as a mask ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("form", ["series", "array", "keyed"])
+def test_redraw_takes_the_locked_units_as_a_true_false_mask(form):
+    # locked=units["unit_id"] == "u3" (or units["locked"], a boolean column) was read as a list of
+    # unit ids: "locked lists 2 unit ids, none of them among the units: False, True"
+    units = _units().assign(grid_id=["A", "A", "A", "B"])
+    mask = units["unit_id"] == "u3"
+    locked = {"series": mask, "array": mask.to_numpy(), "keyed": mask.set_axis(units["unit_id"])}[form]
+    by_mask = spatial.redraw_grids(units, _community(), locked=locked, **BAND)
+    by_ids = spatial.redraw_grids(units, _community(), locked=["u3"], **BAND)
+    assert by_mask.units["grid_id"].tolist() == by_ids.units["grid_id"].tolist()
+    assert by_mask.units.set_index("unit_id").at["u3", "grid_id"] == "A"  # the locked unit stayed
+    assert by_mask.units["locked"].tolist() == [False, False, True, False]
+
+
+def test_a_mask_of_the_wrong_length_is_refused_in_one_line():
+    units = _units().assign(grid_id=["A", "A", "A", "B"])
+    with pytest.raises(spatial.OptionError, match=r"^locked holds 3 True/False values for 4 units; give one per unit"):
+        spatial.redraw_grids(units, _community(), locked=np.array([True, False, False]), **BAND)
