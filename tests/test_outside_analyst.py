@@ -104,3 +104,31 @@ def test_a_mask_of_the_wrong_length_is_refused_in_one_line():
     units = _units().assign(grid_id=["A", "A", "A", "B"])
     with pytest.raises(spatial.OptionError, match=r"^locked holds 3 True/False values for 4 units; give one per unit"):
         spatial.redraw_grids(units, _community(), locked=np.array([True, False, False]), **BAND)
+
+
+# --- ids held as the index ------------------------------------------------------------------------
+
+def _stations() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"station_id": ["S1"], "name": ["一站"]}, geometry=gpd.points_from_xy([0], [-5]), crs=CRS)
+
+
+@pytest.mark.parametrize(("call", "layer", "column"), [
+    (lambda: spatial.partition_grids(_units(), _community().set_index("community_id")), "communities", "community_id"),
+    (lambda: spatial.isochrones(_stations().set_index("station_id"), _street(), meters=(100,)), "stations", "station_id"),
+    (lambda: spatial.walking_coverage(_units(), _stations().set_index("station_id"), _street()), "stations",
+     "station_id"),
+])
+def test_ids_set_as_the_index_are_named_as_the_index_not_as_missing(call, layer, column):
+    # stations.set_index("station_id") (to look stations up by id): "'stations' has no column
+    # 'station_id'; it has: name, geometry. Rename the column or pass its name with ..._col"
+    with pytest.raises(spatial.ColumnError, match=rf"^'{layer}' has '{column}' as its index, not as a column; pass "
+                                                  rf"{layer}\.reset_index\(\)"):
+        call()
+
+
+def _street():
+    """One 200 m footway along the units' southern edge."""
+    from shapely.geometry import LineString
+
+    lines = gpd.GeoDataFrame({"highway": ["footway"]}, geometry=[LineString([(0, -5), (200, -5)])], crs=CRS)
+    return spatial.read_network(lines)
