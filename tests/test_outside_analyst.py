@@ -132,3 +132,22 @@ def _street():
 
     lines = gpd.GeoDataFrame({"highway": ["footway"]}, geometry=[LineString([(0, -5), (200, -5)])], crs=CRS)
     return spatial.read_network(lines)
+
+
+# --- the static overview of a small town --------------------------------------------------------
+
+def test_overview_png_of_gaps_some_unranked_numbers_the_ranked_and_draws_the_rest(tmp_path):
+    # a town of fewer than ten ranked gaps and one gap of no households (or with no mapped path:
+    # no rank): "TypeError: int() argument must be ... not 'NAType'", and `spatial run` of two
+    # Futian communities ended in "internal error" at its last step, writing nothing
+    import matplotlib.pyplot as plt
+
+    from spatial.maps.static import overview_figure
+
+    gaps = gpd.GeoDataFrame({"gap_id": ["G001", "G002", "N001"], "rank": pd.array([1, pd.NA, pd.NA], dtype="Int64")},
+                            geometry=[box(10, 10, 40, 40), box(60, 10, 90, 40), box(110, 10, 140, 40)], crs=CRS)
+    path = spatial.overview_png(tmp_path / "o.png", communities=_community(), gaps=gaps, lang="en")
+    assert path.exists() and path.stat().st_size > 0
+    fig = overview_figure(communities=_community(), gaps=gaps.assign(rank=[1.0, np.nan, np.nan]), zh=False)
+    assert [t.get_text() for t in fig.axes[0].texts if t.get_text().startswith("#")] == ["#1"]
+    plt.close(fig)

@@ -191,8 +191,8 @@ def overview_figure(*, communities, grids=None, demand=None, stations=None, gaps
         gp = gaps.to_crs(crs)
         gp = gp.sort_values("rank") if "rank" in gp.columns else gp
         gp.boundary.plot(ax=ax, color=GAP_COLOUR, linewidth=1.2, linestyle="--", zorder=4)
-        if "rank" in gp.columns:
-            for _, row in gp.head(10).iterrows():
+        if "rank" in gp.columns:  # the ranked gaps (service gaps with households), not the others
+            for _, row in gp[gp["rank"].notna()].head(10).iterrows():
                 pt = row.geometry.representative_point()
                 ax.annotate(f"#{int(row['rank'])}", (pt.x, pt.y), color="#1a1a1a", fontsize=10,
                             ha="center", va="center", zorder=9, path_effects=halo)
