@@ -151,3 +151,29 @@ def test_overview_png_of_gaps_some_unranked_numbers_the_ranked_and_draws_the_res
     fig = overview_figure(communities=_community(), gaps=gaps.assign(rank=[1.0, np.nan, np.nan]), zh=False)
     assert [t.get_text() for t in fig.axes[0].texts if t.get_text().startswith("#")] == ["#1"]
     plt.close(fig)
+
+
+# --- the examples in the code ---------------------------------------------------------------------
+
+def _modules() -> list[str]:
+    import pkgutil
+
+    names = (m.name for m in pkgutil.walk_packages(spatial.__path__, "spatial."))
+    return sorted(n for n in names if not n.endswith("__main__"))  # importing these runs the CLI
+
+
+@pytest.mark.parametrize("name", _modules())
+def test_every_example_in_the_code_shows_what_it_prints(name, monkeypatch, tmp_path):
+    # test_docstrings runs the public names' examples; the helpers' went stale unseen:
+    # layer_looks said grids in the band are drawn '#66bd63', the maps draw them '#1a9850'
+    import doctest
+    import importlib
+
+    public = {f"spatial.{module}.{attr}" for attr, module in spatial._LAZY.items()}
+    tests = [t for t in doctest.DocTestFinder().find(importlib.import_module(name)) if t.name not in public]
+    monkeypatch.chdir(tmp_path)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    out: list[str] = []
+    for test in tests:
+        runner.run(test, out=out.append)
+    assert runner.failures == 0, "".join(out)
