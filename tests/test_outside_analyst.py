@@ -6,6 +6,8 @@ west to east, in one community), never from spatial's own objects.
 
 from __future__ import annotations
 
+import re
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -177,3 +179,22 @@ def test_every_example_in_the_code_shows_what_it_prints(name, monkeypatch, tmp_p
     for test in tests:
         runner.run(test, out=out.append)
     assert runner.failures == 0, "".join(out)
+
+
+# --- a map shown in the notebook, then saved ------------------------------------------------------
+
+def test_a_map_shown_then_saved_twice_is_the_file_a_fresh_map_saves(tmp_path):
+    # folium gave every layer a new 'addTo' line at each render: a map shown in Jupyter and then
+    # saved carried each layer's addTo twice, a second save three times, and the files differed
+    grids = gpd.GeoDataFrame({"grid_id": ["C1-01", "C1-02"], "households": [220, 200]},
+                             geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100)], crs=CRS)
+    fresh = spatial.save_map(spatial.grid_map(grids, communities=_community()), tmp_path / "fresh.html").read_bytes()
+    m = spatial.grid_map(grids, communities=_community())
+    shown = m._repr_html_()  # a notebook cell showing the map
+    first = spatial.save_map(m, tmp_path / "first.html").read_bytes()
+    second = spatial.save_map(m, tmp_path / "second.html").read_bytes()
+    assert first == fresh and second == fresh
+    assert m._repr_html_() == shown
+    page = fresh.decode("utf-8")
+    layers = set(re.findall(r"var (vector_layer_\w+) = spLayer", page))
+    assert layers and all(page.count(f"{layer}.addTo(") == 1 for layer in layers)
