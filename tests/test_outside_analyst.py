@@ -198,3 +198,18 @@ def test_a_map_shown_then_saved_twice_is_the_file_a_fresh_map_saves(tmp_path):
     page = fresh.decode("utf-8")
     layers = set(re.findall(r"var (vector_layer_\w+) = spLayer", page))
     assert layers and all(page.count(f"{layer}.addTo(") == 1 for layer in layers)
+
+
+# --- validate_inputs gives layers of their own ------------------------------------------------------
+
+def test_validate_inputs_gives_back_frames_of_its_own_whether_or_not_it_repaired_them():
+    # a clean layer came back as the very object given (layers["units"] is units): a column set on
+    # the checked units appeared on the caller's units too; a layer it repaired came back a copy
+    units, communities = _units(), _community()
+    before = units.copy(deep=True)
+    layers, _ = spatial.validate_inputs(units=units, communities=communities)
+    assert layers["units"] is not units and layers["communities"] is not communities
+    pd.testing.assert_frame_equal(layers["units"], before)
+    layers["units"]["checked"] = True
+    layers["units"].loc[0, "households"] = 999
+    pd.testing.assert_frame_equal(units, before)
