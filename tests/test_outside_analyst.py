@@ -213,3 +213,21 @@ def test_validate_inputs_gives_back_frames_of_its_own_whether_or_not_it_repaired
     layers["units"]["checked"] = True
     layers["units"].loc[0, "households"] = 999
     pd.testing.assert_frame_equal(units, before)
+
+
+# --- isochrones' study area as the signature allows ---------------------------------------------------
+
+def test_isochrones_take_the_study_area_as_a_geoseries_as_documented():
+    # study_area: "GeoDataFrame or GeoSeries"; communities.geometry was refused: "'study_area'
+    # must be a GeoDataFrame ..., got a GeoSeries"
+    from shapely.geometry import LineString
+
+    street = spatial.read_network(gpd.GeoDataFrame({"highway": ["footway"]}, crs=CRS,
+                                                   geometry=[LineString([(0, -5), (400, -5)])]))
+    # a station 200 m off the footway: reached over unmapped ground (an estimated walk)
+    station = gpd.GeoDataFrame({"station_id": ["S1"]}, geometry=gpd.points_from_xy([100], [195]), crs=CRS)
+    area = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(0, 0, 200, 300)], crs=CRS)
+    frame = spatial.isochrones(station, street, meters=(500,), study_area=area)
+    series = spatial.isochrones(station, street, meters=(500,), study_area=area.geometry)
+    assert series["area_m2"].tolist() == frame["area_m2"].tolist()
+    assert series.geometry.iloc[0].equals(frame.geometry.iloc[0])
