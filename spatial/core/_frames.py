@@ -1,4 +1,4 @@
-"""Results typed alike whether they hold rows or not."""
+"""Results typed alike whether they hold rows or not, and a Series told from a column of a frame."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Mapping
 
 import pandas as pd
 
-__all__ = ["TEXT", "typed_empty"]
+__all__ = ["TEXT", "on_rows_of", "typed_empty"]
 
 #: The dtype pandas gives a column of text: ``str`` in pandas 3, ``object`` before (where a cast of
 #: None to ``"str"`` would write the word ``None``).
@@ -28,3 +28,19 @@ def typed_empty(frame: pd.DataFrame, dtypes: Mapping[str, object]) -> pd.DataFra
     if len(frame):
         return frame
     return frame.astype({c: d for c, d in dtypes.items() if c in frame.columns})
+
+
+def on_rows_of(values, df: pd.DataFrame) -> bool:
+    """Whether ``values`` is a Series on ``df``'s own index (same labels in the same order, same
+    index names): a column of ``df`` (``units["block"]``, ``read_plan(path, units)``), to be read
+    row by row, not as a mapping keyed by unit id. A Series set on a column of ids
+    (``units.set_index("unit_id")["grid_id"]``) has that column's name on its index: keyed by id.
+
+    Examples
+    --------
+    >>> units = pd.DataFrame({"unit_id": [1, 2]})
+    >>> on_rows_of(pd.Series(["A", "B"]), units), on_rows_of(pd.Series(["A", "B"], index=[1, 2]), units)
+    (True, False)
+    """
+    return (isinstance(values, pd.Series) and isinstance(df, pd.DataFrame) and len(values) == len(df)
+            and list(values.index.names) == list(df.index.names) and values.index.equals(df.index))

@@ -35,6 +35,7 @@ from spatial.core._crs import (  # noqa: F401
     zone_fit_hint,
 )
 # numbers judged by value live in spatial.core._numbers; every caller imports them from here
+from spatial.core._frames import on_rows_of  # noqa: F401
 from spatial.core._geom import polygonal, polygonals  # noqa: F401
 from spatial.core._numbers import is_number, round_half_up, round_walk, whole_counts, whole_number  # noqa: F401
 # the Chinese words of report rows live in spatial.core._words_zh; every caller imports them from here
@@ -420,22 +421,6 @@ def check_households(
             "no single unit has that many: check the column (population? an area?) and the units"
         )
     return values.astype(float)
-
-
-def on_rows_of(values, df: pd.DataFrame) -> bool:
-    """Whether ``values`` is a Series on ``df``'s own index (same labels in the same order, same
-    index names): a column of ``df`` (``units["block"]``, ``read_plan(path, units)``), to be read
-    row by row, not as a mapping keyed by unit id. A Series set on a column of ids
-    (``units.set_index("unit_id")["grid_id"]``) has that column's name on its index: keyed by id.
-
-    Examples
-    --------
-    >>> units = pd.DataFrame({"unit_id": [1, 2]})
-    >>> on_rows_of(pd.Series(["A", "B"]), units), on_rows_of(pd.Series(["A", "B"], index=[1, 2]), units)
-    (True, False)
-    """
-    return (isinstance(values, pd.Series) and isinstance(df, pd.DataFrame) and len(values) == len(df)
-            and list(values.index.names) == list(df.index.names) and values.index.equals(df.index))
 
 
 def by_unit_id(mapping, unit_ids) -> tuple[np.ndarray, list]:

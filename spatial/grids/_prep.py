@@ -35,7 +35,7 @@ from spatial.core.checks import (
     require_unique,
     zone_fit_between,
 )
-from spatial.core.errors import GeometryError, OptionTypeError
+from spatial.core.errors import GeometryError
 from spatial.core.reproject import to_crs_valid
 from spatial.grids._adjacency import Adjacency, road_fraction, shared_edges, weigh
 from spatial.grids._blocks import (
@@ -45,6 +45,7 @@ from spatial.grids._blocks import (
     block_streets,
 )
 from spatial.grids._units import community_of, polygonal_pieces, same_place, single_points
+from spatial.network.graph import lines_frame
 
 logger = logging.getLogger(__name__)
 
@@ -86,31 +87,12 @@ class Prepared:
     same_place: np.ndarray | None = None
 
 
-def _roads_frame(roads):
-    """Roads as a GeoDataFrame: a line layer as is, a :class:`spatial.network.graph.WalkNetwork` or an
-    osmnx graph as its edges."""
-    if isinstance(roads, gpd.GeoDataFrame):
-        return roads
-    if isinstance(roads, gpd.GeoSeries):
-        return gpd.GeoDataFrame(geometry=roads)
-    if hasattr(roads, "edge_u") and hasattr(roads, "geometry"):
-        from spatial.network.graph import edges_frame
-
-        return edges_frame(roads)
-    if hasattr(roads, "graph") and hasattr(roads, "edges"):  # a networkx graph from osmnx
-        import osmnx as ox
-
-        return ox.graph_to_gdfs(roads, nodes=False)
-    raise OptionTypeError(f"roads must be a GeoDataFrame of lines, a WalkNetwork or an osmnx graph, got "
-                          f"{type(roads).__name__}; read a file with spatial.read_layer(path)")
-
-
 def _major_lines(roads, crs_m) -> np.ndarray | None:
     """Arterials and rivers among the roads: rows whose ``kind``, ``highway`` or ``waterway``
     column names one of :data:`MAJOR_KINDS` (osmnx lists count when any item does)."""
     if roads is None:
         return None
-    roads = _roads_frame(roads)
+    roads = lines_frame(roads)
     cols = [c for c in ("kind", "highway", "waterway") if c in roads.columns]
     if not cols:
         return None
@@ -127,7 +109,7 @@ def _lines(roads, crs_m, report: Report, area=None, communities=None) -> np.ndar
     wrong CRS: with ``communities`` as given, a Gauss-Krüger zone either fits is named)."""
     if roads is None:
         return None
-    roads = _roads_frame(roads)
+    roads = lines_frame(roads)
     require_crs(roads, "roads")
     geoms = roads.to_crs(crs_m).geometry.values
     geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]

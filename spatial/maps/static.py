@@ -22,6 +22,7 @@ from spatial.maps._style import (
     UNREACHABLE_COLOUR,
     credit_list,
 )
+from spatial.network.graph import lines_frame
 
 __all__ = ["overview_png"]
 
@@ -81,8 +82,9 @@ def overview_png(
     communities
         Community polygons (drawn as outlines).
     grids, demand, stations, gaps, sites, network_edges
-        Optional layers as written by the grid, coverage and siting steps; ``demand`` is coloured
-        by whether its ``band`` reaches ``band``.
+        Optional layers as written by the grid, coverage and siting steps (``network_edges``: the
+        edges, or the WalkNetwork itself); ``demand`` is coloured by whether its ``band`` reaches
+        ``band``.
     band
         The band whose uncovered demand is drawn in the web maps' magenta (units no path reaches
         in their dark purple).
@@ -157,6 +159,7 @@ def overview_figure(*, communities, grids=None, demand=None, stations=None, gaps
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
+    network_edges = None if network_edges is None else lines_frame(network_edges, "network_edges")
     given = {"communities": communities, "grids": grids, "demand": demand, "stations": stations, "gaps": gaps,
              "sites": sites, "network_edges": network_edges}
     for name, layer in given.items():

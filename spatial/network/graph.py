@@ -23,7 +23,7 @@ from scipy.sparse.csgraph import connected_components
 
 from spatial.core.checks import Report
 from spatial.network._walkfilter import DEFAULT_EXCLUDED_HIGHWAYS
-from spatial.core.errors import NetworkError
+from spatial.core.errors import NetworkError, OptionTypeError
 
 logger = logging.getLogger(__name__)
 
@@ -212,6 +212,38 @@ def edges_frame(network: WalkNetwork) -> gpd.GeoDataFrame:
     )
     edges.attrs["from_osm"] = bool(network.from_osm)  # whom a map of these edges credits
     return edges
+
+
+def lines_frame(lines, name: str = "roads") -> gpd.GeoDataFrame:
+    """A layer of lines as a GeoDataFrame, however the caller holds it: a GeoDataFrame as is, a
+    GeoSeries (``roads.geometry``) as a layer of its shapes, a :class:`WalkNetwork` as its edges
+    (:func:`edges_frame`), an osmnx graph as its edges. Every function taking ``roads`` or
+    ``network_edges`` reads them so, as :func:`spatial.grids.partition.partition_grids` always has.
+
+    Raises
+    ------
+    OptionTypeError
+        ``lines`` is none of these (``name`` says which argument).
+
+    Examples
+    --------
+    >>> import spatial
+    >>> network = spatial.load_demo()["network"]
+    >>> len(lines_frame(network)) == len(edges_frame(network)), lines_frame(network).crs.to_epsg()
+    (True, 32650)
+    """
+    if isinstance(lines, gpd.GeoDataFrame):
+        return lines
+    if isinstance(lines, gpd.GeoSeries):
+        return gpd.GeoDataFrame(geometry=lines)
+    if isinstance(lines, WalkNetwork):
+        return edges_frame(lines)
+    if hasattr(lines, "graph") and hasattr(lines, "edges"):  # a networkx graph from osmnx
+        import osmnx as ox
+
+        return ox.graph_to_gdfs(lines, nodes=False)
+    raise OptionTypeError(f"{name} must be a GeoDataFrame of lines, a WalkNetwork or an osmnx graph, got "
+                          f"{type(lines).__name__}; read a file with spatial.read_layer(path)")
 
 
 # --------------------------------------------------------------------------- plumbing
