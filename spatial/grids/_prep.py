@@ -35,7 +35,7 @@ from spatial.core.checks import (
     require_unique,
     zone_fit_between,
 )
-from spatial.core.errors import GeometryError
+from spatial.core.errors import GeometryError, OptionTypeError
 from spatial.core.reproject import to_crs_valid
 from spatial.grids._adjacency import Adjacency, road_fraction, shared_edges, weigh
 from spatial.grids._blocks import (
@@ -87,12 +87,22 @@ class Prepared:
     same_place: np.ndarray | None = None
 
 
+def _roads_frame(roads):
+    """Roads as a GeoDataFrame: a line layer as is, a GeoSeries as its shapes, a
+    :class:`spatial.network.graph.WalkNetwork` or an osmnx graph as its edges."""
+    frame = lines_frame(roads, shapes=True)
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise OptionTypeError(f"roads must be a GeoDataFrame of lines, a WalkNetwork or an osmnx graph, got "
+                              f"{type(roads).__name__}; read a file with spatial.read_layer(path)")
+    return frame
+
+
 def _major_lines(roads, crs_m) -> np.ndarray | None:
     """Arterials and rivers among the roads: rows whose ``kind``, ``highway`` or ``waterway``
     column names one of :data:`MAJOR_KINDS` (osmnx lists count when any item does)."""
     if roads is None:
         return None
-    roads = lines_frame(roads)
+    roads = _roads_frame(roads)
     cols = [c for c in ("kind", "highway", "waterway") if c in roads.columns]
     if not cols:
         return None
@@ -109,7 +119,7 @@ def _lines(roads, crs_m, report: Report, area=None, communities=None) -> np.ndar
     wrong CRS: with ``communities`` as given, a Gauss-Krüger zone either fits is named)."""
     if roads is None:
         return None
-    roads = lines_frame(roads)
+    roads = _roads_frame(roads)
     require_crs(roads, "roads")
     geoms = roads.to_crs(crs_m).geometry.values
     geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]

@@ -60,7 +60,7 @@ def communities(m, state, lang, report, communities, extra=None):
 
 
 def network(m, state, lang, report, network_edges):
-    network_edges = lines_frame(network_edges, "network_edges")  # a WalkNetwork or an osmnx graph: its edges
+    network_edges = lines_frame(network_edges)  # a WalkNetwork or an osmnx graph: its edges
     require_crs(network_edges, "network_edges")
     if network_edges.attrs.get("from_osm", True):  # OpenStreetMap's network is credited on this map
         state["network_drawn"] = True

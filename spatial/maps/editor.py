@@ -372,7 +372,7 @@ def grid_editor(
     >>> "window.spatialGridEditor" in page and "https://" not in page.split("sp-editor-data")[1]
     True
     """
-    roads = None if roads is None else lines_frame(roads)  # a WalkNetwork or an osmnx graph: its edges
+    roads = lines_frame(roads)  # a WalkNetwork or an osmnx graph: its edges
     data = editor_payload(units, communities, roads=roads, unit_id_col=unit_id_col, grid_id_col=grid_id_col,
                           households_col=households_col, population_col=population_col, gated_col=gated_col,
                           locked_col=locked_col, min_households=min_households, max_households=max_households,

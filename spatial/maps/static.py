@@ -159,7 +159,7 @@ def overview_figure(*, communities, grids=None, demand=None, stations=None, gaps
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    network_edges = None if network_edges is None else lines_frame(network_edges, "network_edges")
+    network_edges = lines_frame(network_edges)  # a WalkNetwork or an osmnx graph: its edges
     given = {"communities": communities, "grids": grids, "demand": demand, "stations": stations, "gaps": gaps,
              "sites": sites, "network_edges": network_edges}
     for name, layer in given.items():

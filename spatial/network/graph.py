@@ -23,7 +23,7 @@ from scipy.sparse.csgraph import connected_components
 
 from spatial.core.checks import Report
 from spatial.network._walkfilter import DEFAULT_EXCLUDED_HIGHWAYS
-from spatial.core.errors import NetworkError, OptionTypeError
+from spatial.core.errors import NetworkError
 
 logger = logging.getLogger(__name__)
 
@@ -214,16 +214,12 @@ def edges_frame(network: WalkNetwork) -> gpd.GeoDataFrame:
     return edges
 
 
-def lines_frame(lines, name: str = "roads") -> gpd.GeoDataFrame:
-    """A layer of lines as a GeoDataFrame, however the caller holds it: a GeoDataFrame as is, a
-    GeoSeries (``roads.geometry``) as a layer of its shapes, a :class:`WalkNetwork` as its edges
-    (:func:`edges_frame`), an osmnx graph as its edges. Every function taking ``roads`` or
-    ``network_edges`` reads them so, as :func:`spatial.grids.partition.partition_grids` always has.
-
-    Raises
-    ------
-    OptionTypeError
-        ``lines`` is none of these (``name`` says which argument).
+def lines_frame(lines, *, shapes: bool = False):
+    """Lines as a GeoDataFrame, however the caller holds them: a :class:`WalkNetwork` as its edges
+    (:func:`edges_frame`), an osmnx graph as its edges, with ``shapes`` a GeoSeries
+    (``roads.geometry``) as a layer of its shapes; anything else as given, for the caller's own
+    checks to name. Every function taking ``roads`` or ``network_edges`` reads them so, as
+    :func:`spatial.grids.partition.partition_grids` always has.
 
     Examples
     --------
@@ -232,18 +228,15 @@ def lines_frame(lines, name: str = "roads") -> gpd.GeoDataFrame:
     >>> len(lines_frame(network)) == len(edges_frame(network)), lines_frame(network).crs.to_epsg()
     (True, 32650)
     """
-    if isinstance(lines, gpd.GeoDataFrame):
-        return lines
-    if isinstance(lines, gpd.GeoSeries):
-        return gpd.GeoDataFrame(geometry=lines)
     if isinstance(lines, WalkNetwork):
         return edges_frame(lines)
-    if hasattr(lines, "graph") and hasattr(lines, "edges"):  # a networkx graph from osmnx
+    if shapes and isinstance(lines, gpd.GeoSeries):
+        return gpd.GeoDataFrame(geometry=lines)
+    if not isinstance(lines, pd.DataFrame) and hasattr(lines, "graph") and hasattr(lines, "edges"):  # osmnx's
         import osmnx as ox
 
         return ox.graph_to_gdfs(lines, nodes=False)
-    raise OptionTypeError(f"{name} must be a GeoDataFrame of lines, a WalkNetwork or an osmnx graph, got "
-                          f"{type(lines).__name__}; read a file with spatial.read_layer(path)")
+    return lines
 
 
 # --------------------------------------------------------------------------- plumbing
