@@ -231,3 +231,106 @@ def test_isochrones_take_the_study_area_as_a_geoseries_as_documented():
     series = spatial.isochrones(station, street, meters=(500,), study_area=area.geometry)
     assert series["area_m2"].tolist() == frame["area_m2"].tolist()
     assert series.geometry.iloc[0].equals(frame.geometry.iloc[0])
+
+
+# --- the walking network wherever lines are due ---------------------------------------------------
+
+def _named_streets():
+    """Four named streets meeting round two 200 m grids, read as a walking network."""
+    from shapely.geometry import LineString
+
+    corners = [(-5, 205), (405, 205), (405, -5), (-5, -5)]
+    lines = gpd.GeoDataFrame(
+        {"highway": ["residential"] * 4, "name": ["红荔路", "农林路", "深南大道", "香蜜湖路"]},
+        geometry=[LineString([a, b]) for a, b in zip(corners, corners[1:] + corners[:1])], crs=CRS)
+    return lines, spatial.read_network(lines)
+
+
+def _two_grids():
+    return gpd.GeoDataFrame({"grid_id": ["C1-01", "C1-02"], "community_id": "C1", "households": [300, 320]},
+                            geometry=[box(0, 0, 200, 200), box(200, 0, 400, 200)], crs=CRS)
+
+
+def test_four_bounds_read_the_walking_network_as_partition_grids_does():
+    # partition_grids(units, communities, roads=network) takes the network, as the grids notebook
+    # shows; four_bounds(grids, network) said "'roads' must be a GeoDataFrame ..., got
+    # WalkNetwork; read it with geopandas.read_file, or build points with ..."
+    _, network = _named_streets()
+    bounds = spatial.four_bounds(_two_grids(), network)
+    assert bounds["four_bounds"].tolist() == ["东至C1-02网格，南至深南大道，西至香蜜湖路，北至红荔路",
+                                              "东至农林路，南至深南大道，西至C1-01网格，北至红荔路"]
+
+
+@pytest.mark.parametrize("draw", [
+    lambda grids, net: spatial.grid_map(grids, network_edges=net),
+    lambda grids, net: spatial.overview_png("o.png", communities=_community(), grids=grids, network_edges=net),
+    lambda grids, net: spatial.grid_editor(grids.assign(unit_id=["u1", "u2"]), roads=net),
+    lambda grids, net: spatial.coverage_map(_homes(), _stations(), network_edges=net),
+], ids=["grid_map", "overview_png", "grid_editor", "coverage_map"])
+def test_maps_draw_the_walking_network_given_as_it_was_read(draw, tmp_path, monkeypatch):
+    # network_edges=network: "'network_edges' must be a GeoDataFrame ..., got WalkNetwork" (and
+    # coverage_map: "AttributeError: 'WalkNetwork' object has no attribute 'attrs'")
+    monkeypatch.chdir(tmp_path)
+    lines, network = _named_streets()
+    assert draw(_two_grids(), network) is not None
+
+
+def _homes():
+    return gpd.GeoDataFrame({"unit_id": ["h1"], "households": [10], "walk_m": [100.0], "band": ["5min"]},
+                            geometry=gpd.points_from_xy([50], [50]), crs=CRS)
+
+
+def test_a_walking_network_where_its_edges_are_due_says_how_to_get_them():
+    _, network = _named_streets()
+    with pytest.raises(spatial.GeometryError, match=r"^'network_edges' must be a GeoDataFrame .*got WalkNetwork; pass "
+                                                    r"its edges as a layer: spatial\.edges_frame\(network\)$"):
+        spatial.validate_inputs(network_edges=network)
+
+
+# --- a summary of a band the walks were not scored for ----------------------------------------------
+
+def _scored_15():
+    """Homes of 10, 20 and 30 households 8, 12 and 20 minutes' walk from a station (4 km/h),
+    labelled as walking_coverage(minutes=(15,)) labels them."""
+    return gpd.GeoDataFrame({"unit_id": ["a", "b", "c"], "households": [10, 20, 30],
+                             "walk_m": [8 * 200 / 3, 12 * 200 / 3, 20 * 200 / 3], "walk_min": [8.0, 12.0, 20.0],
+                             "band": ["15min", "15min", "beyond"]},
+                            geometry=gpd.points_from_xy([0, 100, 200], [0, 0, 0]), crs=CRS)
+
+
+def test_a_summary_of_a_nearer_band_than_the_walks_were_scored_for_counts_by_the_walks():
+    # walking_coverage(minutes=(15,)) then coverage_summary(bands=make_bands(minutes=(10,))):
+    # "pct_hh_10min 0.0" (no home labelled '10min'); the demo's homes within 10 minutes are 46.8%
+    summary = spatial.coverage_summary(_scored_15(), bands=["10min", "15min"])
+    assert summary.loc[0, "hh_10min"] == 10 and summary.loc[0, "hh_15min"] == 30
+    assert summary.loc[0, "pct_hh_10min"] == pytest.approx(100 * 10 / 60)
+
+
+def test_a_summary_of_a_band_past_the_scored_ones_is_refused_not_undercounted():
+    # bands=["20min"] counted the 12-minute homes only (50%): the 20-minute home, labelled
+    # 'beyond', was never counted, though its walk is within 20 minutes
+    with pytest.raises(spatial.SpatialError, match=r"^band='20min' is not among the bands the walks were scored for "
+                                                   r"\(15min\)"):
+        spatial.coverage_summary(_scored_15(), bands=["20min"])
+
+
+def test_the_overview_png_colours_homes_beyond_a_nearer_band_by_their_walks():
+    # overview_png(band="10min") on walks scored for 15 minutes drew the 8-minute home as beyond
+    from spatial.maps.static import _uncovered
+
+    assert _uncovered(_scored_15(), "10min").tolist() == [False, True, True]
+
+
+# --- 2SFCA counts whole households as whole ---------------------------------------------------------
+
+def test_station_fca_counts_the_households_in_reach_as_whole_households():
+    # 30 households in reach of the station read 30.0 (float64), where station_load says 30;
+    # decayed counts stay fractional
+    homes = gpd.GeoDataFrame({"unit_id": ["a", "b"], "households": [10, 20]},
+                             geometry=gpd.points_from_xy([50, 150], [-5, -5]), crs=CRS)
+    station = gpd.GeoDataFrame({"station_id": ["S1"], "floor_area_m2": [300]}, geometry=gpd.points_from_xy([0], [-5]),
+                               crs=CRS)
+    _, stations = spatial.station_fca(homes, station, _street(), limit_m=1000)
+    assert stations["fca_households_in_reach"].tolist() == [30] and stations["fca_households_in_reach"].dtype == "int64"
+    _, decayed = spatial.station_fca(homes, station, _street(), limit_m=1000, decay_sigma_m=100)
+    assert decayed["fca_households_in_reach"].dtype == "float64" and 0 < decayed["fca_households_in_reach"].iloc[0] < 30
