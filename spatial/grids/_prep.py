@@ -21,6 +21,7 @@ from pyproj import CRS
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
+from spatial.core._frames import lines_frame
 from spatial.core._ids import loose_ids
 from spatial.core._geom import union_groups, union_polygons
 from spatial.core._threads import halves, thread_map
@@ -45,7 +46,6 @@ from spatial.grids._blocks import (
     block_streets,
 )
 from spatial.grids._units import community_of, polygonal_pieces, same_place, single_points
-from spatial.network.graph import lines_frame
 
 logger = logging.getLogger(__name__)
 

@@ -23,8 +23,8 @@ once, joined by 、, since which part bears which name is lost in the merge; a f
 (辅路) is its main road (深南大道辅路 is 深南大道).
 
 Written here because no library derives 四至: momepy and osmnx measure streets and blocks, but
-none names what bounds a polygon on each side. May import :mod:`spatial.core`, :mod:`spatial.io`
-and :mod:`spatial.network` (roads given as a walking network) only.
+none names what bounds a polygon on each side. May import :mod:`spatial.core` and
+:mod:`spatial.io` only.
 """
 
 from __future__ import annotations
@@ -37,11 +37,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from spatial.core._frames import lines_frame
 from spatial.core._crs import metric_crs, require_crs
 from spatial.core._numbers import is_number
 from spatial.core.checks import warn_replaced
 from spatial.core.errors import ColumnError, OptionError
-from spatial.network.graph import lines_frame
 
 logger = logging.getLogger(__name__)
 

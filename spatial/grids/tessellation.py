@@ -23,12 +23,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from spatial.core._frames import lines_frame
 from spatial.core.checks import (Report, check_households, metric_crs, optional_counts, polygonal,
                                   repair_geometries, require_columns, require_crs, require_unique, warn_replaced,
                                   whole_counts)
 from spatial.core.errors import ColumnError, GeometryError, SpatialError
 from spatial.core.reproject import to_crs_valid
-from spatial.network.graph import lines_frame
 
 logger = logging.getLogger(__name__)
 

@@ -11,12 +11,12 @@ import html
 import numpy as np
 import shapely
 
+from spatial.core._frames import lines_frame
 from spatial.core.checks import require_crs
 from spatial.maps import _style as st
 from spatial.maps._data import (COMMUNITY_FIELDS, GAP_FIELDS, SITE_FIELDS, STATION_FIELDS, UNIT_FIELDS,
                                 head_props, jsonable, layer_json, names_of, popup_props)
 from spatial.maps._layers import BoxControl, StationSearch, VectorLayer
-from spatial.network.graph import lines_frame
 
 #: Gaps with a permanent rank label (the largest ones); the rest show it in their popup.
 GAP_LABELS = 10

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from spatial.core._frames import lines_frame
 from spatial.core.atomic import atomic_path
 from spatial.core.checks import (
     Report,
@@ -60,7 +61,6 @@ from spatial.maps._editor_text import TEXT
 from spatial.maps._encode import SCALE, encode_lines, encode_polygons, shared_borders
 from spatial.maps._offline import LEAFLET_CSS, LEAFLET_JS, inline_script, inline_stylesheet
 from spatial.maps._style import credit_list
-from spatial.network.graph import lines_frame
 
 logger = logging.getLogger(__name__)
 

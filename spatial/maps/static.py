@@ -8,6 +8,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
+from spatial.core._frames import lines_frame
 from spatial.core.atomic import atomic_path
 from spatial.core.checks import marked_synthetic, require_crs
 from spatial.core.errors import GeometryError
@@ -22,7 +23,6 @@ from spatial.maps._style import (
     UNREACHABLE_COLOUR,
     credit_list,
 )
-from spatial.network.graph import lines_frame
 
 __all__ = ["overview_png"]
 

@@ -109,6 +109,11 @@ class WalkNetwork:
         """``(m,)`` connected component of each edge."""
         return self.component[self.edge_u]
 
+    def edges_layer(self) -> gpd.GeoDataFrame:
+        """Its edges as a line layer (:func:`edges_frame`): what a function taking ``roads`` or
+        ``network_edges`` reads a network as (:func:`spatial.core._frames.lines_frame`)."""
+        return edges_frame(self)
+
     def __repr__(self) -> str:  # pragma: no cover - cosmetic
         return (f"WalkNetwork({self.n_nodes} nodes, {self.n_edges} edges, "
                 f"{self.length_m.sum() / 1000:.1f} km, crs={self.crs.to_string()})")
@@ -212,31 +217,6 @@ def edges_frame(network: WalkNetwork) -> gpd.GeoDataFrame:
     )
     edges.attrs["from_osm"] = bool(network.from_osm)  # whom a map of these edges credits
     return edges
-
-
-def lines_frame(lines, *, shapes: bool = False):
-    """Lines as a GeoDataFrame, however the caller holds them: a :class:`WalkNetwork` as its edges
-    (:func:`edges_frame`), an osmnx graph as its edges, with ``shapes`` a GeoSeries
-    (``roads.geometry``) as a layer of its shapes; anything else as given, for the caller's own
-    checks to name. Every function taking ``roads`` or ``network_edges`` reads them so, as
-    :func:`spatial.grids.partition.partition_grids` always has.
-
-    Examples
-    --------
-    >>> import spatial
-    >>> network = spatial.load_demo()["network"]
-    >>> len(lines_frame(network)) == len(edges_frame(network)), lines_frame(network).crs.to_epsg()
-    (True, 32650)
-    """
-    if isinstance(lines, WalkNetwork):
-        return edges_frame(lines)
-    if shapes and isinstance(lines, gpd.GeoSeries):
-        return gpd.GeoDataFrame(geometry=lines)
-    if not isinstance(lines, pd.DataFrame) and hasattr(lines, "graph") and hasattr(lines, "edges"):  # osmnx's
-        import osmnx as ox
-
-        return ox.graph_to_gdfs(lines, nodes=False)
-    return lines
 
 
 # --------------------------------------------------------------------------- plumbing
