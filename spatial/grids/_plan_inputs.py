@@ -109,6 +109,8 @@ def _locked_mask(locked, units, plan, unit_ids, unit_id_col, report) -> np.ndarr
         require_columns(units, [locked], "units")
         return yes_no(units[locked])
     locked = _lock_flags(locked, units, unit_ids)
+    if isinstance(locked, (list, tuple)) and locked and all(isinstance(v, (bool, np.bool_)) for v in locked):
+        locked = np.array(locked, dtype=bool)  # [True, False, ...]: a mask as a list
     if isinstance(locked, np.ndarray) and locked.dtype == bool:
         return locked
     if isinstance(locked, Iterable):
@@ -138,7 +140,7 @@ def _locked_mask(locked, units, plan, unit_ids, unit_id_col, report) -> np.ndarr
 
 def _lock_flags(locked, units, unit_ids):
     """``locked`` given as True/False per unit rather than as unit ids: a mask on the units' rows
-    (``units["locked"]``, ``units["households"] > 800``, its numpy array) as booleans, and a
+    (``units["locked"]``, ``units["households"] > 800``, its array or list) as booleans, and a
     Series of flags keyed by unit id (``plan.set_index("unit_id")["locked"]``) as the ids it
     flags; anything else as given. Read as ids, a mask named units True and False, none of them
     among the units."""
