@@ -88,13 +88,13 @@ def test_blocks_given_as_a_column_of_the_units_are_the_units_blocks():
 
 # --- locked given as a mask ----------------------------------------------------------------------
 
-@pytest.mark.parametrize("form", ["series", "array", "keyed"])
+@pytest.mark.parametrize("form", ["series", "array", "list", "keyed"])
 def test_redraw_takes_the_locked_units_as_a_true_false_mask(form):
     # locked=units["unit_id"] == "u3" (or units["locked"], a boolean column) was read as a list of
     # unit ids: "locked lists 2 unit ids, none of them among the units: False, True"
     units = _units().assign(grid_id=["A", "A", "A", "B"])
     mask = units["unit_id"] == "u3"
-    locked = {"series": mask, "array": mask.to_numpy(), "keyed": mask.set_axis(units["unit_id"])}[form]
+    locked = {"series": mask, "array": mask.to_numpy(), "list": mask.tolist(), "keyed": mask.set_axis(units["unit_id"])}[form]
     by_mask = spatial.redraw_grids(units, _community(), locked=locked, **BAND)
     by_ids = spatial.redraw_grids(units, _community(), locked=["u3"], **BAND)
     assert by_mask.units["grid_id"].tolist() == by_ids.units["grid_id"].tolist()
@@ -334,3 +334,21 @@ def test_station_fca_counts_the_households_in_reach_as_whole_households():
     assert stations["fca_households_in_reach"].tolist() == [30] and stations["fca_households_in_reach"].dtype == "int64"
     _, decayed = spatial.station_fca(homes, station, _street(), limit_m=1000, decay_sigma_m=100)
     assert decayed["fca_households_in_reach"].dtype == "float64" and 0 < decayed["fca_households_in_reach"].iloc[0] < 30
+
+
+# --- the grid table in the grids' own order ----------------------------------------------------------
+
+def test_the_grids_of_a_plan_are_listed_in_their_own_order():
+    # plan.grids (and grids.csv, the workbook's 网格 sheet, results.gpkg) listed Futian's C02 as
+    # C02-03, C02-01, C02-02 ... C02-09, C02-12, C02-10, C02-11: rows in the order the grids were
+    # drawn, numbers given by where they lie
+    from spatial.core.checks import natural_key
+
+    demo = spatial.load_demo()
+    communities = demo["communities"].iloc[:2]
+    units = demo["units"][demo["units"]["community_id"].isin(communities["community_id"])]
+    grids = spatial.partition_grids(units, communities).grids
+    ids = grids["grid_id"].tolist()
+    assert ids == sorted(ids, key=natural_key) and ids[:2] == ["C01-01", "C01-02"]
+    assert grids["grid_seq"].tolist() == [int(i.split("-")[1]) for i in ids]
+    assert grids.index.tolist() == list(range(len(grids)))

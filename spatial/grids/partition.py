@@ -494,8 +494,10 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
             seq = geographic_sequence(shapely.get_x(pts), shapely.get_y(pts), box[:, 3] - box[:, 1],
                                       np.asarray(keys, dtype=object))
             names = {k: f"{cid}-{n:02d}" for k, n in zip(keys, seq)}
-            keys = [names[k] for k in keys]
             grid_ids[members] = [names[k] for k in grid_ids[members]]
+            by_number = np.argsort(np.asarray(seq), kind="stable")  # rows in the grids' own order, as coded
+            keys = [names[keys[i]] for i in by_number]
+            lists, polys = [lists[i] for i in by_number], [polys[i] for i in by_number]
         for key, m, poly in zip(keys, lists, polys):
             if poly.geom_type != "Polygon":
                 explain_pieces(report, key, poly, m, prep.adj, prep.pieces, prep.unit_ids)
