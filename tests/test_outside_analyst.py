@@ -352,3 +352,17 @@ def test_the_grids_of_a_plan_are_listed_in_their_own_order():
     assert ids == sorted(ids, key=natural_key) and ids[:2] == ["C01-01", "C01-02"]
     assert grids["grid_seq"].tolist() == [int(i.split("-")[1]) for i in ids]
     assert grids.index.tolist() == list(range(len(grids)))
+
+
+def test_a_redrawn_plan_lists_its_grids_by_name_as_people_count_them():
+    # the redraw of that plan, a year on (20% more households), listed C01-01, C01-03, C01-02,
+    # C01-05, C01-06, C01-06-a, C01-04 ...
+    from spatial.core.checks import natural_key
+
+    demo = spatial.load_demo()
+    communities = demo["communities"].iloc[:2]
+    units = spatial.partition_grids(demo["units"][demo["units"]["community_id"].isin(["C01", "C02"])],
+                                    communities).units
+    units["households"] = units["households"] * 6 // 5
+    ids = spatial.redraw_grids(units, communities).grids["grid_id"].tolist()
+    assert ids == sorted(ids, key=natural_key) and "C01-06-a" in ids

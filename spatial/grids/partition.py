@@ -25,7 +25,7 @@ from scipy.sparse.csgraph import connected_components
 from spatial.core._gc import without_gc_pauses
 from spatial.core._ids import LOOSE_WHY
 from spatial.core._procs import PROCESSES, Ahead
-from spatial.core.checks import Report, check_band, listed, warn_replaced, whole_counts, whole_number
+from spatial.core.checks import Report, check_band, listed, natural_key, warn_replaced, whole_counts, whole_number
 from spatial.core.errors import SpatialError
 from spatial.core.reproject import as_returned, to_crs_valid
 from spatial.grids._engine import RESTARTS_LIMIT, apportion, partition
@@ -495,9 +495,10 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
                                       np.asarray(keys, dtype=object))
             names = {k: f"{cid}-{n:02d}" for k, n in zip(keys, seq)}
             grid_ids[members] = [names[k] for k in grid_ids[members]]
-            by_number = np.argsort(np.asarray(seq), kind="stable")  # rows in the grids' own order, as coded
-            keys = [names[keys[i]] for i in by_number]
-            lists, polys = [lists[i] for i in by_number], [polys[i] for i in by_number]
+            keys = [names[k] for k in keys]
+        # rows in the grids' own order (a number, or a redrawn plan's names as people count them)
+        by_name = sorted(range(len(keys)), key=lambda i: natural_key(keys[i]))
+        keys, lists, polys = [keys[i] for i in by_name], [lists[i] for i in by_name], [polys[i] for i in by_name]
         for key, m, poly in zip(keys, lists, polys):
             if poly.geom_type != "Polygon":
                 explain_pieces(report, key, poly, m, prep.adj, prep.pieces, prep.unit_ids)
