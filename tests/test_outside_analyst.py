@@ -366,3 +366,16 @@ def test_a_redrawn_plan_lists_its_grids_by_name_as_people_count_them():
     units["households"] = units["households"] * 6 // 5
     ids = spatial.redraw_grids(units, communities).grids["grid_id"].tolist()
     assert ids == sorted(ids, key=natural_key) and "C01-06-a" in ids
+
+
+# --- the map of a community no station serves --------------------------------------------------------
+
+def test_the_map_of_homes_none_within_a_band_asks_for_the_bands_and_draws_with_them():
+    # coverage_map of a community whose homes are all beyond the bands (Futian's C10 with one
+    # station, walks of 5 minutes) said "bands is empty; give the bands to report", bands the
+    # caller never gave
+    homes = _homes().assign(band=["beyond"], walk_m=[2000.0], community_id=["C1"])
+    with pytest.raises(spatial.OptionError, match=r"^'demand' has no home within a band, so the map cannot tell which "
+                                                  r"bands the walks were scored for; pass them, e\.g\. bands="):
+        spatial.coverage_map(homes, _stations())
+    assert spatial.coverage_map(homes, _stations(), bands=["5min"]) is not None
