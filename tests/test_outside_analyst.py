@@ -379,3 +379,26 @@ def test_the_map_of_homes_none_within_a_band_asks_for_the_bands_and_draws_with_t
                                                   r"bands the walks were scored for; pass them, e\.g\. bands="):
         spatial.coverage_map(homes, _stations())
     assert spatial.coverage_map(homes, _stations(), bands=["5min"]) is not None
+
+
+def test_overview_png_numbers_gaps_and_sites_whose_shapes_are_in_another_column():
+    # sites from site_stations(candidates=...) read from PostGIS keep the candidates' 'geom', and
+    # gaps read back from PostGIS have it too: "AttributeError: 'Series' object has no attribute
+    # 'geometry'"; a site given as the building's outline is numbered at a point inside it
+    import matplotlib.pyplot as plt
+    from shapely.geometry import Point
+
+    from spatial.maps.static import overview_figure
+
+    x0, y0 = 206_000, 2_495_000  # in Futian, whose UTM zone the figure is drawn in
+    gaps = gpd.GeoDataFrame({"rank": [1]}, geometry=[box(x0 + 10, y0 + 10, x0 + 40, y0 + 40)],
+                            crs=CRS).rename_geometry("geom")
+    sites = gpd.GeoDataFrame({"rank": [1, 2]}, crs=CRS,
+                             geometry=[Point(x0 + 120, y0 + 20), box(x0 + 150, y0 + 60, x0 + 170, y0 + 80)])
+    community = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(x0, y0, x0 + 200, y0 + 100)], crs=CRS)
+    fig = overview_figure(communities=community, gaps=gaps, sites=sites.rename_geometry("geom"), zh=False)
+    labels = {t.get_text(): t.get_position() for t in fig.axes[0].texts}
+    plt.close(fig)
+    assert {"#1", "1", "2"} <= set(labels)
+    (x, y), (sx, sy) = labels["#1"], labels["2"]
+    assert 10 < x - x0 < 40 and 10 < y - y0 < 40 and 150 < sx - x0 < 170 and 60 < sy - y0 < 80
