@@ -402,3 +402,19 @@ def test_overview_png_numbers_gaps_and_sites_whose_shapes_are_in_another_column(
     assert {"#1", "1", "2"} <= set(labels)
     (x, y), (sx, sy) = labels["#1"], labels["2"]
     assert 10 < x - x0 < 40 and 10 < y - y0 < 40 and 150 < sx - x0 < 170 and 60 < sy - y0 < 80
+
+
+def test_write_workbook_leaves_out_the_shapes_of_grids_and_gaps_read_from_postgis(tmp_path):
+    # evaluate_grids keeps PostGIS's 'geom' column; write_workbook(grids=scores.grids) wrote every
+    # polygon into the 网格 sheet as WKT text (and a gap's into 盲区), where 'geometry' was left out
+    import openpyxl
+
+    grids = _two_grids().assign(band_status=["in", "over"]).rename_geometry("geom")
+    gaps = gpd.GeoDataFrame({"gap_id": ["G001"], "rank": [1], "households": [40], "site_x": [50.0], "site_y": [50.0]},
+                            geometry=[box(0, 0, 50, 50)], crs=CRS).rename_geometry("geom")
+    summary = pd.DataFrame({"level": ["overall"], "id": ["all"], "n_points": [2], "households": [620],
+                            "hh_15min": [300], "pct_hh_15min": [48.4]})
+    path = spatial.write_workbook(tmp_path / "a.xlsx", summary, grids=grids, gaps=gaps, lang="en")
+    cells = [str(v) for ws in openpyxl.load_workbook(path).worksheets for row in ws.values for v in row]
+    assert "C1-02" in cells and "G001" in cells
+    assert not [v for v in cells if v.startswith("POLYGON")] and "geom" not in cells
