@@ -1,7 +1,8 @@
 """The analyst in Jupyter: GeoDataFrames in and out, the same functions as the command line.
 
-Each test builds a tiny input whose answer is known by hand (four 50 m x 100 m units in a row,
-west to east, in one community), never from spatial's own objects.
+Each test builds a tiny input whose answer is known by hand (most: four 50 m x 100 m units in a
+row, west to east, in one community), never from spatial's own objects; the few on the demo data
+check an order or a count read off the result itself.
 """
 
 from __future__ import annotations
