@@ -45,6 +45,8 @@ def require_frame(obj, name: str, *, geometry: bool = True,
         raise GeometryError(f"'{name}' must be a {what}, got a {kind}: the "
                             f"{'geometries' if kind == 'GeoSeries' else 'values of one column'} alone, without the "
                             "layer's columns; pass the GeoDataFrame itself (gdf, not gdf.geometry or gdf['geometry'])")
+    if hasattr(obj, "edge_u") and hasattr(obj, "geometry"):  # a WalkNetwork, where its edges are due
+        build = "pass its edges as a layer: spatial.edges_frame(network)"
     # a table without geometry (pd.DataFrame(gdf), a CSV), None or a list of layers
     raise GeometryError(f"'{name}' must be a {what}, got {type(obj).__name__}; {build}")
 

@@ -35,6 +35,7 @@ from spatial.core._crs import (  # noqa: F401
     zone_fit_hint,
 )
 # numbers judged by value live in spatial.core._numbers; every caller imports them from here
+from spatial.core._frames import on_rows_of  # noqa: F401
 from spatial.core._geom import polygonal, polygonals  # noqa: F401
 from spatial.core._numbers import is_number, round_half_up, round_walk, whole_counts, whole_number  # noqa: F401
 # the Chinese words of report rows live in spatial.core._words_zh; every caller imports them from here
@@ -264,6 +265,12 @@ def require_columns(df: pd.DataFrame, columns: Iterable[str], name: str) -> None
     columns = list(columns)
     missing = [c for c in columns if c not in df.columns]
     if missing:
+        indexed = [c for c in missing if c is not None and c in df.index.names]
+        if indexed:  # stations.set_index("station_id"): the ids are there, as the index
+            raise ColumnError(
+                f"'{name}' has {', '.join(repr(c) for c in indexed)} as its index, not as a column; pass "
+                f"{name.split()[0]}.reset_index() (or set_index({indexed[0]!r}, drop=False), to keep the index)"
+            )
         have = ", ".join(map(str, df.columns[:20]))
         raise ColumnError(
             f"'{name}' has no column {', '.join(repr(c) for c in missing)}; it has: {have}. "

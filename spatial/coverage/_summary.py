@@ -18,7 +18,7 @@ import shapely
 from spatial.core._ids import loose_of, merge_ids
 from spatial.core.checks import check_households, natural_key, require_columns, require_crs, require_frame, whole_counts
 from spatial.core.errors import ColumnError, SpatialError
-from spatial.coverage.bands import UNREACHABLE, Band, within_band
+from spatial.coverage.bands import UNREACHABLE, Band, demand_within
 
 logger = logging.getLogger(__name__)
 
@@ -177,8 +177,8 @@ def coverage_summary(
     hh = check_households(demand, households_col, "demand").to_numpy()
     has_pop = population_col in demand.columns
     pop = check_households(demand, population_col, "demand").to_numpy() if has_pop else np.zeros(len(demand))
-    ids = demand.get("unit_id")  # a row with a label that is no band is named by its unit
-    cov = np.column_stack([within_band(demand["band"], lab, ids=ids) for lab in labels]) if len(demand) else np.zeros((0, len(labels)), bool)
+    # by each home's band label, and by its walk for a band the walks were not scored for
+    cov = np.column_stack([demand_within(demand, lab) for lab in labels]) if len(demand) else np.zeros((0, len(labels)), bool)
 
     data = {"n_points": np.ones(len(demand)), "households": hh, "population": pop}
     has_access = "access" in demand.columns

@@ -14,6 +14,7 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from spatial.core.checks import require_columns
 from spatial.core.errors import ColumnError, SpatialError
 
 __all__ = [
@@ -194,6 +195,36 @@ def within_band(labels: pd.Series, band: str, *, walk: pd.Series | None = None,
         w = pd.to_numeric(walk, errors="coerce").to_numpy(dtype=float)
         covered |= larger & (w <= value + 1e-9)
     return covered
+
+
+def demand_within(demand: pd.DataFrame, band: str) -> np.ndarray:
+    """Which rows of scored ``demand`` are within ``band``: by the band each was labelled with
+    and, for a band the walks were not scored for, by its walk (``walk_min`` for a band in
+    minutes, ``walk_m`` in metres). A band past the largest one scored is refused where a home
+    labelled ``"beyond"`` walks within it (its walk may have been cut off at the largest band).
+    Coverage summaries, gaps and maps all read scored demand so: a summary of 10 minutes on
+    walks scored for 15 counted no one within 10.
+
+    Examples
+    --------
+    >>> demand = pd.DataFrame({"band": ["15min", "15min", "beyond"], "walk_min": [8.0, 12.0, 20.0]})
+    >>> demand_within(demand, "10min").tolist(), demand_within(demand, "15min").tolist()
+    ([True, False, False], [True, True, False])
+    """
+    require_columns(demand, ["band"], "demand (run walking_coverage first)")
+    value, unit = parse_band(band)
+    walk = demand.get("walk_min" if unit == "min" else "walk_m")
+    if walk is not None:
+        w = pd.to_numeric(walk, errors="coerce").to_numpy(float)
+        with np.errstate(invalid="ignore"):
+            past = ((demand["band"].astype(str) == BEYOND).to_numpy() & (w <= value + 1e-9)).any()
+        if past:  # (a band of another unit, when no walk tells, is refused by within_band)
+            scored = sorted({(parse_band(label), label) for label in pd.unique(demand["band"].astype(str))
+                             if _LABEL.match(label)})
+            labels = ", ".join(label for _, label in scored) or "none reached"
+            raise SpatialError(f"band={band!r} is not among the bands the walks were scored for ({labels}); give one "
+                               "of them, or score the walks with that band (walking_coverage(minutes=... or meters=...))")
+    return within_band(demand["band"], band, walk=walk, ids=demand.get("unit_id"))
 
 
 def band_words(band: str, zh: bool = True) -> str:

@@ -31,7 +31,7 @@ from spatial.core.checks import check_households, require_columns, require_crs, 
 from spatial.core.checks import polygonal as polygonal_part  # the name ``polygonal`` is a mask below
 from spatial.core.errors import SpatialError
 from spatial.coverage._gapsplit import band_reach_m, one_gap_a_site, split_areas, straight_links, walk_links
-from spatial.coverage.bands import BEYOND, UNREACHABLE, parse_band, within_band
+from spatial.coverage.bands import BEYOND, UNREACHABLE, demand_within, parse_band
 from spatial.coverage.walks import DEFAULT_DETOUR_FACTOR
 from spatial.network.graph import WalkNetwork
 from spatial.network.read import as_walk_network
@@ -110,10 +110,7 @@ def gap_causes(demand: pd.DataFrame, *, band: str = "15min",
 def _uncovered(demand: pd.DataFrame, *, band: str = "15min") -> pd.Series:
     """Which rows of scored demand are not within ``band`` (beyond it, or unreachable)."""
     require_columns(demand, ["band"], "demand (run walking_coverage first)")
-    _, unit = parse_band(band)
-    walk = demand.get("walk_min" if unit == "min" else "walk_m")
-    covered = within_band(demand["band"], band, walk=walk, ids=demand.get("unit_id"))
-    return pd.Series(~covered, index=demand.index, name="uncovered")
+    return pd.Series(~demand_within(demand, band), index=demand.index, name="uncovered")
 
 
 def assign_gaps(
@@ -266,7 +263,7 @@ def _gaps(demand, network, *, band, link_m, households_col, population_col, max_
         raise SpatialError(f"site_reach_m must be a positive number of metres (or inf), got {site_reach_m!r}")
     if not (buffer_m >= 0):
         raise SpatialError(f"point_buffer_m must be >= 0 metres, got {buffer_m!r}")
-    _check_band(demand, band)
+    demand_within(demand, band)  # a band past the scored ones is refused before any work
     metric = to_metric(demand, "demand", network.crs)
     require_columns(metric, ["band"], "demand")
     households = check_households(metric, households_col, "demand")
@@ -377,29 +374,6 @@ def _gaps(demand, network, *, band, link_m, households_col, population_col, max_
     logger.info("gaps beyond %s: %d points in %d gaps (%.0f households), %d ranked service gaps",
                 band, len(idx), n_comp, hh.sum(), n_ranked)
     return gaps, labelled
-
-
-def _check_band(demand: pd.DataFrame, band: str) -> None:
-    """Refuse a band past the walks' largest band, seen by homes labelled ``"beyond"`` whose walk is
-    within it (they would be counted as gaps of ``band``)."""
-    require_columns(demand, ["band"], "demand (run walking_coverage first)")
-    value, unit = parse_band(band)
-    scored = []
-    for label in pd.unique(demand["band"].astype(str)):
-        try:
-            scored.append((parse_band(label), label))
-        except SpatialError:  # beyond, unreachable
-            continue
-    walk = demand.get("walk_min" if unit == "min" else "walk_m")
-    past = False
-    if walk is not None:
-        w = pd.to_numeric(walk, errors="coerce").to_numpy(float)
-        with np.errstate(invalid="ignore"):
-            past = bool(((demand["band"].astype(str) == BEYOND).to_numpy() & (w <= value + 1e-9)).any())
-    if past:  # a band of another unit is refused by within_band
-        labels = ", ".join(label for _, label in sorted(scored)) or "none reached"
-        raise SpatialError(f"band={band!r} is not among the bands the walks were scored for ({labels}); give one "
-                           "of them, or score the walks with that band (walking_coverage(minutes=... or meters=...))")
 
 
 def _cluster(network, xy, cause, walkable, why, *, link_m, max_snap_m, estimated_m=None,

@@ -323,7 +323,8 @@ def station_fca(
     near = travel[travel["cost"] <= limit_m + 1e-9]
     w = 1.0 if decay_sigma_m is None else np.exp(-near["cost"].to_numpy() ** 2 / (2.0 * decay_sigma_m ** 2))
     reach = pd.Series(homes.reindex(near["home"]).to_numpy() * w).groupby(near["station"].to_numpy()).sum()
-    out_s["fca_households_in_reach"] = reach.reindex(supply.index, fill_value=0.0).to_numpy()
+    reach = reach.reindex(supply.index, fill_value=0.0).to_numpy()  # whole households whole, as station_load's
+    out_s["fca_households_in_reach"] = reach if decay_sigma_m is not None else whole_counts(reach, hh)
     out_s["fca_m2_per_100hh"] = 100.0 * ratio.to_numpy()
     warn_replaced(demand, ["fca_m2_per_100hh"], "demand", "station_fca", new=out_d)
     warn_replaced(stations, ["fca_households_in_reach", "fca_m2_per_100hh"], "stations", "station_fca", new=out_s)

@@ -228,6 +228,8 @@ def _off_network_within(per_band, study_area, network, stations, **opts) -> list
     """``per_band`` with the ground claimed off the mapped network kept inside ``study_area``
     only: each polygon cut to the study area together with the areas drawn on the network alone
     (``max_off_network_m=None``), which ``per_band``'s areas hold already."""
+    if isinstance(study_area, gpd.GeoSeries):  # communities.geometry, as the signature allows
+        study_area = gpd.GeoDataFrame(geometry=study_area)
     require_crs(study_area, "study_area")
     # a station off the mapped network but within reach of it has areas (drawn by the call that
     # asked for them): this inner call, which ends at max_snap_m, must not warn that it has none

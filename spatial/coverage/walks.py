@@ -48,8 +48,8 @@ from spatial.coverage.bands import (
     DEFAULT_SPEED_KMH,
     Band,
     assign_band,
+    demand_within,
     make_bands,
-    within_band,
 )
 from spatial.network.graph import WalkNetwork
 from spatial.network.read import as_walk_network
@@ -364,7 +364,7 @@ def barrier_lines(barriers: gpd.GeoDataFrame | None, network: WalkNetwork, *,
 def uncovered(demand: gpd.GeoDataFrame, band: str = "15min") -> gpd.GeoDataFrame:
     """Demand rows not reached within ``band`` (beyond it, or unreachable), nearest-first order kept."""
     require_columns(demand, ["band"], "demand")
-    return demand.loc[~within_band(demand["band"], band, ids=demand.get("unit_id"))]
+    return demand.loc[~demand_within(demand, band)]
 
 
 #: What a coverage run does with a unit it marks with a reason, and with such a station (English,

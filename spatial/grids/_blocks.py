@@ -30,7 +30,7 @@ import shapely
 from spatial.core._geom import union_groups, union_polygons
 from spatial.core._threads import THREADS, halves, thread_map
 from spatial.core._voronoi import voronoi_cells
-from spatial.core.checks import by_unit_id, listed
+from spatial.core.checks import by_unit_id, listed, on_rows_of
 from spatial.core.errors import ColumnError, OptionTypeError, SpatialError
 from spatial.grids._adjacency import shared_edges
 
@@ -93,6 +93,8 @@ def block_labels(units: pd.DataFrame, spec, unit_ids: np.ndarray) -> np.ndarray 
             raise ColumnError(f"'units' has no column '{spec}' for blocks (街坊); it has: {have}. "
                               "Name the column holding each unit's block id")
         vals = units[spec].to_numpy()
+    elif on_rows_of(spec, units):  # a column of the units, on their own index: units["block"]
+        vals = spec.to_numpy(dtype=object)
     elif isinstance(spec, (Mapping, pd.Series)):
         vals, unknown = by_unit_id(spec, unit_ids)  # keys: the ids or their text
         if unknown and len(unknown) == len(spec):

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from spatial.core._ids import text_matches
-from spatial.core.checks import Report, by_unit_id, label_text, listed
+from spatial.core.checks import Report, by_unit_id, label_text, listed, on_rows_of
 from spatial.core.errors import ColumnError, OptionError, OptionTypeError
 from spatial.grids._units import estate_labels
 
@@ -119,6 +119,8 @@ def _labels_from(spec, units: pd.DataFrame, unit_ids: np.ndarray, what: str, rep
         if spec not in units.columns:
             raise ColumnError(f"'units' has no column '{spec}' for {what}; name an existing column")
         vals = units[spec].to_numpy()
+    elif on_rows_of(spec, units):  # a column of the units, on their own index: units["estate"]
+        vals = spec.to_numpy(dtype=object)
     elif isinstance(spec, (Mapping, pd.Series)):
         # a key matches a unit's id or its text ("17" for the id 17: ids typed or read from a CSV)
         vals, unknown = by_unit_id(spec, unit_ids)

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from spatial.core._ids import text_matches
-from spatial.core.checks import listed, natural_key, require_columns, require_frame, yes_no
-from spatial.core.errors import ColumnError, OptionTypeError
+from spatial.core.checks import listed, natural_key, on_rows_of, require_columns, require_frame, yes_no
+from spatial.core.errors import ColumnError, OptionError, OptionTypeError
 from spatial.grids.plan import _zeros_restored, old_sequence, outlines_as_plan
 
 #: said as redraw_grids's own (callers filter its warnings by this name)
@@ -29,6 +29,8 @@ def _plan_labels(units, plan, unit_ids, unit_id_col, grid_id_col, report) -> np.
         vals = units[grid_id_col].to_numpy()
     elif isinstance(plan, pd.Series) and str(plan.dtype) == "geometry":
         require_frame(plan, "plan")  # grid outlines without their ids (grids.geometry): not unit -> grid
+    elif on_rows_of(plan, units):  # a grid per unit on the units' own index: read_plan(path, units), units["old"]
+        vals = plan.to_numpy(dtype=object)
     elif isinstance(plan, (Mapping, pd.Series)):
         vals = _per_unit(list(plan.keys()), list(plan.values()) if isinstance(plan, Mapping) else plan.to_list(),
                          unit_ids, report)
@@ -106,6 +108,11 @@ def _locked_mask(locked, units, plan, unit_ids, unit_id_col, report) -> np.ndarr
     if isinstance(locked, str):
         require_columns(units, [locked], "units")
         return yes_no(units[locked])
+    locked = _lock_flags(locked, units, unit_ids)
+    if isinstance(locked, (list, tuple)) and locked and all(isinstance(v, (bool, np.bool_)) for v in locked):
+        locked = np.array(locked, dtype=bool)  # [True, False, ...]: a mask as a list
+    if isinstance(locked, np.ndarray) and locked.dtype == bool:
+        return locked
     if isinstance(locked, Iterable):
         keys = [str(u) for u in unit_ids]
         ids = {str(v) for v in locked if not pd.isna(v)}
@@ -129,6 +136,24 @@ def _locked_mask(locked, units, plan, unit_ids, unit_id_col, report) -> np.ndarr
                                                                             "忽略该锁定；如单元已删除请从锁定名单中去掉，否则请更正编号"))
         return np.array([k in ids for k in keys])
     raise OptionTypeError(f"locked must be a column name or a list of unit ids, got {type(locked).__name__}")
+
+
+def _lock_flags(locked, units, unit_ids):
+    """``locked`` given as True/False per unit rather than as unit ids: a mask on the units' rows
+    (``units["locked"]``, ``units["households"] > 800``, its array or list) as booleans, and a
+    Series of flags keyed by unit id (``plan.set_index("unit_id")["locked"]``) as the ids it
+    flags; anything else as given. Read as ids, a mask named units True and False, none of them
+    among the units."""
+    if isinstance(locked, np.ndarray) and locked.dtype == bool:
+        if locked.shape != (len(unit_ids),):
+            raise OptionError(f"locked holds {locked.size} True/False values for {len(unit_ids)} units; give one "
+                              "per unit, in the units' order (or the ids of the units that may not move)")
+        return locked.copy()
+    if not isinstance(locked, pd.Series) or not pd.api.types.is_bool_dtype(locked):
+        return locked
+    if on_rows_of(locked, units):
+        return yes_no(locked)
+    return [k for k, flag in locked.items() if not pd.isna(flag) and flag]
 
 
 def _community_keys(old, prep, report, min_households=0.0) -> tuple[np.ndarray, dict]:

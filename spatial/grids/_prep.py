@@ -21,6 +21,7 @@ from pyproj import CRS
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
+from spatial.core._frames import lines_frame
 from spatial.core._ids import loose_ids
 from spatial.core._geom import union_groups, union_polygons
 from spatial.core._threads import halves, thread_map
@@ -87,22 +88,13 @@ class Prepared:
 
 
 def _roads_frame(roads):
-    """Roads as a GeoDataFrame: a line layer as is, a :class:`spatial.network.graph.WalkNetwork` or an
-    osmnx graph as its edges."""
-    if isinstance(roads, gpd.GeoDataFrame):
-        return roads
-    if isinstance(roads, gpd.GeoSeries):
-        return gpd.GeoDataFrame(geometry=roads)
-    if hasattr(roads, "edge_u") and hasattr(roads, "geometry"):
-        from spatial.network.graph import edges_frame
-
-        return edges_frame(roads)
-    if hasattr(roads, "graph") and hasattr(roads, "edges"):  # a networkx graph from osmnx
-        import osmnx as ox
-
-        return ox.graph_to_gdfs(roads, nodes=False)
-    raise OptionTypeError(f"roads must be a GeoDataFrame of lines, a WalkNetwork or an osmnx graph, got "
-                          f"{type(roads).__name__}; read a file with spatial.read_layer(path)")
+    """Roads as a GeoDataFrame: a line layer as is, a GeoSeries as its shapes, a
+    :class:`spatial.network.graph.WalkNetwork` or an osmnx graph as its edges."""
+    frame = lines_frame(roads, shapes=True)
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise OptionTypeError(f"roads must be a GeoDataFrame of lines, a WalkNetwork or an osmnx graph, got "
+                              f"{type(roads).__name__}; read a file with spatial.read_layer(path)")
+    return frame
 
 
 def _major_lines(roads, crs_m) -> np.ndarray | None:

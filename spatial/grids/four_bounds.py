@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from spatial.core._frames import lines_frame
 from spatial.core._crs import metric_crs, require_crs
 from spatial.core._numbers import is_number
 from spatial.core.checks import warn_replaced
@@ -86,7 +87,7 @@ def four_bounds(
     grids : GeoDataFrame
         Grid polygons with ``grid_id_col`` (and ``community_id_col``, to name the community
         across a side); a CRS is required.
-    roads : GeoDataFrame, optional
+    roads : GeoDataFrame, WalkNetwork or osmnx graph, optional
         Lines with names: streets, rivers, walls (OSM's ``name``, 名称, 道路名称 ...; or
         ``name_col``). Lines without a name are left out. None: sides are named by what lies
         across them only.
@@ -134,6 +135,7 @@ def four_bounds(
         if not is_number(value) or not 0 < value < np.inf or (top is not None and value > top):
             raise OptionError(f"{name} must be a number over 0{f' and at most {top:g}' if top else ''}, got {value!r}")
     if roads is not None:
+        roads = lines_frame(roads)  # a WalkNetwork or an osmnx graph: its edges
         require_crs(roads, "roads")
     out = grids.copy()
     layers = [grids] + ([roads] if roads is not None and len(roads) else [])

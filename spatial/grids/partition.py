@@ -25,7 +25,7 @@ from scipy.sparse.csgraph import connected_components
 from spatial.core._gc import without_gc_pauses
 from spatial.core._ids import LOOSE_WHY
 from spatial.core._procs import PROCESSES, Ahead
-from spatial.core.checks import Report, check_band, listed, warn_replaced, whole_counts, whole_number
+from spatial.core.checks import Report, check_band, listed, natural_key, warn_replaced, whole_counts, whole_number
 from spatial.core.errors import SpatialError
 from spatial.core.reproject import as_returned, to_crs_valid
 from spatial.grids._engine import RESTARTS_LIMIT, apportion, partition
@@ -259,7 +259,9 @@ def partition_grids(
     locked : mapping or Series, optional
         ``unit_id -> grid_id``: units with the same label stay in one grid, which takes that id.
         Keys may be the ids or their text (``"17"`` for the id 17); keys naming no unit are
-        reported, and a mapping naming none is refused (``together`` too).
+        reported, and a mapping naming none is refused (``together`` too). A Series on the
+        units' own index (``units["old_grid"].where(keep)``, same labels in the same order) is
+        a column of the units, read row by row (``together`` and ``blocks`` too).
     together : str, mapping or Series, optional
         A column name or ``unit_id -> group``: units of a group are never split. A non-boolean
         ``gated_col`` is used the same way (a boolean one marks single units, which are never cut;
@@ -492,8 +494,11 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
             seq = geographic_sequence(shapely.get_x(pts), shapely.get_y(pts), box[:, 3] - box[:, 1],
                                       np.asarray(keys, dtype=object))
             names = {k: f"{cid}-{n:02d}" for k, n in zip(keys, seq)}
-            keys = [names[k] for k in keys]
             grid_ids[members] = [names[k] for k in grid_ids[members]]
+            keys = [names[k] for k in keys]
+        # rows in the grids' own order (a number, or a redrawn plan's names as people count them)
+        by_name = sorted(range(len(keys)), key=lambda i: natural_key(keys[i]))
+        keys, lists, polys = [keys[i] for i in by_name], [lists[i] for i in by_name], [polys[i] for i in by_name]
         for key, m, poly in zip(keys, lists, polys):
             if poly.geom_type != "Polygon":
                 explain_pieces(report, key, poly, m, prep.adj, prep.pieces, prep.unit_ids)

@@ -99,14 +99,17 @@ def redraw_grids(
         The existing plan: a table with ``unit_id_col`` and ``grid_id_col`` (and optionally a
         boolean ``locked``; and ``grid_seq`` or ``grid_code``, as a grids layer joined to its units
         has them: a grid that keeps its id keeps its number and so its code, whatever its name),
-        or ``unit_id -> grid_id``, or the old grids' outlines (polygons without unit ids, read as
+        or ``unit_id -> grid_id``, or a Series on the units' own index (``read_plan(path, units)``,
+        ``units["old_grid"]``: a grid per row), or the old grids' outlines (polygons without unit ids, read as
         :func:`~spatial.grids.plan.plan_from_polygons` reads them, each outside or cut unit a
         report row); default: ``units[grid_id_col]``. It may be
         older than the units: ids no longer among them are left out (a report row each), units it
         does not list are placed by the redraw (``moves`` reason "not in the plan"); a plan matching
         none of the units is refused.
     locked : str or iterable, optional
-        Column of ``units`` (bool) or unit ids that must not move; default: the plan's ``locked``.
+        Column of ``units`` (bool) or unit ids that must not move; or True/False per unit (a mask
+        on the units' rows, ``units["households"] > 800``, or flags keyed by unit id); default:
+        the plan's ``locked``.
         Ids no longer among the units (removed since) are ignored, each with a report row; ids
         none of which is among the units are refused.
     min_households, max_households : float

@@ -23,19 +23,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from spatial.core.checks import (
-    Report,
-    check_households,
-    metric_crs,
-    optional_counts,
-    polygonal,
-    repair_geometries,
-    require_columns,
-    require_crs,
-    require_unique,
-    warn_replaced,
-    whole_counts,
-)
+from spatial.core._frames import lines_frame
+from spatial.core.checks import (Report, check_households, metric_crs, optional_counts, polygonal,
+                                  repair_geometries, require_columns, require_crs, require_unique, warn_replaced,
+                                  whole_counts)
 from spatial.core.errors import ColumnError, GeometryError, SpatialError
 from spatial.core.reproject import to_crs_valid
 
@@ -73,7 +64,7 @@ def units_from_buildings(
         Footprint polygons or points with ``households_col`` (>= 0). Any CRS (it must have one).
     communities : GeoDataFrame
         Community polygons with a unique ``community_id_col``.
-    roads : GeoDataFrame, optional
+    roads : GeoDataFrame, WalkNetwork or osmnx graph, optional
         Road centre lines; where they close a loop inside a community they cut it into street
         blocks, and no unit crosses them. ``None``: each community is one block.
     households_col : str
@@ -125,8 +116,8 @@ def units_from_buildings(
     report = report if report is not None else Report()
     require_crs(buildings, "buildings")
     require_crs(communities, "communities")
-    if roads is not None:
-        require_crs(roads, "roads")
+    if roads is not None:  # (a WalkNetwork or an osmnx graph: its edges)
+        require_crs(roads := lines_frame(roads), "roads")
     require_columns(communities, [community_id_col], "communities")
     require_unique(communities, community_id_col, "communities")
     require_unique(buildings, None, "buildings")

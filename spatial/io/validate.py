@@ -139,6 +139,10 @@ def validate_inputs(
             require_unique(given[name], col, name)
 
     out = _common_crs(given, report)
+    # the caller's own frame comes back as a frame of its own (sharing the data until either is
+    # changed): a clean layer was returned as the very object given, so a column set on the checked
+    # units appeared on the caller's units too, where a repaired layer's did not
+    out = {name: layer.copy(deep=False) if layer is given[name] else layer for name, layer in out.items()}
 
     for name in _ORDER:
         if name in out:

@@ -259,6 +259,13 @@ def _display(frame: pd.DataFrame, lang: str, names: Mapping[str, str], band: tup
     return table
 
 
+def _no_shapes(layer: pd.DataFrame) -> pd.DataFrame:
+    """``layer`` as a table without its shapes, whatever the geometry column is called (grids read
+    from PostGIS keep theirs in ``geom``: every polygon was written into the sheet as text)."""
+    shapes = [c for c in layer.columns if c == "geometry" or isinstance(layer[c].dtype, gpd.array.GeometryDtype)]
+    return pd.DataFrame(layer.drop(columns=shapes))
+
+
 def _level_table(part: pd.DataFrame, level: str, names: Mapping[str, str], lang: str) -> pd.DataFrame:
     part = part.drop(columns="level")
     if level == "community" and (names or (part["id"].astype(str) == NONE_ID).any()):
@@ -486,7 +493,7 @@ def write_workbook(
             add(level, _level_table(part, level, names, lang))
     if grids is not None:
         # (numbered afresh: grids.set_index("grid_id", drop=False) made the merge below ambiguous)
-        table = pd.DataFrame(grids.drop(columns="geometry", errors="ignore")).reset_index(drop=True)
+        table = _no_shapes(grids).reset_index(drop=True)
         first = [c for c in ("grid_code", "grid_id", "community_id") if c in table.columns]
         table = table[first + [c for c in table.columns if c not in first]]
         cov = summary[summary["level"] == "grid"].drop(columns=["level", "households", "population", "n_points"],
@@ -519,7 +526,7 @@ def write_workbook(
     if gaps is not None and len(gaps):
         if isinstance(gaps, gpd.GeoDataFrame):
             gaps = with_lonlat(gaps, x="site_x", y="site_y")
-        gaps = pd.DataFrame(gaps.drop(columns=["geometry", "area_m2", "band"], errors="ignore"))
+        gaps = _no_shapes(gaps).drop(columns=["area_m2", "band"], errors="ignore")
         add("gaps", gaps.rename(columns={"rank": "gap_rank"}))  # ranked by households, as the maps say
     if station_load is not None and len(station_load):
         add("station_load", station_load_table(station_load))  # as station_load.csv: none of a 站长's details

@@ -19,7 +19,7 @@ import shapely
 from pyproj import CRS
 
 from spatial.core.checks import Report, require_columns, require_crs, round_half_up, round_walk, yes_no
-from spatial.core.errors import InputFileError
+from spatial.core.errors import InputFileError, OptionError
 from spatial.io._figures import COUNT
 from spatial.io.workbook import NONE_ID, none_name
 from spatial.maps import _style as st
@@ -331,6 +331,11 @@ def community_coverage(summary, demand, bands, households_col, communities=None)
         if households_col not in demand.columns or not (placed or outlines):
             return None
         from spatial.coverage._summary import coverage_summary  # not .walks: a map loads no walking network
+
+        if not bands:  # a community no station serves: no home names a band ("bands is empty" blamed the caller)
+            raise OptionError(f"'demand' has no {'homes' if len(demand) == 0 else 'home within a band'}, so the map "
+                              "cannot tell which bands the walks were scored for; pass them, e.g. bands=['5min', "
+                              "'10min', '15min'] (the minutes or meters given to walking_coverage)")
 
         summary = coverage_summary(demand, bands=list(bands), communities=None if placed else communities,
                                    households_col=households_col)

@@ -11,6 +11,7 @@ import html
 import numpy as np
 import shapely
 
+from spatial.core._frames import lines_frame
 from spatial.core.checks import require_crs
 from spatial.maps import _style as st
 from spatial.maps._data import (COMMUNITY_FIELDS, GAP_FIELDS, SITE_FIELDS, STATION_FIELDS, UNIT_FIELDS,
@@ -59,6 +60,8 @@ def communities(m, state, lang, report, communities, extra=None):
 
 
 def network(m, state, lang, report, network_edges):
+    network_edges = lines_frame(network_edges)  # a WalkNetwork or an osmnx graph: its edges
+    require_crs(network_edges, "network_edges")
     if network_edges.attrs.get("from_osm", True):  # OpenStreetMap's network is credited on this map
         state["network_drawn"] = True
     add_layer(m, network_edges, "network", name=st.text(lang, "network"), kind=None, props={}, fields=[],

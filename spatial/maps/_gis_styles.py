@@ -57,7 +57,7 @@ def layer_looks(layers: Mapping[str, gpd.GeoDataFrame | None], lang: str = "zh")
     >>> g = gpd.GeoDataFrame({"band_status": ["in"], "grid_id": ["C01-01"]}, geometry=[shapely.box(0, 0, 1, 1)])
     >>> look = layer_looks({"grids": g})["grids"]
     >>> look.column, look.classes["in"]
-    ('band_status', ('符合户数标准', {'color': '#333333', 'weight': 1.2, 'fillColor': '#66bd63', 'fillOpacity': 0.45}))
+    ('band_status', ('符合户数标准', {'color': '#333333', 'weight': 1.2, 'fillColor': '#1a9850', 'fillOpacity': 0.45}))
     """
     frames = {str(k): v for k, v in layers.items() if isinstance(v, gpd.GeoDataFrame)}
     found: set[str] = set()

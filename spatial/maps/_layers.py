@@ -80,7 +80,7 @@ class OfflineMap(folium.Map):
     def _repr_html_(self, **kwargs) -> str:
         if self._parent is None:
             Figure().add_child(self)
-        page = inline_assets(self.get_root().render(**kwargs))
+        page = inline_assets(render_once(self.get_root(), **kwargs))
         return (
             '<div style="width:100%;"><div style="position:relative;width:100%;height:0;'
             'padding-bottom:60%;"><iframe srcdoc="' + html.escape(page) + '" style="position:'
@@ -319,12 +319,27 @@ class Layout(MacroElement):
 _ELEMENT_ID = re.compile(r"(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])")
 
 
+def render_once(root, **kwargs) -> str:
+    """``root.render()``, the page left as it was before: folium gives each shown layer a new
+    ``addTo`` line in the page's script at every render (a new element each time, under a new
+    name), so a map shown in Jupyter and then saved, or saved twice, carried each layer's
+    ``addTo`` two or three times, and the two files differed."""
+    parts = [part for part in (getattr(root, name, None) for name in ("header", "html", "script"))
+             if isinstance(part, Element)]
+    kept = [part._children.copy() for part in parts]
+    try:
+        return root.render(**kwargs)
+    finally:
+        for part, children in zip(parts, kept):
+            part._children = children
+
+
 def render_page(m: folium.Map) -> str:
     """The page of ``m`` as HTML, each element's random id (``map_3f2a…``, drawn anew for every
     map) replaced by its place in the page: a map drawn twice from the same layers is the same
     file, byte for byte, as the workbook's CSVs and the editor are (a rerun of a project shows no
     change where nothing changed, and a copy can be checked against its checksum)."""
-    page = m.get_root().render()
+    page = render_once(m.get_root())
     ids, stack = set(), [m.get_root()]
     while stack:  # after rendering: some elements add their own children as they render
         el = stack.pop()

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from spatial.core._frames import lines_frame
 from spatial.core.atomic import atomic_path
 from spatial.core.checks import (
     Report,
@@ -226,6 +227,7 @@ def editor_payload(
         cg = cg[cg.notna() & ~cg.is_empty & cg.geom_type.isin(["Polygon", "MultiPolygon"])]
         payload["communities"] = {"geom": encode_polygons(cg.to_numpy(), xmin, ymin)}
     if roads is not None:
+        roads = lines_frame(roads)  # a WalkNetwork or an osmnx graph: its edges
         require_crs(roads, "roads")
         lines = shapely.get_parts(np.asarray(roads.to_crs(4326).geometry.values, dtype=object))
         lines = lines[shapely.get_type_id(lines) == 1]
@@ -326,7 +328,7 @@ def grid_editor(
         layer of ``spatial grids``), any CRS.
     communities : GeoDataFrame, optional
         Community polygons, drawn as outlines.
-    roads : GeoDataFrame, optional
+    roads : GeoDataFrame, WalkNetwork or osmnx graph, optional
         Street lines drawn as context (credited ``attribution``, by default OpenStreetMap).
     population_col : str or None
         Summed per grid when present.
@@ -370,6 +372,7 @@ def grid_editor(
     >>> "window.spatialGridEditor" in page and "https://" not in page.split("sp-editor-data")[1]
     True
     """
+    roads = lines_frame(roads)  # a WalkNetwork or an osmnx graph: its edges
     data = editor_payload(units, communities, roads=roads, unit_id_col=unit_id_col, grid_id_col=grid_id_col,
                           households_col=households_col, population_col=population_col, gated_col=gated_col,
                           locked_col=locked_col, min_households=min_households, max_households=max_households,

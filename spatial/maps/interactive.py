@@ -196,7 +196,7 @@ def grid_map(
         The ``grids`` layer (docs/layers.md); needs ``households_col`` and ``grid_code`` or
         ``grid_id`` (or ``label_col``). Any CRS.
     communities, network_edges, units : GeoDataFrame, optional
-        Community outlines, the walking network (LineStrings) and residential units as context.
+        Community outlines, the walking network (lines, or the WalkNetwork) and units as context.
     min_households, max_households : float
         The household band: grids under it, in it and over it get their own colour.
     households_col, label_col : str
@@ -248,7 +248,7 @@ def grid_map(
     _check_lang(lang)
     check_band(min_households, max_households)
     require_crs(grids, "grids")
-    for layer, name in ((communities, "communities"), (units, "units"), (network_edges, "network_edges")):
+    for layer, name in ((communities, "communities"), (units, "units")):  # (network_edges: draw.network)
         if layer is not None:
             require_crs(layer, name)
     label_col = label_col or next((c for c in ("grid_id", "grid_code") if c in grids.columns), None)
@@ -394,7 +394,7 @@ def coverage_map(
         The ``coverage_summary`` table; its community rows fill the popups and the table box.
         Without it, it is computed from ``demand`` when that has ``community_id``.
     communities, network_edges : GeoDataFrame, optional
-        Community outlines and the walking network as context.
+        Community outlines and the walking network (its edges, or the WalkNetwork itself) as context.
     bands : sequence of str, optional
         Band labels nearest first (default: those found in ``demand`` and ``isochrones``).
     speed_kmh : float

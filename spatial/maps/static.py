@@ -8,6 +8,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
+from spatial.core._frames import lines_frame
 from spatial.core.atomic import atomic_path
 from spatial.core.checks import marked_synthetic, require_crs
 from spatial.core.errors import GeometryError
@@ -81,8 +82,9 @@ def overview_png(
     communities
         Community polygons (drawn as outlines).
     grids, demand, stations, gaps, sites, network_edges
-        Optional layers as written by the grid, coverage and siting steps; ``demand`` is coloured
-        by whether its ``band`` reaches ``band``.
+        Optional layers as written by the grid, coverage and siting steps (``network_edges``: the
+        edges, or the WalkNetwork itself); ``demand`` is coloured by whether its ``band`` reaches
+        ``band``.
     band
         The band whose uncovered demand is drawn in the web maps' magenta (units no path reaches
         in their dark purple).
@@ -157,6 +159,7 @@ def overview_figure(*, communities, grids=None, demand=None, stations=None, gaps
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
+    network_edges = lines_frame(network_edges)  # a WalkNetwork or an osmnx graph: its edges
     given = {"communities": communities, "grids": grids, "demand": demand, "stations": stations, "gaps": gaps,
              "sites": sites, "network_edges": network_edges}
     for name, layer in given.items():
@@ -192,10 +195,10 @@ def overview_figure(*, communities, grids=None, demand=None, stations=None, gaps
         gp = gaps.to_crs(crs)
         gp = gp.sort_values("rank") if "rank" in gp.columns else gp
         gp.boundary.plot(ax=ax, color=GAP_COLOUR, linewidth=1.2, linestyle="--", zorder=4)
-        if "rank" in gp.columns:
-            for _, row in gp.head(10).iterrows():
-                pt = row.geometry.representative_point()
-                gap_labels.append(ax.annotate(f"#{int(row['rank'])}", (pt.x, pt.y), color="#1a1a1a", fontsize=10,
+        if "rank" in gp.columns:  # the ranked gaps (service gaps with households), not the others
+            ranked = gp[gp["rank"].notna()].head(10)  # (shapes by the layer's own geometry column: 'geom' ...)
+            for rank, pt in zip(ranked["rank"], ranked.geometry.representative_point()):
+                gap_labels.append(ax.annotate(f"#{int(rank)}", (pt.x, pt.y), color="#1a1a1a", fontsize=10,
                                               ha="center", va="center", zorder=9, path_effects=halo))
         handles.append(Line2D([], [], color=GAP_COLOUR, linestyle="--",
                               label="服务盲区（#数字为按户数排名）" if zh else "coverage gap (#rank by households)"))
@@ -209,10 +212,9 @@ def overview_figure(*, communities, grids=None, demand=None, stations=None, gaps
         st = sites.to_crs(crs)
         st = st.sort_values("rank") if "rank" in st.columns else st
         st.plot(ax=ax, color=SITE_COLOUR, markersize=220, marker="o", edgecolor="black", linewidth=1.2, zorder=7)
-        for k, (_, row) in enumerate(st.iterrows(), start=1):
-            number = int(row["rank"]) if "rank" in st.columns else k
-            ax.annotate(str(number), (row.geometry.x, row.geometry.y), color="black", fontsize=10,
-                        ha="center", va="center", zorder=8)
+        numbers = st["rank"].astype(int) if "rank" in st.columns else range(1, len(st) + 1)
+        for number, pt in zip(numbers, st.geometry.representative_point()):  # (a site's area: a point in it)
+            ax.annotate(str(number), (pt.x, pt.y), color="black", fontsize=10, ha="center", va="center", zorder=8)
         handles.append(Line2D([], [], marker="o", color="w", markerfacecolor=SITE_COLOUR, markeredgecolor="black",
                               markersize=11, label="建议新站（数字为建设顺序）" if zh else "proposed site (build order)"))
     ax.set_axis_off()

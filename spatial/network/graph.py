@@ -109,6 +109,11 @@ class WalkNetwork:
         """``(m,)`` connected component of each edge."""
         return self.component[self.edge_u]
 
+    def edges_layer(self) -> gpd.GeoDataFrame:
+        """Its edges as a line layer (:func:`edges_frame`): what a function taking ``roads`` or
+        ``network_edges`` reads a network as (:func:`spatial.core._frames.lines_frame`)."""
+        return edges_frame(self)
+
     def __repr__(self) -> str:  # pragma: no cover - cosmetic
         return (f"WalkNetwork({self.n_nodes} nodes, {self.n_edges} edges, "
                 f"{self.length_m.sum() / 1000:.1f} km, crs={self.crs.to_string()})")
