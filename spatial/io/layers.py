@@ -17,6 +17,7 @@ import zipfile
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
@@ -25,8 +26,9 @@ from pyogrio.errors import DataLayerError, DataSourceError
 from spatial.core.checks import datum_warning, guess_crs, require_degrees_in_range
 from spatial.core.errors import ColumnError, CRSError, InputFileError
 from spatial.io._encoding import decode_text_file, detect_encoding
+from spatial.io._faults import file_fault
 from spatial.io._kmltree import Folder, folder_tree, kml_bytes, kml_member
-from spatial.io._shapefile import FIELD_MAP_SUFFIX, restore_field_names, shapefile_encoding
+from spatial.io._shapefile import FIELD_MAP_SUFFIX, check_parts, restore_field_names, shapefile_encoding
 from spatial.io._tablegeom import table_geometry
 from spatial.io._tables import other_sheets, read_frame
 from spatial.io.coords import normalize_coord_sys, to_wgs84
@@ -151,13 +153,14 @@ def _read_vector(path: Path, suffix: str, layer: str | None, encoding: str | Non
         kwargs["layer"] = layer
     source: Path | _io.BytesIO = path
     if suffix == ".shp":
+        check_parts(path)  # a part missing or cut short: said before GDAL reads it as empty rows
         kwargs["encoding"] = shapefile_encoding(path, encoding)
     elif suffix in (".geojson", ".json"):
         source = _geojson_source(path, encoding)
     elif encoding is not None:
         logger.info("'%s': encoding=%r ignored; GeoPackage text is always UTF-8", path, encoding)
     try:
-        gdf = _read_dataframe(source, arrow=suffix == ".gpkg", **kwargs)
+        gdf = _read_dataframe(source, arrow=suffix == ".gpkg", label=path, **kwargs)
     except UnicodeDecodeError as exc:
         if suffix == ".shp" and exc.reason == "unexpected end of data" and len(exc.object) <= 10:
             # a DBF field name holds 10 bytes: 站点编号名称 in UTF-8 (18) is cut inside its 4th character
@@ -179,7 +182,48 @@ def _read_vector(path: Path, suffix: str, layer: str | None, encoding: str | Non
     return restore_field_names(gdf, path) if suffix == ".shp" else gdf
 
 
-def _read_dataframe(source, *, arrow: bool, **kwargs):
+def _read_dataframe(source, *, arrow: bool, label: Path | None = None, **kwargs):
+    """:func:`_read_frame`, with what GDAL says while reading (``Non closed ring detected``, a
+    Python warning of several lines on the command line) said in one line naming the file, and a
+    geometry that cannot be built (a ring not closed: bytes overwritten, or a CAD export) refused
+    naming its rows, as an :class:`InputFileError`, not a GEOS error from deep inside shapely."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always", RuntimeWarning)
+        try:
+            gdf = _read_frame(source, arrow=arrow, **kwargs)
+        except shapely.errors.GEOSException as exc:
+            raise _unbuilt(label or source, source, exc, kwargs) from exc
+    for w in said:
+        if issubclass(w.category, RuntimeWarning):
+            logger.warning("'%s': %s", label or source, str(w.message).split(". To avoid")[0])
+        else:  # not GDAL's: as it was
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return gdf
+
+
+def _unbuilt(label, source, exc: Exception, kwargs: dict) -> InputFileError:
+    """The error for a layer holding geometries GDAL reads but shapely cannot build, naming them
+    by row (counting from 1, as QGIS's attribute table does)."""
+    rows = []
+    try:
+        from pyogrio.raw import read as read_raw
+
+        wkb = read_raw(source, **{k: v for k, v in kwargs.items() if k in ("layer", "encoding")})[2]
+        built = shapely.from_wkb(wkb, on_invalid="ignore")
+        rows = [int(k) + 1 for k in np.flatnonzero([w is not None and g is None for w, g in zip(wkb, built)])]
+    except Exception:  # noqa: BLE001 - the rows are a help; the error is said without them
+        logger.debug("'%s': rows of the geometries not built not found", label, exc_info=True)
+    where = (f" (row{'s' if len(rows) > 1 else ''} {', '.join(map(str, rows[:10]))}"
+             f"{f' and {len(rows) - 10} more' if len(rows) > 10 else ''})") if rows else ""
+    why = str(exc).split("IllegalArgumentException: ")[-1]
+    return InputFileError(f"'{label}' holds geometries that cannot be built{where}: {why}; the file is damaged, or "
+                          "its polygons were drawn open; repair it (QGIS: Vector > Geometry Tools > Fix Geometries) "
+                          "or export the layer again")
+
+
+def _read_frame(source, *, arrow: bool, **kwargs):
     """``pyogrio.read_dataframe``; through Arrow when ``arrow`` (GeoPackages: the same frame, a
     third faster). A file Arrow does not read whole, or whose text is not valid UTF-8 (Arrow
     keeps the bytes and fails only when the text is used), is read again without it, so its
@@ -246,22 +290,17 @@ def _unreadable(path: Path, exc: Exception) -> InputFileError:
     """One line saying why GDAL could not open ``path`` (empty, damaged, another format...)."""
     kinds = {".gpkg": "GeoPackage", ".geojson": "GeoJSON", ".json": "GeoJSON", ".shp": "Shapefile"}
     kind = kinds.get(path.suffix.lower(), "vector")
-    try:
-        size = path.stat().st_size if path.is_file() else None
-    except OSError:
-        size = None
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    if path.is_dir():
-        why = "it is a folder, not a file"
-    elif size == 0:
-        why = "the file is empty (0 bytes)"
+    fault = file_fault(path, text)
+    if fault and not fault.startswith("it is damaged"):  # a folder, an empty file
+        why = fault
     elif kind == "GeoJSON" and _overpass_json(path):
         return InputFileError(f"cannot read '{path}': it is Overpass JSON (OpenStreetMap elements), not GeoJSON; "
                               "download it as OSM XML ([out:xml] in Overpass turbo) and give the .osm file")
     elif "not recognized as" in text or "not a valid" in text.lower() or "file is not a database" in text:
         why = f"it is not a {kind} file (damaged, cut short, or another format under this name)"
     else:
-        why = text.split("; It might help")[0]
+        why = fault or text.split("; It might help")[0]
     return InputFileError(f"cannot read '{path}': {why}; export the layer again")
 
 
@@ -280,9 +319,19 @@ def _overpass_json(path: Path) -> bool:
 STYLE_TABLES = ("layer_styles",)
 
 
+def layer_names(path) -> list[str]:
+    """Every layer of a vector file (a GeoPackage's :data:`STYLE_TABLES` too); a file GDAL cannot
+    open (empty, cut short, another format under the name) is an :class:`InputFileError` saying
+    so, for every reader that looks into a file's layers before reading one."""
+    try:
+        return [str(x) for x in pyogrio.list_layers(path)[:, 0]]
+    except (DataSourceError, DataLayerError, OSError) as exc:
+        raise _unreadable(Path(path), exc) from exc
+
+
 def data_layers(path) -> list[str]:
     """The layers of a vector file, without a GeoPackage's :data:`STYLE_TABLES`."""
-    return [str(x) for x in pyogrio.list_layers(path)[:, 0] if str(x) not in STYLE_TABLES]
+    return [x for x in layer_names(path) if x not in STYLE_TABLES]
 
 
 def _named(layers: list) -> str:
@@ -294,10 +343,7 @@ def _named(layers: list) -> str:
 
 def _pick_layer(path: Path, layer: str | None) -> str:
     """``layer``, or the file's only layer (QGIS's styles aside); else an error naming them."""
-    try:
-        layers = data_layers(path)
-    except (DataSourceError, DataLayerError, OSError) as exc:
-        raise _unreadable(path, exc) from exc
+    layers = data_layers(path)
     if layer is None:
         if len(layers) == 1:
             return layers[0]
@@ -382,7 +428,7 @@ def _read_kml_source(path: Path, source: str, layer: str | None, names: dict[str
     frames = []
     try:
         for member, place in members:
-            gdf = pyogrio.read_dataframe(source, layer=member)
+            gdf = _read_dataframe(source, arrow=False, label=path, layer=member)
             if not isinstance(gdf, gpd.GeoDataFrame):
                 raise InputFileError(f"'{path}' folder {member!r} has no geometry; read it with pandas")
             frames.append((place, gdf))

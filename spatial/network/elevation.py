@@ -237,8 +237,13 @@ def _open(path: Path):
             warnings.simplefilter("ignore", NotGeoreferencedWarning)
             src = rasterio.open(path)
     except (RasterioIOError, OSError) as exc:
-        raise InputFileError(f"cannot read DEM {path} as a raster (corrupt or not a GeoTIFF): "
-                             f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from exc
+        from spatial.io._faults import file_fault
+
+        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        fault = file_fault(path, text)
+        raise InputFileError(f"cannot read DEM {path}: {fault}; copy or export the DEM again" if fault else
+                             f"cannot read DEM {path} as a raster (corrupt or not a GeoTIFF): {text}; give a "
+                             "GeoTIFF of heights (one band)") from exc
     if src.crs is None:
         src.close()
         raise CRSError(f"DEM {path} has no CRS; set it (e.g. gdal_edit.py -a_srs EPSG:4326 {path.name}) and try again")
@@ -304,7 +309,11 @@ class _Dem:
             try:
                 band = src.read(1, window=window, masked=True)
             except (RasterioError, OSError) as exc:
-                raise InputFileError(f"cannot read DEM {path}: {str(exc).splitlines()[0]}") from exc
+                from spatial.io._faults import file_fault
+
+                text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                why = file_fault(path, text) or text
+                raise InputFileError(f"cannot read DEM {path}: {why}; copy or export the DEM again") from exc
             values = np.ma.filled(band.astype(np.float64), np.nan)
             # GDAL's scale and offset (e.g. int16 decimetres), then the vertical unit to metres
             self.unit, to_m = vertical_unit(path, src, dem_crs)
