@@ -186,6 +186,58 @@ def test_an_empty_network_file_is_said_to_be_empty(town, tmp_path, capsys):
     assert "net.graphml: the file is empty (0 bytes); copy or save it again" in err, err
 
 
+# ------------------------------------------------------------------ a file under another format's name
+
+
+@pytest.fixture(scope="module")
+def whole(town, tmp_path_factory) -> dict[str, Path]:
+    """Each format whole, to be given under another's name."""
+    d = tmp_path_factory.mktemp("whole")
+    stations = gpd.read_file(town["stations"]).to_crs(4326)
+    table = stations.assign(lon=stations.geometry.x, lat=stations.geometry.y).drop(columns="geometry")
+    table.to_csv(d / "stations.csv", index=False)
+    table.to_excel(d / "stations.xlsx", index=False)
+    stations.to_file(d / "stations.kml", driver="KML")
+    import zipfile
+
+    with zipfile.ZipFile(d / "stations.kmz", "w") as z:
+        z.write(d / "stations.kml", "doc.kml")
+    (d / "net.osm").write_text(_osm_text(), encoding="utf-8")
+    return {"gpkg": town["stations"], "csv": d / "stations.csv", "xlsx": d / "stations.xlsx", "kmz": d / "stations.kmz",
+            "osm": d / "net.osm"}
+
+
+@pytest.mark.parametrize("real, named, role, says", [
+    ("gpkg", "stations.csv", "STATIONS", r"is not a text file: it is a GeoPackage named 'stations\.csv'; rename it "
+                                         r"to 'stations\.gpkg' and give that file"),
+    ("gpkg", "stations.shp", "STATIONS", r"it is a GeoPackage named 'stations\.shp'; rename it to 'stations\.gpkg'"),
+    ("gpkg", "stations.geojson", "STATIONS", r"it is a GeoPackage named 'stations\.geojson'"),
+    ("csv", "stations.xlsx", "STATIONS", r"as an Excel workbook: it is a text table \(CSV\) named 'stations\.xlsx'; "
+                                         r"rename it to 'stations\.csv'"),
+    ("xlsx", "stations.csv", "STATIONS", r"it is an Excel workbook named 'stations\.csv'; rename it to "
+                                         r"'stations\.xlsx'"),
+    ("kmz", "stations.kml", "STATIONS", r"it is a KMZ \(zipped KML\) named 'stations\.kml'; rename it to "
+                                        r"'stations\.kmz' and give that file$"),
+    ("osm", "net.graphml", "NETWORK", r"it is an OpenStreetMap XML extract named 'net\.graphml'; rename it to "
+                                      r"'net\.osm' and give that file$"),
+    ("gpkg", "dem.tif", "--dem", r"DEM .*dem\.tif: it is a GeoPackage named 'dem\.tif'; rename it to 'dem\.gpkg'"),
+])
+def test_a_file_under_another_formats_name_is_told_its_format(town, whole, tmp_path, capsys, real, named, role, says):
+    """A GeoPackage saved as .csv was told to be 'not a text file (it holds binary data); export it
+    as CSV ... or give the original .xlsx'; renamed .shp, that it had no .shx; a CSV named .xlsx
+    (as some systems export 'Excel' files), 'File is not a zip file (damaged, copied in part, or
+    not a workbook)'; an OSM extract named .graphml, to be 'a GraphML file saved by osmnx'. The
+    first bytes say what each file is: the line names it and the name to give it."""
+    bad = tmp_path / named
+    bad.write_bytes(whole[real].read_bytes())
+    files = {"NETWORK": town["net"], "STATIONS": town["stations"], "--dem": None}
+    files[role] = bad
+    out = tmp_path / "cov.gpkg"
+    argv = ["coverage", files["NETWORK"], files["STATIONS"], town["units"], "--out", out]
+    err = _one_line_exit_2(argv + (["--dem", bad] if role == "--dem" else []), out, capsys)
+    assert re.search(says, err), err
+
+
 # ------------------------------------------------------------------ a shapefile not copied whole
 
 
@@ -276,6 +328,61 @@ def test_western_text_under_a_western_cpg_is_left_as_it_says(tmp_path):
     assert list(read_layer(path)["name"]) == ["Café Müller", "Straße"]
 
 
+# ------------------------------------------------------------------ measured geometries (M)
+
+
+def _measured(src: Path, dst: Path, layer: str, z: bool) -> Path:
+    """A copy of the GeoPackage ``src`` whose square polygons or points carry measures (M), as
+    ArcGIS writes PolygonM: the geometry blobs rewritten by hand (GDAL's writers refuse M)."""
+    import sqlite3
+    import struct
+
+    shutil.copy(src, dst)
+    con = sqlite3.connect(dst)
+    for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        con.execute(f'DROP TRIGGER "{name}"')  # the R-tree's triggers call SpatiaLite functions
+    for fid, blob in con.execute(f"SELECT fid, geom FROM {layer}").fetchall():
+        envelope = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}[(blob[3] >> 1) & 7]
+        wkb = blob[8 + envelope:]
+        kind = struct.unpack("<I", wkb[1:5])[0]
+        if kind == 1:  # a point: x, y
+            xy = [struct.unpack("<dd", wkb[5:21])]
+        else:  # a polygon of one ring: x, y pairs after the ring count and point count
+            n = struct.unpack("<I", wkb[9:13])[0]
+            xy = [struct.unpack("<dd", wkb[13 + 16 * k: 29 + 16 * k]) for k in range(n)]
+        pts = b"".join(struct.pack("<dddd" if z else "<ddd", x, y, *((3.0, 7.0) if z else (7.0,))) for x, y in xy)
+        code = (3000 if z else 2000) + kind
+        body = pts if kind == 1 else struct.pack("<II", 1, len(xy)) + pts
+        con.execute(f"UPDATE {layer} SET geom = ? WHERE fid = ?",
+                    (bytes(blob[:3]) + bytes([blob[3] & 0b11110001]) + bytes(blob[4:8]) + struct.pack("<BI", 1, code)
+                     + body, fid))
+    con.execute("UPDATE gpkg_geometry_columns SET m = 1, z = ? WHERE table_name = ?", (int(z), layer))
+    con.commit()
+    con.close()
+    return dst
+
+
+@pytest.mark.parametrize("z", [False, True], ids=["M", "ZM"])
+def test_units_and_stations_with_measures_are_read_without_them(town, tmp_path, capsys, z):
+    """Units exported from ArcGIS as PolygonM were drawn into grids (and walked in the coverage),
+    and then the results were refused: "cannot write layer 'units' to 'g.gpkg': Could not create
+    geometry at index 0 for WKB type 1073741827" - all the work lost, and no word of what to do;
+    pyogrio's warning on M also came out as a two-line Python warning. The measures are dropped
+    where the layer is read (heights kept), and the commands write their results."""
+    units = _measured(town["units"], tmp_path / "units.gpkg", "units", z)
+    stations = _measured(town["stations"], tmp_path / "stations.gpkg", "stations", z)
+    read = read_layer(units)
+    assert not read.geometry.has_m.any() and bool(read.geometry.has_z.all()) is z
+    assert read.geometry.area.round(6).tolist() == [10_000.0] * 8  # the 100 m squares, as drawn
+    assert main([str(a) for a in ["grids", town["comm"], units, "--min", "150", "--max", "250",
+                                  "--out", tmp_path / "g.gpkg"]]) == 0
+    assert gpd.read_file(tmp_path / "g.gpkg", layer="units")["grid_id"].notna().all()
+    assert main([str(a) for a in ["coverage", town["net"], stations, units, "--out", tmp_path / "c.gpkg",
+                                  "--no-isochrones"]]) == 0
+    assert len(gpd.read_file(tmp_path / "c.gpkg", layer="demand")) == 8
+    assert "Measured" not in capsys.readouterr().err
+
+
 # ------------------------------------------------------------------ text files in other encodings
 
 
@@ -296,7 +403,7 @@ def test_a_utf16_table_without_a_byte_order_mark_is_read(tmp_path, encoding, sep
 def test_binary_data_is_still_refused_as_not_text(tmp_path):
     path = tmp_path / "stations.csv"
     path.write_bytes(bytes(range(256)) * 8)
-    with pytest.raises(InputFileError, match=r"is not a text file \(it holds binary data\)"):
+    with pytest.raises(InputFileError, match=r"is not a text file: it holds binary data"):
         read_points_table(path)
 
 
@@ -313,16 +420,49 @@ def test_a_table_that_does_not_decode_names_the_line_and_what_a_command_line_use
                      r"\(Excel, WPS: 另存为 → CSV UTF-8\), or give its encoding", err), err
 
 
+def _project(folder: Path, town: dict, units: str) -> Path:
+    project = folder / "p.toml"
+    project.write_text(f'[project]\nname = "t"\noutput = "out"\n[inputs]\ncommunities = "{town["comm"].as_posix()}"\n'
+                       f'units = "{units}"\n[outputs]\nmaps = false\nworkbook = false\npng = false\n', encoding="utf-8")
+    return project
+
+
 def test_a_project_input_that_is_a_folder_is_named_as_one(town, tmp_path, capsys):
     """A project file naming a folder for its units table said "cannot read '.../units.csv': Is a
-    directory", with nothing to do."""
+    directory", with nothing to do, and only once the other layers had been read."""
     (tmp_path / "units.csv").mkdir()
-    project = tmp_path / "p.toml"
-    project.write_text(f'[project]\nname = "t"\noutput = "out"\n[inputs]\ncommunities = "{town["comm"].as_posix()}"\n'
-                       'units = "units.csv"\n[outputs]\nmaps = false\nworkbook = false\npng = false\n', encoding="utf-8")
-    out = tmp_path / "out" / "x"
-    err = _one_line_exit_2(["run", project], out, capsys)
-    assert re.search(r"units\.csv': it is a folder, not a file; give the table's file", err), err
+    err = _one_line_exit_2(["run", _project(tmp_path, town, "units.csv")], tmp_path / "out" / "x", capsys)
+    assert re.search(r"p\.toml: input 'units' .*units\.csv: it is a folder; give a file in it", err), err
+
+
+@pytest.fixture()
+def unreadable(monkeypatch):
+    """Files this user may not read (as for anyone but root, whom no permission stops), by name."""
+    import os
+
+    denied: set[str] = set()
+    real = os.access
+
+    def access(path, mode, *args, **kwargs):
+        return not (Path(path).name in denied and mode & os.R_OK) and real(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(os, "access", access)
+    return denied
+
+
+def test_an_input_this_user_may_not_read_is_named_before_any_work(town, tmp_path, capsys, unreadable):
+    """A file copied from another account (mode 600) was read as far as GDAL went: 'cannot read
+    ...: Permission denied; export the layer again' for a layer, after the other inputs; nothing said
+    what to do. It is named with the paths checked, before any work, as a missing file is."""
+    units = tmp_path / "units.gpkg"
+    shutil.copy(town["units"], units)
+    unreadable.add("units.gpkg")
+    out = tmp_path / "g.gpkg"
+    err = _one_line_exit_2(["grids", town["comm"], units, "--out", out], out, capsys)
+    assert re.search(r"UNITS '.*units\.gpkg': permission denied: this user may not read it; ask its owner for read "
+                     r"access \(chmod o\+r units\.gpkg\), or copy it into a folder of yours$", err), err
+    err = _one_line_exit_2(["run", _project(tmp_path, town, units.as_posix())], tmp_path / "out" / "x", capsys)
+    assert re.search(r"input 'units' .*units\.gpkg: permission denied", err), err
 
 
 # ------------------------------------------------------------------ any corruption, any command

@@ -11,6 +11,7 @@ from glob import escape as glob_escape
 from pathlib import Path
 
 from spatial.core.errors import GeometryError, InputFileError
+from spatial.io._faults import no_access
 
 #: suffixes of files read as vector layers, tables (with or without coordinates) and networks
 LAYER_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".zip", ".kml", ".kmz")
@@ -210,6 +211,8 @@ def check_inputs(named: dict[str, str | Path | None], *, suffixes: dict[str, tup
             shown = ", ".join(str(path / f) for f in files[:5]) + (f" ({len(files)} in all)" if len(files) > 5 else "")
             raise InputFileError(f"{what} '{path}' is a folder; give a file" + (f" in it: {shown}" if files else
                                  f" (it holds none of {', '.join(allowed)})"))
+        if no_access(path):
+            raise InputFileError(f"{what} '{path}': {no_access(path)}")
         name = path.name.lower()
         if not any(name.endswith(s) for s in allowed):
             if name.endswith((".et", ".ett")) and ".xlsx" in allowed:  # WPS 表格's own workbook

@@ -20,7 +20,7 @@ from pathlib import Path
 from charset_normalizer import from_bytes
 
 from spatial.core.errors import InputFileError, OptionError
-from spatial.io._faults import file_fault
+from spatial.io._faults import file_fault, misnamed
 
 logger = logging.getLogger(__name__)
 
@@ -189,13 +189,14 @@ def decode_text_file(path: Path, *, encoding: str | None = None) -> tuple[str, s
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        why = file_fault(path, str(exc)) or exc.strerror or str(exc)
-        raise InputFileError(f"cannot read '{path}': {why}; give the table's file (a .csv, or the workbook)") from exc
+        again = "give the table's file (a .csv, or the workbook)"
+        why = file_fault(path, str(exc), again) or f"{exc.strerror or exc}; {again}"
+        raise InputFileError(f"cannot read '{path}': {why}") from exc
     if not data.strip():
         raise InputFileError(f"'{path}' is empty; export the table again (with a header row)")
     if looks_binary(data):
-        raise InputFileError(f"'{path}' is not a text file (it holds binary data); export it as CSV "
-                             "(UTF-8 or GBK) or give the original .xlsx")
+        raise InputFileError(f"'{path}' is not a text file: " + (misnamed(path) or "it holds binary data; export it as "
+                             "CSV (UTF-8 or GBK) or give the original .xlsx"))
     if encoding is not None and data.startswith(codecs.BOM_UTF8) and canonical(encoding) not in ("utf-8", "utf-8-sig"):
         # a UTF-8 byte-order mark says what the text is (Excel's "CSV UTF-8"): the encoding given
         # (a project's gbk, from when the office saved GBK) would garble every Chinese character

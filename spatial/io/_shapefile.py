@@ -17,6 +17,7 @@ import pandas as pd
 
 from spatial.core.errors import ColumnError, InputFileError
 from spatial.io._encoding import all_chinese, canonical, dbf_text_bytes, decode_text_file, detect_encoding
+from spatial.io._faults import misnamed
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +77,9 @@ def check_parts(path: Path) -> None:
     told of missing columns or rows to draw, when a file had not been copied whole.
     """
     whole = "copy the shapefile again with all its parts (.shp, .shx, .dbf, .prj, .cpg), or zip them"
+    wrong = misnamed(path)
+    if wrong:  # a GeoPackage renamed .shp: its parts are not missing
+        raise InputFileError(f"cannot read '{path}': {wrong}")
     for suffix, holds in ((".shx", "its index"), (".dbf", "its table of ids, households and names")):
         part = sidecar(path, suffix)
         if part is None:

@@ -13,6 +13,7 @@ import io as _io
 import logging
 import re
 import tempfile
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from pyogrio.errors import DataLayerError, DataSourceError
 from spatial.core.checks import datum_warning, guess_crs, require_degrees_in_range
 from spatial.core.errors import ColumnError, CRSError, InputFileError
 from spatial.io._encoding import decode_text_file, detect_encoding
-from spatial.io._faults import file_fault
+from spatial.io._faults import file_fault, misnamed
 from spatial.io._kmltree import Folder, folder_tree, kml_bytes, kml_member
 from spatial.io._shapefile import FIELD_MAP_SUFFIX, check_parts, restore_field_names, shapefile_encoding
 from spatial.io._tablegeom import table_geometry
@@ -120,6 +121,7 @@ def read_layer(
         gdf = _read_kml(path, layer)
     else:
         gdf = _read_vector(path, suffix, layer, encoding)
+    gdf = _without_measures(gdf, label)
     if gdf.crs is None:
         if crs is None:
             fix = "add its .prj file" if suffix == ".shp" else \
@@ -142,6 +144,24 @@ def read_layer(
         logger.info("'%s': moved %d geometries from %s to WGS-84", label, len(gdf), system)
     logger.info("read %d rows from '%s'", len(gdf), path)
     return gdf
+
+
+#: pyogrio's warning on a layer with measures (M), which it reads without them (Arrow keeps them)
+_MEASURES = r"Measured \(M\) geometry types are not supported"
+
+
+def _without_measures(gdf: gpd.GeoDataFrame, label: str) -> gpd.GeoDataFrame:
+    """``gdf`` without the measures (M) of its geometries (ArcGIS's PolygonM and PolylineZM, a CAD
+    export's), heights kept. Nothing here uses them, and GDAL cannot write them: units read with
+    them were drawn into grids and then refused when the results were written ('Could not create
+    geometry at index 0 for WKB type 1073741827')."""
+    values = gdf.geometry.values
+    measured = shapely.has_m(values)
+    if not measured.any():
+        return gdf
+    flat = np.where(shapely.has_z(values), shapely.force_3d(values), shapely.force_2d(values))
+    logger.info("'%s': the measures (M) of %d geometries dropped", label, int(measured.sum()))
+    return gdf.set_geometry(gpd.GeoSeries(flat, index=gdf.index, crs=gdf.crs), crs=gdf.crs)
 
 
 def _read_vector(path: Path, suffix: str, layer: str | None, encoding: str | None) -> gpd.GeoDataFrame:
@@ -187,10 +207,9 @@ def _read_dataframe(source, *, arrow: bool, label: Path | None = None, **kwargs)
     Python warning of several lines on the command line) said in one line naming the file, and a
     geometry that cannot be built (a ring not closed: bytes overwritten, or a CAD export) refused
     naming its rows, as an :class:`InputFileError`, not a GEOS error from deep inside shapely."""
-    import warnings
-
     with warnings.catch_warnings(record=True) as said:
         warnings.simplefilter("always", RuntimeWarning)
+        warnings.filterwarnings("ignore", _MEASURES, UserWarning)  # read_layer drops them and says so
         try:
             gdf = _read_frame(source, arrow=arrow, **kwargs)
         except shapely.errors.GEOSException as exc:
@@ -251,6 +270,8 @@ def _read_zipped(path: Path, *, layer: str | None, **options) -> gpd.GeoDataFram
                        and not Path(m).name.startswith(("._", "."))]
             if layer is not None and len(members) > 1:
                 members = [m for m in members if Path(m).stem == layer] or members
+            if not members and misnamed(path):  # a workbook or a KMZ renamed .zip
+                raise InputFileError(f"cannot read '{path}': {misnamed(path)}")
             if len(members) != 1:
                 raise InputFileError(
                     f"'{path}' holds {len(members)} layer files ({', '.join(members) or 'none'}); "
@@ -265,7 +286,9 @@ def _read_zipped(path: Path, *, layer: str | None, **options) -> gpd.GeoDataFram
                 inner_layer = layer if Path(members[0]).suffix.lower() == ".gpkg" else None
                 return read_layer(Path(tmp) / members[0], layer=inner_layer, **options)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise InputFileError(f"cannot read '{path}' as a zip file: {exc}") from exc
+        again = "zip the layer's files again"
+        raise InputFileError(f"cannot read '{path}' as a zip file: {file_fault(path, str(exc), again) or exc}") \
+            from exc
 
 
 def _geojson_source(path: Path, encoding: str | None) -> Path | _io.BytesIO:
@@ -274,6 +297,8 @@ def _geojson_source(path: Path, encoding: str | None) -> Path | _io.BytesIO:
     GeoJSON must be UTF-8 (RFC 7946), but files saved by older Chinese tools are GBK; GDAL then
     fails on the first Chinese byte.
     """
+    if misnamed(path):  # a GeoPackage saved as .geojson: said before its bytes are taken for text
+        raise InputFileError(f"cannot read '{path}': {misnamed(path)}")
     if encoding is None:
         with open(path, "rb") as f:
             head = f.read(_SNIFF_BYTES)
@@ -291,17 +316,18 @@ def _unreadable(path: Path, exc: Exception) -> InputFileError:
     kinds = {".gpkg": "GeoPackage", ".geojson": "GeoJSON", ".json": "GeoJSON", ".shp": "Shapefile"}
     kind = kinds.get(path.suffix.lower(), "vector")
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    fault = file_fault(path, text)
-    if fault and not fault.startswith("it is damaged"):  # a folder, an empty file
-        why = fault
-    elif kind == "GeoJSON" and _overpass_json(path):
+    again = "export the layer again"
+    fault = file_fault(path, text, again)
+    if fault:  # a folder, an empty file, another format under the name, a file cut short
+        return InputFileError(f"cannot read '{path}': {fault}")
+    if kind == "GeoJSON" and _overpass_json(path):
         return InputFileError(f"cannot read '{path}': it is Overpass JSON (OpenStreetMap elements), not GeoJSON; "
                               "download it as OSM XML ([out:xml] in Overpass turbo) and give the .osm file")
-    elif "not recognized as" in text or "not a valid" in text.lower() or "file is not a database" in text:
+    if "not recognized as" in text or "not a valid" in text.lower() or "file is not a database" in text:
         why = f"it is not a {kind} file (damaged, cut short, or another format under this name)"
     else:
-        why = fault or text.split("; It might help")[0]
-    return InputFileError(f"cannot read '{path}': {why}; export the layer again")
+        why = text.split("; It might help")[0]
+    return InputFileError(f"cannot read '{path}': {why}; {again}")
 
 
 def _overpass_json(path: Path) -> bool:
@@ -324,7 +350,9 @@ def layer_names(path) -> list[str]:
     open (empty, cut short, another format under the name) is an :class:`InputFileError` saying
     so, for every reader that looks into a file's layers before reading one."""
     try:
-        return [str(x) for x in pyogrio.list_layers(path)[:, 0]]
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", _MEASURES, UserWarning)  # read_layer drops them and says so
+            return [str(x) for x in pyogrio.list_layers(path)[:, 0]]
     except (DataSourceError, DataLayerError, OSError) as exc:
         raise _unreadable(Path(path), exc) from exc
 

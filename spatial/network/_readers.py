@@ -221,8 +221,8 @@ def from_graphml(path: Path, *, rules: Mapping | None = None) -> Loaded:
         except Exception:  # noqa: BLE001 - not GraphML at all: say what osmnx said
             from spatial.io._faults import file_fault
 
-            fault = file_fault(path, str(exc))
-            raise InputFileError(f"cannot read network file {path}: {fault}; copy or save it again" if fault else
+            fault = file_fault(path, str(exc), "copy or save it again")
+            raise InputFileError(f"cannot read network file {path}: {fault}" if fault else
                                  f"cannot read network file {path}: {exc}; give a GraphML file saved by "
                                  "osmnx.save_graphml or networkx.write_graphml") from exc
         logger.info("network file %s is not osmnx's GraphML (%s); read with networkx", path, exc)
@@ -282,8 +282,9 @@ def from_osm(path: Path, *, rules: Mapping | None = None) -> Loaded:
     except (RuntimeError, OSError, ValueError) as exc:
         from spatial.io._faults import file_fault
 
-        raise InputFileError(f"cannot read OSM file {path}: {file_fault(path, str(exc)) or exc}; download or "
-                             "export the extract again (.osm, .osm.pbf)") from exc
+        again = "download or export the extract again (.osm, .osm.pbf)"
+        raise InputFileError(f"cannot read OSM file {path}: {file_fault(path, str(exc), again) or f'{exc}; {again}'}") \
+            from exc
     other = _dropped_frame(other_ids, drop_reasons(pd.DataFrame(other_rows, columns=["highway", "feature"])),
                            shapely.from_wkb(np.asarray(other_wkb, dtype=object)), "EPSG:4326")
     if not ids:
@@ -364,8 +365,9 @@ def _locate_later_nodes(src, path: Path, ref: np.ndarray, xy: np.ndarray, ok: np
     except (RuntimeError, OSError, ValueError) as exc:
         from spatial.io._faults import file_fault
 
-        raise InputFileError(f"cannot read OSM file {path}: {file_fault(path, str(exc)) or exc}; download or "
-                             "export the extract again (.osm, .osm.pbf)") from exc
+        again = "download or export the extract again (.osm, .osm.pbf)"
+        raise InputFileError(f"cannot read OSM file {path}: {file_fault(path, str(exc), again) or f'{exc}; {again}'}") \
+            from exc
     if not found:
         return
     logger.info("OSM file %s: %d way nodes located after the first pass (nodes after their ways, or "

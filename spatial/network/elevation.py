@@ -240,8 +240,8 @@ def _open(path: Path):
         from spatial.io._faults import file_fault
 
         text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        fault = file_fault(path, text)
-        raise InputFileError(f"cannot read DEM {path}: {fault}; copy or export the DEM again" if fault else
+        fault = file_fault(path, text, "copy or export the DEM again")
+        raise InputFileError(f"cannot read DEM {path}: {fault}" if fault else
                              f"cannot read DEM {path} as a raster (corrupt or not a GeoTIFF): {text}; give a "
                              "GeoTIFF of heights (one band)") from exc
     if src.crs is None:
@@ -312,8 +312,8 @@ class _Dem:
                 from spatial.io._faults import file_fault
 
                 text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                why = file_fault(path, text) or text
-                raise InputFileError(f"cannot read DEM {path}: {why}; copy or export the DEM again") from exc
+                why = file_fault(path, text, "copy or export the DEM again") or f"{text}; copy or export the DEM again"
+                raise InputFileError(f"cannot read DEM {path}: {why}") from exc
             values = np.ma.filled(band.astype(np.float64), np.nan)
             # GDAL's scale and offset (e.g. int16 decimetres), then the vertical unit to metres
             self.unit, to_m = vertical_unit(path, src, dem_crs)

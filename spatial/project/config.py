@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from spatial.core.errors import InputFileError, SpatialError
+from spatial.io._faults import no_access
 from spatial.io.coords import normalize_coord_sys
 
 __all__ = ["InputSpec", "Project", "load_project"]
@@ -226,6 +227,8 @@ def _dem_path(coverage: dict, base: Path, source: Path) -> dict:
     path = (base / str(coverage["dem"])).resolve()
     if not path.exists():
         raise InputFileError(f"project file {source}: [coverage] dem file {path} does not exist")
+    if no_access(path):
+        raise InputFileError(f"project file {source}: [coverage] dem file {path}: {no_access(path)}")
     return {**coverage, "dem": path}
 
 
@@ -316,6 +319,9 @@ def _input_spec(name: str, value: Any, base: Path, source: Path) -> InputSpec:
     path = (base / value["path"]).resolve()
     if not path.exists():
         raise InputFileError(f"project file {source}: input '{name}' file {path} does not exist")
+    if path.is_dir() or no_access(path):  # before any layer is read, as a missing file is
+        why = no_access(path) or "it is a folder; give a file in it (a shapefile's .shp, a .gpkg, a .csv ...)"
+        raise InputFileError(f"project file {source}: input '{name}' {path}: {why}")
     options = {k: v for k, v in value.items() if k not in ("path", "layer")}
     return InputSpec(path=path, layer=value.get("layer"), options=options)
 
