@@ -383,6 +383,57 @@ def test_units_and_stations_with_measures_are_read_without_them(town, tmp_path, 
     assert "Measured" not in capsys.readouterr().err
 
 
+# ------------------------------------------------------------------ outlines that are not polygons
+
+
+@pytest.fixture()
+def grid_outlines(town, tmp_path) -> dict[str, Path]:
+    """Two grids of the town as polygons, and as the lines a CAD export of 网格边界 gives."""
+    grids = gpd.GeoDataFrame({"grid_id": ["G1", "G2"], "households": [400, 400]},
+                             geometry=[box(X0, Y0, X0 + 200, Y0 + 200), box(X0 + 200, Y0, X0 + 400, Y0 + 200)], crs=UTM)
+    grids.to_file(tmp_path / "grids.gpkg", layer="grids")
+    grids.assign(geometry=grids.boundary).to_file(tmp_path / "grid_lines.gpkg", layer="grids")
+    gpd.read_file(town["comm"]).assign(geometry=lambda c: c.centroid).to_file(tmp_path / "comm_points.gpkg")
+    return {"polygons": tmp_path / "grids.gpkg", "lines": tmp_path / "grid_lines.gpkg",
+            "comm_points": tmp_path / "comm_points.gpkg"}
+
+
+def test_grids_drawn_as_lines_are_refused_by_evaluate_not_scored_as_gaps(town, grid_outlines, tmp_path, capsys):
+    """``spatial grids --evaluate`` of grid outlines drawn as lines (网格边界 from CAD) wrote its
+    scores with exit 0: every grid's area a gap (gap_pct 100.0), Polsby-Popper 0, no report row
+    and no word. The lines are refused, naming the grids and how to make polygons of them."""
+    out = tmp_path / "scores.gpkg"
+    err = _one_line_exit_2(["grids", "--evaluate", grid_outlines["lines"], town["comm"], "--out", out], out, capsys)
+    assert re.search(r"'grid_lines\.gpkg' rows must be Polygon or MultiPolygon, but 2 are not \(grid_id: "
+                     r"G1 \(LineString\), G2 \(LineString\)\); .*Lines to Polygons", err), err
+    assert main([str(a) for a in ["grids", "--evaluate", grid_outlines["polygons"], town["comm"], "--out", out]]) == 0
+    assert gpd.read_file(out, layer="summary")["gap_pct"].iloc[0] == 0
+
+
+@pytest.mark.parametrize("option, layer, says", [
+    ("--communities", "comm_points", r"'comm_points\.gpkg' rows must be Polygon or MultiPolygon, but 1 are not "
+                                     r"\(community_id: C1 \(Point\)\); draw the community boundary as a polygon"),
+    ("--grids", "lines", r"'grid_lines\.gpkg' rows must be Polygon or MultiPolygon, but 2 are not \(grid_id: G1 "
+                         r"\(LineString\), G2 \(LineString\)\); give each grid as a polygon"),
+])
+def test_coverage_refuses_communities_or_grids_that_are_not_outlines(town, grid_outlines, tmp_path, capsys, option,
+                                                                      layer, says):
+    """``spatial coverage --communities`` given the communities' office points wrote a summary of
+    communities holding no home (n_points 0 in each, exit 0); grids given as lines the same."""
+    out = tmp_path / "cov.gpkg"
+    argv = ["coverage", town["net"], town["stations"], town["units"], option, grid_outlines[layer], "--out", out]
+    err = _one_line_exit_2(argv, out, capsys)
+    assert re.search(says, err), err
+
+
+def test_site_refuses_community_points_for_its_before_and_after(town, grid_outlines, tmp_path, capsys):
+    out = tmp_path / "sites.gpkg"
+    argv = ["site", town["net"], town["stations"], town["units"], "--k", "1", "--communities",
+            grid_outlines["comm_points"], "--out", out]
+    err = _one_line_exit_2(argv, out, capsys)
+    assert "'comm_points.gpkg' rows must be Polygon or MultiPolygon" in err, err
+
+
 # ------------------------------------------------------------------ text files in other encodings
 
 

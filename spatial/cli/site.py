@@ -182,6 +182,7 @@ def _in_communities(args: argparse.Namespace, demand, demand_id_col: str | None)
     from spatial.core.checks import Report, repair_geometries, require_unique
     from spatial.grids._units import community_positions
     from spatial.io.coords import to_wgs84
+    from spatial.io.validate import require_outlines
 
     communities = read_input(args.communities, "communities", "communities")
     if args.communities_coord_sys != "wgs84":  # outlines drawn on Amap: homes would fall in the wrong one
@@ -189,6 +190,7 @@ def _in_communities(args: argparse.Namespace, demand, demand_id_col: str | None)
     cid = column(args, communities, "community_id", "communities")
     require_unique(communities, cid, source(args.communities))
     communities = repair_geometries(communities, "communities", Report(), id_col=cid, allow_empty=True)
+    require_outlines(communities, source(args.communities), cid)
     pos = community_positions(demand, communities, community_id_col=cid, unit_id_col=demand_id_col or "unit_id")
     ids = communities[cid].to_numpy(dtype=object)
     placed = pd.Series(np.where(pos >= 0, ids[np.maximum(pos, 0)], None), index=demand.index, dtype=object)
