@@ -238,6 +238,35 @@ def test_a_file_under_another_formats_name_is_told_its_format(town, whole, tmp_p
     assert re.search(says, err), err
 
 
+def _compound_file(streams: list[str]) -> bytes:
+    """The first bytes of an OLE compound file (an Excel 97-2003 workbook, or an Office file
+    locked with a password) whose directory names ``streams``, as UTF-16 the format stores them."""
+    head = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
+    directory = b"".join(name.encode("utf-16-le").ljust(64, b"\x00") + bytes(64) for name in ["Root Entry", *streams])
+    return head + directory + bytes(2048)
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
+def test_a_workbook_locked_with_a_password_is_told_to_be_unlocked(tmp_path, suffix):
+    """A station list an office protected with a password (Excel: 用密码进行加密) is an encrypted
+    compound file, not a zip: it was refused as 'File is not a zip file (damaged, copied in part,
+    or not a workbook)', and the user sent to copy it again. It is named as locked now."""
+    path = tmp_path / f"站点{suffix}"
+    path.write_bytes(_compound_file(["EncryptionInfo", "EncryptedPackage"]))
+    with pytest.raises(InputFileError, match=r"cannot read '站点\.xlsx?' as an Excel workbook: it is a workbook "
+                                             r"locked with a password \(加密\); open it in Excel or WPS, clear the "
+                                             r"password .* and save it, then give that file$"):
+        read_points_table(path)
+
+
+def test_an_excel_97_workbook_named_xlsx_is_told_its_name(tmp_path):
+    path = tmp_path / "plan.xlsx"
+    path.write_bytes(_compound_file(["Workbook", "SummaryInformation"]))
+    with pytest.raises(InputFileError, match=r"it is an Excel 97-2003 workbook named 'plan\.xlsx'; rename it to "
+                                             r"'plan\.xls'"):
+        read_points_table(path)
+
+
 # ------------------------------------------------------------------ a shapefile not copied whole
 
 

@@ -75,6 +75,7 @@ _SUFFIXES = {
     "gpkg": (".gpkg",), "shp": (".shp",), "tif": (".tif", ".tiff"), "xls": (".xls",), "xlsx": (".xlsx", ".xlsm"),
     "ods": (".ods",), "kmz": (".kmz",), "zip": (".zip",), "pbf": (".osm.pbf", ".pbf"), "kml": (".kml",),
     "graphml": (".graphml",), "osm": (".osm", ".xml"), "geojson": (".geojson", ".json"), "csv": (".csv", ".txt", ".tsv"),
+    "locked": (),
 }
 _WHAT = {
     "gpkg": "a GeoPackage", "shp": "a shapefile's .shp", "tif": "a GeoTIFF", "xls": "an Excel 97-2003 workbook",
@@ -104,11 +105,20 @@ def sniff(path: str | Path) -> str | None:
             head = f.read(4096)
     except OSError:
         return None
-    magic = {b"SQLite format 3\x00": "gpkg", b"\x00\x00\x27\x0a": "shp", b"II*\x00": "tif", b"MM\x00*": "tif",
-             b"\xd0\xcf\x11\xe0": "xls"}
+    magic = {b"SQLite format 3\x00": "gpkg", b"\x00\x00\x27\x0a": "shp", b"II*\x00": "tif", b"MM\x00*": "tif"}
     found = next((kind for m, kind in magic.items() if head.startswith(m)), None)
     if found or not head:
         return found
+    if head.startswith(b"\xd0\xcf\x11\xe0"):  # an OLE compound file: its streams' names say what it holds
+        try:
+            with open(path, "rb") as f:
+                whole = f.read(1 << 20)
+        except OSError:
+            return None
+        for name, kind in (("EncryptedPackage", "locked"), ("Workbook", "xls"), ("Book", "xls")):
+            if name.encode("utf-16-le") in whole:
+                return kind
+        return None
     if head.startswith(b"PK\x03\x04"):
         try:
             with zipfile.ZipFile(path) as z:
@@ -145,6 +155,9 @@ def misnamed(path: str | Path) -> str:
     show another format than its name (a file saved or renamed under the wrong type), else ``""``."""
     path = Path(path)
     kind = sniff(path)
+    if kind == "locked":  # whatever its name: no reader opens it
+        return ("it is a workbook locked with a password (加密); open it in Excel or WPS, clear the password "
+                "(文件 → 信息 → 保护工作簿 → 用密码进行加密) and save it, then give that file")
     if kind is None or path.name.lower().endswith(_SUFFIXES[kind]):
         return ""
     stem = path.name[: -len(path.suffix)] if path.suffix else path.name
