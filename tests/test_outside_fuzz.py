@@ -177,6 +177,23 @@ def test_a_file_cut_in_half_is_said_to_be_damaged_whatever_its_format(damaged, k
     assert "sqlite3_prepare" not in err and "previous exception" not in err
 
 
+@pytest.mark.parametrize("noise", [bytes(range(256)), "é".encode("latin-1") * 3], ids=["binary", "latin-1"])
+def test_a_geojson_with_bytes_overwritten_is_one_line_about_the_geojson(town, tmp_path, capsys, noise):
+    """Bytes overwritten in a GeoJSON (a bad copy) gave two lines: a warning that it is 'not UTF-8 as
+    GeoJSON must be; read it as latin_1', then an error telling the user to 'export it as CSV (UTF-8
+    or GBK) or give the original .xlsx'. It is one line now, about the GeoJSON."""
+    stations = tmp_path / "stations.geojson"
+    gpd.read_file(town["stations"]).to_crs(4326).to_file(stations, driver="GeoJSON")
+    data = stations.read_bytes()
+    k = data.index(b'"coordinates"')
+    stations.write_bytes(data[:k] + noise + data[k + len(noise):])
+    out = tmp_path / "cov.gpkg"
+    err = _one_line_exit_2(["coverage", town["net"], stations, town["units"], "--out", out], out, capsys)
+    assert re.search(r"cannot read '.*stations\.geojson': it is damaged or cut short \(.*\); export the layer again$",
+                     err), err
+    assert "CSV" not in err and "xlsx" not in err
+
+
 def test_an_empty_network_file_is_said_to_be_empty(town, tmp_path, capsys):
     """A GraphML of 0 bytes (a download that never started) said 'no element found: line 1, column 0'."""
     (tmp_path / "net.graphml").write_bytes(b"")

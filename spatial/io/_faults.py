@@ -46,7 +46,7 @@ def file_fault(path: str | Path, text: str, again: str) -> str:
 _DAMAGED = ("malformed", "not a zip file", "unexpected eof", "unexpected end", "unterminated", "no element found",
             "unclosed token", "fread(", "corrupt", "truncated", "not well-formed", "read failed", "short read",
             "bad magic number", "invalid distance", "incorrect header check", "failed to uncompress",
-            "failed to read directory")
+            "failed to read directory", "unexpected character", "unrecognized number")
 
 
 def damaged(text: str) -> str:

@@ -26,7 +26,7 @@ from pyogrio.errors import DataLayerError, DataSourceError
 
 from spatial.core.checks import datum_warning, guess_crs, require_degrees_in_range
 from spatial.core.errors import ColumnError, CRSError, InputFileError
-from spatial.io._encoding import decode_text_file, detect_encoding
+from spatial.io._encoding import decode_text_file, detect_encoding, looks_binary
 from spatial.io._faults import file_fault, misnamed
 from spatial.io._kmltree import Folder, folder_tree, kml_bytes, kml_member
 from spatial.io._shapefile import FIELD_MAP_SUFFIX, check_parts, restore_field_names, shapefile_encoding
@@ -172,11 +172,12 @@ def _read_vector(path: Path, suffix: str, layer: str | None, encoding: str | Non
     elif layer is not None:
         kwargs["layer"] = layer
     source: Path | _io.BytesIO = path
+    note = ""  # a warning said once the layer is read
     if suffix == ".shp":
         check_parts(path)  # a part missing or cut short: said before GDAL reads it as empty rows
         kwargs["encoding"] = shapefile_encoding(path, encoding)
     elif suffix in (".geojson", ".json"):
-        source = _geojson_source(path, encoding)
+        source, note = _geojson_source(path, encoding)
     elif encoding is not None:
         logger.info("'%s': encoding=%r ignored; GeoPackage text is always UTF-8", path, encoding)
     try:
@@ -199,6 +200,8 @@ def _read_vector(path: Path, suffix: str, layer: str | None, encoding: str | Non
         raise _unreadable(path, exc) from exc
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise InputFileError(f"'{path}' layer {kwargs.get('layer')!r} has no geometry; read it with pandas")
+    if note:
+        logger.warning(note)
     return restore_field_names(gdf, path) if suffix == ".shp" else gdf
 
 
@@ -291,24 +294,31 @@ def _read_zipped(path: Path, *, layer: str | None, **options) -> gpd.GeoDataFram
             from exc
 
 
-def _geojson_source(path: Path, encoding: str | None) -> Path | _io.BytesIO:
-    """The path of a UTF-8 GeoJSON, or its text re-encoded as UTF-8 when it is GBK (or ``encoding``).
+def _geojson_source(path: Path, encoding: str | None) -> tuple[Path | _io.BytesIO, str]:
+    """The path of a UTF-8 GeoJSON, or its text re-encoded as UTF-8 when it is GBK (or ``encoding``),
+    and the warning to give once it has been read (none: ``""``).
 
     GeoJSON must be UTF-8 (RFC 7946), but files saved by older Chinese tools are GBK; GDAL then
-    fails on the first Chinese byte.
+    fails on the first Chinese byte. A file whose bytes are no text at all (damaged, or another
+    format) is refused here, as what it is; the warning waits for the read, so that a file that
+    then fails is said in one line.
     """
     if misnamed(path):  # a GeoPackage saved as .geojson: said before its bytes are taken for text
         raise InputFileError(f"cannot read '{path}': {misnamed(path)}")
+    note = ""
     if encoding is None:
         with open(path, "rb") as f:
             head = f.read(_SNIFF_BYTES)
+        if head and looks_binary(head):
+            raise InputFileError(f"cannot read '{path}': it is damaged or cut short (it holds binary data, not "
+                                 "GeoJSON text); export the layer again")
         found = detect_encoding(head)
         if found == "utf-8":
-            return path
+            return path, ""
         encoding = found
-        logger.warning("'%s' is not UTF-8 as GeoJSON must be; read it as %s", path, found)
+        note = f"'{path}' is not UTF-8 as GeoJSON must be; read it as {found}"
     text, _ = decode_text_file(path, encoding=encoding)
-    return _io.BytesIO(text.encode("utf-8"))
+    return _io.BytesIO(text.encode("utf-8")), note
 
 
 def _unreadable(path: Path, exc: Exception) -> InputFileError:
