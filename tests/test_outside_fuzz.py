@@ -480,6 +480,50 @@ def test_site_refuses_community_points_for_its_before_and_after(town, grid_outli
     assert "'comm_points.gpkg' rows must be Polygon or MultiPolygon" in err, err
 
 
+# ------------------------------------------------------------------ KML in GBK, KML with nothing
+
+
+def _placemarks(encoding: str, declared: str | None) -> bytes:
+    head = f'<?xml version="1.0" encoding="{declared}"?>\n' if declared else ""
+    marks = "".join(f"<Placemark><name>{n}</name><ExtendedData><Data name=\"编号\"><value>S{k + 1}</value></Data>"
+                    f"</ExtendedData><Point><coordinates>{114.05 + 0.01 * k},22.54</coordinates></Point></Placemark>"
+                    for k, n in enumerate(NAMES))
+    return (head + f'<kml xmlns="http://www.opengis.net/kml/2.2"><Document><name>党群服务站</name>{marks}'
+                   "</Document></kml>").encode(encoding)
+
+
+@pytest.mark.parametrize("declared, warned", [("GB2312", False), ("GBK", False), ("UTF-8", True), (None, True)])
+def test_a_kml_in_gbk_is_read_with_its_chinese_names(tmp_path, caplog, declared, warned):
+    """Older Chinese tools write KML in GBK: declaring GB2312 it was refused as 'ERROR parsing kml
+    ...: unknown encoding' (GDAL reads UTF-8 only), and GBK under UTF-8's name (or none) as
+    damaged ('not well-formed (invalid token)'). Both are read; a wrong declaration is said."""
+    path = tmp_path / "站点.kml"
+    path.write_bytes(_placemarks("gbk", declared))
+    with caplog.at_level(logging.WARNING, logger="spatial"):
+        stations = read_layer(path)
+    assert list(stations["Name"]) == NAMES and list(stations["编号"]) == ["S1", "S2"]
+    said = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any("says its text is UTF-8 but it is GBK" in m for m in said) is warned, said
+
+
+def test_a_kml_in_utf8_is_read_as_before(tmp_path, caplog):
+    path = tmp_path / "站点.kml"
+    path.write_bytes(_placemarks("utf-8", "UTF-8"))
+    with caplog.at_level(logging.WARNING, logger="spatial"):
+        assert list(read_layer(path)["Name"]) == NAMES
+    assert not caplog.records
+
+
+def test_a_kml_without_placemarks_is_said_to_hold_none(tmp_path):
+    """An export of an empty folder was told "holds 0 layers (none); name one as empty.kml:LAYER"."""
+    path = tmp_path / "empty.kml"
+    path.write_text('<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
+                    "<name>空</name></Document></kml>", encoding="utf-8")
+    with pytest.raises(InputFileError, match=r"empty\.kml' holds no placemarks \(points, lines or areas\); export "
+                                             r"it again with its features$"):
+        read_layer(path)
+
+
 # ------------------------------------------------------------------ text files in other encodings
 
 

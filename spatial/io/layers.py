@@ -28,7 +28,7 @@ from spatial.core.checks import datum_warning, guess_crs, require_degrees_in_ran
 from spatial.core.errors import ColumnError, CRSError, InputFileError
 from spatial.io._encoding import decode_text_file, detect_encoding, looks_binary
 from spatial.io._faults import file_fault, misnamed
-from spatial.io._kmltree import Folder, folder_tree, kml_bytes, kml_member
+from spatial.io._kmltree import Folder, folder_tree, kml_bytes, kml_member, utf8_kml
 from spatial.io._shapefile import FIELD_MAP_SUFFIX, check_parts, restore_field_names, shapefile_encoding
 from spatial.io._tablegeom import table_geometry
 from spatial.io._tables import other_sheets, read_frame
@@ -411,12 +411,17 @@ def _read_kml(path: Path, layer: str | None) -> gpd.GeoDataFrame:
         raise _unreadable(path, exc) from exc
     # one KML document; a KMZ of several (GDAL's own layout) is read as GDAL reads it, its garbled
     # names put back where one name alone garbles so
-    text, names = _ascii_fields(kml_bytes(path)) if single else (b"", _kml_names(path))
+    raw = kml_bytes(path) if single else b""
+    utf8, note = utf8_kml(raw, path)
+    text, names = _ascii_fields(utf8) if single else (b"", _kml_names(path))
     with tempfile.TemporaryDirectory() as tmp:
-        if names:  # GDAL reads the copy whose field names are ASCII; the names are put back below
+        if names or utf8 is not raw:  # GDAL reads the copy in UTF-8, field names ASCII (put back below)
             source = str(Path(tmp) / "doc.kml")
             Path(source).write_bytes(text)
-        return _read_kml_source(path, source, layer, names)
+        gdf = _read_kml_source(path, source, layer, names)
+    if note:
+        logger.warning(note)
+    return gdf
 
 
 def _ascii_fields(text: bytes) -> tuple[bytes, dict[str, str]]:
@@ -458,6 +463,9 @@ def _read_kml_source(path: Path, source: str, layer: str | None, names: dict[str
         counts = {x: int(pyogrio.read_info(source, layer=x)["features"]) for x in layers}
     except (DataSourceError, DataLayerError, OSError, zipfile.BadZipFile) as exc:
         raise _unreadable(path, exc) from exc
+    if layer is None and not any(counts.values()):  # GDAL gives a document with none as no layer at all
+        raise InputFileError(f"'{path}' holds no placemarks (points, lines or areas); export it again with its "
+                             "features")
     tree = folder_tree(path, layers) or {x: Folder(((x, x),), frozenset(), None) for x in layers}
     if layer is not None and layer not in layers:
         raise InputFileError(f"'{path}' has no layer {layer!r}; it has: {', '.join(layers)}")
