@@ -524,6 +524,25 @@ def test_a_kml_without_placemarks_is_said_to_hold_none(tmp_path):
         read_layer(path)
 
 
+# ------------------------------------------------------------------ spatial screenshot of no map
+
+
+@pytest.mark.parametrize("page, says", [
+    (b"", r"is empty \(0 bytes\)"),
+    (b"\x00\x01\x02PK", r"is not a web page \(it holds binary data\)"),
+    (b"<!DOCTYPE html><html><head><script>/* leaflet 1.9 */ var map = L.map(", r"is cut short \(\d+ bytes, no "
+                                                                              r"</html> at its end\)"),
+], ids=["empty", "binary", "cut short"])
+def test_a_screenshot_of_no_map_is_refused_not_a_blank_picture(tmp_path, capsys, page, says):
+    """``spatial screenshot`` of a map of 0 bytes, or one copied in part, wrote a blank PNG with exit
+    0 (Chromium draws anything), to be printed in a report. It is refused, and nothing written."""
+    html = tmp_path / "overview.html"
+    html.write_bytes(page)
+    png = tmp_path / "overview.png"
+    err = _one_line_exit_2(["screenshot", html, png], png, capsys)
+    assert re.search(rf"map '.*overview\.html' {says}; write the map again", err), err
+
+
 # ------------------------------------------------------------------ text files in other encodings
 
 
