@@ -524,6 +524,29 @@ def test_a_kml_without_placemarks_is_said_to_hold_none(tmp_path):
         read_layer(path)
 
 
+# ------------------------------------------------------------------ roads with blank cells
+
+
+@pytest.mark.parametrize("columns", [{"highway": [None] * 10}, {"highway": ["primary"] + [None] * 9,
+                                                                 "waterway": [None] * 9 + ["river"]}],
+                         ids=["all blank", "roads and a river"])
+def test_roads_with_blank_kinds_draw_grids(town, tmp_path, capsys, columns):
+    """``spatial grids --roads`` of a layer whose highway column was left blank, or of roads and
+    rivers together (a river's highway blank, a road's waterway), ended 'internal error:
+    TypeError: sequence item 0: expected str instance, float found' (exit 1): a blank cell was
+    joined as a name. A blank names nothing now: the grids are drawn."""
+    lines = [LineString([(X0 - 50 + 100 * i, Y0 - 50), (X0 - 50 + 100 * i, Y0 + 250)]) for i in range(6)]
+    lines += [LineString([(X0 - 50, Y0 - 50 + 100 * j), (X0 + 450, Y0 - 50 + 100 * j)]) for j in range(4)]
+    roads = tmp_path / "roads.gpkg"
+    gpd.GeoDataFrame(columns, geometry=lines, crs=UTM).to_file(roads)
+    out = tmp_path / "g.gpkg"
+    code = main([str(a) for a in ["grids", town["comm"], town["units"], "--roads", roads, "--min", "150", "--max",
+                                  "250", "--out", out]])
+    assert code == 0, capsys.readouterr().err
+    grids = gpd.read_file(out, layer="grids")
+    assert len(grids) == 4 and grids["households"].sum() == 800
+
+
 # ------------------------------------------------------------------ spatial screenshot of no map
 
 
