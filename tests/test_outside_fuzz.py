@@ -680,6 +680,11 @@ def formats(town, tmp_path_factory) -> dict[str, Path]:
     p["units.shp"] = d / "units.shp"
     units.to_crs(4326).to_file(d / "units.geojson", driver="GeoJSON")
     p["units.geojson"] = d / "units.geojson"
+    stations.assign(lon=stations.geometry.x, lat=stations.geometry.y).drop(columns="geometry").to_excel(
+        d / "stations.xlsx", index=False)
+    p["stations.xlsx"] = d / "stations.xlsx"
+    units[["unit_id"]].assign(grid_id=["G1"] * 4 + ["G2"] * 4).to_csv(d / "plan.csv", index=False, encoding="utf-8-sig")
+    p["plan.csv"] = d / "plan.csv"
     return p
 
 
@@ -692,10 +697,12 @@ COMMANDS = {  # role -> how the command is built with that input
     "stations.kml": lambda p, x, o: ["site", p["net"], x, p["units"], "--k", "1", "--out", o],
     "stations.csv": lambda p, x, o: ["coverage", p["net"], x, p["units"], "--out", o, "--no-isochrones"],
     "net": lambda p, x, o: ["coverage", x, p["stations"], p["units"], "--out", o, "--no-isochrones"],
+    "stations.xlsx": lambda p, x, o: ["coverage", p["net"], x, p["units"], "--out", o, "--no-isochrones"],
+    "plan.csv": lambda p, x, o: ["grids", p["comm"], p["units"], "--existing", x, "--evaluate", "--out", o],
 }
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(role=st.sampled_from(sorted(COMMANDS)), kind=st.sampled_from(["cut", "zero", "noise", "tail"]),
        at=st.floats(0.0, 1.0), seed=st.integers(0, 2**16))
 def test_any_corruption_of_any_input_is_done_or_one_line_with_exit_2(formats, tmp_path_factory, capsys, role, kind,

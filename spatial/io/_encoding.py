@@ -20,7 +20,7 @@ from pathlib import Path
 from charset_normalizer import from_bytes
 
 from spatial.core.errors import InputFileError, OptionError
-from spatial.io._faults import file_fault, misnamed
+from spatial.io._faults import fault_of, misnamed
 
 logger = logging.getLogger(__name__)
 
@@ -189,9 +189,7 @@ def decode_text_file(path: Path, *, encoding: str | None = None) -> tuple[str, s
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        again = "give the table's file (a .csv, or the workbook)"
-        why = file_fault(path, str(exc), again) or f"{exc.strerror or exc}; {again}"
-        raise InputFileError(f"cannot read '{path}': {why}") from exc
+        raise InputFileError(f"cannot read '{path}': {fault_of(path, exc, 'give the file of the table')}") from exc
     if not data.strip():
         raise InputFileError(f"'{path}' is empty; export the table again (with a header row)")
     if looks_binary(data):

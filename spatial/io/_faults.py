@@ -42,6 +42,12 @@ def file_fault(path: str | Path, text: str, again: str) -> str:
     return f"it is damaged or cut short ({gist}); {again}" if gist else ""
 
 
+def fault_of(path: str | Path, exc: BaseException, again: str) -> str:
+    """:func:`file_fault` of what a reader raised, else the first line of its message; then ``again``."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return file_fault(path, text, again) or f"{text}; {again}"
+
+
 #: What the readers (GDAL, SQLite, zip, XML, rasterio) say of a file cut short or damaged.
 _DAMAGED = ("malformed", "not a zip file", "unexpected eof", "unexpected end", "unterminated", "no element found",
             "unclosed token", "fread(", "corrupt", "truncated", "not well-formed", "read failed", "short read",

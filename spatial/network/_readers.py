@@ -280,11 +280,10 @@ def from_osm(path: Path, *, rules: Mapping | None = None) -> Loaded:
                 k += 1
             count.append(k)
     except (RuntimeError, OSError, ValueError) as exc:
-        from spatial.io._faults import file_fault
+        from spatial.io._faults import fault_of
 
         again = "download or export the extract again (.osm, .osm.pbf)"
-        raise InputFileError(f"cannot read OSM file {path}: {file_fault(path, str(exc), again) or f'{exc}; {again}'}") \
-            from exc
+        raise InputFileError(f"cannot read OSM file {path}: {fault_of(path, exc, again)}") from exc
     other = _dropped_frame(other_ids, drop_reasons(pd.DataFrame(other_rows, columns=["highway", "feature"])),
                            shapely.from_wkb(np.asarray(other_wkb, dtype=object)), "EPSG:4326")
     if not ids:
@@ -363,11 +362,10 @@ def _locate_later_nodes(src, path: Path, ref: np.ndarray, xy: np.ndarray, ok: np
                     if n.ref not in found and n.location.valid():
                         found[n.ref] = (n.location.lon, n.location.lat)
     except (RuntimeError, OSError, ValueError) as exc:
-        from spatial.io._faults import file_fault
+        from spatial.io._faults import fault_of
 
         again = "download or export the extract again (.osm, .osm.pbf)"
-        raise InputFileError(f"cannot read OSM file {path}: {file_fault(path, str(exc), again) or f'{exc}; {again}'}") \
-            from exc
+        raise InputFileError(f"cannot read OSM file {path}: {fault_of(path, exc, again)}") from exc
     if not found:
         return
     logger.info("OSM file %s: %d way nodes located after the first pass (nodes after their ways, or "
