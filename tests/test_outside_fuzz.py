@@ -618,6 +618,29 @@ def test_a_project_input_that_is_a_folder_is_named_as_one(town, tmp_path, capsys
     assert re.search(r"p\.toml: input 'units' .*units\.csv: it is a folder; give a file in it", err), err
 
 
+def test_a_windows_path_in_double_quotes_is_told_how_to_write_it(town, tmp_path, capsys):
+    """``units = "D:\\数据\\units.gpkg"`` in a project file (a path pasted from Explorer) was refused
+    as "not valid TOML: Unescaped '\\' in a string (at line 6, column 13)", with nothing to do."""
+    project = _project(tmp_path, town, "PLACEHOLDER")
+    project.write_text(project.read_text(encoding="utf-8").replace("PLACEHOLDER", "D:\\数据\\units.gpkg"),
+                       encoding="utf-8")
+    err = _one_line_exit_2(["run", project], tmp_path / "out" / "x", capsys)
+    assert re.search(r"not valid TOML: Unescaped .* in a string \(at line 6, column \d+\); write a Windows path "
+                     r"with / \(\"D:/数据/units\.gpkg\"\) or in single quotes \('D:\\数据\\units\.gpkg'\)$", err), err
+
+
+@pytest.mark.parametrize("bom", [True, False], ids=["with BOM", "without BOM"])
+def test_a_project_file_saved_as_unicode_by_notepad_is_read(town, tmp_path, capsys, bom):
+    """Notepad's 'Unicode' is UTF-16: the project file was refused as 'not a text file (it holds
+    binary data)'. It is read, with a warning to save it as UTF-8."""
+    project = _project(tmp_path, town, town["units"].as_posix())
+    text = project.read_text(encoding="utf-8")
+    project.write_bytes(text.encode("utf-16") if bom else text.encode("utf-16-le"))
+    assert main(["run", str(project)]) == 0
+    assert (tmp_path / "out" / "results.gpkg").exists()
+    assert "is UTF-16 (Notepad's 'Unicode'); read so: save it as UTF-8" in capsys.readouterr().err
+
+
 @pytest.fixture()
 def unreadable(monkeypatch):
     """Files this user may not read (as for anyone but root, whom no permission stops), by name."""
