@@ -325,6 +325,25 @@ def test_a_shapefile_not_copied_whole_names_the_part(shp, town, tmp_path, capsys
     assert "Pass the column" not in err and "draw them" not in err and "SHAPE_RESTORE_SHX" not in err
 
 
+@pytest.mark.parametrize("prj, says", [
+    ("cut", r"cannot read '.*units\.shp': its \.prj file 'units\.prj' holds no CRS that can be read \('PROJCS.*…'\): "
+            r"damaged, cut short or not a \.prj; copy the \.prj again with the shapefile"),
+    ("text", r"units\.shp\) declares no CRS; its \.prj file 'units\.prj' holds no CRS that can be read \('hello "
+             r"world…'\): damaged, cut short or not a \.prj; copy the \.prj again with the shapefile"),
+    ("empty", r"units\.shp\) declares no CRS; its \.prj file 'units\.prj' is empty; copy the \.prj again"),
+])
+def test_a_prj_that_holds_no_crs_is_named(shp, town, tmp_path, capsys, prj, says):
+    """A .prj cut short was refused as "cannot read 'units.shp': missing , or ]" (the .prj not named),
+    and one that is empty or holds other text (GDAL ignores it) as "declares no CRS; add its .prj
+    file" - beside the .prj the user had given."""
+    part = shp.with_suffix(".prj")
+    part.write_text({"cut": part.read_text()[:60], "text": "hello world\n", "empty": ""}[prj])
+    out = tmp_path / "g.gpkg"
+    err = _one_line_exit_2(["grids", town["comm"], shp, "--out", out], out, capsys)
+    assert re.search(says, err), err
+    assert "add its .prj" not in err and "missing , or ]" not in err
+
+
 def test_a_whole_shapefile_is_read_as_before(shp):
     units = read_layer(shp)
     assert list(units["unit_id"]) == [f"U{k}" for k in range(8)] and units.geometry.notna().all()

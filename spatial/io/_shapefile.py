@@ -102,6 +102,30 @@ def check_parts(path: Path) -> None:
             raise InputFileError(f"'{path}' is cut short: {size:,} of its {declared:,} bytes; {whole}")
 
 
+def prj_fault(path: Path) -> str:
+    """What is wrong with the ``.prj`` beside shapefile ``path`` (empty, or no CRS pyproj reads:
+    cut short, or another file under its name), else ``""`` (none there, or a good one). GDAL
+    ignores a bad .prj without a word, and the layer was said to 'declare no CRS; add its .prj'."""
+    import pyproj
+
+    prj = sidecar(path, ".prj")
+    if prj is None:
+        return ""
+    try:
+        text = prj.read_text(encoding="utf-8", errors="replace").strip()
+    except OSError:
+        return ""
+    if not text:
+        return f"its .prj file '{prj.name}' is empty"
+    try:
+        pyproj.CRS.from_user_input(text)  # OGC or ESRI WKT
+    except pyproj.exceptions.CRSError:
+        shown = " ".join(text.split())[:40]
+        return (f"its .prj file '{prj.name}' holds no CRS that can be read ('{shown}…'): damaged, cut short or "
+                "not a .prj")
+    return ""
+
+
 def sidecar(path: Path, suffix: str) -> Path | None:
     """The shapefile part with ``suffix`` (either case) next to ``path``, or None."""
     for cand in (path.with_suffix(suffix), path.with_suffix(suffix.upper())):

@@ -35,7 +35,7 @@ from spatial.io._gdal import (  # noqa: F401 (STYLE_TABLES, data_layers, layer_n
     without_measures,
 )
 from spatial.io._kmltree import Folder, folder_tree, kml_bytes, kml_member, utf8_kml
-from spatial.io._shapefile import FIELD_MAP_SUFFIX, check_parts, restore_field_names, shapefile_encoding
+from spatial.io._shapefile import FIELD_MAP_SUFFIX, check_parts, prj_fault, restore_field_names, shapefile_encoding
 from spatial.io._tablegeom import table_geometry
 from spatial.io._tables import other_sheets, read_frame
 from spatial.io.coords import normalize_coord_sys, to_wgs84
@@ -130,8 +130,9 @@ def read_layer(
     gdf = without_measures(gdf, label)
     if gdf.crs is None:
         if crs is None:
-            fix = "add its .prj file" if suffix == ".shp" else \
-                "assign it one (QGIS: Layer Properties > Source; or ogr2ogr -a_srs EPSG:4326)"
+            bad_prj = prj_fault(path) if suffix == ".shp" else ""
+            fix = (f"{bad_prj}; copy the .prj again with the shapefile" if bad_prj else "add its .prj file") \
+                if suffix == ".shp" else "assign it one (QGIS: Layer Properties > Source; or ogr2ogr -a_srs EPSG:4326)"
             raise CRSError(
                 f"'{label}' ({path}) declares no CRS; {fix} (from Python: read_layer(..., crs='EPSG:4326'), "
                 f"or the CRS the coordinates are in; in a project file: crs = \"EPSG:...\" in the input)"
@@ -185,6 +186,10 @@ def _read_vector(path: Path, suffix: str, layer: str | None, encoding: str | Non
             "encoding= (e.g. 'gb18030' or 'utf-8')"
         ) from exc
     except (DataSourceError, DataLayerError, OSError, LookupError) as exc:
+        if suffix == ".shp" and prj_fault(path):  # GDAL fails on a .prj cut short: 'missing , or ]'
+            raise InputFileError(f"cannot read '{path}': {prj_fault(path)}; copy the .prj again with the shapefile, "
+                                 "or delete it and give the CRS (crs = \"EPSG:...\" in a project file's input)") \
+                from exc
         raise unreadable(path, exc) from exc
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise InputFileError(f"'{path}' layer {kwargs.get('layer')!r} has no geometry; read it with pandas")
