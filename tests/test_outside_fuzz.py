@@ -393,6 +393,46 @@ def test_western_text_under_a_western_cpg_is_left_as_it_says(tmp_path):
     assert list(read_layer(path)["name"]) == ["Café Müller", "Straße"]
 
 
+# ------------------------------------------------------------------ GeoPackage tables without geometry
+
+
+@pytest.fixture()
+def gpkg_tables(town, tmp_path) -> dict[str, Path]:
+    """The units' attributes, and a plan, as GeoPackage tables without geometry (QGIS: "No geometry")."""
+    import pandas as pd
+    import pyogrio
+
+    units = pd.DataFrame(gpd.read_file(town["units"]).drop(columns="geometry"))
+    pyogrio.write_dataframe(units, tmp_path / "units_table.gpkg", layer="units")
+    plan = pd.DataFrame({"unit_id": units["unit_id"], "grid_id": ["G1"] * 4 + ["G2"] * 4})
+    pyogrio.write_dataframe(plan, tmp_path / "plan.gpkg", layer="plan")
+    return {"units": tmp_path / "units_table.gpkg", "plan": tmp_path / "plan.gpkg"}
+
+
+def test_a_plan_kept_as_a_geopackage_table_is_read(town, gpkg_tables, tmp_path, capsys):
+    """A plan of unit_id, grid_id kept as a GeoPackage table was refused by --existing and
+    read_plan alike: "'plan.gpkg' layer 'plan' has no geometry; read it with pandas". A plan is a
+    table: it is read as one."""
+    import spatial
+
+    plan = spatial.read_plan(gpkg_tables["plan"], gpd.read_file(town["units"]))  # each unit's grid, in order
+    assert plan.tolist() == ["G1"] * 4 + ["G2"] * 4
+    out = tmp_path / "scores.gpkg"
+    assert main([str(a) for a in ["grids", town["comm"], town["units"], "--existing", gpkg_tables["plan"],
+                                  "--evaluate", "--out", out]]) == 0, capsys.readouterr().err
+    scores = gpd.read_file(out, layer="grid_scores")
+    assert sorted(scores["grid_id"]) == ["G1", "G2"] and scores["households"].tolist() == [400, 400]
+
+
+def test_units_without_geometry_are_told_what_to_give_on_the_command_line(town, gpkg_tables, tmp_path, capsys):
+    """The same table given as the units said "read it with pandas": advice for Python only."""
+    out = tmp_path / "g.gpkg"
+    err = _one_line_exit_2(["grids", town["comm"], gpkg_tables["units"], "--out", out], out, capsys)
+    assert re.search(r"layer 'units' has no geometry \(a table of attributes only\); give a layer of points or "
+                     r"polygons, or a CSV or workbook with lon/lat or WKT columns", err), err
+    assert "pandas" not in err
+
+
 # ------------------------------------------------------------------ measured geometries (M)
 
 

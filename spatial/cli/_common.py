@@ -245,10 +245,11 @@ def check_output(out: Path | None, *, inputs: dict[str, str | Path | None], suff
 
 
 def read_input(spec: str | Path, default_layer: str | tuple[str, ...], name: str, *, points: bool = False,
-               allow_empty: bool = False):
+               allow_empty: bool = False, tables: bool = False):
     """Read ``FILE`` or ``FILE.gpkg:layer``; a GeoPackage of several layers gives the one named
     ``default_layer`` (or the first of several names); a CSV/Excel table is read as points when
-    ``points`` (it must have lon/lat columns), else as a plain table."""
+    ``points`` (it must have lon/lat columns), else as a plain table; with ``tables`` (a plan), a
+    GeoPackage's table without geometry is read as the plain table it is."""
     from spatial.io.layers import data_layers, read_layer, read_points_table, read_table
 
     path, layer = split_spec(spec)
@@ -264,7 +265,7 @@ def read_input(spec: str | Path, default_layer: str | tuple[str, ...], name: str
             wanted = (default_layer,) if isinstance(default_layer, str) else default_layer
             if len(names) > 1:
                 layer = next((n for n in wanted if n in names), None)
-        data = read_layer(path, layer=layer, name=name)
+        data = read_layer(path, layer=layer, name=name, tables=tables)
     if not allow_empty and len(data) == 0:
         where = f"layer '{layer}' of '{path}'" if layer else f"'{path}'"
         raise GeometryError(f"{name}: {where} has no rows; give a layer with features")

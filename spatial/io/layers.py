@@ -53,6 +53,9 @@ _KML_SUFFIXES = (".kml", ".kmz")
 _KML_STYLE = ("id", "description", "timestamp", "begin", "end", "altitudeMode", "tessellate", "extrude",
               "visibility", "drawOrder", "icon")
 _SNIFF_BYTES = 1_000_000
+#: a layer of attributes only (a GeoPackage's plain table), where points or polygons are wanted
+_NO_GEOMETRY = ("has no geometry (a table of attributes only); give a layer of points or polygons, or a CSV or "
+                "workbook with lon/lat or WKT columns (spatial.read_table reads a plain table)")
 
 
 # --------------------------------------------------------------------------------------- reading
@@ -66,6 +69,7 @@ def read_layer(
     coord_sys: str = "wgs84",
     name: str | None = None,
     crs: str | None = None,
+    tables: bool = False,
 ) -> gpd.GeoDataFrame:
     """Read one vector layer from a GeoPackage, GeoJSON, Shapefile or KML/KMZ.
 
@@ -90,6 +94,9 @@ def read_layer(
         Layer name for messages and reports (default: the file name).
     crs : str, optional
         CRS to assume when the file declares none (e.g. a shapefile without ``.prj``).
+    tables : bool
+        Give a layer without geometry (a GeoPackage table: a plan of ``unit_id, grid_id`` kept
+        so) as the plain DataFrame it is, instead of refusing it.
 
     Returns
     -------
@@ -126,7 +133,9 @@ def read_layer(
     if suffix in _KML_SUFFIXES:
         gdf = _read_kml(path, layer)
     else:
-        gdf = _read_vector(path, suffix, layer, encoding)
+        gdf = _read_vector(path, suffix, layer, encoding, tables=tables)
+    if not isinstance(gdf, gpd.GeoDataFrame):  # a table, asked for with tables=True
+        return gdf
     gdf = without_measures(gdf, label)
     if gdf.crs is None:
         if crs is None:
@@ -153,7 +162,8 @@ def read_layer(
     return gdf
 
 
-def _read_vector(path: Path, suffix: str, layer: str | None, encoding: str | None) -> gpd.GeoDataFrame:
+def _read_vector(path: Path, suffix: str, layer: str | None, encoding: str | None, *,
+                 tables: bool = False) -> gpd.GeoDataFrame:
     """The layer of a GeoPackage, GeoJSON or Shapefile as GDAL reads it (shapefile names restored)."""
     kwargs: dict = {}
     if suffix == ".gpkg":
@@ -192,7 +202,9 @@ def _read_vector(path: Path, suffix: str, layer: str | None, encoding: str | Non
                 from exc
         raise unreadable(path, exc) from exc
     if not isinstance(gdf, gpd.GeoDataFrame):
-        raise InputFileError(f"'{path}' layer {kwargs.get('layer')!r} has no geometry; read it with pandas")
+        if tables:
+            return gdf
+        raise InputFileError(f"'{path}' layer {kwargs.get('layer')!r} {_NO_GEOMETRY}")
     if note:
         logger.warning(note)
     return restore_field_names(gdf, path) if suffix == ".shp" else gdf
@@ -358,7 +370,7 @@ def _read_kml_source(path: Path, source: str, layer: str | None, names: dict[str
         for member, place in members:
             gdf = read_dataframe(source, arrow=False, label=path, layer=member)
             if not isinstance(gdf, gpd.GeoDataFrame):
-                raise InputFileError(f"'{path}' folder {member!r} has no geometry; read it with pandas")
+                raise InputFileError(f"'{path}' folder {member!r} {_NO_GEOMETRY}")
             frames.append((place, gdf))
     except (DataSourceError, DataLayerError, OSError) as exc:
         raise unreadable(path, exc) from exc
