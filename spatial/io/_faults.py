@@ -148,7 +148,7 @@ def sniff(path: str | Path) -> str | None:
     for tag, kind in (("<kml", "kml"), ("<graphml", "graphml"), ("<osm", "osm")):
         if tag in lowered:
             return kind
-    if text.startswith("{") and '"features"' in lowered or '"featurecollection"' in lowered:
+    if text.startswith("{") and ('"features"' in lowered or '"featurecollection"' in lowered):
         return "geojson"
     first = text.splitlines()[0] if text.splitlines() else ""
     if text[:1] not in "<{[" and any(sep in first for sep in ",\t"):
