@@ -11,6 +11,7 @@ from glob import escape as glob_escape
 from pathlib import Path
 
 from spatial.core.errors import GeometryError, InputFileError
+from spatial.io._faults import no_access
 
 #: suffixes of files read as vector layers, tables (with or without coordinates) and networks
 LAYER_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".zip", ".kml", ".kmz")
@@ -210,6 +211,8 @@ def check_inputs(named: dict[str, str | Path | None], *, suffixes: dict[str, tup
             shown = ", ".join(str(path / f) for f in files[:5]) + (f" ({len(files)} in all)" if len(files) > 5 else "")
             raise InputFileError(f"{what} '{path}' is a folder; give a file" + (f" in it: {shown}" if files else
                                  f" (it holds none of {', '.join(allowed)})"))
+        if no_access(path):
+            raise InputFileError(f"{what} '{path}': {no_access(path)}")
         name = path.name.lower()
         if not any(name.endswith(s) for s in allowed):
             if name.endswith((".et", ".ett")) and ".xlsx" in allowed:  # WPS 表格's own workbook
@@ -242,10 +245,11 @@ def check_output(out: Path | None, *, inputs: dict[str, str | Path | None], suff
 
 
 def read_input(spec: str | Path, default_layer: str | tuple[str, ...], name: str, *, points: bool = False,
-               allow_empty: bool = False):
+               allow_empty: bool = False, tables: bool = False):
     """Read ``FILE`` or ``FILE.gpkg:layer``; a GeoPackage of several layers gives the one named
     ``default_layer`` (or the first of several names); a CSV/Excel table is read as points when
-    ``points`` (it must have lon/lat columns), else as a plain table."""
+    ``points`` (it must have lon/lat columns), else as a plain table; with ``tables`` (a plan), a
+    GeoPackage's table without geometry is read as the plain table it is."""
     from spatial.io.layers import data_layers, read_layer, read_points_table, read_table
 
     path, layer = split_spec(spec)
@@ -261,7 +265,7 @@ def read_input(spec: str | Path, default_layer: str | tuple[str, ...], name: str
             wanted = (default_layer,) if isinstance(default_layer, str) else default_layer
             if len(names) > 1:
                 layer = next((n for n in wanted if n in names), None)
-        data = read_layer(path, layer=layer, name=name)
+        data = read_layer(path, layer=layer, name=name, tables=tables)
     if not allow_empty and len(data) == 0:
         where = f"layer '{layer}' of '{path}'" if layer else f"'{path}'"
         raise GeometryError(f"{name}: {where} has no rows; give a layer with features")

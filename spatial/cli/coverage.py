@@ -222,7 +222,7 @@ def _coverage(args: argparse.Namespace, step) -> int:
     from spatial.io.coords import to_wgs84
     from spatial.io.layers import write_layers
     from spatial.io.tables import write_csv
-    from spatial.io.validate import station_points
+    from spatial.io.validate import require_outlines, require_types, station_points
     from spatial.io.workbook import csv_figures, integer_counts, station_load_table, write_workbook
     from spatial.network.read import read_network
     from spatial.network.snapping import snap_layer
@@ -233,7 +233,9 @@ def _coverage(args: argparse.Namespace, step) -> int:
     # the small layers first: a wrong column is found before the network is read
     stations = read_input(args.stations, "stations", "stations", points=True)
     demand = read_input(args.demand, "units", "demand", points=True)
-    read_from(args, stations=source(args.stations), demand=source(args.demand))
+    read_from(args, stations=source(args.stations), demand=source(args.demand),
+              **({"communities": source(args.communities)} if args.communities else {}),
+              **({"grids": source(args.grids)} if args.grids else {}))
     if args.stations_coord_sys != "wgs84":  # Amap/Tencent or Baidu numbers: moved to WGS-84 first
         stations = to_wgs84(stations, args.stations_coord_sys, name=str(args.stations))
     if args.demand_coord_sys != "wgs84":
@@ -275,6 +277,7 @@ def _coverage(args: argparse.Namespace, step) -> int:
             communities = to_wgs84(communities, args.communities_coord_sys, name=str(args.communities))
         cid = column(args, communities, "community_id", "communities")
         communities = repair_geometries(communities, "communities", repaired, id_col=cid, allow_empty=True)
+        require_outlines(communities, "communities", cid)
         if cid in demand.columns:  # 1 for '1' (a CSV's numbers, a GeoPackage's text), or for '01' (Excel)
             from spatial.core._ids import ids_of
 
@@ -287,6 +290,7 @@ def _coverage(args: argparse.Namespace, step) -> int:
             grids = to_wgs84(grids, args.grids_coord_sys, name=str(args.grids))
         gid = column(args, grids, "grid_id", "grids")
         grids = repair_geometries(grids, "grids", repaired, id_col=gid, allow_empty=True)
+        require_types(grids, "grids", gid, ("Polygon", "MultiPolygon"), "give each grid as a polygon")
         if gid in demand.columns:  # homes of last month's plan against this month's grids: before the network
             from spatial.coverage._summary import same_plan
 

@@ -255,7 +255,8 @@ def _cmd_grids(args: argparse.Namespace) -> int:
         from spatial.grids.redraw import redraw_grids
 
         uid = cols["unit_id_col"]
-        plan = read_input(args.existing, "units", "plan") if args.existing else _units_plan(args, units, uid)
+        plan = (read_input(args.existing, "units", "plan", tables=True) if args.existing
+                else _units_plan(args, units, uid))
         if args.existing is not None:
             from spatial.grids.plan import named_plan, outlines_as_plan, plan_labels
 
@@ -508,7 +509,7 @@ def _cmd_grids_evaluate_existing(args: argparse.Namespace) -> int:
         grid = read_plan(path, units, unit_id_col=uid, grid_id_col=args.grid_id_col or "grid_id", layer=sheet,
                          named=args.grid_id_col is not None)
     else:
-        plan = _plan_grid_ids(args, read_input(args.existing, "units", "plan", allow_empty=True), "plan")
+        plan = _plan_grid_ids(args, read_input(args.existing, "units", "plan", allow_empty=True, tables=True), "plan")
         plan, rows = outlines_as_plan(plan, units, unit_id_col=uid, name=name)
         if rows is not None:  # the grids' outlines: the units each covers most of, cut ones reported
             grid = plan["grid_id"]

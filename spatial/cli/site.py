@@ -200,6 +200,7 @@ def _in_communities(args: argparse.Namespace, demand, demand_id_col: str | None)
     from spatial.core.checks import Report, repair_geometries, require_unique
     from spatial.grids._units import community_positions
     from spatial.io.coords import to_wgs84
+    from spatial.io.validate import require_outlines
 
     communities = read_input(args.communities, "communities", "communities")
     if args.communities_coord_sys != "wgs84":  # outlines drawn on Amap: homes would fall in the wrong one
@@ -207,6 +208,7 @@ def _in_communities(args: argparse.Namespace, demand, demand_id_col: str | None)
     cid = column(args, communities, "community_id", "communities")
     require_unique(communities, cid, source(args.communities))
     communities = repair_geometries(communities, "communities", Report(), id_col=cid, allow_empty=True)
+    require_outlines(communities, source(args.communities), cid)
     if cid in demand.columns:  # 5 for '05' (Excel dropped the zero), 1 for '1': matched, as spatial coverage does
         from spatial.core._ids import ids_of
 

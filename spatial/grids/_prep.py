@@ -106,7 +106,7 @@ def _major_lines(roads, crs_m) -> np.ndarray | None:
     cols = [c for c in ("kind", "highway", "waterway") if c in roads.columns]
     if not cols:
         return None
-    text = roads[cols].astype(str).apply(lambda col: col.str.lower()).agg(" ".join, axis=1)
+    text = roads[cols].astype(object).fillna("").astype(str).apply(lambda col: col.str.lower()).agg(" ".join, axis=1)
     major = text.str.contains("|".join(MAJOR_KINDS), regex=True).to_numpy()
     if not major.any():
         return None

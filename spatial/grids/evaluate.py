@@ -34,6 +34,7 @@ from spatial.core.checks import (
 )
 from spatial.core.errors import ColumnError, DuplicateIdError, GeometryError, SpatialError
 from spatial.core.reproject import as_returned, to_crs_valid
+from spatial.io.validate import require_types
 from spatial.grids._adjacency import rook_adjacency
 from spatial.grids._blocks import block_labels, block_streets
 from spatial.grids._objective import check_max_deviation
@@ -149,6 +150,9 @@ def evaluate_grids(
             raise SpatialError("the plan's units are points; give the communities (COMMUNITIES on the command "
                                "line) so that each point is scored as the cell the grids were drawn from")
         layer = unit_cells(layer, communities, unit_id_col=unit_id_col, community_id_col=community_id_col)
+    # outlines drawn as lines (a CAD export of 网格边界) enclose nothing: scored, every grid was a gap
+    require_types(layer, "plan", row_id, ("Polygon", "MultiPolygon"), "give each grid (or unit) as a polygon; "
+                  "close outlines drawn as lines into polygons (QGIS: Vector > Geometry Tools > Lines to Polygons)")
     crs_m = metric_crs(layer, communities) if communities is not None else metric_crs(layer)
     lm = to_crs_valid(layer, crs_m)  # as the partition reprojects: a cell made invalid is repaired
     _check_one_row_a_unit(lm, unit_id_col, grid_id_col)

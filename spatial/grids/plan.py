@@ -114,7 +114,7 @@ def _read_table(path: Path, layer: str | None) -> pd.DataFrame:
         return _plan_cells(path, layer)
     from spatial.io.layers import read_layer
 
-    return read_layer(path, layer=plan_layer(path, layer), name="plan")
+    return read_layer(path, layer=plan_layer(path, layer), name="plan", tables=True)  # a GeoPackage table too
 
 
 def plan_layer(path: str | Path, layer: str | None = None) -> str | None:

@@ -20,6 +20,7 @@ from pathlib import Path
 from charset_normalizer import from_bytes
 
 from spatial.core.errors import InputFileError, OptionError
+from spatial.io._faults import fault_of, misnamed
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +93,17 @@ def _looks_like_gbk(sample: bytes, text: str) -> bool:
     return all(_is_chinese(c) for c in gb if ord(c) > 127)
 
 
+def all_chinese(sample: bytes) -> bool:
+    """True when ``sample`` decodes as GB18030 to text whose every character beyond ASCII is
+    Chinese (a CJK character or punctuation, full-width forms): GBK, not a Western code page's
+    accented letters."""
+    try:
+        text = codecs.getincrementaldecoder("gb18030")().decode(sample, final=False)
+    except UnicodeDecodeError:
+        return False
+    return all(_is_chinese(c) for c in text if ord(c) > 127)
+
+
 def dbf_text_bytes(path: Path) -> bytes:
     """The raw bytes of the field names and text (type ``C``) values of a ``.dbf`` file.
 
@@ -138,10 +150,30 @@ def dbf_text_bytes(path: Path) -> bytes:
     return b"\n".join(chunks)
 
 
+def utf16_without_bom(data: bytes) -> str | None:
+    """``"utf-16-le"`` or ``"utf-16-be"`` when ``data`` is UTF-16 text with no byte-order mark
+    (as some systems export tables): the NUL high bytes of its ASCII characters (digits, commas,
+    line ends) all on one side of each pair, and the text decoding cleanly; else None."""
+    head = data[:8192]
+    head = head[:len(head) // 2 * 2]
+    if len(head) < 4 or b"\x00" not in head:
+        return None
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    for encoding, nul, other in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        if other == 0 and nul >= 0.3 * (len(head) // 2):
+            try:
+                text = head.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            if "\x00" not in text and sum(c < " " and c not in "\t\r\n" for c in text) <= 0.01 * len(text):
+                return encoding
+    return None
+
+
 def looks_binary(data: bytes) -> bool:
     """True when ``data`` is not text: NUL bytes (outside UTF-16) or many control characters."""
     head = data[:8192]
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or utf16_without_bom(head):
         return False
     if b"\x00" in head:
         return True
@@ -157,12 +189,12 @@ def decode_text_file(path: Path, *, encoding: str | None = None) -> tuple[str, s
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise InputFileError(f"cannot read '{path}': {exc.strerror or exc}") from exc
+        raise InputFileError(f"cannot read '{path}': {fault_of(path, exc, 'give the file of the table')}") from exc
     if not data.strip():
         raise InputFileError(f"'{path}' is empty; export the table again (with a header row)")
     if looks_binary(data):
-        raise InputFileError(f"'{path}' is not a text file (it holds binary data); export it as CSV "
-                             "(UTF-8 or GBK) or give the original .xlsx")
+        raise InputFileError(f"'{path}' is not a text file: " + (misnamed(path) or "it holds binary data; export it as "
+                             "CSV (UTF-8 or GBK) or give the original .xlsx"))
     if encoding is not None and data.startswith(codecs.BOM_UTF8) and canonical(encoding) not in ("utf-8", "utf-8-sig"):
         # a UTF-8 byte-order mark says what the text is (Excel's "CSV UTF-8"): the encoding given
         # (a project's gbk, from when the office saved GBK) would garble every Chinese character
@@ -174,14 +206,19 @@ def decode_text_file(path: Path, *, encoding: str | None = None) -> tuple[str, s
             encoding = "utf-8-sig"
         elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             encoding = "utf-16"
+        elif utf16_without_bom(data):
+            encoding = utf16_without_bom(data)
         else:
             encoding = detect_encoding(data)
         logger.info("'%s': detected text encoding %s", path, encoding)
     try:
         return data.decode(encoding), encoding
     except (UnicodeDecodeError, LookupError) as exc:
+        # the line, so that a file of two encodings (rows pasted from another) can be mended there
+        line = data[:exc.start].count(b"\n") + 1 if isinstance(exc, UnicodeDecodeError) else None
+        where = f" in line {line}" if line is not None else ""
         raise InputFileError(
-            f"cannot decode '{path}' as {encoding} ({getattr(exc, 'reason', exc)}); "
-            "pass the right encoding= "
-            "(for example 'utf-8' or 'gb18030')"
+            f"cannot decode '{path}' as {encoding}{where} ({getattr(exc, 'reason', exc)}); save it again as "
+            "CSV UTF-8 (Excel, WPS: 另存为 → CSV UTF-8), or give its encoding (for example 'gb18030': "
+            "encoding = \"gb18030\" in a project file's input, encoding= in Python)"
         ) from exc

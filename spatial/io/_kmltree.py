@@ -11,10 +11,17 @@ and every layer stands alone (as GDAL gives them).
 
 from __future__ import annotations
 
+import logging
+import re
 import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from spatial.core.errors import OptionError
+from spatial.io._encoding import canonical, detect_encoding
+
+logger = logging.getLogger(__name__)
 
 _CONTAINERS = ("Document", "Folder")
 _KINDS = {"Point": "point", "LineString": "line", "Track": "line", "Polygon": "polygon"}
@@ -61,6 +68,41 @@ def kml_bytes(path: Path) -> bytes:
         return b""
 
 
+_XML_ENCODING = re.compile(rb"""^(\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*["']([^"']+)["']""")
+
+
+def utf8_kml(raw: bytes, path: Path) -> tuple[bytes, str]:
+    """``raw`` as UTF-8 (itself when it is), and a warning to give once it is read (or ``""``).
+
+    GDAL's KML reader knows UTF-8 only: a KML declaring GB2312 or GBK (older Chinese tools) was
+    refused as 'unknown encoding', and GBK text under no declaration (or UTF-8's) as damaged.
+    """
+    m = _XML_ENCODING.match(raw)
+    declared = m.group(2).decode("ascii", "replace") if m else "utf-8"
+    try:
+        declared = canonical(declared)
+    except OptionError:
+        return raw, ""
+    if declared in ("utf-8", "utf-8-sig", "ascii"):
+        try:
+            raw.decode("utf-8")
+            return raw, ""
+        except UnicodeDecodeError:
+            if detect_encoding(raw) != "gb18030":
+                return raw, ""  # damaged: the reader says so
+            declared, note = "gb18030", f"'{path}' says its text is UTF-8 but it is GBK: read as GBK"
+    else:
+        note = ""
+    try:
+        text = raw.decode("gb18030" if declared in ("gb2312", "gbk") else declared)
+    except (UnicodeDecodeError, LookupError):
+        return raw, ""
+    if m is not None:
+        text = text[: m.start(2) - len(m.group(1) or b"")] + "UTF-8" + text[m.end(2) - len(m.group(1) or b""):]
+    logger.info("'%s': its %s text read as UTF-8", path, declared)
+    return text.encode("utf-8"), note
+
+
 def folder_tree(path: Path, layers: list[str]) -> dict[str, Folder] | None:
     """Each of ``layers`` (GDAL's, in its order) as a :class:`Folder`, or None when the file's
     folders do not match them one-to-one.
@@ -70,8 +112,8 @@ def folder_tree(path: Path, layers: list[str]) -> dict[str, Folder] | None:
     ``<name>`` (a repeated name as ``name (#2)``, a missing one as ``Layer...``).
     """
     try:
-        root = ET.fromstring(kml_bytes(path))
-    except ET.ParseError:
+        root = ET.fromstring(utf8_kml(kml_bytes(path), path)[0])  # a GBK file's too
+    except (ET.ParseError, ValueError):
         return None
     top = next((c for c in root if _local(c.tag) in _CONTAINERS), None)
     if top is None:

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from spatial.core.errors import ColumnError, InputFileError
-from spatial.io._encoding import canonical, dbf_text_bytes, decode_text_file, detect_encoding
+from spatial.io._encoding import all_chinese, canonical, dbf_text_bytes, decode_text_file, detect_encoding
+from spatial.io._faults import misnamed
 
 logger = logging.getLogger(__name__)
 
@@ -33,15 +34,96 @@ def shapefile_encoding(path: Path, encoding: str | None) -> str:
         text = cpg.read_text(encoding="ascii", errors="replace").strip()
         code = {"936": "gbk", "65001": "utf-8", "54936": "gb18030", "950": "big5"}.get(text, text)
         try:
-            return canonical(code)
+            named = canonical(code)
         except ValueError:
             logger.warning("'%s': unknown code page %r in .cpg; detecting the encoding", cpg, text)
+        else:
+            return _against_bytes(path, cpg, text, named)
     dbf = sidecar(path, ".dbf")
     if dbf is None:
         raise InputFileError(f"'{path}' has no .dbf file next to it; copy all the shapefile's parts")
     found = detect_encoding(dbf_text_bytes(dbf))
     logger.info("'%s' has no .cpg; detected DBF encoding %s", path, found)
     return found
+
+
+def _against_bytes(path: Path, cpg: Path, text: str, named: str) -> str:
+    """The encoding a ``.cpg`` names (``named``), or the one the DBF's bytes prove when the two
+    disagree so that the text would come out garbled with no error: Chinese in UTF-8 under a
+    .cpg of GBK (a tool that writes its system's code page) read as 绔瑰洯…, or GBK under a .cpg
+    of ISO-8859-1 read as Ö¹Ô°…. Only proof counts: text that is valid UTF-8 with characters
+    beyond ASCII, or GBK whose characters are all Chinese under a Western code page. A .cpg of
+    UTF-8 over bytes that are not is left to the reader, which refuses them naming the .cpg."""
+    if named in ("utf-8", "utf-8-sig"):
+        return named
+    dbf = sidecar(path, ".dbf")
+    sample = dbf_text_bytes(dbf) if dbf is not None else b""
+    if not sample or sample.isascii():
+        return named
+    found = detect_encoding(sample)
+    western = named in ("iso8859-1", "iso8859-15", "cp1252", "ascii")
+    if found == "utf-8" or (found == "gb18030" and western and all_chinese(sample)):
+        logger.warning("'%s' says its text is %s (%s), but it is %s: read as %s; correct the .cpg file (write %s "
+                       "in it)", path, text, cpg.name, found.upper(), found.upper(), found.upper())
+        return found
+    return named
+
+
+def check_parts(path: Path) -> None:
+    """Refuse a shapefile whose parts are not all there and whole, naming the part.
+
+    GDAL reads a ``.shp`` without its ``.dbf`` (or with an empty one) as rows with no columns, and
+    a ``.shp`` cut short (a copy or download that stopped) as rows with no geometry: the user was
+    told of missing columns or rows to draw, when a file had not been copied whole.
+    """
+    whole = "copy the shapefile again with all its parts (.shp, .shx, .dbf, .prj, .cpg), or zip them"
+    wrong = misnamed(path)
+    if wrong:  # a GeoPackage renamed .shp: its parts are not missing
+        raise InputFileError(f"cannot read '{path}': {wrong}")
+    for suffix, holds in ((".shx", "its index"), (".dbf", "its table of ids, households and names")):
+        part = sidecar(path, suffix)
+        if part is None:
+            raise InputFileError(f"'{path}' has no {suffix} file beside it ({holds}); {whole}")
+        try:
+            size = part.stat().st_size
+        except OSError:
+            continue  # the reader says why it cannot open it
+        if size == 0:
+            raise InputFileError(f"'{path}': its {suffix} file '{part.name}' is empty (0 bytes); {whole}")
+    try:
+        with open(path, "rb") as f:
+            header = f.read(100)
+        size = path.stat().st_size
+    except OSError:
+        return
+    if len(header) == 100 and header[:4] == b"\x00\x00\x27\x0a":  # the shapefile's file code, 9994
+        declared = int.from_bytes(header[24:28], "big") * 2  # in 16-bit words
+        if size < declared:
+            raise InputFileError(f"'{path}' is cut short: {size:,} of its {declared:,} bytes; {whole}")
+
+
+def prj_fault(path: Path) -> str:
+    """What is wrong with the ``.prj`` beside shapefile ``path`` (empty, or no CRS pyproj reads:
+    cut short, or another file under its name), else ``""`` (none there, or a good one). GDAL
+    ignores a bad .prj without a word, and the layer was said to 'declare no CRS; add its .prj'."""
+    import pyproj
+
+    prj = sidecar(path, ".prj")
+    if prj is None:
+        return ""
+    try:
+        text = prj.read_text(encoding="utf-8", errors="replace").strip()
+    except OSError:
+        return ""
+    if not text:
+        return f"its .prj file '{prj.name}' is empty"
+    try:
+        pyproj.CRS.from_user_input(text)  # OGC or ESRI WKT
+    except pyproj.exceptions.CRSError:
+        shown = " ".join(text.split())[:40]
+        return (f"its .prj file '{prj.name}' holds no CRS that can be read ('{shown}…'): damaged, cut short or "
+                "not a .prj")
+    return ""
 
 
 def sidecar(path: Path, suffix: str) -> Path | None:

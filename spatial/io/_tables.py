@@ -27,6 +27,7 @@ import pandas as pd
 
 from spatial.core.errors import ColumnError, InputFileError
 from spatial.io._encoding import decode_text_file
+from spatial.io._faults import misnamed
 from spatial.io._excelcodes import check_codes, is_code_column
 
 logger = logging.getLogger(__name__)
@@ -207,6 +208,8 @@ def workbook_error(path: Path, exc: Exception, what: str = "") -> InputFileError
     again = "open it in Excel or WPS and save it as .xlsx (or export CSV), then give that file"
     if head == b"":
         why = f"the file is empty (0 bytes); {again.replace('open it', 'open the original')}"
+    elif misnamed(path):  # a CSV, a GeoPackage ... under a workbook's name
+        why = misnamed(path)
     elif start.startswith((b"<", b"\xff\xfe<", b"\xfe\xff")):
         why = f"it is a web page (HTML) saved as {path.suffix}, as some systems export tables; {again}"
     else:

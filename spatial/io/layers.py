@@ -24,9 +24,18 @@ from pyogrio.errors import DataLayerError, DataSourceError
 
 from spatial.core.checks import datum_warning, guess_crs, require_degrees_in_range
 from spatial.core.errors import ColumnError, CRSError, InputFileError
-from spatial.io._encoding import decode_text_file, detect_encoding
-from spatial.io._kmltree import Folder, folder_tree, kml_bytes, kml_member
-from spatial.io._shapefile import FIELD_MAP_SUFFIX, restore_field_names, shapefile_encoding
+from spatial.io._encoding import decode_text_file, detect_encoding, looks_binary
+from spatial.io._faults import file_fault, misnamed
+from spatial.io._gdal import (  # noqa: F401 (STYLE_TABLES, data_layers, layer_names: read from here too)
+    STYLE_TABLES,
+    data_layers,
+    layer_names,
+    read_dataframe,
+    unreadable,
+    without_measures,
+)
+from spatial.io._kmltree import Folder, folder_tree, kml_bytes, kml_member, utf8_kml
+from spatial.io._shapefile import FIELD_MAP_SUFFIX, check_parts, prj_fault, restore_field_names, shapefile_encoding
 from spatial.io._tablegeom import table_geometry
 from spatial.io._tables import other_sheets, read_frame
 from spatial.io.coords import normalize_coord_sys, to_wgs84
@@ -44,6 +53,9 @@ _KML_SUFFIXES = (".kml", ".kmz")
 _KML_STYLE = ("id", "description", "timestamp", "begin", "end", "altitudeMode", "tessellate", "extrude",
               "visibility", "drawOrder", "icon")
 _SNIFF_BYTES = 1_000_000
+#: a layer of attributes only (a GeoPackage's plain table), where points or polygons are wanted
+_NO_GEOMETRY = ("has no geometry (a table of attributes only); give a layer of points or polygons, or a CSV or "
+                "workbook with lon/lat or WKT columns (spatial.read_table reads a plain table)")
 
 
 # --------------------------------------------------------------------------------------- reading
@@ -57,6 +69,7 @@ def read_layer(
     coord_sys: str = "wgs84",
     name: str | None = None,
     crs: str | None = None,
+    tables: bool = False,
 ) -> gpd.GeoDataFrame:
     """Read one vector layer from a GeoPackage, GeoJSON, Shapefile or KML/KMZ.
 
@@ -81,6 +94,9 @@ def read_layer(
         Layer name for messages and reports (default: the file name).
     crs : str, optional
         CRS to assume when the file declares none (e.g. a shapefile without ``.prj``).
+    tables : bool
+        Give a layer without geometry (a GeoPackage table: a plan of ``unit_id, grid_id`` kept
+        so) as the plain DataFrame it is, instead of refusing it.
 
     Returns
     -------
@@ -117,11 +133,15 @@ def read_layer(
     if suffix in _KML_SUFFIXES:
         gdf = _read_kml(path, layer)
     else:
-        gdf = _read_vector(path, suffix, layer, encoding)
+        gdf = _read_vector(path, suffix, layer, encoding, tables=tables)
+    if not isinstance(gdf, gpd.GeoDataFrame):  # a table, asked for with tables=True
+        return gdf
+    gdf = without_measures(gdf, label)
     if gdf.crs is None:
         if crs is None:
-            fix = "add its .prj file" if suffix == ".shp" else \
-                "assign it one (QGIS: Layer Properties > Source; or ogr2ogr -a_srs EPSG:4326)"
+            bad_prj = prj_fault(path) if suffix == ".shp" else ""
+            fix = (f"{bad_prj}; copy the .prj again with the shapefile" if bad_prj else "add its .prj file") \
+                if suffix == ".shp" else "assign it one (QGIS: Layer Properties > Source; or ogr2ogr -a_srs EPSG:4326)"
             raise CRSError(
                 f"'{label}' ({path}) declares no CRS; {fix} (from Python: read_layer(..., crs='EPSG:4326'), "
                 f"or the CRS the coordinates are in; in a project file: crs = \"EPSG:...\" in the input)"
@@ -142,7 +162,8 @@ def read_layer(
     return gdf
 
 
-def _read_vector(path: Path, suffix: str, layer: str | None, encoding: str | None) -> gpd.GeoDataFrame:
+def _read_vector(path: Path, suffix: str, layer: str | None, encoding: str | None, *,
+                 tables: bool = False) -> gpd.GeoDataFrame:
     """The layer of a GeoPackage, GeoJSON or Shapefile as GDAL reads it (shapefile names restored)."""
     kwargs: dict = {}
     if suffix == ".gpkg":
@@ -150,14 +171,16 @@ def _read_vector(path: Path, suffix: str, layer: str | None, encoding: str | Non
     elif layer is not None:
         kwargs["layer"] = layer
     source: Path | _io.BytesIO = path
+    note = ""  # a warning said once the layer is read
     if suffix == ".shp":
+        check_parts(path)  # a part missing or cut short: said before GDAL reads it as empty rows
         kwargs["encoding"] = shapefile_encoding(path, encoding)
     elif suffix in (".geojson", ".json"):
-        source = _geojson_source(path, encoding)
+        source, note = _geojson_source(path, encoding)
     elif encoding is not None:
         logger.info("'%s': encoding=%r ignored; GeoPackage text is always UTF-8", path, encoding)
     try:
-        gdf = _read_dataframe(source, arrow=suffix == ".gpkg", **kwargs)
+        gdf = read_dataframe(source, arrow=suffix == ".gpkg", label=path, **kwargs)
     except UnicodeDecodeError as exc:
         if suffix == ".shp" and exc.reason == "unexpected end of data" and len(exc.object) <= 10:
             # a DBF field name holds 10 bytes: 站点编号名称 in UTF-8 (18) is cut inside its 4th character
@@ -173,30 +196,18 @@ def _read_vector(path: Path, suffix: str, layer: str | None, encoding: str | Non
             "encoding= (e.g. 'gb18030' or 'utf-8')"
         ) from exc
     except (DataSourceError, DataLayerError, OSError, LookupError) as exc:
-        raise _unreadable(path, exc) from exc
+        if suffix == ".shp" and prj_fault(path):  # GDAL fails on a .prj cut short: 'missing , or ]'
+            raise InputFileError(f"cannot read '{path}': {prj_fault(path)}; copy the .prj again with the shapefile, "
+                                 "or delete it and give the CRS (crs = \"EPSG:...\" in a project file's input)") \
+                from exc
+        raise unreadable(path, exc) from exc
     if not isinstance(gdf, gpd.GeoDataFrame):
-        raise InputFileError(f"'{path}' layer {kwargs.get('layer')!r} has no geometry; read it with pandas")
-    return restore_field_names(gdf, path) if suffix == ".shp" else gdf
-
-
-def _read_dataframe(source, *, arrow: bool, **kwargs):
-    """``pyogrio.read_dataframe``; through Arrow when ``arrow`` (GeoPackages: the same frame, a
-    third faster). A file Arrow does not read whole, or whose text is not valid UTF-8 (Arrow
-    keeps the bytes and fails only when the text is used), is read again without it, so its
-    error is the one the plain reader gives."""
-    if arrow:
-        import pyarrow as pa
-
-        try:
-            gdf = pyogrio.read_dataframe(source, use_arrow=True, **kwargs)
-            for name in gdf.columns:
-                values = gdf[name].array
-                if pd.api.types.is_string_dtype(gdf[name].dtype) and hasattr(values, "__arrow_array__"):
-                    pa.array(values).validate(full=True)  # raises on bytes that are not UTF-8
+        if tables:
             return gdf
-        except Exception:  # noqa: BLE001 - read again below, which raises the usual error
-            logger.debug("'%s': read again without Arrow", source)
-    return pyogrio.read_dataframe(source, **kwargs)
+        raise InputFileError(f"'{path}' layer {kwargs.get('layer')!r} {_NO_GEOMETRY}")
+    if note:
+        logger.warning(note)
+    return restore_field_names(gdf, path) if suffix == ".shp" else gdf
 
 
 def _read_zipped(path: Path, *, layer: str | None, **options) -> gpd.GeoDataFrame:
@@ -207,6 +218,8 @@ def _read_zipped(path: Path, *, layer: str | None, **options) -> gpd.GeoDataFram
                        and not Path(m).name.startswith(("._", "."))]
             if layer is not None and len(members) > 1:
                 members = [m for m in members if Path(m).stem == layer] or members
+            if not members and misnamed(path):  # a workbook or a KMZ renamed .zip
+                raise InputFileError(f"cannot read '{path}': {misnamed(path)}")
             if len(members) != 1:
                 raise InputFileError(
                     f"'{path}' holds {len(members)} layer files ({', '.join(members) or 'none'}); "
@@ -221,68 +234,36 @@ def _read_zipped(path: Path, *, layer: str | None, **options) -> gpd.GeoDataFram
                 inner_layer = layer if Path(members[0]).suffix.lower() == ".gpkg" else None
                 return read_layer(Path(tmp) / members[0], layer=inner_layer, **options)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise InputFileError(f"cannot read '{path}' as a zip file: {exc}") from exc
+        again = "zip the layer's files again"
+        raise InputFileError(f"cannot read '{path}' as a zip file: {file_fault(path, str(exc), again) or exc}") \
+            from exc
 
 
-def _geojson_source(path: Path, encoding: str | None) -> Path | _io.BytesIO:
-    """The path of a UTF-8 GeoJSON, or its text re-encoded as UTF-8 when it is GBK (or ``encoding``).
+def _geojson_source(path: Path, encoding: str | None) -> tuple[Path | _io.BytesIO, str]:
+    """The path of a UTF-8 GeoJSON, or its text re-encoded as UTF-8 when it is GBK (or ``encoding``),
+    and the warning to give once it has been read (none: ``""``).
 
     GeoJSON must be UTF-8 (RFC 7946), but files saved by older Chinese tools are GBK; GDAL then
-    fails on the first Chinese byte.
+    fails on the first Chinese byte. A file whose bytes are no text at all (damaged, or another
+    format) is refused here, as what it is; the warning waits for the read, so that a file that
+    then fails is said in one line.
     """
+    if misnamed(path):  # a GeoPackage saved as .geojson: said before its bytes are taken for text
+        raise InputFileError(f"cannot read '{path}': {misnamed(path)}")
+    note = ""
     if encoding is None:
         with open(path, "rb") as f:
             head = f.read(_SNIFF_BYTES)
+        if head and looks_binary(head):
+            raise InputFileError(f"cannot read '{path}': it is damaged or cut short (it holds binary data, not "
+                                 "GeoJSON text); export the layer again")
         found = detect_encoding(head)
         if found == "utf-8":
-            return path
+            return path, ""
         encoding = found
-        logger.warning("'%s' is not UTF-8 as GeoJSON must be; read it as %s", path, found)
+        note = f"'{path}' is not UTF-8 as GeoJSON must be; read it as {found}"
     text, _ = decode_text_file(path, encoding=encoding)
-    return _io.BytesIO(text.encode("utf-8"))
-
-
-def _unreadable(path: Path, exc: Exception) -> InputFileError:
-    """One line saying why GDAL could not open ``path`` (empty, damaged, another format...)."""
-    kinds = {".gpkg": "GeoPackage", ".geojson": "GeoJSON", ".json": "GeoJSON", ".shp": "Shapefile"}
-    kind = kinds.get(path.suffix.lower(), "vector")
-    try:
-        size = path.stat().st_size if path.is_file() else None
-    except OSError:
-        size = None
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    if path.is_dir():
-        why = "it is a folder, not a file"
-    elif size == 0:
-        why = "the file is empty (0 bytes)"
-    elif kind == "GeoJSON" and _overpass_json(path):
-        return InputFileError(f"cannot read '{path}': it is Overpass JSON (OpenStreetMap elements), not GeoJSON; "
-                              "download it as OSM XML ([out:xml] in Overpass turbo) and give the .osm file")
-    elif "not recognized as" in text or "not a valid" in text.lower() or "file is not a database" in text:
-        why = f"it is not a {kind} file (damaged, cut short, or another format under this name)"
-    else:
-        why = text.split("; It might help")[0]
-    return InputFileError(f"cannot read '{path}': {why}; export the layer again")
-
-
-def _overpass_json(path: Path) -> bool:
-    """Whether a .json file is Overpass API's JSON (OSM ``elements``), judged by its first 2 KB."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(2048).decode("utf-8", "replace")
-    except OSError:
-        return False
-    return head.lstrip().startswith("{") and '"elements"' in head and '"features"' not in head
-
-
-#: Tables of a GeoPackage that hold no data of the user's: QGIS's saved styles (which the results'
-#: GeoPackages carry too, so that QGIS draws them in the maps' colours).
-STYLE_TABLES = ("layer_styles",)
-
-
-def data_layers(path) -> list[str]:
-    """The layers of a vector file, without a GeoPackage's :data:`STYLE_TABLES`."""
-    return [str(x) for x in pyogrio.list_layers(path)[:, 0] if str(x) not in STYLE_TABLES]
+    return _io.BytesIO(text.encode("utf-8")), note
 
 
 def _named(layers: list) -> str:
@@ -294,10 +275,7 @@ def _named(layers: list) -> str:
 
 def _pick_layer(path: Path, layer: str | None) -> str:
     """``layer``, or the file's only layer (QGIS's styles aside); else an error naming them."""
-    try:
-        layers = data_layers(path)
-    except (DataSourceError, DataLayerError, OSError) as exc:
-        raise _unreadable(path, exc) from exc
+    layers = data_layers(path)
     if layer is None:
         if len(layers) == 1:
             return layers[0]
@@ -324,15 +302,20 @@ def _read_kml(path: Path, layer: str | None) -> gpd.GeoDataFrame:
         if not single and (member := kml_member(path)) is not None:
             source, single = f"/vsizip/{path.resolve().as_posix()}/{member}", True
     except (OSError, zipfile.BadZipFile) as exc:
-        raise _unreadable(path, exc) from exc
+        raise unreadable(path, exc) from exc
     # one KML document; a KMZ of several (GDAL's own layout) is read as GDAL reads it, its garbled
     # names put back where one name alone garbles so
-    text, names = _ascii_fields(kml_bytes(path)) if single else (b"", _kml_names(path))
+    raw = kml_bytes(path) if single else b""
+    utf8, note = utf8_kml(raw, path)
+    text, names = _ascii_fields(utf8) if single else (b"", _kml_names(path))
     with tempfile.TemporaryDirectory() as tmp:
-        if names:  # GDAL reads the copy whose field names are ASCII; the names are put back below
+        if names or utf8 is not raw:  # GDAL reads the copy in UTF-8, field names ASCII (put back below)
             source = str(Path(tmp) / "doc.kml")
             Path(source).write_bytes(text)
-        return _read_kml_source(path, source, layer, names)
+        gdf = _read_kml_source(path, source, layer, names)
+    if note:
+        logger.warning(note)
+    return gdf
 
 
 def _ascii_fields(text: bytes) -> tuple[bytes, dict[str, str]]:
@@ -373,7 +356,10 @@ def _read_kml_source(path: Path, source: str, layer: str | None, names: dict[str
         layers = [str(x) for x in pyogrio.list_layers(source)[:, 0]]
         counts = {x: int(pyogrio.read_info(source, layer=x)["features"]) for x in layers}
     except (DataSourceError, DataLayerError, OSError, zipfile.BadZipFile) as exc:
-        raise _unreadable(path, exc) from exc
+        raise unreadable(path, exc) from exc
+    if layer is None and not any(counts.values()):  # GDAL gives a document with none as no layer at all
+        raise InputFileError(f"'{path}' holds no placemarks (points, lines or areas); export it again with its "
+                             "features")
     tree = folder_tree(path, layers) or {x: Folder(((x, x),), frozenset(), None) for x in layers}
     if layer is not None and layer not in layers:
         raise InputFileError(f"'{path}' has no layer {layer!r}; it has: {', '.join(layers)}")
@@ -382,12 +368,12 @@ def _read_kml_source(path: Path, source: str, layer: str | None, names: dict[str
     frames = []
     try:
         for member, place in members:
-            gdf = pyogrio.read_dataframe(source, layer=member)
+            gdf = read_dataframe(source, arrow=False, label=path, layer=member)
             if not isinstance(gdf, gpd.GeoDataFrame):
-                raise InputFileError(f"'{path}' folder {member!r} has no geometry; read it with pandas")
+                raise InputFileError(f"'{path}' folder {member!r} {_NO_GEOMETRY}")
             frames.append((place, gdf))
     except (DataSourceError, DataLayerError, OSError) as exc:
-        raise _unreadable(path, exc) from exc
+        raise unreadable(path, exc) from exc
     if len(frames) == 1 and frames[0][0] == chosen:
         return _tidy_kml(frames[0][1], names)
     tidied = [_tidy_kml(gdf, names) for _, gdf in frames]

@@ -149,10 +149,9 @@ def validate_inputs(
             out[name] = repair_geometries(out[name], name, report, id_col=ids.get(name))
 
     if "communities" in out:
-        _require_types(out["communities"], "communities", community_id_col, ("Polygon", "MultiPolygon"),
-                       "draw the community boundary as a polygon")
+        require_outlines(out["communities"], "communities", community_id_col)
     if "units" in out:
-        _require_types(out["units"], "units", unit_id_col, ("Polygon", "MultiPolygon", "Point"),
+        require_types(out["units"], "units", unit_id_col, ("Polygon", "MultiPolygon", "Point"),
                        "give each unit a polygon or a point")
         hh = check_households(out["units"], households_col, "units", id_col=unit_id_col,
                               max_value=MAX_UNIT_HOUSEHOLDS)
@@ -219,15 +218,35 @@ def _common_crs(given: dict[str, gpd.GeoDataFrame], report: Report) -> dict[str,
     return out
 
 
-def _require_types(gdf: gpd.GeoDataFrame, name: str, id_col: str, allowed: tuple[str, ...], fix: str) -> None:
+def require_types(gdf: gpd.GeoDataFrame, name: str, id_col: str, allowed: tuple[str, ...], fix: str) -> None:
+    """Refuse rows of ``gdf`` whose geometry type is not one of ``allowed``, naming them by
+    ``id_col`` (a GeometryError ending in ``fix``); empty or missing geometries are left to the
+    checks that name them.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import LineString, box
+    >>> grids = gpd.GeoDataFrame({"grid_id": ["G1", "G2"]}, geometry=[box(0, 0, 1, 1), LineString([(0, 0), (1, 1)])])
+    >>> require_types(grids, "grids", "grid_id", ("Polygon", "MultiPolygon"), "draw each grid as a polygon")
+    Traceback (most recent call last):
+    ...
+    spatial.core.errors.GeometryError: 'grids' rows must be Polygon or MultiPolygon, but 1 are not (grid_id: G2 (LineString)); draw each grid as a polygon
+    """
     types = gdf.geom_type.to_numpy()
-    bad = ~np.isin(types, allowed)
+    bad = ~np.isin(types, allowed) & gdf.geometry.notna().to_numpy()
     if bad.any():
         shown = ", ".join(f"{i} ({t})" for i, t in zip(gdf[id_col].to_numpy()[bad][:10], types[bad][:10]))
         raise GeometryError(
             f"'{name}' rows must be {' or '.join(allowed)}, but {int(bad.sum())} are not "
             f"({id_col}: {shown}); {fix}"
         )
+
+
+def require_outlines(communities: gpd.GeoDataFrame, name: str, id_col: str) -> None:
+    """Refuse communities that are not polygons (points of the 居委会's office, boundaries drawn as
+    lines): they hold no home, and every community would be scored as holding none."""
+    require_types(communities, name, id_col, ("Polygon", "MultiPolygon"), "draw the community boundary as a polygon")
 
 
 def station_points(stations: gpd.GeoDataFrame, id_col: str, report: Report) -> gpd.GeoDataFrame:

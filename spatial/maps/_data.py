@@ -374,11 +374,11 @@ def read_layers(path, required: Sequence, optional: Sequence[str], what: str) ->
     """
     import pyogrio
 
-    from spatial.io.layers import read_layer
+    from spatial.io.layers import layer_names, read_layer
 
     if not Path(path).exists():
         raise InputFileError(f"{what} file '{path}' does not exist")
-    present = {str(row[0]) for row in pyogrio.list_layers(path)}
+    present = set(layer_names(path))  # a damaged file: one line saying so
     wanted = {}
     for entry in required:
         names = (entry,) if isinstance(entry, str) else tuple(entry)

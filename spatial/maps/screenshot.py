@@ -94,7 +94,12 @@ def run_chromium(html_path: str | Path, extra: list[str], *, wait_ms: int = 4000
 
 def screenshot(html_path: str | Path, png_path: str | Path, *, width: int = 1280, height: int = 860,
                wait_ms: int = 4000) -> Path:
-    """Save a PNG of the map at ``html_path`` as rendered offline; returns the PNG path."""
+    """Save a PNG of the map at ``html_path`` as rendered offline; returns the PNG path.
+
+    A page that is no map (0 bytes, binary, or a map cut short before its ``</html>``) is refused:
+    Chromium draws it as a blank picture, which went into printed reports with exit 0.
+    """
+    _check_page(Path(html_path))
     png_path = Path(png_path).resolve()
     png_path.parent.mkdir(parents=True, exist_ok=True)
     if width >= MIN_WIDTH:
@@ -118,6 +123,24 @@ def screenshot(html_path: str | Path, png_path: str | Path, *, width: int = 1280
         with Image.open(shot) as im:
             im.crop((0, 0, width, height)).save(png_path)
     return png_path
+
+
+def _check_page(path: Path) -> None:
+    """Refuse a page Chromium would draw blank: empty, not text, or a map of Leaflet's cut short."""
+    from spatial.io._faults import file_fault
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputFileError(f"cannot read map '{path}': {file_fault(path, str(exc), 'write the map again') or exc}") \
+            from exc
+    again = "write the map again (spatial map, or spatial run)"
+    if not data.strip():
+        raise InputFileError(f"map '{path}' is empty ({len(data)} bytes); {again}")
+    if b"\x00" in data[:8192]:
+        raise InputFileError(f"map '{path}' is not a web page (it holds binary data); {again}")
+    if b"leaflet" in data[:200_000].lower() and b"</html>" not in data[-4096:].lower():
+        raise InputFileError(f"map '{path}' is cut short ({len(data):,} bytes, no </html> at its end); {again}")
 
 
 def dump_dom(html_path: str | Path, *, wait_ms: int = 4000) -> str:

@@ -219,7 +219,11 @@ def from_graphml(path: Path, *, rules: Mapping | None = None) -> Loaded:
         try:
             graph = nx.read_graphml(path, force_multigraph=True)
         except Exception:  # noqa: BLE001 - not GraphML at all: say what osmnx said
-            raise InputFileError(f"cannot read network file {path}: {exc}; give a GraphML file saved by "
+            from spatial.io._faults import file_fault
+
+            fault = file_fault(path, str(exc), "copy or save it again")
+            raise InputFileError(f"cannot read network file {path}: {fault}" if fault else
+                                 f"cannot read network file {path}: {exc}; give a GraphML file saved by "
                                  "osmnx.save_graphml or networkx.write_graphml") from exc
         logger.info("network file %s is not osmnx's GraphML (%s); read with networkx", path, exc)
     try:
@@ -276,7 +280,10 @@ def from_osm(path: Path, *, rules: Mapping | None = None) -> Loaded:
                 k += 1
             count.append(k)
     except (RuntimeError, OSError, ValueError) as exc:
-        raise InputFileError(f"cannot read OSM file {path}: {exc}") from exc
+        from spatial.io._faults import fault_of
+
+        again = "download or export the extract again (.osm, .osm.pbf)"
+        raise InputFileError(f"cannot read OSM file {path}: {fault_of(path, exc, again)}") from exc
     other = _dropped_frame(other_ids, drop_reasons(pd.DataFrame(other_rows, columns=["highway", "feature"])),
                            shapely.from_wkb(np.asarray(other_wkb, dtype=object)), "EPSG:4326")
     if not ids:
@@ -355,7 +362,10 @@ def _locate_later_nodes(src, path: Path, ref: np.ndarray, xy: np.ndarray, ok: np
                     if n.ref not in found and n.location.valid():
                         found[n.ref] = (n.location.lon, n.location.lat)
     except (RuntimeError, OSError, ValueError) as exc:
-        raise InputFileError(f"cannot read OSM file {path}: {exc}") from exc
+        from spatial.io._faults import fault_of
+
+        again = "download or export the extract again (.osm, .osm.pbf)"
+        raise InputFileError(f"cannot read OSM file {path}: {fault_of(path, exc, again)}") from exc
     if not found:
         return
     logger.info("OSM file %s: %d way nodes located after the first pass (nodes after their ways, or "

@@ -48,6 +48,7 @@ import shapely
 from spatial.core._threads import halves, thread_map
 from spatial.core.checks import REPORT_COLUMNS, ZH_COLUMNS, reason_zh
 from spatial.core.errors import CRSError, InputFileError, SpatialError
+from spatial.io._faults import fault_of, file_fault
 from spatial.network._dem_units import vertical_unit
 from spatial.network._profile import Profile, build_profile, part_cost, segments
 from spatial.network.graph import WalkNetwork
@@ -237,8 +238,11 @@ def _open(path: Path):
             warnings.simplefilter("ignore", NotGeoreferencedWarning)
             src = rasterio.open(path)
     except (RasterioIOError, OSError) as exc:
-        raise InputFileError(f"cannot read DEM {path} as a raster (corrupt or not a GeoTIFF): "
-                             f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from exc
+        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        fault = file_fault(path, text, "copy or export the DEM again")
+        raise InputFileError(f"cannot read DEM {path}: {fault}" if fault else
+                             f"cannot read DEM {path} as a raster (corrupt or not a GeoTIFF): {text}; give a "
+                             "GeoTIFF of heights (one band)") from exc
     if src.crs is None:
         src.close()
         raise CRSError(f"DEM {path} has no CRS; set it (e.g. gdal_edit.py -a_srs EPSG:4326 {path.name}) and try again")
@@ -304,7 +308,8 @@ class _Dem:
             try:
                 band = src.read(1, window=window, masked=True)
             except (RasterioError, OSError) as exc:
-                raise InputFileError(f"cannot read DEM {path}: {str(exc).splitlines()[0]}") from exc
+                raise InputFileError(f"cannot read DEM {path}: {fault_of(path, exc, 'copy or export the DEM again')}") \
+                    from exc
             values = np.ma.filled(band.astype(np.float64), np.nan)
             # GDAL's scale and offset (e.g. int16 decimetres), then the vertical unit to metres
             self.unit, to_m = vertical_unit(path, src, dem_crs)

@@ -29,6 +29,7 @@ its inputs. Paths are relative to the project file. Example (``data/demo_project
 from __future__ import annotations
 
 import difflib
+import logging
 import math
 import re
 import tomllib
@@ -38,9 +39,13 @@ from pathlib import Path
 from typing import Any
 
 from spatial.core.errors import InputFileError, SpatialError
+from spatial.io._encoding import utf16_without_bom
+from spatial.io._faults import misnamed, no_access
 from spatial.io.coords import normalize_coord_sys
 
 __all__ = ["InputSpec", "Project", "load_project"]
+
+logger = logging.getLogger(__name__)
 
 _SECTIONS = {"project", "inputs", "grids", "coverage", "siting", "outputs", "distributed"}
 _INPUT_KEYS = {"path", "layer", "crs", "coord_sys", "coord_sys_col", "lon_col", "lat_col", "sheet",
@@ -226,6 +231,8 @@ def _dem_path(coverage: dict, base: Path, source: Path) -> dict:
     path = (base / str(coverage["dem"])).resolve()
     if not path.exists():
         raise InputFileError(f"project file {source}: [coverage] dem file {path} does not exist")
+    if no_access(path):
+        raise InputFileError(f"project file {source}: [coverage] dem file {path}: {no_access(path)}")
     return {**coverage, "dem": path}
 
 
@@ -237,9 +244,13 @@ def _read_toml(source: Path) -> dict:
         raise InputFileError(f"cannot read project file {source}: {exc.strerror or exc}") from exc
     if not data.strip():
         raise InputFileError(f"project file {source} is empty; start from data/demo_project.toml")
+    unicode = "utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else utf16_without_bom(data)
+    if unicode:  # Notepad's "Unicode": TOML is UTF-8, but the text is plain
+        logger.warning("project file %s is UTF-16 (Notepad's 'Unicode'); read so: save it as UTF-8", source)
+        data = data.decode(unicode).encode("utf-8")
     if b"\x00" in data[:8192]:
-        raise InputFileError(f"project file {source} is not a text file (it holds binary data); "
-                             "give the .toml project file")
+        raise InputFileError(f"project file {source} is not a text file: "
+                             f"{misnamed(source) or 'it holds binary data'}; give the .toml project file")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -252,7 +263,10 @@ def _read_toml(source: Path) -> dict:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InputFileError(f"project file {source} is not valid TOML: {exc}") from exc
+        # a Windows path in double quotes ("D:\数据\units.gpkg"): each \ starts an escape in TOML
+        hint = ("; write a Windows path with / (\"D:/数据/units.gpkg\") or in single quotes ('D:\\数据\\units.gpkg')"
+                if "escape" in str(exc).lower() or "'\\'" in str(exc) else "")
+        raise InputFileError(f"project file {source} is not valid TOML: {exc}{hint}") from exc
 
 
 def _near(unknown, known) -> str:
@@ -316,6 +330,9 @@ def _input_spec(name: str, value: Any, base: Path, source: Path) -> InputSpec:
     path = (base / value["path"]).resolve()
     if not path.exists():
         raise InputFileError(f"project file {source}: input '{name}' file {path} does not exist")
+    if path.is_dir() or no_access(path):  # before any layer is read, as a missing file is
+        why = no_access(path) or "it is a folder; give a file in it (a shapefile's .shp, a .gpkg, a .csv ...)"
+        raise InputFileError(f"project file {source}: input '{name}' {path}: {why}")
     options = {k: v for k, v in value.items() if k not in ("path", "layer")}
     return InputSpec(path=path, layer=value.get("layer"), options=options)
 
