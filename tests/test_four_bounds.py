@@ -197,3 +197,31 @@ def test_the_kmz_for_a_grid_worker_s_phone_says_each_grid_s_four_bounds(tmp_path
     with zipfile.ZipFile(path) as kmz:
         text = kmz.read("doc.kml").decode("utf-8")
     assert "四至" in text and "东至C网格，南至深南大道，西至A网格，北至红荔路" in text
+
+
+def test_sides_are_read_against_true_north_whatever_the_crs():
+    """A square grid turned 45.6° (from true north), a named street along each side, at Futian.
+    UTM 50N's grid north is 1.14° east of true north there, so in UTM the side facing 45.6° faced
+    44.5° and was read as the east side; from EPSG:4547 (a Gauss-Krüger zone on 114°E) as the
+    north. Now the sides are the same from UTM, the Gauss-Krüger zone and degrees."""
+    from pyproj import Transformer
+
+    x0, y0 = Transformer.from_crs(4326, 4547, always_xy=True).transform(114.02, 22.54)
+    turn = np.radians(45.6)
+    rot = np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]])
+    corners = np.array([[-100.0, -100], [100, -100], [100, 100], [-100, 100]]) @ rot.T + [x0, y0]
+    grid = gpd.GeoDataFrame({"grid_id": ["A"], "community_id": ["C1"]}, geometry=[shapely.Polygon(corners)],
+                            crs="EPSG:4547")
+    lines, names = [], ["北边路", "西边路", "南边路", "东边路"]  # outward normals at 45.6°, 135.6°, ...
+    for i in range(4):
+        a, b = np.array([[105.0, -120], [105, 120]]) @ np.array([[np.cos(turn + i * np.pi / 2),
+                                                                   -np.sin(turn + i * np.pi / 2)],
+                                                                  [np.sin(turn + i * np.pi / 2),
+                                                                   np.cos(turn + i * np.pi / 2)]]).T + [x0, y0]
+        lines.append(LineString([a, b]))
+    roads = gpd.GeoDataFrame({"name": names}, geometry=lines, crs="EPSG:4547")
+    cols = ["east_bound", "south_bound", "west_bound", "north_bound"]
+    got = {crs: four_bounds(grid.to_crs(crs), roads.to_crs(crs))[cols].iloc[0].tolist()
+           for crs in ("EPSG:4547", "EPSG:32650", "EPSG:4326")}
+    assert got["EPSG:4547"] == ["东边路", "南边路", "西边路", "北边路"]
+    assert got["EPSG:32650"] == got["EPSG:4326"] == got["EPSG:4547"]

@@ -7,7 +7,9 @@ that bounds it (a street, a river, a wall) and, where none does, the grid or com
 How a side is read (in ground metres, the local UTM zone):
 
 1. each part of the grid's outline is cut into pieces of at most ``step_m``; a piece faces the
-   way its outward normal points, east, north, west or south (within 45°), and counts for that
+   way its outward normal points, east, north, west or south (within 45° of true north's
+   directions, not the working CRS's grid north: the same sides from UTM, a Gauss-Krüger zone
+   or degrees), and counts for that
    side when it lies on that side of the grid's centroid (a notch's east-facing edge in the
    grid's west half is not its east);
 2. a piece is bounded by the nearest named line within ``reach_m`` of its middle that runs along
@@ -149,12 +151,16 @@ def four_bounds(
         length = np.hypot(along[:, 0], along[:, 1])
         unit = along / np.maximum(length, 1e-12)[:, None]
         normal = np.column_stack([unit[:, 1], -unit[:, 0]])  # outward: the rings run anticlockwise
-        side = _facing(normal)
+        grids_of, at = np.unique(owner, return_inverse=True)  # (the pieces' grids: none is empty)
+        centre = shapely.get_coordinates(shapely.centroid(polys[grids_of]))
+        # east, south, west and north as on the ground: the working CRS's grid north turned to true
+        # north at each grid (UTM's is 1.15 degrees off it at Futian, a Gauss-Kruger zone's not)
+        turn = _true_north(centre, crs)[at]
+        side = _facing(_turned(normal, turn))
+        centre = centre[at]
         # a piece faces a side only on that side of its grid's centroid (the east-facing edge of
         # a notch in a grid's west is not its east)
-        grids_of, at = np.unique(owner, return_inverse=True)  # (the pieces' grids: none is empty)
-        centre = shapely.get_coordinates(shapely.centroid(polys[grids_of]))[at]
-        side = np.where(((mid - centre) * _OUTWARD[side]).sum(axis=1) > 0, side, -1)
+        side = np.where((_turned(mid - centre, turn) * _OUTWARD[side]).sum(axis=1) > 0, side, -1)
         road_name = _bounding_names(roads, crs, mid, unit, reach_m, name_col) if roads is not None and len(roads) \
             else np.full(len(owner), None, dtype=object)
         across = _across(grids, polys, communities, grid_id_col, community_id_col, owner, mid, normal)
@@ -183,6 +189,26 @@ def _pieces(polys: np.ndarray, step_m: float) -> tuple[np.ndarray, np.ndarray, n
     xy, ring_of = shapely.get_coordinates(rings, return_index=True)
     same = ring_of[1:] == ring_of[:-1]
     return owner[ring_of[:-1][same]], xy[:-1][same], xy[1:][same]
+
+
+def _true_north(xy: np.ndarray, crs) -> np.ndarray:
+    """At each point (``crs`` coordinates), the angle (radians, anticlockwise) from the CRS's grid
+    north to true north: a step due north on the ground, projected back."""
+    from pyproj import Transformer
+
+    if not len(xy):
+        return np.zeros(0)
+    to_ll = Transformer.from_crs(crs, 4326, always_xy=True)
+    lon, lat = to_ll.transform(xy[:, 0], xy[:, 1])
+    x, y = to_ll.transform(lon, np.minimum(np.asarray(lat) + 1e-4, 90.0), direction="INVERSE")
+    angle = np.arctan2(np.asarray(y) - xy[:, 1], np.asarray(x) - xy[:, 0]) - np.pi / 2
+    return np.where(np.isfinite(angle), angle, 0.0)
+
+
+def _turned(v: np.ndarray, turn: np.ndarray) -> np.ndarray:
+    """Vectors ``v`` (one a row) turned by ``-turn``: from grid north's frame to true north's."""
+    c, s = np.cos(turn), np.sin(turn)
+    return np.column_stack([c * v[:, 0] + s * v[:, 1], -s * v[:, 0] + c * v[:, 1]])
 
 
 def _facing(normal: np.ndarray) -> np.ndarray:
