@@ -36,6 +36,7 @@ from spatial.grids._inputs import _labels_from, check_named_columns, gated_label
 from spatial.grids._lumps import exchange_lumps
 from spatial.grids._objective import Weights, check_max_deviation
 from spatial.grids._plan_inputs import _community_keys, _locked_mask, _plan_labels
+from spatial.grids._recut import recut_whole
 from spatial.grids._prep import prepare_checked
 from spatial.grids._search import local_search
 from spatial.grids.codes import check_layout
@@ -444,6 +445,7 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None
     for g in dropped:
         report.add("grids", names[g], "a grid this redraw split off; the community's grids fit the band without it",
                    "handed back to the grids round it", zh=("本次调整拆分出的网格；不需要它各网格也都在户数区间内", "已并回周边网格"))
+    before, said, report = (lab.copy(), list(names)), report, Report()  # rows kept unless all is drawn again
     k = len(names)
     ph = np.bincount(lab, weights=hh, minlength=k)
     for a in np.flatnonzero(ph > hi):
@@ -496,6 +498,17 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None
         lab[lab == a] = b
         ph[b] += ph[a]
         ph[a] = 0
+    if fixed.any() and band_violation(ph[np.bincount(lab, minlength=k) > 0], lo, hi) > 0:  # locks in the way
+        got = recut_whole(sub, hh, xy, *before, planned, fixed, lo, hi, seed, _fresh)
+        if got is not None:
+            out = [n for n, h in zip(before[1], np.bincount(before[0], weights=hh, minlength=len(before[1])))
+                   if h and not lo <= h <= hi]
+            (lab, names), report = got, Report()
+            report.add("grids", "、".join(out), "out of the band, and no chain of neighbours or split brought it in",
+                       "the community's grids drawn again all together (locked units kept in their grids)",
+                       zh=("户数不在区间内，相邻网格依次调整或拆分都无法解决", "社区内网格整体重划（已锁定的单元留在原网格）"))
+            k = len(names)
+    said.extend(report)
     used = np.unique(lab)
     remap = np.full(k, -1)
     remap[used] = np.arange(len(used))
