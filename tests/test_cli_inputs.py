@@ -305,3 +305,16 @@ def test_a_shapefile_from_another_tool_is_read_with_its_ten_character_names(tmp_
     assert main(["grids", str(tmp_path / "社区.shp"), str(tmp_path / "units.gpkg"), "--out", str(out)]) == 0
     assert "using column community_ as community_id" in capsys.readouterr().out
     assert set(gpd.read_file(out, layer="grids")["community_id"]) == {"C1"}
+
+
+def test_a_station_list_numbered_by_its_rows_takes_the_row_number_as_the_station_id(tmp_path):
+    """A list typed by hand, 序号/站点名称/经度/纬度, has no other id: it was refused, asking for
+    --station-id-col. 序号 is now the last name tried, after 站点编号, 编号, id ..."""
+    from spatial.io.columns import find_column
+
+    typed = pd.DataFrame({"序号": [1, 2], "站点名称": ["豫园街道党群服务中心", "文庙居民区党群服务站"],
+                          "经度": [121.4790, 121.4832], "纬度": [31.2300, 31.2215]})
+    assert find_column(typed, "station_id") == "序号"
+    assert find_column(typed.assign(编号=["S1", "S2"]), "station_id") == "编号"  # a real id goes first
+    assert find_column(typed, "candidate_id") == "序号"
+    assert find_column(typed, "unit_id", required=False) is None  # units are numbered by their own ids

@@ -23,8 +23,9 @@ __all__ = ["ROLES", "find_column"]
 #: Role -> (contract name, other common names, in order of preference).
 ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "unit_id": ("unit_id", ("单元编号", "单元号", "小区编号", "楼栋编号", "编号", "代码", "编码", "id", "code")),
-    "station_id": ("station_id", ("站点编号", "站点代码", "站点编码", "编号", "代码", "编码", "id", "code")),
-    "candidate_id": ("candidate_id", ("候选编号", "候选点编号", "编号", "代码", "id", "code")),
+    # 序号 last: a list typed by hand (序号, 站点名称, 经度, 纬度) numbers its rows and has no other id
+    "station_id": ("station_id", ("站点编号", "站点代码", "站点编码", "编号", "代码", "编码", "id", "code", "序号")),
+    "candidate_id": ("candidate_id", ("候选编号", "候选点编号", "编号", "代码", "id", "code", "序号")),
     "community_id": ("community_id", ("社区编号", "社区代码", "社区编码", "编号", "代码", "code", "id")),
     "grid_id": ("grid_id", ("网格编号", "网格号", "所属网格", "网格代码", "网格编码", "编号", "网格名称", "网格名")),
     "households": ("households", ("户数", "住户数", "总户数", "常住户数", "居民户数", "hh", "household")),
