@@ -66,7 +66,7 @@ grids["band_status"].value_counts()
 
 # %%
 scores = spatial.evaluate_grids(grids, communities, min_households=300, max_households=500, roads=network)
-scores.summary.T
+scores.summary.astype(object).T  # (object: counts stay whole, as the table has them)
 
 # %% [markdown]
 # ## Redraw after growth (人口变化后的微调)
