@@ -318,3 +318,20 @@ def test_a_station_list_numbered_by_its_rows_takes_the_row_number_as_the_station
     assert find_column(typed.assign(编号=["S1", "S2"]), "station_id") == "编号"  # a real id goes first
     assert find_column(typed, "candidate_id") == "序号"
     assert find_column(typed, "unit_id", required=False) is None  # units are numbered by their own ids
+
+
+def test_households_typed_with_their_unit_are_said_once(tmp_path, capsys):
+    """Households typed as '120户' were read as counts, said twice on the console: once under the
+    file's name, once under 'units'."""
+    from spatial.core import checks
+
+    checks._SAID.clear()
+    comm = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(X0, Y0, X0 + 400, Y0 + 200)], crs=UTM)
+    comm.to_file(tmp_path / "comm.gpkg")
+    units = gpd.GeoDataFrame({"unit_id": [f"U{k}" for k in range(8)], "households": ["100户"] * 8,
+                              "community_id": ["C1"] * 8}, geometry=CELLS, crs=UTM)
+    units.to_file(tmp_path / "units.gpkg")
+    assert main(["grids", str(tmp_path / "comm.gpkg"), str(tmp_path / "units.gpkg"), "--out",
+                 str(tmp_path / "g.gpkg")]) == 0
+    said = [line for line in capsys.readouterr().err.splitlines() if "written as text read as counts" in line]
+    assert len(said) == 1 and "units.gpkg' column 'households': 8 values" in said[0]

@@ -502,7 +502,7 @@ def numbers_from_text(column: pd.Series, name: str, col: str, *, units: tuple[st
     out = values.to_numpy(dtype=float, copy=True)
     out[list(read)] = list(read.values())
     first = next(iter(read))
-    key = (name, col, len(read), raw[first])
+    key = (col, len(read), raw[first])  # one column read under its file's name, then its layer's: said once
     if key not in _SAID:
         _SAID.add(key)
         logger.warning("'%s' column '%s': %d values written as text read as %s ('%s' as %g)", name, col,
