@@ -56,9 +56,9 @@ _ID_PREFIX = {SERVICE: "G", NO_MAPPED_PATH: "N", BARRIER: "B"}
 #: walk. Each home's walk includes its straight leg to the network, and homes inside estates are
 #: typically 15-80 m from a mapped walkway, so two buildings side by side are 150-250 m apart on
 #: foot. 150 m (until December 2026) left the demo's 351 uncovered units in 172 gaps of two units
-#: on average (one estate as three gaps, each site within reach of all three); 300 m gives 48,
-#: the largest holding 2,044 households where the largest had held 518. A river or railway with
-#: no crossing within about 150 m still parts two areas.
+#: on average (one estate as three gaps, each site within reach of all three); 300 m gives 48 (47
+#: once gaps sharing a site are one), the largest holding 2,044 households where the largest had
+#: held 518. A river or railway with no crossing within about 150 m still parts two areas.
 LINK_M = 300.0
 
 

@@ -6,7 +6,8 @@ boundary units to the next; an under-band grid pulls along a chain from the near
 households to spare. A chain is kept only when the band violation falls (and, given an outer band
 to keep, no grid leaves it). :func:`even_out` runs the same chains on the band narrowed round a
 community's mean grid. Plain Python on CSR arrays of one community: the chains are short and
-the grids few, so no library fits; imports numpy (and scipy's components, to check a grid is whole).
+the grids few, so no library fits; imports numpy (and the engine's pieces of each part, to check
+a grid is whole).
 """
 
 from __future__ import annotations
@@ -360,11 +361,7 @@ def drop_added(sub, hh, lab, added, fixed, *, min_hh, max_hh):
 
 
 def _whole(sub, lab) -> bool:
-    """Whether every grid of ``lab`` is in one piece."""
-    from scipy.sparse.csgraph import connected_components
+    """Whether every grid of ``lab`` is in one piece (as many pieces as grids)."""
+    from spatial.grids._engine import part_components
 
-    for a in np.unique(lab):
-        nodes = np.flatnonzero(lab == a)
-        if connected_components(sub[nodes][:, nodes], directed=False, return_labels=False) > 1:
-            return False
-    return True
+    return len(np.unique(part_components(sub, lab))) == len(np.unique(lab))
