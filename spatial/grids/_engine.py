@@ -32,9 +32,9 @@ where it comes out rounder (``recombine(every=True)``: a staircase border made s
 once), then (with these weights or ``band_cuts``) each pair of neighbouring parts' units
 without households handed to the side of the cheapest cut between the two parts' homes
 (``_ground``: a border through empty ground moves onto the street at no cost to balance), the
-search settling it, and (11) past the size that gets restarts, each street block's grids cut
-again all together where that comes out cheaper under the finish's weights (``_blockcut``:
-fewer grids sharing a block, so more of their border on its streets). Each pass minimises
+search settling it, and (11) each street block's grids cut again all together where that
+comes out cheaper under the finish's weights (``_blockcut``: fewer grids sharing a block, so more
+of their border on its streets; after restarts, in each plan finished). Each pass minimises
 
     band violation (dominant) + squared deviation from the mean part size
     + a linear charge on deviation beyond ±4% of the mean (±4.5% in the finish)
@@ -342,7 +342,8 @@ def _anneal_finish(state, labels: np.ndarray, seed: int) -> np.ndarray:
     """The plan kept, annealed under the finish's weights (``Weights.anneal`` sweeps; only with
     ``shapes``), every pair of parts cut again for shape (``recombine(every=True)``,
     ``_ROUND_PASSES``), its borders through empty ground moved onto streets (``settle_ground``)
-    and settled by the greedy search under the same weights. With ``band_cuts`` weights (no finish,
+    and settled by the greedy search under the same weights, then each street block's grids cut
+    again together (``recut_blocks``). With ``band_cuts`` weights (no finish,
     ``balance="band"``) the empty-ground cut and the search under those weights."""
     adj, hh, xy, k, min_hh, max_hh, weights, max_rounds, shapes = state
     fin = weights.finish
@@ -358,9 +359,7 @@ def _anneal_finish(state, labels: np.ndarray, seed: int) -> np.ndarray:
     labels = recombine(adj, hh, xy, labels, **kw, seed=seed, every=True, passes=_ROUND_PASSES)
     labels = settle_ground(adj, hh, xy, labels, weights=fin, shapes=shapes)
     labels = local_search(adj, hh, xy, labels, **kw, seed=seed, max_rounds=max_rounds)
-    if len(hh) > _RESTART_MAX_NODES:  # no restarts chose the plan: each street block's grids cut again
-        labels = recut_blocks(adj, hh, xy, labels, **kw, seed=seed)
-    return labels
+    return recut_blocks(adj, hh, xy, labels, **kw, seed=seed)  # each street block's grids cut again
 
 
 #: Most restarts a caller may ask for (each takes as long as one run of the engine).
