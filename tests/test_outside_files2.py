@@ -49,6 +49,18 @@ def test_a_station_list_cut_off_in_its_last_line_is_refused_naming_the_line(tmp_
         spatial.read_points_table(path)
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "gbk", "utf-16"])
+def test_a_table_cut_inside_its_last_character_is_said_to_be_cut_not_in_another_encoding(tmp_path, encoding):
+    """Cut inside 站 (its last byte gone), a table was refused as 'cannot decode 'stations.csv' as
+    utf-8 in line 4 (unexpected end of data); save it again as CSV UTF-8': the office saved it again,
+    from the same cut copy."""
+    path = tmp_path / "stations.csv"
+    path.write_bytes((HEADER + WHOLE + "S3,丙站").encode(encoding)[:-1])
+    with pytest.raises(InputFileError, match=r"stations\.csv' looks cut short .* line 4, stops in the middle of a "
+                                             r"character; copy or download the file again$"):
+        spatial.read_points_table(path)
+
+
 def test_whole_tables_without_a_last_line_break_are_read_as_before(tmp_path):
     """A table typed by hand often lacks the last line break; a last row as long as the others is read."""
     path = tmp_path / "stations.csv"
@@ -89,13 +101,17 @@ def test_a_semicolon_csv_with_decimal_commas_is_read_as_the_numbers_it_holds(tmp
     """Excel in a European locale saves '114,0583123;22,5431234': the header was taken for a title
     and the read refused with "no longitude column ... it has: S1;甲站;114, 0583123;22, 5431234"."""
     path = tmp_path / "stations.csv"
-    path.write_text("station_id;name;lon;lat;floor_area_m2\r\nS1;甲站;114,0583123;22,5431234;350\r\n"
-                    "S2;乙站;114,0612345;22,5471234;120,5\r\n", encoding="utf-8-sig")
+    path.write_text("station_id;name;lon;lat;floor_area_m2;households\r\nS1;甲站;114,0583123;22,5431234;350;1.234\r\n"
+                    "S2;乙站;114,0612345;22,5471234;120,5;80\r\n", encoding="utf-8-sig")
     points = spatial.read_points_table(path)
     assert points["station_id"].tolist() == ["S1", "S2"] and points["name"].tolist() == ["甲站", "乙站"]
     assert points.geometry.x.tolist() == [114.0583123, 114.0612345]
     assert points.geometry.y.tolist() == [22.5431234, 22.5471234]
     assert points["floor_area_m2"].tolist() == [350, 120.5]
+    assert points["households"].tolist() == [1234, 80]  # thousands grouped by a point, as that locale does
+    # without a decimal comma anywhere, a point is a decimal point
+    path.write_text("station_id;lon;lat\nS1;114.0583;22.5431\nS2;114.0612;22.5471\n", encoding="utf-8")
+    assert spatial.read_points_table(path).geometry.x.tolist() == [114.0583, 114.0612]
 
 
 def test_a_semicolon_plan_without_decimals_is_read_in_its_columns(tmp_path):

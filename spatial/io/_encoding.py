@@ -272,6 +272,11 @@ def decode_text_file(path: Path, *, encoding: str | None = None) -> tuple[str, s
     except (UnicodeDecodeError, LookupError) as exc:
         # the line, so that a file of two encodings (rows pasted from another) can be mended there
         line = data[:exc.start].count(b"\n") + 1 if isinstance(exc, UnicodeDecodeError) else None
+        if line is not None and exc.end >= len(data) and not data.endswith((b"\n", b"\r")):
+            # a character whose bytes stop with the file: cut short, not another encoding
+            raise InputFileError(
+                f"'{path}' looks cut short (copied or downloaded in part): its last line, line {line}, stops in "
+                "the middle of a character; copy or download the file again") from exc
         where = f" in line {line}" if line is not None else ""
         raise InputFileError(
             f"cannot decode '{path}' as {encoding}{where} ({getattr(exc, 'reason', exc)}); save it again as "

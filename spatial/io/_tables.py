@@ -164,22 +164,29 @@ def _separator(head: list[str], suffix: str) -> str | None:
     return None
 
 
-#: A number written with a decimal comma (or none): 114,0583; -3; 22,5.
-_COMMA_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
+#: A number written with a decimal comma (or none): 114,0583; -3; 22,5; and thousands grouped by
+#: points, as the same locale writes them: 1.234 or 1.234,5.
+_COMMA_NUMBER = re.compile(r"[+-]?\d+(?:,\d+)?")
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?")
 
 
 def _decimal_commas(df: pd.DataFrame, path: Path) -> pd.DataFrame:
-    """``df`` (a semicolon-separated table's cells) with each column of numbers written with
-    decimal commas (``114,0583``) written with points, said once; other columns as they are."""
+    """``df`` (a semicolon-separated table's cells) with its numbers written with decimal commas
+    (``114,0583``), and thousands grouped by points (``1.234``) in a table that has them, written
+    as Python reads numbers, said once; columns holding any other text as they are."""
     out, said = df.copy(), []
-    for col in df.columns:
-        filled = df[col].dropna().astype(str).str.strip()
-        if len(filled) and filled.str.fullmatch(_COMMA_NUMBER.pattern).all() and filled.str.contains(",").any():
-            out[col] = df[col].map(lambda v: v.strip().replace(",", ".") if isinstance(v, str) else v)
+    cells = {col: df[col].dropna().astype(str).str.strip() for col in df.columns}
+    commas = any(c.str.fullmatch(_COMMA_NUMBER.pattern).all() and c.str.contains(",").any()
+                 for c in cells.values() if len(c))
+    if not commas:  # no decimal comma anywhere: 1.5 is a decimal point, left as it is
+        return df
+    for col, filled in cells.items():
+        number = filled.str.fullmatch(_COMMA_NUMBER.pattern) | filled.str.fullmatch(_GROUPED.pattern)
+        if len(filled) and number.all() and filled.str.contains("[,.]").any():
+            out[col] = df[col].map(lambda v: v.strip().replace(".", "").replace(",", ".") if isinstance(v, str) else v)
             said.append(str(col))
-    if said:
-        logger.info("'%s': numbers with decimal commas (114,05 for 114.05) read in column%s %s", path.name,
-                    "s" * (len(said) > 1), ", ".join(said))
+    logger.info("'%s': numbers with decimal commas (114,05 for 114.05) read in column%s %s", path.name,
+                "s" * (len(said) > 1), ", ".join(said))
     return out
 
 
