@@ -35,8 +35,9 @@ WHOLE = "S1,甲站,114.0583123,22.5431234\nS2,乙站,114.0612345,22.5471234\n"
     ("S3,丙站,114.0634567,22.54", r"its last value, '22\.54' in column 'lat', is shorter than every other"),
     ("S3,丙站,114.06", r"holds 3 of the header's 4 cells"),
     ("S3,丙站,114.0634567", r"holds 3 of the header's 4 cells"),
+    ("S3,丙站,114.0634567,", r"its last cell \(column 'lat'\) is empty where every other row has a value"),
     ('S3,"丙站,东', r"stops inside a quoted value"),
-], ids=["half a latitude", "half a longitude", "no latitude", "open quote"])
+], ids=["half a latitude", "half a longitude", "no latitude", "cut after a comma", "open quote"])
 def test_a_station_list_cut_off_in_its_last_line_is_refused_naming_the_line(tmp_path, last, why):
     """A station list copied or downloaded in part, ending '22.54' for '22.5431234', was read
     without a word: station S3 stood 350 m south of where it is (half a longitude or latitude was
@@ -70,6 +71,8 @@ def test_whole_tables_without_a_last_line_break_are_read_as_before(tmp_path):
     assert spatial.read_points_table(path).geometry.y.tolist()[2] == 22.54
     path.write_text(HEADER + "S1,甲站,114.06,22.54", encoding="utf-8")  # one row: nothing to measure it by
     assert len(spatial.read_points_table(path)) == 1
+    path.write_text(HEADER + WHOLE + "注：坐标为WGS-84", encoding="utf-8")  # a note typed last, one cell
+    assert spatial.read_points_table(path)["station_id"].tolist() == ["S1", "S2"]
 
 
 def test_a_households_table_cut_in_its_last_count_is_refused(tmp_path):

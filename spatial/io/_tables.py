@@ -205,7 +205,7 @@ def _refuse_cut_short(text: str, body: pd.DataFrame, names: list[str], last: int
     why = ""
     if text.count('"') % 2:
         why = "stops inside a quoted value (a \" with no closing one)"
-    elif line.count('"') % 2 == 0:
+    elif line.count('"') % 2 == 0 and not _footer(body.iloc[-1]):  # 合计, 注：… typed last: no row of data
         if sep is None:
             try:
                 sep = csv.Sniffer().sniff(text[:20_000], delimiters=",\t;|").delimiter
@@ -228,6 +228,14 @@ def _refuse_cut_short(text: str, body: pd.DataFrame, names: list[str], last: int
         raise InputFileError(f"'{path}' looks cut short (copied or downloaded in part): its last line, line {last}, "
                              f"ends without a line break and {why}; copy or download the file again (or, if "
                              f"line {last} is whole, end it with a line break and save)")
+
+
+def _footer(row: pd.Series) -> bool:
+    """Whether ``row``'s first filled cell opens as a total or a note does (合计, 注：, 制表)."""
+    from spatial.io._tablegeom import _FOOTER
+
+    first = next((str(v).strip() for v in row if not pd.isna(v) and str(v).strip()), "")
+    return re.match(_FOOTER, first, re.IGNORECASE) is not None
 
 
 def other_sheets(path: Path) -> list[str]:
