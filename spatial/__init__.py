@@ -32,10 +32,12 @@ from spatial.core.errors import (
     OptionTypeError,
     SpatialError,
 )
+from spatial.core.logs import ShownWarnings, SpatialWarning
 
 __version__ = "0.1.0"
 
-logging.getLogger(__name__).addHandler(logging.NullHandler())
+# where nobody set up logging (a notebook, a script), the package's warnings are shown as warnings
+logging.getLogger(__name__).addHandler(ShownWarnings())
 
 #: public name -> module (below ``spatial``) that defines it
 _LAZY = {
@@ -71,7 +73,7 @@ _LAZY = {
 
 __all__ = sorted([
     "ColumnError", "CRSError", "DuplicateIdError", "GeometryError", "InfeasibleError", "InputFileError",
-    "NetworkError", "OptionError", "OptionTypeError", "SpatialError", "__version__", *_LAZY,
+    "NetworkError", "OptionError", "OptionTypeError", "SpatialError", "SpatialWarning", "__version__", *_LAZY,
 ])
 
 

@@ -3,7 +3,8 @@
 GDAL reads a GBK shapefile without ``.cpg`` as Latin-1 mojibake and raises nothing, and a GBK CSV
 makes ``pandas.read_csv`` fail, so the bytes are checked here: strict UTF-8 first (ASCII is UTF-8),
 then ``charset_normalizer`` among the encodings Chinese data comes in. GBK and GB2312 answers are
-read as GB18030, their superset. Short GBK text that happens to be valid UTF-8 (a few characters
+read as GB18030, their superset; Big5 (Taiwan, Hong Kong), which GB18030 also decodes without an
+error into other characters, is told from it by which reading gives common characters (``big5_rather``). Short GBK text that happens to be valid UTF-8 (a few characters
 are) is caught by a check of its own (``_looks_like_gbk``); a lone accented Latin letter with no
 other text is then misread, a trade-off made for Chinese data. The DBF header is parsed by hand (a few ``struct`` calls) because
 only the raw bytes of the text fields are wanted, not a decoded table.
@@ -59,6 +60,9 @@ def detect_encoding(data: bytes) -> str:
         gb_ok = True
     except UnicodeDecodeError:
         gb_ok = False
+    big5 = big5_rather(sample)
+    if big5:
+        return big5
     best = from_bytes(sample, cp_isolation=_CANDIDATES).best()
     guess = canonical(best.encoding) if best is not None else None
     if guess in _GB or (gb_ok and guess in (None, "cp1252", "latin_1", "big5")):
@@ -66,6 +70,58 @@ def detect_encoding(data: bytes) -> str:
         # GBK far more often, and GB18030 decoding it cleanly is strong evidence
         return "gb18030"
     return guess or "latin_1"
+
+
+#: Big5 as Windows writes it (Taiwan), and with Hong Kong's characters (HKSCS): what a Big5 text is read as.
+BIG5 = ("cp950", "big5hkscs")
+
+
+def big5_rather(sample: bytes) -> str | None:
+    """``"cp950"`` (or ``"big5hkscs"``) when ``sample`` is Big5 text (Taiwan, Hong Kong sources),
+    else None.
+
+    Big5 bytes nearly always decode as GB18030 too, with no error, to kana, box-drawing signs and
+    rare characters (臺北市 comes out 籓カ獺), so the two readings are weighed: Big5 when nine in
+    ten of its characters are among Big5's 5,401 common ones (常用字) and at least three in ten
+    more than the GB18030 reading's characters are common simplified ones (GB2312). GBK text read
+    as Big5 fails, or gives rare characters, or its GB18030 reading is as plausible (梅林 is
+    common both ways): it stays GB18030.
+
+    Examples
+    --------
+    >>> big5_rather("臺北市信義區".encode("cp950")), big5_rather("福田区梅林".encode("gbk"))
+    ('cp950', None)
+    """
+    chars = [c for c in codecs.getincrementaldecoder("gb18030")("replace").decode(sample, final=False)
+             if ord(c) > 127 and not c.isspace()]
+    gb = sum(map(_common_gb, chars)) / max(len(chars), 1)
+    for encoding in BIG5:
+        try:
+            text = codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
+        except UnicodeDecodeError:
+            continue
+        chars = [c for c in text if ord(c) > 127 and not c.isspace()]
+        if not chars:
+            return None
+        big5 = sum(map(_common_big5, chars)) / len(chars)
+        return encoding if big5 >= 0.9 and big5 - gb >= 0.3 else None
+    return None
+
+
+def _common_gb(ch: str) -> bool:
+    """A Chinese character of GB2312 (the common simplified ones)."""
+    try:
+        return "\u4e00" <= ch <= "\u9fff" and len(ch.encode("gb2312")) == 2
+    except UnicodeEncodeError:
+        return False
+
+
+def _common_big5(ch: str) -> bool:
+    """A Chinese character among Big5's common ones (常用字, lead bytes 0xA4-0xC6)."""
+    try:
+        return "\u4e00" <= ch <= "\u9fff" and 0xA4 <= ch.encode("cp950")[0] <= 0xC6
+    except UnicodeEncodeError:
+        return False
 
 
 def _is_chinese(ch: str) -> bool:
@@ -216,6 +272,11 @@ def decode_text_file(path: Path, *, encoding: str | None = None) -> tuple[str, s
     except (UnicodeDecodeError, LookupError) as exc:
         # the line, so that a file of two encodings (rows pasted from another) can be mended there
         line = data[:exc.start].count(b"\n") + 1 if isinstance(exc, UnicodeDecodeError) else None
+        if line is not None and exc.end >= len(data) and not data.endswith((b"\n", b"\r")):
+            # a character whose bytes stop with the file: cut short, not another encoding
+            raise InputFileError(
+                f"'{path}' looks cut short (copied or downloaded in part): its last line, line {line}, stops in "
+                "the middle of a character; copy or download the file again") from exc
         where = f" in line {line}" if line is not None else ""
         raise InputFileError(
             f"cannot decode '{path}' as {encoding}{where} ({getattr(exc, 'reason', exc)}); save it again as "

@@ -12,13 +12,15 @@ and every layer stands alone (as GDAL gives them).
 from __future__ import annotations
 
 import logging
+import posixpath
 import re
 import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote
 
-from spatial.core.errors import OptionError
+from spatial.core.errors import InputFileError, OptionError
 from spatial.io._encoding import canonical, detect_encoding
 
 logger = logging.getLogger(__name__)
@@ -50,18 +52,67 @@ class Folder:
 
 
 def kml_member(path: Path) -> str | None:
-    """The KML document inside a KMZ when it holds exactly one (``doc.kml``, beside any images)."""
+    """The KML document to read inside a KMZ: its only one (``doc.kml``, beside any images), or the
+    only one holding placemarks when the document GDAL reads neither is it nor links to it; None
+    when GDAL reads the KMZ itself (its own layout: ``doc.kml`` linking ``layers/*.kml``).
+
+    Raises
+    ------
+    InputFileError
+        When documents holding placemarks lie beside the one GDAL reads, unlinked from it: GDAL
+        reads ``doc.kml`` (else the first) and what it links, and said nothing of the others.
+    """
     with zipfile.ZipFile(path) as kmz:
         members = [m for m in kmz.namelist() if m.lower().endswith(".kml")]
-    return members[0] if len(members) == 1 else None
+        if len(members) < 2:
+            return members[0] if members else None
+        texts = {m: kmz.read(m) for m in members}
+    root = _root_document(members)
+    seen, todo = {root}, [root]
+    while todo:  # the documents GDAL reads: the root and those it links (NetworkLink hrefs)
+        m = todo.pop()
+        for href in _HREF.findall(texts[m]):
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(m), unquote(href.decode("utf-8", "replace"))))
+            if target in texts and target not in seen:
+                seen.add(target)
+                todo.append(target)
+    counts = {m: len(_PLACEMARK.findall(t)) for m, t in texts.items()}
+    lost = [m for m in members if counts[m] and m not in seen]
+    if not lost:
+        return None
+    holders = [m for m in members if counts[m]]
+    if len(holders) == 1:
+        return holders[0]
+    listed = ", ".join(f"{m}: {counts[m]}" for m in holders)
+    raise InputFileError(
+        f"'{path}' holds {len(holders)} KML documents with placemarks ({listed}), and a KMZ is read from "
+        f"{root} and those it links, so {', '.join(lost)} would be lost; unzip it (a KMZ is a zip archive) and "
+        "give each .kml file on its own")
+
+
+#: A placemark's opening tag, and a link's target (a NetworkLink's ``<href>``).
+_PLACEMARK = re.compile(rb"<(?:\w+:)?Placemark[\s>/]")
+_HREF = re.compile(rb"<(?:\w+:)?href>\s*([^<]+?)\s*</(?:\w+:)?href>")
+
+
+def _root_document(members: list[str]) -> str:
+    """The KML document of a KMZ that GDAL (and Google Earth) opens: ``doc.kml`` at the top, else the first."""
+    return next((m for m in members if m.lower() == "doc.kml"), members[0])
 
 
 def kml_bytes(path: Path) -> bytes:
-    """The text of a KML file, or of the (first) KML document inside a KMZ; empty when unreadable."""
+    """The text of a KML file, or of the KML document read inside a KMZ (:func:`kml_member`, else
+    the one GDAL opens); empty when unreadable."""
     try:
         if path.suffix.lower() == ".kmz":
             with zipfile.ZipFile(path) as kmz:
-                member = next((m for m in kmz.namelist() if m.lower().endswith(".kml")), None)
+                members = [m for m in kmz.namelist() if m.lower().endswith(".kml")]
+            try:
+                member = kml_member(path)
+            except InputFileError:
+                member = None
+            member = member or (_root_document(members) if members else None)
+            with zipfile.ZipFile(path) as kmz:
                 return kmz.read(member) if member else b""
         return path.read_bytes()
     except (OSError, zipfile.BadZipFile, KeyError):

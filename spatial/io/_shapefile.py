@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from spatial.core.errors import ColumnError, InputFileError
-from spatial.io._encoding import all_chinese, canonical, dbf_text_bytes, decode_text_file, detect_encoding
+from spatial.io._encoding import BIG5, all_chinese, canonical, dbf_text_bytes, decode_text_file, detect_encoding
 from spatial.io._faults import misnamed
 
 logger = logging.getLogger(__name__)
@@ -43,7 +43,11 @@ def shapefile_encoding(path: Path, encoding: str | None) -> str:
     if dbf is None:
         raise InputFileError(f"'{path}' has no .dbf file next to it; copy all the shapefile's parts")
     found = detect_encoding(dbf_text_bytes(dbf))
-    logger.info("'%s' has no .cpg; detected DBF encoding %s", path, found)
+    if found in BIG5:  # rare in mainland data: said, so that a wrong guess can be put right
+        logger.warning("'%s' has no .cpg and its text reads as Big5 (Taiwan, Hong Kong), not GBK: read as Big5; "
+                       "if its names look wrong, put a .cpg beside it naming its code page (936 for GBK)", path)
+    else:
+        logger.info("'%s' has no .cpg; detected DBF encoding %s", path, found)
     return found
 
 

@@ -7,7 +7,9 @@ header are found and skipped (said in one line): a leading row is a title when a
 cells are text and it fills fewer than half as many cells as the widest of the first rows.
 Entirely empty rows (formatted but unused) are skipped too. Every data row keeps its line (or
 Excel row) number for messages. A CSV row with more cells than the header is refused, naming its
-line (a name holding an unquoted comma would shift the columns). Read with the standard ``csv``
+line (a name holding an unquoted comma would shift the columns). Cells are separated by
+commas, tabs (Excel's "Unicode 文本") or semicolons with decimal commas (Excel in a European locale).
+A CSV cut off inside its last line (a copy or download that stopped) is refused naming that line. Read with the standard ``csv``
 module (pandas' reader stops at a title row narrower than the header), and openpyxl (``.xlsx``)
 and calamine (``.xls``, ``.ods``) through pandas; imports :mod:`spatial.core` and the encoding detection.
 Codes Excel changed (4.40305E+14, a 20-digit code stored as a number, 1-2 made a date) are refused
@@ -48,12 +50,14 @@ def read_frame(path: Path, *, sheet=None, encoding: str | None = None, text: boo
     if suffix in (".csv", ".txt", ".tsv"):
         decoded, used = decode_text_file(path, encoding=encoding)
         head = decoded[:20_000].splitlines()[:20]
-        if suffix == ".csv" and not any("," in line for line in head) and any("\t" in line for line in head):
+        sep = _separator(head, suffix)
+        if sep == "\t":
             # Excel's 另存为 "Unicode 文本" (UTF-16, tabs), named .csv: read as the tab-separated text it is
             logger.info("'%s': its cells are separated by tabs, not commas; read so", path.name)
-            raw = _csv_cells(decoded, suffix, path, used, tabs=True)
-        else:
-            raw = _csv_cells(decoded, suffix, path, used)
+        elif sep == ";":
+            logger.info("'%s': its cells are separated by semicolons, as Excel saves CSV where the comma is the "
+                        "decimal separator; read so", path.name)
+        raw = _csv_cells(decoded, suffix, path, used, sep=sep)
         typed = False
     elif suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
         # Excel 97-2003 (.xls, still what many offices' templates are) and OpenDocument (.ods:
@@ -107,22 +111,131 @@ def read_frame(path: Path, *, sheet=None, encoding: str | None = None, text: boo
             raise InputFileError(f"cannot parse '{path}' as CSV ({used}): line {lines[k + 1 + j]} has more cells "
                                  f"than the header (line {lines[k]}, {width} columns); quote text that holds "
                                  "the separator, or name the extra column")
-    names, seen = [], {}
-    for j, v in enumerate(header.iloc[:width]):
-        name = str(v).strip() if not pd.isna(v) and str(v).strip() else f"Unnamed: {j}"
-        if name in seen:  # as pandas names a repeated header: 名称, 名称.1
-            seen[name] += 1
-            name = f"{name}.{seen[name]}"
-        seen.setdefault(name, 0)
-        names.append(name)
+        _refuse_cut_short(decoded, raw.iloc[k + 1:, :width], names_of(header, width), lines[-1], path, sep)
     df = body.iloc[:, :width].reset_index(drop=True)
-    df.columns = names
+    df.columns = names_of(header, width)
+    if not typed and sep == ";":
+        df = _decimal_commas(df, path)
     check_codes(df, lines[k + 1:], path=path, workbook=typed, what=what)  # codes Excel changed: refused
     if text and typed:  # each cell as the text it holds (101, not 101.0), as pandas' dtype=str gives it
         df = df.map(lambda v: v if v is None or isinstance(v, str) or pd.isna(v) else str(v))
     if not text:
         df = _infer_cells(df) if typed else _infer_numbers(df)
     return df, lines[k + 1:]
+
+
+def names_of(header: pd.Series, width: int) -> list[str]:
+    """The column names of ``header``'s first ``width`` cells: blank ones ``Unnamed: j``, a repeated
+    one numbered as pandas numbers it (名称, 名称.1)."""
+    names, seen = [], {}
+    for j, v in enumerate(header.iloc[:width]):
+        name = str(v).strip() if not pd.isna(v) and str(v).strip() else f"Unnamed: {j}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}.{seen[name]}"
+        seen.setdefault(name, 0)
+        names.append(name)
+    return names
+
+
+def _separator(head: list[str], suffix: str) -> str | None:
+    """What separates the cells of a text table whose first lines are ``head``: ``","`` for a
+    ``.csv`` (``"\\t"`` when its lines hold tabs and no comma: Excel's "Unicode 文本"), ``";"``
+    when semicolons split every one of its lines into the same two or more cells and commas do
+    not (Excel saves CSV so where the comma is the decimal separator: ``114,05;22,54``), else
+    None for a ``.txt`` or ``.tsv`` (sniffed).
+
+    Examples
+    --------
+    >>> _separator(["id;lon;lat", "S1;114,05;22,54"], ".csv"), _separator(["id,名称", "1,甲;乙"], ".csv")
+    (';', ',')
+    """
+    lines = [line for line in head if line.strip()]
+
+    def steady(sep: str) -> bool:  # every line of the same two or more cells (Excel pads a title: 标题;;;)
+        widths = {len(row) for row in csv.reader(lines, delimiter=sep)}
+        return len(widths) == 1 and widths.pop() >= 2
+
+    if suffix in (".csv", ".txt") and steady(";") and not steady(","):
+        return ";"
+    if suffix == ".csv":
+        tabs = not any("," in line for line in head) and any("\t" in line for line in head)
+        return "\t" if tabs else ","
+    return None
+
+
+#: A number written with a decimal comma (or none): 114,0583; -3; 22,5; and thousands grouped by
+#: points, as the same locale writes them: 1.234 or 1.234,5.
+_COMMA_NUMBER = re.compile(r"[+-]?\d+(?:,\d+)?")
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?")
+
+
+def _decimal_commas(df: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """``df`` (a semicolon-separated table's cells) with its numbers written with decimal commas
+    (``114,0583``), and thousands grouped by points (``1.234``) in a table that has them, written
+    as Python reads numbers, said once; columns holding any other text as they are."""
+    out, said = df.copy(), []
+    cells = {col: df[col].dropna().astype(str).str.strip() for col in df.columns}
+    commas = any(c.str.fullmatch(_COMMA_NUMBER.pattern).all() and c.str.contains(",").any()
+                 for c in cells.values() if len(c))
+    if not commas:  # no decimal comma anywhere: 1.5 is a decimal point, left as it is
+        return df
+    for col, filled in cells.items():
+        number = filled.str.fullmatch(_COMMA_NUMBER.pattern) | filled.str.fullmatch(_GROUPED.pattern)
+        if len(filled) and number.all() and filled.str.contains("[,.]").any():
+            out[col] = df[col].map(lambda v: v.strip().replace(".", "").replace(",", ".") if isinstance(v, str) else v)
+            said.append(str(col))
+    logger.info("'%s': numbers with decimal commas (114,05 for 114.05) read in column%s %s", path.name,
+                "s" * (len(said) > 1), ", ".join(said))
+    return out
+
+
+def _refuse_cut_short(text: str, body: pd.DataFrame, names: list[str], last: int, path: Path,
+                      sep: str | None) -> None:
+    """Refuse a text table cut off inside its last line (a copy or download that stopped): the
+    text ends with no line break, and that line ends inside a quoted value, holds fewer cells than
+    the header, or ends with a value shorter than every other of its column (``113.92`` for
+    ``113.9234567``) or empty where every other row has one. ``body``: the rows below the header
+    (``names``), the last of them on line ``last``. A line cut just after a line break leaves
+    whole rows and cannot be told."""
+    tail = text.rstrip(" \t\x1a")
+    if not len(body) or tail.endswith(("\n", "\r")):
+        return
+    line = tail.rsplit("\n", 1)[-1].rstrip("\r")
+    why = ""
+    if text.count('"') % 2:
+        why = "stops inside a quoted value (a \" with no closing one)"
+    elif line.count('"') % 2 == 0 and not _footer(body.iloc[-1]):  # 合计, 注：… typed last: no row of data
+        if sep is None:
+            try:
+                sep = csv.Sniffer().sniff(text[:20_000], delimiters=",\t;|").delimiter
+            except csv.Error:
+                sep = ","
+        cells = next(csv.reader([line], delimiter=sep), [])
+        j = len(names) - 1
+        others = body.iloc[:-1, j].dropna().astype(str).str.strip()
+        others = others[others != ""]
+        value = cells[j].strip() if len(cells) > j else ""
+        if len(cells) < len(names):
+            why = f"holds {len(cells)} of the header's {len(names)} cells"
+        elif not value and len(others) and len(others) == len(body) - 1:
+            why = f"its last cell (column '{names[j]}') is empty where every other row has a value"
+        elif value and len(others) and len(value) < others.str.len().min():
+            longest = others.loc[others.str.len().idxmax()]
+            why = (f"its last value, '{value}' in column '{names[j]}', is shorter than every other in that "
+                   f"column (such as '{longest}')")
+    if why:
+        raise InputFileError(f"'{path}' looks cut short (copied or downloaded in part): its last line, line {last}, "
+                             f"ends without a line break and {why}; copy or download the file again (or, if "
+                             f"line {last} is whole, end it with a line break and save)")
+
+
+def _footer(row: pd.Series) -> bool:
+    """Whether ``row``'s first filled cell opens as a total or a note does (合计, 注：, 制表)."""
+    from spatial.io._tablegeom import _FOOTER
+
+    first = next((str(v).strip() for v in row if not pd.isna(v) and str(v).strip()), "")
+    return re.match(_FOOTER, first, re.IGNORECASE) is not None
 
 
 def other_sheets(path: Path) -> list[str]:
@@ -229,20 +342,17 @@ def _sheets(path: Path) -> str:
     return f"; it has sheets: {', '.join(names)} (name one as {path.name}:SHEET)" if names else ""
 
 
-def _csv_cells(text: str, suffix: str, path: Path, used: str, tabs: bool = False) -> pd.DataFrame:
+def _csv_cells(text: str, suffix: str, path: Path, used: str, sep: str | None = None) -> pd.DataFrame:
     """Every cell of a delimited text as a string (empty cells missing), rows padded to the widest:
     pandas' reader when no row is wider than the first (most files: five times faster), else the
-    ``csv`` module's. With ``tabs``, cells are separated by tabs (a .csv that is Excel's Unicode text)."""
+    ``csv`` module's. ``sep`` separates the cells (:func:`_separator`; None: sniffed)."""
     try:
         return pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False, na_values=[""],
-                           sep="\t" if tabs else "," if suffix == ".csv" else None,
-                           engine="c" if suffix == ".csv" else "python")
+                           sep=sep, engine="c" if sep else "python")
     except (pd.errors.ParserError, ValueError, csv.Error):
         pass  # a title line narrower than the table, or a row wider than its header: read cell by cell
-    if tabs:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.excel_tab
-    elif suffix == ".csv":
-        dialect = csv.excel
+    if sep:
+        dialect: type[csv.Dialect] | csv.Dialect = type("given", (csv.excel,), {"delimiter": sep})
     else:
         try:
             dialect = csv.Sniffer().sniff(text[:20_000], delimiters=",\t;|")

@@ -303,8 +303,9 @@ def _read_kml(path: Path, layer: str | None) -> gpd.GeoDataFrame:
             source, single = f"/vsizip/{path.resolve().as_posix()}/{member}", True
     except (OSError, zipfile.BadZipFile) as exc:
         raise unreadable(path, exc) from exc
-    # one KML document; a KMZ of several (GDAL's own layout) is read as GDAL reads it, its garbled
-    # names put back where one name alone garbles so
+    # one KML document; a KMZ of several (GDAL's own layout: doc.kml linking the others) is read as
+    # GDAL reads it, its garbled names put back where one name alone garbles so; one whose unlinked
+    # documents GDAL would drop is refused (kml_member)
     raw = kml_bytes(path) if single else b""
     utf8, note = utf8_kml(raw, path)
     text, names = _ascii_fields(utf8) if single else (b"", _kml_names(path))
