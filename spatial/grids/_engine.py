@@ -374,7 +374,8 @@ _RESTART_MAX_NODES = 5_000
 #: graded alike by the finish's objective. On the uneven towns of 2,000 units (seeds 1-15), against
 #: the one graded best alone (mean Polsby-Popper 0.570, worst town 0.536), two gave 0.577 (worst
 #: 0.539, seed 11) for about a tenth more CPU, three 0.583 (worst 0.560: seed 11 0.539 -> 0.589)
-#: for no more measurable CPU than two (the finishes run side by side on the two cores).
+#: for no more measurable CPU than two (the finishes run side by side on the two cores); 0.588
+#: (worst 0.561) since each finish ends with the block re-cut. Six gave no more on seeds 16-30.
 _FINISHED = 3
 #: Restarts go to worker processes on graphs of this many nodes or more (below, forking costs more).
 _AHEAD_RESTART_NODES = 150
