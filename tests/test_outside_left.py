@@ -6,6 +6,8 @@ Dijkstra, hand sums), never from the package's own objects.
 
 from __future__ import annotations
 
+import re
+
 import geopandas as gpd
 import networkx as nx
 import numpy as np
@@ -84,3 +86,61 @@ def test_capped_sites_cumulative_coverage_matches_a_max_flow_on_every_prefix(see
     want = [100 * _served(reach, hh, order[: r + 1], cap) / households.sum() for r in range(len(order))]
     np.testing.assert_allclose(result.sites["cum_coverage_pct"], want)
     assert (np.diff(result.sites["gain_households"]) <= 0).all()
+
+
+# ------------------------------------------- 2: a summary of bands made at their own walking speed
+
+
+def _scored_at_4kmh():
+    """Homes 200, 400, 700 and 900 m along the street from one station at 0 m (10, 20, 30 and 40
+    households), scored at 4 km/h: all within 15 min (1,000 m); at 3 km/h (750 m) 900 m is not."""
+    from spatial.coverage.walks import walking_coverage
+
+    homes = _points([(200, 0), (400, 0), (700, 0), (900, 0)], unit_id=["a", "b", "c", "d"],
+                    households=[10, 20, 30, 40], community_id=["C1"] * 4)
+    station = _points([(0, 0)], station_id=["S1"], name=["一站"])
+    return walking_coverage(homes, station, _street()), station
+
+
+def test_summary_of_bands_at_an_elderly_pace_counts_each_bands_own_metres():
+    # make_bands(speed_kmh=3.0): 250, 500 and 750 m. Homes within: 200 | 200, 400 | 200, 400, 700
+    # = 10, 30 and 60 of 100 households. The summary said 10, 30 and 100 (the 4 km/h labels)
+    from spatial.coverage.bands import ELDERLY_SPEED_KMH, make_bands
+    from spatial.coverage.walks import coverage_summary
+
+    demand, _ = _scored_at_4kmh()
+    slow = make_bands(speed_kmh=ELDERLY_SPEED_KMH)
+    assert [round(b.limit_m) for b in slow] == [250, 500, 750]
+    summary = coverage_summary(demand, bands=slow)
+    overall = summary.iloc[0]
+    assert [overall[f"hh_{b}"] for b in ("5min", "10min", "15min")] == [10, 30, 60]
+    assert [overall[f"pct_hh_{b}"] for b in ("5min", "10min", "15min")] == pytest.approx([10.0, 30.0, 60.0])
+    # at the walks' own speed, and by label, as before: 10, 30, 100
+    for bands in (make_bands(), ["5min", "10min", "15min"]):
+        again = coverage_summary(demand, bands=bands).iloc[0]
+        assert [again[f"hh_{b}"] for b in ("5min", "10min", "15min")] == [10, 30, 100]
+    # a file's demand (no note of its speed) reads the speed off its walks
+    demand.attrs.clear()
+    assert coverage_summary(demand, bands=slow).iloc[0]["hh_15min"] == 60
+
+
+def test_elderly_pace_figures_are_the_same_in_the_csv_workbook_and_map(tmp_path):
+    import pandas as pd
+
+    from spatial.coverage.bands import ELDERLY_SPEED_KMH, make_bands
+    from spatial.coverage.walks import coverage_summary
+    from spatial.io._figures import csv_figures
+    from spatial.io.workbook import write_workbook
+    from spatial.maps.interactive import coverage_map
+
+    demand, station = _scored_at_4kmh()
+    summary = coverage_summary(demand, bands=make_bands(speed_kmh=ELDERLY_SPEED_KMH))
+    assert csv_figures(summary).iloc[0]["pct_hh_15min"] == pytest.approx(60.0)
+    book = write_workbook(tmp_path / "s.xlsx", summary, about={"speed_kmh": ELDERLY_SPEED_KMH},
+                          lang="en")
+    sheet = pd.read_excel(book, sheet_name=0, engine="openpyxl")
+    assert 60 in sheet.to_numpy().ravel().tolist() and 100 not in sheet.iloc[:, 3:].to_numpy().ravel().tolist()
+    html = coverage_map(demand, station, summary=summary, speed_kmh=ELDERLY_SPEED_KMH,
+                        lang="en").get_root().render()
+    cells = re.findall(r'sp-num\\"\\u003e([\d.,]+)\\u003c', html)  # the table of households and % per band
+    assert "60.0" in cells and "100.0" not in cells, cells
