@@ -144,3 +144,120 @@ def test_elderly_pace_figures_are_the_same_in_the_csv_workbook_and_map(tmp_path)
                         lang="en").get_root().render()
     cells = re.findall(r'sp-num\\"\\u003e([\d.,]+)\\u003c', html)  # the table of households and % per band
     assert "60.0" in cells and "100.0" not in cells, cells
+
+
+# ------------------------------------------------------ 3: every gate of an estate is tried, exactly
+
+
+def _gate_walk_reference(home, gates, streets, station, *, limit, detour, max_snap, wall=None):
+    """The shortest walk home -> any gate -> street -> station by networkx's Dijkstra over every
+    gate: streets are horizontal lines ``(y, x0, x1)``; a gate is used when a street is within
+    ``max_snap`` of it, its leg home -> gate -> street is within ``limit`` and it is not across
+    ``wall`` (a shapely line; a crossing within 10 m of the gate does not count)."""
+    from shapely.geometry import LineString
+
+    g = nx.Graph()
+    ends = {}
+    for y, x0, x1 in streets:
+        xs = sorted({x0, x1, *[x for x, gy in gates if x0 <= x <= x1], station[0] if station[1] == y else x0})
+        ends[y] = xs
+        for a, b in zip(xs, xs[1:]):
+            g.add_edge((a, y), (b, y), weight=b - a)
+    ys = sorted(ends)  # the streets' west ends joined by a north-south road
+    for a, b in zip(ys, ys[1:]):
+        g.add_edge((ends[a][0], a), (ends[b][0], b), weight=b - a)
+    for x, y in gates:
+        leg = min(abs(y - sy) for sy, x0, x1 in streets if x0 <= x <= x1)
+        sy = min((sy for sy, x0, x1 in streets if x0 <= x <= x1), key=lambda v: abs(y - v))
+        to_gate = float(np.hypot(x - home[0], y - home[1]))
+        if leg > max_snap or to_gate + leg > limit:
+            continue
+        if wall is not None:
+            v = np.array(home) - np.array([x, y])
+            inner = np.array([x, y]) + v * min(1.0, 10.0 / np.hypot(*v))
+            if LineString([home, tuple(inner)]).crosses(wall):
+                continue
+        g.add_edge("home", (x, sy), weight=detour * (to_gate + leg))
+    return nx.shortest_path_length(g, "home", tuple(station), weight="weight")
+
+
+def test_a_home_whose_nine_nearest_gates_lead_nowhere_within_reach_walks_out_through_the_tenth():
+    # a walled estate 300-700 m square, the home at (500, 520): nine gates in the north wall
+    # (y = 700, 180-197 m away) open 90 m from a lane (legs of 270-287 m > 260 m), one in the
+    # south wall (y = 300, 220 m away) 20 m from the street: 240 m, within reach. Only the 8
+    # nearest gates were tried: the home was 'unreachable'; it walks 1.25 x 240 + 500 = 800 m
+    from shapely.geometry import Polygon
+
+    from spatial.coverage.walks import walking_coverage
+
+    xy = np.array([[0, 280], [500, 280], [1000, 280], [0, 790], [500, 790], [1000, 790]], float)
+    net = network_from_arrays(xy, np.array([0, 1, 3, 4, 0]), np.array([1, 2, 4, 5, 3]), crs=CRS)
+    north = [(x, 700.0) for x in range(420, 581, 20)]
+    gates_xy = north + [(500.0, 300.0)]
+    wall = Polygon([(300, 300), (700, 300), (700, 700), (300, 700)])
+    home = _points([(500, 520)], unit_id=["h"], households=[10])
+    station = _points([(1000, 280)], station_id=["S"])
+    gates = _points(gates_xy, gate=list(range(len(gates_xy))))
+    walls = gpd.GeoDataFrame(geometry=[wall.exterior], crs=CRS)
+    out = walking_coverage(home, station, net, max_off_network_m=260, gates=gates, barriers=walls, minutes=[15])
+    want = _gate_walk_reference((500, 520), gates_xy, [(280, 0, 1000), (790, 0, 1000)], (1000, 280), limit=260,
+                                detour=1.25, max_snap=100, wall=wall.exterior)
+    assert want == pytest.approx(800.0)
+    assert out["access"].tolist() == ["estimated"]
+    assert out["walk_m"].iloc[0] == pytest.approx(want)
+
+
+def test_of_two_gates_the_one_of_the_shorter_leg_to_a_walkway_is_taken():
+    # the home at (500, 400), 119 m or more from every walkway; gate A (500, 340) is 60 m away but
+    # 95 m from the lane (y = 245); gate B (580, 340) is 100 m away and 20.6 m from the street
+    # (y = 335 from x = 600), which the lane joins at x = 1,000 where the station is. A was taken,
+    # the nearer: 1.25 x 155 + 500 + 90 = 783.75 m; through B: 1.25 x 120.6 + 400 = 550.8 m
+    from spatial.coverage.walks import walking_coverage
+
+    xy = np.array([[0, 245], [500, 245], [1000, 245], [600, 335], [1000, 335]], float)
+    net = network_from_arrays(xy, np.array([0, 1, 2, 3]), np.array([1, 2, 4, 4]), crs=CRS)
+    gates_xy = [(500.0, 340.0), (580.0, 340.0)]
+    home = _points([(500, 400)], unit_id=["h"], households=[10])
+    station = _points([(1000, 335)], station_id=["S"])
+    out = walking_coverage(home, station, net, gates=_points(gates_xy, gate=[0, 1]), minutes=[15])
+    g = nx.Graph()  # the walkways, the gates' feet on them, and the home joined to each foot
+    g.add_edge((0, 245), (500, 245), weight=500)
+    g.add_edge((500, 245), (1000, 245), weight=500)
+    g.add_edge((1000, 245), (1000, 335), weight=90)
+    g.add_edge((600, 335), (1000, 335), weight=400)
+    g.add_edge("home", (500, 245), weight=1.25 * (60 + 95))
+    g.add_edge("home", (600, 335), weight=1.25 * (np.hypot(80, 60) + np.hypot(20, 5)))
+    want = nx.shortest_path_length(g, "home", (1000, 335), weight="weight")
+    assert want == pytest.approx(1.25 * (100 + np.hypot(20, 5)) + 400)
+    assert out["access"].tolist() == ["estimated"]
+    assert out["walk_m"].iloc[0] == pytest.approx(want)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_leg_through_gates_is_the_shortest_over_all_gates(seed):
+    # streets at y = 0, 400 and 800 (x 0-2,000); 60 gates and 200 homes at random; the leg of a
+    # home with no walkway within 100 m is, by brute force over every gate within 100 m of a
+    # street, min(home -> gate + gate -> street) of those within 300 m
+    from spatial.network.snapping import snap_walks
+
+    rng = np.random.default_rng(seed)
+    xy = np.array([[0, 0], [2000, 0], [0, 400], [2000, 400], [0, 800], [2000, 800]], float)
+    net = network_from_arrays(xy, np.array([0, 2, 4, 0]), np.array([1, 3, 5, 2]), crs=CRS)
+    gates = np.c_[rng.uniform(100, 1900, 60), rng.uniform(0, 800, 60)]
+    homes = np.c_[rng.uniform(100, 1900, 200), rng.uniform(0, 800, 200)]
+
+    def to_street(p):  # the streets only (the joining road at x = 0 is farther than 100 m)
+        return np.min(np.abs(p[:, 1:2] - np.array([[0.0, 400.0, 800.0]])), axis=1)
+
+    g_leg = to_street(gates)
+    usable = g_leg <= 100
+    d = np.hypot(homes[:, None, 0] - gates[None, usable, 0], homes[:, None, 1] - gates[None, usable, 1])
+    total = d + g_leg[usable][None, :]
+    total[total > 300] = np.inf
+    want = total.min(axis=1)
+    snap = snap_walks(net, homes, max_snap_m=100, max_off_network_m=300, gates_xy=gates)
+    off = to_street(homes) > 100
+    through = off & np.isfinite(want)
+    assert through.sum() > 50
+    np.testing.assert_allclose(snap.off_network_m[through], want[through])
+    np.testing.assert_allclose(snap.leg_m[through], 1.25 * want[through])
