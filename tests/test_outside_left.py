@@ -261,3 +261,51 @@ def test_the_leg_through_gates_is_the_shortest_over_all_gates(seed):
     assert through.sum() > 50
     np.testing.assert_allclose(snap.off_network_m[through], want[through])
     np.testing.assert_allclose(snap.leg_m[through], 1.25 * want[through])
+
+
+# ------------------------------- 4: the inner service-area call needs no logging filter to keep quiet
+
+
+def _off_road_station_case(offset_m: float):
+    xy = np.array([[0.0, 0.0], [400.0, 0.0], [800.0, 0.0]])
+    net = network_from_arrays(xy, np.array([0, 1]), np.array([1, 2]), crs=CRS)
+    station = _points([(400.0, offset_m)], station_id=["S5"])
+    study = gpd.GeoDataFrame({"community_id": ["C"]}, geometry=[Point(400, 0).buffer(600)], crs=CRS)
+    return net, station, study
+
+
+def test_warnings_logged_while_service_areas_are_drawn_are_not_held_back(caplog, monkeypatch):
+    # the inner call drawing the areas on the mapped network alone (study_area given) was quietened
+    # by a filter on the module's logger: any warning logged there meanwhile (another thread's
+    # isochrones) was lost. A station 150 m off the road has areas and no "no service area" warning
+    import logging
+
+    from spatial.coverage import service_areas
+
+    net, station, study = _off_road_station_case(150.0)
+    real = service_areas.band_pieces
+
+    def pieces(*args, **kwargs):  # what another thread might log on the same logger meanwhile
+        logging.getLogger("spatial.coverage.service_areas").warning("a warning from elsewhere")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(service_areas, "band_pieces", pieces)
+    with caplog.at_level(logging.WARNING):
+        areas = service_areas.isochrones(station, net, minutes=(15,), study_area=study)
+    said = [r.getMessage() for r in caplog.records]
+    assert said.count("a warning from elsewhere") == 2  # the areas asked for, and those on the network alone
+    assert not [m for m in said if "no service area" in m]
+    assert areas["reason"].tolist() == [""]
+
+
+def test_a_station_that_really_has_no_service_area_is_named_once(caplog):
+    import logging
+
+    from spatial.coverage.service_areas import isochrones
+
+    net, station, study = _off_road_station_case(500.0)  # beyond the 300 m of estimated walks
+    with caplog.at_level(logging.WARNING):
+        areas = isochrones(station, net, minutes=(15,), study_area=study)
+    said = [r.getMessage() for r in caplog.records if "no service area" in r.getMessage()]
+    assert len(said) == 1 and "S5" in said[0], said
+    assert areas["reason"].iloc[0] != ""
