@@ -33,6 +33,7 @@ from spatial.core.errors import (
     SpatialError,
 )
 
+#: The package's version, written here only: pyproject.toml reads it ([tool.setuptools.dynamic]).
 __version__ = "0.1.0"
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

@@ -309,3 +309,43 @@ def test_a_station_that_really_has_no_service_area_is_named_once(caplog):
     said = [r.getMessage() for r in caplog.records if "no service area" in r.getMessage()]
     assert len(said) == 1 and "S5" in said[0], said
     assert areas["reason"].iloc[0] != ""
+
+
+# ------------------------------------------------------------- 5: the version is written in one place
+
+
+def test_the_version_is_written_once_and_the_install_metadata_follows_it(tmp_path):
+    # pyproject.toml said version = "0.1.0" and spatial/__init__.py __version__ = "0.1.0": a release
+    # that bumped one left `spatial --version` and pip's metadata disagreeing. A checkout whose
+    # package says 9.8.7 now installs (editable metadata) as 9.8.7 and reports 9.8.7
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import tomllib
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    project = tomllib.loads((repo / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert "version" not in project and "version" in project["dynamic"]
+    copy = tmp_path / "repo"
+    copy.mkdir()
+    for name in ("pyproject.toml", "setup.py", "README.md", "LICENSE", "MANIFEST.in"):
+        shutil.copy(repo / name, copy / name)
+    shutil.copytree(repo / "spatial", copy / "spatial", ignore=shutil.ignore_patterns("__pycache__", "_assets"))
+    init = copy / "spatial" / "__init__.py"
+    text = init.read_text(encoding="utf-8")
+    assert text.count("__version__ = ") == 1
+    init.write_text(re.sub(r'__version__ = "[^"]*"', '__version__ = "9.8.7"', text), encoding="utf-8")
+    hook = ("import sys; from setuptools import build_meta as b; "
+            "print(b.prepare_metadata_for_build_editable(sys.argv[1]))")
+    out = tmp_path / "meta"
+    out.mkdir()
+    made = subprocess.run([sys.executable, "-c", hook, str(out)], cwd=copy, capture_output=True, text=True,
+                          timeout=300)
+    assert made.returncode == 0, made.stderr[-2000:]
+    meta = (out / made.stdout.strip().splitlines()[-1] / "METADATA").read_text(encoding="utf-8")
+    assert re.search(r"^Version: (.+)$", meta, re.M).group(1).strip() == "9.8.7"
+    said = subprocess.run([sys.executable, "-m", "spatial", "--version"], cwd=copy, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(copy)}, timeout=120)
+    assert said.stdout.strip() == "spatial 9.8.7"
