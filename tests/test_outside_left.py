@@ -124,6 +124,20 @@ def test_summary_of_bands_at_an_elderly_pace_counts_each_bands_own_metres():
     assert coverage_summary(demand, bands=slow).iloc[0]["hh_15min"] == 60
 
 
+def test_a_faster_band_past_the_walks_scored_is_refused_naming_it_as_given():
+    # 15 min at 6 km/h is 1,500 m; the walks were scored up to 15 min at 4 km/h (1,000 m), and a home
+    # 1,200 m away labelled 'beyond' may walk within it: refused, as a band past the scored ones is
+    from spatial.coverage.bands import make_bands
+    from spatial.coverage.walks import coverage_summary, walking_coverage
+    from spatial.core.errors import SpatialError
+
+    homes = _points([(200, 0), (1200, 0)], unit_id=["a", "b"], households=[1, 1])
+    demand = walking_coverage(homes, _points([(0, 0)], station_id=["S1"]), _street())
+    with pytest.raises(SpatialError, match=r"band '15min' at its own 6 km/h \(1500 m\) is '22.5min' of these walks"):
+        coverage_summary(demand, bands=make_bands(speed_kmh=6.0))
+    assert coverage_summary(demand, bands=make_bands(minutes=[5], speed_kmh=6.0)).iloc[0]["hh_5min"] == 1
+
+
 def test_elderly_pace_figures_are_the_same_in_the_csv_workbook_and_map(tmp_path):
     import pandas as pd
 

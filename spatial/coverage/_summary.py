@@ -110,6 +110,20 @@ def same_plan(demand, own: pd.Series, polygons, id_col: str, name: str) -> None:
             f"demand.drop(columns={id_col!r})) to place them by the {name} given, or give the {name} of their plan")
 
 
+def _within(demand: pd.DataFrame, band: Band | str) -> np.ndarray:
+    """Which homes are within ``band`` (:func:`demand_within`; a Band at its own speed by
+    :func:`band_as_scored`), a refusal naming the band as it was given."""
+    scored = band_as_scored(demand, band)
+    try:
+        return demand_within(demand, scored)
+    except SpatialError as exc:
+        if not isinstance(band, Band) or scored == band.label:
+            raise
+        own = band.limit_m * 60.0 / (band.limit_min * 1000.0)
+        raise SpatialError(f"band {band.label!r} at its own {own:g} km/h ({band.limit_m:g} m) is {scored!r} of these "
+                           f"walks: {exc}") from None
+
+
 def coverage_summary(
     demand: gpd.GeoDataFrame,
     *,
@@ -182,8 +196,7 @@ def coverage_summary(
     pop = check_households(demand, population_col, "demand").to_numpy() if has_pop else np.zeros(len(demand))
     # by each home's band label, and by its walk for a band the walks were not scored for; a Band
     # of minutes at its own speed (make_bands(speed_kmh=3.0)) by the walk of its own metres
-    scored = [band_as_scored(demand, b) for b in bands]
-    cov = np.column_stack([demand_within(demand, lab) for lab in scored]) if len(demand) else np.zeros((0, len(labels)), bool)
+    cov = np.column_stack([_within(demand, b) for b in bands]) if len(demand) else np.zeros((0, len(labels)), bool)
 
     data = {"n_points": np.ones(len(demand)), "households": hh, "population": pop}
     has_access = "access" in demand.columns
