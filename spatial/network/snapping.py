@@ -229,11 +229,10 @@ def snap_walks(network: WalkNetwork, xy: np.ndarray, *, max_snap_m: float = 100.
         What one straight metre off the network costs on foot (>= 1).
     gates_xy : numpy.ndarray, optional
         ``(g, 2)`` estate gates (门, 出入口) in ``network.crs``. A point without a mapped walk
-        leaves through the usable gate (one snapped within ``max_snap_m``, no barrier on the way;
-        a crossing within ``GATE_TOLERANCE_M`` of the gate does not count, one farther from it
-        does, even of a barrier passing nearer the gate) of the shortest leg home -> gate ->
-        walkway, of all the gates, when that leg stays within ``max_off_network_m``, else walks
-        straight to the nearest walkway.
+        leaves through its nearest usable gate (one snapped within ``max_snap_m``, no barrier on
+        the way; a crossing within ``GATE_TOLERANCE_M`` of the gate does not count, one farther
+        from it does, even of a barrier passing nearer the gate) of all those whose whole leg
+        stays within ``max_off_network_m``, else walks straight to the nearest walkway.
     barriers : numpy.ndarray, optional
         Shapely lines (walls, rivers, arterials without crossings; polygons count by their
         outline) in ``network.crs``. A leg crossing one is not used; a point whose every walkway
@@ -350,17 +349,13 @@ def _nearest_reachable(network: WalkNetwork, xy: np.ndarray, limit: float, walls
 
 def _through_gates(network: WalkNetwork, xy: np.ndarray, gates: np.ndarray, *, max_snap_m: float,
                    limit: float, walls):
-    """Edge, offset and straight leg (home -> gate -> walkway) through each point's usable gate of
-    the shortest such leg (the nearer gate of two alike); edge -1 where no gate keeps the whole
-    leg within ``limit``.
+    """Edge, offset and straight leg (home -> gate -> walkway) through each point's nearest usable
+    gate; edge -1 where no gate keeps the whole leg within ``limit``.
 
-    Every gate is tried that could beat the best leg found so far: gates are taken nearest first
-    in growing batches (8, 16, 32 ...), and a point is done once its next gate lies as far as its
-    best leg (home -> gate alone is a lower bound of the leg through it), so the answer is that of
-    trying all gates. Only the 8 nearest were tried, the first within ``limit`` taken: a home whose
-    8 nearest gates lead to no walkway within reach (a wall of many gates, the street reached
-    from one far gate) was left unreachable, and a nearer gate far from its walkway was taken
-    over one a few metres farther standing on the street.
+    Every gate within ``limit`` is tried, nearest first, in growing batches (8, 16, 32 ...) until
+    one keeps the leg within ``limit`` and clear of barriers. Only the 8 nearest were tried: a
+    home in a wall of many gates whose 8 nearest lead to no walkway within reach (the street
+    reached from a far gate) was left unreachable.
     """
     p = len(xy)
     edge, off, dist = np.full(p, -1, np.int64), np.full(p, np.nan), np.full(p, np.nan)
@@ -378,30 +373,27 @@ def _through_gates(network: WalkNetwork, xy: np.ndarray, gates: np.ndarray, *, m
     if not len(g) or not p:
         return edge, off, dist
     tree = cKDTree(gates[g])
-    best = np.full(p, np.inf)
-    pick = np.full(p, -1, np.int64)
-    rows = np.arange(p)
+    rows = np.arange(p)  # points with no gate found yet
     seen, k = 0, min(8, len(g))
     while len(rows):
         d, j = tree.query(xy[rows], k=k, distance_upper_bound=limit)
         d, j = d.reshape(len(rows), k), j.reshape(len(rows), k)
+        todo = np.ones(len(rows), bool)
         for c in range(seen, k):  # the gates not tried yet, nearest first
-            r = np.flatnonzero(np.isfinite(d[:, c]) & (d[:, c] < best[rows]))
+            r = np.flatnonzero(todo & np.isfinite(d[:, c]))
             gi = g[j[r, c]]
             total = d[r, c] + gsnap.leg_m[gi]
-            good = (total <= limit) & (total < best[rows[r]])
+            good = total <= limit
             if walls is not None and good.any():
                 rg = np.flatnonzero(good)
                 at = rows[r[rg]]
                 good[rg[_crossing(walls, xy[at], _toward(gates[gi[rg]], xy[at]))]] = False
-            at = rows[r[good]]
-            best[at], pick[at] = total[good], gi[good]
-        # a point is done when its next gate is no nearer than its best leg, or none is left within reach
-        last = d[:, k - 1]
-        rows = rows[np.isfinite(last) & (last < best[rows])] if k < len(g) else rows[:0]
+            r, gi, total = r[good], gi[good], total[good]
+            edge[rows[r]], off[rows[r]], dist[rows[r]] = gsnap.edge[gi], gsnap.offset_m[gi], total
+            todo[r] = False
+        # on to the next batch: points still without a gate whose k-th gate was within reach
+        rows = rows[todo & np.isfinite(d[:, k - 1])] if k < len(g) else rows[:0]
         seen, k = k, min(2 * k, len(g))
-    got = np.flatnonzero(pick >= 0)
-    edge[got], off[got], dist[got] = gsnap.edge[pick[got]], gsnap.offset_m[pick[got]], best[got]
     return edge, off, dist
 
 
