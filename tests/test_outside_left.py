@@ -138,6 +138,18 @@ def test_a_faster_band_past_the_walks_scored_is_refused_naming_it_as_given():
     assert coverage_summary(demand, bands=make_bands(minutes=[5], speed_kmh=6.0)).iloc[0]["hh_5min"] == 1
 
 
+def test_gaps_of_a_band_at_an_elderly_pace_are_the_homes_beyond_it_at_that_pace():
+    # coverage_gaps(speed_kmh=3.0) walked the sites' reach at 3 km/h (750 m) but took the homes
+    # beyond 15 min at the walks' 4 km/h (none): no gap. The home 900 m away (40 households) is one
+    from spatial.coverage.gaps import coverage_gaps
+
+    demand, _ = _scored_at_4kmh()
+    assert coverage_gaps(demand, _street(), band="15min").empty
+    gaps = coverage_gaps(demand, _street(), band="15min", speed_kmh=3.0)
+    assert gaps["households"].tolist() == [40] and gaps["band"].tolist() == ["15min"]
+    assert gaps["walk_to_station_m"].tolist() == pytest.approx([900.0])
+
+
 def test_elderly_pace_figures_are_the_same_in_the_csv_workbook_and_map(tmp_path):
     import pandas as pd
 

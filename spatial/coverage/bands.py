@@ -26,6 +26,7 @@ __all__ = [
     "minutes_to_m",
     "scored_speed_kmh",
     "band_as_scored",
+    "band_at_speed",
     "DEFAULT_SPEED_KMH",
     "ELDERLY_SPEED_KMH",
     "DEFAULT_MINUTES",
@@ -284,6 +285,22 @@ def band_as_scored(demand: pd.DataFrame, band: Band | str) -> str:
     if speed is None or abs(own - speed) <= 1e-9 * speed:
         return band.label
     return f"{band.limit_m * 60.0 / (speed * 1000.0):.10g}min"
+
+
+def band_at_speed(demand: pd.DataFrame, band: str, speed_kmh: float | None) -> str:
+    """:func:`band_as_scored` of the band labelled ``band`` walked at ``speed_kmh`` (None: the
+    speed the walks were scored at, the label itself).
+
+    Examples
+    --------
+    >>> demand = pd.DataFrame({"band": ["15min"], "walk_m": [900.0], "walk_min": [13.5]})
+    >>> band_at_speed(demand, "15min", 3.0), band_at_speed(demand, "15min", None), band_at_speed(demand, "500m", 3.0)
+    ('11.25min', '15min', '500m')
+    """
+    value, unit = parse_band(band)
+    if speed_kmh is None or unit != "min":
+        return band
+    return band_as_scored(demand, Band(band, minutes_to_m(value, speed_kmh), value))
 
 
 def band_words(band: str, zh: bool = True) -> str:
