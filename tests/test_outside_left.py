@@ -166,10 +166,34 @@ def test_elderly_pace_figures_are_the_same_in_the_csv_workbook_and_map(tmp_path)
                           lang="en")
     sheet = pd.read_excel(book, sheet_name=0, engine="openpyxl")
     assert 60 in sheet.to_numpy().ravel().tolist() and 100 not in sheet.iloc[:, 3:].to_numpy().ravel().tolist()
-    html = coverage_map(demand, station, summary=summary, speed_kmh=ELDERLY_SPEED_KMH,
-                        lang="en").get_root().render()
-    cells = re.findall(r'sp-num\\"\\u003e([\d.,]+)\\u003c', html)  # the table of households and % per band
-    assert "60.0" in cells and "100.0" not in cells, cells
+    # the map's table, given the summary or made from the walks at the map's speed, and its homes
+    for given in (summary, None):
+        m = coverage_map(demand, station, summary=given, speed_kmh=ELDERLY_SPEED_KMH, lang="en")
+        html = m.get_root().render()
+        cells = re.findall(r'sp-num\\"\\u003e([\d.,]+)\\u003c', html)  # the table: households and % per band
+        assert "60.0" in cells and "100.0" not in cells, cells
+        assert "At a walking speed of 3.0 km/h (15 min ≈ 750 m)" in html
+
+
+def test_a_coverage_map_states_the_speed_its_walks_were_scored_at():
+    # walks at the elderly 3 km/h were said to be "at 4.0 km/h (15 min ≈ 1000 m)" unless the
+    # speed was given again; and at a speed given other than the walks', the homes are drawn at it
+    from spatial.coverage.walks import walking_coverage
+    from spatial.maps.interactive import coverage_map
+
+    homes = _points([(200, 0), (700, 0), (900, 0)], unit_id=["a", "b", "c"], households=[1, 1, 1],
+                    community_id=["C1"] * 3)
+    station = _points([(0, 0)], station_id=["S1"], name=["一站"])
+    slow = walking_coverage(homes, station, _street(), speed_kmh=3.0)
+    assert slow["band"].tolist() == ["5min", "15min", "beyond"]
+    html = coverage_map(slow, station, lang="en").get_root().render()
+    assert "At a walking speed of 3.0 km/h (15 min ≈ 750 m)" in html
+    slow.attrs.clear()  # read back from a file: the walks' own ratio tells the speed
+    assert "3.0 km/h" in coverage_map(slow, station, lang="en").get_root().render()
+    fast = walking_coverage(homes, station, _street())
+    drawn = coverage_map(fast, station, speed_kmh=3.0, lang="en").get_root().render()
+    table = re.findall(r'sp-num\\"\\u003e([\d.,]+)\\u003c', drawn)
+    assert "66.7" in table and "100.0" not in table, table  # 2 of 3 homes within 750 m
 
 
 # ------------------------------------------------------ 3: every gate of an estate is tried, exactly
