@@ -34,6 +34,7 @@ from spatial.core.errors import (
 )
 from spatial.core.logs import ShownWarnings, SpatialWarning
 
+#: The package's version, written here only: pyproject.toml reads it ([tool.setuptools.dynamic]).
 __version__ = "0.1.0"
 
 # where nobody set up logging (a notebook, a script), the package's warnings are shown as warnings

@@ -35,7 +35,7 @@ import scipy.sparse as sp
 import shapely
 from scipy.sparse.csgraph import dijkstra
 
-from spatial.coverage.bands import DEFAULT_SPEED_KMH, minutes_to_m, parse_band
+from spatial.coverage.bands import DEFAULT_SPEED_KMH, minutes_to_m, parse_band, scored_speed_kmh
 from spatial.network.graph import WalkNetwork
 from spatial.network.elevation import FASTEST
 from spatial.network.routing import nearest_source, nearest_source_timed
@@ -63,13 +63,7 @@ def band_reach_m(demand: pd.DataFrame, band: str, speed_kmh: float | None = None
     if unit == "m":
         return float(value)
     if speed_kmh is None:
-        speed_kmh = DEFAULT_SPEED_KMH
-        if {"walk_m", "walk_min"} <= set(demand.columns):
-            m = pd.to_numeric(demand["walk_m"], errors="coerce").to_numpy(dtype=float)
-            t = pd.to_numeric(demand["walk_min"], errors="coerce").to_numpy(dtype=float)
-            ok = np.isfinite(m) & np.isfinite(t) & (t > 0)
-            if ok.any():
-                speed_kmh = float(np.median(m[ok] / t[ok])) * 60.0 / 1000.0
+        speed_kmh = scored_speed_kmh(demand) or DEFAULT_SPEED_KMH
     return minutes_to_m(value, speed_kmh)
 
 

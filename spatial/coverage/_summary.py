@@ -18,7 +18,7 @@ import shapely
 from spatial.core._ids import loose_of, merge_ids
 from spatial.core.checks import check_households, natural_key, require_columns, require_crs, require_frame, whole_counts
 from spatial.core.errors import ColumnError, SpatialError
-from spatial.coverage.bands import UNREACHABLE, Band, demand_within
+from spatial.coverage.bands import UNREACHABLE, Band, band_as_scored, demand_within
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +110,20 @@ def same_plan(demand, own: pd.Series, polygons, id_col: str, name: str) -> None:
             f"demand.drop(columns={id_col!r})) to place them by the {name} given, or give the {name} of their plan")
 
 
+def _within(demand: pd.DataFrame, band: Band | str) -> np.ndarray:
+    """Which homes are within ``band`` (:func:`demand_within`; a Band at its own speed by
+    :func:`band_as_scored`), a refusal naming the band as it was given."""
+    scored = band_as_scored(demand, band)
+    try:
+        return demand_within(demand, scored)
+    except SpatialError as exc:
+        if not isinstance(band, Band) or scored == band.label:
+            raise
+        own = band.limit_m * 60.0 / (band.limit_min * 1000.0)
+        raise SpatialError(f"band {band.label!r} at its own {own:g} km/h ({band.limit_m:g} m) is {scored!r} of these "
+                           f"walks: {exc}") from None
+
+
 def coverage_summary(
     demand: gpd.GeoDataFrame,
     *,
@@ -129,7 +143,10 @@ def coverage_summary(
         Output of :func:`walking_coverage` (needs ``band`` and ``households_col``).
     bands : sequence of Band or label
         Bands to report, e.g. ``make_bands()`` or ``["5min", "15min"]`` (one label: that band);
-        coverage is cumulative (a point in "5min" also counts for "15min").
+        coverage is cumulative (a point in "5min" also counts for "15min"). A label is minutes at
+        the speed the walks were scored at; a Band made at its own speed
+        (``make_bands(speed_kmh=3.0)``, an elderly pace) counts the homes within its own
+        ``limit_m`` (on slopes, within its minutes at its speed), whatever speed scored the walks.
     communities, grids : GeoDataFrame, optional
         Polygons with ``community_id_col`` (and optionally ``street``) / ``grid_id_col``. Used
         only when ``demand`` lacks those columns (homes whose own grid ids are another plan's,
@@ -177,8 +194,9 @@ def coverage_summary(
     hh = check_households(demand, households_col, "demand").to_numpy()
     has_pop = population_col in demand.columns
     pop = check_households(demand, population_col, "demand").to_numpy() if has_pop else np.zeros(len(demand))
-    # by each home's band label, and by its walk for a band the walks were not scored for
-    cov = np.column_stack([demand_within(demand, lab) for lab in labels]) if len(demand) else np.zeros((0, len(labels)), bool)
+    # by each home's band label, and by its walk for a band the walks were not scored for; a Band
+    # of minutes at its own speed (make_bands(speed_kmh=3.0)) by the walk of its own metres
+    cov = np.column_stack([_within(demand, b) for b in bands]) if len(demand) else np.zeros((0, len(labels)), bool)
 
     data = {"n_points": np.ones(len(demand)), "households": hh, "population": pop}
     has_access = "access" in demand.columns

@@ -24,6 +24,9 @@ __all__ = [
     "parse_band",
     "within_band",
     "minutes_to_m",
+    "scored_speed_kmh",
+    "band_as_scored",
+    "band_at_speed",
     "DEFAULT_SPEED_KMH",
     "ELDERLY_SPEED_KMH",
     "DEFAULT_MINUTES",
@@ -225,6 +228,79 @@ def demand_within(demand: pd.DataFrame, band: str) -> np.ndarray:
             raise SpatialError(f"band={band!r} is not among the bands the walks were scored for ({labels}); give one "
                                "of them, or score the walks with that band (walking_coverage(minutes=... or meters=...))")
     return within_band(demand["band"], band, walk=walk, ids=demand.get("unit_id"))
+
+
+def scored_speed_kmh(demand: pd.DataFrame, *, exact: bool = False) -> float | None:
+    """The walking speed ``demand``'s walks were scored at: the one
+    :func:`~spatial.coverage.walks.walking_coverage` notes in ``demand.attrs["speed_kmh"]``, else
+    the median ratio of the ``walk_m`` and ``walk_min`` columns (on flat ground every walk's);
+    None when nothing tells. With ``exact``, None also when the ratios differ (walks timed on
+    slopes, whose minutes are no fixed share of their metres).
+
+    Examples
+    --------
+    >>> scored_speed_kmh(pd.DataFrame({"walk_m": [750.0, 300.0], "walk_min": [15.0, 6.0]}))
+    3.0
+    """
+    noted = getattr(demand, "attrs", {}).get("speed_kmh")
+    if isinstance(noted, (int, float, np.number)) and not isinstance(noted, bool) and np.isfinite(noted) and noted > 0:
+        return float(noted)
+    if not {"walk_m", "walk_min"} <= set(demand.columns):
+        return None
+    m = pd.to_numeric(demand["walk_m"], errors="coerce").to_numpy(dtype=float)
+    t = pd.to_numeric(demand["walk_min"], errors="coerce").to_numpy(dtype=float)
+    ok = np.isfinite(m) & np.isfinite(t) & (t > 0)
+    if not ok.any():
+        return None
+    ratio = m[ok] / t[ok]
+    mid = float(np.median(ratio))
+    if exact and not (mid > 0 and np.all(np.abs(ratio - mid) <= 1e-6 * mid)):
+        return None
+    return mid * 60.0 / 1000.0
+
+
+def band_as_scored(demand: pd.DataFrame, band: Band | str) -> str:
+    """The label of ``band`` at the speed ``demand`` was scored at, for :func:`demand_within`.
+
+    A :class:`Band` of minutes made at another speed (``make_bands(speed_kmh=3.0)``, the elderly
+    pace, on walks scored at 4 km/h) is the walk of its own ``limit_m`` in metres, i.e. so many
+    minutes at the scored speed: the "15min" band at 3 km/h is "11.25min" of walks scored at
+    4 km/h. A label, a band of metres or one at the scored speed comes back as its label, as does
+    any band when the scored speed is not known (see :func:`scored_speed_kmh`).
+
+    Examples
+    --------
+    >>> demand = pd.DataFrame({"band": ["15min"], "walk_m": [900.0], "walk_min": [13.5]})
+    >>> band_as_scored(demand, make_bands(minutes=[15], speed_kmh=3.0)[0])
+    '11.25min'
+    >>> band_as_scored(demand, make_bands(minutes=[15])[0])
+    '15min'
+    """
+    if not isinstance(band, Band):
+        return str(band)
+    if parse_band(band.label)[1] != "min" or not (band.limit_min > 0):
+        return band.label
+    speed = scored_speed_kmh(demand, exact=True)
+    own = band.limit_m * 60.0 / (band.limit_min * 1000.0)
+    if speed is None or abs(own - speed) <= 1e-9 * speed:
+        return band.label
+    return f"{band.limit_m * 60.0 / (speed * 1000.0):.10g}min"
+
+
+def band_at_speed(demand: pd.DataFrame, band: str, speed_kmh: float | None) -> str:
+    """:func:`band_as_scored` of the band labelled ``band`` walked at ``speed_kmh`` (None: the
+    speed the walks were scored at, the label itself).
+
+    Examples
+    --------
+    >>> demand = pd.DataFrame({"band": ["15min"], "walk_m": [900.0], "walk_min": [13.5]})
+    >>> band_at_speed(demand, "15min", 3.0), band_at_speed(demand, "15min", None), band_at_speed(demand, "500m", 3.0)
+    ('11.25min', '15min', '500m')
+    """
+    value, unit = parse_band(band)
+    if speed_kmh is None or unit != "min":
+        return band
+    return band_as_scored(demand, Band(band, minutes_to_m(value, speed_kmh), value))
 
 
 def band_words(band: str, zh: bool = True) -> str:

@@ -31,7 +31,7 @@ from spatial.core.checks import check_households, require_columns, require_crs, 
 from spatial.core.checks import polygonal as polygonal_part  # the name ``polygonal`` is a mask below
 from spatial.core.errors import SpatialError
 from spatial.coverage._gapsplit import band_reach_m, one_gap_a_site, split_areas, straight_links, walk_links
-from spatial.coverage.bands import BEYOND, UNREACHABLE, demand_within, parse_band
+from spatial.coverage.bands import BEYOND, UNREACHABLE, band_at_speed, demand_within, parse_band
 from spatial.coverage.walks import DEFAULT_DETOUR_FACTOR
 from spatial.network.graph import WalkNetwork
 from spatial.network.read import as_walk_network
@@ -209,8 +209,9 @@ def coverage_gaps(
         (one new station there would serve the whole gap). Default: the band's walk (``band`` in
         minutes at ``speed_kmh``); ``numpy.inf`` keeps each area whole.
     speed_kmh : float, optional
-        Walking speed turning a band in minutes into metres; default: the speed the demand was
-        scored at (its ``walk_m`` / ``walk_min``), else 4 km/h.
+        Walking speed of a band in minutes, for the homes beyond it and the site's reach alike
+        (15 min at 3 km/h on walks scored at 4 km/h: the homes beyond 750 m, sites within 750 m);
+        default: the speed the demand was scored at (its ``walk_m`` / ``walk_min``), else 4 km/h.
     dem : str, Path or EdgeTimes, optional
         The DEM the demand was scored with (:func:`~spatial.coverage.walks.walking_coverage`): a
         band in minutes then splits gaps by the walks' time on the slopes, from each home up or
@@ -263,7 +264,10 @@ def _gaps(demand, network, *, band, link_m, households_col, population_col, max_
         raise SpatialError(f"site_reach_m must be a positive number of metres (or inf), got {site_reach_m!r}")
     if not (buffer_m >= 0):
         raise SpatialError(f"point_buffer_m must be >= 0 metres, got {buffer_m!r}")
-    demand_within(demand, band)  # a band past the scored ones is refused before any work
+    # the homes beyond the band at speed_kmh when given (15 min at 3 km/h on walks scored at 4 km/h:
+    # beyond 750 m), not at the walks' own speed, as the site reach is
+    within = band_at_speed(demand, band, speed_kmh)
+    demand_within(demand, within)  # a band past the scored ones is refused before any work
     metric = to_metric(demand, "demand", network.crs)
     require_columns(metric, ["band"], "demand")
     households = check_households(metric, households_col, "demand")
@@ -275,7 +279,7 @@ def _gaps(demand, network, *, band, link_m, households_col, population_col, max_
     geom = metric.geometry.values
     empty = shapely.is_missing(geom) | shapely.is_empty(geom)
 
-    causes = gap_causes(metric, band=band, detour_factor=detour_factor).to_numpy()
+    causes = gap_causes(metric, band=within, detour_factor=detour_factor).to_numpy()
     idx = np.flatnonzero(causes != "")
     cause = causes[idx]
     sub_geom = geom[idx]

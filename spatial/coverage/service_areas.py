@@ -155,6 +155,17 @@ def isochrones(
     >>> bool(areas.groupby("station_id")["area_m2"].is_monotonic_increasing.all())  # nested bands
     True
     """
+    return _isochrones(stations, network, minutes=minutes, meters=meters, speed_kmh=speed_kmh, cell_m=cell_m,
+                       max_snap_m=max_snap_m, station_id_col=station_id_col, dissolve=dissolve, overlap=overlap,
+                       simplify_m=simplify_m, dem=dem, detour_factor=detour_factor,
+                       max_off_network_m=max_off_network_m, gates=gates, barriers=barriers, study_area=study_area)
+
+
+def _isochrones(stations, network, *, minutes, meters, speed_kmh, cell_m, max_snap_m, station_id_col, dissolve,
+                overlap, simplify_m, dem, detour_factor, max_off_network_m, gates, barriers, study_area,
+                warn_unsnapped: bool = True) -> gpd.GeoDataFrame:
+    """:func:`isochrones`; ``warn_unsnapped=False`` leaves out the warning naming the stations that
+    get no area (for an inner call whose stations the caller has already checked)."""
     network = as_walk_network(network)  # an osmnx graph is read as one
     bands = _bands(minutes, meters, speed_kmh)
     reach_m = max(b.limit_m for b in bands)
@@ -176,8 +187,9 @@ def isochrones(
     snap = snap_points(network, xy, max_snap_m=max_snap_m) if legs is None else \
         snap_walks(network, xy, max_snap_m=max_snap_m, **legs)
     ok = np.asarray(snap.edge) >= 0
-    why = np.array([r or "not snapped" for r in np.asarray(snap.reason, dtype=object)[~ok]], dtype=object)
-    for reason, ids in pd.Series(pts[station_id_col].to_numpy()[~ok]).groupby(why, sort=False):
+    said = ~ok & warn_unsnapped  # the stations with no area, named in one warning per reason
+    why = np.array([r or "not snapped" for r in np.asarray(snap.reason, dtype=object)[said]], dtype=object)
+    for reason, ids in pd.Series(pts[station_id_col].to_numpy()[said]).groupby(why, sort=False):
         logger.warning("%d station%s no service area (%s): %s", len(ids), "s have" if len(ids) > 1 else " has",
                        reason, listed(ids, limit=10))
     limits = np.array([b.limit_m for b in bands])
@@ -232,24 +244,18 @@ def _off_network_within(per_band, study_area, network, stations, **opts) -> list
         study_area = gpd.GeoDataFrame(geometry=study_area)
     require_crs(study_area, "study_area")
     # a station off the mapped network but within reach of it has areas (drawn by the call that
-    # asked for them): this inner call, which ends at max_snap_m, must not warn that it has none
-    quiet = _below(logging.WARNING)
-    logger.addFilter(quiet)
-    try:
-        on_net = isochrones(stations, network, dissolve=True, max_off_network_m=None, **opts)
-    finally:
-        logger.removeFilter(quiet)
+    # asked for them, which warned of any station without): this inner call, which ends at
+    # max_snap_m, must not warn that it has none. (A logging filter held every warning of this
+    # module back while it ran, another thread's too.)
+    on_net = _isochrones(stations, network, dissolve=True, overlap=False, max_off_network_m=None,
+                         detour_factor=DEFAULT_DETOUR_FACTOR, gates=None, barriers=None, study_area=None,
+                         warn_unsnapped=False, **opts)
     study = shapely.union_all(np.asarray(study_area.to_crs(network.crs).geometry.values, dtype=object))
     reached = on_net.geometry.iloc[-1]
     mask = shapely.make_valid(study) if reached is None or reached.is_empty else \
         shapely.union(shapely.make_valid(study), reached)
     return [np.asarray([None if g is None else shapely.intersection(g, mask) for g in geoms], dtype=object)
             for geoms in per_band]
-
-
-def _below(level: int):
-    """A logging filter letting through only records under ``level``."""
-    return lambda record: record.levelno < level
 
 
 def walk_grid(

@@ -267,6 +267,7 @@ def walking_coverage(
     ids = stations[station_id_col].to_numpy(object)
     out["walk_m"] = walk
     out["walk_min"] = time_m * 60.0 / (speed_kmh * 1000.0)
+    out.attrs["speed_kmh"] = float(speed_kmh)  # a summary of bands at another speed reads it (band_as_scored)
     out["nearest_station"] = np.where(src >= 0, ids[np.clip(src, 0, None)], None)
     band = assign_band(score, bands)
     reason = d_snap.reason.copy()

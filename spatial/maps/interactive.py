@@ -34,7 +34,7 @@ from spatial.core.errors import ColumnError, OptionError, OptionTypeError
 from spatial.maps import _style as st
 from spatial.maps import _draw as draw
 from spatial.maps._data import (GRID_FIELDS, community_coverage, coverage_table, head_props, jsonable, popup_props,
-                                short_labels)
+                                short_labels, walked_speed)
 from spatial.maps._draw import GAP_LABELS  # noqa: F401  (public constant, kept here)
 from spatial.maps._layers import (Attribution, BoxControl, Layout, OfflineMap, ScaleBar, VectorLayer, render_page,
                                   set_page_lang)
@@ -363,7 +363,7 @@ def coverage_map(
     communities: gpd.GeoDataFrame | None = None,
     network_edges: gpd.GeoDataFrame | None = None,
     bands: Sequence[str] | None = None,
-    speed_kmh: float = 4.0,
+    speed_kmh: float | None = None,
     slope: str | None = None,
     band_col: str = "band",
     households_col: str = "households",
@@ -397,8 +397,9 @@ def coverage_map(
         Community outlines and the walking network (its edges, or the WalkNetwork itself) as context.
     bands : sequence of str, optional
         Band labels nearest first (default: those found in ``demand`` and ``isochrones``).
-    speed_kmh : float
-        The walking speed the bands assume, stated on the map.
+    speed_kmh : float, optional
+        The walking speed stated on the map; default the walks' own (else 4 km/h). At another, the
+        homes' bands and, without a ``summary``, the table follow it (``_data.walked_speed``).
     slope : str, optional
         The slope model the walks used (``EdgeTimes.describe()``), stated next to the speed;
         None for flat ground.
@@ -424,8 +425,6 @@ def coverage_map(
     True
     """
     _check_lang(lang)
-    if not (is_number(speed_kmh) and speed_kmh > 0):
-        raise OptionError(f"speed_kmh must be a walking speed > 0 km/h (4 is usual), got {speed_kmh!r}")
     require_crs(demand, "demand")
     require_crs(stations, "stations")
     require_columns(demand, [band_col], "demand")
@@ -438,6 +437,7 @@ def coverage_map(
     if isochrones is not None:
         require_columns(isochrones, ["band"], "isochrones")
     band_list = _bands(bands, demand, band_col, isochrones, summary)
+    demand, speed_kmh = walked_speed(demand, speed_kmh, band_col, band_list)
     colours = st.band_colours(band_list)
     demand = demand.rename(columns={band_col: "band"}) if band_col != "band" else demand
     own = m is None
@@ -504,7 +504,7 @@ def overview_map(
     max_households: float = 500,
     status_col: str | None = None,
     bands: Sequence[str] | None = None,
-    speed_kmh: float = 4.0,
+    speed_kmh: float | None = None,
     slope: str | None = None,
     lang: str = "zh",
     tiles: str | list[str] | None = None,

@@ -231,8 +231,8 @@ def snap_walks(network: WalkNetwork, xy: np.ndarray, *, max_snap_m: float = 100.
         ``(g, 2)`` estate gates (门, 出入口) in ``network.crs``. A point without a mapped walk
         leaves through its nearest usable gate (one snapped within ``max_snap_m``, no barrier on
         the way; a crossing within ``GATE_TOLERANCE_M`` of the gate does not count, one farther
-        from it does, even of a barrier passing nearer the gate) when the whole
-        leg stays within ``max_off_network_m``, else walks straight to the nearest walkway.
+        from it does, even of a barrier passing nearer the gate) of all those whose whole leg
+        stays within ``max_off_network_m``, else walks straight to the nearest walkway.
     barriers : numpy.ndarray, optional
         Shapely lines (walls, rivers, arterials without crossings; polygons count by their
         outline) in ``network.crs``. A leg crossing one is not used; a point whose every walkway
@@ -350,7 +350,13 @@ def _nearest_reachable(network: WalkNetwork, xy: np.ndarray, limit: float, walls
 def _through_gates(network: WalkNetwork, xy: np.ndarray, gates: np.ndarray, *, max_snap_m: float,
                    limit: float, walls):
     """Edge, offset and straight leg (home -> gate -> walkway) through each point's nearest usable
-    gate; edge -1 where no gate keeps the whole leg within ``limit``."""
+    gate; edge -1 where no gate keeps the whole leg within ``limit``.
+
+    Every gate within ``limit`` is tried, nearest first, in growing batches (8, 16, 32 ...) until
+    one keeps the leg within ``limit`` and clear of barriers. Only the 8 nearest were tried: a
+    home in a wall of many gates whose 8 nearest lead to no walkway within reach (the street
+    reached from a far gate) was left unreachable.
+    """
     p = len(xy)
     edge, off, dist = np.full(p, -1, np.int64), np.full(p, np.nan), np.full(p, np.nan)
     gsnap = snap_points(network, gates, max_snap_m=max_snap_m)
@@ -366,22 +372,28 @@ def _through_gates(network: WalkNetwork, xy: np.ndarray, gates: np.ndarray, *, m
     g = np.flatnonzero(usable)
     if not len(g) or not p:
         return edge, off, dist
-    k = min(8, len(g))
-    d, j = cKDTree(gates[g]).query(xy, k=k, distance_upper_bound=limit)
-    d, j = d.reshape(p, k), j.reshape(p, k)
-    todo = np.ones(p, bool)
-    for c in range(k):
-        ok = todo & np.isfinite(d[:, c])
-        rows = np.flatnonzero(ok)
-        gi = g[j[rows, c]]
-        total = d[rows, c] + gsnap.leg_m[gi]
-        good = total <= limit
-        if walls is not None and good.any():
-            rg = np.flatnonzero(good)
-            good[rg[_crossing(walls, xy[rows[rg]], _toward(gates[gi[rg]], xy[rows[rg]]))]] = False
-        rows, gi, total = rows[good], gi[good], total[good]
-        edge[rows], off[rows], dist[rows] = gsnap.edge[gi], gsnap.offset_m[gi], total
-        todo[rows] = False
+    tree = cKDTree(gates[g])
+    rows = np.arange(p)  # points with no gate found yet
+    seen, k = 0, min(8, len(g))
+    while len(rows):
+        d, j = tree.query(xy[rows], k=k, distance_upper_bound=limit)
+        d, j = d.reshape(len(rows), k), j.reshape(len(rows), k)
+        todo = np.ones(len(rows), bool)
+        for c in range(seen, k):  # the gates not tried yet, nearest first
+            r = np.flatnonzero(todo & np.isfinite(d[:, c]))
+            gi = g[j[r, c]]
+            total = d[r, c] + gsnap.leg_m[gi]
+            good = total <= limit
+            if walls is not None and good.any():
+                rg = np.flatnonzero(good)
+                at = rows[r[rg]]
+                good[rg[_crossing(walls, xy[at], _toward(gates[gi[rg]], xy[at]))]] = False
+            r, gi, total = r[good], gi[good], total[good]
+            edge[rows[r]], off[rows[r]], dist[rows[r]] = gsnap.edge[gi], gsnap.offset_m[gi], total
+            todo[r] = False
+        # on to the next batch: points still without a gate whose k-th gate was within reach
+        rows = rows[todo & np.isfinite(d[:, k - 1])] if k < len(g) else rows[:0]
+        seen, k = k, min(2 * k, len(g))
     return edge, off, dist
 
 

@@ -367,12 +367,38 @@ def _extend(prob: Problem, cover: Cover, capacity: float | None, *, k: int | Non
 
 
 def _finish(prob: Problem, cover: Cover, capacity: float | None) -> Cover:
-    """With capacity, re-assign households optimally among the chosen sites and re-rank them."""
+    """With capacity, rank the chosen sites by what each adds to those before it, optimally assigned.
+
+    ``gain`` is then what building the sites in rank order adds at each step: the first ``r`` sites
+    serve ``gain[:r].sum()`` households, the most any assignment of them can (households served
+    by sites within capacity are a polymatroid, so one optimal assignment of the whole plan gives
+    every site its marginal gain: :func:`assign_capacity` with these gains as limits finds it).
+    Each site's share of one optimal assignment of the whole plan was listed instead, and
+    ``cum_coverage_pct`` read up to 0.7 points low for the first sites.
+    """
     if capacity is None or not len(cover.chosen):
         return cover
-    served = assign_capacity(prob, cover.chosen, capacity)
-    order = np.argsort(-served, kind="stable")
-    return Cover(cover.chosen[order], served[order], float(served.sum()), cover.feasible)
+    chosen = np.asarray(cover.chosen, np.int64)
+    # lazy greedy (the value is submodular): the first site serving most alone, and so on; ties
+    # keep the order of the sites' shares of one optimal assignment, as before
+    served = assign_capacity(prob, chosen, capacity)
+    first = np.argsort(-served, kind="stable")
+    alone = np.minimum(np.asarray(prob.matrix[chosen] @ prob.weight, float).ravel(), float(capacity))
+    heap = [(-alone[i], int(pos), int(i), 0) for pos, i in enumerate(first)]
+    heapq.heapify(heap)
+    ranked: list[int] = []
+    gain: list[float] = []
+    done = 0.0
+    while heap:
+        neg, pos, i, at = heapq.heappop(heap)
+        if at != len(ranked):  # a stale gain: evaluate it after the sites ranked so far
+            now = _value(prob, chosen[ranked + [i]], capacity) - done
+            heapq.heappush(heap, (-now, pos, i, len(ranked)))
+            continue
+        ranked.append(i)
+        gain.append(max(-neg, 0.0))
+        done += gain[-1]
+    return Cover(chosen[ranked], np.asarray(gain, float), float(sum(gain)), cover.feasible)
 
 
 def rank_sites(prob: Problem, chosen, *, capacity: float | None = None) -> Cover:
@@ -387,9 +413,10 @@ def rank_sites(prob: Problem, chosen, *, capacity: float | None = None) -> Cover
                  cover.value)
 
 
-def assign_capacity(prob: Problem, chosen, capacity: float, *, return_flows: bool = False):
+def assign_capacity(prob: Problem, chosen, capacity, *, return_flows: bool = False):
     """Households each chosen site serves when assignment maximises the total (an LP).
 
+    ``capacity`` is the most households a site serves: one number, or one per site of ``chosen``.
     Returns an array aligned with ``chosen``; with ``return_flows`` also the flows as
     ``(served, site_position, group, households)``.
 
@@ -399,11 +426,12 @@ def assign_capacity(prob: Problem, chosen, capacity: float, *, return_flows: boo
     one serving 1,500.
     """
     chosen = np.asarray(chosen, dtype=np.int64)
+    limit = np.broadcast_to(np.asarray(capacity, float), chosen.shape)
     order = np.argsort(chosen, kind="stable")
     if np.any(order != np.arange(len(chosen))):  # solved in candidate order, given back in the caller's
         back = np.empty_like(order)
         back[order] = np.arange(len(order))
-        got = assign_capacity(prob, chosen[order], capacity, return_flows=return_flows)
+        got = assign_capacity(prob, chosen[order], limit[order], return_flows=return_flows)
         if not return_flows:
             return got[back]
         served, rows, groups, flows = got
@@ -421,7 +449,7 @@ def assign_capacity(prob: Problem, chosen, capacity: float, *, return_flows: boo
     res = linprog(
         -np.ones(m),
         A_ub=sp.vstack([rows_site, rows_group]).tocsr(),
-        b_ub=np.concatenate([np.full(ns, float(capacity)), prob.weight]),
+        b_ub=np.concatenate([limit, prob.weight]),
         bounds=(0, None),
         method="highs",
     )

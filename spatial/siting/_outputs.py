@@ -32,7 +32,10 @@ def served_per_point(prob, a, hh, pop, covered, plan, capacity):
         gain_hh = np.bincount(site_pos[new], weights=hh[new], minlength=p)
         gain_pop = np.bincount(site_pos[new], weights=pop0[new], minlength=p)
         return served, site_pos, gain_hh, gain_pop
-    gain_hh, rows, groups, flow = _cover.assign_capacity(prob, plan.chosen, capacity, return_flows=True)
+    # each site up to its gain in rank order (``_cover._finish``): an optimal assignment of the plan
+    # in which the first r sites serve what they would on their own, so cum_coverage_pct adds up
+    limit = np.minimum(np.asarray(plan.gain, float), float(capacity))
+    gain_hh, rows, groups, flow = _cover.assign_capacity(prob, plan.chosen, limit, return_flows=True)
     g = prob.group_of
     inm = g >= 0
     w_g = np.maximum(prob.weight, 1e-300)

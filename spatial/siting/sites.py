@@ -83,6 +83,9 @@ class SitingResult:
     sites : GeoDataFrame
         New sites ranked by marginal gain: ``site_id, rank, candidate_id, gain_households,
         gain_population, cum_coverage_pct`` plus the candidate layer's own columns; demand's CRS.
+        With ``capacity_households``, ``gain_households`` is what each site adds to those ranked
+        before it, households optimally assigned, so ``cum_coverage_pct`` is the coverage once the
+        sites up to it are built (the households each serves in the plan add up to the same).
     demand : GeoDataFrame
         The demand with ``covered_before``, ``covered_after`` (bool), ``new_site`` (site_id of the
         best-ranked new site serving it, or None) and ``new_households_served``.
