@@ -32,6 +32,7 @@ import shapely
 if TYPE_CHECKING:  # networkx only for graphs given in Python
     import networkx as nx
 
+from spatial.core._arrays import ints_without
 from spatial.core.errors import CRSError, InputFileError, NetworkError
 from spatial.network._junctions import LEVEL_KEYS, end_nodes, join_t_junctions, line_levels, split_at_shared
 from spatial.network._lineids import joined_by_ids
@@ -528,11 +529,11 @@ def from_lines(lines: gpd.GeoDataFrame, metric, *, tolerance_m: float = 0.1, lay
                            f"({coords[bad][0].tolist()}: NaN or infinite, a broken export or a failed "
                            "reprojection); fix or delete that line")
     notes = []
-    bare = np.setdiff1d(np.flatnonzero(~drop), part_row)  # rows without a line
+    bare = ints_without(np.flatnonzero(~drop), part_row, len(drop))  # rows without a line
     ids = joined_by_ids(lines, parts, part_row, layer, notes, bare)
     if ids is not None:
         parts, coords, line, vertex, node, part_row = ids
-    _no_line(lines, np.setdiff1d(bare, part_row), notes)
+    _no_line(lines, ints_without(bare, part_row, len(drop)), notes)
     if ids is not None:
         edges = split_at_shared(vertex, coords, line, hw[part_row], nm[part_row], crs=metric, whole=parts,
                                  intact=np.ones(len(parts), dtype=bool))
