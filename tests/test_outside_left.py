@@ -16,19 +16,9 @@ from shapely.geometry import Point
 
 from spatial.network.graph import network_from_arrays
 from spatial.siting.sites import site_stations
+from test_outside_sites import _points, _street  # the same street and points as the siting review
 
 CRS = "EPSG:32650"
-
-
-def _points(xy, **cols) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame(cols, geometry=[Point(x, y) for x, y in xy], crs=CRS)
-
-
-def _street():
-    """One straight street 0-4,000 m along y = 0, nodes every 500 m (15 min at 4 km/h = 1,000 m)."""
-    xs = np.arange(0, 4001, 500, dtype=float)
-    return network_from_arrays(np.c_[xs, np.zeros_like(xs)], np.arange(len(xs) - 1), np.arange(1, len(xs)),
-                               crs=CRS)
 
 
 def _served(reach: dict, hh: dict, sites, cap: float) -> float:
