@@ -349,8 +349,8 @@ def test_overview_draws_sites_ranked(grids, demand, stations, communities):
     layers = layers_of(m)
     assert {"Grids", "Units covered", "Community boundaries", "Recommended new sites"} <= set(layers)
     got = [f["properties"] for f in features(layers["Recommended new sites"])]
-    assert [(p["_t"], p["_label"], p["_ids"]) for p in got] == [("New site no. 1", "1", "site id N2"),
-                                                           ("New site no. 2", "2", "site id N1")]
+    assert [(p["_t"], p["_label"], p["_ids"]) for p in got] == [("New site 1", "1", "site id N2"),
+                                                           ("New site 2", "2", "site id N1")]
     assert "Coverage by community" in boxes_text(m)
 
 

@@ -1,0 +1,84 @@
+"""What an earlier review of the maps and walks left standing, read as the official who holds the
+map beside the KMZ, shares it in WeChat, and trusts its warnings (an outside tester's findings).
+
+* the KMZ named gaps and new sites G001 and NEW001, the maps #1 and 1: one name on both now;
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+import zipfile
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import Point, box
+
+from spatial.maps._data import decode
+from spatial.maps._layers import VectorLayer
+
+UTM = "EPSG:32650"
+X0, Y0 = 500_000.0, 2_490_000.0
+KML = "{http://www.opengis.net/kml/2.2}"
+
+
+def _map_features(m, layer_name: str) -> list[dict]:
+    layers = {c.layer_name: c for c in m._children.values() if isinstance(c, VectorLayer)}
+    return [f["properties"] for f in decode(layers[layer_name].data_js)]
+
+
+def _placemarks(path) -> dict[str, list[tuple[str, str]]]:
+    """{folder: [(placemark name, description)]} of a KMZ, as 奥维互动地图 lists them."""
+    with zipfile.ZipFile(path) as z:
+        root = ET.fromstring(z.read("doc.kml"))
+    out = {}
+    for doc in root.iter(f"{KML}Document"):
+        if doc.find(f"{KML}name") is not None:
+            out[doc.findtext(f"{KML}name")] = [(p.findtext(f"{KML}name"), p.findtext(f"{KML}description"))
+                                              for p in doc.findall(f"{KML}Placemark")]
+    return out
+
+
+# --- 1. one name for a gap and a new site, on the map and in the KMZ ------------------------------
+
+def _town():
+    """Two ranked service gaps (G001 the larger), one of homes with no mapped path (N001), and two new
+    sites, ranked as build order; one station and three homes, in UTM metres."""
+    gaps = gpd.GeoDataFrame(
+        {"gap_id": ["G001", "G002", "N001"], "rank": [1.0, 2.0, None],
+         "cause": ["service", "service", "no mapped path"], "households": [300, 120, 40], "population": [800, 300, 90]},
+        geometry=[box(X0 + 1000 * k, Y0, X0 + 1000 * k + 200, Y0 + 200) for k in range(3)], crs=UTM)
+    sites = gpd.GeoDataFrame({"site_id": ["NEW002", "NEW001"], "rank": [2, 1], "gain_households": [120, 300]},
+                             geometry=[Point(X0 + 1100, Y0 + 100), Point(X0 + 100, Y0 + 100)], crs=UTM)
+    stations = gpd.GeoDataFrame({"station_id": ["S1"], "name": ["甲站"]}, geometry=[Point(X0 - 900, Y0)], crs=UTM)
+    demand = gpd.GeoDataFrame({"unit_id": ["u1", "u2", "u3"], "households": [300, 120, 40],
+                               "band": ["beyond", "beyond", "unreachable"]},
+                              geometry=[Point(X0 + 100 + 1000 * k, Y0 + 100) for k in range(3)], crs=UTM)
+    return gaps, sites, stations, demand
+
+
+@pytest.mark.parametrize("lang, gap1, n001, site1", [("zh", "盲区 #1", "盲区 N001", "建议新站 1"),
+                                                     ("en", "Gap #1", "Gap N001", "New site 1")])
+def test_a_gap_and_a_new_site_go_by_one_name_on_the_map_and_in_the_kmz(tmp_path, lang, gap1, n001, site1):
+    """The map labels the largest gap #1 and the first site to build 1 (its popup: 盲区 第1位,
+    建议新站 第1位); 奥维互动地图 listed the same places as G001 and NEW001, a name the map shows
+    nowhere but in small print. An official told "look at #1" found nothing of that name on the
+    phone. Now both say 盲区 #1 and 建议新站 1; the ids stay in the KMZ's description, as the
+    workbook lists them."""
+    from spatial.maps.interactive import coverage_map
+    from spatial.maps.kmz import results_kmz
+
+    gaps, sites, stations, demand = _town()
+    m = coverage_map(demand, stations, bands=["15min"], gaps=gaps, sites=sites, lang=lang)
+    (gap_layer,) = [c.layer_name for c in m._children.values()
+                    if isinstance(c, VectorLayer) and c.layer_name.startswith(("服务盲区", "Coverage gaps"))]
+    on_map = {p.get("_t"): p.get("_label") for p in _map_features(m, gap_layer)}
+    site_layer = "建议新增站点" if lang == "zh" else "Recommended new sites"
+    on_map.update({p.get("_t"): p.get("_label") for p in _map_features(m, site_layer)})
+    folders = _placemarks(results_kmz(tmp_path / "r.kmz", {"gaps": gaps, "sites": sites}, lang=lang))
+    in_kmz = [name for placemarks in folders.values() for name, _ in placemarks]
+    assert set(in_kmz) == set(on_map) and len(in_kmz) == 5            # the same names, every one
+    assert on_map[gap1] == "#1" and gap1.endswith("#1")               # the label drawn is in the name
+    assert on_map[site1] == "1" and site1.endswith(" 1")
+    assert n001 in in_kmz                                             # an unranked gap: by its id on both
+    described = dict(p for placemarks in folders.values() for p in placemarks)
+    assert "G001" in described[gap1] and "NEW001" in described[site1]  # the workbook's ids, described
