@@ -259,11 +259,16 @@ def test_coverage_map_rejects_bad_input(demand, stations):
 
 
 # ----------------------------------------------------------------------------- geometry and size
-def test_coordinates_are_wgs84_rounded_to_6_decimals_and_compact(demand, stations):
-    layer = layers_of(coverage_map(demand, stations))["已覆盖居民单元"]
+def test_coordinates_are_wgs84_rounded_to_6_decimals_homes_to_5_and_compact(demand, stations):
+    m = coverage_map(demand, stations)
+    layer = layers_of(m)["已覆盖居民单元"]
     assert ", " not in layer.data_js and '"bbox"' not in layer.data_js
     got = np.array([f["geometry"]["coordinates"] for f in features(layer)])
     want = demand.iloc[:2].to_crs(4326).get_coordinates().to_numpy()
+    assert np.abs(got - want).max() <= 0.5e-5 + 1e-12          # homes' points: about a metre
+    assert np.array_equal(got, np.round(got, 5))
+    got = np.array([f["geometry"]["coordinates"] for f in features(layers_of(m)["党群服务中心/站"])])
+    want = stations.to_crs(4326).get_coordinates().to_numpy()
     assert np.abs(got - want).max() <= 0.5e-6 + 1e-12
     assert np.array_equal(got, np.round(got, 6))
 

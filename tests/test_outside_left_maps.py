@@ -82,3 +82,48 @@ def test_a_gap_and_a_new_site_go_by_one_name_on_the_map_and_in_the_kmz(tmp_path,
     assert n001 in in_kmz                                             # an unranked gap: by its id on both
     described = dict(p for placemarks in folders.values() for p in placemarks)
     assert "G001" in described[gap1] and "NEW001" in described[site1]  # the workbook's ids, described
+
+
+# --- 2. homes drawn no finer than the map can show -------------------------------------------------
+
+def test_homes_given_as_points_are_drawn_to_about_a_metre_not_a_tenth_of_one(tmp_path):
+    """A roll's households as points (a grid worker's GPS at each door) were written into the HTML
+    to 6 decimals of a degree, 0.1 m: every doorstep, in a file passed round WeChat groups. The map
+    needs no more than a metre (a pixel is 0.55 m at its deepest zoom, a home's dot 3 pixels): the
+    homes are written to 5 decimals, each within 0.8 m of where it is, and every figure is the same.
+    A station (a public place) and a new site keep their 6 decimals."""
+    import numpy as np
+    import shapely
+
+    from spatial.maps.interactive import coverage_map, save_map
+
+    lon0, lat0 = 114.0234567, 22.5432109
+    rng = np.random.default_rng(5)
+    lon, lat = lon0 + rng.uniform(0, 0.003, 40), lat0 + rng.uniform(0, 0.003, 40)
+    bands = np.where(np.arange(40) % 3 == 0, "beyond", "15min")
+    demand = gpd.GeoDataFrame({"unit_id": [f"h{i}" for i in range(40)], "households": 1, "band": bands,
+                               "walk_m": np.where(bands == "beyond", 1234.56, 456.78)},
+                              geometry=gpd.points_from_xy(lon, lat), crs=4326)
+    stations = gpd.GeoDataFrame({"station_id": ["S1"], "name": ["甲站"]},
+                                geometry=[Point(lon0 - 0.0012345678, lat0 + 0.0011111111)], crs=4326)
+    m = coverage_map(demand, stations, bands=["15min"])
+    homes = [f for key in ("demand_covered", "demand_uncovered") for f in _features_of(m, key)]
+    assert len(homes) == 40
+    drawn = {f["properties"]["_t"]: f["geometry"]["coordinates"] for f in homes}
+    for i, (x, y) in enumerate(zip(lon, lat)):
+        dx, dy = drawn[f"h{i}"]
+        assert round(dx, 5) == dx and round(dy, 5) == dy                      # 5 decimals at most
+        ground_m = np.hypot((dx - x) * 111_320 * np.cos(np.radians(y)), (dy - y) * 110_574)
+        assert ground_m < 0.8                                                  # the dot has not moved
+    walks = sorted(f["properties"]["walk_m"] for f in homes)
+    assert walks == sorted([1235] * 14 + [457] * 26)                          # the figures as before
+    page = save_map(m, tmp_path / "c.html").read_text(encoding="utf-8")
+    for x, y in zip(lon, lat):                                                 # nothing finer in the file
+        assert f"{round(x, 6):.6f}" not in page and f"{round(y, 6):.6f}" not in page
+    (station,) = _features_of(m, "stations")
+    assert station["geometry"]["coordinates"] == [round(lon0 - 0.0012345678, 6), round(lat0 + 0.0011111111, 6)]
+
+
+def _features_of(m, key: str) -> list[dict]:
+    (layer,) = [c for c in m._children.values() if isinstance(c, VectorLayer) and c.options["key"] == key]
+    return decode(layer.data_js)

@@ -14,18 +14,21 @@ import shapely
 from spatial.core._frames import lines_frame
 from spatial.core.checks import require_crs
 from spatial.maps import _style as st
-from spatial.maps._data import (COMMUNITY_FIELDS, GAP_FIELDS, SITE_FIELDS, STATION_FIELDS, UNIT_FIELDS,
-                                head_props, jsonable, layer_json, names_of, popup_props)
+from spatial.maps._data import (COMMUNITY_FIELDS, GAP_FIELDS, HOME_POINT_DECIMALS, SITE_FIELDS, STATION_FIELDS,
+                                UNIT_FIELDS, head_props, jsonable, layer_json, names_of, popup_props)
 from spatial.maps._layers import BoxControl, StationSearch, VectorLayer
 
 #: Gaps with a permanent rank label (the largest ones); the rest show it in their popup.
 GAP_LABELS = 10
+#: The layers of homes, whose points are drawn to :data:`~spatial.maps._data.HOME_POINT_DECIMALS`.
+HOME_LAYERS = ("demand_covered", "demand_uncovered")
 
 
 def add_layer(m, gdf, key, *, name, kind, props, fields, styles, state, report, style_index=None,
                show=True, fit=True, label=None, label_fit=False, **opts) -> VectorLayer:
     data, n, bounds = layer_json(gdf, key.split("_")[0], props, style_index, gcj02=state["gcj02"], report=report,
-                                 label_points=label is not None and key in st.LABEL_PRIORITY)
+                                 label_points=label is not None and key in st.LABEL_PRIORITY,
+                                 point_decimals=HOME_POINT_DECIMALS if key in HOME_LAYERS else 6)
     layer = VectorLayer(data, name=html.escape(name), key=key, kind=st.text(state["lang"], kind) if kind else "",
                         z=st.Z[key], styles=styles, fields=fields, show=show, n_features=n,
                         label_field=label, label_priority=st.LABEL_PRIORITY.get(key, 0),
