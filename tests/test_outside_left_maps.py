@@ -2,6 +2,8 @@
 map beside the KMZ, shares it in WeChat, and trusts its warnings (an outside tester's findings).
 
 * the KMZ named gaps and new sites G001 and NEW001, the maps #1 and 1: one name on both now;
+* homes given as points were drawn to 0.1 m in the shared HTML: to about a metre now;
+* a gap of homes too far from any station was called 服务不足 (read as a station falling short);
 """
 
 from __future__ import annotations
@@ -127,3 +129,30 @@ def test_homes_given_as_points_are_drawn_to_about_a_metre_not_a_tenth_of_one(tmp
 def _features_of(m, key: str) -> list[dict]:
     (layer,) = [c for c in m._children.values() if isinstance(c, VectorLayer) and c.options["key"] == key]
     return decode(layer.data_js)
+
+
+# --- 4. what a gap's cause says ---------------------------------------------------------------------
+
+def test_a_gap_of_homes_too_far_from_any_station_is_not_called_service_falling_short(tmp_path):
+    """The map's popup and the workbook's 盲区 sheet gave a ranked gap's cause as 服务不足 ("service
+    falls short"), next to the 服务站负荷 sheet where a station's service does fall short (低于面积
+    标准). An official read it as a station too small or too busy; it means homes the network
+    reaches with no station within the walk (docs: "walkable, no station within the band"). Both
+    now say 距站点过远, the map adding 需新站 as before."""
+    import pandas as pd
+    from openpyxl import load_workbook
+
+    from spatial.io.workbook import write_workbook
+    from spatial.maps.interactive import coverage_map
+
+    gaps, sites, stations, demand = _town()
+    summary = pd.DataFrame({"level": ["overall"], "id": ["all"], "households": [460], "hh_15min": [0],
+                            "pct_hh_15min": [0.0]})
+    book = load_workbook(write_workbook(tmp_path / "s.xlsx", summary, gaps=gaps, lang="zh"))
+    rows = list(book["盲区"].values)
+    assert [dict(zip(rows[0], r))["成因"] for r in rows[1:]] == ["距站点过远", "距站点过远", "缺少路网数据"]
+    said = " ".join(str(c.value) for row in book["说明"].iter_rows() for c in row if c.value is not None)
+    assert "服务不足" not in said and "距站点过远（路网可达，但步行范围内无站点" in said
+    m = coverage_map(demand, stations, bands=["15min"], gaps=gaps)
+    (layer,) = [c for c in m._children.values() if isinstance(c, VectorLayer) and c.options["key"] == "gaps"]
+    assert [f["properties"]["cause"] for f in decode(layer.data_js)] == ["距站点过远：需新站"] * 2 + ["缺少路网数据：先补图"]

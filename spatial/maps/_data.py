@@ -262,13 +262,15 @@ STATION_FIELDS = ["type", "community", "floor_area_m2", "reason", "households_se
                   "households_estimated", "m2_per_100hh", "under_standard", "fca_m2_per_100hh"]
 GAP_FIELDS = ["cause", "households", "population", "n_points", "rank"]
 
-#: Display words of the coverage engine's values (``access``, gap ``cause``, ``under_standard``).
+#: Display words of the coverage engine's values (``access``, gap ``cause``, ``under_standard``). A gap
+#: of cause ``service`` is homes the network reaches with no station within the band: 距站点过远, not
+#: 服务不足 (read as a station's service falling short: its floor area or its load).
 VALUE_WORDS = {
     "zh": {"network": "沿路网步行", "estimated": "估算步行（小区内道路未入图，按直线×绕行系数）",
-           "unreachable": "无法步行到达", "service": "服务不足：需新站", "no mapped path": "缺少路网数据：先补图",
+           "unreachable": "无法步行到达", "service": "距站点过远：需新站", "no mapped path": "缺少路网数据：先补图",
            "barrier": "被阻隔", True: "低于每百户面积标准"},
     "en": {"network": "along the mapped network", "estimated": "estimated (paths inside the estate not mapped)",
-           "unreachable": "no walk", "service": "service: a station is needed", "no mapped path":
+           "unreachable": "no walk", "service": "too far from any station: a station is needed", "no mapped path":
            "no mapped path: map the paths first", "barrier": "cut off by a barrier",
            True: "under the floor area standard per 100 households"},
 }
