@@ -4,6 +4,7 @@ map beside the KMZ, shares it in WeChat, and trusts its warnings (an outside tes
 * the KMZ named gaps and new sites G001 and NEW001, the maps #1 and 1: one name on both now;
 * homes given as points were drawn to 0.1 m in the shared HTML: to about a metre now;
 * a gap of homes too far from any station was called 服务不足 (read as a station falling short);
+* the ramps down to a dropped road tunnel stayed walkable dead ends beside the street: dropped with it.
 """
 
 from __future__ import annotations
