@@ -226,3 +226,51 @@ def test_a_road_that_dives_far_from_its_last_junction_keeps_its_street_level_par
     assert net.length_m.sum() == pytest.approx(600 + 500, abs=0.5)
     (row,) = net.report.loc[net.report["row_id"] == "tunnel approach", "problem"]
     assert row.startswith("tunnel approach: 1 edge, 0.150 km")
+
+
+# --- 3. GCJ-02 hints on true WGS-84 points ----------------------------------------------------------
+
+def _random_layers(net, seed: int, n: int, k: int):
+    """``k`` layers of ``n`` true WGS-84 points each, spread at random over ``net`` (300 m in from
+    its edges), as a random sample of homes or stations placed right would lie."""
+    import numpy as np
+    import shapely
+
+    x0, y0, x1, y1 = shapely.total_bounds(net.geometry)
+    rng = np.random.default_rng(seed)
+    for _ in range(k):
+        xy = np.column_stack([rng.uniform(x0 + 300, x1 - 300, n), rng.uniform(y0 + 300, y1 - 300, n)])
+        yield gpd.GeoDataFrame(geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=net.crs).to_crs(4326)
+
+
+def test_true_wgs84_points_that_fit_the_streets_once_moved_by_chance_are_not_said_to_be_amap_numbers(huangpu_osm):
+    """Of 300 layers of ten true WGS-84 points spread at random over Huangpu's real drive network
+    (three fixed samples), 7 were told "they look like gcj02 numbers labelled WGS-84. Say so and they
+    are moved": moved 500 m as GCJ-02 would move them, three in four happened to land within 20-39 m
+    of a street (a street every 150-250 m), and no move turned 30, 60 ... degrees did quite as well.
+    Following it moves real homes 500 m. The check now weighs every point (the mean distance, each
+    up to 150 m) against the move turned to 27 other bearings, and says "look like" only when the fit
+    is clear-cut (within half of any other's): of the 7, 4 say nothing and 2 that they "may be", to
+    check one on a map (the 7th, layer 27 of the second sample, still looks like GCJ-02)."""
+    import spatial
+    from spatial.coverage._shift import shift_hint
+    from spatial.network.read import read_network
+
+    net = read_network(huangpu_osm)
+    told = {1: (18, 20, 65), 2: (31, 58), 4: (41,)}  # sample: layers the old check called GCJ-02
+    for seed, which in told.items():
+        layers = list(_random_layers(net, seed, 10, max(which) + 1))
+        for k in which:
+            hint = shift_hint(layers[k], net, name="stations")
+            assert hint is None or ("may be gcj02 numbers" in hint and "check one on a map first" in hint), (seed, k)
+    # stations on the streets, read off Amap: still said to look like GCJ-02, with what to do
+    import numpy as np
+    import shapely
+
+    rng = np.random.default_rng(3)
+    e = rng.integers(0, len(net.geometry), 10)
+    on = shapely.get_coordinates(shapely.line_interpolate_point(net.geometry[e], rng.uniform(0, 1, 10), normalized=True))
+    amap = spatial.from_wgs84(gpd.GeoDataFrame(geometry=gpd.points_from_xy(on[:, 0] + 15, on[:, 1]), crs=net.crs)
+                              .to_crs(4326), "gcj02")
+    hint = shift_hint(amap, net, name="stations")
+    assert hint is not None and "they look like gcj02 numbers" in hint and "--stations-coord-sys gcj02" in hint
