@@ -2,7 +2,8 @@
 map beside the KMZ, shares it in WeChat, and trusts its warnings (an outside tester's findings).
 
 * the KMZ named gaps and new sites G001 and NEW001, the maps #1 and 1: one name on both now;
-* homes given as points were drawn to 0.1 m in the shared HTML: to about a metre now;
+* homes given as points, and the gaps drawn round them, went out to 0.1 m in the HTML and the KMZ: to about a metre now;
+* true WGS-84 points told they "look like" GCJ-02 numbers by a chance fit: only a clear-cut fit says so now;
 * a gap of homes too far from any station was called 服务不足 (read as a station falling short);
 * the ramps down to a dropped road tunnel stayed walkable dead ends beside the street: dropped with it.
 """
@@ -93,8 +94,8 @@ def test_homes_given_as_points_are_drawn_to_about_a_metre_not_a_tenth_of_one(tmp
     """A roll's households as points (a grid worker's GPS at each door) were written into the HTML
     to 6 decimals of a degree, 0.1 m: every doorstep, in a file passed round WeChat groups. The map
     needs no more than a metre (a pixel is 0.55 m at its deepest zoom, a home's dot 3 pixels): the
-    homes are written to 5 decimals, each within 0.8 m of where it is, and every figure is the same.
-    A station (a public place) and a new site keep their 6 decimals."""
+    homes are written to 5 decimals, each within 0.8 m of where it is, and every figure is the same;
+    so is the outline of a gap, drawn round them. A station (a public place) keeps its 6 decimals."""
     import numpy as np
     import shapely
 
@@ -109,7 +110,15 @@ def test_homes_given_as_points_are_drawn_to_about_a_metre_not_a_tenth_of_one(tmp
                               geometry=gpd.points_from_xy(lon, lat), crs=4326)
     stations = gpd.GeoDataFrame({"station_id": ["S1"], "name": ["甲站"]},
                                 geometry=[Point(lon0 - 0.0012345678, lat0 + 0.0011111111)], crs=4326)
-    m = coverage_map(demand, stations, bands=["15min"])
+    # a gap's outline is its homes buffered by 30 m: three vertices of an arc give its home back
+    far = demand[demand["band"] == "beyond"].to_crs(32650)
+    gaps = gpd.GeoDataFrame({"gap_id": ["G001"], "rank": [1], "cause": ["service"], "households": [len(far)]},
+                            geometry=[far.buffer(30).union_all()], crs=32650)
+    m = coverage_map(demand, stations, bands=["15min"], gaps=gaps)
+    (gap,) = _features_of(m, "gaps")
+    ring = np.array(gap["geometry"]["coordinates"][0] if gap["geometry"]["type"] == "Polygon"
+                    else [xy for poly in gap["geometry"]["coordinates"] for xy in poly[0]])
+    assert len(ring) > 20 and np.array_equal(ring, np.round(ring, 5))     # drawn to about a metre too
     homes = [f for key in ("demand_covered", "demand_uncovered") for f in _features_of(m, key)]
     assert len(homes) == 40
     drawn = {f["properties"]["_t"]: f["geometry"]["coordinates"] for f in homes}
@@ -274,3 +283,20 @@ def test_true_wgs84_points_that_fit_the_streets_once_moved_by_chance_are_not_sai
                               .to_crs(4326), "gcj02")
     hint = shift_hint(amap, net, name="stations")
     assert hint is not None and "they look like gcj02 numbers" in hint and "--stations-coord-sys gcj02" in hint
+
+
+def test_the_kmz_draws_a_gap_round_its_homes_to_about_a_metre(tmp_path):
+    """The KMZ on grid workers' phones drew a gap's outline, its homes' points buffered by 30 m, to
+    every digit GDAL writes (15 decimals): three vertices of an arc give a home back. Now to 5
+    decimals, as the map draws it."""
+    import re
+
+    from spatial.maps.kmz import results_kmz
+
+    homes = gpd.GeoSeries([Point(X0 + 12.345, Y0 + 67.891), Point(X0 + 80.123, Y0 + 20.456)], crs=UTM)
+    gaps = gpd.GeoDataFrame({"gap_id": ["G001"], "rank": [1], "cause": ["service"], "households": [2]},
+                            geometry=[homes.buffer(30).union_all()], crs=UTM)
+    with zipfile.ZipFile(results_kmz(tmp_path / "g.kmz", {"gaps": gaps})) as z:
+        text = z.read("doc.kml").decode("utf-8")
+    numbers = re.findall(r"-?\d+\.(\d+)", " ".join(re.findall(r"<coordinates>([^<]*)</coordinates>", text)))
+    assert len(numbers) > 40 and max(len(d) for d in numbers) <= 5

@@ -32,13 +32,16 @@ logger = logging.getLogger(__name__)
 #: (about 1.1 m north-south, 1.0 m east-west in Shenzhen), not 6 (0.1 m): a dot moves at most 0.8 m,
 #: under two pixels at the map's deepest zoom (18: 0.55 m a pixel at 22.5 degrees north) and inside
 #: its own 3-pixel dot, and the file shared in WeChat groups gives no home's doorstep to a tenth of a
-#: metre. Every figure is measured before, from the home as given; outlines (footprints, plots) keep 6.
+#: metre. Every figure is measured before, from the home as given; outlines (footprints, plots) keep 6,
+#: but a gap's outline is its homes' points buffered (arcs 30 m round each, whose centre three of its
+#: vertices give back): drawn to 5 decimals too.
 HOME_POINT_DECIMALS = 5
 
 
-def display_geometry(gdf: gpd.GeoDataFrame, name: str, gcj02: bool, *, point_decimals: int = 6) -> np.ndarray:
-    """Geometries in EPSG:4326 (shifted to GCJ-02 if asked), rounded to 6 decimals (points and
-    multipoints to ``point_decimals``)."""
+def display_geometry(gdf: gpd.GeoDataFrame, name: str, gcj02: bool, *, decimals: int = 6,
+                     point_decimals: int | None = None) -> np.ndarray:
+    """Geometries in EPSG:4326 (shifted to GCJ-02 if asked), rounded to ``decimals`` (points and
+    multipoints to ``point_decimals``, when given)."""
     require_crs(gdf, name)
     geo = gdf.geometry
     if not CRS.from_user_input(gdf.crs).equals(CRS.from_epsg(4326)):
@@ -50,8 +53,8 @@ def display_geometry(gdf: gpd.GeoDataFrame, name: str, gcj02: bool, *, point_dec
 
         geo = from_wgs84(gpd.GeoDataFrame(geometry=geo, crs=4326), "gcj02", name=name).geometry
     geoms = np.asarray(geo.values, dtype=object)
-    out = shapely.transform(geoms, lambda c: np.round(c, 6))
-    if point_decimals != 6:
+    out = shapely.transform(geoms, lambda c: np.round(c, decimals))
+    if point_decimals is not None and point_decimals != decimals:
         points = np.isin(shapely.get_type_id(geoms), (0, 4))  # Point, MultiPoint
         out[points] = shapely.transform(geoms[points], lambda c: np.round(c, point_decimals))
     return out
@@ -123,7 +126,8 @@ def layer_json(
     gcj02: bool,
     report: Report | None,
     label_points: bool = False,
-    point_decimals: int = 6,
+    decimals: int = 6,
+    point_decimals: int | None = None,
 ) -> tuple[str, int, np.ndarray | None]:
     """The layer as compact columnar JSON (see :func:`decode`), its feature count and bounds.
 
@@ -132,9 +136,10 @@ def layer_json(
     which halves the size of a building layer; the browser rebuilds the features (``spFeatures``).
     Rows with missing or empty geometry cannot be drawn: they are logged and put in ``report``.
     With ``label_points`` each feature gets ``_at``, a point inside it where its label goes.
-    Points are written to ``point_decimals`` (homes: :data:`HOME_POINT_DECIMALS`).
+    Coordinates are written to ``decimals``, points to ``point_decimals`` (homes and the gaps drawn
+    round them: :data:`HOME_POINT_DECIMALS`).
     """
-    geoms = display_geometry(gdf, name, gcj02, point_decimals=point_decimals)
+    geoms = display_geometry(gdf, name, gcj02, decimals=decimals, point_decimals=point_decimals)
     drawable = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     if not drawable.all():
         id_col = next((c for c in _ID_COLUMNS if c in gdf.columns), None)

@@ -20,15 +20,18 @@ from spatial.maps._layers import BoxControl, StationSearch, VectorLayer
 
 #: Gaps with a permanent rank label (the largest ones); the rest show it in their popup.
 GAP_LABELS = 10
-#: The layers of homes, whose points are drawn to :data:`~spatial.maps._data.HOME_POINT_DECIMALS`.
+#: The layers of homes, whose points are drawn to :data:`~spatial.maps._data.HOME_POINT_DECIMALS`, and
+#: the gaps, whose outlines are drawn round homes' points (all their coordinates so).
 HOME_LAYERS = ("demand_covered", "demand_uncovered")
+GAP_LAYERS = ("gaps",)
 
 
 def add_layer(m, gdf, key, *, name, kind, props, fields, styles, state, report, style_index=None,
                show=True, fit=True, label=None, label_fit=False, **opts) -> VectorLayer:
     data, n, bounds = layer_json(gdf, key.split("_")[0], props, style_index, gcj02=state["gcj02"], report=report,
                                  label_points=label is not None and key in st.LABEL_PRIORITY,
-                                 point_decimals=HOME_POINT_DECIMALS if key in HOME_LAYERS else 6)
+                                 decimals=HOME_POINT_DECIMALS if key in GAP_LAYERS else 6,
+                                 point_decimals=HOME_POINT_DECIMALS if key in HOME_LAYERS + GAP_LAYERS else None)
     layer = VectorLayer(data, name=html.escape(name), key=key, kind=st.text(state["lang"], kind) if kind else "",
                         z=st.Z[key], styles=styles, fields=fields, show=show, n_features=n,
                         label_field=label, label_priority=st.LABEL_PRIORITY.get(key, 0),

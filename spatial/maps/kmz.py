@@ -19,7 +19,7 @@ import pandas as pd
 from spatial.core.errors import SpatialError
 from spatial.io.columns import find_column
 from spatial.io.kml import write_kml
-from spatial.maps._data import VALUE_WORDS, names_of
+from spatial.maps._data import HOME_POINT_DECIMALS, VALUE_WORDS, display_geometry, names_of
 from spatial.maps._gis_styles import kml_styles
 from spatial.maps._style import FIELD_LABELS, feature_names, text
 
@@ -70,6 +70,10 @@ def results_kmz(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame | None],
             shown[f"{kind}s"] = frame.assign(**{_NAME: feature_names(lang, kind, ranks, ids)})
     if "sites" in shown and "rank" in shown["sites"].columns:  # 建设顺序, as the workbook and the PNG say it
         shown["sites"] = shown["sites"].rename(columns={"rank": "build_order"})
+    if "gaps" in shown:  # outlines drawn round homes' points: to about a metre, as on the maps
+        gaps = shown["gaps"].to_crs(4326)
+        gaps[gaps.geometry.name] = display_geometry(gaps, "gaps", False, decimals=HOME_POINT_DECIMALS)
+        shown["gaps"] = gaps
     if "gaps" in shown and "cause" in shown["gaps"].columns:
         shown["gaps"] = shown["gaps"].assign(cause=shown["gaps"]["cause"].map(lambda v: VALUE_WORDS[lang].get(v, v)))
     looks = kml_styles(shown, lang)  # drawn in the web maps' colours (an unstyled polygon is solid white)
