@@ -138,4 +138,4 @@ def test_map_popups_show_access_gap_cause_and_station_load(town):
                                     "no walk"}
     gaps = pd.DataFrame({"cause": ["service", "no mapped path"], "households": [3, 4]})
     props, _ = popup_props(gaps, GAP_FIELDS, "zh")
-    assert props["cause"] == ["服务不足：需新站", "缺少路网数据：先补图"]
+    assert props["cause"] == ["距站点过远：需新站", "缺少路网数据：先补图"]

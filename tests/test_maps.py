@@ -259,11 +259,16 @@ def test_coverage_map_rejects_bad_input(demand, stations):
 
 
 # ----------------------------------------------------------------------------- geometry and size
-def test_coordinates_are_wgs84_rounded_to_6_decimals_and_compact(demand, stations):
-    layer = layers_of(coverage_map(demand, stations))["已覆盖居民单元"]
+def test_coordinates_are_wgs84_rounded_to_6_decimals_homes_to_5_and_compact(demand, stations):
+    m = coverage_map(demand, stations)
+    layer = layers_of(m)["已覆盖居民单元"]
     assert ", " not in layer.data_js and '"bbox"' not in layer.data_js
     got = np.array([f["geometry"]["coordinates"] for f in features(layer)])
     want = demand.iloc[:2].to_crs(4326).get_coordinates().to_numpy()
+    assert np.abs(got - want).max() <= 0.5e-5 + 1e-12          # homes' points: about a metre
+    assert np.array_equal(got, np.round(got, 5))
+    got = np.array([f["geometry"]["coordinates"] for f in features(layers_of(m)["党群服务中心/站"])])
+    want = stations.to_crs(4326).get_coordinates().to_numpy()
     assert np.abs(got - want).max() <= 0.5e-6 + 1e-12
     assert np.array_equal(got, np.round(got, 6))
 
@@ -349,8 +354,8 @@ def test_overview_draws_sites_ranked(grids, demand, stations, communities):
     layers = layers_of(m)
     assert {"Grids", "Units covered", "Community boundaries", "Recommended new sites"} <= set(layers)
     got = [f["properties"] for f in features(layers["Recommended new sites"])]
-    assert [(p["_t"], p["_label"], p["_ids"]) for p in got] == [("New site no. 1", "1", "site id N2"),
-                                                           ("New site no. 2", "2", "site id N1")]
+    assert [(p["_t"], p["_label"], p["_ids"]) for p in got] == [("New site 1", "1", "site id N2"),
+                                                           ("New site 2", "2", "site id N1")]
     assert "Coverage by community" in boxes_text(m)
 
 

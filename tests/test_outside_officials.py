@@ -281,9 +281,9 @@ def test_kmz_gives_a_new_sites_build_order_in_the_workbooks_words(tmp_path):
                             geometry=[box(114.0, 22.54, 114.002, 22.542)], crs=4326)
     path = results_kmz(tmp_path / "r.kmz", {"sites": sites, "gaps": gaps})
     site_text = read_layer(path, layer="建议新站点").set_index("Name")["description"]
-    assert site_text["NEW002"].split("<br>\n")[0] == "建设顺序: 2"
+    assert site_text["建议新站 2"].split("<br>\n")[:2] == ["站点编号: NEW002", "建设顺序: 2"]  # named as on the map
     gap_text = read_layer(path, layer="覆盖盲区")["description"].iloc[0]
-    assert gap_text.split("<br>\n")[0] == "排名: 1"
+    assert gap_text.split("<br>\n")[:2] == ["盲区编号: G001", "排名: 1"]
 
 
 def test_cli_coverage_reads_community_outlines_drawn_on_amap_when_told(tmp_path, capsys):

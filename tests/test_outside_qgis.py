@@ -256,8 +256,8 @@ def test_kmz_placemarks_are_styled_in_the_web_maps_colours(tmp_path):
     status = dict(zip(grids["grid_id"], grids["band_status"]))
     assert drawn(folders["网格"]) == {g: (_kml_colour(_style.STATUS_COLOURS[s], 0.45), "ff333333", "1.2")
                                     for g, s in status.items()}
-    assert drawn(folders["覆盖盲区"]) == {"P1": (_kml_colour(_style.GAP_COLOUR, 0.08),
-                                             _kml_colour(_style.GAP_COLOUR, 1), "2.5")}
+    assert drawn(folders["覆盖盲区"]) == {"盲区 #1": (_kml_colour(_style.GAP_COLOUR, 0.08),
+                                                _kml_colour(_style.GAP_COLOUR, 1), "2.5")}
     station_style = folders["党群服务站"].find(f"{KML}Style")
     assert station_style.findtext(f"{KML}IconStyle/{KML}color") == _kml_colour(_style.STATION_COLOUR, 1)
     for folder in folders.values():  # KML 2.2: a container's styles, then its schema, then its features

@@ -133,7 +133,7 @@ COLUMNS: dict[str, tuple[str, str, str, str]] = {
     "site_id": ("站点编号", "Site id", "建议新站的编号", "id of the proposed site"),
     "rank": ("建设顺序", "Order", "建议的建设先后顺序，1 为最先", "order in which to build, 1 first"),
     "gap_rank": ("排名（按户数）", "Rank (by households)",
-                 "服务不足盲区按户数排名，1 为户数最多；其他成因的盲区不排名（不是建设顺序，见新站选址）",
+                 "距站点过远的盲区按户数排名，1 为户数最多；其他成因的盲区不排名（不是建设顺序，见新站选址）",
                  "service gaps ranked by households, 1 the most; other gaps are not ranked (not a build "
                  "order: see the sites sheet)"),
     "candidate_id": ("候选点编号", "Candidate id", "选址所用候选点（路网节点或候选用房）的编号",
@@ -161,10 +161,12 @@ COLUMNS: dict[str, tuple[str, str, str, str]] = {
                        "households beyond the second limit from any walkway, or cut off by a barrier"),
     "hh_est": ("{band}内户数中估算步行的", "of which by estimated walks ({band})",
                "上述{band}内户数中，靠估算步行到达的户数", "households within {band} that owe it to an estimated walk"),
-    "gap_id": ("盲区编号", "Gap id", "G 开头：服务不足；N 开头：缺少路网数据；B 开头：被阻隔",
+    "gap_id": ("盲区编号", "Gap id", "G 开头：距站点过远；N 开头：缺少路网数据；B 开头：被阻隔",
                "G: service gap; N: no mapped path; B: barrier"),
-    "cause": ("成因", "Cause", "服务不足（需新站，参与排序）、缺少路网数据（先补图，不排序）或被阻隔",
-              "service (a station is needed; ranked), no mapped path (map the paths first; not ranked) or barrier"),
+    "cause": ("成因", "Cause",
+              "距站点过远（路网可达，但步行范围内无站点：需新站，参与排序）、缺少路网数据（先补图，不排序）或被阻隔",
+              "service (too far from any station: walkable, no station within the band; a station is needed; "
+              "ranked), no mapped path (map the paths first; not ranked) or barrier"),
     "note": ("备注", "Note", "按直线距离归组的居民单元等说明", "units grouped by straight distance, and why"),
     "station_id": ("站点编号", "Station id", "服务站编号", "station id"),
     "type": ("类型", "Type", "服务站类型", "station type"),
@@ -189,7 +191,7 @@ COLUMNS: dict[str, tuple[str, str, str, str]] = {
 }
 _BAND_COL = re.compile(r"^(hh|pct_hh|pop|pct_pop)_(\d+(?:\.\d+)?)(min|m)(_estimated)?$")
 _VALUES = {"source": {"zh": {"network node": "路网节点", "candidates": "候选用房"}},
-           "cause": {"zh": {"service": "服务不足", "no mapped path": "缺少路网数据", "barrier": "被阻隔"}}}
+           "cause": {"zh": {"service": "距站点过远", "no mapped path": "缺少路网数据", "barrier": "被阻隔"}}}
 _STATUS = {"zh": {"under": "不足", "in": "区间内", "over": "超过"}, "en": {"under": "under", "in": "in band", "over": "over"}}
 _DROP = {"level", "geometry", "grid_seq", "synthetic", "index"}
 

@@ -29,8 +29,20 @@ from spatial.maps._encode import SCALE, encode_lines, encode_polygons
 logger = logging.getLogger(__name__)
 
 
-def display_geometry(gdf: gpd.GeoDataFrame, name: str, gcj02: bool) -> np.ndarray:
-    """Geometries in EPSG:4326 (shifted to GCJ-02 if asked), rounded to 6 decimals."""
+#: Homes drawn as points (a roll's households, one point each) are written to 5 decimals of a degree
+#: (about 1.1 m north-south, 1.0 m east-west in Shenzhen), not 6 (0.1 m): a dot moves at most 0.8 m,
+#: under two pixels at the map's deepest zoom (18: 0.55 m a pixel at 22.5 degrees north) and inside
+#: its own 3-pixel dot, and the file shared in WeChat groups gives no home's doorstep to a tenth of a
+#: metre. Every figure is measured before, from the home as given; outlines (footprints, plots) keep 6,
+#: but a gap's outline is its homes' points buffered (arcs 30 m round each, whose centre three of its
+#: vertices give back): drawn to 5 decimals too.
+HOME_POINT_DECIMALS = 5
+
+
+def display_geometry(gdf: gpd.GeoDataFrame, name: str, gcj02: bool, *, decimals: int = 6,
+                     point_decimals: int | None = None) -> np.ndarray:
+    """Geometries in EPSG:4326 (shifted to GCJ-02 if asked), rounded to ``decimals`` (points and
+    multipoints to ``point_decimals``, when given)."""
     require_crs(gdf, name)
     geo = gdf.geometry
     if not CRS.from_user_input(gdf.crs).equals(CRS.from_epsg(4326)):
@@ -41,7 +53,12 @@ def display_geometry(gdf: gpd.GeoDataFrame, name: str, gcj02: bool) -> np.ndarra
         )
 
         geo = from_wgs84(gpd.GeoDataFrame(geometry=geo, crs=4326), "gcj02", name=name).geometry
-    return shapely.transform(np.asarray(geo.values, dtype=object), lambda c: np.round(c, 6))
+    geoms = np.asarray(geo.values, dtype=object)
+    out = shapely.transform(geoms, lambda c: np.round(c, decimals))
+    if point_decimals is not None and point_decimals != decimals:
+        points = np.isin(shapely.get_type_id(geoms), (0, 4))  # Point, MultiPoint
+        out[points] = shapely.transform(geoms[points], lambda c: np.round(c, point_decimals))
+    return out
 
 
 def short_labels(grids: pd.DataFrame, label_col: str) -> list:
@@ -110,6 +127,8 @@ def layer_json(
     gcj02: bool,
     report: Report | None,
     label_points: bool = False,
+    decimals: int = 6,
+    point_decimals: int | None = None,
 ) -> tuple[str, int, np.ndarray | None]:
     """The layer as compact columnar JSON (see :func:`decode`), its feature count and bounds.
 
@@ -118,8 +137,10 @@ def layer_json(
     which halves the size of a building layer; the browser rebuilds the features (``spFeatures``).
     Rows with missing or empty geometry cannot be drawn: they are logged and put in ``report``.
     With ``label_points`` each feature gets ``_at``, a point inside it where its label goes.
+    Coordinates are written to ``decimals``, points to ``point_decimals`` (homes and the gaps drawn
+    round them: :data:`HOME_POINT_DECIMALS`).
     """
-    geoms = display_geometry(gdf, name, gcj02)
+    geoms = display_geometry(gdf, name, gcj02, decimals=decimals, point_decimals=point_decimals)
     drawable = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     if not drawable.all():
         id_col = next((c for c in _ID_COLUMNS if c in gdf.columns), None)
@@ -247,13 +268,15 @@ STATION_FIELDS = ["type", "community", "floor_area_m2", "reason", "households_se
                   "households_estimated", "m2_per_100hh", "under_standard", "fca_m2_per_100hh"]
 GAP_FIELDS = ["cause", "households", "population", "n_points", "rank"]
 
-#: Display words of the coverage engine's values (``access``, gap ``cause``, ``under_standard``).
+#: Display words of the coverage engine's values (``access``, gap ``cause``, ``under_standard``). A gap
+#: of cause ``service`` is homes the network reaches with no station within the band: 距站点过远, not
+#: 服务不足 (read as a station's service falling short: its floor area or its load).
 VALUE_WORDS = {
     "zh": {"network": "沿路网步行", "estimated": "估算步行（小区内道路未入图，按直线×绕行系数）",
-           "unreachable": "无法步行到达", "service": "服务不足：需新站", "no mapped path": "缺少路网数据：先补图",
+           "unreachable": "无法步行到达", "service": "距站点过远：需新站", "no mapped path": "缺少路网数据：先补图",
            "barrier": "被阻隔", True: "低于每百户面积标准"},
     "en": {"network": "along the mapped network", "estimated": "estimated (paths inside the estate not mapped)",
-           "unreachable": "no walk", "service": "service: a station is needed", "no mapped path":
+           "unreachable": "no walk", "service": "too far from any station: a station is needed", "no mapped path":
            "no mapped path: map the paths first", "barrier": "cut off by a barrier",
            True: "under the floor area standard per 100 households"},
 }

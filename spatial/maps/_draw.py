@@ -14,18 +14,24 @@ import shapely
 from spatial.core._frames import lines_frame
 from spatial.core.checks import require_crs
 from spatial.maps import _style as st
-from spatial.maps._data import (COMMUNITY_FIELDS, GAP_FIELDS, SITE_FIELDS, STATION_FIELDS, UNIT_FIELDS,
-                                head_props, jsonable, layer_json, names_of, popup_props)
+from spatial.maps._data import (COMMUNITY_FIELDS, GAP_FIELDS, HOME_POINT_DECIMALS, SITE_FIELDS, STATION_FIELDS,
+                                UNIT_FIELDS, head_props, jsonable, layer_json, names_of, popup_props)
 from spatial.maps._layers import BoxControl, StationSearch, VectorLayer
 
 #: Gaps with a permanent rank label (the largest ones); the rest show it in their popup.
 GAP_LABELS = 10
+#: The layers of homes, whose points are drawn to :data:`~spatial.maps._data.HOME_POINT_DECIMALS`, and
+#: the gaps, whose outlines are drawn round homes' points (all their coordinates so).
+HOME_LAYERS = ("demand_covered", "demand_uncovered")
+GAP_LAYERS = ("gaps",)
 
 
 def add_layer(m, gdf, key, *, name, kind, props, fields, styles, state, report, style_index=None,
                show=True, fit=True, label=None, label_fit=False, **opts) -> VectorLayer:
     data, n, bounds = layer_json(gdf, key.split("_")[0], props, style_index, gcj02=state["gcj02"], report=report,
-                                 label_points=label is not None and key in st.LABEL_PRIORITY)
+                                 label_points=label is not None and key in st.LABEL_PRIORITY,
+                                 decimals=HOME_POINT_DECIMALS if key in GAP_LAYERS else 6,
+                                 point_decimals=HOME_POINT_DECIMALS if key in HOME_LAYERS + GAP_LAYERS else None)
     layer = VectorLayer(data, name=html.escape(name), key=key, kind=st.text(state["lang"], kind) if kind else "",
                         z=st.Z[key], styles=styles, fields=fields, show=show, n_features=n,
                         label_field=label, label_priority=st.LABEL_PRIORITY.get(key, 0),
@@ -126,12 +132,13 @@ def gaps(m, state, lang, report, gaps, households_col) -> None:
     ranks = jsonable(g["rank"], "rank") if "rank" in g.columns else [None] * len(g)
     gid = jsonable(g["gap_id"], "gap_id") if "gap_id" in g.columns else None
     hh = props.get(households_col, [None] * len(g))
+    # named as the KMZ names it (盲区 #1); one without a rank by its id, so no id below the name
     props.update(head_props(
-        len(g), title=[st.text(lang, "gap_title", rank=r) if r is not None else None for r in ranks],
+        len(g), title=st.feature_names(lang, "gap", ranks, gid or [None] * len(g)),
         summary=[None if h is None else st.text(lang, "households_n", n=h) for h in hh],
-        ids=id_texts(lang, "ids_gap", gid) if gid else None))
+        ids=[None if r is None else t for r, t in zip(ranks, id_texts(lang, "ids_gap", gid))] if gid else None))
     # a permanent label for the ten largest gaps; every gap has its popup
-    props["_label"] = [None if r is None or k >= GAP_LABELS else f"#{r}" for k, r in enumerate(ranks)]
+    props["_label"] = [None if k >= GAP_LABELS else st.gap_label(r) for k, r in enumerate(ranks)]
     add_layer(m, g, "gaps", name=st.gaps_name(lang, g), kind="kind_gap", props=props, fields=fields,
                state=state, report=report, label="_label",
                styles=[{"color": st.GAP_COLOUR, "weight": 2.5, "dashArray": "5 3",
@@ -177,9 +184,9 @@ def sites(m, state, lang, report, sites) -> None:
                                   None if c is None else st.text(lang, "ids_candidate", id=c)) if x) or None
            for a, c in zip(sid, cand)]
     props.update(head_props(
-        len(s), title=[st.text(lang, "site_title", rank=r) if r is not None else a for r, a in zip(ranks, sid)],
+        len(s), title=st.feature_names(lang, "site", ranks, sid),  # as the KMZ names it (建议新站 1)
         summary=[None if g is None else st.text(lang, "gain", n=g) for g in gain], ids=ids))
-    props["_label"] = [None if r is None else str(r) for r in ranks]
+    props["_label"] = [st.site_label(r) for r in ranks]
     add_layer(m, s, "sites", name=st.text(lang, "sites"), kind="kind_site", props=props, fields=fields,
                state=state, report=report, label="_label", interactive=True,
                styles=[{"color": "#000000", "weight": 2, "fillColor": st.SITE_COLOUR,

@@ -13,6 +13,8 @@ import json
 import math
 import re
 
+import pandas as pd
+
 from spatial.core.checks import REASONS_ZH as _REASONS_ZH
 from spatial.core.checks import round_half_up
 from spatial.io.workbook import COLUMNS as SHEET_COLUMNS
@@ -102,8 +104,8 @@ TEXT = {
         "kind_station": "党群服务中心/站",
         "kind_site": "建议新增站点",
         "kind_area": "服务圈",
-        "gap_title": "盲区 第{rank}位",
-        "site_title": "建议新站 第{rank}位",
+        "gap_title": "盲区 {label}",
+        "site_title": "建议新站 {label}",
         "households_n": "{n} 户",
         "gain": "新增覆盖 {n} 户",
         "ids_grid": "网格号 {id}",
@@ -172,8 +174,8 @@ TEXT = {
         "kind_station": "Service station",
         "kind_site": "Recommended new site",
         "kind_area": "Service area",
-        "gap_title": "Gap no. {rank}",
-        "site_title": "New site no. {rank}",
+        "gap_title": "Gap {label}",
+        "site_title": "New site {label}",
         "households_n": "{n} households",
         "gain": "{n} more households covered",
         "ids_grid": "grid id {id}",
@@ -313,6 +315,39 @@ def band_label(lang: str, band: str) -> str:
     if band in ("beyond", "unreachable"):
         return text(lang, band)
     return band
+
+
+def gap_label(rank) -> str | None:
+    """A ranked gap's label on the maps and the printed overview: ``#1`` (None without a rank)."""
+    return None if _blank(rank) else f"#{int(rank)}"
+
+
+def site_label(rank) -> str | None:
+    """A new site's label on the maps and the printed overview, its build order: ``1``."""
+    return None if _blank(rank) else str(int(rank))
+
+
+def feature_names(lang: str, kind: str, ranks, ids) -> list[str | None]:
+    """What each gap (``kind="gap"``) or new site (``"site"``) is called, the same on the maps (the
+    popup's title) and in the KMZ (the placemark's name, what 奥维互动地图 and Google Earth list and
+    search): the label the map draws on it after its kind, ``盲区 #1`` and ``建议新站 1``; one
+    without a rank (a gap of homes with no mapped path) by its id, ``盲区 N001``.
+
+    Examples
+    --------
+    >>> feature_names("zh", "gap", [1, None, 2.0], ["G001", "N001", "G002"])
+    ['盲区 #1', '盲区 N001', '盲区 #2']
+    >>> feature_names("en", "site", [1], ["NEW001"])
+    ['New site 1']
+    """
+    label = gap_label if kind == "gap" else site_label
+    return [text(lang, f"{kind}_title", label=label(r)) if not _blank(r)
+            else (None if _blank(i) else text(lang, f"{kind}_title", label=i)) for r, i in zip(ranks, ids)]
+
+
+def _blank(value) -> bool:
+    """No value: None, NaN or ``pd.NA`` (a gap's rank as a GeoPackage or an Int64 column gives it)."""
+    return value is None or bool(pd.isna(value))
 
 
 def gaps_name(lang: str, gaps) -> str:

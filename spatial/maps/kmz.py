@@ -1,5 +1,6 @@
 """The results as one KMZ for a grid worker's map app (奥维互动地图, Google Earth): folders 网格,
-党群服务站, 覆盖盲区 and 建议新站点, each placemark named and described in the maps' own words.
+党群服务站, 覆盖盲区 and 建议新站点, each placemark named and described in the maps' own words: a gap
+as the map labels it (``盲区 #1``), a new site by its number on the map (``建议新站 1``).
 
 The writing is :func:`spatial.io.kml.write_kml`; what is chosen here is what an official reads
 on a phone: which column names a placemark (a grid's number, a station's name), which columns
@@ -18,22 +19,25 @@ import pandas as pd
 from spatial.core.errors import SpatialError
 from spatial.io.columns import find_column
 from spatial.io.kml import write_kml
-from spatial.maps._data import VALUE_WORDS, names_of
+from spatial.maps._data import HOME_POINT_DECIMALS, VALUE_WORDS, display_geometry, names_of
 from spatial.maps._gis_styles import kml_styles
-from spatial.maps._style import FIELD_LABELS, text
+from spatial.maps._style import FIELD_LABELS, feature_names, text
 
 __all__ = ["results_kmz"]
 
-#: Per layer: its folder (zh, en), the column naming each placemark, the columns describing it.
+#: Per layer: its folder (zh, en), the column naming each placemark, the columns describing it. Gaps
+#: and sites are named as the maps name them (:func:`_style.feature_names`, put in ``_NAME``), their
+#: ids (G001, NEW001, as the workbook and the CSVs list them) described.
 KMZ_LAYERS = {
     "grids": (("网格", "Grids"), "grid_id", ["grid_code", "community", "community_id", "four_bounds", "households",
                                              "population", "deviation_pct", "full_time_workers", "part_time_workers",
                                              "building_leads"]),
     "stations": (("党群服务站", "Stations"), "name", ["station_id", "type", "households_served", "population_served"]),
-    "gaps": (("覆盖盲区", "Coverage gaps"), "gap_id", ["rank", "cause", "households", "population"]),
-    "sites": (("建议新站点", "Proposed sites"), "site_id", ["build_order", "gain_households", "gain_population",
-                                                        "cum_coverage_pct"]),
+    "gaps": (("覆盖盲区", "Coverage gaps"), "_name", ["gap_id", "rank", "cause", "households", "population"]),
+    "sites": (("建议新站点", "Proposed sites"), "_name", ["site_id", "build_order", "gain_households",
+                                                      "gain_population", "cum_coverage_pct"]),
 }
+_NAME = "_name"
 
 
 def results_kmz(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame | None], *, lang: str = "zh") -> Path:
@@ -59,8 +63,17 @@ def results_kmz(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame | None],
         shown["grids"] = shown["grids"].assign(community=shown["grids"]["community_id"].astype(str).map(names))
     if "stations" in shown and "station_id" in shown["stations"].columns:
         shown["stations"] = _named_stations(shown["stations"], lang)
+    for kind in ("gap", "site"):  # named as the maps name them: 盲区 #1, 建议新站 1
+        if f"{kind}s" in shown:
+            frame = shown[f"{kind}s"]
+            ranks, ids = (frame[c] if c in frame.columns else [None] * len(frame) for c in ("rank", f"{kind}_id"))
+            shown[f"{kind}s"] = frame.assign(**{_NAME: feature_names(lang, kind, ranks, ids)})
     if "sites" in shown and "rank" in shown["sites"].columns:  # 建设顺序, as the workbook and the PNG say it
         shown["sites"] = shown["sites"].rename(columns={"rank": "build_order"})
+    if "gaps" in shown:  # outlines drawn round homes' points: to about a metre, as on the maps
+        gaps = shown["gaps"].to_crs(4326)
+        gaps[gaps.geometry.name] = display_geometry(gaps, "gaps", False, decimals=HOME_POINT_DECIMALS)
+        shown["gaps"] = gaps
     if "gaps" in shown and "cause" in shown["gaps"].columns:
         shown["gaps"] = shown["gaps"].assign(cause=shown["gaps"]["cause"].map(lambda v: VALUE_WORDS[lang].get(v, v)))
     looks = kml_styles(shown, lang)  # drawn in the web maps' colours (an unstyled polygon is solid white)

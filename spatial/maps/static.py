@@ -22,6 +22,8 @@ from spatial.maps._style import (
     TEXT,
     UNREACHABLE_COLOUR,
     credit_list,
+    gap_label,
+    site_label,
 )
 
 __all__ = ["overview_png"]
@@ -198,7 +200,7 @@ def overview_figure(*, communities, grids=None, demand=None, stations=None, gaps
         if "rank" in gp.columns:  # the ranked gaps (service gaps with households), not the others
             ranked = gp[gp["rank"].notna()].head(10)  # (shapes by the layer's own geometry column: 'geom' ...)
             for rank, pt in zip(ranked["rank"], ranked.geometry.representative_point()):
-                gap_labels.append(ax.annotate(f"#{int(rank)}", (pt.x, pt.y), color="#1a1a1a", fontsize=10,
+                gap_labels.append(ax.annotate(gap_label(rank), (pt.x, pt.y), color="#1a1a1a", fontsize=10,
                                               ha="center", va="center", zorder=9, path_effects=halo))
         handles.append(Line2D([], [], color=GAP_COLOUR, linestyle="--",
                               label="服务盲区（#数字为按户数排名）" if zh else "coverage gap (#rank by households)"))
@@ -212,9 +214,9 @@ def overview_figure(*, communities, grids=None, demand=None, stations=None, gaps
         st = sites.to_crs(crs)
         st = st.sort_values("rank") if "rank" in st.columns else st
         st.plot(ax=ax, color=SITE_COLOUR, markersize=220, marker="o", edgecolor="black", linewidth=1.2, zorder=7)
-        numbers = st["rank"].astype(int) if "rank" in st.columns else range(1, len(st) + 1)
+        numbers = st["rank"] if "rank" in st.columns else range(1, len(st) + 1)
         for number, pt in zip(numbers, st.geometry.representative_point()):  # (a site's area: a point in it)
-            ax.annotate(str(number), (pt.x, pt.y), color="black", fontsize=10, ha="center", va="center", zorder=8)
+            ax.annotate(site_label(number) or "", (pt.x, pt.y), color="black", fontsize=10, ha="center", va="center", zorder=8)
         handles.append(Line2D([], [], marker="o", color="w", markerfacecolor=SITE_COLOUR, markeredgecolor="black",
                               markersize=11, label="建议新站（数字为建设顺序）" if zh else "proposed site (build order)"))
     ax.set_axis_off()

@@ -41,6 +41,7 @@ from spatial.network._walkfilter import (
     TAG_KEYS,
     drop_reasons,
     feature_label,
+    in_tunnel,
 )
 
 logger = logging.getLogger(__name__)
@@ -102,10 +103,13 @@ def _why_empty(reason: np.ndarray) -> str:
     return "the walking filter dropped every one (" + ", ".join(f"{k}: {v}" for k, v in counts.head(8).items()) + ")"
 
 
-def _dropped_frame(way, reason, geometry, crs) -> gpd.GeoDataFrame:
+def _dropped_frame(way, reason, geometry, crs, tunnel=None) -> gpd.GeoDataFrame:
+    """The dropped ways: id, the filter's reason, whether in a tunnel (where its approach ends), line."""
+    geometry = list(geometry)
     return gpd.GeoDataFrame({"way": pd.Series(way, dtype=object).astype(str),
-                             "reason": pd.Series(reason, dtype=object)},
-                            geometry=list(geometry), crs=crs)
+                             "reason": pd.Series(reason, dtype=object),
+                             "tunnel": np.zeros(len(geometry), bool) if tunnel is None else np.asarray(tunnel, bool)},
+                            geometry=geometry, crs=crs)
 
 
 # --------------------------------------------------------------------------- networkx / graphml
@@ -171,7 +175,7 @@ def from_graph(graph: nx.Graph, *, crs=None, rules: Mapping | None = None) -> Lo
     first = ~pd.Series(pair, dtype=object).duplicated().to_numpy()
     pick = drop & first
     dropped = _dropped_frame(np.asarray(way, object)[pick], reason[pick],
-                             [g for g, k in zip(geoms, pick) if k], src_crs)
+                             [g for g, k in zip(geoms, pick) if k], src_crs, in_tunnel(frame)[pick])
     return Loaded(edges, nodes, dropped, unit="edges")
 
 
@@ -329,7 +333,8 @@ def from_osm(path: Path, *, rules: Mapping | None = None) -> Loaded:
         run_way = way_of[drop_node][np.r_[True, run_idx[1:] != run_idx[:-1]]]
         w_unique, w_idx = np.unique(run_way, return_inverse=True)
         geoms = shapely.multilinestrings(pieces, indices=w_idx)
-        dropped = _dropped_frame(way_ids[w_unique], reason[w_unique], geoms, "EPSG:4326")
+        dropped = _dropped_frame(way_ids[w_unique], reason[w_unique], geoms, "EPSG:4326",
+                                 in_tunnel(frame)[w_unique])
         dropped = pd.concat([other, dropped], ignore_index=True) if len(other) else dropped
     else:
         dropped = other
@@ -509,7 +514,7 @@ def from_lines(lines: gpd.GeoDataFrame, metric, *, tolerance_m: float = 0.1, lay
     tags = _line_tags(lines)
     reason = drop_reasons(tags, **(rules or {}), need_highway=False)
     drop = reason != ""
-    dropped = _dropped_frame(np.asarray(lines.index)[drop], reason[drop], geom[drop], metric)
+    dropped = _dropped_frame(np.asarray(lines.index)[drop], reason[drop], geom[drop], metric, in_tunnel(tags)[drop])
     hw = tags["highway"].to_numpy(object)
     nm = tags["name"].to_numpy(object)
     if kinds <= {1}:  # LineStrings only: every row is one part

@@ -58,7 +58,7 @@ from typing import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-__all__ = ["DEFAULT_EXCLUDED_HIGHWAYS", "TAG_KEYS", "FEATURE_KEYS", "drop_reasons"]
+__all__ = ["DEFAULT_EXCLUDED_HIGHWAYS", "TAG_KEYS", "FEATURE_KEYS", "CAR_CLASSES", "drop_reasons", "in_tunnel"]
 
 #: OSM ``highway`` classes nobody walks on: osmnx 2's ``walk`` exclusions (without ``cycleway``)
 #: plus trunk roads. An edge is dropped when any of its classes is here.
@@ -88,6 +88,9 @@ _TUNNEL = {"yes", "t", "true", "1"}
 #: Road classes whose tunnels are for cars (the trunk roads and motorways are dropped anyway).
 _CAR_TUNNEL_CLASSES = {"primary", "primary_link", "secondary", "secondary_link"}
 _SIDEWALK_YES = {"both", "left", "right", "yes"}
+#: Road classes for cars: the approach of a dropped tunnel in one of them is dropped with it
+#: (:func:`spatial.network.read.read_network`).
+CAR_CLASSES = frozenset({*_CAR_TUNNEL_CLASSES, "trunk", "trunk_link", "motorway", "motorway_link"})
 
 
 def _text(values: pd.Series) -> np.ndarray:
@@ -103,6 +106,20 @@ def _hits(text: np.ndarray, wanted: set[str]) -> np.ndarray:
         found = {p.strip() for p in text[i].split(";")} & wanted
         out[i] = min(found) if found else ""
     return out
+
+
+def in_tunnel(tags: pd.DataFrame) -> np.ndarray:
+    """Whether each way's ``tunnel`` tag puts it in a tunnel (``yes``, Geofabrik's ``T`` ...; not
+    ``building_passage`` or ``culvert``), whatever the filter made of it.
+
+    Examples
+    --------
+    >>> in_tunnel(pd.DataFrame({"tunnel": ["yes", "building_passage", "", "T"]})).tolist()
+    [True, False, False, True]
+    """
+    if "tunnel" not in tags.columns:
+        return np.zeros(len(tags), dtype=bool)
+    return _hits(_text(tags["tunnel"]), _TUNNEL) != ""
 
 
 def feature_label(tags: Mapping[str, str]) -> str:
