@@ -1,0 +1,108 @@
+"""Today's changes, met as a district office meets them: whole tables typed without a last line
+break refused as 'cut short', an Excel "Unicode 文本" with a comma in an address, and streets with
+sidewalks dropped as the 'approach' of a road tunnel."""
+
+from __future__ import annotations
+
+import pytest
+
+import spatial
+from spatial import InputFileError
+from spatial.io.layers import read_table
+
+STATIONS = "station_id,name,lon,lat,备注\nS1,甲站,114.0583123,22.5431234,新建\n"
+
+# ---------------------------------------------------------------- 1: whole last lines, no line break
+
+WHOLE = {
+    # a last household count among counts of varying length: 8 among 120, 35, 200
+    "a small last count": "unit_id,lon,lat,households\nU1,114.0583,22.5431,120\nU2,114.0612,22.5471,35\n"
+                          "U3,114.0634,22.5491,200\nU4,114.0651,22.5501,8",
+    # two counts of three digits say nothing of the third: 85 households is a count
+    "a two-digit count": "unit_id,lon,lat,households\nU1,114.0583,22.5431,120\nU2,114.0612,22.5471,340\n"
+                         "U3,114.0634,22.5491,85",
+    # names vary in length: the last one shorter than the others is a name
+    "a short last name": "station_id,lon,lat,name\nS1,114.0583123,22.5431234,梅林一村党群服务站\n"
+                         "S2,114.0612345,22.5471234,华富街道党群服务中心\nS3,114.0634567,22.5491234,莲花站",
+    # the optional 备注 typed on one row only; the others, as Notepad types them, without its cell
+    "备注 left off every row but one": STATIONS + "S2,乙站,114.0612345,22.5471234\nS3,丙站,114.0634567,22.5491234",
+    # 备注 written on every row but the last
+    "备注 left off the last row": STATIONS + "S2,乙站,114.0612345,22.5471234,改建\nS3,丙站,114.0634567,22.5491234",
+    # 备注 empty (a trailing comma) on another row, left off on the last
+    "备注 empty elsewhere": STATIONS + "S2,乙站,114.0612345,22.5471234,\nS3,丙站,114.0634567,22.5491234",
+    # coordinates as Excel shows them (trailing zeros dropped): lengths vary, the last is whole
+    "Excel's dropped zeros": "station_id,name,lat,lon\nS1,甲站,22.5431234,114.058312\nS2,乙站,22.5471234,114.0612345\n"
+                             "S3,丙站,22.549123,114.0634567\nS4,丁站,22.549,114.06",
+    # a note typed as the last line: one cell, longer than any id
+    "a note of the source": "station_id,name,lon,lat\nS1,甲站,114.0583123,22.5431234\nS2,乙站,114.0612345,22.5471234\n"
+                            "数据来源：区民政局，2026年11月",
+}
+
+
+@pytest.mark.parametrize("text", WHOLE.values(), ids=WHOLE.keys())
+def test_a_whole_last_line_without_a_line_break_reads_as_with_one(tmp_path, text):
+    """Tables typed in Notepad or WPS, or copied from a web page, often end without a line break.
+    Since today such a file was refused as 'looks cut short ... copy or download the file again'
+    whenever its last value was shorter than every other of its column (a count 8 among 120, 35,
+    200; the name 莲花站 among longer names), or its last line held fewer cells than the header (a
+    备注 left off; a note line): the office had nothing to download again. A file is now read as
+    the same file with its last line break."""
+    cut, whole = tmp_path / "no_break.csv", tmp_path / "with_break.csv"
+    cut.write_text(text, encoding="utf-8")
+    whole.write_text(text + "\n", encoding="utf-8")
+    expected = read_table(whole)
+    got = read_table(cut)
+    assert got.columns.tolist() == expected.columns.tolist()
+    assert got.astype(str).values.tolist() == expected.astype(str).values.tolist()
+
+
+@pytest.mark.parametrize("last, why", [
+    ("S3,丙站,114.0634567,22.54", r"its last value, '22\.54' in column 'lat', is shorter than every other"),
+    ("S3,丙站,114.06", r"holds 3 of the header's 5 cells \(column 'lat' is filled in every other row\)"),
+    ("S3,丙站,114.0634567,", r"its last cell \(column 'lat'\) is empty where every other row has a value"),
+])
+def test_a_line_cut_before_an_optional_column_is_still_refused(tmp_path, last, why):
+    """With an optional 备注 left off, the cell the line ends on is the one judged: half a latitude,
+    or a latitude missing where every other row has one, is still a line cut short."""
+    path = tmp_path / "stations.csv"
+    path.write_text(STATIONS + "S2,乙站,114.0612345,22.5471234\n" + last, encoding="utf-8")
+    with pytest.raises(InputFileError, match=rf"stations\.csv' looks cut short .*line 4, ends without a line break "
+                                             rf"and {why}"):
+        read_table(path)
+
+
+@pytest.mark.parametrize("last, refused", [("3", True), ("12", False), ("85", False), ("120", False)])
+def test_a_last_count_is_cut_only_when_under_a_tenth_of_every_other(tmp_path, last, refused):
+    """Counts of one length (120, 340, 250): a last count under a tenth of the smallest cannot be one
+    of its kind (a cut 2 of 250); 12 (or more) can be a count and is read."""
+    path = tmp_path / "units.csv"
+    path.write_text("unit_id,households\nU1,120\nU2,340\nU3,250\nU4," + last, encoding="utf-8")
+    if refused:
+        with pytest.raises(InputFileError, match=rf"line 5.*'{last}' in column 'households'.*such as '120'"):
+            read_table(path)
+    else:
+        assert read_table(path)["households"].tolist() == [120, 340, 250, int(last)]
+
+
+def test_a_word_in_a_column_of_codes_is_no_cut_code(tmp_path):
+    """'无' (none) last in a column of 12-digit grid codes is not the start of a code."""
+    path = tmp_path / "plan.csv"
+    path.write_text("unit_id,grid_code\nU1,440304001001\nU2,440304001002\nU3,无", encoding="utf-8")
+    assert read_table(path)["grid_code"].tolist() == ["440304001001", "440304001002", "无"]
+
+
+# ---------------------------------------------------------------- 2: Excel's Unicode text, named .csv
+
+def test_unicode_text_named_csv_with_a_comma_in_an_address_is_read_by_its_tabs(tmp_path):
+    """Excel's 另存为 "Unicode 文本" (tabs), named .csv, was read by commas as soon as one address held
+    a comma (福田区,梅林街道): the header was taken for a title and the read refused with 'no
+    longitude column ... it has: S1	福田区, 梅林街道	114.0583123 ...'."""
+    path = tmp_path / "stations.csv"
+    path.write_text("编号\t地址\t经度\t纬度\nS1\t福田区,梅林街道\t114.0583123\t22.5431234\n"
+                    "S2\t福田区华富街道\t114.0612345\t22.5471234\n", encoding="utf-16")
+    points = spatial.read_points_table(path)
+    assert points["地址"].tolist() == ["福田区,梅林街道", "福田区华富街道"]
+    assert points.geometry.x.tolist() == [114.0583123, 114.0612345]
+    # a comma table whose names hold a tab somewhere stays a comma table
+    path.write_text("id,name,lon,lat\nS1,甲\t站,114.05,22.54\nS2,乙站,114.06,22.55\n", encoding="utf-8")
+    assert read_table(path)["name"].tolist() == ["甲\t站", "乙站"]
