@@ -5,6 +5,7 @@ sidewalks dropped as the 'approach' of a road tunnel."""
 from __future__ import annotations
 
 import pytest
+from test_outside_left_maps import _osm
 
 import spatial
 from spatial import InputFileError
@@ -106,3 +107,46 @@ def test_unicode_text_named_csv_with_a_comma_in_an_address_is_read_by_its_tabs(t
     # a comma table whose names hold a tab somewhere stays a comma table
     path.write_text("id,name,lon,lat\nS1,甲\t站,114.05,22.54\nS2,乙站,114.06,22.55\n", encoding="utf-8")
     assert read_table(path)["name"].tolist() == ["甲\t站", "乙站"]
+
+
+# ---------------------------------------------------------------- 3: a road tunnel's approaches
+
+NODES = {1: (0, 0), 2: (0, 300), 3: (-300, 0), 4: (300, 0), 5: (650, 0), 6: (900, 0)}
+
+
+def _read(tmp_path, ways):
+    from spatial import read_network
+
+    _osm(tmp_path / "t.osm", NODES, [(10, [2, 1, 3], {"highway": "residential"}), *ways,
+                                      (13, [5, 6], {"highway": "primary", "tunnel": "yes", "name": "山前隧道"})])
+    net = read_network(tmp_path / "t.osm")
+    return net, net.report.loc[net.report["row_id"] == "tunnel approach", "problem"].tolist()
+
+
+@pytest.mark.parametrize("tags", [{"sidewalk": "both"}, {"sidewalk:right": "yes"}, {"foot": "designated"}],
+                         ids=["sidewalk=both", "sidewalk:right=yes", "foot=designated"])
+def test_a_street_with_sidewalks_up_to_a_tunnel_mouth_is_kept(tmp_path, tags):
+    """A primary road with its sidewalks tagged, 300 m from a junction up to where it enters a tunnel
+    (under a hill, a railway), was dropped as the tunnel's 'approach' with the tunnel: the homes
+    along it lost their street. A road tagged for people on foot is a street, not a ramp."""
+    net, rows = _read(tmp_path, [(11, [1, 4], {"highway": "primary", "name": "山前路", **tags}),
+                                 (12, [4, 5], {"highway": "primary", "name": "山前路", **tags})])
+    assert "山前路" in set(net.name) and rows == []
+    assert net.length_m.sum() == pytest.approx(600 + 650, abs=0.5)
+
+
+def test_a_road_of_one_edge_longer_than_an_approach_is_kept_whole(tmp_path):
+    """The approach goes no farther than 400 m from the mouth, but the first edge was dropped
+    whatever its length: a road of one way, 650 m from its junction to the tunnel with no junction
+    between, was dropped whole (report: 'tunnel approach: 1 edge, 0.650 km')."""
+    net, rows = _read(tmp_path, [(11, [1, 4, 5], {"highway": "secondary", "name": "复兴东路"})])
+    assert rows == [] and net.length_m.sum() == pytest.approx(600 + 650, abs=0.5)
+
+
+def test_a_ramp_without_sidewalks_still_goes_with_its_tunnel(tmp_path):
+    """The rule as it was for the ramps it was made for: 350 m of road for cars, no sidewalk, down
+    to the tunnel's mouth from its junction, in two ways."""
+    net, rows = _read(tmp_path, [(11, [1, 4], {"highway": "primary", "name": "山前路", "sidewalk": "no"}),
+                                 (12, [4, 5], {"highway": "primary", "name": "山前路"})])
+    assert net.length_m.sum() == pytest.approx(600 + 300, abs=0.5)
+    assert len(rows) == 1 and rows[0].startswith("tunnel approach: 1 edge, 0.350 km") and "山前路" in rows[0]
