@@ -4,6 +4,8 @@ sidewalks dropped as the 'approach' of a road tunnel."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from test_outside_left_maps import _osm
 
@@ -150,3 +152,55 @@ def test_a_ramp_without_sidewalks_still_goes_with_its_tunnel(tmp_path):
                                  (12, [4, 5], {"highway": "primary", "name": "山前路"})])
     assert net.length_m.sum() == pytest.approx(600 + 300, abs=0.5)
     assert len(rows) == 1 and rows[0].startswith("tunnel approach: 1 edge, 0.350 km") and "山前路" in rows[0]
+
+
+# ---------------------------------------------------------------- 4: what an official reads
+
+def test_a_gcj02_hint_not_clear_cut_says_how_far_off_in_metres(tmp_path):
+    """Twelve of the demo's stations moved to GCJ-02 and read as WGS-84: the hint said "(moved as far
+    to another bearing they lie only 1.7 times as far off: not clear-cut, check one on a map
+    first)", which a district office cannot parse. It now gives both distances in metres."""
+    import geopandas as gpd
+
+    from spatial.coverage._shift import shift_hint
+    from spatial.io.coords import convert
+
+    paths = spatial.demo_paths()
+    net = spatial.read_network(paths["network"])
+    stations = gpd.read_file(paths["layers"], layer="stations").to_crs(4326).iloc[:12]
+    lon, lat = convert(stations.geometry.x.to_numpy(), stations.geometry.y.to_numpy(), source="wgs84",
+                       target="gcj02")
+    hint = shift_hint(stations.set_geometry(gpd.points_from_xy(lon, lat), crs=4326), net, name="stations")
+    assert hint is not None and "they may be gcj02 numbers labelled WGS-84" in hint
+    assert re.search(r"\(not clear-cut: read so they lie \d+ m from the streets on average, and \d+ m if moved as "
+                     r"far in another direction; check one on a map first\)", hint), hint
+    assert "bearing" not in hint and "times as far" not in hint
+
+
+def test_a_gap_without_households_is_not_said_to_need_a_station(tmp_path):
+    """On the demo's coverage map and KMZ, 7 of 42 gaps beyond 15 minutes (G036-G042) hold units of
+    0 households; coverage_gaps leaves them unranked, the workbook ranks 'service gaps by
+    households', but the popup and the placemark said 距站点过远：需新站 (a station is needed) over
+    户数 0. They now say no station is needed; ranked gaps as before."""
+    import zipfile
+
+    import geopandas as gpd
+    import pandas as pd
+    from shapely.geometry import Point
+
+    from spatial.maps._data import GAP_FIELDS, popup_props
+    from spatial.maps.kmz import results_kmz
+
+    gaps = gpd.GeoDataFrame({"gap_id": ["G001", "G002", "N001"], "rank": pd.array([1, None, None], dtype="Int64"),
+                             "cause": ["service", "service", "no mapped path"], "households": [120, 0, 30],
+                             "population": [300, 0, 80]},
+                            geometry=[Point(114.05, 22.54).buffer(0.001), Point(114.06, 22.54).buffer(0.001),
+                                      Point(114.07, 22.54).buffer(0.001)], crs=4326)
+    props, _ = popup_props(gaps, GAP_FIELDS, "zh")
+    assert props["cause"] == ["距站点过远：需新站", "距站点过远：无住户，不需新站", "缺少路网数据：先补图"]
+    props, _ = popup_props(gaps, GAP_FIELDS, "en")
+    assert props["cause"][1] == "too far from any station: no households, no station needed"
+    path = results_kmz(tmp_path / "gaps.kmz", {"gaps": gaps})
+    with zipfile.ZipFile(path) as z:
+        kml = z.read("doc.kml").decode("utf-8")
+    assert kml.count("距站点过远：需新站") == 2 and kml.count("距站点过远：无住户，不需新站") == 2  # description, data
