@@ -74,10 +74,11 @@ def test_a_line_cut_before_an_optional_column_is_still_refused(tmp_path, last, w
         read_table(path)
 
 
-@pytest.mark.parametrize("last, refused", [("3", True), ("12", False), ("85", False), ("120", False)])
+@pytest.mark.parametrize("last, refused", [("3", True), ("0", False), ("12", False), ("85", False), ("120", False)])
 def test_a_last_count_is_cut_only_when_under_a_tenth_of_every_other(tmp_path, last, refused):
     """Counts of one length (120, 340, 250): a last count under a tenth of the smallest cannot be one
-    of its kind (a cut 2 of 250); 12 (or more) can be a count and is read."""
+    of its kind (a cut 2 of 250); 12 (or more) can be a count and is read, and so is 0 (a building
+    empty for now), which starts no count."""
     path = tmp_path / "units.csv"
     path.write_text("unit_id,households\nU1,120\nU2,340\nU3,250\nU4," + last, encoding="utf-8")
     if refused:

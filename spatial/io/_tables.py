@@ -273,8 +273,9 @@ def _cut_value(value: str, others: pd.Series) -> bool:
     ``others`` (the rest of its column): they all have one length (fixed decimals, codes: a
     column of names or counts of varying length tells nothing), ``value`` is shorter and of the
     form of their start (``22.54`` of ``99.9999999``; a word such as ``无`` is not), and for whole
-    numbers, under a tenth of the smallest (a cut count is: ``2`` of ``250`` among ``120, 340``; ``85``
-    among ``120, 340`` can be a count).
+    numbers, under a tenth of the smallest and not 0 (a cut count is: ``2`` of ``250`` among ``120,
+    340``; ``85`` among ``120, 340`` can be a count, ``0`` is one), unless they are codes with leading
+    zeros.
 
     Examples
     --------
@@ -289,8 +290,8 @@ def _cut_value(value: str, others: pd.Series) -> bool:
         return False
     if not any(_shape(o).startswith(_shape(value)) for o in others.iloc[:50]):
         return False
-    if value.isdigit() and others.str.fullmatch(r"\d+").all():
-        return int(value) * 10 < int(others.astype(int).min())
+    if value.isdigit() and others.str.fullmatch(r"\d+").all() and not others.str.startswith("0").any():
+        return value[0] != "0" and int(value) * 10 < int(others.astype(int).min())  # 0 households starts no count
     return True
 
 
