@@ -114,13 +114,17 @@ def test_unicode_text_named_csv_with_a_comma_in_an_address_is_read_by_its_tabs(t
 
 # ---------------------------------------------------------------- 3: a road tunnel's approaches
 
-NODES = {1: (0, 0), 2: (0, 300), 3: (-300, 0), 4: (300, 0), 5: (650, 0), 6: (900, 0)}
+# a junction at 1; a road east from it to a tunnel's mouth at 5 (x = 650); 辅路, a side street 20 m
+# north of the road from x = 250 (1 -> 7 -> 8), as ramps have their street beside them
+NODES = {1: (0, 0), 2: (0, 300), 3: (-300, 0), 4: (300, 0), 5: (650, 0), 6: (900, 0), 7: (250, 20), 8: (700, 20)}
+STREETS_M = 600 + (250 ** 2 + 20 ** 2) ** 0.5 + 450  # the cross street and 辅路
 
 
-def _read(tmp_path, ways):
+def _read(tmp_path, ways, beside=True):
     from spatial import read_network
 
-    _osm(tmp_path / "t.osm", NODES, [(10, [2, 1, 3], {"highway": "residential"}), *ways,
+    side = [(14, [1, 7, 8], {"highway": "residential", "name": "辅路"})] if beside else []
+    _osm(tmp_path / "t.osm", NODES, [(10, [2, 1, 3], {"highway": "residential"}), *side, *ways,
                                       (13, [5, 6], {"highway": "primary", "tunnel": "yes", "name": "山前隧道"})])
     net = read_network(tmp_path / "t.osm")
     return net, net.report.loc[net.report["row_id"] == "tunnel approach", "problem"].tolist()
@@ -129,13 +133,13 @@ def _read(tmp_path, ways):
 @pytest.mark.parametrize("tags", [{"sidewalk": "both"}, {"sidewalk:right": "yes"}, {"foot": "designated"}],
                          ids=["sidewalk=both", "sidewalk:right=yes", "foot=designated"])
 def test_a_street_with_sidewalks_up_to_a_tunnel_mouth_is_kept(tmp_path, tags):
-    """A primary road with its sidewalks tagged, 300 m from a junction up to where it enters a tunnel
-    (under a hill, a railway), was dropped as the tunnel's 'approach' with the tunnel: the homes
-    along it lost their street. A road tagged for people on foot is a street, not a ramp."""
+    """A primary road with its sidewalks tagged, from a junction up to where it enters a tunnel
+    (under a hill, a railway), was dropped as the tunnel's 'approach' with the tunnel (its last
+    350 m here): the homes along it lost their street. A road tagged for people on foot is a
+    street, not a ramp."""
     net, rows = _read(tmp_path, [(11, [1, 4], {"highway": "primary", "name": "山前路", **tags}),
                                  (12, [4, 5], {"highway": "primary", "name": "山前路", **tags})])
-    assert "山前路" in set(net.name) and rows == []
-    assert net.length_m.sum() == pytest.approx(600 + 650, abs=0.5)
+    assert rows == [] and net.length_m.sum() == pytest.approx(STREETS_M + 650, abs=0.5)
 
 
 def test_a_road_of_one_edge_longer_than_an_approach_is_kept_whole(tmp_path):
@@ -143,15 +147,25 @@ def test_a_road_of_one_edge_longer_than_an_approach_is_kept_whole(tmp_path):
     whatever its length: a road of one way, 650 m from its junction to the tunnel with no junction
     between, was dropped whole (report: 'tunnel approach: 1 edge, 0.650 km')."""
     net, rows = _read(tmp_path, [(11, [1, 4, 5], {"highway": "secondary", "name": "复兴东路"})])
+    assert rows == [] and net.length_m.sum() == pytest.approx(STREETS_M + 650, abs=0.5)
+
+
+def test_a_road_with_no_street_beside_it_is_the_street_up_to_the_mouth(tmp_path):
+    """A ramp is dropped because its street runs beside it, nearer the homes (Huangpu's: 21 m at
+    most). A road into a tunnel with nothing beside it (under a hill, as in Shenzhen or Chongqing)
+    is the street there, untagged as most roads in Chinese cities are: its last 350 m were dropped
+    and the homes along it lost their street."""
+    net, rows = _read(tmp_path, [(11, [1, 4], {"highway": "primary", "name": "山前路"}),
+                                 (12, [4, 5], {"highway": "primary", "name": "山前路"})], beside=False)
     assert rows == [] and net.length_m.sum() == pytest.approx(600 + 650, abs=0.5)
 
 
-def test_a_ramp_without_sidewalks_still_goes_with_its_tunnel(tmp_path):
-    """The rule as it was for the ramps it was made for: 350 m of road for cars, no sidewalk, down
-    to the tunnel's mouth from its junction, in two ways."""
+def test_a_ramp_without_sidewalks_beside_its_street_still_goes_with_its_tunnel(tmp_path):
+    """The rule as it was for the ramps it was made for: 350 m of road for cars, no sidewalk, 辅路
+    beside it, down to the tunnel's mouth from its junction, in two ways."""
     net, rows = _read(tmp_path, [(11, [1, 4], {"highway": "primary", "name": "山前路", "sidewalk": "no"}),
                                  (12, [4, 5], {"highway": "primary", "name": "山前路"})])
-    assert net.length_m.sum() == pytest.approx(600 + 300, abs=0.5)
+    assert net.length_m.sum() == pytest.approx(STREETS_M + 300, abs=0.5)
     assert len(rows) == 1 and rows[0].startswith("tunnel approach: 1 edge, 0.350 km") and "山前路" in rows[0]
 
 

@@ -286,6 +286,9 @@ def _report_dropped(dropped: gpd.GeoDataFrame, metric, report: Report, label: st
 
 #: The longest approach dropped with a road tunnel (m): ramps run 100-400 m (Huangpu's 151-251 m).
 APPROACH_MAX_M = 400.0
+#: A ramp runs in the middle of its street: an approach edge is dropped only with a kept street this
+#: near (m) at a quarter, half and three quarters of its length (Huangpu's ramps: 21 m at most).
+BESIDE_M = 30.0
 
 
 def _drop_tunnel_approaches(edges: gpd.GeoDataFrame, nodes: gpd.GeoDataFrame, dropped: gpd.GeoDataFrame, metric,
@@ -302,7 +305,9 @@ def _drop_tunnel_approaches(edges: gpd.GeoDataFrame, nodes: gpd.GeoDataFrame, dr
     from a kept node where a dropped way in a tunnel ended and no other kept way goes on, along roads
     for cars (:data:`~spatial.network._walkfilter.CAR_CLASSES`) through nodes that join only two, to
     the first junction, and no farther than :data:`APPROACH_MAX_M` (beyond, a road that dives at its
-    end is at street level, with homes along it: a single edge longer than that is kept whole). A
+    end is at street level, with homes along it: a single edge longer than that is kept whole), and
+    only where a kept street runs beside it (within :data:`BESIDE_M`): a road with none beside it
+    is the street there, homes along it, as ramps are not. A
     road tagged for people on foot (a sidewalk on it, ``foot=yes``: the edges' ``walked`` column, as
     the readers give it) is a street up to the mouth, not a ramp, and is kept. One report row says
     how many and how long.
@@ -333,8 +338,9 @@ def _drop_tunnel_approaches(edges: gpd.GeoDataFrame, nodes: gpd.GeoDataFrame, dr
         car &= ~edges["walked"].fillna(False).to_numpy(bool)
     length = shapely.length(edges.geometry.values)
     drop = np.zeros(len(edges), dtype=bool)
+    chains = []
     for mouth in sorted({ends[k] for k in hit[0]}, key=str):
-        prev, here, run_m = None, mouth, 0.0
+        prev, here, run_m, chain = None, mouth, 0.0, []
         while prev is None or len(neighbours[here]) == 2:  # on to the first junction
             (ahead,) = neighbours[here] - {prev}
             rows = between[frozenset((here, ahead))]
@@ -342,7 +348,20 @@ def _drop_tunnel_approaches(edges: gpd.GeoDataFrame, nodes: gpd.GeoDataFrame, dr
             if not car[rows].all() or drop[rows].any() or run_m > APPROACH_MAX_M:
                 break
             drop[rows] = True
+            chain.append(rows)
             prev, here = here, ahead
+        chains.append(chain)
+    # a ramp has its street beside it; a road with none beside it is the street (homes along it), kept
+    geom = edges.geometry.values
+    street = shapely.STRtree(geom[~drop])
+    drop[:] = False
+    for chain in chains:
+        for rows in chain:
+            near = street.query(shapely.line_interpolate_point(geom[rows[0]], [0.25, 0.5, 0.75], normalized=True),
+                                predicate="dwithin", distance=BESIDE_M)
+            if len(np.unique(near[0])) < 3:
+                break
+            drop[rows] = True
     if not drop.any():
         return edges
     pairs = {frozenset((a, b)): i for i, (a, b) in enumerate(zip(u, v)) if drop[i]}  # each edge once
