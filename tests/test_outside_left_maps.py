@@ -221,18 +221,21 @@ def test_a_road_that_dives_far_from_its_last_junction_keeps_its_street_level_par
     """The road from a tunnel's mouth is dropped to its first junction, but no farther than 400 m:
     beyond, a road that dives at its end is at street level with homes along it. Here a secondary
     road leaves a junction, runs 500 m at street level (one way), then 150 m down (another way) into
-    a tunnel: the 150 m go, the 500 m stay."""
+    a tunnel, with a side street 15 m beside it (a ramp has its street beside it): the 150 m go,
+    the 500 m stay."""
     from spatial import read_network
 
-    nodes = {1: (0, 0), 2: (0, 300), 3: (-300, 0), 4: (500, 0), 5: (650, 0), 6: (900, 0)}
+    nodes = {1: (0, 0), 2: (0, 300), 3: (-300, 0), 4: (500, 0), 5: (650, 0), 6: (900, 0), 7: (400, 15),
+             8: (700, 15)}
     _osm(tmp_path / "t.osm", nodes, [
         (10, [2, 1, 3], {"highway": "residential"}),
         (11, [1, 4], {"highway": "secondary", "name": "复兴东路"}),
         (12, [4, 5], {"highway": "secondary", "name": "复兴东路"}),
         (13, [5, 6], {"highway": "secondary", "tunnel": "yes", "name": "复兴东路"}),
+        (14, [1, 7, 8], {"highway": "residential", "name": "辅路"}),
     ])
     net = read_network(tmp_path / "t.osm")
-    assert net.length_m.sum() == pytest.approx(600 + 500, abs=0.5)
+    assert net.length_m.sum() == pytest.approx(600 + 500 + (400 ** 2 + 15 ** 2) ** 0.5 + 300, abs=0.5)
     (row,) = net.report.loc[net.report["row_id"] == "tunnel approach", "problem"]
     assert row.startswith("tunnel approach: 1 edge, 0.150 km")
 

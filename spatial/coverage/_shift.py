@@ -144,8 +144,8 @@ def shift_hint(points: gpd.GeoDataFrame, network: WalkNetwork, *, name: str) -> 
     if n < FEW:
         few = f" (only {n} point{'s' if n > 1 else ''}: a guess, check one on a map first)"
     elif own > CLEAR * min(turned):
-        few = (f" (moved as far to another bearing they lie only {min(turned) / own:.1f} times as far off: "
-               "not clear-cut, check one on a map first)")
+        few = (f" (not clear-cut: read so they lie {own:.0f} m from the streets on average, and {min(turned):.0f} m "
+               "if moved as far in another direction; check one on a map first)")
     else:
         few = ""
     verb = "they look like" if not few else "they may be"

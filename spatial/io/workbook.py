@@ -133,9 +133,9 @@ COLUMNS: dict[str, tuple[str, str, str, str]] = {
     "site_id": ("站点编号", "Site id", "建议新站的编号", "id of the proposed site"),
     "rank": ("建设顺序", "Order", "建议的建设先后顺序，1 为最先", "order in which to build, 1 first"),
     "gap_rank": ("排名（按户数）", "Rank (by households)",
-                 "距站点过远的盲区按户数排名，1 为户数最多；其他成因的盲区不排名（不是建设顺序，见新站选址）",
-                 "service gaps ranked by households, 1 the most; other gaps are not ranked (not a build "
-                 "order: see the sites sheet)"),
+                 "距站点过远的盲区按户数排名，1 为户数最多；无住户的和其他成因的盲区不排名（不是建设顺序，见新站选址）",
+                 "service gaps ranked by households, 1 the most; those without households and other gaps are "
+                 "not ranked (not a build order: see the sites sheet)"),
     "candidate_id": ("候选点编号", "Candidate id", "选址所用候选点（路网节点或候选用房）的编号",
                      "candidate site (network node or offered room)"),
     "gain_households": ("新增覆盖户数", "Households gained", "建成后新增可步行到达的户数",

@@ -280,7 +280,25 @@ VALUE_WORDS = {
            "no mapped path: map the paths first", "barrier": "cut off by a barrier",
            True: "under the floor area standard per 100 households"},
 }
+#: The cause of a service gap without households (no rank: homes of 0 households beyond the walk):
+#: no station is needed there, as the workbook's unranked rows say.
+EMPTY_GAP_WORDS = {"zh": "距站点过远：无住户，不需新站", "en": "too far from any station: no households, no station needed"}
 SITE_FIELDS = ["gain_households", "gain_population", "cum_coverage_pct"]
+
+
+def cause_words(gaps: pd.DataFrame, lang: str) -> list:
+    """Each gap's ``cause`` as the maps and the KMZ say it; a service gap left without a rank (no
+    households: :func:`spatial.coverage_gaps` ranks only gaps with some) needs no station.
+
+    Examples
+    --------
+    >>> gaps = pd.DataFrame({"cause": ["service", "service", "no mapped path"], "rank": pd.array([1, None, None])})
+    >>> cause_words(gaps, "zh")
+    ['距站点过远：需新站', '距站点过远：无住户，不需新站', '缺少路网数据：先补图']
+    """
+    ranks = gaps["rank"].isna().to_numpy() if "rank" in gaps.columns else np.zeros(len(gaps), dtype=bool)
+    return [EMPTY_GAP_WORDS[lang] if v == "service" and unranked else VALUE_WORDS[lang].get(v, v)
+            for v, unranked in zip(jsonable(gaps["cause"], "cause"), ranks)]
 
 
 def names_of(frame: pd.DataFrame | None, id_col: str, name_col: str = "name") -> dict[str, str]:
@@ -317,7 +335,9 @@ def popup_props(gdf: pd.DataFrame, columns: Sequence[str], lang: str, *,
             props[c] = [None if v is None else st.band_reach(lang, v) for v in jsonable(gdf[c], c)]
         elif c == "reason":
             props[c] = [st.reason_label(lang, v) for v in jsonable(gdf[c], c)]
-        elif c in ("access", "cause"):
+        elif c == "cause":
+            props[c] = cause_words(gdf, lang)
+        elif c == "access":
             props[c] = [VALUE_WORDS[lang].get(v, v) for v in jsonable(gdf[c], c)]
         elif c == "under_standard":  # shown only where a station falls short (unknown area: blank)
             # read back from a GeoPackage, a boolean field with NULLs (unknown areas) comes as

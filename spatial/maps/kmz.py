@@ -5,7 +5,7 @@ as the map labels it (``盲区 #1``), a new site by its number on the map (``建
 The writing is :func:`spatial.io.kml.write_kml`; what is chosen here is what an official reads
 on a phone: which column names a placemark (a grid's number, a station's name), which columns
 describe it, their labels (``_style.FIELD_LABELS``) and the words for coded values (a gap's
-cause, ``_data.VALUE_WORDS``). Imports :mod:`spatial.io` and the maps' styling.
+cause, ``_data.cause_words``). Imports :mod:`spatial.io` and the maps' styling.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import pandas as pd
 from spatial.core.errors import SpatialError
 from spatial.io.columns import find_column
 from spatial.io.kml import write_kml
-from spatial.maps._data import HOME_POINT_DECIMALS, VALUE_WORDS, display_geometry, names_of
+from spatial.maps._data import HOME_POINT_DECIMALS, cause_words, display_geometry, names_of
 from spatial.maps._gis_styles import kml_styles
 from spatial.maps._style import FIELD_LABELS, feature_names, text
 
@@ -75,7 +75,7 @@ def results_kmz(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame | None],
         gaps[gaps.geometry.name] = display_geometry(gaps, "gaps", False, decimals=HOME_POINT_DECIMALS)
         shown["gaps"] = gaps
     if "gaps" in shown and "cause" in shown["gaps"].columns:
-        shown["gaps"] = shown["gaps"].assign(cause=shown["gaps"]["cause"].map(lambda v: VALUE_WORDS[lang].get(v, v)))
+        shown["gaps"] = shown["gaps"].assign(cause=cause_words(shown["gaps"], lang))
     looks = kml_styles(shown, lang)  # drawn in the web maps' colours (an unstyled polygon is solid white)
     return write_kml({folder[n]: shown[n] for n in which}, path,
                      names={folder[n]: spec[1] for n, spec in which.items()},

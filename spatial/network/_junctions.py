@@ -70,13 +70,14 @@ def line_levels(tags: pd.DataFrame) -> np.ndarray:
 
 def split_at_shared(vertex: np.ndarray, coords: np.ndarray, line: np.ndarray,
                      highway: np.ndarray, name: np.ndarray, *, crs, whole: np.ndarray | None = None,
-                     intact: np.ndarray | None = None) -> gpd.GeoDataFrame:
+                     intact: np.ndarray | None = None, walked: np.ndarray | None = None) -> gpd.GeoDataFrame:
     """Split lines at vertices shared by two or more lines (and at their ends).
 
     ``vertex`` is the id of each coordinate (OSM node id or snapped-grid id), ``line`` the line
     each coordinate belongs to (coordinates of a line are consecutive), ``highway`` and ``name``
     are indexed by line. With ``whole`` (each line's geometry) and ``intact`` (no coordinate of
     the line dropped), a line that is one edge keeps its own geometry instead of a rebuilt copy.
+    With ``walked`` (by line: tagged for people on foot), the edges have it as a column.
     """
     n = len(vertex)
     first = np.r_[True, line[1:] != line[:-1]]
@@ -103,10 +104,10 @@ def split_at_shared(vertex: np.ndarray, coords: np.ndarray, line: np.ndarray,
         take = np.repeat(rs, counts) + offsets
         geoms[~reuse] = shapely.linestrings(coords[take], indices=piece)
     logger.debug("split %d lines into %d edges at shared vertices (%d coordinates)", line.max() + 1, len(starts), n)
-    return gpd.GeoDataFrame(
-        {"u": vertex[starts], "v": vertex[ends], "highway": highway[src], "name": name[src]},
-        geometry=geoms, crs=crs,
-    )
+    columns = {"u": vertex[starts], "v": vertex[ends], "highway": highway[src], "name": name[src]}
+    if walked is not None:
+        columns["walked"] = np.asarray(walked, dtype=bool)[src]
+    return gpd.GeoDataFrame(columns, geometry=geoms, crs=crs)
 
 
 # --------------------------------------------------------------------------- line layers

@@ -42,6 +42,7 @@ from spatial.network._walkfilter import (
     drop_reasons,
     feature_label,
     in_tunnel,
+    walk_tagged,
 )
 
 logger = logging.getLogger(__name__)
@@ -163,7 +164,8 @@ def from_graph(graph: nx.Graph, *, crs=None, rules: Mapping | None = None) -> Lo
     keep = reason == ""
     edges = gpd.GeoDataFrame(
         {"u": pd.Series(rows_u, dtype=object)[keep].to_list(), "v": pd.Series(rows_v, dtype=object)[keep].to_list(),
-         "highway": frame["highway"][keep].to_list(), "name": frame["name"][keep].to_list()},
+         "highway": frame["highway"][keep].to_list(), "name": frame["name"][keep].to_list(),
+         "walked": walk_tagged(frame)[keep]},
         geometry=[g for g, k in zip(geoms, keep) if k], crs=src_crs,
     )
     if len(edges):
@@ -341,7 +343,8 @@ def from_osm(path: Path, *, rules: Mapping | None = None) -> Loaded:
     vertex, coords, line = ref_a[kept_node], xy[kept_node], run[kept_node]
     run_way = way_of[new_run]  # the way each run belongs to
     edges = split_at_shared(vertex, coords, line, frame["highway"].to_numpy(object)[run_way],
-                             frame["name"].to_numpy(object)[run_way], crs="EPSG:4326")
+                             frame["name"].to_numpy(object)[run_way], crs="EPSG:4326",
+                             walked=walk_tagged(frame)[run_way])
     nodes = end_nodes(edges, vertex, coords, "EPSG:4326")
     logger.debug("OSM file %s: %d ways, %d walkable, %d edges", path, len(ids), int(keep_way.sum()), len(edges))
     return Loaded(edges, nodes, dropped, notes)
@@ -541,7 +544,7 @@ def from_lines(lines: gpd.GeoDataFrame, metric, *, tolerance_m: float = 0.1, lay
     _no_line(lines, ints_without(bare, part_row, len(drop)), notes)
     if ids is not None:
         edges = split_at_shared(vertex, coords, line, hw[part_row], nm[part_row], crs=metric, whole=parts,
-                                 intact=np.ones(len(parts), dtype=bool))
+                                 intact=np.ones(len(parts), dtype=bool), walked=walk_tagged(tags)[part_row])
         nodes = end_nodes(edges, vertex, coords, metric)
         edges["u"], edges["v"] = node[edges["u"].to_numpy()], node[edges["v"].to_numpy()]
         nodes.index = pd.Index(node[nodes.index.to_numpy()], name="node")
@@ -588,7 +591,7 @@ def from_lines(lines: gpd.GeoDataFrame, metric, *, tolerance_m: float = 0.1, lay
     coords, line, vertex = coords[ok], line[ok], vertex[ok]
     intact = np.bincount(line, minlength=len(parts)) == given
     edges = split_at_shared(vertex, coords, line, hw[part_row], nm[part_row], crs=metric, whole=parts,
-                             intact=intact)
+                             intact=intact, walked=walk_tagged(tags)[part_row])
     nodes = end_nodes(edges, vertex, coords, metric)
     osm = bool({"osmid", "osm_id", "osm_way_id", "osm_type"} & set(map(str, lines.columns)))
     return Loaded(edges, nodes, dropped, notes, unit="rows", osm=osm)

@@ -58,7 +58,8 @@ from typing import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-__all__ = ["DEFAULT_EXCLUDED_HIGHWAYS", "TAG_KEYS", "FEATURE_KEYS", "CAR_CLASSES", "drop_reasons", "in_tunnel"]
+__all__ = ["DEFAULT_EXCLUDED_HIGHWAYS", "TAG_KEYS", "FEATURE_KEYS", "CAR_CLASSES", "drop_reasons", "in_tunnel",
+           "walk_tagged"]
 
 #: OSM ``highway`` classes nobody walks on: osmnx 2's ``walk`` exclusions (without ``cycleway``)
 #: plus trunk roads. An edge is dropped when any of its classes is here.
@@ -120,6 +121,24 @@ def in_tunnel(tags: pd.DataFrame) -> np.ndarray:
     if "tunnel" not in tags.columns:
         return np.zeros(len(tags), dtype=bool)
     return _hits(_text(tags["tunnel"]), _TUNNEL) != ""
+
+
+def walk_tagged(tags: pd.DataFrame) -> np.ndarray:
+    """Whether each way is tagged for people on foot: ``foot=yes|designated|permissive`` or a
+    sidewalk on it (``sidewalk=both|left|right|yes``, or one of ``sidewalk:both|left|right``).
+
+    Examples
+    --------
+    >>> walk_tagged(pd.DataFrame({"sidewalk": ["both", "no", "", "separate"], "foot": ["", "", "yes", ""]})).tolist()
+    [True, False, True, False]
+    """
+    def col(key: str) -> np.ndarray:
+        return _text(tags[key]) if key in tags else np.full(len(tags), "", dtype=object)
+
+    walked = _hits(col("foot"), _FOOT_ALLOWED) != ""
+    for key in _SIDEWALK_KEYS:
+        walked |= _hits(col(key), _SIDEWALK_YES) != ""
+    return walked
 
 
 def feature_label(tags: Mapping[str, str]) -> str:
@@ -222,9 +241,7 @@ def _reasons(tags: pd.DataFrame, *, exclude_highways: Iterable[str], keep_privat
     mark(bad_foot != "", "foot=", bad_foot)
     if excluded:  # a read for walks (one for grid borders keeps every class, tunnels too)
         car = _hits(highway, _CAR_TUNNEL_CLASSES)
-        walked = _hits(foot, _FOOT_ALLOWED) != ""
-        for key in _SIDEWALK_KEYS:
-            walked |= _hits(_text(col(key)), _SIDEWALK_YES) != ""
+        walked = walk_tagged(tags)
         mark((_hits(_text(col("tunnel")), _TUNNEL) != "") & (car != "") & ~walked, "tunnel=yes on highway=", car)
     if not keep_private:
         foot_ok = _hits(foot, _FOOT_ALLOWED) != ""

@@ -139,6 +139,7 @@ def read_network(
     _report_dropped(loaded.dropped, metric, report, label, loaded.unit)
     if rules["exclude_highways"]:  # a walking read drops road tunnels: and the roads down into them
         edges = _drop_tunnel_approaches(edges, nodes, loaded.dropped, metric, report, label)
+    edges = edges.drop(columns="walked", errors="ignore")  # the readers' sidewalk/foot tags: read just above
     for row_id, problem, action, zh in loaded.notes:
         report.add("network", row_id, problem, action, zh=zh)
     if rules["exclude_highways"]:  # read for walks (a read for grid borders keeps every class: no walks said)
@@ -285,6 +286,9 @@ def _report_dropped(dropped: gpd.GeoDataFrame, metric, report: Report, label: st
 
 #: The longest approach dropped with a road tunnel (m): ramps run 100-400 m (Huangpu's 151-251 m).
 APPROACH_MAX_M = 400.0
+#: A ramp runs in the middle of its street: an approach edge is dropped only with a kept street this
+#: near (m) at a quarter, half and three quarters of its length (Huangpu's ramps: 21 m at most).
+BESIDE_M = 30.0
 
 
 def _drop_tunnel_approaches(edges: gpd.GeoDataFrame, nodes: gpd.GeoDataFrame, dropped: gpd.GeoDataFrame, metric,
@@ -293,15 +297,20 @@ def _drop_tunnel_approaches(edges: gpd.GeoDataFrame, nodes: gpd.GeoDataFrame, dr
 
     A tunnel's approach is the same road for cars in a cutting (``layer=-1``, ``covered=yes``, often
     untagged, as in osmnx's exports): on Huangpu's extract the 165-251 m ramps of 人民路隧道 and
-    外滩隧道 in the middle of 人民路 and 中山东二路, and 151 m of 复兴东路 before its underpass. Kept,
-    each was a dead end from the street down to where the tunnel was dropped, and nearer than the
+    外滩隧道 in the middle of 人民路 and 中山东二路, and 121 and 150 m of 复兴东路 before and after its
+    underpass. Kept, each was a dead end from the street down to where the tunnel was dropped, and nearer than the
     street to homes beside it: of 6,953 points of a 25 m lattice over the extract 15 m or more from
     any street, 77 walked otherwise, down a ramp and back (up to 273 m longer) or along one (up to
     44 m shorter), 16 of them in another band of 5/10/15 minutes. An approach is found by its shape:
     from a kept node where a dropped way in a tunnel ended and no other kept way goes on, along roads
     for cars (:data:`~spatial.network._walkfilter.CAR_CLASSES`) through nodes that join only two, to
     the first junction, and no farther than :data:`APPROACH_MAX_M` (beyond, a road that dives at its
-    end is at street level, with homes along it). One report row says how many and how long.
+    end is at street level, with homes along it: a single edge longer than that is kept whole), and
+    only where a kept street runs beside it (within :data:`BESIDE_M`): a road with none beside it
+    is the street there, homes along it, as ramps are not. A
+    road tagged for people on foot (a sidewalk on it, ``foot=yes``: the edges' ``walked`` column, as
+    the readers give it) is a street up to the mouth, not a ramp, and is kept. One report row says
+    how many and how long.
     """
     tunnels = dropped[dropped["tunnel"].to_numpy(bool)] if "tunnel" in dropped.columns else dropped.iloc[:0]
     if len(tunnels) == 0 or len(edges) == 0:
@@ -325,18 +334,34 @@ def _drop_tunnel_approaches(edges: gpd.GeoDataFrame, nodes: gpd.GeoDataFrame, dr
     car = np.array([bool(parts) and parts <= CAR_CLASSES for parts in
                     ({p.strip(" '\"[]") for p in str(h).replace(",", ";").split(";")} - {""}
                      for h in edges["highway"])], dtype=bool)
+    if "walked" in edges.columns:  # a sidewalk or foot=yes on it: a street people walk, not a ramp
+        car &= ~edges["walked"].fillna(False).to_numpy(bool)
     length = shapely.length(edges.geometry.values)
     drop = np.zeros(len(edges), dtype=bool)
+    chains = []
     for mouth in sorted({ends[k] for k in hit[0]}, key=str):
-        prev, here, run_m = None, mouth, 0.0
+        prev, here, run_m, chain = None, mouth, 0.0, []
         while prev is None or len(neighbours[here]) == 2:  # on to the first junction
             (ahead,) = neighbours[here] - {prev}
             rows = between[frozenset((here, ahead))]
             run_m += float(length[rows].min())
-            if not car[rows].all() or drop[rows].any() or (prev is not None and run_m > APPROACH_MAX_M):
+            if not car[rows].all() or drop[rows].any() or run_m > APPROACH_MAX_M:
                 break
             drop[rows] = True
+            chain.append(rows)
             prev, here = here, ahead
+        chains.append(chain)
+    # a ramp has its street beside it; a road with none beside it is the street (homes along it), kept
+    geom = edges.geometry.values
+    street = shapely.STRtree(geom[~drop])
+    drop[:] = False
+    for chain in chains:
+        for rows in chain:
+            near = street.query(shapely.line_interpolate_point(geom[rows[0]], [0.25, 0.5, 0.75], normalized=True),
+                                predicate="dwithin", distance=BESIDE_M)
+            if len(np.unique(near[0])) < 3:
+                break
+            drop[rows] = True
     if not drop.any():
         return edges
     pairs = {frozenset((a, b)): i for i, (a, b) in enumerate(zip(u, v)) if drop[i]}  # each edge once
