@@ -19,6 +19,7 @@ from shapely.geometry import Point, box
 
 from spatial.maps._data import decode
 from spatial.maps._layers import VectorLayer
+from test_outside_huangpu import _osm_xml  # the same OSM XML writer as the Huangpu review
 
 UTM = "EPSG:32650"
 X0, Y0 = 500_000.0, 2_490_000.0
@@ -176,13 +177,7 @@ SX, SY = 355_000.0, 3_455_000.0
 
 def _osm(path, nodes: dict[int, tuple[float, float]], ways: list[tuple[int, list[int], dict]]) -> None:
     """An OSM XML file of ``nodes`` (id -> metres east and north of (SX, SY)) and ``ways``."""
-    lonlat = gpd.GeoSeries([Point(SX + x, SY + y) for x, y in nodes.values()], crs=SH).to_crs(4326)
-    text = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6">']
-    text += [f'<node id="{i}" lat="{p.y:.9f}" lon="{p.x:.9f}"/>' for i, p in zip(nodes, lonlat)]
-    for wid, refs, tags in ways:
-        text.append(f'<way id="{wid}">' + "".join(f'<nd ref="{r}"/>' for r in refs)
-                    + "".join(f'<tag k="{k}" v="{v}"/>' for k, v in tags.items()) + "</way>")
-    path.write_text("\n".join(text + ["</osm>"]), encoding="utf-8")
+    _osm_xml(path, {i: (SX + x, SY + y) for i, (x, y) in nodes.items()}, ways)
 
 
 def test_a_home_beside_a_tunnel_ramp_walks_the_street_not_down_the_ramp_and_back(tmp_path):
