@@ -88,3 +88,29 @@ def test_cli_reads_amap_stations_right_when_told(demo, tmp_path, capsys):
     assert main(["coverage", str(paths["network"]), str(amap), str(units), "--out", str(tmp_path / "d.gpkg"),
                  "--stations-coord-sys", "mars"]) == 2
     assert "unknown coordinate system 'mars'" in capsys.readouterr().err
+
+
+def test_the_hint_is_in_the_report_layer_an_official_reads(demo, tmp_path):
+    # was: said on the console only; the report layer (and the workbook's sheet of it) that an
+    # official opens later said nothing of stations picked off Amap
+    paths = spatial.demo_paths()
+    units, amap = tmp_path / "units.gpkg", tmp_path / "amap.gpkg"
+    demo["units"].to_file(units)
+    spatial.from_wgs84(demo["stations"], "gcj02").to_file(amap)
+    assert main(["coverage", str(paths["network"]), str(amap), str(units), "--out", str(tmp_path / "b.gpkg")]) == 0
+    report = gpd.read_file(tmp_path / "b.gpkg", layer="report")
+    rows = report[report["problem"].str.contains("gcj02 numbers labelled WGS-84", regex=False)]
+    assert rows["layer"].tolist() == ["stations"]
+    assert "--stations-coord-sys gcj02" in rows["problem"].iloc[0] and "map" in rows["action"].iloc[0]
+    # in Python too, with the Chinese the workbook's sheet carries
+    from spatial.core.checks import Report
+    from spatial.coverage.walks import report_reasons
+
+    scored = spatial.walking_coverage(demo["units"], spatial.from_wgs84(demo["stations"], "gcj02"), demo["network"])
+    zh = report_reasons(Report(), scored, "demand").to_frame(zh_columns=True)
+    zh = zh[zh["layer"] == "stations"]
+    assert len(zh) == 1 and "GCJ-02" in zh["problem_zh"].iloc[0] and "核对" in zh["action_zh"].iloc[0]
+    assert main(["coverage", str(paths["network"]), str(amap), str(units), "--out", str(tmp_path / "c.gpkg"),
+                 "--stations-coord-sys", "gcj02"]) == 0
+    told = gpd.read_file(tmp_path / "c.gpkg", layer="report")
+    assert not told["problem"].str.contains("labelled WGS-84", regex=False).any()

@@ -236,9 +236,10 @@ def walking_coverage(
     shifted = shift_hint(stations, network, name="stations")  # Amap/Baidu numbers read as WGS-84?
     check_station_snaps(stations, s_snap, network, stations[station_id_col].to_numpy(), max_snap_m=max_snap_m,
                         max_off_network_m=max_off_network_m, shifted=shifted)
-    for hint in (shifted, shift_hint(demand, network, name="demand")):
-        if hint:
-            logger.warning(hint)
+    hints = [("stations", shifted), ("demand", shift_hint(demand, network, name="demand"))]
+    hints = [(layer, hint) for layer, hint in hints if hint]
+    for _, hint in hints:
+        logger.warning(hint)
     d_xy = layer_xy(demand, network, name="demand")
     d_snap = snap_walks(network, d_xy, max_snap_m=max_snap_m, max_off_network_m=max_off_network_m,
                         detour_factor=detour_factor,
@@ -268,6 +269,8 @@ def walking_coverage(
     out["walk_m"] = walk
     out["walk_min"] = time_m * 60.0 / (speed_kmh * 1000.0)
     out.attrs["speed_kmh"] = float(speed_kmh)  # a summary of bands at another speed reads it (band_as_scored)
+    if hints:  # the report (report_reasons) carries them too: the console is not what an official reads
+        out.attrs["coords_hints"] = hints
     out["nearest_station"] = np.where(src >= 0, ids[np.clip(src, 0, None)], None)
     band = assign_band(score, bands)
     reason = d_snap.reason.copy()
@@ -378,7 +381,9 @@ def report_reasons(report: Report, frame: pd.DataFrame, layer: str, *, id_col: s
                    action: tuple[str, str] = KEPT_UNIT) -> Report:
     """Add one row to ``report`` per row of ``frame`` whose ``reason`` is not empty: its id (the
     ``id_col`` value, else its index), the reason in English and Chinese (``reason_zh``), and
-    ``action`` (English, Chinese). Nothing a coverage run marks is left out of its report.
+    ``action`` (English, Chinese). Nothing a coverage run marks is left out of its report. A
+    layer ``walking_coverage`` found looking like Amap or Baidu numbers labelled WGS-84 (its hints
+    kept in ``frame.attrs["coords_hints"]``, also said on the console) gets a row of its own.
 
     Examples
     --------
@@ -390,4 +395,10 @@ def report_reasons(report: Report, frame: pd.DataFrame, layer: str, *, id_col: s
     ids = frame.loc[marked, id_col] if id_col and id_col in frame.columns else frame.index[marked]
     for i, why in zip(ids, frame.loc[marked, "reason"]):
         report.add(layer, str(i), str(why), action[0], zh=(reason_zh(why), action[1]))
+    for named, hint in frame.attrs.get("coords_hints", ()):  # Amap/Baidu numbers read as WGS-84?
+        report.add(named, "-", hint, "check one point on a map; if the layer is shifted, say its system "
+                   "as the problem says (every walk from it is off by hundreds of metres otherwise)",
+                   zh=("坐标疑似高德/腾讯（GCJ-02）或百度（BD-09）坐标，却按 WGS-84 读取（详见英文说明）",
+                       "请在地图上核对一个点；如确为偏移坐标，按英文说明指明其坐标系"
+                       "（否则由此算出的步行距离会偏差数百米）"))
     return report
