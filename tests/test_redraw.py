@@ -240,7 +240,9 @@ def test_a_grid_no_chain_can_bring_near_the_mean_is_reported_and_the_band_kept()
     assert len(res.moves) == 0 and (res.grids["band_status"] == "in").all()
     rows = res.report[res.report["problem"].str.contains("mean grid")].set_index("row_id")["problem"]
     assert rows["A"].startswith("has 480 households, 20.0% over its community's mean grid of 400 (rule: within 10%)")
-    assert "largest units hold 240, 240" in rows["A"]
+    # (U00, at the row's end, touches only U01: 240 alone, 480 with it; the rule wants 360-440)
+    assert rows["A"].endswith("unit U00 holds 240 households: fewer than the 360 the rule needs, alone and with all "
+                              "the lighter units it could join, and more than 440 with any neighbour of more than 200")
     assert rows["B"].startswith("has 320 households, 20.0% under")
     # a wider rule: both grids within it, no row
     wide = redraw_grids(units, community(shapely.box(0, 0, 400, 100)), plan, max_deviation_pct=20)
@@ -255,8 +257,11 @@ def test_a_far_grid_of_one_gated_estate_names_the_estate_as_one_unit():
     res = redraw_grids(units, community(shapely.box(0, 0, 700, 100)), plan, max_deviation_pct=5)
     assert len(res.moves) == 0  # the estate moves only whole; B's buildings would take B out of the band
     rows = res.report[res.report["problem"].str.contains("mean grid")].set_index("row_id")["problem"]
-    assert rows["A"].endswith("all of them in 4 units kept together")
-    assert "its largest units hold 120, 100, 100 of them" in rows["B"]
+    assert rows["A"].endswith("the 4 units kept together (U00, U01, U02, U03) alone hold 480 households, more than "
+                              "the 420 the rule allows")
+    # B's three buildings hold 320 together, and with the estate 800: no plan does better
+    assert rows["B"].endswith("unit U06 holds 120 households: fewer than the 380 the rule needs, alone and with all "
+                              "the lighter units it could join, and more than 420 with any neighbour of more than 300")
 
 
 @pytest.mark.parametrize(("yes", "no"), [("是", "否"), ("1", "0"), (True, False), (1, 0), ("x", "FALSE"),
@@ -332,8 +337,11 @@ def test_a_far_grid_of_one_unit_says_so():
     res = redraw_grids(units, community(shapely.box(0, 0, 300, 100)), {"U00": "A", "U01": "B", "U02": "B"},
                        max_deviation_pct=5)
     rows = res.report[res.report["problem"].str.contains("mean grid")].set_index("row_id")["problem"]
-    assert rows["A"].endswith("(rule: within 5%); all of them in one unit")
-    assert rows["B"].endswith("its largest units hold 160, 160 of them")
+    assert rows["A"].endswith("(rule: within 5%); unit U00 alone holds 480 households, more than the 420 the rule "
+                              "allows")
+    # U01 and U02 hold 320 together, and U00 would take them past 420: no plan does better
+    assert rows["B"].endswith("unit U01 holds 160 households: fewer than the 380 the rule needs, alone and with all "
+                              "the lighter units it could join, and more than 420 with any neighbour of more than 260")
 
 
 def test_north_carolina_counties_one_grid_grown_come_within_the_rule():

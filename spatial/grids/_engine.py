@@ -78,7 +78,7 @@ from spatial.grids._swap import swap_pass
 logger = logging.getLogger(__name__)
 
 __all__ = ["Weights", "apportion", "partition", "local_search", "recombine", "kick_into_band", "objective",
-           "repair_contiguity", "part_components", "hemmed_in"]
+           "repair_contiguity", "part_components", "hemmed_in", "unevenable"]
 
 
 def apportion(totals: np.ndarray, k: int, *, floor: np.ndarray | None = None) -> np.ndarray:
@@ -133,8 +133,8 @@ def _bisect(nodes, k, hh, xy, out, next_label, minor=False):
     return _bisect(nodes[order[cut:]], k - k1, hh, xy, out, next_label)
 
 
-def hemmed_in(adj: sparse.csr_matrix, hh: np.ndarray, *, min_hh: float, max_hh: float, reach: int = 200
-              ) -> np.ndarray:
+def hemmed_in(adj: sparse.csr_matrix, hh: np.ndarray, *, min_hh: float, max_hh: float, reach: int = 200,
+              nodes: np.ndarray | None = None) -> np.ndarray:
     """Nodes that no connected part within ``min_hh``-``max_hh`` can hold (a proof, not a guess).
 
     A node over ``max_hh``; or a node ``v`` under ``min_hh`` such that the nodes a part holding it
@@ -142,14 +142,18 @@ def hemmed_in(adj: sparse.csr_matrix, hh: np.ndarray, *, min_hh: float, max_hh: 
     the part over) and that connect to ``v`` through such nodes hold fewer than ``min_hh`` all
     together: for instance a gated estate of 266 households whose neighbours are a lot with no
     homes and estates of 261 and more, with a band of 300-500. The search from each node stops
-    after ``reach`` nodes (then the node is not flagged), so the cost stays linear.
+    after ``reach`` nodes (then the node is not flagged), so the cost stays linear. ``nodes``: only
+    these are searched from (the others are flagged only when over ``max_hh``).
     """
     hh = np.asarray(hh, dtype=float)
     n = len(hh)
     out = hh > max_hh
     ip, ind = adj.indptr.tolist(), adj.indices.tolist()
     hl = hh.tolist()
-    for v in np.flatnonzero((hh > 0) & (hh < min_hh)).tolist():
+    start = (hh > 0) & (hh < min_hh)
+    if nodes is not None:
+        start &= np.isin(np.arange(n), nodes)
+    for v in np.flatnonzero(start).tolist():
         room = max_hh - hl[v]
         total, seen, stack = hl[v], {v}, [v]
         while stack and total < min_hh and len(seen) <= reach:
@@ -161,6 +165,25 @@ def hemmed_in(adj: sparse.csr_matrix, hh: np.ndarray, *, min_hh: float, max_hh: 
                     total += hl[y]
         out[v] = total < min_hh and not stack
     return out if n else np.zeros(0, dtype=bool)
+
+
+def unevenable(adj: sparse.csr_matrix, hh: np.ndarray, k: int, *, within: float) -> np.ndarray:
+    """Nodes that no connected part within ``within`` (a fraction) of its component's mean part can
+    hold (``hemmed_in`` on that window; the component's parts as ``partition`` seats them).
+
+    A gated estate of 342 households whose only neighbours are one lot with no homes and, beyond
+    it, estates and towers of 103 households and more, where the mean grid is 399: alone it is
+    14% under, and with anything more at least 11% over (the uneven benchmark town of seed 20 at
+    2,000 units). No plan puts its grid within 5%, so no plan should be judged by it.
+    """
+    ncomp, comp, seats = _seats(adj, hh, k)
+    totals = np.bincount(comp, weights=hh, minlength=ncomp)
+    out = np.zeros(len(hh), dtype=bool)
+    for c in np.flatnonzero(seats > 1):  # (a component of one part holds its mean exactly)
+        mean, mine = totals[c] / seats[c], comp == c
+        out[mine] = hemmed_in(adj, hh, min_hh=mean * (1 - within), max_hh=mean * (1 + within),
+                              nodes=np.flatnonzero(mine))[mine]
+    return out
 
 
 def part_components(adj: sparse.csr_matrix, labels: np.ndarray) -> np.ndarray:
@@ -269,6 +292,9 @@ def partition(
     if weights.beyond <= 0 or restarts <= 0:
         return _anneal_finish(state, _one_seed(state, seed), seed)
     stuck = hemmed_in(adj, hh, min_hh=min_hh, max_hh=max_hh)
+    # parts no plan can bring within the rule are not what tells plans apart (seed 20's estate
+    # above: 61 plans graded by how far over its grid was, each with it 11-13% off)
+    uneven = unevenable(adj, hh, k, within=weights.tolerance + 0.01)
     # seeds of their own for each seed asked for (seed 0: 1, 2, ...; seed 1: 21, 22, ...)
     seeds = [seed * (restarts + 1) + j for j in range(1, restarts + 1)]
     with Ahead(_one_seed, state, workers=PROCESSES if n >= _AHEAD_RESTART_NODES else 1) as ahead:
@@ -278,11 +304,11 @@ def partition(
         ahead.fill(seeds, -1, job)  # the workers start on the restarts while this process runs the seed asked for
         labels = _one_seed(state, seed)
         kw = dict(min_hh=min_hh, max_hh=max_hh, weights=weights)
-        plans = [(_grade(adj, hh, xy, labels, stuck, **kw), labels, seed)]
+        plans = [(_grade(adj, hh, xy, labels, stuck, uneven, **kw), labels, seed)]
         for i, s in enumerate(seeds):
             ahead.fill(seeds, i, job)
             labels = ahead.take(s, (s,))
-            plans.append((_grade(adj, hh, xy, labels, stuck, **kw), labels, s))
+            plans.append((_grade(adj, hh, xy, labels, stuck, uneven, **kw), labels, s))
     best = min(plans, key=lambda p: p[0])  # (ties: the first, the seed asked for first)
     fin = weights.finish
     logger.debug("restarts: %d run, the plan of seed %d graded best", len(seeds), best[2])
@@ -403,16 +429,26 @@ _LARGE_CUT = 4.0
 _ROUND_PASSES = 2
 
 
-def _grade(adj, hh, xy, labels, stuck, *, min_hh, max_hh, weights) -> tuple:
+def _grade(adj, hh, xy, labels, stuck, uneven=None, *, min_hh, max_hh, weights) -> tuple:
     """How good a plan is, lowest best: parts missing, then (parts holding a ``stuck`` node aside:
     no plan helps them) parts out of the band, how far the furthest part is past
-    ``weights.tolerance`` + 1% of its size (to 0.1%), then the objective."""
+    ``weights.tolerance`` + 1% of its size (to 0.1%; parts holding an ``uneven`` node aside too:
+    no plan brings them within it), then the objective.
+
+    On the uneven benchmark town of seed 20 at 2,000 units, whose estate of 342 households no
+    plan brings within 5%, the restarts' plans were graded by that estate's grid: the one kept
+    had it at 12.7% (with the estate of 108 across a lot) and another grid 7.8% off. Set aside,
+    twelve of the twenty plans have every other grid within 5%, and the one kept has the estate
+    alone in its grid (14.3% under) and mean Polsby-Popper 0.581 (was 0.574). Grading those
+    plans by how near the estate's grid came (12.7% or 14.3%) kept two of them, and 0.539."""
     k = int(labels.max()) + 1
     ph = np.bincount(labels, weights=hh, minlength=k)
     tgt = np.maximum(_targets(adj, labels, hh, k), 1.0)
     free = np.ones(k, dtype=bool)
     free[np.unique(labels[stuck])] = False
     out = int((((ph < min_hh) | (ph > max_hh)) & free).sum())
+    if uneven is not None:
+        free[np.unique(labels[uneven])] = False
     far = float(np.max(np.maximum(np.abs(ph - tgt) / tgt - weights.tolerance - 0.01, 0.0)[free], initial=0.0))
     return (-k, out, round(far, 3), objective(adj, hh, xy, labels, min_hh=min_hh, max_hh=max_hh, weights=weights))
 

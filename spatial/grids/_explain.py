@@ -16,14 +16,24 @@ from spatial.grids._engine import hemmed_in
 from spatial.grids._prep import Prepared, beyond_rule
 
 
-def explain_far(report, grids, prep: Prepared, grid_ids: np.ndarray, rule_pct: float, node: np.ndarray) -> None:
+def explain_far(report, grids, prep: Prepared, grid_ids: np.ndarray, rule_pct: float, node: np.ndarray,
+                hh: np.ndarray | None = None, cost=None) -> None:
     """One row per grid in the band but further from its community's mean grid than ``rule_pct``,
     naming its largest units (a gated estate or a group kept together counting as one, ``node``:
     each unit's group): where a few buildings hold most of a grid, one more or one fewer
-    overshoots the rule the other way."""
+    overshoots the rule the other way.
+
+    With the groups' households ``hh`` and their graph ``cost`` (as the engine drew them), a grid
+    holding a group that no grid within the rule can hold (``hemmed_in`` on the rule's window round
+    the mean: a gated estate of 342 households, 399 the mean, whose every neighbour beyond a lot
+    with no homes holds 103 or more) says so: no plan does better there, and the action says what
+    would."""
     far = grids[(grids["band_status"] == "in") & (grids["deviation_pct"].abs() > rule_pct + 1e-9)]
     for _, r in far.iterrows():
         mine = np.flatnonzero(grid_ids == r["grid_id"])
+        words = (r["households"], float(r["deviation_pct"]), r["target_households"], rule_pct)
+        if hh is not None and _unreachable_rule(report, r["grid_id"], words, prep, node, mine, hh, cost):
+            continue
         groups, first = np.unique(node[mine], return_inverse=True)
         h = np.bincount(first, weights=prep.hh[mine])
         size = np.bincount(first)
@@ -38,13 +48,49 @@ def explain_far(report, grids, prep: Prepared, grid_ids: np.ndarray, rule_pct: f
                 f"{h[t]:g}" + (f" ({size[t]} units kept together)" if w else "") for t, w in zip(top, whole)) + " of them"
             said_zh = "其中最大的几个单元分别有 " + "、".join(
                 f"{h[t]:g}" + (f"（{size[t]} 个单元须保持在一起）" if w else "") for t, w in zip(top, whole)) + " 户"
-        words = (r["households"], float(r["deviation_pct"]), r["target_households"], rule_pct)
         report.add("grids", r["grid_id"], beyond_rule(*words) + f"; {said}",
                    "no move or swap of units found brings it nearer: accept it, move units by hand (spatial "
                    "editor), or allow more (max_deviation_pct, --max-deviation)",
                    zh=(beyond_rule(*words, lang="zh") + f"；{said_zh}",
                        ("找不到能使其更接近平均户数的单元调整或互换：可接受现状、手工调整单元（spatial editor），"
                         "或放宽规则（max_deviation_pct、--max-deviation）")))
+
+
+def _unreachable_rule(report, grid_id, words, prep: Prepared, node, mine, hh, cost) -> bool:
+    """The row of a grid (units ``mine``) holding a group no grid within the rule can hold, if it
+    holds one (the heaviest such); False when it holds none."""
+    target, rule_pct = words[2], words[3]
+    lo, hi = target * (1 - rule_pct / 100), target * (1 + rule_pct / 100)
+    groups = np.unique(node[mine][node[mine] >= 0])
+    stuck = groups[hemmed_in(cost, hh, min_hh=lo, max_hh=hi, nodes=groups)[groups]]
+    if not len(stuck):
+        return False
+    v = stuck[np.argmax(hh[stuck])]
+    members = np.flatnonzero(node == v)
+    names = ", ".join(map(str, prep.unit_ids[members][:6])) + (" ..." if len(members) > 6 else "")
+    what = f"unit {names}" if len(members) == 1 else f"the {len(members)} units kept together ({names})"
+    what_zh = f"单元 {names}" if len(members) == 1 else f"须保持在一起的 {len(members)} 个单元（{names}）"
+    one = len(members) == 1
+    hold, they = ("holds", "it") if one else ("hold", "they")
+    least, most = math.ceil(lo - 1e-9), math.floor(hi + 1e-9)  # (in whole households)
+    if hh[v] > hi:
+        why = f"{what} alone {hold} {hh[v]:g} households, more than the {most} the rule allows"
+        why_zh = f"{what_zh}单独即有 {hh[v]:g} 户，超过规则允许的 {most} 户"
+    else:
+        why = (f"{what} {hold} {hh[v]:g} households: fewer than the {least} the rule needs, alone and with all "
+               f"the lighter units {they} could join, and more than {most} with any neighbour of more than "
+               f"{most - hh[v]:g}")
+        why_zh = (f"{what_zh}共 {hh[v]:g} 户：单独或加上所有可并入的较小单元都不足规则所需的 {least} 户，"
+                  f"加上任何一个超过 {most - hh[v]:g} 户的相邻单元又会超过 {most} 户")
+    report.add("grids", grid_id, beyond_rule(*words) + f"; {why}",
+               f"no plan puts a grid holding {'it' if one else 'them'} within {rule_pct:g}% of the mean: accept it, "
+               + ("split the unit" if one else "let the group be split (gated/together/locked)")
+               + ", or allow more (max_deviation_pct, --max-deviation)",
+               zh=(beyond_rule(*words, lang="zh") + f"；{why_zh}",
+                   f"任何方案中包含{'它' if one else '它们'}的网格都无法与平均户数相差不超过 {rule_pct:g}%：可接受现状、"
+                   + ("拆分该单元" if one else "允许拆分这组单元（gated/together/locked）")
+                   + "，或放宽规则（max_deviation_pct、--max-deviation）"))
+    return True
 
 
 def _explain_count(report, cid, mean, k, n_over, lo, hi) -> None:

@@ -226,7 +226,7 @@ def redraw_grids(
         else:  # (before grid_id when it is the last column: it stays last)
             out_units.insert(len(out_units.columns) - (out_units.columns[-1] == "grid_id"), "locked", lock_u)
     if max_deviation_pct is not None:
-        explain_far(report, grids, prep, grid_ids, max_deviation_pct, node)
+        explain_far(report, grids, prep, grid_ids, max_deviation_pct, node, hh, cost)
     changed = np.array([a != b for a, b in zip(old, grid_ids)])
     old_set, new_set = set(old.tolist()), set(grid_ids.tolist())
     moves = pd.DataFrame({
