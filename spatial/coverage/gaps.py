@@ -393,7 +393,9 @@ def _cluster(network, xy, cause, walkable, why, *, link_m, max_snap_m, estimated
     note = np.full(n, "", dtype=object)
     if n == 0:
         return np.empty(0, dtype=np.int64), note, snap_points(network, np.empty((0, 2)), max_snap_m=max_snap_m)
-    snap = snap_points(network, xy, max_snap_m=max_snap_m)
+    # as scored: within max_snap_m, never across the network's water (a home beside the river is
+    # linked along its own bank, not from the street across it)
+    snap = snap_walks(network, xy, max_snap_m=max_snap_m, max_off_network_m=None)
     far = np.zeros(n, bool) if estimated_m is None else (np.isfinite(estimated_m) & (snap.edge < 0))
     if far.any():  # estimated walks: the leg to the nearest walkway, at the detour factor
         reach = max(float(np.nanmax(estimated_m[far])), max_snap_m) + 1.0

@@ -36,6 +36,7 @@ from spatial.core._arrays import ints_without
 from spatial.core.errors import CRSError, InputFileError, NetworkError
 from spatial.network._junctions import LEVEL_KEYS, end_nodes, join_t_junctions, line_levels, split_at_shared
 from spatial.network._lineids import joined_by_ids
+from spatial.network._water import SHORE, water_frame, water_kind
 from spatial.network._walkfilter import (
     FEATURE_KEYS,
     TAG_KEYS,
@@ -64,6 +65,9 @@ class Loaded:
     unit: str = "ways"
     #: OpenStreetMap data (credited on maps): every OSM form, and line layers with OSM ids
     osm: bool = True
+    #: The water an OSM file holds (:func:`spatial.network._water.water_frame`): river lines and
+    #: shorelines, for the legs to the network; None for other sources (they hold no water)
+    water: gpd.GeoDataFrame | None = None
 
 
 def _tag_text(value) -> str:
@@ -259,20 +263,47 @@ def from_osm(path: Path, *, rules: Mapping | None = None) -> Loaded:
     other_ids: list[int] = []  # ways without a highway tag: only their line, for the report
     other_rows: list[dict] = []
     other_wkb: list = []
+    water_ids: list[str] = []  # rivers, canals and water areas: barriers to the legs to the network
+    water_kinds: list[str] = []
+    water_features: list[str] = []
+    water_count: list[int] = []
+    water_refs: list[int] = []
+    water_xy: list[tuple[float, float]] = []
+    water_ok: list[bool] = []
+    water_rels: list[tuple[int, str, list[int]]] = []
     try:
         name = path.name.lower()
         src = osmium.io.File(str(path), "osm") if name.endswith(".xml") else str(path)
-        fp = (osmium.FileProcessor(src, osmium.osm.NODE | osmium.osm.WAY).with_locations()
-              .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY)))
+        fp = (osmium.FileProcessor(src, osmium.osm.NODE | osmium.osm.WAY | osmium.osm.RELATION).with_locations()
+              .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY | osmium.osm.RELATION)))
         factory = osmium.geom.WKBFactory()
         for way in fp:
             tags = way.tags
+            if way.type_str() == "r":  # multipolygons of water: their outer and inner ways are shorelines
+                kind, feature = water_kind(tags)
+                if kind == SHORE and tags.get("type") == "multipolygon":
+                    water_rels.append((way.id, feature, [m.ref for m in way.members if m.type == "w"]))
+                continue
             if "highway" not in tags:
                 other_ids.append(way.id)
                 other_rows.append({"highway": "", "feature": (
                     feature_label({k: tags.get(k) for k in FEATURE_KEYS if k in tags})
                     if len(tags) else "untagged, part of a relation")})
                 other_wkb.append(_way_wkb(factory, way))
+                kind, feature = water_kind(tags) if len(tags) else ("", "")
+                if kind:
+                    water_ids.append(f"w{way.id}")
+                    water_kinds.append(kind)
+                    water_features.append(feature)
+                    k = 0
+                    for n in way.nodes:
+                        loc = n.location
+                        ok = loc.valid()
+                        water_refs.append(n.ref)
+                        water_xy.append((loc.lon, loc.lat) if ok else (np.nan, np.nan))
+                        water_ok.append(ok)
+                        k += 1
+                    water_count.append(k)
                 continue
             tag_rows.append({k: tags.get(k, "") for k in _READ_KEYS})
             ids.append(way.id)
@@ -347,7 +378,45 @@ def from_osm(path: Path, *, rules: Mapping | None = None) -> Loaded:
                              walked=walk_tagged(frame)[run_way])
     nodes = end_nodes(edges, vertex, coords, "EPSG:4326")
     logger.debug("OSM file %s: %d ways, %d walkable, %d edges", path, len(ids), int(keep_way.sum()), len(edges))
-    return Loaded(edges, nodes, dropped, notes)
+    water = _osm_water(src, path, (water_ids, water_kinds, water_features, water_count, water_refs, water_xy,
+                                   water_ok), water_rels, other_ids, other_wkb)
+    return Loaded(edges, nodes, dropped, notes, water=water)
+
+
+def _osm_water(src, path: Path, ways: tuple, rels: list, other_ids: list, other_wkb: list) -> gpd.GeoDataFrame:
+    """The water features of an OSM file (:func:`spatial.network._water.water_frame`): its water
+    ways, each cut at the nodes missing from the extract, and its multipolygons of water, as the
+    lines of their member ways (those not water ways themselves, which are there already)."""
+    ids, kinds, features, count, refs, xy, ok = ways
+    geoms: list = []
+    if ids:
+        ref_a = np.asarray(refs, np.int64)
+        xy_a = np.asarray(xy, float).reshape(-1, 2)
+        ok_a = np.asarray(ok, bool)
+        if not ok_a.all():
+            _locate_later_nodes(src, path, ref_a, xy_a, ok_a)
+        way_of = np.repeat(np.arange(len(ids)), np.asarray(count, np.int64))
+        run = np.cumsum(np.r_[True, way_of[1:] != way_of[:-1]] | np.r_[True, ~ok_a[:-1]]) - 1
+        use = ok_a & (np.bincount(run[ok_a], minlength=run[-1] + 1)[run] >= 2)
+        geoms = [None] * len(ids)
+        if use.any():
+            runs, run_idx = np.unique(run[use], return_inverse=True)
+            pieces = shapely.linestrings(xy_a[use], indices=run_idx)
+            owner = way_of[use][np.r_[True, run_idx[1:] != run_idx[:-1]]]
+            w_unique, w_idx = np.unique(owner, return_inverse=True)
+            for w, g in zip(w_unique, shapely.multilinestrings(pieces, indices=w_idx)):
+                geoms[w] = g
+    water_way = {int(i[1:]) for i, k in zip(ids, kinds) if k == SHORE}
+    if rels:
+        line_of = dict(zip(other_ids, other_wkb))
+        for rid, feature, members in rels:
+            lines = [shapely.from_wkb(line_of[m]) for m in members
+                     if m not in water_way and line_of.get(m) is not None]
+            ids.append(f"r{rid}")
+            kinds.append(SHORE)
+            features.append(feature)
+            geoms.append(shapely.multilinestrings(lines) if lines else None)
+    return water_frame(ids, kinds, features, geoms, "EPSG:4326")
 
 
 def _locate_later_nodes(src, path: Path, ref: np.ndarray, xy: np.ndarray, ok: np.ndarray) -> None:
