@@ -114,6 +114,20 @@ def test_the_report_says_how_many_water_features_and_km(tmp_path):
     assert "--no-water-barriers" in row["action"] and "水域：2 处" in row["problem_zh"]
 
 
+@pytest.mark.parametrize("water", ["multipolygon", "area+river"])
+def test_an_overpass_file_with_its_nodes_after_the_ways_keeps_its_water(tmp_path, water):
+    # Overpass's 'out body; >; out skel qt;' lists the nodes after the ways and relations: the
+    # water's lines (a multipolygon's untagged member ways too) are placed in a second pass
+    text = _town(tmp_path / "t.osm", water).read_text(encoding="utf-8").splitlines()
+    nodes = [line for line in text if line.startswith("<node")]
+    rest = [line for line in text if not line.startswith("<node")]
+    (tmp_path / "overpass.osm").write_text("\n".join(rest[:-1] + nodes + rest[-1:]), encoding="utf-8")
+    net = read_network(tmp_path / "overpass.osm")
+    assert len(net.water) == len(water.split("+"))
+    assert net.report.loc[net.report["row_id"] == "water", "problem"].str.contains(r"natural=water: 1, 1\.250 km").all()
+    assert _walk(net)["walk_m"].iloc[0] == pytest.approx(90.0, abs=0.05)
+
+
 @pytest.mark.parametrize("water", ["culvert", "stream"])
 def test_a_river_in_a_culvert_and_a_stream_are_no_barrier(tmp_path, water):
     # a canal under the street (tunnel=culvert) is walked over; a stream is stepped over

@@ -116,7 +116,8 @@ def network_water(water: gpd.GeoDataFrame | None, metric, report: Report, label:
     inner = f"; {inner_km:.3f} km of outline between two water areas left out" if inner_km > 0 else ""
     inner_zh = f"；两片水域之间的边界 {inner_km:.3f} 公里不计" if inner_km > 0 else ""
     report.add("network", "water",
-               f"water: {len(water)} features ({said}), {km:.3f} km of river lines and shorelines{inner}",
+               f"water: {len(water)} feature{'s' if len(water) > 1 else ''} ({said}), {km:.3f} km of river lines and "
+               f"shorelines{inner}",
                "used as barriers to the straight legs from homes and stations to the network (no leg crosses "
                "a river line or goes into the water and out again; bridges are walked as streets); "
                "read_network(water_barriers=False) or --no-water-barriers leaves them out",
