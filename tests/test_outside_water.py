@@ -190,6 +190,21 @@ def test_isochrones_do_not_claim_the_bank_across_the_river(tmp_path):
         assert geom.contains(south) is inside and geom.contains(north)
 
 
+def test_a_gap_does_not_span_the_river(tmp_path):
+    # the station far west on 北岸路 (x = -195) serves neither the home on the south bank (45, 0)
+    # nor the one on the north bank (45, 50) within 100 m. Their gaps were linked by walking from
+    # the street each home was snapped to again, and the south home was snapped over the river to
+    # 北岸路, 50 m from the north home: one gap, though a station between them on 北岸路 reaches the
+    # south home only by the bridge (45 + 40 + 45 = 130 m). Now two gaps, as the walks are.
+    from spatial import coverage_gaps
+
+    for flag, gaps in ((False, 1), (True, 2)):
+        net = read_network(_town(tmp_path / "t.osm", "area+river"), water_barriers=flag)
+        demand = walking_coverage(_homes(HOME, (45, 50)), _station(x=-195.0), net, meters=[100])
+        assert demand["band"].tolist() == ["beyond", "beyond"]
+        assert len(coverage_gaps(demand, net, band="100m", link_m=100)) == gaps
+
+
 # ------------------------------------------------------------------ sources without water
 
 
