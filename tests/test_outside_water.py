@@ -225,7 +225,7 @@ def test_a_line_layer_and_an_osm_file_without_water_change_nothing(tmp_path, hua
 # ------------------------------------------------------------------ every way in
 
 
-def test_the_command_line_reads_the_water_and_no_water_barriers_turns_it_off(tmp_path):
+def test_the_command_line_reads_the_water_and_no_water_barriers_turns_it_off(tmp_path, capsys):
     import pyogrio
 
     from spatial.cli import main
@@ -233,9 +233,10 @@ def test_the_command_line_reads_the_water_and_no_water_barriers_turns_it_off(tmp
     osm = _town(tmp_path / "t.osm", "area+river")
     _homes(HOME).to_file(tmp_path / "units.gpkg")
     _station().to_file(tmp_path / "stations.gpkg")
-    args = ["-q", "coverage", str(osm), str(tmp_path / "stations.gpkg"), str(tmp_path / "units.gpkg"),
+    args = ["coverage", str(osm), str(tmp_path / "stations.gpkg"), str(tmp_path / "units.gpkg"),
             "--meters", "100,500", "--no-isochrones"]
     assert main([*args, "--out", str(tmp_path / "on.gpkg")]) == 0
+    assert "report rows); water: 2 features (natural=water: 1, 1.250 km" in capsys.readouterr().out
     assert main([*args, "--out", str(tmp_path / "off.gpkg"), "--no-water-barriers"]) == 0
     on = pyogrio.read_dataframe(tmp_path / "on.gpkg", layer="demand")
     off = pyogrio.read_dataframe(tmp_path / "off.gpkg", layer="demand")
