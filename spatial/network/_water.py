@@ -173,7 +173,7 @@ class _Cells:
 
     def __init__(self, a: np.ndarray, b: np.ndarray):
         lo, hi = np.minimum(a, b).min(axis=0), np.maximum(a, b).max(axis=0)
-        self.cell = max(25.0, float((hi - lo).max()) / 2048)
+        self.cell = max(25.0, float((hi - lo).max()) / 1024)  # at most about a million cells
         self.origin = lo - self.cell
         shape = np.ceil((hi - self.origin) / self.cell).astype(np.int64) + 2
         # points along each segment at most a cell apart: each lies within a cell of a marked one
@@ -189,8 +189,8 @@ class _Cells:
         mark = grown.copy()
         mark[:, 1:] |= grown[:, :-1]
         mark[:, :-1] |= grown[:, 1:]
-        self.sat = np.zeros((shape[1] + 1, shape[0] + 1), np.int64)
-        self.sat[1:, 1:] = mark.cumsum(axis=0).cumsum(axis=1)
+        self.sat = np.zeros((shape[1] + 1, shape[0] + 1), np.int32)
+        self.sat[1:, 1:] = mark.cumsum(axis=0, dtype=np.int32).cumsum(axis=1, dtype=np.int32)
         self.shape = shape
 
     def may_meet(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
