@@ -190,6 +190,21 @@ def test_isochrones_do_not_claim_the_bank_across_the_river(tmp_path):
         assert geom.contains(south) is inside and geom.contains(north)
 
 
+def test_service_areas_without_estimated_walks_keep_the_barriers_the_walks_keep(tmp_path):
+    # was: with max_off_network_m=None, isochrones(barriers=...) snapped its ground straight to the
+    # nearest street, barriers or not, while walking_coverage kept the legs off them: the home at
+    # (100, 0), 360 m from the station at x = 100 on 北岸路 behind a wall along the river (a town
+    # mapped without its water), lay inside the station's 60 m service area
+    net = read_network(_town(tmp_path / "t.osm", "stream"))
+    wall = gpd.GeoDataFrame(geometry=[LineString([_xy(-300, 17.5), _xy(300, 17.5)])], crs=UTM)
+    station = _station(x=100.0)
+    demand = walking_coverage(_homes((100, 0)), station, net, meters=[60], max_off_network_m=None, barriers=wall)
+    assert demand["walk_m"].iloc[0] == pytest.approx(360.0, abs=0.05) and demand["band"].iloc[0] == "beyond"
+    area = isochrones(station, net, meters=[60], cell_m=5, max_off_network_m=None, barriers=wall)
+    geom = area.to_crs(UTM).geometry.iloc[0]
+    assert not geom.contains(Point(_xy(100, 0))) and geom.contains(Point(_xy(100, 50)))
+
+
 def test_a_gap_does_not_span_the_river(tmp_path):
     # the station far west on 北岸路 (x = -195) serves neither the home on the south bank (45, 0)
     # nor the one on the north bank (45, 50) within 100 m. Their gaps were linked by walking from

@@ -176,7 +176,7 @@ def _isochrones(stations, network, *, minutes, meters, speed_kmh, cell_m, max_sn
     legs = None
     off_network = max_off_network_m is not None and max_off_network_m > max_snap_m
     # the legs of the residents' walks: estimated ones, or kept out of barriers and the network's water
-    if off_network or (max_off_network_m is not None and barriers is not None) or len(network.water):
+    if off_network or barriers is not None or len(network.water):
         legs = dict(max_off_network_m=max_off_network_m, detour_factor=detour_factor,
                     gates_xy=gate_points(gates, network), barriers=barrier_lines(barriers, network))
     if study_area is None and max_off_network_m is not None and max_off_network_m > max_snap_m:
