@@ -220,6 +220,20 @@ def test_a_gap_does_not_span_the_river(tmp_path):
         assert len(coverage_gaps(demand, net, band="100m", link_m=100)) == gaps
 
 
+def test_gaps_link_homes_from_the_legs_their_walks_were_scored_on_behind_a_barrier(tmp_path):
+    # the same town mapped without its water, the river given as --barriers: the walks kept off
+    # it, but coverage_gaps snapped the homes again with no barrier and linked the south home from
+    # 北岸路 to the north home: one gap over the wall. Given the barriers the walks had, two.
+    from spatial import coverage_gaps
+
+    net = read_network(_town(tmp_path / "t.osm", "stream"))
+    wall = gpd.GeoDataFrame(geometry=[LineString([_xy(-300, 17.5), _xy(300, 17.5)])], crs=UTM)
+    demand = walking_coverage(_homes(HOME, (45, 50)), _station(x=-195.0), net, meters=[100], barriers=wall)
+    assert demand["walk_m"].to_numpy() == pytest.approx([280.0, 250.0], abs=0.05)
+    assert len(coverage_gaps(demand, net, band="100m", link_m=100, barriers=wall)) == 2
+    assert len(coverage_gaps(demand, net, band="100m", link_m=100)) == 1  # without them: linked over the wall
+
+
 # ------------------------------------------------------------------ sources without water
 
 

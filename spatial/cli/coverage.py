@@ -341,7 +341,7 @@ def _coverage(args: argparse.Namespace, step) -> int:
     gap_band = args.gap_band or bands[-1].label
     layers["gaps"] = gaps = coverage_gaps(scored, network, band=gap_band, max_snap_m=args.max_snap_m,
                                           households_col=hh, population_col=pop, detour_factor=args.detour_factor,
-                                          speed_kmh=args.speed_kmh, dem=dem)
+                                          speed_kmh=args.speed_kmh, dem=dem, barriers=walk_opts["barriers"])
     report = pd.concat([network.report, *([] if dem is None else [dem.report]),
                         *([repaired.to_frame(zh_columns=True)] if len(repaired) else []),
                         not_reached_report(scored, snapped, uid, sid)], ignore_index=True)
