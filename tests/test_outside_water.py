@@ -178,6 +178,19 @@ def test_the_border_between_two_water_areas_is_no_shore():
     assert "0.010 km of outline between two water areas left out" in report.to_frame()["problem"].iloc[0]
 
 
+def test_a_leg_grazing_a_corner_of_a_pond_is_kept_one_cutting_across_it_is_not():
+    # a 10 m pond: a leg clipping its corner (0.57 m of water between its crossings: outlines are
+    # drawn no better) is kept; one crossing 2.8 m of it is not
+    from spatial.core.checks import Report
+    from spatial.network._water import Walls, network_water, water_frame
+
+    water = water_frame(["w1"], ["shore"], ["natural=water"], [box(0, 0, 10, 10).exterior], UTM)
+    walls = Walls(np.empty(0, object), network_water(water, UTM, Report(), "test"))
+    a = np.array([[8.6, 11.0], [7.0, 11.0]])
+    b = np.array([[11.0, 8.6], [11.0, 7.0]])
+    assert walls.crossing(a, b).tolist() == [False, True]
+
+
 def test_isochrones_do_not_claim_the_bank_across_the_river(tmp_path):
     # the station at x = 100 on 北岸路: the ground at (100, 0) on the south bank lay 40 m from it
     # straight over the river, inside its 60 m service area; by the bridge it is 360 m away

@@ -13,7 +13,8 @@ OSM file holds the water with the streets, so :func:`spatial.network.read.read_n
   them once is: it starts in the water (a pier or a jetty inside the polygon of a whole bay) or
   ends there (on a bridge over the river, an edge of the network). A leg ending on a shoreline (a
   street drawn along the outline) counts that end as one crossing, so a home across the river
-  from such a street is still refused. The outline between two water areas (two riverbank pieces
+  from such a street is still refused; crossings less than :data:`GRAZE_M` apart are one (a
+  corner of a pond grazed). The outline between two water areas (two riverbank pieces
   sharing their border, a lake drawn against the coast) is water on both sides and is left out.
 
 Bridges are edges of the network: walks over them are unchanged. Small waterways (streams,
@@ -40,8 +41,12 @@ logger = logging.getLogger(__name__)
 RIVER_WATERWAYS = frozenset({"river", "canal"})
 #: A way or relation tagged so is a water area: its outline is a shoreline.
 _AREA_TAGS = (("natural", "water"), ("waterway", "riverbank"))
-#: Crossing points closer than this (m) on one leg are one crossing (two outlines joined at a node).
+#: Outline stretches matched to this (m): two water areas sharing a border.
 SAME_POINT_M = 0.01
+#: Crossings of the shorelines closer than this (m) on one leg are one: a vertex met by its two
+#: segments, two outlines joined at a node, a corner of the water grazed (outlines are drawn no
+#: better than that).
+GRAZE_M = 1.0
 #: Kinds of water line.
 RIVER, SHORE = "river", "shore"
 
@@ -302,7 +307,11 @@ class Walls:
         if not meet.any():
             return out
         leg = li[meet]
-        at = np.round(np.clip(t[meet], 0, 1) * np.hypot(*r[meet].T) / SAME_POINT_M).astype(np.int64)
-        points = np.unique(np.column_stack([leg, at]), axis=0)  # a vertex met by its two segments: once
-        out[np.bincount(points[:, 0], minlength=len(a)) >= 2] = True
+        along = np.clip(t[meet], 0, 1) * np.hypot(*r[meet].T)
+        order = np.lexsort((along, leg))
+        leg, along = leg[order], along[order]
+        # crossings within GRAZE_M of the one before on the same leg are that one (a vertex met by
+        # its two segments, a corner of the water grazed)
+        new = np.r_[True, (leg[1:] != leg[:-1]) | (np.diff(along) > GRAZE_M)]
+        out[np.bincount(leg[new], minlength=len(a)) >= 2] = True
         return out
