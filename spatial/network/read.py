@@ -163,9 +163,10 @@ def read_network(
     if water_barriers:
         water = network_water(loaded.water, metric, report, label)
     elif loaded.water is not None and len(loaded.water):
-        report.add("network", "water", f"water: {len(loaded.water)} features (rivers, canals, water areas)",
+        n = len(loaded.water)
+        report.add("network", "water", f"water: {n} feature{'s' if n > 1 else ''} (rivers, canals, water areas)",
                    "not used as barriers (water_barriers=False, --no-water-barriers): legs to the network may "
-                   "cross them", zh=(f"水域：{len(loaded.water)} 处（河道、运河、水面）",
+                   "cross them", zh=(f"水域：{n} 处（河道、运河、水面）",
                                      "未作为阻隔（water_barriers=False，--no-water-barriers）：到路网的连接段可能跨越水面"))
 
     net = dataclasses.replace(_assemble(edges, nodes, metric, report, label), from_osm=loaded.osm, water=water)
