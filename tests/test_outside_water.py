@@ -289,6 +289,24 @@ def test_the_command_line_reads_the_water_and_no_water_barriers_turns_it_off(tmp
     assert (report["row_id"] == "water").sum() == 1
 
 
+def test_spatial_site_reads_the_water_too(tmp_path):
+    # in an 85 m band the home is covered only by walking over the river (80 m); by the bridge
+    # (90 m) it is not, and the new site covers it
+    import pyogrio
+
+    from spatial.cli import main
+
+    osm = _town(tmp_path / "t.osm", "area+river")
+    _homes(HOME).to_file(tmp_path / "units.gpkg")
+    _station().to_file(tmp_path / "stations.gpkg")
+    args = ["-q", "site", str(osm), str(tmp_path / "stations.gpkg"), str(tmp_path / "units.gpkg"), "--k", "1",
+            "--band", "85m", "--no-exact"]
+    for extra, before in (([], 0.0), (["--no-water-barriers"], 100.0)):
+        assert main([*args, "--out", str(tmp_path / "s.gpkg"), *extra]) == 0
+        rows = pyogrio.read_dataframe(tmp_path / "s.gpkg", layer="before_after")
+        assert rows[["pct_before", "pct_after"]].values.tolist() == [[before, 100.0]]
+
+
 def test_a_project_file_takes_water_barriers_on_the_network_only(tmp_path):
     from spatial.core.errors import SpatialError
     from spatial.project.config import InputSpec, load_project
