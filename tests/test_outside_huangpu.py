@@ -230,14 +230,20 @@ def test_a_project_that_draws_grids_only_writes_its_workbook_with_the_codes_as_t
 # ------------------------------------------------------------------ road tunnels (the river)
 
 
-def _osm_xml(path: Path, nodes: dict[int, tuple[float, float]], ways: list[tuple[int, list[int], dict]]) -> None:
-    """An OSM XML file of ``nodes`` (id -> UTM 51N x, y) and ``ways`` (id, node ids, tags)."""
+def _osm_xml(path: Path, nodes: dict[int, tuple[float, float]], ways: list[tuple[int, list[int], dict]],
+             relations: list[tuple[int, list[tuple[int, str]], dict]] = ()) -> None:
+    """An OSM XML file of ``nodes`` (id -> UTM 51N x, y), ``ways`` (id, node ids, tags) and
+    ``relations`` (id, way members as (way id, role), tags)."""
     lonlat = gpd.GeoSeries([Point(xy) for xy in nodes.values()], crs=UTM).to_crs(4326)
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6">']
     lines += [f'<node id="{i}" lat="{p.y:.8f}" lon="{p.x:.8f}"/>' for i, p in zip(nodes, lonlat)]
     for wid, refs, tags in ways:
         lines.append(f'<way id="{wid}">' + "".join(f'<nd ref="{r}"/>' for r in refs)
                      + "".join(f'<tag k="{k}" v="{v}"/>' for k, v in tags.items()) + "</way>")
+    for rid, members, tags in relations:
+        lines.append(f'<relation id="{rid}">' + "".join(f'<member type="way" ref="{m}" role="{role}"/>'
+                                                        for m, role in members)
+                     + "".join(f'<tag k="{k}" v="{v}"/>' for k, v in tags.items()) + "</relation>")
     path.write_text("\n".join(lines + ["</osm>"]), encoding="utf-8")
 
 

@@ -367,7 +367,8 @@ def detour(text: str) -> float:
 def add_walk_options(parser: argparse.ArgumentParser) -> None:
     """Add the options of how homes and stations reach the network, as ``spatial coverage`` and
     ``spatial site`` both take them (the same walks, so the same coverage before siting):
-    ``--max-snap-m``, and ``--max-off-network-m``, ``--detour-factor``, ``--gates``, ``--barriers``."""
+    ``--max-snap-m``, and ``--max-off-network-m``, ``--detour-factor``, ``--gates``, ``--barriers``,
+    ``--no-water-barriers`` (read with the network: ``read_network(water_barriers=...)``)."""
     parser.add_argument("--max-snap-m", type=positive, default=100.0, help="longest straight leg to the network (m)")
     walks = parser.add_argument_group("homes off the mapped network (paths inside estates the map lacks)")
     walks.add_argument("--max-off-network-m", type=positive, default=300.0,
@@ -381,6 +382,11 @@ def add_walk_options(parser: argparse.ArgumentParser) -> None:
                        help="estate gates (门/出入口), a point layer: estimated walks leave through the nearest gate")
     walks.add_argument("--barriers", type=Path, default=None,
                        help="walls, rivers, arterials without crossings (lines): no leg to the network crosses them")
+    walks.add_argument("--no-water-barriers", action="store_true",
+                       help="let legs to the network cross the water an OSM network file holds (by default no "
+                            "leg crosses a waterway=river|canal line or goes over a natural=water or "
+                            "waterway=riverbank area or the coastline: a home is not walked across the river to "
+                            "the street on the other bank; bridges are streets)")
 
 
 def check_walk_options(args: argparse.Namespace) -> None:

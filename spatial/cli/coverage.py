@@ -298,10 +298,13 @@ def _coverage(args: argparse.Namespace, step) -> int:
     step("read network")
     net_path, net_layer = split_spec(args.network)  # FILE.gpkg:layer (osmnx's GeoPackage: edges)
     network = read_network(net_path, layer=net_layer, keep_private=args.keep_private, keep=args.keep,
+                           water_barriers=not args.no_water_barriers,
                            max_snap_m=max(args.max_snap_m, args.max_off_network_m),  # as stations are walked to
                            stations=stations if args.keep == "stations" else None)
+    water = network.report.loc[network.report["row_id"] == "water", "problem"]
+    said = f"; {water.iloc[0]}, kept off the legs to it" if len(network.water) and len(water) else ""
     say(args, f"network: {network.n_nodes} nodes, {network.n_edges} edges, "
-              f"{network.length_m.sum() / 1000:.1f} km ({len(network.report)} report rows)")
+              f"{network.length_m.sum() / 1000:.1f} km ({len(network.report)} report rows){said}")
     dem = None
     if args.dem is not None:
         from spatial.network.elevation import edge_times
@@ -338,7 +341,7 @@ def _coverage(args: argparse.Namespace, step) -> int:
     gap_band = args.gap_band or bands[-1].label
     layers["gaps"] = gaps = coverage_gaps(scored, network, band=gap_band, max_snap_m=args.max_snap_m,
                                           households_col=hh, population_col=pop, detour_factor=args.detour_factor,
-                                          speed_kmh=args.speed_kmh, dem=dem)
+                                          speed_kmh=args.speed_kmh, dem=dem, barriers=walk_opts["barriers"])
     report = pd.concat([network.report, *([] if dem is None else [dem.report]),
                         *([repaired.to_frame(zh_columns=True)] if len(repaired) else []),
                         not_reached_report(scored, snapped, uid, sid)], ignore_index=True)

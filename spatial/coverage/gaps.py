@@ -32,7 +32,7 @@ from spatial.core.checks import polygonal as polygonal_part  # the name ``polygo
 from spatial.core.errors import SpatialError
 from spatial.coverage._gapsplit import band_reach_m, one_gap_a_site, split_areas, straight_links, walk_links
 from spatial.coverage.bands import BEYOND, UNREACHABLE, band_at_speed, demand_within, parse_band
-from spatial.coverage.walks import DEFAULT_DETOUR_FACTOR
+from spatial.coverage.walks import DEFAULT_DETOUR_FACTOR, barrier_lines
 from spatial.network.graph import WalkNetwork
 from spatial.network.read import as_walk_network
 from spatial.network.snapping import (BARRIER_CUT, ESTIMATED, NETWORK, Snap, home_frame, polygon_points, snap_points,
@@ -126,6 +126,7 @@ def assign_gaps(
     site_reach_m: float | None = None,
     speed_kmh: float | None = None,
     dem=None,
+    barriers: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """Scored demand with the gap each uncovered point belongs to.
 
@@ -150,6 +151,8 @@ def assign_gaps(
         See :func:`coverage_gaps`.
     dem : str, Path or EdgeTimes, optional
         See :func:`coverage_gaps`.
+    barriers : GeoDataFrame of lines, optional
+        See :func:`coverage_gaps`.
 
     Returns
     -------
@@ -161,7 +164,7 @@ def assign_gaps(
     gaps, labelled = _gaps(demand, network, band=band, link_m=link_m, households_col=households_col,
                            population_col=population_col, max_snap_m=max_snap_m, buffer_m=0.0,
                            shapes=False, detour_factor=detour_factor, site_reach_m=site_reach_m,
-                           speed_kmh=speed_kmh, dem=dem)
+                           speed_kmh=speed_kmh, dem=dem, barriers=barriers)
     return labelled
 
 
@@ -179,6 +182,7 @@ def coverage_gaps(
     site_reach_m: float | None = None,
     speed_kmh: float | None = None,
     dem=None,
+    barriers: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """Uncovered residents grouped by walking distance into gap polygons, largest first.
 
@@ -216,6 +220,11 @@ def coverage_gaps(
         The DEM the demand was scored with (:func:`~spatial.coverage.walks.walking_coverage`): a
         band in minutes then splits gaps by the walks' time on the slopes, from each home up or
         down to the gap's site, so that the site serves every home of its gap within the band.
+    barriers : GeoDataFrame of lines, optional
+        The barriers the demand was scored with (``walking_coverage(barriers=...)``): homes are
+        linked and their gaps split from the legs their walks were scored on, never across one (a
+        home behind a wall was linked from the street on the other side of it). The network's
+        own water (``WalkNetwork.water``) is kept to with or without them.
 
     Returns
     -------
@@ -245,7 +254,7 @@ def coverage_gaps(
     gaps, _ = _gaps(demand, network, band=band, link_m=link_m, households_col=households_col,
                     population_col=population_col, max_snap_m=max_snap_m, buffer_m=point_buffer_m,
                     shapes=True, detour_factor=detour_factor, site_reach_m=site_reach_m, speed_kmh=speed_kmh,
-                    label=False, dem=dem)
+                    label=False, dem=dem, barriers=barriers)
     return gaps
 
 
@@ -253,7 +262,7 @@ def coverage_gaps(
 
 
 def _gaps(demand, network, *, band, link_m, households_col, population_col, max_snap_m, buffer_m, shapes,
-          detour_factor, site_reach_m=None, speed_kmh=None, label=True, dem=None):
+          detour_factor, site_reach_m=None, speed_kmh=None, label=True, dem=None, barriers=None):
     """``(gaps, labelled)``: the gap rows, and ``demand`` with its points' gaps (None unless ``label``)."""
     require_crs(demand, "demand")  # a GeoDataFrame, before its walks are read
     network = as_walk_network(network)  # an osmnx graph is read as one
@@ -303,7 +312,8 @@ def _gaps(demand, network, *, band, link_m, households_col, population_col, max_
         why = np.where(reason != "", reason, np.where(access == ESTIMATED, "estimated walk", access))
 
     comp, note, snap = _cluster(network, xy, cause, walkable, why, link_m=link_m, max_snap_m=max_snap_m,
-                                estimated_m=off_m, detour_factor=detour_factor)
+                                estimated_m=off_m, detour_factor=detour_factor,
+                                barriers=barrier_lines(barriers, network))
     site_xy = np.full((int(comp.max()) + 1 if len(comp) else 0, 2), np.nan)
     if np.isfinite(reach_m) and len(comp):  # areas one station could not serve, split
         times = None
@@ -381,7 +391,7 @@ def _gaps(demand, network, *, band, link_m, households_col, population_col, max_
 
 
 def _cluster(network, xy, cause, walkable, why, *, link_m, max_snap_m, estimated_m=None,
-             detour_factor=DEFAULT_DETOUR_FACTOR):
+             detour_factor=DEFAULT_DETOUR_FACTOR, barriers=None):
     """Component number and note of each uncovered point (numbered 0..k-1).
 
     Points with a walk are linked by walking: a point whose walk is estimated (``estimated_m``,
@@ -393,12 +403,14 @@ def _cluster(network, xy, cause, walkable, why, *, link_m, max_snap_m, estimated
     note = np.full(n, "", dtype=object)
     if n == 0:
         return np.empty(0, dtype=np.int64), note, snap_points(network, np.empty((0, 2)), max_snap_m=max_snap_m)
-    snap = snap_points(network, xy, max_snap_m=max_snap_m)
+    # as scored: within max_snap_m, never across a barrier or the network's water (a home beside the
+    # river is linked along its own bank, not from the street across it)
+    snap = snap_walks(network, xy, max_snap_m=max_snap_m, max_off_network_m=None, barriers=barriers)
     far = np.zeros(n, bool) if estimated_m is None else (np.isfinite(estimated_m) & (snap.edge < 0))
     if far.any():  # estimated walks: the leg to the nearest walkway, at the detour factor
         reach = max(float(np.nanmax(estimated_m[far])), max_snap_m) + 1.0
         est = snap_walks(network, xy[far], max_snap_m=max_snap_m, max_off_network_m=reach,
-                         detour_factor=detour_factor)
+                         detour_factor=detour_factor, barriers=barriers)
         rows = np.flatnonzero(far)
         edge, offset, leg = snap.edge.copy(), snap.offset_m.copy(), snap.leg_m.copy()
         edge[rows], offset[rows], leg[rows] = est.edge, est.offset_m, est.leg_m

@@ -174,7 +174,9 @@ def _isochrones(stations, network, *, minutes, meters, speed_kmh, cell_m, max_sn
     pts = _station_points(stations, network, station_id_col)
     xy = shapely.get_coordinates(pts.geometry.values)
     legs = None
-    if max_off_network_m is not None and (max_off_network_m > max_snap_m or barriers is not None):
+    off_network = max_off_network_m is not None and max_off_network_m > max_snap_m
+    # the legs of the residents' walks: estimated ones, or kept out of barriers and the network's water
+    if off_network or barriers is not None or len(network.water):
         legs = dict(max_off_network_m=max_off_network_m, detour_factor=detour_factor,
                     gates_xy=gate_points(gates, network), barriers=barrier_lines(barriers, network))
     if study_area is None and max_off_network_m is not None and max_off_network_m > max_snap_m:
@@ -217,7 +219,7 @@ def _isochrones(stations, network, *, minutes, meters, speed_kmh, cell_m, max_sn
         "(box %s cells) in %.2f s", int(ok.sum()), len(bands), cell_m, stats.tiles, f"{stats.coarse_scored:,}",
         f"{stats.fine_scored:,}", f"{stats.cells_in_box:,}", time.perf_counter() - t0,
     )
-    if study_area is not None and legs is not None:
+    if study_area is not None and off_network:
         per_band = _off_network_within(per_band, study_area, network, stations, minutes=minutes, meters=meters,
                                        speed_kmh=speed_kmh, cell_m=cell_m, max_snap_m=max_snap_m,
                                        station_id_col=station_id_col, simplify_m=simplify_m, dem=dem)

@@ -36,6 +36,7 @@ from spatial.core._arrays import ints_without
 from spatial.core.errors import CRSError, InputFileError, NetworkError
 from spatial.network._junctions import LEVEL_KEYS, end_nodes, join_t_junctions, line_levels, split_at_shared
 from spatial.network._lineids import joined_by_ids
+from spatial.network._water import SHORE, water_frame, water_kind
 from spatial.network._walkfilter import (
     FEATURE_KEYS,
     TAG_KEYS,
@@ -64,6 +65,9 @@ class Loaded:
     unit: str = "ways"
     #: OpenStreetMap data (credited on maps): every OSM form, and line layers with OSM ids
     osm: bool = True
+    #: The water an OSM file holds (:func:`spatial.network._water.water_frame`): river lines and
+    #: shorelines, for the legs to the network; None for other sources (they hold no water)
+    water: gpd.GeoDataFrame | None = None
 
 
 def _tag_text(value) -> str:
@@ -259,33 +263,44 @@ def from_osm(path: Path, *, rules: Mapping | None = None) -> Loaded:
     other_ids: list[int] = []  # ways without a highway tag: only their line, for the report
     other_rows: list[dict] = []
     other_wkb: list = []
+    water_ids: list[str] = []  # rivers, canals and water areas: barriers to the legs to the network
+    water_kinds: list[str] = []
+    water_features: list[str] = []
+    water_count: list[int] = []
+    water_refs: list[int] = []
+    water_lon: list[float] = []
+    water_lat: list[float] = []
+    water_ok: list[bool] = []
+    water_rels: list[tuple[int, str, list[int]]] = []
     try:
         name = path.name.lower()
         src = osmium.io.File(str(path), "osm") if name.endswith(".xml") else str(path)
-        fp = (osmium.FileProcessor(src, osmium.osm.NODE | osmium.osm.WAY).with_locations()
-              .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY)))
+        fp = (osmium.FileProcessor(src, osmium.osm.NODE | osmium.osm.WAY | osmium.osm.RELATION).with_locations()
+              .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY | osmium.osm.RELATION)))
         factory = osmium.geom.WKBFactory()
         for way in fp:
             tags = way.tags
+            if way.type_str() == "r":  # multipolygons of water: their outer and inner ways are shorelines
+                kind, feature = water_kind(tags)
+                if kind == SHORE and tags.get("type") == "multipolygon":
+                    water_rels.append((way.id, feature, [m.ref for m in way.members if m.type == "w"]))
+                continue
             if "highway" not in tags:
                 other_ids.append(way.id)
                 other_rows.append({"highway": "", "feature": (
                     feature_label({k: tags.get(k) for k in FEATURE_KEYS if k in tags})
                     if len(tags) else "untagged, part of a relation")})
                 other_wkb.append(_way_wkb(factory, way))
+                kind, feature = water_kind(tags) if len(tags) else ("", "")
+                if kind:
+                    water_ids.append(f"w{way.id}")
+                    water_kinds.append(kind)
+                    water_features.append(feature)
+                    water_count.append(_add_nodes(way, water_refs, water_lon, water_lat, water_ok))
                 continue
             tag_rows.append({k: tags.get(k, "") for k in _READ_KEYS})
             ids.append(way.id)
-            k = 0
-            for n in way.nodes:
-                loc = n.location
-                ok = loc.valid()
-                refs.append(n.ref)
-                lon.append(loc.lon if ok else np.nan)
-                lat.append(loc.lat if ok else np.nan)
-                valid.append(ok)
-                k += 1
-            count.append(k)
+            count.append(_add_nodes(way, refs, lon, lat, valid))
     except (RuntimeError, OSError, ValueError) as exc:
         from spatial.io._faults import fault_of
 
@@ -308,10 +323,7 @@ def from_osm(path: Path, *, rules: Mapping | None = None) -> Loaded:
     if not ok.all():  # nodes after the ways that use them (Overpass: out body; >; out skel qt;)
         _locate_later_nodes(src, path, ref_a, xy, ok)
     # runs of consecutive nodes with a location: a way is cut at every missing node
-    new_run = np.r_[True, way_of[1:] != way_of[:-1]] | np.r_[True, ~ok[:-1]]
-    run = np.cumsum(new_run) - 1
-    run_len = np.bincount(run[ok], minlength=run[-1] + 1)
-    use = ok & (run_len[run] >= 2)
+    new_run, run, use = _runs(way_of, ok)
     keep_way = reason == ""
     notes = []
     missing_in_kept = np.bincount(way_of[~ok], minlength=len(ids)) * keep_way
@@ -330,11 +342,7 @@ def from_osm(path: Path, *, rules: Mapping | None = None) -> Loaded:
     # dropped ways, as the pieces that have locations
     drop_node = use & ~keep_way[way_of]
     if drop_node.any():
-        runs, run_idx = np.unique(run[drop_node], return_inverse=True)
-        pieces = shapely.linestrings(xy[drop_node], indices=run_idx)
-        run_way = way_of[drop_node][np.r_[True, run_idx[1:] != run_idx[:-1]]]
-        w_unique, w_idx = np.unique(run_way, return_inverse=True)
-        geoms = shapely.multilinestrings(pieces, indices=w_idx)
+        w_unique, geoms = _pieces(way_of, run, xy, drop_node)
         dropped = _dropped_frame(way_ids[w_unique], reason[w_unique], geoms, "EPSG:4326",
                                  in_tunnel(frame)[w_unique])
         dropped = pd.concat([other, dropped], ignore_index=True) if len(other) else dropped
@@ -347,7 +355,90 @@ def from_osm(path: Path, *, rules: Mapping | None = None) -> Loaded:
                              walked=walk_tagged(frame)[run_way])
     nodes = end_nodes(edges, vertex, coords, "EPSG:4326")
     logger.debug("OSM file %s: %d ways, %d walkable, %d edges", path, len(ids), int(keep_way.sum()), len(edges))
-    return Loaded(edges, nodes, dropped, notes)
+    water = _osm_water(src, path, (water_ids, water_kinds, water_features, water_count, water_refs, water_lon,
+                                   water_lat, water_ok), water_rels, other_ids, other_wkb)
+    return Loaded(edges, nodes, dropped, notes, water=water)
+
+
+def _add_nodes(way, refs: list, lon: list, lat: list, valid: list) -> int:
+    """Append a way's node ids and locations (NaN where the file has none); how many nodes."""
+    k = 0
+    for n in way.nodes:
+        loc = n.location
+        ok = loc.valid()
+        refs.append(n.ref)
+        lon.append(loc.lon if ok else np.nan)
+        lat.append(loc.lat if ok else np.nan)
+        valid.append(ok)
+        k += 1
+    return k
+
+
+def _runs(way_of: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Runs of consecutive located nodes of the same way (a way is cut at every missing node):
+    where each starts, each node's run, and the nodes of runs of two nodes or more."""
+    new_run = np.r_[True, way_of[1:] != way_of[:-1]] | np.r_[True, ~ok[:-1]]
+    run = np.cumsum(new_run) - 1
+    run_len = np.bincount(run[ok], minlength=run[-1] + 1)
+    return new_run, run, ok & (run_len[run] >= 2)
+
+
+def _pieces(way_of: np.ndarray, run: np.ndarray, xy: np.ndarray, pick: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The ways of the ``pick``ed nodes (runs of :func:`_runs`), each as the MultiLineString of its runs."""
+    _, run_idx = np.unique(run[pick], return_inverse=True)
+    pieces = shapely.linestrings(xy[pick], indices=run_idx)
+    owner = way_of[pick][np.r_[True, run_idx[1:] != run_idx[:-1]]]
+    ways, w_idx = np.unique(owner, return_inverse=True)
+    return ways, shapely.multilinestrings(pieces, indices=w_idx)
+
+
+def _osm_water(src, path: Path, ways: tuple, rels: list, other_ids: list, other_wkb: list) -> gpd.GeoDataFrame:
+    """The water features of an OSM file (:func:`spatial.network._water.water_frame`): its water
+    ways, each cut at the nodes missing from the extract, and its multipolygons of water, as the
+    lines of their member ways (those not water ways themselves, which are there already; read
+    again when the first pass could not place their nodes, listed after the ways as Overpass
+    writes them)."""
+    ids, kinds, features, count, refs, lon, lat, ok = ways
+    geoms = _way_lines(src, path, count, refs, lon, lat, ok)
+    if rels:
+        water_way = {int(i[1:]) for i, k in zip(ids, kinds) if k == SHORE}
+        line_of = {w: None if g is None else shapely.from_wkb(g) for w, g in zip(other_ids, other_wkb)}
+        unplaced = sorted({m for _, _, members in rels for m in members
+                           if m not in water_way and m in line_of and line_of[m] is None})
+        if unplaced:
+            import osmium
+
+            found, count, refs, lon, lat, ok = [], [], [], [], [], []
+            for way in osmium.FileProcessor(src, osmium.osm.WAY).with_filter(osmium.filter.IdFilter(unplaced)):
+                found.append(way.id)
+                count.append(_add_nodes(way, refs, lon, lat, ok))
+            line_of.update(zip(found, _way_lines(src, path, count, refs, lon, lat, ok)))
+        for rid, feature, members in rels:
+            lines = [g for m in members if m not in water_way and (g := line_of.get(m)) is not None]
+            ids.append(f"r{rid}")
+            kinds.append(SHORE)
+            features.append(feature)
+            geoms.append(shapely.multilinestrings(shapely.get_parts(lines)) if lines else None)
+    return water_frame(ids, kinds, features, geoms, "EPSG:4326")
+
+
+def _way_lines(src, path: Path, count: list, refs: list, lon: list, lat: list, ok: list) -> list:
+    """Each way's line (:func:`_add_nodes`' lists), cut at its nodes missing from the extract
+    (None: fewer than two located in a row); nodes listed after their ways are looked up."""
+    lines: list = [None] * len(count)
+    if not count or not refs:
+        return lines
+    ref_a = np.asarray(refs, np.int64)
+    xy_a = np.column_stack([np.asarray(lon, float), np.asarray(lat, float)])
+    ok_a = np.asarray(ok, bool)
+    if not ok_a.all():
+        _locate_later_nodes(src, path, ref_a, xy_a, ok_a)
+    way_of = np.repeat(np.arange(len(count)), np.asarray(count, np.int64))
+    _, run, use = _runs(way_of, ok_a)
+    if use.any():
+        for w, g in zip(*_pieces(way_of, run, xy_a, use)):
+            lines[w] = g
+    return lines
 
 
 def _locate_later_nodes(src, path: Path, ref: np.ndarray, xy: np.ndarray, ok: np.ndarray) -> None:

@@ -23,6 +23,7 @@ from scipy.sparse.csgraph import connected_components
 
 from spatial.core.checks import Report
 from spatial.network._walkfilter import DEFAULT_EXCLUDED_HIGHWAYS
+from spatial.network._water import NO_WATER, Water
 from spatial.core.errors import NetworkError
 
 logger = logging.getLogger(__name__)
@@ -66,6 +67,10 @@ class WalkNetwork:
         ``(n,)`` connected component of each node, numbered by size (0 is the largest).
     dropped_geometry : numpy.ndarray
         Edges of dropped components, so snapping can say a point lies in one.
+    water : Water
+        River lines and shorelines read with an OSM file (:mod:`spatial.network._water`): no leg
+        from a home or station to the network crosses a river line or goes into the water and
+        out again. Empty for other sources and with ``read_network(water_barriers=False)``.
 
     Examples
     --------
@@ -93,6 +98,7 @@ class WalkNetwork:
     #: or a line layer carrying OSM ids), so maps and workbooks credit it; False for a line layer
     #: without OSM ids (a planning bureau's road centrelines, say).
     from_osm: bool = True
+    water: Water = NO_WATER
 
     @property
     def n_nodes(self) -> int:
@@ -188,7 +194,7 @@ def keep_components(network: WalkNetwork, components, *, reason: str = "not kept
         highway=network.highway[edge_keep], name=network.name[edge_keep],
         component=relabel[network.component[node_keep]],
         dropped_geometry=np.concatenate([network.dropped_geometry, network.geometry[~edge_keep]]),
-        from_osm=network.from_osm,
+        from_osm=network.from_osm, water=network.water,
     )
 
 

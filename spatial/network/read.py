@@ -36,6 +36,7 @@ from spatial.core.checks import Report, ground_metres, layer_lonlat, metric_crs,
 from spatial.core.errors import CRSError, InputFileError, NetworkError, SpatialError
 from spatial.network import _readers
 from spatial.network._walkfilter import CAR_CLASSES
+from spatial.network._water import NO_WATER, network_water
 from spatial.network.graph import (
     DEFAULT_EXCLUDED_HIGHWAYS,
     WalkNetwork,
@@ -64,6 +65,7 @@ def read_network(
     barriers: gpd.GeoDataFrame | None = None,
     stations: gpd.GeoDataFrame | None = None,
     max_snap_m: float = 100.0,
+    water_barriers: bool = True,
 ) -> WalkNetwork:
     """Read a walking network from a file, a networkx graph or a GeoDataFrame of lines.
 
@@ -98,6 +100,14 @@ def read_network(
         Needed for ``keep="stations"``.
     max_snap_m : float
         With ``keep="stations"``: how far a station may be from a component to hold it.
+    water_barriers : bool
+        An OSM file's water (``waterway=river|canal`` lines; the outlines of ``natural=water``
+        and ``waterway=riverbank`` areas, multipolygons included, and ``natural=coastline``) is
+        kept with the network (``WalkNetwork.water``) as barriers to the straight legs from homes
+        and stations to it: no leg crosses a river line or goes into the water and out again, so
+        a home is not walked across the river to the street on the other bank (bridges are
+        edges: walks over them are unchanged). One report row says how many features and km.
+        False leaves them out (as ``--no-water-barriers``). Other sources hold no water.
 
     Returns
     -------
@@ -149,8 +159,17 @@ def read_network(
     if len(edges) == 0:
         raise NetworkError(f"network '{label}' has no walkable edges left (after the walking filter: "
                            f"{len(loaded.dropped)} dropped, see the report)")
+    water = NO_WATER
+    if water_barriers:
+        water = network_water(loaded.water, metric, report, label)
+    elif loaded.water is not None and len(loaded.water):
+        n = len(loaded.water)
+        report.add("network", "water", f"water: {n} feature{'s' if n > 1 else ''} (rivers, canals, water areas)",
+                   "not used as barriers (water_barriers=False, --no-water-barriers): legs to the network may "
+                   "cross them", zh=(f"水域：{n} 处（河道、运河、水面）",
+                                     "未作为阻隔（water_barriers=False，--no-water-barriers）：到路网的连接段可能跨越水面"))
 
-    net = dataclasses.replace(_assemble(edges, nodes, metric, report, label), from_osm=loaded.osm)
+    net = dataclasses.replace(_assemble(edges, nodes, metric, report, label), from_osm=loaded.osm, water=water)
     if keep == "largest":
         net = keep_components(net, [0], reason="keep='largest'", reason_zh="keep='largest'：只保留最大的连通部分")
     elif keep == "stations":

@@ -12,7 +12,8 @@ about 0.7 s.
 ``snap_walks`` (demand points) goes on where ``snap_points`` stops: a point beyond ``max_snap_m``
 but within ``max_off_network_m`` gets an estimated leg over unmapped ground (paths inside estates
 that the map lacks), its straight length times a detour factor, optionally through an estate
-gate, never across a barrier line. Barrier legs are checked with shapely's STRtree (``crosses``);
+gate, never across a barrier line nor across the network's water (an OSM file's rivers and water
+areas, :mod:`spatial.network._water`). Barrier legs are checked with shapely's STRtree (``crosses``);
 a point whose nearest leg crosses one is searched again over every edge within reach (STRtree
 ``dwithin``, nearest foot per edge), which is exact for the edges' nearest points but not for
 other points along an edge. ``benchmarks/bench_estimated_walks.py`` (200k homes, 40k-node
@@ -35,6 +36,7 @@ from spatial.core.checks import require_crs
 from spatial.core.errors import SpatialError
 from spatial.network import _snapindex
 from spatial.network._snapindex import nearest_edges
+from spatial.network._water import Walls
 from spatial.network.graph import WalkNetwork
 
 logger = logging.getLogger(__name__)
@@ -236,7 +238,9 @@ def snap_walks(network: WalkNetwork, xy: np.ndarray, *, max_snap_m: float = 100.
     barriers : numpy.ndarray, optional
         Shapely lines (walls, rivers, arterials without crossings; polygons count by their
         outline) in ``network.crs``. A leg crossing one is not used; a point whose every walkway
-        within ``max_off_network_m`` lies across one is unreachable, reason ``BARRIER_CUT``.
+        within ``max_off_network_m`` lies across one is unreachable, reason ``BARRIER_CUT``. The
+        network's own water (``network.water``: river lines, and shorelines no leg crosses twice)
+        is a barrier too, with or without these.
 
     Returns
     -------
@@ -256,9 +260,10 @@ def snap_walks(network: WalkNetwork, xy: np.ndarray, *, max_snap_m: float = 100.
     snap = snap_points(network, xy, max_snap_m=max_snap_m)
     edge, offset, leg, reason = snap.edge.copy(), snap.offset_m.copy(), snap.leg_m.copy(), snap.reason.copy()
     valid = np.isfinite(xy).all(axis=1)
-    walls = _barrier_tree(barriers)
+    walls = _barrier_tree(barriers, network)
     if walls is not None:  # snapped legs across a barrier are searched again
         on = np.flatnonzero(edge >= 0)
+        on = on[walls.near(xy[on], leg[on])]  # only legs that may reach a barrier are drawn
         cross = _crossing(walls, xy[on], _foot_xy(network, edge[on], offset[on]))
         edge[on[cross]] = -1
         reason[on[cross]] = BARRIER_CUT
@@ -290,16 +295,16 @@ def snap_walks(network: WalkNetwork, xy: np.ndarray, *, max_snap_m: float = 100.
     return Snap(edge=edge, offset_m=offset, leg_m=cost, reason=reason, off_network_m=off, access=access)
 
 
-def _barrier_tree(barriers) -> shapely.STRtree | None:
-    if barriers is None:
-        return None
-    geoms = np.asarray(barriers, dtype=object)
+def _barrier_tree(barriers, network: WalkNetwork) -> Walls | None:
+    """The walls of the legs: the ``barriers`` lines (polygons by their outline) and the network's
+    water (river lines; shorelines, crossed once but not twice); None when there are none."""
+    geoms = np.empty(0, object) if barriers is None else np.asarray(barriers, dtype=object)
     geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
-    if not len(geoms):
-        return None
     poly = np.isin(shapely.get_type_id(geoms), (3, 6))
     geoms[poly] = shapely.boundary(geoms[poly])
-    return shapely.STRtree(geoms)
+    water = network.water
+    walls = Walls(np.concatenate([geoms, water.rivers]) if len(water.rivers) else geoms, water)
+    return walls if walls else None
 
 
 def _foot_xy(network: WalkNetwork, edge: np.ndarray, offset: np.ndarray) -> np.ndarray:
@@ -309,15 +314,10 @@ def _foot_xy(network: WalkNetwork, edge: np.ndarray, offset: np.ndarray) -> np.n
     return shapely.get_coordinates(shapely.line_interpolate_point(network.geometry[edge], offset))
 
 
-def _crossing(walls: shapely.STRtree, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Which straight legs from ``a`` to ``b`` cross a barrier (touching one is not crossing)."""
-    if not len(a):
-        return np.zeros(0, bool)
-    legs = shapely.linestrings(np.stack([a, b], axis=1))
-    hit, _ = walls.query(legs, predicate="crosses")
-    out = np.zeros(len(a), bool)
-    out[hit] = True
-    return out
+def _crossing(walls: Walls, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Which straight legs from ``a`` to ``b`` cross a barrier (touching one is not crossing) or
+    go into the water and out again (:meth:`spatial.network._water.Walls.crossing`)."""
+    return walls.crossing(a, b)
 
 
 def _nearest_reachable(network: WalkNetwork, xy: np.ndarray, limit: float, walls):
@@ -327,6 +327,7 @@ def _nearest_reachable(network: WalkNetwork, xy: np.ndarray, limit: float, walls
     if walls is None:
         return e, d, o
     found = np.flatnonzero(e >= 0)
+    found = found[walls.near(xy[found], d[found])]
     bad = found[_crossing(walls, xy[found], _foot_xy(network, e[found], o[found]))]
     if not len(bad):
         return e, d, o

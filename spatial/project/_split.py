@@ -21,6 +21,7 @@ import pandas as pd
 import shapely
 
 from spatial.core.errors import CRSError
+from spatial.network._water import NO_WATER, RIVER, SHORE, Water
 from spatial.network.graph import WalkNetwork, _csr, network_from_arrays
 
 logger = logging.getLogger(__name__)
@@ -93,7 +94,9 @@ def write_edges(network: WalkNetwork, path: Path) -> None:
     ``edge_pos`` keeps each edge's position, so a worker rebuilds its edges in the original order.
     """
     m = network.n_edges
-    dropped = np.asarray(network.dropped_geometry, dtype=object)
+    water = network.water  # river lines and shorelines: rows of their own (kind in column water)
+    wet = np.concatenate([water.rivers, water.shores]).astype(object)
+    dropped = np.concatenate([np.asarray(network.dropped_geometry, dtype=object), wet])
     nd = len(dropped)
     u, v = network.edge_u.astype(np.int64), network.edge_v.astype(np.int64)
     frame = gpd.GeoDataFrame(
@@ -111,6 +114,8 @@ def write_edges(network: WalkNetwork, path: Path) -> None:
             "name": np.r_[np.asarray(network.name, object).astype(str) if len(network.name) == m
                           else np.full(m, ""), np.full(nd, "")],
             "dropped": np.r_[np.zeros(m, bool), np.ones(nd, bool)],
+            "water": np.r_[np.full(nd - len(wet) + m, ""), np.full(len(water.rivers), RIVER),
+                           np.full(len(water.shores), SHORE)].astype(object),
         },
         geometry=np.concatenate([np.asarray(network.geometry, dtype=object), dropped]),
         crs=network.crs,
@@ -125,6 +130,9 @@ def edge_arrays(path: str, bbox: tuple[float, float, float, float]) -> dict:
     edges = gpd.read_parquet(path, bbox=bbox)
     if edges.crs is None:
         raise CRSError(f"network edge file {path} has no CRS; write it with spatial.project.distributed.network_to_parquet")
+    kind = edges["water"].to_numpy(object) if "water" in edges.columns else np.full(len(edges), "", object)
+    wet = edges.loc[kind != ""].sort_values("edge_pos")
+    edges = edges.loc[kind == ""]
     kept = edges.loc[~edges["dropped"].to_numpy(bool)].sort_values("edge_pos")
     gone = edges.loc[edges["dropped"].to_numpy(bool)].sort_values("edge_pos")
     u, v = kept["u"].to_numpy(np.int64), kept["v"].to_numpy(np.int64)
@@ -135,7 +143,9 @@ def edge_arrays(path: str, bbox: tuple[float, float, float, float]) -> dict:
     return {"crs": edges.crs, "node_id": ids.astype(object), "xy": xy, "eu": pos[: len(u)].astype(np.int32),
             "ev": pos[len(u):].astype(np.int32), "geometry": np.asarray(kept.geometry.values, dtype=object),
             "length": kept["length_m"].to_numpy(np.float64), "highway": kept["highway"].to_numpy(object),
-            "name": kept["name"].to_numpy(object), "dropped": np.asarray(gone.geometry.values, dtype=object)}
+            "name": kept["name"].to_numpy(object), "dropped": np.asarray(gone.geometry.values, dtype=object),
+            "water": Water(rivers=np.asarray(wet.geometry.values[wet["water"].to_numpy(object) == RIVER], dtype=object),
+                           shores=np.asarray(wet.geometry.values[wet["water"].to_numpy(object) == SHORE], dtype=object))}
 
 
 def build_network(a: dict, *, dummy_far_m: float | None = None) -> WalkNetwork:
@@ -157,7 +167,7 @@ def build_network(a: dict, *, dummy_far_m: float | None = None) -> WalkNetwork:
     net = network_from_arrays(xy, eu, ev, crs=a["crs"], node_id=node_id, geometry=geom, highway=hw, name=nm)
     if not np.array_equal(length, net.length_m):  # keep the stored lengths exactly
         net = replace(net, length_m=length, graph=_csr(len(xy), eu, ev, length))
-    return replace(net, dropped_geometry=a["dropped"])
+    return replace(net, dropped_geometry=a["dropped"], water=a.get("water", NO_WATER))
 
 
 def read_edges(path: str, bbox: tuple[float, float, float, float]) -> WalkNetwork:

@@ -285,7 +285,7 @@ def _coverage(project: Project, layers: dict, client=None, report: Report | None
                                    detour_factor=c["detour_factor"],
                                    households_col=_opt(project, "units", "households_col", "households"),
                                    population_col=_opt(project, "units", "population_col", "population"),
-                                   speed_kmh=c["speed_kmh"], dem=dem)
+                                   speed_kmh=c["speed_kmh"], dem=dem, barriers=walk_opts["barriers"])
     _station_load(project, layers, bands[-1].limit_m, walk_opts, placed)
 
 

@@ -1,0 +1,317 @@
+"""Water read from an OpenStreetMap file, as barriers to the straight legs from homes to the network.
+
+A home is walked straight to its nearest walkway (:mod:`spatial.network.snapping`). In a river town
+the nearest walkway may be the street on the other bank: the leg then walks across the water. An
+OSM file holds the water with the streets, so :func:`spatial.network.read.read_network` reads it
+(``water_barriers=True``, the default) and the legs keep out of it:
+
+- **river lines** (``waterway=river`` and ``waterway=canal``, not in a culvert or tunnel): no leg
+  crosses one, as no leg crosses a ``barriers`` line;
+- **shorelines**, the outlines of water areas (closed ways and multipolygon relations tagged
+  ``natural=water`` or ``waterway=riverbank``) and ``natural=coastline``: a leg crossing them twice
+  or more goes into the water and out again between its two ends, and is not used. A leg crossing
+  them once is: it starts in the water (a pier or a jetty inside the polygon of a whole bay) or
+  ends there (on a bridge over the river, an edge of the network). A leg ending on a shoreline (a
+  street drawn along the outline) counts that end as one crossing, so a home across the river
+  from such a street is still refused; crossings less than :data:`GRAZE_M` apart are one (a
+  corner of a pond grazed). The outline between two water areas (two riverbank pieces
+  sharing their border, a lake drawn against the coast) is water on both sides and is left out.
+
+Bridges are edges of the network: walks over them are unchanged. Small waterways (streams,
+ditches, drains) are stepped over and are not read. Outlines clipped by the extract are used as
+far as they go: the crossings are counted, no polygon is needed.
+"""
+
+from __future__ import annotations
+
+import logging
+import weakref
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from spatial.core.checks import Report
+
+logger = logging.getLogger(__name__)
+
+#: ``waterway`` values whose centre line no leg crosses (a stream or a ditch is stepped over).
+RIVER_WATERWAYS = frozenset({"river", "canal"})
+#: A way or relation tagged so is a water area: its outline is a shoreline.
+_AREA_TAGS = (("natural", "water"), ("waterway", "riverbank"))
+#: Outline stretches matched to this (m): two water areas sharing a border.
+SAME_POINT_M = 0.01
+#: Crossings of the shorelines closer than this (m) on one leg are one: a vertex met by its two
+#: segments, two outlines joined at a node, a corner of the water grazed (outlines are drawn no
+#: better than that).
+GRAZE_M = 1.0
+#: Kinds of water line.
+RIVER, SHORE = "river", "shore"
+
+
+def water_kind(tags) -> tuple[str, str]:
+    """``(kind, feature)`` of an OSM way's or relation's tags: ``RIVER`` (a river or canal centre
+    line), ``SHORE`` (a water area's outline, or the coastline) or ``""`` (not water, or water
+    out of the way: in a culvert or tunnel, or covered).
+
+    Examples
+    --------
+    >>> water_kind({"waterway": "river"}), water_kind({"natural": "water", "water": "pond"})
+    (('river', 'waterway=river'), ('shore', 'natural=water'))
+    >>> water_kind({"waterway": "canal", "tunnel": "culvert"}), water_kind({"waterway": "stream"})
+    (('', ''), ('', ''))
+    """
+    get = tags.get
+    if (get("covered") or "no") != "no" or (get("tunnel") or "no") != "no":
+        return "", ""
+    waterway = get("waterway")
+    if waterway in RIVER_WATERWAYS:
+        return RIVER, f"waterway={waterway}"
+    for key, value in _AREA_TAGS:
+        if get(key) == value:
+            return SHORE, f"{key}={value}"
+    if get("natural") == "coastline":
+        return SHORE, "natural=coastline"
+    return "", ""
+
+
+def water_frame(ids, kinds, features, geometry, crs) -> gpd.GeoDataFrame:
+    """The water features a reader found: ``id`` (``w123`` a way, ``r45`` a relation), ``kind``,
+    ``feature`` (the tag) and their lines."""
+    return gpd.GeoDataFrame({"id": pd.Series(list(ids), dtype=object), "kind": pd.Series(list(kinds), dtype=object),
+                             "feature": pd.Series(list(features), dtype=object)},
+                            geometry=list(geometry), crs=crs)
+
+
+@dataclass(frozen=True, eq=False)
+class Water:
+    """The water of a network, in its CRS: ``rivers`` (lines no leg crosses) and ``shores``
+    (outlines a leg may cross once, not twice)."""
+
+    rivers: np.ndarray
+    shores: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.rivers) + len(self.shores)
+
+
+NO_WATER = Water(np.empty(0, object), np.empty(0, object))
+
+
+def network_water(water: gpd.GeoDataFrame | None, metric, report: Report, label: str) -> Water:
+    """The water features of a reader as a :class:`Water` in ``metric``, with one report row
+    saying how many features of each tag and how many km of their lines are barriers."""
+    if water is None or not len(water):
+        return NO_WATER
+    water = water.to_crs(metric)
+    geom = np.asarray(water.geometry.values, dtype=object)
+    keep = ~(shapely.is_missing(geom) | shapely.is_empty(geom))
+    water, geom = water.loc[keep], geom[keep]
+    if not len(water):
+        return NO_WATER
+    kind = water["kind"].to_numpy(object)
+    rivers = geom[kind == RIVER]
+    shores, inner_km = _without_shared(geom[kind == SHORE])
+    n_by = water.groupby("feature", sort=True).size()
+    km_by = pd.Series(shapely.length(geom) / 1000, index=water.index).groupby(water["feature"]).sum()
+    km = (float(shapely.length(rivers).sum()) + float(shapely.length(shores).sum())) / 1000
+    said = ", ".join(f"{f}: {n_by[f]}, {km_by[f]:.3f} km" for f in n_by.index)
+    inner = f"; {inner_km:.3f} km of outline between two water areas left out" if inner_km > 0 else ""
+    inner_zh = f"；两片水域之间的边界 {inner_km:.3f} 公里不计" if inner_km > 0 else ""
+    report.add("network", "water",
+               f"water: {len(water)} feature{'s' if len(water) > 1 else ''} ({said}), {km:.3f} km of river lines and "
+               f"shorelines{inner}",
+               "used as barriers to the straight legs from homes and stations to the network (no leg crosses "
+               "a river line or goes into the water and out again; bridges are walked as streets); "
+               "read_network(water_barriers=False) or --no-water-barriers leaves them out",
+               zh=(f"水域：{len(water)} 处（{said}），河道中心线和水岸线共 {km:.3f} 公里{inner_zh}",
+                   "作为住户和服务站到路网直线连接段的阻隔（不跨越河道中心线，不穿过水面；桥梁按道路步行）；"
+                   "read_network(water_barriers=False) 或 --no-water-barriers 可取消"))
+    logger.info("network %s: %d water features, %.1f km of river lines and shorelines used as barriers to the "
+                "legs to the network", label, len(water), km)
+    return Water(rivers=np.asarray(rivers, dtype=object), shores=np.asarray(shores, dtype=object))
+
+
+def _without_shared(lines: np.ndarray) -> tuple[np.ndarray, float]:
+    """Shorelines without the stretches two features share (water on both sides: two riverbank
+    pieces, a lake against the coast), and the km left out. Stretches are matched segment by
+    segment, to the centimetre."""
+    if len(lines) < 2:
+        return lines, 0.0
+    # a line's segments: consecutive coordinates of the same part
+    parts, part_of = shapely.get_parts(lines, return_index=True)
+    pc, pidx = shapely.get_coordinates(parts, return_index=True)
+    seg = np.flatnonzero(pidx[1:] == pidx[:-1])
+    if not len(seg):
+        return lines, 0.0
+    a = np.round(pc[seg] / SAME_POINT_M).astype(np.int64)
+    b = np.round(pc[seg + 1] / SAME_POINT_M).astype(np.int64)
+    swap = (a[:, 0] > b[:, 0]) | ((a[:, 0] == b[:, 0]) & (a[:, 1] > b[:, 1]))
+    lo, hi = np.where(swap[:, None], b, a), np.where(swap[:, None], a, b)
+    key = np.column_stack([lo, hi])
+    feature = part_of[pidx[seg]]
+    frame = pd.DataFrame(key).assign(f=feature)
+    one_each = frame.drop_duplicates()  # a feature's own segment twice stays one
+    shared_key = one_each.duplicated(subset=[0, 1, 2, 3], keep=False)
+    if not shared_key.any():
+        return lines, 0.0
+    shared_keys = one_each.loc[shared_key, [0, 1, 2, 3]].drop_duplicates()
+    shared = frame[[0, 1, 2, 3]].merge(shared_keys.assign(s=True), how="left", on=[0, 1, 2, 3])["s"]
+    shared = shared.fillna(False).to_numpy(bool)
+    ends = shared_keys.to_numpy(np.int64) * SAME_POINT_M  # each shared stretch once
+    km = float(np.hypot(ends[:, 2] - ends[:, 0], ends[:, 3] - ends[:, 1]).sum()) / 1000
+    out = lines.copy()
+    for f in np.unique(feature[shared]):
+        mine = (feature == f) & ~shared
+        segs = shapely.linestrings(np.stack([pc[seg[mine]], pc[seg[mine] + 1]], axis=1)) if mine.any() else []
+        out[f] = shapely.line_merge(shapely.multilinestrings(segs)) if len(segs) else None
+    out = out[~shapely.is_missing(out)]
+    return out[~shapely.is_empty(out)], km
+
+
+class _Cells:
+    """Which cells of a grid over some lines they pass through or beside (one cell round each),
+    with a summed-area table: a leg whose box holds none of them meets none of the lines, and is
+    not built as a line at all (most homes lie nowhere near the water)."""
+
+    def __init__(self, a: np.ndarray, b: np.ndarray):
+        lo, hi = np.minimum(a, b).min(axis=0), np.maximum(a, b).max(axis=0)
+        self.cell = max(25.0, float((hi - lo).max()) / 1024)  # at most about a million cells
+        self.origin = lo - self.cell
+        shape = np.ceil((hi - self.origin) / self.cell).astype(np.int64) + 2
+        # points along each segment at most a cell apart: each lies within a cell of a marked one
+        n = np.ceil(np.hypot(*(b - a).T) / self.cell).astype(np.int64) + 1
+        f = (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)) / np.repeat(np.maximum(n - 1, 1), n)
+        pts = np.repeat(a, n, axis=0) + (np.repeat(b - a, n, axis=0) * f[:, None])
+        ij = np.floor((pts - self.origin) / self.cell).astype(np.int64)
+        mark = np.zeros((shape[1], shape[0]), bool)
+        mark[ij[:, 1], ij[:, 0]] = True
+        grown = mark.copy()
+        grown[1:] |= mark[:-1]
+        grown[:-1] |= mark[1:]
+        mark = grown.copy()
+        mark[:, 1:] |= grown[:, :-1]
+        mark[:, :-1] |= grown[:, 1:]
+        self.sat = np.zeros((shape[1] + 1, shape[0] + 1), np.int32)
+        self.sat[1:, 1:] = mark.cumsum(axis=0, dtype=np.int32).cumsum(axis=1, dtype=np.int32)
+        self.shape = shape
+
+    def may_meet(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Which legs from ``a`` to ``b`` have a marked cell in their box."""
+        lo = np.floor((np.minimum(a, b) - self.origin) / self.cell).astype(np.int64)
+        hi = np.floor((np.maximum(a, b) - self.origin) / self.cell).astype(np.int64)
+        outside = (hi < 0).any(axis=1) | (lo[:, 0] >= self.shape[0]) | (lo[:, 1] >= self.shape[1])
+        lo = np.clip(lo, 0, self.shape - 1)
+        hi = np.clip(hi, 0, self.shape - 1) + 1
+        s = self.sat
+        inside = s[hi[:, 1], hi[:, 0]] - s[lo[:, 1], hi[:, 0]] - s[hi[:, 1], lo[:, 0]] + s[lo[:, 1], lo[:, 0]]
+        return (inside > 0) & ~outside
+
+
+def _segments(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The straight segments (from ``a`` to ``b``) of lines."""
+    xy, part = shapely.get_coordinates(shapely.get_parts(lines), return_index=True)
+    seg = np.flatnonzero(part[1:] == part[:-1])
+    return xy[seg], xy[seg + 1]
+
+
+#: Each network's shorelines as segments with their tree and cells, built on the first leg checked.
+_segments_cache: "weakref.WeakKeyDictionary[Water, tuple]" = weakref.WeakKeyDictionary()
+
+
+def _shore_segments(water: Water) -> tuple | None:
+    """The shorelines as straight segments (``a`` to ``b``), their tree and cells; None without any."""
+    if not len(water.shores):
+        return None
+    got = _segments_cache.get(water)
+    if got is None:
+        a, b = _segments(water.shores)
+        if not len(a):
+            return None
+        got = (shapely.STRtree(shapely.linestrings(np.stack([a, b], axis=1))), a, b, _Cells(a, b))
+        _segments_cache[water] = got
+    return got
+
+
+def _cross2(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    return p[:, 0] * q[:, 1] - p[:, 1] * q[:, 0]
+
+
+class Walls:
+    """Barriers of the legs to the network: lines no leg crosses (``barriers`` given by the user,
+    the network's river lines) and the network's shorelines, which no leg crosses twice. Built
+    once a call of :func:`spatial.network.snapping.snap_walks`."""
+
+    def __init__(self, lines: np.ndarray, water: Water = NO_WATER):
+        self.lines = self.line_cells = None
+        if len(lines):
+            self.lines = shapely.STRtree(lines)
+            a, b = _segments(lines)
+            self.line_cells = _Cells(a, b) if len(a) else None
+        self.shores = _shore_segments(water)
+
+    def __bool__(self) -> bool:
+        return self.lines is not None or self.shores is not None
+
+    def near(self, xy: np.ndarray, reach: np.ndarray) -> np.ndarray:
+        """Which points have a wall within ``reach`` (or may: by the cells); a leg from any other,
+        no longer than its reach, meets none, and needs no checking."""
+        r = np.asarray(reach, float)[:, None]
+        lo, hi = xy - r, xy + r
+        out = np.zeros(len(xy), bool)
+        if self.lines is not None:
+            out |= self.line_cells.may_meet(lo, hi) if self.line_cells is not None else True
+        if self.shores is not None:
+            out |= self.shores[3].may_meet(lo, hi)
+        return out
+
+    def crossing(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Which straight legs from ``a`` to ``b`` cross a line (touching one is not crossing),
+        or go into the water and out again (two crossings of the shorelines, an end lying on one
+        counted)."""
+        out = np.zeros(len(a), bool)
+        if not len(a):
+            return out
+        if self.lines is not None:
+            near = np.flatnonzero(self.line_cells.may_meet(a, b)) if self.line_cells is not None else \
+                np.arange(len(a))
+            if len(near):
+                hit, _ = self.lines.query(shapely.linestrings(np.stack([a[near], b[near]], axis=1)),
+                                          predicate="crosses")
+                out[near[hit]] = True
+        if self.shores is not None:
+            near = np.flatnonzero(self.shores[3].may_meet(a, b) & ~out)
+            if len(near):
+                out[near[self._in_and_out(a[near], b[near])]] = True
+        return out
+
+    def _in_and_out(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Legs meeting the shorelines at two points or more (segments met by their boxes, then
+        exactly; a leg along a segment meets it nowhere)."""
+        tree, sa, sb, _ = self.shores
+        li, si = tree.query(shapely.linestrings(np.stack([a, b], axis=1)))
+        out = np.zeros(len(a), bool)
+        if not len(li):
+            return out
+        p, r = a[li], b[li] - a[li]
+        q, s = sa[si], sb[si] - sa[si]
+        den = _cross2(r, s)
+        ok = den != 0
+        safe = np.where(ok, den, 1.0)
+        t = _cross2(q - p, s) / safe  # along the leg
+        u = _cross2(q - p, r) / safe  # along the segment
+        eps = 1e-9
+        meet = ok & (t >= -eps) & (t <= 1 + eps) & (u >= -eps) & (u <= 1 + eps)
+        if not meet.any():
+            return out
+        leg = li[meet]
+        along = np.clip(t[meet], 0, 1) * np.hypot(*r[meet].T)
+        order = np.lexsort((along, leg))
+        leg, along = leg[order], along[order]
+        # crossings within GRAZE_M of the one before on the same leg are that one (a vertex met by
+        # its two segments, a corner of the water grazed)
+        new = np.r_[True, (leg[1:] != leg[:-1]) | (np.diff(along) > GRAZE_M)]
+        out[np.bincount(leg[new], minlength=len(a)) >= 2] = True
+        return out
