@@ -178,10 +178,13 @@ def test_restarts_keep_the_plan_the_finish_makes_roundest_unless_it_cuts_more_of
 
 
 def test_of_the_plans_finished_the_cheapest_cutting_no_more_off_the_streets_is_kept(monkeypatch):
-    """Three plans are finished: the one graded best and the two next by the finish's objective;
-    the finish's first pick cuts more off the streets, so its second, cheaper than the plan graded
-    best, is kept; a fourth plan, cheaper still after a finish, is never finished."""
+    """``_FINISHED`` plans are finished (three here): the one graded best and the two next by the
+    finish's objective; the finish's first pick cuts more off the streets, so its second, cheaper
+    than the plan graded best, is kept; a fourth plan, cheaper still after a finish, is never
+    finished."""
     from spatial.grids import _engine
+
+    monkeypatch.setattr(_engine, "_FINISHED", 3)
 
     _, adj, sh, xy = lattice(1, 4)
     hh = np.full(4, 100.0)
