@@ -19,6 +19,7 @@ from test_outside_files import _plan_files
 import spatial
 from spatial import InputFileError
 from spatial.cli import main
+from spatial.io.columns import find_column
 from spatial.io.layers import read_table
 
 ROWS = [("S1", "甲站", "114.0583123", "22.5431234"), ("S2", "乙站", "114.0612345", "22.5471234")]
@@ -278,3 +279,77 @@ def test_a_station_list_typed_in_notepad_is_read_in_its_columns(tmp_path, text):
     points = spatial.read_points_table(path)
     assert list(points.columns[:4]) == ["站点编号", "名称", "经度", "纬度"]
     assert points["名称"].tolist() == ["甲站", "乙站"] and points.geometry.x.tolist() == [114.0583123, 114.0612345]
+
+
+# ---------------------------------------------------------------- 6: a Big5 table with traditional headers
+
+
+def test_a_big5_station_list_with_traditional_headers_gives_the_same_coverage(files, tmp_path, capsys):
+    """A Hong Kong or Taiwan list (Big5, under its title) heads its columns 站點編號, 經度, 緯度:
+    read as Big5, it was refused with "no longitude column (looked for ..., 经度, ...); it has:
+    站點編號, 名稱, 經度, 緯度". Traditional names now count as the simplified ones."""
+    stations = gpd.read_file(files["stations"])
+    lon, lat = TO_LONLAT.transform(stations.geometry.x, stations.geometry.y)
+    table = tmp_path / "stations.csv"
+    table.write_bytes(("臺北市黨群服務站一覽表\r\n站點編號,名稱,經度,緯度\r\n"
+                       + "".join(f"{s},{n},{x:.7f},{y:.7f}\r\n" for s, n, x, y in
+                                 zip(stations["station_id"], TAIWAN, lon, lat))).encode("cp950"))
+    outs = []
+    for given in (files["stations"], table):
+        out = tmp_path / f"cov_{Path(given).suffix[1:]}.gpkg"
+        code = main(["-q", "coverage", str(files["net"]), str(given), str(files["units"]), "--out", str(out),
+                     "--no-isochrones"])
+        assert code == 0, capsys.readouterr().err
+        outs.append(gpd.read_file(out, layer="demand"))
+    assert outs[1]["walk_m"].round(1).tolist() == outs[0]["walk_m"].round(1).tolist()
+    assert set(outs[1]["nearest_station"].dropna()) == {"S1", "S2"}  # ids from 站點編號
+
+
+def test_traditional_column_names_are_found_as_their_simplified_ones(tmp_path):
+    path = tmp_path / "units.csv"
+    path.write_bytes("單元編號,戶數\nU1,120\nU2,80\n".encode("cp950"))
+    table = read_table(path)
+    assert find_column(table, "households") == "戶數"
+    assert find_column(table, "unit_id") == "單元編號"
+
+
+# ---------------------------------------------------------------- 7: marks that are no rows
+
+
+def test_the_end_of_file_mark_of_old_dos_tools_is_no_row(tmp_path):
+    """A legacy system's export ending in Ctrl-Z (0x1A) was refused: "missing or non-numeric
+    coordinates in row 5 (经度=empty, 纬度=empty)" - a row nobody wrote."""
+    path = tmp_path / "stations.csv"
+    for tail in ("\r\n\x1a", "\x1a", "\r\n\x1a\r\n"):
+        path.write_bytes(("站点编号,名称,经度,纬度\r\n" + "".join(",".join(r) + "\r\n" for r in ROWS)).rstrip("\r\n")
+                         .encode("gbk") + tail.encode("ascii"))
+        assert spatial.read_points_table(path)["站点编号"].tolist() == ["S1", "S2"]
+
+
+def test_a_header_repeated_between_pages_pasted_from_a_web_system_is_skipped_and_said(tmp_path, caplog):
+    """A station list copied page by page from a web system carries each page's header: it was
+    refused as "non-numeric coordinates in row 4 (经度='经度', 纬度='纬度'); write each as decimal
+    degrees". The repeated header is skipped, naming its line; every station is read."""
+    head = "站点编号,名称,经度,纬度\n"
+    path = tmp_path / "stations.csv"
+    path.write_text(head + ",".join(ROWS[0]) + "\n" + head + ",".join(ROWS[1]) + "\n", encoding="utf-8")
+    with caplog.at_level(logging.INFO, logger="spatial"):
+        points = spatial.read_points_table(path)
+    assert points["站点编号"].tolist() == ["S1", "S2"] and points.geometry.x.tolist() == [114.0583123, 114.0612345]
+    assert "skipped the header repeated in line 3 (pages pasted one under another)" in caplog.text
+    # a row that only shares the header's first cell is data, kept
+    path.write_text("名称,户数\n名称,3\n甲,4\n", encoding="utf-8")
+    assert read_table(path)["名称"].tolist() == ["名称", "甲"]
+
+
+def test_a_csv_with_mac_line_ends_and_no_last_break_is_read_or_said_cut_short(tmp_path, capsys):
+    """Excel for Mac's "CSV (Macintosh)" ends lines with CR alone and the last with none: the
+    cut-short check read the whole file as its last line and coverage stopped with "internal
+    error: Error: new-line character seen in unquoted field" (exit 1)."""
+    path = tmp_path / "stations.csv"
+    path.write_bytes(b"station_id,lon,lat\rS1,114.0583123,22.5431234\rS2,114.0612345,22.5471234")
+    assert spatial.read_points_table(path)["station_id"].tolist() == ["S1", "S2"]
+    path.write_bytes(b"station_id,lon,lat\rS1,114.0583123,22.5431234\rS2,114.0612345,22.54")
+    with pytest.raises(InputFileError, match=r"looks cut short .* its last line, line 3, ends without a line break "
+                                             r"and its last value, '22\.54' in column 'lat'"):
+        spatial.read_points_table(path)

@@ -32,6 +32,7 @@ from spatial.core.errors import ColumnError, InputFileError
 from spatial.io._encoding import decode_text_file
 from spatial.io._faults import misnamed
 from spatial.io._excelcodes import check_codes, is_code_column
+from spatial.io.columns import bare_name
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ def read_frame(path: Path, *, sheet=None, encoding: str | None = None, text: boo
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt", ".tsv"):
         decoded, used = decode_text_file(path, encoding=encoding)
+        decoded = re.sub(r"\x1a+[\r\n]*\Z", "", decoded)  # the end-of-file mark old DOS tools write: no row
         head = decoded[:20_000].splitlines()[:20]
         sep = _separator(head, suffix)
         if sep == "\t":
@@ -118,14 +120,34 @@ def read_frame(path: Path, *, sheet=None, encoding: str | None = None, text: boo
         _refuse_cut_short(decoded, raw.iloc[k + 1:, :width], names_of(header, width), lines[-1], path, sep)
     df = body.iloc[:, :width].reset_index(drop=True)
     df.columns = names_of(header, width)
+    at = lines[k + 1:]
+    again = _header_again(df, header)
+    if again.any():  # a table copied page by page from a web system, each page under its header
+        logger.info("'%s': skipped the header repeated in line%s %s (pages pasted one under another)", path.name,
+                    "s" * (int(again.sum()) > 1), ", ".join(map(str, at[again][:10])))
+        df, at = df.loc[~again].reset_index(drop=True), at[~again]
     if not typed and sep == ";":
-        df = _decimal_commas(df, path, lines[k + 1:])
-    check_codes(df, lines[k + 1:], path=path, workbook=typed, what=what)  # codes Excel changed: refused
+        df = _decimal_commas(df, path, at)
+    check_codes(df, at, path=path, workbook=typed, what=what)  # codes Excel changed: refused
     if text and typed:  # each cell as the text it holds (101, not 101.0), as pandas' dtype=str gives it
         df = df.map(lambda v: v if v is None or isinstance(v, str) or pd.isna(v) else str(v))
     if not text:
         df = _infer_cells(df) if typed else _infer_numbers(df)
-    return df, lines[k + 1:]
+    return df, at
+
+
+def _header_again(df: pd.DataFrame, header: pd.Series) -> np.ndarray:
+    """Which rows of ``df`` repeat its header (``header``'s cells) word for word, in two or more
+    columns and nothing else: a page's header pasted under the page before, no row of data."""
+    names = [str(v).strip() if not pd.isna(v) else "" for v in header.iloc[:df.shape[1]]]
+    again = np.zeros(len(df), dtype=bool)
+    if sum(map(bool, names)) < 2:
+        return again
+    first = next(j for j, n in enumerate(names) if n)
+    rows = np.flatnonzero(df.iloc[:, first].astype(str).str.strip().to_numpy() == names[first])  # few: looked at
+    for r in rows:
+        again[r] = [("" if pd.isna(v) else str(v).strip()) for v in df.iloc[r]] == names
+    return again
 
 
 def names_of(header: pd.Series, width: int) -> list[str]:
@@ -255,7 +277,7 @@ def _refuse_cut_short(text: str, body: pd.DataFrame, names: list[str], last: int
     tail = text.rstrip(" \t\x1a")
     if not len(body) or tail.endswith(("\n", "\r")):
         return
-    line = tail.rsplit("\n", 1)[-1].rstrip("\r")
+    line = re.split(r"\r\n?|\n", tail)[-1]  # a CR alone ends a line too ("CSV (Macintosh)", Excel for Mac)
     why = ""
     if text.count('"') % 2:
         why = "stops inside a quoted value (a \" with no closing one)"
@@ -524,7 +546,7 @@ def _number(value) -> bool:
 def _known_name(value: str) -> bool:
     """Whether ``value`` names a column the readers look for: a longitude, latitude, WKT, id,
     households ... column under any of its names (``经度（WGS84）``, ``Unit_ID``)."""
-    return re.sub(r"[(（\[].*?[)）\]]|\s", "", str(value)).lower() in _known_names()
+    return bare_name(value) in _known_names()
 
 
 @functools.cache
