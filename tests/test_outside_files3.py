@@ -337,6 +337,10 @@ def test_a_header_repeated_between_pages_pasted_from_a_web_system_is_skipped_and
         points = spatial.read_points_table(path)
     assert points["站点编号"].tolist() == ["S1", "S2"] and points.geometry.x.tolist() == [114.0583123, 114.0612345]
     assert "skipped the header repeated in line 3 (pages pasted one under another)" in caplog.text
+    # so in a table from the second column on (a margin column, empty)
+    path.write_text("".join(f",{line}" for line in (head, ",".join(ROWS[0]) + "\n", head, ",".join(ROWS[1]) + "\n")),
+                    encoding="utf-8")
+    assert spatial.read_points_table(path)["站点编号"].tolist() == ["S1", "S2"]
     # a row that only shares the header's first cell is data, kept
     path.write_text("名称,户数\n名称,3\n甲,4\n", encoding="utf-8")
     assert read_table(path)["名称"].tolist() == ["名称", "甲"]
@@ -353,3 +357,36 @@ def test_a_csv_with_mac_line_ends_and_no_last_break_is_read_or_said_cut_short(tm
     with pytest.raises(InputFileError, match=r"looks cut short .* its last line, line 3, ends without a line break "
                                              r"and its last value, '22\.54' in column 'lat'"):
         spatial.read_points_table(path)
+
+
+def test_two_csv_utf8_files_joined_with_copy_read_as_one_list(tmp_path):
+    """北片.csv and 南片.csv, both Excel's "CSV UTF-8", joined with ``copy /b 北片.csv+南片.csv``: the
+    second file's header, behind its byte-order mark, was refused as a station at
+    "row 3 (经度='经度', 纬度='纬度')". It is the header again, skipped."""
+    head = "站点编号,名称,经度,纬度\r\n"
+    path = tmp_path / "全区.csv"
+    path.write_bytes(b"".join(("\ufeff" + head + ",".join(r) + "\r\n").encode("utf-8") for r in ROWS))
+    assert spatial.read_points_table(path)["名称"].tolist() == ["甲站", "乙站"]
+
+
+def test_a_workbook_whose_table_starts_in_column_b_under_a_merged_title_has_no_empty_column(tmp_path):
+    """A template with a margin column (the title merged over B1:E1, the table from B3): the
+    stations came back with a column 'Unnamed: 0' of nothing, carried into every output."""
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet["B1"] = "福田区党群服务站一览表"
+    sheet.merge_cells("B1:E1")
+    for r, row in enumerate([("站点编号", "名称", "经度", "纬度"), *((s, n, float(x), float(y)) for s, n, x, y in ROWS)],
+                            start=3):
+        for c, value in enumerate(row, start=2):
+            sheet.cell(r, c, value)
+    path = tmp_path / "stations.xlsx"
+    book.save(path)
+    points = spatial.read_points_table(path)
+    assert list(points.columns) == ["站点编号", "名称", "经度", "纬度", "geometry"]
+    assert points.geometry.x.tolist() == [114.0583123, 114.0612345]
+    # a column with no name but with values is kept, under pandas' name for it
+    path = tmp_path / "plan.csv"
+    path.write_text(",unit_id,grid_id\n1,U1,G1\n2,U2,G1\n", encoding="utf-8")
+    assert list(read_table(path).columns) == ["Unnamed: 0", "unit_id", "grid_id"]

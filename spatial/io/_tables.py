@@ -126,6 +126,10 @@ def read_frame(path: Path, *, sheet=None, encoding: str | None = None, text: boo
         logger.info("'%s': skipped the header repeated in line%s %s (pages pasted one under another)", path.name,
                     "s" * (int(again.sum()) > 1), ", ".join(map(str, at[again][:10])))
         df, at = df.loc[~again].reset_index(drop=True), at[~again]
+    empty = [c for j, c in enumerate(df.columns) if not named[j] and df[c].isna().all()]
+    if empty:  # a template's margin (the table from column B on), or Excel's formatted but empty columns
+        logger.info("'%s': left out %d columns with no name and no value", path.name, len(empty))
+        df = df.drop(columns=empty)
     if not typed and sep == ";":
         df = _decimal_commas(df, path, at)
     check_codes(df, at, path=path, workbook=typed, what=what)  # codes Excel changed: refused
@@ -138,15 +142,20 @@ def read_frame(path: Path, *, sheet=None, encoding: str | None = None, text: boo
 
 def _header_again(df: pd.DataFrame, header: pd.Series) -> np.ndarray:
     """Which rows of ``df`` repeat its header (``header``'s cells) word for word, in two or more
-    columns and nothing else: a page's header pasted under the page before, no row of data."""
-    names = [str(v).strip() if not pd.isna(v) else "" for v in header.iloc[:df.shape[1]]]
+    columns and nothing else: a page's header pasted under the page before, no row of data, or
+    the header of a second file joined to the first (``copy /b 北片.csv+南片.csv``, its byte-order
+    mark and all)."""
+    def bare(v) -> str:
+        return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v).strip().lstrip("\ufeff")
+
+    names = [bare(v) for v in header.iloc[:df.shape[1]]]
     again = np.zeros(len(df), dtype=bool)
     if sum(map(bool, names)) < 2:
         return again
     first = next(j for j, n in enumerate(names) if n)
-    rows = np.flatnonzero(df.iloc[:, first].astype(str).str.strip().to_numpy() == names[first])  # few: looked at
+    rows = np.flatnonzero(df.iloc[:, first].map(bare).to_numpy() == names[first])  # few: looked at one by one
     for r in rows:
-        again[r] = [("" if pd.isna(v) else str(v).strip()) for v in df.iloc[r]] == names
+        again[r] = [bare(v) for v in df.iloc[r]] == names
     return again
 
 
