@@ -390,3 +390,17 @@ def test_a_workbook_whose_table_starts_in_column_b_under_a_merged_title_has_no_e
     path = tmp_path / "plan.csv"
     path.write_text(",unit_id,grid_id\n1,U1,G1\n2,U2,G1\n", encoding="utf-8")
     assert list(read_table(path).columns) == ["Unnamed: 0", "unit_id", "grid_id"]
+
+
+def test_ids_a_web_system_wrote_as_excel_text_are_the_ids_excel_shows(tmp_path, capsys):
+    """Web systems export codes as ="001" so that Excel keeps their leading zeros, and Excel shows
+    001. The plan's ids were read as '="U0"' ... and evaluate refused every one as unknown."""
+    comm, units = _plan_files(tmp_path)
+    plan = tmp_path / "plan.csv"
+    plan.write_text("unit_id,grid_id\n" + "".join(f'="U{k}",="0{1 + k // 4}"\n' for k in range(8)), encoding="gbk")
+    assert read_table(plan, text=True)["grid_id"].tolist() == ["01"] * 4 + ["02"] * 4
+    out = tmp_path / "scores.gpkg"
+    code = main(["-q", "grids", str(comm), str(units), "--existing", str(plan), "--evaluate", "--out", str(out)])
+    assert code == 0, capsys.readouterr().err
+    scores = gpd.read_file(out, layer="grid_scores")
+    assert scores["grid_id"].tolist() == ["01", "02"] and scores["households"].tolist() == [400, 400]

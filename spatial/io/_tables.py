@@ -63,7 +63,7 @@ def read_frame(path: Path, *, sheet=None, encoding: str | None = None, text: boo
         elif sep == ";":
             logger.info("'%s': its cells are separated by semicolons, as Excel saves CSV where the comma is the "
                         "decimal separator; read so", path.name)
-        raw = _csv_cells(decoded, suffix, path, used, sep=sep)
+        raw = _excel_text(_csv_cells(decoded, suffix, path, used, sep=sep), path)
         typed = False
     elif suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
         # Excel 97-2003 (.xls, still what many offices' templates are) and OpenDocument (.ods:
@@ -138,6 +138,32 @@ def read_frame(path: Path, *, sheet=None, encoding: str | None = None, text: boo
     if not text:
         df = _infer_cells(df) if typed else _infer_numbers(df)
     return df, at
+
+
+def _excel_text(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """``raw`` (a text table's cells) with cells written ``="001"`` as the text Excel shows for
+    them, ``001``: web systems export codes so, that Excel keep their leading zeros (and a
+    20-digit code whole). Said once.
+
+    Examples
+    --------
+    >>> _excel_text(pd.DataFrame({0: ["unit_id", '="001"', '=""']}), Path("plan.csv"))[0].tolist()
+    ['unit_id', '001', None]
+    """
+    out, count = raw, 0
+    for col in raw.columns:
+        cells = raw[col]
+        if not pd.api.types.is_string_dtype(cells) or not cells.str.startswith('="', na=False).any():
+            continue
+        inner = cells.str.extract(r'^="(.*)"$', expand=False)
+        written = inner.notna()
+        out = out.copy() if out is raw else out
+        out.loc[written, col] = inner[written].map(lambda v: v if v.strip() else None)
+        count += int(written.sum())
+    if count:
+        logger.info("'%s': %d cells written =\"...\" (so that Excel keeps a code's leading zeros) read as the "
+                    "text inside, as Excel shows them", path.name, count)
+    return out
 
 
 def _header_again(df: pd.DataFrame, header: pd.Series) -> np.ndarray:
