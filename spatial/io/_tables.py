@@ -142,13 +142,14 @@ def read_frame(path: Path, *, sheet=None, encoding: str | None = None, text: boo
 
 def _excel_text(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
     """``raw`` (a text table's cells) with cells written ``="001"`` as the text Excel shows for
-    them, ``001``: web systems export codes so, that Excel keep their leading zeros (and a
-    20-digit code whole). Said once.
+    them, ``001`` (``=""``: blank): web systems export codes so that Excel keeps their leading
+    zeros (and a 20-digit code whole). Said once.
 
     Examples
     --------
-    >>> _excel_text(pd.DataFrame({0: ["unit_id", '="001"', '=""']}), Path("plan.csv"))[0].tolist()
-    ['unit_id', '001', None]
+    >>> cells = _excel_text(pd.DataFrame({0: ["unit_id", '="001"', '=""']}), Path("plan.csv"))[0]
+    >>> cells.iloc[1], bool(pd.isna(cells.iloc[2]))
+    ('001', True)
     """
     out, count = raw, 0
     for col in raw.columns:
