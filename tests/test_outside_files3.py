@@ -167,9 +167,21 @@ def test_a_dot_decimal_in_a_table_of_decimal_commas_is_refused_naming_line_and_c
     path.write_text("福田区党群服务站一览表\nstation_id;name;lon;lat\n"
                     f"S1;甲站;114,0583123;22,5431234\nS2;乙站;{value};22,5471234\n", encoding="utf-8")
     with pytest.raises(InputFileError, match=rf"^'.*stations\.csv' mixes decimal commas and decimal points: line 4, "
-                                             rf"column 'lon' holds '{value}' with a decimal point where the column "
-                                             rf"writes decimals with a comma \(line 3: '114,0583123'\){also}; write it "
-                                             rf"with a decimal comma \({value.replace('.', ',')}\) and save again$"):
+                                             rf"column 'lon' holds '{value}' with a decimal point where the table "
+                                             rf"writes decimals with a comma \(line 3, column 'lon': '114,0583123'\)"
+                                             rf"{also}; write it with a decimal comma \({value.replace('.', ',')}\) "
+                                             rf"and save again$"):
+        spatial.read_points_table(path)
+
+
+def test_a_longitude_column_of_three_decimals_beside_decimal_commas_is_refused(tmp_path):
+    """Longitudes '114.058' in every row beside latitudes '22,5431': read as thousands, 114058,
+    and refused as "out of range ... the numbers look like a city's own system (城市独立坐标系)"."""
+    path = tmp_path / "stations.csv"
+    path.write_text("station_id;经度;纬度\nS1;114.058;22,5431\nS2;114.061;22,5471\n", encoding="utf-8")
+    with pytest.raises(InputFileError, match=r"line 2, column '经度' holds '114\.058' with a decimal point where the "
+                                             r"table writes decimals with a comma \(line 2, column '纬度': '22,5431'\): "
+                                             r"in the table's way 114058, not 114\.058"):
         spatial.read_points_table(path)
 
 

@@ -263,7 +263,9 @@ def _decimal_commas(df: pd.DataFrame, path: Path, lines: np.ndarray) -> pd.DataF
 
     A column of numbers holding both (``114,0583`` and ``114.058``, a value typed or pasted in
     another locale) is refused, naming the line and column: ``114.058`` there is 114058 to the
-    table's locale and 114.058 to the one who typed it, and either guess moves a station.
+    table's locale and 114.058 to the one who typed it, and either guess moves a station. So is a
+    longitude or latitude column (by its name: 经度, lat ...) of ``114.058`` beside decimal commas:
+    degrees are never grouped in thousands.
 
     Examples
     --------
@@ -277,25 +279,42 @@ def _decimal_commas(df: pd.DataFrame, path: Path, lines: np.ndarray) -> pd.DataF
         comma, point = filled.str.fullmatch(_DECIMAL_COMMA.pattern), filled.str.fullmatch(_DECIMAL_POINT.pattern)
         numbers = comma | point | filled.str.fullmatch(r"[+-]?\d+")
         if numbers.all() and comma.any() and point.any():
-            j, first = filled.index[point.to_numpy()][0], filled.index[comma.to_numpy()][0]
-            value = filled[j]
-            both = f": in the table's way {value.replace('.', '')}, not {value}" if _GROUPED.fullmatch(value) else ""
-            raise InputFileError(
-                f"'{path}' mixes decimal commas and decimal points: line {lines[j]}, column '{col}' holds '{value}' "
-                f"with a decimal point where the column writes decimals with a comma (line {lines[first]}: "
-                f"'{filled[first]}'){both}; write it with a decimal comma ({value.replace('.', ',')}) and save again")
-    commas = any(c.str.fullmatch(_COMMA_NUMBER.pattern).all() and c.str.contains(",").any()
-                 for c in cells.values() if len(c))
+            _mixed(path, lines, col, filled, point, col, filled, comma)
+    commas = {col: c for col, c in cells.items()
+              if len(c) and c.str.fullmatch(_COMMA_NUMBER.pattern).all() and c.str.contains(",").any()}
     if not commas:  # no decimal comma anywhere: 1.5 is a decimal point, left as it is
         return df
     for col, filled in cells.items():
         number = filled.str.fullmatch(_COMMA_NUMBER.pattern) | filled.str.fullmatch(_GROUPED.pattern)
         if len(filled) and number.all() and filled.str.contains("[,.]").any():
+            point = filled.str.fullmatch(_DECIMAL_POINT.pattern)
+            if point.any() and bare_name(col) in _DEGREE_NAMES:  # 114.058 as degrees, not 114058
+                other, example = next(iter(commas.items()))
+                _mixed(path, lines, col, filled, point, other, example, example.str.contains(","))
             out[col] = df[col].map(lambda v: v.strip().replace(".", "").replace(",", ".") if isinstance(v, str) else v)
             said.append(str(col))
     logger.info("'%s': numbers with decimal commas (114,05 for 114.05) read in column%s %s", path.name,
                 "s" * (len(said) > 1), ", ".join(said))
     return out
+
+
+def _mixed(path: Path, lines: np.ndarray, col, filled: pd.Series, point: pd.Series, other, cells: pd.Series,
+           comma: pd.Series) -> None:
+    """Raise for the first value of column ``col`` (``filled``) written with a decimal point
+    (where ``point``), showing the first of column ``other`` (``cells``) written with a decimal
+    comma (where ``comma``)."""
+    j, first = filled.index[point.to_numpy()][0], cells.index[comma.to_numpy()][0]
+    value = filled[j]
+    both = f": in the table's way {value.replace('.', '')}, not {value}" if _GROUPED.fullmatch(value) else ""
+    raise InputFileError(
+        f"'{path}' mixes decimal commas and decimal points: line {lines[j]}, column '{col}' holds '{value}' with a "
+        f"decimal point where the table writes decimals with a comma (line {lines[first]}, column '{other}': "
+        f"'{cells[first]}'){both}; write it with a decimal comma ({value.replace('.', ',')}) and save again")
+
+
+#: Column names of degrees (longitude, latitude), never grouped in thousands: not x, y (metres too).
+_DEGREE_NAMES = frozenset({"lon", "lng", "long", "longitude", "经度", "东经", "lon_wgs84", "lng_wgs84",
+                           "lat", "latitude", "纬度", "北纬", "lat_wgs84"})
 
 
 def _refuse_cut_short(text: str, body: pd.DataFrame, names: list[str], last: int, path: Path,
