@@ -21,7 +21,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from spatial.core.errors import InputFileError, OptionError
-from spatial.io._encoding import canonical, detect_encoding
+from spatial.io._encoding import BIG5, canonical, detect_encoding
 
 logger = logging.getLogger(__name__)
 
@@ -126,7 +126,8 @@ def utf8_kml(raw: bytes, path: Path) -> tuple[bytes, str]:
     """``raw`` as UTF-8 (itself when it is), and a warning to give once it is read (or ``""``).
 
     GDAL's KML reader knows UTF-8 only: a KML declaring GB2312 or GBK (older Chinese tools) was
-    refused as 'unknown encoding', and GBK text under no declaration (or UTF-8's) as damaged.
+    refused as 'unknown encoding', and GBK text under no declaration (or UTF-8's) as damaged; Big5
+    text so (Taiwan, Hong Kong sources) is told from GBK as a shapefile's is (:func:`big5_rather`).
     """
     m = _XML_ENCODING.match(raw)
     declared = m.group(2).decode("ascii", "replace") if m else "utf-8"
@@ -139,9 +140,16 @@ def utf8_kml(raw: bytes, path: Path) -> tuple[bytes, str]:
             raw.decode("utf-8")
             return raw, ""
         except UnicodeDecodeError:
-            if detect_encoding(raw) != "gb18030":
+            found = detect_encoding(raw)
+            said = "says its text is UTF-8" if m else "declares no encoding"
+            if found in BIG5:  # as the shapefile reader tells Big5 from GBK: said, as it is rare here
+                declared, note = found, (f"'{path}' {said} but its text reads as Big5 (Taiwan, Hong Kong), not "
+                                         "UTF-8 or GBK: read as Big5; if its names look wrong, save it again as "
+                                         "UTF-8 (or declare its encoding: <?xml version=\"1.0\" encoding=\"GBK\"?>)")
+            elif found != "gb18030":
                 return raw, ""  # damaged: the reader says so
-            declared, note = "gb18030", f"'{path}' says its text is UTF-8 but it is GBK: read as GBK"
+            else:
+                declared, note = "gb18030", f"'{path}' says its text is UTF-8 but it is GBK: read as GBK"
     else:
         note = ""
     try:

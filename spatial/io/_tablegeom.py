@@ -26,6 +26,7 @@ from pyproj import CRS
 
 from spatial.core.checks import guess_crs, require_degrees_in_range
 from spatial.core.errors import ColumnError, CRSError
+from spatial.io.columns import bare_name
 from spatial.io.coords import convert, normalize_coord_sys
 
 logger = logging.getLogger(__name__)
@@ -238,10 +239,10 @@ def _shifted(systems, label, target, crs):
 
 def _match(df: pd.DataFrame, names: tuple[str, ...]) -> str | None:
     """The first column of ``df`` whose bare name (brackets, spaces and case aside: "经度（GCJ02）",
-    "Lon (deg)" and " LNG " count as their bare names) is one of ``names``."""
+    "Lon (deg)" and " LNG " count as their bare names; 經度 as 经度) is one of ``names``."""
     lowered = {}
     for c in df.columns:
-        lowered.setdefault(re.sub(r"[(（\[].*?[)）\]]|\s", "", str(c)).lower(), c)
+        lowered.setdefault(bare_name(c), c)
     return next((lowered[n] for n in names if n in lowered), None)
 
 

@@ -19,6 +19,7 @@ as the table is read (:mod:`spatial.io._excelcodes`).
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import logging
 import re
@@ -31,6 +32,7 @@ from spatial.core.errors import ColumnError, InputFileError
 from spatial.io._encoding import decode_text_file
 from spatial.io._faults import misnamed
 from spatial.io._excelcodes import check_codes, is_code_column
+from spatial.io.columns import bare_name
 
 logger = logging.getLogger(__name__)
 
@@ -49,15 +51,19 @@ def read_frame(path: Path, *, sheet=None, encoding: str | None = None, text: boo
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt", ".tsv"):
         decoded, used = decode_text_file(path, encoding=encoding)
+        decoded = re.sub(r"\x1a+[\r\n]*\Z", "", decoded)  # the end-of-file mark old DOS tools write: no row
         head = decoded[:20_000].splitlines()[:20]
         sep = _separator(head, suffix)
         if sep == "\t":
             # Excel's 另存为 "Unicode 文本" (UTF-16, tabs), named .csv: read as the tab-separated text it is
             logger.info("'%s': its cells are separated by tabs, not commas; read so", path.name)
+        elif sep == "，":
+            logger.info("'%s': its cells are separated by full-width commas (，), as typed with a Chinese input "
+                        "method; read so", path.name)
         elif sep == ";":
             logger.info("'%s': its cells are separated by semicolons, as Excel saves CSV where the comma is the "
                         "decimal separator; read so", path.name)
-        raw = _csv_cells(decoded, suffix, path, used, sep=sep)
+        raw = _excel_text(_csv_cells(decoded, suffix, path, used, sep=sep), path)
         typed = False
     elif suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
         # Excel 97-2003 (.xls, still what many offices' templates are) and OpenDocument (.ods:
@@ -88,7 +94,7 @@ def read_frame(path: Path, *, sheet=None, encoding: str | None = None, text: boo
     if len(raw) == 0:
         _elsewhere(path, sheet, what, "is empty")
         raise InputFileError(f"{what}'{path}' holds no rows; export the table again (with a header row)")
-    k = _header_row(raw, filled)
+    k = _header_row(raw, filled, typed=typed)
     if k:
         titles = " / ".join(" ".join(str(v).strip() for v in raw.iloc[j] if not pd.isna(v)) for j in range(k))
         logger.info("'%s': the header is line %d; above it, skipped: %s", path.name, lines[k], titles[:120])
@@ -109,19 +115,75 @@ def read_frame(path: Path, *, sheet=None, encoding: str | None = None, text: boo
         if extra.any():
             j = int(np.flatnonzero(extra)[0])
             raise InputFileError(f"cannot parse '{path}' as CSV ({used}): line {lines[k + 1 + j]} has more cells "
-                                 f"than the header (line {lines[k]}, {width} columns); quote text that holds "
-                                 "the separator, or name the extra column")
+                                 f"than the header (line {lines[k]}, {width} column{'s' * (width > 1)}); quote text "
+                                 "that holds the separator, or name the extra column")
         _refuse_cut_short(decoded, raw.iloc[k + 1:, :width], names_of(header, width), lines[-1], path, sep)
     df = body.iloc[:, :width].reset_index(drop=True)
     df.columns = names_of(header, width)
+    at = lines[k + 1:]
+    again = _header_again(df, header)
+    if again.any():  # a table copied page by page from a web system, each page under its header
+        logger.info("'%s': skipped the header repeated in line%s %s (pages pasted one under another)", path.name,
+                    "s" * (int(again.sum()) > 1), ", ".join(map(str, at[again][:10])))
+        df, at = df.loc[~again].reset_index(drop=True), at[~again]
+    empty = [c for j, c in enumerate(df.columns) if not named[j] and df[c].isna().all()]
+    if empty:  # a template's margin (the table from column B on), or Excel's formatted but empty columns
+        logger.info("'%s': left out %d columns with no name and no value", path.name, len(empty))
+        df = df.drop(columns=empty)
     if not typed and sep == ";":
-        df = _decimal_commas(df, path)
-    check_codes(df, lines[k + 1:], path=path, workbook=typed, what=what)  # codes Excel changed: refused
+        df = _decimal_commas(df, path, at)
+    check_codes(df, at, path=path, workbook=typed, what=what)  # codes Excel changed: refused
     if text and typed:  # each cell as the text it holds (101, not 101.0), as pandas' dtype=str gives it
         df = df.map(lambda v: v if v is None or isinstance(v, str) or pd.isna(v) else str(v))
     if not text:
         df = _infer_cells(df) if typed else _infer_numbers(df)
-    return df, lines[k + 1:]
+    return df, at
+
+
+def _excel_text(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """``raw`` (a text table's cells) with cells written ``="001"`` as the text Excel shows for
+    them, ``001`` (``=""``: blank): web systems export codes so that Excel keeps their leading
+    zeros (and a 20-digit code whole). Said once.
+
+    Examples
+    --------
+    >>> cells = _excel_text(pd.DataFrame({0: ["unit_id", '="001"', '=""']}), Path("plan.csv"))[0]
+    >>> cells.iloc[1], bool(pd.isna(cells.iloc[2]))
+    ('001', True)
+    """
+    out, count = raw, 0
+    for col in raw.columns:
+        cells = raw[col]
+        if not pd.api.types.is_string_dtype(cells) or not cells.str.startswith('="', na=False).any():
+            continue
+        inner = cells.str.extract(r'^="(.*)"$', expand=False)
+        written = inner.notna()
+        out = out.copy() if out is raw else out
+        out.loc[written, col] = inner[written].map(lambda v: v if v.strip() else None)
+        count += int(written.sum())
+    if count:
+        logger.info("'%s': %d cells written =\"...\" (so that Excel keeps a code's leading zeros) read as the "
+                    "text inside, as Excel shows them", path.name, count)
+    return out
+
+
+def _header_again(df: pd.DataFrame, header: pd.Series) -> np.ndarray:
+    """Which rows of ``df`` repeat its header (``header``'s cells) word for word, in two or more
+    columns and nothing else: a page's header pasted under the page before, no row of data, or
+    the header of a second file joined to the first (``copy /b 北片.csv+南片.csv``, its byte-order
+    mark and all)."""
+    def bare(v) -> str:
+        return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v).strip().lstrip("\ufeff")
+
+    names = [bare(v) for v in header.iloc[:df.shape[1]]]
+    again = np.zeros(len(df), dtype=bool)
+    if sum(map(bool, names)) < 2:
+        return again
+    first = next(j for j, n in enumerate(names) if n)
+    rows = np.flatnonzero(df.iloc[:, first].map(bare).to_numpy() == names[first])  # few: looked at one by one
+    for r in rows:
+        again[r] = [bare(v) for v in df.iloc[r]] == names
+    return again
 
 
 def names_of(header: pd.Series, width: int) -> list[str]:
@@ -138,58 +200,121 @@ def names_of(header: pd.Series, width: int) -> list[str]:
     return names
 
 
-def _separator(head: list[str], suffix: str) -> str | None:
+def _separator(head: list[str], suffix: str) -> str:
     """What separates the cells of a text table whose first lines are ``head``: ``","`` for a
     ``.csv`` (``"\\t"`` when its lines hold tabs and no comma, or tabs split every line into the
     same cells and commas do not: Excel's "Unicode 文本" with a comma in an address), ``";"``
     when semicolons split every one of its lines into the same two or more cells and commas do
     not (Excel saves CSV so where the comma is the decimal separator: ``114,05;22,54``), else
-    None for a ``.txt`` or ``.tsv`` (sniffed).
+    for a ``.txt`` or ``.tsv`` the one of comma, tab, semicolon, ``|`` and space its lines are
+    written with (sniffed), and a comma (a tab for ``.tsv``) when they hold none: one column (a
+    list of unit ids typed in Notepad) is not split at a letter that every line shares. Lines
+    holding none of those but split by full-width commas into the same cells (``编号，名称``: typed
+    with a Chinese input method) are read at them.
+
+    Title lines above the header that hold no comma, semicolon or tab (福田区党群服务站一览表
+    with no ``;;;`` after it: typed by hand, or from WPS) are left out of the count: they are one
+    cell whatever separates the others. A line naming a column the readers look for (``geom``
+    over ``SRID=32650;POINT (...)``) is a header, not a title.
 
     Examples
     --------
     >>> _separator(["id;lon;lat", "S1;114,05;22,54"], ".csv"), _separator(["id,名称", "1,甲;乙"], ".csv")
     (';', ',')
+    >>> _separator(["站点一览表", "id;lon;lat", "S1;114,05;22,54"], ".csv"), _separator(["unit_id", "U1"], ".txt")
+    (';', ',')
     """
     lines = [line for line in head if line.strip()]
+    # below the titles: lines of no separator that name no column (a one-column table's header: geom)
+    top = next((i for i, line in enumerate(lines) if any(c in line for c in ",;\t") or _known_name(line)), 0)
 
     def steady(sep: str) -> bool:  # every line of the same two or more cells (Excel pads a title: 标题;;;)
-        widths = {len(row) for row in csv.reader(lines, delimiter=sep)}
+        widths = {len(row) for row in csv.reader(lines[top:], delimiter=sep)}
         return len(widths) == 1 and widths.pop() >= 2
 
     if suffix in (".csv", ".txt") and steady(";") and not steady(","):
         return ";"
+    if not any(c in line for line in lines for c in ",;\t|") and steady("，"):
+        return "，"  # typed in Notepad with a Chinese input method: 编号，名称，经度，纬度
     if suffix == ".csv":  # tabs also when a name or an address holds a comma (福田区,梅林街道)
         tabs = any("\t" in line for line in head) and (not any("," in line for line in head)
                                                         or steady("\t") and not steady(","))
         return "\t" if tabs else ","
-    return None
+    try:
+        return csv.Sniffer().sniff("\n".join(lines[top:]), delimiters=",\t;| ").delimiter
+    except csv.Error:  # no separator in any line: one column
+        return "\t" if suffix == ".tsv" else ","
 
 
 #: A number written with a decimal comma (or none): 114,0583; -3; 22,5; and thousands grouped by
 #: points, as the same locale writes them: 1.234 or 1.234,5.
 _COMMA_NUMBER = re.compile(r"[+-]?\d+(?:,\d+)?")
 _GROUPED = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?")
+#: A number with a decimal comma (114,0583; 1.234,5) and one with a decimal point (114.0583, or
+#: 114.058, which the decimal comma's locale reads as 114058).
+_DECIMAL_COMMA = re.compile(r"[+-]?(?:\d+|\d{1,3}(?:\.\d{3})+),\d+")
+_DECIMAL_POINT = re.compile(r"[+-]?\d+\.\d+")
 
 
-def _decimal_commas(df: pd.DataFrame, path: Path) -> pd.DataFrame:
-    """``df`` (a semicolon-separated table's cells) with its numbers written with decimal commas
-    (``114,0583``), and thousands grouped by points (``1.234``) in a table that has them, written
-    as Python reads numbers, said once; columns holding any other text as they are."""
+def _decimal_commas(df: pd.DataFrame, path: Path, lines: np.ndarray) -> pd.DataFrame:
+    """``df`` (a semicolon-separated table's cells, on ``lines``) with its numbers written with
+    decimal commas (``114,0583``), and thousands grouped by points (``1.234``) in a table that has
+    them, written as Python reads numbers, said once; columns holding any other text as they are.
+
+    A column of numbers holding both (``114,0583`` and ``114.058``, a value typed or pasted in
+    another locale) is refused, naming the line and column: ``114.058`` there is 114058 to the
+    table's locale and 114.058 to the one who typed it, and either guess moves a station. So is a
+    longitude or latitude column (by its name: 经度, lat ...) of ``114.058`` beside decimal commas:
+    degrees are never grouped in thousands.
+
+    Examples
+    --------
+    >>> cells = pd.DataFrame({"lon": ["114,0583", "114,0612"], "households": ["1.234", "80"]})
+    >>> _decimal_commas(cells, Path("s.csv"), np.array([2, 3])).to_dict("list")
+    {'lon': ['114.0583', '114.0612'], 'households': ['1234', '80']}
+    """
     out, said = df.copy(), []
     cells = {col: df[col].dropna().astype(str).str.strip() for col in df.columns}
-    commas = any(c.str.fullmatch(_COMMA_NUMBER.pattern).all() and c.str.contains(",").any()
-                 for c in cells.values() if len(c))
+    for col, filled in cells.items():
+        comma, point = filled.str.fullmatch(_DECIMAL_COMMA.pattern), filled.str.fullmatch(_DECIMAL_POINT.pattern)
+        numbers = comma | point | filled.str.fullmatch(r"[+-]?\d+")
+        if numbers.all() and comma.any() and point.any():
+            _mixed(path, lines, col, filled, point, col, filled, comma)
+    commas = {col: c for col, c in cells.items()
+              if len(c) and c.str.fullmatch(_COMMA_NUMBER.pattern).all() and c.str.contains(",").any()}
     if not commas:  # no decimal comma anywhere: 1.5 is a decimal point, left as it is
         return df
     for col, filled in cells.items():
         number = filled.str.fullmatch(_COMMA_NUMBER.pattern) | filled.str.fullmatch(_GROUPED.pattern)
         if len(filled) and number.all() and filled.str.contains("[,.]").any():
+            point = filled.str.fullmatch(_DECIMAL_POINT.pattern)
+            if point.any() and bare_name(col) in _DEGREE_NAMES:  # 114.058 as degrees, not 114058
+                other, example = next(iter(commas.items()))
+                _mixed(path, lines, col, filled, point, other, example, example.str.contains(","))
             out[col] = df[col].map(lambda v: v.strip().replace(".", "").replace(",", ".") if isinstance(v, str) else v)
             said.append(str(col))
     logger.info("'%s': numbers with decimal commas (114,05 for 114.05) read in column%s %s", path.name,
                 "s" * (len(said) > 1), ", ".join(said))
     return out
+
+
+def _mixed(path: Path, lines: np.ndarray, col, filled: pd.Series, point: pd.Series, other, cells: pd.Series,
+           comma: pd.Series) -> None:
+    """Raise for the first value of column ``col`` (``filled``) written with a decimal point
+    (where ``point``), showing the first of column ``other`` (``cells``) written with a decimal
+    comma (where ``comma``)."""
+    j, first = filled.index[point.to_numpy()][0], cells.index[comma.to_numpy()][0]
+    value = filled[j]
+    both = f": in the table's way {value.replace('.', '')}, not {value}" if _GROUPED.fullmatch(value) else ""
+    raise InputFileError(
+        f"'{path}' mixes decimal commas and decimal points: line {lines[j]}, column '{col}' holds '{value}' with a "
+        f"decimal point where the table writes decimals with a comma (line {lines[first]}, column '{other}': "
+        f"'{cells[first]}'){both}; write it with a decimal comma ({value.replace('.', ',')}) and save again")
+
+
+#: Column names of degrees (longitude, latitude), never grouped in thousands: not x, y (metres too).
+_DEGREE_NAMES = frozenset({"lon", "lng", "long", "longitude", "经度", "东经", "lon_wgs84", "lng_wgs84",
+                           "lat", "latitude", "纬度", "北纬", "lat_wgs84"})
 
 
 def _refuse_cut_short(text: str, body: pd.DataFrame, names: list[str], last: int, path: Path,
@@ -207,7 +332,7 @@ def _refuse_cut_short(text: str, body: pd.DataFrame, names: list[str], last: int
     tail = text.rstrip(" \t\x1a")
     if not len(body) or tail.endswith(("\n", "\r")):
         return
-    line = tail.rsplit("\n", 1)[-1].rstrip("\r")
+    line = re.split(r"\r\n?|\n", tail)[-1]  # a CR alone ends a line too ("CSV (Macintosh)", Excel for Mac)
     why = ""
     if text.count('"') % 2:
         why = "stops inside a quoted value (a \" with no closing one)"
@@ -432,18 +557,60 @@ def _csv_cells(text: str, suffix: str, path: Path, used: str, sep: str | None = 
                         dtype=object)
 
 
-def _header_row(raw: pd.DataFrame, filled: pd.DataFrame) -> int:
+def _header_row(raw: pd.DataFrame, filled: pd.DataFrame, *, typed: bool = False) -> int:
     """The position of the header among the first rows: the first row that is not a title (all
     text, filling fewer than half as many cells as the widest of the first rows, or one cell of a
-    table two wide: a plan's title over unit_id, grid_id)."""
+    table two wide: a plan's title over unit_id, grid_id).
+
+    A row with nothing but numbers under it is no title but the header of rows wider than it
+    (``households`` over ``1,5``: a separator inside a value, named by the width check). In a
+    table one column wide a title is told by the header under it naming a column the readers
+    look for (锁定单元 over unit_id, then the ids). In a text table (not ``typed``, a workbook's)
+    a title leaves rows under the header: a row wider than the one above it and last (名称 over
+    福田区,梅林站) is a row of data, unless it names columns the readers look for (a template's
+    header, no rows yet)."""
     head = filled.iloc[:_HEAD_ROWS].sum(axis=1).to_numpy()
     widest = head.max()
     for k, n in enumerate(head):
-        row = raw.iloc[k][filled.iloc[k].to_numpy()]
-        text = all(isinstance(v, str) and pd.isna(pd.to_numeric(v, errors="coerce")) for v in row)
-        if (2 * n >= widest and not n == 1 < widest) or not text:
+        row = list(raw.iloc[k][filled.iloc[k].to_numpy()])
+        below = list(raw.iloc[k + 1][filled.iloc[k + 1].to_numpy()]) if k + 1 < len(raw) else []
+        if not all(map(_text, row)):
             return k
+        if widest == 1:  # one column: the title of a list of ids over its header
+            if below and _text(below[0]) and _known_name(below[0]) and not _known_name(row[0]):
+                continue
+            return k
+        if (2 * n >= widest and not n == 1 < widest) or (below and all(map(_number, below))):
+            return k
+        if not typed and k + 2 >= len(raw) and not any(map(_known_name, below)):  # 名称 over 福田区,梅林站: nothing under it
+            return 0
     return 0
+
+
+def _text(value) -> bool:
+    """Whether a cell holds text that is no number (编号, not '101')."""
+    return isinstance(value, str) and pd.isna(pd.to_numeric(value, errors="coerce"))
+
+
+def _number(value) -> bool:
+    """Whether a cell holds a number (101, '1.5'), not a date or text."""
+    return (isinstance(value, (int, float, np.number)) and not isinstance(value, bool)) or \
+        (isinstance(value, str) and not pd.isna(pd.to_numeric(value, errors="coerce")))
+
+
+def _known_name(value: str) -> bool:
+    """Whether ``value`` names a column the readers look for: a longitude, latitude, WKT, id,
+    households ... column under any of its names (``经度（WGS84）``, ``Unit_ID``)."""
+    return bare_name(value) in _known_names()
+
+
+@functools.cache
+def _known_names() -> frozenset[str]:
+    from spatial.io._tablegeom import LAT_NAMES, LON_NAMES, WKT_NAMES
+    from spatial.io.columns import ROLES
+
+    return frozenset({n.lower() for n in (*LON_NAMES, *LAT_NAMES, *WKT_NAMES)}
+                     | {n.lower() for canonical, others in ROLES.values() for n in (canonical, *others)})
 
 
 def _sub_header(raw: pd.DataFrame, filled: pd.DataFrame, k: int) -> bool:
@@ -453,18 +620,13 @@ def _sub_header(raw: pd.DataFrame, filled: pd.DataFrame, k: int) -> bool:
     latitude, id, households ... column); a row of data is never taken for it."""
     if k + 1 >= len(raw):
         return False
-    from spatial.io._tablegeom import LAT_NAMES, LON_NAMES
-    from spatial.io.columns import ROLES
-
     row, under = raw.iloc[k + 1], filled.iloc[k + 1].to_numpy()
     values = [v for v in row[under]]
-    if not values or not all(isinstance(v, str) and pd.isna(pd.to_numeric(v, errors="coerce")) for v in values):
+    if not values or not all(map(_text, values)):
         return False
     if not (under & ~filled.iloc[k].to_numpy()).any():
         return False
-    known = {n.lower() for n in (*LON_NAMES, *LAT_NAMES)}
-    known |= {n.lower() for canonical, others in ROLES.values() for n in (canonical, *others)}
-    return any(re.sub(r"[(（\[].*?[)）\]]|\s", "", v).lower() in known for v in values)
+    return any(map(_known_name, values))
 
 
 def _infer_cells(df: pd.DataFrame) -> pd.DataFrame:

@@ -40,9 +40,27 @@ ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
+#: The traditional characters of the names looked for, as tables from Taiwan and Hong Kong (Big5)
+#: write them (經度, 站點編號, 戶數, x座標), and the simplified ones they are matched as.
+_SIMPLIFIED = str.maketrans("東鄉幾辦區單號處屬總戶數標棟樓點碼積稱築緯經編網選鎖鎮座",
+                            "东乡几办区单号处属总户数标栋楼点码积称筑纬经编网选锁镇坐")
+
+
+def bare_name(name) -> str:
+    """A column name as the readers match it: brackets, spaces and case aside, traditional
+    characters as simplified ("经度（GCJ02）", " LNG " and "經度" count as 经度, lng, 经度).
+
+    Examples
+    --------
+    >>> bare_name("經度（WGS84）"), bare_name(" Unit_ID "), bare_name("戶數 (户)")
+    ('经度', 'unit_id', '户数')
+    """
+    return re.sub(r"[(（\[].*?[)）\]]|\s", "", str(name)).lower().translate(_SIMPLIFIED)
+
+
 def _key(name: str) -> str:
     # "户数（户）", " Households " and "站点编号 (ID)" count as their bare names
-    return re.sub(r"[(（\[].*?[)）\]]|\s|_", "", str(name)).lower()
+    return bare_name(name).replace("_", "")
 
 
 def find_column(
