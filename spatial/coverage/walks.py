@@ -33,6 +33,7 @@ from spatial.core.checks import (
     warn_replaced,
 )
 from spatial.core.errors import GeometryError, SpatialError
+from spatial.coverage._hints import hint_zh
 # the metadata of a coverage's demand layer lives in spatial.coverage._metadata (spatial map reads
 # it without loading the walking network); every caller may import it from here
 from spatial.coverage._metadata import OSM_KEY, SPEED_KEY, coverage_metadata, read_coverage_metadata  # noqa: F401
@@ -398,7 +399,5 @@ def report_reasons(report: Report, frame: pd.DataFrame, layer: str, *, id_col: s
     for named, hint in frame.attrs.get("coords_hints", ()):  # Amap/Baidu numbers read as WGS-84?
         report.add(named, "-", hint, "check one point on a map; if the layer is shifted, say its system "
                    "as the problem says (every walk from it is off by hundreds of metres otherwise)",
-                   zh=("坐标疑似高德/腾讯（GCJ-02）或百度（BD-09）坐标，却按 WGS-84 读取（详见英文说明）",
-                       "请在地图上核对一个点；如确为偏移坐标，按英文说明指明其坐标系"
-                       "（否则由此算出的步行距离会偏差数百米）"))
+                   zh=hint_zh(hint))  # the system and what to write, in Chinese too (not "see the English")
     return report
