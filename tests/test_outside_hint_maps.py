@@ -268,3 +268,23 @@ def test_spatial_coverage_writes_the_report_sheet_of_spatial_run_and_the_note_wh
         assert len(notes) == 17 and len(said) == 1 and said[0].startswith("⚠ " + NOTE_ZH)
     else:
         assert hint == [] and notes == [] and said == []
+
+
+# --- a Dask run (spatial run --scheduler) --------------------------------------------------------------
+def test_a_dask_run_keeps_the_hint_for_the_report_and_the_maps_as_one_process_does(demo):
+    # run_coverage_distributed ran walking_coverage per part and kept only its columns: the hint was
+    # warned in the workers and lost, so a --scheduler run had no report row and no note on its maps
+    from spatial.coverage.walks import report_reasons
+    from spatial.core.checks import Report
+    from spatial.project.distributed import make_client, run_coverage_distributed
+
+    x = demo["units"].to_crs(32650).centroid.x
+    units = demo["units"].assign(half=np.where(x < x.median(), "west", "east"))  # two parts
+    with make_client(n_workers=2, processes=False) as client:
+        got = {kind: run_coverage_distributed(units, layer, demo["network"], by="half", client=client)
+               for kind, layer in (("amap", as_read_off_amap(demo["stations"])), ("wgs84", demo["stations"]))}
+    hints = got["amap"].attrs.get("coords_hints", [])
+    assert [layer for layer, _ in hints] == ["stations"] and "look like gcj02 numbers" in hints[0][1]
+    rows = report_reasons(Report(), got["amap"], "coverage_demand").to_frame(zh_columns=True)
+    assert rows[rows["row_id"] == "-"]["problem_zh"].tolist()[0].startswith("服务站坐标疑似高德/腾讯（GCJ-02）坐标")
+    assert "coords_hints" not in got["wgs84"].attrs
