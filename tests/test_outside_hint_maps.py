@@ -146,7 +146,8 @@ def test_on_a_phone_the_note_shows_above_the_scale_bar_without_opening_the_sheet
                 t = document.querySelector(innerWidth <= 600 ? '.sp-dock-toggle' : '.sp-dock').getBoundingClientRect(),
                 a = document.querySelector('.leaflet-control-attribution').getBoundingClientRect();
             return {h: n.height, w: n.width, above_scale: n.bottom <= s.top, left: n.left, right: n.right,
-                    clear_of_panel: n.right <= t.left || n.top >= t.bottom, clear_of_credit: n.right <= a.left || n.bottom <= a.top};""")
+                    clear_of_panel: n.right <= t.left || n.top >= t.bottom,
+                    clear_of_credit: n.right <= a.left || n.bottom <= a.top};""")
         # short: a few lines in the corner, never over the panel, the credits or the scale bar
         assert box["h"] < 0.1 * height and box["w"] <= 320 and box["left"] >= 0 and box["right"] <= width, box
         assert box["above_scale"] and box["clear_of_panel"] and box["clear_of_credit"], box

@@ -375,11 +375,12 @@ def _coverage(args: argparse.Namespace, step) -> int:
         # its data problems on the sheet spatial run's workbook has (数据问题清单), from the same report
         # rows: the hint that the stations look like Amap numbers is read where an official looks
         write_workbook(tmps[1 + len(tables)], summary, communities=layers.get("communities"), gaps=gaps,
-                       station_load=load, report=report, about={"speed_kmh": args.speed_kmh, "max_snap_m": args.max_snap_m,
-                                                    "max_off_network_m": args.max_off_network_m,
-                                                    "detour_factor": args.detour_factor,
-                                                    "min_m2_per_100hh": args.min_m2_per_100hh,
-                                                    "bands": [b.label for b in bands]})
+                       station_load=load, report=report,
+                       about={"speed_kmh": args.speed_kmh, "max_snap_m": args.max_snap_m,
+                              "max_off_network_m": args.max_off_network_m,
+                              "detour_factor": args.detour_factor,
+                              "min_m2_per_100hh": args.min_m2_per_100hh,
+                              "bands": [b.label for b in bands]})
         if args.kml is not None:
             from spatial.maps.kmz import results_kmz
 

@@ -12,7 +12,7 @@ alone. No walking network is loaded here: the maps import it.
 from __future__ import annotations
 
 import re
-from typing import Iterable, NamedTuple
+from typing import NamedTuple
 
 __all__ = ["Hint", "hint_sentence", "read_hint", "hint_zh", "hints_of_report", "LAYER_ZH", "SYSTEM_ZH"]
 
@@ -96,6 +96,5 @@ def hints_of_report(report) -> list[tuple[str, str]]:
     GeoPackage gives them back to a map drawn from the file."""
     if report is None or "problem" not in getattr(report, "columns", ()):
         return []
-    found: Iterable = (read_hint(p) for p in report["problem"])
-    texts = [(h.layer, p) for h, p in zip(found, report["problem"]) if h is not None]
-    return list(dict.fromkeys(texts))
+    found = ((read_hint(p), p) for p in report["problem"])
+    return list(dict.fromkeys((h.layer, p) for h, p in found if h is not None))

@@ -76,7 +76,6 @@ CLEAR = 0.5
 CAP_M = 150.0
 #: Fewer points than this: the hint says "may be" and asks to check one on a map.
 FEW = 10
-_NAMES = SYSTEM_NAMES
 
 
 def shift_hint(points: gpd.GeoDataFrame, network: WalkNetwork, *, name: str) -> str | None:
@@ -124,7 +123,7 @@ def shift_hint(points: gpd.GeoDataFrame, network: WalkNetwork, *, name: str) -> 
     if given <= NEAR_M:
         return None
     moved, system, move = min(
-        (within_m(m), s, m - at) for s in _NAMES
+        (within_m(m), s, m - at) for s in SYSTEM_NAMES
         for m in [np.column_stack(to_net.transform(*convert(lon, lat, source=s, target="wgs84")))])
     if moved > NEAR_M or moved > given / 2:
         return None

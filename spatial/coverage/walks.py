@@ -206,7 +206,9 @@ def walking_coverage(
         ``nearest_station``, ``band``, ``reason`` (see docs/layers.md), ``access``
         (``network``, ``estimated`` or ``unreachable``: how the walk was made) and
         ``off_network_m`` (the straight leg off the mapped network; NaN without one). Every row
-        is kept.
+        is kept. When the stations or the homes look like GCJ-02 (Amap) or BD-09 (Baidu) numbers
+        labelled WGS-84, ``attrs["coords_hints"]`` holds ``[(layer, sentence), ...]``: the report
+        (:func:`report_reasons`), the maps and the KMZ say it.
 
     Examples
     --------

@@ -236,8 +236,8 @@ FIELD_LABELS = {
         "households_estimated": "其中估算步行户数", "m2_per_100hh": "每百户建筑面积（平方米）",
         "under_standard": "面积标准", "fca_m2_per_100hh": "可达面积（平方米/百户，2SFCA）",
         "lon": "经度（WGS84）", "lat": "纬度（WGS84）",
-        "coords_note": "注意", "four_bounds": "四至", "east_bound": "东至", "south_bound": "南至", "west_bound": "西至",
-        "north_bound": "北至",
+        "four_bounds": "四至", "east_bound": "东至", "south_bound": "南至", "west_bound": "西至",
+        "north_bound": "北至", "coords_note": "注意",
     },
     "en": {
         "grid_code": "Grid code", "grid_id": "Grid id", "community_id": "Community id",
@@ -260,8 +260,8 @@ FIELD_LABELS = {
         "households_estimated": "of which by estimated walks", "m2_per_100hh": "Floor area per 100 households (m²)",
         "under_standard": "Floor area standard", "fca_m2_per_100hh": "Floor area in reach (m² per 100 households, 2SFCA)",
         "lon": "Longitude (WGS84)", "lat": "Latitude (WGS84)",
-        "coords_note": "Note", "four_bounds": "Bounds (四至)", "east_bound": "East to", "south_bound": "South to", "west_bound": "West to",
-        "north_bound": "North to",
+        "four_bounds": "Bounds (四至)", "east_bound": "East to", "south_bound": "South to", "west_bound": "West to",
+        "north_bound": "North to", "coords_note": "Note",
     },
 }
 
