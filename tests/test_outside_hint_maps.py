@@ -289,3 +289,22 @@ def test_a_dask_run_keeps_the_hint_for_the_report_and_the_maps_as_one_process_do
     rows = report_reasons(Report(), got["amap"], "coverage_demand").to_frame(zh_columns=True)
     assert rows[rows["row_id"] == "-"]["problem_zh"].tolist()[0].startswith("服务站坐标疑似高德/腾讯（GCJ-02）坐标")
     assert "coords_hints" not in got["wgs84"].attrs
+
+
+def test_the_printed_overview_says_it_above_its_credits_and_only_with_a_hint(demo, walks):
+    # overview.png, "for printed reports", drew the stations 605 m off with no word either
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from spatial.maps.static import overview_figure
+
+    said = {}
+    for kind, (demand, stations) in walks.items():
+        fig = overview_figure(communities=demo["communities"], demand=demand, stations=stations, zh=False)
+        said[kind] = [t.get_text() for t in fig.texts if "GCJ-02" in t.get_text()]
+        plt.close(fig)
+    assert said["wgs84"] == []
+    assert said["amap"] == ["Note: The stations look like GCJ-02 (Amap/Tencent) numbers read as WGS-84: stations "
+                            "and service areas may be hundreds of metres off; check one station on a map"]
