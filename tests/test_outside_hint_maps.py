@@ -308,3 +308,30 @@ def test_the_printed_overview_says_it_above_its_credits_and_only_with_a_hint(dem
     assert said["wgs84"] == []
     assert said["amap"] == ["Note: The stations look like GCJ-02 (Amap/Tencent) numbers read as WGS-84: stations "
                             "and service areas may be hundreds of metres off; check one station on a map"]
+
+
+# --- candidates read off Amap: spatial site ------------------------------------------------------------
+def test_candidates_read_off_amap_are_in_spatial_sites_report_and_on_the_map_of_its_sites(demo, tmp_path):
+    # spatial site warned on the console only: its report layer (and so spatial map --sites) had no word
+    # that every proposed site, a candidate's place, was ~600 m off where the room is
+    net = demo["network"]
+    xy = net.node_xy[np.linspace(0, len(net.node_xy) - 1, 40).astype(int)]  # rooms on the street corners
+    rooms = gpd.GeoDataFrame({"candidate_id": [f"C{i:02d}" for i in range(40)]},
+                             geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=net.crs)
+    for kind, layer in (("amap", as_read_off_amap(rooms)), ("wgs84", rooms.to_crs(4326))):
+        layer.to_file(tmp_path / f"rooms_{kind}.gpkg")
+        assert main(["site", str(DATA / "futian_walk.graphml"), f"{DATA / 'demo.gpkg'}:stations",
+                     f"{DATA / 'demo.gpkg'}:units", "--candidates", str(tmp_path / f"rooms_{kind}.gpkg"), "--k", "2",
+                     "--out", str(tmp_path / f"sites_{kind}.gpkg"), "-q"]) == 0
+    assert main(["coverage", str(DATA / "futian_walk.graphml"), f"{DATA / 'demo.gpkg'}:stations",
+                 f"{DATA / 'demo.gpkg'}:units", "--out", str(tmp_path / "c.gpkg"), "--no-isochrones", "-q"]) == 0
+    said = {}
+    for kind in ("amap", "wgs84"):
+        report = gpd.read_file(tmp_path / f"sites_{kind}.gpkg", layer="report")
+        said[kind] = report[report["row_id"] == "-"][["layer", "problem"]].values.tolist()
+        assert main(["map", "--coverage", str(tmp_path / "c.gpkg"), "--sites", str(tmp_path / f"sites_{kind}.gpkg"),
+                     "--out", str(tmp_path / f"{kind}.html"), "-q"]) == 0
+    assert [layer for layer, _ in said["amap"]] == ["candidates"] and "look like gcj02" in said["amap"][0][1]
+    assert _layout(tmp_path / "amap.html")["notices"] == [
+        "⚠ 候选站点坐标疑似高德/腾讯（GCJ-02）坐标，却按 WGS84 读取：建议新站的位置可能偏差数百米，请核对一个候选点的位置"]
+    assert said["wgs84"] == [] and "notices" not in _layout(tmp_path / "wgs84.html")

@@ -14,7 +14,12 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-__all__ = ["Hint", "hint_sentence", "read_hint", "hint_zh", "hints_of_report", "LAYER_ZH", "SYSTEM_ZH"]
+__all__ = ["Hint", "hint_sentence", "read_hint", "hint_zh", "report_hints", "hints_of_report", "LAYER_ZH",
+           "SYSTEM_ZH"]
+
+#: What the report row of a hint says to do (English; the Chinese is :func:`hint_zh`'s).
+ACTION = ("check one point on a map; if the layer is shifted, say its system as the problem says (every walk "
+          "from it is off by hundreds of metres otherwise)")
 
 #: The systems, as the English sentence names them.
 SYSTEM_NAMES = {"gcj02": "GCJ-02 (Amap/Tencent)", "bd09": "BD-09 (Baidu)"}
@@ -88,6 +93,14 @@ def hint_zh(text: str) -> tuple[str, str]:
     action = (f"请在地图上核对一个点；如确为{system}坐标，在项目文件该输入中写 coord_sys = \"{hint.system}\""
               f"（命令行 {option}），即转换为 WGS-84；否则由此算出的位置和步行距离会偏差{OFF_ZH[hint.system]}")
     return problem, action
+
+
+def report_hints(report, hints) -> None:
+    """Add one row per hint (``[(layer, sentence), ...]``, as ``attrs["coords_hints"]`` holds them) to
+    ``report`` (a :class:`spatial.Report`): the layer, ``-`` for the whole layer, the sentence and
+    what to do, in English and Chinese. One wording for the coverage's report and the siting's."""
+    for layer, sentence in hints:
+        report.add(layer, "-", sentence, ACTION, zh=hint_zh(sentence))
 
 
 def hints_of_report(report) -> list[tuple[str, str]]:

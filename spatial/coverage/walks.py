@@ -33,7 +33,7 @@ from spatial.core.checks import (
     warn_replaced,
 )
 from spatial.core.errors import GeometryError, SpatialError
-from spatial.coverage._hints import hint_zh
+from spatial.coverage._hints import report_hints
 # the metadata of a coverage's demand layer lives in spatial.coverage._metadata (spatial map reads
 # it without loading the walking network); every caller may import it from here
 from spatial.coverage._metadata import OSM_KEY, SPEED_KEY, coverage_metadata, read_coverage_metadata  # noqa: F401
@@ -398,8 +398,5 @@ def report_reasons(report: Report, frame: pd.DataFrame, layer: str, *, id_col: s
     ids = frame.loc[marked, id_col] if id_col and id_col in frame.columns else frame.index[marked]
     for i, why in zip(ids, frame.loc[marked, "reason"]):
         report.add(layer, str(i), str(why), action[0], zh=(reason_zh(why), action[1]))
-    for named, hint in frame.attrs.get("coords_hints", ()):  # Amap/Baidu numbers read as WGS-84?
-        report.add(named, "-", hint, "check one point on a map; if the layer is shifted, say its system "
-                   "as the problem says (every walk from it is off by hundreds of metres otherwise)",
-                   zh=hint_zh(hint))  # the system and what to write, in Chinese too (not "see the English")
+    report_hints(report, frame.attrs.get("coords_hints", ()))  # Amap/Baidu numbers read as WGS-84?
     return report

@@ -101,6 +101,8 @@ TEXT = {
                            "请核对一个站点的位置",
         "coords_demand": "⚠ 居民点坐标{verb}{system}坐标，却按 WGS84 读取：居民点和步行距离可能偏差{off}，"
                          "请核对一个居民点的位置",
+        "coords_candidates": "⚠ 候选站点坐标{verb}{system}坐标，却按 WGS84 读取：建议新站的位置可能偏差{off}，"
+                             "请核对一个候选点的位置",
         "coords_sure": "疑似",
         "coords_maybe": "可能是",
         "close": "关闭",
@@ -177,6 +179,8 @@ TEXT = {
                            "be {off} off; check one station on a map",
         "coords_demand": "⚠ The homes {verb} {system} numbers read as WGS-84: homes and walks may be {off} off; "
                          "check one home on a map",
+        "coords_candidates": "⚠ The candidate sites {verb} {system} numbers read as WGS-84: the new sites may be "
+                             "{off} off; check one candidate on a map",
         "coords_sure": "look like",
         "coords_maybe": "may be",
         "close": "Close",
@@ -296,11 +300,11 @@ def text(lang: str, key: str, **fmt) -> str:
 def coords_notes(lang: str, hints) -> dict[str, str]:
     """The notes of ``walking_coverage``'s hints (``attrs["coords_hints"]``: ``[(layer, sentence),
     ...]``) that the stations or homes look like GCJ-02/BD-09 numbers labelled WGS-84: one short
-    line per layer (``{"stations": ..., "demand": ...}``), shown on the maps themselves and in the
+    line per layer (``{"stations": ..., "demand": ..., "candidates": ...}``), shown on the maps and in the
     KMZ's placemarks (an official on a phone never opens the report); empty without a hint."""
     notes = {}
     for hint in filter(None, (read_hint(sentence) for _, sentence in hints or ())):
-        if f"coords_{hint.layer}" not in TEXT[lang] or hint.layer in notes:  # (candidates: not on these maps)
+        if f"coords_{hint.layer}" not in TEXT[lang] or hint.layer in notes:
             continue
         zh = lang == "zh"
         notes[hint.layer] = text(lang, f"coords_{hint.layer}",

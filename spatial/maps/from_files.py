@@ -85,6 +85,12 @@ def map_from_files(
 
         options = {**options, "slope": slope_note_of(dem_row.iloc[0], options.get("lang", "zh"))}
     s = read_layers(sites, ["sites"], ["report"], "sites") if sites else {}
+    if s:  # candidates read off Amap (spatial site's report): the new sites are off with them
+        from spatial.coverage._hints import hints_of_report
+
+        hints = hints_of_report(s.get("report"))
+        if hints:
+            s["sites"].attrs["coords_hints"] = hints
     if c and s:  # the sites chosen on the walks the coverage timed: both on slopes or both flat
         sited_dem = "report" in s and "layer" in s["report"] and (s["report"]["layer"] == "dem").any()
         if sited_dem != bool(len(dem_row)):

@@ -118,6 +118,12 @@ def _synthetic_once(state: dict, lang: str, synthetic: bool) -> str:
     return st.text(lang, "synthetic")
 
 
+def _notices(state: dict, lang: str, hints) -> None:
+    """Keep the notes of ``hints`` (``attrs["coords_hints"]``: stations, homes or candidates that look
+    like Amap/Baidu numbers labelled WGS-84) for the map's layout, each once."""
+    state["notices"] = list(dict.fromkeys([*state.get("notices", []), *st.coords_notes(lang, hints).values()]))
+
+
 def _layers_top_first(m: folium.Map) -> None:
     """Reorder the map's vector layers so that the layer list reads like the drawing, top first
     (the layers keep their relative slots among the other elements)."""
@@ -439,7 +445,8 @@ def coverage_map(
             require_crs(layer, name)
     if isochrones is not None:
         require_columns(isochrones, ["band"], "isochrones")
-    hints = demand.attrs.get("coords_hints", ())  # before the demand is copied or renamed
+    # before the demand is copied or renamed; the sites' (from candidates read off Amap ...) too
+    hints = [*demand.attrs.get("coords_hints", ()), *([] if sites is None else sites.attrs.get("coords_hints", ()))]
     band_list = _bands(bands, demand, band_col, isochrones, summary)
     demand, speed_kmh = walked_speed(demand, speed_kmh, band_col, band_list)
     colours = st.band_colours(band_list)
@@ -450,7 +457,7 @@ def coverage_map(
     state = _state(m, lang)
     # stations or homes that look like Amap/Baidu numbers read as WGS-84 (walking_coverage's hint): said on
     # the map itself, where an official on a phone looks, not only in the report
-    state["notices"] = list(dict.fromkeys([*state.get("notices", []), *st.coords_notes(lang, hints).values()]))
+    _notices(state, lang, hints)
     draw.remember_names(state, communities, stations, name_col)
     table = community_coverage(summary, demand, band_list, households_col, communities)
     if network_edges is not None:
@@ -559,6 +566,7 @@ def overview_map(
                  communities=communities, speed_kmh=speed_kmh, slope=slope, **common)
     if sites is not None:
         draw.sites(m, state, lang, report, sites)
+        _notices(state, lang, sites.attrs.get("coords_hints", ()))  # candidates read off Amap ...
     synthetic = _synthetic(synthetic_note, grids, demand, stations, sites)
     return _finish(m, own=own, lang=lang, synthetic=synthetic, credits=credits)
 
