@@ -279,9 +279,14 @@ function spPadding(map) {
   var left = c.querySelector(".leaflet-top.leaflet-left"), dock = c.querySelector(".sp-dock");
   var padLeft = (left ? left.offsetWidth : 50) + 10;
   var padRight = phone || !dock ? 10 : dock.offsetWidth + 20;
-  var padBottom = 34;  // the scale bar and credits; and the notes above the scale bar, where there are
-  c.querySelectorAll(".sp-data-notice").forEach(function (n) { padBottom += n.offsetHeight + 10; });
-  return [[padLeft, phone ? 56 : 10], [padRight, padBottom]];
+  return [[padLeft, phone ? 56 : 10], [padRight, 34 + spNoticeRoom(c)]];
+}
+
+/* The height the notes above the scale bar take (spNotice), for the study area to be fitted above them. */
+function spNoticeRoom(c) {
+  var room = 0;
+  c.querySelectorAll(".sp-data-notice").forEach(function (n) { room += n.offsetHeight + 10; });
+  return room;
 }
 
 // A short line on the map itself, above the scale bar (bottom left), where a phone shows it with
@@ -422,7 +427,8 @@ function spPrint(map, bounds) {
         saved = null;
       } else if (bounds && untouched) {
         var right = dock ? dock.getBoundingClientRect().width + 20 : 10;
-        map.fitBounds(bounds, {paddingTopLeft: [10, 10], paddingBottomRight: [right, 34], animate: false});
+        map.fitBounds(bounds, {paddingTopLeft: [10, 10], paddingBottomRight: [right, 34 + spNoticeRoom(c)],
+                               animate: false});
       } else {
         map.setView(saved[0], saved[1], {animate: false});
       }
