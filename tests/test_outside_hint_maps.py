@@ -87,7 +87,7 @@ def test_the_chinese_report_row_names_the_system_and_what_to_write_not_see_the_e
     sure = hint_sentence("stations", 89, 30, "gcj02", "", "spatial coverage, spatial site")
     problem, action = hint_zh(sure)
     assert problem == ("服务站坐标疑似高德/腾讯（GCJ-02）坐标，却按 WGS-84 读取：四分之三的点距步行路网 89 米以内，"
-                       "按 gcj02 读取则在 30 米以内")
+                       "按 GCJ-02 读取则在 30 米以内")
     assert 'coord_sys = "gcj02"' in action and "--stations-coord-sys gcj02" in action and "英文" not in action
     few = hint_sentence("demand", 120, 40, "bd09", " (only 4 points: a guess, check one on a map first)", "x")
     assert read_hint(few) == ("demand", "bd09", False, 120, 40)

@@ -88,7 +88,7 @@ def hint_zh(text: str) -> tuple[str, str]:
     system = SYSTEM_ZH[hint.system]
     verb = "疑似" if hint.sure else "可能是"
     problem = (f"{LAYER_ZH.get(hint.layer, hint.layer)}坐标{verb}{system}坐标，却按 WGS-84 读取：四分之三的点距步行路网 "
-               f"{hint.given_m} 米以内，按 {hint.system} 读取则在 {hint.moved_m} 米以内")
+               f"{hint.given_m} 米以内，按 {SYSTEM_NAMES[hint.system].split()[0]} 读取则在 {hint.moved_m} 米以内")
     option = f"--{hint.layer}-coord-sys {hint.system}"
     action = (f"请在地图上核对一个点；如确为{system}坐标，在项目文件该输入中写 coord_sys = \"{hint.system}\""
               f"（命令行 {option}），即转换为 WGS-84；否则由此算出的位置和步行距离会偏差{OFF_ZH[hint.system]}")
