@@ -43,7 +43,8 @@ def add_parser(sub) -> None:
         help="walking distance from every unit to its nearest station (15分钟服务圈)",
         description="Snap units and stations to the walking network, route from all stations, and "
         "write the demand, stations, isochrones and gaps layers (and the --communities, which "
-        "spatial map names in its coverage table) plus OUT_summary.csv and OUT_summary.xlsx (for Excel). "
+        "spatial map names in its coverage table) plus OUT_summary.csv and OUT_summary.xlsx (for Excel, with "
+        "the report's data problems on its own sheet, as spatial run's workbook). "
         "A FILE may name a GeoPackage layer as FILE.gpkg:layer (a KML folder as FILE.kml:folder).",
     )
     p.add_argument("network", type=Path, help=".graphml, .osm, .osm.pbf or a road line layer")
@@ -374,16 +375,19 @@ def _coverage(args: argparse.Namespace, step) -> int:
                      geometry_types=GEOMETRY_TYPES)  # an empty gaps layer still of polygons
         for tmp, table in zip(tmps[1:], tables.values()):
             write_csv(table, tmp)
+        # its data problems on the sheet spatial run's workbook has (数据问题清单), from the same report
+        # rows: the hint that the stations look like Amap numbers is read where an official looks
         write_workbook(tmps[1 + len(tables)], summary, communities=layers.get("communities"), gaps=gaps,
-                       station_load=load, about={"speed_kmh": args.speed_kmh, "max_snap_m": args.max_snap_m,
-                                                    "max_off_network_m": args.max_off_network_m,
-                                                    "detour_factor": args.detour_factor,
-                                                    "min_m2_per_100hh": args.min_m2_per_100hh,
-                                                    "bands": [b.label for b in bands]})
+                       station_load=load, report=report,
+                       about={"speed_kmh": args.speed_kmh, "max_snap_m": args.max_snap_m,
+                              "max_off_network_m": args.max_off_network_m,
+                              "detour_factor": args.detour_factor,
+                              "min_m2_per_100hh": args.min_m2_per_100hh,
+                              "bands": [b.label for b in bands]})
         if args.kml is not None:
             from spatial.maps.kmz import results_kmz
 
-            results_kmz(tmps[-1], {"stations": snapped, "gaps": gaps})
+            results_kmz(tmps[-1], {"stations": snapped, "gaps": gaps, "demand": scored})  # (its coords hints)
     for path in stale:  # an earlier run's table this run does not write would pass for this run's
         path.unlink(missing_ok=True)
     step(None)

@@ -44,6 +44,7 @@ import numpy as np
 import shapely
 from pyproj import Transformer
 
+from spatial.coverage._hints import SYSTEM_NAMES, hint_sentence
 from spatial.io.coords import convert, out_of_china
 from spatial.network.graph import WalkNetwork
 from spatial.network.snapping import snap_points
@@ -75,7 +76,6 @@ CLEAR = 0.5
 CAP_M = 150.0
 #: Fewer points than this: the hint says "may be" and asks to check one on a map.
 FEW = 10
-_NAMES = {"gcj02": "GCJ-02 (Amap/Tencent)", "bd09": "BD-09 (Baidu)"}
 
 
 def shift_hint(points: gpd.GeoDataFrame, network: WalkNetwork, *, name: str) -> str | None:
@@ -123,7 +123,7 @@ def shift_hint(points: gpd.GeoDataFrame, network: WalkNetwork, *, name: str) -> 
     if given <= NEAR_M:
         return None
     moved, system, move = min(
-        (within_m(m), s, m - at) for s in _NAMES
+        (within_m(m), s, m - at) for s in SYSTEM_NAMES
         for m in [np.column_stack(to_net.transform(*convert(lon, lat, source=s, target="wgs84")))])
     if moved > NEAR_M or moved > given / 2:
         return None
@@ -148,8 +148,4 @@ def shift_hint(points: gpd.GeoDataFrame, network: WalkNetwork, *, name: str) -> 
                "if moved as far in another direction; check one on a map first)")
     else:
         few = ""
-    verb = "they look like" if not few else "they may be"
-    return (f"'{name}': three in four lie within {given:.0f} m of the walking network as given, but within "
-            f"{moved:.0f} m once read as {_NAMES[system]} coordinates: {verb} {system} numbers labelled "
-            f"WGS-84{few}. Say so and they are moved to WGS-84: --{name}-coord-sys {system} ({commands}), "
-            f"coord_sys = \"{system}\" in the project's input, or spatial.to_wgs84(layer, \"{system}\")")
+    return hint_sentence(name, given, moved, system, few, commands)

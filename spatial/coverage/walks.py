@@ -33,6 +33,7 @@ from spatial.core.checks import (
     warn_replaced,
 )
 from spatial.core.errors import GeometryError, SpatialError
+from spatial.coverage._hints import report_hints
 # the metadata of a coverage's demand layer lives in spatial.coverage._metadata (spatial map reads
 # it without loading the walking network); every caller may import it from here
 from spatial.coverage._metadata import OSM_KEY, SPEED_KEY, coverage_metadata, read_coverage_metadata  # noqa: F401
@@ -205,7 +206,9 @@ def walking_coverage(
         ``nearest_station``, ``band``, ``reason`` (see docs/layers.md), ``access``
         (``network``, ``estimated`` or ``unreachable``: how the walk was made) and
         ``off_network_m`` (the straight leg off the mapped network; NaN without one). Every row
-        is kept.
+        is kept. When the stations or the homes look like GCJ-02 (Amap) or BD-09 (Baidu) numbers
+        labelled WGS-84, ``attrs["coords_hints"]`` holds ``[(layer, sentence), ...]``: the report
+        (:func:`report_reasons`), the maps and the KMZ say it.
 
     Examples
     --------
@@ -395,10 +398,5 @@ def report_reasons(report: Report, frame: pd.DataFrame, layer: str, *, id_col: s
     ids = frame.loc[marked, id_col] if id_col and id_col in frame.columns else frame.index[marked]
     for i, why in zip(ids, frame.loc[marked, "reason"]):
         report.add(layer, str(i), str(why), action[0], zh=(reason_zh(why), action[1]))
-    for named, hint in frame.attrs.get("coords_hints", ()):  # Amap/Baidu numbers read as WGS-84?
-        report.add(named, "-", hint, "check one point on a map; if the layer is shifted, say its system "
-                   "as the problem says (every walk from it is off by hundreds of metres otherwise)",
-                   zh=("坐标疑似高德/腾讯（GCJ-02）或百度（BD-09）坐标，却按 WGS-84 读取（详见英文说明）",
-                       "请在地图上核对一个点；如确为偏移坐标，按英文说明指明其坐标系"
-                       "（否则由此算出的步行距离会偏差数百米）"))
+    report_hints(report, frame.attrs.get("coords_hints", ()))  # Amap/Baidu numbers read as WGS-84?
     return report

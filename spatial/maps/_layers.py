@@ -284,7 +284,9 @@ class Attribution(MacroElement):
 
 class Layout(MacroElement):
     """Last on the page: the dock (search, layer list, legends, tables), click popups, labels,
-    and the first view fitted to ``bounds`` in the part of the screen that no panel covers."""
+    ``notices`` (short lines on the map itself, above the scale bar, which a phone shows without
+    opening the dock: the stations look like Amap numbers ...), and the first view fitted to
+    ``bounds`` in the part of the screen that no panel or notice covers."""
 
     _template = Template(
         """
@@ -294,13 +296,15 @@ class Layout(MacroElement):
         """
     )
 
-    def __init__(self, lang: str, bounds: list[list[float]] | None):
+    def __init__(self, lang: str, bounds: list[list[float]] | None, notices: list[str] | None = None):
         super().__init__()
         self._name = "Layout"
         self.lang = lang
         self.options = {"title": text(lang, "dock"), "close": text(lang, "close"),
                         "tiles_missing": text(lang, "tiles_missing"), "bounds": bounds,
                         "zoom_in": text(lang, "zoom_in"), "zoom_out": text(lang, "zoom_out")}
+        if notices:  # (a map without one keeps its page as it was)
+            self.options["notices"] = list(notices)
         self.options_js = to_js(self.options)
 
     def render(self, **kwargs):

@@ -17,6 +17,7 @@ import pandas as pd
 
 from spatial.core.checks import REASONS_ZH as _REASONS_ZH
 from spatial.core.checks import round_half_up
+from spatial.coverage._hints import OFF_EN, OFF_ZH, SYSTEM_NAMES, SYSTEM_ZH, read_hint
 from spatial.io.workbook import COLUMNS as SHEET_COLUMNS
 
 # The classes an official tells apart (grid status; covered bands and uncovered homes) stay apart
@@ -96,6 +97,14 @@ TEXT = {
         "community": "社区",
         "dock": "图层与图例",
         "tiles_missing": "底图未能加载（未联网或内网无法访问地图服务），图上各图层照常显示",
+        "coords_stations": "⚠ 党群服务站坐标{verb}{system}坐标，却按 WGS84 读取：站点和服务圈可能偏差{off}，"
+                           "请核对一个站点的位置",
+        "coords_demand": "⚠ 居民点坐标{verb}{system}坐标，却按 WGS84 读取：居民点和步行距离可能偏差{off}，"
+                         "请核对一个居民点的位置",
+        "coords_candidates": "⚠ 候选站点坐标{verb}{system}坐标，却按 WGS84 读取：建议新站的位置可能偏差{off}，"
+                             "请核对一个候选点的位置",
+        "coords_sure": "疑似",
+        "coords_maybe": "可能是",
         "close": "关闭",
         "kind_grid": "网格",
         "kind_community": "社区",
@@ -166,6 +175,14 @@ TEXT = {
         "community": "Community",
         "dock": "Layers and legend",
         "tiles_missing": "Basemap tiles could not load (no internet); the layers drawn are complete",
+        "coords_stations": "⚠ The stations {verb} {system} numbers read as WGS-84: stations and service areas may "
+                           "be {off} off; check one station on a map",
+        "coords_demand": "⚠ The homes {verb} {system} numbers read as WGS-84: homes and walks may be {off} off; "
+                         "check one home on a map",
+        "coords_candidates": "⚠ The candidate sites {verb} {system} numbers read as WGS-84: the new sites may be "
+                             "{off} off; check one candidate on a map",
+        "coords_sure": "look like",
+        "coords_maybe": "may be",
         "close": "Close",
         "kind_grid": "Grid",
         "kind_community": "Community",
@@ -224,7 +241,7 @@ FIELD_LABELS = {
         "under_standard": "面积标准", "fca_m2_per_100hh": "可达面积（平方米/百户，2SFCA）",
         "lon": "经度（WGS84）", "lat": "纬度（WGS84）",
         "four_bounds": "四至", "east_bound": "东至", "south_bound": "南至", "west_bound": "西至",
-        "north_bound": "北至",
+        "north_bound": "北至", "coords_note": "注意",
     },
     "en": {
         "grid_code": "Grid code", "grid_id": "Grid id", "community_id": "Community id",
@@ -248,7 +265,7 @@ FIELD_LABELS = {
         "under_standard": "Floor area standard", "fca_m2_per_100hh": "Floor area in reach (m² per 100 households, 2SFCA)",
         "lon": "Longitude (WGS84)", "lat": "Latitude (WGS84)",
         "four_bounds": "Bounds (四至)", "east_bound": "East to", "south_bound": "South to", "west_bound": "West to",
-        "north_bound": "North to",
+        "north_bound": "North to", "coords_note": "Note",
     },
 }
 
@@ -278,6 +295,23 @@ _BAND_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(min|m)\s*$")
 def text(lang: str, key: str, **fmt) -> str:
     """The label ``key`` in ``lang`` (``zh`` or ``en``), formatted with ``fmt``."""
     return TEXT[lang][key].format(**fmt)
+
+
+def coords_notes(lang: str, hints) -> dict[str, str]:
+    """The notes of ``walking_coverage``'s hints (``attrs["coords_hints"]``: ``[(layer, sentence),
+    ...]``) that the stations or homes look like GCJ-02/BD-09 numbers labelled WGS-84: one short
+    line per layer (``{"stations": ..., "demand": ..., "candidates": ...}``), shown on the maps and in the
+    KMZ's placemarks (an official on a phone never opens the report); empty without a hint."""
+    notes = {}
+    for hint in filter(None, (read_hint(sentence) for _, sentence in hints or ())):
+        if f"coords_{hint.layer}" not in TEXT[lang] or hint.layer in notes:
+            continue
+        zh = lang == "zh"
+        notes[hint.layer] = text(lang, f"coords_{hint.layer}",
+                                 verb=text(lang, "coords_sure" if hint.sure else "coords_maybe"),
+                                 system=(SYSTEM_ZH if zh else SYSTEM_NAMES)[hint.system],
+                                 off=(OFF_ZH if zh else OFF_EN)[hint.system])
+    return notes
 
 
 def reason_label(lang: str, reason: str | None) -> str | None:

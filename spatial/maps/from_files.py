@@ -46,7 +46,8 @@ def map_from_files(
         coverage file records (``spatial coverage`` and ``spatial run`` write it into the
         ``demand`` layer's metadata; an older file's is worked out from its ``walk_m`` and
         ``walk_min``); ``speed_kmh`` is for a file that says none, and is refused when it
-        differs from the file's. A file whose network is OpenStreetMap data gets its credit.
+        differs from the file's. A file whose network is OpenStreetMap data gets its credit, and one
+        whose report says the stations or homes look like GCJ-02/BD-09 numbers, the map's note.
         Without ``min_households`` and ``max_households``, grids whose ``band_status`` (written
         by ``spatial grids``) disagrees with the default band of 300-500 households were drawn
         for another band: they are coloured by their own status (``status_col``).
@@ -71,12 +72,25 @@ def map_from_files(
          if coverage else {})
     if c:
         options = _coverage_source(coverage, c["demand"], options)
+        from spatial.coverage._hints import hints_of_report
+
+        # stations or homes that looked like Amap/Baidu numbers (the report's row): said on the map, as
+        # on the maps of spatial run
+        hints = hints_of_report(c.get("report"))
+        if hints:
+            c["demand"].attrs["coords_hints"] = hints
     dem_row = c["report"][c["report"]["layer"] == "dem"] if "report" in c and "layer" in c["report"] else []
     if len(dem_row) and "slope" not in options:  # walks timed on slopes: state the model by the speed
         from spatial.network.elevation import slope_note_of
 
         options = {**options, "slope": slope_note_of(dem_row.iloc[0], options.get("lang", "zh"))}
     s = read_layers(sites, ["sites"], ["report"], "sites") if sites else {}
+    if s:  # candidates read off Amap (spatial site's report): the new sites are off with them
+        from spatial.coverage._hints import hints_of_report
+
+        hints = hints_of_report(s.get("report"))
+        if hints:
+            s["sites"].attrs["coords_hints"] = hints
     if c and s:  # the sites chosen on the walks the coverage timed: both on slopes or both flat
         sited_dem = "report" in s and "layer" in s["report"] and (s["report"]["layer"] == "dem").any()
         if sited_dem != bool(len(dem_row)):

@@ -118,6 +118,12 @@ def _synthetic_once(state: dict, lang: str, synthetic: bool) -> str:
     return st.text(lang, "synthetic")
 
 
+def _notices(state: dict, lang: str, hints) -> None:
+    """Keep the notes of ``hints`` (``attrs["coords_hints"]``: stations, homes or candidates that look
+    like Amap/Baidu numbers labelled WGS-84) for the map's layout, each once."""
+    state["notices"] = list(dict.fromkeys([*state.get("notices", []), *st.coords_notes(lang, hints).values()]))
+
+
 def _layers_top_first(m: folium.Map) -> None:
     """Reorder the map's vector layers so that the layer list reads like the drawing, top first
     (the layers keep their relative slots among the other elements)."""
@@ -163,7 +169,7 @@ def _finish(m: folium.Map, *, own: bool, lang: str, synthetic: bool, credits: Se
             del m._children[key]
     _layers_top_first(m)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
-    Layout(lang, bounds or state.get("fit")).add_to(m)
+    Layout(lang, bounds or state.get("fit"), state.get("notices")).add_to(m)
     return m
 
 
@@ -383,7 +389,10 @@ def coverage_map(
     Parameters
     ----------
     demand : GeoDataFrame
-        The ``demand`` layer after coverage (points or footprints) with ``band_col``.
+        The ``demand`` layer after coverage (points or footprints) with ``band_col``. When
+        :func:`~spatial.coverage.walks.walking_coverage` found the stations or the homes looking
+        like GCJ-02 (Amap) or BD-09 (Baidu) numbers labelled WGS-84 (its ``attrs["coords_hints"]``),
+        the map says so in a short note above the scale bar, on a phone too.
     stations : GeoDataFrame
         Party-mass service stations with ``name_col``; searchable by any part of the name or by
         ``station_id``. Stations with no ``name`` column (and ``name_col`` left at "name") are
@@ -436,6 +445,8 @@ def coverage_map(
             require_crs(layer, name)
     if isochrones is not None:
         require_columns(isochrones, ["band"], "isochrones")
+    # before the demand is copied or renamed; the sites' (from candidates read off Amap ...) too
+    hints = [*demand.attrs.get("coords_hints", ()), *([] if sites is None else sites.attrs.get("coords_hints", ()))]
     band_list = _bands(bands, demand, band_col, isochrones, summary)
     demand, speed_kmh = walked_speed(demand, speed_kmh, band_col, band_list)
     colours = st.band_colours(band_list)
@@ -444,6 +455,9 @@ def coverage_map(
     if own:
         m = _new_map(lang, tiles, tiles_attr, tiles_crs, len(demand), st.text(lang, "map_coverage"))
     state = _state(m, lang)
+    # stations or homes that look like Amap/Baidu numbers read as WGS-84 (walking_coverage's hint): said on
+    # the map itself, where an official on a phone looks, not only in the report
+    _notices(state, lang, hints)
     draw.remember_names(state, communities, stations, name_col)
     table = community_coverage(summary, demand, band_list, households_col, communities)
     if network_edges is not None:
@@ -552,6 +566,7 @@ def overview_map(
                  communities=communities, speed_kmh=speed_kmh, slope=slope, **common)
     if sites is not None:
         draw.sites(m, state, lang, report, sites)
+        _notices(state, lang, sites.attrs.get("coords_hints", ()))  # candidates read off Amap ...
     synthetic = _synthetic(synthetic_note, grids, demand, stations, sites)
     return _finish(m, own=own, lang=lang, synthetic=synthetic, credits=credits)
 

@@ -21,7 +21,7 @@ from spatial.io.columns import find_column
 from spatial.io.kml import write_kml
 from spatial.maps._data import HOME_POINT_DECIMALS, cause_words, display_geometry, names_of
 from spatial.maps._gis_styles import kml_styles
-from spatial.maps._style import FIELD_LABELS, feature_names, text
+from spatial.maps._style import FIELD_LABELS, coords_notes, feature_names, text
 
 __all__ = ["results_kmz"]
 
@@ -32,8 +32,10 @@ KMZ_LAYERS = {
     "grids": (("网格", "Grids"), "grid_id", ["grid_code", "community", "community_id", "four_bounds", "households",
                                              "population", "deviation_pct", "full_time_workers", "part_time_workers",
                                              "building_leads"]),
-    "stations": (("党群服务站", "Stations"), "name", ["station_id", "type", "households_served", "population_served"]),
-    "gaps": (("覆盖盲区", "Coverage gaps"), "_name", ["gap_id", "rank", "cause", "households", "population"]),
+    "stations": (("党群服务站", "Stations"), "name", ["station_id", "type", "households_served", "population_served",
+                                                    "coords_note"]),
+    "gaps": (("覆盖盲区", "Coverage gaps"), "_name", ["gap_id", "rank", "cause", "households", "population",
+                                                  "coords_note"]),
     "sites": (("建议新站点", "Proposed sites"), "_name", ["site_id", "build_order", "gain_households",
                                                       "gain_population", "cum_coverage_pct"]),
 }
@@ -44,6 +46,9 @@ def results_kmz(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame | None],
     """Write the ``grids``, ``stations``, ``gaps`` and ``sites`` of ``layers`` that have rows to
     one KMZ (or KML), a folder each, in ``lang`` (``"zh"`` or ``"en"``); a grid is described with
     its community's name (所属社区) when ``layers["communities"]`` has ``community_id`` and a name (``name``, ``社区名称`` ...).
+    When the coverage found the stations or the homes looking like GCJ-02/BD-09 numbers labelled
+    WGS-84 (``attrs["coords_hints"]`` of ``layers["coverage_demand"]`` or ``layers["demand"]``), each
+    station (or gap, drawn round the homes) says so in its description, as the web maps do.
 
     Examples
     --------
@@ -70,6 +75,11 @@ def results_kmz(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame | None],
             shown[f"{kind}s"] = frame.assign(**{_NAME: feature_names(lang, kind, ranks, ids)})
     if "sites" in shown and "rank" in shown["sites"].columns:  # 建设顺序, as the workbook and the PNG say it
         shown["sites"] = shown["sites"].rename(columns={"rank": "build_order"})
+    demand = layers.get("coverage_demand", layers.get("demand"))
+    notes = coords_notes(lang, getattr(demand, "attrs", {}).get("coords_hints", ()))
+    for layer, note in (("stations", notes.get("stations")), ("gaps", notes.get("demand"))):
+        if note and layer in shown:  # the grid worker taps a station 600 m off its street: the reason is there
+            shown[layer] = shown[layer].assign(coords_note=note)
     if "gaps" in shown:  # outlines drawn round homes' points: to about a metre, as on the maps
         gaps = shown["gaps"].to_crs(4326)
         gaps[gaps.geometry.name] = display_geometry(gaps, "gaps", False, decimals=HOME_POINT_DECIMALS)

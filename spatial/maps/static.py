@@ -21,6 +21,7 @@ from spatial.maps._style import (
     STATION_COLOUR,
     TEXT,
     UNREACHABLE_COLOUR,
+    coords_notes,
     credit_list,
     gap_label,
     site_label,
@@ -236,6 +237,12 @@ def overview_figure(*, communities, grids=None, demand=None, stations=None, gaps
     if notes:
         fig.text(0.01, 0.01, "；".join(notes) if zh else "; ".join(notes), fontsize=7, color="#555555",
                  parse_math=False)
+    # stations (or homes) that look like Amap/Baidu numbers read as WGS-84: said on paper as on the web maps,
+    # above the credits, in their red
+    hints = demand.attrs.get("coords_hints") if demand is not None else None
+    for i, note in enumerate(coords_notes("zh" if zh else "en", hints).values()):
+        fig.text(0.01, 0.035 + 0.025 * i, note.replace("⚠ ", "注意：" if zh else "Note: "),  # (a font may lack the sign)
+                 fontsize=8, color="#a50026", parse_math=False, wrap=True)
     _scale_bar(ax, zh)
     _drop_overlapping(fig, gap_labels)
     return fig

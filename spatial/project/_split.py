@@ -205,5 +205,6 @@ def coverage_task(demand_path: str, stations_path: str, edges_path: str, bbox: t
     frame = pd.DataFrame({c: out[c].to_numpy() for c in COVERAGE_COLUMNS})
     frame.insert(0, "_row", rows)
     return {"frame": frame, "n_demand": len(demand), "n_snapped": int(snapped.sum()), "n_edges": net.n_edges,
+            "coords_hints": list(out.attrs.get("coords_hints", ())),  # stations read off Amap ...: for the report
             "seconds": time.perf_counter() - t0, "cpu_seconds": time.thread_time() - c0,
             "peak_rss_mb": peak_rss_mb()}

@@ -446,7 +446,8 @@ def run_coverage_distributed(demand: gpd.GeoDataFrame, stations: gpd.GeoDataFram
     GeoDataFrame
         ``demand`` (same index, columns, geometry) plus ``walk_m``, ``walk_min``,
         ``nearest_station``, ``band``, ``reason``, ``access`` and ``off_network_m``, identical to
-        the single-process result.
+        the single-process result; ``attrs["coords_hints"]`` as there, when the largest part whose
+        stations or homes look like GCJ-02/BD-09 numbers labelled WGS-84 found them so.
 
     Raises
     ------
@@ -533,4 +534,12 @@ def run_coverage_distributed(demand: gpd.GeoDataFrame, stations: gpd.GeoDataFram
     out = demand.copy()
     for c in COVERAGE_COLUMNS:
         out[c] = frame[c].to_numpy()
+    # the stations or homes that look like Amap/Baidu numbers labelled WGS-84, as the largest part that
+    # found it says (a Dask run kept none: no report row, no note on the maps, where one process has them)
+    hints = {}
+    for r in results:
+        for layer, hint in r.get("coords_hints", ()):
+            hints.setdefault(layer, hint)
+    if hints:
+        out.attrs["coords_hints"] = list(hints.items())
     return out

@@ -421,6 +421,8 @@ def _siting(project: Project, layers: dict, report: Report) -> None:
     said = {(r["row_id"], r["problem"]) for r in report.rows if r["layer"] == "coverage_demand"}
     # nor the elevations' dem row and flat edges, said when the coverage sampled the same DEM
     seen = {(r["layer"], r["row_id"], r["problem"]) for r in report.rows if r["layer"] in ("dem", "network")}
+    # nor the hint that the stations or homes look like Amap numbers, said by the coverage of the same layers
+    seen |= {(r["layer"], r["row_id"], r["problem"]) for r in report.rows if r["row_id"] == "-"}
     report.rows.extend(r for r in _report_from_frame(result.report).rows
                        if not (r["layer"] == "demand" and (r["row_id"], r["problem"]) in said)
                        and (r["layer"], r["row_id"], r["problem"]) not in seen)

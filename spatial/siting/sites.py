@@ -43,6 +43,7 @@ from spatial.core.checks import (
     whole_number,
 )
 from spatial.core.errors import ColumnError, DuplicateIdError, SpatialError
+from spatial.coverage._hints import report_hints
 from spatial.coverage._shift import shift_hint
 from spatial.coverage._stationcheck import check_demand_reaches, check_station_snaps
 from spatial.coverage.bands import DEFAULT_SPEED_KMH, Band, make_bands
@@ -291,11 +292,14 @@ def site_stations(
         # none on the network is a coordinate mistake, as in walking_coverage: not "no station yet"
         check_station_snaps(stations, ssnap, network, sid, max_snap_m=max_snap_m,
                             max_off_network_m=max_off_network_m, shifted=shifted)
-    for hint in (shifted, shift_hint(demand, network, name="demand") if len(demand) else None,
-                 # rooms read off Amap: sited ~500 m from where they are, and chosen or not by it
-                 shift_hint(candidates, network, name="candidates") if candidates is not None else None):
-        if hint:
-            logger.warning(hint)
+    hints = [(layer, hint) for layer, hint in (
+        ("stations", shifted), ("demand", shift_hint(demand, network, name="demand") if len(demand) else None),
+        # rooms read off Amap: sited ~500 m from where they are, and chosen or not by it
+        ("candidates", shift_hint(candidates, network, name="candidates") if candidates is not None else None))
+        if hint]
+    for _, hint in hints:
+        logger.warning(hint)
+    report_hints(report, hints)  # in the report layer and `spatial map`'s note too, not on the console only
     if stations is not None and len(stations):
         for i in np.flatnonzero(~ssnap.ok):
             report.add("stations", sid[i], ssnap.reason[i], "left out: covers nothing",
@@ -352,6 +356,8 @@ def site_stations(
     frame = report.to_frame(zh_columns=True)
     if times is not None:  # the slope model and every edge walked flat, as walking_coverage's report says
         frame = pd.concat([times.report, frame], ignore_index=True)
+    if hints:  # the maps drawing the sites say it (the candidates' too: each site's place is a candidate's)
+        sites.attrs["coords_hints"] = hints
     return SitingResult(sites, out_demand, before_after, unreach, optimality, frame, the_band)
 
 

@@ -279,7 +279,29 @@ function spPadding(map) {
   var left = c.querySelector(".leaflet-top.leaflet-left"), dock = c.querySelector(".sp-dock");
   var padLeft = (left ? left.offsetWidth : 50) + 10;
   var padRight = phone || !dock ? 10 : dock.offsetWidth + 20;
-  return [[padLeft, phone ? 56 : 10], [padRight, 34]];
+  return [[padLeft, phone ? 56 : 10], [padRight, 34 + spNoticeRoom(c)]];
+}
+
+/* The height the notes above the scale bar take (spNotice), for the study area to be fitted above them. */
+function spNoticeRoom(c) {
+  var room = 0;
+  c.querySelectorAll(".sp-data-notice").forEach(function (n) { room += n.offsetHeight + 10; });
+  return room;
+}
+
+// A short line on the map itself, above the scale bar (bottom left), where a phone shows it with
+// the dock folded: the basemap that did not load, the stations that look like Amap numbers.
+function spNotice(map, text, cls) {
+  var note = L.control({position: "bottomleft"});
+  note.onAdd = function () {
+    var div = L.DomUtil.create("div", "sp-notice " + cls);
+    div.textContent = text;
+    div.setAttribute("role", "note");
+    L.DomEvent.disableClickPropagation(div);
+    return div;
+  };
+  note.addTo(map);
+  return note;
 }
 
 // Basemap tiles asked for but unreachable (an intranet, no signal): say so in the map, once,
@@ -293,13 +315,7 @@ function spTilesMissing(map, text) {
       failed++;
       if (shown || loaded) { return; }
       shown = true;
-      var note = L.control({position: "bottomleft"});
-      note.onAdd = function () {
-        var div = L.DomUtil.create("div", "sp-tiles-missing");
-        div.textContent = text;
-        return div;
-      };
-      note.addTo(map);
+      spNotice(map, text, "sp-tiles-missing");
       map.getContainer().setAttribute("data-sp-tiles", "missing");
     });
   });
@@ -362,6 +378,9 @@ function spLayout(map, o) {
   order.forEach(function (sel) {
     c.querySelectorAll(".leaflet-control-container " + sel).forEach(function (el) { dock.appendChild(el); });
   });
+  if (!c.querySelector(".sp-data-notice")) {  // what the data may get wrong (the stations' coordinates)
+    (o.notices || []).forEach(function (t) { spNotice(map, t, "sp-data-notice"); });
+  }
   spClicks(map);
   spTilesMissing(map, o.tiles_missing);
   var tidy = function () { window.requestAnimationFrame(function () { spDeclutter(map); }); };
@@ -408,7 +427,8 @@ function spPrint(map, bounds) {
         saved = null;
       } else if (bounds && untouched) {
         var right = dock ? dock.getBoundingClientRect().width + 20 : 10;
-        map.fitBounds(bounds, {paddingTopLeft: [10, 10], paddingBottomRight: [right, 34], animate: false});
+        map.fitBounds(bounds, {paddingTopLeft: [10, 10], paddingBottomRight: [right, 34 + spNoticeRoom(c)],
+                               animate: false});
       } else {
         map.setView(saved[0], saved[1], {animate: false});
       }
