@@ -358,3 +358,14 @@ def render_page(m: folium.Map) -> str:
 
     return _ELEMENT_ID.sub(renumber, page)
 
+
+def layers_top_first(m: folium.Map) -> None:
+    """Reorder the map's vector layers so that the layer list reads like the drawing, top first
+    (the layers keep their relative slots among the other elements)."""
+    items = list(m._children.items())
+    slots = [i for i, (_, c) in enumerate(items) if isinstance(c, VectorLayer)]
+    ordered = sorted((items[i] for i in slots), key=lambda kv: -kv[1].options["z"])
+    for i, kv in zip(slots, ordered):
+        items[i] = kv
+    m._children.clear()
+    m._children.update(items)

@@ -314,6 +314,12 @@ def coords_notes(lang: str, hints) -> dict[str, str]:
     return notes
 
 
+def keep_notices(state: dict, lang: str, hints) -> None:
+    """Keep the notes of ``hints`` (``attrs["coords_hints"]``: stations, homes or candidates that look
+    like Amap/Baidu numbers labelled WGS-84) in a map's ``state`` for its layout, each once."""
+    state["notices"] = list(dict.fromkeys([*state.get("notices", []), *coords_notes(lang, hints).values()]))
+
+
 def reason_label(lang: str, reason: str | None) -> str | None:
     """A ``reason`` value in ``lang`` (unknown reasons unchanged)."""
     if reason is None or lang != "zh":

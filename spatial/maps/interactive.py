@@ -36,7 +36,7 @@ from spatial.maps import _draw as draw
 from spatial.maps._data import (GRID_FIELDS, community_coverage, coverage_table, head_props, jsonable, popup_props,
                                 short_labels, walked_speed)
 from spatial.maps._draw import GAP_LABELS  # noqa: F401  (public constant, kept here)
-from spatial.maps._layers import (Attribution, BoxControl, Layout, OfflineMap, ScaleBar, VectorLayer, render_page,
+from spatial.maps._layers import (Attribution, BoxControl, Layout, OfflineMap, ScaleBar, layers_top_first, render_page,
                                   set_page_lang)
 from spatial.maps._offline import inline_assets
 
@@ -118,24 +118,6 @@ def _synthetic_once(state: dict, lang: str, synthetic: bool) -> str:
     return st.text(lang, "synthetic")
 
 
-def _notices(state: dict, lang: str, hints) -> None:
-    """Keep the notes of ``hints`` (``attrs["coords_hints"]``: stations, homes or candidates that look
-    like Amap/Baidu numbers labelled WGS-84) for the map's layout, each once."""
-    state["notices"] = list(dict.fromkeys([*state.get("notices", []), *st.coords_notes(lang, hints).values()]))
-
-
-def _layers_top_first(m: folium.Map) -> None:
-    """Reorder the map's vector layers so that the layer list reads like the drawing, top first
-    (the layers keep their relative slots among the other elements)."""
-    items = list(m._children.items())
-    slots = [i for i, (_, c) in enumerate(items) if isinstance(c, VectorLayer)]
-    ordered = sorted((items[i] for i in slots), key=lambda kv: -kv[1].options["z"])
-    for i, kv in zip(slots, ordered):
-        items[i] = kv
-    m._children.clear()
-    m._children.update(items)
-
-
 def _finish(m: folium.Map, *, own: bool, lang: str, synthetic: bool, credits: Sequence[str] = ()) -> folium.Map:
     """Controls (once per map), attribution, the layer control and the layout, last.
 
@@ -167,7 +149,7 @@ def _finish(m: folium.Map, *, own: bool, lang: str, synthetic: bool, credits: Se
     for key, child in list(m._children.items()):
         if isinstance(child, (folium.LayerControl, Layout)):
             del m._children[key]
-    _layers_top_first(m)
+    layers_top_first(m)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     Layout(lang, bounds or state.get("fit"), state.get("notices")).add_to(m)
     return m
@@ -457,7 +439,7 @@ def coverage_map(
     state = _state(m, lang)
     # stations or homes that look like Amap/Baidu numbers read as WGS-84 (walking_coverage's hint): said on
     # the map itself, where an official on a phone looks, not only in the report
-    _notices(state, lang, hints)
+    st.keep_notices(state, lang, hints)
     draw.remember_names(state, communities, stations, name_col)
     table = community_coverage(summary, demand, band_list, households_col, communities)
     if network_edges is not None:
@@ -566,7 +548,7 @@ def overview_map(
                  communities=communities, speed_kmh=speed_kmh, slope=slope, **common)
     if sites is not None:
         draw.sites(m, state, lang, report, sites)
-        _notices(state, lang, sites.attrs.get("coords_hints", ()))  # candidates read off Amap ...
+        st.keep_notices(state, lang, sites.attrs.get("coords_hints", ()))  # candidates read off Amap ...
     synthetic = _synthetic(synthetic_note, grids, demand, stations, sites)
     return _finish(m, own=own, lang=lang, synthetic=synthetic, credits=credits)
 
