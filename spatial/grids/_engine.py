@@ -152,7 +152,9 @@ def hemmed_in(adj: sparse.csr_matrix, hh: np.ndarray, *, min_hh: float, max_hh: 
     hl = hh.tolist()
     start = (hh > 0) & (hh < min_hh)
     if nodes is not None:
-        start &= np.isin(np.arange(n), nodes)
+        asked = np.zeros(n, dtype=bool)
+        asked[np.asarray(nodes, dtype=np.int64)] = True
+        start &= asked
     for v in np.flatnonzero(start).tolist():
         room = max_hh - hl[v]
         total, seen, stack = hl[v], {v}, [v]
