@@ -136,6 +136,13 @@ def test_coverage_reads_a_european_excel_station_list_as_the_same_stations(files
     rows = "".join(f"{s};{x:.7f};{y:.7f}\n".replace(".", ",") for s, x, y in zip(stations["station_id"], lon, lat))
     table = tmp_path / "stations.csv"
     table.write_text("station_id;lon;lat\n" + rows, encoding="utf-8")
+    outs = coverage_demands(files, tmp_path, capsys, table)
+    assert outs[1]["walk_m"].round(1).tolist() == outs[0]["walk_m"].round(1).tolist()
+    assert outs[1]["walk_m"].notna().sum() >= 8
+
+
+def coverage_demands(files, tmp_path, capsys, table) -> list:
+    """``spatial coverage`` on the fixture's stations as given and as ``table``: the two demand layers."""
     outs = []
     for given in (files["stations"], table):
         out = tmp_path / f"cov_{Path(given).suffix[1:]}.gpkg"
@@ -143,8 +150,7 @@ def test_coverage_reads_a_european_excel_station_list_as_the_same_stations(files
                      "--no-isochrones"])
         assert code == 0, capsys.readouterr().err
         outs.append(gpd.read_file(out, layer="demand"))
-    assert outs[1]["walk_m"].round(1).tolist() == outs[0]["walk_m"].round(1).tolist()
-    assert outs[1]["walk_m"].notna().sum() >= 8
+    return outs
 
 
 # ---------------------------------------------------------------- 3: a Big5 shapefile with no .cpg

@@ -15,6 +15,7 @@ import pyproj
 import pytest
 from test_outside_a import files  # noqa: F401 (a fixture: a street grid of footways, stations and units)
 from test_outside_files import _plan_files
+from test_outside_files2 import coverage_demands
 
 import spatial
 from spatial import InputFileError
@@ -140,13 +141,8 @@ def _stations_table(files, tmp_path: Path, *, sep: str, title: str = "", mixed: 
 
 
 def test_coverage_reads_a_titled_semicolon_station_list_as_the_same_stations(files, tmp_path, capsys):
-    outs = []
-    for given in (files["stations"], _stations_table(files, tmp_path, sep=";", title="福田区党群服务站一览表\n")):
-        out = tmp_path / f"cov_{Path(given).suffix[1:]}.gpkg"
-        code = main(["-q", "coverage", str(files["net"]), str(given), str(files["units"]), "--out", str(out),
-                     "--no-isochrones"])
-        assert code == 0, capsys.readouterr().err
-        outs.append(gpd.read_file(out, layer="demand"))
+    outs = coverage_demands(files, tmp_path, capsys, _stations_table(files, tmp_path, sep=";",
+                                                                     title="福田区党群服务站一览表\n"))
     assert outs[1]["walk_m"].round(1).tolist() == outs[0]["walk_m"].round(1).tolist()
     assert outs[1]["walk_m"].notna().sum() >= 8
 
@@ -306,13 +302,7 @@ def test_a_big5_station_list_with_traditional_headers_gives_the_same_coverage(fi
     table.write_bytes(("臺北市黨群服務站一覽表\r\n站點編號,名稱,經度,緯度\r\n"
                        + "".join(f"{s},{n},{x:.7f},{y:.7f}\r\n" for s, n, x, y in
                                  zip(stations["station_id"], TAIWAN, lon, lat))).encode("cp950"))
-    outs = []
-    for given in (files["stations"], table):
-        out = tmp_path / f"cov_{Path(given).suffix[1:]}.gpkg"
-        code = main(["-q", "coverage", str(files["net"]), str(given), str(files["units"]), "--out", str(out),
-                     "--no-isochrones"])
-        assert code == 0, capsys.readouterr().err
-        outs.append(gpd.read_file(out, layer="demand"))
+    outs = coverage_demands(files, tmp_path, capsys, table)
     assert outs[1]["walk_m"].round(1).tolist() == outs[0]["walk_m"].round(1).tolist()
     assert set(outs[1]["nearest_station"].dropna()) == {"S1", "S2"}  # ids from 站點編號
 
