@@ -267,6 +267,23 @@ class Walls:
             out |= self.shores[3].may_meet(lo, hi)
         return out
 
+    def cuts(self, lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where ``lines`` meet the walls (a street over a river line drawn without a bridge, a
+        street into the water): the line's index and the point, one row a meeting."""
+        hits = []
+        if self.lines is not None:
+            hits.append((self.lines.query(lines, predicate="intersects"), self.lines.geometries))
+        if self.shores is not None:
+            hits.append((self.shores[0].query(lines, predicate="intersects"), self.shores[0].geometries))
+        idx, xy = [np.empty(0, np.int64)], [np.empty((0, 2))]
+        for (li, wi), geoms in hits:
+            if len(li):
+                pts, at = shapely.get_coordinates(shapely.intersection(lines[li], np.asarray(geoms)[wi]),
+                                                  return_index=True)
+                idx.append(li[at])
+                xy.append(pts)
+        return np.concatenate(idx), np.concatenate(xy)
+
     def crossing(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Which straight legs from ``a`` to ``b`` cross a line (touching one is not crossing),
         or go into the water and out again (two crossings of the shorelines, an end lying on one

@@ -15,8 +15,9 @@ that the map lacks), its straight length times a detour factor, optionally throu
 gate, never across a barrier line nor across the network's water (an OSM file's rivers and water
 areas, :mod:`spatial.network._water`). Barrier legs are checked with shapely's STRtree (``crosses``);
 a point whose nearest leg crosses one is searched again over every edge within reach (STRtree
-``dwithin``, nearest foot per edge), which is exact for the edges' nearest points but not for
-other points along an edge. ``benchmarks/bench_estimated_walks.py`` (200k homes, 40k-node
+``dwithin``): per edge its nearest point, and where that is across, its ends and either side of
+where it meets a wall (a street over a river line drawn without a bridge is reached on the
+point's own side of the river). ``benchmarks/bench_estimated_walks.py`` (200k homes, 40k-node
 lattice with 400 m estates): ``walking_coverage`` about 0.5 s with or without estimated legs,
 2.4 s with 200 barrier lines and 2,000 gates (most of it the crossing checks).
 """
@@ -339,6 +340,8 @@ def _nearest_reachable(network: WalkNetwork, xy: np.ndarray, limit: float, walls
     foot = shapely.line_interpolate_point(geoms, along)
     dist = shapely.distance(pts[pi], foot)
     ok = ~_crossing(walls, xy[bad][pi], shapely.get_coordinates(foot))
+    pi, ei, dist, along = _beside_the_walls(network, xy[bad], walls, pi, ei, dist, along, ok, limit)
+    ok = np.r_[ok, np.ones(len(pi) - len(ok), bool)]
     order = np.lexsort((dist, pi))
     order = order[ok[order]]
     first = order[np.r_[True, pi[order][1:] != pi[order][:-1]]] if len(order) else order
@@ -346,6 +349,46 @@ def _nearest_reachable(network: WalkNetwork, xy: np.ndarray, limit: float, walls
     rows = bad[pi[first]]
     e[rows], d[rows], o[rows] = ei[first], dist[first], along[first]
     return e, d, o
+
+
+#: A foot put beside the point where its edge meets a wall, on either side (m).
+BESIDE_WALL_M = 0.05
+
+
+def _beside_the_walls(network: WalkNetwork, xy: np.ndarray, walls: Walls, pi: np.ndarray, ei: np.ndarray,
+                      dist: np.ndarray, along: np.ndarray, ok: np.ndarray, limit: float):
+    """The pairs (point ``pi``, edge ``ei``) whose leg to the edge's nearest point crosses a wall,
+    with their other feet on the edge: its ends, and either side of where it meets a wall (a street
+    over a river line drawn without a bridge: the nearest point of the part on the point's own
+    side is there). The pairs given, then the new ones whose leg crosses nothing and is within
+    ``limit``."""
+    bad = np.flatnonzero(~ok)
+    if not len(bad):
+        return pi, ei, dist, along
+    edges, pair_edge = np.unique(ei[bad], return_inverse=True)
+    geoms = network.geometry[edges]
+    length = shapely.length(geoms)
+    at, cut_xy = walls.cuts(geoms)
+    cut = shapely.line_locate_point(geoms[at], shapely.points(cut_xy))
+    # the feet of each edge: its two ends, and BESIDE_WALL_M either side of each meeting
+    f_edge = np.concatenate([np.arange(len(edges)), np.arange(len(edges)), at, at])
+    f_along = np.concatenate([np.zeros(len(edges)), length, cut - BESIDE_WALL_M, cut + BESIDE_WALL_M])
+    f_along = np.clip(f_along, 0.0, length[f_edge])
+    # every pair with every foot of its edge
+    order = np.argsort(f_edge, kind="stable")
+    f_edge, f_along = f_edge[order], f_along[order]
+    start = np.searchsorted(f_edge, np.arange(len(edges)))
+    n = np.bincount(f_edge, minlength=len(edges))[pair_edge]
+    pair = np.repeat(bad, n)
+    k = np.repeat(start[pair_edge], n) + (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n))
+    c_along = f_along[k]
+    foot = shapely.line_interpolate_point(network.geometry[ei[pair]], c_along)
+    c_dist = shapely.distance(shapely.points(xy[pi[pair]]), foot)
+    near = c_dist <= limit
+    pair, c_along, c_dist, foot = pair[near], c_along[near], c_dist[near], foot[near]
+    good = ~_crossing(walls, xy[pi[pair]], shapely.get_coordinates(foot))
+    pair = pair[good]
+    return (np.r_[pi, pi[pair]], np.r_[ei, ei[pair]], np.r_[dist, c_dist[good]], np.r_[along, c_along[good]])
 
 
 def _through_gates(network: WalkNetwork, xy: np.ndarray, gates: np.ndarray, *, max_snap_m: float,

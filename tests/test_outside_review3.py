@@ -1,0 +1,70 @@
+"""Today's merges reviewed by a skeptical user: water read from an OSM file, tables as offices send
+them, the GCJ-02 hint, and grids no plan can bring within the rule.
+
+Each test names what a user met on the old code, with its figures.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from shapely.geometry import Point
+
+from spatial import read_network, walking_coverage
+from test_outside_huangpu import UTM, X0, Y0, _osm_xml
+
+
+def _xy(x: float, y: float) -> tuple[float, float]:
+    return X0 + x, Y0 + y
+
+
+def _homes(*points: tuple[float, float]) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"unit_id": [f"h{i}" for i in range(len(points))], "households": [10] * len(points)},
+                            geometry=[Point(_xy(*p)) for p in points], crs=UTM)
+
+
+def _station(x: float, y: float) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"station_id": ["S1"], "name": ["幸福路党群服务站"]}, geometry=[Point(_xy(x, y))], crs=UTM)
+
+
+# ------------------------------------------------------------------ water: a river under a street
+
+
+def _culvert_town(path: Path, water: str) -> Path:
+    """幸福路 along y = 0 (x from -200 to 200), passing over a canal that meets it at 30 degrees at
+    the origin, with no bridge or culvert mapped (as small canals under streets usually are): its
+    centre line (``line``) or its outline, 6 m wide, (``area``)."""
+    t = math.tan(math.radians(30))
+    nodes = {1: _xy(-200, 0), 2: _xy(200, 0), 21: _xy(-200, -200 * t), 22: _xy(200, 200 * t)}
+    ways = [(1, [1, 2], {"highway": "residential", "name": "幸福路"})]
+    if water == "line":
+        ways.append((5, [21, 22], {"waterway": "canal"}))
+    else:
+        up = 3 / math.cos(math.radians(30))  # the banks 3 m either side of the centre line
+        nodes.update({31: _xy(-200, -200 * t - up), 32: _xy(200, 200 * t - up),
+                      33: _xy(200, 200 * t + up), 34: _xy(-200, -200 * t + up)})
+        ways.append((6, [31, 32, 33, 34, 31], {"natural": "water", "water": "canal"}))
+    _osm_xml(path, nodes, ways)
+    return path
+
+
+@pytest.mark.parametrize("water", ["line", "area"])
+def test_a_home_beside_a_street_over_an_unbridged_canal_walks_to_the_street_on_its_own_bank(tmp_path, water):
+    # was: the home 12 m north of 幸福路 at x = 10, north of the canal, was 'unreachable, cut off by
+    # a barrier': the street's nearest point (10, 0) lies south of the canal, and no other point of
+    # the street was tried, though the street runs on the home's own bank west of the canal. Now
+    # it walks to the street where its own bank meets it, then 100 m west along it to the station.
+    net = read_network(_culvert_town(tmp_path / "t.osm", water))
+    out = walking_coverage(_homes((10, 12)), _station(-100, 0), net, meters=[100, 500])
+    assert out["access"].iloc[0] == "network" and out["reason"].iloc[0] == ""
+    # the line: where it passes under the street (x = 0). The area: the street's stretch over the
+    # canal (x from -6 to 6) is a bridge (a leg may end in the water, docs/estimated-walks.md), its
+    # nearest point to the home is where the south bank meets the street, x = 3 m / sin 30 = 6
+    bank_x = 0.0 if water == "line" else 3 / math.sin(math.radians(30))
+    leg = math.hypot(10 - bank_x, 12)
+    assert out["off_network_m"].iloc[0] == pytest.approx(leg, abs=0.1)
+    assert out["walk_m"].iloc[0] == pytest.approx(leg + (bank_x + 100), abs=0.2)
