@@ -68,3 +68,36 @@ def test_a_home_beside_a_street_over_an_unbridged_canal_walks_to_the_street_on_i
     leg = math.hypot(10 - bank_x, 12)
     assert out["off_network_m"].iloc[0] == pytest.approx(leg, abs=0.1)
     assert out["walk_m"].iloc[0] == pytest.approx(leg + (bank_x + 100), abs=0.2)
+
+
+def _plaza(path: Path, tags: dict) -> Path:
+    """人民广场: a footway along y = 0 (x from -100 to 100) and a street along y = 60; a round basin
+    4 m across at (0, 10) between the footway and a home at (0, 20), tagged ``tags``."""
+    nodes = {1: _xy(-100, 0), 2: _xy(100, 0), 3: _xy(-100, 60), 4: _xy(100, 60)}
+    ring = []
+    for k in range(12):
+        a = 2 * math.pi * k / 12
+        nodes[100 + k] = _xy(2 * math.cos(a), 10 + 2 * math.sin(a))
+        ring.append(100 + k)
+    ways = [(1, [1, 2], {"highway": "footway"}), (2, [3, 4], {"highway": "residential", "name": "人民路"}),
+            (3, [*ring, ring[0]], {"natural": "water", **tags})]
+    _osm_xml(path, nodes, ways)
+    return path
+
+
+@pytest.mark.parametrize("tags", [{"amenity": "fountain"}, {"water": "fountain"}, {"water": "reflecting_pool"},
+                                  {"leisure": "swimming_pool"}])
+def test_a_fountain_in_the_square_is_walked_round_not_a_barrier(tmp_path, tags):
+    # was: the home 20 m north of the square's footway, a fountain 4 m across between them, was
+    # sent 40 m to 人民路 (its leg to the footway 'went into the water and out again'); now it
+    # walks its 20 m to the footway, as before the water was read
+    net = read_network(_plaza(tmp_path / "p.osm", tags))
+    out = walking_coverage(_homes((0, 20)), _station(-50, 0), net, meters=[100, 500])
+    assert out["off_network_m"].iloc[0] == pytest.approx(20.0, abs=0.05)
+
+
+def test_a_pond_in_the_square_is_still_water(tmp_path):
+    # a garden pond is not stepped round in a few steps: the leg straight over it is still refused
+    net = read_network(_plaza(tmp_path / "p.osm", {"water": "pond"}))
+    out = walking_coverage(_homes((0, 20)), _station(-50, 0), net, meters=[100, 500])
+    assert out["off_network_m"].iloc[0] != pytest.approx(20.0, abs=1.0)

@@ -18,7 +18,8 @@ OSM file holds the water with the streets, so :func:`spatial.network.read.read_n
   sharing their border, a lake drawn against the coast) is water on both sides and is left out.
 
 Bridges are edges of the network: walks over them are unchanged. Small waterways (streams,
-ditches, drains) are stepped over and are not read. Outlines clipped by the extract are used as
+ditches, drains) are stepped over and are not read, and fountains and pools (``amenity=fountain``,
+``leisure=swimming_pool``, ``water=fountain``) are walked round. Outlines clipped by the extract are used as
 far as they go: the crossings are counted, no polygon is needed.
 """
 
@@ -41,6 +42,9 @@ logger = logging.getLogger(__name__)
 RIVER_WATERWAYS = frozenset({"river", "canal"})
 #: A way or relation tagged so is a water area: its outline is a shoreline.
 _AREA_TAGS = (("natural", "water"), ("waterway", "riverbank"))
+#: ``water`` values of a basin in a square or a yard, walked round in a few steps (with
+#: ``amenity=fountain`` and ``leisure=swimming_pool``): no barrier.
+_WALKED_ROUND = frozenset({"fountain", "reflecting_pool", "swimming_pool"})
 #: Outline stretches matched to this (m): two water areas sharing a border.
 SAME_POINT_M = 0.01
 #: Crossings of the shorelines closer than this (m) on one leg are one: a vertex met by its two
@@ -54,7 +58,7 @@ RIVER, SHORE = "river", "shore"
 def water_kind(tags) -> tuple[str, str]:
     """``(kind, feature)`` of an OSM way's or relation's tags: ``RIVER`` (a river or canal centre
     line), ``SHORE`` (a water area's outline, or the coastline) or ``""`` (not water, or water
-    out of the way: in a culvert or tunnel, or covered).
+    out of the way: in a culvert or tunnel, covered, or a fountain or pool walked round).
 
     Examples
     --------
@@ -62,9 +66,13 @@ def water_kind(tags) -> tuple[str, str]:
     (('river', 'waterway=river'), ('shore', 'natural=water'))
     >>> water_kind({"waterway": "canal", "tunnel": "culvert"}), water_kind({"waterway": "stream"})
     (('', ''), ('', ''))
+    >>> water_kind({"natural": "water", "amenity": "fountain"}), water_kind({"natural": "water", "water": "reflecting_pool"})
+    (('', ''), ('', ''))
     """
     get = tags.get
     if (get("covered") or "no") != "no" or (get("tunnel") or "no") != "no":
+        return "", ""
+    if get("amenity") == "fountain" or get("leisure") == "swimming_pool" or get("water") in _WALKED_ROUND:
         return "", ""
     waterway = get("waterway")
     if waterway in RIVER_WATERWAYS:
