@@ -101,3 +101,19 @@ def test_a_pond_in_the_square_is_still_water(tmp_path):
     net = read_network(_plaza(tmp_path / "p.osm", {"water": "pond"}))
     out = walking_coverage(_homes((0, 20)), _station(-50, 0), net, meters=[100, 500])
     assert out["off_network_m"].iloc[0] != pytest.approx(20.0, abs=1.0)
+
+
+def test_a_wall_given_as_a_barrier_across_a_street_leaves_the_street_s_near_part_to_the_home(tmp_path):
+    # the same with a wall given by the user (no water in the file): the wall meets 幸福路 at the
+    # origin at 30 degrees; the home at (10, 12) beyond it, 12 m from the street's far part, was cut
+    # off; it walks to the street beside the wall, hypot(10, 12) = 15.6 m
+    import shapely
+
+    t = math.tan(math.radians(30))
+    path = tmp_path / "t.osm"
+    _osm_xml(path, {1: _xy(-200, 0), 2: _xy(200, 0)}, [(1, [1, 2], {"highway": "residential", "name": "幸福路"})])
+    net = read_network(path)
+    wall = gpd.GeoDataFrame(geometry=[shapely.LineString([_xy(-200, -200 * t), _xy(200, 200 * t)])], crs=UTM)
+    out = walking_coverage(_homes((10, 12)), _station(-100, 0), net, meters=[100, 500], barriers=wall)
+    assert out["access"].iloc[0] == "network"
+    assert out["off_network_m"].iloc[0] == pytest.approx(math.hypot(10, 12), abs=0.1)
