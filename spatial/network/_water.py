@@ -253,7 +253,7 @@ class Walls:
     once a call of :func:`spatial.network.snapping.snap_walks`."""
 
     def __init__(self, lines: np.ndarray, water: Water = NO_WATER):
-        self.lines = self.line_cells = None
+        self.lines = self.line_cells = self.line_segments = None
         if len(lines):
             self.lines = shapely.STRtree(lines)
             a, b = _segments(lines)
@@ -291,6 +291,22 @@ class Walls:
                 idx.append(li[at])
                 xy.append(pts)
         return np.concatenate(idx), np.concatenate(xy)
+
+    def corners(self, xy: np.ndarray, reach: float) -> tuple[np.ndarray, np.ndarray]:
+        """The walls' vertices within ``reach`` of each point (the corners a straight leg may pass
+        a pond or a wall's end by): the point's index and the vertex, one row each."""
+        idx, out = [np.empty(0, np.int64)], [np.empty((0, 2))]
+        pts = shapely.points(xy)
+        if self.lines is not None and self.line_segments is None:  # the lines' segments, once
+            a, b = _segments(np.asarray(self.lines.geometries))
+            self.line_segments = (shapely.STRtree(shapely.linestrings(np.stack([a, b], axis=1))), a, b)
+        for tree, sa, sb, *_ in (t for t in (self.line_segments, self.shores) if t is not None):
+            pi, si = tree.query(pts, predicate="dwithin", distance=reach)
+            idx += [pi, pi]
+            out += [sa[si], sb[si]]
+        idx, out = np.concatenate(idx), np.concatenate(out)
+        near = np.hypot(*(out - xy[idx]).T) <= reach
+        return idx[near], out[near]
 
     def crossing(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Which straight legs from ``a`` to ``b`` cross a line (touching one is not crossing),
