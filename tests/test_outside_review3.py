@@ -28,7 +28,8 @@ def _homes(*points: tuple[float, float]) -> gpd.GeoDataFrame:
 
 
 def _station(x: float, y: float) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame({"station_id": ["S1"], "name": ["幸福路党群服务站"]}, geometry=[Point(_xy(x, y))], crs=UTM)
+    return gpd.GeoDataFrame({"station_id": ["S1"], "name": ["幸福路党群服务站"]}, geometry=[Point(_xy(x, y))],
+                            crs=UTM)
 
 
 # ------------------------------------------------------------------ water: a river under a street

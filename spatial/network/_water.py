@@ -66,7 +66,7 @@ def water_kind(tags) -> tuple[str, str]:
     (('river', 'waterway=river'), ('shore', 'natural=water'))
     >>> water_kind({"waterway": "canal", "tunnel": "culvert"}), water_kind({"waterway": "stream"})
     (('', ''), ('', ''))
-    >>> water_kind({"natural": "water", "amenity": "fountain"}), water_kind({"natural": "water", "water": "reflecting_pool"})
+    >>> water_kind({"natural": "water", "amenity": "fountain"}), water_kind({"natural": "water", "water": "fountain"})
     (('', ''), ('', ''))
     """
     get = tags.get
