@@ -18,7 +18,8 @@ OSM file holds the water with the streets, so :func:`spatial.network.read.read_n
   sharing their border, a lake drawn against the coast) is water on both sides and is left out.
 
 Bridges are edges of the network: walks over them are unchanged. Small waterways (streams,
-ditches, drains) are stepped over and are not read. Outlines clipped by the extract are used as
+ditches, drains) are stepped over and are not read, and fountains and pools (``amenity=fountain``,
+``leisure=swimming_pool``, ``water=fountain``) are walked round. Outlines clipped by the extract are used as
 far as they go: the crossings are counted, no polygon is needed.
 """
 
@@ -41,6 +42,9 @@ logger = logging.getLogger(__name__)
 RIVER_WATERWAYS = frozenset({"river", "canal"})
 #: A way or relation tagged so is a water area: its outline is a shoreline.
 _AREA_TAGS = (("natural", "water"), ("waterway", "riverbank"))
+#: ``water`` values of a basin in a square or a yard, walked round in a few steps (with
+#: ``amenity=fountain`` and ``leisure=swimming_pool``): no barrier.
+_WALKED_ROUND = frozenset({"fountain", "reflecting_pool", "swimming_pool"})
 #: Outline stretches matched to this (m): two water areas sharing a border.
 SAME_POINT_M = 0.01
 #: Crossings of the shorelines closer than this (m) on one leg are one: a vertex met by its two
@@ -54,7 +58,7 @@ RIVER, SHORE = "river", "shore"
 def water_kind(tags) -> tuple[str, str]:
     """``(kind, feature)`` of an OSM way's or relation's tags: ``RIVER`` (a river or canal centre
     line), ``SHORE`` (a water area's outline, or the coastline) or ``""`` (not water, or water
-    out of the way: in a culvert or tunnel, or covered).
+    out of the way: in a culvert or tunnel, covered, or a fountain or pool walked round).
 
     Examples
     --------
@@ -62,9 +66,13 @@ def water_kind(tags) -> tuple[str, str]:
     (('river', 'waterway=river'), ('shore', 'natural=water'))
     >>> water_kind({"waterway": "canal", "tunnel": "culvert"}), water_kind({"waterway": "stream"})
     (('', ''), ('', ''))
+    >>> water_kind({"natural": "water", "amenity": "fountain"}), water_kind({"natural": "water", "water": "fountain"})
+    (('', ''), ('', ''))
     """
     get = tags.get
     if (get("covered") or "no") != "no" or (get("tunnel") or "no") != "no":
+        return "", ""
+    if get("amenity") == "fountain" or get("leisure") == "swimming_pool" or get("water") in _WALKED_ROUND:
         return "", ""
     waterway = get("waterway")
     if waterway in RIVER_WATERWAYS:
@@ -245,7 +253,7 @@ class Walls:
     once a call of :func:`spatial.network.snapping.snap_walks`."""
 
     def __init__(self, lines: np.ndarray, water: Water = NO_WATER):
-        self.lines = self.line_cells = None
+        self.lines = self.line_cells = self.line_segments = None
         if len(lines):
             self.lines = shapely.STRtree(lines)
             a, b = _segments(lines)
@@ -266,6 +274,39 @@ class Walls:
         if self.shores is not None:
             out |= self.shores[3].may_meet(lo, hi)
         return out
+
+    def cuts(self, lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where ``lines`` meet the walls (a street over a river line drawn without a bridge, a
+        street into the water): the line's index and the point, one row a meeting."""
+        hits = []
+        if self.lines is not None:
+            hits.append((self.lines.query(lines, predicate="intersects"), self.lines.geometries))
+        if self.shores is not None:
+            hits.append((self.shores[0].query(lines, predicate="intersects"), self.shores[0].geometries))
+        idx, xy = [np.empty(0, np.int64)], [np.empty((0, 2))]
+        for (li, wi), geoms in hits:
+            if len(li):
+                pts, at = shapely.get_coordinates(shapely.intersection(lines[li], np.asarray(geoms)[wi]),
+                                                  return_index=True)
+                idx.append(li[at])
+                xy.append(pts)
+        return np.concatenate(idx), np.concatenate(xy)
+
+    def corners(self, xy: np.ndarray, reach: float) -> tuple[np.ndarray, np.ndarray]:
+        """The walls' vertices within ``reach`` of each point (the corners a straight leg may pass
+        a pond or a wall's end by): the point's index and the vertex, one row each."""
+        idx, out = [np.empty(0, np.int64)], [np.empty((0, 2))]
+        pts = shapely.points(xy)
+        if self.lines is not None and self.line_segments is None:  # the lines' segments, once
+            a, b = _segments(np.asarray(self.lines.geometries))
+            self.line_segments = (shapely.STRtree(shapely.linestrings(np.stack([a, b], axis=1))), a, b)
+        for tree, sa, sb, *_ in (t for t in (self.line_segments, self.shores) if t is not None):
+            pi, si = tree.query(pts, predicate="dwithin", distance=reach)
+            idx += [pi, pi]
+            out += [sa[si], sb[si]]
+        idx, out = np.concatenate(idx), np.concatenate(out)
+        near = np.hypot(*(out - xy[idx]).T) <= reach
+        return idx[near], out[near]
 
     def crossing(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Which straight legs from ``a`` to ``b`` cross a line (touching one is not crossing),

@@ -15,9 +15,12 @@ that the map lacks), its straight length times a detour factor, optionally throu
 gate, never across a barrier line nor across the network's water (an OSM file's rivers and water
 areas, :mod:`spatial.network._water`). Barrier legs are checked with shapely's STRtree (``crosses``);
 a point whose nearest leg crosses one is searched again over every edge within reach (STRtree
-``dwithin``, nearest foot per edge), which is exact for the edges' nearest points but not for
-other points along an edge. ``benchmarks/bench_estimated_walks.py`` (200k homes, 40k-node
-lattice with 400 m estates): ``walking_coverage`` about 0.5 s with or without estimated legs,
+``dwithin``): per edge its nearest point, and where that is across, its ends and either side of
+where it meets a wall (a street over a river line drawn without a bridge is reached on the
+point's own side of the river), and on edges still nearer than any foot found, where the rays
+past the walls' nearest corners meet them (a pond between a home and its footway).
+``benchmarks/bench_estimated_walks.py`` (200k homes, 40k-node lattice with 400 m estates):
+``walking_coverage`` about 0.5 s with or without estimated legs,
 2.4 s with 200 barrier lines and 2,000 gates (most of it the crossing checks).
 """
 
@@ -339,6 +342,8 @@ def _nearest_reachable(network: WalkNetwork, xy: np.ndarray, limit: float, walls
     foot = shapely.line_interpolate_point(geoms, along)
     dist = shapely.distance(pts[pi], foot)
     ok = ~_crossing(walls, xy[bad][pi], shapely.get_coordinates(foot))
+    pi, ei, dist, along = _beside_the_walls(network, xy[bad], walls, pi, ei, dist, along, ok, limit)
+    ok = np.r_[ok, np.ones(len(pi) - len(ok), bool)]
     order = np.lexsort((dist, pi))
     order = order[ok[order]]
     first = order[np.r_[True, pi[order][1:] != pi[order][:-1]]] if len(order) else order
@@ -346,6 +351,94 @@ def _nearest_reachable(network: WalkNetwork, xy: np.ndarray, limit: float, walls
     rows = bad[pi[first]]
     e[rows], d[rows], o[rows] = ei[first], dist[first], along[first]
     return e, d, o
+
+
+#: A foot put beside the point where its edge meets a wall, on either side (m).
+BESIDE_WALL_M = 0.05
+#: For a point no nearest foot reaches, the rays past this many of the walls' corners nearest it.
+CORNERS = 32
+
+
+def _beside_the_walls(network: WalkNetwork, xy: np.ndarray, walls: Walls, pi: np.ndarray, ei: np.ndarray,
+                      dist: np.ndarray, along: np.ndarray, ok: np.ndarray, limit: float):
+    """The pairs (point ``pi``, edge ``ei``) whose leg to the edge's nearest point crosses a wall,
+    with their other feet on the edge: its ends, and either side of where it meets a wall (a street
+    over a river line drawn without a bridge: the nearest point of the part on the point's own
+    side is there); then, on edges still nearer than any foot found (a pond between a home and
+    its street), past the walls' corners (:func:`_past_the_corners`). The pairs given, then the
+    new ones whose leg crosses nothing and is within ``limit``."""
+    best = np.full(len(xy), np.inf)  # the nearest foot found of each point
+    np.minimum.at(best, pi[ok], dist[ok])
+    bad = np.flatnonzero(~ok)
+    bad = bad[dist[bad] < best[pi[bad]]]  # (no other foot of an edge is nearer than its nearest)
+    if not len(bad):
+        return pi, ei, dist, along
+    edges, pair_edge = np.unique(ei[bad], return_inverse=True)
+    geoms = network.geometry[edges]
+    length = network.length_m[edges]
+    at, cut_xy = walls.cuts(geoms)
+    cut = shapely.line_locate_point(geoms[at], shapely.points(cut_xy))
+    # the feet of each edge: its two ends, and BESIDE_WALL_M either side of each meeting
+    f_edge = np.concatenate([np.arange(len(edges)), np.arange(len(edges)), at, at])
+    f_along = np.concatenate([np.zeros(len(edges)), length, cut - BESIDE_WALL_M, cut + BESIDE_WALL_M])
+    pair, k = _each_with_each(bad, pair_edge, f_edge, len(edges))
+    pair, c_along, c_dist = _reached(network, xy, walls, pi, ei, pair, f_along[k], limit)
+    np.minimum.at(best, pi[pair], c_dist)
+    nearer = bad[dist[bad] < best[pi[bad]] - BESIDE_WALL_M]
+    if len(nearer):
+        s_pair, s_along, s_dist = _past_the_corners(network, xy, walls, pi, ei, nearer, limit)
+        pair, c_along, c_dist = np.r_[pair, s_pair], np.r_[c_along, s_along], np.r_[c_dist, s_dist]
+    return np.r_[pi, pi[pair]], np.r_[ei, ei[pair]], np.r_[dist, c_dist], np.r_[along, c_along]
+
+
+def _past_the_corners(network: WalkNetwork, xy: np.ndarray, walls: Walls, pi: np.ndarray, ei: np.ndarray,
+                      pairs: np.ndarray, limit: float):
+    """Feet for ``pairs`` (rows of ``pi``, ``ei``) nearer than any foot found: where the ray from
+    the point past each of the :data:`CORNERS` corners of the walls nearest it (within ``limit``)
+    meets the pair's edge, :data:`BESIDE_WALL_M` either side: the nearest point of a street that a
+    pond hides lies where the leg grazes the pond. As :func:`_reached` gives them."""
+    points = np.unique(pi[pairs])
+    who, corner = walls.corners(xy[points], limit)
+    once = np.unique(np.column_stack([who, corner]), axis=0)  # a vertex two segments share, once
+    who, corner = once[:, 0].astype(np.int64), once[:, 1:]
+    d = corner - xy[points[who]]
+    length = np.hypot(*d.T)
+    order = np.lexsort((length, who))
+    order = order[length[order] > BESIDE_WALL_M]
+    order = order[(np.arange(len(order)) - np.searchsorted(who[order], who[order])) < CORNERS]
+    who, d, length = who[order], d[order], length[order]
+    start = xy[points[who]]
+    rays = shapely.linestrings(np.stack([start, start + d / length[:, None] * limit], axis=1))
+    pair, ray = _each_with_each(pairs, np.searchsorted(points, pi[pairs]), who, len(points))
+    edge = network.geometry[ei[pair]]
+    hit, at = shapely.get_coordinates(shapely.intersection(rays[ray], edge), return_index=True)
+    cut = shapely.line_locate_point(edge[at], shapely.points(hit))
+    return _reached(network, xy, walls, pi, ei, np.r_[pair[at], pair[at]],
+                    np.r_[cut - BESIDE_WALL_M, cut + BESIDE_WALL_M], limit)
+
+
+def _each_with_each(rows: np.ndarray, group: np.ndarray, of: np.ndarray, n_groups: int):
+    """Every row of ``rows`` (in group ``group``) with every item of its group (``of``: each item's
+    group): the rows repeated, and the items' positions in ``of``."""
+    order = np.argsort(of, kind="stable")
+    start = np.searchsorted(of[order], np.arange(n_groups))
+    n = np.bincount(of, minlength=n_groups)[group]
+    k = np.repeat(start[group], n) + (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n))
+    return np.repeat(rows, n), order[k]
+
+
+def _reached(network: WalkNetwork, xy: np.ndarray, walls: Walls, pi: np.ndarray, ei: np.ndarray, pair: np.ndarray,
+             along: np.ndarray, limit: float):
+    """Of the feet ``along`` the edges of ``pair`` (rows of ``pi``, ``ei``; clipped to the edge),
+    those within ``limit`` of their point whose leg crosses no wall: their pairs, places along and
+    legs."""
+    along = np.clip(along, 0.0, network.length_m[ei[pair]])
+    foot = shapely.line_interpolate_point(network.geometry[ei[pair]], along)
+    d = shapely.distance(shapely.points(xy[pi[pair]]), foot)
+    near = d <= limit
+    pair, along, d, foot = pair[near], along[near], d[near], foot[near]
+    good = ~_crossing(walls, xy[pi[pair]], shapely.get_coordinates(foot))
+    return pair[good], along[good], d[good]
 
 
 def _through_gates(network: WalkNetwork, xy: np.ndarray, gates: np.ndarray, *, max_snap_m: float,
