@@ -62,3 +62,19 @@ def test_spatial_site_and_spatial_coverage_report_the_same_network_rows(tmp_path
     network_rows = cov.loc[cov["layer"] == "network", rows]
     assert len(network_rows) >= 2  # the CRS and the water at least
     assert site.loc[site["layer"] == "network", rows].values.tolist() == network_rows.values.tolist()
+
+
+# ------------------------------------------------------------------ an option a command does not take
+
+@pytest.mark.parametrize("argv, command, option", [
+    (["demo", "--out", "maps", "--lang", "en"], "demo", "--lang en"),  # docs/maps.md's --lang is spatial map's
+    (["grids", "c.gpkg", "u.gpkg", "--out", "g.gpkg", "--colour", "red"], "grids", "--colour red"),
+    (["-q", "coverage", "n.graphml", "s.csv", "u.gpkg", "--out", "c.gpkg", "--tiles", "osm"], "coverage",
+     "--tiles osm"),
+])
+def test_an_option_the_command_does_not_take_names_the_command_and_its_help(argv, command, option, capsys):
+    # was "spatial: error: unrecognized arguments: --lang en (see 'spatial -h')": the help of the
+    # commands' list, not of the options the user was typing
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err == f"spatial {command}: error: unrecognized arguments: {option} (see 'spatial {command} -h')\n"
