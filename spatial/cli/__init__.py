@@ -46,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_parser(sub)
     for p in sub.choices.values():
         verbosity(p)
+    parser.commands = sub.choices  # an option a command does not take is said by that command's parser
     return parser
 
 
@@ -122,7 +123,9 @@ def main(argv: list[str] | None = None) -> int:
     """
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # 'spatial grids: ... (see 'spatial grids -h')', not the list of commands' help
+            parser.commands[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
     except SystemExit as exc:  # -h, or a bad option already reported on one line
         return int(exc.code or 0) if not isinstance(exc.code, str) else 2
     args.quiet = getattr(args, "quiet", False)

@@ -438,6 +438,19 @@ def repaired_units(demand, report, uid: str | None):
     return out
 
 
+def walk_report(network, dem, repaired, *rows):
+    """The ``report`` layer of a command that walks homes over ``network`` (``spatial coverage``,
+    ``spatial site``): the network's rows (the CRS used, what each rule dropped, the water kept off
+    the legs or left out), the DEM's (``dem`` from ``edge_times``, or None), the geometries
+    ``repaired`` (a :class:`spatial.Report`), then the command's own ``rows`` (DataFrames). One
+    table for both, so a site's file says what its coverage's says of the network."""
+    import pandas as pd
+
+    frames = [network.report, *([] if dem is None else [dem.report]),
+              *([repaired.to_frame(zh_columns=True)] if len(repaired) else []), *rows]
+    return pd.concat(frames, ignore_index=True)
+
+
 def stderr(text: str) -> None:
     """Print one line to stderr (nowhere, when its reader has gone: ``2>&1 | head -1``)."""
     try:

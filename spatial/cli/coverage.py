@@ -31,6 +31,7 @@ from spatial.cli._common import (
     say,
     source,
     split_spec,
+    walk_report,
 )
 
 
@@ -343,10 +344,7 @@ def _coverage(args: argparse.Namespace, step) -> int:
     layers["gaps"] = gaps = coverage_gaps(scored, network, band=gap_band, max_snap_m=args.max_snap_m,
                                           households_col=hh, population_col=pop, detour_factor=args.detour_factor,
                                           speed_kmh=args.speed_kmh, dem=dem, barriers=walk_opts["barriers"])
-    report = pd.concat([network.report, *([] if dem is None else [dem.report]),
-                        *([repaired.to_frame(zh_columns=True)] if len(repaired) else []),
-                        not_reached_report(scored, snapped, uid, sid)], ignore_index=True)
-    layers["report"] = report
+    layers["report"] = walk_report(network, dem, repaired, not_reached_report(scored, snapped, uid, sid))
     # made in the network's metres, or given in another CRS than the demand (stations in degrees
     # beside homes in a Gauss-Krüger zone): every layer is stored in the demand's CRS
     for key in ("stations", "communities", "isochrones", "gaps"):
@@ -378,7 +376,7 @@ def _coverage(args: argparse.Namespace, step) -> int:
         # its data problems on the sheet spatial run's workbook has (数据问题清单), from the same report
         # rows: the hint that the stations look like Amap numbers is read where an official looks
         write_workbook(tmps[1 + len(tables)], summary, communities=layers.get("communities"), gaps=gaps,
-                       station_load=load, report=report,
+                       station_load=load, report=layers["report"],
                        about={"speed_kmh": args.speed_kmh, "max_snap_m": args.max_snap_m,
                               "max_off_network_m": args.max_off_network_m,
                               "detour_factor": args.detour_factor,

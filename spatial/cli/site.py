@@ -29,6 +29,7 @@ from spatial.cli._common import (
     share,
     source,
     split_spec,
+    walk_report,
 )
 from spatial.core.errors import SpatialError
 
@@ -180,8 +181,8 @@ def _cmd_site(args: argparse.Namespace) -> int:
     layers = {"sites": result.sites, "before_after": result.before_after, "unreachable": result.unreachable}
     layers = {k: integer_counts(v, also=tuple(c for c in (hh, pop) if c)) if isinstance(v, pd.DataFrame) else v
               for k, v in layers.items()}
-    report = (pd.concat([repaired.to_frame(zh_columns=True), result.report], ignore_index=True) if len(repaired)
-              else result.report)
+    # the network's rows, as spatial coverage's (the DEM's row is of the siting's own)
+    report = walk_report(network, None, repaired, result.report)
     write_layers({**layers, "report": report}, args.out, fresh=True,
                  styles=qgis_styles({"sites": layers["sites"]}),  # an empty layer keeps its type:
                  geometry_types={**GEOMETRY_TYPES, "unreachable": _family_type(demand)})
