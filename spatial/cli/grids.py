@@ -341,12 +341,20 @@ def _cmd_grids(args: argparse.Namespace) -> int:
         redraw = args.existing is not None or args.redraw
         equal = args.balance == "equal" or (args.balance is None and args.n_grids is not None)
         if args.max_deviation is not None or (equal and not redraw):  # a rule was asked for: how many keep it
+            from spatial.grids._explain import proven_far
             from spatial.grids._objective import MAX_DEVIATION_PCT
 
             pct = args.max_deviation if args.max_deviation is not None else MAX_DEVIATION_PCT
-            keep = int((g["deviation_pct"].abs() <= pct + 1e-9).sum())
-            rule = f"; {keep} of {len(g)} within {pct:g}%" + ("" if keep == len(g) else
-                                                              ", the others in the report with their largest units")
+            off = g.loc[g["deviation_pct"].abs() > pct + 1e-9, "grid_id"].astype(str)
+            # grids no plan can bring within the rule (an estate hemmed in: the report has the proof)
+            # said apart from those the search found no plan for
+            proven = int(off.isin(proven_far(layers["report"])).sum())
+            rest = len(off) - proven
+            said = [f"{proven} that no plan can bring within it (the report names the unit or estate)"] * (proven > 0)
+            if rest:
+                said.append(f"{rest} other{'s' * (rest > 1)} in the report with {'its' if rest == 1 else 'their'} "
+                            "largest units" if proven else "the others in the report with their largest units")
+            rule = f"; {len(g) - len(off)} of {len(g)} within {pct:g}%" + "".join(", " + x for x in said)
         spread = f"; households {hh.min():.0f}–{hh.max():.0f} (at most {dev:g}% from {mean}{rule})"
     say(args, f"{len(g)} grids: {counts.get('in', 0)} in band, {counts.get('under', 0)} under, "
               f"{counts.get('over', 0)} over{spread}; mean Polsby-Popper {g['polsby_popper'].mean():.2f}; "

@@ -52,6 +52,12 @@ TEXT = {
         "why_cut": "孤立{n}户", "why_cut_long": "这{k}个单元与社区其余部分没有共边（岛或被水面隔开），共{n}户，低于下限{lo}户",
         "why_unit": "单元{n}户", "why_unit_long": "单元{id}一个即有{n}户，超过上限{hi}户：可拆分该单元或调高上限",
         "why_estate": "小区{n}户", "why_estate_long": "封闭小区整体{n}户，超过上限{hi}户：不拆分小区就无法达标",
+        "uneven_unit": "单元{n}户无法均衡", "uneven_estate": "小区{n}户无法均衡", "list_sep": "、",
+        "uneven_unit_long": "单元{ids}共{n}户", "uneven_estate_long": "须保持在一起的{k}个单元（{ids}）共{n}户",
+        "uneven_over": "，超过均值±{p}%允许的{most}户",
+        "uneven_hemmed": ("：单独或加上所有可并入的较小单元都不足均值±{p}%所需的{least}户，"
+                          "加上任何一个超过{room}户的相邻单元又超过{most}户"),
+        "uneven_action": "。任何方案中包含它的网格都无法与平均户数相差不超过{p}%：可接受现状、拆分或放宽规则",
     },
     "en": {
         "title": "Grid editor", "mode_pick": "Pick grid", "mode_paint": "Click to move", "mode_lasso": "Lasso",
@@ -117,5 +123,12 @@ TEXT = {
         "why_unit_long": "Unit {id} alone holds {n} households, over {hi}: split the unit or raise the maximum",
         "why_estate": "estate: {n}",
         "why_estate_long": "A gated estate kept whole holds {n} households, over {hi}: no grid holding it is in the band",
+        "uneven_unit": "unit {n}: no plan evens it", "uneven_estate": "estate {n}: no plan evens it", "list_sep": ", ",
+        "uneven_unit_long": "Unit {ids} holds {n} households",
+        "uneven_estate_long": "The {k} units kept together ({ids}) hold {n} households",
+        "uneven_over": ", more than the {most} within {p}% of the mean allows",
+        "uneven_hemmed": ": fewer than the {least} within {p}% of the mean needs, alone and with all the lighter "
+                         "units it could join, and more than {most} with any neighbour of more than {room}",
+        "uneven_action": ". No plan puts a grid holding it within {p}% of the mean: accept it, split it, or allow more",
     },
 }
