@@ -10,6 +10,8 @@ out by hand from those numbers).
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -54,6 +56,55 @@ def test_the_summary_tells_a_grid_no_plan_can_even_from_one_the_search_missed(tm
     report = gpd.read_file(tmp_path / "g.gpkg", layer="report")
     proofs = report[report["action"].str.startswith("no plan puts a grid holding")]
     assert len(proofs) == 1 and "(U00, U01) hold 342 households" in proofs["problem"].iloc[0]
+
+
+def _rule_on_page(page: Path):
+    data = json.loads(re.search(r'id="sp-editor-data">(.*?)</script>', page.read_text(encoding="utf-8"), re.S).group(1))
+    return data["rule"]
+
+
+def test_the_editor_opened_on_grids_drawn_with_a_count_flags_the_grids_off_the_rule(tmp_path, capsys):
+    # before: `spatial editor g.gpkg` on grids drawn with --grids 3 flagged no grid (问题网格 0),
+    # while the summary line and the report named two grids 11.5% off the mean; the page knew no
+    # rule unless --max-deviation was typed again
+    units, comm = _town()
+    town = tmp_path / "town.gpkg"
+    units.to_file(town, layer="units")
+    comm.to_file(town, layer="communities")
+    layers = [f"{town}:communities", f"{town}:units"]
+    assert main(["grids", *layers, "--grids", "3", "--out", str(tmp_path / "g.gpkg")]) == 0
+    assert main(["editor", str(tmp_path / "g.gpkg"), "--out", str(tmp_path / "e.html")]) == 0
+    assert "grids further than 5% from their community's mean grid flagged" in capsys.readouterr().out
+    assert _rule_on_page(tmp_path / "e.html") == 5
+    # a rule typed wins; grids drawn by the band (no rule) and a redraw without one record none
+    assert main(["editor", str(tmp_path / "g.gpkg"), "--max-deviation", "8", "--out", str(tmp_path / "e8.html")]) == 0
+    assert _rule_on_page(tmp_path / "e8.html") == 8
+    assert main(["grids", *layers, "--out", str(tmp_path / "band.gpkg")]) == 0
+    assert main(["grids", *layers, "--existing", str(tmp_path / "g.gpkg:units"), "--redraw",
+                 "--out", str(tmp_path / "re.gpkg")]) == 0
+    for drawn in ("band", "re"):
+        assert main(["editor", str(tmp_path / f"{drawn}.gpkg"), "--out", str(tmp_path / f"{drawn}.html")]) == 0
+        assert _rule_on_page(tmp_path / f"{drawn}.html") is None
+    assert main(["grids", *layers, "--existing", str(tmp_path / "g.gpkg:units"), "--redraw", "--max-deviation", "5",
+                 "--out", str(tmp_path / "re5.gpkg")]) == 0
+    assert main(["editor", str(tmp_path / "re5.gpkg"), "--out", str(tmp_path / "re5.html")]) == 0
+    assert _rule_on_page(tmp_path / "re5.html") == 5
+
+
+def test_a_run_drawing_equal_grids_gives_its_editor_page_the_rule_its_report_keeps(tmp_path):
+    # before: spatial run with balance "equal" wrote a workbook naming the grids off 5% (数据问题清单)
+    # and a grid_editor.html flagging none of them (its rule: none)
+    units, comm = _town()
+    units.to_file(tmp_path / "town.gpkg", layer="units")
+    comm.to_file(tmp_path / "town.gpkg", layer="communities")
+    (tmp_path / "p.toml").write_text(
+        '[project]\nname = "town"\noutput = "out"\n[inputs]\n'
+        'communities = { path = "town.gpkg", layer = "communities" }\nunits = { path = "town.gpkg", layer = "units" }\n'
+        '[grids]\nbalance = "equal"\n[outputs]\nmaps = true\nworkbook = false\npng = false\n', encoding="utf-8")
+    assert main(["run", str(tmp_path / "p.toml"), "-q"]) == 0
+    assert _rule_on_page(tmp_path / "out" / "grid_editor.html") == 5
+    assert main(["editor", str(tmp_path / "out" / "results.gpkg"), "-q", "--out", str(tmp_path / "e.html")]) == 0
+    assert _rule_on_page(tmp_path / "e.html") == 5
 
 
 def _plan(gated: bool) -> gpd.GeoDataFrame:
