@@ -138,6 +138,9 @@ def test_the_editors_problem_list_names_the_estate_no_plan_can_even_in_chinese(t
         assert title.startswith(f"{what}共342户：单独或加上所有可并入的较小单元都不足均值±5%所需的380户，"
                                 "加上任何一个超过76户的相邻单元又超过418户。")
         assert "任何方案中包含它的网格都无法与平均户数相差不超过5%" in title
+        # the summary line first seen on a phone counts it apart
+        summary = driver.execute_script("return document.getElementById('sp-summary').innerText")
+        assert summary.endswith("，2个与社区网格平均户数相差超过±5%（其中1个无论怎样调整都无法达到）")
     finally:
         driver.quit()
 
@@ -155,5 +158,7 @@ def test_the_editor_says_nothing_of_an_estate_a_looser_rule_lets_be_evened(tmp_p
             "return Array.from(document.querySelectorAll('#sp-flags tr[data-grid]')).map(function (r) {"
             "  var w = r.querySelector('.sp-why'); return [r.querySelector('.sp-name').innerText, w && w.innerText]; })")
         assert sorted((name.strip(), chip) for name, chip in rows) == [("C1-01", None), ("C1-02", None)]
+        assert driver.execute_script("return document.getElementById('sp-summary').innerText").endswith(
+            ", 2 more than ±12% from their community's mean grid")
     finally:
         driver.quit()

@@ -756,13 +756,15 @@
     $("sp-redo").disabled = pos >= history.length;
     $("sp-note").textContent = note;
     $("sp-saved").textContent = ch.length ? (exported ? T.exported : T.unsaved) : "";
-    var inb = 0, split = 0, farN = 0, held = 0;  // grids holding units: an emptied (merged) grid is not in the export
+    // (grids holding units: an emptied (merged) grid is not in the export)
+    var inb = 0, split = 0, farN = 0, held = 0, noPlan = 0;
     for (g = 0; g < G; g++) {
       if (gn[g] > 0) { held++; }
-      if (band(g) === "in") { inb++; } if (comps[g] > 1) { split++; } if (far(g)) { farN++; }
+      if (band(g) === "in") { inb++; } if (comps[g] > 1) { split++; }
+      if (far(g)) { farN++; if (band(g) === "in" && uneven(g)) { noPlan++; } }
     }
     $("sp-summary").textContent = fmt(T.summary, {n: held, inb: inb, split: split}) +
-      (RULE ? fmt(T.summary_far, {far: farN, p: RULE}) : "");
+      (RULE ? fmt(T.summary_far, {far: farN, p: RULE}) + (noPlan ? fmt(T.summary_no_plan, {k: noPlan}) : "") : "");
   }
   function more(n) { return n > 0 ? '<p class="sp-muted">' + esc(fmt(T.more, {n: n})) + "</p>" : ""; }
   function mid() { return (LO + HI) / 2; }
