@@ -89,6 +89,12 @@ def test_the_editor_opened_on_grids_drawn_with_a_count_flags_the_grids_off_the_r
                  "--out", str(tmp_path / "re5.gpkg")]) == 0
     assert main(["editor", str(tmp_path / "re5.gpkg"), "--out", str(tmp_path / "re5.html")]) == 0
     assert _rule_on_page(tmp_path / "re5.html") == 5
+    # the redraw of the handed-back plan proves the estate's grid again, naming its units
+    report = gpd.read_file(tmp_path / "re5.gpkg", layer="report")
+    estate = gpd.read_file(tmp_path / "re5.gpkg", layer="units").set_index("unit_id").loc["U00", "grid_id"]
+    row = report[(report["layer"] == "grids") & (report["row_id"] == estate)]
+    assert len(row) == 1 and "the 2 units kept together (U00, U01) hold 342 households" in row["problem"].iloc[0]
+    assert row["action"].iloc[0].startswith("no plan puts a grid holding them within 5% of the mean")
 
 
 def test_a_run_drawing_equal_grids_gives_its_editor_page_the_rule_its_report_keeps(tmp_path):

@@ -355,8 +355,8 @@ def _cmd_grids(args: argparse.Namespace) -> int:
             rest = len(off) - proven
             said = [f"{proven} that no plan can bring within it (the report names the unit or estate)"] * (proven > 0)
             if rest:
-                said.append(f"{rest} other{'s' * (rest > 1)} in the report with {'its' if rest == 1 else 'their'} "
-                            "largest units" if proven else "the others in the report with their largest units")
+                them = f"{rest} other{'s' * (rest > 1)}" if proven else "the other" + "s" * (rest > 1)
+                said.append(f"{them} in the report with {'its' if rest == 1 else 'their'} largest units")
             rule = f"; {len(g) - len(off)} of {len(g)} within {pct:g}%" + "".join(", " + x for x in said)
         spread = f"; households {hh.min():.0f}–{hh.max():.0f} (at most {dev:g}% from {mean}{rule})"
     say(args, f"{len(g)} grids: {counts.get('in', 0)} in band, {counts.get('under', 0)} under, "
