@@ -346,18 +346,9 @@ def _cmd_grids(args: argparse.Namespace) -> int:
                 else "their community's mean grid")
         rule = ""
         if pct is not None:  # a rule was asked for: how many keep it
-            from spatial.grids._explain import proven_far
+            from spatial.grids._explain import kept_rule
 
-            off = g.loc[g["deviation_pct"].abs() > pct + 1e-9, "grid_id"].astype(str)
-            # grids no plan can bring within the rule (an estate hemmed in: the report has the proof)
-            # said apart from those the search found no plan for
-            proven = int(off.isin(proven_far(layers["report"])).sum())
-            rest = len(off) - proven
-            said = [f"{proven} that no plan can bring within it (the report names the unit or estate)"] * (proven > 0)
-            if rest:
-                them = f"{rest} other{'s' * (rest > 1)}" if proven else "the other" + "s" * (rest > 1)
-                said.append(f"{them} in the report with {'its' if rest == 1 else 'their'} largest units")
-            rule = f"; {len(g) - len(off)} of {len(g)} within {pct:g}%" + "".join(", " + x for x in said)
+            rule = kept_rule(g, layers["report"], pct)
         spread = f"; households {hh.min():.0f}–{hh.max():.0f} (at most {dev:g}% from {mean}{rule})"
     say(args, f"{len(g)} grids: {counts.get('in', 0)} in band, {counts.get('under', 0)} under, "
               f"{counts.get('over', 0)} over{spread}; mean Polsby-Popper {g['polsby_popper'].mean():.2f}; "

@@ -106,6 +106,31 @@ def proven_far(report) -> set:
     return set(rows["row_id"].astype(str))
 
 
+def kept_rule(grids, report, pct: float) -> str:
+    """The summary line's words on the rule near the mean (``pct``): how many ``grids`` keep it,
+    how many no plan can bring within it (``report`` proves it, :func:`proven_far`), and how many
+    the search found no plan for (the report names their largest units).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> grids = pd.DataFrame({"grid_id": ["A", "B", "C"], "deviation_pct": [11.5, -11.5, 0.0]})
+    >>> report = pd.DataFrame({"layer": ["grids", "grids"], "row_id": ["A", "B"],
+    ...                        "action": [NO_PLAN + " them ...", "no move or swap ..."]})
+    >>> kept_rule(grids, report, 5)
+    '; 1 of 3 within 5%, 1 that no plan can bring within it (the report names the unit or estate), 1 other in \
+the report with its largest units'
+    """
+    off = grids.loc[grids["deviation_pct"].abs() > pct + 1e-9, "grid_id"].astype(str)
+    proven = int(off.isin(proven_far(report)).sum())
+    rest = len(off) - proven
+    said = [f"{proven} that no plan can bring within it (the report names the unit or estate)"] * (proven > 0)
+    if rest:
+        them = f"{rest} other{'s' * (rest > 1)}" if proven else "the other" + "s" * (rest > 1)
+        said.append(f"{them} in the report with {'its' if rest == 1 else 'their'} largest units")
+    return f"; {len(grids) - len(off)} of {len(grids)} within {pct:g}%" + "".join(", " + x for x in said)
+
+
 def _explain_count(report, cid, mean, k, n_over, lo, hi) -> None:
     """A row when the grid count asked leaves a community's grids (those not holding a unit over
     the band) a mean ``mean`` out of the band or within ``NEAR_EDGE`` of its edge."""
