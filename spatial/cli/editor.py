@@ -77,8 +77,9 @@ def _layers_of(path: Path) -> list[str]:
 def _band(args: argparse.Namespace) -> None:
     """Fill in ``--min``/``--max`` not given: the band PLAN's grids (with ``--units``, the units
     file's grids) were drawn for when the file records it (``spatial grids`` and ``spatial run``
-    do), else 300-500; said when taken from a file."""
-    from spatial.grids.plan import recorded_band
+    do), else 300-500; and ``--max-deviation`` not given: the rule near the mean they were drawn
+    to, when the file records one. Said when taken from a file."""
+    from spatial.grids.plan import recorded_band, recorded_rule
 
     given = args.min_households, args.max_households
     # a table PLAN (the page's exported CSV) records no band: the grids of the --units file do
@@ -93,6 +94,13 @@ def _band(args: argparse.Namespace) -> None:
         say(args, f"band {args.min_households:g}-{args.max_households:g} households"
                   + (f", as {whose} were drawn" if given == (None, None) else
                      f" ({whose} were drawn for {lo:g}-{hi:g})"))
+    # the rule near the mean the grids were drawn to (spatial grids --grids N, balance "equal"):
+    # the page flags the grids off it, as the report and the summary line name them
+    rule = recorded_rule(drawn) if args.max_deviation is None else None
+    if rule is not None:
+        args.max_deviation = rule
+        say(args, f"grids further than {rule:g}% from their community's mean grid flagged, as {whose} were drawn "
+                  "(--max-deviation to change)")
 
 
 def _warn_band(args: argparse.Namespace) -> None:

@@ -332,21 +332,23 @@ def _cmd_grids(args: argparse.Namespace) -> int:
     g = res.grids
     counts = g["band_status"].value_counts()
     spread = ""
+    pct = None  # the rule near the mean the grids were drawn to, if one was asked for
+    redraw = args.existing is not None or args.redraw
+    equal = args.balance == "equal" or (args.balance is None and args.n_grids is not None)
+    if args.max_deviation is not None or (equal and not redraw):
+        from spatial.grids._objective import MAX_DEVIATION_PCT
+
+        pct = args.max_deviation if args.max_deviation is not None else MAX_DEVIATION_PCT
     if len(g):
         hh = g["households"].astype(float)
         dev = round_half_up(float(g["deviation_pct"].abs().max()), 1)  # to the tenth, as grids.csv gives it
         mean = (f"the mean {hh.mean():.0f}" if g["community_id"].nunique(dropna=False) == 1
                 else "their community's mean grid")
         rule = ""
-        redraw = args.existing is not None or args.redraw
-        equal = args.balance == "equal" or (args.balance is None and args.n_grids is not None)
-        if args.max_deviation is not None or (equal and not redraw):  # a rule was asked for: how many keep it
-            from spatial.grids._objective import MAX_DEVIATION_PCT
+        if pct is not None:  # a rule was asked for: how many keep it
+            from spatial.grids._explain import kept_rule
 
-            pct = args.max_deviation if args.max_deviation is not None else MAX_DEVIATION_PCT
-            keep = int((g["deviation_pct"].abs() <= pct + 1e-9).sum())
-            rule = f"; {keep} of {len(g)} within {pct:g}%" + ("" if keep == len(g) else
-                                                              ", the others in the report with their largest units")
+            rule = kept_rule(g, layers["report"], pct)
         spread = f"; households {hh.min():.0f}–{hh.max():.0f} (at most {dev:g}% from {mean}{rule})"
     say(args, f"{len(g)} grids: {counts.get('in', 0)} in band, {counts.get('under', 0)} under, "
               f"{counts.get('over', 0)} over{spread}; mean Polsby-Popper {g['polsby_popper'].mean():.2f}; "
@@ -358,7 +360,8 @@ def _cmd_grids(args: argparse.Namespace) -> int:
         from spatial.maps._gis_styles import qgis_styles
 
         write_layers(layers, tmps[0], fresh=True,
-                     metadata={"grids": band_metadata(args.min_households, args.max_households)},
+                     # (and the rule near the mean: the editor flags the grids off it, as the report does)
+                     metadata={"grids": band_metadata(args.min_households, args.max_households, pct)},
                      styles=qgis_styles(layers))  # QGIS opens the grids coloured as the web map
         if args.kml is not None:
             from spatial.maps.kmz import results_kmz

@@ -15,6 +15,10 @@ from scipy.sparse.csgraph import connected_components
 from spatial.grids._engine import hemmed_in
 from spatial.grids._prep import Prepared, beyond_rule
 
+#: How the action of a grid's row begins when no plan can bring that grid within the rule (the
+#: proof is in its problem): :func:`proven_far` finds these rows in a report table.
+NO_PLAN = "no plan puts a grid holding"
+
 
 def explain_far(report, grids, prep: Prepared, grid_ids: np.ndarray, rule_pct: float, node: np.ndarray,
                 hh: np.ndarray | None = None, cost=None) -> None:
@@ -83,7 +87,7 @@ def _unreachable_rule(report, grid_id, words, prep: Prepared, node, mine, hh, co
         why_zh = (f"{what_zh}共 {hh[v]:g} 户：单独或加上所有可并入的较小单元都不足规则所需的 {least} 户，"
                   f"加上任何一个超过 {most - hh[v]:g} 户的相邻单元又会超过 {most} 户")
     report.add("grids", grid_id, beyond_rule(*words) + f"; {why}",
-               f"no plan puts a grid holding {'it' if one else 'them'} within {rule_pct:g}% of the mean: accept it, "
+               f"{NO_PLAN} {'it' if one else 'them'} within {rule_pct:g}% of the mean: accept it, "
                + ("split the unit" if one else "let the group be split (gated/together/locked)")
                + ", or allow more (max_deviation_pct, --max-deviation)",
                zh=(beyond_rule(*words, lang="zh") + f"；{why_zh}",
@@ -91,6 +95,40 @@ def _unreachable_rule(report, grid_id, words, prep: Prepared, node, mine, hh, co
                    + ("拆分该单元" if one else "允许拆分这组单元（gated/together/locked）")
                    + "，或放宽规则（max_deviation_pct、--max-deviation）"))
     return True
+
+
+def proven_far(report) -> set:
+    """The grid ids of a report table (``layer, row_id, action``) whose rows prove that no plan
+    can bring them within the rule (a unit or estate no grid within it can hold)."""
+    if report is None or not len(report) or not {"layer", "row_id", "action"} <= set(report.columns):
+        return set()
+    rows = report[(report["layer"] == "grids") & report["action"].astype(str).str.startswith(NO_PLAN)]
+    return set(rows["row_id"].astype(str))
+
+
+def kept_rule(grids, report, pct: float) -> str:
+    """The summary line's words on the rule near the mean (``pct``): how many ``grids`` keep it,
+    how many no plan can bring within it (``report`` proves it, :func:`proven_far`), and how many
+    the search found no plan for (the report names their largest units).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> grids = pd.DataFrame({"grid_id": ["A", "B", "C"], "deviation_pct": [11.5, -11.5, 0.0]})
+    >>> report = pd.DataFrame({"layer": ["grids", "grids"], "row_id": ["A", "B"],
+    ...                        "action": [NO_PLAN + " them ...", "no move or swap ..."]})
+    >>> kept_rule(grids, report, 5)
+    '; 1 of 3 within 5%, 1 that no plan can bring within it (the report names the unit or estate), 1 other in \
+the report with its largest units'
+    """
+    off = grids.loc[grids["deviation_pct"].abs() > pct + 1e-9, "grid_id"].astype(str)
+    proven = int(off.isin(proven_far(report)).sum())
+    rest = len(off) - proven
+    said = [f"{proven} that no plan can bring within it (the report names the unit or estate)"] * (proven > 0)
+    if rest:
+        them = f"{rest} other{'s' * (rest > 1)}" if proven else "the other" + "s" * (rest > 1)
+        said.append(f"{them} in the report with {'its' if rest == 1 else 'their'} largest units")
+    return f"; {len(grids) - len(off)} of {len(grids)} within {pct:g}%" + "".join(", " + x for x in said)
 
 
 def _explain_count(report, cid, mean, k, n_over, lo, hi) -> None:

@@ -37,6 +37,7 @@ TEXT = {
         "communities": "社区边界",
         "band_note": "户数标准 {lo}–{hi} 户。", "synthetic": "示意数据：单元与户数为合成数据。",
         "far": "偏离均值", "summary_far": "，{far}个与社区网格平均户数相差超过±{p}%",
+        "summary_no_plan": "（其中{k}个无论怎样调整都无法达到）",
         "dev_note": "户数后的百分数为该网格与所在社区网格平均户数之差。",
         "zoom_in": "放大", "zoom_out": "缩小", "layers": "图层",
         "rule_note": "各网格户数与所在社区网格平均户数相差不超过±{p}%。",
@@ -52,6 +53,12 @@ TEXT = {
         "why_cut": "孤立{n}户", "why_cut_long": "这{k}个单元与社区其余部分没有共边（岛或被水面隔开），共{n}户，低于下限{lo}户",
         "why_unit": "单元{n}户", "why_unit_long": "单元{id}一个即有{n}户，超过上限{hi}户：可拆分该单元或调高上限",
         "why_estate": "小区{n}户", "why_estate_long": "封闭小区整体{n}户，超过上限{hi}户：不拆分小区就无法达标",
+        "uneven_unit": "单元{n}户无法均衡", "uneven_estate": "小区{n}户无法均衡", "list_sep": "、",
+        "uneven_unit_long": "单元{ids}共{n}户", "uneven_estate_long": "须保持在一起的{k}个单元（{ids}）共{n}户",
+        "uneven_over": "，超过均值±{p}%允许的{most}户",
+        "uneven_hemmed": ("：单独或加上所有可并入的较小单元都不足均值±{p}%所需的{least}户，"
+                          "加上任何一个超过{room}户的相邻单元又超过{most}户"),
+        "uneven_action": "。任何方案中包含它的网格都无法与平均户数相差不超过{p}%：可接受现状、拆分或放宽规则",
     },
     "en": {
         "title": "Grid editor", "mode_pick": "Pick grid", "mode_paint": "Click to move", "mode_lasso": "Lasso",
@@ -92,6 +99,7 @@ TEXT = {
         "roads": "Walking network", "grid_borders": "Grid borders", "communities": "Community boundaries",
         "band_note": "Band: {lo}–{hi} households.",
         "far": "off the mean", "summary_far": ", {far} more than ±{p}% from their community's mean grid",
+        "summary_no_plan": " ({k} of them no plan can bring within it)",
         "dev_note": "The % after a grid's households is how far it is from its community's mean grid.",
         "zoom_in": "Zoom in", "zoom_out": "Zoom out", "layers": "Layers",
         "rule_note": "Rule: every grid within ±{p}% of its community's mean grid.",
@@ -117,5 +125,12 @@ TEXT = {
         "why_unit_long": "Unit {id} alone holds {n} households, over {hi}: split the unit or raise the maximum",
         "why_estate": "estate: {n}",
         "why_estate_long": "A gated estate kept whole holds {n} households, over {hi}: no grid holding it is in the band",
+        "uneven_unit": "unit {n}: no plan evens it", "uneven_estate": "estate {n}: no plan evens it", "list_sep": ", ",
+        "uneven_unit_long": "Unit {ids} holds {n} households",
+        "uneven_estate_long": "The {k} units kept together ({ids}) hold {n} households",
+        "uneven_over": ", more than the {most} within {p}% of the mean allows",
+        "uneven_hemmed": ": fewer than the {least} within {p}% of the mean needs, alone and with all the lighter "
+                         "units it could join, and more than {most} with any neighbour of more than {room}",
+        "uneven_action": ". No plan puts a grid holding it within {p}% of the mean: accept it, split it, or allow more",
     },
 }

@@ -159,6 +159,21 @@ def _split_key(project: Project, communities) -> str:
     return key
 
 
+def _rule_pct(project: Project) -> float | None:
+    """The rule near the mean the project's grids are drawn to: ``[grids] max_deviation_pct``, or
+    the default 5% when new grids are drawn with balance "equal" (the report then names the grids
+    off it; a redraw keeps to the band only), else None: what the editor flags grids by and the
+    GeoPackage records."""
+    g = project.grids
+    if g.get("max_deviation_pct") is not None:
+        return float(g["max_deviation_pct"])
+    if g.get("balance", "band") == "equal" and project.inputs.get("plan") is None:
+        from spatial.grids._objective import MAX_DEVIATION_PCT
+
+        return float(MAX_DEVIATION_PCT)
+    return None
+
+
 def _grids(project: Project, layers: dict, report: Report, client=None) -> None:
     from spatial.grids.partition import partition_grids
 
@@ -451,7 +466,8 @@ def _write(project: Project, layers: dict, out: Path) -> list[Path]:
     if "grids" in keep:  # the band of the grids' band_status, which the editor and the map check them against
         from spatial.grids.plan import band_metadata
 
-        meta["grids"] = band_metadata(project.grids["min_households"], project.grids["max_households"])
+        meta["grids"] = band_metadata(project.grids["min_households"], project.grids["max_households"],
+                                      _rule_pct(project))
     from spatial.maps._gis_styles import GEOMETRY_TYPES, qgis_styles
 
     # QGIS opens the layers drawn as the web maps draw them (layer_styles); an empty layer keeps its type
@@ -547,7 +563,7 @@ def _maps(project: Project, layers: dict, out: Path) -> list[Path]:
                 households_col=_opt(project, "units", "households_col", "households"),
                 population_col=_opt(project, "units", "population_col", "population"),
                 min_households=g["min_households"], max_households=g["max_households"],
-                max_deviation_pct=g.get("max_deviation_pct"), street_gap_m=g.get("street_gap_m", 30.0),
+                max_deviation_pct=_rule_pct(project), street_gap_m=g.get("street_gap_m", 30.0),
                 lang=lang, credits=credits))
     if "coverage_demand" in layers:
         cov = {"isochrones": layers.get("isochrones"), "gaps": layers.get("gaps"),

@@ -76,7 +76,8 @@
   }
   function why(g) {  // [short chip text, the sentence behind it] or null
     var b = band(g), it = members[g].values().next();
-    if (b === "in" || it.done) { return null; }
+    if (it.done) { return null; }
+    if (b === "in") { return far(g) ? uneven(g) : null; }
     var u0 = it.value, c = CM ? CM[u0] : 0, biggest = -1, estate = -1;
     if (b === "under") {
       if (round(commHH[c]) < LO) { return [fmt(T.why_comm, {n: num(commHH[c])}), fmt(T.why_comm_long, {n: num(commHH[c]), lo: num(LO)})]; }
@@ -97,6 +98,51 @@
       return [fmt(T.why_estate, {n: num(groupHH[estate])}), fmt(T.why_estate_long, {n: num(groupHH[estate]), hi: num(HI)})];
     }
     return null;
+  }
+  // a grid off the rule holding a unit or an estate that no grid within the rule round its
+  // community's mean grid can hold (spatial grids' proof, hemmed_in): over its top alone, or under
+  // its floor with all the lighter units it could join and over its top with any heavier one
+  var groupUnits = {};
+  for (i = 0; group && i < N; i++) {
+    if (group[i] >= 0) { (groupUnits[group[i]] = groupUnits[group[i]] || []).push(i); }
+  }
+  function nodeOf(u) { return group && group[u] >= 0 ? groupUnits[group[u]] : [u]; }
+  function nodeHH(u) { return group && group[u] >= 0 ? groupHH[group[u]] : hh[u]; }
+  function hemmed(u, lo, hi) {
+    var h0 = round(nodeHH(u));
+    if (h0 > hi) { return true; }
+    if (!(h0 > 0) || h0 >= lo) { return false; }
+    var room = hi - h0, total = h0, seen = new Set(nodeOf(u)), todo = nodeOf(u).slice(), c = CM ? CM[u] : 0;
+    while (todo.length && total < lo && seen.size <= 200) {  // (a search cut short proves nothing)
+      var x = todo.pop();
+      for (var k = ptr[x]; k < ptr[x + 1]; k++) {
+        var y = nbr[k];
+        if (seen.has(y) || (CM && CM[y] !== c) || round(nodeHH(y)) > room) { continue; }
+        nodeOf(y).forEach(function (z) { seen.add(z); todo.push(z); });
+        total += nodeHH(y);
+      }
+    }
+    return round(total) < lo && !todo.length;
+  }
+  function uneven(g) {  // [chip, sentence] or null
+    var mean = means[commOf(g)];
+    if (!(mean > 0)) { return null; }
+    var lo = mean * (1 - RULE / 100), hi = mean * (1 + RULE / 100), best = -1, tried = new Set();
+    members[g].forEach(function (u) {  // (an estate tried once, from its first unit)
+      var first = nodeOf(u)[0];
+      if (tried.has(first)) { return; }
+      tried.add(first);
+      if ((best < 0 || nodeHH(u) > nodeHH(best)) && hemmed(u, lo, hi)) { best = u; }
+    });
+    if (best < 0) { return null; }
+    var them = nodeOf(best), h = nodeHH(best), one = them.length === 1;
+    var ids = them.slice(0, 6).map(function (u) { return U.id[u]; }).join(T.list_sep) +
+      (them.length > 6 ? "\u2026" : "");
+    var v = {n: num(h), ids: ids, k: them.length, p: RULE, least: num(Math.ceil(lo - 1e-9)),
+      most: num(Math.floor(hi + 1e-9)), room: num(Math.floor(hi + 1e-9) - h)};
+    var long = fmt(one ? T.uneven_unit_long : T.uneven_estate_long, v) +
+      fmt(h > hi ? T.uneven_over : T.uneven_hemmed, v) + fmt(T.uneven_action, v);
+    return [fmt(one ? T.uneven_unit : T.uneven_estate, v), long];
   }
   function band(g) { var h = round(gh[g]); return h < LO ? "under" : (h > HI ? "over" : "in"); }
   function round(x) { return Math.round(x * 1e6) / 1e6; }
@@ -710,13 +756,15 @@
     $("sp-redo").disabled = pos >= history.length;
     $("sp-note").textContent = note;
     $("sp-saved").textContent = ch.length ? (exported ? T.exported : T.unsaved) : "";
-    var inb = 0, split = 0, farN = 0, held = 0;  // grids holding units: an emptied (merged) grid is not in the export
+    // (grids holding units: an emptied (merged) grid is not in the export)
+    var inb = 0, split = 0, farN = 0, held = 0, noPlan = 0;
     for (g = 0; g < G; g++) {
       if (gn[g] > 0) { held++; }
-      if (band(g) === "in") { inb++; } if (comps[g] > 1) { split++; } if (far(g)) { farN++; }
+      if (band(g) === "in") { inb++; } if (comps[g] > 1) { split++; }
+      if (far(g)) { farN++; if (band(g) === "in" && uneven(g)) { noPlan++; } }
     }
     $("sp-summary").textContent = fmt(T.summary, {n: held, inb: inb, split: split}) +
-      (RULE ? fmt(T.summary_far, {far: farN, p: RULE}) : "");
+      (RULE ? fmt(T.summary_far, {far: farN, p: RULE}) + (noPlan ? fmt(T.summary_no_plan, {k: noPlan}) : "") : "");
   }
   function more(n) { return n > 0 ? '<p class="sp-muted">' + esc(fmt(T.more, {n: n})) + "</p>" : ""; }
   function mid() { return (LO + HI) / 2; }
