@@ -160,14 +160,20 @@ def test_the_editor_says_nothing_of_an_estate_a_looser_rule_lets_be_evened(tmp_p
     driver = _chrome(tmp_path, 390, 844)
     try:
         _open(driver, page)
-        rows = driver.execute_script(
-            "return Array.from(document.querySelectorAll('#sp-flags tr[data-grid]')).map(function (r) {"
-            "  var w = r.querySelector('.sp-why'); return [r.querySelector('.sp-name').innerText, w && w.innerText]; })")
+        rows = _flag_rows(driver, "innerText")
         assert sorted((name.strip(), chip) for name, chip in rows) == [("C1-01", None), ("C1-02", None)]
         assert driver.execute_script("return document.getElementById('sp-summary').innerText").endswith(
             ", 2 more than ±12% from their community's mean grid")
     finally:
         driver.quit()
+
+
+
+def _flag_rows(driver, attr: str) -> list:
+    """The editor's problem list: each row's grid and its chip's ``attr`` (innerText or title; None: no chip)."""
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll('#sp-flags tr[data-grid]')).map(function (r) {"
+        f"  var w = r.querySelector('.sp-why'); return [r.querySelector('.sp-name').innerText, w && w.{attr}]; }})")
 
 
 def test_on_north_carolinas_counties_the_editor_chips_the_grids_the_report_proves(tmp_path):
@@ -193,9 +199,7 @@ def test_on_north_carolinas_counties_the_editor_chips_the_grids_the_report_prove
     driver = _chrome(tmp_path, 1400, 900)
     try:
         _open(driver, page)
-        rows = driver.execute_script(
-            "return Array.from(document.querySelectorAll('#sp-flags tr[data-grid]')).map(function (r) {"
-            "  var w = r.querySelector('.sp-why'); return [r.querySelector('.sp-name').innerText, w && w.title]; })")
+        rows = _flag_rows(driver, "title")
     finally:
         driver.quit()
     chipped = {name.strip(): title for name, title in rows if title}
