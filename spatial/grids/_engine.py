@@ -295,7 +295,7 @@ def partition(
         return _anneal_finish(state, _one_seed(state, seed), seed)
     stuck = hemmed_in(adj, hh, min_hh=min_hh, max_hh=max_hh)
     # parts no plan can bring within the rule are not what tells plans apart (seed 20's estate
-    # above: 61 plans graded by how far over its grid was, each with it 11-13% off)
+    # in ``_grade``: twenty plans graded by how far off its grid was, each with it 11-13% off)
     uneven = unevenable(adj, hh, k, within=weights.tolerance + 0.01)
     # seeds of their own for each seed asked for (seed 0: 1, 2, ...; seed 1: 21, 22, ...)
     seeds = [seed * (restarts + 1) + j for j in range(1, restarts + 1)]

@@ -33,10 +33,13 @@ def explain_far(report, grids, prep: Prepared, grid_ids: np.ndarray, rule_pct: f
     with no homes holds 103 or more) says so: no plan does better there, and the action says what
     would."""
     far = grids[(grids["band_status"] == "in") & (grids["deviation_pct"].abs() > rule_pct + 1e-9)]
+    members = {g: np.flatnonzero(grid_ids == g) for g in far["grid_id"]}
+    stuck = _beyond_rule(far, members, node, hh, cost, rule_pct) if hh is not None else {}
     for _, r in far.iterrows():
-        mine = np.flatnonzero(grid_ids == r["grid_id"])
+        mine = members[r["grid_id"]]
         words = (r["households"], float(r["deviation_pct"]), r["target_households"], rule_pct)
-        if hh is not None and _unreachable_rule(report, r["grid_id"], words, prep, node, mine, hh, cost):
+        if r["grid_id"] in stuck:
+            _unreachable_rule(report, r["grid_id"], words, prep, node, stuck[r["grid_id"]], hh)
             continue
         groups, first = np.unique(node[mine], return_inverse=True)
         h = np.bincount(first, weights=prep.hh[mine])
@@ -60,16 +63,26 @@ def explain_far(report, grids, prep: Prepared, grid_ids: np.ndarray, rule_pct: f
                         "或放宽规则（max_deviation_pct、--max-deviation）")))
 
 
-def _unreachable_rule(report, grid_id, words, prep: Prepared, node, mine, hh, cost) -> bool:
-    """The row of a grid (units ``mine``) holding a group no grid within the rule can hold, if it
-    holds one (the heaviest such); False when it holds none."""
+def _beyond_rule(far, members: dict, node, hh, cost, rule_pct: float) -> dict:
+    """``grid_id -> group``: of the ``far`` grids, those holding a group that no grid within the
+    rule round their community's mean can hold (``hemmed_in``, one search per mean), each with its
+    heaviest such group."""
+    out = {}
+    for target, rows in far.groupby("target_households"):
+        groups = {g: np.unique(node[members[g]][node[members[g]] >= 0]) for g in rows["grid_id"]}
+        every = np.concatenate([np.zeros(0, dtype=np.int64), *groups.values()])
+        flagged = hemmed_in(cost, hh, min_hh=target * (1 - rule_pct / 100), max_hh=target * (1 + rule_pct / 100),
+                            nodes=every)
+        for g, mine in groups.items():
+            if flagged[mine].any():
+                out[g] = mine[flagged[mine]][np.argmax(hh[mine[flagged[mine]]])]
+    return out
+
+
+def _unreachable_rule(report, grid_id, words, prep: Prepared, node, v: int, hh) -> None:
+    """The row of a grid holding group ``v``, which no grid within the rule can hold."""
     target, rule_pct = words[2], words[3]
     lo, hi = target * (1 - rule_pct / 100), target * (1 + rule_pct / 100)
-    groups = np.unique(node[mine][node[mine] >= 0])
-    stuck = groups[hemmed_in(cost, hh, min_hh=lo, max_hh=hi, nodes=groups)[groups]]
-    if not len(stuck):
-        return False
-    v = stuck[np.argmax(hh[stuck])]
     members = np.flatnonzero(node == v)
     names = ", ".join(map(str, prep.unit_ids[members][:6])) + (" ..." if len(members) > 6 else "")
     what = f"unit {names}" if len(members) == 1 else f"the {len(members)} units kept together ({names})"
@@ -94,7 +107,6 @@ def _unreachable_rule(report, grid_id, words, prep: Prepared, node, mine, hh, co
                    f"任何方案中包含{'它' if one else '它们'}的网格都无法与平均户数相差不超过 {rule_pct:g}%：可接受现状、"
                    + ("拆分该单元" if one else "允许拆分这组单元（gated/together/locked）")
                    + "，或放宽规则（max_deviation_pct、--max-deviation）"))
-    return True
 
 
 def proven_far(report) -> set:
