@@ -406,3 +406,20 @@ def test_ids_a_web_system_wrote_as_excel_text_are_the_ids_excel_shows(tmp_path, 
     assert code == 0, capsys.readouterr().err
     scores = gpd.read_file(out, layer="grid_scores")
     assert scores["grid_id"].tolist() == ["01", "02"] and scores["households"].tolist() == [400, 400]
+
+
+def test_a_geopackage_whose_header_id_was_damaged_reads_with_gdals_note_in_the_log(tmp_path, caplog):
+    """Bytes 68-71 of a GeoPackage (its application_id) damaged in a copy: GDAL reads the layers
+    and warns "GPKG: bad application_id" from its C callback, where a warning filter set to error
+    could not raise (pytest reported it as an unraisable exception, the fuzz test failed on it).
+    The note goes to the log; the stations read."""
+    path = tmp_path / "stations.gpkg"
+    gpd.GeoDataFrame({"station_id": ["S1", "S2"]}, geometry=gpd.points_from_xy([114.05, 114.06], [22.54, 22.55]),
+                     crs="EPSG:4326").to_file(path, layer="stations")
+    raw = bytearray(path.read_bytes())
+    raw[68:72] = b"\x14\x65\x56\xab"
+    path.write_bytes(bytes(raw))
+    with caplog.at_level(logging.INFO, logger="spatial.io._gdal"):
+        layer = spatial.read_layer(path)
+    assert layer["station_id"].tolist() == ["S1", "S2"]
+    assert "GDAL says GPKG: bad application_id" in caplog.text

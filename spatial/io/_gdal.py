@@ -5,6 +5,7 @@ warnings while reading, and measures (M) no writer takes. Split out of :mod:`spa
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 from pathlib import Path
 
@@ -138,11 +139,20 @@ def layer_names(path) -> list[str]:
     open (empty, cut short, another format under the name) is an :class:`InputFileError` saying
     so, for every reader that looks into a file's layers before reading one."""
     try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", MEASURES, UserWarning)  # read_layer drops them and says so
-            return [str(x) for x in pyogrio.list_layers(path)[:, 0]]
+        # GDAL's warnings come through a C callback, where a warning filter set to "error" (as in
+        # pytest) cannot raise: kept here and said once in the log instead (a GeoPackage whose
+        # header bytes were damaged: "GPKG: bad application_id"; its layers still read)
+        with warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always")
+            names = [str(x) for x in pyogrio.list_layers(path)[:, 0]]
     except (DataSourceError, DataLayerError, OSError) as exc:
         raise unreadable(Path(path), exc) from exc
+    for w in said:
+        if issubclass(w.category, RuntimeWarning):
+            logger.info("%s: GDAL says %s", Path(path).name, w.message)
+        elif not (issubclass(w.category, UserWarning) and re.search(MEASURES, str(w.message))):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)  # read_layer drops M, says so
+    return names
 
 
 def data_layers(path) -> list[str]:
