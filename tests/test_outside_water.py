@@ -53,6 +53,8 @@ def _town(path: Path, water: str = "area+river", *, north_y: float = 40.0, more_
             ways.append((4, ring, {"natural": "water", "water": "river"}))
         elif part == "riverbank":
             ways.append((4, ring, {"waterway": "riverbank"}))
+        elif part == "reservoir":  # the older tagging of a reservoir (水库), common in hill towns
+            ways.append((4, ring, {"landuse": "reservoir", "name": "水库"}))
         elif part == "multipolygon":  # the outline in two untagged ways, as large rivers are mapped
             ways += [(41, [11, 12, 13], {}), (42, [13, 14, 11], {})]
             relations.append((7, [(41, "outer"), (42, "outer")], {"type": "multipolygon", "natural": "water"}))
@@ -83,7 +85,7 @@ def _walk(network, homes=None, station=None) -> gpd.GeoDataFrame:
 # ------------------------------------------------------------------ the home across the river
 
 
-@pytest.mark.parametrize("water", ["area+river", "area", "riverbank", "multipolygon", "river"])
+@pytest.mark.parametrize("water", ["area+river", "area", "riverbank", "multipolygon", "river", "reservoir"])
 def test_a_home_across_the_river_from_the_street_walks_by_the_bridge(tmp_path, water):
     # was: 80 m, the home snapped 40 m straight over the river to 北岸路; every way of mapping the
     # river (its area, a riverbank, a multipolygon of untagged ways, or its centre line alone)

@@ -40,8 +40,10 @@ logger = logging.getLogger(__name__)
 
 #: ``waterway`` values whose centre line no leg crosses (a stream or a ditch is stepped over).
 RIVER_WATERWAYS = frozenset({"river", "canal"})
-#: A way or relation tagged so is a water area: its outline is a shoreline.
-_AREA_TAGS = (("natural", "water"), ("waterway", "riverbank"))
+#: A way or relation tagged so is a water area: its outline is a shoreline. ``landuse=reservoir``
+#: is the older tagging of a reservoir (水库: hill towns' reservoirs are often mapped so);
+#: ``landuse=basin`` is left out (a detention basin is dry most of the year, often walked across).
+_AREA_TAGS = (("natural", "water"), ("waterway", "riverbank"), ("landuse", "reservoir"))
 #: ``water`` values of a basin in a square or a yard, walked round in a few steps (with
 #: ``amenity=fountain`` and ``leisure=swimming_pool``): no barrier.
 _WALKED_ROUND = frozenset({"fountain", "reflecting_pool", "swimming_pool"})
@@ -68,6 +70,8 @@ def water_kind(tags) -> tuple[str, str]:
     (('', ''), ('', ''))
     >>> water_kind({"natural": "water", "amenity": "fountain"}), water_kind({"natural": "water", "water": "fountain"})
     (('', ''), ('', ''))
+    >>> water_kind({"landuse": "reservoir"}), water_kind({"landuse": "basin"})
+    (('shore', 'landuse=reservoir'), ('', ''))
     """
     get = tags.get
     if (get("covered") or "no") != "no" or (get("tunnel") or "no") != "no":
