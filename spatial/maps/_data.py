@@ -19,8 +19,9 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from spatial.core.checks import Report, is_number, require_columns, require_crs, round_half_up, round_walk, yes_no
-from spatial.core.errors import InputFileError, OptionError
+from spatial.core.checks import (Report, is_number, report_in, require_columns, require_crs, round_half_up, round_walk,
+                                 yes_no)
+from spatial.core.errors import ColumnError, InputFileError, OptionError
 from spatial.io._figures import COUNT
 from spatial.io.workbook import NONE_ID, none_name
 from spatial.maps import _style as st
@@ -308,6 +309,44 @@ def names_of(frame: pd.DataFrame | None, id_col: str, name_col: str = "name") ->
         return {}
     ids, names = frame[id_col].astype(str), jsonable(frame[name_col], name_col)
     return {i: str(n) for i, n in zip(ids, names) if n is not None and str(n).strip()}
+
+
+def file_status(grids: pd.DataFrame, status_col: str) -> np.ndarray:
+    """The grids' own ``under``/``in``/``over`` from ``status_col``, checked."""
+    require_columns(grids, [status_col], "grids")
+    status = grids[status_col].astype(str).to_numpy()
+    bad = sorted(set(status) - {"under", "in", "over"})
+    if bad:
+        raise ColumnError(f"'grids' column '{status_col}' holds {', '.join(map(repr, bad[:5]))}; a grid's status "
+                          "is 'under', 'in' or 'over' (give the band with min_households= and max_households= "
+                          "instead)")
+    return status
+
+
+def grid_notes(grids: pd.DataFrame, notes: pd.DataFrame | Report | None, lang: str) -> list | None:
+    """Each grid's rows of the report table ``notes`` (layer ``grids``, row id its ``grid_id``), in
+    ``lang``, as one line: what is wrong and what to do (a grid no plan brings within the rule, one
+    left out of the band). None when no grid has a row.
+
+    Examples
+    --------
+    >>> grids = pd.DataFrame({"grid_id": ["C1-01", "C1-02"]})
+    >>> notes = pd.DataFrame({"layer": ["grids", "units"], "row_id": ["C1-02", "U7"],
+    ...                       "problem": ["12% over the mean", "no geometry"], "action": ["accept it", "left out"]})
+    >>> grid_notes(grids, notes, "en")
+    [None, '12% over the mean. Accept it']
+    """
+    if notes is None or "grid_id" not in grids.columns:
+        return None
+    table = notes.to_frame(zh_columns=True) if isinstance(notes, Report) else notes
+    if not len(table) or not {"layer", "row_id", "problem", "action"} <= set(table.columns):
+        return None
+    rows = report_in(table[table["layer"].astype(str) == "grids"], lang)
+    said: dict[str, list[str]] = {}
+    for rid, problem, action in zip(rows["row_id"].astype(str), rows["problem"].astype(str), rows["action"].astype(str)):
+        said.setdefault(rid, []).append(f"{problem}。{action}" if lang == "zh" else f"{problem}. {action[:1].upper()}{action[1:]}")
+    out = [" / ".join(said[g]) if g in said else None for g in grids["grid_id"].astype(str)]
+    return out if any(out) else None
 
 
 def popup_props(gdf: pd.DataFrame, columns: Sequence[str], lang: str, *,

@@ -65,7 +65,7 @@ def map_from_files(
     if grids is None and coverage is None:
         raise OptionError("map_from_files needs grids= (spatial grids' .gpkg) or coverage= (spatial coverage's "
                           ".gpkg), or both")
-    g = read_layers(grids, ["grids"], ["communities", "units", "network_edges"], "grids") if grids else {}
+    g = read_layers(grids, ["grids"], ["communities", "units", "network_edges", "report"], "grids") if grids else {}
     c = (read_layers(coverage, [("demand", "coverage_demand"), "stations"],
                      ["isochrones", "gaps", "coverage_summary", "communities", "network_edges", "report"],
                      "coverage")
@@ -125,13 +125,13 @@ def map_from_files(
             # last month's coverage over this month's grids: homes would name grids they do not lie in
             same_plan(c["demand"], c["demand"]["grid_id"], g["grids"], "grid_id", "grids")
         opts = {k: v for k, v in options.items() if k not in ("households_col", "label_col", "band_col", "name_col")}
-        return overview_map(g["grids"], c["demand"], c["stations"], sites=s.get("sites"),
+        return overview_map(g["grids"], c["demand"], c["stations"], sites=s.get("sites"), notes=g.get("report"),
                             **cov, **context, **opts)  # units are drawn as demand
     if sites and not c:
         raise OptionError("sites are drawn over the coverage: give coverage= (spatial coverage's .gpkg) too")
     if g:
         opts = {k: v for k, v in options.items() if k not in cov_opts}
-        return grid_map(g["grids"], units=g.get("units"), **context, **opts)
+        return grid_map(g["grids"], units=g.get("units"), notes=g.get("report"), **context, **opts)
     opts = {k: v for k, v in options.items() if k not in grid_opts}
     return coverage_map(c["demand"], c["stations"], sites=s.get("sites"), **cov, **context, **opts)
 

@@ -33,7 +33,7 @@ from spatial.core.checks import (Report, check_band, check_households, is_number
 from spatial.core.errors import ColumnError, OptionError, OptionTypeError
 from spatial.maps import _style as st
 from spatial.maps import _draw as draw
-from spatial.maps._data import (GRID_FIELDS, community_coverage, coverage_table, head_props, jsonable, popup_props,
+from spatial.maps._data import (GRID_FIELDS, file_status, grid_notes, community_coverage, coverage_table, head_props, jsonable, popup_props,
                                 short_labels, walked_speed)
 from spatial.maps._draw import GAP_LABELS  # noqa: F401  (public constant, kept here)
 from spatial.maps._layers import (Attribution, BoxControl, Layout, OfflineMap, ScaleBar, layers_top_first, render_page,
@@ -174,6 +174,7 @@ def grid_map(
     synthetic_note: bool | None = None,
     credits: Sequence[str] | str = (),
     report: Report | None = None,
+    notes: pd.DataFrame | Report | None = None,
     m: folium.Map | None = None,
 ) -> folium.Map:
     """Map of management grids coloured by households against the band, with labels and popups.
@@ -211,6 +212,10 @@ def grid_map(
         ``"住户数：XX区2025年房屋普查"``): the planner's own data is credited as they name it.
     report : Report, optional
         Receives rows that could not be drawn (no geometry).
+    notes : DataFrame or Report, optional
+        The report of the plan (``plan.report``, the ``report`` layer): its rows about a grid
+        (layer ``grids``, row id its ``grid_id``) are shown in that grid's popup, such as why no
+        plan brings it within the rule and what to do.
     m : folium.Map, optional
         Add the layers to this map instead of a new one (it keeps its basemap and view; the
         ``tiles*`` options apply to new maps only).
@@ -265,7 +270,7 @@ def grid_map(
                                            "radius": 3}], state=state, report=report)
     order = ["under", "in", "over"]
     if status_col is not None:  # the grids' own status: the band they were drawn for is not known here
-        status = _file_status(grids, status_col)
+        status = file_status(grids, status_col)
         word = {s: f"{s}_file" for s in order}
     else:
         status = np.where(hh < min_households, "under", np.where(hh > max_households, "over", "in"))
@@ -274,6 +279,8 @@ def grid_map(
     cols = list(GRID_FIELDS) + ([households_col] if households_col not in GRID_FIELDS else [])
     props, fields = popup_props(grids, cols, lang, names=state["names"])
     props["band_status"] = [st.text(lang, word[s], **fmt) for s in status]
+    if (said := grid_notes(grids, notes, lang)) is not None:  # the report's rows about a grid, in its popup
+        props["note"], fields = said, fields + [st.field(lang, "note")]
     if not any(f[0] == "band_status" for f in fields):
         at = next((i + 1 for i, f in enumerate(fields) if f[0] == households_col), len(fields))
         fields.insert(at, st.field(lang, "band_status"))
@@ -313,18 +320,6 @@ def grid_map(
     syn = _synthetic_once(state, lang, synthetic)
     BoxControl(st.legend_html(st.text(lang, "grid_legend"), rows, notes, synthetic=syn)).add_to(m)
     return _finish(m, own=own, lang=lang, synthetic=synthetic, credits=credits)
-
-
-def _file_status(grids: pd.DataFrame, status_col: str) -> np.ndarray:
-    """The grids' own ``under``/``in``/``over`` from ``status_col``, checked."""
-    require_columns(grids, [status_col], "grids")
-    status = grids[status_col].astype(str).to_numpy()
-    bad = sorted(set(status) - {"under", "in", "over"})
-    if bad:
-        raise ColumnError(f"'grids' column '{status_col}' holds {', '.join(map(repr, bad[:5]))}; a grid's status "
-                          "is 'under', 'in' or 'over' (give the band with min_households= and max_households= "
-                          "instead)")
-    return status
 
 
 def _bands(bands, demand: pd.DataFrame, band_col: str, isochrones, summary=None) -> list[str]:
@@ -509,6 +504,7 @@ def overview_map(
     synthetic_note: bool | None = None,
     credits: Sequence[str] | str = (),
     report: Report | None = None,
+    notes: pd.DataFrame | Report | None = None,
     m: folium.Map | None = None,
 ) -> folium.Map:
     """Grids and coverage on one map, plus recommended new sites (the ``sites`` layer).
@@ -543,7 +539,8 @@ def overview_map(
     state["overview"] = True  # grid outlines over unit colours, service areas off until toggled
     draw.remember_names(state, communities, stations)
     grid_map(grids, network_edges=network_edges, units=units,
-             min_households=min_households, max_households=max_households, status_col=status_col, **common)
+             min_households=min_households, max_households=max_households, status_col=status_col, notes=notes,
+             **common)
     coverage_map(demand, stations, isochrones=isochrones, gaps=gaps, summary=summary, bands=bands,
                  communities=communities, speed_kmh=speed_kmh, slope=slope, **common)
     if sites is not None:

@@ -552,7 +552,7 @@ def _maps(project: Project, layers: dict, out: Path) -> list[Path]:
               "lang": lang, "credits": credits}
     if "grids" in layers:
         m = grid_map(layers["grids"], min_households=g["min_households"],
-                     max_households=g["max_households"], **common)
+                     max_households=g["max_households"], notes=layers.get("report"), **common)
         files.append(save_map(m, out / "grids.html"))
         if "units" in layers and "grid_id" in layers["units"].columns:
             from spatial.maps.editor import save_grid_editor
@@ -575,6 +575,6 @@ def _maps(project: Project, layers: dict, out: Path) -> list[Path]:
             m = overview_map(grids=layers["grids"], demand=layers["coverage_demand"],
                              stations=layers["stations"], sites=layers.get("sites"),
                              min_households=g["min_households"], max_households=g["max_households"],
-                             **cov, **common)
+                             notes=layers.get("report"), **cov, **common)
             files.append(save_map(m, out / "overview.html"))
     return files

@@ -1,0 +1,78 @@
+"""Specification: the grid map's popups say what the report says of a grid.
+
+A planner opens ``grids.html``, not the report layer. A grid that no plan brings within the rule
+(the estate of 342 households on a row of plots, ``test_grids_beyond_rule.row_town``) is drawn
+like any other grid in the band: its popup now carries the report's row on it (why, and what to
+do), in the map's language; grids with no row have no such line.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+import pytest
+
+from spatial import grid_map, partition_grids, save_map
+from spatial.cli import main
+from spatial.maps._data import grid_notes
+from test_grids_beyond_rule import row_town
+
+
+def popups(path) -> dict:
+    """``grid id -> popup properties`` of the grids layer of a saved map (read from its HTML)."""
+    html = path.read_text(encoding="utf-8")
+    out = {}
+    for at in (m.end() - 1 for m in re.finditer(r'"p":\{', html)):
+        props, _ = json.JSONDecoder().raw_decode(html, at)
+        if "_label" in props and "note" in props:
+            out.update(zip(props["_label"], props["note"]))
+    return out
+
+
+def test_each_grid_gets_its_own_rows_in_the_map_s_language():
+    grids = pd.DataFrame({"grid_id": ["C1-01", "C1-02", "C1-03"]})
+    notes = pd.DataFrame({"layer": ["grids", "units", "grids", "grids"], "row_id": ["C1-02", "C1-01", "C1-02", "C1-03"],
+                          "problem": ["12% over", "no geometry", "far off", "out of the band"],
+                          "action": ["accept it", "left out", "move units", "kept"],
+                          "problem_zh": ["超出12%", "无几何", None, "超出户数范围"],
+                          "action_zh": ["可接受", "未纳入", None, "保留"]})
+    assert grid_notes(grids, notes, "en") == [None, "12% over. Accept it / far off. Move units", "out of the band. Kept"]
+    # Chinese where the row has it, else the English (as the workbook shows it)
+    assert grid_notes(grids, notes, "zh") == [None, "超出12%。可接受 / far off。move units", "超出户数范围。保留"]
+    assert grid_notes(grids, notes[notes["layer"] != "grids"], "en") is None
+    assert grid_notes(grids.rename(columns={"grid_id": "code"}), notes, "en") is None
+    assert grid_notes(grids, None, "en") is None
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_popup_of_a_grid_no_plan_brings_within_the_rule_says_why(tmp_path, lang):
+    units, comm = row_town(False)
+    plan = partition_grids(units, comm, n_grids=3)
+    estate = plan.units.set_index("unit_id")["grid_id"]["U00"]
+    path = save_map(grid_map(plan.grids, notes=plan.report, lang=lang), tmp_path / "grids.html")
+    said = popups(path)
+    assert set(said) == set(plan.grids["grid_id"])
+    words = ("任何方案中包含", "342 户") if lang == "zh" else ("No plan puts a grid holding", "342 households")
+    assert all(w in said[estate] for w in words)
+    # the grid the estate pushes off (353) has its own row; the third (399) none
+    light = plan.grids.set_index("grid_id")["households"].idxmin()
+    assert light != estate and said[light] and words[0] not in said[light]
+    assert [g for g, v in said.items() if v is None] == sorted(set(said) - {estate, light})
+    # without the report, no such line
+    plain = save_map(grid_map(plan.grids, lang=lang), tmp_path / "plain.html")
+    assert popups(plain) == {}
+
+
+def test_the_map_command_reads_the_report_layer_of_the_grids_file(tmp_path):
+    units, comm = row_town(False)
+    units.to_file(tmp_path / "units.gpkg", layer="units")
+    comm.to_file(tmp_path / "comm.gpkg", layer="communities")
+    out = tmp_path / "plan.gpkg"
+    assert main(["-q", "grids", str(tmp_path / "comm.gpkg"), str(tmp_path / "units.gpkg"), "--grids", "3",
+                 "--out", str(out)]) == 0
+    html = tmp_path / "grids.html"
+    assert main(["-q", "map", "--grids", str(out), "--out", str(html), "--lang", "en"]) == 0
+    said = [v for v in popups(html).values() if v]
+    assert len(said) == 2 and sum("No plan puts a grid holding" in v for v in said) == 1
