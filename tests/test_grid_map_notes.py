@@ -76,3 +76,23 @@ def test_the_map_command_reads_the_report_layer_of_the_grids_file(tmp_path):
     assert main(["-q", "map", "--grids", str(out), "--out", str(html), "--lang", "en"]) == 0
     said = [v for v in popups(html).values() if v]
     assert len(said) == 2 and sum("No plan puts a grid holding" in v for v in said) == 1
+
+
+def test_the_grids_kmz_says_it_too_and_keeps_the_four_bounds(tmp_path):
+    # the grid worker on a phone opens the KMZ in 奥维, not the map: the proof is in the placemark;
+    # and `spatial grids --kml` described the grids as drawn, without the 四至 its GeoPackage has
+    units, comm = row_town(False)
+    units.to_file(tmp_path / "units.gpkg", layer="units")
+    comm.to_file(tmp_path / "comm.gpkg", layer="communities")
+    kmz = tmp_path / "grids.kmz"
+    assert main(["-q", "grids", str(tmp_path / "comm.gpkg"), str(tmp_path / "units.gpkg"), "--grids", "3",
+                 "--out", str(tmp_path / "plan.gpkg"), "--kml", str(kmz)]) == 0
+    from spatial import read_layer
+
+    back = read_layer(kmz).set_index("Name")["description"]
+    plan = read_layer(tmp_path / "plan.gpkg", layer="grids").set_index("grid_id")
+    assert sorted(back.index) == sorted(plan.index)
+    for gid, desc in back.items():
+        assert f"四至: {plan.loc[gid, 'four_bounds']}" in desc
+    said = [d for d in back if "说明: " in d]
+    assert len(said) == 2 and sum("任何方案中包含" in d for d in said) == 1

@@ -366,7 +366,8 @@ def _cmd_grids(args: argparse.Namespace) -> int:
         if args.kml is not None:
             from spatial.maps.kmz import results_kmz
 
-            results_kmz(tmps[1], {"grids": res.grids,  # grids described with their community's name
+            # the grids as written (with their 四至), described with their community's name and what the report says
+            results_kmz(tmps[1], {"grids": layers["grids"], "report": layers["report"],
                                   "communities": as_contract(communities, cols["community_id_col"], "community_id")})
     say(args, f"wrote {args.out} (layers {', '.join(layers)})")
     if args.kml is not None:

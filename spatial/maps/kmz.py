@@ -19,7 +19,7 @@ import pandas as pd
 from spatial.core.errors import SpatialError
 from spatial.io.columns import find_column
 from spatial.io.kml import write_kml
-from spatial.maps._data import HOME_POINT_DECIMALS, cause_words, display_geometry, names_of
+from spatial.maps._data import HOME_POINT_DECIMALS, cause_words, display_geometry, grid_notes, names_of
 from spatial.maps._gis_styles import kml_styles
 from spatial.maps._style import FIELD_LABELS, coords_notes, feature_names, text
 
@@ -31,7 +31,7 @@ __all__ = ["results_kmz"]
 KMZ_LAYERS = {
     "grids": (("网格", "Grids"), "grid_id", ["grid_code", "community", "community_id", "four_bounds", "households",
                                              "population", "deviation_pct", "full_time_workers", "part_time_workers",
-                                             "building_leads"]),
+                                             "building_leads", "note"]),
     "stations": (("党群服务站", "Stations"), "name", ["station_id", "type", "households_served", "population_served",
                                                     "coords_note"]),
     "gaps": (("覆盖盲区", "Coverage gaps"), "_name", ["gap_id", "rank", "cause", "households", "population",
@@ -45,7 +45,8 @@ _NAME = "_name"
 def results_kmz(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame | None], *, lang: str = "zh") -> Path:
     """Write the ``grids``, ``stations``, ``gaps`` and ``sites`` of ``layers`` that have rows to
     one KMZ (or KML), a folder each, in ``lang`` (``"zh"`` or ``"en"``); a grid is described with
-    its community's name (所属社区) when ``layers["communities"]`` has ``community_id`` and a name (``name``, ``社区名称`` ...).
+    its community's name (所属社区) when ``layers["communities"]`` has ``community_id`` and a name (``name``, ``社区名称`` ...),
+    and with what the plan's report (``layers["report"]``) says of it (说明), as its map popup.
     When the coverage found the stations or the homes looking like GCJ-02/BD-09 numbers labelled
     WGS-84 (``attrs["coords_hints"]`` of ``layers["coverage_demand"]`` or ``layers["demand"]``), each
     station (or gap, drawn round the homes) says so in its description, as the web maps do.
@@ -66,6 +67,8 @@ def results_kmz(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame | None],
     names = _community_names(layers.get("communities"))
     if names and "grids" in shown and "community_id" in shown["grids"].columns and "community" not in shown["grids"]:
         shown["grids"] = shown["grids"].assign(community=shown["grids"]["community_id"].astype(str).map(names))
+    if "grids" in shown and (said := grid_notes(shown["grids"], layers.get("report"), lang)) is not None:
+        shown["grids"] = shown["grids"].assign(note=said)  # what the report says of a grid, as its map popup does
     if "stations" in shown and "station_id" in shown["stations"].columns:
         shown["stations"] = _named_stations(shown["stations"], lang)
     for kind in ("gap", "site"):  # named as the maps name them: 盲区 #1, 建议新站 1
