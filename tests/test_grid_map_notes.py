@@ -18,6 +18,7 @@ from spatial import grid_map, partition_grids, save_map
 from spatial.cli import main
 from spatial.maps._data import grid_notes
 from test_grids_beyond_rule import row_town
+from test_maps_browser import browser, click, open_map  # noqa: F401  (one headless Chromium, as the map tests open it)
 
 
 def popups(path) -> dict:
@@ -96,3 +97,21 @@ def test_the_grids_kmz_says_it_too_and_keeps_the_four_bounds(tmp_path):
         assert f"四至: {plan.loc[gid, 'four_bounds']}" in desc
     said = [d for d in back if "说明: " in d]
     assert len(said) == 2 and sum("任何方案中包含" in d for d in said) == 1
+
+
+def test_the_note_is_a_row_of_its_own_under_its_label_in_the_browser(browser, tmp_path):
+    # a sentence in the narrow value column of a phone's popup was a strip of four characters a line
+    units, comm = row_town(False)
+    plan = partition_grids(units, comm, n_grids=3)
+    estate = plan.units.set_index("unit_id")["grid_id"]["U00"]
+    path = save_map(grid_map(plan.grids, notes=plan.report, lang="zh"), tmp_path / "grids.html")
+    map_id = open_map(browser, path, (390, 844))
+    at = plan.grids.set_index("grid_id").loc[[estate]].to_crs(4326).geometry.iloc[0].representative_point()
+    got = click(browser, map_id, at.y, at.x)
+    assert got is not None and got["title"] == estate
+    wide = browser.execute_script(
+        "return Array.from(document.querySelectorAll('.leaflet-popup tr.sp-wide')).map("
+        "r => [r.querySelector('b').textContent, r.querySelector('div').textContent, r.cells.length])")
+    assert len(wide) == 1 and wide[0][0] == "说明" and "任何方案中包含" in wide[0][1] and wide[0][2] == 1
+    # the short values stay label | value
+    assert browser.execute_script("return document.querySelectorAll('.leaflet-popup tr:not(.sp-wide) th').length") > 3

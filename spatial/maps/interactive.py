@@ -279,8 +279,10 @@ def grid_map(
     cols = list(GRID_FIELDS) + ([households_col] if households_col not in GRID_FIELDS else [])
     props, fields = popup_props(grids, cols, lang, names=state["names"])
     props["band_status"] = [st.text(lang, word[s], **fmt) for s in status]
-    if (said := grid_notes(grids, notes, lang)) is not None:  # the report's rows about a grid, in its popup
-        props["note"], fields = said, fields + [st.field(lang, "note")]
+    if (said := grid_notes(grids, notes, lang)) is not None:  # the report's rows on a grid, under its deviation
+        props["note"] = said
+        fields.insert(next((i + 1 for i, f in enumerate(fields) if f[0] == "deviation_pct"), len(fields)),
+                      st.field(lang, "note"))
     if not any(f[0] == "band_status" for f in fields):
         at = next((i + 1 for i, f in enumerate(fields) if f[0] == households_col), len(fields))
         fields.insert(at, st.field(lang, "band_status"))

@@ -158,12 +158,20 @@ function spHits(map, ll) {
   return hits;
 }
 
+// values longer than this many characters take a row of their own, the popup's whole width
+var SP_WIDE_CHARS = 60;
+
 function spRows(p, fields) {
   var rows = [];
   for (var i = 0; i < fields.length; i++) {
     var v = p[fields[i][0]];
     if (v === null || v === undefined || v === "") { continue; }
     var hint = fields[i][2] ? "<div class='sp-hint'>" + spEsc(fields[i][2]) + "</div>" : "";
+    if (String(v).length > SP_WIDE_CHARS) {  // a sentence (what the report says): the popup's whole width
+      rows.push("<tr class='sp-wide'><td colspan='2'><b>" + spEsc(fields[i][1]) + "</b><div>" + spEsc(v) + "</div>"
+                + hint + "</td></tr>");
+      continue;
+    }
     rows.push("<tr><th>" + spEsc(fields[i][1]) + "</th><td>" + spEsc(v) + hint + "</td></tr>");
   }
   return rows.length ? "<table class='sp-rows'>" + rows.join("") + "</table>" : "";
