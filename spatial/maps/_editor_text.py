@@ -4,6 +4,8 @@ from __future__ import annotations
 
 TEXT = {
     "zh": {
+        "noscript": "网格在线调整要在允许运行脚本（JavaScript）的浏览器中使用。在微信中：点右上角“···”，选“在浏览器打开”或"
+                    "“用其他应用打开”；在电脑上用 Chrome、Edge、360 等浏览器打开。",
         "title": "网格在线调整", "mode_pick": "选网格", "mode_paint": "点选调整", "mode_lasso": "套索圈选",
         "toggle": "收起/展开", "undo": "撤销", "redo": "重做", "active": "当前网格", "touched": "受影响网格",
         "flags": "问题网格", "changes": "调整清单", "export_csv": "导出方案 CSV", "export_geojson": "导出 GeoJSON",
@@ -61,6 +63,9 @@ TEXT = {
         "uneven_action": "。任何方案中包含它的网格都无法与平均户数相差不超过{p}%：可接受现状、拆分或放宽规则",
     },
     "en": {
+        "noscript": "The grid editor works in a browser that runs scripts (JavaScript). In WeChat: tap “···” at the "
+                    "top right and choose “Open in browser” or “Open with another app”; on a computer open it in "
+                    "Chrome, Edge or Firefox.",
         "title": "Grid editor", "mode_pick": "Pick grid", "mode_paint": "Click to move", "mode_lasso": "Lasso",
         "toggle": "Hide/show", "undo": "Undo", "redo": "Redo", "active": "Current grid", "touched": "Grids touched",
         "flags": "Flagged grids", "changes": "Changes", "export_csv": "Export plan CSV",

@@ -282,6 +282,17 @@ class Attribution(MacroElement):
         self.attributions = [to_js(html.escape(a)) for a in attributions]
 
 
+class _RawHtml(Element):
+    """HTML put in the page as it is (an ``Element`` made from a string reads it as a Jinja
+    template: a title or a name holding ``{%`` would break the page)."""
+
+    _template = Template("{{ this.raw }}")
+
+    def __init__(self, raw: str):
+        super().__init__()
+        self.raw = raw
+
+
 class Layout(MacroElement):
     """Last on the page: the dock (search, layer list, legends, tables), click popups, labels,
     ``notices`` (short lines on the map itself, above the scale bar, which a phone shows without
@@ -316,7 +327,20 @@ class Layout(MacroElement):
         self.options_js = to_js({**self.options, "print_title": title or "",
                                  "print_date": text(self.lang, "made_on", date=date.today().isoformat()),
                                  "map_label": text(self.lang, "map_label", title=title or "")})
+        root.html.add_child(_RawHtml(self.noscript(title)), name="spatial_noscript")
         super().render(**kwargs)
+
+    def noscript(self, title: str | None) -> str:
+        """What a page opened with scripts off shows instead of a blank page (WeChat's file preview
+        on an iPhone, a mail reader, a browser locked down on an intranet): the map's title, how to
+        open it in a browser, its notices, legends and tables (the boxes the dock would hold)."""
+        boxes = [c.html_text for c in self._parent._children.values() if isinstance(c, BoxControl)]
+        notices = self.options.get("notices") or []
+        return ('<noscript><style>.folium-map { display: none; }</style><div class="sp-noscript">'
+                + (f"<h1>{html.escape(title)}</h1>" if title else "")
+                + f"<p>{html.escape(text(self.lang, 'noscript'))}</p>"
+                + "".join(f'<p class="sp-note">{html.escape(n)}</p>' for n in notices)
+                + "".join(f'<div class="sp-box">{b}</div>' for b in boxes) + "</div></noscript>")
 
 
 #: a folium element's id: 32 hexadecimal digits drawn at random as the element is made

@@ -97,6 +97,8 @@ TEXT = {
         "community": "社区",
         "dock": "图层与图例",
         "tiles_missing": "底图未能加载（未联网或内网无法访问地图服务），图上各图层照常显示",
+        "noscript": "这张地图要在允许运行脚本（JavaScript）的浏览器中才能显示。在微信中：点右上角“···”，选“在浏览器打开”或"
+                    "“用其他应用打开”；在电脑上用 Chrome、Edge、360 等浏览器打开。下面是地图的图例和统计。",
         "coords_stations": "⚠ 党群服务站坐标{verb}{system}坐标，却按 WGS84 读取：站点和服务圈可能偏差{off}，"
                            "请核对一个站点的位置",
         "coords_demand": "⚠ 居民点坐标{verb}{system}坐标，却按 WGS84 读取：居民点和步行距离可能偏差{off}，"
@@ -175,6 +177,9 @@ TEXT = {
         "community": "Community",
         "dock": "Layers and legend",
         "tiles_missing": "Basemap tiles could not load (no internet); the layers drawn are complete",
+        "noscript": "This map shows in a browser that runs scripts (JavaScript). In WeChat: tap “···” at the top "
+                    "right and choose “Open in browser” or “Open with another app”; on a computer open it in Chrome, "
+                    "Edge or Firefox. The map's legends and figures follow.",
         "coords_stations": "⚠ The stations {verb} {system} numbers read as WGS-84: stations and service areas may "
                            "be {off} off; check one station on a map",
         "coords_demand": "⚠ The homes {verb} {system} numbers read as WGS-84: homes and walks may be {off} off; "
