@@ -16,10 +16,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from spatial.core.atomic import atomic_folder, check_output_path
-from spatial.core.checks import Report, round_half_up
+from spatial.core.checks import Report, marked_synthetic, round_half_up
 from spatial.core.errors import InputFileError, SpatialError
 from spatial.coverage.bands import band_words
+from spatial.project._readme import README_NAME, grid_figure, write_readme
 from spatial.project.config import Project, load_project
 
 __all__ = ["RunResult", "run_project", "headline", "step_line"]
@@ -100,7 +103,7 @@ class _Steps:
 #: files a run writes into its folder (an input among them would be overwritten)
 _OUTPUT_NAMES = {"results.gpkg", "coverage_summary.csv", "sites_before_after.csv", "grids.csv", "summary.xlsx",
                  "grids.html", "coverage.html", "overview.html", "overview.png", "run_log.json", "grid_editor.html",
-                 "station_load.csv", "gaps.csv", "fca_by_community.csv"}
+                 "station_load.csv", "gaps.csv", "fca_by_community.csv", README_NAME}
 _SCHEDULER = re.compile(r"local|((tcp|tls|inproc|ucx|ws|wss)://)?[\w.\-\[\]:]+:\d+")
 
 
@@ -197,7 +200,7 @@ def run_project(
     >>> project = dataclasses.replace(project, outputs={**project.outputs, "maps": False, "png": False})
     >>> result = spatial.run_project(project, out_dir=tempfile.mkdtemp())
     >>> sorted(path.name for path in result.files)  # doctest: +NORMALIZE_WHITESPACE
-    ['coverage_summary.csv', 'fca_by_community.csv', 'gaps.csv', 'grids.csv', 'results.gpkg',
+    ['README.txt', 'coverage_summary.csv', 'fca_by_community.csv', 'gaps.csv', 'grids.csv', 'results.gpkg',
      'results.kmz', 'run_log.json', 'sites_before_after.csv', 'station_load.csv', 'summary.xlsx']
     """
     from spatial.project.pipeline import STEP_NAMES, run_steps
@@ -215,6 +218,18 @@ def run_project(
             layers, files = run_steps(project, tmp, steps, report, scheduler=scheduler)
         finally:
             steps.close()
+        lang = project.outputs.get("lang", "zh")
+        # for whoever receives the folder: the figures, which file to open first, what each file is
+        figures = headline_figures(RunResult(out, files, layers, {"parameters": {"siting": project.siting}}), lang)
+        if layers.get("grids") is not None and "band_status" in layers["grids"].columns:
+            band = (project.grids["min_households"], project.grids["max_households"])
+            figures.insert(0, grid_figure(layers["grids"]["band_status"], band, lang))
+        if marked_synthetic(*(v for v in layers.values() if isinstance(v, pd.DataFrame))):
+            from spatial.maps._style import text  # (what every map and table of such data says)
+
+            figures.append(text(lang, "synthetic"))
+        files.append(write_readme(tmp, files + [tmp / "run_log.json"], title=project.name or "spatial",
+                                  figures=figures, lang=lang))
         columns = layers.pop("_columns", {})
         log = {
             "project": project.name,
@@ -272,7 +287,18 @@ def headline(result: RunResult, *, lang: str | None = None) -> str:
     """
     lang = lang or result.log.get("parameters", {}).get("outputs", {}).get("lang", "zh")
     zh = lang == "zh"
-    lines = []
+    lines = headline_figures(result, lang)
+    shown = [p.name for p in result.files if p.suffix in (".html", ".xlsx", ".gpkg", ".png", ".kmz")]
+    if shown:
+        lines.append((f"文件在 {result.out_dir}：" if zh else f"Files in {result.out_dir}: ") + ", ".join(shown))
+    return "\n".join(lines)
+
+
+def headline_figures(result: RunResult, lang: str) -> list[str]:
+    """The figure lines of :func:`headline` (households within each band, and with the proposed
+    sites), in ``lang``; none for a run that walked nothing."""
+    zh = lang == "zh"
+    lines: list[str] = []
     summary = result.layers.get("coverage_summary")
     if summary is not None and (summary["level"] == "overall").any():
         row = summary[summary["level"] == "overall"].iloc[0]
@@ -299,10 +325,7 @@ def headline(result: RunResult, *, lang: str | None = None) -> str:
                          f"原为 {before_pct:.1f}%）。" if zh else
                          f"With the {len(sites)} proposed sites: {hh_after:,.0f} ({after_pct:.1f}%, "
                          f"was {before_pct:.1f}%) within {words}.")
-    shown = [p.name for p in result.files if p.suffix in (".html", ".xlsx", ".gpkg", ".png", ".kmz")]
-    if shown:
-        lines.append((f"文件在 {result.out_dir}：" if zh else f"Files in {result.out_dir}: ") + ", ".join(shown))
-    return "\n".join(lines)
+    return lines
 
 
 def step_line(name: str, seconds: float | None, layers: dict, *, n_inputs: int | None = None,

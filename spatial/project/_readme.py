@@ -1,0 +1,96 @@
+"""The ``README.txt`` of a run's folder, for whoever receives the folder (or a zip of it in WeChat).
+
+An official is sent fifteen files and does not know which to open. The note gives the run's
+headline figures (households within each band, before and after the proposed sites), says which
+file to open first and how (a browser; in WeChat "open in browser"), and what each file written is,
+in the project's language. It is written as UTF-8 with a byte-order mark and CRLF line ends, so
+Notepad on an office PC of Windows 7 shows the Chinese and the lines (without the mark it reads
+the bytes as GBK; without CR it shows one long line). No date in it: two runs of the same inputs
+write the same note. Imports nothing of the package.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["README_NAME", "grid_figure", "write_readme"]
+
+README_NAME = "README.txt"
+
+#: What each file a run may write is, ``(zh, en)``, in the order a reader needs them.
+_ABOUT = {
+    "overview.html": ("总览地图：网格、15分钟服务圈、覆盖盲区和建议新站。先看这个。",
+                      "The overview map: grids, 15-minute coverage, gaps and proposed sites. Start here."),
+    "coverage.html": ("15分钟服务圈地图：每个居民单元步行到最近党群服务中心/站的时间，各社区覆盖率。",
+                      "The coverage map: each unit's walk to its nearest station, and each community's coverage."),
+    "grids.html": ("网格地图：各网格户数、四至、网格员配置。", "The grids map: each grid's households, bounds (四至) and staff."),
+    "grid_editor.html": ("网格在线调整：手工把居民单元调到别的网格，户数即时更新，可导出方案 CSV。",
+                         "The grid editor: move units between grids by hand with live totals, and export the plan."),
+    "overview.png": ("总览图片：可打印，也可直接转发。", "The overview as a picture: to print or to forward."),
+    "summary.xlsx": ("汇总表（Excel 或 WPS 打开）：总体、街道、社区、网格、覆盖盲区、服务站负荷、建站前后、数据问题清单，说明页解释每一列。",
+                     "The workbook (Excel or WPS): overall, street, community and grid figures, gaps, station load, "
+                     "before and after the new sites, data problems, and a sheet defining every column."),
+    "results.kmz": ("手机地图文件：用奥维互动地图或 Google Earth 打开（网格、服务站、盲区、建议新站）。",
+                    "For a phone's map app (奥维互动地图, Google Earth): grids, stations, gaps and proposed sites."),
+    "results.gpkg": ("全部图层（GeoPackage，用 QGIS 或 ArcGIS 打开，WGS-84 坐标）。",
+                     "Every layer (GeoPackage, for QGIS or ArcGIS; WGS-84)."),
+    "coverage_summary.csv": ("各级覆盖率表（总体、街道、社区、网格）。", "Coverage at each level (overall, street, community, grid)."),
+    "grids.csv": ("网格表：编码、户数、与平均户数的偏差、网格员、四至。", "The grids: code, households, deviation, staff, bounds."),
+    "gaps.csv": ("覆盖盲区表：按未覆盖户数排序，附成因和建议站址。", "The gaps, most households first, with their cause and a site."),
+    "station_load.csv": ("服务站负荷：每个站服务的户数和人口。", "Each station's households and people served."),
+    "fca_by_community.csv": ("各社区可达的服务站面积（每百户，2SFCA）。",
+                             "Floor area of stations in reach per 100 households, per community (2SFCA)."),
+    "sites_before_after.csv": ("建议新站建成前后的覆盖率。", "Coverage before and after the proposed sites."),
+    "moves.csv": ("重新划分时调整了网格的居民单元及原因。", "The units the redraw moved to another grid, and why."),
+    "run_log.json": ("运行记录：输入文件的校验值、参数、软件版本、各步骤用时（留档、复核用）。",
+                     "The run's record: input checksums, parameters, versions, each step (to file and to check)."),
+}
+_SHAPEFILE = ("Shapefile 格式的图层（旧版 GIS 软件用）。", "Layers as shapefiles (for older GIS software).")
+_HOW = ("网页文件（.html）用浏览器打开，不需要联网；在微信中点右上角“···”，选“在浏览器打开”或“用其他应用打开”。",
+        "Open the .html files in a browser (no internet needed); in WeChat tap “···” at the top right and "
+        "choose “Open in browser”.")
+
+
+def grid_figure(status, band: tuple[float, float], lang: str = "zh") -> str:
+    """A line on the grids of a plan from their ``band_status`` values (``under``, ``in``, ``over``).
+
+    Examples
+    --------
+    >>> grid_figure(["in", "in", "over"], (300, 500), "en")
+    '3 grids: 2 of 300-500 households, 0 under, 1 over.'
+    """
+    n = {s: sum(1 for v in status if v == s) for s in ("in", "under", "over")}
+    lo, hi = (f"{b:g}" for b in band)
+    total = sum(1 for _ in status)
+    if lang == "zh":
+        return f"共 {total} 个网格：{n['in']} 个在 {lo}–{hi} 户之间，{n['under']} 个不足，{n['over']} 个超出。"
+    return f"{total} grids: {n['in']} of {lo}-{hi} households, {n['under']} under, {n['over']} over."
+
+
+def write_readme(folder: Path, files: list[Path], *, title: str, figures: list[str], lang: str = "zh") -> Path:
+    """Write ``README.txt`` into ``folder``: ``title``, the ``figures`` lines, how to open the
+    maps, and a line on each of ``files`` (paths in ``folder``) it knows, in the order of
+    ``_ABOUT``; return its path.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> path = write_readme(folder, [folder / "summary.xlsx", folder / "overview.html"], title="示例",
+    ...                     figures=["共 1,000 户。"], lang="zh")
+    >>> print(path.read_text(encoding="utf-8-sig").replace("\\r\\n", "\\n").splitlines()[:5])
+    ['示例', '', '共 1,000 户。', '', '网页文件（.html）用浏览器打开，不需要联网；在微信中点右上角“···”，选“在浏览器打开”或“用其他应用打开”。']
+    """
+    i = 0 if lang == "zh" else 1
+    names = {p.relative_to(folder).as_posix() for p in files}
+    blocks = [[title], figures, [_HOW[i]] if any(n.endswith(".html") for n in names) else []]
+    width = max((len(n) for n in names), default=0) + 2
+    listed = [f"  {n.ljust(width)}{about[i]}" for n, about in _ABOUT.items() if n in names]
+    shapefiles = sorted(n for n in names if n.startswith("shapefile/"))
+    if shapefiles:
+        listed.append(f"  {'shapefile/'.ljust(width)}{_SHAPEFILE[i]} ({', '.join(Path(n).name for n in shapefiles)})")
+    blocks.append(["文件：" if i == 0 else "Files:", *listed])
+    lines = [line for block in (b for b in blocks if b) for line in ("", *block)][1:]  # a blank line between blocks
+    path = folder / README_NAME
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8-sig"))
+    return path
