@@ -67,3 +67,20 @@ def ensure_chromium() -> bool:
                 subprocess.run(["apt-get", "update"], capture_output=True, timeout=600, check=False)
                 subprocess.run(install, capture_output=True, timeout=900, check=False)
     return Path(CHROMEDRIVER).exists()
+
+
+def headless_chromium(*args: str, prefs: dict | None = None):
+    """Headless Chromium offline (every host name resolving to nothing), with more ``args`` and
+    ``prefs``; the test is skipped when Chromium cannot be had."""
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    if not ensure_chromium():
+        pytest.skip("chromedriver is missing and 'apt-get install chromium chromium-driver' failed")
+    options = webdriver.ChromeOptions()
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--host-resolver-rules=MAP * ~NOTFOUND", *args):
+        options.add_argument(arg)
+    if prefs:
+        options.add_experimental_option("prefs", prefs)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from shapely.geometry import LineString, Point, box
 
-from conftest import ensure_chromium
+from conftest import headless_chromium
 from spatial.cli import main
 from spatial.maps._style import reason_label
 from spatial.maps.interactive import CANVAS_ABOVE, coverage_map, grid_map, overview_map, save_map
@@ -31,23 +31,12 @@ X0, Y0 = 206_000, 2_495_000
 EVIL = "<script>alert(1)</script>"
 REMOTE = re.compile(r'src="http|href="http|@import url\(http|url\(http', re.IGNORECASE)
 PHONE, DESKTOP = (390, 844), (1400, 900)
-CHROMEDRIVER = "/usr/bin/chromedriver"
 
 
 @pytest.fixture(scope="module")
 def browser():
     """One headless Chromium for the module, every host name resolving to nothing."""
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-
-    if not ensure_chromium():
-        pytest.skip("chromedriver is missing and 'apt-get install chromium chromium-driver' failed")
-    options = webdriver.ChromeOptions()
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                "--host-resolver-rules=MAP * ~NOTFOUND"):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver = headless_chromium("--hide-scrollbars")
     yield driver
     driver.quit()
 

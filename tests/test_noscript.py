@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import spatial
-from conftest import CHROMEDRIVER, ensure_chromium
+from conftest import headless_chromium
 from spatial.maps.editor import save_grid_editor
 from spatial.maps.interactive import coverage_map, grid_map, save_map
 from test_maps_browser import browser, open_map  # noqa: F401  (one headless Chromium, scripts on)
@@ -47,17 +47,7 @@ def pages(demo_run, tmp_path_factory):
 @pytest.fixture(scope="module")
 def no_scripts():
     """Headless Chromium with JavaScript turned off, as a file preview opens a page."""
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-
-    if not ensure_chromium():
-        pytest.skip("chromedriver is missing and 'apt-get install chromium chromium-driver' failed")
-    options = webdriver.ChromeOptions()
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--host-resolver-rules=MAP * ~NOTFOUND",
-                "--window-size=390,844"):
-        options.add_argument(arg)
-    options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver = headless_chromium("--window-size=390,844", prefs={"profile.managed_default_content_settings.javascript": 2})
     yield driver
     driver.quit()
 
