@@ -255,7 +255,7 @@ class _Dem:
     def __init__(self, path: Path, node_xy: np.ndarray, crs, bbox=None) -> None:
         from affine import Affine
         from rasterio.errors import RasterioError
-        from rasterio.windows import Window, from_bounds
+        from rasterio.windows import Window
 
         with _open(path) as src:
             if src.transform.b != 0 or src.transform.d != 0:  # rows and columns not along the axes
@@ -298,12 +298,16 @@ class _Dem:
             box = self.project(ring)
             box = np.vstack([box[np.isfinite(box).all(axis=1)], pts[self.node_inside]])
             lo, hi = box.min(axis=0), box.max(axis=0)
-            win = from_bounds(lo[0], lo[1], hi[0], hi[1], transform=src.transform)
-            # a margin of two cells for the interpolation and curved edges, clipped to the raster
-            c0 = max(int(math.floor(min(win.col_off, win.col_off + win.width))) - 2, 0)
-            r0 = max(int(math.floor(min(win.row_off, win.row_off + win.height))) - 2, 0)
-            c1 = min(int(math.ceil(max(win.col_off, win.col_off + win.width))) + 3, src.width)
-            r1 = min(int(math.ceil(max(win.row_off, win.row_off + win.height))) + 3, src.height)
+            # the box's columns and rows (rasterio's from_bounds refuses a south-up transform
+            # whenever the box has a height), with a margin of two cells for the interpolation and
+            # curved edges, clipped to the raster
+            inv = ~src.transform
+            xs, ys = np.array([lo[0], hi[0], hi[0], lo[0]]), np.array([lo[1], lo[1], hi[1], hi[1]])
+            cols, rows = inv.a * xs + inv.b * ys + inv.c, inv.d * xs + inv.e * ys + inv.f
+            c0 = max(int(math.floor(cols.min())) - 2, 0)
+            r0 = max(int(math.floor(rows.min())) - 2, 0)
+            c1 = min(int(math.ceil(cols.max())) + 3, src.width)
+            r1 = min(int(math.ceil(rows.max())) + 3, src.height)
             window = Window(c0, r0, max(c1 - c0, 1), max(r1 - r0, 1))
             try:
                 band = src.read(1, window=window, masked=True)
@@ -373,9 +377,9 @@ class _Dem:
         if not ok.any():
             return z
         c, r = col[ok], row[ok]
-        if h < 2 or w < 2:
-            z[ok] = v[np.clip(np.rint(r).astype(np.int64), 0, h - 1), np.clip(np.rint(c).astype(np.int64), 0, w - 1)]
-            return z
+        if h < 2 or w < 2:  # one row (or column) of cells: linear along it, its row copied across
+            v = np.tile(v, (2 if h < 2 else 1, 2 if w < 2 else 1))
+            h, w = v.shape
         r0 = np.clip(np.floor(r).astype(np.int64), 0, h - 2)
         c0 = np.clip(np.floor(c).astype(np.int64), 0, w - 2)
         fr, fc = np.clip(r - r0, 0.0, 1.0), np.clip(c - c0, 0.0, 1.0)
