@@ -36,14 +36,18 @@ def climb_10(x, y):
 
 
 def dem_file(path, z_of_xy=climb_10, *, crs=UTM, cell=30.0, bounds=(X0 - 300, Y0 - 300, X0 + 1300, Y0 + 900),
-             dtype="float32", nodata=-9999.0, south_up=False):
+             dtype="float32", nodata=-9999.0, south_up=False, snap=True):
     """A GeoTIFF in ``crs`` covering ``bounds`` (UTM 49N metres), ``cell`` wide in the CRS's units,
-    each cell holding ``z_of_xy`` of its centre (in UTM metres); south-up: first row at the south."""
+    each cell holding ``z_of_xy`` of its centre (in UTM metres); south-up: first row at the south.
+    ``snap``: its edges on a grid of whole cells from 0, as SRTM tiles are, so adjoining tiles line up."""
     to_dem = pyproj.Transformer.from_crs(UTM, crs, always_xy=True)
     to_utm = pyproj.Transformer.from_crs(crs, UTM, always_xy=True)
     xs, ys = to_dem.transform([bounds[0], bounds[2], bounds[0], bounds[2]], [bounds[1], bounds[1], bounds[3], bounds[3]])
     left, right, bottom, top = min(xs), max(xs), min(ys), max(ys)
-    w, h = max(int(math.ceil((right - left) / cell)), 1), max(int(math.ceil((top - bottom) / cell)), 1)
+    if snap:
+        left, right = math.floor(left / cell) * cell, math.ceil(right / cell) * cell
+        bottom, top = math.floor(bottom / cell) * cell, math.ceil(top / cell) * cell
+    w, h = max(int(round((right - left) / cell)), 1), max(int(round((top - bottom) / cell)), 1)
     cx, cy = np.meshgrid(left + (np.arange(w) + 0.5) * cell, top - (np.arange(h) + 0.5) * cell)
     z = np.asarray(z_of_xy(*to_utm.transform(cx, cy)), dtype=np.float64)
     transform = Affine(cell, 0, left, 0, -cell, top)
@@ -127,7 +131,7 @@ def test_a_dem_of_one_row_of_big_cells_is_interpolated_along_it_not_made_a_cliff
 
         def hill(x, y):
             return 200.0 + 0.10 * (np.asarray(y) - Y0)
-    dem = dem_file(tmp_path / "coarse.tif", hill, cell=1000.0, bounds=bounds)
+    dem = dem_file(tmp_path / "coarse.tif", hill, cell=1000.0, bounds=bounds, snap=False)
     with rasterio.open(dem) as src:
         assert src.shape == ((1, 2) if shape == "one row" else (2, 1))
     net = line_net(xy)
@@ -135,3 +139,65 @@ def test_a_dem_of_one_row_of_big_cells_is_interpolated_along_it_not_made_a_cliff
     # before the first centre, as bilinear interpolation holds the edge cells' value outside them
     assert walk_min(xy[-1], xy[0], net, dem) == pytest.approx((800 / tobler(-0.10) + 200) / M_PER_MIN, rel=1e-6)
     assert walk_min(xy[0], xy[-1], net, dem) == pytest.approx((800 / tobler(0.10) + 200) / M_PER_MIN, rel=1e-6)
+
+
+def write_street_files(folder, xy):
+    """The street through ``xy`` (GeoPackage), a station at its west end and homes at its east end."""
+    net = line_net(xy)
+    gpd.GeoDataFrame({"highway": ["footway"] * net.n_edges}, geometry=net.geometry, crs=UTM).to_file(
+        folder / "street.gpkg")
+    points([xy[0]], station_id=["S"]).to_file(folder / "stations.gpkg")
+    points([xy[-1]], households=[30], unit_id=["top"]).to_file(folder / "homes.gpkg")
+    return [str(folder / f) for f in ("street.gpkg", "stations.gpkg", "homes.gpkg")]
+
+
+@pytest.mark.parametrize("command", ["coverage", "site"])
+def test_two_srtm_tiles_given_as_two_dem_options_are_refused_saying_to_merge_them(tmp_path, capsys, command):
+    # a town on the border of two SRTM tiles: before, `--dem west.tif --dem east.tif` read the last
+    # one only and walked the west half of the street flat (50% of edges, a warning), the first tile
+    # silently dropped
+    from spatial.cli import main
+
+    xy = [(X0 + 100.0 * i, Y0) for i in range(11)]
+    args = write_street_files(tmp_path, xy)
+    tile = {"crs": "EPSG:4326", "cell": 1 / 3600}
+    west = dem_file(tmp_path / "N25E109.tif", bounds=(X0 - 300, Y0 - 300, X0 + 500, Y0 + 300), **tile)
+    east = dem_file(tmp_path / "N25E110.tif", bounds=(X0 + 500, Y0 - 300, X0 + 1300, Y0 + 300), **tile)
+    out = tmp_path / "out.gpkg"
+    extra = ["--minutes", "5,10,15,20"] if command == "coverage" else ["--k", "1", "--band", "15min", "--no-exact"]
+    assert main([command, *args, "--out", str(out), *extra, "--dem", str(west), "--dem", str(east)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert ("--dem is given 2 times; one DEM is read, not 2 tiles: merge them into one file first "
+            f"(rio merge {west} {east} dem_merged.tif") in err[0]
+    assert not out.exists()
+    if command == "site":
+        return
+    # what it says to do works: the two tiles merged by rasterio (as `rio merge` does) are one DEM
+    import warnings
+
+    from rasterio.merge import merge
+
+    with warnings.catch_warnings():  # rasterio's merge meets affine's pending deprecation
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        merge([str(west), str(east)], dst_path=tmp_path / "dem_merged.tif")
+    assert main([command, *args, "--out", str(out), *extra, "--dem", str(tmp_path / "dem_merged.tif")]) == 0
+    assert "elevations on 100.0% of edges (10 of 10)" in capsys.readouterr().out
+    demand = gpd.read_file(out, layer="demand")
+    assert demand["walk_min"].item() == pytest.approx(1000 / tobler(-0.1) / M_PER_MIN, rel=2e-3)
+
+
+def test_a_project_file_naming_two_dem_tiles_says_to_merge_them(tmp_path):
+    from spatial.core.errors import SpatialError
+    from spatial.datasets.embedded import demo_paths
+    from spatial.project.config import load_project
+
+    layers = demo_paths()["layers"]
+    (tmp_path / "p.toml").write_text(
+        f'[inputs]\ncommunities = {{ path = "{layers}", layer = "communities" }}\n'
+        f'units = {{ path = "{layers}", layer = "units" }}\n[coverage]\ndem = ["N25E109.tif", "N25E110.tif"]\n',
+        encoding="utf-8")
+    with pytest.raises(SpatialError, match=r"\[coverage\] key 'dem' must be a GeoTIFF path \(a string\), got the list "
+                       r".*; one DEM is read, not 2 tiles: merge them into one file first \(rio merge N25E109\.tif "
+                       r"N25E110\.tif dem_merged\.tif"):
+        load_project(tmp_path / "p.toml")

@@ -11,6 +11,7 @@ from pathlib import Path
 from spatial.cli._common import (
     LAYER_SUFFIXES,
     NETWORK_SUFFIXES,
+    OneDem,
     add_column_options,
     add_walk_options,
     as_contract,
@@ -75,7 +76,7 @@ def add_parser(sub) -> None:
     p.add_argument("--gap-band", default=None, help="band whose gaps to map (default: the largest)")
     p.add_argument("--no-isochrones", action="store_true",
                    help="skip the service-area polygons (layer isochrones); walks and gaps are unchanged")
-    p.add_argument("--dem", type=Path, default=None,
+    p.add_argument("--dem", type=Path, default=None, action=OneDem,
                    help="GeoTIFF DEM (any CRS), or a .graphml with node elevations: walks take Tobler's "
                         "time from home to station, uphill slower, steps slower (default: flat ground)")
     p.add_argument("--keep-private", action="store_true",
