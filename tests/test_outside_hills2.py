@@ -201,3 +201,82 @@ def test_a_project_file_naming_two_dem_tiles_says_to_merge_them(tmp_path):
                        r".*; one DEM is read, not 2 tiles: merge them into one file first \(rio merge N25E109\.tif "
                        r"N25E110\.tif dem_merged\.tif"):
         load_project(tmp_path / "p.toml")
+
+
+def valley(x, y):
+    """Banks at 250 m; a river valley 20 m deep and 200 m wide between x = 400 and 600 m."""
+    d = np.abs(np.asarray(x) - (X0 + 500))
+    return np.where(d < 100, 250 - 20 * (1 - d / 100), 250.0)
+
+
+def test_a_bridge_over_the_river_valley_is_walked_on_its_deck_not_down_the_valley_and_up(tmp_path):
+    # 风雨桥 over the river: before, the DEM under the bridge (the valley, 20 m down) was walked:
+    # 200 m of bridge cost 310 m of flat walking each way, 1.6 minutes more per crossing
+    from spatial.network.elevation import edge_times
+    from spatial.network.read import read_network
+
+    cell = 5.0
+    dem = dem_file(tmp_path / "valley.tif", valley, cell=cell)
+    lines = gpd.GeoDataFrame(
+        {"highway": ["residential"] * 3, "bridge": ["", "yes", ""], "name": ["西岸路", "风雨桥", "东岸路"]},
+        geometry=[shapely.LineString([(X0, Y0), (X0 + 400, Y0)]), shapely.LineString([(X0 + 400, Y0), (X0 + 600, Y0)]),
+                  shapely.LineString([(X0 + 600, Y0), (X0 + 1000, Y0)])], crs=UTM)
+    lines.to_file(tmp_path / "streets.gpkg")
+    net = read_network(tmp_path / "streets.gpkg")
+    bridge = int(np.flatnonzero(net.name == "风雨桥")[0])
+    times = edge_times(net, dem)
+    # the deck runs level from bank to bank (both ends 250 m, to the cell's interpolation)
+    assert times.forward_m[bridge] == pytest.approx(200.0, rel=2e-3)
+    assert times.backward_m[bridge] == pytest.approx(200.0, rel=2e-3)
+    assert "1 edges on bridges or in tunnels (200 m) climb straight from end to end" in times.report.iloc[0]["problem"]
+    assert "1 条桥梁或隧道路段（200 米）按两端高程的直线坡度计算" in times.report.iloc[0]["problem_zh"]
+    # the same street without the bridge tag is a dip down the valley and up again (by hand:
+    # 100 m down 20% and 100 m up 20%, 123 + 174 = 297 m of flat walking)
+    dip = 100 / tobler(-0.2) + 100 / tobler(0.2)
+    untagged = edge_times(read_network(lines.drop(columns="bridge")), dem)
+    assert untagged.forward_m[bridge] == pytest.approx(dip, rel=0.03)
+    assert walk_min((X0 + 1000, Y0), (X0, Y0), net, times) == pytest.approx(1000 / M_PER_MIN, rel=2e-3)
+    # an osmnx graph (.graphml) carries the tag as an edge attribute: the same deck
+    import networkx as nx
+
+    graph = nx.MultiDiGraph(crs=UTM)
+    for i, x in enumerate((0, 400, 600, 1000)):
+        graph.add_node(i, x=X0 + x, y=Y0)
+    for a, b, tags in ((0, 1, {}), (1, 2, {"bridge": "yes", "name": "风雨桥"}), (2, 3, {})):
+        graph.add_edge(a, b, highway="residential", **tags)
+    from_graph = read_network(graph)
+    deck = int(np.flatnonzero(from_graph.name == "风雨桥")[0])
+    assert edge_times(from_graph, dem).forward_m[deck] == pytest.approx(200.0, rel=2e-3)
+
+
+def test_a_tunnel_through_the_hill_climbs_straight_between_its_portals(tmp_path):
+    # a footway tunnel (人行隧道) under a 40 m hill between two streets at 200 m and 210 m
+    from spatial.network.elevation import edge_times
+    from spatial.network.read import read_network
+
+    def hill(x, y):
+        d = np.abs(np.asarray(x) - (X0 + 500))
+        base = 200 + 10 * np.clip((np.asarray(x) - X0 - 300) / 400, 0, 1)
+        return base + np.where(d < 200, 40 * (1 - d / 200), 0.0)
+
+    dem = dem_file(tmp_path / "hill.tif", hill, cell=5.0)
+    osm = tmp_path / "tunnel.osm"
+    nodes = "".join(f'<node id="{i + 1}" lat="{lat}" lon="{lon}"/>' for i, (lon, lat) in enumerate(
+        zip(*pyproj.Transformer.from_crs(UTM, "EPSG:4326", always_xy=True).transform(
+            [X0, X0 + 300, X0 + 700, X0 + 1000], [Y0] * 4))))
+    osm.write_text(
+        f'<?xml version="1.0" encoding="UTF-8"?><osm version="0.6">{nodes}'
+        '<way id="10"><nd ref="1"/><nd ref="2"/><tag k="highway" v="footway"/></way>'
+        '<way id="11"><nd ref="2"/><nd ref="3"/><tag k="highway" v="footway"/><tag k="tunnel" v="yes"/>'
+        '<tag k="layer" v="-1"/></way>'
+        '<way id="12"><nd ref="3"/><nd ref="4"/><tag k="highway" v="footway"/></way></osm>', encoding="utf-8")
+    net = read_network(osm)
+    assert net.off_ground.tolist().count(True) == 1
+    tunnel = int(np.flatnonzero(net.off_ground)[0])
+    times = edge_times(net, dem)
+    # 400 m from the west portal (200 m) to the east one (210 m): 2.5% up eastwards, by hand
+    length = net.length_m[tunnel]
+    assert length == pytest.approx(400, abs=1)
+    rise = 10.0 if net.node_xy[net.edge_u[tunnel], 0] < net.node_xy[net.edge_v[tunnel], 0] else -10.0
+    assert times.forward_m[tunnel] == pytest.approx(length / tobler(rise / length), rel=2e-3)
+    assert times.backward_m[tunnel] == pytest.approx(length / tobler(-rise / length), rel=2e-3)

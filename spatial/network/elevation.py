@@ -423,9 +423,11 @@ def _from_dem(network: WalkNetwork, path: Path, steps_factor: float, step_m: flo
     # its points with one pyproj transformer, in this thread
     thread_map(part, halves(len(run)) if dem.to_dem is None else [slice(0, len(run))])
     fwd, bwd, has = _edge_costs(network, edge, run, fwd_seg, bwd_seg)
+    fwd, bwd, has, level = _straight_grade(network, fwd, bwd, has, z_node)
     sfwd, sbwd = _steps(network, fwd, bwd, steps_factor)
     seg, pf, pb = (np.concatenate(x) for x in zip(*((p[0] + k, p[1], p[2]) for k, p in sorted(pieces.items()))))
-    profile = build_profile(network.n_edges, edge, run, n_sub, seg, pf, pb, has & (sfwd == fwd) & (sbwd == bwd))
+    profile = build_profile(network.n_edges, edge, run, n_sub, seg, pf, pb,
+                            has & ~level & (sfwd == fwd) & (sbwd == bwd))
     fwd, bwd = sfwd, sbwd
     reason = np.full(network.n_edges, "", dtype=object)
     if (~has).any():
@@ -436,12 +438,16 @@ def _from_dem(network: WalkNetwork, path: Path, steps_factor: float, step_m: flo
                    f"y {dem.extent[1]:.6g}..{dem.extent[3]:.6g}, cell {dem.res_m:.3g} m, sampled every {step:.3g} m"
                    + ("" if dem.unit == "metre" else f", elevations in {dem.unit} converted to metres")
                    + (f", {dem.voids} cells below {LOWEST_M:.0f} m or above {HIGHEST_M:.0f} m read as nodata"
-                      if dem.voids else ""),
+                      if dem.voids else "")
+                   + (f", {int(level.sum())} edges on bridges or in tunnels ({network.length_m[level].sum():.0f} m) "
+                      "climb straight from end to end, not over the ground under them" if level.any() else ""),
                    f"高程数据 {dem.crs}，x {dem.extent[0]:.6g}..{dem.extent[2]:.6g}，"
                    f"y {dem.extent[1]:.6g}..{dem.extent[3]:.6g}，像元 {dem.res_m:.3g} 米，每 {step:.3g} 米取一个高程"
                    + ("" if dem.unit == "metre" else f"，高程单位 {dem.unit} 已换算为米")
                    + (f"，{dem.voids} 个像元低于 {LOWEST_M:.0f} 米或高于 {HIGHEST_M:.0f} 米，按无数据处理"
-                      if dem.voids else ""), profile)
+                      if dem.voids else "")
+                   + (f"，{int(level.sum())} 条桥梁或隧道路段（{network.length_m[level].sum():.0f} 米）按两端高程的直线坡度计算，"
+                      "不随其下的地面起伏" if level.any() else ""), profile)
 
 
 def _segment_costs(dem: _Dem, a, d, za, zb, run, n_sub) -> tuple:
@@ -503,6 +509,24 @@ def _edge_costs(network: WalkNetwork, edge, run, fwd_seg, bwd_seg):
     fwd = np.where(good, fwd * scale, length)
     bwd = np.where(good, bwd * scale, length)
     return fwd, bwd, has
+
+
+def _straight_grade(network: WalkNetwork, fwd, bwd, has, z_node):
+    """Edges on a bridge or in a tunnel (``network.off_ground``) climb straight from one end to
+    the other, at the slope between their end nodes' elevations: the DEM under a bridge is the
+    valley (or the river), over a tunnel the hill, not the way walked. Also where the ground under
+    them is nodata (a river given as nodata). Returns the costs, ``has`` and which edges were so."""
+    m = network.n_edges
+    level = np.zeros(m, bool)
+    if len(network.off_ground) == m:
+        level = network.off_ground & np.isfinite(z_node[network.edge_u]) & np.isfinite(z_node[network.edge_v])
+    if not level.any():
+        return fwd, bwd, has, level
+    length = network.length_m[level]
+    f, b = _piece_costs(length, z_node[network.edge_v[level]] - z_node[network.edge_u[level]])
+    fwd, bwd, has = fwd.copy(), bwd.copy(), has.copy()
+    fwd[level], bwd[level], has[level] = f, b, True
+    return fwd, bwd, has, level
 
 
 def _steps(network: WalkNetwork, fwd: np.ndarray, bwd: np.ndarray, factor: float):
