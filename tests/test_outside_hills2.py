@@ -280,3 +280,53 @@ def test_a_tunnel_through_the_hill_climbs_straight_between_its_portals(tmp_path)
     rise = 10.0 if net.node_xy[net.edge_u[tunnel], 0] < net.node_xy[net.edge_v[tunnel], 0] else -10.0
     assert times.forward_m[tunnel] == pytest.approx(length / tobler(rise / length), rel=2e-3)
     assert times.backward_m[tunnel] == pytest.approx(length / tobler(-rise / length), rel=2e-3)
+
+
+def test_a_river_of_zeros_the_dem_does_not_declare_is_no_cliff_under_an_untagged_bridge(tmp_path):
+    # the river cells hold 0 (no nodata declared), the banks 250 m; the bridge is not tagged
+    # (a planning bureau's road lines). Before: 100% of edges "got elevations", the bridge fell 250 m
+    # in a cell and climbed back, and the home across the river walked 1.15e13 minutes
+    from spatial.coverage.walks import walking_coverage
+    from spatial.network.elevation import STEEP, edge_times
+    from spatial.network.read import read_network
+
+    def river_of_zeros(x, y):
+        return np.where(np.abs(np.asarray(x) - (X0 + 500)) < 60, 0.0, 250.0)
+
+    dem = dem_file(tmp_path / "river0.tif", river_of_zeros, crs="EPSG:4326", cell=1 / 3600, nodata=None)
+    lines = gpd.GeoDataFrame(
+        {"highway": ["residential"] * 3, "name": ["西岸路", "风雨桥", "东岸路"]},
+        geometry=[shapely.LineString([(X0, Y0), (X0 + 400, Y0)]), shapely.LineString([(X0 + 400, Y0), (X0 + 600, Y0)]),
+                  shapely.LineString([(X0 + 600, Y0), (X0 + 1000, Y0)])], crs=UTM)
+    net = read_network(lines)
+    times = edge_times(net, dem)
+    flat = times.report.iloc[1:]
+    bridge = np.flatnonzero(net.name == "风雨桥")[0]
+    ids = np.asarray(net.node_id)
+    assert flat["row_id"].tolist() == [f"{ids[net.edge_u[bridge]]}-{ids[net.edge_v[bridge]]}"]
+    assert flat["problem"].tolist() == [STEEP] and flat["action"].tolist() == ["walked flat"]
+    assert flat["problem_zh"].tolist() == ["无高程：高程数据坡度超过 100%（未标注的桥梁、陡崖，或空值被写成了高程）"]
+    assert "elevations on 66.7% of edges (2 of 3)" in times.report.iloc[0]["problem"]
+    # the banks are level: the home across the river walks 1,000 m and its 10 m leg, on the flat
+    home = points([[X0 + 1000, Y0 + 10]], households=[1])
+    got = walking_coverage(home, points([[X0, Y0]], station_id=["S"]), net, dem=times, speed_kmh=SPEED)
+    assert got["walk_min"].item() == pytest.approx(1010 / M_PER_MIN, rel=1e-3)
+    assert got["band"].item() == "beyond"  # 15.15 min: just past the 15-minute circle, as on the flat
+
+
+def test_node_elevations_with_a_river_node_at_zero_walk_those_edges_flat_and_say_why():
+    import networkx as nx
+
+    from spatial.network.elevation import STEEP, edge_times
+
+    # node elevations (osmnx.elevation.add_node_elevations_raster) of a street whose node 5, on the
+    # bridge, took the river's undeclared 0 m: 250 m down in 100 m, walked as a 250% slope before
+    xy = [(X0 + 100.0 * i, Y0) for i in range(11)]
+    net = line_net(xy)
+    graph = nx.Graph()
+    graph.add_nodes_from((i, {"elevation": 0.0 if i == 5 else 250.0 + i}) for i in range(11))
+    times = edge_times(net, graph)
+    assert times.report.iloc[1:]["row_id"].tolist() == ["4-5", "5-6"]
+    assert set(times.report.iloc[1:]["problem"]) == {STEEP}
+    assert times.forward_m[[4, 5]].tolist() == pytest.approx([100.0, 100.0])
+    assert times.forward_m[0] == pytest.approx(100 / tobler(0.01))

@@ -74,6 +74,12 @@ NODATA = "no elevation: DEM nodata/NaN cells"
 LOWEST_M, HIGHEST_M = -500.0, 9000.0
 NO_ATTRIBUTE = "no elevation: node without an 'elevation' attribute"
 NODE_VOID = "no elevation: node 'elevation' below -500 m or above 9000 m (a void)"
+#: Steepest slope (rise over run) a walk climbs: 100%, 45°, steeper than any flight of steps. A
+#: piece of an edge steeper on the DEM is no walk but a DEM that does not show the way: a bridge
+#: not tagged as one over a valley, a street along a cliff or retaining wall, a void the file does
+#: not declare (a river of 0 m beside banks at 250 m). Such an edge is walked flat and reported.
+STEEPEST = 1.0
+STEEP = "no elevation: DEM slope over 100% (a bridge not tagged, a cliff, or nodata written as heights)"
 WALKED_FLAT = "walked flat"
 
 
@@ -422,7 +428,7 @@ def _from_dem(network: WalkNetwork, path: Path, steps_factor: float, step_m: flo
     # halves of the segments on threads (numpy releases the GIL); a DEM in another CRS projects
     # its points with one pyproj transformer, in this thread
     thread_map(part, halves(len(run)) if dem.to_dem is None else [slice(0, len(run))])
-    fwd, bwd, has = _edge_costs(network, edge, run, fwd_seg, bwd_seg)
+    fwd, bwd, has, steep = _edge_costs(network, edge, run, fwd_seg, bwd_seg)
     fwd, bwd, has, level = _straight_grade(network, fwd, bwd, has, z_node)
     sfwd, sbwd = _steps(network, fwd, bwd, steps_factor)
     seg, pf, pb = (np.concatenate(x) for x in zip(*((p[0] + k, p[1], p[2]) for k, p in sorted(pieces.items()))))
@@ -432,7 +438,7 @@ def _from_dem(network: WalkNetwork, path: Path, steps_factor: float, step_m: flo
     reason = np.full(network.n_edges, "", dtype=object)
     if (~has).any():
         out = ~(dem.node_inside[network.edge_u] & dem.node_inside[network.edge_v])
-        reason[~has] = np.where(out[~has], OUTSIDE_DEM, NODATA)
+        reason[~has] = np.where(out[~has], OUTSIDE_DEM, np.where(steep[~has], STEEP, NODATA))
     return _result(network, fwd, bwd, has, z_node, reason, str(path), dem.crs, dem.extent, steps_factor,
                    f"DEM {dem.crs}, x {dem.extent[0]:.6g}..{dem.extent[2]:.6g}, "
                    f"y {dem.extent[1]:.6g}..{dem.extent[3]:.6g}, cell {dem.res_m:.3g} m, sampled every {step:.3g} m"
@@ -477,10 +483,13 @@ def _segment_costs(dem: _Dem, a, d, za, zb, run, n_sub) -> tuple:
 
 
 def _piece_costs(run: np.ndarray, rise: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Cost of straight pieces walked forwards and backwards (NaN where the rise is NaN):
-    ``run / tobler_factor(±s)``, from one ``exp`` (``e^{3.5 s}``) for both directions."""
+    """Cost of straight pieces walked forwards and backwards (NaN where the rise is NaN, infinite
+    where steeper than :data:`STEEPEST`): ``run / tobler_factor(±s)``, from one ``exp``
+    (``e^{3.5 s}``) for both directions."""
     with np.errstate(invalid="ignore", divide="ignore"):
         s = np.where(run > 0, rise / run, 0.0)
+        steep = np.abs(s) > STEEPEST  # False for NaN
+        s = np.where(steep, 0.0, s)
         e = np.exp(3.5 * s)
         inv = run / e
         e *= run
@@ -488,11 +497,13 @@ def _piece_costs(run: np.ndarray, rise: np.ndarray) -> tuple[np.ndarray, np.ndar
     fwd = np.where(s >= -0.05, e, inv * _E035)
     # backwards (slope -s): s <= 0.05 -> run e^{-3.5 s}; else run e^{3.5 s - 0.35}
     bwd = np.where(s <= 0.05, inv, e * _E035)
+    fwd[steep] = bwd[steep] = np.inf
     return fwd, bwd
 
 
 def _edge_costs(network: WalkNetwork, edge, run, fwd_seg, bwd_seg):
-    """Per-edge sums of the segments' costs; flat where any piece lacks an elevation."""
+    """Per-edge sums of the segments' costs; flat where any piece lacks an elevation or is steeper
+    than :data:`STEEPEST` (``steep``: an edge with such a piece and no piece without elevation)."""
     m = network.n_edges
     if len(edge) == m and np.array_equal(edge, np.arange(m)):  # one segment per edge, in order
         run_sum, fwd, bwd = run, fwd_seg, bwd_seg
@@ -500,7 +511,8 @@ def _edge_costs(network: WalkNetwork, edge, run, fwd_seg, bwd_seg):
         run_sum = np.bincount(edge, weights=run, minlength=m)
         fwd = np.bincount(edge, weights=fwd_seg, minlength=m)
         bwd = np.bincount(edge, weights=bwd_seg, minlength=m)
-    has = ~np.isnan(fwd)
+    has = np.isfinite(fwd)
+    steep = np.isinf(fwd)
     # scale to the network's own lengths (a part of a Dask run keeps the stored lengths exactly)
     length = network.length_m
     good = has & (run_sum > 0)
@@ -508,7 +520,7 @@ def _edge_costs(network: WalkNetwork, edge, run, fwd_seg, bwd_seg):
         scale = length / run_sum
     fwd = np.where(good, fwd * scale, length)
     bwd = np.where(good, bwd * scale, length)
-    return fwd, bwd, has
+    return fwd, bwd, has, steep
 
 
 def _straight_grade(network: WalkNetwork, fwd, bwd, has, z_node):
@@ -522,8 +534,10 @@ def _straight_grade(network: WalkNetwork, fwd, bwd, has, z_node):
         level = network.off_ground & np.isfinite(z_node[network.edge_u]) & np.isfinite(z_node[network.edge_v])
     if not level.any():
         return fwd, bwd, has, level
-    length = network.length_m[level]
-    f, b = _piece_costs(length, z_node[network.edge_v[level]] - z_node[network.edge_u[level]])
+    f, b = _piece_costs(network.length_m[level], z_node[network.edge_v[level]] - z_node[network.edge_u[level]])
+    fine = np.isfinite(f)  # ends more than STEEPEST apart: the DEM does not show this bridge either
+    level[level] = fine
+    f, b = f[fine], b[fine]
     fwd, bwd, has = fwd.copy(), bwd.copy(), has.copy()
     fwd[level], bwd[level], has[level] = f, b, True
     return fwd, bwd, has, level
@@ -584,12 +598,13 @@ def _from_nodes(network: WalkNetwork, z_node: np.ndarray, source: str, steps_fac
     # the slope over the edge's own length, not the chord between its ends
     with np.errstate(invalid="ignore", divide="ignore"):
         s = np.where(network.length_m > 0, (z_node[v] - z_node[u]) / network.length_m, 0.0)
-    has = np.isfinite(s)
+    steep = np.abs(s) > STEEPEST  # False for NaN
+    has = np.isfinite(s) & ~steep
     length = network.length_m
     fwd = np.where(has, length / tobler_factor(np.where(has, s, 0.0)), length)
     bwd = np.where(has, length / tobler_factor(np.where(has, -s, 0.0)), length)
     fwd, bwd = _steps(network, fwd, bwd, steps_factor)
-    reason = np.where(has, "", np.where(odd[u] | odd[v], NODE_VOID, NO_ATTRIBUTE)).astype(object)
+    reason = np.where(has, "", np.where(steep, STEEP, np.where(odd[u] | odd[v], NODE_VOID, NO_ATTRIBUTE))).astype(object)
     return _result(network, fwd, bwd, has, z_node, reason, source, "", (math.nan,) * 4, steps_factor,
                    "node 'elevation' attributes, one slope per edge", "节点的 'elevation' 属性，每条路段一个坡度")
 
