@@ -330,3 +330,33 @@ def test_node_elevations_with_a_river_node_at_zero_walk_those_edges_flat_and_say
     assert set(times.report.iloc[1:]["problem"]) == {STEEP}
     assert times.forward_m[[4, 5]].tolist() == pytest.approx([100.0, 100.0])
     assert times.forward_m[0] == pytest.approx(100 / tobler(0.01))
+
+
+def test_the_workbook_and_the_map_of_a_hill_run_say_15_minutes_reach_1000_m_on_the_flat_only(tmp_path, capsys):
+    # before: the 说明 sheet of `spatial coverage --dem` said "4.0 公里/小时（15 分钟约 1000 米）" and
+    # "按路网最短步行距离计算" and nothing of the slopes, while a home 1,000 m down the hill walks to the
+    # station in 15.0 min and one 1,000 m below it would walk 21.3 min up;
+    # the map said 15 minutes are about 1000 m next to its slope model
+    from openpyxl import load_workbook
+
+    from spatial.cli import main
+
+    xy = [(X0 + 100.0 * i, Y0) for i in range(11)]
+    args = write_street_files(tmp_path, xy)
+    dem = dem_file(tmp_path / "hill.tif")
+    out = tmp_path / "out.gpkg"
+    assert main(["coverage", *args, "--out", str(out), "--dem", str(dem), "--no-isochrones"]) == 0
+    notes = load_workbook(tmp_path / "out_summary.xlsx")["说明"]
+    text = " ".join(str(c.value) for row in notes.iter_rows() for c in row if c.value)
+    assert "4.0 公里/小时（平地上 15 分钟约 1000 米）" in text
+    assert "按路网上从住处到服务站最快的步行时间计算（计入坡度）" in text and "按路网最短步行距离计算" not in text
+    assert "坡度模型 步行时间按 Tobler" in text
+    page = tmp_path / "map.html"
+    for lang, said in (("zh", "按步行速度 4.0 公里/小时计（平地上 15 分钟约 1000 米）"),
+                       ("en", "At a walking speed of 4.0 km/h (15 min ≈ 1000 m on the flat)")):
+        assert main(["map", "--coverage", str(out), "--out", str(page), "--lang", lang]) == 0
+        assert said in page.read_text(encoding="utf-8"), lang
+    # the home's own figures: 1,000 m down 10% to the station, 15.0 minutes (by hand)
+    demand = gpd.read_file(out, layer="demand")
+    assert demand["walk_m"].item() == pytest.approx(1000.0)
+    assert demand["walk_min"].item() == pytest.approx(1000 / tobler(-0.1) / M_PER_MIN, rel=2e-3)

@@ -382,7 +382,8 @@ def _coverage(args: argparse.Namespace, step) -> int:
                               "max_off_network_m": args.max_off_network_m,
                               "detour_factor": args.detour_factor,
                               "min_m2_per_100hh": args.min_m2_per_100hh,
-                              "bands": [b.label for b in bands]})
+                              "bands": [b.label for b in bands],
+                              **({"slope": dem.describe("zh")} if dem is not None else {})})
         if args.kml is not None:
             from spatial.maps.kmz import results_kmz
 
