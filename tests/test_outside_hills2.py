@@ -360,3 +360,58 @@ def test_the_workbook_and_the_map_of_a_hill_run_say_15_minutes_reach_1000_m_on_t
     demand = gpd.read_file(out, layer="demand")
     assert demand["walk_m"].item() == pytest.approx(1000.0)
     assert demand["walk_min"].item() == pytest.approx(1000 / tobler(-0.1) / M_PER_MIN, rel=2e-3)
+
+
+@pytest.mark.parametrize("scale, says", [(0.1, "-scale 0.1"), (0.01, "-scale 0.01")])
+def test_an_int16_dem_of_decimetres_without_its_scale_is_refused_naming_the_file(tmp_path, capsys, scale, says):
+    # heights in decimetres (2,500 for 250 m) in an int16 file that does not carry its scale: before,
+    # every slope was 10x: the 10% street walked at 100% (a 1 km walk down in 15 minutes took 45),
+    # with no word that anything was wrong
+    from spatial.cli import main
+
+    xy = [(X0 + 100.0 * i, Y0 + 30.0 * i) for i in range(11)]
+    args = write_street_files(tmp_path, xy)
+    dem = dem_file(tmp_path / "dem_dm.tif", lambda x, y: climb_10(x, y) / scale, dtype="int32", nodata=-32768)
+    out = tmp_path / "out.gpkg"
+    assert main(["coverage", *args, "--out", str(out), "--dem", str(dem)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert "its heights are not metres" in err[0] and f"gdal_edit.py {says} dem_dm.tif" in err[0]
+    # decimetres: a median slope of 10 times the street's; centimetres: every height "above 9000 m"
+    assert ("dem_dm.tif gives the streets a median slope of 96%" if scale == 0.1 else
+            "dem_dm.tif holds heights up to 30750 over the network, read as metres (no land is above 9000 m)") in err[0]
+    assert not out.exists()
+    # the same heights with the scale set are read as metres
+    with rasterio.open(dem, "r+") as dst:
+        dst.scales = (scale,)
+    assert main(["coverage", *args, "--out", str(out), "--dem", str(dem), "--no-isochrones"]) == 0
+    run = float(np.hypot(100, 30)) * 10
+    assert gpd.read_file(out, layer="demand")["walk_min"].item() == pytest.approx(
+        run / tobler(-100 / run) / M_PER_MIN, rel=2e-3)
+
+
+def test_a_dask_run_reads_the_bridges_as_the_single_process_run_does(tmp_path):
+    # each part of a Dask run rebuilds its network from the edge file: the bridge tag goes with it
+    from spatial.coverage.walks import walking_coverage
+    from spatial.network.read import read_network
+    from spatial.project.distributed import make_client, run_coverage_distributed
+
+    dem = dem_file(tmp_path / "valley.tif", valley, cell=5.0)
+    lines = gpd.GeoDataFrame(
+        {"highway": ["residential"] * 3, "bridge": ["", "yes", ""]},
+        geometry=[shapely.LineString([(X0, Y0), (X0 + 400, Y0)]), shapely.LineString([(X0 + 400, Y0), (X0 + 600, Y0)]),
+                  shapely.LineString([(X0 + 600, Y0), (X0 + 1000, Y0)])], crs=UTM)
+    net = read_network(lines)
+    homes = points([[X0 + 900, Y0 + 10], [X0 + 700, Y0 + 10], [X0 + 100, Y0 + 10]], households=[1, 1, 1],
+                   city=["east", "east", "west"])
+    stations = points([[X0, Y0]], station_id=["S"])
+    ref = walking_coverage(homes, stations, net, dem=dem, minutes=(5, 10, 15), max_walk_m=1200.0)
+    # across the level bridge (by hand): 900 m and 700 m, and the 10 m legs
+    assert ref["walk_min"].tolist()[:2] == pytest.approx([910 / M_PER_MIN, 710 / M_PER_MIN], rel=2e-3)
+    client = make_client(n_workers=1, processes=False)
+    try:
+        got = run_coverage_distributed(homes, stations, net, by="city", client=client, max_walk_m=1200.0,
+                                       minutes=(5, 10, 15), dem=dem, workdir=tmp_path / "work")
+    finally:
+        client.close()
+    assert got["walk_min"].to_numpy() == pytest.approx(ref["walk_min"].to_numpy(), rel=1e-9)

@@ -80,6 +80,9 @@ NODE_VOID = "no elevation: node 'elevation' below -500 m or above 9000 m (a void
 #: not declare (a river of 0 m beside banks at 250 m). Such an edge is walked flat and reported.
 STEEPEST = 1.0
 STEEP = "no elevation: DEM slope over 100% (a bridge not tagged, a cliff, or nodata written as heights)"
+#: The median slope of a town's streets (steps aside) is under 20% even in the steepest hill towns;
+#: over this the heights are not metres (an ``int16`` DEM of decimetres without its scale: 10x).
+MEDIAN_STEEPEST = 0.3
 WALKED_FLAT = "walked flat"
 
 
@@ -332,6 +335,9 @@ class _Dem:
         with np.errstate(invalid="ignore"):
             odd = (values < LOWEST_M) | (values > HIGHEST_M)
         self.voids = int(odd.sum())  # cells no land has: undeclared nodata
+        with np.errstate(invalid="ignore"):
+            high = values[values > HIGHEST_M]
+        self.highest = float(high.max()) if len(high) else math.nan  # (centimetres read as metres?)
         values[odd] = np.nan
         self.values = values
         self.valid_share = float(np.isfinite(values).mean()) if values.size else 0.0
@@ -435,6 +441,10 @@ def _from_dem(network: WalkNetwork, path: Path, steps_factor: float, step_m: flo
     profile = build_profile(network.n_edges, edge, run, n_sub, seg, pf, pb,
                             has & ~level & (sfwd == fwd) & (sbwd == bwd))
     fwd, bwd = sfwd, sbwd
+    if network.n_edges and not has.any() and np.isfinite(dem.highest):  # all 'above 9000 m': not metres
+        raise SpatialError(f"{path} holds heights up to {dem.highest:.0f} over the network, read as metres (no land is "
+                           f"above {HIGHEST_M:.0f} m): its heights are not metres; if they are centimetres set the "
+                           f"band's scale (gdal_edit.py -scale 0.01 {path.name}), or give a DEM in metres")
     reason = np.full(network.n_edges, "", dtype=object)
     if (~has).any():
         out = ~(dem.node_inside[network.edge_u] & dem.node_inside[network.edge_v])
@@ -609,9 +619,31 @@ def _from_nodes(network: WalkNetwork, z_node: np.ndarray, source: str, steps_fac
                    "node 'elevation' attributes, one slope per edge", "节点的 'elevation' 属性，每条路段一个坡度")
 
 
+def _check_metres(network: WalkNetwork, z_node: np.ndarray, source: str, crs: str) -> None:
+    """Refuse elevations that give the streets (steps aside) a median slope over
+    :data:`MEDIAN_STEEPEST`, end to end: heights in decimetres or centimetres read as metres."""
+    u, v, length = network.edge_u, network.edge_v, network.length_m
+    ok = np.isfinite(z_node[u]) & np.isfinite(z_node[v]) & (length > 0)
+    if len(network.highway) == network.n_edges:  # each class once: a city has millions of edges
+        classes, at = np.unique(np.asarray(network.highway, dtype=object).astype(str), return_inverse=True)
+        steps = np.char.find(classes.astype(str), "steps") >= 0
+        ok &= ~steps[at.ravel()]
+    if ok.sum() < 5:  # too few streets to tell
+        return
+    median = float(np.median(np.abs(z_node[v[ok]] - z_node[u[ok]]) / length[ok]))
+    if median <= MEDIAN_STEEPEST:
+        return
+    name = Path(source).name
+    fix = (f"if they are decimetres set the band's scale (gdal_edit.py -scale 0.1 {name}; centimetres: -scale 0.01)"
+           if crs else "if they are decimetres or centimetres, divide the nodes' 'elevation' by 10 or 100")
+    raise SpatialError(f"{source} gives the streets a median slope of {median:.0%} (the steepest towns' are under "
+                       f"20%): its heights are not metres; {fix}, or give a DEM in metres")
+
+
 def _result(network, fwd, bwd, has, z_node, reason, source, crs, extent, steps_factor, how, how_zh,
             profile=None) -> EdgeTimes:
     m = network.n_edges
+    _check_metres(network, z_node, source, crs)
     if m and not has.any():
         raise SpatialError(f"{source} gives no elevation to any edge of the network (nodata over the whole "
                            "study area?); check the DEM or run without it")
