@@ -365,7 +365,7 @@ def test_the_workbook_and_the_map_of_a_hill_run_say_15_minutes_reach_1000_m_on_t
 @pytest.mark.parametrize("scale, says", [(0.1, "-scale 0.1"), (0.01, "-scale 0.01")])
 def test_an_int16_dem_of_decimetres_without_its_scale_is_refused_naming_the_file(tmp_path, capsys, scale, says):
     # heights in decimetres (2,500 for 250 m) in an int16 file that does not carry its scale: before,
-    # every slope was 10x: the 10% street walked at 100% (a 1 km walk down in 15 minutes took 45),
+    # every slope was 10x: the 9.6% street walked at 96% (1,044 m down it: 315 minutes, not 15.4),
     # with no word that anything was wrong
     from spatial.cli import main
 
