@@ -553,13 +553,20 @@ def _straight_grade(network: WalkNetwork, fwd, bwd, has, z_node):
     return fwd, bwd, has, level
 
 
-def _steps(network: WalkNetwork, fwd: np.ndarray, bwd: np.ndarray, factor: float):
-    if len(network.highway) != network.n_edges or factor == 1:
-        return fwd, bwd
+def _on_steps(network: WalkNetwork) -> np.ndarray:
+    """Which edges are ``highway=steps`` (alone or merged by osmnx: ``steps;footway``)."""
+    if len(network.highway) != network.n_edges:
+        return np.zeros(network.n_edges, bool)
     hw = np.asarray(network.highway, dtype=object)
     classes = [x for x in set(hw.tolist()) if "steps" in (c.strip() for c in str(x).split(";"))]
-    if classes:
-        steps = pd.Series(hw).isin(classes).to_numpy(bool)
+    return pd.Series(hw).isin(classes).to_numpy(bool) if classes else np.zeros(network.n_edges, bool)
+
+
+def _steps(network: WalkNetwork, fwd: np.ndarray, bwd: np.ndarray, factor: float):
+    if factor == 1:
+        return fwd, bwd
+    steps = _on_steps(network)
+    if steps.any():
         floor = network.length_m[steps] * factor
         fwd, bwd = fwd.copy(), bwd.copy()
         fwd[steps] = np.maximum(fwd[steps], floor)
@@ -623,11 +630,7 @@ def _check_metres(network: WalkNetwork, z_node: np.ndarray, source: str, crs: st
     """Refuse elevations that give the streets (steps aside) a median slope over
     :data:`MEDIAN_STEEPEST`, end to end: heights in decimetres or centimetres read as metres."""
     u, v, length = network.edge_u, network.edge_v, network.length_m
-    ok = np.isfinite(z_node[u]) & np.isfinite(z_node[v]) & (length > 0)
-    if len(network.highway) == network.n_edges:  # each class once: a city has millions of edges
-        classes, at = np.unique(np.asarray(network.highway, dtype=object).astype(str), return_inverse=True)
-        steps = np.char.find(classes.astype(str), "steps") >= 0
-        ok &= ~steps[at.ravel()]
+    ok = np.isfinite(z_node[u]) & np.isfinite(z_node[v]) & (length > 0) & ~_on_steps(network)
     if ok.sum() < 5:  # too few streets to tell
         return
     median = float(np.median(np.abs(z_node[v[ok]] - z_node[u[ok]]) / length[ok]))
