@@ -171,6 +171,11 @@ def test_two_srtm_tiles_given_as_two_dem_options_are_refused_saying_to_merge_the
     assert ("--dem is given 2 times; one DEM is read, not 2 tiles: merge them into one file first "
             f"(rio merge {west} {east} dem_merged.tif") in err[0]
     assert not out.exists()
+    # the same two tiles as a shell gives `--dem N25E1*.tif`: said so, not "unrecognized arguments"
+    assert main([command, *args, "--out", str(out), *extra, "--dem", str(west), str(east)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "unrecognized" not in err[0], err
+    assert f"--dem is given 2 files; one DEM is read, not 2 tiles: merge them into one file first (rio merge {west} {east}" in err[0]
     if command == "site":
         return
     # what it says to do works: the two tiles merged by rasterio (as `rio merge` does) are one DEM

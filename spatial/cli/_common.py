@@ -65,6 +65,15 @@ class OneDem(argparse.Action):
         setattr(namespace, self.dest, values)
 
 
+def dem_tiles(argv: list[str], extra: list[str]) -> list[str] | None:
+    """The tiles of ``--dem N25E10*.tif`` as a shell expands it: ``--dem``'s file and the ``extra``
+    arguments argparse did not take when they are the ones right after it; else None."""
+    for i, arg in enumerate(argv):
+        if arg == "--dem" and argv[i + 2:i + 2 + len(extra)] == list(extra):
+            return [argv[i + 1], *extra]
+    return None
+
+
 def verbosity(parser: argparse.ArgumentParser) -> None:
     """Add ``-q``/``-v`` to ``parser`` so that they are accepted before or after the command."""
     group = parser.add_argument_group("output")
