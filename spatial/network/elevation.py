@@ -20,7 +20,11 @@ Elevations are in metres unless the DEM says otherwise (a vertical CRS or band u
 US survey feet, cm ...: converted), after the band's scale and offset. ``highway=steps`` walk at
 most ``1 / steps_factor`` of the flat speed (default 3/5: GraphHopper's foot profile walks steps
 at 3 km/h against 5 km/h on the flat); a DEM steep enough to slow them more wins (the slower of
-the two), so a DEM that resolves a flight of steps does not count it twice.
+the two), so a DEM that resolves a flight of steps does not count it twice. Edges on a bridge or
+in a tunnel climb straight from one end to the other (the DEM under a bridge is the valley). A
+piece steeper than 100% on the DEM is no walk (an untagged bridge, a cliff, nodata written as
+heights): its edge is walked flat and reported; heights whose streets' median slope is over 30%
+are not metres (decimetres without their scale) and are refused.
 
 Honest reporting: :attr:`EdgeTimes.report` holds one summary row (share of edges with
 elevations, the DEM's extent and CRS) and one row per edge walked flat for lack of elevations
