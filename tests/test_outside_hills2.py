@@ -376,7 +376,8 @@ def test_an_int16_dem_of_decimetres_without_its_scale_is_refused_naming_the_file
 
     xy = [(X0 + 100.0 * i, Y0 + 30.0 * i) for i in range(11)]
     args = write_street_files(tmp_path, xy)
-    dem = dem_file(tmp_path / "dem_dm.tif", lambda x, y: climb_10(x, y) / scale, dtype="int32", nodata=-32768)
+    dem = dem_file(tmp_path / "dem_dm.tif", lambda x, y: climb_10(x, y) / scale, dtype="int16", nodata=-32768,
+                   bounds=(X0 - 300, Y0 - 300, X0 + 1200, Y0 + 600))  # up to 320 m: 32,000 cm fit an int16
     out = tmp_path / "out.gpkg"
     assert main(["coverage", *args, "--out", str(out), "--dem", str(dem)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
