@@ -22,7 +22,7 @@ import threading
 from collections.abc import Iterator
 
 from spatial.cli import coverage, demo, editor, grids, map, merge, run, screenshot, site
-from spatial.cli._common import Parser, stderr, verbosity
+from spatial.cli._common import Parser, dem_tiles, stderr, verbosity
 from spatial.core.errors import SpatialError
 
 logger = logging.getLogger("spatial")
@@ -125,6 +125,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args, extra = parser.parse_known_args(argv)
         if extra:  # 'spatial grids: ... (see 'spatial grids -h')', not the list of commands' help
+            tiles = dem_tiles(list(sys.argv[1:] if argv is None else argv), extra)
+            if tiles:  # --dem N25E10*.tif: the shell gave it two tiles
+                from spatial.network._dem_units import merge_tiles_hint
+
+                parser.commands[args.command].error(f"--dem is given {len(tiles)} files; {merge_tiles_hint(tiles)}")
             parser.commands[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
     except SystemExit as exc:  # -h, or a bad option already reported on one line
         return int(exc.code or 0) if not isinstance(exc.code, str) else 2

@@ -51,6 +51,29 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} -h')\n")
 
 
+class OneDem(argparse.Action):
+    """``--dem PATH``, given once: a second ``--dem`` (the next SRTM tile) is refused, saying to
+    merge the tiles, where argparse would keep the last and walk the first tile's edges flat."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        given = [*getattr(namespace, "_dem_tiles", []), values]
+        namespace._dem_tiles = given
+        if len(given) > 1:
+            from spatial.network._dem_units import merge_tiles_hint
+
+            parser.error(f"{option_string} is given {len(given)} times; {merge_tiles_hint(given)}")
+        setattr(namespace, self.dest, values)
+
+
+def dem_tiles(argv: list[str], extra: list[str]) -> list[str] | None:
+    """The tiles of ``--dem N25E10*.tif`` as a shell expands it: ``--dem``'s file and the ``extra``
+    arguments argparse did not take when they are the ones right after it; else None."""
+    for i, arg in enumerate(argv):
+        if arg == "--dem" and argv[i + 2:i + 2 + len(extra)] == list(extra):
+            return [argv[i + 1], *extra]
+    return None
+
+
 def verbosity(parser: argparse.ArgumentParser) -> None:
     """Add ``-q``/``-v`` to ``parser`` so that they are accepted before or after the command."""
     group = parser.add_argument_group("output")

@@ -11,6 +11,7 @@ from pathlib import Path
 from spatial.cli._common import (
     LAYER_SUFFIXES,
     NETWORK_SUFFIXES,
+    OneDem,
     add_column_options,
     add_walk_options,
     as_contract,
@@ -75,7 +76,7 @@ def add_parser(sub) -> None:
     p.add_argument("--gap-band", default=None, help="band whose gaps to map (default: the largest)")
     p.add_argument("--no-isochrones", action="store_true",
                    help="skip the service-area polygons (layer isochrones); walks and gaps are unchanged")
-    p.add_argument("--dem", type=Path, default=None,
+    p.add_argument("--dem", type=Path, default=None, action=OneDem,
                    help="GeoTIFF DEM (any CRS), or a .graphml with node elevations: walks take Tobler's "
                         "time from home to station, uphill slower, steps slower (default: flat ground)")
     p.add_argument("--keep-private", action="store_true",
@@ -381,7 +382,8 @@ def _coverage(args: argparse.Namespace, step) -> int:
                               "max_off_network_m": args.max_off_network_m,
                               "detour_factor": args.detour_factor,
                               "min_m2_per_100hh": args.min_m2_per_100hh,
-                              "bands": [b.label for b in bands]})
+                              "bands": [b.label for b in bands],
+                              **({"slope": dem.describe("zh")} if dem is not None else {})})
         if args.kml is not None:
             from spatial.maps.kmz import results_kmz
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from spatial.cli._common import (
     LAYER_SUFFIXES,
     NETWORK_SUFFIXES,
+    OneDem,
     add_column_options,
     add_walk_options,
     as_contract,
@@ -48,7 +49,7 @@ def add_parser(sub) -> None:
     goal.add_argument("--target", type=share, help="share of households to cover, e.g. 0.99 (set cover)")
     p.add_argument("--band", default="15min", help="band to site for (default: 15min)")
     p.add_argument("--speed-kmh", type=positive, default=4.0, help="walking speed (default: 4.0 km/h)")
-    p.add_argument("--dem", type=Path, default=None,
+    p.add_argument("--dem", type=Path, default=None, action=OneDem,
                    help="GeoTIFF DEM (any CRS), or a .graphml with node elevations: a minute --band counts the "
                         "walk to the station on the slopes (Tobler's hiking function), as spatial coverage --dem")
     p.add_argument("--min-floor-area-m2", type=non_negative, default=None, help="smallest candidate floor area")

@@ -20,6 +20,8 @@ REASONS_ZH = {
     "no elevation: node without an 'elevation' attribute": "无高程：节点没有 'elevation' 属性",
     "no elevation: node 'elevation' below -500 m or above 9000 m (a void)":
         "无高程：节点 'elevation' 低于 -500 米或高于 9000 米（空值）",
+    "no elevation: DEM slope over 100% (a bridge not tagged, a cliff, or nodata written as heights)":
+        "无高程：高程数据坡度超过 100%（未标注的桥梁、陡崖，或空值被写成了高程）",
 }
 
 

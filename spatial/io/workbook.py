@@ -340,17 +340,24 @@ def _bold():
 def _notes_rows(about: Mapping[str, Any], lang: str) -> list[tuple[str, str]]:
     zh = lang == "zh"
     rows = []
+    slope = about.get("slope")  # walks timed on the slopes of a DEM: the line naming the model
     if "speed_kmh" in about:
         v = float(about["speed_kmh"])
         m15 = round(v * 1000 / 60 * 15)
         rows.append(("步行速度" if zh else "Walking speed",
-                     f"{v:.1f} 公里/小时（15 分钟约 {m15} 米）" if zh else f"{v:.1f} km/h (15 min ≈ {m15} m)"))
+                     f"{v:.1f} 公里/小时（{'平地上 ' if slope else ''}15 分钟约 {m15} 米）" if zh
+                     else f"{v:.1f} km/h (15 min ≈ {m15} m{' on the flat' if slope else ''})"))
     if about.get("bands"):
         labels = [header(f"hh_{b}", lang)[0].replace("内户数", "").replace("Households within ", "")
                   for b in about["bands"]]
+        timed = bool(slope) and any(str(b).endswith("min") for b in about["bands"])
         rows.append(("服务圈" if zh else "Bands",
-                     ("、".join(labels) + "步行范围，按路网最短步行距离计算") if zh
-                     else ", ".join(labels) + " on foot, by the shortest walk on the network"))
+                     ("、".join(labels) + ("步行范围，按路网上从住处到服务站最快的步行时间计算（计入坡度）" if timed
+                                          else "步行范围，按路网最短步行距离计算")) if zh
+                     else ", ".join(labels) + (" on foot, by the quickest walk on the network from home to station, "
+                                               "on the slopes" if timed else " on foot, by the shortest walk on the network")))
+    if slope:
+        rows.append(("坡度模型" if zh else "Slope model", str(slope)))
     if "max_snap_m" in about:  # not covered beyond the estimated walks' limit (the row below), not the snap's
         d = max(float(about["max_snap_m"]), float(about.get("max_off_network_m") or 0))
         rows.append(("吸附规则" if zh else "Snap rule",
@@ -423,7 +430,9 @@ def write_workbook(
         ``max_snap_m``, ``max_off_network_m`` and ``detour_factor`` (the estimated walks: units
         up to ``max_off_network_m`` from a walkway count as covered, and the snap rule says so),
         ``min_m2_per_100hh``, ``min_households``/``max_households`` (also used to word the band
-        status) and ``credits`` (lines of data credits).
+        status), ``credits`` (lines of data credits) and ``slope`` (walks timed on a DEM's slopes:
+        the line naming the model, :meth:`spatial.network.elevation.EdgeTimes.describe`; the speed
+        then says 15 minutes reach so far on the flat, and minute bands are the quickest walks).
     lang
         ``"zh"`` for Chinese sheet names and headers, ``"en"`` for English.
     gaps

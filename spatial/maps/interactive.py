@@ -472,7 +472,9 @@ def coverage_map(
         rows.append((st.GAP_COLOUR, st.gaps_name(lang, gaps), "dash"))   # drawn as dashed outlines
     rows.append((st.STATION_COLOUR, st.text(lang, "stations"), "point"))
     syn = _synthetic_once(state, lang, synthetic)
-    notes = [st.text(lang, "speed", speed=f"{speed_kmh:.1f}", m15=m15)]
+    # on slopes 15 minutes reach 1000 m on the flat only (uphill less, slightly downhill more)
+    flat = ("平地上 " if lang == "zh" else " on the flat") if slope else ""
+    notes = [st.text(lang, "speed", speed=f"{speed_kmh:.1f}", m15=m15, flat=flat)]
     if slope:
         notes.append(st.text(lang, "slope", model=slope))
     BoxControl(st.legend_html(st.text(lang, "coverage_legend"), rows, notes, synthetic=syn)).add_to(m)

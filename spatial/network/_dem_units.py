@@ -1,4 +1,5 @@
-"""The vertical unit of a DEM (a compound CRS's vertical axis, else the band's unit), in metres.
+"""The vertical unit of a DEM (a compound CRS's vertical axis, else the band's unit), in metres,
+and what to do with a DEM that comes as several tiles.
 
 Split out of :mod:`spatial.network.elevation`, which reads the DEM through it.
 """
@@ -12,7 +13,7 @@ import pyproj
 
 from spatial.core.errors import SpatialError
 
-__all__ = ["vertical_unit"]
+__all__ = ["vertical_unit", "merge_tiles_hint"]
 
 #: Vertical units a DEM may declare (band unit or the vertical CRS's), in metres.
 _UNITS_M = {"m": 1.0, "metre": 1.0, "meter": 1.0, "metres": 1.0, "meters": 1.0,
@@ -46,3 +47,18 @@ def vertical_unit(path: Path, src, crs: pyproj.CRS) -> tuple[str, float]:
         raise SpatialError(f"DEM {path} says its elevations are in {unit!r}, not a length unit known here "
                            f"(metres, feet, US survey feet, cm, dm, mm); convert it to metres or clear the band's unit")
     return unit, _UNITS_M[key]
+
+
+def merge_tiles_hint(tiles) -> str:
+    """What to say of DEM tiles given as several files (two SRTM tiles of a town on their border):
+    one DEM is read, so they are merged into one file first, with rasterio's ``rio merge``
+    (installed with rasterio, which spatial needs).
+
+    Examples
+    --------
+    >>> merge_tiles_hint(["N25E108.tif", "N25E109.tif"])[60:118]
+    ' (rio merge N25E108.tif N25E109.tif dem_merged.tif, the co'
+    """
+    tiles = [str(t) for t in tiles]
+    return (f"one DEM is read, not {len(tiles)} tiles: merge them into one file first (rio merge {' '.join(tiles)} "
+            "dem_merged.tif, the command of rasterio, installed with spatial) and give that one")

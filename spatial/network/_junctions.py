@@ -70,14 +70,16 @@ def line_levels(tags: pd.DataFrame) -> np.ndarray:
 
 def split_at_shared(vertex: np.ndarray, coords: np.ndarray, line: np.ndarray,
                      highway: np.ndarray, name: np.ndarray, *, crs, whole: np.ndarray | None = None,
-                     intact: np.ndarray | None = None, walked: np.ndarray | None = None) -> gpd.GeoDataFrame:
+                     intact: np.ndarray | None = None, flags: dict[str, np.ndarray] | None = None
+                     ) -> gpd.GeoDataFrame:
     """Split lines at vertices shared by two or more lines (and at their ends).
 
     ``vertex`` is the id of each coordinate (OSM node id or snapped-grid id), ``line`` the line
     each coordinate belongs to (coordinates of a line are consecutive), ``highway`` and ``name``
     are indexed by line. With ``whole`` (each line's geometry) and ``intact`` (no coordinate of
     the line dropped), a line that is one edge keeps its own geometry instead of a rebuilt copy.
-    With ``walked`` (by line: tagged for people on foot), the edges have it as a column.
+    ``flags``, booleans by line (``walked``: tagged for people on foot; ``off_ground``: on a
+    bridge or in a tunnel), are given to the edges as columns of those names.
     """
     n = len(vertex)
     first = np.r_[True, line[1:] != line[:-1]]
@@ -105,8 +107,8 @@ def split_at_shared(vertex: np.ndarray, coords: np.ndarray, line: np.ndarray,
         geoms[~reuse] = shapely.linestrings(coords[take], indices=piece)
     logger.debug("split %d lines into %d edges at shared vertices (%d coordinates)", line.max() + 1, len(starts), n)
     columns = {"u": vertex[starts], "v": vertex[ends], "highway": highway[src], "name": name[src]}
-    if walked is not None:
-        columns["walked"] = np.asarray(walked, dtype=bool)[src]
+    for key, by_line in (flags or {}).items():
+        columns[key] = np.asarray(by_line, dtype=bool)[src]
     return gpd.GeoDataFrame(columns, geometry=geoms, crs=crs)
 
 

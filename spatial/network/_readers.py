@@ -44,13 +44,14 @@ from spatial.network._walkfilter import (
     drop_reasons,
     feature_label,
     in_tunnel,
+    off_ground,
     walk_tagged,
 )
 
 logger = logging.getLogger(__name__)
 
 EDGE_COLUMNS = ["u", "v", "highway", "name", "geometry"]
-_READ_KEYS = (*TAG_KEYS, "name")
+_READ_KEYS = (*TAG_KEYS, "name", "bridge")
 _HSTORE = re.compile(r'"((?:[^"\\]|\\.)*)"=>"((?:[^"\\]|\\.)*)"')
 
 
@@ -170,7 +171,7 @@ def from_graph(graph: nx.Graph, *, crs=None, rules: Mapping | None = None) -> Lo
     edges = gpd.GeoDataFrame(
         {"u": pd.Series(rows_u, dtype=object)[keep].to_list(), "v": pd.Series(rows_v, dtype=object)[keep].to_list(),
          "highway": frame["highway"][keep].to_list(), "name": frame["name"][keep].to_list(),
-         "walked": walk_tagged(frame)[keep]},
+         **_flags(frame, keep)},
         geometry=[g for g, k in zip(geoms, keep) if k], crs=src_crs,
     )
     if len(edges):
@@ -184,6 +185,12 @@ def from_graph(graph: nx.Graph, *, crs=None, rules: Mapping | None = None) -> Lo
     dropped = _dropped_frame(np.asarray(way, object)[pick], reason[pick],
                              [g for g, k in zip(geoms, pick) if k], src_crs, in_tunnel(frame)[pick])
     return Loaded(edges, nodes, dropped, unit="edges")
+
+
+def _flags(tags: pd.DataFrame, rows) -> dict[str, np.ndarray]:
+    """The edges' ``walked`` (tagged for people on foot) and ``off_ground`` (on a bridge or in a
+    tunnel: walked on the straight grade between its ends on a DEM) of the ways ``rows``."""
+    return {"walked": walk_tagged(tags)[rows], "off_ground": off_ground(tags)[rows]}
 
 
 def _edge_line(geometry, u, v):
@@ -353,7 +360,7 @@ def from_osm(path: Path, *, rules: Mapping | None = None) -> Loaded:
     run_way = way_of[new_run]  # the way each run belongs to
     edges = split_at_shared(vertex, coords, line, frame["highway"].to_numpy(object)[run_way],
                              frame["name"].to_numpy(object)[run_way], crs="EPSG:4326",
-                             walked=walk_tagged(frame)[run_way])
+                             flags=_flags(frame, run_way))
     nodes = end_nodes(edges, vertex, coords, "EPSG:4326")
     logger.debug("OSM file %s: %d ways, %d walkable, %d edges", path, len(ids), int(keep_way.sum()), len(edges))
     water = _osm_water(src, path, (water_ids, water_kinds, water_features, water_count, water_refs, water_lon,
@@ -509,7 +516,7 @@ def from_lines(lines: gpd.GeoDataFrame, metric, *, tolerance_m: float = 0.1, lay
     _no_line(lines, ints_without(bare, part_row, len(drop)), notes)
     if ids is not None:
         edges = split_at_shared(vertex, coords, line, hw[part_row], nm[part_row], crs=metric, whole=parts,
-                                 intact=np.ones(len(parts), dtype=bool), walked=walk_tagged(tags)[part_row])
+                                 intact=np.ones(len(parts), dtype=bool), flags=_flags(tags, part_row))
         nodes = end_nodes(edges, vertex, coords, metric)
         edges["u"], edges["v"] = node[edges["u"].to_numpy()], node[edges["v"].to_numpy()]
         nodes.index = pd.Index(node[nodes.index.to_numpy()], name="node")
@@ -556,7 +563,7 @@ def from_lines(lines: gpd.GeoDataFrame, metric, *, tolerance_m: float = 0.1, lay
     coords, line, vertex = coords[ok], line[ok], vertex[ok]
     intact = np.bincount(line, minlength=len(parts)) == given
     edges = split_at_shared(vertex, coords, line, hw[part_row], nm[part_row], crs=metric, whole=parts,
-                             intact=intact, walked=walk_tagged(tags)[part_row])
+                             intact=intact, flags=_flags(tags, part_row))
     nodes = end_nodes(edges, vertex, coords, metric)
     osm = bool({"osmid", "osm_id", "osm_way_id", "osm_type"} & set(map(str, lines.columns)))
     return Loaded(edges, nodes, dropped, notes, unit="rows", osm=osm)

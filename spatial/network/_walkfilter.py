@@ -59,7 +59,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["DEFAULT_EXCLUDED_HIGHWAYS", "TAG_KEYS", "FEATURE_KEYS", "CAR_CLASSES", "drop_reasons", "in_tunnel",
-           "walk_tagged"]
+           "off_ground", "walk_tagged"]
 
 #: OSM ``highway`` classes nobody walks on: osmnx 2's ``walk`` exclusions (without ``cycleway``)
 #: plus trunk roads. An edge is dropped when any of its classes is here.
@@ -86,6 +86,8 @@ _ACCESS_FORBIDDEN = {"private", "no"}
 _SIDEWALK_KEYS = ("sidewalk", "sidewalk:both", "sidewalk:left", "sidewalk:right")
 #: A way in a tunnel (Geofabrik's shapefiles write T/F); building_passage, culvert ... are not.
 _TUNNEL = {"yes", "t", "true", "1"}
+#: ``bridge`` values of a way that is no bridge, or one at the water's level (a ford-like crossing)
+_NO_BRIDGE = {"", "no", "f", "false", "0", "low_water_crossing", "abandoned"}
 #: Road classes whose tunnels are for cars (the trunk roads and motorways are dropped anyway).
 _CAR_TUNNEL_CLASSES = {"primary", "primary_link", "secondary", "secondary_link"}
 _SIDEWALK_YES = {"both", "left", "right", "yes"}
@@ -121,6 +123,27 @@ def in_tunnel(tags: pd.DataFrame) -> np.ndarray:
     if "tunnel" not in tags.columns:
         return np.zeros(len(tags), dtype=bool)
     return _hits(_text(tags["tunnel"]), _TUNNEL) != ""
+
+
+def off_ground(tags: pd.DataFrame) -> np.ndarray:
+    """Whether each way runs on a bridge (``yes``, ``viaduct`` ..., Geofabrik's ``T``) or in a
+    tunnel over its whole length: its height is not that of the ground under it (a valley, a hill).
+    Not a building passage, a ford-like ``low_water_crossing``, nor an edge osmnx merged from a
+    bridge and the streets beside it (``yes;no``: partly on the ground).
+
+    Examples
+    --------
+    >>> off_ground(pd.DataFrame({"bridge": ["yes", "", "T", "yes;no", "viaduct", ""],
+    ...                          "tunnel": ["", "yes", "", "", "", "building_passage"]})).tolist()
+    [True, True, True, False, True, False]
+    """
+    out = np.zeros(len(tags), dtype=bool)
+    for key, whole in (("bridge", None), ("tunnel", _TUNNEL)):
+        if key in tags.columns:
+            text = pd.Series(_text(tags[key]), dtype=object)
+            out |= (text.isin(whole) if whole else ~text.isin(_NO_BRIDGE) & ~text.str.contains(";", regex=False)
+                    ).to_numpy(bool)
+    return out
 
 
 def walk_tagged(tags: pd.DataFrame) -> np.ndarray:

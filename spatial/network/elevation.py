@@ -20,7 +20,11 @@ Elevations are in metres unless the DEM says otherwise (a vertical CRS or band u
 US survey feet, cm ...: converted), after the band's scale and offset. ``highway=steps`` walk at
 most ``1 / steps_factor`` of the flat speed (default 3/5: GraphHopper's foot profile walks steps
 at 3 km/h against 5 km/h on the flat); a DEM steep enough to slow them more wins (the slower of
-the two), so a DEM that resolves a flight of steps does not count it twice.
+the two), so a DEM that resolves a flight of steps does not count it twice. Edges on a bridge or
+in a tunnel climb straight from one end to the other (the DEM under a bridge is the valley). A
+piece steeper than 100% on the DEM is no walk (an untagged bridge, a cliff, nodata written as
+heights): its edge is walked flat and reported; heights whose streets' median slope is over 30%
+are not metres (decimetres without their scale) and are refused.
 
 Honest reporting: :attr:`EdgeTimes.report` holds one summary row (share of edges with
 elevations, the DEM's extent and CRS) and one row per edge walked flat for lack of elevations
@@ -74,6 +78,15 @@ NODATA = "no elevation: DEM nodata/NaN cells"
 LOWEST_M, HIGHEST_M = -500.0, 9000.0
 NO_ATTRIBUTE = "no elevation: node without an 'elevation' attribute"
 NODE_VOID = "no elevation: node 'elevation' below -500 m or above 9000 m (a void)"
+#: Steepest slope (rise over run) a walk climbs: 100%, 45°, steeper than any flight of steps. A
+#: piece of an edge steeper on the DEM is no walk but a DEM that does not show the way: a bridge
+#: not tagged as one over a valley, a street along a cliff or retaining wall, a void the file does
+#: not declare (a river of 0 m beside banks at 250 m). Such an edge is walked flat and reported.
+STEEPEST = 1.0
+STEEP = "no elevation: DEM slope over 100% (a bridge not tagged, a cliff, or nodata written as heights)"
+#: The median slope of a town's streets (steps aside) is under 20% even in the steepest hill towns;
+#: over this the heights are not metres (an ``int16`` DEM of decimetres without its scale: 10x).
+MEDIAN_STEEPEST = 0.3
 WALKED_FLAT = "walked flat"
 
 
@@ -255,7 +268,7 @@ class _Dem:
     def __init__(self, path: Path, node_xy: np.ndarray, crs, bbox=None) -> None:
         from affine import Affine
         from rasterio.errors import RasterioError
-        from rasterio.windows import Window, from_bounds
+        from rasterio.windows import Window
 
         with _open(path) as src:
             if src.transform.b != 0 or src.transform.d != 0:  # rows and columns not along the axes
@@ -298,12 +311,16 @@ class _Dem:
             box = self.project(ring)
             box = np.vstack([box[np.isfinite(box).all(axis=1)], pts[self.node_inside]])
             lo, hi = box.min(axis=0), box.max(axis=0)
-            win = from_bounds(lo[0], lo[1], hi[0], hi[1], transform=src.transform)
-            # a margin of two cells for the interpolation and curved edges, clipped to the raster
-            c0 = max(int(math.floor(min(win.col_off, win.col_off + win.width))) - 2, 0)
-            r0 = max(int(math.floor(min(win.row_off, win.row_off + win.height))) - 2, 0)
-            c1 = min(int(math.ceil(max(win.col_off, win.col_off + win.width))) + 3, src.width)
-            r1 = min(int(math.ceil(max(win.row_off, win.row_off + win.height))) + 3, src.height)
+            # the box's columns and rows (rasterio's from_bounds refuses a south-up transform
+            # whenever the box has a height), with a margin of two cells for the interpolation and
+            # curved edges, clipped to the raster
+            inv = ~src.transform
+            xs, ys = np.array([lo[0], hi[0], hi[0], lo[0]]), np.array([lo[1], lo[1], hi[1], hi[1]])
+            cols, rows = inv.a * xs + inv.b * ys + inv.c, inv.d * xs + inv.e * ys + inv.f
+            c0 = max(int(math.floor(cols.min())) - 2, 0)
+            r0 = max(int(math.floor(rows.min())) - 2, 0)
+            c1 = min(int(math.ceil(cols.max())) + 3, src.width)
+            r1 = min(int(math.ceil(rows.max())) + 3, src.height)
             window = Window(c0, r0, max(c1 - c0, 1), max(r1 - r0, 1))
             try:
                 band = src.read(1, window=window, masked=True)
@@ -322,6 +339,9 @@ class _Dem:
         with np.errstate(invalid="ignore"):
             odd = (values < LOWEST_M) | (values > HIGHEST_M)
         self.voids = int(odd.sum())  # cells no land has: undeclared nodata
+        with np.errstate(invalid="ignore"):
+            high = values[values > HIGHEST_M]
+        self.highest = float(high.max()) if len(high) else math.nan  # (centimetres read as metres?)
         values[odd] = np.nan
         self.values = values
         self.valid_share = float(np.isfinite(values).mean()) if values.size else 0.0
@@ -373,9 +393,9 @@ class _Dem:
         if not ok.any():
             return z
         c, r = col[ok], row[ok]
-        if h < 2 or w < 2:
-            z[ok] = v[np.clip(np.rint(r).astype(np.int64), 0, h - 1), np.clip(np.rint(c).astype(np.int64), 0, w - 1)]
-            return z
+        if h < 2 or w < 2:  # one row (or column) of cells: linear along it, its row copied across
+            v = np.tile(v, (2 if h < 2 else 1, 2 if w < 2 else 1))
+            h, w = v.shape
         r0 = np.clip(np.floor(r).astype(np.int64), 0, h - 2)
         c0 = np.clip(np.floor(c).astype(np.int64), 0, w - 2)
         fr, fc = np.clip(r - r0, 0.0, 1.0), np.clip(c - c0, 0.0, 1.0)
@@ -418,26 +438,36 @@ def _from_dem(network: WalkNetwork, path: Path, steps_factor: float, step_m: flo
     # halves of the segments on threads (numpy releases the GIL); a DEM in another CRS projects
     # its points with one pyproj transformer, in this thread
     thread_map(part, halves(len(run)) if dem.to_dem is None else [slice(0, len(run))])
-    fwd, bwd, has = _edge_costs(network, edge, run, fwd_seg, bwd_seg)
+    fwd, bwd, has, steep = _edge_costs(network, edge, run, fwd_seg, bwd_seg)
+    fwd, bwd, has, level = _straight_grade(network, fwd, bwd, has, z_node)
     sfwd, sbwd = _steps(network, fwd, bwd, steps_factor)
     seg, pf, pb = (np.concatenate(x) for x in zip(*((p[0] + k, p[1], p[2]) for k, p in sorted(pieces.items()))))
-    profile = build_profile(network.n_edges, edge, run, n_sub, seg, pf, pb, has & (sfwd == fwd) & (sbwd == bwd))
+    profile = build_profile(network.n_edges, edge, run, n_sub, seg, pf, pb,
+                            has & ~level & (sfwd == fwd) & (sbwd == bwd))
     fwd, bwd = sfwd, sbwd
+    if network.n_edges and not has.any() and np.isfinite(dem.highest):  # all 'above 9000 m': not metres
+        raise SpatialError(f"{path} holds heights up to {dem.highest:.0f} over the network, read as metres (no land is "
+                           f"above {HIGHEST_M:.0f} m): its heights are not metres; if they are centimetres set the "
+                           f"band's scale (gdal_edit.py -scale 0.01 {path.name}), or give a DEM in metres")
     reason = np.full(network.n_edges, "", dtype=object)
     if (~has).any():
         out = ~(dem.node_inside[network.edge_u] & dem.node_inside[network.edge_v])
-        reason[~has] = np.where(out[~has], OUTSIDE_DEM, NODATA)
+        reason[~has] = np.where(out[~has], OUTSIDE_DEM, np.where(steep[~has], STEEP, NODATA))
     return _result(network, fwd, bwd, has, z_node, reason, str(path), dem.crs, dem.extent, steps_factor,
                    f"DEM {dem.crs}, x {dem.extent[0]:.6g}..{dem.extent[2]:.6g}, "
                    f"y {dem.extent[1]:.6g}..{dem.extent[3]:.6g}, cell {dem.res_m:.3g} m, sampled every {step:.3g} m"
                    + ("" if dem.unit == "metre" else f", elevations in {dem.unit} converted to metres")
                    + (f", {dem.voids} cells below {LOWEST_M:.0f} m or above {HIGHEST_M:.0f} m read as nodata"
-                      if dem.voids else ""),
+                      if dem.voids else "")
+                   + (f", {int(level.sum())} edges on bridges or in tunnels ({network.length_m[level].sum():.0f} m) "
+                      "climb straight from end to end, not over the ground under them" if level.any() else ""),
                    f"高程数据 {dem.crs}，x {dem.extent[0]:.6g}..{dem.extent[2]:.6g}，"
                    f"y {dem.extent[1]:.6g}..{dem.extent[3]:.6g}，像元 {dem.res_m:.3g} 米，每 {step:.3g} 米取一个高程"
                    + ("" if dem.unit == "metre" else f"，高程单位 {dem.unit} 已换算为米")
                    + (f"，{dem.voids} 个像元低于 {LOWEST_M:.0f} 米或高于 {HIGHEST_M:.0f} 米，按无数据处理"
-                      if dem.voids else ""), profile)
+                      if dem.voids else "")
+                   + (f"，{int(level.sum())} 条桥梁或隧道路段（{network.length_m[level].sum():.0f} 米）按两端高程的直线坡度计算，"
+                      "不随其下的地面起伏" if level.any() else ""), profile)
 
 
 def _segment_costs(dem: _Dem, a, d, za, zb, run, n_sub) -> tuple:
@@ -467,10 +497,13 @@ def _segment_costs(dem: _Dem, a, d, za, zb, run, n_sub) -> tuple:
 
 
 def _piece_costs(run: np.ndarray, rise: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Cost of straight pieces walked forwards and backwards (NaN where the rise is NaN):
-    ``run / tobler_factor(±s)``, from one ``exp`` (``e^{3.5 s}``) for both directions."""
+    """Cost of straight pieces walked forwards and backwards (NaN where the rise is NaN, infinite
+    where steeper than :data:`STEEPEST`): ``run / tobler_factor(±s)``, from one ``exp``
+    (``e^{3.5 s}``) for both directions."""
     with np.errstate(invalid="ignore", divide="ignore"):
         s = np.where(run > 0, rise / run, 0.0)
+        steep = np.abs(s) > STEEPEST  # False for NaN
+        s = np.where(steep, 0.0, s)
         e = np.exp(3.5 * s)
         inv = run / e
         e *= run
@@ -478,11 +511,13 @@ def _piece_costs(run: np.ndarray, rise: np.ndarray) -> tuple[np.ndarray, np.ndar
     fwd = np.where(s >= -0.05, e, inv * _E035)
     # backwards (slope -s): s <= 0.05 -> run e^{-3.5 s}; else run e^{3.5 s - 0.35}
     bwd = np.where(s <= 0.05, inv, e * _E035)
+    fwd[steep] = bwd[steep] = np.inf
     return fwd, bwd
 
 
 def _edge_costs(network: WalkNetwork, edge, run, fwd_seg, bwd_seg):
-    """Per-edge sums of the segments' costs; flat where any piece lacks an elevation."""
+    """Per-edge sums of the segments' costs; flat where any piece lacks an elevation or is steeper
+    than :data:`STEEPEST` (``steep``: an edge with such a piece and no piece without elevation)."""
     m = network.n_edges
     if len(edge) == m and np.array_equal(edge, np.arange(m)):  # one segment per edge, in order
         run_sum, fwd, bwd = run, fwd_seg, bwd_seg
@@ -490,7 +525,8 @@ def _edge_costs(network: WalkNetwork, edge, run, fwd_seg, bwd_seg):
         run_sum = np.bincount(edge, weights=run, minlength=m)
         fwd = np.bincount(edge, weights=fwd_seg, minlength=m)
         bwd = np.bincount(edge, weights=bwd_seg, minlength=m)
-    has = ~np.isnan(fwd)
+    has = np.isfinite(fwd)
+    steep = np.isinf(fwd)
     # scale to the network's own lengths (a part of a Dask run keeps the stored lengths exactly)
     length = network.length_m
     good = has & (run_sum > 0)
@@ -498,16 +534,43 @@ def _edge_costs(network: WalkNetwork, edge, run, fwd_seg, bwd_seg):
         scale = length / run_sum
     fwd = np.where(good, fwd * scale, length)
     bwd = np.where(good, bwd * scale, length)
-    return fwd, bwd, has
+    return fwd, bwd, has, steep
+
+
+def _straight_grade(network: WalkNetwork, fwd, bwd, has, z_node):
+    """Edges on a bridge or in a tunnel (``network.off_ground``) climb straight from one end to
+    the other, at the slope between their end nodes' elevations: the DEM under a bridge is the
+    valley (or the river), over a tunnel the hill, not the way walked. Also where the ground under
+    them is nodata (a river given as nodata). Returns the costs, ``has`` and which edges were so."""
+    m = network.n_edges
+    level = np.zeros(m, bool)
+    if len(network.off_ground) == m:
+        level = network.off_ground & np.isfinite(z_node[network.edge_u]) & np.isfinite(z_node[network.edge_v])
+    if not level.any():
+        return fwd, bwd, has, level
+    f, b = _piece_costs(network.length_m[level], z_node[network.edge_v[level]] - z_node[network.edge_u[level]])
+    fine = np.isfinite(f)  # ends more than STEEPEST apart: the DEM does not show this bridge either
+    level[level] = fine
+    f, b = f[fine], b[fine]
+    fwd, bwd, has = fwd.copy(), bwd.copy(), has.copy()
+    fwd[level], bwd[level], has[level] = f, b, True
+    return fwd, bwd, has, level
+
+
+def _on_steps(network: WalkNetwork) -> np.ndarray:
+    """Which edges are ``highway=steps`` (alone or merged by osmnx: ``steps;footway``)."""
+    if len(network.highway) != network.n_edges:
+        return np.zeros(network.n_edges, bool)
+    hw = np.asarray(network.highway, dtype=object)
+    classes = [x for x in set(hw.tolist()) if "steps" in (c.strip() for c in str(x).split(";"))]
+    return pd.Series(hw).isin(classes).to_numpy(bool) if classes else np.zeros(network.n_edges, bool)
 
 
 def _steps(network: WalkNetwork, fwd: np.ndarray, bwd: np.ndarray, factor: float):
-    if len(network.highway) != network.n_edges or factor == 1:
+    if factor == 1:
         return fwd, bwd
-    hw = np.asarray(network.highway, dtype=object)
-    classes = [x for x in set(hw.tolist()) if "steps" in (c.strip() for c in str(x).split(";"))]
-    if classes:
-        steps = pd.Series(hw).isin(classes).to_numpy(bool)
+    steps = _on_steps(network)
+    if steps.any():
         floor = network.length_m[steps] * factor
         fwd, bwd = fwd.copy(), bwd.copy()
         fwd[steps] = np.maximum(fwd[steps], floor)
@@ -556,19 +619,38 @@ def _from_nodes(network: WalkNetwork, z_node: np.ndarray, source: str, steps_fac
     # the slope over the edge's own length, not the chord between its ends
     with np.errstate(invalid="ignore", divide="ignore"):
         s = np.where(network.length_m > 0, (z_node[v] - z_node[u]) / network.length_m, 0.0)
-    has = np.isfinite(s)
+    steep = np.abs(s) > STEEPEST  # False for NaN
+    has = np.isfinite(s) & ~steep
     length = network.length_m
     fwd = np.where(has, length / tobler_factor(np.where(has, s, 0.0)), length)
     bwd = np.where(has, length / tobler_factor(np.where(has, -s, 0.0)), length)
     fwd, bwd = _steps(network, fwd, bwd, steps_factor)
-    reason = np.where(has, "", np.where(odd[u] | odd[v], NODE_VOID, NO_ATTRIBUTE)).astype(object)
+    reason = np.where(has, "", np.where(steep, STEEP, np.where(odd[u] | odd[v], NODE_VOID, NO_ATTRIBUTE))).astype(object)
     return _result(network, fwd, bwd, has, z_node, reason, source, "", (math.nan,) * 4, steps_factor,
                    "node 'elevation' attributes, one slope per edge", "节点的 'elevation' 属性，每条路段一个坡度")
+
+
+def _check_metres(network: WalkNetwork, z_node: np.ndarray, source: str, crs: str) -> None:
+    """Refuse elevations that give the streets (steps aside) a median slope over
+    :data:`MEDIAN_STEEPEST`, end to end: heights in decimetres or centimetres read as metres."""
+    u, v, length = network.edge_u, network.edge_v, network.length_m
+    ok = np.isfinite(z_node[u]) & np.isfinite(z_node[v]) & (length > 0) & ~_on_steps(network)
+    if ok.sum() < 5:  # too few streets to tell
+        return
+    median = float(np.median(np.abs(z_node[v[ok]] - z_node[u[ok]]) / length[ok]))
+    if median <= MEDIAN_STEEPEST:
+        return
+    name = Path(source).name
+    fix = (f"if they are decimetres set the band's scale (gdal_edit.py -scale 0.1 {name}; centimetres: -scale 0.01)"
+           if crs else "if they are decimetres or centimetres, divide the nodes' 'elevation' by 10 or 100")
+    raise SpatialError(f"{source} gives the streets a median slope of {median:.0%} (the steepest towns' are under "
+                       f"20%): its heights are not metres; {fix}, or give a DEM in metres")
 
 
 def _result(network, fwd, bwd, has, z_node, reason, source, crs, extent, steps_factor, how, how_zh,
             profile=None) -> EdgeTimes:
     m = network.n_edges
+    _check_metres(network, z_node, source, crs)
     if m and not has.any():
         raise SpatialError(f"{source} gives no elevation to any edge of the network (nodata over the whole "
                            "study area?); check the DEM or run without it")

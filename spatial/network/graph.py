@@ -71,6 +71,10 @@ class WalkNetwork:
         River lines and shorelines read with an OSM file (:mod:`spatial.network._water`): no leg
         from a home or station to the network crosses a river line or goes into the water and
         out again. Empty for other sources and with ``read_network(water_barriers=False)``.
+    off_ground : numpy.ndarray
+        ``(m,)`` True where the edge runs on a bridge or in a tunnel over its whole length (OSM
+        ``bridge``/``tunnel`` tags, or such columns of a line layer): on a DEM it climbs straight
+        from one end to the other, not over the valley or hill under it. Empty when unknown.
 
     Examples
     --------
@@ -99,6 +103,7 @@ class WalkNetwork:
     #: without OSM ids (a planning bureau's road centrelines, say).
     from_osm: bool = True
     water: Water = NO_WATER
+    off_ground: np.ndarray = field(default_factory=lambda: np.empty(0, bool))
 
     @property
     def n_nodes(self) -> int:
@@ -127,8 +132,10 @@ class WalkNetwork:
 
 def network_from_arrays(node_xy: np.ndarray, edge_u: np.ndarray, edge_v: np.ndarray, *, crs,
                         node_id: np.ndarray | None = None, geometry: np.ndarray | None = None,
-                        highway: np.ndarray | None = None, name: np.ndarray | None = None) -> WalkNetwork:
-    """Build a :class:`WalkNetwork` directly from metric arrays (straight edges unless ``geometry``).
+                        highway: np.ndarray | None = None, name: np.ndarray | None = None,
+                        off_ground: np.ndarray | None = None) -> WalkNetwork:
+    """Build a :class:`WalkNetwork` directly from metric arrays (straight edges unless ``geometry``;
+    ``off_ground``: edges on a bridge or in a tunnel, see :class:`WalkNetwork`).
 
     No highway filtering or component selection is done; ``component`` is computed.
     """
@@ -149,6 +156,7 @@ def network_from_arrays(node_xy: np.ndarray, edge_u: np.ndarray, edge_v: np.ndar
         highway=np.full(m, "", object) if highway is None else np.asarray(highway, object),
         name=np.full(m, "", object) if name is None else np.asarray(name, object),
         component=np.zeros(len(node_xy), np.int32),
+        off_ground=np.zeros(m, bool) if off_ground is None else np.asarray(off_ground, bool),
     )
     return replace(net, component=_components(net.graph))
 
@@ -195,6 +203,7 @@ def keep_components(network: WalkNetwork, components, *, reason: str = "not kept
         component=relabel[network.component[node_keep]],
         dropped_geometry=np.concatenate([network.dropped_geometry, network.geometry[~edge_keep]]),
         from_osm=network.from_osm, water=network.water,
+        off_ground=network.off_ground[edge_keep] if len(network.off_ground) == network.n_edges else network.off_ground,
     )
 
 
@@ -253,13 +262,14 @@ def _assemble(edges, nodes, metric, report: Report, label) -> WalkNetwork:
     length = shapely.length(geom).astype(np.float64)
     hw = edges["highway"].to_numpy(object)
     nm = edges["name"].to_numpy(object)
+    og = edges["off_ground"].fillna(False).to_numpy(bool) if "off_ground" in edges else np.zeros(len(edges), bool)
     # an undirected street appears as u→v and v→u in osmnx graphs: keep one. Only true
     # duplicates (same nodes, same line) merge; different ways between two nodes all stay.
     dup = _duplicates(u, v, geom)
     if dup.any():
         logger.debug("network %s: merged %d duplicate edges (same nodes and geometry)", label, int(dup.sum()))
         keep = ~dup
-        u, v, geom, length, hw, nm = u[keep], v[keep], geom[keep], length[keep], hw[keep], nm[keep]
+        u, v, geom, length, hw, nm, og = u[keep], v[keep], geom[keep], length[keep], hw[keep], nm[keep], og[keep]
     n = len(node_ids)
     n_isolated = len(nodes) - n
     if n_isolated > 0:
@@ -269,7 +279,7 @@ def _assemble(edges, nodes, metric, report: Report, label) -> WalkNetwork:
     comp = _components(graph)
     return WalkNetwork(crs=metric, node_id=node_ids, node_xy=xy, edge_u=u, edge_v=v, length_m=length,
                        geometry=geom, graph=graph, report=report.to_frame(zh_columns=True), highway=hw, name=nm,
-                       component=comp)
+                       component=comp, off_ground=og)
 
 
 def _duplicates(u: np.ndarray, v: np.ndarray, geom: np.ndarray, *, precision_m: float = 0.01) -> np.ndarray:

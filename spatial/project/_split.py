@@ -114,6 +114,8 @@ def write_edges(network: WalkNetwork, path: Path) -> None:
             "name": np.r_[np.asarray(network.name, object).astype(str) if len(network.name) == m
                           else np.full(m, ""), np.full(nd, "")],
             "dropped": np.r_[np.zeros(m, bool), np.ones(nd, bool)],
+            "off_ground": np.r_[network.off_ground if len(network.off_ground) == m else np.zeros(m, bool),
+                                np.zeros(nd, bool)],
             "water": np.r_[np.full(nd - len(wet) + m, ""), np.full(len(water.rivers), RIVER),
                            np.full(len(water.shores), SHORE)].astype(object),
         },
@@ -144,6 +146,8 @@ def edge_arrays(path: str, bbox: tuple[float, float, float, float]) -> dict:
             "ev": pos[len(u):].astype(np.int32), "geometry": np.asarray(kept.geometry.values, dtype=object),
             "length": kept["length_m"].to_numpy(np.float64), "highway": kept["highway"].to_numpy(object),
             "name": kept["name"].to_numpy(object), "dropped": np.asarray(gone.geometry.values, dtype=object),
+            "off_ground": (kept["off_ground"].to_numpy(bool) if "off_ground" in kept.columns
+                           else np.zeros(len(kept), bool)),
             "water": Water(rivers=np.asarray(wet.geometry.values[wet["water"].to_numpy(object) == RIVER], dtype=object),
                            shores=np.asarray(wet.geometry.values[wet["water"].to_numpy(object) == SHORE], dtype=object))}
 
@@ -156,6 +160,7 @@ def build_network(a: dict, *, dummy_far_m: float | None = None) -> WalkNetwork:
     """
     xy, eu, ev, geom, length = a["xy"], a["eu"], a["ev"], a["geometry"], a["length"]
     node_id, hw, nm = a["node_id"], a["highway"], a["name"]
+    og = a.get("off_ground", np.zeros(len(eu), bool))
     if dummy_far_m is not None:
         x0, y0 = (xy.max(axis=0) if len(xy) else np.zeros(2)) + dummy_far_m
         n = len(xy)
@@ -163,8 +168,10 @@ def build_network(a: dict, *, dummy_far_m: float | None = None) -> WalkNetwork:
         eu, ev = np.r_[eu, n].astype(np.int32), np.r_[ev, n + 1].astype(np.int32)
         geom = np.r_[geom, [shapely.LineString([(x0, y0), (x0 + 1.0, y0)])]]
         length, hw, nm = np.r_[length, 1.0], np.r_[hw, [""]], np.r_[nm, [""]]
+        og = np.r_[og, False]
         node_id = np.r_[node_id, ["__dummy_a__", "__dummy_b__"]]
-    net = network_from_arrays(xy, eu, ev, crs=a["crs"], node_id=node_id, geometry=geom, highway=hw, name=nm)
+    net = network_from_arrays(xy, eu, ev, crs=a["crs"], node_id=node_id, geometry=geom, highway=hw, name=nm,
+                              off_ground=og)
     if not np.array_equal(length, net.length_m):  # keep the stored lengths exactly
         net = replace(net, length_m=length, graph=_csr(len(xy), eu, ev, length))
     return replace(net, dropped_geometry=a["dropped"], water=a.get("water", NO_WATER))

@@ -463,5 +463,9 @@ def _check_value(where: str, key: str, value, default, source: Path,
     expected, ok = rule
     if not ok(value):
         hint = ' (write true or false without quotes)' if expected == "true or false" and isinstance(value, str) else ""
+        if key == "dem" and isinstance(value, list):  # the tiles of the town, one DEM read
+            from spatial.network._dem_units import merge_tiles_hint
+
+            hint = f"; {merge_tiles_hint(value)}"
         raise SpatialError(f"project file {source}: {where} key '{key}' must be {expected}, "
                            f"got {_describe(value)}{hint}")
