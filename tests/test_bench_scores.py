@@ -106,3 +106,26 @@ def test_max_deviation_where_feasible_leaves_out_only_the_grids_no_plan_can_even
     assert got["max dev where feasible %"] == round(100 * np.delete(dev, worst).max(), 1)
     assert got["max dev where feasible %"] < got["max dev %"]
     assert score(graph[0], units["gated"].to_numpy(), lab)["max dev where feasible %"] == got["max dev %"]
+
+
+def test_grids_beyond_5_percent_of_towers_only_are_counted_apart(town):
+    # the strips' grids off by more than 5%, counted by hand: those whose households all live in
+    # units of 80 or more (a grid of three or four towers and empty lots). The town's homes are
+    # made towers (+80) none, all, or every other one.
+    (units, comms, roads), _ = town
+    lab = _labellings(units, town[1])["strips"]
+    hh = units["households"].to_numpy(dtype=float)
+    assert 0 < hh.max() < 80
+    home = hh > 0
+    counts = {}
+    for case, tower in (("none", np.zeros(len(hh), bool)), ("all", home), ("half", home & (np.arange(len(hh)) % 2 == 0))):
+        h = np.where(tower, hh + 80, hh)
+        units2 = units.assign(households=h)
+        ph = np.bincount(lab, weights=h)
+        far = np.abs(ph - ph.mean()) / ph.mean() > 0.05
+        small = np.bincount(lab, weights=np.where(h >= 80, 0.0, h), minlength=len(ph))
+        counts[case] = (score(prepared((units2, comms, roads))[0], units2["gated"].to_numpy(), lab)["beyond 5%, towers only"],
+                        int((far & (small == 0) & (ph > 0)).sum()), int(far.sum()))
+    assert counts["none"][0] == 0 and counts["none"][2] > 0
+    assert counts["all"][0] == counts["all"][2] > 0          # every grid off is of towers alone
+    assert counts["half"][0] == counts["half"][1]            # as counted by hand
