@@ -115,3 +115,23 @@ def test_the_note_is_a_row_of_its_own_under_its_label_in_the_browser(browser, tm
     assert len(wide) == 1 and wide[0][0] == "说明" and "任何方案中包含" in wide[0][1] and wide[0][2] == 1
     # the short values stay label | value
     assert browser.execute_script("return document.querySelectorAll('.leaflet-popup tr:not(.sp-wide) th').length") > 3
+
+
+def test_the_grids_map_lists_each_community_s_grids(tmp_path):
+    # a planner reads how many grids each community has, and how many are out of the band, without
+    # counting polygons: the dock's table (and a page opened with scripts off shows it too)
+    import geopandas as gpd
+    import shapely
+
+    grids = gpd.GeoDataFrame({"grid_id": ["C10-01", "C2-01", "C2-02", "C2-03"], "community_id": ["C10", "C2", "C2", "C2"],
+                              "households": [510, 300, 401, 260]},
+                             geometry=[shapely.box(i, 0, i + 1, 1) for i in range(4)], crs="EPSG:32650")
+    comms = gpd.GeoDataFrame({"community_id": ["C2", "C10"], "name": ["香蜜社区", "<b>竹林</b>社区"]},
+                             geometry=[shapely.box(1, 0, 4, 1), shapely.box(0, 0, 1, 1)], crs="EPSG:32650")
+    html = save_map(grid_map(grids, communities=comms), tmp_path / "g.html").read_text(encoding="utf-8")
+    table = html[html.index("各社区网格"):]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", table.split("</table>")[0].replace("\\u003c", "<").replace('\\"', '"'))
+    rows = [cells[i:i + 5] for i in range(0, 15, 5)]
+    assert rows[0] == ["全部", "4", "1471", "368", "2"]                         # 510 over, 260 under
+    assert rows[1][0].startswith("香蜜社区") and rows[1][1:] == ["3", "961", "320", "1"]  # C2 before C10
+    assert rows[2][0].startswith("&lt;b&gt;竹林&lt;/b&gt;社区") and rows[2][1:] == ["1", "510", "510", "1"]

@@ -33,8 +33,8 @@ from spatial.core.checks import (Report, check_band, check_households, is_number
 from spatial.core.errors import ColumnError, OptionError, OptionTypeError
 from spatial.maps import _style as st
 from spatial.maps import _draw as draw
-from spatial.maps._data import (GRID_FIELDS, file_status, grid_notes, community_coverage, coverage_table, head_props, jsonable, popup_props,
-                                short_labels, walked_speed)
+from spatial.maps._data import (GRID_FIELDS, community_coverage, coverage_table, file_status, grid_notes, grid_table,
+                                head_props, jsonable, popup_props, short_labels, walked_speed)
 from spatial.maps._draw import GAP_LABELS  # noqa: F401  (public constant, kept here)
 from spatial.maps._layers import (Attribution, BoxControl, Layout, OfflineMap, ScaleBar, layers_top_first, render_page,
                                   set_page_lang)
@@ -321,6 +321,8 @@ def grid_map(
         notes.append(st.text(lang, "band_file_note"))
     syn = _synthetic_once(state, lang, synthetic)
     BoxControl(st.legend_html(st.text(lang, "grid_legend"), rows, notes, synthetic=syn)).add_to(m)
+    if not state.get("overview") and (table := grid_table(grids, hh, status, communities, lang)) is not None:
+        BoxControl(table, kind="table").add_to(m)  # each community's grids (the overview has its coverage)
     return _finish(m, own=own, lang=lang, synthetic=synthetic, credits=credits)
 
 
