@@ -1,0 +1,73 @@
+"""Specification: today's changes as their users meet them (the fourth outside review).
+
+What the report says of a grid in its popup and placemark (说明), on the plans a user makes with
+the command line: a plan's GeoPackage stores its report in English, and a redraw that draws a
+community again names the grids it could not bring into the band in one row (``B、A-a``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import geopandas as gpd
+import pandas as pd
+from shapely.geometry import box
+
+from spatial.cli import main
+
+
+def _popup_notes(path) -> dict:
+    """``grid id -> note`` of the grids layer of a saved map (read from its HTML)."""
+    html = path.read_text(encoding="utf-8")
+    out = {}
+    for at in (m.end() - 1 for m in re.finditer(r'"p":\{', html)):
+        props, _ = json.JSONDecoder().raw_decode(html, at)
+        if "_label" in props and "note" in props:
+            out.update(zip(props["_label"], props["note"]))
+    return out
+
+
+def _redrawn_with_a_lock(tmp_path):
+    """Units u1..u4 of 100, 120, 90 and 110 households in a row, grids A = u1-u3 (310, over
+    150-250) and B = u4 (110, under), u3 locked: the chains cannot pass u3, so the redraw draws
+    the community again (A = u3, u4: 200; A-a = u1, u2: 220) with one row on "B、A-a"."""
+    units = gpd.GeoDataFrame({"unit_id": ["u1", "u2", "u3", "u4"], "community_id": "C1",
+                              "households": [100, 120, 90, 110], "grid_id": ["A", "A", "A", "B"]},
+                             geometry=[box(50 * i, 0, 50 * (i + 1), 100) for i in range(4)], crs="EPSG:32650")
+    community = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(0, 0, 200, 100)], crs="EPSG:32650")
+    units.to_file(tmp_path / "units.gpkg", layer="units")
+    community.to_file(tmp_path / "comm.gpkg", layer="communities")
+    pd.DataFrame({"unit_id": ["u3"]}).to_csv(tmp_path / "lock.csv", index=False)
+    out = tmp_path / "redrawn.gpkg"
+    assert main(["-q", "grids", str(tmp_path / "comm.gpkg"), str(tmp_path / "units.gpkg"), "--min", "150",
+                 "--max", "250", "--redraw", "--lock", str(tmp_path / "lock.csv"), "--out", str(out),
+                 "--kml", str(tmp_path / "redrawn.kmz")]) == 0
+    return out
+
+
+def test_a_chinese_map_of_a_plan_file_writes_its_english_report_rows_as_english(tmp_path):
+    # 'spatial map --grids plan.gpkg' (Chinese by default) read the English report layer and joined
+    # each row with a Chinese full stop: "held 310 households > 250。split; new grid A-a"
+    plan = _redrawn_with_a_lock(tmp_path)
+    html = tmp_path / "grids.html"
+    assert main(["-q", "map", "--grids", str(plan), "--out", str(html)]) == 0
+    said = _popup_notes(html)
+    assert said["A"].startswith("held 310 households > 250. Split; new grid A-a")
+    assert not any("。" in v for v in said.values() if v)
+
+
+def test_a_row_on_several_grids_shows_in_each_of_their_popups_and_placemarks(tmp_path):
+    # the redraw's row "B、A-a: out of the band ... drawn again all together" matched no grid id, so
+    # grid A-a (220 households, all of them units moved) said nothing of why it was drawn
+    plan = _redrawn_with_a_lock(tmp_path)
+    html = tmp_path / "grids.html"
+    assert main(["-q", "map", "--grids", str(plan), "--out", str(html), "--lang", "en"]) == 0
+    said = _popup_notes(html)
+    again = "out of the band, and no chain of neighbours or split brought it in. The community's grids drawn again"
+    assert said["A-a"].startswith(again)
+    assert said["A"] == "held 310 households > 250. Split; new grid A-a"
+    from spatial import read_layer
+
+    placemarks = read_layer(tmp_path / "redrawn.kmz").set_index("Name")["description"]
+    assert "说明: 户数不在区间内，相邻网格依次调整或拆分都无法解决。社区内网格整体重划" in placemarks["A-a"]
