@@ -71,3 +71,25 @@ def test_a_row_on_several_grids_shows_in_each_of_their_popups_and_placemarks(tmp
 
     placemarks = read_layer(tmp_path / "redrawn.kmz").set_index("Name")["description"]
     assert "说明: 户数不在区间内，相邻网格依次调整或拆分都无法解决。社区内网格整体重划" in placemarks["A-a"]
+
+
+def test_an_evaluation_writes_its_kml_and_maps_with_its_report_rows(tmp_path):
+    # 'spatial grids --evaluate PLAN --kml grids.kmz' said nothing and wrote no KMZ; and
+    # 'spatial map --grids scores.gpkg' refused the evaluation ("has no layer 'grids'"), so its rows
+    # (A: 200 households, 4.8% under the mean 210, rule 2%) were in no popup
+    plan = _redrawn_with_a_lock(tmp_path)
+    scores, kmz = tmp_path / "scores.gpkg", tmp_path / "scores.kmz"
+    assert main(["-q", "grids", "--evaluate", str(plan), str(tmp_path / "comm.gpkg"), "--min", "150", "--max", "250",
+                 "--max-deviation", "2", "--out", str(scores), "--kml", str(kmz)]) == 0
+    from spatial import read_layer
+
+    placemarks = read_layer(kmz).set_index("Name")["description"]
+    assert sorted(placemarks.index) == ["A", "A-a"]
+    assert "说明: 200 户，低于所在社区网格平均户数 210 达 4.8%（规则：偏差不超过 2%）。" in placemarks["A"]
+    assert "四至: 东至辖区边界，南至辖区边界，西至A-a网格，北至辖区边界" in placemarks["A"]
+    html = tmp_path / "scores.html"
+    assert main(["-q", "map", "--grids", str(scores), "--out", str(html), "--lang", "en"]) == 0
+    said = _popup_notes(html)
+    assert said["A"].startswith("has 200 households, 4.8% under its community's mean grid of 210 (rule: within 2%). "
+                                "Move units by hand")
+    assert said["A-a"].startswith("has 220 households, 4.8% over")
