@@ -93,3 +93,19 @@ def test_an_evaluation_writes_its_kml_and_maps_with_its_report_rows(tmp_path):
     assert said["A"].startswith("has 200 households, 4.8% under its community's mean grid of 210 (rule: within 2%). "
                                 "Move units by hand")
     assert said["A-a"].startswith("has 220 households, 4.8% over")
+
+
+def test_the_readme_names_the_shapefiles_in_one_sentence_and_says_to_send_the_folder(tmp_path):
+    # "Layers as shapefiles (for older GIS software). (grids.shp, units.shp)" and in Chinese
+    # "…（旧版 GIS 软件用）。 (grids.shp, units.shp)": a stop, then the names; and a grids.shp
+    # forwarded alone in WeChat opens as nothing
+    from spatial.project._readme import write_readme
+
+    files = [tmp_path / n for n in ("run_log.json", "shapefile/grids.shp", "shapefile/units.shp")]
+    for lang, want in (("zh", "Shapefile 格式的图层（旧版 GIS 软件用）：grids.shp、units.shp；转发时要整个文件夹一起发"),
+                       ("en", "Layers as shapefiles for older GIS software: grids.shp, units.shp; send the whole "
+                              "folder")):
+        text = write_readme(tmp_path, files, title="t", figures=[], lang=lang).read_text(encoding="utf-8-sig")
+        line = next(t for t in text.splitlines() if t.startswith("  shapefile/"))
+        assert line.split(None, 1)[1].startswith(want)
+        assert ". (" not in line and "。 (" not in line
