@@ -407,8 +407,8 @@ def add_walk_options(parser: argparse.ArgumentParser) -> None:
                        help="walls, rivers, arterials without crossings (lines): no leg to the network crosses them")
     walks.add_argument("--no-water-barriers", action="store_true",
                        help="let legs to the network cross the water an OSM network file holds (by default no "
-                            "leg crosses a waterway=river|canal line or goes over a natural=water or "
-                            "waterway=riverbank area or the coastline: a home is not walked across the river to "
+                            "leg crosses a waterway=river|canal line or goes over a natural=water, "
+                            "waterway=riverbank or landuse=reservoir area or the coastline: a home is not walked across the river to "
                             "the street on the other bank; bridges are streets)")
 
 
