@@ -15,6 +15,7 @@ import pandas as pd
 from shapely.geometry import box
 
 from spatial.cli import main
+from test_maps_browser import browser  # noqa: F401  (one headless Chromium, as the map tests open it)
 
 
 def _popup_notes(path) -> dict:
@@ -109,3 +110,31 @@ def test_the_readme_names_the_shapefiles_in_one_sentence_and_says_to_send_the_fo
         line = next(t for t in text.splitlines() if t.startswith("  shapefile/"))
         assert line.split(None, 1)[1].startswith(want)
         assert ". (" not in line and "。 (" not in line
+
+
+def test_a_chinese_sentence_of_44_characters_takes_the_popup_s_width_on_a_phone(browser, tmp_path):
+    # the value column of a grid's popup is 110 px at 390 px wide: eight Chinese characters a line.
+    # A note of 44 (under the 60 characters counted alike for Latin and Chinese) stood there in six
+    # lines; a Chinese character is as wide as two Latin ones
+    from spatial import grid_map, save_map
+    from test_maps_browser import click, open_map
+
+    grids = gpd.GeoDataFrame({"grid_id": ["G1"], "community_id": ["C1"], "households": [230]},
+                             geometry=[box(0, 0, 300, 300)], crs="EPSG:32650")
+    note = "230 户 > 250：相邻网格依次调整也容纳不下，附近也没有可拆分的网格"
+    notes = pd.DataFrame({"layer": ["grids"], "row_id": ["G1"], "problem": ["x"], "action": ["kept"],
+                          "problem_zh": [note], "action_zh": ["保持超出区间"]})
+    said = f"{note}。保持超出区间"
+    assert len(said) == 44
+    path = save_map(grid_map(grids, notes=notes, lang="zh", min_households=150, max_households=250),
+                    tmp_path / "g.html")
+    map_id = open_map(browser, path, (390, 844))
+    at = grids.to_crs(4326).geometry.iloc[0].representative_point()
+    assert click(browser, map_id, at.y, at.x) is not None
+    wide = browser.execute_script(
+        "return Array.from(document.querySelectorAll('.leaflet-popup tr.sp-wide')).map("
+        "r => [r.querySelector('b').textContent, r.querySelector('div').textContent])")
+    assert wide == [["说明", said]]
+    # a short value stays beside its label
+    assert browser.execute_script("return Array.from(document.querySelectorAll('.leaflet-popup tr:not(.sp-wide) th'))"
+                                  ".map(t => t.textContent)")[:1] == ["户数"]
