@@ -11,6 +11,7 @@ import json
 import re
 
 import geopandas as gpd
+import rasterio
 import pandas as pd
 from shapely.geometry import box
 
@@ -138,3 +139,38 @@ def test_a_chinese_sentence_of_44_characters_takes_the_popup_s_width_on_a_phone(
     # a short value stays beside its label
     assert browser.execute_script("return Array.from(document.querySelectorAll('.leaflet-popup tr:not(.sp-wide) th'))"
                                   ".map(t => t.textContent)")[:1] == ["户数"]
+
+
+def test_a_decimetre_dem_of_a_town_at_1000_m_is_not_told_to_take_a_scale_of_centimetres(tmp_path, capsys):
+    # a town at 1,000-1,100 m (贵阳, 昆明 are higher) in an int16 DEM of decimetres: every height,
+    # 10,000 and more, reads 'above 9000 m', and the one line said "if they are centimetres set the
+    # band's scale (gdal_edit.py -scale 0.01)": done so, the heights read 100-110 m and every slope
+    # a tenth of the street's (its 10% walked at 1%), with no further word
+    from test_outside_hills2 import X0, Y0, climb_10, dem_file, write_street_files
+
+    xy = [(X0 + 100.0 * i, Y0 + 30.0 * i) for i in range(11)]
+    args = write_street_files(tmp_path, xy)
+    dem = dem_file(tmp_path / "dem_dm.tif", lambda x, y: (climb_10(x, y) + 800.0) * 10, dtype="int16", nodata=-32768,
+                   bounds=(X0 - 300, Y0 - 300, X0 + 1200, Y0 + 600))
+    with rasterio.open(dem) as src:
+        over = src.read(1)
+    assert over.min() > 9000 and over.max() < 11_300
+    out = tmp_path / "out.gpkg"
+    assert main(["coverage", *args, "--out", str(out), "--dem", str(dem)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    highest = float(re.search(r"holds heights up to (\d+) over the network", err[0]).group(1))
+    assert 10_000 < highest < 11_300
+    assert f"decimetres (gdal_edit.py -scale 0.1 dem_dm.tif: up to {highest / 10:,.0f} m)" in err[0]
+    assert f"centimetres (gdal_edit.py -scale 0.01 dem_dm.tif: up to {highest / 100:,.0f} m)" in err[0]
+    assert not out.exists()
+
+
+def test_heights_that_cannot_be_decimetres_are_told_centimetres_only():
+    from pathlib import Path
+
+    from spatial.network.elevation import _scale_hint
+
+    # 250,000 read as decimetres would be 25,000 m: no land is so high
+    assert _scale_hint(250_000.0, Path("d/dem.tif")) == ("if they are centimetres (gdal_edit.py -scale 0.01 dem.tif: "
+                                                         "up to 2,500 m), set the band's scale")

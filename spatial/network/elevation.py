@@ -265,8 +265,8 @@ def _from_dem(network: WalkNetwork, path: Path, steps_factor: float, step_m: flo
     fwd, bwd = sfwd, sbwd
     if network.n_edges and not has.any() and np.isfinite(dem.highest):  # all 'above 9000 m': not metres
         raise SpatialError(f"{path} holds heights up to {dem.highest:.0f} over the network, read as metres (no land is "
-                           f"above {HIGHEST_M:.0f} m): its heights are not metres; if they are centimetres set the "
-                           f"band's scale (gdal_edit.py -scale 0.01 {path.name}), or give a DEM in metres")
+                           f"above {HIGHEST_M:.0f} m): its heights are not metres; {_scale_hint(dem.highest, path)}, "
+                           "or give a DEM in metres")
     reason = np.full(network.n_edges, "", dtype=object)
     if (~has).any():
         out = ~(dem.node_inside[network.edge_u] & dem.node_inside[network.edge_v])
@@ -286,6 +286,18 @@ def _from_dem(network: WalkNetwork, path: Path, steps_factor: float, step_m: flo
                       if dem.voids else "")
                    + (f"，{int(level.sum())} 条桥梁或隧道路段（{network.length_m[level].sum():.0f} 米）按两端高程的直线坡度计算，"
                       "不随其下的地面起伏" if level.any() else ""), profile)
+
+
+def _scale_hint(highest: float, path: Path) -> str:
+    """What to do with a DEM whose heights over the network all read above 9000 m: decimetres
+    (a town at 1,000 m holds 10,000) when a tenth of them is land, else centimetres, each with the
+    heights it gives, so the town's altitude tells which (a scale of 0.01 on decimetres would make
+    every slope ten times too gentle, with no word)."""
+    cm = f"centimetres (gdal_edit.py -scale 0.01 {path.name}: up to {highest / 100:,.0f} m)"
+    if highest / 10 > HIGHEST_M:
+        return f"if they are {cm}, set the band's scale"
+    return (f"set the band's scale: decimetres (gdal_edit.py -scale 0.1 {path.name}: up to {highest / 10:,.0f} m) "
+            f"or {cm}, whichever is the town's height")
 
 
 def _segment_costs(dem: _Dem, a, d, za, zb, run, n_sub) -> tuple:
