@@ -11,8 +11,9 @@ import json
 import re
 
 import geopandas as gpd
-import rasterio
 import pandas as pd
+import pytest
+import rasterio
 from shapely.geometry import box
 
 from spatial.cli import main
@@ -167,10 +168,28 @@ def test_a_decimetre_dem_of_a_town_at_1000_m_is_not_told_to_take_a_scale_of_cent
 
 
 def test_heights_that_cannot_be_decimetres_are_told_centimetres_only():
-    from pathlib import Path
-
     from spatial.network.elevation import _scale_hint
 
     # 250,000 read as decimetres would be 25,000 m: no land is so high
-    assert _scale_hint(250_000.0, Path("d/dem.tif")) == ("if they are centimetres (gdal_edit.py -scale 0.01 dem.tif: "
-                                                         "up to 2,500 m), set the band's scale")
+    assert _scale_hint(250_000.0, "set the band's scale", lambda k: f"-scale {1 / k:g}") == (
+        "if they are centimetres (-scale 0.01: up to 2,500 m), set the band's scale")
+
+
+def test_node_elevations_of_decimetres_are_told_so_not_nodata_over_the_study_area():
+    # a .graphml whose nodes took their 'elevation' from a DEM of decimetres (osmnx samples the raw
+    # cells): a town at 1,000-1,100 m said "gives no elevation to any edge of the network (nodata
+    # over the whole study area?)"; the DEM file itself was told its heights are not metres
+    import networkx as nx
+
+    from spatial.core.errors import SpatialError
+    from spatial.network.elevation import edge_times
+    from test_outside_hills2 import X0, Y0, line_net
+
+    net = line_net([(X0 + 100.0 * i, Y0) for i in range(11)])
+    graph = nx.Graph()
+    for i, (x, _) in zip(net.node_id, net.node_xy):
+        graph.add_node(str(i), elevation=(1000 + 0.1 * (x - X0)) * 10)  # 10,000 ... 11,000
+    with pytest.raises(SpatialError, match=r"gives the nodes heights up to 11000, read as metres .* not metres; "
+                                           r"if they are decimetres \(by 10: up to 1,100 m\) or centimetres "
+                                           r"\(by 100: up to 110 m\), divide the nodes' 'elevation'"):
+        edge_times(net, graph)
