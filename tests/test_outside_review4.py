@@ -193,3 +193,20 @@ def test_node_elevations_of_decimetres_are_told_so_not_nodata_over_the_study_are
                                            r"if they are decimetres \(by 10: up to 1,100 m\) or centimetres "
                                            r"\(by 100: up to 110 m\), divide the nodes' 'elevation'"):
         edge_times(net, graph)
+
+
+@pytest.mark.parametrize("command", ["coverage", "site"])
+def test_two_dem_tiles_before_the_inputs_are_told_to_be_merged_not_that_the_homes_are_unrecognized(
+        tmp_path, capsys, command):
+    # 'spatial coverage --dem N25E10*.tif street.gpkg stations.gpkg homes.gpkg': argparse took the
+    # second tile for the network and said "unrecognized arguments: homes.gpkg"
+    from test_outside_hills2 import X0, Y0, dem_file, write_street_files
+
+    args = write_street_files(tmp_path, [(X0 + 100.0 * i, Y0) for i in range(11)])
+    tiles = [str(dem_file(tmp_path / name)) for name in ("N25E108.tif", "N25E109.tif")]
+    more = ["--k", "1"] if command == "site" else []
+    assert main([command, "--dem", *tiles, *args, "--out", str(tmp_path / "out.gpkg"), *more]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert "--dem is given 2 files" in err[0] and f"rio merge {tiles[0]} {tiles[1]} dem_merged.tif" in err[0]
+    assert "homes.gpkg" not in err[0]
