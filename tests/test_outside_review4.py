@@ -210,3 +210,14 @@ def test_two_dem_tiles_before_the_inputs_are_told_to_be_merged_not_that_the_home
     assert len(err) == 1, err
     assert "--dem is given 2 files" in err[0] and f"rio merge {tiles[0]} {tiles[1]} dem_merged.tif" in err[0]
     assert "homes.gpkg" not in err[0]
+
+
+def test_each_row_of_a_chinese_map_is_joined_in_the_language_it_reads():
+    from spatial.maps._data import grid_notes
+
+    grids = pd.DataFrame({"grid_id": ["东片-01", "东片-02", "G3"]})
+    notes = pd.DataFrame({"layer": ["grids"] * 3, "row_id": ["东片-01", "东片-02", "G3"],
+                          "problem": ["held 310 households > 250", "户数 520，超出 500", "has 445 households"],
+                          "action": ["split; new grid 东片-01-a", "已拆分", "accept it"]})
+    assert grid_notes(grids, notes, "zh") == ["held 310 households > 250. Split; new grid 东片-01-a",
+                                             "户数 520，超出 500。已拆分", "has 445 households. Accept it"]
