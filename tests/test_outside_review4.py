@@ -1,8 +1,12 @@
 """Specification: today's changes as their users meet them (the fourth outside review).
 
-What the report says of a grid in its popup and placemark (说明), on the plans a user makes with
-the command line: a plan's GeoPackage stores its report in English, and a redraw that draws a
-community again names the grids it could not bring into the band in one row (``B、A-a``).
+- What the report says of a grid in its popup and placemark (说明), on the plans a user makes with
+  the command line: a plan's GeoPackage stores its report in English; a redraw that draws a
+  community again names the grids it could not bring into the band in one row (``B、A-a``); an
+  evaluation's rows reach its KMZ and map; a Chinese sentence takes the popup's width on a phone.
+- ``README.txt``'s line on the shapefiles.
+- Hill towns: heights in decimetres of a town at 1,000 m (DEM or a graphml's nodes), and DEM tiles
+  given before the inputs.
 """
 
 from __future__ import annotations
