@@ -41,7 +41,7 @@ def test_each_grid_gets_its_own_rows_in_the_map_s_language():
                           "action_zh": ["可接受", "未纳入", None, "保留"]})
     assert grid_notes(grids, notes, "en") == [None, "12% over. Accept it / far off. Move units", "out of the band. Kept"]
     # Chinese where the row has it, else the English (as the workbook shows it)
-    assert grid_notes(grids, notes, "zh") == [None, "超出12%。可接受 / far off。move units", "超出户数范围。保留"]
+    assert grid_notes(grids, notes, "zh") == [None, "超出12%。可接受 / far off. Move units", "超出户数范围。保留"]
     assert grid_notes(grids, notes[notes["layer"] != "grids"], "en") is None
     assert grid_notes(grids.rename(columns={"grid_id": "code"}), notes, "en") is None
     assert grid_notes(grids, None, "en") is None

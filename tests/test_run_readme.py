@@ -72,7 +72,7 @@ def test_a_folder_with_maps_says_how_to_open_them_and_lists_shapefiles(tmp_path)
     text = write_readme(tmp_path, files, title="T", figures=[], lang="zh").read_text(encoding="utf-8-sig").splitlines()
     assert "在浏览器打开" in text[2]
     assert [t.split()[0] for t in text if t.startswith("  ")] == ["overview.html", "run_log.json", "shapefile/"]
-    assert text[-1].endswith("(grids.shp, units.shp)")
+    assert "：grids.shp、units.shp；" in text[-1]
     # no map, no word of browsers
     text = write_readme(tmp_path, files[:1], title="T", figures=[], lang="en").read_text(encoding="utf-8-sig")
     assert "browser" not in text

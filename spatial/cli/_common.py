@@ -65,12 +65,34 @@ class OneDem(argparse.Action):
         setattr(namespace, self.dest, values)
 
 
+#: suffixes of a DEM tile (GeoTIFF, SRTM's .hgt): no network, station or unit file has them
+_TILE_SUFFIXES = (".tif", ".tiff", ".hgt")
+
+
 def dem_tiles(argv: list[str], extra: list[str]) -> list[str] | None:
     """The tiles of ``--dem N25E10*.tif`` as a shell expands it: ``--dem``'s file and the ``extra``
-    arguments argparse did not take when they are the ones right after it; else None."""
+    arguments argparse did not take when they are the ones right after it, or the DEM tiles right
+    after it (``--dem`` before the inputs: argparse took the second tile as the first input and
+    left the last input over); else None.
+
+    Examples
+    --------
+    >>> dem_tiles(["coverage", "--dem", "N25E108.tif", "N25E109.tif", "net.graphml", "st.gpkg", "u.gpkg"],
+    ...           ["u.gpkg"])
+    ['N25E108.tif', 'N25E109.tif']
+    """
     for i, arg in enumerate(argv):
-        if arg == "--dem" and argv[i + 2:i + 2 + len(extra)] == list(extra):
+        if arg != "--dem" or i + 1 >= len(argv):
+            continue
+        if argv[i + 2:i + 2 + len(extra)] == list(extra):
             return [argv[i + 1], *extra]
+        tiles = [argv[i + 1]]
+        for more in argv[i + 2:]:
+            if not more.lower().endswith(_TILE_SUFFIXES):
+                break
+            tiles.append(more)
+        if len(tiles) > 1:
+            return tiles
     return None
 
 
@@ -407,8 +429,8 @@ def add_walk_options(parser: argparse.ArgumentParser) -> None:
                        help="walls, rivers, arterials without crossings (lines): no leg to the network crosses them")
     walks.add_argument("--no-water-barriers", action="store_true",
                        help="let legs to the network cross the water an OSM network file holds (by default no "
-                            "leg crosses a waterway=river|canal line or goes over a natural=water or "
-                            "waterway=riverbank area or the coastline: a home is not walked across the river to "
+                            "leg crosses a waterway=river|canal line or goes over a natural=water, "
+                            "waterway=riverbank or landuse=reservoir area or the coastline: a home is not walked across the river to "
                             "the street on the other bank; bridges are streets)")
 
 

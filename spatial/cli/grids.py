@@ -364,15 +364,20 @@ def _cmd_grids(args: argparse.Namespace) -> int:
                      metadata={"grids": band_metadata(args.min_households, args.max_households, pct)},
                      styles=qgis_styles(layers))  # QGIS opens the grids coloured as the web map
         if args.kml is not None:
-            from spatial.maps.kmz import results_kmz
-
-            # the grids as written (with their 四至), described with their community's name and what the report says
-            results_kmz(tmps[1], {"grids": layers["grids"], "report": layers["report"],
-                                  "communities": as_contract(communities, cols["community_id_col"], "community_id")})
+            _write_kml(tmps[1], layers["grids"], layers["report"],
+                       as_contract(communities, cols["community_id_col"], "community_id"))
     say(args, f"wrote {args.out} (layers {', '.join(layers)})")
     if args.kml is not None:
         say(args, f"wrote {args.kml} (the grids, for a phone's map app)")
     return 0
+
+
+def _write_kml(path: Path, grids, report, communities) -> None:
+    """The KMZ of ``--kml``: the grids as written (with their 四至), described with their
+    community's name and what the report says of each (说明)."""
+    from spatial.maps.kmz import results_kmz
+
+    results_kmz(path, {"grids": grids, "report": report, "communities": communities})
 
 
 def _check_lock_ids(locked: list, unit_ids, path: Path) -> None:
@@ -578,9 +583,17 @@ def _cmd_grids_evaluate(args: argparse.Namespace, plan=None, plan_path: Path | N
 
     # QGIS opens the scored grids coloured by status, as it opens the grids `spatial grids` draws
     style = qgis_styles({"grids": res.grids}).get("grids")
-    write_layers({"grid_scores": res.grids, "summary": res.summary, "report": report}, args.out, fresh=True,
-                 styles={"grid_scores": style} if style else None)
+    from spatial.core.atomic import atomic_paths
+
+    with atomic_paths([args.out, *([args.kml] if args.kml is not None else [])]) as tmps:  # both, or neither
+        write_layers({"grid_scores": res.grids, "summary": res.summary, "report": report}, tmps[0], fresh=True,
+                     styles={"grid_scores": style} if style else None)
+        if args.kml is not None:  # the plan as scored, for the grid workers' phones (it was left unwritten)
+            _write_kml(tmps[1], res.grids, report, None if communities is None else
+                       as_contract(communities, extra["community_id_col"], "community_id"))
     say(args, f"wrote {args.out} (layers grid_scores, summary, report)")
+    if args.kml is not None:
+        say(args, f"wrote {args.kml} (the grids as scored, for a phone's map app)")
     return 0
 
 

@@ -326,7 +326,9 @@ def file_status(grids: pd.DataFrame, status_col: str) -> np.ndarray:
 def grid_notes(grids: pd.DataFrame, notes: pd.DataFrame | Report | None, lang: str) -> list | None:
     """Each grid's rows of the report table ``notes`` (layer ``grids``, row id its ``grid_id``), in
     ``lang``, as one line: what is wrong and what to do (a grid no plan brings within the rule, one
-    left out of the band). None when no grid has a row.
+    left out of the band). A row that reads English (without its Chinese: the report layer of a
+    GeoPackage is stored in English) is written as English in a Chinese map too; a row naming several grids (``B、A-a``) is
+    on each of them. None when no grid has a row.
 
     Examples
     --------
@@ -341,12 +343,28 @@ def grid_notes(grids: pd.DataFrame, notes: pd.DataFrame | Report | None, lang: s
     table = notes.to_frame(zh_columns=True) if isinstance(notes, Report) else notes
     if not len(table) or not {"layer", "row_id", "problem", "action"} <= set(table.columns):
         return None
-    rows = report_in(table[table["layer"].astype(str) == "grids"], lang)
+    on_grids = table[table["layer"].astype(str) == "grids"]
+    rows = report_in(on_grids, lang)
+    # a row is joined as Chinese when its problem reads Chinese: the report layer of a GeoPackage is
+    # stored in English, and "… more than 76。no plan puts …" is neither language
+    chinese = (rows["problem"].astype(str).map(_reads_chinese).to_numpy(bool) if lang == "zh"
+               else np.zeros(len(rows), bool))
+    ids = set(grids["grid_id"].astype(str))
     said: dict[str, list[str]] = {}
-    for rid, problem, action in zip(rows["row_id"].astype(str), rows["problem"].astype(str), rows["action"].astype(str)):
-        said.setdefault(rid, []).append(f"{problem}。{action}" if lang == "zh" else f"{problem}. {action[:1].upper()}{action[1:]}")
+    for rid, problem, action, zh in zip(rows["row_id"].astype(str), rows["problem"].astype(str),
+                                        rows["action"].astype(str), chinese):
+        line = f"{problem}。{action}" if zh else f"{problem}. {action[:1].upper()}{action[1:]}"
+        # a row on several grids names them all ("B、A-a": a redraw that drew the community again)
+        for gid in [rid] if rid in ids else rid.split("、"):
+            said.setdefault(gid, []).append(line)
     out = [" / ".join(said[g]) if g in said else None for g in grids["grid_id"].astype(str)]
     return out if any(out) else None
+
+
+def _reads_chinese(text: str) -> bool:
+    """More Chinese characters than Latin letters (an English row naming a grid 东片-01 is English)."""
+    cjk = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
+    return cjk > sum(1 for ch in text if ch.isascii() and ch.isalpha())
 
 
 def popup_props(gdf: pd.DataFrame, columns: Sequence[str], lang: str, *,

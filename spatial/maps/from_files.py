@@ -32,8 +32,9 @@ def map_from_files(
     Parameters
     ----------
     grids : path, optional
-        GeoPackage with a ``grids`` layer (and optionally ``communities``, ``units``,
-        ``network_edges``).
+        GeoPackage with a ``grids`` layer, or the ``grid_scores`` of ``spatial grids --evaluate``
+        (and optionally ``communities``, ``units``, ``network_edges``, and the ``report`` whose rows on
+        a grid its popup shows).
     coverage : path, optional
         GeoPackage with ``demand`` (or ``coverage_demand``) and ``stations`` (optionally ``isochrones``, ``gaps``,
         ``coverage_summary``, ``communities``, ``network_edges``); the summary is also read from
@@ -65,7 +66,9 @@ def map_from_files(
     if grids is None and coverage is None:
         raise OptionError("map_from_files needs grids= (spatial grids' .gpkg) or coverage= (spatial coverage's "
                           ".gpkg), or both")
-    g = read_layers(grids, ["grids"], ["communities", "units", "network_edges", "report"], "grids") if grids else {}
+    # the grids of spatial grids (or spatial run), or of an evaluation (grid_scores) with its report's rows
+    g = (read_layers(grids, [("grids", "grid_scores")], ["communities", "units", "network_edges", "report"], "grids")
+         if grids else {})
     c = (read_layers(coverage, [("demand", "coverage_demand"), "stations"],
                      ["isochrones", "gaps", "coverage_summary", "communities", "network_edges", "report"],
                      "coverage")

@@ -264,9 +264,9 @@ def _from_dem(network: WalkNetwork, path: Path, steps_factor: float, step_m: flo
                             has & ~level & (sfwd == fwd) & (sbwd == bwd))
     fwd, bwd = sfwd, sbwd
     if network.n_edges and not has.any() and np.isfinite(dem.highest):  # all 'above 9000 m': not metres
+        hint = _scale_hint(dem.highest, "set the band's scale", lambda k: f"gdal_edit.py -scale {1 / k:g} {path.name}")
         raise SpatialError(f"{path} holds heights up to {dem.highest:.0f} over the network, read as metres (no land is "
-                           f"above {HIGHEST_M:.0f} m): its heights are not metres; if they are centimetres set the "
-                           f"band's scale (gdal_edit.py -scale 0.01 {path.name}), or give a DEM in metres")
+                           f"above {HIGHEST_M:.0f} m): its heights are not metres; {hint}, or give a DEM in metres")
     reason = np.full(network.n_edges, "", dtype=object)
     if (~has).any():
         out = ~(dem.node_inside[network.edge_u] & dem.node_inside[network.edge_v])
@@ -286,6 +286,18 @@ def _from_dem(network: WalkNetwork, path: Path, steps_factor: float, step_m: flo
                       if dem.voids else "")
                    + (f"，{int(level.sum())} 条桥梁或隧道路段（{network.length_m[level].sum():.0f} 米）按两端高程的直线坡度计算，"
                       "不随其下的地面起伏" if level.any() else ""), profile)
+
+
+def _scale_hint(highest: float, do: str, fix) -> str:
+    """What to do with heights over the network that all read above 9000 m: decimetres (a town at
+    1,000 m holds 10,000) when a tenth of them is land, else centimetres; ``do`` it with
+    ``fix(10)`` or ``fix(100)`` (the words of dividing them so), each with the heights it gives, so
+    the town's altitude tells which (centimetres' 0.01 on decimetres would make every slope ten
+    times too gentle, with no word)."""
+    cm = f"centimetres ({fix(100)}: up to {highest / 100:,.0f} m)"
+    if highest / 10 > HIGHEST_M:
+        return f"if they are {cm}, {do}"
+    return f"if they are decimetres ({fix(10)}: up to {highest / 10:,.0f} m) or {cm}, {do}"
 
 
 def _segment_costs(dem: _Dem, a, d, za, zb, run, n_sub) -> tuple:
@@ -433,6 +445,11 @@ def _from_nodes(network: WalkNetwork, z_node: np.ndarray, source: str, steps_fac
     u, v = network.edge_u, network.edge_v
     with np.errstate(invalid="ignore"):
         odd = (z_node < LOWEST_M) | (z_node > HIGHEST_M)  # a void of the raster they were taken from
+        high = z_node[z_node > HIGHEST_M]
+    if network.n_edges and len(high) and not np.isfinite(np.where(odd, np.nan, z_node)).any():  # as a DEM's
+        hint = _scale_hint(float(high.max()), "divide the nodes' 'elevation'", lambda k: f"by {k}")
+        raise SpatialError(f"{source} gives the nodes heights up to {high.max():.0f}, read as metres (no land is above "
+                           f"{HIGHEST_M:.0f} m): its heights are not metres; {hint}, or give a DEM in metres")
     z_node = np.where(odd, np.nan, z_node)
     # the slope over the edge's own length, not the chord between its ends
     with np.errstate(invalid="ignore", divide="ignore"):

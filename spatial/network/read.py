@@ -101,10 +101,10 @@ def read_network(
     max_snap_m : float
         With ``keep="stations"``: how far a station may be from a component to hold it.
     water_barriers : bool
-        An OSM file's water (``waterway=river|canal`` lines; the outlines of ``natural=water``
-        and ``waterway=riverbank`` areas, multipolygons included, and ``natural=coastline``) is
-        kept with the network (``WalkNetwork.water``) as barriers to the straight legs from homes
-        and stations to it: no leg crosses a river line or goes into the water and out again, so
+        An OSM file's water (``waterway=river|canal`` lines; the outlines of ``natural=water``,
+        ``waterway=riverbank`` and ``landuse=reservoir`` areas, multipolygons included, and
+        ``natural=coastline``) is kept with the network (``WalkNetwork.water``) as barriers to
+        the straight legs from homes and stations to it: no leg crosses a river line or goes into the water and out again, so
         a home is not walked across the river to the street on the other bank (bridges are
         edges: walks over them are unchanged). One report row says how many features and km.
         False leaves them out (as ``--no-water-barriers``). Other sources hold no water.

@@ -45,7 +45,11 @@ _ABOUT = {
     "run_log.json": ("运行记录：输入文件的校验值、参数、软件版本、各步骤用时（留档、复核用）。",
                      "The run's record: input checksums, parameters, versions, each step (to file and to check)."),
 }
-_SHAPEFILE = ("Shapefile 格式的图层（旧版 GIS 软件用）。", "Layers as shapefiles (for older GIS software).")
+#: the shapefiles' line, with their names; a .shp sent alone (in WeChat) opens as nothing
+_SHAPEFILE = ("Shapefile 格式的图层（旧版 GIS 软件用）：{names}；转发时要整个文件夹一起发（.shp 离不开同名的 .shx、.dbf、"
+              ".prj 等文件）。",
+              "Layers as shapefiles for older GIS software: {names}; send the whole folder (a .shp needs the .shx, "
+              ".dbf, .prj ... of its name).")
 _HOW = ("网页文件（.html）用浏览器打开，不需要联网；在微信中点右上角“···”，选“在浏览器打开”或“用其他应用打开”。",
         "Open the .html files in a browser (no internet needed); in WeChat tap “···” at the top right and "
         "choose “Open in browser”.")
@@ -88,7 +92,8 @@ def write_readme(folder: Path, files: list[Path], *, title: str, figures: list[s
     listed = [f"  {n.ljust(width)}{about[i]}" for n, about in _ABOUT.items() if n in names]
     shapefiles = sorted(n for n in names if n.startswith("shapefile/"))
     if shapefiles:
-        listed.append(f"  {'shapefile/'.ljust(width)}{_SHAPEFILE[i]} ({', '.join(Path(n).name for n in shapefiles)})")
+        said = ("、" if i == 0 else ", ").join(Path(n).name for n in shapefiles)
+        listed.append(f"  {'shapefile/'.ljust(width)}{_SHAPEFILE[i].format(names=said)}")
     blocks.append(["文件：" if i == 0 else "Files:", *listed])
     lines = [line for block in (b for b in blocks if b) for line in ("", *block)][1:]  # a blank line between blocks
     path = folder / README_NAME

@@ -158,8 +158,16 @@ function spHits(map, ll) {
   return hits;
 }
 
-// values longer than this many characters take a row of their own, the popup's whole width
+// values wider than this many Latin characters take a row of their own, the popup's whole width
 var SP_WIDE_CHARS = 60;
+
+// a value's width in Latin characters: a Chinese character (or full-width mark) is two, so a
+// sentence of 44 characters is not left in the value column at 8 characters a line
+function spWidth(v) {
+  var s = String(v), n = 0;
+  for (var i = 0; i < s.length; i++) { n += s.charCodeAt(i) >= 0x2E80 ? 2 : 1; }
+  return n;
+}
 
 function spRows(p, fields) {
   var rows = [];
@@ -167,7 +175,7 @@ function spRows(p, fields) {
     var v = p[fields[i][0]];
     if (v === null || v === undefined || v === "") { continue; }
     var hint = fields[i][2] ? "<div class='sp-hint'>" + spEsc(fields[i][2]) + "</div>" : "";
-    if (String(v).length > SP_WIDE_CHARS) {  // a sentence (what the report says): the popup's whole width
+    if (spWidth(v) > SP_WIDE_CHARS) {  // a sentence (what the report says): the popup's whole width
       rows.push("<tr class='sp-wide'><td colspan='2'><b>" + spEsc(fields[i][1]) + "</b><div>" + spEsc(v) + "</div>"
                 + hint + "</td></tr>");
       continue;
