@@ -96,7 +96,7 @@ def add_parser(sub) -> None:
     p.add_argument("--household-points", type=Path, default=None, metavar="FILE",
                    help="household points (one per household, or with a households column): form 十联户 "
                         "groups of about 10 under each grid (layers household_groups, household_points)")
-    add_column_options(p, "unit_id", "community_id", "households", "population", "grid_id")
+    add_column_options(p, "unit_id", "community_id", "households", "population", "buildings", "grid_id")
     p.set_defaults(func=_cmd_grids)
 
 
@@ -135,6 +135,8 @@ def _validated(args: argparse.Namespace, units, communities) -> tuple:
     uid = column(args, units, "unit_id", "units")
     cid = column(args, communities, "community_id", "communities")
     pop = column(args, units, "population", "units", required=False) or "population"
+    # the units' buildings (楼栋数): each grid's n_buildings and 楼栋长 (without one, an estimate the report says)
+    bld = column(args, units, "buildings", "units", required=False) or "buildings"
     require_unique(communities, cid, source(args.inputs[0]))
     require_unique(units, uid, named)
     typed = Report()  # ids typed with spaces round them or in full-width characters, matched and said
@@ -151,7 +153,7 @@ def _validated(args: argparse.Namespace, units, communities) -> tuple:
     if not pd.api.types.is_float_dtype(units[hh]) and (counts % 1 == 0).all():
         # whole counts (an integer column, or text such as 203户) are written back as integers
         layers["units"] = layers["units"].assign(**{hh: counts.astype("int64")})
-    cols = dict(households_col=hh, unit_id_col=uid, community_id_col=cid, population_col=pop)
+    cols = dict(households_col=hh, unit_id_col=uid, community_id_col=cid, population_col=pop, buildings_col=bld)
     typed.extend(report)
     return layers["units"], layers["communities"], cols, typed.to_frame(zh_columns=True)
 

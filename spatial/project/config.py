@@ -50,7 +50,7 @@ logger = logging.getLogger(__name__)
 _SECTIONS = {"project", "inputs", "grids", "coverage", "siting", "outputs", "distributed"}
 _INPUT_KEYS = {"path", "layer", "crs", "coord_sys", "coord_sys_col", "lon_col", "lat_col", "sheet",
                "encoding", "id_col", "households_col", "population_col", "name_col", "keep_private", "grid_id_col",
-               "floors_col", "street_col", "water_barriers"}
+               "floors_col", "street_col", "water_barriers", "buildings_col"}
 _LAYERS = {"network", "communities", "units", "stations", "candidates", "roads", "plan", "buildings", "gates",
            "barriers"}
 
