@@ -158,6 +158,22 @@ def _validated(args: argparse.Namespace, units, communities) -> tuple:
     return layers["units"], layers["communities"], cols, typed.to_frame(zh_columns=True)
 
 
+def _grids_without_points(grids, groups):
+    """Report rows (with their Chinese) for the grids that have households but no 十联户 group:
+    no household point of ``--household-points`` lies in them (a points file covering part of the
+    area), so their 联户长 have no groups to lead; said, not left for the office to find."""
+    from spatial.core.checks import Report
+
+    report = Report()
+    formed = set(groups["grid_id"].astype(str))
+    for gid, hh in zip(grids["grid_id"], grids["households"]):
+        if float(hh) > 0 and str(gid) not in formed:
+            report.add("grids", gid, f"{hh:,.0f} households and no household point in it",
+                       "no 十联户 groups formed for it; add its households' points to --household-points",
+                       zh=(f"有 {hh:,.0f} 户，但没有任何住户点落在网格内", "未编十联户小组；请在 --household-points 中补充该网格的住户点"))
+    return report.to_frame(zh_columns=True)
+
+
 def _street_gap(text: str) -> float:
     """``--street-gap-m``: a width in metres above 0 and below 1,000 (an argparse type)."""
     try:
@@ -327,10 +343,13 @@ def _cmd_grids(args: argparse.Namespace) -> int:
         groups = ten_household_groups(points, res.units, households_col=count_col, unit_id_col=cols["unit_id_col"],
                                       name=source(args.household_points), id_col=point_id)
         layers.update({"household_groups": groups.groups, "household_points": groups.households})
-        layers["report"] = pd.concat([layers["report"], groups.report], ignore_index=True)
+        unpointed = _grids_without_points(res.grids, groups.groups)
+        layers["report"] = pd.concat([layers["report"], groups.report, unpointed], ignore_index=True)
         per = groups.groups["households"]
         say(args, f"{len(groups.groups)} 十联户 groups, {per.median():.0f} households in the median one (10 asked; "
-                  "a point carrying several households is never split)")
+                  "a point carrying several households is never split)"
+                  + (f"; {len(unpointed)} grids with households have no household points, so no groups (report rows)"
+                     if len(unpointed) else ""))
     g = res.grids
     counts = g["band_status"].value_counts()
     spread = ""
