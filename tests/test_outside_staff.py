@@ -1,0 +1,207 @@
+"""The 街道 grid office's staffing sheet, as an outside user met it: each grid's 楼栋数 and 楼栋长
+from the units' own building counts, its 四至 read from the names a road layer gives (name:zh,
+ref), a side along two lines naming both, and the 十联户 groups a household-points file leaves out.
+Tiny towns with answers worked out by hand."""
+
+from __future__ import annotations
+
+import math
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+from shapely.geometry import LineString, Point, box
+
+import spatial
+from spatial.cli import main
+from spatial.grids.four_bounds import four_bounds
+
+UTM = "EPSG:32650"
+X0, Y0 = 193_000.0, 2_494_000.0  # Futian, in UTM 50N metres
+
+
+def _at(geom):
+    return shapely.affinity.translate(geom, X0, Y0)
+
+
+def _strip_town():
+    """One community 400 m x 200 m of eight units 50 m wide, 100 households each; the four
+    western units are estates of 5 buildings, the four eastern ones single towers. Two grids
+    of 400 households: the west one holds 20 buildings, the east one 4."""
+    communities = gpd.GeoDataFrame({"community_id": ["C1"], "name": ["香蜜社区"]}, crs=UTM,
+                                   geometry=[_at(box(0, 0, 400, 200))])
+    units = gpd.GeoDataFrame({"unit_id": [f"U{i}" for i in range(8)], "户数": [100] * 8,
+                              "楼栋数": [5, 5, 5, 5, 1, 1, 1, 1]}, crs=UTM,
+                             geometry=[_at(box(50 * i, 0, 50 * (i + 1), 200)) for i in range(8)])
+    return communities, units
+
+
+def _grids_layer(path):
+    return gpd.read_file(path, layer="grids").set_index("grid_id").sort_index()
+
+
+# ------------------------------------------------- 1: the units' 楼栋数 ignored by spatial grids
+
+
+def test_spatial_grids_counts_each_grid_s_buildings_from_the_units_楼栋数_column(tmp_path):
+    """A units table from the 街道 (户数, 楼栋数): spatial grids found 户数 but not 楼栋数, and
+    counted each grid's buildings as its units with households, 4 and 4, so 2 楼栋长 each, where
+    the west grid has 20 buildings (10 楼栋长) and the east one 4 (2)."""
+    communities, units = _strip_town()
+    communities.to_file(tmp_path / "c.gpkg")
+    units.to_file(tmp_path / "u.gpkg")
+    assert main(["-q", "grids", str(tmp_path / "c.gpkg"), str(tmp_path / "u.gpkg"), "--grids", "2",
+                 "--out", str(tmp_path / "g.gpkg")]) == 0
+    grids = _grids_layer(tmp_path / "g.gpkg")
+    west, east = grids.index  # C1-01 is the western grid (numbered west to east)
+    assert grids.loc[west, "households"] == grids.loc[east, "households"] == 400
+    assert (grids.loc[west, "n_buildings"], grids.loc[east, "n_buildings"]) == (20, 4)
+    assert (grids.loc[west, "building_leads"], grids.loc[east, "building_leads"]) == (math.ceil(20 / 2), math.ceil(4 / 2))
+    assert grids["household_leads"].tolist() == [40, 40]
+
+
+def test_a_buildings_column_of_another_name_is_taken_with_buildings_col(tmp_path):
+    communities, units = _strip_town()
+    units = units.rename(columns={"楼栋数": "bldg_total"})
+    communities.to_file(tmp_path / "c.gpkg")
+    units.to_file(tmp_path / "u.gpkg")
+    assert main(["-q", "grids", str(tmp_path / "c.gpkg"), str(tmp_path / "u.gpkg"), "--grids", "2",
+                 "--buildings-col", "bldg_total", "--out", str(tmp_path / "g.gpkg")]) == 0
+    assert sorted(_grids_layer(tmp_path / "g.gpkg")["n_buildings"].tolist()) == [4, 20]
+
+
+def test_spatial_run_counts_the_buildings_of_a_units_楼栋数_column(tmp_path):
+    """The same town in a project file: spatial run found 户数 and left 楼栋数 aside."""
+    communities, units = _strip_town()
+    communities.to_file(tmp_path / "in.gpkg", layer="communities")
+    units.to_file(tmp_path / "in.gpkg", layer="units")
+    gpd.GeoDataFrame({"station_id": ["S1"], "name": ["香蜜党群服务中心"]}, crs=UTM,
+                     geometry=[Point(X0 + 200, Y0 - 5)]).to_file(tmp_path / "in.gpkg", layer="stations")
+    gpd.GeoDataFrame({"highway": ["residential"], "name": ["红荔路"]}, crs=UTM,
+                     geometry=[LineString([(X0 - 50, Y0 - 5), (X0 + 450, Y0 - 5)])]).to_file(tmp_path / "net.gpkg")
+    (tmp_path / "p.toml").write_text(
+        '[project]\nname = "t"\noutput = "out"\n[inputs]\nnetwork = "net.gpkg"\n'
+        'communities = { path = "in.gpkg", layer = "communities" }\nunits = { path = "in.gpkg", layer = "units" }\n'
+        'stations = { path = "in.gpkg", layer = "stations" }\n[grids]\nmin_households = 300\nmax_households = 500\n'
+        '[outputs]\nmaps = false\nworkbook = false\npng = false\nkml = false\n', encoding="utf-8")
+    assert main(["-q", "run", str(tmp_path / "p.toml")]) == 0
+    grids = _grids_layer(tmp_path / "out" / "results.gpkg")
+    assert int(grids["n_buildings"].sum()) == 24
+    assert int(grids["building_leads"].sum()) == sum(math.ceil(b / 2) for b in grids["n_buildings"])
+
+
+def test_without_a_buildings_column_the_report_says_the_楼栋数_are_units_counted():
+    """No buildings column at all: n_buildings counts the units with households (4 and 4 here,
+    the towers right and the estates not) and the 楼栋长 follow; the report said nothing of it."""
+    communities, units = _strip_town()
+    plan = spatial.partition_grids(units.drop(columns="楼栋数"), communities, households_col="户数", n_grids=2)
+    assert plan.grids["n_buildings"].tolist() == [4, 4]
+    rows = plan.report[plan.report["problem"].str.contains("no 'buildings' column")]
+    assert len(rows) == 1 and rows["layer"].iloc[0] == "units"
+    assert "building_leads" in rows["problem"].iloc[0] and "楼栋长" in rows["problem_zh"].iloc[0]
+    # with the column, nothing is said
+    plan = spatial.partition_grids(units, communities, households_col="户数", buildings_col="楼栋数", n_grids=2)
+    assert not plan.report["problem"].str.contains("'buildings'").any()
+    assert sorted(plan.grids["n_buildings"].tolist()) == [4, 20]
+
+
+@pytest.mark.parametrize(("value", "shown"), [(None, "nan"), ("五栋", "'五栋'"), ("-1", "'-1'")])
+def test_a_blank_text_or_negative_building_count_names_the_file_and_unit(tmp_path, capsys, value, shown):
+    communities, units = _strip_town()
+    units["楼栋数"] = units["楼栋数"].astype(object)
+    units.loc[3, "楼栋数"] = value
+    communities.to_file(tmp_path / "c.gpkg")
+    units.to_file(tmp_path / "u.gpkg")
+    assert main(["-q", "grids", str(tmp_path / "c.gpkg"), str(tmp_path / "u.gpkg"), "--grids", "2",
+                 "--out", str(tmp_path / "g.gpkg")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "'u.gpkg' column '楼栋数'" in err and f"U3={shown}" in err
+    assert not (tmp_path / "g.gpkg").exists()
+
+
+# ------------------------------------------------- 2: 四至 from the names a road layer gives
+
+
+def _one_grid():
+    return gpd.GeoDataFrame({"grid_id": ["G1"], "community_id": ["C1"]}, crs=UTM, geometry=[_at(box(0, 0, 200, 200))])
+
+
+def _lines(**columns):
+    geometry = columns.pop("geometry")
+    return gpd.GeoDataFrame(pd.DataFrame(columns), crs=UTM, geometry=[_at(g) for g in geometry])
+
+
+NORTH = LineString([(-50, 205), (250, 205)])
+WEST = LineString([(-5, -50), (-5, 250)])
+SOUTH = LineString([(-50, -5), (250, -5)])
+EAST = LineString([(205, -50), (205, 250)])
+
+
+def test_a_road_layer_with_only_name_zh_names_the_sides():
+    # an OSM export (QuickOSM, overpass) carries name:zh; the sides read 辖区边界 all round
+    roads = _lines(**{"name:zh": ["红荔路", "香蜜湖路"], "geometry": [NORTH, WEST]})
+    out = four_bounds(_one_grid(), roads).iloc[0]
+    assert (out["north_bound"], out["west_bound"]) == ("红荔路", "香蜜湖路")
+
+
+def test_each_line_is_named_by_the_first_name_column_it_fills():
+    # the north street has no name but a name:zh, the west one a name only; a way whose name is
+    # pinyin is named by its name:zh; an unnamed road with a number by the number; 'nan' is no name
+    roads = _lines(name=[None, "香蜜湖路", "Binhe Dadao", "nan"], **{"name:zh": ["红荔路", None, "滨河大道", None]},
+                   ref=[None, None, "S550", "G4"], geometry=[NORTH, WEST, SOUTH, EAST])
+    out = four_bounds(_one_grid(), roads).iloc[0]
+    assert out["four_bounds"] == "东至G4，南至滨河大道，西至香蜜湖路，北至红荔路"
+    blank = _lines(name=["nan", "None"], geometry=[NORTH, WEST])
+    assert four_bounds(_one_grid(), blank)["four_bounds"].iloc[0] == "东至辖区边界，南至辖区边界，西至辖区边界，北至辖区边界"
+
+
+def test_a_side_half_along_a_river_and_half_along_a_wall_names_both():
+    """The north side, 200 m: its west 100 m along 深圳河 (drawn as an area), its east 100 m along
+    a named wall. It read "北至华侨城围墙" (the first of the two names in sort order); with the river
+    along 110 m, "北至深圳河". A 四至 names both, the longer first; a wall along 50 m (25%) is left out."""
+    grid = _one_grid()
+    for split, north in ((100, "华侨城围墙、深圳河"), (110, "深圳河、华侨城围墙"), (150, "深圳河")):
+        roads = _lines(name=["深圳河", "华侨城围墙"],
+                       geometry=[box(0, 203, split, 260), LineString([(split, 201), (200, 201)])])
+        assert four_bounds(grid, roads)["north_bound"].iloc[0] == north, split
+
+
+def test_a_cross_street_already_naming_its_own_side_is_not_named_again_on_the_next():
+    """红荔路 along the south side's western 120 m, and 香梅路 along the east side bending west
+    along the south's other 80 m (40%): 香梅路 is the east side's, and the south stays 红荔路 (the
+    corner street of an irregular grid is not named on both sides). A street along those 80 m
+    and no other side is named with 红荔路."""
+    grid = _one_grid()
+    roads = _lines(name=["红荔路", "香梅路"],
+                   geometry=[LineString([(-50, -5), (120, -5)]), LineString([(205, 250), (205, -5), (120, -5)])])
+    out = four_bounds(grid, roads).iloc[0]
+    assert (out["east_bound"], out["south_bound"]) == ("香梅路", "红荔路")
+    # a street along that part of the south side and no other side is named there
+    roads = _lines(name=["红荔路", "香梅路"],
+                   geometry=[LineString([(-50, -5), (120, -5)]), LineString([(120, -5), (260, -5)])])
+    assert four_bounds(grid, roads)["south_bound"].iloc[0] == "红荔路、香梅路"
+
+
+# ------------------------------------------------- 3: household points covering part of the area
+
+
+def test_grids_with_households_but_no_household_points_are_report_rows(tmp_path, capsys):
+    """A 十联户 points file of the west grid's buildings only: the east grid's 400 households got
+    no groups and nothing said so (its 40 联户长 on the sheet had none to lead)."""
+    communities, units = _strip_town()
+    communities.to_file(tmp_path / "c.gpkg")
+    units.to_file(tmp_path / "u.gpkg")
+    points = pd.DataFrame({"楼号": ["U0", "U1", "U2", "U3"], "户数": [100] * 4,
+                           "x": [X0 + 25 + 50 * i for i in range(4)], "y": [Y0 + 100] * 4})
+    gpd.GeoDataFrame(points, geometry=gpd.points_from_xy(points["x"], points["y"]), crs=UTM).to_file(
+        tmp_path / "hp.gpkg")
+    assert main(["grids", str(tmp_path / "c.gpkg"), str(tmp_path / "u.gpkg"), "--grids", "2",
+                 "--household-points", str(tmp_path / "hp.gpkg"), "--out", str(tmp_path / "g.gpkg")]) == 0
+    assert "1 grids with households have no household points" in capsys.readouterr().out
+    groups = gpd.read_file(tmp_path / "g.gpkg", layer="household_groups")
+    assert groups["grid_id"].unique().tolist() == ["C1-01"] and groups["households"].sum() == 400
+    report = gpd.read_file(tmp_path / "g.gpkg", layer="report")
+    rows = report[report["layer"] == "grids"]
+    assert rows[["row_id", "problem"]].values.tolist() == [["C1-02", "400 households and no household point in it"]]
+    assert "十联户" in rows["action"].iloc[0]
