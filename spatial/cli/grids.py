@@ -135,8 +135,7 @@ def _validated(args: argparse.Namespace, units, communities) -> tuple:
     uid = column(args, units, "unit_id", "units")
     cid = column(args, communities, "community_id", "communities")
     pop = column(args, units, "population", "units", required=False) or "population"
-    # the units' buildings (楼栋数): each grid's n_buildings and 楼栋长 (without one, an estimate the report says)
-    bld = column(args, units, "buildings", "units", required=False) or "buildings"
+    bld = column(args, units, "buildings", "units", required=False) or "buildings"  # 楼栋数: n_buildings, 楼栋长
     require_unique(communities, cid, source(args.inputs[0]))
     require_unique(units, uid, named)
     typed = Report()  # ids typed with spaces round them or in full-width characters, matched and said
@@ -156,22 +155,6 @@ def _validated(args: argparse.Namespace, units, communities) -> tuple:
     cols = dict(households_col=hh, unit_id_col=uid, community_id_col=cid, population_col=pop, buildings_col=bld)
     typed.extend(report)
     return layers["units"], layers["communities"], cols, typed.to_frame(zh_columns=True)
-
-
-def _grids_without_points(grids, groups):
-    """Report rows (with their Chinese) for the grids that have households but no 十联户 group:
-    no household point of ``--household-points`` lies in them (a points file covering part of the
-    area), so their 联户长 have no groups to lead; said, not left for the office to find."""
-    from spatial.core.checks import Report
-
-    report = Report()
-    formed = set(groups["grid_id"].astype(str))
-    for gid, hh in zip(grids["grid_id"], grids["households"]):
-        if float(hh) > 0 and str(gid) not in formed:
-            report.add("grids", gid, f"{hh:,.0f} households and no household point in it",
-                       "no 十联户 groups formed for it; add its households' points to --household-points",
-                       zh=(f"有 {hh:,.0f} 户，但没有任何住户点落在网格内", "未编十联户小组；请在 --household-points 中补充该网格的住户点"))
-    return report.to_frame(zh_columns=True)
 
 
 def _street_gap(text: str) -> float:
@@ -338,18 +321,16 @@ def _cmd_grids(args: argparse.Namespace) -> int:
     # and a unit outside every community gets one row from both
     layers["report"] = once_per_row(pd.concat([checked, layers["report"]], ignore_index=True))
     if args.household_points is not None:
-        from spatial.grids.workforce import ten_household_groups
+        from spatial.grids.workforce import grids_without_groups, ten_household_groups
 
         groups = ten_household_groups(points, res.units, households_col=count_col, unit_id_col=cols["unit_id_col"],
                                       name=source(args.household_points), id_col=point_id)
         layers.update({"household_groups": groups.groups, "household_points": groups.households})
-        unpointed = _grids_without_points(res.grids, groups.groups)
-        layers["report"] = pd.concat([layers["report"], groups.report, unpointed], ignore_index=True)
-        per = groups.groups["households"]
-        say(args, f"{len(groups.groups)} 十联户 groups, {per.median():.0f} households in the median one (10 asked; "
-                  "a point carrying several households is never split)"
-                  + (f"; {len(unpointed)} grids with households have no household points, so no groups (report rows)"
-                     if len(unpointed) else ""))
+        none = grids_without_groups(res.grids, groups.groups)  # (grids no point lies in: said)
+        layers["report"] = pd.concat([layers["report"], groups.report, none], ignore_index=True)
+        say(args, f"{len(groups.groups)} 十联户 groups, {groups.groups['households'].median():.0f} households in the "
+                  "median one (10 asked; a point carrying several households is never split)" + (
+                      f"; {len(none)} grids with households have no household points, so no groups" * bool(len(none))))
     g = res.grids
     counts = g["band_status"].value_counts()
     spread = ""
