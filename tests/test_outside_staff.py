@@ -205,3 +205,46 @@ def test_grids_with_households_but_no_household_points_are_report_rows(tmp_path,
     rows = report[report["layer"] == "grids"]
     assert rows[["row_id", "problem"]].values.tolist() == [["C1-02", "400 households and no household point in it"]]
     assert "十联户" in rows["action"].iloc[0]
+
+
+# ------------------------------------------------- 4: the grid codes' object type in a project
+
+
+def _coded_project(tmp_path, grids_extra: str):
+    communities, units = _strip_town()
+    communities.assign(code=["440304007001"]).to_file(tmp_path / "in.gpkg", layer="communities")
+    units.to_file(tmp_path / "in.gpkg", layer="units")
+    gpd.GeoDataFrame({"station_id": ["S1"]}, crs=UTM, geometry=[Point(X0 + 200, Y0 - 5)]).to_file(
+        tmp_path / "in.gpkg", layer="stations")
+    gpd.GeoDataFrame({"highway": ["residential"]}, crs=UTM,
+                     geometry=[LineString([(X0 - 50, Y0 - 5), (X0 + 450, Y0 - 5)])]).to_file(tmp_path / "net.gpkg")
+    (tmp_path / "p.toml").write_text(
+        '[project]\nname = "t"\noutput = "out"\n[inputs]\nnetwork = "net.gpkg"\n'
+        'communities = { path = "in.gpkg", layer = "communities" }\nunits = { path = "in.gpkg", layer = "units" }\n'
+        'stations = { path = "in.gpkg", layer = "stations" }\n[grids]\nmin_households = 300\nmax_households = 500\n'
+        f'{grids_extra}[outputs]\nmaps = false\nworkbook = false\npng = false\nkml = false\n', encoding="utf-8")
+    return tmp_path / "p.toml"
+
+
+def test_a_project_sets_the_object_type_in_front_of_its_cjt349_grid_codes(tmp_path, capsys):
+    """docs/grid-codes.md: CJ/T 349 codes begin with a 6-digit object type, "set it to your local
+    catalogue's value"; a project file could not (object_type under [grids] was an unknown key),
+    so every code of spatial run began 000000."""
+    project = _coded_project(tmp_path, 'object_type = "440300"\n')
+    assert main(["-q", "run", str(project)]) == 0, capsys.readouterr().err
+    codes = sorted(_grids_layer(tmp_path / "out" / "results.gpkg")["grid_code"])
+    assert codes == ["440300" + "440304007001" + "01", "440300" + "440304007001" + "02"]
+    communities, units = _strip_town()
+    plan = spatial.partition_grids(units, communities.assign(code=["440304007001"]), households_col="户数", n_grids=2,
+                                   object_type="440300")
+    assert plan.grids["grid_code"].str[:6].tolist() == ["440300", "440300"]
+
+
+def test_an_object_type_that_is_not_six_digits_is_refused_in_one_line(tmp_path, capsys):
+    project = _coded_project(tmp_path, "object_type = 440300\n")  # a TOML number, not text
+    assert main(["-q", "run", str(project)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "object_type" in err and "6 digits as text" in err
+    communities, units = _strip_town()
+    with pytest.raises(spatial.SpatialError, match=r"object_type '4403' must be 6 digits for layout 'cjt349'"):
+        spatial.partition_grids(units, communities, households_col="户数", object_type="4403")

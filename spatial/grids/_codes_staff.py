@@ -12,7 +12,8 @@ import geopandas as gpd
 CODE_COLUMNS = ("code", "统计用区划代码", "区划代码", "行政区划代码")
 
 
-def _codes_and_staff(grids, communities, community_id_col, code_layout, report, kept_seq=None):
+def _codes_and_staff(grids, communities, community_id_col, code_layout, report, kept_seq=None,
+                     object_type="000000"):
     """Add grid codes and staffing when ``spatial.grids.codes`` / ``spatial.staffing`` are available."""
     try:
         from spatial.grids.codes import assign_grid_codes
@@ -36,7 +37,7 @@ def _codes_and_staff(grids, communities, community_id_col, code_layout, report, 
         community_id_col = "community_id"
         try:
             grids = assign_grid_codes(grids, communities, layout=code_layout, community_id_col=community_id_col,
-                                      kept_seq=kept_seq)
+                                      kept_seq=kept_seq, object_type=object_type)
         except ValueError as exc:
             ok = valid_division_codes(communities["code"]).to_numpy()
             ok = ok & ~_division_text(communities["code"]).where(ok).dropna().duplicated(keep=False).reindex(
@@ -52,7 +53,8 @@ def _codes_and_staff(grids, communities, community_id_col, code_layout, report, 
                 mine = grids[community_id_col].isin(communities.loc[ok, community_id_col])
                 try:
                     coded = assign_grid_codes(grids[mine], communities[ok], layout=code_layout,
-                                              community_id_col=community_id_col, kept_seq=kept_seq)
+                                              community_id_col=community_id_col, kept_seq=kept_seq,
+                                              object_type=object_type)
                 except ValueError:
                     coded = None
             if coded is not None:

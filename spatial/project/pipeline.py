@@ -194,7 +194,7 @@ def _grids(project: Project, layers: dict, report: Report, client=None) -> None:
         roads=roads,
         blocks=g.get("blocks"),
         balance=g.get("balance", "band"),
-        code_layout=g["code_layout"],
+        code_layout=g["code_layout"], object_type=g["object_type"],
         street_gap_m=g.get("street_gap_m", 30.0),
         restarts=g.get("restarts"),
         max_deviation_pct=g.get("max_deviation_pct"),
@@ -242,7 +242,7 @@ def _redraw(project: Project, layers: dict, report: Report) -> None:
                           households_col=_opt(project, "units", "households_col", "households"),
                           population_col=_opt(project, "units", "population_col", "population"),
                           min_households=g["min_households"], max_households=g["max_households"], roads=roads,
-                          blocks=g.get("blocks"), code_layout=g["code_layout"],
+                          blocks=g.get("blocks"), code_layout=g["code_layout"], object_type=g["object_type"],
                           street_gap_m=g.get("street_gap_m", 30.0), max_deviation_pct=g.get("max_deviation_pct"),
                           check_overlaps=False)
     layers["grids"] = _with_four_bounds(result.grids, roads, layers["communities"])
