@@ -248,3 +248,22 @@ def test_an_object_type_that_is_not_six_digits_is_refused_in_one_line(tmp_path, 
     communities, units = _strip_town()
     with pytest.raises(spatial.SpatialError, match=r"object_type '4403' must be 6 digits for layout 'cjt349'"):
         spatial.partition_grids(units, communities, households_col="户数", object_type="4403")
+
+
+# ------------------------------------------------- 5: the staff on a grid worker's phone
+
+
+def test_the_kmz_describes_each_grid_s_联户长_with_its_other_staff(tmp_path):
+    """results.kmz (奥维互动地图 on a grid worker's phone) listed each grid's 专职, 兼职 and 楼栋长 but
+    not its 联户长, which the workbook and the maps give: ceil(400 / 10) = 40 here."""
+    import zipfile
+
+    from spatial.maps.kmz import results_kmz
+
+    communities, units = _strip_town()
+    plan = spatial.partition_grids(units, communities, households_col="户数", buildings_col="楼栋数", n_grids=2)
+    path = results_kmz(tmp_path / "网格.kmz", {"grids": plan.grids})
+    with zipfile.ZipFile(path) as kmz:
+        text = kmz.read("doc.kml").decode("utf-8")
+    assert text.count("楼栋长（人）: 10") == 1 and text.count("楼栋长（人）: 2") == 1
+    assert text.count("联户长（人）: 40") == 2
