@@ -238,6 +238,9 @@ def test_a_project_sets_the_object_type_in_front_of_its_cjt349_grid_codes(tmp_pa
     plan = spatial.partition_grids(units, communities.assign(code=["440304007001"]), households_col="户数", n_grids=2,
                                    object_type="440300")
     assert plan.grids["grid_code"].str[:6].tolist() == ["440300", "440300"]
+    redrawn = spatial.redraw_grids(units, communities.assign(code=["440304007001"]), plan.units[["unit_id", "grid_id"]],
+                                   households_col="户数", object_type="440300")
+    assert sorted(redrawn.grids["grid_code"]) == codes
 
 
 def test_an_object_type_that_is_not_six_digits_is_refused_in_one_line(tmp_path, capsys):
