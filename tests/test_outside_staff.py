@@ -15,7 +15,7 @@ from shapely.geometry import LineString, Point, box
 
 import spatial
 from spatial.cli import main
-from spatial.grids.four_bounds import four_bounds
+from spatial.grids.four_bounds import EDGE, four_bounds
 
 UTM = "EPSG:32650"
 X0, Y0 = 193_000.0, 2_494_000.0  # Futian, in UTM 50N metres
@@ -270,3 +270,14 @@ def test_the_kmz_describes_each_grid_s_联户长_with_its_other_staff(tmp_path):
         text = kmz.read("doc.kml").decode("utf-8")
     assert text.count("楼栋长（人）: 10") == 1 and text.count("楼栋长（人）: 2") == 1
     assert text.count("联户长（人）: 40") == 2
+
+
+def test_a_community_known_by_its_name_is_not_named_社区_twice():
+    """Grids whose community ids are the communities' names (竹林社区, a village 沙头村), with no
+    communities layer to name them: the side across read "东至竹林社区社区" and "东至沙头村社区"."""
+    grids = gpd.GeoDataFrame({"grid_id": ["香蜜-01", "竹林-01", "沙头-01", "C4-01"],
+                              "community_id": ["香蜜社区", "竹林社区", "沙头村", "C4"]}, crs=UTM,
+                             geometry=[_at(box(200 * i, 0, 200 * (i + 1), 200)) for i in range(4)])
+    out = four_bounds(grids)
+    assert out["east_bound"].tolist() == ["竹林社区", "沙头村", "C4社区", EDGE]
+    assert out["west_bound"].tolist() == [EDGE, "香蜜社区", "竹林社区", "沙头村"]

@@ -331,12 +331,22 @@ def _across(grids, polys, communities, grid_id_col, community_id_col, owner, mid
             if name_col is not None:
                 names = {str(c): str(v).strip() for c, v in zip(communities[community_id_col], communities[name_col])
                          if v is not None and not pd.isna(v) and str(v).strip()}
-        # a grid of another community: that community's name (or '<community_id>社区')
-        label_other = np.array([names.get(c, f"{c}社区") for c in comm], dtype=object)
+        # a grid of another community: that community's name (or '<community_id>社区', an id ending in 社区 or 村 as it is)
+        label_other = np.array([names.get(c, _community_word(c)) for c in comm], dtype=object)
         out[at] = np.where(comm[g] != comm[owner[at]], label_other[g], label[g])
         return out
     out[at] = label[g]
     return out
+
+
+#: Endings that say an id is a community's (or village's) name already: 竹林社区, 沙头村.
+_COMMUNITY_WORDS = ("社区", "村", "居委会", "村委会", "居民委员会", "村民委员会")
+
+
+def _community_word(community_id: str) -> str:
+    """A community named by its id where no name is given: C2 is "C2社区", and an id that is a
+    name already stays as it is (竹林社区, not 竹林社区社区; a village, 沙头村)."""
+    return community_id if community_id.strip().endswith(_COMMUNITY_WORDS) else f"{community_id}社区"
 
 
 def _choose(n, owner, side, length, road_name, across, min_share) -> np.ndarray:
