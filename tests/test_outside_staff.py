@@ -281,3 +281,14 @@ def test_a_community_known_by_its_name_is_not_named_社区_twice():
     out = four_bounds(grids)
     assert out["east_bound"].tolist() == ["竹林社区", "沙头村", "C4社区", EDGE]
     assert out["west_bound"].tolist() == [EDGE, "香蜜社区", "竹林社区", "沙头村"]
+
+
+def test_a_grid_code_typed_in_full_width_digits_is_parsed_as_its_digits():
+    # docs/grid-codes.md: codes typed with a Chinese input method read as the same ASCII digits;
+    # parse_grid_code refused ４４０３０４００１００２００１ as "not 15 digits"
+    from spatial.grids.codes import parse_grid_code
+
+    assert parse_grid_code("４４０３０４００１００２００１", layout="db11") == {
+        "county": "440304", "street": "001", "community": "002", "grid": "001"}
+    with pytest.raises(spatial.SpatialError, match="is not 20 digits"):
+        parse_grid_code("４４０３０４００１００２００１")

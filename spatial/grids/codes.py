@@ -73,9 +73,10 @@ def parse_grid_code(code: str, *, layout: str = "cjt349") -> dict[str, str]:
     """Split a grid code of ``layout`` back into its parts (the inverse of the code layouts).
 
     Returns ``object_type`` (cjt349 only), ``county``, ``street``, ``community`` and ``grid``.
+    A code typed in full-width digits (a Chinese input method's ４４０３…) reads as its digits.
     """
     total, seq, _ = _layout(layout)
-    text = str(code).strip()
+    text = unicodedata.normalize("NFKC", str(code)).strip()
     if not re.fullmatch(rf"[0-9]{{{total}}}", text):
         raise ColumnError(f"grid code {code!r} is not {total} digits as layout '{layout}' requires")
     parts: dict[str, str] = {}
