@@ -292,3 +292,12 @@ def test_a_grid_code_typed_in_full_width_digits_is_parsed_as_its_digits():
         "county": "440304", "street": "001", "community": "002", "grid": "001"}
     with pytest.raises(spatial.SpatialError, match="is not 20 digits"):
         parse_grid_code("４４０３０４００１００２００１")
+
+
+def test_a_grid_the_planner_named_网格_is_not_named_网格_twice():
+    # docs/grid-codes.md: grids the planner named (北1, 幸福里网格) keep their names; across a side,
+    # 幸福里网格 read "西至幸福里网格网格"
+    grids = gpd.GeoDataFrame({"grid_id": ["幸福里网格", "北1"], "community_id": ["C1", "C1"]}, crs=UTM,
+                             geometry=[_at(box(0, 0, 200, 200)), _at(box(200, 0, 400, 200))])
+    out = four_bounds(grids)
+    assert out["east_bound"].tolist() == ["北1网格", EDGE] and out["west_bound"].tolist() == [EDGE, "幸福里网格"]

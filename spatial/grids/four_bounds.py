@@ -322,7 +322,8 @@ def _across(grids, polys, communities, grid_id_col, community_id_col, owner, mid
     if not len(at):
         return out
     ids = grids[grid_id_col].astype(str).to_numpy()
-    label = np.array([f"{i}网格" for i in ids], dtype=object)
+    # (a grid the planner named 幸福里网格 is across as 幸福里网格, not 幸福里网格网格)
+    label = np.array([i if i.strip().endswith("网格") else f"{i}网格" for i in ids], dtype=object)
     if community_id_col in grids.columns:
         comm = grids[community_id_col].astype(str).to_numpy()
         names = {}
