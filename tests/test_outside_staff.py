@@ -301,3 +301,22 @@ def test_a_grid_the_planner_named_网格_is_not_named_网格_twice():
                              geometry=[_at(box(0, 0, 200, 200)), _at(box(200, 0, 400, 200))])
     out = four_bounds(grids)
     assert out["east_bound"].tolist() == ["北1网格", EDGE] and out["west_bound"].tolist() == [EDGE, "幸福里网格"]
+
+
+@pytest.mark.parametrize("column", ["NAME", "Name", "道路名称（现状）"])
+def test_a_road_layer_s_name_column_is_found_as_files_spell_it(column):
+    # a shapefile from ArcGIS (NAME), a KML's Name, a municipal layer's 道路名称（现状）: every side
+    # read 辖区边界, as if the roads had no names
+    roads = _lines(**{column: ["红荔路", "香蜜湖路"], "geometry": [NORTH, WEST]})
+    out = four_bounds(_one_grid(), roads).iloc[0]
+    assert (out["north_bound"], out["west_bound"]) == ("红荔路", "香蜜湖路")
+
+
+def test_the_community_across_is_named_from_a_name_column_as_files_spell_it():
+    # a communities layer from a KML (Name): the side across read "C2社区", not 竹林社区
+    grids = gpd.GeoDataFrame({"grid_id": ["C1-01", "C2-01"], "community_id": ["C1", "C2"]}, crs=UTM,
+                             geometry=[_at(box(0, 0, 200, 200)), _at(box(200, 0, 400, 200))])
+    communities = gpd.GeoDataFrame({"community_id": ["C1", "C2"], "Name": ["香蜜社区", "竹林社区"]}, crs=UTM,
+                                   geometry=list(grids.geometry))
+    out = four_bounds(grids, communities=communities)
+    assert out["east_bound"].tolist() == ["竹林社区", EDGE] and out["west_bound"].tolist() == [EDGE, "香蜜社区"]

@@ -46,6 +46,7 @@ from spatial.core._crs import metric_crs, require_crs
 from spatial.core._numbers import is_number
 from spatial.core.checks import warn_replaced
 from spatial.core.errors import ColumnError, OptionError
+from spatial.io.columns import bare_name, find_column
 
 logger = logging.getLogger(__name__)
 
@@ -230,7 +231,12 @@ def _bounding_names(roads, crs, mid, unit, reach_m, name_col) -> np.ndarray:
     if name_col is not None and name_col not in roads.columns:
         have = ", ".join(str(c) for c in roads.columns if c != roads.geometry.name)
         raise ColumnError(f"'roads' has no column {name_col!r} to name the grids' sides; it has: {have}")
-    cols = [name_col] if name_col is not None else [c for c in NAME_COLUMNS if c in roads.columns]
+    # the columns as files spell them: a shapefile's NAME, a KML's Name, 道路名称（现状）
+    spelt: dict[str, str] = {}
+    for c in roads.columns:
+        if c != roads.geometry.name:
+            spelt.setdefault(bare_name(c), c)
+    cols = [name_col] if name_col is not None else [spelt[bare_name(c)] for c in NAME_COLUMNS if bare_name(c) in spelt]
     if not cols:
         logger.info("four bounds: the roads have no name column (looked for %s): sides named by what lies across",
                     ", ".join(NAME_COLUMNS))
@@ -328,7 +334,7 @@ def _across(grids, polys, communities, grid_id_col, community_id_col, owner, mid
         comm = grids[community_id_col].astype(str).to_numpy()
         names = {}
         if communities is not None and community_id_col in communities.columns:
-            name_col = next((c for c in ("name", "名称", "社区名称") if c in communities.columns), None)
+            name_col = find_column(communities, "name", layer="communities", required=False)  # (Name, 社区名称 ...)
             if name_col is not None:
                 names = {str(c): str(v).strip() for c, v in zip(communities[community_id_col], communities[name_col])
                          if v is not None and not pd.isna(v) and str(v).strip()}
