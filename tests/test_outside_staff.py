@@ -202,7 +202,7 @@ def test_grids_with_households_but_no_household_points_are_report_rows(tmp_path,
     groups = gpd.read_file(tmp_path / "g.gpkg", layer="household_groups")
     assert groups["grid_id"].unique().tolist() == ["C1-01"] and groups["households"].sum() == 400
     report = gpd.read_file(tmp_path / "g.gpkg", layer="report")
-    rows = report[report["layer"] == "grids"]
+    rows = report[(report["layer"] == "grids") & (report["row_id"] != "-")]  # (not the note on grid codes)
     assert rows[["row_id", "problem"]].values.tolist() == [["C1-02", "400 households and no household point in it"]]
     assert "十联户" in rows["action"].iloc[0]
 
@@ -320,3 +320,32 @@ def test_the_community_across_is_named_from_a_name_column_as_files_spell_it():
                                    geometry=list(grids.geometry))
     out = four_bounds(grids, communities=communities)
     assert out["east_bound"].tolist() == ["竹林社区", EDGE] and out["west_bound"].tolist() == [EDGE, "香蜜社区"]
+
+
+# ------------------------------------------------- 6: grids left without codes
+
+
+def test_grids_without_codes_are_said_in_the_report_of_spatial_grids_and_spatial_run(tmp_path):
+    """Communities with no 12-digit division code (ids C1 ...): the grids layer and the workbook's
+    网格 sheet had no 网格编码 and the report said nothing; the office is now told what to add."""
+    communities, units = _strip_town()
+    communities.to_file(tmp_path / "c.gpkg")
+    units.to_file(tmp_path / "u.gpkg")
+    assert main(["-q", "grids", str(tmp_path / "c.gpkg"), str(tmp_path / "u.gpkg"), "--grids", "2",
+                 "--out", str(tmp_path / "g.gpkg")]) == 0
+    assert "grid_code" not in gpd.read_file(tmp_path / "g.gpkg", layer="grids").columns
+    report = gpd.read_file(tmp_path / "g.gpkg", layer="report")
+    rows = report[report["problem"].str.startswith("no grid codes (grid_code)")]
+    assert rows[["layer", "row_id"]].values.tolist() == [["grids", "-"]] and "统计用区划代码" in rows["action"].iloc[0]
+    # the same communities with their code: codes, and no such row
+    communities.assign(code=["440304007001"]).to_file(tmp_path / "c.gpkg")
+    assert main(["-q", "grids", str(tmp_path / "c.gpkg"), str(tmp_path / "u.gpkg"), "--grids", "2",
+                 "--out", str(tmp_path / "g.gpkg")]) == 0
+    assert not gpd.read_file(tmp_path / "g.gpkg", layer="report")["problem"].str.contains("no grid codes").any()
+    # spatial run
+    (tmp_path / "run").mkdir()
+    project = _coded_project(tmp_path / "run", "")
+    communities.to_file(tmp_path / "run" / "in.gpkg", layer="communities")  # without its code again
+    assert main(["-q", "run", str(project)]) == 0
+    report = gpd.read_file(tmp_path / "run" / "out" / "results.gpkg", layer="report")
+    assert report["problem"].str.startswith("no grid codes (grid_code)").sum() == 1

@@ -29,7 +29,7 @@ from spatial.cli._common import (
     source,
     split_spec,
 )
-from spatial.cli._roads import _four_bounds, _read_roads
+from spatial.cli._roads import _four_bounds, _read_roads, _uncoded
 
 
 def add_parser(sub) -> None:
@@ -135,7 +135,6 @@ def _validated(args: argparse.Namespace, units, communities) -> tuple:
     uid = column(args, units, "unit_id", "units")
     cid = column(args, communities, "community_id", "communities")
     pop = column(args, units, "population", "units", required=False) or "population"
-    bld = column(args, units, "buildings", "units", required=False) or "buildings"  # 楼栋数: n_buildings, 楼栋长
     require_unique(communities, cid, source(args.inputs[0]))
     require_unique(units, uid, named)
     typed = Report()  # ids typed with spaces round them or in full-width characters, matched and said
@@ -152,7 +151,8 @@ def _validated(args: argparse.Namespace, units, communities) -> tuple:
     if not pd.api.types.is_float_dtype(units[hh]) and (counts % 1 == 0).all():
         # whole counts (an integer column, or text such as 203户) are written back as integers
         layers["units"] = layers["units"].assign(**{hh: counts.astype("int64")})
-    cols = dict(households_col=hh, unit_id_col=uid, community_id_col=cid, population_col=pop, buildings_col=bld)
+    cols = dict(households_col=hh, unit_id_col=uid, community_id_col=cid, population_col=pop,  # 楼栋数: 楼栋长
+                buildings_col=column(args, units, "buildings", "units", required=False) or "buildings")
     typed.extend(report)
     return layers["units"], layers["communities"], cols, typed.to_frame(zh_columns=True)
 
@@ -317,9 +317,9 @@ def _cmd_grids(args: argparse.Namespace) -> int:
         res = partition_grids(units, communities, n_grids=args.n_grids, balance=args.balance,
                               restarts=args.restarts, max_deviation_pct=args.max_deviation, **opts)
         layers = {"grids": _four_bounds(res.grids, roads, communities, cols), "units": res.units, "report": res.report}
-    # the grids report what the validation found on the units too (overlapping units): said once
-    # and a unit outside every community gets one row from both
-    layers["report"] = once_per_row(pd.concat([checked, layers["report"]], ignore_index=True))
+    # with the validation's rows (overlapping units; a unit outside every community once) and grids without codes
+    layers["report"] = once_per_row(pd.concat([checked, layers["report"], _uncoded(res.grids, communities, cols)],
+                                              ignore_index=True))
     if args.household_points is not None:
         from spatial.grids.workforce import grids_without_groups, ten_household_groups
 
