@@ -96,8 +96,9 @@ def test_strip_of_eight_splits_into_two_square_halves():
     assert (res.grids["households"] == 400).all()
     assert (res.grids["band_status"] == "in").all()
     assert res.grids["polsby_popper"].round(4).eq(round(np.pi / 4, 4)).all()
-    # the one report row: no roads and no block outlines, so borders are not weighted by streets
-    assert res.report["layer"].tolist() == ["roads"]
+    # the report rows: no buildings column, so n_buildings counts units; no roads and no block
+    # outlines, so borders are not weighted by streets
+    assert res.report["layer"].tolist() == ["units", "roads"]
 
 
 @pytest.mark.parametrize("road, expected", [

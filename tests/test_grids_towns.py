@@ -96,8 +96,9 @@ def test_gated_estate_that_would_be_the_best_cut_stays_whole():
     g = res.units.set_index("unit_id")["grid_id"]
     assert g["U01"] == g["U02"]
     assert sorted(res.grids["households"]) == [400, 400]  # still balanced: the cut bends around it
-    # the one report row: no roads and no block outlines, so borders are not weighted by streets
-    assert res.report["layer"].tolist() == ["roads"]
+    # the report rows: no buildings column, so n_buildings counts units; no roads and no block
+    # outlines, so borders are not weighted by streets
+    assert res.report["layer"].tolist() == ["units", "roads"]
 
 
 @st.composite

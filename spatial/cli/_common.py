@@ -390,6 +390,7 @@ def add_column_options(parser: argparse.ArgumentParser, *roles: str) -> None:
         "station_id": "id column of the stations (default: station_id, 站点编号, 编号 ...)",
         "households": "households column (default: households, 户数, 住户数 ...)",
         "population": "population column (default: population, 人口, 常住人口 ...)",
+        "buildings": "buildings column of the units: each grid's 楼栋数 and 楼栋长 (default: buildings, 楼栋数, 栋数 ...)",
         "name": "name column (default: name, 名称, 站点名称 ...)",
         "candidate_id": "id column of the candidates (default: candidate_id, 编号 ...)",
         "community_id": "id column of the communities (default: community_id, 社区编号 ...)",

@@ -42,3 +42,11 @@ def _four_bounds(grids, roads, communities, cols: dict):
     cid = cols["community_id_col"]
     named = communities.rename(columns={cid: "community_id"}) if cid != "community_id" else communities
     return four_bounds(grids, roads, communities=named)
+
+
+def _uncoded(grids, communities, cols: dict):
+    """The report rows (a frame) saying the grids have no codes when the communities carry no
+    division code (:func:`spatial.grids._codes_staff.uncoded`)."""
+    from spatial.grids._codes_staff import uncoded
+
+    return uncoded(grids, communities, cols["community_id_col"]).to_frame(zh_columns=True)

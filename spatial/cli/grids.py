@@ -29,7 +29,7 @@ from spatial.cli._common import (
     source,
     split_spec,
 )
-from spatial.cli._roads import _four_bounds, _read_roads
+from spatial.cli._roads import _four_bounds, _read_roads, _uncoded
 
 
 def add_parser(sub) -> None:
@@ -96,7 +96,7 @@ def add_parser(sub) -> None:
     p.add_argument("--household-points", type=Path, default=None, metavar="FILE",
                    help="household points (one per household, or with a households column): form 十联户 "
                         "groups of about 10 under each grid (layers household_groups, household_points)")
-    add_column_options(p, "unit_id", "community_id", "households", "population", "grid_id")
+    add_column_options(p, "unit_id", "community_id", "households", "population", "buildings", "grid_id")
     p.set_defaults(func=_cmd_grids)
 
 
@@ -151,7 +151,8 @@ def _validated(args: argparse.Namespace, units, communities) -> tuple:
     if not pd.api.types.is_float_dtype(units[hh]) and (counts % 1 == 0).all():
         # whole counts (an integer column, or text such as 203户) are written back as integers
         layers["units"] = layers["units"].assign(**{hh: counts.astype("int64")})
-    cols = dict(households_col=hh, unit_id_col=uid, community_id_col=cid, population_col=pop)
+    cols = dict(households_col=hh, unit_id_col=uid, community_id_col=cid, population_col=pop,  # 楼栋数: 楼栋长
+                buildings_col=column(args, units, "buildings", "units", required=False) or "buildings")
     typed.extend(report)
     return layers["units"], layers["communities"], cols, typed.to_frame(zh_columns=True)
 
@@ -316,19 +317,20 @@ def _cmd_grids(args: argparse.Namespace) -> int:
         res = partition_grids(units, communities, n_grids=args.n_grids, balance=args.balance,
                               restarts=args.restarts, max_deviation_pct=args.max_deviation, **opts)
         layers = {"grids": _four_bounds(res.grids, roads, communities, cols), "units": res.units, "report": res.report}
-    # the grids report what the validation found on the units too (overlapping units): said once
-    # and a unit outside every community gets one row from both
-    layers["report"] = once_per_row(pd.concat([checked, layers["report"]], ignore_index=True))
+    # with the validation's rows (overlapping units; a unit outside every community once) and grids without codes
+    layers["report"] = once_per_row(pd.concat([checked, layers["report"], _uncoded(res.grids, communities, cols)],
+                                              ignore_index=True))
     if args.household_points is not None:
-        from spatial.grids.workforce import ten_household_groups
+        from spatial.grids.workforce import grids_without_groups, ten_household_groups
 
         groups = ten_household_groups(points, res.units, households_col=count_col, unit_id_col=cols["unit_id_col"],
                                       name=source(args.household_points), id_col=point_id)
         layers.update({"household_groups": groups.groups, "household_points": groups.households})
-        layers["report"] = pd.concat([layers["report"], groups.report], ignore_index=True)
-        per = groups.groups["households"]
-        say(args, f"{len(groups.groups)} 十联户 groups, {per.median():.0f} households in the median one (10 asked; "
-                  "a point carrying several households is never split)")
+        none = grids_without_groups(res.grids, groups.groups)  # (grids no point lies in: said)
+        layers["report"] = pd.concat([layers["report"], groups.report, none], ignore_index=True)
+        say(args, f"{len(groups.groups)} 十联户 groups, {groups.groups['households'].median():.0f} households in the "
+                  "median one (10 asked; a point carrying several households is never split)" + (
+                      f"; {len(none)} grids with households have no household points, so no groups" * bool(len(none))))
     g = res.grids
     counts = g["band_status"].value_counts()
     spread = ""

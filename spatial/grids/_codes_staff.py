@@ -12,20 +12,43 @@ import geopandas as gpd
 CODE_COLUMNS = ("code", "统计用区划代码", "区划代码", "行政区划代码")
 
 
-def _codes_and_staff(grids, communities, community_id_col, code_layout, report, kept_seq=None):
+def code_column(communities, community_id_col: str) -> str | None:
+    """The communities' column of 12-digit division codes: the first of :data:`CODE_COLUMNS` they
+    have, else their ids when every one is such a code (offices number communities by it, 社区编号
+    310101005001), else None."""
+    code_col = next((c for c in CODE_COLUMNS if c in communities.columns), None)
+    if code_col is None and len(communities):
+        from spatial.grids.codes import valid_division_codes
+
+        if valid_division_codes(communities[community_id_col]).all():
+            code_col = community_id_col
+    return code_col
+
+
+def uncoded(grids, communities, community_id_col: str = "community_id"):
+    """A :class:`~spatial.core.checks.Report` of one row when the grids have no codes because the
+    communities carry no division code (none for a community whose code is wrong: drawing says
+    that itself): an office's 网格 sheet without 网格编码 is said, not left to be noticed."""
+    from spatial.core.checks import Report
+
+    report = Report()
+    if len(grids) and "grid_code" not in grids.columns and code_column(communities, community_id_col) is None:
+        report.add("grids", "-", f"no grid codes (grid_code): the communities have no 12-digit division code column "
+                   f"({', '.join(CODE_COLUMNS)}) and their ids are no such codes",
+                   "add each community's 12-digit 统计用区划代码 as a column 'code' to number its grids",
+                   zh=("网格没有编码（grid_code）：社区图层没有12位统计用区划代码列，社区编号也不是此类代码",
+                       "请在社区图层中加入 'code' 列（12位统计用区划代码），以生成网格编码"))
+    return report
+
+
+def _codes_and_staff(grids, communities, community_id_col, code_layout, report, kept_seq=None,
+                     object_type="000000"):
     """Add grid codes and staffing when ``spatial.grids.codes`` / ``spatial.staffing`` are available."""
     try:
         from spatial.grids.codes import assign_grid_codes
     except ImportError:  # pragma: no cover - module written in parallel
         assign_grid_codes = None
-    code_col = next((c for c in CODE_COLUMNS if c in communities.columns), None)
-    if code_col is None and assign_grid_codes is not None and code_layout and len(communities):
-        from spatial.grids.codes import valid_division_codes
-
-        # offices often number communities by their statistical code (社区编号 310101005001): with
-        # no code column, ids that all read as 12-digit division codes are the codes
-        if valid_division_codes(communities[community_id_col]).all():
-            code_col = community_id_col
+    code_col = code_column(communities, community_id_col) if assign_grid_codes is not None and code_layout else None
     if assign_grid_codes is not None and code_layout and code_col is not None:
         from spatial.grids.codes import _division_text, _layout, valid_division_codes
 
@@ -36,7 +59,7 @@ def _codes_and_staff(grids, communities, community_id_col, code_layout, report, 
         community_id_col = "community_id"
         try:
             grids = assign_grid_codes(grids, communities, layout=code_layout, community_id_col=community_id_col,
-                                      kept_seq=kept_seq)
+                                      kept_seq=kept_seq, object_type=object_type)
         except ValueError as exc:
             ok = valid_division_codes(communities["code"]).to_numpy()
             ok = ok & ~_division_text(communities["code"]).where(ok).dropna().duplicated(keep=False).reindex(
@@ -52,7 +75,8 @@ def _codes_and_staff(grids, communities, community_id_col, code_layout, report, 
                 mine = grids[community_id_col].isin(communities.loc[ok, community_id_col])
                 try:
                     coded = assign_grid_codes(grids[mine], communities[ok], layout=code_layout,
-                                              community_id_col=community_id_col, kept_seq=kept_seq)
+                                              community_id_col=community_id_col, kept_seq=kept_seq,
+                                              object_type=object_type)
                 except ValueError:
                     coded = None
             if coded is not None:

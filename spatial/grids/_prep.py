@@ -197,6 +197,13 @@ def prepare(
                    zh=(f"没有 '{unit_id_col}' 列", "以行索引作为单元编号"))
     pop = check_households(units, population_col, "units", id_col=id_col).to_numpy() if population_col in units.columns else None
     bld = check_households(units, buildings_col, "units", id_col=id_col).to_numpy() if buildings_col in units.columns else None
+    if bld is None:  # the grids' n_buildings, and so their 楼栋长, are then an estimate: said, not assumed silently
+        report.add("units", "-", f"no '{buildings_col}' column: each grid's n_buildings counts its units with "
+                   "households (one building a unit), and building_leads (楼栋长) follow from that",
+                   f"give the units a column of their buildings ('{buildings_col}', or 楼栋数 as spatial grids and spatial "
+                   "run find it) for the real count",
+                   zh=(f"没有 '{buildings_col}' 列：网格楼栋数按有住户的单元个数计（每个单元算一栋），楼栋长人数据此测算",
+                       f"请在单元图层中提供楼栋数列（'{buildings_col}'，或 spatial grids、spatial run 可识别的“楼栋数”），以实际楼栋数测算"))
     if len(units) == 0:
         raise GeometryError("'units' is empty; give at least one unit (楼栋/小区 part) per community")
     if len(communities) == 0:

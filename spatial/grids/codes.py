@@ -73,9 +73,10 @@ def parse_grid_code(code: str, *, layout: str = "cjt349") -> dict[str, str]:
     """Split a grid code of ``layout`` back into its parts (the inverse of the code layouts).
 
     Returns ``object_type`` (cjt349 only), ``county``, ``street``, ``community`` and ``grid``.
+    A code typed in full-width digits (a Chinese input method's ４４０３…) reads as its digits.
     """
     total, seq, _ = _layout(layout)
-    text = str(code).strip()
+    text = unicodedata.normalize("NFKC", str(code)).strip()
     if not re.fullmatch(rf"[0-9]{{{total}}}", text):
         raise ColumnError(f"grid code {code!r} is not {total} digits as layout '{layout}' requires")
     parts: dict[str, str] = {}
@@ -146,13 +147,11 @@ def assign_grid_codes(
     array([15])
     """
     total, seq_digits, _ = _layout(layout)
+    check_layout(layout, object_type)
     require_crs(grids, "grids")
     require_crs(communities, "communities")
     require_columns(grids, [grid_id_col, community_id_col], "grids")
     require_columns(communities, [community_id_col, community_code_col], "communities")
-    if layout == "cjt349" and not _DIGITS6.match(str(object_type)):
-        raise ColumnError(f"object_type {object_type!r} must be 6 digits for layout 'cjt349'")
-
     codes = _community_codes(communities, community_id_col, community_code_col)
     unknown = ~grids[community_id_col].isin(codes.index)
     if unknown.any():
@@ -337,10 +336,14 @@ def _layout(layout: str) -> tuple[int, int, str]:
     return LAYOUTS[layout]
 
 
-def check_layout(layout: str | None) -> None:
-    """Refuse a ``code_layout`` that is not one of :data:`LAYOUTS` (None: no codes), before any work."""
+def check_layout(layout: str | None, object_type: str = "000000") -> None:
+    """Refuse a ``code_layout`` that is not one of :data:`LAYOUTS` (None: no codes), and for
+    ``cjt349`` an ``object_type`` that is not 6 digits, before any work."""
     if layout is not None:
         _layout(layout)
+    if layout == "cjt349" and not _DIGITS6.match(str(object_type)):
+        raise ColumnError(f"object_type {object_type!r} must be 6 digits for layout 'cjt349' (the object type "
+                          "code of your local catalogue, as text: \"440300\")")
 
 
 def valid_division_codes(codes: pd.Series) -> pd.Series:

@@ -14,10 +14,12 @@ How a side is read (in ground metres, the local UTM zone):
    grid's west half is not its east);
 2. a piece is bounded by the nearest named line within ``reach_m`` of its middle that runs along
    it (within 45° of the piece's own direction: a cross street at a corner does not count);
-3. a side takes the name bounding most of its length when that is at least ``min_share`` of the
-   side; else the grid (or the community) lying across most of the side, as "<grid_id>网格" (a
-   grid of another community: that community's name); else "辖区边界" (nothing across: the edge
-   of the area drawn).
+3. a side takes every name bounding at least ``min_share`` of its length, the longest first,
+   joined by 、 (a north side half along a river and half along a wall: "深圳河、华侨城围墙"; a
+   name after the first that names another side of the grid is that side's, the cross street an
+   irregular side reaches along at its corner); else the grid (or the community) lying across
+   most of the side, as "<grid_id>网格" (a grid of another community: that community's name);
+   else "辖区边界" (nothing across: the edge of the area drawn).
 
 Names are read as planners write them: a line of several names (osmnx's merged edges,
 ``['建业街', '竹香二路']`` or ``建业街;竹香二路`` as a network file's edges store them) gives each
@@ -44,6 +46,7 @@ from spatial.core._crs import metric_crs, require_crs
 from spatial.core._numbers import is_number
 from spatial.core.checks import warn_replaced
 from spatial.core.errors import ColumnError, OptionError
+from spatial.io.columns import bare_name, find_column
 
 logger = logging.getLogger(__name__)
 
@@ -66,8 +69,10 @@ _OUTWARD = np.array([[1.0, 0.0], [0.0, -1.0], [-1.0, 0.0], [0.0, 1.0]])
 #: Most pieces one outline is cut into (longer outlines get longer pieces than ``step_m``).
 _PIECES = 400
 
-#: Columns read as a line's name (OSM's ``name`` first).
-NAME_COLUMNS = ("name", "名称", "道路名称", "路名", "道路名", "河流名称", "河名")
+#: Columns read as a line's name, in order: a line takes its name from the first of them that it
+#: fills (OSM's Chinese ``name:zh`` before ``name``, which some ways give in pinyin or two
+#: languages; a road's number, ``ref``, only where it has no name: 滨河大道 before S550).
+NAME_COLUMNS = ("name:zh-Hans", "name:zh", "name", "名称", "道路名称", "路名", "道路名", "河流名称", "河名", "ref")
 
 
 def four_bounds(
@@ -90,9 +95,10 @@ def four_bounds(
         Grid polygons with ``grid_id_col`` (and ``community_id_col``, to name the community
         across a side); a CRS is required.
     roads : GeoDataFrame, WalkNetwork or osmnx graph, optional
-        Lines with names: streets, rivers, walls (OSM's ``name``, 名称, 道路名称 ...; or
-        ``name_col``). Lines without a name are left out. None: sides are named by what lies
-        across them only.
+        Lines with names: streets, rivers, walls (each by the first of OSM's ``name:zh``,
+        ``name``, 名称, 道路名称 ... it fills, else its number ``ref``: :data:`NAME_COLUMNS`;
+        or ``name_col``). Lines without a name are left out. None: sides are named by what
+        lies across them only.
     communities : GeoDataFrame, optional
         Communities with ``community_id_col`` and a ``name`` (社区名称): a side facing another
         community's grid says that community's name.
@@ -103,7 +109,8 @@ def four_bounds(
         Longest piece the outline is cut into (metres; an outline over 400 of them long is cut
         into 400 pieces).
     min_share : float
-        Least share of a side's length a name must bound to name the side (0-1).
+        Least share of a side's length a name must bound to name the side (0-1); each name
+        bounding that much is given, the longest first.
 
     Returns
     -------
@@ -221,15 +228,24 @@ def _facing(normal: np.ndarray) -> np.ndarray:
 def _bounding_names(roads, crs, mid, unit, reach_m, name_col) -> np.ndarray:
     """The name of the nearest named line within ``reach_m`` of each piece's middle that runs along
     the piece (within 45°); None where there is none."""
-    col = name_col if name_col is not None else next((c for c in NAME_COLUMNS if c in roads.columns), None)
     if name_col is not None and name_col not in roads.columns:
         have = ", ".join(str(c) for c in roads.columns if c != roads.geometry.name)
         raise ColumnError(f"'roads' has no column {name_col!r} to name the grids' sides; it has: {have}")
-    if col is None:
+    # the columns as files spell them: a shapefile's NAME, a KML's Name, 道路名称（现状）
+    spelt: dict[str, str] = {}
+    for c in roads.columns:
+        if c != roads.geometry.name:
+            spelt.setdefault(bare_name(c), c)
+    cols = [name_col] if name_col is not None else [spelt[bare_name(c)] for c in NAME_COLUMNS if bare_name(c) in spelt]
+    if not cols:
         logger.info("four bounds: the roads have no name column (looked for %s): sides named by what lies across",
                     ", ".join(NAME_COLUMNS))
         return np.full(len(mid), None, dtype=object)
-    names = roads[col].map(_plain_name).to_numpy()
+    # each line by the first of the columns it fills (a way with no name:zh keeps its name)
+    names = np.full(len(roads), None, dtype=object)
+    for c in cols:
+        empty = pd.isna(names)
+        names[empty] = roads[c].map(_plain_name).to_numpy()[empty]
     lines = roads.geometry.to_crs(crs).to_numpy()
     polygonal = np.isin(shapely.get_type_id(lines), [3, 6])
     lines[polygonal] = shapely.boundary(lines[polygonal])  # a named river or estate drawn as an area: its edge
@@ -265,6 +281,10 @@ def _bounding_names(roads, crs, mid, unit, reach_m, name_col) -> np.ndarray:
     return out
 
 
+#: Text that stands for no name: a missing value written out as text ('nan', 'None', 'NULL').
+_BLANK = frozenset({"nan", "none", "null", "<na>"})
+
+
 def _plain_name(value) -> str | None:
     """A line's name as a 四至 says it: a frontage road is its main road (深南大道辅路 is 深南大道),
     and a line of several names (osmnx's merged edges: ``['建业街', '竹香二路']``, stored by a
@@ -288,6 +308,8 @@ def _plain_name(value) -> str | None:
     names: list[str] = []
     for part in parts:
         text = part.strip()
+        if text.lower() in _BLANK:
+            continue
         if text.endswith("辅路") and len(text) > 2:
             text = text[:-2]
         if text and text not in names:
@@ -306,27 +328,38 @@ def _across(grids, polys, communities, grid_id_col, community_id_col, owner, mid
     if not len(at):
         return out
     ids = grids[grid_id_col].astype(str).to_numpy()
-    label = np.array([f"{i}网格" for i in ids], dtype=object)
+    # (a grid the planner named 幸福里网格 is across as 幸福里网格, not 幸福里网格网格)
+    label = np.array([i if i.strip().endswith("网格") else f"{i}网格" for i in ids], dtype=object)
     if community_id_col in grids.columns:
         comm = grids[community_id_col].astype(str).to_numpy()
         names = {}
         if communities is not None and community_id_col in communities.columns:
-            name_col = next((c for c in ("name", "名称", "社区名称") if c in communities.columns), None)
+            name_col = find_column(communities, "name", layer="communities", required=False)  # (Name, 社区名称 ...)
             if name_col is not None:
                 names = {str(c): str(v).strip() for c, v in zip(communities[community_id_col], communities[name_col])
                          if v is not None and not pd.isna(v) and str(v).strip()}
-        # a grid of another community: that community's name (or '<community_id>社区')
-        label_other = np.array([names.get(c, f"{c}社区") for c in comm], dtype=object)
+        # a grid of another community: that community's name (or '<community_id>社区', an id ending in 社区 or 村 as it is)
+        label_other = np.array([names.get(c, _community_word(c)) for c in comm], dtype=object)
         out[at] = np.where(comm[g] != comm[owner[at]], label_other[g], label[g])
         return out
     out[at] = label[g]
     return out
 
 
+#: Endings that say an id is a community's (or village's) name already: 竹林社区, 沙头村.
+_COMMUNITY_WORDS = ("社区", "村", "居委会", "村委会", "居民委员会", "村民委员会")
+
+
+def _community_word(community_id: str) -> str:
+    """A community named by its id where no name is given: C2 is "C2社区", and an id that is a
+    name already stays as it is (竹林社区, not 竹林社区社区; a village, 沙头村)."""
+    return community_id if community_id.strip().endswith(_COMMUNITY_WORDS) else f"{community_id}社区"
+
+
 def _choose(n, owner, side, length, road_name, across, min_share) -> np.ndarray:
-    """Each of ``n`` grids' four sides (rows: grids; columns: :data:`SIDES`' order): the name
-    bounding most of it (at least ``min_share``), else what lies across most of it, else
-    :data:`EDGE`."""
+    """Each of ``n`` grids' four sides (rows: grids; columns: :data:`SIDES`' order): the names
+    bounding at least ``min_share`` of it (the longest first, joined by 、; after the first, none
+    naming another side of the grid), else what lies across most of it, else :data:`EDGE`."""
     table = np.full((n, 4), EDGE, dtype=object)
     frame = pd.DataFrame({"grid": owner, "side": side, "len": length, "road": road_name, "across": across})
     frame = frame[frame["side"] >= 0]  # (pieces facing a side from the other half of the grid)
@@ -336,9 +369,31 @@ def _choose(n, owner, side, length, road_name, across, min_share) -> np.ndarray:
         if not len(part):
             continue
         part = part.sort_values(["grid", "side", "len", kind], ascending=[True, True, False, True])
-        part = part.drop_duplicates(["grid", "side"])
         if kind == "road":
+            # every name bounding at least min_share of the side, the longest first: a north side
+            # half along a river and half along a wall is "深圳河、华侨城围墙", not one of the two
             share = part["len"].to_numpy() / total.loc[list(zip(part["grid"], part["side"]))].to_numpy()
             part = part[share >= min_share]
+            first = ~part.duplicated(["grid", "side"])
+            # a later name that is another side's own (the cross street at a corner, which an
+            # irregular grid's side reaches along) is that side's, not this one's
+            own = {(g, w) for g, name in zip(part["grid"][first], part[kind][first]) for w in str(name).split("、")}
+            other = np.array([all((g, w) in own for w in str(name).split("、"))
+                              for g, name in zip(part["grid"], part[kind])], dtype=bool)
+            part = part[first.to_numpy() | ~other]
+            part = part.groupby(["grid", "side"], sort=False)[kind].agg(_joined).reset_index()
+        else:
+            part = part.drop_duplicates(["grid", "side"])
         table[part["grid"].to_numpy(dtype=np.int64), part["side"].to_numpy(dtype=np.int64)] = part[kind].to_numpy()
     return table
+
+
+def _joined(names) -> str:
+    """Names joined by 、 as a 四至 lists them, each once (a merged street's 建业街、竹香二路 and
+    建业街 along one side give 建业街、竹香二路)."""
+    out: list[str] = []
+    for name in names:
+        for part in str(name).split("、"):
+            if part not in out:
+                out.append(part)
+    return "、".join(out)

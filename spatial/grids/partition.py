@@ -219,6 +219,7 @@ def partition_grids(
     locked=None,
     together=None,
     code_layout: str | None = "cjt349",
+    object_type: str = "000000",
     road_buffer_m: float = 5.0,
     blocks=None,
     street_gap_m: float = 30.0,
@@ -275,6 +276,9 @@ def partition_grids(
         compactness next; in blocks of big towers this moves borders off the streets.
     code_layout : str or None
         Layout passed to :func:`spatial.grids.codes.assign_grid_codes` when communities carry ``code``.
+    object_type : str
+        With ``cjt349``: the 6-digit object type code in front of each grid code (your local
+        catalogue's; ``"000000"`` until set).
     seed : int
         Seed of the local search (results are deterministic for a seed).
     restarts : int, optional
@@ -310,7 +314,7 @@ def partition_grids(
     ['in']
     """
     check_band(min_households, max_households)
-    check_layout(code_layout)
+    check_layout(code_layout, object_type)
     check_named_columns(units, population_col=(population_col, "population"),
                         buildings_col=(buildings_col, "buildings"), gated_col=(gated_col, "gated"))
     if isinstance(n_grids, pd.Series):  # communities.set_index("community_id")["grids"]: the mapping it is
@@ -419,7 +423,7 @@ def partition_grids(
     explain_hemmed_in(report, prep, node, hh, cost, min_households, max_households)
     out_units, grids = finish(prep, grid_ids, report, min_households=min_households, max_households=max_households,
                               code_layout=code_layout, communities=communities, community_id_col=community_id_col,
-                              road_buffer_m=road_buffer_m, renumber=locked_l is None)
+                              road_buffer_m=road_buffer_m, renumber=locked_l is None, object_type=object_type)
     grid_ids = out_units["grid_id"].to_numpy(dtype=object)  # as numbered with the codes
     if weights.beyond > 0:  # equal grids: say which are further off than the rule, and of what units
         explain_far(report, grids, prep, grid_ids, MAX_DEVIATION_PCT if max_deviation_pct is None
@@ -461,7 +465,8 @@ def _grid_ids(prep: Prepared, unit_grid: np.ndarray, locked: np.ndarray | None) 
 
 
 def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_households, max_households,
-           code_layout, communities, community_id_col, road_buffer_m, renumber: bool = False, kept_seq=None):
+           code_layout, communities, community_id_col, road_buffer_m, renumber: bool = False, kept_seq=None,
+           object_type="000000"):
     """Units with ``grid_id`` and the grid table (polygons tiling each community) in the input CRS.
 
     With ``renumber`` (new grids, none named by a lock) each community's grids are named
@@ -543,5 +548,5 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
                    f"{'over the maximum' if over else 'under the minimum'}; {see}",
                    zh=(f"{h:g} 户，不在 {min_households:g}–{max_households:g} 户区间内（{'高于' if over else '低于'}区间）",
                        f"找到的最佳方案仍{'超过上限' if over else '低于下限'} {gap:g} 户；{see_zh}"))
-    grids = _codes_and_staff(grids, communities, community_id_col, code_layout, report, kept_seq)
+    grids = _codes_and_staff(grids, communities, community_id_col, code_layout, report, kept_seq, object_type)
     return out_units, grids

@@ -83,6 +83,7 @@ def redraw_grids(
     together=None,
     roads: gpd.GeoDataFrame | None = None,
     code_layout: str | None = "cjt349",
+    object_type: str = "000000",
     road_buffer_m: float = 5.0,
     blocks=None,
     seed: int = 0,
@@ -144,7 +145,7 @@ def redraw_grids(
     (['in'], True)
     """
     check_band(min_households, max_households)
-    check_layout(code_layout)
+    check_layout(code_layout, object_type)
     check_named_columns(units, population_col=(population_col, "population"),
                         buildings_col=(buildings_col, "buildings"), gated_col=(gated_col, "gated"))
     if max_deviation_pct is not None:
@@ -219,7 +220,7 @@ def redraw_grids(
                            grid_id_col)
     out_units, grids = finish(prep, grid_ids, report, min_households=min_households, max_households=max_households,
                               code_layout=code_layout, communities=communities, community_id_col=community_id_col,
-                              road_buffer_m=road_buffer_m, kept_seq=old_seq)
+                              road_buffer_m=road_buffer_m, kept_seq=old_seq, object_type=object_type)
     if locked is not None or "locked" in units.columns or (isinstance(plan, pd.DataFrame) and "locked" in plan.columns):
         if "locked" in out_units.columns:  # the locks given, for the editor and the next redraw
             out_units["locked"] = lock_u

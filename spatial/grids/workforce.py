@@ -31,7 +31,7 @@ from spatial.core.errors import GeometryError, SpatialError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["HouseholdGroups", "household_leads", "staffing", "ten_household_groups"]
+__all__ = ["HouseholdGroups", "grids_without_groups", "household_leads", "staffing", "ten_household_groups"]
 
 
 def household_leads(households: np.ndarray | float, per_lead: float = 10) -> np.ndarray:
@@ -310,6 +310,42 @@ def ten_household_groups(
     logger.info("formed %d household groups in %d grids; %d points reported", len(groups),
                 groups[grid_id_col].nunique(), len(report))
     return HouseholdGroups(groups=groups, households=out, report=report.to_frame(zh_columns=True))
+
+
+def grids_without_groups(grids: pd.DataFrame, groups: pd.DataFrame, *, grid_id_col: str = "grid_id",
+                         households_col: str = "households") -> pd.DataFrame:
+    """Report rows for the grids that have households but no 十联户 group: no household point lies
+    in them (a points file of part of the area), so their 联户长 have no group to lead.
+
+    Parameters
+    ----------
+    grids : DataFrame
+        The grid table (``grid_id_col``, ``households_col``).
+    groups : DataFrame
+        :attr:`HouseholdGroups.groups` of the same grids.
+    grid_id_col, households_col : str
+        Columns of ``grids`` (``grid_id_col`` also names the groups' grid column).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``layer, row_id, problem, action, problem_zh, action_zh``, one row per such grid.
+
+    Examples
+    --------
+    >>> grids = pd.DataFrame({"grid_id": ["G1", "G2", "G3"], "households": [400, 380, 0]})
+    >>> groups = pd.DataFrame({"grid_id": ["G1"] * 40})
+    >>> grids_without_groups(grids, groups)[["row_id", "problem"]].values.tolist()
+    [['G2', '380 households and no household point in it']]
+    """
+    report = Report()
+    formed = set(groups[grid_id_col].astype(str))
+    for gid, hh in zip(grids[grid_id_col], grids[households_col]):
+        if float(hh) > 0 and str(gid) not in formed:
+            report.add("grids", gid, f"{hh:,.0f} households and no household point in it",
+                       "no 十联户 groups formed for it; add the points of its households",
+                       zh=(f"有 {hh:,.0f} 户，但没有任何住户点落在网格内", "未编十联户小组；请补充该网格住户的点位"))
+    return report.to_frame(zh_columns=True)
 
 
 def check_points(points: gpd.GeoDataFrame, name: str, id_col: str | None = None) -> None:

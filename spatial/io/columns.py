@@ -30,6 +30,8 @@ ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "grid_id": ("grid_id", ("网格编号", "网格号", "所属网格", "网格代码", "网格编码", "编号", "网格名称", "网格名")),
     "households": ("households", ("户数", "住户数", "总户数", "常住户数", "居民户数", "hh", "household")),
     "population": ("population", ("人口", "常住人口", "人口数", "总人口", "居住人口", "pop")),
+    # a unit's buildings (楼栋 / 幢): the grids' n_buildings and their 楼栋长
+    "buildings": ("buildings", ("楼栋数", "楼栋数量", "楼数", "栋数", "幢数", "楼幢数", "建筑数", "n_buildings")),
     "name": ("name", ("名称", "站点名称", "小区名称", "社区名称", "名字", "站名")),
     # a community's 街道 (sub-district): the summaries' street level and the Dask parts
     "street": ("street", ("街道", "所属街道", "街道名称", "街道办", "街道办事处", "乡镇街道", "镇街", "subdistrict")),

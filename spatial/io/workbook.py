@@ -96,8 +96,9 @@ COLUMNS: dict[str, tuple[str, str, str, str]] = {
     "lon": ("经度", "Longitude", "建议新站位置的经度（WGS-84，度；高德、百度地图上需换算）",
             "longitude of the proposed site (WGS-84, degrees)"),
     "lat": ("纬度", "Latitude", "建议新站位置的纬度（WGS-84，度）", "latitude of the proposed site (WGS-84, degrees)"),
-    "four_bounds": ("四至", "Bounds (四至)", "网格东、南、西、北四边沿线的道路河流等，无名线时为相邻网格或社区",
-                    "the named street, river or wall along each side of the grid; else the grid or community across"),
+    "four_bounds": ("四至", "Bounds (四至)", "网格东、南、西、北四边沿线的道路河流等（一边沿多条时以顿号分隔，沿线最长的在前），无名线时为相邻网格或社区",
+                    "the named streets, rivers or walls along each side of the grid (several joined by 、, the longest "
+                    "first); else the grid or community across"),
     "east_bound": ("东至", "East to", "网格东边沿线的道路河流等（或相邻网格、社区）", "what bounds the grid to the east"),
     "south_bound": ("南至", "South to", "网格南边沿线的道路河流等（或相邻网格、社区）", "what bounds the grid to the south"),
     "west_bound": ("西至", "West to", "网格西边沿线的道路河流等（或相邻网格、社区）", "what bounds the grid to the west"),

@@ -31,7 +31,7 @@ __all__ = ["results_kmz"]
 KMZ_LAYERS = {
     "grids": (("网格", "Grids"), "grid_id", ["grid_code", "community", "community_id", "four_bounds", "households",
                                              "population", "deviation_pct", "full_time_workers", "part_time_workers",
-                                             "building_leads", "note"]),
+                                             "building_leads", "household_leads", "note"]),
     "stations": (("党群服务站", "Stations"), "name", ["station_id", "type", "households_served", "population_served",
                                                     "coords_note"]),
     "gaps": (("覆盖盲区", "Coverage gaps"), "_name", ["gap_id", "rank", "cause", "households", "population",

@@ -59,7 +59,7 @@ def _read_input(spec: InputSpec, name: str):
 #: input -> (option key, column role, required) found under real names before any slow step
 _COLUMNS = {
     "units": (("id_col", "unit_id", True), ("households_col", "households", True),
-              ("population_col", "population", False)),
+              ("population_col", "population", False), ("buildings_col", "buildings", False)),
     # a community's name (社区名称 ...) labels it on the maps and in the workbook, as in the KMZ
     "communities": (("id_col", "community_id", True), ("street_col", "street", False), ("name_col", "name", False)),
     "stations": (("id_col", "station_id", True), ("name_col", "name", False)),

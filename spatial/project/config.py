@@ -50,7 +50,7 @@ logger = logging.getLogger(__name__)
 _SECTIONS = {"project", "inputs", "grids", "coverage", "siting", "outputs", "distributed"}
 _INPUT_KEYS = {"path", "layer", "crs", "coord_sys", "coord_sys_col", "lon_col", "lat_col", "sheet",
                "encoding", "id_col", "households_col", "population_col", "name_col", "keep_private", "grid_id_col",
-               "floors_col", "street_col", "water_barriers"}
+               "floors_col", "street_col", "water_barriers", "buildings_col"}
 _LAYERS = {"network", "communities", "units", "stations", "candidates", "roads", "plan", "buildings", "gates",
            "barriers"}
 
@@ -81,7 +81,8 @@ class Project:
     sections: frozenset[str] = frozenset()
 
 
-_DEFAULT_GRIDS = {"min_households": 300, "max_households": 500, "code_layout": "cjt349", "enabled": True,
+_DEFAULT_GRIDS = {"min_households": 300, "max_households": 500, "code_layout": "cjt349", "object_type": "000000",
+                  "enabled": True,
                   "blocks": None, "balance": "band", "street_gap_m": 30.0, "restarts": None,
                   "max_deviation_pct": None}
 _DEFAULT_COVERAGE = {"minutes": [5, 10, 15], "meters": None, "speed_kmh": 4.0, "max_snap_m": 100.0,
@@ -392,6 +393,8 @@ _RULES: dict[str, tuple[str, Callable[[Any], bool]]] = {
     "max_households": ("a number > 0", _positive),
     "code_layout": ("one of \"cjt349\", \"db11\", \"stats12\" (the grid code layout)",
                     lambda v: v in ("cjt349", "db11", "stats12")),
+    "object_type": ("6 digits as text, e.g. \"440300\" (CJ/T 349's object type code in front of each grid code)",
+                    lambda v: isinstance(v, str) and re.fullmatch(r"[0-9]{6}", v) is not None),
     "blocks": ("the name of the units' block (街坊) column", lambda v: isinstance(v, str) and v.strip() != ""),
     "balance": ("\"band\" (any size in the band, streets first) or \"equal\" (grids near the mean size)",
                 lambda v: v in ("band", "equal")),

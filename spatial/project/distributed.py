@@ -214,6 +214,7 @@ def run_grids_distributed(units: gpd.GeoDataFrame, communities: gpd.GeoDataFrame
         raise OptionError("run_grids_distributed takes n_grids only as a mapping {community_id: grids}; "
                          "a province total cannot be apportioned part by part")
     code_layout = opts.pop("code_layout", "cjt349")
+    object_type = opts.pop("object_type", "000000")
     roads = opts.pop("roads", None)
     unit_id_col = opts.get("unit_id_col", "unit_id")
     community_id_col = opts.get("community_id_col", "community_id")
@@ -303,7 +304,7 @@ def run_grids_distributed(units: gpd.GeoDataFrame, communities: gpd.GeoDataFrame
     out_units = units.copy()
     out_units["grid_id"] = pd.Series(grid_of, index=units.index, dtype=object)
     part_report = pd.concat([r["report"] for r in results], ignore_index=True)
-    grids = _codes_and_staff(grids, communities, community_id_col, code_layout, report)
+    grids = _codes_and_staff(grids, communities, community_id_col, code_layout, report, object_type=object_type)
     frame = pd.concat([report.to_frame(zh_columns=True), part_report], ignore_index=True)
     once = frame["row_id"].eq("-") & frame.duplicated()  # layer-wide notes repeat once per part
     return GridResult(grids, out_units, frame.loc[~once].reset_index(drop=True))

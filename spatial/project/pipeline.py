@@ -194,7 +194,7 @@ def _grids(project: Project, layers: dict, report: Report, client=None) -> None:
         roads=roads,
         blocks=g.get("blocks"),
         balance=g.get("balance", "band"),
-        code_layout=g["code_layout"],
+        code_layout=g["code_layout"], object_type=g["object_type"],
         street_gap_m=g.get("street_gap_m", 30.0),
         restarts=g.get("restarts"),
         max_deviation_pct=g.get("max_deviation_pct"),
@@ -207,15 +207,19 @@ def _grids(project: Project, layers: dict, report: Report, client=None) -> None:
 
         result = run_grids_distributed(layers["units"], layers["communities"], client=client,
                                        by=_split_key(project, layers["communities"]), **options)
-    layers["grids"] = _with_four_bounds(result.grids, roads, layers["communities"])
+    layers["grids"] = _with_four_bounds(result.grids, roads, layers["communities"], report)
     layers["units"] = result.units
     _extend_once(report, result.report)
 
 
-def _with_four_bounds(grids, roads, communities):
+def _with_four_bounds(grids, roads, communities, report: Report):
     """``grids`` with their 四至 (:func:`spatial.grids.four_bounds.four_bounds`): the named streets,
-    rivers or walls of ``roads`` along each side, else the grid or community across it."""
+    rivers or walls of ``roads`` along each side, else the grid or community across it; grids left
+    without codes (no division code on the communities) said in ``report``."""
+    from spatial.grids._codes_staff import uncoded
     from spatial.grids.four_bounds import four_bounds
+
+    report.extend(uncoded(grids, communities, "community_id"))
 
     return four_bounds(grids, roads, communities=communities)
 
@@ -242,10 +246,10 @@ def _redraw(project: Project, layers: dict, report: Report) -> None:
                           households_col=_opt(project, "units", "households_col", "households"),
                           population_col=_opt(project, "units", "population_col", "population"),
                           min_households=g["min_households"], max_households=g["max_households"], roads=roads,
-                          blocks=g.get("blocks"), code_layout=g["code_layout"],
+                          blocks=g.get("blocks"), code_layout=g["code_layout"], object_type=g["object_type"],
                           street_gap_m=g.get("street_gap_m", 30.0), max_deviation_pct=g.get("max_deviation_pct"),
                           check_overlaps=False)
-    layers["grids"] = _with_four_bounds(result.grids, roads, layers["communities"])
+    layers["grids"] = _with_four_bounds(result.grids, roads, layers["communities"], report)
     layers["units"] = result.units
     layers["moves"] = result.moves
     if "plan_report" in layers:  # units outside the plan's outlines, or cut by one
