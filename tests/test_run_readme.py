@@ -76,3 +76,19 @@ def test_a_folder_with_maps_says_how_to_open_them_and_lists_shapefiles(tmp_path)
     # no map, no word of browsers
     text = write_readme(tmp_path, files[:1], title="T", figures=[], lang="en").read_text(encoding="utf-8-sig")
     assert "browser" not in text
+
+
+@pytest.mark.parametrize("name", ["README.txt", "moves.csv"])
+def test_an_input_under_a_name_the_run_writes_in_its_folder_is_refused(tmp_path, name):
+    # the run would replace it: the stations table kept as the folder's README.txt, or a redraw's
+    # moves.csv fed back as an input
+    project = spatial.load_project(spatial.demo_paths()["project"])
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / name).write_text("station_id,name\n", encoding="utf-8")
+    spec = dataclasses.replace(project.inputs["stations"], path=out / name)
+    project = dataclasses.replace(project, inputs={**project.inputs, "stations": spec})
+    with pytest.raises(spatial.SpatialError, match=rf"input 'stations' \(.*{re.escape(name)}\) is in the output "
+                                                   "folder under a name the run writes"):
+        spatial.run_project(project, out_dir=out)
+    assert (out / name).read_text(encoding="utf-8") == "station_id,name\n"

@@ -103,7 +103,7 @@ class _Steps:
 #: files a run writes into its folder (an input among them would be overwritten)
 _OUTPUT_NAMES = {"results.gpkg", "coverage_summary.csv", "sites_before_after.csv", "grids.csv", "summary.xlsx",
                  "grids.html", "coverage.html", "overview.html", "overview.png", "run_log.json", "grid_editor.html",
-                 "station_load.csv", "gaps.csv", "fca_by_community.csv", README_NAME}
+                 "station_load.csv", "gaps.csv", "fca_by_community.csv", "moves.csv", README_NAME}
 _SCHEDULER = re.compile(r"local|((tcp|tls|inproc|ucx|ws|wss)://)?[\w.\-\[\]:]+:\d+")
 
 
