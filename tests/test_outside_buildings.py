@@ -117,3 +117,68 @@ def test_osm_footprints_in_the_national_metric_crs_give_units_and_grids_of_one_p
     assert not report["problem"].str.contains("outside every community|separate pieces").any()
     assert (shapely.get_num_geometries(grids.geometry.values) == 1).all()
     assert grids["households"].sum() == buildings["households"].sum()
+
+
+# ------------------------------------------------------------ cells drawn where the houses are
+
+#: A city's own grid (独立坐标系) as Shanghai's 城建坐标 keeps it: metres from an origin in the city,
+#: so a survey's coordinates are small numbers.
+CITY = "+proj=tmerc +lat_0=31.2335 +lon_0=121.4675 +k=1 +x_0=0 +y_0=0 +ellps=GRS80 +units=m +no_defs"
+
+
+def test_two_houses_in_a_city_grid_split_their_block_half_way():
+    """Two houses 30 m square in a 200 x 100 m block, surveyed in the city's grid: each unit is the
+    land nearer its house, split on x = 80 (8,000 and 12,000 m²). GEOS's Voronoi cells of the
+    footprints' outlines overlapped there (4,900 m² of momepy's two cells), so the units came out
+    9,462 and 10,534 m² with 4 m² between them left to no one (a unit of no building)."""
+    comm = gpd.GeoDataFrame({"community_id": ["S"]}, geometry=[box(0, 0, 200, 100)], crs=CITY)
+    bld = gpd.GeoDataFrame({"households": [12, 18]}, geometry=[box(10, 10, 40, 40), box(120, 10, 150, 40)],
+                           crs=CITY)
+    units = units_from_buildings(bld, comm)
+    assert len(units) == 2 and units["building_index"].notna().all()
+    west = units.set_index("building_index").geometry
+    assert west[0].area == pytest.approx(8000, abs=10) and west[1].area == pytest.approx(12000, abs=10)
+    assert west[0].bounds[2] == pytest.approx(80, abs=0.5) and west[1].bounds[0] == pytest.approx(80, abs=0.5)
+    assert tiles(units, comm.geometry[0])
+
+
+def test_a_tower_drawn_inside_its_podium_is_counted_in_the_podiums_unit_whatever_the_order():
+    """A survey draws a tower (塔楼, 120 households) inside its podium (裙楼, 0): listed tower first,
+    the tower got a unit of 2,408 m² and the podium a ring round it; podium first, one unit. Now
+    the tower is counted in the podium's unit either way, and the report names it."""
+    comm = gpd.GeoDataFrame({"community_id": ["T"]}, geometry=[at(0, 0, 200, 100)], crs=UTM)
+    podium, tower, house = at(20, 20, 80, 80), at(30, 30, 70, 70), at(130, 30, 170, 70)
+    seen = []
+    for names, geoms, hh in ((["tower", "podium", "house"], [tower, podium, house], [120, 0, 50]),
+                             (["podium", "tower", "house"], [podium, tower, house], [0, 120, 50])):
+        bld = gpd.GeoDataFrame({"name": names, "households": hh}, geometry=geoms, crs=UTM)
+        report = Report()
+        units = units_from_buildings(bld, comm, building_id_col="name", report=report)
+        assert tiles(units, comm.geometry[0]) and len(units) == 2
+        assert sorted(units["households"]) == [50, 120]
+        own = building_units(bld, units).set_axis(names)
+        assert own["tower"] == own["podium"] != own["house"]
+        rows = report.to_frame()
+        assert rows["row_id"].tolist() == ["tower"] and rows["problem"].str.contains("under a larger footprint").all()
+        seen.append(sorted(round(a) for a in units.area))
+    assert seen[0] == seen[1]
+
+
+def test_units_share_their_edges_exactly_so_they_still_tile_in_web_mercator():
+    """momepy's Bubeneč footprints (Prague, in Web Mercator, with its streets): blocks were tiled one
+    by one on a 1 mm grid, so where two blocks met a vertex of one side was not on the other's
+    edge (92 units with such edges; 0.74 m² of overlaps after the return to Web Mercator), and a
+    grid drawn on them could hold a 41 m hairline spike along a street. The units are now an
+    exact coverage in the CRS they are returned in."""
+    import importlib.util
+
+    path = os.path.join(os.path.dirname(importlib.util.find_spec("momepy").origin), "datasets", "bubenec.gpkg")
+    buildings = gpd.read_file(path, layer="buildings").assign(households=10)
+    streets = gpd.read_file(path, layer="streets")
+    comm = gpd.GeoDataFrame({"community_id": ["BUB"]}, crs=buildings.crs,
+                            geometry=[box(*buildings.total_bounds).buffer(30)])
+    units = units_from_buildings(buildings, comm, roads=streets)
+    assert units.crs == buildings.crs
+    assert shapely.coverage_is_valid(units.geometry.values)
+    geoms = units.geometry.values
+    assert shapely.area(geoms).sum() - shapely.union_all(geoms).area < 1e-6 * comm.area[0]  # no overlap

@@ -2,8 +2,8 @@
 
 Each community is cut into street blocks by the roads inside it (``momepy.enclosures``: shapely
 polygonize of the roads and the community boundary), and each block is shared out among its
-buildings by ``momepy.enclosed_tessellation`` (Voronoi cells around the footprints). Our own code
-only (a) gives each building to exactly one block, (b) cleans momepy's cells into an exact
+buildings by ``momepy.enclosed_tessellation`` (Voronoi cells around the footprints: drawn here as momepy draws them, on
+cells checked and mended, :mod:`spatial.grids._cells`). Our own code only (a) gives each building to exactly one block, (b) cleans momepy's cells into an exact
 tiling of the block (momepy warns its cells are not a precise coverage: overlaps are cut away in
 order, float slivers and parts of a cell cut off from its building merged into the neighbour
 with the longest shared edge, so each unit is one polygon), and (c) caps each
@@ -25,6 +25,8 @@ import pandas as pd
 import shapely
 
 from spatial.core._frames import lines_frame
+from spatial.grids._cells import (_SLIVER_M2, edge_matched, exact_tiling, longest_shared_edge, single_part,
+                                  tessellate)
 from spatial.core.checks import (Report, check_households, metric_crs, optional_counts, polygonal,
                                   repair_geometries, require_columns, require_crs, require_unique, warn_replaced,
                                   whole_counts)
@@ -34,11 +36,6 @@ from spatial.core.reproject import to_crs_valid
 logger = logging.getLogger(__name__)
 
 __all__ = ["building_units", "spread_by_floor_area", "units_from_buildings"]
-
-#: Unit pieces smaller than this (m²) are float slivers, merged into a neighbour.
-#: Grid (metres) of the overlay that cleans cells into an exact tiling.
-_GRID_M = 1e-3
-_SLIVER_M2 = 1.0
 
 
 def units_from_buildings(
@@ -181,7 +178,7 @@ def units_from_buildings(
         members = np.flatnonzero(community_of.to_numpy() == c)
         blocks = _blocks(comm.geometry.iloc[c], road_lines)
         rows.extend(
-            _tile_community(cid, blocks, members, footprint, anchor, limit_m, segment_m, names, report)
+            _tile_community(cid, blocks, members, footprint, anchor, is_point, limit_m, segment_m, names, report)
         )
 
     for n, row in enumerate(rows):
@@ -315,15 +312,15 @@ def _blocks(area, road_lines: gpd.GeoSeries | None) -> list:
         part = blocks.pop(small[0])
         if part.area < 1e-3:  # a face of no land at all (under 10 cm x 1 cm)
             continue
-        k = _longest_shared_edge(part, blocks)
-        blocks[k] = _single_part(polygonal(shapely.make_valid(shapely.union(blocks[k], part))))
+        k = longest_shared_edge(part, blocks)
+        blocks[k] = single_part(polygonal(shapely.make_valid(shapely.union(blocks[k], part))))
     # float noise between polygonize and the community: give the rest to the adjacent block
     rest = shapely.difference(area, shapely.union_all(blocks)) if blocks else area
     for part in shapely.get_parts(rest):
         if part.area <= 0:
             continue
         if part.area < _SLIVER_M2 and blocks:
-            k = _longest_shared_edge(part, blocks)
+            k = longest_shared_edge(part, blocks)
             blocks[k] = shapely.union(blocks[k], part)
         else:
             blocks.append(part)
@@ -345,7 +342,8 @@ def _share_surface(blocks: list, area) -> list:
     return list(grown)  # each still one polygon: a share cut off from its block is left to the caller
 
 
-def _tile_community(cid, blocks, members, footprint, anchor, limit_m, segment_m, labels, report) -> list[dict]:
+def _tile_community(cid, blocks, members, footprint, anchor, is_point, limit_m, segment_m, labels,
+                    report) -> list[dict]:
     """Units of one community: each block tessellated around the buildings anchored in it."""
     rows: list[dict] = []
     block_of = np.full(len(members), -1)
@@ -361,15 +359,14 @@ def _tile_community(cid, blocks, members, footprint, anchor, limit_m, segment_m,
         inside = members[block_of == k]
         cells: dict[int, object] = {}
         if len(inside) > 1:
+            # a building point (or a footprint under 1 m² in the block) is its cell's only sample: its
+            # drawn square, sampled, tangled with a point's 36 cm away into a unit in three pieces
             shapes = shapely.intersection(footprint[inside], block)
-            fallback = shapely.buffer(anchor[inside], 0.5, cap_style="square")
-            shapes = np.where(shapely.area(shapes) > 1.0, shapes, shapely.intersection(fallback, block))
-            tess = _tessellate(gpd.GeoSeries(shapes, index=inside), block, segment_m)
-            tess = tess[tess.index >= 0]
-            cells = {int(i): g for i, g in zip(tess.index, tess.geometry.values) if g is not None and not g.is_empty}
+            shapes = np.where(is_point[inside] | (shapely.area(shapes) <= 1.0), anchor[inside], shapes)
+            cells = tessellate(shapes, inside, block, segment_m)
         elif len(inside) == 1:
             cells = {int(inside[0]): block}
-        pieces = _exact_tiling(block, cells, footprint, limit_m)
+        pieces = exact_tiling(block, cells, footprint, limit_m)
         start = len(rows)
         for own, geom, held in pieces:
             rows.append({
@@ -383,122 +380,15 @@ def _tile_community(cid, blocks, members, footprint, anchor, limit_m, segment_m,
             if hit is None:
                 dist = shapely.distance(np.array([g for _, g, _ in pieces], dtype=object), anchor[b])
                 hit = start + int(np.argmin(dist))
-                report.add("buildings", labels[b], "too small or too close to others for a cell of its own",
+                report.add("buildings", labels[b],
+                           "too small, too close to others or mostly under a larger footprint for a cell of its own",
                            f"counted in unit {cid}-{hit + 1:04d}, which covers it",
-                           zh=("面积太小或与其他建筑太近，无法单独成为一个单元", f"计入覆盖它的单元 {cid}-{hit + 1:04d}"))
+                           zh=("面积太小、与其他建筑太近或大部分在更大的建筑轮廓之下，无法单独成为一个单元", f"计入覆盖它的单元 {cid}-{hit + 1:04d}"))
             rows[hit]["members"].append(int(b))
     for n, row in enumerate(rows):
         row["unit_id"] = f"{cid}-{n + 1:04d}"
+    edge_matched(rows)
     return rows
-
-
-def _tessellate(shapes: gpd.GeoSeries, block, segment_m: float) -> gpd.GeoDataFrame:
-    """momepy's enclosed tessellation of one block; unsimplified when simplifying fails.
-
-    ``shapely.coverage_simplify`` (momepy's default) raises TypeError when a Voronoi cell comes
-    out as a collection; the cells are then kept as they are.
-    """
-    import momepy
-
-    args = dict(n_jobs=1, threshold=None, segment=segment_m)
-    try:
-        return momepy.enclosed_tessellation(shapes, gpd.GeoSeries([block]), **args)
-    except (TypeError, shapely.errors.GEOSException):
-        logger.debug("coverage_simplify failed on a block; keeping unsimplified cells")
-        return momepy.enclosed_tessellation(shapes, gpd.GeoSeries([block]), simplify=False, **args)
-
-
-def _exact_tiling(block, cells: dict, footprint, limit_m: float) -> list[tuple[int, object, None]]:
-    """Clean cells into an exact tiling of ``block``; far or unclaimed land becomes own units.
-
-    Every unit is one piece of land: a part of a building's cell cut off from the building (a
-    Voronoi cell reaching round a corner of the block, or the cells of overlapping footprints
-    tangled: seen 80 m from its building in Helsinki) joins the unit it shares most border with,
-    as float slivers do.
-    """
-    out: list[list] = []
-    loose: list = []  # parts of cells cut off from their building
-    owners = list(cells)
-    raw = [cells[o] for o in owners]
-    tree = shapely.STRtree(raw) if raw else None
-    clean: dict[int, object] = {}
-    for k, own in enumerate(owners):
-        # on a 1 mm grid (snap-rounding overlay): in floating point GEOS can clip two cells that
-        # share an edge into pieces that overlap by thousands of m² (seen with 4 buildings)
-        g = shapely.intersection(polygonal(raw[k]), polygonal(block), grid_size=_GRID_M)
-        g = shapely.intersection(polygonal(g), shapely.buffer(footprint[own], limit_m), grid_size=_GRID_M)
-        # cut away what earlier cells already hold (momepy's cells may overlap a little)
-        earlier = [clean[e] for e in tree.query(raw[k]) if e < k and e in clean]
-        if earlier:
-            g = shapely.difference(g, shapely.union_all(earlier, grid_size=_GRID_M), grid_size=_GRID_M)
-        g = _polygonal(g)
-        if g is None:
-            continue
-        clean[k] = g
-        parts = shapely.get_parts(g)
-        if g.area < _SLIVER_M2:  # no cell of its own (a footprint inside another's): counted where it stands
-            loose.extend(parts)
-            continue
-        if len(parts) > 1:  # the building keeps the parts it stands on (or the nearest one)
-            gap = shapely.distance(parts, footprint[own])
-            near = gap <= gap.min() + _GRID_M
-            loose.extend(parts[~near])
-            g = parts[near][0] if near.sum() == 1 else polygonal(shapely.union_all(parts[near], grid_size=_GRID_M))
-        out.append([own, g, None])
-    rest = block if not out else shapely.difference(block, shapely.union_all(list(clean.values()), grid_size=_GRID_M),
-                                                    grid_size=_GRID_M)
-    pending = list(loose)
-    for part in shapely.get_parts(_polygonal(rest) or shapely.Polygon()):
-        if part.area < _SLIVER_M2 and (out or loose):
-            pending.append(part)
-        elif part.area > 0:
-            out.append([-1, part, None])
-    # each piece to the unit sharing most border with it (a piece touching only pieces not yet
-    # placed waits for them); one touching no unit along an edge is land of its own
-    while pending and out:
-        left = []
-        for part in pending:
-            k = _longest_shared_edge(part, [g for _, g, _ in out], nearest=False)
-            if k < 0:
-                left.append(part)
-            else:
-                out[k][1] = polygonal(shapely.union(out[k][1], part, grid_size=_GRID_M))
-        if len(left) == len(pending):
-            break
-        pending = left
-    for part in pending:
-        if part.area >= _SLIVER_M2 or not out:
-            out.append([-1, part, None])
-        else:  # float noise touching nothing along an edge: the nearest unit
-            k = _longest_shared_edge(part, [g for _, g, _ in out])
-            out[k][1] = polygonal(shapely.union(out[k][1], part, grid_size=_GRID_M))
-    return [tuple(x) for x in out]
-
-
-def _polygonal(g):
-    """The polygonal part of ``g`` or None when it has no area."""
-    g = polygonal(g)
-    return g if g.area > 0 else None
-
-
-def _single_part(g):
-    """``g`` itself, or its largest part when a sliver joined it only at a point."""
-    parts = shapely.get_parts(g)
-    return g if len(parts) <= 1 else max(parts, key=lambda p: p.area)
-
-
-def _longest_shared_edge(part, others, *, nearest: bool = True) -> int:
-    """Index of the geometry in ``others`` sharing the longest boundary with ``part``; when none
-    shares any, the nearest (``nearest=False``: -1)."""
-    ring = part.buffer(1e-6).boundary
-    near = np.flatnonzero(shapely.dwithin(np.asarray(others, dtype=object), ring, 2e-6))
-    shared = np.zeros(len(others))
-    shared[near] = [shapely.length(shapely.intersection(ring, others[i].buffer(1e-6))) for i in near]
-    if shared.max() > 0:
-        return int(np.argmax(shared))
-    if not nearest:
-        return -1
-    return int(np.argmin([shapely.distance(part, o) for o in others]))
 
 
 def spread_by_floor_area(
