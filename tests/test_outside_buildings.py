@@ -182,3 +182,39 @@ def test_units_share_their_edges_exactly_so_they_still_tile_in_web_mercator():
     assert shapely.coverage_is_valid(units.geometry.values)
     geoms = units.geometry.values
     assert shapely.area(geoms).sum() - shapely.union_all(geoms).area < 1e-6 * comm.area[0]  # no overlap
+
+
+# ------------------------------------------------------------ buildings across a boundary
+
+
+def _two_communities_and_a_house_on_their_line():
+    comm = gpd.GeoDataFrame({"community_id": ["A", "B"], "households": [40, 60]}, crs=UTM,
+                            geometry=[at(0, 0, 100, 100), at(100, 0, 200, 100)])
+    bld = gpd.GeoDataFrame({"name": ["across", "west", "east", "mostly out"], "households": [10, 20, 30, 4]},
+                           crs=UTM, geometry=[at(80, 40, 120, 60), at(20, 20, 40, 40), at(150, 20, 170, 40),
+                                              at(190, 70, 230, 90)])  # the last: 25% in B, its centre out
+    return comm, bld
+
+
+def test_a_house_centred_on_the_line_between_two_communities_is_counted_in_one():
+    """A house 40 m long with the boundary of two communities through its middle (hand-drawn
+    communities cut buildings): its point was on the line, "within" neither, so it was reported
+    "outside every community" and its 10 households were in no unit and no grid. It now counts in
+    the community holding most of it (the first, of two halves), and the report says so; a house
+    mostly outside every community is still left out, as before."""
+    comm, bld = _two_communities_and_a_house_on_their_line()
+    report = Report()
+    units = units_from_buildings(bld, comm, building_id_col="name", report=report)
+    assert units["households"].sum() == 60  # 10 + 20 + 30: the house across the line counted once
+    assert units.groupby("community_id")["households"].sum().to_dict() == {"A": 30, "B": 30}
+    rows = report.to_frame().set_index("row_id")["problem"]
+    assert rows["across"] == "lies across the boundary of community 'A' (50% of its footprint in it)"
+    assert rows["mostly out"] == "outside every community"
+    for cid, area in comm.set_index("community_id").geometry.items():
+        assert tiles(units[units["community_id"] == cid], area)
+    # spreading the communities' totals over their buildings follows the same rule
+    from spatial.grids.tessellation import spread_by_floor_area
+
+    spread = spread_by_floor_area(bld.drop(columns="households"), comm, report=Report()).set_index("name")
+    assert spread.loc["across", "households_source"] == "spread by floor area"
+    assert spread.loc[["across", "west"], "households"].sum() == 40 and spread.loc["east", "households"] == 60

@@ -160,9 +160,8 @@ def units_from_buildings(
     footprint = np.where(is_point, shapely.buffer(geom, point_size_m / 2, cap_style="square"), geom)
     anchor = shapely.point_on_surface(geom)
 
-    # every building to one community, by a point inside it
-    b_pos, c_pos = comm.sindex.query(anchor, predicate="within")
-    community_of = pd.Series(c_pos, index=b_pos).groupby(level=0).min().reindex(range(len(bld)), fill_value=-1)
+    # every building to one community, by a point inside it (or by most of it, across a boundary)
+    community_of = pd.Series(_community_of(anchor, footprint, comm, community_id_col, names, report))
     if len(bld) and (community_of.to_numpy() < 0).all():
         raise GeometryError(
             f"none of the {len(bld)} buildings lies inside a community; check that buildings and communities "
@@ -231,6 +230,34 @@ def units_from_buildings(
         len(result), int((result["buildings"] == 0).sum()), len(comm), len(buildings),
     )
     return to_crs_valid(result, buildings.crs)
+
+
+def _community_of(anchor, footprint, comm: gpd.GeoDataFrame, community_id_col: str, names, report: Report) -> np.ndarray:
+    """Each building's community (its position in ``comm``, -1 for none): the one holding its point
+    ``anchor``; a building whose point lies on a boundary or outside every community, with more of
+    its footprint inside communities than out, goes to the one holding most of it, and the report
+    says so (a house centred on the line between two communities was "outside every community",
+    its households in neither)."""
+    b_pos, c_pos = comm.sindex.query(anchor, predicate="within")
+    out = pd.Series(c_pos, index=b_pos).groupby(level=0).min().reindex(range(len(anchor)), fill_value=-1).to_numpy().copy()
+    lost = np.flatnonzero(out < 0)
+    if not len(lost):
+        return out
+    f, c = comm.sindex.query(footprint[lost], predicate="intersects")
+    area = shapely.area(footprint[lost][f])
+    share = np.where(area > 0, shapely.area(shapely.intersection(footprint[lost][f], comm.geometry.values[c]))
+                     / np.where(area > 0, area, 1.0), 0.0)
+    inside = pd.Series(share).groupby(f).sum()
+    order = np.lexsort((c, -share, f))  # per building, the largest share first (ties: the first community)
+    first = order[np.r_[True, f[order][1:] != f[order][:-1]]] if len(order) else order
+    for j in first:
+        if share[j] > 0 and inside[f[j]] >= 0.5:
+            k, cid = lost[f[j]], comm[community_id_col].iloc[c[j]]
+            out[k] = c[j]
+            report.add("buildings", names[k], f"lies across the boundary of community {cid!r} "
+                       f"({share[j]:.0%} of its footprint in it)", f"counted in community {cid!r}",
+                       zh=(f"跨越社区 {cid!r} 的边界（{share[j]:.0%} 的轮廓在其中）", f"计入社区 {cid!r}"))
+    return out
 
 
 def _report_overlaps(comm: gpd.GeoDataFrame, community_id_col: str, report: Report) -> None:
@@ -408,7 +435,8 @@ def spread_by_floor_area(
     buildings : GeoDataFrame
         Footprints (points count as floor area 0 unless every building of the community is a
         point, when floors alone weigh them). A building's community is the one holding a point
-        inside it. Buildings that already have a value in ``total_col`` keep it; the rest of the
+        inside it (across a boundary: the one holding most of it, as in
+        :func:`units_from_buildings`). Buildings that already have a value in ``total_col`` keep it; the rest of the
         community's total is spread over the others.
     communities : GeoDataFrame
         Communities with ``community_id_col`` and the whole-number total in ``total_col``.
@@ -461,8 +489,7 @@ def spread_by_floor_area(
         else pd.Series(np.nan, index=buildings.index)
     ).to_numpy(float)
 
-    left, right = comm.sindex.query(shapely.point_on_surface(geom), predicate="within")
-    community_of = pd.Series(right, index=left).groupby(level=0).min().reindex(range(len(geom)), fill_value=-1).to_numpy()
+    community_of = _community_of(shapely.point_on_surface(geom), geom, comm, community_id_col, buildings.index, report)
     # identical towers tie: the odd household to the west-, then southernmost centre (degrees, ~0.1 m)
     centre = gpd.GeoSeries(shapely.centroid(geom), crs=crs).to_crs(4326).values  # (empty: NaN, last)
     west_first = np.argsort(np.lexsort((np.round(shapely.get_y(centre), 6), np.round(shapely.get_x(centre), 6))))
