@@ -2,14 +2,15 @@
 
 Each community is cut into street blocks by the roads inside it (``momepy.enclosures``: shapely
 polygonize of the roads and the community boundary), and each block is shared out among its
-buildings by ``momepy.enclosed_tessellation`` (Voronoi cells around the footprints: drawn here as momepy draws them, on
-cells checked and mended, :mod:`spatial.grids._cells`). Our own code only (a) gives each building to exactly one block, (b) cleans momepy's cells into an exact
-tiling of the block (momepy warns its cells are not a precise coverage: overlaps are cut away in
-order, float slivers and parts of a cell cut off from its building merged into the neighbour
-with the longest shared edge, so each unit is one polygon), and (c) caps each
-cell at ``limit_m`` from its building, leaving far land as units of its own with 0 households,
-as momepy's ``buffered_limit`` does for morphological tessellation. Blocks with no building are
-units with 0 households too, so the units tile every community.
+buildings by ``momepy.enclosed_tessellation`` (Voronoi cells around the footprints, drawn as
+momepy draws them on cells checked and mended: :mod:`spatial.grids._cells`). Our own code only
+(a) gives each building to exactly one block, (b) cleans the cells into an exact tiling of the
+block (overlaps are cut away in order, float slivers and parts of a cell cut off from its
+building merged into the neighbour with the longest shared edge, so each unit is one polygon),
+and (c) caps each cell at ``limit_m`` from its building, leaving far land as units of its own
+with 0 households, as momepy's ``buffered_limit`` does for morphological tessellation. Blocks
+with no building are units with 0 households too, so the units tile every community; a
+community's units are one exact coverage (edges shared vertex for vertex).
 
 :func:`spread_by_floor_area` fills in household counts when only a total per community is known.
 """
@@ -232,14 +233,16 @@ def units_from_buildings(
     return to_crs_valid(result, buildings.crs)
 
 
-def _community_of(anchor, footprint, comm: gpd.GeoDataFrame, community_id_col: str, names, report: Report) -> np.ndarray:
+def _community_of(anchor, footprint, comm: gpd.GeoDataFrame, community_id_col: str, names,
+                  report: Report) -> np.ndarray:
     """Each building's community (its position in ``comm``, -1 for none): the one holding its point
     ``anchor``; a building whose point lies on a boundary or outside every community, with more of
     its footprint inside communities than out, goes to the one holding most of it, and the report
     says so (a house centred on the line between two communities was "outside every community",
     its households in neither)."""
     b_pos, c_pos = comm.sindex.query(anchor, predicate="within")
-    out = pd.Series(c_pos, index=b_pos).groupby(level=0).min().reindex(range(len(anchor)), fill_value=-1).to_numpy().copy()
+    out = pd.Series(c_pos, index=b_pos).groupby(level=0).min().reindex(range(len(anchor)), fill_value=-1)
+    out = out.to_numpy().copy()
     lost = np.flatnonzero(out < 0)
     if not len(lost):
         return out
@@ -256,7 +259,8 @@ def _community_of(anchor, footprint, comm: gpd.GeoDataFrame, community_id_col: s
             out[k] = c[j]
             report.add("buildings", names[k], f"lies across the boundary of community {cid!r} "
                        f"({share[j]:.0%} of its footprint in it)", f"counted in community {cid!r}",
-                       zh=(f"跨越社区 {cid!r} 的边界（{share[j]:.0%} 的轮廓在其中）", f"计入社区 {cid!r}"))
+                       zh=(f"跨越社区 {cid!r} 的边界（{share[j]:.0%} 的轮廓在其中）",
+                           f"计入社区 {cid!r}"))
     return out
 
 
@@ -410,7 +414,8 @@ def _tile_community(cid, blocks, members, footprint, anchor, is_point, limit_m, 
                 report.add("buildings", labels[b],
                            "too small, too close to others or mostly under a larger footprint for a cell of its own",
                            f"counted in unit {cid}-{hit + 1:04d}, which covers it",
-                           zh=("面积太小、与其他建筑太近或大部分在更大的建筑轮廓之下，无法单独成为一个单元", f"计入覆盖它的单元 {cid}-{hit + 1:04d}"))
+                           zh=("面积太小、与其他建筑太近或大部分在更大的建筑轮廓之下，无法单独成为一个单元",
+                               f"计入覆盖它的单元 {cid}-{hit + 1:04d}"))
             rows[hit]["members"].append(int(b))
     for n, row in enumerate(rows):
         row["unit_id"] = f"{cid}-{n + 1:04d}"
@@ -489,7 +494,8 @@ def spread_by_floor_area(
         else pd.Series(np.nan, index=buildings.index)
     ).to_numpy(float)
 
-    community_of = _community_of(shapely.point_on_surface(geom), geom, comm, community_id_col, buildings.index, report)
+    community_of = _community_of(shapely.point_on_surface(geom), geom, comm, community_id_col, buildings.index,
+                                 report)
     # identical towers tie: the odd household to the west-, then southernmost centre (degrees, ~0.1 m)
     centre = gpd.GeoSeries(shapely.centroid(geom), crs=crs).to_crs(4326).values  # (empty: NaN, last)
     west_first = np.argsort(np.lexsort((np.round(shapely.get_y(centre), 6), np.round(shapely.get_x(centre), 6))))
