@@ -218,3 +218,26 @@ def test_a_house_centred_on_the_line_between_two_communities_is_counted_in_one()
     spread = spread_by_floor_area(bld.drop(columns="households"), comm, report=Report()).set_index("name")
     assert spread.loc["across", "households_source"] == "spread by floor area"
     assert spread.loc[["across", "west"], "households"].sum() == 40 and spread.loc["east", "households"] == 60
+
+
+def test_buildings_with_floors_only_and_totals_per_community_are_told_how_to_share_them(tmp_path, capsys):
+    """A planner has footprints with 层数 and each community's 户数 (the usual pair: a survey and
+    the 街道's totals). `spatial grids --from-buildings` said only "Pass the column with
+    --households-col", which they have not got; it now names the step that makes one, and that
+    step followed gives grids holding the communities' totals."""
+    from spatial.grids.tessellation import spread_by_floor_area
+
+    comm = gpd.GeoDataFrame({"community_id": ["A"], "户数": [300]}, geometry=[at(0, 0, 200, 100)], crs=UTM)
+    bld = gpd.GeoDataFrame({"层数": [6, 18]}, geometry=[at(20, 20, 40, 40), at(120, 20, 150, 40)], crs=UTM)
+    comm.to_file(tmp_path / "c.gpkg")
+    bld.to_file(tmp_path / "b.gpkg")
+    args = ["grids", str(tmp_path / "c.gpkg"), str(tmp_path / "b.gpkg"), "--from-buildings", "--min", "100",
+            "--max", "200", "--out", str(tmp_path / "g.gpkg")]
+    assert main(args) == 2 and not (tmp_path / "g.gpkg").exists()
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "c.gpkg has totals per community (户数)" in err and "spread_by_floor_area" in err
+    spread = spread_by_floor_area(bld, comm, total_col="户数", floors_col="层数")
+    spread.to_file(tmp_path / "b.gpkg")
+    assert main(args) == 0
+    assert gpd.read_file(tmp_path / "g.gpkg", layer="grids")["households"].sum() == 300
