@@ -106,7 +106,7 @@ def test_grid_borders_follow_the_real_streets(bubenec, units):
     inner = shapely.difference(shapely.union_all(grids.boundary.values), shapely.buffer(outline, 0.5))
     near = shapely.buffer(shapely.union_all(streets.to_crs(utm).geometry.values), 5.0)
     on_streets = shapely.intersection(inner, near).length / inner.length
-    assert on_streets >= 0.75, on_streets  # 0.86 measured
+    assert on_streets >= 0.75, on_streets  # 0.84 measured (0.86 on momepy's own cells)
     assert res.units["grid_id"].value_counts().to_dict() == res.grids.set_index("grid_id")["n_units"].to_dict()
 
 
