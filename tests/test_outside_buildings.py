@@ -241,3 +241,42 @@ def test_buildings_with_floors_only_and_totals_per_community_are_told_how_to_sha
     spread.to_file(tmp_path / "b.gpkg")
     assert main(args) == 0
     assert gpd.read_file(tmp_path / "g.gpkg", layer="grids")["households"].sum() == 300
+
+
+# ------------------------------------------------------------ a plan redrawn on rebuilt units
+
+
+def test_a_plan_of_unit_ids_is_not_laid_on_units_built_anew_from_changed_buildings(tmp_path, capsys):
+    """Units built from 32 houses, grids drawn and saved as a plan of unit ids (the editor's CSV);
+    next month one house is added and the units built again: the ids shift by one, and
+    `--existing plan.csv` laid the old ids on other units ("moved 7 of 33 units; 82.3% of
+    households keep their grid" while 20 of the 32 houses, none of them moved, changed grid).
+    An id plan with --from-buildings is refused, naming what works: the old grids' outlines map
+    every house back to its grid."""
+    comm = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[at(0, 0, 400, 200)], crs=UTM)
+    houses = [at(20 + 50 * i, 20 + 50 * j, 45 + 50 * i, 45 + 50 * j) for i in range(8) for j in range(4)]
+    bld = gpd.GeoDataFrame({"楼号": [f"B{k:02d}" for k in range(32)],
+                            "户数": np.random.default_rng(1).integers(20, 60, 32)}, geometry=houses, crs=UTM)
+    comm.to_file(tmp_path / "c.gpkg")
+    bld.to_file(tmp_path / "b.gpkg")
+    band = ["--min", "150", "--max", "250"]
+    assert main(["-q", "grids", str(tmp_path / "c.gpkg"), str(tmp_path / "b.gpkg"), "--from-buildings", *band,
+                 "--out", str(tmp_path / "g1.gpkg")]) == 0
+    first = gpd.read_file(tmp_path / "g1.gpkg", layer="units")
+    first[["unit_id", "grid_id"]].to_csv(tmp_path / "plan.csv", index=False)
+    added = gpd.GeoDataFrame({"楼号": ["N1"], "户数": [30]}, geometry=[at(2, 2, 15, 15)], crs=UTM)
+    pd.concat([added, bld], ignore_index=True).to_file(tmp_path / "b2.gpkg")
+    args = ["-q", "grids", str(tmp_path / "c.gpkg"), str(tmp_path / "b2.gpkg"), "--from-buildings", *band]
+    assert main([*args, "--existing", str(tmp_path / "plan.csv"), "--out", str(tmp_path / "g2.gpkg")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "numbered anew on each run" in err and "grids layer" in err
+    assert not (tmp_path / "g2.gpkg").exists()
+    # the way it names: the first run's grids as outlines
+    assert main([*args, "--existing", f"{tmp_path / 'g1.gpkg'}:grids", "--out", str(tmp_path / "g3.gpkg")]) == 0
+
+    def grid_of(units):
+        pts = gpd.GeoDataFrame(bld[["楼号"]], geometry=bld.representative_point(), crs=UTM)
+        return gpd.sjoin(pts, units[["grid_id", "geometry"]], predicate="within").set_index("楼号")["grid_id"]
+
+    before, after = grid_of(first), grid_of(gpd.read_file(tmp_path / "g3.gpkg", layer="units"))
+    assert (after.reindex(before.index) == before).all()

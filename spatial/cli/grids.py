@@ -264,6 +264,12 @@ def _cmd_grids(args: argparse.Namespace) -> int:
             plan = _plan_grid_ids(args, plan, "plan")
             # the old grids' outlines (网格边界): each unit to the grid covering most of it
             plan, outline_report = outlines_as_plan(plan, units, unit_id_col=uid, name=f"'{args.existing.name}'")
+            if outline_report is None and args.from_buildings:  # (ids of units numbered on each run)
+                raise SpatialError(
+                    f"--existing {args.existing.name} names units by id, and units built from buildings are numbered "
+                    "anew on each run (one building more and the ids shift): redraw on the units the plan was made "
+                    "for (that run's units layer as UNITS, without --from-buildings), or give that run's grids "
+                    "layer (their outlines, e.g. results.gpkg:grids) as --existing")
             if outline_report is not None:
                 checked = pd.concat([checked, outline_report.to_frame()], ignore_index=True)
                 say(args, f"existing plan from {args.existing.name}'s outlines: {int(plan['grid_id'].notna().sum())} "
