@@ -106,7 +106,7 @@ def test_grid_borders_follow_the_real_streets(bubenec, units):
     inner = shapely.difference(shapely.union_all(grids.boundary.values), shapely.buffer(outline, 0.5))
     near = shapely.buffer(shapely.union_all(streets.to_crs(utm).geometry.values), 5.0)
     on_streets = shapely.intersection(inner, near).length / inner.length
-    assert on_streets >= 0.75, on_streets  # 0.86 measured
+    assert on_streets >= 0.75, on_streets  # 0.84 measured (0.86 on momepy's own cells)
     assert res.units["grid_id"].value_counts().to_dict() == res.grids.set_index("grid_id")["n_units"].to_dict()
 
 
@@ -222,7 +222,8 @@ def test_real_osm_footprints_invalid_or_flat_are_kept_and_pieces_agree_everywher
     said = report[report["problem"].str.contains("separate pieces")].set_index("row_id")[["problem", "action"]]
     scored_units = evaluate_grids(units, comm, roads=roads).report
     again = scored_units[scored_units["problem"].str.contains("separate pieces")].set_index("row_id")
-    assert again[["problem", "action"]].sort_index().equals(said.sort_index())
+    # (none since each unit is one piece: no grid is then in pieces, and both lists are empty)
+    assert sorted(again[["problem", "action"]].itertuples(name=None)) == sorted(said.itertuples(name=None))
 
 
 def test_grid_shape_figures_are_those_of_the_polygons_returned(bubenec, units):

@@ -29,6 +29,7 @@ from spatial.cli._common import (
     source,
     split_spec,
 )
+from spatial.cli._buildings import _units_from_buildings
 from spatial.cli._roads import _four_bounds, _read_roads, _uncoded
 
 
@@ -264,6 +265,12 @@ def _cmd_grids(args: argparse.Namespace) -> int:
             plan = _plan_grid_ids(args, plan, "plan")
             # the old grids' outlines (网格边界): each unit to the grid covering most of it
             plan, outline_report = outlines_as_plan(plan, units, unit_id_col=uid, name=f"'{args.existing.name}'")
+            if outline_report is None and args.from_buildings:  # (ids of units numbered on each run)
+                raise SpatialError(
+                    f"--existing {args.existing.name} names units by id, and units built from buildings are numbered "
+                    "anew on each run (one building more and the ids shift): redraw on the units the plan was made "
+                    "for (that run's units layer as UNITS, without --from-buildings), or give that run's grids "
+                    "layer (their outlines, e.g. results.gpkg:grids) as --existing")
             if outline_report is not None:
                 checked = pd.concat([checked, outline_report.to_frame()], ignore_index=True)
                 say(args, f"existing plan from {args.existing.name}'s outlines: {int(plan['grid_id'].notna().sum())} "
@@ -472,25 +479,6 @@ def _check_blocks(args: argparse.Namespace, units, path) -> None:
         have = ", ".join(str(c) for c in units.columns if c != units.geometry.name)
         raise ColumnError(f"--blocks: units '{path}' have no column '{args.blocks}' (columns: {have}); "
                           "name the column holding each unit's block id")
-
-
-def _units_from_buildings(args: argparse.Namespace, buildings, communities, roads):
-    from spatial.core.checks import Report
-    from spatial.grids.tessellation import units_from_buildings
-    from spatial.network.graph import WalkNetwork, edges_frame
-
-    lines = edges_frame(roads) if isinstance(roads, WalkNetwork) else roads
-    report = Report()
-    # --unit-id-col names the buildings' own ids here (for the report rows); the units built get unit_id
-    bid = column(args, buildings, "unit_id", "buildings", required=args.unit_id_col is not None,
-                 said_as="building id (the units built are numbered <community_id>-0001 ...)")
-    units = units_from_buildings(buildings, communities, roads=lines,
-                                 households_col=column(args, buildings, "households", "buildings"),
-                                 community_id_col=column(args, communities, "community_id", "communities"),
-                                 building_id_col=bid, floors_col=args.floors_col, report=report)
-    args.unit_id_col = None
-    say(args, f"built {len(units)} units from {len(buildings)} buildings ({len(report)} report rows)")
-    return units, report.to_frame(zh_columns=True)
 
 
 def _cmd_grids_evaluate_existing(args: argparse.Namespace) -> int:

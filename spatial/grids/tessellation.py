@@ -2,13 +2,15 @@
 
 Each community is cut into street blocks by the roads inside it (``momepy.enclosures``: shapely
 polygonize of the roads and the community boundary), and each block is shared out among its
-buildings by ``momepy.enclosed_tessellation`` (Voronoi cells around the footprints). Our own code
-only (a) gives each building to exactly one block, (b) cleans momepy's cells into an exact
-tiling of the block (momepy warns its cells are not a precise coverage: overlaps are cut away in
-order, float slivers merged into the neighbour with the longest shared edge), and (c) caps each
-cell at ``limit_m`` from its building, leaving far land as units of its own with 0 households,
-as momepy's ``buffered_limit`` does for morphological tessellation. Blocks with no building are
-units with 0 households too, so the units tile every community.
+buildings by ``momepy.enclosed_tessellation`` (Voronoi cells around the footprints, drawn as
+momepy draws them on cells checked and mended: :mod:`spatial.grids._cells`). Our own code only
+(a) gives each building to exactly one block, (b) cleans the cells into an exact tiling of the
+block (overlaps are cut away in order, float slivers and parts of a cell cut off from its
+building merged into the neighbour with the longest shared edge, so each unit is one polygon),
+and (c) caps each cell at ``limit_m`` from its building, leaving far land as units of its own
+with 0 households, as momepy's ``buffered_limit`` does for morphological tessellation. Blocks
+with no building are units with 0 households too, so the units tile every community; a
+community's units are one exact coverage (edges shared vertex for vertex).
 
 :func:`spread_by_floor_area` fills in household counts when only a total per community is known.
 """
@@ -24,6 +26,8 @@ import pandas as pd
 import shapely
 
 from spatial.core._frames import lines_frame
+from spatial.grids._cells import (_SLIVER_M2, edge_matched, exact_tiling, longest_shared_edge, single_part,
+                                  tessellate)
 from spatial.core.checks import (Report, check_households, metric_crs, optional_counts, polygonal,
                                   repair_geometries, require_columns, require_crs, require_unique, warn_replaced,
                                   whole_counts)
@@ -33,11 +37,6 @@ from spatial.core.reproject import to_crs_valid
 logger = logging.getLogger(__name__)
 
 __all__ = ["building_units", "spread_by_floor_area", "units_from_buildings"]
-
-#: Unit pieces smaller than this (m²) are float slivers, merged into a neighbour.
-#: Grid (metres) of the overlay that cleans cells into an exact tiling.
-_GRID_M = 1e-3
-_SLIVER_M2 = 1.0
 
 
 def units_from_buildings(
@@ -162,9 +161,8 @@ def units_from_buildings(
     footprint = np.where(is_point, shapely.buffer(geom, point_size_m / 2, cap_style="square"), geom)
     anchor = shapely.point_on_surface(geom)
 
-    # every building to one community, by a point inside it
-    b_pos, c_pos = comm.sindex.query(anchor, predicate="within")
-    community_of = pd.Series(c_pos, index=b_pos).groupby(level=0).min().reindex(range(len(bld)), fill_value=-1)
+    # every building to one community, by a point inside it (or by most of it, across a boundary)
+    community_of = pd.Series(_community_of(anchor, footprint, comm, community_id_col, names, report))
     if len(bld) and (community_of.to_numpy() < 0).all():
         raise GeometryError(
             f"none of the {len(bld)} buildings lies inside a community; check that buildings and communities "
@@ -180,7 +178,7 @@ def units_from_buildings(
         members = np.flatnonzero(community_of.to_numpy() == c)
         blocks = _blocks(comm.geometry.iloc[c], road_lines)
         rows.extend(
-            _tile_community(cid, blocks, members, footprint, anchor, limit_m, segment_m, names, report)
+            _tile_community(cid, blocks, members, footprint, anchor, is_point, limit_m, segment_m, names, report)
         )
 
     for n, row in enumerate(rows):
@@ -233,6 +231,37 @@ def units_from_buildings(
         len(result), int((result["buildings"] == 0).sum()), len(comm), len(buildings),
     )
     return to_crs_valid(result, buildings.crs)
+
+
+def _community_of(anchor, footprint, comm: gpd.GeoDataFrame, community_id_col: str, names,
+                  report: Report) -> np.ndarray:
+    """Each building's community (its position in ``comm``, -1 for none): the one holding its point
+    ``anchor``; a building whose point lies on a boundary or outside every community, with more of
+    its footprint inside communities than out, goes to the one holding most of it, and the report
+    says so (a house centred on the line between two communities was "outside every community",
+    its households in neither)."""
+    b_pos, c_pos = comm.sindex.query(anchor, predicate="within")
+    out = pd.Series(c_pos, index=b_pos).groupby(level=0).min().reindex(range(len(anchor)), fill_value=-1)
+    out = out.to_numpy().copy()
+    lost = np.flatnonzero(out < 0)
+    if not len(lost):
+        return out
+    f, c = comm.sindex.query(footprint[lost], predicate="intersects")
+    area = shapely.area(footprint[lost][f])
+    share = np.where(area > 0, shapely.area(shapely.intersection(footprint[lost][f], comm.geometry.values[c]))
+                     / np.where(area > 0, area, 1.0), 0.0)
+    inside = pd.Series(share).groupby(f).sum()
+    order = np.lexsort((c, -share, f))  # per building, the largest share first (ties: the first community)
+    first = order[np.r_[True, f[order][1:] != f[order][:-1]]] if len(order) else order
+    for j in first:
+        if share[j] > 0 and inside[f[j]] >= 0.5:
+            k, cid = lost[f[j]], comm[community_id_col].iloc[c[j]]
+            out[k] = c[j]
+            report.add("buildings", names[k], f"lies across the boundary of community {cid!r} "
+                       f"({share[j]:.0%} of its footprint in it)", f"counted in community {cid!r}",
+                       zh=(f"跨越社区 {cid!r} 的边界（{share[j]:.0%} 的轮廓在其中）",
+                           f"计入社区 {cid!r}"))
+    return out
 
 
 def _report_overlaps(comm: gpd.GeoDataFrame, community_id_col: str, report: Report) -> None:
@@ -314,15 +343,15 @@ def _blocks(area, road_lines: gpd.GeoSeries | None) -> list:
         part = blocks.pop(small[0])
         if part.area < 1e-3:  # a face of no land at all (under 10 cm x 1 cm)
             continue
-        k = _longest_shared_edge(part, blocks)
-        blocks[k] = _single_part(polygonal(shapely.make_valid(shapely.union(blocks[k], part))))
+        k = longest_shared_edge(part, blocks)
+        blocks[k] = single_part(polygonal(shapely.make_valid(shapely.union(blocks[k], part))))
     # float noise between polygonize and the community: give the rest to the adjacent block
     rest = shapely.difference(area, shapely.union_all(blocks)) if blocks else area
     for part in shapely.get_parts(rest):
         if part.area <= 0:
             continue
         if part.area < _SLIVER_M2 and blocks:
-            k = _longest_shared_edge(part, blocks)
+            k = longest_shared_edge(part, blocks)
             blocks[k] = shapely.union(blocks[k], part)
         else:
             blocks.append(part)
@@ -344,7 +373,8 @@ def _share_surface(blocks: list, area) -> list:
     return list(grown)  # each still one polygon: a share cut off from its block is left to the caller
 
 
-def _tile_community(cid, blocks, members, footprint, anchor, limit_m, segment_m, labels, report) -> list[dict]:
+def _tile_community(cid, blocks, members, footprint, anchor, is_point, limit_m, segment_m, labels,
+                    report) -> list[dict]:
     """Units of one community: each block tessellated around the buildings anchored in it."""
     rows: list[dict] = []
     block_of = np.full(len(members), -1)
@@ -360,15 +390,14 @@ def _tile_community(cid, blocks, members, footprint, anchor, limit_m, segment_m,
         inside = members[block_of == k]
         cells: dict[int, object] = {}
         if len(inside) > 1:
+            # a building point (or a footprint under 1 m² in the block) is its cell's only sample: its
+            # drawn square, sampled, tangled with a point's 36 cm away into a unit in three pieces
             shapes = shapely.intersection(footprint[inside], block)
-            fallback = shapely.buffer(anchor[inside], 0.5, cap_style="square")
-            shapes = np.where(shapely.area(shapes) > 1.0, shapes, shapely.intersection(fallback, block))
-            tess = _tessellate(gpd.GeoSeries(shapes, index=inside), block, segment_m)
-            tess = tess[tess.index >= 0]
-            cells = {int(i): g for i, g in zip(tess.index, tess.geometry.values) if g is not None and not g.is_empty}
+            shapes = np.where(is_point[inside] | (shapely.area(shapes) <= 1.0), anchor[inside], shapes)
+            cells = tessellate(shapes, inside, block, segment_m)
         elif len(inside) == 1:
             cells = {int(inside[0]): block}
-        pieces = _exact_tiling(block, cells, footprint, limit_m)
+        pieces = exact_tiling(block, cells, footprint, limit_m)
         start = len(rows)
         for own, geom, held in pieces:
             rows.append({
@@ -382,82 +411,16 @@ def _tile_community(cid, blocks, members, footprint, anchor, limit_m, segment_m,
             if hit is None:
                 dist = shapely.distance(np.array([g for _, g, _ in pieces], dtype=object), anchor[b])
                 hit = start + int(np.argmin(dist))
-                report.add("buildings", labels[b], "too small or too close to others for a cell of its own",
+                report.add("buildings", labels[b],
+                           "too small, too close to others or mostly under a larger footprint for a cell of its own",
                            f"counted in unit {cid}-{hit + 1:04d}, which covers it",
-                           zh=("面积太小或与其他建筑太近，无法单独成为一个单元", f"计入覆盖它的单元 {cid}-{hit + 1:04d}"))
+                           zh=("面积太小、与其他建筑太近或大部分在更大的建筑轮廓之下，无法单独成为一个单元",
+                               f"计入覆盖它的单元 {cid}-{hit + 1:04d}"))
             rows[hit]["members"].append(int(b))
     for n, row in enumerate(rows):
         row["unit_id"] = f"{cid}-{n + 1:04d}"
+    edge_matched(rows)
     return rows
-
-
-def _tessellate(shapes: gpd.GeoSeries, block, segment_m: float) -> gpd.GeoDataFrame:
-    """momepy's enclosed tessellation of one block; unsimplified when simplifying fails.
-
-    ``shapely.coverage_simplify`` (momepy's default) raises TypeError when a Voronoi cell comes
-    out as a collection; the cells are then kept as they are.
-    """
-    import momepy
-
-    args = dict(n_jobs=1, threshold=None, segment=segment_m)
-    try:
-        return momepy.enclosed_tessellation(shapes, gpd.GeoSeries([block]), **args)
-    except (TypeError, shapely.errors.GEOSException):
-        logger.debug("coverage_simplify failed on a block; keeping unsimplified cells")
-        return momepy.enclosed_tessellation(shapes, gpd.GeoSeries([block]), simplify=False, **args)
-
-
-def _exact_tiling(block, cells: dict, footprint, limit_m: float) -> list[tuple[int, object, None]]:
-    """Clean cells into an exact tiling of ``block``; far or unclaimed land becomes own units."""
-    out: list[list] = []
-    owners = list(cells)
-    raw = [cells[o] for o in owners]
-    tree = shapely.STRtree(raw) if raw else None
-    clean: dict[int, object] = {}
-    for k, own in enumerate(owners):
-        # on a 1 mm grid (snap-rounding overlay): in floating point GEOS can clip two cells that
-        # share an edge into pieces that overlap by thousands of m² (seen with 4 buildings)
-        g = shapely.intersection(polygonal(raw[k]), polygonal(block), grid_size=_GRID_M)
-        g = shapely.intersection(polygonal(g), shapely.buffer(footprint[own], limit_m), grid_size=_GRID_M)
-        # cut away what earlier cells already hold (momepy's cells may overlap a little)
-        earlier = [clean[e] for e in tree.query(raw[k]) if e < k and e in clean]
-        if earlier:
-            g = shapely.difference(g, shapely.union_all(earlier, grid_size=_GRID_M), grid_size=_GRID_M)
-        g = _polygonal(g)
-        if g is None:
-            continue
-        clean[k] = g
-        out.append([own, g, None])
-    rest = block if not out else shapely.difference(block, shapely.union_all([g for _, g, _ in out], grid_size=_GRID_M),
-                                                    grid_size=_GRID_M)
-    extra = []
-    for part in shapely.get_parts(_polygonal(rest) or shapely.Polygon()):
-        if part.area < _SLIVER_M2 and out:
-            k = _longest_shared_edge(part, [g for _, g, _ in out])
-            out[k][1] = shapely.union(out[k][1], part, grid_size=_GRID_M)
-        elif part.area > 0:
-            extra.append([-1, part, None])
-    return [tuple(x) for x in out + extra]
-
-
-def _polygonal(g):
-    """The polygonal part of ``g`` or None when it has no area."""
-    g = polygonal(g)
-    return g if g.area > 0 else None
-
-
-def _single_part(g):
-    """``g`` itself, or its largest part when a sliver joined it only at a point."""
-    parts = shapely.get_parts(g)
-    return g if len(parts) <= 1 else max(parts, key=lambda p: p.area)
-
-
-def _longest_shared_edge(part, others) -> int:
-    """Index of the geometry in ``others`` sharing the longest boundary with ``part`` (else nearest)."""
-    shared = [shapely.length(shapely.intersection(part.buffer(1e-6).boundary, o.buffer(1e-6))) for o in others]
-    if max(shared) > 0:
-        return int(np.argmax(shared))
-    return int(np.argmin([shapely.distance(part, o) for o in others]))
 
 
 def spread_by_floor_area(
@@ -477,7 +440,8 @@ def spread_by_floor_area(
     buildings : GeoDataFrame
         Footprints (points count as floor area 0 unless every building of the community is a
         point, when floors alone weigh them). A building's community is the one holding a point
-        inside it. Buildings that already have a value in ``total_col`` keep it; the rest of the
+        inside it (across a boundary: the one holding most of it, as in
+        :func:`units_from_buildings`). Buildings that already have a value in ``total_col`` keep it; the rest of the
         community's total is spread over the others.
     communities : GeoDataFrame
         Communities with ``community_id_col`` and the whole-number total in ``total_col``.
@@ -530,8 +494,8 @@ def spread_by_floor_area(
         else pd.Series(np.nan, index=buildings.index)
     ).to_numpy(float)
 
-    left, right = comm.sindex.query(shapely.point_on_surface(geom), predicate="within")
-    community_of = pd.Series(right, index=left).groupby(level=0).min().reindex(range(len(geom)), fill_value=-1).to_numpy()
+    community_of = _community_of(shapely.point_on_surface(geom), geom, comm, community_id_col, buildings.index,
+                                 report)
     # identical towers tie: the odd household to the west-, then southernmost centre (degrees, ~0.1 m)
     centre = gpd.GeoSeries(shapely.centroid(geom), crs=crs).to_crs(4326).values  # (empty: NaN, last)
     west_first = np.argsort(np.lexsort((np.round(shapely.get_y(centre), 6), np.round(shapely.get_x(centre), 6))))

@@ -231,7 +231,15 @@ def _redraw(project: Project, layers: dict, report: Report) -> None:
     from spatial.grids.redraw import redraw_grids
 
     g = project.grids
-    _outlines_as_plan(layers, project.inputs["plan"])  # outlines given with buildings: now the units exist
+    outlines = _outlines_as_plan(layers, project.inputs["plan"])  # outlines given with buildings: now the units exist
+    if not outlines and "buildings" in project.inputs:  # (ids of units numbered on each run)
+        from spatial.core.errors import SpatialError
+
+        raise SpatialError(
+            f"[inputs] plan {project.inputs['plan'].path.name} names units by id, and units built from [inputs] "
+            "buildings are numbered anew on each run (one building more and the ids shift): give the run's grids "
+            "layer the plan was made from (their outlines) as the plan, or its units layer as [inputs] units "
+            "instead of buildings")
     plan = layers["plan"]
     plan_labels(plan, layers["units"], name=f"'{project.inputs['plan'].path.name}'")  # unknown, repeated, missing
     # a grid keeping its id keeps its code: the numbers of the results file the plan (or its units) comes from

@@ -1,0 +1,47 @@
+"""Units built from buildings for ``spatial grids --from-buildings``: the buildings' columns found
+(their ids, their households), the units built and the report rows said. Private to
+:mod:`spatial.cli.grids`."""
+
+from __future__ import annotations
+
+import argparse
+
+from spatial.cli._common import column, say, source
+
+
+def _units_from_buildings(args: argparse.Namespace, buildings, communities, roads):
+    """Units built from ``buildings`` (roads: a line layer or a WalkNetwork) and the report rows
+    on the buildings (left out, or counted in another's unit) as the grids' report table."""
+    from spatial.core.checks import Report
+    from spatial.grids.tessellation import units_from_buildings
+    from spatial.network.graph import WalkNetwork, edges_frame
+
+    lines = edges_frame(roads) if isinstance(roads, WalkNetwork) else roads
+    report = Report()
+    # --unit-id-col names the buildings' own ids here (for the report rows); the units built get unit_id
+    bid = column(args, buildings, "unit_id", "buildings", required=args.unit_id_col is not None,
+                 said_as="building id (the units built are numbered <community_id>-0001 ...)")
+    units = units_from_buildings(buildings, communities, roads=lines,
+                                 households_col=_building_households(args, buildings, communities),
+                                 community_id_col=column(args, communities, "community_id", "communities"),
+                                 building_id_col=bid, floors_col=args.floors_col, report=report)
+    args.unit_id_col = None
+    say(args, f"built {len(units)} units from {len(buildings)} buildings ({len(report)} report rows)")
+    return units, report.to_frame(zh_columns=True)
+
+
+def _building_households(args: argparse.Namespace, buildings, communities) -> str:
+    """The buildings' households column; where they have none and the communities have totals,
+    the message says how to share those out over the buildings (the CLI draws no totals itself)."""
+    from spatial.core.errors import ColumnError
+    from spatial.io.columns import find_column
+
+    try:
+        return column(args, buildings, "households", "buildings")
+    except ColumnError as err:
+        total = None if args.households_col else find_column(communities, "households", required=False)
+        if total is None:
+            raise
+        raise ColumnError(f"{err}; {source(args.inputs[0])} has totals per community ({total}): share them out over "
+                          "the buildings by floor area first (spatial.spread_by_floor_area(buildings, communities, "
+                          f"total_col={total!r}) in Python) and give those buildings as UNITS") from None
