@@ -44,7 +44,7 @@ from spatial.network._walkfilter import (
     drop_reasons,
     feature_label,
     in_tunnel,
-    off_ground,
+    off_ground_kind,
     walk_tagged,
 )
 
@@ -188,9 +188,11 @@ def from_graph(graph: nx.Graph, *, crs=None, rules: Mapping | None = None) -> Lo
 
 
 def _flags(tags: pd.DataFrame, rows) -> dict[str, np.ndarray]:
-    """The edges' ``walked`` (tagged for people on foot) and ``off_ground`` (on a bridge or in a
-    tunnel: walked on the straight grade between its ends on a DEM) of the ways ``rows``."""
-    return {"walked": walk_tagged(tags)[rows], "off_ground": off_ground(tags)[rows]}
+    """The edges' ``walked`` (tagged for people on foot), ``off_ground`` (on a bridge or in a
+    tunnel: on a DEM not walked below, or above, the straight grade between its ends) and
+    ``off_ground_kind`` (which of the two) of the ways ``rows``."""
+    kind = off_ground_kind(tags)[rows]
+    return {"walked": walk_tagged(tags)[rows], "off_ground": kind != 0, "off_ground_kind": kind}
 
 
 def _edge_line(geometry, u, v):

@@ -59,7 +59,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["DEFAULT_EXCLUDED_HIGHWAYS", "TAG_KEYS", "FEATURE_KEYS", "CAR_CLASSES", "drop_reasons", "in_tunnel",
-           "off_ground", "walk_tagged"]
+           "off_ground", "off_ground_kind", "ON_BRIDGE", "IN_TUNNEL", "walk_tagged"]
 
 #: OSM ``highway`` classes nobody walks on: osmnx 2's ``walk`` exclusions (without ``cycleway``)
 #: plus trunk roads. An edge is dropped when any of its classes is here.
@@ -125,25 +125,50 @@ def in_tunnel(tags: pd.DataFrame) -> np.ndarray:
     return _hits(_text(tags["tunnel"]), _TUNNEL) != ""
 
 
-def off_ground(tags: pd.DataFrame) -> np.ndarray:
-    """Whether each way runs on a bridge (``yes``, ``viaduct`` ..., Geofabrik's ``T``) or in a
-    tunnel over its whole length: its height is not that of the ground under it (a valley, a hill).
-    Not a building passage, a ford-like ``low_water_crossing``, nor an edge osmnx merged from a
-    bridge and the streets beside it (``yes;no``: partly on the ground).
+#: Bits of :func:`off_ground_kind`: a bridge on the edge, a tunnel in it (both: an edge osmnx merged
+#: from a bridge and a tunnel).
+ON_BRIDGE, IN_TUNNEL = 1, 2
+
+
+def off_ground_kind(tags: pd.DataFrame) -> np.ndarray:
+    """Whether each way runs on a bridge (bit :data:`ON_BRIDGE`: ``yes``, ``viaduct``,
+    ``boardwalk`` ..., Geofabrik's ``T``) or in a tunnel (bit :data:`IN_TUNNEL`: ``yes``, ``T``;
+    not a building passage or a culvert), over all of it or, in an edge osmnx merged from several
+    ways (``yes;no``, or ``yes`` alone when the streets beside the bridge had no ``bridge`` tag),
+    part of it. Not a ford-like ``low_water_crossing``.
+
+    A bridge's deck never lies below the straight line between its ends, a tunnel's tube never
+    above it (:mod:`spatial.network.elevation`).
 
     Examples
     --------
-    >>> off_ground(pd.DataFrame({"bridge": ["yes", "", "T", "yes;no", "viaduct", ""],
-    ...                          "tunnel": ["", "yes", "", "", "", "building_passage"]})).tolist()
-    [True, True, True, False, True, False]
+    >>> off_ground_kind(pd.DataFrame({"bridge": ["yes", "", "T", "yes;no", "viaduct", "", "yes"],
+    ...                               "tunnel": ["", "yes", "", "", "", "building_passage", "no;yes"]})).tolist()
+    [1, 2, 1, 1, 1, 0, 3]
     """
-    out = np.zeros(len(tags), dtype=bool)
-    for key, whole in (("bridge", None), ("tunnel", _TUNNEL)):
-        if key in tags.columns:
-            text = pd.Series(_text(tags[key]), dtype=object)
-            out |= (text.isin(whole) if whole else ~text.isin(_NO_BRIDGE) & ~text.str.contains(";", regex=False)
-                    ).to_numpy(bool)
+    out = np.zeros(len(tags), dtype=np.int8)
+    if "bridge" in tags.columns:
+        text = _text(tags["bridge"])
+        bridge = ~pd.Series(text, dtype=object).isin(_NO_BRIDGE).to_numpy(bool)
+        for i in np.flatnonzero(bridge & pd.Series(text, dtype=object).str.contains(";", regex=False).to_numpy(bool)):
+            bridge[i] = any(p.strip() not in _NO_BRIDGE for p in text[i].split(";"))
+        out[bridge] |= ON_BRIDGE
+    if "tunnel" in tags.columns:
+        out[_hits(_text(tags["tunnel"]), _TUNNEL) != ""] |= IN_TUNNEL
     return out
+
+
+def off_ground(tags: pd.DataFrame) -> np.ndarray:
+    """Whether each way runs on a bridge or in a tunnel, over all or part of it
+    (:func:`off_ground_kind` not 0): its height is not that of the ground under it there.
+
+    Examples
+    --------
+    >>> off_ground(pd.DataFrame({"bridge": ["yes", "", "T", "yes;no", "low_water_crossing", ""],
+    ...                          "tunnel": ["", "yes", "", "", "", "building_passage"]})).tolist()
+    [True, True, True, True, False, False]
+    """
+    return off_ground_kind(tags) != 0
 
 
 def walk_tagged(tags: pd.DataFrame) -> np.ndarray:
