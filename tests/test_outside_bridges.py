@@ -21,6 +21,7 @@ import math
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pyproj
 import pytest
 import rasterio
@@ -365,3 +366,51 @@ def test_a_network_built_with_off_ground_alone_keeps_the_straight_grade(tmp_path
     told = network_from_arrays(np.array([xy(0), xy(600)]), [0], [1], crs=UTM, off_ground=[True],
                                off_ground_kind=[1])
     assert edge_times(told, dem).forward_m[0] == pytest.approx(walk((400, 40), (200, -20)), rel=1e-6)
+
+
+# ------------------------------------------------------------- 0/1 columns of a GIS line layer
+
+@pytest.mark.parametrize("dtype", ["shapefile", "Int64", "boolean"])
+def test_a_0_1_bridge_column_with_empty_cells_reads_as_written(tmp_path, dtype):
+    # a road layer edited in a GIS, with a 0/1 (or true/false) bridge and tunnel field and some
+    # cells left empty: a shapefile reads back as floats (0.0, 1.0, NaN), a GeoDataFrame may hold
+    # pandas' nullable Int64 or boolean (<NA>). Before, 0.0 was a bridge and the tunnel's 1.0 no
+    # tunnel, and an empty <NA> cell a bridge: on a DEM a street with bridge=0 spanned the valley
+    from spatial.network.elevation import edge_times
+    from spatial.network.read import read_network
+
+    values = {"bridge": [0, 1, None, 0], "tunnel": [0, 0, None, 1]}
+    rows = [(0, 400), (400, 600), (600, 1000), (1000, 1100)]
+    geometry = [shapely.LineString([xy(a), xy(b)]) for a, b in rows]
+    if dtype == "shapefile":
+        layer = gpd.GeoDataFrame({"highway": ["residential"] * 4, **values}, geometry=geometry, crs=UTM)
+        layer.to_file(tmp_path / "roads.shp")
+        source = tmp_path / "roads.shp"
+        assert gpd.read_file(source)["bridge"].dtype == np.float64
+    else:
+        source = gpd.GeoDataFrame({"highway": ["residential"] * 4,
+                                   **{k: pd.array(v, dtype=dtype if dtype == "Int64" else "boolean")
+                                      for k, v in values.items()}}, geometry=geometry, crs=UTM)
+    net = read_network(source)
+    order = np.argsort(net.node_xy[np.minimum(net.edge_u, net.edge_v), 0] + net.node_xy[np.maximum(net.edge_u, net.edge_v), 0])
+    assert net.off_ground_kind[order].tolist() == [0, 1, 0, 2]
+    # the street west of the bridge (bridge=0) walks down the dip it crosses and up again, not
+    # 400 m flat on an imagined deck
+    dip = profile((0, 250), (200, 230), (400, 250), (600, 260))
+    times = edge_times(net, dem_file(tmp_path / "dip.tif", dip))
+    assert costs(net, times, 0, 400) == pytest.approx((walk((200, -20), (200, 20)),) * 2, rel=1e-6)
+
+
+def test_a_street_with_bridge_0_meets_a_street_with_an_empty_bridge_cell_at_a_t_junction(tmp_path):
+    # before, bridge=0.0 (a shapefile's 0 beside an empty cell) put the street on a bridge level:
+    # its end on the other street was not joined, and the network fell in two
+    from spatial.network.read import read_network
+
+    layer = gpd.GeoDataFrame({"highway": ["residential", "residential"], "bridge": [None, 0]},
+                             geometry=[shapely.LineString([xy(0), xy(400)]),
+                                       shapely.LineString([xy(200), (XS + 200, Y0 + 200)])], crs=UTM)
+    layer.to_file(tmp_path / "roads.shp")
+    net = read_network(tmp_path / "roads.shp", keep="all")
+    assert net.n_edges == 3 and set(net.component.tolist()) == {0}
+    assert "levels" not in set(net.report["row_id"])
+    assert not net.off_ground.any()

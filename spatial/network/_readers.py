@@ -86,9 +86,17 @@ def _tag_text(value) -> str:
     'primary;trunk'
     >>> _tag_text("[not a list"), _tag_text(None)
     ('[not a list', '')
+
+    A whole number read as a float (a 0/1 ``bridge`` column with an empty cell, which pandas
+    reads as float) is written as the integer, as OSM and the filter's values are:
+
+    >>> _tag_text(0.0), _tag_text(np.float64(-1.0)), _tag_text(2.5)
+    ('0', '-1', '2.5')
     """
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):  # pd.NA: Int64, boolean
         return ""
+    if isinstance(value, float) and value.is_integer():  # np.float64 too
+        return str(int(value))
     if isinstance(value, (list, tuple, set, np.ndarray)):
         return ";".join(str(v) for v in value)
     text = str(value)
