@@ -305,19 +305,21 @@ def _segment_costs(dem: _Dem, a, d, za, zb, run, n_sub, deck: tuple | None = Non
     """Costs of straight segments both ways, each cut into ``n_sub`` pieces of equal length whose
     ends are sampled, and the pieces' own (segment, forward, backward), each segment's in order.
     Segments are grouped by their number of pieces, so each group is sampled and summed as one
-    (segments x pieces) array. ``deck``: each segment's off-ground kind and the heights of its
-    edge's straight line at its start and end (:func:`_deck_lines`), which the heights walked on
-    a bridge do not go below nor in a tunnel above (:func:`_on_deck`)."""
+    (segments x pieces) array. ``deck``: whether each segment is off the ground, and the heights
+    of its edge's straight line at its start and end with the bounds of the heights walked off
+    it (:func:`_deck_lines`, :func:`_on_deck`)."""
     fwd, bwd = np.empty(len(run)), np.empty(len(run))
     one = np.flatnonzero(n_sub == 1)
     rise = zb[one] - za[one]
+    groups_off = ()  # the numbers of pieces of the off-ground segments: only their groups are clamped
     if deck is not None:
-        kind, line_a, line_b = deck
-        on = np.flatnonzero(kind[one])
+        off, table = deck
+        groups_off = set(np.unique(n_sub[off]).tolist())
+        on = np.flatnonzero(off[one])
         if len(on):
             sg = one[on]
-            z = _on_deck(np.column_stack([za[sg], zb[sg]]), kind[sg], np.column_stack([line_a[sg], line_b[sg]]))
-            rise[on] = z[:, 1] - z[:, 0]
+            line_a, line_b, lo, hi = table[sg].T
+            rise[on] = _on_deck(zb[sg], line_b, lo, hi) - _on_deck(za[sg], line_a, lo, hi)
     fwd[one], bwd[one] = _piece_costs(run[one], rise)
     segs, pfs, pbs = [one], [fwd[one]], [bwd[one]]
     for k in np.unique(n_sub[n_sub > 1]):
@@ -329,12 +331,11 @@ def _segment_costs(dem: _Dem, a, d, za, zb, run, n_sub, deck: tuple | None = Non
         z = np.empty((len(g), k + 1))
         z[:, 0], z[:, -1] = (za, zb) if whole else (za[g], zb[g])
         z[:, 1:-1] = dem.bilinear(dem.project(pts)).reshape(len(g), k - 1)
-        if deck is not None:
-            on = np.flatnonzero(kind if whole else kind[g])
-            if len(on):
-                sg = g[on]
-                line = line_a[sg, None] + (line_b[sg] - line_a[sg])[:, None] * (np.arange(k + 1) / k)[None, :]
-                z[on] = _on_deck(z[on], kind[sg], line)
+        if k in groups_off:
+            on = np.flatnonzero(off if whole else off[g])
+            line_a, line_b, lo, hi = table[g[on]].T
+            line = line_a[:, None] + (line_b - line_a)[:, None] * (np.arange(k + 1) / k)
+            z[on] = _on_deck(z[on], line, lo[:, None], hi[:, None])
         f, b = _piece_costs(np.repeat(run[g] / k, k), np.diff(z, axis=1).ravel())
         fwd[g], bwd[g] = f.reshape(len(g), k).sum(axis=1), b.reshape(len(g), k).sum(axis=1)
         segs.append(np.repeat(g, k))
@@ -398,40 +399,45 @@ def _deck_kinds(network: WalkNetwork, z_node: np.ndarray) -> np.ndarray:
 
 def _deck_lines(network: WalkNetwork, kind: np.ndarray, z_node: np.ndarray, edge: np.ndarray,
                 run: np.ndarray) -> tuple | None:
-    """Each segment's off-ground kind (that of its edge) and the heights of its edge's straight
-    line from ``u`` to ``v`` (by the share of the edge's run) at the segment's start and end (NaN
-    on the ground); None when no edge is off the ground. An edge's segments are contiguous and in
-    order from ``u``."""
-    seg_kind = kind[edge]
-    on = np.flatnonzero(seg_kind)
+    """Whether each segment's edge is off the ground (``kind``, :func:`_deck_kinds`) and, by
+    segment, the heights of its edge's straight line from ``u`` to ``v`` (by the share of the
+    edge's run) at its start and end and the bounds of the heights walked off that line (bridge:
+    0 and +inf, tunnel: -inf and 0, both: 0 and 0), as an ``(s, 4)`` table (NaN on the ground);
+    None when no edge is off the ground. An edge's segments are contiguous and in order from ``u``."""
+    off = kind[edge] != 0
+    on = np.flatnonzero(off)
     if not len(on):
         return None
     e, r = edge[on], run[on]
-    new = np.flatnonzero(np.r_[True, e[1:] != e[:-1]])
-    owner = np.repeat(np.arange(len(new)), np.diff(np.r_[new, len(e)]))
     c = np.cumsum(r)
-    base = (c - r)[new]
-    total = (c[np.r_[new[1:] - 1, len(e) - 1]] - base)[owner]
+    new = np.ones(len(e), bool)
+    new[1:] = e[1:] != e[:-1]
+    first = np.flatnonzero(new)
+    owner = np.cumsum(new) - 1
+    base = (c - r)[first]
+    end = np.empty(len(first), np.int64)
+    end[:-1], end[-1] = first[1:] - 1, len(e) - 1
+    total = (c[end] - base)[owner]
     before = c - r - base[owner]
     zu, zv = z_node[network.edge_u[e]], z_node[network.edge_v[e]]
     with np.errstate(invalid="ignore", divide="ignore"):
         t0 = np.where(total > 0, before / total, 0.0)
         t1 = np.where(total > 0, (before + r) / total, 1.0)
-    line_a, line_b = np.full(len(edge), np.nan), np.full(len(edge), np.nan)
-    line_a[on], line_b[on] = zu + (zv - zu) * t0, zu + (zv - zu) * t1
-    return seg_kind, line_a, line_b
+    k = kind[e]
+    table = np.full((len(edge), 4), np.nan)
+    table[on] = np.column_stack([zu + (zv - zu) * t0, zu + (zv - zu) * t1,
+                                 np.where(k & ON_BRIDGE, 0.0, -np.inf), np.where(k & IN_TUNNEL, 0.0, np.inf)])
+    return off, table
 
 
-def _on_deck(z: np.ndarray, kind: np.ndarray, line: np.ndarray) -> np.ndarray:
-    """Heights ``z`` (rows of samples along off-ground segments) as walked: on a bridge
-    (``kind & ON_BRIDGE``) never below the edge's straight ``line``, in a tunnel never above it
-    (both: the line), and the line where the DEM has none (a river given as nodata under a
-    bridge)."""
-    z = np.where(np.isnan(z), line, z)
-    bridge = (kind & ON_BRIDGE) != 0
-    tunnel = (kind & IN_TUNNEL) != 0
-    z = np.where(bridge[:, None], np.maximum(z, line), z)
-    return np.where(tunnel[:, None], np.minimum(z, line), z)
+def _on_deck(z: np.ndarray, line: np.ndarray, lo, hi) -> np.ndarray:
+    """Heights ``z`` sampled along off-ground segments as walked: no further from the edge's
+    straight ``line`` than ``lo`` below and ``hi`` above it (a bridge: never below, a tunnel:
+    never above, both: on it), and on the line where the DEM has none (a river given as nodata
+    under a bridge)."""
+    dz = np.minimum(np.maximum(z - line, lo), hi)
+    dz[np.isnan(dz)] = 0.0
+    return line + dz
 
 
 def _off_ground(network: WalkNetwork, kind: np.ndarray, fwd, bwd, has, z_node):
