@@ -414,3 +414,24 @@ def test_a_street_with_bridge_0_meets_a_street_with_an_empty_bridge_cell_at_a_t_
     assert net.n_edges == 3 and set(net.component.tolist()) == {0}
     assert "levels" not in set(net.report["row_id"])
     assert not net.off_ground.any()
+
+
+def test_a_merged_bridge_edge_beside_a_retaining_wall_climbs_straight_and_is_not_walked_flat(tmp_path):
+    # the street part of a merged bridge edge runs under a retaining wall the DEM shows as a 25 m
+    # step in one 10 m cell (250%): no walk climbs that, so the edge keeps the straight grade
+    # between its ends (200 m to 225 m over 600 m), not flat ground and not the wall
+    from spatial.network.elevation import STEEP, edge_times
+    from spatial.network.read import read_network
+
+    dem = dem_file(tmp_path / "wall.tif", profile((0, 200), (100, 200), (110, 225), (600, 225)))
+    lines = gpd.GeoDataFrame({"highway": ["residential"] * 2, "bridge": ["yes", ""]},
+                             geometry=[shapely.LineString([xy(0), xy(600)]), shapely.LineString([xy(600), xy(800)])],
+                             crs=UTM)
+    net = read_network(lines)
+    times = edge_times(net, dem)
+    assert costs(net, times, 0, 600) == pytest.approx((walk((600, 25)), back((600, 25))), rel=1e-6)
+    assert times.has_elevation.all() and STEEP not in set(times.report["problem"])
+    assert "the ground rises above" not in times.report.iloc[0]["problem"]
+    # without the bridge tag the wall is no walk: walked flat and said so
+    plain = edge_times(read_network(lines.drop(columns="bridge")), dem)
+    assert plain.report["problem"].tolist()[1:] == [STEEP]
