@@ -366,6 +366,10 @@ def test_a_network_built_with_off_ground_alone_keeps_the_straight_grade(tmp_path
     told = network_from_arrays(np.array([xy(0), xy(600)]), [0], [1], crs=UTM, off_ground=[True],
                                off_ground_kind=[1])
     assert edge_times(told, dem).forward_m[0] == pytest.approx(walk((400, 40), (200, -20)), rel=1e-6)
+    # the kind alone marks the edge off the ground: a tunnel (2) under the ridge climbs straight
+    tunnel = network_from_arrays(np.array([xy(0), xy(600)]), [0], [1], crs=UTM, off_ground_kind=[2])
+    assert tunnel.off_ground.tolist() == [True]
+    assert edge_times(tunnel, dem).forward_m[0] == pytest.approx(walk((600, 20)), rel=1e-6)
 
 
 # ------------------------------------------------------------- 0/1 columns of a GIS line layer

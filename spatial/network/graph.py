@@ -145,7 +145,7 @@ def network_from_arrays(node_xy: np.ndarray, edge_u: np.ndarray, edge_v: np.ndar
                         off_ground_kind: np.ndarray | None = None) -> WalkNetwork:
     """Build a :class:`WalkNetwork` directly from metric arrays (straight edges unless ``geometry``;
     ``off_ground``: edges on a bridge or in a tunnel, ``off_ground_kind`` which, see
-    :class:`WalkNetwork`).
+    :class:`WalkNetwork`; ``off_ground`` defaults to the edges of a kind).
 
     No highway filtering or component selection is done; ``component`` is computed.
     """
@@ -157,6 +157,7 @@ def network_from_arrays(node_xy: np.ndarray, edge_u: np.ndarray, edge_v: np.ndar
         geometry = shapely.linestrings(coords)
     length = shapely.length(geometry).astype(np.float64)
     m = len(edge_u)
+    kind = np.zeros(m, np.int8) if off_ground_kind is None else np.asarray(off_ground_kind, np.int8)
     net = WalkNetwork(
         crs=pyproj.CRS.from_user_input(crs),
         node_id=np.arange(len(node_xy)) if node_id is None else np.asarray(node_id),
@@ -166,8 +167,8 @@ def network_from_arrays(node_xy: np.ndarray, edge_u: np.ndarray, edge_v: np.ndar
         highway=np.full(m, "", object) if highway is None else np.asarray(highway, object),
         name=np.full(m, "", object) if name is None else np.asarray(name, object),
         component=np.zeros(len(node_xy), np.int32),
-        off_ground=np.zeros(m, bool) if off_ground is None else np.asarray(off_ground, bool),
-        off_ground_kind=np.zeros(m, np.int8) if off_ground_kind is None else np.asarray(off_ground_kind, np.int8),
+        off_ground=kind != 0 if off_ground is None else np.asarray(off_ground, bool),
+        off_ground_kind=kind,
     )
     return replace(net, component=_components(net.graph))
 
