@@ -20,8 +20,11 @@ Elevations are in metres unless the DEM says otherwise (a vertical CRS or band u
 US survey feet, cm ...: converted), after the band's scale and offset. ``highway=steps`` walk at
 most ``1 / steps_factor`` of the flat speed (default 3/5: GraphHopper's foot profile walks steps
 at 3 km/h against 5 km/h on the flat); a DEM steep enough to slow them more wins (the slower of
-the two), so a DEM that resolves a flight of steps does not count it twice. Edges on a bridge or
-in a tunnel climb straight from one end to the other (the DEM under a bridge is the valley). A
+the two), so a DEM that resolves a flight of steps does not count it twice. Along an edge on a
+bridge the height walked is never below the straight line between its end nodes' heights, in a
+tunnel never above it (the DEM under a bridge is the valley, over a tunnel the hill): a whole
+bridge climbs straight from one end to the other, and the streets osmnx merged with it into one
+edge keep their slopes where they rise above that line. A
 piece steeper than 100% on the DEM is no walk (an untagged bridge, a cliff, nodata written as
 heights): its edge is walked flat and reported; heights whose streets' median slope is over 30%
 are not metres (decimetres without their scale) and are refused.
