@@ -226,14 +226,22 @@ def test_a_gully_given_as_nodata_under_a_merged_bridge_is_spanned(tmp_path):
         return np.where((np.asarray(x) > XS + 320) & (np.asarray(x) < XS + 580), -9999.0, z)
 
     dem = dem_file(tmp_path / "knoll.tif", knoll_and_nodata)
-    lines = gpd.GeoDataFrame({"highway": ["residential"], "bridge": ["yes"]},
+    # osmnx's edges as a GeoDataFrame (graph_to_gdfs): the merged edge's osmid is a list
+    lines = gpd.GeoDataFrame({"highway": ["residential"], "bridge": ["yes"], "osmid": [[7, 8]]},
                              geometry=[shapely.LineString([xy(0), xy(600)])], crs=UTM)
     net = read_network(lines)
+    assert net.off_ground_kind.tolist() == [1 | 4]
     times = edge_times(net, dem)
     assert times.has_elevation.all()
     east, west = costs(net, times, 0, 600)
     assert east == pytest.approx(walk((200, 20), (100, -20), (300, 0)), rel=1e-6)
     assert west == pytest.approx(back((200, 20), (100, -20), (300, 0)), rel=1e-6)
+    # one way (one osmid, or none: a planning bureau's row) is a bridge from end to end: its deck
+    # runs straight, 600 m flat between its ends at 200 m, whatever the DEM shows under it
+    for osmid in (7, None):
+        whole = read_network(lines.assign(osmid=[osmid]))
+        assert whole.off_ground_kind.tolist() == [1]
+        assert costs(whole, edge_times(whole, dem), 0, 600) == pytest.approx((600.0, 600.0), rel=1e-6)
 
 
 # ------------------------------------------------------------------------------------ tunnels
@@ -288,7 +296,7 @@ def test_a_merged_tunnel_edge_walks_down_the_valley_before_it_both_ways(tmp_path
     dem = dem_file(tmp_path / "vh.tif", VALLEY_AND_HILL)
     graph = osmnx_merged([(0, 300, {}), (300, 500, {"tunnel": "yes"}), (500, 600, {})])
     net = read_network(graph)
-    assert net.off_ground_kind.tolist() == [2]
+    assert net.off_ground_kind.tolist() == [2 | 4]  # a tunnel, merged
     times = edge_times(net, dem)
     east, west = costs(net, times, 0, 600)
     pieces = ((200, -20), (100, 20), (300, 0))
@@ -314,7 +322,7 @@ def test_a_bridge_and_a_tunnel_merged_in_one_edge_climb_straight_from_end_to_end
     dem = dem_file(tmp_path / "vh.tif", VALLEY_AND_HILL)
     net = read_network(osmnx_merged([(0, 300, {"bridge": "viaduct"}), (300, 500, {"tunnel": "yes"}),
                                      (500, 600, {})]))
-    assert net.off_ground_kind.tolist() == [3]
+    assert net.off_ground_kind.tolist() == [1 | 2 | 4]
     east, west = costs(net, edge_times(net, dem), 0, 600)
     assert (east, west) == pytest.approx((600.0, 600.0), rel=1e-6)
 
@@ -363,11 +371,16 @@ def test_a_network_built_with_off_ground_alone_keeps_the_straight_grade(tmp_path
     times = edge_times(net, dem)
     assert times.forward_m[0] == pytest.approx(walk((600, 20)), rel=1e-6)
     assert times.backward_m[0] == pytest.approx(back((600, 20)), rel=1e-6)
-    told = network_from_arrays(np.array([xy(0), xy(600)]), [0], [1], crs=UTM, off_ground=[True],
-                               off_ground_kind=[1])
-    assert edge_times(told, dem).forward_m[0] == pytest.approx(walk((400, 40), (200, -20)), rel=1e-6)
-    # the kind alone marks the edge off the ground: a tunnel (2) under the ridge climbs straight
-    tunnel = network_from_arrays(np.array([xy(0), xy(600)]), [0], [1], crs=UTM, off_ground_kind=[2])
+    # a bridge (1) that is the whole edge climbs straight too, even where the DEM is above it
+    whole = network_from_arrays(np.array([xy(0), xy(600)]), [0], [1], crs=UTM, off_ground=[True],
+                                off_ground_kind=[1])
+    assert edge_times(whole, dem).forward_m[0] == pytest.approx(walk((600, 20)), rel=1e-6)
+    # merged (4) with the streets beside it, it walks the ridge they climb
+    merged = network_from_arrays(np.array([xy(0), xy(600)]), [0], [1], crs=UTM, off_ground=[True],
+                                 off_ground_kind=[1 | 4])
+    assert edge_times(merged, dem).forward_m[0] == pytest.approx(walk((400, 40), (200, -20)), rel=1e-6)
+    # the kind alone marks the edge off the ground: a merged tunnel (2 | 4) under the ridge climbs straight
+    tunnel = network_from_arrays(np.array([xy(0), xy(600)]), [0], [1], crs=UTM, off_ground_kind=[2 | 4])
     assert tunnel.off_ground.tolist() == [True]
     assert edge_times(tunnel, dem).forward_m[0] == pytest.approx(walk((600, 20)), rel=1e-6)
 

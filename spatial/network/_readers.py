@@ -40,6 +40,7 @@ from spatial.network._osmways import _add_nodes, _locate_later_nodes, _osm_water
 from spatial.network._water import SHORE, water_kind
 from spatial.network._walkfilter import (
     FEATURE_KEYS,
+    MERGED,
     TAG_KEYS,
     drop_reasons,
     feature_label,
@@ -179,7 +180,7 @@ def from_graph(graph: nx.Graph, *, crs=None, rules: Mapping | None = None) -> Lo
     edges = gpd.GeoDataFrame(
         {"u": pd.Series(rows_u, dtype=object)[keep].to_list(), "v": pd.Series(rows_v, dtype=object)[keep].to_list(),
          "highway": frame["highway"][keep].to_list(), "name": frame["name"][keep].to_list(),
-         **_flags(frame, keep)},
+         **_flags(frame, keep, way)},
         geometry=[g for g, k in zip(geoms, keep) if k], crs=src_crs,
     )
     if len(edges):
@@ -195,12 +196,26 @@ def from_graph(graph: nx.Graph, *, crs=None, rules: Mapping | None = None) -> Lo
     return Loaded(edges, nodes, dropped, unit="edges")
 
 
-def _flags(tags: pd.DataFrame, rows) -> dict[str, np.ndarray]:
+def _flags(tags: pd.DataFrame, rows, ways=None) -> dict[str, np.ndarray]:
     """The edges' ``walked`` (tagged for people on foot), ``off_ground`` (on a bridge or in a
     tunnel: on a DEM not walked below, or above, the straight grade between its ends) and
-    ``off_ground_kind`` (which of the two) of the ways ``rows``."""
-    kind = off_ground_kind(tags)[rows]
+    ``off_ground_kind`` (which of the two, and whether merged from several ways) of the ways
+    ``rows``. ``ways``: each tag row's OSM way id as text, a list (``"4;5"``) where osmnx merged
+    ways into one edge."""
+    kind = off_ground_kind(tags)
+    if ways is not None:
+        several = pd.Series(np.asarray(ways, dtype=object), dtype=object).astype(str).str.contains(";", regex=False)
+        kind[(kind != 0) & several.to_numpy(bool)] |= MERGED
+    kind = kind[rows]
     return {"walked": walk_tagged(tags)[rows], "off_ground": kind != 0, "off_ground_kind": kind}
+
+
+def _way_ids(lines: pd.DataFrame) -> np.ndarray | None:
+    """Each row's OSM way id(s) as text (``"4;5"``: osmnx merged the ways) from an ``osmid``
+    column (osmnx's ``graph_to_gdfs`` and GeoPackage); None without one."""
+    if "osmid" not in lines.columns:
+        return None
+    return lines["osmid"].map(_tag_text).to_numpy(object)
 
 
 def _edge_line(geometry, u, v):
@@ -497,6 +512,7 @@ def from_lines(lines: gpd.GeoDataFrame, metric, *, tolerance_m: float = 0.1, lay
         )
     lines, renamed = _tag_columns(lines)
     tags = _line_tags(lines)
+    ways = _way_ids(lines)
     reason = drop_reasons(tags, **(rules or {}), need_highway=False)
     drop = reason != ""
     dropped = _dropped_frame(np.asarray(lines.index)[drop], reason[drop], geom[drop], metric, in_tunnel(tags)[drop])
@@ -526,7 +542,7 @@ def from_lines(lines: gpd.GeoDataFrame, metric, *, tolerance_m: float = 0.1, lay
     _no_line(lines, ints_without(bare, part_row, len(drop)), notes)
     if ids is not None:
         edges = split_at_shared(vertex, coords, line, hw[part_row], nm[part_row], crs=metric, whole=parts,
-                                 intact=np.ones(len(parts), dtype=bool), flags=_flags(tags, part_row))
+                                 intact=np.ones(len(parts), dtype=bool), flags=_flags(tags, part_row, ways))
         nodes = end_nodes(edges, vertex, coords, metric)
         edges["u"], edges["v"] = node[edges["u"].to_numpy()], node[edges["v"].to_numpy()]
         nodes.index = pd.Index(node[nodes.index.to_numpy()], name="node")
@@ -573,7 +589,7 @@ def from_lines(lines: gpd.GeoDataFrame, metric, *, tolerance_m: float = 0.1, lay
     coords, line, vertex = coords[ok], line[ok], vertex[ok]
     intact = np.bincount(line, minlength=len(parts)) == given
     edges = split_at_shared(vertex, coords, line, hw[part_row], nm[part_row], crs=metric, whole=parts,
-                             intact=intact, flags=_flags(tags, part_row))
+                             intact=intact, flags=_flags(tags, part_row, ways))
     nodes = end_nodes(edges, vertex, coords, metric)
     osm = bool({"osmid", "osm_id", "osm_way_id", "osm_type"} & set(map(str, lines.columns)))
     return Loaded(edges, nodes, dropped, notes, unit="rows", osm=osm)

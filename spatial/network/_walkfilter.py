@@ -59,7 +59,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["DEFAULT_EXCLUDED_HIGHWAYS", "TAG_KEYS", "FEATURE_KEYS", "CAR_CLASSES", "drop_reasons", "in_tunnel",
-           "off_ground", "off_ground_kind", "ON_BRIDGE", "IN_TUNNEL", "walk_tagged"]
+           "off_ground", "off_ground_kind", "ON_BRIDGE", "IN_TUNNEL", "MERGED", "walk_tagged"]
 
 #: OSM ``highway`` classes nobody walks on: osmnx 2's ``walk`` exclusions (without ``cycleway``)
 #: plus trunk roads. An edge is dropped when any of its classes is here.
@@ -126,16 +126,18 @@ def in_tunnel(tags: pd.DataFrame) -> np.ndarray:
 
 
 #: Bits of :func:`off_ground_kind`: a bridge on the edge, a tunnel in it (both: an edge osmnx merged
-#: from a bridge and a tunnel).
-ON_BRIDGE, IN_TUNNEL = 1, 2
+#: from a bridge and a tunnel), and the edge merged from several ways (osmnx's simplification), so
+#: the bridge or tunnel may be only part of it.
+ON_BRIDGE, IN_TUNNEL, MERGED = 1, 2, 4
 
 
 def off_ground_kind(tags: pd.DataFrame) -> np.ndarray:
     """Whether each way runs on a bridge (bit :data:`ON_BRIDGE`: ``yes``, ``viaduct``,
     ``boardwalk`` ..., Geofabrik's ``T``) or in a tunnel (bit :data:`IN_TUNNEL`: ``yes``, ``T``;
-    not a building passage or a culvert), over all of it or, in an edge osmnx merged from several
-    ways (``yes;no``, or ``yes`` alone when the streets beside the bridge had no ``bridge`` tag),
-    part of it. Not a ford-like ``low_water_crossing``.
+    not a building passage or a culvert). Not a ford-like ``low_water_crossing``. A value merged
+    by osmnx from several ways (``yes;no``) adds :data:`MERGED`: the bridge is part of the edge
+    (a reader adds it too where the edge's OSM ids are a list, ``yes`` alone when the streets
+    beside the bridge had no ``bridge`` tag).
 
     A bridge's deck never lies below the straight line between its ends, a tunnel's tube never
     above it (:mod:`spatial.network.elevation`).
@@ -144,17 +146,22 @@ def off_ground_kind(tags: pd.DataFrame) -> np.ndarray:
     --------
     >>> off_ground_kind(pd.DataFrame({"bridge": ["yes", "", "T", "yes;no", "viaduct", "", "yes"],
     ...                               "tunnel": ["", "yes", "", "", "", "building_passage", "no;yes"]})).tolist()
-    [1, 2, 1, 1, 1, 0, 3]
+    [1, 2, 1, 5, 1, 0, 7]
     """
     out = np.zeros(len(tags), dtype=np.int8)
     if "bridge" in tags.columns:
         text = _text(tags["bridge"])
         bridge = ~pd.Series(text, dtype=object).isin(_NO_BRIDGE).to_numpy(bool)
-        for i in np.flatnonzero(bridge & pd.Series(text, dtype=object).str.contains(";", regex=False).to_numpy(bool)):
+        several = pd.Series(text, dtype=object).str.contains(";", regex=False).to_numpy(bool)
+        for i in np.flatnonzero(bridge & several):
             bridge[i] = any(p.strip() not in _NO_BRIDGE for p in text[i].split(";"))
         out[bridge] |= ON_BRIDGE
+        out[bridge & several] |= MERGED
     if "tunnel" in tags.columns:
-        out[_hits(_text(tags["tunnel"]), _TUNNEL) != ""] |= IN_TUNNEL
+        text = _text(tags["tunnel"])
+        tunnel = _hits(text, _TUNNEL) != ""
+        out[tunnel] |= IN_TUNNEL
+        out[tunnel & pd.Series(text, dtype=object).str.contains(";", regex=False).to_numpy(bool)] |= MERGED
     return out
 
 

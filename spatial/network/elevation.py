@@ -52,7 +52,7 @@ from spatial.core.checks import REPORT_COLUMNS, ZH_COLUMNS, reason_zh
 from spatial.core.errors import InputFileError, SpatialError
 from spatial.network._dem import HIGHEST_M, LOWEST_M, _Dem
 from spatial.network._profile import SPREAD, Profile, build_profile, part_cost, segments
-from spatial.network._walkfilter import IN_TUNNEL, ON_BRIDGE
+from spatial.network._walkfilter import IN_TUNNEL, MERGED, ON_BRIDGE
 from spatial.network.graph import WalkNetwork
 
 logger = logging.getLogger(__name__)
@@ -389,15 +389,19 @@ def _edge_costs(network: WalkNetwork, edge, run, fwd_seg, bwd_seg):
 
 
 def _deck_kinds(network: WalkNetwork, z_node: np.ndarray) -> np.ndarray:
-    """``(m,)`` int8 off-ground kind of each edge whose two end nodes have heights (0 on the
-    ground or without them): bits ``ON_BRIDGE``, ``IN_TUNNEL`` of ``network.off_ground_kind``; an
-    ``off_ground`` edge of no known kind is both (it climbs straight from end to end)."""
+    """``(m,)`` int8 bits ``ON_BRIDGE``, ``IN_TUNNEL`` of the heights walked along each edge whose
+    two end nodes have heights (0: on the ground, or without them). A bridge or tunnel that is the
+    whole edge (one way, not ``MERGED``), or an ``off_ground`` edge of no known kind, is both: it
+    climbs straight from end to end. One osmnx merged from several ways keeps its own bit: only
+    the bridge or tunnel in it is on the straight line, the streets beside it on the ground."""
     m = network.n_edges
     if len(network.off_ground) != m or not network.off_ground.any():
         return np.zeros(m, np.int8)
     kind = network.off_ground_kind if len(network.off_ground_kind) == m else np.zeros(m, np.int8)
     ends = np.isfinite(z_node[network.edge_u]) & np.isfinite(z_node[network.edge_v])
-    return np.where(network.off_ground & ends, np.where(kind == 0, ON_BRIDGE | IN_TUNNEL, kind), 0).astype(np.int8)
+    part = ((kind & MERGED) != 0) & ((kind & (ON_BRIDGE | IN_TUNNEL)) != 0)
+    return np.where(network.off_ground & ends, np.where(part, kind & (ON_BRIDGE | IN_TUNNEL), ON_BRIDGE | IN_TUNNEL),
+                    0).astype(np.int8)
 
 
 def _deck_lines(network: WalkNetwork, kind: np.ndarray, z_node: np.ndarray, edge: np.ndarray,

@@ -74,14 +74,15 @@ class WalkNetwork:
     off_ground : numpy.ndarray
         ``(m,)`` True where the edge runs on a bridge or in a tunnel, over all of it or part of it
         (an edge osmnx merged from a bridge and the streets beside it; OSM ``bridge``/``tunnel``
-        tags, or such columns of a line layer): on a DEM a bridge's deck is not walked below the
-        straight line between the edge's ends, a tunnel's tube not above it, whatever the valley
-        or hill under or over them (:mod:`spatial.network.elevation`). Empty when unknown.
+        tags, or such columns of a line layer): on a DEM a bridge or tunnel that is the whole edge
+        climbs straight from one end to the other, whatever the valley or hill under or over it,
+        and along a merged edge a bridge's deck is not walked below that straight line, a tunnel's
+        tube not above it (:mod:`spatial.network.elevation`). Empty when unknown.
     off_ground_kind : numpy.ndarray
-        ``(m,)`` int8, which of the two each ``off_ground`` edge is: bit 1 a bridge on it, bit 2 a
-        tunnel in it (``ON_BRIDGE``, ``IN_TUNNEL`` of :mod:`spatial.network._walkfilter`; 3: both,
-        merged). An ``off_ground`` edge of kind 0 (or with this array empty) is taken as both: it
-        climbs straight from one end to the other.
+        ``(m,)`` int8, which each ``off_ground`` edge is: bit 1 a bridge on it, bit 2 a tunnel in it,
+        bit 4 merged by osmnx from several ways, of which the bridge or tunnel is one (``ON_BRIDGE``,
+        ``IN_TUNNEL``, ``MERGED`` of :mod:`spatial.network._walkfilter`). An ``off_ground`` edge of
+        kind 0 (or with this array empty) climbs straight from one end to the other.
 
     Examples
     --------
