@@ -200,22 +200,21 @@ def _flags(tags: pd.DataFrame, rows, ways=None) -> dict[str, np.ndarray]:
     """The edges' ``walked`` (tagged for people on foot), ``off_ground`` (on a bridge or in a
     tunnel: on a DEM not walked below, or above, the straight grade between its ends) and
     ``off_ground_kind`` (which of the two, and whether merged from several ways) of the ways
-    ``rows``. ``ways``: each tag row's OSM way id as text, a list (``"4;5"``) where osmnx merged
-    ways into one edge."""
+    ``rows``. ``ways``: each tag row's OSM way id (an ``osmid``), a list (``[4, 5]``, ``"4;5"``)
+    where osmnx merged ways into one edge."""
     kind = off_ground_kind(tags)
-    if ways is not None:
-        several = pd.Series(np.asarray(ways, dtype=object), dtype=object).astype(str).str.contains(";", regex=False)
-        kind[(kind != 0) & several.to_numpy(bool)] |= MERGED
+    if ways is not None:  # only the rows off the ground are looked at: a city's ids are millions
+        off = np.flatnonzero(kind)
+        several = np.array([";" in _tag_text(w) for w in np.asarray(ways, dtype=object)[off]], dtype=bool)
+        kind[off[several]] |= MERGED
     kind = kind[rows]
     return {"walked": walk_tagged(tags)[rows], "off_ground": kind != 0, "off_ground_kind": kind}
 
 
 def _way_ids(lines: pd.DataFrame) -> np.ndarray | None:
-    """Each row's OSM way id(s) as text (``"4;5"``: osmnx merged the ways) from an ``osmid``
-    column (osmnx's ``graph_to_gdfs`` and GeoPackage); None without one."""
-    if "osmid" not in lines.columns:
-        return None
-    return lines["osmid"].map(_tag_text).to_numpy(object)
+    """Each row's OSM way id(s) (a list where osmnx merged ways) from an ``osmid`` column
+    (osmnx's ``graph_to_gdfs`` and GeoPackage); None without one."""
+    return lines["osmid"].to_numpy(object) if "osmid" in lines.columns else None
 
 
 def _edge_line(geometry, u, v):
