@@ -256,8 +256,9 @@ def _from_dem(network: WalkNetwork, path: Path, steps_factor: float, step_m: flo
     pieces = {}  # each part's pieces: segment, forward and backward cost
 
     def part(sl: slice) -> None:
+        part_deck = None if deck is None else (deck[0][sl], deck[1][sl])
         fwd_seg[sl], bwd_seg[sl], pieces[sl.start] = _segment_costs(dem, a[sl], d[sl], za[sl], zb[sl], run[sl],
-                                                                    n_sub[sl], None if deck is None else tuple(x[sl] for x in deck))
+                                                                    n_sub[sl], part_deck)
 
     # halves of the segments on threads (numpy releases the GIL); a DEM in another CRS projects
     # its points with one pyproj transformer, in this thread
