@@ -4,8 +4,9 @@ osmnx's simplification (checked with osmnx 2.1.1) merges a 300 m street, a 20 m 
 280 m street into one 600 m edge tagged ``bridge=yes``; in Futian's graphml 82 of 137 bridge edges
 are so merged. Such an edge is not all deck: a planner expects a bridge's deck never below the
 straight line between its ends, a tunnel's tube never above it, and the ground walked elsewhere.
-So along a bridge edge the height walked is max(DEM, line between the end heights), along a
-tunnel edge min(DEM, line).
+So along a merged bridge edge the height walked is max(DEM, line between the end heights), along
+a merged tunnel edge min(DEM, line); a bridge or tunnel that is one way from end to end still
+climbs straight between its ends.
 
 Every expected cost is worked out here by hand from the profile's pieces (Tobler's hiking
 function as docs/elevation.md states it: v = speed·exp(−3.5·(|S+0.05|−0.05))), never from the
