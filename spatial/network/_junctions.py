@@ -78,8 +78,9 @@ def split_at_shared(vertex: np.ndarray, coords: np.ndarray, line: np.ndarray,
     each coordinate belongs to (coordinates of a line are consecutive), ``highway`` and ``name``
     are indexed by line. With ``whole`` (each line's geometry) and ``intact`` (no coordinate of
     the line dropped), a line that is one edge keeps its own geometry instead of a rebuilt copy.
-    ``flags``, booleans by line (``walked``: tagged for people on foot; ``off_ground``: on a
-    bridge or in a tunnel), are given to the edges as columns of those names.
+    ``flags``, values by line (``walked``: tagged for people on foot; ``off_ground``: on a
+    bridge or in a tunnel; ``off_ground_kind``: which), are given to the edges as columns of those
+    names.
     """
     n = len(vertex)
     first = np.r_[True, line[1:] != line[:-1]]
@@ -108,7 +109,7 @@ def split_at_shared(vertex: np.ndarray, coords: np.ndarray, line: np.ndarray,
     logger.debug("split %d lines into %d edges at shared vertices (%d coordinates)", line.max() + 1, len(starts), n)
     columns = {"u": vertex[starts], "v": vertex[ends], "highway": highway[src], "name": name[src]}
     for key, by_line in (flags or {}).items():
-        columns[key] = np.asarray(by_line, dtype=bool)[src]
+        columns[key] = np.asarray(by_line)[src]
     return gpd.GeoDataFrame(columns, geometry=geoms, crs=crs)
 
 

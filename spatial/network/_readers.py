@@ -40,11 +40,12 @@ from spatial.network._osmways import _add_nodes, _locate_later_nodes, _osm_water
 from spatial.network._water import SHORE, water_kind
 from spatial.network._walkfilter import (
     FEATURE_KEYS,
+    MERGED,
     TAG_KEYS,
     drop_reasons,
     feature_label,
     in_tunnel,
-    off_ground,
+    off_ground_kind,
     walk_tagged,
 )
 
@@ -86,9 +87,17 @@ def _tag_text(value) -> str:
     'primary;trunk'
     >>> _tag_text("[not a list"), _tag_text(None)
     ('[not a list', '')
+
+    A whole number read as a float (a 0/1 ``bridge`` column with an empty cell, which pandas
+    reads as float) is written as the integer, as OSM and the filter's values are:
+
+    >>> _tag_text(0.0), _tag_text(np.float64(-1.0)), _tag_text(2.5)
+    ('0', '-1', '2.5')
     """
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):  # pd.NA: Int64, boolean
         return ""
+    if isinstance(value, float) and value.is_integer():  # np.float64 too
+        return str(int(value))
     if isinstance(value, (list, tuple, set, np.ndarray)):
         return ";".join(str(v) for v in value)
     text = str(value)
@@ -171,7 +180,7 @@ def from_graph(graph: nx.Graph, *, crs=None, rules: Mapping | None = None) -> Lo
     edges = gpd.GeoDataFrame(
         {"u": pd.Series(rows_u, dtype=object)[keep].to_list(), "v": pd.Series(rows_v, dtype=object)[keep].to_list(),
          "highway": frame["highway"][keep].to_list(), "name": frame["name"][keep].to_list(),
-         **_flags(frame, keep)},
+         **_flags(frame, keep, way)},
         geometry=[g for g, k in zip(geoms, keep) if k], crs=src_crs,
     )
     if len(edges):
@@ -187,10 +196,25 @@ def from_graph(graph: nx.Graph, *, crs=None, rules: Mapping | None = None) -> Lo
     return Loaded(edges, nodes, dropped, unit="edges")
 
 
-def _flags(tags: pd.DataFrame, rows) -> dict[str, np.ndarray]:
-    """The edges' ``walked`` (tagged for people on foot) and ``off_ground`` (on a bridge or in a
-    tunnel: walked on the straight grade between its ends on a DEM) of the ways ``rows``."""
-    return {"walked": walk_tagged(tags)[rows], "off_ground": off_ground(tags)[rows]}
+def _flags(tags: pd.DataFrame, rows, ways=None) -> dict[str, np.ndarray]:
+    """The edges' ``walked`` (tagged for people on foot), ``off_ground`` (on a bridge or in a
+    tunnel: on a DEM not walked below, or above, the straight grade between its ends) and
+    ``off_ground_kind`` (which of the two, and whether merged from several ways) of the ways
+    ``rows``. ``ways``: each tag row's OSM way id (an ``osmid``), a list (``[4, 5]``, ``"4;5"``)
+    where osmnx merged ways into one edge."""
+    kind = off_ground_kind(tags)
+    if ways is not None:  # only the rows off the ground are looked at: a city's ids are millions
+        off = np.flatnonzero(kind)
+        several = np.array([";" in _tag_text(w) for w in np.asarray(ways, dtype=object)[off]], dtype=bool)
+        kind[off[several]] |= MERGED
+    kind = kind[rows]
+    return {"walked": walk_tagged(tags)[rows], "off_ground": kind != 0, "off_ground_kind": kind}
+
+
+def _way_ids(lines: pd.DataFrame) -> np.ndarray | None:
+    """Each row's OSM way id(s) (a list where osmnx merged ways) from an ``osmid`` column
+    (osmnx's ``graph_to_gdfs`` and GeoPackage); None without one."""
+    return lines["osmid"].to_numpy(object) if "osmid" in lines.columns else None
 
 
 def _edge_line(geometry, u, v):
@@ -487,6 +511,7 @@ def from_lines(lines: gpd.GeoDataFrame, metric, *, tolerance_m: float = 0.1, lay
         )
     lines, renamed = _tag_columns(lines)
     tags = _line_tags(lines)
+    ways = _way_ids(lines)
     reason = drop_reasons(tags, **(rules or {}), need_highway=False)
     drop = reason != ""
     dropped = _dropped_frame(np.asarray(lines.index)[drop], reason[drop], geom[drop], metric, in_tunnel(tags)[drop])
@@ -516,7 +541,7 @@ def from_lines(lines: gpd.GeoDataFrame, metric, *, tolerance_m: float = 0.1, lay
     _no_line(lines, ints_without(bare, part_row, len(drop)), notes)
     if ids is not None:
         edges = split_at_shared(vertex, coords, line, hw[part_row], nm[part_row], crs=metric, whole=parts,
-                                 intact=np.ones(len(parts), dtype=bool), flags=_flags(tags, part_row))
+                                 intact=np.ones(len(parts), dtype=bool), flags=_flags(tags, part_row, ways))
         nodes = end_nodes(edges, vertex, coords, metric)
         edges["u"], edges["v"] = node[edges["u"].to_numpy()], node[edges["v"].to_numpy()]
         nodes.index = pd.Index(node[nodes.index.to_numpy()], name="node")
@@ -563,7 +588,7 @@ def from_lines(lines: gpd.GeoDataFrame, metric, *, tolerance_m: float = 0.1, lay
     coords, line, vertex = coords[ok], line[ok], vertex[ok]
     intact = np.bincount(line, minlength=len(parts)) == given
     edges = split_at_shared(vertex, coords, line, hw[part_row], nm[part_row], crs=metric, whole=parts,
-                             intact=intact, flags=_flags(tags, part_row))
+                             intact=intact, flags=_flags(tags, part_row, ways))
     nodes = end_nodes(edges, vertex, coords, metric)
     osm = bool({"osmid", "osm_id", "osm_way_id", "osm_type"} & set(map(str, lines.columns)))
     return Loaded(edges, nodes, dropped, notes, unit="rows", osm=osm)

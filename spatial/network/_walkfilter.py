@@ -59,7 +59,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["DEFAULT_EXCLUDED_HIGHWAYS", "TAG_KEYS", "FEATURE_KEYS", "CAR_CLASSES", "drop_reasons", "in_tunnel",
-           "off_ground", "walk_tagged"]
+           "off_ground", "off_ground_kind", "ON_BRIDGE", "IN_TUNNEL", "MERGED", "walk_tagged"]
 
 #: OSM ``highway`` classes nobody walks on: osmnx 2's ``walk`` exclusions (without ``cycleway``)
 #: plus trunk roads. An edge is dropped when any of its classes is here.
@@ -125,25 +125,57 @@ def in_tunnel(tags: pd.DataFrame) -> np.ndarray:
     return _hits(_text(tags["tunnel"]), _TUNNEL) != ""
 
 
-def off_ground(tags: pd.DataFrame) -> np.ndarray:
-    """Whether each way runs on a bridge (``yes``, ``viaduct`` ..., Geofabrik's ``T``) or in a
-    tunnel over its whole length: its height is not that of the ground under it (a valley, a hill).
-    Not a building passage, a ford-like ``low_water_crossing``, nor an edge osmnx merged from a
-    bridge and the streets beside it (``yes;no``: partly on the ground).
+#: Bits of :func:`off_ground_kind`: a bridge on the edge, a tunnel in it (both: an edge osmnx merged
+#: from a bridge and a tunnel), and the edge merged from several ways (osmnx's simplification), so
+#: the bridge or tunnel may be only part of it.
+ON_BRIDGE, IN_TUNNEL, MERGED = 1, 2, 4
+
+
+def off_ground_kind(tags: pd.DataFrame) -> np.ndarray:
+    """Whether each way runs on a bridge (bit :data:`ON_BRIDGE`: ``yes``, ``viaduct``,
+    ``boardwalk`` ..., Geofabrik's ``T``) or in a tunnel (bit :data:`IN_TUNNEL`: ``yes``, ``T``;
+    not a building passage or a culvert). Not a ford-like ``low_water_crossing``. A value merged
+    by osmnx from several ways (``yes;no``) adds :data:`MERGED`: the bridge is part of the edge
+    (a reader adds it too where the edge's OSM ids are a list, ``yes`` alone when the streets
+    beside the bridge had no ``bridge`` tag).
+
+    A bridge's deck never lies below the straight line between its ends, a tunnel's tube never
+    above it (:mod:`spatial.network.elevation`).
 
     Examples
     --------
-    >>> off_ground(pd.DataFrame({"bridge": ["yes", "", "T", "yes;no", "viaduct", ""],
-    ...                          "tunnel": ["", "yes", "", "", "", "building_passage"]})).tolist()
-    [True, True, True, False, True, False]
+    >>> off_ground_kind(pd.DataFrame({"bridge": ["yes", "", "T", "yes;no", "viaduct", "", "yes"],
+    ...                               "tunnel": ["", "yes", "", "", "", "building_passage", "no;yes"]})).tolist()
+    [1, 2, 1, 5, 1, 0, 7]
     """
-    out = np.zeros(len(tags), dtype=bool)
-    for key, whole in (("bridge", None), ("tunnel", _TUNNEL)):
-        if key in tags.columns:
-            text = pd.Series(_text(tags[key]), dtype=object)
-            out |= (text.isin(whole) if whole else ~text.isin(_NO_BRIDGE) & ~text.str.contains(";", regex=False)
-                    ).to_numpy(bool)
+    out = np.zeros(len(tags), dtype=np.int8)
+    if "bridge" in tags.columns:
+        text = _text(tags["bridge"])
+        bridge = ~pd.Series(text, dtype=object).isin(_NO_BRIDGE).to_numpy(bool)
+        several = pd.Series(text, dtype=object).str.contains(";", regex=False).to_numpy(bool)
+        for i in np.flatnonzero(bridge & several):
+            bridge[i] = any(p.strip() not in _NO_BRIDGE for p in text[i].split(";"))
+        out[bridge] |= ON_BRIDGE
+        out[bridge & several] |= MERGED
+    if "tunnel" in tags.columns:
+        text = _text(tags["tunnel"])
+        tunnel = _hits(text, _TUNNEL) != ""
+        out[tunnel] |= IN_TUNNEL
+        out[tunnel & pd.Series(text, dtype=object).str.contains(";", regex=False).to_numpy(bool)] |= MERGED
     return out
+
+
+def off_ground(tags: pd.DataFrame) -> np.ndarray:
+    """Whether each way runs on a bridge or in a tunnel, over all or part of it
+    (:func:`off_ground_kind` not 0): its height is not that of the ground under it there.
+
+    Examples
+    --------
+    >>> off_ground(pd.DataFrame({"bridge": ["yes", "", "T", "yes;no", "low_water_crossing", ""],
+    ...                          "tunnel": ["", "yes", "", "", "", "building_passage"]})).tolist()
+    [True, True, True, True, False, False]
+    """
+    return off_ground_kind(tags) != 0
 
 
 def walk_tagged(tags: pd.DataFrame) -> np.ndarray:

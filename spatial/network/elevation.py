@@ -20,8 +20,11 @@ Elevations are in metres unless the DEM says otherwise (a vertical CRS or band u
 US survey feet, cm ...: converted), after the band's scale and offset. ``highway=steps`` walk at
 most ``1 / steps_factor`` of the flat speed (default 3/5: GraphHopper's foot profile walks steps
 at 3 km/h against 5 km/h on the flat); a DEM steep enough to slow them more wins (the slower of
-the two), so a DEM that resolves a flight of steps does not count it twice. Edges on a bridge or
-in a tunnel climb straight from one end to the other (the DEM under a bridge is the valley). A
+the two), so a DEM that resolves a flight of steps does not count it twice. Along an edge on a
+bridge the height walked is never below the straight line between its end nodes' heights, in a
+tunnel never above it (the DEM under a bridge is the valley, over a tunnel the hill): a whole
+bridge climbs straight from one end to the other, and the streets osmnx merged with it into one
+edge keep their slopes where they rise above that line. A
 piece steeper than 100% on the DEM is no walk (an untagged bridge, a cliff, nodata written as
 heights): its edge is walked flat and reported; heights whose streets' median slope is over 30%
 are not metres (decimetres without their scale) and are refused.
@@ -48,7 +51,8 @@ from spatial.core._threads import halves, thread_map
 from spatial.core.checks import REPORT_COLUMNS, ZH_COLUMNS, reason_zh
 from spatial.core.errors import InputFileError, SpatialError
 from spatial.network._dem import HIGHEST_M, LOWEST_M, _Dem
-from spatial.network._profile import Profile, build_profile, part_cost, segments
+from spatial.network._profile import SPREAD, Profile, build_profile, part_cost, segments
+from spatial.network._walkfilter import IN_TUNNEL, MERGED, ON_BRIDGE
 from spatial.network.graph import WalkNetwork
 
 logger = logging.getLogger(__name__)
@@ -238,6 +242,8 @@ def _from_dem(network: WalkNetwork, path: Path, steps_factor: float, step_m: flo
     a, b, edge, first, last = segments(network)
     d = b - a
     run = np.hypot(d[:, 0], d[:, 1])
+    kind = _deck_kinds(network, z_node)
+    deck = _deck_lines(network, kind, z_node, edge, run)
     # a segment's ends: its edge's nodes, or geometry vertices sampled here
     za = z_node[network.edge_u[edge]]
     zb = z_node[network.edge_v[edge]]
@@ -250,18 +256,19 @@ def _from_dem(network: WalkNetwork, path: Path, steps_factor: float, step_m: flo
     pieces = {}  # each part's pieces: segment, forward and backward cost
 
     def part(sl: slice) -> None:
+        part_deck = None if deck is None else (deck[0][sl], deck[1][sl])
         fwd_seg[sl], bwd_seg[sl], pieces[sl.start] = _segment_costs(dem, a[sl], d[sl], za[sl], zb[sl], run[sl],
-                                                                    n_sub[sl])
+                                                                    n_sub[sl], part_deck)
 
     # halves of the segments on threads (numpy releases the GIL); a DEM in another CRS projects
     # its points with one pyproj transformer, in this thread
     thread_map(part, halves(len(run)) if dem.to_dem is None else [slice(0, len(run))])
     fwd, bwd, has, steep = _edge_costs(network, edge, run, fwd_seg, bwd_seg)
-    fwd, bwd, has, level = _straight_grade(network, fwd, bwd, has, z_node)
+    fwd, bwd, has, level, straight, ground = _off_ground(network, kind, fwd, bwd, has, z_node)
     sfwd, sbwd = _steps(network, fwd, bwd, steps_factor)
     seg, pf, pb = (np.concatenate(x) for x in zip(*((p[0] + k, p[1], p[2]) for k, p in sorted(pieces.items()))))
     profile = build_profile(network.n_edges, edge, run, n_sub, seg, pf, pb,
-                            has & ~level & (sfwd == fwd) & (sbwd == bwd))
+                            has & ~straight & (sfwd == fwd) & (sbwd == bwd))
     fwd, bwd = sfwd, sbwd
     if network.n_edges and not has.any() and np.isfinite(dem.highest):  # all 'above 9000 m': not metres
         hint = _scale_hint(dem.highest, "set the band's scale", lambda k: f"gdal_edit.py -scale {1 / k:g} {path.name}")
@@ -277,15 +284,13 @@ def _from_dem(network: WalkNetwork, path: Path, steps_factor: float, step_m: flo
                    + ("" if dem.unit == "metre" else f", elevations in {dem.unit} converted to metres")
                    + (f", {dem.voids} cells below {LOWEST_M:.0f} m or above {HIGHEST_M:.0f} m read as nodata"
                       if dem.voids else "")
-                   + (f", {int(level.sum())} edges on bridges or in tunnels ({network.length_m[level].sum():.0f} m) "
-                      "climb straight from end to end, not over the ground under them" if level.any() else ""),
+                   + _deck_note(network, level, ground, "en"),
                    f"高程数据 {dem.crs}，x {dem.extent[0]:.6g}..{dem.extent[2]:.6g}，"
                    f"y {dem.extent[1]:.6g}..{dem.extent[3]:.6g}，像元 {dem.res_m:.3g} 米，每 {step:.3g} 米取一个高程"
                    + ("" if dem.unit == "metre" else f"，高程单位 {dem.unit} 已换算为米")
                    + (f"，{dem.voids} 个像元低于 {LOWEST_M:.0f} 米或高于 {HIGHEST_M:.0f} 米，按无数据处理"
                       if dem.voids else "")
-                   + (f"，{int(level.sum())} 条桥梁或隧道路段（{network.length_m[level].sum():.0f} 米）按两端高程的直线坡度计算，"
-                      "不随其下的地面起伏" if level.any() else ""), profile)
+                   + _deck_note(network, level, ground, "zh"), profile)
 
 
 def _scale_hint(highest: float, do: str, fix) -> str:
@@ -300,14 +305,26 @@ def _scale_hint(highest: float, do: str, fix) -> str:
     return f"if they are decimetres ({fix(10)}: up to {highest / 10:,.0f} m) or {cm}, {do}"
 
 
-def _segment_costs(dem: _Dem, a, d, za, zb, run, n_sub) -> tuple:
+def _segment_costs(dem: _Dem, a, d, za, zb, run, n_sub, deck: tuple | None = None) -> tuple:
     """Costs of straight segments both ways, each cut into ``n_sub`` pieces of equal length whose
     ends are sampled, and the pieces' own (segment, forward, backward), each segment's in order.
     Segments are grouped by their number of pieces, so each group is sampled and summed as one
-    (segments x pieces) array."""
+    (segments x pieces) array. ``deck``: whether each segment is off the ground, and the heights
+    of its edge's straight line at its start and end with the bounds of the heights walked off
+    it (:func:`_deck_lines`, :func:`_on_deck`)."""
     fwd, bwd = np.empty(len(run)), np.empty(len(run))
     one = np.flatnonzero(n_sub == 1)
-    fwd[one], bwd[one] = _piece_costs(run[one], zb[one] - za[one])
+    rise = zb[one] - za[one]
+    groups_off = ()  # the numbers of pieces of the off-ground segments: only their groups are clamped
+    if deck is not None:
+        off, table = deck
+        groups_off = set(np.unique(n_sub[off]).tolist())
+        on = np.flatnonzero(off[one])
+        if len(on):
+            sg = one[on]
+            line_a, line_b, lo, hi = table[sg].T
+            rise[on] = _on_deck(zb[sg], line_b, lo, hi) - _on_deck(za[sg], line_a, lo, hi)
+    fwd[one], bwd[one] = _piece_costs(run[one], rise)
     segs, pfs, pbs = [one], [fwd[one]], [bwd[one]]
     for k in np.unique(n_sub[n_sub > 1]):
         g = np.flatnonzero(n_sub == k)
@@ -318,6 +335,11 @@ def _segment_costs(dem: _Dem, a, d, za, zb, run, n_sub) -> tuple:
         z = np.empty((len(g), k + 1))
         z[:, 0], z[:, -1] = (za, zb) if whole else (za[g], zb[g])
         z[:, 1:-1] = dem.bilinear(dem.project(pts)).reshape(len(g), k - 1)
+        if k in groups_off:
+            on = np.flatnonzero(off if whole else off[g])
+            line_a, line_b, lo, hi = table[g[on]].T
+            line = line_a[:, None] + (line_b - line_a)[:, None] * (np.arange(k + 1) / k)
+            z[on] = _on_deck(z[on], line, lo[:, None], hi[:, None])
         f, b = _piece_costs(np.repeat(run[g] / k, k), np.diff(z, axis=1).ravel())
         fwd[g], bwd[g] = f.reshape(len(g), k).sum(axis=1), b.reshape(len(g), k).sum(axis=1)
         segs.append(np.repeat(g, k))
@@ -367,24 +389,107 @@ def _edge_costs(network: WalkNetwork, edge, run, fwd_seg, bwd_seg):
     return fwd, bwd, has, steep
 
 
-def _straight_grade(network: WalkNetwork, fwd, bwd, has, z_node):
-    """Edges on a bridge or in a tunnel (``network.off_ground``) climb straight from one end to
-    the other, at the slope between their end nodes' elevations: the DEM under a bridge is the
-    valley (or the river), over a tunnel the hill, not the way walked. Also where the ground under
-    them is nodata (a river given as nodata). Returns the costs, ``has`` and which edges were so."""
+def _deck_kinds(network: WalkNetwork, z_node: np.ndarray) -> np.ndarray:
+    """``(m,)`` int8 bits ``ON_BRIDGE``, ``IN_TUNNEL`` of the heights walked along each edge whose
+    two end nodes have heights (0: on the ground, or without them). A bridge or tunnel that is the
+    whole edge (one way, not ``MERGED``), or an ``off_ground`` edge of no known kind, is both: it
+    climbs straight from end to end. One osmnx merged from several ways keeps its own bit: only
+    the bridge or tunnel in it is on the straight line, the streets beside it on the ground."""
     m = network.n_edges
-    level = np.zeros(m, bool)
-    if len(network.off_ground) == m:
-        level = network.off_ground & np.isfinite(z_node[network.edge_u]) & np.isfinite(z_node[network.edge_v])
+    if len(network.off_ground) != m or not network.off_ground.any():
+        return np.zeros(m, np.int8)
+    kind = network.off_ground_kind if len(network.off_ground_kind) == m else np.zeros(m, np.int8)
+    ends = np.isfinite(z_node[network.edge_u]) & np.isfinite(z_node[network.edge_v])
+    part = ((kind & MERGED) != 0) & ((kind & (ON_BRIDGE | IN_TUNNEL)) != 0)
+    return np.where(network.off_ground & ends, np.where(part, kind & (ON_BRIDGE | IN_TUNNEL), ON_BRIDGE | IN_TUNNEL),
+                    0).astype(np.int8)
+
+
+def _deck_lines(network: WalkNetwork, kind: np.ndarray, z_node: np.ndarray, edge: np.ndarray,
+                run: np.ndarray) -> tuple | None:
+    """Whether each segment's edge is off the ground (``kind``, :func:`_deck_kinds`) and, by
+    segment, the heights of its edge's straight line from ``u`` to ``v`` (by the share of the
+    edge's run) at its start and end and the bounds of the heights walked off that line (bridge:
+    0 and +inf, tunnel: -inf and 0, both: 0 and 0), as an ``(s, 4)`` table (NaN on the ground);
+    None when no edge is off the ground. An edge's segments are contiguous and in order from ``u``."""
+    off = kind[edge] != 0
+    on = np.flatnonzero(off)
+    if not len(on):
+        return None
+    e, r = edge[on], run[on]
+    c = np.cumsum(r)
+    new = np.ones(len(e), bool)
+    new[1:] = e[1:] != e[:-1]
+    first = np.flatnonzero(new)
+    owner = np.cumsum(new) - 1
+    base = (c - r)[first]
+    end = np.empty(len(first), np.int64)
+    end[:-1], end[-1] = first[1:] - 1, len(e) - 1
+    total = (c[end] - base)[owner]
+    before = c - r - base[owner]
+    zu, zv = z_node[network.edge_u[e]], z_node[network.edge_v[e]]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t0 = np.where(total > 0, before / total, 0.0)
+        t1 = np.where(total > 0, (before + r) / total, 1.0)
+    k = kind[e]
+    table = np.full((len(edge), 4), np.nan)
+    table[on] = np.column_stack([zu + (zv - zu) * t0, zu + (zv - zu) * t1,
+                                 np.where(k & ON_BRIDGE, 0.0, -np.inf), np.where(k & IN_TUNNEL, 0.0, np.inf)])
+    return off, table
+
+
+def _on_deck(z: np.ndarray, line: np.ndarray, lo, hi) -> np.ndarray:
+    """Heights ``z`` sampled along off-ground segments as walked: no further from the edge's
+    straight ``line`` than ``lo`` below and ``hi`` above it (a bridge: never below, a tunnel:
+    never above, both: on it), and on the line where the DEM has none (a river given as nodata
+    under a bridge)."""
+    dz = np.minimum(np.maximum(z - line, lo), hi)
+    dz[np.isnan(dz)] = 0.0
+    return line + dz
+
+
+def _off_ground(network: WalkNetwork, kind: np.ndarray, fwd, bwd, has, z_node):
+    """Edges on a bridge or in a tunnel (``kind``, :func:`_deck_kinds`) were walked on the DEM's
+    heights raised to the straight line between their end nodes (a bridge: the DEM under it is
+    the valley or the river) or lowered to it (a tunnel: over it is the hill). Where that profile
+    still holds a piece steeper than :data:`STEEPEST` (a cliff beside a merged bridge), the edge
+    climbs straight from end to end as a whole, at the slope between its end nodes' heights
+    (unless that too is steeper). Returns the costs, ``has``, the edges so treated, those walked
+    on the straight grade as a whole, and those whose cost is not the straight grade's (merged
+    with streets that rise over a bridge's line or dip under a tunnel's)."""
+    m = network.n_edges
+    level = kind != 0
+    straight = np.zeros(m, bool)
+    ground = np.zeros(m, bool)
     if not level.any():
-        return fwd, bwd, has, level
-    f, b = _piece_costs(network.length_m[level], z_node[network.edge_v[level]] - z_node[network.edge_u[level]])
-    fine = np.isfinite(f)  # ends more than STEEPEST apart: the DEM does not show this bridge either
-    level[level] = fine
-    f, b = f[fine], b[fine]
+        return fwd, bwd, has, level, straight, ground
+    idx = np.flatnonzero(level)
+    length = network.length_m[idx]
+    f, b = _piece_costs(length, z_node[network.edge_v[idx]] - z_node[network.edge_u[idx]])
+    line_ok = np.isfinite(f)  # ends more than STEEPEST apart: the DEM does not show this bridge either
+    fall = ~has[idx] & line_ok  # the profile has a cliff: the straight grade as a whole
     fwd, bwd, has = fwd.copy(), bwd.copy(), has.copy()
-    fwd[level], bwd[level], has[level] = f, b, True
-    return fwd, bwd, has, level
+    fwd[idx[fall]], bwd[idx[fall]], has[idx[fall]] = f[fall], b[fall], True
+    straight[idx[fall]] = True
+    level[idx] = has[idx]
+    tol = SPREAD * np.maximum(length, 1.0)
+    ground[idx] = has[idx] & ~fall & ((np.abs(fwd[idx] - f) > tol) | (np.abs(bwd[idx] - b) > tol))
+    return fwd, bwd, has, level, straight, ground
+
+
+def _deck_note(network: WalkNetwork, level: np.ndarray, ground: np.ndarray, lang: str) -> str:
+    """The ``dem`` row's clause on the edges on bridges or in tunnels (empty when none)."""
+    if not level.any():
+        return ""
+    n, km = int(level.sum()), network.length_m[level].sum()
+    k, kg = int(ground.sum()), network.length_m[ground].sum()
+    if lang == "zh":
+        return (f"，{n} 条桥梁或隧道路段（{km:.0f} 米）按两端高程的直线坡度计算，不随其下的地面起伏"
+                + (f"；其中 {k} 条（{kg:.0f} 米）有地面高出桥面两端连线或低于隧道两端连线之处（与之合并的街道），该处按地面计算"
+                   if k else ""))
+    return (f", {n} edges on bridges or in tunnels ({km:.0f} m) climb straight from end to end, not over the "
+            "ground under them" + (f"; on {k} of them ({kg:.0f} m) the ground rises above a bridge's line or dips "
+                                   "below a tunnel's (streets merged with it) and is walked there" if k else ""))
 
 
 def _on_steps(network: WalkNetwork) -> np.ndarray:

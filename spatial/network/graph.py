@@ -72,9 +72,17 @@ class WalkNetwork:
         from a home or station to the network crosses a river line or goes into the water and
         out again. Empty for other sources and with ``read_network(water_barriers=False)``.
     off_ground : numpy.ndarray
-        ``(m,)`` True where the edge runs on a bridge or in a tunnel over its whole length (OSM
-        ``bridge``/``tunnel`` tags, or such columns of a line layer): on a DEM it climbs straight
-        from one end to the other, not over the valley or hill under it. Empty when unknown.
+        ``(m,)`` True where the edge runs on a bridge or in a tunnel, over all of it or part of it
+        (an edge osmnx merged from a bridge and the streets beside it; OSM ``bridge``/``tunnel``
+        tags, or such columns of a line layer): on a DEM a bridge or tunnel that is the whole edge
+        climbs straight from one end to the other, whatever the valley or hill under or over it,
+        and along a merged edge a bridge's deck is not walked below that straight line, a tunnel's
+        tube not above it (:mod:`spatial.network.elevation`). Empty when unknown.
+    off_ground_kind : numpy.ndarray
+        ``(m,)`` int8, which each ``off_ground`` edge is: bit 1 a bridge on it, bit 2 a tunnel in it,
+        bit 4 merged by osmnx from several ways, of which the bridge or tunnel is one (``ON_BRIDGE``,
+        ``IN_TUNNEL``, ``MERGED`` of :mod:`spatial.network._walkfilter`). An ``off_ground`` edge of
+        kind 0 (or with this array empty) climbs straight from one end to the other.
 
     Examples
     --------
@@ -104,6 +112,7 @@ class WalkNetwork:
     from_osm: bool = True
     water: Water = NO_WATER
     off_ground: np.ndarray = field(default_factory=lambda: np.empty(0, bool))
+    off_ground_kind: np.ndarray = field(default_factory=lambda: np.empty(0, np.int8))
 
     @property
     def n_nodes(self) -> int:
@@ -133,9 +142,11 @@ class WalkNetwork:
 def network_from_arrays(node_xy: np.ndarray, edge_u: np.ndarray, edge_v: np.ndarray, *, crs,
                         node_id: np.ndarray | None = None, geometry: np.ndarray | None = None,
                         highway: np.ndarray | None = None, name: np.ndarray | None = None,
-                        off_ground: np.ndarray | None = None) -> WalkNetwork:
+                        off_ground: np.ndarray | None = None,
+                        off_ground_kind: np.ndarray | None = None) -> WalkNetwork:
     """Build a :class:`WalkNetwork` directly from metric arrays (straight edges unless ``geometry``;
-    ``off_ground``: edges on a bridge or in a tunnel, see :class:`WalkNetwork`).
+    ``off_ground``: edges on a bridge or in a tunnel, ``off_ground_kind`` which, see
+    :class:`WalkNetwork`; ``off_ground`` defaults to the edges of a kind).
 
     No highway filtering or component selection is done; ``component`` is computed.
     """
@@ -147,6 +158,7 @@ def network_from_arrays(node_xy: np.ndarray, edge_u: np.ndarray, edge_v: np.ndar
         geometry = shapely.linestrings(coords)
     length = shapely.length(geometry).astype(np.float64)
     m = len(edge_u)
+    kind = np.zeros(m, np.int8) if off_ground_kind is None else np.asarray(off_ground_kind, np.int8)
     net = WalkNetwork(
         crs=pyproj.CRS.from_user_input(crs),
         node_id=np.arange(len(node_xy)) if node_id is None else np.asarray(node_id),
@@ -156,7 +168,8 @@ def network_from_arrays(node_xy: np.ndarray, edge_u: np.ndarray, edge_v: np.ndar
         highway=np.full(m, "", object) if highway is None else np.asarray(highway, object),
         name=np.full(m, "", object) if name is None else np.asarray(name, object),
         component=np.zeros(len(node_xy), np.int32),
-        off_ground=np.zeros(m, bool) if off_ground is None else np.asarray(off_ground, bool),
+        off_ground=kind != 0 if off_ground is None else np.asarray(off_ground, bool),
+        off_ground_kind=kind,
     )
     return replace(net, component=_components(net.graph))
 
@@ -203,8 +216,14 @@ def keep_components(network: WalkNetwork, components, *, reason: str = "not kept
         component=relabel[network.component[node_keep]],
         dropped_geometry=np.concatenate([network.dropped_geometry, network.geometry[~edge_keep]]),
         from_osm=network.from_osm, water=network.water,
-        off_ground=network.off_ground[edge_keep] if len(network.off_ground) == network.n_edges else network.off_ground,
+        off_ground=_by_edge(network.off_ground, edge_keep),
+        off_ground_kind=_by_edge(network.off_ground_kind, edge_keep),
     )
+
+
+def _by_edge(values: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """``values`` of the kept edges when it holds one per edge (else as it is: empty, unknown)."""
+    return values[keep] if len(values) == len(keep) else values
 
 
 def edges_frame(network: WalkNetwork) -> gpd.GeoDataFrame:
@@ -263,13 +282,16 @@ def _assemble(edges, nodes, metric, report: Report, label) -> WalkNetwork:
     hw = edges["highway"].to_numpy(object)
     nm = edges["name"].to_numpy(object)
     og = edges["off_ground"].fillna(False).to_numpy(bool) if "off_ground" in edges else np.zeros(len(edges), bool)
+    kind = (edges["off_ground_kind"].fillna(0).to_numpy(np.int8) if "off_ground_kind" in edges
+            else np.zeros(len(edges), np.int8))
     # an undirected street appears as u→v and v→u in osmnx graphs: keep one. Only true
     # duplicates (same nodes, same line) merge; different ways between two nodes all stay.
     dup = _duplicates(u, v, geom)
     if dup.any():
         logger.debug("network %s: merged %d duplicate edges (same nodes and geometry)", label, int(dup.sum()))
         keep = ~dup
-        u, v, geom, length, hw, nm, og = u[keep], v[keep], geom[keep], length[keep], hw[keep], nm[keep], og[keep]
+        u, v, geom, length, hw, nm, og, kind = (u[keep], v[keep], geom[keep], length[keep], hw[keep], nm[keep],
+                                                og[keep], kind[keep])
     n = len(node_ids)
     n_isolated = len(nodes) - n
     if n_isolated > 0:
@@ -279,7 +301,7 @@ def _assemble(edges, nodes, metric, report: Report, label) -> WalkNetwork:
     comp = _components(graph)
     return WalkNetwork(crs=metric, node_id=node_ids, node_xy=xy, edge_u=u, edge_v=v, length_m=length,
                        geometry=geom, graph=graph, report=report.to_frame(zh_columns=True), highway=hw, name=nm,
-                       component=comp, off_ground=og)
+                       component=comp, off_ground=og, off_ground_kind=kind)
 
 
 def _duplicates(u: np.ndarray, v: np.ndarray, geom: np.ndarray, *, precision_m: float = 0.01) -> np.ndarray:

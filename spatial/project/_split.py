@@ -116,6 +116,8 @@ def write_edges(network: WalkNetwork, path: Path) -> None:
             "dropped": np.r_[np.zeros(m, bool), np.ones(nd, bool)],
             "off_ground": np.r_[network.off_ground if len(network.off_ground) == m else np.zeros(m, bool),
                                 np.zeros(nd, bool)],
+            "off_ground_kind": np.r_[network.off_ground_kind if len(network.off_ground_kind) == m
+                                     else np.zeros(m, np.int8), np.zeros(nd, np.int8)].astype(np.int8),
             "water": np.r_[np.full(nd - len(wet) + m, ""), np.full(len(water.rivers), RIVER),
                            np.full(len(water.shores), SHORE)].astype(object),
         },
@@ -148,6 +150,8 @@ def edge_arrays(path: str, bbox: tuple[float, float, float, float]) -> dict:
             "name": kept["name"].to_numpy(object), "dropped": np.asarray(gone.geometry.values, dtype=object),
             "off_ground": (kept["off_ground"].to_numpy(bool) if "off_ground" in kept.columns
                            else np.zeros(len(kept), bool)),
+            "off_ground_kind": (kept["off_ground_kind"].to_numpy(np.int8) if "off_ground_kind" in kept.columns
+                                else np.zeros(len(kept), np.int8)),
             "water": Water(rivers=np.asarray(wet.geometry.values[wet["water"].to_numpy(object) == RIVER], dtype=object),
                            shores=np.asarray(wet.geometry.values[wet["water"].to_numpy(object) == SHORE], dtype=object))}
 
@@ -161,6 +165,7 @@ def build_network(a: dict, *, dummy_far_m: float | None = None) -> WalkNetwork:
     xy, eu, ev, geom, length = a["xy"], a["eu"], a["ev"], a["geometry"], a["length"]
     node_id, hw, nm = a["node_id"], a["highway"], a["name"]
     og = a.get("off_ground", np.zeros(len(eu), bool))
+    kind = a.get("off_ground_kind", np.zeros(len(eu), np.int8))
     if dummy_far_m is not None:
         x0, y0 = (xy.max(axis=0) if len(xy) else np.zeros(2)) + dummy_far_m
         n = len(xy)
@@ -168,10 +173,10 @@ def build_network(a: dict, *, dummy_far_m: float | None = None) -> WalkNetwork:
         eu, ev = np.r_[eu, n].astype(np.int32), np.r_[ev, n + 1].astype(np.int32)
         geom = np.r_[geom, [shapely.LineString([(x0, y0), (x0 + 1.0, y0)])]]
         length, hw, nm = np.r_[length, 1.0], np.r_[hw, [""]], np.r_[nm, [""]]
-        og = np.r_[og, False]
+        og, kind = np.r_[og, False], np.r_[kind, 0].astype(np.int8)
         node_id = np.r_[node_id, ["__dummy_a__", "__dummy_b__"]]
     net = network_from_arrays(xy, eu, ev, crs=a["crs"], node_id=node_id, geometry=geom, highway=hw, name=nm,
-                              off_ground=og)
+                              off_ground=og, off_ground_kind=kind)
     if not np.array_equal(length, net.length_m):  # keep the stored lengths exactly
         net = replace(net, length_m=length, graph=_csr(len(xy), eu, ev, length))
     return replace(net, dropped_geometry=a["dropped"], water=a.get("water", NO_WATER))
