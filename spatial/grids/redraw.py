@@ -395,6 +395,14 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None
         report.add("grids", names[t], f"held {ph[t]:g} households > {hi:g}, with units new to it",
                    f"split; its new units form new grid {name}",
                    zh=(f"原有 {ph[t]:g} 户 > {hi:g}，含新划入的单元", f"已拆分；新划入的单元组成新网格 {name}"))
+    ph = np.bincount(lab, weights=hh, minlength=len(names))
+    for a in np.argsort(ph, kind="stable"):  # a grid nearly emptied (an estate demolished) merges whole:
+        # that moves its few households, where filling it from its neighbours would move more (lo - ph)
+        if ph[a] >= lo - ph[a] or not (lab == a).any() or fixed[lab == a].any():
+            continue
+        ok = [b for b in _neighbours(sub, lab, a) if ph[b] + ph[a] <= hi and ph[b] >= lo]
+        if ok:
+            _merge(a, min(ok, key=lambda b: (ph[b], b)), lab, ph, names, planned, hh, lo, report)
     lab = rebalance(sub, hh, lab, fixed, min_hh=lo, max_hh=hi)
     for _ in range(len(hh)):
         k = len(names)
@@ -470,10 +478,7 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None
     for a in np.argsort(ph, kind="stable"):
         if not (0 < ph[a] < lo):
             continue
-        nb = set()
-        for u in np.flatnonzero(lab == a):
-            nb.update(lab[sub.indices[sub.indptr[u]:sub.indptr[u + 1]]].tolist())
-        nb.discard(a)
+        nb = _neighbours(sub, lab, a)
         ok = [b for b in nb if ph[b] + ph[a] <= hi]
         if not nb:  # nothing to trade with: the whole community, or land cut off from the rest
             whole = ph[a] >= ph.sum() - 1e-9
@@ -492,13 +497,7 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None
                        zh=(f"{ph[a]:g} 户 < {lo:g}：没有相邻网格可以匀出户数或整体并入" + ("（含已锁定的单元）" if ok else ""),
                            "保持低于区间"))
             continue
-        b = min(ok, key=lambda b: (ph[b], b))
-        en, zh = _since_plan(a, ph[a], planned, hh)
-        report.add("grids", names[a], f"held {ph[a]:g} households < {lo:g}{en}", f"merged into {names[b]}",
-                   zh=(f"调整中有 {ph[a]:g} 户 < {lo:g}{zh}", f"已并入 {names[b]}"))
-        lab[lab == a] = b
-        ph[b] += ph[a]
-        ph[a] = 0
+        _merge(a, min(ok, key=lambda b: (ph[b], b)), lab, ph, names, planned, hh, lo, report)
     if fixed.any() and band_violation(ph[np.bincount(lab, minlength=k) > 0], lo, hi) > 0:  # locks in the way
         got = recut_whole(sub, hh, xy, *before, planned, fixed, lo, hi, seed, _fresh)
         if got is not None:
@@ -514,6 +513,26 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None
     remap = np.full(k, -1)
     remap[used] = np.arange(len(used))
     return remap[lab], [names[i] for i in used]
+
+
+def _neighbours(sub, lab: np.ndarray, a: int) -> set:
+    """The grids sharing an edge with grid ``a``."""
+    nb = set()
+    for u in np.flatnonzero(lab == a):
+        nb.update(lab[sub.indices[sub.indptr[u]:sub.indptr[u + 1]]].tolist())
+    nb.discard(a)
+    return nb
+
+
+def _merge(a: int, b: int, lab: np.ndarray, ph: np.ndarray, names: list, planned: np.ndarray, hh: np.ndarray,
+           lo: float, report: Report) -> None:
+    """Merge under-band grid ``a`` into grid ``b`` (``lab`` and ``ph`` in place), with its report row."""
+    en, zh = _since_plan(a, ph[a], planned, hh)
+    report.add("grids", names[a], f"held {ph[a]:g} households < {lo:g}{en}", f"merged into {names[b]}",
+               zh=(f"调整中有 {ph[a]:g} 户 < {lo:g}{zh}", f"已并入 {names[b]}"))
+    lab[lab == a] = b
+    ph[b] += ph[a]
+    ph[a] = 0
 
 
 def _since_plan(t: int, now: float, planned: np.ndarray, hh: np.ndarray) -> tuple[str, str]:

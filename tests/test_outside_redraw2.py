@@ -1,0 +1,53 @@
+"""A planner redrawing last year's grids (an outside tester's findings, second round): an estate
+demolished since the plan, ..."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import shapely
+from test_grids import community, squares
+
+from spatial.grids.redraw import redraw_grids
+
+
+def row_of_nine(hh):
+    """Grids A | B | C of three 100 m squares each, in a row; ``hh`` per unit, west to east."""
+    units = squares(1, 9, [hh])
+    plan = pd.DataFrame({"unit_id": list(units["unit_id"]), "grid_id": list("AAABBBCCC")})
+    return units, community(shapely.box(0, 0, 900, 100)), plan
+
+
+# ------------------------------------------------------------------ an estate demolished since the plan
+
+
+def test_a_grid_whose_estate_was_demolished_merges_and_its_neighbours_keep_their_households():
+    # C's three blocks were demolished (0 households). The redraw filled the empty grid from B
+    # (240 of B's 360 households pulled into it), then merged what was left of B into C: B's id
+    # gone, 360 households with a new grid id and C "keeping" 0% of its core, where merging the
+    # empty grid moves no household at all
+    units, comm, plan = row_of_nine([120] * 6 + [0] * 3)
+    res = redraw_grids(units, comm, plan)
+    assert res.units["grid_id"].tolist() == list("AAABBBBBB")
+    assert res.moves[["unit_id", "old_grid", "new_grid", "reason"]].values.tolist() == [
+        ["U06", "C", "B", "grid C merged"], ["U07", "C", "B", "grid C merged"], ["U08", "C", "B", "grid C merged"]]
+    g = res.grids.set_index("grid_id")
+    assert g["households"].to_dict() == {"A": 360, "B": 360}
+    assert g["households_kept_pct"].tolist() == [100.0, 100.0]
+    rows = res.report[res.report["layer"] == "grids"]
+    assert rows[["row_id", "problem", "action"]].values.tolist() == [["C", "held 0 households < 300", "merged into B"]]
+
+
+@pytest.mark.parametrize("hh, got", [
+    # C kept 100: merging it into B moves 100 households (filling it to 300 would move 200). The
+    # redraw pulled B into C and A into B, and every one of the six units of A and B changed grid
+    ([120] * 3 + [100] * 3 + [100, 0, 0], "AAABBBBBB"),
+    # C kept 160: filling it moves 150 (U05), fewer than merging it would; C stays
+    ([150] * 6 + [160, 0, 0], "AAABBCCCC"),
+])
+def test_a_grid_left_with_few_households_merges_when_that_moves_fewer_than_filling_it(hh, got):
+    units, comm, plan = row_of_nine(hh)
+    res = redraw_grids(units, comm, plan)
+    assert "".join(res.units["grid_id"]) == got
+    assert len(res.moves) == sum(a != b for a, b in zip(got, "AAABBBCCC"))
+    assert (res.grids["band_status"] == "in").all()
