@@ -51,3 +51,16 @@ def test_a_grid_left_with_few_households_merges_when_that_moves_fewer_than_filli
     assert "".join(res.units["grid_id"]) == got
     assert len(res.moves) == sum(a != b for a, b in zip(got, "AAABBBCCC"))
     assert (res.grids["band_status"] == "in").all()
+
+
+def test_a_grid_merged_away_leaves_the_other_grids_units_where_the_plan_has_them():
+    # A (demolished) merged into B; the grids after it were then numbered one lower, and the step
+    # putting moved units back to their planned grid read each plan grid by its old number: B's
+    # border unit was "put back" into C and C's into D (both in band, nothing asked for it), and
+    # on the demo a demolished grid's units went to the grid after the one it was merged into
+    units = squares(1, 12, [[0] * 3 + [150] * 3 + [100] * 6])
+    plan = pd.DataFrame({"unit_id": list(units["unit_id"]), "grid_id": list("AAABBBCCCDDD")})
+    res = redraw_grids(units, community(shapely.box(0, 0, 1200, 100)), plan)
+    assert "".join(res.units["grid_id"]) == "BBBBBBCCCDDD"
+    assert res.moves["unit_id"].tolist() == ["U00", "U01", "U02"]
+    assert res.grids.set_index("grid_id")["households_kept_pct"].to_dict() == {"B": 100.0, "C": 100.0, "D": 100.0}

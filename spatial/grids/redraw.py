@@ -200,8 +200,12 @@ def redraw_grids(
         placed = lab.copy()
         lab = repair_contiguity(sub, lab, hh[nodes], fixed=fixed_node[nodes])
         stray_nodes.update(nodes[lab != placed].tolist())
+        planned_names = list(names)
         lab, names = _fix_band(sub, hh[nodes], xy[nodes], lab, names, fixed_node[nodes], min_households,
                                max_households, seed, report, planned=planned)
+        # the plan's grids by their numbers now: a grid merged away renumbers those after it
+        now = {n: i for i, n in enumerate(names)}
+        planned = np.array([now.get(planned_names[p], -1) if p >= 0 else -1 for p in planned], dtype=np.int64)
         if max_deviation_pct is not None:
             evened = even_out(sub, hh[nodes], lab, fixed_node[nodes], min_households, max_households,
                                max_deviation_pct)
