@@ -8,7 +8,10 @@ import pytest
 import shapely
 from test_grids import community, squares
 
+from spatial import read_layer
 from spatial.grids.redraw import redraw_grids
+from spatial.maps._data import GRID_FIELDS, grid_notes, popup_props
+from spatial.maps.kmz import results_kmz
 
 
 def row_of_nine(hh):
@@ -64,3 +67,30 @@ def test_a_grid_merged_away_leaves_the_other_grids_units_where_the_plan_has_them
     assert "".join(res.units["grid_id"]) == "BBBBBBCCCDDD"
     assert res.moves["unit_id"].tolist() == ["U00", "U01", "U02"]
     assert res.grids.set_index("grid_id")["households_kept_pct"].to_dict() == {"B": 100.0, "C": 100.0, "D": 100.0}
+
+
+# ------------------------------------------------------------------ what the phone's map says of a redrawn grid
+
+
+def test_the_kmz_of_a_redraw_says_on_the_grid_that_took_a_merged_grid_why_and_how_much_of_it_is_new(tmp_path):
+    # the report's row on C ("held 0 households < 300", "merged into B") was on no placemark (C
+    # is not drawn any more), and no placemark said how much of its grid was new: B, holding C's
+    # land now, read like a grid nothing had happened to
+    units, comm, plan = row_of_nine([120] * 3 + [100] * 3 + [100, 0, 0])
+    res = redraw_grids(units, comm, plan)
+    path = results_kmz(tmp_path / "网格.kmz", {"grids": res.grids, "report": res.report})
+    back = read_layer(path).set_index("Name")
+    b = back.loc["B", "description"]
+    assert "说明: 网格C：调整中有 100 户 &lt; 300。已并入 B" in b
+    assert "原网格户数保留（%）: 75" in b and "调入单元数: 3" in b and "调出单元数: 0" in b
+    assert "说明" not in back.loc["A", "description"] and "原网格户数保留（%）: 100" in back.loc["A", "description"]
+
+
+def test_the_grids_map_of_a_redraw_shows_each_grid_s_kept_core_and_the_grid_merged_into_it():
+    units, comm, plan = row_of_nine([120] * 3 + [100] * 3 + [100, 0, 0])
+    res = redraw_grids(units, comm, plan)
+    notes = grid_notes(res.grids, res.report, "en")
+    assert notes == [None, "Grid C: held 100 households < 300. Merged into B"]
+    props, fields = popup_props(res.grids, GRID_FIELDS, "en")
+    labels = dict((f[0], f[1]) for f in fields)
+    assert labels["households_kept_pct"] == "Households kept (%)" and props["units_moved_in"] == [0, 3]
