@@ -3,12 +3,15 @@ demolished since the plan, ..."""
 
 from __future__ import annotations
 
+import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
 from test_grids import community, squares
+from test_outside_redraw import redraw_project
 
 from spatial import read_layer
+from spatial.cli import main
 from spatial.grids.redraw import redraw_grids
 from spatial.maps._data import GRID_FIELDS, grid_notes, popup_props
 from spatial.maps.kmz import results_kmz
@@ -94,3 +97,26 @@ def test_the_grids_map_of_a_redraw_shows_each_grid_s_kept_core_and_the_grid_merg
     props, fields = popup_props(res.grids, GRID_FIELDS, "en")
     labels = dict((f[0], f[1]) for f in fields)
     assert labels["households_kept_pct"] == "Households kept (%)" and props["units_moved_in"] == [0, 3]
+
+
+# ------------------------------------------------------------------ spatial run with last year's plan
+
+
+def test_spatial_run_redraws_a_plan_whose_units_were_since_removed_renamed_and_added(tmp_path):
+    # [inputs] plan is redrawn, yet spatial run refused a plan naming a demolished unit and
+    # missing a new one ("is it the plan for these units? ... redraw it (spatial grids ...)"),
+    # which spatial grids --redraw takes; on the demo, 3 units dropped and 2 renamed stopped the run
+    units, comm, plan = row_of_nine([120] * 6 + [150, 150, 150])
+    units.loc[7, "unit_id"] = "U07-new"  # renamed by the office: not in the plan
+    units = units.drop(index=8)  # U08 demolished and removed
+    units.to_file(tmp_path / "town.gpkg", layer="units")
+    comm.to_file(tmp_path / "town.gpkg", layer="communities")
+    plan.to_csv(tmp_path / "plan.csv", index=False)
+    assert main(["run", str(redraw_project(tmp_path, '{ path = "plan.csv" }')), "-q"]) == 0
+    moves = pd.read_csv(tmp_path / "out" / "moves.csv", encoding="utf-8-sig")
+    assert moves[["unit_id", "new_grid"]].values.tolist() == [["U07-new", "C"]]
+    out = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="units").set_index("unit_id")["grid_id"]
+    assert out.to_dict() == {"U00": "A", "U01": "A", "U02": "A", "U03": "B", "U04": "B", "U05": "B", "U06": "C",
+                             "U07-new": "C"}
+    report = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="report")
+    assert report.loc[report["layer"] == "plan", "row_id"].tolist() == ["U07", "U08"]
