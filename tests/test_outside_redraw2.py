@@ -72,6 +72,18 @@ def test_a_grid_merged_away_leaves_the_other_grids_units_where_the_plan_has_them
     assert res.grids.set_index("grid_id")["households_kept_pct"].to_dict() == {"B": 100.0, "C": 100.0, "D": 100.0}
 
 
+def test_a_grid_split_by_hand_into_two_under_band_halves_is_joined_again_and_the_report_says_where():
+    # the planner split B in the editor into B (U03) and B2 (U04, U05): 120 and 240, both under
+    # the band; B goes to B2 (one grid of 360 again), not into A, and the report row says so
+    units, comm, plan = row_of_nine([120] * 9)
+    plan["grid_id"] = ["A"] * 3 + ["B"] + ["B2"] * 2 + ["C"] * 3
+    res = redraw_grids(units, comm, plan)
+    assert res.units["grid_id"].tolist() == ["A"] * 3 + ["B2"] * 3 + ["C"] * 3
+    assert res.moves[["unit_id", "new_grid", "reason"]].values.tolist() == [["U03", "B2", "grid B merged"]]
+    rows = res.report[res.report["layer"] == "grids"]
+    assert rows[["row_id", "problem", "action"]].values.tolist() == [["B", "held 120 households < 300", "merged into B2"]]
+
+
 # ------------------------------------------------------------------ what the phone's map says of a redrawn grid
 
 

@@ -404,9 +404,9 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None
         # that moves its few households, where filling it from its neighbours would move more (lo - ph)
         if ph[a] >= lo - ph[a] or not (lab == a).any() or fixed[lab == a].any():
             continue
-        ok = [b for b in _neighbours(sub, lab, a) if ph[b] + ph[a] <= hi and ph[b] >= lo]
-        if ok:
-            _merge(a, min(ok, key=lambda b: (ph[b], b)), lab, ph, names, planned, hh, lo, report)
+        ok = [b for b in _neighbours(sub, lab, a) if ph[b] + ph[a] <= hi]
+        if ok:  # the lightest neighbour it makes a grid in the band with (two under-band halves: one grid)
+            _merge(a, min(ok, key=lambda b: (ph[b] + ph[a] < lo, ph[b], b)), lab, ph, names, planned, hh, lo, report)
     lab = rebalance(sub, hh, lab, fixed, min_hh=lo, max_hh=hi)
     for _ in range(len(hh)):
         k = len(names)
