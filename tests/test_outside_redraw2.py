@@ -84,6 +84,29 @@ def test_a_grid_split_by_hand_into_two_under_band_halves_is_joined_again_and_the
     assert rows[["row_id", "problem", "action"]].values.tolist() == [["B", "held 120 households < 300", "merged into B2"]]
 
 
+# ------------------------------------------------------------------ a new estate across a river
+
+
+def test_a_new_estate_no_grid_reaches_is_one_new_grid_named_for_its_community_then_split_in_band():
+    # four new blocks of 150 households across a 100 m river from the plan's grids (no street
+    # joins them): each block became a grid of its own, named after the first grid's id
+    # (A-new3 ... A-new6, A being the east grid), two of them merged away in report rows about
+    # grids nobody ever saw, leaving A-new4 and A-new6
+    old = squares(1, 9, [[120] * 9])
+    new = squares(1, 4, [[150] * 4], x0=1000, prefix="N")
+    units = gpd.GeoDataFrame(pd.concat([old, new], ignore_index=True), crs=old.crs)
+    plan = {u: g for u, g in zip(old["unit_id"], "BBBCCCAAA")}
+    res = redraw_grids(units, community(shapely.box(0, 0, 1400, 100), code="440304001002"), plan)
+    got = res.units.groupby("grid_id")["unit_id"].apply(list).to_dict()
+    assert got == {"A": ["U06", "U07", "U08"], "B": ["U00", "U01", "U02"], "C": ["U03", "U04", "U05"],
+                   "C1-new1": ["N00", "N01"], "C1-new1-a": ["N02", "N03"]}
+    rows = res.report[res.report["layer"] == "grids"]
+    assert rows[["row_id", "problem", "action"]].values.tolist() == [
+        ["C1-new1", "held 600 households > 500 (a grid this redraw made)", "split; new grid C1-new1-a"]]
+    codes = res.grids.set_index("grid_id")["grid_code"].str[-2:].to_dict()
+    assert codes == {"A": "03", "B": "01", "C": "02", "C1-new1": "04", "C1-new1-a": "05"}
+
+
 # ------------------------------------------------------------------ what the phone's map says of a redrawn grid
 
 

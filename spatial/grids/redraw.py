@@ -196,7 +196,7 @@ def redraw_grids(
         idx = {k: i for i, k in enumerate(names)}
         lab = np.array([idx.get(k, -1) for k in keys], dtype=np.int64)
         planned = lab.copy()  # each node's grid in the plan (-1: none, a unit new since)
-        lab = _place_unplanned(sub, lab, names)
+        lab = _place_unplanned(sub, lab, names, cid)
         placed = lab.copy()
         lab = repair_contiguity(sub, lab, hh[nodes], fixed=fixed_node[nodes])
         stray_nodes.update(nodes[lab != placed].tolist())
@@ -363,13 +363,21 @@ def _tidy(sub, hh, xy, lab, before, fixed, lo, hi, pct):
     return tidied
 
 
-def _place_unplanned(sub, lab, names):
-    """Give nodes with no plan grid to the planned neighbour they share most boundary with; a node
-    no grid reaches (isolated) becomes a new grid of its own."""
+def _place_unplanned(sub, lab, names, cid):
+    """Give nodes with no plan grid to the planned neighbour they share most boundary with; nodes
+    no grid reaches (an estate built across a river or an arterial) become new grids, one for
+    each group of them sharing edges, named ``<community>-new1``, ``-new2`` ... (not
+    ``<community>-NN``, which would take number NN in the grid codes before the plan's grids)."""
+    from scipy.sparse.csgraph import connected_components
+
     lab = place_unplanned(sub, lab)
-    for u in np.flatnonzero(lab < 0):  # isolated: its own new grid
-        names.append(f"{names[0]}-new{len(names)}")
-        lab[u] = len(names) - 1
+    alone = np.flatnonzero(lab < 0)
+    if not len(alone):
+        return lab
+    _, part = connected_components(sub[alone][:, alone], directed=False)
+    for p in range(int(part.max()) + 1):
+        names.append(_fresh(f"{cid}-new{p + 1}", names))
+        lab[alone[part == p]] = len(names) - 1
     return lab
 
 
