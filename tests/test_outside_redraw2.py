@@ -155,3 +155,16 @@ def test_spatial_run_redraws_a_plan_whose_units_were_since_removed_renamed_and_a
                              "U07-new": "C"}
     report = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="report")
     assert report.loc[report["layer"] == "plan", "row_id"].tolist() == ["U07", "U08"]
+
+
+def test_grids_changed_by_a_chain_say_why_in_the_report_and_on_their_popups():
+    # A grew to 550: U02 passed to B and U05 on to C. The moves listed both, but no report row
+    # was on B or C, so their popups (and the KMZ's 说明) said nothing although B kept 2 of 3 units
+    # and C took one (on the demo, a grid keeping 29.9% of its households had no word on it)
+    units, comm, plan = row_of_nine([200, 200, 150, 120, 120, 120, 100, 100, 100])
+    res = redraw_grids(units, comm, plan)
+    assert "".join(res.units["grid_id"]) == "AABBBCCCC"
+    rows = res.report[res.report["layer"] == "grids"]
+    assert rows[["row_id", "problem"]].values.tolist() == [["A、B、C", "out of the band 300–500: A (550)"]]
+    said = "户数不在 300–500 区间内：A（550 户）。沿相邻网格依次调整单元，使其回到区间内（各单元见网格调整清单）"
+    assert grid_notes(res.grids, res.report, "zh") == [said] * 3

@@ -196,13 +196,14 @@ def redraw_grids(
         idx = {k: i for i, k in enumerate(names)}
         lab = np.array([idx.get(k, -1) for k in keys], dtype=np.int64)
         planned = lab.copy()  # each node's grid in the plan (-1: none, a unit new since)
+        planned0 = planned.copy()
         lab = _place_unplanned(sub, lab, names, cid)
         placed = lab.copy()
         lab = repair_contiguity(sub, lab, hh[nodes], fixed=fixed_node[nodes])
         stray_nodes.update(nodes[lab != placed].tolist())
-        planned_names = list(names)
+        planned_names, chains = list(names), []
         lab, names = _fix_band(sub, hh[nodes], xy[nodes], lab, names, fixed_node[nodes], min_households,
-                               max_households, seed, report, planned=planned)
+                               max_households, seed, report, planned=planned, chains=chains)
         # the plan's grids by their numbers now: a grid merged away renumbers those after it
         now = {n: i for i, n in enumerate(names)}
         planned = np.array([now.get(planned_names[p], -1) if p >= 0 else -1 for p in planned], dtype=np.int64)
@@ -218,6 +219,10 @@ def redraw_grids(
         lab = put_back(sub, hh[nodes], lab, planned, fixed_node[nodes], lo=min_households, hi=max_households,
                        pct=max_deviation_pct)
         new_key[nodes] = np.asarray(names, dtype=object)[lab]
+        was = np.asarray(planned_names + [None], dtype=object)[np.where(planned0 >= 0, planned0, len(planned_names))]
+        diff = was != new_key[nodes]
+        _say_chains(report, chains, set(was[diff].tolist()) | set(new_key[nodes][diff].tolist()), min_households,
+                    max_households)
     grid_ids = np.where(node >= 0, new_key[np.maximum(node, 0)], None)
     # a grid keeping its id keeps its code: the old plan's numbers (grid_seq or grid_code) go first
     old_seq = old_sequence(units if plan is None else plan if isinstance(plan, pd.DataFrame) else pd.DataFrame(),
@@ -381,7 +386,7 @@ def _place_unplanned(sub, lab, names, cid):
     return lab
 
 
-def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None):
+def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None, chains=None):
     """Chains first; then split the splittable grid nearest an over-band one, merge under-band ones.
 
     ``planned``: each node's grid in the plan (-1: none). A grid over the band because of units
@@ -415,7 +420,10 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None
         ok = [b for b in _neighbours(sub, lab, a) if ph[b] + ph[a] <= hi]
         if ok:  # the lightest neighbour it makes a grid in the band with (two under-band halves: one grid)
             _merge(a, min(ok, key=lambda b: (ph[b] + ph[a] < lo, ph[b], b)), lab, ph, names, planned, hh, lo, report)
-    lab = rebalance(sub, hh, lab, fixed, min_hh=lo, max_hh=hi)
+    chained = rebalance(sub, hh, lab, fixed, min_hh=lo, max_hh=hi)
+    if chains is not None:
+        chains.extend(_chain_grids(names, lab, chained, hh, lo, hi))
+    lab = chained
     for _ in range(len(hh)):
         k = len(names)
         ph = np.bincount(lab, weights=hh, minlength=k)
@@ -516,6 +524,8 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None
             out = [n for n, h in zip(before[1], np.bincount(before[0], weights=hh, minlength=len(before[1])))
                    if h and not lo <= h <= hi]
             (lab, names), report = got, Report()
+            if chains is not None:
+                chains.clear()  # drawn again all together: that row says so
             report.add("grids", "、".join(out), "out of the band, and no chain of neighbours or split brought it in",
                        "the community's grids drawn again all together (locked units kept in their grids)",
                        zh=("户数不在区间内，相邻网格依次调整或拆分都无法解决", "社区内网格整体重划（已锁定的单元留在原网格）"))
@@ -525,6 +535,34 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None
     remap = np.full(k, -1)
     remap[used] = np.arange(len(used))
     return remap[lab], [names[i] for i in used]
+
+
+def _chain_grids(names: list, before: np.ndarray, after: np.ndarray, hh: np.ndarray, lo: float,
+                 hi: float) -> list:
+    """``[(out, touched)]``: the grids out of the band (``(name, households)``) that set the band's
+    chains off, and the names of the grids the chains changed; empty when they changed nothing."""
+    moved = before != after
+    if not moved.any():
+        return []
+    touched = sorted(set(before[moved].tolist()) | set(after[moved].tolist()))
+    ph = np.bincount(before, weights=hh, minlength=len(names))
+    out = [(names[g], float(ph[g])) for g in touched if not lo <= ph[g] <= hi]
+    return [(out, {names[g] for g in touched})] if out else []
+
+
+def _say_chains(report: Report, chains: list, changed: set, lo: float, hi: float) -> None:
+    """A report row on the grids the band's chains changed that still differ from the plan
+    (``changed``; all named, so each grid's popup says why it changed), naming the grids out of
+    the band that set them off."""
+    for out, touched in chains:
+        names = sorted(touched & changed)
+        if not names:
+            continue
+        en = ", ".join(f"{n} ({h:g})" for n, h in out)
+        zh = "、".join(f"{n}（{h:g} 户）" for n, h in out)
+        report.add("grids", "、".join(names), f"out of the band {lo:g}–{hi:g}: {en}",
+                   "units passed along chains of neighbouring grids to bring them in (the moves list each)",
+                   zh=(f"户数不在 {lo:g}–{hi:g} 区间内：{zh}", "沿相邻网格依次调整单元，使其回到区间内（各单元见网格调整清单）"))
 
 
 def _neighbours(sub, lab: np.ndarray, a: int) -> set:
