@@ -1,11 +1,50 @@
-"""What a redraw (:mod:`spatial.grids.redraw`) says of the grids it changes: the report rows on
-grids merged away and on grids the band's chains changed, and what a grid held in the plan."""
+"""What a redraw (:mod:`spatial.grids.redraw`) says of the grids it changes: how much of its
+households each kept, the report rows on grids merged away and on grids the band's chains
+changed, and what a grid held in the plan."""
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
 
 from spatial.core.checks import Report
+
+
+def households_kept_pct(grids: pd.DataFrame) -> float:
+    """Share (%) of all households a redraw left in their plan grid, from its grids'
+    ``households_kept_pct`` and ``households`` (one decimal, rounded half up).
+
+    Examples
+    --------
+    >>> households_kept_pct(pd.DataFrame({"households_kept_pct": [100.0, 50.0], "households": [300, 400]}))
+    71.4
+    """
+    from spatial.core.checks import round_half_up
+
+    kept = float((grids["households_kept_pct"] * grids["households"]).sum() / max(grids["households"].sum(), 1e-9))
+    return float(round_half_up(kept, 1))
+
+
+def _overlap(grids, old, new, hh) -> gpd.GeoDataFrame:
+    """Add the cores kept, per grid: ``households_kept_pct`` (share of its households already in
+    it under the plan, the redistricting field's "population overlap"), ``units_moved_in`` and
+    ``units_moved_out``."""
+    df = pd.DataFrame({"old": old, "new": new, "hh": hh})
+    df = df[df["new"].notna()]
+    stay = df["old"] == df["new"]
+    total = df.groupby("new")["hh"].sum()
+    kept = df[stay].groupby("new")["hh"].sum().reindex(total.index, fill_value=0)
+    moved_in = (~stay).groupby(df["new"]).sum()
+    out = df[~stay & df["old"].notna()].groupby("old").size()
+    grids = grids.copy()
+    gid = grids["grid_id"]
+    pct = (100 * kept / total.where(total > 0)).reindex(gid)
+    all_in = (moved_in.reindex(gid).fillna(0) == 0).to_numpy()
+    grids["households_kept_pct"] = np.where(pct.isna() & all_in, 100.0, pct.to_numpy())
+    grids["units_moved_in"] = moved_in.reindex(gid).fillna(0).astype(np.int64).to_numpy()
+    grids["units_moved_out"] = out.reindex(gid).fillna(0).astype(np.int64).to_numpy()
+    return grids
 
 
 def _chain_grids(names: list, before: np.ndarray, after: np.ndarray, hh: np.ndarray, lo: float,

@@ -37,7 +37,8 @@ from spatial.grids._lumps import exchange_lumps
 from spatial.grids._objective import Weights, check_max_deviation
 from spatial.grids._plan_inputs import _community_keys, _locked_mask, _plan_labels
 from spatial.grids._recut import recut_whole
-from spatial.grids._redraw_rows import _chain_grids, _merge, _neighbours, _say_chains, _since_plan
+from spatial.grids._redraw_rows import (_chain_grids, _merge, _neighbours, _overlap, _say_chains, _since_plan,
+                                        households_kept_pct)
 from spatial.grids._prep import prepare_checked
 from spatial.grids._search import local_search
 from spatial.grids.codes import check_layout
@@ -46,7 +47,7 @@ from spatial.grids.plan import old_sequence
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["RedrawResult", "redraw_grids"]
+__all__ = ["RedrawResult", "households_kept_pct", "redraw_grids"]
 
 
 @dataclass(frozen=True)
@@ -256,27 +257,6 @@ def redraw_grids(
                        zh=("已锁定，但未能保留原网格", "本报告中该单元的其他行给出原因"))
     logger.info("redraw moved %d of %d units", int(changed.sum()), len(changed))
     return RedrawResult(grids, out_units, report.to_frame(zh_columns=True), moves)
-
-
-def _overlap(grids, old, new, hh) -> gpd.GeoDataFrame:
-    """Add the cores kept, per grid: ``households_kept_pct`` (share of its households already in
-    it under the plan, the redistricting field's "population overlap"), ``units_moved_in`` and
-    ``units_moved_out``."""
-    df = pd.DataFrame({"old": old, "new": new, "hh": hh})
-    df = df[df["new"].notna()]
-    stay = df["old"] == df["new"]
-    total = df.groupby("new")["hh"].sum()
-    kept = df[stay].groupby("new")["hh"].sum().reindex(total.index, fill_value=0)
-    moved_in = (~stay).groupby(df["new"]).sum()
-    out = df[~stay & df["old"].notna()].groupby("old").size()
-    grids = grids.copy()
-    gid = grids["grid_id"]
-    pct = (100 * kept / total.where(total > 0)).reindex(gid)
-    all_in = (moved_in.reindex(gid).fillna(0) == 0).to_numpy()
-    grids["households_kept_pct"] = np.where(pct.isna() & all_in, 100.0, pct.to_numpy())
-    grids["units_moved_in"] = moved_in.reindex(gid).fillna(0).astype(np.int64).to_numpy()
-    grids["units_moved_out"] = out.reindex(gid).fillna(0).astype(np.int64).to_numpy()
-    return grids
 
 
 def _why(old_grid, new_grid, stray, old, new, evened_pct=None, crossed=None) -> str:
