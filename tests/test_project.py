@@ -283,13 +283,14 @@ max_deviation_pct = 5
     assert main(["run", str(tmp_path / "p.toml")]) == 0
     assert sorted(pd.read_csv(tmp_path / "out_zh" / "moves.csv")["unit_id"]) == ["U04", "U09"]
     assert "using column 网格号 as grid_id" in capsys.readouterr().err
-    # a plan naming a unit the units layer does not hold: one line naming the file, nothing written
-    plan.loc[0, "unit_id"] = "U99"
+    # a plan matching none of the units: one line naming the file, nothing written (a plan naming
+    # units removed since is redrawn as spatial grids --redraw does: tests/test_outside_redraw2.py)
+    plan["unit_id"] = "X" + plan["unit_id"]
     plan.to_csv(tmp_path / "plan.csv", index=False)
     (tmp_path / "p.toml").write_text(text.replace('output = "out"', 'output = "out2"'), encoding="utf-8")
     assert main(["run", str(tmp_path / "p.toml")]) == 2
     err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "'plan.csv'" in err and "U99" in err
+    assert len(err.splitlines()) == 1 and "'plan.csv'" in err and "XU00" in err
     assert not (tmp_path / "out2" / "results.gpkg").exists()
 
 

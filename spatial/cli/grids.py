@@ -255,7 +255,7 @@ def _cmd_grids(args: argparse.Namespace) -> int:
     opts = dict(min_households=args.min_households, max_households=args.max_households, roads=roads,
                 blocks=args.blocks, seed=args.seed, street_gap_m=args.street_gap_m, check_overlaps=False, **cols)
     if args.existing is not None or args.redraw:
-        from spatial.grids.redraw import redraw_grids
+        from spatial.grids.redraw import households_kept_pct, redraw_grids
 
         uid = cols["unit_id_col"]
         plan = (read_input(args.existing, "units", "plan", tables=True) if args.existing
@@ -316,9 +316,8 @@ def _cmd_grids(args: argparse.Namespace) -> int:
         res = redraw_grids(units, communities, plan, locked=locked, max_deviation_pct=args.max_deviation, **opts)
         layers = {"grids": _four_bounds(res.grids, roads, communities, cols), "units": res.units, "report": res.report,
                   "moves": res.moves}
-        g = res.grids
-        kept = float((g["households_kept_pct"] * g["households"]).sum() / max(g["households"].sum(), 1e-9))
-        say(args, f"moved {len(res.moves)} of {len(units)} units; {round_half_up(kept, 1):.1f}% of households keep their grid")
+        say(args, f"moved {len(res.moves)} of {len(units)} units; {households_kept_pct(res.grids):.1f}% of households "
+                  "keep their grid")
     else:
         from spatial.grids.partition import partition_grids
 

@@ -37,6 +37,8 @@ from spatial.grids._lumps import exchange_lumps
 from spatial.grids._objective import Weights, check_max_deviation
 from spatial.grids._plan_inputs import _community_keys, _locked_mask, _plan_labels
 from spatial.grids._recut import recut_whole
+from spatial.grids._redraw_rows import (_chain_grids, _merge, _neighbours, _overlap, _say_chains, _since_plan,
+                                        households_kept_pct)
 from spatial.grids._prep import prepare_checked
 from spatial.grids._search import local_search
 from spatial.grids.codes import check_layout
@@ -45,7 +47,7 @@ from spatial.grids.plan import old_sequence
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["RedrawResult", "redraw_grids"]
+__all__ = ["RedrawResult", "households_kept_pct", "redraw_grids"]
 
 
 @dataclass(frozen=True)
@@ -196,12 +198,17 @@ def redraw_grids(
         idx = {k: i for i, k in enumerate(names)}
         lab = np.array([idx.get(k, -1) for k in keys], dtype=np.int64)
         planned = lab.copy()  # each node's grid in the plan (-1: none, a unit new since)
-        lab = _place_unplanned(sub, lab, names)
+        planned0 = planned.copy()
+        lab = _place_unplanned(sub, lab, names, cid)
         placed = lab.copy()
         lab = repair_contiguity(sub, lab, hh[nodes], fixed=fixed_node[nodes])
         stray_nodes.update(nodes[lab != placed].tolist())
+        planned_names, chains = list(names), []
         lab, names = _fix_band(sub, hh[nodes], xy[nodes], lab, names, fixed_node[nodes], min_households,
-                               max_households, seed, report, planned=planned)
+                               max_households, seed, report, planned=planned, chains=chains)
+        # the plan's grids by their numbers now: a grid merged away renumbers those after it
+        now = {n: i for i, n in enumerate(names)}
+        planned = np.array([now.get(planned_names[p], -1) if p >= 0 else -1 for p in planned], dtype=np.int64)
         if max_deviation_pct is not None:
             evened = even_out(sub, hh[nodes], lab, fixed_node[nodes], min_households, max_households,
                                max_deviation_pct)
@@ -214,6 +221,10 @@ def redraw_grids(
         lab = put_back(sub, hh[nodes], lab, planned, fixed_node[nodes], lo=min_households, hi=max_households,
                        pct=max_deviation_pct)
         new_key[nodes] = np.asarray(names, dtype=object)[lab]
+        was = np.asarray(planned_names + [None], dtype=object)[np.where(planned0 >= 0, planned0, len(planned_names))]
+        diff = was != new_key[nodes]
+        _say_chains(report, chains, set(was[diff].tolist()) | set(new_key[nodes][diff].tolist()), min_households,
+                    max_households)
     grid_ids = np.where(node >= 0, new_key[np.maximum(node, 0)], None)
     # a grid keeping its id keeps its code: the old plan's numbers (grid_seq or grid_code) go first
     old_seq = old_sequence(units if plan is None else plan if isinstance(plan, pd.DataFrame) else pd.DataFrame(),
@@ -246,27 +257,6 @@ def redraw_grids(
                        zh=("已锁定，但未能保留原网格", "本报告中该单元的其他行给出原因"))
     logger.info("redraw moved %d of %d units", int(changed.sum()), len(changed))
     return RedrawResult(grids, out_units, report.to_frame(zh_columns=True), moves)
-
-
-def _overlap(grids, old, new, hh) -> gpd.GeoDataFrame:
-    """Add the cores kept, per grid: ``households_kept_pct`` (share of its households already in
-    it under the plan, the redistricting field's "population overlap"), ``units_moved_in`` and
-    ``units_moved_out``."""
-    df = pd.DataFrame({"old": old, "new": new, "hh": hh})
-    df = df[df["new"].notna()]
-    stay = df["old"] == df["new"]
-    total = df.groupby("new")["hh"].sum()
-    kept = df[stay].groupby("new")["hh"].sum().reindex(total.index, fill_value=0)
-    moved_in = (~stay).groupby(df["new"]).sum()
-    out = df[~stay & df["old"].notna()].groupby("old").size()
-    grids = grids.copy()
-    gid = grids["grid_id"]
-    pct = (100 * kept / total.where(total > 0)).reindex(gid)
-    all_in = (moved_in.reindex(gid).fillna(0) == 0).to_numpy()
-    grids["households_kept_pct"] = np.where(pct.isna() & all_in, 100.0, pct.to_numpy())
-    grids["units_moved_in"] = moved_in.reindex(gid).fillna(0).astype(np.int64).to_numpy()
-    grids["units_moved_out"] = out.reindex(gid).fillna(0).astype(np.int64).to_numpy()
-    return grids
 
 
 def _why(old_grid, new_grid, stray, old, new, evened_pct=None, crossed=None) -> str:
@@ -359,17 +349,25 @@ def _tidy(sub, hh, xy, lab, before, fixed, lo, hi, pct):
     return tidied
 
 
-def _place_unplanned(sub, lab, names):
-    """Give nodes with no plan grid to the planned neighbour they share most boundary with; a node
-    no grid reaches (isolated) becomes a new grid of its own."""
+def _place_unplanned(sub, lab, names, cid):
+    """Give nodes with no plan grid to the planned neighbour they share most boundary with; nodes
+    no grid reaches (an estate built across a river or an arterial) become new grids, one for
+    each group of them sharing edges, named ``<community>-new1``, ``-new2`` ... (not
+    ``<community>-NN``, which would take number NN in the grid codes before the plan's grids)."""
+    from scipy.sparse.csgraph import connected_components
+
     lab = place_unplanned(sub, lab)
-    for u in np.flatnonzero(lab < 0):  # isolated: its own new grid
-        names.append(f"{names[0]}-new{len(names)}")
-        lab[u] = len(names) - 1
+    alone = np.flatnonzero(lab < 0)
+    if not len(alone):
+        return lab
+    _, part = connected_components(sub[alone][:, alone], directed=False)
+    for p in range(int(part.max()) + 1):
+        names.append(_fresh(f"{cid}-new{p + 1}", names))
+        lab[alone[part == p]] = len(names) - 1
     return lab
 
 
-def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None):
+def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None, chains=None):
     """Chains first; then split the splittable grid nearest an over-band one, merge under-band ones.
 
     ``planned``: each node's grid in the plan (-1: none). A grid over the band because of units
@@ -395,7 +393,18 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None
         report.add("grids", names[t], f"held {ph[t]:g} households > {hi:g}, with units new to it",
                    f"split; its new units form new grid {name}",
                    zh=(f"原有 {ph[t]:g} 户 > {hi:g}，含新划入的单元", f"已拆分；新划入的单元组成新网格 {name}"))
-    lab = rebalance(sub, hh, lab, fixed, min_hh=lo, max_hh=hi)
+    ph = np.bincount(lab, weights=hh, minlength=len(names))
+    for a in np.argsort(ph, kind="stable"):  # a grid nearly emptied (an estate demolished) merges whole:
+        # that moves its few households, where filling it from its neighbours would move more (lo - ph)
+        if ph[a] >= lo - ph[a] or not (lab == a).any() or fixed[lab == a].any():
+            continue
+        ok = [b for b in _neighbours(sub, lab, a) if ph[b] + ph[a] <= hi]
+        if ok:  # the lightest neighbour it makes a grid in the band with (two under-band halves: one grid)
+            _merge(a, min(ok, key=lambda b: (ph[b] + ph[a] < lo, ph[b], b)), lab, ph, names, planned, hh, lo, report)
+    chained = rebalance(sub, hh, lab, fixed, min_hh=lo, max_hh=hi)
+    if chains is not None:
+        chains.extend(_chain_grids(names, lab, chained, hh, lo, hi))
+    lab = chained
     for _ in range(len(hh)):
         k = len(names)
         ph = np.bincount(lab, weights=hh, minlength=k)
@@ -470,10 +479,7 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None
     for a in np.argsort(ph, kind="stable"):
         if not (0 < ph[a] < lo):
             continue
-        nb = set()
-        for u in np.flatnonzero(lab == a):
-            nb.update(lab[sub.indices[sub.indptr[u]:sub.indptr[u + 1]]].tolist())
-        nb.discard(a)
+        nb = _neighbours(sub, lab, a)
         ok = [b for b in nb if ph[b] + ph[a] <= hi]
         if not nb:  # nothing to trade with: the whole community, or land cut off from the rest
             whole = ph[a] >= ph.sum() - 1e-9
@@ -492,19 +498,15 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None
                        zh=(f"{ph[a]:g} 户 < {lo:g}：没有相邻网格可以匀出户数或整体并入" + ("（含已锁定的单元）" if ok else ""),
                            "保持低于区间"))
             continue
-        b = min(ok, key=lambda b: (ph[b], b))
-        en, zh = _since_plan(a, ph[a], planned, hh)
-        report.add("grids", names[a], f"held {ph[a]:g} households < {lo:g}{en}", f"merged into {names[b]}",
-                   zh=(f"调整中有 {ph[a]:g} 户 < {lo:g}{zh}", f"已并入 {names[b]}"))
-        lab[lab == a] = b
-        ph[b] += ph[a]
-        ph[a] = 0
+        _merge(a, min(ok, key=lambda b: (ph[b], b)), lab, ph, names, planned, hh, lo, report)
     if fixed.any() and band_violation(ph[np.bincount(lab, minlength=k) > 0], lo, hi) > 0:  # locks in the way
         got = recut_whole(sub, hh, xy, *before, planned, fixed, lo, hi, seed, _fresh)
         if got is not None:
             out = [n for n, h in zip(before[1], np.bincount(before[0], weights=hh, minlength=len(before[1])))
                    if h and not lo <= h <= hi]
             (lab, names), report = got, Report()
+            if chains is not None:
+                chains.clear()  # drawn again all together: that row says so
             report.add("grids", "、".join(out), "out of the band, and no chain of neighbours or split brought it in",
                        "the community's grids drawn again all together (locked units kept in their grids)",
                        zh=("户数不在区间内，相邻网格依次调整或拆分都无法解决", "社区内网格整体重划（已锁定的单元留在原网格）"))
@@ -514,21 +516,6 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None
     remap = np.full(k, -1)
     remap[used] = np.arange(len(used))
     return remap[lab], [names[i] for i in used]
-
-
-def _since_plan(t: int, now: float, planned: np.ndarray, hh: np.ndarray) -> tuple[str, str]:
-    """What grid ``t`` held in the plan, when the ``now`` a report row gives differs from it (units
-    passed along chains or new since the plan), in English and Chinese; empty strings otherwise."""
-    if not (planned == t).any():
-        return " (a grid this redraw made)", "（本次调整新分出的网格）"
-    was = float(hh[planned == t].sum())
-    if abs(was - now) < 1e-9:
-        return "", ""
-    if now > was:
-        return (f" ({was:g} in the plan; {now - was:g} more passed on from neighbouring grids or new since)",
-                f"（原方案 {was:g} 户；另有 {now - was:g} 户由相邻网格传入或为新增单元）")
-    return (f" ({was:g} in the plan; {was - now:g} passed on to neighbouring grids)",
-            f"（原方案 {was:g} 户；其中 {was - now:g} 户已传给相邻网格）")
 
 
 def _split_off_newcomers(s, hh, own, fixed, lo, hi):

@@ -260,7 +260,8 @@ def decode(data: str | dict) -> list[dict]:
 #: is the community's name looked up from ``community_id``; ``nearest_station`` shows the
 #: station's name. Add a column here and a label in ``_mapstyle.FIELD_LABELS`` to show it.
 COMMUNITY_FIELDS = ["street", "code", "households"]
-GRID_FIELDS = ["grid_code", "community", "four_bounds", "households", "band_status", "deviation_pct", "full_time_workers",
+GRID_FIELDS = ["grid_code", "community", "four_bounds", "households", "band_status", "deviation_pct",
+               "households_kept_pct", "units_moved_in", "units_moved_out", "full_time_workers",
                "part_time_workers", "building_leads", "household_leads", "population", "n_units",
                "n_buildings", "area_m2", "polsby_popper", "road_share"]
 UNIT_FIELDS = ["community", "grid_id", "households", "population", "band", "walk_min", "walk_m",
@@ -354,11 +355,20 @@ def grid_notes(grids: pd.DataFrame, notes: pd.DataFrame | Report | None, lang: s
     for rid, problem, action, zh in zip(rows["row_id"].astype(str), rows["problem"].astype(str),
                                         rows["action"].astype(str), chinese):
         line = f"{problem}。{action}" if zh else f"{problem}. {action[:1].upper()}{action[1:]}"
+        into = _MERGED_INTO.match(action.strip())
+        if rid not in ids and into and into.group(1).strip() in ids:  # a grid a redraw merged away: on
+            # the grid that took its units, saying which grid it was
+            said.setdefault(into.group(1).strip(), []).append((f"网格{rid}：" if zh else f"Grid {rid}: ") + line)
+            continue
         # a row on several grids names them all ("B、A-a": a redraw that drew the community again)
         for gid in [rid] if rid in ids else rid.split("、"):
             said.setdefault(gid, []).append(line)
     out = [" / ".join(said[g]) if g in said else None for g in grids["grid_id"].astype(str)]
     return out if any(out) else None
+
+
+#: The action of a redraw's report row on a grid merged into another ("merged into B", "已并入 B").
+_MERGED_INTO = re.compile(r"^(?:merged into|已并入)\s*(.+)$")
 
 
 def _reads_chinese(text: str) -> bool:

@@ -30,7 +30,8 @@ __all__ = ["results_kmz"]
 #: ids (G001, NEW001, as the workbook and the CSVs list them) described.
 KMZ_LAYERS = {
     "grids": (("网格", "Grids"), "grid_id", ["grid_code", "community", "community_id", "four_bounds", "households",
-                                             "population", "deviation_pct", "full_time_workers", "part_time_workers",
+                                             "population", "deviation_pct", "households_kept_pct",
+                                             "units_moved_in", "units_moved_out", "full_time_workers", "part_time_workers",
                                              "building_leads", "household_leads", "note"]),
     "stations": (("党群服务站", "Stations"), "name", ["station_id", "type", "households_served", "population_served",
                                                     "coords_note"]),

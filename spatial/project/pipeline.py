@@ -241,7 +241,9 @@ def _redraw(project: Project, layers: dict, report: Report) -> None:
             "layer the plan was made from (their outlines) as the plan, or its units layer as [inputs] units "
             "instead of buildings")
     plan = layers["plan"]
-    plan_labels(plan, layers["units"], name=f"'{project.inputs['plan'].path.name}'")  # unknown, repeated, missing
+    # rows without an id and repeated units refused, as is a plan matching none of the units; units
+    # removed or added since the plan are left out or placed by the redraw, which says so
+    plan_labels(plan, layers["units"], name=f"'{project.inputs['plan'].path.name}'", redraw=True)
     # a grid keeping its id keeps its code: the numbers of the results file the plan (or its units) comes from
     for spec in (project.inputs["plan"], project.inputs.get("units")):  # (no units: built from buildings)
         if spec is not None:

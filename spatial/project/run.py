@@ -342,7 +342,11 @@ def step_line(name: str, seconds: float | None, layers: dict, *, n_inputs: int |
             return None
         counts = grids["band_status"].value_counts()
         moves = layers.get("moves")
-        redrawn = "" if moves is None else f" (plan redrawn: {len(moves)} units moved)"
+        from spatial.grids.redraw import households_kept_pct
+
+        redrawn = "" if moves is None else f" (plan redrawn: {len(moves)} units moved" + (
+            f", {households_kept_pct(grids):.1f}% of households keep their grid)"
+            if {"households_kept_pct", "households"} <= set(grids.columns) else ")")
         return (f"grids: {len(grids)} grids, {counts.get('in', 0)} in band, {counts.get('under', 0)} under, "
                 f"{counts.get('over', 0)} over{redrawn}{t}")
     if name == "coverage":

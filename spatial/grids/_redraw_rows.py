@@ -1,0 +1,110 @@
+"""What a redraw (:mod:`spatial.grids.redraw`) says of the grids it changes: how much of its
+households each kept, the report rows on grids merged away and on grids the band's chains
+changed, and what a grid held in the plan."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from spatial.core.checks import Report
+
+
+def households_kept_pct(grids: pd.DataFrame) -> float:
+    """Share (%) of all households a redraw left in their plan grid, from its grids'
+    ``households_kept_pct`` and ``households`` (one decimal, rounded half up).
+
+    Examples
+    --------
+    >>> households_kept_pct(pd.DataFrame({"households_kept_pct": [100.0, 50.0], "households": [300, 400]}))
+    71.4
+    """
+    from spatial.core.checks import round_half_up
+
+    kept = float((grids["households_kept_pct"] * grids["households"]).sum() / max(grids["households"].sum(), 1e-9))
+    return float(round_half_up(kept, 1))
+
+
+def _overlap(grids, old, new, hh) -> gpd.GeoDataFrame:
+    """Add the cores kept, per grid: ``households_kept_pct`` (share of its households already in
+    it under the plan, the redistricting field's "population overlap"), ``units_moved_in`` and
+    ``units_moved_out``."""
+    df = pd.DataFrame({"old": old, "new": new, "hh": hh})
+    df = df[df["new"].notna()]
+    stay = df["old"] == df["new"]
+    total = df.groupby("new")["hh"].sum()
+    kept = df[stay].groupby("new")["hh"].sum().reindex(total.index, fill_value=0)
+    moved_in = (~stay).groupby(df["new"]).sum()
+    out = df[~stay & df["old"].notna()].groupby("old").size()
+    grids = grids.copy()
+    gid = grids["grid_id"]
+    pct = (100 * kept / total.where(total > 0)).reindex(gid)
+    all_in = (moved_in.reindex(gid).fillna(0) == 0).to_numpy()
+    grids["households_kept_pct"] = np.where(pct.isna() & all_in, 100.0, pct.to_numpy())
+    grids["units_moved_in"] = moved_in.reindex(gid).fillna(0).astype(np.int64).to_numpy()
+    grids["units_moved_out"] = out.reindex(gid).fillna(0).astype(np.int64).to_numpy()
+    return grids
+
+
+def _chain_grids(names: list, before: np.ndarray, after: np.ndarray, hh: np.ndarray, lo: float,
+                 hi: float) -> list:
+    """``[(out, touched)]``: the grids out of the band (``(name, households)``) that set the band's
+    chains off, and the names of the grids the chains changed; empty when they changed nothing."""
+    moved = before != after
+    if not moved.any():
+        return []
+    touched = sorted(set(before[moved].tolist()) | set(after[moved].tolist()))
+    ph = np.bincount(before, weights=hh, minlength=len(names))
+    out = [(names[g], float(ph[g])) for g in touched if not lo <= ph[g] <= hi]
+    return [(out, {names[g] for g in touched})] if out else []
+
+
+def _say_chains(report: Report, chains: list, changed: set, lo: float, hi: float) -> None:
+    """A report row on the grids the band's chains changed that still differ from the plan
+    (``changed``; all named, so each grid's popup says why it changed), naming the grids out of
+    the band that set them off."""
+    for out, touched in chains:
+        names = sorted(touched & changed)
+        if not names:
+            continue
+        en = ", ".join(f"{n} ({h:g})" for n, h in out)
+        zh = "、".join(f"{n}（{h:g} 户）" for n, h in out)
+        report.add("grids", "、".join(names), f"out of the band {lo:g}–{hi:g}: {en}",
+                   "units passed along chains of neighbouring grids to bring them in (the moves list each)",
+                   zh=(f"户数不在 {lo:g}–{hi:g} 区间内：{zh}", "沿相邻网格依次调整单元，使其回到区间内（各单元见网格调整清单）"))
+
+
+def _neighbours(sub, lab: np.ndarray, a: int) -> set:
+    """The grids sharing an edge with grid ``a``."""
+    nb = set()
+    for u in np.flatnonzero(lab == a):
+        nb.update(lab[sub.indices[sub.indptr[u]:sub.indptr[u + 1]]].tolist())
+    nb.discard(a)
+    return nb
+
+
+def _merge(a: int, b: int, lab: np.ndarray, ph: np.ndarray, names: list, planned: np.ndarray, hh: np.ndarray,
+           lo: float, report: Report) -> None:
+    """Merge under-band grid ``a`` into grid ``b`` (``lab`` and ``ph`` in place), with its report row."""
+    en, zh = _since_plan(a, ph[a], planned, hh)
+    report.add("grids", names[a], f"held {ph[a]:g} households < {lo:g}{en}", f"merged into {names[b]}",
+               zh=(f"调整中有 {ph[a]:g} 户 < {lo:g}{zh}", f"已并入 {names[b]}"))
+    lab[lab == a] = b
+    ph[b] += ph[a]
+    ph[a] = 0
+
+
+def _since_plan(t: int, now: float, planned: np.ndarray, hh: np.ndarray) -> tuple[str, str]:
+    """What grid ``t`` held in the plan, when the ``now`` a report row gives differs from it (units
+    passed along chains or new since the plan), in English and Chinese; empty strings otherwise."""
+    if not (planned == t).any():
+        return " (a grid this redraw made)", "（本次调整新分出的网格）"
+    was = float(hh[planned == t].sum())
+    if abs(was - now) < 1e-9:
+        return "", ""
+    if now > was:
+        return (f" ({was:g} in the plan; {now - was:g} more passed on from neighbouring grids or new since)",
+                f"（原方案 {was:g} 户；另有 {now - was:g} 户由相邻网格传入或为新增单元）")
+    return (f" ({was:g} in the plan; {was - now:g} passed on to neighbouring grids)",
+            f"（原方案 {was:g} 户；其中 {was - now:g} 户已传给相邻网格）")
