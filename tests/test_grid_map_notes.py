@@ -66,13 +66,19 @@ def test_the_popup_of_a_grid_no_plan_brings_within_the_rule_says_why(tmp_path, l
     assert popups(plain) == {}
 
 
-def test_the_map_command_reads_the_report_layer_of_the_grids_file(tmp_path):
+def draw_row_town(tmp_path, *more: str):
+    """``spatial grids --grids 3`` on the row town's files (and ``more`` options): its GeoPackage."""
     units, comm = row_town(False)
     units.to_file(tmp_path / "units.gpkg", layer="units")
     comm.to_file(tmp_path / "comm.gpkg", layer="communities")
     out = tmp_path / "plan.gpkg"
     assert main(["-q", "grids", str(tmp_path / "comm.gpkg"), str(tmp_path / "units.gpkg"), "--grids", "3",
-                 "--out", str(out)]) == 0
+                 "--out", str(out), *more]) == 0
+    return out
+
+
+def test_the_map_command_reads_the_report_layer_of_the_grids_file(tmp_path):
+    out = draw_row_town(tmp_path)
     html = tmp_path / "grids.html"
     assert main(["-q", "map", "--grids", str(out), "--out", str(html), "--lang", "en"]) == 0
     said = [v for v in popups(html).values() if v]
@@ -82,12 +88,8 @@ def test_the_map_command_reads_the_report_layer_of_the_grids_file(tmp_path):
 def test_the_grids_kmz_says_it_too_and_keeps_the_four_bounds(tmp_path):
     # the grid worker on a phone opens the KMZ in 奥维, not the map: the proof is in the placemark;
     # and `spatial grids --kml` described the grids as drawn, without the 四至 its GeoPackage has
-    units, comm = row_town(False)
-    units.to_file(tmp_path / "units.gpkg", layer="units")
-    comm.to_file(tmp_path / "comm.gpkg", layer="communities")
     kmz = tmp_path / "grids.kmz"
-    assert main(["-q", "grids", str(tmp_path / "comm.gpkg"), str(tmp_path / "units.gpkg"), "--grids", "3",
-                 "--out", str(tmp_path / "plan.gpkg"), "--kml", str(kmz)]) == 0
+    draw_row_town(tmp_path, "--kml", str(kmz))
     from spatial import read_layer
 
     back = read_layer(kmz).set_index("Name")["description"]

@@ -103,15 +103,10 @@ def test_a_south_up_dem_is_read_under_a_street_that_is_not_along_its_rows(tmp_pa
 def test_a_south_up_dem_is_one_clean_run_of_spatial_coverage(tmp_path, capsys):
     from spatial.cli import main
 
-    net = line_net(STREET)
-    gpd.GeoDataFrame({"highway": ["footway"] * net.n_edges}, geometry=net.geometry, crs=UTM).to_file(
-        tmp_path / "street.gpkg")
-    points([STREET[0]], station_id=["S"]).to_file(tmp_path / "stations.gpkg")
-    points([STREET[-1]], households=[30], unit_id=["top"]).to_file(tmp_path / "homes.gpkg")
+    files = write_street_files(tmp_path, STREET)
     dem = dem_file(tmp_path / "south_up.tif", crs="EPSG:4326", cell=1 / 3600, south_up=True)
     out = tmp_path / "out.gpkg"
-    assert main(["coverage", *(str(tmp_path / f) for f in ("street.gpkg", "stations.gpkg", "homes.gpkg")),
-                 "--out", str(out), "--dem", str(dem), "--minutes", "5,10,15,20", "--no-isochrones"]) == 0
+    assert main(["coverage", *files, "--out", str(out), "--dem", str(dem), "--minutes", "5,10,15,20", "--no-isochrones"]) == 0
     assert "elevations on 100.0% of edges" in capsys.readouterr().out
     demand = gpd.read_file(out, layer="demand")
     assert demand["walk_min"].item() == pytest.approx(RUN / tobler(-SLOPE) / M_PER_MIN, rel=2e-3)

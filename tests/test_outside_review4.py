@@ -21,18 +21,8 @@ import rasterio
 from shapely.geometry import box
 
 from spatial.cli import main
+from test_grid_map_notes import popups as _popup_notes  # grid id -> note, read from a saved map
 from test_maps_browser import browser  # noqa: F401  (one headless Chromium, as the map tests open it)
-
-
-def _popup_notes(path) -> dict:
-    """``grid id -> note`` of the grids layer of a saved map (read from its HTML)."""
-    html = path.read_text(encoding="utf-8")
-    out = {}
-    for at in (m.end() - 1 for m in re.finditer(r'"p":\{', html)):
-        props, _ = json.JSONDecoder().raw_decode(html, at)
-        if "_label" in props and "note" in props:
-            out.update(zip(props["_label"], props["note"]))
-    return out
 
 
 def _redrawn_with_a_lock(tmp_path):
