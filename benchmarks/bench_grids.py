@@ -226,7 +226,7 @@ def score(prep, gated, labels, stuck=None, uneven=None) -> dict:
     (``unevenable``); "max dev where feasible" leaves out the grids holding one. "beyond 5%, towers
     only" counts the grids more than 5% off whose households all live in buildings of
     ``TOWER_HH`` or more (three such towers of about 115 fall short of 380, four pass 420: at
-    10,000 units, 46 of the 50 such grids of seeds 1-2; no proof that no plan evens them).
+    10,000 units, 45 of the 50 such grids of seeds 1-2; no proof that no plan evens them).
     """
     adj = prep.adj
     lab = np.asarray(labels, dtype=np.int64)
