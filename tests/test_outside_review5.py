@@ -1,0 +1,82 @@
+"""The last merges used as their users would (an outside review, fifth round): a redrawing planner
+whose demolished estate was taken out of the units layer, and a hill-town planner whose road layer
+says Y/N (HERE's streets) or 是/否 in its bridge and tunnel fields."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+from test_grids import community, squares
+
+from spatial.grids.redraw import redraw_grids
+from spatial.network.read import read_network
+
+UTM = "EPSG:32650"
+X0, Y0 = 320_000.0, 2_850_000.0
+
+
+def row_of_nine(hh):
+    """Grids A | B | C of three 100 m squares each, in a row; ``hh`` per unit, west to east."""
+    units = squares(1, 9, [hh])
+    plan = pd.DataFrame({"unit_id": list(units["unit_id"]), "grid_id": list("AAABBBCCC")})
+    return units, community(shapely.box(0, 0, 900, 100)), plan
+
+
+# ------------------------------------------------------------------ a grid whose units were all removed
+
+
+def test_a_grid_whose_units_were_all_taken_out_of_the_units_is_named_in_the_report():
+    # C's estate was demolished and its three blocks deleted from the units layer. Before, grid C
+    # was gone from the redraw with no row on it: only three rows on units U06-U08, where the same
+    # estate left in with 0 households gets "C: merged into B"
+    units, comm, plan = row_of_nine([120] * 9)
+    res = redraw_grids(units.iloc[:6], comm, plan)
+    assert res.grids["grid_id"].tolist() == ["A", "B"]
+    rows = res.report[res.report["layer"] == "grids"]
+    assert rows[["row_id", "problem"]].values.tolist() == [
+        ["C", "all 3 of its units in the plan are no longer among the units"]]
+    assert rows["problem_zh"].tolist() == ["原方案中该网格的 3 个单元均已不在现有单元中"]
+    # the units' own rows are still there
+    assert res.report.loc[res.report["layer"] == "plan", "row_id"].tolist() == ["U06", "U07", "U08"]
+
+
+def test_a_grid_that_lost_some_of_its_units_has_no_such_row():
+    units, comm, plan = row_of_nine([150] * 9)
+    res = redraw_grids(units.drop(index=8), comm, plan)
+    assert "C" in set(res.grids["grid_id"])
+    assert not res.report["problem"].str.contains("all .* of its units", regex=True).any()
+
+
+# ------------------------------------------------------------------ Y/N and 是/否 bridge and tunnel fields
+
+
+def t_junction(bridge, tunnel):
+    """A 400 m street west-east and a 200 m street from its middle north, with these fields."""
+    return gpd.GeoDataFrame({"highway": ["residential"] * 2, "bridge": bridge, "tunnel": tunnel},
+                            geometry=[shapely.LineString([(X0, Y0), (X0 + 400, Y0)]),
+                                      shapely.LineString([(X0 + 200, Y0), (X0 + 200, Y0 + 200)])], crs=UTM)
+
+
+@pytest.mark.parametrize("no", ["N", "n", "否"])
+def test_a_bridge_field_saying_n_or_fou_is_no_bridge(no):
+    # a road layer with HERE's BRIDGE/TUNNEL fields (Y/N) or a 是/否 field: before, every street
+    # with bridge=N was a bridge (on a DEM walking the straight line between its ends over any
+    # dip) and one with an empty cell beside it was on another level: not joined at the
+    # T-junction, the network fell in two
+    net = read_network(t_junction([None, no], [None, no]), keep="all")
+    assert net.n_edges == 3 and set(net.component.tolist()) == {0}
+    assert not net.off_ground.any()
+    assert "levels" not in set(net.report["row_id"])
+
+
+@pytest.mark.parametrize("yes, no", [("Y", "N"), ("是", "否")])
+def test_a_tunnel_field_saying_y_or_shi_is_a_tunnel(yes, no):
+    # before, tunnel=Y was no tunnel: the street in it was joined to the one above its mouth
+    # and, on a DEM, walked over the hill
+    net = read_network(t_junction([no, no], [yes, no]), keep="all")
+    assert sorted(net.off_ground_kind.tolist()) == [0, 2]
+    assert "levels" in set(net.report["row_id"])
+    bridge = read_network(t_junction([yes, no], [no, no]), keep="all")
+    assert sorted(bridge.off_ground_kind.tolist()) == [0, 1]
