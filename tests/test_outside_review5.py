@@ -80,3 +80,22 @@ def test_a_tunnel_field_saying_y_or_shi_is_a_tunnel(yes, no):
     assert "levels" in set(net.report["row_id"])
     bridge = read_network(t_junction([yes, no], [no, no]), keep="all")
     assert sorted(bridge.off_ground_kind.tolist()) == [0, 1]
+
+
+# ------------------------------------------------------------------ what 调入单元数 counts
+
+
+def test_units_moved_in_counts_new_units_and_its_definition_says_so():
+    # C's three blocks are new since the plan (an estate built): B took them over the band and
+    # split them off as B-a, whose 调入单元数 is 3 though no other grid gave it a unit (调出 sums
+    # to 0). Before, the workbook's and popups' definition said "从其他网格调入" only, and a
+    # planner looked for the grid that lost them
+    from spatial.io.workbook import COLUMNS
+
+    units, comm, plan = row_of_nine([120] * 9)
+    res = redraw_grids(units, comm, plan.iloc[:6])
+    g = res.grids.set_index("grid_id")
+    assert g.loc["B-a", "units_moved_in"] == 3 and g["units_moved_out"].sum() == 0
+    assert res.moves["reason"].tolist() == ["not in the plan"] * 3
+    _, _, zh, en = COLUMNS["units_moved_in"]
+    assert "新增" in zh and "new since the plan" in en

@@ -28,8 +28,8 @@ def households_kept_pct(grids: pd.DataFrame) -> float:
 
 def _overlap(grids, old, new, hh) -> gpd.GeoDataFrame:
     """Add the cores kept, per grid: ``households_kept_pct`` (share of its households already in
-    it under the plan, the redistricting field's "population overlap"), ``units_moved_in`` and
-    ``units_moved_out``."""
+    it under the plan, the redistricting field's "population overlap"), ``units_moved_in`` (from
+    other grids, and units new since the plan) and ``units_moved_out``."""
     df = pd.DataFrame({"old": old, "new": new, "hh": hh})
     df = df[df["new"].notna()]
     stay = df["old"] == df["new"]

@@ -56,8 +56,8 @@ class RedrawResult:
 
     ``moves`` has one row per unit whose grid changed: ``unit_id, old_grid, new_grid, reason``;
     ``grids`` also says per grid how much of its core it kept: ``households_kept_pct`` (share of
-    its households that were already in it, the "population overlap"), ``units_moved_in`` and
-    ``units_moved_out``.
+    its households that were already in it, the "population overlap"), ``units_moved_in`` (from
+    other grids, and units new since the plan) and ``units_moved_out``.
     """
 
     grids: gpd.GeoDataFrame
