@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["README_NAME", "grid_figure", "write_readme"]
+__all__ = ["README_NAME", "grid_figure", "redraw_figure", "write_readme"]
 
 README_NAME = "README.txt"
 
@@ -69,6 +69,20 @@ def grid_figure(status, band: tuple[float, float], lang: str = "zh") -> str:
     if lang == "zh":
         return f"共 {total} 个网格：{n['in']} 个在 {lo}–{hi} 户之间，{n['under']} 个不足，{n['over']} 个超出。"
     return f"{total} grids: {n['in']} of {lo}-{hi} households, {n['under']} under, {n['over']} over."
+
+
+def redraw_figure(moved: int, kept_pct: float, lang: str = "zh") -> str:
+    """A line on a redrawn plan: how many units changed grid and the share of households keeping
+    theirs (as ``spatial run`` and ``spatial grids --redraw`` print it).
+
+    Examples
+    --------
+    >>> redraw_figure(18, 99.16, "en")
+    'The plan was redrawn: 18 units moved to another grid; 99.2% of households keep their grid.'
+    """
+    if lang == "zh":
+        return f"按原方案调整：{moved} 个居民单元调整了网格，{kept_pct:.1f}% 的户保持原网格。"
+    return f"The plan was redrawn: {moved} units moved to another grid; {kept_pct:.1f}% of households keep their grid."
 
 
 def write_readme(folder: Path, files: list[Path], *, title: str, figures: list[str], lang: str = "zh") -> Path:
