@@ -121,3 +121,20 @@ def test_the_readme_of_a_run_that_redrew_a_plan_says_so_with_the_figures_of_the_
     lines = (tmp_path / "out" / "README.txt").read_text(encoding="utf-8-sig").splitlines()
     assert lines[2:4] == ["共 3 个网格：3 个在 300–500 户之间，0 个不足，0 个超出。",
                           "按原方案调整：1 个居民单元调整了网格，87.2% 的户保持原网格。"]
+
+
+# ------------------------------------------------------------------ a new estate in a plan that already has C1-new1
+
+
+def test_a_new_estate_in_a_plan_with_last_year_s_new_grid_is_the_next_new_grid():
+    # last year's redraw made C1-new1 (an estate across the river); this year a second estate no
+    # grid reaches was named C1-new12 (C1-new1 with a 2 on its end), read as the twelfth new grid
+    old = squares(1, 9, [[120] * 9])
+    new = squares(1, 3, [[120] * 3], x0=1000, prefix="N")
+    units = gpd.GeoDataFrame(pd.concat([old, new], ignore_index=True), crs=old.crs)
+    plan = dict(zip(old["unit_id"], ["C1-01"] * 3 + ["C1-02"] * 3 + ["C1-new1"] * 3))
+    res = redraw_grids(units, community(shapely.box(0, 0, 1400, 100), code="440304001002"), plan)
+    got = res.units.groupby("grid_id")["unit_id"].apply(list).to_dict()
+    assert got == {"C1-01": ["U00", "U01", "U02"], "C1-02": ["U03", "U04", "U05"], "C1-new1": ["U06", "U07", "U08"],
+                   "C1-new2": ["N00", "N01", "N02"]}
+    assert res.moves["new_grid"].tolist() == ["C1-new2"] * 3

@@ -353,7 +353,8 @@ def _place_unplanned(sub, lab, names, cid):
     """Give nodes with no plan grid to the planned neighbour they share most boundary with; nodes
     no grid reaches (an estate built across a river or an arterial) become new grids, one for
     each group of them sharing edges, named ``<community>-new1``, ``-new2`` ... (not
-    ``<community>-NN``, which would take number NN in the grid codes before the plan's grids)."""
+    ``<community>-NN``, which would take number NN in the grid codes before the plan's grids),
+    numbers the plan's grids already have (a new grid of an earlier redraw) skipped."""
     from scipy.sparse.csgraph import connected_components
 
     lab = place_unplanned(sub, lab)
@@ -361,8 +362,12 @@ def _place_unplanned(sub, lab, names, cid):
     if not len(alone):
         return lab
     _, part = connected_components(sub[alone][:, alone], directed=False)
+    k = 0
     for p in range(int(part.max()) + 1):
-        names.append(_fresh(f"{cid}-new{p + 1}", names))
+        k += 1
+        while f"{cid}-new{k}" in names:  # the plan's own C1-new1 (last year's redraw): this one is C1-new2
+            k += 1
+        names.append(f"{cid}-new{k}")
         lab[alone[part == p]] = len(names) - 1
     return lab
 
