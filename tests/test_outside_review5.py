@@ -120,7 +120,7 @@ def test_the_readme_of_a_run_that_redrew_a_plan_says_so_with_the_figures_of_the_
     assert "(plan redrawn: 1 units moved, 87.2% of households keep their grid)" in capsys.readouterr().out
     lines = (tmp_path / "out" / "README.txt").read_text(encoding="utf-8-sig").splitlines()
     assert lines[2:4] == ["共 3 个网格：3 个在 300–500 户之间，0 个不足，0 个超出。",
-                          "按原方案调整：1 个居民单元调整了网格，87.2% 的户保持原网格。"]
+                          "按原方案调整：0 个居民单元调整了网格，1 个新增单元划入网格，87.2% 的户保持原网格。"]
 
 
 # ------------------------------------------------------------------ a new estate in a plan that already has C1-new1

@@ -227,7 +227,9 @@ def run_project(
             if layers.get("moves") is not None and {"households_kept_pct", "households"} <= set(layers["grids"]):
                 from spatial.grids.redraw import households_kept_pct  # (the figure the run's line gives)
 
-                figures.insert(1, redraw_figure(len(layers["moves"]), households_kept_pct(layers["grids"]), lang))
+                new = int(layers["moves"]["old_grid"].isna().sum())  # units not in the plan
+                figures.insert(1, redraw_figure(len(layers["moves"]) - new, new, households_kept_pct(layers["grids"]),
+                                                lang))
         if marked_synthetic(*(v for v in layers.values() if isinstance(v, pd.DataFrame))):
             from spatial.maps._style import text  # (what every map and table of such data says)
 
