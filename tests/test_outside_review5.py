@@ -138,3 +138,23 @@ def test_a_new_estate_in_a_plan_with_last_year_s_new_grid_is_the_next_new_grid()
     assert got == {"C1-01": ["U00", "U01", "U02"], "C1-02": ["U03", "U04", "U05"], "C1-new1": ["U06", "U07", "U08"],
                    "C1-new2": ["N00", "N01", "N02"]}
     assert res.moves["new_grid"].tolist() == ["C1-new2"] * 3
+
+
+# ------------------------------------------------------------------ a chain's row on a grid that grew since the plan
+
+
+def test_a_chain_s_row_says_what_the_grid_out_of_the_band_held_in_the_plan():
+    # A held 420 in the plan (in the band); a new block of 150 beside it took it to 570 and the
+    # chains passed units on. Before, the row said only "A (570)", which the planner's sheet of
+    # the plan (A: 420) contradicts; the merge rows already said what a grid held in the plan
+    units = squares(1, 9, [[140, 140, 140, 150, 120, 120, 120, 120, 120]])
+    plan = pd.DataFrame({"unit_id": ["U00", "U01", "U02", "U04", "U05", "U06", "U07", "U08"],
+                         "grid_id": list("AAABBBCC")})
+    res = redraw_grids(units, community(shapely.box(0, 0, 900, 100)), plan)
+    assert "".join(res.units["grid_id"]) == "AAABBBCCC"
+    rows = res.report[res.report["layer"] == "grids"]
+    assert rows[["row_id", "problem", "problem_zh"]].values.tolist() == [[
+        "B、C",
+        "out of the band 300–500: A (570; 420 in the plan; 150 more passed on from neighbouring grids or new since), "
+        "C (240)",
+        "户数不在 300–500 区间内：A（570 户；原方案 420 户；另有 150 户由相邻网格传入或为新增单元）、C（240 户）"]]

@@ -408,7 +408,7 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None
             _merge(a, min(ok, key=lambda b: (ph[b] + ph[a] < lo, ph[b], b)), lab, ph, names, planned, hh, lo, report)
     chained = rebalance(sub, hh, lab, fixed, min_hh=lo, max_hh=hi)
     if chains is not None:
-        chains.extend(_chain_grids(names, lab, chained, hh, lo, hi))
+        chains.extend(_chain_grids(names, lab, chained, hh, lo, hi, planned))
     lab = chained
     for _ in range(len(hh)):
         k = len(names)
