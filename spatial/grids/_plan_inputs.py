@@ -94,7 +94,23 @@ def _per_unit(keys: list, values: list, unit_ids, report=None, what: str = "plan
     for k in unknown if report is not None else ():
         report.add(what, k, "unit no longer among the units", "left out of the plan",
                    zh=("该单元已不在现有单元中", "从原方案中剔除"))
+    if report is not None and unknown:  # a grid all of whose units are gone is said as a grid too
+        _say_grids_gone(report, [m[k] for k in unknown], [m[k] for k in ukeys if k in m])
     return np.array([m.get(k) for k in ukeys], dtype=object)
+
+
+def _say_grids_gone(report, gone: list, kept: list) -> None:
+    """A ``grids`` row on each grid of the plan none of whose units is among the units any more
+    (its estate demolished and taken out of the units layer): no grid of its id is drawn again,
+    and without the row only its units' rows would say so. ``gone`` and ``kept`` are the plan's
+    grid labels of the units removed and of those still there."""
+    left = {_grid_text(v) for v in kept}
+    counts = pd.Series([_grid_text(v) for v in gone], dtype=object).dropna().value_counts()
+    for grid in sorted(g for g in counts.index if g not in left):
+        n = int(counts[grid])
+        report.add("grids", grid, f"all {n} of its units in the plan are no longer among the units",
+                   "no grid of its id is drawn (its units' rows in the plan layer list them)",
+                   zh=(f"原方案中该网格的 {n} 个单元均已不在现有单元中", "不再设此网格（各单元见原方案的问题行）"))
 
 
 def _locked_mask(locked, units, plan, unit_ids, unit_id_col, report) -> np.ndarray:

@@ -28,8 +28,8 @@ def households_kept_pct(grids: pd.DataFrame) -> float:
 
 def _overlap(grids, old, new, hh) -> gpd.GeoDataFrame:
     """Add the cores kept, per grid: ``households_kept_pct`` (share of its households already in
-    it under the plan, the redistricting field's "population overlap"), ``units_moved_in`` and
-    ``units_moved_out``."""
+    it under the plan, the redistricting field's "population overlap"), ``units_moved_in`` (from
+    other grids, and units new since the plan) and ``units_moved_out``."""
     df = pd.DataFrame({"old": old, "new": new, "hh": hh})
     df = df[df["new"].notna()]
     stay = df["old"] == df["new"]
@@ -48,15 +48,18 @@ def _overlap(grids, old, new, hh) -> gpd.GeoDataFrame:
 
 
 def _chain_grids(names: list, before: np.ndarray, after: np.ndarray, hh: np.ndarray, lo: float,
-                 hi: float) -> list:
-    """``[(out, touched)]``: the grids out of the band (``(name, households)``) that set the band's
-    chains off, and the names of the grids the chains changed; empty when they changed nothing."""
+                 hi: float, planned: np.ndarray | None = None) -> list:
+    """``[(out, touched)]``: the grids out of the band (``(name, households, en, zh)``, ``en`` and
+    ``zh`` what it held in the plan when that differs, from :func:`_since_plan`) that set the
+    band's chains off, and the names of the grids the chains changed; empty when they changed
+    nothing."""
     moved = before != after
     if not moved.any():
         return []
     touched = sorted(set(before[moved].tolist()) | set(after[moved].tolist()))
     ph = np.bincount(before, weights=hh, minlength=len(names))
-    out = [(names[g], float(ph[g])) for g in touched if not lo <= ph[g] <= hi]
+    out = [(names[g], float(ph[g]), *(_since_plan(g, ph[g], planned, hh) if planned is not None else ("", "")))
+           for g in touched if not lo <= ph[g] <= hi]
     return [(out, {names[g] for g in touched})] if out else []
 
 
@@ -68,8 +71,9 @@ def _say_chains(report: Report, chains: list, changed: set, lo: float, hi: float
         names = sorted(touched & changed)
         if not names:
             continue
-        en = ", ".join(f"{n} ({h:g})" for n, h in out)
-        zh = "、".join(f"{n}（{h:g} 户）" for n, h in out)
+        # "A (570; 420 in the plan; 150 more ...)": the plan's sheet shows A in the band
+        en = ", ".join(f"{n} ({h:g}{'; ' + e[2:-1] if e else ''})" for n, h, e, _ in out)
+        zh = "、".join(f"{n}（{h:g} 户{'；' + z[1:-1] if z else ''}）" for n, h, _, z in out)
         report.add("grids", "、".join(names), f"out of the band {lo:g}–{hi:g}: {en}",
                    "units passed along chains of neighbouring grids to bring them in (the moves list each)",
                    zh=(f"户数不在 {lo:g}–{hi:g} 区间内：{zh}", "沿相邻网格依次调整单元，使其回到区间内（各单元见网格调整清单）"))

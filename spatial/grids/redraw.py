@@ -56,8 +56,8 @@ class RedrawResult:
 
     ``moves`` has one row per unit whose grid changed: ``unit_id, old_grid, new_grid, reason``;
     ``grids`` also says per grid how much of its core it kept: ``households_kept_pct`` (share of
-    its households that were already in it, the "population overlap"), ``units_moved_in`` and
-    ``units_moved_out``.
+    its households that were already in it, the "population overlap"), ``units_moved_in`` (from
+    other grids, and units new since the plan) and ``units_moved_out``.
     """
 
     grids: gpd.GeoDataFrame
@@ -353,7 +353,8 @@ def _place_unplanned(sub, lab, names, cid):
     """Give nodes with no plan grid to the planned neighbour they share most boundary with; nodes
     no grid reaches (an estate built across a river or an arterial) become new grids, one for
     each group of them sharing edges, named ``<community>-new1``, ``-new2`` ... (not
-    ``<community>-NN``, which would take number NN in the grid codes before the plan's grids)."""
+    ``<community>-NN``, which would take number NN in the grid codes before the plan's grids),
+    numbers the plan's grids already have (a new grid of an earlier redraw) skipped."""
     from scipy.sparse.csgraph import connected_components
 
     lab = place_unplanned(sub, lab)
@@ -361,8 +362,12 @@ def _place_unplanned(sub, lab, names, cid):
     if not len(alone):
         return lab
     _, part = connected_components(sub[alone][:, alone], directed=False)
+    k = 0
     for p in range(int(part.max()) + 1):
-        names.append(_fresh(f"{cid}-new{p + 1}", names))
+        k += 1
+        while f"{cid}-new{k}" in names:  # the plan's own C1-new1 (last year's redraw): this one is C1-new2
+            k += 1
+        names.append(f"{cid}-new{k}")
         lab[alone[part == p]] = len(names) - 1
     return lab
 
@@ -403,7 +408,7 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None
             _merge(a, min(ok, key=lambda b: (ph[b] + ph[a] < lo, ph[b], b)), lab, ph, names, planned, hh, lo, report)
     chained = rebalance(sub, hh, lab, fixed, min_hh=lo, max_hh=hi)
     if chains is not None:
-        chains.extend(_chain_grids(names, lab, chained, hh, lo, hi))
+        chains.extend(_chain_grids(names, lab, chained, hh, lo, hi, planned))
     lab = chained
     for _ in range(len(hh)):
         k = len(names)

@@ -18,6 +18,7 @@ import pandas as pd
 import shapely
 
 from spatial.core._arrays import unique_ints
+from spatial.network._walkfilter import NOT_SET
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +27,6 @@ __all__ = ["LEVEL_KEYS", "end_nodes", "join_t_junctions", "line_levels", "split_
 #: OSM tags that say at which level a line runs (Geofabrik's roads shapefile and osmnx's
 #: geopackage carry them as columns): lines at different levels cross without meeting.
 LEVEL_KEYS: tuple[str, ...] = ("layer", "bridge", "tunnel")
-_NOT_SET = {"", "no", "f", "false", "0"}
 
 
 def line_levels(tags: pd.DataFrame) -> np.ndarray:
@@ -50,7 +50,7 @@ def line_levels(tags: pd.DataFrame) -> np.ndarray:
     for key in ("bridge", "tunnel"):
         text = tags[key].astype(str).str.strip().str.lower() if key in tags else pd.Series([""] * n)
         several |= text.str.contains(";", regex=False).to_numpy()
-        flags[key] = (~text.isin(_NOT_SET) & (text != "building_passage")).to_numpy()
+        flags[key] = (~text.isin(NOT_SET) & (text != "building_passage")).to_numpy()
     layer = np.where(flags["bridge"], 1.0, np.where(flags["tunnel"], -1.0, 0.0))
     if "layer" in tags:
         text = tags["layer"].astype(str).str.strip()

@@ -59,7 +59,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["DEFAULT_EXCLUDED_HIGHWAYS", "TAG_KEYS", "FEATURE_KEYS", "CAR_CLASSES", "drop_reasons", "in_tunnel",
-           "off_ground", "off_ground_kind", "ON_BRIDGE", "IN_TUNNEL", "MERGED", "walk_tagged"]
+           "off_ground", "off_ground_kind", "ON_BRIDGE", "IN_TUNNEL", "MERGED", "NOT_SET", "walk_tagged"]
 
 #: OSM ``highway`` classes nobody walks on: osmnx 2's ``walk`` exclusions (without ``cycleway``)
 #: plus trunk roads. An edge is dropped when any of its classes is here.
@@ -84,10 +84,14 @@ _FOOT_ALLOWED = {"yes", "designated", "permissive"}
 _FOOT_FORBIDDEN = {"no", "private"}
 _ACCESS_FORBIDDEN = {"private", "no"}
 _SIDEWALK_KEYS = ("sidewalk", "sidewalk:both", "sidewalk:left", "sidewalk:right")
-#: A way in a tunnel (Geofabrik's shapefiles write T/F); building_passage, culvert ... are not.
-_TUNNEL = {"yes", "t", "true", "1"}
+#: A ``bridge`` or ``tunnel`` field saying no (or nothing): OSM's ``no``, Geofabrik's ``F``, a GIS
+#: layer's 0/false, the Y/N of HERE's and other road layers, 否.
+NOT_SET = frozenset({"", "no", "f", "false", "0", "n", "否"})
+#: A way in a tunnel (Geofabrik's shapefiles write T/F, others Y/N or 是/否); building_passage,
+#: culvert ... are not.
+_TUNNEL = {"yes", "t", "true", "1", "y", "是"}
 #: ``bridge`` values of a way that is no bridge, or one at the water's level (a ford-like crossing)
-_NO_BRIDGE = {"", "no", "f", "false", "0", "low_water_crossing", "abandoned"}
+_NO_BRIDGE = NOT_SET | {"low_water_crossing", "abandoned"}
 #: Road classes whose tunnels are for cars (the trunk roads and motorways are dropped anyway).
 _CAR_TUNNEL_CLASSES = {"primary", "primary_link", "secondary", "secondary_link"}
 _SIDEWALK_YES = {"both", "left", "right", "yes"}

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["README_NAME", "grid_figure", "write_readme"]
+__all__ = ["README_NAME", "grid_figure", "redraw_figure", "write_readme"]
 
 README_NAME = "README.txt"
 
@@ -69,6 +69,24 @@ def grid_figure(status, band: tuple[float, float], lang: str = "zh") -> str:
     if lang == "zh":
         return f"共 {total} 个网格：{n['in']} 个在 {lo}–{hi} 户之间，{n['under']} 个不足，{n['over']} 个超出。"
     return f"{total} grids: {n['in']} of {lo}-{hi} households, {n['under']} under, {n['over']} over."
+
+
+def redraw_figure(moved: int, new: int, kept_pct: float, lang: str = "zh") -> str:
+    """A line on a redrawn plan: how many of the plan's units changed grid, how many units new
+    since the plan were given one, and the share of households keeping their grid (as
+    ``spatial run`` and ``spatial grids --redraw`` print it).
+
+    Examples
+    --------
+    >>> redraw_figure(3, 15, 99.16, "en")
+    'The plan was redrawn: 3 units moved to another grid, 15 new units given a grid; 99.2% of households keep their grid.'
+    """
+    if lang == "zh":
+        added = f"，{new} 个新增单元划入网格" if new else ""
+        return f"按原方案调整：{moved} 个居民单元调整了网格{added}，{kept_pct:.1f}% 的户保持原网格。"
+    added = f", {new} new units given a grid" if new else ""
+    return (f"The plan was redrawn: {moved} units moved to another grid{added}; {kept_pct:.1f}% of households "
+            "keep their grid.")
 
 
 def write_readme(folder: Path, files: list[Path], *, title: str, figures: list[str], lang: str = "zh") -> Path:

@@ -22,7 +22,7 @@ from spatial.core.atomic import atomic_folder, check_output_path
 from spatial.core.checks import Report, marked_synthetic, round_half_up
 from spatial.core.errors import InputFileError, SpatialError
 from spatial.coverage.bands import band_words
-from spatial.project._readme import README_NAME, grid_figure, write_readme
+from spatial.project._readme import README_NAME, grid_figure, redraw_figure, write_readme
 from spatial.project.config import Project, load_project
 
 __all__ = ["RunResult", "run_project", "headline", "step_line"]
@@ -224,6 +224,12 @@ def run_project(
         if layers.get("grids") is not None and "band_status" in layers["grids"].columns:
             band = (project.grids["min_households"], project.grids["max_households"])
             figures.insert(0, grid_figure(layers["grids"]["band_status"], band, lang))
+            if layers.get("moves") is not None and {"households_kept_pct", "households"} <= set(layers["grids"]):
+                from spatial.grids.redraw import households_kept_pct  # (the figure the run's line gives)
+
+                new = int(layers["moves"]["old_grid"].isna().sum())  # units not in the plan
+                figures.insert(1, redraw_figure(len(layers["moves"]) - new, new, households_kept_pct(layers["grids"]),
+                                                lang))
         if marked_synthetic(*(v for v in layers.values() if isinstance(v, pd.DataFrame))):
             from spatial.maps._style import text  # (what every map and table of such data says)
 
