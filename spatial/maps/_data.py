@@ -19,8 +19,8 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from spatial.core.checks import (Report, is_number, natural_key, report_in, require_columns, require_crs, round_half_up, round_walk,
-                                 yes_no)
+from spatial.core.checks import (Report, is_number, natural_key, report_in, require_columns, require_crs,
+                                 round_half_up, round_walk, yes_no)
 from spatial.core.errors import ColumnError, InputFileError, OptionError
 from spatial.io._figures import COUNT
 from spatial.io.workbook import NONE_ID, none_name

@@ -218,24 +218,9 @@ def run_project(
             layers, files = run_steps(project, tmp, steps, report, scheduler=scheduler)
         finally:
             steps.close()
-        lang = project.outputs.get("lang", "zh")
         # for whoever receives the folder: the figures, which file to open first, what each file is
-        figures = headline_figures(RunResult(out, files, layers, {"parameters": {"siting": project.siting}}), lang)
-        if layers.get("grids") is not None and "band_status" in layers["grids"].columns:
-            band = (project.grids["min_households"], project.grids["max_households"])
-            figures.insert(0, grid_figure(layers["grids"]["band_status"], band, lang))
-            if layers.get("moves") is not None and {"households_kept_pct", "households"} <= set(layers["grids"]):
-                from spatial.grids.redraw import households_kept_pct  # (the figure the run's line gives)
-
-                new = int(layers["moves"]["old_grid"].isna().sum())  # units not in the plan
-                figures.insert(1, redraw_figure(len(layers["moves"]) - new, new, households_kept_pct(layers["grids"]),
-                                                lang))
-        if marked_synthetic(*(v for v in layers.values() if isinstance(v, pd.DataFrame))):
-            from spatial.maps._style import text  # (what every map and table of such data says)
-
-            figures.append(text(lang, "synthetic"))
         files.append(write_readme(tmp, files + [tmp / "run_log.json"], title=project.name or "spatial",
-                                  figures=figures, lang=lang))
+                                  figures=_readme_figures(project, layers, out, files), lang=project.outputs.get("lang", "zh")))
         columns = layers.pop("_columns", {})
         log = {
             "project": project.name,
@@ -262,6 +247,28 @@ def run_project(
                                           encoding="utf-8")
     files = [out / p.relative_to(tmp) for p in files] + [out / "run_log.json"]
     return RunResult(out_dir=out, files=files, layers=layers, log=log)
+
+
+def _readme_figures(project: Project, layers: dict, out: Path, files: list[Path]) -> list[str]:
+    """The figure lines of a run's README.txt: its grids against the band (and, for a redraw, units
+    moved, new units and households keeping their grid), the headline's coverage lines, and the
+    synthetic-data line where it applies."""
+    lang = project.outputs.get("lang", "zh")
+    figures = headline_figures(RunResult(out, files, layers, {"parameters": {"siting": project.siting}}), lang)
+    if layers.get("grids") is not None and "band_status" in layers["grids"].columns:
+        band = (project.grids["min_households"], project.grids["max_households"])
+        figures.insert(0, grid_figure(layers["grids"]["band_status"], band, lang))
+        if layers.get("moves") is not None and {"households_kept_pct", "households"} <= set(layers["grids"]):
+            from spatial.grids.redraw import households_kept_pct  # (the figure the run's line gives)
+
+            new = int(layers["moves"]["old_grid"].isna().sum())  # units not in the plan
+            figures.insert(1, redraw_figure(len(layers["moves"]) - new, new, households_kept_pct(layers["grids"]),
+                                            lang))
+    if marked_synthetic(*(v for v in layers.values() if isinstance(v, pd.DataFrame))):
+        from spatial.maps._style import text  # (what every map and table of such data says)
+
+        figures.append(text(lang, "synthetic"))
+    return figures
 
 
 def headline(result: RunResult, *, lang: str | None = None) -> str:
