@@ -22,7 +22,7 @@ import shapely
 from scipy.sparse.csgraph import connected_components
 
 from spatial.core.checks import Report
-from spatial.network._walkfilter import DEFAULT_EXCLUDED_HIGHWAYS
+from spatial.network._walkfilter import DEFAULT_EXCLUDED_HIGHWAYS, IN_TUNNEL, MERGED, ON_BRIDGE
 from spatial.network._water import NO_WATER, Water
 from spatial.core.errors import NetworkError
 
@@ -228,15 +228,31 @@ def _by_edge(values: np.ndarray, keep: np.ndarray) -> np.ndarray:
 
 def edges_frame(network: WalkNetwork) -> gpd.GeoDataFrame:
     """One row per edge: ``u``, ``v`` (original node ids), ``length_m``, ``highway``, ``name``,
-    ``component`` and the geometry, in the network's metric CRS.
+    ``component``, ``bridge``, ``tunnel`` and the geometry, in the network's metric CRS.
+
+    ``bridge`` and ``tunnel`` are OSM's values as :func:`read_network` reads them from a line
+    layer: ``"yes"`` where the edge runs on a bridge or in a tunnel (``WalkNetwork.off_ground``),
+    ``"yes;no"`` where osmnx merged it from a bridge or tunnel and the streets beside it, ``""``
+    elsewhere. So the edges written to a file and read again walk and link as the network did
+    (a bridge's deck over a valley, no home linked into a tunnel).
 
     Examples
     --------
     >>> import spatial
     >>> edges = spatial.edges_frame(spatial.load_demo()["network"])
     >>> edges.columns.tolist(), edges.crs.to_epsg()
-    (['u', 'v', 'length_m', 'highway', 'name', 'component', 'geometry'], 32650)
+    (['u', 'v', 'length_m', 'highway', 'name', 'component', 'bridge', 'tunnel', 'geometry'], 32650)
+    >>> edges["tunnel"].value_counts().to_dict()
+    {'': 2406, 'yes': 25, 'yes;no': 9}
     """
+    m = len(network.geometry)
+    kind = network.off_ground_kind if len(network.off_ground_kind) == m else np.zeros(m, np.int8)
+    og = network.off_ground if len(network.off_ground) == m else kind != 0
+    kind = np.where(og & (kind == 0), ON_BRIDGE, kind)  # off the ground, kind unknown: climbs straight, as a bridge
+
+    def tag(bit):
+        return np.where(kind & bit, np.where(kind & MERGED, "yes;no", "yes"), "").astype(object)
+
     edges = gpd.GeoDataFrame(
         {
             "u": network.node_id[network.edge_u],
@@ -245,6 +261,8 @@ def edges_frame(network: WalkNetwork) -> gpd.GeoDataFrame:
             "highway": network.highway,
             "name": network.name,
             "component": network.edge_component,
+            "bridge": tag(ON_BRIDGE),
+            "tunnel": tag(IN_TUNNEL),
         },
         geometry=network.geometry,
         crs=network.crs,

@@ -9,6 +9,14 @@ STRtree.query_nearest where neither can prove the answer (see ``spatial.network.
 exact; on two cores the index is built and 1M points are answered on a 2M-edge network in
 about 0.7 s.
 
+No point is linked into an edge that runs in a tunnel over its whole length (a 地下通道 under a
+junction, a road tunnel under a hill): a home beside or above it is reached from the street, not
+by a leg down into the tube. Only a point with no other edge within ``max_snap_m`` (a shop of an
+underground mall) is linked into one. A tunnel osmnx merged with the streets beside it
+(``MERGED``) is linked to as a street, and so are bridges: a bridge's way often starts on the
+bank, and a home beside it is nearest its end. On the demo, 10 of 1,866 units were linked into a
+tunnel (legs of 8-34 m); 15-minute coverage went from 79.5% to 79.4% of households.
+
 ``snap_walks`` (demand points) goes on where ``snap_points`` stops: a point beyond ``max_snap_m``
 but within ``max_off_network_m`` gets an estimated leg over unmapped ground (paths inside estates
 that the map lacks), its straight length times a detour factor, optionally through an estate
@@ -27,6 +35,7 @@ past the walls' nearest corners meet them (a pond between a home and its footway
 from __future__ import annotations
 
 import logging
+import weakref
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -39,6 +48,7 @@ from spatial.core.checks import require_crs
 from spatial.core.errors import SpatialError
 from spatial.network import _snapindex
 from spatial.network._snapindex import nearest_edges
+from spatial.network._walkfilter import IN_TUNNEL, MERGED, ON_BRIDGE
 from spatial.network._water import Walls
 from spatial.network.graph import WalkNetwork
 
@@ -102,6 +112,39 @@ def _check_metres(value, name: str) -> None:
         raise SpatialError(f"{name} must be a positive number of metres, got {value!r}")
 
 
+#: The edges of each network a point may be linked to (``_linkable``), kept while the network lives.
+_LINKABLE: "weakref.WeakKeyDictionary[WalkNetwork, np.ndarray]" = weakref.WeakKeyDictionary()
+
+
+def _linkable(network: WalkNetwork) -> np.ndarray:
+    """``network.geometry`` with the edges wholly in a tunnel left out (None; the others keep their
+    index), or ``network.geometry`` itself when there are none."""
+    got = _LINKABLE.get(network)
+    if got is None:
+        og, kind = network.off_ground, network.off_ground_kind
+        whole = np.zeros(len(network.geometry), bool)
+        if len(og) == len(whole) and len(kind) == len(whole):
+            whole = og & ((kind & IN_TUNNEL) != 0) & ((kind & (MERGED | ON_BRIDGE)) == 0)
+        got = network.geometry
+        if whole.any():
+            got = network.geometry.copy()
+            got[whole] = None
+        _LINKABLE[network] = got
+    return got
+
+
+def _nearest(network: WalkNetwork, xy: np.ndarray, max_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``nearest_edges`` within ``max_m`` among the edges a point may be linked to (``_linkable``);
+    a point with none that near goes into the nearest tunnel, if any is."""
+    geometry = _linkable(network)
+    edge, dist, offset = nearest_edges(geometry, xy, max_m)
+    if geometry is not network.geometry:
+        miss = np.flatnonzero((edge < 0) & np.isfinite(xy).all(axis=1))
+        if len(miss):
+            edge[miss], dist[miss], offset[miss] = nearest_edges(network.geometry, xy[miss], max_m)
+    return edge, dist, offset
+
+
 def snap_points(network: WalkNetwork, xy: np.ndarray, *, max_snap_m: float = 100.0) -> Snap:
     """Snap points (in ``network.crs``) to their nearest edge within ``max_snap_m`` metres.
 
@@ -122,12 +165,12 @@ def snap_points(network: WalkNetwork, xy: np.ndarray, *, max_snap_m: float = 100
     p = len(xy)
     valid = np.isfinite(xy[:, 0]) & np.isfinite(xy[:, 1])
     if valid.all():
-        edge, leg, offset = nearest_edges(network.geometry, xy, max_snap_m)
+        edge, leg, offset = _nearest(network, xy, max_snap_m)
     else:
         edge = np.full(p, -1, np.int64)
         leg = np.full(p, np.nan)
         offset = np.full(p, np.nan)
-        edge[valid], leg[valid], offset[valid] = nearest_edges(network.geometry, xy[valid], max_snap_m)
+        edge[valid], leg[valid], offset[valid] = _nearest(network, xy[valid], max_snap_m)
     reason = np.full(p, "", dtype=object)
     reason[~valid] = NO_LOCATION
     hit = edge >= 0
@@ -195,6 +238,7 @@ def clear_cache() -> None:
     """
     _snapindex._cache.clear()
     _snapindex._tree_cache.clear()
+    _LINKABLE.clear()
 
 
 # ----------------------------------------------------------------------- walks off the network
@@ -326,7 +370,7 @@ def _crossing(walls: Walls, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def _nearest_reachable(network: WalkNetwork, xy: np.ndarray, limit: float, walls):
     """Nearest edge within ``limit`` whose leg crosses no barrier: edge (-1 none within reach, -2
     only across barriers), leg and offset. The foot of the leg is each edge's nearest point."""
-    e, d, o = nearest_edges(network.geometry, xy, limit)
+    e, d, o = _nearest(network, xy, limit)
     if walls is None:
         return e, d, o
     found = np.flatnonzero(e >= 0)
@@ -336,7 +380,7 @@ def _nearest_reachable(network: WalkNetwork, xy: np.ndarray, limit: float, walls
         return e, d, o
     # every edge within reach of those points, nearest leg first, the first one not across a barrier
     pts = shapely.points(xy[bad])
-    pi, ei = _snapindex._strtree(network.geometry).query(pts, predicate="dwithin", distance=limit)
+    pi, ei = _snapindex._strtree(_linkable(network)).query(pts, predicate="dwithin", distance=limit)
     geoms = network.geometry[ei]
     along = shapely.line_locate_point(geoms, pts[pi])
     foot = shapely.line_interpolate_point(geoms, along)
