@@ -441,3 +441,19 @@ def test_the_rules_passes_leave_borders_the_local_search_tidies():
     locked = none.copy()
     locked[2] = True
     assert _tidy(adj, hh, xy, after, before, locked, 300, 500, 5).tolist() == after.tolist()
+
+
+def test_cli_redraw_says_new_units_apart_from_units_moved(tmp_path, capsys):
+    # U013 (60 households, beside C only) is new since the plan: it joins C, and no unit of the
+    # plan moves (the band alone). It said "moved 1 of 14 units", a move no planner made.
+    from spatial.cli import main
+
+    units, comm, plan = row_of_three_grids()
+    units["grid_id"] = plan["grid_id"].where(units["unit_id"] != "U013")
+    units.to_file(tmp_path / "units.gpkg")
+    comm.to_file(tmp_path / "comm.gpkg")
+    out = tmp_path / "out.gpkg"
+    assert main(["grids", str(tmp_path / "comm.gpkg"), str(tmp_path / "units.gpkg"), "--redraw", "--out", str(out)]) == 0
+    # C kept 280 of its 340 households; (460 + 400 + 280) / 1,200 = 95.0% keep their grid
+    assert "moved 0 of 13 units, placed 1 new units; 95.0% of households keep their grid" in capsys.readouterr().out
+    assert gpd.read_file(out, layer="moves")[["unit_id", "new_grid"]].values.tolist() == [["U013", "C"]]

@@ -91,6 +91,11 @@ def add_parser(sub) -> None:
                         "redraw: also bring every grid within PCT of its community's mean grid, moving as few "
                         "units as it can (default: only the band); with --evaluate: count and name the grids "
                         "beyond it")
+    p.add_argument("--code-layout", choices=("cjt349", "db11", "stats12"), default="cjt349",
+                   help="grid codes (网格编码): CJ/T 349's 20 digits (default), Beijing's DB11/T 15 or the "
+                        "statistical 12+3 (docs/grid-codes.md)")
+    p.add_argument("--object-type", default="000000", metavar="DIGITS",
+                   help="with --code-layout cjt349: the 6-digit object type in front of each code (default 000000)")
     p.add_argument("--from-buildings", action="store_true",
                    help="UNITS are building footprints or points: build units first (street blocks cut by "
                         "--roads, enclosed tessellation around the buildings)")
@@ -253,9 +258,10 @@ def _cmd_grids(args: argparse.Namespace) -> int:
     if built is not None:  # buildings left out of the units, or counted in another's, with their reason
         checked = pd.concat([built, checked], ignore_index=True)
     opts = dict(min_households=args.min_households, max_households=args.max_households, roads=roads,
-                blocks=args.blocks, seed=args.seed, street_gap_m=args.street_gap_m, check_overlaps=False, **cols)
+                blocks=args.blocks, seed=args.seed, street_gap_m=args.street_gap_m, check_overlaps=False,
+                code_layout=args.code_layout, object_type=args.object_type, **cols)
     if args.existing is not None or args.redraw:
-        from spatial.grids.redraw import households_kept_pct, redraw_grids
+        from spatial.grids.redraw import households_kept_pct, moved_and_new, redraw_grids
 
         uid = cols["unit_id_col"]
         plan = (read_input(args.existing, "units", "plan", tables=True) if args.existing
@@ -316,8 +322,9 @@ def _cmd_grids(args: argparse.Namespace) -> int:
         res = redraw_grids(units, communities, plan, locked=locked, max_deviation_pct=args.max_deviation, **opts)
         layers = {"grids": _four_bounds(res.grids, roads, communities, cols), "units": res.units, "report": res.report,
                   "moves": res.moves}
-        say(args, f"moved {len(res.moves)} of {len(units)} units; {households_kept_pct(res.grids):.1f}% of households "
-                  "keep their grid")
+        moved, new = moved_and_new(res.moves)
+        say(args, f"moved {moved} of {len(units) - new} units" + (f", placed {new} new units" if new else "")
+            + f"; {households_kept_pct(res.grids):.1f}% of households keep their grid")
     else:
         from spatial.grids.partition import partition_grids
 

@@ -26,6 +26,19 @@ def households_kept_pct(grids: pd.DataFrame) -> float:
     return float(round_half_up(kept, 1))
 
 
+def moved_and_new(moves: pd.DataFrame) -> tuple[int, int]:
+    """Of a redraw's ``moves`` (``old_grid`` empty for a unit new since the plan): how many of the
+    plan's units moved to another grid, and how many new units were given one.
+
+    Examples
+    --------
+    >>> moved_and_new(pd.DataFrame({"old_grid": ["A", None, "B"], "new_grid": ["B", "C", "C"]}))
+    (2, 1)
+    """
+    new = int(moves["old_grid"].isna().sum())
+    return len(moves) - new, new
+
+
 def _overlap(grids, old, new, hh) -> gpd.GeoDataFrame:
     """Add the cores kept, per grid: ``households_kept_pct`` (share of its households already in
     it under the plan, the redistricting field's "population overlap"), ``units_moved_in`` (from

@@ -38,7 +38,7 @@ from spatial.grids._objective import Weights, check_max_deviation
 from spatial.grids._plan_inputs import _community_keys, _locked_mask, _plan_labels
 from spatial.grids._recut import recut_whole
 from spatial.grids._redraw_rows import (_chain_grids, _merge, _neighbours, _overlap, _say_chains, _since_plan,
-                                        households_kept_pct)
+                                        households_kept_pct, moved_and_new)
 from spatial.grids._prep import prepare_checked
 from spatial.grids._search import local_search
 from spatial.grids.codes import check_layout
@@ -47,7 +47,7 @@ from spatial.grids.plan import old_sequence
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["RedrawResult", "households_kept_pct", "redraw_grids"]
+__all__ = ["RedrawResult", "households_kept_pct", "moved_and_new", "redraw_grids"]
 
 
 @dataclass(frozen=True)

@@ -259,10 +259,9 @@ def _readme_figures(project: Project, layers: dict, out: Path, files: list[Path]
         band = (project.grids["min_households"], project.grids["max_households"])
         figures.insert(0, grid_figure(layers["grids"]["band_status"], band, lang))
         if layers.get("moves") is not None and {"households_kept_pct", "households"} <= set(layers["grids"]):
-            from spatial.grids.redraw import households_kept_pct  # (the figure the run's line gives)
+            from spatial.grids.redraw import households_kept_pct, moved_and_new  # (the figures of the run's line)
 
-            new = int(layers["moves"]["old_grid"].isna().sum())  # units not in the plan
-            figures.insert(1, redraw_figure(len(layers["moves"]) - new, new, households_kept_pct(layers["grids"]),
+            figures.insert(1, redraw_figure(*moved_and_new(layers["moves"]), households_kept_pct(layers["grids"]),
                                             lang))
     if marked_synthetic(*(v for v in layers.values() if isinstance(v, pd.DataFrame))):
         from spatial.maps._style import text  # (what every map and table of such data says)
@@ -355,11 +354,14 @@ def step_line(name: str, seconds: float | None, layers: dict, *, n_inputs: int |
             return None
         counts = grids["band_status"].value_counts()
         moves = layers.get("moves")
-        from spatial.grids.redraw import households_kept_pct
+        from spatial.grids.redraw import households_kept_pct, moved_and_new
 
-        redrawn = "" if moves is None else f" (plan redrawn: {len(moves)} units moved" + (
-            f", {households_kept_pct(grids):.1f}% of households keep their grid)"
-            if {"households_kept_pct", "households"} <= set(grids.columns) else ")")
+        redrawn = ""
+        if moves is not None:
+            moved, new = moved_and_new(moves)
+            redrawn = f" (plan redrawn: {moved} units moved" + (f", {new} new units placed" if new else "") + (
+                f", {households_kept_pct(grids):.1f}% of households keep their grid)"
+                if {"households_kept_pct", "households"} <= set(grids.columns) else ")")
         return (f"grids: {len(grids)} grids, {counts.get('in', 0)} in band, {counts.get('under', 0)} under, "
                 f"{counts.get('over', 0)} over{redrawn}{t}")
     if name == "coverage":
