@@ -349,3 +349,21 @@ def test_grids_without_codes_are_said_in_the_report_of_spatial_grids_and_spatial
     assert main(["-q", "run", str(project)]) == 0
     report = gpd.read_file(tmp_path / "run" / "out" / "results.gpkg", layer="report")
     assert report["problem"].str.startswith("no grid codes (grid_code)").sum() == 1
+
+
+def test_spatial_grids_takes_the_code_layout_and_the_object_type(tmp_path, capsys):
+    """fix-k left it: only a project file or Python could set them; `spatial grids` wrote every
+    code as CJ/T 349 beginning 000000."""
+    communities, units = _strip_town()
+    communities.assign(code=["440304007001"]).to_file(tmp_path / "in.gpkg", layer="communities")
+    units.to_file(tmp_path / "in.gpkg", layer="units")
+    args = ["-q", "grids", f"{tmp_path / 'in.gpkg'}:communities", f"{tmp_path / 'in.gpkg'}:units",
+            "--households-col", "户数", "--grids", "2"]
+    assert main([*args, "--object-type", "440300", "--out", str(tmp_path / "a.gpkg")]) == 0, capsys.readouterr().err
+    assert sorted(_grids_layer(tmp_path / "a.gpkg")["grid_code"]) == ["440300" + "440304007001" + "01",
+                                                                     "440300" + "440304007001" + "02"]
+    assert main([*args, "--code-layout", "stats12", "--out", str(tmp_path / "b.gpkg")]) == 0
+    assert sorted(_grids_layer(tmp_path / "b.gpkg")["grid_code"]) == ["440304007001001", "440304007001002"]
+    assert main([*args, "--object-type", "4403", "--out", str(tmp_path / "c.gpkg")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "'4403' must be 6 digits" in err and not (tmp_path / "c.gpkg").exists()
