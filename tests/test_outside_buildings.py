@@ -280,3 +280,26 @@ def test_a_plan_of_unit_ids_is_not_laid_on_units_built_anew_from_changed_buildin
 
     before, after = grid_of(first), grid_of(gpd.read_file(tmp_path / "g3.gpkg", layer="units"))
     assert (after.reindex(before.index) == before).all()
+
+
+def test_a_lock_of_unit_ids_is_not_laid_on_units_built_anew_and_a_lock_of_grids_is(tmp_path, capsys):
+    """fix-b left it: `--lock` by unit id with --from-buildings had the id shift refused for
+    --existing above (one house more, and the ids locked other houses)."""
+    comm = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[at(0, 0, 400, 200)], crs=UTM)
+    houses = [at(20 + 50 * i, 20 + 50 * j, 45 + 50 * i, 45 + 50 * j) for i in range(8) for j in range(4)]
+    bld = gpd.GeoDataFrame({"楼号": [f"B{k:02d}" for k in range(32)],
+                            "户数": np.random.default_rng(1).integers(20, 60, 32)}, geometry=houses, crs=UTM)
+    comm.to_file(tmp_path / "c.gpkg")
+    bld.to_file(tmp_path / "b.gpkg")
+    band = ["--min", "150", "--max", "250"]
+    base = ["-q", "grids", str(tmp_path / "c.gpkg"), str(tmp_path / "b.gpkg"), "--from-buildings", *band]
+    assert main([*base, "--out", str(tmp_path / "g1.gpkg")]) == 0
+    first = gpd.read_file(tmp_path / "g1.gpkg", layer="units")
+    first.loc[first["grid_id"] == first["grid_id"].iloc[0], ["unit_id"]].to_csv(tmp_path / "lock.csv", index=False)
+    args = [*base, "--existing", f"{tmp_path / 'g1.gpkg'}:grids"]
+    assert main([*args, "--lock", str(tmp_path / "lock.csv"), "--out", str(tmp_path / "g2.gpkg")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--lock lock.csv names units by id" in err and "grid_id" in err
+    assert not (tmp_path / "g2.gpkg").exists()
+    pd.DataFrame({"grid_id": [first["grid_id"].iloc[0]]}).to_csv(tmp_path / "lock_grids.csv", index=False)
+    assert main([*args, "--lock", str(tmp_path / "lock_grids.csv"), "--out", str(tmp_path / "g3.gpkg")]) == 0
