@@ -137,3 +137,16 @@ def test_the_grids_map_lists_each_community_s_grids(tmp_path):
     assert rows[0] == ["全部", "4", "1471", "368", "2"]                         # 510 over, 260 under
     assert rows[1][0].startswith("香蜜社区") and rows[1][1:] == ["3", "961", "320", "1"]  # C2 before C10
     assert rows[2][0].startswith("&lt;b&gt;竹林&lt;/b&gt;社区") and rows[2][1:] == ["1", "510", "510", "1"]
+
+
+def test_the_grid_table_names_communities_whose_ids_one_layer_holds_as_floats():
+    # fix-r2 left it: a communities shapefile with a blank id cell reads its ids as 101.0, 102.0;
+    # the grids (integer ids 101, 102) found no name and the table showed the bare ids
+    from spatial.maps._data import grid_table
+
+    communities = pd.DataFrame({"community_id": [101.0, 102.0, None], "name": ["竹林社区", "福田社区", "新区"]})
+    grids = pd.DataFrame({"community_id": [102, 101, 101]})
+    html = grid_table(grids, pd.Series([400.0, 380.0, 420.0]), ["in", "in", "in"], communities, "zh")
+    cells = re.findall(r"<td[^>]*>([^<]*)", html)
+    assert cells[5].strip() == "竹林社区" and cells[6:10] == ["2", "800", "400", "0"]
+    assert "福田社区 " in cells and "101.0" not in html

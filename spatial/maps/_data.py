@@ -305,11 +305,29 @@ def cause_words(gaps: pd.DataFrame, lang: str) -> list:
 
 def names_of(frame: pd.DataFrame | None, id_col: str, name_col: str = "name") -> dict[str, str]:
     """``{id: name}`` of a layer that has both columns (else empty); names written as the map's
-    labels write them (a name 101 of a column with blanks, read as 101.0, is ``"101"``)."""
+    labels write them (a name 101 of a column with blanks, read as 101.0, is ``"101"``). Each id
+    is a key as text and as the labels write it (``"101.0"`` and ``"101"``), so the ids of another
+    layer match whichever way that layer holds them (an integer column, or one with blanks)."""
     if frame is None or id_col not in frame.columns or name_col not in frame.columns:
         return {}
-    ids, names = frame[id_col].astype(str), jsonable(frame[name_col], name_col)
-    return {i: str(n) for i, n in zip(ids, names) if n is not None and str(n).strip()}
+    names = jsonable(frame[name_col], name_col)
+    out = {}
+    for raw, label, n in zip(frame[id_col].astype(str), id_strings(frame[id_col], id_col), names):
+        if n is not None and str(n).strip():
+            out[raw] = out[label] = str(n)
+    return out
+
+
+def id_strings(values: pd.Series, column: str) -> list[str]:
+    """Ids as the map's labels write them, so that ids of two layers match: ``101`` of a column
+    with blanks (a shapefile's, read as ``101.0``) is ``"101"``, as in an integer column.
+
+    Examples
+    --------
+    >>> id_strings(pd.Series([101.0, 102.0]), "community_id"), id_strings(pd.Series([101, 102]), "community_id")
+    (['101', '102'], ['101', '102'])
+    """
+    return [str(v) for v in jsonable(values, column)]
 
 
 def file_status(grids: pd.DataFrame, status_col: str) -> np.ndarray:
@@ -521,7 +539,7 @@ def grid_table(grids: pd.DataFrame, hh: pd.Series, status, communities, lang: st
     if "community_id" not in grids.columns:
         return None
     names = names_of(communities, "community_id")
-    frame = pd.DataFrame({"c": grids["community_id"].astype(str).to_numpy(), "hh": hh.to_numpy(dtype=float),
+    frame = pd.DataFrame({"c": id_strings(grids["community_id"], "community_id"), "hh": hh.to_numpy(dtype=float),
                           "out": np.asarray(status) != "in"})
     rows = [[(st.text(lang, "overall"), ""), len(frame), int(round(frame["hh"].sum())),
              int(round_half_up(frame["hh"].mean(), 0)) if len(frame) else "", int(frame["out"].sum())]]
