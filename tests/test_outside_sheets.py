@@ -427,3 +427,21 @@ def test_whole_number_codes_with_blank_cells_are_read_as_integers_not_floats(tmp
     _book(tmp_path / "t.xlsx", [["社区代码", "户数"], [440305001001, None], [None, 3]])
     table = read_table(tmp_path / "t.xlsx")
     assert str(table["社区代码"].tolist()[0]) == "440305001001" and table["户数"].tolist()[1] == 3.0
+
+
+@pytest.mark.parametrize("suffix", [".dxf", ".DWG"])
+def test_a_cad_drawing_is_refused_saying_how_to_give_it_a_coordinate_system(tmp_path, capsys, suffix):
+    """A planning institute's roads come as a CAD drawing (道路中心线.dwg, or .dxf exported from it):
+    --roads was refused with the list of file types, none of which says that a drawing has no
+    coordinate system nor how to give it one."""
+    from spatial.cli import main
+
+    _units(["U1", "U2"]).to_file(tmp_path / "u.gpkg")
+    gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(X0, Y0, X0 + 200, Y0 + 100)], crs=UTM).to_file(
+        tmp_path / "c.gpkg")
+    (tmp_path / f"道路中心线{suffix}").write_bytes(b"0\nSECTION\n2\nENTITIES\n0\nENDSEC\n0\nEOF\n")
+    assert main(["grids", str(tmp_path / "c.gpkg"), str(tmp_path / "u.gpkg"), "--roads",
+                 str(tmp_path / f"道路中心线{suffix}"), "--out", str(tmp_path / "g.gpkg")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and f"is a CAD drawing ({suffix}), which holds no coordinate system" in err
+    assert "EPSG:4547" in err and "save it as .gpkg" in err and not (tmp_path / "g.gpkg").exists()
