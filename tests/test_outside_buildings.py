@@ -246,6 +246,18 @@ def test_buildings_with_floors_only_and_totals_per_community_are_told_how_to_sha
 # ------------------------------------------------------------ a plan redrawn on rebuilt units
 
 
+def _town_of_32_houses(tmp_path):
+    """One community of 400 x 200 m with 32 houses of 20-59 households in 8 rows of 4, written as
+    c.gpkg and b.gpkg; the houses and the band (150-250) of the grids drawn from them."""
+    comm = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[at(0, 0, 400, 200)], crs=UTM)
+    houses = [at(20 + 50 * i, 20 + 50 * j, 45 + 50 * i, 45 + 50 * j) for i in range(8) for j in range(4)]
+    bld = gpd.GeoDataFrame({"楼号": [f"B{k:02d}" for k in range(32)],
+                            "户数": np.random.default_rng(1).integers(20, 60, 32)}, geometry=houses, crs=UTM)
+    comm.to_file(tmp_path / "c.gpkg")
+    bld.to_file(tmp_path / "b.gpkg")
+    return bld, ["--min", "150", "--max", "250"]
+
+
 def test_a_plan_of_unit_ids_is_not_laid_on_units_built_anew_from_changed_buildings(tmp_path, capsys):
     """Units built from 32 houses, grids drawn and saved as a plan of unit ids (the editor's CSV);
     next month one house is added and the units built again: the ids shift by one, and
@@ -253,13 +265,7 @@ def test_a_plan_of_unit_ids_is_not_laid_on_units_built_anew_from_changed_buildin
     households keep their grid" while 20 of the 32 houses, none of them moved, changed grid).
     An id plan with --from-buildings is refused, naming what works: the old grids' outlines map
     every house back to its grid."""
-    comm = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[at(0, 0, 400, 200)], crs=UTM)
-    houses = [at(20 + 50 * i, 20 + 50 * j, 45 + 50 * i, 45 + 50 * j) for i in range(8) for j in range(4)]
-    bld = gpd.GeoDataFrame({"楼号": [f"B{k:02d}" for k in range(32)],
-                            "户数": np.random.default_rng(1).integers(20, 60, 32)}, geometry=houses, crs=UTM)
-    comm.to_file(tmp_path / "c.gpkg")
-    bld.to_file(tmp_path / "b.gpkg")
-    band = ["--min", "150", "--max", "250"]
+    bld, band = _town_of_32_houses(tmp_path)
     assert main(["-q", "grids", str(tmp_path / "c.gpkg"), str(tmp_path / "b.gpkg"), "--from-buildings", *band,
                  "--out", str(tmp_path / "g1.gpkg")]) == 0
     first = gpd.read_file(tmp_path / "g1.gpkg", layer="units")
@@ -285,13 +291,7 @@ def test_a_plan_of_unit_ids_is_not_laid_on_units_built_anew_from_changed_buildin
 def test_a_lock_of_unit_ids_is_not_laid_on_units_built_anew_and_a_lock_of_grids_is(tmp_path, capsys):
     """fix-b left it: `--lock` by unit id with --from-buildings had the id shift refused for
     --existing above (one house more, and the ids locked other houses)."""
-    comm = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[at(0, 0, 400, 200)], crs=UTM)
-    houses = [at(20 + 50 * i, 20 + 50 * j, 45 + 50 * i, 45 + 50 * j) for i in range(8) for j in range(4)]
-    bld = gpd.GeoDataFrame({"楼号": [f"B{k:02d}" for k in range(32)],
-                            "户数": np.random.default_rng(1).integers(20, 60, 32)}, geometry=houses, crs=UTM)
-    comm.to_file(tmp_path / "c.gpkg")
-    bld.to_file(tmp_path / "b.gpkg")
-    band = ["--min", "150", "--max", "250"]
+    bld, band = _town_of_32_houses(tmp_path)
     base = ["-q", "grids", str(tmp_path / "c.gpkg"), str(tmp_path / "b.gpkg"), "--from-buildings", *band]
     assert main([*base, "--out", str(tmp_path / "g1.gpkg")]) == 0
     first = gpd.read_file(tmp_path / "g1.gpkg", layer="units")
