@@ -530,6 +530,7 @@ def _cmd_grids_evaluate(args: argparse.Namespace, plan=None, plan_path: Path | N
         if len(out):  # named, with their households, as the pieces are: not only counted
             said = [f"{g} ({h:g})" for g, h in zip(out["grid_id"].astype(str), out["households"])]
             say(args, f"grids {words}: {', '.join(said[:20])}{' ...' if len(said) > 20 else ''}")
+    _say_loose(args, res.report)
     report = res.report if outline_rows is None else pd.concat([outline_rows.to_frame(), res.report],
                                                                ignore_index=True)
     from spatial.maps._gis_styles import qgis_styles
@@ -548,6 +549,21 @@ def _cmd_grids_evaluate(args: argparse.Namespace, plan=None, plan_path: Path | N
     if args.kml is not None:
         say(args, f"wrote {args.kml} (the grids as scored, for a phone's map app)")
     return 0
+
+
+def _say_loose(args: argparse.Namespace, report) -> None:
+    """Name the units the plan leaves in no grid and the gated estates it splits (the report's
+    rows), as the grids in pieces and out of the band are named: a plan exported with them was
+    scored without a word but the gap area (gap_m2)."""
+    rows = report[report["layer"] == "plan"]
+    loose = rows.loc[rows["action"].astype(str).str.startswith("not in any grid"), "row_id"].astype(str).tolist()
+    if loose:
+        say(args, f"units in no grid (counted as gaps): {', '.join(loose[:20])}{' ...' if len(loose) > 20 else ''}")
+    split = rows.loc[rows["problem"].astype(str).str.startswith("gated estate "), "problem"].astype(str)
+    if len(split):
+        said = [p[len("gated estate "):].replace(" is split between grids: ", ": ") for p in split]
+        say(args, f"gated estates split between grids ({len(said)}): {'; '.join(said[:10])}"
+                  f"{' ...' if len(said) > 10 else ''} (kept whole by --redraw)")
 
 
 def _figure(key: str, value) -> str:

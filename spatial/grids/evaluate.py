@@ -49,7 +49,15 @@ from spatial.grids._prep import (
     explain_pieces,
     grid_shape_metrics,
 )
-from spatial.grids._units import clipped_to_communities, community_of, single_points, unit_cells
+from spatial.grids._units import (
+    clipped_to_communities,
+    community_of,
+    estate_labels,
+    report_split_estate,
+    single_points,
+    split_estates,
+    unit_cells,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +89,7 @@ def evaluate_grids(
     blocks=None,
     street_gap_m: float = 30.0,
     max_deviation_pct: float | None = None,
+    gated_col: str | None = "gated",
 ) -> EvalResult:
     """Score grids: band compliance, deviation, contiguity, gaps/overlaps, Polsby-Popper, road share.
 
@@ -104,6 +113,11 @@ def evaluate_grids(
     max_deviation_pct : float, optional
         A rule near the mean (1-100%): the summary counts the grids further than this from their
         community's mean grid (``n_beyond_rule``) and the report names each.
+    gated_col : str or None
+        On units, their gated estate (小区) column, as :func:`spatial.grids.partition.partition_grids`
+        reads it: an estate whose units the plan puts in more than one grid (or some in none) is
+        named in the report with its grids, as no drawing or redraw cuts one. None, or a column
+        missing or saying only yes/no, checks nothing.
 
     Returns
     -------
@@ -162,6 +176,14 @@ def evaluate_grids(
     for rid in names[missing]:
         report.add("plan", rid, f"no '{grid_id_col}'", "not in any grid: counted as a gap",
                    zh=(f"没有 '{grid_id_col}'", "不在任何网格内：计为空隙"))
+    # a gated estate cut between grids (a plan read from old outlines or a table can cut one)
+    if gated_col is not None and gated_col in lm.columns and not pd.api.types.is_bool_dtype(lm[gated_col]):
+        estates, _ = estate_labels(lm[gated_col].to_numpy())
+        for est, parts in split_estates(estates if estates is not None else [], lm[grid_id_col], names):
+            report_split_estate(report, "plan", est, parts,
+                                "move its units into one grid (spatial editor: click any of them into the grid), "
+                                "or redraw (--redraw keeps every estate whole)",
+                                "把其单元调入同一网格（spatial editor 中点其中任一单元即整体调入），或重新划分（--redraw 保持小区完整）")
     lm, hh = lm[~missing], hh[~missing]
     # units: grid ids repeat, or the rows carry their own unit ids (a plan whose every grid is one
     # unit, an estate each, is still units: grown into the streets as the drawing grew them)

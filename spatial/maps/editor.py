@@ -173,13 +173,14 @@ def editor_payload(
     if population_col is not None and population_col in units.columns:
         pop = pd.to_numeric(units[population_col], errors="coerce").fillna(0).to_numpy(dtype=float)
     gated = _label_column(units, gated_col, ("gated", "estate"), "gated")
-    group = None
+    group, group_ids = None, None
     if gated is not None and not pd.api.types.is_bool_dtype(units[gated]):
         # estate ids, as the grids read them: 否/0/blank are no estate, a yes/no column groups nothing
         labels, _ = estate_labels(units[gated].to_numpy())
         if labels is not None:
-            codes, _ = pd.factorize(pd.Series(labels, dtype=object))
-            group = codes.tolist() if (codes >= 0).any() else None
+            codes, uniques = pd.factorize(pd.Series(labels, dtype=object))
+            if (codes >= 0).any():  # (named, so the page can say which estate a plan splits)
+                group, group_ids = codes.tolist(), [label_text(v) for v in uniques]
     lock = _label_column(units, locked_col, ("locked",), "locked")
     locked = None
     if lock is not None:
@@ -209,6 +210,7 @@ def editor_payload(
             "locked": locked,
             "lock_col": None if lock is None else str(lock),
             "group": group,
+            "group_ids": group_ids,
             "comm": comm,
             "comm_ids": comm_ids,
             "geom": encode_polygons(geoms, xmin, ymin),

@@ -146,7 +146,66 @@
   }
   function band(g) { var h = round(gh[g]); return h < LO ? "under" : (h > HI ? "over" : "in"); }
   function round(x) { return Math.round(x * 1e6) / 1e6; }
-  function flagged(g) { return comps[g] > 1 || band(g) !== "in" || far(g) || mixed[g] > 1; }
+  function flagged(g) { return comps[g] > 1 || band(g) !== "in" || far(g) || mixed[g] > 1 || !!splitOf[g]; }
+
+  // gated estates whose units lie in more than one grid (or some in none): a plan read from old
+  // grid outlines or a table can cut one, which no move here does (an estate moves whole, so one
+  // click on any of its units joins it); spatial grids --evaluate names them too
+  var splitOf = [], splitList = [];  // per grid: the split estates with a unit in it; [estate, its grids]
+  function refreshSplits() {
+    splitOf = new Array(G); splitList = [];
+    if (!group) { return; }
+    Object.keys(groups).forEach(function (k) {
+      var seen = [];
+      groups[k].forEach(function (u) { if (seen.indexOf(gridOf[u]) < 0) { seen.push(gridOf[u]); } });
+      if (seen.length < 2) { return; }
+      splitList.push([Number(k), seen]);
+      seen.forEach(function (g) { if (g >= 0) { (splitOf[g] = splitOf[g] || []).push(Number(k)); } });
+    });
+  }
+  function estateName(k) { return U.group_ids ? String(U.group_ids[k]) : String(k); }
+  function idList(ids, most) {  // "a, b, c" (the first few, then "...")
+    return ids.slice(0, most).join(T.list_sep) + (ids.length > most ? T.list_more : "");
+  }
+  function estateParts(k) {  // C1-01 (a1), C1-02 (b1): each grid of a split estate with its units there
+    var by = new Map();
+    groups[k].forEach(function (u) { var g = gridOf[u]; if (!by.has(g)) { by.set(g, []); } by.get(g).push(String(U.id[u])); });
+    var out = [];
+    by.forEach(function (ids, g) {
+      out.push((g >= 0 ? String(D.grids.id[g]) : T.no_grid) + (D.lang === "zh" ? "（" : " (") + idList(ids, 3) +
+        (D.lang === "zh" ? "）" : ")"));
+    });
+    return out.join(T.list_sep);
+  }
+  function splitWhy(g) {  // [chip, sentence] for a grid holding part of a split estate, or null
+    var ks = splitOf[g];
+    if (!ks) { return null; }
+    var most = 0;
+    ks.forEach(function (k) { splitList.forEach(function (s) { if (s[0] === k) { most = Math.max(most, s[1].length); } }); });
+    return [fmt(T.estate_split, {n: most}), ks.map(function (k) {
+      return fmt(T.estate_split_long, {name: estateName(k), parts: estateParts(k)});
+    }).join(D.lang === "zh" ? "。" : ". ")];
+  }
+  function noGrid() { var out = []; for (var u = 0; u < N; u++) { if (gridOf[u] < 0) { out.push(String(U.id[u])); } } return out; }
+  // what an export leaves open, said when exporting: nothing is written with it unsaid
+  function problems() {
+    refreshMeans();
+    var pieces = [];
+    for (var g = 0; g < G; g++) { if (comps[g] > 1) { pieces.push(String(D.grids.id[g])); } }
+    return {pieces: pieces, no_grid: noGrid(), split_estates: splitList.map(function (s) {
+      return {estate: estateName(s[0]), grids: s[1].map(function (g) { return g >= 0 ? String(D.grids.id[g]) : null; })};
+    })};
+  }
+  function exportNote(name) {
+    var p = problems(), what = [];
+    if (p.pieces.length) { what.push(fmt(T.open_pieces, {k: p.pieces.length, ids: idList(p.pieces, 5)})); }
+    if (p.no_grid.length) { what.push(fmt(T.open_no_grid, {k: p.no_grid.length, ids: idList(p.no_grid, 5)})); }
+    if (p.split_estates.length) {
+      what.push(fmt(T.open_split, {k: p.split_estates.length,
+        ids: idList(p.split_estates.map(function (e) { return e.estate; }), 5)}));
+    }
+    return what.length ? fmt(T.export_open, {name: name, what: what.join(T.open_sep)}) : "";
+  }
 
   // deviation from the mean grid of the grid's community: households of its grids / their number
   var means = {};
@@ -171,6 +230,7 @@
     }
     means = {};
     Object.keys(count).forEach(function (c) { means[c] = total[c] / count[c]; });
+    refreshSplits();
   }
   function deviation(g) {
     var m = gn[g] > 0 ? means[commOf(g)] : undefined;
@@ -698,6 +758,8 @@
     if (far(g)) { out.push('<span class="sp-chip sp-far">' + esc(T.far) + "</span>"); }
     var mx = mixedWhy(g);
     if (mx) { out.push('<span class="sp-chip sp-split" title="' + esc(mx[1]) + '">' + esc(mx[0]) + "</span>"); }
+    var sw = splitWhy(g);
+    if (sw) { out.push('<span class="sp-chip sp-split" title="' + esc(sw[1]) + '">' + esc(sw[0]) + "</span>"); }
     if (gn[g] === 0) { out.push('<span class="sp-chip sp-split">' + esc(T.empty) + "</span>"); }
     return out.join(" ");
   }
@@ -731,7 +793,8 @@
     var reason = active >= 0 ? why(active) : null;  // the sentence behind the chip: phones show no tooltips
     $("sp-active").innerHTML = active >= 0 ? gridTable([active], "sp-current") +
       (reason ? '<p class="sp-why-text">' + esc(reason[1]) + "</p>" : "") +
-      (mixedWhy(active) ? '<p class="sp-why-text">' + esc(mixedWhy(active)[1]) + "</p>" : "") : '<p class="sp-muted">' + esc(T.pick_hint) + "</p>";
+      (mixedWhy(active) ? '<p class="sp-why-text">' + esc(mixedWhy(active)[1]) + "</p>" : "") +
+      (splitWhy(active) ? '<p class="sp-why-text">' + esc(splitWhy(active)[1]) + "</p>" : "") : '<p class="sp-muted">' + esc(T.pick_hint) + "</p>";
     $("sp-sel").value = active >= 0 ? String(active) : "";
     var touched = lastTouched.filter(function (g) { return g !== active; });
     $("sp-touched").innerHTML = gridTable(touched);
@@ -763,8 +826,11 @@
       if (band(g) === "in") { inb++; } if (comps[g] > 1) { split++; }
       if (far(g)) { farN++; if (band(g) === "in" && uneven(g)) { noPlan++; } }
     }
+    var loose = noGrid().length;
     $("sp-summary").textContent = fmt(T.summary, {n: held, inb: inb, split: split}) +
-      (RULE ? fmt(T.summary_far, {far: farN, p: RULE}) + (noPlan ? fmt(T.summary_no_plan, {k: noPlan}) : "") : "");
+      (RULE ? fmt(T.summary_far, {far: farN, p: RULE}) + (noPlan ? fmt(T.summary_no_plan, {k: noPlan}) : "") : "") +
+      (loose ? fmt(T.summary_no_grid, {k: loose}) : "") +
+      (splitList.length ? fmt(T.summary_split_estates, {k: splitList.length}) : "");
   }
   function more(n) { return n > 0 ? '<p class="sp-muted">' + esc(fmt(T.more, {n: n})) + "</p>" : ""; }
   function mid() { return (LO + HI) / 2; }
@@ -867,8 +933,13 @@
   $("sp-find").addEventListener("keydown", function (e) { if (e.key === "Enter") { e.preventDefault(); find($("sp-find").value); } });
   $("sp-redo").addEventListener("click", redo);
   $("sp-reset").addEventListener("click", function () { if (window.confirm(T.reset_confirm)) { reset(); } });
-  $("sp-export-csv").addEventListener("click", function () { download(exportCsv(), D.file_stem + "_plan.csv", "text/csv;charset=utf-8", markExported); });
-  $("sp-export-geojson").addEventListener("click", function () { download(exportGeoJson(), D.file_stem + "_plan.geojson", "application/geo+json", markExported); });
+  function exportPlan(text, name, mime) {  // the plan's download, and what it leaves open said
+    var said = exportNote(name);
+    download(text, name, mime, function () { note = said; markExported(); });
+    if (said) { note = said; render(); }
+  }
+  $("sp-export-csv").addEventListener("click", function () { exportPlan(exportCsv(), D.file_stem + "_plan.csv", "text/csv;charset=utf-8"); });
+  $("sp-export-geojson").addEventListener("click", function () { exportPlan(exportGeoJson(), D.file_stem + "_plan.geojson", "application/geo+json"); });
   $("sp-export-changes").addEventListener("click", function () { download(exportChanges(), D.file_stem + "_changes.csv", "text/csv;charset=utf-8"); });
   $("sp-toggle").addEventListener("click", function () { document.body.classList.toggle("sp-collapsed"); setTimeout(function () { map.invalidateSize(); }, 50); });
   document.addEventListener("keydown", function (e) {
@@ -888,7 +959,7 @@
   var api = {
     move: move, undo: undo, redo: redo, stats: stats, exportCsv: exportCsv, exportGeoJson: exportGeoJson,
     exportChanges: exportChanges, changes: changes, reset: reset, newGrid: newGrid, merge: merge, lockGrid: lockGrid,
-    find: find,
+    find: find, problems: problems,
     select: function (gridId) { var g = gridIndex[String(gridId)]; setActive(g === undefined ? -1 : g); return g !== undefined; },
     setMode: setMode, unitIds: function () { return U.id.slice(); }, gridOf: function (unitId) {
       var u = unitIndex[String(unitId)]; return u === undefined || gridOf[u] < 0 ? null : String(D.grids.id[gridOf[u]]);

@@ -1,0 +1,168 @@
+"""An outside planner's second pass over the grid editor: a plan redrawn by hand, exported and given
+back to ``spatial grids`` (evaluate, redraw).
+
+The plans are tiny rows of 100 m boxes whose households, grids and estates are written out here,
+so every figure expected is counted by hand (or with pandas on the table written here).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+from test_editor_browser import _chrome, _open
+
+UTM = "EPSG:32650"
+X0, Y0 = 500_000.0, 2_500_000.0
+API = "return window.spatialGridEditor."
+
+
+def _split_plan() -> gpd.GeoDataFrame:
+    """A 4 x 2 row of 100 m boxes in one community (ids row by row, west to east):
+
+        a2  a3  b3  b4          b4: in no grid
+        a0  a1  b1  b2          a1 and b1: gated estate 丽景苑, a1 in C1-01 and b1 in C1-02
+
+    as a plan read from last year's grid outlines gives it: the outline of C1-01 took a1, that of
+    C1-02 took b1, and b4, a new building, lies in no outline."""
+    cells = [(c, r) for r in range(2) for c in range(4)]
+    return gpd.GeoDataFrame({
+        "unit_id": ["a0", "a1", "b1", "b2", "a2", "a3", "b3", "b4"],
+        "grid_id": ["C1-01", "C1-01", "C1-02", "C1-02", "C1-01", "C1-02", "C1-02", None],
+        "community_id": ["C1"] * 8,
+        "households": [100, 150, 120, 80, 90, 60, 200, 50],
+        "gated": [None, "丽景苑", "丽景苑", None, None, None, None, None],
+    }, geometry=[box(X0 + 100 * c, Y0 + 100 * r, X0 + 100 * (c + 1), Y0 + 100 * (r + 1)) for c, r in cells], crs=UTM)
+
+
+@contextlib.contextmanager
+def _page(units, tmp_path, **options):
+    """The editor page of ``units`` (band 100-400) open in headless Chromium at 1400 x 900."""
+    from spatial.maps.editor import save_grid_editor
+
+    page = save_grid_editor(units, tmp_path / "plan.html", min_households=100, max_households=400, **options)
+    driver = _chrome(tmp_path)
+    try:
+        _open(driver, page)
+        yield driver
+    finally:
+        driver.quit()
+
+
+def _click_unit(driver, unit_id: str) -> None:
+    """A real mouse click on the map, at the unit's inside point (the map centred there first)."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    x, y = driver.execute_script("""
+        var m = window.spatialGridEditor.map, D = JSON.parse(document.getElementById('sp-editor-data').textContent);
+        var i = D.units.id.map(String).indexOf(arguments[0]), p = D.units.pt[i];
+        var ll = L.latLng((D.y0 + p[1]) / D.scale, (D.x0 + p[0]) / D.scale);
+        m.setView(ll, 17, {animate: false});
+        var c = m.latLngToContainerPoint(ll); return [c.x, c.y];""", unit_id)
+    el = driver.find_element("id", "sp-map")
+    ActionChains(driver).move_to_element_with_offset(el, int(x - el.rect["width"] / 2),
+                                                     int(y - el.rect["height"] / 2)).click().perform()
+    time.sleep(0.2)
+
+
+def _text(driver, element_id: str) -> str:
+    return driver.find_element("id", element_id).text
+
+
+# ------------------------------------------------------------------------------ the page itself
+
+
+@pytest.mark.browser
+def test_the_page_flags_an_estate_a_plan_splits_and_units_in_no_grid_and_says_so_on_export(tmp_path):
+    # before: a plan read from old outlines that cut estate 丽景苑 between C1-01 and C1-02 and left b4
+    # in no grid opened as "共2个网格：1个户数达标，0个不连片", nothing flagged but C1-02 over the band,
+    # and 导出方案 CSV wrote it without a word (spatial grids --evaluate of that export said nothing
+    # of either but a gap of 10,000 m²)
+    units = _split_plan()
+    with _page(units, tmp_path) as driver:
+        # C1-01: a0 a1 a2 = 100 + 150 + 90 = 340; C1-02: b1 b2 a3 b3 = 120 + 80 + 60 + 200 = 460
+        assert _text(driver, "sp-summary") == "共2个网格：1个户数达标，0个不连片，1个单元未划入网格，1个封闭小区被分在多个网格"
+        flags = _text(driver, "sp-flags")
+        assert "C1-01 340 −15.0% 3 达标 小区分在2个网格" in flags and "C1-02 460 +15.0% 4 超额 小区分在2个网格" in flags
+        assert driver.execute_script(API + "problems()") == {
+            "pieces": [], "no_grid": ["b4"], "split_estates": [{"estate": "丽景苑", "grids": ["C1-01", "C1-02"]}]}
+        _click_unit(driver, "a0")  # pick C1-01: the sentence shows under it (a phone has no tooltips)
+        assert "封闭小区丽景苑分在C1-01（a1）、C1-02（b1）" in _text(driver, "sp-active")
+        driver.find_element("id", "sp-export-csv").click()
+        said = _text(driver, "sp-note")
+        assert "已导出plan_plan.csv，但方案仍有：1个单元未划入网格（b4）；1个封闭小区被分在多个网格（丽景苑）" in said
+        # one click on b1 in 点选调整 takes the whole estate into C1-01
+        driver.find_element("id", "sp-mode-paint").click()
+        _click_unit(driver, "b1")
+        assert (driver.execute_script(API + "gridOf('b1')"), driver.execute_script(API + "gridOf('a1')")) == ("C1-01",
+                                                                                                            "C1-01")
+        assert driver.execute_script(API + "problems()")["split_estates"] == []
+        assert "封闭小区" not in _text(driver, "sp-summary")
+        driver.find_element("id", "sp-undo").click()
+        assert driver.execute_script(API + "problems()")["split_estates"][0]["grids"] == ["C1-01", "C1-02"]
+    assert (tmp_path / "plan_plan.csv").exists()  # said, and still written: a planner may save half-done work
+
+
+# ------------------------------------------------------------- the export given back to the CLI
+
+
+def _files(tmp_path: Path, units: gpd.GeoDataFrame) -> tuple[str, str, str]:
+    """The units and community layers and the plan as the page exports it (BOM, CRLF)."""
+    units.drop(columns="grid_id").to_file(tmp_path / "units.gpkg")
+    gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(X0, Y0, X0 + 400, Y0 + 200)], crs=UTM).to_file(
+        tmp_path / "communities.gpkg")
+    rows = "".join(f"{u},{'' if pd.isna(g) else g}\r\n" for u, g in zip(units["unit_id"], units["grid_id"]))
+    (tmp_path / "grid_editor_plan.csv").write_bytes(("\ufeffunit_id,grid_id\r\n" + rows).encode("utf-8"))
+    return str(tmp_path / "communities.gpkg"), str(tmp_path / "units.gpkg"), str(tmp_path / "grid_editor_plan.csv")
+
+
+def test_evaluate_names_an_estate_the_plan_splits_and_the_units_it_leaves_in_no_grid(tmp_path, capsys):
+    # before: the summary said households 800 and gap_m2 10,000, and nothing else: not that b4 (50
+    # households) is in no grid, nor that estate 丽景苑 is cut between C1-01 and C1-02
+    from spatial.cli import main
+    from spatial.grids.evaluate import evaluate_grids
+
+    comm, units, plan = _files(tmp_path, _split_plan())
+    assert main(["grids", comm, units, "--existing", plan, "--evaluate", "--min", "100", "--max", "400"]) == 0
+    said = capsys.readouterr().out
+    assert "units in no grid (counted as gaps): b4" in said
+    assert "gated estates split between grids (1): 丽景苑: C1-01 (a1), C1-02 (b1) (kept whole by --redraw)" in said
+    report = gpd.read_file(tmp_path / "grid_editor_plan_scores.gpkg", layer="report")
+    assert report.loc[report["problem"].str.startswith("gated estate"), "row_id"].tolist() == ["a1, b1"]
+    rows = evaluate_grids(_split_plan(), min_households=100, max_households=400).report
+    row = rows[rows["problem"].str.startswith("gated estate")].iloc[0]
+    assert row["problem_zh"] == "封闭小区 丽景苑 被分在多个网格：C1-01（a1）、C1-02（b1）"
+    # a plan keeping the estate whole, or units saying yes/no only, give no such row
+    whole = _split_plan().assign(grid_id=["C1-01", "C1-01", "C1-01", "C1-02", "C1-01", "C1-02", "C1-02", "C1-02"])
+    yes_no = _split_plan().assign(gated=["否", "是", "是", "否", "否", "否", "否", "否"])
+    for layer in (whole, yes_no):
+        rows = evaluate_grids(layer, min_households=100, max_households=400).report
+        assert not rows["problem"].str.startswith("gated estate").any()
+
+
+def test_a_redraw_of_a_plan_splitting_an_estate_says_why_its_unit_moved(tmp_path):
+    # before: b1 moved from C1-02 to C1-01 "passed along a chain of neighbouring grids", and the
+    # report said nothing of the estate: it was moved to keep estate 丽景苑 whole, in the grid
+    # holding most of its households (a1: 150 in C1-01, b1: 120 in C1-02)
+    from spatial.grids.redraw import redraw_grids
+
+    units = _split_plan()
+    communities = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(X0, Y0, X0 + 400, Y0 + 200)], crs=UTM)
+    res = redraw_grids(units, communities, min_households=100, max_households=400)
+    grids = res.units.set_index("unit_id")["grid_id"]
+    assert grids["a1"] == grids["b1"] == "C1-01"
+    moves = res.moves.set_index("unit_id")
+    assert moves.loc["b1", "reason"] == "its gated estate 丽景苑 is kept whole"
+    row = res.report[res.report["problem"].str.startswith("gated estate")].iloc[0]
+    assert (row["layer"], row["row_id"], row["action"]) == ("units", "a1, b1", "kept whole: in grid C1-01")
+    from spatial.grids.redraw import moves_in
+
+    zh = moves_in(res.moves, "zh").set_index("unit_id")
+    assert zh.loc["b1", "reason"] == "所属封闭小区丽景苑须保持完整，随小区划入同一网格"
