@@ -110,6 +110,24 @@ def test_the_page_flags_an_estate_a_plan_splits_and_units_in_no_grid_and_says_so
     assert (tmp_path / "plan_plan.csv").exists()  # said, and still written: a planner may save half-done work
 
 
+@pytest.mark.browser
+def test_a_new_grid_of_grids_named_in_chinese_takes_the_next_number_in_the_name(tmp_path):
+    # before: splitting 香蜜社区第3网格 by hand gave 香蜜社区第3网格-01 (a name no 街道 uses), where the
+    # plan's grids run 第1网格 … 第3网格 and the next is 第4网格
+    units = _split_plan().assign(
+        grid_id=["香蜜社区第1网格"] * 2 + ["香蜜社区第2网格"] * 2 + ["香蜜社区第1网格", "香蜜社区第3网格",
+                                                                    "香蜜社区第3网格", "香蜜社区第3网格"],
+        community_id=["香蜜社区"] * 8, gated=None)
+    with _page(units, tmp_path) as driver:
+        driver.execute_script(API + "select('香蜜社区第3网格')")
+        driver.find_element("id", "sp-new").click()
+        assert "已新建网格 香蜜社区第4网格" in _text(driver, "sp-note")
+        _click_unit(driver, "b4")  # from 选网格 the page switched to 点选调整
+        csv = driver.execute_script(API + "exportCsv()")
+    plan = pd.read_csv(io.StringIO(csv.lstrip("\ufeff")), dtype=str).set_index("unit_id")["grid_id"]
+    assert plan["b4"] == "香蜜社区第4网格" and plan["b3"] == "香蜜社区第3网格"
+
+
 # ------------------------------------------------------------- the export given back to the CLI
 
 

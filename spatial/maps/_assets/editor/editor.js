@@ -506,6 +506,20 @@
       do { top += 1; num = String(top).padStart(base.length, "0"); } while (gridIndex[num] !== undefined);
       return num;
     }
+    // a number with words after it (香蜜社区第7网格, 网格3号): the next number in its place, 香蜜社区第12网格
+    var named = /^(.*?)(\d{1,6})([^\d\-]+)$/.exec(base);
+    if (named) {
+      var most = 0, head = named[1], tail = named[3];
+      D.grids.id.forEach(function (id) {
+        id = String(id);
+        var mid = id.slice(head.length, id.length - tail.length);
+        if (id.length > head.length + tail.length && id.indexOf(head) === 0 && id.slice(id.length - tail.length) === tail &&
+            /^\d{1,6}$/.test(mid)) { most = Math.max(most, Number(mid)); }
+      });
+      var next;
+      do { most += 1; next = head + String(most).padStart(named[2].length, "0") + tail; } while (gridIndex[next] !== undefined);
+      return next;
+    }
     var cut = base.lastIndexOf("-");
     var prefix = cut > 0 ? base.slice(0, cut + 1) : base + "-";
     var width = cut > 0 ? Math.max(base.length - cut - 1, 2) : 2;
