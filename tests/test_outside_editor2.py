@@ -184,3 +184,26 @@ def test_a_redraw_of_a_plan_splitting_an_estate_says_why_its_unit_moved(tmp_path
 
     zh = moves_in(res.moves, "zh").set_index("unit_id")
     assert zh.loc["b1", "reason"] == "所属封闭小区丽景苑须保持完整，随小区划入同一网格"
+
+
+@pytest.mark.browser
+def test_with_a_band_from_zero_an_emptied_grid_is_listed_as_empty_not_counted_in_the_band(tmp_path):
+    # before: with --min 0 (a rule of at most 400 households), merging C1-02 into C1-01 (800, over)
+    # read "共1个网格：1个户数达标" (the emptied C1-02 counted in the band), and a new empty grid
+    # made it "2个户数达标" and was not listed under the flagged grids as empty
+    from spatial.maps.editor import save_grid_editor
+
+    units = _split_plan().assign(gated=None)
+    page = save_grid_editor(units, tmp_path / "plan.html", min_households=0, max_households=400)
+    driver = _chrome(tmp_path)
+    try:
+        _open(driver, page)
+        driver.execute_script(API + "select('C1-01')")
+        driver.execute_script(API + "merge('C1-02')")
+        driver.execute_script(API + "newGrid()")
+        # C1-01: every unit but b4, 850 - 50 = 800 households; C1-02 and C1-03 hold none
+        assert _text(driver, "sp-summary").startswith("共1个网格：0个户数达标")
+        flags = _text(driver, "sp-flags")
+        assert "C1-02 0 0 空网格" in flags and "C1-03 0 0 空网格" in flags and "达标" not in flags
+    finally:
+        driver.quit()

@@ -146,7 +146,8 @@
   }
   function band(g) { var h = round(gh[g]); return h < LO ? "under" : (h > HI ? "over" : "in"); }
   function round(x) { return Math.round(x * 1e6) / 1e6; }
-  function flagged(g) { return comps[g] > 1 || band(g) !== "in" || far(g) || mixed[g] > 1 || !!splitOf[g]; }
+  // (an empty grid, new or merged away, is listed as such: with a band from 0 it is not under it)
+  function flagged(g) { return gn[g] === 0 || comps[g] > 1 || band(g) !== "in" || far(g) || mixed[g] > 1 || !!splitOf[g]; }
 
   // gated estates whose units lie in more than one grid (or some in none): a plan read from old
   // grid outlines or a table can cut one, which no move here does (an estate moves whole, so one
@@ -765,7 +766,7 @@
   function esc(s) { return String(s).replace(/[&<>"']/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; }); }
   function chips(g) {
     var out = [], b = band(g);
-    out.push('<span class="sp-chip sp-' + b + '">' + esc(T[b]) + "</span>");
+    if (gn[g] > 0) { out.push('<span class="sp-chip sp-' + b + '">' + esc(T[b]) + "</span>"); }  // (none empty)
     var w = why(g);
     if (w) { out.push('<span class="sp-chip sp-why" title="' + esc(w[1]) + '">' + esc(w[0]) + "</span>"); }
     if (comps[g] > 1) { out.push('<span class="sp-chip sp-split">' + esc(fmt(T.pieces, {n: comps[g]})) + "</span>"); }
@@ -836,8 +837,8 @@
     // (grids holding units: an emptied (merged) grid is not in the export)
     var inb = 0, split = 0, farN = 0, held = 0, noPlan = 0;
     for (g = 0; g < G; g++) {
-      if (gn[g] > 0) { held++; }
-      if (band(g) === "in") { inb++; } if (comps[g] > 1) { split++; }
+      if (gn[g] > 0) { held++; if (band(g) === "in") { inb++; } }  // of the grids counted: an empty one is none
+      if (comps[g] > 1) { split++; }
       if (far(g)) { farN++; if (band(g) === "in" && uneven(g)) { noPlan++; } }
     }
     var loose = noGrid().length;
