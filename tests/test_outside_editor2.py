@@ -207,3 +207,24 @@ def test_with_a_band_from_zero_an_emptied_grid_is_listed_as_empty_not_counted_in
         assert "C1-02 0 0 空网格" in flags and "C1-03 0 0 空网格" in flags and "达标" not in flags
     finally:
         driver.quit()
+
+
+def test_the_editors_export_given_to_spatial_map_says_how_to_map_it(tmp_path, capsys):
+    # before: "--grids 'grid_editor_plan.csv': cannot read '.csv' files; give one of .gpkg", and the
+    # GeoJSON export the same, with no word of how a hand-edited plan becomes a map
+    from spatial.cli import main
+
+    comm, units, plan = _files(tmp_path, _split_plan())
+    geojson = tmp_path / "grid_editor_plan.geojson"
+    _split_plan().to_crs(4326).to_file(geojson)
+    scores = tmp_path / "grid_editor_plan_scores.gpkg"
+    for given, how in ((plan, f"spatial grids COMMUNITIES UNITS --existing {plan} --evaluate --out {scores}"),
+                       (str(geojson), f"spatial grids --evaluate {geojson} [COMMUNITIES] --out {scores}")):
+        assert main(["map", "--grids", given, "--out", str(tmp_path / "map.html")]) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and how in err and f"spatial map --grids {scores}" in err
+    # and the way said works: the plan scored, then mapped
+    assert main(["-q", "grids", comm, units, "--existing", plan, "--evaluate", "--min", "100", "--max", "400",
+                 "--out", str(scores)]) == 0
+    assert main(["-q", "map", "--grids", str(scores), "--out", str(tmp_path / "map.html")]) == 0
+    assert "C1-02" in (tmp_path / "map.html").read_text(encoding="utf-8")
