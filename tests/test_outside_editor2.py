@@ -228,3 +228,48 @@ def test_the_editors_export_given_to_spatial_map_says_how_to_map_it(tmp_path, ca
                  "--out", str(scores)]) == 0
     assert main(["-q", "map", "--grids", str(scores), "--out", str(tmp_path / "map.html")]) == 0
     assert "C1-02" in (tmp_path / "map.html").read_text(encoding="utf-8")
+
+
+def _two_communities_without_a_column(tmp_path: Path) -> tuple[str, str]:
+    """C1: four 100-household boxes in a row; C2 east of it: two of 150. The units carry no
+    community column (as building units often come): spatial grids places them where they lie."""
+    units = gpd.GeoDataFrame({"unit_id": [f"u{i}" for i in range(6)], "households": [100] * 4 + [150] * 2},
+                             geometry=[box(X0 + 100 * i, Y0, X0 + 100 * (i + 1), Y0 + 100) for i in range(6)], crs=UTM)
+    comm = gpd.GeoDataFrame({"community_id": ["C1", "C2"]}, crs=UTM,
+                            geometry=[box(X0, Y0, X0 + 400, Y0 + 100), box(X0 + 400, Y0, X0 + 600, Y0 + 100)])
+    units.to_file(tmp_path / "units.gpkg")
+    comm.to_file(tmp_path / "communities.gpkg")
+    return str(tmp_path / "communities.gpkg"), str(tmp_path / "units.gpkg")
+
+
+@pytest.mark.browser
+def test_units_without_a_community_column_are_measured_in_their_own_communitys_mean_as_the_grids_layer(tmp_path):
+    # before: the page measured every grid from one mean of the whole plan when the units carry no
+    # community column (spatial grids writes its units so): on the demo drawn so, all 158 grids
+    # differed from the grids layer (C01-01 -16.6% on the page, -13.8% in grids.csv); here C1's two
+    # grids of 200 read +14.3% and C2's two of 150 -14.3% (from 700 / 4), where each is its
+    # community's mean (0%)
+    from spatial.cli import main
+    from spatial.maps.editor import save_grid_editor
+
+    comm, units = _two_communities_without_a_column(tmp_path)
+    drawn = tmp_path / "plan.gpkg"
+    assert main(["-q", "grids", comm, units, "--min", "100", "--max", "300", "--out", str(drawn)]) == 0
+    grids = gpd.read_file(drawn, layer="grids")
+    assert sorted(zip(grids["community_id"], grids["households"])) == [("C1", 200), ("C1", 200), ("C2", 150), ("C2", 150)]
+    assert "community_id" not in gpd.read_file(drawn, layer="units").columns
+    plan_csv = tmp_path / "plan.csv"
+    gpd.read_file(drawn, layer="units")[["unit_id", "grid_id"]].to_csv(plan_csv, index=False)
+    pages = {"PLAN": tmp_path / "a.html", "--units": tmp_path / "b.html", "--communities": tmp_path / "c.html"}
+    assert main(["-q", "editor", str(drawn), "--out", str(pages["PLAN"])]) == 0
+    assert main(["-q", "editor", str(plan_csv), "--units", str(drawn), "--out", str(pages["--units"])]) == 0
+    # in Python, with the communities: placed where they lie
+    save_grid_editor(gpd.read_file(drawn, layer="units"), pages["--communities"], gpd.read_file(comm))
+    driver = _chrome(tmp_path)
+    try:
+        for how, page in pages.items():
+            _open(driver, page)
+            stats = driver.execute_script(API + "stats()")
+            assert {g: s["deviation_pct"] for g, s in stats.items()} == dict.fromkeys(grids["grid_id"], 0), how
+    finally:
+        driver.quit()

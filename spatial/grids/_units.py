@@ -202,6 +202,19 @@ def community_of(ug, cg, comm_ids, units, community_id_col, unit_ids, report) ->
     return out
 
 
+def placed_communities(units_m: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, community_id_col: str,
+                       unit_ids) -> np.ndarray:
+    """The community id of each unit where most of it lies (None outside every community), for
+    units carrying no community column: the drawing places them so, and the evaluation and the
+    grid editor measure each grid in the community it places it in. ``units_m`` in the metric CRS
+    the communities are brought to."""
+    cm = communities.to_crs(units_m.crs)
+    at = community_of(np.asarray(units_m.geometry.values, dtype=object), np.asarray(cm.geometry.values, dtype=object),
+                      list(cm[community_id_col]), units_m.drop(columns=[community_id_col], errors="ignore"),
+                      community_id_col, unit_ids, Report())
+    return np.array([cm[community_id_col].iloc[c] if c >= 0 else None for c in at], dtype=object)
+
+
 def _voronoi(points, comm_of, cg, ids, report: Report | None = None) -> np.ndarray:
     """Voronoi cells of point units clipped to their community (one cell per place); points at the
     same place (the addresses of one building) share their place's cell in equal slices round it."""

@@ -51,8 +51,8 @@ from spatial.grids._prep import (
 )
 from spatial.grids._units import (
     clipped_to_communities,
-    community_of,
     estate_labels,
+    placed_communities,
     report_split_estate,
     single_points,
     split_estates,
@@ -204,11 +204,7 @@ def evaluate_grids(
             # units placed by where they lie, as the drawing places them (the partition's units
             # carry no community column): each community's units are clipped to it and grown
             # into its own street gaps, as drawn, not all of them as one community
-            cm = communities.to_crs(crs_m)
-            at = community_of(np.asarray(lm.geometry.values, dtype=object), np.asarray(cm.geometry.values, dtype=object),
-                              list(cm[community_id_col]), lm.drop(columns=[community_id_col], errors="ignore"),
-                              community_id_col, unit_names, Report())
-            placed = pd.Series([cm[community_id_col].iloc[c] if c >= 0 else None for c in at], dtype=object)
+            placed = pd.Series(placed_communities(lm, communities, community_id_col, unit_names), dtype=object)
         streets, ids, clip, group = _unit_streets(lm if placed is None else lm.assign(**{community_id_col: placed.to_numpy()}),
                                                   geoms, communities, community_id_col, crs_m, blocks,
                                                   street_gap_m, report, unit_id_col)

@@ -56,7 +56,7 @@ from spatial.core.checks import (
 from spatial.core.errors import ColumnError, DuplicateIdError, GeometryError, OptionError
 from spatial.grids._adjacency import Adjacency, shared_edges
 from spatial.grids._objective import check_max_deviation
-from spatial.grids._units import estate_labels, unit_cells
+from spatial.grids._units import estate_labels, placed_communities, unit_cells
 from spatial.maps._editor_text import TEXT
 from spatial.maps._encode import SCALE, encode_lines, encode_polygons, shared_borders
 from spatial.maps._offline import LEAFLET_CSS, LEAFLET_JS, inline_script, inline_stylesheet
@@ -152,6 +152,13 @@ def editor_payload(
     units = repair_geometries(units, "units", report, id_col=unit_id_col)
     crs_m = metric_crs(units)
     geoms_m = np.asarray(units.to_crs(crs_m).geometry.values, dtype=object)
+    if communities is not None and community_id_col not in units.columns and community_id_col in communities.columns:
+        # units carrying no community (spatial grids writes the units it placed so): each placed where
+        # it lies, as the drawing and --evaluate place it, so a grid's deviation is from its own
+        # community's mean grid, as the grids layer gives it (not from one mean of the whole plan)
+        lm = gpd.GeoDataFrame(units.drop(columns=units.geometry.name), geometry=geoms_m, crs=crs_m)
+        units = units.assign(**{community_id_col: placed_communities(lm, communities, community_id_col, ids.to_numpy())})
+        logger.info("grid editor: units placed in the communities they lie in (no '%s' column)", community_id_col)
     adj = _neighbours(units, geoms_m, communities, crs_m, unit_id_col, community_id_col, street_gap_m)
     wgs = units.to_crs(4326)
     geoms = np.asarray(wgs.geometry.values, dtype=object)
