@@ -273,3 +273,50 @@ def test_units_without_a_community_column_are_measured_in_their_own_communitys_m
             assert {g: s["deviation_pct"] for g, s in stats.items()} == dict.fromkeys(grids["grid_id"], 0), how
     finally:
         driver.quit()
+
+
+def _shown_in_sheet(driver, *words) -> bool:
+    """Whether a line of the panel holding all ``words`` is in sight on the screen as it stands
+    (inside the panel's scrolled view, not under another element)."""
+    return driver.execute_script("""
+        var words = arguments[0], panel = document.querySelector('.sp-panel').getBoundingClientRect();
+        return Array.prototype.some.call(document.querySelectorAll('.sp-panel *'), function (e) {
+            var r = e.getBoundingClientRect(), t = e.innerText || '';
+            if (!r.height || !words.every(function (w) { return t.indexOf(w) >= 0; })) { return false; }
+            if (r.top < panel.top || r.bottom > panel.bottom) { return false; }
+            var hit = document.elementFromPoint(r.left + 2, r.top + r.height / 2);
+            return !!hit && (e.contains(hit) || hit.contains(e));
+        });""", list(words))
+
+
+@pytest.mark.browser
+def test_on_a_phone_a_tap_shows_the_current_grids_households_and_what_it_did_not_move_in_sight(tmp_path):
+    # before: at 390 x 844 (opened from WeChat) the 当前网格 table sits 330 px down a 380 px sheet,
+    # under the tools: a tap that moved a3 into C1-01 (340 -> 400 households) or was refused for a
+    # locked unit showed nothing in sight; the planner scrolled down to read it and up to tap again
+    units = _split_plan().assign(locked=[False] * 7 + [True], grid_id=["C1-01"] * 2 + ["C1-02"] * 2 + ["C1-01",
+                                                                                                    "C1-02", "C1-02", "C1-02"])
+    from spatial.maps.editor import save_grid_editor
+
+    page = save_grid_editor(units, tmp_path / "plan.html", min_households=100, max_households=400)
+    wechat = ("Mozilla/5.0 (Linux; Android 13; V2203A) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 "
+              "Chrome/111.0.5563.116 Mobile Safari/537.36 XWEB/5223 MMWEBSDK/20230701 MicroMessenger/8.0.40")
+    driver = _chrome(tmp_path, 390, 844, user_agent=wechat)
+    try:  # (headless Chromium lays a window out 500 px wide at least: the phone's screen is emulated)
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                               {"width": 390, "height": 844, "deviceScaleFactor": 3, "mobile": True})
+        _open(driver, page)
+        assert driver.execute_script("return [window.innerWidth, !!document.getElementById('sp-in-app')]") == [390, True]
+        _click_unit(driver, "a0")  # 选网格: C1-01 = a0 a1 a2 = 100 + 150 + 90 = 340
+        assert _shown_in_sheet(driver, "C1-01", "340")
+        driver.find_element("id", "sp-mode-paint").click()
+        _click_unit(driver, "a3")  # + 60
+        assert driver.execute_script(API + "gridOf('a3')") == "C1-01"
+        assert _shown_in_sheet(driver, "C1-01", "400")
+        _click_unit(driver, "b4")  # locked: stays in C1-02, and the page says so where it is seen
+        assert driver.execute_script(API + "gridOf('b4')") == "C1-02"
+        assert _shown_in_sheet(driver, "400", "已锁定", "b4")
+        driver.execute_script("document.querySelector('.sp-panel').scrollTop = 1e6")  # down to the exports
+        assert _shown_in_sheet(driver, "C1-01", "400")
+    finally:
+        driver.quit()

@@ -61,7 +61,7 @@ TEXT = {
         "uneven_hemmed": ("：单独或加上所有可并入的较小单元都不足均值±{p}%所需的{least}户，"
                           "加上任何一个超过{room}户的相邻单元又超过{most}户"),
         "uneven_action": "。任何方案中包含它的网格都无法与平均户数相差不超过{p}%：可接受现状、拆分或放宽规则",
-        "estate_split": "小区分在{n}个网格", "no_grid": "未划入网格", "list_more": "等",
+        "now_households": "{n}户", "estate_split": "小区分在{n}个网格", "no_grid": "未划入网格", "list_more": "等",
         "estate_split_long": "封闭小区{name}分在{parts}，小区应整体在一个网格：在“点选调整”中点其中任一单元，整个小区调入当前网格",
         "summary_no_grid": "，{k}个单元未划入网格", "summary_split_estates": "，{k}个封闭小区被分在多个网格",
         "export_open": "已导出{name}，但方案仍有：{what}。重新划分（spatial grids --existing … --redraw）会把它们补齐，也可在此处理后再导出。",
@@ -143,7 +143,7 @@ TEXT = {
         "uneven_hemmed": ": fewer than the {least} within {p}% of the mean needs, alone and with all the lighter "
                          "units it could join, and more than {most} with any neighbour of more than {room}",
         "uneven_action": ". No plan puts a grid holding it within {p}% of the mean: accept it, split it, or allow more",
-        "estate_split": "estate in {n} grids", "no_grid": "no grid", "list_more": " ...",
+        "now_households": "{n} households", "estate_split": "estate in {n} grids", "no_grid": "no grid", "list_more": " ...",
         "estate_split_long": "Gated estate {name} lies in {parts}; an estate belongs in one grid: in Click to move, "
                              "click any of its units and the whole estate moves into the current grid",
         "summary_no_grid": ", {k} units in no grid", "summary_split_estates": ", {k} gated estates split between grids",

@@ -811,6 +811,9 @@
       (mixedWhy(active) ? '<p class="sp-why-text">' + esc(mixedWhy(active)[1]) + "</p>" : "") +
       (splitWhy(active) ? '<p class="sp-why-text">' + esc(splitWhy(active)[1]) + "</p>" : "") : '<p class="sp-muted">' + esc(T.pick_hint) + "</p>";
     $("sp-sel").value = active >= 0 ? String(active) : "";
+    $("sp-now").innerHTML = active >= 0 ? '<span class="sp-swatch" style="background:' + D.grids.color[active] + '"></span><b>' +
+      esc(D.grids.id[active]) + "</b> " + esc(fmt(T.now_households, {n: num(gh[active])})) + devText(active) + " " +
+      chips(active) + (note ? '<div class="sp-now-note">' + esc(note) + "</div>" : "") : "";
     var touched = lastTouched.filter(function (g) { return g !== active; });
     $("sp-touched").innerHTML = gridTable(touched);
     var flags = [];
