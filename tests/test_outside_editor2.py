@@ -320,3 +320,28 @@ def test_on_a_phone_a_tap_shows_the_current_grids_households_and_what_it_did_not
         assert _shown_in_sheet(driver, "C1-01", "400")
     finally:
         driver.quit()
+
+
+def test_an_estate_column_the_editor_keeps_whole_is_kept_whole_by_spatial_grids_too(tmp_path, capsys):
+    # before: the editor read a units' 'estate' column as their gated estates (moving each whole)
+    # but spatial grids read only 'gated': on the demo with estate 香蜜苑 (C01-0001, C01-0025) it
+    # drew C01-0001 into C01-01 and C01-0025 into C01-03, a plan the page then showed cut. Here
+    # two communities of 4 x 100 households, band 100-200: the estate u1 + u2 (200) must be one grid
+    from spatial.cli import main
+
+    comm, units = _two_communities_without_a_column(tmp_path)
+    layer = gpd.read_file(units).iloc[:4].assign(estate=[None, "香蜜苑", "香蜜苑", None])
+    layer.to_file(tmp_path / "estate.gpkg")
+    out = tmp_path / "plan.gpkg"
+    assert main(["-q", "grids", comm, str(tmp_path / "estate.gpkg"), "--min", "100", "--max", "200",
+                 "--out", str(out)]) == 0
+    grid = gpd.read_file(out, layer="units").set_index("unit_id")["grid_id"]
+    assert grid["u1"] == grid["u2"] and grid["u0"] != grid["u1"] and grid["u3"] != grid["u2"]
+    report = gpd.read_file(out, layer="report")
+    assert "no 'gated' column: gated estates (小区) read from column 'estate'" in report["problem"].tolist()
+    # evaluate reads it as the page does: the estate cut by hand is named
+    cut = tmp_path / "cut.csv"
+    cut.write_text("unit_id,grid_id\nu0,A\nu1,A\nu2,B\nu3,B\n", encoding="utf-8")
+    assert main(["grids", comm, str(tmp_path / "estate.gpkg"), "--existing", str(cut), "--evaluate",
+                 "--min", "100", "--max", "200"]) == 0
+    assert "gated estates split between grids (1): 香蜜苑: A (u1), B (u2)" in capsys.readouterr().out

@@ -259,6 +259,26 @@ NO_WORDS = {"", "0", "0.0", "false", "f", "no", "n", "否", "none", "nan"}
 YES_WORDS = {"1", "1.0", "true", "t", "yes", "y", "是"}
 
 
+#: The units' gated-estate (小区) column when none is named: ``gated``, else ``estate``. The drawing,
+#: the redraw, the evaluation and the grid editor read the same one (the editor read ``estate``
+#: while spatial grids cut the estates it named).
+GATED_NAMES = ("gated", "estate")
+
+
+def gated_column(columns, gated_col: str | None = "gated") -> str | None:
+    """The column of ``columns`` holding the gated estates: ``gated_col`` when there; for the
+    default ``"gated"`` missing, the first of :data:`GATED_NAMES` there; else None.
+
+    >>> gated_column(["unit_id", "estate"]), gated_column(["gated", "estate"]), gated_column(["estate"], "小区")
+    ('estate', 'gated', None)
+    """
+    if gated_col is None or gated_col in columns:
+        return gated_col
+    if gated_col == GATED_NAMES[0]:
+        return next((c for c in GATED_NAMES if c in columns), None)
+    return None
+
+
 def estate_labels(values) -> tuple[np.ndarray | None, bool]:
     """The estate (小区) label of each unit from a ``gated`` column's ``values``, and whether the
     column only says yes/no. "No" words (否, 0, false, blank) are never an estate; a column of yes/no

@@ -52,6 +52,7 @@ from spatial.grids._prep import (
 from spatial.grids._units import (
     clipped_to_communities,
     estate_labels,
+    gated_column,
     placed_communities,
     report_split_estate,
     single_points,
@@ -177,7 +178,8 @@ def evaluate_grids(
         report.add("plan", rid, f"no '{grid_id_col}'", "not in any grid: counted as a gap",
                    zh=(f"没有 '{grid_id_col}'", "不在任何网格内：计为空隙"))
     # a gated estate cut between grids (a plan read from old outlines or a table can cut one)
-    if gated_col is not None and gated_col in lm.columns and not pd.api.types.is_bool_dtype(lm[gated_col]):
+    gated_col = gated_column(lm.columns, gated_col)
+    if gated_col is not None and not pd.api.types.is_bool_dtype(lm[gated_col]):
         estates, _ = estate_labels(lm[gated_col].to_numpy())
         for est, parts in split_estates(estates if estates is not None else [], lm[grid_id_col], names):
             report_split_estate(report, "plan", est, parts,

@@ -56,7 +56,7 @@ from spatial.core.checks import (
 from spatial.core.errors import ColumnError, DuplicateIdError, GeometryError, OptionError
 from spatial.grids._adjacency import Adjacency, shared_edges
 from spatial.grids._objective import check_max_deviation
-from spatial.grids._units import estate_labels, placed_communities, unit_cells
+from spatial.grids._units import GATED_NAMES, estate_labels, placed_communities, unit_cells
 from spatial.maps._editor_text import TEXT
 from spatial.maps._encode import SCALE, encode_lines, encode_polygons, shared_borders
 from spatial.maps._offline import LEAFLET_CSS, LEAFLET_JS, inline_script, inline_stylesheet
@@ -179,7 +179,7 @@ def editor_payload(
     pop = None
     if population_col is not None and population_col in units.columns:
         pop = pd.to_numeric(units[population_col], errors="coerce").fillna(0).to_numpy(dtype=float)
-    gated = _label_column(units, gated_col, ("gated", "estate"), "gated")
+    gated = _label_column(units, gated_col, GATED_NAMES, "gated")
     group, group_ids = None, None
     if gated is not None and not pd.api.types.is_bool_dtype(units[gated]):
         # estate ids, as the grids read them: 否/0/blank are no estate, a yes/no column groups nothing
