@@ -345,3 +345,26 @@ def test_an_estate_column_the_editor_keeps_whole_is_kept_whole_by_spatial_grids_
     assert main(["grids", comm, str(tmp_path / "estate.gpkg"), "--existing", str(cut), "--evaluate",
                  "--min", "100", "--max", "200"]) == 0
     assert "gated estates split between grids (1): 香蜜苑: A (u1), B (u2)" in capsys.readouterr().out
+
+
+def test_spatial_grids_takes_the_estate_column_the_editor_is_given_by_name(tmp_path, capsys):
+    # before: 'spatial editor --gated-col 小区名称' kept estates whole on the page, but spatial grids
+    # had no such option ("unrecognized arguments: --gated-col"), read no estates from 小区名称 and cut them
+    from spatial.cli import main
+
+    comm, units = _two_communities_without_a_column(tmp_path)
+    layer = gpd.read_file(units).iloc[:4].assign(小区名称=[None, "香蜜苑", "香蜜苑", None])
+    layer.to_file(tmp_path / "estate.gpkg")
+    out = tmp_path / "plan.gpkg"
+    assert main(["-q", "grids", comm, str(tmp_path / "estate.gpkg"), "--min", "100", "--max", "200",
+                 "--gated-col", "小区名称", "--out", str(out)]) == 0
+    grid = gpd.read_file(out, layer="units").set_index("unit_id")["grid_id"]
+    assert grid["u1"] == grid["u2"] and grid["u0"] != grid["u1"]
+    cut = tmp_path / "cut.csv"
+    cut.write_text("unit_id,grid_id\nu0,A\nu1,A\nu2,B\nu3,B\n", encoding="utf-8")
+    assert main(["grids", comm, str(tmp_path / "estate.gpkg"), "--existing", str(cut), "--evaluate",
+                 "--min", "100", "--max", "200", "--gated-col", "小区名称"]) == 0
+    assert "gated estates split between grids (1): 香蜜苑: A (u1), B (u2)" in capsys.readouterr().out
+    assert main(["grids", comm, str(tmp_path / "estate.gpkg"), "--existing", str(cut), "--evaluate",
+                 "--gated-col", "小区"]) == 2
+    assert "--gated-col: the plan's units have no column '小区'" in capsys.readouterr().err

@@ -98,6 +98,10 @@ def add_parser(sub) -> None:
     p.add_argument("--household-points", type=Path, default=None, metavar="FILE",
                    help="household points (one per household, or with a households column): form 十联户 "
                         "groups of about 10 under each grid (layers household_groups, household_points)")
+    p.add_argument("--gated-col", default=None, metavar="NAME",
+                   help="units' gated estate (小区) column: units sharing an id in it are never cut, and an "
+                        "evaluated plan cutting one is named (default: gated, else estate; as 'spatial editor "
+                        "--gated-col' takes it)")
     add_column_options(p, "unit_id", "community_id", "households", "population", "buildings", "grid_id")
     p.set_defaults(func=_cmd_grids)
 
@@ -254,6 +258,8 @@ def _cmd_grids(args: argparse.Namespace) -> int:
         checked = pd.concat([built, checked], ignore_index=True)
     opts = dict(min_households=args.min_households, max_households=args.max_households, roads=roads,
                 blocks=args.blocks, seed=args.seed, street_gap_m=args.street_gap_m, check_overlaps=False, **cols)
+    if args.gated_col is not None:  # (a column named but missing is refused, naming the columns there are)
+        opts["gated_col"] = args.gated_col
     if args.existing is not None or args.redraw:
         from spatial.grids.redraw import households_kept_pct, redraw_grids
 
@@ -487,7 +493,7 @@ def _cmd_grids_evaluate(args: argparse.Namespace, plan=None, plan_path: Path | N
                         outline_rows=None) -> int:
     import pandas as pd
 
-    from spatial.core.errors import SpatialError
+    from spatial.core.errors import ColumnError, SpatialError
     from spatial.grids.evaluate import evaluate_grids
     from spatial.io.layers import write_layers
 
@@ -511,10 +517,14 @@ def _cmd_grids_evaluate(args: argparse.Namespace, plan=None, plan_path: Path | N
     extra = {} if communities is None else {
         "community_id_col": column(args, communities, "community_id", "communities")}
     _check_blocks(args, plan, plan_path)
+    if args.gated_col is not None and args.gated_col not in plan.columns:
+        have = ", ".join(str(c) for c in plan.columns if c != plan.geometry.name)
+        raise ColumnError(f"--gated-col: the plan's units have no column '{args.gated_col}' (they have: {have}); "
+                          "name the column holding each unit's gated estate")
     res = evaluate_grids(plan, communities, households_col=column(args, plan, "households", "plan"),
                          min_households=args.min_households, max_households=args.max_households, roads=roads,
                          blocks=args.blocks, street_gap_m=args.street_gap_m, max_deviation_pct=args.max_deviation,
-                         **extra)
+                         gated_col=args.gated_col or "gated", **extra)
     for key, value in res.summary.iloc[0].items():
         say(args, f"{key:>24}: {_figure(key, value)}")
     pieces = res.grids.loc[res.grids["components"] > 1, "grid_id"].astype(str).tolist()
