@@ -249,6 +249,8 @@ def _cmd_grids(args: argparse.Namespace) -> int:
         units, built = _units_from_buildings(args, units, communities, roads)
     _check_blocks(args, units, args.inputs[1])
     units, communities, cols, checked = _validated(args, units, communities)
+    if args.gated_col is not None:  # (a column named but missing is refused, naming the columns there are)
+        cols = {**cols, "gated_col": args.gated_col}
     if gap_given and len(units) and (units.geometry.geom_type.isin(["Point", "MultiPoint"])).all():
         logging.getLogger(__name__).warning(
             "--street-gap-m %g has no effect: the units in %s are points, whose cells tile their community "
@@ -258,8 +260,6 @@ def _cmd_grids(args: argparse.Namespace) -> int:
         checked = pd.concat([built, checked], ignore_index=True)
     opts = dict(min_households=args.min_households, max_households=args.max_households, roads=roads,
                 blocks=args.blocks, seed=args.seed, street_gap_m=args.street_gap_m, check_overlaps=False, **cols)
-    if args.gated_col is not None:  # (a column named but missing is refused, naming the columns there are)
-        opts["gated_col"] = args.gated_col
     if args.existing is not None or args.redraw:
         from spatial.grids.redraw import households_kept_pct, redraw_grids
 
