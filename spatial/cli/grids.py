@@ -103,6 +103,10 @@ def add_parser(sub) -> None:
     p.add_argument("--household-points", type=Path, default=None, metavar="FILE",
                    help="household points (one per household, or with a households column): form 十联户 "
                         "groups of about 10 under each grid (layers household_groups, household_points)")
+    p.add_argument("--gated-col", default=None, metavar="NAME",
+                   help="units' gated estate (小区) column: units sharing an id in it are never cut, and an "
+                        "evaluated plan cutting one is named (default: gated, else estate; as 'spatial editor "
+                        "--gated-col' takes it)")
     add_column_options(p, "unit_id", "community_id", "households", "population", "buildings", "grid_id")
     p.set_defaults(func=_cmd_grids)
 
@@ -250,6 +254,8 @@ def _cmd_grids(args: argparse.Namespace) -> int:
         units, built = _units_from_buildings(args, units, communities, roads)
     _check_blocks(args, units, args.inputs[1])
     units, communities, cols, checked = _validated(args, units, communities)
+    if args.gated_col is not None:  # (a column named but missing is refused, naming the columns there are)
+        cols = {**cols, "gated_col": args.gated_col}
     if gap_given and len(units) and (units.geometry.geom_type.isin(["Point", "MultiPoint"])).all():
         logging.getLogger(__name__).warning(
             "--street-gap-m %g has no effect: the units in %s are points, whose cells tile their community "
@@ -499,7 +505,7 @@ def _cmd_grids_evaluate(args: argparse.Namespace, plan=None, plan_path: Path | N
                         outline_rows=None) -> int:
     import pandas as pd
 
-    from spatial.core.errors import SpatialError
+    from spatial.core.errors import ColumnError, SpatialError
     from spatial.grids.evaluate import evaluate_grids
     from spatial.io.layers import write_layers
 
@@ -523,10 +529,14 @@ def _cmd_grids_evaluate(args: argparse.Namespace, plan=None, plan_path: Path | N
     extra = {} if communities is None else {
         "community_id_col": column(args, communities, "community_id", "communities")}
     _check_blocks(args, plan, plan_path)
+    if args.gated_col is not None and args.gated_col not in plan.columns:
+        have = ", ".join(str(c) for c in plan.columns if c != plan.geometry.name)
+        raise ColumnError(f"--gated-col: the plan's units have no column '{args.gated_col}' (they have: {have}); "
+                          "name the column holding each unit's gated estate")
     res = evaluate_grids(plan, communities, households_col=column(args, plan, "households", "plan"),
                          min_households=args.min_households, max_households=args.max_households, roads=roads,
                          blocks=args.blocks, street_gap_m=args.street_gap_m, max_deviation_pct=args.max_deviation,
-                         **extra)
+                         gated_col=args.gated_col or "gated", **extra)
     for key, value in res.summary.iloc[0].items():
         say(args, f"{key:>24}: {_figure(key, value)}")
     pieces = res.grids.loc[res.grids["components"] > 1, "grid_id"].astype(str).tolist()
@@ -542,6 +552,7 @@ def _cmd_grids_evaluate(args: argparse.Namespace, plan=None, plan_path: Path | N
         if len(out):  # named, with their households, as the pieces are: not only counted
             said = [f"{g} ({h:g})" for g, h in zip(out["grid_id"].astype(str), out["households"])]
             say(args, f"grids {words}: {', '.join(said[:20])}{' ...' if len(said) > 20 else ''}")
+    _say_loose(args, res.report)
     report = res.report if outline_rows is None else pd.concat([outline_rows.to_frame(), res.report],
                                                                ignore_index=True)
     from spatial.maps._gis_styles import qgis_styles
@@ -560,6 +571,21 @@ def _cmd_grids_evaluate(args: argparse.Namespace, plan=None, plan_path: Path | N
     if args.kml is not None:
         say(args, f"wrote {args.kml} (the grids as scored, for a phone's map app)")
     return 0
+
+
+def _say_loose(args: argparse.Namespace, report) -> None:
+    """Name the units the plan leaves in no grid and the gated estates it splits (the report's
+    rows), as the grids in pieces and out of the band are named: a plan exported with them was
+    scored without a word but the gap area (gap_m2)."""
+    rows = report[report["layer"] == "plan"]
+    loose = rows.loc[rows["action"].astype(str).str.startswith("not in any grid"), "row_id"].astype(str).tolist()
+    if loose:
+        say(args, f"units in no grid (counted as gaps): {', '.join(loose[:20])}{' ...' if len(loose) > 20 else ''}")
+    split = rows.loc[rows["problem"].astype(str).str.startswith("gated estate "), "problem"].astype(str)
+    if len(split):
+        said = [p[len("gated estate "):].replace(" is split between grids: ", ": ") for p in split]
+        say(args, f"gated estates split between grids ({len(said)}): {'; '.join(said[:10])}"
+                  f"{' ...' if len(said) > 10 else ''} (kept whole by --redraw)")
 
 
 def _figure(key: str, value) -> str:

@@ -32,6 +32,27 @@ def add_parser(sub) -> None:
     p.set_defaults(func=_cmd_map)
 
 
+def _plan_as_grids(path: Path | None) -> None:
+    """Refuse a plan of units given as ``--grids`` (the grid editor's CSV or GeoJSON export, a
+    table or layer of units with their grid ids) saying how to score it into grids to map: before,
+    the editor's export got "cannot read '.csv' files; give one of .gpkg" and no way on."""
+    from spatial.cli._common import LAYER_SUFFIXES, TABLE_SUFFIXES
+    from spatial.core.errors import InputFileError
+
+    if path is None or not path.is_file():
+        return
+    suffix, scores = path.suffix.lower(), path.with_name(f"{path.stem}_scores.gpkg")
+    then = f"then spatial map --grids {scores} (the grids as scored: households, band, pieces)"
+    if suffix in TABLE_SUFFIXES:
+        raise InputFileError(f"--grids '{path}' is a table, a plan of units and their grids (as the grid editor "
+                             f"exports it), not grids; score it first: spatial grids COMMUNITIES UNITS --existing "
+                             f"{path} --evaluate --out {scores}, {then}")
+    if suffix in LAYER_SUFFIXES and suffix != ".gpkg":
+        raise InputFileError(f"--grids '{path}': spatial map reads the GeoPackage spatial grids writes; for units "
+                             f"with their grid ids (the grid editor's GeoJSON export) or grid outlines, score them "
+                             f"first: spatial grids --evaluate {path} [COMMUNITIES] --out {scores}, {then}")
+
+
 def _cmd_map(args: argparse.Namespace) -> int:
     from spatial.core.errors import SpatialError
     from spatial.maps.from_files import map_from_files
@@ -46,6 +67,7 @@ def _cmd_map(args: argparse.Namespace) -> int:
     if lo > hi:
         raise SpatialError(f"--min-households {lo:g} is above --max-households {hi:g}")
     inputs = {"--grids": args.grids, "--coverage": args.coverage, "--sites": args.sites}
+    _plan_as_grids(args.grids)
     check_inputs(inputs, suffixes=dict.fromkeys(inputs, (".gpkg",)))
     check_output(args.out, inputs=inputs, suffixes=(".html", ".htm"))
     options = {"lang": args.lang, "tiles": args.tiles, "credits": args.credit}

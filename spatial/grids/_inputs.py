@@ -17,7 +17,7 @@ import pandas as pd
 from spatial.core._ids import text_matches
 from spatial.core.checks import Report, by_unit_id, label_text, listed, on_rows_of
 from spatial.core.errors import ColumnError, OptionError, OptionTypeError
-from spatial.grids._units import estate_labels
+from spatial.grids._units import estate_labels, gated_column
 
 #: said as partition_grids's own (callers filter its warnings by this name)
 logger = logging.getLogger("spatial.grids.partition")
@@ -43,8 +43,14 @@ def gated_labels(units: pd.DataFrame, gated_col: str, unit_ids: np.ndarray, repo
     single unit, which is never cut anyway. "No" words (否, 0, false, blank) are never an estate:
     a column of ids with 否 for the open units must not make one estate of all of them.
     """
-    if gated_col not in units.columns or pd.api.types.is_bool_dtype(units[gated_col]):
+    found = gated_column(units.columns, gated_col) if isinstance(gated_col, str) else None
+    if found is None or pd.api.types.is_bool_dtype(units[found]):
         return None
+    if found != gated_col:  # ('estate', as the grid editor reads it: its estates were cut here)
+        report.add("units", "-", f"no '{gated_col}' column: gated estates (小区) read from column '{found}'",
+                   f"units sharing an id in '{found}' are kept in one grid, as the grid editor moves them together",
+                   zh=(f"没有 '{gated_col}' 列：封闭小区按 '{found}' 列读取", f"'{found}' 列编号相同的单元划入同一网格，与网格在线调整中整体移动一致"))
+        gated_col = found
     labels, yes_no_only = estate_labels(_labels_from(gated_col, units, unit_ids, "gated"))
     if yes_no_only:
         report.add("units", "-", f"column '{gated_col}' says yes/no (no estate ids)",

@@ -23,6 +23,7 @@ from spatial.core.checks import (
     OUTSIDE_ACTION,
     OUTSIDE_PROBLEM,
     Report,
+    label_text,
     metric_crs,
     polygonal,
     polygonals,
@@ -201,6 +202,19 @@ def community_of(ug, cg, comm_ids, units, community_id_col, unit_ids, report) ->
     return out
 
 
+def placed_communities(units_m: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, community_id_col: str,
+                       unit_ids) -> np.ndarray:
+    """The community id of each unit where most of it lies (None outside every community), for
+    units carrying no community column: the drawing places them so, and the evaluation and the
+    grid editor measure each grid in the community it places it in. ``units_m`` in the metric CRS
+    the communities are brought to."""
+    cm = communities.to_crs(units_m.crs)
+    at = community_of(np.asarray(units_m.geometry.values, dtype=object), np.asarray(cm.geometry.values, dtype=object),
+                      list(cm[community_id_col]), units_m.drop(columns=[community_id_col], errors="ignore"),
+                      community_id_col, unit_ids, Report())
+    return np.array([cm[community_id_col].iloc[c] if c >= 0 else None for c in at], dtype=object)
+
+
 def _voronoi(points, comm_of, cg, ids, report: Report | None = None) -> np.ndarray:
     """Voronoi cells of point units clipped to their community (one cell per place); points at the
     same place (the addresses of one building) share their place's cell in equal slices round it."""
@@ -245,6 +259,26 @@ NO_WORDS = {"", "0", "0.0", "false", "f", "no", "n", "否", "none", "nan"}
 YES_WORDS = {"1", "1.0", "true", "t", "yes", "y", "是"}
 
 
+#: The units' gated-estate (小区) column when none is named: ``gated``, else ``estate``. The drawing,
+#: the redraw, the evaluation and the grid editor read the same one (the editor read ``estate``
+#: while spatial grids cut the estates it named).
+GATED_NAMES = ("gated", "estate")
+
+
+def gated_column(columns, gated_col: str | None = "gated") -> str | None:
+    """The column of ``columns`` holding the gated estates: ``gated_col`` when there; for the
+    default ``"gated"`` missing, the first of :data:`GATED_NAMES` there; else None.
+
+    >>> gated_column(["unit_id", "estate"]), gated_column(["gated", "estate"]), gated_column(["estate"], "小区")
+    ('estate', 'gated', None)
+    """
+    if gated_col is None or gated_col in columns:
+        return gated_col
+    if gated_col == GATED_NAMES[0]:
+        return next((c for c in GATED_NAMES if c in columns), None)
+    return None
+
+
 def estate_labels(values) -> tuple[np.ndarray | None, bool]:
     """The estate (小区) label of each unit from a ``gated`` column's ``values``, and whether the
     column only says yes/no. "No" words (否, 0, false, blank) are never an estate; a column of yes/no
@@ -261,6 +295,45 @@ def estate_labels(values) -> tuple[np.ndarray | None, bool]:
     out = vals.copy()
     out[off] = None
     return out, False
+
+
+def split_estates(estates, grids, unit_ids) -> list[tuple[str, dict]]:
+    """The gated estates whose units a plan puts in more than one grid (units in no grid, ``None``,
+    counting as one more place): each estate's label and its unit ids by grid, grids in the order
+    met. ``estates`` as :func:`estate_labels` gives them (None: no estate), ``grids`` the plan's
+    grid of each unit (None or NaN: no grid).
+
+    >>> split_estates(["丽景苑", "丽景苑", None, "东园"], ["A", "B", "B", "B"], ["u1", "u2", "u3", "u4"])
+    [('丽景苑', {'A': ['u1'], 'B': ['u2']})]
+    """
+    out: dict[str, dict] = {}
+    for est, grid, uid in zip(estates, grids, unit_ids):
+        if est is None or (not isinstance(est, str) and pd.isna(est)):
+            continue
+        grid = None if grid is None or (not isinstance(grid, str) and pd.isna(grid)) else label_text(grid)
+        out.setdefault(label_text(est), {}).setdefault(grid, []).append(label_text(uid))
+    return [(est, parts) for est, parts in out.items() if len(parts) > 1]
+
+
+def estate_parts(parts: dict, lang: str = "en") -> str:
+    """``C1-01 (a1), C1-02 (b1, b2)``: the grids of a split estate with its units in each (three
+    at most), as :func:`split_estates` gives them; in Chinese ``C1-01（a1）、C1-02（b1、b2）``."""
+    zh = lang == "zh"
+    said = []
+    for grid, ids in parts.items():
+        units = ("、" if zh else ", ").join(ids[:3]) + (("等" if zh else " ...") if len(ids) > 3 else "")
+        name = grid if grid is not None else ("未划入网格" if zh else "no grid")
+        said.append(f"{name}（{units}）" if zh else f"{name} ({units})")
+    return ("、" if zh else ", ").join(said)
+
+
+def report_split_estate(report: Report, layer: str, estate: str, parts: dict, action: str, action_zh: str) -> None:
+    """One report row on a gated estate a plan splits (as :func:`split_estates` finds it), its
+    row id its units (six at most), the problem naming the estate and its grids."""
+    ids = [u for us in parts.values() for u in us]
+    report.add(layer, ", ".join(ids[:6]) + (" ..." if len(ids) > 6 else ""),
+               f"gated estate {estate} is split between grids: {estate_parts(parts)}", action,
+               zh=(f"封闭小区 {estate} 被分在多个网格：{estate_parts(parts, 'zh')}", action_zh))
 
 
 def single_points(geoms, unit_ids) -> np.ndarray:

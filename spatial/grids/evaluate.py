@@ -49,7 +49,16 @@ from spatial.grids._prep import (
     explain_pieces,
     grid_shape_metrics,
 )
-from spatial.grids._units import clipped_to_communities, community_of, single_points, unit_cells
+from spatial.grids._units import (
+    clipped_to_communities,
+    estate_labels,
+    gated_column,
+    placed_communities,
+    report_split_estate,
+    single_points,
+    split_estates,
+    unit_cells,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +90,7 @@ def evaluate_grids(
     blocks=None,
     street_gap_m: float = 30.0,
     max_deviation_pct: float | None = None,
+    gated_col: str | None = "gated",
 ) -> EvalResult:
     """Score grids: band compliance, deviation, contiguity, gaps/overlaps, Polsby-Popper, road share.
 
@@ -104,6 +114,11 @@ def evaluate_grids(
     max_deviation_pct : float, optional
         A rule near the mean (1-100%): the summary counts the grids further than this from their
         community's mean grid (``n_beyond_rule``) and the report names each.
+    gated_col : str or None
+        On units, their gated estate (小区) column, as :func:`spatial.grids.partition.partition_grids`
+        reads it: an estate whose units the plan puts in more than one grid (or some in none) is
+        named in the report with its grids, as no drawing or redraw cuts one. None, or a column
+        missing or saying only yes/no, checks nothing.
 
     Returns
     -------
@@ -162,6 +177,15 @@ def evaluate_grids(
     for rid in names[missing]:
         report.add("plan", rid, f"no '{grid_id_col}'", "not in any grid: counted as a gap",
                    zh=(f"没有 '{grid_id_col}'", "不在任何网格内：计为空隙"))
+    # a gated estate cut between grids (a plan read from old outlines or a table can cut one)
+    gated_col = gated_column(lm.columns, gated_col)
+    if gated_col is not None and not pd.api.types.is_bool_dtype(lm[gated_col]):
+        estates, _ = estate_labels(lm[gated_col].to_numpy())
+        for est, parts in split_estates(estates if estates is not None else [], lm[grid_id_col], names):
+            report_split_estate(report, "plan", est, parts,
+                                "move its units into one grid (spatial editor: click any of them into the grid), "
+                                "or redraw (--redraw keeps every estate whole)",
+                                "把其单元调入同一网格（spatial editor 中点其中任一单元即整体调入），或重新划分（--redraw 保持小区完整）")
     lm, hh = lm[~missing], hh[~missing]
     # units: grid ids repeat, or the rows carry their own unit ids (a plan whose every grid is one
     # unit, an estate each, is still units: grown into the streets as the drawing grew them)
@@ -182,11 +206,7 @@ def evaluate_grids(
             # units placed by where they lie, as the drawing places them (the partition's units
             # carry no community column): each community's units are clipped to it and grown
             # into its own street gaps, as drawn, not all of them as one community
-            cm = communities.to_crs(crs_m)
-            at = community_of(np.asarray(lm.geometry.values, dtype=object), np.asarray(cm.geometry.values, dtype=object),
-                              list(cm[community_id_col]), lm.drop(columns=[community_id_col], errors="ignore"),
-                              community_id_col, unit_names, Report())
-            placed = pd.Series([cm[community_id_col].iloc[c] if c >= 0 else None for c in at], dtype=object)
+            placed = pd.Series(placed_communities(lm, communities, community_id_col, unit_names), dtype=object)
         streets, ids, clip, group = _unit_streets(lm if placed is None else lm.assign(**{community_id_col: placed.to_numpy()}),
                                                   geoms, communities, community_id_col, crs_m, blocks,
                                                   street_gap_m, report, unit_id_col)

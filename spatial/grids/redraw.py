@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from spatial.core._gc import without_gc_pauses
-from spatial.core.checks import Report, check_band
+from spatial.core.checks import Report, check_band, label_text
 from spatial.grids._chains import (band_violation, drop_added, even_out, nearest_splittable, place_unplanned,
                                    put_back, rebalance)
 from spatial.grids._engine import partition, repair_contiguity
@@ -37,6 +37,7 @@ from spatial.grids._lumps import exchange_lumps
 from spatial.grids._objective import Weights, check_max_deviation
 from spatial.grids._plan_inputs import _community_keys, _locked_mask, _plan_labels
 from spatial.grids._recut import recut_whole
+from spatial.grids._units import report_split_estate, split_estates
 from spatial.grids._redraw_rows import (_chain_grids, _merge, _neighbours, _overlap, _say_chains, _since_plan,
                                         households_kept_pct, moved_and_new)
 from spatial.grids._prep import prepare_checked
@@ -177,6 +178,16 @@ def redraw_grids(
         best = has.groupby(["node", "key"], sort=False)["hh"].sum().reset_index()
         best = best.sort_values(["node", "hh"], ascending=[True, False]).drop_duplicates("node")
         node_key[best["node"].to_numpy()] = best["key"].to_numpy()
+    # gated estates the plan splits (read from old outlines or a table): kept whole, in the grid
+    # holding most of their households; the units that join it move for that, and say so
+    split = split_estates(gated, old, prep.unit_ids) if gated is not None else []
+    joined: dict = {}  # unit position -> its estate, for a unit moved to keep the estate whole
+    if split:
+        at = {label_text(u): i for i, u in enumerate(prep.unit_ids)}
+        for est, parts in split:
+            for i in (at[u] for us in parts.values() for u in us):
+                if node[i] >= 0 and key[i] != node_key[node[i]]:
+                    joined[i] = est
     fixed_node = np.zeros(m, dtype=bool)
     np.logical_or.at(fixed_node, node[node >= 0], lock_u[node >= 0])
     new_key = node_key.copy()
@@ -239,6 +250,10 @@ def redraw_grids(
             out_units.insert(len(out_units.columns) - (out_units.columns[-1] == "grid_id"), "locked", lock_u)
     if max_deviation_pct is not None:
         explain_far(report, grids, prep, grid_ids, max_deviation_pct, node, hh, cost)
+    for est, parts in split:
+        held = sorted({str(grid_ids[at[u]]) for us in parts.values() for u in us if grid_ids[at[u]] is not None})
+        report_split_estate(report, "units", est, parts, f"kept whole: in grid {', '.join(held)}",
+                            f"保持完整：划入网格 {'、'.join(held)}")
     changed = np.array([a != b for a, b in zip(old, grid_ids)])
     old_set, new_set = set(old.tolist()), set(grid_ids.tolist())
     moves = pd.DataFrame({
@@ -246,7 +261,7 @@ def redraw_grids(
         "old_grid": old[changed],
         "new_grid": grid_ids[changed],
         "reason": [_why(old[i], grid_ids[i], node[i] in stray_nodes, old_set, new_set,
-                        max_deviation_pct if node[i] in evened_nodes else None, crossed.get(i))
+                        max_deviation_pct if node[i] in evened_nodes else None, crossed.get(i), joined.get(i))
                    for i in np.flatnonzero(changed)],
     })
     grids = _overlap(grids, old, grid_ids, prep.hh)
@@ -259,16 +274,19 @@ def redraw_grids(
     return RedrawResult(grids, out_units, report.to_frame(zh_columns=True), moves)
 
 
-def _why(old_grid, new_grid, stray, old, new, evened_pct=None, crossed=None) -> str:
+def _why(old_grid, new_grid, stray, old, new, evened_pct=None, crossed=None, estate=None) -> str:
     """Why a unit moved, for the ``moves`` table (``evened_pct``: it moved last to bring grids
     within that share of the mean; ``crossed``: the community its plan grid lies mostly in, when
-    that is not its own)."""
+    that is not its own; ``estate``: its gated estate, which the plan split and the redraw keeps
+    whole where most of its households are)."""
     if old_grid is None:
         return "not in the plan"
     if new_grid is None:
         return "outside every community"
     if crossed is not None:
         return f"its grid {old_grid} lies mostly in community {crossed}"
+    if estate is not None:
+        return f"its gated estate {estate} is kept whole"
     if stray:
         return "cut off from the rest of its grid"
     if evened_pct is not None and new_grid in old:
@@ -285,6 +303,7 @@ _REASONS_ZH = (
     (re.compile(r"^not in the plan$"), "原方案中未划入网格"),
     (re.compile(r"^outside every community$"), "不在任何社区范围内"),
     (re.compile(r"^cut off from the rest of its grid$"), "与原网格其他部分不相连，并入相邻网格"),
+    (re.compile(r"^its gated estate (.+) is kept whole$"), r"所属封闭小区\1须保持完整，随小区划入同一网格"),
     (re.compile(r"^its grid (.+) lies mostly in community (.+)$"), r"原网格\1主要位于社区\2，并入本社区的相邻网格"),
     (re.compile(r"^passed along a chain of neighbouring grids to bring grids within (\S+)% of the mean$"),
      r"沿相邻网格依次调整，使各网格户数与社区网格平均户数相差不超过±\1%"),

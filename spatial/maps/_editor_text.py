@@ -61,6 +61,12 @@ TEXT = {
         "uneven_hemmed": ("：单独或加上所有可并入的较小单元都不足均值±{p}%所需的{least}户，"
                           "加上任何一个超过{room}户的相邻单元又超过{most}户"),
         "uneven_action": "。任何方案中包含它的网格都无法与平均户数相差不超过{p}%：可接受现状、拆分或放宽规则",
+        "now_households": "{n}户", "estate_split": "小区分在{n}个网格", "no_grid": "未划入网格", "list_more": "等",
+        "estate_split_long": "封闭小区{name}分在{parts}，小区应整体在一个网格：在“点选调整”中点其中任一单元，整个小区调入当前网格",
+        "summary_no_grid": "，{k}个单元未划入网格", "summary_split_estates": "，{k}个封闭小区被分在多个网格",
+        "export_open": "已导出{name}，但方案仍有：{what}。重新划分（spatial grids --existing … --redraw）会把它们补齐，也可在此处理后再导出。",
+        "open_pieces": "{k}个网格不连片（{ids}）", "open_no_grid": "{k}个单元未划入网格（{ids}）",
+        "open_split": "{k}个封闭小区被分在多个网格（{ids}）", "open_sep": "；",
     },
     "en": {
         "noscript": "The grid editor works in a browser that runs scripts (JavaScript). In WeChat: tap “···” at the "
@@ -137,5 +143,13 @@ TEXT = {
         "uneven_hemmed": ": fewer than the {least} within {p}% of the mean needs, alone and with all the lighter "
                          "units it could join, and more than {most} with any neighbour of more than {room}",
         "uneven_action": ". No plan puts a grid holding it within {p}% of the mean: accept it, split it, or allow more",
+        "now_households": "{n} households", "estate_split": "estate in {n} grids", "no_grid": "no grid", "list_more": " ...",
+        "estate_split_long": "Gated estate {name} lies in {parts}; an estate belongs in one grid: in Click to move, "
+                             "click any of its units and the whole estate moves into the current grid",
+        "summary_no_grid": ", {k} units in no grid", "summary_split_estates": ", {k} gated estates split between grids",
+        "export_open": "Exported {name}, but the plan still has {what}. A redraw (spatial grids --existing ... --redraw) "
+                       "finishes them, or fix them here and export again.",
+        "open_pieces": "{k} grids in pieces ({ids})", "open_no_grid": "{k} units in no grid ({ids})",
+        "open_split": "{k} gated estates split between grids ({ids})", "open_sep": "; ",
     },
 }

@@ -56,7 +56,7 @@ from spatial.core.checks import (
 from spatial.core.errors import ColumnError, DuplicateIdError, GeometryError, OptionError
 from spatial.grids._adjacency import Adjacency, shared_edges
 from spatial.grids._objective import check_max_deviation
-from spatial.grids._units import estate_labels, unit_cells
+from spatial.grids._units import GATED_NAMES, estate_labels, placed_communities, unit_cells
 from spatial.maps._editor_text import TEXT
 from spatial.maps._encode import SCALE, encode_lines, encode_polygons, shared_borders
 from spatial.maps._offline import LEAFLET_CSS, LEAFLET_JS, inline_script, inline_stylesheet
@@ -152,6 +152,13 @@ def editor_payload(
     units = repair_geometries(units, "units", report, id_col=unit_id_col)
     crs_m = metric_crs(units)
     geoms_m = np.asarray(units.to_crs(crs_m).geometry.values, dtype=object)
+    if communities is not None and community_id_col not in units.columns and community_id_col in communities.columns:
+        # units carrying no community (spatial grids writes the units it placed so): each placed where
+        # it lies, as the drawing and --evaluate place it, so a grid's deviation is from its own
+        # community's mean grid, as the grids layer gives it (not from one mean of the whole plan)
+        lm = gpd.GeoDataFrame(units.drop(columns=units.geometry.name), geometry=geoms_m, crs=crs_m)
+        units = units.assign(**{community_id_col: placed_communities(lm, communities, community_id_col, ids.to_numpy())})
+        logger.info("grid editor: units placed in the communities they lie in (no '%s' column)", community_id_col)
     adj = _neighbours(units, geoms_m, communities, crs_m, unit_id_col, community_id_col, street_gap_m)
     wgs = units.to_crs(4326)
     geoms = np.asarray(wgs.geometry.values, dtype=object)
@@ -172,14 +179,15 @@ def editor_payload(
     pop = None
     if population_col is not None and population_col in units.columns:
         pop = pd.to_numeric(units[population_col], errors="coerce").fillna(0).to_numpy(dtype=float)
-    gated = _label_column(units, gated_col, ("gated", "estate"), "gated")
-    group = None
+    gated = _label_column(units, gated_col, GATED_NAMES, "gated")
+    group, group_ids = None, None
     if gated is not None and not pd.api.types.is_bool_dtype(units[gated]):
         # estate ids, as the grids read them: 否/0/blank are no estate, a yes/no column groups nothing
         labels, _ = estate_labels(units[gated].to_numpy())
         if labels is not None:
-            codes, _ = pd.factorize(pd.Series(labels, dtype=object))
-            group = codes.tolist() if (codes >= 0).any() else None
+            codes, uniques = pd.factorize(pd.Series(labels, dtype=object))
+            if (codes >= 0).any():  # (named, so the page can say which estate a plan splits)
+                group, group_ids = codes.tolist(), [label_text(v) for v in uniques]
     lock = _label_column(units, locked_col, ("locked",), "locked")
     locked = None
     if lock is not None:
@@ -209,6 +217,7 @@ def editor_payload(
             "locked": locked,
             "lock_col": None if lock is None else str(lock),
             "group": group,
+            "group_ids": group_ids,
             "comm": comm,
             "comm_ids": comm_ids,
             "geom": encode_polygons(geoms, xmin, ymin),

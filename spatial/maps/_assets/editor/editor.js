@@ -146,7 +146,67 @@
   }
   function band(g) { var h = round(gh[g]); return h < LO ? "under" : (h > HI ? "over" : "in"); }
   function round(x) { return Math.round(x * 1e6) / 1e6; }
-  function flagged(g) { return comps[g] > 1 || band(g) !== "in" || far(g) || mixed[g] > 1; }
+  // (an empty grid, new or merged away, is listed as such: with a band from 0 it is not under it)
+  function flagged(g) { return gn[g] === 0 || comps[g] > 1 || band(g) !== "in" || far(g) || mixed[g] > 1 || !!splitOf[g]; }
+
+  // gated estates whose units lie in more than one grid (or some in none): a plan read from old
+  // grid outlines or a table can cut one, which no move here does (an estate moves whole, so one
+  // click on any of its units joins it); spatial grids --evaluate names them too
+  var splitOf = [], splitList = [];  // per grid: the split estates with a unit in it; [estate, its grids]
+  function refreshSplits() {
+    splitOf = new Array(G); splitList = [];
+    if (!group) { return; }
+    Object.keys(groups).forEach(function (k) {
+      var seen = [];
+      groups[k].forEach(function (u) { if (seen.indexOf(gridOf[u]) < 0) { seen.push(gridOf[u]); } });
+      if (seen.length < 2) { return; }
+      splitList.push([Number(k), seen]);
+      seen.forEach(function (g) { if (g >= 0) { (splitOf[g] = splitOf[g] || []).push(Number(k)); } });
+    });
+  }
+  function estateName(k) { return U.group_ids ? String(U.group_ids[k]) : String(k); }
+  function idList(ids, most) {  // "a, b, c" (the first few, then "...")
+    return ids.slice(0, most).join(T.list_sep) + (ids.length > most ? T.list_more : "");
+  }
+  function estateParts(k) {  // C1-01 (a1), C1-02 (b1): each grid of a split estate with its units there
+    var by = new Map();
+    groups[k].forEach(function (u) { var g = gridOf[u]; if (!by.has(g)) { by.set(g, []); } by.get(g).push(String(U.id[u])); });
+    var out = [];
+    by.forEach(function (ids, g) {
+      out.push((g >= 0 ? String(D.grids.id[g]) : T.no_grid) + (D.lang === "zh" ? "（" : " (") + idList(ids, 3) +
+        (D.lang === "zh" ? "）" : ")"));
+    });
+    return out.join(T.list_sep);
+  }
+  function splitWhy(g) {  // [chip, sentence] for a grid holding part of a split estate, or null
+    var ks = splitOf[g];
+    if (!ks) { return null; }
+    var most = 0;
+    ks.forEach(function (k) { splitList.forEach(function (s) { if (s[0] === k) { most = Math.max(most, s[1].length); } }); });
+    return [fmt(T.estate_split, {n: most}), ks.map(function (k) {
+      return fmt(T.estate_split_long, {name: estateName(k), parts: estateParts(k)});
+    }).join(D.lang === "zh" ? "。" : ". ")];
+  }
+  function noGrid() { var out = []; for (var u = 0; u < N; u++) { if (gridOf[u] < 0) { out.push(String(U.id[u])); } } return out; }
+  // what an export leaves open, said when exporting: nothing is written with it unsaid
+  function problems() {
+    refreshMeans();
+    var pieces = [];
+    for (var g = 0; g < G; g++) { if (comps[g] > 1) { pieces.push(String(D.grids.id[g])); } }
+    return {pieces: pieces, no_grid: noGrid(), split_estates: splitList.map(function (s) {
+      return {estate: estateName(s[0]), grids: s[1].map(function (g) { return g >= 0 ? String(D.grids.id[g]) : null; })};
+    })};
+  }
+  function exportNote(name) {
+    var p = problems(), what = [];
+    if (p.pieces.length) { what.push(fmt(T.open_pieces, {k: p.pieces.length, ids: idList(p.pieces, 5)})); }
+    if (p.no_grid.length) { what.push(fmt(T.open_no_grid, {k: p.no_grid.length, ids: idList(p.no_grid, 5)})); }
+    if (p.split_estates.length) {
+      what.push(fmt(T.open_split, {k: p.split_estates.length,
+        ids: idList(p.split_estates.map(function (e) { return e.estate; }), 5)}));
+    }
+    return what.length ? fmt(T.export_open, {name: name, what: what.join(T.open_sep)}) : "";
+  }
 
   // deviation from the mean grid of the grid's community: households of its grids / their number
   var means = {};
@@ -171,6 +231,7 @@
     }
     means = {};
     Object.keys(count).forEach(function (c) { means[c] = total[c] / count[c]; });
+    refreshSplits();
   }
   function deviation(g) {
     var m = gn[g] > 0 ? means[commOf(g)] : undefined;
@@ -446,6 +507,20 @@
       do { top += 1; num = String(top).padStart(base.length, "0"); } while (gridIndex[num] !== undefined);
       return num;
     }
+    // a number with words after it (香蜜社区第7网格, 网格3号): the next number in its place, 香蜜社区第12网格
+    var named = /^(.*?)(\d{1,6})([^\d\-]+)$/.exec(base);
+    if (named) {
+      var most = 0, head = named[1], tail = named[3];
+      D.grids.id.forEach(function (id) {
+        id = String(id);
+        var mid = id.slice(head.length, id.length - tail.length);
+        if (id.length > head.length + tail.length && id.indexOf(head) === 0 && id.slice(id.length - tail.length) === tail &&
+            /^\d{1,6}$/.test(mid)) { most = Math.max(most, Number(mid)); }
+      });
+      var next;
+      do { most += 1; next = head + String(most).padStart(named[2].length, "0") + tail; } while (gridIndex[next] !== undefined);
+      return next;
+    }
     var cut = base.lastIndexOf("-");
     var prefix = cut > 0 ? base.slice(0, cut + 1) : base + "-";
     var width = cut > 0 ? Math.max(base.length - cut - 1, 2) : 2;
@@ -691,13 +766,15 @@
   function esc(s) { return String(s).replace(/[&<>"']/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; }); }
   function chips(g) {
     var out = [], b = band(g);
-    out.push('<span class="sp-chip sp-' + b + '">' + esc(T[b]) + "</span>");
+    if (gn[g] > 0) { out.push('<span class="sp-chip sp-' + b + '">' + esc(T[b]) + "</span>"); }  // (none empty)
     var w = why(g);
     if (w) { out.push('<span class="sp-chip sp-why" title="' + esc(w[1]) + '">' + esc(w[0]) + "</span>"); }
     if (comps[g] > 1) { out.push('<span class="sp-chip sp-split">' + esc(fmt(T.pieces, {n: comps[g]})) + "</span>"); }
     if (far(g)) { out.push('<span class="sp-chip sp-far">' + esc(T.far) + "</span>"); }
     var mx = mixedWhy(g);
     if (mx) { out.push('<span class="sp-chip sp-split" title="' + esc(mx[1]) + '">' + esc(mx[0]) + "</span>"); }
+    var sw = splitWhy(g);
+    if (sw) { out.push('<span class="sp-chip sp-split" title="' + esc(sw[1]) + '">' + esc(sw[0]) + "</span>"); }
     if (gn[g] === 0) { out.push('<span class="sp-chip sp-split">' + esc(T.empty) + "</span>"); }
     return out.join(" ");
   }
@@ -731,8 +808,12 @@
     var reason = active >= 0 ? why(active) : null;  // the sentence behind the chip: phones show no tooltips
     $("sp-active").innerHTML = active >= 0 ? gridTable([active], "sp-current") +
       (reason ? '<p class="sp-why-text">' + esc(reason[1]) + "</p>" : "") +
-      (mixedWhy(active) ? '<p class="sp-why-text">' + esc(mixedWhy(active)[1]) + "</p>" : "") : '<p class="sp-muted">' + esc(T.pick_hint) + "</p>";
+      (mixedWhy(active) ? '<p class="sp-why-text">' + esc(mixedWhy(active)[1]) + "</p>" : "") +
+      (splitWhy(active) ? '<p class="sp-why-text">' + esc(splitWhy(active)[1]) + "</p>" : "") : '<p class="sp-muted">' + esc(T.pick_hint) + "</p>";
     $("sp-sel").value = active >= 0 ? String(active) : "";
+    $("sp-now").innerHTML = active >= 0 ? '<span class="sp-swatch" style="background:' + D.grids.color[active] + '"></span><b>' +
+      esc(D.grids.id[active]) + "</b> " + esc(fmt(T.now_households, {n: num(gh[active])})) + devText(active) + " " +
+      chips(active) + (note ? '<div class="sp-now-note">' + esc(note) + "</div>" : "") : "";
     var touched = lastTouched.filter(function (g) { return g !== active; });
     $("sp-touched").innerHTML = gridTable(touched);
     var flags = [];
@@ -759,12 +840,15 @@
     // (grids holding units: an emptied (merged) grid is not in the export)
     var inb = 0, split = 0, farN = 0, held = 0, noPlan = 0;
     for (g = 0; g < G; g++) {
-      if (gn[g] > 0) { held++; }
-      if (band(g) === "in") { inb++; } if (comps[g] > 1) { split++; }
+      if (gn[g] > 0) { held++; if (band(g) === "in") { inb++; } }  // of the grids counted: an empty one is none
+      if (comps[g] > 1) { split++; }
       if (far(g)) { farN++; if (band(g) === "in" && uneven(g)) { noPlan++; } }
     }
+    var loose = noGrid().length;
     $("sp-summary").textContent = fmt(T.summary, {n: held, inb: inb, split: split}) +
-      (RULE ? fmt(T.summary_far, {far: farN, p: RULE}) + (noPlan ? fmt(T.summary_no_plan, {k: noPlan}) : "") : "");
+      (RULE ? fmt(T.summary_far, {far: farN, p: RULE}) + (noPlan ? fmt(T.summary_no_plan, {k: noPlan}) : "") : "") +
+      (loose ? fmt(T.summary_no_grid, {k: loose}) : "") +
+      (splitList.length ? fmt(T.summary_split_estates, {k: splitList.length}) : "");
   }
   function more(n) { return n > 0 ? '<p class="sp-muted">' + esc(fmt(T.more, {n: n})) + "</p>" : ""; }
   function mid() { return (LO + HI) / 2; }
@@ -867,8 +951,13 @@
   $("sp-find").addEventListener("keydown", function (e) { if (e.key === "Enter") { e.preventDefault(); find($("sp-find").value); } });
   $("sp-redo").addEventListener("click", redo);
   $("sp-reset").addEventListener("click", function () { if (window.confirm(T.reset_confirm)) { reset(); } });
-  $("sp-export-csv").addEventListener("click", function () { download(exportCsv(), D.file_stem + "_plan.csv", "text/csv;charset=utf-8", markExported); });
-  $("sp-export-geojson").addEventListener("click", function () { download(exportGeoJson(), D.file_stem + "_plan.geojson", "application/geo+json", markExported); });
+  function exportPlan(text, name, mime) {  // the plan's download, and what it leaves open said
+    var said = exportNote(name);
+    download(text, name, mime, function () { note = said; markExported(); });
+    if (said) { note = said; render(); }
+  }
+  $("sp-export-csv").addEventListener("click", function () { exportPlan(exportCsv(), D.file_stem + "_plan.csv", "text/csv;charset=utf-8"); });
+  $("sp-export-geojson").addEventListener("click", function () { exportPlan(exportGeoJson(), D.file_stem + "_plan.geojson", "application/geo+json"); });
   $("sp-export-changes").addEventListener("click", function () { download(exportChanges(), D.file_stem + "_changes.csv", "text/csv;charset=utf-8"); });
   $("sp-toggle").addEventListener("click", function () { document.body.classList.toggle("sp-collapsed"); setTimeout(function () { map.invalidateSize(); }, 50); });
   document.addEventListener("keydown", function (e) {
@@ -888,7 +977,7 @@
   var api = {
     move: move, undo: undo, redo: redo, stats: stats, exportCsv: exportCsv, exportGeoJson: exportGeoJson,
     exportChanges: exportChanges, changes: changes, reset: reset, newGrid: newGrid, merge: merge, lockGrid: lockGrid,
-    find: find,
+    find: find, problems: problems,
     select: function (gridId) { var g = gridIndex[String(gridId)]; setActive(g === undefined ? -1 : g); return g !== undefined; },
     setMode: setMode, unitIds: function () { return U.id.slice(); }, gridOf: function (unitId) {
       var u = unitIndex[String(unitId)]; return u === undefined || gridOf[u] < 0 ? null : String(D.grids.id[gridOf[u]]);
