@@ -1,6 +1,6 @@
 """``spatial grids --evaluate``: score a plan of grids (a grids layer, units with their grid ids,
 or ``--existing PLAN`` of the units) and write its scores; the figures said as an official reads
-them. Split from :mod:`spatial.cli.grids`, whose checks and plan readers it uses."""
+them. Split from :mod:`spatial.cli.grids`; the checks both use are in :mod:`spatial.cli._gridchecks`."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from spatial.cli._common import (
     split_spec,
 )
 from spatial.cli._roads import _read_roads
-from spatial.cli.grids import _check, _check_blocks, _plan_grid_ids, _write_kml
+from spatial.cli._gridchecks import _check, _check_blocks, _plan_grid_ids, _write_kml
 
 
 def _cmd_grids_evaluate_existing(args: argparse.Namespace) -> int:

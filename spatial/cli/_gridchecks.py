@@ -1,0 +1,56 @@
+"""Checks and readers that ``spatial grids`` and its ``--evaluate`` share: paths and options
+before any work, the plan's grid id column, ``--blocks``, and the KMZ of ``--kml``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from spatial.cli._common import LAYER_SUFFIXES, NETWORK_SUFFIXES, check_inputs, check_output, column
+
+
+def _check(args: argparse.Namespace, inputs: dict, outputs: tuple[str, ...] = (".gpkg",)) -> None:
+    """Every path and option, before anything is read."""
+    from spatial.core.errors import SpatialError
+
+    if args.n_grids is None and args.min_households > args.max_households:
+        raise SpatialError(f"--min {args.min_households:g} is above --max {args.max_households:g}; "
+                           "the band needs min <= max")
+    suffixes = {"--roads": LAYER_SUFFIXES + NETWORK_SUFFIXES, "COMMUNITIES": LAYER_SUFFIXES}
+    check_inputs(inputs, suffixes=suffixes)
+    check_output(args.out, inputs=inputs, suffixes=outputs)
+    if getattr(args, "kml", None) is not None:
+        check_output(args.kml, inputs=inputs, suffixes=(".kmz", ".kml"), what="--kml")
+        from spatial.io.kml import require_libkml
+
+        require_libkml(args.kml, leave_out="leave --kml out")
+
+
+def _write_kml(path: Path, grids, report, communities) -> None:
+    """The KMZ of ``--kml``: the grids as written (with their 四至), described with their
+    community's name and what the report says of each (说明)."""
+    from spatial.maps.kmz import results_kmz
+
+    results_kmz(path, {"grids": grids, "report": report, "communities": communities})
+
+
+def _plan_grid_ids(args: argparse.Namespace, plan, layer: str):
+    """``plan`` with its grid ids under ``grid_id``: the ``--grid-id-col`` column when given (checked),
+    else unchanged (``grid_id``, 网格编号, 网格编码 ... are found by the plan's readers)."""
+    if args.grid_id_col is None or args.grid_id_col == "grid_id":
+        if args.grid_id_col is not None:
+            column(args, plan, "grid_id", layer)  # must be there
+        return plan
+    found = column(args, plan, "grid_id", layer)
+    return plan.drop(columns="grid_id", errors="ignore").assign(grid_id=plan[found])
+
+
+def _check_blocks(args: argparse.Namespace, units, path) -> None:
+    """``--blocks COLUMN`` must name a column of the units (one line naming it and the file)."""
+    from spatial.core.errors import ColumnError
+
+    if args.blocks is not None and args.blocks not in units.columns:
+        have = ", ".join(str(c) for c in units.columns if c != units.geometry.name)
+        raise ColumnError(f"--blocks: units '{path}' have no column '{args.blocks}' (columns: {have}); "
+                          "name the column holding each unit's block id")
+
