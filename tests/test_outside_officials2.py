@@ -1,0 +1,149 @@
+"""An official checking the 15-minute circle and siting a new station, second pass: a station list
+and community rooms typed with Chinese headers (序号, 站点名称, 经度, 纬度, 面积（㎡）), one station
+outside the 街道, run through ``spatial run`` and the maps as a 街道 office would (faults first met
+on the Futian extract with the demo's units, here on a tiny town whose answers are read by hand).
+
+The town: one street along y = 0 from 0 to 2,000 m (EPSG:32650, near Shenzhen), ten homes 20 m
+north of it at x = 0, 200 ... 1,800 (100 households each), station 1 on the street at x = 0 and
+station 2 typed 3 km north of the street (2,980 m from it: a typo, or a station of the next 街道).
+At 4 km/h, 15 minutes is 1,000 m: the homes at x <= 800 are within it (walk x + 20 m), 500 of
+1,000 households. Candidate room R1 at x = 1,500 (400 m²) serves the other five; R2 at x = 1,800
+has 150 m².
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from pyproj import Transformer
+from shapely.geometry import LineString, Point, box
+
+UTM = "EPSG:32650"
+X0, Y0 = 500_000.0, 2_500_000.0
+TO_DEGREES = Transformer.from_crs(UTM, "EPSG:4326", always_xy=True)
+
+
+def _degrees(x: float, y: float) -> tuple[float, float]:
+    lon, lat = TO_DEGREES.transform(X0 + x, Y0 + y)
+    return round(lon, 7), round(lat, 7)
+
+
+def _town(folder: Path, *, room_area_header: str = "面积（㎡）") -> dict[str, Path]:
+    """The tiny town's files as an office has them; returns their paths."""
+    paths = {k: folder / v for k, v in {"network": "streets.gpkg", "communities": "communities.gpkg",
+                                         "units": "units.gpkg", "stations": "stations.csv",
+                                         "candidates": "rooms.csv"}.items()}
+    gpd.GeoDataFrame({"highway": ["footway"]}, geometry=[LineString([(X0, Y0), (X0 + 2000, Y0)])],
+                     crs=UTM).to_file(paths["network"])
+    gpd.GeoDataFrame({"community_id": ["C1"], "name": ["甲社区"], "street": ["乙街道"]},
+                     geometry=[box(X0 - 100, Y0 - 200, X0 + 2100, Y0 + 200)], crs=UTM).to_file(paths["communities"])
+    xs = np.arange(0, 2000, 200)
+    gpd.GeoDataFrame({"unit_id": [f"U{i}" for i in range(len(xs))], "community_id": "C1", "households": 100,
+                      "population": 250},
+                     geometry=[Point(X0 + x, Y0 + 20) for x in xs], crs=UTM).to_file(paths["units"])
+    stations = [(1, "甲社区党群服务中心", *_degrees(0, 0), 600), (2, "丙社区党群服务中心", *_degrees(1000, 3000), 800)]
+    pd.DataFrame(stations, columns=["序号", "站点名称", "经度", "纬度", "面积（㎡）"]).to_csv(
+        paths["stations"], index=False, encoding="utf-8-sig")
+    rooms = [("R1", "甲社区用房", *_degrees(1500, 0), 400), ("R2", "乙小区物业用房", *_degrees(1800, 0), 150)]
+    pd.DataFrame(rooms, columns=["编号", "名称", "经度", "纬度", room_area_header]).to_csv(
+        paths["candidates"], index=False, encoding="utf-8-sig")
+    return paths
+
+
+def _project(folder: Path, paths: dict[str, Path], *, siting: str = "k = 1\nmin_floor_area_m2 = 300",
+             maps: bool = False, png: bool = False, inputs: str = "", grids: bool = False) -> Path:
+    text = f"""[project]
+name = "测试"
+output = "out"
+
+[inputs]
+network = "{paths['network']}"
+communities = "{paths['communities']}"
+units = "{paths['units']}"
+stations = "{paths['stations']}"
+{inputs}
+
+[grids]
+enabled = {str(grids).lower()}
+
+[coverage]
+minutes = [5, 10, 15]
+
+[siting]
+{siting}
+
+[outputs]
+maps = {str(maps).lower()}
+png = {str(png).lower()}
+workbook = false
+kml = false
+"""
+    path = folder / "project.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _run(project: Path, capsys) -> tuple[int, str]:
+    from spatial.cli import main
+
+    code = main(["-q", "run", str(project)])
+    return code, capsys.readouterr().err
+
+
+# ------------------------------------------------ 1: a project's rooms with their floor area as 面积（㎡）
+
+
+def test_a_projects_rooms_are_filtered_on_their_floor_area_under_its_chinese_name(tmp_path, capsys):
+    """``spatial site --candidates rooms.csv --min-floor-area-m2 300`` finds the rooms' 面积（㎡）; the
+    same rooms in a project file (``[siting] min_floor_area_m2 = 300``) stopped the run after the
+    grids and the walks had been made, saying "'rooms.csv' has no column 'floor_area_m2' ... pass
+    its name with the matching *_col option", and a project file had no such option."""
+    paths = _town(tmp_path)
+    project = _project(tmp_path, paths, inputs=f'candidates = "{paths["candidates"]}"')
+    code, err = _run(project, capsys)
+    assert code == 0, err
+    sites = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="sites")
+    assert sites["candidate_id"].tolist() == ["R1"]
+    assert sites["gain_households"].tolist() == [500]  # the homes at x = 1,000 ... 1,800
+    report = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="report")
+    said = report[(report["layer"] == "candidates") & (report["row_id"] == "R2")]
+    assert said["problem"].tolist() == ["floor area 150 m² < 300 m²"]
+
+
+def test_a_projects_rooms_floor_area_column_can_be_named_in_the_project_file(tmp_path, capsys):
+    paths = _town(tmp_path, room_area_header="房屋面积")
+    project = _project(tmp_path, paths,
+                       inputs=f'candidates = {{ path = "{paths["candidates"]}", floor_area_col = "房屋面积" }}')
+    code, err = _run(project, capsys)
+    assert code == 0, err
+    log = json.loads((tmp_path / "out" / "run_log.json").read_text(encoding="utf-8"))
+    assert "房屋面积" in json.dumps(log, ensure_ascii=False)
+    sites = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="sites")
+    assert sites["candidate_id"].tolist() == ["R1"]
+
+
+def test_rooms_without_a_floor_area_are_refused_before_any_work_naming_the_key_to_give(tmp_path, capsys):
+    paths = _town(tmp_path, room_area_header="备注")
+    project = _project(tmp_path, paths, inputs=f'candidates = "{paths["candidates"]}"')
+    code, err = _run(project, capsys)
+    assert code == 2
+    line = err.strip().splitlines()[-1]
+    assert "rooms.csv" in line and "floor_area_m2" in line and "[inputs] candidates floor_area_col" in line
+    assert "grids:" not in err and "coverage:" not in err  # said before the steps, not after the walks
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_floor_area_filter_without_rooms_is_refused_when_the_project_file_is_read(tmp_path, capsys):
+    """It was refused after the walks, telling a project file's user to give ``spatial site --candidates``."""
+    from spatial.core.errors import SpatialError
+    from spatial.project.config import load_project
+
+    paths = _town(tmp_path)
+    with pytest.raises(SpatialError, match=r"\[siting\] min_floor_area_m2 .* \[inputs\] has no candidates"):
+        load_project(_project(tmp_path, paths))
+
