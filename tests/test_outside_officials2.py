@@ -147,3 +147,54 @@ def test_a_floor_area_filter_without_rooms_is_refused_when_the_project_file_is_r
     with pytest.raises(SpatialError, match=r"\[siting\] min_floor_area_m2 .* \[inputs\] has no candidates"):
         load_project(_project(tmp_path, paths))
 
+
+# ------------------------------------------- 2: a station no walk reaches, where the official clicks
+
+
+def _map(path: Path) -> tuple[dict[str, list[dict]], list[list[float]]]:
+    """The features of every layer a saved map embeds, by layer key (``stations``, ``sites`` ...),
+    and the first view's bounds ([[south, west], [north, east]])."""
+    import re
+
+    from spatial.maps._data import decode
+
+    page, decoder, layers = path.read_text(encoding="utf-8"), json.JSONDecoder(), {}
+    for m in re.finditer(r"spLayer\(map_\w+, ", page):
+        data, end = decoder.raw_decode(page, m.end())
+        options, _ = decoder.raw_decode(page, page.index("{", end))
+        layers.setdefault(options["key"], []).extend(decode(data))
+    bounds, _ = decoder.raw_decode(page, page.index('"bounds":') + len('"bounds":'))
+    return layers, bounds
+
+
+@pytest.fixture(scope="module")
+def mapped(tmp_path_factory) -> Path:
+    """The tiny town run with its grids and maps: the output folder."""
+    from spatial.cli import main
+
+    folder = tmp_path_factory.mktemp("mapped")
+    paths = _town(folder)
+    project = _project(folder, paths, siting="k = 1", maps=True, grids=True)
+    project.write_text(project.read_text(encoding="utf-8").replace("kml = false", "kml = true"), encoding="utf-8")
+    assert main(["-q", "run", str(project)]) == 0
+    return folder / "out"
+
+
+def test_a_run_says_on_the_map_why_a_station_serves_nobody(mapped):
+    """Station 2, typed 3 km north of the town: ``spatial coverage`` gives it ``reason`` "too far from
+    network" and ``spatial map`` says 距路网过远 in its popup; ``spatial run``'s stations layer had no
+    reason, so on its maps (and in results.gpkg) the station read 服务户数 0 and nothing else."""
+    stations = gpd.read_file(mapped / "results.gpkg", layer="stations")
+    assert stations["reason"].tolist() == ["", "too far from network"]
+    assert stations["households_served"].tolist() == [1000, 0]  # every home is nearest station 1
+    for page in ("coverage.html", "overview.html"):
+        layers, _ = _map(mapped / page)
+        said = {f["properties"]["name"]: f["properties"].get("reason") for f in layers["stations"]}
+        assert said == {"甲社区党群服务中心": None, "丙社区党群服务中心": "距路网过远"}, page
+    # and on a grid worker's phone (奥维互动地图): the station's description in the KMZ
+    from spatial.io.layers import read_layer
+
+    kmz = read_layer(mapped / "results.kmz", layer="党群服务站")
+    described = dict(zip(kmz["Name"], kmz["description"]))
+    assert "距路网过远" in described["丙社区党群服务中心"] and "距路网过远" not in described["甲社区党群服务中心"]
+

@@ -21,7 +21,7 @@ from spatial.io.columns import find_column
 from spatial.io.kml import write_kml
 from spatial.maps._data import HOME_POINT_DECIMALS, cause_words, display_geometry, grid_notes, names_of
 from spatial.maps._gis_styles import kml_styles
-from spatial.maps._style import FIELD_LABELS, coords_notes, feature_names, text
+from spatial.maps._style import FIELD_LABELS, coords_notes, feature_names, reason_label, text
 
 __all__ = ["results_kmz"]
 
@@ -33,8 +33,8 @@ KMZ_LAYERS = {
                                              "population", "deviation_pct", "households_kept_pct",
                                              "units_moved_in", "units_moved_out", "full_time_workers", "part_time_workers",
                                              "building_leads", "household_leads", "note"]),
-    "stations": (("党群服务站", "Stations"), "name", ["station_id", "type", "households_served", "population_served",
-                                                    "coords_note"]),
+    "stations": (("党群服务站", "Stations"), "name", ["station_id", "type", "reason", "households_served",
+                                                    "population_served", "coords_note"]),
     "gaps": (("覆盖盲区", "Coverage gaps"), "_name", ["gap_id", "rank", "cause", "households", "population",
                                                   "coords_note"]),
     "sites": (("建议新站点", "Proposed sites"), "_name", ["site_id", "build_order", "gain_households",
@@ -72,6 +72,9 @@ def results_kmz(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame | None],
         shown["grids"] = shown["grids"].assign(note=said)  # what the report says of a grid, as its map popup does
     if "stations" in shown and "station_id" in shown["stations"].columns:
         shown["stations"] = _named_stations(shown["stations"], lang)
+    if "stations" in shown and "reason" in shown["stations"].columns:  # why one serves nobody, as its popup says
+        why = shown["stations"]["reason"].astype(object).where(shown["stations"]["reason"].notna(), None)
+        shown["stations"] = shown["stations"].assign(reason=[reason_label(lang, v) if v else None for v in why])
     for kind in ("gap", "site"):  # named as the maps name them: 盲区 #1, 建议新站 1
         if f"{kind}s" in shown:
             frame = shown[f"{kind}s"]
