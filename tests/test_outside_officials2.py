@@ -198,3 +198,45 @@ def test_a_run_says_on_the_map_why_a_station_serves_nobody(mapped):
     described = dict(zip(kmz["Name"], kmz["description"]))
     assert "距路网过远" in described["丙社区党群服务中心"] and "距路网过远" not in described["甲社区党群服务中心"]
 
+
+# ------------------------------------------ 3: the first view is the town, not the town and a stray station
+
+
+def test_the_first_view_fits_the_town_not_a_station_no_walk_reaches(mapped):
+    """The first view of the maps fitted every station: one typed 3 km off the town put the town in
+    a corner (in Futian, a station of the next 街道 2.4 km off the network halved the town on a
+    phone, 390 px wide). It is still drawn and named; the view fits the stations that serve."""
+    lon_far, lat_far = _degrees(1000, 3000)
+    lat_town = _degrees(0, 200)[1]  # the north edge of the community
+    for page in ("coverage.html", "overview.html"):
+        layers, ((south, west), (north, east)) = _map(mapped / page)
+        assert north == pytest.approx(lat_town, abs=2e-5), page  # not the stray station's latitude
+        assert len(layers["stations"]) == 2, page  # drawn all the same
+        lons = sorted(f["geometry"]["coordinates"][0] for f in layers["stations"])
+        assert lons[1] == pytest.approx(lon_far, abs=1e-5) and lat_far > north + 0.02
+
+
+def test_the_printed_overview_is_not_widened_for_a_station_no_walk_reaches():
+    """overview.png fitted the stray station too; it is drawn, outside the page's view."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from spatial.maps.static import overview_figure
+
+    communities = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(X0, Y0 - 200, X0 + 2000, Y0 + 200)],
+                                   crs=UTM)
+    stations = gpd.GeoDataFrame({"station_id": ["S1", "S2"], "reason": ["", "too far from network"]},
+                                geometry=[Point(X0, Y0), Point(X0 + 1000, Y0 + 3000)], crs=UTM)
+    fig = overview_figure(communities=communities, stations=stations, zh=False)
+    try:
+        ax = fig.axes[0]
+        crs = communities.estimate_utm_crs()
+        far = stations.to_crs(crs).geometry.iloc[1]
+        top = communities.to_crs(crs).total_bounds[3]
+        low, high = ax.get_ylim()
+        assert high < far.y - 2000 and high >= top
+    finally:
+        plt.close(fig)
+

@@ -62,6 +62,21 @@ def display_geometry(gdf: gpd.GeoDataFrame, name: str, gcj02: bool, *, decimals:
     return out
 
 
+def off_network(stations: pd.DataFrame) -> np.ndarray:
+    """Which stations no walk reaches: those the coverage gave a ``reason`` (too far from the
+    network, cut off by a barrier). They are drawn and reported, but the maps' view is fitted to
+    the others.
+
+    Examples
+    --------
+    >>> off_network(pd.DataFrame({"reason": ["", None, "too far from network"]})).tolist()
+    [False, False, True]
+    """
+    if "reason" not in stations.columns:
+        return np.zeros(len(stations), dtype=bool)
+    return stations["reason"].fillna("").astype(str).str.strip().ne("").to_numpy()
+
+
 def short_labels(grids: pd.DataFrame, label_col: str) -> list:
     """Each grid's label without its community's id where it starts with it ("02" for
     "310101002001-02" in community 310101002001; None where it does not, or where the label is

@@ -15,7 +15,8 @@ from spatial.core._frames import lines_frame
 from spatial.core.checks import require_crs
 from spatial.maps import _style as st
 from spatial.maps._data import (COMMUNITY_FIELDS, GAP_FIELDS, HOME_POINT_DECIMALS, SITE_FIELDS, STATION_FIELDS,
-                                UNIT_FIELDS, head_props, jsonable, layer_json, names_of, popup_props)
+                                UNIT_FIELDS, display_geometry, head_props, jsonable, layer_json, names_of,
+                                off_network, popup_props)
 from spatial.maps._layers import BoxControl, StationSearch, VectorLayer
 
 #: Gaps with a permanent rank label (the largest ones); the rest show it in their popup.
@@ -160,9 +161,15 @@ def stations(m, stations, state, lang, report, name_col) -> None:
     kind = stations["type"].astype(str).to_numpy() if "type" in stations.columns else np.array([""] * len(stations))
     styles = [{"color": "#ffffff", "weight": 2.5, "fillColor": st.STATION_COLOUR, "fillOpacity": 1, "radius": r}
               for r in (8, 10)]
+    off = off_network(stations)
     layer = add_layer(m, stations, "stations", name=st.text(lang, "stations"), kind="kind_station",
                        props=props, fields=fields, styles=styles, style_index=(kind == "中心").astype(int),
-                       state=state, report=report, tooltip_field=name_col, interactive=True, obstacle=True)
+                       state=state, report=report, tooltip_field=name_col, interactive=True, obstacle=True,
+                       fit=not off.any())
+    if off.any() and not off.all():
+        # a station no walk reaches (a typo, a station of the next 街道) is drawn and named in the report,
+        # but the first view fits the stations that serve the area: one 2 km off shrank the town on a phone
+        state["bounds"].append(shapely.total_bounds(display_geometry(stations[~off], "stations", state["gcj02"])))
     if len(stations):
         StationSearch(layer, search_label="_search", lang=lang).add_to(m)
 
