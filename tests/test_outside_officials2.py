@@ -240,3 +240,35 @@ def test_the_printed_overview_is_not_widened_for_a_station_no_walk_reaches():
     finally:
         plt.close(fig)
 
+
+# ------------------------------------- 4: why a room was not chosen, when a chosen site reaches some of its homes
+
+
+def test_a_room_not_chosen_says_what_it_would_add_on_its_own_and_beyond_the_chosen_sites():
+    """In Futian, room R07 (792 m², the largest) read "would add 5 households within 15min — not
+    chosen: the 2 sites chosen add more": 5 was what it adds beside the chosen sites; on its own it
+    would bring 1,277 uncovered households within 15 minutes (recounted with networkx), and an
+    official read it as a room reaching almost nobody.
+
+    A footway 0-4,000 m, station S at 0 (reaching 0-1,000 m). Homes A at 1,500 m (100 households),
+    B at 2,600 m (60), C at 3,600 m (30). Room P at 2,000 m reaches A and B (160): chosen with k=1.
+    Room Q at 3,000 m reaches B and C: 90 on its own, 30 beside P. Room R at 4,000 m reaches only C
+    (30 either way)."""
+    import spatial
+    from spatial.network.read import read_network
+
+    street = gpd.GeoDataFrame({"highway": ["footway"]}, geometry=[LineString([(X0, Y0), (X0 + 4000, Y0)])],
+                              crs=UTM)
+    homes = gpd.GeoDataFrame({"unit_id": ["A", "B", "C"], "households": [100, 60, 30]},
+                             geometry=[Point(X0 + x, Y0) for x in (1500, 2600, 3600)], crs=UTM)
+    station = gpd.GeoDataFrame({"station_id": ["S"]}, geometry=[Point(X0, Y0)], crs=UTM)
+    rooms = gpd.GeoDataFrame({"candidate_id": ["P", "Q", "R"]},
+                             geometry=[Point(X0 + x, Y0) for x in (2000, 3000, 4000)], crs=UTM)
+    res = spatial.site_stations(homes, station, read_network(street), candidates=rooms, k=1, minutes=(15,))
+    assert res.sites["candidate_id"].tolist() == ["P"]
+    assert res.sites["gain_households"].tolist() == [160]
+    rows = res.report[res.report["layer"] == "candidates"].set_index("row_id")
+    assert rows.loc["Q", "problem"] == "would add 90 households within 15min on its own, 30 beyond those the chosen sites reach"
+    assert rows.loc["Q", "problem_zh"] == "单独新建时15min内可新增 90 户，已选新站之外可再新增 30 户"
+    assert rows.loc["R", "problem"] == "would add 30 households within 15min"  # none of its homes is P's
+    assert rows.loc["Q", "action"] == "not chosen: the 1 sites chosen (k=1) add more"

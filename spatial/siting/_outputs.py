@@ -143,7 +143,9 @@ def unchosen(cand, id_col, a, plan, sites, hh, covered, served, *, band, k, targ
 
     A candidate at the same place as a chosen site, or reaching only homes a chosen site reaches,
     adds nobody after it; any other adds the households it would still serve (with ``capacity``,
-    at most that many), fewer than the ``k`` sites chosen or not needed for the ``target``.
+    at most that many), fewer than the ``k`` sites chosen or not needed for the ``target``; where
+    some of its homes are a chosen site's, what it would add on its own is said too (a room that
+    alone would serve 1,232 uncovered households read "would add 5").
     """
     chosen = np.asarray(plan.chosen, np.int64)
     open_ = ~covered & (hh > 0)
@@ -155,8 +157,10 @@ def unchosen(cand, id_col, a, plan, sites, hh, covered, served, *, band, k, targ
         return []
     left = np.where(open_, np.maximum(hh - served, 0.0), 0.0)  # households no site serves yet
     gain = np.asarray(m[rest] @ left, float)
+    alone = np.asarray(m[rest] @ np.where(open_, hh, 0.0), float)  # as the only new site
     if capacity is not None:
         gain = np.minimum(gain, float(capacity))
+        alone = np.minimum(alone, float(capacity))
     shared = (m[rest] @ m[chosen].T).toarray() if len(chosen) else np.zeros((len(rest), 0))
     inside = shared == size[rest][:, None]  # its homes are all among that chosen site's
     geom = cand.geometry.values
@@ -177,6 +181,10 @@ def unchosen(cand, id_col, a, plan, sites, hh, covered, served, *, band, k, targ
             problem_zh = f"可达住户均在已选新站 {names[q]}（{ids[chosen[q]]}）的范围内"
         elif gain[r] <= tol:
             problem, problem_zh = "reaches only households the chosen sites reach", "可达住户均在已选新站的范围内"
+        elif alone[r] > gain[r] + tol:  # some of its homes are a chosen site's: both figures, or 5 read as all
+            problem = (f"would add {alone[r]:g} households within {band} on its own, "
+                       f"{gain[r]:g} beyond those the chosen sites reach")
+            problem_zh = f"单独新建时{band}内可新增 {alone[r]:g} 户，已选新站之外可再新增 {gain[r]:g} 户"
         else:
             problem = f"would add {gain[r]:g} households within {band}"
             problem_zh = f"{band}内可新增 {gain[r]:g} 户"
