@@ -5,7 +5,7 @@ on the Futian extract with the demo's units, here on a tiny town whose answers a
 
 The town: one street along y = 0 from 0 to 2,000 m (EPSG:32650, near Shenzhen), ten homes 20 m
 north of it at x = 0, 200 ... 1,800 (100 households each), station 1 on the street at x = 0 and
-station 2 typed 3 km north of the street (2,980 m from it: a typo, or a station of the next 街道).
+station 2 (a 站; station 1 is a 中心) typed 3 km north of the street (2,980 m from it: a typo, or a station of the next 街道).
 At 4 km/h, 15 minutes is 1,000 m: the homes at x <= 800 are within it (walk x + 20 m), 500 of
 1,000 households. Candidate room R1 at x = 1,500 (400 m²) serves the other five; R2 at x = 1,800
 has 150 m².
@@ -46,8 +46,9 @@ def _town(folder: Path, *, room_area_header: str = "面积（㎡）") -> dict[st
     gpd.GeoDataFrame({"unit_id": [f"U{i}" for i in range(len(xs))], "community_id": "C1", "households": 100,
                       "population": 250},
                      geometry=[Point(X0 + x, Y0 + 20) for x in xs], crs=UTM).to_file(paths["units"])
-    stations = [(1, "甲社区党群服务中心", *_degrees(0, 0), 600), (2, "丙社区党群服务中心", *_degrees(1000, 3000), 800)]
-    pd.DataFrame(stations, columns=["序号", "站点名称", "经度", "纬度", "面积（㎡）"]).to_csv(
+    stations = [(1, "甲社区党群服务中心", "中心", *_degrees(0, 0), 600),
+                (2, "丙社区党群服务站", "站", *_degrees(1000, 3000), 200)]
+    pd.DataFrame(stations, columns=["序号", "站点名称", "类型", "经度", "纬度", "面积（㎡）"]).to_csv(
         paths["stations"], index=False, encoding="utf-8-sig")
     rooms = [("R1", "甲社区用房", *_degrees(1500, 0), 400), ("R2", "乙小区物业用房", *_degrees(1800, 0), 150)]
     pd.DataFrame(rooms, columns=["编号", "名称", "经度", "纬度", room_area_header]).to_csv(
@@ -190,14 +191,30 @@ def test_a_run_says_on_the_map_why_a_station_serves_nobody(mapped):
     for page in ("coverage.html", "overview.html"):
         layers, _ = _map(mapped / page)
         said = {f["properties"]["name"]: f["properties"].get("reason") for f in layers["stations"]}
-        assert said == {"甲社区党群服务中心": None, "丙社区党群服务中心": "距路网过远"}, page
+        assert said == {"甲社区党群服务中心": None, "丙社区党群服务站": "距路网过远"}, page
     # and on a grid worker's phone (奥维互动地图): the station's description in the KMZ
     from spatial.io.layers import read_layer
 
     kmz = read_layer(mapped / "results.kmz", layer="党群服务站")
     described = dict(zip(kmz["Name"], kmz["description"]))
-    assert "距路网过远" in described["丙社区党群服务中心"] and "距路网过远" not in described["甲社区党群服务中心"]
+    assert "距路网过远" in described["丙社区党群服务站"] and "距路网过远" not in described["甲社区党群服务中心"]
 
+
+
+def test_a_stations_type_and_floor_area_headed_in_chinese_are_on_the_maps_and_the_kmz(mapped):
+    """The station list's 类型 (中心 / 站) and 面积（㎡） were in the workbook's 服务站负荷 sheet, but
+    the popups and the KMZ gave neither (the maps read only columns named ``type`` and
+    ``floor_area_m2``), and every 中心 was drawn as small as a 站."""
+    for page in ("coverage.html", "overview.html"):
+        layers, _ = _map(mapped / page)
+        props = {f["properties"]["name"]: f["properties"] for f in layers["stations"]}
+        assert props["甲社区党群服务中心"]["type"] == "中心" and props["丙社区党群服务站"]["type"] == "站", page
+        assert props["甲社区党群服务中心"]["floor_area_m2"] == 600, page
+        assert (props["甲社区党群服务中心"]["_s"], props["丙社区党群服务站"]["_s"]) == (1, 0), page  # larger dot
+    from spatial.io.layers import read_layer
+
+    kmz = read_layer(mapped / "results.kmz", layer="党群服务站")
+    assert "类型: 中心" in dict(zip(kmz["Name"], kmz["description"]))["甲社区党群服务中心"]
 
 # ------------------------------------------ 3: the first view is the town, not the town and a stray station
 

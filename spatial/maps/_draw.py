@@ -147,6 +147,7 @@ def gaps(m, state, lang, report, gaps, households_col) -> None:
 
 
 def stations(m, stations, state, lang, report, name_col) -> None:
+    stations = typed_stations(stations)
     props, fields = popup_props(stations, STATION_FIELDS, lang, names=state["names"])
     names = jsonable(stations[name_col], name_col)
     sid = jsonable(stations["station_id"], "station_id") if "station_id" in stations.columns else None
@@ -160,10 +161,10 @@ def stations(m, stations, state, lang, report, name_col) -> None:
                             ids=id_texts(lang, "ids_station", sid) if sid else None))
     kind = stations["type"].astype(str).to_numpy() if "type" in stations.columns else np.array([""] * len(stations))
     styles = [{"color": "#ffffff", "weight": 2.5, "fillColor": st.STATION_COLOUR, "fillOpacity": 1, "radius": r}
-              for r in (8, 10)]
+              for r in (8, 10)]  # a centre (中心, 党群服务中心) drawn larger than a station (站)
     off = off_network(stations)
     layer = add_layer(m, stations, "stations", name=st.text(lang, "stations"), kind="kind_station",
-                       props=props, fields=fields, styles=styles, style_index=(kind == "中心").astype(int),
+                       props=props, fields=fields, styles=styles, style_index=np.array([k.endswith("中心") for k in kind], dtype=int),
                        state=state, report=report, tooltip_field=name_col, interactive=True, obstacle=True,
                        fit=not off.any())
     if off.any() and not off.all():
@@ -172,6 +173,22 @@ def stations(m, stations, state, lang, report, name_col) -> None:
         state["bounds"].append(shapely.total_bounds(display_geometry(stations[~off], "stations", state["gcj02"])))
     if len(stations):
         StationSearch(layer, search_label="_search", lang=lang).add_to(m)
+
+
+def typed_stations(stations):
+    """The stations with their type (中心 / 站) as ``type`` and floor area as ``floor_area_m2``, from
+    the columns offices name 类型 (站点类型, 类别) and 建筑面积 (面积（㎡） ...): the station-load sheet
+    listed them, the popups, the dots and the KMZ did not."""
+    from spatial.io._figures import station_type_column
+    from spatial.io.columns import find_column
+
+    col = station_type_column(stations)
+    if col not in (None, "type"):
+        stations = stations.assign(type=stations[col])
+    area = find_column(stations, "floor_area", layer="stations", required=False)
+    if area not in (None, "floor_area_m2"):
+        stations = stations.assign(floor_area_m2=stations[area])
+    return stations
 
 
 def sites(m, state, lang, report, sites) -> None:

@@ -20,6 +20,7 @@ from spatial.core.errors import SpatialError
 from spatial.io.columns import find_column
 from spatial.io.kml import write_kml
 from spatial.maps._data import HOME_POINT_DECIMALS, cause_words, display_geometry, grid_notes, names_of
+from spatial.maps._draw import typed_stations
 from spatial.maps._gis_styles import kml_styles
 from spatial.maps._style import FIELD_LABELS, coords_notes, feature_names, reason_label, text
 
@@ -72,6 +73,8 @@ def results_kmz(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame | None],
         shown["grids"] = shown["grids"].assign(note=said)  # what the report says of a grid, as its map popup does
     if "stations" in shown and "station_id" in shown["stations"].columns:
         shown["stations"] = _named_stations(shown["stations"], lang)
+    if "stations" in shown:  # 类型 (中心 / 站) as the popups give it
+        shown["stations"] = typed_stations(shown["stations"])
     if "stations" in shown and "reason" in shown["stations"].columns:  # why one serves nobody, as its popup says
         why = shown["stations"]["reason"].astype(object).where(shown["stations"]["reason"].notna(), None)
         shown["stations"] = shown["stations"].assign(reason=[reason_label(lang, v) if v else None for v in why])
