@@ -161,10 +161,11 @@ def stations(m, stations, state, lang, report, name_col) -> None:
                             ids=id_texts(lang, "ids_station", sid) if sid else None))
     kind = stations["type"].astype(str).to_numpy() if "type" in stations.columns else np.array([""] * len(stations))
     styles = [{"color": "#ffffff", "weight": 2.5, "fillColor": st.STATION_COLOUR, "fillOpacity": 1, "radius": r}
-              for r in (8, 10)]  # a centre (中心, 党群服务中心) drawn larger than a station (站)
+              for r in (8, 10)]
+    centre = np.array([k.endswith("中心") for k in kind], dtype=int)  # 中心, 党群服务中心: drawn larger than a 站
     off = off_network(stations)
     layer = add_layer(m, stations, "stations", name=st.text(lang, "stations"), kind="kind_station",
-                       props=props, fields=fields, styles=styles, style_index=np.array([k.endswith("中心") for k in kind], dtype=int),
+                       props=props, fields=fields, styles=styles, style_index=centre,
                        state=state, report=report, tooltip_field=name_col, interactive=True, obstacle=True,
                        fit=not off.any())
     if off.any() and not off.all():
