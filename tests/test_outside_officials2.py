@@ -289,3 +289,53 @@ def test_a_room_not_chosen_says_what_it_would_add_on_its_own_and_beyond_the_chos
     assert rows.loc["Q", "problem_zh"] == "单独新建时15min内可新增 90 户，已选新站之外可再新增 30 户"
     assert rows.loc["R", "problem"] == "would add 30 households within 15min"  # none of its homes is P's
     assert rows.loc["Q", "action"] == "not chosen: the 1 sites chosen (k=1) add more"
+
+
+# --------------------------------------------- 5: the band a site's figures are counted within, said beside them
+
+
+def test_a_sites_figures_say_the_band_they_are_counted_within_on_the_map_the_sheet_and_the_kmz(tmp_path):
+    """``spatial site --band 10min`` mapped over the 5/10/15-minute coverage (``spatial map --coverage
+    cov.gpkg --sites sites.gpkg``): in Futian the first site's popup read 建成后累计覆盖率 51.4% beside a
+    table whose whole-area row reads 79.5% (15 minutes): building it seemed to lower coverage. The
+    sites file did not say its band, so neither the map nor the workbook could.
+
+    The town's homes at x = 0 ... 1,800 and station 1 at x = 0 (walk x + 20 m): within 10 minutes
+    (666.7 m) the homes at x <= 600, 400 of 1,000 households. Room R1 at x = 1,500 adds the homes
+    within 666.7 m of it (x = 1,000 ... 1,800 at |x - 1,500| + 20): 500, so 90% once built."""
+    import spatial
+    from openpyxl import load_workbook
+
+    from spatial.io.layers import read_layer
+    from spatial.io.workbook import write_workbook
+    from spatial.maps.kmz import results_kmz
+    from spatial.network.read import read_network
+
+    paths = _town(tmp_path)
+    homes = gpd.read_file(paths["units"])
+    station = gpd.GeoDataFrame({"station_id": ["S1"], "name": ["甲社区党群服务中心"]}, geometry=[Point(X0, Y0)],
+                               crs=UTM)
+    rooms = gpd.GeoDataFrame({"candidate_id": ["R1"]}, geometry=[Point(X0 + 1500, Y0)], crs=UTM)
+    net = read_network(paths["network"])
+    demand = spatial.walking_coverage(homes, station, net, minutes=(5, 10, 15))
+    res = spatial.site_stations(demand, station, net, candidates=rooms, k=1, minutes=(5, 10, 15), band="10min")
+    assert res.sites[["gain_households", "cum_coverage_pct", "band"]].values.tolist() == [[500, 90.0, "10min"]]
+    assert res.before_after[["pct_before", "pct_after", "band"]].values.tolist()[0] == [40.0, 90.0, "10min"]
+
+    page = tmp_path / "map.html"
+    spatial.coverage_map(demand, station, sites=res.sites).save(str(page))
+    text = page.read_text(encoding="utf-8")
+    for label in ("10分钟内新增覆盖户数", "建成后10分钟内累计覆盖率（%）"):
+        assert label in text
+
+    summary = spatial.coverage_summary(demand, bands=spatial.make_bands(minutes=(5, 10, 15)))
+    book = write_workbook(tmp_path / "s.xlsx", summary, sites=res.sites,
+                          before_after=res.before_after)
+    for title in ("新站选址", "建站前后"):
+        rows = list(load_workbook(book)[title].values)
+        column = rows[0].index("按步行范围")
+        assert rows[1][column] == "10分钟内", title
+
+    kmz = results_kmz(tmp_path / "s.kmz", {"sites": res.sites})
+    described = read_layer(kmz, layer="建议新站点")["description"].iloc[0]
+    assert "10分钟内新增覆盖户数: 500" in described and "建成后10分钟内累计覆盖率（%）: 90" in described

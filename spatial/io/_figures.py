@@ -165,7 +165,7 @@ def station_load_table(stations: pd.DataFrame, *, station_id_col: str | None = N
 
 #: What :func:`spatial.siting.site_stations` makes of each site, as a shared table carries it.
 SITE_FIGURES = ("site_id", "rank", "candidate_id", "lon", "lat", "gain_households", "gain_population",
-                "cum_coverage_pct")
+                "cum_coverage_pct", "band")
 
 
 def sites_table(sites: pd.DataFrame) -> pd.DataFrame:

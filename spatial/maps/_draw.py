@@ -196,6 +196,8 @@ def sites(m, state, lang, report, sites) -> None:
     require_crs(sites, "sites")
     s = sites.sort_values("rank") if "rank" in sites.columns else sites
     props, fields = popup_props(s, SITE_FIELDS, lang, names=state["names"])
+    within = st.site_labels(lang, s)  # the band the gains are counted within, beside a table of every band
+    fields = [(c, within.get(c, label), hint) for c, label, hint in fields]
     ranks = jsonable(s["rank"], "rank") if "rank" in s.columns else [None] * len(s)
     sid = jsonable(s["site_id"], "site_id") if "site_id" in s.columns else [None] * len(s)
     cand = jsonable(s["candidate_id"], "candidate_id") if "candidate_id" in s.columns else [None] * len(s)

@@ -22,7 +22,7 @@ from spatial.io.kml import write_kml
 from spatial.maps._data import HOME_POINT_DECIMALS, cause_words, display_geometry, grid_notes, names_of
 from spatial.maps._draw import typed_stations
 from spatial.maps._gis_styles import kml_styles
-from spatial.maps._style import FIELD_LABELS, coords_notes, feature_names, reason_label, text
+from spatial.maps._style import FIELD_LABELS, coords_notes, feature_names, reason_label, site_labels, text
 
 __all__ = ["results_kmz"]
 
@@ -97,9 +97,10 @@ def results_kmz(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame | None],
     if "gaps" in shown and "cause" in shown["gaps"].columns:
         shown["gaps"] = shown["gaps"].assign(cause=cause_words(shown["gaps"], lang))
     looks = kml_styles(shown, lang)  # drawn in the web maps' colours (an unstyled polygon is solid white)
+    labels = {**FIELD_LABELS[lang], **(site_labels(lang, shown["sites"]) if "sites" in shown else {})}
     return write_kml({folder[n]: shown[n] for n in which}, path,
                      names={folder[n]: spec[1] for n, spec in which.items()},
-                     fields={folder[n]: spec[2] for n, spec in which.items()}, labels=FIELD_LABELS[lang],
+                     fields={folder[n]: spec[2] for n, spec in which.items()}, labels=labels,
                      styles={folder[n]: looks[n] for n in which if n in looks})
 
 
