@@ -149,6 +149,22 @@ def test_a_floor_area_filter_without_rooms_is_refused_when_the_project_file_is_r
         load_project(_project(tmp_path, paths))
 
 
+
+def test_a_floor_area_col_on_the_stations_points_to_the_coverage_key_that_names_theirs(tmp_path):
+    """The new key on the stations (where an office would try it first) was refused as 'only the
+    candidates input takes' it, with no word of [coverage] station_area_col."""
+    from spatial.core.errors import SpatialError
+    from spatial.project.config import load_project
+
+    paths = _town(tmp_path)
+    project = _project(tmp_path, paths, siting="k = 1")
+    text = project.read_text(encoding="utf-8").replace(f'stations = "{paths["stations"]}"',
+                                                       f'stations = {{ path = "{paths["stations"]}", '
+                                                       'floor_area_col = "面积（㎡）" }')
+    project.write_text(text, encoding="utf-8")
+    with pytest.raises(SpatialError, match=r"input 'stations' has floor_area_col; .*\[coverage\] station_area_col"):
+        load_project(project)
+
 # ------------------------------------------- 2: a station no walk reaches, where the official clicks
 
 

@@ -318,6 +318,10 @@ def _input_spec(name: str, value: Any, base: Path, source: Path) -> InputSpec:
             f"project file {source}: input '{name}' has unknown key(s) {sorted(unknown)}"
             f"{_near(unknown, _INPUT_KEYS)}; known keys: {sorted(_INPUT_KEYS)}"
         )
+    if name == "stations" and "floor_area_col" in value:  # the stations' own is a [coverage] key
+        raise SpatialError(f"project file {source}: input 'stations' has floor_area_col; the stations' floor "
+                           "area column is named in [coverage] station_area_col = \"...\" (found by itself under "
+                           "建筑面积, 面积 ...); floor_area_col is the candidate rooms' (candidates = { ... })")
     for key, only in _ONE_INPUT_KEYS.items():  # keys one input reads: elsewhere they would be ignored
         if key in value and name != only:
             raise SpatialError(f"project file {source}: input '{name}' has {key}, which only the {only} input "
