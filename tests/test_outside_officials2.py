@@ -208,12 +208,15 @@ def test_a_run_says_on_the_map_why_a_station_serves_nobody(mapped):
         layers, _ = _map(mapped / page)
         said = {f["properties"]["name"]: f["properties"].get("reason") for f in layers["stations"]}
         assert said == {"甲社区党群服务中心": None, "丙社区党群服务站": "距路网过远"}, page
+        # labelled as a station's, not as a home's 未覆盖原因 (why not covered)
+        assert '"reason","不能服务住户的原因"' in (mapped / page).read_text(encoding="utf-8"), page
     # and on a grid worker's phone (奥维互动地图): the station's description in the KMZ
     from spatial.io.layers import read_layer
 
     kmz = read_layer(mapped / "results.kmz", layer="党群服务站")
     described = dict(zip(kmz["Name"], kmz["description"]))
-    assert "距路网过远" in described["丙社区党群服务站"] and "距路网过远" not in described["甲社区党群服务中心"]
+    assert "不能服务住户的原因: 距路网过远" in described["丙社区党群服务站"]
+    assert "距路网过远" not in described["甲社区党群服务中心"]
 
 
 

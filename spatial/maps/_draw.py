@@ -149,6 +149,9 @@ def gaps(m, state, lang, report, gaps, households_col) -> None:
 def stations(m, stations, state, lang, report, name_col) -> None:
     stations = typed_stations(stations)
     props, fields = popup_props(stations, STATION_FIELDS, lang, names=state["names"])
+    # a station's reason is why it serves nobody, not why it is "not covered" (a home's)
+    fields = [(c, st.field_label(lang, "station_reason") if c == "reason" else label, hint)
+              for c, label, hint in fields]
     names = jsonable(stations[name_col], name_col)
     sid = jsonable(stations["station_id"], "station_id") if "station_id" in stations.columns else None
     props[name_col] = names
