@@ -358,3 +358,41 @@ def test_a_sites_figures_say_the_band_they_are_counted_within_on_the_map_the_she
     kmz = results_kmz(tmp_path / "s.kmz", {"sites": res.sites})
     described = read_layer(kmz, layer="建议新站点")["description"].iloc[0]
     assert "10分钟内新增覆盖户数: 500" in described and "建成后10分钟内累计覆盖率（%）: 90" in described
+
+
+# ------------------------------------------------------ 6: which community a gap lies in, in the sheet and the KMZ
+
+
+def test_each_gap_names_its_community_in_the_sheet_the_kmz_and_the_map(tmp_path, capsys):
+    """The 盲区 sheet listed the 47 Futian gaps by rank, cause and households but not the 社区 each
+    lies in (nor did gaps.csv or the KMZ), so "which communities fall short and why" needed the map
+    and a click on every gap. Each gap now names the community holding most of its households,
+    its homes placed as the coverage summary places them (by where they lie here).
+
+    The town cut in two at x = 1,100: 甲社区 (C1) west, 乙社区 (C2) east. Beyond 15 minutes of station 1:
+    the homes at x = 1,000 (C1) and 1,200 ... 1,800 (C2), 200 m apart: one gap of 500 households,
+    400 of them in C2."""
+    from openpyxl import load_workbook
+
+    from spatial.cli import main
+    from spatial.io.layers import read_layer
+
+    paths = _town(tmp_path)
+    units = gpd.read_file(paths["units"]).drop(columns="community_id")  # placed by where they lie
+    units.to_file(paths["units"])
+    gpd.GeoDataFrame({"community_id": ["C1", "C2"], "name": ["甲社区", "乙社区"]},
+                     geometry=[box(X0 - 100, Y0 - 200, X0 + 1100, Y0 + 200),
+                               box(X0 + 1100, Y0 - 200, X0 + 2100, Y0 + 200)], crs=UTM).to_file(paths["communities"])
+    out = tmp_path / "cov.gpkg"
+    assert main(["-q", "coverage", str(paths["network"]), str(paths["stations"]), str(paths["units"]),
+                 "--communities", str(paths["communities"]), "--out", str(out), "--kml", str(tmp_path / "cov.kmz")]) == 0
+    gaps = gpd.read_file(out, layer="gaps")
+    assert gaps[["gap_id", "community_id", "households"]].values.tolist() == [["G001", "C2", 500]]
+    rows = list(load_workbook(tmp_path / "cov_summary.xlsx")["盲区"].values)
+    assert rows[1][rows[0].index("所属社区")] == "乙社区"
+    described = read_layer(tmp_path / "cov.kmz", layer="覆盖盲区")["description"].iloc[0]
+    assert "所属社区: 乙社区" in described
+    page = tmp_path / "map.html"
+    assert main(["-q", "map", "--coverage", str(out), "--out", str(page)]) == 0
+    layers, _ = _map(page)
+    assert [f["properties"].get("community") for f in layers["gaps"]] == ["乙社区"]

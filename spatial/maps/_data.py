@@ -283,7 +283,7 @@ UNIT_FIELDS = ["community", "grid_id", "households", "population", "band", "walk
                "nearest_station", "reason", "access", "off_network_m"]
 STATION_FIELDS = ["type", "community", "floor_area_m2", "reason", "households_served", "population_served",
                   "households_estimated", "m2_per_100hh", "under_standard", "fca_m2_per_100hh"]
-GAP_FIELDS = ["cause", "households", "population", "n_points", "rank"]
+GAP_FIELDS = ["cause", "community", "households", "population", "n_points", "rank"]
 
 #: Display words of the coverage engine's values (``access``, gap ``cause``, ``under_standard``). A gap
 #: of cause ``service`` is homes the network reaches with no station within the band: 距站点过远, not

@@ -36,8 +36,8 @@ KMZ_LAYERS = {
                                              "building_leads", "household_leads", "note"]),
     "stations": (("党群服务站", "Stations"), "name", ["station_id", "type", "reason", "households_served",
                                                     "population_served", "coords_note"]),
-    "gaps": (("覆盖盲区", "Coverage gaps"), "_name", ["gap_id", "rank", "cause", "households", "population",
-                                                  "coords_note"]),
+    "gaps": (("覆盖盲区", "Coverage gaps"), "_name", ["gap_id", "rank", "cause", "community", "households",
+                                                  "population", "coords_note"]),
     "sites": (("建议新站点", "Proposed sites"), "_name", ["site_id", "build_order", "gain_households",
                                                       "gain_population", "cum_coverage_pct"]),
 }
@@ -69,6 +69,8 @@ def results_kmz(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame | None],
     names = _community_names(layers.get("communities"))
     if names and "grids" in shown and "community_id" in shown["grids"].columns and "community" not in shown["grids"]:
         shown["grids"] = shown["grids"].assign(community=shown["grids"]["community_id"].astype(str).map(names))
+    if names and "gaps" in shown and "community_id" in shown["gaps"].columns and "community" not in shown["gaps"]:
+        shown["gaps"] = shown["gaps"].assign(community=shown["gaps"]["community_id"].astype(str).map(names))
     if "grids" in shown and (said := grid_notes(shown["grids"], layers.get("report"), lang)) is not None:
         shown["grids"] = shown["grids"].assign(note=said)  # what the report says of a grid, as its map popup does
     if "stations" in shown and "station_id" in shown["stations"].columns:

@@ -310,11 +310,12 @@ def _coverage(project: Project, layers: dict, client=None, report: Report | None
                                       max_snap_m=c["max_snap_m"], dem=dem, study_area=layers.get("communities"),
                                       **band_opts, **walk_opts)
     gap_band = c.get("gap_band") or bands[-1].label
-    layers["gaps"] = coverage_gaps(demand, network, band=gap_band, max_snap_m=c["max_snap_m"],
+    layers["gaps"] = coverage_gaps(placed, network, band=gap_band, max_snap_m=c["max_snap_m"],
                                    detour_factor=c["detour_factor"],
                                    households_col=_opt(project, "units", "households_col", "households"),
                                    population_col=_opt(project, "units", "population_col", "population"),
-                                   speed_kmh=c["speed_kmh"], dem=dem, barriers=walk_opts["barriers"])
+                                   speed_kmh=c["speed_kmh"], dem=dem, barriers=walk_opts["barriers"],
+                                   community_id_col=cid)  # each gap's community, as the summary places homes
     _station_load(project, layers, bands[-1].limit_m, walk_opts, placed)
 
 
