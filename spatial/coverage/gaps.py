@@ -30,7 +30,8 @@ from spatial.core._frames import TEXT, typed_empty
 from spatial.core.checks import check_households, require_columns, require_crs, to_metric, whole_counts
 from spatial.core.checks import polygonal as polygonal_part  # the name ``polygonal`` is a mask below
 from spatial.core.errors import SpatialError
-from spatial.coverage._gapsplit import band_reach_m, one_gap_a_site, split_areas, straight_links, walk_links
+from spatial.coverage._gapsplit import (band_reach_m, main_community, one_gap_a_site, split_areas, straight_links,
+                                        walk_links)
 from spatial.coverage.bands import BEYOND, UNREACHABLE, band_at_speed, demand_within, parse_band
 from spatial.coverage.walks import DEFAULT_DETOUR_FACTOR, barrier_lines
 from spatial.network.graph import WalkNetwork
@@ -391,7 +392,7 @@ def _gaps(demand, network, *, band, link_m, households_col, population_col, max_
     comp_of_rank = agg.index.to_numpy()
     columns = list(GAP_COLUMNS)
     if placed is not None:  # which community each gap lies in, as the 盲区 sheet and the KMZ say it
-        rows["community_id"] = _main_community(placed[community_id_col].to_numpy(dtype=object)[idx], comp, hh,
+        rows["community_id"] = main_community(placed[community_id_col].to_numpy(dtype=object)[idx], comp, hh,
                                                comp_of_rank)
         columns.insert(columns.index("cause") + 1, "community_id")
     order = np.argsort(comp, kind="stable")  # each gap's points: one slice of one sort
@@ -410,25 +411,6 @@ def _gaps(demand, network, *, band, link_m, households_col, population_col, max_
     logger.info("gaps beyond %s: %d points in %d gaps (%.0f households), %d ranked service gaps",
                 band, len(idx), n_comp, hh.sum(), n_ranked)
     return gaps, labelled
-
-
-def _main_community(ids: np.ndarray, comp: np.ndarray, hh: np.ndarray, comp_of_rank: np.ndarray) -> list:
-    """For each gap (``comp_of_rank``, in the rows' order), the community id holding most of its
-    households (then most homes, then the first id); None where none of its homes is in one.
-
-    Examples
-    --------
-    >>> _main_community(np.array(["C1", "C2", "C2", None], dtype=object), np.array([0, 0, 0, 1]),
-    ...                 np.array([90.0, 50.0, 50.0, 10.0]), np.array([0, 1]))
-    ['C2', None]
-    """
-    tally = pd.DataFrame({"comp": comp, "cid": ids, "hh": hh, "n": 1})
-    tally = tally[pd.notna(tally["cid"])].astype({"cid": str})
-    best = (tally.groupby(["comp", "cid"], sort=True)[["hh", "n"]].sum().reset_index()
-            .sort_values(["comp", "hh", "n", "cid"], ascending=[True, False, False, True], kind="stable")
-            .drop_duplicates("comp"))
-    main = dict(zip(best["comp"].tolist(), best["cid"].tolist()))
-    return [main.get(int(c)) for c in comp_of_rank]
 
 
 def _cluster(network, xy, cause, walkable, why, *, link_m, max_snap_m, estimated_m=None,

@@ -330,6 +330,7 @@ def _station_load(project: Project, layers: dict, limit_m: float, walk_opts: dic
     """Each station's catchment and floor area per 100 households; 2SFCA per home and community
     (``placed``: the demand with each home's community as the grid step placed it)."""
     from spatial.coverage.load import fca_by_community, station_fca, station_load
+    from spatial.coverage.walks import station_snaps
 
     c = project.coverage
     hh = _opt(project, "units", "households_col", "households")
@@ -341,14 +342,12 @@ def _station_load(project: Project, layers: dict, limit_m: float, walk_opts: dic
         area = find_column(layers["stations"], "floor_area", layer="stations", required=False) or area
         if area != "floor_area_m2":
             logger.warning("stations: using column %s as floor_area_m2", area)
-    from spatial.coverage.walks import station_snaps
-
-    # why a station serves nobody (too far from the network: a typo, or a station outside the area), as
-    # spatial coverage's stations layer says it: the maps' popups and results.gpkg carry it
+    # why a station serves nobody (too far from the network: a typo, one outside the area), as spatial
+    # coverage's stations layer says it: the maps' popups, the KMZ and results.gpkg carry it
     why = station_snaps(layers["stations"], layers["network"], max_snap_m=c["max_snap_m"], **walk_opts).reason
     stations = station_load(layers["coverage_demand"], layers["stations"].assign(reason=why.astype(str)),
-                            station_id_col=sid, area_col=area, households_col=hh, population_col=_opt(project, "units", "population_col", "population"),
-                            min_m2_per_100hh=c["min_m2_per_100hh"])
+                            station_id_col=sid, area_col=area, households_col=hh, min_m2_per_100hh=c["min_m2_per_100hh"],
+                            population_col=_opt(project, "units", "population_col", "population"))
     if area in stations.columns:
         dem = None if c.get("meters") else layers.get("dem")  # minutes on slopes: the coverage's own times
         demand, fca = station_fca(layers["coverage_demand"], layers["stations"], layers["network"], limit_m=limit_m,
