@@ -344,7 +344,8 @@ def _coverage(args: argparse.Namespace, step) -> int:
     gap_band = args.gap_band or bands[-1].label
     layers["gaps"] = gaps = coverage_gaps(scored, network, band=gap_band, max_snap_m=args.max_snap_m,
                                           households_col=hh, population_col=pop, detour_factor=args.detour_factor,
-                                          speed_kmh=args.speed_kmh, dem=dem, barriers=walk_opts["barriers"])
+                                          speed_kmh=args.speed_kmh, dem=dem, barriers=walk_opts["barriers"],
+                                          communities=communities, community_id_col=cid)
     layers["report"] = walk_report(network, dem, repaired, not_reached_report(scored, snapped, uid, sid))
     # made in the network's metres, or given in another CRS than the demand (stations in degrees
     # beside homes in a Gauss-Krüger zone): every layer is stored in the demand's CRS
@@ -387,7 +388,8 @@ def _coverage(args: argparse.Namespace, step) -> int:
         if args.kml is not None:
             from spatial.maps.kmz import results_kmz
 
-            results_kmz(tmps[-1], {"stations": snapped, "gaps": gaps, "demand": scored})  # (its coords hints)
+            results_kmz(tmps[-1], {"stations": snapped, "gaps": gaps, "demand": scored,  # (its coords hints)
+                                   "communities": layers.get("communities")})  # each gap's 所属社区
     for path in stale:  # an earlier run's table this run does not write would pass for this run's
         path.unlink(missing_ok=True)
     step(None)

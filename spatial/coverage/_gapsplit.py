@@ -421,3 +421,22 @@ def one_gap_a_site(gap: np.ndarray, site_xy: np.ndarray, cause: np.ndarray) -> t
         return gap, site_xy
     keep, new = np.unique(new, return_inverse=True)
     return new[gap].astype(np.int64), site_xy[keep]
+
+
+def main_community(ids: np.ndarray, comp: np.ndarray, hh: np.ndarray, comp_of_rank: np.ndarray) -> list:
+    """For each gap (``comp_of_rank``, in the rows' order), the community id holding most of its
+    households (then most homes, then the first id); None where none of its homes is in one.
+
+    Examples
+    --------
+    >>> main_community(np.array(["C1", "C2", "C2", None], dtype=object), np.array([0, 0, 0, 1]),
+    ...                 np.array([90.0, 50.0, 50.0, 10.0]), np.array([0, 1]))
+    ['C2', None]
+    """
+    tally = pd.DataFrame({"comp": comp, "cid": ids, "hh": hh, "n": 1})
+    tally = tally[pd.notna(tally["cid"])].astype({"cid": str})
+    best = (tally.groupby(["comp", "cid"], sort=True)[["hh", "n"]].sum().reset_index()
+            .sort_values(["comp", "hh", "n", "cid"], ascending=[True, False, False, True], kind="stable")
+            .drop_duplicates("comp"))
+    main = dict(zip(best["comp"].tolist(), best["cid"].tolist()))
+    return [main.get(int(c)) for c in comp_of_rank]

@@ -30,7 +30,8 @@ from spatial.core._frames import TEXT, typed_empty
 from spatial.core.checks import check_households, require_columns, require_crs, to_metric, whole_counts
 from spatial.core.checks import polygonal as polygonal_part  # the name ``polygonal`` is a mask below
 from spatial.core.errors import SpatialError
-from spatial.coverage._gapsplit import band_reach_m, one_gap_a_site, split_areas, straight_links, walk_links
+from spatial.coverage._gapsplit import (band_reach_m, main_community, one_gap_a_site, split_areas, straight_links,
+                                        walk_links)
 from spatial.coverage.bands import BEYOND, UNREACHABLE, band_at_speed, demand_within, parse_band
 from spatial.coverage.walks import DEFAULT_DETOUR_FACTOR, barrier_lines
 from spatial.network.graph import WalkNetwork
@@ -183,6 +184,8 @@ def coverage_gaps(
     speed_kmh: float | None = None,
     dem=None,
     barriers: gpd.GeoDataFrame | None = None,
+    communities: gpd.GeoDataFrame | None = None,
+    community_id_col: str = "community_id",
 ) -> gpd.GeoDataFrame:
     """Uncovered residents grouped by walking distance into gap polygons, largest first.
 
@@ -225,13 +228,22 @@ def coverage_gaps(
         linked and their gaps split from the legs their walks were scored on, never across one (a
         home behind a wall was linked from the street on the other side of it). The network's
         own water (``WalkNetwork.water``) is kept to with or without them.
+    communities : GeoDataFrame, optional
+        Community polygons with ``community_id_col``: each gap then names the community holding
+        most of its households (``community_id``), each home placed as
+        :func:`~spatial.coverage.coverage_summary` places it (by its own ``community_id_col``
+        where the demand has one, else by the polygon holding it). Without them, a demand column
+        ``community_id_col`` is used the same way; with neither, there is no such column.
+    community_id_col : str
+        The communities' (and the demand's) id column.
 
     Returns
     -------
     geopandas.GeoDataFrame
         One row per gap, in the network's metric CRS: ``gap_id``, ``rank``, ``cause``
         (``service``, ``no mapped path`` or ``barrier``, see :func:`gap_causes`; a gap holds
-        points of one cause), ``households``, ``population``, ``n_points``,
+        points of one cause), ``community_id`` (with communities: the one holding most of
+        the gap's households; empty for homes in none), ``households``, ``population``, ``n_points``,
         ``walk_to_station_m`` (the shortest walk from a home of the gap to its nearest station;
         NaN when none is known), ``site_x``, ``site_y`` (the gap's site: a point of the network
         within ``site_reach_m`` on foot of every home of the gap), ``area_m2``,
@@ -254,7 +266,8 @@ def coverage_gaps(
     gaps, _ = _gaps(demand, network, band=band, link_m=link_m, households_col=households_col,
                     population_col=population_col, max_snap_m=max_snap_m, buffer_m=point_buffer_m,
                     shapes=True, detour_factor=detour_factor, site_reach_m=site_reach_m, speed_kmh=speed_kmh,
-                    label=False, dem=dem, barriers=barriers)
+                    label=False, dem=dem, barriers=barriers, communities=communities,
+                    community_id_col=community_id_col)
     return gaps
 
 
@@ -262,9 +275,13 @@ def coverage_gaps(
 
 
 def _gaps(demand, network, *, band, link_m, households_col, population_col, max_snap_m, buffer_m, shapes,
-          detour_factor, site_reach_m=None, speed_kmh=None, label=True, dem=None, barriers=None):
+          detour_factor, site_reach_m=None, speed_kmh=None, label=True, dem=None, barriers=None,
+          communities=None, community_id_col="community_id"):
     """``(gaps, labelled)``: the gap rows, and ``demand`` with its points' gaps (None unless ``label``)."""
+    from spatial.coverage._summary import _assign  # the summary's placing of homes in communities
+
     require_crs(demand, "demand")  # a GeoDataFrame, before its walks are read
+    placed = _assign(demand, communities, community_id_col, "communities")  # before any work
     network = as_walk_network(network)  # an osmnx graph is read as one
     if not (np.isfinite(link_m) and link_m >= 0):
         raise SpatialError(f"link_m must be a number of metres >= 0, got {link_m!r}")
@@ -373,6 +390,11 @@ def _gaps(demand, network, *, band, link_m, households_col, population_col, max_
         }
     )
     comp_of_rank = agg.index.to_numpy()
+    columns = list(GAP_COLUMNS)
+    if placed is not None:  # which community each gap lies in, as the 盲区 sheet and the KMZ say it
+        rows["community_id"] = main_community(placed[community_id_col].to_numpy(dtype=object)[idx], comp, hh,
+                                               comp_of_rank)
+        columns.insert(columns.index("cause") + 1, "community_id")
     order = np.argsort(comp, kind="stable")  # each gap's points: one slice of one sort
     cuts = np.searchsorted(comp[order], np.arange(n_comp + 1))
     note_by, geom_by = note[order], np.asarray(sub_geom, dtype=object)[order]
@@ -383,8 +405,9 @@ def _gaps(demand, network, *, band, link_m, households_col, population_col, max_
         polys = [None] * n_comp
     gaps = gpd.GeoDataFrame(rows, geometry=polys, crs=network.crs)
     gaps["area_m2"] = gaps.geometry.area.to_numpy() if shapes else np.nan
-    gaps = typed_empty(gaps[[*GAP_COLUMNS, gaps.geometry.name]],  # no gaps: text columns as a full layer's
-                       {"gap_id": TEXT, "cause": TEXT, "band": TEXT, "note": TEXT})
+    gaps = typed_empty(gaps[[*columns, gaps.geometry.name]],  # no gaps: text columns as a full layer's
+                       {"gap_id": TEXT, "cause": TEXT, "band": TEXT, "note": TEXT,
+                        **({"community_id": TEXT} if placed is not None else {})})
     logger.info("gaps beyond %s: %d points in %d gaps (%.0f households), %d ranked service gaps",
                 band, len(idx), n_comp, hh.sum(), n_ranked)
     return gaps, labelled

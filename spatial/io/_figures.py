@@ -119,6 +119,18 @@ LOAD_FIGURES = ("units_served", "households_served", "population_served", "house
 _TYPE_NAMES = ("type", "类型", "站点类型", "类别")
 
 
+def station_type_column(stations: pd.DataFrame) -> str | None:
+    """The column giving each station's type (中心 / 站): ``type``, or the names offices give it
+    (类型, 站点类型, 类别), as the station-load sheet, the maps and the KMZ read it.
+
+    Examples
+    --------
+    >>> station_type_column(pd.DataFrame({"站点名称": ["甲"], "类型": ["中心"]}))
+    '类型'
+    """
+    return next((c for c in _TYPE_NAMES if c in stations.columns), None)
+
+
 def station_load_table(stations: pd.DataFrame, *, station_id_col: str | None = None, name_col: str | None = None,
                        area_col: str | None = None, community_id_col: str | None = None) -> pd.DataFrame:
     """The station-load table as it is shared (the workbook's 服务站负荷 sheet, ``station_load.csv``).
@@ -143,7 +155,7 @@ def station_load_table(stations: pd.DataFrame, *, station_id_col: str | None = N
              "floor_area": area_col}
     found = {role: find_column(stations, role, given=col if col in stations.columns else None, layer="stations",
                                required=False) for role, col in given.items()}
-    kind = next((c for c in _TYPE_NAMES if c in stations.columns), None)
+    kind = station_type_column(stations)
     own = [found["station_id"], found["name"], kind, found["community_id"], found["floor_area"]]
     keep = list(dict.fromkeys(c for c in [*own, *LOAD_FIGURES] if c is not None and c in stations.columns))
     table = pd.DataFrame(stations[keep])
@@ -153,7 +165,7 @@ def station_load_table(stations: pd.DataFrame, *, station_id_col: str | None = N
 
 #: What :func:`spatial.siting.site_stations` makes of each site, as a shared table carries it.
 SITE_FIGURES = ("site_id", "rank", "candidate_id", "lon", "lat", "gain_households", "gain_population",
-                "cum_coverage_pct")
+                "cum_coverage_pct", "band")
 
 
 def sites_table(sites: pd.DataFrame) -> pd.DataFrame:

@@ -77,7 +77,8 @@ COLUMNS: dict[str, tuple[str, str, str, str]] = {
                 "people within {band} as a percentage of all people"),
     "grid_code": ("网格编码", "Grid code", "网格编码（CJ/T 349 等编码规则）", "grid code (CJ/T 349 or local layout)"),
     "grid_id": ("网格号", "Grid id", "网格的简短编号，与地图上的标注一致", "short grid id, as labelled on the map"),
-    "community": ("所属社区", "Community", "网格所在社区的名称", "name of the grid's community"),
+    "community": ("所属社区", "Community", "网格所在社区的名称（盲区：其户数最多的社区）",
+                  "name of the grid's community (a gap: the community holding most of its households)"),
     "community_id": ("社区编号", "Community id", "社区的编号", "community id"),
     "n_units": ("居民单元数", "Units", "网格内居民单元个数", "residential units in the grid"),
     "n_buildings": ("楼栋数", "Buildings", "网格内楼栋数", "buildings in the grid"),
@@ -145,6 +146,8 @@ COLUMNS: dict[str, tuple[str, str, str, str]] = {
                         "people newly within the band once built"),
     "cum_coverage_pct": ("建成后累计覆盖率（%）", "Coverage once built (%)",
                          "按顺序建成到本站时的户数覆盖率", "household coverage once built up to this site"),
+    "band": ("按步行范围", "Band", "新增覆盖户数和覆盖率所按的步行范围（选址所按的服务圈，如 15分钟内）",
+             "the walk the households gained and the coverage are counted within (the band sited for)"),
     "pct_before": ("建站前覆盖率（%）", "Coverage before (%)", "现有站点的户数覆盖率",
                    "household coverage by the existing stations"),
     "pct_after": ("建站后覆盖率（%）", "Coverage after (%)", "加上建议新站后的户数覆盖率",
@@ -209,6 +212,21 @@ def _band_words(column: str, lang: str) -> tuple[str, str] | None:
     return (zh_h if lang == "zh" else en_h).format(band=band), (zh_d if lang == "zh" else en_d).format(band=band)
 
 
+def _band_value(value, lang: str):
+    """A band label in words: ``15min`` -> ``15分钟内`` / ``within 15 min``; anything else as it is.
+
+    Examples
+    --------
+    >>> _band_value("1000m", "zh"), _band_value("15min", "en"), _band_value(None, "zh")
+    ('1000米内', 'within 15 min', None)
+    """
+    match = re.match(r"^(\d+(?:\.\d+)?)(min|m)$", str(value)) if isinstance(value, str) else None
+    if not match:
+        return value
+    n, unit = match.group(1).removesuffix(".0"), match.group(2)
+    return (f"{n}分钟内" if unit == "min" else f"{n}米内") if lang == "zh" else f"within {n} {unit}"
+
+
 def header(column: str, lang: str = "zh") -> tuple[str, str]:
     """The header and the definition of ``column`` in ``lang`` (the name itself when unknown)."""
     words = _band_words(column, lang)
@@ -241,6 +259,8 @@ def _display(frame: pd.DataFrame, lang: str, names: Mapping[str, str], band: tup
         yes, no = ("是", "否") if lang == "zh" else ("yes", "no")
         table["under_standard"] = [(yes if bool(v) else no) if k and pd.notna(v) else None
                                    for v, k in zip(table["under_standard"], known)]
+    if "band" in table.columns:  # a site's band, as its popup says it: 15min -> 15分钟内
+        table["band"] = table["band"].map(lambda v: _band_value(v, lang))
     if "note" in table.columns and lang == "zh":
         table["note"] = table["note"].map(lambda v: gap_note_zh(v) if isinstance(v, str) else v)
     if "community_id" in table.columns and names:

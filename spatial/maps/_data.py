@@ -62,6 +62,21 @@ def display_geometry(gdf: gpd.GeoDataFrame, name: str, gcj02: bool, *, decimals:
     return out
 
 
+def off_network(stations: pd.DataFrame) -> np.ndarray:
+    """Which stations no walk reaches: those the coverage gave a ``reason`` (too far from the
+    network, cut off by a barrier). They are drawn and reported, but the maps' view is fitted to
+    the others.
+
+    Examples
+    --------
+    >>> off_network(pd.DataFrame({"reason": ["", None, "too far from network"]})).tolist()
+    [False, False, True]
+    """
+    if "reason" not in stations.columns:
+        return np.zeros(len(stations), dtype=bool)
+    return stations["reason"].fillna("").astype(str).str.strip().ne("").to_numpy()
+
+
 def short_labels(grids: pd.DataFrame, label_col: str) -> list:
     """Each grid's label without its community's id where it starts with it ("02" for
     "310101002001-02" in community 310101002001; None where it does not, or where the label is
@@ -268,7 +283,7 @@ UNIT_FIELDS = ["community", "grid_id", "households", "population", "band", "walk
                "nearest_station", "reason", "access", "off_network_m"]
 STATION_FIELDS = ["type", "community", "floor_area_m2", "reason", "households_served", "population_served",
                   "households_estimated", "m2_per_100hh", "under_standard", "fca_m2_per_100hh"]
-GAP_FIELDS = ["cause", "households", "population", "n_points", "rank"]
+GAP_FIELDS = ["cause", "community", "households", "population", "n_points", "rank"]
 
 #: Display words of the coverage engine's values (``access``, gap ``cause``, ``under_standard``). A gap
 #: of cause ``service`` is homes the network reaches with no station within the band: 距站点过远, not

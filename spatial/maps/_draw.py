@@ -15,7 +15,8 @@ from spatial.core._frames import lines_frame
 from spatial.core.checks import require_crs
 from spatial.maps import _style as st
 from spatial.maps._data import (COMMUNITY_FIELDS, GAP_FIELDS, HOME_POINT_DECIMALS, SITE_FIELDS, STATION_FIELDS,
-                                UNIT_FIELDS, head_props, jsonable, layer_json, names_of, popup_props)
+                                UNIT_FIELDS, display_geometry, head_props, jsonable, layer_json, names_of,
+                                off_network, popup_props)
 from spatial.maps._layers import BoxControl, StationSearch, VectorLayer
 
 #: Gaps with a permanent rank label (the largest ones); the rest show it in their popup.
@@ -146,7 +147,11 @@ def gaps(m, state, lang, report, gaps, households_col) -> None:
 
 
 def stations(m, stations, state, lang, report, name_col) -> None:
+    stations = typed_stations(stations)
     props, fields = popup_props(stations, STATION_FIELDS, lang, names=state["names"])
+    # a station's reason is why it serves nobody, not why it is "not covered" (a home's)
+    fields = [(c, st.field_label(lang, "station_reason") if c == "reason" else label, hint)
+              for c, label, hint in fields]
     names = jsonable(stations[name_col], name_col)
     sid = jsonable(stations["station_id"], "station_id") if "station_id" in stations.columns else None
     props[name_col] = names
@@ -160,17 +165,42 @@ def stations(m, stations, state, lang, report, name_col) -> None:
     kind = stations["type"].astype(str).to_numpy() if "type" in stations.columns else np.array([""] * len(stations))
     styles = [{"color": "#ffffff", "weight": 2.5, "fillColor": st.STATION_COLOUR, "fillOpacity": 1, "radius": r}
               for r in (8, 10)]
+    centre = np.array([k.endswith("中心") for k in kind], dtype=int)  # 中心, 党群服务中心: drawn larger than a 站
+    off = off_network(stations)
     layer = add_layer(m, stations, "stations", name=st.text(lang, "stations"), kind="kind_station",
-                       props=props, fields=fields, styles=styles, style_index=(kind == "中心").astype(int),
-                       state=state, report=report, tooltip_field=name_col, interactive=True, obstacle=True)
+                       props=props, fields=fields, styles=styles, style_index=centre,
+                       state=state, report=report, tooltip_field=name_col, interactive=True, obstacle=True,
+                       fit=not off.any())
+    if off.any() and not off.all():
+        # a station no walk reaches (a typo, a station of the next 街道) is drawn and named in the report,
+        # but the first view fits the stations that serve the area: one 2 km off shrank the town on a phone
+        state["bounds"].append(shapely.total_bounds(display_geometry(stations[~off], "stations", state["gcj02"])))
     if len(stations):
         StationSearch(layer, search_label="_search", lang=lang).add_to(m)
+
+
+def typed_stations(stations):
+    """The stations with their type (中心 / 站) as ``type`` and floor area as ``floor_area_m2``, from
+    the columns offices name 类型 (站点类型, 类别) and 建筑面积 (面积（㎡） ...): the station-load sheet
+    listed them, the popups, the dots and the KMZ did not."""
+    from spatial.io._figures import station_type_column
+    from spatial.io.columns import find_column
+
+    col = station_type_column(stations)
+    if col not in (None, "type"):
+        stations = stations.assign(type=stations[col])
+    area = find_column(stations, "floor_area", layer="stations", required=False)
+    if area not in (None, "floor_area_m2"):
+        stations = stations.assign(floor_area_m2=stations[area])
+    return stations
 
 
 def sites(m, state, lang, report, sites) -> None:
     require_crs(sites, "sites")
     s = sites.sort_values("rank") if "rank" in sites.columns else sites
     props, fields = popup_props(s, SITE_FIELDS, lang, names=state["names"])
+    within = st.site_labels(lang, s)  # the band the gains are counted within, beside a table of every band
+    fields = [(c, within.get(c, label), hint) for c, label, hint in fields]
     ranks = jsonable(s["rank"], "rank") if "rank" in s.columns else [None] * len(s)
     sid = jsonable(s["site_id"], "site_id") if "site_id" in s.columns else [None] * len(s)
     cand = jsonable(s["candidate_id"], "candidate_id") if "candidate_id" in s.columns else [None] * len(s)

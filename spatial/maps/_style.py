@@ -237,11 +237,14 @@ FIELD_LABELS = {
         "part_time_workers": "兼职网格员（人）", "building_leads": "楼栋长（人）",
         "household_leads": "联户长（人）", "unit_id": "单元编号", "walk_m": "步行距离（米）",
         "walk_min": "步行时间（分钟）", "nearest_station": "最近的服务站", "band": "步行可达",
-        "reason": "未覆盖原因", "station_id": "站点编号", "name": "名称", "type": "类型",
+        "reason": "未覆盖原因", "station_reason": "不能服务住户的原因", "station_id": "站点编号", "name": "名称",
+        "type": "类型",
         "floor_area_m2": "建筑面积（平方米）", "gap_id": "盲区编号", "rank": "排名", "build_order": "建设顺序",
         "n_points": "居民单元数", "site_id": "站点编号", "candidate_id": "候选点编号",
         "gain_households": "新增覆盖户数", "gain_population": "新增覆盖人口",
         "cum_coverage_pct": "建成后累计覆盖率（%）", "limit_m": "距离上限（米）",
+        "gain_households_in": "{band}内新增覆盖户数", "gain_population_in": "{band}内新增覆盖人口",
+        "cum_coverage_pct_in": "建成后{band}内累计覆盖率（%）",
         "limit_min": "时间上限（分钟）", "street": "街道", "code": "统计区划代码",
         "pct_hh": "{band}内户数占比（%）",
         "access": "步行路线", "off_network_m": "路网外直线距离（米）", "cause": "盲区成因",
@@ -261,11 +264,14 @@ FIELD_LABELS = {
         "part_time_workers": "Part-time grid workers", "building_leads": "Building leads",
         "household_leads": "Household leads", "unit_id": "Unit id", "walk_m": "Walk (m)",
         "walk_min": "Walk (min)", "nearest_station": "Nearest station", "band": "Reached on foot",
-        "reason": "Why not covered", "station_id": "Station id", "name": "Name", "type": "Type",
+        "reason": "Why not covered", "station_reason": "Why it serves nobody", "station_id": "Station id",
+        "name": "Name", "type": "Type",
         "floor_area_m2": "Floor area (m²)", "gap_id": "Gap id", "rank": "Rank", "build_order": "Build order",
         "n_points": "Units",
         "site_id": "Site id", "candidate_id": "Candidate id", "gain_households": "Households gained",
         "gain_population": "Population gained", "cum_coverage_pct": "Coverage once built (%)",
+        "gain_households_in": "Households gained within {band}", "gain_population_in": "Population gained within {band}",
+        "cum_coverage_pct_in": "Coverage within {band} once built (%)",
         "limit_m": "Limit (m)", "limit_min": "Limit (min)", "street": "Street",
         "code": "Statistical code", "pct_hh": "Households within {band} (%)",
         "access": "Walk", "off_network_m": "Off the mapped network (m, straight)", "cause": "Cause",
@@ -364,6 +370,23 @@ def band_label(lang: str, band: str) -> str:
     if band in ("beyond", "unreachable"):
         return text(lang, band)
     return band
+
+
+def site_labels(lang: str, sites) -> dict[str, str]:
+    """A new site's gains as its popup and placemark label them, with the band they are counted
+    within when the sites say it (their ``band`` column: ``15分钟内新增覆盖户数``); ``{}`` when not.
+
+    Examples
+    --------
+    >>> site_labels("zh", pd.DataFrame({"band": ["10min"]}))["cum_coverage_pct"]
+    '建成后10分钟内累计覆盖率（%）'
+    """
+    bands = sites["band"].dropna().astype(str).unique() if "band" in sites.columns else []
+    if len(bands) != 1:
+        return {}
+    band = band_label(lang, bands[0])
+    return {c: field_label(lang, f"{c}_in", band=band) for c in ("gain_households", "gain_population",
+                                                                  "cum_coverage_pct")}
 
 
 def gap_label(rank) -> str | None:

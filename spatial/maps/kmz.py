@@ -20,8 +20,9 @@ from spatial.core.errors import SpatialError
 from spatial.io.columns import find_column
 from spatial.io.kml import write_kml
 from spatial.maps._data import HOME_POINT_DECIMALS, cause_words, display_geometry, grid_notes, names_of
+from spatial.maps._draw import typed_stations
 from spatial.maps._gis_styles import kml_styles
-from spatial.maps._style import FIELD_LABELS, coords_notes, feature_names, text
+from spatial.maps._style import FIELD_LABELS, coords_notes, feature_names, reason_label, site_labels, text
 
 __all__ = ["results_kmz"]
 
@@ -33,10 +34,10 @@ KMZ_LAYERS = {
                                              "population", "deviation_pct", "households_kept_pct",
                                              "units_moved_in", "units_moved_out", "full_time_workers", "part_time_workers",
                                              "building_leads", "household_leads", "note"]),
-    "stations": (("党群服务站", "Stations"), "name", ["station_id", "type", "households_served", "population_served",
-                                                    "coords_note"]),
-    "gaps": (("覆盖盲区", "Coverage gaps"), "_name", ["gap_id", "rank", "cause", "households", "population",
-                                                  "coords_note"]),
+    "stations": (("党群服务站", "Stations"), "name", ["station_id", "type", "reason", "households_served",
+                                                    "population_served", "coords_note"]),
+    "gaps": (("覆盖盲区", "Coverage gaps"), "_name", ["gap_id", "rank", "cause", "community", "households",
+                                                  "population", "coords_note"]),
     "sites": (("建议新站点", "Proposed sites"), "_name", ["site_id", "build_order", "gain_households",
                                                       "gain_population", "cum_coverage_pct"]),
 }
@@ -68,10 +69,17 @@ def results_kmz(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame | None],
     names = _community_names(layers.get("communities"))
     if names and "grids" in shown and "community_id" in shown["grids"].columns and "community" not in shown["grids"]:
         shown["grids"] = shown["grids"].assign(community=shown["grids"]["community_id"].astype(str).map(names))
+    if names and "gaps" in shown and "community_id" in shown["gaps"].columns and "community" not in shown["gaps"]:
+        shown["gaps"] = shown["gaps"].assign(community=shown["gaps"]["community_id"].astype(str).map(names))
     if "grids" in shown and (said := grid_notes(shown["grids"], layers.get("report"), lang)) is not None:
         shown["grids"] = shown["grids"].assign(note=said)  # what the report says of a grid, as its map popup does
     if "stations" in shown and "station_id" in shown["stations"].columns:
         shown["stations"] = _named_stations(shown["stations"], lang)
+    if "stations" in shown:  # 类型 (中心 / 站) as the popups give it
+        shown["stations"] = typed_stations(shown["stations"])
+    if "stations" in shown and "reason" in shown["stations"].columns:  # why one serves nobody, as its popup says
+        why = shown["stations"]["reason"].astype(object).where(shown["stations"]["reason"].notna(), None)
+        shown["stations"] = shown["stations"].assign(reason=[reason_label(lang, v) if v else None for v in why])
     for kind in ("gap", "site"):  # named as the maps name them: 盲区 #1, 建议新站 1
         if f"{kind}s" in shown:
             frame = shown[f"{kind}s"]
@@ -91,9 +99,11 @@ def results_kmz(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame | None],
     if "gaps" in shown and "cause" in shown["gaps"].columns:
         shown["gaps"] = shown["gaps"].assign(cause=cause_words(shown["gaps"], lang))
     looks = kml_styles(shown, lang)  # drawn in the web maps' colours (an unstyled polygon is solid white)
+    labels = {**FIELD_LABELS[lang], **(site_labels(lang, shown["sites"]) if "sites" in shown else {}),
+              "reason": FIELD_LABELS[lang]["station_reason"]}  # only the stations carry one here
     return write_kml({folder[n]: shown[n] for n in which}, path,
                      names={folder[n]: spec[1] for n, spec in which.items()},
-                     fields={folder[n]: spec[2] for n, spec in which.items()}, labels=FIELD_LABELS[lang],
+                     fields={folder[n]: spec[2] for n, spec in which.items()}, labels=labels,
                      styles={folder[n]: looks[n] for n in which if n in looks})
 
 

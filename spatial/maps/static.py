@@ -13,6 +13,7 @@ from spatial.core.atomic import atomic_path
 from spatial.core.checks import marked_synthetic, require_crs
 from spatial.core.errors import GeometryError
 from spatial.coverage.bands import UNREACHABLE, band_words
+from spatial.maps._data import off_network
 from spatial.maps._style import (
     BAND_COLOURS,
     BEYOND_COLOUR,
@@ -207,8 +208,12 @@ def overview_figure(*, communities, grids=None, demand=None, stations=None, gaps
                               label="服务盲区（#数字为按户数排名）" if zh else "coverage gap (#rank by households)"))
     communities.to_crs(crs).boundary.plot(ax=ax, color="#222222", linewidth=1.4, zorder=5)
     handles.append(Line2D([], [], color="#222222", label="社区边界" if zh else "community"))
+    stray = None
     if stations is not None and len(stations):
-        stations.to_crs(crs).plot(ax=ax, color=STATION_COLOUR, markersize=40, marker="o", edgecolor="white", zorder=6)
+        off = off_network(stations)  # no walk reaches them: drawn last, the page not widened for them
+        stray = stations[off] if off.any() and not off.all() else None
+        (stations if stray is None else stations[~off]).to_crs(crs).plot(
+            ax=ax, color=STATION_COLOUR, markersize=40, marker="o", edgecolor="white", zorder=6)
         handles.append(Line2D([], [], marker="o", color="w", markerfacecolor=STATION_COLOUR, markersize=8,
                               label="党群服务中心/站" if zh else "service station"))
     if sites is not None and len(sites):
@@ -220,6 +225,11 @@ def overview_figure(*, communities, grids=None, demand=None, stations=None, gaps
             ax.annotate(site_label(number) or "", (pt.x, pt.y), color="black", fontsize=10, ha="center", va="center", zorder=8)
         handles.append(Line2D([], [], marker="o", color="w", markerfacecolor=SITE_COLOUR, markeredgecolor="black",
                               markersize=11, label="建议新站（数字为建设顺序）" if zh else "proposed site (build order)"))
+    if stray is not None:  # a station 2 km off (a typo, one of the next 街道) shrank the town on the page
+        xlim, ylim = ax.get_xlim(), ax.get_ylim()
+        stray.to_crs(crs).plot(ax=ax, color=STATION_COLOUR, markersize=40, marker="o", edgecolor="white", zorder=6)
+        ax.set_xlim(xlim)
+        ax.set_ylim(ylim)
     ax.set_axis_off()
     # the planner's own words (title, credits) are drawn as written: '$...$' is not TeX here
     ax.set_title(title or ("15分钟服务圈与网格总览" if zh else "15-minute service circles and grids"), parse_math=False)

@@ -63,7 +63,8 @@ _COLUMNS = {
     # a community's name (社区名称 ...) labels it on the maps and in the workbook, as in the KMZ
     "communities": (("id_col", "community_id", True), ("street_col", "street", False), ("name_col", "name", False)),
     "stations": (("id_col", "station_id", True), ("name_col", "name", False)),
-    "candidates": (("id_col", "candidate_id", False),),
+    # floor_area_col: the rooms' 建筑面积 / 面积（㎡）, which [siting] min_floor_area_m2 filters on
+    "candidates": (("id_col", "candidate_id", False), ("floor_area_col", "floor_area", False)),
     "plan": (("id_col", "unit_id", True), ("grid_id_col", "grid_id", True)),
     "buildings": (("households_col", "households", True), ("population_col", "population", False)),
 }
@@ -77,7 +78,7 @@ def _find_columns(project: Project, layers: dict) -> Project:
 
     from spatial.core.checks import require_unique
     from spatial.core.errors import DuplicateIdError
-    from spatial.io.columns import find_column
+    from spatial.io.columns import ROLES, find_column
 
     inputs = dict(project.inputs)
     for name, keys in _COLUMNS.items():
@@ -95,22 +96,25 @@ def _find_columns(project: Project, layers: dict) -> Project:
                 if is_outline_plan(layers["plan"]):
                     continue
         for key, role, required in keys:
+            if key == "floor_area_col":  # what [siting] min_floor_area_m2 filters on must be there now
+                required = project.siting.get("min_floor_area_m2") is not None
             found = find_column(layers[name], role, given=options.get(key), layer=f"{name} ({spec.path.name})",
                                 option=f"[inputs] {name} {key}", required=required)
             if found is None:
                 continue
             layers.setdefault("_columns", {}).setdefault(name, {})[key] = found  # for run_log.json, as in the file
-            if key not in options and found != role:
-                logger.warning("%s: using column %s as %s", name, found, role)
-            if found != role and role not in layers[name].columns:
+            canonical = ROLES[role][0]  # the contract's name (floor_area_m2 for the role floor_area)
+            if key not in options and found != canonical:
+                logger.warning("%s: using column %s as %s", name, found, canonical)
+            if found != canonical and canonical not in layers[name].columns:
                 # the steps read the contract's names: the column is copied under it, the input's kept;
                 # one differing only in case (KML's Name) is renamed: a GeoPackage cannot hold both
-                if found.lower() == role.lower():
-                    layers[name] = layers[name].rename(columns={found: role})
-                    options = {k: role if v == found else v for k, v in options.items()}
+                if found.lower() == canonical.lower():
+                    layers[name] = layers[name].rename(columns={found: canonical})
+                    options = {k: canonical if v == found else v for k, v in options.items()}
                 else:
-                    layers[name] = layers[name].assign(**{role: layers[name][found]})
-                found = role
+                    layers[name] = layers[name].assign(**{canonical: layers[name][found]})
+                found = canonical
             options[key] = found
             if key == "id_col":  # repeated ids are found now, not after the network is read
                 try:

@@ -50,7 +50,7 @@ logger = logging.getLogger(__name__)
 _SECTIONS = {"project", "inputs", "grids", "coverage", "siting", "outputs", "distributed"}
 _INPUT_KEYS = {"path", "layer", "crs", "coord_sys", "coord_sys_col", "lon_col", "lat_col", "sheet",
                "encoding", "id_col", "households_col", "population_col", "name_col", "keep_private", "grid_id_col",
-               "floors_col", "street_col", "water_barriers", "buildings_col"}
+               "floors_col", "street_col", "water_barriers", "buildings_col", "floor_area_col"}
 _LAYERS = {"network", "communities", "units", "stations", "candidates", "roads", "plan", "buildings", "gates",
            "barriers"}
 
@@ -201,6 +201,11 @@ def load_project(path: str | Path) -> Project:
         raise SpatialError(f"project file {source}: [siting] candidates is not read there; move it to [inputs] "
                            "(candidates = \"rooms.gpkg\" or { path = \"rooms.gpkg\", layer = \"rooms\" }), "
                            "as the other layers are given")
+    if siting["min_floor_area_m2"] is not None and "candidates" not in inputs:  # found now, not after the walks
+        raise SpatialError(f"project file {source}: [siting] min_floor_area_m2 filters candidate rooms by their "
+                           "floor area, but [inputs] has no candidates (sites would be put on network nodes, "
+                           "which have none); add candidates = { path = \"rooms.csv\" } to [inputs], or drop "
+                           "min_floor_area_m2")
     if siting["k"] is not None and siting["target"] is not None:
         raise SpatialError(f"project file {source}: [siting] gives both k and target; keep one (k: the number "
                            "of sites to add; target: the share of households to reach)")
@@ -296,7 +301,7 @@ def _merged(section: str, defaults: dict, raw: dict, source: Path) -> dict:
 
 #: Input keys that only one input reads.
 _ONE_INPUT_KEYS = {"keep_private": "network", "water_barriers": "network", "floors_col": "buildings", "grid_id_col": "plan",
-                   "street_col": "communities"}
+                   "street_col": "communities", "floor_area_col": "candidates"}
 
 
 def _input_spec(name: str, value: Any, base: Path, source: Path) -> InputSpec:
@@ -313,6 +318,10 @@ def _input_spec(name: str, value: Any, base: Path, source: Path) -> InputSpec:
             f"project file {source}: input '{name}' has unknown key(s) {sorted(unknown)}"
             f"{_near(unknown, _INPUT_KEYS)}; known keys: {sorted(_INPUT_KEYS)}"
         )
+    if name == "stations" and "floor_area_col" in value:  # the stations' own is a [coverage] key
+        raise SpatialError(f"project file {source}: input 'stations' has floor_area_col; the stations' floor "
+                           "area column is named in [coverage] station_area_col = \"...\" (found by itself under "
+                           "建筑面积, 面积 ...); floor_area_col is the candidate rooms' (candidates = { ... })")
     for key, only in _ONE_INPUT_KEYS.items():  # keys one input reads: elsewhere they would be ignored
         if key in value and name != only:
             raise SpatialError(f"project file {source}: input '{name}' has {key}, which only the {only} input "

@@ -310,11 +310,12 @@ def _coverage(project: Project, layers: dict, client=None, report: Report | None
                                       max_snap_m=c["max_snap_m"], dem=dem, study_area=layers.get("communities"),
                                       **band_opts, **walk_opts)
     gap_band = c.get("gap_band") or bands[-1].label
-    layers["gaps"] = coverage_gaps(demand, network, band=gap_band, max_snap_m=c["max_snap_m"],
+    layers["gaps"] = coverage_gaps(placed, network, band=gap_band, max_snap_m=c["max_snap_m"],
                                    detour_factor=c["detour_factor"],
                                    households_col=_opt(project, "units", "households_col", "households"),
                                    population_col=_opt(project, "units", "population_col", "population"),
-                                   speed_kmh=c["speed_kmh"], dem=dem, barriers=walk_opts["barriers"])
+                                   speed_kmh=c["speed_kmh"], dem=dem, barriers=walk_opts["barriers"],
+                                   community_id_col=cid)  # each gap's community, as the summary places homes
     _station_load(project, layers, bands[-1].limit_m, walk_opts, placed)
 
 
@@ -329,6 +330,7 @@ def _station_load(project: Project, layers: dict, limit_m: float, walk_opts: dic
     """Each station's catchment and floor area per 100 households; 2SFCA per home and community
     (``placed``: the demand with each home's community as the grid step placed it)."""
     from spatial.coverage.load import fca_by_community, station_fca, station_load
+    from spatial.coverage.walks import station_snaps
 
     c = project.coverage
     hh = _opt(project, "units", "households_col", "households")
@@ -340,9 +342,12 @@ def _station_load(project: Project, layers: dict, limit_m: float, walk_opts: dic
         area = find_column(layers["stations"], "floor_area", layer="stations", required=False) or area
         if area != "floor_area_m2":
             logger.warning("stations: using column %s as floor_area_m2", area)
-    stations = station_load(layers["coverage_demand"], layers["stations"], station_id_col=sid, area_col=area,
-                            households_col=hh, population_col=_opt(project, "units", "population_col", "population"),
-                            min_m2_per_100hh=c["min_m2_per_100hh"])
+    # why a station serves nobody (too far from the network: a typo, one outside the area), as spatial
+    # coverage's stations layer says it: the maps' popups, the KMZ and results.gpkg carry it
+    why = station_snaps(layers["stations"], layers["network"], max_snap_m=c["max_snap_m"], **walk_opts).reason
+    stations = station_load(layers["coverage_demand"], layers["stations"].assign(reason=why.astype(str)),
+                            station_id_col=sid, area_col=area, households_col=hh, min_m2_per_100hh=c["min_m2_per_100hh"],
+                            population_col=_opt(project, "units", "population_col", "population"))
     if area in stations.columns:
         dem = None if c.get("meters") else layers.get("dem")  # minutes on slopes: the coverage's own times
         demand, fca = station_fca(layers["coverage_demand"], layers["stations"], layers["network"], limit_m=limit_m,

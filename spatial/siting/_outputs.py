@@ -58,14 +58,15 @@ def served_per_point(prob, a, hh, pop, covered, plan, capacity):
     return served, site_pos, gain_hh, gain_pop
 
 
-def sites_frame(cand, id_col, plan, gain_hh, gain_pop, has_pop, prob, crs) -> gpd.GeoDataFrame:
+def sites_frame(cand, id_col, plan, gain_hh, gain_pop, has_pop, prob, crs, band: str) -> gpd.GeoDataFrame:
     """The chosen candidates in rank order with ``site_id, rank, candidate_id, gain_households,
-    gain_population, cum_coverage_pct`` first, then their own columns; in ``crs``."""
+    gain_population, cum_coverage_pct, band`` first (``band``: the band the gains and the coverage
+    are counted within, ``15min``), then their own columns; in ``crs``."""
     p = len(plan.chosen)
     total = prob.total if prob.total > 0 else 1.0
     rows = cand.iloc[plan.chosen].copy()
     ids = rows[id_col].to_numpy()
-    first = ["site_id", "rank", "candidate_id", "gain_households", "gain_population", "cum_coverage_pct"]
+    first = ["site_id", "rank", "candidate_id", "gain_households", "gain_population", "cum_coverage_pct", "band"]
     # the candidates' own columns of these names are replaced (an id column of another name: copied as candidate_id)
     rows = rows.drop(columns=warn_replaced(cand, [c for c in first if not c == id_col == "candidate_id"],
                                            "candidates", "site_stations"))
@@ -80,10 +81,14 @@ def sites_frame(cand, id_col, plan, gain_hh, gain_pop, has_pop, prob, crs) -> gp
     rows["gain_households"] = whole_counts(gain_hh)
     rows["gain_population"] = whole_counts(gain_pop) if has_pop else np.nan
     rows["cum_coverage_pct"] = 100.0 * (prob.base + np.cumsum(gain_hh)) / total
+    # a sites file mapped over coverage of other bands says which its figures are (51.4% within 10 min
+    # read as a fall beside 79.5% within 15)
+    rows["band"] = pd.Series([band] * p, index=rows.index, dtype=object)
     rows = rows[first + [c for c in rows.columns if c not in first and c != geo] + [geo]]
     # numbered 0..p-1: the candidates' own row numbers would be written as a stray 'index' column
     # (no site: site_id typed as text all the same, so that pd.concat with a full result keeps it text)
-    return typed_empty(gpd.GeoDataFrame(rows.reset_index(drop=True), geometry=geo, crs=crs), {"site_id": TEXT})
+    return typed_empty(gpd.GeoDataFrame(rows.reset_index(drop=True), geometry=geo, crs=crs),
+                       {"site_id": TEXT, "band": TEXT})
 
 
 def demand_frame(demand, covered, hh, served_hh, site_pos, sites, capacity) -> gpd.GeoDataFrame:
@@ -112,8 +117,9 @@ def unreachable(demand, a, covered, dsnap, band) -> gpd.GeoDataFrame:
     return out
 
 
-def before_after(demand, hh, covered, served_hh) -> pd.DataFrame:
-    """Households and covered share before and after, overall and per community and grid."""
+def before_after(demand, hh, covered, served_hh, band: str) -> pd.DataFrame:
+    """Households and covered share before and after, overall and per community and grid, within
+    ``band`` (a column of its own)."""
     before = np.where(covered, hh, 0.0)
     after = before + served_hh
     frame = pd.DataFrame({"households": hh, "before": before, "after": after}, index=demand.index)
@@ -135,6 +141,7 @@ def before_after(demand, hh, covered, served_hh) -> pd.DataFrame:
                 add(level, key, groups[key])
     out = pd.DataFrame(rows, columns=["level", "id", "households", "pct_before", "pct_after"])
     out["households"] = whole_counts(out["households"], hh)  # whole households in, whole out
+    out["band"] = band
     return out
 
 
@@ -143,7 +150,9 @@ def unchosen(cand, id_col, a, plan, sites, hh, covered, served, *, band, k, targ
 
     A candidate at the same place as a chosen site, or reaching only homes a chosen site reaches,
     adds nobody after it; any other adds the households it would still serve (with ``capacity``,
-    at most that many), fewer than the ``k`` sites chosen or not needed for the ``target``.
+    at most that many), fewer than the ``k`` sites chosen or not needed for the ``target``; where
+    some of its homes are a chosen site's, what it would add on its own is said too (a room that
+    alone would serve 1,232 uncovered households read "would add 5").
     """
     chosen = np.asarray(plan.chosen, np.int64)
     open_ = ~covered & (hh > 0)
@@ -155,8 +164,10 @@ def unchosen(cand, id_col, a, plan, sites, hh, covered, served, *, band, k, targ
         return []
     left = np.where(open_, np.maximum(hh - served, 0.0), 0.0)  # households no site serves yet
     gain = np.asarray(m[rest] @ left, float)
+    alone = np.asarray(m[rest] @ np.where(open_, hh, 0.0), float)  # as the only new site
     if capacity is not None:
         gain = np.minimum(gain, float(capacity))
+        alone = np.minimum(alone, float(capacity))
     shared = (m[rest] @ m[chosen].T).toarray() if len(chosen) else np.zeros((len(rest), 0))
     inside = shared == size[rest][:, None]  # its homes are all among that chosen site's
     geom = cand.geometry.values
@@ -177,6 +188,10 @@ def unchosen(cand, id_col, a, plan, sites, hh, covered, served, *, band, k, targ
             problem_zh = f"可达住户均在已选新站 {names[q]}（{ids[chosen[q]]}）的范围内"
         elif gain[r] <= tol:
             problem, problem_zh = "reaches only households the chosen sites reach", "可达住户均在已选新站的范围内"
+        elif alone[r] > gain[r] + tol:  # some of its homes are a chosen site's: both figures, or 5 read as all
+            problem = (f"would add {alone[r]:g} households within {band} on its own, "
+                       f"{gain[r]:g} beyond those the chosen sites reach")
+            problem_zh = f"单独新建时{band}内可新增 {alone[r]:g} 户，已选新站之外可再新增 {gain[r]:g} 户"
         else:
             problem = f"would add {gain[r]:g} households within {band}"
             problem_zh = f"{band}内可新增 {gain[r]:g} 户"

@@ -83,7 +83,8 @@ class SitingResult:
     ----------
     sites : GeoDataFrame
         New sites ranked by marginal gain: ``site_id, rank, candidate_id, gain_households,
-        gain_population, cum_coverage_pct`` plus the candidate layer's own columns; demand's CRS.
+        gain_population, cum_coverage_pct, band`` (the band they are counted within: ``15min``)
+        plus the candidate layer's own columns; demand's CRS.
         With ``capacity_households``, ``gain_households`` is what each site adds to those ranked
         before it, households optimally assigned, so ``cum_coverage_pct`` is the coverage once the
         sites up to it are built (the households each serves in the plan add up to the same).
@@ -91,7 +92,7 @@ class SitingResult:
         The demand with ``covered_before``, ``covered_after`` (bool), ``new_site`` (site_id of the
         best-ranked new site serving it, or None) and ``new_households_served``.
     before_after : DataFrame
-        ``level, id, households, pct_before, pct_after`` for ``overall`` and, when demand has
+        ``level, id, households, pct_before, pct_after, band`` for ``overall`` and, when demand has
         ``community_id`` / ``grid_id`` columns, per community and grid.
     unreachable : GeoDataFrame
         Demand rows not covered now that no candidate can reach, with ``reason``.
@@ -342,7 +343,7 @@ def site_stations(
     served, site_pos, gain_hh, gain_pop = _served_per_point(prob, a, hh, pop, covered, plan,
                                                             capacity_households)
     sites = _sites_frame(cand, cand_id_col, plan, gain_hh, gain_pop, population_col in demand.columns,
-                         prob, demand.crs)
+                         prob, demand.crs, the_band.label)
     out_demand = _demand_frame(demand, covered, hh, served, site_pos, sites, capacity_households)
     if candidates is not None:  # the rest that reach someone: each with why it was not chosen
         for i, problem, action, zh in _unchosen(cand, cand_id_col, a, plan, sites, hh, covered, served,
@@ -350,7 +351,7 @@ def site_stations(
                                                 capacity=capacity_households):
             report.add("candidates", cand[cand_id_col].iloc[i], problem, action, zh=zh)
     unreach = _unreachable(demand, a, covered, dsnap, the_band)
-    before_after = _before_after(demand, hh, covered, served)
+    before_after = _before_after(demand, hh, covered, served, the_band.label)
     logger.info("siting: %d new sites; coverage %.2f%% -> %.2f%% of households (%s)", len(sites),
                 before_after["pct_before"].iloc[0], before_after["pct_after"].iloc[0], optimality["status"])
     frame = report.to_frame(zh_columns=True)
