@@ -142,7 +142,7 @@ def test_the_grids_map_lists_each_community_s_grids(tmp_path):
 def test_the_grid_table_names_communities_whose_ids_one_layer_holds_as_floats():
     # fix-r2 left it: a communities shapefile with a blank id cell reads its ids as 101.0, 102.0;
     # the grids (integer ids 101, 102) found no name and the table showed the bare ids
-    from spatial.maps._data import grid_table
+    from spatial.maps._tables import grid_table
 
     communities = pd.DataFrame({"community_id": [101.0, 102.0, None], "name": ["竹林社区", "福田社区", "新区"]})
     grids = pd.DataFrame({"community_id": [102, 101, 101]})

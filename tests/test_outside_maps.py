@@ -7,7 +7,7 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import Point, box
 
-from spatial.maps._data import coverage_table
+from spatial.maps._tables import coverage_table
 
 UTM = "EPSG:32650"
 

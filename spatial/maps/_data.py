@@ -19,11 +19,10 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from spatial.core.checks import (Report, is_number, natural_key, report_in, require_columns, require_crs,
+from spatial.core.checks import (Report, is_number, report_in, require_columns, require_crs,
                                  round_half_up, round_walk, yes_no)
 from spatial.core.errors import ColumnError, InputFileError, OptionError
 from spatial.io._figures import COUNT
-from spatial.io.workbook import NONE_ID, none_name
 from spatial.maps import _style as st
 from spatial.maps._encode import SCALE, encode_lines, encode_polygons
 
@@ -518,52 +517,6 @@ def community_coverage(summary, demand, bands, households_col, communities=None)
     table = summary[summary["level"].isin(["overall", "community"])].copy()
     table["id"] = table["id"].astype(str)
     return table
-
-
-def coverage_table(table: pd.DataFrame, bands: list[str], communities, lang: str) -> str:
-    """HTML of the table of households and % covered per band, overall and per community,
-    with the community's name first and its id in small print."""
-    names = names_of(communities, "community_id")
-    shown = [b for b in bands if f"pct_hh_{b}" in table.columns]
-    header = [st.text(lang, "community"), st.field_label(lang, "households")] + [
-        st.band_label(lang, b) for b in shown]
-    rows = []
-    for _, r in table.iterrows():
-        if r["level"] == "overall":
-            who = (st.text(lang, "overall"), "")
-        else:
-            cid = str(r["id"])
-            who = ((names[cid], cid) if cid in names else
-                   (none_name("community", lang), "") if cid == NONE_ID else (cid, ""))
-        hh = r.get("households")
-        rows.append([who, int(round(hh)) if pd.notna(hh) else ""] + [float(r[f"pct_hh_{b}"]) for b in shown])
-    return st.table_html(st.text(lang, "table_title"), header, rows)
-
-
-def grid_table(grids: pd.DataFrame, hh: pd.Series, status, communities, lang: str) -> str | None:
-    """HTML of the grids of each community, overall first: how many, their households, households
-    per grid and how many are out of the band (``status`` not ``in``); None without ``community_id``.
-
-    Examples
-    --------
-    >>> grids = pd.DataFrame({"community_id": ["C2", "C1", "C2"]})
-    >>> html = grid_table(grids, pd.Series([300.0, 420.0, 510.0]), ["in", "in", "over"], None, "en")
-    >>> [c for c in re.findall(r"<td[^>]*>([^<]*)", html)][:10]
-    ['All', '3', '1230', '410', '1', 'C1', '1', '420', '420', '0']
-    """
-    if "community_id" not in grids.columns:
-        return None
-    names = names_of(communities, "community_id")
-    frame = pd.DataFrame({"c": id_strings(grids["community_id"], "community_id"), "hh": hh.to_numpy(dtype=float),
-                          "out": np.asarray(status) != "in"})
-    rows = [[(st.text(lang, "overall"), ""), len(frame), int(round(frame["hh"].sum())),
-             int(round_half_up(frame["hh"].mean(), 0)) if len(frame) else "", int(frame["out"].sum())]]
-    for cid, g in sorted(frame.groupby("c"), key=lambda kv: natural_key(kv[0])):  # C1, C2 ... C10
-        rows.append([(names.get(cid, cid), cid if cid in names else ""), len(g), int(round(g["hh"].sum())),
-                     int(round_half_up(g["hh"].mean(), 0)), int(g["out"].sum())])
-    header = [st.text(lang, "community"), st.text(lang, "grid_count"), st.field_label(lang, "households"),
-              st.text(lang, "per_grid"), st.text(lang, "out_of_band")]
-    return st.table_html(st.text(lang, "grid_table_title"), header, rows)
 
 
 def read_layers(path, required: Sequence, optional: Sequence[str], what: str) -> dict:

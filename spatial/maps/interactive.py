@@ -28,14 +28,14 @@ import pandas as pd
 from folium import plugins
 
 from spatial.core.atomic import atomic_path
-from spatial.core.checks import (Report, check_band, check_households, is_number, marked_synthetic, require_columns,
-                                 require_crs)
+from spatial.core.checks import Report, check_band, check_households, marked_synthetic, require_columns, require_crs
 from spatial.core.errors import ColumnError, OptionError, OptionTypeError
 from spatial.maps import _style as st
 from spatial.maps import _draw as draw
-from spatial.maps._data import (GRID_FIELDS, community_coverage, coverage_table, file_status, grid_notes, grid_table,
-                                head_props, jsonable, popup_props, short_labels, walked_speed)
+from spatial.maps._data import (GRID_FIELDS, community_coverage, file_status, grid_notes, head_props, jsonable,
+                                popup_props, short_labels, walked_speed)
 from spatial.maps._draw import GAP_LABELS  # noqa: F401  (public constant, kept here)
+from spatial.maps._tables import coverage_table, grid_table
 from spatial.maps._layers import (Attribution, BoxControl, Layout, OfflineMap, ScaleBar, layers_top_first, render_page,
                                   set_page_lang)
 from spatial.maps._offline import inline_assets
