@@ -177,6 +177,25 @@ def test_sources_without_railways_change_nothing(tmp_path):
     assert np.isfinite(_walk(net)["walk_m"]).all()
 
 
+def test_the_command_line_says_the_railways_read_and_no_water_barriers_turns_them_off(tmp_path, capsys):
+    import pyogrio
+
+    from spatial.cli import main
+
+    osm = _osm(tmp_path / "t.osm", {"railway": "rail"})
+    _homes(HOME).to_file(tmp_path / "units.gpkg")
+    gpd.GeoDataFrame({"station_id": ["S1"]}, geometry=[Point(X0 + 5, Y0 + 10)], crs=UTM).to_file(tmp_path / "s.gpkg")
+    args = ["coverage", str(osm), str(tmp_path / "s.gpkg"), str(tmp_path / "units.gpkg"),
+            "--meters", "100,500", "--no-isochrones"]
+    assert main([*args, "--out", str(tmp_path / "on.gpkg")]) == 0
+    assert "report rows); railways: 1 line, 2.000 km, kept off the legs to it" in capsys.readouterr().out
+    assert main([*args, "--out", str(tmp_path / "off.gpkg"), "--no-water-barriers"]) == 0
+    walks = [pyogrio.read_dataframe(tmp_path / f"{name}.gpkg", layer="demand")["walk_m"].iloc[0] for name in ("on", "off")]
+    assert walks == pytest.approx([ROUND, OVER], abs=0.05)
+    report = pyogrio.read_dataframe(tmp_path / "on.gpkg", layer="report")
+    assert report.loc[report["row_id"] == "railways", "problem"].tolist() == ["railways: 1 line, 2.000 km"]
+
+
 # ------------------------------------------------------------------ a real extract
 
 
