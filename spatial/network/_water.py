@@ -386,6 +386,10 @@ class Walls:
             near = np.flatnonzero(self.line_cells.may_meet(a, b)) if self.line_cells is not None else \
                 np.arange(len(a))
             if len(near):
+                sure, unsure = self._surely_crossing(a[near], b[near])
+                out[near[sure]] = True
+                near = near[unsure]
+            if len(near):
                 hit, _ = self.lines.query(shapely.linestrings(np.stack([a[near], b[near]], axis=1)),
                                           predicate="crosses")
                 out[near[hit]] = True
@@ -394,6 +398,38 @@ class Walls:
             if len(near):
                 out[near[self._in_and_out(a[near], b[near])]] = True
         return out
+
+    def _surely_crossing(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Of legs from ``a`` to ``b``, those that surely cross a line (through the inside of one
+        of its segments, well away from both ends of either, and along none), and those that
+        need the exact test (they meet a segment's box otherwise); the rest meet no line. Most
+        legs near a station's yard of many tracks are settled here: the exact test of a leg
+        against whole lines costs tens of microseconds."""
+        if self.line_segments is None:  # the lines' segments, once
+            sa, sb = _segments(np.asarray(self.lines.geometries))
+            self.line_segments = (shapely.STRtree(shapely.linestrings(np.stack([sa, sb], axis=1))), sa, sb)
+        tree, sa, sb = self.line_segments
+        li, si = tree.query(shapely.linestrings(np.stack([a, b], axis=1)))
+        sure = np.zeros(len(a), bool)
+        met = np.zeros(len(a), bool)
+        met[li] = True
+        if len(li):
+            p, r = a[li], b[li] - a[li]
+            q, s = sa[si], sb[si] - sa[si]
+            den = _cross2(r, s)
+            scale = np.hypot(*r.T) * np.hypot(*s.T)
+            clear = np.abs(den) > 1e-6 * scale  # not along the segment, nor nearly
+            safe = np.where(clear, den, 1.0)
+            t = _cross2(q - p, s) / safe  # along the leg
+            u = _cross2(q - p, r) / safe  # along the segment
+            eps = 1e-6
+            inside = clear & (t > eps) & (t < 1 - eps) & (u > eps) & (u < 1 - eps)
+            # a leg along a segment anywhere is left to the exact test (it may not cross there)
+            along = np.zeros(len(a), bool)
+            along[li[~clear]] = True
+            sure[li[inside]] = True
+            sure &= ~along
+        return np.flatnonzero(sure), np.flatnonzero(met & ~sure)
 
     def _in_and_out(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Legs meeting the shorelines at two points or more (segments met by their boxes, then
