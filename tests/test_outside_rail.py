@@ -86,6 +86,7 @@ def test_a_home_beside_the_railway_walks_on_its_own_side_to_the_level_crossing(t
     {"railway": "rail", "bridge": "viaduct"},
     {"railway": "subway", "tunnel": "yes", "layer": "-1"},
     {"railway": "rail", "layer": "-1"},  # in a cutting drawn below the streets
+    {"railway": "subway", "location": "underground"},  # a metro line mapped by its location alone
     {"railway": "rail", "covered": "yes"},
     {"railway": "rail", "disused": "yes"},
     {"railway": "disused"}, {"railway": "abandoned"}, {"railway": "razed"},

@@ -25,8 +25,9 @@ far as they go: the crossings are counted, no polygon is needed.
 **Railways** are read with the water (TD/T 1062-2021: a service circle is not cut by railways):
 ``railway=rail``, ``narrow_gauge``, ``light_rail``, ``subway`` and ``monorail`` lines at ground
 level are lines no leg crosses, as river lines are. Not on a bridge, in a tunnel, covered, on a
-``layer`` other than 0, nor disused, abandoned, razed, under construction or proposed (those are
-no wall, or no track); not ``tram`` (trams run in streets) nor ``platform``. Level crossings are
+``layer`` other than 0, with a ``location`` under or over the ground, nor disused, abandoned,
+razed, under construction or proposed (those are no wall, or no track); not ``tram`` (trams run
+in streets) nor ``platform``. Level crossings are
 where the footways cross the tracks: they are network walks and unchanged; a street crossing the
 tracks is reached on the home's own side of them.
 """
@@ -118,6 +119,8 @@ def rail_kind(tags, railway: str) -> tuple[str, str]:
         return "", ""
     if (get("layer") or "0").strip() not in ("0", "+0", "-0"):
         return "", ""
+    if (get("location") or "").strip().lower() in ("underground", "underwater", "overground", "overhead"):
+        return "", ""  # a subway mapped by its location alone, without tunnel or layer
     if any((get(key) or "no").strip().lower() not in NOT_SET for key in _RAIL_NOT_IN_USE):
         return "", ""
     return RAIL, f"railway={railway}"
