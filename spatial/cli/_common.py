@@ -438,7 +438,9 @@ def add_walk_options(parser: argparse.ArgumentParser) -> None:
                        help="let legs to the network cross the water an OSM network file holds (by default no "
                             "leg crosses a waterway=river|canal line or goes over a natural=water, "
                             "waterway=riverbank or landuse=reservoir area or the coastline: a home is not walked across the river to "
-                            "the street on the other bank; bridges are streets)")
+                            "the street on the other bank; bridges are streets), and its railway tracks at ground "
+                            "level (railway=rail, narrow_gauge, light_rail, subway, monorail; level crossings are "
+                            "streets)")
 
 
 def check_walk_options(args: argparse.Namespace) -> None:

@@ -21,13 +21,22 @@ Bridges are edges of the network: walks over them are unchanged. Small waterways
 ditches, drains) are stepped over and are not read, and fountains and pools (``amenity=fountain``,
 ``leisure=swimming_pool``, ``water=fountain``) are walked round. Outlines clipped by the extract are used as
 far as they go: the crossings are counted, no polygon is needed.
+
+**Railways** are read with the water (TD/T 1062-2021: a service circle is not cut by railways):
+``railway=rail``, ``narrow_gauge``, ``light_rail``, ``subway`` and ``monorail`` lines at ground
+level are lines no leg crosses, as river lines are. Not on a bridge, in a tunnel, covered, on a
+``layer`` other than 0, with a ``location`` under or over the ground, nor disused, abandoned,
+razed, under construction or proposed (those are no wall, or no track); not ``tram`` (trams run
+in streets) nor ``platform``. Level crossings are
+where the footways cross the tracks: they are network walks and unchanged; a street crossing the
+tracks is reached on the home's own side of them.
 """
 
 from __future__ import annotations
 
 import logging
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -35,6 +44,7 @@ import pandas as pd
 import shapely
 
 from spatial.core.checks import Report
+from spatial.network._walkfilter import NOT_SET
 
 logger = logging.getLogger(__name__)
 
@@ -53,14 +63,19 @@ SAME_POINT_M = 0.01
 #: segments, two outlines joined at a node, a corner of the water grazed (outlines are drawn no
 #: better than that).
 GRAZE_M = 1.0
-#: Kinds of water line.
-RIVER, SHORE = "river", "shore"
+#: ``railway`` values of tracks no leg crosses (at ground level; trams run in streets).
+RAIL_WAYS = frozenset({"rail", "narrow_gauge", "light_rail", "subway", "monorail"})
+#: Keys of a railway out of use or not built yet: no wall (``disused=yes``, ``construction=rail``).
+_RAIL_NOT_IN_USE = ("disused", "abandoned", "razed", "construction", "proposed")
+#: Kinds of water line, and railway tracks.
+RIVER, SHORE, RAIL = "river", "shore", "rail"
 
 
 def water_kind(tags) -> tuple[str, str]:
     """``(kind, feature)`` of an OSM way's or relation's tags: ``RIVER`` (a river or canal centre
-    line), ``SHORE`` (a water area's outline, or the coastline) or ``""`` (not water, or water
-    out of the way: in a culvert or tunnel, covered, or a fountain or pool walked round).
+    line), ``SHORE`` (a water area's outline, or the coastline), ``RAIL`` (railway tracks at
+    ground level) or ``""`` (not water, or water out of the way: in a culvert or tunnel, covered,
+    or a fountain or pool walked round; a railway off the ground or out of use).
 
     Examples
     --------
@@ -72,10 +87,17 @@ def water_kind(tags) -> tuple[str, str]:
     (('', ''), ('', ''))
     >>> water_kind({"landuse": "reservoir"}), water_kind({"landuse": "basin"})
     (('shore', 'landuse=reservoir'), ('', ''))
+    >>> water_kind({"railway": "rail"}), water_kind({"railway": "rail", "bridge": "yes"})
+    (('rail', 'railway=rail'), ('', ''))
+    >>> water_kind({"railway": "tram"}), water_kind({"railway": "subway", "layer": "-1"})
+    (('', ''), ('', ''))
     """
     get = tags.get
     if (get("covered") or "no") != "no" or (get("tunnel") or "no") != "no":
         return "", ""
+    railway = get("railway")
+    if railway in RAIL_WAYS:
+        return rail_kind(tags, railway)
     if get("amenity") == "fountain" or get("leisure") == "swimming_pool" or get("water") in _WALKED_ROUND:
         return "", ""
     waterway = get("waterway")
@@ -89,6 +111,21 @@ def water_kind(tags) -> tuple[str, str]:
     return "", ""
 
 
+def rail_kind(tags, railway: str) -> tuple[str, str]:
+    """``(RAIL, "railway=...")`` for tracks at ground level and in use, else ``("", "")``
+    (:func:`water_kind` has left out those in a tunnel or covered)."""
+    get = tags.get
+    if (get("bridge") or "no").strip().lower() not in NOT_SET:
+        return "", ""
+    if (get("layer") or "0").strip() not in ("0", "+0", "-0"):
+        return "", ""
+    if (get("location") or "").strip().lower() in ("underground", "underwater", "overground", "overhead"):
+        return "", ""  # a subway mapped by its location alone, without tunnel or layer
+    if any((get(key) or "no").strip().lower() not in NOT_SET for key in _RAIL_NOT_IN_USE):
+        return "", ""
+    return RAIL, f"railway={railway}"
+
+
 def water_frame(ids, kinds, features, geometry, crs) -> gpd.GeoDataFrame:
     """The water features a reader found: ``id`` (``w123`` a way, ``r45`` a relation), ``kind``,
     ``feature`` (the tag) and their lines."""
@@ -100,21 +137,29 @@ def water_frame(ids, kinds, features, geometry, crs) -> gpd.GeoDataFrame:
 @dataclass(frozen=True, eq=False)
 class Water:
     """The water of a network, in its CRS: ``rivers`` (lines no leg crosses) and ``shores``
-    (outlines a leg may cross once, not twice)."""
+    (outlines a leg may cross once, not twice), and its railway tracks, ``rails`` (lines no leg
+    crosses, as rivers)."""
 
     rivers: np.ndarray
     shores: np.ndarray
+    rails: np.ndarray = field(default_factory=lambda: np.empty(0, object))
 
     def __len__(self) -> int:
-        return len(self.rivers) + len(self.shores)
+        return len(self.rivers) + len(self.shores) + len(self.rails)
+
+    @property
+    def lines(self) -> np.ndarray:
+        """The lines no leg crosses: river lines and railway tracks."""
+        return np.concatenate([self.rivers, self.rails]).astype(object)
 
 
 NO_WATER = Water(np.empty(0, object), np.empty(0, object))
 
 
 def network_water(water: gpd.GeoDataFrame | None, metric, report: Report, label: str) -> Water:
-    """The water features of a reader as a :class:`Water` in ``metric``, with one report row
-    saying how many features of each tag and how many km of their lines are barriers."""
+    """The water features and railways of a reader as a :class:`Water` in ``metric``, with one
+    report row saying how many water features of each tag and how many km of their lines are
+    barriers, and one saying how many railway lines and km."""
     if water is None or not len(water):
         return NO_WATER
     water = water.to_crs(metric)
@@ -124,6 +169,13 @@ def network_water(water: gpd.GeoDataFrame | None, metric, report: Report, label:
     if not len(water):
         return NO_WATER
     kind = water["kind"].to_numpy(object)
+    rails = geom[kind == RAIL]
+    if len(rails):
+        _report_rails(rails, report, label)
+    wet = kind != RAIL
+    water, geom, kind = water.loc[wet], geom[wet], kind[wet]
+    if not len(water):
+        return Water(rivers=np.empty(0, object), shores=np.empty(0, object), rails=np.asarray(rails, dtype=object))
     rivers = geom[kind == RIVER]
     shores, inner_km = _without_shared(geom[kind == SHORE])
     n_by = water.groupby("feature", sort=True).size()
@@ -143,7 +195,21 @@ def network_water(water: gpd.GeoDataFrame | None, metric, report: Report, label:
                    "read_network(water_barriers=False) 或 --no-water-barriers 可取消"))
     logger.info("network %s: %d water features, %.1f km of river lines and shorelines used as barriers to the "
                 "legs to the network", label, len(water), km)
-    return Water(rivers=np.asarray(rivers, dtype=object), shores=np.asarray(shores, dtype=object))
+    return Water(rivers=np.asarray(rivers, dtype=object), shores=np.asarray(shores, dtype=object),
+                 rails=np.asarray(rails, dtype=object))
+
+
+def _report_rails(rails: np.ndarray, report: Report, label: str) -> None:
+    """The report row of the railways read: how many lines and km."""
+    n, km = len(rails), float(shapely.length(rails).sum()) / 1000
+    report.add("network", "railways", f"railways: {n} line{'s' if n > 1 else ''}, {km:.3f} km",
+               "used as barriers to the straight legs from homes and stations to the network (no leg crosses "
+               "the tracks at ground level; level crossings, bridges and tunnels are walked as streets); "
+               "read_network(water_barriers=False) or --no-water-barriers leaves them out with the water",
+               zh=(f"铁路：{n} 条，共 {km:.3f} 公里",
+                   "作为住户和服务站到路网直线连接段的阻隔（不跨越地面铁轨；平交道口、桥梁和地道按道路步行）；"
+                   "read_network(water_barriers=False) 或 --no-water-barriers 可与水域一并取消"))
+    logger.info("network %s: %d railway lines, %.1f km, used as barriers to the legs to the network", label, n, km)
 
 
 def _without_shared(lines: np.ndarray) -> tuple[np.ndarray, float]:
@@ -323,6 +389,10 @@ class Walls:
             near = np.flatnonzero(self.line_cells.may_meet(a, b)) if self.line_cells is not None else \
                 np.arange(len(a))
             if len(near):
+                sure, unsure = self._surely_crossing(a[near], b[near])
+                out[near[sure]] = True
+                near = near[unsure]
+            if len(near):
                 hit, _ = self.lines.query(shapely.linestrings(np.stack([a[near], b[near]], axis=1)),
                                           predicate="crosses")
                 out[near[hit]] = True
@@ -331,6 +401,38 @@ class Walls:
             if len(near):
                 out[near[self._in_and_out(a[near], b[near])]] = True
         return out
+
+    def _surely_crossing(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Of legs from ``a`` to ``b``, those that surely cross a line (through the inside of one
+        of its segments, well away from both ends of either, and along none), and those that
+        need the exact test (they meet a segment's box otherwise); the rest meet no line. Most
+        legs near a station's yard of many tracks are settled here: the exact test of a leg
+        against whole lines costs tens of microseconds."""
+        if self.line_segments is None:  # the lines' segments, once
+            sa, sb = _segments(np.asarray(self.lines.geometries))
+            self.line_segments = (shapely.STRtree(shapely.linestrings(np.stack([sa, sb], axis=1))), sa, sb)
+        tree, sa, sb = self.line_segments
+        li, si = tree.query(shapely.linestrings(np.stack([a, b], axis=1)))
+        sure = np.zeros(len(a), bool)
+        met = np.zeros(len(a), bool)
+        met[li] = True
+        if len(li):
+            p, r = a[li], b[li] - a[li]
+            q, s = sa[si], sb[si] - sa[si]
+            den = _cross2(r, s)
+            scale = np.hypot(*r.T) * np.hypot(*s.T)
+            clear = np.abs(den) > 1e-6 * scale  # not along the segment, nor nearly
+            safe = np.where(clear, den, 1.0)
+            t = _cross2(q - p, s) / safe  # along the leg
+            u = _cross2(q - p, r) / safe  # along the segment
+            eps = 1e-6
+            inside = clear & (t > eps) & (t < 1 - eps) & (u > eps) & (u < 1 - eps)
+            # a leg along a segment anywhere is left to the exact test (it may not cross there)
+            along = np.zeros(len(a), bool)
+            along[li[~clear]] = True
+            sure[li[inside]] = True
+            sure &= ~along
+        return np.flatnonzero(sure), np.flatnonzero(met & ~sure)
 
     def _in_and_out(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Legs meeting the shorelines at two points or more (segments met by their boxes, then

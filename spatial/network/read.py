@@ -36,7 +36,7 @@ from spatial.core.checks import Report, ground_metres, layer_lonlat, metric_crs,
 from spatial.core.errors import CRSError, InputFileError, NetworkError, SpatialError
 from spatial.network import _readers
 from spatial.network._walkfilter import CAR_CLASSES
-from spatial.network._water import NO_WATER, network_water
+from spatial.network._water import NO_WATER, RAIL, network_water
 from spatial.network.graph import (
     DEFAULT_EXCLUDED_HIGHWAYS,
     WalkNetwork,
@@ -107,7 +107,11 @@ def read_network(
         the straight legs from homes and stations to it: no leg crosses a river line or goes into the water and out again, so
         a home is not walked across the river to the street on the other bank (bridges are
         edges: walks over them are unchanged). One report row says how many features and km.
-        False leaves them out (as ``--no-water-barriers``). Other sources hold no water.
+        Its railway tracks at ground level (``railway=rail|narrow_gauge|light_rail|subway|monorail``,
+        not on a bridge, in a tunnel, covered, on a ``layer`` other than 0, nor out of use; not
+        ``tram``) are kept with it as lines no leg crosses (``WalkNetwork.water.rails``; level
+        crossings are edges, walked as streets), reported in their own row (``railways``).
+        False leaves both out (as ``--no-water-barriers``). Other sources hold neither.
 
     Returns
     -------
@@ -163,11 +167,18 @@ def read_network(
     if water_barriers:
         water = network_water(loaded.water, metric, report, label)
     elif loaded.water is not None and len(loaded.water):
-        n = len(loaded.water)
-        report.add("network", "water", f"water: {n} feature{'s' if n > 1 else ''} (rivers, canals, water areas)",
-                   "not used as barriers (water_barriers=False, --no-water-barriers): legs to the network may "
-                   "cross them", zh=(f"水域：{n} 处（河道、运河、水面）",
-                                     "未作为阻隔（water_barriers=False，--no-water-barriers）：到路网的连接段可能跨越水面"))
+        rail = loaded.water["kind"].to_numpy(object) == RAIL
+        n, n_rail = int((~rail).sum()), int(rail.sum())
+        if n:
+            report.add("network", "water", f"water: {n} feature{'s' if n > 1 else ''} (rivers, canals, water areas)",
+                       "not used as barriers (water_barriers=False, --no-water-barriers): legs to the network may "
+                       "cross them", zh=(f"水域：{n} 处（河道、运河、水面）",
+                                         "未作为阻隔（water_barriers=False，--no-water-barriers）：到路网的连接段可能跨越水面"))
+        if n_rail:
+            report.add("network", "railways", f"railways: {n_rail} line{'s' if n_rail > 1 else ''}",
+                       "not used as barriers (water_barriers=False, --no-water-barriers): legs to the network may "
+                       "cross the tracks", zh=(f"铁路：{n_rail} 条",
+                                               "未作为阻隔（water_barriers=False，--no-water-barriers）：到路网的连接段可能跨越铁轨"))
 
     net = dataclasses.replace(_assemble(edges, nodes, metric, report, label), from_osm=loaded.osm, water=water)
     if keep == "largest":

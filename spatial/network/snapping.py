@@ -344,13 +344,15 @@ def snap_walks(network: WalkNetwork, xy: np.ndarray, *, max_snap_m: float = 100.
 
 def _barrier_tree(barriers, network: WalkNetwork) -> Walls | None:
     """The walls of the legs: the ``barriers`` lines (polygons by their outline) and the network's
-    water (river lines; shorelines, crossed once but not twice); None when there are none."""
+    water (river lines; shorelines, crossed once but not twice) and railway tracks; None when there
+    are none."""
     geoms = np.empty(0, object) if barriers is None else np.asarray(barriers, dtype=object)
     geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
     poly = np.isin(shapely.get_type_id(geoms), (3, 6))
     geoms[poly] = shapely.boundary(geoms[poly])
     water = network.water
-    walls = Walls(np.concatenate([geoms, water.rivers]) if len(water.rivers) else geoms, water)
+    lines = water.lines  # river lines and railway tracks
+    walls = Walls(np.concatenate([geoms, lines]) if len(lines) else geoms, water)
     return walls if walls else None
 
 

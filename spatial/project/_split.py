@@ -21,7 +21,7 @@ import pandas as pd
 import shapely
 
 from spatial.core.errors import CRSError
-from spatial.network._water import NO_WATER, RIVER, SHORE, Water
+from spatial.network._water import NO_WATER, RAIL, RIVER, SHORE, Water
 from spatial.network.graph import WalkNetwork, _csr, network_from_arrays
 
 logger = logging.getLogger(__name__)
@@ -95,7 +95,7 @@ def write_edges(network: WalkNetwork, path: Path) -> None:
     """
     m = network.n_edges
     water = network.water  # river lines and shorelines: rows of their own (kind in column water)
-    wet = np.concatenate([water.rivers, water.shores]).astype(object)
+    wet = np.concatenate([water.rivers, water.shores, water.rails]).astype(object)
     dropped = np.concatenate([np.asarray(network.dropped_geometry, dtype=object), wet])
     nd = len(dropped)
     u, v = network.edge_u.astype(np.int64), network.edge_v.astype(np.int64)
@@ -119,7 +119,7 @@ def write_edges(network: WalkNetwork, path: Path) -> None:
             "off_ground_kind": np.r_[network.off_ground_kind if len(network.off_ground_kind) == m
                                      else np.zeros(m, np.int8), np.zeros(nd, np.int8)].astype(np.int8),
             "water": np.r_[np.full(nd - len(wet) + m, ""), np.full(len(water.rivers), RIVER),
-                           np.full(len(water.shores), SHORE)].astype(object),
+                           np.full(len(water.shores), SHORE), np.full(len(water.rails), RAIL)].astype(object),
         },
         geometry=np.concatenate([np.asarray(network.geometry, dtype=object), dropped]),
         crs=network.crs,
@@ -152,8 +152,8 @@ def edge_arrays(path: str, bbox: tuple[float, float, float, float]) -> dict:
                            else np.zeros(len(kept), bool)),
             "off_ground_kind": (kept["off_ground_kind"].to_numpy(np.int8) if "off_ground_kind" in kept.columns
                                 else np.zeros(len(kept), np.int8)),
-            "water": Water(rivers=np.asarray(wet.geometry.values[wet["water"].to_numpy(object) == RIVER], dtype=object),
-                           shores=np.asarray(wet.geometry.values[wet["water"].to_numpy(object) == SHORE], dtype=object))}
+            "water": Water(**{name: np.asarray(wet.geometry.values[wet["water"].to_numpy(object) == k], dtype=object)
+                              for name, k in (("rivers", RIVER), ("shores", SHORE), ("rails", RAIL))})}
 
 
 def build_network(a: dict, *, dummy_far_m: float | None = None) -> WalkNetwork:
