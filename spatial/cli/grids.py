@@ -88,7 +88,7 @@ def add_parser(sub) -> None:
     p.add_argument("--code-layout", choices=("cjt349", "db11", "stats12"), default="cjt349",
                    help="grid codes (网格编码): CJ/T 349's 20 digits (default), Beijing's DB11/T 15 or the "
                         "statistical 12+3 (docs/grid-codes.md)")
-    p.add_argument("--object-type", default="000000", metavar="DIGITS",
+    p.add_argument("--object-type", default=None, metavar="DIGITS",
                    help="with --code-layout cjt349: the 6-digit object type in front of each code (default 000000)")
     p.add_argument("--from-buildings", action="store_true",
                    help="UNITS are building footprints or points: build units first (street blocks cut by "
@@ -211,6 +211,10 @@ def _cmd_grids(args: argparse.Namespace) -> int:
     if args.floors_col is not None and not args.from_buildings:
         raise SpatialError(f"--floors-col {args.floors_col} is for --from-buildings (the units built get floor_area_m2, "
                            "footprint x floors); add --from-buildings, or drop --floors-col")
+    if args.object_type is not None and args.code_layout != "cjt349":
+        raise SpatialError(f"--object-type {args.object_type} is the front of CJ/T 349's 20-digit codes, and "
+                           f"--code-layout {args.code_layout}'s codes have none; drop --object-type, or give "
+                           "--code-layout cjt349")
     _check(args, {"COMMUNITIES": args.inputs[0], "UNITS": args.inputs[1], "--roads": args.roads,
                   "--existing": args.existing, "--lock": args.lock, "--household-points": args.household_points})
     communities = read_input(args.inputs[0], "communities", "communities")
@@ -246,7 +250,7 @@ def _cmd_grids(args: argparse.Namespace) -> int:
         checked = pd.concat([built, checked], ignore_index=True)
     opts = dict(min_households=args.min_households, max_households=args.max_households, roads=roads,
                 blocks=args.blocks, seed=args.seed, street_gap_m=args.street_gap_m, check_overlaps=False,
-                code_layout=args.code_layout, object_type=args.object_type, **cols)
+                code_layout=args.code_layout, object_type=args.object_type or "000000", **cols)
     if args.existing is not None or args.redraw:
         from spatial.grids.redraw import households_kept_pct, moved_and_new, redraw_grids
 

@@ -1,0 +1,92 @@
+"""Today's changes used as their users would (review 6): a planner at the CLI drawing coded grids
+and locking grids built from buildings, an official reading a station on a phone's KMZ.
+
+The town: one community 400 m x 200 m (code 440304007001) of eight units 50 m wide, 100
+households each; two grids of 400 households (EPSG:32650, near Shenzhen).
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import Point, box
+
+from spatial.cli import main
+
+UTM = "EPSG:32650"
+X0, Y0 = 500_000.0, 2_500_000.0
+
+
+def _at(x0: float, y0: float, x1: float, y1: float):
+    return box(X0 + x0, Y0 + y0, X0 + x1, Y0 + y1)
+
+
+@pytest.fixture
+def town(tmp_path):
+    communities = gpd.GeoDataFrame({"community_id": ["C1"], "code": ["440304007001"]}, crs=UTM,
+                                   geometry=[_at(0, 0, 400, 200)])
+    units = gpd.GeoDataFrame({"unit_id": [f"U{i}" for i in range(8)], "households": [100] * 8}, crs=UTM,
+                             geometry=[_at(50 * i, 0, 50 * (i + 1), 200) for i in range(8)])
+    communities.to_file(tmp_path / "in.gpkg", layer="communities")
+    units.to_file(tmp_path / "in.gpkg", layer="units")
+    return ["-q", "grids", f"{tmp_path / 'in.gpkg'}:communities", f"{tmp_path / 'in.gpkg'}:units", "--grids", "2"]
+
+
+# ------------------------------------------------ 1: --object-type typed with a Chinese input method
+
+
+def test_an_object_type_typed_in_full_width_digits_is_read_as_its_digits(town, tmp_path, capsys):
+    """`spatial grids --object-type ４４０３００` (typed with a Chinese input method, as division
+    codes are, which the package reads) was refused: "object_type '４４０３００' must be 6 digits"."""
+    assert main([*town, "--object-type", "４４０３００", "--out", str(tmp_path / "a.gpkg")]) == 0, \
+        capsys.readouterr().err
+    codes = sorted(gpd.read_file(tmp_path / "a.gpkg", layer="grids")["grid_code"])
+    assert codes == ["440300" "440304007001" "01", "440300" "440304007001" "02"]
+
+
+def test_assign_grid_codes_reads_a_full_width_object_type_as_its_digits():
+    from spatial.grids.codes import assign_grid_codes
+
+    communities = gpd.GeoDataFrame({"community_id": ["C1"], "code": ["440304007001"]}, crs=UTM,
+                                   geometry=[_at(0, 0, 400, 200)])
+    grids = gpd.GeoDataFrame({"grid_id": ["C1-01"], "community_id": ["C1"]}, crs=UTM,
+                             geometry=[_at(0, 0, 400, 200)])
+    out = assign_grid_codes(grids, communities, object_type="４４０３００ ")
+    assert out["grid_code"].tolist() == ["44030044030400700100"]
+
+
+def test_an_object_type_with_a_layout_that_has_none_is_refused_not_dropped(town, tmp_path, capsys):
+    """`--code-layout db11 --object-type 440300` wrote Beijing's 15-digit codes and said nothing of
+    the object type given: the planner believed the codes carried it."""
+    assert main([*town, "--code-layout", "db11", "--object-type", "440300", "--out", str(tmp_path / "b.gpkg")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--object-type 440300" in err and "--code-layout db11" in err
+    assert "drop --object-type" in err and not (tmp_path / "b.gpkg").exists()
+    # without it, db11 as before; and cjt349's default object type is still 000000
+    assert main([*town, "--code-layout", "db11", "--out", str(tmp_path / "c.gpkg")]) == 0
+    assert gpd.read_file(tmp_path / "c.gpkg", layer="grids")["grid_code"].str.len().eq(15).all()
+    assert main([*town, "--out", str(tmp_path / "d.gpkg")]) == 0
+    assert gpd.read_file(tmp_path / "d.gpkg", layer="grids")["grid_code"].str.startswith("000000").all()
+
+
+# ------------------------------------------------ 2: a station's floor area on the phone's KMZ
+
+
+def test_a_stations_floor_area_is_in_its_kmz_description_as_in_its_popup(tmp_path):
+    """Today's change put each station's 类型 and 建筑面积 in the map popups and, its commit said,
+    the KMZ; the KMZ a grid worker opens in 奥维互动地图 gave 类型 but no floor area (the demo's S01:
+    站点编号, 类型 中心, 服务户数, 服务人口, and not its 1,050 m²)."""
+    from spatial.io.layers import read_layer
+    from spatial.maps.kmz import results_kmz
+
+    stations = gpd.GeoDataFrame({"station_id": ["S1", "S2"], "name": ["甲社区党群服务中心", "乙站"],
+                                 "类型": ["中心", "站"], "面积（㎡）": [600, 85.5],
+                                 "households_served": [400, 0]},
+                                crs=UTM, geometry=[Point(X0, Y0), Point(X0 + 300, Y0)])
+    kmz = results_kmz(tmp_path / "s.kmz", {"stations": stations})
+    described = dict(zip(*read_layer(kmz, layer="党群服务站")[["Name", "description"]].T.to_numpy()))
+    assert "类型: 中心" in described["甲社区党群服务中心"]
+    assert "建筑面积（平方米）: 600" in described["甲社区党群服务中心"]
+    assert "建筑面积（平方米）: 85.5" in described["乙站"]
