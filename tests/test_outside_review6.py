@@ -90,3 +90,34 @@ def test_a_stations_floor_area_is_in_its_kmz_description_as_in_its_popup(tmp_pat
     assert "类型: 中心" in described["甲社区党群服务中心"]
     assert "建筑面积（平方米）: 600" in described["甲社区党群服务中心"]
     assert "建筑面积（平方米）: 85.5" in described["乙站"]
+
+
+# ------------------------------------------------ 3: a lock list of units and their grids, units built from buildings
+
+
+def test_a_lock_list_with_unit_and_grid_ids_on_units_built_from_buildings_says_which_column_to_keep(tmp_path, capsys):
+    """The natural lock list is last run's units layer cut down to the grids to keep: it has both
+    unit_id and grid_id. With --from-buildings it was refused with "lock whole grids with a table
+    of grid_id", a column the file already had: the planner was not told to delete unit_id."""
+    communities = gpd.GeoDataFrame({"community_id": ["C1"]}, crs=UTM, geometry=[_at(0, 0, 400, 200)])
+    houses = gpd.GeoDataFrame({"楼号": [f"B{k:02d}" for k in range(16)], "户数": [50] * 16}, crs=UTM,
+                              geometry=[_at(20 + 100 * i, 20 + 50 * j, 70 + 100 * i, 45 + 50 * j)
+                                        for i in range(4) for j in range(4)])
+    communities.to_file(tmp_path / "c.gpkg")
+    houses.to_file(tmp_path / "b.gpkg")
+    base = ["-q", "grids", str(tmp_path / "c.gpkg"), str(tmp_path / "b.gpkg"), "--from-buildings",
+            "--min", "150", "--max", "250"]
+    assert main([*base, "--out", str(tmp_path / "g1.gpkg")]) == 0, capsys.readouterr().err
+    first = gpd.read_file(tmp_path / "g1.gpkg", layer="units")
+    kept = first["grid_id"].iloc[0]
+    first.loc[first["grid_id"] == kept, ["unit_id", "grid_id"]].to_csv(tmp_path / "lock.csv", index=False)
+    args = [*base, "--existing", f"{tmp_path / 'g1.gpkg'}:grids", "--lock", str(tmp_path / "lock.csv")]
+    assert main([*args, "--out", str(tmp_path / "g2.gpkg")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--lock lock.csv names units by id" in err
+    assert "delete its column unit_id and keep grid_id" in err and not (tmp_path / "g2.gpkg").exists()
+    # as it says: the grid's column alone locks that grid
+    pd.read_csv(tmp_path / "lock.csv")[["grid_id"]].to_csv(tmp_path / "lock.csv", index=False)
+    assert main([*args, "--out", str(tmp_path / "g3.gpkg")]) == 0, capsys.readouterr().err
+    again = gpd.read_file(tmp_path / "g3.gpkg", layer="units")
+    assert again["grid_id"].eq(kept).sum() == first["grid_id"].eq(kept).sum()

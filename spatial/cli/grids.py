@@ -309,10 +309,13 @@ def _cmd_grids(args: argparse.Namespace) -> int:
             else:
                 lock_uid = column(args, table, "unit_id", "lock", option="--unit-id-col")  # (refused, named)
                 if args.from_buildings:  # (ids of units numbered on each run, as for --existing above)
+                    gid = column(args, table, "grid_id", "lock", required=False)
+                    how = (f"to lock their grids whole, delete its column {lock_uid} and keep {gid}" if gid is not None
+                           else "lock whole grids with a table of grid_id")
                     raise SpatialError(
                         f"--lock {args.lock.name} names units by id, and units built from buildings are numbered "
-                        "anew on each run (one building more and the ids shift): lock whole grids with a table of "
-                        "grid_id, or redraw on the units the plan was made for (without --from-buildings)")
+                        f"anew on each run (one building more and the ids shift): {how}, or redraw on the units "
+                        "the plan was made for (without --from-buildings)")
                 locked = list(table.loc[keep, lock_uid]) if keep is not True else list(table[lock_uid])
                 _check_lock_ids(locked, units[uid], args.lock)
         res = redraw_grids(units, communities, plan, locked=locked, max_deviation_pct=args.max_deviation, **opts)
