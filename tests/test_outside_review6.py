@@ -121,3 +121,32 @@ def test_a_lock_list_with_unit_and_grid_ids_on_units_built_from_buildings_says_w
     assert main([*args, "--out", str(tmp_path / "g3.gpkg")]) == 0, capsys.readouterr().err
     again = gpd.read_file(tmp_path / "g3.gpkg", layer="units")
     assert again["grid_id"].eq(kept).sum() == first["grid_id"].eq(kept).sum()
+
+
+# ------------------------------------------------ 4: an 'estate' column left blank
+
+
+@pytest.mark.parametrize("blank", [None, "", "否"])
+def test_a_blank_estate_column_is_not_reported_as_the_estates_read(tmp_path, capsys, blank):
+    """Units exported from the grid editor's template carry an 'estate' column, often left blank.
+    spatial grids reported "no 'gated' column: gated estates (小区) read from column 'estate' ...
+    units sharing an id in 'estate' are kept in one grid" when it named no estate at all, so the
+    planner took the estates as kept. A column naming one estate is still reported so."""
+    communities = gpd.GeoDataFrame({"community_id": ["C1"], "code": ["440304007001"]}, crs=UTM,
+                                   geometry=[_at(0, 0, 400, 200)])
+    units = gpd.GeoDataFrame({"unit_id": [f"U{i}" for i in range(8)], "households": [100] * 8,
+                              "estate": [blank] * 8}, crs=UTM,
+                             geometry=[_at(50 * i, 0, 50 * (i + 1), 200) for i in range(8)])
+    communities.to_file(tmp_path / "in.gpkg", layer="communities")
+    units.to_file(tmp_path / "in.gpkg", layer="units")
+    named = units.assign(estate=[None, None, None, "香蜜苑", "香蜜苑", None, None, None])
+    named.to_file(tmp_path / "in.gpkg", layer="named")
+    args = ["-q", "grids", f"{tmp_path / 'in.gpkg'}:communities"]
+    assert main([*args, f"{tmp_path / 'in.gpkg'}:units", "--grids", "2", "--out", str(tmp_path / "a.gpkg")]) == 0
+    problems = gpd.read_file(tmp_path / "a.gpkg", layer="report")["problem"]
+    assert not problems.str.contains("read from column 'estate'").any(), problems.tolist()
+    assert main([*args, f"{tmp_path / 'in.gpkg'}:named", "--grids", "2", "--out", str(tmp_path / "b.gpkg")]) == 0
+    problems = gpd.read_file(tmp_path / "b.gpkg", layer="report")["problem"]
+    assert problems.str.contains("read from column 'estate'").sum() == 1
+    grids = gpd.read_file(tmp_path / "b.gpkg", layer="units").set_index("unit_id")["grid_id"]
+    assert grids["U3"] == grids["U4"]  # 香蜜苑 kept whole
