@@ -150,3 +150,63 @@ def test_a_blank_estate_column_is_not_reported_as_the_estates_read(tmp_path, cap
     assert problems.str.contains("read from column 'estate'").sum() == 1
     grids = gpd.read_file(tmp_path / "b.gpkg", layer="units").set_index("unit_id")["grid_id"]
     assert grids["U3"] == grids["U4"]  # 香蜜苑 kept whole
+
+
+# ------------------------------------------------ 5: community ids read as floats (a units column with a blank cell)
+
+
+def _homes_with_a_blank_community():
+    """Three homes whose community ids come as a shapefile or GeoPackage gives an integer column
+    with a blank cell: 101.0, 102.0, NaN; communities 101 and 102 as integers."""
+    communities = gpd.GeoDataFrame({"community_id": [101, 102], "name": ["香蜜社区", "竹林社区"]}, crs=UTM,
+                                   geometry=[_at(0, 0, 100, 100), _at(100, 0, 200, 100)])
+    homes = gpd.GeoDataFrame({"community_id": [101.0, 102.0, np.nan], "households": [10, 20, 5],
+                              "band": ["15min", None, "15min"], "fca_m2_per_100hh": [40.0, 10.0, 0.0]},
+                             crs=UTM, geometry=[Point(X0 + 50, Y0 + 50), Point(X0 + 150, Y0 + 50),
+                                                Point(X0 + 500, Y0 + 50)])
+    return communities, homes
+
+
+def test_the_community_summary_counts_homes_of_ids_read_as_floats_in_their_community():
+    """The 社区 sheet of the coverage workbook listed every community twice: 香蜜社区 101 with 0
+    homes, and an unnamed '101.0' with its 96 units and 4,044 households (the demo with integer
+    ids and one unit's community left blank), and fca_by_community.csv gave ids '101.0'."""
+    from spatial.coverage.walks import coverage_summary
+    from spatial.coverage.load import fca_by_community
+
+    communities, homes = _homes_with_a_blank_community()
+    summary = coverage_summary(homes, bands=["15min"], communities=communities)
+    rows = summary[summary["level"] == "community"].set_index("id")
+    assert rows.index.tolist() == ["101", "102", "(none)"]
+    assert rows["households"].tolist() == [10, 20, 5] and rows["hh_15min"].tolist() == [10, 0, 5]
+    fca = fca_by_community(homes, communities=communities)
+    assert fca.loc[fca["level"] == "community", "id"].tolist() == ["101", "102", "(none)"]
+
+
+def test_a_gap_names_its_community_when_the_homes_ids_read_as_floats(tmp_path):
+    """Today's gaps name their community (所属社区); with the homes' ids read as floats the gap's
+    community_id was '108.0' and its 所属社区 blank in the 盲区 sheet and the KMZ."""
+    from spatial.coverage._gapsplit import main_community
+
+    ids = np.array([101.0, 101.0, 102.0, None], dtype=object)
+    got = main_community(ids, np.array([0, 0, 1, 1]), np.array([10.0, 10.0, 5.0, 50.0]), np.array([0, 1]))
+    assert got == ["101", "102"]
+
+
+def test_the_workbook_names_communities_whose_ids_read_as_floats_in_their_layer(tmp_path):
+    """Communities whose id column has a blank cell (101.0, 102.0, NaN) beside homes of integer
+    ids: the 社区 sheet gives each its name, and each once."""
+    import openpyxl
+
+    from spatial.coverage.walks import coverage_summary
+    from spatial.io.workbook import write_workbook
+
+    communities, homes = _homes_with_a_blank_community()
+    blank = gpd.GeoDataFrame({"community_id": [np.nan], "name": ["无编号社区"]}, crs=UTM,
+                             geometry=[_at(300, 0, 400, 100)])
+    communities = pd.concat([communities.assign(community_id=[101.0, 102.0]), blank], ignore_index=True)
+    homes = homes.iloc[:2].assign(community_id=[101, 102])
+    summary = coverage_summary(homes, bands=["15min"], communities=communities)
+    path = write_workbook(tmp_path / "c.xlsx", summary, communities=communities)
+    rows = list(openpyxl.load_workbook(path)["社区"].iter_rows(values_only=True))
+    assert [r[:2] for r in rows[1:]] == [("香蜜社区", "101"), ("竹林社区", "102")]

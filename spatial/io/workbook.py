@@ -25,7 +25,7 @@ import pandas as pd
 
 from spatial.core._dates import dated_zip, output_time
 from spatial.core.atomic import atomic_path
-from spatial.core.checks import REPORT_COLUMNS, Report, gap_note_zh, report_in, round_half_up, round_walk
+from spatial.core.checks import REPORT_COLUMNS, Report, gap_note_zh, label_text, report_in, round_half_up, round_walk
 from spatial.core.errors import ColumnError, OptionError
 from spatial.io._excelcodes import is_code_column
 from spatial.io._figures import COUNT as _COUNT
@@ -502,7 +502,10 @@ def write_workbook(
     about = dict(about or {})
     names = {}
     if communities is not None and {"community_id", "name"} <= set(communities.columns):
-        names = dict(zip(communities["community_id"].astype(str), communities["name"].astype(str)))
+        # keyed as the id's text and without a float's .0 (101.0 of a column with a blank cell is 101,
+        # as the summary's rows and the gaps name it)
+        for cid, name in zip(communities["community_id"], communities["name"].astype(str)):
+            names[str(cid)] = names[label_text(cid)] = name
     band = ((about["min_households"], about["max_households"])
             if "min_households" in about and "max_households" in about else None)
     sheet = _SHEETS[lang]
