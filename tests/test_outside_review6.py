@@ -210,3 +210,21 @@ def test_the_workbook_names_communities_whose_ids_read_as_floats_in_their_layer(
     path = write_workbook(tmp_path / "c.xlsx", summary, communities=communities)
     rows = list(openpyxl.load_workbook(path)["社区"].iter_rows(values_only=True))
     assert [r[:2] for r in rows[1:]] == [("香蜜社区", "101"), ("竹林社区", "102")]
+
+
+# ------------------------------------------------ 6: --gated-col naming a column the units lack
+
+
+def test_a_gated_col_the_units_lack_is_refused_in_the_words_of_the_option_when_drawing_too(town, tmp_path, capsys):
+    """`spatial grids --evaluate ... --gated-col 小区` said "--gated-col: the plan's units have no
+    column '小区'", but drawing and redrawing with it said "'in.gpkg:units' has no column '小区'
+    (gated_col) ... leave gated_col out", an option the CLI does not have."""
+    assert main([*town, "--gated-col", "小区", "--out", str(tmp_path / "a.gpkg")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--gated-col: the units in 'in.gpkg:units' have no column '小区'" in err
+    assert "gated_col" not in err and "leave --gated-col out" in err and not (tmp_path / "a.gpkg").exists()
+    assert main([*town, "--out", str(tmp_path / "b.gpkg")]) == 0
+    redraw = [*town[:4], "--existing", f"{tmp_path / 'b.gpkg'}:units", "--gated-col", "小区"]
+    assert main([*redraw, "--out", str(tmp_path / "c.gpkg")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--gated-col: the units in 'in.gpkg:units' have no column '小区'" in err and "gated_col" not in err

@@ -23,7 +23,7 @@ from spatial.cli._common import (
     split_spec,
 )
 from spatial.cli._buildings import _units_from_buildings
-from spatial.cli._gridchecks import _check, _check_blocks, _plan_grid_ids, _write_kml
+from spatial.cli._gridchecks import _check, _check_blocks, _check_gated_col, _plan_grid_ids, _write_kml
 from spatial.cli._locks import _check_lock_ids, _units_of_grids
 from spatial.cli._roads import _four_bounds, _read_roads, _uncoded
 
@@ -219,6 +219,7 @@ def _cmd_grids(args: argparse.Namespace) -> int:
                   "--existing": args.existing, "--lock": args.lock, "--household-points": args.household_points})
     communities = read_input(args.inputs[0], "communities", "communities")
     units = read_input(args.inputs[1], "units", "units", points=True)
+    _check_gated_col(args, units, f"the units in '{source(args.inputs[1])}'")  # (buildings pass it to their units)
     roads = _read_roads(args.roads)
     points = count_col = point_id = None
     if args.household_points is not None:  # read and checked before the grids are drawn
