@@ -57,6 +57,25 @@ def test_assign_grid_codes_reads_a_full_width_object_type_as_its_digits():
     assert out["grid_code"].tolist() == ["44030044030400700100"]
 
 
+def test_a_project_reads_a_full_width_object_type_as_its_digits(town, tmp_path, capsys):
+    """A project file's object_type = "４４０３００" was refused as not 6 digits as text."""
+    from shapely.geometry import LineString
+
+    gpd.GeoDataFrame({"station_id": ["S1"]}, crs=UTM, geometry=[Point(X0 + 200, Y0 - 5)]).to_file(
+        tmp_path / "in.gpkg", layer="stations")
+    gpd.GeoDataFrame({"highway": ["residential"]}, crs=UTM,
+                     geometry=[LineString([(X0 - 50, Y0 - 5), (X0 + 450, Y0 - 5)])]).to_file(tmp_path / "net.gpkg")
+    (tmp_path / "p.toml").write_text(
+        '[project]\nname = "t"\noutput = "out"\n[inputs]\nnetwork = "net.gpkg"\n'
+        'communities = { path = "in.gpkg", layer = "communities" }\nunits = { path = "in.gpkg", layer = "units" }\n'
+        'stations = { path = "in.gpkg", layer = "stations" }\n[grids]\nmin_households = 300\nmax_households = 500\n'
+        'object_type = "４４０３００"\n[outputs]\nmaps = false\nworkbook = false\npng = false\nkml = false\n',
+        encoding="utf-8")
+    assert main(["-q", "run", str(tmp_path / "p.toml")]) == 0, capsys.readouterr().err
+    codes = sorted(gpd.read_file(tmp_path / "out" / "results.gpkg", layer="grids")["grid_code"])
+    assert codes == ["440300" "440304007001" "01", "440300" "440304007001" "02"]
+
+
 def test_an_object_type_with_a_layout_that_has_none_is_refused_not_dropped(town, tmp_path, capsys):
     """`--code-layout db11 --object-type 440300` wrote Beijing's 15-digit codes and said nothing of
     the object type given: the planner believed the codes carried it."""
