@@ -247,3 +247,30 @@ def test_a_gated_col_the_units_lack_is_refused_in_the_words_of_the_option_when_d
     assert main([*redraw, "--out", str(tmp_path / "c.gpkg")]) == 2
     err = capsys.readouterr().err.strip()
     assert "--gated-col: the units in 'in.gpkg:units' have no column '小区'" in err and "gated_col" not in err
+
+
+def test_a_station_and_a_grid_of_community_ids_read_as_floats_are_named_in_the_sheet_and_the_kmz(tmp_path):
+    """A station list whose 社区编号 has a blank cell reads 101.0, 102.0: the 服务站负荷 sheet gave
+    every station's 所属社区 blank beside communities 101 and 102; so did the KMZ for grids and
+    gaps whose ids read so."""
+    import openpyxl
+
+    from spatial.coverage.walks import coverage_summary
+    from spatial.io.layers import read_layer
+    from spatial.io.workbook import write_workbook
+    from spatial.maps.kmz import results_kmz
+
+    communities, homes = _homes_with_a_blank_community()
+    load = pd.DataFrame({"station_id": ["S1", "S2", "S3"], "community_id": [np.nan, 101.0, 102.0],
+                         "households_served": [0, 10, 20]})
+    summary = coverage_summary(homes, bands=["15min"], communities=communities)
+    path = write_workbook(tmp_path / "c.xlsx", summary, communities=communities, station_load=load)
+    sheet = openpyxl.load_workbook(path)["服务站负荷"]
+    rows = list(sheet.iter_rows(values_only=True))
+    at = rows[0].index("所属社区")
+    assert [r[at] for r in rows[1:]] == [None, "香蜜社区", "竹林社区"]
+    grids = gpd.GeoDataFrame({"grid_id": ["G1", "G2"], "community_id": [101.0, np.nan]}, crs=UTM,
+                             geometry=[_at(0, 0, 100, 100), _at(100, 0, 200, 100)])
+    kmz = results_kmz(tmp_path / "g.kmz", {"grids": grids, "communities": communities})
+    described = dict(zip(*read_layer(kmz, layer="网格")[["Name", "description"]].T.to_numpy()))
+    assert "香蜜社区" in described["G1"]

@@ -265,7 +265,9 @@ def _display(frame: pd.DataFrame, lang: str, names: Mapping[str, str], band: tup
         table["note"] = table["note"].map(lambda v: gap_note_zh(v) if isinstance(v, str) else v)
     if "community_id" in table.columns and names:
         at = list(table.columns).index("community_id")
-        table.insert(at, "community", table["community_id"].astype(str).map(names))
+        # (looked up as the names are keyed: 101.0 of a column with a blank cell is community 101)
+        table.insert(at, "community", [names.get(label_text(v)) if pd.notna(v) else None
+                                       for v in table["community_id"]])
     for col in table.columns:
         if pd.api.types.is_bool_dtype(table[col]) or not pd.api.types.is_numeric_dtype(table[col]):
             continue
