@@ -274,3 +274,15 @@ def test_a_station_and_a_grid_of_community_ids_read_as_floats_are_named_in_the_s
     kmz = results_kmz(tmp_path / "g.kmz", {"grids": grids, "communities": communities})
     described = dict(zip(*read_layer(kmz, layer="网格")[["Name", "description"]].T.to_numpy()))
     assert "香蜜社区" in described["G1"]
+
+
+def test_a_map_popup_names_the_community_of_a_station_whose_id_reads_as_a_float():
+    """The map popups looked a station's (a home's, a gap's) community up by its id as text:
+    '101.0' named none of the communities 101 and 102."""
+    from spatial.maps._data import STATION_FIELDS, names_of, popup_props
+
+    communities, _ = _homes_with_a_blank_community()
+    stations = gpd.GeoDataFrame({"community_id": [101.0, np.nan, 102.0]}, crs=UTM,
+                                geometry=[Point(X0, Y0), Point(X0 + 1, Y0), Point(X0 + 2, Y0)])
+    props, _ = popup_props(stations, STATION_FIELDS, "zh", names={"community": names_of(communities, "community_id")})
+    assert props["community"] == ["香蜜社区", None, "竹林社区"]
