@@ -74,6 +74,12 @@ def test_a_project_reads_a_full_width_object_type_as_its_digits(town, tmp_path, 
     assert main(["-q", "run", str(tmp_path / "p.toml")]) == 0, capsys.readouterr().err
     codes = sorted(gpd.read_file(tmp_path / "out" / "results.gpkg", layer="grids")["grid_code"])
     assert codes == ["440300" "440304007001" "01", "440300" "440304007001" "02"]
+    # with a layout that has no object type, refused as --object-type is (it was dropped without a word)
+    text = (tmp_path / "p.toml").read_text(encoding="utf-8")
+    (tmp_path / "p.toml").write_text(text.replace("object_type", 'code_layout = "db11"\nobject_type'), encoding="utf-8")
+    assert main(["-q", "run", str(tmp_path / "p.toml")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "[grids] object_type" in err and "drop object_type" in err
 
 
 def test_an_object_type_with_a_layout_that_has_none_is_refused_not_dropped(town, tmp_path, capsys):

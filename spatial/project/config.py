@@ -157,6 +157,10 @@ def load_project(path: str | Path) -> Project:
     if grids["min_households"] > grids["max_households"]:
         raise SpatialError(f"project file {source}: [grids] min_households {grids['min_households']:g} is above "
                            f"max_households {grids['max_households']:g}")
+    if "object_type" in raw.get("grids", {}) and grids["code_layout"] != "cjt349":  # (as --object-type)
+        raise SpatialError(f"project file {source}: [grids] object_type is the front of CJ/T 349's 20-digit codes, "
+                           f"and code_layout \"{grids['code_layout']}\" codes have none; drop object_type, or give "
+                           "code_layout = \"cjt349\"")
     if "plan" in inputs:  # the plan is redrawn, moving as few units as it can: no new drawing
         if not grids.get("enabled", True):
             raise SpatialError(f"project file {source}: [inputs] plan is redrawn by the grid step, which [grids] "
