@@ -54,3 +54,14 @@ def _check_blocks(args: argparse.Namespace, units, path) -> None:
         raise ColumnError(f"--blocks: units '{path}' have no column '{args.blocks}' (columns: {have}); "
                           "name the column holding each unit's block id")
 
+
+
+def _check_gated_col(args: argparse.Namespace, units, what: str) -> None:
+    """``--gated-col NAME`` that ``units`` lack: refused in one line, the same for drawing,
+    redrawing and evaluating (``what``: the units as the planner knows them)."""
+    from spatial.core.errors import ColumnError
+
+    if args.gated_col is not None and args.gated_col not in units.columns:
+        have = ", ".join(str(c) for c in units.columns if c != units.geometry.name)
+        raise ColumnError(f"--gated-col: {what} have no column '{args.gated_col}' (they have: {have}); "
+                          "name the column holding each unit's gated estate (小区), or leave --gated-col out")

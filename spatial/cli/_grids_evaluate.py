@@ -20,7 +20,7 @@ from spatial.cli._common import (
     split_spec,
 )
 from spatial.cli._roads import _read_roads
-from spatial.cli._gridchecks import _check, _check_blocks, _plan_grid_ids, _write_kml
+from spatial.cli._gridchecks import _check, _check_blocks, _check_gated_col, _plan_grid_ids, _write_kml
 
 
 def _cmd_grids_evaluate_existing(args: argparse.Namespace) -> int:
@@ -66,7 +66,7 @@ def _cmd_grids_evaluate(args: argparse.Namespace, plan=None, plan_path: Path | N
                         outline_rows=None) -> int:
     import pandas as pd
 
-    from spatial.core.errors import ColumnError, SpatialError
+    from spatial.core.errors import SpatialError
     from spatial.grids.evaluate import evaluate_grids
     from spatial.io.layers import write_layers
 
@@ -90,10 +90,7 @@ def _cmd_grids_evaluate(args: argparse.Namespace, plan=None, plan_path: Path | N
     extra = {} if communities is None else {
         "community_id_col": column(args, communities, "community_id", "communities")}
     _check_blocks(args, plan, plan_path)
-    if args.gated_col is not None and args.gated_col not in plan.columns:
-        have = ", ".join(str(c) for c in plan.columns if c != plan.geometry.name)
-        raise ColumnError(f"--gated-col: the plan's units have no column '{args.gated_col}' (they have: {have}); "
-                          "name the column holding each unit's gated estate")
+    _check_gated_col(args, plan, "the plan's units")
     res = evaluate_grids(plan, communities, households_col=column(args, plan, "households", "plan"),
                          min_households=args.min_households, max_households=args.max_households, roads=roads,
                          blocks=args.blocks, street_gap_m=args.street_gap_m, max_deviation_pct=args.max_deviation,

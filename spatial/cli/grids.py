@@ -23,7 +23,7 @@ from spatial.cli._common import (
     split_spec,
 )
 from spatial.cli._buildings import _units_from_buildings
-from spatial.cli._gridchecks import _check, _check_blocks, _plan_grid_ids, _write_kml
+from spatial.cli._gridchecks import _check, _check_blocks, _check_gated_col, _plan_grid_ids, _write_kml
 from spatial.cli._locks import _check_lock_ids, _units_of_grids
 from spatial.cli._roads import _four_bounds, _read_roads, _uncoded
 
@@ -88,7 +88,7 @@ def add_parser(sub) -> None:
     p.add_argument("--code-layout", choices=("cjt349", "db11", "stats12"), default="cjt349",
                    help="grid codes (网格编码): CJ/T 349's 20 digits (default), Beijing's DB11/T 15 or the "
                         "statistical 12+3 (docs/grid-codes.md)")
-    p.add_argument("--object-type", default="000000", metavar="DIGITS",
+    p.add_argument("--object-type", default=None, metavar="DIGITS",
                    help="with --code-layout cjt349: the 6-digit object type in front of each code (default 000000)")
     p.add_argument("--from-buildings", action="store_true",
                    help="UNITS are building footprints or points: build units first (street blocks cut by "
@@ -211,10 +211,15 @@ def _cmd_grids(args: argparse.Namespace) -> int:
     if args.floors_col is not None and not args.from_buildings:
         raise SpatialError(f"--floors-col {args.floors_col} is for --from-buildings (the units built get floor_area_m2, "
                            "footprint x floors); add --from-buildings, or drop --floors-col")
+    if args.object_type is not None and args.code_layout != "cjt349":
+        raise SpatialError(f"--object-type {args.object_type} is the front of CJ/T 349's 20-digit codes, and "
+                           f"--code-layout {args.code_layout}'s codes have none; drop --object-type, or give "
+                           "--code-layout cjt349")
     _check(args, {"COMMUNITIES": args.inputs[0], "UNITS": args.inputs[1], "--roads": args.roads,
                   "--existing": args.existing, "--lock": args.lock, "--household-points": args.household_points})
     communities = read_input(args.inputs[0], "communities", "communities")
     units = read_input(args.inputs[1], "units", "units", points=True)
+    _check_gated_col(args, units, f"the units in '{source(args.inputs[1])}'")  # (buildings pass it to their units)
     roads = _read_roads(args.roads)
     points = count_col = point_id = None
     if args.household_points is not None:  # read and checked before the grids are drawn
@@ -246,7 +251,7 @@ def _cmd_grids(args: argparse.Namespace) -> int:
         checked = pd.concat([built, checked], ignore_index=True)
     opts = dict(min_households=args.min_households, max_households=args.max_households, roads=roads,
                 blocks=args.blocks, seed=args.seed, street_gap_m=args.street_gap_m, check_overlaps=False,
-                code_layout=args.code_layout, object_type=args.object_type, **cols)
+                code_layout=args.code_layout, object_type=args.object_type or "000000", **cols)
     if args.existing is not None or args.redraw:
         from spatial.grids.redraw import households_kept_pct, moved_and_new, redraw_grids
 
@@ -305,10 +310,13 @@ def _cmd_grids(args: argparse.Namespace) -> int:
             else:
                 lock_uid = column(args, table, "unit_id", "lock", option="--unit-id-col")  # (refused, named)
                 if args.from_buildings:  # (ids of units numbered on each run, as for --existing above)
+                    gid = column(args, table, "grid_id", "lock", required=False)
+                    how = (f"to lock their grids whole, delete its column {lock_uid} and keep {gid}" if gid is not None
+                           else "lock whole grids with a table of grid_id")
                     raise SpatialError(
                         f"--lock {args.lock.name} names units by id, and units built from buildings are numbered "
-                        "anew on each run (one building more and the ids shift): lock whole grids with a table of "
-                        "grid_id, or redraw on the units the plan was made for (without --from-buildings)")
+                        f"anew on each run (one building more and the ids shift): {how}, or redraw on the units "
+                        "the plan was made for (without --from-buildings)")
                 locked = list(table.loc[keep, lock_uid]) if keep is not True else list(table[lock_uid])
                 _check_lock_ids(locked, units[uid], args.lock)
         res = redraw_grids(units, communities, plan, locked=locked, max_deviation_pct=args.max_deviation, **opts)

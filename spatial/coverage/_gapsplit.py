@@ -35,6 +35,7 @@ import scipy.sparse as sp
 import shapely
 from scipy.sparse.csgraph import dijkstra
 
+from spatial.core.checks import label_text
 from spatial.coverage.bands import DEFAULT_SPEED_KMH, minutes_to_m, parse_band, scored_speed_kmh
 from spatial.network.graph import WalkNetwork
 from spatial.network.elevation import FASTEST
@@ -434,7 +435,10 @@ def main_community(ids: np.ndarray, comp: np.ndarray, hh: np.ndarray, comp_of_ra
     ['C2', None]
     """
     tally = pd.DataFrame({"comp": comp, "cid": ids, "hh": hh, "n": 1})
-    tally = tally[pd.notna(tally["cid"])].astype({"cid": str})
+    tally = tally[pd.notna(tally["cid"])]
+    # as text, a whole number without .0: 108 of a units column with a blank cell (108.0) names
+    # community 108, as the communities layer and the summary's rows name it
+    tally = tally.assign(cid=tally["cid"].map(label_text))
     best = (tally.groupby(["comp", "cid"], sort=True)[["hh", "n"]].sum().reset_index()
             .sort_values(["comp", "hh", "n", "cid"], ascending=[True, False, False, True], kind="stable")
             .drop_duplicates("comp"))

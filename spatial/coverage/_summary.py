@@ -16,7 +16,8 @@ import pandas as pd
 import shapely
 
 from spatial.core._ids import loose_of, merge_ids
-from spatial.core.checks import check_households, natural_key, require_columns, require_crs, require_frame, whole_counts
+from spatial.core.checks import (check_households, label_text, natural_key, require_columns, require_crs, require_frame,
+                                  whole_counts)
 from spatial.core.errors import ColumnError, SpatialError
 from spatial.coverage.bands import UNREACHABLE, Band, band_as_scored, demand_within
 
@@ -229,10 +230,12 @@ def coverage_summary(
     listed["overall"] = pd.Series(["all"])  # no homes at all (a filter that matched none): one row of 0
     parts = []
     for level, key in keys.items():
-        key = key.astype(object).where(key.notna(), "(none)").astype(str)
+        # ids as text, whole numbers without .0: a units column of community ids with a blank cell
+        # (101.0) counts its homes in community 101 of an integer communities layer, not apart
+        key = key.astype(object).where(key.notna(), "(none)").map(label_text)
         g = values.groupby(key.to_numpy(), sort=False).sum()
         if level in listed:
-            given = listed[level].dropna().astype(object).astype(str)
+            given = listed[level].dropna().astype(object).map(label_text)
             empty = [k for k in dict.fromkeys(given) if k not in g.index]
             if empty:
                 g = pd.concat([g, pd.DataFrame(0.0, index=empty, columns=g.columns)])

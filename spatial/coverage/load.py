@@ -36,6 +36,7 @@ from spatial.core.checks import (
     AREA_UNITS,
     check_households,
     is_number,
+    label_text,
     listed,
     natural_key,
     numbers_from_text,
@@ -374,7 +375,7 @@ def fca_by_community(demand: pd.DataFrame, *, households_col: str = "households"
                        **{k: v for k, v in columns.items() if k != "community_id"}}
     rows = [("overall", "all", hh.sum(), (hh * a).sum())]
     for col, values in columns.items():
-        key = values.astype(object).where(values.notna(), "(none)").astype(str).to_numpy()
+        key = values.astype(object).where(values.notna(), "(none)").map(label_text).to_numpy()  # 101.0 is 101
         g = pd.DataFrame({"k": key, "hh": hh, "ha": hh * a}).groupby("k", sort=False).sum()
         g = g.loc[sorted(g.index, key=natural_key)]
         rows += [(col.removesuffix("_id"), k, r.hh, r.ha) for k, r in g.iterrows()]

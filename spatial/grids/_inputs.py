@@ -46,12 +46,13 @@ def gated_labels(units: pd.DataFrame, gated_col: str, unit_ids: np.ndarray, repo
     found = gated_column(units.columns, gated_col) if isinstance(gated_col, str) else None
     if found is None or pd.api.types.is_bool_dtype(units[found]):
         return None
-    if found != gated_col:  # ('estate', as the grid editor reads it: its estates were cut here)
+    labels, yes_no_only = estate_labels(_labels_from(found, units, unit_ids, "gated"))
+    if found != gated_col and (labels is not None or yes_no_only):
+        # ('estate', as the grid editor reads it: its estates were cut here; a blank one names none)
         report.add("units", "-", f"no '{gated_col}' column: gated estates (小区) read from column '{found}'",
                    f"units sharing an id in '{found}' are kept in one grid, as the grid editor moves them together",
                    zh=(f"没有 '{gated_col}' 列：封闭小区按 '{found}' 列读取", f"'{found}' 列编号相同的单元划入同一网格，与网格在线调整中整体移动一致"))
-        gated_col = found
-    labels, yes_no_only = estate_labels(_labels_from(gated_col, units, unit_ids, "gated"))
+    gated_col = found
     if yes_no_only:
         report.add("units", "-", f"column '{gated_col}' says yes/no (no estate ids)",
                    "each unit marked yes is kept whole (as every unit is); to keep an estate of several units "

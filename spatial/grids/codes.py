@@ -189,7 +189,7 @@ def assign_grid_codes(
     # as text: a categorical id column maps to a categorical, which str + does not take
     prefix = out[community_id_col].map(codes).astype(str)
     if layout == "cjt349":
-        prefix = str(object_type) + prefix
+        prefix = object_type_text(object_type) + prefix
     out["grid_code"] = prefix + out["grid_seq"].map(lambda s: f"{s:0{seq_digits}d}")
     assert out["grid_code"].str.len().eq(total).all()
     warn_replaced(grids, ["grid_seq", "grid_code"], "grids", "assign_grid_codes", new=out)
@@ -336,12 +336,22 @@ def _layout(layout: str) -> tuple[int, int, str]:
     return LAYOUTS[layout]
 
 
+def object_type_text(object_type) -> str:
+    """CJ/T 349's object type as its code's digits: full-width digits (４４０３００, typed with a
+    Chinese input method) read as the digits they are, spaces round it dropped.
+
+    >>> object_type_text("４４０３００"), object_type_text(" 440300")
+    ('440300', '440300')
+    """
+    return unicodedata.normalize("NFKC", str(object_type)).strip()
+
+
 def check_layout(layout: str | None, object_type: str = "000000") -> None:
     """Refuse a ``code_layout`` that is not one of :data:`LAYOUTS` (None: no codes), and for
     ``cjt349`` an ``object_type`` that is not 6 digits, before any work."""
     if layout is not None:
         _layout(layout)
-    if layout == "cjt349" and not _DIGITS6.match(str(object_type)):
+    if layout == "cjt349" and not _DIGITS6.match(object_type_text(object_type)):
         raise ColumnError(f"object_type {object_type!r} must be 6 digits for layout 'cjt349' (the object type "
                           "code of your local catalogue, as text: \"440300\")")
 

@@ -25,7 +25,7 @@ import pandas as pd
 
 from spatial.core._dates import dated_zip, output_time
 from spatial.core.atomic import atomic_path
-from spatial.core.checks import REPORT_COLUMNS, Report, gap_note_zh, report_in, round_half_up, round_walk
+from spatial.core.checks import REPORT_COLUMNS, Report, gap_note_zh, label_text, report_in, round_half_up, round_walk
 from spatial.core.errors import ColumnError, OptionError
 from spatial.io._excelcodes import is_code_column
 from spatial.io._figures import COUNT as _COUNT
@@ -265,7 +265,9 @@ def _display(frame: pd.DataFrame, lang: str, names: Mapping[str, str], band: tup
         table["note"] = table["note"].map(lambda v: gap_note_zh(v) if isinstance(v, str) else v)
     if "community_id" in table.columns and names:
         at = list(table.columns).index("community_id")
-        table.insert(at, "community", table["community_id"].astype(str).map(names))
+        # (looked up as the names are keyed: 101.0 of a column with a blank cell is community 101)
+        table.insert(at, "community", [names.get(label_text(v)) if pd.notna(v) else None
+                                       for v in table["community_id"]])
     for col in table.columns:
         if pd.api.types.is_bool_dtype(table[col]) or not pd.api.types.is_numeric_dtype(table[col]):
             continue
@@ -502,7 +504,10 @@ def write_workbook(
     about = dict(about or {})
     names = {}
     if communities is not None and {"community_id", "name"} <= set(communities.columns):
-        names = dict(zip(communities["community_id"].astype(str), communities["name"].astype(str)))
+        # keyed as the id's text and without a float's .0 (101.0 of a column with a blank cell is 101,
+        # as the summary's rows and the gaps name it)
+        for cid, name in zip(communities["community_id"], communities["name"].astype(str)):
+            names[str(cid)] = names[label_text(cid)] = name
     band = ((about["min_households"], about["max_households"])
             if "min_households" in about and "max_households" in about else None)
     sheet = _SHEETS[lang]

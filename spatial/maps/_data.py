@@ -423,7 +423,7 @@ def popup_props(gdf: pd.DataFrame, columns: Sequence[str], lang: str, *,
         if c == "community":
             if "community_id" not in gdf.columns or not names.get("community"):
                 continue
-            ids = gdf["community_id"].astype(str)
+            ids = id_strings(gdf["community_id"], "community_id")  # 101.0 (a column with blanks) is 101
             props[c] = [names["community"].get(i) for i in ids]
         elif c not in gdf.columns:
             continue

@@ -19,7 +19,7 @@ import pandas as pd
 from spatial.core.errors import SpatialError
 from spatial.io.columns import find_column
 from spatial.io.kml import write_kml
-from spatial.maps._data import HOME_POINT_DECIMALS, cause_words, display_geometry, grid_notes, names_of
+from spatial.maps._data import HOME_POINT_DECIMALS, cause_words, display_geometry, grid_notes, id_strings, names_of
 from spatial.maps._draw import typed_stations
 from spatial.maps._gis_styles import kml_styles
 from spatial.maps._style import FIELD_LABELS, coords_notes, feature_names, reason_label, site_labels, text
@@ -34,8 +34,8 @@ KMZ_LAYERS = {
                                              "population", "deviation_pct", "households_kept_pct",
                                              "units_moved_in", "units_moved_out", "full_time_workers", "part_time_workers",
                                              "building_leads", "household_leads", "note"]),
-    "stations": (("党群服务站", "Stations"), "name", ["station_id", "type", "reason", "households_served",
-                                                    "population_served", "coords_note"]),
+    "stations": (("党群服务站", "Stations"), "name", ["station_id", "type", "floor_area_m2", "reason",
+                                                    "households_served", "population_served", "coords_note"]),
     "gaps": (("覆盖盲区", "Coverage gaps"), "_name", ["gap_id", "rank", "cause", "community", "households",
                                                   "population", "coords_note"]),
     "sites": (("建议新站点", "Proposed sites"), "_name", ["site_id", "build_order", "gain_households",
@@ -67,10 +67,10 @@ def results_kmz(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame | None],
     folder = {n: spec[0][0 if lang == "zh" else 1] for n, spec in which.items()}
     shown = {n: layers[n] for n in which}
     names = _community_names(layers.get("communities"))
-    if names and "grids" in shown and "community_id" in shown["grids"].columns and "community" not in shown["grids"]:
-        shown["grids"] = shown["grids"].assign(community=shown["grids"]["community_id"].astype(str).map(names))
-    if names and "gaps" in shown and "community_id" in shown["gaps"].columns and "community" not in shown["gaps"]:
-        shown["gaps"] = shown["gaps"].assign(community=shown["gaps"]["community_id"].astype(str).map(names))
+    for kind in ("grids", "gaps"):  # each named by its community (ids 101.0 of a column with blanks as 101)
+        if names and kind in shown and "community_id" in shown[kind].columns and "community" not in shown[kind]:
+            ids = id_strings(shown[kind]["community_id"], "community_id")
+            shown[kind] = shown[kind].assign(community=[names.get(i) for i in ids])
     if "grids" in shown and (said := grid_notes(shown["grids"], layers.get("report"), lang)) is not None:
         shown["grids"] = shown["grids"].assign(note=said)  # what the report says of a grid, as its map popup does
     if "stations" in shown and "station_id" in shown["stations"].columns:

@@ -157,6 +157,10 @@ def load_project(path: str | Path) -> Project:
     if grids["min_households"] > grids["max_households"]:
         raise SpatialError(f"project file {source}: [grids] min_households {grids['min_households']:g} is above "
                            f"max_households {grids['max_households']:g}")
+    if "object_type" in raw.get("grids", {}) and grids["code_layout"] != "cjt349":  # (as --object-type)
+        raise SpatialError(f"project file {source}: [grids] object_type is the front of CJ/T 349's 20-digit codes, "
+                           f"and code_layout \"{grids['code_layout']}\" codes have none; drop object_type, or give "
+                           "code_layout = \"cjt349\"")
     if "plan" in inputs:  # the plan is redrawn, moving as few units as it can: no new drawing
         if not grids.get("enabled", True):
             raise SpatialError(f"project file {source}: [inputs] plan is redrawn by the grid step, which [grids] "
@@ -396,6 +400,13 @@ def _coord_sys(v) -> bool:
     return isinstance(v, str)
 
 
+def _object_type_text(value: str) -> str:
+    """CJ/T 349's object type as the grid codes read it (４４０３００ typed in full width is 440300)."""
+    from spatial.grids.codes import object_type_text
+
+    return object_type_text(value)
+
+
 _RULES: dict[str, tuple[str, Callable[[Any], bool]]] = {
     "enabled": ("true or false", lambda v: isinstance(v, bool)),
     "min_households": ("a number >= 0", _non_negative),
@@ -403,7 +414,7 @@ _RULES: dict[str, tuple[str, Callable[[Any], bool]]] = {
     "code_layout": ("one of \"cjt349\", \"db11\", \"stats12\" (the grid code layout)",
                     lambda v: v in ("cjt349", "db11", "stats12")),
     "object_type": ("6 digits as text, e.g. \"440300\" (CJ/T 349's object type code in front of each grid code)",
-                    lambda v: isinstance(v, str) and re.fullmatch(r"[0-9]{6}", v) is not None),
+                    lambda v: isinstance(v, str) and re.fullmatch(r"[0-9]{6}", _object_type_text(v)) is not None),
     "blocks": ("the name of the units' block (街坊) column", lambda v: isinstance(v, str) and v.strip() != ""),
     "balance": ("\"band\" (any size in the band, streets first) or \"equal\" (grids near the mean size)",
                 lambda v: v in ("band", "equal")),
