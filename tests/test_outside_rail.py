@@ -251,12 +251,9 @@ def test_helsinki_legs_that_crossed_the_tracks_and_only_they_change(tmp_path):
     net = read_network(path)
     assert net.report.set_index("row_id").loc["railways", "problem"] == "railways: 138 lines, 16.212 km"
     wet = replace(net, water=Water(rivers=net.water.rivers, shores=net.water.shores))  # its water alone
-    rng = np.random.default_rng(7)
-    e = rng.integers(0, net.n_edges, 4000)
-    at = shapely.get_coordinates(shapely.line_interpolate_point(net.geometry[e], rng.uniform(0, 1, 4000),
-                                                                normalized=True))
-    turn, dist = rng.uniform(0, 2 * np.pi, 4000), rng.uniform(0, 150, 4000)
-    xy = at + np.column_stack([np.cos(turn), np.sin(turn)]) * dist[:, None]
+    from test_outside_water import homes_near_streets
+
+    xy = homes_near_streets(net)
     before, after = snap_walks(wet, xy), snap_walks(net, xy)
 
     tracks = []

@@ -57,20 +57,11 @@ def test_assign_grid_codes_reads_a_full_width_object_type_as_its_digits():
     assert out["grid_code"].tolist() == ["44030044030400700100"]
 
 
-def test_a_project_reads_a_full_width_object_type_as_its_digits(town, tmp_path, capsys):
+def test_a_project_reads_a_full_width_object_type_as_its_digits(tmp_path, capsys):
     """A project file's object_type = "４４０３００" was refused as not 6 digits as text."""
-    from shapely.geometry import LineString
+    from test_outside_staff import _coded_project
 
-    gpd.GeoDataFrame({"station_id": ["S1"]}, crs=UTM, geometry=[Point(X0 + 200, Y0 - 5)]).to_file(
-        tmp_path / "in.gpkg", layer="stations")
-    gpd.GeoDataFrame({"highway": ["residential"]}, crs=UTM,
-                     geometry=[LineString([(X0 - 50, Y0 - 5), (X0 + 450, Y0 - 5)])]).to_file(tmp_path / "net.gpkg")
-    (tmp_path / "p.toml").write_text(
-        '[project]\nname = "t"\noutput = "out"\n[inputs]\nnetwork = "net.gpkg"\n'
-        'communities = { path = "in.gpkg", layer = "communities" }\nunits = { path = "in.gpkg", layer = "units" }\n'
-        'stations = { path = "in.gpkg", layer = "stations" }\n[grids]\nmin_households = 300\nmax_households = 500\n'
-        'object_type = "４４０３００"\n[outputs]\nmaps = false\nworkbook = false\npng = false\nkml = false\n',
-        encoding="utf-8")
+    _coded_project(tmp_path, 'object_type = "４４０３００"\n')
     assert main(["-q", "run", str(tmp_path / "p.toml")]) == 0, capsys.readouterr().err
     codes = sorted(gpd.read_file(tmp_path / "out" / "results.gpkg", layer="grids")["grid_code"])
     assert codes == ["440300" "440304007001" "01", "440300" "440304007001" "02"]

