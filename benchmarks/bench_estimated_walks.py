@@ -5,7 +5,8 @@ blocks with 400 m "estates" (every 1 km) that have no streets inside, 200,000 ho
 stations; ``walking_coverage`` without estimated walks, with them (the default), and with 200
 barrier lines and 2,000 gates. Best of two runs, the snapping index built beforehand.
 Measured on the 2-core machine used here (shared, noisy): 0.5-0.8 s, 0.5 s (2,123 homes
-estimated) and 2.4 s.
+estimated) and 2.4 s; on 7 December 2026, once the legs' crossing test settled clear crossings
+with arithmetic (``spatial.network._water``), 0.27 s, 0.29 s and 0.90 s on a quiet machine.
 """
 
 from __future__ import annotations
