@@ -19,7 +19,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from spatial.core.checks import (Report, is_number, report_in, require_columns, require_crs,
+from spatial.core.checks import (Report, is_number, label_text, report_in, require_columns, require_crs,
                                  round_half_up, round_walk, yes_no)
 from spatial.core.errors import ColumnError, InputFileError, OptionError
 from spatial.io._figures import COUNT
@@ -326,22 +326,10 @@ def names_of(frame: pd.DataFrame | None, id_col: str, name_col: str = "name") ->
         return {}
     names = jsonable(frame[name_col], name_col)
     out = {}
-    for raw, label, n in zip(frame[id_col].astype(str), id_strings(frame[id_col], id_col), names):
+    for raw, label, n in zip(frame[id_col].astype(str), frame[id_col].map(label_text), names):
         if n is not None and str(n).strip():
             out[raw] = out[label] = str(n)
     return out
-
-
-def id_strings(values: pd.Series, column: str) -> list[str]:
-    """Ids as the map's labels write them, so that ids of two layers match: ``101`` of a column
-    with blanks (a shapefile's, read as ``101.0``) is ``"101"``, as in an integer column.
-
-    Examples
-    --------
-    >>> id_strings(pd.Series([101.0, 102.0]), "community_id"), id_strings(pd.Series([101, 102]), "community_id")
-    (['101', '102'], ['101', '102'])
-    """
-    return [str(v) for v in jsonable(values, column)]
 
 
 def file_status(grids: pd.DataFrame, status_col: str) -> np.ndarray:
@@ -423,7 +411,7 @@ def popup_props(gdf: pd.DataFrame, columns: Sequence[str], lang: str, *,
         if c == "community":
             if "community_id" not in gdf.columns or not names.get("community"):
                 continue
-            ids = id_strings(gdf["community_id"], "community_id")  # 101.0 (a column with blanks) is 101
+            ids = gdf["community_id"].map(label_text)  # 101.0 (a column with blanks) is 101
             props[c] = [names["community"].get(i) for i in ids]
         elif c not in gdf.columns:
             continue

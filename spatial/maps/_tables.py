@@ -9,10 +9,10 @@ import re  # noqa: F401  (the examples use it)
 import numpy as np
 import pandas as pd
 
-from spatial.core.checks import natural_key, round_half_up
+from spatial.core.checks import label_text, natural_key, round_half_up
 from spatial.io.workbook import NONE_ID, none_name
 from spatial.maps import _style as st
-from spatial.maps._data import id_strings, names_of
+from spatial.maps._data import names_of
 
 __all__ = ["coverage_table", "grid_table"]
 
@@ -51,7 +51,7 @@ def grid_table(grids: pd.DataFrame, hh: pd.Series, status, communities, lang: st
     if "community_id" not in grids.columns:
         return None
     names = names_of(communities, "community_id")
-    frame = pd.DataFrame({"c": id_strings(grids["community_id"], "community_id"), "hh": hh.to_numpy(dtype=float),
+    frame = pd.DataFrame({"c": grids["community_id"].map(label_text).to_numpy(), "hh": hh.to_numpy(dtype=float),
                           "out": np.asarray(status) != "in"})
     rows = [[(st.text(lang, "overall"), ""), len(frame), int(round(frame["hh"].sum())),
              int(round_half_up(frame["hh"].mean(), 0)) if len(frame) else "", int(frame["out"].sum())]]

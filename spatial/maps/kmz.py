@@ -16,10 +16,11 @@ from typing import Mapping
 import geopandas as gpd
 import pandas as pd
 
+from spatial.core.checks import label_text
 from spatial.core.errors import SpatialError
 from spatial.io.columns import find_column
 from spatial.io.kml import write_kml
-from spatial.maps._data import HOME_POINT_DECIMALS, cause_words, display_geometry, grid_notes, id_strings, names_of
+from spatial.maps._data import HOME_POINT_DECIMALS, cause_words, display_geometry, grid_notes, names_of
 from spatial.maps._draw import typed_stations
 from spatial.maps._gis_styles import kml_styles
 from spatial.maps._style import FIELD_LABELS, coords_notes, feature_names, reason_label, site_labels, text
@@ -69,7 +70,7 @@ def results_kmz(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame | None],
     names = _community_names(layers.get("communities"))
     for kind in ("grids", "gaps"):  # each named by its community (ids 101.0 of a column with blanks as 101)
         if names and kind in shown and "community_id" in shown[kind].columns and "community" not in shown[kind]:
-            ids = id_strings(shown[kind]["community_id"], "community_id")
+            ids = shown[kind]["community_id"].map(label_text)
             shown[kind] = shown[kind].assign(community=[names.get(i) for i in ids])
     if "grids" in shown and (said := grid_notes(shown["grids"], layers.get("report"), lang)) is not None:
         shown["grids"] = shown["grids"].assign(note=said)  # what the report says of a grid, as its map popup does
