@@ -23,7 +23,9 @@ that the map lacks), its straight length times a detour factor, optionally throu
 gate, never across a barrier line nor across the network's water (an OSM file's rivers and water
 areas, :mod:`spatial.network._water`). Barrier legs are checked with shapely's STRtree (``crosses``);
 a point whose nearest leg crosses one is searched again over every edge within reach (STRtree
-``dwithin``): per edge its nearest point, and where that is across, its ends and either side of
+``dwithin``) but those wholly behind one segment of a wall line as seen from the point
+(:meth:`spatial.network._water.Walls.hidden`: a home between a station yard's tracks is hidden
+from hundreds of streets): per edge its nearest point, and where that is across, its ends and either side of
 where it meets a wall (a street over a river line drawn without a bridge is reached on the
 point's own side of the river), and on edges still nearer than any foot found, where the rays
 past the walls' nearest corners meet them (a pond between a home and its footway).
@@ -49,7 +51,7 @@ from spatial.core.errors import SpatialError
 from spatial.network import _snapindex
 from spatial.network._snapindex import nearest_edges
 from spatial.network._walkfilter import IN_TUNNEL, MERGED, ON_BRIDGE
-from spatial.network._water import Walls
+from spatial.network._water import Walls, each_with_each
 from spatial.network.graph import WalkNetwork
 
 logger = logging.getLogger(__name__)
@@ -383,6 +385,10 @@ def _nearest_reachable(network: WalkNetwork, xy: np.ndarray, limit: float, walls
     # every edge within reach of those points, nearest leg first, the first one not across a barrier
     pts = shapely.points(xy[bad])
     pi, ei = _snapindex._strtree(_linkable(network)).query(pts, predicate="dwithin", distance=limit)
+    # an edge wholly behind a wall has no foot to try (a station's yard hides hundreds from a home in it)
+    edges, inv = np.unique(ei, return_inverse=True)
+    seen = ~walls.hidden(xy[bad], pi, network.geometry[edges], inv)
+    pi, ei = pi[seen], ei[seen]
     geoms = network.geometry[ei]
     along = shapely.line_locate_point(geoms, pts[pi])
     foot = shapely.line_interpolate_point(geoms, along)
@@ -427,7 +433,7 @@ def _beside_the_walls(network: WalkNetwork, xy: np.ndarray, walls: Walls, pi: np
     # the feet of each edge: its two ends, and BESIDE_WALL_M either side of each meeting
     f_edge = np.concatenate([np.arange(len(edges)), np.arange(len(edges)), at, at])
     f_along = np.concatenate([np.zeros(len(edges)), length, cut - BESIDE_WALL_M, cut + BESIDE_WALL_M])
-    pair, k = _each_with_each(bad, pair_edge, f_edge, len(edges))
+    pair, k = each_with_each(bad, pair_edge, f_edge, len(edges))
     pair, c_along, c_dist = _reached(network, xy, walls, pi, ei, pair, f_along[k], limit)
     np.minimum.at(best, pi[pair], c_dist)
     nearer = bad[dist[bad] < best[pi[bad]] - BESIDE_WALL_M]
@@ -454,8 +460,14 @@ def _past_the_corners(network: WalkNetwork, xy: np.ndarray, walls: Walls, pi: np
     order = order[(np.arange(len(order)) - np.searchsorted(who[order], who[order])) < CORNERS]
     who, d, length = who[order], d[order], length[order]
     start = xy[points[who]]
-    rays = shapely.linestrings(np.stack([start, start + d / length[:, None] * limit], axis=1))
-    pair, ray = _each_with_each(pairs, np.searchsorted(points, pi[pairs]), who, len(points))
+    end = start + d / length[:, None] * limit
+    rays = shapely.linestrings(np.stack([start, end], axis=1))
+    k, ray = each_with_each(np.arange(len(pairs)), np.searchsorted(points, pi[pairs]), who, len(points))
+    # only the rays that meet the edge's box are intersected with it (most miss it)
+    box = shapely.bounds(network.geometry[ei[pairs]])[k]
+    meet = _meets_box(start[ray], end[ray], box)
+    k, ray = k[meet], ray[meet]
+    pair = pairs[k]
     edge = network.geometry[ei[pair]]
     hit, at = shapely.get_coordinates(shapely.intersection(rays[ray], edge), return_index=True)
     cut = shapely.line_locate_point(edge[at], shapely.points(hit))
@@ -463,14 +475,18 @@ def _past_the_corners(network: WalkNetwork, xy: np.ndarray, walls: Walls, pi: np
                     np.r_[cut - BESIDE_WALL_M, cut + BESIDE_WALL_M], limit)
 
 
-def _each_with_each(rows: np.ndarray, group: np.ndarray, of: np.ndarray, n_groups: int):
-    """Every row of ``rows`` (in group ``group``) with every item of its group (``of``: each item's
-    group): the rows repeated, and the items' positions in ``of``."""
-    order = np.argsort(of, kind="stable")
-    start = np.searchsorted(of[order], np.arange(n_groups))
-    n = np.bincount(of, minlength=n_groups)[group]
-    k = np.repeat(start[group], n) + (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n))
-    return np.repeat(rows, n), order[k]
+def _meets_box(a: np.ndarray, b: np.ndarray, box: np.ndarray) -> np.ndarray:
+    """Whether each segment from ``a`` to ``b`` meets its box ``(xmin, ymin, xmax, ymax)``
+    widened by 1 mm (the slab test; a segment this says misses its box misses it)."""
+    lo, hi = box[:, :2] - 1e-3, box[:, 2:] + 1e-3
+    d = b - a
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t1, t2 = (lo - a) / d, (hi - a) / d
+    flat = d == 0  # parallel to an axis: inside the slab or not
+    inside = (a >= lo) & (a <= hi)
+    t_in = np.where(flat, np.where(inside, -np.inf, np.inf), np.minimum(t1, t2)).max(axis=1)
+    t_out = np.where(flat, np.where(inside, np.inf, -np.inf), np.maximum(t1, t2)).min(axis=1)
+    return (t_in <= t_out) & (t_out >= 0) & (t_in <= 1)
 
 
 def _reached(network: WalkNetwork, xy: np.ndarray, walls: Walls, pi: np.ndarray, ei: np.ndarray, pair: np.ndarray,
