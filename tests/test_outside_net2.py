@@ -109,3 +109,115 @@ def test_helsinki_homes_by_the_station_yard_try_few_feet_and_get_the_legs_the_fu
     np.testing.assert_array_equal(fast.offset_m, full.offset_m)
     np.testing.assert_array_equal(fast.leg_m, full.leg_m)
     assert n_full > 80_000 and n_fast < n_full / 8
+
+
+# ------------------------------------------------------------------ 2. the tracks without the water
+
+#: The railway town of test_outside_rail (tracks along y = 0, 北路 at y = 10 with the station at
+#: x = 5, 南路 at y = -80, a level crossing at x = -100), with a river along y = 100 and 河北路 at
+#: y = 150 from x = -200 to 200, joined to 北路 by a street over a bridge at x = -200.
+RIVER = [(20, [21, 22], {"waterway": "river"}),
+         (21, [1, 23], {"highway": "residential", "bridge": "yes"}),
+         (22, [23, 24], {"highway": "residential", "name": "河北路"})]
+RIVER_NODES = {21: (-1000, 100), 22: (1000, 100), 23: (-200, 150), 24: (200, 150)}
+#: The home by the tracks (45, -20): on its side of them 60 m to 南路, then 145 + 90 + 105 m by the
+#: level crossing (400 m); over them 30 m to 北路 and 40 m along it (70 m). The home by the river
+#: (45, 85): on its side 75 m to 北路 and 40 m along it (115 m); over the river 65 m to 河北路,
+#: 245 m west, 140 m over the bridge, 205 m east (655 m).
+BY_RAIL, BY_RIVER = (45.0, -20.0), (45.0, 85.0)
+
+
+def _river_and_rail_town(tmp_path):
+    from test_outside_rail import _osm
+
+    return _osm(tmp_path / "t.osm", {"railway": "rail"}, more_ways=RIVER, more_nodes=RIVER_NODES)
+
+
+def _walks(net):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from spatial import walking_coverage
+    from test_outside_rail import UTM, X0, Y0, _homes
+
+    station = gpd.GeoDataFrame({"station_id": ["S1"]}, geometry=[Point(X0 + 5, Y0 + 10)], crs=UTM)
+    return walking_coverage(_homes(BY_RAIL, BY_RIVER), station, net, meters=[100, 1000])["walk_m"].to_numpy()
+
+
+@pytest.mark.parametrize("water, rail, want", [
+    (True, None, [400.0, 115.0]),     # both walls (the default)
+    (False, None, [70.0, 655.0]),     # --no-water-barriers: both left out, as before
+    (False, True, [400.0, 655.0]),    # a railway fenced at its level crossings, a river with fords
+    (True, False, [70.0, 115.0]),     # tracks walked across, a river that is not
+    (False, False, [70.0, 655.0]),
+    (True, True, [400.0, 115.0]),
+])
+def test_the_tracks_have_their_own_switch_beside_the_water_s(tmp_path, water, rail, want):
+    from spatial import read_network
+
+    net = read_network(_river_and_rail_town(tmp_path), water_barriers=water, rail_barriers=rail)
+    assert _walks(net) == pytest.approx(want, abs=0.05)
+    rows = net.report.set_index("row_id")["action"]
+    assert rows["railways"].startswith("not used as barriers") is (want[0] == 70.0)
+    assert rows["water"].startswith("not used as barriers") is (want[1] == 655.0)
+    if rail is False:
+        assert "(rail_barriers=False, --no-rail-barriers)" in rows["railways"]
+    if rail is None and not water:
+        assert "--rail-barriers keeps them" in rows["railways"]
+
+
+def test_rail_barriers_that_is_no_flag_is_refused(tmp_path):
+    from spatial import read_network
+    from spatial.core.errors import SpatialError
+
+    with pytest.raises(SpatialError, match=r"rail_barriers must be True, False or None \(as water_barriers\), got 'no'"):
+        read_network(_river_and_rail_town(tmp_path), rail_barriers="no")
+    with pytest.raises(SpatialError, match="water_barriers must be True or False, got 'no'"):
+        read_network(_river_and_rail_town(tmp_path), water_barriers="no")
+
+
+def test_the_command_line_and_a_project_file_name_the_tracks_switch_as_the_water_s(tmp_path):
+    import geopandas as gpd
+    import pyogrio
+    from shapely.geometry import Point
+
+    from spatial.cli import main
+    from spatial.project.config import InputSpec, load_project
+    from spatial.project.pipeline import read_input
+    from test_outside_rail import UTM, X0, Y0, _homes
+
+    osm = _river_and_rail_town(tmp_path)
+    _homes(BY_RAIL, BY_RIVER).to_file(tmp_path / "units.gpkg")
+    gpd.GeoDataFrame({"station_id": ["S1"]}, geometry=[Point(X0 + 5, Y0 + 10)], crs=UTM).to_file(tmp_path / "s.gpkg")
+    args = ["-q", "coverage", str(osm), str(tmp_path / "s.gpkg"), str(tmp_path / "units.gpkg"),
+            "--meters", "100,1000", "--no-isochrones"]
+    for extra, want in ((["--no-water-barriers", "--rail-barriers"], [400.0, 655.0]),
+                        (["--no-rail-barriers"], [70.0, 115.0]), ([], [400.0, 115.0])):
+        assert main([*args, "--out", str(tmp_path / "c.gpkg"), *extra]) == 0
+        walks = pyogrio.read_dataframe(tmp_path / "c.gpkg", layer="demand")["walk_m"].to_numpy()
+        assert walks == pytest.approx(want, abs=0.05)
+    # spatial site takes it too: in a 100 m band the home by the tracks is covered only over them
+    site = ["-q", "site", str(osm), str(tmp_path / "s.gpkg"), str(tmp_path / "units.gpkg"), "--k", "1",
+            "--band", "100m", "--no-exact", "--out", str(tmp_path / "site.gpkg")]
+    for extra, before in (([], 0.0), (["--no-rail-barriers"], 50.0)):
+        assert main([*site, *extra]) == 0
+        rows = pyogrio.read_dataframe(tmp_path / "site.gpkg", layer="before_after")
+        assert rows["pct_before"].tolist() == [before]
+    # a project file: network = { path = ..., water_barriers = false, rail_barriers = true }
+    (tmp_path / "a.gpkg").write_bytes(b"")
+    text = ('[project]\nname = "铁路边"\n[inputs]\nnetwork = { path = "t.osm", water_barriers = false, '
+            'rail_barriers = true }\ncommunities = { path = "a.gpkg", layer = "communities" }\n'
+            'units = { path = "a.gpkg", layer = "units" }\n')
+    (tmp_path / "p.toml").write_text(text, encoding="utf-8")
+    spec = load_project(tmp_path / "p.toml").inputs["network"]
+    assert spec.options == {"water_barriers": False, "rail_barriers": True}
+    assert _walks(read_input(InputSpec(path=osm, options=spec.options), "network")) == pytest.approx([400.0, 655.0], abs=0.05)
+    from spatial.core.errors import SpatialError
+
+    (tmp_path / "p.toml").write_text(text.replace("rail_barriers = true", 'rail_barriers = "yes"'), encoding="utf-8")
+    with pytest.raises(SpatialError, match="rail_barriers must be true or false"):
+        load_project(tmp_path / "p.toml")
+    (tmp_path / "p.toml").write_text(text.replace('layer = "units"', 'layer = "units", rail_barriers = false'),
+                                     encoding="utf-8")
+    with pytest.raises(SpatialError, match="rail_barriers, which only the network input takes"):
+        load_project(tmp_path / "p.toml")

@@ -205,10 +205,12 @@ def _report_rails(rails: np.ndarray, report: Report, label: str) -> None:
     report.add("network", "railways", f"railways: {n} line{'s' if n > 1 else ''}, {km:.3f} km",
                "used as barriers to the straight legs from homes and stations to the network (no leg crosses "
                "the tracks at ground level; level crossings, bridges and tunnels are walked as streets); "
-               "read_network(water_barriers=False) or --no-water-barriers leaves them out with the water",
+               "read_network(rail_barriers=False) or --no-rail-barriers leaves them out, and so does "
+               "--no-water-barriers with the water unless --rail-barriers is given",
                zh=(f"铁路：{n} 条，共 {km:.3f} 公里",
                    "作为住户和服务站到路网直线连接段的阻隔（不跨越地面铁轨；平交道口、桥梁和地道按道路步行）；"
-                   "read_network(water_barriers=False) 或 --no-water-barriers 可与水域一并取消"))
+                   "read_network(rail_barriers=False) 或 --no-rail-barriers 可取消；--no-water-barriers "
+                   "与水域一并取消，除非另给 --rail-barriers"))
     logger.info("network %s: %d railway lines, %.1f km, used as barriers to the legs to the network", label, n, km)
 
 
