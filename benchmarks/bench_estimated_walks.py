@@ -90,7 +90,8 @@ def rail_yard() -> None:
             t0 = time.perf_counter()
             out = snap_walks(network, xy)
             best = min(best, time.perf_counter() - t0)
-        print(f"{label:22s} {best:5.2f} s  { {str(k): int(n) for k, n in zip(*np.unique(out.access, return_counts=True))} }")
+        counts = {str(k): int(n) for k, n in zip(*np.unique(out.access, return_counts=True))}
+        print(f"{label:22s} {best:5.2f} s  {counts}")
 
 
 if __name__ == "__main__":

@@ -221,3 +221,121 @@ def test_the_command_line_and_a_project_file_name_the_tracks_switch_as_the_water
                                      encoding="utf-8")
     with pytest.raises(SpatialError, match="rail_barriers, which only the network input takes"):
         load_project(tmp_path / "p.toml")
+
+
+# ------------------------------------------------------------------ 3. bridges reached at their ends
+
+
+def _block(bridge: str = "yes", more=()):
+    """tests/test_linking.py's block: a 400 x 200 m ring of streets (split at x = 200) crossed from
+    (200, 0) to (200, 200) by a 200 m footbridge over its plaza, and ``more`` footways
+    ``(points, tunnel)``."""
+    import geopandas as gpd
+    import pandas as pd
+
+    from test_linking import block, line
+
+    lines = block("bridge", bridge).assign(tunnel="")
+    if more:
+        extra = gpd.GeoDataFrame({"highway": ["footway"] * len(more), "bridge": [""] * len(more),
+                                  "tunnel": [t for _, t in more]}, geometry=[line(*pts) for pts, _ in more], crs=lines.crs)
+        lines = gpd.GeoDataFrame(pd.concat([lines, extra], ignore_index=True), crs=lines.crs)
+    return lines
+
+
+def test_a_home_beside_a_long_footbridge_is_not_linked_up_onto_its_deck():
+    # the home 5 m east of the footbridge, 40 m from its south end: it was linked onto the deck
+    # (5 m leg, then 160 m north along it to the station at its north end: 165 m). The deck is
+    # reached only within 10 m of its ends: (200, 10), a leg of sqrt(5² + 30²) m, then 190 m
+    from test_linking import BANDS, one
+
+    from spatial import read_network, walking_coverage
+
+    net = read_network(_block())
+    home, station = one(205, 40, households=[20]), one(200, 200, station_id=["北站"])
+    cov = walking_coverage(home, station, net, meters=BANDS)
+    assert cov["off_network_m"].iloc[0] == pytest.approx(np.hypot(5, 30))
+    assert cov["walk_m"].iloc[0] == pytest.approx(np.hypot(5, 30) + 190)
+    # beside its end stretch it is linked as before: (205, 6) 5 m to the deck at 6 m, 194 m on
+    cov = walking_coverage(one(205, 6, households=[20]), station, net, meters=BANDS)
+    assert cov["off_network_m"].iloc[0] == pytest.approx(5) and cov["walk_m"].iloc[0] == pytest.approx(199)
+    # osmnx's edge of a footway and a bridge merged ("yes;no") is a street along its whole length
+    merged = read_network(_block("yes;no"))
+    assert walking_coverage(home, station, merged, meters=BANDS)["walk_m"].iloc[0] == pytest.approx(165)
+
+
+def test_a_footbridge_is_linked_to_short_of_a_way_under_it_and_a_station_too():
+    # an underpass crossing under the footbridge at y = 6 (no node shared): the deck from the
+    # south end is linked to up to it only. A station 3 m east of the deck at y = 8, 8 m from the
+    # south street: before, linked onto the deck at 8 m (3 m leg); now at 6 m, sqrt(3² + 2²) m
+    from spatial import read_network
+    from spatial.network._walkfilter import ON_BRIDGE
+    from spatial.network.snapping import snap_points
+    from test_linking import X0, Y0
+
+    net = read_network(_block(more=[(((150, 6), (250, 6)), "yes")]), keep="all")
+    deck = int(np.flatnonzero((net.off_ground_kind & ON_BRIDGE) != 0)[0])
+    snap = snap_points(net, [(X0 + 203, Y0 + 8)], max_snap_m=100.0)
+    assert snap.edge[0] == deck and snap.leg_m[0] == pytest.approx(np.hypot(3, 2))
+    start = net.node_xy[net.edge_u[deck]]
+    assert snap.offset_m[0] == pytest.approx(6 if start[1] < Y0 + 100 else 194)
+
+
+def test_on_the_demo_units_link_to_the_nearest_street_or_bridge_end_read_from_the_graphml():
+    """The demo's Futian graphml read with osmnx, not by the package: an edge is a bridge's deck
+    (a tunnel's tube) when it lies along an unmerged bridge (tunnel) edge of the graph (one osmid,
+    within 0.5 m) and along no other edge. Every unit's leg is the distance to the nearest edge but
+    the decks and tubes, and to the decks' first and last 10 m (or up to the first other edge
+    crossing them, nearer). Five of the 1,866 units change: they had been linked onto a deck 11-36
+    m from its ends."""
+    import geopandas as gpd
+    import osmnx as ox
+    from shapely.ops import substring
+
+    from spatial import demo_paths, read_network
+    from spatial.network.snapping import layer_xy, snap_points
+
+    paths = demo_paths()
+    net = read_network(paths["network"])
+    graph = ox.load_graphml(paths["network"])
+    decks, tubes, others = [], [], []
+    for u, v, data in graph.edges(data=True):
+        line = data.get("geometry") or LineString([(graph.nodes[u]["x"], graph.nodes[u]["y"]),
+                                                   (graph.nodes[v]["x"], graph.nodes[v]["y"])])
+        one = not isinstance(data["osmid"], list)
+        bridge, tunnel = data.get("bridge"), data.get("tunnel")
+        (decks if one and isinstance(bridge, str) and bridge != "no" else
+         tubes if one and isinstance(tunnel, str) and tunnel not in ("no", "building_passage", "culvert")
+         else others).append(line)
+    along = [shapely.union_all(shapely.buffer(gpd.GeoSeries(ways, crs=4326).to_crs(net.crs).to_numpy(), 0.5))
+             for ways in (decks, tubes, others)]
+    deck = shapely.covered_by(net.geometry, along[0]) & ~shapely.covered_by(net.geometry, along[2])
+    tube = shapely.covered_by(net.geometry, along[1]) & ~shapely.covered_by(net.geometry, along[2])
+    assert deck.sum() >= 20 and tube.sum() >= 5
+    ends = []
+    for e in np.flatnonzero(deck):
+        g = net.geometry[e]
+        mine = {net.edge_u[e], net.edge_v[e]}
+        under = [g.project(p) for o in np.flatnonzero(shapely.crosses(net.geometry, g))
+                 if not {net.edge_u[o], net.edge_v[o]} & mine for p in shapely.get_parts(g.intersection(net.geometry[o]))]
+        a = min([10.0, *under])
+        b = min([10.0, *(g.length - d for d in under)])
+        ends += [substring(g, 0, a), substring(g, g.length - b, g.length)] if a + b < g.length else [g]
+    ground = np.r_[np.where(deck | tube, None, net.geometry), np.array(ends, dtype=object)]
+    units = gpd.read_file(paths["layers"], layer="units")
+    xy = layer_xy(units, net, name="units")
+    pts = shapely.points(xy)
+
+    def nearest(geoms):
+        (i, _), d = shapely.STRtree(geoms).query_nearest(pts, max_distance=100, return_distance=True,
+                                                           all_matches=False)
+        out = np.full(len(xy), np.nan)
+        out[i] = d
+        return out
+
+    want, anywhere = nearest(ground), nearest(np.where(tube, None, net.geometry))
+    snap = snap_points(net, xy, max_snap_m=100.0)
+    assert np.array_equal(snap.ok, np.isfinite(want))
+    np.testing.assert_allclose(snap.leg_m[snap.ok], want[snap.ok], atol=1e-6)
+    changed = np.flatnonzero(np.abs(want - anywhere) > 1e-6)
+    assert units["unit_id"].iloc[changed].tolist() == ["C03-0013", "C03-0015", "C03-0018", "C03-0057", "C03-0101"]
