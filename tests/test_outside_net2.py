@@ -339,3 +339,25 @@ def test_on_the_demo_units_link_to_the_nearest_street_or_bridge_end_read_from_th
     np.testing.assert_allclose(snap.leg_m[snap.ok], want[snap.ok], atol=1e-6)
     changed = np.flatnonzero(np.abs(want - anywhere) > 1e-6)
     assert units["unit_id"].iloc[changed].tolist() == ["C03-0013", "C03-0015", "C03-0018", "C03-0057", "C03-0101"]
+
+
+def test_spatial_coverage_says_only_the_walls_it_keeps_the_legs_off(tmp_path, capsys):
+    # with --no-water-barriers --rail-barriers the line said "railways: ...; water: 1 feature
+    # (rivers, canals, water areas), kept off the legs to it": the water was not
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from spatial.cli import main
+    from test_outside_rail import UTM, X0, Y0, _homes
+
+    osm = _river_and_rail_town(tmp_path)
+    _homes(BY_RAIL).to_file(tmp_path / "units.gpkg")
+    gpd.GeoDataFrame({"station_id": ["S1"]}, geometry=[Point(X0 + 5, Y0 + 10)], crs=UTM).to_file(tmp_path / "s.gpkg")
+    args = ["coverage", str(osm), str(tmp_path / "s.gpkg"), str(tmp_path / "units.gpkg"), "--meters", "100,1000",
+            "--no-isochrones", "--out", str(tmp_path / "c.gpkg")]
+    assert main([*args, "--no-water-barriers", "--rail-barriers"]) == 0
+    out = capsys.readouterr().out
+    assert "report rows); railways: 1 line, 2.000 km, kept off the legs to it" in out
+    assert main([*args, "--no-rail-barriers"]) == 0
+    assert "report rows); water: 1 feature (waterway=river: 1, 2.000 km), 2.000 km of river lines and shorelines, " \
+           "kept off the legs to it" in capsys.readouterr().out
