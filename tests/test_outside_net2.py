@@ -361,3 +361,25 @@ def test_spatial_coverage_says_only_the_walls_it_keeps_the_legs_off(tmp_path, ca
     assert main([*args, "--no-rail-barriers"]) == 0
     assert "report rows); water: 1 feature (waterway=river: 1, 2.000 km), 2.000 km of river lines and shorelines, " \
            "kept off the legs to it" in capsys.readouterr().out
+
+
+def test_a_bridge_drawn_as_two_ways_is_not_linked_to_where_they_meet_in_the_air():
+    # the footbridge drawn as two ways meeting at (200, 100) over the plaza, as OSM splits long
+    # bridges: the home 5 m beside the deck 5 m from that joint is linked within 10 m of the
+    # south end, at (200, 10): sqrt(5² + 85²) m, not 5 m onto the joint
+    import geopandas as gpd
+    import pandas as pd
+
+    from spatial import read_network
+    from spatial.network.snapping import snap_points
+    from test_linking import X0, Y0, line
+
+    lines = _block()
+    lines = gpd.GeoDataFrame(pd.concat([lines.iloc[:6], gpd.GeoDataFrame(
+        {"highway": ["footway"] * 2, "bridge": ["yes"] * 2, "tunnel": [""] * 2},
+        geometry=[line((200, 0), (200, 100)), line((200, 100), (200, 200))], crs=lines.crs)], ignore_index=True),
+        crs=lines.crs)
+    net = read_network(lines)
+    snap = snap_points(net, [(X0 + 205, Y0 + 95)], max_snap_m=100.0)
+    assert snap.leg_m[0] == pytest.approx(np.hypot(5, 85))
+    assert np.allclose(net.node_xy[[net.edge_u[snap.edge[0]], net.edge_v[snap.edge[0]]]][:, 0], X0 + 200)

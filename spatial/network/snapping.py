@@ -19,7 +19,8 @@ tunnel (legs of 8-34 m); 15-minute coverage went from 79.5% to 79.4% of househol
 Nor is a point linked up onto the deck of a bridge beside it (a footbridge, a viaduct): an edge
 wholly on a bridge is linked to within :data:`BRIDGE_END_M` of its ends, or up to the water when
 it passes over water first (a bridge way often starts on the bank; a river given as a barrier
-counts), never past the first street, underpass or track under it (:func:`_bridge_reach`). On
+counts), never past the first street, underpass or track under it, nor from an end where only
+bridges meet, in the air (:func:`_bridge_reach`). On
 the demo, 5 of 1,866 units had been linked onto a deck 11-36 m from its ends; they walk 21-50 m
 less (three) or 1-22 m more (two), none into another band. A bridge merged with its streets is a
 street.
@@ -189,7 +190,7 @@ def _links(network: WalkNetwork, tunnel: np.ndarray, bridges: np.ndarray, reach)
     if len(split):
         from shapely.ops import substring
 
-        pieces = np.asarray([substring(geoms[i], a, b) for i in split
+        pieces = np.asarray([substring(geoms[i], a, b) if b > a else None for i in split  # none from an end in the air
                              for a, b in ((0.0, reach[0][i]), (length[i] - reach[1][i], length[i]))], dtype=object)
     else:
         pieces = np.empty(0, object)
@@ -214,7 +215,9 @@ def _bridge_reach(network: WalkNetwork, bridges: np.ndarray,
     """How far from their ``u`` and ``v`` ends the edges ``bridges`` (wholly on a bridge) are
     linked to: :data:`BRIDGE_END_M`, or up to the water when a bridge passes over water first
     (the bank a bridge way often starts on; a line of ``barriers`` counts as water), but not past
-    the first street or railway track it passes over (a street crossing it with no node shared)."""
+    the first street or railway track it passes over (a street crossing it with no node shared);
+    not at all from an end where only such edges meet (a bridge drawn as several ways, joined in
+    the air)."""
     geoms = network.geometry[bridges]
     length = shapely.length(geoms)
     wet_lines = [network.water.rivers, network.water.shores] + ([] if barriers is None else [barriers])
@@ -236,13 +239,19 @@ def _bridge_reach(network: WalkNetwork, bridges: np.ndarray,
                           np.full(len(at), wet)))
     b, along, wet = (np.concatenate(x) for x in zip(*found)) if found else (np.empty(0, np.int64), np.empty(0),
                                                                           np.empty(0, bool))
+    # an end where only bridges meet (a bridge drawn as several ways) is in the air
+    nodes = np.r_[network.edge_u, network.edge_v]
+    degree = np.bincount(nodes, minlength=network.n_nodes)
+    decks = np.bincount(np.r_[network.edge_u[bridges], network.edge_v[bridges]], minlength=network.n_nodes)
+    in_air = (degree >= 2) & (decks == degree)
     reach = []
-    for from_u in (True, False):  # the first thing under the bridge from each end, and how far
-        d = along if from_u else length[b] - along
+    for from_u, end in ((True, network.edge_u[bridges]), (False, network.edge_v[bridges])):
+        d = along if from_u else length[b] - along  # the first thing under the bridge from this end
         order = np.lexsort((d, b))
         first = order[np.r_[True, b[order][1:] != b[order][:-1]]] if len(order) else order
         r = np.full(len(bridges), BRIDGE_END_M)
         r[b[first]] = np.where(wet[first], d[first], np.minimum(d[first], BRIDGE_END_M))
+        r[in_air[end]] = 0.0
         reach.append(r)
     return reach[0], reach[1]
 
