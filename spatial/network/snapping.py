@@ -168,14 +168,16 @@ def _linkable(network: WalkNetwork, barriers: np.ndarray | None = None) -> tuple
             bridge = og & ((kind & ON_BRIDGE) != 0) & ((kind & MERGED) == 0)
         cache["kinds"] = tunnel, np.flatnonzero(bridge)
     tunnel, bridges = cache["kinds"]
+    if "reach" not in cache:
+        cache["reach"] = _bridge_reach(network, bridges)
+    reach = cache["reach"]
     if barriers is not None and len(barriers) and len(bridges):
         reach = _bridge_reach(network, bridges, barriers)
-    else:
-        if "reach" not in cache:
-            cache["reach"] = _bridge_reach(network, bridges)
-        reach = cache["reach"]
     key = (reach[0].tobytes(), reach[1].tobytes())
     if key not in cache:
+        own = (cache["reach"][0].tobytes(), cache["reach"][1].tobytes())
+        for old in [k for k in cache if isinstance(k, tuple) and k != own]:
+            del cache[old]  # the lines of other barriers (each has its snapping index): the last only
         cache[key] = _links(network, tunnel, bridges, reach)
     return cache[key]
 
