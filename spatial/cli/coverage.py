@@ -301,10 +301,11 @@ def _coverage(args: argparse.Namespace, step) -> int:
     step("read network")
     net_path, net_layer = split_spec(args.network)  # FILE.gpkg:layer (osmnx's GeoPackage: edges)
     network = read_network(net_path, layer=net_layer, keep_private=args.keep_private, keep=args.keep,
-                           water_barriers=not args.no_water_barriers,
+                           water_barriers=not args.no_water_barriers, rail_barriers=args.rail_barriers,
                            max_snap_m=max(args.max_snap_m, args.max_off_network_m),  # as stations are walked to
                            stations=stations if args.keep == "stations" else None)
-    water = network.report.loc[network.report["row_id"].isin(["water", "railways"]), "problem"]
+    rows = network.report
+    water = rows.loc[rows["row_id"].isin(["water", "railways"]) & ~rows["action"].str.startswith("not used"), "problem"]
     said = f"; {'; '.join(water)}, kept off the legs to it" if len(network.water) and len(water) else ""
     say(args, f"network: {network.n_nodes} nodes, {network.n_edges} edges, "
               f"{network.length_m.sum() / 1000:.1f} km ({len(network.report)} report rows){said}")

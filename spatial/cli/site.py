@@ -152,7 +152,7 @@ def _cmd_site(args: argparse.Namespace) -> int:
     if args.keep == "stations" and not len(stations):
         raise SpatialError(f"--keep stations: '{args.stations}' has no stations; give --keep all or largest")
     network = read_network(net_path, layer=net_layer, keep_private=args.keep_private, keep=args.keep,
-                           water_barriers=not args.no_water_barriers,
+                           water_barriers=not args.no_water_barriers, rail_barriers=args.rail_barriers,
                            max_snap_m=max(args.max_snap_m, args.max_off_network_m),  # as stations are walked to
                            stations=stations if args.keep == "stations" else None)
     dem = None

@@ -205,10 +205,12 @@ def _report_rails(rails: np.ndarray, report: Report, label: str) -> None:
     report.add("network", "railways", f"railways: {n} line{'s' if n > 1 else ''}, {km:.3f} km",
                "used as barriers to the straight legs from homes and stations to the network (no leg crosses "
                "the tracks at ground level; level crossings, bridges and tunnels are walked as streets); "
-               "read_network(water_barriers=False) or --no-water-barriers leaves them out with the water",
+               "read_network(rail_barriers=False) or --no-rail-barriers leaves them out, and so does "
+               "--no-water-barriers with the water unless --rail-barriers is given",
                zh=(f"铁路：{n} 条，共 {km:.3f} 公里",
                    "作为住户和服务站到路网直线连接段的阻隔（不跨越地面铁轨；平交道口、桥梁和地道按道路步行）；"
-                   "read_network(water_barriers=False) 或 --no-water-barriers 可与水域一并取消"))
+                   "read_network(rail_barriers=False) 或 --no-rail-barriers 可取消；--no-water-barriers "
+                   "与水域一并取消，除非另给 --rail-barriers"))
     logger.info("network %s: %d railway lines, %.1f km, used as barriers to the legs to the network", label, n, km)
 
 
@@ -317,6 +319,38 @@ def _cross2(p: np.ndarray, q: np.ndarray) -> np.ndarray:
     return p[:, 0] * q[:, 1] - p[:, 1] * q[:, 0]
 
 
+#: A point this far (m) inside a segment's shadow is surely hidden by it (float error is below 1e-6 m).
+SHADE_MARGIN_M = 1e-3
+#: Samples along the walls' lines (m) to find the segments nearest a point, and how many are tried.
+SHADE_SAMPLE_M = 10.0
+SHADE_NEAREST = 16
+
+
+def _shades(p: np.ndarray, a: np.ndarray, b: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Whether each ``x`` lies in the shadow of the segment from ``a`` to ``b`` seen from ``p``,
+    more than :data:`SHADE_MARGIN_M` from its border: strictly inside the angle ``a p b`` and
+    beyond the line ``a b`` (then the straight line from ``p`` to ``x`` crosses the segment
+    between its ends). Worked in coordinates relative to ``p``, so metres stay small."""
+    a, b, x = a - p, b - p, x - p
+    ab = b - a
+    la, lb, lab = np.hypot(*a.T), np.hypot(*b.T), np.hypot(*ab.T)
+    turn = _cross2(a, b)  # > 0: b is to the left of a, seen from p
+    side = np.sign(turn)
+    m = SHADE_MARGIN_M
+    return ((np.abs(turn) > m * lab) & (side * _cross2(a, x) > m * la) & (side * _cross2(x, b) > m * lb)
+            & (side * _cross2(ab, x - a) < -m * lab))
+
+
+def each_with_each(rows: np.ndarray, group: np.ndarray, of: np.ndarray, n_groups: int):
+    """Every row of ``rows`` (in group ``group``) with every item of its group (``of``: each item's
+    group): the rows repeated, and the items' positions in ``of``."""
+    order = np.argsort(of, kind="stable")
+    start = np.searchsorted(of[order], np.arange(n_groups))
+    n = np.bincount(of, minlength=n_groups)[group]
+    k = np.repeat(start[group], n) + (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n))
+    return np.repeat(rows, n), order[k]
+
+
 class Walls:
     """Barriers of the legs to the network: lines no leg crosses (``barriers`` given by the user,
     the network's river lines) and the network's shorelines, which no leg crosses twice. Built
@@ -324,11 +358,72 @@ class Walls:
 
     def __init__(self, lines: np.ndarray, water: Water = NO_WATER):
         self.lines = self.line_cells = self.line_segments = None
+        self._ab = (np.empty((0, 2)), np.empty((0, 2)))
         if len(lines):
             self.lines = shapely.STRtree(lines)
-            a, b = _segments(lines)
+            a, b = self._ab = _segments(lines)
             self.line_cells = _Cells(a, b) if len(a) else None
         self.shores = _shore_segments(water)
+
+    def _line_segments(self) -> tuple | None:
+        """The lines' straight segments: their tree, starts ``a``, ends ``b`` and a KD-tree of
+        points every :data:`SHADE_SAMPLE_M` along them (with the segment of each); built once, on
+        first use. None without lines."""
+        if self.lines is None:
+            return None
+        if self.line_segments is None:
+            from scipy.spatial import cKDTree
+
+            a, b = self._ab
+            n = np.ceil(np.hypot(*(b - a).T) / SHADE_SAMPLE_M).astype(np.int64) + 1
+            seg = np.repeat(np.arange(len(a)), n)
+            f = (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)) / np.repeat(np.maximum(n - 1, 1), n)
+            samples = a[seg] + (b - a)[seg] * f[:, None]
+            self.line_segments = (shapely.STRtree(shapely.linestrings(np.stack([a, b], axis=1))), a, b,
+                                  (cKDTree(samples), seg))
+        return self.line_segments
+
+    def hidden(self, xy: np.ndarray, pi: np.ndarray, edges: np.ndarray, ei: np.ndarray) -> np.ndarray:
+        """Which pairs (point ``xy[pi]``, line ``edges[ei]``) have the whole line behind one segment
+        of the walls' lines, as seen from the point: every vertex of the line (so every point of
+        it) lies more than :data:`SHADE_MARGIN_M` inside the wedge from
+        the point past the segment's two ends and beyond the segment. Every straight leg from the
+        point to the line then crosses that segment between its ends: no foot on the line is
+        reached. Tried against the segments nearest each point (:data:`SHADE_NEAREST` samples); a
+        pair not found hidden may still be. A station's yard of many tracks hides hundreds of
+        streets from each home between its tracks, whose every foot was tried."""
+        out = np.zeros(len(pi), bool)
+        segments = self._line_segments()
+        if segments is None or not len(pi):
+            return out
+        _, sa, sb, (kd, sample_seg) = segments
+        points, at = np.unique(pi, return_inverse=True)
+        k = min(SHADE_NEAREST, kd.n)
+        _, j = kd.query(xy[points], k=k)
+        near = sample_seg[np.asarray(j).reshape(len(points), k)]  # nearest first
+        vx, vi = shapely.get_coordinates(edges, return_index=True)
+        first = np.searchsorted(vi, np.arange(len(edges)))
+        count = np.bincount(vi, minlength=len(edges))
+        todo = np.arange(len(pi))
+        for r in range(k):  # the points' nearest segments in turn, each once, for the pairs not yet hidden
+            seg = near[:, r]
+            new = ~(near[:, :r] == seg[:, None]).any(axis=1)
+            rows = todo[new[at[todo]]]
+            if not len(rows):
+                continue
+            s = seg[at[rows]]
+            # the line's first vertex first: a segment hiding the line hides it
+            rows = rows[_shades(xy[pi[rows]], sa[s], sb[s], vx[first[ei[rows]]])]
+            if not len(rows):
+                continue
+            s = seg[at[rows]]
+            n = count[ei[rows]]
+            row = np.repeat(np.arange(len(rows)), n)
+            v = np.repeat(first[ei[rows]], n) + (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n))
+            seen = ~_shades(xy[pi[rows[row]]], sa[s[row]], sb[s[row]], vx[v])
+            out[rows[np.bincount(row[seen], minlength=len(rows)) == 0]] = True
+            todo = todo[~out[todo]]
+        return out
 
     def __bool__(self) -> bool:
         return self.lines is not None or self.shores is not None
@@ -367,10 +462,7 @@ class Walls:
         a pond or a wall's end by): the point's index and the vertex, one row each."""
         idx, out = [np.empty(0, np.int64)], [np.empty((0, 2))]
         pts = shapely.points(xy)
-        if self.lines is not None and self.line_segments is None:  # the lines' segments, once
-            a, b = _segments(np.asarray(self.lines.geometries))
-            self.line_segments = (shapely.STRtree(shapely.linestrings(np.stack([a, b], axis=1))), a, b)
-        for tree, sa, sb, *_ in (t for t in (self.line_segments, self.shores) if t is not None):
+        for tree, sa, sb, *_ in (t for t in (self._line_segments(), self.shores) if t is not None):
             pi, si = tree.query(pts, predicate="dwithin", distance=reach)
             idx += [pi, pi]
             out += [sa[si], sb[si]]
@@ -408,10 +500,7 @@ class Walls:
         need the exact test (they meet a segment's box otherwise); the rest meet no line. Most
         legs near a station's yard of many tracks are settled here: the exact test of a leg
         against whole lines costs tens of microseconds."""
-        if self.line_segments is None:  # the lines' segments, once
-            sa, sb = _segments(np.asarray(self.lines.geometries))
-            self.line_segments = (shapely.STRtree(shapely.linestrings(np.stack([sa, sb], axis=1))), sa, sb)
-        tree, sa, sb = self.line_segments
+        tree, sa, sb, _ = self._line_segments()
         li, si = tree.query(shapely.linestrings(np.stack([a, b], axis=1)))
         sure = np.zeros(len(a), bool)
         met = np.zeros(len(a), bool)

@@ -66,6 +66,7 @@ def read_network(
     stations: gpd.GeoDataFrame | None = None,
     max_snap_m: float = 100.0,
     water_barriers: bool = True,
+    rail_barriers: bool | None = None,
 ) -> WalkNetwork:
     """Read a walking network from a file, a networkx graph or a GeoDataFrame of lines.
 
@@ -111,7 +112,15 @@ def read_network(
         not on a bridge, in a tunnel, covered, on a ``layer`` other than 0, nor out of use; not
         ``tram``) are kept with it as lines no leg crosses (``WalkNetwork.water.rails``; level
         crossings are edges, walked as streets), reported in their own row (``railways``).
-        False leaves both out (as ``--no-water-barriers``). Other sources hold neither.
+        False leaves both out (as ``--no-water-barriers``), unless ``rail_barriers=True``. Other
+        sources hold neither.
+    rail_barriers : bool or None
+        The railway tracks alone: True keeps them as barriers, False leaves them out (as
+        ``--rail-barriers`` and ``--no-rail-barriers``; ``rail_barriers`` in a project file's
+        network input), whatever ``water_barriers`` says: a railway fenced at its level
+        crossings beside a river with fords (``water_barriers=False, rail_barriers=True``), or
+        tracks walked across beside a river that is not (``rail_barriers=False``). None (the
+        default): as ``water_barriers``.
 
     Returns
     -------
@@ -130,6 +139,11 @@ def read_network(
     """
     if keep not in ("largest", "all", "stations"):
         raise SpatialError(f"keep must be 'largest', 'all' or 'stations', not {keep!r}")
+    if not isinstance(water_barriers, (bool, np.bool_)):
+        raise SpatialError(f"water_barriers must be True or False, got {water_barriers!r}")
+    if not (rail_barriers is None or isinstance(rail_barriers, (bool, np.bool_))):
+        raise SpatialError(f"rail_barriers must be True, False or None (as water_barriers), got {rail_barriers!r}")
+    rails_used = bool(water_barriers if rail_barriers is None else rail_barriers)
     if keep == "stations" and stations is None:
         raise SpatialError("keep='stations' needs the station points: read_network(..., stations=gdf)")
     report = Report()
@@ -164,21 +178,26 @@ def read_network(
         raise NetworkError(f"network '{label}' has no walkable edges left (after the walking filter: "
                            f"{len(loaded.dropped)} dropped, see the report)")
     water = NO_WATER
-    if water_barriers:
-        water = network_water(loaded.water, metric, report, label)
-    elif loaded.water is not None and len(loaded.water):
-        rail = loaded.water["kind"].to_numpy(object) == RAIL
-        n, n_rail = int((~rail).sum()), int(rail.sum())
+    found = loaded.water
+    if found is not None and len(found):
+        rail = found["kind"].to_numpy(object) == RAIL
+        used = np.where(rail, rails_used, bool(water_barriers))
+        if used.any():
+            water = network_water(found.loc[used], metric, report, label)
+        n, n_rail = int((~rail & ~used).sum()), int((rail & ~used).sum())
         if n:
             report.add("network", "water", f"water: {n} feature{'s' if n > 1 else ''} (rivers, canals, water areas)",
                        "not used as barriers (water_barriers=False, --no-water-barriers): legs to the network may "
                        "cross them", zh=(f"水域：{n} 处（河道、运河、水面）",
                                          "未作为阻隔（water_barriers=False，--no-water-barriers）：到路网的连接段可能跨越水面"))
         if n_rail:
+            how, how_zh = (("rail_barriers=False, --no-rail-barriers", "rail_barriers=False，--no-rail-barriers")
+                           if rail_barriers is not None else
+                           ("water_barriers=False, --no-water-barriers; --rail-barriers keeps them",
+                            "water_barriers=False，--no-water-barriers；加 --rail-barriers 可保留"))
             report.add("network", "railways", f"railways: {n_rail} line{'s' if n_rail > 1 else ''}",
-                       "not used as barriers (water_barriers=False, --no-water-barriers): legs to the network may "
-                       "cross the tracks", zh=(f"铁路：{n_rail} 条",
-                                               "未作为阻隔（water_barriers=False，--no-water-barriers）：到路网的连接段可能跨越铁轨"))
+                       f"not used as barriers ({how}): legs to the network may cross the tracks",
+                       zh=(f"铁路：{n_rail} 条", f"未作为阻隔（{how_zh}）：到路网的连接段可能跨越铁轨"))
 
     net = dataclasses.replace(_assemble(edges, nodes, metric, report, label), from_osm=loaded.osm, water=water)
     if keep == "largest":

@@ -13,9 +13,17 @@ No point is linked into an edge that runs in a tunnel over its whole length (a å
 junction, a road tunnel under a hill): a home beside or above it is reached from the street, not
 by a leg down into the tube. Only a point with no other edge within ``max_snap_m`` (a shop of an
 underground mall) is linked into one. A tunnel osmnx merged with the streets beside it
-(``MERGED``) is linked to as a street, and so are bridges: a bridge's way often starts on the
-bank, and a home beside it is nearest its end. On the demo, 10 of 1,866 units were linked into a
+(``MERGED``) is linked to as a street. On the demo, 10 of 1,866 units were linked into a
 tunnel (legs of 8-34 m); 15-minute coverage went from 79.5% to 79.4% of households.
+
+Nor is a point linked up onto the deck of a bridge beside it (a footbridge, a viaduct): an edge
+wholly on a bridge is linked to within :data:`BRIDGE_END_M` of its ends, or up to the water when
+it passes over water first (a bridge way often starts on the bank; a river given as a barrier
+counts), never past the first street, underpass or track under it, nor from an end where only
+bridges meet, in the air (:func:`_bridge_reach`). On
+the demo, 5 of 1,866 units had been linked onto a deck 11-36 m from its ends; they walk 21-50 m
+less (three) or 1-22 m more (two), none into another band. A bridge merged with its streets is a
+street.
 
 ``snap_walks`` (demand points) goes on where ``snap_points`` stops: a point beyond ``max_snap_m``
 but within ``max_off_network_m`` gets an estimated leg over unmapped ground (paths inside estates
@@ -23,8 +31,10 @@ that the map lacks), its straight length times a detour factor, optionally throu
 gate, never across a barrier line nor across the network's water (an OSM file's rivers and water
 areas, :mod:`spatial.network._water`). Barrier legs are checked with shapely's STRtree (``crosses``);
 a point whose nearest leg crosses one is searched again over every edge within reach (STRtree
-``dwithin``): per edge its nearest point, and where that is across, its ends and either side of
-where it meets a wall (a street over a river line drawn without a bridge is reached on the
+``dwithin``) but those wholly behind one segment of a wall line as seen from the point
+(:meth:`spatial.network._water.Walls.hidden`: a home between a station yard's tracks is hidden
+from hundreds of streets): per edge its nearest point, and where that is across, its ends and
+either side of where it meets a wall (a street over a river line drawn without a bridge is reached on the
 point's own side of the river), and on edges still nearer than any foot found, where the rays
 past the walls' nearest corners meet them (a pond between a home and its footway).
 ``benchmarks/bench_estimated_walks.py`` (200k homes, 40k-node lattice with 400 m estates):
@@ -49,7 +59,7 @@ from spatial.core.errors import SpatialError
 from spatial.network import _snapindex
 from spatial.network._snapindex import nearest_edges
 from spatial.network._walkfilter import IN_TUNNEL, MERGED, ON_BRIDGE
-from spatial.network._water import Walls
+from spatial.network._water import Walls, each_with_each
 from spatial.network.graph import WalkNetwork
 
 logger = logging.getLogger(__name__)
@@ -112,36 +122,160 @@ def _check_metres(value, name: str) -> None:
         raise SpatialError(f"{name} must be a positive number of metres, got {value!r}")
 
 
-#: The edges of each network a point may be linked to (``_linkable``), kept while the network lives.
-_LINKABLE: "weakref.WeakKeyDictionary[WalkNetwork, np.ndarray]" = weakref.WeakKeyDictionary()
+#: How far from each end (m) a bridge is linked to, unless it passes over water first (then up to
+#: the water: a bridge way often starts on the bank) or a street or track sooner (then up to it).
+BRIDGE_END_M = 10.0
 
 
-def _linkable(network: WalkNetwork) -> np.ndarray:
-    """``network.geometry`` with the edges wholly in a tunnel left out (None; the others keep their
-    index), or ``network.geometry`` itself when there are none."""
-    got = _LINKABLE.get(network)
-    if got is None:
+@dataclass(frozen=True, eq=False)
+class _Links:
+    """The lines a point may be linked to: ``geometry`` (each edge, None where it may not be,
+    then the stretches of bridges near their ends), each on edge ``edge`` from ``start_m`` along
+    it, ``length_m`` long."""
+
+    geometry: np.ndarray
+    length_m: np.ndarray
+    edge: np.ndarray
+    start_m: np.ndarray
+
+    def on_edges(self, piece: np.ndarray, along: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The edge (-1 for -1) and the offset along it of places ``along`` pieces ``piece``."""
+        hit = piece >= 0
+        at = np.where(hit, piece, 0)
+        return np.where(hit, self.edge[at], -1), np.where(hit, along + self.start_m[at], along)
+
+
+#: The lines of each network a point may be linked to (``_linkable``), kept while the network lives.
+_LINKABLE: "weakref.WeakKeyDictionary[WalkNetwork, dict]" = weakref.WeakKeyDictionary()
+
+
+def _linkable(network: WalkNetwork, barriers: np.ndarray | None = None) -> tuple[_Links, _Links | None]:
+    """The lines a point may be linked to (:class:`_Links`): the edges on the ground, and of the
+    edges wholly on a bridge only the stretches near their ends (:func:`_bridge_reach`; a bridge
+    over one of the lines ``barriers``, a river given so, as over water); then the same with the
+    edges wholly in a tunnel, for the points with nothing else within reach (None when there are
+    none). Without such edges, ``network.geometry`` itself. Kept with the network, one for each
+    set of stretches."""
+    cache = _LINKABLE.get(network)
+    if cache is None:
+        cache = _LINKABLE[network] = {}
+    if "kinds" not in cache:
+        m = len(network.geometry)
         og, kind = network.off_ground, network.off_ground_kind
-        whole = np.zeros(len(network.geometry), bool)
-        if len(og) == len(whole) and len(kind) == len(whole):
-            whole = og & ((kind & IN_TUNNEL) != 0) & ((kind & (MERGED | ON_BRIDGE)) == 0)
-        got = network.geometry
-        if whole.any():
-            got = network.geometry.copy()
-            got[whole] = None
-        _LINKABLE[network] = got
-    return got
+        tunnel, bridge = np.zeros(m, bool), np.zeros(m, bool)
+        if len(og) == m and len(kind) == m:
+            tunnel = og & ((kind & IN_TUNNEL) != 0) & ((kind & (MERGED | ON_BRIDGE)) == 0)
+            bridge = og & ((kind & ON_BRIDGE) != 0) & ((kind & MERGED) == 0)
+        cache["kinds"] = tunnel, np.flatnonzero(bridge)
+    tunnel, bridges = cache["kinds"]
+    if "reach" not in cache:
+        cache["reach"] = _bridge_reach(network, bridges)
+    reach = cache["reach"]
+    if barriers is not None and len(barriers) and len(bridges):
+        reach = _bridge_reach(network, bridges, barriers)
+    key = (reach[0].tobytes(), reach[1].tobytes())
+    if key not in cache:
+        own = (cache["reach"][0].tobytes(), cache["reach"][1].tobytes())
+        for old in [k for k in cache if isinstance(k, tuple) and k != own]:
+            del cache[old]  # the lines of other barriers (each has its snapping index): the last only
+        cache[key] = _links(network, tunnel, bridges, reach)
+    return cache[key]
 
 
-def _nearest(network: WalkNetwork, xy: np.ndarray, max_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``nearest_edges`` within ``max_m`` among the edges a point may be linked to (``_linkable``);
-    a point with none that near goes into the nearest tunnel, if any is."""
-    geometry = _linkable(network)
-    edge, dist, offset = nearest_edges(geometry, xy, max_m)
-    if geometry is not network.geometry:
+def _links(network: WalkNetwork, tunnel: np.ndarray, bridges: np.ndarray, reach) -> tuple[_Links, _Links | None]:
+    """:func:`_linkable`'s lines: the bridges ``bridges`` linked to within ``reach`` (from their
+    ``u`` and ``v`` ends) of their ends, whole where the two meet."""
+    m = len(network.geometry)
+    geoms = network.geometry[bridges]
+    length = shapely.length(geoms)
+    split = np.flatnonzero(reach[0] + reach[1] < length)
+    if len(split):
+        from shapely.ops import substring
+
+        pieces = np.asarray([substring(geoms[i], a, b) if b > a else None for i in split  # none from an end in the air
+                             for a, b in ((0.0, reach[0][i]), (length[i] - reach[1][i], length[i]))], dtype=object)
+    else:
+        pieces = np.empty(0, object)
+    piece_edge = np.repeat(bridges[split], 2)
+    piece_start = np.column_stack([np.zeros(len(split)), length[split] - reach[1][split]]).ravel()
+    bridge = np.zeros(m, bool)
+    bridge[piece_edge] = True
+
+    def links(out: np.ndarray) -> _Links:
+        if not out.any():
+            return _Links(network.geometry, network.length_m, np.arange(m), np.zeros(m))
+        geometry = np.concatenate([network.geometry, pieces]).astype(object)
+        geometry[np.flatnonzero(out)] = None
+        return _Links(geometry, np.r_[network.length_m, shapely.length(pieces)], np.r_[np.arange(m), piece_edge],
+                      np.r_[np.zeros(m), piece_start])
+
+    return links(tunnel | bridge), (links(bridge) if tunnel.any() else None)
+
+
+def _bridge_reach(network: WalkNetwork, bridges: np.ndarray,
+                  barriers: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """How far from their ``u`` and ``v`` ends the edges ``bridges`` (wholly on a bridge) are
+    linked to: :data:`BRIDGE_END_M`, or up to the water when a bridge passes over water first
+    (the bank a bridge way often starts on; a line of ``barriers`` counts as water), but not past
+    the first street or railway track it passes over (a street crossing it with no node shared);
+    not at all from an end where only such edges meet (a bridge drawn as several ways, joined in
+    the air)."""
+    geoms = network.geometry[bridges]
+    length = shapely.length(geoms)
+    wet_lines = [network.water.rivers, network.water.shores] + ([] if barriers is None else [barriers])
+    water = np.concatenate(wet_lines).astype(object) if len(bridges) else np.empty(0, object)
+    found = []  # (bridge, offset along it, over water)
+    for lines, wet, tree in ((water, True, None), (network.water.rails, False, None),
+                             (network.geometry, False, _snapindex._strtree(network.geometry))):
+        if not len(lines) or not len(bridges):
+            continue
+        bi, li = (tree or shapely.STRtree(lines)).query(geoms, predicate="crosses")
+        if tree is not None:  # the streets the bridge meets at its ends are no street under it
+            ends = np.stack([network.edge_u[bridges[bi]], network.edge_v[bridges[bi]]], axis=1)
+            keep = ~((network.edge_u[li][:, None] == ends) | (network.edge_v[li][:, None] == ends)).any(axis=1)
+            bi, li = bi[keep], li[keep]
+        if len(bi):
+            pts, at = shapely.get_coordinates(shapely.intersection(geoms[bi], np.asarray(lines, dtype=object)[li]),
+                                              return_index=True)
+            found.append((bi[at], shapely.line_locate_point(geoms[bi[at]], shapely.points(pts)),
+                          np.full(len(at), wet)))
+    b, along, wet = (np.concatenate(x) for x in zip(*found)) if found else (np.empty(0, np.int64), np.empty(0),
+                                                                          np.empty(0, bool))
+    # an end where only bridges meet (a bridge drawn as several ways) is in the air
+    nodes = np.r_[network.edge_u, network.edge_v]
+    degree = np.bincount(nodes, minlength=network.n_nodes)
+    decks = np.bincount(np.r_[network.edge_u[bridges], network.edge_v[bridges]], minlength=network.n_nodes)
+    in_air = (degree >= 2) & (decks == degree)
+    reach = []
+    for from_u, end in ((True, network.edge_u[bridges]), (False, network.edge_v[bridges])):
+        d = along if from_u else length[b] - along  # the first thing under the bridge from this end
+        order = np.lexsort((d, b))
+        first = order[np.r_[True, b[order][1:] != b[order][:-1]]] if len(order) else order
+        r = np.full(len(bridges), BRIDGE_END_M)
+        r[b[first]] = np.where(wet[first], d[first], np.minimum(d[first], BRIDGE_END_M))
+        r[in_air[end]] = 0.0
+        reach.append(r)
+    return reach[0], reach[1]
+
+
+def _nearest_links(links: _Links, xy: np.ndarray, max_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``nearest_edges`` among ``links``: edge, distance and offset along the edge."""
+    piece, dist, along = nearest_edges(links.geometry, xy, max_m)
+    edge, offset = links.on_edges(piece, along)
+    return edge, dist, offset
+
+
+def _nearest(network: WalkNetwork, xy: np.ndarray, max_m: float,
+             links: tuple[_Links, _Links | None] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``nearest_edges`` within ``max_m`` among the lines a point may be linked to (``links``, by
+    default ``_linkable(network)``); a point with none that near goes into the nearest tunnel, if
+    any is."""
+    ground, tunnels = _linkable(network) if links is None else links
+    edge, dist, offset = _nearest_links(ground, xy, max_m)
+    if tunnels is not None:
         miss = np.flatnonzero((edge < 0) & np.isfinite(xy).all(axis=1))
         if len(miss):
-            edge[miss], dist[miss], offset[miss] = nearest_edges(network.geometry, xy[miss], max_m)
+            edge[miss], dist[miss], offset[miss] = _nearest_links(tunnels, xy[miss], max_m)
     return edge, dist, offset
 
 
@@ -161,16 +295,21 @@ def snap_points(network: WalkNetwork, xy: np.ndarray, *, max_snap_m: float = 100
     Snap
     """
     _check_metres(max_snap_m, "max_snap_m")
+    return _snap(network, xy, max_snap_m)
+
+
+def _snap(network: WalkNetwork, xy: np.ndarray, max_snap_m: float, links=None) -> Snap:
+    """:func:`snap_points` onto ``links`` (:func:`_linkable`; by default the network's own)."""
     xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
     p = len(xy)
     valid = np.isfinite(xy[:, 0]) & np.isfinite(xy[:, 1])
     if valid.all():
-        edge, leg, offset = _nearest(network, xy, max_snap_m)
+        edge, leg, offset = _nearest(network, xy, max_snap_m, links)
     else:
         edge = np.full(p, -1, np.int64)
         leg = np.full(p, np.nan)
         offset = np.full(p, np.nan)
-        edge[valid], leg[valid], offset[valid] = _nearest(network, xy[valid], max_snap_m)
+        edge[valid], leg[valid], offset[valid] = _nearest(network, xy[valid], max_snap_m, links)
     reason = np.full(p, "", dtype=object)
     reason[~valid] = NO_LOCATION
     hit = edge >= 0
@@ -304,10 +443,12 @@ def snap_walks(network: WalkNetwork, xy: np.ndarray, *, max_snap_m: float = 100.
         raise SpatialError(f"max_off_network_m must be a number of metres >= max_snap_m "
                            f"({max_snap_m:g}), got {max_off_network_m!r}")
     xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
-    snap = snap_points(network, xy, max_snap_m=max_snap_m)
+    given = _barrier_lines(barriers)
+    links = _linkable(network, given)  # a bridge over a barrier (a river given so) is linked to up to it
+    snap = _snap(network, xy, max_snap_m, links)
     edge, offset, leg, reason = snap.edge.copy(), snap.offset_m.copy(), snap.leg_m.copy(), snap.reason.copy()
     valid = np.isfinite(xy).all(axis=1)
-    walls = _barrier_tree(barriers, network)
+    walls = _barrier_tree(given, network)
     if walls is not None:  # snapped legs across a barrier are searched again
         on = np.flatnonzero(edge >= 0)
         on = on[walls.near(xy[on], leg[on])]  # only legs that may reach a barrier are drawn
@@ -316,7 +457,7 @@ def snap_walks(network: WalkNetwork, xy: np.ndarray, *, max_snap_m: float = 100.
         reason[on[cross]] = BARRIER_CUT
     far = np.flatnonzero(valid & (edge < 0))
     if len(far) and (limit > max_snap_m or walls is not None):
-        e, d, o = _nearest_reachable(network, xy[far], limit, walls)
+        e, d, o = _nearest_reachable(network, xy[far], limit, walls, links)
         got = e >= 0
         edge[far[got]], leg[far[got]], offset[far[got]] = e[got], d[got], o[got]
         reason[far[got]] = ""
@@ -326,7 +467,7 @@ def snap_walks(network: WalkNetwork, xy: np.ndarray, *, max_snap_m: float = 100.
     if gates_xy is not None and len(gates_xy) and limit > max_snap_m:
         todo = np.flatnonzero(valid & ((edge < 0) | estimated))
         g_edge, g_off, g_dist = _through_gates(network, xy[todo], np.asarray(gates_xy, np.float64).reshape(-1, 2),
-                                               max_snap_m=max_snap_m, limit=limit, walls=walls)
+                                               max_snap_m=max_snap_m, limit=limit, walls=walls, links=links)
         use = g_edge >= 0
         rows = todo[use]
         edge[rows], offset[rows], leg[rows], reason[rows] = g_edge[use], g_off[use], g_dist[use], ""
@@ -342,14 +483,19 @@ def snap_walks(network: WalkNetwork, xy: np.ndarray, *, max_snap_m: float = 100.
     return Snap(edge=edge, offset_m=offset, leg_m=cost, reason=reason, off_network_m=off, access=access)
 
 
-def _barrier_tree(barriers, network: WalkNetwork) -> Walls | None:
-    """The walls of the legs: the ``barriers`` lines (polygons by their outline) and the network's
-    water (river lines; shorelines, crossed once but not twice) and railway tracks; None when there
-    are none."""
+def _barrier_lines(barriers) -> np.ndarray:
+    """The ``barriers`` as lines (polygons by their outline), the empty ones left out."""
     geoms = np.empty(0, object) if barriers is None else np.asarray(barriers, dtype=object)
     geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
     poly = np.isin(shapely.get_type_id(geoms), (3, 6))
     geoms[poly] = shapely.boundary(geoms[poly])
+    return geoms
+
+
+def _barrier_tree(geoms: np.ndarray, network: WalkNetwork) -> Walls | None:
+    """The walls of the legs: the barrier lines ``geoms`` (:func:`_barrier_lines`) and the
+    network's water (river lines; shorelines, crossed once but not twice) and railway tracks; None
+    when there are none."""
     water = network.water
     lines = water.lines  # river lines and railway tracks
     walls = Walls(np.concatenate([geoms, lines]) if len(lines) else geoms, water)
@@ -369,10 +515,11 @@ def _crossing(walls: Walls, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return walls.crossing(a, b)
 
 
-def _nearest_reachable(network: WalkNetwork, xy: np.ndarray, limit: float, walls):
+def _nearest_reachable(network: WalkNetwork, xy: np.ndarray, limit: float, walls, links):
     """Nearest edge within ``limit`` whose leg crosses no barrier: edge (-1 none within reach, -2
-    only across barriers), leg and offset. The foot of the leg is each edge's nearest point."""
-    e, d, o = _nearest(network, xy, limit)
+    only across barriers), leg and offset, among ``links`` (:func:`_linkable`). The foot of the
+    leg is each edge's nearest point."""
+    e, d, o = _nearest(network, xy, limit, links)
     if walls is None:
         return e, d, o
     found = np.flatnonzero(e >= 0)
@@ -381,21 +528,28 @@ def _nearest_reachable(network: WalkNetwork, xy: np.ndarray, limit: float, walls
     if not len(bad):
         return e, d, o
     # every edge within reach of those points, nearest leg first, the first one not across a barrier
+    # (the lines a point may be linked to: ei indexes them)
+    links = links[0]
     pts = shapely.points(xy[bad])
-    pi, ei = _snapindex._strtree(_linkable(network)).query(pts, predicate="dwithin", distance=limit)
-    geoms = network.geometry[ei]
+    pi, ei = _snapindex._strtree(links.geometry).query(pts, predicate="dwithin", distance=limit)
+    # an edge wholly behind a wall has no foot to try (a station's yard hides hundreds from a home in it)
+    edges, inv = np.unique(ei, return_inverse=True)
+    seen = ~walls.hidden(xy[bad], pi, links.geometry[edges], inv)
+    pi, ei = pi[seen], ei[seen]
+    geoms = links.geometry[ei]
     along = shapely.line_locate_point(geoms, pts[pi])
     foot = shapely.line_interpolate_point(geoms, along)
     dist = shapely.distance(pts[pi], foot)
     ok = ~_crossing(walls, xy[bad][pi], shapely.get_coordinates(foot))
-    pi, ei, dist, along = _beside_the_walls(network, xy[bad], walls, pi, ei, dist, along, ok, limit)
+    pi, ei, dist, along = _beside_the_walls(links, xy[bad], walls, pi, ei, dist, along, ok, limit)
     ok = np.r_[ok, np.ones(len(pi) - len(ok), bool)]
     order = np.lexsort((dist, pi))
     order = order[ok[order]]
     first = order[np.r_[True, pi[order][1:] != pi[order][:-1]]] if len(order) else order
     e[bad], d[bad], o[bad] = -2, np.nan, np.nan
     rows = bad[pi[first]]
-    e[rows], d[rows], o[rows] = ei[first], dist[first], along[first]
+    e[rows], o[rows] = links.on_edges(ei[first], along[first])
+    d[rows] = dist[first]
     return e, d, o
 
 
@@ -405,7 +559,7 @@ BESIDE_WALL_M = 0.05
 CORNERS = 32
 
 
-def _beside_the_walls(network: WalkNetwork, xy: np.ndarray, walls: Walls, pi: np.ndarray, ei: np.ndarray,
+def _beside_the_walls(links: _Links, xy: np.ndarray, walls: Walls, pi: np.ndarray, ei: np.ndarray,
                       dist: np.ndarray, along: np.ndarray, ok: np.ndarray, limit: float):
     """The pairs (point ``pi``, edge ``ei``) whose leg to the edge's nearest point crosses a wall,
     with their other feet on the edge: its ends, and either side of where it meets a wall (a street
@@ -420,24 +574,24 @@ def _beside_the_walls(network: WalkNetwork, xy: np.ndarray, walls: Walls, pi: np
     if not len(bad):
         return pi, ei, dist, along
     edges, pair_edge = np.unique(ei[bad], return_inverse=True)
-    geoms = network.geometry[edges]
-    length = network.length_m[edges]
+    geoms = links.geometry[edges]
+    length = links.length_m[edges]
     at, cut_xy = walls.cuts(geoms)
     cut = shapely.line_locate_point(geoms[at], shapely.points(cut_xy))
     # the feet of each edge: its two ends, and BESIDE_WALL_M either side of each meeting
     f_edge = np.concatenate([np.arange(len(edges)), np.arange(len(edges)), at, at])
     f_along = np.concatenate([np.zeros(len(edges)), length, cut - BESIDE_WALL_M, cut + BESIDE_WALL_M])
-    pair, k = _each_with_each(bad, pair_edge, f_edge, len(edges))
-    pair, c_along, c_dist = _reached(network, xy, walls, pi, ei, pair, f_along[k], limit)
+    pair, k = each_with_each(bad, pair_edge, f_edge, len(edges))
+    pair, c_along, c_dist = _reached(links, xy, walls, pi, ei, pair, f_along[k], limit)
     np.minimum.at(best, pi[pair], c_dist)
     nearer = bad[dist[bad] < best[pi[bad]] - BESIDE_WALL_M]
     if len(nearer):
-        s_pair, s_along, s_dist = _past_the_corners(network, xy, walls, pi, ei, nearer, limit)
+        s_pair, s_along, s_dist = _past_the_corners(links, xy, walls, pi, ei, nearer, limit)
         pair, c_along, c_dist = np.r_[pair, s_pair], np.r_[c_along, s_along], np.r_[c_dist, s_dist]
     return np.r_[pi, pi[pair]], np.r_[ei, ei[pair]], np.r_[dist, c_dist], np.r_[along, c_along]
 
 
-def _past_the_corners(network: WalkNetwork, xy: np.ndarray, walls: Walls, pi: np.ndarray, ei: np.ndarray,
+def _past_the_corners(links: _Links, xy: np.ndarray, walls: Walls, pi: np.ndarray, ei: np.ndarray,
                       pairs: np.ndarray, limit: float):
     """Feet for ``pairs`` (rows of ``pi``, ``ei``) nearer than any foot found: where the ray from
     the point past each of the :data:`CORNERS` corners of the walls nearest it (within ``limit``)
@@ -454,32 +608,42 @@ def _past_the_corners(network: WalkNetwork, xy: np.ndarray, walls: Walls, pi: np
     order = order[(np.arange(len(order)) - np.searchsorted(who[order], who[order])) < CORNERS]
     who, d, length = who[order], d[order], length[order]
     start = xy[points[who]]
-    rays = shapely.linestrings(np.stack([start, start + d / length[:, None] * limit], axis=1))
-    pair, ray = _each_with_each(pairs, np.searchsorted(points, pi[pairs]), who, len(points))
-    edge = network.geometry[ei[pair]]
+    end = start + d / length[:, None] * limit
+    rays = shapely.linestrings(np.stack([start, end], axis=1))
+    k, ray = each_with_each(np.arange(len(pairs)), np.searchsorted(points, pi[pairs]), who, len(points))
+    # only the rays that meet the edge's box are intersected with it (most miss it)
+    box = shapely.bounds(links.geometry[ei[pairs]])[k]
+    meet = _meets_box(start[ray], end[ray], box)
+    k, ray = k[meet], ray[meet]
+    pair = pairs[k]
+    edge = links.geometry[ei[pair]]
     hit, at = shapely.get_coordinates(shapely.intersection(rays[ray], edge), return_index=True)
     cut = shapely.line_locate_point(edge[at], shapely.points(hit))
-    return _reached(network, xy, walls, pi, ei, np.r_[pair[at], pair[at]],
+    return _reached(links, xy, walls, pi, ei, np.r_[pair[at], pair[at]],
                     np.r_[cut - BESIDE_WALL_M, cut + BESIDE_WALL_M], limit)
 
 
-def _each_with_each(rows: np.ndarray, group: np.ndarray, of: np.ndarray, n_groups: int):
-    """Every row of ``rows`` (in group ``group``) with every item of its group (``of``: each item's
-    group): the rows repeated, and the items' positions in ``of``."""
-    order = np.argsort(of, kind="stable")
-    start = np.searchsorted(of[order], np.arange(n_groups))
-    n = np.bincount(of, minlength=n_groups)[group]
-    k = np.repeat(start[group], n) + (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n))
-    return np.repeat(rows, n), order[k]
+def _meets_box(a: np.ndarray, b: np.ndarray, box: np.ndarray) -> np.ndarray:
+    """Whether each segment from ``a`` to ``b`` meets its box ``(xmin, ymin, xmax, ymax)``
+    widened by 1 mm (the slab test; a segment this says misses its box misses it)."""
+    lo, hi = box[:, :2] - 1e-3, box[:, 2:] + 1e-3
+    d = b - a
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t1, t2 = (lo - a) / d, (hi - a) / d
+    flat = d == 0  # parallel to an axis: inside the slab or not
+    inside = (a >= lo) & (a <= hi)
+    t_in = np.where(flat, np.where(inside, -np.inf, np.inf), np.minimum(t1, t2)).max(axis=1)
+    t_out = np.where(flat, np.where(inside, np.inf, -np.inf), np.maximum(t1, t2)).min(axis=1)
+    return (t_in <= t_out) & (t_out >= 0) & (t_in <= 1)
 
 
-def _reached(network: WalkNetwork, xy: np.ndarray, walls: Walls, pi: np.ndarray, ei: np.ndarray, pair: np.ndarray,
+def _reached(links: _Links, xy: np.ndarray, walls: Walls, pi: np.ndarray, ei: np.ndarray, pair: np.ndarray,
              along: np.ndarray, limit: float):
     """Of the feet ``along`` the edges of ``pair`` (rows of ``pi``, ``ei``; clipped to the edge),
     those within ``limit`` of their point whose leg crosses no wall: their pairs, places along and
     legs."""
-    along = np.clip(along, 0.0, network.length_m[ei[pair]])
-    foot = shapely.line_interpolate_point(network.geometry[ei[pair]], along)
+    along = np.clip(along, 0.0, links.length_m[ei[pair]])
+    foot = shapely.line_interpolate_point(links.geometry[ei[pair]], along)
     d = shapely.distance(shapely.points(xy[pi[pair]]), foot)
     near = d <= limit
     pair, along, d, foot = pair[near], along[near], d[near], foot[near]
@@ -488,7 +652,7 @@ def _reached(network: WalkNetwork, xy: np.ndarray, walls: Walls, pi: np.ndarray,
 
 
 def _through_gates(network: WalkNetwork, xy: np.ndarray, gates: np.ndarray, *, max_snap_m: float,
-                   limit: float, walls):
+                   limit: float, walls, links=None):
     """Edge, offset and straight leg (home -> gate -> walkway) through each point's nearest usable
     gate; edge -1 where no gate keeps the whole leg within ``limit``.
 
@@ -499,7 +663,7 @@ def _through_gates(network: WalkNetwork, xy: np.ndarray, gates: np.ndarray, *, m
     """
     p = len(xy)
     edge, off, dist = np.full(p, -1, np.int64), np.full(p, np.nan), np.full(p, np.nan)
-    gsnap = snap_points(network, gates, max_snap_m=max_snap_m)
+    gsnap = _snap(network, gates, max_snap_m, links)
     usable = gsnap.ok.copy()
     gfoot = np.full((len(gates), 2), np.nan)
     gfoot[usable] = _foot_xy(network, gsnap.edge[usable], gsnap.offset_m[usable])

@@ -35,7 +35,8 @@ def _read_input(spec: InputSpec, name: str):
     opts = spec.options
     if name == "network":
         return read_network(spec.path, layer=spec.layer, keep_private=bool(opts.get("keep_private", False)),
-                            water_barriers=bool(opts.get("water_barriers", True)))
+                            water_barriers=bool(opts.get("water_barriers", True)),
+                            rail_barriers=opts.get("rail_barriers"))
     if name == "plan" and spec.path.suffix.lower() in _TABLE_SUFFIXES:  # unit_id, grid_id[, locked]
         return io.read_table(spec.path, **{k: opts[k] for k in ("sheet", "encoding") if k in opts})
     if spec.path.suffix.lower() in _TABLE_SUFFIXES:

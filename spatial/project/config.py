@@ -50,7 +50,7 @@ logger = logging.getLogger(__name__)
 _SECTIONS = {"project", "inputs", "grids", "coverage", "siting", "outputs", "distributed"}
 _INPUT_KEYS = {"path", "layer", "crs", "coord_sys", "coord_sys_col", "lon_col", "lat_col", "sheet",
                "encoding", "id_col", "households_col", "population_col", "name_col", "keep_private", "grid_id_col",
-               "floors_col", "street_col", "water_barriers", "buildings_col", "floor_area_col"}
+               "floors_col", "street_col", "water_barriers", "rail_barriers", "buildings_col", "floor_area_col"}
 _LAYERS = {"network", "communities", "units", "stations", "candidates", "roads", "plan", "buildings", "gates",
            "barriers"}
 
@@ -304,7 +304,8 @@ def _merged(section: str, defaults: dict, raw: dict, source: Path) -> dict:
 
 
 #: Input keys that only one input reads.
-_ONE_INPUT_KEYS = {"keep_private": "network", "water_barriers": "network", "floors_col": "buildings", "grid_id_col": "plan",
+_ONE_INPUT_KEYS = {"keep_private": "network", "water_barriers": "network", "rail_barriers": "network",
+                   "floors_col": "buildings", "grid_id_col": "plan",
                    "street_col": "communities", "floor_area_col": "candidates"}
 
 
@@ -334,12 +335,12 @@ def _input_spec(name: str, value: Any, base: Path, source: Path) -> InputSpec:
         raise SpatialError(f"project file {source}: input 'network' has crs, which is for a layer or table whose "
                            "file declares none (a shapefile without .prj, a CSV of metres); give the network "
                            "file its CRS (ogr2ogr -a_srs EPSG:<code>)")
-    for flag in ("keep_private", "water_barriers"):
+    for flag in ("keep_private", "water_barriers", "rail_barriers"):
         if not isinstance(value.get(flag, False), bool):
             raise SpatialError(f"project file {source}: input 'network' {flag} must be true or false, "
                                f"got {value[flag]!r}")
     for key, v in value.items():
-        if key in ("keep_private", "water_barriers"):
+        if key in ("keep_private", "water_barriers", "rail_barriers"):
             continue
         _check_value(f"[inputs] {name}", key, v, "", source, _INPUT_RULES)
     path = (base / value["path"]).resolve()
