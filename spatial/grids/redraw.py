@@ -39,7 +39,7 @@ from spatial.grids._plan_inputs import _community_keys, _locked_mask, _plan_labe
 from spatial.grids._recut import recut_whole
 from spatial.grids._units import report_split_estate, split_estates
 from spatial.grids._redraw_rows import (_chain_grids, _merge, _neighbours, _overlap, _say_chains, _since_plan,
-                                        households_kept_pct, moved_and_new)
+                                        households_kept_pct, moved_and_new, PlanHeld)
 from spatial.grids._prep import prepare_checked
 from spatial.grids._search import local_search
 from spatial.grids.codes import check_layout
@@ -215,8 +215,12 @@ def redraw_grids(
         lab = repair_contiguity(sub, lab, hh[nodes], fixed=fixed_node[nodes])
         stray_nodes.update(nodes[lab != placed].tolist())
         planned_names, chains = list(names), []
+        # what each grid held in the plan, unit by unit (an estate the plan split counts in both grids)
+        here = np.flatnonzero((node >= 0) & (comm[np.maximum(node, 0)] == c))
+        held = PlanHeld(np.array([idx.get(k, -1) for k in key[here]], dtype=np.int64),
+                        np.searchsorted(nodes, node[here]), prep.hh[here].astype(float))
         lab, names = _fix_band(sub, hh[nodes], xy[nodes], lab, names, fixed_node[nodes], min_households,
-                               max_households, seed, report, planned=planned, chains=chains)
+                               max_households, seed, report, planned=planned, chains=chains, held=held)
         # the plan's grids by their numbers now: a grid merged away renumbers those after it
         now = {n: i for i, n in enumerate(names)}
         planned = np.array([now.get(planned_names[p], -1) if p >= 0 else -1 for p in planned], dtype=np.int64)
@@ -391,10 +395,12 @@ def _place_unplanned(sub, lab, names, cid):
     return lab
 
 
-def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None, chains=None):
+def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None, chains=None, held=None):
     """Chains first; then split the splittable grid nearest an over-band one, merge under-band ones.
 
-    ``planned``: each node's grid in the plan (-1: none). A grid over the band because of units
+    ``planned``: each node's grid in the plan (-1: none); ``held``: the units' grids in the plan,
+    for what the report rows say a grid held there (default: each node one unit of its planned
+    grid; :func:`redraw_grids` gives the units, as an estate the plan split is one node here). A grid over the band because of units
     not planned in it first tries to split them off as the new grid (no unit of its own moves);
     else the part of a split grid holding most of its planned households keeps its name, the
     others are named ``-a``, ``-b`` ...
@@ -403,6 +409,8 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None
     original = set(names)
     if planned is None:
         planned = lab.copy()
+    if held is None:
+        held = PlanHeld.of_nodes(planned, hh)
     skip = set()
     ph = np.bincount(lab, weights=hh, minlength=len(names))
     for t in np.flatnonzero(ph > hi):  # over band by units new to it: they become the new grid, before any chain
@@ -424,10 +432,10 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None
             continue
         ok = [b for b in _neighbours(sub, lab, a) if ph[b] + ph[a] <= hi]
         if ok:  # the lightest neighbour it makes a grid in the band with (two under-band halves: one grid)
-            _merge(a, min(ok, key=lambda b: (ph[b] + ph[a] < lo, ph[b], b)), lab, ph, names, planned, hh, lo, report)
+            _merge(a, min(ok, key=lambda b: (ph[b] + ph[a] < lo, ph[b], b)), lab, ph, names, held, lo, report)
     chained = rebalance(sub, hh, lab, fixed, min_hh=lo, max_hh=hi)
     if chains is not None:
-        chains.extend(_chain_grids(names, lab, chained, hh, lo, hi, planned))
+        chains.extend(_chain_grids(names, lab, chained, hh, lo, hi, held))
     lab = chained
     for _ in range(len(hh)):
         k = len(names)
@@ -469,7 +477,7 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None
         if band_violation(np.bincount(lab, weights=hh, minlength=len(names)), lo, hi) >= before[2] - 1e-9:
             lab, names = before[0], before[1]  # the split did not help: undo it and stop
             break
-        en, zh = _since_plan(t, ph[t], planned, hh)
+        en, zh = _since_plan(t, ph[t], held, before[0])
         report.add("grids", names[t], f"held {ph[t]:g} households" + (f" > {hi:g}" if t == a else
                    f", near over-band grid {names[a]} ({ph[a]:g})") + en, f"split; new grid {', '.join(new)}",
                    zh=(f"调整中有 {ph[t]:g} 户" + (f" > {hi:g}" if t == a else f"，邻近超出区间的网格 {names[a]}（{ph[a]:g} 户）")
@@ -522,7 +530,7 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None
                        zh=(f"{ph[a]:g} 户 < {lo:g}：没有相邻网格可以匀出户数或整体并入" + ("（含已锁定的单元）" if ok else ""),
                            "保持低于区间"))
             continue
-        _merge(a, min(ok, key=lambda b: (ph[b], b)), lab, ph, names, planned, hh, lo, report)
+        _merge(a, min(ok, key=lambda b: (ph[b], b)), lab, ph, names, held, lo, report)
     if fixed.any() and band_violation(ph[np.bincount(lab, minlength=k) > 0], lo, hi) > 0:  # locks in the way
         got = recut_whole(sub, hh, xy, *before, planned, fixed, lo, hi, seed, _fresh)
         if got is not None:
