@@ -85,7 +85,7 @@ def add_parser(sub) -> None:
                         "redraw: also bring every grid within PCT of its community's mean grid, moving as few "
                         "units as it can (default: only the band); with --evaluate: count and name the grids "
                         "beyond it")
-    p.add_argument("--code-layout", choices=("cjt349", "db11", "stats12"), default="cjt349",
+    p.add_argument("--code-layout", choices=("cjt349", "db11", "stats12"), default=None,
                    help="grid codes (网格编码): CJ/T 349's 20 digits (default), Beijing's DB11/T 15 or the "
                         "statistical 12+3 (docs/grid-codes.md)")
     p.add_argument("--object-type", default=None, metavar="DIGITS",
@@ -190,6 +190,10 @@ def _cmd_grids(args: argparse.Namespace) -> int:
         if args.balance == "band" or (args.balance is None and args.n_grids is None):
             raise SpatialError(f"{flag} is for equal grids: add --balance equal (or give --grids N), or drop "
                                f"{flag}")
+    if args.evaluate is not None:  # (options it would have no use for are refused, not ignored)
+        from spatial.cli._gridchecks import refuse_drawing_options
+
+        refuse_drawing_options(args)
     if args.evaluate is not None and args.existing is not None:
         from spatial.cli._grids_evaluate import _cmd_grids_evaluate_existing
 
@@ -211,7 +215,7 @@ def _cmd_grids(args: argparse.Namespace) -> int:
     if args.floors_col is not None and not args.from_buildings:
         raise SpatialError(f"--floors-col {args.floors_col} is for --from-buildings (the units built get floor_area_m2, "
                            "footprint x floors); add --from-buildings, or drop --floors-col")
-    if args.object_type is not None and args.code_layout != "cjt349":
+    if args.object_type is not None and args.code_layout not in (None, "cjt349"):
         raise SpatialError(f"--object-type {args.object_type} is the front of CJ/T 349's 20-digit codes, and "
                            f"--code-layout {args.code_layout}'s codes have none; drop --object-type, or give "
                            "--code-layout cjt349")
@@ -251,7 +255,7 @@ def _cmd_grids(args: argparse.Namespace) -> int:
         checked = pd.concat([built, checked], ignore_index=True)
     opts = dict(min_households=args.min_households, max_households=args.max_households, roads=roads,
                 blocks=args.blocks, seed=args.seed, street_gap_m=args.street_gap_m, check_overlaps=False,
-                code_layout=args.code_layout, object_type=args.object_type or "000000", **cols)
+                code_layout=args.code_layout or "cjt349", object_type=args.object_type or "000000", **cols)
     if args.existing is not None or args.redraw:
         from spatial.grids.redraw import households_kept_pct, moved_and_new, redraw_grids
 
