@@ -65,3 +65,124 @@ def test_a_grid_that_took_the_rest_of_its_estate_says_what_it_held_in_the_plan_u
                              "50 more from neighbouring grids or new since)")
     zh = res.report[res.report["row_id"] == "C1-02"]["problem_zh"].iloc[0]
     assert zh == "调整中有 390 户 > 300（原方案 460 户；其中 120 户已传给相邻网格，另有 50 户由相邻网格传入或为新增单元）"
+
+
+# ------------------------------------------------------------ 2. --evaluate given options of drawing
+
+
+def _town(tmp_path) -> tuple[str, str]:
+    """Community C1 (division code 440304001002) of twelve 100 m units of 120 households, two rows
+    of six: four grids of 360 in the band 300-500."""
+    units = gpd.GeoDataFrame({"unit_id": [f"U{i:02d}" for i in range(12)], "households": [120] * 12},
+                             geometry=[box(X0 + 100 * (i % 6), Y0 + 100 * (i // 6), X0 + 100 * (i % 6) + 100,
+                                           Y0 + 100 * (i // 6) + 100) for i in range(12)], crs=UTM)
+    comm = gpd.GeoDataFrame({"community_id": ["C1"], "code": ["440304001002"], "name": ["香蜜社区"]},
+                            geometry=[box(X0, Y0, X0 + 600, Y0 + 200)], crs=UTM)
+    units.to_file(tmp_path / "town.gpkg", layer="units")
+    comm.to_file(tmp_path / "town.gpkg", layer="communities")
+    return f"{tmp_path / 'town.gpkg'}:communities", f"{tmp_path / 'town.gpkg'}:units"
+
+
+@pytest.mark.parametrize("given, said", [
+    (["--code-layout", "db11"], "--code-layout db11: "),
+    (["--object-type", "440300"], "--object-type 440300: "),
+])
+def test_evaluate_refuses_a_code_layout_it_would_not_apply_and_says_how_to_code_the_plan(tmp_path, capsys, given,
+                                                                                          said):
+    # before: `spatial grids --evaluate ... --code-layout db11` wrote the scores with the plan's
+    # 20-digit CJ/T 349 codes (or none), exit 0, without a word that the layout asked for was unused
+    comm, units = _town(tmp_path)
+    assert main(["-q", "grids", comm, units, "--out", str(tmp_path / "g.gpkg")]) == 0
+    capsys.readouterr()
+    for how in ([f"{tmp_path / 'g.gpkg'}:grids", comm], [comm, units, "--existing", f"{tmp_path / 'g.gpkg'}:units"]):
+        args = ["grids", "--evaluate", *how] if how[0].endswith(":grids") else ["grids", *how, "--evaluate"]
+        assert main([*args, *given, "--out", str(tmp_path / "s.gpkg")]) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and said in err and "--evaluate scores the plan as it is" in err
+        assert "--existing PLAN --redraw --code-layout" in err
+        assert not (tmp_path / "s.gpkg").exists()
+    # the way said: a redraw of the plan in the band moves no unit and codes its grids so
+    assert main(["-q", "grids", comm, units, "--existing", f"{tmp_path / 'g.gpkg'}:units", "--redraw", *given,
+                 "--out", str(tmp_path / "r.gpkg")]) == 0
+    assert len(gpd.read_file(tmp_path / "r.gpkg", layer="moves")) == 0
+    codes = gpd.read_file(tmp_path / "r.gpkg", layer="grids")["grid_code"].tolist()
+    want = (["440304001002001", "440304001002002", "440304001002003", "440304001002004"] if "db11" in given else
+            ["44030044030400100201", "44030044030400100202", "44030044030400100203", "44030044030400100204"])
+    assert codes == want
+
+
+def test_evaluate_refuses_the_other_options_of_drawing_it_ignored_naming_them(tmp_path, capsys):
+    # before: --grids 3 and --lock FILE (and --balance, --household-points, --from-buildings ...)
+    # given with --evaluate were dropped without a word, exit 0
+    comm, units = _town(tmp_path)
+    assert main(["-q", "grids", comm, units, "--out", str(tmp_path / "g.gpkg")]) == 0
+    capsys.readouterr()
+    lock = f"{tmp_path / 'g.gpkg'}:units"
+    assert main(["grids", comm, units, "--existing", lock, "--evaluate", "--grids", "3", "--lock", lock]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith(f"--grids 3, --lock {lock}: for drawing or redrawing grids, and --evaluate scores the plan "
+                        "as it is; drop them")
+
+
+# ------------------------------------------------------------ 3. two grids joined by hand in the plan file
+
+
+def _row_of_twelve():
+    """Twelve 100 m units of 150 households in a row, community C1 (code 440304001002); the plan
+    gave three units to each of four grids, and the planner joined the second and third by
+    typing the second's id over the third's: 900 households, which the redraw splits in two of
+    450 (every grid 450: 1,800 households, four grids)."""
+    from test_grids import community, squares
+
+    units = squares(1, 12, [[150] * 12])
+    return units, community(box(0, 0, 1200, 100), code="440304001002")
+
+
+@pytest.mark.parametrize("names, new", [
+    (["C1-01", "C1-02", "C1-03", "C1-04"], "C1-05"),
+    (["香蜜社区第1网格", "香蜜社区第2网格", "香蜜社区第3网格", "香蜜社区第4网格"], "香蜜社区第5网格"),
+    (["1", "2", "3", "4"], "5"),
+])
+def test_a_grid_joined_by_hand_and_split_again_takes_the_communitys_next_number(names, new):
+    # before: the part split off was named C1-02-a (香蜜社区第2网格-a), a name no 街道 uses, where
+    # the editor's 新建网格 gives the next number in the plan's pattern
+    from spatial.grids.redraw import redraw_grids
+
+    units, comm = _row_of_twelve()
+    grids = [names[i // 3] for i in range(12)]
+    grids = [names[1] if g == names[2] else g for g in grids]
+    res = redraw_grids(units, comm, dict(zip(units["unit_id"], grids)))
+    got = res.grids.set_index("grid_id")["households"].to_dict()
+    assert got == {names[0]: 450, names[1]: 450, names[3]: 450, new: 450}
+    rows = res.report[res.report["layer"] == "grids"]
+    assert rows[["row_id", "problem", "action"]].values.tolist() == [
+        [names[1], "held 900 households > 500", f"split; new grid {new}"]]
+    if names[0] == "C1-01":  # a grid named <community>-NN keeps NN in its code
+        assert res.grids.set_index("grid_id").loc[new, "grid_code"] == "00000044030400100205"
+
+
+def test_new_units_no_grid_reaches_take_the_next_number_and_names_without_one_keep_their_letters():
+    # new units across a river from a plan numbered C1-01 ... C1-03: C1-04 (was C1-new1); a
+    # plan named 西片 / 中片 / 东片 keeps C1-new1; and a number another community's grid has is
+    # not given again (grids 1-3 in C1, 4 and 5 in C2: C1's new grid is 6)
+    from test_grids import community, squares
+
+    from spatial.grids.redraw import redraw_grids
+
+    old = squares(1, 9, [[120] * 9])
+    new = squares(1, 3, [[120] * 3], x0=1000, prefix="N")
+    units = gpd.GeoDataFrame(pd.concat([old, new], ignore_index=True), crs=old.crs)
+    comm = community(box(0, 0, 1400, 100), code="440304001002")
+    res = redraw_grids(units, comm, dict(zip(old["unit_id"], ["C1-01"] * 3 + ["C1-02"] * 3 + ["C1-03"] * 3)))
+    assert res.units.set_index("unit_id").loc[["N00", "N01", "N02"], "grid_id"].tolist() == ["C1-04"] * 3
+    res = redraw_grids(units, comm, dict(zip(old["unit_id"], ["西片"] * 3 + ["中片"] * 3 + ["东片"] * 3)))
+    assert set(res.units["grid_id"]) == {"西片", "中片", "东片", "C1-new1"}
+    east = squares(1, 6, [[120] * 6], x0=1400, prefix="E")
+    units = gpd.GeoDataFrame(pd.concat([units, east], ignore_index=True), crs=old.crs)
+    comms = gpd.GeoDataFrame(pd.concat([comm, community(box(1400, 0, 2000, 100), cid="C2")], ignore_index=True),
+                             crs=comm.crs)
+    plan = dict(zip(list(old["unit_id"]) + list(east["unit_id"]), ["1"] * 3 + ["2"] * 3 + ["3"] * 3 + ["4"] * 3
+                    + ["5"] * 3))
+    res = redraw_grids(units, comms, plan)
+    assert res.units.set_index("unit_id").loc[["N00", "N01", "N02"], "grid_id"].tolist() == ["6"] * 3
+    assert res.units["grid_id"].value_counts().to_dict() == dict.fromkeys(["1", "2", "3", "4", "5", "6"], 3)

@@ -34,6 +34,7 @@ from spatial.grids._engine import partition, repair_contiguity
 from spatial.grids._explain import explain_far
 from spatial.grids._inputs import _labels_from, check_named_columns, gated_labels
 from spatial.grids._lumps import exchange_lumps
+from spatial.grids._names import new_community_grid, new_grid_name
 from spatial.grids._objective import Weights, check_max_deviation
 from spatial.grids._plan_inputs import _community_keys, _locked_mask, _plan_labels
 from spatial.grids._recut import recut_whole
@@ -193,6 +194,7 @@ def redraw_grids(
     new_key = node_key.copy()
     stray_nodes: set = set()
     evened_nodes: set = set()
+    taken = {k for k in node_key if k is not None}  # every grid name of the plan: no new grid repeats one
     for c, cid in enumerate(prep.comm_ids):
         nodes = np.flatnonzero(comm == c)
         if len(nodes) == 0:
@@ -210,7 +212,7 @@ def redraw_grids(
         lab = np.array([idx.get(k, -1) for k in keys], dtype=np.int64)
         planned = lab.copy()  # each node's grid in the plan (-1: none, a unit new since)
         planned0 = planned.copy()
-        lab = _place_unplanned(sub, lab, names, cid)
+        lab = _place_unplanned(sub, lab, names, cid, taken)
         placed = lab.copy()
         lab = repair_contiguity(sub, lab, hh[nodes], fixed=fixed_node[nodes])
         stray_nodes.update(nodes[lab != placed].tolist())
@@ -220,7 +222,9 @@ def redraw_grids(
         held = PlanHeld(np.array([idx.get(k, -1) for k in key[here]], dtype=np.int64),
                         np.searchsorted(nodes, node[here]), prep.hh[here].astype(float))
         lab, names = _fix_band(sub, hh[nodes], xy[nodes], lab, names, fixed_node[nodes], min_households,
-                               max_households, seed, report, planned=planned, chains=chains, held=held)
+                               max_households, seed, report, planned=planned, chains=chains, held=held,
+                               taken=taken)
+        taken.update(names)
         # the plan's grids by their numbers now: a grid merged away renumbers those after it
         now = {n: i for i, n in enumerate(names)}
         planned = np.array([now.get(planned_names[p], -1) if p >= 0 else -1 for p in planned], dtype=np.int64)
@@ -372,12 +376,14 @@ def _tidy(sub, hh, xy, lab, before, fixed, lo, hi, pct):
     return tidied
 
 
-def _place_unplanned(sub, lab, names, cid):
+def _place_unplanned(sub, lab, names, cid, taken=()):
     """Give nodes with no plan grid to the planned neighbour they share most boundary with; nodes
     no grid reaches (an estate built across a river or an arterial) become new grids, one for
-    each group of them sharing edges, named ``<community>-new1``, ``-new2`` ... (not
-    ``<community>-NN``, which would take number NN in the grid codes before the plan's grids),
-    numbers the plan's grids already have (a new grid of an earlier redraw) skipped."""
+    each group of them sharing edges, named as :func:`~spatial.grids._names.new_community_grid`
+    names them: the community's next number where the plan numbers its grids in one pattern
+    (``C1-05`` after ``C1-04``: a number after the plan's in the grid codes too), else
+    ``<community>-new1``, ``-new2`` ... (numbers the plan's grids already have skipped);
+    ``taken``: the plan's grid names in other communities."""
     from scipy.sparse.csgraph import connected_components
 
     lab = place_unplanned(sub, lab)
@@ -385,17 +391,14 @@ def _place_unplanned(sub, lab, names, cid):
     if not len(alone):
         return lab
     _, part = connected_components(sub[alone][:, alone], directed=False)
-    k = 0
     for p in range(int(part.max()) + 1):
-        k += 1
-        while f"{cid}-new{k}" in names:  # the plan's own C1-new1 (last year's redraw): this one is C1-new2
-            k += 1
-        names.append(f"{cid}-new{k}")
+        names.append(new_community_grid(cid, names, taken))
         lab[alone[part == p]] = len(names) - 1
     return lab
 
 
-def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None, chains=None, held=None):
+def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None, chains=None, held=None,
+              taken=()):
     """Chains first; then split the splittable grid nearest an over-band one, merge under-band ones.
 
     ``planned``: each node's grid in the plan (-1: none); ``held``: the units' grids in the plan,
@@ -403,7 +406,9 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None
     grid; :func:`redraw_grids` gives the units, as an estate the plan split is one node here). A grid over the band because of units
     not planned in it first tries to split them off as the new grid (no unit of its own moves);
     else the part of a split grid holding most of its planned households keeps its name, the
-    others are named ``-a``, ``-b`` ...
+    others are named as :func:`~spatial.grids._names.new_grid_name` names them (the community's
+    next number in the grid's pattern, else ``-a``, ``-b`` ...; none of ``taken``, the plan's grid
+    names in other communities).
     """
     names = list(names)
     original = set(names)
@@ -419,7 +424,7 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None
                                   fixed[members], lo, hi)
         if sl is None:
             continue
-        name = _fresh(f"{names[t]}-a", names)
+        name = new_grid_name(names[t], names, 0, taken)
         names.append(name)
         lab[members[sl == 1]] = len(names) - 1
         report.add("grids", names[t], f"held {ph[t]:g} households > {hi:g}, with units new to it",
@@ -469,7 +474,7 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None
         for p in range(parts):
             if p == keep:
                 continue
-            name = _fresh(f"{names[t]}-{_letters(len(new))}", names)
+            name = new_grid_name(names[t], names, len(new), taken)
             names.append(name)
             new.append(name)
             lab[members[sl == p]] = len(names) - 1
@@ -532,7 +537,8 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None
             continue
         _merge(a, min(ok, key=lambda b: (ph[b], b)), lab, ph, names, held, lo, report)
     if fixed.any() and band_violation(ph[np.bincount(lab, minlength=k) > 0], lo, hi) > 0:  # locks in the way
-        got = recut_whole(sub, hh, xy, *before, planned, fixed, lo, hi, seed, _fresh)
+        got = recut_whole(sub, hh, xy, *before, planned, fixed, lo, hi, seed,
+                          lambda root, names: new_grid_name(root, names, 0, taken))
         if got is not None:
             out = [n for n, h in zip(before[1], np.bincount(before[0], weights=hh, minlength=len(before[1])))
                    if h and not lo <= h <= hi]
@@ -585,21 +591,3 @@ def _split_off_newcomers(s, hh, own, fixed, lo, hi):
     if not (lo <= h0 <= hi and lo <= h1 <= hi and connected(part == 0) and connected(part == 1)):
         return None
     return part
-
-
-def _letters(p: int) -> str:
-    """0 -> a, 25 -> z, 26 -> aa, 27 -> ab ... (the suffixes of a split grid's parts)."""
-    out = ""
-    p += 1
-    while p > 0:
-        p, r = divmod(p - 1, 26)
-        out = chr(ord("a") + r) + out
-    return out
-
-
-def _fresh(name, names):
-    out, i = name, 1
-    while out in names:
-        i += 1
-        out = f"{name}{i}"
-    return out
