@@ -186,3 +186,39 @@ def test_new_units_no_grid_reaches_take_the_next_number_and_names_without_one_ke
     res = redraw_grids(units, comms, plan)
     assert res.units.set_index("unit_id").loc[["N00", "N01", "N02"], "grid_id"].tolist() == ["6"] * 3
     assert res.units["grid_id"].value_counts().to_dict() == dict.fromkeys(["1", "2", "3", "4", "5", "6"], 3)
+
+
+# ------------------------------------------------------------ 4. a map drawn from a run's results file
+
+
+def test_a_chinese_map_drawn_from_a_redraws_file_says_its_report_rows_in_chinese_as_the_run_s_own(tmp_path):
+    # before: `spatial map --grids redrawn.gpkg` (Chinese by default) said on C1-02's popup "held 390
+    # households > 300 ... Split; new grid C1-03" in English, where the maps the run drew itself
+    # said 调整中有 390 户 > 300 ...: the file's report layer kept only its English columns
+    from test_grid_map_notes import popups
+
+    from spatial.grids.redraw import redraw_grids
+    from spatial.maps._data import grid_notes
+
+    units, comm = _estate_split_by_the_plan()
+    units.drop(columns="grid_id").to_file(tmp_path / "town.gpkg", layer="units")
+    comm.to_file(tmp_path / "town.gpkg", layer="communities")
+    units[["unit_id", "grid_id"]].to_csv(tmp_path / "plan.csv", index=False)
+    out = tmp_path / "redrawn.gpkg"
+    assert main(["-q", "grids", f"{tmp_path / 'town.gpkg'}:communities", f"{tmp_path / 'town.gpkg'}:units",
+                 "--existing", str(tmp_path / "plan.csv"), "--min", "100", "--max", "300", "--out", str(out)]) == 0
+    # what the run's own Chinese map says of each grid, from the redraw in memory
+    res = redraw_grids(units, comm, min_households=100, max_households=300)
+    own = dict(zip(res.grids["grid_id"], grid_notes(res.grids, res.report, "zh")))
+    assert own["C1-02"].startswith("调整中有 390 户 > 300（原方案 ")
+    for lang in ("zh", "en"):
+        html = tmp_path / f"map_{lang}.html"
+        assert main(["-q", "map", "--grids", str(out), "--out", str(html), "--lang", lang]) == 0
+        said = {k: v for k, v in popups(html).items() if v}
+        if lang == "zh":
+            assert said == {k: v for k, v in own.items() if v}
+        else:
+            assert said["C1-02"].startswith("held 390 households > 300 (") and "。" not in said["C1-02"]
+    # the report layer keeps its four English columns
+    layer = gpd.read_file(out, layer="report")
+    assert list(layer.columns) == ["layer", "row_id", "problem", "action"]
