@@ -222,3 +222,47 @@ def test_a_chinese_map_drawn_from_a_redraws_file_says_its_report_rows_in_chinese
     # the report layer keeps its four English columns
     layer = gpd.read_file(out, layer="report")
     assert list(layer.columns) == ["layer", "row_id", "problem", "action"]
+
+
+# ------------------------------------------------------------ 5. the estate column in a project file
+
+
+def _estate_project(tmp_path, gated_col: str) -> str:
+    """Six 100 m units of 100 households in a row (U0 ... U5), estate 丽景苑 over U2 and U3 in a
+    column named 小区名称; a project drawing grids of 200-400 households, no network. Drawn without
+    the estate: U0-U2 | U3-U5 (300 | 300), cutting it; kept whole: 200 | 400 or 400 | 200."""
+    units = gpd.GeoDataFrame({"unit_id": [f"U{i}" for i in range(6)], "households": [100] * 6,
+                              "小区名称": [None, None, "丽景苑", "丽景苑", None, None]},
+                             geometry=[box(X0 + 100 * i, Y0, X0 + 100 * (i + 1), Y0 + 100) for i in range(6)], crs=UTM)
+    comm = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(X0, Y0, X0 + 600, Y0 + 100)], crs=UTM)
+    units.to_file(tmp_path / "town.gpkg", layer="units")
+    comm.to_file(tmp_path / "town.gpkg", layer="communities")
+    (tmp_path / "p.toml").write_text(
+        '[project]\nname = "town"\noutput = "out"\n[inputs]\n'
+        'communities = { path = "town.gpkg", layer = "communities" }\nunits = { path = "town.gpkg", layer = "units" }\n'
+        f'[grids]\nmin_households = 200\nmax_households = 400\ngated_col = "{gated_col}"\n'
+        '[outputs]\nmaps = true\nworkbook = false\npng = false\n', encoding="utf-8")
+    return str(tmp_path / "p.toml")
+
+
+def test_a_project_names_the_estate_column_under_grids_and_keeps_its_estates_whole(tmp_path):
+    # before: [grids] gated_col was refused as an unknown key, and a project had no way to name the
+    # estate column (小区名称) that spatial grids takes as --gated-col: 丽景苑 could be cut
+    assert main(["-q", "run", _estate_project(tmp_path, "小区名称")]) == 0
+    grid = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="units").set_index("unit_id")["grid_id"]
+    assert grid["U2"] == grid["U3"]
+    assert sorted(gpd.read_file(tmp_path / "out" / "results.gpkg", layer="grids")["households"]) == [200, 400]
+    # the editor page of the run moves the estate whole too: it knows U2 and U3 as one estate
+    page = (tmp_path / "out" / "grid_editor.html").read_text(encoding="utf-8")
+    assert "丽景苑" in page
+
+
+def test_a_project_naming_an_estate_column_the_units_lack_is_refused_in_one_line(tmp_path, capsys):
+    # the same one-line check as --gated-col, before any step runs
+    assert main(["-q", "run", _estate_project(tmp_path, "小区")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert err.endswith("[grids] gated_col: the units in 'town.gpkg' have no column '小区' (they have: unit_id, "
+                        "households, 小区名称); name the column holding each unit's gated estate (小区), or leave "
+                        "[grids] gated_col out")
+    assert not (tmp_path / "out").exists()

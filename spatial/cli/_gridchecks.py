@@ -90,9 +90,6 @@ def _check_blocks(args: argparse.Namespace, units, path) -> None:
 def _check_gated_col(args: argparse.Namespace, units, what: str) -> None:
     """``--gated-col NAME`` that ``units`` lack: refused in one line, the same for drawing,
     redrawing and evaluating (``what``: the units as the planner knows them)."""
-    from spatial.core.errors import ColumnError
+    from spatial.grids._inputs import require_gated_col
 
-    if args.gated_col is not None and args.gated_col not in units.columns:
-        have = ", ".join(str(c) for c in units.columns if c != units.geometry.name)
-        raise ColumnError(f"--gated-col: {what} have no column '{args.gated_col}' (they have: {have}); "
-                          "name the column holding each unit's gated estate (小区), or leave --gated-col out")
+    require_gated_col(units, args.gated_col, what, "--gated-col")

@@ -35,6 +35,17 @@ def check_named_columns(units: pd.DataFrame, **named: tuple[str, str]) -> None:
                               f"Name an existing column, or leave {option} out")
 
 
+def require_gated_col(units: pd.DataFrame, gated_col: str | None, what: str, option: str, where: str = "") -> None:
+    """Refuse a gated estate (小区) column named on purpose (``--gated-col``, a project's ``[grids]
+    gated_col``) that ``units`` lack, in one line naming ``what`` (the units as the planner knows
+    them: "the units in 'units.gpkg'"), the ``option`` and ``where`` it was given ("project file
+    P: "); nothing for ``gated_col`` None."""
+    if gated_col is not None and gated_col not in units.columns:
+        have = ", ".join(str(c) for c in units.columns if c != getattr(units, "active_geometry_name", None))
+        raise ColumnError(f"{where}{option}: {what} have no column '{gated_col}' (they have: {have}); name the "
+                          f"column holding each unit's gated estate (小区), or leave {option} out")
+
+
 def gated_labels(units: pd.DataFrame, gated_col: str, unit_ids: np.ndarray, report: Report) -> np.ndarray | None:
     """The estate (小区) of each unit from ``gated_col``, or None where no units are grouped.
 
