@@ -266,3 +266,40 @@ def test_a_project_naming_an_estate_column_the_units_lack_is_refused_in_one_line
                         "households, 小区名称); name the column holding each unit's gated estate (小区), or leave "
                         "[grids] gated_col out")
     assert not (tmp_path / "out").exists()
+
+
+# ------------------------------------------------------------ 6. counts said in English agree with their nouns
+
+
+def test_the_grid_commands_say_one_unit_one_grid_and_one_report_row_in_the_singular(tmp_path, capsys):
+    # before: "moved 1 of 7 units, placed 1 new units", "1 units keep their grid", "1 report rows",
+    # "lists 1 unit ids that are not among the units", and the README's "1 new units given a grid"
+    from spatial.core._numbers import counted
+    from spatial.project._readme import grid_figure, redraw_figure
+
+    assert [counted(n, "unit") for n in (0, 1, 2)] == ["0 units", "1 unit", "2 units"]
+    units, comm = _estate_split_by_the_plan()
+    units.drop(columns="grid_id").to_file(tmp_path / "town.gpkg", layer="units")
+    comm.to_file(tmp_path / "town.gpkg", layer="communities")
+    layers = [f"{tmp_path / 'town.gpkg'}:communities", f"{tmp_path / 'town.gpkg'}:units"]
+    units[["unit_id", "grid_id"]].to_csv(tmp_path / "plan.csv", index=False)
+    pd.DataFrame({"unit_id": ["a0"]}).to_csv(tmp_path / "lock.csv", index=False)
+    pd.DataFrame({"grid_id": ["C1-01"]}).to_csv(tmp_path / "lock_grid.csv", index=False)
+    # b1 moves with its estate, b4 is new: 1 of the plan's 7 units moved, 1 new unit placed
+    assert main(["grids", *layers, "--existing", str(tmp_path / "plan.csv"), "--min", "100", "--max", "500",
+                 "--lock", str(tmp_path / "lock.csv"), "--out", str(tmp_path / "r.gpkg")]) == 0
+    out = capsys.readouterr().out
+    assert "moved 1 of 7 units, placed 1 new unit; " in out
+    assert "2 grids: 2 in band, 0 under, 0 over" in out
+    assert main(["grids", *layers, "--existing", str(tmp_path / "plan.csv"), "--min", "100", "--max", "500",
+                 "--lock", str(tmp_path / "lock_grid.csv"), "--out", str(tmp_path / "r2.gpkg")]) == 0
+    assert "--lock lock_grid.csv: grid C1-01 locked (3 units keep their grid)" in capsys.readouterr().out
+    plan = tmp_path / "plan1.csv"
+    plan.write_text("unit_id,grid_id\n" + "".join(f"{u},{g}\n" for u, g in zip(units["unit_id"], units["grid_id"])
+                                                    if u != "b4") + "x9,C1-02\n", encoding="utf-8")
+    assert main(["grids", *layers, "--existing", str(plan), "--evaluate"]) == 2
+    err = capsys.readouterr().err
+    assert "lists 1 unit id that is not among the units (x9) and leaves out 1 unit (b4)" in err
+    assert redraw_figure(1, 1, 98.0, "en") == ("The plan was redrawn: 1 unit moved to another grid, 1 new unit given "
+                                               "a grid; 98.0% of households keep their grid.")
+    assert grid_figure(["in"], (300, 500), "en") == "1 grid: 1 of 300-500 households, 0 under, 0 over."

@@ -455,5 +455,5 @@ def test_cli_redraw_says_new_units_apart_from_units_moved(tmp_path, capsys):
     out = tmp_path / "out.gpkg"
     assert main(["grids", str(tmp_path / "comm.gpkg"), str(tmp_path / "units.gpkg"), "--redraw", "--out", str(out)]) == 0
     # C kept 280 of its 340 households; (460 + 400 + 280) / 1,200 = 95.0% keep their grid
-    assert "moved 0 of 13 units, placed 1 new units; 95.0% of households keep their grid" in capsys.readouterr().out
+    assert "moved 0 of 13 units, placed 1 new unit; 95.0% of households keep their grid" in capsys.readouterr().out
     assert gpd.read_file(out, layer="moves")[["unit_id", "new_grid"]].values.tolist() == [["U013", "C"]]

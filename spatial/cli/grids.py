@@ -159,6 +159,8 @@ def _street_gap(text: str) -> float:
 def _cmd_grids(args: argparse.Namespace) -> int:
     import pandas as pd
 
+    from spatial.core._numbers import counted
+
     from spatial.core.checks import once_per_row, round_half_up
     from spatial.core.errors import SpatialError
     from spatial.grids.plan import band_metadata
@@ -276,9 +278,10 @@ def _cmd_grids(args: argparse.Namespace) -> int:
                     "layer (their outlines, e.g. results.gpkg:grids) as --existing")
             if outline_report is not None:
                 checked = pd.concat([checked, outline_report.to_frame()], ignore_index=True)
-                say(args, f"existing plan from {args.existing.name}'s outlines: {int(plan['grid_id'].notna().sum())} "
-                          f"units in {plan['grid_id'].nunique()} grids, each in the grid covering most of it "
-                          f"({len(outline_report.rows)} report rows: outside every outline or cut by one)")
+                say(args, f"existing plan from {args.existing.name}'s outlines: "
+                          f"{counted(int(plan['grid_id'].notna().sum()), 'unit')} in "
+                          f"{counted(plan['grid_id'].nunique(), 'grid')}, each in the grid covering most of it "
+                          f"({counted(len(outline_report.rows), 'report row')}: outside every outline or cut by one)")
             # 单元编号, 网格号 ... as the units' id column and grid_id
             plan = named_plan(plan, f"'{args.existing.name}'", unit_id_col=uid)
             # rows without an id and repeated units refused, as is a plan matching none of the units;
@@ -327,7 +330,8 @@ def _cmd_grids(args: argparse.Namespace) -> int:
         layers = {"grids": _four_bounds(res.grids, roads, communities, cols), "units": res.units, "report": res.report,
                   "moves": res.moves}
         moved, new = moved_and_new(res.moves)
-        say(args, f"moved {moved} of {len(units) - new} units" + (f", placed {new} new units" if new else "")
+        say(args, f"moved {moved} of {counted(len(units) - new, 'unit')}" + (f", placed {counted(new, 'new unit')}"
+                                                                            if new else "")
             + f"; {households_kept_pct(res.grids):.1f}% of households keep their grid")
     else:
         from spatial.grids.partition import partition_grids
@@ -346,9 +350,10 @@ def _cmd_grids(args: argparse.Namespace) -> int:
         layers.update({"household_groups": groups.groups, "household_points": groups.households})
         none = grids_without_groups(res.grids, groups.groups)  # (grids no point lies in: said)
         layers["report"] = pd.concat([layers["report"], groups.report, none], ignore_index=True)
-        say(args, f"{len(groups.groups)} 十联户 groups, {groups.groups['households'].median():.0f} households in the "
-                  "median one (10 asked; a point carrying several households is never split)" + (
-                      f"; {len(none)} grids with households have no household points, so no groups" * bool(len(none))))
+        say(args, f"{counted(len(groups.groups), '十联户 group')}, {groups.groups['households'].median():.0f} "
+                  "households in the median one (10 asked; a point carrying several households is never split)" + (
+                      f"; {counted(len(none), 'grid with households has', 'grids with households have')} no household "
+                      "points, so no groups" * bool(len(none))))
     g = res.grids
     counts = g["band_status"].value_counts()
     spread = ""
@@ -370,9 +375,9 @@ def _cmd_grids(args: argparse.Namespace) -> int:
 
             rule = kept_rule(g, layers["report"], pct)
         spread = f"; households {hh.min():.0f}–{hh.max():.0f} (at most {dev:g}% from {mean}{rule})"
-    say(args, f"{len(g)} grids: {counts.get('in', 0)} in band, {counts.get('under', 0)} under, "
+    say(args, f"{counted(len(g), 'grid')}: {counts.get('in', 0)} in band, {counts.get('under', 0)} under, "
               f"{counts.get('over', 0)} over{spread}; mean Polsby-Popper {g['polsby_popper'].mean():.2f}; "
-              f"{len(layers['report'])} report rows")
+              f"{counted(len(layers['report']), 'report row')}")
     from spatial.core.atomic import atomic_paths
 
     with atomic_paths([args.out, *([args.kml] if args.kml is not None else [])]) as tmps:  # both, or neither

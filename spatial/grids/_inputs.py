@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from spatial.core._ids import text_matches
+from spatial.core._numbers import counted
 from spatial.core.checks import Report, by_unit_id, label_text, listed, on_rows_of
 from spatial.core.errors import ColumnError, OptionError, OptionTypeError
 from spatial.grids._units import estate_labels, gated_column
@@ -114,7 +115,7 @@ def _say_count(report: Report, n_grids, k: np.ndarray, comm_nodes: np.ndarray, c
     if drawn == asked:
         return
     if drawn < asked:
-        full = [f"{c} ({int(n)} units)" for c, n, kc in zip(comm_ids, comm_nodes, k) if kc >= n]
+        full = [f"{c} ({counted(int(n), 'unit')})" for c, n, kc in zip(comm_ids, comm_nodes, k) if kc >= n]
         why = f"a community holds at most one grid per unit or estate kept whole: {listed(full)}"
         fix = "ask for fewer grids, or give finer units"
         fix_zh = "请减少网格数，或提供更细的单元"
@@ -122,7 +123,7 @@ def _say_count(report: Report, n_grids, k: np.ndarray, comm_nodes: np.ndarray, c
         why = f"each of the {len(k)} communities gets at least one grid"
         fix = "ask for at least one grid per community, or leave --grids out to draw by the band"
         fix_zh = "每个社区至少一个网格：请增加网格数，或不指定网格数按户数区间划分"
-    problem = f"{asked} grid{'s' if asked != 1 else ''} asked for, {drawn} drawn: {why}"
+    problem = f"{counted(asked, 'grid')} asked for, {drawn} drawn: {why}"
     logger.warning("%s; %s", problem, fix)
     report.add("grids", "-", problem, fix, zh=(f"要求 {asked} 个网格，实际划分 {drawn} 个", fix_zh))
 

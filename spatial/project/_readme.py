@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from spatial.core._numbers import counted
+
 __all__ = ["README_NAME", "grid_figure", "redraw_figure", "write_readme"]
 
 README_NAME = "README.txt"
@@ -68,7 +70,7 @@ def grid_figure(status, band: tuple[float, float], lang: str = "zh") -> str:
     total = sum(1 for _ in status)
     if lang == "zh":
         return f"共 {total} 个网格：{n['in']} 个在 {lo}–{hi} 户之间，{n['under']} 个不足，{n['over']} 个超出。"
-    return f"{total} grids: {n['in']} of {lo}-{hi} households, {n['under']} under, {n['over']} over."
+    return f"{counted(total, 'grid')}: {n['in']} of {lo}-{hi} households, {n['under']} under, {n['over']} over."
 
 
 def redraw_figure(moved: int, new: int, kept_pct: float, lang: str = "zh") -> str:
@@ -84,9 +86,9 @@ def redraw_figure(moved: int, new: int, kept_pct: float, lang: str = "zh") -> st
     if lang == "zh":
         added = f"，{new} 个新增单元划入网格" if new else ""
         return f"按原方案调整：{moved} 个居民单元调整了网格{added}，{kept_pct:.1f}% 的户保持原网格。"
-    added = f", {new} new units given a grid" if new else ""
-    return (f"The plan was redrawn: {moved} units moved to another grid{added}; {kept_pct:.1f}% of households "
-            "keep their grid.")
+    added = f", {counted(new, 'new unit')} given a grid" if new else ""
+    return (f"The plan was redrawn: {counted(moved, 'unit')} moved to another grid{added}; {kept_pct:.1f}% of "
+            "households keep their grid.")
 
 
 def write_readme(folder: Path, files: list[Path], *, title: str, figures: list[str], lang: str = "zh") -> Path:

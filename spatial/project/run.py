@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from spatial.core._numbers import counted
 from spatial.core.atomic import atomic_folder, check_output_path
 from spatial.core.checks import Report, marked_synthetic, round_half_up
 from spatial.core.errors import InputFileError, SpatialError
@@ -359,10 +360,11 @@ def step_line(name: str, seconds: float | None, layers: dict, *, n_inputs: int |
         redrawn = ""
         if moves is not None:
             moved, new = moved_and_new(moves)
-            redrawn = f" (plan redrawn: {moved} units moved" + (f", {new} new units placed" if new else "") + (
+            redrawn = f" (plan redrawn: {counted(moved, 'unit')} moved" + (f", {counted(new, 'new unit')} placed"
+                                                                           if new else "") + (
                 f", {households_kept_pct(grids):.1f}% of households keep their grid)"
                 if {"households_kept_pct", "households"} <= set(grids.columns) else ")")
-        return (f"grids: {len(grids)} grids, {counts.get('in', 0)} in band, {counts.get('under', 0)} under, "
+        return (f"grids: {counted(len(grids), 'grid')}, {counts.get('in', 0)} in band, {counts.get('under', 0)} under, "
                 f"{counts.get('over', 0)} over{redrawn}{t}")
     if name == "coverage":
         demand = layers.get("coverage_demand")
@@ -381,7 +383,7 @@ def step_line(name: str, seconds: float | None, layers: dict, *, n_inputs: int |
         return None if layers.get("sites") is None else f"siting: {len(layers['sites'])} new sites{t}"
     if name == "write":
         rows = report_rows if report_rows is not None else len(layers.get("report", ()))
-        return f"write: report of {rows} rows (every row set aside or repaired, and why){t}"
+        return f"write: report of {counted(rows, 'row')} (every row set aside or repaired, and why){t}"
     return None
 
 
