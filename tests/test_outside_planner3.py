@@ -303,3 +303,31 @@ def test_the_grid_commands_say_one_unit_one_grid_and_one_report_row_in_the_singu
     assert redraw_figure(1, 1, 98.0, "en") == ("The plan was redrawn: 1 unit moved to another grid, 1 new unit given "
                                                "a grid; 98.0% of households keep their grid.")
     assert grid_figure(["in"], (300, 500), "en") == "1 grid: 1 of 300-500 households, 0 under, 0 over."
+
+
+# ------------------------------------------------------------ the demo redrawn within a rule: grids changed, said
+
+
+def test_grids_the_rules_chains_changed_say_why_in_the_report_and_so_on_their_popups():
+    # on the demo redrawn with --max-deviation 10 (a block grown 60%, a new estate, two grids
+    # joined), 94 grids changed and 86 of them had no report row: their popups showed 80% of
+    # households kept and no word why. Here: A = U0-U3 (4 x 110 = 440), B = U4-U7 (400), C =
+    # U8-U11 (240); the mean grid 1,080 / 3 = 360, within 10%: 324-396, so C (-120), A (+80) and
+    # B (+40) are beyond it, all in the band 150-500
+    from test_grids import community, squares
+
+    from spatial.grids.redraw import redraw_grids
+    from spatial.maps._data import grid_notes
+
+    units = squares(1, 12, [[110] * 4 + [100] * 4 + [60] * 4])
+    plan = pd.DataFrame({"unit_id": list(units["unit_id"]), "grid_id": list("AAAABBBBCCCC")})
+    res = redraw_grids(units, community(box(0, 0, 1200, 100)), plan, min_households=150, max_households=500,
+                       max_deviation_pct=10)
+    changed = res.grids.loc[(res.grids["units_moved_in"] > 0) | (res.grids["units_moved_out"] > 0), "grid_id"]
+    assert sorted(changed) == ["A", "B", "C"]
+    rows = res.report[(res.report["layer"] == "grids") & res.report["problem"].str.startswith("further than")]
+    assert rows[["row_id", "problem", "problem_zh"]].values.tolist() == [[
+        "A、B、C", "further than 10% from the community's mean grid of 360 households: C (240), A (440), B (400)",
+        "与社区网格平均户数 360 户相差超过 10%：C（240 户）、A（440 户）、B（400 户）"]]
+    notes = grid_notes(res.grids, res.report, "en")
+    assert all(n is not None and "further than 10% from the community's mean grid" in n for n in notes)

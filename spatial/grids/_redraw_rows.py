@@ -94,6 +94,32 @@ def _say_chains(report: Report, chains: list, changed: set, lo: float, hi: float
                    zh=(f"户数不在 {lo:g}–{hi:g} 区间内：{zh}", "沿相邻网格依次调整单元，使其回到区间内（各单元见网格调整清单）"))
 
 
+def _rule_far(names: list, lab: np.ndarray, hh: np.ndarray, pct: float) -> tuple[list, float]:
+    """The grids further than ``pct`` from their community's mean grid under ``lab`` (before the
+    rule's chains), ``[(name, households)]`` furthest first, and that mean."""
+    ph = np.bincount(lab, weights=hh, minlength=int(lab.max()) + 1)
+    mean = float(ph.sum() / len(ph))
+    off = np.abs(ph - mean)
+    return [(names[g], float(ph[g])) for g in np.argsort(-off, kind="stable")
+            if off[g] > mean * pct / 100 + 1e-9], mean
+
+
+def _say_rule(report: Report, far: list, mean: float, touched: set, pct: float) -> None:
+    """A report row on the grids the rule's chains changed that still differ from the plan
+    (``touched``; all named, so each grid's popup says why it changed), naming the grids further
+    than ``pct`` from the community's ``mean`` grid that set them off (``far``)."""
+    names = sorted(n for n in touched if n is not None)
+    if not names:
+        return
+    en = ", ".join(f"{n} ({h:g})" for n, h in far)
+    zh = "、".join(f"{n}（{h:g} 户）" for n, h in far)
+    report.add("grids", "、".join(names),
+               f"further than {pct:g}% from the community's mean grid of {mean:.0f} households" + (f": {en}" if far else ""),
+               f"units passed along chains of neighbouring grids to bring them within {pct:g}% of it (the moves list each)",
+               zh=(f"与社区网格平均户数 {mean:.0f} 户相差超过 {pct:g}%" + (f"：{zh}" if far else ""),
+                   f"沿相邻网格依次调整单元，使其与平均户数相差不超过 {pct:g}%（各单元见网格调整清单）"))
+
+
 def _neighbours(sub, lab: np.ndarray, a: int) -> set:
     """The grids sharing an edge with grid ``a``."""
     nb = set()

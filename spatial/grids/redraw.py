@@ -39,8 +39,8 @@ from spatial.grids._objective import Weights, check_max_deviation
 from spatial.grids._plan_inputs import _community_keys, _locked_mask, _plan_labels
 from spatial.grids._recut import recut_whole
 from spatial.grids._units import report_split_estate, split_estates
-from spatial.grids._redraw_rows import (_chain_grids, _merge, _neighbours, _overlap, _say_chains, _since_plan,
-                                        households_kept_pct, moved_and_new, PlanHeld)
+from spatial.grids._redraw_rows import (_chain_grids, _merge, _neighbours, _overlap, _rule_far, _say_chains,
+                                        _say_rule, _since_plan, households_kept_pct, moved_and_new, PlanHeld)
 from spatial.grids._prep import prepare_checked
 from spatial.grids._search import local_search
 from spatial.grids.codes import check_layout
@@ -236,6 +236,7 @@ def redraw_grids(
             evened = _tidy(sub, hh[nodes], xy[nodes], evened, lab, fixed_node[nodes], min_households, max_households,
                            max_deviation_pct)
             evened_nodes.update(nodes[evened != lab].tolist())
+            far = _rule_far(names, lab, hh[nodes], max_deviation_pct) if (evened != lab).any() else None
             lab = evened
         lab = put_back(sub, hh[nodes], lab, planned, fixed_node[nodes], lo=min_households, hi=max_households,
                        pct=max_deviation_pct)
@@ -244,6 +245,9 @@ def redraw_grids(
         diff = was != new_key[nodes]
         _say_chains(report, chains, set(was[diff].tolist()) | set(new_key[nodes][diff].tolist()), min_households,
                     max_households)
+        if max_deviation_pct is not None and far is not None:  # the grids the rule's chains changed, said
+            ruled = diff & np.isin(nodes, list(evened_nodes))
+            _say_rule(report, *far, set(was[ruled].tolist()) | set(new_key[nodes][ruled].tolist()), max_deviation_pct)
     grid_ids = np.where(node >= 0, new_key[np.maximum(node, 0)], None)
     # a grid keeping its id keeps its code: the old plan's numbers (grid_seq or grid_code) go first
     old_seq = old_sequence(units if plan is None else plan if isinstance(plan, pd.DataFrame) else pd.DataFrame(),
