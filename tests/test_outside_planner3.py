@@ -331,3 +331,30 @@ def test_grids_the_rules_chains_changed_say_why_in_the_report_and_so_on_their_po
         "与社区网格平均户数 360 户相差超过 10%：C（240 户）、A（440 户）、B（400 户）"]]
     notes = grid_notes(res.grids, res.report, "en")
     assert all(n is not None and "further than 10% from the community's mean grid" in n for n in notes)
+
+
+def test_grids_numbered_in_their_names_keep_those_numbers_in_their_codes():
+    # before: a community's grids named 香蜜社区第3网格, 第1网格, 第4网格, 第2网格 west to east were
+    # coded 01, 02, 03, 04 in map order, so 香蜜社区第3网格's code ended in 01; and after the redraw
+    # of test 3 above, 香蜜社区第5网格 ended in 02 and 香蜜社区第2网格 in 03
+    from spatial.grids.codes import assign_grid_codes
+
+    names = ["香蜜社区第3网格", "香蜜社区第1网格", "香蜜社区第4网格", "香蜜社区第2网格"]
+    grids = gpd.GeoDataFrame({"grid_id": names, "community_id": "C1"},
+                             geometry=[box(X0 + 100 * i, Y0, X0 + 100 * (i + 1), Y0 + 100) for i in range(4)], crs=UTM)
+    comm = gpd.GeoDataFrame({"community_id": ["C1"], "code": ["440304001002"]},
+                            geometry=[box(X0, Y0, X0 + 400, Y0 + 100)], crs=UTM)
+    coded = assign_grid_codes(grids, comm, layout="db11")
+    assert dict(zip(coded["grid_id"], coded["grid_code"].str[-3:])) == {
+        "香蜜社区第3网格": "003", "香蜜社区第1网格": "001", "香蜜社区第4网格": "004", "香蜜社区第2网格": "002"}
+    # names in no number pattern (东片, 西片) take the numbers after the largest, in map order
+    mixed = grids.assign(grid_id=["东片", "香蜜社区第1网格", "西片", "香蜜社区第2网格"])
+    assert assign_grid_codes(mixed, comm, layout="db11")["grid_seq"].tolist() == [3, 1, 4, 2]
+
+    from spatial.grids.redraw import redraw_grids
+
+    units, comm = _row_of_twelve()
+    plan = [["香蜜社区第1网格", "香蜜社区第2网格", "香蜜社区第2网格", "香蜜社区第4网格"][i // 3] for i in range(12)]
+    res = redraw_grids(units, comm, dict(zip(units["unit_id"], plan)))
+    assert dict(zip(res.grids["grid_id"], res.grids["grid_code"].str[-2:])) == {
+        "香蜜社区第1网格": "01", "香蜜社区第2网格": "02", "香蜜社区第4网格": "04", "香蜜社区第5网格": "05"}
