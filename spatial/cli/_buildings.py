@@ -12,7 +12,7 @@ from spatial.cli._common import column, say, source
 def _units_from_buildings(args: argparse.Namespace, buildings, communities, roads):
     """Units built from ``buildings`` (roads: a line layer or a WalkNetwork) and the report rows
     on the buildings (left out, or counted in another's unit) as the grids' report table."""
-    from spatial.core._numbers import counted
+    from spatial.core._words import counted
     from spatial.core.checks import Report
     from spatial.grids.tessellation import units_from_buildings
     from spatial.network.graph import WalkNetwork, edges_frame

@@ -9,7 +9,7 @@ import argparse
 from pathlib import Path
 
 from spatial.cli._common import say, split_spec
-from spatial.core._numbers import counted
+from spatial.core._words import counted
 
 
 def _check_lock_ids(locked: list, unit_ids, path: Path) -> None:

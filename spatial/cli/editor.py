@@ -22,7 +22,7 @@ from spatial.cli._common import (
     split_spec,
 )
 from spatial.cli.grids import _street_gap
-from spatial.core._numbers import counted
+from spatial.core._words import counted
 
 
 def add_parser(sub) -> None:

@@ -159,7 +159,7 @@ def _street_gap(text: str) -> float:
 def _cmd_grids(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from spatial.core._numbers import counted
+    from spatial.core._words import counted
 
     from spatial.core.checks import once_per_row, round_half_up
     from spatial.core.errors import SpatialError

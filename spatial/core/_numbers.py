@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["counted", "is_number", "round_half_up", "round_walk", "whole_counts", "whole_number"]
+__all__ = ["is_number", "round_half_up", "round_walk", "whole_counts", "whole_number"]
 
 
 def is_number(value) -> bool:
@@ -122,19 +122,3 @@ def round_walk(values, decimals: int = 0):
     (15.1, 15.0, 15.0, 1001.0)
     """
     return _shown(values, decimals, lambda s: np.ceil(s - 1e-11 * np.maximum(np.abs(s), 1.0)))
-
-
-def counted(n, word: str, plural: str | None = None, *, thousands: bool = False) -> str:
-    """A count and its words in the number they agree with, as English messages and report rows
-    say it: 1 unit, 0 units, 2 units (``plural``: the words for any count but 1 when they are not
-    ``word`` with an "s": "unit keeps its grid", "units keep their grid"; ``thousands``: 12,000).
-
-    Examples
-    --------
-    >>> counted(1, "new unit"), counted(0, "unit"), counted(1, "unit keeps its grid", "units keep their grid")
-    ('1 new unit', '0 units', '1 unit keeps its grid')
-    >>> counted(12000, "report row", thousands=True), counted(np.int64(1), "grid")
-    ('12,000 report rows', '1 grid')
-    """
-    figure = f"{n:,}" if thousands else f"{n}"
-    return f"{figure} {word if n == 1 else (plural if plural is not None else word + 's')}"

@@ -12,7 +12,7 @@ import math
 import numpy as np
 from scipy.sparse.csgraph import connected_components
 
-from spatial.core._numbers import counted
+from spatial.core._words import counted
 from spatial.grids._engine import hemmed_in
 from spatial.grids._prep import Prepared, beyond_rule
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from spatial.core._ids import text_matches
-from spatial.core._numbers import counted
+from spatial.core._words import counted
 from spatial.core.checks import Report, by_unit_id, label_text, listed, on_rows_of
 from spatial.core.errors import ColumnError, OptionError, OptionTypeError
 from spatial.grids._units import estate_labels, gated_column

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from spatial.core._ids import text_matches
-from spatial.core._numbers import counted
+from spatial.core._words import counted
 from spatial.core.checks import listed, natural_key, on_rows_of, require_columns, require_frame, yes_no
 from spatial.core.errors import ColumnError, OptionError, OptionTypeError
 from spatial.grids.plan import _zeros_restored, old_sequence, outlines_as_plan

@@ -19,8 +19,8 @@ from scipy.sparse.csgraph import connected_components
 
 from spatial.core._gc import without_gc_pauses
 from spatial.core._ids import loose_ids
-from spatial.core._numbers import counted
 from spatial.core._geom import union_groups
+from spatial.core._words import counted
 from spatial.core.checks import (
     Report,
     check_band,

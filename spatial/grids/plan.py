@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from spatial.core._ids import text_matches
-from spatial.core._numbers import counted
+from spatial.core._words import counted
 from spatial.core.checks import listed, require_frame
 from spatial.core.errors import ColumnError, DuplicateIdError, InputFileError
 from spatial.io.columns import find_column

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from spatial.core._numbers import counted
+from spatial.core._words import counted
 
 __all__ = ["README_NAME", "grid_figure", "redraw_figure", "write_readme"]
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from spatial.core._numbers import counted
+from spatial.core._words import counted
 from spatial.core.atomic import atomic_folder, check_output_path
 from spatial.core.checks import Report, marked_synthetic, round_half_up
 from spatial.core.errors import InputFileError, SpatialError
