@@ -67,6 +67,20 @@ def test_a_grid_that_took_the_rest_of_its_estate_says_what_it_held_in_the_plan_u
     assert zh == "调整中有 390 户 > 300（原方案 460 户；其中 120 户已传给相邻网格，另有 50 户由相邻网格传入或为新增单元）"
 
 
+def test_a_grid_split_after_taking_the_rest_of_its_estate_keeps_its_name_on_the_part_it_held_most_of():
+    # C1-01 (460 with the estate, band 100-300) is split into a0 + a2 (190 of the plan's C1-01) and
+    # the estate a1 + b1 (150 of it, and b1's 120 from C1-02). The name went with the estate, as if
+    # all 270 had been C1-01's: a0 and a2 moved to a new grid and C1-01 kept 150 of its 340
+    from spatial.grids.redraw import redraw_grids
+
+    units, comm = _estate_split_by_the_plan()
+    res = redraw_grids(units, comm, min_households=100, max_households=300)
+    grid = res.units.set_index("unit_id")["grid_id"]
+    assert grid[["a0", "a2"]].tolist() == ["C1-01", "C1-01"] and grid["a1"] == grid["b1"] != "C1-01"
+    assert res.grids.set_index("grid_id").loc["C1-01", "households_kept_pct"] == 100.0
+    assert sorted(res.moves["unit_id"]) == ["a1", "b1", "b2", "b4"]  # b2 with C1-02's split, b4 new
+
+
 # ------------------------------------------------------------ 2. --evaluate given options of drawing
 
 
@@ -274,7 +288,7 @@ def test_a_project_naming_an_estate_column_the_units_lack_is_refused_in_one_line
 def test_the_grid_commands_say_one_unit_one_grid_and_one_report_row_in_the_singular(tmp_path, capsys):
     # before: "moved 1 of 7 units, placed 1 new units", "1 units keep their grid", "1 report rows",
     # "lists 1 unit ids that are not among the units", and the README's "1 new units given a grid"
-    from spatial.core._numbers import counted
+    from spatial.core._words import counted
     from spatial.project._readme import grid_figure, redraw_figure
 
     assert [counted(n, "unit") for n in (0, 1, 2)] == ["0 units", "1 unit", "2 units"]

@@ -158,6 +158,17 @@ class PlanHeld:
         """Each node one unit (``planned``: each node's grid in the plan)."""
         return cls(np.asarray(planned), np.arange(len(planned)), np.asarray(hh, dtype=float))
 
+    def planned_in(self, t: int, n_nodes: int) -> np.ndarray:
+        """Each node's households the plan put in grid ``t`` (of ``n_nodes`` nodes).
+
+        Examples
+        --------
+        >>> PlanHeld(np.array([0, 0, 1, 1]), np.array([0, 1, 1, 2]), np.array([100, 150, 120, 80])).planned_in(0, 3)
+        array([100., 150.,   0.])
+        """
+        mine = self.plan == t
+        return np.bincount(self.node[mine], weights=self.hh[mine], minlength=n_nodes).astype(float)
+
     def since(self, t: int, now: float, lab: np.ndarray) -> tuple[str, str]:
         """What grid ``t`` held in the plan, when the ``now`` a report row gives (its households
         under the nodes' labels ``lab``) differs from it: the households passed on to neighbouring

@@ -471,8 +471,10 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None
         if len(np.unique(sl[fixed[members]])) > 1:  # the split would move locked units: try another grid
             skip.add(t)
             continue
-        own = planned[members] == t  # the name stays with the part holding most of the grid's planned households
-        keep = int(np.argmax(np.bincount(sl, weights=fixed[members] * 1e9 + own * hh[members] + 1e-6 * hh[members]
+        # the name stays with the part holding most of the grid's planned households (unit by unit: an
+        # estate the plan split counts in it for its units the plan put there)
+        own = held.planned_in(t, len(hh))[members]
+        keep = int(np.argmax(np.bincount(sl, weights=fixed[members] * 1e9 + own + 1e-6 * hh[members]
                                          + 1e-9, minlength=parts)))
         new = []
         for p in range(parts):
