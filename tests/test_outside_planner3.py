@@ -372,3 +372,27 @@ def test_grids_numbered_in_their_names_keep_those_numbers_in_their_codes():
     res = redraw_grids(units, comm, dict(zip(units["unit_id"], plan)))
     assert dict(zip(res.grids["grid_id"], res.grids["grid_code"].str[-2:])) == {
         "香蜜社区第1网格": "01", "香蜜社区第2网格": "02", "香蜜社区第4网格": "04", "香蜜社区第5网格": "05"}
+
+
+def test_the_readme_of_a_run_drawn_to_a_rule_says_how_many_grids_keep_it(tmp_path):
+    # before: README.txt said "共 3 个网格：3 个在 300–500 户之间" and nothing of the rule of 5% the
+    # grids were drawn to (balance "equal"), where spatial grids says "1 of 3 within 5%" and the
+    # workbook's 数据问题清单 names the other two. The town of test_outside_planner2: three grids of
+    # 445, 353 and 399 households (mean 399; within 5%: 380-418)
+    from test_outside_planner2 import _town
+
+    units, comm = _town()
+    units.to_file(tmp_path / "town.gpkg", layer="units")
+    comm.to_file(tmp_path / "town.gpkg", layer="communities")
+    for lang, want in (("zh", "其中 1 个与所在社区网格平均户数相差不超过 5%，2 个相差更多（原因见数据问题清单）。"),
+                       ("en", "1 of them within 5% of their community's mean grid, 2 further (the report says why).")):
+        (tmp_path / "p.toml").write_text(
+            '[project]\nname = "town"\noutput = "out"\n[inputs]\n'
+            'communities = { path = "town.gpkg", layer = "communities" }\nunits = { path = "town.gpkg", layer = "units" }\n'
+            f'[grids]\nbalance = "equal"\n[outputs]\nmaps = false\nworkbook = false\npng = false\nlang = "{lang}"\n',
+            encoding="utf-8")
+        assert main(["-q", "run", str(tmp_path / "p.toml")]) == 0
+        lines = (tmp_path / "out" / "README.txt").read_text(encoding="utf-8-sig").splitlines()
+        assert lines[3] == want, lines[:6]
+        grids = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="grids")
+        assert sorted(grids["households"]) == [353, 399, 445]

@@ -73,6 +73,27 @@ def grid_figure(status, band: tuple[float, float], lang: str = "zh") -> str:
     return f"{counted(total, 'grid')}: {n['in']} of {lo}-{hi} households, {n['under']} under, {n['over']} over."
 
 
+def rule_figure(deviation_pct, pct: float, lang: str = "zh") -> str:
+    """A line on the grids against the rule near the mean they were drawn or redrawn to (``pct``):
+    how many of them (their ``deviation_pct`` from their community's mean grid) keep it.
+
+    Examples
+    --------
+    >>> rule_figure([0.0, 4.9, -7.5], 5, "en")
+    "2 of them within 5% of their community's mean grid, 1 further (the report says why)."
+    >>> rule_figure([0.0, 4.9], 5, "zh")
+    '其中 2 个与所在社区网格平均户数相差不超过 5%。'
+    """
+    dev = [abs(float(d)) for d in deviation_pct]
+    kept = sum(1 for d in dev if d <= pct + 1e-9)
+    far = len(dev) - kept
+    if lang == "zh":
+        return (f"其中 {kept} 个与所在社区网格平均户数相差不超过 {pct:g}%"
+                + (f"，{far} 个相差更多（原因见数据问题清单）" if far else "") + "。")
+    return (f"{kept} of them within {pct:g}% of their community's mean grid"
+            + (f", {far} further (the report says why)" if far else "") + ".")
+
+
 def redraw_figure(moved: int, new: int, kept_pct: float, lang: str = "zh") -> str:
     """A line on a redrawn plan: how many of the plan's units changed grid, how many units new
     since the plan were given one, and the share of households keeping their grid (as
