@@ -1,6 +1,9 @@
 """A 街道 planner's grid commands and their reports, third pass (an outside tester's findings):
 redrawing a plan that split an estate, evaluating with codes, grids merged by hand, maps drawn
-from a run's files, the estate column in a project file, and the counts the commands say.
+from a run's files, the estate column in a project file, and the counts the commands say; then,
+from redrawing the demo (a block grown 60%, a new estate, two grids joined, a community's grids
+locked): the grids a rule's chains change, codes of grids numbered in their names, and the
+README's line on the rule.
 
 Every figure expected is worked out by hand from the tiny towns written here.
 """
