@@ -109,7 +109,7 @@ def test_read_plan_says_when_excel_wrote_long_ids_in_scientific_notation(tmp_pat
      "more than once: u3, u5"),
     ("u0,A\nu1,A\nu2,B\nu4,A\nu5,A\nu6,B\n", spatial.ColumnError, "leaves out 2 units: u3, u7"),
     ("u0,A\nu1,A\nu2,B\nu4,A\nu5,A\nu6,B\nu3,B\nz,B\n", spatial.ColumnError,
-     r"not among the units \(z\) and leaves out 1 units \(u7\)"),
+     r"not among the units \(z\) and leaves out 1 unit \(u7\)"),
     (",A\nu1,A\n", spatial.ColumnError, r"no unit_id \(lines 2\)"),
 ])
 def test_bad_plans_get_one_line_naming_the_ids(tmp_path, units, rows, error, names):

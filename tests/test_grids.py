@@ -173,8 +173,8 @@ def test_small_community_says_so_also_when_a_grid_count_is_given():
      "the band"),
     # a unit of 900 takes a grid; the other 610 in 2 grids: 305 each, inside the band's lowest tenth
     ([900] + [100] * 5 + [110], 3,
-     "the 3 grids asked for leave its other 2 grids about 305 households each (1 units over 500 take a grid "
-     "each), near the band's edge",
+     "the 3 grids asked for leave its other 2 grids about 305 households each (1 unit over 500 takes a grid), "
+     "near the band's edge",
      "uneven units push some out of the band: ask for fewer grids (--grids), or leave --grids out to draw by "
      "the band"),
     # 2,100 households in 4 grids: 525 each, over the band

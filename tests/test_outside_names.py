@@ -158,7 +158,7 @@ def test_a_plan_naming_one_of_two_such_units_leaves_the_other_out_and_says_so():
     from spatial.grids.plan import plan_labels
 
     units = pd.DataFrame({"unit_id": ["U0", "U0 ", "U2"]})
-    with pytest.raises(spatial.SpatialError, match=r"plan plan leaves out 1 units: 'U0 '; give every unit a grid"):
+    with pytest.raises(spatial.SpatialError, match=r"plan plan leaves out 1 unit: 'U0 '; give every unit a grid"):
         plan_labels(pd.DataFrame({"unit_id": ["U0", "U2"], "grid_id": ["A", "B"]}), units)
     both = plan_labels(pd.DataFrame({"unit_id": ["U0", "U0 ", "U2"], "grid_id": ["A", "B", "B"]}), units)
     assert both.to_dict() == {"U0": "A", "U0 ": "B", "U2": "B"}  # was refused as "U0" listed twice

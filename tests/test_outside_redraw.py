@@ -32,7 +32,7 @@ def test_a_plan_listing_a_removed_unit_and_missing_a_new_one_is_redrawn_and_says
     plan = pd.concat([plan[plan["unit_id"] != "U05"], pd.DataFrame({"unit_id": ["GONE"], "grid_id": ["B"]})])
     with caplog.at_level("WARNING", logger="spatial.grids.redraw"):
         res = redraw_grids(units, comm, plan)
-    assert "1 of its units are no longer among the units" in caplog.text and "1 units are not in it" in caplog.text
+    assert "1 of its units is no longer among the units" in caplog.text and "1 unit is not in it" in caplog.text
     row = res.report[res.report["row_id"] == "GONE"]
     assert row[["layer", "problem", "action"]].values.tolist() == [
         ["plan", "unit no longer among the units", "left out of the plan"]]
@@ -82,7 +82,7 @@ def test_cli_evaluate_stays_strict_and_points_to_a_redraw(files, tmp_path, capsy
     assert main(["grids", str(files["communities"]), str(files["units"]), "--existing", str(files["plan"]),
                  "--evaluate", "--out", str(tmp_path / "s.gpkg")]) == 2
     err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "plan 'plan1.csv' lists 1 unit ids that are not among the units" in err
+    assert len(err.splitlines()) == 1 and "plan 'plan1.csv' lists 1 unit id that is not among the units" in err
     assert "--existing PLAN --out OUT.gpkg, without --evaluate): a redraw takes added and removed units" in err
 
 

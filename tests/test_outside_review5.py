@@ -117,7 +117,7 @@ def test_the_readme_of_a_run_that_redrew_a_plan_says_so_with_the_figures_of_the_
     comm.to_file(tmp_path / "town.gpkg", layer="communities")
     plan[plan["unit_id"] != "U08"].to_csv(tmp_path / "plan.csv", index=False)
     assert main(["run", str(redraw_project(tmp_path, '{ path = "plan.csv" }'))]) == 0
-    assert "(plan redrawn: 0 units moved, 1 new units placed, 87.2% of households keep their grid)" in capsys.readouterr().out
+    assert "(plan redrawn: 0 units moved, 1 new unit placed, 87.2% of households keep their grid)" in capsys.readouterr().out
     lines = (tmp_path / "out" / "README.txt").read_text(encoding="utf-8-sig").splitlines()
     assert lines[2:4] == ["共 3 个网格：3 个在 300–500 户之间，0 个不足，0 个超出。",
                           "按原方案调整：0 个居民单元调整了网格，1 个新增单元划入网格，87.2% 的户保持原网格。"]

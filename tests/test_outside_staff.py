@@ -198,7 +198,7 @@ def test_grids_with_households_but_no_household_points_are_report_rows(tmp_path,
         tmp_path / "hp.gpkg")
     assert main(["grids", str(tmp_path / "c.gpkg"), str(tmp_path / "u.gpkg"), "--grids", "2",
                  "--household-points", str(tmp_path / "hp.gpkg"), "--out", str(tmp_path / "g.gpkg")]) == 0
-    assert "; 1 grids with households have no household points, so no groups" in capsys.readouterr().out
+    assert "; 1 grid with households has no household points, so no groups" in capsys.readouterr().out
     groups = gpd.read_file(tmp_path / "g.gpkg", layer="household_groups")
     assert groups["grid_id"].unique().tolist() == ["C1-01"] and groups["households"].sum() == 400
     report = gpd.read_file(tmp_path / "g.gpkg", layer="report")

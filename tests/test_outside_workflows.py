@@ -106,7 +106,7 @@ def test_a_redraw_reads_grid_cells_excel_left_a_space_in_as_the_planner_typed_th
     assert sorted(res.grids["grid_id"]) == ["A", "B"]  # not 4 grids, "A " and " " of 100 households each
     assert res.grids.set_index("grid_id")["households"].sum() == 800
     assert res.moves[["unit_id", "reason"]].values.tolist() == [["U3", "not in the plan"]]
-    assert "1 units have a blank grid (U3)" in caplog.text
+    assert "1 unit has a blank grid (U3)" in caplog.text
 
 
 def test_a_split_grid_s_report_row_gives_its_households_in_the_plan_not_only_those_it_held_midway():

@@ -12,6 +12,7 @@ from spatial.cli._common import column, say, source
 def _units_from_buildings(args: argparse.Namespace, buildings, communities, roads):
     """Units built from ``buildings`` (roads: a line layer or a WalkNetwork) and the report rows
     on the buildings (left out, or counted in another's unit) as the grids' report table."""
+    from spatial.core._words import counted
     from spatial.core.checks import Report
     from spatial.grids.tessellation import units_from_buildings
     from spatial.network.graph import WalkNetwork, edges_frame
@@ -26,7 +27,8 @@ def _units_from_buildings(args: argparse.Namespace, buildings, communities, road
                                  community_id_col=column(args, communities, "community_id", "communities"),
                                  building_id_col=bid, floors_col=args.floors_col, report=report)
     args.unit_id_col = None
-    say(args, f"built {len(units)} units from {len(buildings)} buildings ({len(report)} report rows)")
+    say(args, f"built {counted(len(units), 'unit')} from {counted(len(buildings), 'building')} "
+              f"({counted(len(report), 'report row')})")
     return units, report.to_frame(zh_columns=True)
 
 

@@ -26,6 +26,37 @@ def _check(args: argparse.Namespace, inputs: dict, outputs: tuple[str, ...] = ("
         require_libkml(args.kml, leave_out="leave --kml out")
 
 
+#: ``spatial grids`` options of drawing and redrawing, which an evaluation has no use for:
+#: ``(attribute, option)``
+DRAWING_OPTIONS = (("n_grids", "--grids"), ("balance", "--balance"), ("redraw", "--redraw"), ("lock", "--lock"),
+                   ("code_layout", "--code-layout"), ("object_type", "--object-type"),
+                   ("from_buildings", "--from-buildings"), ("floors_col", "--floors-col"),
+                   ("household_points", "--household-points"))
+
+
+def refuse_drawing_options(args: argparse.Namespace) -> None:
+    """``spatial grids --evaluate`` given options of drawing or redrawing (``--code-layout db11``,
+    ``--lock FILE`` ...): refused in one line naming them, where they were ignored without a word
+    (an evaluation scores the plan as it is, and numbers no grid)."""
+    from spatial.core.errors import SpatialError
+
+    given = [flag + ("" if value is True else f" {value}") for attr, flag in DRAWING_OPTIONS
+             if (value := getattr(args, attr, None)) not in (None, False)]
+    if not given:
+        return
+    drop = f"drop {'it' if len(given) == 1 else 'them'}"
+    if args.code_layout is not None or args.object_type is not None:
+        layout = f"--code-layout {args.code_layout or 'cjt349'}" + (
+            f" --object-type {args.object_type}" if args.object_type is not None else "")
+        raise SpatialError(
+            f"{', '.join(given)}: for drawing or redrawing grids, and --evaluate scores the plan as it is, numbering "
+            f"no grid (the codes its grids carry are kept); {drop}, or to code the plan's grids so, redraw it: "
+            f"spatial grids COMMUNITIES UNITS --existing PLAN --redraw {layout} --out OUT.gpkg (a plan in the band "
+            "keeps every unit in its grid)")
+    raise SpatialError(f"{', '.join(given)}: for drawing or redrawing grids, and --evaluate scores the plan as it is; "
+                       f"{drop}")
+
+
 def _write_kml(path: Path, grids, report, communities) -> None:
     """The KMZ of ``--kml``: the grids as written (with their 四至), described with their
     community's name and what the report says of each (说明)."""
@@ -59,9 +90,6 @@ def _check_blocks(args: argparse.Namespace, units, path) -> None:
 def _check_gated_col(args: argparse.Namespace, units, what: str) -> None:
     """``--gated-col NAME`` that ``units`` lack: refused in one line, the same for drawing,
     redrawing and evaluating (``what``: the units as the planner knows them)."""
-    from spatial.core.errors import ColumnError
+    from spatial.grids._inputs import require_gated_col
 
-    if args.gated_col is not None and args.gated_col not in units.columns:
-        have = ", ".join(str(c) for c in units.columns if c != units.geometry.name)
-        raise ColumnError(f"--gated-col: {what} have no column '{args.gated_col}' (they have: {have}); "
-                          "name the column holding each unit's gated estate (小区), or leave --gated-col out")
+    require_gated_col(units, args.gated_col, what, "--gated-col")

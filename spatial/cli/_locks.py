@@ -9,6 +9,7 @@ import argparse
 from pathlib import Path
 
 from spatial.cli._common import say, split_spec
+from spatial.core._words import counted
 
 
 def _check_lock_ids(locked: list, unit_ids, path: Path) -> None:
@@ -24,7 +25,7 @@ def _check_lock_ids(locked: list, unit_ids, path: Path) -> None:
     have = {str(v).strip() for v in unit_ids if not pd.isna(v)}
     have |= {h.lstrip("0") or "0" for h in have if h.isdigit()}
     if ids and not have.intersection(ids):
-        raise ColumnError(f"--lock '{split_spec(path)[0].name}': none of its {len(ids)} unit ids is among the units "
+        raise ColumnError(f"--lock '{split_spec(path)[0].name}': none of its {counted(len(ids), 'unit id')} is among the units "
                           f"({listed(ids)}); is it the lock list for these units? Check its unit_id column")
 
 
@@ -44,5 +45,6 @@ def _units_of_grids(args: argparse.Namespace, grids: list, labels) -> list:
         raise ColumnError(f"--lock '{name}' lists grids the plan does not have: {listed(unknown)} (its grids: "
                           f"{listed(sorted(have))}); check the grid ids, or list the units to lock under unit_id")
     ids = [u for u, g in zip(labels.index, labels) if not pd.isna(g) and str(g).strip() in want]
-    say(args, f"--lock {name}: grids {listed(want)} locked ({len(ids)} units keep their grid)")
+    say(args, f"--lock {name}: {'grid' if len(want) == 1 else 'grids'} {listed(want)} locked "
+              f"({counted(len(ids), 'unit keeps its grid', 'units keep their grid')})")
     return ids

@@ -22,6 +22,7 @@ from spatial.cli._common import (
     split_spec,
 )
 from spatial.cli.grids import _street_gap
+from spatial.core._words import counted
 
 
 def add_parser(sub) -> None:
@@ -163,7 +164,7 @@ def _plan_locks(args: argparse.Namespace, units, uid: str):
         locks = plan_labels(table, units, unit_id_col=uid, grid_id_col="locked", name=f"'{path.name}'", named=True)
     kept = units["locked"] if "locked" in units.columns else None
     units = units.assign(locked=np.asarray(yes_no(pd.Series(locks.to_numpy(), index=units.index)), dtype=bool))
-    say(args, f"locks from PLAN's locked column: {int(units['locked'].sum())} of {len(units)} units"
+    say(args, f"locks from PLAN's locked column: {int(units['locked'].sum())} of {counted(len(units), 'unit')}"
               + (" (in place of the units' own locked column)" if kept is not None else ""))
     return units
 
@@ -299,5 +300,6 @@ def run(args: argparse.Namespace) -> int:
                             max_households=args.max_households, max_deviation_pct=args.max_deviation,
                             street_gap_m=args.street_gap_m)
     n_grids = units[gid].nunique()
-    say(args, f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB; {len(units)} units in {n_grids} grids)")
+    say(args, f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB; {counted(len(units), 'unit')} in "
+              f"{counted(n_grids, 'grid')})")
     return 0

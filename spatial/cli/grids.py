@@ -85,7 +85,7 @@ def add_parser(sub) -> None:
                         "redraw: also bring every grid within PCT of its community's mean grid, moving as few "
                         "units as it can (default: only the band); with --evaluate: count and name the grids "
                         "beyond it")
-    p.add_argument("--code-layout", choices=("cjt349", "db11", "stats12"), default="cjt349",
+    p.add_argument("--code-layout", choices=("cjt349", "db11", "stats12"), default=None,
                    help="grid codes (网格编码): CJ/T 349's 20 digits (default), Beijing's DB11/T 15 or the "
                         "statistical 12+3 (docs/grid-codes.md)")
     p.add_argument("--object-type", default=None, metavar="DIGITS",
@@ -159,6 +159,8 @@ def _street_gap(text: str) -> float:
 def _cmd_grids(args: argparse.Namespace) -> int:
     import pandas as pd
 
+    from spatial.core._words import counted
+
     from spatial.core.checks import once_per_row, round_half_up
     from spatial.core.errors import SpatialError
     from spatial.grids.plan import band_metadata
@@ -190,6 +192,10 @@ def _cmd_grids(args: argparse.Namespace) -> int:
         if args.balance == "band" or (args.balance is None and args.n_grids is None):
             raise SpatialError(f"{flag} is for equal grids: add --balance equal (or give --grids N), or drop "
                                f"{flag}")
+    if args.evaluate is not None:  # (options it would have no use for are refused, not ignored)
+        from spatial.cli._gridchecks import refuse_drawing_options
+
+        refuse_drawing_options(args)
     if args.evaluate is not None and args.existing is not None:
         from spatial.cli._grids_evaluate import _cmd_grids_evaluate_existing
 
@@ -211,7 +217,7 @@ def _cmd_grids(args: argparse.Namespace) -> int:
     if args.floors_col is not None and not args.from_buildings:
         raise SpatialError(f"--floors-col {args.floors_col} is for --from-buildings (the units built get floor_area_m2, "
                            "footprint x floors); add --from-buildings, or drop --floors-col")
-    if args.object_type is not None and args.code_layout != "cjt349":
+    if args.object_type is not None and args.code_layout not in (None, "cjt349"):
         raise SpatialError(f"--object-type {args.object_type} is the front of CJ/T 349's 20-digit codes, and "
                            f"--code-layout {args.code_layout}'s codes have none; drop --object-type, or give "
                            "--code-layout cjt349")
@@ -251,7 +257,7 @@ def _cmd_grids(args: argparse.Namespace) -> int:
         checked = pd.concat([built, checked], ignore_index=True)
     opts = dict(min_households=args.min_households, max_households=args.max_households, roads=roads,
                 blocks=args.blocks, seed=args.seed, street_gap_m=args.street_gap_m, check_overlaps=False,
-                code_layout=args.code_layout, object_type=args.object_type or "000000", **cols)
+                code_layout=args.code_layout or "cjt349", object_type=args.object_type or "000000", **cols)
     if args.existing is not None or args.redraw:
         from spatial.grids.redraw import households_kept_pct, moved_and_new, redraw_grids
 
@@ -272,9 +278,10 @@ def _cmd_grids(args: argparse.Namespace) -> int:
                     "layer (their outlines, e.g. results.gpkg:grids) as --existing")
             if outline_report is not None:
                 checked = pd.concat([checked, outline_report.to_frame()], ignore_index=True)
-                say(args, f"existing plan from {args.existing.name}'s outlines: {int(plan['grid_id'].notna().sum())} "
-                          f"units in {plan['grid_id'].nunique()} grids, each in the grid covering most of it "
-                          f"({len(outline_report.rows)} report rows: outside every outline or cut by one)")
+                say(args, f"existing plan from {args.existing.name}'s outlines: "
+                          f"{counted(int(plan['grid_id'].notna().sum()), 'unit')} in "
+                          f"{counted(plan['grid_id'].nunique(), 'grid')}, each in the grid covering most of it "
+                          f"({counted(len(outline_report.rows), 'report row')}: outside every outline or cut by one)")
             # 单元编号, 网格号 ... as the units' id column and grid_id
             plan = named_plan(plan, f"'{args.existing.name}'", unit_id_col=uid)
             # rows without an id and repeated units refused, as is a plan matching none of the units;
@@ -323,7 +330,8 @@ def _cmd_grids(args: argparse.Namespace) -> int:
         layers = {"grids": _four_bounds(res.grids, roads, communities, cols), "units": res.units, "report": res.report,
                   "moves": res.moves}
         moved, new = moved_and_new(res.moves)
-        say(args, f"moved {moved} of {len(units) - new} units" + (f", placed {new} new units" if new else "")
+        say(args, f"moved {moved} of {counted(len(units) - new, 'unit')}" + (f", placed {counted(new, 'new unit')}"
+                                                                            if new else "")
             + f"; {households_kept_pct(res.grids):.1f}% of households keep their grid")
     else:
         from spatial.grids.partition import partition_grids
@@ -342,9 +350,10 @@ def _cmd_grids(args: argparse.Namespace) -> int:
         layers.update({"household_groups": groups.groups, "household_points": groups.households})
         none = grids_without_groups(res.grids, groups.groups)  # (grids no point lies in: said)
         layers["report"] = pd.concat([layers["report"], groups.report, none], ignore_index=True)
-        say(args, f"{len(groups.groups)} 十联户 groups, {groups.groups['households'].median():.0f} households in the "
-                  "median one (10 asked; a point carrying several households is never split)" + (
-                      f"; {len(none)} grids with households have no household points, so no groups" * bool(len(none))))
+        say(args, f"{counted(len(groups.groups), '十联户 group')}, {groups.groups['households'].median():.0f} "
+                  "households in the median one (10 asked; a point carrying several households is never split)" + (
+                      f"; {counted(len(none), 'grid with households has', 'grids with households have')} no household "
+                      "points, so no groups" * bool(len(none))))
     g = res.grids
     counts = g["band_status"].value_counts()
     spread = ""
@@ -366,9 +375,9 @@ def _cmd_grids(args: argparse.Namespace) -> int:
 
             rule = kept_rule(g, layers["report"], pct)
         spread = f"; households {hh.min():.0f}–{hh.max():.0f} (at most {dev:g}% from {mean}{rule})"
-    say(args, f"{len(g)} grids: {counts.get('in', 0)} in band, {counts.get('under', 0)} under, "
+    say(args, f"{counted(len(g), 'grid')}: {counts.get('in', 0)} in band, {counts.get('under', 0)} under, "
               f"{counts.get('over', 0)} over{spread}; mean Polsby-Popper {g['polsby_popper'].mean():.2f}; "
-              f"{len(layers['report'])} report rows")
+              f"{counted(len(layers['report']), 'report row')}")
     from spatial.core.atomic import atomic_paths
 
     with atomic_paths([args.out, *([args.kml] if args.kml is not None else [])]) as tmps:  # both, or neither

@@ -12,6 +12,7 @@ import math
 import numpy as np
 from scipy.sparse.csgraph import connected_components
 
+from spatial.core._words import counted
 from spatial.grids._engine import hemmed_in
 from spatial.grids._prep import Prepared, beyond_rule
 
@@ -151,9 +152,10 @@ def _explain_count(report, cid, mean, k, n_over, lo, hi) -> None:
         return
     under = mean < lo + room
     # the grids not holding a unit over the band
-    them = f"its other {k - n_over} grids" if n_over else "its grids"
+    them = f"its other {counted(k - n_over, 'grid')}" if n_over else "its grids"
     them_zh = f"其余 {k - n_over} 个网格" if n_over else "各网格"
-    beside = f" ({n_over} units over {hi:g} take a grid each)" if n_over else ""
+    beside = f" ({counted(n_over, 'unit', 'units')} over {hi:g} {'takes a grid' if n_over == 1 else 'take a grid each'})" \
+        if n_over else ""
     beside_zh = f"（{n_over} 个超过 {hi:g} 户的单元各占一个网格）" if n_over else ""
     if lo <= mean <= hi:
         problem = f"the {k} grids asked for leave {them} about {mean:.0f} households each{beside}, near the band's edge"

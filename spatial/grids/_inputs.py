@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from spatial.core._ids import text_matches
+from spatial.core._words import counted
 from spatial.core.checks import Report, by_unit_id, label_text, listed, on_rows_of
 from spatial.core.errors import ColumnError, OptionError, OptionTypeError
 from spatial.grids._units import estate_labels, gated_column
@@ -33,6 +34,17 @@ def check_named_columns(units: pd.DataFrame, **named: tuple[str, str]) -> None:
             raise ColumnError(f"'units' has no column '{given}' ({option}); it has: "
                               f"{', '.join(map(str, units.columns.drop(units.geometry.name, errors='ignore')))}. "
                               f"Name an existing column, or leave {option} out")
+
+
+def require_gated_col(units: pd.DataFrame, gated_col: str | None, what: str, option: str, where: str = "") -> None:
+    """Refuse a gated estate (小区) column named on purpose (``--gated-col``, a project's ``[grids]
+    gated_col``) that ``units`` lack, in one line naming ``what`` (the units as the planner knows
+    them: "the units in 'units.gpkg'"), the ``option`` and ``where`` it was given ("project file
+    P: "); nothing for ``gated_col`` None."""
+    if gated_col is not None and gated_col not in units.columns:
+        have = ", ".join(str(c) for c in units.columns if c != getattr(units, "active_geometry_name", None))
+        raise ColumnError(f"{where}{option}: {what} have no column '{gated_col}' (they have: {have}); name the "
+                          f"column holding each unit's gated estate (小区), or leave {option} out")
 
 
 def gated_labels(units: pd.DataFrame, gated_col: str, unit_ids: np.ndarray, report: Report) -> np.ndarray | None:
@@ -103,7 +115,7 @@ def _say_count(report: Report, n_grids, k: np.ndarray, comm_nodes: np.ndarray, c
     if drawn == asked:
         return
     if drawn < asked:
-        full = [f"{c} ({int(n)} units)" for c, n, kc in zip(comm_ids, comm_nodes, k) if kc >= n]
+        full = [f"{c} ({counted(int(n), 'unit')})" for c, n, kc in zip(comm_ids, comm_nodes, k) if kc >= n]
         why = f"a community holds at most one grid per unit or estate kept whole: {listed(full)}"
         fix = "ask for fewer grids, or give finer units"
         fix_zh = "请减少网格数，或提供更细的单元"
@@ -111,7 +123,7 @@ def _say_count(report: Report, n_grids, k: np.ndarray, comm_nodes: np.ndarray, c
         why = f"each of the {len(k)} communities gets at least one grid"
         fix = "ask for at least one grid per community, or leave --grids out to draw by the band"
         fix_zh = "每个社区至少一个网格：请增加网格数，或不指定网格数按户数区间划分"
-    problem = f"{asked} grid{'s' if asked != 1 else ''} asked for, {drawn} drawn: {why}"
+    problem = f"{counted(asked, 'grid')} asked for, {drawn} drawn: {why}"
     logger.warning("%s; %s", problem, fix)
     report.add("grids", "-", problem, fix, zh=(f"要求 {asked} 个网格，实际划分 {drawn} 个", fix_zh))
 

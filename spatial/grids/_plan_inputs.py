@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from spatial.core._ids import text_matches
+from spatial.core._words import counted
 from spatial.core.checks import listed, natural_key, on_rows_of, require_columns, require_frame, yes_no
 from spatial.core.errors import ColumnError, OptionError, OptionTypeError
 from spatial.grids.plan import _zeros_restored, old_sequence, outlines_as_plan
@@ -85,12 +86,14 @@ def _per_unit(keys: list, values: list, unit_ids, report=None, what: str = "plan
     new = [k for k in ukeys if k not in m]
     blank = [k for k in ukeys if k in m and _grid_text(m[k]) is None]
     if report is not None and (unknown or new):  # (said once: not again for the plan's locked column)
-        logger.warning("%s: %d of its units are no longer among the units (left out of the plan; listed in the "
-                       "report) and %d units are not in it (new since the plan: the redraw gives them a grid)",
-                       what, len(unknown), len(new))
+        said = ([f"{counted(len(unknown), 'of its units is', 'of its units are')} no longer among the units (left "
+                 "out of the plan; listed in the report)"] if unknown else []) + (
+            [f"{counted(len(new), 'unit is', 'units are')} not in it (new since the plan: the redraw gives "
+             f"{'it' if len(new) == 1 else 'them'} a grid)"] if new else [])
+        logger.warning("%s: %s", what, " and ".join(said))
     if report is not None and blank:
-        logger.warning("%s: %d units have a blank grid (%s): the redraw gives them a grid (moves: not in the plan)",
-                       what, len(blank), listed(blank))
+        logger.warning("%s: %s a blank grid (%s): the redraw gives %s a grid (moves: not in the plan)", what,
+                       counted(len(blank), "unit has", "units have"), listed(blank), "it" if len(blank) == 1 else "them")
     for k in unknown if report is not None else ():
         report.add(what, k, "unit no longer among the units", "left out of the plan",
                    zh=("该单元已不在现有单元中", "从原方案中剔除"))
@@ -141,11 +144,12 @@ def _locked_mask(locked, units, plan, unit_ids, unit_id_col, report) -> np.ndarr
                 ids = (ids - set(restored)) | set(restored.values())
                 unknown = [k for k in unknown if k not in restored]
         if unknown and len(unknown) == len(ids):
-            raise ColumnError(f"locked lists {len(unknown)} unit ids, none of them among the units: "
+            raise ColumnError(f"locked lists {counted(len(unknown), 'unit id')}, none of them among the units: "
                               f"{listed(unknown)}; check the ids (the lock file's unit_id)")
         if unknown:  # units removed since the lock was written (or mistyped): said, each in the report
-            logger.warning("locked: %d of its unit ids are not among the units (removed since?): %s; their locks "
-                           "are ignored (listed in the report)", len(unknown), listed(unknown))
+            logger.warning("locked: %s not among the units (removed since?): %s; %s ignored (listed in the report)",
+                           counted(len(unknown), "of its unit ids is", "of its unit ids are"), listed(unknown),
+                           "its lock is" if len(unknown) == 1 else "their locks are")
             for k in unknown:
                 report.add("locked", k, "locked, but not among the units", "lock ignored; remove it from the lock "
                            "list if the unit is gone, or correct its id", zh=("已锁定，但不在现有单元中",
@@ -195,8 +199,8 @@ def _community_keys(old, prep, report, min_households=0.0) -> tuple[np.ndarray, 
                 key[at] = None
                 crossed.update(dict.fromkeys(np.flatnonzero(at).tolist(), main_id))
                 report.add("plan", k, f"grid has units in communities {main_id} and {cid}",
-                           f"its {size} unit(s) in {cid} ({part_hh:g} households, fewer than a grid) join the "
-                           f"neighbouring grids of {cid}",
+                           f"its {counted(size, 'unit')} in {cid} ({part_hh:g} households, fewer than a grid) "
+                           f"{'joins' if size == 1 else 'join'} the neighbouring grids of {cid}",
                            zh=(f"网格的单元分属社区 {main_id} 和 {cid}",
                                f"位于 {cid} 的 {size} 个单元（{part_hh:g} 户，不足一个网格）并入 {cid} 的相邻网格"))
                 continue

@@ -32,7 +32,8 @@ _TRIES = 3
 def recut_whole(sub, hh, xy, lab, names: list, planned, fixed, lo: float, hi: float, seed: int, fresh):
     """``(labels, names)`` of the community cut again, or None when no cut puts fewer households
     out of the band with the locked units kept in their grids (see the module's docstring).
-    ``fresh(name, names)`` names a grid the plan had no grid for (``<name>-a`` ...)."""
+    ``fresh(root, names)`` names a grid the plan had no grid for, most of whose planned households
+    were in grid ``root`` (``<root>-a``, or the community's next number: ``redraw._fix_band``)."""
     from spatial.grids._engine import partition
 
     hh = np.asarray(hh, dtype=float)
@@ -71,7 +72,8 @@ def _locked_parts(cut, lab, fixed) -> dict | None:
 
 def _named(cut, k, held, planned, hh, names, fresh):
     """Labels into ``names`` (grown by new ones): a locked grid's part its name, the others the
-    planned grid whose households they hold most of, largest first; the rest ``<name>-a`` ..."""
+    planned grid whose households they hold most of, largest first; the rest the name of a grid
+    the redraw split off before (not in the plan), else ``fresh(root, names)``."""
     names = list(names)
     of_part = {p: g for g, p in held.items()}
     on = planned >= 0
@@ -86,11 +88,11 @@ def _named(cut, k, held, planned, hh, names, fresh):
     for p in range(k):
         if p not in of_part:
             root = names[int(np.argmax(overlap[p]))] if overlap[p].any() else names[0]
-            name = f"{root}-a"
-            if name in names and names.index(name) not in taken:  # a grid the redraw split off: its name again
-                of_part[p] = names.index(name)
+            spare = [g for g in range(len(names)) if g not in taken and not (planned == g).any()]
+            if spare:  # a grid the redraw split off: its name again
+                of_part[p] = spare[0]
             else:
-                names.append(fresh(name, names))
+                names.append(fresh(root, names))
                 of_part[p] = len(names) - 1
             taken.add(of_part[p])
     return np.array([of_part[p] for p in cut], dtype=np.int64), names

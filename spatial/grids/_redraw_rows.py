@@ -4,6 +4,8 @@ changed, and what a grid held in the plan."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -61,17 +63,17 @@ def _overlap(grids, old, new, hh) -> gpd.GeoDataFrame:
 
 
 def _chain_grids(names: list, before: np.ndarray, after: np.ndarray, hh: np.ndarray, lo: float,
-                 hi: float, planned: np.ndarray | None = None) -> list:
+                 hi: float, held: PlanHeld | None = None) -> list:
     """``[(out, touched)]``: the grids out of the band (``(name, households, en, zh)``, ``en`` and
-    ``zh`` what it held in the plan when that differs, from :func:`_since_plan`) that set the
-    band's chains off, and the names of the grids the chains changed; empty when they changed
-    nothing."""
+    ``zh`` what it held in the plan when that differs, from :func:`_since_plan` on ``held``, the
+    units' grids in the plan) that set the band's chains off, and the names of the grids the
+    chains changed; empty when they changed nothing."""
     moved = before != after
     if not moved.any():
         return []
     touched = sorted(set(before[moved].tolist()) | set(after[moved].tolist()))
     ph = np.bincount(before, weights=hh, minlength=len(names))
-    out = [(names[g], float(ph[g]), *(_since_plan(g, ph[g], planned, hh) if planned is not None else ("", "")))
+    out = [(names[g], float(ph[g]), *(_since_plan(g, ph[g], held, before) if held is not None else ("", "")))
            for g in touched if not lo <= ph[g] <= hi]
     return [(out, {names[g] for g in touched})] if out else []
 
@@ -92,6 +94,32 @@ def _say_chains(report: Report, chains: list, changed: set, lo: float, hi: float
                    zh=(f"户数不在 {lo:g}–{hi:g} 区间内：{zh}", "沿相邻网格依次调整单元，使其回到区间内（各单元见网格调整清单）"))
 
 
+def _rule_far(names: list, lab: np.ndarray, hh: np.ndarray, pct: float) -> tuple[list, float]:
+    """The grids further than ``pct`` from their community's mean grid under ``lab`` (before the
+    rule's chains), ``[(name, households)]`` furthest first, and that mean."""
+    ph = np.bincount(lab, weights=hh, minlength=int(lab.max()) + 1)
+    mean = float(ph.sum() / len(ph))
+    off = np.abs(ph - mean)
+    return [(names[g], float(ph[g])) for g in np.argsort(-off, kind="stable")
+            if off[g] > mean * pct / 100 + 1e-9], mean
+
+
+def _say_rule(report: Report, far: list, mean: float, touched: set, pct: float) -> None:
+    """A report row on the grids the rule's chains changed that still differ from the plan
+    (``touched``; all named, so each grid's popup says why it changed), naming the grids further
+    than ``pct`` from the community's ``mean`` grid that set them off (``far``)."""
+    names = sorted(n for n in touched if n is not None)
+    if not names:
+        return
+    en = ", ".join(f"{n} ({h:g})" for n, h in far)
+    zh = "、".join(f"{n}（{h:g} 户）" for n, h in far)
+    report.add("grids", "、".join(names),
+               f"further than {pct:g}% from the community's mean grid of {mean:.0f} households" + (f": {en}" if far else ""),
+               f"units passed along chains of neighbouring grids to bring them within {pct:g}% of it (the moves list each)",
+               zh=(f"与社区网格平均户数 {mean:.0f} 户相差超过 {pct:g}%" + (f"：{zh}" if far else ""),
+                   f"沿相邻网格依次调整单元，使其与平均户数相差不超过 {pct:g}%（各单元见网格调整清单）"))
+
+
 def _neighbours(sub, lab: np.ndarray, a: int) -> set:
     """The grids sharing an edge with grid ``a``."""
     nb = set()
@@ -101,10 +129,11 @@ def _neighbours(sub, lab: np.ndarray, a: int) -> set:
     return nb
 
 
-def _merge(a: int, b: int, lab: np.ndarray, ph: np.ndarray, names: list, planned: np.ndarray, hh: np.ndarray,
-           lo: float, report: Report) -> None:
-    """Merge under-band grid ``a`` into grid ``b`` (``lab`` and ``ph`` in place), with its report row."""
-    en, zh = _since_plan(a, ph[a], planned, hh)
+def _merge(a: int, b: int, lab: np.ndarray, ph: np.ndarray, names: list, held: PlanHeld, lo: float,
+           report: Report) -> None:
+    """Merge under-band grid ``a`` into grid ``b`` (``lab`` and ``ph`` in place), with its report row
+    (``held``: the units' grids in the plan, for what ``a`` held there)."""
+    en, zh = _since_plan(a, ph[a], held, lab)
     report.add("grids", names[a], f"held {ph[a]:g} households < {lo:g}{en}", f"merged into {names[b]}",
                zh=(f"调整中有 {ph[a]:g} 户 < {lo:g}{zh}", f"已并入 {names[b]}"))
     lab[lab == a] = b
@@ -112,16 +141,69 @@ def _merge(a: int, b: int, lab: np.ndarray, ph: np.ndarray, names: list, planned
     ph[a] = 0
 
 
-def _since_plan(t: int, now: float, planned: np.ndarray, hh: np.ndarray) -> tuple[str, str]:
-    """What grid ``t`` held in the plan, when the ``now`` a report row gives differs from it (units
-    passed along chains or new since the plan), in English and Chinese; empty strings otherwise."""
-    if not (planned == t).any():
-        return " (a grid this redraw made)", "（本次调整新分出的网格）"
-    was = float(hh[planned == t].sum())
-    if abs(was - now) < 1e-9:
-        return "", ""
-    if now > was:
-        return (f" ({was:g} in the plan; {now - was:g} more passed on from neighbouring grids or new since)",
-                f"（原方案 {was:g} 户；另有 {now - was:g} 户由相邻网格传入或为新增单元）")
-    return (f" ({was:g} in the plan; {was - now:g} passed on to neighbouring grids)",
-            f"（原方案 {was:g} 户；其中 {was - now:g} 户已传给相邻网格）")
+@dataclass(frozen=True)
+class PlanHeld:
+    """The units of a community as a redraw's report rows count them: each unit's grid in the plan
+    (``plan``: its position in the community's grid names, -1 for none), its node (``node``: a
+    gated estate's units share one) and its households (``hh``). What a grid held in the plan is
+    counted unit by unit: a gated estate the plan split counts in each grid for the units the plan
+    put there, not whole in the grid it joins."""
+
+    plan: np.ndarray
+    node: np.ndarray
+    hh: np.ndarray
+
+    @classmethod
+    def of_nodes(cls, planned: np.ndarray, hh: np.ndarray) -> "PlanHeld":
+        """Each node one unit (``planned``: each node's grid in the plan)."""
+        return cls(np.asarray(planned), np.arange(len(planned)), np.asarray(hh, dtype=float))
+
+    def planned_in(self, t: int, n_nodes: int) -> np.ndarray:
+        """Each node's households the plan put in grid ``t`` (of ``n_nodes`` nodes).
+
+        Examples
+        --------
+        >>> PlanHeld(np.array([0, 0, 1, 1]), np.array([0, 1, 1, 2]), np.array([100, 150, 120, 80])).planned_in(0, 3)
+        array([100., 150.,   0.])
+        """
+        mine = self.plan == t
+        return np.bincount(self.node[mine], weights=self.hh[mine], minlength=n_nodes).astype(float)
+
+    def since(self, t: int, now: float, lab: np.ndarray) -> tuple[str, str]:
+        """What grid ``t`` held in the plan, when the ``now`` a report row gives (its households
+        under the nodes' labels ``lab``) differs from it: the households passed on to neighbouring
+        grids and those come from them (or new since), in English and Chinese; empty strings
+        otherwise, and "a grid this redraw made" for a grid no unit was in.
+
+        Examples
+        --------
+        >>> held = PlanHeld(np.array([0, 0, 1, 1, -1]), np.array([0, 1, 1, 2, 3]), np.array([100, 150, 120, 80, 50]))
+        >>> held.since(0, 370, np.array([0, 0, 1, 1]))[0]  # the estate of nodes 1 (a1, b1) joins grid 0
+        ' (250 in the plan; 120 more passed on from neighbouring grids or new since)'
+        >>> held.since(1, 130, np.array([0, 0, 1, 1]))[0]  # b1 left with its estate; the new unit came
+        ' (200 in the plan; 120 passed on to neighbouring grids, 50 more from neighbouring grids or new since)'
+        >>> held.since(2, 80, np.array([0, 0, 2, 2]))
+        (' (a grid this redraw made)', '（本次调整新分出的网格）')
+        """
+        mine = self.plan == t
+        if not mine.any():
+            return " (a grid this redraw made)", "（本次调整新分出的网格）"
+        here = np.asarray(lab)[self.node] == t
+        was = float(self.hh[mine].sum())
+        came, left = float(self.hh[here & ~mine].sum()), float(self.hh[mine & ~here].sum())
+        if abs(was - now) < 1e-9 and not came and not left:
+            return "", ""
+        if came and left:
+            return (f" ({was:g} in the plan; {left:g} passed on to neighbouring grids, {came:g} more from "
+                    "neighbouring grids or new since)",
+                    f"（原方案 {was:g} 户；其中 {left:g} 户已传给相邻网格，另有 {came:g} 户由相邻网格传入或为新增单元）")
+        if now > was:
+            return (f" ({was:g} in the plan; {now - was:g} more passed on from neighbouring grids or new since)",
+                    f"（原方案 {was:g} 户；另有 {now - was:g} 户由相邻网格传入或为新增单元）")
+        return (f" ({was:g} in the plan; {was - now:g} passed on to neighbouring grids)",
+                f"（原方案 {was:g} 户；其中 {was - now:g} 户已传给相邻网格）")
+
+
+def _since_plan(t: int, now: float, held: PlanHeld, lab: np.ndarray) -> tuple[str, str]:
+    """:meth:`PlanHeld.since`: what grid ``t`` held in the plan, when that differs from ``now``."""
+    return held.since(t, now, lab)

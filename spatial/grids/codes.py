@@ -27,6 +27,7 @@ import pandas as pd
 
 from spatial.core.checks import require_columns, require_crs, require_unique, to_metric, warn_replaced
 from spatial.core.errors import ColumnError, InfeasibleError, SpatialError
+from spatial.grids._names import numbered_pattern
 
 logger = logging.getLogger(__name__)
 
@@ -207,7 +208,10 @@ def grid_sequence(
     given for its id first, where no other grid of its community is given that number.
 
     A grid named ``<community_id>-NN`` keeps NN (the engine names new grids so, in this order;
-    after a redraw a grid keeps its name and so its code, which other systems key on). The other
+    after a redraw a grid keeps its name and so its code, which other systems key on), and so does
+    a grid numbered in the one pattern its community's numbered names share (``香蜜社区第4网格``
+    keeps 4 where its neighbours are ``香蜜社区第1网格`` ...; ``C01-04`` in a community whose id is
+    its 12-digit code). The other
     grids (new ones of a redraw, grids named otherwise) take the next numbers after the largest,
     north to south (in the local UTM zone, whatever the grids' CRS) in rows (the grids within half the community's median grid height below the
     northernmost point left), west to east inside a row, ties by grid id (see the module docstring). With ``limit`` (the largest number a code
@@ -239,10 +243,12 @@ def grid_sequence(
         given = np.array([_seq_number(known.get(str(g).strip())) for g in grids[grid_id_col]], dtype=np.int64)
     for community in pd.unique(communities):
         at = np.flatnonzero(communities == community)
+        ids = grids[grid_id_col].astype(str).to_numpy()[at]
+        shared = {p[0::2] for p in map(numbered_pattern, ids) if p is not None}  # (head, tail) of 第4网格
         seq.iloc[at] = geographic_sequence(
             pts.x.to_numpy()[at], pts.y.to_numpy()[at], (bounds["maxy"] - bounds["miny"]).to_numpy()[at],
-            grids[grid_id_col].astype(str).to_numpy()[at], prefix=f"{community}-", limit=limit,
-            given=None if given is None else given[at])
+            ids, prefix=f"{community}-", limit=limit, given=None if given is None else given[at],
+            pattern=shared.pop() if len(shared) == 1 else None)
     return seq
 
 
@@ -257,7 +263,7 @@ def _seq_number(value) -> int:
 
 def geographic_sequence(x: np.ndarray, y: np.ndarray, height: np.ndarray, ids: np.ndarray, *,
                         prefix: str | None = None, limit: int | None = None,
-                        given: np.ndarray | None = None) -> np.ndarray:
+                        given: np.ndarray | None = None, pattern: tuple[str, str] | None = None) -> np.ndarray:
     """Numbers 1..n of one community's grids (representative points ``x``, ``y`` and north-south
     extents ``height``, metres): with ``prefix``, ids ``<prefix>NN`` keep NN (each NN once, and
     with ``limit`` only an NN up to it); the others take the numbers after the largest, in rows
@@ -265,12 +271,14 @@ def geographic_sequence(x: np.ndarray, y: np.ndarray, height: np.ndarray, ids: n
     to east inside a row, ties by id. Where
     the numbers after the largest would pass ``limit`` (a plan whose grids are named up to
     ``-99``), they take the lowest numbers no grid keeps instead, so every number fits the code.
-    ``given`` (a number per grid, 0 for none: an old plan's) comes before the names' NN."""
+    ``given`` (a number per grid, 0 for none: an old plan's) comes before the names' NN; with
+    ``pattern`` (``(head, tail)``: ``("香蜜社区第", "网格")``) ids ``<head>N<tail>`` keep N after those."""
     ids = np.asarray(ids, dtype=object).astype(str)
     out = np.zeros(len(ids), dtype=np.int64)
     for kept in ([] if given is None else [np.asarray(given, dtype=np.int64).tolist()]) + (
             [] if prefix is None else [[int(i[len(prefix):]) if i.startswith(prefix) and i[len(prefix):].isascii()
-                                        and i[len(prefix):].isdigit() else 0 for i in ids]]):
+                                        and i[len(prefix):].isdigit() else 0 for i in ids]]) + (
+            [] if pattern is None else [[_number_in(i, *pattern) for i in ids]]):
         counts = pd.Series(kept).value_counts()
         taken = set(out[out > 0].tolist())
         free = out == 0
@@ -285,6 +293,13 @@ def geographic_sequence(x: np.ndarray, y: np.ndarray, height: np.ndarray, ids: n
             after = free[:len(order)]
         out[order] = after
     return out
+
+
+def _number_in(name: str, head: str, tail: str) -> int:
+    """N of a name ``<head>N<tail>`` (ASCII digits), else 0."""
+    mid = name[len(head):len(name) - len(tail)]
+    ok = len(name) > len(head) + len(tail) and name.startswith(head) and name.endswith(tail)
+    return int(mid) if ok and mid.isascii() and mid.isdigit() else 0
 
 
 def anchor_points(polys) -> np.ndarray:

@@ -20,6 +20,7 @@ from scipy.sparse.csgraph import connected_components
 from spatial.core._gc import without_gc_pauses
 from spatial.core._ids import loose_ids
 from spatial.core._geom import union_groups
+from spatial.core._words import counted
 from spatial.core.checks import (
     Report,
     check_band,
@@ -295,7 +296,7 @@ def _grid_community(cids: pd.Series, g_of: np.ndarray, hh: pd.Series, keys: list
         others = df[(df["g"] == g) & (df["c"] != main[g])]
         names = ", ".join(map(str, others["name"].iloc[:6])) + (" ..." if len(others) > 6 else "")
         comms = " and ".join(map(str, [main[g]] + list(pd.unique(others["c"]))))
-        report.add("grids", keys[g], f"holds units of communities {comms}: {len(others)} unit(s) outside "
+        report.add("grids", keys[g], f"holds units of communities {comms}: {counted(len(others), 'unit')} outside "
                    f"{main[g]}, the community holding most of its households ({names})",
                    "grids nest in communities: move those units to a grid of their own community "
                    "(spatial editor) or redraw the plan (--redraw)",

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from spatial.core._ids import text_matches
+from spatial.core._words import counted
 from spatial.core.checks import listed, require_frame
 from spatial.core.errors import ColumnError, DuplicateIdError, InputFileError
 from spatial.io.columns import find_column
@@ -525,19 +526,18 @@ def plan_labels(
         if sci:
             raise ColumnError(f"plan {name} has unit ids in Excel's scientific notation ({listed(sci)}): their "
                               f"digits are lost. {_AS_TEXT[:1].upper() + _AS_TEXT[1:]}")
-        raise ColumnError(f"plan {name} lists {len(unknown)} unit ids that are not among the units "
-                          f"({listed(unknown)}) and leaves out {len(absent)} units ({listed(absent)}); "
-                          f"is it the plan for these units? {_REDRAW_TAKES}")
+        raise ColumnError(f"plan {name} lists {counted(len(unknown), 'unit id that is', 'unit ids that are')} not "
+                          f"among the units ({listed(unknown)}) and leaves out {counted(len(absent), 'unit')} "
+                          f"({listed(absent)}); is it the plan for these units? {_REDRAW_TAKES}")
     if unknown:
-        raise ColumnError(f"plan {name} lists {len(unknown)} unit ids that are not among the units: "
-                          f"{listed(unknown)}; remove them or check the units layer. {_REDRAW_TAKES}")
+        raise ColumnError(f"plan {name} lists {counted(len(unknown), 'unit id that is', 'unit ids that are')} not "
+                          f"among the units: {listed(unknown)}; remove them or check the units layer. {_REDRAW_TAKES}")
     if absent:
-        raise ColumnError(f"plan {name} leaves out {len(absent)} units: {listed(absent)}; "
+        raise ColumnError(f"plan {name} leaves out {counted(len(absent), 'unit')}: {listed(absent)}; "
                           f"give every unit a grid (an empty grid_id leaves it out of every grid). {_REDRAW_TAKES}")
     lookup = dict(zip(series.index, series.to_numpy()))
     return pd.Series(np.array([lookup.get(k) for k in keys], dtype=object),
-                     index=pd.Index(unit_ids.to_numpy(), name=unit_id_col), name=grid_id_col,
-                     dtype=object)
+                     index=pd.Index(unit_ids.to_numpy(), name=unit_id_col), name=grid_id_col, dtype=object)
 
 
 def band_metadata(min_households: float, max_households: float,

@@ -34,12 +34,13 @@ from spatial.grids._engine import partition, repair_contiguity
 from spatial.grids._explain import explain_far
 from spatial.grids._inputs import _labels_from, check_named_columns, gated_labels
 from spatial.grids._lumps import exchange_lumps
+from spatial.grids._names import new_community_grid, new_grid_name
 from spatial.grids._objective import Weights, check_max_deviation
 from spatial.grids._plan_inputs import _community_keys, _locked_mask, _plan_labels
 from spatial.grids._recut import recut_whole
 from spatial.grids._units import report_split_estate, split_estates
-from spatial.grids._redraw_rows import (_chain_grids, _merge, _neighbours, _overlap, _say_chains, _since_plan,
-                                        households_kept_pct, moved_and_new)
+from spatial.grids._redraw_rows import (_chain_grids, _merge, _neighbours, _overlap, _rule_far, _say_chains,
+                                        _say_rule, _since_plan, households_kept_pct, moved_and_new, PlanHeld)
 from spatial.grids._prep import prepare_checked
 from spatial.grids._search import local_search
 from spatial.grids.codes import check_layout
@@ -193,6 +194,7 @@ def redraw_grids(
     new_key = node_key.copy()
     stray_nodes: set = set()
     evened_nodes: set = set()
+    taken = {k for k in node_key if k is not None}  # every grid name of the plan: no new grid repeats one
     for c, cid in enumerate(prep.comm_ids):
         nodes = np.flatnonzero(comm == c)
         if len(nodes) == 0:
@@ -210,13 +212,19 @@ def redraw_grids(
         lab = np.array([idx.get(k, -1) for k in keys], dtype=np.int64)
         planned = lab.copy()  # each node's grid in the plan (-1: none, a unit new since)
         planned0 = planned.copy()
-        lab = _place_unplanned(sub, lab, names, cid)
+        lab = _place_unplanned(sub, lab, names, cid, taken)
         placed = lab.copy()
         lab = repair_contiguity(sub, lab, hh[nodes], fixed=fixed_node[nodes])
         stray_nodes.update(nodes[lab != placed].tolist())
         planned_names, chains = list(names), []
+        # what each grid held in the plan, unit by unit (an estate the plan split counts in both grids)
+        here = np.flatnonzero((node >= 0) & (comm[np.maximum(node, 0)] == c))
+        held = PlanHeld(np.array([idx.get(k, -1) for k in key[here]], dtype=np.int64),
+                        np.searchsorted(nodes, node[here]), prep.hh[here].astype(float))
         lab, names = _fix_band(sub, hh[nodes], xy[nodes], lab, names, fixed_node[nodes], min_households,
-                               max_households, seed, report, planned=planned, chains=chains)
+                               max_households, seed, report, planned=planned, chains=chains, held=held,
+                               taken=taken)
+        taken.update(names)
         # the plan's grids by their numbers now: a grid merged away renumbers those after it
         now = {n: i for i, n in enumerate(names)}
         planned = np.array([now.get(planned_names[p], -1) if p >= 0 else -1 for p in planned], dtype=np.int64)
@@ -228,6 +236,7 @@ def redraw_grids(
             evened = _tidy(sub, hh[nodes], xy[nodes], evened, lab, fixed_node[nodes], min_households, max_households,
                            max_deviation_pct)
             evened_nodes.update(nodes[evened != lab].tolist())
+            far = _rule_far(names, lab, hh[nodes], max_deviation_pct) if (evened != lab).any() else None
             lab = evened
         lab = put_back(sub, hh[nodes], lab, planned, fixed_node[nodes], lo=min_households, hi=max_households,
                        pct=max_deviation_pct)
@@ -236,6 +245,9 @@ def redraw_grids(
         diff = was != new_key[nodes]
         _say_chains(report, chains, set(was[diff].tolist()) | set(new_key[nodes][diff].tolist()), min_households,
                     max_households)
+        if max_deviation_pct is not None and far is not None:  # the grids the rule's chains changed, said
+            ruled = diff & np.isin(nodes, list(evened_nodes))
+            _say_rule(report, *far, set(was[ruled].tolist()) | set(new_key[nodes][ruled].tolist()), max_deviation_pct)
     grid_ids = np.where(node >= 0, new_key[np.maximum(node, 0)], None)
     # a grid keeping its id keeps its code: the old plan's numbers (grid_seq or grid_code) go first
     old_seq = old_sequence(units if plan is None else plan if isinstance(plan, pd.DataFrame) else pd.DataFrame(),
@@ -368,12 +380,14 @@ def _tidy(sub, hh, xy, lab, before, fixed, lo, hi, pct):
     return tidied
 
 
-def _place_unplanned(sub, lab, names, cid):
+def _place_unplanned(sub, lab, names, cid, taken=()):
     """Give nodes with no plan grid to the planned neighbour they share most boundary with; nodes
     no grid reaches (an estate built across a river or an arterial) become new grids, one for
-    each group of them sharing edges, named ``<community>-new1``, ``-new2`` ... (not
-    ``<community>-NN``, which would take number NN in the grid codes before the plan's grids),
-    numbers the plan's grids already have (a new grid of an earlier redraw) skipped."""
+    each group of them sharing edges, named as :func:`~spatial.grids._names.new_community_grid`
+    names them: the community's next number where the plan numbers its grids in one pattern
+    (``C1-05`` after ``C1-04``: a number after the plan's in the grid codes too), else
+    ``<community>-new1``, ``-new2`` ... (numbers the plan's grids already have skipped);
+    ``taken``: the plan's grid names in other communities."""
     from scipy.sparse.csgraph import connected_components
 
     lab = place_unplanned(sub, lab)
@@ -381,28 +395,31 @@ def _place_unplanned(sub, lab, names, cid):
     if not len(alone):
         return lab
     _, part = connected_components(sub[alone][:, alone], directed=False)
-    k = 0
     for p in range(int(part.max()) + 1):
-        k += 1
-        while f"{cid}-new{k}" in names:  # the plan's own C1-new1 (last year's redraw): this one is C1-new2
-            k += 1
-        names.append(f"{cid}-new{k}")
+        names.append(new_community_grid(cid, names, taken))
         lab[alone[part == p]] = len(names) - 1
     return lab
 
 
-def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None, chains=None):
+def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None, chains=None, held=None,
+              taken=()):
     """Chains first; then split the splittable grid nearest an over-band one, merge under-band ones.
 
-    ``planned``: each node's grid in the plan (-1: none). A grid over the band because of units
+    ``planned``: each node's grid in the plan (-1: none); ``held``: the units' grids in the plan,
+    for what the report rows say a grid held there (default: each node one unit of its planned
+    grid; :func:`redraw_grids` gives the units, as an estate the plan split is one node here). A grid over the band because of units
     not planned in it first tries to split them off as the new grid (no unit of its own moves);
     else the part of a split grid holding most of its planned households keeps its name, the
-    others are named ``-a``, ``-b`` ...
+    others are named as :func:`~spatial.grids._names.new_grid_name` names them (the community's
+    next number in the grid's pattern, else ``-a``, ``-b`` ...; none of ``taken``, the plan's grid
+    names in other communities).
     """
     names = list(names)
     original = set(names)
     if planned is None:
         planned = lab.copy()
+    if held is None:
+        held = PlanHeld.of_nodes(planned, hh)
     skip = set()
     ph = np.bincount(lab, weights=hh, minlength=len(names))
     for t in np.flatnonzero(ph > hi):  # over band by units new to it: they become the new grid, before any chain
@@ -411,7 +428,7 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None
                                   fixed[members], lo, hi)
         if sl is None:
             continue
-        name = _fresh(f"{names[t]}-a", names)
+        name = new_grid_name(names[t], names, 0, taken)
         names.append(name)
         lab[members[sl == 1]] = len(names) - 1
         report.add("grids", names[t], f"held {ph[t]:g} households > {hi:g}, with units new to it",
@@ -424,10 +441,10 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None
             continue
         ok = [b for b in _neighbours(sub, lab, a) if ph[b] + ph[a] <= hi]
         if ok:  # the lightest neighbour it makes a grid in the band with (two under-band halves: one grid)
-            _merge(a, min(ok, key=lambda b: (ph[b] + ph[a] < lo, ph[b], b)), lab, ph, names, planned, hh, lo, report)
+            _merge(a, min(ok, key=lambda b: (ph[b] + ph[a] < lo, ph[b], b)), lab, ph, names, held, lo, report)
     chained = rebalance(sub, hh, lab, fixed, min_hh=lo, max_hh=hi)
     if chains is not None:
-        chains.extend(_chain_grids(names, lab, chained, hh, lo, hi, planned))
+        chains.extend(_chain_grids(names, lab, chained, hh, lo, hi, held))
     lab = chained
     for _ in range(len(hh)):
         k = len(names)
@@ -454,14 +471,16 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None
         if len(np.unique(sl[fixed[members]])) > 1:  # the split would move locked units: try another grid
             skip.add(t)
             continue
-        own = planned[members] == t  # the name stays with the part holding most of the grid's planned households
-        keep = int(np.argmax(np.bincount(sl, weights=fixed[members] * 1e9 + own * hh[members] + 1e-6 * hh[members]
+        # the name stays with the part holding most of the grid's planned households (unit by unit: an
+        # estate the plan split counts in it for its units the plan put there)
+        own = held.planned_in(t, len(hh))[members]
+        keep = int(np.argmax(np.bincount(sl, weights=fixed[members] * 1e9 + own + 1e-6 * hh[members]
                                          + 1e-9, minlength=parts)))
         new = []
         for p in range(parts):
             if p == keep:
                 continue
-            name = _fresh(f"{names[t]}-{_letters(len(new))}", names)
+            name = new_grid_name(names[t], names, len(new), taken)
             names.append(name)
             new.append(name)
             lab[members[sl == p]] = len(names) - 1
@@ -469,7 +488,7 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None
         if band_violation(np.bincount(lab, weights=hh, minlength=len(names)), lo, hi) >= before[2] - 1e-9:
             lab, names = before[0], before[1]  # the split did not help: undo it and stop
             break
-        en, zh = _since_plan(t, ph[t], planned, hh)
+        en, zh = _since_plan(t, ph[t], held, before[0])
         report.add("grids", names[t], f"held {ph[t]:g} households" + (f" > {hi:g}" if t == a else
                    f", near over-band grid {names[a]} ({ph[a]:g})") + en, f"split; new grid {', '.join(new)}",
                    zh=(f"调整中有 {ph[t]:g} 户" + (f" > {hi:g}" if t == a else f"，邻近超出区间的网格 {names[a]}（{ph[a]:g} 户）")
@@ -522,9 +541,10 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None
                        zh=(f"{ph[a]:g} 户 < {lo:g}：没有相邻网格可以匀出户数或整体并入" + ("（含已锁定的单元）" if ok else ""),
                            "保持低于区间"))
             continue
-        _merge(a, min(ok, key=lambda b: (ph[b], b)), lab, ph, names, planned, hh, lo, report)
+        _merge(a, min(ok, key=lambda b: (ph[b], b)), lab, ph, names, held, lo, report)
     if fixed.any() and band_violation(ph[np.bincount(lab, minlength=k) > 0], lo, hi) > 0:  # locks in the way
-        got = recut_whole(sub, hh, xy, *before, planned, fixed, lo, hi, seed, _fresh)
+        got = recut_whole(sub, hh, xy, *before, planned, fixed, lo, hi, seed,
+                          lambda root, names: new_grid_name(root, names, 0, taken))
         if got is not None:
             out = [n for n, h in zip(before[1], np.bincount(before[0], weights=hh, minlength=len(before[1])))
                    if h and not lo <= h <= hi]
@@ -577,21 +597,3 @@ def _split_off_newcomers(s, hh, own, fixed, lo, hi):
     if not (lo <= h0 <= hi and lo <= h1 <= hi and connected(part == 0) and connected(part == 1)):
         return None
     return part
-
-
-def _letters(p: int) -> str:
-    """0 -> a, 25 -> z, 26 -> aa, 27 -> ab ... (the suffixes of a split grid's parts)."""
-    out = ""
-    p += 1
-    while p > 0:
-        p, r = divmod(p - 1, 26)
-        out = chr(ord("a") + r) + out
-    return out
-
-
-def _fresh(name, names):
-    out, i = name, 1
-    while out in names:
-        i += 1
-        out = f"{name}{i}"
-    return out

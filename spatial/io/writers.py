@@ -29,6 +29,7 @@ from spatial.core.errors import CRSError, GeometryError, InputFileError, OptionE
 from spatial.core.reproject import to_crs_valid
 from spatial.io._encoding import canonical
 from spatial.io._gpkgstyles import write_styles
+from spatial.io._report_zh import zh_metadata
 from spatial.io._shapefile import FIELD_MAP_SUFFIX, check_text, family, int32_counts, short_names, short_style
 from spatial.io._text import NUL, REPLACEMENT, storable
 
@@ -63,7 +64,8 @@ def write_layers(
     layers : mapping of str to GeoDataFrame, DataFrame or Report
         Layer name -> data. Plain DataFrames (summaries) and a :class:`Report` become
         attribute-only tables; a report table is written with its English columns ``layer,
-        row_id, problem, action`` (``problem_zh`` and ``action_zh`` are left out).
+        row_id, problem, action`` (``problem_zh`` and ``action_zh`` go into the layer's metadata,
+        ``report_zh``, for a Chinese map drawn from the file: :mod:`spatial.io._report_zh`).
         A layer of the same name already in the GeoPackage is replaced; other layers are kept
         unless ``fresh``.
     path : str or Path
@@ -160,6 +162,8 @@ def write_layers(
         if isinstance(data, Report):
             data = data.to_frame()
         elif isinstance(data, pd.DataFrame) and set(REPORT_COLUMNS + ZH_COLUMNS) <= set(data.columns):
+            if driver == "GPKG":  # (its rows' Chinese beside them, for the maps drawn from the file)
+                metadata[lname] = {**zh_metadata(data), **metadata.get(lname, {})}
             data = report_in(data)  # a report table: the layer keeps its four English columns
         if isinstance(data, gpd.GeoDataFrame):
             if data.crs is None:

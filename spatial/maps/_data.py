@@ -516,6 +516,7 @@ def read_layers(path, required: Sequence, optional: Sequence[str], what: str) ->
     """
     import pyogrio
 
+    from spatial.io._report_zh import with_zh
     from spatial.io.layers import layer_names, read_layer
 
     if not Path(path).exists():
@@ -535,8 +536,9 @@ def read_layers(path, required: Sequence, optional: Sequence[str], what: str) ->
     out = {}
     for key, name in wanted.items():
         info = pyogrio.read_info(path, layer=name)
-        if info.get("geometry_type") is None:
-            out[key] = pyogrio.read_dataframe(path, layer=name, read_geometry=False)
+        if info.get("geometry_type") is None:  # (a report: with its rows' Chinese, kept in its metadata)
+            out[key] = with_zh(pyogrio.read_dataframe(path, layer=name, read_geometry=False),
+                               info.get("layer_metadata"))
         else:
             out[key] = read_layer(path, layer=name, name=f"{Path(path).name}:{name}")
     return out

@@ -123,6 +123,13 @@ def _find_columns(project: Project, layers: dict) -> Project:
                 except DuplicateIdError as exc:
                     raise DuplicateIdError(str(exc) + _by_street(layers[name], found, name)) from None
         inputs[name] = dataclasses.replace(spec, options=options)
+    gated = project.grids.get("gated_col")
+    owner = next((n for n in ("units", "buildings") if n in layers and n in inputs), None)
+    if gated is not None and owner is not None:  # named on purpose: there, or one line (as --gated-col)
+        from spatial.grids._inputs import require_gated_col
+
+        require_gated_col(layers[owner], gated, f"the {owner} in '{inputs[owner].path.name}'", "[grids] gated_col",
+                          f"project file {project.source}: ")
     return dataclasses.replace(project, inputs=inputs)
 
 

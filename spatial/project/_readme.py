@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from spatial.core._words import counted
+
 __all__ = ["README_NAME", "grid_figure", "redraw_figure", "write_readme"]
 
 README_NAME = "README.txt"
@@ -68,7 +70,28 @@ def grid_figure(status, band: tuple[float, float], lang: str = "zh") -> str:
     total = sum(1 for _ in status)
     if lang == "zh":
         return f"共 {total} 个网格：{n['in']} 个在 {lo}–{hi} 户之间，{n['under']} 个不足，{n['over']} 个超出。"
-    return f"{total} grids: {n['in']} of {lo}-{hi} households, {n['under']} under, {n['over']} over."
+    return f"{counted(total, 'grid')}: {n['in']} of {lo}-{hi} households, {n['under']} under, {n['over']} over."
+
+
+def rule_figure(deviation_pct, pct: float, lang: str = "zh") -> str:
+    """A line on the grids against the rule near the mean they were drawn or redrawn to (``pct``):
+    how many of them (their ``deviation_pct`` from their community's mean grid) keep it.
+
+    Examples
+    --------
+    >>> rule_figure([0.0, 4.9, -7.5], 5, "en")
+    "2 of them within 5% of their community's mean grid, 1 further (the report says why)."
+    >>> rule_figure([0.0, 4.9], 5, "zh")
+    '其中 2 个与所在社区网格平均户数相差不超过 5%。'
+    """
+    dev = [abs(float(d)) for d in deviation_pct]
+    kept = sum(1 for d in dev if d <= pct + 1e-9)
+    far = len(dev) - kept
+    if lang == "zh":
+        return (f"其中 {kept} 个与所在社区网格平均户数相差不超过 {pct:g}%"
+                + (f"，{far} 个相差更多（原因见数据问题清单）" if far else "") + "。")
+    return (f"{kept} of them within {pct:g}% of their community's mean grid"
+            + (f", {far} further (the report says why)" if far else "") + ".")
 
 
 def redraw_figure(moved: int, new: int, kept_pct: float, lang: str = "zh") -> str:
@@ -84,9 +107,9 @@ def redraw_figure(moved: int, new: int, kept_pct: float, lang: str = "zh") -> st
     if lang == "zh":
         added = f"，{new} 个新增单元划入网格" if new else ""
         return f"按原方案调整：{moved} 个居民单元调整了网格{added}，{kept_pct:.1f}% 的户保持原网格。"
-    added = f", {new} new units given a grid" if new else ""
-    return (f"The plan was redrawn: {moved} units moved to another grid{added}; {kept_pct:.1f}% of households "
-            "keep their grid.")
+    added = f", {counted(new, 'new unit')} given a grid" if new else ""
+    return (f"The plan was redrawn: {counted(moved, 'unit')} moved to another grid{added}; {kept_pct:.1f}% of "
+            "households keep their grid.")
 
 
 def write_readme(folder: Path, files: list[Path], *, title: str, figures: list[str], lang: str = "zh") -> Path:

@@ -84,7 +84,7 @@ class Project:
 _DEFAULT_GRIDS = {"min_households": 300, "max_households": 500, "code_layout": "cjt349", "object_type": "000000",
                   "enabled": True,
                   "blocks": None, "balance": "band", "street_gap_m": 30.0, "restarts": None,
-                  "max_deviation_pct": None}
+                  "max_deviation_pct": None, "gated_col": None}
 _DEFAULT_COVERAGE = {"minutes": [5, 10, 15], "meters": None, "speed_kmh": 4.0, "max_snap_m": 100.0,
                      "cell_m": 10.0, "gap_band": None, "max_walk_m": None,
                      "enabled": True, "dem": None,
@@ -417,6 +417,7 @@ _RULES: dict[str, tuple[str, Callable[[Any], bool]]] = {
     "object_type": ("6 digits as text, e.g. \"440300\" (CJ/T 349's object type code in front of each grid code)",
                     lambda v: isinstance(v, str) and re.fullmatch(r"[0-9]{6}", _object_type_text(v)) is not None),
     "blocks": ("the name of the units' block (街坊) column", lambda v: isinstance(v, str) and v.strip() != ""),
+    "gated_col": ("the name of the units' gated estate (小区) column", lambda v: isinstance(v, str) and v.strip() != ""),
     "balance": ("\"band\" (any size in the band, streets first) or \"equal\" (grids near the mean size)",
                 lambda v: v in ("band", "equal")),
     "street_gap_m": ("a width in metres above 0 and below 1000, e.g. 30", lambda v: _num(v) and 0 < v < 1000),

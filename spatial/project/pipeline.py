@@ -197,7 +197,7 @@ def _grids(project: Project, layers: dict, report: Report, client=None) -> None:
         code_layout=g["code_layout"], object_type=g["object_type"],
         street_gap_m=g.get("street_gap_m", 30.0),
         restarts=g.get("restarts"),
-        max_deviation_pct=g.get("max_deviation_pct"),
+        max_deviation_pct=g.get("max_deviation_pct"), gated_col=g.get("gated_col") or "gated",
         check_overlaps=False,  # validated with the other inputs
     )
     if client is None:
@@ -258,7 +258,7 @@ def _redraw(project: Project, layers: dict, report: Report) -> None:
                           min_households=g["min_households"], max_households=g["max_households"], roads=roads,
                           blocks=g.get("blocks"), code_layout=g["code_layout"], object_type=g["object_type"],
                           street_gap_m=g.get("street_gap_m", 30.0), max_deviation_pct=g.get("max_deviation_pct"),
-                          check_overlaps=False)
+                          gated_col=g.get("gated_col") or "gated", check_overlaps=False)
     layers["grids"] = _with_four_bounds(result.grids, roads, layers["communities"], report)
     layers["units"] = result.units
     layers["moves"] = result.moves
@@ -583,7 +583,7 @@ def _maps(project: Project, layers: dict, out: Path) -> list[Path]:
                 population_col=_opt(project, "units", "population_col", "population"),
                 min_households=g["min_households"], max_households=g["max_households"],
                 max_deviation_pct=_rule_pct(project), street_gap_m=g.get("street_gap_m", 30.0),
-                lang=lang, credits=credits))
+                gated_col=g.get("gated_col"), lang=lang, credits=credits))
     if "coverage_demand" in layers:
         cov = {"isochrones": layers.get("isochrones"), "gaps": layers.get("gaps"),
                "summary": layers.get("coverage_summary"), "speed_kmh": project.coverage["speed_kmh"],

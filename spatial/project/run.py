@@ -18,11 +18,12 @@ from typing import Any
 
 import pandas as pd
 
+from spatial.core._words import counted
 from spatial.core.atomic import atomic_folder, check_output_path
 from spatial.core.checks import Report, marked_synthetic, round_half_up
 from spatial.core.errors import InputFileError, SpatialError
 from spatial.coverage.bands import band_words
-from spatial.project._readme import README_NAME, grid_figure, redraw_figure, write_readme
+from spatial.project._readme import README_NAME, grid_figure, redraw_figure, rule_figure, write_readme
 from spatial.project.config import Project, load_project
 
 __all__ = ["RunResult", "run_project", "headline", "step_line"]
@@ -258,10 +259,15 @@ def _readme_figures(project: Project, layers: dict, out: Path, files: list[Path]
     if layers.get("grids") is not None and "band_status" in layers["grids"].columns:
         band = (project.grids["min_households"], project.grids["max_households"])
         figures.insert(0, grid_figure(layers["grids"]["band_status"], band, lang))
+        from spatial.project.pipeline import _rule_pct  # (the rule the editor flags grids by, as the report does)
+
+        pct = _rule_pct(project)
+        if pct is not None and "deviation_pct" in layers["grids"].columns:
+            figures.insert(1, rule_figure(layers["grids"]["deviation_pct"], pct, lang))
         if layers.get("moves") is not None and {"households_kept_pct", "households"} <= set(layers["grids"]):
             from spatial.grids.redraw import households_kept_pct, moved_and_new  # (the figures of the run's line)
 
-            figures.insert(1, redraw_figure(*moved_and_new(layers["moves"]), households_kept_pct(layers["grids"]),
+            figures.insert(1 + (pct is not None), redraw_figure(*moved_and_new(layers["moves"]), households_kept_pct(layers["grids"]),
                                             lang))
     if marked_synthetic(*(v for v in layers.values() if isinstance(v, pd.DataFrame))):
         from spatial.maps._style import text  # (what every map and table of such data says)
@@ -359,10 +365,11 @@ def step_line(name: str, seconds: float | None, layers: dict, *, n_inputs: int |
         redrawn = ""
         if moves is not None:
             moved, new = moved_and_new(moves)
-            redrawn = f" (plan redrawn: {moved} units moved" + (f", {new} new units placed" if new else "") + (
+            redrawn = f" (plan redrawn: {counted(moved, 'unit')} moved" + (f", {counted(new, 'new unit')} placed"
+                                                                           if new else "") + (
                 f", {households_kept_pct(grids):.1f}% of households keep their grid)"
                 if {"households_kept_pct", "households"} <= set(grids.columns) else ")")
-        return (f"grids: {len(grids)} grids, {counts.get('in', 0)} in band, {counts.get('under', 0)} under, "
+        return (f"grids: {counted(len(grids), 'grid')}, {counts.get('in', 0)} in band, {counts.get('under', 0)} under, "
                 f"{counts.get('over', 0)} over{redrawn}{t}")
     if name == "coverage":
         demand = layers.get("coverage_demand")
@@ -381,7 +388,7 @@ def step_line(name: str, seconds: float | None, layers: dict, *, n_inputs: int |
         return None if layers.get("sites") is None else f"siting: {len(layers['sites'])} new sites{t}"
     if name == "write":
         rows = report_rows if report_rows is not None else len(layers.get("report", ()))
-        return f"write: report of {rows} rows (every row set aside or repaired, and why){t}"
+        return f"write: report of {counted(rows, 'row')} (every row set aside or repaired, and why){t}"
     return None
 
 
