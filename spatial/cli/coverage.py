@@ -389,7 +389,8 @@ def _coverage(args: argparse.Namespace, step) -> int:
             from spatial.maps.kmz import results_kmz
 
             results_kmz(tmps[-1], {"stations": snapped, "gaps": gaps, "demand": scored,  # (its coords hints)
-                                   "communities": layers.get("communities")})  # each gap's 所属社区
+                                   "communities": layers.get("communities")},  # each gap's 所属社区
+                        station_id_col=sid)
     for path in stale:  # an earlier run's table this run does not write would pass for this run's
         path.unlink(missing_ok=True)
     step(None)

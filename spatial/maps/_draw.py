@@ -79,8 +79,8 @@ def network(m, state, lang, report, network_edges):
 def remember_names(state, communities=None, stations=None, name_col="name") -> None:
     if communities is not None:
         state["names"].setdefault("community", {}).update(names_of(communities, "community_id"))
-    if stations is not None:
-        state["names"].setdefault("station", {}).update(names_of(stations, "station_id", name_col))
+    if stations is not None:  # ids under 站点编号 too: a home's nearest station is named, not numbered
+        state["names"].setdefault("station", {}).update(names_of(typed_stations(stations), "station_id", name_col))
 
 
 def community_extra(table, communities, band_list, lang) -> dict | None:
@@ -179,13 +179,18 @@ def stations(m, stations, state, lang, report, name_col) -> None:
         StationSearch(layer, search_label="_search", lang=lang).add_to(m)
 
 
-def typed_stations(stations):
-    """The stations with their type (中心 / 站) as ``type`` and floor area as ``floor_area_m2``, from
-    the columns offices name 类型 (站点类型, 类别) and 建筑面积 (面积（㎡） ...): the station-load sheet
-    listed them, the popups, the dots and the KMZ did not."""
+def typed_stations(stations, id_col: str | None = None):
+    """The stations with their id as ``station_id``, type (中心 / 站) as ``type`` and floor area as
+    ``floor_area_m2``, from ``id_col`` or the columns offices name 站点编号 (编号, 序号 ...), 类型
+    (站点类型, 类别) and 建筑面积 (面积（㎡） ...): the station-load sheet listed them, the popups,
+    the dots and the KMZ did not (a list headed 站点编号 gave no id line to tap or search)."""
     from spatial.io._figures import station_type_column
     from spatial.io.columns import find_column
 
+    if "station_id" not in stations.columns:
+        ids = find_column(stations, "station_id", given=id_col, layer="stations", required=False)
+        if ids is not None:
+            stations = stations.assign(station_id=stations[ids])
     col = station_type_column(stations)
     if col not in (None, "type"):
         stations = stations.assign(type=stations[col])

@@ -45,9 +45,12 @@ KMZ_LAYERS = {
 _NAME = "_name"
 
 
-def results_kmz(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame | None], *, lang: str = "zh") -> Path:
+def results_kmz(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame | None], *, lang: str = "zh",
+                station_id_col: str | None = None) -> Path:
     """Write the ``grids``, ``stations``, ``gaps`` and ``sites`` of ``layers`` that have rows to
-    one KMZ (or KML), a folder each, in ``lang`` (``"zh"`` or ``"en"``); a grid is described with
+    one KMZ (or KML), a folder each, in ``lang`` (``"zh"`` or ``"en"``); each station is described
+    with its id (站点编号) from ``station_id_col``, else ``station_id`` or the column a list names
+    it (站点编号, 编号, 序号 ...); a grid is described with
     its community's name (所属社区) when ``layers["communities"]`` has ``community_id`` and a name (``name``, ``社区名称`` ...),
     and with what the plan's report (``layers["report"]``) says of it (说明), as its map popup.
     When the coverage found the stations or the homes looking like GCJ-02/BD-09 numbers labelled
@@ -74,10 +77,10 @@ def results_kmz(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame | None],
             shown[kind] = shown[kind].assign(community=[names.get(i) for i in ids])
     if "grids" in shown and (said := grid_notes(shown["grids"], layers.get("report"), lang)) is not None:
         shown["grids"] = shown["grids"].assign(note=said)  # what the report says of a grid, as its map popup does
+    if "stations" in shown:  # 站点编号 and 类型 (中心 / 站) as the popups give them
+        shown["stations"] = typed_stations(shown["stations"], station_id_col)
     if "stations" in shown and "station_id" in shown["stations"].columns:
         shown["stations"] = _named_stations(shown["stations"], lang)
-    if "stations" in shown:  # 类型 (中心 / 站) as the popups give it
-        shown["stations"] = typed_stations(shown["stations"])
     if "stations" in shown and "reason" in shown["stations"].columns:  # why one serves nobody, as its popup says
         why = shown["stations"]["reason"].astype(object).where(shown["stations"]["reason"].notna(), None)
         shown["stations"] = shown["stations"].assign(reason=[reason_label(lang, v) if v else None for v in why])
