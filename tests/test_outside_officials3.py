@@ -101,3 +101,39 @@ def test_a_station_headed_by_its_chinese_id_is_described_with_it_in_the_kmz_and_
     stations = {f["properties"]["_t"]: f["properties"] for f in _map(page)[0]["stations"]}
     assert stations["丙社区党群服务站"]["_ids"] == "站点编号 S2"
     assert stations["丙社区党群服务站"]["_search"] == "丙社区党群服务站 · S2"
+
+
+# ----------------------------------------------- 2: a station with a blank coordinate
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_a_station_with_a_blank_longitude_is_refused_naming_the_station_and_its_row(tmp_path, capsys, suffix):
+    """A list of 17 stations with one longitude left blank was refused with "missing or non-numeric
+    coordinates in row 6 (经度=empty, 纬度=22.53954)": the official counts down the sheet to find
+    which station it is. The message now names the station too, as its 站点名称 says it; the row
+    is the sheet's own (line 3 of the CSV under its header, Excel row 3)."""
+    from spatial.cli import main
+
+    paths = _town(tmp_path)
+    table = pd.read_csv(paths["stations"])
+    table.loc[1, "经度"] = None
+    stations = tmp_path / f"站点{suffix}"
+    (table.to_csv(stations, index=False, encoding="utf-8-sig") if suffix == ".csv"
+     else table.to_excel(stations, index=False))
+    code = main(["-q", "coverage", str(paths["network"]), str(stations), str(paths["units"]),
+                 "--out", str(tmp_path / "cov.gpkg")])
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert f"'站点{suffix}': missing or non-numeric coordinates in row 3, 站点名称 '丙社区党群服务站' (经度=empty" in err
+    assert not (tmp_path / "cov.gpkg").exists()
+
+
+def test_a_list_without_names_names_the_row_by_its_id(tmp_path):
+    """Without a name column the row is named by its id (站点编号), the next thing the sheet shows."""
+    from spatial.core.errors import ColumnError
+    from spatial.io.layers import read_points_table
+
+    path = tmp_path / "站点.csv"
+    path.write_text("站点编号,经度,纬度\nS1,114.05,22.54\nS2,,22.55\n", encoding="utf-8")
+    with pytest.raises(ColumnError, match=r"in row 3, 站点编号 'S2' \(经度=empty, 纬度=22.55\); fill them in"):
+        read_points_table(path)
