@@ -137,3 +137,62 @@ def test_a_list_without_names_names_the_row_by_its_id(tmp_path):
     path.write_text("站点编号,经度,纬度\nS1,114.05,22.54\nS2,,22.55\n", encoding="utf-8")
     with pytest.raises(ColumnError, match=r"in row 3, 站点编号 'S2' \(经度=empty, 纬度=22.55\); fill them in"):
         read_points_table(path)
+
+
+# ----------------------------------------------- 3: a map drawn in Python from stations as read
+
+
+def _python_walks():
+    """The town's walks as the analyst scores them in Python: the stations as read, no reason column."""
+    import spatial
+
+    streets = gpd.GeoDataFrame({"highway": ["footway"]}, geometry=[LineString([(X0, Y0), (X0 + 2000, Y0)])], crs=UTM)
+    units = gpd.GeoDataFrame({"unit_id": [f"U{i}" for i in range(10)], "households": 100},
+                             geometry=[Point(X0 + x, Y0 + 20) for x in range(0, 2000, 200)], crs=UTM)
+    stations = gpd.GeoDataFrame({"station_id": [s[0] for s in STATIONS], "name": [s[1] for s in STATIONS],
+                                 "type": [s[2] for s in STATIONS]},
+                                geometry=[Point(X0 + s[3], Y0 + s[4]) for s in STATIONS], crs=UTM)
+    network = spatial.read_network(streets)
+    demand = spatial.walking_coverage(units, stations, network)  # (warns that S2 serves nobody)
+    communities = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(X0 - 100, Y0 - 200, X0 + 2100, Y0 + 200)],
+                                   crs=UTM)
+    return demand, stations, communities
+
+
+def test_a_coverage_map_made_in_python_fits_the_stations_that_serve_and_says_why_one_does_not(tmp_path):
+    """``spatial coverage`` writes the stations with the reason no walk reaches S2, and its map's
+    first view fits the town. ``spatial.coverage_map(demand, stations)`` in a notebook, with the
+    stations as read (no reason column), fitted S2 too: the town's 2 km street a sliver at the
+    bottom of a view 3 km high, and S2's popup said nothing of why it served nobody. The walks
+    now carry which stations no walk reaches, and the map reads them as the CLI's reason."""
+    import spatial
+
+    demand, stations, communities = _python_walks()
+    page = tmp_path / "coverage.html"
+    spatial.coverage_map(demand, stations, communities=communities).save(str(page))
+    layers, ((south, west), (north, east)) = _map(page)
+    town_north = TO_DEGREES.transform(X0, Y0 + 200)[1]
+    assert north == pytest.approx(town_north, abs=2e-5)  # not S2's latitude, 2.8 km further north
+    said = {f["properties"]["name"]: f["properties"].get("reason") for f in layers["stations"]}
+    assert said == {"甲社区党群服务中心": None, "丙社区党群服务站": "距路网过远"}
+    assert "reason" not in stations.columns  # the analyst's frame is left as it was
+
+
+def test_the_printed_overview_made_in_python_is_not_widened_for_a_station_no_walk_reaches():
+    """The same for ``overview_png``'s figure, given the walks: S2 drawn off the page, not fitted."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from spatial.maps.static import overview_figure
+
+    demand, stations, communities = _python_walks()
+    fig = overview_figure(communities=communities, demand=demand, stations=stations, zh=False)
+    try:
+        crs = communities.estimate_utm_crs()
+        far = stations.to_crs(crs).geometry.iloc[1]
+        low, high = fig.axes[0].get_ylim()
+        assert high < far.y - 2000 and high >= communities.to_crs(crs).total_bounds[3]
+    finally:
+        plt.close(fig)

@@ -61,6 +61,25 @@ def display_geometry(gdf: gpd.GeoDataFrame, name: str, gcj02: bool, *, decimals:
     return out
 
 
+def with_station_reasons(stations: pd.DataFrame, demand: pd.DataFrame | None) -> pd.DataFrame:
+    """The stations with the ``reason`` :func:`~spatial.coverage.walks.walking_coverage` gave those
+    no walk reaches (its ``attrs["station_reasons"]``), when they carry none of their own: the
+    stations an analyst passes in Python are the list as read, while ``spatial coverage`` writes
+    them with their reasons. Unchanged otherwise.
+
+    Examples
+    --------
+    >>> walks = pd.DataFrame({"band": ["5min"]})
+    >>> walks.attrs["station_reasons"] = {"id_col": "station_id", "reasons": {"S2": "too far from network"}}
+    >>> with_station_reasons(pd.DataFrame({"station_id": ["S1", "S2"]}), walks)["reason"].tolist()
+    ['', 'too far from network']
+    """
+    said = getattr(demand, "attrs", {}).get("station_reasons")
+    if not said or "reason" in stations.columns or said["id_col"] not in stations.columns:
+        return stations
+    return stations.assign(reason=[said["reasons"].get(i, "") for i in stations[said["id_col"]].map(label_text)])
+
+
 def off_network(stations: pd.DataFrame) -> np.ndarray:
     """Which stations no walk reaches: those the coverage gave a ``reason`` (too far from the
     network, cut off by a barrier). They are drawn and reported, but the maps' view is fitted to

@@ -33,7 +33,7 @@ from spatial.core.errors import ColumnError, OptionError, OptionTypeError
 from spatial.maps import _style as st
 from spatial.maps import _draw as draw
 from spatial.maps._data import (GRID_FIELDS, community_coverage, file_status, grid_notes, head_props, jsonable,
-                                popup_props, short_labels, walked_speed)
+                                popup_props, short_labels, walked_speed, with_station_reasons)
 from spatial.maps._draw import GAP_LABELS  # noqa: F401  (public constant, kept here)
 from spatial.maps._tables import coverage_table, grid_table
 from spatial.maps._layers import (Attribution, BoxControl, Layout, OfflineMap, ScaleBar, layers_top_first, render_page,
@@ -428,6 +428,8 @@ def coverage_map(
         require_columns(isochrones, ["band"], "isochrones")
     # before the demand is copied or renamed; the sites' (from candidates read off Amap ...) too
     hints = [*demand.attrs.get("coords_hints", ()), *([] if sites is None else sites.attrs.get("coords_hints", ()))]
+    # stations as read, in Python: those no walk reaches say why and the first view fits the others, as the CLI's
+    stations = with_station_reasons(stations, demand)
     band_list = _bands(bands, demand, band_col, isochrones, summary)
     demand, speed_kmh = walked_speed(demand, speed_kmh, band_col, band_list)
     colours = st.band_colours(band_list)
