@@ -428,8 +428,6 @@ def coverage_map(
         require_columns(isochrones, ["band"], "isochrones")
     # before the demand is copied or renamed; the sites' (from candidates read off Amap ...) too
     hints = [*demand.attrs.get("coords_hints", ()), *([] if sites is None else sites.attrs.get("coords_hints", ()))]
-    # stations as read, in Python: those no walk reaches say why and the first view fits the others, as the CLI's
-    stations = with_station_reasons(stations, demand)
     band_list = _bands(bands, demand, band_col, isochrones, summary)
     demand, speed_kmh = walked_speed(demand, speed_kmh, band_col, band_list)
     colours = st.band_colours(band_list)
@@ -463,7 +461,7 @@ def coverage_map(
     draw.demand(m, state, lang, report, demand, band_list, colours, households_col)
     if gaps is not None and len(gaps):
         draw.gaps(m, state, lang, report, gaps, households_col)
-    draw.stations(m, stations, state, lang, report, name_col)
+    draw.stations(m, with_station_reasons(stations, demand), state, lang, report, name_col)  # as read: as the CLI's
     if sites is not None:
         draw.sites(m, state, lang, report, sites)
     synthetic = _synthetic(synthetic_note, demand, stations, communities,
