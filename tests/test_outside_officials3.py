@@ -232,3 +232,72 @@ def test_every_home_well_inside_a_service_area_walks_within_its_band_on_the_demo
     assert wrong == {"5min": [], "10min": [], "15min": []}
     c03 = demand["unit_id"].to_numpy() == "C03-0105"
     assert walk[c03][0] == pytest.approx(676.9, abs=0.1)  # the home of the report: past 10 minutes
+
+
+# ----------------------------------------------- 5: "1 stations", "1 units"
+
+
+def test_the_coverage_command_counts_one_unit_one_station_and_one_gap_in_the_singular(tmp_path, capsys):
+    """``spatial coverage`` printed "1 units (1 households) have an estimated walk", "1 stations off
+    the network" and "1 gaps beyond 15min: 1 service gaps ranked for siting". The town with two
+    homes added: U10 250 m north of the street (an estimated walk over unmapped ground, 1
+    household) and U11 600 m north (past the 300 m any walk is estimated over: not reached)."""
+    from spatial.cli import main
+
+    paths = _town(tmp_path)
+    units = gpd.read_file(paths["units"])
+    extra = gpd.GeoDataFrame({"unit_id": ["U10", "U11"], "community_id": "C1", "households": [1, 3]},
+                             geometry=[Point(X0 + 100, Y0 + 250), Point(X0 + 100, Y0 + 600)], crs=UTM)
+    pd.concat([units, extra], ignore_index=True).to_file(paths["units"])
+    assert main(["coverage", str(paths["network"]), str(paths["stations"]), str(paths["units"]),
+                 "--out", str(tmp_path / "cov.gpkg"), "--no-isochrones"]) == 0
+    out = capsys.readouterr().out
+    assert "1 unit not reached (see column 'reason' and the report layer); 1 station off the network" in out
+    assert "1 unit (1 household) has an estimated walk over unmapped ground" in out
+    assert "it counts in the coverage above" in out
+    assert ("2 gaps beyond 15min: 1 service gap ranked for siting, largest 500 households; 1 'no mapped path' "
+            "(3 households, not a siting need)") in out
+    assert not re.search(r"\b1 (units|stations|gaps|service gaps|households)\b", out)
+
+
+def test_siting_and_a_run_count_one_site_and_one_household_in_the_singular(tmp_path, capsys):
+    """``spatial site --k 1``'s report row on a room not chosen read "would add 1 households" and
+    "the 1 sites chosen (k=1) add more", the command "1 candidates left out", and ``spatial run``
+    "siting: 1 new sites". A street of 4 km, station S1 at x = 0; beyond 15 minutes a home of 100
+    households at x = 1,200 and one of 1 household at x = 3,800 (each 20 m off the street). Room
+    R1 at x = 1,200 adds 100, R2 at x = 3,800 adds 1, R3 is 2 km off the street."""
+    from spatial.cli import main
+    from spatial.project.run import step_line
+
+    streets, homes, stations, rooms = (tmp_path / n for n in ("streets.gpkg", "homes.gpkg", "站点.csv", "rooms.csv"))
+    gpd.GeoDataFrame({"highway": ["footway"]}, geometry=[LineString([(X0, Y0), (X0 + 4000, Y0)])],
+                     crs=UTM).to_file(streets)
+    gpd.GeoDataFrame({"unit_id": ["U1", "U2"], "households": [100, 1]},
+                     geometry=[Point(X0 + 1200, Y0 + 20), Point(X0 + 3800, Y0 + 20)], crs=UTM).to_file(homes)
+    pd.DataFrame([("S1", "甲站", *_degrees(0, 0))], columns=["站点编号", "站点名称", "经度", "纬度"]).to_csv(
+        stations, index=False, encoding="utf-8-sig")
+    pd.DataFrame([("R1", *_degrees(1200, 0)), ("R2", *_degrees(3800, 0)), ("R3", *_degrees(1000, 2000))],
+                 columns=["编号", "经度", "纬度"]).to_csv(rooms, index=False, encoding="utf-8-sig")
+    out = tmp_path / "sites.gpkg"
+    assert main(["site", str(streets), str(stations), str(homes), "--k", "1", "--candidates", str(rooms),
+                 "--out", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert "+100 households" in said and "1 candidate left out (see the report layer)" in said  # R3
+    report = gpd.read_file(out, layer="report")
+    r2 = report[report["row_id"].astype(str) == "R2"].iloc[0]
+    assert (r2["problem"], r2["action"]) == ("would add 1 household within 15min",
+                                             "not chosen: the 1 site chosen (k=1) adds more")
+    one = gpd.GeoDataFrame({"site_id": ["NEW001"]}, geometry=[Point(X0, Y0)], crs=UTM)
+    assert step_line("siting", 0.2, {"sites": one}) == "siting: 1 new site (0.2 s)"
+    assert step_line("write", 1.0, {}, report_rows=1) == ("write: report of 1 row (every row set aside or "
+                                                           "repaired, and why) (1.0 s)")
+
+
+def test_an_english_map_says_a_gap_of_one_household():
+    """The English popups of a gap of one household read "1 households"."""
+    from spatial.maps import _style as st
+
+    assert st.text("en", "households_n", n=1) == "1 household"
+    assert st.text("en", "households_n", n="1,250") == "1,250 households"
+    assert st.text("en", "gain", n=1) == "1 more household covered"
+    assert st.text("zh", "households_n", n=1) == "1 户"

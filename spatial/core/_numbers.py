@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["is_number", "round_half_up", "round_walk", "whole_counts", "whole_number"]
+__all__ = ["counted", "is_number", "plural", "round_half_up", "round_walk", "whole_counts", "whole_number"]
 
 
 def is_number(value) -> bool:
@@ -122,3 +122,36 @@ def round_walk(values, decimals: int = 0):
     (15.1, 15.0, 15.0, 1001.0)
     """
     return _shown(values, decimals, lambda s: np.ceil(s - 1e-11 * np.maximum(np.abs(s), 1.0)))
+
+
+def plural(n, noun: str, many: str | None = None) -> str:
+    """``noun`` as it agrees with the count ``n``: singular for exactly one, else ``many`` (default
+    ``noun`` + s). ``n`` may be a number or the number as written (``"1"``, ``"1,250"``).
+
+    Examples
+    --------
+    >>> plural(1, "station"), plural(3, "station"), plural("1", "household"), plural(0.5, "household")
+    ('station', 'stations', 'household', 'households')
+    >>> plural(1, "community", "communities"), plural(2, "community", "communities")
+    ('community', 'communities')
+    """
+    try:
+        one = float(str(n).replace(",", "")) == 1
+    except ValueError:
+        one = False
+    return noun if one else (many or f"{noun}s")
+
+
+def counted(n, noun: str, many: str | None = None, *, shown: str | None = None) -> str:
+    """The count and its noun as a message prints them, agreeing: ``1 station``, ``3 stations``
+    (``shown``: the number as written, e.g. ``"1,250"``; default ``n`` as it is). One helper for
+    every line and report row that counts ("1 stations" and "1 units" were printed).
+
+    Examples
+    --------
+    >>> counted(1, "unit"), counted(27, "unit"), counted(1250, "household", shown="1,250")
+    ('1 unit', '27 units', '1,250 households')
+    >>> counted(1, "service gap"), counted(2, "gap")
+    ('1 service gap', '2 gaps')
+    """
+    return f"{n if shown is None else shown} {plural(n, noun, many)}"

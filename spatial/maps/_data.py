@@ -19,6 +19,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from spatial.core._numbers import counted
 from spatial.core.checks import (Report, is_number, label_text, report_in, require_columns, require_crs,
                                  round_half_up, round_walk, yes_no)
 from spatial.core.errors import ColumnError, InputFileError, OptionError
@@ -182,8 +183,9 @@ def layer_json(
         said = (name, id_col, tuple(map(str, ids)))
         if said not in _SAID:  # a layer drawn once per band, or on two maps of one run: said once
             _SAID.add(said)
-            logger.warning("%s: %d rows have no geometry and are not drawn (%s %s)", name, len(ids),
-                           id_col or "index", ", ".join(map(str, ids[:10])))
+            logger.warning("%s: %s %s no geometry and %s not drawn (%s %s)", name, counted(len(ids), "row"),
+                           *(("has", "is") if len(ids) == 1 else ("have", "are")), id_col or "index",
+                           ", ".join(map(str, ids[:10])))
         if report is not None:
             for rid in np.asarray(gdf.index)[~drawable]:
                 report.add(name, rid, "empty or missing geometry", "not drawn on the map",

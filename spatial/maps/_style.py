@@ -15,6 +15,7 @@ import re
 
 import pandas as pd
 
+from spatial.core._numbers import plural
 from spatial.core.checks import REASONS_ZH as _REASONS_ZH
 from spatial.core.checks import round_half_up
 from spatial.coverage._hints import OFF_EN, OFF_ZH, SYSTEM_NAMES, SYSTEM_ZH, read_hint
@@ -202,8 +203,8 @@ TEXT = {
         "kind_area": "Service area",
         "gap_title": "Gap {label}",
         "site_title": "New site {label}",
-        "households_n": "{n} households",
-        "gain": "{n} more households covered",
+        "households_n": "{n} {households}",
+        "gain": "{n} more {households} covered",
         "ids_grid": "grid id {id}",
         "ids_community": "community id {id}",
         "ids_unit": "unit id {id}",
@@ -308,7 +309,10 @@ _BAND_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(min|m)\s*$")
 
 
 def text(lang: str, key: str, **fmt) -> str:
-    """The label ``key`` in ``lang`` (``zh`` or ``en``), formatted with ``fmt``."""
+    """The label ``key`` in ``lang`` (``zh`` or ``en``), formatted with ``fmt``; in English a count
+    ``n`` gives ``{households}`` its agreeing form (a gap of 1 household, not "1 households")."""
+    if "n" in fmt:
+        fmt.setdefault("households", plural(fmt["n"], "household"))
     return TEXT[lang][key].format(**fmt)
 
 

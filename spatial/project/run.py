@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from spatial.core._numbers import counted
 from spatial.core.atomic import atomic_folder, check_output_path
 from spatial.core.checks import Report, marked_synthetic, round_half_up
 from spatial.core.errors import InputFileError, SpatialError
@@ -335,7 +336,7 @@ def headline_figures(result: RunResult, lang: str) -> list[str]:
             after_pct, before_pct = round_half_up(a["pct_after"], 1), round_half_up(a["pct_before"], 1)
             lines.append(f"建议新增 {len(sites)} 处站点后：{words}内 {hh_after:,.0f} 户（{after_pct:.1f}%，"
                          f"原为 {before_pct:.1f}%）。" if zh else
-                         f"With the {len(sites)} proposed sites: {hh_after:,.0f} ({after_pct:.1f}%, "
+                         f"With the {counted(len(sites), 'proposed site')}: {hh_after:,.0f} ({after_pct:.1f}%, "
                          f"was {before_pct:.1f}%) within {words}.")
     return lines
 
@@ -362,14 +363,14 @@ def step_line(name: str, seconds: float | None, layers: dict, *, n_inputs: int |
             redrawn = f" (plan redrawn: {moved} units moved" + (f", {new} new units placed" if new else "") + (
                 f", {households_kept_pct(grids):.1f}% of households keep their grid)"
                 if {"households_kept_pct", "households"} <= set(grids.columns) else ")")
-        return (f"grids: {len(grids)} grids, {counts.get('in', 0)} in band, {counts.get('under', 0)} under, "
+        return (f"grids: {counted(len(grids), 'grid')}, {counts.get('in', 0)} in band, {counts.get('under', 0)} under, "
                 f"{counts.get('over', 0)} over{redrawn}{t}")
     if name == "coverage":
         demand = layers.get("coverage_demand")
         if demand is None or "access" not in demand:
             return None
         access = demand["access"].value_counts()
-        line = (f"coverage: {len(demand)} units walked, {access.get('estimated', 0)} through unmapped ground "
+        line = (f"coverage: {counted(len(demand), 'unit')} walked, {access.get('estimated', 0)} through unmapped ground "
                 f"(estimated), {access.get('unreachable', 0)} unreachable")
         gaps = layers.get("gaps")
         if gaps is not None and "cause" in gaps:
@@ -378,10 +379,10 @@ def step_line(name: str, seconds: float | None, layers: dict, *, n_inputs: int |
                 else "; no gaps"
         return line + t
     if name == "siting":
-        return None if layers.get("sites") is None else f"siting: {len(layers['sites'])} new sites{t}"
+        return None if layers.get("sites") is None else f"siting: {counted(len(layers['sites']), 'new site')}{t}"
     if name == "write":
         rows = report_rows if report_rows is not None else len(layers.get("report", ()))
-        return f"write: report of {rows} rows (every row set aside or repaired, and why){t}"
+        return f"write: report of {counted(rows, 'row')} (every row set aside or repaired, and why){t}"
     return None
 
 
