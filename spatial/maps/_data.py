@@ -303,7 +303,8 @@ UNIT_FIELDS = ["community", "grid_id", "households", "population", "band", "walk
                "nearest_station", "reason", "access", "off_network_m"]
 STATION_FIELDS = ["type", "community", "floor_area_m2", "reason", "households_served", "population_served",
                   "households_estimated", "m2_per_100hh", "under_standard", "fca_m2_per_100hh"]
-GAP_FIELDS = ["cause", "community", "households", "population", "n_points", "rank"]
+#: A gap's popup rows: the 盲区 sheet's figures (its walk to the nearest station and its 备注 too).
+GAP_FIELDS = ["cause", "community", "households", "population", "n_points", "rank", "walk_to_station_m", "note"]
 
 #: Display words of the coverage engine's values (``access``, gap ``cause``, ``under_standard``). A gap
 #: of cause ``service`` is homes the network reaches with no station within the band: 距站点过远, not
@@ -336,6 +337,24 @@ def cause_words(gaps: pd.DataFrame, lang: str) -> list:
     ranks = gaps["rank"].isna().to_numpy() if "rank" in gaps.columns else np.zeros(len(gaps), dtype=bool)
     return [EMPTY_GAP_WORDS[lang] if v == "service" and unranked else VALUE_WORDS[lang].get(v, v)
             for v, unranked in zip(jsonable(gaps["cause"], "cause"), ranks)]
+
+
+def gap_notes(gaps: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``gaps`` with each ``note`` (homes grouped by straight distance, and why) in ``lang``, as the
+    盲区 sheet says it (按直线距离归组：距路网过远), a blank one as none (no empty 说明 line).
+
+    Examples
+    --------
+    >>> notes = pd.DataFrame({"note": ["grouped by straight distance: too far from network", "", None]})
+    >>> gap_notes(notes, "zh")["note"].tolist()
+    ['按直线距离归组：距路网过远', None, None]
+    """
+    if "note" not in gaps.columns:
+        return gaps
+    from spatial.core._words_zh import gap_note_zh
+
+    said = [v if isinstance(v, str) and v.strip() else None for v in gaps["note"]]
+    return gaps.assign(note=[gap_note_zh(v) if v and lang == "zh" else v for v in said])
 
 
 def names_of(frame: pd.DataFrame | None, id_col: str, name_col: str = "name") -> dict[str, str]:

@@ -15,7 +15,7 @@ from spatial.core._frames import lines_frame
 from spatial.core.checks import require_crs
 from spatial.maps import _style as st
 from spatial.maps._data import (COMMUNITY_FIELDS, GAP_FIELDS, HOME_POINT_DECIMALS, SITE_FIELDS, STATION_FIELDS,
-                                UNIT_FIELDS, display_geometry, head_props, jsonable, layer_json, names_of,
+                                UNIT_FIELDS, display_geometry, gap_notes, head_props, jsonable, layer_json, names_of,
                                 off_network, popup_props)
 from spatial.maps._layers import BoxControl, StationSearch, VectorLayer
 
@@ -127,7 +127,7 @@ def demand(m, state, lang, report, demand, band_list, colours, households_col) -
 
 
 def gaps(m, state, lang, report, gaps, households_col) -> None:
-    g = gaps.sort_values("rank") if "rank" in gaps.columns else gaps
+    g = gap_notes(gaps.sort_values("rank") if "rank" in gaps.columns else gaps, lang)
     cols = [c if c != "households" else households_col for c in GAP_FIELDS]
     props, fields = popup_props(g, cols, lang, names=state["names"])
     ranks = jsonable(g["rank"], "rank") if "rank" in g.columns else [None] * len(g)
@@ -136,7 +136,9 @@ def gaps(m, state, lang, report, gaps, households_col) -> None:
     # named as the KMZ names it (盲区 #1); one without a rank by its id, so no id below the name
     props.update(head_props(
         len(g), title=st.feature_names(lang, "gap", ranks, gid or [None] * len(g)),
-        summary=[None if h is None else st.text(lang, "households_n", n=h) for h in hh],
+        # its cause beside its households: the line shown folded under a home tapped in the gap says why
+        summary=[" · ".join(x for x in (None if h is None else st.text(lang, "households_n", n=h), c) if x) or None
+                 for h, c in zip(hh, props.get("cause", [None] * len(g)))],
         ids=[None if r is None else t for r, t in zip(ranks, id_texts(lang, "ids_gap", gid))] if gid else None))
     # a permanent label for the ten largest gaps; every gap has its popup
     props["_label"] = [None if k >= GAP_LABELS else st.gap_label(r) for k, r in enumerate(ranks)]

@@ -20,7 +20,8 @@ from spatial.core.checks import label_text
 from spatial.core.errors import SpatialError
 from spatial.io.columns import find_column
 from spatial.io.kml import write_kml
-from spatial.maps._data import HOME_POINT_DECIMALS, cause_words, display_geometry, grid_notes, names_of
+from spatial.maps._data import (HOME_POINT_DECIMALS, cause_words, display_geometry, gap_notes, grid_notes, jsonable,
+                                names_of)
 from spatial.maps._draw import typed_stations
 from spatial.maps._gis_styles import kml_styles
 from spatial.maps._style import FIELD_LABELS, coords_notes, feature_names, reason_label, site_labels, text
@@ -38,7 +39,7 @@ KMZ_LAYERS = {
     "stations": (("党群服务站", "Stations"), "name", ["station_id", "type", "floor_area_m2", "reason",
                                                     "households_served", "population_served", "coords_note"]),
     "gaps": (("覆盖盲区", "Coverage gaps"), "_name", ["gap_id", "rank", "cause", "community", "households",
-                                                  "population", "coords_note"]),
+                                                  "population", "walk_to_station_m", "note", "coords_note"]),
     "sites": (("建议新站点", "Proposed sites"), "_name", ["site_id", "build_order", "gain_households",
                                                       "gain_population", "cum_coverage_pct"]),
 }
@@ -102,6 +103,11 @@ def results_kmz(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame | None],
         shown["gaps"] = gaps
     if "gaps" in shown and "cause" in shown["gaps"].columns:
         shown["gaps"] = shown["gaps"].assign(cause=cause_words(shown["gaps"], lang))
+    if "gaps" in shown:  # its walk to the nearest station in whole metres and its note, as the 盲区 sheet
+        shown["gaps"] = gap_notes(shown["gaps"], lang)
+        if "walk_to_station_m" in shown["gaps"].columns:
+            shown["gaps"] = shown["gaps"].assign(walk_to_station_m=jsonable(shown["gaps"]["walk_to_station_m"],
+                                                                            "walk_to_station_m"))
     looks = kml_styles(shown, lang)  # drawn in the web maps' colours (an unstyled polygon is solid white)
     labels = {**FIELD_LABELS[lang], **(site_labels(lang, shown["sites"]) if "sites" in shown else {}),
               "reason": FIELD_LABELS[lang]["station_reason"]}  # only the stations carry one here
