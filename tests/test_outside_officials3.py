@@ -338,3 +338,23 @@ def test_a_gap_says_its_cause_where_a_home_in_it_is_tapped_and_its_walk_and_note
     said = _kmz_descriptions(tmp_path / "cov.kmz", "覆盖盲区")
     assert f"距最近服务站步行（米）: {walk}" in said["盲区 #1"] and "说明" not in said["盲区 #1"]
     assert "说明: 按直线距离归组：距路网过远" in said["盲区 N001"]
+
+
+def test_a_station_in_the_kmz_says_its_floor_area_per_100_households_as_the_sheet_and_the_map(tmp_path):
+    """``spatial coverage`` says "1 station under 30 m² per 100 households served", the 服务站负荷
+    sheet and the map's popup give 每百户建筑面积 and 低于每百户面积标准, but the grid worker's KMZ
+    described the station by its floor area and households only. S1 (面积 250 m²) serves all
+    1,000 households: 25 m² per 100, under the 30 m² standard."""
+    from openpyxl import load_workbook
+
+    paths = _town(tmp_path)
+    table = pd.read_csv(paths["stations"])
+    table.assign(面积=[250, 100]).to_csv(paths["stations"], index=False, encoding="utf-8-sig")
+    assert _coverage(paths, tmp_path / "cov.gpkg", "--kml", str(tmp_path / "cov.kmz")) == 0
+    sheet = list(load_workbook(tmp_path / "cov_summary.xlsx")["服务站负荷"].values)
+    s1 = dict(zip(sheet[0], sheet[1]))
+    assert (s1["每百户建筑面积（平方米）"], s1["低于面积标准"]) == (25, "是")
+    said = _kmz_descriptions(tmp_path / "cov.kmz", "党群服务站")
+    assert "每百户建筑面积（平方米）: 25" in said["甲社区党群服务中心"]
+    assert "面积标准: 低于每百户面积标准" in said["甲社区党群服务中心"]
+    assert "面积标准" not in said["丙社区党群服务站"]  # serves nobody: no figure to fall short of

@@ -16,12 +16,12 @@ from typing import Mapping
 import geopandas as gpd
 import pandas as pd
 
-from spatial.core.checks import label_text
+from spatial.core.checks import label_text, yes_no
 from spatial.core.errors import SpatialError
 from spatial.io.columns import find_column
 from spatial.io.kml import write_kml
-from spatial.maps._data import (HOME_POINT_DECIMALS, cause_words, display_geometry, gap_notes, grid_notes, jsonable,
-                                names_of)
+from spatial.maps._data import (HOME_POINT_DECIMALS, VALUE_WORDS, cause_words, display_geometry, gap_notes,
+                                grid_notes, jsonable, names_of)
 from spatial.maps._draw import typed_stations
 from spatial.maps._gis_styles import kml_styles
 from spatial.maps._style import FIELD_LABELS, coords_notes, feature_names, reason_label, site_labels, text
@@ -37,7 +37,8 @@ KMZ_LAYERS = {
                                              "units_moved_in", "units_moved_out", "full_time_workers", "part_time_workers",
                                              "building_leads", "household_leads", "note"]),
     "stations": (("党群服务站", "Stations"), "name", ["station_id", "type", "floor_area_m2", "reason",
-                                                    "households_served", "population_served", "coords_note"]),
+                                                    "households_served", "population_served", "m2_per_100hh",
+                                                    "under_standard", "coords_note"]),
     "gaps": (("覆盖盲区", "Coverage gaps"), "_name", ["gap_id", "rank", "cause", "community", "households",
                                                   "population", "walk_to_station_m", "note", "coords_note"]),
     "sites": (("建议新站点", "Proposed sites"), "_name", ["site_id", "build_order", "gain_households",
@@ -82,6 +83,8 @@ def results_kmz(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame | None],
         shown["stations"] = typed_stations(shown["stations"], station_id_col)
     if "stations" in shown and "station_id" in shown["stations"].columns:
         shown["stations"] = _named_stations(shown["stations"], lang)
+    if "stations" in shown and {"m2_per_100hh", "under_standard"} & set(shown["stations"].columns):
+        shown["stations"] = _station_load_words(shown["stations"], lang)  # its floor area per 100 households
     if "stations" in shown and "reason" in shown["stations"].columns:  # why one serves nobody, as its popup says
         why = shown["stations"]["reason"].astype(object).where(shown["stations"]["reason"].notna(), None)
         shown["stations"] = shown["stations"].assign(reason=[reason_label(lang, v) if v else None for v in why])
@@ -125,6 +128,17 @@ def _named_stations(stations: gpd.GeoDataFrame, lang: str) -> gpd.GeoDataFrame:
         return stations
     by_id = [text(lang, "station_no_name", id=i) for i in stations["station_id"]]
     return stations.assign(name=name.astype(object).where(~blank, pd.Series(by_id, index=stations.index)))
+
+
+def _station_load_words(stations: gpd.GeoDataFrame, lang: str) -> gpd.GeoDataFrame:
+    """The stations' floor area per 100 households to the tenth, and 低于每百户面积标准 where under
+    the standard (blank otherwise), as the popups and the 服务站负荷 sheet give them."""
+    out = stations
+    if "m2_per_100hh" in out.columns:
+        out = out.assign(m2_per_100hh=jsonable(out["m2_per_100hh"], "m2_per_100hh"))
+    if "under_standard" in out.columns:
+        out = out.assign(under_standard=[VALUE_WORDS[lang][True] if v else None for v in yes_no(out["under_standard"])])
+    return out
 
 
 def _community_names(communities: gpd.GeoDataFrame | None) -> dict[str, str]:
