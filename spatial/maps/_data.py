@@ -354,7 +354,8 @@ def gap_notes(gaps: pd.DataFrame, lang: str) -> pd.DataFrame:
     from spatial.core._words_zh import gap_note_zh
 
     said = [v if isinstance(v, str) and v.strip() else None for v in gaps["note"]]
-    return gaps.assign(note=[gap_note_zh(v) if v and lang == "zh" else v for v in said])
+    return gaps.assign(note=pd.Series([gap_note_zh(v) if v and lang == "zh" else v for v in said], index=gaps.index,
+                                      dtype=object))
 
 
 def names_of(frame: pd.DataFrame | None, id_col: str, name_col: str = "name") -> dict[str, str]:
