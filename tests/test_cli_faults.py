@@ -186,7 +186,7 @@ CASES = {
     "coverage-stations-binary": (lambda f, o, t: ["coverage", f["net"], f["binary_csv"], f["units"], "--out", o], r"binary\.csv.*not a text file"),
     "coverage-stations-empty": (lambda f, o, t: ["coverage", f["net"], f["empty_csv"], f["units"], "--out", o], r"empty\.csv' is empty"),
     "coverage-stations-no-coords": (lambda f, o, t: ["coverage", f["net"], f["nocoords_csv"], f["units"], "--out", o], r"nocoords\.csv' has no longitude column"),
-    "coverage-stations-out-of-range": (lambda f, o, t: ["coverage", f["net"], f["range_csv"], f["units"], "--out", o], r"range\.csv.*row 3 \(lon=914"),
+    "coverage-stations-out-of-range": (lambda f, o, t: ["coverage", f["net"], f["range_csv"], f["units"], "--out", o], r"range\.csv.*row 3, station_id 'S2' \(lon=914"),
     "coverage-stations-duplicate-ids": (lambda f, o, t: ["coverage", f["bad_graphml"], f["dup_csv"], f["units"], "--out", o], r"'dup.csv' column 'station_id' holds duplicate ids: S1"),
     "coverage-station-id-col": (lambda f, o, t: ["coverage", f["net"], f["stations"], f["units"], "--station-id-col", "站点编号", "--out", o], r"no column '站点编号' \(given as --station-id-col\)"),
     "coverage-bad-graphml": (lambda f, o, t: ["coverage", f["bad_graphml"], f["stations"], f["units"], "--out", o], r"net\.graphml"),

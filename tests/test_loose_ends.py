@@ -269,7 +269,7 @@ def test_every_candidate_not_chosen_is_in_the_report_with_its_reason():
     rows = res.report[res.report["layer"] == "candidates"].set_index("row_id")
     assert set(res.sites["candidate_id"]) | set(rows.index) == set(cands["candidate_id"])
     assert rows.loc["Z", "problem"] == "would add 80 households within 15min"
-    assert rows.loc["Z", "action"] == "not chosen: the 1 sites chosen (k=1) add more"
+    assert rows.loc["Z", "action"] == "not chosen: the 1 site chosen (k=1) adds more"
     assert rows.loc["X", "problem"] == "would add 50 households within 15min"
     assert rows.loc["Y", "problem"] == "would add 30 households within 15min"
     assert rows.loc["Z", "problem_zh"] == "15min内可新增 80 户"
@@ -304,7 +304,7 @@ def test_a_duplicate_of_a_set_cover_site_is_reported_and_counted_by_the_cli(tmp_
                  "--candidates", str(tmp_path / "cands.gpkg"), "--k", "1", "--out", str(tmp_path / "s.gpkg")])
     assert code == 0
     out = capsys.readouterr().out
-    assert ("1 candidates left out (see the report layer): too far from network 1; 1 not chosen (see the report "
+    assert ("1 candidate left out (see the report layer): too far from network 1; 1 not chosen (see the report "
             "layer): same place as a chosen site 1") in out
     written = gpd.read_file(tmp_path / "s.gpkg", layer="report")
     assert sorted(written["row_id"]) == ["FAR", "Z_TWIN"]

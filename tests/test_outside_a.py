@@ -62,7 +62,7 @@ def test_households_typed_as_text_do_not_crash_coverage_after_writing(files, tmp
     assert main(["coverage", str(files["net"]), str(files["stations"]), str(files["units"]), "--out", str(out),
                  "--no-isochrones"]) == 0
     printed = capsys.readouterr()
-    assert "1 units (203 households) have an estimated walk" in printed.out
+    assert "1 unit (203 households) has an estimated walk" in printed.out
     assert "values written as text read as counts" in printed.err
     demand = gpd.read_file(out, layer="demand")
     assert demand["households"].dtype.kind == "i"  # read as numbers, written as whole counts
@@ -338,7 +338,7 @@ def test_a_station_without_service_area_is_named_once_per_map(files, tmp_path, c
     with caplog.at_level(logging.WARNING, logger="spatial"):
         assert main(["map", "--coverage", str(out), "--out", str(tmp_path / "m.html")]) == 0
     said = [r.getMessage() for r in caplog.records if "not drawn" in r.getMessage()]
-    assert said == ["isochrones: 1 rows have no geometry and are not drawn (station_id S_FAR)"]
+    assert said == ["isochrones: 1 row has no geometry and is not drawn (station_id S_FAR)"]
 
 
 def _candidates(files, tmp_path, areas):

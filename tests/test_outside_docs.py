@@ -84,11 +84,11 @@ def test_coverage_with_max_walk_says_the_station_load_leaves_out_the_homes_farth
             "--meters", "300,1000", "--no-isochrones"]
     assert main([*args, "--out", str(tmp_path / "whole.gpkg")]) == 0
     whole = capsys.readouterr().out
-    assert "station load counts" not in whole and "1 stations under 30 m²" in whole  # 30 m² / 400 households
+    assert "station load counts" not in whole and "1 station under 30 m²" in whole  # 30 m² / 400 households
     assert main([*args, "--out", str(tmp_path / "cut.gpkg"), "--max-walk-m", "1000"]) == 0
     cut = capsys.readouterr().out
-    assert ("station load counts homes within --max-walk-m 1000 m only: 1 units (300 households) farther "
-            "are in no station's catchment") in cut
+    assert ("station load counts homes within --max-walk-m 1000 m only: 1 unit (300 households) farther "
+            "is in no station's catchment") in cut
     load = gpd.read_file(tmp_path / "cut.gpkg", layer="stations")
     assert load["households_served"].tolist() == [100]
 
@@ -324,4 +324,4 @@ def test_coverage_says_a_warning_once_though_two_tables_meet_it(tmp_path, capsys
                  "--out", str(tmp_path / "cov.gpkg"), "--meters", "300,1000", "--no-isochrones",
                  "--communities", str(tmp_path / "comms.gpkg")]) == 0
     err = capsys.readouterr().err
-    assert err.count("1 demand points lie in no communities polygon") == 1, err
+    assert err.count("1 demand point lies in no communities polygon") == 1, err

@@ -219,7 +219,7 @@ def test_station_coordinates_in_degrees_minutes_seconds_or_with_e_and_n_are_read
     assert "column '经度': 4 coordinates written with °, minutes or E/N read as decimal degrees ('114°0′28.70″' as " \
            "114.007972)" in said
     path.write_bytes("名称,经度,纬度\n甲,114.01.5,22.5\n".encode("gbk"))
-    with pytest.raises(ColumnError, match=r"row 2 \(经度='114.01.5', 纬度=22.5\); write each as decimal degrees "
+    with pytest.raises(ColumnError, match=r"row 2, 名称 '甲' \(经度='114.01.5', 纬度=22.5\); write each as decimal degrees "
                                           r"\(e.g. 114.05831\), fill them in or delete those rows"):
         read_points_table(path)
 

@@ -110,7 +110,7 @@ def test_one_row_with_longitude_and_latitude_swapped_is_named_as_swapped(town, t
     assert main(["coverage", str(p["net"]), str(p["stations"]), str(p["units"]),
                  "--out", str(tmp_path / "c.gpkg")]) == 2
     err = capsys.readouterr().err.strip()
-    assert "in row 3 (经度=22.49" in err and "经度 and 纬度 look swapped there" in err
+    assert "in row 3, 站点编号 'S2' (经度=22.49" in err and "经度 and 纬度 look swapped there" in err
 
 
 def _coded_town():

@@ -67,7 +67,7 @@ def test_fewer_useful_sites_than_k_is_said(caplog):
     assert result.sites["candidate_id"].tolist() == ["C1", "C3"]
     assert result.sites["gain_households"].tolist() == [100, 50]
     said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("siting: only")]
-    assert said == ["siting: only 2 of the k=5 sites add households: the other 1 of the 3 candidates reach "
+    assert said == ["siting: only 2 of the k=5 sites add households: the other 1 of the 3 candidates reaches "
                     "nobody left uncovered"]
 
 

@@ -41,7 +41,7 @@ def test_office_workbook_title_total_and_note_are_not_stations(tmp_path, caplog)
 
 def test_rows_are_named_by_their_own_excel_row(tmp_path):
     rows = [ROWS[0], (ROWS[1][0], ROWS[1][1], None, None), ROWS[2]]
-    with pytest.raises(ColumnError, match=r"missing or non-numeric coordinates in row 5 \(经度=empty, 纬度=empty\)"):
+    with pytest.raises(ColumnError, match=r"missing or non-numeric coordinates in row 5, 名称 '竹林社区党群服务中心' \(经度=empty, 纬度=empty\)"):
         read_points_table(_office_xlsx(tmp_path / "gap.xlsx", rows))
 
 

@@ -390,7 +390,8 @@ def _coverage(args: argparse.Namespace, step) -> int:
             from spatial.maps.kmz import results_kmz
 
             results_kmz(tmps[-1], {"stations": snapped, "gaps": gaps, "demand": scored,  # (its coords hints)
-                                   "communities": layers.get("communities")})  # each gap's 所属社区
+                                   "communities": layers.get("communities")},  # each gap's 所属社区
+                        station_id_col=sid)
     for path in stale:  # an earlier run's table this run does not write would pass for this run's
         path.unlink(missing_ok=True)
     step(None)
@@ -450,6 +451,7 @@ def _in_crs(layer, crs):
 
 def _result_lines(args, bands, summary, scored, snapped, gaps, gap_band: str, hh: str, sid: str) -> list[str]:
     """What ``spatial coverage`` says of its results, one line each (made before writing)."""
+    from spatial.core._words import counted
     from spatial.core.checks import listed, round_half_up
 
     overall = summary[summary.level == "overall"].iloc[0]
@@ -457,23 +459,25 @@ def _result_lines(args, bands, summary, scored, snapped, gaps, gap_band: str, hh
         f"{b.label} {round_half_up(overall[f'pct_hh_{b.label}'], 1):.1f}%" for b in bands)]
     off = int((scored["reason"] != "").sum())
     if off:
-        lines.append(f"{off} units not reached (see column 'reason' and the report layer); "
-                     f"{int((snapped['reason'] != '').sum())} stations off the network")
+        lines.append(f"{counted(off, 'unit')} not reached (see column 'reason' and the report layer); "
+                     f"{counted(int((snapped['reason'] != '').sum()), 'station')} off the network")
     est = scored["access"] == "estimated"
     if est.any():
-        lines.append(f"{int(est.sum())} units ({_count(scored.loc[est, hh].sum())} households) have an estimated walk "
+        lines.append(f"{counted(int(est.sum()), 'unit')} ({_households(scored.loc[est, hh].sum())}) "
+                     f"{'has' if est.sum() == 1 else 'have'} an estimated walk "
                      f"over unmapped ground (x{args.detour_factor:g}, {args.max_snap_m:g}-{args.max_off_network_m:g} "
-                     "m off the network); they count in the coverage above")
+                     f"m off the network); {'it counts' if est.sum() == 1 else 'they count'} in the coverage above")
     lines.append(_gaps_line(gaps, gap_band))
     under = snapped[snapped["under_standard"].fillna(False).astype(bool)]  # unknown area: not counted under
     if len(under):
-        lines.append(f"{len(under)} stations under {args.min_m2_per_100hh:g} m² per 100 households served: "
+        lines.append(f"{counted(len(under), 'station')} under {args.min_m2_per_100hh:g} m² per 100 households served: "
                      + listed(under[sid], limit=10))
     beyond = (scored["reason"] == "") & scored["nearest_station"].isna()
     if args.max_walk_m is not None and beyond.any():  # their nearest station was never searched for
         lines.append(f"station load counts homes within --max-walk-m {args.max_walk_m:g} m only: "
-                     f"{int(beyond.sum())} units ({_count(scored.loc[beyond, hh].sum())} households) farther "
-                     "are in no station's catchment (without --max-walk-m each counts at its nearest station)")
+                     f"{counted(int(beyond.sum()), 'unit')} ({_households(scored.loc[beyond, hh].sum())}) farther "
+                     f"{'is' if beyond.sum() == 1 else 'are'} in no station's catchment (without --max-walk-m each "
+                     "counts at its nearest station)")
     return lines
 
 
@@ -486,23 +490,28 @@ def _communities_layer(communities, cid: str):
     return as_contract(out, find_column(communities, "name", layer="communities", required=False), "name")
 
 
-def _count(x) -> str:
-    """A household count as people read it: ``1,250,000`` (``:g`` printed ``1.25e+06``)."""
+def _households(x) -> str:
+    """A household count as people read it, the noun agreeing: ``1 household``, ``1,250,000
+    households`` (``:g`` printed ``1.25e+06``)."""
+    from spatial.core._words import counted
+
     x = float(x)
-    return f"{x:,.0f}" if x.is_integer() else f"{x:,.1f}"
+    return counted(x, "household", shown=f"{x:,.0f}" if x.is_integer() else f"{x:,.1f}")
 
 
 def _gaps_line(gaps, gap_band: str) -> str:
     """Gaps beyond the band: the ranked service gaps, then the others by cause with households."""
+    from spatial.core._words import counted
+
     if not len(gaps):
         return f"no gaps beyond {gap_band}: every home is within it"
     service = gaps[gaps["rank"].notna()]
-    text = (f"{len(gaps)} gaps beyond {gap_band}: {len(service)} service gaps ranked for siting, largest "
-            f"{_count(service['households'].max() if len(service) else 0)} households")
+    text = (f"{counted(len(gaps), 'gap')} beyond {gap_band}: {counted(len(service), 'service gap')} ranked for "
+            f"siting, largest {_households(service['households'].max() if len(service) else 0)}")
     for cause in ("no mapped path", "barrier"):
         part = gaps[gaps["cause"] == cause]
         if len(part):
-            text += f"; {len(part)} '{cause}' ({_count(part['households'].sum())} households, not a siting need)"
+            text += f"; {len(part)} '{cause}' ({_households(part['households'].sum())}, not a siting need)"
     return text
 
 

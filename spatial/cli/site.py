@@ -256,9 +256,12 @@ def _pct(value) -> str:
 def _result_lines(result, cols: dict) -> list[str]:
     """What ``spatial site`` says of its result: the sites in order, the coverage before and after,
     and how near the greedy plan is to the optimum."""
+    from spatial.core._words import counted
+
     o = result.optimality
     lines = [f"{row['site_id']}  {row.get('candidate_id', row.get(cols.get('candidate_id_col'), ''))}  "
-             f"+{row['gain_households']:.0f} households -> {_pct(row['cum_coverage_pct'])}"
+             f"+{counted(row['gain_households'], 'household', shown=format(row['gain_households'], '.0f'))} -> "
+             f"{_pct(row['cum_coverage_pct'])}"
              for _, row in result.sites.iterrows()]
     overall = result.before_after.iloc[0]
     lines.append(f"coverage within {result.band.label}: {_pct(overall['pct_before'])} -> "
@@ -290,6 +293,8 @@ def _left_out_line(report, candidates, id_col: str | None, network) -> str:
 
     from spatial.network.snapping import layer_xy
 
+    from spatial.core._words import counted
+
     rows = report[report["layer"] == "candidates"]
     # reaching homes but not chosen: a count per why (duplicates of a chosen site, others adding less)
     lost = rows["problem"].astype(str).str.match(r"^(same place as chosen site|reaches only households |would add )")
@@ -301,7 +306,7 @@ def _left_out_line(report, candidates, id_col: str | None, network) -> str:
     kinds = (rows["problem"].astype(str).str.replace(r"^floor area \S+ m² < ", "floor area < ", regex=True)
              .str.replace(r"^land use .* not allowed$", "land use not allowed", regex=True))
     counts = kinds.value_counts(sort=True)
-    text = (f"{len(rows)} candidates left out (see the report layer): "
+    text = (f"{counted(len(rows), 'candidate')} left out (see the report layer): "
             + ", ".join(f"{why} {n}" for why, n in counts.items())) if len(rows) else ""
     if len(passed):
         why = passed["problem"].astype(str).str.replace(r"^same place as chosen site .*", "same place as a "

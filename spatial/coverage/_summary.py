@@ -16,6 +16,7 @@ import pandas as pd
 import shapely
 
 from spatial.core._ids import loose_of, merge_ids
+from spatial.core._words import counted
 from spatial.core.checks import (check_households, label_text, natural_key, require_columns, require_crs, require_frame,
                                   whole_counts)
 from spatial.core.errors import ColumnError, SpatialError
@@ -56,7 +57,8 @@ def _assign(demand: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame | None, id_col:
     frame = _placed_in(demand, polygons, [id_col] + [c for c in extra if c in polygons.columns])
     n_out = int(frame[id_col].isna().sum())
     if n_out:
-        logger.warning("%d demand points lie in no %s polygon; summarised under id '(none)'", n_out, name)
+        logger.warning("%s %s in no %s polygon; summarised under id '(none)'", counted(n_out, "demand point"),
+                       "lies" if n_out == 1 else "lie", name)
     return frame
 
 

@@ -27,6 +27,7 @@ import shapely
 from scipy.sparse.csgraph import connected_components
 
 from spatial.core._frames import TEXT, typed_empty
+from spatial.core._words import counted
 from spatial.core.checks import check_households, require_columns, require_crs, to_metric, whole_counts
 from spatial.core.checks import polygonal as polygonal_part  # the name ``polygonal`` is a mask below
 from spatial.core.errors import SpatialError
@@ -408,8 +409,8 @@ def _gaps(demand, network, *, band, link_m, households_col, population_col, max_
     gaps = typed_empty(gaps[[*columns, gaps.geometry.name]],  # no gaps: text columns as a full layer's
                        {"gap_id": TEXT, "cause": TEXT, "band": TEXT, "note": TEXT,
                         **({"community_id": TEXT} if placed is not None else {})})
-    logger.info("gaps beyond %s: %d points in %d gaps (%.0f households), %d ranked service gaps",
-                band, len(idx), n_comp, hh.sum(), n_ranked)
+    logger.info("gaps beyond %s: %s in %s (%s), %s", band, counted(len(idx), "point"), counted(n_comp, "gap"),
+                counted(round(float(hh.sum())), "household"), counted(n_ranked, "ranked service gap"))
     return gaps, labelled
 
 

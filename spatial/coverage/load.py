@@ -32,6 +32,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from spatial.core._words import counted
 from spatial.core.checks import (
     AREA_UNITS,
     check_households,
@@ -311,8 +312,9 @@ def station_fca(
         bad = stations.loc[area.isna().to_numpy()]
         named = listed(f"{i}={'empty' if pd.isna(v) else repr(str(v))}"
                        for i, v in zip(bad[station_id_col], bad[area_col]))
-        logger.warning("%d stations have no floor area in %s (%s): counted as 0 m² in 2SFCA; write the area "
-                       "in m² as a number", len(bad), area_col, named)
+        logger.warning("%s %s no floor area in %s (%s): counted as 0 m² in 2SFCA; write the area "
+                       "in m² as a number", counted(len(bad), "station"), "has" if len(bad) == 1 else "have",
+                       area_col, named)
     table = walk_table(demand, stations, network, limit_m=limit_m, **walk_options)
     travel = table.rename(columns={"walk_m": "cost"})
     supply = pd.Series(area.fillna(0.0).to_numpy(float), index=np.arange(len(stations)))

@@ -25,6 +25,7 @@ from spatial.core._frames import TEXT, typed_empty
 from spatial.core.checks import (
     Report,
     is_number,
+    label_text,
     reason_zh,
     require_columns,
     require_crs,
@@ -208,7 +209,10 @@ def walking_coverage(
         ``off_network_m`` (the straight leg off the mapped network; NaN without one). Every row
         is kept. When the stations or the homes look like GCJ-02 (Amap) or BD-09 (Baidu) numbers
         labelled WGS-84, ``attrs["coords_hints"]`` holds ``[(layer, sentence), ...]``: the report
-        (:func:`report_reasons`), the maps and the KMZ say it.
+        (:func:`report_reasons`), the maps and the KMZ say it. Stations no walk reaches (too far
+        from the network, cut off by a barrier) are in ``attrs["station_reasons"]``
+        (``{"id_col": station_id_col, "reasons": {id: reason}}``, ids as text): a map of these
+        walks says why on each and fits its first view to the others, as the command's maps do.
 
     Examples
     --------
@@ -274,6 +278,9 @@ def walking_coverage(
     out.attrs["speed_kmh"] = float(speed_kmh)  # a summary of bands at another speed reads it (band_as_scored)
     if hints:  # the report (report_reasons) carries them too: the console is not what an official reads
         out.attrs["coords_hints"] = hints
+    if not s_snap.ok.all():  # a map drawn from these walks in Python knows which stations serve nobody, and why
+        out.attrs["station_reasons"] = {"id_col": station_id_col, "reasons": {
+            label_text(ids[k]): str(s_snap.reason[k]) for k in np.flatnonzero(~s_snap.ok)}}
     out["nearest_station"] = np.where(src >= 0, ids[np.clip(src, 0, None)], None)
     band = assign_band(score, bands)
     reason = d_snap.reason.copy()

@@ -26,7 +26,7 @@ from pyproj import CRS
 
 from spatial.core.checks import guess_crs, require_degrees_in_range
 from spatial.core.errors import ColumnError, CRSError
-from spatial.io.columns import bare_name
+from spatial.io.columns import ROLES, bare_name
 from spatial.io.coords import convert, normalize_coord_sys
 
 logger = logging.getLogger(__name__)
@@ -39,6 +39,9 @@ WKT_NAMES = ("wkt", "wkt_geom", "geometry", "geom", "the_geom", "shape", "几何
 #: What to do when the columns are named otherwise (said in every "no column" message).
 _NAME_THEM = ("name the columns lon and lat (or 经度 and 纬度), or the WKT column WKT; from Python or a "
               "project file's input, lon_col= and lat_col= name other longitude/latitude columns")
+#: The columns that name a row in a message, first found: its name, else its id (bare names).
+_NAMED_BY = tuple(dict.fromkeys(bare_name(n) for role in ("name", "station_id", "candidate_id", "unit_id")
+                                for n in (ROLES[role][0], *ROLES[role][1])))
 _EWKT = re.compile(r"^\s*SRID=(\d+)\s*;", re.IGNORECASE)
 #: How the rows below a table open: totals, notes, who made and checked it.
 _FOOTER = (r"(合\s*计|总\s*计|小\s*计|共\s*计|注\s*[：:]|备\s*注|说\s*明|制\s*表|填\s*表|审\s*核|负责人"
@@ -247,12 +250,23 @@ def _match(df: pd.DataFrame, names: tuple[str, ...]) -> str | None:
 
 
 def _rows(df: pd.DataFrame, lines: np.ndarray, mask: np.ndarray, *cols: str) -> str:
+    """The rows of ``mask`` as a message names them: each by its line, its name (or id) when the
+    table has one, and its values of ``cols``: ``row 6, 站点名称 '农科站' (经度=empty, 纬度=22.54)``,
+    so the official finds the line to fix by the name as well as the number."""
     parts = []
+    who = _match(df, _NAMED_BY)
     for k in np.flatnonzero(mask)[:10]:
         values = ", ".join(f"{c}={_show(df[c].iloc[k])}" for c in cols)
-        parts.append(f"row {lines[k]} ({values})")
+        name = None if who is None or who in cols else df[who].iloc[k]
+        named = f", {who} {_show(name)}" if isinstance(name, str) and name.strip() or _filled(name) else ""
+        parts.append(f"row {lines[k]}{named} ({values})")
     more = int(mask.sum()) - len(parts)
     return "; ".join(parts) + (f" and {more} more rows" if more > 0 else "")
+
+
+def _filled(value) -> bool:
+    """A number that names a row (an id 101), not a blank."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and not pd.isna(value)
 
 
 def _show(value) -> str:

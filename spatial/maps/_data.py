@@ -19,6 +19,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from spatial.core._words import counted
 from spatial.core.checks import (Report, is_number, label_text, report_in, require_columns, require_crs,
                                  round_half_up, round_walk, yes_no)
 from spatial.core.errors import ColumnError, InputFileError, OptionError
@@ -59,6 +60,25 @@ def display_geometry(gdf: gpd.GeoDataFrame, name: str, gcj02: bool, *, decimals:
         points = np.isin(shapely.get_type_id(geoms), (0, 4))  # Point, MultiPoint
         out[points] = shapely.transform(geoms[points], lambda c: np.round(c, point_decimals))
     return out
+
+
+def with_station_reasons(stations: pd.DataFrame, demand: pd.DataFrame | None) -> pd.DataFrame:
+    """The stations with the ``reason`` :func:`~spatial.coverage.walks.walking_coverage` gave those
+    no walk reaches (its ``attrs["station_reasons"]``), when they carry none of their own: the
+    stations an analyst passes in Python are the list as read, while ``spatial coverage`` writes
+    them with their reasons. Unchanged otherwise.
+
+    Examples
+    --------
+    >>> walks = pd.DataFrame({"band": ["5min"]})
+    >>> walks.attrs["station_reasons"] = {"id_col": "station_id", "reasons": {"S2": "too far from network"}}
+    >>> with_station_reasons(pd.DataFrame({"station_id": ["S1", "S2"]}), walks)["reason"].tolist()
+    ['', 'too far from network']
+    """
+    said = getattr(demand, "attrs", {}).get("station_reasons")
+    if not said or "reason" in stations.columns or said["id_col"] not in stations.columns:
+        return stations
+    return stations.assign(reason=[said["reasons"].get(i, "") for i in stations[said["id_col"]].map(label_text)])
 
 
 def off_network(stations: pd.DataFrame) -> np.ndarray:
@@ -163,8 +183,9 @@ def layer_json(
         said = (name, id_col, tuple(map(str, ids)))
         if said not in _SAID:  # a layer drawn once per band, or on two maps of one run: said once
             _SAID.add(said)
-            logger.warning("%s: %d rows have no geometry and are not drawn (%s %s)", name, len(ids),
-                           id_col or "index", ", ".join(map(str, ids[:10])))
+            logger.warning("%s: %s %s no geometry and %s not drawn (%s %s)", name, counted(len(ids), "row"),
+                           *(("has", "is") if len(ids) == 1 else ("have", "are")), id_col or "index",
+                           ", ".join(map(str, ids[:10])))
         if report is not None:
             for rid in np.asarray(gdf.index)[~drawable]:
                 report.add(name, rid, "empty or missing geometry", "not drawn on the map",
@@ -282,7 +303,8 @@ UNIT_FIELDS = ["community", "grid_id", "households", "population", "band", "walk
                "nearest_station", "reason", "access", "off_network_m"]
 STATION_FIELDS = ["type", "community", "floor_area_m2", "reason", "households_served", "population_served",
                   "households_estimated", "m2_per_100hh", "under_standard", "fca_m2_per_100hh"]
-GAP_FIELDS = ["cause", "community", "households", "population", "n_points", "rank"]
+#: A gap's popup rows: the 盲区 sheet's figures (its walk to the nearest station and its 备注 too).
+GAP_FIELDS = ["cause", "community", "households", "population", "n_points", "rank", "walk_to_station_m", "note"]
 
 #: Display words of the coverage engine's values (``access``, gap ``cause``, ``under_standard``). A gap
 #: of cause ``service`` is homes the network reaches with no station within the band: 距站点过远, not
@@ -315,6 +337,25 @@ def cause_words(gaps: pd.DataFrame, lang: str) -> list:
     ranks = gaps["rank"].isna().to_numpy() if "rank" in gaps.columns else np.zeros(len(gaps), dtype=bool)
     return [EMPTY_GAP_WORDS[lang] if v == "service" and unranked else VALUE_WORDS[lang].get(v, v)
             for v, unranked in zip(jsonable(gaps["cause"], "cause"), ranks)]
+
+
+def gap_notes(gaps: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``gaps`` with each ``note`` (homes grouped by straight distance, and why) in ``lang``, as the
+    盲区 sheet says it (按直线距离归组：距路网过远), a blank one as none (no empty 说明 line).
+
+    Examples
+    --------
+    >>> notes = pd.DataFrame({"note": ["grouped by straight distance: too far from network", "", None]})
+    >>> gap_notes(notes, "zh")["note"].tolist()
+    ['按直线距离归组：距路网过远', None, None]
+    """
+    if "note" not in gaps.columns:
+        return gaps
+    from spatial.core._words_zh import gap_note_zh
+
+    said = [v if isinstance(v, str) and v.strip() else None for v in gaps["note"]]
+    return gaps.assign(note=pd.Series([gap_note_zh(v) if v and lang == "zh" else v for v in said], index=gaps.index,
+                                      dtype=object))
 
 
 def names_of(frame: pd.DataFrame | None, id_col: str, name_col: str = "name") -> dict[str, str]:

@@ -15,7 +15,7 @@ from spatial.core._frames import lines_frame
 from spatial.core.checks import require_crs
 from spatial.maps import _style as st
 from spatial.maps._data import (COMMUNITY_FIELDS, GAP_FIELDS, HOME_POINT_DECIMALS, SITE_FIELDS, STATION_FIELDS,
-                                UNIT_FIELDS, display_geometry, head_props, jsonable, layer_json, names_of,
+                                UNIT_FIELDS, display_geometry, gap_notes, head_props, jsonable, layer_json, names_of,
                                 off_network, popup_props)
 from spatial.maps._layers import BoxControl, StationSearch, VectorLayer
 
@@ -79,8 +79,8 @@ def network(m, state, lang, report, network_edges):
 def remember_names(state, communities=None, stations=None, name_col="name") -> None:
     if communities is not None:
         state["names"].setdefault("community", {}).update(names_of(communities, "community_id"))
-    if stations is not None:
-        state["names"].setdefault("station", {}).update(names_of(stations, "station_id", name_col))
+    if stations is not None:  # ids under 站点编号 too: a home's nearest station is named, not numbered
+        state["names"].setdefault("station", {}).update(names_of(typed_stations(stations), "station_id", name_col))
 
 
 def community_extra(table, communities, band_list, lang) -> dict | None:
@@ -127,7 +127,7 @@ def demand(m, state, lang, report, demand, band_list, colours, households_col) -
 
 
 def gaps(m, state, lang, report, gaps, households_col) -> None:
-    g = gaps.sort_values("rank") if "rank" in gaps.columns else gaps
+    g = gap_notes(gaps.sort_values("rank") if "rank" in gaps.columns else gaps, lang)
     cols = [c if c != "households" else households_col for c in GAP_FIELDS]
     props, fields = popup_props(g, cols, lang, names=state["names"])
     ranks = jsonable(g["rank"], "rank") if "rank" in g.columns else [None] * len(g)
@@ -136,7 +136,9 @@ def gaps(m, state, lang, report, gaps, households_col) -> None:
     # named as the KMZ names it (盲区 #1); one without a rank by its id, so no id below the name
     props.update(head_props(
         len(g), title=st.feature_names(lang, "gap", ranks, gid or [None] * len(g)),
-        summary=[None if h is None else st.text(lang, "households_n", n=h) for h in hh],
+        # its cause beside its households: the line shown folded under a home tapped in the gap says why
+        summary=[" · ".join(x for x in (None if h is None else st.text(lang, "households_n", n=h), c) if x) or None
+                 for h, c in zip(hh, props.get("cause", [None] * len(g)))],
         ids=[None if r is None else t for r, t in zip(ranks, id_texts(lang, "ids_gap", gid))] if gid else None))
     # a permanent label for the ten largest gaps; every gap has its popup
     props["_label"] = [None if k >= GAP_LABELS else st.gap_label(r) for k, r in enumerate(ranks)]
@@ -179,13 +181,18 @@ def stations(m, stations, state, lang, report, name_col) -> None:
         StationSearch(layer, search_label="_search", lang=lang).add_to(m)
 
 
-def typed_stations(stations):
-    """The stations with their type (中心 / 站) as ``type`` and floor area as ``floor_area_m2``, from
-    the columns offices name 类型 (站点类型, 类别) and 建筑面积 (面积（㎡） ...): the station-load sheet
-    listed them, the popups, the dots and the KMZ did not."""
+def typed_stations(stations, id_col: str | None = None):
+    """The stations with their id as ``station_id``, type (中心 / 站) as ``type`` and floor area as
+    ``floor_area_m2``, from ``id_col`` or the columns offices name 站点编号 (编号, 序号 ...), 类型
+    (站点类型, 类别) and 建筑面积 (面积（㎡） ...): the station-load sheet listed them, the popups,
+    the dots and the KMZ did not (a list headed 站点编号 gave no id line to tap or search)."""
     from spatial.io._figures import station_type_column
     from spatial.io.columns import find_column
 
+    if "station_id" not in stations.columns:
+        ids = find_column(stations, "station_id", given=id_col, layer="stations", required=False)
+        if ids is not None:
+            stations = stations.assign(station_id=stations[ids])
     col = station_type_column(stations)
     if col not in (None, "type"):
         stations = stations.assign(type=stations[col])

@@ -15,6 +15,7 @@ import re
 
 import pandas as pd
 
+from spatial.core._words import plural
 from spatial.core.checks import REASONS_ZH as _REASONS_ZH
 from spatial.core.checks import round_half_up
 from spatial.coverage._hints import OFF_EN, OFF_ZH, SYSTEM_NAMES, SYSTEM_ZH, read_hint
@@ -202,8 +203,8 @@ TEXT = {
         "kind_area": "Service area",
         "gap_title": "Gap {label}",
         "site_title": "New site {label}",
-        "households_n": "{n} households",
-        "gain": "{n} more households covered",
+        "households_n": "{n} {households}",
+        "gain": "{n} more {households} covered",
         "ids_grid": "grid id {id}",
         "ids_community": "community id {id}",
         "ids_unit": "unit id {id}",
@@ -299,7 +300,8 @@ FIELD_HINTS = {
 }
 
 # the grid's deviation from its community's mean grid: in the words of the workbook's grid sheet
-for _key in ("deviation_pct", "target_households", "households_kept_pct", "units_moved_in", "units_moved_out"):
+for _key in ("deviation_pct", "target_households", "households_kept_pct", "units_moved_in", "units_moved_out",
+             "walk_to_station_m"):  # (and a gap's walk to its nearest station, as the 盲区 sheet says it)
     _zh, _en, _zh_hint, _en_hint = SHEET_COLUMNS[_key]
     FIELD_LABELS["zh"][_key], FIELD_LABELS["en"][_key] = _zh, _en
     FIELD_HINTS["zh"][_key], FIELD_HINTS["en"][_key] = _zh_hint, _en_hint
@@ -308,7 +310,10 @@ _BAND_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(min|m)\s*$")
 
 
 def text(lang: str, key: str, **fmt) -> str:
-    """The label ``key`` in ``lang`` (``zh`` or ``en``), formatted with ``fmt``."""
+    """The label ``key`` in ``lang`` (``zh`` or ``en``), formatted with ``fmt``; in English a count
+    ``n`` gives ``{households}`` its agreeing form (a gap of 1 household, not "1 households")."""
+    if "n" in fmt:
+        fmt.setdefault("households", plural(fmt["n"], "household"))
     return TEXT[lang][key].format(**fmt)
 
 

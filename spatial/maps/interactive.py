@@ -33,7 +33,7 @@ from spatial.core.errors import ColumnError, OptionError, OptionTypeError
 from spatial.maps import _style as st
 from spatial.maps import _draw as draw
 from spatial.maps._data import (GRID_FIELDS, community_coverage, file_status, grid_notes, head_props, jsonable,
-                                popup_props, short_labels, walked_speed)
+                                popup_props, short_labels, walked_speed, with_station_reasons)
 from spatial.maps._draw import GAP_LABELS  # noqa: F401  (public constant, kept here)
 from spatial.maps._tables import coverage_table, grid_table
 from spatial.maps._layers import (Attribution, BoxControl, Layout, OfflineMap, ScaleBar, layers_top_first, render_page,
@@ -461,7 +461,7 @@ def coverage_map(
     draw.demand(m, state, lang, report, demand, band_list, colours, households_col)
     if gaps is not None and len(gaps):
         draw.gaps(m, state, lang, report, gaps, households_col)
-    draw.stations(m, stations, state, lang, report, name_col)
+    draw.stations(m, with_station_reasons(stations, demand), state, lang, report, name_col)  # as read: as the CLI's
     if sites is not None:
         draw.sites(m, state, lang, report, sites)
     synthetic = _synthetic(synthetic_note, demand, stations, communities,

@@ -16,11 +16,12 @@ from typing import Mapping
 import geopandas as gpd
 import pandas as pd
 
-from spatial.core.checks import label_text
+from spatial.core.checks import label_text, yes_no
 from spatial.core.errors import SpatialError
 from spatial.io.columns import find_column
 from spatial.io.kml import write_kml
-from spatial.maps._data import HOME_POINT_DECIMALS, cause_words, display_geometry, grid_notes, names_of
+from spatial.maps._data import (HOME_POINT_DECIMALS, VALUE_WORDS, cause_words, display_geometry, gap_notes,
+                                grid_notes, jsonable, names_of)
 from spatial.maps._draw import typed_stations
 from spatial.maps._gis_styles import kml_styles
 from spatial.maps._style import FIELD_LABELS, coords_notes, feature_names, reason_label, site_labels, text
@@ -36,18 +37,22 @@ KMZ_LAYERS = {
                                              "units_moved_in", "units_moved_out", "full_time_workers", "part_time_workers",
                                              "building_leads", "household_leads", "note"]),
     "stations": (("党群服务站", "Stations"), "name", ["station_id", "type", "floor_area_m2", "reason",
-                                                    "households_served", "population_served", "coords_note"]),
+                                                    "households_served", "population_served", "m2_per_100hh",
+                                                    "under_standard", "coords_note"]),
     "gaps": (("覆盖盲区", "Coverage gaps"), "_name", ["gap_id", "rank", "cause", "community", "households",
-                                                  "population", "coords_note"]),
+                                                  "population", "walk_to_station_m", "note", "coords_note"]),
     "sites": (("建议新站点", "Proposed sites"), "_name", ["site_id", "build_order", "gain_households",
                                                       "gain_population", "cum_coverage_pct"]),
 }
 _NAME = "_name"
 
 
-def results_kmz(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame | None], *, lang: str = "zh") -> Path:
+def results_kmz(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame | None], *, lang: str = "zh",
+                station_id_col: str | None = None) -> Path:
     """Write the ``grids``, ``stations``, ``gaps`` and ``sites`` of ``layers`` that have rows to
-    one KMZ (or KML), a folder each, in ``lang`` (``"zh"`` or ``"en"``); a grid is described with
+    one KMZ (or KML), a folder each, in ``lang`` (``"zh"`` or ``"en"``); each station is described
+    with its id (站点编号) from ``station_id_col``, else ``station_id`` or the column a list names
+    it (站点编号, 编号, 序号 ...); a grid is described with
     its community's name (所属社区) when ``layers["communities"]`` has ``community_id`` and a name (``name``, ``社区名称`` ...),
     and with what the plan's report (``layers["report"]``) says of it (说明), as its map popup.
     When the coverage found the stations or the homes looking like GCJ-02/BD-09 numbers labelled
@@ -74,10 +79,12 @@ def results_kmz(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame | None],
             shown[kind] = shown[kind].assign(community=[names.get(i) for i in ids])
     if "grids" in shown and (said := grid_notes(shown["grids"], layers.get("report"), lang)) is not None:
         shown["grids"] = shown["grids"].assign(note=said)  # what the report says of a grid, as its map popup does
+    if "stations" in shown:  # 站点编号 and 类型 (中心 / 站) as the popups give them
+        shown["stations"] = typed_stations(shown["stations"], station_id_col)
     if "stations" in shown and "station_id" in shown["stations"].columns:
         shown["stations"] = _named_stations(shown["stations"], lang)
-    if "stations" in shown:  # 类型 (中心 / 站) as the popups give it
-        shown["stations"] = typed_stations(shown["stations"])
+    if "stations" in shown and {"m2_per_100hh", "under_standard"} & set(shown["stations"].columns):
+        shown["stations"] = _station_load_words(shown["stations"], lang)  # its floor area per 100 households
     if "stations" in shown and "reason" in shown["stations"].columns:  # why one serves nobody, as its popup says
         why = shown["stations"]["reason"].astype(object).where(shown["stations"]["reason"].notna(), None)
         shown["stations"] = shown["stations"].assign(reason=[reason_label(lang, v) if v else None for v in why])
@@ -99,6 +106,11 @@ def results_kmz(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame | None],
         shown["gaps"] = gaps
     if "gaps" in shown and "cause" in shown["gaps"].columns:
         shown["gaps"] = shown["gaps"].assign(cause=cause_words(shown["gaps"], lang))
+    if "gaps" in shown:  # its walk to the nearest station in whole metres and its note, as the 盲区 sheet
+        shown["gaps"] = gap_notes(shown["gaps"], lang)
+        if "walk_to_station_m" in shown["gaps"].columns:
+            shown["gaps"] = shown["gaps"].assign(walk_to_station_m=jsonable(shown["gaps"]["walk_to_station_m"],
+                                                                            "walk_to_station_m"))
     looks = kml_styles(shown, lang)  # drawn in the web maps' colours (an unstyled polygon is solid white)
     labels = {**FIELD_LABELS[lang], **(site_labels(lang, shown["sites"]) if "sites" in shown else {}),
               "reason": FIELD_LABELS[lang]["station_reason"]}  # only the stations carry one here
@@ -116,6 +128,17 @@ def _named_stations(stations: gpd.GeoDataFrame, lang: str) -> gpd.GeoDataFrame:
         return stations
     by_id = [text(lang, "station_no_name", id=i) for i in stations["station_id"]]
     return stations.assign(name=name.astype(object).where(~blank, pd.Series(by_id, index=stations.index)))
+
+
+def _station_load_words(stations: gpd.GeoDataFrame, lang: str) -> gpd.GeoDataFrame:
+    """The stations' floor area per 100 households to the tenth, and 低于每百户面积标准 where under
+    the standard (blank otherwise), as the popups and the 服务站负荷 sheet give them."""
+    out = stations
+    if "m2_per_100hh" in out.columns:
+        out = out.assign(m2_per_100hh=jsonable(out["m2_per_100hh"], "m2_per_100hh"))
+    if "under_standard" in out.columns:
+        out = out.assign(under_standard=[VALUE_WORDS[lang][True] if v else None for v in yes_no(out["under_standard"])])
+    return out
 
 
 def _community_names(communities: gpd.GeoDataFrame | None) -> dict[str, str]:

@@ -13,7 +13,7 @@ from spatial.core.atomic import atomic_path
 from spatial.core.checks import marked_synthetic, require_crs
 from spatial.core.errors import GeometryError
 from spatial.coverage.bands import UNREACHABLE, band_words
-from spatial.maps._data import off_network
+from spatial.maps._data import off_network, with_station_reasons
 from spatial.maps._style import (
     BAND_COLOURS,
     BEYOND_COLOUR,
@@ -210,6 +210,7 @@ def overview_figure(*, communities, grids=None, demand=None, stations=None, gaps
     handles.append(Line2D([], [], color="#222222", label="社区边界" if zh else "community"))
     stray = None
     if stations is not None and len(stations):
+        stations = with_station_reasons(stations, demand)  # stations as read, in Python: as the CLI's
         off = off_network(stations)  # no walk reaches them: drawn last, the page not widened for them
         stray = stations[off] if off.any() and not off.all() else None
         (stations if stray is None else stations[~off]).to_crs(crs).plot(

@@ -341,7 +341,7 @@ def headline_figures(result: RunResult, lang: str) -> list[str]:
             after_pct, before_pct = round_half_up(a["pct_after"], 1), round_half_up(a["pct_before"], 1)
             lines.append(f"建议新增 {len(sites)} 处站点后：{words}内 {hh_after:,.0f} 户（{after_pct:.1f}%，"
                          f"原为 {before_pct:.1f}%）。" if zh else
-                         f"With the {len(sites)} proposed sites: {hh_after:,.0f} ({after_pct:.1f}%, "
+                         f"With the {counted(len(sites), 'proposed site')}: {hh_after:,.0f} ({after_pct:.1f}%, "
                          f"was {before_pct:.1f}%) within {words}.")
     return lines
 
@@ -376,7 +376,7 @@ def step_line(name: str, seconds: float | None, layers: dict, *, n_inputs: int |
         if demand is None or "access" not in demand:
             return None
         access = demand["access"].value_counts()
-        line = (f"coverage: {len(demand)} units walked, {access.get('estimated', 0)} through unmapped ground "
+        line = (f"coverage: {counted(len(demand), 'unit')} walked, {access.get('estimated', 0)} through unmapped ground "
                 f"(estimated), {access.get('unreachable', 0)} unreachable")
         gaps = layers.get("gaps")
         if gaps is not None and "cause" in gaps:
@@ -385,7 +385,7 @@ def step_line(name: str, seconds: float | None, layers: dict, *, n_inputs: int |
                 else "; no gaps"
         return line + t
     if name == "siting":
-        return None if layers.get("sites") is None else f"siting: {len(layers['sites'])} new sites{t}"
+        return None if layers.get("sites") is None else f"siting: {counted(len(layers['sites']), 'new site')}{t}"
     if name == "write":
         rows = report_rows if report_rows is not None else len(layers.get("report", ()))
         return f"write: report of {counted(rows, 'row')} (every row set aside or repaired, and why){t}"

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from spatial.core._frames import TEXT, typed_empty
+from spatial.core._words import counted
 from spatial.core.checks import natural_key, warn_replaced, whole_counts
 from spatial.siting import _cover
 
@@ -189,16 +190,17 @@ def unchosen(cand, id_col, a, plan, sites, hh, covered, served, *, band, k, targ
         elif gain[r] <= tol:
             problem, problem_zh = "reaches only households the chosen sites reach", "可达住户均在已选新站的范围内"
         elif alone[r] > gain[r] + tol:  # some of its homes are a chosen site's: both figures, or 5 read as all
-            problem = (f"would add {alone[r]:g} households within {band} on its own, "
+            problem = (f"would add {counted(alone[r], 'household', shown=f'{alone[r]:g}')} within {band} on its own, "
                        f"{gain[r]:g} beyond those the chosen sites reach")
             problem_zh = f"单独新建时{band}内可新增 {alone[r]:g} 户，已选新站之外可再新增 {gain[r]:g} 户"
         else:
-            problem = f"would add {gain[r]:g} households within {band}"
+            problem = f"would add {counted(gain[r], 'household', shown=f'{gain[r]:g}')} within {band}"
             problem_zh = f"{band}内可新增 {gain[r]:g} 户"
         if gain[r] <= tol:
             action, action_zh = "not chosen: adds nobody after the chosen sites", "未选：已选新站之外不新增覆盖"
         elif k is not None:
-            action = f"not chosen: the {len(chosen)} sites chosen (k={k}) add more"
+            action = (f"not chosen: the {counted(len(chosen), 'site')} chosen (k={k}) "
+                      f"{'adds' if len(chosen) == 1 else 'add'} more")
             action_zh = f"未选：已选的 {len(chosen)} 个新站（k={k}）新增更多"
         else:
             action = f"not chosen: the target {100 * target:g}% is reached without it"

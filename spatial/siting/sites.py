@@ -29,6 +29,7 @@ import scipy.sparse as sp
 import shapely
 from scipy.spatial import cKDTree
 
+from spatial.core._words import counted
 from spatial.core.checks import (
     AREA_UNITS,
     Report,
@@ -503,8 +504,9 @@ def _solve_mclp(prob, k, capacity, exact, time_limit_s):
             info["message"] = (f"no site for k={k}: every household is already covered by the existing stations; "
                                "no new station is needed")
         else:
-            info["message"] = (f"only {c} of the k={k} sites add households: the other {n - c} of the {n} "
-                               "candidates reach nobody left uncovered" if n else
+            info["message"] = (f"only {c} of the k={k} sites add households: the other {n - c} of the "
+                               f"{counted(n, 'candidate')} {'reaches' if n - c == 1 else 'reach'} nobody left "
+                               "uncovered" if n else
                                f"no site for k={k}: no candidate is left to choose from (see the report layer)")
         logger.warning("siting: %s", info["message"])
     return plan, info
