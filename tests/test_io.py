@@ -339,7 +339,7 @@ def test_xlsx_bad_row_is_named_by_its_spreadsheet_row(tmp_path):
     sheet["A7"] = None  # an empty, formatted row below the table is ignored
     sheet["A7"].number_format = "0.00"
     book.save(path)
-    with pytest.raises(ColumnError, match=r"'stations.xlsx': missing or non-numeric coordinates in row 3 \(经度='待补'"):
+    with pytest.raises(ColumnError, match=r"'stations.xlsx': missing or non-numeric coordinates in row 3, 名称 '华强北站' \(经度='待补'"):
         read_points_table(path)
     with pytest.raises(InputFileError, match="cannot read sheet 'nope'"):
         read_points_table(path, sheet="nope")
@@ -359,7 +359,7 @@ def test_coord_sys_column_gives_each_row_its_system(tmp_path):
     assert np.abs(gdf.geometry.y - TABLE["纬度"]).max() < 1e-9
     table.loc[0, "坐标系"] = "mars"
     table.to_csv(path, index=False)
-    with pytest.raises(ColumnError, match=r"unknown coordinate system in row 2 \(坐标系='mars'\)"):
+    with pytest.raises(ColumnError, match=r"unknown coordinate system in row 2, 名称 '福田街道党群服务中心' \(坐标系='mars'\)"):
         read_points_table(path, coord_sys_col="坐标系")
 
 
@@ -378,9 +378,9 @@ def test_explicit_columns_and_english_names(tmp_path):
 @pytest.mark.parametrize(
     "lon, lat, message",
     [
-        ("", "22.5", r"missing or non-numeric coordinates in row 3 \(经度=empty, 纬度=22.5\)"),
-        ("abc", "22.5", r"missing or non-numeric coordinates in row 3 \(经度='abc'"),
-        ("214.1", "22.5", r"out of range .* row 3 \(经度=214.1"),
+        ("", "22.5", r"missing or non-numeric coordinates in row 3, 名称 '华强北站' \(经度=empty, 纬度=22.5\)"),
+        ("abc", "22.5", r"missing or non-numeric coordinates in row 3, 名称 '华强北站' \(经度='abc'"),
+        ("214.1", "22.5", r"out of range .* row 3, 名称 '华强北站' \(经度=214.1"),
     ],
 )
 def test_bad_coordinates_name_the_row(tmp_path, lon, lat, message):
