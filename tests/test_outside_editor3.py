@@ -321,3 +321,38 @@ def test_without_a_buildings_column_a_unit_with_households_is_one_building_as_in
         assert {g: (s["n_buildings"], s["building_leads"]) for g, s in staff.items()} == {"C1-01": (3, 2),
                                                                                             "C1-02": (4, 2)}
         assert "单元没有楼栋数列：楼栋数按有住户的单元个数计" in driver.page_source
+
+
+# ----------------------------------------------------------- 5: redrawing on a phone, folded
+
+
+def _in_sight(driver, element_id: str) -> bool:
+    """Whether the element is on the screen and nothing covers its middle."""
+    return driver.execute_script("""
+        var e = document.getElementById(arguments[0]), r = e.getBoundingClientRect();
+        if (!r.height || r.top < 0 || r.bottom > window.innerHeight) { return false; }
+        var hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+        return !!hit && (e.contains(hit) || hit.contains(e));""", element_id)
+
+
+@pytest.mark.browser
+def test_on_a_phone_the_folded_sheet_keeps_the_current_grid_and_the_button_to_unfold_it_in_sight(tmp_path):
+    # before: in WeChat at 390 x 844, 收起/展开 folded the sheet to 120 px showing the title and the
+    # first lines of WeChat's warning; the current grid's line was out of sight and the button to
+    # unfold the sheet lay at y = 990, below the screen: it took a scroll inside a 120 px box to find
+    with _page(_plan(), tmp_path, phone=True) as driver:
+        _tap(driver, *_unit_at(driver, "a3"))
+        toggle = driver.find_element("id", "sp-toggle").rect
+        _tap(driver, toggle["x"] + toggle["width"] / 2, toggle["y"] + toggle["height"] / 2)
+        assert driver.execute_script("return document.body.classList.contains('sp-collapsed')")
+        assert _in_sight(driver, "sp-now") and "C1-01" in _now(driver)
+        assert all(_in_sight(driver, f"sp-mode-{m}") for m in ("pick", "paint", "lasso", "merge"))
+        assert _in_sight(driver, "sp-toggle")
+        # a tap moving a unit while folded: its grid's households in sight
+        driver.find_element("id", "sp-mode-paint").click()
+        _tap(driver, *_unit_at(driver, "b1"))
+        assert "520" in _now(driver) and _in_sight(driver, "sp-now")
+        toggle = driver.find_element("id", "sp-toggle").rect
+        _tap(driver, toggle["x"] + toggle["width"] / 2, toggle["y"] + toggle["height"] / 2)
+        assert not driver.execute_script("return document.body.classList.contains('sp-collapsed')")
+        assert _in_sight(driver, "sp-in-app")  # unfolded: WeChat's warning above the tools again
