@@ -356,3 +356,26 @@ def test_on_a_phone_the_folded_sheet_keeps_the_current_grid_and_the_button_to_un
         _tap(driver, toggle["x"] + toggle["width"] / 2, toggle["y"] + toggle["height"] / 2)
         assert not driver.execute_script("return document.body.classList.contains('sp-collapsed')")
         assert _in_sight(driver, "sp-in-app")  # unfolded: WeChat's warning above the tools again
+
+
+@pytest.mark.browser
+def test_the_geojson_export_keeps_the_buildings_so_a_page_made_from_it_staffs_the_grids_alike(tmp_path):
+    # without the units' 楼栋数 in the export, a page (or spatial grids) made from it counted a unit
+    # with households as one building: C1-01's 楼栋长 went from ceil(11 / 2) = 6 to ceil(4 / 2) = 2
+    from spatial.cli import main
+
+    units = _plan().rename(columns={"buildings": "楼栋数"})
+    units.to_file(tmp_path / "plan.gpkg")
+    assert main(["-q", "editor", str(tmp_path / "plan.gpkg"), "--out", str(tmp_path / "first.html")]) == 0
+    driver = _chrome(tmp_path)
+    try:
+        _open(driver, tmp_path / "first.html")
+        before = driver.execute_script(API + "staff()")
+        assert before["C1-01"]["n_buildings"] == 11
+        (tmp_path / "first_plan.geojson").write_text(driver.execute_script(API + "exportGeoJson()"), encoding="utf-8")
+        assert gpd.read_file(tmp_path / "first_plan.geojson")["楼栋数"].tolist() == [3, 5, 4, 1, 1, 2, 6, 1]
+        assert main(["-q", "editor", str(tmp_path / "first_plan.geojson"), "--out", str(tmp_path / "second.html")]) == 0
+        _open(driver, tmp_path / "second.html")
+        assert driver.execute_script(API + "staff()") == before
+    finally:
+        driver.quit()

@@ -209,8 +209,9 @@ def editor_payload(
         codes, uniques = pd.factorize(units[community_id_col])
         comm, comm_ids = codes.tolist(), [str(_jsonable(v)) for v in uniques]
     # the columns that say how units are edited go out again with the GeoJSON export, so a page or
-    # a redraw made from it has the same communities, estates and locks
-    kept = [c for c in dict.fromkeys([community_id_col, gated, lock]) if c is not None and c in units.columns]
+    # a redraw made from it has the same communities, estates, locks and buildings
+    kept = [c for c in dict.fromkeys([community_id_col, gated, lock, buildings_col if bld is not None else None])
+            if c is not None and c in units.columns]  # (and the buildings: a page from it staffs its grids alike)
     pts = shapely.get_coordinates(shapely.point_on_surface(geoms))
     pt = np.column_stack([np.rint(pts[:, 0] * SCALE) - xmin, np.rint(pts[:, 1] * SCALE) - ymin]).astype(np.int64)
 
