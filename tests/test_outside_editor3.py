@@ -379,3 +379,23 @@ def test_the_geojson_export_keeps_the_buildings_so_a_page_made_from_it_staffs_th
         assert driver.execute_script(API + "staff()") == before
     finally:
         driver.quit()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_on_a_phone_each_grid_row_keeps_its_id_on_one_line(tmp_path, lang):
+    # before: at 390 px the flagged grids' rows read "C1-" / "02" (and the swatch on a line of its
+    # own once the 楼栋长/联户长 column came): the id column was squeezed to a few characters by the
+    # households, units and status columns, three lines a row, while other columns had room
+    units = _plan().assign(community_id=["C1"] * 7 + ["C2"], households=[100, 150, 120, 80, 90, 60, 900, 350],
+                           grid_id=["C1-01"] * 2 + ["C1-02"] * 2 + ["C1-01"] * 2 + ["C1-02"] * 2)
+    with _page(units, tmp_path, phone=True, lang=lang, max_deviation_pct=5) as driver:
+        driver.execute_script(API + "select('C1-01')")
+        driver.execute_script(API + "newGrid()")  # an empty grid listed too
+        lines = driver.execute_script("""
+            return Array.prototype.map.call(document.querySelectorAll('#sp-flags tr[data-grid] td.sp-name'), function (td) {
+                var r = document.createRange(); r.selectNodeContents(td);  // (lines: its height over one line's)
+                return [td.textContent, Math.round(r.getBoundingClientRect().height / parseFloat(getComputedStyle(td).lineHeight))];
+            });""")
+        assert sorted(lines) == [["C1-01", 1], ["C1-02", 1], ["C1-03", 1]]
+        assert driver.execute_script("var p = document.querySelector('.sp-panel'); return p.scrollWidth <= p.clientWidth")
