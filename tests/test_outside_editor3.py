@@ -399,3 +399,25 @@ def test_on_a_phone_each_grid_row_keeps_its_id_on_one_line(tmp_path, lang):
             });""")
         assert sorted(lines) == [["C1-01", 1], ["C1-02", 1], ["C1-03", 1]]
         assert driver.execute_script("var p = document.querySelector('.sp-panel'); return p.scrollWidth <= p.clientWidth")
+
+
+@pytest.mark.browser
+def test_a_page_reloaded_on_a_phone_comes_back_on_the_grid_and_the_place_the_planner_left(tmp_path):
+    # before: WeChat reloads a page it kept in the background; the page said "已恢复上次未完成的1步调整"
+    # but opened on the whole plan zoomed out, no grid picked: the planner zoomed in and found C1-02
+    # again before the next tap
+    with _page(_plan(), tmp_path, phone=True) as driver:
+        _tap(driver, *_unit_at(driver, "b3", 18))
+        driver.find_element("id", "sp-mode-paint").click()
+        _tap(driver, *_unit_at(driver, "a3", None))
+        assert driver.execute_script(API + "gridOf('a3')") == "C1-02"
+        zoom, *centre = driver.execute_script("var m = window.spatialGridEditor.map; return [m.getZoom(), m.getCenter().lat, m.getCenter().lng]")
+        driver.refresh()
+        _open(driver, tmp_path / "plan.html")
+        assert _text(driver, "sp-note") == "已恢复上次未完成的1步调整。"
+        # C1-02 = b1 b2 b3 b4 + a3 = 120 + 80 + 200 + 50 + 60 = 510
+        assert _now(driver).startswith("C1-02 510户") and _in_sight(driver, "sp-now")
+        back = driver.execute_script("var m = window.spatialGridEditor.map; return [m.getZoom(), m.getCenter().lat, m.getCenter().lng]")
+        assert back[0] == zoom and back[1:] == pytest.approx(centre, abs=1e-5)  # (to a metre)
+        # a tap picks (the page opens in 选网格, as always: a tap after a reload moves nothing unasked)
+        assert "sp-on" in driver.find_element("id", "sp-mode-pick").get_attribute("class")

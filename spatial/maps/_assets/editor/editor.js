@@ -904,12 +904,14 @@
   function more(n) { return n > 0 ? '<p class="sp-muted">' + esc(fmt(T.more, {n: n})) + "</p>" : ""; }
   function mid() { return (LO + HI) / 2; }
   function offness(g) { var d = deviation(g); return d === null ? Math.abs(gh[g] - mid()) / mid() * 100 : Math.abs(d); }
+  var viewSaver = null;
   function setActive(g) {
     var old = active;
     active = g;
     if (old >= 0) { restyleGrid(old); }
     if (g >= 0) { restyleGrid(g); }
     render();
+    if (viewSaver) { viewSaver(); }
   }
   function setMode(m) {
     mode = m;
@@ -1038,8 +1040,26 @@
     if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "y") { e.preventDefault(); redo(); }
   });
 
+  // where the planner was: the map's view and the current grid, kept apart from the edits (their key
+  // syncs other tabs). WeChat reloads a page it kept in the background; the edits came back, but on the
+  // whole town zoomed out with no grid picked, to be found again on a phone's screen
+  var viewKey = storeKey + ":view", view = null;
+  try { view = JSON.parse(localStorage.getItem(viewKey) || "null"); } catch (err) { view = null; }
   restore();
   setMode("pick");
+  if (view && isFinite(view.lat) && isFinite(view.lng) && isFinite(view.z)) {
+    map.setView([view.lat, view.lng], view.z, {animate: false});
+  }
+  if (view && typeof view.grid === "string" && gridIndex[view.grid] !== undefined) { setActive(gridIndex[view.grid]); }
+  function saveView() {
+    try {
+      var c = map.getCenter();
+      localStorage.setItem(viewKey, JSON.stringify({lat: c.lat, lng: c.lng, z: map.getZoom(),
+        grid: active >= 0 ? String(D.grids.id[active]) : null}));
+    } catch (err) { /* nothing kept: the page opens on the whole plan */ }
+  }
+  map.on("moveend", saveView);
+  viewSaver = saveView;
   if (inApp) {  // said for as long as the page is open, above the tools
     var warn = document.createElement("p");
     warn.id = "sp-in-app"; warn.className = "sp-warn"; warn.setAttribute("role", "note"); warn.textContent = T.in_app;
