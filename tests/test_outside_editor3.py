@@ -421,3 +421,21 @@ def test_a_page_reloaded_on_a_phone_comes_back_on_the_grid_and_the_place_the_pla
         assert back[0] == zoom and back[1:] == pytest.approx(centre, abs=1e-5)  # (to a metre)
         # a tap picks (the page opens in 选网格, as always: a tap after a reload moves nothing unasked)
         assert "sp-on" in driver.find_element("id", "sp-mode-pick").get_attribute("class")
+
+
+@pytest.mark.browser
+def test_on_a_laptop_the_english_lists_with_the_leads_column_stay_inside_the_panel(tmp_path):
+    # (the 楼栋长/联户长 column with Households, Population and a grid's chips "over" and "2 communities"
+    # ran the status past the panel's right edge, behind a sideways scroll)
+    units = _plan().assign(community_id=["C1"] * 7 + ["C2"], households=[100, 150, 120, 80, 90, 60, 900, 350],
+                           population=[250] * 8)
+    with _page(units, tmp_path, lang="en") as driver:
+        driver.execute_script(API + "select('C1-02')")
+        assert "2 communities" in _text(driver, "sp-active")
+        seen = driver.execute_script("""
+            var panel = document.querySelector('.sp-panel'), right = panel.getBoundingClientRect().right;
+            return {out: Array.prototype.filter.call(panel.querySelectorAll('td, th, .sp-chip'), function (e) {
+                        return e.getBoundingClientRect().right > right + 1; }).map(function (e) { return e.textContent; }),
+                    sideways: Array.prototype.filter.call(panel.querySelectorAll('*'), function (e) {
+                        return e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'visible'; }).length};""")
+        assert seen == {"out": [], "sideways": 0}
