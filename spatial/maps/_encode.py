@@ -115,15 +115,15 @@ def free_edges(geoms_m: np.ndarray, crs_m, x0: int, y0: int, tol_m: float = 0.5,
     out: list[list] = [[] for _ in range(n)]
     if n == 0:
         return out
-    a, b = shapely.STRtree(geoms_m).query(geoms_m, predicate="dwithin", distance=tol_m)
+    a, b = shapely.STRtree(geoms_m).query(geoms_m, predicate="dwithin", distance=tol_m)  # (sorted by a)
     keep = a != b
-    near = np.full(n, None, dtype=object)  # (None where a unit has no neighbour within tol_m)
-    if keep.any():
-        shapely.geometrycollections(geoms_m[b[keep]], indices=a[keep], out=near)
-    edge = shapely.boundary(geoms_m)
-    has = np.array([v is not None for v in near], dtype=bool)
-    free = edge.copy()
-    free[has] = shapely.difference(edge[has], shapely.buffer(near[has], tol_m, quad_segs=2))
+    a, b = a[keep], b[keep]
+    grown = shapely.buffer(geoms_m, tol_m, quad_segs=2)
+    free = shapely.boundary(geoms_m)
+    slot = np.arange(len(a)) - np.searchsorted(a, a)  # each unit's k-th neighbour, for every unit at once
+    for k in range(int(slot.max()) + 1 if len(a) else 0):
+        m = slot == k
+        free[a[m]] = shapely.difference(free[a[m]], grown[b[m]])
     parts, owner = shapely.get_parts(shapely.line_merge(free), return_index=True)
     keep = (shapely.get_type_id(parts) == 1) & (shapely.length(parts) >= shortest_m)
     parts, owner = parts[keep], owner[keep]
