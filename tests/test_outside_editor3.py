@@ -439,3 +439,30 @@ def test_on_a_laptop_the_english_lists_with_the_leads_column_stay_inside_the_pan
                     sideways: Array.prototype.filter.call(panel.querySelectorAll('*'), function (e) {
                         return e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'visible'; }).length};""")
         assert seen == {"out": [], "sideways": 0}
+
+
+@pytest.mark.browser
+def test_on_a_phone_held_sideways_the_current_grids_line_stays_in_sight_and_the_legend_folds(tmp_path):
+    # before: at 844 x 390 (a phone turned sideways in WeChat) the page took the desktop's side panel,
+    # where the 当前网格 table sat 330 px down a 390 px screen: a tap moving a3 into C1-02 (450 ->
+    # 510 households) showed nothing in sight, and the open legend covered a third of the map's height
+    from spatial.maps.editor import save_grid_editor
+
+    page = save_grid_editor(_plan(), tmp_path / "plan.html", min_households=100, max_households=500)
+    driver = _chrome(tmp_path, 900, 500, user_agent=WECHAT)
+    try:
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                               {"width": 844, "height": 390, "deviceScaleFactor": 3, "mobile": True})
+        driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 5})
+        _open(driver, page)
+        assert driver.execute_script("return document.querySelector('.sp-legend').open") is False
+        _tap(driver, *_unit_at(driver, "b3"))
+        driver.find_element("id", "sp-mode-paint").click()
+        _tap(driver, *_unit_at(driver, "a3", None))
+        assert driver.execute_script(API + "gridOf('a3')") == "C1-02"
+        for scroll in (0, 10**6):  # at the top of the panel, and scrolled down to the exports
+            driver.execute_script("document.querySelector('.sp-panel').scrollTop = arguments[0]", scroll)
+            assert _now(driver).startswith("C1-02 510户") and _in_sight(driver, "sp-now"), scroll
+        assert _errors(driver) == []
+    finally:
+        driver.quit()

@@ -339,14 +339,14 @@
   })(layerList.getContainer());
   var legend = L.control({position: "bottomright"});
   legend.onAdd = function () {
-    // a <details>: open on a desktop, folded to its title on a phone, where it would cover the town
+    // a <details>: open on a desktop, folded to its title on a phone (either way up), where it would cover the town
     var div = L.DomUtil.create("details", "sp-box sp-legend");
     div.innerHTML = '<summary><b>' + T.legend + '</b></summary><i style="border-top:4px solid #0b3c8c"></i>' +
       T.legend_active + '<br><i style="border-top:2px solid #262626"></i>' + T.legend_border +
       '<br><i style="border-top:3px solid #d7191c"></i>' + T.legend_split +
       '<br><i style="border-top:2px dashed #b2182b"></i>' + T.legend_over +
       '<br><i style="border-top:2px dashed #2166ac"></i>' + T.legend_under;
-    div.open = !window.matchMedia("(max-width: 760px), (max-height: 500px) and (orientation: portrait)").matches;
+    div.open = !window.matchMedia("(max-width: 760px), (max-height: 500px)").matches;  // (a phone held sideways too)
     L.DomEvent.disableClickPropagation(div);
     return div;
   };
