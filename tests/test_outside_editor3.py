@@ -466,3 +466,18 @@ def test_on_a_phone_held_sideways_the_current_grids_line_stays_in_sight_and_the_
         assert _errors(driver) == []
     finally:
         driver.quit()
+
+
+@pytest.mark.browser
+def test_the_current_grids_outline_rings_each_footprint_with_no_unit_beside_it(tmp_path):
+    # building footprints 80 m wide with 20 m lanes between them (neighbours across the lane, as the
+    # grids engine reads them): no edge is shared, and the outline is each footprint's own ring
+    boxes = [box(X0 + 100 * c, Y0, X0 + 100 * c + 80, Y0 + 80) for c in range(4)]
+    units = gpd.GeoDataFrame({"unit_id": ["f0", "f1", "f2", "f3"], "grid_id": ["G1", "G1", "G2", "G2"],
+                              "households": [150, 150, 150, 150]}, geometry=boxes, crs=UTM)
+    with _page(units, tmp_path) as driver:
+        driver.execute_script(API + "select('G2')")
+        drawn = _outline(driver)
+        want = MultiLineString([list(b.exterior.coords) for b in boxes[2:]])
+        assert want.difference(drawn.buffer(1.0)).length < 1e-6 and drawn.difference(want.buffer(0.2)).length < 1e-6
+        assert driver.execute_script(API + "stats()")["G2"]["contiguous"] is True  # (across the lane)

@@ -290,7 +290,10 @@
   var BORDER = {color: "#262626", weight: 1.8, opacity: 0.95}, ACTIVE = {color: "#0b3c8c", weight: 4, opacity: 0.9};
   // the outline of its units no other unit shares (the town's edge, a community line with no unit
   // across): the current grid's outline is these with its borders, not its borders alone
-  var FREE = (D.free || []).map(function (ls) { return ls.map(ring); });
+  // (1: the whole outline, a footprint with no unit beside it: its own rings)
+  var FREE = (D.free || []).map(function (ls, u) {
+    return ls === 1 ? [].concat.apply([], U.geom[u].map(function (p) { return p.map(ring); })) : ls.map(ring);
+  });
   function borderOf(g) {
     var out = [];
     members[g].forEach(function (u) {
