@@ -481,3 +481,20 @@ def test_the_current_grids_outline_rings_each_footprint_with_no_unit_beside_it(t
         want = MultiLineString([list(b.exterior.coords) for b in boxes[2:]])
         assert want.difference(drawn.buffer(1.0)).length < 1e-6 and drawn.difference(want.buffer(0.2)).length < 1e-6
         assert driver.execute_script(API + "stats()")["G2"]["contiguous"] is True  # (across the lane)
+
+
+@pytest.mark.browser
+def test_on_a_phone_what_a_tap_did_is_said_once(tmp_path):
+    # before: "网格C1-02已并入C1-01（4个单元）。" stood in the current grid's line and again under
+    # the tools, 60 px apart, both in sight on a 390 x 844 screen
+    with _page(_plan(), tmp_path, phone=True) as driver:
+        _tap(driver, *_unit_at(driver, "a0"))
+        driver.find_element("id", "sp-mode-merge").click()
+        _tap(driver, *_unit_at(driver, "b1", None))
+        said = "网格C1-02已并入C1-01（4个单元）。"
+        shown = driver.execute_script("""
+            var said = arguments[0];
+            return Array.prototype.filter.call(document.querySelectorAll('.sp-panel *'), function (e) {
+                return e.children.length === 0 && e.textContent === said && e.getClientRects().length > 0;
+            }).length;""", said)
+        assert shown == 1 and said in _now(driver)
