@@ -233,7 +233,7 @@ def test_gated_estates_move_together_locked_units_stay_and_ui_moves(small, tmp_p
         assert _stats(driver)["A"]["households"] == 120 + 80 + 90 + 160 + 200 + 50
         moved = _move(driver, ["u7", "u6"], "A")                # u7 is locked: only u6 moves
         assert moved["moved"] == ["u6"] and moved["locked"] == ["u7"]
-        assert "1 locked units not moved: u7" in driver.find_element("id", "sp-note").text
+        assert "1 locked unit not moved: u7" in driver.find_element("id", "sp-note").text
         stats = _stats(driver)
         # B is 92.5% under the mean grid of 400 (800 households in two grids)
         assert stats["B"] == {"households": 30, "population": 75, "n_units": 1, "in_band": False,

@@ -62,7 +62,7 @@ def add_parser(sub) -> None:
     p.add_argument("--title", default=None, help="heading of the page")
     p.add_argument("--credit", action="append", default=[], metavar="TEXT",
                    help="a source of the plan's data, in the page's credit line (repeat for several)")
-    add_column_options(p, "unit_id", "grid_id", "households", "population", "community_id")
+    add_column_options(p, "unit_id", "grid_id", "households", "population", "buildings", "community_id")
     p.set_defaults(func=run)
 
 
@@ -261,6 +261,8 @@ def run(args: argparse.Namespace) -> int:
         drawn_grid = units[gid]
     hh = column(args, units, "households", "units" if args.units is not None else "plan")
     pop = column(args, units, "population", "units" if args.units is not None else "plan", required=False)
+    # 楼栋数, for each grid's 楼栋长 as spatial grids finds and counts them
+    bld = column(args, units, "buildings", "units" if args.units is not None else "plan", required=False)
     named = source(args.units if args.units is not None else args.plan)  # the file, in messages
     read_from(args, units=named)
     require_unique(units, uid, named)
@@ -294,7 +296,7 @@ def run(args: argparse.Namespace) -> int:
         roads = read_grid_input(args.roads, "roads", "roads")
     path = save_grid_editor(units, args.out, communities, roads=roads, lang=args.lang, title=args.title,
                             credits=args.credit,
-                            unit_id_col=uid, grid_id_col=gid, households_col=hh, population_col=pop,
+                            unit_id_col=uid, grid_id_col=gid, households_col=hh, population_col=pop, buildings_col=bld,
                             gated_col=args.gated_col,
                             locked_col=args.locked_col, min_households=args.min_households,
                             max_households=args.max_households, max_deviation_pct=args.max_deviation,

@@ -33,8 +33,14 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["HouseholdGroups", "grids_without_groups", "household_leads", "staffing", "ten_household_groups"]
 
+#: The seeds' staffing of a grid, :func:`staffing`'s defaults (and so the grids layer's), which the grid
+#: editor page uses too: 1 专职 + 1 兼职 grid worker a grid, a 楼栋长 per 2 buildings (practice: 1-2),
+#: a 联户长 per 10 households (the 十联户).
+FULL_TIME_PER_GRID, PART_TIME_PER_GRID = 1, 1
+BUILDINGS_PER_BUILDING_LEAD, HOUSEHOLDS_PER_HOUSEHOLD_LEAD = 2, 10
 
-def household_leads(households: np.ndarray | float, per_lead: float = 10) -> np.ndarray:
+
+def household_leads(households: np.ndarray | float, per_lead: float = HOUSEHOLDS_PER_HOUSEHOLD_LEAD) -> np.ndarray:
     """Number of 联户长 (and so of 十联户 groups) for each count of households: ceil(H / per_lead).
 
     The one rule behind both :func:`staffing`'s ``household_leads`` and the number of groups
@@ -68,10 +74,10 @@ def household_leads(households: np.ndarray | float, per_lead: float = 10) -> np.
 def staffing(
     grids: pd.DataFrame,
     *,
-    full_time_per_grid: int = 1,
-    part_time_per_grid: int = 1,
-    buildings_per_building_lead: float = 2,
-    households_per_household_lead: float = 10,
+    full_time_per_grid: int = FULL_TIME_PER_GRID,
+    part_time_per_grid: int = PART_TIME_PER_GRID,
+    buildings_per_building_lead: float = BUILDINGS_PER_BUILDING_LEAD,
+    households_per_household_lead: float = HOUSEHOLDS_PER_HOUSEHOLD_LEAD,
     buildings_col: str = "n_buildings",
     households_col: str = "households",
 ) -> pd.DataFrame:

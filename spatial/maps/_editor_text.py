@@ -1,4 +1,5 @@
-"""The grid editor page's words, in Chinese and English (``{name}`` fields are filled in the page)."""
+"""The grid editor page's words, in Chinese and English (``{name}`` fields are filled in the page;
+``{n:unit|units}`` is the English word for the count ``n``: the first for exactly 1)."""
 
 from __future__ import annotations
 
@@ -67,6 +68,11 @@ TEXT = {
         "export_open": "已导出{name}，但方案仍有：{what}。重新划分（spatial grids --existing … --redraw）会把它们补齐，也可在此处理后再导出。",
         "open_pieces": "{k}个网格不连片（{ids}）", "open_no_grid": "{k}个单元未划入网格（{ids}）",
         "open_split": "{k}个封闭小区被分在多个网格（{ids}）", "open_sep": "；",
+        "leads": "楼栋长/联户长", "now_leads": "楼栋长{b}·联户长{h}",
+        "staff_long": "需配网格员{w}名（专职{f}名、兼职{p}名）、楼栋长{b}名（{nb}栋）、联户长{h}名（{hh}户）",
+        "staff_note": "楼栋长按每{b}栋1名、联户长按每{h}户1名测算，每个网格另配专职网格员{f}名、兼职网格员{p}名，"
+                      "与 spatial grids 网格图层的测算相同。",
+        "staff_units": "单元没有楼栋数列：楼栋数按有住户的单元个数计（每个单元算一栋）。",
     },
     "en": {
         "noscript": "The grid editor works in a browser that runs scripts (JavaScript). In WeChat: tap “···” at the "
@@ -82,10 +88,10 @@ TEXT = {
         "hint_paint": "Click units to move them into the current grid.",
         "hint_lasso": "Drag a loop: units inside move into the current grid (a finger works on tablets).",
         "mode_merge": "Merge grids", "hint_merge": "Click a unit of another grid: that whole grid joins the current grid.",
-        "merged": "Grid {from} merged into {to} ({n} units).",
+        "merged": "Grid {from} merged into {to} ({n} {n:unit|units}).",
         "lock_grid": "Lock grid", "unlock_grid": "Unlock grid",
-        "grid_locked": "The {n} units of grid {id} are locked: they will not move.",
-        "grid_unlocked": "The {n} units of grid {id} are unlocked.",
+        "grid_locked": "The {n} {n:unit|units} of grid {id} {n:is|are} locked: {n:it|they} will not move.",
+        "grid_unlocked": "The {n} {n:unit|units} of grid {id} {n:is|are} unlocked.",
         "find": "Find", "find_placeholder": "unit or grid id",
         "found_unit": "Unit {id} is in grid {grid}.", "found_many": "{n} matches for \"{q}\"; showing the first: {id}.",
         "not_found": "No unit or grid \"{q}\".",
@@ -95,21 +101,22 @@ TEXT = {
         "no_changes": "No changes yet", "from": "From", "to": "To",
         "choose": "- choose a grid -", "pick_hint": "No grid picked yet",
         "pick_first": "Pick the grid to move units into first.",
-        "locked": "locked: cannot move", "gated": "gated estate: its {n} units move together",
-        "locked_skipped": "{n} locked units not moved: {ids}.",
-        "estate_skipped": "{n} units not moved as their gated estate, which moves whole, has a locked unit: {ids}.",
+        "locked": "locked: cannot move", "gated": "gated estate: its {n} {n:unit moves|units move} together",
+        "locked_skipped": "{n} locked {n:unit|units} not moved: {ids}.",
+        "estate_skipped": "{n} {n:unit|units} not moved as {n:its|their} gated estate, which moves whole, has a locked "
+                          "unit: {ids}.",
         "unknown_units": "unknown units: {ids}",
-        "restored": "Restored {n} unexported edits from last time.",
-        "synced": "This plan was edited in another tab or window; its edits are taken in ({n} steps).",
+        "restored": "Restored {n} unexported {n:edit|edits} from last time.",
+        "synced": "This plan was edited in another tab or window; its edits are taken in ({n} {n:step|steps}).",
         "storage_failed": "This browser cannot keep your edits; export them soon.",
         "exported": "exported", "unsaved": "not exported (kept in this browser)",
         "reset_confirm": "Discard every change and go back to the original plan?",
-        "summary": "{n} grids: {inb} in band, {split} in pieces",
+        "summary": "{n} {n:grid|grids}: {inb} in band, {split} in pieces",
         "legend": "Legend", "legend_active": "current grid", "legend_border": "grid border",
         "legend_split": "grid in pieces", "legend_over": "over band", "legend_under": "under band",
         "roads": "Walking network", "grid_borders": "Grid borders", "communities": "Community boundaries",
         "band_note": "Band: {lo}–{hi} households.",
-        "far": "off the mean", "summary_far": ", {far} more than ±{p}% from their community's mean grid",
+        "far": "off the mean", "summary_far": ", {far} more than ±{p}% from {far:its|their} community's mean grid",
         "summary_no_plan": " ({k} of them no plan can bring within it)",
         "dev_note": "The % after a grid's households is how far it is from its community's mean grid.",
         "zoom_in": "Zoom in", "zoom_out": "Zoom out", "layers": "Layers",
@@ -128,28 +135,36 @@ TEXT = {
         "mixed_long": "Holds units of communities {ids}; grids nest in communities: move the units outside {main} "
                       "to a grid of their own community",
         "why_comm": "community: {n}",
-        "why_comm_long": "Its community holds only {n} households, under {lo}: merge it with a neighbouring community",
+        "why_comm_long": "Its community holds only {n} {n:household|households}, under {lo}: merge it with a neighbouring community",
         "why_cut": "cut off: {n}",
-        "why_cut_long": "These {k} units share no edge with the rest of the community (an island, or land cut off by "
-                        "water) and hold {n} households, under {lo}",
+        "why_cut_long": "{k:This unit shares|These {k} units share} no edge with the rest of the community (an island, or "
+                        "land cut off by water) and {k:holds|hold} {n} {n:household|households}, under {lo}",
         "why_unit": "one unit: {n}",
-        "why_unit_long": "Unit {id} alone holds {n} households, over {hi}: split the unit or raise the maximum",
+        "why_unit_long": "Unit {id} alone holds {n} {n:household|households}, over {hi}: split the unit or raise the maximum",
         "why_estate": "estate: {n}",
         "why_estate_long": "A gated estate kept whole holds {n} households, over {hi}: no grid holding it is in the band",
         "uneven_unit": "unit {n}: no plan evens it", "uneven_estate": "estate {n}: no plan evens it", "list_sep": ", ",
-        "uneven_unit_long": "Unit {ids} holds {n} households",
+        "uneven_unit_long": "Unit {ids} holds {n} {n:household|households}",
         "uneven_estate_long": "The {k} units kept together ({ids}) hold {n} households",
         "uneven_over": ", more than the {most} within {p}% of the mean allows",
         "uneven_hemmed": ": fewer than the {least} within {p}% of the mean needs, alone and with all the lighter "
                          "units it could join, and more than {most} with any neighbour of more than {room}",
         "uneven_action": ". No plan puts a grid holding it within {p}% of the mean: accept it, split it, or allow more",
-        "now_households": "{n} households", "estate_split": "estate in {n} grids", "no_grid": "no grid", "list_more": " ...",
+        "now_households": "{n} {n:household|households}", "estate_split": "estate in {n} grids", "no_grid": "no grid", "list_more": " ...",
         "estate_split_long": "Gated estate {name} lies in {parts}; an estate belongs in one grid: in Click to move, "
                              "click any of its units and the whole estate moves into the current grid",
-        "summary_no_grid": ", {k} units in no grid", "summary_split_estates": ", {k} gated estates split between grids",
+        "summary_no_grid": ", {k} {k:unit|units} in no grid",
+        "summary_split_estates": ", {k} gated {k:estate|estates} split between grids",
         "export_open": "Exported {name}, but the plan still has {what}. A redraw (spatial grids --existing ... --redraw) "
                        "finishes them, or fix them here and export again.",
-        "open_pieces": "{k} grids in pieces ({ids})", "open_no_grid": "{k} units in no grid ({ids})",
-        "open_split": "{k} gated estates split between grids ({ids})", "open_sep": "; ",
+        "open_pieces": "{k} {k:grid|grids} in pieces ({ids})", "open_no_grid": "{k} {k:unit|units} in no grid ({ids})",
+        "open_split": "{k} gated {k:estate|estates} split between grids ({ids})", "open_sep": "; ",
+        "leads": "Bldg/hh leads", "now_leads": "{b} bldg + {h} hh {h:lead|leads}",
+        "staff_long": "Needs {w} grid {w:worker|workers} ({f} full-time, {p} part-time), {b} building {b:lead|leads} "
+                      "({nb} {nb:building|buildings}) and {h} household {h:lead|leads} ({hh} {hh:household|households})",
+        "staff_note": "Building leads (楼栋长) at one per {b} buildings, household leads (联户长) at one per {h} "
+                      "households, and {f} full-time and {p} part-time grid worker a grid, as spatial grids staffs its "
+                      "grids layer.",
+        "staff_units": "The units have no buildings column: a unit with households counts as one building.",
     },
 }

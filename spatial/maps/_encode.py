@@ -11,7 +11,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-__all__ = ["SCALE", "encode_polygons", "encode_lines", "shared_borders"]
+__all__ = ["SCALE", "encode_polygons", "encode_lines", "free_edges", "shared_borders"]
 
 #: Degrees are stored as integers of 1e-6 degree (about 0.1 m), delta-encoded per ring.
 SCALE = 1_000_000
@@ -100,6 +100,45 @@ def shared_borders(geoms_wgs: np.ndarray, geoms_m: np.ndarray, adj, crs_m, x0: i
         for k, line in zip(owner.tolist(), encode_lines(parts, x0, y0)):
             lines[k].append(line)
     return {"i": adj.i.tolist(), "j": adj.j.tolist(), "lines": lines}
+
+
+def free_edges(geoms_m: np.ndarray, crs_m, x0: int, y0: int, tol_m: float = 0.5, shortest_m: float = 1.0) -> list:
+    """The part of each unit's outline that no other unit shares (delta-encoded lines in degrees),
+    or ``1`` for a unit whose whole outline is (a footprint with no unit within ``tol_m``: the page
+    draws its own rings, so a plan of footprints does not carry them twice).
+
+    The edge of the town, a community boundary with no unit across it, the shore of a lake:
+    where no unit lies within ``tol_m``. With the shared borders of :func:`shared_borders` they
+    make a grid's whole outline (the page draws the current grid's so); pieces shorter than
+    ``shortest_m`` (where two neighbours' outlines part by a little more than ``tol_m``) are left out.
+    """
+    geoms_m = np.asarray(geoms_m, dtype=object)
+    n = len(geoms_m)
+    out: list = [[] for _ in range(n)]
+    if n == 0:
+        return out
+    a, b = shapely.STRtree(geoms_m).query(geoms_m, predicate="dwithin", distance=tol_m)  # (sorted by a)
+    keep = a != b
+    a, b = a[keep], b[keep]
+    alone = np.ones(n, dtype=bool)
+    alone[a] = False
+    for k in np.flatnonzero(alone).tolist():
+        out[k] = 1
+    grown = shapely.buffer(geoms_m, tol_m, quad_segs=2)
+    free = shapely.boundary(geoms_m)
+    slot = np.arange(len(a)) - np.searchsorted(a, a)  # each unit's k-th neighbour, for every unit at once
+    for k in range(int(slot.max()) + 1 if len(a) else 0):
+        m = slot == k
+        free[a[m]] = shapely.difference(free[a[m]], grown[b[m]])
+    parts, owner = shapely.get_parts(shapely.line_merge(free[~alone]), return_index=True)
+    owner = np.flatnonzero(~alone)[owner]
+    keep = (shapely.get_type_id(parts) == 1) & (shapely.length(parts) >= shortest_m)
+    parts, owner = parts[keep], owner[keep]
+    if len(parts):
+        wgs = gpd.GeoSeries(parts, crs=crs_m).to_crs(4326).to_numpy()
+        for k, line in zip(owner.tolist(), encode_lines(wgs, x0, y0)):
+            out[k].append(line)
+    return out
 
 
 def encode_lines(lines: np.ndarray, x0: int, y0: int) -> list[list[int]]:

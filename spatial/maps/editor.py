@@ -57,8 +57,14 @@ from spatial.core.errors import ColumnError, DuplicateIdError, GeometryError, Op
 from spatial.grids._adjacency import Adjacency, shared_edges
 from spatial.grids._objective import check_max_deviation
 from spatial.grids._units import GATED_NAMES, estate_labels, placed_communities, unit_cells
+from spatial.grids.workforce import (
+    BUILDINGS_PER_BUILDING_LEAD,
+    FULL_TIME_PER_GRID,
+    HOUSEHOLDS_PER_HOUSEHOLD_LEAD,
+    PART_TIME_PER_GRID,
+)
 from spatial.maps._editor_text import TEXT
-from spatial.maps._encode import SCALE, encode_lines, encode_polygons, shared_borders
+from spatial.maps._encode import SCALE, encode_lines, encode_polygons, free_edges, shared_borders
 from spatial.maps._offline import LEAFLET_CSS, LEAFLET_JS, inline_script, inline_stylesheet
 from spatial.maps._style import credit_list
 
@@ -106,6 +112,7 @@ def editor_payload(
     grid_id_col: str = "grid_id",
     households_col: str = "households",
     population_col: str | None = "population",
+    buildings_col: str | None = "buildings",
     gated_col: str | None = None,
     locked_col: str | None = None,
     community_id_col: str = "community_id",
@@ -130,6 +137,10 @@ def editor_payload(
         require_crs(communities, "communities")
     require_columns(units, [unit_id_col, grid_id_col], "units")
     hh = check_households(units, households_col, "units", id_col=unit_id_col).to_numpy(dtype=float)
+    # each unit's buildings, for its grid's 楼栋长 as spatial grids counts them (none: a unit with households is one)
+    bld = None
+    if buildings_col is not None and buildings_col in units.columns:
+        bld = check_households(units, buildings_col, "units", id_col=unit_id_col).to_numpy(dtype=float)
     if len(units) == 0:
         raise GeometryError("'units' is empty; there is nothing to edit")
     ids = units[unit_id_col]
@@ -198,8 +209,9 @@ def editor_payload(
         codes, uniques = pd.factorize(units[community_id_col])
         comm, comm_ids = codes.tolist(), [str(_jsonable(v)) for v in uniques]
     # the columns that say how units are edited go out again with the GeoJSON export, so a page or
-    # a redraw made from it has the same communities, estates and locks
-    kept = [c for c in dict.fromkeys([community_id_col, gated, lock]) if c is not None and c in units.columns]
+    # a redraw made from it has the same communities, estates, locks and buildings
+    kept = [c for c in dict.fromkeys([community_id_col, gated, lock, buildings_col if bld is not None else None])
+            if c is not None and c in units.columns]  # (and the buildings: a page from it staffs its grids alike)
     pts = shapely.get_coordinates(shapely.point_on_surface(geoms))
     pt = np.column_stack([np.rint(pts[:, 0] * SCALE) - xmin, np.rint(pts[:, 1] * SCALE) - ymin]).astype(np.int64)
 
@@ -207,6 +219,9 @@ def editor_payload(
         "lang": lang,
         "band": [float(min_households), float(max_households)],
         "rule": max_deviation_pct,
+        # each grid's staff, by the rule and numbers of the grids layer (spatial.grids.workforce.staffing)
+        "staff": {"full_time": FULL_TIME_PER_GRID, "part_time": PART_TIME_PER_GRID,
+                  "per_building_lead": BUILDINGS_PER_BUILDING_LEAD, "per_household_lead": HOUSEHOLDS_PER_HOUSEHOLD_LEAD},
         "scale": SCALE, "x0": xmin, "y0": ymin,
         "bounds": [round(float(v), 7) for v in wgs.total_bounds],
         "units": {
@@ -214,6 +229,7 @@ def editor_payload(
             "grid": g_of.tolist(),
             "hh": _numbers(hh),
             "pop": _numbers(pop) if pop is not None else None,
+            "bld": _numbers(bld) if bld is not None else None,
             "locked": locked,
             "lock_col": None if lock is None else str(lock),
             "group": group,
@@ -227,6 +243,9 @@ def editor_payload(
         "grids": {"id": grid_ids, "color": colours},
         "adj": {"ptr": m.indptr.tolist(), "idx": m.indices.tolist()},
         "borders": shared_borders(geoms, geoms_m, adj, crs_m, xmin, ymin),
+        # each unit's outline no other unit shares (the town's edge, a community line with no unit
+        # across): with the borders, the current grid's whole outline
+        "free": free_edges(geoms_m, crs_m, xmin, ymin),
         "communities": None,
         "roads": None,
     }
@@ -316,6 +335,7 @@ def grid_editor(
     grid_id_col: str = "grid_id",
     households_col: str = "households",
     population_col: str | None = "population",
+    buildings_col: str | None = "buildings",
     gated_col: str | None = None,
     locked_col: str | None = None,
     min_households: float = 300,
@@ -341,6 +361,11 @@ def grid_editor(
         Street lines drawn as context (credited ``attribution``, by default OpenStreetMap).
     population_col : str or None
         Summed per grid when present.
+    buildings_col : str or None
+        The units' buildings (楼栋数), summed per grid for its 楼栋长 (one per 2 buildings) next to its
+        联户长 (one per 10 households), as ``spatial grids`` staffs its grids layer
+        (:func:`spatial.staffing`); without the column a unit with households counts as one building,
+        as there.
     gated_col : str, optional
         Units sharing a (non-boolean) label here move together; default the first of ``gated``,
         ``estate`` present.
@@ -383,7 +408,8 @@ def grid_editor(
     """
     roads = lines_frame(roads)  # a WalkNetwork or an osmnx graph: its edges
     data = editor_payload(units, communities, roads=roads, unit_id_col=unit_id_col, grid_id_col=grid_id_col,
-                          households_col=households_col, population_col=population_col, gated_col=gated_col,
+                          households_col=households_col, population_col=population_col, buildings_col=buildings_col,
+                          gated_col=gated_col,
                           locked_col=locked_col, min_households=min_households, max_households=max_households,
                           max_deviation_pct=max_deviation_pct, lang=lang, street_gap_m=street_gap_m)
     t = TEXT[lang]
@@ -400,7 +426,12 @@ def grid_editor(
     lines += credit_list(credits)
     if lines:
         data["attribution"] = " | ".join(html.escape(a) for a in lines)
-    notes = [t["band_note"].format(lo=lo, hi=hi), t["dev_note"], t["storage_note"]]
+    staff = data["staff"]
+    staff_note = t["staff_note"].format(b=staff["per_building_lead"], h=staff["per_household_lead"],
+                                        f=staff["full_time"], p=staff["part_time"])
+    if data["units"]["bld"] is None:
+        staff_note += " " + t["staff_units"]
+    notes = [t["band_note"].format(lo=lo, hi=hi), t["dev_note"], staff_note, t["storage_note"]]
     if max_deviation_pct is not None:
         notes.insert(2, t["rule_note"].format(p=f"{max_deviation_pct:g}"))
     if data["synthetic"]:

@@ -28,11 +28,23 @@
 
   // ------------------------------------------------------------------ per-grid state
   var gh = new Float64Array(CAP), gp = new Float64Array(CAP), gn = new Int32Array(CAP), comps = new Int32Array(CAP);
+  // each grid's buildings, for its 楼栋长; a unit with households is one building when the units have no
+  // buildings column, as spatial grids counts them
+  var BLD = U.bld || null, gb = new Float64Array(CAP), STAFF = D.staff;
+  function bldOf(u) { return BLD ? BLD[u] : (hh[u] > 0 ? 1 : 0); }
   var members = [];
   for (g = 0; g < G; g++) { members.push(new Set()); }
   for (i = 0; i < N; i++) { if (gridOf[i] >= 0) { add(i, gridOf[i]); } }
-  function add(u, g) { gh[g] += hh[u]; if (pop) { gp[g] += pop[u]; } gn[g] += 1; members[g].add(u); }
-  function remove(u, g) { gh[g] -= hh[u]; if (pop) { gp[g] -= pop[u]; } gn[g] -= 1; members[g].delete(u); }
+  function add(u, g) { gh[g] += hh[u]; gb[g] += bldOf(u); if (pop) { gp[g] += pop[u]; } gn[g] += 1; members[g].add(u); }
+  function remove(u, g) { gh[g] -= hh[u]; gb[g] -= bldOf(u); if (pop) { gp[g] -= pop[u]; } gn[g] -= 1; members[g].delete(u); }
+  // ceil(count / per lead), as spatial.grids.workforce.household_leads (its float noise rounded away)
+  function leads(x, per) { return Math.ceil(Math.round(round(x) / per * 1e9) / 1e9); }
+  function staffOf(g) {  // the grid's staff as the grids layer gives it (spatial.grids.workforce.staffing)
+    var held = gn[g] > 0;
+    return {full_time_workers: held ? STAFF.full_time : 0, part_time_workers: held ? STAFF.part_time : 0,
+      n_buildings: round(gb[g]), building_leads: leads(gb[g], STAFF.per_building_lead),
+      household_leads: leads(gh[g], STAFF.per_household_lead)};
+  }
   var mark = new Int32Array(N), stamp = 0, stack = new Int32Array(N);
   function countComponents(g) {
     stamp += 1;
@@ -276,6 +288,12 @@
   }
   pairKey = null;
   var BORDER = {color: "#262626", weight: 1.8, opacity: 0.95}, ACTIVE = {color: "#0b3c8c", weight: 4, opacity: 0.9};
+  // the outline of its units no other unit shares (the town's edge, a community line with no unit
+  // across): the current grid's outline is these with its borders, not its borders alone
+  // (1: the whole outline, a footprint with no unit beside it: its own rings)
+  var FREE = (D.free || []).map(function (ls, u) {
+    return ls === 1 ? [].concat.apply([], U.geom[u].map(function (p) { return p.map(ring); })) : ls.map(ring);
+  });
   function borderOf(g) {
     var out = [];
     members[g].forEach(function (u) {
@@ -291,6 +309,17 @@
     borderGroup.addLayer(borders[g]);
   }
   function drawBorders(grids) { grids.forEach(function (g) { borders[g].setLatLngs(borderOf(g)); }); }
+  var outline = L.polyline([], L.extend({renderer: renderer, interactive: false}, ACTIVE));
+  borderGroup.addLayer(outline);
+  function drawOutline() {  // the current grid's whole outline, thick and blue, over the borders
+    var out = [];
+    if (active >= 0) {
+      out = borderOf(active);
+      members[active].forEach(function (u) { if (FREE[u] && FREE[u].length) { Array.prototype.push.apply(out, FREE[u]); } });
+    }
+    outline.setLatLngs(out);
+    if (map.hasLayer(outline)) { outline.bringToFront(); }
+  }
   var overlays = {};
   if (D.roads) {
     overlays[T.roads] = L.polyline(D.roads.map(ring), {renderer: renderer, interactive: false, color: "#7a7a7a",
@@ -313,14 +342,14 @@
   })(layerList.getContainer());
   var legend = L.control({position: "bottomright"});
   legend.onAdd = function () {
-    // a <details>: open on a desktop, folded to its title on a phone, where it would cover the town
+    // a <details>: open on a desktop, folded to its title on a phone (either way up), where it would cover the town
     var div = L.DomUtil.create("details", "sp-box sp-legend");
     div.innerHTML = '<summary><b>' + T.legend + '</b></summary><i style="border-top:4px solid #0b3c8c"></i>' +
       T.legend_active + '<br><i style="border-top:2px solid #262626"></i>' + T.legend_border +
       '<br><i style="border-top:3px solid #d7191c"></i>' + T.legend_split +
       '<br><i style="border-top:2px dashed #b2182b"></i>' + T.legend_over +
       '<br><i style="border-top:2px dashed #2166ac"></i>' + T.legend_under;
-    div.open = !window.matchMedia("(max-width: 760px), (max-height: 500px) and (orientation: portrait)").matches;
+    div.open = !window.matchMedia("(max-width: 760px), (max-height: 500px)").matches;  // (a phone held sideways too)
     L.DomEvent.disableClickPropagation(div);
     return div;
   };
@@ -541,7 +570,7 @@
     D.grids.color.push(NEW_COLOURS[created.length % NEW_COLOURS.length]);
     gridIndex[id] = g;
     members.push(new Set());
-    gh[g] = 0; gp[g] = 0; gn[g] = 0; comps[g] = 0;
+    gh[g] = 0; gb[g] = 0; gp[g] = 0; gn[g] = 0; comps[g] = 0;
     borders[g] = L.polyline([], L.extend({renderer: renderer, interactive: false}, BORDER));
     borderGroup.addLayer(borders[g]);
     created.push(id);
@@ -568,7 +597,7 @@
     if (active === g) { setActive(-1); }
     borderGroup.removeLayer(borders[g]);
     delete gridIndex[String(D.grids.id[g])];
-    gh[g] = 0; gp[g] = 0; gn[g] = 0; comps[g] = 0;
+    gh[g] = 0; gb[g] = 0; gp[g] = 0; gn[g] = 0; comps[g] = 0;
     borders.length = g; members.length = g; D.grids.id.length = g; D.grids.color.length = g;
     G = g; created.pop();
     lastTouched = lastTouched.filter(function (x) { return x < G; });
@@ -580,7 +609,7 @@
     for (var g = G0; g < G; g++) {
       borderGroup.removeLayer(borders[g]);
       delete gridIndex[String(D.grids.id[g])];
-      gh[g] = 0; gp[g] = 0; gn[g] = 0; comps[g] = 0;
+      gh[g] = 0; gb[g] = 0; gp[g] = 0; gn[g] = 0; comps[g] = 0;
     }
     borders.length = G0; members.length = G0; D.grids.id.length = G0; D.grids.color.length = G0;
     G = G0; created = []; lastTouched = lastTouched.filter(function (g) { return g < G0; });
@@ -648,8 +677,7 @@
     if (gridOf[u] >= 0) { setActive(gridOf[u]); } else { render(); }
     var l = layers[u];
     map.fitBounds(l.getBounds(), {padding: [40, 40], maxZoom: Math.max(map.getZoom(), 17), animate: false});
-    if (!l.getTooltip()) { l.bindTooltip(tipFor.bind(null, u), {sticky: true, direction: "top"}); }
-    l.openTooltip(l.getCenter());
+    showTip(u, l.getCenter());  // (on a phone too: asked for; the next tap closes it)
     return {grid: grid, unit: id};
   }
 
@@ -664,6 +692,11 @@
     refreshMeans();
     var out = {};
     for (var g = 0; g < G; g++) { out[D.grids.id[g]] = gridStats(g); }
+    return out;
+  }
+  function staff() {  // per grid id: its staff as the grids layer's columns (spatial grids) give it
+    var out = {};
+    for (var g = 0; g < G; g++) { out[D.grids.id[g]] = staffOf(g); }
     return out;
   }
   function changes() {
@@ -758,7 +791,13 @@
 
   // ------------------------------------------------------------------ panel
   var $ = function (id) { return document.getElementById(id); };
-  function fmt(s, v) { return s.replace(/\{(\w+)\}/g, function (m, k) { return v[k] !== undefined ? v[k] : m; }); }
+  // {name} is filled in; {n:unit|units} is the English word for the count n (the first for exactly 1:
+  // the page read "1 units", "The 1 units of grid C1-03 are locked")
+  function fmt(s, v) {
+    return s.replace(/\{(\w+):((?:[^{}|]|\{\w+\})*)\|((?:[^{}]|\{\w+\})*)\}/g, function (m, k, one, many) {
+      return v[k] === undefined ? m : (Number(String(v[k]).replace(/[,\s]/g, "")) === 1 ? one : many);
+    }).replace(/\{(\w+)\}/g, function (m, k) { return v[k] !== undefined ? v[k] : m; });
+  }
   // to the tenth as the workbook, the CSVs and the maps round a figure (四舍五入: a half away from zero,
   // spatial.core._numbers.round_half_up); Math.round takes -2.85 to -2.8 where grids.csv says -2.9
   function tenth(x) { var s = Math.abs(x) * 10; return (x < 0 ? -1 : 1) * Math.floor(s + 0.5 + 1e-11 * Math.max(s, 1)) / 10; }
@@ -788,7 +827,17 @@
   function gridRow(g, cls) {
     return '<tr class="' + (cls || "") + '" data-grid="' + g + '"><td class="sp-name"><span class="sp-swatch" style="background:' +
       D.grids.color[g] + '"></span>' + esc(D.grids.id[g]) + "</td><td>" + num(gh[g]) + devText(g) + "</td>" +
-      (pop ? '<td class="sp-pop">' + num(gp[g]) + "</td>" : "") + "<td>" + gn[g] + "</td><td>" + chips(g) + "</td></tr>";
+      (pop ? '<td class="sp-pop">' + num(gp[g]) + "</td>" : "") + "<td>" + gn[g] + "</td><td>" + leadsText(g) + "</td><td>" +
+      chips(g) + "</td></tr>";
+  }
+  function leadsText(g) {  // "4/38": its 楼栋长 and 联户长
+    var st = staffOf(g);
+    return gn[g] > 0 ? st.building_leads + "/" + st.household_leads : "";
+  }
+  function staffText(g) {  // the sentence under the current grid: its staff, and the counts behind it
+    var st = staffOf(g);
+    return fmt(T.staff_long, {w: st.full_time_workers + st.part_time_workers, f: st.full_time_workers,
+      p: st.part_time_workers, b: st.building_leads, nb: num(st.n_buildings), h: st.household_leads, hh: num(gh[g])});
   }
   function devText(g) {  // "+3.2%" from the community's mean grid
     var d = deviation(g);
@@ -800,19 +849,24 @@
   function gridTable(list, cls) {
     if (!list.length) { return '<p class="sp-muted">' + esc(T.none) + "</p>"; }
     return '<table class="sp-table"><thead><tr><th>' + esc(T.grid) + "</th><th>" + esc(T.households) + "</th>" +
-      (pop ? '<th class="sp-pop">' + esc(T.population) + "</th>" : "") + "<th>" + esc(T.units) + "</th><th>" + esc(T.status) +
+      (pop ? '<th class="sp-pop">' + esc(T.population) + "</th>" : "") + "<th>" + esc(T.units) + '</th><th class="sp-leads">' + esc(T.leads).replace("/", "/<br>") + "</th><th>" + esc(T.status) +
       "</th></tr></thead><tbody>" + list.map(function (g) { return gridRow(g, cls); }).join("") + "</tbody></table>";
   }
   function render() {
     refreshMeans();
+    drawOutline();
+    if (tipUnit >= 0) { hoverTip.setContent(tipFor(tipUnit)); }  // (a click moved it: its grid now)
     var reason = active >= 0 ? why(active) : null;  // the sentence behind the chip: phones show no tooltips
     $("sp-active").innerHTML = active >= 0 ? gridTable([active], "sp-current") +
+      (gn[active] > 0 ? '<p class="sp-staff">' + esc(staffText(active)) + "</p>" : "") +
       (reason ? '<p class="sp-why-text">' + esc(reason[1]) + "</p>" : "") +
       (mixedWhy(active) ? '<p class="sp-why-text">' + esc(mixedWhy(active)[1]) + "</p>" : "") +
       (splitWhy(active) ? '<p class="sp-why-text">' + esc(splitWhy(active)[1]) + "</p>" : "") : '<p class="sp-muted">' + esc(T.pick_hint) + "</p>";
     $("sp-sel").value = active >= 0 ? String(active) : "";
     $("sp-now").innerHTML = active >= 0 ? '<span class="sp-swatch" style="background:' + D.grids.color[active] + '"></span><b>' +
       esc(D.grids.id[active]) + "</b> " + esc(fmt(T.now_households, {n: num(gh[active])})) + devText(active) + " " +
+      (gn[active] > 0 ? '<span class="sp-now-leads">' + esc(fmt(T.now_leads, {b: staffOf(active).building_leads,
+        h: staffOf(active).household_leads})) + "</span> " : "") +
       chips(active) + (note ? '<div class="sp-now-note">' + esc(note) + "</div>" : "") : "";
     var touched = lastTouched.filter(function (g) { return g !== active; });
     $("sp-touched").innerHTML = gridTable(touched);
@@ -853,12 +907,14 @@
   function more(n) { return n > 0 ? '<p class="sp-muted">' + esc(fmt(T.more, {n: n})) + "</p>" : ""; }
   function mid() { return (LO + HI) / 2; }
   function offness(g) { var d = deviation(g); return d === null ? Math.abs(gh[g] - mid()) / mid() * 100 : Math.abs(d); }
+  var viewSaver = null;
   function setActive(g) {
     var old = active;
     active = g;
-    if (old >= 0) { restyleGrid(old); borders[old].setStyle(BORDER); }
-    if (g >= 0) { restyleGrid(g); borders[g].setStyle(ACTIVE).bringToFront(); }
+    if (old >= 0) { restyleGrid(old); }
+    if (g >= 0) { restyleGrid(g); }
     render();
+    if (viewSaver) { viewSaver(); }
   }
   function setMode(m) {
     mode = m;
@@ -869,6 +925,7 @@
   }
   function onUnitClick(ev) {
     var u = ev.target._spUnit;
+    if (!byFinger) { showTip(u, ev.latlng); }  // (Leaflet closes a tooltip on every click: the mouse's stays)
     if (mode === "pick" || active < 0) { if (gridOf[u] >= 0) { setActive(gridOf[u]); } return; }
     if (mode === "paint") { move([U.id[u]], D.grids.id[active]); }
     if (mode === "merge" && gridOf[u] >= 0 && gridOf[u] !== active) { merge(D.grids.id[gridOf[u]], D.grids.id[active]); }
@@ -879,11 +936,27 @@
       "<br>" + esc(T.households) + " " + num(hh[u]) + (locked && locked[u] ? "<br>" + esc(T.locked) : "") +
       (group && group[u] >= 0 ? "<br>" + esc(fmt(T.gated, {n: groups[group[u]].length})) : "");
   }
-  function lazyTip(ev) {  // a tooltip object is made for a unit the first time the pointer is over it
-    var l = ev.target;
-    if (!l.getTooltip()) { l.bindTooltip(tipFor.bind(null, l._spUnit), {sticky: true, direction: "top"}); l.openTooltip(ev.latlng); }
+  // one tooltip, for the unit under the mouse. A finger or a pen opens none: on a phone a tap left
+  // it open over the map (the mouseout that closes it never comes), over the units tapped next;
+  // their figures are in the sheet. The next press of a finger closes the one find() opened.
+  var hoverTip = L.tooltip({direction: "top", className: "sp-tip"}), tipUnit = -1, byFinger = false;
+  function showTip(u, latlng) {
+    tipUnit = u;
+    hoverTip.setContent(tipFor(u)).setLatLng(latlng);
+    if (!map.hasLayer(hoverTip)) { map.openTooltip(hoverTip); }
   }
-  for (i = 0; i < N; i++) { layers[i].on("mouseover", lazyTip); }
+  function hideTip() { tipUnit = -1; if (map.hasLayer(hoverTip)) { map.closeTooltip(hoverTip); } }
+  function onOver(ev) { if (!byFinger) { showTip(ev.target._spUnit, ev.latlng); } }
+  function onHover(ev) { if (!byFinger && tipUnit === ev.target._spUnit) { hoverTip.setLatLng(ev.latlng); } }
+  function onOut(ev) { if (tipUnit === ev.target._spUnit) { hideTip(); } }
+  for (i = 0; i < N; i++) { layers[i].on({mouseover: onOver, mousemove: onHover, mouseout: onOut}); }
+  function pressed(e) {  // (before Leaflet's handlers: the capture phase)
+    byFinger = e.pointerType ? e.pointerType !== "mouse" : true;
+    if (byFinger) { hideTip(); }
+  }
+  map.getContainer().addEventListener("pointerdown", pressed, true);
+  if (!window.PointerEvent) { map.getContainer().addEventListener("touchstart", pressed, true); }
+  map.getContainer().addEventListener("pointermove", function (e) { if (e.pointerType === "mouse") { byFinger = false; } }, true);
 
   // lasso: pointer events work for mouse, pen and touch alike
   var lassoPts = null, lassoLine = null;
@@ -959,15 +1032,37 @@
   $("sp-export-csv").addEventListener("click", function () { exportPlan(exportCsv(), D.file_stem + "_plan.csv", "text/csv;charset=utf-8"); });
   $("sp-export-geojson").addEventListener("click", function () { exportPlan(exportGeoJson(), D.file_stem + "_plan.geojson", "application/geo+json"); });
   $("sp-export-changes").addEventListener("click", function () { download(exportChanges(), D.file_stem + "_changes.csv", "text/csv;charset=utf-8"); });
-  $("sp-toggle").addEventListener("click", function () { document.body.classList.toggle("sp-collapsed"); setTimeout(function () { map.invalidateSize(); }, 50); });
+  $("sp-toggle").addEventListener("click", function () {
+    document.body.classList.toggle("sp-collapsed");
+    document.querySelector(".sp-panel").scrollTop = 0;  // (folded: its line and buttons from the top)
+    setTimeout(function () { map.invalidateSize(); }, 50);
+  });
   document.addEventListener("keydown", function (e) {
     if (e.target && e.target.tagName === "INPUT") { return; }  // Ctrl+Z in the search box edits its text
     if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "z") { e.preventDefault(); if (e.shiftKey) { redo(); } else { undo(); } }
     if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "y") { e.preventDefault(); redo(); }
   });
 
+  // where the planner was: the map's view and the current grid, kept apart from the edits (their key
+  // syncs other tabs). WeChat reloads a page it kept in the background; the edits came back, but on the
+  // whole town zoomed out with no grid picked, to be found again on a phone's screen
+  var viewKey = storeKey + ":view", view = null;
+  try { view = JSON.parse(localStorage.getItem(viewKey) || "null"); } catch (err) { view = null; }
   restore();
   setMode("pick");
+  if (view && isFinite(view.lat) && isFinite(view.lng) && isFinite(view.z)) {
+    map.setView([view.lat, view.lng], view.z, {animate: false});
+  }
+  if (view && typeof view.grid === "string" && gridIndex[view.grid] !== undefined) { setActive(gridIndex[view.grid]); }
+  function saveView() {
+    try {
+      var c = map.getCenter();
+      localStorage.setItem(viewKey, JSON.stringify({lat: c.lat, lng: c.lng, z: map.getZoom(),
+        grid: active >= 0 ? String(D.grids.id[active]) : null}));
+    } catch (err) { /* nothing kept: the page opens on the whole plan */ }
+  }
+  map.on("moveend", saveView);
+  viewSaver = saveView;
   if (inApp) {  // said for as long as the page is open, above the tools
     var warn = document.createElement("p");
     warn.id = "sp-in-app"; warn.className = "sp-warn"; warn.setAttribute("role", "note"); warn.textContent = T.in_app;
@@ -977,7 +1072,7 @@
   var api = {
     move: move, undo: undo, redo: redo, stats: stats, exportCsv: exportCsv, exportGeoJson: exportGeoJson,
     exportChanges: exportChanges, changes: changes, reset: reset, newGrid: newGrid, merge: merge, lockGrid: lockGrid,
-    find: find, problems: problems,
+    find: find, problems: problems, staff: staff,
     select: function (gridId) { var g = gridIndex[String(gridId)]; setActive(g === undefined ? -1 : g); return g !== undefined; },
     setMode: setMode, unitIds: function () { return U.id.slice(); }, gridOf: function (unitId) {
       var u = unitIndex[String(unitId)]; return u === undefined || gridOf[u] < 0 ? null : String(D.grids.id[gridOf[u]]);
