@@ -23,6 +23,8 @@ import pytest
 from pyproj import Transformer
 from shapely.geometry import LineString, Point, box
 
+from test_outside_officials2 import _map  # the features and first view of a saved map
+
 UTM = "EPSG:32650"
 X0, Y0 = 500_000.0, 2_500_000.0
 TO_DEGREES = Transformer.from_crs(UTM, "EPSG:4326", always_xy=True)
@@ -66,18 +68,6 @@ def _kmz_descriptions(path: Path, folder: str) -> dict[str, str]:
     found = re.findall(r"<Placemark.*?<name>(.*?)</name>.*?<description>(.*?)</description>", part, re.S)
     return {name: desc.replace("&lt;br&gt;", "") for name, desc in found}
 
-
-def _map(path: Path) -> tuple[dict[str, list[dict]], list[list[float]]]:
-    """The features of every layer a saved map embeds, by layer key, and the first view's bounds."""
-    from spatial.maps._data import decode
-
-    page, decoder, layers = path.read_text(encoding="utf-8"), json.JSONDecoder(), {}
-    for m in re.finditer(r"spLayer\(map_\w+, ", page):
-        data, end = decoder.raw_decode(page, m.end())
-        options, _ = decoder.raw_decode(page, page.index("{", end))
-        layers.setdefault(options["key"], []).extend(decode(data))
-    bounds, _ = decoder.raw_decode(page, page.index('"bounds":') + len('"bounds":'))
-    return layers, bounds
 
 
 # ----------------------------------------------- 1: a list whose id column is headed 站点编号

@@ -16,6 +16,7 @@ import pytest
 from shapely.geometry import box
 
 from spatial.cli import main
+from test_outside_editor2 import _split_plan
 
 UTM = "EPSG:32650"
 X0, Y0 = 500_000.0, 2_500_000.0
@@ -30,14 +31,7 @@ def _estate_split_by_the_plan() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     C1-01 held a0 + a1 + a2 = 100 + 150 + 90 = 340 in the plan; C1-02 held b1 + b2 + a3 + b3 =
     120 + 80 + 60 + 200 = 460. Kept whole, the estate goes to C1-01 (150 of its 270 there):
     C1-01 then holds 460 and C1-02 460 - 120 + 50 (b4) = 390."""
-    cells = [(c, r) for r in range(2) for c in range(4)]
-    units = gpd.GeoDataFrame({
-        "unit_id": ["a0", "a1", "b1", "b2", "a2", "a3", "b3", "b4"],
-        "grid_id": ["C1-01", "C1-01", "C1-02", "C1-02", "C1-01", "C1-02", "C1-02", None],
-        "community_id": ["C1"] * 8,
-        "households": [100, 150, 120, 80, 90, 60, 200, 50],
-        "gated": [None, "丽景苑", "丽景苑", None, None, None, None, None],
-    }, geometry=[box(X0 + 100 * c, Y0 + 100 * r, X0 + 100 * (c + 1), Y0 + 100 * (r + 1)) for c, r in cells], crs=UTM)
+    units = _split_plan()  # the editor's second pass built the same plan
     comm = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(X0, Y0, X0 + 400, Y0 + 200)], crs=UTM)
     return units, comm
 
