@@ -20,7 +20,7 @@ Nor is a point linked up onto the deck of a bridge beside it (a footbridge, a vi
 wholly on a bridge is linked to within :data:`BRIDGE_END_M` of its ends, or up to the water when
 it passes over water first (a bridge way often starts on the bank; a river given as a barrier
 counts), never past the first street, underpass or track under it, nor from an end where only
-bridges meet, in the air (:func:`_bridge_reach`). On
+bridges meet, in the air (:func:`spatial.network._links.bridge_reach`). On
 the demo, 5 of 1,866 units had been linked onto a deck 11-36 m from its ends; they walk 21-50 m
 less (three) or 1-22 m more (two), none into another band. A bridge merged with its streets is a
 street.
@@ -45,7 +45,6 @@ lines and 2,000 gates (2.4 s until the crossing checks settled clear crossings w
 from __future__ import annotations
 
 import logging
-import weakref
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -56,9 +55,9 @@ from scipy.spatial import cKDTree
 from spatial.core._points import home_frame, polygon_points  # noqa: F401  (named here too)
 from spatial.core.checks import require_crs
 from spatial.core.errors import SpatialError
-from spatial.network import _snapindex
+from spatial.network import _links, _snapindex
 from spatial.network._snapindex import nearest_edges
-from spatial.network._walkfilter import IN_TUNNEL, MERGED, ON_BRIDGE
+from spatial.network._links import BRIDGE_END_M, Links, linkable, nearest  # noqa: F401  (BRIDGE_END_M named here too)
 from spatial.network._water import Walls, each_with_each
 from spatial.network.graph import WalkNetwork
 
@@ -122,163 +121,6 @@ def _check_metres(value, name: str) -> None:
         raise SpatialError(f"{name} must be a positive number of metres, got {value!r}")
 
 
-#: How far from each end (m) a bridge is linked to, unless it passes over water first (then up to
-#: the water: a bridge way often starts on the bank) or a street or track sooner (then up to it).
-BRIDGE_END_M = 10.0
-
-
-@dataclass(frozen=True, eq=False)
-class _Links:
-    """The lines a point may be linked to: ``geometry`` (each edge, None where it may not be,
-    then the stretches of bridges near their ends), each on edge ``edge`` from ``start_m`` along
-    it, ``length_m`` long."""
-
-    geometry: np.ndarray
-    length_m: np.ndarray
-    edge: np.ndarray
-    start_m: np.ndarray
-
-    def on_edges(self, piece: np.ndarray, along: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The edge (-1 for -1) and the offset along it of places ``along`` pieces ``piece``."""
-        hit = piece >= 0
-        at = np.where(hit, piece, 0)
-        return np.where(hit, self.edge[at], -1), np.where(hit, along + self.start_m[at], along)
-
-
-#: The lines of each network a point may be linked to (``_linkable``), kept while the network lives.
-_LINKABLE: "weakref.WeakKeyDictionary[WalkNetwork, dict]" = weakref.WeakKeyDictionary()
-
-
-def _linkable(network: WalkNetwork, barriers: np.ndarray | None = None) -> tuple[_Links, _Links | None]:
-    """The lines a point may be linked to (:class:`_Links`): the edges on the ground, and of the
-    edges wholly on a bridge only the stretches near their ends (:func:`_bridge_reach`; a bridge
-    over one of the lines ``barriers``, a river given so, as over water); then the same with the
-    edges wholly in a tunnel, for the points with nothing else within reach (None when there are
-    none). Without such edges, ``network.geometry`` itself. Kept with the network, one for each
-    set of stretches."""
-    cache = _LINKABLE.get(network)
-    if cache is None:
-        cache = _LINKABLE[network] = {}
-    if "kinds" not in cache:
-        m = len(network.geometry)
-        og, kind = network.off_ground, network.off_ground_kind
-        tunnel, bridge = np.zeros(m, bool), np.zeros(m, bool)
-        if len(og) == m and len(kind) == m:
-            tunnel = og & ((kind & IN_TUNNEL) != 0) & ((kind & (MERGED | ON_BRIDGE)) == 0)
-            bridge = og & ((kind & ON_BRIDGE) != 0) & ((kind & MERGED) == 0)
-        cache["kinds"] = tunnel, np.flatnonzero(bridge)
-    tunnel, bridges = cache["kinds"]
-    if "reach" not in cache:
-        cache["reach"] = _bridge_reach(network, bridges)
-    reach = cache["reach"]
-    if barriers is not None and len(barriers) and len(bridges):
-        reach = _bridge_reach(network, bridges, barriers)
-    key = (reach[0].tobytes(), reach[1].tobytes())
-    if key not in cache:
-        own = (cache["reach"][0].tobytes(), cache["reach"][1].tobytes())
-        for old in [k for k in cache if isinstance(k, tuple) and k != own]:
-            del cache[old]  # the lines of other barriers (each has its snapping index): the last only
-        cache[key] = _links(network, tunnel, bridges, reach)
-    return cache[key]
-
-
-def _links(network: WalkNetwork, tunnel: np.ndarray, bridges: np.ndarray, reach) -> tuple[_Links, _Links | None]:
-    """:func:`_linkable`'s lines: the bridges ``bridges`` linked to within ``reach`` (from their
-    ``u`` and ``v`` ends) of their ends, whole where the two meet."""
-    m = len(network.geometry)
-    geoms = network.geometry[bridges]
-    length = shapely.length(geoms)
-    split = np.flatnonzero(reach[0] + reach[1] < length)
-    if len(split):
-        from shapely.ops import substring
-
-        pieces = np.asarray([substring(geoms[i], a, b) if b > a else None for i in split  # none from an end in the air
-                             for a, b in ((0.0, reach[0][i]), (length[i] - reach[1][i], length[i]))], dtype=object)
-    else:
-        pieces = np.empty(0, object)
-    piece_edge = np.repeat(bridges[split], 2)
-    piece_start = np.column_stack([np.zeros(len(split)), length[split] - reach[1][split]]).ravel()
-    bridge = np.zeros(m, bool)
-    bridge[piece_edge] = True
-
-    def links(out: np.ndarray) -> _Links:
-        if not out.any():
-            return _Links(network.geometry, network.length_m, np.arange(m), np.zeros(m))
-        geometry = np.concatenate([network.geometry, pieces]).astype(object)
-        geometry[np.flatnonzero(out)] = None
-        return _Links(geometry, np.r_[network.length_m, shapely.length(pieces)], np.r_[np.arange(m), piece_edge],
-                      np.r_[np.zeros(m), piece_start])
-
-    return links(tunnel | bridge), (links(bridge) if tunnel.any() else None)
-
-
-def _bridge_reach(network: WalkNetwork, bridges: np.ndarray,
-                  barriers: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """How far from their ``u`` and ``v`` ends the edges ``bridges`` (wholly on a bridge) are
-    linked to: :data:`BRIDGE_END_M`, or up to the water when a bridge passes over water first
-    (the bank a bridge way often starts on; a line of ``barriers`` counts as water), but not past
-    the first street or railway track it passes over (a street crossing it with no node shared);
-    not at all from an end where only such edges meet (a bridge drawn as several ways, joined in
-    the air)."""
-    geoms = network.geometry[bridges]
-    length = shapely.length(geoms)
-    wet_lines = [network.water.rivers, network.water.shores] + ([] if barriers is None else [barriers])
-    water = np.concatenate(wet_lines).astype(object) if len(bridges) else np.empty(0, object)
-    found = []  # (bridge, offset along it, over water)
-    for lines, wet, tree in ((water, True, None), (network.water.rails, False, None),
-                             (network.geometry, False, _snapindex._strtree(network.geometry))):
-        if not len(lines) or not len(bridges):
-            continue
-        bi, li = (tree or shapely.STRtree(lines)).query(geoms, predicate="crosses")
-        if tree is not None:  # the streets the bridge meets at its ends are no street under it
-            ends = np.stack([network.edge_u[bridges[bi]], network.edge_v[bridges[bi]]], axis=1)
-            keep = ~((network.edge_u[li][:, None] == ends) | (network.edge_v[li][:, None] == ends)).any(axis=1)
-            bi, li = bi[keep], li[keep]
-        if len(bi):
-            pts, at = shapely.get_coordinates(shapely.intersection(geoms[bi], np.asarray(lines, dtype=object)[li]),
-                                              return_index=True)
-            found.append((bi[at], shapely.line_locate_point(geoms[bi[at]], shapely.points(pts)),
-                          np.full(len(at), wet)))
-    b, along, wet = (np.concatenate(x) for x in zip(*found)) if found else (np.empty(0, np.int64), np.empty(0),
-                                                                          np.empty(0, bool))
-    # an end where only bridges meet (a bridge drawn as several ways) is in the air
-    nodes = np.r_[network.edge_u, network.edge_v]
-    degree = np.bincount(nodes, minlength=network.n_nodes)
-    decks = np.bincount(np.r_[network.edge_u[bridges], network.edge_v[bridges]], minlength=network.n_nodes)
-    in_air = (degree >= 2) & (decks == degree)
-    reach = []
-    for from_u, end in ((True, network.edge_u[bridges]), (False, network.edge_v[bridges])):
-        d = along if from_u else length[b] - along  # the first thing under the bridge from this end
-        order = np.lexsort((d, b))
-        first = order[np.r_[True, b[order][1:] != b[order][:-1]]] if len(order) else order
-        r = np.full(len(bridges), BRIDGE_END_M)
-        r[b[first]] = np.where(wet[first], d[first], np.minimum(d[first], BRIDGE_END_M))
-        r[in_air[end]] = 0.0
-        reach.append(r)
-    return reach[0], reach[1]
-
-
-def _nearest_links(links: _Links, xy: np.ndarray, max_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``nearest_edges`` among ``links``: edge, distance and offset along the edge."""
-    piece, dist, along = nearest_edges(links.geometry, xy, max_m)
-    edge, offset = links.on_edges(piece, along)
-    return edge, dist, offset
-
-
-def _nearest(network: WalkNetwork, xy: np.ndarray, max_m: float,
-             links: tuple[_Links, _Links | None] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``nearest_edges`` within ``max_m`` among the lines a point may be linked to (``links``, by
-    default ``_linkable(network)``); a point with none that near goes into the nearest tunnel, if
-    any is."""
-    ground, tunnels = _linkable(network) if links is None else links
-    edge, dist, offset = _nearest_links(ground, xy, max_m)
-    if tunnels is not None:
-        miss = np.flatnonzero((edge < 0) & np.isfinite(xy).all(axis=1))
-        if len(miss):
-            edge[miss], dist[miss], offset[miss] = _nearest_links(tunnels, xy[miss], max_m)
-    return edge, dist, offset
-
-
 def snap_points(network: WalkNetwork, xy: np.ndarray, *, max_snap_m: float = 100.0) -> Snap:
     """Snap points (in ``network.crs``) to their nearest edge within ``max_snap_m`` metres.
 
@@ -299,17 +141,17 @@ def snap_points(network: WalkNetwork, xy: np.ndarray, *, max_snap_m: float = 100
 
 
 def _snap(network: WalkNetwork, xy: np.ndarray, max_snap_m: float, links=None) -> Snap:
-    """:func:`snap_points` onto ``links`` (:func:`_linkable`; by default the network's own)."""
+    """:func:`snap_points` onto ``links`` (:func:`linkable`; by default the network's own)."""
     xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
     p = len(xy)
     valid = np.isfinite(xy[:, 0]) & np.isfinite(xy[:, 1])
     if valid.all():
-        edge, leg, offset = _nearest(network, xy, max_snap_m, links)
+        edge, leg, offset = nearest(network, xy, max_snap_m, links)
     else:
         edge = np.full(p, -1, np.int64)
         leg = np.full(p, np.nan)
         offset = np.full(p, np.nan)
-        edge[valid], leg[valid], offset[valid] = _nearest(network, xy[valid], max_snap_m, links)
+        edge[valid], leg[valid], offset[valid] = nearest(network, xy[valid], max_snap_m, links)
     reason = np.full(p, "", dtype=object)
     reason[~valid] = NO_LOCATION
     hit = edge >= 0
@@ -377,7 +219,7 @@ def clear_cache() -> None:
     """
     _snapindex._cache.clear()
     _snapindex._tree_cache.clear()
-    _LINKABLE.clear()
+    _links.clear()
 
 
 # ----------------------------------------------------------------------- walks off the network
@@ -444,7 +286,7 @@ def snap_walks(network: WalkNetwork, xy: np.ndarray, *, max_snap_m: float = 100.
                            f"({max_snap_m:g}), got {max_off_network_m!r}")
     xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
     given = _barrier_lines(barriers)
-    links = _linkable(network, given)  # a bridge over a barrier (a river given so) is linked to up to it
+    links = linkable(network, given)  # a bridge over a barrier (a river given so) is linked to up to it
     snap = _snap(network, xy, max_snap_m, links)
     edge, offset, leg, reason = snap.edge.copy(), snap.offset_m.copy(), snap.leg_m.copy(), snap.reason.copy()
     valid = np.isfinite(xy).all(axis=1)
@@ -517,9 +359,9 @@ def _crossing(walls: Walls, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _nearest_reachable(network: WalkNetwork, xy: np.ndarray, limit: float, walls, links):
     """Nearest edge within ``limit`` whose leg crosses no barrier: edge (-1 none within reach, -2
-    only across barriers), leg and offset, among ``links`` (:func:`_linkable`). The foot of the
+    only across barriers), leg and offset, among ``links`` (:func:`linkable`). The foot of the
     leg is each edge's nearest point."""
-    e, d, o = _nearest(network, xy, limit, links)
+    e, d, o = nearest(network, xy, limit, links)
     if walls is None:
         return e, d, o
     found = np.flatnonzero(e >= 0)
@@ -559,7 +401,7 @@ BESIDE_WALL_M = 0.05
 CORNERS = 32
 
 
-def _beside_the_walls(links: _Links, xy: np.ndarray, walls: Walls, pi: np.ndarray, ei: np.ndarray,
+def _beside_the_walls(links: Links, xy: np.ndarray, walls: Walls, pi: np.ndarray, ei: np.ndarray,
                       dist: np.ndarray, along: np.ndarray, ok: np.ndarray, limit: float):
     """The pairs (point ``pi``, edge ``ei``) whose leg to the edge's nearest point crosses a wall,
     with their other feet on the edge: its ends, and either side of where it meets a wall (a street
@@ -591,7 +433,7 @@ def _beside_the_walls(links: _Links, xy: np.ndarray, walls: Walls, pi: np.ndarra
     return np.r_[pi, pi[pair]], np.r_[ei, ei[pair]], np.r_[dist, c_dist], np.r_[along, c_along]
 
 
-def _past_the_corners(links: _Links, xy: np.ndarray, walls: Walls, pi: np.ndarray, ei: np.ndarray,
+def _past_the_corners(links: Links, xy: np.ndarray, walls: Walls, pi: np.ndarray, ei: np.ndarray,
                       pairs: np.ndarray, limit: float):
     """Feet for ``pairs`` (rows of ``pi``, ``ei``) nearer than any foot found: where the ray from
     the point past each of the :data:`CORNERS` corners of the walls nearest it (within ``limit``)
@@ -637,7 +479,7 @@ def _meets_box(a: np.ndarray, b: np.ndarray, box: np.ndarray) -> np.ndarray:
     return (t_in <= t_out) & (t_out >= 0) & (t_in <= 1)
 
 
-def _reached(links: _Links, xy: np.ndarray, walls: Walls, pi: np.ndarray, ei: np.ndarray, pair: np.ndarray,
+def _reached(links: Links, xy: np.ndarray, walls: Walls, pi: np.ndarray, ei: np.ndarray, pair: np.ndarray,
              along: np.ndarray, limit: float):
     """Of the feet ``along`` the edges of ``pair`` (rows of ``pi``, ``ei``; clipped to the edge),
     those within ``limit`` of their point whose leg crosses no wall: their pairs, places along and
