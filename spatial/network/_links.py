@@ -53,9 +53,8 @@ _LINKABLE: "weakref.WeakKeyDictionary[WalkNetwork, dict]" = weakref.WeakKeyDicti
 def linkable(network: WalkNetwork, barriers: np.ndarray | None = None) -> tuple[Links, Links | None]:
     """The lines a point may be linked to (:class:`Links`): the edges on the ground, and of the
     edges wholly on a bridge only the stretches near their ends (:func:`bridge_reach`; a bridge
-    over one of the lines ``barriers``, a river given so, as over water); then the same with the
-    edges wholly in a tunnel, for the points with nothing else within reach (None when there are
-    none). Without such edges, ``network.geometry`` itself. Kept with the network, one for each
+    over one of the lines ``barriers``, a river given so, as over water); then the edges wholly in
+    a tunnel alone, for the points with nothing else within reach (None when there are none). Without such edges, ``network.geometry`` itself. Kept with the network, one for each
     set of stretches."""
     cache = _LINKABLE.get(network)
     if cache is None:
@@ -110,7 +109,13 @@ def _lines(network: WalkNetwork, tunnel: np.ndarray, bridges: np.ndarray, reach)
         return Links(geometry, np.r_[network.length_m, shapely.length(pieces)], np.r_[np.arange(m), piece_edge],
                       np.r_[np.zeros(m), piece_start])
 
-    return links(tunnel | bridge), (links(bridge) if tunnel.any() else None)
+    if not tunnel.any():
+        return links(tunnel | bridge), None
+    # the points with no other line within reach have only tunnels within it: index those alone
+    # (not a second index of every edge: 0.3 s and 250 MB at 2M edges)
+    inside = np.flatnonzero(tunnel)
+    return links(tunnel | bridge), Links(network.geometry[inside], network.length_m[inside], inside,
+                                         np.zeros(len(inside)))
 
 
 def bridge_reach(network: WalkNetwork, bridges: np.ndarray,
