@@ -58,6 +58,10 @@ def _run_steps(project: Project, out: Path, steps, report: Report, client) -> tu
             layers[name] = read_input(project.inputs[name], name)
         if "network" not in layers:
             project = _find_columns(project, layers)
+        if isinstance(project.grids.get("lock"), dict) and project.grids.get("enabled", True):  # the lock list's file
+            from spatial.project._inputs import read_lock
+
+            layers["_lock"] = read_lock(project.grids["lock"])
     with steps.step("validate", layers):
         _validate(project, layers, report)
     with steps.step("grids", layers):
@@ -243,11 +247,12 @@ def _redraw(project: Project, layers: dict, report: Report) -> None:
     plan = layers["plan"]
     # rows without an id and repeated units refused, as is a plan matching none of the units; units
     # removed or added since the plan are left out or placed by the redraw, which says so
-    plan_labels(plan, layers["units"], name=f"'{project.inputs['plan'].path.name}'", redraw=True)
+    labels = plan_labels(plan, layers["units"], name=f"'{project.inputs['plan'].path.name}'", redraw=True)
     # a grid keeping its id keeps its code: the numbers of the results file the plan (or its units) comes from
     for spec in (project.inputs["plan"], project.inputs.get("units")):  # (no units: built from buildings)
         if spec is not None:
             plan = numbers_beside(plan, spec.path, spec.layer)
+    locked = _locks(project, layers, labels, plan)
     roads = layers.get("roads")
     if roads is None and layers.get("network_edges") is not None:
         roads = layers["network_edges"]
@@ -258,7 +263,7 @@ def _redraw(project: Project, layers: dict, report: Report) -> None:
                           min_households=g["min_households"], max_households=g["max_households"], roads=roads,
                           blocks=g.get("blocks"), code_layout=g["code_layout"], object_type=g["object_type"],
                           street_gap_m=g.get("street_gap_m", 30.0), max_deviation_pct=g.get("max_deviation_pct"),
-                          gated_col=g.get("gated_col") or "gated", check_overlaps=False)
+                          gated_col=g.get("gated_col") or "gated", check_overlaps=False, locked=locked)
     layers["grids"] = _with_four_bounds(result.grids, roads, layers["communities"], report)
     layers["units"] = result.units
     layers["moves"] = result.moves
@@ -267,6 +272,28 @@ def _redraw(project: Project, layers: dict, report: Report) -> None:
     _extend_once(report, result.report)
     logger.info("redrew the plan %s: moved %d of %d units", project.inputs["plan"].path.name, len(result.moves),
                 len(result.units))
+
+
+def _locks(project: Project, layers: dict, labels, plan) -> list | None:
+    """The units ``[grids] lock`` keeps in their grids (None without it: the plan's own
+    ``locked`` column, if any), checked and said as ``spatial grids --lock`` checks and says them."""
+    from spatial.grids._locks import lock_list, units_of_grids, warn_plan_locks
+
+    lock = project.grids.get("lock")
+    if lock is None:
+        return None
+    if isinstance(lock, list):  # grid ids
+        warn_plan_locks(plan, "[grids] lock")
+        locked, said = units_of_grids(lock, labels, None, "[grids] lock")
+    else:
+        unit_ids = layers["units"][_opt(project, "units", "id_col", "unit_id")]
+        locked, said = lock_list(layers.pop("_lock"), labels, unit_ids, plan, name=lock["path"].name,
+                                 option="[grids] lock",
+                                 built="give the units the plan was made for as [inputs] units instead of buildings"
+                                 if "buildings" in project.inputs else None)
+    if said is not None:
+        logger.info("%s", said)
+    return locked
 
 
 def _coverage(project: Project, layers: dict, client=None, report: Report | None = None) -> None:

@@ -1,0 +1,145 @@
+"""A 街道 planner's project files and grid names, fourth pass (an outside tester's findings): a
+project file locking grids as ``spatial grids --lock`` does, new grids named alike by the redraw
+and the editor, numbers merged away not given again, one report row for a grid its locks keep
+over the band, and counts said in the singular in the network and service-area messages.
+
+Every figure expected is worked out by hand from the tiny towns written here.
+"""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+from spatial.cli import main
+
+UTM = "EPSG:32650"
+X0, Y0 = 500_000.0, 2_500_000.0
+
+
+def _row_town(tmp_path) -> list[str]:
+    """Eight 100 m units of 100 households in a row, U0 (west) ... U7, community C1; the plan
+    (plan.csv) gave U0-U2 to C1-01 (300) and U3-U7 to C1-02 (500). In the band 200-400 the redraw
+    moves U3 into C1-01 (400 | 400); with C1-02 locked nothing can move, and C1-02 stays at 500."""
+    units = gpd.GeoDataFrame({"unit_id": [f"U{i}" for i in range(8)], "households": [100] * 8},
+                             geometry=[box(X0 + 100 * i, Y0, X0 + 100 * (i + 1), Y0 + 100) for i in range(8)], crs=UTM)
+    comm = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(X0, Y0, X0 + 800, Y0 + 100)], crs=UTM)
+    units.to_file(tmp_path / "town.gpkg", layer="units")
+    comm.to_file(tmp_path / "town.gpkg", layer="communities")
+    pd.DataFrame({"unit_id": [f"U{i}" for i in range(8)],
+                  "grid_id": ["C1-01"] * 3 + ["C1-02"] * 5}).to_csv(tmp_path / "plan.csv", index=False)
+    return [f"{tmp_path / 'town.gpkg'}:communities", f"{tmp_path / 'town.gpkg'}:units"]
+
+
+def _project(tmp_path, grids: str = "", plan: bool = True) -> str:
+    (tmp_path / "p.toml").write_text(
+        '[project]\nname = "town"\noutput = "out"\n[inputs]\n'
+        'communities = { path = "town.gpkg", layer = "communities" }\nunits = { path = "town.gpkg", layer = "units" }\n'
+        + ('plan = "plan.csv"\n' if plan else "")
+        + f'[grids]\nmin_households = 200\nmax_households = 400\n{grids}\n'
+        '[outputs]\nmaps = false\nworkbook = false\npng = false\n', encoding="utf-8")
+    return str(tmp_path / "p.toml")
+
+
+def _grid_of(path) -> dict:
+    units = gpd.read_file(path, layer="units")
+    return dict(zip(units["unit_id"], units["grid_id"]))
+
+
+# ------------------------------------------------------------ 1. a project file locks grids as --lock does
+
+
+@pytest.mark.parametrize("lock", ['lock = "lock.csv"', 'lock = ["C1-02"]', 'lock = { path = "lock.xlsx" }'])
+def test_a_project_file_locks_grids_as_spatial_grids_lock_does(tmp_path, capsys, lock):
+    # before: [grids] had no such key ("unknown key(s) ['lock']"): a project could lock only through
+    # the plan's locked column, where `spatial grids --lock lock.csv` takes a list of grids or units
+    layers = _row_town(tmp_path)
+    pd.DataFrame({"网格编号": ["C1-02"]}).to_csv(tmp_path / "lock.csv", index=False)
+    pd.DataFrame({"网格编号": ["C1-02"]}).to_excel(tmp_path / "lock.xlsx", index=False)
+    # unlocked, U3 moves west into C1-01: 400 | 400
+    assert main(["-q", "run", _project(tmp_path)]) == 0
+    assert _grid_of(tmp_path / "out" / "results.gpkg")["U3"] == "C1-01"
+    # locked, nothing moves: the same grids as the command line's
+    assert main(["-q", "run", _project(tmp_path, lock)]) == 0
+    ran = _grid_of(tmp_path / "out" / "results.gpkg")
+    assert ran == {f"U{i}": "C1-01" if i < 3 else "C1-02" for i in range(8)}
+    assert len(pd.read_csv(tmp_path / "out" / "moves.csv")) == 0
+    assert main(["-q", "grids", *layers, "--existing", str(tmp_path / "plan.csv"), "--min", "200", "--max", "400",
+                 "--lock", str(tmp_path / "lock.csv"), "--out", str(tmp_path / "cli.gpkg")]) == 0
+    assert _grid_of(tmp_path / "cli.gpkg") == ran
+    log = json.loads((tmp_path / "out" / "run_log.json").read_text(encoding="utf-8"))
+    if "path" in lock:  # the lock list is an input of the run: traced by its checksum
+        assert log["inputs"]["lock"]["path"].endswith(("lock.csv", "lock.xlsx")) and len(log["inputs"]["lock"]["sha256"]) == 64
+
+
+def test_a_project_locks_units_by_id_and_says_what_it_locked(tmp_path, capsys):
+    _row_town(tmp_path)
+    pd.DataFrame({"unit_id": ["U3", "U5"], "锁定": ["是", "否"]}).to_csv(tmp_path / "lock.csv", index=False)
+    assert main(["-q", "run", _project(tmp_path, 'lock = "lock.csv"')]) == 0
+    grid = _grid_of(tmp_path / "out" / "results.gpkg")
+    assert grid["U3"] == "C1-02"  # locked: stays, where unlocked it moved to C1-01
+    units = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="units")
+    assert units.loc[units["locked"].astype(bool), "unit_id"].tolist() == ["U3"]  # 否: not locked
+    pd.DataFrame({"grid_id": ["C1-02"]}).to_csv(tmp_path / "lock.csv", index=False)
+    capsys.readouterr()
+    assert main(["-v", "run", _project(tmp_path, 'lock = "lock.csv"')]) == 0
+    assert "[grids] lock lock.csv: grid C1-02 locked (5 units keep their grid)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("grids, lock_rows, said", [
+    ('lock = "lock.csv"', {"grid_id": ["C1-09"]},
+     "[grids] lock 'lock.csv' lists grids the plan does not have: C1-09 (its grids: C1-01, C1-02); check the grid "
+     "ids, or list the units to lock under unit_id"),
+    ('lock = ["C1-9"]', None,
+     "[grids] lock lists grids the plan does not have: C1-9 (its grids: C1-01, C1-02); check the grid ids, or list "
+     "the units to lock under unit_id"),
+    ('lock = "lock.csv"', {"unit_id": ["X1", "X2"]},
+     "[grids] lock 'lock.csv': none of its 2 unit ids is among the units (X1, X2); is it the lock list for these "
+     "units? Check its unit_id column"),
+    ('lock = "lock.csv"', {"名称": ["东片"]},
+     "[grids] lock 'lock.csv' has no unit id or grid id column (it has: 名称); give it a column unit_id (单元编号: the "
+     "units to lock) or grid_id (网格编号: every unit of those grids)"),
+])
+def test_a_project_lock_list_for_other_grids_or_units_is_refused_in_one_line(tmp_path, capsys, grids, lock_rows, said):
+    _row_town(tmp_path)
+    if lock_rows is not None:
+        pd.DataFrame(lock_rows).to_csv(tmp_path / "lock.csv", index=False)
+    assert main(["run", _project(tmp_path, grids)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and said in err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("grids, plan, said", [
+    ('lock = "lock.csv"', False, "[grids] lock keeps units in their grids of the plan to redraw, and [inputs] has no "
+                                 "plan; add [inputs] plan"),
+    ('lock = "gone.csv"', True, "[grids] lock file "),
+    ("lock = 3", True, "[grids] key 'lock' must be a lock list as --lock takes it"),
+    ("lock = []", True, "[grids] key 'lock' must be a lock list as --lock takes it"),
+])
+def test_a_project_lock_that_cannot_be_read_is_refused_before_any_work(tmp_path, capsys, grids, plan, said):
+    _row_town(tmp_path)
+    pd.DataFrame({"grid_id": ["C1-02"]}).to_csv(tmp_path / "lock.csv", index=False)
+    assert main(["run", _project(tmp_path, grids, plan=plan)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and said in err, err
+    assert "read:" not in capsys.readouterr().out
+
+
+def test_the_lock_list_replaces_the_plans_locked_column_and_says_so(tmp_path, capsys):
+    # the plan's own locks (the editor's 锁定网格) are not kept beside a lock list: said, not dropped silently
+    layers = _row_town(tmp_path)
+    plan = pd.read_csv(tmp_path / "plan.csv").assign(locked=[True] + [False] * 7)
+    plan.to_csv(tmp_path / "plan.csv", index=False)
+    pd.DataFrame({"grid_id": ["C1-02"]}).to_csv(tmp_path / "lock.csv", index=False)
+    assert main(["grids", *layers, "--existing", str(tmp_path / "plan.csv"), "--min", "200", "--max", "400",
+                 "--lock", str(tmp_path / "lock.csv"), "--out", str(tmp_path / "cli.gpkg")]) == 0
+    assert ("--lock takes the place of the plan's locked column, which locks 1 unit; add them to the list to keep "
+            "them") in capsys.readouterr().err
+    assert main(["run", _project(tmp_path, 'lock = ["C1-02"]')]) == 0
+    assert ("[grids] lock takes the place of the plan's locked column, which locks 1 unit; add them to the list to "
+            "keep them") in capsys.readouterr().err
