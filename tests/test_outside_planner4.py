@@ -143,3 +143,29 @@ def test_the_lock_list_replaces_the_plans_locked_column_and_says_so(tmp_path, ca
     assert main(["run", _project(tmp_path, 'lock = ["C1-02"]')]) == 0
     assert ("[grids] lock takes the place of the plan's locked column, which locks 1 unit; add them to the list to "
             "keep them") in capsys.readouterr().err
+
+
+# ------------------------------------------------------------ 4. one row for a grid its locks keep over the band
+
+
+def test_a_grid_its_locked_units_keep_over_the_band_has_one_report_row(tmp_path):
+    # before: two rows on C1-02, "500 households > 400: its locked units alone hold 500" (left over
+    # band; unlock some of them ...) and "has 500 households, outside 200–400 (over band)" (best plan
+    # found is 100 households over the maximum; the rows on it ... say why): the second said nothing more
+    from spatial.grids.redraw import redraw_grids
+
+    _row_town(tmp_path)
+    units = gpd.read_file(tmp_path / "town.gpkg", layer="units")
+    comm = gpd.read_file(tmp_path / "town.gpkg", layer="communities")
+    plan = pd.read_csv(tmp_path / "plan.csv")
+    res = redraw_grids(units, comm, plan, min_households=200, max_households=400,
+                       locked=[f"U{i}" for i in range(3, 8)])
+    rows = res.report[res.report["row_id"] == "C1-02"]
+    assert rows[["problem", "action", "problem_zh"]].values.tolist() == [[
+        "500 households > 400: its locked units alone hold 500", "left over band; unlock some of them or raise "
+        "max_households", "500 户 > 400：其中已锁定的单元合计就有 500 户"]]
+    # so for a grid one unit keeps over the band (U7 of 450)
+    res = redraw_grids(units.assign(households=[100] * 7 + [450]), comm, plan, min_households=200, max_households=400)
+    grid = res.units.set_index("unit_id")["grid_id"]["U7"]
+    rows = res.report[(res.report["row_id"] == grid) & res.report["problem"].str.contains("450")]
+    assert rows["problem"].tolist() == ["450 households > 400: one of its units (or an estate kept whole) alone holds 450"]
