@@ -169,3 +169,54 @@ def test_a_grid_its_locked_units_keep_over_the_band_has_one_report_row(tmp_path)
     grid = res.units.set_index("unit_id")["grid_id"]["U7"]
     rows = res.report[(res.report["row_id"] == grid) & res.report["problem"].str.contains("450")]
     assert rows["problem"].tolist() == ["450 households > 400: one of its units (or an estate kept whole) alone holds 450"]
+
+
+# ------------------------------------------------------------ 5. one row, one edge, one node in the network's words
+
+
+_OSM = """<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6">
+  <node id="1" lat="22.5400" lon="114.0500"/><node id="2" lat="22.5400" lon="114.0510"/>
+  <node id="3" lat="22.5410" lon="114.0510"/><node id="4" lat="22.5401" lon="114.0501"/>
+  <node id="5" lat="22.5402" lon="114.0502"/><node id="6" lat="22.5450" lon="114.0550"/>
+  <node id="7" lat="22.5450" lon="114.0551"/>
+  <way id="10"><nd ref="1"/><nd ref="2"/><nd ref="3"/><tag k="highway" v="footway"/></way>
+  <way id="11"><nd ref="4"/><nd ref="5"/><tag k="building" v="yes"/></way>
+  <way id="12"><nd ref="6"/><nd ref="7"/><tag k="highway" v="footway"/></way>
+</osm>
+"""
+
+
+def test_the_network_says_one_way_one_node_one_report_row_and_one_station_in_the_singular(tmp_path, capsys):
+    # before: "no highway tag (building): 1 ways, 0.000 km (ways 11)", "disconnected part: 2 nodes"
+    # was right but a line's "1 rows" (highway=trunk: 1 rows), spatial coverage's "(1 report rows)",
+    # "1 edges on bridges or in tunnels ... climb" and "'stations' rows must be non-empty Points; 1
+    # are not" were not
+    from shapely.geometry import LineString, Point
+
+    from spatial.coverage.service_areas import isochrones
+    from spatial.network.read import read_network
+
+    (tmp_path / "net.osm").write_text(_OSM, encoding="utf-8")
+    net = read_network(tmp_path / "net.osm")
+    problems = net.report["problem"].tolist()
+    assert any(p.startswith("no highway tag (building): 1 way, ") and "(way 11)" in p for p in problems), problems
+    assert "disconnected part: 2 nodes, 0.01 km" in problems
+    lines = gpd.GeoDataFrame({"highway": ["footway", "trunk"]},
+                             geometry=[LineString([(X0, Y0), (X0 + 300, Y0)]), LineString([(X0, Y0 + 50), (X0 + 300, Y0 + 50)])],
+                             crs=UTM)
+    rows = read_network(lines).report["problem"].tolist()
+    assert any(p.startswith("highway=trunk: 1 row, 0.300 km (row 1)") for p in rows), rows
+    stations = gpd.GeoDataFrame({"station_id": ["S1", "S2"]}, geometry=[Point(X0 + 10, Y0), None], crs=UTM)
+    with pytest.raises(ValueError, match=r"'stations' rows must be non-empty Points; 1 is not \(station_id: S2\)"):
+        isochrones(stations, read_network(lines), minutes=(5,))
+    # spatial coverage's network line
+    units = gpd.GeoDataFrame({"unit_id": ["U1"], "households": [10]}, geometry=[box(X0 + 100, Y0 - 20, X0 + 120, Y0)],
+                             crs=UTM)
+    units.to_file(tmp_path / "u.gpkg")
+    stations.iloc[:1].to_file(tmp_path / "s.gpkg")
+    lines.to_file(tmp_path / "roads.gpkg")
+    assert main(["coverage", str(tmp_path / "roads.gpkg"), str(tmp_path / "s.gpkg"), str(tmp_path / "u.gpkg"),
+                 "--out", str(tmp_path / "c.gpkg"), "--no-isochrones"]) == 0
+    out = capsys.readouterr().out
+    assert "network: 2 nodes, 1 edge, 0.3 km (1 report row)" in out, out

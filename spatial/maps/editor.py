@@ -145,7 +145,10 @@ def editor_payload(
         raise GeometryError("'units' is empty; there is nothing to edit")
     ids = units[unit_id_col]
     if ids.isna().any():
-        raise ColumnError(f"'units' has {int(ids.isna().sum())} rows with no '{unit_id_col}'; give every unit an id")
+        from spatial.core._words import counted
+
+        raise ColumnError(f"'units' has {counted(int(ids.isna().sum()), 'row')} with no '{unit_id_col}'; give every "
+                          "unit an id")
     dup = ids[ids.duplicated()]
     if len(dup):
         names = ", ".join(map(str, pd.unique(dup)[:5]))
