@@ -220,3 +220,68 @@ def test_the_network_says_one_way_one_node_one_report_row_and_one_station_in_the
                  "--out", str(tmp_path / "c.gpkg"), "--no-isochrones"]) == 0
     out = capsys.readouterr().out
     assert "network: 2 nodes, 1 edge, 0.3 km (1 report row)" in out, out
+
+
+# ------------------------------------------------------------ 2. the editor and the redraw name a new grid alike
+
+
+def _editor_names(cases: list) -> list:
+    """What the editor's page names a new grid split off each ``(base, ids)``: its own JavaScript
+    (``gridNameAfter`` in editor.js), run under node."""
+    import re
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    import spatial
+
+    if not shutil.which("node"):
+        pytest.skip("node is not installed")
+    js = (Path(spatial.__file__).parent / "maps" / "_assets" / "editor" / "editor.js").read_text(encoding="utf-8")
+    found = re.search(r"^  function gridNameAfter\(base, ids\) \{\n.*?^  \}\n", js, re.S | re.M)
+    assert found, "editor.js has no gridNameAfter"
+    script = found.group(0) + f"console.log(JSON.stringify({json.dumps(cases, ensure_ascii=False)}.map(" \
+                              "function (c) { return gridNameAfter(c[0], c[1]); })));"
+    out = subprocess.run(["node", "-e", script], capture_output=True, text=True, timeout=60, check=True)
+    return json.loads(out.stdout)
+
+
+_CASES = [
+    ("C1-2", ["C1-1", "C1-2", "C1-3", "C1-4"]),          # the plan's width: C1-5, was C1-05 in the editor
+    ("C01-07", [f"C01-{i:02d}" for i in range(1, 13)]),
+    ("C1-02", ["C1-01", "C1-02", "C1-04"]),
+    ("香蜜社区第2网格", ["香蜜社区第1网格", "香蜜社区第2网格", "香蜜社区第11网格"]),
+    ("7", ["5", "6", "7", "12"]),
+    ("007", ["005", "007"]),
+    ("东片", ["东片", "西片"]),                            # no number: 东片-a, was 东片-01
+    ("东片", ["东片", "西片", "东片-a"]),
+    ("C1-9", ["C1-9", "C1-10"]),                         # C1-11
+    ("网格3号", ["网格3号", "网格4号"]),
+    ("C1-new1", ["C1-01", "C1-new1"]),                   # no number of its own: C1-new1-a
+]
+
+
+def test_the_editor_names_a_new_grid_as_the_redraw_names_a_grid_it_splits():
+    # before: the editor padded a dashed number to two digits (C1-2 current: new grid C1-05) and
+    # gave an id without a number "-01" (东片-01), where the redraw keeps the plan's width (C1-5)
+    # and adds letters (东片-a)
+    from spatial.grids._names import new_grid_name
+
+    redraw = [new_grid_name(base, ids) for base, ids in _CASES]
+    assert redraw[:2] == ["C1-5", "C01-13"] and redraw[6] == "东片-a"
+    assert _editor_names(_CASES) == redraw
+
+
+@pytest.mark.browser
+def test_the_editor_page_s_new_grid_keeps_the_plan_s_width(tmp_path):
+    # the same on the page: a plan of C1-1 ... C1-2, 新建网格 on C1-2 gave C1-03; a redraw splitting
+    # C1-2 names its part C1-3
+    from test_outside_editor3 import _page, _plan
+
+    from spatial.grids._names import new_grid_name
+
+    units = _plan().assign(grid_id=lambda d: d["grid_id"].str.replace("-0", "-"))
+    with _page(units, tmp_path) as driver:
+        driver.execute_script("window.spatialGridEditor.select('C1-2');")
+        got = driver.execute_script("return window.spatialGridEditor.newGrid();")
+    assert got == new_grid_name("C1-2", ["C1-1", "C1-2"]) == "C1-3"
