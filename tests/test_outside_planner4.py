@@ -9,6 +9,7 @@ Every figure expected is worked out by hand from the tiny towns written here.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -285,3 +286,91 @@ def test_the_editor_page_s_new_grid_keeps_the_plan_s_width(tmp_path):
         driver.execute_script("window.spatialGridEditor.select('C1-2');")
         got = driver.execute_script("return window.spatialGridEditor.newGrid();")
     assert got == new_grid_name("C1-2", ["C1-1", "C1-2"]) == "C1-3"
+
+
+# ------------------------------------------------------------ 3. a number merged away is not given again
+
+
+def _merged_town(tmp_path) -> tuple[list, Path]:
+    """Twelve 100 m units of 100 households in a row (U00 ... U11), community C1 (code
+    440304001002); r1.gpkg holds the plan C1-01 ... C1-04 (three units each, 300), as spatial
+    grids wrote it; edit.csv is that plan with C1-04 merged into C1-03 by hand (600)."""
+    units = gpd.GeoDataFrame({"unit_id": [f"U{i:02d}" for i in range(12)], "households": [100] * 12},
+                             geometry=[box(X0 + 100 * i, Y0, X0 + 100 * (i + 1), Y0 + 100) for i in range(12)], crs=UTM)
+    comm = gpd.GeoDataFrame({"community_id": ["C1"], "code": ["440304001002"]},
+                            geometry=[box(X0, Y0, X0 + 1200, Y0 + 100)], crs=UTM)
+    units.to_file(tmp_path / "town.gpkg", layer="units")
+    comm.to_file(tmp_path / "town.gpkg", layer="communities")
+    plan = pd.DataFrame({"unit_id": units["unit_id"], "grid_id": [f"C1-0{i // 3 + 1}" for i in range(12)]})
+    plan.to_csv(tmp_path / "plan.csv", index=False)
+    comms = f"{tmp_path / 'town.gpkg'}:communities"
+    assert main(["-q", "grids", comms, f"{tmp_path / 'town.gpkg'}:units", "--existing", str(tmp_path / "plan.csv"),
+                 "--min", "200", "--max", "400", "--out", str(tmp_path / "r1.gpkg")]) == 0
+    plan.assign(grid_id=plan["grid_id"].replace("C1-04", "C1-03")).to_csv(tmp_path / "edit.csv", index=False)
+    units.assign(households=150).to_file(tmp_path / "grown.gpkg", layer="units")
+    return [comms, f"{tmp_path / 'r1.gpkg'}:units"], tmp_path / "grown.gpkg"
+
+
+def test_a_grid_split_after_a_merge_does_not_take_the_merged_grids_number_again(tmp_path):
+    # before: C1-04 merged into C1-03 by hand, the redraw splitting C1-03 named its new part C1-04
+    # (code ...0204), the number and code the old C1-04 had in the 台账 and 四至 of other ground
+    from spatial.grids.plan import band_metadata
+
+    layers, grown = _merged_town(tmp_path)
+    # the edit redrawn in a band that holds 600: nothing split, C1-04 recorded as merged away
+    assert main(["-q", "grids", *layers, "--existing", str(tmp_path / "edit.csv"), "--min", "200", "--max", "600",
+                 "--out", str(tmp_path / "r2.gpkg")]) == 0
+    import pyogrio
+
+    assert pyogrio.read_info(tmp_path / "r2.gpkg", layer="grids")["layer_metadata"]["retired_grids"] == '["C1-04"]'
+    assert sorted(gpd.read_file(tmp_path / "r2.gpkg", layer="grids")["grid_id"]) == ["C1-01", "C1-02", "C1-03"]
+    # a year later, 150 households a unit (1,800): five or more grids of 200-400; none is C1-04
+    assert main(["-q", "grids", layers[0], f"{grown}:units", "--existing", str(tmp_path / "r2.gpkg"), "--min", "200",
+                 "--max", "400", "--out", str(tmp_path / "r3.gpkg")]) == 0
+    grids = gpd.read_file(tmp_path / "r3.gpkg", layer="grids")
+    assert "C1-04" not in set(grids["grid_id"]) and len(grids) == 6
+    assert sorted(grids["grid_id"]) == ["C1-01", "C1-02", "C1-03", "C1-05", "C1-06", "C1-07"]
+    assert not grids["grid_code"].str.endswith("04").any()
+    assert pyogrio.read_info(tmp_path / "r3.gpkg", layer="grids")["layer_metadata"]["retired_grids"] == '["C1-04"]'
+    # the edit redrawn straight on the first results file's units (C1-04 among its grids): the same
+    assert main(["-q", "grids", layers[0], layers[1], "--existing", str(tmp_path / "edit.csv"), "--min", "200",
+                 "--max", "250", "--out", str(tmp_path / "r4.gpkg")]) == 0
+    names = set(gpd.read_file(tmp_path / "r4.gpkg", layer="grids")["grid_id"])
+    assert len(names) > 4 and "C1-04" not in names and "C1-05" in names
+    assert band_metadata(1, 2, retired=["C1-04"])["retired_grids"] == '["C1-04"]'
+
+
+def test_a_project_redraw_records_the_merged_number_and_its_editor_page_skips_it(tmp_path):
+    _merged_town(tmp_path)
+    (tmp_path / "p.toml").write_text(
+        '[project]\nname = "town"\noutput = "out"\n[inputs]\n'
+        'communities = { path = "town.gpkg", layer = "communities" }\nunits = { path = "r1.gpkg", layer = "units" }\n'
+        'plan = "edit.csv"\n[grids]\nmin_households = 200\nmax_households = 600\n'
+        '[outputs]\nmaps = true\nworkbook = false\npng = false\n', encoding="utf-8")
+    assert main(["-q", "run", str(tmp_path / "p.toml")]) == 0
+    import pyogrio
+
+    meta = pyogrio.read_info(tmp_path / "out" / "results.gpkg", layer="grids")["layer_metadata"]
+    assert meta["retired_grids"] == '["C1-04"]'
+    page = (tmp_path / "out" / "grid_editor.html").read_text(encoding="utf-8")
+    assert '"retired": ["C1-04"]' in page or '"retired":["C1-04"]' in page
+
+
+@pytest.mark.browser
+def test_the_editor_does_not_give_a_new_grid_a_number_merged_away(tmp_path, capsys):
+    # before: the edited plan (C1-04 merged into C1-03) opened with the first results file's units,
+    # 新建网格 on C1-03 gave C1-04 again
+    from test_editor_browser import _chrome, _errors, _open
+
+    layers, _ = _merged_town(tmp_path)
+    assert main(["-q", "editor", str(tmp_path / "edit.csv"), "--units", layers[1], "--out",
+                 str(tmp_path / "edit.html")]) == 0
+    driver = _chrome(tmp_path)
+    try:
+        _open(driver, tmp_path / "edit.html")
+        driver.execute_script("window.spatialGridEditor.select('C1-03');")
+        got = driver.execute_script("return window.spatialGridEditor.newGrid();")
+        assert _errors(driver) == []
+    finally:
+        driver.quit()
+    assert got == "C1-05"

@@ -257,6 +257,7 @@ def _cmd_grids(args: argparse.Namespace) -> int:
     opts = dict(min_households=args.min_households, max_households=args.max_households, roads=roads,
                 blocks=args.blocks, seed=args.seed, street_gap_m=args.street_gap_m, check_overlaps=False,
                 code_layout=args.code_layout or "cjt349", object_type=args.object_type or "000000", **cols)
+    retired: list = []  # grid names a redrawn plan had and has no longer
     if args.existing is not None or args.redraw:
         from spatial.grids.redraw import households_kept_pct, moved_and_new, redraw_grids
 
@@ -294,8 +295,12 @@ def _cmd_grids(args: argparse.Namespace) -> int:
         # an edited CSV, its units) comes from
         from spatial.grids.plan import numbers_beside
 
+        from spatial.grids.plan import names_beside, retired_after
+
+        before = []  # every grid name the plan has had (its results file's grids, and those it retired)
         for spec in ([args.existing] if args.existing is not None else []) + [args.inputs[1]]:
             plan = numbers_beside(plan, *split_spec(spec))
+            before += names_beside(*split_spec(spec))
         locked = None
         if args.lock is not None:
             from spatial.grids._locks import lock_list
@@ -309,7 +314,9 @@ def _cmd_grids(args: argparse.Namespace) -> int:
                 else None)
             if said is not None:
                 say(args, said)
-        res = redraw_grids(units, communities, plan, locked=locked, max_deviation_pct=args.max_deviation, **opts)
+        res = redraw_grids(units, communities, plan, locked=locked, max_deviation_pct=args.max_deviation,
+                           retired=before, **opts)
+        retired = retired_after([*before, *labels], res.grids["grid_id"])  # (recorded: never given again)
         layers = {"grids": _four_bounds(res.grids, roads, communities, cols), "units": res.units, "report": res.report,
                   "moves": res.moves}
         moved, new = moved_and_new(res.moves)
@@ -369,7 +376,7 @@ def _cmd_grids(args: argparse.Namespace) -> int:
 
         write_layers(layers, tmps[0], fresh=True,
                      # (and the rule near the mean: the editor flags the grids off it, as the report does)
-                     metadata={"grids": band_metadata(args.min_households, args.max_households, pct)},
+                     metadata={"grids": band_metadata(args.min_households, args.max_households, pct, retired)},
                      styles=qgis_styles(layers))  # QGIS opens the grids coloured as the web map
         if args.kml is not None:
             _write_kml(tmps[1], layers["grids"], layers["report"],

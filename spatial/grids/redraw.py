@@ -94,6 +94,7 @@ def redraw_grids(
     street_gap_m: float = 30.0,
     max_deviation_pct: float | None = None,
     check_overlaps: bool = True,
+    retired=(),
 ) -> RedrawResult:
     """Bring an existing plan into the household band while moving as few units as possible.
 
@@ -130,6 +131,11 @@ def redraw_grids(
     check_overlaps : bool
         Report overlapping unit polygons, as :func:`spatial.grids.partition.partition_grids` does
         (``False`` where the units were validated already).
+    retired : iterable of str, optional
+        Grid names the plan had before and has no longer (merged away since: the names
+        :func:`spatial.grids.plan.names_beside` reads beside a results file): no new grid takes
+        one, nor a number below the largest of them in its pattern (C1-04 merged into C1-03 in
+        the editor: a grid split off later is C1-05, not C1-04 again).
 
     Returns
     -------
@@ -194,7 +200,8 @@ def redraw_grids(
     new_key = node_key.copy()
     stray_nodes: set = set()
     evened_nodes: set = set()
-    taken = {k for k in node_key if k is not None}  # every grid name of the plan: no new grid repeats one
+    # every grid name of the plan, and those it had before: no new grid repeats one
+    taken = {k for k in node_key if k is not None} | {str(n).strip() for n in retired if n is not None}
     for c, cid in enumerate(prep.comm_ids):
         nodes = np.flatnonzero(comm == c)
         if len(nodes) == 0:

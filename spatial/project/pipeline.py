@@ -231,7 +231,7 @@ def _with_four_bounds(grids, roads, communities, report: Report):
 def _redraw(project: Project, layers: dict, report: Report) -> None:
     """``[inputs] plan`` given: redraw that plan (moving as few units as it can) instead of
     drawing new grids; the units moved go to the ``moves`` layer."""
-    from spatial.grids.plan import numbers_beside, plan_labels
+    from spatial.grids.plan import names_beside, numbers_beside, plan_labels, retired_after
     from spatial.grids.redraw import redraw_grids
 
     g = project.grids
@@ -249,9 +249,11 @@ def _redraw(project: Project, layers: dict, report: Report) -> None:
     # removed or added since the plan are left out or placed by the redraw, which says so
     labels = plan_labels(plan, layers["units"], name=f"'{project.inputs['plan'].path.name}'", redraw=True)
     # a grid keeping its id keeps its code: the numbers of the results file the plan (or its units) comes from
+    before = []  # every grid name the plan has had (its results file's grids, and those it retired)
     for spec in (project.inputs["plan"], project.inputs.get("units")):  # (no units: built from buildings)
         if spec is not None:
             plan = numbers_beside(plan, spec.path, spec.layer)
+            before += names_beside(spec.path, spec.layer)
     locked = _locks(project, layers, labels, plan)
     roads = layers.get("roads")
     if roads is None and layers.get("network_edges") is not None:
@@ -263,7 +265,10 @@ def _redraw(project: Project, layers: dict, report: Report) -> None:
                           min_households=g["min_households"], max_households=g["max_households"], roads=roads,
                           blocks=g.get("blocks"), code_layout=g["code_layout"], object_type=g["object_type"],
                           street_gap_m=g.get("street_gap_m", 30.0), max_deviation_pct=g.get("max_deviation_pct"),
-                          gated_col=g.get("gated_col") or "gated", check_overlaps=False, locked=locked)
+                          gated_col=g.get("gated_col") or "gated", check_overlaps=False, locked=locked,
+                          retired=before)
+    # names merged away: recorded with the grids, never given again (a later redraw, the editor)
+    layers["_retired"] = retired_after([*before, *labels], result.grids["grid_id"])
     layers["grids"] = _with_four_bounds(result.grids, roads, layers["communities"], report)
     layers["units"] = result.units
     layers["moves"] = result.moves
@@ -513,7 +518,7 @@ def _write(project: Project, layers: dict, out: Path) -> list[Path]:
         from spatial.grids.plan import band_metadata
 
         meta["grids"] = band_metadata(project.grids["min_households"], project.grids["max_households"],
-                                      _rule_pct(project))
+                                      _rule_pct(project), layers.get("_retired", ()))
     from spatial.maps._gis_styles import GEOMETRY_TYPES, qgis_styles
 
     # QGIS opens the layers drawn as the web maps draw them (layer_styles); an empty layer keeps its type
@@ -610,7 +615,7 @@ def _maps(project: Project, layers: dict, out: Path) -> list[Path]:
                 population_col=_opt(project, "units", "population_col", "population"),
                 min_households=g["min_households"], max_households=g["max_households"],
                 max_deviation_pct=_rule_pct(project), street_gap_m=g.get("street_gap_m", 30.0),
-                gated_col=g.get("gated_col"), lang=lang, credits=credits))
+                gated_col=g.get("gated_col"), lang=lang, credits=credits, retired=layers.get("_retired", ())))
     if "coverage_demand" in layers:
         cov = {"isochrones": layers.get("isochrones"), "gaps": layers.get("gaps"),
                "summary": layers.get("coverage_summary"), "speed_kmh": project.coverage["speed_kmh"],

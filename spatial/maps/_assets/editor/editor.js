@@ -526,7 +526,9 @@
   // ------------------------------------------------------------------ new grids (新建网格)
   var NEW_COLOURS = ["#e7298a", "#1b9e77", "#d95f02", "#7570b3", "#66a61e", "#e6ab02"];
   function newGridId() {
-    return gridNameAfter(active >= 0 ? D.grids.id[active] : (G ? D.grids.id[0] : "G"), D.grids.id);
+    // (nor a name the plan had before, merged away since: D.retired)
+    return gridNameAfter(active >= 0 ? D.grids.id[active] : (G ? D.grids.id[0] : "G"),
+                         D.grids.id.concat(D.retired || []));
   }
   // A new grid's name by the redraw's rule (spatial/grids/_names.py, new_grid_name), so the page
   // and `spatial grids --redraw` name a grid split off alike: the next number in the pattern of the
