@@ -121,16 +121,16 @@ def lock_list(table: pd.DataFrame, labels: pd.Series, unit_ids, plan=None, *, na
     if find is None:
         from spatial.io.columns import find_column
 
-        def find(role, required, option=None):
+        said = _said(option, name)
+
+        def find(role, required, **_):
             found = find_column(table, role, layer=str(name), required=False)
             if found is None and required:
                 have = ", ".join(str(c) for c in table.columns if c != "geometry")
-                raise ColumnError(f"{_said(option_, name)} has no unit id or grid id column (it has: {have}); give it a "
-                                  "column unit_id (单元编号: the units to lock) or grid_id (网格编号: every unit of "
-                                  "those grids)")
+                raise ColumnError(f"{said} has no unit id or grid id column (it has: {have}); give it a column "
+                                  "unit_id (单元编号: the units to lock) or grid_id (网格编号: every unit of those "
+                                  "grids)")
             return found
-
-        option_ = option
 
     warn_plan_locks(plan, option)
     lock_col = find("locked", False)
