@@ -141,7 +141,7 @@ def test_a_street_and_bridge_osmnx_merged_over_a_ridge_walks_the_ridge_both_ways
     assert west == pytest.approx(back((400, 40), (200, -20)), rel=1e-6)
     assert east > 600 / tobler(20 / 600) * 1.1  # the straight grade was 10% cheaper and more
     problem, problem_zh = times.report.iloc[0][["problem", "problem_zh"]]
-    assert ("1 edges on bridges or in tunnels (600 m) climb straight from end to end, not over the ground under "
+    assert ("1 edge on a bridge or in a tunnel (600 m) climbs straight from end to end, not over the ground under "
             "them; on 1 of them (600 m) the ground rises above a bridge's line") in problem
     assert "1 条桥梁或隧道路段（600 米）" in problem_zh and "其中 1 条（600 米）有地面高出桥面两端连线" in problem_zh
     # the home at the west end walks to the station at the east end in 11.5 minutes, not 10.1
@@ -184,7 +184,7 @@ def test_a_bridge_over_a_valley_alone_still_walks_its_deck_from_bank_to_bank(tmp
     # the deck: 200 m from 250 m up to 260 m, 5%, each way; not down the valley and up again
     assert east == pytest.approx(walk((200, 10)), rel=1e-6)
     assert west == pytest.approx(back((200, 10)), rel=1e-6)
-    assert "1 edges on bridges or in tunnels (200 m) climb straight from end to end, not over the ground under " \
+    assert "1 edge on a bridge or in a tunnel (200 m) climbs straight from end to end, not over the ground under " \
            "them" in times.report.iloc[0]["problem"]
     assert "the ground rises above" not in times.report.iloc[0]["problem"]
 

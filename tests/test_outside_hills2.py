@@ -228,7 +228,7 @@ def test_a_bridge_over_the_river_valley_is_walked_on_its_deck_not_down_the_valle
     # the deck runs level from bank to bank (both ends 250 m, to the cell's interpolation)
     assert times.forward_m[bridge] == pytest.approx(200.0, rel=2e-3)
     assert times.backward_m[bridge] == pytest.approx(200.0, rel=2e-3)
-    assert "1 edges on bridges or in tunnels (200 m) climb straight from end to end" in times.report.iloc[0]["problem"]
+    assert "1 edge on a bridge or in a tunnel (200 m) climbs straight from end to end" in times.report.iloc[0]["problem"]
     assert "1 条桥梁或隧道路段（200 米）按两端高程的直线坡度计算" in times.report.iloc[0]["problem_zh"]
     # the same street without the bridge tag is a dip down the valley and up again (by hand:
     # 100 m down 20% and 100 m up 20%, 123 + 174 = 297 m of flat walking)

@@ -46,7 +46,7 @@ def test_osmnx_geopackage_lists_are_read_as_the_tags_they_hold(tmp_path):
     from_graph = read_network(_osmnx_graph())
     assert net.length_m.sum() == pytest.approx(from_graph.length_m.sum()) == pytest.approx(100.0)
     dropped = net.report.loc[net.report["row_id"] == "highway=trunk", "problem"]
-    assert len(dropped) == 1 and dropped.iloc[0].startswith("highway=trunk: 1 rows, 0.100 km")
+    assert len(dropped) == 1 and dropped.iloc[0].startswith("highway=trunk: 1 row, 0.100 km")
 
 
 # ------------------------------------------------- 2: a graph read by networkx.read_graphml (geometry as WKT)

@@ -163,7 +163,7 @@ def test_a_geojson_list_field_of_highway_classes_is_read_as_the_merged_classes(t
     assert isinstance(gpd.read_file(path)["highway"].iloc[0], np.ndarray)
     net = read_network(path)
     said = net.report.set_index("row_id")["problem"]
-    assert said["highway=trunk"].startswith("highway=trunk: 1 rows")
+    assert said["highway=trunk"].startswith("highway=trunk: 1 row")
     assert net.n_edges == 1
 
 

@@ -34,6 +34,7 @@ from spatial.cli._common import (
     split_spec,
     walk_report,
 )
+from spatial.core._words import counted
 
 
 logger = logging.getLogger(__name__)
@@ -307,8 +308,8 @@ def _coverage(args: argparse.Namespace, step) -> int:
     rows = network.report
     water = rows.loc[rows["row_id"].isin(["water", "railways"]) & ~rows["action"].str.startswith("not used"), "problem"]
     said = f"; {'; '.join(water)}, kept off the legs to it" if len(network.water) and len(water) else ""
-    say(args, f"network: {network.n_nodes} nodes, {network.n_edges} edges, "
-              f"{network.length_m.sum() / 1000:.1f} km ({len(network.report)} report rows){said}")
+    say(args, f"network: {counted(network.n_nodes, 'node')}, {counted(network.n_edges, 'edge')}, "
+              f"{network.length_m.sum() / 1000:.1f} km ({counted(len(network.report), 'report row')}){said}")
     dem = None
     if args.dem is not None:
         from spatial.network.elevation import edge_times

@@ -294,8 +294,16 @@ def run(args: argparse.Namespace) -> int:
         roads = edges_frame(read_network(args.roads))
     elif args.roads is not None:
         roads = read_grid_input(args.roads, "roads", "roads")
+    import pandas as pd
+
+    from spatial.grids.plan import names_beside
+
+    # the names the plan had and has no longer (its results file's grids, those it retired): a
+    # new grid takes none of them, as a redraw (PLAN's file, and the file of --units)
+    had = {n for spec in (args.plan, args.units) if spec is not None for n in names_beside(*split_spec(spec))}
+    retired = sorted(had - {str(g).strip() for g in units[gid] if isinstance(g, str) or pd.notna(g)})
     path = save_grid_editor(units, args.out, communities, roads=roads, lang=args.lang, title=args.title,
-                            credits=args.credit,
+                            credits=args.credit, retired=retired,
                             unit_id_col=uid, grid_id_col=gid, households_col=hh, population_col=pop, buildings_col=bld,
                             gated_col=args.gated_col,
                             locked_col=args.locked_col, min_households=args.min_households,

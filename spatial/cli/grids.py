@@ -24,7 +24,6 @@ from spatial.cli._common import (
 )
 from spatial.cli._buildings import _units_from_buildings
 from spatial.cli._gridchecks import _check, _check_blocks, _check_gated_col, _plan_grid_ids, _write_kml
-from spatial.cli._locks import _check_lock_ids, _units_of_grids
 from spatial.cli._roads import _four_bounds, _read_roads, _uncoded
 
 
@@ -258,6 +257,7 @@ def _cmd_grids(args: argparse.Namespace) -> int:
     opts = dict(min_households=args.min_households, max_households=args.max_households, roads=roads,
                 blocks=args.blocks, seed=args.seed, street_gap_m=args.street_gap_m, check_overlaps=False,
                 code_layout=args.code_layout or "cjt349", object_type=args.object_type or "000000", **cols)
+    retired: list = []  # grid names a redrawn plan had and has no longer
     if args.existing is not None or args.redraw:
         from spatial.grids.redraw import households_kept_pct, moved_and_new, redraw_grids
 
@@ -295,38 +295,28 @@ def _cmd_grids(args: argparse.Namespace) -> int:
         # an edited CSV, its units) comes from
         from spatial.grids.plan import numbers_beside
 
+        from spatial.grids.plan import names_beside, retired_after
+
+        before = []  # every grid name the plan has had (its results file's grids, and those it retired)
         for spec in ([args.existing] if args.existing is not None else []) + [args.inputs[1]]:
             plan = numbers_beside(plan, *split_spec(spec))
+            before += names_beside(*split_spec(spec))
         locked = None
         if args.lock is not None:
-            from spatial.core.checks import yes_no
+            from spatial.grids._locks import lock_list
 
             table = read_input(args.lock, "units", "lock")
-            # (a 锁定 column added in Excel, 是/否: not every row it lists locked)
-            lock_col = column(args, table, "locked", "lock", required=False)
-            keep = yes_no(table[lock_col]) if lock_col is not None else True
-            lock_uid = column(args, table, "unit_id", "lock", option="--unit-id-col", required=False)
-            lock_gid = None if lock_uid is not None else column(args, table, "grid_id", "lock", required=False)
-            if lock_gid is not None:  # a list of grids: every unit the plan puts in them
-                locked = _units_of_grids(args, list(table.loc[keep, lock_gid]) if keep is not True
-                                         else list(table[lock_gid]), labels)
-                from spatial.grids._plan_inputs import same_numbers
-
-                same_numbers(table if keep is True else table.loc[keep], lock_gid, plan,
-                             split_spec(args.lock)[0].name)
-            else:
-                lock_uid = column(args, table, "unit_id", "lock", option="--unit-id-col")  # (refused, named)
-                if args.from_buildings:  # (ids of units numbered on each run, as for --existing above)
-                    gid = column(args, table, "grid_id", "lock", required=False)
-                    how = (f"to lock their grids whole, delete its column {lock_uid} and keep {gid}" if gid is not None
-                           else "lock whole grids with a table of grid_id")
-                    raise SpatialError(
-                        f"--lock {args.lock.name} names units by id, and units built from buildings are numbered "
-                        f"anew on each run (one building more and the ids shift): {how}, or redraw on the units "
-                        "the plan was made for (without --from-buildings)")
-                locked = list(table.loc[keep, lock_uid]) if keep is not True else list(table[lock_uid])
-                _check_lock_ids(locked, units[uid], args.lock)
-        res = redraw_grids(units, communities, plan, locked=locked, max_deviation_pct=args.max_deviation, **opts)
+            locked, said = lock_list(
+                table, labels, units[uid], plan, name=split_spec(args.lock)[0].name,
+                find=lambda role, required, option=None: column(args, table, role, "lock", option=option,
+                                                                required=required),
+                built="redraw on the units the plan was made for (without --from-buildings)" if args.from_buildings
+                else None)
+            if said is not None:
+                say(args, said)
+        res = redraw_grids(units, communities, plan, locked=locked, max_deviation_pct=args.max_deviation,
+                           retired=before, **opts)
+        retired = retired_after([*before, *labels], res.grids["grid_id"])  # (recorded: never given again)
         layers = {"grids": _four_bounds(res.grids, roads, communities, cols), "units": res.units, "report": res.report,
                   "moves": res.moves}
         moved, new = moved_and_new(res.moves)
@@ -386,7 +376,7 @@ def _cmd_grids(args: argparse.Namespace) -> int:
 
         write_layers(layers, tmps[0], fresh=True,
                      # (and the rule near the mean: the editor flags the grids off it, as the report does)
-                     metadata={"grids": band_metadata(args.min_households, args.max_households, pct)},
+                     metadata={"grids": band_metadata(args.min_households, args.max_households, pct, retired)},
                      styles=qgis_styles(layers))  # QGIS opens the grids coloured as the web map
         if args.kml is not None:
             _write_kml(tmps[1], layers["grids"], layers["report"],

@@ -60,6 +60,7 @@ from spatial.network.graph import WalkNetwork
 from spatial.network.read import as_walk_network
 from spatial.network.routing import source_target_pairs
 from spatial.network.snapping import layer_xy, snap_points, snap_walks
+from spatial.core._words import plural
 
 logger = logging.getLogger(__name__)
 
@@ -160,7 +161,8 @@ def station_load(
     warn_replaced(stations, LOAD_COLUMNS, "stations", "station_load", new=out)  # a survey's own counts
     n_under = int(out["under_standard"].sum())
     if n_under:
-        logger.info("%d of %d stations have under %g m² per 100 households served", n_under, len(out),
+        logger.info("%d of %d stations %s under %g m² per 100 households served", n_under, len(out),
+                    plural(n_under, "has", "have"),
                     min_m2_per_100hh)
     return out
 

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from spatial.core._words import plural
 from spatial.core.checks import listed, require_columns, require_crs, require_unique, to_metric
 from spatial.core.errors import GeometryError, SpatialError
 from spatial.coverage._raster import (MAX_GRID_CELLS, TOL_M, RasterStats, WalkGrid, assemble, band_pieces,
@@ -382,7 +383,8 @@ def _station_points(stations: gpd.GeoDataFrame, network: WalkNetwork, id_col: st
     if bad.any():
         shown = ", ".join(map(str, pts[id_col].to_numpy()[bad][:10]))
         raise GeometryError(
-            f"'stations' rows must be non-empty Points; {int(bad.sum())} are not (station_id: {shown}). "
+            f"'stations' rows must be non-empty Points; {int(bad.sum())} {plural(int(bad.sum()), 'is', 'are')} not "
+            f"(station_id: {shown}). "
             "For building footprints pass gdf.representative_point() (or the entrance) instead"
         )
     return pts

@@ -211,12 +211,13 @@ def _community_keys(old, prep, report, min_households=0.0) -> tuple[np.ndarray, 
     return key, crossed
 
 
-def same_numbers(table, grid_id_col: str, plan, name: str) -> None:
+def same_numbers(table, grid_id_col: str, plan, name: str, option: str = "--lock") -> None:
     """Refuse a lock list of grids (``table``, grid ids in ``grid_id_col``) whose numbers (its
     ``grid_seq`` or ``grid_code``, 网格编码: a run's grids.csv or its workbook's 网格 sheet) are not
     the ``plan``'s for the same grid ids: the grids of another plan, numbered otherwise (last
     month's grids.csv beside this month's plan, where C02-03 became C02-02), which would lock other
-    ground than the list means. ``name`` is the lock file's, for the message."""
+    ground than the list means. ``name`` is the lock file's and ``option`` what gave it
+    (``[grids] lock``), for the message."""
     codes = {c: "grid_code" for c in table.columns if str(c).strip() == "网格编码"}
     theirs = old_sequence(pd.DataFrame(table).rename(columns=codes).rename(columns={grid_id_col: "grid_id"}))
     ours = old_sequence(plan) if hasattr(plan, "columns") else {}
@@ -224,7 +225,7 @@ def same_numbers(table, grid_id_col: str, plan, name: str) -> None:
     if differ:
         g = differ[0]
         raise ColumnError(
-            f"--lock '{name}' gives grid {g} the number {theirs[g]} (its code's last digits) where the plan gives it "
+            f"{option} '{name}' gives grid {g} the number {theirs[g]} (its code's last digits) where the plan gives it "
             f"{ours[g]} ({len(differ)} of its {len(theirs)} grids differ so: {listed(differ)}): it lists the grids of "
             "another plan, numbered otherwise (an older run's grids.csv?); list the grids to lock from this plan's "
             "grids.csv or workbook")

@@ -207,3 +207,27 @@ class PlanHeld:
 def _since_plan(t: int, now: float, held: PlanHeld, lab: np.ndarray) -> tuple[str, str]:
     """:meth:`PlanHeld.since`: what grid ``t`` held in the plan, when that differs from ``now``."""
     return held.since(t, now, lab)
+
+
+def _why(old_grid, new_grid, stray, old, new, evened_pct=None, crossed=None, estate=None) -> str:
+    """Why a unit moved, for the ``moves`` table (``evened_pct``: it moved last to bring grids
+    within that share of the mean; ``crossed``: the community its plan grid lies mostly in, when
+    that is not its own; ``estate``: its gated estate, which the plan split and the redraw keeps
+    whole where most of its households are)."""
+    if old_grid is None:
+        return "not in the plan"
+    if new_grid is None:
+        return "outside every community"
+    if crossed is not None:
+        return f"its grid {old_grid} lies mostly in community {crossed}"
+    if estate is not None:
+        return f"its gated estate {estate} is kept whole"
+    if stray:
+        return "cut off from the rest of its grid"
+    if evened_pct is not None and new_grid in old:
+        return f"passed along a chain of neighbouring grids to bring grids within {evened_pct:g}% of the mean"
+    if new_grid not in old:
+        return f"grid {old_grid if str(new_grid).startswith(str(old_grid)) else 'nearby'} split"
+    if old_grid not in new:
+        return f"grid {old_grid} merged"
+    return "passed along a chain of neighbouring grids"

@@ -533,7 +533,13 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
     table["band_status"] = band_status(table["households"].to_numpy(), min_households, max_households)
     table["target_households"], table["deviation_pct"] = deviation_from_mean(table["households"], table["community_id"])
     grids = to_crs_valid(gpd.GeoDataFrame(table, geometry=geoms, crs=prep.crs_m), prep.crs_in)
+    # grids a row of their own already says are left out of the band, and why (a redraw's: its
+    # locked units alone are over it, one estate is): that row says it, not a second one
+    left = {str(r["row_id"]).strip() for r in report.rows
+            if r["layer"] == "grids" and str(r["action"]).startswith(("left over band", "left under band"))}
     for _, r in table[table["band_status"] != "in"].iterrows():
+        if str(r["grid_id"]) in left:
+            continue
         h = float(r["households"])
         gap = h - max_households if h > max_households else min_households - h
         over = h > max_households

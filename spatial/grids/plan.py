@@ -27,18 +27,15 @@ from spatial.core._ids import text_matches
 from spatial.core._words import counted
 from spatial.core.checks import listed, require_frame
 from spatial.core.errors import ColumnError, DuplicateIdError, InputFileError
+from spatial.grids._plan_meta import band_metadata, names_beside, recorded_band, recorded_rule, retired_after
 from spatial.io.columns import find_column
 from spatial.io.layers import read_table
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["read_plan", "plan_labels", "plan_layer", "plan_from_polygons", "is_outline_plan", "outlines_as_plan",
-           "band_metadata", "recorded_band", "recorded_rule", "old_sequence", "numbers_beside", "grids_beside"]
-
-#: Metadata keys of a plan's ``grids`` layer: the band its ``band_status`` was judged against.
-MIN_KEY, MAX_KEY = "min_households", "max_households"
-#: ... and the rule near the mean its grids were drawn (or redrawn) to, when one was.
-RULE_KEY = "max_deviation_pct"
+           "band_metadata", "recorded_band", "recorded_rule", "old_sequence", "numbers_beside", "grids_beside",
+           "names_beside", "retired_after"]
 
 #: Characters the editor escapes with a leading ' so that Excel does not read a cell as a formula.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -538,62 +535,3 @@ def plan_labels(
     lookup = dict(zip(series.index, series.to_numpy()))
     return pd.Series(np.array([lookup.get(k) for k in keys], dtype=object),
                      index=pd.Index(unit_ids.to_numpy(), name=unit_id_col), name=grid_id_col, dtype=object)
-
-
-def band_metadata(min_households: float, max_households: float,
-                  max_deviation_pct: float | None = None) -> dict[str, str]:
-    """The metadata of a plan's ``grids`` layer: the band its grids' ``band_status`` was judged
-    against, and the rule near the mean they were drawn to (``max_deviation_pct``, when one was),
-    so that the editor and the map check them against the same band and rule.
-
-    Examples
-    --------
-    >>> band_metadata(200, 400.0)
-    {'min_households': '200', 'max_households': '400'}
-    >>> band_metadata(300, 500, 5)
-    {'min_households': '300', 'max_households': '500', 'max_deviation_pct': '5'}
-    """
-    meta = {MIN_KEY: f"{float(min_households):g}", MAX_KEY: f"{float(max_households):g}"}
-    if max_deviation_pct is not None:
-        meta[RULE_KEY] = f"{float(max_deviation_pct):g}"
-    return meta
-
-
-def _grids_metadata(path, layer: str) -> dict:
-    """The GDAL metadata of ``layer`` in the GeoPackage ``path``; empty when the file or the
-    layer is not there."""
-    import pyogrio
-    from pyogrio.errors import DataLayerError, DataSourceError
-
-    path = Path(path)
-    if path.suffix.lower() != ".gpkg" or not path.is_file():
-        return {}
-    try:
-        if layer not in [str(x) for x in pyogrio.list_layers(path)[:, 0]]:
-            return {}
-        return pyogrio.read_info(path, layer=layer).get("layer_metadata") or {}
-    except (DataSourceError, DataLayerError):
-        return {}
-
-
-def recorded_band(path, layer: str = "grids") -> tuple[float, float] | None:
-    """``(min_households, max_households)`` recorded in ``layer`` of the GeoPackage ``path``
-    (:func:`band_metadata`); None when the file, the layer or the record is not there (a plan of
-    another tool, or of an older version)."""
-    meta = _grids_metadata(path, layer)
-    try:
-        lo, hi = float(meta[MIN_KEY]), float(meta[MAX_KEY])
-    except (KeyError, TypeError, ValueError):
-        return None
-    return (lo, hi) if np.isfinite(lo) and np.isfinite(hi) and 0 <= lo <= hi else None
-
-
-def recorded_rule(path, layer: str = "grids") -> float | None:
-    """The rule near the mean (``max_deviation_pct``, a percentage) recorded in ``layer`` of the
-    GeoPackage ``path`` (:func:`band_metadata`); None when its grids were drawn to none (balance
-    "band") or the file does not say."""
-    try:
-        pct = float(_grids_metadata(path, layer)[RULE_KEY])
-    except (KeyError, TypeError, ValueError):
-        return None
-    return pct if np.isfinite(pct) and 0 < pct <= 100 else None

@@ -40,7 +40,7 @@ from spatial.grids._plan_inputs import _community_keys, _locked_mask, _plan_labe
 from spatial.grids._recut import recut_whole
 from spatial.grids._units import report_split_estate, split_estates
 from spatial.grids._redraw_rows import (_chain_grids, _merge, _neighbours, _overlap, _rule_far, _say_chains,
-                                        _say_rule, _since_plan, households_kept_pct, moved_and_new, PlanHeld)
+                                        _say_rule, _since_plan, _why, households_kept_pct, moved_and_new, PlanHeld)
 from spatial.grids._prep import prepare_checked
 from spatial.grids._search import local_search
 from spatial.grids.codes import check_layout
@@ -94,6 +94,7 @@ def redraw_grids(
     street_gap_m: float = 30.0,
     max_deviation_pct: float | None = None,
     check_overlaps: bool = True,
+    retired=(),
 ) -> RedrawResult:
     """Bring an existing plan into the household band while moving as few units as possible.
 
@@ -130,6 +131,11 @@ def redraw_grids(
     check_overlaps : bool
         Report overlapping unit polygons, as :func:`spatial.grids.partition.partition_grids` does
         (``False`` where the units were validated already).
+    retired : iterable of str, optional
+        Grid names the plan had before and has no longer (merged away since: the names
+        :func:`spatial.grids.plan.names_beside` reads beside a results file): no new grid takes
+        one, nor a number below the largest of them in its pattern (C1-04 merged into C1-03 in
+        the editor: a grid split off later is C1-05, not C1-04 again).
 
     Returns
     -------
@@ -194,7 +200,8 @@ def redraw_grids(
     new_key = node_key.copy()
     stray_nodes: set = set()
     evened_nodes: set = set()
-    taken = {k for k in node_key if k is not None}  # every grid name of the plan: no new grid repeats one
+    # every grid name of the plan, and those it had before: no new grid repeats one
+    taken = {k for k in node_key if k is not None} | {str(n).strip() for n in retired if n is not None}
     for c, cid in enumerate(prep.comm_ids):
         nodes = np.flatnonzero(comm == c)
         if len(nodes) == 0:
@@ -284,30 +291,6 @@ def redraw_grids(
                        zh=("已锁定，但未能保留原网格", "本报告中该单元的其他行给出原因"))
     logger.info("redraw moved %d of %d units", int(changed.sum()), len(changed))
     return RedrawResult(grids, out_units, report.to_frame(zh_columns=True), moves)
-
-
-def _why(old_grid, new_grid, stray, old, new, evened_pct=None, crossed=None, estate=None) -> str:
-    """Why a unit moved, for the ``moves`` table (``evened_pct``: it moved last to bring grids
-    within that share of the mean; ``crossed``: the community its plan grid lies mostly in, when
-    that is not its own; ``estate``: its gated estate, which the plan split and the redraw keeps
-    whole where most of its households are)."""
-    if old_grid is None:
-        return "not in the plan"
-    if new_grid is None:
-        return "outside every community"
-    if crossed is not None:
-        return f"its grid {old_grid} lies mostly in community {crossed}"
-    if estate is not None:
-        return f"its gated estate {estate} is kept whole"
-    if stray:
-        return "cut off from the rest of its grid"
-    if evened_pct is not None and new_grid in old:
-        return f"passed along a chain of neighbouring grids to bring grids within {evened_pct:g}% of the mean"
-    if new_grid not in old:
-        return f"grid {old_grid if str(new_grid).startswith(str(old_grid)) else 'nearby'} split"
-    if old_grid not in new:
-        return f"grid {old_grid} merged"
-    return "passed along a chain of neighbouring grids"
 
 
 #: The reasons of :func:`_why` in Chinese, for tables an official reads (the workbook).

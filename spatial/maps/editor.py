@@ -121,6 +121,7 @@ def editor_payload(
     max_deviation_pct: float | None = None,
     lang: str = "zh",
     street_gap_m: float = 30.0,
+    retired=(),
 ) -> dict:
     """The data the editor page embeds: units, grids, the units' rook adjacency and outlines.
 
@@ -145,7 +146,10 @@ def editor_payload(
         raise GeometryError("'units' is empty; there is nothing to edit")
     ids = units[unit_id_col]
     if ids.isna().any():
-        raise ColumnError(f"'units' has {int(ids.isna().sum())} rows with no '{unit_id_col}'; give every unit an id")
+        from spatial.core._words import counted
+
+        raise ColumnError(f"'units' has {counted(int(ids.isna().sum()), 'row')} with no '{unit_id_col}'; give every "
+                          "unit an id")
     dup = ids[ids.duplicated()]
     if len(dup):
         names = ", ".join(map(str, pd.unique(dup)[:5]))
@@ -219,6 +223,8 @@ def editor_payload(
         "lang": lang,
         "band": [float(min_households), float(max_households)],
         "rule": max_deviation_pct,
+        # grid names the plan had and has no longer: a new grid (新建网格) takes none of them
+        "retired": [str(n) for n in retired],
         # each grid's staff, by the rule and numbers of the grids layer (spatial.grids.workforce.staffing)
         "staff": {"full_time": FULL_TIME_PER_GRID, "part_time": PART_TIME_PER_GRID,
                   "per_building_lead": BUILDINGS_PER_BUILDING_LEAD, "per_household_lead": HOUSEHOLDS_PER_HOUSEHOLD_LEAD},
@@ -345,6 +351,7 @@ def grid_editor(
     street_gap_m: float = 30.0,
     title: str | None = None,
     file_stem: str = "grid_editor",
+    retired=(),
     attribution: str | None = None,
     credits: Sequence[str] | str = (),
 ) -> str:
@@ -391,6 +398,10 @@ def grid_editor(
         The credit of ``roads`` (instead of OpenStreetMap's).
     credits : str or sequence of str, optional
         The sources of the plan's data, in the credit line after that of the roads.
+    retired : sequence of str, optional
+        Grid names the plan had and has no longer (merged away:
+        :func:`spatial.grids.plan.names_beside` reads them beside a results file): a new grid
+        (新建网格) takes none of them, nor a number below the largest in its pattern, as a redraw.
 
     Returns
     -------
@@ -411,7 +422,8 @@ def grid_editor(
                           households_col=households_col, population_col=population_col, buildings_col=buildings_col,
                           gated_col=gated_col,
                           locked_col=locked_col, min_households=min_households, max_households=max_households,
-                          max_deviation_pct=max_deviation_pct, lang=lang, street_gap_m=street_gap_m)
+                          max_deviation_pct=max_deviation_pct, lang=lang, street_gap_m=street_gap_m,
+                          retired=retired)
     t = TEXT[lang]
     n_grids, n_units = len(data["grids"]["id"]), len(data["units"]["id"])
     title = title or t["title"]

@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from spatial.core._words import counted, plural
 from spatial.network._profile import SPREAD
 from spatial.network._walkfilter import IN_TUNNEL, MERGED, ON_BRIDGE
 from spatial.network.graph import WalkNetwork
@@ -142,6 +143,7 @@ def _deck_note(network: WalkNetwork, level: np.ndarray, ground: np.ndarray, lang
         return (f"，{n} 条桥梁或隧道路段（{km:.0f} 米）按两端高程的直线坡度计算，不随其下的地面起伏"
                 + (f"；其中 {k} 条（{kg:.0f} 米）有地面高出桥面两端连线或低于隧道两端连线之处（与之合并的街道），该处按地面计算"
                    if k else ""))
-    return (f", {n} edges on bridges or in tunnels ({km:.0f} m) climb straight from end to end, not over the "
+    return (f", {counted(n, 'edge on a bridge or in a tunnel', 'edges on bridges or in tunnels')} ({km:.0f} m) "
+            f"{plural(n, 'climbs', 'climb')} straight from end to end, not over the "
             "ground under them" + (f"; on {k} of them ({kg:.0f} m) the ground rises above a bridge's line or dips "
                                    "below a tunnel's (streets merged with it) and is walked there" if k else ""))

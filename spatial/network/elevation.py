@@ -48,6 +48,7 @@ import pandas as pd
 import shapely
 
 from spatial.core._threads import halves, thread_map
+from spatial.core._words import plural
 from spatial.core.checks import REPORT_COLUMNS, ZH_COLUMNS, reason_zh
 from spatial.core.errors import InputFileError, SpatialError
 from spatial.network._decks import STEEPEST, _deck_kinds, _deck_lines, _deck_note, _off_ground, _on_deck, _piece_costs
@@ -484,7 +485,8 @@ def _result(network, fwd, bwd, has, z_node, reason, source, crs, extent, steps_f
             "problem_zh": [reason_zh(r) for r in reason[flat]], "action_zh": "按平地步行",
         })
         frame = pd.concat([frame, edges], ignore_index=True)
-        logger.warning("%d of %d edges have no elevation (%s) and are walked flat", len(flat), m,
+        logger.warning("%d of %d edges %s no elevation (%s) and %s walked flat", len(flat), m,
+                       plural(len(flat), "has", "have"), plural(len(flat), "is", "are"),
                        ", ".join(f"{k}: {n}" for k, n in pd.Series(reason[flat]).value_counts().items()))
     logger.info("elevations from %s: %.1f%% of %d edges; %s", source, share, m, how)
     return EdgeTimes(forward_m=np.asarray(fwd, np.float64), backward_m=np.asarray(bwd, np.float64),

@@ -21,6 +21,7 @@ import scipy.sparse as sp
 import shapely
 from scipy.sparse.csgraph import connected_components
 
+from spatial.core._words import counted
 from spatial.core.checks import Report
 from spatial.network._walkfilter import DEFAULT_EXCLUDED_HIGHWAYS, IN_TUNNEL, MERGED, ON_BRIDGE
 from spatial.network._water import NO_WATER, Water
@@ -194,7 +195,7 @@ def keep_components(network: WalkNetwork, components, *, reason: str = "not kept
     n_nodes = np.bincount(network.component, minlength=len(keep_comp))
     km = np.bincount(ecomp, weights=network.length_m, minlength=len(keep_comp)) / 1000
     for c in dropped:
-        report.add("network", f"component {c}", f"disconnected part: {n_nodes[c]} nodes, {km[c]:.2f} km",
+        report.add("network", f"component {c}", f"disconnected part: {counted(n_nodes[c], 'node')}, {km[c]:.2f} km",
                    f"dropped ({reason})",
                    zh=(f"不连通的部分：{n_nodes[c]} 个节点，{km[c]:.2f} 公里", f"已删除（{reason_zh or reason}）"))
     new_index = np.cumsum(node_keep) - 1
@@ -313,7 +314,7 @@ def _assemble(edges, nodes, metric, report: Report, label) -> WalkNetwork:
     n = len(node_ids)
     n_isolated = len(nodes) - n
     if n_isolated > 0:
-        report.add("network", "nodes", f"{n_isolated} nodes have no walkable edge", "dropped",
+        report.add("network", "nodes", f"{counted(n_isolated, 'node has', 'nodes have')} no walkable edge", "dropped",
                    zh=(f"{n_isolated} 个节点没有可步行的路段", "已删除"))
     graph = _csr(n, u, v, length)
     comp = _components(graph)

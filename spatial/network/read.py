@@ -32,6 +32,7 @@ import shapely
 
 from spatial.core._gc import without_gc_pauses
 from spatial.core._crs import _scale_at
+from spatial.core._words import counted, plural
 from spatial.core.checks import Report, ground_metres, layer_lonlat, metric_crs, require_crs
 from spatial.core.errors import CRSError, InputFileError, NetworkError, SpatialError
 from spatial.network import _readers
@@ -231,8 +232,9 @@ def as_walk_network(network, name: str = "network") -> WalkNetwork:
     if nx is not None and isinstance(network, nx.Graph):
         net = read_network(network)
         if len(net.report):
-            logger.warning("%s: a networkx graph was read as a walking network with %d report rows (dropped "
-                           "parts and edges); pass spatial.read_network(graph) to keep them", name, len(net.report))
+            logger.warning("%s: a networkx graph was read as a walking network with %s (dropped "
+                           "parts and edges); pass spatial.read_network(graph) to keep them", name,
+                           counted(len(net.report), "report row"))
         return net
     raise NetworkError(f"{name} must be a walking network from spatial.read_network(...) (a file, an osmnx "
                        f"graph or road lines), not a {type(network).__name__}; pass spatial.read_network(it)")
@@ -325,8 +327,9 @@ def _report_dropped(dropped: gpd.GeoDataFrame, metric, report: Report, label: st
             values_zh += "，……" if len(by) > 6 else ""
         km = rows["m"].sum() / 1000
         what = _UNITS_ZH.get(unit, unit)
-        report.add("network", reason, f"{reason}: {len(rows)} {unit}, {km:.3f} km "
-                   f"({unit} {ids}{more}){values}", "dropped (not walkable)",
+        one = unit.removesuffix("s")  # (ways, edges, rows: 1 way)
+        report.add("network", reason, f"{reason}: {counted(len(rows), one, unit)}, {km:.3f} km "
+                   f"({plural(len(rows), one, unit)} {ids}{more}){values}", "dropped (not walkable)",
                    zh=(f"{_dropped_zh(reason)}：{len(rows)} 条{what}，{km:.3f} 公里（{what} {ids}{more}）{values_zh}",
                        "已删除（不可步行）"))
     logger.info("network %s: the walking filter dropped %d %s, %.1f km", label, len(frame), unit,
@@ -423,7 +426,8 @@ def _drop_tunnel_approaches(edges: gpd.GeoDataFrame, nodes: gpd.GeoDataFrame, dr
                f"their first junction{named})", "dropped (not walkable)",
                zh=(f"隧道引道：{len(once)} 个路段，{km:.3f} 公里（从已删除隧道的洞口到第一个路口的车行道{named_zh}）",
                    "已删除（不可步行）"))
-    logger.info("network %s: dropped %d edges (%.3f km) leading into dropped road tunnels", label, len(once), km)
+    logger.info("network %s: dropped %s (%.3f km) leading into dropped road tunnels", label,
+                counted(len(once), "edge"), km)
     return edges[~drop].reset_index(drop=True)
 
 
@@ -547,7 +551,8 @@ def _cut_barriers(edges, barriers, report, label, metric):
     for u, v in zip(edges["u"].to_numpy()[hit], edges["v"].to_numpy()[hit]):
         report.add("network", f"{u}-{v}", "edge crosses a barrier line", "dropped", zh=("路段穿过阻隔线", "已删除"))
     if len(hit):
-        logger.info("network %s: %d edges cross barriers and were removed", label, len(hit))
+        logger.info("network %s: %s removed", label, counted(len(hit), "edge crosses a barrier and was",
+                                                             "edges cross barriers and were"))
     mask = np.ones(len(edges), bool)
     mask[hit] = False
     return edges.loc[mask]

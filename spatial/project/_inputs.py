@@ -57,6 +57,29 @@ def _read_input(spec: InputSpec, name: str):
     return data
 
 
+def read_lock(spec: dict):
+    """``[grids] lock``'s file (``{"path": ..., "layer": ...}``), read as ``spatial grids --lock``
+    reads it: a table (CSV, workbook) as it is, a GeoPackage's layer (its ``units`` layer of a
+    results file) with or without geometry."""
+    from spatial.io import layers as io
+
+    path, layer = spec["path"], spec.get("layer")
+    if path.suffix.lower() in _TABLE_SUFFIXES:
+        data = io.read_table(path, **({} if layer is None else {"sheet": layer}))
+    else:
+        from spatial.grids.plan import plan_layer
+
+        data = io.read_layer(path, layer=plan_layer(path, layer), name="lock", tables=True)
+    if len(data) == 0:
+        from spatial.core.errors import GeometryError
+
+        raise GeometryError(f"[grids] lock: {path} has no rows; list the units (unit_id) or grids (grid_id) to lock")
+    from spatial.io.personal import warn_personal
+
+    warn_personal(data, f"[grids] lock ({path})")
+    return data
+
+
 #: input -> (option key, column role, required) found under real names before any slow step
 _COLUMNS = {
     "units": (("id_col", "unit_id", True), ("households_col", "households", True),

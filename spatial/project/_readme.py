@@ -63,14 +63,19 @@ def grid_figure(status, band: tuple[float, float], lang: str = "zh") -> str:
     Examples
     --------
     >>> grid_figure(["in", "in", "over"], (300, 500), "en")
-    '3 grids: 2 of 300-500 households, 0 under, 1 over.'
+    '3 grids: 2 of 300-500 households, 0 under, 1 over (the report says why).'
+    >>> grid_figure(["in", "in"], (300, 500), "zh")
+    '共 2 个网格：2 个在 300–500 户之间，0 个不足，0 个超出。'
     """
     n = {s: sum(1 for v in status if v == s) for s in ("in", "under", "over")}
     lo, hi = (f"{b:g}" for b in band)
     total = sum(1 for _ in status)
+    out = n["under"] + n["over"] > 0  # (each such grid is a report row saying why: locked units, one estate ...)
     if lang == "zh":
-        return f"共 {total} 个网格：{n['in']} 个在 {lo}–{hi} 户之间，{n['under']} 个不足，{n['over']} 个超出。"
-    return f"{counted(total, 'grid')}: {n['in']} of {lo}-{hi} households, {n['under']} under, {n['over']} over."
+        return (f"共 {total} 个网格：{n['in']} 个在 {lo}–{hi} 户之间，{n['under']} 个不足，{n['over']} 个超出"
+                + ("（原因见数据问题清单）。" if out else "。"))
+    return (f"{counted(total, 'grid')}: {n['in']} of {lo}-{hi} households, {n['under']} under, {n['over']} over"
+            + (" (the report says why)." if out else "."))
 
 
 def rule_figure(deviation_pct, pct: float, lang: str = "zh") -> str:

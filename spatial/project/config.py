@@ -84,7 +84,7 @@ class Project:
 _DEFAULT_GRIDS = {"min_households": 300, "max_households": 500, "code_layout": "cjt349", "object_type": "000000",
                   "enabled": True,
                   "blocks": None, "balance": "band", "street_gap_m": 30.0, "restarts": None,
-                  "max_deviation_pct": None, "gated_col": None}
+                  "max_deviation_pct": None, "gated_col": None, "lock": None}
 _DEFAULT_COVERAGE = {"minutes": [5, 10, 15], "meters": None, "speed_kmh": 4.0, "max_snap_m": 100.0,
                      "cell_m": 10.0, "gap_band": None, "max_walk_m": None,
                      "enabled": True, "dem": None,
@@ -170,6 +170,12 @@ def load_project(path: str | Path) -> Project:
                 raise SpatialError(f"project file {source}: [grids] {key} is for drawing new grids; the plan in "
                                    f"[inputs] plan is redrawn, moving as few units as it can (drop {key}; "
                                    "max_deviation_pct also brings its grids near their community's mean)")
+    if grids["lock"] is not None:  # (as --lock needs --existing PLAN)
+        if "plan" not in inputs:
+            raise SpatialError(f"project file {source}: [grids] lock keeps units in their grids of the plan to "
+                               "redraw, and [inputs] has no plan; add [inputs] plan (unit_id, grid_id: the plan "
+                               "to redraw), or drop lock")
+        grids = {**grids, "lock": _lock_spec(grids["lock"], base, source)}
     for key in ("restarts", "max_deviation_pct"):
         if grids[key] is not None and grids["balance"] != "equal" and "plan" not in inputs:
             raise SpatialError(f"project file {source}: [grids] {key} is for equal grids: add balance = \"equal\" "
@@ -244,6 +250,32 @@ def _dem_path(coverage: dict, base: Path, source: Path) -> dict:
     if no_access(path):
         raise InputFileError(f"project file {source}: [coverage] dem file {path}: {no_access(path)}")
     return {**coverage, "dem": path}
+
+
+def _lock_spec(value, base: Path, source: Path):
+    """``[grids] lock``: a list of grid ids (as text), or the lock list's file (``{"path": ...,
+    "layer": ...}``, relative to the project file) as ``--lock FILE`` takes it, which must exist."""
+    if isinstance(value, list):
+        return [str(v).strip() for v in value]
+    spec = {"path": value, "layer": None} if isinstance(value, str) else {"layer": None, **value}
+    path = (base / str(spec["path"])).resolve()
+    if not path.exists():
+        raise InputFileError(f"project file {source}: [grids] lock file {path} does not exist")
+    if path.is_dir() or no_access(path):
+        why = no_access(path) or "it is a folder; give the lock list's file (a .csv, .xlsx or .gpkg)"
+        raise InputFileError(f"project file {source}: [grids] lock {path}: {why}")
+    return {"path": path, "layer": spec["layer"]}
+
+
+def _lock_ok(v) -> bool:
+    """A lock list's file (a path, or ``{ path = ..., layer = ... }``) or a list of grid ids."""
+    if isinstance(v, str):
+        return v.strip() != ""
+    if isinstance(v, list):
+        return len(v) > 0 and all((isinstance(x, str) and x.strip()) or (isinstance(x, int) and not isinstance(x, bool))
+                                  for x in v)
+    return (isinstance(v, dict) and isinstance(v.get("path"), str) and v["path"].strip() != ""
+            and set(v) <= {"path", "layer"} and isinstance(v.get("layer", ""), str))
 
 
 def _read_toml(source: Path) -> dict:
@@ -418,6 +450,8 @@ _RULES: dict[str, tuple[str, Callable[[Any], bool]]] = {
                     lambda v: isinstance(v, str) and re.fullmatch(r"[0-9]{6}", _object_type_text(v)) is not None),
     "blocks": ("the name of the units' block (街坊) column", lambda v: isinstance(v, str) and v.strip() != ""),
     "gated_col": ("the name of the units' gated estate (小区) column", lambda v: isinstance(v, str) and v.strip() != ""),
+    "lock": ("a lock list as --lock takes it: a file of unit_id, or of grid_id (\"locked.csv\", or { path = "
+             "\"plan.gpkg\", layer = \"grids\" }), or a list of grid ids such as [\"C01-02\", \"C01-05\"]", _lock_ok),
     "balance": ("\"band\" (any size in the band, streets first) or \"equal\" (grids near the mean size)",
                 lambda v: v in ("band", "equal")),
     "street_gap_m": ("a width in metres above 0 and below 1000, e.g. 30", lambda v: _num(v) and 0 < v < 1000),

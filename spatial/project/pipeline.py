@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from spatial.core.checks import Report, once_per_row
-from spatial.project._inputs import _find_columns, _opt, _outlines_as_plan, read_input
+from spatial.project._inputs import _find_columns, _opt, read_input
 from spatial.project._tables import _about, _grid_summary, _moves_words, _wgs84
 from spatial.project.config import Project
 
@@ -58,6 +58,10 @@ def _run_steps(project: Project, out: Path, steps, report: Report, client) -> tu
             layers[name] = read_input(project.inputs[name], name)
         if "network" not in layers:
             project = _find_columns(project, layers)
+        if isinstance(project.grids.get("lock"), dict) and project.grids.get("enabled", True):  # the lock list's file
+            from spatial.project._inputs import read_lock
+
+            layers["_lock"] = read_lock(project.grids["lock"])
     with steps.step("validate", layers):
         _validate(project, layers, report)
     with steps.step("grids", layers):
@@ -178,7 +182,9 @@ def _grids(project: Project, layers: dict, report: Report, client=None) -> None:
     from spatial.grids.partition import partition_grids
 
     if "plan" in layers:
-        return _redraw(project, layers, report)
+        from spatial.project._redraw import redraw
+
+        return redraw(project, layers, report)
     g = project.grids
     roads = layers.get("roads")
     if roads is None and layers.get("network_edges") is not None:  # the walking network already read
@@ -222,51 +228,6 @@ def _with_four_bounds(grids, roads, communities, report: Report):
     report.extend(uncoded(grids, communities, "community_id"))
 
     return four_bounds(grids, roads, communities=communities)
-
-
-def _redraw(project: Project, layers: dict, report: Report) -> None:
-    """``[inputs] plan`` given: redraw that plan (moving as few units as it can) instead of
-    drawing new grids; the units moved go to the ``moves`` layer."""
-    from spatial.grids.plan import numbers_beside, plan_labels
-    from spatial.grids.redraw import redraw_grids
-
-    g = project.grids
-    outlines = _outlines_as_plan(layers, project.inputs["plan"])  # outlines given with buildings: now the units exist
-    if not outlines and "buildings" in project.inputs:  # (ids of units numbered on each run)
-        from spatial.core.errors import SpatialError
-
-        raise SpatialError(
-            f"[inputs] plan {project.inputs['plan'].path.name} names units by id, and units built from [inputs] "
-            "buildings are numbered anew on each run (one building more and the ids shift): give the run's grids "
-            "layer the plan was made from (their outlines) as the plan, or its units layer as [inputs] units "
-            "instead of buildings")
-    plan = layers["plan"]
-    # rows without an id and repeated units refused, as is a plan matching none of the units; units
-    # removed or added since the plan are left out or placed by the redraw, which says so
-    plan_labels(plan, layers["units"], name=f"'{project.inputs['plan'].path.name}'", redraw=True)
-    # a grid keeping its id keeps its code: the numbers of the results file the plan (or its units) comes from
-    for spec in (project.inputs["plan"], project.inputs.get("units")):  # (no units: built from buildings)
-        if spec is not None:
-            plan = numbers_beside(plan, spec.path, spec.layer)
-    roads = layers.get("roads")
-    if roads is None and layers.get("network_edges") is not None:
-        roads = layers["network_edges"]
-    result = redraw_grids(layers["units"], layers["communities"], pd.DataFrame(plan.drop(columns="geometry",
-                                                                                          errors="ignore")),
-                          households_col=_opt(project, "units", "households_col", "households"),
-                          population_col=_opt(project, "units", "population_col", "population"),
-                          min_households=g["min_households"], max_households=g["max_households"], roads=roads,
-                          blocks=g.get("blocks"), code_layout=g["code_layout"], object_type=g["object_type"],
-                          street_gap_m=g.get("street_gap_m", 30.0), max_deviation_pct=g.get("max_deviation_pct"),
-                          gated_col=g.get("gated_col") or "gated", check_overlaps=False)
-    layers["grids"] = _with_four_bounds(result.grids, roads, layers["communities"], report)
-    layers["units"] = result.units
-    layers["moves"] = result.moves
-    if "plan_report" in layers:  # units outside the plan's outlines, or cut by one
-        report.extend(layers.pop("plan_report"))
-    _extend_once(report, result.report)
-    logger.info("redrew the plan %s: moved %d of %d units", project.inputs["plan"].path.name, len(result.moves),
-                len(result.units))
 
 
 def _coverage(project: Project, layers: dict, client=None, report: Report | None = None) -> None:
@@ -486,7 +447,7 @@ def _write(project: Project, layers: dict, out: Path) -> list[Path]:
         from spatial.grids.plan import band_metadata
 
         meta["grids"] = band_metadata(project.grids["min_households"], project.grids["max_households"],
-                                      _rule_pct(project))
+                                      _rule_pct(project), layers.get("_retired", ()))
     from spatial.maps._gis_styles import GEOMETRY_TYPES, qgis_styles
 
     # QGIS opens the layers drawn as the web maps draw them (layer_styles); an empty layer keeps its type
@@ -583,7 +544,7 @@ def _maps(project: Project, layers: dict, out: Path) -> list[Path]:
                 population_col=_opt(project, "units", "population_col", "population"),
                 min_households=g["min_households"], max_households=g["max_households"],
                 max_deviation_pct=_rule_pct(project), street_gap_m=g.get("street_gap_m", 30.0),
-                gated_col=g.get("gated_col"), lang=lang, credits=credits))
+                gated_col=g.get("gated_col"), lang=lang, credits=credits, retired=layers.get("_retired", ())))
     if "coverage_demand" in layers:
         cov = {"isochrones": layers.get("isochrones"), "gaps": layers.get("gaps"),
                "summary": layers.get("coverage_summary"), "speed_kmh": project.coverage["speed_kmh"],

@@ -232,7 +232,9 @@ def run_project(
             # the options as the project file gives them, and the columns read (found by name if not given)
             "inputs": {name: {"path": str(spec.path), "layer": spec.layer, "sha256": _sha256(spec.path),
                               "options": spec.options, "columns": columns.get(name, {})}
-                       for name, spec in project.inputs.items()},
+                       for name, spec in project.inputs.items()}
+            | ({"lock": {"path": str(lock["path"]), "layer": lock["layer"], "sha256": _sha256(lock["path"])}}
+               if isinstance(lock := project.grids.get("lock"), dict) else {}),
             "parameters": {"grids": project.grids, "coverage": project.coverage, "siting": project.siting,
                            "outputs": project.outputs},
             "scheduler": scheduler or "single process",

@@ -526,41 +526,37 @@
   // ------------------------------------------------------------------ new grids (新建网格)
   var NEW_COLOURS = ["#e7298a", "#1b9e77", "#d95f02", "#7570b3", "#66a61e", "#e6ab02"];
   function newGridId() {
-    // next number after the current grid's community prefix: C01-07 -> C01-NN (the largest + 1);
-    // plain numbers (1, 2 ... 30) -> the largest + 1
-    var base = String(active >= 0 ? D.grids.id[active] : (G ? D.grids.id[0] : "G"));
-    if (/^\d{1,9}$/.test(base)) {
-      var top = 0;
-      D.grids.id.forEach(function (id) { if (/^\d{1,9}$/.test(String(id))) { top = Math.max(top, Number(id)); } });
-      var num;
-      do { top += 1; num = String(top).padStart(base.length, "0"); } while (gridIndex[num] !== undefined);
-      return num;
-    }
-    // a number with words after it (香蜜社区第7网格, 网格3号): the next number in its place, 香蜜社区第12网格
-    var named = /^(.*?)(\d{1,6})([^\d\-]+)$/.exec(base);
-    if (named) {
-      var most = 0, head = named[1], tail = named[3];
-      D.grids.id.forEach(function (id) {
-        id = String(id);
+    // (nor a name the plan had before, merged away since: D.retired)
+    return gridNameAfter(active >= 0 ? D.grids.id[active] : (G ? D.grids.id[0] : "G"),
+                         D.grids.id.concat(D.retired || []));
+  }
+  // A new grid's name by the redraw's rule (spatial/grids/_names.py, new_grid_name), so the page
+  // and `spatial grids --redraw` name a grid split off alike: the next number in the pattern of the
+  // grid it is split from, after the largest any grid has in it, written as wide as that grid's
+  // (C1-5 -> C1-6, C01-07 -> C01-08, 香蜜社区第7网格 -> 第8网格, 7 -> 8, 007 -> 008); a name
+  // without a number: <name>-a, then <name>-a2 ... Self-contained (tests run it under node).
+  function gridNameAfter(base, ids) {
+    base = String(base);
+    var used = {};
+    ids.forEach(function (id) { used[String(id)] = true; });
+    var patterns = [/^(.*?)(\d{1,6})([^\d\-]+)$/, /^(.*-)(\d{1,6})()$/, /^()(\d{1,9})()$/];
+    for (var p = 0; p < patterns.length; p++) {
+      var m = patterns[p].exec(base);
+      if (!m) { continue; }
+      var head = m[1], width = m[2].length, tail = m[3], top = 0;
+      Object.keys(used).forEach(function (id) {
+        if (id.length <= head.length + tail.length || id.indexOf(head) !== 0 ||
+            id.slice(id.length - tail.length) !== tail) { return; }
         var mid = id.slice(head.length, id.length - tail.length);
-        if (id.length > head.length + tail.length && id.indexOf(head) === 0 && id.slice(id.length - tail.length) === tail &&
-            /^\d{1,6}$/.test(mid)) { most = Math.max(most, Number(mid)); }
+        if (/^\d{1,9}$/.test(mid)) { top = Math.max(top, Number(mid)); }
       });
-      var next;
-      do { most += 1; next = head + String(most).padStart(named[2].length, "0") + tail; } while (gridIndex[next] !== undefined);
-      return next;
+      var name;
+      do { top += 1; name = head + String(top).padStart(width, "0") + tail; } while (used[name]);
+      return name;
     }
-    var cut = base.lastIndexOf("-");
-    var prefix = cut > 0 ? base.slice(0, cut + 1) : base + "-";
-    var width = cut > 0 ? Math.max(base.length - cut - 1, 2) : 2;
-    var n = 0;
-    D.grids.id.forEach(function (id) {
-      id = String(id);
-      if (id.indexOf(prefix) === 0 && /^\d{1,6}$/.test(id.slice(prefix.length))) { n = Math.max(n, Number(id.slice(prefix.length))); }
-    });
-    var id;
-    do { n += 1; id = prefix + String(n).padStart(width, "0"); } while (gridIndex[id] !== undefined);
-    return id;
+    var out = base + "-a", i = 1;
+    while (used[out]) { i += 1; out = base + "-a" + i; }
+    return out;
   }
   function createGrid(id) {
     if (G >= CAP) { throw new Error("too many new grids"); }
