@@ -348,3 +348,14 @@ def test_a_station_in_the_kmz_says_its_floor_area_per_100_households_as_the_shee
     assert "每百户建筑面积（平方米）: 25" in said["甲社区党群服务中心"]
     assert "面积标准: 低于每百户面积标准" in said["甲社区党群服务中心"]
     assert "面积标准" not in said["丙社区党群服务站"]  # serves nobody: no figure to fall short of
+
+
+def test_the_run_counts_thousands_of_units_with_a_separator_as_its_readme_does():
+    """``spatial run``'s step line said "coverage: 1866 units walked" where README.txt and the
+    headline write 63,080: every count of the line is written 1,866."""
+    from spatial.project.run import step_line
+
+    demand = pd.DataFrame({"access": ["network"] * 1723 + ["estimated"] * 1116 + ["unreachable"] * 1027})
+    line = step_line("coverage", None, {"coverage_demand": demand})
+    assert line.startswith("coverage: 3,866 units walked, 1,116 through unmapped ground (estimated), "
+                           "1,027 unreachable")

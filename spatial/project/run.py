@@ -367,8 +367,8 @@ def step_line(name: str, seconds: float | None, layers: dict, *, n_inputs: int |
         redrawn = ""
         if moves is not None:
             moved, new = moved_and_new(moves)
-            redrawn = f" (plan redrawn: {counted(moved, 'unit')} moved" + (f", {counted(new, 'new unit')} placed"
-                                                                           if new else "") + (
+            placed = f", {counted(new, 'new unit', thousands=True)} placed" if new else ""
+            redrawn = f" (plan redrawn: {counted(moved, 'unit', thousands=True)} moved{placed}" + (
                 f", {households_kept_pct(grids):.1f}% of households keep their grid)"
                 if {"households_kept_pct", "households"} <= set(grids.columns) else ")")
         return (f"grids: {counted(len(grids), 'grid')}, {counts.get('in', 0)} in band, {counts.get('under', 0)} under, "
@@ -378,8 +378,8 @@ def step_line(name: str, seconds: float | None, layers: dict, *, n_inputs: int |
         if demand is None or "access" not in demand:
             return None
         access = demand["access"].value_counts()
-        line = (f"coverage: {counted(len(demand), 'unit')} walked, {access.get('estimated', 0)} through unmapped ground "
-                f"(estimated), {access.get('unreachable', 0)} unreachable")
+        line = (f"coverage: {counted(len(demand), 'unit', thousands=True)} walked, {access.get('estimated', 0):,} "
+                f"through unmapped ground (estimated), {access.get('unreachable', 0):,} unreachable")
         gaps = layers.get("gaps")
         if gaps is not None and "cause" in gaps:
             causes = gaps["cause"].value_counts()
