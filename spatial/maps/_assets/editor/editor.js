@@ -996,13 +996,18 @@
   if (!window.PointerEvent) { map.getContainer().addEventListener("touchstart", pressed, true); }
   map.getContainer().addEventListener("pointermove", function (e) { if (e.pointerType === "mouse") { byFinger = false; } }, true);
 
-  // lasso: pointer events work for mouse, pen and touch alike
+  // lasso: pointer events work for mouse, pen and touch alike. Its line is drawn in a pane of its own that
+  // takes no clicks: on the map's default renderer it left a second canvas over the units' once drawn,
+  // which took every later click, so after one lasso no click or tap moved, picked or merged a unit
   var lassoPts = null, lassoLine = null;
+  map.createPane("sp-lasso").style.pointerEvents = "none";
+  var lassoRenderer = L.canvas({pane: "sp-lasso"});
   var box = map.getContainer();
   box.addEventListener("pointerdown", function (e) {
     if (mode !== "lasso" || e.button > 0) { return; }
     lassoPts = [map.mouseEventToLatLng(e)];
-    lassoLine = L.polyline(lassoPts, {color: "#000", weight: 2, dashArray: "5 4", interactive: false}).addTo(map);
+    lassoLine = L.polyline(lassoPts, {color: "#000", weight: 2, dashArray: "5 4", interactive: false,
+      pane: "sp-lasso", renderer: lassoRenderer}).addTo(map);
     box.setPointerCapture(e.pointerId);
     e.preventDefault();
   });
