@@ -423,6 +423,39 @@ def check_households(
     return values.astype(float)
 
 
+def check_buildings(df: pd.DataFrame, column: str, name: str, *, id_col: str | None = None) -> pd.Series:
+    """Return the units' buildings column (楼栋数: each unit's buildings, for its grid's 楼栋长) as
+    float, as :func:`check_households` reads counts; a blank cell raises :class:`ColumnError` naming
+    the units and saying what to write, and that without the column a unit with households counts
+    as one building (the buildings serve the grids' staffing only: a planner who does not staff
+    them can leave the column out). ``spatial grids`` and the grid editor read the column so, and
+    agree. Bad rows are named by ``id_col``, else ``unit_id``, else the index.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"unit_id": ["a0", "a1", "a2"], "楼栋数": [3, None, "2栋"]})
+    >>> check_buildings(df, "楼栋数", "units.gpkg")
+    Traceback (most recent call last):
+    ...
+    spatial.core.errors.ColumnError: 'units.gpkg' column '楼栋数' is blank for unit a1: write its number of buildings (楼栋, 0 for a unit with no residential building), or leave the column out and a unit with households counts as one building
+    """
+    require_columns(df, [column], name)
+    raw = df[column]
+    blank = raw.isna().to_numpy() | np.array([isinstance(v, str) and not v.strip() for v in raw], dtype=bool)
+    if blank.any():
+        if id_col is None and "unit_id" in df.columns:
+            id_col = "unit_id"
+        ids = np.asarray(df.index if id_col is None else df[id_col], dtype=object)[blank]
+        one = len(ids) == 1
+        who = f"{'unit' if one else 'units'} {listed(ids)}" if id_col is not None else \
+            f"{'row' if one else 'rows'} {listed(ids)}"
+        raise ColumnError(
+            f"'{name}' column '{column}' is blank for {who}: write {'its number' if one else 'their numbers'} of "
+            "buildings (楼栋, 0 for a unit with no residential building), or leave the column out and a unit "
+            "with households counts as one building")
+    return check_households(df, column, name, id_col=id_col)
+
+
 def by_unit_id(mapping, unit_ids) -> tuple[np.ndarray, list]:
     """Values of ``mapping`` (a dict or Series keyed by unit id) for each of ``unit_ids`` (None where
     it has none), a key matching an id or its text (``"17"`` for the id 17: ids typed, or read

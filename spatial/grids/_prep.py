@@ -27,6 +27,7 @@ from spatial.core._geom import union_groups, union_polygons
 from spatial.core._threads import halves, thread_map
 from spatial.core.checks import (
     Report,
+    check_buildings,
     check_households,
     metric_crs,
     polygonal,
@@ -196,7 +197,7 @@ def prepare(
         report.add("units", "-", f"no '{unit_id_col}' column", "the index is used as the unit id",
                    zh=(f"没有 '{unit_id_col}' 列", "以行索引作为单元编号"))
     pop = check_households(units, population_col, "units", id_col=id_col).to_numpy() if population_col in units.columns else None
-    bld = check_households(units, buildings_col, "units", id_col=id_col).to_numpy() if buildings_col in units.columns else None
+    bld = check_buildings(units, buildings_col, "units", id_col=id_col).to_numpy() if buildings_col in units.columns else None
     if bld is None:  # the grids' n_buildings, and so their 楼栋长, are then an estimate: said, not assumed silently
         report.add("units", "-", f"no '{buildings_col}' column: each grid's n_buildings counts its units with "
                    "households (one building a unit), and building_leads (楼栋长) follow from that",

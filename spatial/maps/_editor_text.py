@@ -73,6 +73,13 @@ TEXT = {
         "staff_note": "楼栋长按每{b}栋1名、联户长按每{h}户1名测算，每个网格另配专职网格员{f}名、兼职网格员{p}名，"
                       "与 spatial grids 网格图层的测算相同。",
         "staff_units": "单元没有楼栋数列：楼栋数按有住户的单元个数计（每个单元算一栋）。",
+        "leads_long": "楼栋长人数/联户长人数",
+        "step_units": "{n:单元{ids}|{n}个单元（{ids}）}",
+        "undo_move": "已撤销：{what}从{to}退回{from}。", "redo_move": "已重做：{what}调入{to}。",
+        "undo_new": "已撤销：新建的网格{id}已删除。", "redo_new": "已重做：新建网格{id}。",
+        "undo_lock": "已撤销锁定：网格{id}的{n}个单元已解锁。", "undo_unlock": "已撤销解锁：网格{id}的{n}个单元重新锁定。",
+        "redo_lock": "已重做：网格{id}的{n}个单元已锁定。", "redo_unlock": "已重做：网格{id}的{n}个单元已解锁。",
+        "exported_file": "已导出{name}。",
     },
     "en": {
         "noscript": "The grid editor works in a browser that runs scripts (JavaScript). In WeChat: tap “···” at the "
@@ -159,12 +166,21 @@ TEXT = {
                        "finishes them, or fix them here and export again.",
         "open_pieces": "{k} {k:grid|grids} in pieces ({ids})", "open_no_grid": "{k} {k:unit|units} in no grid ({ids})",
         "open_split": "{k} gated {k:estate|estates} split between grids ({ids})", "open_sep": "; ",
-        "leads": "Bldg/hh leads", "now_leads": "{b} bldg + {h} hh {h:lead|leads}",
+        "leads": "Bldg/hh leads", "now_leads": "{b} building {b:lead|leads}, {h} household {h:lead|leads}",
         "staff_long": "Needs {w} grid {w:worker|workers} ({f} full-time, {p} part-time), {b} building {b:lead|leads} "
                       "({nb} {nb:building|buildings}) and {h} household {h:lead|leads} ({hh} {hh:household|households})",
         "staff_note": "Building leads (楼栋长) at one per {b} buildings, household leads (联户长) at one per {h} "
                       "households, and {f} full-time and {p} part-time grid worker a grid, as spatial grids staffs its "
                       "grids layer.",
         "staff_units": "The units have no buildings column: a unit with households counts as one building.",
+        "leads_long": "building leads (楼栋长) / household leads (联户长) the grid needs",
+        "step_units": "{n:unit {ids}|{n} units ({ids})}",
+        "undo_move": "Undone: {what} back from {to} to {from}.", "redo_move": "Redone: {what} moved into {to}.",
+        "undo_new": "Undone: new grid {id} removed.", "redo_new": "Redone: new grid {id} made again.",
+        "undo_lock": "Undone: the {n} {n:unit|units} of grid {id} {n:is|are} unlocked again.",
+        "undo_unlock": "Undone: the {n} {n:unit|units} of grid {id} {n:is|are} locked again.",
+        "redo_lock": "Redone: the {n} {n:unit|units} of grid {id} {n:is|are} locked.",
+        "redo_unlock": "Redone: the {n} {n:unit|units} of grid {id} {n:is|are} unlocked.",
+        "exported_file": "Exported {name}.",
     },
 }

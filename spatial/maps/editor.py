@@ -43,6 +43,7 @@ from spatial.core.atomic import atomic_path
 from spatial.core.checks import (
     Report,
     check_band,
+    check_buildings,
     check_households,
     label_text,
     listed,
@@ -141,7 +142,7 @@ def editor_payload(
     # each unit's buildings, for its grid's 楼栋长 as spatial grids counts them (none: a unit with households is one)
     bld = None
     if buildings_col is not None and buildings_col in units.columns:
-        bld = check_households(units, buildings_col, "units", id_col=unit_id_col).to_numpy(dtype=float)
+        bld = check_buildings(units, buildings_col, "units", id_col=unit_id_col).to_numpy(dtype=float)
     if len(units) == 0:
         raise GeometryError("'units' is empty; there is nothing to edit")
     ids = units[unit_id_col]

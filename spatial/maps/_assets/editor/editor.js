@@ -371,6 +371,11 @@
 
   // ------------------------------------------------------------------ moves, history, storage
   var history = [], pos = 0, exported = true, lastTouched = [], note = "", created = [];
+  // what the last action did, and of which kind: "done" (green), "warn" (amber: done, with something
+  // left out or to know) or "refused" (red: nothing done). Every note was red: an export saved or a
+  // merge done read as an error
+  var noteKind = "";
+  function tell(text, kind) { note = text; noteKind = text ? kind : ""; }
   var storeKey = "spatialGridEditor:" + D.key;
 
   function expand(ids) {
@@ -420,15 +425,15 @@
     var units = e.units.filter(function (u) { return gridOf[u] !== g; });
     var result = {moved: units.map(function (u) { return String(U.id[u]); }), locked: e.locked, estate: e.estate, unknown: e.unknown,
       grids: []};
-    note = "";
+    var said = [];
     if (e.locked.length > e.estate.length) {
       var own = e.locked.filter(function (id) { return e.estate.indexOf(id) < 0; });
-      note = fmt(T.locked_skipped, {n: own.length, ids: own.slice(0, 5).join(", ")});
+      said.push(fmt(T.locked_skipped, {n: own.length, ids: own.slice(0, 5).join(", ")}));
     }
-    if (e.estate.length) {
-      note += (note ? " " : "") + fmt(T.estate_skipped, {n: e.estate.length, ids: e.estate.slice(0, 5).join(", ")});
-    }
-    if (e.unknown.length) { note += (note ? " " : "") + fmt(T.unknown_units, {ids: e.unknown.slice(0, 5).join(", ")}); }
+    if (e.estate.length) { said.push(fmt(T.estate_skipped, {n: e.estate.length, ids: e.estate.slice(0, 5).join(", ")})); }
+    if (e.unknown.length) { said.push(fmt(T.unknown_units, {ids: e.unknown.slice(0, 5).join(", ")})); }
+    // (units held back: a warning when others moved, refused when none did)
+    tell(said.join(" "), units.length ? "warn" : "refused");
     if (units.length) {
       var from = units.map(function (u) { return gridOf[u]; });
       history.length = pos;
@@ -447,8 +452,15 @@
   function undo() {
     if (pos === 0) { return false; }
     var h = history[--pos];
-    if (h.c !== undefined) { unmakeLast(); } else if (h.l !== undefined) { setLock(h.l, !h.v); } else { apply(h.u, h.f); }
-    exported = false; note = ""; save(); render();
+    tell(stepText(h, false), "done");  // (before: a new grid undone is gone, its name with it)
+    // a new grid undone while current: back on the grid current when it was made (on a phone the
+    // current grid's line went blank, and what the undo did with it, out of sight under the tools)
+    if (h.c !== undefined) {
+      var wasActive = active === G - 1;
+      unmakeLast();
+      if (wasActive && typeof h.p === "string" && gridIndex[h.p] !== undefined) { setActive(gridIndex[h.p]); }
+    } else if (h.l !== undefined) { setLock(h.l, !h.v); } else { apply(h.u, h.f); }
+    exported = false; save(); render();
     return true;
   }
   function redo() {
@@ -456,14 +468,29 @@
     var h = history[pos++];
     if (h.c !== undefined) { createGrid(h.c); } else if (h.l !== undefined) { setLock(h.l, h.v); }
     else { apply(h.u, h.u.map(function () { return h.t; })); }
-    exported = false; note = ""; save(); render();
+    tell(stepText(h, true), "done");
+    exported = false; save(); render();
     return true;
+  }
+  // what an undo or a redo did, said: a planner who pressed undo twice did not know which move came back
+  function stepText(h, again) {
+    var name = function (g) { return g >= 0 ? String(D.grids.id[g]) : T.no_grid; };
+    if (h.c !== undefined) { return fmt(again ? T.redo_new : T.undo_new, {id: h.c}); }
+    if (h.l !== undefined) {
+      var v = {n: h.l.length, id: h.l.length ? name(gridOf[h.l[0]]) : ""};
+      return fmt(again ? (h.v ? T.redo_lock : T.redo_unlock) : (h.v ? T.undo_lock : T.undo_unlock), v);
+    }
+    var what = fmt(T.step_units, {n: h.u.length, ids: idList(h.u.map(function (u) { return String(U.id[u]); }), 5)});
+    if (again) { return fmt(T.redo_move, {what: what, to: name(h.t)}); }
+    var from = [];
+    h.f.forEach(function (g) { if (from.indexOf(g) < 0) { from.push(g); } });
+    return fmt(T.undo_move, {what: what, to: name(h.t), from: idList(from.map(name), 5)});
   }
   function save() {
     try {
       localStorage.setItem(storeKey, JSON.stringify({history: history, pos: pos, exported: exported,
         saved: new Date().toISOString()}));
-    } catch (err) { note = T.storage_failed; }
+    } catch (err) { tell(T.storage_failed, "warn"); }
   }
   function restore() {
     var raw = null;
@@ -490,7 +517,7 @@
         else { apply(history[k].u, history[k].u.map(function () { return history[k].t; })); }
       }
       exported = !!st.exported;
-      if (pos) { note = fmt(T.restored, {n: pos}); }
+      if (pos) { tell(fmt(T.restored, {n: pos}), "done"); }
     } catch (err) { /* a damaged entry is ignored: the embedded plan is shown */ }
   }
   // the same plan open in two tabs or windows: both save under one key, and the last to save
@@ -499,7 +526,7 @@
     if (e.key !== storeKey) { return; }
     toOriginal();
     restore();
-    note = fmt(T.synced, {n: pos});
+    tell(fmt(T.synced, {n: pos}), "warn");
     render();
   });
   function toOriginal() {  // the plan as the page was made: grids, locks, no new grids, no history
@@ -518,7 +545,7 @@
   function reset() {
     if (pos === 0 && history.length === 0 && !created.length) { return; }
     toOriginal();
-    note = "";
+    tell("", "");
     try { localStorage.removeItem(storeKey); } catch (err) { /* nothing stored */ }
     render();
   }
@@ -574,14 +601,14 @@
     return g;
   }
   function newGrid() {
-    if (G >= CAP) { note = T.too_many; render(); return null; }
+    if (G >= CAP) { tell(T.too_many, "refused"); render(); return null; }
     var id = newGridId();
     history.length = pos;
-    history.push({c: id});
+    history.push({c: id, p: active >= 0 ? String(D.grids.id[active]) : null});  // (p: current before it)
     pos = history.length;
     var g = createGrid(id);
     exported = false;
-    note = fmt(T.created, {id: id});
+    tell(fmt(T.created, {id: id}), "done");
     save();  // after the note: a storage failure says so
     setActive(g);
     if (mode === "pick") { setMode("paint"); }
@@ -620,7 +647,10 @@
     var ids = [];
     members[f].forEach(function (u) { ids.push(U.id[u]); });
     var r = move(ids, D.grids.id[g]);
-    if (r.moved.length) { note = fmt(T.merged, {from: D.grids.id[f], to: D.grids.id[g], n: r.moved.length}) + (note ? " " + note : ""); render(); }
+    if (r.moved.length) {  // (a warning still when some units stayed, locked)
+      tell(fmt(T.merged, {from: D.grids.id[f], to: D.grids.id[g], n: r.moved.length}) + (note ? " " + note : ""), note ? "warn" : "done");
+      render();
+    }
     return r;
   }
   function setLock(units, on) {
@@ -645,7 +675,7 @@
       pos = history.length;
       setLock(units, on);
       exported = false;
-      note = fmt(on ? T.grid_locked : T.grid_unlocked, {id: D.grids.id[g], n: units.length});
+      tell(fmt(on ? T.grid_locked : T.grid_unlocked, {id: D.grids.id[g], n: units.length}), "done");
       save();
     }
     render();
@@ -664,12 +694,12 @@
         for (k = 0; k < N; k++) { if (test(U.id[k])) { if (g === undefined && u === undefined) { u = k; } hits += 1; } }
       });
     }
-    if (g === undefined && u === undefined) { note = fmt(T.not_found, {q: q}); render(); return null; }
+    if (g === undefined && u === undefined) { tell(fmt(T.not_found, {q: q}), "refused"); render(); return null; }
     var id = g !== undefined ? String(D.grids.id[g]) : String(U.id[u]);
-    note = hits > 1 ? fmt(T.found_many, {q: q, n: hits, id: id}) : "";
+    tell(hits > 1 ? fmt(T.found_many, {q: q, n: hits, id: id}) : "", "warn");
     if (g !== undefined) { setActive(g); zoomTo(g); return {grid: id, unit: null}; }
     var grid = gridOf[u] >= 0 ? String(D.grids.id[gridOf[u]]) : null;
-    if (!note) { note = fmt(T.found_unit, {id: id, grid: grid === null ? "-" : grid}); }
+    if (!note) { tell(fmt(T.found_unit, {id: id, grid: grid === null ? "-" : grid}), "done"); }
     if (gridOf[u] >= 0) { setActive(gridOf[u]); } else { render(); }
     var l = layers[u];
     map.fitBounds(l.getBounds(), {padding: [40, 40], maxZoom: Math.max(map.getZoom(), 17), animate: false});
@@ -821,10 +851,16 @@
     return [fmt(T.mixed, {n: mixed[g]}), fmt(T.mixed_long, {ids: names.join(", "), main: name(gridComm[g])})];
   }
   function gridRow(g, cls) {
-    return '<tr class="' + (cls || "") + '" data-grid="' + g + '"><td class="sp-name"><span class="sp-swatch" style="background:' +
-      D.grids.color[g] + '"></span>' + esc(D.grids.id[g]) + "</td><td>" + num(gh[g]) + devText(g) + "</td>" +
+    return '<tr class="' + (cls || "") + '" data-grid="' + g + '"><td class="sp-name">' + idText(g) + "</td><td>" + num(gh[g]) + devText(g) + "</td>" +
       (pop ? '<td class="sp-pop">' + num(gp[g]) + "</td>" : "") + "<td>" + gn[g] + "</td><td>" + leadsText(g) + "</td><td>" +
       chips(g) + "</td></tr>";
+  }
+  // a grid's id as grids are numbered (C1-02, C01-0012: short, no spaces) is kept on one line; the
+  // browser broke it after its dash ('C1-' / '02') beside two status chips on a laptop's English
+  // page. A name in words (香蜜社区第12网格, 'Lianhua north') still wraps, not to push the chips out
+  function idText(g) {  // its swatch and id
+    var id = String(D.grids.id[g]), swatch = '<span class="sp-swatch" style="background:' + D.grids.color[g] + '"></span>';
+    return /^[\x21-\x7e]{1,12}$/.test(id) ? '<span class="sp-id">' + swatch + esc(id) + "</span>" : swatch + esc(id);
   }
   function leadsText(g) {  // "4/38": its 楼栋长 and 联户长
     var st = staffOf(g);
@@ -845,7 +881,7 @@
   function gridTable(list, cls) {
     if (!list.length) { return '<p class="sp-muted">' + esc(T.none) + "</p>"; }
     return '<table class="sp-table"><thead><tr><th>' + esc(T.grid) + "</th><th>" + esc(T.households) + "</th>" +
-      (pop ? '<th class="sp-pop">' + esc(T.population) + "</th>" : "") + "<th>" + esc(T.units) + '</th><th class="sp-leads">' + esc(T.leads).replace("/", "/<br>") + "</th><th>" + esc(T.status) +
+      (pop ? '<th class="sp-pop">' + esc(T.population) + "</th>" : "") + "<th>" + esc(T.units) + '</th><th class="sp-leads" title="' + esc(T.leads_long) + '">' + esc(T.leads).replace("/", "/<br>") + "</th><th>" + esc(T.status) +
       "</th></tr></thead><tbody>" + list.map(function (g) { return gridRow(g, cls); }).join("") + "</tbody></table>";
   }
   function render() {
@@ -859,11 +895,12 @@
       (mixedWhy(active) ? '<p class="sp-why-text">' + esc(mixedWhy(active)[1]) + "</p>" : "") +
       (splitWhy(active) ? '<p class="sp-why-text">' + esc(splitWhy(active)[1]) + "</p>" : "") : '<p class="sp-muted">' + esc(T.pick_hint) + "</p>";
     $("sp-sel").value = active >= 0 ? String(active) : "";
+    var nowNote = note ? '<div class="sp-now-note sp-note-' + noteKind + '">' + esc(note) + "</div>" : "";
     $("sp-now").innerHTML = active >= 0 ? '<span class="sp-swatch" style="background:' + D.grids.color[active] + '"></span><b>' +
       esc(D.grids.id[active]) + "</b> " + esc(fmt(T.now_households, {n: num(gh[active])})) + devText(active) + " " +
       (gn[active] > 0 ? '<span class="sp-now-leads">' + esc(fmt(T.now_leads, {b: staffOf(active).building_leads,
         h: staffOf(active).household_leads})) + "</span> " : "") +
-      chips(active) + (note ? '<div class="sp-now-note">' + esc(note) + "</div>" : "") : "";
+      chips(active) + nowNote : nowNote;  // (with no grid current the note alone: in sight on a phone)
     var touched = lastTouched.filter(function (g) { return g !== active; });
     $("sp-touched").innerHTML = gridTable(touched);
     var flags = [];
@@ -886,6 +923,7 @@
     $("sp-undo").disabled = pos === 0;
     $("sp-redo").disabled = pos >= history.length;
     $("sp-note").textContent = note;
+    $("sp-note").className = note ? "sp-note-" + noteKind : "";
     $("sp-saved").textContent = ch.length ? (exported ? T.exported : T.unsaved) : "";
     // (grids holding units: an emptied (merged) grid is not in the export)
     var inb = 0, split = 0, farN = 0, held = 0, noPlan = 0;
@@ -954,13 +992,18 @@
   if (!window.PointerEvent) { map.getContainer().addEventListener("touchstart", pressed, true); }
   map.getContainer().addEventListener("pointermove", function (e) { if (e.pointerType === "mouse") { byFinger = false; } }, true);
 
-  // lasso: pointer events work for mouse, pen and touch alike
+  // lasso: pointer events work for mouse, pen and touch alike. Its line is drawn in a pane of its own that
+  // takes no clicks: on the map's default renderer it left a second canvas over the units' once drawn,
+  // which took every later click, so after one lasso no click or tap moved, picked or merged a unit
   var lassoPts = null, lassoLine = null;
+  map.createPane("sp-lasso").style.pointerEvents = "none";
+  var lassoRenderer = L.canvas({pane: "sp-lasso"});
   var box = map.getContainer();
   box.addEventListener("pointerdown", function (e) {
     if (mode !== "lasso" || e.button > 0) { return; }
     lassoPts = [map.mouseEventToLatLng(e)];
-    lassoLine = L.polyline(lassoPts, {color: "#000", weight: 2, dashArray: "5 4", interactive: false}).addTo(map);
+    lassoLine = L.polyline(lassoPts, {color: "#000", weight: 2, dashArray: "5 4", interactive: false,
+      pane: "sp-lasso", renderer: lassoRenderer}).addTo(map);
     box.setPointerCapture(e.pointerId);
     e.preventDefault();
   });
@@ -974,7 +1017,7 @@
     var pts = lassoPts; lassoPts = null;
     map.removeLayer(lassoLine); lassoLine = null;
     if (pts.length < 3) { return; }
-    if (active < 0) { note = T.pick_first; render(); return; }
+    if (active < 0) { tell(T.pick_first, "refused"); render(); return; }
     var inside = [];
     for (var u = 0; u < N; u++) {
       var p = U.pt[u];
@@ -1022,12 +1065,16 @@
   $("sp-reset").addEventListener("click", function () { if (window.confirm(T.reset_confirm)) { reset(); } });
   function exportPlan(text, name, mime) {  // the plan's download, and what it leaves open said
     var said = exportNote(name);
-    download(text, name, mime, function () { note = said; markExported(); });
-    if (said) { note = said; render(); }
+    // saved and said so (green), or saved with what it leaves open (amber)
+    download(text, name, mime, function () { tell(said || fmt(T.exported_file, {name: name}), said ? "warn" : "done"); markExported(); });
+    if (said) { tell(said, "warn"); render(); }
   }
   $("sp-export-csv").addEventListener("click", function () { exportPlan(exportCsv(), D.file_stem + "_plan.csv", "text/csv;charset=utf-8"); });
   $("sp-export-geojson").addEventListener("click", function () { exportPlan(exportGeoJson(), D.file_stem + "_plan.geojson", "application/geo+json"); });
-  $("sp-export-changes").addEventListener("click", function () { download(exportChanges(), D.file_stem + "_changes.csv", "text/csv;charset=utf-8"); });
+  $("sp-export-changes").addEventListener("click", function () {
+    var name = D.file_stem + "_changes.csv";
+    download(exportChanges(), name, "text/csv;charset=utf-8", function () { tell(fmt(T.exported_file, {name: name}), "done"); render(); });
+  });
   $("sp-toggle").addEventListener("click", function () {
     document.body.classList.toggle("sp-collapsed");
     document.querySelector(".sp-panel").scrollTop = 0;  // (folded: its line and buttons from the top)
