@@ -13,6 +13,7 @@ import shapely
 
 from spatial.core._frames import lines_frame
 from spatial.core.checks import require_crs
+from spatial.io._figures import area_words
 from spatial.maps import _style as st
 from spatial.maps._data import (COMMUNITY_FIELDS, GAP_FIELDS, HOME_POINT_DECIMALS, SITE_FIELDS, STATION_FIELDS,
                                 UNIT_FIELDS, display_geometry, gap_notes, head_props, jsonable, layer_json, names_of,
@@ -151,6 +152,7 @@ def gaps(m, state, lang, report, gaps, households_col) -> None:
 def stations(m, stations, state, lang, report, name_col) -> None:
     stations = typed_stations(stations)
     props, fields = popup_props(stations, STATION_FIELDS, lang, names=state["names"])
+    props.update(area_words(stations, props, lang, area_col="floor_area_m2"))  # a blank area: 未填, not 0
     # a station's reason is why it serves nobody, not why it is "not covered" (a home's)
     fields = [(c, st.field_label(lang, "station_reason") if c == "reason" else label, hint)
               for c, label, hint in fields]
