@@ -446,18 +446,7 @@ def coverage_map(
     if communities is not None:
         draw.communities(m, state, lang, report, communities, draw.community_extra(table, communities, band_list, lang))
     if isochrones is not None:
-        for b in reversed(band_list):
-            part = isochrones[isochrones["band"].astype(str) == b]
-            if part.empty:
-                continue
-            layer_name = st.text(lang, "service_area", band=st.band_label(lang, b))
-            layer = draw.add_layer(m, part, "isochrones", show=not state.get("overview"), name=layer_name,
-                               kind="kind_area", props={}, fields=[], state=state, report=report,
-                               styles=[{"color": colours[b], "weight": 1, "fillColor": colours[b],
-                                        "fillOpacity": 0.2}])
-            layer.options["z"] = st.Z["isochrones"] + len(band_list) - band_list.index(b)
-            layer.options["key"] = f"isochrones-{b}"
-            layer.options_js = st.to_js(layer.options)
+        draw.isochrones(m, state, lang, report, isochrones, band_list, colours)
     draw.demand(m, state, lang, report, demand, band_list, colours, households_col)
     if gaps is not None and len(gaps):
         draw.gaps(m, state, lang, report, gaps, households_col)
