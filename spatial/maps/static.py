@@ -14,6 +14,7 @@ from spatial.core.checks import marked_synthetic, require_crs
 from spatial.core.errors import GeometryError
 from spatial.coverage.bands import UNREACHABLE, band_words
 from spatial.maps._data import off_network, with_station_reasons
+from spatial.network._carnet import CAR_NOTE
 from spatial.maps._style import (
     BAND_COLOURS,
     BEYOND_COLOUR,
@@ -251,7 +252,9 @@ def overview_figure(*, communities, grids=None, demand=None, stations=None, gaps
     # stations (or homes) that look like Amap/Baidu numbers read as WGS-84: said on paper as on the web maps,
     # above the credits, in their red
     hints = demand.attrs.get("coords_hints") if demand is not None else None
-    for i, note in enumerate(coords_notes("zh" if zh else "en", hints).values()):
+    red = [*coords_notes("zh" if zh else "en", hints).values(),  # and a network with no footway (one for cars)
+           *([CAR_NOTE["zh" if zh else "en"]] if demand is not None and demand.attrs.get("car_network") else [])]
+    for i, note in enumerate(red):
         fig.text(0.01, 0.035 + 0.025 * i, note.replace("⚠ ", "注意：" if zh else "Note: "),  # (a font may lack the sign)
                  fontsize=8, color="#a50026", parse_math=False, wrap=True)
     _scale_bar(ax, zh)

@@ -269,6 +269,10 @@ def _readme_figures(project: Project, layers: dict, out: Path, files: list[Path]
 
             figures.insert(1 + (pct is not None), redraw_figure(*moved_and_new(layers["moves"]), households_kept_pct(layers["grids"]),
                                             lang))
+    from spatial.network._carnet import CAR_NOTE, car_network
+
+    if car_network(layers.get("report")):  # no footway or path: the walks follow the roads only, said in words
+        figures.append(CAR_NOTE["zh" if lang == "zh" else "en"])
     if marked_synthetic(*(v for v in layers.values() if isinstance(v, pd.DataFrame))):
         from spatial.maps._style import text  # (what every map and table of such data says)
 
