@@ -53,7 +53,7 @@ from spatial.coverage.bands import (
     demand_within,
     make_bands,
 )
-from spatial.network._carnet import car_network
+from spatial.core._carnet import car_network
 from spatial.network.graph import WalkNetwork
 from spatial.network.read import as_walk_network
 from spatial.network.routing import nearest_source

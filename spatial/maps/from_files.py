@@ -82,7 +82,7 @@ def map_from_files(
         hints = hints_of_report(c.get("report"))
         if hints:
             c["demand"].attrs["coords_hints"] = hints
-        from spatial.network._carnet import car_network
+        from spatial.core._carnet import car_network
 
         if car_network(c.get("report")):  # a network with no footway (one for cars): said on the map too
             c["demand"].attrs["car_network"] = True

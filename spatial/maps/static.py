@@ -14,7 +14,7 @@ from spatial.core.checks import marked_synthetic, require_crs
 from spatial.core.errors import GeometryError
 from spatial.coverage.bands import UNREACHABLE, band_words
 from spatial.maps._data import off_network, with_station_reasons
-from spatial.network._carnet import CAR_NOTE
+from spatial.core._carnet import CAR_NOTE
 from spatial.maps._style import (
     BAND_COLOURS,
     BEYOND_COLOUR,
@@ -101,7 +101,7 @@ def overview_png(
         OpenStreetMap's.
     figures
         Lines of headline figures printed under the title (a run gives its households within each
-        band, and with the proposed sites: :func:`spatial.project.run.headline_figures`), so the
+        band, and with the proposed sites: :func:`spatial.project._headline.figures`), so the
         page carries them to a meeting; a line the font cannot draw is left off, as a title is.
 
     Returns

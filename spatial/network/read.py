@@ -474,7 +474,7 @@ def _report_car_network(edges: gpd.GeoDataFrame, report: Report, label: str) -> 
             foot = foot or any(x in FOOT_CLASSES for x in tags)
     if n_known < 0.9 * len(edges) or foot:
         return
-    from spatial.network._carnet import car_row  # (the words the maps and README.txt read back)
+    from spatial.core._carnet import car_row  # (the words the maps and README.txt read back)
 
     problem, action, zh = car_row(len(edges))
     report.add("network", "highway", problem, action, zh=zh)

@@ -6,17 +6,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from spatial.project._headline import figures
 from spatial.project._inputs import _opt
 from spatial.project.config import Project
 
 __all__ = ["run_maps", "run_png"]
 
 
-def run_maps(project: Project, layers: dict, out: Path) -> list[Path]:
-    """The run's HTML maps: grids.html and grid_editor.html with grids, coverage.html with walks,
-    overview.html with both."""
+def run_maps(project: Project, layers: dict, out: Path, *, rule_pct: float | None) -> list[Path]:
+    """The run's HTML maps: grids.html and grid_editor.html with grids (``rule_pct``: the rule the
+    editor flags grids by), coverage.html with walks, overview.html with both."""
     from spatial.maps.interactive import coverage_map, grid_map, overview_map, save_map
-    from spatial.project.pipeline import _rule_pct as rule_pct  # (the rule the editor flags grids by)
 
     lang = project.outputs.get("lang", "zh")
     g = project.grids
@@ -37,7 +37,7 @@ def run_maps(project: Project, layers: dict, out: Path) -> list[Path]:
                 households_col=_opt(project, "units", "households_col", "households"),
                 population_col=_opt(project, "units", "population_col", "population"),
                 min_households=g["min_households"], max_households=g["max_households"],
-                max_deviation_pct=rule_pct(project), street_gap_m=g.get("street_gap_m", 30.0),
+                max_deviation_pct=rule_pct, street_gap_m=g.get("street_gap_m", 30.0),
                 gated_col=g.get("gated_col"), lang=lang, credits=credits))
     if "coverage_demand" in layers:
         cov = {"isochrones": layers.get("isochrones"), "gaps": layers.get("gaps"),
@@ -54,19 +54,16 @@ def run_maps(project: Project, layers: dict, out: Path) -> list[Path]:
     return files
 
 
-def run_png(project: Project, layers: dict, out: Path) -> Path:
-    """overview.png: the grids, walks, gaps and sites on one page for a meeting, with the headline
-    figures (households within each band, and with the proposed sites) as the run says them."""
+def run_png(project: Project, layers: dict, out: Path, *, band: str) -> Path:
+    """overview.png: the grids, walks, gaps and sites on one page for a meeting (homes beyond ``band``
+    in magenta), with the headline figures (households within each band, and with the proposed
+    sites) as the run ends with them."""
     from spatial.maps.static import overview_png
-    from spatial.project.pipeline import _largest_band
-    from spatial.project.run import RunResult, headline_figures
 
     o = project.outputs
-    figures = headline_figures(RunResult(out, [], layers, {"parameters": {"siting": project.siting}}),
-                               o.get("lang", "zh"))
+    lines = figures(layers, {"parameters": {"siting": project.siting}}, o.get("lang", "zh"))
     return overview_png(
         out / "overview.png", communities=layers["communities"], grids=layers.get("grids"),
         demand=layers.get("coverage_demand"), stations=layers.get("stations"),
         gaps=layers.get("gaps"), sites=layers.get("sites"), network_edges=layers.get("network_edges"),
-        band=project.coverage.get("gap_band") or _largest_band(project),  # red = beyond the gaps' band
-        title=project.name, lang=o.get("lang", "zh"), credits=o.get("credits", []), figures=figures)
+        band=band, title=project.name, lang=o.get("lang", "zh"), credits=o.get("credits", []), figures=lines)

@@ -544,7 +544,7 @@ def run_coverage_distributed(demand: gpd.GeoDataFrame, stations: gpd.GeoDataFram
             hints.setdefault(layer, hint)
     if hints:
         out.attrs["coords_hints"] = list(hints.items())
-    from spatial.network._carnet import car_network
+    from spatial.core._carnet import car_network
 
     if car_network(getattr(network_source, "report", None)):  # a network for cars, as one process says it
         out.attrs["car_network"] = True

@@ -548,7 +548,7 @@ def _write(project: Project, layers: dict, out: Path) -> list[Path]:
 
         files.append(results_kmz(out / "results.kmz", layers, lang=o.get("lang", "zh")))
     if o.get("maps"):
-        files.extend(run_maps(project, layers, out))
-    if o.get("png"):
-        files.append(run_png(project, layers, out))
+        files.extend(run_maps(project, layers, out, rule_pct=_rule_pct(project)))
+    if o.get("png"):  # magenta = beyond the gaps' band
+        files.append(run_png(project, layers, out, band=project.coverage.get("gap_band") or _largest_band(project)))
     return files

@@ -6,8 +6,8 @@ tagged streets has no footway, path, pedestrian street, steps or service lane at
 数据问题清单 said it; the official reads the map and the folder's README.txt, so the walks keep it
 (``attrs["car_network"]`` of :func:`spatial.coverage.walks.walking_coverage`'s result) and a map
 drawn from a coverage file reads it back from the file's report layer (:func:`car_network`).
-The sentence and its reader live together, so neither changes alone. Nothing heavy is imported
-here: the maps import it.
+The sentence and its reader live together, so neither changes alone. Words only, in core: the
+network's reader writes the row and ``spatial map`` reads it without loading the walking network.
 """
 
 from __future__ import annotations
