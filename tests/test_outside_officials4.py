@@ -376,3 +376,14 @@ def test_the_scale_bar_stands_clear_of_the_outline_below_it():
         assert label.get_window_extent(renderer).y1 < bottom
     finally:
         plt.close(fig)
+
+
+def test_the_notes_sheet_defines_the_station_load_columns_the_list_named(town_run):
+    """The 说明 sheet, which README.txt says defines every column, left the 服务站负荷 sheet's 类型 and
+    面积（㎡） (the list's own headers) with no meaning, and defined its 名称 as a community's or a
+    street's. Each is now defined by what it is."""
+    rows = [r for r in load_workbook(town_run / "summary.xlsx")["说明"].values if r and r[0] and "服务站负荷" in r[0]]
+    meaning = {head: definition for _, head, definition in rows}
+    assert set(meaning) == set(_sheet(town_run / "summary.xlsx", "服务站负荷")[0])  # every column of the sheet
+    assert all(meaning.values()), meaning
+    assert (meaning["类型"], meaning["面积（㎡）"], meaning["名称"]) == ("服务站类型", "服务站建筑面积", "服务站名称")

@@ -19,7 +19,7 @@ from spatial.core.checks import AREA_UNITS, numbers_from_text, round_half_up, ro
 from spatial.io.columns import find_column
 
 __all__ = ["COUNT", "LOAD_COLUMNS", "LOAD_FIGURES", "NONE_ID", "NOT_GIVEN", "SITE_FIGURES", "area_not_given", "area_words",
-           "csv_figures", "integer_counts", "name_of", "none_name", "sites_table", "station_load_sheet",
+           "csv_figures", "integer_counts", "load_roles", "name_of", "none_name", "sites_table", "station_load_sheet",
            "station_load_table"]
 
 #: Whole-number count columns (households, population, hh_* ...): integers in CSVs and sheets.
@@ -150,6 +150,7 @@ LOAD_COLUMNS: dict[str, tuple[str, str, str, str]] = {
                          "households within reach, summed over the stations within reach"),
     "fca_households_in_reach": ("范围内户数", "Households in reach", "步行范围内的户数（2SFCA）",
                                 "households within the catchment (2SFCA)"),
+    "station_name": ("名称", "Name", "服务站名称", "name of the station"),
     LOAD_REASON: ("不能服务住户的原因", "Why it serves nobody",
                   "本站无法步行到达（距路网过远、被阻隔等），不服务任何住户；请核对坐标，详见数据问题清单",
                   "no walk reaches the station (too far from the network, cut off by a barrier ...): it serves "
@@ -204,6 +205,29 @@ def station_load_table(stations: pd.DataFrame, *, station_id_col: str | None = N
     table.attrs["shared_table"] = True
     table.attrs["area_col"] = found["floor_area"]
     return table
+
+
+def load_roles(table: pd.DataFrame) -> dict[str, str]:
+    """What each of a station-load table's own columns is, as :data:`LOAD_COLUMNS` defines it: its
+    id (``站点编号``), name, type (``类型``), community and floor area (``建筑面积``) under the input's
+    names. The 说明 sheet defined 类型 and 建筑面积 as nothing and the station's 名称 as a community's.
+
+    Examples
+    --------
+    >>> load_roles(pd.DataFrame({"站点编号": ["S1"], "name": ["甲站"], "类型": ["站"], "建筑面积": [300]}))
+    {'站点编号': 'station_id', 'name': 'station_name', '建筑面积': 'floor_area_m2', '类型': 'type'}
+    """
+    roles = {"station_id": "station_id", "name": "station_name", "community_id": "community_id",
+             "floor_area": "floor_area_m2"}
+    out = {}
+    for role, key in roles.items():
+        col = find_column(table, role, layer="stations", required=False)
+        if col is not None:
+            out.setdefault(col, key)
+    kind = station_type_column(table)
+    if kind is not None:
+        out.setdefault(kind, "type")
+    return out
 
 
 def _area_column(stations: pd.DataFrame, area_col: str | None) -> str | None:

@@ -34,6 +34,7 @@ from spatial.io._figures import (  # noqa: F401 (the API)
     NONE_ID,
     csv_figures,
     integer_counts,
+    load_roles,
     name_of,
     none_name,
     sites_table,
@@ -287,12 +288,15 @@ def _level_table(part: pd.DataFrame, level: str, names: Mapping[str, str], lang:
     return part
 
 
-def _write_sheet(wb, title: str, table: pd.DataFrame, lang: str, defined: list) -> None:
+def _write_sheet(wb, title: str, table: pd.DataFrame, lang: str, defined: list,
+                 roles: Mapping[str, str] | None = None) -> None:
     from openpyxl.utils import get_column_letter
 
     ws = wb.create_sheet(title)
     for j, col in enumerate(table.columns, start=1):
         head, definition = header(col, lang)
+        if roles and col in roles:  # a column under the input's name (类型, 建筑面积): defined by what it is
+            definition = header(roles[col], lang)[1] or definition
         ws.cell(row=1, column=j, value=head).font = _bold()
         defined.append((title, head, definition))
         fmt = "0.0" if _PCT.match(col) else ("0" if _COUNT.match(col) else ("0.00" if col == "polsby_popper" else None))
@@ -498,12 +502,12 @@ def write_workbook(
     wb.remove(wb.active)
     defined: list[tuple[str, str, str]] = []
 
-    def add(key: str, table: pd.DataFrame) -> None:
+    def add(key: str, table: pd.DataFrame, roles: Mapping[str, str] | None = None) -> None:
         # (a control character pasted into a name cannot be in a sheet: written as U+FFFD, and said
         # naming the sheet's rows as Excel numbers them)
         shown = _display(table, lang, names, band)
         shown = storable(shown.set_axis(range(2, len(shown) + 2)), sheet[key], "an .xlsx sheet")
-        _write_sheet(wb, sheet[key], shown, lang, defined)
+        _write_sheet(wb, sheet[key], shown, lang, defined, roles)
 
     for level in ("overall", "street", "community", "grid"):
         part = summary[summary["level"] == level]
@@ -550,7 +554,8 @@ def write_workbook(
         add("gaps", gaps.rename(columns={"rank": "gap_rank"}))  # ranked by households, as the maps say
     if station_load is not None and len(station_load):
         # as station_load.csv (none of a 站长's details), its reasons and blank areas in words
-        add("station_load", station_load_sheet(station_load_table(station_load), lang))
+        load = station_load_table(station_load)
+        add("station_load", station_load_sheet(load, lang), roles=load_roles(load))
     if moves is not None and len(moves):
         add("moves", pd.DataFrame(moves))
     if report is not None and len(report):
