@@ -387,3 +387,39 @@ def test_the_notes_sheet_defines_the_station_load_columns_the_list_named(town_ru
     assert set(meaning) == set(_sheet(town_run / "summary.xlsx", "服务站负荷")[0])  # every column of the sheet
     assert all(meaning.values()), meaning
     assert (meaning["类型"], meaning["面积（㎡）"], meaning["名称"]) == ("服务站类型", "服务站建筑面积", "服务站名称")
+
+
+# ----------------------------------------------- a gap where nobody lives
+
+
+def test_a_gap_of_no_mapped_path_where_nobody_lives_does_not_ask_for_paths_to_be_mapped(tmp_path):
+    """On Futian the official tapped 盲区 N005 (a unit of 0 households off the mapped paths) and
+    read "0 户 · 缺少路网数据：先补图": map the paths first, for a park. A service gap of no
+    households already said 无住户，不需新站; this one now says 无住户，不需补图, on the map and in
+    the KMZ. The street from 0 to 2,000 m, station O4-1 at x = 0; home U1 (100 households) 20 m
+    off the street at x = 1,500 (a service gap); U2 (0 households, a park) 400 m off it at x = 1,900
+    (past the 300 m any walk is estimated over: no mapped path); U3 (30 households) 250 m off it at
+    x = 700 (an estimated walk of 700 + 1.25 x 250 = 1,012.5 m, which a straight path of 950 m would
+    bring within 15 minutes: no mapped path)."""
+    import spatial
+    from spatial.maps.kmz import results_kmz
+
+    streets = gpd.GeoDataFrame({"highway": ["footway"]}, geometry=[LineString([(X0, Y0), (X0 + 2000, Y0)])], crs=UTM)
+    homes = gpd.GeoDataFrame({"unit_id": ["U1", "U2", "U3"], "households": [100, 0, 30]},
+                             geometry=[Point(X0 + 1500, Y0 + 20), Point(X0 + 1900, Y0 + 400),
+                                       Point(X0 + 700, Y0 - 250)], crs=UTM)
+    stations = gpd.GeoDataFrame({"station_id": ["O4-1"], "name": ["甲站"]}, geometry=[Point(X0, Y0)], crs=UTM)
+    net = spatial.read_network(streets)
+    walks = spatial.walking_coverage(homes, stations, net)
+    assert walks["access"].tolist() == ["network", "unreachable", "estimated"]
+    assert walks["walk_m"].iloc[2] == pytest.approx(1012.5)
+    gaps = spatial.coverage_gaps(walks, net)
+    page = spatial.save_map(spatial.coverage_map(walks, stations, gaps=gaps), tmp_path / "m.html")
+    said = {f["properties"]["_t"]: f["properties"]["_sum"] for f in _map(page)[0]["gaps"]}
+    by_households = dict(zip(gaps["households"], gaps["gap_id"]))
+    assert said[f"盲区 {by_households[0]}"] == "0 户 · 缺少路网数据：无住户，不需补图"
+    assert said[f"盲区 {by_households[30]}"] == "30 户 · 缺少路网数据：先补图"
+    assert said["盲区 #1"] == "100 户 · 距站点过远：需新站"
+    results_kmz(tmp_path / "g.kmz", {"gaps": gaps})
+    kmz = _kmz_descriptions(tmp_path / "g.kmz", "覆盖盲区")
+    assert "成因: 缺少路网数据：无住户，不需补图" in kmz[f"盲区 {by_households[0]}"]
