@@ -250,7 +250,8 @@ def overview_figure(*, communities, grids=None, demand=None, stations=None, gaps
                  pad=6 + 15 * len(figures))
     if figures:  # the headline figures under the title: a printed page carries them to the meeting
         ax.annotate("\n".join(figures), (0.5, 1.0), xycoords="axes fraction", xytext=(0, 5), textcoords="offset points",
-                    ha="center", va="bottom", fontsize=10, color="#1a1a1a", linespacing=1.5, annotation_clip=False)
+                    ha="center", va="bottom", fontsize=10, color="#1a1a1a", linespacing=1.5, annotation_clip=False,
+                    parse_math=False)
     # beside the map, not on it: a legend inside hides the homes and grids of the corner it sits in
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0, fontsize=8,
               framealpha=0.9)
