@@ -236,8 +236,8 @@ def test_a_network_for_cars_is_said_on_the_maps_in_readme_and_on_the_printed_ove
     nothing, does not."""
     out = huangpu_run["out"]
     readme = (out / "README.txt").read_text(encoding="utf-8-sig").splitlines()
-    figures = readme[: readme.index("") if "" in readme[1:] else 5]
-    assert any(line.startswith(CAR_ZH) for line in readme[:6]), figures
+    figures = readme[2:readme.index("", 2)]  # the title, a blank line, the figures, a blank line
+    assert figures[1].startswith("共 1,208 户") and figures[2].startswith(CAR_ZH), figures
     for page in ("coverage.html", "overview.html"):
         assert any(n.startswith(CAR_ZH) for n in _layout(out / page).get("notices", [])), page
     assert "notices" not in _layout(out / "grids.html")
