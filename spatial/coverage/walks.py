@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from spatial.core._carnet import car_network
 from spatial.core._frames import TEXT, typed_empty
 from spatial.core.checks import (
     Report,
@@ -53,7 +54,6 @@ from spatial.coverage.bands import (
     demand_within,
     make_bands,
 )
-from spatial.core._carnet import car_network
 from spatial.network.graph import WalkNetwork
 from spatial.network.read import as_walk_network
 from spatial.network.routing import nearest_source

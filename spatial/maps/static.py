@@ -7,14 +7,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 
+from spatial.core._carnet import CAR_NOTE
 from spatial.core._frames import lines_frame
 from spatial.core.atomic import atomic_path
 from spatial.core.checks import marked_synthetic, require_crs
 from spatial.core.errors import GeometryError
 from spatial.coverage.bands import UNREACHABLE, band_words
 from spatial.maps._data import off_network, with_station_reasons
-from spatial.core._carnet import CAR_NOTE
 from spatial.maps._style import (
     BAND_COLOURS,
     BEYOND_COLOUR,
@@ -314,8 +315,6 @@ def _uncovered(demand: gpd.GeoDataFrame, band: str):
 def _fit(ax, layers, crs) -> None:
     """The view fitted to the total bounds of ``layers`` (None and empty ones passed over), with a
     margin of 3% (at least 20 m) round them; unchanged when none has a shape."""
-    import numpy as np
-
     bounds = [layer.to_crs(crs).total_bounds for layer in layers if layer is not None and len(layer)]
     bounds = np.array([b for b in bounds if np.isfinite(b).all()])
     if not len(bounds):
