@@ -291,7 +291,8 @@ def station_fca(
         households, shared with everyone else within reach).
     stations : GeoDataFrame
         ``stations`` plus ``fca_households_in_reach`` (households within ``limit_m``, decayed)
-        and ``fca_m2_per_100hh`` (``100 R_j``).
+        and ``fca_m2_per_100hh`` (``100 R_j``; empty where the floor area is blank: such a station
+        counts 0 m² in the homes' sums, but has no figure of its own).
 
     Examples
     --------
@@ -330,7 +331,8 @@ def station_fca(
     reach = pd.Series(homes.reindex(near["home"]).to_numpy() * w).groupby(near["station"].to_numpy()).sum()
     reach = reach.reindex(supply.index, fill_value=0.0).to_numpy()  # whole households whole, as station_load's
     out_s["fca_households_in_reach"] = reach if decay_sigma_m is not None else whole_counts(reach, hh)
-    out_s["fca_m2_per_100hh"] = 100.0 * ratio.to_numpy()
+    # a station whose area is blank counts 0 m² in the homes' sums, but 0 is not its own figure: none
+    out_s["fca_m2_per_100hh"] = np.where(area.isna().to_numpy(), np.nan, 100.0 * ratio.to_numpy())
     warn_replaced(demand, ["fca_m2_per_100hh"], "demand", "station_fca", new=out_d)
     warn_replaced(stations, ["fca_households_in_reach", "fca_m2_per_100hh"], "stations", "station_fca", new=out_s)
     return out_d, out_s

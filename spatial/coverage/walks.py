@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from spatial.core._carnet import car_network
 from spatial.core._frames import TEXT, typed_empty
 from spatial.core.checks import (
     Report,
@@ -212,7 +213,9 @@ def walking_coverage(
         (:func:`report_reasons`), the maps and the KMZ say it. Stations no walk reaches (too far
         from the network, cut off by a barrier) are in ``attrs["station_reasons"]``
         (``{"id_col": station_id_col, "reasons": {id: reason}}``, ids as text): a map of these
-        walks says why on each and fits its first view to the others, as the command's maps do.
+        walks says why on each and fits its first view to the others, as the command's maps do. A
+        network with no footway or path at all (one drawn for cars) gives ``attrs["car_network"]``
+        True: the maps, the printed overview and a run's README.txt say coverage may read low.
 
     Examples
     --------
@@ -278,6 +281,8 @@ def walking_coverage(
     out.attrs["speed_kmh"] = float(speed_kmh)  # a summary of bands at another speed reads it (band_as_scored)
     if hints:  # the report (report_reasons) carries them too: the console is not what an official reads
         out.attrs["coords_hints"] = hints
+    if car_network(network.report):  # no footway or path: the maps and README.txt say so, not the console only
+        out.attrs["car_network"] = True
     if not s_snap.ok.all():  # a map drawn from these walks in Python knows which stations serve nobody, and why
         out.attrs["station_reasons"] = {"id_col": station_id_col, "reasons": {
             label_text(ids[k]): str(s_snap.reason[k]) for k in np.flatnonzero(~s_snap.ok)}}

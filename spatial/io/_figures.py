@@ -9,16 +9,18 @@ Split from :mod:`spatial.io.workbook`, which imports everything here (``integer_
 from __future__ import annotations
 
 import re
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from spatial.core.checks import round_half_up, round_walk
+from spatial.core._words_zh import reason_zh
+from spatial.core.checks import AREA_UNITS, numbers_from_text, round_half_up, round_walk
 from spatial.io.columns import find_column
 
-__all__ = ["COUNT", "LOAD_FIGURES", "NONE_ID", "SITE_FIGURES", "csv_figures", "integer_counts", "name_of",
-           "none_name", "sites_table", "station_load_table"]
+__all__ = ["COUNT", "LOAD_COLUMNS", "LOAD_FIGURES", "NONE_ID", "NOT_GIVEN", "SITE_FIGURES", "area_not_given", "area_words",
+           "csv_figures", "integer_counts", "load_roles", "name_of", "none_name", "sites_table", "station_load_sheet",
+           "station_load_table"]
 
 #: Whole-number count columns (households, population, hh_* ...): integers in CSVs and sheets.
 COUNT = re.compile(r"^(households|population|households_(served|estimated)|population_served|units_served|n_\w+|"
@@ -115,6 +117,45 @@ def csv_figures(frame: pd.DataFrame, *, also: tuple[str, ...] = ()) -> pd.DataFr
 #: carries them after the station's own id, name, type, community and floor area.
 LOAD_FIGURES = ("units_served", "households_served", "population_served", "households_estimated", "m2_per_100hh",
                 "under_standard", "fca_m2_per_100hh")
+#: The last column of a shared station-load table: why a station serves nobody (the coverage's
+#: ``reason`` of the stations layer: too far from the network, cut off by a barrier), as the
+#: 数据问题清单, its map popup and the KMZ say it; blank for a station that serves.
+LOAD_REASON = "station_reason"
+#: The figures made of a station's floor area: shown as :data:`NOT_GIVEN` where the area is.
+AREA_FIGURES = ("m2_per_100hh", "fca_m2_per_100hh")
+#: What the sheet, the map popups and the KMZ show for a floor area left blank (and the figures made
+#: of it): 2SFCA counts such a station 0 m² in the homes' sums, but its own 0 is no figure.
+NOT_GIVEN = {"zh": "未填", "en": "not given"}
+
+#: The station-load table's column words (``column: (zh header, en header, zh definition, en
+#: definition)``), in the workbook's :data:`~spatial.io.workbook.COLUMNS`.
+LOAD_COLUMNS: dict[str, tuple[str, str, str, str]] = {
+    "station_id": ("站点编号", "Station id", "服务站编号", "station id"),
+    "type": ("类型", "Type", "服务站类型", "station type"),
+    "floor_area_m2": ("建筑面积（平方米）", "Floor area (m²)", "服务站建筑面积", "floor area of the station"),
+    "units_served": ("服务居民单元数", "Units served", "以本站为最近服务站的居民单元数",
+                     "units whose nearest station (on foot) is this one"),
+    "households_served": ("服务户数", "Households served", "以本站为最近服务站的户数（每户只计一次）",
+                          "households whose nearest station on foot is this one (each counted once)"),
+    "population_served": ("服务人口", "People served", "以本站为最近服务站的人口", "people whose nearest station is this one"),
+    "households_estimated": ("其中估算步行户数", "of which by estimated walks", "服务户数中靠估算步行到达的户数",
+                             "households served over an estimated walk"),
+    "m2_per_100hh": ("每百户建筑面积（平方米）", "Floor area per 100 households (m²)", "建筑面积 × 100 ÷ 服务户数",
+                     "floor area x 100 / households served"),
+    "under_standard": ("低于面积标准", "Under the standard", "每百户建筑面积低于标准（完整社区：每百户不少于 30 平方米）",
+                       "floor area per 100 households under the standard (complete community: 30 m²)"),
+    "fca_m2_per_100hh": ("可达面积（平方米/百户）", "Floor area in reach (m² per 100 households)",
+                         "两步移动搜索法（2SFCA）：步行范围内各站面积按其范围内户数分摊后之和",
+                         "two-step floating catchment (2SFCA): each station's area shared among the "
+                         "households within reach, summed over the stations within reach"),
+    "fca_households_in_reach": ("范围内户数", "Households in reach", "步行范围内的户数（2SFCA）",
+                                "households within the catchment (2SFCA)"),
+    "station_name": ("名称", "Name", "服务站名称", "name of the station"),
+    LOAD_REASON: ("不能服务住户的原因", "Why it serves nobody",
+                  "本站无法步行到达（距路网过远、被阻隔等），不服务任何住户；请核对坐标，详见数据问题清单",
+                  "no walk reaches the station (too far from the network, cut off by a barrier ...): it serves "
+                  "nobody; check its coordinates (see the report sheet)"),
+}
 #: A station's type (中心 / 站) under the names offices give it.
 _TYPE_NAMES = ("type", "类型", "站点类型", "类别")
 
@@ -159,8 +200,98 @@ def station_load_table(stations: pd.DataFrame, *, station_id_col: str | None = N
     own = [found["station_id"], found["name"], kind, found["community_id"], found["floor_area"]]
     keep = list(dict.fromkeys(c for c in [*own, *LOAD_FIGURES] if c is not None and c in stations.columns))
     table = pd.DataFrame(stations[keep])
+    if "reason" in stations.columns:  # why one serves nobody, at the end (the columns before it as they were)
+        table[LOAD_REASON] = [v.strip() if isinstance(v, str) and v.strip() else None for v in stations["reason"]]
     table.attrs["shared_table"] = True
+    table.attrs["area_col"] = found["floor_area"]
     return table
+
+
+def load_roles(table: pd.DataFrame) -> dict[str, str]:
+    """What each of a station-load table's own columns is, as :data:`LOAD_COLUMNS` defines it: its
+    id (``站点编号``), name, type (``类型``), community and floor area (``建筑面积``) under the input's
+    names. The 说明 sheet defined 类型 and 建筑面积 as nothing and the station's 名称 as a community's.
+
+    Examples
+    --------
+    >>> load_roles(pd.DataFrame({"站点编号": ["S1"], "name": ["甲站"], "类型": ["站"], "建筑面积": [300]}))
+    {'站点编号': 'station_id', 'name': 'station_name', '建筑面积': 'floor_area_m2', '类型': 'type'}
+    """
+    roles = {"station_id": "station_id", "name": "station_name", "community_id": "community_id",
+             "floor_area": "floor_area_m2"}
+    out = {}
+    for role, key in roles.items():
+        col = find_column(table, role, layer="stations", required=False)
+        if col is not None:
+            out.setdefault(col, key)
+    kind = station_type_column(table)
+    if kind is not None:
+        out.setdefault(kind, "type")
+    return out
+
+
+def _area_column(stations: pd.DataFrame, area_col: str | None) -> str | None:
+    """``area_col`` when the stations have it, else their floor area column as found (建筑面积 ...)."""
+    if area_col is not None and area_col in stations.columns:
+        return area_col
+    return find_column(stations, "floor_area", layer="stations", required=False)
+
+
+def area_not_given(stations: pd.DataFrame, area_col: str | None = None) -> np.ndarray:
+    """Which stations have a floor area column (``area_col``, else found as ``建筑面积``, ``面积（㎡）``
+    ...) but no area in it: blank, or text that is no number (``约300``). None of them without such
+    a column (then no figure of the area is made at all).
+
+    Examples
+    --------
+    >>> area_not_given(pd.DataFrame({"建筑面积": [600, None, "约300", "1050平方米"]})).tolist()
+    [False, True, True, False]
+    """
+    col = _area_column(stations, area_col)
+    if col is None:
+        return np.zeros(len(stations), dtype=bool)
+    return numbers_from_text(stations[col], "stations", col, units=AREA_UNITS, what="m²").isna().to_numpy()
+
+
+def area_words(stations: pd.DataFrame, shown: Mapping[str, Sequence], lang: str, *,
+               area_col: str | None = None) -> dict[str, list]:
+    """``shown`` (``{column: values as shown}`` of the stations' floor area and the figures made of
+    it, :data:`AREA_FIGURES`) with :data:`NOT_GIVEN` (未填) for each station whose area is blank
+    (:func:`area_not_given`): the sheet, the map popups and the KMZ say so alike, not 0 or nothing.
+
+    Examples
+    --------
+    >>> area_words(pd.DataFrame({"面积": [600, None]}), {"面积": [600, None], "fca_m2_per_100hh": [12.5, 0.0]}, "zh")
+    {'面积': [600, '未填'], 'fca_m2_per_100hh': [12.5, '未填']}
+    """
+    blank, col = area_not_given(stations, area_col), _area_column(stations, area_col)
+    return {c: [NOT_GIVEN[lang] if b else v for v, b in zip(values, blank)] if c in (col, *AREA_FIGURES)
+            else list(values) for c, values in shown.items()}
+
+
+def station_load_sheet(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A shared station-load table (:func:`station_load_table`) as the 服务站负荷 sheet shows it: why
+    a station serves nobody in ``lang`` (距路网过远), and a floor area left blank, with the figures
+    made of it (每百户建筑面积, 可达面积), as :data:`NOT_GIVEN` (未填), not 0 or an empty cell.
+
+    Examples
+    --------
+    >>> t = station_load_table(pd.DataFrame({"站点编号": ["S1", "S2"], "建筑面积": [600.0, None],
+    ...                                      "fca_m2_per_100hh": [12.34, 0.0], "reason": ["", "too far from network"]}))
+    >>> station_load_sheet(t, "zh").values.tolist()
+    [['S1', 600.0, 12.3, None], ['S2', '未填', '未填', '距路网过远']]
+    """
+    out = pd.DataFrame(table)
+    if LOAD_REASON in out.columns and lang == "zh":
+        out[LOAD_REASON] = pd.Series([reason_zh(v) if isinstance(v, str) and v else None for v in out[LOAD_REASON]],
+                                     index=out.index, dtype=object)
+    area_col = _area_column(out, table.attrs.get("area_col"))
+    if area_not_given(out, area_col).any():  # (rounded here as the sheet rounds them: text beside them stops it)
+        shown = {c: (round_half_up(out[c], 1) if c in AREA_FIGURES else out[c]).tolist()
+                 for c in [area_col, *AREA_FIGURES] if c in out.columns}
+        for c, values in area_words(out, shown, lang, area_col=area_col).items():
+            out[c] = pd.Series(values, index=out.index, dtype=object)
+    return out
 
 
 #: What :func:`spatial.siting.site_stations` makes of each site, as a shared table carries it.

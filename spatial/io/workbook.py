@@ -30,12 +30,15 @@ from spatial.core.errors import ColumnError, OptionError
 from spatial.io._excelcodes import is_code_column
 from spatial.io._figures import COUNT as _COUNT
 from spatial.io._figures import (  # noqa: F401 (the API)
+    LOAD_COLUMNS,
     NONE_ID,
     csv_figures,
     integer_counts,
+    load_roles,
     name_of,
     none_name,
     sites_table,
+    station_load_sheet,
     station_load_table,
 )
 from spatial.io._text import storable, storable_text
@@ -172,26 +175,7 @@ COLUMNS: dict[str, tuple[str, str, str, str]] = {
               "service (too far from any station: walkable, no station within the band; a station is needed; "
               "ranked), no mapped path (map the paths first; not ranked) or barrier"),
     "note": ("备注", "Note", "按直线距离归组的居民单元等说明", "units grouped by straight distance, and why"),
-    "station_id": ("站点编号", "Station id", "服务站编号", "station id"),
-    "type": ("类型", "Type", "服务站类型", "station type"),
-    "floor_area_m2": ("建筑面积（平方米）", "Floor area (m²)", "服务站建筑面积", "floor area of the station"),
-    "units_served": ("服务居民单元数", "Units served", "以本站为最近服务站的居民单元数",
-                     "units whose nearest station (on foot) is this one"),
-    "households_served": ("服务户数", "Households served", "以本站为最近服务站的户数（每户只计一次）",
-                          "households whose nearest station on foot is this one (each counted once)"),
-    "population_served": ("服务人口", "People served", "以本站为最近服务站的人口", "people whose nearest station is this one"),
-    "households_estimated": ("其中估算步行户数", "of which by estimated walks", "服务户数中靠估算步行到达的户数",
-                             "households served over an estimated walk"),
-    "m2_per_100hh": ("每百户建筑面积（平方米）", "Floor area per 100 households (m²)", "建筑面积 × 100 ÷ 服务户数",
-                     "floor area x 100 / households served"),
-    "under_standard": ("低于面积标准", "Under the standard", "每百户建筑面积低于标准（完整社区：每百户不少于 30 平方米）",
-                       "floor area per 100 households under the standard (complete community: 30 m²)"),
-    "fca_m2_per_100hh": ("可达面积（平方米/百户）", "Floor area in reach (m² per 100 households)",
-                         "两步移动搜索法（2SFCA）：步行范围内各站面积按其范围内户数分摊后之和",
-                         "two-step floating catchment (2SFCA): each station's area shared among the "
-                         "households within reach, summed over the stations within reach"),
-    "fca_households_in_reach": ("范围内户数", "Households in reach", "步行范围内的户数（2SFCA）",
-                                "households within the catchment (2SFCA)"),
+    **LOAD_COLUMNS,  # the station-load table's (服务站负荷, station_load.csv), with the table
 }
 _BAND_COL = re.compile(r"^(hh|pct_hh|pop|pct_pop)_(\d+(?:\.\d+)?)(min|m)(_estimated)?$")
 _VALUES = {"source": {"zh": {"network node": "路网节点", "candidates": "候选用房"}},
@@ -304,12 +288,15 @@ def _level_table(part: pd.DataFrame, level: str, names: Mapping[str, str], lang:
     return part
 
 
-def _write_sheet(wb, title: str, table: pd.DataFrame, lang: str, defined: list) -> None:
+def _write_sheet(wb, title: str, table: pd.DataFrame, lang: str, defined: list,
+                 roles: Mapping[str, str] | None = None) -> None:
     from openpyxl.utils import get_column_letter
 
     ws = wb.create_sheet(title)
     for j, col in enumerate(table.columns, start=1):
         head, definition = header(col, lang)
+        if roles and col in roles:  # a column under the input's name (类型, 建筑面积): defined by what it is
+            definition = header(roles[col], lang)[1] or definition
         ws.cell(row=1, column=j, value=head).font = _bold()
         defined.append((title, head, definition))
         fmt = "0.0" if _PCT.match(col) else ("0" if _COUNT.match(col) else ("0.00" if col == "polsby_popper" else None))
@@ -515,12 +502,12 @@ def write_workbook(
     wb.remove(wb.active)
     defined: list[tuple[str, str, str]] = []
 
-    def add(key: str, table: pd.DataFrame) -> None:
+    def add(key: str, table: pd.DataFrame, roles: Mapping[str, str] | None = None) -> None:
         # (a control character pasted into a name cannot be in a sheet: written as U+FFFD, and said
         # naming the sheet's rows as Excel numbers them)
         shown = _display(table, lang, names, band)
         shown = storable(shown.set_axis(range(2, len(shown) + 2)), sheet[key], "an .xlsx sheet")
-        _write_sheet(wb, sheet[key], shown, lang, defined)
+        _write_sheet(wb, sheet[key], shown, lang, defined, roles)
 
     for level in ("overall", "street", "community", "grid"):
         part = summary[summary["level"] == level]
@@ -566,7 +553,9 @@ def write_workbook(
         gaps = _no_shapes(gaps).drop(columns=["area_m2", "band"], errors="ignore")
         add("gaps", gaps.rename(columns={"rank": "gap_rank"}))  # ranked by households, as the maps say
     if station_load is not None and len(station_load):
-        add("station_load", station_load_table(station_load))  # as station_load.csv: none of a 站长's details
+        # as station_load.csv (none of a 站长's details), its reasons and blank areas in words
+        load = station_load_table(station_load)
+        add("station_load", station_load_sheet(load, lang), roles=load_roles(load))
     if moves is not None and len(moves):
         add("moves", pd.DataFrame(moves))
     if report is not None and len(report):

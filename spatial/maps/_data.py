@@ -321,22 +321,31 @@ VALUE_WORDS = {
 #: The cause of a service gap without households (no rank: homes of 0 households beyond the walk):
 #: no station is needed there, as the workbook's unranked rows say.
 EMPTY_GAP_WORDS = {"zh": "距站点过远：无住户，不需新站", "en": "too far from any station: no households, no station needed"}
+#: ... and of a gap of no mapped path without households (a park the paths do not reach): nobody's
+#: walk waits on the paths there, so no call to map them first (Futian's N005 said 先补图 of 0 户).
+EMPTY_UNMAPPED_WORDS = {"zh": "缺少路网数据：无住户，不需补图",
+                        "en": "no mapped path: no households, no paths needed first"}
 SITE_FIELDS = ["gain_households", "gain_population", "cum_coverage_pct"]
 
 
 def cause_words(gaps: pd.DataFrame, lang: str) -> list:
     """Each gap's ``cause`` as the maps and the KMZ say it; a service gap left without a rank (no
-    households: :func:`spatial.coverage_gaps` ranks only gaps with some) needs no station.
+    households: :func:`spatial.coverage_gaps` ranks only gaps with some) needs no station, and a
+    gap of no mapped path with no households no paths mapped first.
 
     Examples
     --------
-    >>> gaps = pd.DataFrame({"cause": ["service", "service", "no mapped path"], "rank": pd.array([1, None, None])})
+    >>> gaps = pd.DataFrame({"cause": ["service", "service", "no mapped path", "no mapped path"],
+    ...                      "rank": pd.array([1, None, None, None]), "households": [40, 0, 21, 0]})
     >>> cause_words(gaps, "zh")
-    ['距站点过远：需新站', '距站点过远：无住户，不需新站', '缺少路网数据：先补图']
+    ['距站点过远：需新站', '距站点过远：无住户，不需新站', '缺少路网数据：先补图', '缺少路网数据：无住户，不需补图']
     """
     ranks = gaps["rank"].isna().to_numpy() if "rank" in gaps.columns else np.zeros(len(gaps), dtype=bool)
-    return [EMPTY_GAP_WORDS[lang] if v == "service" and unranked else VALUE_WORDS[lang].get(v, v)
-            for v, unranked in zip(jsonable(gaps["cause"], "cause"), ranks)]
+    empty = (pd.to_numeric(gaps["households"], errors="coerce").fillna(-1).to_numpy() == 0
+             if "households" in gaps.columns else np.zeros(len(gaps), dtype=bool))
+    return [EMPTY_GAP_WORDS[lang] if v == "service" and unranked
+            else EMPTY_UNMAPPED_WORDS[lang] if v == "no mapped path" and nobody else VALUE_WORDS[lang].get(v, v)
+            for v, unranked, nobody in zip(jsonable(gaps["cause"], "cause"), ranks, empty)]
 
 
 def gap_notes(gaps: pd.DataFrame, lang: str) -> pd.DataFrame:

@@ -13,6 +13,7 @@ import shapely
 
 from spatial.core._frames import lines_frame
 from spatial.core.checks import require_crs
+from spatial.io._figures import area_words
 from spatial.maps import _style as st
 from spatial.maps._data import (COMMUNITY_FIELDS, GAP_FIELDS, HOME_POINT_DECIMALS, SITE_FIELDS, STATION_FIELDS,
                                 UNIT_FIELDS, display_geometry, gap_notes, head_props, jsonable, layer_json, names_of,
@@ -100,6 +101,31 @@ def community_extra(table, communities, band_list, lang) -> dict | None:
     return extra
 
 
+def isochrones(m, state, lang, report, isochrones, band_list, colours) -> None:
+    """The service areas, one layer per band (the farthest under the nearest). A station no walk
+    reaches (too far from the network: its rows' ``reason``) has none, as expected: not drawn and
+    not said again (its own popup says why it serves nobody); an area empty for no reason is.
+    The areas reach a walk beyond the homes counted: they never widen the first view, which fits
+    the area studied (on Huangpu the overview, its areas hidden, opened on 1.6 km round two
+    communities 400 m across)."""
+    reason = (isochrones["reason"].astype(object).where(isochrones["reason"].notna(), "").astype(str).str.strip()
+              if "reason" in isochrones.columns else None)
+    if reason is not None:
+        geoms = isochrones.geometry.values
+        isochrones = isochrones[~((shapely.is_missing(geoms) | shapely.is_empty(geoms)) & reason.ne("").to_numpy())]
+    for b in reversed(band_list):
+        part = isochrones[isochrones["band"].astype(str) == b]
+        if part.empty:
+            continue
+        layer = add_layer(m, part, "isochrones", show=not state.get("overview"), fit=False, kind="kind_area",
+                          props={}, name=st.text(lang, "service_area", band=st.band_label(lang, b)), fields=[], state=state,
+                          report=report, styles=[{"color": colours[b], "weight": 1, "fillColor": colours[b],
+                                                  "fillOpacity": 0.2}])
+        layer.options["z"] = st.Z["isochrones"] + len(band_list) - band_list.index(b)
+        layer.options["key"] = f"isochrones-{b}"
+        layer.options_js = st.to_js(layer.options)
+
+
 def demand(m, state, lang, report, demand, band_list, colours, households_col) -> None:
     cols = [c if c != "households" else households_col for c in UNIT_FIELDS]
     uncovered = ~demand["band"].astype(str).isin(band_list)
@@ -151,6 +177,7 @@ def gaps(m, state, lang, report, gaps, households_col) -> None:
 def stations(m, stations, state, lang, report, name_col) -> None:
     stations = typed_stations(stations)
     props, fields = popup_props(stations, STATION_FIELDS, lang, names=state["names"])
+    props.update(area_words(stations, props, lang, area_col="floor_area_m2"))  # a blank area: 未填, not 0
     # a station's reason is why it serves nobody, not why it is "not covered" (a home's)
     fields = [(c, st.field_label(lang, "station_reason") if c == "reason" else label, hint)
               for c, label, hint in fields]

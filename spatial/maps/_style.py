@@ -334,10 +334,14 @@ def coords_notes(lang: str, hints) -> dict[str, str]:
     return notes
 
 
-def keep_notices(state: dict, lang: str, hints) -> None:
+def keep_notices(state: dict, lang: str, hints, *, car_network: bool = False) -> None:
     """Keep the notes of ``hints`` (``attrs["coords_hints"]``: stations, homes or candidates that look
-    like Amap/Baidu numbers labelled WGS-84) in a map's ``state`` for its layout, each once."""
-    state["notices"] = list(dict.fromkeys([*state.get("notices", []), *coords_notes(lang, hints).values()]))
+    like Amap/Baidu numbers labelled WGS-84) in a map's ``state`` for its layout, each once; with
+    ``car_network`` (the walks' ``attrs["car_network"]``), that the network has no footway or path."""
+    from spatial.core._carnet import CAR_NOTE
+
+    state["notices"] = list(dict.fromkeys([*state.get("notices", []), *coords_notes(lang, hints).values(),
+                                           *([CAR_NOTE[lang]] if car_network else [])]))
 
 
 def reason_label(lang: str, reason: str | None) -> str | None:

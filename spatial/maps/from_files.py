@@ -82,6 +82,10 @@ def map_from_files(
         hints = hints_of_report(c.get("report"))
         if hints:
             c["demand"].attrs["coords_hints"] = hints
+        from spatial.core._carnet import car_network
+
+        if car_network(c.get("report")):  # a network with no footway (one for cars): said on the map too
+            c["demand"].attrs["car_network"] = True
     dem_row = c["report"][c["report"]["layer"] == "dem"] if "report" in c and "layer" in c["report"] else []
     if len(dem_row) and "slope" not in options:  # walks timed on slopes: state the model by the speed
         from spatial.network.elevation import slope_note_of

@@ -428,6 +428,7 @@ def coverage_map(
         require_columns(isochrones, ["band"], "isochrones")
     # before the demand is copied or renamed; the sites' (from candidates read off Amap ...) too
     hints = [*demand.attrs.get("coords_hints", ()), *([] if sites is None else sites.attrs.get("coords_hints", ()))]
+    car = bool(demand.attrs.get("car_network"))  # a network with no footway: walks along the roads only
     band_list = _bands(bands, demand, band_col, isochrones, summary)
     demand, speed_kmh = walked_speed(demand, speed_kmh, band_col, band_list)
     colours = st.band_colours(band_list)
@@ -438,7 +439,7 @@ def coverage_map(
     state = _state(m, lang)
     # stations or homes that look like Amap/Baidu numbers read as WGS-84 (walking_coverage's hint): said on
     # the map itself, where an official on a phone looks, not only in the report
-    st.keep_notices(state, lang, hints)
+    st.keep_notices(state, lang, hints, car_network=car)
     draw.remember_names(state, communities, stations, name_col)
     table = community_coverage(summary, demand, band_list, households_col, communities)
     if network_edges is not None:
@@ -446,18 +447,7 @@ def coverage_map(
     if communities is not None:
         draw.communities(m, state, lang, report, communities, draw.community_extra(table, communities, band_list, lang))
     if isochrones is not None:
-        for b in reversed(band_list):
-            part = isochrones[isochrones["band"].astype(str) == b]
-            if part.empty:
-                continue
-            layer_name = st.text(lang, "service_area", band=st.band_label(lang, b))
-            layer = draw.add_layer(m, part, "isochrones", show=not state.get("overview"), name=layer_name,
-                               kind="kind_area", props={}, fields=[], state=state, report=report,
-                               styles=[{"color": colours[b], "weight": 1, "fillColor": colours[b],
-                                        "fillOpacity": 0.2}])
-            layer.options["z"] = st.Z["isochrones"] + len(band_list) - band_list.index(b)
-            layer.options["key"] = f"isochrones-{b}"
-            layer.options_js = st.to_js(layer.options)
+        draw.isochrones(m, state, lang, report, isochrones, band_list, colours)
     draw.demand(m, state, lang, report, demand, band_list, colours, households_col)
     if gaps is not None and len(gaps):
         draw.gaps(m, state, lang, report, gaps, households_col)

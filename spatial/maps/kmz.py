@@ -18,6 +18,7 @@ import pandas as pd
 
 from spatial.core.checks import label_text, yes_no
 from spatial.core.errors import SpatialError
+from spatial.io._figures import area_words
 from spatial.io.columns import find_column
 from spatial.io.kml import write_kml
 from spatial.maps._data import (HOME_POINT_DECIMALS, VALUE_WORDS, cause_words, display_geometry, gap_notes,
@@ -138,7 +139,8 @@ def _station_load_words(stations: gpd.GeoDataFrame, lang: str) -> gpd.GeoDataFra
         out = out.assign(m2_per_100hh=jsonable(out["m2_per_100hh"], "m2_per_100hh"))
     if "under_standard" in out.columns:
         out = out.assign(under_standard=[VALUE_WORDS[lang][True] if v else None for v in yes_no(out["under_standard"])])
-    return out
+    shown = {c: out[c].tolist() for c in ("floor_area_m2", "m2_per_100hh") if c in out.columns}
+    return out.assign(**area_words(out, shown, lang, area_col="floor_area_m2"))  # a blank area: 未填, as the sheet
 
 
 def _community_names(communities: gpd.GeoDataFrame | None) -> dict[str, str]:

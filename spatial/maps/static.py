@@ -7,7 +7,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 
+from spatial.core._carnet import CAR_NOTE
 from spatial.core._frames import lines_frame
 from spatial.core.atomic import atomic_path
 from spatial.core.checks import marked_synthetic, require_crs
@@ -72,6 +74,7 @@ def overview_png(
     lang: str = "zh",
     dpi: int = 150,
     credits: Sequence[str] | str = (),
+    figures: Sequence[str] | str = (),
 ) -> Path:
     """Draw communities, grids, uncovered units, gaps, stations and new sites to one PNG.
 
@@ -97,6 +100,10 @@ def overview_png(
     credits
         The sources of the data drawn (one string or several), in the credit line after
         OpenStreetMap's.
+    figures
+        Lines of headline figures printed under the title (a run gives its households within each
+        band, and with the proposed sites: :func:`spatial.project._headline.figures`), so the
+        page carries them to a meeting; a line the font cannot draw is left off, as a title is.
 
     Returns
     -------
@@ -118,8 +125,9 @@ def overview_png(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    credits = credit_list(credits)
-    font = _cjk_font() if lang == "zh" or any(map(_has_cjk, credits)) or _has_cjk(title or "") else None
+    credits, figures = credit_list(credits), credit_list(figures)
+    font = (_cjk_font() if lang == "zh" or any(map(_has_cjk, [*credits, *figures])) or _has_cjk(title or "")
+            else None)
     if lang == "zh" and font is None:
         logger.warning("no CJK font found (install fonts-wqy-microhei); the PNG uses English labels")
         lang = "en"
@@ -132,6 +140,7 @@ def overview_png(
                            "the PNG (the HTML maps and a project's workbook still carry it)", path,
                            ", ".join(repr(c) for c in unreadable))
             credits = [c for c in credits if not _has_cjk(c)]
+        figures = [f for f in figures if not _has_cjk(f)]  # (a Chinese run's figures: the HTML maps say them)
     zh = lang == "zh"
     rc = {"font.family": [font, "DejaVu Sans"]} if font else {}
     path = Path(path)
@@ -139,7 +148,7 @@ def overview_png(
     with plt.rc_context(rc):
         fig = overview_figure(communities=communities, grids=grids, demand=demand, stations=stations,
                               gaps=gaps, sites=sites, network_edges=network_edges, band=band,
-                              title=title, zh=zh, credits=credits)
+                              title=title, zh=zh, credits=credits, figures=figures)
         try:
             with atomic_path(path) as tmp:  # whole or not at all
                 fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format=path.suffix.lstrip(".") or "png")
@@ -151,12 +160,15 @@ def overview_png(
 
 def overview_figure(*, communities, grids=None, demand=None, stations=None, gaps=None, sites=None,
                     network_edges=None, band: str = "15min", title: str | None = None, zh: bool = True,
-                    credits: Sequence[str] | str = ()):
+                    credits: Sequence[str] | str = (), figures: Sequence[str] | str = ()):
     """The matplotlib figure that :func:`overview_png` saves (for tests and custom layouts).
 
     Ranked gaps and proposed sites carry their numbers in dark text on a white halo; the
     legend is in one language; the credits name only what is drawn (the walking network) and
-    the ``credits`` given (the sources of the planner's own data).
+    the ``credits`` given (the sources of the planner's own data); the ``figures`` stand under
+    the title. The page is fitted to what is drawn of the area (communities, grids, homes, gaps,
+    sites, the stations that serve it), not to the walking network's extract round it, and the
+    scale bar stands in a strip below all of it.
     """
     import matplotlib.pyplot as plt
     from matplotlib import patheffects
@@ -227,13 +239,20 @@ def overview_figure(*, communities, grids=None, demand=None, stations=None, gaps
         handles.append(Line2D([], [], marker="o", color="w", markerfacecolor=SITE_COLOUR, markeredgecolor="black",
                               markersize=11, label="建议新站（数字为建设顺序）" if zh else "proposed site (build order)"))
     if stray is not None:  # a station 2 km off (a typo, one of the next 街道) shrank the town on the page
-        xlim, ylim = ax.get_xlim(), ax.get_ylim()
         stray.to_crs(crs).plot(ax=ax, color=STATION_COLOUR, markersize=40, marker="o", edgecolor="white", zorder=6)
-        ax.set_xlim(xlim)
-        ax.set_ylim(ylim)
+    # the area drawn, not the network's extract round it (Huangpu's 2.4 km of streets made its two
+    # communities a stamp at the top of the page) nor a station no walk reaches
+    _fit(ax, [communities, grids, demand, gaps, sites, None if stations is None else stations[~off_network(stations)]],
+         crs)
     ax.set_axis_off()
     # the planner's own words (title, credits) are drawn as written: '$...$' is not TeX here
-    ax.set_title(title or ("15分钟服务圈与网格总览" if zh else "15-minute service circles and grids"), parse_math=False)
+    figures = credit_list(figures)
+    ax.set_title(title or ("15分钟服务圈与网格总览" if zh else "15-minute service circles and grids"), parse_math=False,
+                 pad=6 + 15 * len(figures))
+    if figures:  # the headline figures under the title: a printed page carries them to the meeting
+        ax.annotate("\n".join(figures), (0.5, 1.0), xycoords="axes fraction", xytext=(0, 5), textcoords="offset points",
+                    ha="center", va="bottom", fontsize=10, color="#1a1a1a", linespacing=1.5, annotation_clip=False,
+                    parse_math=False)
     # beside the map, not on it: a legend inside hides the homes and grids of the corner it sits in
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0, fontsize=8,
               framealpha=0.9)
@@ -251,7 +270,9 @@ def overview_figure(*, communities, grids=None, demand=None, stations=None, gaps
     # stations (or homes) that look like Amap/Baidu numbers read as WGS-84: said on paper as on the web maps,
     # above the credits, in their red
     hints = demand.attrs.get("coords_hints") if demand is not None else None
-    for i, note in enumerate(coords_notes("zh" if zh else "en", hints).values()):
+    red = [*coords_notes("zh" if zh else "en", hints).values(),  # and a network with no footway (one for cars)
+           *([CAR_NOTE["zh" if zh else "en"]] if demand is not None and demand.attrs.get("car_network") else [])]
+    for i, note in enumerate(red):
         fig.text(0.01, 0.035 + 0.025 * i, note.replace("⚠ ", "注意：" if zh else "Note: "),  # (a font may lack the sign)
                  fontsize=8, color="#a50026", parse_math=False, wrap=True)
     _scale_bar(ax, zh)
@@ -291,13 +312,41 @@ def _uncovered(demand: gpd.GeoDataFrame, band: str):
     return demand.index.isin(uncovered(demand, band).index)
 
 
+def _fit(ax, layers, crs) -> None:
+    """The view fitted to the total bounds of ``layers`` (None and empty ones passed over), with a
+    margin of 3% (at least 20 m) round them; unchanged when none has a shape."""
+    bounds = [layer.to_crs(crs).total_bounds for layer in layers if layer is not None and len(layer)]
+    bounds = np.array([b for b in bounds if np.isfinite(b).all()])
+    if not len(bounds):
+        return
+    x0, y0 = bounds[:, :2].min(axis=0)
+    x1, y1 = bounds[:, 2:].max(axis=0)
+    pad = max(0.03 * max(x1 - x0, y1 - y0), 20.0)
+    ax.set_xlim(x0 - pad, x1 + pad)
+    ax.set_ylim(y0 - pad, y1 + pad)
+
+
+#: The height of the strip the scale bar stands in, in points: the bar, its label above it, a gap.
+_BAR_STRIP_PT = 32.0
+
+
 def _scale_bar(ax, zh: bool) -> None:
-    """A black bar in the lower right with its length written above it on a white box."""
+    """A black bar in the lower right with its length written above it on a white box, in a strip
+    added below the map's features: drawn over them, it covered the outline and homes of the
+    town's southern edge (Futian's 1000 米 sat on its outline)."""
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     width = x1 - x0
     length = max([n for n in (10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000) if n <= width / 4] or [5])
-    x, y = x1 - length - 0.04 * width, y0 + 0.04 * (y1 - y0)
+    strip = 0.0
+    for _ in range(4):  # the strip's height in metres, at the scale the page draws with it (equal aspect)
+        ax.set_ylim(y0 - strip, y1)
+        ax.apply_aspect()
+        height_pt = ax.get_window_extent().height * 72 / ax.figure.dpi
+        per_pt = max((x1 - x0) / (ax.get_window_extent().width * 72 / ax.figure.dpi), (y1 - y0 + strip) / height_pt)
+        strip = _BAR_STRIP_PT * per_pt
+    ax.set_ylim(y0 - strip, y1)
+    x, y = x1 - length - 0.04 * width, y0 - strip + 6 * per_pt
     ax.plot([x, x + length], [y, y], color="black", linewidth=3, zorder=8, solid_capstyle="butt")
     ax.annotate(f"{length} 米" if zh else f"{length} m", (x + length / 2, y), xytext=(0, 6),
                 textcoords="offset points", ha="center", va="bottom", fontsize=8, zorder=8,

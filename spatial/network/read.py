@@ -478,15 +478,10 @@ def _report_car_network(edges: gpd.GeoDataFrame, report: Report, label: str) -> 
             foot = foot or any(x in FOOT_CLASSES for x in tags)
     if n_known < 0.9 * len(edges) or foot:
         return
-    problem = (f"no footway, path, pedestrian street, steps or service lane among its {len(edges):,} walkable "
-               "street segments: it looks like a network for cars (osmnx network_type='drive')")
-    action = ("walks follow the roads only, so coverage reads low where paths cut through blocks and estates; "
-              "read a walking network (osmnx network_type 'walk' or 'all', or an OSM extract with its footways)")
-    report.add("network", "highway", problem, action, zh=(
-        f"{len(edges):,} 个可步行路段中没有人行道、小路、步行街、台阶或内部道路："
-        "看起来是机动车路网（osmnx network_type='drive'）",
-        "步行只能沿车行道路计算，有小路穿过街坊和小区的地方覆盖率会偏低；"
-        "请使用步行路网（osmnx network_type 'walk' 或 'all'，或含人行道的 OSM 数据）"))
+    from spatial.core._carnet import car_row  # (the words the maps and README.txt read back)
+
+    problem, action, zh = car_row(len(edges))
+    report.add("network", "highway", problem, action, zh=zh)
     logger.warning("network %s: %s; %s", label, problem, action)
 
 

@@ -448,7 +448,8 @@ def run_coverage_distributed(demand: gpd.GeoDataFrame, stations: gpd.GeoDataFram
         ``demand`` (same index, columns, geometry) plus ``walk_m``, ``walk_min``,
         ``nearest_station``, ``band``, ``reason``, ``access`` and ``off_network_m``, identical to
         the single-process result; ``attrs["coords_hints"]`` as there, when the largest part whose
-        stations or homes look like GCJ-02/BD-09 numbers labelled WGS-84 found them so.
+        stations or homes look like GCJ-02/BD-09 numbers labelled WGS-84 found them so, and
+        ``attrs["car_network"]`` when a WalkNetwork given has no footway or path (one for cars).
 
     Raises
     ------
@@ -543,4 +544,8 @@ def run_coverage_distributed(demand: gpd.GeoDataFrame, stations: gpd.GeoDataFram
             hints.setdefault(layer, hint)
     if hints:
         out.attrs["coords_hints"] = list(hints.items())
+    from spatial.core._carnet import car_network
+
+    if car_network(getattr(network_source, "report", None)):  # a network for cars, as one process says it
+        out.attrs["car_network"] = True
     return out

@@ -10,6 +10,7 @@ import pandas as pd
 
 from spatial.core.checks import Report, once_per_row
 from spatial.project._inputs import _find_columns, _opt, read_input
+from spatial.project._maps import run_maps, run_png
 from spatial.project._tables import _about, _grid_summary, _moves_words, _wgs84
 from spatial.project.config import Project
 
@@ -508,53 +509,7 @@ def _write(project: Project, layers: dict, out: Path) -> list[Path]:
 
         files.append(results_kmz(out / "results.kmz", layers, lang=o.get("lang", "zh")))
     if o.get("maps"):
-        files.extend(_maps(project, layers, out))
-    if o.get("png"):
-        from spatial.maps.static import overview_png
-
-        files.append(overview_png(
-            out / "overview.png", communities=layers["communities"], grids=layers.get("grids"),
-            demand=layers.get("coverage_demand"), stations=layers.get("stations"),
-            gaps=layers.get("gaps"), sites=layers.get("sites"), network_edges=layers.get("network_edges"),
-            band=project.coverage.get("gap_band") or _largest_band(project),  # red = beyond the gaps' band
-            title=project.name, lang=o.get("lang", "zh"), credits=o.get("credits", [])))
-    return files
-
-
-def _maps(project: Project, layers: dict, out: Path) -> list[Path]:
-    from spatial.maps.interactive import coverage_map, grid_map, overview_map, save_map
-
-    lang = project.outputs.get("lang", "zh")
-    g = project.grids
-    files = []
-    credits = list(project.outputs.get("credits", []))
-    common = {"communities": layers.get("communities"), "network_edges": layers.get("network_edges"),
-              "lang": lang, "credits": credits}
-    if "grids" in layers:
-        m = grid_map(layers["grids"], min_households=g["min_households"],
-                     max_households=g["max_households"], notes=layers.get("report"), **common)
-        files.append(save_map(m, out / "grids.html"))
-        if "units" in layers and "grid_id" in layers["units"].columns:
-            from spatial.maps.editor import save_grid_editor
-
-            files.append(save_grid_editor(
-                layers["units"], out / "grid_editor.html", layers.get("communities"),
-                roads=layers.get("network_edges"), unit_id_col=_opt(project, "units", "id_col", "unit_id"),
-                households_col=_opt(project, "units", "households_col", "households"),
-                population_col=_opt(project, "units", "population_col", "population"),
-                min_households=g["min_households"], max_households=g["max_households"],
-                max_deviation_pct=_rule_pct(project), street_gap_m=g.get("street_gap_m", 30.0),
-                gated_col=g.get("gated_col"), lang=lang, credits=credits, retired=layers.get("_retired", ())))
-    if "coverage_demand" in layers:
-        cov = {"isochrones": layers.get("isochrones"), "gaps": layers.get("gaps"),
-               "summary": layers.get("coverage_summary"), "speed_kmh": project.coverage["speed_kmh"],
-               "slope": layers["dem"].describe(lang) if layers.get("dem") is not None else None}
-        m = coverage_map(layers["coverage_demand"], layers["stations"], **cov, **common)
-        files.append(save_map(m, out / "coverage.html"))
-        if "grids" in layers:
-            m = overview_map(grids=layers["grids"], demand=layers["coverage_demand"],
-                             stations=layers["stations"], sites=layers.get("sites"),
-                             min_households=g["min_households"], max_households=g["max_households"],
-                             notes=layers.get("report"), **cov, **common)
-            files.append(save_map(m, out / "overview.html"))
+        files.extend(run_maps(project, layers, out, rule_pct=_rule_pct(project)))
+    if o.get("png"):  # magenta = beyond the gaps' band
+        files.append(run_png(project, layers, out, band=project.coverage.get("gap_band") or _largest_band(project)))
     return files

@@ -20,9 +20,9 @@ import pandas as pd
 
 from spatial.core._words import counted
 from spatial.core.atomic import atomic_folder, check_output_path
-from spatial.core.checks import Report, marked_synthetic, round_half_up
+from spatial.core.checks import Report, marked_synthetic
 from spatial.core.errors import InputFileError, SpatialError
-from spatial.coverage.bands import band_words
+from spatial.project._headline import figures
 from spatial.project._readme import README_NAME, grid_figure, redraw_figure, rule_figure, write_readme
 from spatial.project.config import Project, load_project
 
@@ -271,6 +271,10 @@ def _readme_figures(project: Project, layers: dict, out: Path, files: list[Path]
 
             figures.insert(1 + (pct is not None), redraw_figure(*moved_and_new(layers["moves"]), households_kept_pct(layers["grids"]),
                                             lang))
+    from spatial.core._carnet import CAR_NOTE, car_network
+
+    if car_network(layers.get("report")):  # no footway or path: the walks follow the roads only, said in words
+        figures.append(CAR_NOTE["zh" if lang == "zh" else "en"])
     if marked_synthetic(*(v for v in layers.values() if isinstance(v, pd.DataFrame))):
         from spatial.maps._style import text  # (what every map and table of such data says)
 
@@ -316,36 +320,9 @@ def headline(result: RunResult, *, lang: str | None = None) -> str:
 
 def headline_figures(result: RunResult, lang: str) -> list[str]:
     """The figure lines of :func:`headline` (households within each band, and with the proposed
-    sites), in ``lang``; none for a run that walked nothing."""
-    zh = lang == "zh"
-    lines: list[str] = []
-    summary = result.layers.get("coverage_summary")
-    if summary is not None and (summary["level"] == "overall").any():
-        row = summary[summary["level"] == "overall"].iloc[0]
-        total = float(row["households"])
-        bands = [c[3:] for c in summary.columns if c.startswith("hh_") and f"pct_{c}" in summary.columns]
-        parts = []
-        for b in bands:
-            n = float(row[f"hh_{b}"])
-            words = band_words(b, zh)
-            parts.append(f"{words}内 {n:,.0f} 户（{_pct(n, total)}）" if zh else f"{n:,.0f} ({_pct(n, total)}) within {words}")
-        if zh:
-            lines.append(f"共 {total:,.0f} 户，步行到党群服务中心/站：" + "，".join(parts) + "。")
-        else:
-            lines.append(f"Of {total:,.0f} households, " + ", ".join(parts) + " of a station on foot.")
-        after = result.layers.get("sites_before_after")
-        sites = result.layers.get("sites")
-        if after is not None and (after["level"] == "overall").any() and sites is not None and len(sites):
-            a = after[after["level"] == "overall"].iloc[0]
-            band = result.log.get("parameters", {}).get("siting", {}).get("band") or (bands[-1] if bands else "")
-            hh_after = float(a["pct_after"]) / 100 * float(a["households"])
-            words = band_words(band, zh)
-            after_pct, before_pct = round_half_up(a["pct_after"], 1), round_half_up(a["pct_before"], 1)
-            lines.append(f"建议新增 {len(sites)} 处站点后：{words}内 {hh_after:,.0f} 户（{after_pct:.1f}%，"
-                         f"原为 {before_pct:.1f}%）。" if zh else
-                         f"With the {counted(len(sites), 'proposed site')}: {hh_after:,.0f} ({after_pct:.1f}%, "
-                         f"was {before_pct:.1f}%) within {words}.")
-    return lines
+    sites), in ``lang``; none for a run that walked nothing (:func:`~spatial.project._headline.figures`,
+    which overview.png prints too)."""
+    return figures(result.layers, result.log, lang)
 
 
 def step_line(name: str, seconds: float | None, layers: dict, *, n_inputs: int | None = None,
@@ -392,9 +369,3 @@ def step_line(name: str, seconds: float | None, layers: dict, *, n_inputs: int |
         rows = report_rows if report_rows is not None else len(layers.get("report", ()))
         return f"write: report of {counted(rows, 'row')} (every row set aside or repaired, and why){t}"
     return None
-
-
-def _pct(n: float, total: float) -> str:
-    return f"{round_half_up(100 * n / total, 1):.1f}%" if total > 0 else "–"
-
-
