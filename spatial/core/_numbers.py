@@ -1,13 +1,20 @@
 """Numbers as the package reads them: a number is a real number (not a bool, not text), and a
-count or a whole number is judged by its value (220.0 is 220). Imported from
+count or a whole number is judged by its value (220.0 is 220), and numbers typed as text as
+offices type them (``1,203``, ``203户``). Imported from
 :mod:`spatial.core.checks`."""
 
 from __future__ import annotations
 
+import logging
+import re
+import unicodedata
+
 import numpy as np
 import pandas as pd
 
-__all__ = ["is_number", "round_half_up", "round_walk", "whole_counts", "whole_number"]
+logger = logging.getLogger(__name__)
+
+__all__ = ["AREA_UNITS", "COUNT_UNITS", "is_number", "numbers_from_text", "round_half_up", "round_walk", "whole_counts", "whole_number"]
 
 
 def is_number(value) -> bool:
@@ -122,3 +129,45 @@ def round_walk(values, decimals: int = 0):
     (15.1, 15.0, 15.0, 1001.0)
     """
     return _shown(values, decimals, lambda s: np.ceil(s - 1e-11 * np.maximum(np.abs(s), 1.0)))
+
+
+#: Unit words offices write after a count (``203户``, ``12 人``) ...
+COUNT_UNITS = ("户", "人", "栋", "幢", "座", "层", "套", "间", "个")
+#: ... and after a floor area (``1050平方米``; ``㎡`` reads as ``m2``).
+AREA_UNITS = ("平方米", "平米", "平方", "m2")
+_SAID: set = set()
+
+
+def numbers_from_text(column: pd.Series, name: str, col: str, *, units: tuple[str, ...] = COUNT_UNITS,
+                      what: str = "counts") -> pd.Series:
+    """``column`` as numbers; text that is a number as offices type it (thousands commas,
+    full-width digits, one of ``units`` after it: ``1,203``, ``２０３``, ``203户``, ``1050平方米``)
+    is read as that number, said once in a warning with an example (``what``: what the values
+    are, in that warning); NaN where a cell holds no such number (the caller says which rows).
+
+    Examples
+    --------
+    >>> numbers_from_text(pd.Series([300, "1,050", "１０５０", "960平方米", "约300", None]), "stations",
+    ...                   "面积", units=AREA_UNITS, what="m²").tolist()
+    [300.0, 1050.0, 1050.0, 960.0, nan, nan]
+    """
+    pattern = re.compile(r"^\s*(\d+(?:,\d{3})*(?:\.\d+)?)\s*(?:" + "|".join(map(re.escape, units)) + r")?\s*$",
+                         re.IGNORECASE)
+    values = pd.to_numeric(column, errors="coerce")
+    raw = column.to_numpy(dtype=object)
+    read = {}  # position -> number
+    for k in np.flatnonzero(values.isna().to_numpy()):
+        m = pattern.match(unicodedata.normalize("NFKC", raw[k])) if isinstance(raw[k], str) else None
+        if m:
+            read[int(k)] = float(m.group(1).replace(",", ""))
+    if not read:
+        return values
+    out = values.to_numpy(dtype=float, copy=True)
+    out[list(read)] = list(read.values())
+    first = next(iter(read))
+    key = (col, len(read), raw[first])  # one column read under its file's name, then its layer's: said once
+    if key not in _SAID:
+        _SAID.add(key)
+        logger.warning("'%s' column '%s': %d values written as text read as %s ('%s' as %g)", name, col,
+                       len(read), what, raw[first], read[first])
+    return pd.Series(out, index=column.index, name=column.name)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -37,7 +36,17 @@ from spatial.core._crs import (  # noqa: F401
 # numbers judged by value live in spatial.core._numbers; every caller imports them from here
 from spatial.core._frames import on_rows_of  # noqa: F401
 from spatial.core._geom import polygonal, polygonals  # noqa: F401
-from spatial.core._numbers import is_number, round_half_up, round_walk, whole_counts, whole_number  # noqa: F401
+from spatial.core._numbers import (  # noqa: F401
+    _SAID,
+    AREA_UNITS,
+    COUNT_UNITS,
+    is_number,
+    numbers_from_text,
+    round_half_up,
+    round_walk,
+    whole_counts,
+    whole_number,
+)
 # the Chinese words of report rows live in spatial.core._words_zh; every caller imports them from here
 from spatial.core._words_zh import (  # noqa: F401
     LAYERS_ZH,
@@ -499,48 +508,6 @@ def optional_counts(df: pd.DataFrame, column: str, name: str, *, id_col: str | N
         raise ColumnError(f"'{name}' column '{column}' must hold a number >= 0 or be blank; bad rows: {rows}. "
                           "Write the count (e.g. 6) or leave the cell empty")
     return values.astype(float)
-
-
-#: Unit words offices write after a count (``203户``, ``12 人``) ...
-COUNT_UNITS = ("户", "人", "栋", "幢", "座", "层", "套", "间", "个")
-#: ... and after a floor area (``1050平方米``; ``㎡`` reads as ``m2``).
-AREA_UNITS = ("平方米", "平米", "平方", "m2")
-_SAID: set = set()
-
-
-def numbers_from_text(column: pd.Series, name: str, col: str, *, units: tuple[str, ...] = COUNT_UNITS,
-                      what: str = "counts") -> pd.Series:
-    """``column`` as numbers; text that is a number as offices type it (thousands commas,
-    full-width digits, one of ``units`` after it: ``1,203``, ``２０３``, ``203户``, ``1050平方米``)
-    is read as that number, said once in a warning with an example (``what``: what the values
-    are, in that warning); NaN where a cell holds no such number (the caller says which rows).
-
-    Examples
-    --------
-    >>> numbers_from_text(pd.Series([300, "1,050", "１０５０", "960平方米", "约300", None]), "stations",
-    ...                   "面积", units=AREA_UNITS, what="m²").tolist()
-    [300.0, 1050.0, 1050.0, 960.0, nan, nan]
-    """
-    pattern = re.compile(r"^\s*(\d+(?:,\d{3})*(?:\.\d+)?)\s*(?:" + "|".join(map(re.escape, units)) + r")?\s*$",
-                         re.IGNORECASE)
-    values = pd.to_numeric(column, errors="coerce")
-    raw = column.to_numpy(dtype=object)
-    read = {}  # position -> number
-    for k in np.flatnonzero(values.isna().to_numpy()):
-        m = pattern.match(unicodedata.normalize("NFKC", raw[k])) if isinstance(raw[k], str) else None
-        if m:
-            read[int(k)] = float(m.group(1).replace(",", ""))
-    if not read:
-        return values
-    out = values.to_numpy(dtype=float, copy=True)
-    out[list(read)] = list(read.values())
-    first = next(iter(read))
-    key = (col, len(read), raw[first])  # one column read under its file's name, then its layer's: said once
-    if key not in _SAID:
-        _SAID.add(key)
-        logger.warning("'%s' column '%s': %d values written as text read as %s ('%s' as %g)", name, col,
-                       len(read), what, raw[first], read[first])
-    return pd.Series(out, index=column.index, name=column.name)
 
 
 def _plain(value):

@@ -11,6 +11,7 @@ import logging
 import pandas as pd
 
 from spatial.core.checks import Report
+from spatial.project._gridstep import extend_once, with_four_bounds
 from spatial.project._inputs import _opt, _outlines_as_plan
 from spatial.project.config import Project
 
@@ -22,7 +23,6 @@ def redraw(project: Project, layers: dict, report: Report) -> None:
     drawing new grids; the units moved go to the ``moves`` layer."""
     from spatial.grids.plan import names_beside, numbers_beside, plan_labels, retired_after
     from spatial.grids.redraw import redraw_grids
-    from spatial.project.pipeline import _extend_once, _with_four_bounds
 
     g = project.grids
     outlines = _outlines_as_plan(layers, project.inputs["plan"])  # outlines given with buildings: now the units exist
@@ -59,12 +59,12 @@ def redraw(project: Project, layers: dict, report: Report) -> None:
                           retired=before)
     # names merged away: recorded with the grids, never given again (a later redraw, the editor)
     layers["_retired"] = retired_after([*before, *labels], result.grids["grid_id"])
-    layers["grids"] = _with_four_bounds(result.grids, roads, layers["communities"], report)
+    layers["grids"] = with_four_bounds(result.grids, roads, layers["communities"], report)
     layers["units"] = result.units
     layers["moves"] = result.moves
     if "plan_report" in layers:  # units outside the plan's outlines, or cut by one
         report.extend(layers.pop("plan_report"))
-    _extend_once(report, result.report)
+    extend_once(report, result.report)
     logger.info("redrew the plan %s: moved %d of %d units", project.inputs["plan"].path.name, len(result.moves),
                 len(result.units))
 

@@ -8,7 +8,9 @@ from typing import Any
 
 import pandas as pd
 
-from spatial.core.checks import Report, once_per_row
+from spatial.core.checks import Report
+from spatial.project._gridstep import extend_once as _extend_once
+from spatial.project._gridstep import with_four_bounds as _with_four_bounds
 from spatial.project._inputs import _find_columns, _opt, read_input
 from spatial.project._maps import run_maps, run_png
 from spatial.project._tables import _about, _grid_summary, _moves_words, _wgs84
@@ -136,19 +138,6 @@ def _report_from_frame(frame: pd.DataFrame) -> Report:
     return Report.from_frame(frame)  # with the Chinese texts the frame carries
 
 
-def _extend_once(report: Report, frame: pd.DataFrame) -> None:
-    """Append the rows of the grids' report table but those the validation gave already (the
-    overlapping units: :func:`~spatial.io.validate.validate_inputs` and the grids report the same pairs)."""
-    def key(row):
-        return tuple(str(row.get(c)) for c in ("layer", "row_id", "problem", "action"))
-
-    seen = {key(r) for r in report.rows}
-    report.rows.extend(r for r in _report_from_frame(frame).rows if key(r) not in seen)
-    # a unit outside every community: the validation's row (with the nearest community) and the
-    # grids' say one thing, kept once
-    report.rows[:] = _report_from_frame(once_per_row(report.to_frame(zh_columns=True))).rows
-
-
 def _split_key(project: Project, communities) -> str:
     """The column that splits the work between Dask workers: ``[distributed] by``, else street,
     else the communities' id column."""
@@ -217,18 +206,6 @@ def _grids(project: Project, layers: dict, report: Report, client=None) -> None:
     layers["grids"] = _with_four_bounds(result.grids, roads, layers["communities"], report)
     layers["units"] = result.units
     _extend_once(report, result.report)
-
-
-def _with_four_bounds(grids, roads, communities, report: Report):
-    """``grids`` with their 四至 (:func:`spatial.grids.four_bounds.four_bounds`): the named streets,
-    rivers or walls of ``roads`` along each side, else the grid or community across it; grids left
-    without codes (no division code on the communities) said in ``report``."""
-    from spatial.grids._codes_staff import uncoded
-    from spatial.grids.four_bounds import four_bounds
-
-    report.extend(uncoded(grids, communities, "community_id"))
-
-    return four_bounds(grids, roads, communities=communities)
 
 
 def _coverage(project: Project, layers: dict, client=None, report: Report | None = None) -> None:
