@@ -55,25 +55,32 @@ def _community() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(X0, Y0, X0 + 400, Y0 + 200)], crs=UTM)
 
 
-def _phone(tmp_path):
-    """Headless Chromium as a phone opening the page from WeChat: 390 x 844, touch."""
-    driver = _chrome(tmp_path, 390, 844, user_agent=WECHAT)
-    # (headless Chromium lays a window out 500 px wide at least: the phone's screen is emulated)
+def _screen(tmp_path, width: int, height: int, *, user_agent: str | None = None, scale: int = 2):
+    """Headless Chromium as a touch screen of that size (a tablet either way up, a phone)."""
+    driver = _chrome(tmp_path, max(width, 500), height, user_agent=user_agent)
+    # (headless Chromium lays a window out 500 px wide at least: a narrower screen is emulated)
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                           {"width": 390, "height": 844, "deviceScaleFactor": 3, "mobile": True})
+                           {"width": width, "height": height, "deviceScaleFactor": scale, "mobile": True})
     driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 5})
     return driver
 
 
+def _phone(tmp_path):
+    """Headless Chromium as a phone opening the page from WeChat: 390 x 844, touch."""
+    return _screen(tmp_path, 390, 844, user_agent=WECHAT, scale=3)
+
+
 @contextlib.contextmanager
-def _page(units, tmp_path, *, phone: bool = False, **options):
-    """The editor page of ``units`` (band 100-500) open at 390 x 844 (WeChat) or 1400 x 900."""
+def _page(units, tmp_path, *, phone: bool = False, screen: tuple[int, int] | str = "laptop", **options):
+    """The editor page of ``units`` (band 100-500) open at 1400 x 900, on a phone in WeChat
+    (``phone``, or ``screen="phone"``: 390 x 844) or on a touch screen of the size ``screen``."""
     from spatial.maps.editor import save_grid_editor
 
     options.setdefault("min_households", 100)
     options.setdefault("max_households", 500)
     page = save_grid_editor(units, tmp_path / "plan.html", **options)
-    driver = _phone(tmp_path) if phone else _chrome(tmp_path)
+    driver = (_phone(tmp_path) if phone or screen == "phone" else _chrome(tmp_path) if screen == "laptop"
+              else _screen(tmp_path, *screen))
     try:
         _open(driver, page)
         yield driver

@@ -17,36 +17,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from test_editor_browser import _chrome, _errors, _open
-from test_outside_editor3 import API, WECHAT, _click, _community, _in_sight, _now, _phone, _plan, _tap, _text, _unit_at
-
-
-def _screen(tmp_path, width: int, height: int):
-    """Headless Chromium as a touch screen of that size (a tablet either way up, a phone)."""
-    driver = _chrome(tmp_path, max(width, 500), height)
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                           {"width": width, "height": height, "deviceScaleFactor": 2, "mobile": True})
-    driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 5})
-    return driver
-
-
-@contextlib.contextmanager
-def _page(units, tmp_path, *, screen: tuple[int, int] | str = "laptop", **options):
-    """The editor page of ``units`` (band 100-500) open on a laptop, a phone in WeChat or a touch
-    screen of the size given."""
-    from spatial.maps.editor import save_grid_editor
-
-    options.setdefault("min_households", 100)
-    options.setdefault("max_households", 500)
-    page = save_grid_editor(units, tmp_path / "plan.html", **options)
-    driver = (_chrome(tmp_path) if screen == "laptop" else _phone(tmp_path) if screen == "phone"
-              else _screen(tmp_path, *screen))
-    try:
-        _open(driver, page)
-        yield driver
-        assert _errors(driver) == []
-    finally:
-        driver.quit()
+from test_outside_editor3 import API, _click, _community, _in_sight, _now, _page, _plan, _tap, _text, _unit_at
 
 
 def _press(driver, element_id: str) -> None:
