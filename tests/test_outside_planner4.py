@@ -89,6 +89,9 @@ def test_a_project_locks_units_by_id_and_says_what_it_locked(tmp_path, capsys):
     capsys.readouterr()
     assert main(["-v", "run", _project(tmp_path, 'lock = "lock.csv"')]) == 0
     assert "[grids] lock lock.csv: grid C1-02 locked (5 units keep their grid)" in capsys.readouterr().err
+    # without -v the run's grids line says it, as spatial grids --lock prints it
+    assert main(["run", _project(tmp_path, 'lock = "lock.csv"')]) == 0
+    assert "(plan redrawn: 0 units moved, 5 units locked" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("grids, lock_rows, said", [

@@ -45,6 +45,8 @@ def redraw(project: Project, layers: dict, report: Report) -> None:
             plan = numbers_beside(plan, spec.path, spec.layer)
             before += names_beside(spec.path, spec.layer)
     locked = _locks(project, layers, labels, plan)
+    if locked is not None:  # said in the run's grids line, as spatial grids --lock says it
+        layers["_locked_units"] = len(locked)
     roads = layers.get("roads")
     if roads is None and layers.get("network_edges") is not None:
         roads = layers["network_edges"]

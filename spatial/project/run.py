@@ -345,6 +345,8 @@ def step_line(name: str, seconds: float | None, layers: dict, *, n_inputs: int |
         if moves is not None:
             moved, new = moved_and_new(moves)
             placed = f", {counted(new, 'new unit', thousands=True)} placed" if new else ""
+            if layers.get("_locked_units") is not None:  # [grids] lock
+                placed += f", {counted(layers['_locked_units'], 'unit', thousands=True)} locked"
             redrawn = f" (plan redrawn: {counted(moved, 'unit', thousands=True)} moved{placed}" + (
                 f", {households_kept_pct(grids):.1f}% of households keep their grid)"
                 if {"households_kept_pct", "households"} <= set(grids.columns) else ")")
