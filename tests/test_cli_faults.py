@@ -323,6 +323,9 @@ def test_lang_fr_is_refused_before_any_output(f, tmp_path, capsys):
 _SLOW_WRITE = """
 import signal, sys, time, pyogrio
 signal.signal(signal.SIGINT, signal.default_int_handler)  # a shell's background job starts with Ctrl-C ignored
+for name in ("SIGTERM", "SIGHUP"):  # and a suite run under nohup with hang-ups ignored, which spatial keeps
+    if hasattr(signal, name):
+        signal.signal(getattr(signal, name), signal.SIG_DFL)
 real, calls = pyogrio.write_dataframe, []
 def slow(df, path, **kw):
     real(df, path, **kw)
