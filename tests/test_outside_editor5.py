@@ -102,6 +102,12 @@ def test_the_first_tap_after_a_finger_lasso_lifted_in_motion_makes_its_click(pag
     assert driver.execute_script(API + "gridOf('b2')") == "C1-02"
     assert _tap_once(driver, *_unit_at(driver, "b3", None))
     assert driver.execute_script(API + "gridOf('b3')") == "C1-01"
+    # a tap in 套索圈选 with no grid current still picks the unit's grid, as it did
+    driver.execute_script("var s = document.getElementById('sp-sel'); s.value = '';"
+                          "s.dispatchEvent(new Event('change'));")
+    assert _tap_once(driver, *_centre(driver, "sp-mode-lasso"))
+    assert _tap_once(driver, *_unit_at(driver, "b4", None))
+    assert driver.execute_script("return document.getElementById('sp-sel').selectedOptions[0].text") == "C1-02"
 
 
 @pytest.mark.browser

@@ -1038,10 +1038,9 @@
   box.addEventListener("pointercancel", endLasso);
   // a finger lifted while still moving ends a lasso as a fling: touch-action none keeps it from scrolling,
   // but Chromium (WeChat's XWeb) still starts one, and takes the next tap within a second or so for
-  // "stop the fling", so no click came of it (a mode button, a unit). The lasso's own touches are
-  // consumed, so the browser makes no gesture of them at all
+  // "stop the fling", so no click came of it (a mode button, a unit). The lasso's moves are consumed, so
+  // the browser makes no scroll nor fling of them (a tap, which has none, still picks a unit's grid)
   function noGesture(e) { if (mode === "lasso" && e.cancelable) { e.preventDefault(); } }
-  box.addEventListener("touchstart", noGesture, {passive: false});
   box.addEventListener("touchmove", noGesture, {passive: false});
   function pointIn(x, y, pts) {
     var inside = false;
