@@ -68,7 +68,7 @@ TEXT = {
         "export_open": "已导出{name}，但方案仍有：{what}。重新划分（spatial grids --existing … --redraw）会把它们补齐，也可在此处理后再导出。",
         "open_pieces": "{k}个网格不连片（{ids}）", "open_no_grid": "{k}个单元未划入网格（{ids}）",
         "open_split": "{k}个封闭小区被分在多个网格（{ids}）", "open_sep": "；",
-        "leads": "楼栋长/联户长", "now_leads": "楼栋长{b}·联户长{h}",
+        "leads": "楼栋长/联户长", "now_leads_b": "楼栋长{b}·", "now_leads_h": "联户长{h}",
         "staff_long": "需配网格员{w}名（专职{f}名、兼职{p}名）、楼栋长{b}名（{nb}栋）、联户长{h}名（{hh}户）",
         "staff_note": "楼栋长按每{b}栋1名、联户长按每{h}户1名测算，每个网格另配专职网格员{f}名、兼职网格员{p}名，"
                       "与 spatial grids 网格图层的测算相同。",
@@ -166,7 +166,7 @@ TEXT = {
                        "finishes them, or fix them here and export again.",
         "open_pieces": "{k} {k:grid|grids} in pieces ({ids})", "open_no_grid": "{k} {k:unit|units} in no grid ({ids})",
         "open_split": "{k} gated {k:estate|estates} split between grids ({ids})", "open_sep": "; ",
-        "leads": "Bldg/hh leads", "now_leads": "{b} building {b:lead|leads}, {h} household {h:lead|leads}",
+        "leads": "Bldg/hh leads", "now_leads_b": "{b} building {b:lead|leads}, ", "now_leads_h": "{h} household {h:lead|leads}",
         "staff_long": "Needs {w} grid {w:worker|workers} ({f} full-time, {p} part-time), {b} building {b:lead|leads} "
                       "({nb} {nb:building|buildings}) and {h} household {h:lead|leads} ({hh} {hh:household|households})",
         "staff_note": "Building leads (楼栋长) at one per {b} buildings, household leads (联户长) at one per {h} "

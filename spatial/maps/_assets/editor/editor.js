@@ -745,13 +745,16 @@
     return "\ufeff" + [header].concat(rows).map(function (r) { return r.map(cell).join(","); }).join("\r\n") + "\r\n";
   }
   function exportCsv() {
+    // locks kept for the next redraw: a locked column when the plan had one or a unit is locked now (a
+    // lock made and undone left one of all "false", a column the plan never had)
+    var withLocks = !!locked && (!!U.lock_col || locked.some(function (v) { return v; }));
     var rows = [];
     for (var u = 0; u < N; u++) {
       var row = [U.id[u], gridOf[u] >= 0 ? D.grids.id[gridOf[u]] : ""];
-      if (locked) { row.push(locked[u] ? "true" : "false"); }  // locks kept for the next redraw
+      if (withLocks) { row.push(locked[u] ? "true" : "false"); }
       rows.push(row);
     }
-    return csv(locked ? ["unit_id", "grid_id", "locked"] : ["unit_id", "grid_id"], rows);
+    return csv(withLocks ? ["unit_id", "grid_id", "locked"] : ["unit_id", "grid_id"], rows);
   }
   function exportChanges() {
     return csv(["unit_id", "from_grid", "to_grid"], changes().map(function (c) { return [c.unit_id, c.from, c.to]; }));
@@ -862,6 +865,13 @@
     var id = String(D.grids.id[g]), swatch = '<span class="sp-swatch" style="background:' + D.grids.color[g] + '"></span>';
     return /^[\x21-\x7e]{1,12}$/.test(id) ? '<span class="sp-id">' + swatch + esc(id) + "</span>" : swatch + esc(id);
   }
+  // the current grid's 楼栋长·联户长 in its line: each lead kept whole (a number with its noun), the two on one
+  // line when they fit, else broken between them (a 390 px phone read "6 building leads, 145" / "household leads")
+  function nowLeads(st) {
+    var v = {b: st.building_leads, h: st.household_leads};
+    return '<span class="sp-now-leads"><span>' + esc(fmt(T.now_leads_b, v)) + "</span><wbr><span>" +
+      esc(fmt(T.now_leads_h, v)) + "</span></span>";
+  }
   function leadsText(g) {  // "4/38": its 楼栋长 and 联户长
     var st = staffOf(g);
     return gn[g] > 0 ? st.building_leads + "/" + st.household_leads : "";
@@ -898,8 +908,7 @@
     var nowNote = note ? '<div class="sp-now-note sp-note-' + noteKind + '">' + esc(note) + "</div>" : "";
     $("sp-now").innerHTML = active >= 0 ? '<span class="sp-swatch" style="background:' + D.grids.color[active] + '"></span><b>' +
       esc(D.grids.id[active]) + "</b> " + esc(fmt(T.now_households, {n: num(gh[active])})) + devText(active) + " " +
-      (gn[active] > 0 ? '<span class="sp-now-leads">' + esc(fmt(T.now_leads, {b: staffOf(active).building_leads,
-        h: staffOf(active).household_leads})) + "</span> " : "") +
+      (gn[active] > 0 ? nowLeads(staffOf(active)) + " " : "") +
       chips(active) + nowNote : nowNote;  // (with no grid current the note alone: in sight on a phone)
     var touched = lastTouched.filter(function (g) { return g !== active; });
     $("sp-touched").innerHTML = gridTable(touched);
@@ -1027,6 +1036,12 @@
   }
   box.addEventListener("pointerup", endLasso);
   box.addEventListener("pointercancel", endLasso);
+  // a finger lifted while still moving ends a lasso as a fling: touch-action none keeps it from scrolling,
+  // but Chromium (WeChat's XWeb) still starts one, and takes the next tap within a second or so for
+  // "stop the fling", so no click came of it (a mode button, a unit). The lasso's moves are consumed, so
+  // the browser makes no scroll nor fling of them (a tap, which has none, still picks a unit's grid)
+  function noGesture(e) { if (mode === "lasso" && e.cancelable) { e.preventDefault(); } }
+  box.addEventListener("touchmove", noGesture, {passive: false});
   function pointIn(x, y, pts) {
     var inside = false;
     for (var a = 0, b = pts.length - 1; a < pts.length; b = a++) {
