@@ -152,3 +152,29 @@ def test_a_project_redrawing_a_plan_csv_without_the_record_says_so_in_its_report
     assert said[["row_id", "problem"]].values.tolist() == [
         ["C1-03", "[inputs] plan plan.csv carries no record of the grid names its plan retired (a results file's "
                   "grids layer keeps one): new grid numbered after the plan's grids"]]
+
+
+@pytest.mark.parametrize("dropped, action", [
+    ([2], "split; new grid C1-03"),  # its new units' grid handed back: the other split's grid takes 03
+    ([3], "split; its new units form new grid C1-03"),
+    ([2, 3], "its new grid handed back to the grids round it; units passed on to them instead (the moves list each)"),
+])
+def test_a_grid_whose_new_units_were_split_off_says_only_the_grids_that_remain(dropped, action):
+    import numpy as np
+
+    from spatial.core.checks import Report
+    from spatial.grids._names import new_grid_name
+    from spatial.grids._redraw_rows import Splits
+
+    # C1-01 (700, with an estate new to it) split: the estate's units form C1-03, then C1-01 is
+    # split again (C1-04); the grids in ``dropped`` are handed back
+    splits = Splits(2)
+    splits.split(0, [2], (700.0, None, 0.0, "", ""), newcomers=True)
+    splits.split(0, [3], (700.0, 0, 700.0, "", ""))
+    lab, names = splits.drop(dropped, np.array([0, 1, 2, 3]), ["C1-01", "C1-02", "C1-03", "C1-04"])
+    names = splits.rename(names, lambda root, now, part: new_grid_name(root, now, part))
+    assert names == ["C1-01", "C1-02", "C1-03"][:4 - len(dropped)]
+    report = Report()
+    splits.say(report, names, 500)
+    assert [(r["row_id"], r["problem"], r["action"]) for r in report.rows] == [
+        ("C1-01", "held 700 households > 500, with units new to it", action)]

@@ -252,7 +252,7 @@ class Splits:
     def __init__(self, n_plan: int):
         self.n_plan = n_plan
         self.origin: dict[int, int] = {}  # a new grid -> the grid of the plan it was split off
-        self.rows: dict[int, list] = {}  # a grid of the plan -> [problem, newcomers, new grids]
+        self.rows: dict[int, list] = {}  # a grid of the plan -> its row (split)
 
     def split(self, t: int, new: list, problem: tuple, newcomers: bool = False) -> None:
         """Grid ``t`` split: ``new`` its new grids; ``problem`` ``(households, over_grid or None,
@@ -260,7 +260,8 @@ class Splits:
         root = self.origin.get(t, t)
         for g in new:
             self.origin[g] = root
-        self.rows.setdefault(root, [problem, newcomers, []])[2].extend(new)
+        # [problem, its new units split off first, new grids, the grid they formed while it remains]
+        self.rows.setdefault(root, [problem, newcomers, [], new[0] if newcomers else None])[2].extend(new)
 
     def drop(self, dropped: list, lab: np.ndarray, names: list) -> tuple[np.ndarray, list]:
         """Labels and names without the grids ``dropped`` (handed back: they hold nothing)."""
@@ -271,6 +272,7 @@ class Splits:
             if row[0][1] is not None:  # the over-band grid it was split for: itself, or its root
                 row[0] = (row[0][0], at.get(row[0][1], at.get(self.origin.get(row[0][1]))), *row[0][2:])
             row[2] = [at[g] for g in row[2] if g in at]
+            row[3] = at.get(row[3])
         self.origin = {at[g]: at[r] for g, r in self.origin.items() if g in at}
         remap = np.array([at.get(g, -1) for g in range(len(names))], dtype=np.int64)
         return remap[lab], [names[g] for g in keep]
@@ -290,14 +292,16 @@ class Splits:
 
     def say(self, report: Report, names: list, hi: float) -> None:
         """One row per grid of the plan split: what it held, and the new grids it ended with."""
-        for root, ((h, over, h_over, en, zh), newcomers, new) in self.rows.items():
+        for root, ((h, over, h_over, en, zh), newcomers, new, theirs) in self.rows.items():
             near = over is not None and over != root
             report.add("grids", names[root], f"held {h:g} households" + (
                 f", near over-band grid {names[over]} ({h_over:g})" if near else f" > {hi:g}") + (
-                ", with units new to it" if newcomers else "") + en, _split_action(newcomers, [names[g] for g in new]),
+                ", with units new to it" if newcomers else "") + en, _split_action(theirs is not None,
+                                                                                  [names[g] for g in new]),
                 zh=((f"原有 {h:g} 户" if newcomers else f"调整中有 {h:g} 户") + (
                     f"，邻近超出区间的网格 {names[over]}（{h_over:g} 户）" if near else f" > {hi:g}")
-                    + ("，含新划入的单元" if newcomers else "") + zh, _split_action(newcomers, [names[g] for g in new], "zh")))
+                    + ("，含新划入的单元" if newcomers else "") + zh, _split_action(theirs is not None,
+                                                                             [names[g] for g in new], "zh")))
 
     def roots(self, names: list) -> dict:
         """Each new grid's name -> the name of the grid of the plan it was split off."""
