@@ -148,8 +148,9 @@ def test_spatial_run_redraws_a_plan_whose_units_were_since_removed_renamed_and_a
     comm.to_file(tmp_path / "town.gpkg", layer="communities")
     plan.to_csv(tmp_path / "plan.csv", index=False)
     assert main(["run", str(redraw_project(tmp_path, '{ path = "plan.csv" }'))]) == 0
-    # (as spatial grids --redraw says it) 870 of 1,020 households keep their grid: all but U07-new's 150
-    assert "(plan redrawn: 0 units moved, 1 new unit placed, 85.3% of households keep their grid)" in capsys.readouterr().out
+    # (as spatial grids --redraw says it) all 870 households of the plan's units keep their grid;
+    # U07-new's 150, new to the plan, had none to keep (until December 2026: "85.3%", of 1,020)
+    assert "(plan redrawn: 0 units moved, 1 new unit placed, 100.0% of households keep their grid)" in capsys.readouterr().out
     moves = pd.read_csv(tmp_path / "out" / "moves.csv", encoding="utf-8-sig")
     assert moves[["unit_id", "new_grid"]].values.tolist() == [["U07-new", "C"]]
     out = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="units").set_index("unit_id")["grid_id"]

@@ -110,17 +110,17 @@ def test_units_moved_in_counts_new_units_and_its_definition_says_so():
 def test_the_readme_of_a_run_that_redrew_a_plan_says_so_with_the_figures_of_the_run_s_line(tmp_path, capsys):
     # the official sent the folder reads README.txt; it gave the grids' band and listed moves.csv,
     # but not that the plan was redrawn, how many units moved nor how many households keep their
-    # grid, which the run's line gives. U08 is new since the plan (150 of 1,170 households moved):
-    # 1,020 / 1,170 = 87.2% keep their grid
+    # grid, which the run's line gives. U08 is new since the plan (150 households, which had no grid
+    # to keep): all 1,020 of the plan's keep theirs (until December 2026 "87.2%", of 1,170)
     units, comm, plan = row_of_nine([120] * 6 + [150, 150, 150])
     units.to_file(tmp_path / "town.gpkg", layer="units")
     comm.to_file(tmp_path / "town.gpkg", layer="communities")
     plan[plan["unit_id"] != "U08"].to_csv(tmp_path / "plan.csv", index=False)
     assert main(["run", str(redraw_project(tmp_path, '{ path = "plan.csv" }'))]) == 0
-    assert "(plan redrawn: 0 units moved, 1 new unit placed, 87.2% of households keep their grid)" in capsys.readouterr().out
+    assert "(plan redrawn: 0 units moved, 1 new unit placed, 100.0% of households keep their grid)" in capsys.readouterr().out
     lines = (tmp_path / "out" / "README.txt").read_text(encoding="utf-8-sig").splitlines()
     assert lines[2:4] == ["共 3 个网格：3 个在 300–500 户之间，0 个不足，0 个超出。",
-                          "按原方案调整：0 个居民单元调整了网格，1 个新增单元划入网格，87.2% 的户保持原网格。"]
+                          "按原方案调整：0 个居民单元调整了网格，1 个新增单元划入网格，100.0% 的户保持原网格。"]
 
 
 # ------------------------------------------------------------------ a new estate in a plan that already has C1-new1

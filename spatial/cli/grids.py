@@ -295,7 +295,7 @@ def _cmd_grids(args: argparse.Namespace) -> int:
         # an edited CSV, its units) comes from
         from spatial.grids.plan import numbers_beside
 
-        from spatial.grids.plan import names_beside, retired_after
+        from spatial.grids.plan import names_beside, retired_after, unrecorded
 
         before = []  # every grid name the plan has had (its results file's grids, and those it retired)
         for spec in ([args.existing] if args.existing is not None else []) + [args.inputs[1]]:
@@ -319,10 +319,16 @@ def _cmd_grids(args: argparse.Namespace) -> int:
         retired = retired_after([*before, *labels], res.grids["grid_id"])  # (recorded: never given again)
         layers = {"grids": _four_bounds(res.grids, roads, communities, cols), "units": res.units, "report": res.report,
                   "moves": res.moves}
+        if args.existing is not None and (row := unrecorded(before, labels, res.grids["grid_id"],
+                                                            args.existing.name)) is not None:
+            layers["report"] = pd.concat([res.report, pd.DataFrame([dict(zip(
+                ("layer", "row_id", "problem", "action", "problem_zh", "action_zh"), ("grids", *row[:3], *row[3])))])],
+                ignore_index=True)
+            logging.getLogger(__name__).warning("%s: %s; %s", row[1], row[0], row[2])
         moved, new = moved_and_new(res.moves)
         say(args, f"moved {moved} of {counted(len(units) - new, 'unit')}" + (f", placed {counted(new, 'new unit')}"
                                                                             if new else "")
-            + f"; {households_kept_pct(res.grids):.1f}% of households keep their grid")
+            + f"; {households_kept_pct(res.grids, res.households_new):.1f}% of households keep their grid")
     else:
         from spatial.grids.partition import partition_grids
 

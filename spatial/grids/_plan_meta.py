@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["band_metadata", "names_beside", "recorded_band", "recorded_rule", "retired_after"]
+__all__ = ["band_metadata", "names_beside", "recorded_band", "recorded_rule", "retired_after", "unrecorded"]
 
 #: Metadata keys of a plan's ``grids`` layer: the band its ``band_status`` was judged against.
 MIN_KEY, MAX_KEY = "min_households", "max_households"
@@ -61,6 +61,34 @@ def retired_after(before, now) -> list[str]:
     now = {str(n).strip() for n in now if n is not None and not (not isinstance(n, str) and pd.isna(n))}
     gone = {str(n).strip() for n in before if n is not None and not (not isinstance(n, str) and pd.isna(n))} - now
     return sorted((n for n in gone if n), key=natural_key)
+
+
+def unrecorded(before, plan, now, name: str) -> tuple[str, str, str, tuple[str, str]] | None:
+    """The report row ``(new grids, problem, action, (problem, action) in Chinese)`` of a redraw that made new grids with no
+    record of the names its plan had before (``before``, from :func:`names_beside`, empty: a plan
+    CSV redrawn with units of another file than the results it was exported from): its new grids
+    take the numbers after the plan's grids (``plan``), which a grid merged away may have had. None
+    when there is a record or no new grid (``now``: the redrawn plan's names).
+
+    Examples
+    --------
+    >>> unrecorded([], ["C1-01", "C1-02"], ["C1-01", "C1-02", "C1-03"], "'plan.csv'")[0]
+    'C1-03'
+    >>> unrecorded(["C1-01", "C1-02", "C1-03"], ["C1-01", "C1-02"], ["C1-01", "C1-02", "C1-04"], "'plan.csv'") is None
+    True
+    """
+    from spatial.core.checks import natural_key
+
+    had = {str(n).strip() for n in plan if n is not None and not (not isinstance(n, str) and pd.isna(n))}
+    new = sorted({str(n) for n in now} - had, key=natural_key)
+    if len(before) or not new:
+        return None
+    return ("、".join(new), f"{name} carries no record of the grid names its plan retired (a results file's grids "
+            f"layer keeps one): new grid{'s' if len(new) > 1 else ''} numbered after the plan's grids",
+            "kept; if a grid merged away before had that number, rename the new grid (a plan redrawn from its results "
+            "file, or with that file's units, keeps the record)",
+            (f"{name} 未记录原方案已撤销的网格名称（成果文件的网格图层记有）：新网格按原方案网格之后的编号命名",
+             "保留；如该编号曾属于已合并撤销的网格，请为新网格改名（从成果文件或用其单元图层调整的方案会保留该记录）"))
 
 
 def names_beside(path: str | Path, layer: str | None = None) -> list[str]:

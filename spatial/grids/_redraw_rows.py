@@ -13,19 +13,23 @@ import pandas as pd
 from spatial.core.checks import Report
 
 
-def households_kept_pct(grids: pd.DataFrame) -> float:
-    """Share (%) of all households a redraw left in their plan grid, from its grids'
-    ``households_kept_pct`` and ``households`` (one decimal, rounded half up).
+def households_kept_pct(grids: pd.DataFrame, households_new: float = 0.0) -> float:
+    """Share (%) of the plan's households a redraw left in their plan grid, from its grids'
+    ``households_kept_pct`` and ``households`` (one decimal, rounded half up); ``households_new``:
+    the households of units new since the plan (:attr:`RedrawResult.households_new`), which had no
+    grid to keep. Until December 2026 they counted as households that lost their grid: a new
+    estate of 480 households and no unit moved read "96.6% of households keep their grid".
 
     Examples
     --------
-    >>> households_kept_pct(pd.DataFrame({"households_kept_pct": [100.0, 50.0], "households": [300, 400]}))
-    71.4
+    >>> grids = pd.DataFrame({"households_kept_pct": [100.0, 50.0, 0.0], "households": [300, 400, 200]})
+    >>> households_kept_pct(grids), households_kept_pct(grids, households_new=200)
+    (55.6, 71.4)
     """
     from spatial.core.checks import round_half_up
 
-    kept = float((grids["households_kept_pct"] * grids["households"]).sum() / max(grids["households"].sum(), 1e-9))
-    return float(round_half_up(kept, 1))
+    kept = float((grids["households_kept_pct"] * grids["households"]).sum())
+    return float(round_half_up(kept / max(float(grids["households"].sum()) - households_new, 1e-9), 1))
 
 
 def moved_and_new(moves: pd.DataFrame) -> tuple[int, int]:
@@ -209,11 +213,11 @@ def _since_plan(t: int, now: float, held: PlanHeld, lab: np.ndarray) -> tuple[st
     return held.since(t, now, lab)
 
 
-def _why(old_grid, new_grid, stray, old, new, evened_pct=None, crossed=None, estate=None) -> str:
+def _why(old_grid, new_grid, stray, old, new, evened_pct=None, crossed=None, estate=None, split_from=None) -> str:
     """Why a unit moved, for the ``moves`` table (``evened_pct``: it moved last to bring grids
     within that share of the mean; ``crossed``: the community its plan grid lies mostly in, when
     that is not its own; ``estate``: its gated estate, which the plan split and the redraw keeps
-    whole where most of its households are)."""
+    whole where most of its households are; ``split_from``: the plan's grid the new grid was split off)."""
     if old_grid is None:
         return "not in the plan"
     if new_grid is None:
@@ -227,7 +231,91 @@ def _why(old_grid, new_grid, stray, old, new, evened_pct=None, crossed=None, est
     if evened_pct is not None and new_grid in old:
         return f"passed along a chain of neighbouring grids to bring grids within {evened_pct:g}% of the mean"
     if new_grid not in old:
-        return f"grid {old_grid if str(new_grid).startswith(str(old_grid)) else 'nearby'} split"
+        return f"grid {old_grid if old_grid in (split_from, str(new_grid)[:len(str(old_grid))]) else 'nearby'} split"
     if old_grid not in new:
         return f"grid {old_grid} merged"
     return "passed along a chain of neighbouring grids"
+
+
+class Splits:
+    """The grids a redraw's band step (``redraw._fix_band``) splits, said as one report row per
+    grid of the plan: what it held and the new grids it ended with. A new grid split again, or
+    handed back to the grids round it (``_chains.drop_added``), is no grid of the redrawn plan:
+    it has no row of its own, its root's row names the new grids that remain, and those take the
+    community's numbers in turn (C03-04 split into C03-08, C03-08 split into C03-09 and handed
+    back: C03-04's row says "new grid C03-08", the grid C03-09 was; until December 2026 the report
+    said "new grid C03-08" of a grid handed back, and C03's numbers skipped 08).
+
+    Grids are positions in the community's grid names; those from ``n_plan`` on are the redraw's.
+    """
+
+    def __init__(self, n_plan: int):
+        self.n_plan = n_plan
+        self.origin: dict[int, int] = {}  # a new grid -> the grid of the plan it was split off
+        self.rows: dict[int, list] = {}  # a grid of the plan -> its row (split)
+
+    def split(self, t: int, new: list, problem: tuple, newcomers: bool = False) -> None:
+        """Grid ``t`` split: ``new`` its new grids; ``problem`` ``(households, over_grid or None,
+        its households, en, zh)``, said of ``t``'s root when it is the first split there."""
+        root = self.origin.get(t, t)
+        for g in new:
+            self.origin[g] = root
+        # [problem, its new units split off first, new grids, the grid they formed while it remains]
+        self.rows.setdefault(root, [problem, newcomers, [], new[0] if newcomers else None])[2].extend(new)
+
+    def drop(self, dropped: list, lab: np.ndarray, names: list) -> tuple[np.ndarray, list]:
+        """Labels and names without the grids ``dropped`` (handed back: they hold nothing)."""
+        gone = set(dropped)
+        keep = [g for g in range(len(names)) if g not in gone]
+        at = {g: i for i, g in enumerate(keep)}
+        for row in self.rows.values():
+            if row[0][1] is not None:  # the over-band grid it was split for: itself, or its root
+                row[0] = (row[0][0], at.get(row[0][1], at.get(self.origin.get(row[0][1]))), *row[0][2:])
+            row[2] = [at[g] for g in row[2] if g in at]
+            row[3] = at.get(row[3])
+        self.origin = {at[g]: at[r] for g, r in self.origin.items() if g in at}
+        remap = np.array([at.get(g, -1) for g in range(len(names))], dtype=np.int64)
+        return remap[lab], [names[g] for g in keep]
+
+    def rename(self, names: list, fresh) -> list:
+        """The new grids named again in turn, each by ``fresh(root name, names so far, part)``:
+        numbers handed back are given to the grids that remain."""
+        names = list(names)
+        now = names[:self.n_plan]
+        parts: dict[int, int] = {}
+        for g in sorted(self.origin):
+            root = self.origin[g]
+            names[g] = fresh(names[root], now, parts.get(root, 0))
+            parts[root] = parts.get(root, 0) + 1
+            now.append(names[g])
+        return names
+
+    def say(self, report: Report, names: list, hi: float) -> None:
+        """One row per grid of the plan split: what it held, and the new grids it ended with."""
+        for root, ((h, over, h_over, en, zh), newcomers, new, theirs) in self.rows.items():
+            near = over is not None and over != root
+            report.add("grids", names[root], f"held {h:g} households" + (
+                f", near over-band grid {names[over]} ({h_over:g})" if near else f" > {hi:g}") + (
+                ", with units new to it" if newcomers else "") + en, _split_action(theirs is not None,
+                                                                                  [names[g] for g in new]),
+                zh=((f"原有 {h:g} 户" if newcomers else f"调整中有 {h:g} 户") + (
+                    f"，邻近超出区间的网格 {names[over]}（{h_over:g} 户）" if near else f" > {hi:g}")
+                    + ("，含新划入的单元" if newcomers else "") + zh, _split_action(theirs is not None,
+                                                                             [names[g] for g in new], "zh")))
+
+    def roots(self, names: list) -> dict:
+        """Each new grid's name -> the name of the grid of the plan it was split off."""
+        return {names[g]: names[r] for g, r in self.origin.items()}
+
+
+def _split_action(newcomers: bool, new: list, lang: str = "en") -> str:
+    """What became of a grid split: its new grids (its new units' first, when they were split off)."""
+    if not new:
+        return ("its new grid handed back to the grids round it; units passed on to them instead (the moves list each)"
+                if lang == "en" else "拆分出的网格已并回周边网格，改为把单元调整到周边网格（各单元见网格调整清单）")
+    if lang == "zh":
+        return ("已拆分；新划入的单元组成新网格 " + new[0] + ("，再拆分出新网格 " + "、".join(new[1:]) if new[1:] else "")
+                if newcomers else "已拆分；新网格 " + "、".join(new))
+    if newcomers:
+        return f"split; its new units form new grid {new[0]}" + (f", then new grid {', '.join(new[1:])}" if new[1:] else "")
+    return f"split; new grid{'s' if len(new) > 1 else ''} {', '.join(new)}"

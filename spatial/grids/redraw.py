@@ -40,7 +40,8 @@ from spatial.grids._plan_inputs import _community_keys, _locked_mask, _plan_labe
 from spatial.grids._recut import recut_whole
 from spatial.grids._units import report_split_estate, split_estates
 from spatial.grids._redraw_rows import (_chain_grids, _merge, _neighbours, _overlap, _rule_far, _say_chains,
-                                        _say_rule, _since_plan, _why, households_kept_pct, moved_and_new, PlanHeld)
+                                        _say_rule, _since_plan, _why, households_kept_pct, moved_and_new, PlanHeld,
+                                        Splits)
 from spatial.grids._prep import prepare_checked
 from spatial.grids._search import local_search
 from spatial.grids.codes import check_layout
@@ -59,13 +60,15 @@ class RedrawResult:
     ``moves`` has one row per unit whose grid changed: ``unit_id, old_grid, new_grid, reason``;
     ``grids`` also says per grid how much of its core it kept: ``households_kept_pct`` (share of
     its households that were already in it, the "population overlap"), ``units_moved_in`` (from
-    other grids, and units new since the plan) and ``units_moved_out``.
+    other grids, and units new since the plan) and ``units_moved_out``. ``households_new``: the
+    households of units new since the plan (in a grid), which :func:`households_kept_pct` leaves out.
     """
 
     grids: gpd.GeoDataFrame
     units: gpd.GeoDataFrame
     report: pd.DataFrame
     moves: pd.DataFrame
+    households_new: float = 0.0
 
 
 @without_gc_pauses
@@ -200,6 +203,7 @@ def redraw_grids(
     new_key = node_key.copy()
     stray_nodes: set = set()
     evened_nodes: set = set()
+    split_from: dict = {}  # a grid the redraw split off -> the plan's grid it came from
     # every grid name of the plan, and those it had before: no new grid repeats one
     taken = {k for k in node_key if k is not None} | {str(n).strip() for n in retired if n is not None}
     for c, cid in enumerate(prep.comm_ids):
@@ -230,7 +234,7 @@ def redraw_grids(
                         np.searchsorted(nodes, node[here]), prep.hh[here].astype(float))
         lab, names = _fix_band(sub, hh[nodes], xy[nodes], lab, names, fixed_node[nodes], min_households,
                                max_households, seed, report, planned=planned, chains=chains, held=held,
-                               taken=taken)
+                               taken=taken, origins=split_from)
         taken.update(names)
         # the plan's grids by their numbers now: a grid merged away renumbers those after it
         now = {n: i for i, n in enumerate(names)}
@@ -280,7 +284,8 @@ def redraw_grids(
         "old_grid": old[changed],
         "new_grid": grid_ids[changed],
         "reason": [_why(old[i], grid_ids[i], node[i] in stray_nodes, old_set, new_set,
-                        max_deviation_pct if node[i] in evened_nodes else None, crossed.get(i), joined.get(i))
+                        max_deviation_pct if node[i] in evened_nodes else None, crossed.get(i), joined.get(i),
+                        split_from.get(grid_ids[i]))
                    for i in np.flatnonzero(changed)],
     })
     grids = _overlap(grids, old, grid_ids, prep.hh)
@@ -290,7 +295,8 @@ def redraw_grids(
             report.add("units", prep.unit_ids[i], "locked but could not keep its grid", "its rows in this report say why",
                        zh=("已锁定，但未能保留原网格", "本报告中该单元的其他行给出原因"))
     logger.info("redraw moved %d of %d units", int(changed.sum()), len(changed))
-    return RedrawResult(grids, out_units, report.to_frame(zh_columns=True), moves)
+    new_units = np.array([o is None and g is not None for o, g in zip(old, grid_ids)], dtype=bool)
+    return RedrawResult(grids, out_units, report.to_frame(zh_columns=True), moves, float(prep.hh[new_units].sum()))
 
 
 #: The reasons of :func:`_why` in Chinese, for tables an official reads (the workbook).
@@ -385,7 +391,7 @@ def _place_unplanned(sub, lab, names, cid, taken=()):
 
 
 def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None, chains=None, held=None,
-              taken=()):
+              taken=(), origins=None):
     """Chains first; then split the splittable grid nearest an over-band one, merge under-band ones.
 
     ``planned``: each node's grid in the plan (-1: none); ``held``: the units' grids in the plan,
@@ -395,10 +401,13 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None
     else the part of a split grid holding most of its planned households keeps its name, the
     others are named as :func:`~spatial.grids._names.new_grid_name` names them (the community's
     next number in the grid's pattern, else ``-a``, ``-b`` ...; none of ``taken``, the plan's grid
-    names in other communities).
+    names in other communities). Grids split off and handed back leave no gap: those that remain
+    take the numbers in turn, with one report row per grid of the plan split (:class:`Splits`);
+    ``origins`` (a dict, filled): each new grid's name -> the plan's grid it was split off.
     """
     names = list(names)
     original = set(names)
+    splits = Splits(len(names))
     if planned is None:
         planned = lab.copy()
     if held is None:
@@ -411,12 +420,9 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None
                                   fixed[members], lo, hi)
         if sl is None:
             continue
-        name = new_grid_name(names[t], names, 0, taken)
-        names.append(name)
+        names.append(new_grid_name(names[t], names, 0, taken))
         lab[members[sl == 1]] = len(names) - 1
-        report.add("grids", names[t], f"held {ph[t]:g} households > {hi:g}, with units new to it",
-                   f"split; its new units form new grid {name}",
-                   zh=(f"原有 {ph[t]:g} 户 > {hi:g}，含新划入的单元", f"已拆分；新划入的单元组成新网格 {name}"))
+        splits.split(t, [len(names) - 1], (ph[t], None, 0.0, "", ""), newcomers=True)
     ph = np.bincount(lab, weights=hh, minlength=len(names))
     for a in np.argsort(ph, kind="stable"):  # a grid nearly emptied (an estate demolished) merges whole:
         # that moves its few households, where filling it from its neighbours would move more (lo - ph)
@@ -471,16 +477,16 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None
         if band_violation(np.bincount(lab, weights=hh, minlength=len(names)), lo, hi) >= before[2] - 1e-9:
             lab, names = before[0], before[1]  # the split did not help: undo it and stop
             break
-        en, zh = _since_plan(t, ph[t], held, before[0])
-        report.add("grids", names[t], f"held {ph[t]:g} households" + (f" > {hi:g}" if t == a else
-                   f", near over-band grid {names[a]} ({ph[a]:g})") + en, f"split; new grid {', '.join(new)}",
-                   zh=(f"调整中有 {ph[t]:g} 户" + (f" > {hi:g}" if t == a else f"，邻近超出区间的网格 {names[a]}（{ph[a]:g} 户）")
-                       + zh, f"已拆分；新网格 {'、'.join(new)}"))
+        splits.split(t, list(range(len(names) - len(new), len(names))),
+                     (ph[t], a, ph[a], *_since_plan(t, ph[t], held, before[0])))
     lab, dropped = drop_added(sub, hh, lab, {i for i, n in enumerate(names) if n not in original}, fixed,
                               min_hh=lo, max_hh=hi)
-    for g in dropped:
-        report.add("grids", names[g], "a grid this redraw split off; the community's grids fit the band without it",
-                   "handed back to the grids round it", zh=("本次调整拆分出的网格；不需要它各网格也都在户数区间内", "已并回周边网格"))
+    # grids handed back are no grids of the plan: the others take their numbers, one row per grid split
+    lab, names = splits.drop(dropped, lab, names)
+    names = splits.rename(names, lambda root, now, part: new_grid_name(root, now, part, taken))
+    splits.say(report, names, hi)
+    if origins is not None:
+        origins.update(splits.roots(names))
     before, said, report = (lab.copy(), list(names)), report, Report()  # rows kept unless all is drawn again
     k = len(names)
     ph = np.bincount(lab, weights=hh, minlength=k)

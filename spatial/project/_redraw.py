@@ -21,7 +21,7 @@ logger = logging.getLogger("spatial.project.pipeline")
 def redraw(project: Project, layers: dict, report: Report) -> None:
     """``[inputs] plan`` given: redraw that plan (moving as few units as it can) instead of
     drawing new grids; the units moved go to the ``moves`` layer."""
-    from spatial.grids.plan import names_beside, numbers_beside, plan_labels, retired_after
+    from spatial.grids.plan import names_beside, numbers_beside, plan_labels, retired_after, unrecorded
     from spatial.grids.redraw import redraw_grids
 
     g = project.grids
@@ -61,9 +61,14 @@ def redraw(project: Project, layers: dict, report: Report) -> None:
                           retired=before)
     # names merged away: recorded with the grids, never given again (a later redraw, the editor)
     layers["_retired"] = retired_after([*before, *labels], result.grids["grid_id"])
+    row = unrecorded(before, labels, result.grids["grid_id"], f"[inputs] plan {project.inputs['plan'].path.name}")
+    if row is not None:  # (no results file beside the plan or the units to say which names it retired)
+        report.add("grids", *row[:3], zh=row[3])
+        logger.warning("%s: %s; %s", row[1], row[0], row[2])
     layers["grids"] = with_four_bounds(result.grids, roads, layers["communities"], report)
     layers["units"] = result.units
     layers["moves"] = result.moves
+    layers["_households_new"] = result.households_new  # (not counted as households that lost their grid)
     if "plan_report" in layers:  # units outside the plan's outlines, or cut by one
         report.extend(layers.pop("plan_report"))
     extend_once(report, result.report)

@@ -269,7 +269,8 @@ def _readme_figures(project: Project, layers: dict, out: Path, files: list[Path]
         if layers.get("moves") is not None and {"households_kept_pct", "households"} <= set(layers["grids"]):
             from spatial.grids.redraw import households_kept_pct, moved_and_new  # (the figures of the run's line)
 
-            figures.insert(1 + (pct is not None), redraw_figure(*moved_and_new(layers["moves"]), households_kept_pct(layers["grids"]),
+            figures.insert(1 + (pct is not None), redraw_figure(*moved_and_new(layers["moves"]), households_kept_pct(
+                layers["grids"], layers.get("_households_new", 0.0)),
                                             lang))
     from spatial.core._carnet import CAR_NOTE, car_network
 
@@ -348,7 +349,7 @@ def step_line(name: str, seconds: float | None, layers: dict, *, n_inputs: int |
             if layers.get("_locked_units") is not None:  # [grids] lock
                 placed += f", {counted(layers['_locked_units'], 'unit', thousands=True)} locked"
             redrawn = f" (plan redrawn: {counted(moved, 'unit', thousands=True)} moved{placed}" + (
-                f", {households_kept_pct(grids):.1f}% of households keep their grid)"
+                f", {households_kept_pct(grids, layers.get('_households_new', 0.0)):.1f}% of households keep their grid)"
                 if {"households_kept_pct", "households"} <= set(grids.columns) else ")")
         return (f"grids: {counted(len(grids), 'grid')}, {counts.get('in', 0)} in band, {counts.get('under', 0)} under, "
                 f"{counts.get('over', 0)} over{redrawn}{t}")
