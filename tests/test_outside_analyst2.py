@@ -1,0 +1,63 @@
+"""An analyst in Jupyter, GeoDataFrame in and out (second pass): the functions that carry a
+layer's columns into their results say when one of their own columns replaces one of the
+layer's, as the others do; awkward but legal frames come back as they went in."""
+
+from __future__ import annotations
+
+import logging
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import LineString, Point, box
+
+import spatial
+
+CRS = "EPSG:32650"
+
+
+@pytest.fixture(scope="module")
+def town():
+    """A 2,000 m footway along y = 0 and a station at x = 0 (15 minutes at 4 km/h: 1,000 m)."""
+    lines = gpd.GeoDataFrame({"highway": ["footway"]}, geometry=[LineString([(0, 0), (2000, 0)])], crs=CRS)
+    station = gpd.GeoDataFrame({"station_id": ["S1"], "name": ["一站"]}, geometry=[Point(0, 0)], crs=CRS)
+    area = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(-100, -100, 2100, 100)], crs=CRS)
+    return spatial.read_network(lines), station, area
+
+
+def _warnings(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_isochrones_say_they_replace_a_stations_own_area_m2(town, caplog):
+    # a stations table with each room's floor space as 'area_m2' came back with the service
+    # area's square metres in that column and not a word (station_load, station_fca and
+    # walking_coverage each say which column they replace)
+    net, station, area = town
+    rooms = station.assign(area_m2=[350.0])
+    with caplog.at_level(logging.WARNING, logger="spatial"):
+        areas = spatial.isochrones(rooms, net, minutes=15, study_area=area)
+    assert _warnings(caplog) == [
+        "'stations' already has column 'area_m2'; isochrones replaces it with its own (to keep the old values, "
+        "rename it first, in the file or with stations.rename(columns={'area_m2': 'old_area_m2'}))"]
+    assert areas["area_m2"].iloc[0] == pytest.approx(areas.geometry.area.iloc[0]) != 350.0
+    # renamed as the warning says, the floor space comes through beside the area
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="spatial"):
+        kept = spatial.isochrones(rooms.rename(columns={"area_m2": "old_area_m2"}), net, minutes=15, study_area=area)
+    assert _warnings(caplog) == [] and kept["old_area_m2"].tolist() == [350.0]
+
+
+def test_isochrones_say_nothing_of_a_station_id_column_they_write_again(town, caplog):
+    net, station, area = town
+    with caplog.at_level(logging.WARNING, logger="spatial"):
+        spatial.isochrones(station, net, minutes=15, study_area=area)
+        spatial.isochrones(station.rename(columns={"station_id": "sid"}).assign(station_id="S1"), net, minutes=15,
+                           study_area=area, station_id_col="sid")
+    assert _warnings(caplog) == []
+    with caplog.at_level(logging.WARNING, logger="spatial"):
+        out = spatial.isochrones(station.rename(columns={"station_id": "sid"}).assign(station_id="旧编号"), net,
+                                 minutes=15, study_area=area, station_id_col="sid")
+    assert _warnings(caplog) == [
+        "'stations' already has column 'station_id'; isochrones replaces it with its own (to keep the old values, "
+        "rename it first, in the file or with stations.rename(columns={'station_id': 'old_station_id'}))"]
+    assert out["station_id"].tolist() == ["S1"]
