@@ -61,3 +61,22 @@ def test_isochrones_say_nothing_of_a_station_id_column_they_write_again(town, ca
         "'stations' already has column 'station_id'; isochrones replaces it with its own (to keep the old values, "
         "rename it first, in the file or with stations.rename(columns={'station_id': 'old_station_id'}))"]
     assert out["station_id"].tolist() == ["S1"]
+
+
+def test_evaluate_grids_lists_the_grids_of_units_in_their_own_order():
+    # evaluate_grids(plan.units) listed Futian's C01 as C01-01, C01-03, C01-02, C01-05 ... (the
+    # order the units met them), beside plan.grids' C01-01, C01-02 ...: compared row by row, each
+    # grid was set against another's households
+    communities = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(0, 0, 400, 100)], crs=CRS)
+    units = gpd.GeoDataFrame(
+        {"unit_id": ["u1", "u2", "u3", "u4"], "community_id": "C1", "households": [310, 320, 330, 340],
+         "grid_id": ["C1-02", "C1-10", "C1-01", "C1-02"]},
+        geometry=[box(100, 0, 200, 100), box(300, 0, 400, 100), box(0, 0, 100, 100), box(200, 0, 300, 100)],
+        crs=CRS, index=[7, 5, 3, 1])
+    grids = spatial.evaluate_grids(units, communities).grids
+    assert grids["grid_id"].tolist() == ["C1-01", "C1-02", "C1-10"]
+    assert grids["households"].tolist() == [330, 310 + 340, 320]
+    assert grids["band_status"].tolist() == ["in", "over", "in"]
+    # grid polygons keep the rows they were given
+    polygons = grids.iloc[[2, 0, 1]]
+    assert spatial.evaluate_grids(polygons, communities).grids["grid_id"].tolist() == ["C1-10", "C1-01", "C1-02"]

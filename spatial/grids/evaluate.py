@@ -28,6 +28,7 @@ from spatial.core.checks import (
     label_text,
     listed,
     metric_crs,
+    natural_key,
     repair_geometries,
     require_columns,
     require_crs,
@@ -193,7 +194,9 @@ def evaluate_grids(
     is_units = bool(lm[grid_id_col].duplicated().any()) or (unit_id_col in lm.columns and unit_id_col != grid_id_col)
     gid = np.array([label_text(v) for v in lm[grid_id_col]], dtype=object)  # 3.0 (a column with blanks) is 3
     geoms = np.asarray(lm.geometry.values, dtype=object)
-    keys = list(pd.unique(gid))
+    # grids of units in their own order, as the drawing lists them (C01-01, C01-02 ..., not in the
+    # order the units happen to meet them); grid polygons keep their rows
+    keys = sorted(pd.unique(gid), key=natural_key) if is_units else list(pd.unique(gid))
     pos = {k: i for i, k in enumerate(keys)}
     g_of = np.array([pos[k] for k in gid])
     streets = None
