@@ -80,3 +80,27 @@ def test_evaluate_grids_lists_the_grids_of_units_in_their_own_order():
     # grid polygons keep the rows they were given
     polygons = grids.iloc[[2, 0, 1]]
     assert spatial.evaluate_grids(polygons, communities).grids["grid_id"].tolist() == ["C1-10", "C1-01", "C1-02"]
+
+
+@pytest.mark.parametrize(("ids", "read_back", "said"), [
+    (["001"], 1, "3 with leading zeros lost, as Excel saves codes it reads as numbers (1 as '001')"),
+    ([7], "7", "3 stored as another type ('7' as 7)"),
+])
+def test_station_load_takes_a_demand_read_back_with_its_station_ids_as_numbers(town, caplog, ids, read_back, said):
+    # walking_coverage's demand saved to CSV and read back holds nearest_station 1 for '001':
+    # station_load refused it ("demand names stations ['1'] that are not in stations'
+    # 'station_id'; score the demand with these stations"), though it was scored with them;
+    # station_fca and the maps took it
+    net, station, _ = town
+    station = station.assign(station_id=ids, floor_area_m2=[60.0])
+    homes = gpd.GeoDataFrame({"unit_id": ["a", "b", "c"], "households": [10, 20, 30]},
+                             geometry=[Point(300, 0), Point(1100, 0), Point(1150, 0)], crs=CRS)
+    demand = spatial.walking_coverage(homes, station, net).assign(nearest_station=read_back)
+    with caplog.at_level(logging.WARNING, logger="spatial"):
+        load = spatial.station_load(demand, station)
+    assert _warnings(caplog) == [f"'demand' column 'nearest_station': ids matched to the ids of 'stations': {said}"]
+    assert load["station_id"].tolist() == ids and load["households_served"].tolist() == [60]
+    assert load["m2_per_100hh"].tolist() == [100.0]  # 60 m² x 100 / 60 households
+    with pytest.raises(spatial.SpatialError, match=r"^demand names stations \['2'\] that are not in stations' "
+                                                   r"'station_id'; score the demand with these stations$"):
+        spatial.station_load(demand.assign(nearest_station=2), station)
