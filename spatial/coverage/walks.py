@@ -216,6 +216,8 @@ def walking_coverage(
         walks says why on each and fits its first view to the others, as the command's maps do. A
         network with no footway or path at all (one drawn for cars) gives ``attrs["car_network"]``
         True: the maps, the printed overview and a run's README.txt say coverage may read low.
+        ``attrs["speed_kmh"]`` and ``attrs["bands"]`` (the band labels) say what the walks were
+        scored with, for a summary that asks another band.
 
     Examples
     --------
@@ -279,6 +281,7 @@ def walking_coverage(
     out["walk_m"] = walk
     out["walk_min"] = time_m * 60.0 / (speed_kmh * 1000.0)
     out.attrs["speed_kmh"] = float(speed_kmh)  # a summary of bands at another speed reads it (band_as_scored)
+    out.attrs["bands"] = [b.label for b in bands]  # what it was scored for, though no home is in some (demand_within)
     if hints:  # the report (report_reasons) carries them too: the console is not what an official reads
         out.attrs["coords_hints"] = hints
     if car_network(network.report):  # no footway or path: the maps and README.txt say so, not the console only
