@@ -104,3 +104,56 @@ def test_station_load_takes_a_demand_read_back_with_its_station_ids_as_numbers(t
     with pytest.raises(spatial.SpatialError, match=r"^demand names stations \['2'\] that are not in stations' "
                                                    r"'station_id'; score the demand with these stations$"):
         spatial.station_load(demand.assign(nearest_station=2), station)
+
+
+def test_a_band_past_the_scored_ones_names_every_band_the_walks_were_scored_for(town):
+    # walks scored for 5, 10 and 15 minutes, no home between 5 and 15: coverage_summary(bands=
+    # "20min") said "not among the bands the walks were scored for (5min)", as if 10 and 15
+    # minutes had never been asked
+    net, station, _ = town
+    homes = gpd.GeoDataFrame({"unit_id": ["a", "b"], "households": [10, 20]},
+                             geometry=[Point(300, 0), Point(1100, 0)], crs=CRS)  # 4.5 and 16.5 minutes
+    demand = spatial.walking_coverage(homes, station, net, minutes=(5, 10, 15))
+    assert demand["band"].tolist() == ["5min", "beyond"]
+    with pytest.raises(spatial.SpatialError, match=r"^band='20min' is not among the bands the walks were scored for "
+                                                   r"\(5min, 10min, 15min\); give one of them"):
+        spatial.coverage_summary(demand, bands="20min")
+    # a demand read back from a file carries no note: the bands in its column are named
+    with pytest.raises(spatial.SpatialError, match=r"scored for \(5min\); give one of them"):
+        spatial.coverage_summary(_without_notes(demand), bands="20min")
+
+
+def _without_notes(frame):
+    frame = frame.copy()
+    frame.attrs.clear()
+    return frame
+
+
+def _two_communities():
+    """C1: four 100 m units of 150 households; C2: four of 200 households (800: two grids of 400
+    in the 300-500 band), side by side."""
+    communities = gpd.GeoDataFrame({"community_id": ["C1", "C2"]},
+                                   geometry=[box(0, 0, 400, 100), box(400, 0, 800, 100)], crs=CRS)
+    units = gpd.GeoDataFrame(
+        {"unit_id": [f"u{i}" for i in range(8)], "community_id": ["C1"] * 4 + ["C2"] * 4,
+         "households": [150] * 4 + [200] * 4},
+        geometry=[box(100 * i, 0, 100 * (i + 1), 100) for i in range(8)], crs=CRS)
+    return communities, units
+
+
+def test_a_community_n_grids_leaves_out_is_drawn_by_the_band_and_named(caplog):
+    # n_grids={"C1": 2} drew C2 as one grid of all its 800 households, and the warning said "2
+    # grids asked for, 3 drawn: each of the 2 communities gets at least one grid", naming no one
+    communities, units = _two_communities()
+    with caplog.at_level(logging.WARNING, logger="spatial"):
+        grids = spatial.partition_grids(units, communities, n_grids={"C1": 2}).grids
+    assert _warnings(caplog) == [
+        "n_grids gives no count for 1 community: C2 (800 households, 2 grids); drawn by the band (300-500 "
+        "households); add them to n_grids to set their grids"]
+    assert grids.groupby("community_id")["households"].apply(list).to_dict() == {"C1": [300, 300],
+                                                                                 "C2": [400, 400]}
+    # every community named: nothing said, the counts asked for
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="spatial"):
+        grids = spatial.partition_grids(units, communities, n_grids={"C1": 1, "C2": 4}).grids
+    assert _warnings(caplog) == [] and grids.groupby("community_id").size().to_dict() == {"C1": 1, "C2": 4}
