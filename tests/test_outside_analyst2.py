@@ -157,3 +157,46 @@ def test_a_community_n_grids_leaves_out_is_drawn_by_the_band_and_named(caplog):
     with caplog.at_level(logging.WARNING, logger="spatial"):
         grids = spatial.partition_grids(units, communities, n_grids={"C1": 1, "C2": 4}).grids
     assert _warnings(caplog) == [] and grids.groupby("community_id").size().to_dict() == {"C1": 1, "C2": 4}
+
+
+def test_evaluate_grids_on_outlines_alone_says_to_score_the_units_inside_them():
+    # a 网格边界 layer read from a shapefile (grid ids and outlines, no counts): "'plan' has no
+    # column 'households' ... Rename the column or pass its name with the matching *_col option",
+    # though no column of the layer holds households; the units inside the outlines do
+    communities, units = _two_communities()
+    outlines = gpd.GeoDataFrame({"grid_id": ["G1", "G2"]}, geometry=[box(0, 0, 400, 100), box(400, 0, 800, 100)],
+                                crs=CRS)
+    with pytest.raises(spatial.ColumnError, match=r"^'plan' has no column 'households': grid outlines alone carry no "
+                                                  r"households; score the units inside them: evaluate_grids\(units\."
+                                                  r"merge\(spatial\.plan_from_polygons\(outlines, units\)"):
+        spatial.evaluate_grids(outlines, communities)
+    # ... which scores them
+    scored = units.merge(spatial.plan_from_polygons(outlines, units)[["unit_id", "grid_id"]])
+    assert spatial.evaluate_grids(scored, communities).grids["households"].tolist() == [600, 800]
+    # units without the column are still told to name it
+    with pytest.raises(spatial.ColumnError, match=r"'plan' has no column 'households'; it has: unit_id, "):
+        spatial.evaluate_grids(scored.drop(columns="households"), communities)
+
+
+@pytest.mark.parametrize("speed", [40, 1.2])
+def test_a_speed_that_is_no_walking_speed_is_said(town, caplog, speed):
+    # speed_kmh=40 (4.0 mistyped) or 1.2 (metres a second, as papers give it) scored every walk
+    # without a word: at 1.2 km/h the 15-minute circle is 300 m, not 1,000 m
+    net, station, _ = town
+    homes = gpd.GeoDataFrame({"unit_id": ["a"], "households": [10]}, geometry=[Point(600, 0)], crs=CRS)
+    with caplog.at_level(logging.WARNING, logger="spatial"):
+        demand = spatial.walking_coverage(homes, station, net, minutes=15, speed_kmh=speed)
+    assert _warnings(caplog) == [
+        f"speed_kmh={speed:g} km/h is no walking speed (2-7 km/h; GB 50180-2018's 800-1,000 m in 15 minutes is "
+        "3.2-4): every walk is timed at it as given; a speed in metres a second is 3.6 times as many km/h "
+        "(1.2 m/s is 4.32 km/h)"]
+    assert demand["walk_min"].iloc[0] == pytest.approx(600 * 60 / (speed * 1000))  # as given
+
+
+def test_walking_speeds_from_an_elderly_pace_to_a_brisk_one_are_taken_without_a_word(town, caplog):
+    net, station, _ = town
+    homes = gpd.GeoDataFrame({"unit_id": ["a"], "households": [10]}, geometry=[Point(600, 0)], crs=CRS)
+    with caplog.at_level(logging.WARNING, logger="spatial"):
+        for speed in (3.0, 3.6, 4.0, 5.1, 6.0):
+            spatial.walking_coverage(homes, station, net, minutes=15, speed_kmh=speed)
+    assert _warnings(caplog) == []

@@ -70,6 +70,8 @@ NO_STATION = "no station in its network component"
 COVERAGE_COLUMNS = ["walk_m", "walk_min", "nearest_station", "band", "reason", "access", "off_network_m"]
 #: Default detour factor of a leg over unmapped ground (route directness 1.2-1.4 in the literature).
 DEFAULT_DETOUR_FACTOR = 1.25
+#: walking speeds (km/h) taken without a word: an elderly pace to a brisk one
+WALKING_KMH = (2.0, 7.0)
 #: Default longest leg over unmapped ground, metres.
 DEFAULT_MAX_OFF_NETWORK_M = 300.0
 
@@ -167,7 +169,8 @@ def walking_coverage(
         Time bands (default 5, 10, 15 min) or distance bands (e.g. 300, 500, 1000 m; when
         given they replace ``minutes``).
     speed_kmh : float
-        Walking speed (default 4.0 km/h, GB 50180-2018; ``bands.ELDERLY_SPEED_KMH`` = 3.0).
+        Walking speed (default 4.0 km/h, GB 50180-2018; ``bands.ELDERLY_SPEED_KMH`` = 3.0). One
+        outside 2-7 km/h (40 typed for 4.0, or 1.2 metres a second) is used as given, with a warning.
     max_snap_m : float
         Longest straight leg from a point to the network, metres.
     station_id_col : str
@@ -240,6 +243,10 @@ def walking_coverage(
     require_columns(stations, [station_id_col], "stations")
     require_unique(stations, station_id_col, "stations")
     bands = make_bands(minutes=None if meters is not None else minutes, meters=meters, speed_kmh=speed_kmh)
+    if not WALKING_KMH[0] <= float(speed_kmh) <= WALKING_KMH[1]:  # 40 for 4.0, or metres a second (1.2)
+        logger.warning("speed_kmh=%g km/h is no walking speed (%g-%g km/h; GB 50180-2018's 800-1,000 m in 15 minutes "
+                       "is 3.2-4): every walk is timed at it as given; a speed in metres a second is 3.6 times as "
+                       "many km/h (1.2 m/s is 4.32 km/h)", float(speed_kmh), *WALKING_KMH)
     check_max_walk(max_walk_m, bands)
     warn_replaced(demand, COVERAGE_COLUMNS, "demand", "walking_coverage")
 

@@ -152,6 +152,13 @@ def evaluate_grids(
                           "grid (spatial.read_plan, or partition_grids to draw a plan)")
     # rows named by their unit (or, for grid polygons, grid) ids
     row_id = unit_id_col if unit_id_col in layer.columns else grid_id_col
+    if households_col not in layer.columns and row_id == grid_id_col and layer[grid_id_col].is_unique:
+        # a 网格边界 layer (outlines alone): "rename the column" was all it was told
+        raise ColumnError(f"'plan' has no column '{households_col}': grid outlines alone carry no households; "
+                          "score the units inside them: evaluate_grids(units.merge(spatial.plan_from_polygons("
+                          "outlines, units)[['unit_id', 'grid_id']]), communities) (spatial grids COMMUNITIES "
+                          "UNITS --existing OUTLINES --evaluate), or pass the outlines' households column as "
+                          "households_col")
     hh = check_households(layer, households_col, "plan", id_col=row_id)
     layer = repair_geometries(layer, "plan", report, id_col=row_id)
     if communities is not None:
