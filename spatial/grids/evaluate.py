@@ -28,6 +28,7 @@ from spatial.core.checks import (
     label_text,
     listed,
     metric_crs,
+    natural_key,
     repair_geometries,
     require_columns,
     require_crs,
@@ -151,6 +152,13 @@ def evaluate_grids(
                           "grid (spatial.read_plan, or partition_grids to draw a plan)")
     # rows named by their unit (or, for grid polygons, grid) ids
     row_id = unit_id_col if unit_id_col in layer.columns else grid_id_col
+    if households_col not in layer.columns and row_id == grid_id_col and layer[grid_id_col].is_unique:
+        # a 网格边界 layer (outlines alone): "rename the column" was all it was told
+        raise ColumnError(f"'plan' has no column '{households_col}': grid outlines alone carry no households; "
+                          "score the units inside them: evaluate_grids(units.merge(spatial.plan_from_polygons("
+                          "outlines, units)[['unit_id', 'grid_id']]), communities) (spatial grids COMMUNITIES "
+                          "UNITS --existing OUTLINES --evaluate), or pass the outlines' households column as "
+                          "households_col")
     hh = check_households(layer, households_col, "plan", id_col=row_id)
     layer = repair_geometries(layer, "plan", report, id_col=row_id)
     if communities is not None:
@@ -193,7 +201,9 @@ def evaluate_grids(
     is_units = bool(lm[grid_id_col].duplicated().any()) or (unit_id_col in lm.columns and unit_id_col != grid_id_col)
     gid = np.array([label_text(v) for v in lm[grid_id_col]], dtype=object)  # 3.0 (a column with blanks) is 3
     geoms = np.asarray(lm.geometry.values, dtype=object)
-    keys = list(pd.unique(gid))
+    # grids of units in their own order, as the drawing lists them (C01-01, C01-02 ..., not in the
+    # order the units happen to meet them); grid polygons keep their rows
+    keys = sorted(pd.unique(gid), key=natural_key) if is_units else list(pd.unique(gid))
     pos = {k: i for i, k in enumerate(keys)}
     g_of = np.array([pos[k] for k in gid])
     streets = None
