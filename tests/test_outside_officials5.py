@@ -24,7 +24,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from test_outside_officials2 import _degrees, _map, _project, _town
+from test_outside_officials2 import UTM, X0, Y0, _degrees, _map, _project, _town
 from test_outside_officials3 import _kmz_descriptions
 
 STATIONS = [("O5-1", "甲社区党群服务中心", "中心", 0, 0, 600), ("O5-2", "丙社区党群服务站", "站", -50, 0, 200),
@@ -182,3 +182,61 @@ def test_the_scale_bar_says_mi_and_gongli_on_a_chinese_map_and_spans_what_it_say
 
         time.sleep(0.05)
     assert re.fullmatch(r"\d+ (米|公里)", words), words
+
+
+# ----------------------------------------------- 3: a station that serves nobody because its homes are nearer another
+
+NEARER_ZH = "附近住户都离甲社区党群服务中心更近"
+
+
+def test_a_station_whose_homes_are_all_nearer_another_says_so_in_the_csv_sheet_map_and_kmz(town_run):
+    """O5-2, 50 m behind O5-1, is nobody's nearest station (every home walks 50 m more to it). Its
+    row in station_load.csv and the 服务站负荷 sheet gave 0 households and a blank reason, as did its
+    popup and its KMZ placemark: the official tapping it saw nothing. Each now says its homes are
+    all nearer 甲社区党群服务中心 (in English in the CSV, as its other reasons are); the stations that
+    serve keep a blank reason, and the map's first view still takes O5-2 in (the walks reach it)."""
+    with open(town_run / "station_load.csv", encoding="utf-8-sig") as f:
+        table = pd.read_csv(f, dtype=str, keep_default_na=False)
+    assert dict(zip(table["station_id"], table["households_served"])) == {"O5-1": "500", "O5-2": "0", "O5-3": "500"}
+    assert dict(zip(table["station_id"], table["station_reason"])) == {
+        "O5-1": "", "O5-2": "its homes are all nearer 甲社区党群服务中心", "O5-3": ""}
+    sheet = {r["站点编号"]: r["不能服务住户的原因"] for r in _sheet(town_run / "summary.xlsx", "服务站负荷")}
+    assert sheet == {"O5-1": None, "O5-2": NEARER_ZH, "O5-3": None}
+    for page in ("coverage.html", "overview.html"):
+        layers, ((south, west), (north, east)) = _map(town_run / page)
+        said = {f["properties"]["name"]: f["properties"].get("reason") for f in layers["stations"]}
+        assert said == {"甲社区党群服务中心": None, "丙社区党群服务站": NEARER_ZH, "乙社区党群服务站": None}, page
+        lon, lat = _degrees(-50, 0)
+        assert west <= lon + 1e-6 and south <= lat <= north, page  # drawn in the first view, as any station reached
+    kmz = _kmz_descriptions(town_run / "results.kmz", "党群服务站")
+    assert f"不能服务住户的原因: {NEARER_ZH}" in kmz["丙社区党群服务站"]
+    assert "不能服务住户的原因" not in kmz["甲社区党群服务中心"]
+
+
+def test_spatial_coverage_and_a_python_map_give_the_same_reason(tmp_path, capsys):
+    """``spatial coverage``'s OUT_station_load.csv and a map drawn in Python from
+    ``walking_coverage`` and the stations as read say the same; the command's line counting the
+    stations off the network does not count O5-2 (it is on it)."""
+    import geopandas as gpd
+
+    import spatial
+    from spatial.cli import main
+
+    paths = _town(tmp_path)
+    stations = _stations(tmp_path / "站点.csv")
+    out = tmp_path / "c.gpkg"
+    assert main(["coverage", str(paths["network"]), str(stations), str(paths["units"]), "--out", str(out),
+                 "--no-isochrones"]) == 0
+    assert "off the network" not in capsys.readouterr().err
+    with open(tmp_path / "c_station_load.csv", encoding="utf-8-sig") as f:
+        table = pd.read_csv(f, dtype=str, keep_default_na=False)
+    assert table["station_reason"].tolist() == ["", "its homes are all nearer 甲社区党群服务中心", ""]
+    homes = gpd.read_file(paths["units"])
+    listed = gpd.GeoDataFrame({"station_id": [s[0] for s in STATIONS], "name": [s[1] for s in STATIONS]},
+                              geometry=gpd.points_from_xy([X0 + s[3] for s in STATIONS], [Y0 + s[4] for s in STATIONS]),
+                              crs=UTM)
+    walks = spatial.walking_coverage(homes, listed, spatial.read_network(gpd.read_file(paths["network"])))
+    page = spatial.save_map(spatial.coverage_map(walks, listed, lang="en"), tmp_path / "m.html")
+    said = {f["properties"]["name"]: f["properties"].get("reason") for f in _map(page)[0]["stations"]}
+    assert said["丙社区党群服务站"] == "its homes are all nearer 甲社区党群服务中心"
+    assert said["乙社区党群服务站"] is None

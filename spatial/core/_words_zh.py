@@ -25,14 +25,40 @@ REASONS_ZH = {
 }
 
 
+#: Why a station the walks reach serves nobody: every home is nearer another station, named as the
+#: one nearest the station's own nearest home is (``{station}``): the station's ``reason``, as the
+#: stations no walk reaches have theirs (:func:`spatial.coverage.load.station_load`).
+NEARER = "its homes are all nearer {station}"
+NEARER_ZH = "附近住户都离{station}更近"
+_NEARER_RE = re.compile(re.escape(NEARER).replace(re.escape("{station}"), "(.+)"))
+
+
+def nearer_reason(reason) -> bool:
+    """Whether ``reason`` is a station's :data:`NEARER` (it is reached on foot: it serves nobody
+    because its homes are nearer another station), in English or Chinese.
+
+    Examples
+    --------
+    >>> nearer_reason("its homes are all nearer 甲站"), nearer_reason("附近住户都离甲站更近"), nearer_reason("too far from network")
+    (True, True, False)
+    """
+    text = str(reason)
+    return bool(_NEARER_RE.fullmatch(text) or re.fullmatch("附近住户都离(.+)更近", text))
+
+
 def reason_zh(reason) -> str:
-    """A ``reason`` value (see :data:`REASONS_ZH`) in Chinese; an unknown one unchanged, as text.
+    """A ``reason`` value (see :data:`REASONS_ZH`, :data:`NEARER`) in Chinese; an unknown one
+    unchanged, as text.
 
     Examples
     --------
     >>> reason_zh("too far from network"), reason_zh("something else")
     ('距路网过远', 'something else')
+    >>> reason_zh("its homes are all nearer 甲社区党群服务中心")
+    '附近住户都离甲社区党群服务中心更近'
     """
+    if (match := _NEARER_RE.fullmatch(str(reason))):
+        return NEARER_ZH.format(station=match.group(1))
     return REASONS_ZH.get(str(reason), str(reason))
 
 

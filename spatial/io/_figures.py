@@ -118,7 +118,8 @@ def csv_figures(frame: pd.DataFrame, *, also: tuple[str, ...] = ()) -> pd.DataFr
 LOAD_FIGURES = ("units_served", "households_served", "population_served", "households_estimated", "m2_per_100hh",
                 "under_standard", "fca_m2_per_100hh")
 #: The last column of a shared station-load table: why a station serves nobody (the coverage's
-#: ``reason`` of the stations layer: too far from the network, cut off by a barrier), as the
+#: ``reason`` of the stations layer: too far from the network, cut off by a barrier, its homes all
+#: nearer another station), as the
 #: 数据问题清单, its map popup and the KMZ say it; blank for a station that serves.
 LOAD_REASON = "station_reason"
 #: The figures made of a station's floor area: shown as :data:`NOT_GIVEN` where the area is.
@@ -152,9 +153,11 @@ LOAD_COLUMNS: dict[str, tuple[str, str, str, str]] = {
                                 "households within the catchment (2SFCA)"),
     "station_name": ("名称", "Name", "服务站名称", "name of the station"),
     LOAD_REASON: ("不能服务住户的原因", "Why it serves nobody",
-                  "本站无法步行到达（距路网过远、被阻隔等），不服务任何住户；请核对坐标，详见数据问题清单",
-                  "no walk reaches the station (too far from the network, cut off by a barrier ...): it serves "
-                  "nobody; check its coordinates (see the report sheet)"),
+                  "本站不服务任何住户的原因：无法步行到达（距路网过远、被阻隔等；请核对坐标，详见数据问题清单），"
+                  "或附近住户都离另一站更近（写出该站）",
+                  "why the station serves nobody: no walk reaches it (too far from the network, cut off by a barrier "
+                  "...; check its coordinates, see the report sheet), or its homes are all nearer another station "
+                  "(named)"),
 }
 #: A station's type (中心 / 站) under the names offices give it.
 _TYPE_NAMES = ("type", "类型", "站点类型", "类别")

@@ -20,7 +20,7 @@ import shapely
 from pyproj import CRS
 
 from spatial.core._words import counted
-from spatial.core.checks import (Report, is_number, label_text, report_in, require_columns, require_crs,
+from spatial.core.checks import (Report, is_number, label_text, nearer_reason, report_in, require_columns, require_crs,
                                  round_half_up, round_walk, yes_no)
 from spatial.core.errors import ColumnError, InputFileError, OptionError
 from spatial.io._figures import COUNT
@@ -64,9 +64,10 @@ def display_geometry(gdf: gpd.GeoDataFrame, name: str, gcj02: bool, *, decimals:
 
 def with_station_reasons(stations: pd.DataFrame, demand: pd.DataFrame | None) -> pd.DataFrame:
     """The stations with the ``reason`` :func:`~spatial.coverage.walks.walking_coverage` gave those
-    no walk reaches (its ``attrs["station_reasons"]``), when they carry none of their own: the
-    stations an analyst passes in Python are the list as read, while ``spatial coverage`` writes
-    them with their reasons. Unchanged otherwise.
+    no walk reaches (its ``attrs["station_reasons"]``), and the one a station reached but nobody's
+    nearest has (:func:`~spatial.coverage.load.idle_reasons`), when they carry none of their own:
+    the stations an analyst passes in Python are the list as read, while ``spatial coverage``
+    writes them with their reasons. Unchanged otherwise.
 
     Examples
     --------
@@ -76,9 +77,18 @@ def with_station_reasons(stations: pd.DataFrame, demand: pd.DataFrame | None) ->
     ['', 'too far from network']
     """
     said = getattr(demand, "attrs", {}).get("station_reasons")
-    if not said or "reason" in stations.columns or said["id_col"] not in stations.columns:
+    if "reason" in stations.columns:
         return stations
-    return stations.assign(reason=[said["reasons"].get(i, "") for i in stations[said["id_col"]].map(label_text)])
+    if said and said["id_col"] in stations.columns:
+        stations = stations.assign(reason=[said["reasons"].get(i, "") for i in stations[said["id_col"]].map(label_text)])
+    id_col = said["id_col"] if said else "station_id"
+    if demand is not None and "nearest_station" in demand.columns and id_col in stations.columns:
+        from spatial.coverage.load import idle_reasons  # one whose homes are all nearer another: said too
+
+        reasons = idle_reasons(demand, stations, station_id_col=id_col)
+        if any(reasons):
+            stations = stations.assign(reason=reasons)
+    return stations
 
 
 def off_network(stations: pd.DataFrame) -> np.ndarray:
@@ -88,12 +98,13 @@ def off_network(stations: pd.DataFrame) -> np.ndarray:
 
     Examples
     --------
-    >>> off_network(pd.DataFrame({"reason": ["", None, "too far from network"]})).tolist()
-    [False, False, True]
+    >>> off_network(pd.DataFrame({"reason": ["", None, "too far from network", "its homes are all nearer 甲站"]})).tolist()
+    [False, False, True, False]
     """
     if "reason" not in stations.columns:
         return np.zeros(len(stations), dtype=bool)
-    return stations["reason"].fillna("").astype(str).str.strip().ne("").to_numpy()
+    said = stations["reason"].fillna("").astype(str).str.strip()
+    return (said.ne("") & ~said.map(nearer_reason)).to_numpy()  # one whose homes are nearer another is reached
 
 
 def short_labels(grids: pd.DataFrame, label_col: str) -> list:
