@@ -64,10 +64,9 @@ def display_geometry(gdf: gpd.GeoDataFrame, name: str, gcj02: bool, *, decimals:
 
 def with_station_reasons(stations: pd.DataFrame, demand: pd.DataFrame | None) -> pd.DataFrame:
     """The stations with the ``reason`` :func:`~spatial.coverage.walks.walking_coverage` gave those
-    no walk reaches (its ``attrs["station_reasons"]``), and the one a station reached but nobody's
-    nearest has (:func:`~spatial.coverage.load.idle_reasons`), when they carry none of their own:
-    the stations an analyst passes in Python are the list as read, while ``spatial coverage``
-    writes them with their reasons. Unchanged otherwise.
+    no walk reaches (its ``attrs["station_reasons"]``) or nobody's nearest (:func:`~spatial.coverage.load.idle_reasons`),
+    when they carry none of their own: the stations an analyst passes in Python are the list as
+    read, while ``spatial coverage`` writes them with their reasons. Unchanged otherwise.
 
     Examples
     --------
@@ -76,25 +75,20 @@ def with_station_reasons(stations: pd.DataFrame, demand: pd.DataFrame | None) ->
     >>> with_station_reasons(pd.DataFrame({"station_id": ["S1", "S2"]}), walks)["reason"].tolist()
     ['', 'too far from network']
     """
-    said = getattr(demand, "attrs", {}).get("station_reasons")
-    if "reason" in stations.columns:
-        return stations
-    if said and said["id_col"] in stations.columns:
-        stations = stations.assign(reason=[said["reasons"].get(i, "") for i in stations[said["id_col"]].map(label_text)])
-    id_col = said["id_col"] if said else "station_id"
-    if demand is not None and "nearest_station" in demand.columns and id_col in stations.columns:
-        from spatial.coverage.load import idle_reasons  # one whose homes are all nearer another: said too
+    from spatial.coverage.load import idle_reasons  # (one whose homes are all nearer another)
 
-        reasons = idle_reasons(demand, stations, station_id_col=id_col)
-        if any(reasons):
-            stations = stations.assign(reason=reasons)
-    return stations
+    said = getattr(demand, "attrs", {}).get("station_reasons") or {"id_col": "station_id", "reasons": {}}
+    if "reason" in stations.columns or said["id_col"] not in stations.columns or demand is None:
+        return stations
+    why = stations.assign(reason=[said["reasons"].get(i, "") for i in stations[said["id_col"]].map(label_text)])
+    if "nearest_station" in demand.columns:
+        why["reason"] = idle_reasons(demand, why, station_id_col=said["id_col"])
+    return why if why["reason"].ne("").any() else stations
 
 
 def off_network(stations: pd.DataFrame) -> np.ndarray:
-    """Which stations no walk reaches: those the coverage gave a ``reason`` (too far from the
-    network, cut off by a barrier). They are drawn and reported, but the maps' view is fitted to
-    the others.
+    """Which stations no walk reaches: those with a ``reason`` (too far from the network, cut off
+    by a barrier; not its homes all nearer another). Drawn and reported; the view fits the others.
 
     Examples
     --------
@@ -104,7 +98,7 @@ def off_network(stations: pd.DataFrame) -> np.ndarray:
     if "reason" not in stations.columns:
         return np.zeros(len(stations), dtype=bool)
     said = stations["reason"].fillna("").astype(str).str.strip()
-    return (said.ne("") & ~said.map(nearer_reason)).to_numpy()  # one whose homes are nearer another is reached
+    return np.array([bool(r) and not nearer_reason(r) for r in said], dtype=bool)
 
 
 def short_labels(grids: pd.DataFrame, label_col: str) -> list:
