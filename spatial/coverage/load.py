@@ -31,12 +31,10 @@ from typing import Sequence
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from spatial.core._words import counted
 from spatial.core.checks import (
     AREA_UNITS,
-    NEARER,
     check_households,
     is_number,
     label_text,
@@ -58,6 +56,7 @@ from spatial.coverage.walks import (
     gate_points,
     station_snaps,
 )
+from spatial.io._figures import idle_reasons
 from spatial.network.graph import WalkNetwork
 from spatial.network.read import as_walk_network
 from spatial.network.routing import source_target_pairs
@@ -66,7 +65,7 @@ from spatial.core._words import plural
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["station_load", "idle_reasons", "two_step_fca", "station_fca", "fca_by_community", "walk_table",
+__all__ = ["station_load", "two_step_fca", "station_fca", "fca_by_community", "walk_table",
            "MIN_M2_PER_100HH"]
 
 #: 完整社区建设指南: community service rooms of at least 30 m² per 100 households.
@@ -169,56 +168,6 @@ def station_load(
                     plural(n_under, "has", "have"),
                     min_m2_per_100hh)
     return out
-
-
-def idle_reasons(demand: pd.DataFrame, stations: pd.DataFrame, *, station_id_col: str = "station_id") -> list[str]:
-    """Each station's ``reason`` (blank where none), with one for a station the walks reach that
-    is nobody's nearest: its homes are all nearer another station (:data:`~spatial.core.checks.NEARER`),
-    named (by its name, else its id) as the nearest station of the served home nearest to it in a
-    straight line. An official tapping a station of 0 households read a blank reason.
-
-    ``demand`` has ``nearest_station`` (and a geometry, for the name); a station keeps a reason it
-    has (too far from the network ...). With no home served anywhere, nothing is added.
-
-    Examples
-    --------
-    >>> from shapely.geometry import Point
-    >>> homes = gpd.GeoDataFrame({"nearest_station": ["S1", "S1"]}, geometry=[Point(0, 20), Point(200, 20)], crs=32650)
-    >>> stations = gpd.GeoDataFrame({"station_id": ["S1", "S2"], "name": ["甲站", "乙站"], "reason": ["", ""]},
-    ...                             geometry=[Point(0, 0), Point(-50, 0)], crs=32650)
-    >>> idle_reasons(homes, stations)
-    ['', 'its homes are all nearer 甲站']
-    """
-    from spatial.io.columns import find_column
-
-    reasons = ([v.strip() if isinstance(v, str) else "" for v in stations["reason"]] if "reason" in stations.columns
-               else [""] * len(stations))
-    nearest = demand["nearest_station"]
-    served = nearest.notna().to_numpy()
-    if not served.any():
-        return reasons
-    serving = set(nearest[served].map(label_text))
-    ids = stations[station_id_col].map(label_text).tolist()
-    idle = [k for k, i in enumerate(ids) if not reasons[k] and i not in serving]
-    if not idle:
-        return reasons
-    name_col = find_column(stations, "name", layer="stations", required=False)
-    names = {i: (str(n).strip() if n is not None and not (isinstance(n, float) and n != n) and str(n).strip() else i)
-             for i, n in zip(ids, stations[name_col] if name_col else ids)}
-    homes = demand.loc[served]
-    located = (isinstance(homes, gpd.GeoDataFrame) and isinstance(stations, gpd.GeoDataFrame)
-               and homes.crs is not None and stations.crs is not None)
-    if located:
-        crs = stations.estimate_utm_crs() if stations.crs.is_geographic else stations.crs
-        points = homes.geometry.to_crs(crs).to_numpy()
-        where = stations.geometry.to_crs(crs).to_numpy()
-    for k in idle:
-        far = shapely.distance(points, where[k]) if located else np.array([np.nan])
-        j = int(np.nanargmin(far)) if np.isfinite(far).any() else 0  # (no place to measure from: the first)
-        by = label_text(homes["nearest_station"].iloc[j])
-        other = names.get(by, by)
-        reasons[k] = NEARER.format(station=other)
-    return reasons
 
 
 def under_standard(m2_per_100hh: np.ndarray, min_m2_per_100hh: float) -> pd.arrays.BooleanArray:

@@ -23,7 +23,7 @@ from spatial.core._words import counted
 from spatial.core.checks import (Report, is_number, label_text, nearer_reason, report_in, require_columns, require_crs,
                                  round_half_up, round_walk, yes_no)
 from spatial.core.errors import ColumnError, InputFileError, OptionError
-from spatial.io._figures import COUNT
+from spatial.io._figures import COUNT, idle_reasons
 from spatial.maps import _style as st
 from spatial.maps._encode import SCALE, encode_lines, encode_polygons
 
@@ -64,7 +64,7 @@ def display_geometry(gdf: gpd.GeoDataFrame, name: str, gcj02: bool, *, decimals:
 
 def with_station_reasons(stations: pd.DataFrame, demand: pd.DataFrame | None) -> pd.DataFrame:
     """The stations with the ``reason`` :func:`~spatial.coverage.walks.walking_coverage` gave those
-    no walk reaches (its ``attrs["station_reasons"]``) or nobody's nearest (:func:`~spatial.coverage.load.idle_reasons`),
+    no walk reaches (its ``attrs["station_reasons"]``) or nobody's nearest (:func:`~spatial.io._figures.idle_reasons`),
     when they carry none of their own: the stations an analyst passes in Python are the list as
     read, while ``spatial coverage`` writes them with their reasons. Unchanged otherwise.
 
@@ -75,8 +75,6 @@ def with_station_reasons(stations: pd.DataFrame, demand: pd.DataFrame | None) ->
     >>> with_station_reasons(pd.DataFrame({"station_id": ["S1", "S2"]}), walks)["reason"].tolist()
     ['', 'too far from network']
     """
-    from spatial.coverage.load import idle_reasons  # (one whose homes are all nearer another)
-
     said = getattr(demand, "attrs", {}).get("station_reasons") or {"id_col": "station_id", "reasons": {}}
     if "reason" in stations.columns or said["id_col"] not in stations.columns or demand is None:
         return stations
