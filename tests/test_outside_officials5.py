@@ -88,6 +88,7 @@ def test_readme_says_the_overview_and_the_kmz_hold_no_gap_and_no_site_and_why(to
     none = "没有盲区（所有住户都在15分钟内）；没有建议新站（未做选址：项目文件没有 [siting]）"
     assert said["overview.html"] == f"总览地图：网格和15分钟服务圈；{none}。先看这个。"
     assert said["results.kmz"] == f"手机地图文件：用奥维互动地图或 Google Earth 打开（网格、服务站）；{none}。"
+    assert said["gaps.csv"] == "覆盖盲区表：本次没有盲区（所有住户都在15分钟内），只有表头。"  # was: 按未覆盖户数排序 ...
 
 
 def test_readme_lines_name_only_what_the_run_has_in_english_too():

@@ -161,9 +161,13 @@ def held(*, grids: bool, coverage: bool, stations: bool, gaps: int | None, sites
     overview = said(["grids", "coverage", "gaps", "sites"], "和" if zh else " and ", "覆盖盲区")
     kmz = said(["grids", "stations", "gaps", "sites"], "、" if zh else " and ")
     book = {}
+    if coverage and gaps == 0:  # gaps.csv: its header alone
+        book["gaps.csv"] = (f"覆盖盲区表：本次没有盲区（所有住户都在{band}内），只有表头。" if zh else
+                            f"The gaps: none this run (every household within {band}), the header alone.")
     if sheets:  # the sheets the workbook has (no 盲区 page without a gap, no 建站前后 without a site)
-        book = {"summary.xlsx": f"汇总表（Excel 或 WPS 打开），各页：{'、'.join(sheets)}；说明页解释每一列。" if zh else
-                f"The workbook (Excel or WPS), sheets: {', '.join(sheets)}; the notes sheet defines every column."}
+        book["summary.xlsx"] = (f"汇总表（Excel 或 WPS 打开），各页：{'、'.join(sheets)}；说明页解释每一列。" if zh else
+                                f"The workbook (Excel or WPS), sheets: {', '.join(sheets)}; the notes sheet defines "
+                                "every column.")
     if zh:
         return book | {"overview.html": f"总览地图：{'；'.join(filter(None, [overview, tail]))}。先看这个。",
                 "results.kmz": f"手机地图文件：用奥维互动地图或 Google Earth 打开（{kmz}）" + (f"；{tail}。" if tail else "。")}
