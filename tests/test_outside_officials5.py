@@ -241,3 +241,29 @@ def test_spatial_coverage_and_a_python_map_give_the_same_reason(tmp_path, capsys
     said = {f["properties"]["name"]: f["properties"].get("reason") for f in _map(page)[0]["stations"]}
     assert said["丙社区党群服务站"] == "its homes are all nearer 甲社区党群服务中心"
     assert said["乙社区党群服务站"] is None
+
+
+def test_a_station_at_the_same_place_as_another_is_not_said_to_be_farther():
+    """A 站 in its 中心's building ties with it on every walk; the walks give the homes to one, and
+    the other is at the same place, not farther: its reason says so (与…在同一位置，住户计入该站)."""
+    import geopandas as gpd
+    from shapely.geometry import LineString, Point
+
+    import spatial
+    from spatial.io._figures import station_load_sheet, station_load_table
+
+    streets = gpd.GeoDataFrame({"highway": ["footway"]}, geometry=[LineString([(X0, Y0), (X0 + 2000, Y0)])], crs=UTM)
+    homes = gpd.GeoDataFrame({"unit_id": ["U1", "U2"], "households": [100, 50]},
+                             geometry=[Point(X0 + 100, Y0 + 20), Point(X0 + 600, Y0 + 20)], crs=UTM)
+    stations = gpd.GeoDataFrame({"station_id": ["O5-7", "O5-8"], "name": ["丁社区党群服务中心", "丁社区党群服务站"],
+                                 "reason": ["", ""]}, geometry=[Point(X0, Y0), Point(X0, Y0)], crs=UTM)
+    walks = spatial.walking_coverage(homes, stations, spatial.read_network(streets))
+    load = spatial.station_load(walks, stations)
+    served = dict(zip(load["station_id"], load["households_served"]))
+    idle, busy = sorted(served, key=served.get)
+    assert served[idle] == 0 and served[busy] == 150
+    named = dict(zip(load["station_id"], load["name"]))
+    assert load.set_index("station_id").loc[idle, "reason"] == f"at the same place as {named[busy]}, which counts its homes"
+    sheet = station_load_sheet(station_load_table(load), "zh").set_index("station_id")
+    assert sheet.loc[idle, "station_reason"] == f"与{named[busy]}在同一位置，住户计入该站"
+    assert sheet.loc[busy, "station_reason"] is None

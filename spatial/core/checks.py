@@ -52,6 +52,7 @@ from spatial.core._words_zh import (  # noqa: F401
     LAYERS_ZH,
     NEARER,
     REASONS_ZH,
+    SAME_PLACE,
     gap_note_zh,
     invalid_zh,
     layer_zh,

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from spatial.core._words_zh import NEARER, reason_zh
+from spatial.core._words_zh import NEARER, SAME_PLACE, reason_zh
 from spatial.core.checks import AREA_UNITS, label_text, numbers_from_text, round_half_up, round_walk
 from spatial.io.columns import find_column
 
@@ -277,7 +277,8 @@ def idle_reasons(demand: pd.DataFrame, stations: pd.DataFrame, *, station_id_col
     """Each station's ``reason`` (blank where none), with one for a station the walks reach that
     is nobody's nearest: its homes are all nearer another station (:data:`~spatial.core.checks.NEARER`),
     named (by its name, else its id) as the nearest station of the served home nearest to it in a
-    straight line. An official tapping a station of 0 households read a blank reason.
+    straight line, or, within a metre of that station, at the same place as it (the walks' tie gave
+    it the homes). An official tapping a station of 0 households read a blank reason.
 
     ``demand`` has ``nearest_station`` (and a geometry, for the name); a station keeps a reason it
     has (too far from the network ...). With no home served anywhere, nothing is added.
@@ -291,6 +292,8 @@ def idle_reasons(demand: pd.DataFrame, stations: pd.DataFrame, *, station_id_col
     ...                             geometry=[Point(0, 0), Point(-50, 0)], crs=32650)
     >>> idle_reasons(homes, stations)
     ['', 'its homes are all nearer 甲站']
+    >>> idle_reasons(homes, stations.assign(geometry=[Point(0, 0), Point(0, 0)]))
+    ['', 'at the same place as 甲站, which counts its homes']
     """
     reasons = ([v.strip() if isinstance(v, str) else "" for v in stations["reason"]] if "reason" in stations.columns
                else [""] * len(stations))
@@ -316,8 +319,8 @@ def idle_reasons(demand: pd.DataFrame, stations: pd.DataFrame, *, station_id_col
         far = shapely.distance(points, where[k]) if located else np.array([np.nan])
         j = int(np.nanargmin(far)) if np.isfinite(far).any() else 0  # (no place to measure from: the first)
         by = label_text(homes["nearest_station"].iloc[j])
-        other = names.get(by, by)
-        reasons[k] = NEARER.format(station=other)
+        same = located and by in ids and shapely.distance(where[ids.index(by)], where[k]) < 1.0  # a tie: not nearer
+        reasons[k] = (SAME_PLACE if same else NEARER).format(station=names.get(by, by))
     return reasons
 
 
