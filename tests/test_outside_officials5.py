@@ -101,7 +101,7 @@ def test_readme_lines_name_only_what_the_run_has_in_english_too():
     full_en = held(grids=True, coverage=True, stations=True, gaps=3, sites=2, band="15 min", lang="en")
     assert full_en == {k: _ABOUT[k][1] for k in ("overview.html", "results.kmz")}
     none = held(grids=True, coverage=True, stations=True, gaps=2, sites=0, band="15分钟")
-    assert none["overview.html"] == "总览地图：网格、15分钟服务圈和覆盖盲区；没有建议新站（没有哪处候选站址能增加覆盖）。先看这个。"
+    assert none["overview.html"] == "总览地图：网格、15分钟服务圈和覆盖盲区；没有建议新站（选址没有选中候选站址，原因见数据问题清单）。先看这个。"
     en = held(grids=True, coverage=True, stations=True, gaps=0, sites=None, band="10 min", lang="en")
     assert en["results.kmz"] == ("For a phone's map app (奥维互动地图, Google Earth): grids and stations; no gaps "
                                  "(every household within 10 min); no sites proposed (siting was not run: the "

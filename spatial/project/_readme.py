@@ -148,7 +148,7 @@ def held(*, grids: bool, coverage: bool, stations: bool, gaps: int | None, sites
                     else "no sites proposed (siting was not run: the project file has no [siting])")
     elif coverage and sites == 0:
         why = ("不需新站" if zh else "none needed") if gaps == 0 else (
-            "没有哪处候选站址能增加覆盖" if zh else "no candidate adds coverage")
+            "选址没有选中候选站址，原因见数据问题清单" if zh else "siting chose no candidate; the report says why")
         none.append(f"没有建议新站（{why}）" if zh else f"no sites proposed ({why})")
     has = {"grids": grids, "coverage": coverage, "stations": stations, "gaps": bool(gaps), "sites": bool(sites)}
 
