@@ -50,10 +50,13 @@ from spatial.core._numbers import (  # noqa: F401
 # the Chinese words of report rows live in spatial.core._words_zh; every caller imports them from here
 from spatial.core._words_zh import (  # noqa: F401
     LAYERS_ZH,
+    NEARER,
     REASONS_ZH,
+    SAME_PLACE,
     gap_note_zh,
     invalid_zh,
     layer_zh,
+    nearer_reason,
     reason_zh,
 )
 

@@ -57,6 +57,7 @@ from spatial.coverage.walks import (
     gate_points,
     station_snaps,
 )
+from spatial.io._figures import idle_reasons
 from spatial.network.graph import WalkNetwork
 from spatial.network.read import as_walk_network
 from spatial.network.routing import source_target_pairs
@@ -166,6 +167,8 @@ def station_load(
         ratio = np.where(hh_served > 0, 100.0 * area / hh_served, np.nan)
     out["m2_per_100hh"] = ratio
     out["under_standard"] = under_standard(ratio, min_m2_per_100hh)
+    if "reason" in stations.columns:  # the walks reach it, yet it serves nobody: say why, as for one they do not
+        out["reason"] = idle_reasons(demand, out, station_id_col=station_id_col)
     warn_replaced(stations, LOAD_COLUMNS, "stations", "station_load", new=out)  # a survey's own counts
     n_under = int(out["under_standard"].sum())
     if n_under:

@@ -20,10 +20,10 @@ import shapely
 from pyproj import CRS
 
 from spatial.core._words import counted
-from spatial.core.checks import (Report, is_number, label_text, report_in, require_columns, require_crs,
+from spatial.core.checks import (Report, is_number, label_text, nearer_reason, report_in, require_columns, require_crs,
                                  round_half_up, round_walk, yes_no)
 from spatial.core.errors import ColumnError, InputFileError, OptionError
-from spatial.io._figures import COUNT
+from spatial.io._figures import COUNT, idle_reasons
 from spatial.maps import _style as st
 from spatial.maps._encode import SCALE, encode_lines, encode_polygons
 
@@ -64,9 +64,9 @@ def display_geometry(gdf: gpd.GeoDataFrame, name: str, gcj02: bool, *, decimals:
 
 def with_station_reasons(stations: pd.DataFrame, demand: pd.DataFrame | None) -> pd.DataFrame:
     """The stations with the ``reason`` :func:`~spatial.coverage.walks.walking_coverage` gave those
-    no walk reaches (its ``attrs["station_reasons"]``), when they carry none of their own: the
-    stations an analyst passes in Python are the list as read, while ``spatial coverage`` writes
-    them with their reasons. Unchanged otherwise.
+    no walk reaches (its ``attrs["station_reasons"]``) or nobody's nearest (:func:`~spatial.io._figures.idle_reasons`),
+    when they carry none of their own: the stations an analyst passes in Python are the list as
+    read, while ``spatial coverage`` writes them with their reasons. Unchanged otherwise.
 
     Examples
     --------
@@ -75,25 +75,28 @@ def with_station_reasons(stations: pd.DataFrame, demand: pd.DataFrame | None) ->
     >>> with_station_reasons(pd.DataFrame({"station_id": ["S1", "S2"]}), walks)["reason"].tolist()
     ['', 'too far from network']
     """
-    said = getattr(demand, "attrs", {}).get("station_reasons")
-    if not said or "reason" in stations.columns or said["id_col"] not in stations.columns:
+    said = getattr(demand, "attrs", {}).get("station_reasons") or {"id_col": "station_id", "reasons": {}}
+    if "reason" in stations.columns or said["id_col"] not in stations.columns or demand is None:
         return stations
-    return stations.assign(reason=[said["reasons"].get(i, "") for i in stations[said["id_col"]].map(label_text)])
+    why = stations.assign(reason=[said["reasons"].get(i, "") for i in stations[said["id_col"]].map(label_text)])
+    if "nearest_station" in demand.columns:
+        why["reason"] = idle_reasons(demand, why, station_id_col=said["id_col"])
+    return why if why["reason"].ne("").any() else stations
 
 
 def off_network(stations: pd.DataFrame) -> np.ndarray:
-    """Which stations no walk reaches: those the coverage gave a ``reason`` (too far from the
-    network, cut off by a barrier). They are drawn and reported, but the maps' view is fitted to
-    the others.
+    """Which stations no walk reaches: those with a ``reason`` (too far from the network, cut off
+    by a barrier; not its homes all nearer another). Drawn and reported; the view fits the others.
 
     Examples
     --------
-    >>> off_network(pd.DataFrame({"reason": ["", None, "too far from network"]})).tolist()
-    [False, False, True]
+    >>> off_network(pd.DataFrame({"reason": ["", None, "too far from network", "its homes are all nearer 甲站"]})).tolist()
+    [False, False, True, False]
     """
     if "reason" not in stations.columns:
         return np.zeros(len(stations), dtype=bool)
-    return stations["reason"].fillna("").astype(str).str.strip().ne("").to_numpy()
+    said = stations["reason"].fillna("").astype(str).str.strip()
+    return np.array([bool(r) and not nearer_reason(r) for r in said], dtype=bool)
 
 
 def short_labels(grids: pd.DataFrame, label_col: str) -> list:
