@@ -26,21 +26,14 @@ from openpyxl import load_workbook
 
 from test_outside_officials2 import UTM, X0, Y0, _degrees, _map, _project, _town
 from test_outside_officials3 import _kmz_descriptions
+from test_outside_officials4 import _sheet, _stations as _station_list
 
 STATIONS = [("O5-1", "甲社区党群服务中心", "中心", 0, 0, 600), ("O5-2", "丙社区党群服务站", "站", -50, 0, 200),
             ("O5-3", "乙社区党群服务站", "站", 1800, 0, 300)]
 
 
 def _stations(path: Path) -> Path:
-    table = [(sid, name, kind, *_degrees(x, y), area) for sid, name, kind, x, y, area in STATIONS]
-    pd.DataFrame(table, columns=["站点编号", "站点名称", "类型", "经度", "纬度", "面积（㎡）"]).to_csv(
-        path, index=False, encoding="utf-8-sig")
-    return path
-
-
-def _sheet(path: Path, name: str) -> list[dict]:
-    rows = list(load_workbook(path)[name].values)
-    return [dict(zip(rows[0], r)) for r in rows[1:]]
+    return _station_list(path, STATIONS)
 
 
 @pytest.fixture(scope="module")
