@@ -18,7 +18,7 @@ from spatial.io._faults import misnamed
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["other_sheets", "sheet_names", "workbook_engine", "workbook_error"]
+__all__ = ["merged_down", "other_sheets", "sheet_names", "workbook_engine", "workbook_error"]
 
 
 def other_sheets(path: Path) -> list[str]:
@@ -53,6 +53,23 @@ def _shown_sheets(path: Path) -> list[str] | None:
     except Exception:  # noqa: BLE001 - read as before; a damaged file is named by the read itself
         return None
     return [m.name for m in sheets if m.visible == SheetVisibleEnum.Visible and m.typ == SheetTypeEnum.WorkSheet]
+
+
+def merged_down(path: Path, sheet: str | int) -> list[tuple[int, int, int]]:
+    """The cells of ``sheet`` merged over two or more rows, as ``(first row, last row, column)``
+    (0-based, the sheet's own rows and columns, as pandas reads a sheet with ``header=None``); none
+    when the workbook cannot say. A plan keeps one 网格编号 merged down over the rows of its units,
+    a list one 社区 over its homes: Excel shows the value beside every row, but holds it in the
+    first only."""
+    try:
+        from python_calamine import CalamineWorkbook
+
+        book = CalamineWorkbook.from_path(str(path))
+        read = book.get_sheet_by_name(sheet) if isinstance(sheet, str) else book.get_sheet_by_index(sheet)
+        ranges = read.merged_cell_ranges or []
+    except Exception:  # noqa: BLE001 - read as before; a damaged file is named by the read itself
+        return []
+    return [(int(r0), int(r1), int(c0)) for (r0, c0), (r1, _c1) in ranges if r1 > r0]
 
 
 def _first_visible(path: Path) -> str | int:
