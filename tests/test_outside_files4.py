@@ -76,3 +76,26 @@ def test_evaluate_scores_a_plan_with_merged_grid_ids_as_two_grids_of_four_units(
     assert scores["households"].to_dict() == {"G1": 400, "G2": 400}
     assert set(scores["band_status"]) == {"in"}
     assert float(gpd.read_file(out, layer="summary")["gap_pct"].iloc[0]) == 0.0
+
+
+# ------------------------------------------------------------------ full-width digits
+
+
+def test_coordinates_in_full_width_digits_are_said_so_not_called_degrees_minutes(tmp_path, caplog):
+    """A station list typed with a Chinese input method (经度 '１１４．０５８３', full-width digits)
+    was read right but said to be 'written with °, minutes or E/N': the official looked for
+    minutes that were never there. It says full-width digits now; a °-written cell is said as before."""
+    from spatial.io.layers import read_points_table
+
+    path = tmp_path / "stations.csv"
+    path.write_text("编号,经度,纬度\nS1,１１４．０５８３,２２．５４３１\nS2,114°3′29.88″,22.5431\n", encoding="utf-8-sig")
+    with caplog.at_level(logging.WARNING, logger="spatial"):
+        stations = read_points_table(path)
+    assert stations.geometry.x.round(4).tolist() == [114.0583, 114.0583]
+    assert stations.geometry.y.round(4).tolist() == [22.5431, 22.5431]
+    assert "column '经度': 1 coordinates written in full-width digits read as decimal degrees ('１１４．０５８３'" \
+           in caplog.text
+    assert "column '纬度': 1 coordinates written in full-width digits" in caplog.text
+    assert "column '经度': 1 coordinates written with °, minutes or E/N read as decimal degrees ('114°3′29.88″'" \
+           in caplog.text
+    assert "纬度': 1 coordinates written with °" not in caplog.text
