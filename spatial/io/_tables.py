@@ -32,7 +32,7 @@ from spatial.core.errors import InputFileError
 from spatial.io._encoding import decode_text_file
 from spatial.io._excelcodes import check_codes, is_code_column
 from spatial.io._workbooks import (_elsewhere, _first_visible, _sheets, merged_down, other_sheets, sheet_names,
-                                   workbook_engine, workbook_error)
+                                   unsaved_formulas, workbook_engine, workbook_error)
 from spatial.io.columns import bare_name
 
 logger = logging.getLogger(__name__)
@@ -81,6 +81,7 @@ def read_frame(path: Path, *, sheet=None, encoding: str | None = None, text: boo
             raise InputFileError(f"cannot read sheet {sheet!r} of {what}'{path}': {exc}{_sheets(path)}") from exc
         except Exception as exc:  # openpyxl raises zipfile/XML errors for damaged files
             raise workbook_error(path, exc, what) from exc
+        raw = _formulas_shown(raw, unsaved_formulas(path, read_sheet), path)
         typed = True
     else:
         raise InputFileError(f"{what}'{path}': unsupported table type {suffix!r}; use .csv, .xlsx, .xls or .ods")
@@ -142,6 +143,24 @@ def read_frame(path: Path, *, sheet=None, encoding: str | None = None, text: boo
     if not text:
         df = _infer_cells(df) if typed else _infer_numbers(df)
     return df, at
+
+
+def _formulas_shown(raw: pd.DataFrame, formulas: dict[tuple[int, int], str], path: Path) -> pd.DataFrame:
+    """``raw`` (a sheet read with ``header=None``) with each cell that holds a formula and no saved
+    value (:func:`~spatial.io._workbooks.unsaved_formulas`) as its formula text (``=C2*25``), not
+    empty: a count so kept is refused naming the row and the formula, not told to be filled in
+    where Excel shows it filled (:func:`spatial.core.checks.check_households`). Said once (-v)."""
+    cells = [(r, c, f) for (r, c), f in formulas.items()
+             if r < raw.shape[0] and c < raw.shape[1] and pd.isna(raw.iat[r, c])]
+    if not cells:
+        return raw
+    raw = raw.astype({c: object for c in {c for _, c, _ in cells}})
+    for r, c, f in cells:
+        raw.iat[r, c] = f if f.startswith("=") else f"={f}"
+    logger.info("'%s': %d cells hold a formula with no value saved (%s in row %d ...): the workbook was written by "
+                "a program and never saved by Excel; read as their formulas", path.name, len(cells), cells[0][2],
+                cells[0][0] + 1)
+    return raw
 
 
 #: A count or measure typed as text ('200户', '1,200', '３５０人'): never copied down merged cells.

@@ -18,7 +18,7 @@ from spatial.io._faults import misnamed
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["merged_down", "other_sheets", "sheet_names", "workbook_engine", "workbook_error"]
+__all__ = ["merged_down", "other_sheets", "unsaved_formulas", "sheet_names", "workbook_engine", "workbook_error"]
 
 
 def other_sheets(path: Path) -> list[str]:
@@ -70,6 +70,38 @@ def merged_down(path: Path, sheet: str | int) -> list[tuple[int, int, int]]:
     except Exception:  # noqa: BLE001 - read as before; a damaged file is named by the read itself
         return []
     return [(int(r0), int(r1), int(c0)) for (r0, c0), (r1, _c1) in ranges if r1 > r0]
+
+
+def unsaved_formulas(path: Path, sheet: str | int) -> dict[tuple[int, int], str]:
+    """``{(row, column): formula}`` (0-based, the sheet's own rows and columns) of the cells of
+    ``sheet`` that hold a formula with no value saved beside it: a workbook written by a program
+    (a web system's export through Apache POI or openpyxl) that Excel never saved. Excel works
+    the values out when it opens the file and shows them; a reader sees empty cells. Only
+    ``.xlsx``/``.xlsm``; none when the workbook holds no formula or cannot say."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return {}
+    try:
+        import zipfile
+
+        with zipfile.ZipFile(path) as z:
+            if not any(b"<f" in z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/")):
+                return {}
+        import openpyxl
+
+        book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+        try:
+            ws = book[sheet] if isinstance(sheet, str) else book.worksheets[sheet]
+            out = {}
+            for row in ws.iter_rows():
+                for cell in row:
+                    value = getattr(cell, "value", None)
+                    if getattr(cell, "data_type", None) == "f" and isinstance(value, str):
+                        out[(cell.row - 1, cell.column - 1)] = value
+            return out
+        finally:
+            book.close()
+    except Exception:  # noqa: BLE001 - read as before; a damaged file is named by the read itself
+        return {}
 
 
 def _first_visible(path: Path) -> str | int:
