@@ -64,7 +64,7 @@ def check_station_snaps(stations: gpd.GeoDataFrame, snap: Snap, network: WalkNet
         raise NetworkError(f"no station lies within {reach:g} m of the walking network"
                            f"{nearest_said(network, layer_xy(stations, network, name='stations'))}; {why}")
     bad = np.flatnonzero(~snap.ok)
-    far = warn_far(stations, bad, network, ids, "station", "it serves nobody")  # a mistyped coordinate: said so
+    far = warn_far(stations, bad, network, ids, "station", ("it serves nobody", "they serve nobody"))  # a mistyped coordinate: said so
     bad = np.setdiff1d(bad, far)
     reasons = np.array([r or "not snapped" for r in np.asarray(snap.reason, dtype=object)[bad]], dtype=object)
     off = pd.Series(np.asarray(ids)[bad]).groupby(reasons, sort=False)
@@ -75,14 +75,14 @@ def check_station_snaps(stations: gpd.GeoDataFrame, snap: Snap, network: WalkNet
 
 
 def warn_far(layer: gpd.GeoDataFrame, rows: np.ndarray, network: WalkNetwork, ids, what: str,
-             then: str, *, share: float = 1.0) -> np.ndarray:
+             then: tuple[str, str], *, share: float = 1.0) -> np.ndarray:
     """Warn, naming each with its distance and coordinates, about the ``rows`` of ``layer`` (not
     on the network) that lie :data:`ELSEWHERE_M` or more from it while others reach it: a
     coordinate mistyped or damaged in a copy (22.49 read 2.249, a cell left 0) puts a home or a
     station hundreds of kilometres off, not beyond the mapped streets. ``what``: 'home' or
-    'station'; ``then``: what became of it. Said only where they are at most ``share`` of the
-    layer (or one row): a whole town of homes beyond the extract is not a typing slip. Returns the
-    rows named."""
+    'station'; ``then``: what became of it, of one and of several. Said only where they are at most ``share`` of the
+    layer (or one row), or all at 0, 0 (coordinates never filled in): a whole town of homes beyond
+    the extract is not a typing slip. Returns the rows named."""
     rows = np.asarray(rows, dtype=int)
     if not len(rows) or len(rows) == len(layer) or not network.n_edges:
         return rows[:0]
@@ -94,16 +94,20 @@ def warn_far(layer: gpd.GeoDataFrame, rows: np.ndarray, network: WalkNetwork, id
                                                                    all_matches=False)
         dist[np.flatnonzero(seen)[where[0]]] = d
     far = np.flatnonzero(dist >= ELSEWHERE_M)
-    if not len(far) or len(far) > max(share * len(layer), 1):
+    if not len(far):
         return rows[:0]
     at = layer.geometry.iloc[rows[far]].to_crs(4326).representative_point()
+    # 0, 0 is where an export puts a home whose coordinates were never filled in, however many
+    blank = ((at.x.abs() < 1e-9) & (at.y.abs() < 1e-9)).to_numpy()
+    if len(far) > max(share * len(layer), 1) and not blank.all():
+        return rows[:0]
     # beyond 1,000 km the local UTM zone's metres are no distance to quote
     names = [f"{np.asarray(ids)[rows[k]]} {'over 1,000' if dist[k] >= 1e6 else f'{dist[k] / 1000:,.0f}'} km off at "
              f"({p.x:.6f}, {p.y:.6f})" for k, p in zip(far, at)]
     many = len(far) > 1
     logger.warning("%d %s%s far from the walking network the others are on: %s; %s: check %s coordinates, typed "
                    "or copied wrong?", len(far), what, "s lie" if many else " lies", listed(names, limit=5),
-                   then.replace("it ", "they ") if many else then, "their" if many else "its")
+                   then[many], "their" if many else "its")
     return rows[far]
 
 
@@ -144,7 +148,7 @@ def check_demand_reaches(demand: gpd.GeoDataFrame, snap: Snap, network: WalkNetw
         uid = find_column(demand, "unit_id", layer="demand", required=False)
         warn_far(demand, np.flatnonzero(np.asarray(access) == "unreachable"), network,
                  demand[uid].to_numpy() if uid else demand.index.to_numpy(), "home",
-                 "it is counted unreachable", share=0.05)
+                 ("it is counted unreachable", "they are counted unreachable"), share=0.05)
         return
     nearest = _nearest_m(network, xy)
     if nearest < ELSEWHERE_M or not np.isfinite(nearest):  # near (a gap), or no home has a location
