@@ -237,3 +237,65 @@ def test_a_station_of_two_points_is_refused_saying_how_many(town, degrees, tmp_p
     assert err.endswith("'stations.gpkg' rows must be points (or building polygons), but these are not: S2 "
                         "(MultiPoint of 2 points); give each station one point at its entrance"), err
     assert not out.exists()
+
+
+# ------------------------------------------------------------------ formulas Excel never worked out
+
+
+def _formula_units(path: Path, degrees, *, saved: bool) -> Path:
+    """Units with 户数 = 楼栋数 x 25 as formulas (=C2*25), as a web system writes its export
+    (Apache POI, openpyxl): no value saved beside them, or (``saved``) the 100 Excel saves."""
+    import zipfile
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["编号", "社区编号", "楼栋数", "户数", "经度", "纬度"])
+    for k, (x, y) in enumerate(degrees["units"]):
+        ws.append([f"U{k}", "C1", 4, f"=C{k + 2}*25", x, y])
+    wb.save(path)
+    if saved:  # the value Excel writes beside each formula when it saves the file
+        parts = {n: zipfile.ZipFile(path).read(n) for n in zipfile.ZipFile(path).namelist()}
+        sheet = "xl/worksheets/sheet1.xml"
+        assert parts[sheet].count(b"<v></v>") == 8 or parts[sheet].count(b"<v />") == 8
+        parts[sheet] = parts[sheet].replace(b"<v></v>", b"<v>100</v>").replace(b"<v />", b"<v>100</v>")
+        with zipfile.ZipFile(path, "w") as z:
+            for n, data in parts.items():
+                z.writestr(n, data)
+    return path
+
+
+def test_counts_held_as_formulas_with_no_saved_value_are_told_to_be_saved_in_excel(town, degrees, tmp_path,
+                                                                                  capsys):
+    """A units workbook exported by a web system, 户数 written as formulas (=C2*25) that Excel
+    works out when it opens the file (it shows 100 in each row): spatial coverage said "bad rows:
+    U0=nan, U1=nan ... Fill in the count", of cells the official sees filled."""
+    units = _formula_units(tmp_path / "units.xlsx", degrees, saved=False)
+    stations = _table(tmp_path / "stations.csv", "编号,经度,纬度", [("S1", *degrees["stations"][0])])
+    out = tmp_path / "cov.gpkg"
+    code = main([str(a) for a in ["coverage", town["net"], stations, units, "--out", out]])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1, err
+    assert err.endswith("'units.xlsx' column '户数' must be a number >= 0 in every row (finite, not empty); bad rows: "
+                        "U0='=C2*25', U1='=C3*25', U2='=C4*25', U3='=C5*25', U4='=C6*25' (and 3 more). Those cells "
+                        "hold formulas with no value saved (a workbook written by a program, never saved by Excel): "
+                        "open it in Excel or WPS, save it, and give it again"), err
+    assert not out.exists()
+
+
+def test_formulas_whose_values_excel_saved_are_read_as_those_values(degrees, tmp_path):
+    df = read_table(_formula_units(tmp_path / "units.xlsx", degrees, saved=True))
+    assert df["户数"].tolist() == [100] * 8
+
+
+def test_half_the_homes_at_zero_zero_are_named_as_coordinates_never_filled_in(town, degrees, tmp_path, capsys):
+    """An export that writes 0, 0 for homes never located: however many, they are no town
+    beyond the extract, and are named (the first five, and how many more)."""
+    rows = [(f"U{k}", "C1", 100, *((0, 0) if k >= 4 else (x, y))) for k, (x, y) in enumerate(degrees["units"])]
+    homes = _table(tmp_path / "homes.csv", "编号,社区编号,户数,经度,纬度", rows)
+    stations = _table(tmp_path / "stations.csv", "编号,经度,纬度", [("S1", *degrees["stations"][0])])
+    out = tmp_path / "cov.gpkg"
+    assert main([str(a) for a in ["coverage", town["net"], stations, homes, "--out", out, "--no-isochrones"]]) == 0
+    err = capsys.readouterr().err
+    assert ("4 homes lie far from the walking network the others are on: U4 over 1,000 km off at (0.000000, "
+            "0.000000), U5 over 1,000 km off at (0.000000, 0.000000)") in err, err
+    assert "; they are counted unreachable: check their coordinates, typed or copied wrong?" in err
