@@ -299,3 +299,81 @@ def test_half_the_homes_at_zero_zero_are_named_as_coordinates_never_filled_in(to
     assert ("4 homes lie far from the walking network the others are on: U4 over 1,000 km off at (0.000000, "
             "0.000000), U5 over 1,000 km off at (0.000000, 0.000000)") in err, err
     assert "; they are counted unreachable: check their coordinates, typed or copied wrong?" in err
+
+
+# ------------------------------------------------------------------ files of other programs
+
+
+@pytest.mark.parametrize("name, says", [
+    ("站点.gpx", "is a GPX file (waypoints or tracks from a phone app), which is not read; export the points from the "
+                "app as KML (or open the file in QGIS and save its waypoints layer as .gpkg), then give that file"),
+    ("站点.tab", "is a MapInfo layer (.tab), which is not read; open it in QGIS and save it as .gpkg, then give that "
+                "file"),
+])
+def test_a_phone_apps_gpx_or_a_mapinfo_layer_is_told_how_to_give_it(town, tmp_path, capsys, name, says):
+    """Waypoints saved by 两步路 or 奥维 as .gpx, or a surveying office's MapInfo .tab, were told
+    "cannot read '.gpx' files; give one of .gpkg, .geojson, ... .ods" and nothing of how."""
+    stations = tmp_path / name
+    stations.write_text('<?xml version="1.0"?><gpx version="1.1"></gpx>', encoding="utf-8")
+    out = tmp_path / "cov.gpkg"
+    assert main([str(a) for a in ["coverage", town["net"], stations, town["units"], "--out", out]]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"spatial coverage: error: STATIONS '{stations}' {says}", err
+    assert not out.exists()
+
+
+def _project(d: Path, town, units: str, stations: str) -> Path:
+    text = f"""[project]
+name = "files4"
+output = "out"
+[inputs]
+network = "{town['net'].as_posix()}"
+communities = "{town['comm'].as_posix()}"
+units = {{ path = "{units}", households_col = "户数" }}
+stations = "{stations}"
+[grids]
+min_households = 300
+max_households = 500
+[siting]
+k = 1
+[outputs]
+maps = false
+workbook = false
+png = false
+kml = false
+"""
+    (d / "p.toml").write_text(text, encoding="utf-8")
+    return d / "p.toml"
+
+
+def test_a_project_refuses_a_gpx_input_before_reading_any(town, degrees, tmp_path, capsys):
+    """spatial run with stations = "站点.gpx" read the units (and said their warnings) before it
+    stopped with "unsupported file type '.gpx'; ... for CSV/Excel tables use read_points_table",
+    a Python function the official running a project has never heard of."""
+    _table(tmp_path / "units.csv", "编号,社区编号,户数,经度,纬度",
+           [(f"U{k}", "C1", "100户", x, y) for k, (x, y) in enumerate(degrees["units"])])
+    (tmp_path / "站点.gpx").write_text('<?xml version="1.0"?><gpx version="1.1"></gpx>', encoding="utf-8")
+    assert main(["run", str(_project(tmp_path, town, "units.csv", "站点.gpx"))]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err  # nothing read: no word of the units' 户
+    assert err.endswith(f"input 'stations' {(tmp_path / '站点.gpx').resolve()} is a GPX file (waypoints or tracks "
+                        "from a phone app), which is not read; export the points from the app as KML (or open the "
+                        "file in QGIS and save its waypoints layer as .gpkg), then give that file"), err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_project_reads_a_macro_workbook_as_the_command_line_does(town, degrees, tmp_path, capsys):
+    """Units kept in a macro workbook (户籍台账.xlsm, as offices' templates are) were refused by
+    spatial run as "unsupported file type '.xlsm'; use a GeoPackage ..." where spatial coverage
+    and spatial grids read it."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["编号", "社区编号", "户数", "经度", "纬度"])
+    for k, (x, y) in enumerate(degrees["units"]):
+        ws.append([f"U{k}", "C1", 100, x, y])
+    wb.save(tmp_path / "户籍台账.xlsm")
+    _table(tmp_path / "stations.csv", "编号,经度,纬度", [("S1", *degrees["stations"][0])])
+    assert main(["-q", "run", str(_project(tmp_path, town, "户籍台账.xlsm", "stations.csv"))]) == 0, \
+        capsys.readouterr().err
+    grids = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="grids")
+    assert grids["households"].sum() == 800
