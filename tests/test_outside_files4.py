@@ -87,11 +87,13 @@ def test_evaluate_scores_a_plan_with_merged_grid_ids_as_two_grids_of_four_units(
 def test_coordinates_in_full_width_digits_are_said_so_not_called_degrees_minutes(tmp_path, caplog):
     """A station list typed with a Chinese input method (经度 '１１４．０５８３', full-width digits)
     was read right but said to be 'written with °, minutes or E/N': the official looked for
-    minutes that were never there. It says full-width digits now; a °-written cell is said as before."""
+    minutes that were never there (as was a number with a no-break space after it). It says
+    full-width digits now; a °-written cell is said as before."""
     from spatial.io.layers import read_points_table
 
     path = tmp_path / "stations.csv"
-    path.write_text("编号,经度,纬度\nS1,１１４．０５８３,２２．５４３１\nS2,114°3′29.88″,22.5431\n", encoding="utf-8-sig")
+    # S2's latitude copied off a web page with a no-break space after it: a number, said nothing of
+    path.write_text("编号,经度,纬度\nS1,１１４．０５８３,２２．５４３１\nS2,114°3′29.88″,22.5431\u00a0\n", encoding="utf-8-sig")
     with caplog.at_level(logging.WARNING, logger="spatial"):
         stations = read_points_table(path)
     assert stations.geometry.x.round(4).tolist() == [114.0583, 114.0583]

@@ -147,6 +147,9 @@ def _degrees(column: pd.Series, label: str) -> np.ndarray:
             continue
         value = float(m["d"]) + float(m["m"] or 0) / 60 + float(m["s"] or 0) / 3600
         west = (m["pre"] or m["post"] or "").upper() in ("W", "S", "西经", "南纬")
+        if re.fullmatch(r"[0-9]+(?:\.[0-9]+)?", raw[k].strip()):  # a number with spaces round it (web copy: \xa0)
+            out[k] = -value if west else value
+            continue
         (wide if re.fullmatch(r"\d+(?:\.\d+)?", text) else read)[int(k)] = -value if west else value
     for said, how in ((read, "with °, minutes or E/N"), (wide, "in full-width digits")):
         if said:
