@@ -379,3 +379,27 @@ def test_a_project_reads_a_macro_workbook_as_the_command_line_does(town, degrees
         capsys.readouterr().err
     grids = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="grids")
     assert grids["households"].sum() == 800
+
+
+# ------------------------------------------------------------------ rows Excel hides
+
+
+def test_rows_a_filter_hides_are_read_and_said_to_be(tmp_path, caplog):
+    """A station list with 已撤销 (closed) stations filtered out in Excel: the official saw two
+    stations, the file holds three and all three were read without a word (the closed one
+    counted as serving its homes)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["编号", "经度", "纬度", "状态"])
+    for k, state in enumerate(["在用", "已撤销", "已撤销", "在用"], 1):
+        ws.append([f"S{k}", 114.05 + k / 1000, 22.54, state])
+    ws.auto_filter.ref = "A1:D5"
+    ws.row_dimensions[3].hidden = True
+    ws.row_dimensions[4].hidden = True
+    wb.save(tmp_path / "stations.xlsx")
+    with caplog.at_level(logging.WARNING, logger="spatial"):
+        df = read_table(tmp_path / "stations.xlsx")
+    assert df["编号"].tolist() == ["S1", "S2", "S3", "S4"]  # every row read, as before
+    said = [r.getMessage() for r in caplog.records]
+    assert said == ["'stations.xlsx': rows 3-4, hidden in Excel (by a filter or by hand), are read like the others; "
+                    "delete them from the sheet if they are not to count"], said

@@ -31,8 +31,8 @@ import pandas as pd
 from spatial.core.errors import InputFileError
 from spatial.io._encoding import decode_text_file
 from spatial.io._excelcodes import check_codes, is_code_column
-from spatial.io._workbooks import (_elsewhere, _first_visible, _sheets, merged_down, other_sheets, sheet_names,
-                                   unsaved_formulas, workbook_engine, workbook_error)
+from spatial.io._workbooks import (_elsewhere, _first_visible, _sheets, hidden_rows, merged_down, other_sheets,
+                                   sheet_names, unsaved_formulas, workbook_engine, workbook_error)
 from spatial.io.columns import bare_name
 
 logger = logging.getLogger(__name__)
@@ -124,6 +124,12 @@ def read_frame(path: Path, *, sheet=None, encoding: str | None = None, text: boo
     df.columns = names_of(header, width)
     if typed:  # 网格编号 merged down over its units: the value beside every row, as Excel shows it
         df = _fill_merged(df, merged_down(path, read_sheet), path)
+        hidden = sorted(set(hidden_rows(path, read_sheet)) & set(df.index))
+        if hidden:  # rows a filter hides (已撤销 stations filtered out) are in the file, and read
+            many = len(hidden) > 1
+            logger.warning("'%s': %s, hidden in Excel (by a filter or by hand), %s read like the others; delete %s "
+                           "from the sheet if %s not to count", path.name, f"row{'s' * many} {listed_rows(hidden)}",
+                           "are" if many else "is", "them" if many else "it", "they are" if many else "it is")
     df = df.reset_index(drop=True)
     at = lines[k + 1:]
     again = _header_again(df, header)
@@ -143,6 +149,24 @@ def read_frame(path: Path, *, sheet=None, encoding: str | None = None, text: boo
     if not text:
         df = _infer_cells(df) if typed else _infer_numbers(df)
     return df, at
+
+
+def listed_rows(rows: list[int]) -> str:
+    """0-based sheet rows as Excel numbers them, runs joined: ``[4, 5, 6, 9]`` -> ``'5-7, 10'``.
+
+    Examples
+    --------
+    >>> listed_rows([4, 5, 6, 9])
+    '5-7, 10'
+    """
+    runs: list[list[int]] = []
+    for r in rows:
+        if runs and r == runs[-1][1] + 1:
+            runs[-1][1] = r
+        else:
+            runs.append([r, r])
+    shown = [f"{a + 1}-{b + 1}" if b > a else f"{a + 1}" for a, b in runs]
+    return ", ".join(shown[:10]) + (f" (and {len(shown) - 10} more)" if len(shown) > 10 else "")
 
 
 def _formulas_shown(raw: pd.DataFrame, formulas: dict[tuple[int, int], str], path: Path) -> pd.DataFrame:

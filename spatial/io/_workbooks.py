@@ -18,7 +18,7 @@ from spatial.io._faults import misnamed
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["merged_down", "other_sheets", "unsaved_formulas", "sheet_names", "workbook_engine", "workbook_error"]
+__all__ = ["hidden_rows", "merged_down", "other_sheets", "unsaved_formulas", "sheet_names", "workbook_engine", "workbook_error"]
 
 
 def other_sheets(path: Path) -> list[str]:
@@ -70,6 +70,38 @@ def merged_down(path: Path, sheet: str | int) -> list[tuple[int, int, int]]:
     except Exception:  # noqa: BLE001 - read as before; a damaged file is named by the read itself
         return []
     return [(int(r0), int(r1), int(c0)) for (r0, c0), (r1, _c1) in ranges if r1 > r0]
+
+
+def hidden_rows(path: Path, sheet: str | int) -> list[int]:
+    """The rows of ``sheet`` hidden in Excel (0-based, the sheet's own): rows a filter (筛选) hides,
+    or hidden by hand (隐藏), which the file holds and a reader reads like the others. Only
+    ``.xlsx``/``.xlsm``; none when the workbook cannot say."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return []
+    try:
+        import posixpath
+        import re
+        import zipfile
+        from xml.etree import ElementTree
+
+        main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+        rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+        with zipfile.ZipFile(path) as z:
+            sheets = ElementTree.fromstring(z.read("xl/workbook.xml")).iter(f"{main}sheet")
+            ids = [(e.get("name"), e.get(rel)) for e in sheets]
+            rid = dict(ids)[sheet] if isinstance(sheet, str) else ids[sheet][1]
+            rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+            target = next(e.get("Target") for e in rels if e.get("Id") == rid)
+            name = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+            xml = z.read(name).decode("utf-8", "replace")
+    except Exception:  # noqa: BLE001 - read as before; a damaged file is named by the read itself
+        return []
+    rows = []
+    for tag in re.findall(r"<(?:\w+:)?row\b[^>]*>", xml):
+        hidden, row = re.search(r'\bhidden="(1|true)"', tag), re.search(r'\br="(\d+)"', tag)
+        if hidden and row:
+            rows.append(int(row.group(1)) - 1)
+    return rows
 
 
 def unsaved_formulas(path: Path, sheet: str | int) -> dict[tuple[int, int], str]:
