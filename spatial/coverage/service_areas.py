@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from spatial.core._geom import one_points
 from spatial.core._words import plural
 from spatial.core.checks import listed, require_columns, require_crs, require_unique, to_metric, warn_replaced
 from spatial.core.errors import GeometryError, SpatialError
@@ -376,10 +377,8 @@ def _station_points(stations: gpd.GeoDataFrame, network: WalkNetwork, id_col: st
     if len(pts) == 0:
         raise GeometryError("'stations' has no rows; give at least one station")
     geom = pts.geometry.values
-    one = (shapely.get_type_id(geom) == 4) & (shapely.get_num_geometries(geom) == 1)
-    if one.any():  # a point written as a MultiPoint of one (as some exports write points), as the coverage reads it
-        geom = np.where(one, shapely.get_geometry(geom, 0), np.asarray(geom, dtype=object))
-        pts = pts.set_geometry(gpd.GeoSeries(geom, index=pts.index, crs=pts.crs))
+    if (shapely.get_type_id(geom) == 4).any():  # a point written as a MultiPoint of one, as the coverage reads it
+        pts = pts.set_geometry(gpd.GeoSeries(one_points(geom), index=pts.index, crs=pts.crs))
         geom = pts.geometry.values
     bad = shapely.is_missing(geom) | shapely.is_empty(geom) | (shapely.get_type_id(geom) != 0)
     if bad.any():
