@@ -2,7 +2,8 @@
 
 Owns the rule for tunnels and bridges: no point is linked into an edge wholly in a tunnel while
 another edge lies within reach, nor up onto the deck of an edge wholly on a bridge away from its
-ends (:data:`BRIDGE_END_M`, or up to the water a bridge passes over first). The lines are made
+ends (:data:`BRIDGE_END_M`, or up to the water a bridge passes over first, on the bank within
+:data:`BRIDGE_BANK_M` of its end). The lines are made
 once for each network (and set of barrier lines) and kept while the network lives. May import
 core, ``spatial.network._snapindex``, ``_walkfilter`` and ``graph``; nothing of snapping.
 """
@@ -20,12 +21,18 @@ from spatial.network._snapindex import nearest_edges
 from spatial.network._walkfilter import IN_TUNNEL, MERGED, ON_BRIDGE
 from spatial.network.graph import WalkNetwork
 
-__all__ = ["BRIDGE_END_M", "Links", "bridge_reach", "clear", "linkable", "nearest", "nearest_links"]
+__all__ = ["BRIDGE_BANK_M", "BRIDGE_END_M", "Links", "bridge_reach", "clear", "linkable", "nearest", "nearest_links"]
 
 
-#: How far from each end (m) a bridge is linked to, unless it passes over water first (then up to
-#: the water: a bridge way often starts on the bank) or a street or track sooner (then up to it).
+#: How far from each end (m) a bridge is linked to, unless it passes over water within
+#: :data:`BRIDGE_BANK_M` of it (then up to the water) or a street or track sooner (then up to it).
 BRIDGE_END_M = 10.0
+#: A bridge way starts where the bridge's structure does (OSM: the way is split at its
+#: abutments), often on the bank, or at the junction with the street along it: water this near its
+#: end (m) is reached by walking the deck over the bank (the embankment, the green along the river,
+#: a footbridge's ramp) from beside it. Water farther on is crossed by a viaduct over dry land
+#: first, high on piers, and the deck is reached at its end (:data:`BRIDGE_END_M`) as over a street.
+BRIDGE_BANK_M = 100.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -122,7 +129,10 @@ def bridge_reach(network: WalkNetwork, bridges: np.ndarray,
                   barriers: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """How far from their ``u`` and ``v`` ends the edges ``bridges`` (wholly on a bridge) are
     linked to: :data:`BRIDGE_END_M`, or up to the water when a bridge passes over water first
-    (the bank a bridge way often starts on; a line of ``barriers`` counts as water), but not past
+    and within :data:`BRIDGE_BANK_M` of the end (the bank a bridge way starts on; a line of
+    ``barriers`` counts as water; a viaduct over dry land to water farther on is reached within
+    :data:`BRIDGE_END_M` of its end, as until December 2026 it was not: a home beside a 400 m
+    approach was linked onto its deck anywhere), but not past
     the first street or railway track it passes over (a street crossing it with no node shared);
     not at all from an end where only such edges meet (a bridge drawn as several ways, joined in
     the air)."""
@@ -158,7 +168,8 @@ def bridge_reach(network: WalkNetwork, bridges: np.ndarray,
         order = np.lexsort((d, b))
         first = order[np.r_[True, b[order][1:] != b[order][:-1]]] if len(order) else order
         r = np.full(len(bridges), BRIDGE_END_M)
-        r[b[first]] = np.where(wet[first], d[first], np.minimum(d[first], BRIDGE_END_M))
+        bank = wet[first] & (d[first] <= BRIDGE_BANK_M)
+        r[b[first]] = np.where(bank, d[first], np.minimum(d[first], BRIDGE_END_M))
         r[in_air[end]] = 0.0
         reach.append(r)
     return reach[0], reach[1]

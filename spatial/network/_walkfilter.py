@@ -90,8 +90,11 @@ NOT_SET = frozenset({"", "no", "f", "false", "0", "n", "否"})
 #: A way in a tunnel (Geofabrik's shapefiles write T/F, others Y/N or 是/否); building_passage,
 #: culvert ... are not.
 _TUNNEL = {"yes", "t", "true", "1", "y", "是"}
-#: ``bridge`` values of a way that is no bridge, or one at the water's level (a ford-like crossing)
-_NO_BRIDGE = NOT_SET | {"low_water_crossing", "abandoned"}
+#: ``bridge`` values of a way that is no bridge, or one at the ground's or the water's level: a
+#: ford-like crossing, and a boardwalk (OSM: a plank walkway "usually low above the ground",
+#: through a marsh, a wetland or along a shore: walked and linked to from beside it as a path, and
+#: up and down with the ground; until December 2026 it was a bridge, reached only near its ends)
+_NO_BRIDGE = NOT_SET | {"low_water_crossing", "abandoned", "boardwalk"}
 #: Road classes whose tunnels are for cars (the trunk roads and motorways are dropped anyway).
 _CAR_TUNNEL_CLASSES = {"primary", "primary_link", "secondary", "secondary_link"}
 _SIDEWALK_YES = {"both", "left", "right", "yes"}
@@ -137,8 +140,9 @@ ON_BRIDGE, IN_TUNNEL, MERGED = 1, 2, 4
 
 def off_ground_kind(tags: pd.DataFrame) -> np.ndarray:
     """Whether each way runs on a bridge (bit :data:`ON_BRIDGE`: ``yes``, ``viaduct``,
-    ``boardwalk`` ..., Geofabrik's ``T``) or in a tunnel (bit :data:`IN_TUNNEL`: ``yes``, ``T``;
-    not a building passage or a culvert). Not a ford-like ``low_water_crossing``. A value merged
+    ``trestle`` ..., Geofabrik's ``T``) or in a tunnel (bit :data:`IN_TUNNEL`: ``yes``, ``T``;
+    not a building passage or a culvert). Not a ford-like ``low_water_crossing`` nor a
+    ``boardwalk``, at the ground's level. A value merged
     by osmnx from several ways (``yes;no``) adds :data:`MERGED`: the bridge is part of the edge
     (a reader adds it too where the edge's OSM ids are a list, ``yes`` alone when the streets
     beside the bridge had no ``bridge`` tag).
@@ -148,9 +152,9 @@ def off_ground_kind(tags: pd.DataFrame) -> np.ndarray:
 
     Examples
     --------
-    >>> off_ground_kind(pd.DataFrame({"bridge": ["yes", "", "T", "yes;no", "viaduct", "", "yes"],
-    ...                               "tunnel": ["", "yes", "", "", "", "building_passage", "no;yes"]})).tolist()
-    [1, 2, 1, 5, 1, 0, 7]
+    >>> off_ground_kind(pd.DataFrame({"bridge": ["yes", "", "T", "yes;no", "viaduct", "", "yes", "boardwalk"],
+    ...                               "tunnel": ["", "yes", "", "", "", "building_passage", "no;yes", ""]})).tolist()
+    [1, 2, 1, 5, 1, 0, 7, 0]
     """
     out = np.zeros(len(tags), dtype=np.int8)
     if "bridge" in tags.columns:

@@ -6,7 +6,10 @@ OSM file holds the water with the streets, so :func:`spatial.network.read.read_n
 (``water_barriers=True``, the default) and the legs keep out of it:
 
 - **river lines** (``waterway=river`` and ``waterway=canal``, not in a culvert or tunnel): no leg
-  crosses one, as no leg crosses a ``barriers`` line;
+  crosses one, as no leg crosses a ``barriers`` line; where no water area is mapped round it, its
+  banks are drawn at half its width on each side (its ``width`` tag, else :data:`DEFAULT_WIDTH_M`
+  of its kind) and are shorelines as below, so no leg goes into the river and out on the same
+  bank, and a bridge is linked to from its end up to the bank, not up to the centre line;
 - **shorelines**, the outlines of water areas (closed ways and multipolygon relations tagged
   ``natural=water`` or ``waterway=riverbank``) and ``natural=coastline``: a leg crossing them twice
   or more goes into the water and out again between its two ends, and is not used. A leg crossing
@@ -67,6 +70,13 @@ GRAZE_M = 1.0
 RAIL_WAYS = frozenset({"rail", "narrow_gauge", "light_rail", "subway", "monorail"})
 #: Keys of a railway out of use or not built yet: no wall (``disused=yes``, ``construction=rail``).
 _RAIL_NOT_IN_USE = ("disused", "abandoned", "razed", "construction", "proposed")
+#: Width (m) of a river or canal mapped by its centre line alone, without a ``width`` tag: its
+#: banks are drawn this far apart. On the narrow side (OSM's ``waterway=river`` is any river wider
+#: than a stream one can step over; the rivers of a town, 15-50 m): a street or a home drawn within
+#: the band would be in the water.
+DEFAULT_WIDTH_M = {"river": 20.0, "canal": 10.0}
+#: The widest ``width`` read (m); a larger value is a typo (no river inside a town is wider).
+MAX_WIDTH_M = 3000.0
 #: Kinds of water line, and railway tracks.
 RIVER, SHORE, RAIL = "river", "shore", "rail"
 
@@ -111,6 +121,25 @@ def water_kind(tags) -> tuple[str, str]:
     return "", ""
 
 
+def water_width_m(tags) -> float:
+    """The ``width`` tag of a river or canal in metres (``25``, ``25 m``, ``25,5``, ``80 ft``,
+    ``80'``), NaN when not given, not a width, 0 or over :data:`MAX_WIDTH_M`.
+
+    Examples
+    --------
+    >>> [water_width_m({"width": w}) for w in ("25", "25 m", "12,5", "100 ft", "wide", "0")]
+    [25.0, 25.0, 12.5, 30.48, nan, nan]
+    """
+    import re
+
+    text = str(tags.get("width") or "").strip().lower().replace(",", ".")
+    got = re.fullmatch(r"([0-9]*\.?[0-9]+)\s*(m|meters?|metres?|ft|feet|')?", text)
+    if not got:
+        return float("nan")
+    width = float(got.group(1)) * (0.3048 if got.group(2) in ("ft", "feet", "'") else 1.0)
+    return width if 0 < width <= MAX_WIDTH_M else float("nan")
+
+
 def rail_kind(tags, railway: str) -> tuple[str, str]:
     """``(RAIL, "railway=...")`` for tracks at ground level and in use, else ``("", "")``
     (:func:`water_kind` has left out those in a tunnel or covered)."""
@@ -126,11 +155,17 @@ def rail_kind(tags, railway: str) -> tuple[str, str]:
     return RAIL, f"railway={railway}"
 
 
-def water_frame(ids, kinds, features, geometry, crs) -> gpd.GeoDataFrame:
+def water_frame(ids, kinds, features, geometry, crs, widths=None) -> gpd.GeoDataFrame:
     """The water features a reader found: ``id`` (``w123`` a way, ``r45`` a relation), ``kind``,
-    ``feature`` (the tag) and their lines."""
-    return gpd.GeoDataFrame({"id": pd.Series(list(ids), dtype=object), "kind": pd.Series(list(kinds), dtype=object),
-                             "feature": pd.Series(list(features), dtype=object)},
+    ``feature`` (the tag), ``width_m`` (a river's ``width`` tag, :func:`water_width_m`; NaN
+    when none) and their lines."""
+    ids = list(ids)
+    width = np.full(len(ids), np.nan)
+    if widths is not None:
+        given = np.asarray(list(widths), dtype=float)
+        width[: len(given)] = given
+    return gpd.GeoDataFrame({"id": pd.Series(ids, dtype=object), "kind": pd.Series(list(kinds), dtype=object),
+                             "feature": pd.Series(list(features), dtype=object), "width_m": width},
                             geometry=list(geometry), crs=crs)
 
 
@@ -178,12 +213,14 @@ def network_water(water: gpd.GeoDataFrame | None, metric, report: Report, label:
         return Water(rivers=np.empty(0, object), shores=np.empty(0, object), rails=np.asarray(rails, dtype=object))
     rivers = geom[kind == RIVER]
     shores, inner_km = _without_shared(geom[kind == SHORE])
+    banks = river_banks(rivers, _half_widths(water.loc[kind == RIVER]), shores)
     n_by = water.groupby("feature", sort=True).size()
     km_by = pd.Series(shapely.length(geom) / 1000, index=water.index).groupby(water["feature"]).sum()
     km = (float(shapely.length(rivers).sum()) + float(shapely.length(shores).sum())) / 1000
     said = ", ".join(f"{f}: {n_by[f]}, {km_by[f]:.3f} km" for f in n_by.index)
     inner = f"; {inner_km:.3f} km of outline between two water areas left out" if inner_km > 0 else ""
     inner_zh = f"；两片水域之间的边界 {inner_km:.3f} 公里不计" if inner_km > 0 else ""
+
     report.add("network", "water",
                f"water: {len(water)} feature{'s' if len(water) > 1 else ''} ({said}), {km:.3f} km of river lines and "
                f"shorelines{inner}",
@@ -193,10 +230,53 @@ def network_water(water: gpd.GeoDataFrame | None, metric, report: Report, label:
                zh=(f"水域：{len(water)} 处（{said}），河道中心线和水岸线共 {km:.3f} 公里{inner_zh}",
                    "作为住户和服务站到路网直线连接段的阻隔（不跨越河道中心线，不穿过水面；桥梁按道路步行）；"
                    "read_network(water_barriers=False) 或 --no-water-barriers 可取消"))
+    if len(banks):
+        _report_banks(banks, report)
+        shores = np.concatenate([shores, banks]).astype(object)
     logger.info("network %s: %d water features, %.1f km of river lines and shorelines used as barriers to the "
                 "legs to the network", label, len(water), km)
     return Water(rivers=np.asarray(rivers, dtype=object), shores=np.asarray(shores, dtype=object),
                  rails=np.asarray(rails, dtype=object))
+
+
+def _half_widths(rivers: pd.DataFrame) -> np.ndarray:
+    """Half the width (m) of each river line: its ``width_m``, else :data:`DEFAULT_WIDTH_M` of its kind."""
+    kind = rivers["feature"].astype(str).str.removeprefix("waterway=")
+    default = kind.map(DEFAULT_WIDTH_M).fillna(DEFAULT_WIDTH_M["river"]).to_numpy(float)
+    given = rivers["width_m"].to_numpy(float) if "width_m" in rivers.columns else np.full(len(rivers), np.nan)
+    return np.where(np.isfinite(given), given, default) / 2
+
+
+def river_banks(rivers: np.ndarray, half_m: np.ndarray, shores: np.ndarray) -> np.ndarray:
+    """The banks of river lines (metres), ``half_m`` to each side, where no water area is mapped
+    round them: the parts of the banks inside a water area closed by ``shores`` (a riverbank
+    mapped with the centre line) are left out."""
+    if not len(rivers):
+        return np.empty(0, object)
+    banks = np.concatenate([shapely.offset_curve(rivers, half_m), shapely.offset_curve(rivers, -half_m)])
+    if len(shores):
+        areas = shapely.get_parts(shapely.polygonize(shapely.get_parts(shapely.union_all(shores))))
+        if len(areas):
+            banks = shapely.difference(banks, shapely.union_all(areas))
+    banks = shapely.get_parts(banks)
+    banks = banks[(shapely.get_type_id(banks) == 1) & (shapely.length(banks) > GRAZE_M)]  # not a sliver on an outline
+    return np.asarray(banks, dtype=object)
+
+
+def _report_banks(banks: np.ndarray, report: Report) -> None:
+    """The report row of the banks drawn along river lines with no water area round them."""
+    km = float(shapely.length(banks).sum()) / 1000
+    river, canal = DEFAULT_WIDTH_M["river"], DEFAULT_WIDTH_M["canal"]
+    report.add("network", "river banks",
+               f"river banks: {km:.3f} km drawn at half the width of the river and canal lines with no water "
+               f"area mapped round them (their width tag, else {river:g} m for a river, {canal:g} m for a canal)",
+               "used as shorelines: no leg goes into the river and out on the same bank, and a bridge is "
+               "linked to from its end up to the bank; map the river's area (natural=water) or tag its width "
+               "for the true banks",
+               zh=(f"河岸：未绘水面的河道和运河按宽度的一半画出两岸，共 {km:.3f} 公里（取 width 标签，无则河流按 "
+                   f"{river:g} 米、运河按 {canal:g} 米）",
+                   "作为水岸线：连接段不进入河面再回到同岸，桥梁从桥头连接到岸边为止；"
+                   "请绘出河道水面（natural=water）或标注宽度（width）以得到真实河岸"))
 
 
 def _report_rails(rails: np.ndarray, report: Report, label: str) -> None:
