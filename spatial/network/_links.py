@@ -138,7 +138,7 @@ def bridge_reach(network: WalkNetwork, bridges: np.ndarray,
     the air)."""
     geoms = network.geometry[bridges]
     length = shapely.length(geoms)
-    wet_lines = [network.water.rivers, network.water.shores] + ([] if barriers is None else [barriers])
+    wet_lines = [network.water.rivers, network.water.outlines] + ([] if barriers is None else [barriers])
     water = np.concatenate(wet_lines).astype(object) if len(bridges) else np.empty(0, object)
     found = []  # (bridge, offset along it, over water)
     for lines, wet, tree in ((water, True, None), (network.water.rails, False, None),

@@ -172,15 +172,22 @@ def water_frame(ids, kinds, features, geometry, crs, widths=None) -> gpd.GeoData
 @dataclass(frozen=True, eq=False)
 class Water:
     """The water of a network, in its CRS: ``rivers`` (lines no leg crosses) and ``shores``
-    (outlines a leg may cross once, not twice), and its railway tracks, ``rails`` (lines no leg
-    crosses, as rivers)."""
+    (outlines a leg may cross once, not twice), its railway tracks, ``rails`` (lines no leg
+    crosses, as rivers), and ``banks``, drawn along river lines with no water area round them
+    (:func:`river_banks`; shorelines too, not counted as features)."""
 
     rivers: np.ndarray
     shores: np.ndarray
     rails: np.ndarray = field(default_factory=lambda: np.empty(0, object))
+    banks: np.ndarray = field(default_factory=lambda: np.empty(0, object))
 
     def __len__(self) -> int:
         return len(self.rivers) + len(self.shores) + len(self.rails)
+
+    @property
+    def outlines(self) -> np.ndarray:
+        """The lines no leg crosses twice: the shorelines and the banks drawn along river lines."""
+        return np.concatenate([self.shores, self.banks]).astype(object) if len(self.banks) else self.shores
 
     @property
     def lines(self) -> np.ndarray:
@@ -232,11 +239,10 @@ def network_water(water: gpd.GeoDataFrame | None, metric, report: Report, label:
                    "read_network(water_barriers=False) 或 --no-water-barriers 可取消"))
     if len(banks):
         _report_banks(banks, report)
-        shores = np.concatenate([shores, banks]).astype(object)
     logger.info("network %s: %d water features, %.1f km of river lines and shorelines used as barriers to the "
                 "legs to the network", label, len(water), km)
     return Water(rivers=np.asarray(rivers, dtype=object), shores=np.asarray(shores, dtype=object),
-                 rails=np.asarray(rails, dtype=object))
+                 rails=np.asarray(rails, dtype=object), banks=banks)
 
 
 def _half_widths(rivers: pd.DataFrame) -> np.ndarray:
@@ -383,11 +389,11 @@ _segments_cache: "weakref.WeakKeyDictionary[Water, tuple]" = weakref.WeakKeyDict
 
 def _shore_segments(water: Water) -> tuple | None:
     """The shorelines as straight segments (``a`` to ``b``), their tree and cells; None without any."""
-    if not len(water.shores):
+    if not len(water.outlines):
         return None
     got = _segments_cache.get(water)
     if got is None:
-        a, b = _segments(water.shores)
+        a, b = _segments(water.outlines)
         if not len(a):
             return None
         got = (shapely.STRtree(shapely.linestrings(np.stack([a, b], axis=1))), a, b, _Cells(a, b))
