@@ -188,3 +188,38 @@ def test_a_width_tag_is_read_in_metres_or_feet_and_nonsense_is_the_default():
     np.testing.assert_allclose(got, [40, 40, 40, 131 * 0.3048, 12.5, np.nan, np.nan, np.nan, np.nan])
     assert math.isnan(water_width_m({}))
     assert pd.isna(water_width_m({"width": None}))
+
+
+def test_a_province_run_s_edge_file_keeps_the_banks(tmp_path):
+    # the Dask parts read the network from a GeoParquet edge file: the banks go with the water, so
+    # the home on the bank is linked up to the bank there too (sqrt(70² + 5²) m), not over the water
+    from spatial.project._split import build_network, edge_arrays, write_edges
+
+    net = read_network(_skew_town(tmp_path / "t.osm", "width=80"))
+    write_edges(net, tmp_path / "edges.parquet")
+    part = build_network(edge_arrays(str(tmp_path / "edges.parquet"), None))
+    out = walking_coverage(_homes((30, -45)), _station(100, 60), part, meters=BANDS)
+    assert out["off_network_m"].iloc[0] == pytest.approx(math.hypot(70, 5), abs=0.05)
+
+
+@pytest.mark.parametrize("bridge", ["boardwalk", "yes"])
+def test_a_boardwalk_out_over_a_lake_is_not_linked_to_from_across_the_water(tmp_path, bridge):
+    # a lake from x = 0 to 200, y = 0 to 100; 南路 along y = -50, a boardwalk from it at (100, -50)
+    # north 110 m out into the lake to (100, 60). The home (150, 112) on the north shore, beside no
+    # street: the boardwalk's end is 70.7 m off over the water. A boardwalk is linked to from
+    # beside it on the land, up to the water, not across it: the home's nearest line is then the
+    # boardwalk at the shore (100, 0), 112 m straight over the lake, refused, and 南路 lies across
+    # the lake too: it is cut off. The home (130, -20) south of the lake steps 30 m onto it. A
+    # bridge out to a pavilion in the lake is the same: it was linked to from its end in the water.
+    nodes = {1: _xy(-100, -50), 2: _xy(100, -50), 3: _xy(300, -50), 4: _xy(100, 60),
+             11: _xy(0, 0), 12: _xy(200, 0), 13: _xy(200, 100), 14: _xy(0, 100)}
+    _osm_xml(tmp_path / "t.osm", nodes, [
+        (1, [1, 2, 3], {"highway": "residential", "name": "南路"}),
+        (2, [2, 4], {"highway": "footway", "bridge": bridge}),
+        (3, [11, 12, 13, 14, 11], {"natural": "water"})])
+    net = read_network(tmp_path / "t.osm")
+    out = walking_coverage(_homes((150, 112), (130, -20)), _station(100, -50), net, meters=[100, 500],
+                           max_off_network_m=300)
+    assert out["access"].tolist() == ["unreachable", "network"]
+    assert out["off_network_m"].iloc[1] == pytest.approx(30, abs=0.05)
+    assert out["walk_m"].iloc[1] == pytest.approx(60, abs=0.05)

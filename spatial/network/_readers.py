@@ -40,7 +40,9 @@ from spatial.network._osmways import _add_nodes, _locate_later_nodes, _osm_water
 from spatial.network._water import SHORE, water_kind, water_width_m
 from spatial.network._walkfilter import (
     FEATURE_KEYS,
+    IN_TUNNEL,
     MERGED,
+    ON_BRIDGE,
     TAG_KEYS,
     drop_reasons,
     feature_label,
@@ -208,7 +210,8 @@ def _flags(tags: pd.DataFrame, rows, ways=None) -> dict[str, np.ndarray]:
         several = np.array([";" in _tag_text(w) for w in np.asarray(ways, dtype=object)[off]], dtype=bool)
         kind[off[several]] |= MERGED
     kind = kind[rows]
-    return {"walked": walk_tagged(tags)[rows], "off_ground": kind != 0, "off_ground_kind": kind}
+    return {"walked": walk_tagged(tags)[rows], "off_ground": (kind & (ON_BRIDGE | IN_TUNNEL)) != 0,
+            "off_ground_kind": kind}
 
 
 def _way_ids(lines: pd.DataFrame) -> np.ndarray | None:
