@@ -101,6 +101,14 @@ def test_a_home_beside_a_park_boardwalk_steps_onto_it_from_beside_it():
                            meters=LINK_BANDS)
     assert cov["off_network_m"].iloc[0] == pytest.approx(5)
     assert cov["walk_m"].iloc[0] == pytest.approx(165)
+    # its edges written as a line layer say so, and read again walk the same
+    from spatial import edges_frame
+
+    edges = edges_frame(net)
+    assert edges["bridge"].tolist().count("boardwalk") == 1
+    again = walking_coverage(one(205, 40, households=[20]), one(200, 200, station_id=["北站"]), read_network(edges),
+                             meters=LINK_BANDS)
+    assert again["walk_m"].iloc[0] == pytest.approx(165)
 
 
 def test_a_boardwalk_ending_on_a_footway_of_a_line_layer_is_joined_to_it():

@@ -2,9 +2,9 @@
 
 Owns the rule for tunnels and bridges: no point is linked into an edge wholly in a tunnel while
 another edge lies within reach, nor onto a boardwalk over the water it crosses, nor up onto the
-deck of an edge wholly on a bridge away from its ends (:data:`BRIDGE_END_M`, or up to the water a bridge passes over first, on the bank within
-:data:`BRIDGE_BANK_M` of its end). The lines are made
-once for each network (and set of barrier lines) and kept while the network lives. May import
+deck of an edge wholly on a bridge away from its ends (:data:`BRIDGE_END_M`, or up to the water
+a bridge passes over first, on the bank within :data:`BRIDGE_BANK_M` of its end). The lines are
+made once for each network (and set of barrier lines) and kept while the network lives. May import
 core, ``spatial.network._snapindex``, ``_walkfilter`` and ``graph``; nothing of snapping.
 """
 

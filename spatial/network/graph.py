@@ -235,8 +235,8 @@ def edges_frame(network: WalkNetwork) -> gpd.GeoDataFrame:
     ``bridge`` and ``tunnel`` are OSM's values as :func:`read_network` reads them from a line
     layer: ``"yes"`` where the edge runs on a bridge or in a tunnel (``WalkNetwork.off_ground``),
     ``"yes;no"`` where osmnx merged it from a bridge or tunnel and the streets beside it,
-    ``"boardwalk"`` on a boardwalk, ``""`` elsewhere. So the edges written to a file and read again walk and link as the network did
-    (a bridge's deck over a valley, no home linked into a tunnel).
+    ``"boardwalk"`` on a boardwalk, ``""`` elsewhere. So the edges written to a file and read again
+    walk and link as the network did (a bridge's deck over a valley, no home linked into a tunnel).
 
     Examples
     --------
