@@ -485,9 +485,10 @@ def _result(network, fwd, bwd, has, z_node, reason, source, crs, extent, steps_f
             "problem_zh": [reason_zh(r) for r in reason[flat]], "action_zh": "按平地步行",
         })
         frame = pd.concat([frame, edges], ignore_index=True)
+        why = pd.Series(reason[flat]).str.removeprefix("no elevation: ").value_counts()
         logger.warning("%d of %d edges %s no elevation (%s) and %s walked flat", len(flat), m,
-                       plural(len(flat), "has", "have"), plural(len(flat), "is", "are"),
-                       ", ".join(f"{k}: {n}" for k, n in pd.Series(reason[flat]).value_counts().items()))
+                       plural(len(flat), "has", "have"), "; ".join(f"{k}: {n}" for k, n in why.items()),
+                       plural(len(flat), "is", "are"))
     logger.info("elevations from %s: %.1f%% of %d edges; %s", source, share, m, how)
     return EdgeTimes(forward_m=np.asarray(fwd, np.float64), backward_m=np.asarray(bwd, np.float64),
                      has_elevation=np.asarray(has, bool), node_elevation_m=z_node, report=frame,
