@@ -201,7 +201,8 @@ def test_the_english_headline_says_the_same(hill_run):
 
     summary = gpd.pd.DataFrame({"level": ["overall"], "id": ["all"], "households": [100.0], "hh_15min": [50.0],
                                 "pct_hh_15min": [50.0]})
-    got = figures({"coverage_summary": summary, "dem": Dem()}, {"parameters": {"coverage": {"speed_kmh": 4.0}}}, "en")
+    speed = {"parameters": {"coverage": {"speed_kmh": 4.0}}}
+    got = figures({"coverage_summary": summary, "dem": Dem()}, speed, "en")
     assert got[-1] == ("Walk times on the slopes (DEM dem.tif, elevations on 86.2% of edges): 4 km/h on the flat, "
                        "Tobler's hiking function on slopes, steps ×1.67, from home to station.")
     # distance bands stay distances: nothing said of slopes under them

@@ -462,11 +462,11 @@ def _check_metres(network: WalkNetwork, z_node: np.ndarray, source: str, crs: st
     if MEDIAN_FEET < median <= MEDIAN_STEEPEST:
         lo, hi = float(np.nanmin(z_node)), float(np.nanmax(z_node))
         fix = f"gdal_edit.py -scale {FOOT_M} {name}" if crs else f"multiply the nodes' 'elevation' by {FOOT_M}"
+        metres = f"{lo * FOOT_M:,.0f}–{hi * FOOT_M:,.0f}"
         en = (f"; the streets' median slope is {median:.0%}, steeper than the steepest towns' (under 20%): if the "
-              f"heights are feet ({lo:,.0f}–{hi:,.0f} read as metres; in metres {lo * FOOT_M:,.0f}–{hi * FOOT_M:,.0f} m), "
-              f"{fix} and run again")
+              f"heights are feet ({lo:,.0f}–{hi:,.0f} read as metres; in metres {metres} m), {fix} and run again")
         zh = (f"；街道坡度中位数 {median:.0%}，比最陡的山城（20% 以下）还陡：如高程单位实为英尺（按米读为 "
-              f"{lo:,.0f}–{hi:,.0f}，换算为米是 {lo * FOOT_M:,.0f}–{hi * FOOT_M:,.0f} 米），请 {fix} 后重新运行")
+              f"{lo:,.0f}–{hi:,.0f}，换算为米是 {metres} 米），请 {fix} 后重新运行")
         logger.warning("%s%s", name, en)
         return en, zh
     if median <= MEDIAN_STEEPEST:
@@ -478,11 +478,11 @@ def _check_metres(network: WalkNetwork, z_node: np.ndarray, source: str, crs: st
     if crs:
         fix = (f"if they are feet (gdal_edit.py -scale {FOOT_M} {name}: {lo * FOOT_M:,.0f}–{hi * FOOT_M:,.0f} m) or "
                f"decimetres (gdal_edit.py -scale 0.1 {name}: {lo / 10:,.0f}–{hi / 10:,.0f} m), set the band's scale so"
-               if feet else
-               f"if they are decimetres set the band's scale (gdal_edit.py -scale 0.1 {name}; centimetres: -scale 0.01)")
+               if feet else f"if they are decimetres set the band's scale (gdal_edit.py -scale 0.1 {name}; "
+                            "centimetres: -scale 0.01)")
     else:
-        fix = (f"if they are feet multiply the nodes' 'elevation' by {FOOT_M} ({lo * FOOT_M:,.0f}–{hi * FOOT_M:,.0f} m), "
-               f"if decimetres divide it by 10 ({lo / 10:,.0f}–{hi / 10:,.0f} m)" if feet else
+        fix = (f"if they are feet multiply the nodes' 'elevation' by {FOOT_M} ({lo * FOOT_M:,.0f}–"
+               f"{hi * FOOT_M:,.0f} m), if decimetres divide it by 10 ({lo / 10:,.0f}–{hi / 10:,.0f} m)" if feet else
                "if they are decimetres or centimetres, divide the nodes' 'elevation' by 10 or 100")
     raise SpatialError(f"{source} gives the streets a median slope of {median:.0%} (the steepest towns' are under "
                        f"20%): its heights are not metres; {fix}, or give a DEM in metres")
