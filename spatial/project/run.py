@@ -235,7 +235,10 @@ def run_project(
                               "options": spec.options, "columns": columns.get(name, {})}
                        for name, spec in project.inputs.items()}
             | ({"lock": {"path": str(lock["path"]), "layer": lock["layer"], "sha256": _sha256(lock["path"])}}
-               if isinstance(lock := project.grids.get("lock"), dict) else {}),
+               if isinstance(lock := project.grids.get("lock"), dict) else {})
+            # the DEM the walks were timed on: another DEM (re-downloaded, in feet) gives other walks
+            | ({"dem": {"path": str(dem), "layer": None, "sha256": _sha256(Path(dem))}}
+               if (dem := project.coverage.get("dem")) is not None and project.coverage.get("enabled", True) else {}),
             "parameters": {"grids": project.grids, "coverage": project.coverage, "siting": project.siting,
                            "outputs": project.outputs},
             "scheduler": scheduler or "single process",
@@ -282,7 +285,8 @@ def _readme_figures(project: Project, layers: dict, out: Path, files: list[Path]
     moved, new units and households keeping their grid), the headline's coverage lines, and the
     synthetic-data line where it applies."""
     lang = project.outputs.get("lang", "zh")
-    figures = headline_figures(RunResult(out, files, layers, {"parameters": {"siting": project.siting}}), lang)
+    figures = headline_figures(RunResult(out, files, layers, {"parameters": {"siting": project.siting,
+                                                                         "coverage": project.coverage}}), lang)
     if layers.get("grids") is not None and "band_status" in layers["grids"].columns:
         band = (project.grids["min_households"], project.grids["max_households"])
         figures.insert(0, grid_figure(layers["grids"]["band_status"], band, lang))
