@@ -359,22 +359,30 @@ def _attach(polys: list, extra: np.ndarray, tol: float, *, min_shared: float = 0
 
 
 def community_polygons(comm_geom, members: list[np.ndarray], pieces: np.ndarray, tol: float = _TOL_M) -> list:
-    """Polygons that tile ``comm_geom``: one per member list, slivers and stray parts attached."""
+    """Polygons that tile ``comm_geom``: one per member list, slivers and stray parts attached.
+
+    The result depends on the units (positions in ``pieces``), not on the order the member lists
+    come in: land two grids' units both cover goes to the grid of the unit that comes first
+    (:func:`_first_unit_keeps`), and ties between grids go to the grid whose first unit comes
+    first. The drawing (grids in order of their first unit) and the evaluation (grids in name
+    order) so give the same polygons for the same plan.
+    """
     if sum(len(m) for m in members) == 0:
         return [_single(comm_geom)] + [shapely.Polygon()] * (len(members) - 1)
     members = [np.asarray(m, dtype=np.int64) for m in members]
+    first = [int(m.min()) if len(m) else len(pieces) for m in members]
+    order = sorted(range(len(members)), key=lambda g: (first[g], g))
+    if order != list(range(len(members))):
+        out = community_polygons(comm_geom, [members[g] for g in order], pieces, tol)
+        back = [None] * len(members)
+        for k, g in enumerate(order):
+            back[g] = out[k]
+        return back
     polys = list(union_groups(pieces[np.concatenate(members)],
                               np.repeat(np.arange(len(members)), [len(m) for m in members]), len(members)))
     own_units = list(polys)
-    arr = np.asarray(polys, dtype=object)
-    if len(polys) > 1:  # overlapping units: the earlier grid keeps the overlap
-        tree = shapely.STRtree(arr)
-        chunks = halves(len(arr), 32)
-        found = thread_map(lambda s: tree.query(arr[s], predicate="overlaps"), chunks)
-        a, b = np.concatenate([f + [[s.start], [0]] for f, s in zip(found, chunks)], axis=1)
-        for i, j in sorted(zip(a.tolist(), b.tolist())):
-            if i < j and shapely.area(shapely.intersection(polys[i], polys[j])) > 0:
-                polys[j] = shapely.difference(polys[j], polys[i])
+    if len(polys) > 1:
+        polys = _first_unit_keeps(polys, members, pieces)
     covered = union_polygons(np.asarray(polys, dtype=object))
     rest = shapely.difference(comm_geom, covered)
     parts = np.asarray([p for p in shapely.get_parts(rest) if p.geom_type == "Polygon" and p.area > 0], dtype=object)
@@ -414,6 +422,44 @@ def community_polygons(comm_geom, members: list[np.ndarray], pieces: np.ndarray,
     single = (shapely.get_num_geometries(arr) == 1) & (shapely.get_type_id(arr) == 6)
     arr[single] = shapely.get_geometry(arr[single], 0)
     return list(arr)
+
+
+def _first_unit_keeps(polys: list, members: list[np.ndarray], pieces: np.ndarray) -> list:
+    """``polys`` (each grid's units' union) with land that units of several grids cover given to
+    the grid of the first of those units (the lowest position in ``pieces``, the units' order).
+
+    Each unit loses what any earlier unit of another grid covers (the units as given, not as cut),
+    so a point lies in the grid of the first unit covering it, whatever order the grids are in.
+    Only grids whose polygons overlap are looked into.
+    """
+    arr = np.asarray(polys, dtype=object)
+    tree = shapely.STRtree(arr)
+    pairs = set()
+    # (and a grid wholly inside another's outline: "contains_properly" is answered from the
+    # tree's prepared polygons, ~1 ms on 500 grids, where "contains" took 40 ms)
+    for predicate in ("overlaps", "contains_properly"):
+        chunks = halves(len(arr), 32)
+        found = thread_map(lambda s: tree.query(arr[s], predicate=predicate), chunks)
+        a, b = np.concatenate([f + [[s.start], [0]] for f, s in zip(found, chunks)], axis=1)
+        pairs.update((min(i, j), max(i, j)) for i, j in zip(a.tolist(), b.tolist()) if i != j)
+    if not pairs:
+        return polys
+    earlier: dict[int, list[int]] = {}
+    for i, j in sorted(pairs):
+        a, b = members[i], members[j]
+        qa, qb = shapely.STRtree(pieces[b]).query(pieces[a], predicate="intersects")
+        u, v = a[qa], b[qb]
+        shared = shapely.area(shapely.intersection(pieces[u], pieces[v])) > 0
+        for lo, hi in zip(np.minimum(u, v)[shared].tolist(), np.maximum(u, v)[shared].tolist()):
+            earlier.setdefault(hi, []).append(lo)
+    if not earlier:
+        return polys
+    cut = {hi: shapely.difference(pieces[hi], union_polygons(pieces[np.asarray(los)])) for hi, los in earlier.items()}
+    polys = list(polys)
+    for g, m in enumerate(members):
+        if any(int(k) in cut for k in m):
+            polys[g] = union_polygons(np.asarray([cut.get(int(k), pieces[k]) for k in m], dtype=object))
+    return polys
 
 
 #: Holes of less than this (m²) in a grid's polygon are float noise between its units, not land
@@ -569,19 +615,40 @@ def say_tiny_units(polygons: np.ndarray, crs: CRS, report: Report, *, bounds=Non
                    "坐标很可能不是该坐标系的单位：请设置坐标实际所在的坐标系（set_crs 或文件中记录的坐标系，如 shapefile 的 .prj）"))
 
 
+def land_pieces(poly, members: np.ndarray, pieces: np.ndarray, tol: float = _TOL_M) -> int:
+    """How many pieces a grid's units' own land (as its polygon ``poly`` keeps it) is in by the
+    partition's rook rule (:func:`~spatial.grids._adjacency.shared_edges`: parts sharing a boundary
+    of 1 m or more within ``tol`` metres are one piece; parts under 0.01 m² are float noise).
+    Parts that share no such edge are apart even where the drawn outline joins them across land
+    no unit covers (hairline slivers handed to the grid)."""
+    land = shapely.intersection(union_polygons(pieces[members]), poly)
+    parts = shapely.get_parts(land)
+    parts = parts[(shapely.get_dimensions(parts) == 2) & (shapely.area(parts) >= _NOISE_M2)]
+    if len(parts) <= 1:
+        return len(parts)
+    a, b, _, _ = shared_edges(parts, tol_m=tol)
+    g = sparse.csr_matrix((np.ones(len(a)), (a, b)), shape=(len(parts),) * 2)
+    return int(connected_components(g, directed=False)[0])
+
+
 def explain_pieces(report: Report, key, poly, members: np.ndarray, adj, pieces: np.ndarray, unit_ids, *,
-                   n_pieces: int | None = None) -> None:
-    """Say why a grid polygon is in pieces: its units share no edge (the rook rule of the
-    partition: ``adj``, an :class:`~spatial.grids._adjacency.Adjacency` of ``pieces``), and/or some
-    units are themselves in several parts (islands, exclaves). The drawing and the evaluation
-    both report with it."""
-    n_pieces = max(len(shapely.get_parts(poly)), n_pieces or 0)
+                   n_pieces: int | None = None) -> int:
+    """Say why a grid is in pieces, and return how many (1: one piece, no row): its polygon's
+    parts, its units' groups sharing no edge (the rook rule of the partition: ``adj``, an
+    :class:`~spatial.grids._adjacency.Adjacency` of ``pieces``), and, where some units are
+    themselves in several parts (islands, exclaves), the pieces of its units' land
+    (:func:`land_pieces`), whichever is most. The drawing and the evaluation both count with it."""
+    drawn = len(shapely.get_parts(poly))
     inside = np.zeros(len(pieces), dtype=bool)
     inside[members] = True
     same = inside[adj.i] & inside[adj.j]
     g = sparse.csr_matrix((np.ones(same.sum()), (adj.i[same], adj.j[same])), shape=(len(inside),) * 2)
     groups = len(np.unique(connected_components(g, directed=False)[1][members])) if len(members) else 0
     multi = members[shapely.get_num_geometries(pieces[members]) > 1]
+    land = land_pieces(poly, members, pieces) if len(multi) else 0
+    n_pieces = max(drawn, groups, land, n_pieces or 0)
+    if n_pieces <= 1:
+        return n_pieces
     why, why_zh = [], []
     if groups > 1:
         why.append(f"its units fall into {groups} groups sharing no edge")
@@ -592,8 +659,12 @@ def explain_pieces(report: Report, key, poly, members: np.ndarray, adj, pieces: 
         why.append(f"unit{'s' if many else ''} {names} {'are themselves' if many else 'is itself'} in several parts "
                    "(islands or exclaves)")
         why_zh.append(f"单元 {names} 本身由多块组成（岛或飞地）")
+    if drawn < n_pieces:  # one outline on the map, yet its land is apart
+        why.append("its outline joins some of them only across gaps no unit covers")
+        why_zh.append("其轮廓仅经由无单元覆盖的空隙把其中一些连在一起")
     action, action_zh = (("redraw it so its units connect, or check the inputs", "请重新划分使其单元相连，或检查输入数据")
                          if groups > 1 else ("nothing to fix: the pieces are parts of its own multi-part units",
                                              "无需处理：这些部分属于其自身由多块组成的单元"))
     report.add("grids", key, f"is {n_pieces} separate pieces" + (": " + "; ".join(why) if why else ""), action,
                zh=(f"分为 {n_pieces} 个互不相连的部分" + ("：" + "；".join(why_zh) if why_zh else ""), action_zh))
+    return n_pieces

@@ -245,9 +245,12 @@ def evaluate_grids(
     households = whole_counts(households, hh.to_numpy(float))  # whole counts stay whole (int64), as the partition gives
     parts = shapely.get_num_geometries(grid_geoms)
     components = parts if unit_comps is None else np.maximum(parts, unit_comps)
+    # grids holding a unit in several parts (their land may be apart where the outline is one polygon)
+    multi = np.bincount(g_of, weights=shapely.get_num_geometries(geoms) > 1, minlength=len(keys)) > 0
     for g, (k, c) in enumerate(zip(keys, components)):
-        if c > 1 and is_units:  # why, in the drawing's words: units sharing no edge, or units in parts
-            explain_pieces(report, k, grid_geoms[g], np.flatnonzero(g_of == g), adj, geoms, unit_names, n_pieces=c)
+        if is_units and (c > 1 or multi[g]):  # why, in the drawing's words: units sharing no edge, or in parts
+            components[g] = explain_pieces(report, k, grid_geoms[g], np.flatnonzero(g_of == g), adj, geoms, unit_names,
+                                           n_pieces=c)
         elif c > 1:
             report.add("grids", k, f"is {c} separate pieces", "redraw it so its units connect",
                        zh=(f"分为 {c} 个互不相连的部分", "请重新划分使其单元相连"))

@@ -511,7 +511,8 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
         by_name = sorted(range(len(keys)), key=lambda i: natural_key(keys[i]))
         keys, lists, polys = [keys[i] for i in by_name], [lists[i] for i in by_name], [polys[i] for i in by_name]
         for key, m, poly in zip(keys, lists, polys):
-            if poly.geom_type != "Polygon":
+            # (units in several parts: their land may be apart where the outline is one polygon)
+            if poly.geom_type != "Polygon" or (shapely.get_num_geometries(prep.pieces[m]) > 1).any():
                 explain_pieces(report, key, poly, m, prep.adj, prep.pieces, prep.unit_ids)
             rows.append({
                 "grid_id": key,
