@@ -229,7 +229,8 @@ def test_spatial_run_lists_a_station_serving_nobody_in_its_report_as_spatial_cov
 
 def test_one_gap_reads_the_same_figures_on_the_map_sheet_kmz_and_csv(town):
     """G001 by our own arithmetic: U5's 120 households and 300 people, one unit, walk 20 + 1,500 =
-    1,520 m to O6-1, ranked 1, in 甲社区, its site where U5 meets the street."""
+    1,520 m to O6-1, ranked 1, in 甲社区, its site where U5 meets the street. The KMZ left out its
+    居民单元数 (1), which the sheet and the popup give; it now describes the popup's rows."""
     lon, lat = _degrees(1500, 0)
     row = {r["盲区编号"]: r for r in _sheet(town["out"] / "summary.xlsx", "盲区")}["G001"]
     assert (row["排名（按户数）"], row["成因"], row["所属社区"], row["户数"], row["人口"], row["居民单元数"],
@@ -246,8 +247,9 @@ def test_one_gap_reads_the_same_figures_on_the_map_sheet_kmz_and_csv(town):
         "walk_to_station_m": 1520}
     assert popup["_t"] == "盲区 #1" and popup["_sum"] == f"120 户 · {WORDS['G001']}"
     kmz = _kmz_descriptions(town["out"] / "results.kmz", "覆盖盲区")["盲区 #1"]
+    # 居民单元数 too (the KMZ left it out, which the sheet and the popup give)
     assert kmz.splitlines() == ["盲区编号: G001", "排名: 1", f"盲区成因: {WORDS['G001']}", "所属社区: 甲社区", "户数: 120",
-                                "人口: 300", "距最近服务站步行（米）: 1520"]
+                                "人口: 300", "居民单元数: 1", "距最近服务站步行（米）: 1520"]
 
 
 def test_one_station_reads_the_same_figures_on_the_map_sheet_kmz_csv_and_readme(town):

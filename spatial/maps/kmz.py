@@ -21,25 +21,26 @@ from spatial.core.errors import SpatialError
 from spatial.io._figures import area_words
 from spatial.io.columns import find_column
 from spatial.io.kml import write_kml
-from spatial.maps._data import (HOME_POINT_DECIMALS, STATION_FIELDS, VALUE_WORDS, cause_words, display_geometry,
-                                gap_notes, grid_notes, jsonable, names_of)
+from spatial.maps._data import (GAP_FIELDS, HOME_POINT_DECIMALS, STATION_FIELDS, VALUE_WORDS, cause_words,
+                                display_geometry, gap_notes, grid_notes, jsonable, names_of)
 from spatial.maps._draw import typed_stations
 from spatial.maps._gis_styles import kml_styles
 from spatial.maps._style import FIELD_LABELS, coords_notes, feature_names, reason_label, site_labels, text
 
 __all__ = ["results_kmz"]
 
-#: Per layer: its folder (zh, en), the column naming each placemark, the columns describing it. Gaps
-#: and sites are named as the maps name them (:func:`_style.feature_names`, put in ``_NAME``), their
-#: ids (G001, NEW001, as the workbook and the CSVs list them) described.
+#: Per layer: its folder (zh, en), the column naming each placemark, the columns describing it (a
+#: station's and a gap's: its popup's rows, in their order; a gap's rank after its id). Gaps and sites are named as the maps
+#: name them (:func:`_style.feature_names`, put in ``_NAME``), their ids (G001, NEW001, as the
+#: workbook and the CSVs list them) described.
 KMZ_LAYERS = {
     "grids": (("网格", "Grids"), "grid_id", ["grid_code", "community", "community_id", "four_bounds", "households",
                                              "population", "deviation_pct", "households_kept_pct",
                                              "units_moved_in", "units_moved_out", "full_time_workers", "part_time_workers",
                                              "building_leads", "household_leads", "note"]),
     "stations": (("党群服务站", "Stations"), "name", ["station_id", *STATION_FIELDS, "coords_note"]),
-    "gaps": (("覆盖盲区", "Coverage gaps"), "_name", ["gap_id", "rank", "cause", "community", "households",
-                                                  "population", "walk_to_station_m", "note", "coords_note"]),
+    "gaps": (("覆盖盲区", "Coverage gaps"), "_name", ["gap_id", "rank", *(c for c in GAP_FIELDS if c != "rank"),
+                                                  "coords_note"]),
     "sites": (("建议新站点", "Proposed sites"), "_name", ["site_id", "build_order", "gain_households",
                                                       "gain_population", "cum_coverage_pct"]),
 }
