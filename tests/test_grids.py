@@ -290,6 +290,18 @@ def test_point_units_at_one_place_share_its_cell_and_one_grid():
     assert whole.contains(shapely.Point(400, 600).buffer(1)) and whole.geom_type == "Polygon"
 
 
+def _points_in_two_communities(pts: np.ndarray, households: np.ndarray):
+    """Point units ``P0``, ``P1`` ... at ``pts`` in communities W and E (800 m square, split at
+    x = 400), drawn into grids of 100-200 households and checked: units, communities, plan."""
+    units = gpd.GeoDataFrame({"unit_id": [f"P{i}" for i in range(len(pts))], "households": households},
+                             geometry=shapely.points(pts), crs=CRS)
+    comms = gpd.GeoDataFrame({"community_id": ["W", "E"]},
+                             geometry=[shapely.box(0, 0, 400, 800), shapely.box(400, 0, 800, 800)], crs=CRS)
+    res = partition_grids(units, comms, min_households=100, max_households=200)
+    check_plan(res, units, comms)
+    return units, comms, res
+
+
 def test_addresses_at_one_place_by_the_community_edge_are_slices_sharing_edges_in_one_grid():
     """Three addresses of a building 0.24 m inside its community's edge (hypothesis found it:
     n=50, seed=5043): cut round the building's point, one slice was a sliver pointing out of the
@@ -299,12 +311,7 @@ def test_addresses_at_one_place_by_the_community_edge_are_slices_sharing_edges_i
     pts = rng.uniform(0, 800, size=(50, 2))
     pts = np.vstack([pts, pts[[11, 11]]])
     assert pts[11, 0] < 0.25  # the place lies 0.24 m from the western community's edge
-    units = gpd.GeoDataFrame({"unit_id": [f"P{i}" for i in range(len(pts))],
-                              "households": rng.integers(5, 60, len(pts))}, geometry=shapely.points(pts), crs=CRS)
-    comms = gpd.GeoDataFrame({"community_id": ["W", "E"]},
-                             geometry=[shapely.box(0, 0, 400, 800), shapely.box(400, 0, 800, 800)], crs=CRS)
-    res = partition_grids(units, comms, min_households=100, max_households=200)
-    check_plan(res, units, comms)
+    units, comms, res = _points_in_two_communities(pts, rng.integers(5, 60, len(pts)))
     assert res.units.set_index("unit_id").loc[["P11", "P50", "P51"], "grid_id"].nunique() == 1
     assert not res.report["problem"].str.contains("not contiguous|shares no edge").any()
     from spatial.core.checks import Report
@@ -416,12 +423,7 @@ def test_property_point_units_some_at_one_place(n, seed, n_shared):
     rng = np.random.default_rng(seed)
     pts = rng.uniform(0, 800, size=(n, 2))
     pts = np.vstack([pts, pts[rng.integers(0, n, n_shared)]])  # copies of some places
-    units = gpd.GeoDataFrame({"unit_id": [f"P{i}" for i in range(len(pts))],
-                              "households": rng.integers(5, 60, len(pts))}, geometry=shapely.points(pts), crs=CRS)
-    comms = gpd.GeoDataFrame({"community_id": ["W", "E"]},
-                             geometry=[shapely.box(0, 0, 400, 800), shapely.box(400, 0, 800, 800)], crs=CRS)
-    res = partition_grids(units, comms, min_households=100, max_households=200)
-    check_plan(res, units, comms)
+    units, comms, res = _points_in_two_communities(pts, rng.integers(5, 60, len(pts)))
     place = pd.Series([f"{x!r}:{y!r}" for x, y in pts])
     grids = res.units["grid_id"].groupby(place.to_numpy()).nunique()
     assert (grids == 1).all()

@@ -108,7 +108,7 @@ def test_a_gap_of_invalid_footprints_is_drawn_not_a_geos_crash():
     """GEOSException 'side location conflict' from the union of a gap's invalid footprints."""
     import numpy as np
 
-    from spatial.coverage.gaps import _gap_shapes
+    from spatial.coverage._gapshapes import gap_shapes as _gap_shapes
 
     geoms = np.array(HELSINKI, dtype=object)
     assert not shapely.is_valid(geoms).any()

@@ -30,19 +30,11 @@ import shapely
 from shapely.geometry import Point
 
 from spatial import read_network, walking_coverage
-from test_outside_huangpu import UTM, X0, Y0, _osm_xml
+from test_outside_huangpu import UTM, _osm_xml
+from test_outside_review3 import _homes, _xy
 
 BANDS = [100, 500, 2000]
 R2 = math.sqrt(2)
-
-
-def _xy(x: float, y: float) -> tuple[float, float]:
-    return X0 + x, Y0 + y
-
-
-def _homes(*points: tuple[float, float]) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame({"unit_id": [f"h{i}" for i in range(len(points))], "households": [10] * len(points)},
-                            geometry=[Point(_xy(*p)) for p in points], crs=UTM)
 
 
 def _station(x: float, y: float) -> gpd.GeoDataFrame:

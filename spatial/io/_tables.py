@@ -9,7 +9,8 @@ Entirely empty rows (formatted but unused) are skipped too. Every data row keeps
 Excel row) number for messages. A CSV row with more cells than the header is refused, naming its
 line (a name holding an unquoted comma would shift the columns). Cells are separated by
 commas, tabs (Excel's "Unicode 文本") or semicolons with decimal commas (Excel in a European locale).
-A CSV cut off inside its last line (a copy or download that stopped) is refused naming that line. Read with the standard ``csv``
+A CSV cut off inside its last line (a copy or download that stopped) is refused naming that line
+(:mod:`spatial.io._cutshort`). Read with the standard ``csv``
 module (pandas' reader stops at a title row narrower than the header), and openpyxl (``.xlsx``)
 and calamine (``.xls``, ``.ods``) through pandas; imports :mod:`spatial.core` and the encoding detection.
 Codes Excel changed (4.40305E+14, a 20-digit code stored as a number, 1-2 made a date) are refused
@@ -30,6 +31,7 @@ import pandas as pd
 
 from spatial.core.errors import InputFileError
 from spatial.io._encoding import decode_text_file
+from spatial.io._cutshort import refuse_cut_short
 from spatial.io._excelcodes import check_codes, is_code_column
 from spatial.io._workbooks import (_elsewhere, _first_visible, _sheets, hidden_rows, merged_down, other_sheets,
                                    sheet_names, unsaved_formulas, workbook_engine, workbook_error)
@@ -119,7 +121,7 @@ def read_frame(path: Path, *, sheet=None, encoding: str | None = None, text: boo
             raise InputFileError(f"cannot parse '{path}' as CSV ({used}): line {lines[k + 1 + j]} has more cells "
                                  f"than the header (line {lines[k]}, {width} column{'s' * (width > 1)}); quote text "
                                  "that holds the separator, or name the extra column")
-        _refuse_cut_short(decoded, raw.iloc[k + 1:, :width], names_of(header, width), lines[-1], path, sep)
+        refuse_cut_short(decoded, raw.iloc[k + 1:, :width], names_of(header, width), lines[-1], path, sep)
     df = body.iloc[:, :width]
     df.columns = names_of(header, width)
     if typed:  # 网格编号 merged down over its units: the value beside every row, as Excel shows it
@@ -415,117 +417,6 @@ def _mixed(path: Path, lines: np.ndarray, col, filled: pd.Series, point: pd.Seri
 #: Column names of degrees (longitude, latitude), never grouped in thousands: not x, y (metres too).
 _DEGREE_NAMES = frozenset({"lon", "lng", "long", "longitude", "经度", "东经", "lon_wgs84", "lng_wgs84",
                            "lat", "latitude", "纬度", "北纬", "lat_wgs84"})
-
-
-def _refuse_cut_short(text: str, body: pd.DataFrame, names: list[str], last: int, path: Path,
-                      sep: str | None) -> None:
-    """Refuse a text table cut off inside its last line (a copy or download that stopped): the
-    text ends with no line break, and that line ends inside a quoted value, leaves off a column
-    filled in every other row (:func:`_left_off`), ends with a cell empty where every other row
-    has one, or with a value that reads as the start of one of its column's (:func:`_cut_value`:
-    ``113.92`` for ``113.9234567``). ``body``: the rows below the header (``names``), the last of
-    them on line ``last``. A line cut just after a line break leaves whole rows and cannot be told.
-
-    A line typed whole is read as it would be with its line break: a last household count ``8``
-    among ``120, 35, 200``, a last name shorter than the others, a 备注 left off or blank, a note or
-    a total typed as the last line."""
-    tail = text.rstrip(" \t\x1a")
-    if not len(body) or tail.endswith(("\n", "\r")):
-        return
-    line = re.split(r"\r\n?|\n", tail)[-1]  # a CR alone ends a line too ("CSV (Macintosh)", Excel for Mac)
-    why = ""
-    if text.count('"') % 2:
-        why = "stops inside a quoted value (a \" with no closing one)"
-    elif line.count('"') % 2 == 0 and not _footer(body.iloc[-1]):  # 合计, 注：… typed last: no row of data
-        if sep is None:
-            try:
-                sep = csv.Sniffer().sniff(text[:20_000], delimiters=",\t;|").delimiter
-            except csv.Error:
-                sep = ","
-        cells = [c.strip() for c in next(csv.reader([line], delimiter=sep), [])][:len(names)]
-        j = max(len(cells), 1) - 1  # the last cell the line holds
-        column = body.iloc[:-1, j].astype(object)
-        others = column[column.notna()].astype(str).str.strip()
-        others = others[others != ""]
-        value = cells[j] if cells else ""
-        if len([c for c in cells if c]) == 1 == len(cells) and len(others) and len(value) > others.str.len().max():
-            return  # one cell longer than any of its column (数据来源：…, 统计截至…): a note, not a row cut short
-        left = _left_off(body, names, len(cells))
-        if left:
-            why = (f"holds {len(cells)} of the header's {len(names)} cells (column '{left}' is filled in every "
-                   "other row)")
-        elif not value and len(others) == len(body) - 1 > 0 and not _note_column(names[j]):
-            why = f"its last cell (column '{names[j]}') is empty where every other row has a value"
-        elif value and _cut_value(value, others):
-            why = (f"its last value, '{value}' in column '{names[j]}', is shorter than every other in that "
-                   f"column (such as '{others.iloc[0]}')")
-    if why:
-        raise InputFileError(f"'{path}' looks cut short (copied or downloaded in part): its last line, line {last}, "
-                             f"ends without a line break and {why}; copy or download the file again (or, if "
-                             f"line {last} is whole, end it with a line break and save)")
-
-
-#: Column names of free notes (备注, 说明, remarks): left blank or off on any row.
-_NOTE_NAMES = re.compile(r"(备\s*注|说\s*明|注\s*释|其\s*他|remarks?|notes?|comments?|memo)", re.IGNORECASE)
-
-
-def _note_column(name: str) -> bool:
-    """Whether a column named ``name`` holds free notes (备注, 备注（选填）, Remarks)."""
-    return _NOTE_NAMES.fullmatch(re.sub(r"[(（\[].*?[)）\]]|\s", "", str(name))) is not None
-
-
-def _left_off(body: pd.DataFrame, names: list[str], held: int) -> str:
-    """The first column a last line of ``held`` cells leaves off that every other row fills and
-    that is no note column (``""`` when none): a row typed without its optional trailing cells, as
-    other rows of the file may be, is whole."""
-    for j in range(held, len(names)):
-        column = body.iloc[:-1, j]
-        filled = column.notna() & (column.astype(str).str.strip() != "")
-        if len(column) and filled.all() and not _note_column(names[j]):
-            return names[j]
-    return ""
-
-
-def _shape(value: str) -> str:
-    """``value`` with each digit as ``9``, each Latin letter as ``a`` and each other letter as
-    ``中``: the form a column of codes or fixed decimals shares (``999.9999999``, ``a9``)."""
-    return "".join("9" if c.isdigit() else "a" if c.isascii() and c.isalpha() else "中" if c.isalpha() else c
-                   for c in value)
-
-
-def _cut_value(value: str, others: pd.Series) -> bool:
-    """Whether ``value``, ending a line with no line break, reads as the start of a value like
-    ``others`` (the rest of its column): they all have one length (fixed decimals, codes: a
-    column of names or counts of varying length tells nothing), ``value`` is shorter and of the
-    form of their start (``22.54`` of ``99.9999999``; a word such as ``无`` is not), and for whole
-    numbers, under a tenth of the smallest and not 0 (a cut count is: ``2`` of ``250`` among ``120,
-    340``; ``85`` among ``120, 340`` can be a count, ``0`` is one), unless they are codes with leading
-    zeros.
-
-    Examples
-    --------
-    >>> s = pd.Series
-    >>> _cut_value("22.54", s(["22.5431234", "22.5471234"])), _cut_value("2", s(["120", "340"]))
-    (True, True)
-    >>> _cut_value("8", s(["120", "35", "200"])), _cut_value("85", s(["120", "340"]))
-    (False, False)
-    """
-    lengths = others.str.len()
-    if not len(others) or lengths.nunique() != 1 or len(value) >= int(lengths.iloc[0]):
-        return False
-    if not any(_shape(o).startswith(_shape(value)) for o in others.iloc[:50]):
-        return False
-    if value.isdigit() and others.str.fullmatch(r"\d+").all() and not others.str.startswith("0").any():
-        return value[0] != "0" and int(value) * 10 < int(others.astype(int).min())  # 0 households starts no count
-    return True
-
-
-def _footer(row: pd.Series) -> bool:
-    """Whether ``row``'s first filled cell opens as a total or a note does (合计, 注：, 制表)."""
-    from spatial.io._tablegeom import _FOOTER
-
-    first = next((str(v).strip() for v in row if not pd.isna(v) and str(v).strip()), "")
-    return re.match(_FOOTER, first, re.IGNORECASE) is not None
 
 
 def _csv_cells(text: str, suffix: str, path: Path, used: str, sep: str | None = None) -> pd.DataFrame:
