@@ -19,7 +19,7 @@ import rasterio
 import shapely
 from affine import Affine
 from openpyxl import load_workbook
-from test_outside_hills3 import X0, Y0, UTM, town, write_dem  # noqa: F401 - town is a fixture used here
+from test_outside_hills3 import UTM, X0, Y0, street, town, write_dem  # noqa: F401 - street, town: fixtures
 from test_outside_officials2 import _map
 from test_outside_officials3 import _kmz_descriptions
 
@@ -170,3 +170,95 @@ def test_a_void_at_the_end_of_an_edge_is_not_filled_from_one_side(tmp_path, stee
     times = edge_times(steep_street, dem)
     assert times.report.iloc[1:]["problem"].tolist() == [NODATA]
     assert times.forward_m[1] == pytest.approx(390)
+
+
+# ------------------------------------------ 1: a gap on the slopes said in minutes as well
+
+
+def town_walk_min(raster: Raster, hx: float) -> float:
+    """Minutes from the home at X0 + hx (5 m off the street) down to the station at X0, at 4 km/h:
+    the street's ten 100 m edges, the leg flat."""
+    edges = [(X0 + a, X0 + a + 100) for a in range(0, 1000, 100)]
+    return 5 / M_PER_MIN + street_walk_min(raster, X0 + hx, X0, edges=edges)
+
+
+@pytest.fixture(scope="module")
+def uphill_run(town):
+    """``spatial run`` of hills3's town on a DEM falling 10% east of X0 + 100 (the homes walk up
+    to the station at the river), at 4 km/h, with its maps, workbook, KMZ and CSVs."""
+    from spatial.cli import main
+
+    write_dem(town / "uphill.tif", climb=-0.10)
+    (town / "up.toml").write_text(
+        '[project]\nname = "丙妹镇 上坡试算"\noutput = "up"\n'
+        '[inputs]\nnetwork = "street.gpkg"\nunits = { path = "units.gpkg", households_col = "households" }\n'
+        'stations = "stations.gpkg"\ncommunities = "communities.gpkg"\n[grids]\nenabled = false\n'
+        '[coverage]\nminutes = [5, 10, 15]\nspeed_kmh = 4.0\ndem = "uphill.tif"\n'
+        '[outputs]\nmaps = true\nworkbook = true\npng = false\nkml = true\n', encoding="utf-8")
+    assert main(["run", str(town / "up.toml")]) == 0
+    return town / "up"
+
+
+def test_a_gap_beyond_15_minutes_on_the_slopes_gives_its_walk_in_minutes_with_its_metres(town, uphill_run):
+    # the homes at 750, 850 and 950 m walk up 10% to the station: beyond 15 minutes, though the
+    # nearest is 755 m away (11.3 minutes on the flat). Before, every paper said only "755 m"
+    raster = Raster(town / "uphill.tif")
+    beyond = {hx: town_walk_min(raster, hx) for hx in (650.0, 750.0, 850.0, 950.0)}
+    assert beyond[650.0] < 15 < beyond[750.0]
+    want = beyond[750.0]
+    shown = math.ceil(want * 10 - 1e-9) / 10  # tenths up, as every walk is shown
+    gaps = gpd.read_file(uphill_run / "results.gpkg", layer="gaps")
+    assert gaps["walk_to_station_min"].tolist() == [pytest.approx(want, rel=1e-6)]
+    assert gaps["walk_to_station_m"].tolist() == [pytest.approx(755.0)]
+    with open(uphill_run / "gaps.csv", encoding="utf-8-sig") as f:
+        row = next(csv.DictReader(f))
+    assert (row["walk_to_station_m"], row["walk_to_station_min"]) == ("755", f"{shown:.1f}")
+    book = load_workbook(uphill_run / "summary.xlsx")
+    sheet = list(book["盲区"].values)
+    got = dict(zip(sheet[0], sheet[1]))
+    assert got["距最近服务站步行（米）"] == 755 and got["距最近服务站步行（分钟）"] == shown
+    notes = [r for r in book["说明"].values if r and "距最近服务站步行（分钟）" in r]
+    assert notes and any("坡度" in str(c) for c in notes[0])
+    kmz = next(iter(_kmz_descriptions(uphill_run / "results.kmz", "覆盖盲区").values()))
+    assert "距最近服务站步行（米）: 755" in kmz and f"距最近服务站步行（分钟）: {shown:.1f}" in kmz
+    layers, _ = _map(uphill_run / "coverage.html")
+    (gap,) = layers["gaps"]  # the popup's rows, as the 盲区 sheet
+    assert gap["properties"]["walk_to_station_m"] == 755 and gap["properties"]["walk_to_station_min"] == shown
+    assert "距最近服务站步行（分钟）" in (uphill_run / "coverage.html").read_text(encoding="utf-8")
+
+
+def test_on_the_flat_a_gap_s_minutes_are_its_metres_at_the_gap_s_speed(town, street):
+    # no DEM: the minutes say what the metres say, at the speed the band is taken at (a band of
+    # 10 minutes at the elderly 3 km/h on walks scored at 4 km/h: the gap's homes beyond 500 m)
+    from spatial.coverage.gaps import coverage_gaps
+    from spatial.coverage.walks import walking_coverage
+
+    units = gpd.read_file(town / "units.gpkg")
+    stations = gpd.read_file(town / "stations.gpkg")
+    demand = walking_coverage(units, stations, street, speed_kmh=SPEED, minutes=[5, 10, 15])
+    gaps = coverage_gaps(demand, street, band="10min")
+    assert gaps[["walk_to_station_m", "walk_to_station_min"]].values.tolist() == [
+        [pytest.approx(755.0), pytest.approx(755.0 / M_PER_MIN)]]  # 11.3 min: beyond 10
+    elderly = coverage_gaps(demand, street, band="10min", speed_kmh=3.0)
+    assert elderly[["walk_to_station_m", "walk_to_station_min"]].values.tolist() == [
+        [pytest.approx(555.0), pytest.approx(555.0 / 50.0)]]  # 11.1 min at 3 km/h, not 8.3 at 4
+
+
+def test_a_dask_run_s_gaps_give_the_minutes_on_the_slopes_too(town, street, tmp_path):
+    # the demand a Dask run puts together from its parts: the gap's minutes are the slopes' walk,
+    # not its metres at a speed read from their ratio
+    from spatial.coverage.gaps import coverage_gaps
+    from spatial.project.distributed import make_client, run_coverage_distributed
+
+    dem = write_dem(tmp_path / "uphill.tif", climb=-0.10)
+    units = gpd.read_file(town / "units.gpkg").assign(part=["west"] * 5 + ["east"] * 5)
+    stations = gpd.read_file(town / "stations.gpkg")
+    client = make_client(n_workers=1, processes=False)
+    try:
+        demand = run_coverage_distributed(units, stations, street, by="part", client=client, minutes=(5, 10, 15),
+                                          speed_kmh=SPEED, dem=dem, workdir=tmp_path / "work")
+    finally:
+        client.close()
+    gaps = coverage_gaps(demand, street, band="15min", speed_kmh=SPEED, dem=dem)
+    assert gaps["walk_to_station_m"].tolist() == [pytest.approx(755.0)]
+    assert gaps["walk_to_station_min"].tolist() == [pytest.approx(town_walk_min(Raster(dem), 750.0), rel=1e-6)]
