@@ -125,7 +125,8 @@ def test_towers_either_side_of_a_road_meeting_it_at_one_point_are_one_gap():
 def test_gaps_are_ranked_by_households_with_totals():
     gaps = coverage_gaps(DEMAND, NET, band="15min", link_m=150.0)
     assert list(gaps.columns) == ["gap_id", "rank", "cause", "band", "households", "population", "n_points",
-                                  "walk_to_station_m", "site_x", "site_y", "area_m2", "note", "geometry"]
+                                  "walk_to_station_m", "walk_to_station_min", "site_x", "site_y", "area_m2", "note",
+                                  "geometry"]
     # only service gaps are ranked for siting; the unmapped ones are listed after them, unranked
     assert gaps["gap_id"].tolist() == ["G001", "G002", "N001"]
     assert gaps["rank"].tolist() == [1, 2, pd.NA]
@@ -272,7 +273,8 @@ def test_no_uncovered_points_gives_an_empty_gaps_layer():
     gaps = coverage_gaps(covered, NET, band="10min")
     assert len(gaps) == 0
     assert list(gaps.columns) == ["gap_id", "rank", "cause", "band", "households", "population", "n_points",
-                                  "walk_to_station_m", "site_x", "site_y", "area_m2", "note", "geometry"]
+                                  "walk_to_station_m", "walk_to_station_min", "site_x", "site_y", "area_m2", "note",
+                                  "geometry"]
     assert assign_gaps(covered, NET, band="10min")["gap_id"].isna().all()
 
 

@@ -444,3 +444,12 @@ def main_community(ids: np.ndarray, comp: np.ndarray, hh: np.ndarray, comp_of_ra
             .drop_duplicates("comp"))
     main = dict(zip(best["comp"].tolist(), best["cid"].tolist()))
     return [main.get(int(c)) for c in comp_of_rank]
+
+
+def gap_note(notes: np.ndarray) -> str:
+    """A gap's note: its points' note when they share one, else how many of them have one."""
+    said = notes[notes != ""]
+    if not len(said):
+        return ""
+    first = str(said[0])
+    return first if len(said) == len(notes) else f"{len(said)} of {len(notes)} points {first}"

@@ -27,6 +27,7 @@ __all__ = [
     "scored_speed_kmh",
     "band_as_scored",
     "band_at_speed",
+    "walk_min_at_speed",
     "DEFAULT_SPEED_KMH",
     "ELDERLY_SPEED_KMH",
     "DEFAULT_MINUTES",
@@ -287,6 +288,24 @@ def band_as_scored(demand: pd.DataFrame, band: Band | str) -> str:
     if speed is None or abs(own - speed) <= 1e-9 * speed:
         return band.label
     return f"{band.limit_m * 60.0 / (speed * 1000.0):.10g}min"
+
+
+def walk_min_at_speed(demand: pd.DataFrame, speed_kmh: float | None) -> np.ndarray:
+    """Each walk of ``demand`` in minutes at ``speed_kmh`` (None: as scored), NaN where none is
+    known: ``walk_min`` (on a DEM, the time on the slopes) scaled from the speed it was scored at
+    (:func:`scored_speed_kmh`; left as it is when that is not known for sure: walks on slopes
+    without the speed noted, whose minutes are no fixed share of their metres).
+
+    Examples
+    --------
+    >>> walk_min_at_speed(pd.DataFrame({"walk_m": [900.0], "walk_min": [13.5]}), 3.0).round(6).tolist()
+    [18.0]
+    """
+    if "walk_min" not in demand.columns:
+        return np.full(len(demand), np.nan)
+    minutes = pd.to_numeric(demand["walk_min"], errors="coerce").to_numpy(dtype=float)
+    scored = scored_speed_kmh(demand, exact=True) if speed_kmh is not None else None
+    return minutes * (scored / float(speed_kmh)) if scored else minutes
 
 
 def band_at_speed(demand: pd.DataFrame, band: str, speed_kmh: float | None) -> str:

@@ -31,9 +31,10 @@ from spatial.core._words import counted
 from spatial.core.checks import check_households, require_columns, require_crs, to_metric, whole_counts
 from spatial.core.errors import SpatialError
 from spatial.coverage._gapshapes import apart, gap_shapes
-from spatial.coverage._gapsplit import (band_reach_m, main_community, one_gap_a_site, split_areas, straight_links,
-                                        walk_links)
-from spatial.coverage.bands import BEYOND, UNREACHABLE, band_at_speed, demand_within, parse_band
+from spatial.coverage._gapsplit import (band_reach_m, gap_note, main_community, one_gap_a_site, split_areas,
+                                        straight_links, walk_links)
+from spatial.coverage.bands import (BEYOND, UNREACHABLE, band_at_speed, demand_within, parse_band,
+                                    walk_min_at_speed)
 from spatial.coverage.walks import DEFAULT_DETOUR_FACTOR, barrier_lines
 from spatial.network.graph import WalkNetwork
 from spatial.network.read import as_walk_network
@@ -45,8 +46,8 @@ __all__ = ["assign_gaps", "coverage_gaps", "gap_causes", "SERVICE", "NO_MAPPED_P
 logger = logging.getLogger(__name__)
 
 #: Columns of the gaps layer, in order (geometry last).
-GAP_COLUMNS = ["gap_id", "rank", "cause", "band", "households", "population", "n_points", "walk_to_station_m", "site_x",
-               "site_y", "area_m2", "note"]
+GAP_COLUMNS = ["gap_id", "rank", "cause", "band", "households", "population", "n_points", "walk_to_station_m",
+               "walk_to_station_min", "site_x", "site_y", "area_m2", "note"]
 #: Gap causes: walkable but no station within the band (the only gaps ranked for siting) ...
 SERVICE = "service"
 #: ... homes whose walk is estimated over unmapped ground or who have none: a to-do list for the map ...
@@ -246,9 +247,10 @@ def coverage_gaps(
         points of one cause), ``community_id`` (with communities: the one holding most of
         the gap's households; empty for homes in none), ``households``, ``population``, ``n_points``,
         ``walk_to_station_m`` (the shortest walk from a home of the gap to its nearest station;
-        NaN when none is known), ``site_x``, ``site_y`` (the gap's site: a point of the network
-        within ``site_reach_m`` on foot of every home of the gap; NaN for a gap without
-        households, which needs no station), ``area_m2``,
+        NaN when none is known), ``walk_to_station_min`` (the quickest, in minutes at ``speed_kmh``:
+        on a DEM's slopes 940 m may be over 15), ``site_x``, ``site_y`` (the gap's site: a point of
+        the network within ``site_reach_m`` on foot of every home of the gap; NaN for a gap
+        without households, which needs no station), ``area_m2``,
         ``note`` (empty, or "grouped by straight distance: ..." for points off the mapped
         network). Only service gaps with households are ranked for siting (``rank`` 1 = most
         households, ids "G001" ...); the others have no rank and come after them: service gaps
@@ -347,11 +349,13 @@ def _gaps(demand, network, *, band, link_m, households_col, population_col, max_
     n_comp = int(comp.max()) + 1 if len(comp) else 0
     walk = pd.to_numeric(metric["walk_m"], errors="coerce").to_numpy(dtype=float)[idx] if "walk_m" in metric \
         else np.full(len(idx), np.nan)
+    minutes = walk_min_at_speed(demand, speed_kmh)[idx]
     sums = pd.DataFrame({"comp": comp, "hh": hh, "pop": pop, "n": 1, "x": xy[:, 0] if len(xy) else [],
-                         "cause": cause, "walk": np.where(np.isfinite(walk), walk, np.nan)})
+                         "cause": cause, "walk": np.where(np.isfinite(walk), walk, np.nan),
+                         "minutes": np.where(np.isfinite(minutes), minutes, np.nan)})
     agg = sums.groupby("comp").agg(households=("hh", "sum"), population=("pop", lambda s: s.sum(min_count=1)),
                                    n_points=("n", "sum"), x=("x", "min"), cause=("cause", "first"),
-                                   walk=("walk", "min"))
+                                   walk=("walk", "min"), minutes=("minutes", "min"))
     # service gaps with households first, ranked; then empty service gaps, no mapped path, barrier
     agg["order"] = np.where(agg["cause"] == SERVICE, np.where(agg["households"] > 0, 0, 1),
                             np.where(agg["cause"] == NO_MAPPED_PATH, 2, 3))
@@ -387,6 +391,7 @@ def _gaps(demand, network, *, band, link_m, households_col, population_col, max_
             "population": whole_counts(agg["population"], pop),
             "n_points": agg["n_points"].to_numpy(dtype=np.int64),
             "walk_to_station_m": agg["walk"].to_numpy(dtype=float),
+            "walk_to_station_min": agg["minutes"].to_numpy(dtype=float),
             "site_x": site_xy[agg.index.to_numpy(), 0] if n_comp else np.empty(0),
             "site_y": site_xy[agg.index.to_numpy(), 1] if n_comp else np.empty(0),
         }
@@ -403,7 +408,7 @@ def _gaps(demand, network, *, band, link_m, households_col, population_col, max_
     order = np.argsort(comp, kind="stable")  # each gap's points: one slice of one sort
     cuts = np.searchsorted(comp[order], np.arange(n_comp + 1))
     note_by, geom_by = note[order], np.asarray(sub_geom, dtype=object)[order]
-    rows["note"] = [_gap_note(note_by[cuts[c]:cuts[c + 1]]) for c in comp_of_rank]
+    rows["note"] = [gap_note(note_by[cuts[c]:cuts[c + 1]]) for c in comp_of_rank]
     if shapes:
         polys = apart(gap_shapes(geom_by, cuts, comp_of_rank, buffer_m), geom_by, cuts, comp_of_rank)
     else:
@@ -467,12 +472,3 @@ def _cluster(network, xy, cause, walkable, why, *, link_m, max_snap_m, estimated
     lost = np.setdiff1d(off, near)
     note[lost] = "no location (empty geometry): a gap of its own"
     return comp.astype(np.int64), note, snap
-
-
-def _gap_note(notes: np.ndarray) -> str:
-    """A gap's note: its points' note when they share one, else how many of them have one."""
-    said = notes[notes != ""]
-    if not len(said):
-        return ""
-    first = str(said[0])
-    return first if len(said) == len(notes) else f"{len(said)} of {len(notes)} points {first}"

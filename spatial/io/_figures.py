@@ -75,7 +75,7 @@ def integer_counts(frame: pd.DataFrame, *, also: tuple[str, ...] = ()) -> pd.Dat
 
 #: Decimals a CSV keeps of each measure, as the workbook shows it (percentages 79.5, whole metres
 #: and m², 0.1 m in degrees); the GeoPackage keeps every digit.
-_CSV_DECIMALS = ((re.compile(r"^(pct_\w+|\w+_pct|target_households|\w*per_100hh)$"), 1),
+_CSV_DECIMALS = ((re.compile(r"^(pct_\w+|\w+_pct|target_households|\w*per_100hh|walk_to_station_min)$"), 1),
                  (re.compile(r"^(walk_to_station_m|area_m2)$"), 0),
                  (re.compile(r"^(polsby_popper|road_share)$"), 3),
                  (re.compile(r"^(site_)?(lon|lat)$"), 6))

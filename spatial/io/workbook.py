@@ -90,6 +90,11 @@ COLUMNS: dict[str, tuple[str, str, str, str]] = {
     "walk_to_station_m": ("距最近服务站步行（米）", "Walk to nearest station (m)",
                           "盲区内离现有服务站最近的居民步行到该站的距离（空白：超出计算范围）",
                           "shortest walk from a home of the gap to an existing station (blank: beyond the search)"),
+    "walk_to_station_min": ("距最近服务站步行（分钟）", "Walk to nearest station (min)",
+                            "盲区内居民步行到最近现有服务站的最短时间，按本次步行速度；有高程时计入坡度，"
+                            "故坡上不足 1000 米也可超过 15 分钟（空白：超出计算范围）",
+                            "quickest walk from a home of the gap to an existing station at the run's speed; with a "
+                            "DEM on the slopes, so under 1000 m may be over 15 minutes (blank: beyond the search)"),
     "site_x": ("建议站址 X", "Site x", "一处新服务站可覆盖整个盲区的路网位置（X 坐标，米）",
                "point of the network from which one new station serves the whole gap (x, metres)"),
     "site_y": ("建议站址 Y", "Site y", "一处新服务站可覆盖整个盲区的路网位置（Y 坐标，米）",
@@ -263,6 +268,8 @@ def _display(frame: pd.DataFrame, lang: str, names: Mapping[str, str], band: tup
             table[col] = round_half_up(table[col], 1)
         elif col == "walk_to_station_m":
             table[col] = round_walk(table[col]).astype("Int64")  # whole metres up, as the maps say them
+        elif col == "walk_to_station_min":
+            table[col] = round_walk(table[col], 1)  # tenths up: 15.02 min beyond the band reads 15.1
         elif col in ("lon", "lat", "site_lon", "site_lat"):
             table[col] = table[col].round(6)  # about 0.1 m
         elif col in ("polsby_popper", "target_households") or col.endswith("per_100hh"):

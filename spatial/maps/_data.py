@@ -308,7 +308,8 @@ UNIT_FIELDS = ["community", "grid_id", "households", "population", "band", "walk
 STATION_FIELDS = ["type", "community", "floor_area_m2", "reason", "households_served", "population_served",
                   "households_estimated", "m2_per_100hh", "under_standard", "fca_m2_per_100hh"]
 #: A gap's popup rows: the 盲区 sheet's figures (its walk to the nearest station and its 备注 too).
-GAP_FIELDS = ["cause", "community", "households", "population", "n_points", "rank", "walk_to_station_m", "note"]
+GAP_FIELDS = ["cause", "community", "households", "population", "n_points", "rank", "walk_to_station_m",
+              "walk_to_station_min", "note"]
 
 #: Display words of the coverage engine's values (``access``, gap ``cause``, ``under_standard``); a
 #: gap's cause as :func:`spatial.io._gapwords.cause_words` says it, the same words as the 盲区 sheet.

@@ -302,7 +302,7 @@ FIELD_HINTS = {
 
 # the grid's deviation from its community's mean grid: in the words of the workbook's grid sheet
 for _key in ("deviation_pct", "target_households", "households_kept_pct", "units_moved_in", "units_moved_out",
-             "walk_to_station_m"):  # (and a gap's walk to its nearest station, as the 盲区 sheet says it)
+             "walk_to_station_m", "walk_to_station_min"):  # (and a gap's walk to its nearest station, as the 盲区 sheet)
     _zh, _en, _zh_hint, _en_hint = SHEET_COLUMNS[_key]
     FIELD_LABELS["zh"][_key], FIELD_LABELS["en"][_key] = _zh, _en
     FIELD_HINTS["zh"][_key], FIELD_HINTS["en"][_key] = _zh_hint, _en_hint

@@ -106,11 +106,10 @@ def results_kmz(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame | None],
         shown["gaps"] = gaps
     if "gaps" in shown and "cause" in shown["gaps"].columns:
         shown["gaps"] = shown["gaps"].assign(cause=cause_words(shown["gaps"], lang))
-    if "gaps" in shown:  # its walk to the nearest station in whole metres and its note, as the 盲区 sheet
+    if "gaps" in shown:  # its walk to the nearest station (whole metres, tenths of minutes), its note: the 盲区 sheet
         shown["gaps"] = gap_notes(shown["gaps"], lang)
-        if "walk_to_station_m" in shown["gaps"].columns:
-            shown["gaps"] = shown["gaps"].assign(walk_to_station_m=jsonable(shown["gaps"]["walk_to_station_m"],
-                                                                            "walk_to_station_m"))
+        walks = [c for c in ("walk_to_station_m", "walk_to_station_min") if c in shown["gaps"].columns]
+        shown["gaps"] = shown["gaps"].assign(**{c: jsonable(shown["gaps"][c], c) for c in walks})
     looks = kml_styles(shown, lang)  # drawn in the web maps' colours (an unstyled polygon is solid white)
     labels = {**FIELD_LABELS[lang], **(site_labels(lang, shown["sites"]) if "sites" in shown else {}),
               "reason": FIELD_LABELS[lang]["station_reason"]}  # only the stations carry one here

@@ -48,12 +48,13 @@ import pandas as pd
 import shapely
 
 from spatial.core._threads import halves, thread_map
-from spatial.core._words import plural
+from spatial.core._words import counted, plural
 from spatial.core.checks import REPORT_COLUMNS, ZH_COLUMNS, reason_zh
 from spatial.core.errors import InputFileError, SpatialError
 from spatial.network._decks import STEEPEST, _deck_kinds, _deck_lines, _deck_note, _off_ground, _on_deck, _piece_costs
 from spatial.network._dem import HIGHEST_M, LOWEST_M, _Dem
 from spatial.network._profile import Profile, build_profile, part_cost, segments
+from spatial.network._voids import FILL_M, fill_voids
 from spatial.network.graph import WalkNetwork
 
 logger = logging.getLogger(__name__)
@@ -263,9 +264,21 @@ def _from_dem(network: WalkNetwork, path: Path, steps_factor: float, step_m: flo
     # its points with one pyproj transformer, in this thread
     thread_map(part, halves(len(run)) if dem.to_dem is None else [slice(0, len(run))])
     fwd, bwd, has, steep = _edge_costs(network, edge, run, fwd_seg, bwd_seg)
+    seg, pf, pb = (np.concatenate(x) for x in zip(*((p[0] + k, p[1], p[2]) for k, p in sorted(pieces.items()))))
+    inside = dem.node_inside[network.edge_u] & dem.node_inside[network.edge_v]
+    void = np.flatnonzero(~has & ~steep & inside & (kind == 0))  # on the ground: decks keep their line
+    filled = np.zeros(network.n_edges, bool)
+    if len(void):  # short voids along a street: its heights on either side, linear along it
+        segs, f, b, (ps, ppf, ppb) = fill_voids(dem, a, d, za, zb, run, n_sub, edge, void)
+        if len(segs):
+            fwd_seg[segs], bwd_seg[segs] = f, b
+            keep = ~np.isin(seg, segs)
+            seg, pf, pb = np.r_[seg[keep], ps], np.r_[pf[keep], ppf], np.r_[pb[keep], ppb]
+            was = has
+            fwd, bwd, has, steep = _edge_costs(network, edge, run, fwd_seg, bwd_seg)
+            filled = has & ~was
     fwd, bwd, has, level, straight, ground = _off_ground(network, kind, fwd, bwd, has, z_node)
     sfwd, sbwd = _steps(network, fwd, bwd, steps_factor)
-    seg, pf, pb = (np.concatenate(x) for x in zip(*((p[0] + k, p[1], p[2]) for k, p in sorted(pieces.items()))))
     profile = build_profile(network.n_edges, edge, run, n_sub, seg, pf, pb,
                             has & ~straight & (sfwd == fwd) & (sbwd == bwd))
     fwd, bwd = sfwd, sbwd
@@ -275,20 +288,23 @@ def _from_dem(network: WalkNetwork, path: Path, steps_factor: float, step_m: flo
                            f"above {HIGHEST_M:.0f} m): its heights are not metres; {hint}, or give a DEM in metres")
     reason = np.full(network.n_edges, "", dtype=object)
     if (~has).any():
-        out = ~(dem.node_inside[network.edge_u] & dem.node_inside[network.edge_v])
-        reason[~has] = np.where(out[~has], OUTSIDE_DEM, np.where(steep[~has], STEEP, NODATA))
+        reason[~has] = np.where(~inside[~has], OUTSIDE_DEM, np.where(steep[~has], STEEP, NODATA))
+    n_filled = int(filled.sum())
     return _result(network, fwd, bwd, has, z_node, reason, str(path), dem.crs, dem.extent, steps_factor,
                    f"DEM {dem.crs}, x {dem.extent[0]:.6g}..{dem.extent[2]:.6g}, "
                    f"y {dem.extent[1]:.6g}..{dem.extent[3]:.6g}, cell {dem.res_m:.3g} m, sampled every {step:.3g} m"
                    + ("" if dem.unit == "metre" else f", elevations in {dem.unit} converted to metres")
                    + (f", {dem.voids} cells below {LOWEST_M:.0f} m or above {HIGHEST_M:.0f} m read as nodata"
                       if dem.voids else "")
+                   + (f", {counted(n_filled, 'edge')} across DEM voids up to {FILL_M:.0f} m long: heights filled "
+                      f"linearly along the edge" if n_filled else "")
                    + _deck_note(network, level, ground, "en"),
                    f"高程数据 {dem.crs}，x {dem.extent[0]:.6g}..{dem.extent[2]:.6g}，"
                    f"y {dem.extent[1]:.6g}..{dem.extent[3]:.6g}，像元 {dem.res_m:.3g} 米，每 {step:.3g} 米取一个高程"
                    + ("" if dem.unit == "metre" else f"，高程单位 {dem.unit} 已换算为米")
                    + (f"，{dem.voids} 个像元低于 {LOWEST_M:.0f} 米或高于 {HIGHEST_M:.0f} 米，按无数据处理"
                       if dem.voids else "")
+                   + (f"，{n_filled} 条路段上长不超过 {FILL_M:.0f} 米的高程空洞按两侧高程沿路段线性补齐" if n_filled else "")
                    + _deck_note(network, level, ground, "zh"), profile)
 
 
