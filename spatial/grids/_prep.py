@@ -199,12 +199,7 @@ def prepare(
     pop = check_households(units, population_col, "units", id_col=id_col).to_numpy() if population_col in units.columns else None
     bld = check_buildings(units, buildings_col, "units", id_col=id_col).to_numpy() if buildings_col in units.columns else None
     if bld is None:  # the grids' n_buildings, and so their 楼栋长, are then an estimate: said, not assumed silently
-        report.add("units", "-", f"no '{buildings_col}' column: each grid's n_buildings counts its units with "
-                   "households (one building a unit), and building_leads (楼栋长) follow from that",
-                   f"give the units a column of their buildings ('{buildings_col}', or 楼栋数 as spatial grids and spatial "
-                   "run find it) for the real count",
-                   zh=(f"没有 '{buildings_col}' 列：网格楼栋数按有住户的单元个数计（每个单元算一栋），楼栋长人数据此测算",
-                       f"请在单元图层中提供楼栋数列（'{buildings_col}'，或 spatial grids、spatial run 可识别的“楼栋数”），以实际楼栋数测算"))
+        say_no_buildings(report, buildings_col)
     if len(units) == 0:
         raise GeometryError("'units' is empty; give at least one unit (楼栋/小区 part) per community")
     if len(communities) == 0:
@@ -358,6 +353,45 @@ def _attach(polys: list, extra: np.ndarray, tol: float, *, min_shared: float = 0
     return polys, owner
 
 
+def _split_thin(parts: np.ndarray, polys: list, tol: float) -> np.ndarray:
+    """``parts`` with each hairline sliver (narrower than ``2 * tol`` everywhere) cut into the
+    strips along each grid it runs by (the land within ``2 * tol`` of that grid, the grid sharing
+    most edge with it first). Units whose shared edges are a few centimetres apart (coordinates
+    rounded to 0.1 m by an export, plans digitised by hand) leave slivers that run along several
+    grids; attached whole to one, the stretch along two others became a spike of that grid, of
+    no width and tens of metres long (a grid of 977 m measured 1,129 m). Wider slivers (land no
+    unit covers) are attached whole, as before."""
+    if len(parts) == 0 or len(polys) < 2:
+        return parts
+    thin = shapely.is_empty(shapely.buffer(parts, -tol))
+    if not thin.any():
+        return parts
+    arr = np.asarray(polys, dtype=object)
+    tree = shapely.STRtree(arr)
+    grown: dict[int, object] = {}
+    out = list(parts[~thin])
+    for p in parts[thin]:
+        near = tree.query(p, predicate="dwithin", distance=tol)
+        if len(near) < 2:
+            out.append(p)
+            continue
+        edge = shapely.boundary(p)
+        for g in near:
+            if g not in grown:
+                grown[g] = shapely.buffer(arr[g], 2 * tol, quad_segs=2)
+        shared = [shapely.length(shapely.intersection(edge, shapely.buffer(arr[g], tol, quad_segs=2))) for g in near]
+        left = p
+        for g in near[np.lexsort((near, -np.asarray(shared)))]:
+            strip = shapely.intersection(left, grown[g])
+            if shapely.area(strip) > 0:
+                out.extend(q for q in shapely.get_parts(strip) if q.geom_type == "Polygon" and q.area > 0)
+                left = shapely.difference(left, grown[g])
+            if shapely.is_empty(left):
+                break
+        out.extend(q for q in shapely.get_parts(left) if q.geom_type == "Polygon" and q.area > 0)
+    return np.asarray(out, dtype=object)
+
+
 def community_polygons(comm_geom, members: list[np.ndarray], pieces: np.ndarray, tol: float = _TOL_M) -> list:
     """Polygons that tile ``comm_geom``: one per member list, slivers and stray parts attached."""
     if sum(len(m) for m in members) == 0:
@@ -378,6 +412,7 @@ def community_polygons(comm_geom, members: list[np.ndarray], pieces: np.ndarray,
     covered = union_polygons(np.asarray(polys, dtype=object))
     rest = shapely.difference(comm_geom, covered)
     parts = np.asarray([p for p in shapely.get_parts(rest) if p.geom_type == "Polygon" and p.area > 0], dtype=object)
+    parts = _split_thin(parts, polys, tol)
     # slivers sharing an edge first, round after round (a sliver may touch grids only through
     # another sliver); whatever touches only at points goes last
     while len(parts):
@@ -410,7 +445,7 @@ def community_polygons(comm_geom, members: list[np.ndarray], pieces: np.ndarray,
                 polys = rest_polys
         if not changed:
             break
-    arr = _without_noise_holes(np.asarray(_weld_all(polys, comm_geom), dtype=object))
+    arr = _without_spikes(_without_noise_holes(np.asarray(_weld_all(polys, comm_geom), dtype=object)))
     single = (shapely.get_num_geometries(arr) == 1) & (shapely.get_type_id(arr) == 6)
     arr[single] = shapely.get_geometry(arr[single], 0)
     return list(arr)
@@ -419,6 +454,25 @@ def community_polygons(comm_geom, members: list[np.ndarray], pieces: np.ndarray,
 #: Holes of less than this (m²) in a grid's polygon are float noise between its units, not land
 #: (the crumbs ``_weld`` leaves out are measured the same way).
 _NOISE_M2 = 0.01
+
+
+def _without_spikes(arr: np.ndarray) -> np.ndarray:
+    """``arr`` with each polygon's zero-width spikes collapsed.
+
+    A crack between a grid's own units (a few centimetres wide where coordinates were rounded,
+    or a plan digitised by hand) is land no unit covers; united with the grid it leaves its two
+    sides a nanometre apart, a spike of no area (1e-9 m²) tens of metres long that the perimeter
+    counts twice. The polygon on a 1 µm precision grid (as :func:`_weld` closes hairline gaps)
+    has none; it is taken only where it is shorter by more than a millimetre, so an outline with
+    no spike stays as it was, to the last digit."""
+    try:
+        snapped = shapely.set_precision(arr, 1e-6)
+    except shapely.errors.GEOSException:  # pragma: no cover - keep the outlines as they are
+        return arr
+    spiked = shapely.length(snapped) < shapely.length(arr) - 1e-3
+    out = arr.copy()
+    out[spiked] = snapped[spiked]
+    return out
 
 
 def _without_noise_holes(arr: np.ndarray) -> np.ndarray:
@@ -491,6 +545,28 @@ def _weld(poly, comm_geom, eps: float = 1e-6):
 def _single(p):
     parts = shapely.get_parts(p)
     return parts[0] if len(parts) == 1 else p
+
+
+def say_no_buildings(report: Report, buildings_col: str) -> None:
+    """The report row saying the units have no buildings column (``buildings_col``): each grid's
+    ``n_buildings`` then counts its units with households, and its 楼栋长 follow from that (the
+    drawing and ``evaluate_grids`` say it alike)."""
+    report.add("units", "-", f"no '{buildings_col}' column: each grid's n_buildings counts its units with "
+               "households (one building a unit), and building_leads (楼栋长) follow from that",
+               f"give the units a column of their buildings ('{buildings_col}', or 楼栋数 as spatial grids and spatial "
+               "run find it) for the real count",
+               zh=(f"没有 '{buildings_col}' 列：网格楼栋数按有住户的单元个数计（每个单元算一栋），楼栋长人数据此测算",
+                   f"请在单元图层中提供楼栋数列（'{buildings_col}'，或 spatial grids、spatial run 可识别的“楼栋数”），以实际楼栋数测算"))
+
+
+def unit_buildings(bld: np.ndarray | None, hh: np.ndarray) -> np.ndarray:
+    """Each unit's buildings as its grid's ``n_buildings`` counts them: its ``bld`` (the units'
+    buildings column), or without that column 1 for a unit with households and 0 for one
+    without. The one rule of the drawn grids and of ``evaluate_grids``, whose staffing (楼栋长,
+    :func:`spatial.grids.workforce.staffing`) follows from it."""
+    if bld is not None:
+        return np.asarray(bld, dtype=float)
+    return (np.asarray(hh, dtype=float) > 0).astype(float)
 
 
 def band_status(h: np.ndarray, min_hh: float, max_hh: float) -> np.ndarray:

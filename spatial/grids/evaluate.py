@@ -24,6 +24,7 @@ from spatial.core._words import counted
 from spatial.core.checks import (
     Report,
     check_band,
+    check_buildings,
     check_households,
     label_text,
     listed,
@@ -49,6 +50,8 @@ from spatial.grids._prep import (
     deviation_from_mean,
     explain_pieces,
     grid_shape_metrics,
+    say_no_buildings,
+    unit_buildings,
 )
 from spatial.grids._units import (
     clipped_to_communities,
@@ -92,6 +95,7 @@ def evaluate_grids(
     street_gap_m: float = 30.0,
     max_deviation_pct: float | None = None,
     gated_col: str | None = "gated",
+    buildings_col: str = "buildings",
 ) -> EvalResult:
     """Score grids: band compliance, deviation, contiguity, gaps/overlaps, Polsby-Popper, road share.
 
@@ -120,13 +124,21 @@ def evaluate_grids(
         reads it: an estate whose units the plan puts in more than one grid (or some in none) is
         named in the report with its grids, as no drawing or redraw cuts one. None, or a column
         missing or saying only yes/no, checks nothing.
+    buildings_col : str
+        On units, their buildings column (楼栋数), as the drawing reads it: each grid's
+        ``n_buildings`` sums it (without it, the grid's units with households, a report row saying
+        so), and its staffing follows as on the grids ``spatial grids`` draws
+        (:func:`spatial.grids.workforce.staffing`: 楼栋长 ``building_leads``, 联户长
+        ``household_leads``).
 
     Returns
     -------
     EvalResult
         ``grids``: grid_id, community_id, households, band_status, target_households (mean grid
         of its community), deviation_pct, components, area_m2, polsby_popper, road_share,
-        outside_m2, overlap_m2 (and the grid layer's own columns). ``summary``: one row.
+        outside_m2, overlap_m2 (and the grid layer's own columns); on units also n_buildings,
+        full_time_workers, part_time_workers, building_leads and household_leads, as the drawn
+        grids have them. ``summary``: one row.
 
     Examples
     --------
@@ -233,6 +245,13 @@ def evaluate_grids(
         base = lm.drop(columns=lm.geometry.name).reset_index(drop=True)
     households = np.bincount(g_of, weights=hh.to_numpy(), minlength=len(keys))
     households = whole_counts(households, hh.to_numpy(float))  # whole counts stay whole (int64), as the partition gives
+    n_buildings = None
+    if is_units:  # the drawing's rule: the units' buildings column, else their units with households
+        bld = check_buildings(lm, buildings_col, "plan", id_col=row_id).to_numpy() if buildings_col in lm.columns else None
+        if bld is None:
+            say_no_buildings(report, buildings_col)
+        per_unit = unit_buildings(bld, hh.to_numpy(float))
+        n_buildings = whole_counts(np.bincount(g_of, weights=per_unit, minlength=len(keys)), per_unit)
     parts = shapely.get_num_geometries(grid_geoms)
     components = parts if unit_comps is None else np.maximum(parts, unit_comps)
     for g, (k, c) in enumerate(zip(keys, components)):
@@ -246,6 +265,8 @@ def evaluate_grids(
     out = base.copy()
     out[community_id_col] = [cids[c] if c >= 0 else None for c in comm_of]
     out["households"] = households
+    if n_buildings is not None:
+        out["n_buildings"] = n_buildings
     out["band_status"] = band_status(households, min_households, max_households)
     out["target_households"], out["deviation_pct"] = deviation_from_mean(households, out[community_id_col])
     out["components"] = components.astype(int)
@@ -274,6 +295,10 @@ def evaluate_grids(
                        "(--redraw --max-deviation)",
                        zh=(beyond_rule(*words, lang="zh"),
                            "手工调整单元（spatial editor --max-deviation），或按规则重新划分（--redraw --max-deviation）"))
+    if n_buildings is not None:  # 楼栋长 and 联户长 by the rule of the drawn grids' table
+        from spatial.grids.workforce import staffing
+
+        out = staffing(out)
     grids = to_crs_valid(gpd.GeoDataFrame(out, geometry=list(grid_geoms), crs=crs_m), crs_in)
     if not is_units:  # one row per grid polygon given: the rows keep the layer's index and geometry column
         grids.index = lm.index
