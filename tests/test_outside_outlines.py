@@ -154,3 +154,23 @@ def test_scores_of_a_drawn_plan_staff_its_grids_as_the_grids_layer_does():
     drawn = plan.grids.set_index("grid_id")
     cols = ["n_buildings", "full_time_workers", "part_time_workers", "building_leads", "household_leads"]
     pd.testing.assert_frame_equal(scored.loc[drawn.index, cols], drawn[cols])
+
+
+def test_cli_scores_of_a_hand_edited_plan_carry_its_staffing(tmp_path):
+    # a planner checks a hand-edited plan (the editor's CSV) of units whose buildings are 楼栋数
+    from spatial.cli import main
+
+    units, comm = _staff_units()
+    units = units.drop(columns="grid_id").rename(columns={"buildings": "楼栋数"})
+    units.to_file(tmp_path / "town.gpkg", layer="units")
+    comm.to_file(tmp_path / "town.gpkg", layer="communities")
+    pd.DataFrame({"unit_id": [f"u{i}" for i in range(6)],
+                  "grid_id": ["A", "A", "B", "B", "B", "B"]}).to_csv(tmp_path / "plan.csv", index=False)
+    out = tmp_path / "scores.gpkg"
+    assert main(["grids", f"{tmp_path / 'town.gpkg'}:communities", f"{tmp_path / 'town.gpkg'}:units", "--existing",
+                 str(tmp_path / "plan.csv"), "--evaluate", "--quiet", "--out", str(out)]) == 0
+    g = gpd.read_file(out, layer="grid_scores").set_index("grid_id")
+    # A: 215 households, 5 buildings; B: 0 + 130 + 133 + 140 = 403 households, 1 + 4 + 0 + 5 = 10 buildings
+    assert g.loc[["A", "B"], "n_buildings"].tolist() == [5, 10]
+    assert g.loc[["A", "B"], "building_leads"].tolist() == [3, 5]
+    assert g.loc[["A", "B"], "household_leads"].tolist() == [22, 41]
