@@ -174,3 +174,73 @@ def test_cli_scores_of_a_hand_edited_plan_carry_its_staffing(tmp_path):
     assert g.loc[["A", "B"], "n_buildings"].tolist() == [5, 10]
     assert g.loc[["A", "B"], "building_leads"].tolist() == [3, 5]
     assert g.loc[["A", "B"], "household_leads"].tolist() == [22, 41]
+
+
+# --- a redraw after two communities merge --------------------------------------------------------
+
+
+def _two_communities():
+    units = gpd.GeoDataFrame({"unit_id": [f"u{i}" for i in range(8)], "households": [200] * 8},
+                             geometry=[shapely.box(X0 + 100 * i, Y0, X0 + 100 * (i + 1), Y0 + 100) for i in range(8)],
+                             crs=UTM)
+    comm = gpd.GeoDataFrame({"community_id": ["C1", "C2"], "code": ["440304001001", "440304001002"]},
+                            geometry=[shapely.box(X0, Y0, X0 + 400, Y0 + 100), shapely.box(X0 + 400, Y0, X0 + 800, Y0 + 100)],
+                            crs=UTM)
+    merged = gpd.GeoDataFrame({"community_id": ["C3"], "code": ["440304001009"]},
+                              geometry=[shapely.box(X0, Y0, X0 + 800, Y0 + 100)], crs=UTM)
+    return units, comm, merged
+
+
+def test_a_redraw_names_each_grid_whose_code_the_merge_changed():
+    # before: C1-01 ... C2-02 were numbered anew under C3's code and no row said so
+    from spatial.grids.partition import partition_grids
+    from spatial.grids.redraw import redraw_grids
+
+    units, comm, merged = _two_communities()
+    plan = partition_grids(units, comm, min_households=300, max_households=500)
+    old = dict(zip(plan.grids["grid_id"], plan.grids["grid_code"]))
+    assert old == {"C1-01": "00000044030400100101", "C1-02": "00000044030400100102",
+                   "C2-01": "00000044030400100201", "C2-02": "00000044030400100202"}
+    joined = pd.DataFrame(plan.units.drop(columns="geometry")).merge(plan.grids[["grid_id", "grid_code"]], on="grid_id")
+    res = redraw_grids(units, merged, joined, min_households=300, max_households=500)
+    new = dict(zip(res.grids["grid_id"], res.grids["grid_code"]))
+    rows = res.report[res.report["problem"].str.startswith("grid code changed")].set_index("row_id")
+    assert sorted(rows.index) == sorted(g for g in old if new[g] != old[g]) and len(rows) == 4
+    assert rows.loc["C2-01", "problem"] == (f"grid code changed: 00000044030400100201 in the plan, {new['C2-01']} now "
+                                            "(community C3)")
+    assert new["C2-01"].startswith("000000440304001009")
+    assert rows.loc["C2-01", "problem_zh"] == f"网格编码已变更：原方案为 00000044030400100201，现为 {new['C2-01']}（社区 C3）"
+    assert "台账" in rows.loc["C2-01", "action"] and new["C2-01"] in rows.loc["C2-01", "action_zh"]
+
+
+def test_a_redraw_keeping_every_code_says_nothing_of_codes():
+    from spatial.grids.partition import partition_grids
+    from spatial.grids.redraw import redraw_grids
+
+    units, comm, _ = _two_communities()
+    plan = partition_grids(units, comm, min_households=300, max_households=500)
+    joined = pd.DataFrame(plan.units.drop(columns="geometry")).merge(plan.grids[["grid_id", "grid_code"]], on="grid_id")
+    res = redraw_grids(units, comm, joined, min_households=300, max_households=500)
+    assert not res.report["problem"].str.startswith("grid code changed").any()
+
+
+def test_cli_redraw_of_a_results_file_after_a_merge_reports_old_and_new_codes(tmp_path):
+    # the plan is the units layer of last year's results; their codes are in its grids layer
+    from spatial.cli import main
+
+    units, comm, merged = _two_communities()
+    units.to_file(tmp_path / "town.gpkg", layer="units")
+    comm.to_file(tmp_path / "town.gpkg", layer="communities")
+    merged.to_file(tmp_path / "town.gpkg", layer="merged")
+    town = tmp_path / "town.gpkg"
+    assert main(["grids", f"{town}:communities", f"{town}:units", "--min", "300", "--max", "500", "--quiet",
+                 "--out", str(tmp_path / "2025.gpkg")]) == 0
+    before = gpd.read_file(tmp_path / "2025.gpkg", layer="grids").set_index("grid_id")["grid_code"]
+    assert main(["grids", f"{town}:merged", f"{town}:units", "--existing", f"{tmp_path / '2025.gpkg'}:units",
+                 "--min", "300", "--max", "500", "--quiet", "--out", str(tmp_path / "2026.gpkg")]) == 0
+    after = gpd.read_file(tmp_path / "2026.gpkg", layer="grids").set_index("grid_id")["grid_code"]
+    report = gpd.read_file(tmp_path / "2026.gpkg", layer="report")
+    rows = report[report["problem"].str.startswith("grid code changed")].set_index("row_id")
+    changed = [g for g in after.index if g in before.index and after[g] != before[g]]
+    assert len(changed) == 4 and sorted(rows.index) == sorted(changed)
+    assert all(before[g] in rows.loc[g, "problem"] and after[g] in rows.loc[g, "problem"] for g in changed)
