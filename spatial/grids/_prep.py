@@ -23,14 +23,11 @@ from scipy.sparse.csgraph import connected_components
 
 from spatial.core._frames import lines_frame
 from spatial.core._ids import loose_ids
-from spatial.core._geom import union_groups, union_polygons
-from spatial.core._threads import halves, thread_map
 from spatial.core.checks import (
     Report,
     check_buildings,
     check_households,
     metric_crs,
-    polygonal,
     repair_geometries,
     require_columns,
     require_crs,
@@ -46,6 +43,20 @@ from spatial.grids._blocks import (
     block_labels,
     block_streets,
 )
+from spatial.grids._outlines import (  # noqa: F401 - the grid polygons, drawn there; named here too
+    _NOISE_M2,
+    _TOL_M,
+    _attach,
+    _fill_noise,
+    _single,
+    _snap,
+    _split_thin,
+    _weld,
+    _weld_all,
+    _without_noise_holes,
+    _without_spikes,
+    community_polygons,
+)
 from spatial.grids._units import community_of, polygonal_pieces, same_place, single_points
 
 logger = logging.getLogger(__name__)
@@ -56,7 +67,6 @@ ROAD_CUT_FACTOR = 0.2
 MAJOR_CUT_FACTOR = 0.1
 #: Values of a road layer's ``kind``, ``highway`` or ``waterway`` column that mark arterials and rivers.
 MAJOR_KINDS = ("arterial", "river", "canal", "waterway", "primary", "secondary", "trunk", "motorway")
-_TOL_M = 0.1
 #: Half the units under this area (m²) cannot be buildings, estates or blocks measured in metres:
 #: the coordinates are in another unit than the CRS says (longitude/latitude under a UTM label
 #: make units of 1e-8 m², libpysal's columbus read as metres units of a few m² at most).
@@ -322,229 +332,6 @@ def _street_lines(roads_m, streets, road_buffer_m: float, blocks, report: Report
                "grid borders follow them where possible",
                zh=(f"未提供道路：以街区轮廓作为街道（来自单元之间的街道空隙{column_zh}）", "网格边界尽量沿街区轮廓划分"))
     return lines, STREET_LINE_BUFFER_M
-
-
-def _attach(polys: list, extra: np.ndarray, tol: float, *, min_shared: float = 0.0) -> tuple[list, np.ndarray]:
-    """Union each extra piece into the polygon it shares the longest boundary with; returns owners (-1: none).
-
-    Pieces sharing no more than ``min_shared`` metres with any polygon are left (owner -1).
-    """
-    if len(extra) == 0 or not polys:
-        return polys, np.full(len(extra), -1)
-    tree = shapely.STRtree(np.asarray(polys, dtype=object))
-    pi, gi = tree.query(extra, predicate="dwithin", distance=tol)
-    owner = np.full(len(extra), -1)
-    if len(pi):
-        near, at = np.unique(gi, return_inverse=True)  # each polygon buffered once, however many pieces touch it
-        grown = shapely.buffer(np.asarray(polys, dtype=object)[near], tol)
-        length = shapely.length(shapely.intersection(shapely.boundary(extra[pi]), grown[at]))
-        df = pd.DataFrame({"p": pi, "g": gi, "l": length}).sort_values(["p", "l", "g"], ascending=[True, False, True])
-        best = df.drop_duplicates("p")
-        best = best[best["l"] > min_shared]
-        owner[best["p"].to_numpy()] = best["g"].to_numpy()
-    groups: dict[int, list] = {}
-    for p, g in enumerate(owner):
-        if g >= 0:
-            groups.setdefault(int(g), []).append(extra[p])
-    polys = list(polys)
-    for g, parts in groups.items():
-        # snap to the grid first (1 mm): float noise along a shared edge would leave a hairline gap
-        polys[g] = shapely.union_all([polys[g], *_snap(np.asarray(parts, dtype=object), polys[g])])
-    return polys, owner
-
-
-def _split_thin(parts: np.ndarray, polys: list, tol: float) -> np.ndarray:
-    """``parts`` with each hairline sliver (narrower than ``2 * tol`` everywhere) cut into the
-    strips along each grid it runs by (the land within ``2 * tol`` of that grid, the grid sharing
-    most edge with it first). Units whose shared edges are a few centimetres apart (coordinates
-    rounded to 0.1 m by an export, plans digitised by hand) leave slivers that run along several
-    grids; attached whole to one, the stretch along two others became a spike of that grid, of
-    no width and tens of metres long (a grid of 977 m measured 1,129 m). Wider slivers (land no
-    unit covers) are attached whole, as before."""
-    if len(parts) == 0 or len(polys) < 2:
-        return parts
-    thin = shapely.is_empty(shapely.buffer(parts, -tol))
-    if not thin.any():
-        return parts
-    arr = np.asarray(polys, dtype=object)
-    tree = shapely.STRtree(arr)
-    grown: dict[int, object] = {}
-    out = list(parts[~thin])
-    for p in parts[thin]:
-        near = tree.query(p, predicate="dwithin", distance=tol)
-        if len(near) < 2:
-            out.append(p)
-            continue
-        edge = shapely.boundary(p)
-        for g in near:
-            if g not in grown:
-                grown[g] = shapely.buffer(arr[g], 2 * tol, quad_segs=2)
-        shared = [shapely.length(shapely.intersection(edge, shapely.buffer(arr[g], tol, quad_segs=2))) for g in near]
-        left = p
-        for g in near[np.lexsort((near, -np.asarray(shared)))]:
-            strip = shapely.intersection(left, grown[g])
-            if shapely.area(strip) > 0:
-                out.extend(q for q in shapely.get_parts(strip) if q.geom_type == "Polygon" and q.area > 0)
-                left = shapely.difference(left, grown[g])
-            if shapely.is_empty(left):
-                break
-        out.extend(q for q in shapely.get_parts(left) if q.geom_type == "Polygon" and q.area > 0)
-    return np.asarray(out, dtype=object)
-
-
-def community_polygons(comm_geom, members: list[np.ndarray], pieces: np.ndarray, tol: float = _TOL_M) -> list:
-    """Polygons that tile ``comm_geom``: one per member list, slivers and stray parts attached."""
-    if sum(len(m) for m in members) == 0:
-        return [_single(comm_geom)] + [shapely.Polygon()] * (len(members) - 1)
-    members = [np.asarray(m, dtype=np.int64) for m in members]
-    polys = list(union_groups(pieces[np.concatenate(members)],
-                              np.repeat(np.arange(len(members)), [len(m) for m in members]), len(members)))
-    own_units = list(polys)
-    arr = np.asarray(polys, dtype=object)
-    if len(polys) > 1:  # overlapping units: the earlier grid keeps the overlap
-        tree = shapely.STRtree(arr)
-        chunks = halves(len(arr), 32)
-        found = thread_map(lambda s: tree.query(arr[s], predicate="overlaps"), chunks)
-        a, b = np.concatenate([f + [[s.start], [0]] for f, s in zip(found, chunks)], axis=1)
-        for i, j in sorted(zip(a.tolist(), b.tolist())):
-            if i < j and shapely.area(shapely.intersection(polys[i], polys[j])) > 0:
-                polys[j] = shapely.difference(polys[j], polys[i])
-    covered = union_polygons(np.asarray(polys, dtype=object))
-    rest = shapely.difference(comm_geom, covered)
-    parts = np.asarray([p for p in shapely.get_parts(rest) if p.geom_type == "Polygon" and p.area > 0], dtype=object)
-    parts = _split_thin(parts, polys, tol)
-    # slivers sharing an edge first, round after round (a sliver may touch grids only through
-    # another sliver); whatever touches only at points goes last
-    while len(parts):
-        polys, owner = _attach(polys, parts, tol, min_shared=2 * tol)
-        if (owner >= 0).sum() == 0:
-            break
-        parts = parts[owner < 0]
-    polys, _ = _attach(polys, parts, tol)
-    if len(polys) == 1:  # one grid: the community itself, exactly
-        return [_single(comm_geom)]
-    for _ in range(4):  # close hairline gaps, then give stray parts to the neighbour sharing most edge
-        polys = _weld_all(polys, comm_geom)
-        changed = False
-        for g in np.flatnonzero(shapely.get_num_geometries(np.asarray(polys, dtype=object)) > 1):
-            gparts = shapely.get_parts(polys[g])
-            main = int(np.argmax(shapely.area(gparts)))
-            # only slivers may go to a neighbour: a part holding the grid's own units stays, so the
-            # polygon never swallows another grid's units (its pieces are reported instead)
-            own = shapely.area(shapely.intersection(gparts, own_units[g])) > 0.5 * shapely.area(gparts)
-            others = np.asarray([p for i, p in enumerate(gparts) if i != main and not own[i]], dtype=object)
-            if len(others) == 0:
-                continue
-            kept = [p for i, p in enumerate(gparts) if i != main and own[i]]
-            rest_polys = list(polys)
-            rest_polys[g] = shapely.Polygon()
-            rest_polys, owner = _attach(rest_polys, others, tol, min_shared=2 * tol)
-            if (owner >= 0).any():
-                changed = True
-                rest_polys[g] = shapely.union_all(np.concatenate([[gparts[main]], kept, others[owner < 0]]))
-                polys = rest_polys
-        if not changed:
-            break
-    arr = _without_spikes(_without_noise_holes(np.asarray(_weld_all(polys, comm_geom), dtype=object)))
-    single = (shapely.get_num_geometries(arr) == 1) & (shapely.get_type_id(arr) == 6)
-    arr[single] = shapely.get_geometry(arr[single], 0)
-    return list(arr)
-
-
-#: Holes of less than this (m²) in a grid's polygon are float noise between its units, not land
-#: (the crumbs ``_weld`` leaves out are measured the same way).
-_NOISE_M2 = 0.01
-
-
-def _without_spikes(arr: np.ndarray) -> np.ndarray:
-    """``arr`` with each polygon's zero-width spikes collapsed.
-
-    A crack between a grid's own units (a few centimetres wide where coordinates were rounded,
-    or a plan digitised by hand) is land no unit covers; united with the grid it leaves its two
-    sides a nanometre apart, a spike of no area (1e-9 m²) tens of metres long that the perimeter
-    counts twice. The polygon on a 1 µm precision grid (as :func:`_weld` closes hairline gaps)
-    has none; it is taken only where it is shorter by more than a millimetre, so an outline with
-    no spike stays as it was, to the last digit."""
-    try:
-        snapped = shapely.set_precision(arr, 1e-6)
-    except shapely.errors.GEOSException:  # pragma: no cover - keep the outlines as they are
-        return arr
-    spiked = shapely.length(snapped) < shapely.length(arr) - 1e-3
-    out = arr.copy()
-    out[spiked] = snapped[spiked]
-    return out
-
-
-def _without_noise_holes(arr: np.ndarray) -> np.ndarray:
-    """``arr`` with every hole under :data:`_NOISE_M2` filled. Units whose shared edges are a few
-    nanometres apart (coordinates that went through degrees) leave slits of no area inside a
-    dissolved grid: 412 in 238 of 1,674 grids on a city's units, each 50-60 m long; the written
-    polygon's perimeter counted each twice (Polsby-Popper 0.321 where the grid table said 0.392)."""
-    out = arr.copy()
-    for g in np.flatnonzero(shapely.get_num_interior_rings(arr) > 0):  # polygons with holes
-        out[g] = _fill_noise(arr[g])
-    for g in np.flatnonzero(shapely.get_type_id(arr) == 6):  # multipolygons: each part
-        parts = shapely.get_parts(arr[g])
-        if (shapely.get_num_interior_rings(parts) > 0).any():
-            out[g] = shapely.multipolygons([_fill_noise(p) for p in parts])
-    return out
-
-
-def _fill_noise(poly):
-    holes = [r for r in poly.interiors if shapely.area(shapely.Polygon(r)) >= _NOISE_M2]
-    return poly if len(holes) == len(poly.interiors) else shapely.Polygon(poly.exterior, holes)
-
-
-def _weld_all(polys: list, comm_geom) -> list:
-    out = list(polys)
-    for g in np.flatnonzero(shapely.get_num_geometries(np.asarray(polys, dtype=object)) > 1):
-        out[g] = _weld(out[g], comm_geom)
-    return out
-
-
-def _snap(parts: np.ndarray, target, tol: float = 1e-3) -> np.ndarray:
-    """``parts`` snapped onto ``target`` within ``tol`` metres, repaired when snapping broke them."""
-    snapped = shapely.snap(parts, target, tol)
-    bad = ~shapely.is_valid(snapped)
-    if bad.any():
-        snapped[bad] = [polygonal(g) for g in shapely.make_valid(snapped[bad])]
-    return snapped
-
-
-def _weld(poly, comm_geom, eps: float = 1e-6):
-    """Join crumbs (< 10 m² or 0.1% of the grid) touching the main part only at a point or across
-    a float-noise gap: each is grown by ``eps`` metres (area change ~1e-6 m² per metre of outline).
-    Parts of float-noise size (< 0.01 m²) still apart after that are left out of the outline
-    (logged); larger parts that are really apart stay, and the grid is reported as pieces."""
-    parts = shapely.get_parts(poly)
-    areas = shapely.area(parts)
-    main = int(np.argmax(areas))
-    near = (shapely.distance(parts, parts[main]) <= 1e-3) & (np.arange(len(parts)) != main)
-    if near.any():  # hairline gaps: a union on a 1 µm precision grid closes them
-        try:
-            poly = shapely.union_all(parts, grid_size=1e-6)
-        except shapely.errors.GEOSException:  # pragma: no cover - fall back to snapping
-            poly = shapely.union_all(np.concatenate([parts[~near], _snap(parts[near], parts[main])]))
-        parts = shapely.get_parts(poly)
-        areas = shapely.area(parts)
-        main = int(np.argmax(areas))
-    crumb = (areas < max(10.0, 1e-3 * areas[main])) & (np.arange(len(parts)) != main)
-    crumb &= shapely.distance(parts, parts[main]) <= eps
-    if crumb.any():
-        grown = shapely.buffer(parts[crumb], eps, quad_segs=1)
-        poly = shapely.union_all(np.concatenate([parts[~crumb], grown]))
-        parts = shapely.get_parts(poly)
-        areas = shapely.area(parts)
-    noise = areas < 0.01
-    if noise.any() and not noise.all():
-        logger.debug("left %.2e m2 of float-noise crumbs out of a grid outline", areas[noise].sum())
-        poly = shapely.union_all(parts[~noise])
-    return poly
-
-
-def _single(p):
-    parts = shapely.get_parts(p)
-    return parts[0] if len(parts) == 1 else p
 
 
 def say_no_buildings(report: Report, buildings_col: str) -> None:
