@@ -115,6 +115,30 @@ def test_a_real_gap_beside_hairline_cracks_still_counts():
     res = evaluate_grids(_rounded(units), comm)
     assert res.summary.loc[0, "gap_m2"] == pytest.approx(hole.area, abs=5.0)
 
+def test_hairline_overlaps_are_no_overlap_and_the_report_says_how_much(rounded_scores):
+    # the rounded units also lie a few centimetres over each other: 12 m² counted as overlaps before
+    r, comm, res, _ = rounded_scores
+    m = r.to_crs(UTM)
+    by_grid = [shapely.union_all(g.geometry.values) for _, g in m.groupby("grid_id")]
+    strips = sum(shapely.area(shapely.intersection(p, q)) for i, p in enumerate(by_grid) for q in by_grid[i + 1:])
+    assert strips > 1.0
+    assert res.summary.loc[0, "overlap_m2"] == pytest.approx(0, abs=1e-6)
+    row = res.report[res.report["problem"].str.contains("overlap by")]
+    assert len(row) == 1 and f"{strips:,.1f} m²" in row.iloc[0]["problem"]
+
+
+def test_a_real_overlap_beside_hairline_strips_still_counts():
+    units, comm = _lattice()
+    at = units.index[units["unit_id"] == "u1-1"][0]
+    units.loc[at, "geometry"] = units.loc[at, "geometry"].buffer(3.0, join_style="mitre")  # 3 m into G01, G10, G11
+    r = _rounded(units)
+    m = r.to_crs(UTM)
+    mine = m.geometry[m["unit_id"] == "u1-1"].iloc[0]
+    others = shapely.union_all(m.geometry[m["grid_id"] != "G00"].values)
+    res = evaluate_grids(r, comm)
+    assert res.summary.loc[0, "overlap_m2"] == pytest.approx(shapely.area(shapely.intersection(mine, others)), abs=3.0)
+
+
 # --- the staffing of an evaluated plan -------------------------------------------------------
 
 
