@@ -290,6 +290,33 @@ def test_point_units_at_one_place_share_its_cell_and_one_grid():
     assert whole.contains(shapely.Point(400, 600).buffer(1)) and whole.geom_type == "Polygon"
 
 
+def test_addresses_at_one_place_by_the_community_edge_are_slices_sharing_edges_in_one_grid():
+    """Three addresses of a building 0.24 m inside its community's edge (hypothesis found it:
+    n=50, seed=5043): cut round the building's point, one slice was a sliver pointing out of the
+    community that shared no edge with anything, and its address fell into a grid of its own.
+    Each slice now shares an edge of at least a metre with another."""
+    rng = np.random.default_rng(5043)
+    pts = rng.uniform(0, 800, size=(50, 2))
+    pts = np.vstack([pts, pts[[11, 11]]])
+    assert pts[11, 0] < 0.25  # the place lies 0.24 m from the western community's edge
+    units = gpd.GeoDataFrame({"unit_id": [f"P{i}" for i in range(len(pts))],
+                              "households": rng.integers(5, 60, len(pts))}, geometry=shapely.points(pts), crs=CRS)
+    comms = gpd.GeoDataFrame({"community_id": ["W", "E"]},
+                             geometry=[shapely.box(0, 0, 400, 800), shapely.box(400, 0, 800, 800)], crs=CRS)
+    res = partition_grids(units, comms, min_households=100, max_households=200)
+    check_plan(res, units, comms)
+    assert res.units.set_index("unit_id").loc[["P11", "P50", "P51"], "grid_id"].nunique() == 1
+    assert not res.report["problem"].str.contains("not contiguous|shares no edge").any()
+    from spatial.core.checks import Report
+    from spatial.grids._prep import prepare
+
+    slices = prepare(units, comms, Report()).pieces[[11, 50, 51]]
+    for i in range(3):  # every slice meets another along more than a metre
+        shared = [shapely.length(shapely.intersection(shapely.boundary(slices[i]), shapely.boundary(slices[j])))
+                  for j in range(3) if j != i]
+        assert max(shared) > 1.0
+
+
 def test_gated_and_together_groups_are_never_split():
     units = squares(2, 4, 100)
     units["gated"] = [None, "G1", "G1", None, None, "G1", "G1", None]  # the middle 2x2 is one 小区

@@ -216,7 +216,7 @@ def test_gaps_of_a_band_the_walks_were_not_scored_for_are_refused():
     walks = walking_coverage(homes, stations, net, meters=(300, 1000))
     for band in ("1500m", "20min"):  # 1500 m: the home 1.5 km away is labelled beyond 1000 m
         with pytest.raises(SpatialError, match=rf"band='{band}' is not among the bands the walks were scored "
-                                               r"for \(300m\)"):
+                                               r"for \(300m, 1000m\)"):  # every band scored, not only those reached
             coverage_gaps(walks, net, band=band)
     assert len(coverage_gaps(walks, net, band="1000m")) == 3
 

@@ -100,17 +100,19 @@ def _unit_at(driver, unit_id: str, zoom: float | None = 17) -> tuple[float, floa
         return [c.x + r.left, c.y + r.top];""", unit_id, zoom)
 
 
-def _tap(driver, x: float, y: float) -> None:
-    """A finger's tap (touch start and end) at a point of the window, and the click it makes handled."""
+def _tap(driver, x: float, y: float, *, wait_s: float = 5.0) -> bool:
+    """A finger's tap (touch start and end) at a point of the window, and the click it makes handled
+    (waited for up to ``wait_s``): whether it made a click."""
     driver.execute_script("window.__tapped = false; document.addEventListener('click', function () {"
                           "window.__tapped = true; }, {once: true, capture: true});")
     driver.execute_cdp_cmd("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
     driver.execute_cdp_cmd("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
-    for _ in range(50):
+    for _ in range(int(wait_s * 10)):
         time.sleep(0.1)
         if driver.execute_script("return window.__tapped"):
             break
     time.sleep(0.1)  # (the click's handlers ran with it; the compatibility mouse events follow it)
+    return bool(driver.execute_script("return window.__tapped"))
 
 
 def _click(driver, x: float, y: float) -> None:

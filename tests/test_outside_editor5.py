@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import io
 import json
-import time
 
 import pandas as pd
 import pytest
 
 from test_editor_browser import _chrome, _errors, _open
-from test_outside_editor3 import API, WECHAT, _plan, _unit_at
+from test_outside_editor3 import API, WECHAT, _plan, _tap, _unit_at
 from test_outside_editor4 import _flagged_plan, _lasso
 
 SCREENS = {"phone": (390, 844, 3, WECHAT), "tablet": (768, 1024, 2, None)}
@@ -64,16 +63,7 @@ def page(browser):
 
 def _tap_once(driver, x: float, y: float) -> bool:
     """One finger tap (touch start and end) at a point of the window: whether it made a click."""
-    driver.execute_script("window.__tapped = false; document.addEventListener('click', function () {"
-                          "window.__tapped = true; }, {once: true, capture: true});")
-    driver.execute_cdp_cmd("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
-    driver.execute_cdp_cmd("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
-    for _ in range(15):
-        time.sleep(0.1)
-        if driver.execute_script("return window.__tapped"):
-            break
-    time.sleep(0.1)
-    return bool(driver.execute_script("return window.__tapped"))
+    return _tap(driver, x, y, wait_s=1.5)
 
 
 def _centre(driver, element_id: str) -> tuple[float, float]:

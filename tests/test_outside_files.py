@@ -216,8 +216,10 @@ def test_station_coordinates_in_degrees_minutes_seconds_or_with_e_and_n_are_read
     assert points.geometry.y.round(7).tolist() == [22.5477389, 22.5, 22.5, 22.5]
     assert points["名称"].tolist() == ["甲", "乙", "丙", "丁"] and points.crs.to_epsg() == 4326
     said = " ".join(r.getMessage() for r in caplog.records)
-    assert "column '经度': 4 coordinates written with °, minutes or E/N read as decimal degrees ('114°0′28.70″' as " \
+    assert "column '经度': 3 coordinates written with °, minutes or E/N read as decimal degrees ('114°0′28.70″' as " \
            "114.007972)" in said
+    assert "column '经度': 1 coordinates written in full-width digits read as decimal degrees ('１１４．０５' as " \
+           "114.050000)" in said
     path.write_bytes("名称,经度,纬度\n甲,114.01.5,22.5\n".encode("gbk"))
     with pytest.raises(ColumnError, match=r"row 2, 名称 '甲' \(经度='114.01.5', 纬度=22.5\); write each as decimal degrees "
                                           r"\(e.g. 114.05831\), fill them in or delete those rows"):

@@ -97,6 +97,22 @@ def test_rounded_outlines_still_tile_the_community_and_keep_their_units(rounded_
         assert shapely.area(shapely.difference(own, drawn[gid])) < 1e-3, (uid, gid)
 
 
+def test_a_hairline_strip_under_three_units_is_not_drawn_under_another_grids_unit():
+    # u0 in two parts either side of u1, a 5 cm strip no unit covers under all three: before, the
+    # strip went whole to u0's grid, whose outline ran 100 m under u1 (a spike of 0.05 m)
+    u0 = shapely.MultiPolygon([shapely.box(X0, Y0 + 0.05, X0 + 100, Y0 + 100),
+                               shapely.box(X0 + 200, Y0 + 0.05, X0 + 300, Y0 + 100)])
+    units = gpd.GeoDataFrame({"unit_id": ["u0", "u1"], "households": [10, 10], "grid_id": ["A", "B"]},
+                             geometry=[u0, shapely.box(X0 + 100, Y0 + 0.05, X0 + 200, Y0 + 100)], crs=UTM)
+    comm = gpd.GeoDataFrame({"community_id": ["C"]}, geometry=[shapely.box(X0, Y0, X0 + 300, Y0 + 100)], crs=UTM)
+    g = evaluate_grids(units, comm, min_households=0, max_households=100).grids.to_crs(UTM).set_index("grid_id")
+    assert g.loc["A", "components"] == 2 and g.loc["B", "components"] == 1
+    # each grid takes the strip under its own units (units 99.95 m tall, the strip 0.05 m), bar
+    # the 0.2 m either side of a corner where grids meet (0.02 m² at most)
+    assert g.geometry["A"].area == pytest.approx(2 * 100 * 99.95 + 2 * 100 * 0.05, abs=0.05)
+    assert g.geometry["B"].area == pytest.approx(100 * 99.95 + 100 * 0.05, abs=0.05)
+    assert shapely.area(shapely.intersection(g.geometry["A"], shapely.box(X0 + 100, Y0, X0 + 200, Y0 + 100))) < 0.05
+
 def test_hairline_cracks_are_no_gap_and_the_report_says_how_much(rounded_scores):
     # before: the demo plan read back from the editor's GeoJSON had gap_m2 793 (its CSV: 0)
     r, comm, res, _ = rounded_scores

@@ -51,8 +51,10 @@ def test_site_names_the_stations_it_leaves_out(caplog):
     candidates = _points([(2000, 0), (4000, 0)], candidate_id=["C1", "C2"])
     with caplog.at_level(logging.WARNING, logger="spatial"):
         result = site_stations(_homes(), stations, _street(), candidates=candidates, k=1)
-    said = [r.getMessage() for r in caplog.records if "not on the network" in r.getMessage()]
-    assert said == ["1 station is not on the network (too far from network): S2; it serves nobody"]
+    said = [r.getMessage() for r in caplog.records if "S2" in r.getMessage()]
+    assert len(said) == 1 and said[0].startswith("1 station lies far from the walking network the others are on: "
+                                                 "S2 50 km off at ("), said
+    assert said[0].endswith("; it serves nobody: check its coordinates, typed or copied wrong?"), said
     # S1 covers A (100 of 180 households); C1 at 2,000 m adds B (50), C2 would add C (30)
     assert result.sites["candidate_id"].tolist() == ["C1"]
     assert result.before_after["pct_before"].iloc[0] == pytest.approx(100 / 180 * 100)

@@ -11,7 +11,7 @@ from glob import escape as glob_escape
 from pathlib import Path
 
 from spatial.core.errors import GeometryError, InputFileError
-from spatial.io._faults import no_access
+from spatial.io._faults import foreign_type, no_access
 
 #: suffixes of files read as vector layers, tables (with or without coordinates) and networks
 LAYER_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".zip", ".kml", ".kmz")
@@ -260,17 +260,7 @@ def check_inputs(named: dict[str, str | Path | None], *, suffixes: dict[str, tup
             raise InputFileError(f"{what} '{path}': {no_access(path)}")
         name = path.name.lower()
         if not any(name.endswith(s) for s in allowed):
-            if name.endswith((".et", ".ett")) and ".xlsx" in allowed:  # WPS 表格's own workbook
-                raise InputFileError(f"{what} '{path}' is a WPS 表格 workbook ({path.suffix}), which cannot be read; "
-                                     "in WPS save it as .xlsx (文件 → 另存为 → Excel 工作簿), then give that file")
-            if name.endswith((".dwg", ".dxf")):  # a CAD drawing (CAD 图纸) of the planning institute
-                raise InputFileError(
-                    f"{what} '{path}' is a CAD drawing ({path.suffix}), which holds no coordinate system; open it in "
-                    "QGIS or ArcGIS, set its coordinate system (CGCS2000 3-degree zone such as EPSG:4547, or the "
-                    "city's own system with its parameters from the surveying office), keep the layer of roads or "
-                    "buildings and save it as .gpkg, then give that file")
-            read = f"cannot read {path.suffix!r} files" if path.suffix else "the name has no file type"
-            raise InputFileError(f"{what} '{path}': {read}; give one of {', '.join(allowed)}")
+            raise InputFileError(f"{what} '{path}'{foreign_type(path, allowed)}")
 
 
 def check_output(out: Path | None, *, inputs: dict[str, str | Path | None], suffixes: tuple[str, ...],

@@ -454,6 +454,7 @@ def _result_lines(args, bands, summary, scored, snapped, gaps, gap_band: str, hh
     """What ``spatial coverage`` says of its results, one line each (made before writing)."""
     from spatial.core._words import counted
     from spatial.core.checks import listed, round_half_up
+    from spatial.maps._data import off_network  # (a station whose homes are nearer another is on it)
 
     overall = summary[summary.level == "overall"].iloc[0]
     lines = [f"speed {args.speed_kmh:g} km/h; households covered: " + ", ".join(
@@ -461,7 +462,7 @@ def _result_lines(args, bands, summary, scored, snapped, gaps, gap_band: str, hh
     off = int((scored["reason"] != "").sum())
     if off:
         lines.append(f"{counted(off, 'unit')} not reached (see column 'reason' and the report layer); "
-                     f"{counted(int((snapped['reason'] != '').sum()), 'station')} off the network")
+                     f"{counted(int(off_network(snapped).sum()), 'station')} off the network")
     est = scored["access"] == "estimated"
     if est.any():
         lines.append(f"{counted(int(est.sum()), 'unit')} ({_households(scored.loc[est, hh].sum())}) "

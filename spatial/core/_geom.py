@@ -1,5 +1,6 @@
 """Unions of many small groups of polygons at once (grid polygons, units grown into street gaps),
-and the polygonal part of what GEOS gives back (``polygonal``, ``polygonals``).
+and the polygonal part of what GEOS gives back (``polygonal``, ``polygonals``); a point written as
+a MultiPoint of one (``one_points``).
 
 ``shapely.union_all`` on one group at a time pays a Python call per group; with the groups laid
 out as the rows of a None-padded array, ``union_all(rows, axis=1)`` unions every row in one GEOS
@@ -15,7 +16,26 @@ import shapely
 
 from spatial.core._threads import halves, thread_map
 
-__all__ = ["polygonal", "polygonals", "union_groups", "union_polygons"]
+__all__ = ["one_points", "polygonal", "polygonals", "union_groups", "union_polygons"]
+
+def one_points(geoms) -> np.ndarray:
+    """``geoms`` (an array of geometries) with each MultiPoint of one point made that point: QGIS,
+    GDAL and map apps (Google My Maps, a KML's ``<MultiGeometry>``) write points so. A MultiPoint
+    of several stays as it is, for the caller to refuse.
+
+    Examples
+    --------
+    >>> [g.wkt for g in one_points([shapely.MultiPoint([(1, 2)]), shapely.MultiPoint([(0, 0), (1, 1)])])]
+    ['POINT (1 2)', 'MULTIPOINT ((0 0), (1 1))']
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    one = (shapely.get_type_id(geoms) == 4) & (shapely.get_num_geometries(geoms) == 1)
+    if not one.any():
+        return geoms
+    out = geoms.copy()
+    out[one] = shapely.get_geometry(geoms[one], 0)
+    return out
+
 
 def polygonal(g):
     """The polygonal part of ``g``: itself when a (Multi)Polygon, else the union of its polygon

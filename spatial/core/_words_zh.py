@@ -25,14 +25,44 @@ REASONS_ZH = {
 }
 
 
+#: Why a station the walks reach serves nobody: every home is nearer another station, named as the
+#: one nearest the station's own nearest home is (``{station}``), or ties with one at the same place
+#: (a 站 in its 中心's building): the station's ``reason``, as the stations no walk reaches have theirs
+#: (:func:`spatial.io._figures.idle_reasons`). ``{English: Chinese}``.
+NEARER = "its homes are all nearer {station}"
+SAME_PLACE = "at the same place as {station}, which counts its homes"
+IDLE_ZH = {NEARER: "附近住户都离{station}更近", SAME_PLACE: "与{station}在同一位置，住户计入该站"}
+_IDLE_RE = [(re.compile(re.escape(en).replace(re.escape("{station}"), "(.+)")),
+             re.compile(re.escape(zh).replace(re.escape("{station}"), "(.+)")), zh) for en, zh in IDLE_ZH.items()]
+
+
+def nearer_reason(reason) -> bool:
+    """Whether ``reason`` is one of a station the walks reach (:data:`IDLE_ZH`: it serves nobody
+    because its homes are nearer another station, or counted by one at the same place), in English
+    or Chinese.
+
+    Examples
+    --------
+    >>> nearer_reason("its homes are all nearer 甲站"), nearer_reason("附近住户都离甲站更近"), nearer_reason("too far from network")
+    (True, True, False)
+    """
+    return any(en.fullmatch(str(reason)) or zh.fullmatch(str(reason)) for en, zh, _ in _IDLE_RE)
+
+
 def reason_zh(reason) -> str:
-    """A ``reason`` value (see :data:`REASONS_ZH`) in Chinese; an unknown one unchanged, as text.
+    """A ``reason`` value (see :data:`REASONS_ZH`, :data:`IDLE_ZH`) in Chinese; an unknown one
+    unchanged, as text.
 
     Examples
     --------
     >>> reason_zh("too far from network"), reason_zh("something else")
     ('距路网过远', 'something else')
+    >>> reason_zh("its homes are all nearer 甲社区党群服务中心")
+    '附近住户都离甲社区党群服务中心更近'
     """
+    for en, _, zh in _IDLE_RE:
+        if (match := en.fullmatch(str(reason))):
+            return zh.format(station=match.group(1))
     return REASONS_ZH.get(str(reason), str(reason))
 
 

@@ -50,10 +50,13 @@ from spatial.core._numbers import (  # noqa: F401
 # the Chinese words of report rows live in spatial.core._words_zh; every caller imports them from here
 from spatial.core._words_zh import (  # noqa: F401
     LAYERS_ZH,
+    NEARER,
     REASONS_ZH,
+    SAME_PLACE,
     gap_note_zh,
     invalid_zh,
     layer_zh,
+    nearer_reason,
     reason_zh,
 )
 
@@ -418,9 +421,12 @@ def check_households(
     bad = values.isna() | (values < 0) | ~np.isfinite(values.fillna(0).to_numpy(dtype=float))
     if bad.any():
         rows = listed(f"{i}={_plain(df[column].iloc[k])!r}" for k, i in enumerate(ids) if bad.iloc[k])
+        formulas = df[column][bad.to_numpy()].map(lambda v: isinstance(v, str) and v.startswith("=")).any()
         raise ColumnError(
             f"'{name}' column '{column}' must be a number >= 0 in every row (finite, not empty); bad rows: "
-            f"{rows}. Fill in the count (0 for non-residential land)"
+            f"{rows}. " + ("Those cells hold formulas with no value saved (a workbook written by a program, never "
+                           "saved by Excel): open it in Excel or WPS, save it, and give it again" if formulas else
+                           "Fill in the count (0 for non-residential land)")
         )
     if max_value is not None and (values > max_value).any():
         big = values > max_value

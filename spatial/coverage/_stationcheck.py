@@ -63,13 +63,52 @@ def check_station_snaps(stations: gpd.GeoDataFrame, snap: Snap, network: WalkNet
         reach = max(max_snap_m, max_off_network_m or max_snap_m)
         raise NetworkError(f"no station lies within {reach:g} m of the walking network"
                            f"{nearest_said(network, layer_xy(stations, network, name='stations'))}; {why}")
-    bad = ~snap.ok
+    bad = np.flatnonzero(~snap.ok)
+    far = warn_far(stations, bad, network, ids, "station", ("it serves nobody", "they serve nobody"))  # a mistyped coordinate: said so
+    bad = np.setdiff1d(bad, far)
     reasons = np.array([r or "not snapped" for r in np.asarray(snap.reason, dtype=object)[bad]], dtype=object)
     off = pd.Series(np.asarray(ids)[bad]).groupby(reasons, sort=False)
     for why, named in off:  # one line per reason, however many stations (each is a report row)
         logger.warning("%d station%s not on the network (%s): %s; %s nobody", len(named),
                        "s are" if len(named) > 1 else " is", why, listed(named, limit=10),
                        "they serve" if len(named) > 1 else "it serves")
+
+
+def warn_far(layer: gpd.GeoDataFrame, rows: np.ndarray, network: WalkNetwork, ids, what: str,
+             then: tuple[str, str], *, share: float = 1.0) -> np.ndarray:
+    """Warn, naming each with its distance and coordinates, about the ``rows`` of ``layer`` (not
+    on the network) that lie :data:`ELSEWHERE_M` or more from it while others reach it: a
+    coordinate mistyped or damaged in a copy (22.49 read 2.249, a cell left 0) puts a home or a
+    station hundreds of kilometres off, not beyond the mapped streets. ``what``: 'home' or
+    'station'; ``then``: what became of it, of one and of several. Said only where they are at most ``share`` of the
+    layer (or one row), or all at 0, 0 (coordinates never filled in): a whole town of homes beyond
+    the extract is not a typing slip. Returns the rows named."""
+    rows = np.asarray(rows, dtype=int)
+    if not len(rows) or len(rows) == len(layer) or not network.n_edges:
+        return rows[:0]
+    xy = layer_xy(layer.iloc[rows], network, name=f"{what}s")
+    dist = np.full(len(rows), np.nan)
+    seen = np.isfinite(xy).all(axis=1)
+    if seen.any():
+        where, d = shapely.STRtree(network.geometry).query_nearest(shapely.points(xy[seen]), return_distance=True,
+                                                                   all_matches=False)
+        dist[np.flatnonzero(seen)[where[0]]] = d
+    far = np.flatnonzero(dist >= ELSEWHERE_M)
+    if not len(far):
+        return rows[:0]
+    at = layer.geometry.iloc[rows[far]].to_crs(4326).representative_point()
+    # 0, 0 is where an export puts a home whose coordinates were never filled in, however many
+    blank = ((at.x.abs() < 1e-9) & (at.y.abs() < 1e-9)).to_numpy()
+    if len(far) > max(share * len(layer), 1) and not blank.all():
+        return rows[:0]
+    # beyond 1,000 km the local UTM zone's metres are no distance to quote
+    names = [f"{np.asarray(ids)[rows[k]]} {'over 1,000' if dist[k] >= 1e6 else f'{dist[k] / 1000:,.0f}'} km off at "
+             f"({p.x:.6f}, {p.y:.6f})" for k, p in zip(far, at)]
+    many = len(far) > 1
+    logger.warning("%d %s%s far from the walking network the others are on: %s; %s: check %s coordinates, typed "
+                   "or copied wrong?", len(far), what, "s lie" if many else " lies", listed(names, limit=5),
+                   then[many], "their" if many else "its")
+    return rows[far]
 
 
 #: Demand none of which comes nearer the network than this (m) is in another place or CRS, not a gap.
@@ -101,7 +140,15 @@ def check_demand_reaches(demand: gpd.GeoDataFrame, snap: Snap, network: WalkNetw
     network's CRS.
     """
     access = getattr(snap, "access", None)
-    if not len(demand) or access is None or not np.all(access == "unreachable") or not _WHOLE_DEMAND.get():
+    if not len(demand) or access is None or not _WHOLE_DEMAND.get():
+        return
+    if not np.all(access == "unreachable"):
+        from spatial.io.columns import find_column
+
+        uid = find_column(demand, "unit_id", layer="demand", required=False)
+        warn_far(demand, np.flatnonzero(np.asarray(access) == "unreachable"), network,
+                 demand[uid].to_numpy() if uid else demand.index.to_numpy(), "home",
+                 ("it is counted unreachable", "they are counted unreachable"), share=0.05)
         return
     nearest = _nearest_m(network, xy)
     if nearest < ELSEWHERE_M or not np.isfinite(nearest):  # near (a gap), or no home has a location

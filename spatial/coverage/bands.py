@@ -222,8 +222,10 @@ def demand_within(demand: pd.DataFrame, band: str) -> np.ndarray:
         with np.errstate(invalid="ignore"):
             past = ((demand["band"].astype(str) == BEYOND).to_numpy() & (w <= value + 1e-9)).any()
         if past:  # (a band of another unit, when no walk tells, is refused by within_band)
-            scored = sorted({(parse_band(label), label) for label in pd.unique(demand["band"].astype(str))
-                             if _LABEL.match(label)})
+            # the bands walking_coverage noted (a band no home is in is still one it was scored
+            # for: "(5min)" was said of walks scored for 5, 10 and 15 minutes), else those in the column
+            found = demand.attrs.get("bands") or pd.unique(demand["band"].astype(str))
+            scored = sorted({(parse_band(label), label) for label in found if _LABEL.match(str(label))})
             labels = ", ".join(label for _, label in scored) or "none reached"
             raise SpatialError(f"band={band!r} is not among the bands the walks were scored for ({labels}); give one "
                                "of them, or score the walks with that band (walking_coverage(minutes=... or meters=...))")

@@ -247,7 +247,8 @@ def coverage_gaps(
         the gap's households; empty for homes in none), ``households``, ``population``, ``n_points``,
         ``walk_to_station_m`` (the shortest walk from a home of the gap to its nearest station;
         NaN when none is known), ``site_x``, ``site_y`` (the gap's site: a point of the network
-        within ``site_reach_m`` on foot of every home of the gap), ``area_m2``,
+        within ``site_reach_m`` on foot of every home of the gap; NaN for a gap without
+        households, which needs no station), ``area_m2``,
         ``note`` (empty, or "grouped by straight distance: ..." for points off the mapped
         network). Only service gaps with households are ranked for siting (``rank`` 1 = most
         households, ids "G001" ...); the others have no rank and come after them: service gaps
@@ -390,6 +391,9 @@ def _gaps(demand, network, *, band, link_m, households_col, population_col, max_
             "site_y": site_xy[agg.index.to_numpy(), 1] if n_comp else np.empty(0),
         }
     )
+    # a gap without households needs no station (nor paths mapped first): no site to build at, so
+    # the 盲区 sheet, gaps.csv and the layer do not suggest one beside "无住户，不需新站"
+    rows.loc[rows["households"].to_numpy() == 0, ["site_x", "site_y"]] = np.nan
     comp_of_rank = agg.index.to_numpy()
     columns = list(GAP_COLUMNS)
     if placed is not None:  # which community each gap lies in, as the 盲区 sheet and the KMZ say it

@@ -32,6 +32,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from spatial.core._ids import ids_of
 from spatial.core._words import counted
 from spatial.core.checks import (
     AREA_UNITS,
@@ -56,6 +57,7 @@ from spatial.coverage.walks import (
     gate_points,
     station_snaps,
 )
+from spatial.io._figures import idle_reasons
 from spatial.network.graph import WalkNetwork
 from spatial.network.read import as_walk_network
 from spatial.network.routing import source_target_pairs
@@ -90,7 +92,9 @@ def station_load(
     ----------
     demand : DataFrame
         Output of :func:`spatial.coverage.walks.walking_coverage` (``nearest_station``,
-        ``households_col``; ``population_col`` and ``access`` when present).
+        ``households_col``; ``population_col`` and ``access`` when present). Saved and read
+        back, its ``nearest_station`` may hold the stations' ids as numbers (``1`` for
+        ``"001"``, ``"7"`` for ``7``): they are matched to the stations' ids, with a warning.
     stations : GeoDataFrame
         The stations scored, with a unique ``station_id_col`` and, for the area check,
         ``area_col`` (m²).
@@ -127,9 +131,14 @@ def station_load(
     hh = check_households(demand, households_col, "demand")
     pop = (check_households(demand, population_col, "demand") if population_col in demand.columns
            else pd.Series(np.nan, index=demand.index))
-    nearest = demand["nearest_station"]
-    served = nearest.notna().to_numpy()
     ids = stations[station_id_col]
+    # a demand saved and read back (a CSV's 1 for '001', a number for the text) names the same
+    # stations: matched as the other steps match ids, with a warning (it was refused as stations
+    # "not in stations", though scored with them)
+    nearest = demand["nearest_station"]
+    if not nearest.dropna().isin(ids).all():
+        nearest = ids_of(nearest, ids.tolist(), "demand", "nearest_station", "stations")
+    served = nearest.notna().to_numpy()
     key = nearest[served].astype(str)
     unknown = sorted(set(key.unique()) - set(ids.astype(str)))
     if unknown:
@@ -158,6 +167,8 @@ def station_load(
         ratio = np.where(hh_served > 0, 100.0 * area / hh_served, np.nan)
     out["m2_per_100hh"] = ratio
     out["under_standard"] = under_standard(ratio, min_m2_per_100hh)
+    if "reason" in stations.columns:  # the walks reach it, yet it serves nobody: say why, as for one they do not
+        out["reason"] = idle_reasons(demand, out, station_id_col=station_id_col)
     warn_replaced(stations, LOAD_COLUMNS, "stations", "station_load", new=out)  # a survey's own counts
     n_under = int(out["under_standard"].sum())
     if n_under:

@@ -27,8 +27,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from spatial.core._geom import one_points
 from spatial.core._words import plural
-from spatial.core.checks import listed, require_columns, require_crs, require_unique, to_metric
+from spatial.core.checks import listed, require_columns, require_crs, require_unique, to_metric, warn_replaced
 from spatial.core.errors import GeometryError, SpatialError
 from spatial.coverage._raster import (MAX_GRID_CELLS, TOL_M, RasterStats, WalkGrid, assemble, band_pieces,
                                       box_reach_m, cells_within, check_cells, coverage_simplify, reach_box)
@@ -137,7 +138,9 @@ def isochrones(
         One row per station and band, stations in input order and bands smallest first: the
         station's columns, then ``station_id``, ``band``, ``limit_m``, ``limit_min``,
         ``area_m2``, ``reason`` (empty, or why the station has no area, e.g. too far from the
-        network) and the polygon, in the network's metric CRS (reproject to draw). Each
+        network) and the polygon, in the network's metric CRS (reproject to draw); a station
+        column of one of these names (its floor space as ``area_m2``) is replaced, with a
+        warning saying how to keep it. Each
         place is given to the station nearest on foot, so the areas of one band do not
         overlap; band polygons of one station are nested.
 
@@ -374,10 +377,8 @@ def _station_points(stations: gpd.GeoDataFrame, network: WalkNetwork, id_col: st
     if len(pts) == 0:
         raise GeometryError("'stations' has no rows; give at least one station")
     geom = pts.geometry.values
-    one = (shapely.get_type_id(geom) == 4) & (shapely.get_num_geometries(geom) == 1)
-    if one.any():  # a point written as a MultiPoint of one (as some exports write points), as the coverage reads it
-        geom = np.where(one, shapely.get_geometry(geom, 0), np.asarray(geom, dtype=object))
-        pts = pts.set_geometry(gpd.GeoSeries(geom, index=pts.index, crs=pts.crs))
+    if (shapely.get_type_id(geom) == 4).any():  # a point written as a MultiPoint of one, as the coverage reads it
+        pts = pts.set_geometry(gpd.GeoSeries(one_points(geom), index=pts.index, crs=pts.crs))
         geom = pts.geometry.values
     bad = shapely.is_missing(geom) | shapely.is_empty(geom) | (shapely.get_type_id(geom) != 0)
     if bad.any():
@@ -420,6 +421,10 @@ def _station_rows(pts, id_col, bands, per_band, snapped, reasons, network, *,
         for k in np.flatnonzero(snapped):
             geom_of[k, j] = geoms[k]
     attrs = pd.DataFrame(pts.drop(columns=pts.geometry.name)).reset_index(drop=True)
+    # a station's own 'area_m2' (its floor space) or 'band' went without a word; the ids, the same
+    # values written again, are not said
+    warn_replaced(attrs, [*ISOCHRONE_COLUMNS, "geometry", "n_stations"], "stations", "isochrones",
+                  new={"station_id": pts[id_col].to_numpy()})
     clash = [c for c in attrs.columns if c in ISOCHRONE_COLUMNS or c in ("geometry", "n_stations")]
     attrs = attrs.drop(columns=clash)
     rows = attrs.loc[np.repeat(np.arange(n), len(bands))].reset_index(drop=True)

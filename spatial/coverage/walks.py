@@ -70,6 +70,8 @@ NO_STATION = "no station in its network component"
 COVERAGE_COLUMNS = ["walk_m", "walk_min", "nearest_station", "band", "reason", "access", "off_network_m"]
 #: Default detour factor of a leg over unmapped ground (route directness 1.2-1.4 in the literature).
 DEFAULT_DETOUR_FACTOR = 1.25
+#: walking speeds (km/h) taken without a word: an elderly pace to a brisk one
+WALKING_KMH = (2.0, 7.0)
 #: Default longest leg over unmapped ground, metres.
 DEFAULT_MAX_OFF_NETWORK_M = 300.0
 
@@ -167,7 +169,8 @@ def walking_coverage(
         Time bands (default 5, 10, 15 min) or distance bands (e.g. 300, 500, 1000 m; when
         given they replace ``minutes``).
     speed_kmh : float
-        Walking speed (default 4.0 km/h, GB 50180-2018; ``bands.ELDERLY_SPEED_KMH`` = 3.0).
+        Walking speed (default 4.0 km/h, GB 50180-2018; ``bands.ELDERLY_SPEED_KMH`` = 3.0). One
+        outside 2-7 km/h (40 typed for 4.0, or 1.2 metres a second) is used as given, with a warning.
     max_snap_m : float
         Longest straight leg from a point to the network, metres.
     station_id_col : str
@@ -216,6 +219,8 @@ def walking_coverage(
         walks says why on each and fits its first view to the others, as the command's maps do. A
         network with no footway or path at all (one drawn for cars) gives ``attrs["car_network"]``
         True: the maps, the printed overview and a run's README.txt say coverage may read low.
+        ``attrs["speed_kmh"]`` and ``attrs["bands"]`` (the band labels) say what the walks were
+        scored with, for a summary that asks another band.
 
     Examples
     --------
@@ -238,6 +243,10 @@ def walking_coverage(
     require_columns(stations, [station_id_col], "stations")
     require_unique(stations, station_id_col, "stations")
     bands = make_bands(minutes=None if meters is not None else minutes, meters=meters, speed_kmh=speed_kmh)
+    if not WALKING_KMH[0] <= float(speed_kmh) <= WALKING_KMH[1]:  # 40 for 4.0, or metres a second (1.2)
+        logger.warning("speed_kmh=%g km/h is no walking speed (%g-%g km/h; GB 50180-2018's 800-1,000 m in 15 minutes "
+                       "is 3.2-4): every walk is timed at it as given; a speed in metres a second is 3.6 times as "
+                       "many km/h (1.2 m/s is 4.32 km/h)", float(speed_kmh), *WALKING_KMH)
     check_max_walk(max_walk_m, bands)
     warn_replaced(demand, COVERAGE_COLUMNS, "demand", "walking_coverage")
 
@@ -279,6 +288,7 @@ def walking_coverage(
     out["walk_m"] = walk
     out["walk_min"] = time_m * 60.0 / (speed_kmh * 1000.0)
     out.attrs["speed_kmh"] = float(speed_kmh)  # a summary of bands at another speed reads it (band_as_scored)
+    out.attrs["bands"] = [b.label for b in bands]  # what it was scored for, though no home is in some (demand_within)
     if hints:  # the report (report_reasons) carries them too: the console is not what an official reads
         out.attrs["coords_hints"] = hints
     if car_network(network.report):  # no footway or path: the maps and README.txt say so, not the console only

@@ -26,7 +26,7 @@ import numpy as np
 from scipy import sparse
 
 from spatial.core._procs import PROCESSES, Ahead
-from spatial.grids._graph import Coo, SideCheck, coo_of, n_pieces, nearest_of, neighbour_lists, sub_graph
+from spatial.grids._graph import Coo, SideCheck, coo_of, csr_of, n_pieces, nearest_of, neighbour_lists, sub_graph
 
 logger = logging.getLogger(__name__)
 
@@ -317,7 +317,7 @@ class _Views:
             sub = self.sub
             coo = self.coo
             d = np.hypot(*(xy[coo.row] - xy[coo.col]).T) + 1e-6
-            self._dist = sparse.csr_matrix((d, sub.indices, sub.indptr), shape=sub.shape)
+            self._dist = csr_of(d, sub.indices, sub.indptr, sub.shape)
         return self._dist
 
 

@@ -107,9 +107,31 @@ def _grids_asked(n_grids: Mapping, comm_ids, report: Report) -> dict:
     return out
 
 
+def _say_unasked(report: Report, n_grids: Mapping, comm_ids, comm_hh: np.ndarray, k: np.ndarray,
+                 min_households: float, max_households: float) -> None:
+    """One warning and a report row naming the communities ``n_grids`` (matched to their ids)
+    gives no count, which are drawn by the band instead."""
+    left = [(c, h, kc) for c, h, kc in zip(comm_ids, comm_hh, k) if c not in n_grids]
+    if not left:
+        return
+    names = listed(f"{label_text(c)} ({counted(round(float(h)), 'household', thousands=True)}, {counted(int(kc), 'grid')})"
+                   for c, h, kc in left)
+    problem = f"n_grids gives no count for {counted(len(left), 'community', 'communities')}: {names}"
+    fix = (f"drawn by the band ({min_households:g}-{max_households:g} households); add them to n_grids "
+           "to set their grids")
+    logger.warning("%s; %s", problem, fix)
+    report.add("grids", "-", problem, fix,
+               zh=(f"n_grids 未给出以下社区的网格数：{names}",
+                   f"已按户数区间（{min_households:g}-{max_households:g} 户）划分；如需指定请在 n_grids 中加入"))
+
+
 def _say_count(report: Report, n_grids, k: np.ndarray, comm_nodes: np.ndarray, comm_ids) -> None:
     """A warning and a report row when the grids drawn are not the grids asked for: a community
-    cannot hold more grids than it has units (or estates kept whole), and each gets at least one."""
+    cannot hold more grids than it has units (or estates kept whole), and each gets at least one.
+    With a mapping, only the communities it names are counted (the others are drawn by the band)."""
+    if isinstance(n_grids, Mapping):
+        named = np.array([c in n_grids for c in comm_ids], dtype=bool)
+        k, comm_nodes, comm_ids = k[named], np.asarray(comm_nodes)[named], [c for c, n in zip(comm_ids, named) if n]
     asked = sum(int(v) for v in n_grids.values()) if isinstance(n_grids, Mapping) else int(n_grids)
     drawn = int(k.sum())
     if drawn == asked:

@@ -90,22 +90,30 @@ def _split_thin(parts: np.ndarray, polys: list, tol: float) -> np.ndarray:
 
 
 def community_polygons(comm_geom, members: list[np.ndarray], pieces: np.ndarray, tol: float = _TOL_M) -> list:
-    """Polygons that tile ``comm_geom``: one per member list, slivers and stray parts attached."""
+    """Polygons that tile ``comm_geom``: one per member list, slivers and stray parts attached.
+
+    The result depends on the units (positions in ``pieces``), not on the order the member lists
+    come in: land two grids' units both cover goes to the grid of the unit that comes first
+    (:func:`_first_unit_keeps`), and ties between grids go to the grid whose first unit comes
+    first. The drawing (grids in order of their first unit) and the evaluation (grids in name
+    order) so give the same polygons for the same plan.
+    """
     if sum(len(m) for m in members) == 0:
         return [_single(comm_geom)] + [shapely.Polygon()] * (len(members) - 1)
     members = [np.asarray(m, dtype=np.int64) for m in members]
+    first = [int(m.min()) if len(m) else len(pieces) for m in members]
+    order = sorted(range(len(members)), key=lambda g: (first[g], g))
+    if order != list(range(len(members))):
+        out = community_polygons(comm_geom, [members[g] for g in order], pieces, tol)
+        back = [None] * len(members)
+        for k, g in enumerate(order):
+            back[g] = out[k]
+        return back
     polys = list(union_groups(pieces[np.concatenate(members)],
                               np.repeat(np.arange(len(members)), [len(m) for m in members]), len(members)))
     own_units = list(polys)
-    arr = np.asarray(polys, dtype=object)
-    if len(polys) > 1:  # overlapping units: the earlier grid keeps the overlap
-        tree = shapely.STRtree(arr)
-        chunks = halves(len(arr), 32)
-        found = thread_map(lambda s: tree.query(arr[s], predicate="overlaps"), chunks)
-        a, b = np.concatenate([f + [[s.start], [0]] for f, s in zip(found, chunks)], axis=1)
-        for i, j in sorted(zip(a.tolist(), b.tolist())):
-            if i < j and shapely.area(shapely.intersection(polys[i], polys[j])) > 0:
-                polys[j] = shapely.difference(polys[j], polys[i])
+    if len(polys) > 1:
+        polys = _first_unit_keeps(polys, members, pieces)
     covered = union_polygons(np.asarray(polys, dtype=object))
     rest = shapely.difference(comm_geom, covered)
     parts = np.asarray([p for p in shapely.get_parts(rest) if p.geom_type == "Polygon" and p.area > 0], dtype=object)
@@ -146,6 +154,44 @@ def community_polygons(comm_geom, members: list[np.ndarray], pieces: np.ndarray,
     single = (shapely.get_num_geometries(arr) == 1) & (shapely.get_type_id(arr) == 6)
     arr[single] = shapely.get_geometry(arr[single], 0)
     return list(arr)
+
+
+def _first_unit_keeps(polys: list, members: list[np.ndarray], pieces: np.ndarray) -> list:
+    """``polys`` (each grid's units' union) with land that units of several grids cover given to
+    the grid of the first of those units (the lowest position in ``pieces``, the units' order).
+
+    Each unit loses what any earlier unit of another grid covers (the units as given, not as cut),
+    so a point lies in the grid of the first unit covering it, whatever order the grids are in.
+    Only grids whose polygons overlap are looked into.
+    """
+    arr = np.asarray(polys, dtype=object)
+    tree = shapely.STRtree(arr)
+    pairs = set()
+    # (and a grid wholly inside another's outline: "contains_properly" is answered from the
+    # tree's prepared polygons, ~1 ms on 500 grids, where "contains" took 40 ms)
+    for predicate in ("overlaps", "contains_properly"):
+        chunks = halves(len(arr), 32)
+        found = thread_map(lambda s: tree.query(arr[s], predicate=predicate), chunks)
+        a, b = np.concatenate([f + [[s.start], [0]] for f, s in zip(found, chunks)], axis=1)
+        pairs.update((min(i, j), max(i, j)) for i, j in zip(a.tolist(), b.tolist()) if i != j)
+    if not pairs:
+        return polys
+    earlier: dict[int, list[int]] = {}
+    for i, j in sorted(pairs):
+        a, b = members[i], members[j]
+        qa, qb = shapely.STRtree(pieces[b]).query(pieces[a], predicate="intersects")
+        u, v = a[qa], b[qb]
+        shared = shapely.area(shapely.intersection(pieces[u], pieces[v])) > 0
+        for lo, hi in zip(np.minimum(u, v)[shared].tolist(), np.maximum(u, v)[shared].tolist()):
+            earlier.setdefault(hi, []).append(lo)
+    if not earlier:
+        return polys
+    cut = {hi: shapely.difference(pieces[hi], union_polygons(pieces[np.asarray(los)])) for hi, los in earlier.items()}
+    polys = list(polys)
+    for g, m in enumerate(members):
+        if any(int(k) in cut for k in m):
+            polys[g] = union_polygons(np.asarray([cut.get(int(k), pieces[k]) for k in m], dtype=object))
+    return polys
 
 
 #: Holes of less than this (m²) in a grid's polygon are float noise between its units, not land

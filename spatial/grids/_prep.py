@@ -23,6 +23,7 @@ from scipy.sparse.csgraph import connected_components
 
 from spatial.core._frames import lines_frame
 from spatial.core._ids import loose_ids
+from spatial.core._geom import union_polygons
 from spatial.core.checks import (
     Report,
     check_buildings,
@@ -48,6 +49,7 @@ from spatial.grids._outlines import (  # noqa: F401 - the grid polygons, drawn t
     _TOL_M,
     _attach,
     _fill_noise,
+    _first_unit_keeps,
     _single,
     _snap,
     _split_thin,
@@ -432,19 +434,40 @@ def say_tiny_units(polygons: np.ndarray, crs: CRS, report: Report, *, bounds=Non
                    "坐标很可能不是该坐标系的单位：请设置坐标实际所在的坐标系（set_crs 或文件中记录的坐标系，如 shapefile 的 .prj）"))
 
 
+def land_pieces(poly, members: np.ndarray, pieces: np.ndarray, tol: float = _TOL_M) -> int:
+    """How many pieces a grid's units' own land (as its polygon ``poly`` keeps it) is in by the
+    partition's rook rule (:func:`~spatial.grids._adjacency.shared_edges`: parts sharing a boundary
+    of 1 m or more within ``tol`` metres are one piece; parts under 0.01 m² are float noise).
+    Parts that share no such edge are apart even where the drawn outline joins them across land
+    no unit covers (hairline slivers handed to the grid)."""
+    land = shapely.intersection(union_polygons(pieces[members]), poly)
+    parts = shapely.get_parts(land)
+    parts = parts[(shapely.get_dimensions(parts) == 2) & (shapely.area(parts) >= _NOISE_M2)]
+    if len(parts) <= 1:
+        return len(parts)
+    a, b, _, _ = shared_edges(parts, tol_m=tol)
+    g = sparse.csr_matrix((np.ones(len(a)), (a, b)), shape=(len(parts),) * 2)
+    return int(connected_components(g, directed=False)[0])
+
+
 def explain_pieces(report: Report, key, poly, members: np.ndarray, adj, pieces: np.ndarray, unit_ids, *,
-                   n_pieces: int | None = None) -> None:
-    """Say why a grid polygon is in pieces: its units share no edge (the rook rule of the
-    partition: ``adj``, an :class:`~spatial.grids._adjacency.Adjacency` of ``pieces``), and/or some
-    units are themselves in several parts (islands, exclaves). The drawing and the evaluation
-    both report with it."""
-    n_pieces = max(len(shapely.get_parts(poly)), n_pieces or 0)
+                   n_pieces: int | None = None) -> int:
+    """Say why a grid is in pieces, and return how many (1: one piece, no row): its polygon's
+    parts, its units' groups sharing no edge (the rook rule of the partition: ``adj``, an
+    :class:`~spatial.grids._adjacency.Adjacency` of ``pieces``), and, where some units are
+    themselves in several parts (islands, exclaves), the pieces of its units' land
+    (:func:`land_pieces`), whichever is most. The drawing and the evaluation both count with it."""
+    drawn = len(shapely.get_parts(poly))
     inside = np.zeros(len(pieces), dtype=bool)
     inside[members] = True
     same = inside[adj.i] & inside[adj.j]
     g = sparse.csr_matrix((np.ones(same.sum()), (adj.i[same], adj.j[same])), shape=(len(inside),) * 2)
     groups = len(np.unique(connected_components(g, directed=False)[1][members])) if len(members) else 0
     multi = members[shapely.get_num_geometries(pieces[members]) > 1]
+    land = land_pieces(poly, members, pieces) if len(multi) else 0
+    n_pieces = max(drawn, groups, land, n_pieces or 0)
+    if n_pieces <= 1:
+        return n_pieces
     why, why_zh = [], []
     if groups > 1:
         why.append(f"its units fall into {groups} groups sharing no edge")
@@ -455,8 +478,12 @@ def explain_pieces(report: Report, key, poly, members: np.ndarray, adj, pieces: 
         why.append(f"unit{'s' if many else ''} {names} {'are themselves' if many else 'is itself'} in several parts "
                    "(islands or exclaves)")
         why_zh.append(f"单元 {names} 本身由多块组成（岛或飞地）")
+    if drawn < n_pieces:  # one outline on the map, yet its land is apart
+        why.append("its outline joins some of them only across gaps no unit covers")
+        why_zh.append("其轮廓仅经由无单元覆盖的空隙把其中一些连在一起")
     action, action_zh = (("redraw it so its units connect, or check the inputs", "请重新划分使其单元相连，或检查输入数据")
                          if groups > 1 else ("nothing to fix: the pieces are parts of its own multi-part units",
                                              "无需处理：这些部分属于其自身由多块组成的单元"))
     report.add("grids", key, f"is {n_pieces} separate pieces" + (": " + "; ".join(why) if why else ""), action,
                zh=(f"分为 {n_pieces} 个互不相连的部分" + ("：" + "；".join(why_zh) if why_zh else ""), action_zh))
+    return n_pieces

@@ -29,6 +29,7 @@ from spatial.core.checks import (
     label_text,
     listed,
     metric_crs,
+    natural_key,
     repair_geometries,
     require_columns,
     require_crs,
@@ -165,6 +166,13 @@ def evaluate_grids(
                           "grid (spatial.read_plan, or partition_grids to draw a plan)")
     # rows named by their unit (or, for grid polygons, grid) ids
     row_id = unit_id_col if unit_id_col in layer.columns else grid_id_col
+    if households_col not in layer.columns and row_id == grid_id_col and layer[grid_id_col].is_unique:
+        # a 网格边界 layer (outlines alone): "rename the column" was all it was told
+        raise ColumnError(f"'plan' has no column '{households_col}': grid outlines alone carry no households; "
+                          "score the units inside them: evaluate_grids(units.merge(spatial.plan_from_polygons("
+                          "outlines, units)[['unit_id', 'grid_id']]), communities) (spatial grids COMMUNITIES "
+                          "UNITS --existing OUTLINES --evaluate), or pass the outlines' households column as "
+                          "households_col")
     hh = check_households(layer, households_col, "plan", id_col=row_id)
     layer = repair_geometries(layer, "plan", report, id_col=row_id)
     if communities is not None:
@@ -207,7 +215,9 @@ def evaluate_grids(
     is_units = bool(lm[grid_id_col].duplicated().any()) or (unit_id_col in lm.columns and unit_id_col != grid_id_col)
     gid = np.array([label_text(v) for v in lm[grid_id_col]], dtype=object)  # 3.0 (a column with blanks) is 3
     geoms = np.asarray(lm.geometry.values, dtype=object)
-    keys = list(pd.unique(gid))
+    # grids of units in their own order, as the drawing lists them (C01-01, C01-02 ..., not in the
+    # order the units happen to meet them); grid polygons keep their rows
+    keys = sorted(pd.unique(gid), key=natural_key) if is_units else list(pd.unique(gid))
     pos = {k: i for i, k in enumerate(keys)}
     g_of = np.array([pos[k] for k in gid])
     streets = None
@@ -256,9 +266,12 @@ def evaluate_grids(
         n_buildings = whole_counts(np.bincount(g_of, weights=per_unit, minlength=len(keys)), per_unit)
     parts = shapely.get_num_geometries(grid_geoms)
     components = parts if unit_comps is None else np.maximum(parts, unit_comps)
+    # grids holding a unit in several parts (their land may be apart where the outline is one polygon)
+    multi = np.bincount(g_of, weights=shapely.get_num_geometries(geoms) > 1, minlength=len(keys)) > 0
     for g, (k, c) in enumerate(zip(keys, components)):
-        if c > 1 and is_units:  # why, in the drawing's words: units sharing no edge, or units in parts
-            explain_pieces(report, k, grid_geoms[g], np.flatnonzero(g_of == g), adj, geoms, unit_names, n_pieces=c)
+        if is_units and (c > 1 or multi[g]):  # why, in the drawing's words: units sharing no edge, or in parts
+            components[g] = explain_pieces(report, k, grid_geoms[g], np.flatnonzero(g_of == g), adj, geoms, unit_names,
+                                           n_pieces=c)
         elif c > 1:
             report.add("grids", k, f"is {c} separate pieces", "redraw it so its units connect",
                        zh=(f"分为 {c} 个互不相连的部分", "请重新划分使其单元相连"))

@@ -31,7 +31,7 @@ from spatial.core.reproject import as_returned, to_crs_valid
 from spatial.grids._engine import RESTARTS_LIMIT, apportion, partition
 from spatial.grids._explain import explain_community, explain_far, explain_hemmed_in
 from spatial.grids._codes_staff import _codes_and_staff
-from spatial.grids._inputs import _grids_asked, _labels_from, _say_count, check_named_columns, gated_labels, id_order
+from spatial.grids._inputs import _grids_asked, _labels_from, _say_count, _say_unasked, check_named_columns, gated_labels, id_order
 from spatial.grids._objective import MAX_DEVIATION_PCT, Shapes, weights_for
 from spatial.grids._prep import (
     Prepared,
@@ -245,7 +245,8 @@ def partition_grids(
     n_grids : int, mapping or Series, optional
         Instead of the band: total grids (apportioned by households) or grids per community id
         (a key matches an id or its text: ``{"12": 3}`` for the id 12); keys matching no
-        community are named in the report.
+        community are named in the report, and communities the mapping leaves out are drawn by
+        the band (``min_households``-``max_households``), named in a warning.
     roads : GeoDataFrame, optional
         Road lines (or block polygons), a WalkNetwork or an osmnx graph; grid borders are drawn
         along them where possible. Without roads, block outlines are the streets: gaps of up to
@@ -371,12 +372,17 @@ def partition_grids(
     big = (hh > max_households) & (comm >= 0)
     comm_rest = comm_hh - np.bincount(comm[big], weights=hh[big], minlength=nc)  # what units over the band leave
     n_big = np.bincount(comm[big], minlength=nc)
+    over = (n_big, comm_hh - comm_rest)
     if isinstance(n_grids, Mapping):
         n_grids = _grids_asked(n_grids, prep.comm_ids, report)
-        k = np.array([int(n_grids.get(c, 1)) for c in prep.comm_ids])
+        # a community the mapping leaves out is drawn by the band, and said (it was one grid of
+        # all its households: 4,802 in one grid, beside "10 grids asked for, 11 drawn")
+        by_band = grid_counts(comm_hh, min_households=min_households, max_households=max_households,
+                              n_nodes=comm_nodes, over=over)
+        k = np.array([int(n_grids[c]) if c in n_grids else int(b) for c, b in zip(prep.comm_ids, by_band)])
         k = np.minimum(k, np.maximum(comm_nodes, 1))
+        _say_unasked(report, n_grids, prep.comm_ids, comm_hh, k, min_households, max_households)
     else:
-        over = (n_big, comm_hh - comm_rest)
         k = grid_counts(comm_hh, min_households=min_households, max_households=max_households, n_grids=n_grids,
                         n_nodes=comm_nodes, over=over)
     if n_grids is not None:
@@ -507,7 +513,8 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
         by_name = sorted(range(len(keys)), key=lambda i: natural_key(keys[i]))
         keys, lists, polys = [keys[i] for i in by_name], [lists[i] for i in by_name], [polys[i] for i in by_name]
         for key, m, poly in zip(keys, lists, polys):
-            if poly.geom_type != "Polygon":
+            # (units in several parts: their land may be apart where the outline is one polygon)
+            if poly.geom_type != "Polygon" or (shapely.get_num_geometries(prep.pieces[m]) > 1).any():
                 explain_pieces(report, key, poly, m, prep.adj, prep.pieces, prep.unit_ids)
             rows.append({
                 "grid_id": key,

@@ -19,6 +19,39 @@ def no_access(path: str | Path) -> str:
     return ""
 
 
+def foreign_type(path: str | Path, allowed) -> str:
+    """What to say of a file whose type is none of ``allowed`` (suffixes), following its name in a
+    message: the way to a readable file from a WPS workbook, a CAD drawing, a phone app's GPX or
+    a MapInfo layer, else the types that are read. One rule for the command line's arguments and
+    a project file's inputs, both checked before any input is read.
+
+    Examples
+    --------
+    >>> foreign_type("站点.gpx", (".gpkg", ".kml"))[:40]
+    ' is a GPX file (waypoints or tracks from'
+    >>> foreign_type("站点.dat", (".gpkg", ".kml"))
+    ": cannot read '.dat' files; give one of .gpkg, .kml"
+    """
+    path = Path(path)
+    name = path.name.lower()
+    if name.endswith((".et", ".ett")) and ".xlsx" in allowed:  # WPS 表格's own workbook
+        return (f" is a WPS 表格 workbook ({path.suffix}), which cannot be read; in WPS save it as .xlsx (文件 → 另存为 "
+                "→ Excel 工作簿), then give that file")
+    if name.endswith((".dwg", ".dxf")):  # a CAD drawing (CAD 图纸) of the planning institute
+        return (f" is a CAD drawing ({path.suffix}), which holds no coordinate system; open it in QGIS or ArcGIS, set "
+                "its coordinate system (CGCS2000 3-degree zone such as EPSG:4547, or the city's own system with its "
+                "parameters from the surveying office), keep the layer of roads or buildings and save it as .gpkg, "
+                "then give that file")
+    if name.endswith(".gpx"):  # a phone app's waypoints or track (两步路, 六只脚, 奥维互动地图)
+        return (" is a GPX file (waypoints or tracks from a phone app), which is not read; export the points from "
+                "the app as KML (or open the file in QGIS and save its waypoints layer as .gpkg), then give that file")
+    if name.endswith((".tab", ".mif", ".mid")):  # MapInfo, as surveying offices still send layers
+        return (f" is a MapInfo layer ({path.suffix}), which is not read; open it in QGIS and save it as .gpkg, then "
+                "give that file")
+    read = f"cannot read {path.suffix!r} files" if path.suffix else "the name has no file type"
+    return f": {read}; give one of {', '.join(allowed)}"
+
+
 def file_fault(path: str | Path, text: str, again: str) -> str:
     """What is wrong with the file at ``path`` that a reader failed on with message ``text``, and
     what to do: a folder, an empty file or a file damaged or cut short (:func:`damaged`), each

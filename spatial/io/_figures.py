@@ -13,9 +13,10 @@ from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+import shapely
 
-from spatial.core._words_zh import reason_zh
-from spatial.core.checks import AREA_UNITS, numbers_from_text, round_half_up, round_walk
+from spatial.core._words_zh import NEARER, SAME_PLACE, reason_zh
+from spatial.core.checks import AREA_UNITS, label_text, numbers_from_text, round_half_up, round_walk
 from spatial.io.columns import find_column
 
 __all__ = ["COUNT", "LOAD_COLUMNS", "LOAD_FIGURES", "NONE_ID", "NOT_GIVEN", "SITE_FIGURES", "area_not_given", "area_words",
@@ -118,7 +119,8 @@ def csv_figures(frame: pd.DataFrame, *, also: tuple[str, ...] = ()) -> pd.DataFr
 LOAD_FIGURES = ("units_served", "households_served", "population_served", "households_estimated", "m2_per_100hh",
                 "under_standard", "fca_m2_per_100hh")
 #: The last column of a shared station-load table: why a station serves nobody (the coverage's
-#: ``reason`` of the stations layer: too far from the network, cut off by a barrier), as the
+#: ``reason`` of the stations layer: too far from the network, cut off by a barrier, its homes all
+#: nearer another station), as the
 #: 数据问题清单, its map popup and the KMZ say it; blank for a station that serves.
 LOAD_REASON = "station_reason"
 #: The figures made of a station's floor area: shown as :data:`NOT_GIVEN` where the area is.
@@ -152,9 +154,11 @@ LOAD_COLUMNS: dict[str, tuple[str, str, str, str]] = {
                                 "households within the catchment (2SFCA)"),
     "station_name": ("名称", "Name", "服务站名称", "name of the station"),
     LOAD_REASON: ("不能服务住户的原因", "Why it serves nobody",
-                  "本站无法步行到达（距路网过远、被阻隔等），不服务任何住户；请核对坐标，详见数据问题清单",
-                  "no walk reaches the station (too far from the network, cut off by a barrier ...): it serves "
-                  "nobody; check its coordinates (see the report sheet)"),
+                  "本站不服务任何住户的原因：无法步行到达（距路网过远、被阻隔等；请核对坐标，详见数据问题清单），"
+                  "或附近住户都离另一站更近（写出该站）",
+                  "why the station serves nobody: no walk reaches it (too far from the network, cut off by a barrier "
+                  "...; check its coordinates, see the report sheet), or its homes are all nearer another station "
+                  "(named)"),
 }
 #: A station's type (中心 / 站) under the names offices give it.
 _TYPE_NAMES = ("type", "类型", "站点类型", "类别")
@@ -267,6 +271,57 @@ def area_words(stations: pd.DataFrame, shown: Mapping[str, Sequence], lang: str,
     blank, col = area_not_given(stations, area_col), _area_column(stations, area_col)
     return {c: [NOT_GIVEN[lang] if b else v for v, b in zip(values, blank)] if c in (col, *AREA_FIGURES)
             else list(values) for c, values in shown.items()}
+
+
+def idle_reasons(demand: pd.DataFrame, stations: pd.DataFrame, *, station_id_col: str = "station_id") -> list[str]:
+    """Each station's ``reason`` (blank where none), with one for a station the walks reach that
+    is nobody's nearest: its homes are all nearer another station (:data:`~spatial.core.checks.NEARER`),
+    named (by its name, else its id) as the nearest station of the served home nearest to it in a
+    straight line, or, within a metre of that station, at the same place as it (the walks' tie gave
+    it the homes). An official tapping a station of 0 households read a blank reason.
+
+    ``demand`` has ``nearest_station`` (and a geometry, for the name); a station keeps a reason it
+    has (too far from the network ...). With no home served anywhere, nothing is added.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> homes = gpd.GeoDataFrame({"nearest_station": ["S1", "S1"]}, geometry=[Point(0, 20), Point(200, 20)], crs=32650)
+    >>> stations = gpd.GeoDataFrame({"station_id": ["S1", "S2"], "name": ["甲站", "乙站"], "reason": ["", ""]},
+    ...                             geometry=[Point(0, 0), Point(-50, 0)], crs=32650)
+    >>> idle_reasons(homes, stations)
+    ['', 'its homes are all nearer 甲站']
+    >>> idle_reasons(homes, stations.assign(geometry=[Point(0, 0), Point(0, 0)]))
+    ['', 'at the same place as 甲站, which counts its homes']
+    """
+    reasons = ([v.strip() if isinstance(v, str) else "" for v in stations["reason"]] if "reason" in stations.columns
+               else [""] * len(stations))
+    nearest = demand["nearest_station"]
+    served = nearest.notna().to_numpy()
+    if not served.any():
+        return reasons
+    serving = set(nearest[served].map(label_text))
+    ids = stations[station_id_col].map(label_text).tolist()
+    idle = [k for k, i in enumerate(ids) if not reasons[k] and i not in serving]
+    if not idle:
+        return reasons
+    name_col = find_column(stations, "name", layer="stations", required=False)
+    names = {i: (str(n).strip() if n is not None and not (isinstance(n, float) and n != n) and str(n).strip() else i)
+             for i, n in zip(ids, stations[name_col] if name_col else ids)}
+    homes = demand.loc[served]
+    located = all(getattr(f, "crs", None) is not None and hasattr(f, "geometry") for f in (homes, stations))
+    if located:
+        crs = stations.estimate_utm_crs() if stations.crs.is_geographic else stations.crs
+        points = homes.geometry.to_crs(crs).to_numpy()
+        where = stations.geometry.to_crs(crs).to_numpy()
+    for k in idle:
+        far = shapely.distance(points, where[k]) if located else np.array([np.nan])
+        j = int(np.nanargmin(far)) if np.isfinite(far).any() else 0  # (no place to measure from: the first)
+        by = label_text(homes["nearest_station"].iloc[j])
+        same = located and by in ids and shapely.distance(where[ids.index(by)], where[k]) < 1.0  # a tie: not nearer
+        reasons[k] = (SAME_PLACE if same else NEARER).format(station=names.get(by, by))
+    return reasons
 
 
 def station_load_sheet(table: pd.DataFrame, lang: str) -> pd.DataFrame:

@@ -139,7 +139,7 @@ def _degrees(column: pd.Series, label: str) -> np.ndarray:
     """
     out = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, copy=True)
     raw = column.to_numpy(dtype=object)
-    read = {}
+    read, wide = {}, {}  # wide: plain decimals in full-width digits (１１４．０５８), as an input method types them
     for k in np.flatnonzero(np.isnan(out)):
         text = unicodedata.normalize("NFKC", raw[k]).strip() if isinstance(raw[k], str) else ""
         m = _DEGREES.match(text) if text else None
@@ -147,12 +147,16 @@ def _degrees(column: pd.Series, label: str) -> np.ndarray:
             continue
         value = float(m["d"]) + float(m["m"] or 0) / 60 + float(m["s"] or 0) / 3600
         west = (m["pre"] or m["post"] or "").upper() in ("W", "S", "西经", "南纬")
-        read[int(k)] = -value if west else value
-    if read:
-        out[list(read)] = list(read.values())
-        first = next(iter(read))
-        logger.warning("'%s' column '%s': %d coordinates written with °, minutes or E/N read as decimal degrees "
-                       "('%s' as %.6f)", label, column.name, len(read), raw[first], read[first])
+        if re.fullmatch(r"[0-9]+(?:\.[0-9]+)?", raw[k].strip()):  # a number with spaces round it (web copy: \xa0)
+            out[k] = -value if west else value
+            continue
+        (wide if re.fullmatch(r"\d+(?:\.\d+)?", text) else read)[int(k)] = -value if west else value
+    for said, how in ((read, "with °, minutes or E/N"), (wide, "in full-width digits")):
+        if said:
+            out[list(said)] = list(said.values())
+            first = next(iter(said))
+            logger.warning("'%s' column '%s': %d coordinates written %s read as decimal degrees ('%s' as %.6f)",
+                           label, column.name, len(said), how, raw[first], said[first])
     return out
 
 

@@ -31,8 +31,8 @@ import pandas as pd
 from spatial.core.errors import InputFileError
 from spatial.io._encoding import decode_text_file
 from spatial.io._excelcodes import check_codes, is_code_column
-from spatial.io._workbooks import (_elsewhere, _first_visible, _sheets, other_sheets, sheet_names, workbook_engine,
-                                   workbook_error)
+from spatial.io._workbooks import (_elsewhere, _first_visible, _sheets, hidden_rows, merged_down, other_sheets,
+                                   sheet_names, unsaved_formulas, workbook_engine, workbook_error)
 from spatial.io.columns import bare_name
 
 logger = logging.getLogger(__name__)
@@ -74,13 +74,14 @@ def read_frame(path: Path, *, sheet=None, encoding: str | None = None, text: boo
                                  f"{_sheets(path)}")
         # read typed even for text: a code Excel stored as a number or a date is told by its type
         as_text = {"keep_default_na": False, "na_values": [""]} if text else {}
+        read_sheet = _first_visible(path) if sheet is None else sheet
         try:
-            raw = pd.read_excel(path, sheet_name=_first_visible(path) if sheet is None else sheet, header=None,
-                                engine=workbook_engine(suffix), **as_text)
+            raw = pd.read_excel(path, sheet_name=read_sheet, header=None, engine=workbook_engine(suffix), **as_text)
         except (ValueError, KeyError, OSError) as exc:
             raise InputFileError(f"cannot read sheet {sheet!r} of {what}'{path}': {exc}{_sheets(path)}") from exc
         except Exception as exc:  # openpyxl raises zipfile/XML errors for damaged files
             raise workbook_error(path, exc, what) from exc
+        raw = _formulas_shown(raw, unsaved_formulas(path, read_sheet), path)
         typed = True
     else:
         raise InputFileError(f"{what}'{path}': unsupported table type {suffix!r}; use .csv, .xlsx, .xls or .ods")
@@ -119,8 +120,17 @@ def read_frame(path: Path, *, sheet=None, encoding: str | None = None, text: boo
                                  f"than the header (line {lines[k]}, {width} column{'s' * (width > 1)}); quote text "
                                  "that holds the separator, or name the extra column")
         _refuse_cut_short(decoded, raw.iloc[k + 1:, :width], names_of(header, width), lines[-1], path, sep)
-    df = body.iloc[:, :width].reset_index(drop=True)
+    df = body.iloc[:, :width]
     df.columns = names_of(header, width)
+    if typed:  # 网格编号 merged down over its units: the value beside every row, as Excel shows it
+        df = _fill_merged(df, merged_down(path, read_sheet), path)
+        hidden = sorted(set(hidden_rows(path, read_sheet)) & set(df.index))
+        if hidden:  # rows a filter hides (已撤销 stations filtered out) are in the file, and read
+            many = len(hidden) > 1
+            logger.warning("'%s': %s, hidden in Excel (by a filter or by hand), %s read like the others; delete %s "
+                           "from the sheet if %s not to count", path.name, f"row{'s' * many} {listed_rows(hidden)}",
+                           "are" if many else "is", "them" if many else "it", "they are" if many else "it is")
+    df = df.reset_index(drop=True)
     at = lines[k + 1:]
     again = _header_again(df, header)
     if again.any():  # a table copied page by page from a web system, each page under its header
@@ -139,6 +149,95 @@ def read_frame(path: Path, *, sheet=None, encoding: str | None = None, text: boo
     if not text:
         df = _infer_cells(df) if typed else _infer_numbers(df)
     return df, at
+
+
+def listed_rows(rows: list[int]) -> str:
+    """0-based sheet rows as Excel numbers them, runs joined: ``[4, 5, 6, 9]`` -> ``'5-7, 10'``.
+
+    Examples
+    --------
+    >>> listed_rows([4, 5, 6, 9])
+    '5-7, 10'
+    """
+    runs: list[list[int]] = []
+    for r in rows:
+        if runs and r == runs[-1][1] + 1:
+            runs[-1][1] = r
+        else:
+            runs.append([r, r])
+    shown = [f"{a + 1}-{b + 1}" if b > a else f"{a + 1}" for a, b in runs]
+    return ", ".join(shown[:10]) + (f" (and {len(shown) - 10} more)" if len(shown) > 10 else "")
+
+
+def _formulas_shown(raw: pd.DataFrame, formulas: dict[tuple[int, int], str], path: Path) -> pd.DataFrame:
+    """``raw`` (a sheet read with ``header=None``) with each cell that holds a formula and no saved
+    value (:func:`~spatial.io._workbooks.unsaved_formulas`) as its formula text (``=C2*25``), not
+    empty: a count so kept is refused naming the row and the formula, not told to be filled in
+    where Excel shows it filled (:func:`spatial.core.checks.check_households`). Said once (-v)."""
+    cells = [(r, c, f) for (r, c), f in formulas.items()
+             if r < raw.shape[0] and c < raw.shape[1] and pd.isna(raw.iat[r, c])]
+    if not cells:
+        return raw
+    raw = raw.astype({c: object for c in {c for _, c, _ in cells}})
+    for r, c, f in cells:
+        raw.iat[r, c] = f if f.startswith("=") else f"={f}"
+    logger.info("'%s': %d cells hold a formula with no value saved (%s in row %d ...): the workbook was written by "
+                "a program and never saved by Excel; read as their formulas", path.name, len(cells), cells[0][2],
+                cells[0][0] + 1)
+    return raw
+
+
+#: A count or measure typed as text ('200户', '1,200', '３５０人'): never copied down merged cells.
+_COUNT_TEXT = re.compile(r"^\s*[0-9０-９][0-9０-９,，.．]*\s*(户|人|个|栋|幢|间|套|处|m2|m²|㎡|平方米|平米)?\s*$")
+
+
+def _fill_merged(df: pd.DataFrame, merged: list[tuple[int, int, int]], path: Path) -> pd.DataFrame:
+    """``df`` (a sheet's rows below the header, indexed by the sheet's rows, its columns in the
+    sheet's order) with each value of cells merged down over several rows beside every one of
+    those rows, as Excel shows it: a plan's 网格编号 merged over its units, a 社区 over its homes.
+    A count merged down (one 户数 over two buildings, a grid's 户数合计) is the rows' total, not
+    each row's: it stays in the first row (an ids column's numbers, 网格编号 1, 2, are copied).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"网格编号": ["G1", None, None], "户数": [300, None, None]}, index=[1, 2, 3])
+    >>> _fill_merged(df, [(1, 3, 0), (1, 3, 1)], Path("plan.xlsx")).to_dict("list")
+    {'网格编号': ['G1', 'G1', 'G1'], '户数': [300.0, nan, nan]}
+    """
+    rows = set(df.index)
+    filled: dict[str, list[str]] = {}
+    totals: dict[str, list[str]] = {}
+    out = df
+    for first, last, col in sorted(merged):
+        if first not in rows or col >= df.shape[1]:  # a merged title or header, or a range not read
+            continue
+        value = df.iat[df.index.get_loc(first), col]
+        name = df.columns[col]
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            continue
+        count = (isinstance(value, (int, float, np.number)) and not isinstance(value, bool)) or \
+            (isinstance(value, str) and _COUNT_TEXT.match(value))
+        if count and not is_code_column(name):
+            totals.setdefault(str(name), []).append(f"{first + 1}-{last + 1}")
+            continue
+        below = [r for r in range(first + 1, last + 1) if r in rows]
+        if not below:
+            continue
+        out = out.copy() if out is df else out
+        if out[name].dtype != object and not isinstance(value, (int, float, np.number)):
+            out[name] = out[name].astype(object)
+        out.iloc[[out.index.get_loc(r) for r in below], col] = value
+        filled.setdefault(str(name), []).append(f"{first + 1}-{last + 1}")
+    def rows_of(spans: list[str]) -> str:
+        return ", ".join(spans[:5]) + (" ..." if len(spans) > 5 else "")
+
+    for name, spans in filled.items():
+        logger.info("'%s' column '%s': cells merged over rows %s read as their value beside every row, as Excel "
+                    "shows them", path.name, name, rows_of(spans))
+    for name, spans in totals.items():
+        logger.info("'%s' column '%s': the count in cells merged over rows %s is those rows' total: read in the "
+                    "first row of each only", path.name, name, rows_of(spans))
+    return out
 
 
 def _excel_text(raw: pd.DataFrame, path: Path) -> pd.DataFrame:

@@ -18,7 +18,7 @@ from spatial.io._faults import misnamed
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["other_sheets", "sheet_names", "workbook_engine", "workbook_error"]
+__all__ = ["hidden_rows", "merged_down", "other_sheets", "unsaved_formulas", "sheet_names", "workbook_engine", "workbook_error"]
 
 
 def other_sheets(path: Path) -> list[str]:
@@ -53,6 +53,87 @@ def _shown_sheets(path: Path) -> list[str] | None:
     except Exception:  # noqa: BLE001 - read as before; a damaged file is named by the read itself
         return None
     return [m.name for m in sheets if m.visible == SheetVisibleEnum.Visible and m.typ == SheetTypeEnum.WorkSheet]
+
+
+def merged_down(path: Path, sheet: str | int) -> list[tuple[int, int, int]]:
+    """The cells of ``sheet`` merged over two or more rows, as ``(first row, last row, column)``
+    (0-based, the sheet's own rows and columns, as pandas reads a sheet with ``header=None``); none
+    when the workbook cannot say. A plan keeps one 网格编号 merged down over the rows of its units,
+    a list one 社区 over its homes: Excel shows the value beside every row, but holds it in the
+    first only."""
+    try:
+        from python_calamine import CalamineWorkbook
+
+        book = CalamineWorkbook.from_path(str(path))
+        read = book.get_sheet_by_name(sheet) if isinstance(sheet, str) else book.get_sheet_by_index(sheet)
+        ranges = read.merged_cell_ranges or []
+    except Exception:  # noqa: BLE001 - read as before; a damaged file is named by the read itself
+        return []
+    return [(int(r0), int(r1), int(c0)) for (r0, c0), (r1, _c1) in ranges if r1 > r0]
+
+
+def hidden_rows(path: Path, sheet: str | int) -> list[int]:
+    """The rows of ``sheet`` hidden in Excel (0-based, the sheet's own): rows a filter (筛选) hides,
+    or hidden by hand (隐藏), which the file holds and a reader reads like the others. Only
+    ``.xlsx``/``.xlsm``; none when the workbook cannot say."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return []
+    try:
+        import posixpath
+        import re
+        import zipfile
+        from xml.etree import ElementTree
+
+        main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+        rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+        with zipfile.ZipFile(path) as z:
+            sheets = ElementTree.fromstring(z.read("xl/workbook.xml")).iter(f"{main}sheet")
+            ids = [(e.get("name"), e.get(rel)) for e in sheets]
+            rid = dict(ids)[sheet] if isinstance(sheet, str) else ids[sheet][1]
+            rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+            target = next(e.get("Target") for e in rels if e.get("Id") == rid)
+            name = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+            xml = z.read(name).decode("utf-8", "replace")
+    except Exception:  # noqa: BLE001 - read as before; a damaged file is named by the read itself
+        return []
+    rows = []
+    for tag in re.findall(r"<(?:\w+:)?row\b[^>]*>", xml):
+        hidden, row = re.search(r'\bhidden="(1|true)"', tag), re.search(r'\br="(\d+)"', tag)
+        if hidden and row:
+            rows.append(int(row.group(1)) - 1)
+    return rows
+
+
+def unsaved_formulas(path: Path, sheet: str | int) -> dict[tuple[int, int], str]:
+    """``{(row, column): formula}`` (0-based, the sheet's own rows and columns) of the cells of
+    ``sheet`` that hold a formula with no value saved beside it: a workbook written by a program
+    (a web system's export through Apache POI or openpyxl) that Excel never saved. Excel works
+    the values out when it opens the file and shows them; a reader sees empty cells. Only
+    ``.xlsx``/``.xlsm``; none when the workbook holds no formula or cannot say."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return {}
+    try:
+        import zipfile
+
+        with zipfile.ZipFile(path) as z:
+            if not any(b"<f" in z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/")):
+                return {}
+        import openpyxl
+
+        book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+        try:
+            ws = book[sheet] if isinstance(sheet, str) else book.worksheets[sheet]
+            out = {}
+            for row in ws.iter_rows():
+                for cell in row:
+                    value = getattr(cell, "value", None)
+                    if getattr(cell, "data_type", None) == "f" and isinstance(value, str):
+                        out[(cell.row - 1, cell.column - 1)] = value
+            return out
+        finally:
+            book.close()
+    except Exception:  # noqa: BLE001 - read as before; a damaged file is named by the read itself
+        return {}
 
 
 def _first_visible(path: Path) -> str | int:

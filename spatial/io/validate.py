@@ -17,6 +17,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from spatial.core._geom import one_points
 from spatial.core._ids import loose_ids
 from spatial.core._points import home_frame, polygon_points
 from spatial.core._threads import halves, thread_map
@@ -258,11 +259,16 @@ def station_points(stations: gpd.GeoDataFrame, id_col: str, report: Report) -> g
     GeometryError
         A station is neither a point nor a polygon (the message lists them by ``id_col``).
     """
+    if (stations.geom_type == "MultiPoint").any():  # a point written as a MultiPoint of one (QGIS, a KML): that point
+        stations = stations.set_geometry(gpd.GeoSeries(one_points(stations.geometry.values), index=stations.index,
+                                                       crs=stations.crs))
     types = stations.geom_type.fillna("no geometry").to_numpy()
     polys = np.isin(types, ("Polygon", "MultiPolygon"))
     other = ~polys & (types != "Point")
     if other.any():
-        shown = ", ".join(f"{i} ({t})" for i, t in zip(stations[id_col].to_numpy()[other][:10], types[other][:10]))
+        n = shapely.get_num_geometries(stations.geometry.values[other])
+        shown = ", ".join(f"{i} ({t}{f' of {k} points' if t == 'MultiPoint' else ''})" for i, t, k in
+                          zip(stations[id_col].to_numpy()[other][:10], types[other][:10], n[:10]))
         raise GeometryError(
             f"'stations' rows must be points (or building polygons), but these are not: {shown}; "
             "give each station one point at its entrance"

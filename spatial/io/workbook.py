@@ -41,6 +41,7 @@ from spatial.io._figures import (  # noqa: F401 (the API)
     station_load_sheet,
     station_load_table,
 )
+from spatial.io._gapwords import cause_words
 from spatial.io._text import storable, storable_text
 from spatial.io.coords import with_lonlat
 
@@ -171,15 +172,16 @@ COLUMNS: dict[str, tuple[str, str, str, str]] = {
     "gap_id": ("盲区编号", "Gap id", "G 开头：距站点过远；N 开头：缺少路网数据；B 开头：被阻隔",
                "G: service gap; N: no mapped path; B: barrier"),
     "cause": ("成因", "Cause",
-              "距站点过远（路网可达，但步行范围内无站点：需新站，参与排序）、缺少路网数据（先补图，不排序）或被阻隔",
-              "service (too far from any station: walkable, no station within the band; a station is needed; "
-              "ranked), no mapped path (map the paths first; not ranked) or barrier"),
+              "距站点过远：需新站（路网可达，但步行范围内无站点，参与排序）、缺少路网数据：先补图（不排序）或被阻隔；"
+              "无住户的盲区为“距站点过远：无住户，不需新站”或“缺少路网数据：无住户，不需补图”，不给建议站址",
+              "too far from any station: a station is needed (walkable, no station within the band; ranked), "
+              "no mapped path: map the paths first (not ranked) or cut off by a barrier; a gap without "
+              "households says no station (or no paths) needed, and has no site"),
     "note": ("备注", "Note", "按直线距离归组的居民单元等说明", "units grouped by straight distance, and why"),
     **LOAD_COLUMNS,  # the station-load table's (服务站负荷, station_load.csv), with the table
 }
 _BAND_COL = re.compile(r"^(hh|pct_hh|pop|pct_pop)_(\d+(?:\.\d+)?)(min|m)(_estimated)?$")
-_VALUES = {"source": {"zh": {"network node": "路网节点", "candidates": "候选用房"}},
-           "cause": {"zh": {"service": "距站点过远", "no mapped path": "缺少路网数据", "barrier": "被阻隔"}}}
+_VALUES = {"source": {"zh": {"network node": "路网节点", "candidates": "候选用房"}}}
 _STATUS = {"zh": {"under": "不足", "in": "区间内", "over": "超过"}, "en": {"under": "under", "in": "in band", "over": "over"}}
 _DROP = {"level", "geometry", "grid_seq", "synthetic", "index"}
 
@@ -551,6 +553,8 @@ def write_workbook(
         if isinstance(gaps, gpd.GeoDataFrame):
             gaps = with_lonlat(gaps, x="site_x", y="site_y")
         gaps = _no_shapes(gaps).drop(columns=["area_m2", "band"], errors="ignore")
+        if "cause" in gaps.columns:  # in the maps' and the KMZ's words: 缺少路网数据：无住户，不需补图
+            gaps = gaps.assign(cause=cause_words(gaps, lang))
         add("gaps", gaps.rename(columns={"rank": "gap_rank"}))  # ranked by households, as the maps say
     if station_load is not None and len(station_load):
         # as station_load.csv (none of a 站长's details), its reasons and blank areas in words

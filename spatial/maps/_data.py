@@ -20,10 +20,11 @@ import shapely
 from pyproj import CRS
 
 from spatial.core._words import counted
-from spatial.core.checks import (Report, is_number, label_text, report_in, require_columns, require_crs,
+from spatial.core.checks import (Report, is_number, label_text, nearer_reason, report_in, require_columns, require_crs,
                                  round_half_up, round_walk, yes_no)
 from spatial.core.errors import ColumnError, InputFileError, OptionError
-from spatial.io._figures import COUNT
+from spatial.io._figures import COUNT, idle_reasons
+from spatial.io._gapwords import CAUSE_WORDS, cause_words
 from spatial.maps import _style as st
 from spatial.maps._encode import SCALE, encode_lines, encode_polygons
 
@@ -64,9 +65,9 @@ def display_geometry(gdf: gpd.GeoDataFrame, name: str, gcj02: bool, *, decimals:
 
 def with_station_reasons(stations: pd.DataFrame, demand: pd.DataFrame | None) -> pd.DataFrame:
     """The stations with the ``reason`` :func:`~spatial.coverage.walks.walking_coverage` gave those
-    no walk reaches (its ``attrs["station_reasons"]``), when they carry none of their own: the
-    stations an analyst passes in Python are the list as read, while ``spatial coverage`` writes
-    them with their reasons. Unchanged otherwise.
+    no walk reaches (its ``attrs["station_reasons"]``) or nobody's nearest (:func:`~spatial.io._figures.idle_reasons`),
+    when they carry none of their own: the stations an analyst passes in Python are the list as
+    read, while ``spatial coverage`` writes them with their reasons. Unchanged otherwise.
 
     Examples
     --------
@@ -75,25 +76,28 @@ def with_station_reasons(stations: pd.DataFrame, demand: pd.DataFrame | None) ->
     >>> with_station_reasons(pd.DataFrame({"station_id": ["S1", "S2"]}), walks)["reason"].tolist()
     ['', 'too far from network']
     """
-    said = getattr(demand, "attrs", {}).get("station_reasons")
-    if not said or "reason" in stations.columns or said["id_col"] not in stations.columns:
+    said = getattr(demand, "attrs", {}).get("station_reasons") or {"id_col": "station_id", "reasons": {}}
+    if "reason" in stations.columns or said["id_col"] not in stations.columns or demand is None:
         return stations
-    return stations.assign(reason=[said["reasons"].get(i, "") for i in stations[said["id_col"]].map(label_text)])
+    why = stations.assign(reason=[said["reasons"].get(i, "") for i in stations[said["id_col"]].map(label_text)])
+    if "nearest_station" in demand.columns:
+        why["reason"] = idle_reasons(demand, why, station_id_col=said["id_col"])
+    return why if why["reason"].ne("").any() else stations
 
 
 def off_network(stations: pd.DataFrame) -> np.ndarray:
-    """Which stations no walk reaches: those the coverage gave a ``reason`` (too far from the
-    network, cut off by a barrier). They are drawn and reported, but the maps' view is fitted to
-    the others.
+    """Which stations no walk reaches: those with a ``reason`` (too far from the network, cut off
+    by a barrier; not its homes all nearer another). Drawn and reported; the view fits the others.
 
     Examples
     --------
-    >>> off_network(pd.DataFrame({"reason": ["", None, "too far from network"]})).tolist()
-    [False, False, True]
+    >>> off_network(pd.DataFrame({"reason": ["", None, "too far from network", "its homes are all nearer 甲站"]})).tolist()
+    [False, False, True, False]
     """
     if "reason" not in stations.columns:
         return np.zeros(len(stations), dtype=bool)
-    return stations["reason"].fillna("").astype(str).str.strip().ne("").to_numpy()
+    said = stations["reason"].fillna("").astype(str).str.strip()
+    return np.array([bool(r) and not nearer_reason(r) for r in said], dtype=bool)
 
 
 def short_labels(grids: pd.DataFrame, label_col: str) -> list:
@@ -306,46 +310,15 @@ STATION_FIELDS = ["type", "community", "floor_area_m2", "reason", "households_se
 #: A gap's popup rows: the 盲区 sheet's figures (its walk to the nearest station and its 备注 too).
 GAP_FIELDS = ["cause", "community", "households", "population", "n_points", "rank", "walk_to_station_m", "note"]
 
-#: Display words of the coverage engine's values (``access``, gap ``cause``, ``under_standard``). A gap
-#: of cause ``service`` is homes the network reaches with no station within the band: 距站点过远, not
-#: 服务不足 (read as a station's service falling short: its floor area or its load).
+#: Display words of the coverage engine's values (``access``, gap ``cause``, ``under_standard``); a
+#: gap's cause as :func:`spatial.io._gapwords.cause_words` says it, the same words as the 盲区 sheet.
 VALUE_WORDS = {
     "zh": {"network": "沿路网步行", "estimated": "估算步行（小区内道路未入图，按直线×绕行系数）",
-           "unreachable": "无法步行到达", "service": "距站点过远：需新站", "no mapped path": "缺少路网数据：先补图",
-           "barrier": "被阻隔", True: "低于每百户面积标准"},
+           "unreachable": "无法步行到达", **CAUSE_WORDS["zh"], True: "低于每百户面积标准"},
     "en": {"network": "along the mapped network", "estimated": "estimated (paths inside the estate not mapped)",
-           "unreachable": "no walk", "service": "too far from any station: a station is needed", "no mapped path":
-           "no mapped path: map the paths first", "barrier": "cut off by a barrier",
-           True: "under the floor area standard per 100 households"},
+           "unreachable": "no walk", **CAUSE_WORDS["en"], True: "under the floor area standard per 100 households"},
 }
-#: The cause of a service gap without households (no rank: homes of 0 households beyond the walk):
-#: no station is needed there, as the workbook's unranked rows say.
-EMPTY_GAP_WORDS = {"zh": "距站点过远：无住户，不需新站", "en": "too far from any station: no households, no station needed"}
-#: ... and of a gap of no mapped path without households (a park the paths do not reach): nobody's
-#: walk waits on the paths there, so no call to map them first (Futian's N005 said 先补图 of 0 户).
-EMPTY_UNMAPPED_WORDS = {"zh": "缺少路网数据：无住户，不需补图",
-                        "en": "no mapped path: no households, no paths needed first"}
 SITE_FIELDS = ["gain_households", "gain_population", "cum_coverage_pct"]
-
-
-def cause_words(gaps: pd.DataFrame, lang: str) -> list:
-    """Each gap's ``cause`` as the maps and the KMZ say it; a service gap left without a rank (no
-    households: :func:`spatial.coverage_gaps` ranks only gaps with some) needs no station, and a
-    gap of no mapped path with no households no paths mapped first.
-
-    Examples
-    --------
-    >>> gaps = pd.DataFrame({"cause": ["service", "service", "no mapped path", "no mapped path"],
-    ...                      "rank": pd.array([1, None, None, None]), "households": [40, 0, 21, 0]})
-    >>> cause_words(gaps, "zh")
-    ['距站点过远：需新站', '距站点过远：无住户，不需新站', '缺少路网数据：先补图', '缺少路网数据：无住户，不需补图']
-    """
-    ranks = gaps["rank"].isna().to_numpy() if "rank" in gaps.columns else np.zeros(len(gaps), dtype=bool)
-    empty = (pd.to_numeric(gaps["households"], errors="coerce").fillna(-1).to_numpy() == 0
-             if "households" in gaps.columns else np.zeros(len(gaps), dtype=bool))
-    return [EMPTY_GAP_WORDS[lang] if v == "service" and unranked
-            else EMPTY_UNMAPPED_WORDS[lang] if v == "no mapped path" and nobody else VALUE_WORDS[lang].get(v, v)
-            for v, unranked, nobody in zip(jsonable(gaps["cause"], "cause"), ranks, empty)]
 
 
 def gap_notes(gaps: pd.DataFrame, lang: str) -> pd.DataFrame:

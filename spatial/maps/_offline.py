@@ -100,7 +100,7 @@ def inline_script(url: str) -> str:
         code = code.replace(old, new)
     code = code.replace("</script", "<\\/script").replace("<!--", "<\\!--")
     if relpath == "leaflet/leaflet.js":
-        code += _default_icon_fix()
+        code += _default_icon_fix() + _SCALE_WORDS
     return f"<script>/* {relpath} (vendored, see spatial/maps/_assets/VERSIONS.md) */\n{code}\n</script>"
 
 
@@ -124,6 +124,18 @@ def inline_stylesheet(url: str) -> str:
 
     css = _CSS_URL_RE.sub(to_data_uri, css).replace("</style", "<\\/style")
     return f"<style>/* {relpath} (vendored) */\n{css}\n</style>"
+
+
+#: The scale bar in the page's language: 米 and 公里 on a page of ``<html lang="zh-CN">`` (a map's,
+#: the grid editor's), m and km otherwise. Leaflet's own says "500 m" on a Chinese map. The bar's
+#: length is Leaflet's (its round number of metres over the metres the bar's pixels span).
+_SCALE_WORDS = """
+L.Control.Scale.include({_updateMetric: function (maxMeters) {
+  var meters = this._getRoundNum(maxMeters), zh = /^zh/i.test(document.documentElement.lang || "");
+  var label = meters < 1000 ? meters + (zh ? " 米" : " m") : (meters / 1000) + (zh ? " 公里" : " km");
+  this._updateScale(this._mScale, label, meters / maxMeters);
+}});
+"""
 
 
 def _default_icon_fix() -> str:

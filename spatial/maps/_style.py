@@ -17,6 +17,7 @@ import pandas as pd
 
 from spatial.core._words import plural
 from spatial.core.checks import REASONS_ZH as _REASONS_ZH
+from spatial.core.checks import reason_zh
 from spatial.core.checks import round_half_up
 from spatial.coverage._hints import OFF_EN, OFF_ZH, SYSTEM_NAMES, SYSTEM_ZH, read_hint
 from spatial.io.workbook import COLUMNS as SHEET_COLUMNS
@@ -348,7 +349,7 @@ def reason_label(lang: str, reason: str | None) -> str | None:
     """A ``reason`` value in ``lang`` (unknown reasons unchanged)."""
     if reason is None or lang != "zh":
         return reason
-    return REASONS_ZH.get(reason, reason)
+    return reason_zh(reason)
 
 
 def field_label(lang: str, column: str, **fmt) -> str:

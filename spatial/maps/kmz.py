@@ -21,27 +21,26 @@ from spatial.core.errors import SpatialError
 from spatial.io._figures import area_words
 from spatial.io.columns import find_column
 from spatial.io.kml import write_kml
-from spatial.maps._data import (HOME_POINT_DECIMALS, VALUE_WORDS, cause_words, display_geometry, gap_notes,
-                                grid_notes, jsonable, names_of)
+from spatial.maps._data import (GAP_FIELDS, HOME_POINT_DECIMALS, STATION_FIELDS, VALUE_WORDS, cause_words,
+                                display_geometry, gap_notes, grid_notes, jsonable, names_of)
 from spatial.maps._draw import typed_stations
 from spatial.maps._gis_styles import kml_styles
 from spatial.maps._style import FIELD_LABELS, coords_notes, feature_names, reason_label, site_labels, text
 
 __all__ = ["results_kmz"]
 
-#: Per layer: its folder (zh, en), the column naming each placemark, the columns describing it. Gaps
-#: and sites are named as the maps name them (:func:`_style.feature_names`, put in ``_NAME``), their
-#: ids (G001, NEW001, as the workbook and the CSVs list them) described.
+#: Per layer: its folder (zh, en), the column naming each placemark, the columns describing it (a
+#: station's and a gap's: its popup's rows, in their order; a gap's rank after its id). Gaps and sites are named as the maps
+#: name them (:func:`_style.feature_names`, put in ``_NAME``), their ids (G001, NEW001, as the
+#: workbook and the CSVs list them) described.
 KMZ_LAYERS = {
     "grids": (("网格", "Grids"), "grid_id", ["grid_code", "community", "community_id", "four_bounds", "households",
                                              "population", "deviation_pct", "households_kept_pct",
                                              "units_moved_in", "units_moved_out", "full_time_workers", "part_time_workers",
                                              "building_leads", "household_leads", "note"]),
-    "stations": (("党群服务站", "Stations"), "name", ["station_id", "type", "floor_area_m2", "reason",
-                                                    "households_served", "population_served", "m2_per_100hh",
-                                                    "under_standard", "coords_note"]),
-    "gaps": (("覆盖盲区", "Coverage gaps"), "_name", ["gap_id", "rank", "cause", "community", "households",
-                                                  "population", "walk_to_station_m", "note", "coords_note"]),
+    "stations": (("党群服务站", "Stations"), "name", ["station_id", *STATION_FIELDS, "coords_note"]),
+    "gaps": (("覆盖盲区", "Coverage gaps"), "_name", ["gap_id", "rank", *(c for c in GAP_FIELDS if c != "rank"),
+                                                  "coords_note"]),
     "sites": (("建议新站点", "Proposed sites"), "_name", ["site_id", "build_order", "gain_households",
                                                       "gain_population", "cum_coverage_pct"]),
 }
@@ -74,7 +73,7 @@ def results_kmz(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame | None],
     folder = {n: spec[0][0 if lang == "zh" else 1] for n, spec in which.items()}
     shown = {n: layers[n] for n in which}
     names = _community_names(layers.get("communities"))
-    for kind in ("grids", "gaps"):  # each named by its community (ids 101.0 of a column with blanks as 101)
+    for kind in ("grids", "stations", "gaps"):  # each named by its community (ids 101.0 of a column with blanks as 101)
         if names and kind in shown and "community_id" in shown[kind].columns and "community" not in shown[kind]:
             ids = shown[kind]["community_id"].map(label_text)
             shown[kind] = shown[kind].assign(community=[names.get(i) for i in ids])
@@ -84,7 +83,7 @@ def results_kmz(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame | None],
         shown["stations"] = typed_stations(shown["stations"], station_id_col)
     if "stations" in shown and "station_id" in shown["stations"].columns:
         shown["stations"] = _named_stations(shown["stations"], lang)
-    if "stations" in shown and {"m2_per_100hh", "under_standard"} & set(shown["stations"].columns):
+    if "stations" in shown and {"m2_per_100hh", "under_standard", "fca_m2_per_100hh"} & set(shown["stations"].columns):
         shown["stations"] = _station_load_words(shown["stations"], lang)  # its floor area per 100 households
     if "stations" in shown and "reason" in shown["stations"].columns:  # why one serves nobody, as its popup says
         why = shown["stations"]["reason"].astype(object).where(shown["stations"]["reason"].notna(), None)
@@ -132,14 +131,17 @@ def _named_stations(stations: gpd.GeoDataFrame, lang: str) -> gpd.GeoDataFrame:
 
 
 def _station_load_words(stations: gpd.GeoDataFrame, lang: str) -> gpd.GeoDataFrame:
-    """The stations' floor area per 100 households to the tenth, and 低于每百户面积标准 where under
-    the standard (blank otherwise), as the popups and the 服务站负荷 sheet give them."""
+    """The stations' floor area per 100 households and the floor area in reach (可达面积, 2SFCA) to
+    the tenth, and 低于每百户面积标准 where under the standard (blank otherwise), as the popups and
+    the 服务站负荷 sheet give them."""
     out = stations
     if "m2_per_100hh" in out.columns:
         out = out.assign(m2_per_100hh=jsonable(out["m2_per_100hh"], "m2_per_100hh"))
     if "under_standard" in out.columns:
         out = out.assign(under_standard=[VALUE_WORDS[lang][True] if v else None for v in yes_no(out["under_standard"])])
-    shown = {c: out[c].tolist() for c in ("floor_area_m2", "m2_per_100hh") if c in out.columns}
+    if "fca_m2_per_100hh" in out.columns:  # 可达面积 to the tenth, as the popup and the sheet
+        out = out.assign(fca_m2_per_100hh=jsonable(out["fca_m2_per_100hh"], "fca_m2_per_100hh"))
+    shown = {c: out[c].tolist() for c in ("floor_area_m2", "m2_per_100hh", "fca_m2_per_100hh") if c in out.columns}
     return out.assign(**area_words(out, shown, lang, area_col="floor_area_m2"))  # a blank area: 未填, as the sheet
 
 

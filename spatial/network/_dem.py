@@ -47,10 +47,36 @@ def _open(path: Path):
         raise InputFileError(f"cannot read DEM {path}: {fault}" if fault else
                              f"cannot read DEM {path} as a raster (corrupt or not a GeoTIFF): {text}; give a "
                              "GeoTIFF of heights (one band)") from exc
+    colours = {c.name for c in src.colorinterp[:1]} & {"red", "palette"}
+    if colours:  # a map or photo (scanned, or a screenshot saved as .tif): no CRS would make it heights
+        src.close()
+        raise SpatialError(f"DEM {path} is a colour image ({'RGB' if 'red' in colours else 'palette'} bands), not "
+                           f"elevations; give a DEM GeoTIFF of heights (one band)")
     if src.crs is None:
         src.close()
         raise CRSError(f"DEM {path} has no CRS; set it (e.g. gdal_edit.py -a_srs EPSG:4326 {path.name}) and try again")
     return src
+
+
+def _mislabelled(path: Path, extent, dem_crs: pyproj.CRS, net_crs: pyproj.CRS, node_xy: np.ndarray) -> str:
+    """What to do about a DEM that misses the network: when its numbers are no degrees though its
+    CRS says degrees, or fall on the network read in the network's own CRS (a DEM exported in the
+    town's UTM zone and labelled with another CRS, or the next zone), set the CRS they are in; else
+    give a DEM of the study area."""
+    left, bottom, right, top = extent
+    fix = ""
+    if dem_crs.is_geographic and (max(abs(left), abs(right)) > 180 or max(abs(bottom), abs(top)) > 90):
+        fix = f"its numbers are not degrees, though its CRS ({dem_crs.name}) is in degrees"
+    x, y = node_xy[:, 0], node_xy[:, 1]
+    on = (x >= left) & (x <= right) & (y >= bottom) & (y <= top)
+    epsg = net_crs.to_epsg()
+    if on.mean() > 0.5 and net_crs.is_projected and epsg is not None:
+        read = f"read in the network's CRS, EPSG:{epsg} ({net_crs.name}), they cover it"
+        fix = f"{fix}; {read}" if fix else f"its numbers may not be in its CRS ({dem_crs.name}): {read}"
+        return f"{fix}: if so set that CRS (gdal_edit.py -a_srs EPSG:{epsg} {path.name}) and try again"
+    if fix:
+        return f"{fix}: set the CRS they are in (gdal_edit.py -a_srs EPSG:... {path.name}) and try again"
+    return "give a DEM of the study area"
 
 
 class _Dem:
@@ -65,10 +91,6 @@ class _Dem:
             if src.transform.b != 0 or src.transform.d != 0:  # rows and columns not along the axes
                 raise SpatialError(f"DEM {path} is rotated (its geotransform has rotation terms), which is not read "
                                    f"here; warp it north-up first, e.g. gdalwarp {path.name} {path.stem}_north_up.tif")
-            colours = {c.name for c in src.colorinterp[:1]} & {"red", "palette"}
-            if colours:  # a georeferenced map or photo: its colour numbers are no heights
-                raise SpatialError(f"DEM {path} is a colour image ({'RGB' if 'red' in colours else 'palette'} "
-                                   f"bands), not elevations; give a DEM GeoTIFF of heights (one band)")
             self.crs = src.crs.to_string()
             b = src.bounds  # a south-up raster has bottom > top: ordered here
             self.extent = (min(b.left, b.right), min(b.bottom, b.top), max(b.left, b.right), max(b.bottom, b.top))
@@ -90,7 +112,7 @@ class _Dem:
                 raise SpatialError(
                     f"DEM {path} does not cover the network: the DEM spans x {left:.6g}..{right:.6g}, "
                     f"y {bottom:.6g}..{top:.6g} ({self.crs}) and the network x {lo[0]:.6g}..{hi[0]:.6g}, "
-                    f"y {lo[1]:.6g}..{hi[1]:.6g}; give a DEM of the study area"
+                    f"y {lo[1]:.6g}..{hi[1]:.6g}; " + _mislabelled(path, self.extent, dem_crs, net_crs, node_xy)
                 )
             # the window: the network's box (edge geometries bulge past the nodes), its outline
             # projected to the DEM's CRS

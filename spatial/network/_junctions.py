@@ -34,7 +34,8 @@ def line_levels(tags: pd.DataFrame) -> np.ndarray:
     as a number a level: lines meet only at the same number.
 
     A level is the ``layer`` (else 1 on a bridge, -1 in a tunnel, else 0) with whether the line is
-    on a bridge and whether in a tunnel (a building passage is at street level): Geofabrik writes
+    on a bridge and whether in a tunnel (a building passage is at street level, a boardwalk at the
+    ground's): Geofabrik writes
     ``layer`` 0 for every line without the tag, tunnels too. NaN (unknown: meets any level) when a
     merged value such as ``"-1;0"`` holds several.
 
@@ -50,7 +51,8 @@ def line_levels(tags: pd.DataFrame) -> np.ndarray:
     for key in ("bridge", "tunnel"):
         text = tags[key].astype(str).str.strip().str.lower() if key in tags else pd.Series([""] * n)
         several |= text.str.contains(";", regex=False).to_numpy()
-        flags[key] = (~text.isin(NOT_SET) & (text != "building_passage")).to_numpy()
+        # a building passage is at the street's level, a boardwalk at the ground's
+        flags[key] = (~text.isin(NOT_SET) & ~text.isin(("building_passage", "boardwalk"))).to_numpy()
     layer = np.where(flags["bridge"], 1.0, np.where(flags["tunnel"], -1.0, 0.0))
     if "layer" in tags:
         text = tags["layer"].astype(str).str.strip()

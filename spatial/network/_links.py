@@ -1,9 +1,10 @@
 """Which lines a point may be linked to, and the nearest of them (for :mod:`spatial.network.snapping`).
 
 Owns the rule for tunnels and bridges: no point is linked into an edge wholly in a tunnel while
-another edge lies within reach, nor up onto the deck of an edge wholly on a bridge away from its
-ends (:data:`BRIDGE_END_M`, or up to the water a bridge passes over first). The lines are made
-once for each network (and set of barrier lines) and kept while the network lives. May import
+another edge lies within reach, nor onto a boardwalk over the water it crosses, nor up onto the
+deck of an edge wholly on a bridge away from its ends (:data:`BRIDGE_END_M`, or up to the water
+a bridge passes over first, on the bank within :data:`BRIDGE_BANK_M` of its end). The lines are
+made once for each network (and set of barrier lines) and kept while the network lives. May import
 core, ``spatial.network._snapindex``, ``_walkfilter`` and ``graph``; nothing of snapping.
 """
 
@@ -17,15 +18,22 @@ import shapely
 
 from spatial.network import _snapindex
 from spatial.network._snapindex import nearest_edges
-from spatial.network._walkfilter import IN_TUNNEL, MERGED, ON_BRIDGE
+from spatial.network._walkfilter import BOARDWALK, IN_TUNNEL, MERGED, ON_BRIDGE
 from spatial.network.graph import WalkNetwork
 
-__all__ = ["BRIDGE_END_M", "Links", "bridge_reach", "clear", "linkable", "nearest", "nearest_links"]
+__all__ = ["BRIDGE_BANK_M", "BRIDGE_END_M", "Links", "boardwalk_reach", "bridge_reach", "clear", "linkable", "nearest",
+           "nearest_links"]
 
 
-#: How far from each end (m) a bridge is linked to, unless it passes over water first (then up to
-#: the water: a bridge way often starts on the bank) or a street or track sooner (then up to it).
+#: How far from each end (m) a bridge is linked to, unless it passes over water within
+#: :data:`BRIDGE_BANK_M` of it (then up to the water) or a street or track sooner (then up to it).
 BRIDGE_END_M = 10.0
+#: A bridge way starts where the bridge's structure does (OSM: the way is split at its
+#: abutments), often on the bank, or at the junction with the street along it: water this near its
+#: end (m) is reached by walking the deck over the bank (the embankment, the green along the river,
+#: a footbridge's ramp) from beside it. Water farther on is crossed by a viaduct over dry land
+#: first, high on piers, and the deck is reached at its end (:data:`BRIDGE_END_M`) as over a street.
+BRIDGE_BANK_M = 100.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -62,29 +70,37 @@ def linkable(network: WalkNetwork, barriers: np.ndarray | None = None) -> tuple[
     if "kinds" not in cache:
         m = len(network.geometry)
         og, kind = network.off_ground, network.off_ground_kind
-        tunnel, bridge = np.zeros(m, bool), np.zeros(m, bool)
+        tunnel, bridge, boardwalk = np.zeros(m, bool), np.zeros(m, bool), np.zeros(m, bool)
         if len(og) == m and len(kind) == m:
             tunnel = og & ((kind & IN_TUNNEL) != 0) & ((kind & (MERGED | ON_BRIDGE)) == 0)
             bridge = og & ((kind & ON_BRIDGE) != 0) & ((kind & MERGED) == 0)
-        cache["kinds"] = tunnel, np.flatnonzero(bridge)
-    tunnel, bridges = cache["kinds"]
+        if len(kind) == m:
+            boardwalk = ((kind & BOARDWALK) != 0) & ((kind & (MERGED | ON_BRIDGE | IN_TUNNEL)) == 0)
+        cache["kinds"] = tunnel, np.flatnonzero(bridge), np.flatnonzero(boardwalk)
+    tunnel, bridges, boardwalks = cache["kinds"]
+    decks = np.r_[bridges, boardwalks].astype(np.int64)
+
+    def reach_of(given):
+        (bu, bv), (wu, wv) = bridge_reach(network, bridges, given), boardwalk_reach(network, boardwalks, given)
+        return np.r_[bu, wu], np.r_[bv, wv]
+
     if "reach" not in cache:
-        cache["reach"] = bridge_reach(network, bridges)
+        cache["reach"] = reach_of(None)
     reach = cache["reach"]
-    if barriers is not None and len(barriers) and len(bridges):
-        reach = bridge_reach(network, bridges, barriers)
+    if barriers is not None and len(barriers) and len(decks):
+        reach = reach_of(barriers)
     key = (reach[0].tobytes(), reach[1].tobytes())
     if key not in cache:
         own = (cache["reach"][0].tobytes(), cache["reach"][1].tobytes())
         for old in [k for k in cache if isinstance(k, tuple) and k != own]:
             del cache[old]  # the lines of other barriers (each has its snapping index): the last only
-        cache[key] = _lines(network, tunnel, bridges, reach)
+        cache[key] = _lines(network, tunnel, decks, reach)
     return cache[key]
 
 
 def _lines(network: WalkNetwork, tunnel: np.ndarray, bridges: np.ndarray, reach) -> tuple[Links, Links | None]:
-    """:func:`linkable`'s lines: the bridges ``bridges`` linked to within ``reach`` (from their
-    ``u`` and ``v`` ends) of their ends, whole where the two meet."""
+    """:func:`linkable`'s lines: the bridges and boardwalks ``bridges`` linked to within ``reach``
+    (from their ``u`` and ``v`` ends) of their ends, whole where the two meet."""
     m = len(network.geometry)
     geoms = network.geometry[bridges]
     length = shapely.length(geoms)
@@ -122,14 +138,16 @@ def bridge_reach(network: WalkNetwork, bridges: np.ndarray,
                   barriers: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """How far from their ``u`` and ``v`` ends the edges ``bridges`` (wholly on a bridge) are
     linked to: :data:`BRIDGE_END_M`, or up to the water when a bridge passes over water first
-    (the bank a bridge way often starts on; a line of ``barriers`` counts as water), but not past
+    and within :data:`BRIDGE_BANK_M` of the end (the bank a bridge way starts on; a line of
+    ``barriers`` counts as water; a viaduct over dry land to water farther on is reached within
+    :data:`BRIDGE_END_M` of its end, as until December 2026 it was not: a home beside a 400 m
+    approach was linked onto its deck anywhere), but not past
     the first street or railway track it passes over (a street crossing it with no node shared);
     not at all from an end where only such edges meet (a bridge drawn as several ways, joined in
-    the air)."""
+    the air), nor from one inside a water area (a bridge out to a pavilion in a lake)."""
     geoms = network.geometry[bridges]
     length = shapely.length(geoms)
-    wet_lines = [network.water.rivers, network.water.shores] + ([] if barriers is None else [barriers])
-    water = np.concatenate(wet_lines).astype(object) if len(bridges) else np.empty(0, object)
+    water = _wet(network, barriers) if len(bridges) else np.empty(0, object)
     found = []  # (bridge, offset along it, over water)
     for lines, wet, tree in ((water, True, None), (network.water.rails, False, None),
                              (network.geometry, False, _snapindex._strtree(network.geometry))):
@@ -158,10 +176,62 @@ def bridge_reach(network: WalkNetwork, bridges: np.ndarray,
         order = np.lexsort((d, b))
         first = order[np.r_[True, b[order][1:] != b[order][:-1]]] if len(order) else order
         r = np.full(len(bridges), BRIDGE_END_M)
-        r[b[first]] = np.where(wet[first], d[first], np.minimum(d[first], BRIDGE_END_M))
-        r[in_air[end]] = 0.0
+        bank = wet[first] & (d[first] <= BRIDGE_BANK_M)
+        r[b[first]] = np.where(bank, d[first], np.minimum(d[first], BRIDGE_END_M))
+        r[in_air[end] | _in_water(network, end)] = 0.0  # nor from an end out in a lake
         reach.append(r)
     return reach[0], reach[1]
+
+
+def boardwalk_reach(network: WalkNetwork, boardwalks: np.ndarray,
+                    barriers: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """How far from their ``u`` and ``v`` ends the edges ``boardwalks`` (``bridge=boardwalk``, at
+    the ground's level) are linked to: the whole edge, or up to the water where one passes over
+    it (meets a river line, a shoreline or a line of ``barriers``; a boardwalk out over a lake is
+    not linked to from the shore across the water); not at all from an end inside a water area
+    (the end of a boardwalk out into a lake)."""
+    geoms = network.geometry[boardwalks]
+    length = shapely.length(geoms) if len(boardwalks) else np.empty(0)
+    ru, rv = length.copy(), length.copy()
+    water = _wet(network, barriers)
+    if not len(boardwalks) or not len(water):
+        return ru, rv
+    bi, li = shapely.STRtree(water).query(geoms, predicate="intersects")
+    if len(bi):
+        pts, at = shapely.get_coordinates(shapely.intersection(geoms[bi], water[li]), return_index=True)
+        b = bi[at]
+        along = shapely.line_locate_point(geoms[b], shapely.points(pts))
+        np.minimum.at(ru, b, along)
+        np.minimum.at(rv, b, length[b] - along)
+    ru[_in_water(network, network.edge_u[boardwalks])] = 0.0
+    rv[_in_water(network, network.edge_v[boardwalks])] = 0.0
+    return ru, rv
+
+
+def _in_water(network: WalkNetwork, nodes: np.ndarray) -> np.ndarray:
+    """Which ``nodes`` lie inside a water area closed by the network's shorelines (the end of a
+    pier or a boardwalk out into a lake)."""
+    out = np.zeros(len(nodes), bool)
+    water = network.water
+    if not len(nodes) or not len(water.outlines):
+        return out
+    if water not in _AREAS:
+        areas = shapely.get_parts(shapely.polygonize(shapely.get_parts(shapely.union_all(water.outlines))))
+        _AREAS[water] = shapely.union_all(areas) if len(areas) else None
+    if _AREAS[water] is not None:
+        out = shapely.contains(_AREAS[water], shapely.points(network.node_xy[nodes]))
+    return out
+
+
+#: The water areas closed by each network's shorelines (one geometry, or None), kept while its water lives.
+_AREAS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _wet(network: WalkNetwork, barriers: np.ndarray | None) -> np.ndarray:
+    """The lines that count as water under a bridge: the network's river lines, shorelines and
+    banks, and the lines ``barriers`` (a river given so)."""
+    lines = [network.water.rivers, network.water.outlines] + ([] if barriers is None else [barriers])
+    return np.concatenate(lines).astype(object)
 
 
 def nearest_links(links: Links, xy: np.ndarray, max_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -52,12 +52,13 @@ def _pieces(way_of: np.ndarray, run: np.ndarray, xy: np.ndarray, pick: np.ndarra
     return ways, shapely.multilinestrings(pieces, indices=w_idx)
 
 
-def _osm_water(src, path: Path, ways: tuple, rels: list, other_ids: list, other_wkb: list) -> gpd.GeoDataFrame:
+def _osm_water(src, path: Path, ways: tuple, rels: list, other_ids: list, other_wkb: list,
+               widths: list | None = None) -> gpd.GeoDataFrame:
     """The water features of an OSM file (:func:`spatial.network._water.water_frame`): its water
     ways, each cut at the nodes missing from the extract, and its multipolygons of water, as the
     lines of their member ways (those not water ways themselves, which are there already; read
     again when the first pass could not place their nodes, listed after the ways as Overpass
-    writes them)."""
+    writes them); ``widths``: each water way's ``width`` tag (m, NaN when none; relations have none)."""
     ids, kinds, features, count, refs, lon, lat, ok = ways
     geoms = _way_lines(src, path, count, refs, lon, lat, ok)
     if rels:
@@ -79,7 +80,7 @@ def _osm_water(src, path: Path, ways: tuple, rels: list, other_ids: list, other_
             kinds.append(SHORE)
             features.append(feature)
             geoms.append(shapely.multilinestrings(shapely.get_parts(lines)) if lines else None)
-    return water_frame(ids, kinds, features, geoms, "EPSG:4326")
+    return water_frame(ids, kinds, features, geoms, "EPSG:4326", widths)
 
 
 def _way_lines(src, path: Path, count: list, refs: list, lon: list, lat: list, ok: list) -> list:

@@ -37,10 +37,12 @@ from spatial.core.errors import CRSError, InputFileError, NetworkError
 from spatial.network._junctions import LEVEL_KEYS, end_nodes, join_t_junctions, line_levels, split_at_shared
 from spatial.network._lineids import joined_by_ids
 from spatial.network._osmways import _add_nodes, _locate_later_nodes, _osm_water, _pieces, _runs, _way_wkb
-from spatial.network._water import SHORE, water_kind
+from spatial.network._water import SHORE, water_kind, water_width_m
 from spatial.network._walkfilter import (
     FEATURE_KEYS,
+    IN_TUNNEL,
     MERGED,
+    ON_BRIDGE,
     TAG_KEYS,
     drop_reasons,
     feature_label,
@@ -208,7 +210,8 @@ def _flags(tags: pd.DataFrame, rows, ways=None) -> dict[str, np.ndarray]:
         several = np.array([";" in _tag_text(w) for w in np.asarray(ways, dtype=object)[off]], dtype=bool)
         kind[off[several]] |= MERGED
     kind = kind[rows]
-    return {"walked": walk_tagged(tags)[rows], "off_ground": kind != 0, "off_ground_kind": kind}
+    return {"walked": walk_tagged(tags)[rows], "off_ground": (kind & (ON_BRIDGE | IN_TUNNEL)) != 0,
+            "off_ground_kind": kind}
 
 
 def _way_ids(lines: pd.DataFrame) -> np.ndarray | None:
@@ -298,6 +301,7 @@ def from_osm(path: Path, *, rules: Mapping | None = None) -> Loaded:
     water_ids: list[str] = []  # rivers, canals and water areas: barriers to the legs to the network
     water_kinds: list[str] = []
     water_features: list[str] = []
+    water_widths: list[float] = []  # a river's width tag (m), NaN when none
     water_count: list[int] = []
     water_refs: list[int] = []
     water_lon: list[float] = []
@@ -328,6 +332,7 @@ def from_osm(path: Path, *, rules: Mapping | None = None) -> Loaded:
                     water_ids.append(f"w{way.id}")
                     water_kinds.append(kind)
                     water_features.append(feature)
+                    water_widths.append(water_width_m(tags))
                     water_count.append(_add_nodes(way, water_refs, water_lon, water_lat, water_ok))
                 continue
             tag_rows.append({k: tags.get(k, "") for k in _READ_KEYS})
@@ -388,7 +393,7 @@ def from_osm(path: Path, *, rules: Mapping | None = None) -> Loaded:
     nodes = end_nodes(edges, vertex, coords, "EPSG:4326")
     logger.debug("OSM file %s: %d ways, %d walkable, %d edges", path, len(ids), int(keep_way.sum()), len(edges))
     water = _osm_water(src, path, (water_ids, water_kinds, water_features, water_count, water_refs, water_lon,
-                                   water_lat, water_ok), water_rels, other_ids, other_wkb)
+                                   water_lat, water_ok), water_rels, other_ids, other_wkb, widths=water_widths)
     return Loaded(edges, nodes, dropped, notes, water=water)
 
 

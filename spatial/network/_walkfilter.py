@@ -59,7 +59,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["DEFAULT_EXCLUDED_HIGHWAYS", "TAG_KEYS", "FEATURE_KEYS", "CAR_CLASSES", "drop_reasons", "in_tunnel",
-           "off_ground", "off_ground_kind", "ON_BRIDGE", "IN_TUNNEL", "MERGED", "NOT_SET", "walk_tagged"]
+           "off_ground", "off_ground_kind", "ON_BRIDGE", "IN_TUNNEL", "MERGED", "BOARDWALK", "NOT_SET", "walk_tagged"]
 
 #: OSM ``highway`` classes nobody walks on: osmnx 2's ``walk`` exclusions (without ``cycleway``)
 #: plus trunk roads. An edge is dropped when any of its classes is here.
@@ -90,8 +90,11 @@ NOT_SET = frozenset({"", "no", "f", "false", "0", "n", "否"})
 #: A way in a tunnel (Geofabrik's shapefiles write T/F, others Y/N or 是/否); building_passage,
 #: culvert ... are not.
 _TUNNEL = {"yes", "t", "true", "1", "y", "是"}
-#: ``bridge`` values of a way that is no bridge, or one at the water's level (a ford-like crossing)
-_NO_BRIDGE = NOT_SET | {"low_water_crossing", "abandoned"}
+#: ``bridge`` values of a way that is no bridge, or one at the ground's or the water's level: a
+#: ford-like crossing, and a boardwalk (OSM: a plank walkway "usually low above the ground",
+#: through a marsh, a wetland or along a shore: walked and linked to from beside it as a path, and
+#: up and down with the ground; until December 2026 it was a bridge, reached only near its ends)
+_NO_BRIDGE = NOT_SET | {"low_water_crossing", "abandoned", "boardwalk"}
 #: Road classes whose tunnels are for cars (the trunk roads and motorways are dropped anyway).
 _CAR_TUNNEL_CLASSES = {"primary", "primary_link", "secondary", "secondary_link"}
 _SIDEWALK_YES = {"both", "left", "right", "yes"}
@@ -131,14 +134,17 @@ def in_tunnel(tags: pd.DataFrame) -> np.ndarray:
 
 #: Bits of :func:`off_ground_kind`: a bridge on the edge, a tunnel in it (both: an edge osmnx merged
 #: from a bridge and a tunnel), and the edge merged from several ways (osmnx's simplification), so
-#: the bridge or tunnel may be only part of it.
-ON_BRIDGE, IN_TUNNEL, MERGED = 1, 2, 4
+#: the bridge or tunnel may be only part of it; and a boardwalk, at the ground's level (not off
+#: the ground: linked to from beside it and walked on the ground, but not over the water it
+#: crosses, :mod:`spatial.network._links`).
+ON_BRIDGE, IN_TUNNEL, MERGED, BOARDWALK = 1, 2, 4, 8
 
 
 def off_ground_kind(tags: pd.DataFrame) -> np.ndarray:
     """Whether each way runs on a bridge (bit :data:`ON_BRIDGE`: ``yes``, ``viaduct``,
-    ``boardwalk`` ..., Geofabrik's ``T``) or in a tunnel (bit :data:`IN_TUNNEL`: ``yes``, ``T``;
-    not a building passage or a culvert). Not a ford-like ``low_water_crossing``. A value merged
+    ``trestle`` ..., Geofabrik's ``T``) or in a tunnel (bit :data:`IN_TUNNEL`: ``yes``, ``T``;
+    not a building passage or a culvert). Not a ford-like ``low_water_crossing`` nor a
+    ``boardwalk``, at the ground's level: that is bit :data:`BOARDWALK` alone. A value merged
     by osmnx from several ways (``yes;no``) adds :data:`MERGED`: the bridge is part of the edge
     (a reader adds it too where the edge's OSM ids are a list, ``yes`` alone when the streets
     beside the bridge had no ``bridge`` tag).
@@ -148,9 +154,9 @@ def off_ground_kind(tags: pd.DataFrame) -> np.ndarray:
 
     Examples
     --------
-    >>> off_ground_kind(pd.DataFrame({"bridge": ["yes", "", "T", "yes;no", "viaduct", "", "yes"],
-    ...                               "tunnel": ["", "yes", "", "", "", "building_passage", "no;yes"]})).tolist()
-    [1, 2, 1, 5, 1, 0, 7]
+    >>> off_ground_kind(pd.DataFrame({"bridge": ["yes", "", "T", "yes;no", "viaduct", "", "yes", "boardwalk"],
+    ...                               "tunnel": ["", "yes", "", "", "", "building_passage", "no;yes", ""]})).tolist()
+    [1, 2, 1, 5, 1, 0, 7, 8]
     """
     out = np.zeros(len(tags), dtype=np.int8)
     if "bridge" in tags.columns:
@@ -161,6 +167,9 @@ def off_ground_kind(tags: pd.DataFrame) -> np.ndarray:
             bridge[i] = any(p.strip() not in _NO_BRIDGE for p in text[i].split(";"))
         out[bridge] |= ON_BRIDGE
         out[bridge & several] |= MERGED
+        boardwalk = pd.Series(text, dtype=object).str.contains("boardwalk", regex=False).to_numpy(bool)
+        out[boardwalk] |= BOARDWALK
+        out[boardwalk & several] |= MERGED
     if "tunnel" in tags.columns:
         text = _text(tags["tunnel"])
         tunnel = _hits(text, _TUNNEL) != ""
@@ -179,7 +188,7 @@ def off_ground(tags: pd.DataFrame) -> np.ndarray:
     ...                          "tunnel": ["", "yes", "", "", "", "building_passage"]})).tolist()
     [True, True, True, True, False, False]
     """
-    return off_ground_kind(tags) != 0
+    return (off_ground_kind(tags) & (ON_BRIDGE | IN_TUNNEL)) != 0
 
 
 def walk_tagged(tags: pd.DataFrame) -> np.ndarray:

@@ -6,7 +6,10 @@ OSM file holds the water with the streets, so :func:`spatial.network.read.read_n
 (``water_barriers=True``, the default) and the legs keep out of it:
 
 - **river lines** (``waterway=river`` and ``waterway=canal``, not in a culvert or tunnel): no leg
-  crosses one, as no leg crosses a ``barriers`` line;
+  crosses one, as no leg crosses a ``barriers`` line; where no water area is mapped round it, its
+  banks are drawn at half its width on each side (its ``width`` tag, else :data:`DEFAULT_WIDTH_M`
+  of its kind) and are shorelines as below, so no leg goes into the river and out on the same
+  bank, and a bridge is linked to from its end up to the bank, not up to the centre line;
 - **shorelines**, the outlines of water areas (closed ways and multipolygon relations tagged
   ``natural=water`` or ``waterway=riverbank``) and ``natural=coastline``: a leg crossing them twice
   or more goes into the water and out again between its two ends, and is not used. A leg crossing
@@ -44,6 +47,7 @@ import pandas as pd
 import shapely
 
 from spatial.core.checks import Report
+from spatial.network._banks import DEFAULT_WIDTH_M, half_widths, report_banks, river_banks, water_width_m  # noqa: F401
 from spatial.network._walkfilter import NOT_SET
 
 logger = logging.getLogger(__name__)
@@ -126,26 +130,39 @@ def rail_kind(tags, railway: str) -> tuple[str, str]:
     return RAIL, f"railway={railway}"
 
 
-def water_frame(ids, kinds, features, geometry, crs) -> gpd.GeoDataFrame:
+def water_frame(ids, kinds, features, geometry, crs, widths=None) -> gpd.GeoDataFrame:
     """The water features a reader found: ``id`` (``w123`` a way, ``r45`` a relation), ``kind``,
-    ``feature`` (the tag) and their lines."""
-    return gpd.GeoDataFrame({"id": pd.Series(list(ids), dtype=object), "kind": pd.Series(list(kinds), dtype=object),
-                             "feature": pd.Series(list(features), dtype=object)},
+    ``feature`` (the tag), ``width_m`` (a river's ``width`` tag, :func:`water_width_m`; NaN
+    when none) and their lines."""
+    ids = list(ids)
+    width = np.full(len(ids), np.nan)
+    if widths is not None:
+        given = np.asarray(list(widths), dtype=float)
+        width[: len(given)] = given
+    return gpd.GeoDataFrame({"id": pd.Series(ids, dtype=object), "kind": pd.Series(list(kinds), dtype=object),
+                             "feature": pd.Series(list(features), dtype=object), "width_m": width},
                             geometry=list(geometry), crs=crs)
 
 
 @dataclass(frozen=True, eq=False)
 class Water:
     """The water of a network, in its CRS: ``rivers`` (lines no leg crosses) and ``shores``
-    (outlines a leg may cross once, not twice), and its railway tracks, ``rails`` (lines no leg
-    crosses, as rivers)."""
+    (outlines a leg may cross once, not twice), its railway tracks, ``rails`` (lines no leg
+    crosses, as rivers), and ``banks``, drawn along river lines with no water area round them
+    (:func:`river_banks`; shorelines too, not counted as features)."""
 
     rivers: np.ndarray
     shores: np.ndarray
     rails: np.ndarray = field(default_factory=lambda: np.empty(0, object))
+    banks: np.ndarray = field(default_factory=lambda: np.empty(0, object))
 
     def __len__(self) -> int:
         return len(self.rivers) + len(self.shores) + len(self.rails)
+
+    @property
+    def outlines(self) -> np.ndarray:
+        """The lines no leg crosses twice: the shorelines and the banks drawn along river lines."""
+        return np.concatenate([self.shores, self.banks]).astype(object) if len(self.banks) else self.shores
 
     @property
     def lines(self) -> np.ndarray:
@@ -178,12 +195,14 @@ def network_water(water: gpd.GeoDataFrame | None, metric, report: Report, label:
         return Water(rivers=np.empty(0, object), shores=np.empty(0, object), rails=np.asarray(rails, dtype=object))
     rivers = geom[kind == RIVER]
     shores, inner_km = _without_shared(geom[kind == SHORE])
+    banks = river_banks(rivers, half_widths(water.loc[kind == RIVER]), shores)
     n_by = water.groupby("feature", sort=True).size()
     km_by = pd.Series(shapely.length(geom) / 1000, index=water.index).groupby(water["feature"]).sum()
     km = (float(shapely.length(rivers).sum()) + float(shapely.length(shores).sum())) / 1000
     said = ", ".join(f"{f}: {n_by[f]}, {km_by[f]:.3f} km" for f in n_by.index)
     inner = f"; {inner_km:.3f} km of outline between two water areas left out" if inner_km > 0 else ""
     inner_zh = f"；两片水域之间的边界 {inner_km:.3f} 公里不计" if inner_km > 0 else ""
+
     report.add("network", "water",
                f"water: {len(water)} feature{'s' if len(water) > 1 else ''} ({said}), {km:.3f} km of river lines and "
                f"shorelines{inner}",
@@ -193,10 +212,12 @@ def network_water(water: gpd.GeoDataFrame | None, metric, report: Report, label:
                zh=(f"水域：{len(water)} 处（{said}），河道中心线和水岸线共 {km:.3f} 公里{inner_zh}",
                    "作为住户和服务站到路网直线连接段的阻隔（不跨越河道中心线，不穿过水面；桥梁按道路步行）；"
                    "read_network(water_barriers=False) 或 --no-water-barriers 可取消"))
+    if len(banks):
+        report_banks(banks, report)
     logger.info("network %s: %d water features, %.1f km of river lines and shorelines used as barriers to the "
                 "legs to the network", label, len(water), km)
     return Water(rivers=np.asarray(rivers, dtype=object), shores=np.asarray(shores, dtype=object),
-                 rails=np.asarray(rails, dtype=object))
+                 rails=np.asarray(rails, dtype=object), banks=banks)
 
 
 def _report_rails(rails: np.ndarray, report: Report, label: str) -> None:
@@ -303,11 +324,11 @@ _segments_cache: "weakref.WeakKeyDictionary[Water, tuple]" = weakref.WeakKeyDict
 
 def _shore_segments(water: Water) -> tuple | None:
     """The shorelines as straight segments (``a`` to ``b``), their tree and cells; None without any."""
-    if not len(water.shores):
+    if not len(water.outlines):
         return None
     got = _segments_cache.get(water)
     if got is None:
-        a, b = _segments(water.shores)
+        a, b = _segments(water.outlines)
         if not len(a):
             return None
         got = (shapely.STRtree(shapely.linestrings(np.stack([a, b], axis=1))), a, b, _Cells(a, b))

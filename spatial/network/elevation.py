@@ -77,6 +77,10 @@ STEEP = "no elevation: DEM slope over 100% (a bridge not tagged, a cliff, or nod
 #: The median slope of a town's streets (steps aside) is under 20% even in the steepest hill towns;
 #: over this the heights are not metres (an ``int16`` DEM of decimetres without its scale: 10x).
 MEDIAN_STEEPEST = 0.3
+#: Over this median (and up to :data:`MEDIAN_STEEPEST`) the heights may be feet not declared (a
+#: town at 300 m read as 984: every slope 3.28x as steep): said in the ``dem`` row, not refused.
+MEDIAN_FEET = 0.2
+FOOT_M = 0.3048
 WALKED_FLAT = "walked flat"
 
 
@@ -443,19 +447,43 @@ def _from_nodes(network: WalkNetwork, z_node: np.ndarray, source: str, steps_fac
                    "node 'elevation' attributes, one slope per edge", "节点的 'elevation' 属性，每条路段一个坡度")
 
 
-def _check_metres(network: WalkNetwork, z_node: np.ndarray, source: str, crs: str) -> None:
+def _check_metres(network: WalkNetwork, z_node: np.ndarray, source: str, crs: str) -> tuple[str, str]:
     """Refuse elevations that give the streets (steps aside) a median slope over
-    :data:`MEDIAN_STEEPEST`, end to end: heights in decimetres or centimetres read as metres."""
+    :data:`MEDIAN_STEEPEST`, end to end: heights in decimetres or centimetres (or feet, where a
+    third of it is a town's) read as metres. Over
+    :data:`MEDIAN_FEET` the heights may be feet the DEM does not declare: returns the ``dem`` row's
+    clause saying so, in English and Chinese (empty strings otherwise)."""
     u, v, length = network.edge_u, network.edge_v, network.length_m
     ok = np.isfinite(z_node[u]) & np.isfinite(z_node[v]) & (length > 0) & ~_on_steps(network)
     if ok.sum() < 5:  # too few streets to tell
-        return
+        return "", ""
     median = float(np.median(np.abs(z_node[v[ok]] - z_node[u[ok]]) / length[ok]))
-    if median <= MEDIAN_STEEPEST:
-        return
     name = Path(source).name
-    fix = (f"if they are decimetres set the band's scale (gdal_edit.py -scale 0.1 {name}; centimetres: -scale 0.01)"
-           if crs else "if they are decimetres or centimetres, divide the nodes' 'elevation' by 10 or 100")
+    if MEDIAN_FEET < median <= MEDIAN_STEEPEST:
+        lo, hi = float(np.nanmin(z_node)), float(np.nanmax(z_node))
+        fix = f"gdal_edit.py -scale {FOOT_M} {name}" if crs else f"multiply the nodes' 'elevation' by {FOOT_M}"
+        metres = f"{lo * FOOT_M:,.0f}–{hi * FOOT_M:,.0f}"
+        en = (f"; the streets' median slope is {median:.0%}, steeper than the steepest towns' (under 20%): if the "
+              f"heights are feet ({lo:,.0f}–{hi:,.0f} read as metres; in metres {metres} m), {fix} and run again")
+        zh = (f"；街道坡度中位数 {median:.0%}，比最陡的山城（20% 以下）还陡：如高程单位实为英尺（按米读为 "
+              f"{lo:,.0f}–{hi:,.0f}，换算为米是 {metres} 米），请 {fix} 后重新运行")
+        logger.warning("%s%s", name, en)
+        return en, zh
+    if median <= MEDIAN_STEEPEST:
+        return "", ""
+    lo, hi = float(np.nanmin(z_node)), float(np.nanmax(z_node))
+    # feet too where in metres the streets would be no steeper than the steepest towns' (a 10%
+    # street read in feet climbs 33%: decimetres' 0.1 would make it 3.3%), each with its heights
+    feet = median * FOOT_M <= MEDIAN_FEET
+    if crs:
+        fix = (f"if they are feet (gdal_edit.py -scale {FOOT_M} {name}: {lo * FOOT_M:,.0f}–{hi * FOOT_M:,.0f} m) or "
+               f"decimetres (gdal_edit.py -scale 0.1 {name}: {lo / 10:,.0f}–{hi / 10:,.0f} m), set the band's scale so"
+               if feet else f"if they are decimetres set the band's scale (gdal_edit.py -scale 0.1 {name}; "
+                            "centimetres: -scale 0.01)")
+    else:
+        fix = (f"if they are feet multiply the nodes' 'elevation' by {FOOT_M} ({lo * FOOT_M:,.0f}–"
+               f"{hi * FOOT_M:,.0f} m), if decimetres divide it by 10 ({lo / 10:,.0f}–{hi / 10:,.0f} m)" if feet else
+               "if they are decimetres or centimetres, divide the nodes' 'elevation' by 10 or 100")
     raise SpatialError(f"{source} gives the streets a median slope of {median:.0%} (the steepest towns' are under "
                        f"20%): its heights are not metres; {fix}, or give a DEM in metres")
 
@@ -463,15 +491,15 @@ def _check_metres(network: WalkNetwork, z_node: np.ndarray, source: str, crs: st
 def _result(network, fwd, bwd, has, z_node, reason, source, crs, extent, steps_factor, how, how_zh,
             profile=None) -> EdgeTimes:
     m = network.n_edges
-    _check_metres(network, z_node, source, crs)
+    feet, feet_zh = _check_metres(network, z_node, source, crs)
     if m and not has.any():
         raise SpatialError(f"{source} gives no elevation to any edge of the network (nodata over the whole "
                            "study area?); check the DEM or run without it")
     share = float(has.mean()) * 100 if m else 0.0
     rows = [{"layer": "dem", "row_id": Path(source).name,
-             "problem": f"elevations on {share:.1f}% of edges ({int(has.sum())} of {m}); {how}",
+             "problem": f"elevations on {share:.1f}% of edges ({int(has.sum())} of {m}); {how}{feet}",
              "action": f"walk times by {SLOPE_MODEL}, steps ×{steps_factor:.2f}, from home to station",
-             "problem_zh": f"{share:.1f}% 的路段有高程（{int(has.sum())} / {m}）；{how_zh}",
+             "problem_zh": f"{share:.1f}% 的路段有高程（{int(has.sum())} / {m}）；{how_zh}{feet_zh}",
              "action_zh": f"步行时间按 {SLOPE_MODEL} 计算，台阶 ×{steps_factor:.2f}，从住处算到服务站"}]
     flat = np.flatnonzero(~has)
     frame = pd.DataFrame(rows, columns=REPORT_COLUMNS + ZH_COLUMNS)
@@ -485,9 +513,10 @@ def _result(network, fwd, bwd, has, z_node, reason, source, crs, extent, steps_f
             "problem_zh": [reason_zh(r) for r in reason[flat]], "action_zh": "按平地步行",
         })
         frame = pd.concat([frame, edges], ignore_index=True)
+        why = pd.Series(reason[flat]).str.removeprefix("no elevation: ").value_counts()
         logger.warning("%d of %d edges %s no elevation (%s) and %s walked flat", len(flat), m,
-                       plural(len(flat), "has", "have"), plural(len(flat), "is", "are"),
-                       ", ".join(f"{k}: {n}" for k, n in pd.Series(reason[flat]).value_counts().items()))
+                       plural(len(flat), "has", "have"), "; ".join(f"{k}: {n}" for k, n in why.items()),
+                       plural(len(flat), "is", "are"))
     logger.info("elevations from %s: %.1f%% of %d edges; %s", source, share, m, how)
     return EdgeTimes(forward_m=np.asarray(fwd, np.float64), backward_m=np.asarray(bwd, np.float64),
                      has_elevation=np.asarray(has, bool), node_elevation_m=z_node, report=frame,

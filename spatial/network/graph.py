@@ -23,7 +23,7 @@ from scipy.sparse.csgraph import connected_components
 
 from spatial.core._words import counted
 from spatial.core.checks import Report
-from spatial.network._walkfilter import DEFAULT_EXCLUDED_HIGHWAYS, IN_TUNNEL, MERGED, ON_BRIDGE
+from spatial.network._walkfilter import BOARDWALK, DEFAULT_EXCLUDED_HIGHWAYS, IN_TUNNEL, MERGED, ON_BRIDGE
 from spatial.network._water import NO_WATER, Water
 from spatial.core.errors import NetworkError
 
@@ -81,8 +81,9 @@ class WalkNetwork:
         tube not above it (:mod:`spatial.network.elevation`). Empty when unknown.
     off_ground_kind : numpy.ndarray
         ``(m,)`` int8, which each ``off_ground`` edge is: bit 1 a bridge on it, bit 2 a tunnel in it,
-        bit 4 merged by osmnx from several ways, of which the bridge or tunnel is one (``ON_BRIDGE``,
-        ``IN_TUNNEL``, ``MERGED`` of :mod:`spatial.network._walkfilter`). An ``off_ground`` edge of
+        bit 4 merged by osmnx from several ways, of which the bridge or tunnel is one, bit 8 a
+        boardwalk, at the ground's level and not ``off_ground`` (``ON_BRIDGE``, ``IN_TUNNEL``,
+        ``MERGED``, ``BOARDWALK`` of :mod:`spatial.network._walkfilter`). An ``off_ground`` edge of
         kind 0 (or with this array empty) climbs straight from one end to the other.
 
     Examples
@@ -169,7 +170,7 @@ def network_from_arrays(node_xy: np.ndarray, edge_u: np.ndarray, edge_v: np.ndar
         highway=np.full(m, "", object) if highway is None else np.asarray(highway, object),
         name=np.full(m, "", object) if name is None else np.asarray(name, object),
         component=np.zeros(len(node_xy), np.int32),
-        off_ground=kind != 0 if off_ground is None else np.asarray(off_ground, bool),
+        off_ground=(kind & (ON_BRIDGE | IN_TUNNEL)) != 0 if off_ground is None else np.asarray(off_ground, bool),
         off_ground_kind=kind,
     )
     return replace(net, component=_components(net.graph))
@@ -233,9 +234,9 @@ def edges_frame(network: WalkNetwork) -> gpd.GeoDataFrame:
 
     ``bridge`` and ``tunnel`` are OSM's values as :func:`read_network` reads them from a line
     layer: ``"yes"`` where the edge runs on a bridge or in a tunnel (``WalkNetwork.off_ground``),
-    ``"yes;no"`` where osmnx merged it from a bridge or tunnel and the streets beside it, ``""``
-    elsewhere. So the edges written to a file and read again walk and link as the network did
-    (a bridge's deck over a valley, no home linked into a tunnel).
+    ``"yes;no"`` where osmnx merged it from a bridge or tunnel and the streets beside it,
+    ``"boardwalk"`` on a boardwalk, ``""`` elsewhere. So the edges written to a file and read again
+    walk and link as the network did (a bridge's deck over a valley, no home linked into a tunnel).
 
     Examples
     --------
@@ -248,7 +249,7 @@ def edges_frame(network: WalkNetwork) -> gpd.GeoDataFrame:
     """
     m = len(network.geometry)
     kind = network.off_ground_kind if len(network.off_ground_kind) == m else np.zeros(m, np.int8)
-    og = network.off_ground if len(network.off_ground) == m else kind != 0
+    og = network.off_ground if len(network.off_ground) == m else (kind & (ON_BRIDGE | IN_TUNNEL)) != 0
     kind = np.where(og & (kind == 0), ON_BRIDGE, kind)  # off the ground, kind unknown: climbs straight, as a bridge
 
     def tag(bit):
@@ -262,7 +263,8 @@ def edges_frame(network: WalkNetwork) -> gpd.GeoDataFrame:
             "highway": network.highway,
             "name": network.name,
             "component": network.edge_component,
-            "bridge": tag(ON_BRIDGE),
+            "bridge": np.where((kind & BOARDWALK) != 0, np.where(kind & MERGED, "boardwalk;no", "boardwalk"),
+                               tag(ON_BRIDGE)).astype(object),
             "tunnel": tag(IN_TUNNEL),
         },
         geometry=network.geometry,

@@ -5,6 +5,7 @@ gives them and overview.png prints them under its title; one wording for the thr
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Mapping
 
 from spatial.core._words import counted
@@ -17,8 +18,10 @@ __all__ = ["figures"]
 def figures(layers: Mapping, log: Mapping, lang: str) -> list[str]:
     """The headline's figure lines: households within each band (``layers["coverage_summary"]``'s
     overall row) and with the proposed sites (``layers["sites"]``, ``layers["sites_before_after"]``,
-    counted within ``log["parameters"]["siting"]["band"]``, else the largest band), in ``lang``;
-    none for a run that walked nothing.
+    counted within ``log["parameters"]["siting"]["band"]``, else the largest band), and, for minute
+    bands timed on a DEM (``layers["dem"]``), that the minutes are on the slopes, at
+    ``log["parameters"]["coverage"]["speed_kmh"]`` on the flat, in ``lang``; none for a run that
+    walked nothing.
 
     Examples
     --------
@@ -56,7 +59,24 @@ def figures(layers: Mapping, log: Mapping, lang: str) -> list[str]:
                          f"原为 {before_pct:.1f}%）。" if zh else
                          f"With the {counted(len(sites), 'proposed site')}: {hh_after:,.0f} ({after_pct:.1f}%, "
                          f"was {before_pct:.1f}%) within {words}.")
+        if layers.get("dem") is not None and any(b.endswith("min") for b in bands):
+            lines.append(_slope_line(layers["dem"], log.get("parameters", {}).get("coverage", {}).get("speed_kmh"), zh))
     return lines
+
+
+def _slope_line(dem, speed_kmh, zh: bool) -> str:
+    """What the minutes of a run with a DEM (:class:`~spatial.network.elevation.EdgeTimes`) are:
+    times on the slopes, the DEM and its share of edges, the flat speed and the rule, so a figure
+    forwarded on its own (README.txt, overview.png) is not read as a flat walk."""
+    name = Path(str(dem.source)).name
+    pct = f"{100 * dem.share:.1f}%"
+    if zh:
+        speed = f"平地 {speed_kmh:g} 公里/小时，" if speed_kmh else ""
+        return (f"步行时间计入坡度（高程 {name}，{pct} 的路段有高程）：{speed}坡上按 Tobler 坡度模型，"
+                f"台阶 ×{dem.steps_factor:.2f}，从住处算到服务站。")
+    speed = f"{speed_kmh:g} km/h on the flat, " if speed_kmh else ""
+    return (f"Walk times on the slopes (DEM {name}, elevations on {pct} of edges): {speed}Tobler's hiking "
+            f"function on slopes, steps ×{dem.steps_factor:.2f}, from home to station.")
 
 
 def _pct(n: float, total: float) -> str:

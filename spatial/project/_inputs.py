@@ -14,7 +14,8 @@ from spatial.project.config import InputSpec, Project
 #: said as the pipeline's own (callers filter its warnings by this name)
 logger = logging.getLogger("spatial.project.pipeline")
 
-_TABLE_SUFFIXES = {".csv", ".txt", ".xlsx", ".xls", ".ods"}
+#: tables read as tables (as the command line reads them); a layer otherwise
+_TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".ods"}
 
 
 def read_input(spec: InputSpec, name: str):

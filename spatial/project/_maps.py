@@ -62,7 +62,8 @@ def run_png(project: Project, layers: dict, out: Path, *, band: str) -> Path:
     from spatial.maps.static import overview_png
 
     o = project.outputs
-    lines = figures(layers, {"parameters": {"siting": project.siting}}, o.get("lang", "zh"))
+    params = {"parameters": {"siting": project.siting, "coverage": project.coverage}}
+    lines = figures(layers, params, o.get("lang", "zh"))
     return overview_png(
         out / "overview.png", communities=layers["communities"], grids=layers.get("grids"),
         demand=layers.get("coverage_demand"), stations=layers.get("stations"),

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from spatial.core._words import counted
 
-__all__ = ["README_NAME", "grid_figure", "redraw_figure", "write_readme"]
+__all__ = ["README_NAME", "grid_figure", "held", "redraw_figure", "write_readme"]
 
 README_NAME = "README.txt"
 
@@ -117,10 +117,70 @@ def redraw_figure(moved: int, new: int, kept_pct: float, lang: str = "zh") -> st
             "households keep their grid.")
 
 
-def write_readme(folder: Path, files: list[Path], *, title: str, figures: list[str], lang: str = "zh") -> Path:
+#: The layers overview.html and results.kmz may hold, ``(zh, en)``, in the order the lines name them.
+_HELD = {"grids": ("网格", "grids"), "coverage": ("15分钟服务圈", "15-minute coverage"), "stations": ("服务站", "stations"),
+         "gaps": ("盲区", "gaps"), "sites": ("建议新站", "proposed sites")}
+
+
+def held(*, grids: bool, coverage: bool, stations: bool, gaps: int | None, sites: int | None, band: str,
+         lang: str = "zh", sheets: list[str] | None = None) -> dict[str, str]:
+    """The lines on overview.html, results.kmz and summary.xlsx for what a run really has: ``gaps``
+    and ``sites`` are how many it found (None: not looked for; sites are looked for only when the
+    project file has a [siting] table), ``band`` the gaps' band in ``lang``'s words, ``sheets`` the
+    workbook's sheets (none: no line of its own). Where there is none, the line says so and why: an
+    official read "覆盖盲区和建议新站" and looked for a gap that was not there.
+
+    Examples
+    --------
+    >>> held(grids=True, coverage=True, stations=True, gaps=0, sites=None, band="15 min", lang="en")["overview.html"]
+    'The overview map: grids and 15-minute coverage; no gaps (every household within 15 min); no sites proposed (siting was not run: the project file has no [siting]). Start here.'
+    >>> held(grids=True, coverage=True, stations=True, gaps=2, sites=1, band="15分钟")["results.kmz"]
+    '手机地图文件：用奥维互动地图或 Google Earth 打开（网格、服务站、盲区、建议新站）。'
+    """
+    zh = lang == "zh"
+    none = []
+    if not coverage:  # nothing walked: the files hold the grids (and stations) alone
+        gaps = sites = 0
+    elif gaps == 0:
+        none.append(f"没有盲区（所有住户都在{band}内）" if zh else f"no gaps (every household within {band})")
+    if coverage and sites is None:
+        none.append("没有建议新站（未做选址：项目文件没有 [siting]）" if zh
+                    else "no sites proposed (siting was not run: the project file has no [siting])")
+    elif coverage and sites == 0:
+        why = ("不需新站" if zh else "none needed") if gaps == 0 else (
+            "选址没有选中候选站址，原因见数据问题清单" if zh else "siting chose no candidate; the report says why")
+        none.append(f"没有建议新站（{why}）" if zh else f"no sites proposed ({why})")
+    has = {"grids": grids, "coverage": coverage, "stations": stations, "gaps": bool(gaps), "sites": bool(sites)}
+
+    def said(names: list[str], last: str, gaps_zh: str = "盲区") -> str:
+        words = [(gaps_zh if zh and n == "gaps" else _HELD[n][0 if zh else 1])
+                 for n, there in has.items() if there and n in names]
+        return last.join([("、" if zh else ", ").join(words[:-1]), words[-1]] if len(words) > 1 else words)
+
+    tail = ("；" if zh else "; ").join(none)
+    overview = said(["grids", "coverage", "gaps", "sites"], "和" if zh else " and ", "覆盖盲区")
+    kmz = said(["grids", "stations", "gaps", "sites"], "、" if zh else " and ")
+    book = {}
+    if coverage and gaps == 0:  # gaps.csv: its header alone
+        book["gaps.csv"] = (f"覆盖盲区表：本次没有盲区（所有住户都在{band}内），只有表头。" if zh else
+                            f"The gaps: none this run (every household within {band}), the header alone.")
+    if sheets:  # the sheets the workbook has (no 盲区 page without a gap, no 建站前后 without a site)
+        book["summary.xlsx"] = (f"汇总表（Excel 或 WPS 打开），各页：{'、'.join(sheets)}；说明页解释每一列。" if zh else
+                                f"The workbook (Excel or WPS), sheets: {', '.join(sheets)}; the notes sheet defines "
+                                "every column.")
+    if zh:
+        return book | {"overview.html": f"总览地图：{'；'.join(filter(None, [overview, tail]))}。先看这个。",
+                "results.kmz": f"手机地图文件：用奥维互动地图或 Google Earth 打开（{kmz}）" + (f"；{tail}。" if tail else "。")}
+    return book | {"overview.html": f"The overview map: {'; '.join(filter(None, [overview, tail]))}. Start here.",
+            "results.kmz": f"For a phone's map app (奥维互动地图, Google Earth): {'; '.join(filter(None, [kmz, tail]))}."}
+
+
+def write_readme(folder: Path, files: list[Path], *, title: str, figures: list[str], lang: str = "zh",
+                 about: dict[str, str] | None = None) -> Path:
     """Write ``README.txt`` into ``folder``: ``title``, the ``figures`` lines, how to open the
     maps, and a line on each of ``files`` (paths in ``folder``) it knows, in the order of
-    ``_ABOUT``; return its path.
+    ``_ABOUT`` (``about``: a file's own line where the run's layers say what it holds, as
+    :func:`held` makes them); return its path.
 
     Examples
     --------
@@ -135,7 +195,8 @@ def write_readme(folder: Path, files: list[Path], *, title: str, figures: list[s
     names = {p.relative_to(folder).as_posix() for p in files}
     blocks = [[title], figures, [_HOW[i]] if any(n.endswith(".html") for n in names) else []]
     width = max((len(n) for n in names), default=0) + 2
-    listed = [f"  {n.ljust(width)}{about[i]}" for n, about in _ABOUT.items() if n in names]
+    own = about or {}
+    listed = [f"  {n.ljust(width)}{own.get(n, words[i])}" for n, words in _ABOUT.items() if n in names]
     shapefiles = sorted(n for n in names if n.startswith("shapefile/"))
     if shapefiles:
         said = ("、" if i == 0 else ", ").join(Path(n).name for n in shapefiles)

@@ -95,7 +95,7 @@ def write_edges(network: WalkNetwork, path: Path) -> None:
     """
     m = network.n_edges
     water = network.water  # river lines and shorelines: rows of their own (kind in column water)
-    wet = np.concatenate([water.rivers, water.shores, water.rails]).astype(object)
+    wet = np.concatenate([water.rivers, water.outlines, water.rails]).astype(object)  # banks as shores
     dropped = np.concatenate([np.asarray(network.dropped_geometry, dtype=object), wet])
     nd = len(dropped)
     u, v = network.edge_u.astype(np.int64), network.edge_v.astype(np.int64)
@@ -119,7 +119,7 @@ def write_edges(network: WalkNetwork, path: Path) -> None:
             "off_ground_kind": np.r_[network.off_ground_kind if len(network.off_ground_kind) == m
                                      else np.zeros(m, np.int8), np.zeros(nd, np.int8)].astype(np.int8),
             "water": np.r_[np.full(nd - len(wet) + m, ""), np.full(len(water.rivers), RIVER),
-                           np.full(len(water.shores), SHORE), np.full(len(water.rails), RAIL)].astype(object),
+                           np.full(len(water.outlines), SHORE), np.full(len(water.rails), RAIL)].astype(object),
         },
         geometry=np.concatenate([np.asarray(network.geometry, dtype=object), dropped]),
         crs=network.crs,

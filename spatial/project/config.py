@@ -40,7 +40,7 @@ from typing import Any
 
 from spatial.core.errors import InputFileError, SpatialError
 from spatial.io._encoding import utf16_without_bom
-from spatial.io._faults import misnamed, no_access
+from spatial.io._faults import foreign_type, misnamed, no_access
 from spatial.io.coords import normalize_coord_sys
 
 __all__ = ["InputSpec", "Project", "load_project"]
@@ -381,6 +381,10 @@ def _input_spec(name: str, value: Any, base: Path, source: Path) -> InputSpec:
     if path.is_dir() or no_access(path):  # before any layer is read, as a missing file is
         why = no_access(path) or "it is a folder; give a file in it (a shapefile's .shp, a .gpkg, a .csv ...)"
         raise InputFileError(f"project file {source}: input '{name}' {path}: {why}")
+    readable = (".gpkg", ".geojson", ".json", ".shp", ".zip", ".kml", ".kmz", ".csv", ".txt", ".tsv", ".xlsx", ".xlsm",
+                ".xls", ".ods")
+    if name != "network" and not path.name.lower().endswith(readable):  # before any input is read
+        raise InputFileError(f"project file {source}: input '{name}' {path}{foreign_type(path, readable)}")
     options = {k: v for k, v in value.items() if k not in ("path", "layer")}
     return InputSpec(path=path, layer=value.get("layer"), options=options)
 

@@ -212,7 +212,7 @@ def _coverage(project: Project, layers: dict, client=None, report: Report | None
     from spatial.coverage.bands import make_bands
     from spatial.coverage.gaps import coverage_gaps
     from spatial.coverage.service_areas import isochrones
-    from spatial.coverage.walks import coverage_summary, report_reasons, walking_coverage
+    from spatial.coverage.walks import KEPT_STATION, coverage_summary, report_reasons, walking_coverage
 
     c = project.coverage
     band_opts = {"minutes": c["minutes"] if not c.get("meters") else None, "meters": c.get("meters"),
@@ -256,6 +256,12 @@ def _coverage(project: Project, layers: dict, client=None, report: Report | None
                                    speed_kmh=c["speed_kmh"], dem=dem, barriers=walk_opts["barriers"],
                                    community_id_col=cid)  # each gap's community, as the summary places homes
     _station_load(project, layers, bands[-1].limit_m, walk_opts, placed)
+    if report is not None:  # a station serving nobody (off the network, or its homes all nearer
+        # another) in the 数据问题清单 with its reason, as spatial coverage's report layer lists it
+        stations = layers["stations"]
+        report_reasons(report, pd.DataFrame({"station_id": stations["station_id"].to_numpy(),
+                                             "reason": stations["reason"].to_numpy()}),
+                       "stations", id_col="station_id", action=KEPT_STATION)
 
 
 def _walk_options(project: Project, layers: dict) -> dict:
@@ -396,6 +402,8 @@ def _siting(project: Project, layers: dict, report: Report) -> None:
     seen = {(r["layer"], r["row_id"], r["problem"]) for r in report.rows if r["layer"] in ("dem", "network")}
     # nor the hint that the stations or homes look like Amap numbers, said by the coverage of the same layers
     seen |= {(r["layer"], r["row_id"], r["problem"]) for r in report.rows if r["row_id"] == "-"}
+    # nor a station off the network, said by the coverage (kept; serves nobody) with the same reason
+    seen |= {(r["layer"], r["row_id"], r["problem"]) for r in report.rows if r["layer"] == "stations"}
     report.rows.extend(r for r in _report_from_frame(result.report).rows
                        if not (r["layer"] == "demand" and (r["row_id"], r["problem"]) in said)
                        and (r["layer"], r["row_id"], r["problem"]) not in seen)

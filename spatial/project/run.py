@@ -23,7 +23,7 @@ from spatial.core.atomic import atomic_folder, check_output_path
 from spatial.core.checks import Report, marked_synthetic
 from spatial.core.errors import InputFileError, SpatialError
 from spatial.project._headline import figures
-from spatial.project._readme import README_NAME, grid_figure, redraw_figure, rule_figure, write_readme
+from spatial.project._readme import README_NAME, grid_figure, held, redraw_figure, rule_figure, write_readme
 from spatial.project.config import Project, load_project
 
 __all__ = ["RunResult", "run_project", "headline", "step_line"]
@@ -221,7 +221,8 @@ def run_project(
             steps.close()
         # for whoever receives the folder: the figures, which file to open first, what each file is
         files.append(write_readme(tmp, files + [tmp / "run_log.json"], title=project.name or "spatial",
-                                  figures=_readme_figures(project, layers, out, files), lang=project.outputs.get("lang", "zh")))
+                                  figures=_readme_figures(project, layers, out, files), lang=project.outputs.get("lang", "zh"),
+                                  about=_readme_held(project, layers, tmp)))
         columns = layers.pop("_columns", {})
         log = {
             "project": project.name,
@@ -234,7 +235,10 @@ def run_project(
                               "options": spec.options, "columns": columns.get(name, {})}
                        for name, spec in project.inputs.items()}
             | ({"lock": {"path": str(lock["path"]), "layer": lock["layer"], "sha256": _sha256(lock["path"])}}
-               if isinstance(lock := project.grids.get("lock"), dict) else {}),
+               if isinstance(lock := project.grids.get("lock"), dict) else {})
+            # the DEM the walks were timed on: another DEM (re-downloaded, in feet) gives other walks
+            | ({"dem": {"path": str(dem), "layer": None, "sha256": _sha256(Path(dem))}}
+               if (dem := project.coverage.get("dem")) is not None and project.coverage.get("enabled", True) else {}),
             "parameters": {"grids": project.grids, "coverage": project.coverage, "siting": project.siting,
                            "outputs": project.outputs},
             "scheduler": scheduler or "single process",
@@ -252,12 +256,37 @@ def run_project(
     return RunResult(out_dir=out, files=files, layers=layers, log=log)
 
 
+def _readme_held(project: Project, layers: dict, folder: Path) -> dict[str, str]:
+    """README.txt's lines on overview.html, results.kmz and the workbook in ``folder``: what they hold
+    in this run (no gap, or siting not run, said as such; the workbook's sheets)."""
+    from spatial.coverage.bands import band_words
+    from spatial.project.pipeline import _largest_band
+
+    lang = project.outputs.get("lang", "zh")
+
+    def rows(name: str) -> int | None:
+        return None if layers.get(name) is None else len(layers[name])
+
+    covered = layers.get("coverage_demand") is not None
+    band = (project.coverage.get("gap_band") or _largest_band(project)) if covered else ""
+    sheets = None
+    if (book := folder / "summary.xlsx").exists():
+        from openpyxl import load_workbook
+
+        workbook = load_workbook(book, read_only=True)
+        sheets = list(workbook.sheetnames)
+        workbook.close()
+    return held(grids=bool(rows("grids")), coverage=covered, stations=bool(rows("stations")), gaps=rows("gaps"),
+                sites=rows("sites"), band=band_words(band, lang == "zh") if covered else "", lang=lang, sheets=sheets)
+
+
 def _readme_figures(project: Project, layers: dict, out: Path, files: list[Path]) -> list[str]:
     """The figure lines of a run's README.txt: its grids against the band (and, for a redraw, units
     moved, new units and households keeping their grid), the headline's coverage lines, and the
     synthetic-data line where it applies."""
     lang = project.outputs.get("lang", "zh")
-    figures = headline_figures(RunResult(out, files, layers, {"parameters": {"siting": project.siting}}), lang)
+    figures = headline_figures(RunResult(out, files, layers, {"parameters": {"siting": project.siting,
+                                                                         "coverage": project.coverage}}), lang)
     if layers.get("grids") is not None and "band_status" in layers["grids"].columns:
         band = (project.grids["min_households"], project.grids["max_households"])
         figures.insert(0, grid_figure(layers["grids"]["band_status"], band, lang))
