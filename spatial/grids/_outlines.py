@@ -206,13 +206,15 @@ def _without_spikes(arr: np.ndarray) -> np.ndarray:
     or a plan digitised by hand) is land no unit covers; united with the grid it leaves its two
     sides a nanometre apart, a spike of no area (1e-9 m²) tens of metres long that the perimeter
     counts twice. The polygon on a 1 µm precision grid (as :func:`_weld` closes hairline gaps)
-    has none; it is taken only where it is shorter by more than a millimetre, so an outline with
-    no spike stays as it was, to the last digit."""
+    has none; it is taken only where it is shorter by more than a millimetre and in no more
+    parts, so an outline with no spike stays as it was, to the last digit."""
     try:
         snapped = shapely.set_precision(arr, 1e-6)
     except shapely.errors.GEOSException:  # pragma: no cover - keep the outlines as they are
         return arr
-    spiked = shapely.length(snapped) < shapely.length(arr) - 1e-3
+    # (never where it would split a grid: parts joined by a neck under 1 µm stay one outline)
+    spiked = (shapely.length(snapped) < shapely.length(arr) - 1e-3) & (
+        shapely.get_num_geometries(snapped) <= shapely.get_num_geometries(arr))
     out = arr.copy()
     out[spiked] = snapped[spiked]
     return out
