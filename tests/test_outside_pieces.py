@@ -86,11 +86,12 @@ def test_evaluate_grids_gives_overlapping_land_by_the_units_order_not_the_grids_
 # -- pieces joined only across a gap -----------------------------------------------------------
 
 def _joined_by_a_gap():
-    # u0 is in two parts, left and right of u1; a 5 cm strip no unit covers runs under all three,
+    # u0 is in two parts, left and right of u1; a 50 cm strip no unit covers runs under all three,
     # shares the most edge with u0's grid and so is drawn into it: one outline, two pieces of land
-    u0 = shapely.MultiPolygon([_box(0, 0.05, 100, 100), _box(200, 0.05, 300, 100)])
+    # (a hairline strip, under 20 cm, would be cut along each grid it runs by: test_outside_outlines)
+    u0 = shapely.MultiPolygon([_box(0, 0.5, 100, 100), _box(200, 0.5, 300, 100)])
     units = gpd.GeoDataFrame({"unit_id": ["u0", "u1"], "households": [10, 10]},
-                             geometry=[u0, _box(100, 0.05, 200, 100)], crs=CRS)
+                             geometry=[u0, _box(100, 0.5, 200, 100)], crs=CRS)
     comm = gpd.GeoDataFrame({"community_id": ["C"]}, geometry=[_box(0, 0, 300, 100)], crs=CRS)
     return units, comm
 

@@ -94,7 +94,8 @@ def _cmd_grids_evaluate(args: argparse.Namespace, plan=None, plan_path: Path | N
     res = evaluate_grids(plan, communities, households_col=column(args, plan, "households", "plan"),
                          min_households=args.min_households, max_households=args.max_households, roads=roads,
                          blocks=args.blocks, street_gap_m=args.street_gap_m, max_deviation_pct=args.max_deviation,
-                         gated_col=args.gated_col or "gated", **extra)
+                         gated_col=args.gated_col or "gated",
+                         buildings_col=column(args, plan, "buildings", "plan", required=False) or "buildings", **extra)
     for key, value in res.summary.iloc[0].items():
         say(args, f"{key:>24}: {_figure(key, value)}")
     pieces = res.grids.loc[res.grids["components"] > 1, "grid_id"].astype(str).tolist()

@@ -23,14 +23,12 @@ from scipy.sparse.csgraph import connected_components
 
 from spatial.core._frames import lines_frame
 from spatial.core._ids import loose_ids
-from spatial.core._geom import union_groups, union_polygons
-from spatial.core._threads import halves, thread_map
+from spatial.core._geom import union_polygons
 from spatial.core.checks import (
     Report,
     check_buildings,
     check_households,
     metric_crs,
-    polygonal,
     repair_geometries,
     require_columns,
     require_crs,
@@ -46,6 +44,21 @@ from spatial.grids._blocks import (
     block_labels,
     block_streets,
 )
+from spatial.grids._outlines import (  # noqa: F401 - the grid polygons, drawn there; named here too
+    _NOISE_M2,
+    _TOL_M,
+    _attach,
+    _fill_noise,
+    _first_unit_keeps,
+    _single,
+    _snap,
+    _split_thin,
+    _weld,
+    _weld_all,
+    _without_noise_holes,
+    _without_spikes,
+    community_polygons,
+)
 from spatial.grids._units import community_of, polygonal_pieces, same_place, single_points
 
 logger = logging.getLogger(__name__)
@@ -56,7 +69,6 @@ ROAD_CUT_FACTOR = 0.2
 MAJOR_CUT_FACTOR = 0.1
 #: Values of a road layer's ``kind``, ``highway`` or ``waterway`` column that mark arterials and rivers.
 MAJOR_KINDS = ("arterial", "river", "canal", "waterway", "primary", "secondary", "trunk", "motorway")
-_TOL_M = 0.1
 #: Half the units under this area (m²) cannot be buildings, estates or blocks measured in metres:
 #: the coordinates are in another unit than the CRS says (longitude/latitude under a UTM label
 #: make units of 1e-8 m², libpysal's columbus read as metres units of a few m² at most).
@@ -199,12 +211,7 @@ def prepare(
     pop = check_households(units, population_col, "units", id_col=id_col).to_numpy() if population_col in units.columns else None
     bld = check_buildings(units, buildings_col, "units", id_col=id_col).to_numpy() if buildings_col in units.columns else None
     if bld is None:  # the grids' n_buildings, and so their 楼栋长, are then an estimate: said, not assumed silently
-        report.add("units", "-", f"no '{buildings_col}' column: each grid's n_buildings counts its units with "
-                   "households (one building a unit), and building_leads (楼栋长) follow from that",
-                   f"give the units a column of their buildings ('{buildings_col}', or 楼栋数 as spatial grids and spatial "
-                   "run find it) for the real count",
-                   zh=(f"没有 '{buildings_col}' 列：网格楼栋数按有住户的单元个数计（每个单元算一栋），楼栋长人数据此测算",
-                       f"请在单元图层中提供楼栋数列（'{buildings_col}'，或 spatial grids、spatial run 可识别的“楼栋数”），以实际楼栋数测算"))
+        say_no_buildings(report, buildings_col)
     if len(units) == 0:
         raise GeometryError("'units' is empty; give at least one unit (楼栋/小区 part) per community")
     if len(communities) == 0:
@@ -329,214 +336,26 @@ def _street_lines(roads_m, streets, road_buffer_m: float, blocks, report: Report
     return lines, STREET_LINE_BUFFER_M
 
 
-def _attach(polys: list, extra: np.ndarray, tol: float, *, min_shared: float = 0.0) -> tuple[list, np.ndarray]:
-    """Union each extra piece into the polygon it shares the longest boundary with; returns owners (-1: none).
-
-    Pieces sharing no more than ``min_shared`` metres with any polygon are left (owner -1).
-    """
-    if len(extra) == 0 or not polys:
-        return polys, np.full(len(extra), -1)
-    tree = shapely.STRtree(np.asarray(polys, dtype=object))
-    pi, gi = tree.query(extra, predicate="dwithin", distance=tol)
-    owner = np.full(len(extra), -1)
-    if len(pi):
-        near, at = np.unique(gi, return_inverse=True)  # each polygon buffered once, however many pieces touch it
-        grown = shapely.buffer(np.asarray(polys, dtype=object)[near], tol)
-        length = shapely.length(shapely.intersection(shapely.boundary(extra[pi]), grown[at]))
-        df = pd.DataFrame({"p": pi, "g": gi, "l": length}).sort_values(["p", "l", "g"], ascending=[True, False, True])
-        best = df.drop_duplicates("p")
-        best = best[best["l"] > min_shared]
-        owner[best["p"].to_numpy()] = best["g"].to_numpy()
-    groups: dict[int, list] = {}
-    for p, g in enumerate(owner):
-        if g >= 0:
-            groups.setdefault(int(g), []).append(extra[p])
-    polys = list(polys)
-    for g, parts in groups.items():
-        # snap to the grid first (1 mm): float noise along a shared edge would leave a hairline gap
-        polys[g] = shapely.union_all([polys[g], *_snap(np.asarray(parts, dtype=object), polys[g])])
-    return polys, owner
+def say_no_buildings(report: Report, buildings_col: str) -> None:
+    """The report row saying the units have no buildings column (``buildings_col``): each grid's
+    ``n_buildings`` then counts its units with households, and its 楼栋长 follow from that (the
+    drawing and ``evaluate_grids`` say it alike)."""
+    report.add("units", "-", f"no '{buildings_col}' column: each grid's n_buildings counts its units with "
+               "households (one building a unit), and building_leads (楼栋长) follow from that",
+               f"give the units a column of their buildings ('{buildings_col}', or 楼栋数 as spatial grids and spatial "
+               "run find it) for the real count",
+               zh=(f"没有 '{buildings_col}' 列：网格楼栋数按有住户的单元个数计（每个单元算一栋），楼栋长人数据此测算",
+                   f"请在单元图层中提供楼栋数列（'{buildings_col}'，或 spatial grids、spatial run 可识别的“楼栋数”），以实际楼栋数测算"))
 
 
-def community_polygons(comm_geom, members: list[np.ndarray], pieces: np.ndarray, tol: float = _TOL_M) -> list:
-    """Polygons that tile ``comm_geom``: one per member list, slivers and stray parts attached.
-
-    The result depends on the units (positions in ``pieces``), not on the order the member lists
-    come in: land two grids' units both cover goes to the grid of the unit that comes first
-    (:func:`_first_unit_keeps`), and ties between grids go to the grid whose first unit comes
-    first. The drawing (grids in order of their first unit) and the evaluation (grids in name
-    order) so give the same polygons for the same plan.
-    """
-    if sum(len(m) for m in members) == 0:
-        return [_single(comm_geom)] + [shapely.Polygon()] * (len(members) - 1)
-    members = [np.asarray(m, dtype=np.int64) for m in members]
-    first = [int(m.min()) if len(m) else len(pieces) for m in members]
-    order = sorted(range(len(members)), key=lambda g: (first[g], g))
-    if order != list(range(len(members))):
-        out = community_polygons(comm_geom, [members[g] for g in order], pieces, tol)
-        back = [None] * len(members)
-        for k, g in enumerate(order):
-            back[g] = out[k]
-        return back
-    polys = list(union_groups(pieces[np.concatenate(members)],
-                              np.repeat(np.arange(len(members)), [len(m) for m in members]), len(members)))
-    own_units = list(polys)
-    if len(polys) > 1:
-        polys = _first_unit_keeps(polys, members, pieces)
-    covered = union_polygons(np.asarray(polys, dtype=object))
-    rest = shapely.difference(comm_geom, covered)
-    parts = np.asarray([p for p in shapely.get_parts(rest) if p.geom_type == "Polygon" and p.area > 0], dtype=object)
-    # slivers sharing an edge first, round after round (a sliver may touch grids only through
-    # another sliver); whatever touches only at points goes last
-    while len(parts):
-        polys, owner = _attach(polys, parts, tol, min_shared=2 * tol)
-        if (owner >= 0).sum() == 0:
-            break
-        parts = parts[owner < 0]
-    polys, _ = _attach(polys, parts, tol)
-    if len(polys) == 1:  # one grid: the community itself, exactly
-        return [_single(comm_geom)]
-    for _ in range(4):  # close hairline gaps, then give stray parts to the neighbour sharing most edge
-        polys = _weld_all(polys, comm_geom)
-        changed = False
-        for g in np.flatnonzero(shapely.get_num_geometries(np.asarray(polys, dtype=object)) > 1):
-            gparts = shapely.get_parts(polys[g])
-            main = int(np.argmax(shapely.area(gparts)))
-            # only slivers may go to a neighbour: a part holding the grid's own units stays, so the
-            # polygon never swallows another grid's units (its pieces are reported instead)
-            own = shapely.area(shapely.intersection(gparts, own_units[g])) > 0.5 * shapely.area(gparts)
-            others = np.asarray([p for i, p in enumerate(gparts) if i != main and not own[i]], dtype=object)
-            if len(others) == 0:
-                continue
-            kept = [p for i, p in enumerate(gparts) if i != main and own[i]]
-            rest_polys = list(polys)
-            rest_polys[g] = shapely.Polygon()
-            rest_polys, owner = _attach(rest_polys, others, tol, min_shared=2 * tol)
-            if (owner >= 0).any():
-                changed = True
-                rest_polys[g] = shapely.union_all(np.concatenate([[gparts[main]], kept, others[owner < 0]]))
-                polys = rest_polys
-        if not changed:
-            break
-    arr = _without_noise_holes(np.asarray(_weld_all(polys, comm_geom), dtype=object))
-    single = (shapely.get_num_geometries(arr) == 1) & (shapely.get_type_id(arr) == 6)
-    arr[single] = shapely.get_geometry(arr[single], 0)
-    return list(arr)
-
-
-def _first_unit_keeps(polys: list, members: list[np.ndarray], pieces: np.ndarray) -> list:
-    """``polys`` (each grid's units' union) with land that units of several grids cover given to
-    the grid of the first of those units (the lowest position in ``pieces``, the units' order).
-
-    Each unit loses what any earlier unit of another grid covers (the units as given, not as cut),
-    so a point lies in the grid of the first unit covering it, whatever order the grids are in.
-    Only grids whose polygons overlap are looked into.
-    """
-    arr = np.asarray(polys, dtype=object)
-    tree = shapely.STRtree(arr)
-    pairs = set()
-    # (and a grid wholly inside another's outline: "contains_properly" is answered from the
-    # tree's prepared polygons, ~1 ms on 500 grids, where "contains" took 40 ms)
-    for predicate in ("overlaps", "contains_properly"):
-        chunks = halves(len(arr), 32)
-        found = thread_map(lambda s: tree.query(arr[s], predicate=predicate), chunks)
-        a, b = np.concatenate([f + [[s.start], [0]] for f, s in zip(found, chunks)], axis=1)
-        pairs.update((min(i, j), max(i, j)) for i, j in zip(a.tolist(), b.tolist()) if i != j)
-    if not pairs:
-        return polys
-    earlier: dict[int, list[int]] = {}
-    for i, j in sorted(pairs):
-        a, b = members[i], members[j]
-        qa, qb = shapely.STRtree(pieces[b]).query(pieces[a], predicate="intersects")
-        u, v = a[qa], b[qb]
-        shared = shapely.area(shapely.intersection(pieces[u], pieces[v])) > 0
-        for lo, hi in zip(np.minimum(u, v)[shared].tolist(), np.maximum(u, v)[shared].tolist()):
-            earlier.setdefault(hi, []).append(lo)
-    if not earlier:
-        return polys
-    cut = {hi: shapely.difference(pieces[hi], union_polygons(pieces[np.asarray(los)])) for hi, los in earlier.items()}
-    polys = list(polys)
-    for g, m in enumerate(members):
-        if any(int(k) in cut for k in m):
-            polys[g] = union_polygons(np.asarray([cut.get(int(k), pieces[k]) for k in m], dtype=object))
-    return polys
-
-
-#: Holes of less than this (m²) in a grid's polygon are float noise between its units, not land
-#: (the crumbs ``_weld`` leaves out are measured the same way).
-_NOISE_M2 = 0.01
-
-
-def _without_noise_holes(arr: np.ndarray) -> np.ndarray:
-    """``arr`` with every hole under :data:`_NOISE_M2` filled. Units whose shared edges are a few
-    nanometres apart (coordinates that went through degrees) leave slits of no area inside a
-    dissolved grid: 412 in 238 of 1,674 grids on a city's units, each 50-60 m long; the written
-    polygon's perimeter counted each twice (Polsby-Popper 0.321 where the grid table said 0.392)."""
-    out = arr.copy()
-    for g in np.flatnonzero(shapely.get_num_interior_rings(arr) > 0):  # polygons with holes
-        out[g] = _fill_noise(arr[g])
-    for g in np.flatnonzero(shapely.get_type_id(arr) == 6):  # multipolygons: each part
-        parts = shapely.get_parts(arr[g])
-        if (shapely.get_num_interior_rings(parts) > 0).any():
-            out[g] = shapely.multipolygons([_fill_noise(p) for p in parts])
-    return out
-
-
-def _fill_noise(poly):
-    holes = [r for r in poly.interiors if shapely.area(shapely.Polygon(r)) >= _NOISE_M2]
-    return poly if len(holes) == len(poly.interiors) else shapely.Polygon(poly.exterior, holes)
-
-
-def _weld_all(polys: list, comm_geom) -> list:
-    out = list(polys)
-    for g in np.flatnonzero(shapely.get_num_geometries(np.asarray(polys, dtype=object)) > 1):
-        out[g] = _weld(out[g], comm_geom)
-    return out
-
-
-def _snap(parts: np.ndarray, target, tol: float = 1e-3) -> np.ndarray:
-    """``parts`` snapped onto ``target`` within ``tol`` metres, repaired when snapping broke them."""
-    snapped = shapely.snap(parts, target, tol)
-    bad = ~shapely.is_valid(snapped)
-    if bad.any():
-        snapped[bad] = [polygonal(g) for g in shapely.make_valid(snapped[bad])]
-    return snapped
-
-
-def _weld(poly, comm_geom, eps: float = 1e-6):
-    """Join crumbs (< 10 m² or 0.1% of the grid) touching the main part only at a point or across
-    a float-noise gap: each is grown by ``eps`` metres (area change ~1e-6 m² per metre of outline).
-    Parts of float-noise size (< 0.01 m²) still apart after that are left out of the outline
-    (logged); larger parts that are really apart stay, and the grid is reported as pieces."""
-    parts = shapely.get_parts(poly)
-    areas = shapely.area(parts)
-    main = int(np.argmax(areas))
-    near = (shapely.distance(parts, parts[main]) <= 1e-3) & (np.arange(len(parts)) != main)
-    if near.any():  # hairline gaps: a union on a 1 µm precision grid closes them
-        try:
-            poly = shapely.union_all(parts, grid_size=1e-6)
-        except shapely.errors.GEOSException:  # pragma: no cover - fall back to snapping
-            poly = shapely.union_all(np.concatenate([parts[~near], _snap(parts[near], parts[main])]))
-        parts = shapely.get_parts(poly)
-        areas = shapely.area(parts)
-        main = int(np.argmax(areas))
-    crumb = (areas < max(10.0, 1e-3 * areas[main])) & (np.arange(len(parts)) != main)
-    crumb &= shapely.distance(parts, parts[main]) <= eps
-    if crumb.any():
-        grown = shapely.buffer(parts[crumb], eps, quad_segs=1)
-        poly = shapely.union_all(np.concatenate([parts[~crumb], grown]))
-        parts = shapely.get_parts(poly)
-        areas = shapely.area(parts)
-    noise = areas < 0.01
-    if noise.any() and not noise.all():
-        logger.debug("left %.2e m2 of float-noise crumbs out of a grid outline", areas[noise].sum())
-        poly = shapely.union_all(parts[~noise])
-    return poly
-
-
-def _single(p):
-    parts = shapely.get_parts(p)
-    return parts[0] if len(parts) == 1 else p
+def unit_buildings(bld: np.ndarray | None, hh: np.ndarray) -> np.ndarray:
+    """Each unit's buildings as its grid's ``n_buildings`` counts them: its ``bld`` (the units'
+    buildings column), or without that column 1 for a unit with households and 0 for one
+    without. The one rule of the drawn grids and of ``evaluate_grids``, whose staffing (楼栋长,
+    :func:`spatial.grids.workforce.staffing`) follows from it."""
+    if bld is not None:
+        return np.asarray(bld, dtype=float)
+    return (np.asarray(hh, dtype=float) > 0).astype(float)
 
 
 def band_status(h: np.ndarray, min_hh: float, max_hh: float) -> np.ndarray:

@@ -319,3 +319,20 @@ def _split_action(newcomers: bool, new: list, lang: str = "en") -> str:
     if newcomers:
         return f"split; its new units form new grid {new[0]}" + (f", then new grid {', '.join(new[1:])}" if new[1:] else "")
     return f"split; new grid{'s' if len(new) > 1 else ''} {', '.join(new)}"
+
+
+def say_new_codes(report: Report, old_codes: dict, grids: pd.DataFrame) -> None:
+    """A report row on each grid of the redrawn ``grids`` that keeps its id but not the code the
+    plan gave it (``old_codes``, :func:`spatial.grids.plan.plan_codes`): the grids of two communities merged into one
+    are numbered under the new community's code (and the second ``-01`` can no longer keep its
+    number), and an office whose records (台账) are keyed by grid code must carry them over."""
+    if not old_codes or "grid_code" not in grids.columns:
+        return
+    for gid, code, cid in zip(grids["grid_id"], grids["grid_code"], grids["community_id"]):
+        old = old_codes.get(str(gid))
+        if old is None or code is None or (not isinstance(code, str) and pd.isna(code)) or str(code) == old:
+            continue
+        report.add("grids", gid, f"grid code changed: {old} in the plan, {code} now (community {cid})",
+                   f"records keyed by grid code (台账) move from {old} to {code}",
+                   zh=(f"网格编码已变更：原方案为 {old}，现为 {code}（社区 {cid}）",
+                       f"以网格编码登记的台账请由 {old} 改为 {code}"))

@@ -41,6 +41,7 @@ from spatial.grids._prep import (
     explain_pieces,
     grid_shape_metrics,
     prepare_checked,
+    unit_buildings,
 )
 from spatial.grids.codes import check_layout
 
@@ -490,6 +491,7 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
                                                      if not r["problem"].endswith(LOOSE_WHY[0]))
             for i in (row_id.removesuffix(" ...").split(", ") if layer == "units" else [row_id])}
     rows, geoms, comm_pos = [], [], []
+    buildings = unit_buildings(prep.bld, prep.hh)
     for c, cid in enumerate(prep.comm_ids):
         members = np.flatnonzero((prep.comm_of == c) & pd.notna(grid_ids))
         codes, uniq = pd.factorize(grid_ids[members])  # keys in order of appearance, as pd.unique
@@ -520,18 +522,16 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
                 "households": float(prep.hh[m].sum()),
                 "population": float(prep.pop[m].sum()) if prep.pop is not None else np.nan,
                 "n_units": int(len(m)),
-                "n_buildings": float(prep.bld[m].sum()) if prep.bld is not None else float((prep.hh[m] > 0).sum()),
+                "n_buildings": float(buildings[m].sum()),
             })
             geoms.append(poly)
             comm_pos.append(c)
     out_units = prep.units.copy()
     out_units["grid_id"] = pd.Series(grid_ids, index=prep.units.index, dtype=object)
     table = pd.DataFrame(rows)
-    for col, src in (("households", prep.hh), ("population", prep.pop), ("n_buildings", prep.bld)):
+    for col, src in (("households", prep.hh), ("population", prep.pop), ("n_buildings", buildings)):
         if src is not None and len(table):
             table[col] = whole_counts(table[col], src)  # whole counts in, whole counts out
-    if prep.bld is None and len(table):
-        table["n_buildings"] = table["n_buildings"].astype(np.int64)
     # measured as returned: a hairline slit the return to the input's CRS removes is not perimeter
     shape = grid_shape_metrics(as_returned(geoms, prep.crs_m, prep.crs_in),
                                prep.comm_geoms[np.asarray(comm_pos, dtype=int)], prep.roads,

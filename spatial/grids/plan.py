@@ -35,7 +35,7 @@ from spatial.io.layers import read_table
 logger = logging.getLogger(__name__)
 
 __all__ = ["read_plan", "plan_labels", "plan_layer", "plan_from_polygons", "is_outline_plan", "outlines_as_plan",
-           "band_metadata", "recorded_band", "recorded_rule", "old_sequence", "numbers_beside", "grids_beside",
+           "band_metadata", "recorded_band", "recorded_rule", "old_sequence", "plan_codes", "numbers_beside", "grids_beside",
            "names_beside", "retired_after", "unrecorded"]
 
 #: Characters the editor escapes with a leading ' so that Excel does not read a cell as a formula.
@@ -237,6 +237,30 @@ def old_sequence(frame: pd.DataFrame, grid_id_col: str = "grid_id") -> dict:
     return dict(zip(table.loc[one, "grid"], table.loc[one, "seq"].astype(int)))
 
 
+def plan_codes(frame, grid_id_col: str = "grid_id") -> dict:
+    """``grid_id -> grid_code`` the plan gave its grids (its ``grid_code`` column, as text; a grid
+    given two codes by rows that disagree, or none, is left out); empty without such columns.
+
+    Examples
+    --------
+    >>> plan_codes(pd.DataFrame({"grid_id": ["A", "A", "B", "C"],
+    ...                          "grid_code": ["440304001001001", "440304001001001", None, "440304001001002"]}))
+    {'A': '440304001001001', 'C': '440304001001002'}
+    """
+    if not hasattr(frame, "columns") or grid_id_col not in frame.columns or "grid_code" not in frame.columns:
+        return {}
+    from spatial.core.checks import label_text
+
+    def blank(v):
+        return v is None or (isinstance(v, str) and not v.strip()) or (not isinstance(v, str) and pd.isna(v))
+
+    table = pd.DataFrame({"grid": [None if blank(v) else label_text(v).strip() for v in frame[grid_id_col]],
+                          "code": [None if blank(v) else label_text(v).strip() for v in frame["grid_code"]]})
+    table = table.dropna().drop_duplicates()
+    one = table.groupby("grid")["code"].transform("size") == 1
+    return dict(zip(table.loc[one, "grid"], table.loc[one, "code"]))
+
+
 def numbers_beside(plan: pd.DataFrame, path: str | Path, layer: str | None = None) -> pd.DataFrame:
     """``plan`` (unit ids and ``grid_id``) with its grids' old sequence numbers (``grid_seq``) from
     the grids ``spatial grids`` or ``spatial run`` wrote beside it: the ``grids`` layer of the
@@ -274,8 +298,13 @@ def numbers_beside(plan: pd.DataFrame, path: str | Path, layer: str | None = Non
         return plan
     logger.info("grid codes: the %d grids of %s keep their numbers where they keep their id", len(numbers),
                 source.name if grids_layer is None else f"{source.name}'s grids layer")
-    return plan.assign(grid_seq=plan["grid_id"].map(
-        lambda g: None if g is None or (not isinstance(g, str) and pd.isna(g)) else numbers.get(str(g).strip())))
+
+    def of(table):
+        return plan["grid_id"].map(
+            lambda g: None if g is None or (not isinstance(g, str) and pd.isna(g)) else table.get(str(g).strip()))
+
+    codes = plan_codes(grids)  # (the codes themselves, for the redraw's rows on grids whose code changes)
+    return plan.assign(grid_seq=of(numbers), **({"grid_code": of(codes)} if codes else {}))
 
 
 def grids_beside(path: str | Path) -> Path | None:
