@@ -312,7 +312,11 @@ def _left_out_line(report, candidates, id_col: str | None, network) -> str:
         why = passed["problem"].astype(str).str.replace(r"^same place as chosen site .*", "same place as a "
                                                        "chosen site", regex=True) \
             .str.replace(r"^reaches only households .*", "reaches only homes chosen sites reach", regex=True) \
-            .str.replace(r"^would add .*", "the chosen sites add more", regex=True).value_counts(sort=True)
+            .str.replace(r"^would add .*", "the chosen sites add more", regex=True)
+        # set cover: not chosen because the target is reached without them (no site chosen at all when the
+        # stations reach it), not because chosen sites add more
+        target = passed["action"].astype(str).str.startswith("not chosen: the target ").to_numpy()
+        why = why.where(~target, "the target is reached without them").value_counts(sort=True)
         text += ("; " if text else "") + (f"{len(passed)} not chosen (see the report layer): "
                                           + ", ".join(f"{w} {n}" for w, n in why.items()))
     if not len(rows):

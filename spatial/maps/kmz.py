@@ -41,7 +41,7 @@ KMZ_LAYERS = {
     "stations": (("党群服务站", "Stations"), "name", ["station_id", *STATION_FIELDS, "coords_note"]),
     "gaps": (("覆盖盲区", "Coverage gaps"), "_name", ["gap_id", "rank", *(c for c in GAP_FIELDS if c != "rank"),
                                                   "coords_note"]),
-    "sites": (("建议新站点", "Proposed sites"), "_name", ["site_id", "build_order", "gain_households",
+    "sites": (("建议新站点", "Proposed sites"), "_name", ["site_id", "candidate_id", "build_order", "gain_households",
                                                       "gain_population", "cum_coverage_pct"]),
 }
 _NAME = "_name"

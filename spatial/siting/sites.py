@@ -539,6 +539,11 @@ def _solve_lscp(prob, target, capacity, exact, time_limit_s):
     if need <= tol:
         empty = _cover.Cover(np.zeros(0, np.int64), np.zeros(0), 0.0)
         info.update(greedy_value=0, exact_value=0, bound=0, gap_pct=0.0, plan_gap_pct=0.0, status="optimal")
+        if info["target_reached"] and prob.total > 0:  # said, as for k: no site listed read as no answer
+            now = 100.0 * prob.base / prob.total
+            info["message"] = (f"no site for target {100 * target:g}%: the existing stations already cover "
+                               f"{now:.2f}% of households; no new station is needed for it")
+            logger.warning("siting: %s", info["message"])
         return empty, info
     greedy = _cover.greedy_set_cover(prob, need, capacity=capacity)
     info["greedy_value"] = len(greedy.chosen)
