@@ -181,3 +181,14 @@ def test_kmz_says_which_candidate_room_each_new_site_is(tmp_path):
                       ).set_index("Name")["description"]
     assert text["建议新站 1"].split("<br>\n")[:3] == ["站点编号: NEW001", "候选点编号: R3", "建设顺序: 1"]
     assert "候选点编号: R1" in text["建议新站 2"]
+
+
+def test_the_chinese_report_says_the_band_as_the_sheets_do(town):
+    # The 数据问题清单 said "15min内没有未覆盖的住户" and "15min内可新增 230 户" beside the 按步行范围
+    # column's 15分钟内; it says 15分钟内 now.
+    net, homes, station, rooms, river = town
+    res = site_stations(homes, station, net, candidates=rooms, k=1, barriers=river)
+    rows = res.report[res.report["layer"] == "candidates"].set_index("row_id")["problem_zh"]
+    assert rows["R2"] == "15分钟内没有未覆盖的住户"  # across the river: the homes it reaches are covered
+    assert rows["R1"] == "15分钟内可新增 230 户"
+    assert not rows.str.contains("min").any()

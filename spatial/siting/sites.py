@@ -47,7 +47,7 @@ from spatial.core.errors import ColumnError, DuplicateIdError, SpatialError
 from spatial.coverage._hints import report_hints
 from spatial.coverage._shift import shift_hint
 from spatial.coverage._stationcheck import check_demand_reaches, check_station_snaps
-from spatial.coverage.bands import DEFAULT_SPEED_KMH, Band, make_bands
+from spatial.coverage.bands import DEFAULT_SPEED_KMH, Band, band_words, make_bands
 from spatial.coverage.walks import (
     DEFAULT_DETOUR_FACTOR,
     DEFAULT_MAX_OFF_NETWORK_M,
@@ -335,7 +335,7 @@ def site_stations(
         for i in np.flatnonzero(csnap.ok & (np.diff(prob.matrix.indptr) == 0)):
             report.add("candidates", cand[cand_id_col].iloc[i], f"reaches no uncovered household within "
                        f"{the_band.label}", "not chosen: adds nobody",
-                       zh=(f"{the_band.label}内没有未覆盖的住户", "未选：不新增覆盖"))
+                       zh=(f"{band_words(the_band.label)}内没有未覆盖的住户", "未选：不新增覆盖"))
     if k is not None:
         plan, optimality = _solve_mclp(prob, int(k), capacity_households, exact, time_limit_s)
     else:
