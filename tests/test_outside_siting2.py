@@ -192,3 +192,43 @@ def test_the_chinese_report_says_the_band_as_the_sheets_do(town):
     assert rows["R2"] == "15分钟内没有未覆盖的住户"  # across the river: the homes it reaches are covered
     assert rows["R1"] == "15分钟内可新增 230 户"
     assert not rows.str.contains("min").any()
+
+
+def test_spatial_run_with_a_target_the_stations_reach_says_so_in_the_readme(town_files, tmp_path):
+    # README.txt said "没有建议新站（选址没有选中候选站址，原因见数据问题清单）", sending the official to
+    # look for what was wrong with the rooms; the station already covers 11.25% of the 10% asked.
+    from shapely.geometry import box
+
+    from spatial.cli import main
+
+    d = town_files
+    gpd.GeoDataFrame({"community_id": ["C01", "C02"], "name": ["南岸社区", "北岸社区"]},
+                     geometry=[box(X0 - 1100, Y0 - 400, X0 + 1100, Y0 + 500),
+                               box(X0 - 1100, Y0 + 500, X0 + 1100, Y0 + 1100)], crs=CRS).to_file(tmp_path / "c.gpkg")
+    (tmp_path / "p.toml").write_text(f"""
+[project]
+name = "河边街道"
+[inputs]
+network = "{(d / 'streets.gpkg').as_posix()}"
+communities = "{(tmp_path / 'c.gpkg').as_posix()}"
+units = "{(d / 'units.gpkg').as_posix()}"
+stations = "{(d / 'stations.gpkg').as_posix()}"
+candidates = "{(d / 'rooms.csv').as_posix()}"
+barriers = "{(d / 'river.gpkg').as_posix()}"
+[grids]
+min_households = 1
+max_households = 900
+[coverage]
+minutes = [15]
+[siting]
+target = 0.1
+[outputs]
+maps = false
+workbook = false
+png = false
+kml = true
+""", encoding="utf-8")
+    assert main(["run", str(tmp_path / "p.toml"), "--out", str(tmp_path / "out"), "-q"]) == 0
+    readme = (tmp_path / "out" / "README.txt").read_text(encoding="utf-8-sig")
+    assert "没有建议新站（现有站点已达到目标覆盖率 10%，不需新站）" in readme
+    assert "原因见数据问题清单" not in readme
