@@ -23,7 +23,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
-from shapely.geometry import LineString, Point
+from shapely.geometry import LineString, Point, box
 
 from spatial.network.graph import network_from_arrays
 from spatial.siting.sites import site_stations
@@ -142,6 +142,9 @@ def town_files(town, tmp_path_factory):
     homes.to_file(d / "units.gpkg")
     station.to_file(d / "stations.gpkg")
     river.to_file(d / "river.gpkg")
+    gpd.GeoDataFrame({"community_id": ["C01", "C02"], "name": ["南岸社区", "北岸社区"]},
+                     geometry=[box(X0 - 1100, Y0 - 400, X0 + 1100, Y0 + 500),
+                               box(X0 - 1100, Y0 + 500, X0 + 1100, Y0 + 1100)], crs=CRS).to_file(d / "c.gpkg")
     ll = rooms.to_crs(4326)
     pd.DataFrame({"编号": ll["candidate_id"], "名称": ll["名称"], "经度": ll.geometry.x, "纬度": ll.geometry.y}
                  ).to_csv(d / "rooms.csv", index=False, encoding="utf-8-sig")
@@ -197,20 +200,15 @@ def test_the_chinese_report_says_the_band_as_the_sheets_do(town):
 def test_spatial_run_with_a_target_the_stations_reach_says_so_in_the_readme(town_files, tmp_path):
     # README.txt said "没有建议新站（选址没有选中候选站址，原因见数据问题清单）", sending the official to
     # look for what was wrong with the rooms; the station already covers 11.25% of the 10% asked.
-    from shapely.geometry import box
-
     from spatial.cli import main
 
     d = town_files
-    gpd.GeoDataFrame({"community_id": ["C01", "C02"], "name": ["南岸社区", "北岸社区"]},
-                     geometry=[box(X0 - 1100, Y0 - 400, X0 + 1100, Y0 + 500),
-                               box(X0 - 1100, Y0 + 500, X0 + 1100, Y0 + 1100)], crs=CRS).to_file(tmp_path / "c.gpkg")
     (tmp_path / "p.toml").write_text(f"""
 [project]
 name = "河边街道"
 [inputs]
 network = "{(d / 'streets.gpkg').as_posix()}"
-communities = "{(tmp_path / 'c.gpkg').as_posix()}"
+communities = "{(d / 'c.gpkg').as_posix()}"
 units = "{(d / 'units.gpkg').as_posix()}"
 stations = "{(d / 'stations.gpkg').as_posix()}"
 candidates = "{(d / 'rooms.csv').as_posix()}"
@@ -232,3 +230,67 @@ kml = true
     readme = (tmp_path / "out" / "README.txt").read_text(encoding="utf-8-sig")
     assert "没有建议新站（现有站点已达到目标覆盖率 10%，不需新站）" in readme
     assert "原因见数据问题清单" not in readme
+
+
+def test_the_map_and_the_kmz_name_each_new_site_by_the_room_it_is(town, tmp_path):
+    # A room the 街道 listed as 小区会所 was proposed as 建议新站 1 and named nowhere on the map or the
+    # phone's KMZ (the workbook's 新站选址 sheet carried its 名称); both now say 建议新站 1 · 小区会所.
+    import spatial
+    from spatial.io.layers import read_layer
+    from spatial.maps.kmz import results_kmz
+
+    net, homes, station, rooms, river = town
+    res = site_stations(homes, station, net, candidates=rooms, k=2, barriers=river)
+    demand = spatial.walking_coverage(homes, station, net, barriers=river)
+    page = spatial.coverage_map(demand, station, sites=res.sites).get_root().render()
+    assert "建议新站 1 · 小区会所" in page and "建议新站 2 · 出租房" in page
+    kmz = read_layer(results_kmz(tmp_path / "r.kmz", {"sites": res.sites.to_crs(4326)}), layer="建议新站点")
+    assert kmz["Name"].tolist() == ["建议新站 1 · 小区会所", "建议新站 2 · 出租房"]
+    assert kmz["description"].iloc[0].split("<br>\n")[:2] == ["站点编号: NEW001", "候选点编号: R3"]
+
+
+def _rooms_with_areas(d, areas) -> None:
+    rooms = pd.read_csv(d / "rooms.csv", encoding="utf-8-sig")
+    rooms.assign(建筑面积=areas).to_csv(d / "rooms_area.csv", index=False, encoding="utf-8-sig")
+
+
+AREAS = ["600", "800平方米", "", "1,200", "", "-5"]  # R6's -5 a typing error
+
+
+def test_spatial_site_names_a_bad_floor_area_by_the_files_own_column(town_files, tmp_path, capsys):
+    # The rooms' areas are in 建筑面积; the error named a column 'floor_area_m2' the file does not have.
+    from spatial.cli import main
+
+    d = town_files
+    _rooms_with_areas(d, AREAS)
+    code = main(["site", str(d / "streets.gpkg"), str(d / "stations.gpkg"), str(d / "units.gpkg"),
+                 "--candidates", str(d / "rooms_area.csv"), "--k", "2", "--min-floor-area-m2", "500",
+                 "--out", str(tmp_path / "s.gpkg")])
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert code == 2 and not (tmp_path / "s.gpkg").exists()
+    assert err == ("spatial site: error: 'rooms_area.csv' column '建筑面积' must be a floor area >= 0 m² (or empty "
+                   "when unknown); bad rows (编号): R6=-5. Correct the area")
+
+
+def test_spatial_run_names_a_bad_floor_area_by_the_files_own_column(town_files, tmp_path, capsys):
+    from spatial.cli import main
+
+    d = town_files
+    _rooms_with_areas(d, AREAS)
+    (tmp_path / "p.toml").write_text(f"""
+[inputs]
+network = "{(d / 'streets.gpkg').as_posix()}"
+communities = "{(d / 'c.gpkg').as_posix()}"
+units = "{(d / 'units.gpkg').as_posix()}"
+stations = "{(d / 'stations.gpkg').as_posix()}"
+candidates = "{(d / 'rooms_area.csv').as_posix()}"
+[coverage]
+minutes = [15]
+[siting]
+k = 2
+min_floor_area_m2 = 500
+""", encoding="utf-8")
+    assert main(["run", str(tmp_path / "p.toml"), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "'rooms_area.csv' column '建筑面积' must be a floor area >= 0 m²" in err and "bad rows (编号): R6=-5" in err
+    assert "floor_area_m2" not in err

@@ -93,7 +93,7 @@ def _cmd_site(args: argparse.Namespace) -> int:
     from spatial.io.coords import to_wgs84
     from spatial.io.layers import write_layers
     from spatial.network.read import read_network
-    from spatial.siting.sites import site_stations
+    from spatial.siting.sites import floor_areas, site_stations
 
     bands = _band(args.band)
     if args.min_floor_area_m2 is not None and args.candidates is None:  # network nodes have no floor area
@@ -138,9 +138,11 @@ def _cmd_site(args: argparse.Namespace) -> int:
         stations = as_contract(stations, column(args, stations, "name", "stations", required=False), "name")
     if candidates is not None:
         cols["candidate_id_col"] = column(args, candidates, "candidate_id", "candidates")
-        if args.min_floor_area_m2 is not None:  # floor_area_m2, or 建筑面积, 面积 ... under that name
-            candidates = as_contract(candidates, _candidate_area(args, candidates), "floor_area_m2")
         require_unique(candidates, cols["candidate_id_col"], source(args.candidates))  # before the network is read
+        if args.min_floor_area_m2 is not None:  # floor_area_m2, or 建筑面积, 面积 ... under that name
+            area_col = _candidate_area(args, candidates)  # read and checked as the file names it, before any walk
+            area = floor_areas(candidates, area_col, cols["candidate_id_col"], source(args.candidates))
+            candidates = candidates.assign(floor_area_m2=area)
     if cols["demand_id_col"] is not None:
         require_unique(demand, cols["demand_id_col"], source(args.demand))
     repaired = Report()  # invalid footprints repaired as spatial coverage repairs them: walked from the same points

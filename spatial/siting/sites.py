@@ -400,15 +400,7 @@ def _filter_candidates(candidates, id_col, min_area, land_uses, report: Report) 
     ids = candidates[id_col].to_numpy()
     if min_area is not None:
         require_columns(candidates, ["floor_area_m2"], "candidates")
-        # typed as '1,200', '３００' or '800平方米': read as those m²
-        area = numbers_from_text(candidates["floor_area_m2"], "candidates", "floor_area_m2", units=AREA_UNITS,
-                                 what="m²").to_numpy(float)
-        wrong = ~np.isnan(area) & ~(np.isfinite(area) & (area >= 0))
-        if wrong.any():  # a typing error, not a small site: never left out as '< min'
-            rows = ", ".join(f"{ids[i]}={area[i]:g}" for i in np.flatnonzero(wrong)[:5])
-            more = f" (and {int(wrong.sum()) - 5} more)" if wrong.sum() > 5 else ""
-            raise ColumnError(f"'candidates' column 'floor_area_m2' must be a floor area >= 0 m² (or empty when "
-                              f"unknown); bad rows: {rows}{more}. Correct the area")
+        area = floor_areas(candidates, "floor_area_m2", id_col, "candidates")
         for i in np.flatnonzero(np.isnan(area)):
             report.add("candidates", ids[i], "no floor_area_m2", f"left out (min_floor_area_m2={min_area:g})",
                        zh=("没有 floor_area_m2（建筑面积）", f"未纳入（min_floor_area_m2={min_area:g}）"))
@@ -440,6 +432,25 @@ def _filter_candidates(candidates, id_col, min_area, land_uses, report: Report) 
     except TypeError:  # ids of mixed kinds (1 and 'A'): as written
         order = np.argsort(text[keep].to_numpy(dtype=str), kind="stable")
     return kept.iloc[order]
+
+
+def floor_areas(candidates: pd.DataFrame, col: str, id_col: str, name: str) -> np.ndarray:
+    """The candidates' floor areas (m²) from ``col``, NaN where unknown (empty or not a number);
+    typed as '1,200', '３００' or '800平方米': read as those m². A negative or infinite area is
+    refused naming ``name`` (the file), ``col`` and the rows by ``id_col``.
+
+    ``spatial site`` reads its file's own column (建筑面积) with it before any walk, so the message
+    names the column the file has, not the ``floor_area_m2`` the siting then reads.
+    """
+    area = numbers_from_text(candidates[col], name, col, units=AREA_UNITS, what="m²").to_numpy(float)
+    wrong = ~np.isnan(area) & ~(np.isfinite(area) & (area >= 0))
+    if wrong.any():  # a typing error, not a small site: never left out as '< min'
+        ids = candidates[id_col].to_numpy()
+        rows = ", ".join(f"{ids[i]}={area[i]:g}" for i in np.flatnonzero(wrong)[:5])
+        more = f" (and {int(wrong.sum()) - 5} more)" if wrong.sum() > 5 else ""
+        raise ColumnError(f"'{name}' column '{col}' must be a floor area >= 0 m² (or empty when unknown); bad "
+                          f"rows ({id_col}): {rows}{more}. Correct the area")
+    return area
 
 
 def _node_candidates(network: WalkNetwork, dsnap: Snap, covered: np.ndarray, *, limit_m: float,
