@@ -294,3 +294,18 @@ min_floor_area_m2 = 500
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert "'rooms_area.csv' column '建筑面积' must be a floor area >= 0 m²" in err and "bad rows (编号): R6=-5" in err
     assert "floor_area_m2" not in err
+
+
+@pytest.mark.parametrize("rooms_kept, said", [
+    (["R2", "R5"], "no site for k=2: none of the 2 candidates reaches a household left uncovered (see the report "
+                   "layer)"),
+    (["R2"], "no site for k=2: the one candidate reaches no household left uncovered (see the report layer)"),
+])
+def test_rooms_that_add_nobody_are_said_to_add_nobody(town, caplog, rooms_kept, said):
+    # Only the room across the river (whose homes the station covers) and one off every street: it
+    # said "only 0 of the k=2 sites add households: the other 2 of the 2 candidates reach nobody ...".
+    net, homes, station, rooms, river = town
+    with caplog.at_level(logging.WARNING, logger="spatial.siting.sites"):
+        res = site_stations(homes, station, net, candidates=rooms[rooms["candidate_id"].isin(rooms_kept)], k=2,
+                            barriers=river)
+    assert len(res.sites) == 0 and res.optimality["message"] == said and said in caplog.text

@@ -514,6 +514,10 @@ def _solve_mclp(prob, k, capacity, exact, time_limit_s):
             # not a want of candidates (none is generated where nobody is left): nothing to do
             info["message"] = (f"no site for k={k}: every household is already covered by the existing stations; "
                                "no new station is needed")
+        elif not c and n:  # 'only 0 of the k=2 sites add households: the other 2 of the 2 candidates ...'
+            info["message"] = (f"no site for k={k}: " + ("the one candidate reaches no household" if n == 1 else
+                                                        f"none of the {n} candidates reaches a household")
+                               + " left uncovered (see the report layer)")
         else:
             info["message"] = (f"only {c} of the k={k} sites add households: the other {n - c} of the "
                                f"{counted(n, 'candidate')} {'reaches' if n - c == 1 else 'reach'} nobody left "
