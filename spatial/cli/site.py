@@ -260,11 +260,16 @@ def _result_lines(result, cols: dict) -> list[str]:
     and how near the greedy plan is to the optimum."""
     from spatial.core._words import counted
 
+    from spatial.maps._style import site_names
+
     o = result.optimality
+    # each room by its own name too (名称 in the 街道's list), as the map and the KMZ name it
+    names = site_names(result.sites) or [None] * len(result.sites)
     lines = [f"{row['site_id']}  {row.get('candidate_id', row.get(cols.get('candidate_id_col'), ''))}  "
-             f"+{counted(row['gain_households'], 'household', shown=format(row['gain_households'], '.0f'))} -> "
+             + (f"{str(name).strip()}  " if isinstance(name, str) and name.strip() else "")
+             + f"+{counted(row['gain_households'], 'household', shown=format(row['gain_households'], '.0f'))} -> "
              f"{_pct(row['cum_coverage_pct'])}"
-             for _, row in result.sites.iterrows()]
+             for (_, row), name in zip(result.sites.iterrows(), names)]
     overall = result.before_after.iloc[0]
     lines.append(f"coverage within {result.band.label}: {_pct(overall['pct_before'])} -> "
                  f"{_pct(overall['pct_after'])} of households")
