@@ -159,15 +159,19 @@ def _site(d, *args) -> list[str]:
 
 
 @pytest.mark.parametrize("target, said, sites", [
-    (0.1, "4 not chosen (see the report layer): the target is reached without them 4", []),
-    (0.6, "3 not chosen (see the report layer): the target is reached without them 2, "
+    (0.1, "1 candidate left out (see the report layer): too far from network 1; 5 not chosen (see the report "
+          "layer): the target is reached without them 4, reaches no uncovered household within 15min 1", []),
+    (0.6, "1 candidate left out (see the report layer): too far from network 1; 4 not chosen (see the report "
+          "layer): the target is reached without them 2, reaches no uncovered household within 15min 1, "
           "reaches only homes chosen sites reach 1", ["NEW001  R3  小区会所  +420 households -> 63.8%"]),
 ])
 def test_spatial_site_says_rooms_left_for_a_target_were_not_needed(town_files, tmp_path, capsys, target, said,
                                                                     sites):
     # With --target the rooms not chosen are those the target is reached without (the report layer
     # says so); the console said "the chosen sites add more", and at 10% no site was chosen at all.
-    # Each site is listed with the room's own name (名称) beside its id.
+    # Each site is listed with the room's own name (名称) beside its id. The room across the river,
+    # whose homes the station covers, was counted as "left out" where its report row says "not chosen:
+    # adds nobody".
     assert _site(town_files, "--target", str(target), "--out", str(tmp_path / "s.gpkg")) == 0
     out = capsys.readouterr().out
     assert said in out and "the chosen sites add more" not in out

@@ -304,7 +304,9 @@ def _left_out_line(report, candidates, id_col: str | None, network) -> str:
 
     rows = report[report["layer"] == "candidates"]
     # reaching homes but not chosen: a count per why (duplicates of a chosen site, others adding less)
-    lost = rows["problem"].astype(str).str.match(r"^(same place as chosen site|reaches only households |would add )")
+    # (one reaching no uncovered household is on the network, kept, and not chosen: 'adds nobody', not 'left out')
+    lost = rows["problem"].astype(str).str.match(r"^(same place as chosen site|reaches only households |would add |"
+                                                 r"reaches no uncovered household )")
     passed, rows = rows[lost], rows[~lost]
     if not len(rows) and not len(passed):
         return ""
