@@ -316,3 +316,15 @@ def test_rooms_that_add_nobody_are_said_to_add_nobody(town, caplog, rooms_kept, 
         res = site_stations(homes, station, net, candidates=rooms[rooms["candidate_id"].isin(rooms_kept)], k=2,
                             barriers=river)
     assert len(res.sites) == 0 and res.optimality["message"] == said and said in caplog.text
+
+
+def test_of_two_rooms_adding_as_many_the_smaller_id_as_people_count_is_sited(town):
+    # Two rooms at the community building (-500, 0), listed R10 then R9, add the same 420 households:
+    # "the smallest id" took R10, as text orders it ("R1" < "R9"); R9 is the smaller as the 街道 counts.
+    net, homes, station, rooms, river = town
+    twins = _gdf([(-500, 0), (-500, 0)], candidate_id=["R10", "R9"])
+    res = site_stations(homes, station, net, candidates=twins, k=1, barriers=river)
+    assert res.sites["candidate_id"].tolist() == ["R9"]
+    assert res.sites["gain_households"].tolist() == [420]
+    said = res.report.set_index("row_id").loc["R10", "problem"]
+    assert said == "same place as chosen site NEW001 (R9)"

@@ -35,6 +35,7 @@ from spatial.core.checks import (
     Report,
     check_households,
     is_number,
+    natural_key,
     numbers_from_text,
     reason_zh,
     require_columns,
@@ -186,8 +187,9 @@ def site_stations(
         filters). Default: network nodes within the band of an uncovered household.
     k : int, optional
         Number of new sites (maximal coverage). Give exactly one of ``k`` and ``target``. Where
-        candidates would add the same households, the one of the smallest id is taken (not the
-        one listed first: a layer re-saved in another row order gives the same sites); the exact
+        candidates would add the same households, the one of the smallest id is taken, ids counted
+        as people count them (R9 before R10; not the one listed first: a layer re-saved in another
+        row order gives the same sites); the exact
         search's plan replaces the greedy one only when it covers more, so the same inputs give
         the same sites.
     target : float, optional
@@ -426,11 +428,13 @@ def _filter_candidates(candidates, id_col, min_area, land_uses, report: Report) 
     keep &= ~empty
     # in the order of their ids: of two candidates that serve as many, the solver takes the one it
     # meets first, which must not be the one a re-saved layer happens to list first
+    # (as people count them: R9 before R10, which the order of text put first)
     kept = candidates[keep]
-    try:
+    if pd.api.types.is_numeric_dtype(kept[id_col]):
         order = np.argsort(kept[id_col].to_numpy(), kind="stable")
-    except TypeError:  # ids of mixed kinds (1 and 'A'): as written
-        order = np.argsort(text[keep].to_numpy(dtype=str), kind="stable")
+    else:  # text, or ids of mixed kinds (1 and 'A'): as written, counted
+        written = text[keep].tolist()
+        order = np.asarray(sorted(range(len(written)), key=lambda i: natural_key(written[i])), dtype=np.int64)
     return kept.iloc[order]
 
 
