@@ -272,7 +272,7 @@ def test_every_candidate_not_chosen_is_in_the_report_with_its_reason():
     assert rows.loc["Z", "action"] == "not chosen: the 1 site chosen (k=1) adds more"
     assert rows.loc["X", "problem"] == "would add 50 households within 15min"
     assert rows.loc["Y", "problem"] == "would add 30 households within 15min"
-    assert rows.loc["Z", "problem_zh"] == "15min内可新增 80 户"
+    assert rows.loc["Z", "problem_zh"] == "15分钟内可新增 80 户"
     # k=2: P and Z chosen; the duplicates of Z (Z_TWIN, same place) and those reaching only Z's homes
     res = spatial.site_stations(homes, None, net, candidates=cands, k=2, minutes=(15,))
     assert res.sites["candidate_id"].tolist() == ["P", "Z"]

@@ -305,7 +305,7 @@ def test_a_room_not_chosen_says_what_it_would_add_on_its_own_and_beyond_the_chos
     assert res.sites["gain_households"].tolist() == [160]
     rows = res.report[res.report["layer"] == "candidates"].set_index("row_id")
     assert rows.loc["Q", "problem"] == "would add 90 households within 15min on its own, 30 beyond those the chosen sites reach"
-    assert rows.loc["Q", "problem_zh"] == "单独新建时15min内可新增 90 户，已选新站之外可再新增 30 户"
+    assert rows.loc["Q", "problem_zh"] == "单独新建时15分钟内可新增 90 户，已选新站之外可再新增 30 户"
     assert rows.loc["R", "problem"] == "would add 30 households within 15min"  # none of its homes is P's
     assert rows.loc["Q", "action"] == "not chosen: the 1 site chosen (k=1) adds more"
 

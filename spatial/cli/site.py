@@ -93,7 +93,7 @@ def _cmd_site(args: argparse.Namespace) -> int:
     from spatial.io.coords import to_wgs84
     from spatial.io.layers import write_layers
     from spatial.network.read import read_network
-    from spatial.siting.sites import site_stations
+    from spatial.siting.sites import floor_areas, site_stations
 
     bands = _band(args.band)
     if args.min_floor_area_m2 is not None and args.candidates is None:  # network nodes have no floor area
@@ -138,9 +138,11 @@ def _cmd_site(args: argparse.Namespace) -> int:
         stations = as_contract(stations, column(args, stations, "name", "stations", required=False), "name")
     if candidates is not None:
         cols["candidate_id_col"] = column(args, candidates, "candidate_id", "candidates")
-        if args.min_floor_area_m2 is not None:  # floor_area_m2, or 建筑面积, 面积 ... under that name
-            candidates = as_contract(candidates, _candidate_area(args, candidates), "floor_area_m2")
         require_unique(candidates, cols["candidate_id_col"], source(args.candidates))  # before the network is read
+        if args.min_floor_area_m2 is not None:  # floor_area_m2, or 建筑面积, 面积 ... under that name
+            area_col = _candidate_area(args, candidates)  # read and checked as the file names it, before any walk
+            area = floor_areas(candidates, area_col, cols["candidate_id_col"], source(args.candidates))
+            candidates = candidates.assign(floor_area_m2=area)
     if cols["demand_id_col"] is not None:
         require_unique(demand, cols["demand_id_col"], source(args.demand))
     repaired = Report()  # invalid footprints repaired as spatial coverage repairs them: walked from the same points
@@ -258,11 +260,16 @@ def _result_lines(result, cols: dict) -> list[str]:
     and how near the greedy plan is to the optimum."""
     from spatial.core._words import counted
 
+    from spatial.maps._style import site_names
+
     o = result.optimality
+    # each room by its own name too (名称 in the 街道's list), as the map and the KMZ name it
+    names = site_names(result.sites) or [None] * len(result.sites)
     lines = [f"{row['site_id']}  {row.get('candidate_id', row.get(cols.get('candidate_id_col'), ''))}  "
-             f"+{counted(row['gain_households'], 'household', shown=format(row['gain_households'], '.0f'))} -> "
+             + (f"{str(name).strip()}  " if isinstance(name, str) and name.strip() else "")
+             + f"+{counted(row['gain_households'], 'household', shown=format(row['gain_households'], '.0f'))} -> "
              f"{_pct(row['cum_coverage_pct'])}"
-             for _, row in result.sites.iterrows()]
+             for (_, row), name in zip(result.sites.iterrows(), names)]
     overall = result.before_after.iloc[0]
     lines.append(f"coverage within {result.band.label}: {_pct(overall['pct_before'])} -> "
                  f"{_pct(overall['pct_after'])} of households")
@@ -297,7 +304,9 @@ def _left_out_line(report, candidates, id_col: str | None, network) -> str:
 
     rows = report[report["layer"] == "candidates"]
     # reaching homes but not chosen: a count per why (duplicates of a chosen site, others adding less)
-    lost = rows["problem"].astype(str).str.match(r"^(same place as chosen site|reaches only households |would add )")
+    # (one reaching no uncovered household is on the network, kept, and not chosen: 'adds nobody', not 'left out')
+    lost = rows["problem"].astype(str).str.match(r"^(same place as chosen site|reaches only households |would add |"
+                                                 r"reaches no uncovered household )")
     passed, rows = rows[lost], rows[~lost]
     if not len(rows) and not len(passed):
         return ""
@@ -312,7 +321,11 @@ def _left_out_line(report, candidates, id_col: str | None, network) -> str:
         why = passed["problem"].astype(str).str.replace(r"^same place as chosen site .*", "same place as a "
                                                        "chosen site", regex=True) \
             .str.replace(r"^reaches only households .*", "reaches only homes chosen sites reach", regex=True) \
-            .str.replace(r"^would add .*", "the chosen sites add more", regex=True).value_counts(sort=True)
+            .str.replace(r"^would add .*", "the chosen sites add more", regex=True)
+        # set cover: not chosen because the target is reached without them (no site chosen at all when the
+        # stations reach it), not because chosen sites add more
+        target = passed["action"].astype(str).str.startswith("not chosen: the target ").to_numpy()
+        why = why.where(~target, "the target is reached without them").value_counts(sort=True)
         text += ("; " if text else "") + (f"{len(passed)} not chosen (see the report layer): "
                                           + ", ".join(f"{w} {n}" for w, n in why.items()))
     if not len(rows):

@@ -248,7 +248,7 @@ def sites(m, state, lang, report, sites) -> None:
                                   None if c is None else st.text(lang, "ids_candidate", id=c)) if x) or None
            for a, c in zip(sid, cand)]
     props.update(head_props(
-        len(s), title=st.feature_names(lang, "site", ranks, sid),  # as the KMZ names it (建议新站 1)
+        len(s), title=st.feature_names(lang, "site", ranks, sid, st.site_names(s)),  # as the KMZ (建议新站 1)
         summary=[None if g is None else st.text(lang, "gain", n=g) for g in gain], ids=ids))
     props["_label"] = [st.site_label(r) for r in ranks]
     add_layer(m, s, "sites", name=st.text(lang, "sites"), kind="kind_site", props=props, fields=fields,

@@ -409,11 +409,12 @@ def site_label(rank) -> str | None:
     return None if _blank(rank) else str(int(rank))
 
 
-def feature_names(lang: str, kind: str, ranks, ids) -> list[str | None]:
+def feature_names(lang: str, kind: str, ranks, ids, names=None) -> list[str | None]:
     """What each gap (``kind="gap"``) or new site (``"site"``) is called, the same on the maps (the
     popup's title) and in the KMZ (the placemark's name, what 奥维互动地图 and Google Earth list and
     search): the label the map draws on it after its kind, ``盲区 #1`` and ``建议新站 1``; one
-    without a rank (a gap of homes with no mapped path) by its id, ``盲区 N001``.
+    without a rank (a gap of homes with no mapped path) by its id, ``盲区 N001``; followed by its
+    own name where ``names`` gives one (a candidate room's 名称: ``建议新站 1 · 幸福里社区用房``).
 
     Examples
     --------
@@ -421,10 +422,30 @@ def feature_names(lang: str, kind: str, ranks, ids) -> list[str | None]:
     ['盲区 #1', '盲区 N001', '盲区 #2']
     >>> feature_names("en", "site", [1], ["NEW001"])
     ['New site 1']
+    >>> feature_names("zh", "site", [1, 2], ["NEW001", "NEW002"], ["幸福里社区用房", None])
+    ['建议新站 1 · 幸福里社区用房', '建议新站 2']
     """
     label = gap_label if kind == "gap" else site_label
-    return [text(lang, f"{kind}_title", label=label(r)) if not _blank(r)
-            else (None if _blank(i) else text(lang, f"{kind}_title", label=i)) for r, i in zip(ranks, ids)]
+    titles = [text(lang, f"{kind}_title", label=label(r)) if not _blank(r)
+              else (None if _blank(i) else text(lang, f"{kind}_title", label=i)) for r, i in zip(ranks, ids)]
+    if names is None:
+        return titles
+    return [t if t is None or _blank(n) or not str(n).strip() else f"{t} · {str(n).strip()}"
+            for t, n in zip(titles, names)]
+
+
+def site_names(sites) -> list | None:
+    """The new sites' own names: the candidate layer's name column (``name``, ``名称`` ...) that
+    the sites carry, a room the 街道 listed as 幸福里社区用房; None when there is none (network nodes)
+    or several columns could be it."""
+    from spatial.core.errors import SpatialError
+    from spatial.io.columns import find_column
+
+    try:
+        found = find_column(sites, "name", layer="sites", required=False)
+    except SpatialError:
+        return None
+    return None if found is None else sites[found].astype(object).tolist()
 
 
 def _blank(value) -> bool:

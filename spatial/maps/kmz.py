@@ -25,7 +25,7 @@ from spatial.maps._data import (GAP_FIELDS, HOME_POINT_DECIMALS, STATION_FIELDS,
                                 display_geometry, gap_notes, grid_notes, jsonable, names_of)
 from spatial.maps._draw import typed_stations
 from spatial.maps._gis_styles import kml_styles
-from spatial.maps._style import FIELD_LABELS, coords_notes, feature_names, reason_label, site_labels, text
+from spatial.maps._style import FIELD_LABELS, coords_notes, feature_names, reason_label, site_labels, site_names, text
 
 __all__ = ["results_kmz"]
 
@@ -41,7 +41,7 @@ KMZ_LAYERS = {
     "stations": (("党群服务站", "Stations"), "name", ["station_id", *STATION_FIELDS, "coords_note"]),
     "gaps": (("覆盖盲区", "Coverage gaps"), "_name", ["gap_id", "rank", *(c for c in GAP_FIELDS if c != "rank"),
                                                   "coords_note"]),
-    "sites": (("建议新站点", "Proposed sites"), "_name", ["site_id", "build_order", "gain_households",
+    "sites": (("建议新站点", "Proposed sites"), "_name", ["site_id", "candidate_id", "build_order", "gain_households",
                                                       "gain_population", "cum_coverage_pct"]),
 }
 _NAME = "_name"
@@ -92,7 +92,8 @@ def results_kmz(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame | None],
         if f"{kind}s" in shown:
             frame = shown[f"{kind}s"]
             ranks, ids = (frame[c] if c in frame.columns else [None] * len(frame) for c in ("rank", f"{kind}_id"))
-            shown[f"{kind}s"] = frame.assign(**{_NAME: feature_names(lang, kind, ranks, ids)})
+            own = site_names(frame) if kind == "site" else None  # the room's 名称, as on the map
+            shown[f"{kind}s"] = frame.assign(**{_NAME: feature_names(lang, kind, ranks, ids, own)})
     if "sites" in shown and "rank" in shown["sites"].columns:  # 建设顺序, as the workbook and the PNG say it
         shown["sites"] = shown["sites"].rename(columns={"rank": "build_order"})
     demand = layers.get("coverage_demand", layers.get("demand"))

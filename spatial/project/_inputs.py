@@ -128,6 +128,12 @@ def _find_columns(project: Project, layers: dict) -> Project:
             if found is None:
                 continue
             layers.setdefault("_columns", {}).setdefault(name, {})[key] = found  # for run_log.json, as in the file
+            if key == "floor_area_col" and required:  # a bad area named by the file's column, before any walk
+                from spatial.siting.sites import floor_areas
+
+                ids = layers["_columns"][name].get("id_col", options.get("id_col", "candidate_id"))  # the file's
+                area = floor_areas(layers[name], found, ids, spec.path.name)
+                layers[name] = layers[name].assign(**{found: area})
             canonical = ROLES[role][0]  # the contract's name (floor_area_m2 for the role floor_area)
             if key not in options and found != canonical:
                 logger.warning("%s: using column %s as %s", name, found, canonical)

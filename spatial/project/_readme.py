@@ -123,12 +123,13 @@ _HELD = {"grids": ("网格", "grids"), "coverage": ("15分钟服务圈", "15-min
 
 
 def held(*, grids: bool, coverage: bool, stations: bool, gaps: int | None, sites: int | None, band: str,
-         lang: str = "zh", sheets: list[str] | None = None) -> dict[str, str]:
+         lang: str = "zh", sheets: list[str] | None = None, met: float | None = None) -> dict[str, str]:
     """The lines on overview.html, results.kmz and summary.xlsx for what a run really has: ``gaps``
     and ``sites`` are how many it found (None: not looked for; sites are looked for only when the
     project file has a [siting] table), ``band`` the gaps' band in ``lang``'s words, ``sheets`` the
-    workbook's sheets (none: no line of its own). Where there is none, the line says so and why: an
-    official read "覆盖盲区和建议新站" and looked for a gap that was not there.
+    workbook's sheets (none: no line of its own), ``met`` a set-cover target (a share) the existing
+    stations already reach. Where there is none, the line says so and why: an official read
+    "覆盖盲区和建议新站" and looked for a gap that was not there.
 
     Examples
     --------
@@ -147,8 +148,13 @@ def held(*, grids: bool, coverage: bool, stations: bool, gaps: int | None, sites
         none.append("没有建议新站（未做选址：项目文件没有 [siting]）" if zh
                     else "no sites proposed (siting was not run: the project file has no [siting])")
     elif coverage and sites == 0:
-        why = ("不需新站" if zh else "none needed") if gaps == 0 else (
-            "选址没有选中候选站址，原因见数据问题清单" if zh else "siting chose no candidate; the report says why")
+        if gaps == 0:
+            why = "不需新站" if zh else "none needed"
+        elif met is not None:  # not "the report says why": it lists candidates, none of them at fault
+            why = (f"现有站点已达到目标覆盖率 {100 * met:g}%，不需新站" if zh else
+                   f"the existing stations already reach the target {100 * met:g}%; none needed")
+        else:
+            why = "选址没有选中候选站址，原因见数据问题清单" if zh else "siting chose no candidate; the report says why"
         none.append(f"没有建议新站（{why}）" if zh else f"no sites proposed ({why})")
     has = {"grids": grids, "coverage": coverage, "stations": stations, "gaps": bool(gaps), "sites": bool(sites)}
 

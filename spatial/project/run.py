@@ -276,8 +276,13 @@ def _readme_held(project: Project, layers: dict, folder: Path) -> dict[str, str]
         workbook = load_workbook(book, read_only=True)
         sheets = list(workbook.sheetnames)
         workbook.close()
+    # a target the stations already reach: no site, and nothing wrong with the candidates
+    opt = layers.get("siting_optimality") or {}
+    met = opt.get("target") if opt.get("problem") == "LSCP" and opt.get("target_reached") and not rows("sites") \
+        and opt.get("greedy_value") == 0 else None
     return held(grids=bool(rows("grids")), coverage=covered, stations=bool(rows("stations")), gaps=rows("gaps"),
-                sites=rows("sites"), band=band_words(band, lang == "zh") if covered else "", lang=lang, sheets=sheets)
+                sites=rows("sites"), band=band_words(band, lang == "zh") if covered else "", lang=lang, sheets=sheets,
+                met=met)
 
 
 def _readme_figures(project: Project, layers: dict, out: Path, files: list[Path]) -> list[str]:

@@ -11,6 +11,7 @@ import pandas as pd
 from spatial.core._frames import TEXT, typed_empty
 from spatial.core._words import counted
 from spatial.core.checks import natural_key, warn_replaced, whole_counts
+from spatial.coverage.bands import band_words
 from spatial.siting import _cover
 
 __all__ = ["served_per_point", "sites_frame", "demand_frame", "unreachable", "before_after"]
@@ -175,6 +176,7 @@ def unchosen(cand, id_col, a, plan, sites, hh, covered, served, *, band, k, targ
     names = sites["site_id"].to_numpy(dtype=object)
     ids = cand[id_col].to_numpy(dtype=object)
     tol = 1e-9 * max(float(hh.sum()), 1.0)
+    band_zh = band_words(band)  # 15分钟, as the sheets beside it say the band (not 15min)
     out = []
     for r, i in enumerate(rest):
         over = np.flatnonzero(inside[r])
@@ -192,10 +194,10 @@ def unchosen(cand, id_col, a, plan, sites, hh, covered, served, *, band, k, targ
         elif alone[r] > gain[r] + tol:  # some of its homes are a chosen site's: both figures, or 5 read as all
             problem = (f"would add {counted(alone[r], 'household', shown=f'{alone[r]:g}')} within {band} on its own, "
                        f"{gain[r]:g} beyond those the chosen sites reach")
-            problem_zh = f"单独新建时{band}内可新增 {alone[r]:g} 户，已选新站之外可再新增 {gain[r]:g} 户"
+            problem_zh = f"单独新建时{band_zh}内可新增 {alone[r]:g} 户，已选新站之外可再新增 {gain[r]:g} 户"
         else:
             problem = f"would add {counted(gain[r], 'household', shown=f'{gain[r]:g}')} within {band}"
-            problem_zh = f"{band}内可新增 {gain[r]:g} 户"
+            problem_zh = f"{band_zh}内可新增 {gain[r]:g} 户"
         if gain[r] <= tol:
             action, action_zh = "not chosen: adds nobody after the chosen sites", "未选：已选新站之外不新增覆盖"
         elif k is not None:

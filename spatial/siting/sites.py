@@ -35,6 +35,7 @@ from spatial.core.checks import (
     Report,
     check_households,
     is_number,
+    natural_key,
     numbers_from_text,
     reason_zh,
     require_columns,
@@ -47,7 +48,7 @@ from spatial.core.errors import ColumnError, DuplicateIdError, SpatialError
 from spatial.coverage._hints import report_hints
 from spatial.coverage._shift import shift_hint
 from spatial.coverage._stationcheck import check_demand_reaches, check_station_snaps
-from spatial.coverage.bands import DEFAULT_SPEED_KMH, Band, make_bands
+from spatial.coverage.bands import DEFAULT_SPEED_KMH, Band, band_words, make_bands
 from spatial.coverage.walks import (
     DEFAULT_DETOUR_FACTOR,
     DEFAULT_MAX_OFF_NETWORK_M,
@@ -186,8 +187,9 @@ def site_stations(
         filters). Default: network nodes within the band of an uncovered household.
     k : int, optional
         Number of new sites (maximal coverage). Give exactly one of ``k`` and ``target``. Where
-        candidates would add the same households, the one of the smallest id is taken (not the
-        one listed first: a layer re-saved in another row order gives the same sites); the exact
+        candidates would add the same households, the one of the smallest id is taken, ids counted
+        as people count them (R9 before R10; not the one listed first: a layer re-saved in another
+        row order gives the same sites); the exact
         search's plan replaces the greedy one only when it covers more, so the same inputs give
         the same sites.
     target : float, optional
@@ -335,7 +337,7 @@ def site_stations(
         for i in np.flatnonzero(csnap.ok & (np.diff(prob.matrix.indptr) == 0)):
             report.add("candidates", cand[cand_id_col].iloc[i], f"reaches no uncovered household within "
                        f"{the_band.label}", "not chosen: adds nobody",
-                       zh=(f"{the_band.label}内没有未覆盖的住户", "未选：不新增覆盖"))
+                       zh=(f"{band_words(the_band.label)}内没有未覆盖的住户", "未选：不新增覆盖"))
     if k is not None:
         plan, optimality = _solve_mclp(prob, int(k), capacity_households, exact, time_limit_s)
     else:
@@ -400,15 +402,7 @@ def _filter_candidates(candidates, id_col, min_area, land_uses, report: Report) 
     ids = candidates[id_col].to_numpy()
     if min_area is not None:
         require_columns(candidates, ["floor_area_m2"], "candidates")
-        # typed as '1,200', '３００' or '800平方米': read as those m²
-        area = numbers_from_text(candidates["floor_area_m2"], "candidates", "floor_area_m2", units=AREA_UNITS,
-                                 what="m²").to_numpy(float)
-        wrong = ~np.isnan(area) & ~(np.isfinite(area) & (area >= 0))
-        if wrong.any():  # a typing error, not a small site: never left out as '< min'
-            rows = ", ".join(f"{ids[i]}={area[i]:g}" for i in np.flatnonzero(wrong)[:5])
-            more = f" (and {int(wrong.sum()) - 5} more)" if wrong.sum() > 5 else ""
-            raise ColumnError(f"'candidates' column 'floor_area_m2' must be a floor area >= 0 m² (or empty when "
-                              f"unknown); bad rows: {rows}{more}. Correct the area")
+        area = floor_areas(candidates, "floor_area_m2", id_col, "candidates")
         for i in np.flatnonzero(np.isnan(area)):
             report.add("candidates", ids[i], "no floor_area_m2", f"left out (min_floor_area_m2={min_area:g})",
                        zh=("没有 floor_area_m2（建筑面积）", f"未纳入（min_floor_area_m2={min_area:g}）"))
@@ -434,12 +428,33 @@ def _filter_candidates(candidates, id_col, min_area, land_uses, report: Report) 
     keep &= ~empty
     # in the order of their ids: of two candidates that serve as many, the solver takes the one it
     # meets first, which must not be the one a re-saved layer happens to list first
+    # (as people count them: R9 before R10, which the order of text put first)
     kept = candidates[keep]
-    try:
+    if pd.api.types.is_numeric_dtype(kept[id_col]):
         order = np.argsort(kept[id_col].to_numpy(), kind="stable")
-    except TypeError:  # ids of mixed kinds (1 and 'A'): as written
-        order = np.argsort(text[keep].to_numpy(dtype=str), kind="stable")
+    else:  # text, or ids of mixed kinds (1 and 'A'): as written, counted
+        written = text[keep].tolist()
+        order = np.asarray(sorted(range(len(written)), key=lambda i: natural_key(written[i])), dtype=np.int64)
     return kept.iloc[order]
+
+
+def floor_areas(candidates: pd.DataFrame, col: str, id_col: str, name: str) -> np.ndarray:
+    """The candidates' floor areas (m²) from ``col``, NaN where unknown (empty or not a number);
+    typed as '1,200', '３００' or '800平方米': read as those m². A negative or infinite area is
+    refused naming ``name`` (the file), ``col`` and the rows by ``id_col``.
+
+    ``spatial site`` reads its file's own column (建筑面积) with it before any walk, so the message
+    names the column the file has, not the ``floor_area_m2`` the siting then reads.
+    """
+    area = numbers_from_text(candidates[col], name, col, units=AREA_UNITS, what="m²").to_numpy(float)
+    wrong = ~np.isnan(area) & ~(np.isfinite(area) & (area >= 0))
+    if wrong.any():  # a typing error, not a small site: never left out as '< min'
+        ids = candidates[id_col].to_numpy()
+        rows = ", ".join(f"{ids[i]}={area[i]:g}" for i in np.flatnonzero(wrong)[:5])
+        more = f" (and {int(wrong.sum()) - 5} more)" if wrong.sum() > 5 else ""
+        raise ColumnError(f"'{name}' column '{col}' must be a floor area >= 0 m² (or empty when unknown); bad "
+                          f"rows ({id_col}): {rows}{more}. Correct the area")
+    return area
 
 
 def _node_candidates(network: WalkNetwork, dsnap: Snap, covered: np.ndarray, *, limit_m: float,
@@ -503,6 +518,10 @@ def _solve_mclp(prob, k, capacity, exact, time_limit_s):
             # not a want of candidates (none is generated where nobody is left): nothing to do
             info["message"] = (f"no site for k={k}: every household is already covered by the existing stations; "
                                "no new station is needed")
+        elif not c and n:  # 'only 0 of the k=2 sites add households: the other 2 of the 2 candidates ...'
+            info["message"] = (f"no site for k={k}: " + ("the one candidate reaches no household" if n == 1 else
+                                                        f"none of the {n} candidates reaches a household")
+                               + " left uncovered (see the report layer)")
         else:
             info["message"] = (f"only {c} of the k={k} sites add households: the other {n - c} of the "
                                f"{counted(n, 'candidate')} {'reaches' if n - c == 1 else 'reach'} nobody left "
@@ -539,6 +558,11 @@ def _solve_lscp(prob, target, capacity, exact, time_limit_s):
     if need <= tol:
         empty = _cover.Cover(np.zeros(0, np.int64), np.zeros(0), 0.0)
         info.update(greedy_value=0, exact_value=0, bound=0, gap_pct=0.0, plan_gap_pct=0.0, status="optimal")
+        if info["target_reached"] and prob.total > 0:  # said, as for k: no site listed read as no answer
+            now = 100.0 * prob.base / prob.total
+            info["message"] = (f"no site for target {100 * target:g}%: the existing stations already cover "
+                               f"{now:.2f}% of households; no new station is needed for it")
+            logger.warning("siting: %s", info["message"])
         return empty, info
     greedy = _cover.greedy_set_cover(prob, need, capacity=capacity)
     info["greedy_value"] = len(greedy.chosen)
