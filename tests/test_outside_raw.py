@@ -16,6 +16,7 @@ import pytest
 from shapely.geometry import Point
 
 import spatial
+from spatial.core.errors import NetworkError
 
 LON0, LAT0 = 121.47, 31.23  # 黄浦区
 GEOD = pyproj.Geod(ellps="WGS84")
@@ -121,3 +122,47 @@ def test_home_beside_the_tracks_still_walks_round_not_under(platform_net):
     cov = spatial.walking_coverage(homes, stations, platform_net, max_off_network_m=None)
     want = geod_m((0, -10), (0, 0)) + geod_m((0, 0), (120, 0)) + geod_m((120, 0), (120, 10))
     assert cov["walk_m"].iloc[0] == pytest.approx(want, abs=0.3)
+
+
+def test_stations_all_across_the_tracks_are_said_so(tmp_path):
+    # The platform with no underpass: the station's streets are 40 m away, both across a track
+    # (the footway round the tracks' end is 200 m away, beyond max_snap_m). Until December 2026
+    # the error said "no station lies within 100 m of the walking network (the
+    # nearest is 40 m away); check that stations and network cover the same area (and CRS)".
+    path = write_osm(tmp_path / "island.osm", PLATFORM, [w for w in PLATFORM_WAYS if w[0] != 103])
+    net = spatial.read_network(path)
+    homes = points((0, -10), home_id=["H"])
+    stations = points((100, 40), station_id=["S"])
+    with pytest.raises(NetworkError, match=r"every station is cut off .* by a barrier.*rail_barriers=False"):
+        spatial.walking_coverage(homes, stations, net, max_off_network_m=None)
+    # and the tracks let go, it walks straight to the nearer street (40 m) and along it
+    net = spatial.read_network(path, rail_barriers=False)
+    cov = spatial.walking_coverage(homes, stations, net, max_off_network_m=None)
+    want = geod_m((0, -10), (0, 0)) + geod_m((0, 0), (100, 0)) + geod_m((100, 0), (100, 40))
+    assert cov["walk_m"].iloc[0] == pytest.approx(want, abs=0.3)
+
+
+def test_raw_file_edges_are_the_documented_walking_filter(tmp_path):
+    # One street crossed by ways of each documented choice; the edges kept, by node pair, and
+    # their lengths are known from the drawing (docs/networks.md, "The walking filter").
+    nodes = {1: (0, 0), 2: (100, 0), 3: (200, 0), 4: (100, 50), 5: (100, -50), 6: (200, 50),
+             7: (200, -50), 8: (0, 50), 9: (0, -50)}  # node 99 is missing: the extract clipped it
+    ways = [
+        (1, [1, 2, 3], {"highway": "residential"}),
+        (2, [2, 4], {"highway": "cycleway"}),  # kept: shared with pedestrians in China
+        (3, [2, 5], {"highway": "service", "access": "private", "foot": "yes"}),  # foot=yes wins
+        (4, [3, 6], {"highway": "primary", "sidewalk": "separate"}),  # its sidewalks are ways
+        (5, [3, 7], {"highway": "footway", "access": "no"}),
+        (6, [1, 8, 99, 4], {"highway": "footway"}),  # cut at the missing node: 1-8 only
+        (7, [1, 9], {"highway": "trunk"}),
+        (8, [9, 5], {"highway": "footway", "area": "yes"}),
+    ]
+    net = spatial.read_network(write_osm(tmp_path / "filter.osm", nodes, ways), keep="all")
+    edges = spatial.edges_frame(net)
+    got = {tuple(sorted(p)): length for p, length in zip(zip(edges["u"], edges["v"]), edges["length_m"])}
+    want = {(1, 2): geod_m((0, 0), (100, 0)), (2, 3): geod_m((100, 0), (200, 0)),
+            (2, 4): geod_m((100, 0), (100, 50)), (2, 5): geod_m((100, 0), (100, -50)),
+            (1, 8): geod_m((0, 0), (0, 50))}
+    assert sorted(got) == sorted(want)
+    for pair, length in want.items():  # UTM against the ellipsoid: within 0.05%
+        assert got[pair] == pytest.approx(length, rel=5e-4)
