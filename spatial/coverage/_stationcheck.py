@@ -20,7 +20,7 @@ import shapely
 from spatial.core.checks import listed, zone_fit_between
 from spatial.core.errors import NetworkError
 from spatial.network.graph import WalkNetwork
-from spatial.network.snapping import DROPPED_COMPONENT, Snap, layer_xy
+from spatial.network.snapping import BARRIER_CUT, DROPPED_COMPONENT, Snap, layer_xy
 
 logger = logging.getLogger("spatial.coverage.walks")
 
@@ -58,9 +58,16 @@ def check_station_snaps(stations: gpd.GeoDataFrame, snap: Snap, network: WalkNet
                 "streets to the rest in the network data, or keep the parts that hold stations: "
                 "read_network(..., keep=\"stations\"), or --keep stations on the command line"
             )
+        reach = max(max_snap_m, max_off_network_m or max_snap_m)
+        if (snap.reason == BARRIER_CUT).all():  # near the streets, all across a wall, river or track
+            raise NetworkError(
+                f"every station is cut off from the walking network by a barrier: each walkway within "
+                f"{reach:g} m of it lies across a river, a railway track at ground level or a --barriers "
+                "line; move the stations to the side of their street, or let legs cross them "
+                "(--no-rail-barriers or --no-water-barriers; read_network(..., rail_barriers=False) or "
+                "water_barriers=False; fewer barriers)")
         why = shifted or zone_fit_between(stations, "stations", network_layer(network), "the walking network")[2:] or (
             "check that stations and network cover the same area (and CRS), or raise max_snap_m and max_off_network_m")
-        reach = max(max_snap_m, max_off_network_m or max_snap_m)
         raise NetworkError(f"no station lies within {reach:g} m of the walking network"
                            f"{nearest_said(network, layer_xy(stations, network, name='stations'))}; {why}")
     bad = np.flatnonzero(~snap.ok)

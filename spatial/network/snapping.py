@@ -371,7 +371,7 @@ def _nearest_reachable(network: WalkNetwork, xy: np.ndarray, limit: float, walls
         return e, d, o
     # every edge within reach of those points, nearest leg first, the first one not across a barrier
     # (the lines a point may be linked to: ei indexes them)
-    links = links[0]
+    links, tunnels = links
     pts = shapely.points(xy[bad])
     pi, ei = _snapindex._strtree(links.geometry).query(pts, predicate="dwithin", distance=limit)
     # an edge wholly behind a wall has no foot to try (a station's yard hides hundreds from a home in it)
@@ -392,7 +392,22 @@ def _nearest_reachable(network: WalkNetwork, xy: np.ndarray, limit: float, walls
     rows = bad[pi[first]]
     e[rows], o[rows] = links.on_edges(ei[first], along[first])
     d[rows] = dist[first]
+    _into_tunnels(network, xy, limit, walls, tunnels, e, d, o)
     return e, d, o
+
+
+def _into_tunnels(network: WalkNetwork, xy: np.ndarray, limit: float, walls, tunnels, e, d, o) -> None:
+    """Link the points whose every other walkway lies across a barrier (``e == -2``) into the
+    nearest tunnel within ``limit`` whose leg crosses none, in place: the top of the stairs down to
+    an underpass on a railway platform, between the tracks, walks down them (as a point with
+    nothing else within reach does, :func:`spatial.network._links.nearest`)."""
+    cut = np.flatnonzero(e == -2)
+    if tunnels is None or not len(cut):
+        return
+    te, td, to = _links.nearest_links(tunnels, xy[cut], limit)
+    got = np.flatnonzero(te >= 0)
+    got = got[~_crossing(walls, xy[cut[got]], _foot_xy(network, te[got], to[got]))]
+    e[cut[got]], d[cut[got]], o[cut[got]] = te[got], td[got], to[got]
 
 
 #: A foot put beside the point where its edge meets a wall, on either side (m).
