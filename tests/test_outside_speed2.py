@@ -138,3 +138,12 @@ def test_walks_on_slopes_are_judged_by_the_runs_speed_not_their_pace(case):
         assert "G001" in _html(coverage_map(hilly, station, gaps=gaps, slope=slope, lang="en"))
         html = _html(coverage_map(hilly, station, gaps=gaps, slope=slope, speed_kmh=3.0, lang="en"))
         assert "G001" not in html and "Gaps not drawn: they were found at the run" in html
+
+
+def test_a_stations_floor_area_in_reach_of_the_runs_band_is_not_shown_on_a_slower_map(case):
+    # station_fca counted the households within the run's 1,000 m; at 3 km/h 15 minutes reach 750 m
+    demand, station = case
+    station = station.assign(households_served=[60], fca_m2_per_100hh=[123.4])
+    assert "123.4" in _html(coverage_map(demand, station, lang="en"))
+    html = _html(coverage_map(demand, station, speed_kmh=3.0, lang="en"))
+    assert "123.4" not in html and "floor area in reach (2SFCA) was worked out at the run" in html

@@ -91,6 +91,8 @@ TEXT = {
         "gaps_other_speed": "盲区按{found}找出，与本图的步行速度不同，未画出；请按 {speed} 公里/小时重算盲区"
                             "（coverage_gaps 的 speed_kmh={speed}）",
         "found_at": "步行速度 {speed} 公里/小时",
+        "fca_other_speed": "服务站的可达面积（2SFCA）按运行时的步行速度算出，未列出；请按 {speed} 公里/小时的步行距离重算"
+                           "（station_fca 的 limit_m）",
         "areas_other_speed": "服务范围按{found}画出，与本图的步行速度不同，未画出；请按 {speed} 公里/小时重画"
                              "（isochrones 的 speed_kmh={speed}）",
         "found_run": "运行时的步行速度",
@@ -181,6 +183,9 @@ TEXT = {
         "gaps_other_speed": "Gaps not drawn: they were found at {found}, not this map's walking speed; "
                             "find them again at {speed} km/h (coverage_gaps(..., speed_kmh={speed}))",
         "found_at": "{speed} km/h",
+        "fca_other_speed": "Stations' floor area in reach (2SFCA) was worked out at the run's walking speed "
+                           "and is not shown; work it out again for the walk of {speed} km/h "
+                           "(station_fca(..., limit_m=))",
         "areas_other_speed": "Service areas not drawn: they were made at {found}, not this map's walking "
                              "speed; make them again at {speed} km/h (isochrones(..., speed_kmh={speed}))",
         "found_run": "the run's walking speed",

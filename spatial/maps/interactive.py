@@ -390,7 +390,9 @@ def coverage_map(
         Band labels nearest first (default: those found in ``demand`` and ``isochrones``).
     speed_kmh : float, optional
         The walking speed stated on the map; default the walks' own (else 4 km/h). At another, the
-        homes' bands and, without a ``summary``, the table follow it (``_data.walked_speed``).
+        homes' bands and the table follow it (``_data.walked_speed``); ``gaps``, ``isochrones`` and a
+        ``summary`` made at another speed are left out with a note (``_data.layer_at_speed``,
+        ``_data.summary_at_speed``), as the map cannot make them again without the network.
     slope : str, optional
         The slope model the walks used (``EdgeTimes.describe()``), stated next to the speed;
         None for flat ground.
@@ -438,6 +440,10 @@ def coverage_map(
     gaps_given, areas_given = gaps, isochrones
     gaps, gaps_speed = layer_at_speed(gaps, demand, speed_kmh, **at)
     isochrones, areas_speed = layer_at_speed(isochrones, demand, speed_kmh, walk_cols=("limit_m", "limit_min"), **at)
+    # the 2SFCA floor area in reach counts the homes within the run's band (1,000 m), not the map's (750 m)
+    fca_left_out = redrawn and "fca_m2_per_100hh" in stations.columns and stations["fca_m2_per_100hh"].notna().any()
+    if fca_left_out:
+        stations = stations.drop(columns="fca_m2_per_100hh")
     colours = st.band_colours(band_list)
     demand = demand.rename(columns={band_col: "band"}) if band_col != "band" else demand
     own = m is None
@@ -483,7 +489,8 @@ def coverage_map(
                                        (areas_given is not None and isochrones is None, "areas_other_speed",
                                         "isochrones", areas_speed),
                                        (given is not None and table is None, "table_other_speed", "coverage_summary",
-                                        None)):
+                                        None),
+                                       (fca_left_out, "fca_other_speed", "stations", None)):
         if left_out:
             def said(language):
                 found = (st.text(language, "found_run") if made is None
