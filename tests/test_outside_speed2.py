@@ -147,3 +147,11 @@ def test_a_stations_floor_area_in_reach_of_the_runs_band_is_not_shown_on_a_slowe
     assert "123.4" in _html(coverage_map(demand, station, lang="en"))
     html = _html(coverage_map(demand, station, speed_kmh=3.0, lang="en"))
     assert "123.4" not in html and "floor area in reach (2SFCA) was worked out at the run" in html
+
+
+def test_one_gap_read_back_rounded_is_still_of_the_maps_speed(case):
+    # gaps.csv keeps whole metres and minutes to one decimal: 1,002 m in 15.0 min reads as 4.008 km/h
+    demand, station = case
+    gap = _gaps([1002], 4.0, [30]).assign(walk_to_station_min=[15.0])
+    html = _html(coverage_map(demand, station, gaps=gap, lang="en"))
+    assert "G001" in html and "Gaps not drawn" not in html

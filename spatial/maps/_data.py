@@ -20,7 +20,7 @@ import shapely
 from pyproj import CRS
 
 from spatial.core._words import counted
-from spatial.core.checks import (Report, is_number, label_text, nearer_reason, report_in, require_columns, require_crs,
+from spatial.core.checks import (Report, label_text, nearer_reason, report_in, require_columns, require_crs,
                                  round_half_up, round_walk, yes_no)
 from spatial.core.errors import ColumnError, InputFileError, OptionError
 from spatial.io._figures import COUNT, idle_reasons
@@ -473,105 +473,6 @@ def head_props(n: int, *, title=None, sub=None, summary=None, ids=None) -> dict[
             out[key] = [None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
                         for v in values]
     return out
-
-
-def walked_speed(demand: pd.DataFrame, speed_kmh: float | None, band_col: str,
-                  band_list: list[str]) -> tuple[pd.DataFrame, float]:
-    """``demand`` as a coverage map draws it and the speed it states: by default the speed the
-    walks were scored at (``walking_coverage`` notes it, else the walks' ``walk_m`` / ``walk_min``
-    tell it), else 4 km/h (it was 4 km/h whatever the walks: walks at the elderly 3 km/h were
-    said to be "15 min ≈ 1000 m"). At another ``speed_kmh`` the homes' minute bands (of
-    ``band_list``) and ``walk_min`` are those of that speed (15 min at 3 km/h: within 750 m;
-    ``walk_m`` stays, a home with no walk keeps its label)."""
-    from spatial.coverage.bands import BEYOND, UNREACHABLE, DEFAULT_SPEED_KMH, scored_speed_kmh
-
-    if speed_kmh is not None and not (is_number(speed_kmh) and speed_kmh > 0):
-        raise OptionError(f"speed_kmh must be a walking speed > 0 km/h (4 is usual), got {speed_kmh!r}")
-    scored = scored_speed_kmh(demand, exact=True)
-    if speed_kmh is None:
-        return demand, scored if scored is not None else DEFAULT_SPEED_KMH
-    if scored is None or abs(float(speed_kmh) - scored) <= 1e-6 * scored:
-        return demand, float(speed_kmh)
-    labels = demand[band_col].astype(object).to_numpy()
-    minutes = sorted(float(m.group(1)) for m in (re.fullmatch(r"(\d+(?:\.\d+)?)min", str(b)) for b in band_list) if m)
-    if not minutes:  # bands of metres are no matter of speed
-        return demand, float(speed_kmh)
-    walk = pd.to_numeric(demand["walk_min"], errors="coerce").to_numpy(float) * scored / float(speed_kmh)
-    out = np.full(len(demand), BEYOND, dtype=object)
-    for value in reversed(minutes):  # each home its smallest band, labelled as walking_coverage labels
-        out[np.isfinite(walk) & (walk <= value + 1e-9)] = f"{value:g}min"
-    keep = ~np.isfinite(walk) | (labels.astype(str) == UNREACHABLE)
-    out[keep] = labels[keep]
-    logger.info("coverage map: walks scored at %g km/h drawn at %g km/h", scored, speed_kmh)
-    return demand.assign(**{band_col: out, "walk_min": walk}), float(speed_kmh)
-
-
-def _flat_speed(metres, minutes) -> float | None:
-    """The one speed (km/h) walks of ``metres`` in ``minutes`` were timed at; None when their
-    ratios differ (slopes), or no walk tells (:func:`~spatial.coverage.bands.scored_speed_kmh`)."""
-    from spatial.coverage.bands import scored_speed_kmh
-
-    walks = pd.DataFrame({"walk_m": np.asarray(metres, dtype=object), "walk_min": np.asarray(minutes, dtype=object)})
-    return scored_speed_kmh(walks, exact=True)  # a new frame: no noted speed, the walks' own ratio
-
-
-def layer_at_speed(layer, demand: pd.DataFrame, speed_kmh: float, *, redrawn: bool, slope: str | None,
-                   walk_cols: tuple[str, str] = ("walk_to_station_m", "walk_to_station_min"),
-                   ) -> tuple[gpd.GeoDataFrame | None, float | None]:
-    """``layer`` (the gaps, or the service areas with ``walk_cols=("limit_m", "limit_min")``) when
-    it agrees with the homes a coverage map draws at ``speed_kmh``, else None and the speed it was
-    made at (None when it is not known).
-
-    A gap holds the homes beyond its band at the speed :func:`~spatial.coverage.gaps.coverage_gaps`
-    walked, and its ``walk_to_station_min`` is at that speed; a service area reaches its band's
-    metres at the speed :func:`~spatial.coverage.service_areas.isochrones` was given. Drawn at
-    another (``redrawn``: the homes' minutes rescaled by :func:`walked_speed`), a home 900 m away
-    is beyond 15 minutes at 3 km/h while no gap of the 4 km/h run holds it and its 15-minute area
-    covers it: such a layer is left out (the map has no network to make it again). A layer of
-    bands of metres is no matter of speed. Its speed is read off its ``walk_cols`` (metres over
-    minutes) only on flat ground (walks on slopes have no fixed pace); a layer that does not tell
-    is taken to be the run's.
-    """
-    if layer is None or not len(layer):
-        return layer, None
-    bands = layer["band"].astype(str) if "band" in layer.columns else pd.Series([], dtype=str)
-    if len(bands) and bands.str.fullmatch(r"\d+(?:\.\d+)?m").all():
-        return layer, None
-    own = None
-    flat = slope is None and {"walk_m", "walk_min"} <= set(demand.columns) and \
-        _flat_speed(demand["walk_m"], demand["walk_min"]) is not None
-    if flat and set(walk_cols) <= set(layer.columns):
-        own = _flat_speed(layer[walk_cols[0]], layer[walk_cols[1]])
-    if own is not None:
-        return (layer, None) if abs(own - speed_kmh) <= 1e-6 * speed_kmh else (None, own)
-    return (None, None) if redrawn else (layer, None)
-
-
-def summary_at_speed(summary: pd.DataFrame | None, demand: pd.DataFrame, band_list: list[str],
-                     households_col: str) -> pd.DataFrame | None:
-    """``summary`` when its overall households within each band are those of the homes as drawn
-    (``demand`` at the map's speed), else None: a summary of the run's 4 km/h said 50 % within
-    15 minutes on a map drawn at 3 km/h whose homes were 16.7 % (the table is then made from the
-    homes, :func:`community_coverage`)."""
-    if summary is None or "level" not in summary.columns or households_col not in demand.columns:
-        return summary
-    overall = summary[summary["level"] == "overall"]
-    if len(overall) != 1:
-        return summary
-    hh = pd.to_numeric(demand[households_col], errors="coerce").fillna(0).to_numpy(float)
-    labels = demand["band"].astype(str).to_numpy() if "band" in demand.columns else None
-    if labels is None:
-        return summary
-    for k, band in enumerate(band_list):
-        col = f"hh_{band}"
-        if col not in overall.columns:
-            continue
-        within = hh[np.isin(labels, band_list[:k + 1])].sum()
-        if not np.isclose(float(pd.to_numeric(overall[col], errors="coerce").iloc[0]), within, rtol=1e-9, atol=1e-6):
-            logger.info("coverage map: the summary's %s (%s) is not the homes' at the map's speed (%g): made again",
-                        col, overall[col].iloc[0], within)
-            return None
-    return summary
 
 
 def community_coverage(summary, demand, bands, households_col, communities=None) -> pd.DataFrame | None:

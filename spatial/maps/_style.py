@@ -88,16 +88,6 @@ TEXT = {
         "unreachable": "无法步行到达",
         "speed": "按步行速度 {speed} 公里/小时计（{flat}15 分钟约 {m15} 米）",
         "slope": "坡度模型：{model}",
-        "gaps_other_speed": "盲区按{found}找出，与本图的步行速度不同，未画出；请按 {speed} 公里/小时重算盲区"
-                            "（coverage_gaps 的 speed_kmh={speed}）",
-        "found_at": "步行速度 {speed} 公里/小时",
-        "fca_other_speed": "服务站的可达面积（2SFCA）按运行时的步行速度算出，未列出；请按 {speed} 公里/小时的步行距离重算"
-                           "（station_fca 的 limit_m）",
-        "areas_other_speed": "服务范围按{found}画出，与本图的步行速度不同，未画出；请按 {speed} 公里/小时重画"
-                             "（isochrones 的 speed_kmh={speed}）",
-        "found_run": "运行时的步行速度",
-        "table_other_speed": "覆盖率表按另一步行速度统计，与本图不符，未列出；请按 {speed} 公里/小时重算"
-                             "（coverage_summary 的 bands=make_bands(speed_kmh={speed})）",
         "synthetic": "示意数据：居民点与户数为合成数据，非真实统计",
         "synthetic_short": "示意数据",
         "search": "搜索服务站名称或编号",
@@ -180,17 +170,6 @@ TEXT = {
         "unreachable": "cannot be reached on foot",
         "speed": "At a walking speed of {speed} km/h (15 min ≈ {m15} m{flat})",
         "slope": "Slope model: {model}",
-        "gaps_other_speed": "Gaps not drawn: they were found at {found}, not this map's walking speed; "
-                            "find them again at {speed} km/h (coverage_gaps(..., speed_kmh={speed}))",
-        "found_at": "{speed} km/h",
-        "fca_other_speed": "Stations' floor area in reach (2SFCA) was worked out at the run's walking speed "
-                           "and is not shown; work it out again for the walk of {speed} km/h "
-                           "(station_fca(..., limit_m=))",
-        "areas_other_speed": "Service areas not drawn: they were made at {found}, not this map's walking "
-                             "speed; make them again at {speed} km/h (isochrones(..., speed_kmh={speed}))",
-        "found_run": "the run's walking speed",
-        "table_other_speed": "Coverage table not shown: it was counted at another walking speed; "
-                             "count it again at {speed} km/h (coverage_summary(..., bands=make_bands(speed_kmh={speed})))",
         "synthetic": "Synthetic demo data: residents and households are generated, not real counts",
         "synthetic_short": "synthetic demo data",
         "search": "Search a station by name or id",

@@ -33,8 +33,8 @@ from spatial.core.errors import ColumnError, OptionError, OptionTypeError
 from spatial.maps import _style as st
 from spatial.maps import _draw as draw
 from spatial.maps._data import (GRID_FIELDS, community_coverage, file_status, grid_notes, head_props, jsonable,
-                                layer_at_speed, popup_props, short_labels, summary_at_speed, walked_speed,
-                                with_station_reasons)
+                                popup_props, short_labels, with_station_reasons)
+from spatial.maps._speed import at_map_speed, left_out_notes, summary_at_speed
 from spatial.maps._draw import GAP_LABELS  # noqa: F401  (public constant, kept here)
 from spatial.maps._tables import coverage_table, grid_table
 from spatial.maps._layers import (Attribution, BoxControl, Layout, OfflineMap, ScaleBar, layers_top_first, render_page,
@@ -390,9 +390,8 @@ def coverage_map(
         Band labels nearest first (default: those found in ``demand`` and ``isochrones``).
     speed_kmh : float, optional
         The walking speed stated on the map; default the walks' own (else 4 km/h). At another, the
-        homes' bands and the table follow it (``_data.walked_speed``); ``gaps``, ``isochrones`` and a
-        ``summary`` made at another speed are left out with a note (``_data.layer_at_speed``,
-        ``_data.summary_at_speed``), as the map cannot make them again without the network.
+        homes' bands and the table follow it; ``gaps``, ``isochrones``, the stations' 2SFCA figures and
+        a ``summary`` of another speed are left out with a note (``_speed.at_map_speed``).
     slope : str, optional
         The slope model the walks used (``EdgeTimes.describe()``), stated next to the speed;
         None for flat ground.
@@ -433,17 +432,10 @@ def coverage_map(
     hints = [*demand.attrs.get("coords_hints", ()), *([] if sites is None else sites.attrs.get("coords_hints", ()))]
     car = bool(demand.attrs.get("car_network"))  # a network with no footway: walks along the roads only
     band_list = _bands(bands, demand, band_col, isochrones, summary)
-    walked, speed_kmh = walked_speed(demand, speed_kmh, band_col, band_list)
-    redrawn, demand = walked is not demand, walked  # the homes' minutes rescaled to the map's speed
-    # gaps and a table of another speed than the homes drawn are left out, never drawn against them
-    at = dict(redrawn=redrawn, slope=slope)
-    gaps_given, areas_given = gaps, isochrones
-    gaps, gaps_speed = layer_at_speed(gaps, demand, speed_kmh, **at)
-    isochrones, areas_speed = layer_at_speed(isochrones, demand, speed_kmh, walk_cols=("limit_m", "limit_min"), **at)
-    # the 2SFCA floor area in reach counts the homes within the run's band (1,000 m), not the map's (750 m)
-    fca_left_out = redrawn and "fca_m2_per_100hh" in stations.columns and stations["fca_m2_per_100hh"].notna().any()
-    if fca_left_out:
-        stations = stations.drop(columns="fca_m2_per_100hh")
+    # gaps, service areas, 2SFCA figures and a table of another speed than the homes drawn: left out
+    at = at_map_speed(demand, speed_kmh, band_col, band_list, gaps=gaps, isochrones=isochrones, stations=stations,
+                      slope=slope)
+    demand, speed_kmh, gaps, isochrones, stations = at.demand, at.speed_kmh, at.gaps, at.isochrones, at.stations
     colours = st.band_colours(band_list)
     demand = demand.rename(columns={band_col: "band"}) if band_col != "band" else demand
     own = m is None
@@ -454,10 +446,10 @@ def coverage_map(
     # the map itself, where an official on a phone looks, not only in the report
     st.keep_notices(state, lang, hints, car_network=car)
     draw.remember_names(state, communities, stations, name_col)
-    given = summary
-    if redrawn:
-        summary = summary_at_speed(summary, demand, band_list, households_col)
-    table = community_coverage(summary, demand, band_list, households_col, communities)
+    table = community_coverage(summary_at_speed(summary, demand, band_list, households_col) if at.redrawn else summary,
+                               demand, band_list, households_col, communities)
+    if summary is not None and table is None:
+        at.left_out.append(("coverage_summary", None))
     if network_edges is not None:
         draw.network(m, state, lang, report, network_edges)
     if communities is not None:
@@ -485,23 +477,7 @@ def coverage_map(
     notes = [st.text(lang, "speed", speed=f"{speed_kmh:.1f}", m15=m15, flat=flat)]
     if slope:
         notes.append(st.text(lang, "slope", model=slope))
-    for left_out, key, layer, made in ((gaps_given is not None and gaps is None, "gaps_other_speed", "gaps", gaps_speed),
-                                       (areas_given is not None and isochrones is None, "areas_other_speed",
-                                        "isochrones", areas_speed),
-                                       (given is not None and table is None, "table_other_speed", "coverage_summary",
-                                        None),
-                                       (fca_left_out, "fca_other_speed", "stations", None)):
-        if left_out:
-            def said(language):
-                found = (st.text(language, "found_run") if made is None
-                         else st.text(language, "found_at", speed=f"{made:.1f}"))
-                return st.text(language, key, found=found, speed=f"{speed_kmh:g}")
-            notes.append(said(lang))
-            logger.info("coverage map: %s left out: %s", layer, said("en"))
-            if report is not None:
-                report.add(layer, "-", f"made at another walking speed than the map's {speed_kmh:g} km/h",
-                           "left off the map; make it again at the map's speed",
-                           zh=(f"按另一步行速度算出，与本图的 {speed_kmh:g} 公里/小时不同", "未画出；请按本图速度重算"))
+    notes += left_out_notes(at, lang, report)
     BoxControl(st.legend_html(st.text(lang, "coverage_legend"), rows, notes, synthetic=syn)).add_to(m)
     if table is not None:
         BoxControl(coverage_table(table, band_list, communities, lang), kind="table").add_to(m)
