@@ -20,7 +20,7 @@ import shapely
 from pyproj import CRS
 
 from spatial.core._words import counted
-from spatial.core.checks import (Report, is_number, label_text, nearer_reason, report_in, require_columns, require_crs,
+from spatial.core.checks import (Report, label_text, nearer_reason, report_in, require_columns, require_crs,
                                  round_half_up, round_walk, yes_no)
 from spatial.core.errors import ColumnError, InputFileError, OptionError
 from spatial.io._figures import COUNT, idle_reasons
@@ -473,37 +473,6 @@ def head_props(n: int, *, title=None, sub=None, summary=None, ids=None) -> dict[
             out[key] = [None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
                         for v in values]
     return out
-
-
-def walked_speed(demand: pd.DataFrame, speed_kmh: float | None, band_col: str,
-                  band_list: list[str]) -> tuple[pd.DataFrame, float]:
-    """``demand`` as a coverage map draws it and the speed it states: by default the speed the
-    walks were scored at (``walking_coverage`` notes it, else the walks' ``walk_m`` / ``walk_min``
-    tell it), else 4 km/h (it was 4 km/h whatever the walks: walks at the elderly 3 km/h were
-    said to be "15 min ≈ 1000 m"). At another ``speed_kmh`` the homes' minute bands (of
-    ``band_list``) and ``walk_min`` are those of that speed (15 min at 3 km/h: within 750 m;
-    ``walk_m`` stays, a home with no walk keeps its label)."""
-    from spatial.coverage.bands import BEYOND, UNREACHABLE, DEFAULT_SPEED_KMH, scored_speed_kmh
-
-    if speed_kmh is not None and not (is_number(speed_kmh) and speed_kmh > 0):
-        raise OptionError(f"speed_kmh must be a walking speed > 0 km/h (4 is usual), got {speed_kmh!r}")
-    scored = scored_speed_kmh(demand, exact=True)
-    if speed_kmh is None:
-        return demand, scored if scored is not None else DEFAULT_SPEED_KMH
-    if scored is None or abs(float(speed_kmh) - scored) <= 1e-6 * scored:
-        return demand, float(speed_kmh)
-    labels = demand[band_col].astype(object).to_numpy()
-    minutes = sorted(float(m.group(1)) for m in (re.fullmatch(r"(\d+(?:\.\d+)?)min", str(b)) for b in band_list) if m)
-    if not minutes:  # bands of metres are no matter of speed
-        return demand, float(speed_kmh)
-    walk = pd.to_numeric(demand["walk_min"], errors="coerce").to_numpy(float) * scored / float(speed_kmh)
-    out = np.full(len(demand), BEYOND, dtype=object)
-    for value in reversed(minutes):  # each home its smallest band, labelled as walking_coverage labels
-        out[np.isfinite(walk) & (walk <= value + 1e-9)] = f"{value:g}min"
-    keep = ~np.isfinite(walk) | (labels.astype(str) == UNREACHABLE)
-    out[keep] = labels[keep]
-    logger.info("coverage map: walks scored at %g km/h drawn at %g km/h", scored, speed_kmh)
-    return demand.assign(**{band_col: out, "walk_min": walk}), float(speed_kmh)
 
 
 def community_coverage(summary, demand, bands, households_col, communities=None) -> pd.DataFrame | None:

@@ -33,7 +33,8 @@ from spatial.core.errors import ColumnError, OptionError, OptionTypeError
 from spatial.maps import _style as st
 from spatial.maps import _draw as draw
 from spatial.maps._data import (GRID_FIELDS, community_coverage, file_status, grid_notes, head_props, jsonable,
-                                popup_props, short_labels, walked_speed, with_station_reasons)
+                                popup_props, short_labels, with_station_reasons)
+from spatial.maps._speed import at_map_speed, left_out_notes, summary_at_speed
 from spatial.maps._draw import GAP_LABELS  # noqa: F401  (public constant, kept here)
 from spatial.maps._tables import coverage_table, grid_table
 from spatial.maps._layers import (Attribution, BoxControl, Layout, OfflineMap, ScaleBar, layers_top_first, render_page,
@@ -389,7 +390,8 @@ def coverage_map(
         Band labels nearest first (default: those found in ``demand`` and ``isochrones``).
     speed_kmh : float, optional
         The walking speed stated on the map; default the walks' own (else 4 km/h). At another, the
-        homes' bands and, without a ``summary``, the table follow it (``_data.walked_speed``).
+        homes' bands and the table follow it; ``gaps``, ``isochrones``, the stations' 2SFCA figures and
+        a ``summary`` of another speed are left out with a note (``_speed.at_map_speed``).
     slope : str, optional
         The slope model the walks used (``EdgeTimes.describe()``), stated next to the speed;
         None for flat ground.
@@ -430,7 +432,10 @@ def coverage_map(
     hints = [*demand.attrs.get("coords_hints", ()), *([] if sites is None else sites.attrs.get("coords_hints", ()))]
     car = bool(demand.attrs.get("car_network"))  # a network with no footway: walks along the roads only
     band_list = _bands(bands, demand, band_col, isochrones, summary)
-    demand, speed_kmh = walked_speed(demand, speed_kmh, band_col, band_list)
+    # gaps, service areas, 2SFCA figures and a table of another speed than the homes drawn: left out
+    at = at_map_speed(demand, speed_kmh, band_col, band_list, gaps=gaps, isochrones=isochrones, stations=stations,
+                      slope=slope)
+    demand, speed_kmh, gaps, isochrones, stations = at.demand, at.speed_kmh, at.gaps, at.isochrones, at.stations
     colours = st.band_colours(band_list)
     demand = demand.rename(columns={band_col: "band"}) if band_col != "band" else demand
     own = m is None
@@ -441,7 +446,10 @@ def coverage_map(
     # the map itself, where an official on a phone looks, not only in the report
     st.keep_notices(state, lang, hints, car_network=car)
     draw.remember_names(state, communities, stations, name_col)
-    table = community_coverage(summary, demand, band_list, households_col, communities)
+    table = community_coverage(summary_at_speed(summary, demand, band_list, households_col) if at.redrawn else summary,
+                               demand, band_list, households_col, communities)
+    if summary is not None and table is None:
+        at.left_out.append(("coverage_summary", None))
     if network_edges is not None:
         draw.network(m, state, lang, report, network_edges)
     if communities is not None:
@@ -469,6 +477,7 @@ def coverage_map(
     notes = [st.text(lang, "speed", speed=f"{speed_kmh:.1f}", m15=m15, flat=flat)]
     if slope:
         notes.append(st.text(lang, "slope", model=slope))
+    notes += left_out_notes(at, lang, report)
     BoxControl(st.legend_html(st.text(lang, "coverage_legend"), rows, notes, synthetic=syn)).add_to(m)
     if table is not None:
         BoxControl(coverage_table(table, band_list, communities, lang), kind="table").add_to(m)
