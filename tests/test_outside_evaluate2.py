@@ -101,5 +101,5 @@ def test_coverage_map_names_the_option_when_no_id_column_is_found(walked):
     bare = walks.copy()
     bare.attrs = {}
     other = stations.assign(sid=["X", "Y"])  # ids the walks never name
-    with pytest.raises(ColumnError, match=r"no column 'name'.*pass the column naming the stations as name_col"):
+    with pytest.raises(ColumnError, match=r"no column 'name'.*pass the column naming the stations with the name_col option"):
         coverage_map(bare, other)

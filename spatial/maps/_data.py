@@ -368,8 +368,8 @@ def station_id_column(stations: pd.DataFrame, demand: pd.DataFrame | None) -> st
             return fits[0]
     cols = ", ".join(map(str, stations.columns))
     raise ColumnError(f"'stations' has no column 'name' and no station id column the walks name (it has: {cols}); "
-                      "pass the column naming the stations as name_col (e.g. name_col='station_id', the column "
-                      "given to walking_coverage as station_id_col)")
+                      "pass the column naming the stations with the name_col option (name_col='sid' for stations "
+                      "scored with walking_coverage(..., station_id_col='sid'))")
 
 
 def names_of(frame: pd.DataFrame | None, id_col: str, name_col: str = "name") -> dict[str, str]:

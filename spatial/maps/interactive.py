@@ -421,6 +421,7 @@ def coverage_map(
     require_columns(demand, [band_col], "demand")
     if name_col == "name" and "name" not in stations.columns:
         name_col = station_id_column(stations, demand)  # stations with no names (a run on ids alone) shown by id
+    require_columns(stations, [name_col], "stations")
     for name, layer in {"isochrones": isochrones, "gaps": gaps, "communities": communities, "sites": sites}.items():
         if layer is not None:
             require_crs(layer, name)
