@@ -140,8 +140,10 @@ def _households_col(args: argparse.Namespace, plan, *, outlines: bool) -> str:
     name a column the outlines do not have."""
     from spatial.core.errors import ColumnError
 
-    found = column(args, plan, "households", "plan", required=outlines is False or args.households_col is not None
-                   or "unit_id" in plan.columns or bool(plan["grid_id"].duplicated().any()))
+    # units: grid ids repeat, or the rows name their units (not an 'id' or 编号 an outline layer has too)
+    units = bool(plan["grid_id"].duplicated().any()) or getattr(args, "unit_id_col", None) is not None or any(
+        c in plan.columns for c in ("unit_id", "单元编号", "单元号"))
+    found = column(args, plan, "households", "plan", required=not outlines or args.households_col is not None or units)
     if found is None:
         name = source(args.evaluate)
         comm = source(args.inputs[0]) if args.inputs else "COMMUNITIES"
