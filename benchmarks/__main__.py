@@ -7,7 +7,7 @@ import importlib
 import time
 
 NAMES = ["io", "grids", "blocks", "streets", "units", "coverage", "isochrones", "city", "siting", "maps", "editor",
-         "province", "dem", "estimated_walks", "startup"]
+         "province", "dem", "estimated_walks", "startup", "evaluate"]
 
 
 def main(argv: list[str] | None = None) -> None:

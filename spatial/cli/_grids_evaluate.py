@@ -79,6 +79,7 @@ def _cmd_grids_evaluate(args: argparse.Namespace, plan=None, plan_path: Path | N
     _check(args, {"--evaluate": args.evaluate if plan is None else None,
                   "--existing": plan_path if plan is not None else None,
                   "COMMUNITIES": args.inputs[0] if args.inputs else None, "--roads": args.roads})
+    plan_given = plan
     if plan is None:  # grids (or units) with their grid ids: grid_id, 网格编号, 网格编码 ... or --grid-id-col
         plan = read_input(args.evaluate, "grids", "plan")
         read_from(args, plan=source(args.evaluate))  # the library names the plan 'plan'; the user gave a file
@@ -91,7 +92,7 @@ def _cmd_grids_evaluate(args: argparse.Namespace, plan=None, plan_path: Path | N
         "community_id_col": column(args, communities, "community_id", "communities")}
     _check_blocks(args, plan, plan_path)
     _check_gated_col(args, plan, "the plan's units")
-    res = evaluate_grids(plan, communities, households_col=column(args, plan, "households", "plan"),
+    res = evaluate_grids(plan, communities, households_col=_households_col(args, plan, outlines=plan_given is None),
                          min_households=args.min_households, max_households=args.max_households, roads=roads,
                          blocks=args.blocks, street_gap_m=args.street_gap_m, max_deviation_pct=args.max_deviation,
                          gated_col=args.gated_col or "gated",
@@ -130,6 +131,26 @@ def _cmd_grids_evaluate(args: argparse.Namespace, plan=None, plan_path: Path | N
     if args.kml is not None:
         say(args, f"wrote {args.kml} (the grids as scored, for a phone's map app)")
     return 0
+
+
+def _households_col(args: argparse.Namespace, plan, *, outlines: bool) -> str:
+    """The plan's households column (``--households-col`` or a common name); a 网格边界 layer of
+    grid outlines alone (one row a grid, no unit ids, no households) is told the form that scores
+    the units inside them, as :func:`spatial.grids.evaluate.evaluate_grids` tells it, not only to
+    name a column the outlines do not have."""
+    from spatial.core.errors import ColumnError
+
+    # units: grid ids repeat, or the rows name their units (not an 'id' or 编号 an outline layer has too)
+    units = bool(plan["grid_id"].duplicated().any()) or getattr(args, "unit_id_col", None) is not None or any(
+        c in plan.columns for c in ("unit_id", "单元编号", "单元号"))
+    found = column(args, plan, "households", "plan", required=not outlines or args.households_col is not None or units)
+    if found is None:
+        name = source(args.evaluate)
+        comm = source(args.inputs[0]) if args.inputs else "COMMUNITIES"
+        raise ColumnError(f"'{name}' has no households column: grid outlines alone carry no households; score the "
+                          f"units inside them: spatial grids {comm} UNITS --existing {name} --evaluate (or name "
+                          "the outlines' households column with --households-col)")
+    return found
 
 
 def _say_loose(args: argparse.Namespace, report) -> None:

@@ -220,7 +220,8 @@ def walking_coverage(
         network with no footway or path at all (one drawn for cars) gives ``attrs["car_network"]``
         True: the maps, the printed overview and a run's README.txt say coverage may read low.
         ``attrs["speed_kmh"]`` and ``attrs["bands"]`` (the band labels) say what the walks were
-        scored with, for a summary that asks another band.
+        scored with, for a summary that asks another band; ``attrs["station_id_col"]`` the
+        stations' id column ``nearest_station`` holds (a map of stations with no names labels them by it).
 
     Examples
     --------
@@ -289,6 +290,7 @@ def walking_coverage(
     out["walk_min"] = time_m * 60.0 / (speed_kmh * 1000.0)
     out.attrs["speed_kmh"] = float(speed_kmh)  # a summary of bands at another speed reads it (band_as_scored)
     out.attrs["bands"] = [b.label for b in bands]  # what it was scored for, though no home is in some (demand_within)
+    out.attrs["station_id_col"] = station_id_col  # nearest_station holds its ids: a map names the stations by it
     if hints:  # the report (report_reasons) carries them too: the console is not what an official reads
         out.attrs["coords_hints"] = hints
     if car_network(network.report):  # no footway or path: the maps and README.txt say so, not the console only

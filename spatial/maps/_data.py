@@ -341,6 +341,37 @@ def gap_notes(gaps: pd.DataFrame, lang: str) -> pd.DataFrame:
                                       dtype=object))
 
 
+def station_id_column(stations: pd.DataFrame, demand: pd.DataFrame | None) -> str:
+    """The column a coverage map names stations by when they have no ``name``: the id column the
+    walks were scored with (:func:`~spatial.coverage.walks.walking_coverage`'s
+    ``attrs["station_id_col"]``), ``station_id``, else the one column whose values are all the
+    walks' ``nearest_station`` ids (walks read back from a file keep no attrs).
+
+    Raises
+    ------
+    ColumnError
+        None is found: the message names the option to pass (``name_col``).
+    """
+    from spatial.core.errors import ColumnError
+
+    attrs = getattr(demand, "attrs", {}) or {}
+    said = [attrs.get("station_id_col"), (attrs.get("station_reasons") or {}).get("id_col"), "station_id"]
+    for col in said:
+        if isinstance(col, str) and col in stations.columns:
+            return col
+    nearest = demand["nearest_station"] if demand is not None and "nearest_station" in demand.columns else None
+    if nearest is not None and nearest.notna().any():
+        wanted = set(nearest.dropna().map(label_text))
+        geom = getattr(stations, "_geometry_column_name", None)
+        fits = [c for c in stations.columns if c != geom and wanted <= set(stations[c].dropna().map(label_text))]
+        if len(fits) == 1:
+            return fits[0]
+    cols = ", ".join(map(str, stations.columns))
+    raise ColumnError(f"'stations' has no column 'name' and no station id column the walks name (it has: {cols}); "
+                      "pass the column naming the stations with the name_col option (name_col='sid' for stations "
+                      "scored with walking_coverage(..., station_id_col='sid'))")
+
+
 def names_of(frame: pd.DataFrame | None, id_col: str, name_col: str = "name") -> dict[str, str]:
     """``{id: name}`` of a layer that has both columns (else empty); names written as the map's
     labels write them (a name 101 of a column with blanks, read as 101.0, is ``"101"``). Each id

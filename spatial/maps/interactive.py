@@ -33,7 +33,7 @@ from spatial.core.errors import ColumnError, OptionError, OptionTypeError
 from spatial.maps import _style as st
 from spatial.maps import _draw as draw
 from spatial.maps._data import (GRID_FIELDS, community_coverage, file_status, grid_notes, head_props, jsonable,
-                                popup_props, short_labels, with_station_reasons)
+                                popup_props, short_labels, station_id_column, with_station_reasons)
 from spatial.maps._speed import at_map_speed, left_out_notes, summary_at_speed
 from spatial.maps._draw import GAP_LABELS  # noqa: F401  (public constant, kept here)
 from spatial.maps._tables import coverage_table, grid_table
@@ -378,7 +378,8 @@ def coverage_map(
     stations : GeoDataFrame
         Party-mass service stations with ``name_col``; searchable by any part of the name or by
         ``station_id``. Stations with no ``name`` column (and ``name_col`` left at "name") are
-        labelled by their ``station_id``.
+        labelled by their ids: the column the walks were scored with (``walking_coverage``'s
+        ``station_id_col``), ``station_id``, or the one column holding the walks' ``nearest_station``.
     isochrones, gaps : GeoDataFrame, optional
         Service areas (one toggle per band) and ranked gap areas.
     summary : DataFrame, optional
@@ -420,8 +421,8 @@ def coverage_map(
     require_crs(demand, "demand")
     require_crs(stations, "stations")
     require_columns(demand, [band_col], "demand")
-    if name_col == "name" and "name" not in stations.columns and "station_id" in stations.columns:
-        name_col = "station_id"  # stations with no names (a coverage run on ids alone) are shown by id
+    if name_col == "name" and "name" not in stations.columns:
+        name_col = station_id_column(stations, demand)  # stations with no names (a run on ids alone) shown by id
     require_columns(stations, [name_col], "stations")
     for name, layer in {"isochrones": isochrones, "gaps": gaps, "communities": communities, "sites": sites}.items():
         if layer is not None:
