@@ -216,3 +216,19 @@ def test_the_overview_redrawn_slower_leaves_out_the_sites_gains_too(street):
     assert any("新站新增覆盖户数" in n for n in _notices(html))
     metres = site.assign(band=["1000m"])  # a band of metres is no matter of speed
     assert "gain_households" in _html(overview_map(grids, demand, station, sites=metres, speed_kmh=3.0, lang="zh"))
+
+
+
+def test_moves_csv_of_a_chinese_redraw_says_each_reason_as_the_workbook_does():
+    """A redraw merging demolished grid C into its neighbour and passing a unit along a chain:
+    moves.csv said "grid C merged" where the workbook's 网格调整清单 says 网格C并入相邻网格."""
+    from spatial.project._tables import _moves_csv
+
+    moves = pd.DataFrame({"unit_id": ["U06", "U02"], "old_grid": ["C", "A"], "new_grid": ["B", "B"],
+                          "reason": ["grid C merged", "passed along a chain of neighbouring grids"],
+                          "households": [0, 200]}, index=[4, 9])
+    table = _moves_csv(moves, "zh")
+    assert list(table.columns) == ["unit_id", "old_grid", "new_grid", "reason", "reason_zh", "households"]
+    assert table["reason_zh"].to_dict() == {4: "网格C并入相邻网格", 9: "沿相邻网格依次调整，使各网格户数回到规定区间"}
+    assert table["reason"].tolist() == moves["reason"].tolist()
+    assert _moves_csv(moves, "en") is moves

@@ -13,7 +13,7 @@ from spatial.project._gridstep import extend_once as _extend_once
 from spatial.project._gridstep import with_four_bounds as _with_four_bounds
 from spatial.project._inputs import _find_columns, _opt, read_input
 from spatial.project._maps import run_maps, run_png
-from spatial.project._tables import _about, _grid_summary, _moves_words, _wgs84
+from spatial.project._tables import _about, _grid_summary, _moves_csv, _moves_words, _wgs84
 from spatial.project.config import Project
 
 logger = logging.getLogger(__name__)
@@ -464,7 +464,7 @@ def _write(project: Project, layers: dict, out: Path) -> list[Path]:
         files.append(path)
     if "moves" in layers:  # a redrawn plan: which units changed grid, and why
         path = out / "moves.csv"
-        write_csv(layers["moves"], path)
+        write_csv(_moves_csv(layers["moves"], lang), path)
         files.append(path)
     o = project.outputs
     if o.get("shapefile"):
