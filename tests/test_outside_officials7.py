@@ -232,3 +232,91 @@ def test_moves_csv_of_a_chinese_redraw_says_each_reason_as_the_workbook_does():
     assert table["reason_zh"].to_dict() == {4: "网格C并入相邻网格", 9: "沿相邻网格依次调整，使各网格户数回到规定区间"}
     assert table["reason"].tolist() == moves["reason"].tolist()
     assert _moves_csv(moves, "en") is moves
+
+
+# ------------------------------------------------ 3: a station inside a walled estate with one gate
+
+
+def _estate():
+    """The street y = 0 (0-2,000 m, nodes every 500 m); walls round the estate 800-1,200 x 50-450
+    with its one gate at (1,000, 50) on the street side; its 站 S2 at (1,000, 250), S1 on the
+    street at 0. Homes: IN1 (900, 300), 100 households: out through the gate is 269.3 + 50 =
+    319.3 m, over the 300 m of an estimated leg, and straight to the street crosses the wall: no
+    walk, 112 m from S2. IN2 (1,000, 200), 50 households: 150 + 50 = 200 m out, so 1.25 x 200 +
+    1.25 x (200 + 50) = 562.5 m to S2, 50 m away. IN3 (1,100, 400), 60 households: 364 + 50 m
+    out: no walk. O1 (300, 20), 80 households, outside."""
+    from shapely.geometry import Polygon
+
+    from spatial.network.graph import network_from_arrays
+
+    xs = np.arange(0, 2001, 500, dtype=float)
+    network = network_from_arrays(np.c_[xs, np.zeros_like(xs)], np.arange(len(xs) - 1), np.arange(1, len(xs)),
+                                  crs=CRS)
+    walls = gpd.GeoDataFrame({"name": ["乙小区围墙"]}, geometry=[Polygon([(800, 50), (1200, 50), (1200, 450),
+                                                                          (800, 450)])], crs=CRS)
+    gate = _points([(1000, 50)], gate_id=["M1"])
+    homes = _points([(900, 300), (1000, 200), (1100, 400), (300, 20)], unit_id=["IN1", "IN2", "IN3", "O1"],
+                    户数=[100, 50, 60, 80])
+    stations = _points([(0, 0), (1000, 250)], station_id=["S1", "S2"], name=["甲社区党群服务中心", "乙小区党群服务站"])
+    return network, walls, gate, homes, stations
+
+
+def test_a_station_inside_walls_says_which_of_its_homes_there_have_no_walk_or_walk_round(tmp_path):
+    """The 数据问题清单 said IN1 was 被围墙、河流或干道阻隔 (and IN3 距路网过远) and the popup of
+    乙小区党群服务站 said nothing: an official read that the homes in the station's own courtyard
+    cannot walk to it, and IN2's 562.5 m for 50 m went unexplained. The walks stay; the station's
+    row in the report and its popup say what became of the 210 households within its walls."""
+    from spatial.core.checks import Report
+    from spatial.coverage.walks import report_reasons, walking_coverage
+    from spatial.maps.interactive import coverage_map
+
+    network, walls, gate, homes, stations = _estate()
+    demand = walking_coverage(homes, stations, network, gates=gate, barriers=walls)
+    rows = demand.set_index("unit_id")
+    assert rows["walk_m"].round(1).to_dict() == {"IN1": np.inf, "IN2": 562.5, "IN3": np.inf, "O1": 320.0}
+    assert rows["access"].to_dict() == {"IN1": "unreachable", "IN2": "estimated", "IN3": "unreachable",
+                                        "O1": "network"}
+    report = report_reasons(Report(), demand, "coverage_demand", id_col="unit_id").to_frame(zh_columns=True)
+    said = report[report["layer"] == "stations"]
+    assert said["row_id"].tolist() == ["S2"]  # S1, on the street, has no walls round it
+    assert said["problem"].iloc[0] == ("inside walls with 3 homes (210 households) that reach it only by way of a "
+                                       "mapped walkway (out through a gate where given): 160 households there have "
+                                       "no walk, 50 walk out and back in")
+    assert said["problem_zh"].iloc[0] == ("位于围墙内：墙内 3 个居民单元（210 户）只能先走到已入图的道路（有大门时经大门）"
+                                          "再折回本站，其中 160 户无法步行到达，50 户绕行")
+    assert "map the paths inside the walls" in said["action"].iloc[0] and "补绘墙内道路" in said["action_zh"].iloc[0]
+    html = _html(coverage_map(demand, stations, lang="zh"))
+    assert "围墙内住户" in html and said["problem_zh"].iloc[0] in html
+    # no walls given: nothing said
+    assert "enclosed" not in walking_coverage(homes, stations, network).attrs
+
+
+def test_walls_drawn_as_lines_meeting_end_to_end_enclose_the_station_too():
+    from shapely.geometry import LineString
+
+    from spatial.coverage.walks import walking_coverage
+
+    network, walls, gate, homes, stations = _estate()
+    corners = [(800, 50), (1200, 50), (1200, 450), (800, 450), (800, 50)]
+    lines = gpd.GeoDataFrame(geometry=[LineString(corners[:3]), LineString(corners[2:])], crs=CRS)
+    rows = walking_coverage(homes, stations, network, gates=gate, barriers=lines).attrs["enclosed"]
+    assert [(sid, en.split(":")[-1]) for sid, (en, _) in rows] == [("S2", " 160 households there have no walk, "
+                                                                           "50 walk out and back in")]
+
+
+def test_walls_a_walkway_enters_are_walked_inside_and_nothing_is_said():
+    """Arterials given as barriers ring whole blocks whose streets are mapped: a station there is
+    walked to along them, so no row (only the estate no mapped path enters is said)."""
+    from shapely.geometry import LineString
+
+    from spatial.coverage.walks import walking_coverage
+    from spatial.network.graph import network_from_arrays
+
+    network, walls, gate, homes, stations = _estate()
+    # the street, and a path from it up into the estate to (1,000, 300): the estate's paths mapped
+    xy = np.array([[0, 0], [500, 0], [1000, 0], [1500, 0], [2000, 0], [1000, 300]], dtype=float)
+    mapped = network_from_arrays(xy, np.array([0, 1, 2, 3, 2]), np.array([1, 2, 3, 4, 5]), crs=CRS)
+    assert "enclosed" in walking_coverage(homes, stations, network, gates=gate, barriers=walls).attrs
+    demand = walking_coverage(homes, stations, mapped, gates=gate, barriers=walls)
+    assert demand.attrs["enclosed"] == []
+    assert LineString(xy[[2, 5]]).crosses(walls.geometry.iloc[0].exterior)

@@ -460,7 +460,7 @@ def coverage_map(
     draw.demand(m, state, lang, report, demand, band_list, colours, households_col)
     if gaps is not None and len(gaps):
         draw.gaps(m, state, lang, report, gaps, households_col)
-    draw.stations(m, with_station_reasons(stations, demand), state, lang, report, name_col)  # as read: as the CLI's
+    draw.stations(m, with_station_reasons(stations, demand, lang), state, lang, report, name_col)  # as the CLI's
     if sites is not None:
         draw.sites(m, state, lang, report, sites)
     synthetic = _synthetic(synthetic_note, demand, stations, communities,
