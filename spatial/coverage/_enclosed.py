@@ -67,14 +67,16 @@ def enclosed_rows(demand: pd.DataFrame, d_xy: np.ndarray, stations_xy: np.ndarra
     out = []
     area = shapely.area(walls)
     access = demand["access"].astype(str).to_numpy()
-    homes = shapely.points(np.nan_to_num(d_xy, nan=np.inf))
+    seen = np.flatnonzero(np.isfinite(d_xy).all(axis=1))
+    homes = shapely.STRtree(shapely.points(d_xy[seen]))  # a city's homes: each wall asks only its own
     for k, sid in enumerate(station_ids):
         at = shapely.points(stations_xy[k])
         inside = np.flatnonzero(shapely.contains(walls, at))
         if not np.isfinite(stations_xy[k]).all() or not len(inside):
             continue
         wall = walls[inside[np.argmin(area[inside])]]
-        mine = shapely.contains(wall, homes) & np.isfinite(d_xy).all(axis=1)
+        mine = np.zeros(len(demand), dtype=bool)
+        mine[seen[homes.query(wall, predicate="contains")]] = True
         none, round_ = mine & (access == UNREACHABLE), mine & (access == ESTIMATED)
         if not (none.any() or round_.any()):
             continue
