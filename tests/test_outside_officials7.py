@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+import zipfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -287,6 +288,13 @@ def test_a_station_inside_walls_says_which_of_its_homes_there_have_no_walk_or_wa
     assert "map the paths inside the walls" in said["action"].iloc[0] and "补绘墙内道路" in said["action_zh"].iloc[0]
     html = _html(coverage_map(demand, stations, lang="zh"))
     assert "围墙内住户" in html and said["problem_zh"].iloc[0] in html
+    # the grid worker's phone (奥维互动地图): the station's placemark says it too
+    from spatial.maps.kmz import results_kmz
+
+    kmz = results_kmz(tmp_path / "r.kmz", {"stations": stations, "coverage_demand": demand}, lang="zh")
+    with zipfile.ZipFile(kmz) as z:
+        kml = z.read("doc.kml").decode("utf-8")
+    assert kml.count("围墙内住户") == 1 and said["problem_zh"].iloc[0] in kml
     # no walls given: nothing said
     assert "enclosed" not in walking_coverage(homes, stations, network).attrs
 

@@ -80,16 +80,26 @@ def with_station_reasons(stations: pd.DataFrame, demand: pd.DataFrame | None, la
     ['', 'too far from network']
     """
     said = getattr(demand, "attrs", {}).get("station_reasons") or {"id_col": "station_id", "reasons": {}}
-    walls, by = dict(getattr(demand, "attrs", {}).get("enclosed", ())), getattr(demand, "attrs", {}).get("station_id_col")
-    if lang is not None and walls and by in stations.columns:
-        stations = stations.assign(walls_note=[walls[i][lang == "zh"] if i in walls else None
-                                               for i in stations[by].map(label_text)])
+    if lang is not None and (walls := walls_notes(stations, demand, lang)) is not None:
+        stations = stations.assign(walls_note=walls)
     if "reason" in stations.columns or said["id_col"] not in stations.columns or demand is None:
         return stations
     why = stations.assign(reason=[said["reasons"].get(i, "") for i in stations[said["id_col"]].map(label_text)])
     if "nearest_station" in demand.columns:
         why["reason"] = idle_reasons(demand, why, station_id_col=said["id_col"])
     return why if why["reason"].ne("").any() else stations
+
+
+def walls_notes(stations: pd.DataFrame, demand: pd.DataFrame | None, lang: str, id_col: str | None = None) -> list | None:
+    """Each station's line on the homes within its walls (``walking_coverage``'s ``attrs["enclosed"]``,
+    :mod:`spatial.coverage._enclosed`) in ``lang``, None for a station without walls round it, as its
+    map popup and KMZ placemark say it; None when no station has walls round it. The stations by
+    ``id_col``, else the walks' ``station_id_col``."""
+    attrs = getattr(demand, "attrs", {})
+    walls, by = dict(attrs.get("enclosed", ())), id_col or attrs.get("station_id_col")
+    if not walls or by not in stations.columns:
+        return None
+    return [walls[i][lang == "zh"] if i in walls else None for i in stations[by].map(label_text)]
 
 
 def off_network(stations: pd.DataFrame) -> np.ndarray:
