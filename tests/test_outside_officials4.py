@@ -80,7 +80,8 @@ def test_the_station_load_csv_and_sheet_say_why_a_station_serves_nobody(town_run
     with open(town_run / "station_load.csv", encoding="utf-8-sig") as f:
         table = pd.read_csv(f, dtype=str, keep_default_na=False)
     assert list(table.columns[:4]) == ["station_id", "name", "类型", "面积（㎡）"]
-    assert list(table.columns[-2:]) == ["fca_m2_per_100hh", "station_reason"]
+    # (then the reason in the sheet's words, for the official: tests/test_outside_officials7.py)
+    assert list(table.columns[-3:]) == ["fca_m2_per_100hh", "station_reason", "station_reason_zh"]
     said = dict(zip(table["station_id"], table["station_reason"]))
     assert said == {"O4-1": "", "O4-2": "too far from network", "O4-3": ""}
     assert dict(zip(table["station_id"], table["households_served"])) == {"O4-1": "500", "O4-2": "0", "O4-3": "500"}
@@ -102,7 +103,7 @@ def test_spatial_coverage_writes_the_reason_in_its_station_load_csv_and_sheet(tm
                  "--no-isochrones"]) == 0
     with open(tmp_path / "c_station_load.csv", encoding="utf-8-sig") as f:
         table = pd.read_csv(f, dtype=str, keep_default_na=False)
-    assert table.columns[-1] == "station_reason"
+    assert list(table.columns[-2:]) == ["station_reason", "station_reason_zh"]
     assert table["station_reason"].tolist() == ["", "too far from network", ""]
     sheet = _sheet(tmp_path / "c_summary.xlsx", "服务站负荷")
     assert [r["不能服务住户的原因"] for r in sheet] == [None, "距路网过远", None]

@@ -359,10 +359,11 @@ def _coverage(args: argparse.Namespace, step) -> int:
     # the tables officials open in Excel: counts as integers (4494, not 4494.0), the stations' own id,
     # name, type, community and area and their load (no snapping internals, no 站长's phone or ID number)
     load = station_load_table(snapped, station_id_col=sid, area_col=area_col, community_id_col=cid)
-    tables = {companion(args.out, "_summary.csv"): csv_figures(summary),
-              companion(args.out, "_station_load.csv"): csv_figures(load)}
+    # (in the workbook's language, Chinese: why a station serves nobody beside the code, 距路网过远)
+    tables = {companion(args.out, "_summary.csv"): csv_figures(summary, lang="zh"),
+              companion(args.out, "_station_load.csv"): csv_figures(load, lang="zh")}
     if fca_by is not None:
-        tables[companion(args.out, "_fca_by_community.csv")] = csv_figures(fca_by)
+        tables[companion(args.out, "_fca_by_community.csv")] = csv_figures(fca_by, lang="zh")
     stale = [p for p in (companion(args.out, s) for s in COMPANIONS) if p not in tables and p.is_file()]
     step("write")
     book = companion(args.out, BOOK)

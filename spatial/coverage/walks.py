@@ -35,6 +35,8 @@ from spatial.core.checks import (
     warn_replaced,
 )
 from spatial.core.errors import GeometryError, SpatialError
+from spatial.coverage._enclosed import ACTION as ENCLOSED_ACTION
+from spatial.coverage._enclosed import enclosed_rows, walled_areas
 from spatial.coverage._hints import report_hints
 # the metadata of a coverage's demand layer lives in spatial.coverage._metadata (spatial map reads
 # it without loading the walking network); every caller may import it from here
@@ -313,6 +315,10 @@ def walking_coverage(
     access[band == UNREACHABLE] = UNREACHABLE
     out["access"] = access
     out["off_network_m"] = d_snap.off_network_m
+    if barriers is not None:  # a station inside walls: its homes there walk round by a gate, or not at all (said)
+        out.attrs["enclosed"] = enclosed_rows(out, d_xy, layer_xy(stations, network, name="stations"), ids,
+                                              walled_areas(barrier_lines(barriers, network)), _households(demand),
+                                              np.asarray(network.geometry, dtype=object))
     # no homes (a filter that matched none): typed as a full result, so that pd.concat keeps its text
     out = typed_empty(out, {"band": TEXT, "reason": TEXT, "access": TEXT,
                             "nearest_station": stations[station_id_col].dtype})
@@ -392,6 +398,16 @@ def barrier_lines(barriers: gpd.GeoDataFrame | None, network: WalkNetwork, *,
     return np.asarray(geom, dtype=object)
 
 
+def _households(demand: pd.DataFrame) -> np.ndarray:
+    """Each home's households (its households column as found: 户数 ...), else 1 a home."""
+    from spatial.io.columns import find_column
+
+    col = find_column(demand, "households", layer="demand", required=False)
+    if col is None:
+        return np.ones(len(demand))
+    return pd.to_numeric(demand[col], errors="coerce").fillna(0).to_numpy(float)
+
+
 def uncovered(demand: gpd.GeoDataFrame, band: str = "15min") -> gpd.GeoDataFrame:
     """Demand rows not reached within ``band`` (beyond it, or unreachable), nearest-first order kept."""
     require_columns(demand, ["band"], "demand")
@@ -423,4 +439,6 @@ def report_reasons(report: Report, frame: pd.DataFrame, layer: str, *, id_col: s
     for i, why in zip(ids, frame.loc[marked, "reason"]):
         report.add(layer, str(i), str(why), action[0], zh=(reason_zh(why), action[1]))
     report_hints(report, frame.attrs.get("coords_hints", ()))  # Amap/Baidu numbers read as WGS-84?
+    for sid, (en, zh) in frame.attrs.get("enclosed", ()):  # a station inside walls (walking_coverage's rows)
+        report.add("stations", sid, en, ENCLOSED_ACTION[0], zh=(zh, ENCLOSED_ACTION[1]))
     return report

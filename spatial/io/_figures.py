@@ -15,12 +15,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from spatial.core._words_zh import NEARER, SAME_PLACE, reason_zh
+from spatial.core._words_zh import NEARER, SAME_PLACE, gap_note_zh, reason_zh
 from spatial.core.checks import AREA_UNITS, label_text, numbers_from_text, round_half_up, round_walk
+from spatial.io._gapwords import cause_words
 from spatial.io.columns import find_column
 
-__all__ = ["COUNT", "LOAD_COLUMNS", "LOAD_FIGURES", "NONE_ID", "NOT_GIVEN", "SITE_FIGURES", "area_not_given", "area_words",
-           "csv_figures", "integer_counts", "load_roles", "name_of", "none_name", "sites_table", "station_load_sheet",
+__all__ = ["COUNT", "CSV_WORDS", "LOAD_COLUMNS", "LOAD_FIGURES", "NONE_ID", "NOT_GIVEN", "SITE_FIGURES", "STATUS_WORDS", "area_not_given", "area_words",
+           "csv_figures", "csv_words", "integer_counts", "load_roles", "name_of", "none_name", "sites_table", "standard_words", "station_load_sheet",
            "station_load_table"]
 
 #: Whole-number count columns (households, population, hh_* ...): integers in CSVs and sheets.
@@ -81,7 +82,65 @@ _CSV_DECIMALS = ((re.compile(r"^(pct_\w+|\w+_pct|target_households|\w*per_100hh|
                  (re.compile(r"^(site_)?(lon|lat)$"), 6))
 
 
-def csv_figures(frame: pd.DataFrame, *, also: tuple[str, ...] = ()) -> pd.DataFrame:
+#: A grid's ``band_status`` in words (the 网格 sheet adds the band: 不足 300, 300–500).
+STATUS_WORDS = {"zh": {"under": "不足", "in": "区间内", "over": "超过"},
+                "en": {"under": "under", "in": "in band", "over": "over"}}
+
+
+def standard_words(table: pd.DataFrame, lang: str) -> list:
+    """Each row's ``under_standard`` in words, 是 / 否 (yes / no), as the 服务站负荷 sheet says it;
+    blank where the floor area is unknown (no ``m2_per_100hh``), not "meets it".
+
+    Examples
+    --------
+    >>> standard_words(pd.DataFrame({"under_standard": [True, False, False], "m2_per_100hh": [12.0, 40.0, None]}), "zh")
+    ['是', '否', None]
+    """
+    known = (pd.to_numeric(table["m2_per_100hh"], errors="coerce").notna() if "m2_per_100hh" in table.columns
+             else pd.Series(True, index=table.index))
+    yes, no = ("是", "否") if lang == "zh" else ("yes", "no")
+    return [(yes if bool(v) else no) if k and pd.notna(v) else None for v, k in zip(table["under_standard"], known)]
+
+
+def _blank(v) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, float) and v != v) or (isinstance(v, str) and not v.strip())
+
+
+#: The columns of a CSV that carry a code or an English reason (``cause``: ``no mapped path``;
+#: ``station_reason``: ``too far from network``), each with how the maps and the sheets say it: a
+#: Chinese run's CSV carries those words in a ``<column>_zh`` column beside the code.
+CSV_WORDS = {
+    "cause": lambda t: cause_words(t, "zh"),
+    "note": lambda t: [None if _blank(v) else gap_note_zh(v) for v in t["note"]],
+    "station_reason": lambda t: [None if _blank(v) else reason_zh(v) for v in t["station_reason"]],
+    "band_status": lambda t: [None if _blank(v) else STATUS_WORDS["zh"].get(str(v), str(v)) for v in t["band_status"]],
+    "under_standard": lambda t: standard_words(t, "zh"),
+}
+
+
+def csv_words(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``frame`` with, in a Chinese run (``lang="zh"``), each code column's words beside it
+    (:data:`CSV_WORDS`: ``cause_zh`` after ``cause`` ...), as the map, the KMZ and the workbook say
+    them (an official opening gaps.csv in WPS read ``no_network`` where the map said 无路网); the
+    codes are kept for whoever reads the file by machine. An English run's frame as it is.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"cause": ["service"], "rank": [1], "households": [40], "note": [""]})
+    >>> csv_words(t, "zh").columns.tolist(), csv_words(t, "zh")["cause_zh"].tolist()
+    (['cause', 'cause_zh', 'rank', 'households', 'note', 'note_zh'], ['距站点过远：需新站'])
+    """
+    if lang != "zh":
+        return frame
+    out = frame.copy()
+    for col, words in CSV_WORDS.items():
+        if col in out.columns and f"{col}_zh" not in out.columns:
+            out.insert(list(out.columns).index(col) + 1, f"{col}_zh",
+                       pd.Series(words(frame), index=out.index, dtype=object))
+    return out
+
+
+def csv_figures(frame: pd.DataFrame, *, also: tuple[str, ...] = (), lang: str | None = None) -> pd.DataFrame:
     """A copy of ``frame`` for a CSV an official opens in Excel: counts as integers
     (:func:`integer_counts`; a count that is not whole, such as a population estimated from
     households, rounded half up as the workbook shows it), percentages to one decimal (79.5, not 79.54977805960685), walks and
@@ -92,8 +151,10 @@ def csv_figures(frame: pd.DataFrame, *, also: tuple[str, ...] = ()) -> pd.DataFr
     >>> csv_figures(pd.DataFrame({"hh_15min": [50180.0], "pct_hh_15min": [79.54977805960685],
     ...                           "area_m2": [22348.197]})).to_csv(index=False).splitlines()
     ['hh_15min,pct_hh_15min,area_m2', '50180,79.5,22348']
+
+    With ``lang="zh"`` each code column has its Chinese words beside it (:func:`csv_words`).
     """
-    out = integer_counts(frame, also=also)
+    out = integer_counts(csv_words(frame, lang) if lang else frame, also=also)
     for col in out.columns:
         if pd.api.types.is_bool_dtype(out[col]) or not pd.api.types.is_float_dtype(out[col]):
             continue

@@ -31,6 +31,7 @@ from spatial.io._excelcodes import is_code_column
 from spatial.io._figures import COUNT as _COUNT
 from spatial.io._figures import (  # noqa: F401 (the API)
     LOAD_COLUMNS,
+    STATUS_WORDS,
     NONE_ID,
     csv_figures,
     integer_counts,
@@ -38,6 +39,7 @@ from spatial.io._figures import (  # noqa: F401 (the API)
     name_of,
     none_name,
     sites_table,
+    standard_words,
     station_load_sheet,
     station_load_table,
 )
@@ -187,7 +189,6 @@ COLUMNS: dict[str, tuple[str, str, str, str]] = {
 }
 _BAND_COL = re.compile(r"^(hh|pct_hh|pop|pct_pop)_(\d+(?:\.\d+)?)(min|m)(_estimated)?$")
 _VALUES = {"source": {"zh": {"network node": "路网节点", "candidates": "候选用房"}}}
-_STATUS = {"zh": {"under": "不足", "in": "区间内", "over": "超过"}, "en": {"under": "under", "in": "in band", "over": "over"}}
 _DROP = {"level", "geometry", "grid_seq", "synthetic", "index"}
 
 _PCT = re.compile(r"^(pct_\w+|\w+_pct|road_share)$")
@@ -235,7 +236,7 @@ def _display(frame: pd.DataFrame, lang: str, names: Mapping[str, str], band: tup
     if "road_share" in table.columns:
         table["road_share"] = pd.to_numeric(table["road_share"], errors="coerce") * 100
     if "band_status" in table.columns:
-        words = _STATUS[lang]
+        words = STATUS_WORDS[lang]
         lo, hi = band or (None, None)
         text = {"under": f"{words['under']} {lo:g}" if lo is not None else words["under"],
                 "in": f"{lo:g}–{hi:g}" if lo is not None else words["in"],
@@ -245,11 +246,7 @@ def _display(frame: pd.DataFrame, lang: str, names: Mapping[str, str], band: tup
         if col in table.columns and lang in words:
             table[col] = table[col].map(lambda v: words[lang].get(v, v))
     if "under_standard" in table.columns:  # in words; unknown (no floor area) left blank, not "meets it"
-        known = (pd.to_numeric(table["m2_per_100hh"], errors="coerce").notna() if "m2_per_100hh" in table.columns
-                 else pd.Series(True, index=table.index))
-        yes, no = ("是", "否") if lang == "zh" else ("yes", "no")
-        table["under_standard"] = [(yes if bool(v) else no) if k and pd.notna(v) else None
-                                   for v, k in zip(table["under_standard"], known)]
+        table["under_standard"] = standard_words(table, lang)
     if "band" in table.columns:  # a site's band, as its popup says it: 15min -> 15分钟内
         table["band"] = table["band"].map(lambda v: _band_value(v, lang))
     if "note" in table.columns and lang == "zh":

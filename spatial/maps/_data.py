@@ -63,11 +63,14 @@ def display_geometry(gdf: gpd.GeoDataFrame, name: str, gcj02: bool, *, decimals:
     return out
 
 
-def with_station_reasons(stations: pd.DataFrame, demand: pd.DataFrame | None) -> pd.DataFrame:
+def with_station_reasons(stations: pd.DataFrame, demand: pd.DataFrame | None, lang: str | None = None) -> pd.DataFrame:
     """The stations with the ``reason`` :func:`~spatial.coverage.walks.walking_coverage` gave those
     no walk reaches (its ``attrs["station_reasons"]``) or nobody's nearest (:func:`~spatial.io._figures.idle_reasons`),
     when they carry none of their own: the stations an analyst passes in Python are the list as
-    read, while ``spatial coverage`` writes them with their reasons. Unchanged otherwise.
+    read, while ``spatial coverage`` writes them with their reasons. Unchanged otherwise. With
+    ``lang``, a station inside walls whose homes there walk out and back in, or not at all
+    (``attrs["enclosed"]``, :mod:`spatial.coverage._enclosed`), says so in ``walls_note``: the
+    report said it, the station's popup did not.
 
     Examples
     --------
@@ -77,12 +80,26 @@ def with_station_reasons(stations: pd.DataFrame, demand: pd.DataFrame | None) ->
     ['', 'too far from network']
     """
     said = getattr(demand, "attrs", {}).get("station_reasons") or {"id_col": "station_id", "reasons": {}}
+    if lang is not None and (walls := walls_notes(stations, demand, lang)) is not None:
+        stations = stations.assign(walls_note=walls)
     if "reason" in stations.columns or said["id_col"] not in stations.columns or demand is None:
         return stations
     why = stations.assign(reason=[said["reasons"].get(i, "") for i in stations[said["id_col"]].map(label_text)])
     if "nearest_station" in demand.columns:
         why["reason"] = idle_reasons(demand, why, station_id_col=said["id_col"])
     return why if why["reason"].ne("").any() else stations
+
+
+def walls_notes(stations: pd.DataFrame, demand: pd.DataFrame | None, lang: str, id_col: str | None = None) -> list | None:
+    """Each station's line on the homes within its walls (``walking_coverage``'s ``attrs["enclosed"]``,
+    :mod:`spatial.coverage._enclosed`) in ``lang``, None for a station without walls round it, as its
+    map popup and KMZ placemark say it; None when no station has walls round it. The stations by
+    ``id_col``, else the walks' ``station_id_col``."""
+    attrs = getattr(demand, "attrs", {})
+    walls, by = dict(attrs.get("enclosed", ())), id_col or attrs.get("station_id_col")
+    if not walls or by not in stations.columns:
+        return None
+    return [walls[i][lang == "zh"] if i in walls else None for i in stations[by].map(label_text)]
 
 
 def off_network(stations: pd.DataFrame) -> np.ndarray:
@@ -306,7 +323,7 @@ GRID_FIELDS = ["grid_code", "community", "four_bounds", "households", "band_stat
 UNIT_FIELDS = ["community", "grid_id", "households", "population", "band", "walk_min", "walk_m",
                "nearest_station", "reason", "access", "off_network_m"]
 STATION_FIELDS = ["type", "community", "floor_area_m2", "reason", "households_served", "population_served",
-                  "households_estimated", "m2_per_100hh", "under_standard", "fca_m2_per_100hh"]
+                  "households_estimated", "m2_per_100hh", "under_standard", "fca_m2_per_100hh", "walls_note"]
 #: A gap's popup rows: the 盲区 sheet's figures (its walk to the nearest station and its 备注 too).
 GAP_FIELDS = ["cause", "community", "households", "population", "n_points", "rank", "walk_to_station_m",
               "walk_to_station_min", "note"]

@@ -19,6 +19,7 @@ from spatial.maps._data import (COMMUNITY_FIELDS, GAP_FIELDS, HOME_POINT_DECIMAL
                                 UNIT_FIELDS, display_geometry, gap_notes, head_props, jsonable, layer_json, names_of,
                                 off_network, popup_props)
 from spatial.maps._layers import BoxControl, StationSearch, VectorLayer
+from spatial.maps._speed import sites_at_speed
 
 #: Gaps with a permanent rank label (the largest ones); the rest show it in their popup.
 GAP_LABELS = 10
@@ -231,6 +232,7 @@ def typed_stations(stations, id_col: str | None = None):
 
 def sites(m, state, lang, report, sites) -> None:
     require_crs(sites, "sites")
+    sites, notes = sites_at_speed(sites, state, lang, report)  # gains of another speed than the map's: left out
     s = sites.sort_values("rank") if "rank" in sites.columns else sites
     props, fields = popup_props(s, SITE_FIELDS, lang, names=state["names"])
     within = st.site_labels(lang, s)  # the band the gains are counted within, beside a table of every band
@@ -255,5 +257,5 @@ def sites(m, state, lang, report, sites) -> None:
                state=state, report=report, label="_label", interactive=True,
                styles=[{"color": "#000000", "weight": 2, "fillColor": st.SITE_COLOUR,
                         "fillOpacity": 1, "radius": 10}])
-    BoxControl(st.legend_html(st.text(lang, "sites"), [(st.SITE_COLOUR, st.text(lang, "sites_note"), "point")], [])
-               ).add_to(m)
+    BoxControl(st.legend_html(st.text(lang, "sites"), [(st.SITE_COLOUR, st.text(lang, "sites_note"), "point")],
+                              notes)).add_to(m)

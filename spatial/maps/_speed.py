@@ -36,6 +36,10 @@ TEXT = {
                             "（coverage_summary 的 bands=make_bands(speed_kmh={speed})）",
         "stations": "服务站的可达面积（2SFCA）按运行时的步行速度算出，未列出；请按 {speed} 公里/小时的步行距离重算"
                     "（station_fca 的 limit_m）",
+        "sites": "建议新站的新增覆盖户数和建成后覆盖率按{found}算出，与本图的步行速度不同，未列出（新站位置照画）；"
+                 "请按 {speed} 公里/小时重新选址（site_stations 的 speed_kmh={speed}）",
+        "notice": "本图按步行速度 {speed} 公里/小时重画：{what}按另一速度算出，未画出或未列出，见图例",
+        "what": {"gaps": "盲区", "isochrones": "服务范围", "stations": "可达面积", "sites": "新站新增覆盖户数"},
     },
     "en": {
         "found_at": "{speed} km/h",
@@ -48,6 +52,12 @@ TEXT = {
                             "count it again at {speed} km/h (coverage_summary(..., bands=make_bands(speed_kmh={speed})))",
         "stations": "Stations' floor area in reach (2SFCA) was worked out at the run's walking speed "
                     "and is not shown; work it out again for the walk of {speed} km/h (station_fca(..., limit_m=))",
+        "sites": "New sites' households gained and coverage after them were counted at {found}, not this map's "
+                 "walking speed, and are not shown (the sites are drawn); site them again at {speed} km/h "
+                 "(site_stations(..., speed_kmh={speed}))",
+        "notice": "Redrawn at {speed} km/h: {what} of another walking speed left out (see the legend)",
+        "what": {"gaps": "gaps", "isochrones": "service areas", "stations": "floor area in reach",
+                 "sites": "new sites' gains"},
     },
 }
 
@@ -185,19 +195,66 @@ def at_map_speed(demand, speed_kmh, band_col, band_list, *, gaps, isochrones, st
     return out
 
 
+def _said(language: str, layer: str, made: float | None, speed_kmh: float) -> str:
+    words = TEXT[language]
+    found = words["found_run"] if made is None else words["found_at"].format(speed=f"{made:.1f}")
+    return words[layer].format(found=found, speed=f"{speed_kmh:g}")
+
+
+def _left_out(layer: str, made: float | None, speed_kmh: float, lang: str, report: Report | None) -> str:
+    """The legend's note on ``layer`` left out at ``speed_kmh``, in ``lang``; a row in ``report``."""
+    logger.info("coverage map: %s left out: %s", layer, _said("en", layer, made, speed_kmh))
+    if report is not None:
+        report.add(layer, "-", f"made at another walking speed than the map's {speed_kmh:g} km/h",
+                   "left off the map; make it again at the map's speed",
+                   zh=(f"按另一步行速度算出，与本图的 {speed_kmh:g} 公里/小时不同", "未画出；请按本图速度重算"))
+    return _said(lang, layer, made, speed_kmh)
+
+
 def left_out_notes(at: AtSpeed, lang: str, report: Report | None) -> list[str]:
     """The legend's note on each layer ``at`` left out, in ``lang``; a row each in ``report``."""
-    def said(language: str, layer: str, made: float | None) -> str:
-        words = TEXT[language]
-        found = words["found_run"] if made is None else words["found_at"].format(speed=f"{made:.1f}")
-        return words[layer].format(found=found, speed=f"{at.speed_kmh:g}")
+    return [_left_out(layer, made, at.speed_kmh, lang, report) for layer, made in at.left_out]
 
-    notes = []
-    for layer, made in at.left_out:
-        notes.append(said(lang, layer, made))
-        logger.info("coverage map: %s left out: %s", layer, said("en", layer, made))
-        if report is not None:
-            report.add(layer, "-", f"made at another walking speed than the map's {at.speed_kmh:g} km/h",
-                       "left off the map; make it again at the map's speed",
-                       zh=(f"按另一步行速度算出，与本图的 {at.speed_kmh:g} 公里/小时不同", "未画出；请按本图速度重算"))
-    return notes
+
+def speed_notice(state: dict, lang: str, at: AtSpeed) -> None:
+    """Keep in a map's ``state`` that its homes were redrawn at another speed than the walks' (the
+    speed, for the new sites drawn after, :func:`sites_at_speed`), and, when something of the run's
+    speed was left out, one short line saying so on the map itself, above the scale bar: a phone
+    folds the legend's notes into its button, and an official there saw a map without gaps with
+    nothing saying why."""
+    if not at.redrawn:
+        return
+    state["redrawn_kmh"] = at.speed_kmh
+    _notice(state, lang, [layer for layer, _ in at.left_out])
+
+
+def _notice(state: dict, lang: str, layers: list[str]) -> None:
+    said = state.setdefault("left_out_layers", [])
+    said.extend(layer for layer in layers if layer not in said and layer in TEXT[lang]["what"])
+    old = state.get("speed_notice")
+    notices = [n for n in state.get("notices", []) if n != old]
+    if said:
+        what = ("、" if lang == "zh" else ", ").join(TEXT[lang]["what"][layer] for layer in said)
+        state["speed_notice"] = TEXT[lang]["notice"].format(speed=f"{state['redrawn_kmh']:g}", what=what)
+        notices.append(state["speed_notice"])
+    state["notices"] = notices
+
+
+#: A new site's figures counted within the run's band at the run's walking speed.
+SITE_GAINS = ("gain_households", "gain_population", "cum_coverage_pct")
+
+
+def sites_at_speed(sites: gpd.GeoDataFrame, state: dict, lang: str,
+                   report: Report | None) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """``sites`` as a map redrawn at another walking speed (``state["redrawn_kmh"]``, kept by
+    :func:`speed_notice`) draws them, and the notes of their legend: their gains within a band of
+    minutes (:data:`SITE_GAINS`) were counted at the run's speed and are left out (a 3 km/h map whose
+    table said 58.2 % within 15 minutes showed a site "建成后累计覆盖率 83.5%" of 4 km/h); where to
+    build them is drawn. Sites of a band of metres, or on a map at the walks' speed, as they are."""
+    speed = state.get("redrawn_kmh")
+    gains = [c for c in SITE_GAINS if c in sites.columns]
+    bands = sites["band"].dropna().astype(str) if "band" in sites.columns else pd.Series([], dtype=str)
+    if speed is None or not gains or (len(bands) and bands.str.fullmatch(r"\d+(?:\.\d+)?m").all()):
+        return sites, []
+    _notice(state, lang, ["sites"])
+    return sites.drop(columns=gains), [_left_out("sites", None, speed, lang, report)]

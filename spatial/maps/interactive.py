@@ -34,7 +34,7 @@ from spatial.maps import _style as st
 from spatial.maps import _draw as draw
 from spatial.maps._data import (GRID_FIELDS, community_coverage, file_status, grid_notes, head_props, jsonable,
                                 popup_props, short_labels, station_id_column, with_station_reasons)
-from spatial.maps._speed import at_map_speed, left_out_notes, summary_at_speed
+from spatial.maps._speed import at_map_speed, left_out_notes, speed_notice, summary_at_speed
 from spatial.maps._draw import GAP_LABELS  # noqa: F401  (public constant, kept here)
 from spatial.maps._tables import coverage_table, grid_table
 from spatial.maps._layers import (Attribution, BoxControl, Layout, OfflineMap, ScaleBar, layers_top_first, render_page,
@@ -443,9 +443,9 @@ def coverage_map(
     if own:
         m = _new_map(lang, tiles, tiles_attr, tiles_crs, len(demand), st.text(lang, "map_coverage"))
     state = _state(m, lang)
-    # stations or homes that look like Amap/Baidu numbers read as WGS-84 (walking_coverage's hint): said on
-    # the map itself, where an official on a phone looks, not only in the report
+    # homes that look like Amap numbers, layers of another speed left out: said on the map itself (a phone too)
     st.keep_notices(state, lang, hints, car_network=car)
+    speed_notice(state, lang, at)
     draw.remember_names(state, communities, stations, name_col)
     table = community_coverage(summary_at_speed(summary, demand, band_list, households_col) if at.redrawn else summary,
                                demand, band_list, households_col, communities)
@@ -460,7 +460,7 @@ def coverage_map(
     draw.demand(m, state, lang, report, demand, band_list, colours, households_col)
     if gaps is not None and len(gaps):
         draw.gaps(m, state, lang, report, gaps, households_col)
-    draw.stations(m, with_station_reasons(stations, demand), state, lang, report, name_col)  # as read: as the CLI's
+    draw.stations(m, with_station_reasons(stations, demand, lang), state, lang, report, name_col)  # as the CLI's
     if sites is not None:
         draw.sites(m, state, lang, report, sites)
     synthetic = _synthetic(synthetic_note, demand, stations, communities,

@@ -22,7 +22,7 @@ from spatial.io._figures import area_words
 from spatial.io.columns import find_column
 from spatial.io.kml import write_kml
 from spatial.maps._data import (GAP_FIELDS, HOME_POINT_DECIMALS, STATION_FIELDS, VALUE_WORDS, cause_words,
-                                display_geometry, gap_notes, grid_notes, jsonable, names_of)
+                                display_geometry, gap_notes, grid_notes, jsonable, names_of, walls_notes)
 from spatial.maps._draw import typed_stations
 from spatial.maps._gis_styles import kml_styles
 from spatial.maps._style import FIELD_LABELS, coords_notes, feature_names, reason_label, site_labels, site_names, text
@@ -101,6 +101,8 @@ def results_kmz(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame | None],
     for layer, note in (("stations", notes.get("stations")), ("gaps", notes.get("demand"))):
         if note and layer in shown:  # the grid worker taps a station 600 m off its street: the reason is there
             shown[layer] = shown[layer].assign(coords_note=note)
+    if "stations" in shown and (walls := walls_notes(shown["stations"], demand, lang, "station_id")) is not None:
+        shown["stations"] = shown["stations"].assign(walls_note=walls)  # the homes within its walls, as its popup
     if "gaps" in shown:  # outlines drawn round homes' points: to about a metre, as on the maps
         gaps = shown["gaps"].to_crs(4326)
         gaps[gaps.geometry.name] = display_geometry(gaps, "gaps", False, decimals=HOME_POINT_DECIMALS)

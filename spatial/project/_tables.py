@@ -21,6 +21,17 @@ def _moves_words(moves, lang: str):
     return moves_in(moves, lang)
 
 
+def _moves_csv(moves: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A redraw's moves as moves.csv carries them: in a Chinese run each reason in the words of the
+    workbook's 网格调整清单 beside it (``reason_zh``; moves.csv said "passed along a chain of
+    neighbouring grids" where the sheet says 沿相邻网格依次调整…), the reason kept for machines."""
+    if lang != "zh" or "reason" not in moves.columns:
+        return moves
+    out = moves.copy()
+    out.insert(list(out.columns).index("reason") + 1, "reason_zh", _moves_words(moves, "zh")["reason"].to_numpy())
+    return out
+
+
 def _wgs84(layer):
     """A layer for results.gpkg: every layer in one CRS, EPSG:4326 (tables unchanged); a gap's
     site (``site_x``, ``site_y`` in the working CRS) as ``site_lon``, ``site_lat``."""

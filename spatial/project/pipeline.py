@@ -13,7 +13,7 @@ from spatial.project._gridstep import extend_once as _extend_once
 from spatial.project._gridstep import with_four_bounds as _with_four_bounds
 from spatial.project._inputs import _find_columns, _opt, read_input
 from spatial.project._maps import run_maps, run_png
-from spatial.project._tables import _about, _grid_summary, _moves_words, _wgs84
+from spatial.project._tables import _about, _grid_summary, _moves_csv, _moves_words, _wgs84
 from spatial.project.config import Project
 
 logger = logging.getLogger(__name__)
@@ -440,29 +440,31 @@ def _write(project: Project, layers: dict, out: Path) -> list[Path]:
     write_layers(keep, gpkg, metadata=meta or None, styles=qgis_styles(keep, lang=project.outputs.get("lang", "zh")),
                  geometry_types=GEOMETRY_TYPES)
     files.append(gpkg)
+    lang = project.outputs.get("lang", "zh")  # a Chinese run's CSVs say each code as the sheet and map do
     for name in ("coverage_summary", "sites_before_after", "fca_by_community"):
         if name in layers:
             path = out / f"{name}.csv"
-            write_csv(csv_figures(layers[name]), path)
+            write_csv(csv_figures(layers[name], lang=lang), path)
             files.append(path)
     load = None
     if "stations" in layers and "coverage_demand" in layers:  # the tables officials act on
         # the stations' own id, name, type, community and area and their load: no 站长's phone
         load = station_load_table(layers["stations"], area_col=project.coverage.get("station_area_col"))
         path = out / "station_load.csv"
-        write_csv(csv_figures(load), path)
+        write_csv(csv_figures(load, lang=lang), path)
         files.append(path)
     if "gaps" in layers and "coverage_demand" in layers:
         path = out / "gaps.csv"
-        write_csv(csv_figures(pd.DataFrame(_wgs84(layers["gaps"]).drop(columns="geometry", errors="ignore"))), path)
+        write_csv(csv_figures(pd.DataFrame(_wgs84(layers["gaps"]).drop(columns="geometry", errors="ignore")), lang=lang),
+                  path)
         files.append(path)
     if "grids" in layers:
         path = out / "grids.csv"
-        write_csv(csv_figures(layers["grids"]), path)
+        write_csv(csv_figures(layers["grids"], lang=lang), path)
         files.append(path)
     if "moves" in layers:  # a redrawn plan: which units changed grid, and why
         path = out / "moves.csv"
-        write_csv(layers["moves"], path)
+        write_csv(_moves_csv(layers["moves"], lang), path)
         files.append(path)
     o = project.outputs
     if o.get("shapefile"):
