@@ -148,8 +148,8 @@ def _explain_count(report, cid, mean, k, n_over, lo, hi) -> None:
     """A row when the grid count asked leaves a community's grids (those not holding a unit over
     the band) a mean ``mean`` out of the band or within ``NEAR_EDGE`` of its edge."""
     room = NEAR_EDGE * (hi - lo)
-    if lo + room <= mean <= hi - room:
-        return
+    if lo + room <= mean <= hi - room or (k - n_over == 1 and lo <= mean <= hi):
+        return  # (one grid holds the mean exactly: no unevenness can push it out)
     under = mean < lo + room
     # the grids not holding a unit over the band
     them = f"its other {counted(k - n_over, 'grid')}" if n_over else "its grids"
@@ -158,11 +158,11 @@ def _explain_count(report, cid, mean, k, n_over, lo, hi) -> None:
         if n_over else ""
     beside_zh = f"（{n_over} 个超过 {hi:g} 户的单元各占一个网格）" if n_over else ""
     if lo <= mean <= hi:
-        problem = f"the {k} grids asked for leave {them} about {mean:.0f} households each{beside}, near the band's edge"
+        problem = f"the {counted(k, 'grid')} asked for leave {them} about {mean:.0f} households each{beside}, near the band's edge"
         problem_zh = f"所要求的 {k} 个网格使{them_zh}每格约 {mean:.0f} 户{beside_zh}，接近户数区间边缘"
         effect, effect_zh = "uneven units push some out of the band", "单元大小不一，部分网格会超出区间"
     else:
-        problem = f"the {k} grids asked for leave {them} about {mean:.0f} households each{beside}, " \
+        problem = f"the {counted(k, 'grid')} asked for leave {them} about {mean:.0f} households each{beside}, " \
                   f"{'under' if under else 'over'} {lo if under else hi:g}"
         problem_zh = f"所要求的 {k} 个网格使{them_zh}每格约 {mean:.0f} 户{beside_zh}，{'低于' if under else '高于'} {lo if under else hi:g} 户"
         effect, effect_zh = "no plan of that many grids is in the band", "该网格数下没有全部落在区间内的方案"
@@ -252,7 +252,7 @@ def explain_community(report, cid, h, h_rest, k_got, k_asked, lo, hi, n_grids, n
                    zh=(f"{what_zh}无法整分为每格 {lo:g}–{hi:g} 户的网格",
                        f"划为 {k_got} 个网格，每格约 {h / k_got:.0f} 户，超出区间最少"))
     if k_got != k_asked:
-        report.add("communities", cid, f"asked for {k_asked} grids, drew {k_got}",
+        report.add("communities", cid, f"asked for {counted(k_asked, 'grid')}, drew {k_got}",
                    "units not connected to each other need a grid each, or too few units to split",
                    zh=(f"要求 {k_asked} 个网格，实际划出 {k_got} 个", "互不相连的单元各需一个网格，或单元太少无法再分"))
 
