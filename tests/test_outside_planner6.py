@@ -9,10 +9,15 @@ Every figure expected is worked out by hand from the tiny towns written here.
 
 from __future__ import annotations
 
+import json
+import re
+
 import geopandas as gpd
+import pytest
 import shapely
 from shapely.geometry import Polygon, box
 
+from spatial.cli import main
 from spatial.grids.partition import partition_grids
 from spatial.grids.tessellation import units_from_buildings
 
@@ -80,3 +85,64 @@ def test_a_community_of_two_islands_asked_for_one_grid_says_so_in_the_singular()
     comm = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(X0, Y0, X0 + 400, Y0 + 100)], crs=UTM)
     res = partition_grids(units, comm, min_households=300, max_households=500)
     assert "asked for 1 grid, drew 2" in res.report["problem"].tolist()
+
+
+# ------------------------------------------- the estate column a results file's grids were drawn with
+
+
+def _page_groups(path) -> list:
+    data = json.loads(re.search(r'id="sp-editor-data">(.*?)</script>', path.read_text(encoding="utf-8"),
+                                re.S).group(1))
+    return data["units"]["group"]
+
+
+@pytest.fixture(scope="module")
+def estate_results(tmp_path_factory):
+    """Six 100 m units of 100 households in a row (U0 ... U5), estate 丽景苑 over U2 and U3 in a
+    column named 小区名称, drawn by `spatial grids --gated-col 小区名称` in the band 200-400: the
+    estate kept whole, 200 | 400 or 400 | 200. And plan.csv, the editor's export of a plan cutting
+    it: U0-U2 | U3-U5 (300 | 300)."""
+    d = tmp_path_factory.mktemp("estate")
+    units = gpd.GeoDataFrame({"unit_id": [f"U{i}" for i in range(6)], "households": [100] * 6,
+                              "小区名称": [None, None, "丽景苑", "丽景苑", None, None]},
+                             geometry=[box(X0 + 100 * i, Y0, X0 + 100 * (i + 1), Y0 + 100) for i in range(6)], crs=UTM)
+    comm = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(X0, Y0, X0 + 600, Y0 + 100)], crs=UTM)
+    units.to_file(d / "town.gpkg", layer="units")
+    comm.to_file(d / "town.gpkg", layer="communities")
+    assert main(["-q", "grids", f"{d / 'town.gpkg'}:communities", f"{d / 'town.gpkg'}:units", "--min", "200",
+                 "--max", "400", "--gated-col", "小区名称", "--out", str(d / "grids.gpkg")]) == 0
+    (d / "plan.csv").write_text("unit_id,grid_id\n" + "".join(f"U{i},C1-0{1 + (i > 2)}\n" for i in range(6)),
+                                encoding="utf-8-sig")
+    return d
+
+
+def test_the_editor_page_of_grids_drawn_with_an_estate_column_moves_those_estates_whole(estate_results, capsys):
+    # was: `spatial editor grids.gpkg` after `spatial grids --gated-col 小区名称` knew no estate
+    # (units.group None): a click moved U2 out of 丽景苑 alone and the page flagged nothing, unless
+    # the planner named the column again
+    d = estate_results
+    capsys.readouterr()
+    assert main(["editor", str(d / "grids.gpkg"), "--out", str(d / "edit.html")]) == 0
+    assert _page_groups(d / "edit.html") == [-1, -1, 0, 0, -1, -1]
+    assert "gated estates (小区) from column 小区名称, kept whole as PLAN's grids were drawn (--gated-col to change)" \
+        in capsys.readouterr().out
+    # the results file records the column; another named on the line wins
+    assert main(["-q", "editor", str(d / "grids.gpkg"), "--out", str(d / "edit2.html"), "--gated-col",
+                 "unit_id"]) == 0
+    assert _page_groups(d / "edit2.html") == [0, 1, 2, 3, 4, 5]
+
+
+def test_an_edited_plan_of_those_units_is_scored_and_redrawn_with_the_estates_kept_whole(estate_results, capsys):
+    # was: the plan cutting 丽景苑 was scored with no word on the estate, and redrawn as it was
+    d = estate_results
+    units = f"{d / 'grids.gpkg'}:units"
+    capsys.readouterr()
+    assert main(["grids", f"{d / 'town.gpkg'}:communities", units, "--existing", str(d / "plan.csv"), "--evaluate",
+                 "--min", "200", "--max", "400", "--out", str(d / "scores.gpkg")]) == 0
+    out = capsys.readouterr().out
+    assert "gated estates (小区) from column 小区名称, kept whole as the grids of 'grids.gpkg' were drawn" in out
+    assert "gated estates split between grids (1): 丽景苑: C1-01 (U2), C1-02 (U3)" in out
+    assert main(["-q", "grids", f"{d / 'town.gpkg'}:communities", units, "--existing", str(d / "plan.csv"),
+                 "--redraw", "--min", "200", "--max", "400", "--out", str(d / "redrawn.gpkg")]) == 0
+    grid = gpd.read_file(d / "redrawn.gpkg", layer="units").set_index("unit_id")["grid_id"]
+    assert grid["U2"] == grid["U3"]
