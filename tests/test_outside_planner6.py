@@ -146,3 +146,47 @@ def test_an_edited_plan_of_those_units_is_scored_and_redrawn_with_the_estates_ke
                  "--redraw", "--min", "200", "--max", "400", "--out", str(d / "redrawn.gpkg")]) == 0
     grid = gpd.read_file(d / "redrawn.gpkg", layer="units").set_index("unit_id")["grid_id"]
     assert grid["U2"] == grid["U3"]
+
+
+def test_a_grid_built_from_buildings_staffs_a_楼栋长_only_for_buildings_people_live_in(tmp_path):
+    # was: on Futian's footprints a grid of 44 residential buildings, a kindergarten and an office
+    # (0 households) counted n_buildings 46 and 23 楼栋长; a 楼栋长 is a resident of the building
+    # (docs/editor.md: 楼栋 are 0 for a unit with no residential building). Here: one community of
+    # 400 x 100 m, three houses of 120, 100 and 130 households, a school and an office of 0: 3
+    # buildings, 2 楼栋长 (not 5 and 3).
+    houses = gpd.GeoDataFrame({"户数": [120, 100, 130, 0, 0]}, crs=UTM,
+                              geometry=[box(X0 + 20 + 70 * i, Y0 + 30, X0 + 50 + 70 * i, Y0 + 70) for i in range(5)])
+    comm = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(X0, Y0, X0 + 400, Y0 + 100)], crs=UTM)
+    houses.to_file(tmp_path / "in.gpkg", layer="buildings")
+    comm.to_file(tmp_path / "in.gpkg", layer="communities")
+    assert main(["-q", "grids", f"{tmp_path / 'in.gpkg'}:communities", f"{tmp_path / 'in.gpkg'}:buildings",
+                 "--from-buildings", "--out", str(tmp_path / "g.gpkg")]) == 0
+    grids = gpd.read_file(tmp_path / "g.gpkg", layer="grids")
+    assert grids[["households", "n_buildings", "building_leads", "household_leads"]].values.tolist() == [[350, 3, 2, 35]]
+    units = gpd.read_file(tmp_path / "g.gpkg", layer="units")
+    assert sorted(units["buildings"]) == [0, 0, 1, 1, 1]  # the school's and the office's units hold no 楼栋
+
+
+def test_a_row_of_lane_houses_no_grid_in_the_band_can_hold_is_one_report_row():
+    # was: one row a unit, alike: on Futian's footprints 25 rows "holds 13 households: under 300
+    # alone and with all the lighter units it could join, with any neighbour of more than 487
+    # households it passes 500" for one block of 里弄 (259 households) beside an estate of 1,230.
+    # Here: estate E (two units of 300, kept whole: 600 > 500) and eight lane houses east of it,
+    # 10-17 households each (108 in all): under 300 with all of them, over 500 with the estate.
+    hh = [300, 300, 10, 11, 12, 13, 14, 15, 16, 17]
+    units = gpd.GeoDataFrame({"unit_id": [f"U{i}" for i in range(10)], "households": hh,
+                              "gated": ["E", "E"] + [None] * 8}, crs=UTM,
+                             geometry=[box(X0 + 100 * i, Y0, X0 + 100 * (i + 1), Y0 + 100) for i in range(10)])
+    comm = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(X0, Y0, X0 + 1000, Y0 + 100)], crs=UTM)
+    res = partition_grids(units, comm, min_households=300, max_households=500)
+    rows = res.report[(res.report["layer"] == "units") & (res.report["row_id"] != "-")]
+    assert rows[["row_id", "problem", "action"]].values.tolist() == [
+        ["U2, U3, U4, U5, U6, U7 ...", "these 8 units side by side hold 10–17 households each (108 in all): each is "
+         "under 300 alone and with all the lighter units it could join, and passes 500 with any neighbour of more "
+         "than 483–490 households",
+         "no grid holding any of them can be in the band; widen the band or move them by hand"],
+        ["U0, U1", "2 units kept together hold 600 households: over 500",
+         "no grid holding them can be in the band; let the group be split (gated/together/locked) or widen the band"]]
+    # both grids out of the band (the estate's, the lanes') are told the rows say why
+    grid_rows = res.report[res.report["layer"] == "grids"]
+    assert len(grid_rows) and grid_rows["action"].str.endswith("the rows on it, its units or community say why").all()

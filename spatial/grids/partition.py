@@ -488,9 +488,10 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
     # the rows that may say why a grid is out of the band (a unit's or group's, its community's, a
     # redraw's own row on the grid), taken before this step adds rows on the grids' pieces
     # (an id matched though typed with spaces round it says nothing of a grid's size)
-    told = {(layer, i.strip()) for layer, row_id in ((r["layer"], str(r["row_id"])) for r in report.rows
-                                                     if not r["problem"].endswith(LOOSE_WHY[0]))
-            for i in (row_id.removesuffix(" ...").split(", ") if layer == "units" else [row_id])}
+    # (a row on more units than its row_id shows keeps them all: ``ids``)
+    told = {(r["layer"], i.strip()) for r in report.rows if not r["problem"].endswith(LOOSE_WHY[0])
+            for i in (str(r["row_id"]).removesuffix(" ...").split(", ") + r.get("ids", []) if r["layer"] == "units"
+                      else [str(r["row_id"])])}
     rows, geoms, comm_pos = [], [], []
     buildings = unit_buildings(prep.bld, prep.hh)
     for c, cid in enumerate(prep.comm_ids):
