@@ -79,12 +79,18 @@ def test_a_grid_count_giving_a_community_one_grid_in_the_band_says_nothing_of_un
 
 
 def test_a_community_of_two_islands_asked_for_one_grid_says_so_in_the_singular():
-    # was: "asked for 1 grids, drew 2" (示例1社区: 227 households in two pieces across 滨河大道)
+    # was: "asked for 1 grids, drew 2" (示例1社区: 227 households in two pieces across 滨河大道),
+    # after "drew 2 grids of about 114 households, the least out of band": one grid of 227 is 73
+    # under the band, two of 100 and 127 are 200 and 173 under
     units = gpd.GeoDataFrame({"unit_id": ["U0", "U1"], "households": [100, 127]}, crs=UTM,
                              geometry=[box(X0, Y0, X0 + 100, Y0 + 100), box(X0 + 300, Y0, X0 + 400, Y0 + 100)])
     comm = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(X0, Y0, X0 + 400, Y0 + 100)], crs=UTM)
     res = partition_grids(units, comm, min_households=300, max_households=500)
-    assert "asked for 1 grid, drew 2" in res.report["problem"].tolist()
+    rows = res.report[res.report["layer"] == "communities"]
+    assert rows[["problem", "action"]].values.tolist() == [
+        ["227 households cannot be cut into whole grids of 300–500",
+         "1 grid of about 227 households would be the least out of band; the next row says why 2 were drawn"],
+        ["asked for 1 grid, drew 2", "units not connected to each other need a grid each, or too few units to split"]]
 
 
 # ------------------------------------------- the estate column a results file's grids were drawn with

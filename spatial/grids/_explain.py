@@ -282,10 +282,16 @@ def explain_community(report, cid, h, h_rest, k_got, k_asked, lo, hi, n_grids, n
     elif n_grids is None and lo > 0 and h_rest > 0 and math.ceil(h_rest / hi) > math.floor(h_rest / lo):
         what = f"{h:g} households" if h_rest == h else f"the {h_rest:g} households outside its units over {hi:g}"
         what_zh = f"{h:g} 户" if h_rest == h else f"除超过 {hi:g} 户的单元外的 {h_rest:g} 户"
-        report.add("communities", cid, f"{what} cannot be cut into whole grids of {lo:g}–{hi:g}",
-                   f"drew {k_got} grids of about {h / k_got:.0f} households, the least out of band",
-                   zh=(f"{what_zh}无法整分为每格 {lo:g}–{hi:g} 户的网格",
-                       f"划为 {k_got} 个网格，每格约 {h / k_got:.0f} 户，超出区间最少"))
+        if k_got == k_asked:
+            did = f"drew {counted(k_got, 'grid')} of about {h / k_got:.0f} households, the least out of band"
+            did_zh = f"划为 {k_got} 个网格，每格约 {h / k_got:.0f} 户，超出区间最少"
+        else:  # (drawn more for units not connected: 227 households in two islands, "drew 2 grids of
+            # about 114 households, the least out of band", where one grid of 227 is less out)
+            did = f"{counted(k_asked, 'grid')} of about {h / k_asked:.0f} households would be the least out of " \
+                  f"band; the next row says why {k_got} were drawn"
+            did_zh = f"划为 {k_asked} 个网格（每格约 {h / k_asked:.0f} 户）超出区间最少；下一行说明为何划出 {k_got} 个"
+        report.add("communities", cid, f"{what} cannot be cut into whole grids of {lo:g}–{hi:g}", did,
+                   zh=(f"{what_zh}无法整分为每格 {lo:g}–{hi:g} 户的网格", did_zh))
     if k_got != k_asked:
         report.add("communities", cid, f"asked for {counted(k_asked, 'grid')}, drew {k_got}",
                    "units not connected to each other need a grid each, or too few units to split",
