@@ -196,3 +196,26 @@ def test_a_row_of_lane_houses_no_grid_in_the_band_can_hold_is_one_report_row():
     # both grids out of the band (the estate's, the lanes') are told the rows say why
     grid_rows = res.report[res.report["layer"] == "grids"]
     assert len(grid_rows) and grid_rows["action"].str.endswith("the rows on it, its units or community say why").all()
+
+
+def test_grids_from_buildings_redrawn_from_their_results_keep_the_estates_they_were_drawn_with(tmp_path, capsys):
+    # was: `spatial grids ... --from-buildings --existing results.gpkg:grids --redraw` without
+    # --gated-col again cut 丽景苑 (its grids 300 | 300); now the results file's column is taken.
+    # Six houses of 100 households 100 m apart, 丽景苑 the third and fourth; drawn in 200-400 with
+    # the estate (200 | 400 or 400 | 200), redrawn in 250-350: only a cut estate puts both in it.
+    houses = gpd.GeoDataFrame({"户数": [100] * 6, "小区名称": [None, None, "丽景苑", "丽景苑", None, None]}, crs=UTM,
+                              geometry=[box(X0 + 100 * i + 30, Y0 + 30, X0 + 100 * i + 70, Y0 + 70) for i in range(6)])
+    comm = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(X0, Y0, X0 + 600, Y0 + 100)], crs=UTM)
+    houses.to_file(tmp_path / "in.gpkg", layer="buildings")
+    comm.to_file(tmp_path / "in.gpkg", layer="communities")
+    layers = [f"{tmp_path / 'in.gpkg'}:communities", f"{tmp_path / 'in.gpkg'}:buildings", "--from-buildings"]
+    assert main(["-q", "grids", *layers, "--min", "200", "--max", "400", "--gated-col", "小区名称",
+                 "--out", str(tmp_path / "g.gpkg")]) == 0
+    capsys.readouterr()
+    assert main(["grids", *layers, "--min", "250", "--max", "350", "--existing", f"{tmp_path / 'g.gpkg'}:grids",
+                 "--redraw", "--out", str(tmp_path / "r.gpkg")]) == 0
+    assert "gated estates (小区) from column 小区名称, kept whole as the grids of 'g.gpkg' were drawn" \
+        in capsys.readouterr().out
+    units = gpd.read_file(tmp_path / "r.gpkg", layer="units")
+    assert units.loc[units["小区名称"] == "丽景苑", "grid_id"].nunique() == 1
+    assert sorted(gpd.read_file(tmp_path / "r.gpkg", layer="grids")["households"]) == [200, 400]

@@ -225,8 +225,9 @@ def _cmd_grids(args: argparse.Namespace) -> int:
                   "--existing": args.existing, "--lock": args.lock, "--household-points": args.household_points})
     communities = read_input(args.inputs[0], "communities", "communities")
     units = read_input(args.inputs[1], "units", "units", points=True)
-    if not args.from_buildings:  # (the units of a results file: the estates its grids were drawn with)
-        _recorded_gated(args, units, args.inputs[1], f"the grids of '{split_spec(args.inputs[1])[0].name}'")
+    # the estates the grids of a results file were drawn with: the units' file, or the plan redrawn
+    for spec in (args.inputs[1], args.existing):
+        _recorded_gated(args, units, spec, f"the grids of '{split_spec(spec)[0].name}'" if spec else "")
     _check_gated_col(args, units, f"the units in '{source(args.inputs[1])}'")  # (buildings pass it to their units)
     roads = _read_roads(args.roads)
     points = count_col = point_id = None
