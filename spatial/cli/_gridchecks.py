@@ -1,5 +1,6 @@
-"""Checks and readers that ``spatial grids`` and its ``--evaluate`` share: paths and options
-before any work, the plan's grid id column, ``--blocks``, and the KMZ of ``--kml``."""
+"""Checks and readers that ``spatial grids``, its ``--evaluate`` and ``spatial editor`` share: paths
+and options before any work, the plan's grid id column, ``--blocks``, the estate column its file
+records, and the KMZ of ``--kml``."""
 
 from __future__ import annotations
 
@@ -93,3 +94,21 @@ def _check_gated_col(args: argparse.Namespace, units, what: str) -> None:
     from spatial.grids._inputs import require_gated_col
 
     require_gated_col(units, args.gated_col, what, "--gated-col")
+
+
+def _recorded_gated(args: argparse.Namespace, units, spec, whose: str) -> None:
+    """``--gated-col`` not given: the estate (小区) column the grids of ``spec``'s file were drawn
+    with (``spatial grids --gated-col``, a project's ``[grids] gated_col``: the file records it),
+    when it records one and ``units`` have it, said (``whose``: those grids, as the planner knows
+    them). Before, an editor page, an evaluation or a redraw of grids drawn with ``--gated-col
+    小区名称`` knew no estate: the page moved none whole and flagged none a plan split, the
+    evaluation named none, and the redraw cut them."""
+    from spatial.cli._common import say, split_spec
+    from spatial.grids.plan import recorded_gated
+
+    if args.gated_col is not None or spec is None:
+        return
+    name = recorded_gated(split_spec(spec)[0])
+    if name is not None and name in units.columns:
+        args.gated_col = name
+        say(args, f"gated estates (小区) from column {name}, kept whole as {whose} were drawn (--gated-col to change)")

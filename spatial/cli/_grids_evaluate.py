@@ -20,7 +20,8 @@ from spatial.cli._common import (
     split_spec,
 )
 from spatial.cli._roads import _read_roads
-from spatial.cli._gridchecks import _check, _check_blocks, _check_gated_col, _plan_grid_ids, _write_kml
+from spatial.cli._gridchecks import (_check, _check_blocks, _check_gated_col, _plan_grid_ids, _recorded_gated,
+                                     _write_kml)
 
 
 def _cmd_grids_evaluate_existing(args: argparse.Namespace) -> int:
@@ -59,6 +60,7 @@ def _cmd_grids_evaluate_existing(args: argparse.Namespace) -> int:
     # the units under their own ids (unit_id, as the scores and maps read them)
     units = as_contract(units, uid, "unit_id").drop(columns="grid_id", errors="ignore").assign(grid_id=grid.to_numpy())
     args.inputs = inputs[:1]
+    _recorded_gated(args, units, inputs[1], f"the grids of '{split_spec(inputs[1])[0].name}'")
     return _cmd_grids_evaluate(args, plan=units, plan_path=plan_path, outline_rows=rows)
 
 
@@ -91,6 +93,8 @@ def _cmd_grids_evaluate(args: argparse.Namespace, plan=None, plan_path: Path | N
     extra = {} if communities is None else {
         "community_id_col": column(args, communities, "community_id", "communities")}
     _check_blocks(args, plan, plan_path)
+    if plan_given is None:
+        _recorded_gated(args, plan, args.evaluate, f"the grids of '{plan_path.name}'")
     _check_gated_col(args, plan, "the plan's units")
     res = evaluate_grids(plan, communities, households_col=_households_col(args, plan, outlines=plan_given is None),
                          min_households=args.min_households, max_households=args.max_households, roads=roads,

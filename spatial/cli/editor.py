@@ -286,6 +286,10 @@ def run(args: argparse.Namespace) -> int:
     units = as_contract(units, ucol, "community_id")
     if args.units is None:
         _warn_band(args)
+    from spatial.cli._gridchecks import _recorded_gated
+
+    _recorded_gated(args, units, args.plan if args.units is None else args.units,
+                    "PLAN's grids" if args.units is None else "the grids of --units")
     roads = None
     if args.roads is not None and args.roads.suffix.lower() in NETWORK_SUFFIXES:
         from spatial.network.graph import edges_frame

@@ -23,7 +23,8 @@ from spatial.cli._common import (
     split_spec,
 )
 from spatial.cli._buildings import _units_from_buildings
-from spatial.cli._gridchecks import _check, _check_blocks, _check_gated_col, _plan_grid_ids, _write_kml
+from spatial.cli._gridchecks import (_check, _check_blocks, _check_gated_col, _plan_grid_ids, _recorded_gated,
+                                     _write_kml)
 from spatial.cli._roads import _four_bounds, _read_roads, _uncoded
 
 
@@ -224,6 +225,9 @@ def _cmd_grids(args: argparse.Namespace) -> int:
                   "--existing": args.existing, "--lock": args.lock, "--household-points": args.household_points})
     communities = read_input(args.inputs[0], "communities", "communities")
     units = read_input(args.inputs[1], "units", "units", points=True)
+    # the estates the grids of a results file were drawn with: the units' file, or the plan redrawn
+    for spec in (args.inputs[1], args.existing):
+        _recorded_gated(args, units, spec, f"the grids of '{split_spec(spec)[0].name}'" if spec else "")
     _check_gated_col(args, units, f"the units in '{source(args.inputs[1])}'")  # (buildings pass it to their units)
     roads = _read_roads(args.roads)
     points = count_col = point_id = None
@@ -382,7 +386,8 @@ def _cmd_grids(args: argparse.Namespace) -> int:
 
         write_layers(layers, tmps[0], fresh=True,
                      # (and the rule near the mean: the editor flags the grids off it, as the report does)
-                     metadata={"grids": band_metadata(args.min_households, args.max_households, pct, retired)},
+                     metadata={"grids": band_metadata(args.min_households, args.max_households, pct, retired,
+                                                      args.gated_col)},
                      styles=qgis_styles(layers))  # QGIS opens the grids coloured as the web map
         if args.kml is not None:
             _write_kml(tmps[1], layers["grids"], layers["report"],

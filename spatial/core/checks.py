@@ -102,7 +102,8 @@ class Report:
 
     rows: list[dict] = field(default_factory=list)
 
-    def add(self, layer: str, row_id, problem: str, action: str, *, zh: tuple[str, str] | None = None) -> None:
+    def add(self, layer: str, row_id, problem: str, action: str, *, zh: tuple[str, str] | None = None,
+            ids=None) -> None:
         """Record one row: which layer and id, what was wrong, what was done.
 
         Parameters
@@ -114,10 +115,15 @@ class Report:
         zh
             ``(problem, action)`` in Chinese, built from the same values as the English; None
             when there is none (Chinese outputs then show the English).
+        ids
+            Every id the row speaks of, where ``row_id`` shows the first few ("U1, U2 ... "): kept
+            with the row for the steps that ask whether a row names a unit, never written.
         """
         row = {"layer": layer, "row_id": str(row_id), "problem": problem, "action": action}
         if zh is not None:
             row["problem_zh"], row["action_zh"] = zh
+        if ids is not None:
+            row["ids"] = [str(i) for i in ids]
         self.rows.append(row)
         logger.info("%s row %s: %s (%s)", layer, row_id, problem, action)
 

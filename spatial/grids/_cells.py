@@ -130,7 +130,9 @@ def exact_tiling(block, cells: dict, footprint, limit_m: float) -> list[tuple[in
         # on a 1 mm grid (snap-rounding overlay): in floating point GEOS can clip two cells that
         # share an edge into pieces that overlap by thousands of m² (seen with 4 buildings)
         g = shapely.intersection(polygonal(raw[k]), polygonal(block), grid_size=_GRID_M)
-        g = shapely.intersection(polygonal(g), shapely.buffer(footprint[own], limit_m), grid_size=_GRID_M)
+        # (snap-rounding a block outline's millimetre hook, a curved road's vertices at a junction,
+        # leaves lines beside the polygon: they are no land, and an overlay refuses them)
+        g = polygonal(shapely.intersection(polygonal(g), shapely.buffer(footprint[own], limit_m), grid_size=_GRID_M))
         # cut away what earlier cells already hold (momepy's cells may overlap a little)
         earlier = [clean[e] for e in tree.query(raw[k]) if e < k and e in clean]
         if earlier:

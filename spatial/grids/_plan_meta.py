@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["band_metadata", "names_beside", "recorded_band", "recorded_rule", "retired_after", "unrecorded"]
+__all__ = ["band_metadata", "names_beside", "recorded_band", "recorded_gated", "recorded_rule", "retired_after",
+           "unrecorded"]
 
 #: Metadata keys of a plan's ``grids`` layer: the band its ``band_status`` was judged against.
 MIN_KEY, MAX_KEY = "min_households", "max_households"
@@ -18,15 +19,20 @@ MIN_KEY, MAX_KEY = "min_households", "max_households"
 RULE_KEY = "max_deviation_pct"
 #: ... and the grid names the plan had before and has no longer (merged away): not given again.
 RETIRED_KEY = "retired_grids"
+#: ... and the units' column of gated estates (小区) kept whole, when it was named (``--gated-col``):
+#: the editor and an evaluation of the file keep and check the same estates.
+GATED_KEY = "gated_col"
 
 
 def band_metadata(min_households: float, max_households: float,
-                  max_deviation_pct: float | None = None, retired=()) -> dict[str, str]:
+                  max_deviation_pct: float | None = None, retired=(), gated_col: str | None = None) -> dict[str, str]:
     """The metadata of a plan's ``grids`` layer: the band its grids' ``band_status`` was judged
     against, and the rule near the mean they were drawn to (``max_deviation_pct``, when one was),
     so that the editor and the map check them against the same band and rule; and the names of
     grids the plan has had and has no longer (``retired``, merged away: :func:`retired_after`),
-    which a later redraw or the editor never gives a new grid (:func:`names_beside`).
+    which a later redraw or the editor never gives a new grid (:func:`names_beside`); and the
+    units' estate column (``gated_col``, when one was named), which the editor and an evaluation
+    of the file read as theirs (:func:`recorded_gated`).
 
     Examples
     --------
@@ -42,6 +48,8 @@ def band_metadata(min_households: float, max_households: float,
         import json
 
         meta[RETIRED_KEY] = json.dumps([str(n) for n in retired], ensure_ascii=False)
+    if gated_col is not None:
+        meta[GATED_KEY] = str(gated_col)
     return meta
 
 
@@ -149,6 +157,14 @@ def recorded_band(path, layer: str = "grids") -> tuple[float, float] | None:
     except (KeyError, TypeError, ValueError):
         return None
     return (lo, hi) if np.isfinite(lo) and np.isfinite(hi) and 0 <= lo <= hi else None
+
+
+def recorded_gated(path, layer: str = "grids") -> str | None:
+    """The units' column of gated estates (小区) recorded in ``layer`` of the GeoPackage ``path``
+    (:func:`band_metadata`: the ``--gated-col`` its grids were drawn with); None when none was
+    named or the file does not say."""
+    name = _grids_metadata(path, layer).get(GATED_KEY)
+    return str(name) if name else None
 
 
 def recorded_rule(path, layer: str = "grids") -> float | None:

@@ -25,6 +25,7 @@ from scipy.sparse.csgraph import connected_components
 from spatial.core._gc import without_gc_pauses
 from spatial.core._ids import LOOSE_WHY
 from spatial.core._procs import PROCESSES, Ahead
+from spatial.core._words import counted
 from spatial.core.checks import Report, check_band, listed, natural_key, warn_replaced, whole_counts, whole_number
 from spatial.core.errors import SpatialError
 from spatial.core.reproject import as_returned, to_crs_valid
@@ -487,9 +488,10 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
     # the rows that may say why a grid is out of the band (a unit's or group's, its community's, a
     # redraw's own row on the grid), taken before this step adds rows on the grids' pieces
     # (an id matched though typed with spaces round it says nothing of a grid's size)
-    told = {(layer, i.strip()) for layer, row_id in ((r["layer"], str(r["row_id"])) for r in report.rows
-                                                     if not r["problem"].endswith(LOOSE_WHY[0]))
-            for i in (row_id.removesuffix(" ...").split(", ") if layer == "units" else [row_id])}
+    # (a row on more units than its row_id shows keeps them all: ``ids``)
+    told = {(r["layer"], i.strip()) for r in report.rows if not r["problem"].endswith(LOOSE_WHY[0])
+            for i in (str(r["row_id"]).removesuffix(" ...").split(", ") + r.get("ids", []) if r["layer"] == "units"
+                      else [str(r["row_id"])])}
     rows, geoms, comm_pos = [], [], []
     buildings = unit_buildings(prep.bld, prep.hh)
     for c, cid in enumerate(prep.comm_ids):
@@ -557,7 +559,7 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
                        (("no single unit or community forces it: move units by hand (spatial editor) or try "
                          "another --seed"), "没有哪个单元或社区单独导致此结果：可在 spatial editor 中手工调整单元，或换一个 --seed"))
         report.add("grids", r["grid_id"], f"has {h:g} households, outside {min_households:g}–{max_households:g} "
-                   f"({r['band_status']} band)", f"best plan found is {gap:g} households "
+                   f"({r['band_status']} band)", f"best plan found is {counted(gap, 'household', shown=f'{gap:g}')} "
                    f"{'over the maximum' if over else 'under the minimum'}; {see}",
                    zh=(f"{h:g} 户，不在 {min_households:g}–{max_households:g} 户区间内（{'高于' if over else '低于'}区间）",
                        f"找到的最佳方案仍{'超过上限' if over else '低于下限'} {gap:g} 户；{see_zh}"))

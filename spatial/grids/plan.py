@@ -27,15 +27,15 @@ from spatial.core._ids import text_matches
 from spatial.core._words import counted
 from spatial.core.checks import listed, require_frame
 from spatial.core.errors import ColumnError, DuplicateIdError, InputFileError
-from spatial.grids._plan_meta import (band_metadata, names_beside, recorded_band, recorded_rule, retired_after,
-                                      unrecorded)
+from spatial.grids._plan_meta import (band_metadata, names_beside, recorded_band, recorded_gated, recorded_rule,
+                                      retired_after, unrecorded)
 from spatial.io.columns import find_column
 from spatial.io.layers import read_table
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["read_plan", "plan_labels", "plan_layer", "plan_from_polygons", "is_outline_plan", "outlines_as_plan",
-           "band_metadata", "recorded_band", "recorded_rule", "old_sequence", "plan_codes", "numbers_beside", "grids_beside",
+           "band_metadata", "recorded_band", "recorded_gated", "recorded_rule", "old_sequence", "plan_codes", "numbers_beside", "grids_beside",
            "names_beside", "retired_after", "unrecorded"]
 
 #: Characters the editor escapes with a leading ' so that Excel does not read a cell as a formula.

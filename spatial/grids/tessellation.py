@@ -94,13 +94,14 @@ def units_from_buildings(
         for land with no building), ``building_index`` (that building's index label or missing),
         ``unit_id`` (``<community_id>-<nnnn>``), ``community_id``, ``block_id``, the unit totals
         ``households`` and ``population`` (named by ``households_col`` and ``population_col``),
-        ``buildings`` (number of buildings counted in the unit), ``area_m2`` and, with
+        ``buildings`` (number of buildings with households or
+        population counted in the unit: the 楼栋 its grid's 楼栋长 serve), ``area_m2`` and, with
         ``floors_col``, ``floor_area_m2`` (0 for building points: they have no footprint).
         Households and population are int64 when every building's count is a whole number
         (20.0 too, as the grids judge counts), else floats as given. A building's own
         ``unit_id``, ``community_id`` or ``block_id`` columns are replaced (with a warning).
-        Households and buildings inside a community are conserved exactly;
-        :func:`building_units` gives each building's unit.
+        Households inside a community are conserved exactly, and each building is in one unit
+        (:func:`building_units` gives it).
 
     Examples
     --------
@@ -202,7 +203,10 @@ def units_from_buildings(
             shapely.area(geom[counted.index.to_numpy()]) * floors.to_numpy()[counted.index.to_numpy()]
         )
     sums = per_unit.groupby("unit_no").sum()
-    n = per_unit.groupby("unit_no").size()
+    n_all = per_unit.groupby("unit_no").size()
+    # the 楼栋 a 楼栋长 serves: buildings someone lives in (an office, a school or a podium of 0
+    # households counted before, and the grids staffed a 楼栋长 for every two of them)
+    n = per_unit[(per_unit["households"] > 0) | (per_unit["population"] > 0)].groupby("unit_no").size()
     out_cols = [households_col, population_col] + (["floor_area_m2"] if floors is not None else [])
     for col, src in zip(out_cols, ["households", "population", "floor_area_m2"]):
         units[col] = units["unit_no"].map(sums[src]).fillna(0.0).to_numpy()
@@ -228,7 +232,7 @@ def units_from_buildings(
         result = result.rename(columns={"community_id": community_id_col})
     logger.info(
         "built %d units (%d with no building) in %d communities from %d buildings",
-        len(result), int((result["buildings"] == 0).sum()), len(comm), len(buildings),
+        len(result), int((~units["unit_no"].isin(n_all.index)).sum()), len(comm), len(buildings),
     )
     return to_crs_valid(result, buildings.crs)
 

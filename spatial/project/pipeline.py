@@ -433,7 +433,7 @@ def _write(project: Project, layers: dict, out: Path) -> list[Path]:
         from spatial.grids.plan import band_metadata
 
         meta["grids"] = band_metadata(project.grids["min_households"], project.grids["max_households"],
-                                      _rule_pct(project), layers.get("_retired", ()))
+                                      _rule_pct(project), layers.get("_retired", ()), project.grids.get("gated_col"))
     from spatial.maps._gis_styles import GEOMETRY_TYPES, qgis_styles
 
     # QGIS opens the layers drawn as the web maps draw them (layer_styles); an empty layer keeps its type
