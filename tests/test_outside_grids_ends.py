@@ -206,7 +206,8 @@ def test_the_drawing_clips_a_unit_placed_where_it_lies_once(monkeypatch):
     clipped = _no_second_clip(monkeypatch)
     prep = prepare(units.drop(columns="grid_id"), comm, Report())
     assert clipped == []  # each was clipped where community_of measured it
-    expected = [_at(shapely.box(0, 0, 100, 100)), _at(shapely.box(100, 0, 180, 100)), _at(shapely.box(200, 0, 300, 100))]
+    expected = [_at(shapely.box(0, 0, 100, 100)), _at(shapely.box(100, 0, 180, 100)),
+                _at(shapely.box(200, 0, 300, 100))]
     assert [p.symmetric_difference(e).area < 1e-6 for p, e in zip(prep.pieces, expected)] == [True] * 3
     assert prep.comm_of.tolist() == [0, 0, 1]
 

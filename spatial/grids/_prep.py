@@ -230,10 +230,11 @@ def prepare(
         raise GeometryError(f"'units' must be polygons or points; rows {bad} are lines")
     ug = single_points(ug, unit_ids)
     say_tiny_units(ug[dims == 2], crs_in, report, bounds=units_v.total_bounds)
-    comm_of = community_of(ug, cg, comm_ids, units, community_id_col, unit_ids, report)
+    clipped = np.full(len(ug), None, dtype=object)  # (the units community_of clips to place them)
+    comm_of = community_of(ug, cg, comm_ids, units, community_id_col, unit_ids, report, clipped=clipped)
     units = _as_community_ids(units, comm_ids, community_id_col)
     is_pt = dims == 0
-    pieces = polygonal_pieces(ug, is_pt, comm_of, cg, unit_ids, report)
+    pieces = polygonal_pieces(ug, is_pt, comm_of, cg, unit_ids, report, clipped)
     if len(comm_of) and (comm_of < 0).all():  # nothing to draw (no unit with area inside its
         # community): two places, or one layer's CRS wrong
         ub, cb = shapely.total_bounds(ug), shapely.total_bounds(cg)
@@ -437,17 +438,44 @@ def say_tiny_units(polygons: np.ndarray, crs: CRS, report: Report, *, bounds=Non
 def land_pieces(poly, members: np.ndarray, pieces: np.ndarray, tol: float = _TOL_M) -> int:
     """How many pieces a grid's units' own land (as its polygon ``poly`` keeps it) is in by the
     partition's rook rule (:func:`~spatial.grids._adjacency.shared_edges`: parts sharing a boundary
-    of 1 m or more within ``tol`` metres are one piece; parts under 0.01 m² are float noise).
+    of 1 m or more within ``tol`` metres are one piece; parts under 0.01 m² are float noise),
+    within each part of the drawn outline.
+
     Parts that share no such edge are apart even where the drawn outline joins them across land
-    no unit covers (hairline slivers handed to the grid)."""
+    no unit covers (hairline slivers handed to the grid); parts in two parts of the outline are
+    apart too, though the rule's ``tol`` would join them: two islands of one unit meeting at a
+    point, whose edges run within 0.1 m of each other for a metre either side of it (libpysal's
+    Tokyo: u166's, in two of its grid's seven outline parts, once counted as one piece of land
+    there). So the count is never under the outline's parts, the grid's pieces on the map and all
+    that ``evaluate_grids`` sees of a plan given as grid polygons."""
     land = shapely.intersection(union_polygons(pieces[members]), poly)
     parts = shapely.get_parts(land)
     parts = parts[(shapely.get_dimensions(parts) == 2) & (shapely.area(parts) >= _NOISE_M2)]
+    drawn = shapely.get_parts(poly)
     if len(parts) <= 1:
-        return len(parts)
+        return max(len(parts), len(drawn))
     a, b, _, _ = shared_edges(parts, tol_m=tol)
+    if len(drawn) > 1 and len(a):  # joined only inside one part of the outline
+        part_of = _outline_part(parts, drawn)
+        keep = part_of[a] == part_of[b]
+        a, b = a[keep], b[keep]
     g = sparse.csr_matrix((np.ones(len(a)), (a, b)), shape=(len(parts),) * 2)
     return int(connected_components(g, directed=False)[0])
+
+
+def _outline_part(parts: np.ndarray, drawn: np.ndarray) -> np.ndarray:
+    """The position in ``drawn`` (an outline's parts) of the part holding most of each of ``parts``."""
+    tree = shapely.STRtree(drawn)
+    pi, di = tree.query(parts, predicate="intersects")
+    area = shapely.area(shapely.intersection(parts[pi], drawn[di]))
+    out = np.full(len(parts), -1)
+    order = np.lexsort((di, -area, pi))  # each part's largest overlap first
+    first = np.unique(pi[order], return_index=True)[1]
+    out[pi[order][first]] = di[order][first]
+    lost = np.flatnonzero(out < 0)  # (float noise just outside: the nearest part)
+    if len(lost):
+        out[lost] = tree.query_nearest(parts[lost], return_distance=False, all_matches=False)[1]
+    return out
 
 
 def explain_pieces(report: Report, key, poly, members: np.ndarray, adj, pieces: np.ndarray, unit_ids, *,
