@@ -305,3 +305,18 @@ def test_grids_named_otherwise_say_nothing_of_codes(merged_town):
     plan.to_csv(tmp / "edit" / "named.csv", index=False, encoding="utf-8-sig")
     report, _ = _redraw_report(tmp, town, "merged", tmp / "edit" / "named.csv", "named.gpkg")
     assert not report["problem"].str.startswith("grid code").any()
+
+
+# -- the evaluation's summary lines ---------------------------------------------------------------
+
+def test_cli_evaluate_says_the_share_in_band_to_one_decimal(tmp_path, capsys):
+    # before: "pct_in_band: 66.667" beside "max_abs_deviation_pct: 25.0" (a share's three decimals)
+    from spatial.cli import main
+
+    grids = gpd.GeoDataFrame({"grid_id": ["G1", "G2", "G3"], "households": [400, 400, 200]},
+                             geometry=[_at(shapely.box(100 * i, 0, 100 * (i + 1), 100)) for i in range(3)], crs=CRS)
+    grids.to_file(tmp_path / "plan.gpkg", layer="grids")
+    assert main(["grids", "--evaluate", f"{tmp_path / 'plan.gpkg'}:grids", "--out", str(tmp_path / "s.gpkg")]) == 0
+    out = capsys.readouterr()
+    lines = {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in (out.out + out.err).splitlines())}
+    assert lines["pct_in_band"] == "66.7" and lines["max_abs_deviation_pct"] == "40.0"

@@ -186,7 +186,7 @@ def _figure(key: str, value) -> str:
         return str(value)
     if not math.isfinite(value):
         return "-"
-    if key.endswith("_pct"):
+    if key.endswith("_pct") or key.startswith("pct_"):  # (pct_in_band too: 95.1, not 95.122)
         return f"{value:,.1f}"
     if key.endswith("_m2") or float(value).is_integer():
         return f"{value:,.0f}" if abs(value) >= 1 or value == 0 else f"{value:.2f}"
