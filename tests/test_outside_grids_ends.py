@@ -310,7 +310,7 @@ def test_grids_named_otherwise_say_nothing_of_codes(merged_town):
 # -- the evaluation's summary lines ---------------------------------------------------------------
 
 def test_cli_evaluate_says_the_share_in_band_to_one_decimal(tmp_path, capsys):
-    # before: "pct_in_band: 66.667" beside "max_abs_deviation_pct: 25.0" (a share's three decimals)
+    # before: "pct_in_band: 66.667" beside "max_abs_deviation_pct: 40.0" (a share's three decimals)
     from spatial.cli import main
 
     grids = gpd.GeoDataFrame({"grid_id": ["G1", "G2", "G3"], "households": [400, 400, 200]},
