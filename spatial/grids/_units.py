@@ -67,14 +67,7 @@ def polygonal_pieces(ug, is_pt, comm_of, cg, unit_ids, report, clipped=None):
     poly = np.flatnonzero(~is_pt & (comm_of >= 0))
     failed = set()
     if len(poly):
-        done = np.zeros(len(poly), dtype=bool) if clipped is None else \
-            np.array([g is not None for g in clipped[poly]], dtype=bool)
-        cut = np.empty(len(poly), dtype=object)
-        if done.any():
-            cut[done] = clipped[poly[done]]
-        todo = poly[~done]
-        if len(todo):
-            cut[~done] = _clip(np.asarray(ug[todo], dtype=object), cg[comm_of[todo]], unit_ids[todo], report, failed)
+        cut = _clip_once(np.asarray(ug, dtype=object), cg[comm_of[poly]], poly, unit_ids, report, failed, clipped)
         pieces[poly] = polygonals(cut)
     placed = np.flatnonzero(comm_of >= 0)
     got = pieces[placed]
@@ -117,14 +110,7 @@ def clipped_to_communities(geoms: np.ndarray, group: np.ndarray, clip: np.ndarra
     if not len(has):
         return geoms
     ids = np.asarray(ids)
-    done = np.zeros(len(has), dtype=bool) if clipped is None else np.array([g is not None for g in clipped[has]])
-    cut = np.empty(len(has), dtype=object)
-    if done.any():
-        cut[done] = clipped[has[done]]
-    if not done.all():
-        rest = has[~done]
-        cut[~done] = _clip(geoms[rest], np.asarray(clip, dtype=object)[group[rest]], ids[rest], report, set())
-    cut = polygonals(cut)
+    cut = polygonals(_clip_once(geoms, np.asarray(clip, dtype=object)[group[has]], has, ids, report, set(), clipped))
     keep = ~(shapely.is_empty(cut) | (shapely.area(cut) <= 0))
     past = np.where(keep, shapely.area(geoms[has]) - shapely.area(cut), 0.0)
     for g in np.unique(group[has][past > PAST_M2]):
@@ -153,6 +139,21 @@ def _clip_parts(geoms: np.ndarray, comms: np.ndarray) -> list[slice]:
         return by_rows
     cuts = [len(geoms) * k // parts for k in range(parts + 1)]
     return [slice(a, b) for a, b in zip(cuts[:-1], cuts[1:])]
+
+
+def _clip_once(geoms: np.ndarray, comms: np.ndarray, rows: np.ndarray, ids: np.ndarray, report: Report,
+               failed: set, clipped=None) -> np.ndarray:
+    """``geoms[rows]`` clipped to ``comms`` (one a row), taking each row ``clipped`` holds (the clip
+    :func:`community_of` made placing it, None elsewhere) as it is and clipping only the rest."""
+    done = np.zeros(len(rows), dtype=bool) if clipped is None else \
+        np.array([g is not None for g in clipped[rows]], dtype=bool)
+    cut = np.empty(len(rows), dtype=object)
+    if done.any():
+        cut[done] = clipped[rows[done]]
+    if not done.all():
+        rest = rows[~done]
+        cut[~done] = _clip(geoms[rest], comms[~done], np.asarray(ids)[rest], report, failed)
+    return cut
 
 
 def _clip(geoms: np.ndarray, comms: np.ndarray, ids: np.ndarray, report: Report, failed: set) -> np.ndarray:
