@@ -320,3 +320,37 @@ def test_cli_evaluate_says_the_share_in_band_to_one_decimal(tmp_path, capsys):
     out = capsys.readouterr()
     lines = {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in (out.out + out.err).splitlines())}
     assert lines["pct_in_band"] == "66.7" and lines["max_abs_deviation_pct"] == "40.0"
+
+
+# -- units meeting only at a point ----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def pinched_units():
+    # units a and b meet only at (100, 50), the tip of a notch no community covers; c beside both
+    units = gpd.GeoDataFrame({"unit_id": ["a", "b", "c"], "households": [10, 10, 20]},
+                             geometry=[_at(shapely.Polygon([(0, 0), (100, 0), (100, 50), (0, 49)])),
+                                       _at(shapely.Polygon([(0, 51), (100, 50), (100, 100), (0, 100)])),
+                                       _at(shapely.box(100, 0, 200, 100))], crs=CRS)
+    comm = gpd.GeoDataFrame({"community_id": ["C"]},
+                            geometry=[_at(shapely.box(0, 0, 200, 100).difference(NOTCH))], crs=CRS)
+    return units, comm
+
+
+def test_units_meeting_at_a_point_are_a_grid_to_redraw_not_islands(pinched_units):
+    # before: "is 2 separate pieces" / "nothing to fix: the pieces are parts of its own multi-part
+    # units", of a grid whose units are each one polygon
+    units, comm = pinched_units
+    ev = evaluate_grids(units.assign(grid_id=["A", "A", "B"]), comm, min_households=0, max_households=100)
+    row = ev.report[ev.report["row_id"] == "A"].iloc[0]
+    assert row["problem"] == "is 2 separate pieces: its units fall into 2 groups that meet only at points"
+    assert row["action"] == "redraw it so its units connect, or check the inputs"
+    assert "仅在点上相接" in row["problem_zh"]
+
+
+def test_the_drawing_says_the_same_of_units_meeting_at_a_point(pinched_units):
+    units, comm = pinched_units
+    plan = partition_grids(units, comm, n_grids=2, min_households=0, max_households=100)
+    gid = plan.units.set_index("unit_id")["grid_id"]
+    assert gid["a"] == gid["b"] != gid["c"]  # 20 and 20: the rook rule's 0.1 m makes a and b neighbours
+    rows = plan.report[plan.report["row_id"] == gid["a"]]["problem"].tolist()
+    assert rows == ["is 2 separate pieces: its units fall into 2 groups that meet only at points"]

@@ -478,6 +478,25 @@ def _outline_part(parts: np.ndarray, drawn: np.ndarray) -> np.ndarray:
     return out
 
 
+def _units_apart(poly, members: np.ndarray, adj, pieces: np.ndarray) -> int:
+    """How many groups a grid's units (``members``) are in when two rook neighbours (``adj``) are
+    joined only where both have land in one part of the grid's outline ``poly``: units meeting at
+    a point, their edges within the rule's 0.1 m for a metre round it, are apart (as drawn), while
+    a unit in parts joins its neighbours through the part it shares with them."""
+    drawn = shapely.get_parts(poly)
+    ui, di = shapely.STRtree(drawn).query(pieces[members], predicate="intersects")
+    has = shapely.area(shapely.intersection(pieces[members][ui], drawn[di])) >= _NOISE_M2
+    at = sparse.csr_matrix((np.ones(has.sum()), (ui[has], di[has])), shape=(len(members), len(drawn)))
+    local = np.full(len(pieces), -1)
+    local[members] = np.arange(len(members))
+    a, b = local[adj.i], local[adj.j]
+    pair = (a >= 0) & (b >= 0)
+    a, b = a[pair], b[pair]
+    common = np.asarray(at[a].multiply(at[b]).sum(axis=1)).ravel() > 0 if len(a) else np.zeros(0, dtype=bool)
+    g = sparse.csr_matrix((np.ones(common.sum()), (a[common], b[common])), shape=(len(members),) * 2)
+    return int(connected_components(g, directed=False)[0])
+
+
 def explain_pieces(report: Report, key, poly, members: np.ndarray, adj, pieces: np.ndarray, unit_ids, *,
                    n_pieces: int | None = None) -> int:
     """Say why a grid is in pieces, and return how many (1: one piece, no row): its polygon's
@@ -497,9 +516,14 @@ def explain_pieces(report: Report, key, poly, members: np.ndarray, adj, pieces: 
     if n_pieces <= 1:
         return n_pieces
     why, why_zh = [], []
+    # units the rook rule's 0.1 m joins only where they meet at a point, in two parts of the outline
+    apart = _units_apart(poly, members, adj, pieces) if groups <= 1 and drawn > 1 else 1
     if groups > 1:
         why.append(f"its units fall into {groups} groups sharing no edge")
         why_zh.append(f"其单元分为 {groups} 组，组与组之间没有共用边")
+    elif apart > 1:
+        why.append(f"its units fall into {apart} groups that meet only at points")
+        why_zh.append(f"其单元分为 {apart} 组，组与组之间仅在点上相接")
     if len(multi):
         names = ", ".join(map(str, np.asarray(unit_ids)[multi][:5]))
         many = len(multi) > 1
@@ -510,7 +534,7 @@ def explain_pieces(report: Report, key, poly, members: np.ndarray, adj, pieces: 
         why.append("its outline joins some of them only across gaps no unit covers")
         why_zh.append("其轮廓仅经由无单元覆盖的空隙把其中一些连在一起")
     action, action_zh = (("redraw it so its units connect, or check the inputs", "请重新划分使其单元相连，或检查输入数据")
-                         if groups > 1 else ("nothing to fix: the pieces are parts of its own multi-part units",
+                         if groups > 1 or apart > 1 else ("nothing to fix: the pieces are parts of its own multi-part units",
                                              "无需处理：这些部分属于其自身由多块组成的单元"))
     report.add("grids", key, f"is {n_pieces} separate pieces" + (": " + "; ".join(why) if why else ""), action,
                zh=(f"分为 {n_pieces} 个互不相连的部分" + ("：" + "；".join(why_zh) if why_zh else ""), action_zh))
