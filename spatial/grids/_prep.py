@@ -485,7 +485,12 @@ def _units_apart(poly, members: np.ndarray, adj, pieces: np.ndarray) -> int:
     a unit in parts joins its neighbours through the part it shares with them."""
     drawn = shapely.get_parts(poly)
     ui, di = shapely.STRtree(drawn).query(pieces[members], predicate="intersects")
-    has = shapely.area(shapely.intersection(pieces[members][ui], drawn[di])) >= _NOISE_M2
+    area = shapely.area(shapely.intersection(pieces[members][ui], drawn[di]))
+    has = area >= _NOISE_M2
+    none = np.setdiff1d(np.arange(len(members)), ui[has])  # (a unit of noise size: where most of it is)
+    if len(none):
+        best = pd.DataFrame({"u": ui, "a": area}).sort_values(["u", "a"], ascending=[True, False])
+        has[best[best["u"].isin(none)].drop_duplicates("u").index.to_numpy()] = True
     at = sparse.csr_matrix((np.ones(has.sum()), (ui[has], di[has])), shape=(len(members), len(drawn)))
     local = np.full(len(pieces), -1)
     local[members] = np.arange(len(members))
