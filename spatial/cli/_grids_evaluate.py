@@ -24,6 +24,14 @@ from spatial.cli._gridchecks import (_check, _check_blocks, _check_gated_col, _p
                                      _write_kml)
 
 
+def _of_units(rows) -> bool:
+    """Whether the pieces ``rows`` were counted on units (said in the drawing's words), not on grid
+    polygons alone (:data:`spatial.grids.evaluate.OUTLINE_PIECES`)."""
+    from spatial.grids.evaluate import OUTLINE_PIECES
+
+    return not (rows["action"] == OUTLINE_PIECES[0]).any()
+
+
 def _cmd_grids_evaluate_existing(args: argparse.Namespace) -> int:
     """``COMMUNITIES UNITS --existing PLAN --evaluate``: score a unit_id -> grid_id plan of the units."""
     from spatial.core.checks import require_unique
@@ -109,7 +117,10 @@ def _cmd_grids_evaluate(args: argparse.Namespace, plan=None, plan_path: Path | N
         islands = set(rows.loc[rows["action"].str.startswith("nothing to fix"), "row_id"].astype(str))
         say(args, f"grids in pieces (not contiguous): {', '.join(pieces[:20])}{' ...' if len(pieces) > 20 else ''}"
             + (f" ({len(islands)} of them only through units that are themselves in parts: nothing to fix)"
-               if islands else ""))
+               if islands else "")
+            + ("" if _of_units(rows) else
+               " (the outlines' parts: some may be islands of one unit, nothing to fix; --existing PLAN with "
+               "COMMUNITIES UNITS scores the units to tell)"))
     for status, words in (("over", f"over the band (> {args.max_households:g})"),
                           ("under", f"under the band (< {args.min_households:g})")):
         out = res.grids[res.grids["band_status"] == status]
@@ -179,7 +190,7 @@ def _figure(key: str, value) -> str:
         return str(value)
     if not math.isfinite(value):
         return "-"
-    if key.endswith("_pct"):
+    if key.endswith("_pct") or key.startswith("pct_"):  # (pct_in_band too: 95.1, not 95.122)
         return f"{value:,.1f}"
     if key.endswith("_m2") or float(value).is_integer():
         return f"{value:,.0f}" if abs(value) >= 1 or value == 0 else f"{value:.2f}"

@@ -230,10 +230,11 @@ def prepare(
         raise GeometryError(f"'units' must be polygons or points; rows {bad} are lines")
     ug = single_points(ug, unit_ids)
     say_tiny_units(ug[dims == 2], crs_in, report, bounds=units_v.total_bounds)
-    comm_of = community_of(ug, cg, comm_ids, units, community_id_col, unit_ids, report)
+    clipped = np.full(len(ug), None, dtype=object)  # (the units community_of clips to place them)
+    comm_of = community_of(ug, cg, comm_ids, units, community_id_col, unit_ids, report, clipped=clipped)
     units = _as_community_ids(units, comm_ids, community_id_col)
     is_pt = dims == 0
-    pieces = polygonal_pieces(ug, is_pt, comm_of, cg, unit_ids, report)
+    pieces = polygonal_pieces(ug, is_pt, comm_of, cg, unit_ids, report, clipped)
     if len(comm_of) and (comm_of < 0).all():  # nothing to draw (no unit with area inside its
         # community): two places, or one layer's CRS wrong
         ub, cb = shapely.total_bounds(ug), shapely.total_bounds(cg)
@@ -437,16 +438,67 @@ def say_tiny_units(polygons: np.ndarray, crs: CRS, report: Report, *, bounds=Non
 def land_pieces(poly, members: np.ndarray, pieces: np.ndarray, tol: float = _TOL_M) -> int:
     """How many pieces a grid's units' own land (as its polygon ``poly`` keeps it) is in by the
     partition's rook rule (:func:`~spatial.grids._adjacency.shared_edges`: parts sharing a boundary
-    of 1 m or more within ``tol`` metres are one piece; parts under 0.01 m² are float noise).
+    of 1 m or more within ``tol`` metres are one piece; parts under 0.01 m² are float noise),
+    within each part of the drawn outline.
+
     Parts that share no such edge are apart even where the drawn outline joins them across land
-    no unit covers (hairline slivers handed to the grid)."""
+    no unit covers (hairline slivers handed to the grid); parts in two parts of the outline are
+    apart too, though the rule's ``tol`` would join them: two islands of one unit meeting at a
+    point, whose edges run within 0.1 m of each other for a metre either side of it (libpysal's
+    Tokyo: u166's, in two of its grid's seven outline parts, once counted as one piece of land
+    there). So the count is never under the outline's parts, the grid's pieces on the map and all
+    that ``evaluate_grids`` sees of a plan given as grid polygons."""
     land = shapely.intersection(union_polygons(pieces[members]), poly)
     parts = shapely.get_parts(land)
     parts = parts[(shapely.get_dimensions(parts) == 2) & (shapely.area(parts) >= _NOISE_M2)]
+    drawn = shapely.get_parts(poly)
     if len(parts) <= 1:
-        return len(parts)
+        return max(len(parts), len(drawn))
     a, b, _, _ = shared_edges(parts, tol_m=tol)
+    if len(drawn) > 1 and len(a):  # joined only inside one part of the outline
+        part_of = _outline_part(parts, drawn)
+        keep = part_of[a] == part_of[b]
+        a, b = a[keep], b[keep]
     g = sparse.csr_matrix((np.ones(len(a)), (a, b)), shape=(len(parts),) * 2)
+    return int(connected_components(g, directed=False)[0])
+
+
+def _outline_part(parts: np.ndarray, drawn: np.ndarray) -> np.ndarray:
+    """The position in ``drawn`` (an outline's parts) of the part holding most of each of ``parts``."""
+    tree = shapely.STRtree(drawn)
+    pi, di = tree.query(parts, predicate="intersects")
+    area = shapely.area(shapely.intersection(parts[pi], drawn[di]))
+    out = np.full(len(parts), -1)
+    order = np.lexsort((di, -area, pi))  # each part's largest overlap first
+    first = np.unique(pi[order], return_index=True)[1]
+    out[pi[order][first]] = di[order][first]
+    lost = np.flatnonzero(out < 0)  # (float noise just outside: the nearest part)
+    if len(lost):
+        out[lost] = tree.query_nearest(parts[lost], return_distance=False, all_matches=False)[1]
+    return out
+
+
+def _units_apart(poly, members: np.ndarray, adj, pieces: np.ndarray) -> int:
+    """How many groups a grid's units (``members``) are in when two rook neighbours (``adj``) are
+    joined only where both have land in one part of the grid's outline ``poly``: units meeting at
+    a point, their edges within the rule's 0.1 m for a metre round it, are apart (as drawn), while
+    a unit in parts joins its neighbours through the part it shares with them."""
+    drawn = shapely.get_parts(poly)
+    ui, di = shapely.STRtree(drawn).query(pieces[members], predicate="intersects")
+    area = shapely.area(shapely.intersection(pieces[members][ui], drawn[di]))
+    has = area >= _NOISE_M2
+    none = np.setdiff1d(np.arange(len(members)), ui[has])  # (a unit of noise size: where most of it is)
+    if len(none):
+        best = pd.DataFrame({"u": ui, "a": area}).sort_values(["u", "a"], ascending=[True, False])
+        has[best[best["u"].isin(none)].drop_duplicates("u").index.to_numpy()] = True
+    at = sparse.csr_matrix((np.ones(has.sum()), (ui[has], di[has])), shape=(len(members), len(drawn)))
+    local = np.full(len(pieces), -1)
+    local[members] = np.arange(len(members))
+    a, b = local[adj.i], local[adj.j]
+    pair = (a >= 0) & (b >= 0)
+    a, b = a[pair], b[pair]
+    common = np.asarray(at[a].multiply(at[b]).sum(axis=1)).ravel() > 0 if len(a) else np.zeros(0, dtype=bool)
+    g = sparse.csr_matrix((np.ones(common.sum()), (a[common], b[common])), shape=(len(members),) * 2)
     return int(connected_components(g, directed=False)[0])
 
 
@@ -469,9 +521,14 @@ def explain_pieces(report: Report, key, poly, members: np.ndarray, adj, pieces: 
     if n_pieces <= 1:
         return n_pieces
     why, why_zh = [], []
+    # units the rook rule's 0.1 m joins only where they meet at a point, in two parts of the outline
+    apart = _units_apart(poly, members, adj, pieces) if groups <= 1 and drawn > 1 else 1
     if groups > 1:
         why.append(f"its units fall into {groups} groups sharing no edge")
         why_zh.append(f"其单元分为 {groups} 组，组与组之间没有共用边")
+    elif apart > 1:
+        why.append(f"its units fall into {apart} groups that meet only at points")
+        why_zh.append(f"其单元分为 {apart} 组，组与组之间仅在点上相接")
     if len(multi):
         names = ", ".join(map(str, np.asarray(unit_ids)[multi][:5]))
         many = len(multi) > 1
@@ -482,7 +539,7 @@ def explain_pieces(report: Report, key, poly, members: np.ndarray, adj, pieces: 
         why.append("its outline joins some of them only across gaps no unit covers")
         why_zh.append("其轮廓仅经由无单元覆盖的空隙把其中一些连在一起")
     action, action_zh = (("redraw it so its units connect, or check the inputs", "请重新划分使其单元相连，或检查输入数据")
-                         if groups > 1 else ("nothing to fix: the pieces are parts of its own multi-part units",
+                         if groups > 1 or apart > 1 else ("nothing to fix: the pieces are parts of its own multi-part units",
                                              "无需处理：这些部分属于其自身由多块组成的单元"))
     report.add("grids", key, f"is {n_pieces} separate pieces" + (": " + "; ".join(why) if why else ""), action,
                zh=(f"分为 {n_pieces} 个互不相连的部分" + ("：" + "；".join(why_zh) if why_zh else ""), action_zh))

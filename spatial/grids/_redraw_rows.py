@@ -4,6 +4,7 @@ changed, and what a grid held in the plan."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -336,3 +337,35 @@ def say_new_codes(report: Report, old_codes: dict, grids: pd.DataFrame) -> None:
                    f"records keyed by grid code (台账) move from {old} to {code}",
                    zh=(f"网格编码已变更：原方案为 {old}，现为 {code}（社区 {cid}）",
                        f"以网格编码登记的台账请由 {old} 改为 {code}"))
+
+
+def say_codes_unknown(report: Report, grids: pd.DataFrame, community_ids) -> None:
+    """Where the plan carries no grid codes (a table of ``unit_id, grid_id`` as the editor exports
+    it, with no results file beside it to read them from), a report row on each redrawn grid of a
+    community that holds grids named after two or more communities (``C1-01`` and ``C2-01`` in
+    ``C3``, or in ``C2``) and named after one that is none of ``community_ids`` (``C1``): that
+    community was merged, the grid is numbered under its new community's code, and the code it had
+    cannot be named. The row says so, and what to pass for the old codes to be named
+    (:func:`say_new_codes`). Grids named otherwise (``G-1`` ..., one name in a community) or after
+    their own community say nothing: nothing shows a merge."""
+    if "grid_code" not in grids.columns or "community_id" not in grids.columns or not len(grids):
+        return
+    known = {str(c).strip() for c in community_ids}
+    was = [m.group(1).strip() if (m := re.fullmatch(r"(.+)-\d+", str(g).strip())) else None for g in grids["grid_id"]]
+    gone = [w if w is not None and w not in known else None for w in was]
+    names = pd.Series(was, index=grids.index, dtype=object)  # (the community each grid's name says)
+    merged = names.groupby(grids["community_id"].astype(str).to_numpy()).nunique()
+    for old, gid, code, cid in zip(gone, grids["grid_id"], grids["grid_code"], grids["community_id"]):
+        if old is None or merged.get(str(cid), 0) < 2 or code is None or (not isinstance(code, str) and pd.isna(code)):
+            continue
+        report.add("grids", gid, f"grid code may have changed: {gid} was drawn in community {old}, which is no longer "
+                   f"among the communities (merged into {cid}); it is coded {code} now, and the plan "
+                   "carries no grid codes (a table of unit_id, grid_id, as the editor exports it), so its old code "
+                   "is not known",
+                   "check records keyed by grid code (台账) against the code now; for each old code to be named, give "
+                   "the plan with its codes: the results file it came from (its units layer, e.g. results.gpkg:units, "
+                   "as --existing or as UNITS), or a table with a grid_code column",
+                   zh=(f"网格编码可能已变更：{gid} 原属社区 {old}，该社区已不在社区图层中（已并入 {cid}）；"
+                       f"现编码为 {code}，原方案只有单元编号和网格编号（如网格在线调整导出的表），没有网格编码，无法得知原编码",
+                       "请按现编码核对以网格编码登记的台账；如需列出每个网格的原编码，请提供带编码的原方案：其所来自的成果文件"
+                       "（单元图层，如 results.gpkg:units，作为 --existing 或 UNITS），或含 grid_code 列的表"))

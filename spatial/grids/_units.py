@@ -58,15 +58,17 @@ def unit_cells(units: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, *, unit_i
     return to_crs_valid(out, units.crs)
 
 
-def polygonal_pieces(ug, is_pt, comm_of, cg, unit_ids, report):
+def polygonal_pieces(ug, is_pt, comm_of, cg, unit_ids, report, clipped=None):
+    """Each unit as the grids are drawn from it: a point's cell, a polygon clipped to its community
+    (``clipped``: those :func:`community_of` clipped already, None elsewhere), None outside."""
     pieces = np.full(len(ug), None, dtype=object)
     if is_pt.any():
         pieces[is_pt] = _voronoi(ug[is_pt], comm_of[is_pt], cg, unit_ids[is_pt], report)
     poly = np.flatnonzero(~is_pt & (comm_of >= 0))
     failed = set()
     if len(poly):
-        clipped = _clip(np.asarray(ug[poly], dtype=object), cg[comm_of[poly]], unit_ids[poly], report, failed)
-        pieces[poly] = polygonals(clipped)
+        cut = _clip_once(np.asarray(ug, dtype=object), cg[comm_of[poly]], poly, unit_ids, report, failed, clipped)
+        pieces[poly] = polygonals(cut)
     placed = np.flatnonzero(comm_of >= 0)
     got = pieces[placed]
     there = np.array([g is not None for g in got], dtype=bool)
@@ -93,12 +95,13 @@ _MIN_COORDS = 200_000
 
 
 def clipped_to_communities(geoms: np.ndarray, group: np.ndarray, clip: np.ndarray | None, ids: np.ndarray,
-                           report: Report, group_ids=None) -> np.ndarray:
+                           report: Report, group_ids=None, clipped=None) -> np.ndarray:
     """Each polygon clipped to its community polygon (``clip[group]``), as the partition clips its
     units before it grows them into the street gaps and measures who neighbours whom; left as it
     is where its community has no polygon or nothing of it lies inside. A community whose units
     reach more than ``PAST_M2`` past its outline gets one row in ``report`` (``group_ids``: the
-    communities' ids, by ``group``)."""
+    communities' ids, by ``group``). ``clipped``: units already clipped to their community (by
+    :func:`placed_communities`, which placed them so; None elsewhere), not clipped again."""
     geoms = np.asarray(geoms, dtype=object).copy()
     if clip is None:
         return geoms
@@ -107,8 +110,7 @@ def clipped_to_communities(geoms: np.ndarray, group: np.ndarray, clip: np.ndarra
     if not len(has):
         return geoms
     ids = np.asarray(ids)
-    cut = _clip(geoms[has], np.asarray(clip, dtype=object)[group[has]], ids[has], report, set())
-    cut = polygonals(cut)
+    cut = polygonals(_clip_once(geoms, np.asarray(clip, dtype=object)[group[has]], has, ids, report, set(), clipped))
     keep = ~(shapely.is_empty(cut) | (shapely.area(cut) <= 0))
     past = np.where(keep, shapely.area(geoms[has]) - shapely.area(cut), 0.0)
     for g in np.unique(group[has][past > PAST_M2]):
@@ -137,6 +139,21 @@ def _clip_parts(geoms: np.ndarray, comms: np.ndarray) -> list[slice]:
         return by_rows
     cuts = [len(geoms) * k // parts for k in range(parts + 1)]
     return [slice(a, b) for a, b in zip(cuts[:-1], cuts[1:])]
+
+
+def _clip_once(geoms: np.ndarray, comms: np.ndarray, rows: np.ndarray, ids: np.ndarray, report: Report,
+               failed: set, clipped=None) -> np.ndarray:
+    """``geoms[rows]`` clipped to ``comms`` (one a row), taking each row ``clipped`` holds (the clip
+    :func:`community_of` made placing it, None elsewhere) as it is and clipping only the rest."""
+    done = np.zeros(len(rows), dtype=bool) if clipped is None else \
+        np.array([g is not None for g in clipped[rows]], dtype=bool)
+    cut = np.empty(len(rows), dtype=object)
+    if done.any():
+        cut[done] = clipped[rows[done]]
+    if not done.all():
+        rest = rows[~done]
+        cut[~done] = _clip(geoms[rest], comms[~done], np.asarray(ids)[rest], report, failed)
+    return cut
 
 
 def _clip(geoms: np.ndarray, comms: np.ndarray, ids: np.ndarray, report: Report, failed: set) -> np.ndarray:
@@ -180,9 +197,14 @@ def community_positions(units, communities, *, community_id_col: str = "communit
                         Report() if report is None else report)
 
 
-def community_of(ug, cg, comm_ids, units, community_id_col, unit_ids, report) -> np.ndarray:
+def community_of(ug, cg, comm_ids, units, community_id_col, unit_ids, report, *, clipped=None) -> np.ndarray:
     """Community position of each unit: its ``community_id`` if given, else where most of it lies
-    (an overlap of a millionth of the unit or less, a border's rounding, does not count)."""
+    (an overlap of a millionth of the unit or less, a border's rounding, does not count).
+
+    ``clipped`` (an object array as long as ``ug``, or None): each polygon unit placed by where it
+    lies gets in it the unit clipped to its community, as measured here (``None`` elsewhere), so
+    that :func:`polygonal_pieces` need not clip it again (the same intersection, the same result:
+    on libpysal's Tokyo, 262 units in a 5,436-point community, the clip took as long again)."""
     n = len(ug)
     out = np.full(n, -1, dtype=np.int64)
     pos = {c: i for i, c in enumerate(comm_ids)}
@@ -206,7 +228,8 @@ def community_of(ug, cg, comm_ids, units, community_id_col, unit_ids, report) ->
         if len(ui):
             g = np.asarray(ug[todo][ui], dtype=object)
             is_pt = shapely.get_dimensions(g) == 0
-            share = np.where(is_pt, 1.0, shapely.area(shapely.intersection(g, cg[ci])))
+            cut = shapely.intersection(g, cg[ci])
+            share = np.where(is_pt, 1.0, shapely.area(cut))
             # an overlap under a millionth of the unit is the rounding of a shared border (layers
             # in different CRSs), not the unit lying in that community
             sliver = ~is_pt & (share <= _SLIVER * shapely.area(g))
@@ -214,6 +237,10 @@ def community_of(ug, cg, comm_ids, units, community_id_col, unit_ids, report) ->
             best = df.sort_values(["u", "a", "c"], ascending=[True, False, True]).drop_duplicates("u")
             best = best[best["a"] > 0]
             out[best["u"].to_numpy()] = best["c"].to_numpy()
+            if clipped is not None:
+                row = best.index.to_numpy()  # (the rows of the pairs measured, as queried)
+                poly = ~is_pt[row]
+                clipped[best["u"].to_numpy()[poly]] = cut[row[poly]]
     for i in np.flatnonzero(out < 0):
         report.add("units", unit_ids[i], OUTSIDE_PROBLEM[0], OUTSIDE_ACTION[0],
                    zh=(OUTSIDE_PROBLEM[1], OUTSIDE_ACTION[1]))
@@ -221,15 +248,19 @@ def community_of(ug, cg, comm_ids, units, community_id_col, unit_ids, report) ->
 
 
 def placed_communities(units_m: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, community_id_col: str,
-                       unit_ids) -> np.ndarray:
+                       unit_ids, *, clipped=None) -> np.ndarray:
     """The community id of each unit where most of it lies (None outside every community), for
     units carrying no community column: the drawing places them so, and the evaluation and the
     grid editor measure each grid in the community it places it in. ``units_m`` in the metric CRS
-    the communities are brought to."""
+    the communities are brought to.
+
+    ``clipped``: as :func:`community_of` fills it, for :func:`clipped_to_communities` (the
+    communities' ids unique: an id then names the polygon each unit was clipped to)."""
     cm = communities.to_crs(units_m.crs)
     at = community_of(np.asarray(units_m.geometry.values, dtype=object), np.asarray(cm.geometry.values, dtype=object),
                       list(cm[community_id_col]), units_m.drop(columns=[community_id_col], errors="ignore"),
-                      community_id_col, unit_ids, Report())
+                      community_id_col, unit_ids, Report(),
+                      clipped=clipped if clipped is not None and cm[community_id_col].is_unique else None)
     return np.array([cm[community_id_col].iloc[c] if c >= 0 else None for c in at], dtype=object)
 
 

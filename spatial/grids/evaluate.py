@@ -73,6 +73,17 @@ logger = logging.getLogger(__name__)
 __all__ = ["EvalResult", "evaluate_grids"]
 
 
+#: What a grid in pieces is told when the plan is grid polygons alone (no units): its outline's
+#: parts may be islands or exclaves of one unit (nothing to fix), and pieces of land that only a
+#: gap no unit covers joins into one outline are not seen at all; the units tell both apart.
+OUTLINE_PIECES = (
+    "redraw it so its units connect, unless its parts are islands or exclaves of one unit (nothing to fix then): "
+    "grid outlines alone cannot tell, nor show pieces of land their outline joins across gaps no unit covers; "
+    "score the units carrying grid_id to tell (spatial grids COMMUNITIES UNITS --existing OUTLINES --evaluate)",
+    "请重新划分使其单元相连，除非这些部分是同一单元的岛或飞地（则无需处理）：仅凭网格轮廓无法区分，也看不出轮廓经由无单元覆盖的空隙连在一起的"
+    "分离地块；请对带 grid_id 的单元评估以区分（spatial grids 社区 单元 --existing 网格轮廓 --evaluate）")
+
+
 @dataclass(frozen=True)
 class EvalResult:
     """Per-grid scores (``grids``), a one-row ``summary`` and the ``report`` of problems found."""
@@ -143,6 +154,14 @@ def evaluate_grids(
         outside_m2, overlap_m2 (and the grid layer's own columns); on units also n_buildings,
         full_time_workers, part_time_workers, building_leads and household_leads, as the drawn
         grids have them. ``summary``: one row.
+
+        ``components`` is the grid's pieces. On units, the pieces of its units' own land: parts
+        sharing 1 m of edge within 0.1 m are one piece inside one part of its outline, as the
+        drawing counts them (an island of a unit is a piece; land its outline joins only across
+        a gap no unit covers is apart). On grid polygons alone, the parts of each outline: an
+        island of one unit counts as a piece (the report row says it may be nothing to fix), and
+        pieces of land an outline joins across such a gap cannot be seen; score the units
+        carrying ``grid_id`` to tell.
 
     Examples
     --------
@@ -228,14 +247,16 @@ def evaluate_grids(
     if is_units:
         unit_names = (lm[unit_id_col] if unit_id_col in lm.columns else pd.Series(lm.index)).to_numpy()
         placed = None
+        clipped = np.full(len(lm), None, dtype=object)  # (units placed by where they lie: clipped there once)
         if community_id_col not in lm.columns and communities is not None:
             # units placed by where they lie, as the drawing places them (the partition's units
             # carry no community column): each community's units are clipped to it and grown
             # into its own street gaps, as drawn, not all of them as one community
-            placed = pd.Series(placed_communities(lm, communities, community_id_col, unit_names), dtype=object)
+            placed = pd.Series(placed_communities(lm, communities, community_id_col, unit_names, clipped=clipped),
+                               dtype=object)
         streets, ids, clip, group = _unit_streets(lm if placed is None else lm.assign(**{community_id_col: placed.to_numpy()}),
                                                   geoms, communities, community_id_col, crs_m, blocks,
-                                                  street_gap_m, report, unit_id_col)
+                                                  street_gap_m, report, unit_id_col, clipped=clipped)
         streets_of = [ids, clip]
         geoms = streets.pieces
         # the units' own land (gaps between them stay gaps in the summary) ...
@@ -273,9 +294,9 @@ def evaluate_grids(
         if is_units and (c > 1 or multi[g]):  # why, in the drawing's words: units sharing no edge, or in parts
             components[g] = explain_pieces(report, k, grid_geoms[g], np.flatnonzero(g_of == g), adj, geoms, unit_names,
                                            n_pieces=c)
-        elif c > 1:
-            report.add("grids", k, f"is {c} separate pieces", "redraw it so its units connect",
-                       zh=(f"分为 {c} 个互不相连的部分", "请重新划分使其单元相连"))
+        elif c > 1:  # grid polygons alone: their parts, which may be one unit's islands
+            report.add("grids", k, f"is {c} separate pieces", OUTLINE_PIECES[0],
+                       zh=(f"分为 {c} 个互不相连的部分", OUTLINE_PIECES[1]))
 
     comm_of, comm_geoms, cids = _grid_communities(grid_geoms, communities, community_id_col, crs_m, base)
     out = base.copy()
@@ -347,10 +368,11 @@ def _grid_community(cids: pd.Series, g_of: np.ndarray, hh: pd.Series, keys: list
 
 
 def _unit_streets(lm, geoms, communities, community_id_col, crs_m, blocks, gap_m=30.0, report=None,
-                  unit_id_col="unit_id", street_lines=True):
+                  unit_id_col="unit_id", street_lines=True, clipped=None):
     """Units clipped to their communities and grown into the street gaps within each, and the
     block outlines (:func:`spatial.grids._blocks.block_streets`, the rule the partition uses;
-    ``street_lines=False``: the grown units and their pairs only)."""
+    ``street_lines=False``: the grown units and their pairs only). ``clipped``: the units
+    :func:`~spatial.grids._units.placed_communities` clipped already where it placed them."""
     labels = block_labels(lm, blocks, (lm[unit_id_col] if unit_id_col in lm.columns else lm.index).to_numpy())
     if community_id_col in lm.columns:
         group, ids = pd.factorize(lm[community_id_col])
@@ -364,7 +386,7 @@ def _unit_streets(lm, geoms, communities, community_id_col, crs_m, blocks, gap_m
         clip = np.array([by_id.get(loose.get(c, c)) for c in ids], dtype=object)
     names = (lm[unit_id_col] if unit_id_col in lm.columns else lm.index).to_numpy()
     geoms = clipped_to_communities(geoms, np.asarray(group), clip, names, Report() if report is None else report,
-                                   group_ids=list(ids))
+                                   group_ids=list(ids), clipped=clipped)
     return (block_streets(geoms, np.asarray(group), clip, labels, gap_m=gap_m, street_lines=street_lines), list(ids),
             clip, np.asarray(group))
 

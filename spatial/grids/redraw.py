@@ -41,7 +41,7 @@ from spatial.grids._recut import recut_whole
 from spatial.grids._units import report_split_estate, split_estates
 from spatial.grids._redraw_rows import (_chain_grids, _merge, _neighbours, _overlap, _rule_far, _say_chains,
                                         _say_rule, _since_plan, _why, households_kept_pct, moved_and_new, PlanHeld,
-                                        Splits, say_new_codes)
+                                        Splits, say_codes_unknown, say_new_codes)
 from spatial.grids._prep import prepare_checked
 from spatial.grids._search import local_search
 from spatial.grids.codes import check_layout
@@ -290,8 +290,11 @@ def redraw_grids(
     })
     grids = _overlap(grids, old, grid_ids, prep.hh)
     # a grid keeping its id under another code (communities merged): the office's records need the row
-    say_new_codes(report, plan_codes(units if plan is None else plan if isinstance(plan, pd.DataFrame)
-                                     else pd.DataFrame(), grid_id_col), grids)
+    old_codes = plan_codes(units if plan is None else plan if isinstance(plan, pd.DataFrame) else pd.DataFrame(),
+                           grid_id_col)
+    say_new_codes(report, old_codes, grids)
+    if not old_codes:  # (a plan with no codes: a grid whose community is gone is said, its old code unknown)
+        say_codes_unknown(report, grids, prep.comm_ids)
     bad = lock_u & changed
     if bad.any():  # cannot happen unless a locked unit lies outside every community
         for i in np.flatnonzero(bad):

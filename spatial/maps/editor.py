@@ -168,14 +168,16 @@ def editor_payload(
     units = repair_geometries(units, "units", report, id_col=unit_id_col)
     crs_m = metric_crs(units)
     geoms_m = np.asarray(units.to_crs(crs_m).geometry.values, dtype=object)
+    clipped = np.full(len(geoms_m), None, dtype=object)  # (units placed where they lie: clipped there once)
     if communities is not None and community_id_col not in units.columns and community_id_col in communities.columns:
         # units carrying no community (spatial grids writes the units it placed so): each placed where
         # it lies, as the drawing and --evaluate place it, so a grid's deviation is from its own
         # community's mean grid, as the grids layer gives it (not from one mean of the whole plan)
         lm = gpd.GeoDataFrame(units.drop(columns=units.geometry.name), geometry=geoms_m, crs=crs_m)
-        units = units.assign(**{community_id_col: placed_communities(lm, communities, community_id_col, ids.to_numpy())})
+        units = units.assign(**{community_id_col: placed_communities(lm, communities, community_id_col, ids.to_numpy(),
+                                                                     clipped=clipped)})
         logger.info("grid editor: units placed in the communities they lie in (no '%s' column)", community_id_col)
-    adj = _neighbours(units, geoms_m, communities, crs_m, unit_id_col, community_id_col, street_gap_m)
+    adj = _neighbours(units, geoms_m, communities, crs_m, unit_id_col, community_id_col, street_gap_m, clipped)
     wgs = units.to_crs(4326)
     geoms = np.asarray(wgs.geometry.values, dtype=object)
     xmin, ymin = (int(np.floor(v * SCALE)) for v in wgs.total_bounds[:2])
@@ -276,7 +278,8 @@ def editor_payload(
     return payload
 
 
-def _neighbours(units, geoms_m, communities, crs_m, unit_id_col: str, community_id_col: str, gap_m: float):
+def _neighbours(units, geoms_m, communities, crs_m, unit_id_col: str, community_id_col: str, gap_m: float,
+                clipped=None):
     """The units' rook adjacency as the grids engine and ``spatial grids --evaluate`` read it: each
     unit clipped to its community and grown into the street gaps (up to ``gap_m``) between the
     units there, then neighbours sharing more than 1 m of boundary. Units that tile their
@@ -293,7 +296,7 @@ def _neighbours(units, geoms_m, communities, crs_m, unit_id_col: str, community_
         communities = None
     lm = gpd.GeoDataFrame(units.drop(columns=units.geometry.name), geometry=geoms_m, crs=crs_m)
     streets = _unit_streets(lm, geoms_m, communities, community_id_col, crs_m, None, gap_m, None, unit_id_col,
-                            street_lines=False)[0]
+                            street_lines=False, clipped=clipped)[0]
     n = len(streets.pieces)
     every = streets.pairs is not None and bool(pd.notna(streets.pieces).all()) and \
         (community_id_col not in lm.columns or bool(lm[community_id_col].notna().all()))
