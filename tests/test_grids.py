@@ -228,6 +228,10 @@ def test_a_community_in_two_islands_gives_its_grids_where_the_band_can_hold_them
     assert sizes == [340, 340, 1500]
     south = res.units[res.units["unit_id"].str.startswith("S")]
     assert south["grid_id"].nunique() == 2
+    # the community's row says to ask for more grids; no row calls the grids of 340 off a mean
+    # of 727 that no plan of three grids can hold in the band
+    assert res.report.loc[res.report["row_id"] == "C1", "action"].str.contains("ask for more grids").all()
+    assert not res.report["problem"].str.contains("mean grid of 727").any()
 
 
 def test_a_grids_row_on_its_pieces_is_not_taken_as_the_reason_it_is_out_of_the_band():
