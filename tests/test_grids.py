@@ -217,6 +217,23 @@ def test_units_cut_off_from_their_community_are_named_as_the_reason_for_their_gr
     assert not res.report["row_id"].str.startswith("U").any()
 
 
+def test_a_community_in_two_islands_gives_its_grids_where_the_band_can_hold_them():
+    """Three grids for a community in two islands of 1,500 and 680 households: by households alone
+    the 1,500 get two (750 each) and the 680 one, all three out of 300-500. One grid of 1,500 and
+    two of 340 put two in the band (the 1,500 are out of it either way)."""
+    units = pd.concat([squares(2, 3, 250), squares(2, 4, 85, x0=600, prefix="S")], ignore_index=True)
+    comm = community(shapely.MultiPolygon([shapely.box(0, 0, 300, 200), shapely.box(600, 0, 1000, 200)]))
+    res = partition_grids(units, comm, n_grids=3)
+    sizes = res.units.groupby("grid_id")["households"].sum().sort_values().tolist()
+    assert sizes == [340, 340, 1500]
+    south = res.units[res.units["unit_id"].str.startswith("S")]
+    assert south["grid_id"].nunique() == 2
+    # the community's row says to ask for more grids; no row calls the grids of 340 off a mean
+    # of 727 that no plan of three grids can hold in the band
+    assert res.report.loc[res.report["row_id"] == "C1", "action"].str.contains("ask for more grids").all()
+    assert not res.report["problem"].str.contains("mean grid of 727").any()
+
+
 def test_a_grids_row_on_its_pieces_is_not_taken_as_the_reason_it_is_out_of_the_band():
     """A row of five units of 260, 100, 250, 100, 260 households cannot make two grids of 300-600
     (either end with its neighbour makes 360, the other three 610), though their mean, 485, is well

@@ -73,35 +73,13 @@ from spatial.grids._objective import Shapes, Weights, _targets, cut_cost, object
 from spatial.grids._rebalance import _WIDER_WORST, rebalance_worst
 from spatial.grids._recombine import recombine
 from spatial.grids._search import local_search
+from spatial.grids._seats import _seats, apportion
 from spatial.grids._swap import swap_pass
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["Weights", "apportion", "partition", "local_search", "recombine", "kick_into_band", "objective",
            "repair_contiguity", "part_components", "hemmed_in", "unevenable"]
-
-
-def apportion(totals: np.ndarray, k: int, *, floor: np.ndarray | None = None) -> np.ndarray:
-    """Split ``k`` seats over groups in proportion to ``totals`` (largest remainder), each >= ``floor``.
-
-    Groups whose totals are all zero share the seats evenly. ``k`` is raised to ``floor.sum()``.
-    """
-    totals = np.asarray(totals, dtype=float)
-    m = len(totals)
-    floor = np.ones(m, dtype=int) if floor is None else np.asarray(floor, dtype=int)
-    k = max(int(k), int(floor.sum()))
-    w = totals if totals.sum() > 0 else np.ones(m)
-    quota = w / w.sum() * k
-    seats = np.maximum(np.floor(quota).astype(int), floor)
-    while seats.sum() > k:  # floors pushed us over: take from the most over-served
-        over = np.where(seats > floor, seats - quota, -np.inf)
-        seats[int(np.argmax(over))] -= 1
-    rem = quota - seats
-    while seats.sum() < k:
-        i = int(np.argmax(rem))
-        seats[i] += 1
-        rem[i] -= 1
-    return seats
 
 
 def _bisect(nodes, k, hh, xy, out, next_label, minor=False):
@@ -169,7 +147,7 @@ def hemmed_in(adj: sparse.csr_matrix, hh: np.ndarray, *, min_hh: float, max_hh: 
     return out if n else np.zeros(0, dtype=bool)
 
 
-def unevenable(adj: sparse.csr_matrix, hh: np.ndarray, k: int, *, within: float) -> np.ndarray:
+def unevenable(adj: sparse.csr_matrix, hh: np.ndarray, k: int, *, within: float, band=None) -> np.ndarray:
     """Nodes that no connected part within ``within`` (a fraction) of its component's mean part can
     hold (``hemmed_in`` on that window; the component's parts as ``partition`` seats them).
 
@@ -178,7 +156,7 @@ def unevenable(adj: sparse.csr_matrix, hh: np.ndarray, k: int, *, within: float)
     14% under, and with anything more at least 11% over (the uneven benchmark town of seed 20 at
     2,000 units). No plan puts its grid within 5%, so no plan should be judged by it.
     """
-    ncomp, comp, seats = _seats(adj, hh, k)
+    ncomp, comp, seats = _seats(adj, hh, k, band)
     totals = np.bincount(comp, weights=hh, minlength=ncomp)
     out = np.zeros(len(hh), dtype=bool)
     for c in np.flatnonzero(seats > 1):  # (a component of one part holds its mean exactly)
@@ -296,7 +274,7 @@ def partition(
     stuck = hemmed_in(adj, hh, min_hh=min_hh, max_hh=max_hh)
     # parts no plan can bring within the rule are not what tells plans apart (seed 20's estate
     # in ``_grade``: twenty plans graded by how far off its grid was, each with it 11-13% off)
-    uneven = unevenable(adj, hh, k, within=weights.tolerance + 0.01)
+    uneven = unevenable(adj, hh, k, within=weights.tolerance + 0.01, band=(min_hh, max_hh))
     # seeds of their own for each seed asked for (seed 0: 1, 2, ...; seed 1: 21, 22, ...)
     seeds = [seed * (restarts + 1) + j for j in range(1, restarts + 1)]
     with Ahead(_one_seed, state, workers=PROCESSES if n >= _AHEAD_RESTART_NODES else 1) as ahead:
@@ -459,23 +437,13 @@ def _grade(adj, hh, xy, labels, stuck, uneven=None, *, min_hh, max_hh, weights) 
     return (-k, out, round(far, 3), objective(adj, hh, xy, labels, min_hh=min_hh, max_hh=max_hh, weights=weights))
 
 
-def _seats(adj, hh, k):
-    """The graph's components, and how many parts each gets (in proportion to its households, at
-    least one, at most its nodes)."""
-    ncomp, comp = connected_components(adj, directed=False)
-    totals = np.bincount(comp, weights=hh, minlength=ncomp)
-    sizes = np.bincount(comp, minlength=ncomp)
-    seats = apportion(totals, min(k, len(hh)), floor=np.ones(ncomp, dtype=int))
-    return ncomp, comp, np.minimum(seats, sizes)
-
-
 def _one_seed(state, seed: int) -> np.ndarray:
     """The whole engine from one seed (runs on a worker too)."""
     adj, hh, xy, k, min_hh, max_hh, weights, max_rounds, shapes = state
     n = len(hh)
     # past the size that gets restarts, the worst grids are re-cut from more seeds instead
     wider = _WIDER_WORST if n > _RESTART_MAX_NODES else 0
-    ncomp, comp, seats = _seats(adj, hh, k)
+    ncomp, comp, seats = _seats(adj, hh, k, (min_hh, max_hh))
     best = None
     # street-following METIS bisection; only when it cannot give every part, inertial bisection of
     # the centroids too (straight cuts across the long axis); the lower objective wins

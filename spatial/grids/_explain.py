@@ -23,7 +23,7 @@ NO_PLAN = "no plan puts a grid holding"
 
 
 def explain_far(report, grids, prep: Prepared, grid_ids: np.ndarray, rule_pct: float, node: np.ndarray,
-                hh: np.ndarray | None = None, cost=None) -> None:
+                hh: np.ndarray | None = None, cost=None, *, band: tuple[float, float] | None = None) -> None:
     """One row per grid in the band but further from its community's mean grid than ``rule_pct``,
     naming its largest units (a gated estate or a group kept together counting as one, ``node``:
     each unit's group): where a few buildings hold most of a grid, one more or one fewer
@@ -33,8 +33,15 @@ def explain_far(report, grids, prep: Prepared, grid_ids: np.ndarray, rule_pct: f
     holding a group that no grid within the rule can hold (``hemmed_in`` on the rule's window round
     the mean: a gated estate of 342 households, 399 the mean, whose every neighbour beyond a lot
     with no homes holds 103 or more) says so: no plan does better there, and the action says what
-    would."""
+    would.
+
+    With ``band`` (least, most households), grids of a community whose mean grid is itself out of
+    the band get no row: no plan of that many grids is in the band, the community's own row says
+    so and to ask for more grids, and a grid kept in the band (two of 340 on one island of a
+    community whose mean grid is 727) is not off for want of a better move."""
     far = grids[(grids["band_status"] == "in") & (grids["deviation_pct"].abs() > rule_pct + 1e-9)]
+    if band is not None:
+        far = far[(far["target_households"] >= band[0] - 1e-9) & (far["target_households"] <= band[1] + 1e-9)]
     members = {g: np.flatnonzero(grid_ids == g) for g in far["grid_id"]}
     stuck = _beyond_rule(far, members, node, hh, cost, rule_pct) if hh is not None else {}
     for _, r in far.iterrows():

@@ -435,7 +435,7 @@ def partition_grids(
     grid_ids = out_units["grid_id"].to_numpy(dtype=object)  # as numbered with the codes
     if weights.beyond > 0:  # equal grids: say which are further off than the rule, and of what units
         explain_far(report, grids, prep, grid_ids, MAX_DEVIATION_PCT if max_deviation_pct is None
-                     else float(max_deviation_pct), node, hh, cost)
+                     else float(max_deviation_pct), node, hh, cost, band=(min_households, max_households))
     if by_id is not None:  # the rows' own order again, under the input's own index (a RangeIndex
         out_units = out_units.iloc[np.argsort(by_id, kind="stable")]  # taken apart and put back is
         if out_units.index.equals(rows_index):  # a plain Index, which writers then save as a column)

@@ -272,7 +272,8 @@ def redraw_grids(
         else:  # (before grid_id when it is the last column: it stays last)
             out_units.insert(len(out_units.columns) - (out_units.columns[-1] == "grid_id"), "locked", lock_u)
     if max_deviation_pct is not None:
-        explain_far(report, grids, prep, grid_ids, max_deviation_pct, node, hh, cost)
+        explain_far(report, grids, prep, grid_ids, max_deviation_pct, node, hh, cost,
+                    band=(min_households, max_households))
     for est, parts in split:
         held = sorted({str(grid_ids[at[u]]) for us in parts.values() for u in us if grid_ids[at[u]] is not None})
         report_split_estate(report, "units", est, parts, f"kept whole: in grid {', '.join(held)}",
