@@ -36,6 +36,8 @@ from spatial.core._crs import (  # noqa: F401
 # numbers judged by value live in spatial.core._numbers; every caller imports them from here
 from spatial.core._frames import on_rows_of  # noqa: F401
 from spatial.core._geom import polygonal, polygonals  # noqa: F401
+# yes/no columns live in spatial.core._yesno; every caller imports them from here
+from spatial.core._yesno import marked_synthetic, yes_no  # noqa: F401
 from spatial.core._numbers import (  # noqa: F401
     _SAID,
     AREA_UNITS,
@@ -574,27 +576,3 @@ def repair_geometries(
         report.add(name, rid, f"invalid geometry: {reason}", "repaired with make_valid",
                    zh=(f"几何无效：{invalid_zh(reason)}", "已用 make_valid 修复"))
     return out
-
-
-def yes_no(values: pd.Series) -> np.ndarray:
-    """A yes/no column (``locked``, ``synthetic``) as booleans, as a planner types it in a CSV or
-    Excel sheet: true/false, 1/0, yes/no, 是/否 or blank (no); any other text is yes.
-
-    Examples
-    --------
-    >>> yes_no(pd.Series(["是", "否", "", None, "1", "0", "FALSE", "locked"])).tolist()
-    [True, False, False, False, True, False, False, True]
-    """
-    if pd.api.types.is_bool_dtype(values):  # nullable booleans too: NA is no
-        return values.fillna(False).astype(bool).to_numpy()
-    if pd.api.types.is_numeric_dtype(values):
-        return values.fillna(0).astype(bool).to_numpy()
-    off = {"", "0", "0.0", "false", "f", "no", "n", "否", "none", "nan"}
-    return np.array([not (pd.isna(v) or str(v).strip().lower() in off) for v in values], dtype=bool)
-
-
-def marked_synthetic(*layers) -> bool:
-    """Whether any of ``layers`` (None skipped) has a ``synthetic`` column saying yes on some row:
-    demo or made-up data, which every map and table must say."""
-    return any(layer is not None and "synthetic" in layer.columns and yes_no(layer["synthetic"]).any()
-               for layer in layers)
