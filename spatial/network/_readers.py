@@ -177,7 +177,7 @@ def from_graph(graph: nx.Graph, *, crs=None, rules: Mapping | None = None) -> Lo
         tags["feature"].append(feature_label({k: _tag_text(data[k]) for k in FEATURE_KEYS if k in data})
                                if not data.get("highway") else "")
     frame = pd.DataFrame(tags)
-    reason = drop_reasons(frame, **(rules or {}), need_highway=bool((frame["highway"] != "").any()))
+    reason = drop_reasons(frame, **(rules or {}), need_highway=(osm := bool((frame["highway"] != "").any())))
     keep = reason == ""
     edges = gpd.GeoDataFrame(
         {"u": pd.Series(rows_u, dtype=object)[keep].to_list(), "v": pd.Series(rows_v, dtype=object)[keep].to_list(),
@@ -195,7 +195,7 @@ def from_graph(graph: nx.Graph, *, crs=None, rules: Mapping | None = None) -> Lo
     pick = drop & first
     dropped = _dropped_frame(np.asarray(way, object)[pick], reason[pick],
                              [g for g, k in zip(geoms, pick) if k], src_crs, in_tunnel(frame)[pick])
-    return Loaded(edges, nodes, dropped, unit="edges", foot_tags=foot_tagged(frame))
+    return Loaded(edges, nodes, dropped, unit="edges", foot_tags=not osm or foot_tagged(frame))  # (not OSM: none)
 
 
 def _flags(tags: pd.DataFrame, rows, ways=None) -> dict[str, np.ndarray]:

@@ -516,7 +516,7 @@ def _report_not_in_source(loaded, report: Report, label: str, water_asked: bool)
                    "ox.settings.useful_tags_way")
         act_zh.append("禁止行人（foot=no）或人行道另绘（sidewalk=separate）的道路仍按可步行计算：请改读 .osm / .osm.pbf 文件，"
                       "或将 'foot'、'sidewalk' 加入 ox.settings.useful_tags_way 后重新保存")
-    problem = f"{'; '.join(en)}"
+    problem = "; ".join(en)
     report.add("network", NOT_IN_SOURCE, problem, "; ".join(act), zh=("；".join(zh), "；".join(act_zh)))
     logger.info("network %s: %s", label, problem)
 
