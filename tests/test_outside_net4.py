@@ -86,6 +86,12 @@ def forms(tmp_path_factory) -> dict:
             "lines 4326": _line_layer(4326), "lines 3857": _line_layer(3857)}
 
 
+def _own_bank_walk() -> float:
+    """Up to 北路 (70 m), east to the bridge, over it, back west along 南路 and down to the station."""
+    return (geod_m(HOME, (50, 100)) + geod_m((50, 100), (200, 100)) + geod_m((200, 100), (200, 0))
+            + geod_m((200, 0), (50, 0)) + geod_m((50, 0), STATION))
+
+
 @pytest.fixture(scope="module")
 def nets(forms) -> dict:
     """Each form read as a walking network."""
@@ -101,9 +107,7 @@ def _walk(net) -> tuple[float, float]:
 def test_the_osm_file_keeps_the_home_on_its_own_bank_and_says_nothing_is_missing(nets):
     net = nets[".osm"]
     walk, leg = _walk(net)
-    # up to 北路 (70 m), east to the bridge, over it, back west along 南路 and down to the station
-    want = (geod_m(HOME, (50, 100)) + geod_m((50, 100), (200, 100)) + geod_m((200, 100), (200, 0))
-            + geod_m((200, 0), (50, 0)) + geod_m((50, 0), STATION))
+    want = _own_bank_walk()
     assert leg == pytest.approx(geod_m(HOME, (50, 100)), abs=0.5)
     assert walk == pytest.approx(want, abs=1.0)
     assert ROW not in net.report["row_id"].tolist()
@@ -123,9 +127,28 @@ def test_a_graph_or_a_line_layer_says_it_holds_no_water_nor_tracks(nets, form):
     assert row["problem_zh"].iloc[0].startswith("没有水域和铁路")
 
 
-def test_the_forms_without_water_agree_with_each_other_within_a_metre(nets):
-    walks = [_walk(nets[f])[0] for f in (".graphml", "lines 4326", "lines 3857")]
-    assert max(walks) - min(walks) < 1.0
+def test_spatial_coverage_says_it_on_its_network_line_unless_barriers_are_given(forms, tmp_path, capsys):
+    from spatial.cli import main
+
+    forms["lines 3857"].to_file(tmp_path / "roads.gpkg")
+    points(STATION, station_id=["S"]).to_file(tmp_path / "s.gpkg")
+    x, y = HOME
+    home = shapely.Polygon([lonlat(x - 2, y - 2), lonlat(x + 2, y - 2), lonlat(x + 2, y + 2), lonlat(x - 2, y + 2)])
+    gpd.GeoDataFrame({"unit_id": ["U1"], "households": [10]}, geometry=[home], crs=4326).to_file(tmp_path / "u.gpkg")
+    river = gpd.GeoDataFrame(geometry=[shapely.LineString([lonlat(-100, 20), lonlat(500, 20)])], crs=4326)
+    river.to_file(tmp_path / "river.gpkg")
+    args = ["coverage", str(tmp_path / "roads.gpkg"), str(tmp_path / "s.gpkg"), str(tmp_path / "u.gpkg"),
+            "--no-isochrones"]
+    assert main([*args, "--out", str(tmp_path / "a.gpkg")]) == 0
+    line = next(t for t in capsys.readouterr().out.splitlines() if "network:" in t)
+    assert line.endswith("report rows); no water or railway tracks (only an OSM file holds them); no foot or sidewalk "
+                         "tag on any edge (osmnx saves only its useful_tags_way)"), line
+    # the river given, the home walks over the bridge, and the line says only what is still missing
+    assert main([*args, "--out", str(tmp_path / "b.gpkg"), "--barriers", str(tmp_path / "river.gpkg")]) == 0
+    line = next(t for t in capsys.readouterr().out.splitlines() if "network:" in t)
+    assert line.endswith("report rows)"), line
+    walks = gpd.read_file(tmp_path / "b.gpkg", layer="demand")["walk_m"]
+    assert walks.iloc[0] == pytest.approx(_own_bank_walk(), abs=1.0)
 
 
 def test_an_osmnx_graph_saved_without_foot_tags_says_foot_no_cannot_be_told(nets):
