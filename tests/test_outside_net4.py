@@ -20,6 +20,7 @@ written, never from the package's network objects.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import geopandas as gpd
 import networkx as nx
@@ -193,3 +194,38 @@ def test_a_graph_handed_straight_to_the_walks_is_not_warned_of_for_that_row_alon
     assert net.report["row_id"].tolist() == [ROW]
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert np.isfinite(net.length_m).all()
+
+
+# ------------------------------------------------------------------ water cut by the extract's edge
+
+
+def test_water_cut_by_the_extracts_edge_is_said_and_used_as_far_as_it_goes(tmp_path):
+    # a pond whose ring runs through node 99, outside the extract (not in the file), and a lake
+    # drawn as a multipolygon whose second outer way is not in the file at all. Their lines end at
+    # the last node inside: near the edge a leg may pass round such an end. Until 7 December 2026
+    # the report said nothing of them (only of the walkable ways cut so, row 'clipped ways').
+    nodes = {1: (0, 0), 2: (400, 0), 21: (100, 50), 22: (200, 50), 23: (200, 150), 31: (300, 50), 32: (350, 50),
+             33: (350, 150)}
+    ways = [(1, [1, 2], {"highway": "residential"}),
+            (21, [21, 22, 23, 99, 21], {"natural": "water"}),
+            (77, [31, 32, 33], {})]
+    path = Path(write_osm(tmp_path / "cut.osm", nodes, ways))
+    text = path.read_text(encoding="utf-8").replace("</osm>", (
+        '  <relation id="5" version="1"><member type="way" ref="77" role="outer"/>'
+        '<member type="way" ref="78" role="outer"/><tag k="type" v="multipolygon"/>'
+        '<tag k="natural" v="water"/></relation>\n</osm>'))
+    path.write_text(text, encoding="utf-8")
+    net = spatial.read_network(path)
+    row = net.report[net.report["row_id"] == "clipped water"]
+    assert row["problem"].tolist() == ["2 water or railway features cut by the extract's edge (w21, r5): their "
+                                       "lines end at the last node inside it"]
+    assert "complete_ways" in row["action"].iloc[0] and row["problem_zh"].iloc[0].startswith("2 处水域或铁路")
+    # the pond is used as far as it goes: the two stretches between its nodes in the file
+    assert net.report.loc[net.report["row_id"] == "water", "problem"].str.startswith("water: 2 features").all()
+    assert len(net.water.shores) == 2
+    # left out with the water, nothing to say; a whole extract says nothing either
+    dry = spatial.read_network(path, water_barriers=False)
+    assert "clipped water" not in dry.report["row_id"].tolist()
+    whole = write_osm(tmp_path / "whole.osm", nodes, [(1, [1, 2], {"highway": "residential"}),
+                                                       (21, [21, 22, 23, 21], {"natural": "water"})])
+    assert "clipped water" not in spatial.read_network(whole).report["row_id"].tolist()
