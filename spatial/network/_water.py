@@ -23,7 +23,7 @@ OSM file holds the water with the streets, so :func:`spatial.network.read.read_n
 Bridges are edges of the network: walks over them are unchanged. Small waterways (streams,
 ditches, drains) are stepped over and are not read, and fountains and pools (``amenity=fountain``,
 ``leisure=swimming_pool``, ``water=fountain``) are walked round. Outlines clipped by the extract are used as
-far as they go: the crossings are counted, no polygon is needed.
+far as they go: the crossings are counted, no polygon is needed (report row ``clipped water``).
 
 **Railways** are read with the water (TD/T 1062-2021: a service circle is not cut by railways):
 ``railway=rail``, ``narrow_gauge``, ``light_rail``, ``subway`` and ``monorail`` lines at ground
