@@ -228,7 +228,7 @@ def _coverage(args: argparse.Namespace, step) -> int:
     from spatial.io.tables import write_csv
     from spatial.io.validate import require_outlines, require_types, station_points
     from spatial.io.workbook import csv_figures, integer_counts, station_load_table, write_workbook
-    from spatial.network.read import read_network
+    from spatial.network.read import NOT_IN_SOURCE, read_network
     from spatial.network.snapping import snap_layer
 
     checked = _check(args)
@@ -308,6 +308,8 @@ def _coverage(args: argparse.Namespace, step) -> int:
     rows = network.report
     water = rows.loc[rows["row_id"].isin(["water", "railways"]) & ~rows["action"].str.startswith("not used"), "problem"]
     said = f"; {'; '.join(water)}, kept off the legs to it" if len(network.water) and len(water) else ""
+    if walk_opts["barriers"] is None:  # a graph or a line layer: its rivers and tracks not known (report row)
+        said += "".join(f"; {p}" for p in rows.loc[rows["row_id"] == NOT_IN_SOURCE, "problem"])
     say(args, f"network: {counted(network.n_nodes, 'node')}, {counted(network.n_edges, 'edge')}, "
               f"{network.length_m.sum() / 1000:.1f} km ({counted(len(network.report), 'report row')}){said}")
     dem = None

