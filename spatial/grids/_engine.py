@@ -62,7 +62,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from spatial.core._procs import PROCESSES, Ahead
+from spatial.core._procs import PROCESSES, Ahead, one_pool
 from spatial.grids._anneal import anneal
 from spatial.grids._bisect import recursive_bisection
 from spatial.grids._blockcut import recut_blocks
@@ -242,6 +242,7 @@ def repair_contiguity(adj: sparse.csr_matrix, labels: np.ndarray, hh: np.ndarray
     return labels
 
 
+@one_pool()  # the passes' worker processes are forked once for the call
 def partition(
     adj: sparse.csr_matrix,
     hh: np.ndarray,
