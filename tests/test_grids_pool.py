@@ -184,3 +184,14 @@ def test_a_call_of_the_engine_forks_its_workers_once_and_draws_the_plan_of_one_c
     assert len(pools) == 1
     np.testing.assert_array_equal(two, one)
     assert one.max() + 1 == k
+
+
+def test_no_room_to_write_a_state_runs_that_loop_on_one_core(pools, monkeypatch, caplog):
+    def full(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(procs.tempfile, "mkstemp", full)
+    with one_pool(), Ahead(_job, {"base": 1}, workers=2) as ahead:
+        assert ahead.pool is None
+        assert ahead.take("a", (1,)) == (os.getpid(), 2)
+    assert "No space left" in caplog.text and pools == []

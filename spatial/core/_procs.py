@@ -107,10 +107,17 @@ class _Pool:
         ``state``, the loop's number and the list its jobs go in; None to run inline."""
         if self.dead:
             return None
+        self.tidy()
+        path = None
         try:
             data = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
-        except (pickle.PicklingError, TypeError, AttributeError) as exc:
+            fd, path = tempfile.mkstemp(prefix="spatial-state-", suffix=".pickle")
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+        except (pickle.PicklingError, TypeError, AttributeError, OSError) as exc:  # (OSError: no room to write)
             logger.warning("a loop's state cannot be sent to worker processes (%s): running on one core", exc)
+            if path is not None:
+                _unlink(path)
             return None
         if self.executor is None:
             try:
@@ -121,13 +128,10 @@ class _Pool:
                     self.executor.submit(int)  # the workers are forked here
             except (OSError, RuntimeError, BrokenProcessPool) as exc:  # no semaphores, process limits
                 logger.warning("worker processes unavailable (%s): running on one core", exc)
+                _unlink(path)
                 self.close()
                 self.dead = True
                 return None
-        self.tidy()
-        fd, path = tempfile.mkstemp(prefix="spatial-state-", suffix=".pickle")
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
         self.loops += 1
         self.files.append((path, []))
         return self.executor, path, self.loops, self.files[-1][1]
