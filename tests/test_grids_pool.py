@@ -17,7 +17,6 @@ import time
 
 import numpy as np
 import pytest
-from scipy import sparse
 
 import spatial.core._procs as procs
 import spatial.grids._bisect as bisect_mod
@@ -27,6 +26,7 @@ import spatial.grids._rebalance as rebalance_mod
 import spatial.grids._recombine as recombine_mod
 from spatial.core._procs import Ahead, one_pool
 from spatial.grids._objective import EQUAL_WEIGHTS, Shapes
+from test_grids_workers import lumpy_town
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux only")
 
@@ -133,25 +133,13 @@ def test_after_a_worker_dies_the_rest_of_the_call_runs_here(caplog):
     assert caplog.text.count("died") == 1
 
 
-def lumpy_town(side=12, seed=3):
-    """A rook lattice of 40 m cells in patches (street blocks) of 6 x 6: towers of about 120
-    households, walk-ups of about 35 and empty lots; cut cost 40 a shared edge, 10 between
-    patches (a street); the cells' shapes for the finish."""
-    rng = np.random.default_rng(seed)
-    kind = rng.choice(3, size=(side // 6 + 1, side // 6 + 1), p=[0.45, 0.4, 0.15])
-    r, c = np.divmod(np.arange(side * side), side)
-    k = kind[r // 6, c // 6]
-    hh = np.where(k == 0, np.round(rng.normal(120, 15, len(k))) * (rng.random(len(k)) < 0.5),
-                  np.where(k == 1, np.round(rng.normal(35, 6, len(k))), 0.0))
-    xy = np.column_stack([c * 40.0, r * 40.0])
-    i = np.arange(side * side)
-    a = np.r_[i[c < side - 1], i[r < side - 1]]
-    b = np.r_[i[c < side - 1] + 1, i[r < side - 1] + side]
-    cost = np.where((r[a] // 6 != r[b] // 6) | (c[a] // 6 != c[b] // 6), 10.0, 40.0)
-    n = side * side
-    adj = sparse.csr_matrix((np.r_[cost, cost], (np.r_[a, b], np.r_[b, a])), shape=(n, n))
-    shared = sparse.csr_matrix((np.full(2 * len(a), 40.0), (np.r_[a, b], np.r_[b, a])), shape=(n, n))
-    return adj, hh, xy, Shapes(np.full(n, 1600.0), np.full(n, 160.0), shared)
+def shaped_town(side=12, seed=3):
+    """``test_grids_workers``' lumpy town (40 m cells in street blocks of 6 x 6) with the cells'
+    shapes, so that the finish runs (annealing, the pairs cut for shape, the block re-cut)."""
+    adj, hh, xy = lumpy_town(side=side, seed=seed)
+    shared = adj.copy()
+    shared.data = np.full(adj.nnz, 40.0)  # every shared edge is a whole 40 m side
+    return adj, hh, xy, Shapes(np.full(len(hh), 1600.0), np.full(len(hh), 160.0), shared)
 
 
 def _processes(monkeypatch, n):
@@ -160,7 +148,7 @@ def _processes(monkeypatch, n):
 
 
 def test_a_call_of_the_engine_forks_its_workers_once_and_draws_the_plan_of_one_core(monkeypatch, pools):
-    adj, hh, xy, shapes = lumpy_town()
+    adj, hh, xy, shapes = shaped_town()
     k = int(round(hh.sum() / 400))
     kw = dict(min_hh=300, max_hh=500, weights=EQUAL_WEIGHTS, restarts=0, shapes=shapes)
     for mod in (bisect_mod, recombine_mod, rebalance_mod, blockcut_mod):  # as if 144 nodes were 3,000
