@@ -49,8 +49,8 @@ cheaper cut that keeps the parts in the band.
 
 Input is a symmetric CSR matrix of cut costs (> 0 on rook neighbours), households and centroids.
 On graphs of 3,000 nodes or more the first cut, recombination and rebalancing send their next
-jobs to forked worker processes (``spatial.core._procs.Ahead``) and decide in order, so the
-labels are the same on any number of cores.
+jobs to forked worker processes (``spatial.core._procs.Ahead``, one pool for the whole call:
+``one_pool``) and decide in order, so the labels are the same on any number of cores.
 """
 
 from __future__ import annotations
