@@ -2,15 +2,24 @@
 
 The grid engine's passes are plain-Python loops (threads would share one core through the GIL),
 so a second core needs a second process. :class:`Ahead` sends the next few jobs of a loop to
-``concurrent.futures.ProcessPoolExecutor`` workers forked from the caller (they inherit its
-arrays: only each job's few arguments are pickled) while the loop takes each job's result in
-its own turn, and runs a job itself when it was not sent ahead or when the caller says its inputs
-changed since it was sent. The loop decides everything in order, so the result is the same with
-any number of workers. Everything runs inline with one worker, with ``SPATIAL_PROCESSES=1``, off
-Linux (where fork is not the safe default), inside a daemonic process (a Dask worker: it may not
-fork), off the main thread (a threaded scheduler's task), while another pool of this process is
-alive (a loop inside a loop), and when the pool cannot be made or a worker dies (then on one
-core, with a warning).
+``concurrent.futures.ProcessPoolExecutor`` workers forked from the caller while the loop takes
+each job's result in its own turn, and runs a job itself when it was not sent ahead or when the
+caller says its inputs changed since it was sent. The loop decides everything in order, so the
+result is the same with any number of workers.
+
+The workers of a whole call are forked once: inside :func:`one_pool` (the engine's call opens
+one) every loop uses the same pool, forked when the first loop wants it and shut down when the
+call ends. Each loop publishes what its jobs read (its ``state``): pickled once into a temporary
+file that each worker reads once, at its first job of that loop (a few milliseconds for the
+state of a 10,000-unit town, where forking two workers and shutting them down took 0.1-0.3 s a
+loop); only each job's few arguments are pickled with it. A loop outside any :func:`one_pool`
+has a pool of its own, for as long as it runs.
+
+Everything runs inline with one worker, with ``SPATIAL_PROCESSES=1``, off Linux (where fork is
+not the safe default), inside a daemonic process (a Dask worker: it may not fork), off the main
+thread (a threaded scheduler's task), while another loop of this process uses the pool (a loop
+inside a loop), and when the pool cannot be made, a state cannot be pickled or a worker dies
+(then on one core, with a warning; after a death, for the rest of the call).
 """
 
 from __future__ import annotations
@@ -18,16 +27,19 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import os
+import pickle
 import sys
+import tempfile
 import threading
 import warnings
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Callable, Hashable, Sequence
+from contextlib import contextmanager
+from typing import Any, Callable, Hashable, Iterator, Sequence
 
 from spatial.core._threads import THREADS
 
-__all__ = ["PROCESSES", "Ahead"]
+__all__ = ["PROCESSES", "Ahead", "one_pool"]
 
 logger = logging.getLogger(__name__)
 
@@ -43,13 +55,16 @@ def _processes() -> int:
 #: else the cores this process may use, at most 4.
 PROCESSES = _processes()
 
-#: What the forked workers read (set just before they are forked).
+#: In a worker: the state of the loop it last ran a job of, and that loop's number.
 _STATE: Any = None
+_STATE_ID: int | None = None
 #: Whether this process is a worker (whose own jobs then run inline: no pools inside pools).
 _WORKER = False
-#: Pools of this process alive now (while one is, a nested loop runs its jobs inline: forking
-#: while a pool's threads run is what Python 3.12+ warns about, and the cores are busy anyway).
+#: Loops of this process using a pool now (while one does, a nested loop runs its jobs inline:
+#: forking while a pool's threads run is what Python 3.12+ warns about, and the cores are busy).
 _LIVE = 0
+#: The pool of the open :func:`one_pool`, if any.
+_SCOPE: "_Pool | None" = None
 
 
 def _mark_worker() -> None:
@@ -58,15 +73,119 @@ def _mark_worker() -> None:
 
 
 def _may_fork() -> bool:
-    """Linux, not a worker of ours, no pool of ours alive, not a daemonic process (such as a Dask
-    worker: it may not have children) and on the main thread (a task of a threaded scheduler
-    runs inline)."""
+    """Linux, not a worker of ours, no loop of ours using a pool, not a daemonic process (such as
+    a Dask worker: it may not have children) and on the main thread (a task of a threaded
+    scheduler runs inline)."""
     return (sys.platform == "linux" and not _WORKER and _LIVE == 0 and not mp.current_process().daemon
             and threading.current_thread() is threading.main_thread())
 
 
-def _call(fn: Callable, args: tuple) -> Any:
+def _call(path: str, sid: int, fn: Callable, args: tuple) -> Any:
+    """A job on a worker: ``fn(state, *args)``, the state of loop ``sid`` read from ``path`` at
+    the worker's first job of that loop."""
+    global _STATE, _STATE_ID
+    if _STATE_ID != sid:
+        _STATE = None  # the last loop's state goes before the next is read
+        with open(path, "rb") as f:
+            _STATE = pickle.load(f)
+        _STATE_ID = sid
     return fn(_STATE, *args)
+
+
+class _Pool:
+    """Worker processes forked once and lent to one loop at a time, each loop's state published
+    to them (see the module's notes)."""
+
+    def __init__(self):
+        self.executor: ProcessPoolExecutor | None = None
+        self.dead = False  # a worker died, or no pool could be made: the rest runs inline
+        self.loops = 0  # loops published (each loop's number)
+        self.files: list[tuple[str, list[Future]]] = []  # each loop's state file and its jobs
+
+    def lend(self, state: Any, workers: int) -> tuple[ProcessPoolExecutor, str, int, list] | None:
+        """The executor (forked now if not yet, of ``workers`` processes), the file holding
+        ``state``, the loop's number and the list its jobs go in; None to run inline."""
+        if self.dead:
+            return None
+        self.tidy()
+        path = None
+        try:
+            data = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+            fd, path = tempfile.mkstemp(prefix="spatial-state-", suffix=".pickle")
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+        except (pickle.PicklingError, TypeError, AttributeError, OSError) as exc:  # (OSError: no room to write)
+            logger.warning("a loop's state cannot be sent to worker processes (%s): running on one core", exc)
+            if path is not None:
+                _unlink(path)
+            return None
+        if self.executor is None:
+            try:
+                self.executor = ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"),
+                                                    initializer=_mark_worker)
+                with warnings.catch_warnings():  # Python 3.12+ warns on fork while native threads run
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    self.executor.submit(int)  # the workers are forked here
+            except (OSError, RuntimeError, BrokenProcessPool) as exc:  # no semaphores, process limits
+                logger.warning("worker processes unavailable (%s): running on one core", exc)
+                _unlink(path)
+                self.close()
+                self.dead = True
+                return None
+        self.loops += 1
+        self.files.append((path, []))
+        return self.executor, path, self.loops, self.files[-1][1]
+
+    def tidy(self) -> None:
+        """Remove the state files of loops whose jobs have all ended."""
+        keep = []
+        for path, futs in self.files:
+            if all(f.done() for f in futs):
+                _unlink(path)
+            else:
+                keep.append((path, futs))
+        self.files = keep
+
+    def broken(self, exc: BaseException) -> None:
+        logger.warning("a worker process died (%s): running on one core", exc)
+        self.close()
+        self.dead = True
+
+    def close(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.executor = None
+        for path, _ in self.files:
+            _unlink(path)
+        self.files = []
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:  # gone already
+        pass
+
+
+@contextmanager
+def one_pool() -> Iterator[None]:
+    """Every :class:`Ahead` inside shares one pool of workers, forked when the first wants it and
+    shut down at the end (a whole call of the engine forks once, not once a pass). Nested, or in
+    a worker, it adds nothing."""
+    global _SCOPE
+    if _SCOPE is not None or _WORKER:
+        yield
+        return
+    _SCOPE = _Pool()
+    try:
+        yield
+    finally:
+        scope, _SCOPE = _SCOPE, None
+        scope.close()
+
+
+def _call_inline(fn: Callable, state: Any, args: tuple) -> Any:
+    return fn(state, *args)
 
 
 class Ahead:
@@ -77,7 +196,8 @@ class Ahead:
     fn : callable
         A module-level function ``fn(state, *args)``; it must not change ``state``.
     state : object
-        What every job reads; the workers get it by fork, as it is when the object is made.
+        What every job reads; the workers get a copy of it as it is when the object is made
+        (pickled).
     workers : int
         Worker processes (1 or less: every job runs inline, when taken).
     depth : int, optional
@@ -88,21 +208,24 @@ class Ahead:
         self.fn, self.state = fn, state
         self.depth = depth if depth is not None else 2 * max(workers, 1)
         self.sent: dict[Hashable, tuple[Future, Any]] = {}
-        self.pool = None
+        self.pool: ProcessPoolExecutor | None = None
         self._keys: Any = None  # the sequence :meth:`fill` walks, and how far it got
         self._next = 0
+        self._own: _Pool | None = None  # the pool of this loop alone (outside any ``one_pool``)
+        self._scope: _Pool | None = None
         if workers > 1 and _may_fork():
-            global _STATE, _LIVE
-            _STATE = state
-            try:
-                self.pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"), initializer=_mark_worker)
+            scope = _SCOPE
+            if scope is None:
+                scope = self._own = _Pool()
+            # a pool shared by the loops of a call has the workers any of them may ask for
+            got = scope.lend(state, workers if scope is self._own else max(workers, PROCESSES))
+            if got is not None:
+                global _LIVE
+                self.pool, self._path, self._sid, self._jobs = got
+                self._scope = scope
                 _LIVE += 1
-                with warnings.catch_warnings():  # Python 3.12+ warns on fork while native threads run
-                    warnings.simplefilter("ignore", DeprecationWarning)
-                    self.pool.submit(int).result()  # fork now, while _STATE is this state
-            except (OSError, RuntimeError, BrokenProcessPool) as exc:  # no semaphores, process limits
-                logger.warning("worker processes unavailable (%s): running on one core", exc)
-                self.close()
+            elif self._own is not None:
+                self._own = None
 
     def __enter__(self) -> "Ahead":
         return self
@@ -111,12 +234,18 @@ class Ahead:
         self.close()
 
     def close(self) -> None:
-        global _STATE, _LIVE
+        """Give the pool back: jobs sent and not taken are cancelled, or left to end on their own
+        (their results unread); a pool of this loop alone is shut down."""
+        global _LIVE
         if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+            for fut, _ in self.sent.values():
+                fut.cancel()
             self.pool = None
             _LIVE -= 1
-            _STATE = None  # the workers are gone: let the state go
+            if self._own is not None:
+                self._own.close()
+                self._own = None
+        self._scope = None
         self.sent.clear()
 
     def room(self) -> bool:
@@ -143,7 +272,13 @@ class Ahead:
         """Start job ``key`` on a worker (no-op inline, or if already sent); ``token`` comes back
         to :meth:`take`'s ``fresh`` to say whether the result still holds."""
         if self.pool is not None and key not in self.sent:
-            self.sent[key] = (self.pool.submit(_call, self.fn, args), token)
+            try:
+                fut = self.pool.submit(_call, self._path, self._sid, self.fn, args)
+            except BrokenProcessPool as exc:  # a worker died since the last job
+                self._broken(exc)
+                return
+            self._jobs.append(fut)
+            self.sent[key] = (fut, token)
 
     def drop(self, key: Hashable) -> None:
         """Forget job ``key`` (its turn came and it is not wanted)."""
@@ -161,8 +296,13 @@ class Ahead:
                 try:
                     return fut.result()
                 except BrokenProcessPool as exc:  # a worker died (out of memory, killed): on one core
-                    logger.warning("a worker process died (%s): running on one core", exc)
-                    self.close()
+                    self._broken(exc)
             else:
                 fut.cancel()
-        return self.fn(self.state, *args)
+        return _call_inline(self.fn, self.state, args)
+
+    def _broken(self, exc: BaseException) -> None:
+        scope = self._scope
+        self.close()
+        if scope is not None and not scope.dead:
+            scope.broken(exc)

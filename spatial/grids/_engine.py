@@ -49,8 +49,8 @@ cheaper cut that keeps the parts in the band.
 
 Input is a symmetric CSR matrix of cut costs (> 0 on rook neighbours), households and centroids.
 On graphs of 3,000 nodes or more the first cut, recombination and rebalancing send their next
-jobs to forked worker processes (``spatial.core._procs.Ahead``) and decide in order, so the
-labels are the same on any number of cores.
+jobs to forked worker processes (``spatial.core._procs.Ahead``, one pool for the whole call:
+``one_pool``) and decide in order, so the labels are the same on any number of cores.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from spatial.core._procs import PROCESSES, Ahead
+from spatial.core._procs import PROCESSES, Ahead, one_pool
 from spatial.grids._anneal import anneal
 from spatial.grids._bisect import recursive_bisection
 from spatial.grids._blockcut import recut_blocks
@@ -220,6 +220,7 @@ def repair_contiguity(adj: sparse.csr_matrix, labels: np.ndarray, hh: np.ndarray
     return labels
 
 
+@one_pool()  # the passes' worker processes are forked once for the call
 def partition(
     adj: sparse.csr_matrix,
     hh: np.ndarray,

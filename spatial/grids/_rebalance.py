@@ -96,25 +96,10 @@ def rebalance_worst(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labe
     hh = np.asarray(hh, dtype=float)
     k = int(labels.max()) + 1
 
-    def out(ph):
-        return np.maximum(ph - max_hh, 0) + np.maximum(min_hh - ph, 0)
-
-    if out_of_band:  # how far out of the band; any grid out of it is tried
-        limit = 0.0
-
-        def off(ph, t):
-            return out(ph) / t
-
-        def better(new, old, t):  # fewer households out of the band, and no more grids
-            return out(new).sum() < out(old).sum() - 1e-9 and (out(new) > 0).sum() <= (out(old) > 0).sum()
-    else:  # how far off the mean; a grid more than 1% past the tolerance is tried
-        limit = weights.tolerance + 0.01
-
-        def off(ph, t):
-            return np.abs(ph - t) / t
-
-        def better(new, old, t):  # the region's worst grid nearer its size
-            return off(new, t).max() < off(old, t).max() - 1e-9
+    better = _Rule(out_of_band, min_hh, max_hh)
+    out, off = better.out, better.off
+    # out of the band: any grid out of it is tried; else a grid more than 1% past the tolerance
+    limit = 0.0 if out_of_band else weights.tolerance + 0.01
     if out_of_band and out(np.bincount(labels, weights=hh, minlength=k)).max() <= 0:
         return labels
     tgt = np.maximum(_targets(adj, labels, hh, k), 1.0)
@@ -181,6 +166,30 @@ def rebalance_worst(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labe
             dirty = redrawn
     logger.debug("rebalance%s: %d of %d regions drawn again", " (out of band)" if out_of_band else "", kept, tried)
     return labels
+
+
+class _Rule:
+    """How far off a part is, and whether a region's new sizes are ``better`` (called with the new
+    sizes, the old and the targets): with ``out_of_band``, fewer households out of the band and no
+    more grids out; else the region's worst grid nearer its size. An object, not a closure, so
+    that it goes to the workers with the pass's state."""
+
+    def __init__(self, out_of_band: bool, min_hh: float, max_hh: float):
+        self.out_of_band, self.min_hh, self.max_hh = out_of_band, min_hh, max_hh
+
+    def out(self, ph):
+        """Households out of the band."""
+        return np.maximum(ph - self.max_hh, 0) + np.maximum(self.min_hh - ph, 0)
+
+    def off(self, ph, t):
+        """How far out of the band (``out_of_band``), else off the targets ``t``, as a share of them."""
+        return self.out(ph) / t if self.out_of_band else np.abs(ph - t) / t
+
+    def __call__(self, new, old, t) -> bool:
+        if self.out_of_band:
+            out = self.out
+            return out(new).sum() < out(old).sum() - 1e-9 and (out(new) > 0).sum() <= (out(old) > 0).sum()
+        return self.off(new, t).max() < self.off(old, t).max() - 1e-9
 
 
 def _attempts(state, g, labels, wider=False, failed=frozenset(), touch=None):

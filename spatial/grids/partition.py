@@ -24,7 +24,7 @@ from scipy.sparse.csgraph import connected_components
 
 from spatial.core._gc import without_gc_pauses
 from spatial.core._ids import LOOSE_WHY
-from spatial.core._procs import PROCESSES, Ahead
+from spatial.core._procs import PROCESSES, Ahead, one_pool
 from spatial.core._words import counted
 from spatial.core.checks import Report, check_band, listed, natural_key, warn_replaced, whole_counts, whole_number
 from spatial.core.errors import SpatialError
@@ -406,7 +406,7 @@ def partition_grids(
     def job(d):
         return ((members[d], int(k[d])), None) if ahead_ok[d] else None
 
-    with Ahead(_partition_community, state, workers=workers) as ahead:
+    with one_pool(), Ahead(_partition_community, state, workers=workers) as ahead:  # one pool for the call
         for c in order:
             ahead.fill(order, c, job)
             nodes = members[c]
