@@ -15,7 +15,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pytest
-from shapely.geometry import box
+from shapely.geometry import Point, box
 
 from spatial.cli import main
 from test_outside_docs import _footway_town
@@ -129,9 +129,12 @@ def written(tmp_path_factory):
     units.to_file(tmp / "units.gpkg")
     gpd.GeoDataFrame({"community_id": ["C1"], "code": ["440304001002"]}, geometry=[box(0, 10, 400, 110)],
                      crs="EPSG:32650").to_file(tmp / "comms.gpkg")
+    gpd.GeoDataFrame({"households": [5] * 80}, geometry=[Point(x + 2.5, 60) for x in range(0, 400, 5)],
+                     crs="EPSG:32650").to_file(tmp / "doors.gpkg")
     _footway_town(tmp, 400, 300.0, {"a": (50, 100.0), "b": (150, 100.0), "c": (350, 100.0)})
     run = [
-        ["grids", "comms.gpkg", "units.gpkg", "--min", "150", "--max", "250", "--out", "g.gpkg"],
+        ["grids", "comms.gpkg", "units.gpkg", "--min", "150", "--max", "250", "--household-points", "doors.gpkg",
+         "--out", "g.gpkg"],
         ["grids", "comms.gpkg", "units.gpkg", "--min", "150", "--max", "250", "--existing", "g.gpkg:units",
          "--redraw", "--out", "r.gpkg"],
         ["grids", "--evaluate", "g.gpkg:grids", "comms.gpkg", "--out", "e.gpkg"],
