@@ -207,3 +207,17 @@ def test_docs_grids_md_quotes_one_set_of_figures_for_the_benchmark_town():
                                   r"([\d.]+), worst town [\d.]+, ([\d.]+)% on streets")
     assert rule == seeds
     assert (seeds[1], seeds[2], seeds[3]) == readme
+
+
+def test_spatial_coverage_help_names_every_file_it_writes(written, capsys):
+    # `spatial coverage --help` said "plus OUT_summary.csv and OUT_summary.xlsx"; the command also
+    # writes OUT_station_load.csv and OUT_fca_by_community.csv beside them, which an official
+    # sent the folder found named nowhere but in docs/cli.md.
+    layers, _ = written
+    assert main(["coverage", "--help"]) == 0
+    helped = " ".join(capsys.readouterr().out.split())
+    csvs = sorted(name.replace("c_", "OUT_", 1) for name in layers if name.startswith("c_"))
+    assert csvs == ["OUT_fca_by_community.csv", "OUT_station_load.csv", "OUT_summary.csv"]
+    for name in [*csvs, "OUT_summary.xlsx"]:
+        assert name in helped, name
+    assert "report layers" in helped

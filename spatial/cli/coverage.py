@@ -45,8 +45,9 @@ def add_parser(sub) -> None:
         "coverage",
         help="walking distance from every unit to its nearest station (15分钟服务圈)",
         description="Snap units and stations to the walking network, route from all stations, and "
-        "write the demand, stations, isochrones and gaps layers (and the --communities, which "
-        "spatial map names in its coverage table) plus OUT_summary.csv and OUT_summary.xlsx (for Excel, with "
+        "write the demand, stations, isochrones, gaps and report layers (and the --communities, which "
+        "spatial map names in its coverage table) plus OUT_summary.csv, OUT_station_load.csv, "
+        "OUT_fca_by_community.csv (when the stations have a floor area) and OUT_summary.xlsx (for Excel, with "
         "the report's data problems on its own sheet, as spatial run's workbook). "
         "A FILE may name a GeoPackage layer as FILE.gpkg:layer (a KML folder as FILE.kml:folder).",
     )
