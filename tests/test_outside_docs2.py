@@ -221,3 +221,14 @@ def test_spatial_coverage_help_names_every_file_it_writes(written, capsys):
     for name in [*csvs, "OUT_summary.xlsx"]:
         assert name in helped, name
     assert "report layers" in helped
+
+
+def test_the_warning_of_areas_beyond_the_communities_says_the_command_line_option(tmp_path, capsys):
+    # `spatial coverage` without --communities warned "... or max_off_network_m=None to end the
+    # areas at max_snap_m (100 m)": a Python keyword an official at the command line cannot type.
+    _footway_town(tmp_path, 400, 300.0, {"a": (50, 100.0)})
+    assert main(["coverage", *(str(tmp_path / f) for f in ("roads.gpkg", "stations.gpkg", "homes.gpkg")),
+                 "--meters", "200", "--out", str(tmp_path / "c.gpkg")]) == 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert "spatial coverage --communities" in err
+    assert "max_off_network_m=None (spatial coverage --max-off-network-m 100, the --max-snap-m)" in err
