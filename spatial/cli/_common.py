@@ -316,9 +316,10 @@ def read_input(spec: str | Path, default_layer: str | tuple[str, ...], name: str
     return data
 
 
-def read_grid_input(spec: str | Path, default_layer: str, name: str):
-    """``read_input`` for a layer or a plain table (CSV/XLSX without coordinates), empty allowed."""
-    return read_input(spec, default_layer, name, allow_empty=True)
+def read_grid_input(spec: str | Path, default_layer: str, name: str, *, points: bool = False):
+    """``read_input`` for a layer or a plain table (CSV/XLSX without coordinates), empty allowed;
+    with ``points``, a table is read as a layer (lon/lat columns or WKT), as the units are."""
+    return read_input(spec, default_layer, name, allow_empty=True, points=points)
 
 
 def as_contract(df, found: str | None, canonical: str):

@@ -110,7 +110,7 @@ def _check(args: argparse.Namespace) -> dict:
               "--grids": args.grids, "--communities": args.communities, "--dem": args.dem,
               "--gates": args.gates, "--barriers": args.barriers}
     check_inputs(inputs, suffixes={"NETWORK": NETWORK_SUFFIXES + LAYER_SUFFIXES, "--grids": LAYER_SUFFIXES,
-                                   "--communities": LAYER_SUFFIXES, "--gates": LAYER_SUFFIXES,
+                                   "--gates": LAYER_SUFFIXES,
                                    "--barriers": LAYER_SUFFIXES,
                                    "--dem": (".tif", ".tiff", ".vrt", ".img", ".asc", ".graphml")})
     check_output(args.out, inputs=inputs, suffixes=(".gpkg",))
@@ -277,7 +277,7 @@ def _coverage(args: argparse.Namespace, step) -> int:
     communities = grids = None
     cid, gid = "community_id", "grid_id"
     if args.communities:
-        communities = read_input(args.communities, "communities", "communities")
+        communities = read_input(args.communities, "communities", "communities", points=True)  # a WKT table too
         if args.communities_coord_sys != "wgs84":  # outlines drawn on Amap: homes would fall in the wrong one
             communities = to_wgs84(communities, args.communities_coord_sys, name=str(args.communities))
         cid = column(args, communities, "community_id", "communities")

@@ -245,7 +245,7 @@ def run(args: argparse.Namespace) -> int:
     if split_spec(args.plan)[0].suffix.lower() in (".csv", ".txt", ".xlsx", ".xls", ".ods") and args.units is None:
         raise ColumnError(f"'{args.plan}' is a table; give the unit polygons with --units UNITS")
     if args.units is not None:  # a table of units' grids, or the grids' outlines
-        units = read_grid_input(args.units, "units", "units")
+        units = read_grid_input(args.units, "units", "units", points=True)  # a table too, as spatial grids reads it
         uid = column(args, units, "unit_id", "units")
         drawn_grid = units["grid_id"] if "grid_id" in units.columns else None  # as the --units file's grids hold them
         path, sheet = split_spec(args.plan)
@@ -269,7 +269,7 @@ def run(args: argparse.Namespace) -> int:
     check_households(units, hh, named, id_col=uid)
     communities = None
     if args.communities is not None:
-        communities = read_grid_input(args.communities, "communities", "communities")
+        communities = read_grid_input(args.communities, "communities", "communities", points=True)
     elif "communities" in _layers_of(args.plan):
         communities = read_grid_input(Path(f"{args.plan}:communities"), "communities", "communities")
     if args.communities is not None:
