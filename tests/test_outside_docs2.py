@@ -291,3 +291,22 @@ def test_communities_as_a_wkt_table_are_read_on_the_command_line_as_in_a_project
     err = capsys.readouterr().err
     assert err.startswith("spatial grids: error: 'pts.csv' rows must be Polygon or MultiPolygon, but 1 are not "
                           "(community_id: C1 (Point))")
+
+
+def test_a_project_without_an_output_writes_out_beside_it_as_its_help_says(tmp_path, monkeypatch, capsys):
+    # `spatial run --help` said "--out OUT  output folder (default: the project's output)" and the
+    # README showed `output = "../maps"`: a project file without that key wrote its results into
+    # an `out` folder beside it, said nowhere (an official searched the folder they ran it from).
+    _table_town(tmp_path)
+    (tmp_path / "p.toml").write_text('[project]\nname = "t"\n[inputs]\ncommunities = "comms.gpkg"\n'
+                                     'units = "units.gpkg"\n[grids]\nmin_households = 150\nmax_households = 250\n'
+                                     "[outputs]\nmaps = false\npng = false\nworkbook = false\n", encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert main(["-q", "run", str(tmp_path / "p.toml")]) == 0
+    assert (tmp_path / "out" / "run_log.json").is_file() and not any(elsewhere.iterdir())
+    assert main(["run", "--help"]) == 0
+    helped = " ".join(capsys.readouterr().out.split())
+    assert "output folder (default: [project] output, else 'out', beside the project file)" in helped
+    assert "`out` beside it when not given" in _text("README.md")
