@@ -311,3 +311,25 @@ def test_a_project_without_an_output_writes_out_beside_it_as_its_help_says(tmp_p
     helped = " ".join(capsys.readouterr().out.split())
     assert "output folder (default: [project] output, else 'out', beside the project file)" in helped
     assert "`out` beside it when not given" in _text("README.md")
+
+
+def test_a_project_draws_service_areas_at_the_cell_docs_isochrones_md_gives_for_its_band(tmp_path, monkeypatch):
+    # docs/isochrones.md: "`cell_m` defaults to 1/100 of the largest band, at least 10 m ...: 20 m
+    # for a 2,000 m band, 50 m from 5,000 m", as `spatial coverage` draws them. A project file
+    # without `cell_m` drew every band on 10 m cells (the demo's own value, made the default): a
+    # city's 3,000 m areas on nine times the cells, and not the areas `spatial coverage` drew.
+    _footway_town(tmp_path, 3000, 300.0, {"a": (500, 100.0), "b": (2500, 100.0)})
+    gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(-100, -200, 3100, 200)],
+                     crs="EPSG:32650").to_file(tmp_path / "comms.gpkg")
+    (tmp_path / "p.toml").write_text(
+        '[project]\nname = "t"\n[inputs]\nnetwork = "roads.gpkg"\nstations = "stations.gpkg"\n'
+        'units = "homes.gpkg"\ncommunities = "comms.gpkg"\n[grids]\nenabled = false\n[coverage]\nmeters = [3000]\n'
+        "[outputs]\nmaps = false\npng = false\nworkbook = false\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["-q", "run", "p.toml", "--out", "run"]) == 0
+    assert main(["-q", "coverage", "roads.gpkg", "stations.gpkg", "homes.gpkg", "--meters", "3000",
+                 "--communities", "comms.gpkg", "--out", "c.gpkg"]) == 0
+    ran = gpd.read_file(tmp_path / "run" / "results.gpkg", layer="isochrones").to_crs(32650)
+    drawn = gpd.read_file(tmp_path / "c.gpkg", layer="isochrones").to_crs(32650)
+    assert ran["area_m2"].tolist() == pytest.approx(drawn["area_m2"].tolist(), rel=1e-6)
+    assert ran.geometry.iloc[0].symmetric_difference(drawn.geometry.iloc[0]).area < 1.0
