@@ -333,3 +333,18 @@ def test_a_project_draws_service_areas_at_the_cell_docs_isochrones_md_gives_for_
     drawn = gpd.read_file(tmp_path / "c.gpkg", layer="isochrones").to_crs(32650)
     assert ran["area_m2"].tolist() == pytest.approx(drawn["area_m2"].tolist(), rel=1e-6)
     assert ran.geometry.iloc[0].symmetric_difference(drawn.geometry.iloc[0]).area < 1.0
+
+
+def test_the_column_names_docs_cli_md_lists_are_the_names_tried():
+    # docs/cli.md's table "names tried" left out 单元号, 序号 (a station list typed by hand),
+    # 网格名称 and 网格名, and had no row for candidate ids or a community's 街道: a planner renamed
+    # a column the tool would have found, or looked in vain for why 序号 was taken as the id.
+    from spatial.io.columns import ROLES
+
+    text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    table = text[text.index("| role | names tried |"):].split("\n\n")[0].splitlines()[2:]
+    documented = {}
+    for row in table:
+        role, names = (cell.strip() for cell in row.strip("|").split("|"))
+        documented[role.split(" (")[0].replace(" ", "_")] = [n.split(" (")[0].strip() for n in names.split(",")]
+    assert documented == {role: [contract, *others] for role, (contract, others) in ROLES.items()}
