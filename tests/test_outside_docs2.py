@@ -348,3 +348,26 @@ def test_the_column_names_docs_cli_md_lists_are_the_names_tried():
         role, names = (cell.strip() for cell in row.strip("|").split("|"))
         documented[role.split(" (")[0].replace(" ", "_")] = [n.split(" (")[0].strip() for n in names.split(",")]
     assert documented == {role: [contract, *others] for role, (contract, others) in ROLES.items()}
+
+
+def test_the_readme_s_project_file_with_its_plan_line_uncommented_redraws_that_plan(tmp_path):
+    # README: "See data/demo_project.toml", whose [inputs] shows `# plan = "plan.csv"  # ... redraw
+    # this plan`. Uncommented, the run stopped: "[grids] balance is for drawing new grids ... (drop
+    # balance ...)", for the file's own `balance = "band"`, the band a redraw keeps to anyway.
+    import shutil
+
+    import spatial
+
+    text = re.search(r"```toml\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), re.S).group(1)
+    assert '\nbalance = "band"' in text and "\n# plan = " in text
+    for name in ("demo.gpkg", "futian_walk.graphml"):
+        shutil.copy(ROOT / "data" / name, tmp_path / name)
+    (tmp_path / "plan.csv").write_text("unit_id,grid_id\nC01-0001,C01-01\n", encoding="utf-8")
+    (tmp_path / "p.toml").write_text(text.replace("\n# plan = ", "\nplan = "), encoding="utf-8")
+    project = spatial.load_project(tmp_path / "p.toml")
+    assert project.inputs["plan"].path == tmp_path / "plan.csv"
+    # equal grids are still a new drawing's, and said so
+    (tmp_path / "p.toml").write_text(text.replace("\n# plan = ", "\nplan = ").replace(
+        '\nbalance = "band"', '\nbalance = "equal"'), encoding="utf-8")
+    with pytest.raises(spatial.SpatialError, match=r"\[grids\] balance is for drawing new grids"):
+        spatial.load_project(tmp_path / "p.toml")

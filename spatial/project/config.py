@@ -165,8 +165,8 @@ def load_project(path: str | Path) -> Project:
         if not grids.get("enabled", True):
             raise SpatialError(f"project file {source}: [inputs] plan is redrawn by the grid step, which [grids] "
                                "enabled = false turns off; drop one of them")
-        for key in ("restarts", "balance"):
-            if key in raw.get("grids", {}):
+        for key in ("restarts", "balance"):  # (balance = "band", the demo's line, is what a redraw keeps to)
+            if key in raw.get("grids", {}) and not (key == "balance" and raw["grids"][key] == "band"):
                 raise SpatialError(f"project file {source}: [grids] {key} is for drawing new grids; the plan in "
                                    f"[inputs] plan is redrawn, moving as few units as it can (drop {key}; "
                                    "max_deviation_pct also brings its grids near their community's mean)")
