@@ -371,3 +371,39 @@ def test_the_readme_s_project_file_with_its_plan_line_uncommented_redraws_that_p
         '\nbalance = "band"', '\nbalance = "equal"'), encoding="utf-8")
     with pytest.raises(spatial.SpatialError, match=r"\[grids\] balance is for drawing new grids"):
         spatial.load_project(tmp_path / "p.toml")
+
+
+def _command_lines() -> list[tuple[str, str]]:
+    """Every ``spatial ...`` line of the README's and docs' shell blocks (continuations joined)."""
+    lines = []
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        text = path.read_text(encoding="utf-8")
+        for block in re.findall(r"```(?:bash|sh)\n(.*?)```", text, re.S):
+            for line in block.replace("\\\n", " ").splitlines():
+                line = line.split(" # ")[0].strip()
+                if line.startswith("spatial "):
+                    lines.append((path.name, line))
+    return lines
+
+
+def test_every_command_line_the_docs_show_parses_and_writes_no_input(capsys):
+    # README: `spatial coverage city.gpkg stations.gpkg homes.gpkg --out city.gpkg ...` stopped with
+    # "--out 'city.gpkg' is also an input; write the results to another file": the line as shown
+    # would have replaced the city's road layer.
+    import shlex
+
+    from spatial.cli import build_parser
+
+    lines = _command_lines()
+    assert len(lines) > 30
+    parser = build_parser()
+    for name, line in lines:
+        argv = shlex.split(line)[1:]
+        try:
+            args, extra = parser.parse_known_args(argv)
+        except SystemExit:
+            pytest.fail(f"{name}: {line}: {capsys.readouterr().err}")
+        assert not extra, (name, line, extra)
+        if "--out" in argv:
+            out = argv[argv.index("--out") + 1]
+            assert out not in argv[:argv.index("--out")], (name, line)
