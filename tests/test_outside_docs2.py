@@ -406,3 +406,23 @@ def test_every_command_line_the_docs_show_parses_and_writes_no_input(capsys):
         if "--out" in argv:
             out = argv[argv.index("--out") + 1]
             assert out not in argv[:argv.index("--out")], (name, line)
+
+
+def test_gates_typed_as_a_list_of_coordinates_are_read_by_spatial_coverage_as_by_a_project(tmp_path, monkeypatch):
+    # docs/estimated-walks.md: "`gates` / `--gates` / `[inputs] gates`: estate gates (门, 出入口),
+    # points". A project read a gate list typed as 经度/纬度 in a CSV (as an official keeps one);
+    # `spatial coverage --gates 门.csv` refused it: "cannot read '.csv' files; give one of .gpkg".
+    _footway_town(tmp_path, 1000, 300.0, {"in": (500, 100.0)})
+    homes = gpd.read_file(tmp_path / "homes.gpkg")
+    homes.geometry = [Point(500, 180)]  # 180 m off the footway: an estimated walk
+    homes.to_file(tmp_path / "homes.gpkg")
+    gate = gpd.GeoSeries([Point(300, 50)], crs="EPSG:32650").to_crs(4326)  # the estate's gate, to the west
+    pd.DataFrame({"名称": ["西门"], "经度": gate.x, "纬度": gate.y}).to_csv(tmp_path / "门.csv", index=False)
+    monkeypatch.chdir(tmp_path)
+    base = ["-q", "coverage", "roads.gpkg", "stations.gpkg", "homes.gpkg", "--meters", "1000", "--no-isochrones"]
+    assert main([*base, "--out", "plain.gpkg"]) == 0
+    assert main([*base, "--gates", "门.csv", "--out", "gated.gpkg"]) == 0
+    plain, gated = (gpd.read_file(tmp_path / f, layer="demand")["walk_m"].iloc[0] for f in ("plain.gpkg", "gated.gpkg"))
+    assert plain == pytest.approx(500 + 180 * 1.25, abs=0.5)  # straight down to the footway
+    leg = (200 ** 2 + 130 ** 2) ** 0.5 + 50  # to the gate, then down to the footway at x = 300
+    assert gated == pytest.approx(300 + leg * 1.25, abs=0.5)

@@ -456,10 +456,10 @@ def read_walk_layers(args: argparse.Namespace) -> dict:
 
     gates = barriers = None
     if args.gates is not None:
-        gates = read_input(args.gates, "gates", f"--gates {args.gates}")
+        gates = read_input(args.gates, "gates", f"--gates {args.gates}", points=True)  # a 经度/纬度 list too
         check_gates(gates, f"--gates {args.gates}")
     if args.barriers is not None:
-        barriers = read_input(args.barriers, "barriers", f"--barriers {args.barriers}")
+        barriers = read_input(args.barriers, "barriers", f"--barriers {args.barriers}", points=True)  # WKT too
         check_barriers(barriers, f"--barriers {args.barriers}")
     return dict(max_off_network_m=args.max_off_network_m, detour_factor=args.detour_factor, gates=gates,
                 barriers=barriers)

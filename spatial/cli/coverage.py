@@ -110,8 +110,6 @@ def _check(args: argparse.Namespace) -> dict:
               "--grids": args.grids, "--communities": args.communities, "--dem": args.dem,
               "--gates": args.gates, "--barriers": args.barriers}
     check_inputs(inputs, suffixes={"NETWORK": NETWORK_SUFFIXES + LAYER_SUFFIXES, "--grids": LAYER_SUFFIXES,
-                                   "--gates": LAYER_SUFFIXES,
-                                   "--barriers": LAYER_SUFFIXES,
                                    "--dem": (".tif", ".tiff", ".vrt", ".img", ".asc", ".graphml")})
     check_output(args.out, inputs=inputs, suffixes=(".gpkg",))
     if args.kml is not None:

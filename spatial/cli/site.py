@@ -104,7 +104,6 @@ def _cmd_site(args: argparse.Namespace) -> int:
               "--candidates": args.candidates, "--dem": args.dem, "--communities": args.communities,
               "--gates": args.gates, "--barriers": args.barriers}
     check_inputs(inputs, suffixes={"NETWORK": NETWORK_SUFFIXES + LAYER_SUFFIXES,
-                                   "--gates": LAYER_SUFFIXES, "--barriers": LAYER_SUFFIXES,
                                    "--dem": (".tif", ".tiff", ".vrt", ".img", ".asc", ".graphml")})
     check_output(args.out, inputs=inputs, suffixes=(".gpkg",))
     check_walk_options(args)
