@@ -426,3 +426,14 @@ def test_gates_typed_as_a_list_of_coordinates_are_read_by_spatial_coverage_as_by
     assert plain == pytest.approx(500 + 180 * 1.25, abs=0.5)  # straight down to the footway
     leg = (200 ** 2 + 130 ** 2) ** 0.5 + 50  # to the gate, then down to the footway at x = 300
     assert gated == pytest.approx(300 + leg * 1.25, abs=0.5)
+
+
+@pytest.mark.parametrize("command", ["coverage", "site"])
+def test_the_snap_distance_s_default_is_in_the_help_as_in_the_docs(command, capsys):
+    # docs/estimated-walks.md: `network` "within `max_snap_m` (100 m) of a walkway"; `spatial coverage
+    # --help` gave every other walking default (300 m, 1.25) but said of --max-snap-m only "longest
+    # straight leg to the network (m)".
+    assert "`max_snap_m` (100 m)" in _text("docs/estimated-walks.md")
+    assert main([command, "--help"]) == 0
+    assert "longest straight leg to the network, in metres, of a walk on it (default 100)" in " ".join(
+        capsys.readouterr().out.split())

@@ -413,7 +413,8 @@ def add_walk_options(parser: argparse.ArgumentParser) -> None:
     ``--max-snap-m``, and ``--max-off-network-m``, ``--detour-factor``, ``--gates``, ``--barriers``,
     ``--no-water-barriers`` and ``--rail-barriers``/``--no-rail-barriers`` (read with the network:
     ``read_network(water_barriers=..., rail_barriers=...)``)."""
-    parser.add_argument("--max-snap-m", type=positive, default=100.0, help="longest straight leg to the network (m)")
+    parser.add_argument("--max-snap-m", type=positive, default=100.0,
+                        help="longest straight leg to the network, in metres, of a walk on it (default 100)")
     walks = parser.add_argument_group("homes off the mapped network (paths inside estates the map lacks)")
     walks.add_argument("--max-off-network-m", type=positive, default=300.0,
                        help="a home farther than --max-snap-m from every walkway but within this gets an "
