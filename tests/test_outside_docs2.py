@@ -437,3 +437,24 @@ def test_the_snap_distance_s_default_is_in_the_help_as_in_the_docs(command, caps
     assert main([command, "--help"]) == 0
     assert "longest straight leg to the network, in metres, of a walk on it (default 100)" in " ".join(
         capsys.readouterr().out.split())
+
+
+def test_a_tab_separated_plan_is_a_table_to_the_editor_as_to_spatial_grids(tmp_path, monkeypatch, capsys):
+    # The editor and read_plan kept their own lists of table suffixes, without .tsv and .xlsm
+    # (docs/cli.md: "Tables are .csv, .txt, .tsv, .xlsx, .xlsm ..."): `spatial editor plan.tsv`
+    # without --units said "'plan' has no households column", not to give the units, and with them
+    # "'plan.tsv': unsupported file type '.tsv'", as spatial.read_plan("plan.tsv", units) did.
+    import spatial
+
+    _table_town(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "plan.tsv").write_text("unit_id\tgrid_id\n" + "".join(f"U{i}\tG{i // 2}\n" for i in range(6)),
+                                       encoding="utf-8")
+    assert main(["-q", "editor", "plan.tsv", "--out", "e.html"]) == 2
+    assert capsys.readouterr().err == ("spatial editor: error: 'plan.tsv' is a table; give the units (polygons, or "
+                                       "points with --communities) with --units UNITS\n")
+    assert main(["-q", "editor", "plan.tsv", "--units", "units.csv", "--communities", "comms.gpkg",
+                 "--out", "e.html"]) == 0
+    assert "G2" in (tmp_path / "e.html").read_text(encoding="utf-8")
+    units = gpd.read_file(tmp_path / "units.gpkg")
+    assert spatial.read_plan(tmp_path / "plan.tsv", units).tolist() == ["G0", "G0", "G1", "G1", "G2", "G2"]

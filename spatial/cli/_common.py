@@ -11,11 +11,11 @@ from glob import escape as glob_escape
 from pathlib import Path
 
 from spatial.core.errors import GeometryError, InputFileError
-from spatial.io._faults import foreign_type, no_access
+from spatial.io._faults import TABLE_SUFFIXES, foreign_type, no_access
 
-#: suffixes of files read as vector layers, tables (with or without coordinates) and networks
+#: suffixes of files read as vector layers, tables (with or without coordinates: TABLE_SUFFIXES)
+#: and networks
 LAYER_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".zip", ".kml", ".kmz")
-TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".ods")
 NETWORK_SUFFIXES = (".graphml", ".osm", ".pbf")
 
 
