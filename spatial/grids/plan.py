@@ -29,7 +29,6 @@ from spatial.core.checks import listed, require_frame
 from spatial.core.errors import ColumnError, DuplicateIdError, InputFileError
 from spatial.grids._plan_meta import (band_metadata, names_beside, recorded_band, recorded_rule, retired_after,
                                       unrecorded)
-from spatial.io._faults import TABLE_SUFFIXES
 from spatial.io.columns import find_column
 from spatial.io.layers import read_table
 
@@ -112,7 +111,9 @@ def _read_table(path: Path, layer: str | None) -> pd.DataFrame:
     suffix = path.suffix.lower()
     if not path.exists():
         raise InputFileError(f"plan '{path}' does not exist; check the path")
-    if suffix in TABLE_SUFFIXES:  # the tables every reader takes (.tsv, .xlsm too)
+    from spatial.io._faults import TABLE_SUFFIXES  # the tables every reader takes (.tsv, .xlsm too)
+
+    if suffix in TABLE_SUFFIXES:
         return _plan_cells(path, layer)
     from spatial.io.layers import read_layer
 
