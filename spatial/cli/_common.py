@@ -11,11 +11,11 @@ from glob import escape as glob_escape
 from pathlib import Path
 
 from spatial.core.errors import GeometryError, InputFileError
-from spatial.io._faults import foreign_type, no_access
+from spatial.io._faults import TABLE_SUFFIXES, foreign_type, no_access
 
-#: suffixes of files read as vector layers, tables (with or without coordinates) and networks
+#: suffixes of files read as vector layers, tables (with or without coordinates: TABLE_SUFFIXES)
+#: and networks
 LAYER_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".zip", ".kml", ".kmz")
-TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".ods")
 NETWORK_SUFFIXES = (".graphml", ".osm", ".pbf")
 
 
@@ -316,9 +316,10 @@ def read_input(spec: str | Path, default_layer: str | tuple[str, ...], name: str
     return data
 
 
-def read_grid_input(spec: str | Path, default_layer: str, name: str):
-    """``read_input`` for a layer or a plain table (CSV/XLSX without coordinates), empty allowed."""
-    return read_input(spec, default_layer, name, allow_empty=True)
+def read_grid_input(spec: str | Path, default_layer: str, name: str, *, points: bool = False):
+    """``read_input`` for a layer or a plain table (CSV/XLSX without coordinates), empty allowed;
+    with ``points``, a table is read as a layer (lon/lat columns or WKT), as the units are."""
+    return read_input(spec, default_layer, name, allow_empty=True, points=points)
 
 
 def as_contract(df, found: str | None, canonical: str):
@@ -412,7 +413,8 @@ def add_walk_options(parser: argparse.ArgumentParser) -> None:
     ``--max-snap-m``, and ``--max-off-network-m``, ``--detour-factor``, ``--gates``, ``--barriers``,
     ``--no-water-barriers`` and ``--rail-barriers``/``--no-rail-barriers`` (read with the network:
     ``read_network(water_barriers=..., rail_barriers=...)``)."""
-    parser.add_argument("--max-snap-m", type=positive, default=100.0, help="longest straight leg to the network (m)")
+    parser.add_argument("--max-snap-m", type=positive, default=100.0,
+                        help="longest straight leg to the network, in metres, of a walk on it (default 100)")
     walks = parser.add_argument_group("homes off the mapped network (paths inside estates the map lacks)")
     walks.add_argument("--max-off-network-m", type=positive, default=300.0,
                        help="a home farther than --max-snap-m from every walkway but within this gets an "
@@ -455,10 +457,10 @@ def read_walk_layers(args: argparse.Namespace) -> dict:
 
     gates = barriers = None
     if args.gates is not None:
-        gates = read_input(args.gates, "gates", f"--gates {args.gates}")
+        gates = read_input(args.gates, "gates", f"--gates {args.gates}", points=True)  # a 经度/纬度 list too
         check_gates(gates, f"--gates {args.gates}")
     if args.barriers is not None:
-        barriers = read_input(args.barriers, "barriers", f"--barriers {args.barriers}")
+        barriers = read_input(args.barriers, "barriers", f"--barriers {args.barriers}", points=True)  # WKT too
         check_barriers(barriers, f"--barriers {args.barriers}")
     return dict(max_off_network_m=args.max_off_network_m, detour_factor=args.detour_factor, gates=gates,
                 barriers=barriers)

@@ -17,7 +17,7 @@ def _check(args: argparse.Namespace, inputs: dict, outputs: tuple[str, ...] = ("
     if args.n_grids is None and args.min_households > args.max_households:
         raise SpatialError(f"--min {args.min_households:g} is above --max {args.max_households:g}; "
                            "the band needs min <= max")
-    suffixes = {"--roads": LAYER_SUFFIXES + NETWORK_SUFFIXES, "COMMUNITIES": LAYER_SUFFIXES}
+    suffixes = {"--roads": LAYER_SUFFIXES + NETWORK_SUFFIXES}  # COMMUNITIES: a layer, or a table of WKT
     check_inputs(inputs, suffixes=suffixes)
     check_output(args.out, inputs=inputs, suffixes=outputs)
     if getattr(args, "kml", None) is not None:

@@ -47,7 +47,7 @@ def _cmd_grids_evaluate_existing(args: argparse.Namespace) -> int:
     if args.out is None:
         args.out = plan_path.with_name(plan_path.stem + "_scores.gpkg")
     _check(args, {"COMMUNITIES": inputs[0], "UNITS": inputs[1], "--existing": args.existing, "--roads": args.roads})
-    units = read_input(inputs[1], "units", "units")
+    units = read_input(inputs[1], "units", "units", points=True)  # a table too, as drawing reads it
     uid = column(args, units, "unit_id", "units")
     require_unique(units, uid, source(inputs[1]))
     # the library scores the units carrying the plan's grids as 'plan'
@@ -96,7 +96,7 @@ def _cmd_grids_evaluate(args: argparse.Namespace, plan=None, plan_path: Path | N
         plan = as_contract(_plan_grid_ids(args, plan, "plan"), column(args, plan, "grid_id", "plan"), "grid_id")
         if plan["grid_id"].duplicated().any():  # units with their grids: report them by their ids (编号 ...)
             plan = as_contract(plan, column(args, plan, "unit_id", "plan", required=False), "unit_id")
-    communities = read_input(args.inputs[0], "communities", "communities") if args.inputs else None
+    communities = read_input(args.inputs[0], "communities", "communities", points=True) if args.inputs else None
     roads = _read_roads(args.roads)
     extra = {} if communities is None else {
         "community_id_col": column(args, communities, "community_id", "communities")}

@@ -45,8 +45,9 @@ def add_parser(sub) -> None:
         "coverage",
         help="walking distance from every unit to its nearest station (15分钟服务圈)",
         description="Snap units and stations to the walking network, route from all stations, and "
-        "write the demand, stations, isochrones and gaps layers (and the --communities, which "
-        "spatial map names in its coverage table) plus OUT_summary.csv and OUT_summary.xlsx (for Excel, with "
+        "write the demand, stations, isochrones, gaps and report layers (and the --communities, which "
+        "spatial map names in its coverage table) plus OUT_summary.csv, OUT_station_load.csv, "
+        "OUT_fca_by_community.csv (when the stations have a floor area) and OUT_summary.xlsx (for Excel, with "
         "the report's data problems on its own sheet, as spatial run's workbook). "
         "A FILE may name a GeoPackage layer as FILE.gpkg:layer (a KML folder as FILE.kml:folder).",
     )
@@ -109,8 +110,6 @@ def _check(args: argparse.Namespace) -> dict:
               "--grids": args.grids, "--communities": args.communities, "--dem": args.dem,
               "--gates": args.gates, "--barriers": args.barriers}
     check_inputs(inputs, suffixes={"NETWORK": NETWORK_SUFFIXES + LAYER_SUFFIXES, "--grids": LAYER_SUFFIXES,
-                                   "--communities": LAYER_SUFFIXES, "--gates": LAYER_SUFFIXES,
-                                   "--barriers": LAYER_SUFFIXES,
                                    "--dem": (".tif", ".tiff", ".vrt", ".img", ".asc", ".graphml")})
     check_output(args.out, inputs=inputs, suffixes=(".gpkg",))
     if args.kml is not None:
@@ -276,7 +275,7 @@ def _coverage(args: argparse.Namespace, step) -> int:
     communities = grids = None
     cid, gid = "community_id", "grid_id"
     if args.communities:
-        communities = read_input(args.communities, "communities", "communities")
+        communities = read_input(args.communities, "communities", "communities", points=True)  # a WKT table too
         if args.communities_coord_sys != "wgs84":  # outlines drawn on Amap: homes would fall in the wrong one
             communities = to_wgs84(communities, args.communities_coord_sys, name=str(args.communities))
         cid = column(args, communities, "community_id", "communities")

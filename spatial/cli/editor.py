@@ -8,6 +8,7 @@ from pathlib import Path
 from spatial.cli._common import (
     LAYER_SUFFIXES,
     NETWORK_SUFFIXES,
+    TABLE_SUFFIXES,
     add_column_options,
     as_contract,
     check_inputs,
@@ -140,9 +141,6 @@ def _warn_band(args: argparse.Namespace) -> None:
             source(args.plan), lo, hi)
 
 
-TABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xls", ".ods")
-
-
 def _plan_locks(args: argparse.Namespace, units, uid: str):
     """The units with the ``locked`` column of a table PLAN (the page's exported CSV keeps its
     locks there, as ``spatial grids --existing`` reads them), unless ``--locked-col`` names another."""
@@ -242,10 +240,11 @@ def run(args: argparse.Namespace) -> int:
     inputs = {"PLAN": args.plan, "--units": args.units, "--communities": args.communities, "--roads": args.roads}
     check_inputs(inputs, suffixes={"--roads": LAYER_SUFFIXES + NETWORK_SUFFIXES})
     check_output(args.out, inputs=inputs, suffixes=(".html", ".htm"))
-    if split_spec(args.plan)[0].suffix.lower() in (".csv", ".txt", ".xlsx", ".xls", ".ods") and args.units is None:
-        raise ColumnError(f"'{args.plan}' is a table; give the unit polygons with --units UNITS")
+    if split_spec(args.plan)[0].suffix.lower() in TABLE_SUFFIXES and args.units is None:
+        raise ColumnError(f"'{args.plan}' is a table; give the units (polygons, or points with --communities) "
+                          "with --units UNITS")
     if args.units is not None:  # a table of units' grids, or the grids' outlines
-        units = read_grid_input(args.units, "units", "units")
+        units = read_grid_input(args.units, "units", "units", points=True)  # a table too, as spatial grids reads it
         uid = column(args, units, "unit_id", "units")
         drawn_grid = units["grid_id"] if "grid_id" in units.columns else None  # as the --units file's grids hold them
         path, sheet = split_spec(args.plan)
@@ -269,7 +268,7 @@ def run(args: argparse.Namespace) -> int:
     check_households(units, hh, named, id_col=uid)
     communities = None
     if args.communities is not None:
-        communities = read_grid_input(args.communities, "communities", "communities")
+        communities = read_grid_input(args.communities, "communities", "communities", points=True)
     elif "communities" in _layers_of(args.plan):
         communities = read_grid_input(Path(f"{args.plan}:communities"), "communities", "communities")
     if args.communities is not None:

@@ -223,7 +223,7 @@ def _cmd_grids(args: argparse.Namespace) -> int:
                            "--code-layout cjt349")
     _check(args, {"COMMUNITIES": args.inputs[0], "UNITS": args.inputs[1], "--roads": args.roads,
                   "--existing": args.existing, "--lock": args.lock, "--household-points": args.household_points})
-    communities = read_input(args.inputs[0], "communities", "communities")
+    communities = read_input(args.inputs[0], "communities", "communities", points=True)  # a WKT table too
     units = read_input(args.inputs[1], "units", "units", points=True)
     # the estates the grids of a results file were drawn with: the units' file, or the plan redrawn
     for spec in (args.inputs[1], args.existing):

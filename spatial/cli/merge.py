@@ -109,11 +109,11 @@ def _cmd_merge(args: argparse.Namespace) -> int:
     named = _named_layers(args.layers, args.community_id_col)
     columns = {name: _split_column(spec) for name, spec in named.items()}
     inputs = {"COMMUNITIES": args.communities, **{f"layer {n}": p for n, (p, _) in columns.items()}}
-    check_inputs(inputs, suffixes=dict.fromkeys(inputs, LAYER_SUFFIXES))
+    check_inputs(inputs, suffixes={k: LAYER_SUFFIXES for k in inputs if k != "COMMUNITIES"})
     check_output(args.out, inputs=inputs, suffixes=(".gpkg",))
     # the library names the layers 'communities' and '城管 grids'; the user gave files
     read_from(args, communities=source(args.communities), **{f"{n} grids": source(p) for n, (p, _) in columns.items()})
-    communities = read_input(args.communities, "communities", "communities")
+    communities = read_input(args.communities, "communities", "communities", points=True)  # a WKT table too
     cid = column(args, communities, "community_id", "communities")
     # each department names its grid ids its own way (多网合一): each layer's own column, as grid_id
     layers = {name: _grid_ids(args, read_input(path, "grids", name), name, named[name], col)

@@ -11,8 +11,10 @@ from spatial.cli._common import read_from, say
 
 def add_parser(sub) -> None:
     p = sub.add_parser("run", help="run a whole project from one TOML file into one output folder")
-    p.add_argument("project", type=Path, help="project file (see data/demo_project.toml)")
-    p.add_argument("--out", type=Path, default=None, help="output folder (default: the project's output)")
+    p.add_argument("project", type=Path, help="project file (see data/demo_project.toml; installed from a wheel: "
+                   "spatial.demo_paths()['project'])")
+    p.add_argument("--out", type=Path, default=None, help="output folder (default: [project] output, else 'out', "
+                   "beside the project file)")
     p.add_argument("--scheduler", default=None, metavar="local|ADDRESS",
                    help="run grids and coverage on Dask: 'local' (a LocalCluster) or a scheduler address "
                         "such as tcp://10.0.0.5:8786 (needs pip install 'spatial[dask]')")

@@ -103,8 +103,7 @@ def _cmd_site(args: argparse.Namespace) -> int:
     inputs = {"NETWORK": args.network, "STATIONS": args.stations, "DEMAND": args.demand,
               "--candidates": args.candidates, "--dem": args.dem, "--communities": args.communities,
               "--gates": args.gates, "--barriers": args.barriers}
-    check_inputs(inputs, suffixes={"NETWORK": NETWORK_SUFFIXES + LAYER_SUFFIXES, "--communities": LAYER_SUFFIXES,
-                                   "--gates": LAYER_SUFFIXES, "--barriers": LAYER_SUFFIXES,
+    check_inputs(inputs, suffixes={"NETWORK": NETWORK_SUFFIXES + LAYER_SUFFIXES,
                                    "--dem": (".tif", ".tiff", ".vrt", ".img", ".asc", ".graphml")})
     check_output(args.out, inputs=inputs, suffixes=(".gpkg",))
     check_walk_options(args)
@@ -207,7 +206,7 @@ def _in_communities(args: argparse.Namespace, demand, demand_id_col: str | None)
     from spatial.io.coords import to_wgs84
     from spatial.io.validate import require_outlines
 
-    communities = read_input(args.communities, "communities", "communities")
+    communities = read_input(args.communities, "communities", "communities", points=True)  # a WKT table too
     if args.communities_coord_sys != "wgs84":  # outlines drawn on Amap: homes would fall in the wrong one
         communities = to_wgs84(communities, args.communities_coord_sys, name=str(args.communities))
     cid = column(args, communities, "community_id", "communities")

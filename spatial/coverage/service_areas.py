@@ -188,7 +188,8 @@ def _isochrones(stations, network, *, minutes, meters, speed_kmh, cell_m, max_sn
         logger.warning("service areas claim ground off the mapped network up to %g m from it (max_off_network_m) "
                        "everywhere, also beyond the communities where no home is counted; pass study_area= "
                        "(the communities; spatial coverage --communities) to claim it inside them only, or "
-                       "max_off_network_m=None to end the areas at max_snap_m (%g m)", max_off_network_m, max_snap_m)
+                       "max_off_network_m=None (spatial coverage --max-off-network-m %g, the --max-snap-m) to end "
+                       "the areas at max_snap_m (%g m)", max_off_network_m, max_snap_m, max_snap_m)
     # stations are snapped as the residents' walks snap them (spatial.coverage.walks.station_snaps)
     snap = snap_points(network, xy, max_snap_m=max_snap_m) if legs is None else \
         snap_walks(network, xy, max_snap_m=max_snap_m, **legs)

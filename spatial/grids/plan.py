@@ -111,7 +111,9 @@ def _read_table(path: Path, layer: str | None) -> pd.DataFrame:
     suffix = path.suffix.lower()
     if not path.exists():
         raise InputFileError(f"plan '{path}' does not exist; check the path")
-    if suffix in (".csv", ".txt", ".xlsx", ".xls", ".ods"):
+    from spatial.io._faults import TABLE_SUFFIXES  # the tables every reader takes (.tsv, .xlsm too)
+
+    if suffix in TABLE_SUFFIXES:
         return _plan_cells(path, layer)
     from spatial.io.layers import read_layer
 

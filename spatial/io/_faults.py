@@ -109,6 +109,10 @@ def damaged(text: str) -> str:
     return "; ".join(dict.fromkeys(parts))  # GDAL says some things twice
 
 
+#: Suffixes of the tables every reader takes (text tables and workbooks): one list for the command
+#: line, a project file's inputs and a plan (``read_plan``), so a suffix read by one is read by all.
+TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".ods")
+
 #: Names a format goes by, each with the suffixes that name it (the first is the one to give).
 _SUFFIXES = {
     "gpkg": (".gpkg",), "shp": (".shp",), "tif": (".tif", ".tiff"), "xls": (".xls",), "xlsx": (".xlsx", ".xlsm"),

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import logging
 
+from spatial.io._faults import TABLE_SUFFIXES as _TABLE_SUFFIXES  # tables read as tables, as the command line
 from spatial.project.config import InputSpec, Project
 
 #: said as the pipeline's own (callers filter its warnings by this name)
 logger = logging.getLogger("spatial.project.pipeline")
-
-#: tables read as tables (as the command line reads them); a layer otherwise
-_TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".ods"}
 
 
 def read_input(spec: InputSpec, name: str):

@@ -86,7 +86,7 @@ _DEFAULT_GRIDS = {"min_households": 300, "max_households": 500, "code_layout": "
                   "blocks": None, "balance": "band", "street_gap_m": 30.0, "restarts": None,
                   "max_deviation_pct": None, "gated_col": None, "lock": None}
 _DEFAULT_COVERAGE = {"minutes": [5, 10, 15], "meters": None, "speed_kmh": 4.0, "max_snap_m": 100.0,
-                     "cell_m": 10.0, "gap_band": None, "max_walk_m": None,
+                     "cell_m": None, "gap_band": None, "max_walk_m": None,  # cell_m: as the library, by band
                      "enabled": True, "dem": None,
                      # homes off the mapped network, and station load (spatial.coverage.load)
                      "detour_factor": 1.25, "max_off_network_m": 300.0,
@@ -165,8 +165,8 @@ def load_project(path: str | Path) -> Project:
         if not grids.get("enabled", True):
             raise SpatialError(f"project file {source}: [inputs] plan is redrawn by the grid step, which [grids] "
                                "enabled = false turns off; drop one of them")
-        for key in ("restarts", "balance"):
-            if key in raw.get("grids", {}):
+        for key in ("restarts", "balance"):  # (balance = "band", the demo's line, is what a redraw keeps to)
+            if key in raw.get("grids", {}) and not (key == "balance" and raw["grids"][key] == "band"):
                 raise SpatialError(f"project file {source}: [grids] {key} is for drawing new grids; the plan in "
                                    f"[inputs] plan is redrawn, moving as few units as it can (drop {key}; "
                                    "max_deviation_pct also brings its grids near their community's mean)")
