@@ -301,7 +301,7 @@ def idle_reasons(demand: pd.DataFrame, stations: pd.DataFrame, *, station_id_col
     served = nearest.notna().to_numpy()
     if not served.any():
         return reasons
-    serving = set(nearest[served].map(label_text))
+    serving = set(map(label_text, nearest[served].to_numpy(dtype=object)))  # (a map a row: 4x as long)
     ids = stations[station_id_col].map(label_text).tolist()
     idle = [k for k, i in enumerate(ids) if not reasons[k] and i not in serving]
     if not idle:
