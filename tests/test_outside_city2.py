@@ -12,6 +12,7 @@ import tracemalloc
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from shapely.geometry import LineString, MultiLineString, MultiPoint, Point, Polygon
@@ -151,3 +152,39 @@ def test_a_layer_of_no_geometry_is_of_points_when_stations():
     assert _gis_styles._kind(gdf, "stations") == ("marker", "0")
     assert _gis_styles._kind(gdf, "gaps") == ("fill", "2")
     assert _gis_styles._kind(gdf.iloc[:0], "sites") == ("marker", "0")
+
+
+def row_by_row_hits(values, wanted):
+    """The reference: each value's first wanted part, one value at a time."""
+    out = []
+    for v in values:
+        parts = {p.strip() for p in v.split(";")} if ";" in v else ({v} if v in wanted else set())
+        out.append(min(parts & wanted) if parts & wanted else "")
+    return out
+
+
+def test_tags_read_once_a_distinct_value_are_those_read_row_by_row():
+    from spatial.network._walkfilter import _hits, off_ground_kind, per_value, walk_tagged
+
+    values = np.array(["yes", "", "no;yes", "designated", "yes", "", "no", "private;designated;yes", "no;no"] * 3,
+                      dtype=object)
+    assert _hits(values, {"yes", "designated"}).tolist() == row_by_row_hits(values, {"yes", "designated"})
+    assert per_value(values, lambda u: [len(v) for v in u]).tolist() == [len(v) for v in values]
+    assert per_value(np.array([], dtype=object), lambda u: [len(v) for v in u]).tolist() == []
+    tags = pd.DataFrame({"foot": ["", "yes", "no;designated", None, ""], "sidewalk": ["both", "", "", "no", "separate"],
+                             "bridge": ["yes;no", "", "boardwalk", "T", ""], "tunnel": ["", "no;yes", "", "", "yes"]})
+    assert walk_tagged(tags).tolist() == [True, True, True, False, False]
+    # bridge merged 1+4; tunnel merged 2+4; boardwalk 8; Geofabrik's T 1; a tunnel 2
+    assert off_ground_kind(tags).tolist() == [5, 6, 8, 1, 2]
+
+
+def test_ids_as_labels_a_column_at_a_time_are_those_a_cell_at_a_time():
+    from spatial.core._ids import label_texts
+    from spatial.core.checks import label_text
+
+    columns = [pd.Series(["S1", "S2", "S1"], dtype="string"), pd.Series([1.0, 2.0, np.nan]),
+               pd.Series([3, "03", None, True, 2.5], dtype=object), pd.Series([], dtype=object),
+               np.array(["甲", "乙"], dtype=object)]
+    for values in columns:
+        assert label_texts(values) == [label_text(v) for v in np.asarray(values, dtype=object)]
+    assert label_texts(columns[2]) == ["3", "03", "None", "True", "2.5"]
