@@ -174,6 +174,10 @@ def test_tags_read_once_a_distinct_value_are_those_read_row_by_row():
     tags = pd.DataFrame({"foot": ["", "yes", "no;designated", None, ""], "sidewalk": ["both", "", "", "no", "separate"],
                              "bridge": ["yes;no", "", "boardwalk", "T", ""], "tunnel": ["", "no;yes", "", "", "yes"]})
     assert walk_tagged(tags).tolist() == [True, True, True, False, False]
+    # a layer with no foot or sidewalk column (a road layer drawn in a GIS): no line is tagged so
+    assert walk_tagged(tags[["bridge"]]).tolist() == [False] * 5
+    assert walk_tagged(tags[["sidewalk"]]).tolist() == [True, False, False, False, False]
+    assert walk_tagged(tags.iloc[:0]).tolist() == []
     # bridge merged 1+4; tunnel merged 2+4; boardwalk 8; Geofabrik's T 1; a tunnel 2
     assert off_ground_kind(tags).tolist() == [5, 6, 8, 1, 2]
 

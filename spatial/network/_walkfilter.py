@@ -110,8 +110,9 @@ def _text(values: pd.Series) -> np.ndarray:
 
 def per_value(text: np.ndarray, fn) -> np.ndarray:
     """``fn`` (an array of values to an array as long) worked out once a distinct value of
-    ``text`` and given back a value a row: a city's road layer has 1.8 million rows of a handful
-    of tag values, and a pandas text method on an object column calls Python once a row.
+    ``text`` (tag values, each a str) and given back a value a row: a city's road layer has 1.8
+    million rows of a handful of tag values, and a pandas text method on an object column calls
+    Python once a row.
 
     Examples
     --------
@@ -222,12 +223,14 @@ def walk_tagged(tags: pd.DataFrame) -> np.ndarray:
     >>> walk_tagged(pd.DataFrame({"sidewalk": ["both", "no", "", "separate"], "foot": ["", "", "yes", ""]})).tolist()
     [True, False, True, False]
     """
-    def col(key: str) -> np.ndarray:
-        return _text(tags[key]) if key in tags else np.full(len(tags), "", dtype=object)
+    def hit(key: str, wanted: set[str]) -> np.ndarray:
+        if key not in tags:  # a tag no row has: no row is walked by it ("" is never wanted)
+            return np.zeros(len(tags), dtype=bool)
+        return _hits(_text(tags[key]), wanted) != ""
 
-    walked = _hits(col("foot"), _FOOT_ALLOWED) != ""
+    walked = hit("foot", _FOOT_ALLOWED)
     for key in _SIDEWALK_KEYS:
-        walked |= _hits(col(key), _SIDEWALK_YES) != ""
+        walked |= hit(key, _SIDEWALK_YES)
     return walked
 
 
