@@ -1,5 +1,6 @@
 """``spatial coverage`` at city scale, leaner with the same outputs: the line reader's T-junction
-search a slice of segment pairs at a time, and the QGIS styles' geometry kinds read by type id.
+search a slice of segment pairs at a time, its foot and bridge tags read once a distinct value,
+the QGIS styles' geometry kinds read by type id, and a column of text ids taken as its labels.
 
 The references are built here by brute force on tiny inputs: every vertex against every segment
 and every pair of segments with shapely's own distances and intersections.
@@ -53,7 +54,8 @@ def brute_force(parts: np.ndarray, tol: float) -> tuple[set, int]:
 def streets() -> np.ndarray:
     """A '#' of four 200 m streets crossing with no vertex at the four crossings, a side street
     ending on the middle of the bottom street's segment (a T-junction), one ending 5 cm beside
-    the top street, and a short street meeting the left one at a shared vertex (no join)."""
+    the top street, one starting on the left street between its vertices, and one sharing the
+    bottom street's end vertex (nothing to join)."""
     return np.array([
         LineString([(0, 50), (200, 50)]), LineString([(0, 150), (200, 150)]),
         LineString([(50, 0), (50, 200)]), LineString([(150, 0), (150, 200)]),
