@@ -11,13 +11,14 @@ from __future__ import annotations
 import logging
 import unicodedata
 
+import numpy as np
 import pandas as pd
 
 from spatial.core.checks import Report, _plain, label_text
 from spatial.core.errors import ColumnError
 
 __all__ = ["id_type_hint", "merge_ids", "ids_of", "id_key", "loose_ids", "loose_hint", "report_loose", "twin_ids",
-           "LOOSE_WHY", "text_matches", "loose_of"]
+           "LOOSE_WHY", "text_matches", "loose_of", "label_texts"]
 
 logger = logging.getLogger(__name__)
 
@@ -265,6 +266,19 @@ def ids_of(values: pd.Series, known, name: str, col: str, known_name: str, *,
                              (padded, "with leading zeros lost, as Excel saves codes it reads as numbers")) if got]
     logger.warning("'%s' column '%s': ids matched to the ids of '%s': %s", name, col, known_name, "; ".join(said))
     return pd.Series(out, index=values.index, name=values.name, dtype=object)
+
+
+def label_texts(values) -> list[str]:
+    """:func:`label_text` of each of ``values`` (a column of ids), a text column as it is: a
+    city's 1,000,000 homes by their station or community called it once a row.
+
+    >>> label_texts(["S1", "S2"]), label_texts(pd.Series([3.0, "03", None], dtype=object))
+    (['S1', 'S2'], ['3', '03', 'None'])
+    """
+    cells = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else np.asarray(values, dtype=object)
+    if pd.api.types.infer_dtype(cells, skipna=False) == "string":  # text only: each its own label
+        return cells.tolist()
+    return [label_text(v) for v in cells]
 
 
 def id_type_hint(given, known, given_name: str, known_name: str, col: str) -> str:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from spatial.core._ids import loose_of, merge_ids
+from spatial.core._ids import label_texts, loose_of, merge_ids
 from spatial.core._words import counted
 from spatial.core.checks import (check_households, label_text, natural_key, require_columns, require_crs, require_frame,
                                   whole_counts)
@@ -234,7 +234,7 @@ def coverage_summary(
     for level, key in keys.items():
         # ids as text, whole numbers without .0: a units column of community ids with a blank cell
         # (101.0) counts its homes in community 101 of an integer communities layer, not apart
-        key = key.astype(object).where(key.notna(), "(none)").map(label_text)
+        key = pd.Series(label_texts(key.astype(object).where(key.notna(), "(none)")), index=key.index, dtype=object)
         g = values.groupby(key.to_numpy(), sort=False).sum()
         if level in listed:
             given = listed[level].dropna().astype(object).map(label_text)

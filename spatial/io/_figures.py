@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from spatial.core._ids import label_texts
 from spatial.core._words_zh import NEARER, SAME_PLACE, gap_note_zh, reason_zh
 from spatial.core.checks import AREA_UNITS, label_text, numbers_from_text, round_half_up, round_walk
 from spatial.io._gapwords import cause_words
@@ -362,7 +363,7 @@ def idle_reasons(demand: pd.DataFrame, stations: pd.DataFrame, *, station_id_col
     served = nearest.notna().to_numpy()
     if not served.any():
         return reasons
-    serving = set(nearest[served].map(label_text))
+    serving = set(label_texts(nearest[served]))
     ids = stations[station_id_col].map(label_text).tolist()
     idle = [k for k, i in enumerate(ids) if not reasons[k] and i not in serving]
     if not idle:

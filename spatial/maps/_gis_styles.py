@@ -20,6 +20,8 @@ import xml.etree.ElementTree as ET
 from typing import Mapping, NamedTuple
 
 import geopandas as gpd
+import numpy as np
+import shapely
 
 from spatial.maps import _style as st
 
@@ -160,10 +162,17 @@ def _symbol(parent: ET.Element, name: str, kind: str, style: dict) -> None:
                        "size": f"{2 * style.get('radius', 4):g}", "size_unit": "Pixel"})
 
 
+#: GEOS type ids (``shapely.get_type_id``) by name, as ``GeoSeries.geom_type`` writes them.
+_TYPE_NAMES = ("Point", "LineString", "LinearRing", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon",
+               "GeometryCollection")
+
+
 def _kind(gdf: gpd.GeoDataFrame, name: str = "") -> tuple[str, str]:
     """QGIS's symbol type and layer geometry type (0 point, 1 line, 2 polygon) of a layer; an
     empty layer of stations or sites is of points."""
-    types = set(gdf.geometry.dropna().geom_type)
+    # the distinct type ids, not a name a row (200,000 homes: 0.5 s of iterating text)
+    ids = np.unique(shapely.get_type_id(np.asarray(gdf.geometry.values, dtype=object)))
+    types = {_TYPE_NAMES[k] for k in ids if k >= 0}  # (-1: no geometry)
     if types and all("Point" in t for t in types) or not types and name in POINT_LAYERS:
         return "marker", "0"
     if types and all("LineString" in t for t in types):

@@ -154,22 +154,16 @@ def join_t_junctions(parts: np.ndarray, tol: float,
     i, j = tree.query(tree.geometries)  # segments whose boxes meet
     keep = i < j
     i, j = i[keep], j[keep]
-    # vertices on a segment between its ends: each end of one segment of a pair against the other,
-    # only where that end lies in the other's box (grown by tol) and is not one of its ends: further
-    # off it is more than tol from the segment, and on an end it is not between them (most pairs
-    # of a network meet at a shared end: 20M candidates on a 1M-node city, a few left). Columns
-    # one coordinate at a time: the pairs' arrays are millions long.
-    axi, ayi, bxi, byi = a[i, 0], a[i, 1], b[i, 0], b[i, 1]
-    axj, ayj, bxj, byj = a[j, 0], a[j, 1], b[j, 0], b[j, 1]
-    cand, mine, others = [], [seg[i], seg[i] + 1, seg[j], seg[j] + 1], [j, j, i, i]
-    for (ex, ey), (x0, y0, x1, y1) in (((axi, ayi), (axj, ayj, bxj, byj)), ((bxi, byi), (axj, ayj, bxj, byj)),
-                                       ((axj, ayj), (axi, ayi, bxi, byi)), ((bxj, byj), (axi, ayi, bxi, byi))):
-        near = (ex >= np.minimum(x0, x1) - tol) & (ex <= np.maximum(x0, x1) + tol)
-        near &= (ey >= np.minimum(y0, y1) - tol) & (ey <= np.maximum(y0, y1) + tol)
-        near &= ~((ex == x0) & (ey == y0)) & ~((ex == x1) & (ey == y1))
-        cand.append(np.flatnonzero(near))
-    pair = unique_ints(np.concatenate([mine[k][c] for k, c in enumerate(cand)]).astype(np.int64) * len(seg)
-                       + np.concatenate([others[k][c] for k, c in enumerate(cand)]))
+    del keep, tree
+    # the pairs a slice at a time: a dozen arrays as long as the pairs (5 million on a 1M-node
+    # city) made whole at once took 0.6 GB more at its peak and a quarter more CPU time
+    found, crossed = [], []
+    for lo_k in range(0, max(len(i), 1), _PAIRS_A_SLICE):
+        f, c = _near_and_crossing(a, b, seg, i[lo_k:lo_k + _PAIRS_A_SLICE], j[lo_k:lo_k + _PAIRS_A_SLICE], tol)
+        found.append(f)
+        crossed.append(c)
+    pair = unique_ints(np.concatenate(found))
+    at = np.concatenate(crossed)
     v, s = pair // len(seg), pair % len(seg)
     p, sa, ab = coords[v], a[s], b[s] - a[s]
     t = np.einsum("ij,ij->i", p - sa, ab) / np.maximum(np.einsum("ij,ij->i", ab, ab), 1e-18)
@@ -182,16 +176,7 @@ def join_t_junctions(parts: np.ndarray, tol: float,
         other = ok & (lv != ls) & ~np.isnan(lv) & ~np.isnan(ls)
         apart = int(len(unique_ints(v[other]))) if other.any() else 0
         ok &= ~other
-    # segments crossing each other away from every vertex of both (a bridge, or a junction not drawn)
-    d1x, d1y, d2x, d2y, rx, ry = bxi - axi, byi - ayi, bxj - axj, byj - ayj, axj - axi, ayj - ayi
-    den = d1x * d2y - d1y * d2x
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ti = (rx * d2y - ry * d2x) / den
-        tj = (rx * d1y - ry * d1x) / den
-    li, lj = np.hypot(d1x, d1y), np.hypot(d2x, d2y)
-    cross = (np.abs(den) > 1e-12) & (ti * li > tol) & ((1 - ti) * li > tol) & (tj * lj > tol) & ((1 - tj) * lj > tol)
-    at = np.column_stack([axi[cross] + ti[cross] * d1x[cross], ayi[cross] + ti[cross] * d1y[cross]])
-    near_vertex = np.zeros(int(cross.sum()), dtype=bool)
+    near_vertex = np.zeros(len(at), dtype=bool)
     if ok.any() and len(at):  # a crossing where a vertex was joined onto the other line is a junction now
         _, hit = shapely.STRtree(shapely.points(p[ok])).query(shapely.points(at), predicate="dwithin", distance=tol)
         near_vertex[unique_ints(hit)] = True
@@ -205,3 +190,41 @@ def join_t_junctions(parts: np.ndarray, tol: float,
     order = np.argsort(key, kind="stable")
     out = np.asarray(shapely.linestrings(xy[order], indices=owner[order]), dtype=object)
     return out, int(len(unique_ints(v))), crossings, apart
+
+
+#: Pairs of segments looked at together by :func:`join_t_junctions` (about 0.3 GB of arrays).
+_PAIRS_A_SLICE = 2_000_000
+
+
+def _near_and_crossing(a: np.ndarray, b: np.ndarray, seg: np.ndarray, i: np.ndarray, j: np.ndarray,
+                       tol: float) -> tuple[np.ndarray, np.ndarray]:
+    """For pairs ``(i, j)`` of segments (``a[k]`` to ``b[k]``, starting at coordinate ``seg[k]``)
+    whose boxes grown by ``tol`` meet: the ``(vertex, segment)`` candidates, as ``vertex *
+    len(seg) + segment``, where an end of one segment lies in the other's box grown by ``tol`` and
+    is not one of its ends (further off it is more than ``tol`` from the segment, on an end it is
+    not between them: most pairs of a network meet at a shared end); and where the two segments
+    cross farther than ``tol`` from every end of both, the crossing points (n x 2).
+
+    Columns one coordinate at a time: the pairs' arrays are millions long.
+    """
+    axi, ayi, bxi, byi = a[i, 0], a[i, 1], b[i, 0], b[i, 1]
+    axj, ayj, bxj, byj = a[j, 0], a[j, 1], b[j, 0], b[j, 1]
+    cand, mine, others = [], [seg[i], seg[i] + 1, seg[j], seg[j] + 1], [j, j, i, i]
+    for (ex, ey), (x0, y0, x1, y1) in (((axi, ayi), (axj, ayj, bxj, byj)), ((bxi, byi), (axj, ayj, bxj, byj)),
+                                       ((axj, ayj), (axi, ayi, bxi, byi)), ((bxj, byj), (axi, ayi, bxi, byi))):
+        near = (ex >= np.minimum(x0, x1) - tol) & (ex <= np.maximum(x0, x1) + tol)
+        near &= (ey >= np.minimum(y0, y1) - tol) & (ey <= np.maximum(y0, y1) + tol)
+        near &= ~((ex == x0) & (ey == y0)) & ~((ex == x1) & (ey == y1))
+        cand.append(np.flatnonzero(near))
+    found = (np.concatenate([mine[k][c] for k, c in enumerate(cand)]).astype(np.int64) * len(seg)
+             + np.concatenate([others[k][c] for k, c in enumerate(cand)]))
+    # segments crossing each other away from every vertex of both (a bridge, or a junction not drawn)
+    d1x, d1y, d2x, d2y, rx, ry = bxi - axi, byi - ayi, bxj - axj, byj - ayj, axj - axi, ayj - ayi
+    den = d1x * d2y - d1y * d2x
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ti = (rx * d2y - ry * d2x) / den
+        tj = (rx * d1y - ry * d1x) / den
+    li, lj = np.hypot(d1x, d1y), np.hypot(d2x, d2y)
+    cross = (np.abs(den) > 1e-12) & (ti * li > tol) & ((1 - ti) * li > tol) & (tj * lj > tol) & ((1 - tj) * lj > tol)
+    at = np.column_stack([axi[cross] + ti[cross] * d1x[cross], ayi[cross] + ti[cross] * d1y[cross]])
+    return found, at
