@@ -55,7 +55,7 @@ from scipy.spatial import cKDTree
 from spatial.core._points import home_frame, polygon_points  # noqa: F401  (named here too)
 from spatial.core.checks import require_crs
 from spatial.core.errors import SpatialError
-from spatial.network import _links, _snapindex
+from spatial.network import _links, _rooms, _snapindex
 from spatial.network._snapindex import nearest_edges
 from spatial.network._links import BRIDGE_END_M, Links, linkable, nearest  # noqa: F401  (BRIDGE_END_M named here too)
 from spatial.network._water import Walls, each_with_each
@@ -93,6 +93,17 @@ class Snap:
     access : numpy.ndarray, optional
         From :func:`snap_walks` only: ``(p,)`` object, ``"network"``, ``"estimated"`` or
         ``"unreachable"``.
+    xy : numpy.ndarray, optional
+        From :func:`snap_walks` with barriers only: ``(p, 2)`` the points.
+    room : numpy.ndarray, optional
+        From :func:`snap_walks` with barriers only: ``(p,)`` int64 index into ``rooms`` of the
+        walled ground no mapped path enters that holds each point (:mod:`spatial.network._rooms`),
+        -1 for none. Points of two snaps in the same room walk straight across it to each other
+        (``detour_factor`` times the line; :func:`spatial.network.routing.inside_walls`).
+    rooms : numpy.ndarray, optional
+        The rooms (polygons, in ``network.crs``) ``room`` indexes.
+    detour_factor : float
+        What one straight metre across a room costs on foot.
     """
 
     edge: np.ndarray
@@ -101,6 +112,10 @@ class Snap:
     reason: np.ndarray
     off_network_m: np.ndarray | None = None
     access: np.ndarray | None = None
+    xy: np.ndarray | None = None
+    room: np.ndarray | None = None
+    rooms: np.ndarray | None = None
+    detour_factor: float = 1.0
 
     @property
     def ok(self) -> np.ndarray:
@@ -262,13 +277,16 @@ def snap_walks(network: WalkNetwork, xy: np.ndarray, *, max_snap_m: float = 100.
         leaves through its nearest usable gate (one snapped within ``max_snap_m``, no barrier on
         the way; a crossing within ``GATE_TOLERANCE_M`` of the gate does not count, one farther
         from it does, even of a barrier passing nearer the gate) of all those whose whole leg
-        stays within ``max_off_network_m``, else walks straight to the nearest walkway.
+        stays within ``max_off_network_m``, else walks straight to the nearest walkway. A point
+        inside walls no mapped path enters (a room, :mod:`spatial.network._rooms`) left without a
+        walk so leaves through the nearest gate of its walls however long the leg.
     barriers : numpy.ndarray, optional
         Shapely lines (walls, rivers, arterials without crossings; polygons count by their
         outline) in ``network.crs``. A leg crossing one is not used; a point whose every walkway
         within ``max_off_network_m`` lies across one is unreachable, reason ``BARRIER_CUT``. The
         network's own water (``network.water``: river lines, and shorelines no leg crosses twice)
-        is a barrier too, with or without these.
+        is a barrier too, with or without these. The areas they shut in that no walkway
+        enters are rooms: ``room`` says which holds each point (with estimated walks on).
 
     Returns
     -------
@@ -314,6 +332,21 @@ def snap_walks(network: WalkNetwork, xy: np.ndarray, *, max_snap_m: float = 100.
         rows = todo[use]
         edge[rows], offset[rows], leg[rows], reason[rows] = g_edge[use], g_off[use], g_dist[use], ""
         estimated[rows] = True
+    rooms, room = np.empty(0, object), np.full(len(xy), -1, np.int64)
+    if len(given) and limit > max_snap_m:  # walled ground no mapped path enters: walked across
+        rooms = _rooms.rooms(barriers, network.geometry)
+        room = _rooms.room_of(rooms, xy)
+        todo = np.flatnonzero((room >= 0) & (edge < 0))
+        if len(todo) and gates_xy is not None and len(gates_xy):  # out by a gate of its walls, however far
+            box = shapely.bounds(rooms)
+            reach = np.hypot(box[:, 2] - box[:, 0], box[:, 3] - box[:, 1]) + GATE_TOLERANCE_M + max_snap_m
+            g_edge, g_off, g_dist = _through_gates(network, xy[todo], np.asarray(gates_xy, np.float64).reshape(-1, 2),
+                                                   max_snap_m=max_snap_m, limit=reach[room[todo]], walls=walls,
+                                                   links=links)
+            use = g_edge >= 0
+            rows = todo[use]
+            edge[rows], offset[rows], leg[rows], reason[rows] = g_edge[use], g_off[use], g_dist[use], ""
+            estimated[rows] = True
     hit = edge >= 0  # the nearest-edge search can overshoot an edge's end by about 1e-11 m
     offset[hit] = np.clip(offset[hit], 0.0, network.length_m[edge[hit]])
     off = np.where(edge >= 0, leg, np.nan)
@@ -322,7 +355,9 @@ def snap_walks(network: WalkNetwork, xy: np.ndarray, *, max_snap_m: float = 100.
     if estimated.any():
         logger.info("%d of %d points get an estimated walk (%.0f-%.0f m off the network, x%.2f)",
                     int(estimated.sum()), len(xy), max_snap_m, limit, detour_factor)
-    return Snap(edge=edge, offset_m=offset, leg_m=cost, reason=reason, off_network_m=off, access=access)
+    return Snap(edge=edge, offset_m=offset, leg_m=cost, reason=reason, off_network_m=off, access=access,
+                xy=xy if len(rooms) else None, room=room if len(rooms) else None, rooms=rooms if len(rooms) else None,
+                detour_factor=float(detour_factor))
 
 
 def _barrier_lines(barriers) -> np.ndarray:
@@ -509,9 +544,9 @@ def _reached(links: Links, xy: np.ndarray, walls: Walls, pi: np.ndarray, ei: np.
 
 
 def _through_gates(network: WalkNetwork, xy: np.ndarray, gates: np.ndarray, *, max_snap_m: float,
-                   limit: float, walls, links=None):
+                   limit, walls, links=None):
     """Edge, offset and straight leg (home -> gate -> walkway) through each point's nearest usable
-    gate; edge -1 where no gate keeps the whole leg within ``limit``.
+    gate; edge -1 where no gate keeps the whole leg within ``limit`` (metres, or one a point).
 
     Every gate within ``limit`` is tried, nearest first, in growing batches (8, 16, 32 ...) until
     one keeps the leg within ``limit`` and clear of barriers. Only the 8 nearest were tried: a
@@ -534,17 +569,19 @@ def _through_gates(network: WalkNetwork, xy: np.ndarray, gates: np.ndarray, *, m
     if not len(g) or not p:
         return edge, off, dist
     tree = cKDTree(gates[g])
+    limit = np.broadcast_to(np.asarray(limit, np.float64), (p,))
+    reach = float(limit.max())
     rows = np.arange(p)  # points with no gate found yet
     seen, k = 0, min(8, len(g))
     while len(rows):
-        d, j = tree.query(xy[rows], k=k, distance_upper_bound=limit)
+        d, j = tree.query(xy[rows], k=k, distance_upper_bound=reach)
         d, j = d.reshape(len(rows), k), j.reshape(len(rows), k)
         todo = np.ones(len(rows), bool)
         for c in range(seen, k):  # the gates not tried yet, nearest first
             r = np.flatnonzero(todo & np.isfinite(d[:, c]))
             gi = g[j[r, c]]
             total = d[r, c] + gsnap.leg_m[gi]
-            good = total <= limit
+            good = total <= limit[rows[r]]
             if walls is not None and good.any():
                 rg = np.flatnonzero(good)
                 at = rows[r[rg]]
