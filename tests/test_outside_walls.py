@@ -226,3 +226,37 @@ def test_a_site_inside_the_walls_covers_the_estate_it_stands_in(town):
                            band="250m", gates=gate, barriers=walls, exact=False)
     assert result.sites["candidate_id"].tolist() == ["ROOM"]
     assert result.sites["gain_households"].tolist() == [210]
+
+
+def test_the_stations_service_area_holds_the_homes_inside_its_walls(town):
+    """The 5-minute area (333 m at 4 km/h) of S2 was empty: its leg out through the gate is
+    1.25 x 250 = 312.5 m. Its homes walk to it in 2-4 minutes: the area now holds them, and
+    ends where the straight line x 1.25 passes 333 m (the walls' corner (800, 450), 283 m away)."""
+    from spatial.coverage.service_areas import isochrones
+
+    network, _, stations, walls, gate = town
+    iso = isochrones(stations, network, minutes=(5,), gates=gate, barriers=walls).set_index("station_id")
+    area = iso.loc["S2", "geometry"]
+    for uid in ("IN1", "IN2", "IN3"):
+        assert area.contains(Point(HOMES[uid])), uid
+    assert not area.contains(Point(805, 445)) and F * Point(805, 445).distance(Point(1000, 250)) > 4000 / 12
+    assert not iso.loc["S1", "geometry"].intersects(WALL.buffer(-1))
+
+
+def test_on_slopes_the_walk_across_the_walls_is_timed_flat(town, walks):
+    """With edge times (a DEM), the walk across the walls' inside has no slope of its own: its
+    time is its length at the walking speed, as without a DEM."""
+    import pandas as pd
+
+    from spatial.coverage.walks import walking_coverage
+    from spatial.network.elevation import EdgeTimes
+
+    network, homes, stations, walls, gate = town
+    n, m = network.n_nodes, len(network.length_m)
+    flat = EdgeTimes(forward_m=network.length_m.copy(), backward_m=network.length_m.copy(),
+                     has_elevation=np.ones(m, bool), node_elevation_m=np.zeros(n),
+                     report=pd.DataFrame(columns=["layer", "row_id", "problem", "action"]))
+    out = walking_coverage(homes, stations, network, gates=gate, barriers=walls, dem=flat).set_index("unit_id")
+    np.testing.assert_allclose(out["walk_m"], walks["walk_m"], atol=1e-6)
+    np.testing.assert_allclose(out["walk_min"], walks["walk_m"] * 60 / 4000, atol=1e-6)
+    assert out["access"].to_dict() == walks["access"].to_dict()

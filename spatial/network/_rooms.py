@@ -11,10 +11,16 @@ mapped) is no room: it is walked along its paths.
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import shapely
 
 from spatial.network import _snapindex
+
+#: The rooms of the last barriers and walkways asked (a service area's tiles snap their cells
+#: with the same arrays, many times): (weak references to both, the rooms).
+_last: list = []
 
 __all__ = ["walled_areas", "rooms", "room_of"]
 
@@ -38,6 +44,17 @@ def walled_areas(barriers) -> np.ndarray:
 def rooms(barriers, edges: np.ndarray) -> np.ndarray:
     """Of :func:`walled_areas`, those whose inside no line of ``edges`` (the network's walkways)
     enters, as polygons."""
+    if isinstance(barriers, np.ndarray) and isinstance(edges, np.ndarray):
+        if _last and _last[0]() is barriers and _last[1]() is edges:
+            return _last[2]
+        out = _rooms(barriers, edges)
+        _last[:] = [weakref.ref(barriers), weakref.ref(edges), out]
+        return out
+    return _rooms(barriers, edges)
+
+
+def _rooms(barriers, edges) -> np.ndarray:
+    """:func:`rooms`, not kept."""
     walls = walled_areas(barriers)
     edges = np.asarray(edges, dtype=object)  # (the network's own array: its tree is cached)
     if not len(walls) or not len(edges):

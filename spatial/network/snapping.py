@@ -122,6 +122,15 @@ class Snap:
         """Boolean mask of snapped points."""
         return self.edge >= 0
 
+    def take(self, rows) -> "Snap":
+        """The snap of the points ``rows`` (indices or a mask), their rooms kept."""
+        def part(a):
+            return None if a is None else a[rows]
+
+        return Snap(edge=self.edge[rows], offset_m=self.offset_m[rows], leg_m=self.leg_m[rows],
+                    reason=self.reason[rows], off_network_m=part(self.off_network_m), access=part(self.access),
+                    xy=part(self.xy), room=part(self.room), rooms=self.rooms, detour_factor=self.detour_factor)
+
     def __len__(self) -> int:
         return len(self.edge)
 
