@@ -204,7 +204,11 @@ def walking_coverage(
     gates : GeoDataFrame of points, optional
         Estate gates (门, 出入口): estimated legs go through the nearest gate.
     barriers : GeoDataFrame of lines, optional
-        Walls, rivers, arterials without crossings: no leg to the network crosses one.
+        Walls, rivers, arterials without crossings: no leg to the network crosses one. Inside
+        walls no walkway enters (a gated estate whose paths are not mapped), a home and a station
+        walk straight across to each other (``detour_factor`` times the line, ``access``
+        ``estimated``, ``off_network_m`` the line) where that is shorter, and a home leaves by a
+        gate of its walls however long the leg (docs/estimated-walks.md).
 
     Returns
     -------

@@ -96,8 +96,10 @@ def inside_walls(sources: Snap, targets: Snap, src_ids: np.ndarray | None = None
     (array([0, 0]), array([0, 1]), array([62.5, 25. ]))
     """
     empty = np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
-    if sources.room is None or targets.room is None or len(sources.rooms) != len(targets.rooms) or \
-            not shapely.equals_exact(sources.rooms, targets.rooms, tolerance=0).all():
+    if sources.room is None or targets.room is None:
+        return empty
+    if sources.rooms is not targets.rooms and (len(sources.rooms) != len(targets.rooms) or not
+                                               shapely.equals_exact(sources.rooms, targets.rooms, tolerance=0).all()):
         return empty
     src_ids = np.flatnonzero(sources.edge >= 0) if src_ids is None else np.asarray(src_ids)
     tgt_ids = np.flatnonzero(targets.edge >= 0) if tgt_ids is None else np.asarray(tgt_ids)
