@@ -260,3 +260,20 @@ def test_on_slopes_the_walk_across_the_walls_is_timed_flat(town, walks):
     np.testing.assert_allclose(out["walk_m"], walks["walk_m"], atol=1e-6)
     np.testing.assert_allclose(out["walk_min"], walks["walk_m"] * 60 / 4000, atol=1e-6)
     assert out["access"].to_dict() == walks["access"].to_dict()
+
+
+def test_a_home_along_the_wall_reaches_a_gate_drawn_a_few_metres_outside_it(town):
+    """The gate drawn 5 m outside the wall, at (1,000, 45): a home 10 m inside the south wall at
+    (830, 60) had no walk (被围墙、河流或干道阻隔): its straight line to the gate crosses the wall
+    57 m from the gate, past the 10 m allowed for a gate drawn off its wall. It walks along the
+    inside of the wall to the gate: 1.25 x (170.7 + 45) m, then the street to S1."""
+    from spatial.coverage.walks import walking_coverage
+
+    network, _, stations, walls, _ = town
+    gate = _points([(1000, 45)])
+    home = _points([(830, 60), HOMES["IN2"]], unit_id=["W", "IN2"])
+    out = walking_coverage(home, stations.iloc[[0]], network, gates=gate, barriers=walls).set_index("unit_id")
+    for uid, xy in (("W", (830, 60)), ("IN2", HOMES["IN2"])):
+        leg = Point(xy).distance(Point(1000, 45)) + 45
+        assert out.loc[uid, "walk_m"] == pytest.approx(F * leg + _street_walk(1000, 0), abs=1e-6), uid
+        assert out.loc[uid, "access"] == "estimated", uid

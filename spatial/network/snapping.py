@@ -347,11 +347,9 @@ def snap_walks(network: WalkNetwork, xy: np.ndarray, *, max_snap_m: float = 100.
         room = _rooms.room_of(rooms, xy)
         todo = np.flatnonzero((room >= 0) & (edge < 0))
         if len(todo) and gates_xy is not None and len(gates_xy):  # out by a gate of its walls, however far
-            box = shapely.bounds(rooms)
-            reach = np.hypot(box[:, 2] - box[:, 0], box[:, 3] - box[:, 1]) + GATE_TOLERANCE_M + max_snap_m
-            g_edge, g_off, g_dist = _through_gates(network, xy[todo], np.asarray(gates_xy, np.float64).reshape(-1, 2),
-                                                   max_snap_m=max_snap_m, limit=reach[room[todo]], walls=walls,
-                                                   links=links)
+            g_edge, g_off, g_dist = _room_gates(network, xy[todo], room[todo], rooms,
+                                                np.asarray(gates_xy, np.float64).reshape(-1, 2),
+                                                max_snap_m=max_snap_m, walls=walls, links=links)
             use = g_edge >= 0
             rows = todo[use]
             edge[rows], offset[rows], leg[rows], reason[rows] = g_edge[use], g_off[use], g_dist[use], ""
@@ -553,9 +551,9 @@ def _reached(links: Links, xy: np.ndarray, walls: Walls, pi: np.ndarray, ei: np.
 
 
 def _through_gates(network: WalkNetwork, xy: np.ndarray, gates: np.ndarray, *, max_snap_m: float,
-                   limit, walls, links=None):
+                   limit: float, walls, links=None):
     """Edge, offset and straight leg (home -> gate -> walkway) through each point's nearest usable
-    gate; edge -1 where no gate keeps the whole leg within ``limit`` (metres, or one a point).
+    gate; edge -1 where no gate keeps the whole leg within ``limit``.
 
     Every gate within ``limit`` is tried, nearest first, in growing batches (8, 16, 32 ...) until
     one keeps the leg within ``limit`` and clear of barriers. Only the 8 nearest were tried: a
@@ -564,33 +562,22 @@ def _through_gates(network: WalkNetwork, xy: np.ndarray, gates: np.ndarray, *, m
     """
     p = len(xy)
     edge, off, dist = np.full(p, -1, np.int64), np.full(p, np.nan), np.full(p, np.nan)
-    gsnap = _snap(network, gates, max_snap_m, links)
-    usable = gsnap.ok.copy()
-    gfoot = np.full((len(gates), 2), np.nan)
-    gfoot[usable] = _foot_xy(network, gsnap.edge[usable], gsnap.offset_m[usable])
-    if walls is not None and usable.any():
-        u = np.flatnonzero(usable)
-        usable[u[_crossing(walls, _toward(gates[u], gfoot[u]), gfoot[u])]] = False
-    if not gsnap.ok.all() or not usable.all():
-        logger.warning("%d of %d gates are not used: farther than %.0f m from a walkway or across a "
-                       "barrier from it", int((~usable).sum()), len(gates), max_snap_m)
+    gsnap, usable = _usable_gates(network, gates, max_snap_m=max_snap_m, walls=walls, links=links)
     g = np.flatnonzero(usable)
     if not len(g) or not p:
         return edge, off, dist
     tree = cKDTree(gates[g])
-    limit = np.broadcast_to(np.asarray(limit, np.float64), (p,))
-    reach = float(limit.max())
     rows = np.arange(p)  # points with no gate found yet
     seen, k = 0, min(8, len(g))
     while len(rows):
-        d, j = tree.query(xy[rows], k=k, distance_upper_bound=reach)
+        d, j = tree.query(xy[rows], k=k, distance_upper_bound=limit)
         d, j = d.reshape(len(rows), k), j.reshape(len(rows), k)
         todo = np.ones(len(rows), bool)
         for c in range(seen, k):  # the gates not tried yet, nearest first
             r = np.flatnonzero(todo & np.isfinite(d[:, c]))
             gi = g[j[r, c]]
             total = d[r, c] + gsnap.leg_m[gi]
-            good = total <= limit[rows[r]]
+            good = total <= limit
             if walls is not None and good.any():
                 rg = np.flatnonzero(good)
                 at = rows[r[rg]]
@@ -601,6 +588,64 @@ def _through_gates(network: WalkNetwork, xy: np.ndarray, gates: np.ndarray, *, m
         # on to the next batch: points still without a gate whose k-th gate was within reach
         rows = rows[todo & np.isfinite(d[:, k - 1])] if k < len(g) else rows[:0]
         seen, k = k, min(2 * k, len(g))
+    return edge, off, dist
+
+
+def _usable_gates(network: WalkNetwork, gates: np.ndarray, *, max_snap_m: float, walls, links,
+                  warn: bool = True) -> tuple[Snap, np.ndarray]:
+    """The gates' snap and which are usable: snapped within ``max_snap_m``, their leg to the walkway
+    crossing no barrier farther than ``GATE_TOLERANCE_M`` from the gate (said once, ``warn``)."""
+    gsnap = _snap(network, gates, max_snap_m, links)
+    usable = gsnap.ok.copy()
+    gfoot = np.full((len(gates), 2), np.nan)
+    gfoot[usable] = _foot_xy(network, gsnap.edge[usable], gsnap.offset_m[usable])
+    if walls is not None and usable.any():
+        u = np.flatnonzero(usable)
+        usable[u[_crossing(walls, _toward(gates[u], gfoot[u]), gfoot[u])]] = False
+    if warn and (not gsnap.ok.all() or not usable.all()):
+        logger.warning("%d of %d gates are not used: farther than %.0f m from a walkway or across a "
+                       "barrier from it", int((~usable).sum()), len(gates), max_snap_m)
+    return gsnap, usable
+
+
+#: A point inside walls is walked to this far inside the walls from where its gate meets them (m).
+INSIDE_GATE_M = 0.05
+
+
+def _room_gates(network: WalkNetwork, xy: np.ndarray, room: np.ndarray, rooms: np.ndarray, gates: np.ndarray, *,
+                max_snap_m: float, walls, links):
+    """Edge, offset and straight leg (home -> gate -> walkway) of points inside walls no mapped path
+    enters (``room``: each point's index into ``rooms``), each through the nearest usable gate of
+    its own walls (within ``GATE_TOLERANCE_M`` of them), however long the leg; edge -1 where none.
+
+    The leg inside is tested from the point to where the gate meets the walls (a hair inside
+    them): a home beside the wall reaches a gate drawn a few metres outside it along the wall,
+    where the straight leg to the gate would cross the wall farther than ``GATE_TOLERANCE_M``
+    from it. The leg's length is home -> gate -> walkway, as for any gate.
+    """
+    p = len(xy)
+    edge, off, dist = np.full(p, -1, np.int64), np.full(p, np.nan), np.full(p, np.nan)
+    gsnap, usable = _usable_gates(network, gates, max_snap_m=max_snap_m, walls=walls, links=links, warn=False)
+    g = np.flatnonzero(usable)
+    if not len(g) or not p:
+        return edge, off, dist
+    ring = shapely.boundary(rooms)
+    ri, gi = shapely.STRtree(shapely.points(gates[g])).query(ring, predicate="dwithin", distance=GATE_TOLERANCE_M)
+    gi = g[gi]  # the gates of each room's walls
+    at = shapely.line_locate_point(ring[ri], shapely.points(gates[gi]))
+    in_wall = shapely.get_coordinates(shapely.line_interpolate_point(ring[ri], at))
+    h, k = each_with_each(np.arange(p), room, ri, len(rooms))  # each point with each gate of its walls
+    gate, wall_xy = gi[k], in_wall[k]
+    v = xy[h] - wall_xy
+    n = np.hypot(v[:, 0], v[:, 1])
+    inside = wall_xy + v * (np.minimum(n, INSIDE_GATE_M) / np.where(n > 0, n, 1.0))[:, None]
+    ok = np.ones(len(h), bool) if walls is None else ~_crossing(walls, xy[h], inside)
+    to_gate = np.hypot(*(xy[h] - gates[gate]).T)
+    order = np.lexsort((to_gate, h))  # the nearest gate first
+    order = order[ok[order]]
+    first = order[np.r_[True, h[order][1:] != h[order][:-1]]] if len(order) else order
+    rows, gate = h[first], gate[first]
+    edge[rows], off[rows], dist[rows] = gsnap.edge[gate], gsnap.offset_m[gate], to_gate[first] + gsnap.leg_m[gate]
     return edge, off, dist
 
 
