@@ -277,3 +277,19 @@ def test_a_home_along_the_wall_reaches_a_gate_drawn_a_few_metres_outside_it(town
         leg = Point(xy).distance(Point(1000, 45)) + 45
         assert out.loc[uid, "walk_m"] == pytest.approx(F * leg + _street_walk(1000, 0), abs=1e-6), uid
         assert out.loc[uid, "access"] == "estimated", uid
+
+
+def test_the_workbooks_notes_say_the_300_m_does_not_hold_inside_walls():
+    """The 说明 sheet said units beyond 300 m have no walk (超过 300 米的记为无法到达), which no
+    longer holds for a unit inside walls with a gate; a run given walls says how they are walked,
+    one without walls (the demo) reads as before."""
+    from spatial.io.workbook import _notes_rows
+
+    about = {"speed_kmh": 4.0, "bands": ["15min"], "max_snap_m": 100.0, "max_off_network_m": 300.0,
+             "detour_factor": 1.25}
+    plain = dict(_notes_rows(about, "zh"))
+    assert "围墙内步行" not in plain and "超过 300 米的记为无法到达" in plain["估算步行"]
+    walled = dict(_notes_rows({**about, "walls": True}, "zh"))
+    assert walled["围墙内步行"] == ("围墙（--barriers）内没有已入图道路的小区：墙内单元与同一围墙内的服务站之间按直线距离 × 1.25 "
+                                "估算步行，墙内单元经本小区大门（--gates）走出，不受 300 米的限制")
+    assert "whatever the 300 m" in dict(_notes_rows({**about, "walls": True}, "en"))["Walks inside walls"]
