@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from spatial.core.checks import label_text
-from spatial.network._rooms import room_of, rooms, walled_areas  # noqa: F401  (walled_areas named here too)
+from spatial.network._rooms import room_of, rooms
 from spatial.network.snapping import ESTIMATED, UNREACHABLE
 
 logger = logging.getLogger("spatial.coverage.walks")
