@@ -265,8 +265,9 @@ def _estate():
 def test_a_station_inside_walls_says_which_of_its_homes_there_have_no_walk_or_walk_round(tmp_path):
     """The 数据问题清单 said IN1 was 被围墙、河流或干道阻隔 (and IN3 距路网过远) and the popup of
     乙小区党群服务站 said nothing: an official read that the homes in the station's own courtyard
-    cannot walk to it, and IN2's 562.5 m for 50 m went unexplained. The walks stay; the station's
-    row in the report and its popup say what became of the 210 households within its walls."""
+    cannot walk to it, and IN2's 562.5 m for 50 m went unexplained. Since December 2026 they walk
+    straight across the estate (tests/test_outside_walls.py); the station's row in the report and
+    its popup say how the 210 households within its walls walk."""
     from spatial.core.checks import Report
     from spatial.coverage.walks import report_reasons, walking_coverage
     from spatial.maps.interactive import coverage_map
@@ -274,17 +275,18 @@ def test_a_station_inside_walls_says_which_of_its_homes_there_have_no_walk_or_wa
     network, walls, gate, homes, stations = _estate()
     demand = walking_coverage(homes, stations, network, gates=gate, barriers=walls)
     rows = demand.set_index("unit_id")
-    assert rows["walk_m"].round(1).to_dict() == {"IN1": np.inf, "IN2": 562.5, "IN3": np.inf, "O1": 320.0}
-    assert rows["access"].to_dict() == {"IN1": "unreachable", "IN2": "estimated", "IN3": "unreachable",
+    # straight across at 1.25: 111.8, 50 and 180.3 m from S2
+    assert rows["walk_m"].round(1).to_dict() == {"IN1": 139.8, "IN2": 62.5, "IN3": 225.3, "O1": 320.0}
+    assert rows["access"].to_dict() == {"IN1": "estimated", "IN2": "estimated", "IN3": "estimated",
                                         "O1": "network"}
     report = report_reasons(Report(), demand, "coverage_demand", id_col="unit_id").to_frame(zh_columns=True)
     said = report[report["layer"] == "stations"]
     assert said["row_id"].tolist() == ["S2"]  # S1, on the street, has no walls round it
-    assert said["problem"].iloc[0] == ("inside walls with 3 homes (210 households) that reach it only by way of a "
-                                       "mapped walkway (out through a gate where given): 160 households there have "
-                                       "no walk, 50 walk out and back in")
-    assert said["problem_zh"].iloc[0] == ("位于围墙内：墙内 3 个居民单元（210 户）只能先走到已入图的道路（有大门时经大门）"
-                                          "再折回本站，其中 160 户无法步行到达，50 户绕行")
+    assert said["problem"].iloc[0] == ("inside walls no mapped path enters, with 3 homes (210 households), walked "
+                                       "across on estimated walks (straight line x1.25): 210 households walk "
+                                       "straight across to it, 0 to another station, 0 have no walk")
+    assert said["problem_zh"].iloc[0] == ("位于围墙内（墙内道路未入图）：墙内 3 个居民单元（210 户）按直线距离×1.25 估算步行："
+                                          "210 户穿过墙内直接步行到本站，0 户步行到其他站点，0 户无法步行到达")
     assert "map the paths inside the walls" in said["action"].iloc[0] and "补绘墙内道路" in said["action_zh"].iloc[0]
     html = _html(coverage_map(demand, stations, lang="zh"))
     assert "围墙内住户" in html and said["problem_zh"].iloc[0] in html
@@ -308,8 +310,8 @@ def test_walls_drawn_as_lines_meeting_end_to_end_enclose_the_station_too():
     corners = [(800, 50), (1200, 50), (1200, 450), (800, 450), (800, 50)]
     lines = gpd.GeoDataFrame(geometry=[LineString(corners[:3]), LineString(corners[2:])], crs=CRS)
     rows = walking_coverage(homes, stations, network, gates=gate, barriers=lines).attrs["enclosed"]
-    assert [(sid, en.split(":")[-1]) for sid, (en, _) in rows] == [("S2", " 160 households there have no walk, "
-                                                                           "50 walk out and back in")]
+    assert [(sid, en.split(":")[-1]) for sid, (en, _) in rows] == [("S2", " 210 households walk straight across "
+                                                                           "to it, 0 to another station, 0 have no walk")]
 
 
 def test_walls_a_walkway_enters_are_walked_inside_and_nothing_is_said():

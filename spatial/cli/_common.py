@@ -426,7 +426,9 @@ def add_walk_options(parser: argparse.ArgumentParser) -> None:
     walks.add_argument("--gates", type=Path, default=None,
                        help="estate gates (门/出入口), a point layer: estimated walks leave through the nearest gate")
     walks.add_argument("--barriers", type=Path, default=None,
-                       help="walls, rivers, arterials without crossings (lines): no leg to the network crosses them")
+                       help="walls, rivers, arterials without crossings (lines): no leg to the network crosses them; "
+                            "inside walls no mapped path enters (a 小区), homes and a station walk straight across "
+                            "to each other and leave by a gate of the walls however far")
     walks.add_argument("--no-water-barriers", action="store_true",
                        help="let legs to the network cross the water an OSM network file holds (by default no "
                             "leg crosses a waterway=river|canal line or goes over a natural=water, "

@@ -386,7 +386,7 @@ def _coverage(args: argparse.Namespace, step) -> int:
                        about={"speed_kmh": args.speed_kmh, "max_snap_m": args.max_snap_m,
                               "max_off_network_m": args.max_off_network_m,
                               "detour_factor": args.detour_factor,
-                              "min_m2_per_100hh": args.min_m2_per_100hh,
+                              "min_m2_per_100hh": args.min_m2_per_100hh, "walls": args.barriers is not None,
                               "bands": [b.label for b in bands],
                               **({"slope": dem.describe("zh")} if dem is not None else {})})
         if args.kml is not None:

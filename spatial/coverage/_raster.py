@@ -111,14 +111,19 @@ class RasterStats:
 
 
 def reach_box(network: WalkNetwork, source_xy: np.ndarray, reach_m: float, max_snap_m: float,
-              step_m: float) -> tuple[float, float, tuple[int, int]]:
+              step_m: float, rooms: np.ndarray | None = None) -> tuple[float, float, tuple[int, int]]:
     """Lower-left corner and ``(ny, nx)`` (in steps) of the sources' reach clipped to the network.
 
-    Nothing farther than ``max_snap_m`` from every edge is reached, so the box never exceeds the
-    network's extent whatever ``reach_m``. The corner is a multiple of ``step_m``.
+    Nothing farther than ``max_snap_m`` from every edge is reached, but the inside of walls no
+    mapped path enters (``rooms``, :attr:`spatial.network.snapping.Snap.rooms`), walked across
+    whatever its size, so the box never exceeds the network's extent and the rooms' whatever
+    ``reach_m``. The corner is a multiple of ``step_m``.
     """
     lo_net = network.node_xy.min(axis=0) - max_snap_m
     hi_net = network.node_xy.max(axis=0) + max_snap_m
+    if rooms is not None and len(rooms):
+        box = shapely.bounds(rooms)
+        lo_net, hi_net = np.minimum(lo_net, box[:, :2].min(axis=0)), np.maximum(hi_net, box[:, 2:].max(axis=0))
     lo = np.maximum(source_xy.min(axis=0) - reach_m, lo_net)
     hi = np.minimum(source_xy.max(axis=0) + reach_m, hi_net)
     lo = np.floor(lo / step_m) * step_m
@@ -251,7 +256,7 @@ def band_pieces(network: WalkNetwork, sources: Snap, source_xy: np.ndarray, limi
     sxy = np.asarray(source_xy, dtype=float).reshape(-1, 2)[ok]
     big = COARSE * cell_m
     ground = box_reach_m(reach, times)  # straight-line reach (farther on slopes downhill)
-    x0, y0, (ny, nx) = reach_box(network, sxy, ground, off_limit_m(max_snap_m, legs), big)
+    x0, y0, (ny, nx) = reach_box(network, sxy, ground, off_limit_m(max_snap_m, legs), big, sources.rooms)
     stats.extra["origin"] = (x0, y0)
     stats.cells_in_box = ny * nx * COARSE * COARSE
     check_cells(stats.cells_in_box, cell_m)
@@ -312,8 +317,7 @@ def coverage_simplify(geoms: list, tolerance: float, cell_m: float) -> list:
 
 
 def _take(snap: Snap, rows: np.ndarray) -> Snap:
-    return Snap(edge=snap.edge[rows], offset_m=snap.offset_m[rows], leg_m=snap.leg_m[rows],
-                reason=snap.reason[rows])
+    return snap.take(rows)  # (the rooms kept: places inside a station's walls are walked across to it)
 
 
 def _sources_near(tree: cKDTree, sxy: np.ndarray, lo: np.ndarray, hi: np.ndarray, reach: float) -> np.ndarray:

@@ -326,7 +326,7 @@ def _grid_cells(network, sources, source_xy, *, reach_m, cell_m, max_snap_m):
     source_xy = np.asarray(source_xy, dtype=float).reshape(-1, 2)[np.asarray(sources.edge) >= 0]
     if len(source_xy) == 0:
         raise SpatialError("no source is snapped to the network; nothing to measure from")
-    x0, y0, shape = reach_box(network, source_xy, reach_m, max_snap_m, cell_m)
+    x0, y0, shape = reach_box(network, source_xy, reach_m, max_snap_m, cell_m, sources.rooms)
     check_cells(shape[0] * shape[1], cell_m, max_cells=MAX_GRID_CELLS)
     # walking is never shorter than the straight line: cells farther than reach_m are skipped
     iy, ix = cells_within(x0, y0, shape, cell_m, source_xy, reach_m + 0.5 * cell_m)
@@ -340,8 +340,7 @@ def _overlapping_polygons(network, sources, source_xy, limits, *, cell_m, max_sn
     n = len(sources)
     per_band = [[shapely.Polygon()] * n for _ in limits]
     for k in np.flatnonzero(np.asarray(sources.edge) >= 0):
-        one = Snap(edge=sources.edge[[k]], offset_m=sources.offset_m[[k]], leg_m=sources.leg_m[[k]],
-                   reason=sources.reason[[k]])
+        one = sources.take([k])
         pieces = band_pieces(network, one, source_xy[[k]], limits, cell_m=cell_m, max_snap_m=max_snap_m,
                              by_source=False, stats=stats, times=times, legs=legs)
         for j, geoms in enumerate(assemble(pieces, 1, stats.extra["origin"], cell_m)):

@@ -36,7 +36,7 @@ from spatial.core.checks import (
 )
 from spatial.core.errors import GeometryError, SpatialError
 from spatial.coverage._enclosed import ACTION as ENCLOSED_ACTION
-from spatial.coverage._enclosed import enclosed_rows, walled_areas
+from spatial.coverage._enclosed import enclosed_rows
 from spatial.coverage._hints import report_hints
 # the metadata of a coverage's demand layer lives in spatial.coverage._metadata (spatial map reads
 # it without loading the walking network); every caller may import it from here
@@ -58,7 +58,7 @@ from spatial.coverage.bands import (
 )
 from spatial.network.graph import WalkNetwork
 from spatial.network.read import as_walk_network
-from spatial.network.routing import nearest_source
+from spatial.network.routing import inside_walls, nearest_source
 from spatial.network.snapping import ESTIMATED, Snap, layer_xy, snap_points, snap_walks
 
 logger = logging.getLogger(__name__)
@@ -204,7 +204,11 @@ def walking_coverage(
     gates : GeoDataFrame of points, optional
         Estate gates (门, 出入口): estimated legs go through the nearest gate.
     barriers : GeoDataFrame of lines, optional
-        Walls, rivers, arterials without crossings: no leg to the network crosses one.
+        Walls, rivers, arterials without crossings: no leg to the network crosses one. Inside
+        walls no walkway enters (a gated estate whose paths are not mapped), a home and a station
+        walk straight across to each other (``detour_factor`` times the line, ``access``
+        ``estimated``, ``off_network_m`` the line) where that is shorter, and a home leaves by a
+        gate of its walls however long the leg (docs/estimated-walks.md).
 
     Returns
     -------
@@ -313,12 +317,14 @@ def walking_coverage(
     out["reason"] = reason  # already strings: no round trip through a numpy str array
     access = d_snap.access.copy()
     access[band == UNREACHABLE] = UNREACHABLE
+    across, straight = _across(s_snap, d_snap, walk, src)  # inside the walls of its station: estimated
+    access[across] = ESTIMATED
     out["access"] = access
-    out["off_network_m"] = d_snap.off_network_m
-    if barriers is not None:  # a station inside walls: its homes there walk round by a gate, or not at all (said)
+    out["off_network_m"] = np.where(across, straight, d_snap.off_network_m)
+    if barriers is not None:  # a station inside walls: how its homes there walk (said)
         out.attrs["enclosed"] = enclosed_rows(out, d_xy, layer_xy(stations, network, name="stations"), ids,
-                                              walled_areas(barrier_lines(barriers, network)), _households(demand),
-                                              np.asarray(network.geometry, dtype=object))
+                                              barrier_lines(barriers, network), _households(demand),
+                                              network.geometry, across, detour_factor)
     # no homes (a filter that matched none): typed as a full result, so that pd.concat keeps its text
     out = typed_empty(out, {"band": TEXT, "reason": TEXT, "access": TEXT,
                             "nearest_station": stations[station_id_col].dtype})
@@ -332,6 +338,17 @@ def walking_coverage(
         ", ".join(f"{b.label} {np.mean(score <= b.limit_m) * 100 if n else 0:.1f}%" for b in bands),
     )
     return out
+
+
+def _across(s_snap: Snap, d_snap: Snap, walk: np.ndarray, src: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which homes' walks go straight across the inside of the walls round them and their station
+    (:func:`spatial.network.routing.inside_walls`), and that straight line (metres; NaN for the others)."""
+    across, straight = np.zeros(len(walk), bool), np.full(len(walk), np.nan)
+    si, ti, d = inside_walls(s_snap, d_snap)
+    hit = (src[ti] == si) & (np.abs(walk[ti] - d) <= 1e-6)
+    across[ti[hit]] = True
+    straight[ti[hit]] = d[hit] / d_snap.detour_factor
+    return across, straight
 
 
 def station_snaps(stations: gpd.GeoDataFrame, network: WalkNetwork, *, max_snap_m: float = 100.0,

@@ -391,6 +391,13 @@ def _notes_rows(about: Mapping[str, Any], lang: str) -> list[tuple[str, str]]:
                      f"units {float(about['max_snap_m']):g}-{off:g} m from any walkway (paths inside estates are "
                      f"rarely mapped) walk the straight leg times {f:g} (detour factor); they count as covered "
                      f"and are marked 'estimated'; beyond {off:g} m they have no walk"))
+        if about.get("walls"):  # inside walls no mapped path enters, the limit does not hold
+            rows.append(("围墙内步行" if zh else "Walks inside walls",
+                         f"围墙（--barriers）内没有已入图道路的小区：墙内单元与同一围墙内的服务站之间按直线距离 × {f:g} 估算步行，"
+                         f"墙内单元经本小区大门（--gates）走出，不受 {off:g} 米的限制" if zh else
+                         f"inside walls (--barriers) no mapped path enters: a unit and a station inside the same walls "
+                         f"walk the straight line times {f:g} to each other, and units leave by a gate (--gates) of "
+                         f"their walls, whatever the {off:g} m"))
     if "min_m2_per_100hh" in about:
         rows.append(("服务站面积标准" if zh else "Station floor area standard",
                      f"每百户不少于 {float(about['min_m2_per_100hh']):g} 平方米（完整社区）" if zh else

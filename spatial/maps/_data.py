@@ -68,9 +68,9 @@ def with_station_reasons(stations: pd.DataFrame, demand: pd.DataFrame | None, la
     no walk reaches (its ``attrs["station_reasons"]``) or nobody's nearest (:func:`~spatial.io._figures.idle_reasons`),
     when they carry none of their own: the stations an analyst passes in Python are the list as
     read, while ``spatial coverage`` writes them with their reasons. Unchanged otherwise. With
-    ``lang``, a station inside walls whose homes there walk out and back in, or not at all
-    (``attrs["enclosed"]``, :mod:`spatial.coverage._enclosed`), says so in ``walls_note``: the
-    report said it, the station's popup did not.
+    ``lang``, a station inside walls no mapped path enters says how its homes there walk (straight
+    across, to another station, or not at all; ``attrs["enclosed"]``, :mod:`spatial.coverage._enclosed`)
+    in ``walls_note``: the report said it, the station's popup did not.
 
     Examples
     --------

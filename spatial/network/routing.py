@@ -25,6 +25,7 @@ import logging
 
 import numpy as np
 import scipy.sparse as sp
+import shapely
 from scipy.sparse.csgraph import dijkstra
 
 from spatial.core._threads import halves, thread_map
@@ -34,7 +35,7 @@ from spatial.network.snapping import Snap
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["nearest_source", "nearest_source_timed", "source_pass", "source_target_pairs"]
+__all__ = ["nearest_source", "nearest_source_timed", "source_pass", "source_target_pairs", "inside_walls"]
 
 #: Cap on the floats held at once by the all-pairs routine (about 256 MB).
 _MAX_CELLS = 32_000_000
@@ -56,22 +57,67 @@ def _with_sources(network: WalkNetwork, sources: Snap) -> tuple[sp.csr_matrix, n
     return sp.csr_matrix((data, indices, indptr), shape=(n + k, n + k)), ok
 
 
+def _join(src_ids: np.ndarray, s_key: np.ndarray, tgt_ids: np.ndarray, t_key: np.ndarray):
+    """An inner join of sources and targets on a key: each source in order, with the targets of
+    its key in order; the pairs' ids."""
+    t_order = np.argsort(t_key, kind="stable")
+    t_sorted = t_key[t_order]
+    lo = np.searchsorted(t_sorted, s_key, side="left")
+    count = np.searchsorted(t_sorted, s_key, side="right") - lo
+    row = np.repeat(np.arange(len(src_ids)), count)
+    step = np.arange(len(row)) - np.repeat(np.cumsum(count) - count, count)
+    return np.asarray(src_ids)[row], np.asarray(tgt_ids)[t_order[lo[row] + step]]
+
+
 def _same_edge(sources: Snap, targets: Snap, src_ids: np.ndarray, tgt_ids: np.ndarray):
     """Pairs (source, target) on the same edge and their direct along-edge walk."""
     on_source_edge = np.zeros(int(max(sources.edge.max(initial=-1), targets.edge.max(initial=-1))) + 1, bool)
     on_source_edge[sources.edge[src_ids]] = True
     tgt_ids = tgt_ids[on_source_edge[targets.edge.take(tgt_ids)]]
-    # an inner join on the edge: each source in order, with the targets on its edge in order
-    s_edge = sources.edge[src_ids]
-    t_order = np.argsort(targets.edge[tgt_ids], kind="stable")
-    t_edge = targets.edge[tgt_ids][t_order]
-    lo = np.searchsorted(t_edge, s_edge, side="left")
-    count = np.searchsorted(t_edge, s_edge, side="right") - lo
-    row = np.repeat(np.arange(len(src_ids)), count)
-    step = np.arange(len(row)) - np.repeat(np.cumsum(count) - count, count)
-    si, ti = np.asarray(src_ids)[row], tgt_ids[t_order[lo[row] + step]]
+    si, ti = _join(src_ids, sources.edge[src_ids], tgt_ids, targets.edge[tgt_ids])
     d = sources.leg_m[si] + np.abs(sources.offset_m[si] - targets.offset_m[ti]) + targets.leg_m[ti]
     return si, ti, d
+
+
+def inside_walls(sources: Snap, targets: Snap, src_ids: np.ndarray | None = None,
+                 tgt_ids: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs (source, target) inside the same walls that no mapped path enters (the same room of
+    :func:`spatial.network.snapping.snap_walks`: a gated estate whose paths are not mapped) and
+    their estimated walk straight across its inside: the straight line times the targets'
+    ``detour_factor``, flat. Of the snapped ones (or of ``src_ids``, ``tgt_ids``); none where
+    either snap has no rooms or their rooms differ (snapped with other barriers).
+
+    Examples
+    --------
+    >>> room = dict(rooms=np.array([shapely.box(0, 0, 100, 100)]), detour_factor=1.25)
+    >>> one = lambda xy: Snap(edge=np.zeros(len(xy), np.int64), offset_m=np.zeros(len(xy)), leg_m=np.zeros(len(xy)),
+    ...                       reason=np.full(len(xy), ""), xy=np.array(xy, float), room=np.zeros(len(xy), np.int64), **room)
+    >>> inside_walls(one([(10, 10)]), one([(40, 50), (10, 30)]))
+    (array([0, 0]), array([0, 1]), array([62.5, 25. ]))
+    """
+    empty = np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
+    if sources.room is None or targets.room is None:
+        return empty
+    if sources.rooms is not targets.rooms and (len(sources.rooms) != len(targets.rooms) or not
+                                               shapely.equals_exact(sources.rooms, targets.rooms, tolerance=0).all()):
+        return empty
+    src_ids = np.flatnonzero(sources.edge >= 0) if src_ids is None else np.asarray(src_ids)
+    tgt_ids = np.flatnonzero(targets.edge >= 0) if tgt_ids is None else np.asarray(tgt_ids)
+    src_ids, tgt_ids = src_ids[sources.room[src_ids] >= 0], tgt_ids[targets.room[tgt_ids] >= 0]
+    if not len(src_ids) or not len(tgt_ids):
+        return empty
+    si, ti = _join(src_ids, sources.room[src_ids], tgt_ids, targets.room[tgt_ids])
+    d = np.hypot(*(sources.xy[si] - targets.xy[ti]).T) * targets.detour_factor
+    return si, ti, d
+
+
+def _direct(sources: Snap, targets: Snap, src_ids: np.ndarray, tgt_ids: np.ndarray):
+    """The walks that leave the network's graph out: along a shared edge (:func:`_same_edge`)
+    and straight across the inside of the same walls (:func:`inside_walls`); the second's
+    ``inside`` flag is True."""
+    si, ti, d = _same_edge(sources, targets, src_ids, tgt_ids)
+    wi, wt, wd = inside_walls(sources, targets, src_ids, tgt_ids)
+    return np.r_[si, wi], np.r_[ti, wt], np.r_[d, wd], np.r_[np.zeros(len(si), bool), np.ones(len(wi), bool)]
 
 
 def source_pass(network: WalkNetwork, sources: Snap, *, limit_m: float = np.inf) -> tuple:
@@ -144,8 +190,8 @@ def nearest_source(network: WalkNetwork, sources: Snap, targets: Snap, *,
 
     # independent parts of the targets, one a thread (numpy's gathers release the GIL)
     thread_map(via_nodes, halves(len(t)))
-    # a target on the same edge as a source may walk straight along it
-    si, ti, d = _same_edge(sources, targets, src_ids, t)
+    # a target on the same edge as a source may walk straight along it (or across the walls round both)
+    si, ti, d, _ = _direct(sources, targets, src_ids, t)
     if len(si):
         pos = np.searchsorted(t, ti)
         order = np.lexsort((d, pos))  # shortest first per target
@@ -191,11 +237,11 @@ def source_target_pairs(network: WalkNetwork, sources: Snap, targets: Snap, *,
         u, v = network.edge_u[e], network.edge_v[e]
         off_u = targets.offset_m[t] + targets.leg_m[t]
         off_v = network.length_m[e] - targets.offset_m[t] + targets.leg_m[t]
-        si_all, ti_all, d_all = _same_edge(sources, targets, src_ids, t)
-        if times is not None:  # the walks from the targets, on slopes
+        si_all, ti_all, d_all, inside = _direct(sources, targets, src_ids, t)
+        if times is not None:  # the walks from the targets, on slopes (across walls: flat)
             off_u = _timed_legs(network, times, targets, t, end="u", to_point=False)[0]
             off_v = _timed_legs(network, times, targets, t, end="v", to_point=False)[0]
-            d_all = _along_edge(network, times, targets, ti_all, sources, si_all)[0]
+            d_all[~inside] = _along_edge(network, times, targets, ti_all[~inside], sources, si_all[~inside])[0]
         local_t = np.searchsorted(t, ti_all)
         batch = max(1, _MAX_CELLS // max(graph.shape[0], len(t)))
         for lo in range(0, len(src_ids), batch):
@@ -415,10 +461,11 @@ def nearest_source_timed(network: WalkNetwork, sources: Snap, targets: Snap, tim
     best2 = np.where(use_v, other[v] + b_v, other[u] + b_u)
     o = origin[np.where(use_v, v, u)]
     best_src = np.where(o >= 0, ok[np.clip(o - n, 0, None)], -1)
-    # a target on the same edge as a source may walk straight along it
-    si, ti, _ = _same_edge(sources, targets, ok, t)
+    # a target on the same edge as a source may walk straight along it (or across the walls round both, flat)
+    si, ti, c, inside = _direct(sources, targets, ok, t)
     if len(si):
-        c, m = _along_edge(network, times, targets, ti, sources, si)
+        m = c.copy()
+        c[~inside], m[~inside] = _along_edge(network, times, targets, ti[~inside], sources, si[~inside])
         d1, d2 = (c, m) if timed else (m, c)
         pos = np.searchsorted(t, ti)
         order = np.lexsort((d1, pos))

@@ -55,7 +55,7 @@ from scipy.spatial import cKDTree
 from spatial.core._points import home_frame, polygon_points  # noqa: F401  (named here too)
 from spatial.core.checks import require_crs
 from spatial.core.errors import SpatialError
-from spatial.network import _links, _snapindex
+from spatial.network import _links, _rooms, _snapindex
 from spatial.network._snapindex import nearest_edges
 from spatial.network._links import BRIDGE_END_M, Links, linkable, nearest  # noqa: F401  (BRIDGE_END_M named here too)
 from spatial.network._water import Walls, each_with_each
@@ -93,6 +93,17 @@ class Snap:
     access : numpy.ndarray, optional
         From :func:`snap_walks` only: ``(p,)`` object, ``"network"``, ``"estimated"`` or
         ``"unreachable"``.
+    xy : numpy.ndarray, optional
+        From :func:`snap_walks` with barriers only: ``(p, 2)`` the points.
+    room : numpy.ndarray, optional
+        From :func:`snap_walks` with barriers only: ``(p,)`` int64 index into ``rooms`` of the
+        walled ground no mapped path enters that holds each point (:mod:`spatial.network._rooms`),
+        -1 for none. Points of two snaps in the same room walk straight across it to each other
+        (``detour_factor`` times the line; :func:`spatial.network.routing.inside_walls`).
+    rooms : numpy.ndarray, optional
+        The rooms (polygons, in ``network.crs``) ``room`` indexes.
+    detour_factor : float
+        What one straight metre across a room costs on foot.
     """
 
     edge: np.ndarray
@@ -101,11 +112,24 @@ class Snap:
     reason: np.ndarray
     off_network_m: np.ndarray | None = None
     access: np.ndarray | None = None
+    xy: np.ndarray | None = None
+    room: np.ndarray | None = None
+    rooms: np.ndarray | None = None
+    detour_factor: float = 1.0
 
     @property
     def ok(self) -> np.ndarray:
         """Boolean mask of snapped points."""
         return self.edge >= 0
+
+    def take(self, rows) -> "Snap":
+        """The snap of the points ``rows`` (indices or a mask), their rooms kept."""
+        def part(a):
+            return None if a is None else a[rows]
+
+        return Snap(edge=self.edge[rows], offset_m=self.offset_m[rows], leg_m=self.leg_m[rows],
+                    reason=self.reason[rows], off_network_m=part(self.off_network_m), access=part(self.access),
+                    xy=part(self.xy), room=part(self.room), rooms=self.rooms, detour_factor=self.detour_factor)
 
     def __len__(self) -> int:
         return len(self.edge)
@@ -262,13 +286,16 @@ def snap_walks(network: WalkNetwork, xy: np.ndarray, *, max_snap_m: float = 100.
         leaves through its nearest usable gate (one snapped within ``max_snap_m``, no barrier on
         the way; a crossing within ``GATE_TOLERANCE_M`` of the gate does not count, one farther
         from it does, even of a barrier passing nearer the gate) of all those whose whole leg
-        stays within ``max_off_network_m``, else walks straight to the nearest walkway.
+        stays within ``max_off_network_m``, else walks straight to the nearest walkway. A point
+        inside walls no mapped path enters (a room, :mod:`spatial.network._rooms`) left without a
+        walk so leaves through the nearest gate of its walls however long the leg.
     barriers : numpy.ndarray, optional
         Shapely lines (walls, rivers, arterials without crossings; polygons count by their
         outline) in ``network.crs``. A leg crossing one is not used; a point whose every walkway
         within ``max_off_network_m`` lies across one is unreachable, reason ``BARRIER_CUT``. The
         network's own water (``network.water``: river lines, and shorelines no leg crosses twice)
-        is a barrier too, with or without these.
+        is a barrier too, with or without these. The areas they shut in that no walkway
+        enters are rooms: ``room`` says which holds each point (with estimated walks on).
 
     Returns
     -------
@@ -314,6 +341,19 @@ def snap_walks(network: WalkNetwork, xy: np.ndarray, *, max_snap_m: float = 100.
         rows = todo[use]
         edge[rows], offset[rows], leg[rows], reason[rows] = g_edge[use], g_off[use], g_dist[use], ""
         estimated[rows] = True
+    rooms, room = np.empty(0, object), np.full(len(xy), -1, np.int64)
+    if len(given) and limit > max_snap_m:  # walled ground no mapped path enters: walked across
+        rooms = _rooms.rooms(barriers, network.geometry)
+        room = _rooms.room_of(rooms, xy)
+        todo = np.flatnonzero((room >= 0) & (edge < 0))
+        if len(todo) and gates_xy is not None and len(gates_xy):  # out by a gate of its walls, however far
+            g_edge, g_off, g_dist = _room_gates(network, xy[todo], room[todo], rooms,
+                                                np.asarray(gates_xy, np.float64).reshape(-1, 2),
+                                                max_snap_m=max_snap_m, walls=walls, links=links)
+            use = g_edge >= 0
+            rows = todo[use]
+            edge[rows], offset[rows], leg[rows], reason[rows] = g_edge[use], g_off[use], g_dist[use], ""
+            estimated[rows] = True
     hit = edge >= 0  # the nearest-edge search can overshoot an edge's end by about 1e-11 m
     offset[hit] = np.clip(offset[hit], 0.0, network.length_m[edge[hit]])
     off = np.where(edge >= 0, leg, np.nan)
@@ -322,7 +362,9 @@ def snap_walks(network: WalkNetwork, xy: np.ndarray, *, max_snap_m: float = 100.
     if estimated.any():
         logger.info("%d of %d points get an estimated walk (%.0f-%.0f m off the network, x%.2f)",
                     int(estimated.sum()), len(xy), max_snap_m, limit, detour_factor)
-    return Snap(edge=edge, offset_m=offset, leg_m=cost, reason=reason, off_network_m=off, access=access)
+    return Snap(edge=edge, offset_m=offset, leg_m=cost, reason=reason, off_network_m=off, access=access,
+                xy=xy if len(rooms) else None, room=room if len(rooms) else None, rooms=rooms if len(rooms) else None,
+                detour_factor=float(detour_factor))
 
 
 def _barrier_lines(barriers) -> np.ndarray:
@@ -520,16 +562,7 @@ def _through_gates(network: WalkNetwork, xy: np.ndarray, gates: np.ndarray, *, m
     """
     p = len(xy)
     edge, off, dist = np.full(p, -1, np.int64), np.full(p, np.nan), np.full(p, np.nan)
-    gsnap = _snap(network, gates, max_snap_m, links)
-    usable = gsnap.ok.copy()
-    gfoot = np.full((len(gates), 2), np.nan)
-    gfoot[usable] = _foot_xy(network, gsnap.edge[usable], gsnap.offset_m[usable])
-    if walls is not None and usable.any():
-        u = np.flatnonzero(usable)
-        usable[u[_crossing(walls, _toward(gates[u], gfoot[u]), gfoot[u])]] = False
-    if not gsnap.ok.all() or not usable.all():
-        logger.warning("%d of %d gates are not used: farther than %.0f m from a walkway or across a "
-                       "barrier from it", int((~usable).sum()), len(gates), max_snap_m)
+    gsnap, usable = _usable_gates(network, gates, max_snap_m=max_snap_m, walls=walls, links=links)
     g = np.flatnonzero(usable)
     if not len(g) or not p:
         return edge, off, dist
@@ -555,6 +588,64 @@ def _through_gates(network: WalkNetwork, xy: np.ndarray, gates: np.ndarray, *, m
         # on to the next batch: points still without a gate whose k-th gate was within reach
         rows = rows[todo & np.isfinite(d[:, k - 1])] if k < len(g) else rows[:0]
         seen, k = k, min(2 * k, len(g))
+    return edge, off, dist
+
+
+def _usable_gates(network: WalkNetwork, gates: np.ndarray, *, max_snap_m: float, walls, links,
+                  warn: bool = True) -> tuple[Snap, np.ndarray]:
+    """The gates' snap and which are usable: snapped within ``max_snap_m``, their leg to the walkway
+    crossing no barrier farther than ``GATE_TOLERANCE_M`` from the gate (said once, ``warn``)."""
+    gsnap = _snap(network, gates, max_snap_m, links)
+    usable = gsnap.ok.copy()
+    gfoot = np.full((len(gates), 2), np.nan)
+    gfoot[usable] = _foot_xy(network, gsnap.edge[usable], gsnap.offset_m[usable])
+    if walls is not None and usable.any():
+        u = np.flatnonzero(usable)
+        usable[u[_crossing(walls, _toward(gates[u], gfoot[u]), gfoot[u])]] = False
+    if warn and (not gsnap.ok.all() or not usable.all()):
+        logger.warning("%d of %d gates are not used: farther than %.0f m from a walkway or across a "
+                       "barrier from it", int((~usable).sum()), len(gates), max_snap_m)
+    return gsnap, usable
+
+
+#: A point inside walls is walked to this far inside the walls from where its gate meets them (m).
+INSIDE_GATE_M = 0.05
+
+
+def _room_gates(network: WalkNetwork, xy: np.ndarray, room: np.ndarray, rooms: np.ndarray, gates: np.ndarray, *,
+                max_snap_m: float, walls, links):
+    """Edge, offset and straight leg (home -> gate -> walkway) of points inside walls no mapped path
+    enters (``room``: each point's index into ``rooms``), each through the nearest usable gate of
+    its own walls (within ``GATE_TOLERANCE_M`` of them), however long the leg; edge -1 where none.
+
+    The leg inside is tested from the point to where the gate meets the walls (a hair inside
+    them): a home beside the wall reaches a gate drawn a few metres outside it along the wall,
+    where the straight leg to the gate would cross the wall farther than ``GATE_TOLERANCE_M``
+    from it. The leg's length is home -> gate -> walkway, as for any gate.
+    """
+    p = len(xy)
+    edge, off, dist = np.full(p, -1, np.int64), np.full(p, np.nan), np.full(p, np.nan)
+    gsnap, usable = _usable_gates(network, gates, max_snap_m=max_snap_m, walls=walls, links=links, warn=False)
+    g = np.flatnonzero(usable)
+    if not len(g) or not p:
+        return edge, off, dist
+    ring = shapely.boundary(rooms)
+    ri, gi = shapely.STRtree(shapely.points(gates[g])).query(ring, predicate="dwithin", distance=GATE_TOLERANCE_M)
+    gi = g[gi]  # the gates of each room's walls
+    at = shapely.line_locate_point(ring[ri], shapely.points(gates[gi]))
+    in_wall = shapely.get_coordinates(shapely.line_interpolate_point(ring[ri], at))
+    h, k = each_with_each(np.arange(p), room, ri, len(rooms))  # each point with each gate of its walls
+    gate, wall_xy = gi[k], in_wall[k]
+    v = xy[h] - wall_xy
+    n = np.hypot(v[:, 0], v[:, 1])
+    inside = wall_xy + v * (np.minimum(n, INSIDE_GATE_M) / np.where(n > 0, n, 1.0))[:, None]
+    ok = np.ones(len(h), bool) if walls is None else ~_crossing(walls, xy[h], inside)
+    to_gate = np.hypot(*(xy[h] - gates[gate]).T)
+    order = np.lexsort((to_gate, h))  # the nearest gate first
+    order = order[ok[order]]
+    first = order[np.r_[True, h[order][1:] != h[order][:-1]]] if len(order) else order
+    rows, gate = h[first], gate[first]
+    edge[rows], off[rows], dist[rows] = gsnap.edge[gate], gsnap.offset_m[gate], to_gate[first] + gsnap.leg_m[gate]
     return edge, off, dist
 
 

@@ -81,6 +81,6 @@ def _about(project: Project, layers: dict) -> dict:
                        else "communities, residential units and stations are synthetic demo data")
     return {"speed_kmh": c["speed_kmh"], "bands": bands, "max_snap_m": c.get("max_snap_m", 100.0),
             "max_off_network_m": c["max_off_network_m"], "detour_factor": c["detour_factor"],
-            "min_m2_per_100hh": c["min_m2_per_100hh"],
+            "min_m2_per_100hh": c["min_m2_per_100hh"], "walls": layers.get("barriers") is not None,
             "min_households": g["min_households"], "max_households": g["max_households"], "credits": credits,
             **({"slope": layers["dem"].describe("zh" if zh else "en")} if layers.get("dem") is not None else {})}
