@@ -134,3 +134,32 @@ def test_read_roads_keeps_the_trunk_road_the_walking_read_drops(scene):
     roads = read_roads(scene, layer="roads").edges_layer()
     assert "trunk" not in walk and "trunk" in set(roads["highway"])
     assert roads.loc[roads["highway"] == "trunk", "length_m"].sum() == pytest.approx(400.0)
+
+
+def _osm(lines: gpd.GeoDataFrame, path: Path) -> Path:
+    """The road lines as an OSM XML file (nodes shared where lines meet), as a download gives them."""
+    ll = lines.to_crs(4326)
+    ids: dict = {}
+    ways = []
+    for k, (hw, name, geom) in enumerate(zip(ll["highway"], ll["name"], ll.geometry), start=1):
+        refs = [ids.setdefault((round(x, 7), round(y, 7)), len(ids) + 1) for x, y in geom.coords]
+        tags = f'<tag k="highway" v="{hw}"/>' + (f'<tag k="name" v="{name}"/>' if name else "")
+        ways.append(f'<way id="{k}">' + "".join(f'<nd ref="{r}"/>' for r in refs) + tags + "</way>")
+    nodes = [f'<node id="{i}" lat="{y}" lon="{x}"/>' for (x, y), i in ids.items()]
+    path.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6">' + "".join(nodes + ways) + "</osm>",
+                    encoding="utf-8")
+    return path
+
+
+def test_a_network_file_as_the_projects_roads_input_is_read_as_spatial_grids_roads_reads_it(scene, tmp_path):
+    # was: [inputs] roads = "net.osm" refused ("cannot read '.osm' files"), where spatial grids --roads net.osm
+    # reads it; now its every road is a border, the trunk road first
+    osm = _osm(gpd.read_file(scene, layer="roads"), tmp_path / "net.osm")
+    text = (f'[project]\nname = "t"\noutput = "out"\n[inputs]\nroads = "{osm}"\n'
+            f'communities = {{ path = "{scene}", layer = "communities" }}\n'
+            f'units = {{ path = "{scene}", layer = "units" }}\n'
+            f'[grids]\nmin_households = 300\nmax_households = 500\n{OUT}')
+    (tmp_path / "p.toml").write_text(text, encoding="utf-8")
+    layers = run_project(tmp_path / "p.toml", out_dir=tmp_path / "out").layers
+    assert _halves(layers["units"]) == {WEST, EAST}
+    assert "trunk" in set(layers["roads"]["highway"])
