@@ -239,6 +239,14 @@ def read_roads(source, *, layer: str | None = None) -> WalkNetwork:
     WalkNetwork
         Its edges (:func:`spatial.network.graph.edges_frame`) carry ``highway``, by which
         arterials weigh as borders more than other streets.
+
+    Examples
+    --------
+    >>> import spatial
+    >>> roads = spatial.edges_frame(spatial.read_roads(spatial.demo_paths()["network"]))
+    >>> walks = spatial.edges_frame(spatial.load_demo()["network"])
+    >>> int(roads["highway"].str.contains("trunk").sum()), int(walks["highway"].str.contains("trunk").sum())
+    (41, 0)
     """
     return read_network(source, layer=layer, exclude_highways=(), keep_private=True, keep="all")
 
