@@ -49,7 +49,8 @@ _LAZY = {
     "write_shapefile": "io.layers", "write_kml": "io.kml", "to_wgs84": "io.coords", "from_wgs84": "io.coords",
     "validate_inputs": "io.validate", "write_workbook": "io.workbook",
     # walking network
-    "read_network": "network.read", "read_roads": "network.read", "edges_frame": "network.graph", "WalkNetwork": "network.graph",
+    "read_network": "network.read", "edges_frame": "network.graph", "WalkNetwork": "network.graph",
+    "read_roads": "network.roads",
     # data to try things on
     "load_demo": "datasets.embedded", "demo_paths": "datasets.embedded",
     # grids

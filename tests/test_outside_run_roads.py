@@ -128,7 +128,7 @@ def test_the_report_says_which_roads_the_grids_follow(run):
 
 
 def test_read_roads_keeps_the_trunk_road_the_walking_read_drops(scene):
-    from spatial.network.read import read_network, read_roads
+    from spatial import read_network, read_roads
 
     walk = set(read_network(scene, layer="roads").edges_layer()["highway"])
     roads = read_roads(scene, layer="roads").edges_layer()

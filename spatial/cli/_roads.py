@@ -15,7 +15,7 @@ def _read_roads(path: Path | None):
     if path is None:
         return None
     if path.suffix.lower() in NETWORK_SUFFIXES:
-        from spatial.network.read import read_roads
+        from spatial.network.roads import read_roads
 
         return read_roads(path)
     roads = read_input(path, "roads", "roads")

@@ -48,7 +48,7 @@ from spatial.network.snapping import snap_points
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["read_network", "read_roads", "network_from_place"]
+__all__ = ["read_network", "network_from_place"]
 
 _OSM_SUFFIXES = (".osm", ".osm.pbf", ".pbf", ".osm.bz2", ".osm.gz", ".xml")
 _LINE_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".fgb", ".gml", ".kml", ".kmz", ".zip")
@@ -216,39 +216,6 @@ def read_network(
     logger.info("network %s: %d nodes, %d edges, %.1f km (%s)", label, net.n_nodes, net.n_edges,
                 net.length_m.sum() / 1000, net.crs.to_string())
     return net
-
-
-def read_roads(source, *, layer: str | None = None) -> WalkNetwork:
-    """Read a network source as the roads grid borders follow: every highway class kept (trunk
-    roads and motorways, the 干道 that are the borders grids want most; the walking filter's class
-    exclusions are for walks), private lanes of gated estates too, and every component.
-
-    ``spatial grids --roads NETWORK`` and ``spatial run`` without a ``roads`` input (its
-    ``network`` input read again so) both draw grids on these roads, so the two give one plan
-    from one file; walks use :func:`read_network`'s walking read, never these.
-
-    Parameters
-    ----------
-    source : str, Path, networkx.Graph or geopandas.GeoDataFrame
-        As :func:`read_network`: an OSM file, an osmnx ``.graphml``, a line layer or a graph.
-    layer : str, optional
-        Layer of a GeoPackage holding the lines.
-
-    Returns
-    -------
-    WalkNetwork
-        Its edges (:func:`spatial.network.graph.edges_frame`) carry ``highway``, by which
-        arterials weigh as borders more than other streets.
-
-    Examples
-    --------
-    >>> import spatial
-    >>> roads = spatial.edges_frame(spatial.read_roads(spatial.demo_paths()["network"]))
-    >>> walks = spatial.edges_frame(spatial.load_demo()["network"])
-    >>> int(roads["highway"].str.contains("trunk").sum()), int(walks["highway"].str.contains("trunk").sum())
-    (41, 0)
-    """
-    return read_network(source, layer=layer, exclude_highways=(), keep_private=True, keep="all")
 
 
 def as_walk_network(network, name: str = "network") -> WalkNetwork:

@@ -13,7 +13,7 @@ __all__ = ["extend_once", "grid_roads", "with_four_bounds"]
 
 def grid_roads(project, layers: dict, report: Report | None = None):
     """The roads the project's grids follow: ``[inputs] roads``, else the ``network`` input's file
-    read again as ``spatial grids --roads`` reads it (:func:`spatial.network.read.read_roads`:
+    read again as ``spatial grids --roads`` reads it (:func:`spatial.network.roads.read_roads`:
     every road class, trunk roads too, which the walking network leaves out), else None.
 
     Read once a run (kept in ``layers["_grid_roads"]``, never written); with ``report``, the
@@ -23,7 +23,7 @@ def grid_roads(project, layers: dict, report: Report | None = None):
         return roads
     if "_grid_roads" not in layers:
         from spatial.network.graph import edges_frame
-        from spatial.network.read import read_roads
+        from spatial.network.roads import read_roads
 
         spec = project.inputs["network"]
         layers["_grid_roads"] = edges_frame(read_roads(spec.path, layer=spec.layer))

@@ -38,7 +38,7 @@ def _read_input(spec: InputSpec, name: str):
                             rail_barriers=opts.get("rail_barriers"))
     if name == "roads" and spec.path.name.lower().endswith(NETWORK_SUFFIXES):  # as spatial grids --roads reads it
         from spatial.network.graph import edges_frame
-        from spatial.network.read import read_roads
+        from spatial.network.roads import read_roads
 
         return edges_frame(read_roads(spec.path, layer=spec.layer))
     if name == "plan" and spec.path.suffix.lower() in _TABLE_SUFFIXES:  # unit_id, grid_id[, locked]
