@@ -33,7 +33,8 @@ def run_maps(project: Project, layers: dict, out: Path, *, rule_pct: float | Non
 
             files.append(save_grid_editor(
                 layers["units"], out / "grid_editor.html", layers.get("communities"),
-                roads=_first(layers, "roads", "_grid_roads", "network_edges"), unit_id_col=_opt(project, "units", "id_col", "unit_id"),
+                roads=_first(layers, "roads", "_grid_roads", "network_edges"),  # the roads the grids followed
+                unit_id_col=_opt(project, "units", "id_col", "unit_id"),
                 households_col=_opt(project, "units", "households_col", "households"),
                 population_col=_opt(project, "units", "population_col", "population"),
                 min_households=g["min_households"], max_households=g["max_households"],

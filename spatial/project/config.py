@@ -41,10 +41,10 @@ from typing import Any
 from spatial.core.errors import InputFileError, SpatialError
 from spatial.io._encoding import utf16_without_bom
 from spatial.io._faults import foreign_type, misnamed, no_access
+from spatial.io.coords import normalize_coord_sys
 
 #: network files (``[inputs] network``; ``[inputs] roads`` read as ``spatial grids --roads`` reads them)
 NETWORK_SUFFIXES = (".graphml", ".osm", ".pbf", ".osm.bz2", ".osm.gz")
-from spatial.io.coords import normalize_coord_sys
 
 __all__ = ["InputSpec", "Project", "load_project"]
 
