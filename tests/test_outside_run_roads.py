@@ -163,3 +163,17 @@ def test_a_network_file_as_the_projects_roads_input_is_read_as_spatial_grids_roa
     layers = run_project(tmp_path / "p.toml", out_dir=tmp_path / "out").layers
     assert _halves(layers["units"]) == {WEST, EAST}
     assert "trunk" in set(layers["roads"]["highway"])
+
+
+def test_a_redraw_in_a_run_names_the_trunk_road_along_its_grids(scene, tmp_path):
+    # was: a run redrawing a plan read the walking network as its roads: the west grid's east side,
+    # along the 干道, was said as "东至G2网格"
+    plan = pd.DataFrame({"unit_id": sorted(WEST | EAST), "grid_id": ["G1" if u in WEST else "G2"
+                                                                      for u in sorted(WEST | EAST)]})
+    plan.to_csv(tmp_path / "plan.csv", index=False)
+    text = _project(tmp_path, scene, plan=tmp_path / "plan.csv").read_text(encoding="utf-8")
+    (tmp_path / "p.toml").write_text(text.replace('balance = "band"\n', ""), encoding="utf-8")
+    layers = run_project(tmp_path / "p.toml", out_dir=tmp_path / "out").layers
+    assert _halves(layers["units"]) == {WEST, EAST} and len(layers["moves"]) == 0
+    grids = layers["grids"].set_index("grid_id")
+    assert grids.at["G1", "east_bound"].startswith("中轴大道") and grids.at["G2", "west_bound"].startswith("中轴大道")
