@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -26,8 +28,8 @@
 # %%
 import spatial
 
-demo = spatial.load_demo()
-communities, units, network = demo["communities"], demo["units"], demo["network"]
+demo = spatial.load_demo(network=False)  # the roads are read below, every class
+communities, units = demo["communities"], demo["units"]
 print(len(communities), "个社区,", len(units), "个住户单元,", int(units["households"].sum()), "户")
 communities[["community_id", "name", "code", "street"]].head()
 
@@ -39,11 +41,13 @@ communities[["community_id", "name", "code", "street"]].head()
 # 区间内如何取舍由 `balance` 决定：`"band"`（不给网格数时的默认）户数在区间内即可，边界优先沿街道、
 # 网格更紧凑；`"equal"`（给定 `n_grids` 时的默认）各网格户数尽量接近平均，必要时边界穿过街坊。
 #
-# 街道从 `roads=` 读取（道路线、步行路网或 osmnx 图；这里用示例的步行路网，与 `spatial demo` 相同）。
+# 街道从 `roads=` 读取（道路线、路网或 osmnx 图）。这里用 `spatial.read_roads` 读取示例路网文件中的全部道路
+# （含步行路网不计的干道），与 `spatial demo`、`spatial grids --roads` 相同，网格也相同。
 # 不给道路且单元之间没有街道空隙时，网格边界不按街道加权，`plan.report` 会写明这一点。
 
 # %%
-plan = spatial.partition_grids(units, communities, roads=network, min_households=300, max_households=500)
+roads = spatial.read_roads(spatial.demo_paths()["network"])
+plan = spatial.partition_grids(units, communities, roads=roads, min_households=300, max_households=500)
 grids = plan.grids
 grids[["grid_code", "community_id", "households", "population", "n_units", "polsby_popper",
        "band_status", "full_time_workers", "building_leads", "household_leads"]].head(10)
@@ -65,7 +69,7 @@ grids["band_status"].value_counts()
 # `evaluate_grids` 不修改方案，只给出评分：户数区间达标率、偏差、连片性、与社区边界的缝隙与重叠、紧凑度、沿路比例。
 
 # %%
-scores = spatial.evaluate_grids(grids, communities, min_households=300, max_households=500, roads=network)
+scores = spatial.evaluate_grids(grids, communities, min_households=300, max_households=500, roads=roads)
 scores.summary.astype(object).T  # (object: counts stay whole, as the table has them)
 
 # %% [markdown]
@@ -79,7 +83,7 @@ grown = plan.units.copy()
 target = grids.sort_values("households").iloc[-1]["grid_id"]
 mask = grown["grid_id"] == target
 grown.loc[mask, "households"] = (grown.loc[mask, "households"] * 1.6).round().astype(int)
-redrawn = spatial.redraw_grids(grown, communities, grown[["unit_id", "grid_id"]], roads=network)
+redrawn = spatial.redraw_grids(grown, communities, grown[["unit_id", "grid_id"]], roads=roads)
 print(f"区间内网格 {(redrawn.grids['band_status'] == 'in').sum()} / {len(redrawn.grids)}")
 print(f"移动了 {len(redrawn.moves)} 个单元（占 {len(redrawn.moves) / len(grown):.1%}）")
 redrawn.moves.head()

@@ -50,6 +50,7 @@ _LAZY = {
     "validate_inputs": "io.validate", "write_workbook": "io.workbook",
     # walking network
     "read_network": "network.read", "edges_frame": "network.graph", "WalkNetwork": "network.graph",
+    "read_roads": "network.roads",
     # data to try things on
     "load_demo": "datasets.embedded", "demo_paths": "datasets.embedded",
     # grids

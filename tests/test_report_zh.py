@@ -200,8 +200,8 @@ def test_the_chinese_workbook_lists_the_problems_in_chinese_and_the_english_one_
 def test_a_project_run_writes_the_chinese_report_sheet_and_an_english_report_layer(demo_outputs):
     outputs = {p.name: p for p in demo_outputs}
     sheet = pd.read_excel(outputs["summary.xlsx"], sheet_name="数据问题清单", engine="openpyxl")
-    assert "未提供道路图层：网格边界沿步行路网的路段划分" in sheet["问题"].tolist()
+    assert "未提供道路图层：网格边界沿路网文件 futian_walk.graphml 的全部道路划分（含步行不计的干道）" in sheet["问题"].tolist()
     layer = pyogrio.read_dataframe(outputs["results.gpkg"], layer="report", read_geometry=False)
     assert list(layer.columns) == REPORT_COLUMNS
     assert len(layer) == len(sheet)
-    assert layer["problem"].str.contains("grid borders follow the walking network").any()
+    assert layer["problem"].str.contains("grid borders follow the roads of the network file").any()

@@ -127,11 +127,11 @@ def test_workbook_headers_are_words_not_column_names(demo_outputs):
         assert raw == [], f"sheet {ws.title} has untranslated headers {raw}"
 
 
-def test_grids_follow_the_walking_network_when_no_roads_are_given(demo_outputs):
-    # the demo project reads a walking network and no roads layer: the network is the streets
+def test_grids_follow_the_network_files_roads_when_no_roads_are_given(demo_outputs):
+    # the demo project reads a network file and no roads layer: its roads (every class) are the streets
     gpkg = _by_name(demo_outputs)["results.gpkg"]
     report = gpd.read_file(gpkg, layer="report")
-    assert report["problem"].str.contains("grid borders follow the walking network").any()
+    assert report["problem"].str.contains("grid borders follow the roads of the network file futian_walk.graphml").any()
     assert not report["action"].str.contains("not weighted by streets").any()
     assert gpd.read_file(gpkg, layer="grids")["road_share"].notna().any()
 

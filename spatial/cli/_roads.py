@@ -15,9 +15,9 @@ def _read_roads(path: Path | None):
     if path is None:
         return None
     if path.suffix.lower() in NETWORK_SUFFIXES:
-        from spatial.network.read import read_network
+        from spatial.network.roads import read_roads
 
-        return read_network(path, exclude_highways=(), keep_private=True, keep="all")
+        return read_roads(path)
     roads = read_input(path, "roads", "roads")
     kinds = roads.geom_type.dropna()
     if len(kinds) and not kinds.isin(["LineString", "MultiLineString", "Polygon", "MultiPolygon"]).any():

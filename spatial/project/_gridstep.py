@@ -1,6 +1,6 @@
 """What the project's grid steps (drawing in :mod:`spatial.project.pipeline`, redrawing in
-:mod:`spatial.project._redraw`) share: the grids' report rows added once, and the grids' 四至.
-May import core and grids; nothing of the pipeline."""
+:mod:`spatial.project._redraw`) share: the roads grids follow, the grids' report rows added once,
+and the grids' 四至. May import core, network and grids; nothing of the pipeline."""
 
 from __future__ import annotations
 
@@ -8,7 +8,33 @@ import pandas as pd
 
 from spatial.core.checks import Report, once_per_row
 
-__all__ = ["extend_once", "with_four_bounds"]
+__all__ = ["extend_once", "grid_roads", "with_four_bounds"]
+
+
+def grid_roads(project, layers: dict, report: Report | None = None):
+    """The roads the project's grids follow: ``[inputs] roads``, else the ``network`` input's file
+    read again as ``spatial grids --roads`` reads it (:func:`spatial.network.roads.read_roads`:
+    every road class, trunk roads too, which the walking network leaves out), else None.
+
+    Read once a run (kept in ``layers["_grid_roads"]``, never written); with ``report``, the
+    first call says in it that the grid borders follow the network file's roads."""
+    roads = layers.get("roads")
+    if roads is not None or "network" not in layers:
+        return roads
+    if "_grid_roads" not in layers:
+        from spatial.network.graph import edges_frame
+        from spatial.network.roads import read_roads
+
+        spec = project.inputs["network"]
+        layers["_grid_roads"] = edges_frame(read_roads(spec.path, layer=spec.layer))
+        if report is not None:
+            name = spec.path.name
+            report.add("roads", "-", f"no roads input: grid borders follow the roads of the network file {name}, "
+                       "every class (trunk roads too, which walks leave out)",
+                       "give [inputs] roads (street lines) to draw grid borders along other lines",
+                       zh=(f"未提供道路图层：网格边界沿路网文件 {name} 的全部道路划分（含步行不计的干道）",
+                           "如需沿其他线划分网格边界，请在 [inputs] 中提供 roads（街道线）"))
+    return layers["_grid_roads"]
 
 
 def extend_once(report: Report, frame: pd.DataFrame) -> None:

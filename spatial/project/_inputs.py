@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from spatial.io._faults import TABLE_SUFFIXES as _TABLE_SUFFIXES  # tables read as tables, as the command line
-from spatial.project.config import InputSpec, Project
+from spatial.project.config import NETWORK_SUFFIXES, InputSpec, Project
 
 #: said as the pipeline's own (callers filter its warnings by this name)
 logger = logging.getLogger("spatial.project.pipeline")
@@ -36,6 +36,11 @@ def _read_input(spec: InputSpec, name: str):
         return read_network(spec.path, layer=spec.layer, keep_private=bool(opts.get("keep_private", False)),
                             water_barriers=bool(opts.get("water_barriers", True)),
                             rail_barriers=opts.get("rail_barriers"))
+    if name == "roads" and spec.path.name.lower().endswith(NETWORK_SUFFIXES):  # as spatial grids --roads reads it
+        from spatial.network.graph import edges_frame
+        from spatial.network.roads import read_roads
+
+        return edges_frame(read_roads(spec.path, layer=spec.layer))
     if name == "plan" and spec.path.suffix.lower() in _TABLE_SUFFIXES:  # unit_id, grid_id[, locked]
         return io.read_table(spec.path, **{k: opts[k] for k in ("sheet", "encoding") if k in opts})
     if spec.path.suffix.lower() in _TABLE_SUFFIXES:

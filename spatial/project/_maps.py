@@ -33,7 +33,8 @@ def run_maps(project: Project, layers: dict, out: Path, *, rule_pct: float | Non
 
             files.append(save_grid_editor(
                 layers["units"], out / "grid_editor.html", layers.get("communities"),
-                roads=layers.get("network_edges"), unit_id_col=_opt(project, "units", "id_col", "unit_id"),
+                roads=_first(layers, "roads", "_grid_roads", "network_edges"),  # the roads the grids followed
+                unit_id_col=_opt(project, "units", "id_col", "unit_id"),
                 households_col=_opt(project, "units", "households_col", "households"),
                 population_col=_opt(project, "units", "population_col", "population"),
                 min_households=g["min_households"], max_households=g["max_households"],
@@ -69,3 +70,8 @@ def run_png(project: Project, layers: dict, out: Path, *, band: str) -> Path:
         demand=layers.get("coverage_demand"), stations=layers.get("stations"),
         gaps=layers.get("gaps"), sites=layers.get("sites"), network_edges=layers.get("network_edges"),
         band=band, title=project.name, lang=o.get("lang", "zh"), credits=o.get("credits", []), figures=lines)
+
+
+def _first(layers: dict, *names: str):
+    """The first of the layers ``names`` the run has: the editor draws the roads the grids followed."""
+    return next((layers[n] for n in names if layers.get(n) is not None), None)

@@ -11,7 +11,7 @@ import logging
 import pandas as pd
 
 from spatial.core.checks import Report
-from spatial.project._gridstep import extend_once, with_four_bounds
+from spatial.project._gridstep import extend_once, grid_roads, with_four_bounds
 from spatial.project._inputs import _opt, _outlines_as_plan
 from spatial.project.config import Project
 
@@ -47,9 +47,7 @@ def redraw(project: Project, layers: dict, report: Report) -> None:
     locked = _locks(project, layers, labels, plan)
     if locked is not None:  # said in the run's grids line, as spatial grids --lock says it
         layers["_locked_units"] = len(locked)
-    roads = layers.get("roads")
-    if roads is None and layers.get("network_edges") is not None:
-        roads = layers["network_edges"]
+    roads = grid_roads(project, layers, report)  # every road class of the network file, as spatial grids --roads
     result = redraw_grids(layers["units"], layers["communities"], pd.DataFrame(plan.drop(columns="geometry",
                                                                                           errors="ignore")),
                           households_col=_opt(project, "units", "households_col", "households"),

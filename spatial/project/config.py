@@ -43,6 +43,9 @@ from spatial.io._encoding import utf16_without_bom
 from spatial.io._faults import foreign_type, misnamed, no_access
 from spatial.io.coords import normalize_coord_sys
 
+#: network files (``[inputs] network``; ``[inputs] roads`` read as ``spatial grids --roads`` reads them)
+NETWORK_SUFFIXES = (".graphml", ".osm", ".pbf", ".osm.bz2", ".osm.gz")
+
 __all__ = ["InputSpec", "Project", "load_project"]
 
 logger = logging.getLogger(__name__)
@@ -383,6 +386,8 @@ def _input_spec(name: str, value: Any, base: Path, source: Path) -> InputSpec:
         raise InputFileError(f"project file {source}: input '{name}' {path}: {why}")
     readable = (".gpkg", ".geojson", ".json", ".shp", ".zip", ".kml", ".kmz", ".csv", ".txt", ".tsv", ".xlsx", ".xlsm",
                 ".xls", ".ods")
+    if name == "roads":  # or a network file, read as spatial grids --roads reads it
+        readable += NETWORK_SUFFIXES
     if name != "network" and not path.name.lower().endswith(readable):  # before any input is read
         raise InputFileError(f"project file {source}: input '{name}' {path}{foreign_type(path, readable)}")
     options = {k: v for k, v in value.items() if k not in ("path", "layer")}

@@ -10,6 +10,7 @@ import pandas as pd
 
 from spatial.core.checks import Report
 from spatial.project._gridstep import extend_once as _extend_once
+from spatial.project._gridstep import grid_roads
 from spatial.project._gridstep import with_four_bounds as _with_four_bounds
 from spatial.project._inputs import _find_columns, _opt, read_input
 from spatial.project._maps import run_maps, run_png
@@ -118,11 +119,12 @@ def _validate(project: Project, layers: dict, report: Report) -> None:
 
 def _units_from_buildings(project: Project, layers: dict, edges, report: Report):
     """``[inputs] buildings`` (footprints or points with households): units that tile each
-    community, cut by the roads (else the walking network's edges) into street blocks."""
+    community, cut by the roads (else the network file's roads, every class, as ``spatial grids
+    --from-buildings --roads NETWORK`` cuts them) into street blocks."""
     from spatial.grids.tessellation import units_from_buildings
 
     spec = project.inputs["buildings"]
-    roads = layers.get("roads")
+    roads = grid_roads(project, layers, report)
     units = units_from_buildings(layers["buildings"], layers["communities"],
                                  roads=roads if roads is not None else edges,
                                  households_col=spec.options.get("households_col", "households"),
@@ -176,12 +178,7 @@ def _grids(project: Project, layers: dict, report: Report, client=None) -> None:
 
         return redraw(project, layers, report)
     g = project.grids
-    roads = layers.get("roads")
-    if roads is None and layers.get("network_edges") is not None:  # the walking network already read
-        roads = layers["network_edges"]
-        report.add("roads", "-", "no roads input: grid borders follow the walking network's edges",
-                   "give [inputs] roads (street lines) to weigh grid borders by streets only",
-                   zh=("未提供道路图层：网格边界沿步行路网的路段划分", "请在 [inputs] 中提供 roads（街道线），使网格边界只按街道加权"))
+    roads = grid_roads(project, layers, report)  # every road class of the network file, as spatial grids --roads
     options = dict(
         households_col=_opt(project, "units", "households_col", "households"),
         population_col=_opt(project, "units", "population_col", "population"),

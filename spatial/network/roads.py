@@ -1,0 +1,43 @@
+"""The roads grid borders follow, read from a network source with every road class kept: what
+``spatial grids --roads NETWORK`` and ``spatial run`` without a ``roads`` input draw grids on.
+May import :mod:`spatial.network.read`."""
+
+from __future__ import annotations
+
+from spatial.network.graph import WalkNetwork
+from spatial.network.read import read_network
+
+__all__ = ["read_roads"]
+
+
+def read_roads(source, *, layer: str | None = None) -> WalkNetwork:
+    """Read a network source as the roads grid borders follow: every highway class kept (trunk
+    roads and motorways, the 干道 that are the borders grids want most; the walking filter's class
+    exclusions are for walks), private lanes of gated estates too, and every component.
+
+    ``spatial grids --roads NETWORK`` and ``spatial run`` without a ``roads`` input (its
+    ``network`` input read again so) both draw grids on these roads, so the two give one plan
+    from one file; walks use :func:`read_network`'s walking read, never these.
+
+    Parameters
+    ----------
+    source : str, Path, networkx.Graph or geopandas.GeoDataFrame
+        As :func:`read_network`: an OSM file, an osmnx ``.graphml``, a line layer or a graph.
+    layer : str, optional
+        Layer of a GeoPackage holding the lines.
+
+    Returns
+    -------
+    WalkNetwork
+        Its edges (:func:`spatial.network.graph.edges_frame`) carry ``highway``, by which
+        arterials weigh as borders more than other streets.
+
+    Examples
+    --------
+    >>> import spatial
+    >>> roads = spatial.edges_frame(spatial.read_roads(spatial.demo_paths()["network"]))
+    >>> walks = spatial.edges_frame(spatial.load_demo()["network"])
+    >>> int(roads["highway"].str.contains("trunk").sum()), int(walks["highway"].str.contains("trunk").sum())
+    (41, 0)
+    """
+    return read_network(source, layer=layer, exclude_highways=(), keep_private=True, keep="all")
