@@ -65,8 +65,11 @@ def _state_files():
     return set(glob.glob(os.path.join(tempfile.gettempdir(), "spatial-state-*")))
 
 
-def test_loops_in_one_pool_share_its_workers_each_reading_its_own_state(pools):
+def test_loops_in_one_pool_share_its_workers_each_reading_its_own_state(pools, monkeypatch, tmp_path):
+    # state files in a folder of this test's own: other tests running beside it write theirs
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     before = _state_files()
+    assert before == set()
     with one_pool():
         with Ahead(_job, {"base": 100}, workers=2) as first:
             first.send("a", (1,))

@@ -133,16 +133,22 @@ def names_beside(path: str | Path, layer: str | None = None) -> list[str]:
 def _grids_metadata(path, layer: str) -> dict:
     """The GDAL metadata of ``layer`` in the GeoPackage ``path``; empty when the file or the
     layer is not there."""
+    import warnings
+
     import pyogrio
     from pyogrio.errors import DataLayerError, DataSourceError
+
+    from spatial.io._gdal import MEASURES
 
     path = Path(path)
     if path.suffix.lower() != ".gpkg" or not path.is_file():
         return {}
     try:
-        if layer not in [str(x) for x in pyogrio.list_layers(path)[:, 0]]:
-            return {}
-        return pyogrio.read_info(path, layer=layer).get("layer_metadata") or {}
+        with warnings.catch_warnings():  # layers with measures (M): the reader says so, once
+            warnings.filterwarnings("ignore", MEASURES, UserWarning)
+            if layer not in [str(x) for x in pyogrio.list_layers(path)[:, 0]]:
+                return {}
+            return pyogrio.read_info(path, layer=layer).get("layer_metadata") or {}
     except (DataSourceError, DataLayerError):
         return {}
 
