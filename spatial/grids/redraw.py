@@ -190,7 +190,7 @@ def redraw_grids(
         node_key[best["node"].to_numpy()] = best["key"].to_numpy()
     # gated estates the plan splits (read from old outlines or a table): kept whole, in the grid
     # holding most of their households; the units that join it move for that, and say so
-    split = split_estates(gated, old, prep.unit_ids) if gated is not None else []
+    split = split_estates(gated, old, prep.unit_ids, node) if gated is not None else []  # (each piece kept whole apart)
     joined: dict = {}  # unit position -> its estate, for a unit moved to keep the estate whole
     if split:
         at = {label_text(u): i for i, u in enumerate(prep.unit_ids)}
