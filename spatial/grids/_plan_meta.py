@@ -137,6 +137,8 @@ def _grids_metadata(path, layer: str) -> dict:
     from pyogrio.errors import DataLayerError, DataSourceError
 
     path = Path(path)
+    if path.suffix.lower() in GEOJSON_SUFFIXES and path.is_file():
+        return geojson_metadata(path)
     if path.suffix.lower() != ".gpkg" or not path.is_file():
         return {}
     try:
@@ -145,6 +147,29 @@ def _grids_metadata(path, layer: str) -> dict:
         return pyogrio.read_info(path, layer=layer).get("layer_metadata") or {}
     except (DataSourceError, DataLayerError):
         return {}
+
+
+#: A GeoJSON plan (the editor's export) records the same keys in this member of its FeatureCollection.
+GEOJSON_KEY = "spatial"
+GEOJSON_SUFFIXES = (".geojson", ".json")
+
+
+def geojson_metadata(path) -> dict:
+    """The keys of :func:`band_metadata` a GeoJSON plan records in its FeatureCollection's
+    ``"spatial"`` member (the editor's GeoJSON export writes the band, rule and estate column of
+    its page there, as a results file's grids layer keeps them); empty when it records none.
+    Before, a page made again from that export, or an evaluation of it, read the estates of a
+    ``小区名称`` column as none and checked a plan drawn for 200-400 against 300-500."""
+    import json
+
+    try:
+        with open(path, encoding="utf-8-sig") as f:
+            meta = json.load(f).get(GEOJSON_KEY)
+    except (OSError, ValueError, AttributeError):
+        return {}
+    if not isinstance(meta, dict):
+        return {}
+    return {str(k): str(v) for k, v in meta.items() if v is not None and isinstance(v, (str, int, float))}
 
 
 def recorded_band(path, layer: str = "grids") -> tuple[float, float] | None:
