@@ -178,3 +178,20 @@ def test_a_redraw_says_no_estate_kept_whole_in_two_grids(tmp_path):
     res = redraw_grids(_row(), _communities(), min_households=100, max_households=400, gated_col="小区名称")
     assert res.units.set_index("unit_id")["grid_id"].to_dict() == dict(zip(_row()["unit_id"], _row()["grid_id"]))
     assert [p for p in res.report["problem"] if "gated estate" in str(p)] == []
+
+
+@pytest.mark.browser
+def test_a_page_made_from_the_geojson_export_gives_a_new_grid_no_name_merged_away(page, tmp_path):
+    # before: C1-02 merged into C1-01 and the plan exported as GeoJSON, the page made from that file
+    # named its next new grid of C1 "C1-02" again, other ground under the name of a grid the office's
+    # records (台账, 四至) still list; the page the merge was made on says C1-03, as a redraw would
+    driver = page(_row().drop(columns="小区名称"), tmp_path / "row.html")
+    driver.execute_script(API + "merge('C1-02', 'C1-01')")
+    plan = tmp_path / "row_plan.geojson"
+    plan.write_text(driver.execute_script(API + "exportGeoJson()"), encoding="utf-8")
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["editor", str(plan), "--out", str(tmp_path / "again.html")]) == 0
+    _open(driver, tmp_path / "again.html")
+    assert sorted(driver.execute_script(API + "stats()")) == ["C1-01", "C2-01"]
+    driver.execute_script(API + "select('C1-01')")
+    assert driver.execute_script(API + "newGrid()") == "C1-03"

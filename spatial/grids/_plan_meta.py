@@ -102,12 +102,18 @@ def unrecorded(before, plan, now, name: str) -> tuple[str, str, str, tuple[str, 
 def names_beside(path: str | Path, layer: str | None = None) -> list[str]:
     """Every grid name the plan beside ``path`` has had: the ``grids`` layer of the GeoPackage
     ``path`` (a results file a plan, or a plan's units, come from) and the names its metadata says
-    the plan retired (:func:`band_metadata`); empty for another kind of file or one without
-    grids. A redraw or the editor gives none of them to a new grid, so a number merged away (C1-04
+    the plan retired (:func:`band_metadata`; of the editor's GeoJSON export, those it records); empty for
+    another kind of file or one without grids. A redraw or the editor gives none of them to a new grid, so a number merged away (C1-04
     into C1-03, in the editor or a redraw) is not given again to other ground."""
     import json
 
     path = Path(path)
+    if path.suffix.lower() in GEOJSON_SUFFIXES and path.is_file():  # the editor's export: the names it retired
+        try:
+            old = json.loads(geojson_metadata(path).get(RETIRED_KEY) or "[]")
+        except ValueError:
+            old = []
+        return [str(n).strip() for n in (old if isinstance(old, list) else []) if n is not None and str(n).strip()]
     if path.suffix.lower() != ".gpkg" or not path.is_file():
         return []
     import pyogrio

@@ -779,8 +779,16 @@
     }
     // (the page's band, rule and estate column, as a results file's grids layer records them: a page or an
     // evaluation made from this file checks the same; spatial/grids/_plan_meta.py reads them)
+    // and the names no new grid may take: those the plan had retired, and its grids merged away here
+    // (a page made from this file gave C1-02, merged into C1-01, to the next new grid: other ground)
     var out = {type: "FeatureCollection", name: "units"};
-    if (D.meta) { out.spatial = D.meta; }
+    if (D.meta) {
+      var gone = (D.retired || []).slice();
+      for (var g = 0; g < G0; g++) { if (gn[g] === 0 && gone.indexOf(String(D.grids.id[g])) < 0) { gone.push(String(D.grids.id[g])); } }
+      out.spatial = {};
+      for (var key in D.meta) { out.spatial[key] = D.meta[key]; }
+      if (gone.length) { out.spatial.retired_grids = JSON.stringify(gone); }
+    }
     out.features = features;
     return JSON.stringify(out);
   }
