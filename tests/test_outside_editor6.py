@@ -195,3 +195,59 @@ def test_a_page_made_from_the_geojson_export_gives_a_new_grid_no_name_merged_awa
     assert sorted(driver.execute_script(API + "stats()")) == ["C1-01", "C2-01"]
     driver.execute_script(API + "select('C1-01')")
     assert driver.execute_script(API + "newGrid()") == "C1-03"
+
+
+# ------------------------------------------ 4: the page's CSV given back to spatial grids keeps its band
+
+
+def _results(tmp_path):
+    """The row as a results file of spatial grids drawn for 150-250 households (its grids layer records
+    the band, as spatial grids writes it), the communities, and the plan as the page exports it."""
+    import pyogrio
+
+    units = _row().drop(columns="小区名称")
+    grids = units.dissolve("grid_id", as_index=False)[["grid_id", "geometry"]]
+    pyogrio.write_dataframe(grids, tmp_path / "results.gpkg", layer="grids",
+                            layer_metadata={"min_households": "150", "max_households": "250"})
+    pyogrio.write_dataframe(units, tmp_path / "results.gpkg", layer="units")
+    _communities().to_file(tmp_path / "comms.gpkg")
+    (tmp_path / "plan.csv").write_text("\ufeffunit_id,grid_id\r\n" + "".join(
+        f"{u},{g}\r\n" for u, g in zip(units["unit_id"], units["grid_id"])), encoding="utf-8")
+    return [str(tmp_path / "comms.gpkg"), str(tmp_path / "results.gpkg") + ":units", "--existing",
+            str(tmp_path / "plan.csv")]
+
+
+def test_the_pages_plan_evaluated_and_redrawn_keeps_the_band_its_grids_were_drawn_for(tmp_path):
+    # before: the plan of grids drawn for 150-250 (200 households each, in band on the page made from
+    # results.gpkg), given back as docs/editor.md says, was scored against 300-500 (every grid "under
+    # the band (< 300)") and redrawn into it: the three grids merged into fewer
+    args = _results(tmp_path)
+    with contextlib.redirect_stdout(io.StringIO()) as said:
+        assert main(["grids", *args, "--evaluate", "--out", str(tmp_path / "scores.gpkg")]) == 0
+    assert "band 150-250 households, as the grids of 'results.gpkg' were drawn" in said.getvalue()
+    scores = gpd.read_file(tmp_path / "scores.gpkg", layer="grid_scores")
+    assert dict(zip(scores["grid_id"], scores["band_status"])) == {"C1-01": "in", "C1-02": "in", "C2-01": "in"}
+    with contextlib.redirect_stdout(io.StringIO()) as said:
+        assert main(["grids", *args, "--redraw", "--out", str(tmp_path / "redrawn.gpkg")]) == 0
+    assert "band 150-250 households" in said.getvalue()
+    redrawn = gpd.read_file(tmp_path / "redrawn.gpkg", layer="units")
+    assert redrawn["grid_id"].tolist() == _row()["grid_id"].tolist()
+    # the band given still wins
+    with contextlib.redirect_stdout(io.StringIO()) as said:
+        assert main(["grids", *args, "--evaluate", "--min", "250", "--out", str(tmp_path / "s2.gpkg")]) == 0
+    assert "band 250-250 households (the grids of 'results.gpkg' were drawn for 150-250)" in said.getvalue()
+
+
+def test_a_redraw_merging_an_under_grid_after_one_left_over_the_band_finishes(tmp_path):
+    # before: "spatial grids: internal error: AttributeError: 'float' object has no attribute 'since'":
+    # C1-01 (one unit of 300, over 100-200 whatever the plan) was said, then C1-02 (50) merged into
+    # C1-03 (100) stopped the redraw
+    from spatial.grids.redraw import redraw_grids
+
+    units = _row().iloc[:3].drop(columns="小区名称").assign(
+        grid_id=["C1-01", "C1-02", "C1-03"], households=[300, 50, 100])
+    res = redraw_grids(units, _communities().iloc[:1], min_households=100, max_households=200)
+    assert res.units["grid_id"].tolist() == ["C1-01", "C1-03", "C1-03"]
+    said = dict(zip(res.report["row_id"], res.report["action"]))
+    assert said["C1-02"] == "merged into C1-03"
+    assert said["C1-01"] == "left over band; split that unit or raise max_households"
