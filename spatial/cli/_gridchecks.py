@@ -27,6 +27,42 @@ def _check(args: argparse.Namespace, inputs: dict, outputs: tuple[str, ...] = ("
         require_libkml(args.kml, leave_out="leave --kml out")
 
 
+def _band_of_plan(args: argparse.Namespace) -> None:
+    """``--min``/``--max`` not given: for a redraw or an evaluation, the band the grids of the units'
+    file (or of PLAN) were drawn for, when the file records it (``spatial grids`` and ``spatial run``
+    write it in the grids layer, the editor's GeoJSON export in the file), said; else 300-500. Before,
+    a plan drawn for 200-400, exported from the editor unchanged and redrawn as docs/editor.md says
+    (``spatial grids COMMUNITIES results.gpkg:units --existing plan.csv --redraw``), was redrawn into
+    300-500 without a word (131 grids became 118, 56 units moved), and its evaluation named 62 of its
+    grids, all in their band on the page, "under the band (< 300)"."""
+    from spatial.cli._common import say, split_spec
+    from spatial.grids.plan import recorded_band
+
+    given = args.min_households, args.max_households
+    recorded = whose = None
+    if None in given and args.n_grids is None and (args.existing is not None or args.redraw or
+                                                   args.evaluate is not None):
+        inputs, specs = list(args.inputs), []
+        if args.evaluate is not None and args.evaluate != Path():
+            if args.existing is not None:  # (argparse took COMMUNITIES as the value of --evaluate)
+                inputs.insert(0, str(args.evaluate))
+            else:
+                specs.append(str(args.evaluate))
+        specs += inputs[1:2] + ([str(args.existing)] if args.existing is not None else [])
+        for spec in specs:
+            recorded = recorded_band(split_spec(spec)[0])
+            if recorded is not None:
+                whose = split_spec(spec)[0].name
+                break
+    lo, hi = recorded if recorded is not None else (300.0, 500.0)
+    args.min_households = lo if given[0] is None else given[0]
+    args.max_households = hi if given[1] is None else given[1]
+    if recorded is not None:
+        say(args, f"band {args.min_households:g}-{args.max_households:g} households"
+                  + (f", as the grids of '{whose}' were drawn (--min and --max to change)" if given == (None, None)
+                     else f" (the grids of '{whose}' were drawn for {lo:g}-{hi:g})"))
+
+
 #: ``spatial grids`` options of drawing and redrawing, which an evaluation has no use for:
 #: ``(attribute, option)``
 DRAWING_OPTIONS = (("n_grids", "--grids"), ("balance", "--balance"), ("redraw", "--redraw"), ("lock", "--lock"),

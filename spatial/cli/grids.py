@@ -49,10 +49,11 @@ def add_parser(sub) -> None:
     band = p.add_mutually_exclusive_group()
     band.add_argument("--grids", dest="n_grids", type=positive_int, default=None, metavar="N",
                       help="total number of grids instead of a band")
-    band.add_argument("--min", dest="min_households", type=non_negative, default=300, metavar="HH",
-                      help="fewest households per grid")
-    p.add_argument("--max", dest="max_households", type=positive, default=500, metavar="HH",
-                   help="most households per grid")
+    band.add_argument("--min", dest="min_households", type=non_negative, default=None, metavar="HH",
+                      help="fewest households per grid (default 300; a redraw or an evaluation: the band the "
+                           "grids of UNITS or PLAN were drawn for, as spatial grids records it)")
+    p.add_argument("--max", dest="max_households", type=positive, default=None, metavar="HH",
+                   help="most households per grid (default 500, or as --min)")
     p.add_argument("--balance", choices=("band", "equal"), default=None,
                    help="band: any size in the band, borders on streets and compact grids first (default "
                         "without --grids); equal: grids as near the mean size as the units allow (default "
@@ -169,6 +170,9 @@ def _cmd_grids(args: argparse.Namespace) -> int:
     gap_given = args.street_gap_m is not None
     if not gap_given:
         args.street_gap_m = 30.0
+    from spatial.cli._gridchecks import _band_of_plan
+
+    _band_of_plan(args)
     # options of the equal-grid engine, checked before anything is read
     if args.restarts is not None:
         from spatial.grids._engine import RESTARTS_LIMIT

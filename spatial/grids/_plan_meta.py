@@ -102,12 +102,18 @@ def unrecorded(before, plan, now, name: str) -> tuple[str, str, str, tuple[str, 
 def names_beside(path: str | Path, layer: str | None = None) -> list[str]:
     """Every grid name the plan beside ``path`` has had: the ``grids`` layer of the GeoPackage
     ``path`` (a results file a plan, or a plan's units, come from) and the names its metadata says
-    the plan retired (:func:`band_metadata`); empty for another kind of file or one without
-    grids. A redraw or the editor gives none of them to a new grid, so a number merged away (C1-04
+    the plan retired (:func:`band_metadata`; of the editor's GeoJSON export, those it records); empty for
+    another kind of file or one without grids. A redraw or the editor gives none of them to a new grid, so a number merged away (C1-04
     into C1-03, in the editor or a redraw) is not given again to other ground."""
     import json
 
     path = Path(path)
+    if path.suffix.lower() in GEOJSON_SUFFIXES and path.is_file():  # the editor's export: the names it retired
+        try:
+            old = json.loads(geojson_metadata(path).get(RETIRED_KEY) or "[]")
+        except ValueError:
+            old = []
+        return [str(n).strip() for n in (old if isinstance(old, list) else []) if n is not None and str(n).strip()]
     if path.suffix.lower() != ".gpkg" or not path.is_file():
         return []
     import pyogrio
@@ -141,6 +147,8 @@ def _grids_metadata(path, layer: str) -> dict:
     from spatial.io._gdal import MEASURES
 
     path = Path(path)
+    if path.suffix.lower() in GEOJSON_SUFFIXES and path.is_file():
+        return geojson_metadata(path)
     if path.suffix.lower() != ".gpkg" or not path.is_file():
         return {}
     try:
@@ -151,6 +159,29 @@ def _grids_metadata(path, layer: str) -> dict:
             return pyogrio.read_info(path, layer=layer).get("layer_metadata") or {}
     except (DataSourceError, DataLayerError):
         return {}
+
+
+#: A GeoJSON plan (the editor's export) records the same keys in this member of its FeatureCollection.
+GEOJSON_KEY = "spatial"
+GEOJSON_SUFFIXES = (".geojson", ".json")
+
+
+def geojson_metadata(path) -> dict:
+    """The keys of :func:`band_metadata` a GeoJSON plan records in its FeatureCollection's
+    ``"spatial"`` member (the editor's GeoJSON export writes the band, rule and estate column of
+    its page there, as a results file's grids layer keeps them); empty when it records none.
+    Before, a page made again from that export, or an evaluation of it, read the estates of a
+    ``小区名称`` column as none and checked a plan drawn for 200-400 against 300-500."""
+    import json
+
+    try:
+        with open(path, encoding="utf-8-sig") as f:
+            meta = json.load(f).get(GEOJSON_KEY)
+    except (OSError, ValueError, AttributeError):
+        return {}
+    if not isinstance(meta, dict):
+        return {}
+    return {str(k): str(v) for k, v in meta.items() if v is not None and isinstance(v, (str, int, float))}
 
 
 def recorded_band(path, layer: str = "grids") -> tuple[float, float] | None:

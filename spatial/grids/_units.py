@@ -354,22 +354,55 @@ def estate_labels(values) -> tuple[np.ndarray | None, bool]:
     return out, False
 
 
-def split_estates(estates, grids, unit_ids) -> list[tuple[str, dict]]:
+def estate_groups(estates, communities, i, j) -> np.ndarray:
+    """Each unit's group kept whole as the partition contracts gated estates
+    (:func:`spatial.grids.partition.contract`): the units of one estate label in one community
+    that are connected through each other (neighbour pairs ``i``, ``j``); -1 for a unit in no estate.
+    An estate name used in two communities is two groups, and an estate a street gap wider than the
+    rule cuts in two is two groups, each kept whole, as the grids are drawn.
+
+    >>> estate_groups(["丽景苑", "丽景苑", None, "丽景苑", "丽景苑"], ["C1", "C1", "C1", "C1", "C2"], [0, 1, 2], [1, 2, 3])
+    array([ 0,  0, -1,  1,  2])
+    """
+    from scipy import sparse
+    from scipy.sparse.csgraph import connected_components
+
+    est = np.asarray(estates, dtype=object)
+    n = len(est)
+    on = np.array([v is not None and not (not isinstance(v, str) and pd.isna(v)) for v in est], dtype=bool)
+    key = pd.Series([(label_text(c), label_text(e)) if o else None
+                     for c, e, o in zip(communities, est, on)], dtype=object)
+    code = np.where(on, pd.factorize(key)[0], -1)
+    i, j = np.asarray(i, dtype=np.int64), np.asarray(j, dtype=np.int64)
+    same = (code[i] >= 0) & (code[i] == code[j])
+    m = sparse.csr_matrix((np.ones(int(same.sum())), (i[same], j[same])), shape=(n, n))
+    _, comp = connected_components(m, directed=False)
+    out = np.full(n, -1, dtype=np.int64)
+    out[on] = pd.factorize(comp[on])[0]
+    return out
+
+
+def split_estates(estates, grids, unit_ids, groups=None) -> list[tuple[str, dict]]:
     """The gated estates whose units a plan puts in more than one grid (units in no grid, ``None``,
     counting as one more place): each estate's label and its unit ids by grid, grids in the order
     met. ``estates`` as :func:`estate_labels` gives them (None: no estate), ``grids`` the plan's
-    grid of each unit (None or NaN: no grid).
+    grid of each unit (None or NaN: no grid). With ``groups`` (:func:`estate_groups`: what the grids
+    keep whole, an estate's units of one community that touch), each group is checked apart: an
+    estate a street cuts in two, each piece whole in its own grid, is not split, as drawn.
 
     >>> split_estates(["丽景苑", "丽景苑", None, "东园"], ["A", "B", "B", "B"], ["u1", "u2", "u3", "u4"])
     [('丽景苑', {'A': ['u1'], 'B': ['u2']})]
+    >>> split_estates(["丽景苑", "丽景苑", None, "东园"], ["A", "B", "B", "B"], ["u1", "u2", "u3", "u4"], [0, 1, -1, 2])
+    []
     """
-    out: dict[str, dict] = {}
-    for est, grid, uid in zip(estates, grids, unit_ids):
+    out: dict = {}
+    groups = [None] * len(estates) if groups is None else groups
+    for est, grid, uid, grp in zip(estates, grids, unit_ids, groups):
         if est is None or (not isinstance(est, str) and pd.isna(est)):
             continue
         grid = None if grid is None or (not isinstance(grid, str) and pd.isna(grid)) else label_text(grid)
-        out.setdefault(label_text(est), {}).setdefault(grid, []).append(label_text(uid))
-    return [(est, parts) for est, parts in out.items() if len(parts) > 1]
+        out.setdefault((label_text(est), grp), {}).setdefault(grid, []).append(label_text(uid))
+    return [(est, parts) for (est, _), parts in out.items() if len(parts) > 1]
 
 
 def estate_parts(parts: dict, lang: str = "en") -> str:

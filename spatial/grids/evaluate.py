@@ -59,6 +59,7 @@ from spatial.grids._prep import (
 )
 from spatial.grids._units import (
     clipped_to_communities,
+    estate_groups,
     estate_labels,
     gated_column,
     placed_communities,
@@ -222,13 +223,13 @@ def evaluate_grids(
                    zh=(f"没有 '{grid_id_col}'", "不在任何网格内：计为空隙"))
     # a gated estate cut between grids (a plan read from old outlines or a table can cut one)
     gated_col = gated_column(lm.columns, gated_col)
+    estates = None
     if gated_col is not None and not pd.api.types.is_bool_dtype(lm[gated_col]):
         estates, _ = estate_labels(lm[gated_col].to_numpy())
-        for est, parts in split_estates(estates if estates is not None else [], lm[grid_id_col], names):
-            report_split_estate(report, "plan", est, parts,
-                                "move its units into one grid (spatial editor: click any of them into the grid), "
-                                "or redraw (--redraw keeps every estate whole)",
-                                "把其单元调入同一网格（spatial editor 中点其中任一单元即整体调入），或重新划分（--redraw 保持小区完整）")
+    # (said once the units' neighbours are known: an estate is kept whole as the grids keep it)
+    cut = (estates, lm[grid_id_col].to_numpy(), names.to_numpy(), missing.to_numpy(),
+           lm[community_id_col].to_numpy() if community_id_col in lm.columns else None)
+    estate_group = None
     lm, hh = lm[~missing], hh[~missing]
     # units: grid ids repeat, or the rows carry their own unit ids (a plan whose every grid is one
     # unit, an estate each, is still units: grown into the streets as the drawing grew them)
@@ -264,6 +265,8 @@ def evaluate_grids(
         # ... and the polygons the drawing gives these grids, which the scores and pieces are of
         grid_geoms = _drawn(covered, geoms, g_of, group, clip)
         adj = rook_adjacency(geoms)
+        if estates is not None:
+            estate_group = _estate_group(cut, placed, adj)
         same = g_of[adj.i] == g_of[adj.j]
         m = sparse.csr_matrix((np.ones(same.sum()), (adj.i[same], adj.j[same])), shape=(len(geoms),) * 2)
         _, comp = connected_components(m, directed=False)
@@ -277,6 +280,13 @@ def evaluate_grids(
         grid_geoms = covered = geoms
         unit_comps = None
         base = lm.drop(columns=lm.geometry.name).reset_index(drop=True)
+    # a gated estate cut between grids (a plan read from old outlines or a table can cut one)
+    if estates is not None:
+        for est, parts in split_estates(estates, cut[1], cut[2], estate_group):
+            report_split_estate(report, "plan", est, parts,
+                                "move its units into one grid (spatial editor: click any of them into the grid), "
+                                "or redraw (--redraw keeps every estate whole)",
+                                "把其单元调入同一网格（spatial editor 中点其中任一单元即整体调入），或重新划分（--redraw 保持小区完整）")
     households = np.bincount(g_of, weights=hh.to_numpy(), minlength=len(keys))
     households = whole_counts(households, hh.to_numpy(float))  # whole counts stay whole (int64), as the partition gives
     n_buildings = None
@@ -341,6 +351,34 @@ def evaluate_grids(
         grids.index = lm.index
         grids = grids.rename_geometry(lm.geometry.name) if lm.geometry.name != "geometry" else grids
     return EvalResult(grids, summary, report.to_frame(zh_columns=True))
+
+
+def _estate_group(cut, placed, adj) -> np.ndarray:
+    """Each unit's estate group as the grids keep it whole (:func:`estate_groups`: one community's units
+    of an estate that touch, by ``adj`` over the units in a grid); a unit in no grid joins the first
+    group of its estate in its community, so an estate with a unit left out is still named."""
+    estates, _, _, missing, comm = cut
+    kept = ~missing
+    if comm is None:
+        comm = np.full(len(missing), None, dtype=object)
+        if placed is not None:
+            comm[kept] = placed.to_numpy()
+    out = np.full(len(missing), -1, dtype=np.int64)
+    out[kept] = estate_groups(estates[kept], comm[kept], adj.i, adj.j)
+    first: dict = {}  # (a unit placed by where it lies, left out of every grid, has no community: its name's first)
+    for e, c, g in zip(estates[kept], comm[kept], out[kept]):
+        if g >= 0:
+            first.setdefault((label_text(e), label_text(c)), g)
+            first.setdefault((label_text(e), None), g)
+    top = int(out.max()) + 1
+    for k in np.flatnonzero(missing):
+        if estates[k] is not None and not (not isinstance(estates[k], str) and pd.isna(estates[k])):
+            key = (label_text(estates[k]), None if comm[k] is None else label_text(comm[k]))
+            if key not in first:
+                first[key] = top
+                top += 1
+            out[k] = first[key]
+    return out
 
 
 def _grid_community(cids: pd.Series, g_of: np.ndarray, hh: pd.Series, keys: list, unit_names, report) -> np.ndarray:

@@ -190,7 +190,7 @@ def redraw_grids(
         node_key[best["node"].to_numpy()] = best["key"].to_numpy()
     # gated estates the plan splits (read from old outlines or a table): kept whole, in the grid
     # holding most of their households; the units that join it move for that, and say so
-    split = split_estates(gated, old, prep.unit_ids) if gated is not None else []
+    split = split_estates(gated, old, prep.unit_ids, node) if gated is not None else []  # (each piece kept whole apart)
     joined: dict = {}  # unit position -> its estate, for a unit moved to keep the estate whole
     if split:
         at = {label_text(u): i for i, u in enumerate(prep.unit_ids)}
@@ -499,11 +499,13 @@ def _fix_band(sub, hh, xy, lab, names, fixed, lo, hi, seed, report, planned=None
     ph = np.bincount(lab, weights=hh, minlength=k)
     for a in np.flatnonzero(ph > hi):
         top = float(hh[lab == a].max())
-        held = float(hh[(lab == a) & fixed].sum())
-        if held > hi and top <= hi:  # the units locked in it are over the band together
-            report.add("grids", names[a], f"{ph[a]:g} households > {hi:g}: its locked units alone hold {held:g}",
+        # (not 'held', the plan's grids of the units: an under-band grid merged after this one got a number
+        # for them, and the redraw stopped with "internal error: AttributeError: 'float' ... 'since'")
+        locked_hh = float(hh[(lab == a) & fixed].sum())
+        if locked_hh > hi and top <= hi:  # the units locked in it are over the band together
+            report.add("grids", names[a], f"{ph[a]:g} households > {hi:g}: its locked units alone hold {locked_hh:g}",
                        "left over band; unlock some of them or raise max_households",
-                       zh=(f"{ph[a]:g} 户 > {hi:g}：其中已锁定的单元合计就有 {held:g} 户",
+                       zh=(f"{ph[a]:g} 户 > {hi:g}：其中已锁定的单元合计就有 {locked_hh:g} 户",
                            "保持超出区间；请解锁其中部分单元或调高 max_households"))
             continue
         if top > hi:  # one unit (or gated estate, kept whole) is over the band by itself: nothing helps

@@ -57,7 +57,8 @@ from spatial.core.checks import (
 from spatial.core.errors import ColumnError, DuplicateIdError, GeometryError, OptionError
 from spatial.grids._adjacency import Adjacency, shared_edges
 from spatial.grids._objective import check_max_deviation
-from spatial.grids._units import GATED_NAMES, estate_labels, placed_communities, unit_cells
+from spatial.grids._plan_meta import band_metadata
+from spatial.grids._units import GATED_NAMES, estate_groups, estate_labels, placed_communities, unit_cells
 from spatial.grids.workforce import (
     BUILDINGS_PER_BUILDING_LEAD,
     FULL_TIME_PER_GRID,
@@ -203,9 +204,14 @@ def editor_payload(
         # estate ids, as the grids read them: 否/0/blank are no estate, a yes/no column groups nothing
         labels, _ = estate_labels(units[gated].to_numpy())
         if labels is not None:
-            codes, uniques = pd.factorize(pd.Series(labels, dtype=object))
+            # kept whole as the grids keep it: one community's units of the estate, connected (a name
+            # used in two communities, or an estate cut by a street wider than the gap, moved its units
+            # there too, across the community line or the street, with one click)
+            in_comm = units[community_id_col].to_numpy() if community_id_col in units.columns else np.zeros(len(units))
+            codes = estate_groups(labels, in_comm, adj.i, adj.j)
             if (codes >= 0).any():  # (named, so the page can say which estate a plan splits)
-                group, group_ids = codes.tolist(), [label_text(v) for v in uniques]
+                first = pd.Series(np.arange(len(codes)))[codes >= 0].groupby(codes[codes >= 0]).first()
+                group, group_ids = codes.tolist(), [label_text(labels[u]) for u in first.to_numpy()]
     lock = _label_column(units, locked_col, ("locked",), "locked")
     locked = None
     if lock is not None:
@@ -272,6 +278,10 @@ def editor_payload(
     key = hashlib.sha1(json.dumps([payload["units"]["id"], payload["units"]["grid"], grid_ids,
                                    payload["units"]["hh"]]).encode()).hexdigest()[:16]
     payload["key"] = key
+    # the band, rule and estate column of the page, which its GeoJSON export records as a results file's
+    # grids layer does: a page or an evaluation made from that export checks the same (spatial.grids.plan)
+    payload["meta"] = band_metadata(min_households, max_households, max_deviation_pct,
+                                    gated_col=gated if group is not None else None)
     payload["synthetic"] = marked_synthetic(units)
     if len(report):
         logger.info("grid editor: %d unit geometries repaired", len(report))

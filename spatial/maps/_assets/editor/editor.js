@@ -36,7 +36,11 @@
   for (g = 0; g < G; g++) { members.push(new Set()); }
   for (i = 0; i < N; i++) { if (gridOf[i] >= 0) { add(i, gridOf[i]); } }
   function add(u, g) { gh[g] += hh[u]; gb[g] += bldOf(u); if (pop) { gp[g] += pop[u]; } gn[g] += 1; members[g].add(u); }
-  function remove(u, g) { gh[g] -= hh[u]; gb[g] -= bldOf(u); if (pop) { gp[g] -= pop[u]; } gn[g] -= 1; members[g].delete(u); }
+  function remove(u, g) {
+    gh[g] -= hh[u]; gb[g] -= bldOf(u); if (pop) { gp[g] -= pop[u]; } gn[g] -= 1; members[g].delete(u);
+    // an emptied grid holds nothing: the float sums' leftovers read '-0' people on a grid merged away
+    if (gn[g] === 0) { gh[g] = 0; gb[g] = 0; gp[g] = 0; }
+  }
   // ceil(count / per lead), as spatial.grids.workforce.household_leads (its float noise rounded away)
   function leads(x, per) { return Math.ceil(Math.round(round(x) / per * 1e9) / 1e9); }
   function staffOf(g) {  // the grid's staff as the grids layer gives it (spatial.grids.workforce.staffing)
@@ -773,7 +777,20 @@
       features.push({type: "Feature", properties: props, geometry: polys.length === 1 ?
         {type: "Polygon", coordinates: polys[0]} : {type: "MultiPolygon", coordinates: polys}});
     }
-    return JSON.stringify({type: "FeatureCollection", name: "units", features: features});
+    // (the page's band, rule and estate column, as a results file's grids layer records them: a page or an
+    // evaluation made from this file checks the same; spatial/grids/_plan_meta.py reads them)
+    // and the names no new grid may take: those the plan had retired, and its grids merged away here
+    // (a page made from this file gave C1-02, merged into C1-01, to the next new grid: other ground)
+    var out = {type: "FeatureCollection", name: "units"};
+    if (D.meta) {
+      var gone = (D.retired || []).slice();
+      for (var g = 0; g < G0; g++) { if (gn[g] === 0 && gone.indexOf(String(D.grids.id[g])) < 0) { gone.push(String(D.grids.id[g])); } }
+      out.spatial = {};
+      for (var key in D.meta) { out.spatial[key] = D.meta[key]; }
+      if (gone.length) { out.spatial.retired_grids = JSON.stringify(gone); }
+    }
+    out.features = features;
+    return JSON.stringify(out);
   }
   // The browsers inside WeChat, WeCom, QQ and DingTalk save no download (a blob link does nothing
   // there: the file is silently lost) and keep their own storage, apart from the phone's browser.
