@@ -104,3 +104,45 @@ def test_the_band_s_borders_are_tidied_back_to_the_plan_where_that_rounds_a_grid
     assert _tidy(adj, hh, xy, after, plan, none, 300, 500, shapes=shapes).tolist() == plan.tolist()
     # a lot the plan had in A, moved by nobody: the tidying leaves a grid nobody changed alone
     assert _tidy(adj, hh, xy, plan, plan, none, 300, 500, shapes=shapes).tolist() == plan.tolist()
+
+
+# ------------------------------------------------------------------ which chain: the one leaving the grids round
+
+
+def test_a_grid_split_by_a_redraw_leaves_rounder_grids_moving_fewer_units():
+    # 4 x 6 blocks of 100 m, band 150-250: A (cols 0-1) 380 households, over; B (cols 2-5, rows
+    # 2-3) 200, C (cols 2-5, rows 0-1) 280. The redraw splits A, then its chains pass units on:
+    # they left a grid of Polsby-Popper 0.503 (6 units moved); now 0.611 (5 units moved)
+    hh = [[0, 0, 80, 80, 0, 40],
+          [40, 60, 0, 40, 0, 80],
+          [40, 80, 40, 0, 0, 80],
+          [40, 0, 0, 40, 0, 0]]
+    units = squares(4, 6, hh)
+    lab = ["A" if c < 2 else ("C" if r < 2 else "B") for r in range(4) for c in range(6)]
+    plan = pd.DataFrame({"unit_id": list(units["unit_id"]), "grid_id": lab})
+    res = redraw_grids(units, community(shapely.box(0, 0, 600, 400)), plan, min_households=150,
+                       max_households=250)
+    assert (res.grids["band_status"] == "in").all()
+    grids = res.units.groupby("grid_id")["unit_id"].apply(list)
+    assert min(pp(units, ids) for ids in grids) > 0.6
+    assert len(res.moves) == 5
+
+
+def test_a_redraw_takes_the_chain_that_leaves_its_grids_roundest():
+    # 4 x 6 blocks of 100 m, band 150-250: A (cols 0-1) 280 households, 30 over; C (cols 2-5,
+    # rows 0-1) 160 and B (rows 2-3) 200 both have room. The first chain found (to C, the most
+    # room) handed it two units and left a grid of Polsby-Popper 0.385; the chain to B hands on
+    # one unit (40 households, the top of A's column 1) and leaves every grid at 0.577 or more
+    hh = [[40, 0, 0, 0, 0, 60],
+          [40, 20, 40, 60, 0, 0],
+          [40, 60, 0, 60, 20, 0],
+          [40, 40, 40, 0, 40, 40]]
+    units = squares(4, 6, hh)
+    lab = ["A" if c < 2 else ("C" if r < 2 else "B") for r in range(4) for c in range(6)]
+    plan = pd.DataFrame({"unit_id": list(units["unit_id"]), "grid_id": lab})
+    res = redraw_grids(units, community(shapely.box(0, 0, 600, 400)), plan, min_households=150,
+                       max_households=250)
+    assert res.grids.set_index("grid_id")["households"].to_dict() == {"A": 240, "B": 240, "C": 160}
+    assert res.moves[["unit_id", "old_grid", "new_grid"]].values.tolist() == [["U31", "A", "B"]]
+    grids = res.units.groupby("grid_id")["unit_id"].apply(list)
+    assert min(pp(units, ids) for ids in grids) > 0.57

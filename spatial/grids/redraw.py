@@ -235,7 +235,8 @@ def redraw_grids(
                         np.searchsorted(nodes, node[here]), prep.hh[here].astype(float))
         lab, names = _fix_band(sub, hh[nodes], xy[nodes], lab, names, fixed_node[nodes], min_households,
                                max_households, seed, report, planned=planned, chains=chains, held=held,
-                               taken=taken, origins=split_from, shapes=shapes.take(nodes))
+                               taken=taken, origins=split_from,
+                               shapes=shapes.take(nodes) if max_deviation_pct is None else None)
         taken.update(names)
         # the plan's grids by their numbers now: a grid merged away renumbers those after it
         now = {n: i for i, n in enumerate(names)}
