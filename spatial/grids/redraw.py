@@ -251,10 +251,10 @@ def redraw_grids(
             evened_nodes.update(nodes[evened != lab].tolist())
             far = _rule_far(names, lab, hh[nodes], max_deviation_pct) if (evened != lab).any() else None
             lab = evened
-        else:  # the band's chains' borders, tidied with the drawing's terms (off-street border, spread,
-            # Polsby-Popper): a move back to the plan's grid is free, any other costs a unit moved
-            lab = _tidy(sub, hh[nodes], xy[nodes], lab, planned, fixed_node[nodes], min_households, max_households,
-                        shapes=shapes.take(nodes))
+        # the borders every pass above moved, tidied with the drawing's terms (off-street border, spread,
+        # Polsby-Popper): a move back to the plan's grid is free, any other costs a unit moved
+        lab = _tidy(sub, hh[nodes], xy[nodes], lab, planned, fixed_node[nodes], min_households, max_households,
+                    max_deviation_pct, shapes=shapes.take(nodes))
         lab = put_back(sub, hh[nodes], lab, planned, fixed_node[nodes], lo=min_households, hi=max_households,
                        pct=max_deviation_pct)
         new_key[nodes] = np.asarray(names, dtype=object)[lab]
