@@ -2,17 +2,20 @@
 
 Per community, on the rook graph of units: (1) stray pieces of a plan grid go to the lightest
 neighbouring grid; (2) an over-band grid pushes its overflow along the shortest chain of
-neighbouring grids (breadth-first in the grid adjacency graph) to the nearest grid with room,
-each grid on the chain handing boundary units to the next; an under-band grid pulls along a
-chain from the nearest grid with households to spare; a chain is kept only when the total band
-violation falls; (3) a grid still over band is split in two (when both halves can reach the
-minimum), one still under band merged into its lightest neighbour (when that stays under the
-maximum). With ``max_deviation_pct``, (4) chains as in (2) then bring each grid within that share
-of its community's mean grid (the band narrowed to it), never taking a grid out of the band and
-never splitting or merging; a grid they cannot bring nearer is reported with its largest units.
-(5) Units moved go back to their planned grid where every grid stays as much in band (and rule)
-and in one piece, for at most one typical edge more of border. Locked units never move; every
-moved unit is listed in ``moves``.
+neighbouring grids (breadth-first in the grid adjacency graph) to the nearest grid with room, each
+grid on the chain handing boundary units to the next; an under-band grid pulls along a chain from
+the nearest grid with households to spare; a chain is kept only when the total band violation falls
+(with the band alone, of the chains that help as much, the one leaving its grids roundest, where
+that too brings every grid into the band); (3) a grid still over band is split in two (when both
+halves can reach the minimum), one still under band merged into its lightest neighbour (when that
+stays under the maximum). With ``max_deviation_pct``, (4) chains as in (2) then bring each grid
+within that share of its community's mean grid (the band narrowed to it), never taking a grid out of
+the band and never splitting or merging; a grid they cannot bring nearer is reported with its
+largest units. (5) The borders the passes moved are tidied on the drawing's terms (off-street
+border, spread, Polsby-Popper; a move back to the plan is free, only grids the redraw changed). (6)
+Units moved go back to their planned grid where every grid stays as much in band (and rule) and in
+one piece, for at most one typical edge more of border. Locked units never move; every moved unit is
+listed in ``moves``.
 """
 
 from __future__ import annotations
