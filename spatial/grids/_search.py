@@ -19,6 +19,7 @@ from scipy import sparse
 from spatial.grids._bisect import _connected_without
 from spatial.grids._graph import neighbour_lists
 from spatial.grids._objective import Shapes, Weights, _norms, _size_cost, _size_fn, _targets
+from spatial.grids._swap import _by_part, _look
 
 logger = logging.getLogger(__name__)
 
@@ -243,7 +244,8 @@ def _calm(adj, hh, xy, labels, ph, pn, sx, sy, fc, tg, *, f_arr, w_cut, w_spread
         pa, per = np.asarray(pa, dtype=float), np.asarray(per, dtype=float)
         coo = shapes._coo
         sk, st, sm = _sums(coo.row.astype(np.int64), labels[coo.col], coo.data, k)
-        (sha, sha_m), (shb, shb_m) = _look(sk, st, sm, U * k + A), _look(sk, st, sm, U * k + B)
+        sha, sha_m = _look(sk, st, U * k + A), _look(sk, sm, U * k + A)
+        shb, shb_m = _look(sk, st, U * k + B), _look(sk, sm, U * k + B)
         au, lu = shapes.area[U], shapes.perimeter[U]
         c4 = 4 * np.pi
         gain, err = [], []
@@ -264,17 +266,7 @@ def _calm(adj, hh, xy, labels, ph, pn, sx, sy, fc, tg, *, f_arr, w_cut, w_spread
 
 
 def _sums(row: np.ndarray, part: np.ndarray, data: np.ndarray, k: int) -> tuple:
-    """Keys ``row * k + part`` of entries, distinct and sorted, with each one's values summed and
-    their absolute values summed."""
-    uk, inv = np.unique(row * k + part, return_inverse=True)
-    return uk, np.bincount(inv, weights=data, minlength=len(uk)), np.bincount(inv, weights=np.abs(data),
-                                                                              minlength=len(uk))
-
-
-def _look(uk, tot, mag, q) -> tuple:
-    """The sums (and absolute sums) of keys ``q`` (0 where there is none)."""
-    if not len(uk):
-        return np.zeros(len(q)), np.zeros(len(q))
-    p = np.minimum(np.searchsorted(uk, q), len(uk) - 1)
-    hit = uk[p] == q
-    return np.where(hit, tot[p], 0.0), np.where(hit, mag[p], 0.0)
+    """Keys ``row * k + part`` of entries, distinct and sorted (``_swap._by_part``), with each
+    one's values summed and their absolute values summed."""
+    uk, tot, _, inv = _by_part(row, part, data, k)
+    return uk, tot, np.bincount(inv, weights=np.abs(data), minlength=len(uk))
