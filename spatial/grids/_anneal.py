@@ -77,7 +77,9 @@ def anneal(
     tgt = np.maximum(_targets(adj, labels, hh, k), 1.0)
     w_band, _, w_cut, w_spread = _norms(adj, xy, k, tgt, weights)
     f = _size_fn(min_hh, max_hh, w_band, weights)
-    adj = adj.tocsr().sorted_indices()  # (a copy: edges in (row, column) order, for ``rev`` below)
+    adj = adj.tocsr()
+    if not adj.has_sorted_indices:  # (edges in (row, column) order, for ``rev`` below; the engine's
+        adj = adj.sorted_indices()  # graph has them so, and its neighbour lists are made already)
     nbrs, _ = _lists(adj)
     # per node, each neighbour with its cut cost and the boundary they share, in one list
     sh = shapes.shared.tocoo()
@@ -107,12 +109,9 @@ def anneal(
     ip = adj.indptr.tolist()
     lab = labels.tolist()
     hl, xs, ys, tg = hh.tolist(), xy[:, 0].tolist(), xy[:, 1].tolist(), tgt.tolist()
+    # how far a part's households lie outside what it may hold: max(lo - h, h - hi, 0)
     lo = [max(t * (1 - weights.tolerance), min_hh) for t in tg]
     hi = [min(t * (1 + weights.tolerance), max_hh) for t in tg]
-
-    def out(h, p):
-        """How far ``h`` households lie outside what part ``p`` may hold."""
-        return max(lo[p] - h, h - hi[p], 0.0)
 
     ph = np.bincount(labels, weights=hh, minlength=k).tolist()
     pn = np.bincount(labels, minlength=k).tolist()
@@ -170,8 +169,14 @@ def anneal(
         x = hl[u]
         ha, hb = ph[a], ph[b]
         if x:
-            if out(ha - x, a) > out(ha, a) + 1e-9 or out(hb + x, b) > out(hb, b) + 1e-9:
-                continue  # never further past the tolerance or out of the band
+            # never further past the tolerance or out of the band (``out``, written out: most
+            # tries with households end here)
+            h1, la, ua = ha - x, lo[a], hi[a]
+            if max(la - h1, h1 - ua, 0.0) > max(la - ha, ha - ua, 0.0) + 1e-9:
+                continue
+            h1, la, ua = hb + x, lo[b], hi[b]
+            if max(la - h1, h1 - ua, 0.0) > max(la - hb, hb - ua, 0.0) + 1e-9:
+                continue
             ta, tb = tg[a], tg[b]
             d = f(ha - x, ta) - f(ha, ta) + f(hb + x, tb) - f(hb, tb)
         else:

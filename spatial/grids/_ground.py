@@ -26,7 +26,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import breadth_first_order, connected_components, maximum_flow
 
-from spatial.grids._graph import sub_graph
+from spatial.grids._graph import coo_of, sub_graph
 from spatial.grids._objective import Shapes, Weights, _norms, part_costs
 
 logger = logging.getLogger(__name__)
@@ -154,7 +154,7 @@ class _Terms:
         """Per part of ``nodes`` (``part``: 0..m-1): spread about its centroid and Polsby-Popper
         lost, weighted (``shared``: the nodes' shared boundaries as COO, if already sliced)."""
         if self.w_shape > 0:
-            sh = sub_graph(self.shapes.shared, nodes).tocoo() if shared is None else shared
+            sh = coo_of(sub_graph(self.shapes.shared, nodes)) if shared is None else shared
             return part_costs(self.xy[nodes], part, m, w_spread=self.w_spread, w_shape=self.w_shape,
                               area=self.shapes.area[nodes], perimeter=self.shapes.perimeter[nodes], shared=sh)
         return part_costs(self.xy[nodes], part, m, w_spread=self.w_spread)
@@ -173,7 +173,7 @@ def _settle(t: _Terms, labels: np.ndarray, free: np.ndarray, pairs: np.ndarray, 
     pn, side = pair_of[labels[nodes]], is_b[labels[nodes]]
     fr = free[nodes]
     m = len(nodes)
-    sub = sub_graph(t.adj, nodes).tocoo()
+    sub = coo_of(sub_graph(t.adj, nodes))  # (its entries, without a scipy matrix's checks)
     inside = pn[sub.row] == pn[sub.col]  # edges between two pairs are cut whatever happens
     row, col, cost = sub.row[inside], sub.col[inside], sub.data[inside]
     # a pair with no home on one side has no cut to make: it keeps its labels
@@ -224,7 +224,7 @@ def _settle(t: _Terms, labels: np.ndarray, free: np.ndarray, pairs: np.ndarray, 
     pieces = np.bincount(np.unique(part * n_sel + comp) // n_sel, minlength=2 * mq)
     whole = (pieces[0::2] == 1) & (pieces[1::2] == 1)
 
-    shared = sub_graph(t.shapes.shared, sub_nodes).tocoo() if t.w_shape > 0 else None
+    shared = coo_of(sub_graph(t.shapes.shared, sub_nodes)) if t.w_shape > 0 else None
 
     def pair_cost(p):
         cut = p[r] != p[c]

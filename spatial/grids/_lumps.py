@@ -212,7 +212,20 @@ def _join(nbrs, terminals, avoid, own):
     """Nodes joining ``terminals`` by shortest paths that never pass ``avoid`` (a step into a node
     not ``own`` costs ``_OTHER_STEP``), or None when some terminal cannot be reached."""
     # the heap's calls and the constants looked up once: the search below is most of the exchange's time
+    if avoid.isdisjoint(terminals):
+        # the paths below grow from the first terminal and never enter ``avoid``: every terminal
+        # is joined exactly when each is reached from it so (one walk, where a search that fails
+        # runs to the end of what it can reach, often after joining some terminals first)
+        seen_all, stack = {terminals[0]}, [terminals[0]]
+        while stack:
+            for w in nbrs[stack.pop()]:
+                if w not in seen_all and w not in avoid:
+                    seen_all.add(w)
+                    stack.append(w)
+        if not seen_all.issuperset(terminals):
+            return None
     pop, push, inf, other = heapq.heappop, heapq.heappush, float("inf"), _OTHER_STEP
+    step = [1.0 if o else other for o in own]  # the cost of a step into each node
     inside = {terminals[0]}
     todo = set(terminals[1:]) - inside
     while todo:
@@ -221,6 +234,7 @@ def _join(nbrs, terminals, avoid, own):
         pred = {}
         heap = [(0.0, v) for v in inside]
         reached = None
+        barred = avoid - todo  # (a terminal still to reach is never avoided)
         while heap:
             d, v = pop(heap)
             if d > dist[v]:
@@ -229,9 +243,9 @@ def _join(nbrs, terminals, avoid, own):
                 reached = v
                 break
             for w in nbrs[v]:
-                if w in avoid and w not in todo:
+                if w in barred:
                     continue
-                nd = d + (1.0 if own[w] else other)
+                nd = d + step[w]
                 if nd < seen(w, inf):
                     dist[w] = nd
                     pred[w] = v
