@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import re
 
 import geopandas as gpd
 import networkx as nx
@@ -30,21 +29,14 @@ import shapely
 from spatial.grids.evaluate import evaluate_grids
 from spatial.grids.partition import partition_grids
 
+from test_outside_pieces import _pieces_rows
+
 CRS = "EPSG:32650"
 X0, Y0 = 500_000.0, 2_500_000.0
 
 
 def _at(g):
     return shapely.affinity.translate(g, X0, Y0)
-
-
-def _pieces_rows(report) -> dict:
-    out = {}
-    for row_id, problem in zip(report["row_id"], report["problem"]):
-        m = re.match(r"is (\d+) separate pieces", str(problem))
-        if m:
-            out[row_id] = int(m.group(1))
-    return out
 
 
 def _pieces_reference(land_parts, outline_parts, *, by_outline=True) -> int:

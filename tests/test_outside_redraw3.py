@@ -109,6 +109,16 @@ def test_the_band_s_borders_are_tidied_back_to_the_plan_where_that_rounds_a_grid
 # ------------------------------------------------------------------ which chain: the one leaving the grids round
 
 
+def _redraw_abc(hh):
+    """A 4 x 6 town of 100 m blocks (households ``hh``, row 0 at the bottom) planned as A (columns
+    0-1), C (columns 2-5, rows 0-1) and B (columns 2-5, rows 2-3), redrawn to 150-250."""
+    units = squares(4, 6, hh)
+    lab = ["A" if c < 2 else ("C" if r < 2 else "B") for r in range(4) for c in range(6)]
+    plan = pd.DataFrame({"unit_id": list(units["unit_id"]), "grid_id": lab})
+    return units, redraw_grids(units, community(shapely.box(0, 0, 600, 400)), plan, min_households=150,
+                               max_households=250)
+
+
 def test_a_grid_split_by_a_redraw_leaves_rounder_grids_moving_fewer_units():
     # 4 x 6 blocks of 100 m, band 150-250: A (cols 0-1) 380 households, over; B (cols 2-5, rows
     # 2-3) 200, C (cols 2-5, rows 0-1) 280. The redraw splits A, then its chains pass units on:
@@ -117,11 +127,7 @@ def test_a_grid_split_by_a_redraw_leaves_rounder_grids_moving_fewer_units():
           [40, 60, 0, 40, 0, 80],
           [40, 80, 40, 0, 0, 80],
           [40, 0, 0, 40, 0, 0]]
-    units = squares(4, 6, hh)
-    lab = ["A" if c < 2 else ("C" if r < 2 else "B") for r in range(4) for c in range(6)]
-    plan = pd.DataFrame({"unit_id": list(units["unit_id"]), "grid_id": lab})
-    res = redraw_grids(units, community(shapely.box(0, 0, 600, 400)), plan, min_households=150,
-                       max_households=250)
+    units, res = _redraw_abc(hh)
     assert (res.grids["band_status"] == "in").all()
     grids = res.units.groupby("grid_id")["unit_id"].apply(list)
     assert min(pp(units, ids) for ids in grids) > 0.6
@@ -137,11 +143,7 @@ def test_a_redraw_takes_the_chain_that_leaves_its_grids_roundest():
           [40, 20, 40, 60, 0, 0],
           [40, 60, 0, 60, 20, 0],
           [40, 40, 40, 0, 40, 40]]
-    units = squares(4, 6, hh)
-    lab = ["A" if c < 2 else ("C" if r < 2 else "B") for r in range(4) for c in range(6)]
-    plan = pd.DataFrame({"unit_id": list(units["unit_id"]), "grid_id": lab})
-    res = redraw_grids(units, community(shapely.box(0, 0, 600, 400)), plan, min_households=150,
-                       max_households=250)
+    units, res = _redraw_abc(hh)
     assert res.grids.set_index("grid_id")["households"].to_dict() == {"A": 240, "B": 240, "C": 160}
     assert res.moves[["unit_id", "old_grid", "new_grid"]].values.tolist() == [["U31", "A", "B"]]
     grids = res.units.groupby("grid_id")["unit_id"].apply(list)
