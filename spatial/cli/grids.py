@@ -346,6 +346,9 @@ def _cmd_grids(args: argparse.Namespace) -> int:
     # with the validation's rows (overlapping units; a unit outside every community once) and grids without codes
     layers["report"] = once_per_row(pd.concat([checked, layers["report"], _uncoded(res.grids, communities, cols)],
                                               ignore_index=True))
+    from spatial.grids._explain import band_fit_first
+
+    layers["report"] = band_fit_first(layers["report"])  # a households column unfit for the band: said first
     if args.household_points is not None:
         from spatial.grids.workforce import grids_without_groups, ten_household_groups
 

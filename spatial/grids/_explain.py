@@ -7,6 +7,7 @@ Used by :mod:`spatial.grids.partition` and :mod:`spatial.grids.redraw`; imports 
 
 from __future__ import annotations
 
+import logging
 import math
 
 import numpy as np
@@ -16,6 +17,15 @@ from scipy.sparse.csgraph import connected_components
 from spatial.core._words import counted
 from spatial.grids._engine import hemmed_in
 from spatial.grids._prep import Prepared, beyond_rule
+
+logger = logging.getLogger(__name__)
+
+#: How the problem of the one row on a households column that does not fit the band ends
+#: (:func:`explain_band_fit`): ``spatial grids`` puts that row at the top of its report.
+UNFIT_BAND = "households each"
+#: The share of units with households that must each hold more than the band's maximum for the
+#: column itself to be questioned (a few large estates are the units' own; most of them, the column's).
+UNFIT_SHARE = 0.5
 
 #: How the action of a grid's row begins when no plan can bring that grid within the rule (the
 #: proof is in its problem): :func:`proven_far` finds these rows in a report table.
@@ -150,6 +160,49 @@ the report with its largest units'
         them = f"{rest} other{'s' * (rest > 1)}" if proven else "the other" + "s" * (rest > 1)
         said.append(f"{them} in the report with {'its' if rest == 1 else 'their'} largest units")
     return f"; {len(grids) - len(off)} of {len(grids)} within {pct:g}%" + "".join(", " + x for x in said)
+
+
+def explain_band_fit(report, hh: np.ndarray, households_col: str, hi: float) -> None:
+    """One row, first in ``report``, and a warning when half or more of the units with households
+    each hold more than the band's maximum ``hi`` alone: the column is likely not households
+    (people, births, floor area) or the band not these data's, which the rows on each unit over
+    the maximum do not say.
+
+    Parameters
+    ----------
+    report : Report
+        Where the row goes (moved to the top).
+    hh : numpy.ndarray
+        Households of every unit.
+    households_col : str
+        The column they were read from, named in the row.
+    hi : float
+        The band's maximum households per grid.
+    """
+    with_hh = hh[hh > 0]
+    n_over = int((with_hh > hi).sum())
+    if not len(with_hh) or n_over < UNFIT_SHARE * len(with_hh):
+        return
+    median = f"{float(np.median(with_hh)):,.0f}"
+    problem = (f"{n_over} of {counted(len(with_hh), 'unit')} with households hold more than {hi:g} {UNFIT_BAND} "
+               f"(median {median}): is '{households_col}' a count of households?")
+    action = ("each grid holding one is over the band; check the column (people or another count given as "
+              "households?), or set the band to fit these units (--min/--max, min_households/max_households)")
+    report.add("units", "-", problem, action,
+               zh=(f"{len(with_hh)} 个有住户的单元中有 {n_over} 个各自超过 {hi:g} 户（中位数 {median} 户）："
+                   f"'{households_col}' 是户数吗？",
+                   "含这些单元的网格都超出户数区间；请核对该列（是否把人口或其他数量当成了户数），"
+                   "或按这些单元调整户数区间（--min/--max，即 min_households/max_households）"))
+    report.rows.insert(0, report.rows.pop())  # said before the rows on each unit
+    logger.warning("%s; %s", problem, action)
+
+
+def band_fit_first(frame):
+    """A report table with :func:`explain_band_fit`'s row moved to the top (above the
+    validation's rows, which come before the grids'), the rest in order, on a fresh index."""
+    first = (frame["row_id"].astype(str) == "-") & frame["problem"].astype(str).str.contains(
+        f" {UNFIT_BAND} (median ", regex=False)
+    return frame.iloc[np.argsort(~first.to_numpy(), kind="stable")].reset_index(drop=True)
 
 
 def _explain_count(report, cid, mean, k, n_over, lo, hi) -> None:

@@ -30,7 +30,7 @@ from spatial.core.checks import Report, check_band, listed, natural_key, warn_re
 from spatial.core.errors import SpatialError
 from spatial.core.reproject import as_returned, to_crs_valid
 from spatial.grids._engine import RESTARTS_LIMIT, apportion, partition
-from spatial.grids._explain import explain_community, explain_far, explain_hemmed_in
+from spatial.grids._explain import explain_band_fit, explain_community, explain_far, explain_hemmed_in
 from spatial.grids._codes_staff import _codes_and_staff
 from spatial.grids._inputs import _grids_asked, _labels_from, _say_count, _say_unasked, check_named_columns, gated_labels, id_order
 from spatial.grids._objective import MAX_DEVIATION_PCT, Shapes, weights_for
@@ -422,6 +422,7 @@ def partition_grids(
                                max_households, n_grids, n_over=int(n_big[c]))
     unit_grid = np.where(node >= 0, labels[np.maximum(node, 0)], -1)
     grid_ids = _grid_ids(prep, unit_grid, locked_l)
+    explain_band_fit(report, prep.hh, households_col, max_households)  # most units over it: the column's fault?
     big = np.flatnonzero(prep.hh > max_households)
     for i in big:
         report.add("units", prep.unit_ids[i], f"alone holds {prep.hh[i]:g} households > {max_households:g} "
