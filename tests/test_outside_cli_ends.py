@@ -63,3 +63,39 @@ def test_the_editor_draws_the_trunk_road_of_a_network_file_as_spatial_grids_foll
     # the trunk road runs north: its step is in latitude (about 200 m, 0.0018°), none in longitude
     steps = sorted((abs(r[2]), abs(r[3])) for r in roads)
     assert steps[0][0] < steps[0][1] and steps[1][0] > steps[1][1]
+
+
+# --------------------------------------------------- 2: what a coverage in metres says it used
+
+
+@pytest.fixture(scope="module")
+def street(tmp_path_factory) -> Path:
+    """A street 1,000 m long (a line layer), a station at its west end and two homes of 10
+    households beside it, 200 m and 600 m along: 300 m reaches one, 1,000 m both."""
+    d = tmp_path_factory.mktemp("street")
+    gpd.GeoDataFrame({"highway": ["residential"]}, geometry=[gpd.GeoSeries.from_wkt(
+        [f"LINESTRING ({X0} {Y0}, {X0 + 1000} {Y0})"]).iloc[0]], crs=UTM).to_file(d / "in.gpkg", layer="roads")
+    gpd.GeoDataFrame({"station_id": ["S1"]}, geometry=[Point(X0, Y0 + 5)], crs=UTM).to_file(
+        d / "in.gpkg", layer="stations")
+    gpd.GeoDataFrame({"unit_id": ["H1", "H2"], "households": [10, 10]}, crs=UTM,
+                     geometry=[Point(X0 + 200, Y0 + 5), Point(X0 + 600, Y0 + 5)]).to_file(d / "in.gpkg", layer="units")
+    return d
+
+
+def _coverage_line(d: Path, out: str, *bands: str, capsys) -> str:
+    capsys.readouterr()
+    assert main(["coverage", f"{d / 'in.gpkg'}:roads", f"{d / 'in.gpkg'}:stations", f"{d / 'in.gpkg'}:units",
+                 "--no-isochrones", *bands, "--out", str(d / out)]) == 0
+    return next(ln for ln in capsys.readouterr().out.splitlines() if "households covered" in ln)
+
+
+def test_coverage_in_metres_says_its_bands_are_metres_walked_not_a_speed(street, capsys):
+    # was: `spatial coverage --meters 300,1000` printed "speed 4 km/h; households covered: ...",
+    # as if a speed had drawn the bands: a metre band is the metres walked, the speed only turns
+    # them into walk_min
+    line = _coverage_line(street, "m.gpkg", "--meters", "300,1000", capsys=capsys)
+    assert line == ("bands by metres walked (--speed-kmh 4 gives walk_min only); households covered: "
+                    "300m 50.0%, 1000m 100.0%")
+    # minutes are walked at the speed: said as before
+    line = _coverage_line(street, "t.gpkg", "--minutes", "5,15", "--speed-kmh", "3", capsys=capsys)
+    assert line == "speed 3 km/h; households covered: 5min 50.0%, 15min 100.0%"
