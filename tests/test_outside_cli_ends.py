@@ -99,3 +99,50 @@ def test_coverage_in_metres_says_its_bands_are_metres_walked_not_a_speed(street,
     # minutes are walked at the speed: said as before
     line = _coverage_line(street, "t.gpkg", "--minutes", "5,15", "--speed-kmh", "3", capsys=capsys)
     assert line == "speed 3 km/h; households covered: 5min 50.0%, 15min 100.0%"
+
+
+# ----------------------------------------- 3: --evaluate results.gpkg --gated-col: its units layer
+
+
+@pytest.fixture(scope="module")
+def estate_results(tmp_path_factory) -> Path:
+    """Four 100 m units of 100 households in a row, estate 丽景苑 over U1 and U2 in a column
+    named 小区名称, drawn by `spatial grids` in the band 200-200 into results.gpkg (layers grids,
+    units, report)."""
+    d = tmp_path_factory.mktemp("estate")
+    gpd.GeoDataFrame({"unit_id": [f"U{i}" for i in range(4)], "households": [100] * 4,
+                      "小区名称": [None, "丽景苑", "丽景苑", None]},
+                     geometry=[box(X0 + 100 * i, Y0, X0 + 100 * (i + 1), Y0 + 100) for i in range(4)],
+                     crs=UTM).to_file(d / "town.gpkg", layer="units")
+    gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(X0, Y0, X0 + 400, Y0 + 100)], crs=UTM).to_file(
+        d / "town.gpkg", layer="communities")
+    assert main(["-q", "grids", f"{d / 'town.gpkg'}:communities", f"{d / 'town.gpkg'}:units", "--min", "200",
+                 "--max", "200", "--out", str(d / "results.gpkg")]) == 0
+    return d
+
+
+@pytest.mark.parametrize("plan", ["results.gpkg", "results.gpkg:grids"])
+def test_evaluating_a_results_file_with_its_units_estate_column_names_the_units_layer(estate_results, capsys,
+                                                                                      plan):
+    # was: "--gated-col: the plan's units have no column '小区名称' (they have: grid_id, ...,
+    # four_bounds)": the grids layer was read, and its columns listed as the units'; nothing said
+    # the units layer beside it has the column
+    d = estate_results
+    capsys.readouterr()
+    out = d / f"{plan.replace(':', '_')}_s.gpkg"
+    assert main(["grids", "--evaluate", str(d / plan), "--gated-col", "小区名称", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and not out.exists()
+    assert (f"--gated-col: the grids read from '{d / plan}' have no column '小区名称'; its units layer has it: "
+            f"score the units with --evaluate {d / 'results.gpkg'}:units") in err
+    # as it says: the units scored, the estate named where the plan splits it (U0+U1 | U2+U3)
+    assert main(["grids", "--evaluate", f"{d / 'results.gpkg'}:units", "--gated-col", "小区名称",
+                 "--out", str(out)]) == 0
+    assert "gated estates split between grids (1): 丽景苑" in capsys.readouterr().out
+
+
+def test_a_gated_column_neither_layer_has_is_refused_as_before(estate_results, capsys):
+    d = estate_results
+    assert main(["grids", "--evaluate", str(d / "results.gpkg"), "--gated-col", "小区",
+                 "--out", str(d / "none.gpkg")]) == 2
+    assert "--gated-col: the plan's units have no column '小区' (they have: grid_id" in capsys.readouterr().err

@@ -68,12 +68,9 @@ def add_parser(sub) -> None:
 
 
 def _layers_of(path: Path) -> list[str]:
-    text = str(path)
-    if ".gpkg:" in text or path.suffix.lower() != ".gpkg" or not path.exists():
-        return []
-    from spatial.io.layers import data_layers
+    from spatial.cli._gridchecks import _gpkg_layers
 
-    return data_layers(path)
+    return [] if ".gpkg:" in str(path) else _gpkg_layers(path)
 
 
 def _band(args: argparse.Namespace) -> None:
