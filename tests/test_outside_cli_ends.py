@@ -146,3 +146,30 @@ def test_a_gated_column_neither_layer_has_is_refused_as_before(estate_results, c
     assert main(["grids", "--evaluate", str(d / "results.gpkg"), "--gated-col", "小区",
                  "--out", str(d / "none.gpkg")]) == 2
     assert "--gated-col: the plan's units have no column '小区' (they have: grid_id" in capsys.readouterr().err
+
+
+# ------------------------------------------------------ 4: the stations' name column is optional
+
+
+def _stations_row(path: Path) -> list[str]:
+    """The cells of the stations' row of the input table in ``path`` (layer, geometry, required, optional)."""
+    row = next(ln for ln in path.read_text(encoding="utf-8").splitlines()
+               if ln.startswith("|") and "党群服务中心/站" in ln.split("|")[1])
+    return [c.strip() for c in row.strip("|").split("|")]
+
+
+@pytest.mark.parametrize("doc", ["README.md", "docs/layers.md"])
+def test_the_docs_call_the_stations_name_optional_and_say_what_is_shown_without_it(doc):
+    # was: `station_id`, `name` under "required columns", though every command runs without a name
+    _, _, required, optional = _stations_row(ROOT / doc)
+    assert required.split(" ")[0] == "`station_id`" and "`name`" not in required
+    assert optional.startswith("`name` (without one") or optional.startswith("`name` (also found as")
+    assert "`站点 S01` in the KMZ" in optional
+
+
+def test_stations_without_a_name_are_scored_and_listed_by_their_ids(street, capsys):
+    # the street's station S1 has no name column: the coverage runs, its load table lists it by id
+    _coverage_line(street, "n.gpkg", "--meters", "1000", capsys=capsys)
+    header = (street / "n_station_load.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert header[0].split(",")[0] == "station_id" and "name" not in header[0].split(",")
+    assert header[1].startswith("S1,")
