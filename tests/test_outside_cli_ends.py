@@ -173,3 +173,17 @@ def test_stations_without_a_name_are_scored_and_listed_by_their_ids(street, caps
     header = (street / "n_station_load.csv").read_text(encoding="utf-8-sig").splitlines()
     assert header[0].split(",")[0] == "station_id" and "name" not in header[0].split(",")
     assert header[1].startswith("S1,")
+
+
+# ------------------------------------------------------- 5: bands given with spaces, as one types them
+
+
+@pytest.mark.parametrize("tail", [["--meters", "300", "500", "1000"], ["--meters", "300,", "500,", "1000"]])
+def test_bands_given_with_spaces_are_told_to_be_given_with_commas(street, capsys, tail):
+    # was: "spatial coverage: error: unrecognized arguments: 500 1000", nothing said what to do
+    d = street
+    assert main(["coverage", f"{d / 'in.gpkg'}:roads", f"{d / 'in.gpkg'}:stations", f"{d / 'in.gpkg'}:units",
+                 "--out", str(d / "sp.gpkg"), *tail]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and not (d / "sp.gpkg").exists()
+    assert "give the bands in one argument, with commas: --meters 300,500,1000" in err
