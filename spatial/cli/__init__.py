@@ -22,7 +22,7 @@ import threading
 from collections.abc import Iterator
 
 from spatial.cli import coverage, demo, editor, grids, map, merge, run, screenshot, site
-from spatial.cli._common import Parser, dem_tiles, stderr, verbosity
+from spatial.cli._common import Parser, dem_tiles, spaced_bands, stderr, verbosity
 from spatial.core.errors import SpatialError
 
 logger = logging.getLogger("spatial")
@@ -130,6 +130,10 @@ def main(argv: list[str] | None = None) -> int:
                 from spatial.network._dem_units import merge_tiles_hint
 
                 parser.commands[args.command].error(f"--dem is given {len(tiles)} files; {merge_tiles_hint(tiles)}")
+            bands = spaced_bands(list(sys.argv[1:] if argv is None else argv))
+            if bands:  # --meters 300 500 1000: the shell split the bands
+                parser.commands[args.command].error(f"unrecognized arguments: {' '.join(extra)}; give the bands "
+                                                    f"in one argument, with commas: {bands}")
             parser.commands[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
     except SystemExit as exc:  # -h, or a bad option already reported on one line
         return int(exc.code or 0) if not isinstance(exc.code, str) else 2

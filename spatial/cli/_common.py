@@ -69,6 +69,31 @@ class OneDem(argparse.Action):
 _TILE_SUFFIXES = (".tif", ".tiff", ".hgt")
 
 
+def spaced_bands(argv: list[str]) -> str | None:
+    """The fix for ``--meters 300 500 1000`` (bands given with spaces, as the shell splits them:
+    argparse took 300 and left the rest over): the option with its numbers joined by commas; else
+    None.
+
+    Examples
+    --------
+    >>> spaced_bands(["coverage", "net.graphml", "st.gpkg", "u.gpkg", "--meters", "300", "500", "1000"])
+    '--meters 300,500,1000'
+    """
+    for i, arg in enumerate(argv):
+        if arg not in ("--minutes", "--meters") or i + 1 >= len(argv):
+            continue
+        numbers = [argv[i + 1].strip(",，")]
+        for more in argv[i + 2:]:
+            try:
+                float(more.strip(",，"))
+            except ValueError:
+                break
+            numbers.append(more.strip(",，"))
+        if len(numbers) > 1:
+            return f"{arg} {','.join(numbers)}"
+    return None
+
+
 def dem_tiles(argv: list[str], extra: list[str]) -> list[str] | None:
     """The tiles of ``--dem N25E10*.tif`` as a shell expands it: ``--dem``'s file and the ``extra``
     arguments argparse did not take when they are the ones right after it, or the DEM tiles right

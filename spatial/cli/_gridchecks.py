@@ -124,12 +124,34 @@ def _check_blocks(args: argparse.Namespace, units, path) -> None:
 
 
 
-def _check_gated_col(args: argparse.Namespace, units, what: str) -> None:
+def _check_gated_col(args: argparse.Namespace, units, what: str, spec=None) -> None:
     """``--gated-col NAME`` that ``units`` lack: refused in one line, the same for drawing,
-    redrawing and evaluating (``what``: the units as the planner knows them)."""
+    redrawing and evaluating (``what``: the units as the planner knows them). ``spec``: the
+    GeoPackage (or its layer) ``units`` were read from; when its ``units`` layer has the column
+    (``--evaluate results.gpkg`` read the grids), the line names that layer to give."""
     from spatial.grids._inputs import require_gated_col
 
+    if args.gated_col is not None and spec is not None and args.gated_col not in units.columns:
+        from spatial.cli._common import split_spec
+        from spatial.core.errors import ColumnError
+
+        path, layer = split_spec(spec)
+        if layer != "units" and "units" in _gpkg_layers(path):
+            import pyogrio
+
+            if args.gated_col in pyogrio.read_info(path, layer="units")["fields"]:
+                raise ColumnError(f"--gated-col: the grids read from '{spec}' have no column '{args.gated_col}'; "
+                                  f"its units layer has it: score the units with --evaluate {path}:units")
     require_gated_col(units, args.gated_col, what, "--gated-col")
+
+
+def _gpkg_layers(path: Path) -> list[str]:
+    """The data layers of the GeoPackage ``path`` (none for another file or none there)."""
+    if path.suffix.lower() != ".gpkg" or not path.is_file():
+        return []
+    from spatial.io.layers import data_layers
+
+    return data_layers(path)
 
 
 def _recorded_gated(args: argparse.Namespace, units, spec, whose: str) -> None:

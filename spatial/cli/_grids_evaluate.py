@@ -103,7 +103,7 @@ def _cmd_grids_evaluate(args: argparse.Namespace, plan=None, plan_path: Path | N
     _check_blocks(args, plan, plan_path)
     if plan_given is None:
         _recorded_gated(args, plan, args.evaluate, f"the grids of '{plan_path.name}'")
-    _check_gated_col(args, plan, "the plan's units")
+    _check_gated_col(args, plan, "the plan's units", args.evaluate if plan_given is None else None)
     res = evaluate_grids(plan, communities, households_col=_households_col(args, plan, outlines=plan_given is None),
                          min_households=args.min_households, max_households=args.max_households, roads=roads,
                          blocks=args.blocks, street_gap_m=args.street_gap_m, max_deviation_pct=args.max_deviation,

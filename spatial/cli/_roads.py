@@ -1,5 +1,5 @@
-"""Roads for ``spatial grids``: read from a line layer or a network file, and named along each
-grid's sides (四至). Private to :mod:`spatial.cli.grids`."""
+"""Roads for ``spatial grids`` (and the streets ``spatial editor --roads`` draws): read from a line
+layer or a network file, and named along each grid's sides (四至). Private to :mod:`spatial.cli`."""
 
 from __future__ import annotations
 

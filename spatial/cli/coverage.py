@@ -459,7 +459,10 @@ def _result_lines(args, bands, summary, scored, snapped, gaps, gap_band: str, hh
     from spatial.maps._data import off_network  # (a station whose homes are nearer another is on it)
 
     overall = summary[summary.level == "overall"].iloc[0]
-    lines = [f"speed {args.speed_kmh:g} km/h; households covered: " + ", ".join(
+    # metre bands on flat ground are the metres walked: the speed gives walk_min alone
+    used = (f"bands by metres walked (--speed-kmh {args.speed_kmh:g} gives walk_min only)"
+            if args.meters and args.dem is None else f"speed {args.speed_kmh:g} km/h")
+    lines = [f"{used}; households covered: " + ", ".join(
         f"{b.label} {round_half_up(overall[f'pct_hh_{b.label}'], 1):.1f}%" for b in bands)]
     off = int((scored["reason"] != "").sum())
     if off:

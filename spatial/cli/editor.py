@@ -68,12 +68,9 @@ def add_parser(sub) -> None:
 
 
 def _layers_of(path: Path) -> list[str]:
-    text = str(path)
-    if ".gpkg:" in text or path.suffix.lower() != ".gpkg" or not path.exists():
-        return []
-    from spatial.io.layers import data_layers
+    from spatial.cli._gridchecks import _gpkg_layers
 
-    return data_layers(path)
+    return [] if ".gpkg:" in str(path) else _gpkg_layers(path)
 
 
 def _band(args: argparse.Namespace) -> None:
@@ -289,14 +286,10 @@ def run(args: argparse.Namespace) -> int:
 
     _recorded_gated(args, units, args.plan if args.units is None else args.units,
                     "PLAN's grids" if args.units is None else "the grids of --units")
-    roads = None
-    if args.roads is not None and args.roads.suffix.lower() in NETWORK_SUFFIXES:
-        from spatial.network.graph import edges_frame
-        from spatial.network.read import read_network
+    from spatial.cli._roads import _read_roads
 
-        roads = edges_frame(read_network(args.roads))
-    elif args.roads is not None:
-        roads = read_grid_input(args.roads, "roads", "roads")
+    # the streets as spatial grids --roads and spatial run's page read them: every road class
+    roads = _read_roads(args.roads)
     import pandas as pd
 
     from spatial.grids.plan import names_beside
