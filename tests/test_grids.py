@@ -234,6 +234,20 @@ def test_a_community_in_two_islands_gives_its_grids_where_the_band_can_hold_them
     assert not res.report["problem"].str.contains("mean grid of 727").any()
 
 
+def test_islands_seats_move_to_where_the_band_holds_them_and_stop_when_no_move_helps():
+    from spatial.grids._seats import _band_seats
+
+    # 1,500 and 680 households, 2 + 1 grids by households: one grid moves to the 680
+    assert _band_seats([1500, 680], [2, 1], [6, 8], 300, 500).tolist() == [1, 2]
+    # all in the band already: nothing moves; a move would put none more in it: nothing moves
+    assert _band_seats([800, 400], [2, 1], [5, 5], 300, 500).tolist() == [2, 1]
+    assert _band_seats([1700, 2300], [2, 2], [9, 9], 300, 500).tolist() == [2, 2]
+    # two hundred islands, each 800 given one grid where two fit: every one gets its second from
+    # the 1,200s given four (300 each) only while a 1,200 keeps the band with three (400)
+    out = _band_seats([800] * 100 + [1200] * 100, [1] * 100 + [4] * 100, [9] * 200, 300, 500)
+    assert out.tolist() == [2] * 100 + [3] * 100
+
+
 def test_a_grids_row_on_its_pieces_is_not_taken_as_the_reason_it_is_out_of_the_band():
     """A row of five units of 260, 100, 250, 100, 260 households cannot make two grids of 300-600
     (either end with its neighbour makes 360, the other three 610), though their mean, 485, is well

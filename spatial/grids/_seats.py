@@ -60,23 +60,17 @@ def _band_seats(totals, seats, sizes, lo, hi):
     def held(t, s):
         return (s >= 1) & (lo <= t / np.maximum(s, 1)) & (t / np.maximum(s, 1) <= hi)
 
-    for _ in range(int(seats.sum())):
-        now = held(totals, seats)
-        best = None
-        for a in np.flatnonzero(seats > 1):
-            for b in np.flatnonzero(seats < sizes):
-                if a == b:
-                    continue
-                gain = (int(held(totals[a], seats[a] - 1)) - int(now[a])
-                        + int(held(totals[b], seats[b] + 1)) - int(now[b]))
-                if gain <= 0:
-                    continue
-                off = abs(seats[a] - 1 - quota[a]) + abs(seats[b] + 1 - quota[b])
-                key = (-gain, off, a, b)
-                if best is None or key < best:
-                    best = key
-        if best is None:
+    for _ in range(int(seats.sum())):  # each move a whole table of (from, to) pairs at once
+        now = held(totals, seats).astype(int)
+        give = np.where(seats > 1, held(totals, seats - 1).astype(int) - now, -10)  # from a
+        take = np.where(seats < sizes, held(totals, seats + 1).astype(int) - now, -10)  # to b
+        gain = give[:, None] + take[None, :]
+        np.fill_diagonal(gain, -10)
+        if gain.max() <= 0:
             break
-        seats[best[2]] -= 1
-        seats[best[3]] += 1
+        off = np.abs(seats - 1 - quota)[:, None] + np.abs(seats + 1 - quota)[None, :]
+        a, b = np.nonzero(gain == gain.max())  # (row-major: a, then b, ascending)
+        pick = int(np.argmin(off[a, b]))  # the first of the nearest to the proportional share
+        seats[a[pick]] -= 1
+        seats[b[pick]] += 1
     return seats
