@@ -92,6 +92,36 @@ def test_straight_cut_on_a_known_strip():
     assert straight_cut(gap, hh, xy, 20.0).tolist() == [0, 0, 0, 1, 1]  # 30 | 30: the only connected one
 
 
+@settings(max_examples=80, deadline=None)
+@given(seed=st.integers(0, 100_000), n=st.integers(3, 90), frac=st.floats(0.1, 0.9),
+       beat_share=st.floats(0.0, 0.3))
+def test_straight_cut_with_beat_gives_what_the_caller_keeps_without_it(seed, n, frac, beat_share):
+    # the bisection keeps a straight cut only when it is off the wanted households by less than
+    # ``beat``; told so, the cut may end at once with None, never with another cut kept
+    adj, hh, xy = _town(seed, n)
+    want = frac * hh.sum()
+    beat = beat_share * hh.sum()
+    ref = _straight_reference(adj, hh, xy, want, 16, 6)
+    kept = ref is not None and abs(hh[ref == 0].sum() - want) < beat
+    got = straight_cut(adj, hh, xy, want, beat=beat)
+    if kept:
+        assert np.array_equal(got, ref)
+    else:
+        assert got is None or not abs(hh[got == 0].sum() - want) < beat
+
+
+def test_straight_cut_with_beat_stops_when_no_line_comes_near():
+    # the strip of 10, 10, 10, 10, 20 households: no prefix holds 25 (the nearest, 20 and 30,
+    # are 5 off), so asked to come within 4.9 it gives None; within 5.5, the cut of 20 households
+    # (at exactly 5 it searches on, leaving the rounding's room: the caller then says no itself)
+    xy = np.array([[0.0, 0], [1, 0], [2, 0], [3, 0], [4, 0]])
+    hh = np.array([10.0, 10, 10, 10, 20])
+    path = sparse.diags([np.ones(4), np.ones(4)], [1, -1], format="csr")
+    assert straight_cut(path, hh, xy, 25.0, beat=4.9) is None
+    assert straight_cut(path, hh, xy, 25.0, beat=5.5).tolist() == [0, 0, 1, 1, 1]
+    assert straight_cut(path, hh, xy, 25.0).tolist() == [0, 0, 1, 1, 1]
+
+
 def _ring_reference(adj, labels, g, steps):
     rows, cols = adj.nonzero()
     touch = {}
