@@ -11,6 +11,7 @@ saying why the two disagree, read on a phone as a slip.
 from __future__ import annotations
 
 import math
+import warnings
 import xml.etree.ElementTree as ET
 import zipfile
 
@@ -139,3 +140,30 @@ def test_a_map_drawn_in_python_of_walks_on_a_dem_says_they_are_on_the_slopes(tmp
     flat = spatial.walking_coverage(homes, stations, network)
     page = spatial.coverage_map(flat, stations, lang=lang).get_root().render()
     assert speed.replace("平地上 ", "").replace(" on the flat", "") in page and model.split("：")[0].split(":")[0] not in page
+
+
+@pytest.mark.parametrize("dem_crs, res", [("EPSG:3857", 5.5), ("EPSG:4326", 1 / 3600 / 6)])
+def test_a_dem_in_web_mercator_or_degrees_gives_the_minutes_of_the_same_dem_in_utm(tmp_path, dem_crs, res):
+    # Web Mercator cells are 1/cos(25.7°) = 1.11 times their ground size: a slope taken in its
+    # metres would be 11% too gentle. The DEM here is a plane (10% up east, 5% north), which
+    # rasterio's bilinear warp keeps exact, so its heights are the UTM DEM's.
+    import spatial
+    from rasterio.warp import Resampling, calculate_default_transform, reproject
+
+    hill_town(tmp_path)
+    with rasterio.open(tmp_path / "dem.tif", "r+") as dem:  # a plane tilted north too
+        rows = np.arange(dem.height)[:, None]
+        dem.write((dem.read(1) + 0.05 * (Y0 + 200 - (rows + 0.5) * 5.0 - Y0)).astype("float32"), 1)
+    with rasterio.open(tmp_path / "dem.tif") as src, warnings.catch_warnings():
+        warnings.simplefilter("ignore", PendingDeprecationWarning)  # rasterio's warp multiplies Affines with *
+        transform, w, h = calculate_default_transform(src.crs, dem_crs, src.width, src.height, *src.bounds,
+                                                      resolution=res)
+        with rasterio.open(tmp_path / "warped.tif", "w", **{**src.profile, "crs": dem_crs, "transform": transform,
+                                                            "width": w, "height": h}) as dst:
+            reproject(rasterio.band(src, 1), rasterio.band(dst, 1), resampling=Resampling.bilinear)
+    stations, homes = (gpd.read_file(tmp_path / f) for f in ("stations.gpkg", "homes.gpkg"))
+    network = spatial.read_network(gpd.read_file(tmp_path / "street.gpkg").to_crs("EPSG:3857"))
+    walks = spatial.walking_coverage(homes.to_crs("EPSG:4326"), stations.to_crs("EPSG:3857"), network,
+                                     dem=tmp_path / "warped.tif")
+    assert walks["walk_m"].item() == pytest.approx(810.0, abs=0.5)
+    assert walks["walk_min"].item() == pytest.approx((10 + 800 / tobler(0.10)) / M_PER_MIN, abs=0.01)
