@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -19,6 +21,10 @@
 #
 # 步行速度默认 4 km/h（GB 50180-2018：15 分钟生活圈约 800–1,000 m）。每个点先吸附到最近的
 # 步行**路段**（而非路口节点），吸附的直线段也计入步行距离。
+#
+# 山地城镇（如黔东南的从江、黎平）给出 DEM：`spatial.walking_coverage(units, stations, network, dem="dem.tif")`，
+# 分钟按坡度计算（Tobler 步行函数：上坡慢、缓下坡略快，从住处走到服务站）；`walk_m` 仍是路程。
+# 见 docs/elevation.md。
 
 # %% [markdown]
 # ## Load (读取数据与步行网络)
@@ -74,7 +80,9 @@ assert gaps["households"].sum() == uncovered["households"].sum()   # 每一户�
 gaps[["gap_id", "rank", "households", "population", "n_points"]].head()
 
 # %% [markdown]
-# ## Map (覆盖地图：未覆盖单元为红色，可切换 5/10/15 分钟服务范围)
+# ## Map (覆盖地图：未覆盖单元为品红色（超出服务圈）与深紫色（无法步行到达），可切换 5/10/15 分钟服务范围)
+#
+# 地图不用红绿对比，色弱者与黑白打印也能分清已覆盖（绿色由深到浅）与未覆盖。
 
 # %%
 spatial.coverage_map(demand, stations, isochrones=iso, gaps=gaps, summary=summary,

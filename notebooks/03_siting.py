@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -48,7 +50,10 @@ result.before_after.head()
 # %%
 lscp = spatial.site_stations(demand, stations, network, target=0.99, band="15min")
 print(lscp.optimality["message"] if lscp.optimality.get("message") else "")
-print(f"需要 {len(lscp.sites)} 个新站点；无法由任何候选点覆盖的住户单元：{len(lscp.unreachable)} 个")
+reached = lscp.sites["cum_coverage_pct"].max()  # 99% may be out of reach: the homes no candidate reaches
+print(f"需要 {len(lscp.sites)} 个新站点，覆盖 {reached:.2f}% 的住户"
+      f"{'' if lscp.optimality['target_reached'] else '（达不到 99%）'}；"
+      f"无法由任何候选点覆盖的住户单元：{len(lscp.unreachable)} 个")
 
 # %% [markdown]
 # ## Map (总览地图：网格、覆盖与建议新站点)

@@ -12,7 +12,9 @@ Every name but the errors loads its module on first use, so ``import spatial`` l
 geopandas, pandas, numpy, scipy, folium or osmnx (nor does ``spatial --help``). The code
 lives in packages by job (see ``docs/architecture.md``): :mod:`spatial.io`, :mod:`spatial.network`,
 :mod:`spatial.coverage`, :mod:`spatial.grids`, :mod:`spatial.siting`, :mod:`spatial.maps`,
-:mod:`spatial.project` and :mod:`spatial.cli`, on the base :mod:`spatial.core`.
+:mod:`spatial.project` and :mod:`spatial.cli`, on the base :mod:`spatial.core`. They and their
+modules load on first use too: ``spatial.network.elevation.edge_times(network, "dem.tif")`` works
+right after ``import spatial``.
 """
 
 from __future__ import annotations
@@ -79,9 +81,15 @@ __all__ = sorted([
 ])
 
 
+#: the packages by job, loaded on first use too: docs/ write ``spatial.network.elevation.edge_times(...)``
+_PACKAGES = frozenset({"core", "io", "network", "datasets", "coverage", "grids", "siting", "maps", "project", "cli"})
+
+
 def __getattr__(name: str):
     module = _LAZY.get(name)
     if module is None:
+        if name in _PACKAGES:  # each loads its own modules as they are named (spatial.core._lazy)
+            return importlib.import_module(f".{name}", __name__)
         raise AttributeError(f"module 'spatial' has no attribute {name!r}")
     value = getattr(importlib.import_module(f".{module}", __name__), name)
     globals()[name] = value

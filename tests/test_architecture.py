@@ -134,3 +134,32 @@ def test_a_public_name_loads_its_packages_on_first_use():
 def test_help_loads_no_heavy_package(command):
     code = f"from spatial.cli import main\nassert main({[*command, '--help']!r}) == 0"
     assert _loaded_after(code) == []
+
+
+def test_the_dotted_calls_the_docs_write_work_right_after_import_spatial():
+    # docs/elevation.md's dem=spatial.network.elevation.edge_times(network, "dem.tif") (and README's
+    # spatial.maps.interactive.tianditu_tiles, docs/grid-codes.md's spatial.grids.codes.parse_grid_code,
+    # docs/layers.md's spatial.io.personal.personal_columns) said "module 'spatial' has no attribute
+    # 'network'" in a fresh session: the attribute existed only once another call had imported it
+    import re
+
+    docs = [ROOT.parent / "README.md", *sorted((ROOT.parent / "docs").glob("*.md"))]
+    dotted = sorted({m for path in docs for m in re.findall(
+        r"(?<![\w.])(spatial(?:\.(?:" + "|".join(PACKAGES) + r"))(?:\.[A-Za-z_]\w*)+)", path.read_text(encoding="utf-8"))})
+    assert {"spatial.network.elevation.edge_times", "spatial.grids.codes.parse_grid_code"} <= set(dotted)
+    code = ("import spatial\nfrom functools import reduce\n"
+            f"for chain in {dotted!r}:\n"
+            "    reduce(getattr, chain.split('.')[1:], spatial)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT.parent)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_a_package_still_has_no_attribute_it_lacks():
+    code = ("import spatial\n"
+            "for chain in (('nothing',), ('network', 'nothing'), ('grids', '__wrapped__')):\n"
+            "    try:\n        obj = spatial\n        for name in chain:\n            obj = getattr(obj, name)\n"
+            "    except AttributeError as e:\n        print(e)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT.parent, check=True)
+    assert done.stdout.splitlines() == ["module 'spatial' has no attribute 'nothing'",
+                                        "module 'spatial.network' has no attribute 'nothing'",
+                                        "module 'spatial.grids' has no attribute '__wrapped__'"]

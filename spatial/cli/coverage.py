@@ -394,7 +394,7 @@ def _coverage(args: argparse.Namespace, step) -> int:
 
             results_kmz(tmps[-1], {"stations": snapped, "gaps": gaps, "demand": scored,  # (its coords hints)
                                    "communities": layers.get("communities")},  # each gap's 所属社区
-                        station_id_col=sid)
+                        station_id_col=sid, slope=dem.describe("zh") if dem is not None else None)
     for path in stale:  # an earlier run's table this run does not write would pass for this run's
         path.unlink(missing_ok=True)
     step(None)

@@ -7,3 +7,9 @@ whole or not at all; a stop held while they move in ``_held``), :mod:`~spatial.c
 private thread pool for numpy work and sort-based array helpers (``_arrays``). May import nothing
 else of :mod:`spatial`.
 """
+
+from spatial.core._lazy import submodule
+
+
+def __getattr__(name: str):  # its modules load on first use, after a bare import spatial
+    return submodule(__name__, name)

@@ -7,3 +7,9 @@ homes clustered into gaps by cause, service gaps ranked) and :mod:`~spatial.cove
 (station catchments, floor area per 100 households, 2SFCA). May import :mod:`spatial.network`, :mod:`spatial.io` and
 :mod:`spatial.core`.
 """
+
+from spatial.core._lazy import submodule
+
+
+def __getattr__(name: str):  # its modules load on first use, after a bare import spatial
+    return submodule(__name__, name)

@@ -228,6 +228,9 @@ def walking_coverage(
         ``attrs["speed_kmh"]`` and ``attrs["bands"]`` (the band labels) say what the walks were
         scored with, for a summary that asks another band; ``attrs["station_id_col"]`` the
         stations' id column ``nearest_station`` holds (a map of stations with no names labels them by it).
+        With ``dem``, ``attrs["slope"]`` holds the slope model in English and Chinese
+        (``{"en": ..., "zh": ...}``, :meth:`EdgeTimes.describe <spatial.network.elevation.EdgeTimes.describe>`):
+        a map of these walks states it next to the speed, and that 15 minutes are 1,000 m on the flat only.
 
     Examples
     --------
@@ -280,8 +283,8 @@ def walking_coverage(
         from spatial.network.routing import nearest_source_timed
 
         by = "length" if meters is not None else "time"
-        time_m, walk, src = nearest_source_timed(network, s_snap, d_snap, edge_times(network, dem),
-                                                 limit_m=limit_m, by=by)
+        dem = edge_times(network, dem)
+        time_m, walk, src = nearest_source_timed(network, s_snap, d_snap, dem, limit_m=limit_m, by=by)
         score = walk if meters is not None else time_m
     if np.isfinite(limit_m):  # a walk past the search's end may miss a shorter way: not measured
         far = np.isfinite(score) & (score > limit_m)
@@ -297,6 +300,8 @@ def walking_coverage(
     out.attrs["speed_kmh"] = float(speed_kmh)  # a summary of bands at another speed reads it (band_as_scored)
     out.attrs["bands"] = [b.label for b in bands]  # what it was scored for, though no home is in some (demand_within)
     out.attrs["station_id_col"] = station_id_col  # nearest_station holds its ids: a map names the stations by it
+    if dem is not None:  # minutes on the slopes: a map of these walks states the model by the speed (coverage_map)
+        out.attrs["slope"] = {lang: dem.describe(lang) for lang in ("en", "zh")}
     if hints:  # the report (report_reasons) carries them too: the console is not what an official reads
         out.attrs["coords_hints"] = hints
     if car_network(network.report):  # no footway or path: the maps and README.txt say so, not the console only

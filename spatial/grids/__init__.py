@@ -12,3 +12,9 @@ labels keyed by unit id, grids asked per community) and the plan being redrawn r
 (``_plan_inputs``: its grid labels, locks and each unit's plan grid in its community). May import
 :mod:`spatial.network` (roads only), :mod:`spatial.io` and :mod:`spatial.core`.
 """
+
+from spatial.core._lazy import submodule
+
+
+def __getattr__(name: str):  # its modules load on first use, after a bare import spatial
+    return submodule(__name__, name)

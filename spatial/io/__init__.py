@@ -10,3 +10,9 @@ give them), :mod:`~spatial.io.personal` (input columns that look personal: ÂßìÂê
 :mod:`~spatial.io.workbook` (the Excel summary) and the private
 encoding and shapefile plumbing. May import :mod:`spatial.core` only.
 """
+
+from spatial.core._lazy import submodule
+
+
+def __getattr__(name: str):  # its modules load on first use, after a bare import spatial
+    return submodule(__name__, name)

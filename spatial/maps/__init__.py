@@ -8,3 +8,9 @@ Chromium) and the private styling, layer data, offline inlining and vendored ass
 (``_assets``). May import :mod:`spatial.siting`, :mod:`spatial.coverage`, :mod:`spatial.grids`,
 :mod:`spatial.datasets`, :mod:`spatial.network`, :mod:`spatial.io` and :mod:`spatial.core`.
 """
+
+from spatial.core._lazy import submodule
+
+
+def __getattr__(name: str):  # its modules load on first use, after a bare import spatial
+    return submodule(__name__, name)

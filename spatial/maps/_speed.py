@@ -176,6 +176,24 @@ class AtSpeed:
     left_out: list[tuple[str, float | None]] = field(default_factory=list)
 
 
+def walks_slope(demand: pd.DataFrame, slope: str | None, lang: str) -> str | None:
+    """The slope model a map states by its speed: ``slope`` when given, else the one the walks
+    were timed with (``walking_coverage(..., dem=)`` keeps it in ``attrs["slope"]``), else None
+    (flat ground). A map of walks on a DEM said "15 分钟约 1000 米" and nothing of the slopes.
+
+    Examples
+    --------
+    >>> walks = pd.DataFrame({"band": ["15min"]})
+    >>> walks.attrs["slope"] = {"en": "walk times by Tobler", "zh": "步行时间按 Tobler 计算"}
+    >>> walks_slope(walks, None, "zh"), walks_slope(walks, "given", "en"), walks_slope(pd.DataFrame(), None, "en")
+    ('步行时间按 Tobler 计算', 'given', None)
+    """
+    if slope is not None:
+        return slope
+    said = getattr(demand, "attrs", {}).get("slope")
+    return said.get(lang) or said.get("en") if isinstance(said, dict) else None
+
+
 def at_map_speed(demand, speed_kmh, band_col, band_list, *, gaps, isochrones, stations, slope) -> AtSpeed:
     """The layers of a coverage map at ``speed_kmh`` (see the module's docstring)."""
     walked, speed_kmh = walked_speed(demand, speed_kmh, band_col, band_list)

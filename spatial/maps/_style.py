@@ -255,7 +255,7 @@ FIELD_LABELS = {
         "under_standard": "面积标准", "fca_m2_per_100hh": "可达面积（平方米/百户，2SFCA）",
         "lon": "经度（WGS84）", "lat": "纬度（WGS84）",
         "four_bounds": "四至", "east_bound": "东至", "south_bound": "南至", "west_bound": "西至",
-        "north_bound": "北至", "coords_note": "注意", "note": "说明",
+        "north_bound": "北至", "coords_note": "注意", "slope_note": "坡度模型", "note": "说明",
     },
     "en": {
         "grid_code": "Grid code", "grid_id": "Grid id", "community_id": "Community id",
@@ -282,7 +282,7 @@ FIELD_LABELS = {
         "under_standard": "Floor area standard", "fca_m2_per_100hh": "Floor area in reach (m² per 100 households, 2SFCA)",
         "lon": "Longitude (WGS84)", "lat": "Latitude (WGS84)",
         "four_bounds": "Bounds (四至)", "east_bound": "East to", "south_bound": "South to", "west_bound": "West to",
-        "north_bound": "North to", "coords_note": "Note", "note": "What the report says",
+        "north_bound": "North to", "coords_note": "Note", "slope_note": "Slope model", "note": "What the report says",
     },
 }
 

@@ -34,7 +34,7 @@ from spatial.maps import _style as st
 from spatial.maps import _draw as draw
 from spatial.maps._data import (GRID_FIELDS, community_coverage, file_status, grid_notes, head_props, jsonable,
                                 popup_props, short_labels, station_id_column, with_station_reasons)
-from spatial.maps._speed import at_map_speed, left_out_notes, speed_notice, summary_at_speed
+from spatial.maps._speed import at_map_speed, left_out_notes, speed_notice, summary_at_speed, walks_slope
 from spatial.maps._draw import GAP_LABELS  # noqa: F401  (public constant, kept here)
 from spatial.maps._tables import coverage_table, grid_table
 from spatial.maps._layers import (Attribution, BoxControl, Layout, OfflineMap, ScaleBar, layers_top_first, render_page,
@@ -395,7 +395,7 @@ def coverage_map(
         a ``summary`` of another speed are left out with a note (``_speed.at_map_speed``).
     slope : str, optional
         The slope model the walks used (``EdgeTimes.describe()``), stated next to the speed;
-        None for flat ground.
+        default the one ``walking_coverage(..., dem=)`` kept in ``demand.attrs["slope"]``, else flat.
     band_col, households_col, name_col : str
         Column names.
     lang, tiles, tiles_attr, tiles_crs, synthetic_note, credits, report, m
@@ -435,7 +435,7 @@ def coverage_map(
     band_list = _bands(bands, demand, band_col, isochrones, summary)
     # gaps, service areas, 2SFCA figures and a table of another speed than the homes drawn: left out
     at = at_map_speed(demand, speed_kmh, band_col, band_list, gaps=gaps, isochrones=isochrones, stations=stations,
-                      slope=slope)
+                      slope=(slope := walks_slope(demand, slope, lang)))  # walks on a DEM: said by the speed
     demand, speed_kmh, gaps, isochrones, stations = at.demand, at.speed_kmh, at.gaps, at.isochrones, at.stations
     colours = st.band_colours(band_list)
     demand = demand.rename(columns={band_col: "band"}) if band_col != "band" else demand

@@ -40,7 +40,7 @@ KMZ_LAYERS = {
                                              "building_leads", "household_leads", "note"]),
     "stations": (("党群服务站", "Stations"), "name", ["station_id", *STATION_FIELDS, "coords_note"]),
     "gaps": (("覆盖盲区", "Coverage gaps"), "_name", ["gap_id", "rank", *(c for c in GAP_FIELDS if c != "rank"),
-                                                  "coords_note"]),
+                                                  "slope_note", "coords_note"]),
     "sites": (("建议新站点", "Proposed sites"), "_name", ["site_id", "candidate_id", "build_order", "gain_households",
                                                       "gain_population", "cum_coverage_pct"]),
 }
@@ -48,7 +48,7 @@ _NAME = "_name"
 
 
 def results_kmz(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame | None], *, lang: str = "zh",
-                station_id_col: str | None = None) -> Path:
+                station_id_col: str | None = None, slope: str | None = None) -> Path:
     """Write the ``grids``, ``stations``, ``gaps`` and ``sites`` of ``layers`` that have rows to
     one KMZ (or KML), a folder each, in ``lang`` (``"zh"`` or ``"en"``); each station is described
     with its id (站点编号) from ``station_id_col``, else ``station_id`` or the column a list names
@@ -58,6 +58,9 @@ def results_kmz(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame | None],
     When the coverage found the stations or the homes looking like GCJ-02/BD-09 numbers labelled
     WGS-84 (``attrs["coords_hints"]`` of ``layers["coverage_demand"]`` or ``layers["demand"]``), each
     station (or gap, drawn round the homes) says so in its description, as the web maps do.
+    ``slope`` is the slope model the walks were timed with (``EdgeTimes.describe(lang)`` of the
+    DEM): each gap then says it under 坡度模型 (Slope model) below its walk to the nearest station,
+    as the web maps' legend does (743 m uphill and 15.3 minutes at 4 km/h do not read as a slip).
 
     Examples
     --------
@@ -113,6 +116,8 @@ def results_kmz(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame | None],
         shown["gaps"] = gap_notes(shown["gaps"], lang)
         walks = [c for c in ("walk_to_station_m", "walk_to_station_min") if c in shown["gaps"].columns]
         shown["gaps"] = shown["gaps"].assign(**{c: jsonable(shown["gaps"][c], c) for c in walks})
+    if slope and "gaps" in shown:  # its minutes are on the slopes of a DEM: said where they are read
+        shown["gaps"] = shown["gaps"].assign(slope_note=str(slope))
     looks = kml_styles(shown, lang)  # drawn in the web maps' colours (an unstyled polygon is solid white)
     labels = {**FIELD_LABELS[lang], **(site_labels(lang, shown["sites"]) if "sites" in shown else {}),
               "reason": FIELD_LABELS[lang]["station_reason"]}  # only the stations carry one here

@@ -7,3 +7,9 @@ Owns :mod:`~spatial.network.read` (every road source into one metric network),
 (DEM sampling and Tobler walking times on slopes), with the OSM walking filter in ``_walkfilter``. May import :mod:`spatial.io` and
 :mod:`spatial.core`.
 """
+
+from spatial.core._lazy import submodule
+
+
+def __getattr__(name: str):  # its modules load on first use, after a bare import spatial
+    return submodule(__name__, name)

@@ -7,3 +7,9 @@ split by street or city on Dask, its plumbing in ``_split``), with the private i
 the pipeline (``_inputs``: reading each input, finding its columns, a plan given as outlines).
 Orchestrates: may import every package but :mod:`spatial.cli`.
 """
+
+from spatial.core._lazy import submodule
+
+
+def __getattr__(name: str):  # its modules load on first use, after a bare import spatial
+    return submodule(__name__, name)

@@ -491,7 +491,9 @@ def _write(project: Project, layers: dict, out: Path) -> list[Path]:
     if o.get("kml"):
         from spatial.maps.kmz import results_kmz
 
-        files.append(results_kmz(out / "results.kmz", layers, lang=o.get("lang", "zh")))
+        dem = layers.get("dem")  # the gaps' minutes on the slopes: each gap says the model, as the maps
+        files.append(results_kmz(out / "results.kmz", layers, lang=o.get("lang", "zh"),
+                                 slope=None if dem is None else dem.describe(o.get("lang", "zh"))))
     if o.get("maps"):
         files.extend(run_maps(project, layers, out, rule_pct=_rule_pct(project)))
     if o.get("png"):  # magenta = beyond the gaps' band
