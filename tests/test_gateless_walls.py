@@ -157,3 +157,12 @@ def pd_concat(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     import pandas as pd
 
     return gpd.GeoDataFrame(pd.concat([a, b], ignore_index=True), crs=CRS)
+
+
+def test_the_chinese_report_names_the_walls_layer_in_chinese(walks):
+    """The workbook's 数据问题清单 said the layer as ``barriers`` among 路网 and 需求点."""
+    from spatial.core.checks import Report, report_in
+    from spatial.coverage.walks import report_reasons
+
+    table = report_in(report_reasons(Report(), walks, "demand", id_col="unit_id").to_frame(zh_columns=True), "zh")
+    assert table.loc[table["row_id"] == "乙小区围墙", "layer"].tolist() == ["围墙与阻隔"]

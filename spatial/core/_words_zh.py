@@ -95,6 +95,7 @@ LAYERS_ZH = {
     "communities": "社区", "units": "单元", "stations": "服务站", "network_edges": "路网", "network": "路网",
     "roads": "道路", "buildings": "建筑", "grids": "网格", "plan": "网格方案", "candidates": "候选点",
     "demand": "需求点", "households": "住户", "coverage_demand": "需求点", "unified": "统一网格",
+    "barriers": "围墙与阻隔", "gates": "大门",
 }
 
 
