@@ -106,7 +106,7 @@ def test_one_report_row_per_gateless_walls_with_their_homes_and_what_to_do(walks
     # each home is a row of its own too, its reason in Chinese
     homes = report[report["layer"] == "demand"].set_index("row_id")
     assert sorted(homes.index) == ["IN1", "IN2", "IN3"]
-    assert set(homes["problem_zh"]) == {"位于围墙内，未给出大门"}
+    assert set(homes["problem_zh"]) == {"位于围墙内，未给出大门（请补充大门）"}
 
 
 def test_the_walls_place_in_the_row_is_inside_them(walks):
