@@ -166,3 +166,13 @@ def test_the_chinese_report_names_the_walls_layer_in_chinese(walks):
 
     table = report_in(report_reasons(Report(), walks, "demand", id_col="unit_id").to_frame(zh_columns=True), "zh")
     assert table.loc[table["row_id"] == "乙小区围墙", "layer"].tolist() == ["围墙与阻隔"]
+
+
+def test_the_station_inside_gateless_walls_says_nobody_walks(walks):
+    """S2's row had said its homes were "walked across on estimated walks ... 0 households walk
+    straight across to it", of walls nobody walks in or out of."""
+    (sid, (en, zh)), = walks.attrs["enclosed"]
+    assert sid == "S2"
+    assert en == ("inside walls no mapped path enters with no gate given, with 3 homes (210 households): "
+                  "neither it nor they have a walk until the gates are given")
+    assert "请补充大门" in zh

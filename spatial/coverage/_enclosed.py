@@ -23,7 +23,7 @@ import shapely
 
 from spatial.core.checks import label_text
 from spatial.network._rooms import room_of, rooms
-from spatial.network.snapping import ESTIMATED, UNREACHABLE
+from spatial.network.snapping import ESTIMATED, NO_GATE, UNREACHABLE
 
 logger = logging.getLogger("spatial.coverage.walks")
 
@@ -63,6 +63,13 @@ def enclosed_rows(demand: pd.DataFrame, d_xy: np.ndarray, stations_xy: np.ndarra
         to_it = est & across & (nearest == label_text(sid))
         n, hh = int(mine.sum()), households[mine].sum()
         hh_it, hh_other, hh_none = households[to_it].sum(), households[est & ~to_it].sum(), households[none].sum()
+        if (demand["reason"].astype(str).to_numpy()[mine] == NO_GATE).all():  # walls with no gate: nobody walks
+            en = (f"inside walls no mapped path enters with no gate given, with {n} home{'s' if n > 1 else ''} "
+                  f"({hh:,.0f} households): neither it nor they have a walk until the gates are given")
+            zh = f"位于围墙内（墙内道路未入图，未给出大门）：本站和墙内 {n} 个居民单元（{hh:,.0f} 户）均无法步行到达，请补充大门"
+            logger.warning("station %s is %s", sid, en)
+            out.append((label_text(sid), (en, zh)))
+            continue
         en = (f"inside walls no mapped path enters, with {n} home{'s' if n > 1 else ''} ({hh:,.0f} households), "
               f"walked across on estimated walks (straight line x{detour_factor:g}): {hh_it:,.0f} households walk "
               f"straight across to it, {hh_other:,.0f} to another station, {hh_none:,.0f} have no walk")
@@ -90,7 +97,7 @@ def gateless_rows(demand: pd.DataFrame, d_xy: np.ndarray, barriers: pd.DataFrame
     ``households`` each one's): how many homes and households have no walk, and where the walls
     are. The walls are named by the ``barriers`` rows that draw them (``+``-joined: each by its name,
     ``name``, ``名称`` ..., else its index)."""
-    from spatial.network.snapping import NO_GATE, gateless
+    from spatial.network.snapping import gateless
 
     lost = demand["reason"].astype(str).to_numpy() == NO_GATE
     if not lost.any():
