@@ -81,11 +81,11 @@ def enclosed_rows(demand: pd.DataFrame, d_xy: np.ndarray, stations_xy: np.ndarra
 
 
 #: What to do about walls given with no gate (English, Chinese).
-NO_GATE_ACTION = ("kept; their homes have no walk (not counted as covered): give the estate's gates (--gates, points "
-                  "within 10 m of the walls) or map the paths inside (OSM footways; private lanes with "
-                  "--keep-private); to walk them to the nearest street instead, leave these walls out of --barriers",
-                  "保留；墙内住户无法步行到达（不计入覆盖）：请补充小区大门（--gates，距围墙 10 米以内的点）"
-                  "或补绘墙内道路（OSM 步行道；私有道路用 --keep-private）；若按最近道路估算，请从 --barriers 中去掉此围墙")
+NO_GATE_ACTION = ("kept; their homes have no walk (not counted as covered): give the estate's gates (--gates, [inputs] gates in a "
+                  "project file: points within 10 m of the walls) or map the paths inside (OSM footways; private lanes with "
+                  "--keep-private); to walk them to the nearest street instead, leave these walls out of --barriers ([inputs] barriers)",
+                  "保留；墙内住户无法步行到达（不计入覆盖）：请补充小区大门（--gates，项目文件中为 [inputs] gates：距围墙 10 米以内的点）"
+                  "或补绘墙内道路（OSM 步行道；私有道路用 --keep-private）；若按最近道路估算，请从 --barriers（[inputs] barriers）中去掉此围墙")
 
 
 def gateless_rows(demand: pd.DataFrame, d_xy: np.ndarray, barriers: pd.DataFrame, lines: np.ndarray,
