@@ -176,3 +176,17 @@ def test_the_station_inside_gateless_walls_says_nobody_walks(walks):
     assert en == ("inside walls no mapped path enters with no gate given, with 3 homes (210 households): "
                   "neither it nor they have a walk until the gates are given")
     assert "请补充大门" in zh
+
+
+def test_the_headline_says_the_households_inside_gateless_walls(walks):
+    """README.txt, the run's last lines and overview.png gave the bands' shares and nothing of the
+    210 households no band could count for want of a gate."""
+    from spatial.coverage.walks import coverage_summary
+    from spatial.project._headline import figures
+
+    hh = sum(HH[u] for u in ("IN1", "IN2", "IN3"))
+    layers = {"coverage_summary": coverage_summary(walks, bands=["15min"]), "coverage_demand": walks}
+    zh, en = figures(layers, {}, "zh"), figures(layers, {}, "en")
+    assert zh[1] == f"其中 {hh} 户在 1 处未给出大门的围墙内，无法步行到达：请补充大门（见数据问题清单）。"
+    assert en[1] == f"{hh} households inside 1 walled area with no gate given have no walk: give the gates (see the report)."
+    assert len(figures({"coverage_summary": layers["coverage_summary"]}, {}, "zh")) == 1

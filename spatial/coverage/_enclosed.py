@@ -89,8 +89,8 @@ NO_GATE_ACTION = ("kept; their homes have no walk (not counted as covered): give
 
 
 def gateless_rows(demand: pd.DataFrame, d_xy: np.ndarray, barriers: pd.DataFrame, lines: np.ndarray,
-                  households: np.ndarray, edges: np.ndarray, gates_xy, crs) -> list[tuple[str, tuple[str, str]]]:
-    """``[(walls' row ids, (problem, 问题)), ...]``: one per walled area no walkway of the network
+                  households: np.ndarray, edges: np.ndarray, gates_xy, crs) -> list[tuple]:
+    """``[(walls' row ids, (problem, 问题), homes, households), ...]``: one per walled area no walkway of the network
     enters (:func:`spatial.network._rooms.rooms` of ``lines``, the ``barriers`` rows' lines in the
     network's ``crs``; ``edges`` its walkways) with no gate of ``gates_xy`` in its walls and homes
     inside (``demand``'s ``reason`` :data:`spatial.network.snapping.NO_GATE`, ``d_xy`` their points,
@@ -119,7 +119,7 @@ def gateless_rows(demand: pd.DataFrame, d_xy: np.ndarray, barriers: pd.DataFrame
               f"({hh:,.0f} households) inside have no walk")
         zh = f"围墙未给出大门（约 {lon:.5f}, {lat:.5f}）：墙内 {n} 个居民单元（{hh:,.0f} 户）无法步行到达"
         logger.warning("barriers %s: %s; give the gates (--gates)", ids, en)
-        out.append((ids, (en, zh)))
+        out.append((ids, (en, zh), n, hh))
     return out
 
 

@@ -460,6 +460,6 @@ def report_reasons(report: Report, frame: pd.DataFrame, layer: str, *, id_col: s
     report_hints(report, frame.attrs.get("coords_hints", ()))  # Amap/Baidu numbers read as WGS-84?
     for sid, (en, zh) in frame.attrs.get("enclosed", ()):  # a station inside walls (walking_coverage's rows)
         report.add("stations", sid, en, ENCLOSED_ACTION[0], zh=(zh, ENCLOSED_ACTION[1]))
-    for ids, (en, zh) in frame.attrs.get("gateless", ()):  # walls with no gate given, homes inside
+    for ids, (en, zh), *_ in frame.attrs.get("gateless", ()):  # walls with no gate given, homes inside
         report.add("barriers", ids, en, NO_GATE_ACTION[0], zh=(zh, NO_GATE_ACTION[1]))
     return report
