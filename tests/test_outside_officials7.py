@@ -330,3 +330,22 @@ def test_walls_a_walkway_enters_are_walked_inside_and_nothing_is_said():
     demand = walking_coverage(homes, stations, mapped, gates=gate, barriers=walls)
     assert demand.attrs["enclosed"] == []
     assert LineString(xy[[2, 5]]).crosses(walls.geometry.iloc[0].exterior)
+
+
+def test_the_summary_and_before_after_csvs_give_level_and_band_in_words(town):
+    """coverage_summary.csv's ``level`` and sites_before_after.csv's ``level`` and ``band`` stayed
+    codes (overall, 15min) in a Chinese run where every other CSV has its words beside them; now
+    ``level_zh`` and ``band_zh`` follow them, in the words of the workbook's sheets (总体 ...) and
+    the sites' popups (15分钟内); a gap's band is the band it lies beyond (15分钟外)."""
+    summary = _csv(town / "coverage_summary.csv")
+    cols = list(summary.columns)
+    assert cols[cols.index("level") + 1] == "level_zh"
+    words = {"overall": "总体", "street": "街道", "community": "社区", "grid": "网格"}
+    assert set(summary["level"]) >= {"overall", "community", "grid"}
+    assert all(words[lv] == zh for lv, zh in zip(summary["level"], summary["level_zh"]))
+    before = _csv(town / "sites_before_after.csv")
+    cols = list(before.columns)
+    assert cols[cols.index("level") + 1] == "level_zh" and cols[cols.index("band") + 1] == "band_zh"
+    assert set(zip(before["band"], before["band_zh"])) == {("15min", "15分钟内")}
+    gaps = _csv(town / "gaps.csv")
+    assert set(zip(gaps["band"], gaps["band_zh"])) == {("15min", "15分钟外")}

@@ -348,6 +348,7 @@ def _coverage(args: argparse.Namespace, step) -> int:
     layers["gaps"] = gaps = coverage_gaps(scored, network, band=gap_band, max_snap_m=args.max_snap_m,
                                           households_col=hh, population_col=pop, detour_factor=args.detour_factor,
                                           speed_kmh=args.speed_kmh, dem=dem, barriers=walk_opts["barriers"],
+                                          gates=walk_opts["gates"],
                                           communities=communities, community_id_col=cid)
     layers["report"] = walk_report(network, dem, repaired, not_reached_report(scored, snapped, uid, sid))
     # made in the network's metres, or given in another CRS than the demand (stations in degrees

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from spatial.cli._common import check_inputs, check_output, non_negative, positive, say
+from spatial.cli._common import (LAYER_SUFFIXES, NETWORK_SUFFIXES, check_inputs, check_output, non_negative,
+                                 positive, say)
 
 
 def add_parser(sub) -> None:
@@ -14,9 +15,13 @@ def add_parser(sub) -> None:
     p.add_argument("--coverage", type=Path, default=None,
                    help="GeoPackage with layers demand, stations, isochrones, gaps (spatial coverage)")
     p.add_argument("--sites", type=Path, default=None, help="GeoPackage with a 'sites' layer (spatial site)")
+    p.add_argument("--roads", type=Path, default=None,
+                   help="streets drawn as context: the network file spatial coverage was given (.graphml, .osm, "
+                        ".osm.pbf) or a line layer (its GeoPackage holds no streets: offline, without them or "
+                        "--tiles, the map is a blank page)")
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="labels and legend (default: zh)")
     p.add_argument("--tiles", default=None,
-                   help="basemap: osm, amap (GCJ-02) or an XYZ URL template (default: none, network as context)")
+                   help="basemap: osm, amap (GCJ-02) or an XYZ URL template (default: none, the --roads as context)")
     p.add_argument("--speed-kmh", type=positive, default=None,
                    help="walking speed stated on the map, for a --coverage file that does not record the "
                         "speed it was made with (default: the file's speed, else 4.0)")
@@ -66,15 +71,21 @@ def _cmd_map(args: argparse.Namespace) -> int:
     lo, hi = (300 if band[0] is None else band[0]), (500 if band[1] is None else band[1])
     if lo > hi:
         raise SpatialError(f"--min-households {lo:g} is above --max-households {hi:g}")
-    inputs = {"--grids": args.grids, "--coverage": args.coverage, "--sites": args.sites}
+    inputs = {"--grids": args.grids, "--coverage": args.coverage, "--sites": args.sites, "--roads": args.roads}
     _plan_as_grids(args.grids)
-    check_inputs(inputs, suffixes=dict.fromkeys(inputs, (".gpkg",)))
+    check_inputs(inputs, suffixes={**dict.fromkeys(inputs, (".gpkg",)), "--roads": LAYER_SUFFIXES + NETWORK_SUFFIXES})
     check_output(args.out, inputs=inputs, suffixes=(".html", ".htm"))
     options = {"lang": args.lang, "tiles": args.tiles, "credits": args.credit}
     if args.coverage is not None and args.speed_kmh is not None:
         options["speed_kmh"] = args.speed_kmh
     if args.grids is not None and band != (None, None):  # else the band the grids were drawn for, if it shows
         options.update(min_households=lo, max_households=hi)
+    if args.roads is not None:  # the streets, as spatial editor --roads reads them (every road class)
+        from spatial.cli._roads import _read_roads
+        from spatial.network.graph import WalkNetwork, edges_frame
+
+        roads = _read_roads(args.roads)
+        options["network_edges"] = edges_frame(roads) if isinstance(roads, WalkNetwork) else roads
     m = map_from_files(grids=args.grids, coverage=args.coverage, sites=args.sites, **options)
     path = save_map(m, args.out, offline=not args.online)  # whole or not at all
     say(args, f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")

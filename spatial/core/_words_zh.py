@@ -14,6 +14,7 @@ REASONS_ZH = {
     "no station in its network component": "所在路网片段内没有服务站",
     "no station within max_walk_m": "最大步行距离内没有服务站",
     "cut off by a barrier": "被围墙、河流或干道阻隔",
+    "in walls with no gate given": "位于围墙内，未给出大门（请补充大门）",
     "no location (empty geometry)": "没有位置（几何为空）",
     "no elevation: outside the DEM": "无高程：位于高程数据范围外",
     "no elevation: DEM nodata/NaN cells": "无高程：高程数据为空值",
@@ -94,6 +95,7 @@ LAYERS_ZH = {
     "communities": "社区", "units": "单元", "stations": "服务站", "network_edges": "路网", "network": "路网",
     "roads": "道路", "buildings": "建筑", "grids": "网格", "plan": "网格方案", "candidates": "候选点",
     "demand": "需求点", "households": "住户", "coverage_demand": "需求点", "unified": "统一网格",
+    "barriers": "围墙与阻隔", "gates": "大门",
 }
 
 

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import logging
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from spatial.core.checks import label_text
 from spatial.network._rooms import room_of, rooms
-from spatial.network.snapping import ESTIMATED, UNREACHABLE
+from spatial.network.snapping import ESTIMATED, NO_GATE, UNREACHABLE
 
 logger = logging.getLogger("spatial.coverage.walks")
 
@@ -61,6 +63,13 @@ def enclosed_rows(demand: pd.DataFrame, d_xy: np.ndarray, stations_xy: np.ndarra
         to_it = est & across & (nearest == label_text(sid))
         n, hh = int(mine.sum()), households[mine].sum()
         hh_it, hh_other, hh_none = households[to_it].sum(), households[est & ~to_it].sum(), households[none].sum()
+        if (demand["reason"].astype(str).to_numpy()[mine] == NO_GATE).all():  # walls with no gate: nobody walks
+            en = (f"inside walls no mapped path enters with no gate given, with {n} home{'s' if n > 1 else ''} "
+                  f"({hh:,.0f} households): neither it nor they have a walk until the gates are given")
+            zh = f"位于围墙内（墙内道路未入图，未给出大门）：本站和墙内 {n} 个居民单元（{hh:,.0f} 户）均无法步行到达，请补充大门"
+            logger.warning("station %s is %s", sid, en)
+            out.append((label_text(sid), (en, zh)))
+            continue
         en = (f"inside walls no mapped path enters, with {n} home{'s' if n > 1 else ''} ({hh:,.0f} households), "
               f"walked across on estimated walks (straight line x{detour_factor:g}): {hh_it:,.0f} households walk "
               f"straight across to it, {hh_other:,.0f} to another station, {hh_none:,.0f} have no walk")
@@ -69,3 +78,55 @@ def enclosed_rows(demand: pd.DataFrame, d_xy: np.ndarray, stations_xy: np.ndarra
         logger.warning("station %s is %s", sid, en)
         out.append((label_text(sid), (en, zh)))
     return out
+
+
+#: What to do about walls given with no gate (English, Chinese).
+NO_GATE_ACTION = ("kept; their homes have no walk (not counted as covered): give the estate's gates (--gates, [inputs] gates in a "
+                  "project file: points within 10 m of the walls) or map the paths inside (OSM footways; private lanes with "
+                  "--keep-private); to walk them to the nearest street instead, leave these walls out of --barriers ([inputs] barriers)",
+                  "保留；墙内住户无法步行到达（不计入覆盖）：请补充小区大门（--gates，项目文件中为 [inputs] gates：距围墙 10 米以内的点）"
+                  "或补绘墙内道路（OSM 步行道；私有道路用 --keep-private）；若按最近道路估算，请从 --barriers（[inputs] barriers）中去掉此围墙")
+
+
+def gateless_rows(demand: pd.DataFrame, d_xy: np.ndarray, barriers: pd.DataFrame, lines: np.ndarray,
+                  households: np.ndarray, edges: np.ndarray, gates_xy, crs) -> list[tuple]:
+    """``[(walls' row ids, (problem, 问题), homes, households), ...]``: one per walled area no walkway of the network
+    enters (:func:`spatial.network._rooms.rooms` of ``lines``, the ``barriers`` rows' lines in the
+    network's ``crs``; ``edges`` its walkways) with no gate of ``gates_xy`` in its walls and homes
+    inside (``demand``'s ``reason`` :data:`spatial.network.snapping.NO_GATE`, ``d_xy`` their points,
+    ``households`` each one's): how many homes and households have no walk, and where the walls
+    are. The walls are named by the ``barriers`` rows that draw them (``+``-joined: each by its name,
+    ``name``, ``名称`` ..., else its index)."""
+    from spatial.network.snapping import gateless
+
+    lost = demand["reason"].astype(str).to_numpy() == NO_GATE
+    if not lost.any():
+        return []
+    walls = rooms(lines, edges)
+    home_room = room_of(walls, d_xy)
+    shut = gateless(walls, gates_xy)
+    drawn = shapely.STRtree(lines)
+    out = []
+    for r in np.unique(home_room[lost & (home_room >= 0)]):
+        if not shut[r]:
+            continue
+        mine = lost & (home_room == r)
+        n, hh = int(mine.sum()), float(households[mine].sum())
+        by = np.unique(drawn.query(shapely.boundary(walls[r]), predicate="dwithin", distance=0.01))
+        ids = "+".join(_wall_name(barriers, k) for k in by) or "-"
+        lon, lat = gpd.GeoSeries([shapely.point_on_surface(walls[r])], crs=crs).to_crs(4326).iloc[0].coords[0]
+        en = (f"walls with no gate given (around {lon:.5f}, {lat:.5f}): {n} home{'s' if n > 1 else ''} "
+              f"({hh:,.0f} households) inside have no walk")
+        zh = f"围墙未给出大门（约 {lon:.5f}, {lat:.5f}）：墙内 {n} 个居民单元（{hh:,.0f} 户）无法步行到达"
+        logger.warning("barriers %s: %s; give the gates (--gates)", ids, en)
+        out.append((ids, (en, zh), n, hh))
+    return out
+
+
+def _wall_name(barriers: pd.DataFrame, k: int) -> str:
+    """The ``k``-th row of ``barriers`` by its name (a name column: ``name``, ``名称`` ...), else its index."""
+    from spatial.io.columns import find_column
+
+    col = find_column(barriers, "name", layer="barriers", required=False)
+    name = barriers[col].iloc[k] if col is not None else None
+    return label_text(name) if name is not None and not pd.isna(name) and str(name).strip() else label_text(barriers.index[k])

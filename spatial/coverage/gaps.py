@@ -35,7 +35,8 @@ from spatial.coverage._gapsplit import (band_reach_m, gap_note, main_community, 
                                         straight_links, walk_links)
 from spatial.coverage.bands import (BEYOND, UNREACHABLE, band_at_speed, demand_within, parse_band,
                                     walk_min_at_speed)
-from spatial.coverage.walks import DEFAULT_DETOUR_FACTOR, barrier_lines
+from spatial.coverage.walks import DEFAULT_DETOUR_FACTOR, barrier_lines, gate_points
+from spatial.network import _rooms
 from spatial.network.graph import WalkNetwork
 from spatial.network.read import as_walk_network
 from spatial.network.snapping import (BARRIER_CUT, ESTIMATED, NETWORK, Snap, home_frame, polygon_points, snap_points,
@@ -130,6 +131,7 @@ def assign_gaps(
     speed_kmh: float | None = None,
     dem=None,
     barriers: gpd.GeoDataFrame | None = None,
+    gates: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """Scored demand with the gap each uncovered point belongs to.
 
@@ -154,7 +156,7 @@ def assign_gaps(
         See :func:`coverage_gaps`.
     dem : str, Path or EdgeTimes, optional
         See :func:`coverage_gaps`.
-    barriers : GeoDataFrame of lines, optional
+    barriers, gates : GeoDataFrame, optional
         See :func:`coverage_gaps`.
 
     Returns
@@ -167,7 +169,7 @@ def assign_gaps(
     gaps, labelled = _gaps(demand, network, band=band, link_m=link_m, households_col=households_col,
                            population_col=population_col, max_snap_m=max_snap_m, buffer_m=0.0,
                            shapes=False, detour_factor=detour_factor, site_reach_m=site_reach_m,
-                           speed_kmh=speed_kmh, dem=dem, barriers=barriers)
+                           speed_kmh=speed_kmh, dem=dem, barriers=barriers, gates=gates)
     return labelled
 
 
@@ -186,6 +188,7 @@ def coverage_gaps(
     speed_kmh: float | None = None,
     dem=None,
     barriers: gpd.GeoDataFrame | None = None,
+    gates: gpd.GeoDataFrame | None = None,
     communities: gpd.GeoDataFrame | None = None,
     community_id_col: str = "community_id",
 ) -> gpd.GeoDataFrame:
@@ -229,7 +232,14 @@ def coverage_gaps(
         The barriers the demand was scored with (``walking_coverage(barriers=...)``): homes are
         linked and their gaps split from the legs their walks were scored on, never across one (a
         home behind a wall was linked from the street on the other side of it). The network's
-        own water (``WalkNetwork.water``) is kept to with or without them.
+        own water (``WalkNetwork.water``) is kept to with or without them. Homes inside walls no
+        mapped path enters (a 小区 whose paths are not mapped, :mod:`spatial.network._rooms`) are
+        never grouped by straight distance with homes outside those walls (until 7 December 2026
+        an estate's homes with no walk, or with one through a gate, shared a gap with the homes
+        across the wall from them).
+    gates : GeoDataFrame of points, optional
+        The gates the demand was scored with (``walking_coverage(gates=...)``): the homes whose
+        walks leave their estate by one are linked on foot through it, as they were scored.
     communities : GeoDataFrame, optional
         Community polygons with ``community_id_col``: each gap then names the community holding
         most of its households (``community_id``), each home placed as
@@ -270,7 +280,7 @@ def coverage_gaps(
     gaps, _ = _gaps(demand, network, band=band, link_m=link_m, households_col=households_col,
                     population_col=population_col, max_snap_m=max_snap_m, buffer_m=point_buffer_m,
                     shapes=True, detour_factor=detour_factor, site_reach_m=site_reach_m, speed_kmh=speed_kmh,
-                    label=False, dem=dem, barriers=barriers, communities=communities,
+                    label=False, dem=dem, barriers=barriers, gates=gates, communities=communities,
                     community_id_col=community_id_col)
     return gaps
 
@@ -279,7 +289,7 @@ def coverage_gaps(
 
 
 def _gaps(demand, network, *, band, link_m, households_col, population_col, max_snap_m, buffer_m, shapes,
-          detour_factor, site_reach_m=None, speed_kmh=None, label=True, dem=None, barriers=None,
+          detour_factor, site_reach_m=None, speed_kmh=None, label=True, dem=None, barriers=None, gates=None,
           communities=None, community_id_col="community_id"):
     """``(gaps, labelled)``: the gap rows, and ``demand`` with its points' gaps (None unless ``label``)."""
     from spatial.coverage._summary import _assign  # the summary's placing of homes in communities
@@ -334,7 +344,7 @@ def _gaps(demand, network, *, band, link_m, households_col, population_col, max_
 
     comp, note, snap = _cluster(network, xy, cause, walkable, why, link_m=link_m, max_snap_m=max_snap_m,
                                 estimated_m=off_m, detour_factor=detour_factor,
-                                barriers=barrier_lines(barriers, network))
+                                barriers=barrier_lines(barriers, network), gates_xy=gate_points(gates, network))
     site_xy = np.full((int(comp.max()) + 1 if len(comp) else 0, 2), np.nan)
     if np.isfinite(reach_m) and len(comp):  # areas one station could not serve, split
         times = None
@@ -424,13 +434,14 @@ def _gaps(demand, network, *, band, link_m, households_col, population_col, max_
 
 
 def _cluster(network, xy, cause, walkable, why, *, link_m, max_snap_m, estimated_m=None,
-             detour_factor=DEFAULT_DETOUR_FACTOR, barriers=None):
+             detour_factor=DEFAULT_DETOUR_FACTOR, barriers=None, gates_xy=None):
     """Component number and note of each uncovered point (numbered 0..k-1).
 
     Points with a walk are linked by walking: a point whose walk is estimated (``estimated_m``,
     its straight leg off the mapped network, finite) enters the network over that leg at
     ``detour_factor``, as it was scored (to its nearest walkway); a point with no walk is linked
-    by straight distance to any point. Points of different causes are never linked.
+    by straight distance to any point but one inside other walls no mapped path enters (rooms of
+    ``barriers``, or outside them all). Points of different causes are never linked.
     """
     n = len(xy)
     note = np.full(n, "", dtype=object)
@@ -443,7 +454,7 @@ def _cluster(network, xy, cause, walkable, why, *, link_m, max_snap_m, estimated
     if far.any():  # estimated walks: the leg to the nearest walkway, at the detour factor
         reach = max(float(np.nanmax(estimated_m[far])), max_snap_m) + 1.0
         est = snap_walks(network, xy[far], max_snap_m=max_snap_m, max_off_network_m=reach,
-                         detour_factor=detour_factor, barriers=barriers)
+                         detour_factor=detour_factor, barriers=barriers, gates_xy=gates_xy)
         rows = np.flatnonzero(far)
         edge, offset, leg = snap.edge.copy(), snap.offset_m.copy(), snap.leg_m.copy()
         edge[rows], offset[rows], leg[rows] = est.edge, est.offset_m, est.leg_m
@@ -461,7 +472,7 @@ def _cluster(network, xy, cause, walkable, why, *, link_m, max_snap_m, estimated
     located = np.flatnonzero(np.isfinite(xy).all(axis=1))  # rows with no location stay alone
     near = np.intersect1d(off, located)
     if len(near) and len(located) > 1:  # few links, the components of all pairs within link_m
-        a, b = straight_links(xy, located, on, cause, link_m)
+        a, b = straight_links(xy, located, on, _by_walls(cause, xy, barriers, network), link_m)
         src = np.concatenate([np.asarray(src, dtype=np.int64), a])
         tgt = np.concatenate([np.asarray(tgt, dtype=np.int64), b])
     same = cause[src] == cause[tgt]
@@ -472,3 +483,15 @@ def _cluster(network, xy, cause, walkable, why, *, link_m, max_snap_m, estimated
     lost = np.setdiff1d(off, near)
     note[lost] = "no location (empty geometry): a gap of its own"
     return comp.astype(np.int64), note, snap
+
+
+def _by_walls(cause: np.ndarray, xy: np.ndarray, barriers, network: WalkNetwork) -> np.ndarray:
+    """``cause`` told apart by the walls no mapped path enters that hold each point (the rooms of
+    ``barriers``, :mod:`spatial.network._rooms`): points linked by straight distance only within
+    the same walls, or outside them all."""
+    if barriers is None or not len(barriers) or not len(cause):
+        return cause
+    room = _rooms.room_of(_rooms.rooms(barriers, network.geometry), xy)
+    if (room < 0).all():
+        return cause
+    return np.array([f"{c}\x00{r}" for c, r in zip(cause, room)], dtype=object)

@@ -36,7 +36,7 @@ from spatial.core.checks import (
 )
 from spatial.core.errors import GeometryError, SpatialError
 from spatial.coverage._enclosed import ACTION as ENCLOSED_ACTION
-from spatial.coverage._enclosed import enclosed_rows
+from spatial.coverage._enclosed import NO_GATE_ACTION, enclosed_rows, gateless_rows
 from spatial.coverage._hints import report_hints
 # the metadata of a coverage's demand layer lives in spatial.coverage._metadata (spatial map reads
 # it without loading the walking network); every caller may import it from here
@@ -330,6 +330,8 @@ def walking_coverage(
         out.attrs["enclosed"] = enclosed_rows(out, d_xy, layer_xy(stations, network, name="stations"), ids,
                                               barrier_lines(barriers, network), _households(demand),
                                               network.geometry, across, detour_factor)
+        out.attrs["gateless"] = gateless_rows(out, d_xy, barriers, barrier_lines(barriers, network), _households(demand),
+                                              network.geometry, gate_points(gates, network), network.crs)
     # no homes (a filter that matched none): typed as a full result, so that pd.concat keeps its text
     out = typed_empty(out, {"band": TEXT, "reason": TEXT, "access": TEXT,
                             "nearest_station": stations[station_id_col].dtype})
@@ -463,4 +465,6 @@ def report_reasons(report: Report, frame: pd.DataFrame, layer: str, *, id_col: s
     report_hints(report, frame.attrs.get("coords_hints", ()))  # Amap/Baidu numbers read as WGS-84?
     for sid, (en, zh) in frame.attrs.get("enclosed", ()):  # a station inside walls (walking_coverage's rows)
         report.add("stations", sid, en, ENCLOSED_ACTION[0], zh=(zh, ENCLOSED_ACTION[1]))
+    for ids, (en, zh), *_ in frame.attrs.get("gateless", ()):  # walls with no gate given, homes inside
+        report.add("barriers", ids, en, NO_GATE_ACTION[0], zh=(zh, NO_GATE_ACTION[1]))
     return report

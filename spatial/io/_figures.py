@@ -21,7 +21,7 @@ from spatial.core.checks import AREA_UNITS, label_text, numbers_from_text, round
 from spatial.io._gapwords import cause_words
 from spatial.io.columns import find_column
 
-__all__ = ["COUNT", "CSV_WORDS", "LOAD_COLUMNS", "LOAD_FIGURES", "NONE_ID", "NOT_GIVEN", "SITE_FIGURES", "STATUS_WORDS", "area_not_given", "area_words",
+__all__ = ["COUNT", "CSV_WORDS", "LEVEL_WORDS", "band_value", "band_column_words", "LOAD_COLUMNS", "LOAD_FIGURES", "NONE_ID", "NOT_GIVEN", "SITE_FIGURES", "STATUS_WORDS", "area_not_given", "area_words",
            "csv_figures", "csv_words", "integer_counts", "load_roles", "name_of", "none_name", "sites_table", "standard_words", "station_load_sheet",
            "station_load_table"]
 
@@ -107,6 +107,36 @@ def _blank(v) -> bool:
     return v is None or v is pd.NA or (isinstance(v, float) and v != v) or (isinstance(v, str) and not v.strip())
 
 
+#: A summary row's ``level`` in words (the workbook's sheets are named so, :mod:`spatial.io._sheetwords`).
+LEVEL_WORDS = {"zh": {"overall": "总体", "street": "街道", "community": "社区", "grid": "网格"},
+               "en": {"overall": "overall", "street": "street", "community": "community", "grid": "grid"}}
+
+
+def band_value(value, lang: str, *, beyond: bool = False):
+    """A band label in words: ``15min`` -> ``15分钟内`` / ``within 15 min`` (``beyond``, a gap's band:
+    ``15分钟外`` / ``beyond 15 min``, as the maps' legend says it); anything else as it is.
+
+    Examples
+    --------
+    >>> band_value("1000m", "zh"), band_value("15min", "en"), band_value(None, "zh"), band_value("15min", "zh", beyond=True)
+    ('1000米内', 'within 15 min', None, '15分钟外')
+    """
+    match = re.match(r"^(\d+(?:\.\d+)?)(min|m)$", str(value)) if isinstance(value, str) else None
+    if not match:
+        return value
+    n, unit = match.group(1).removesuffix(".0"), match.group(2)
+    if lang == "zh":
+        return f"{n}{'分钟' if unit == 'min' else '米'}{'外' if beyond else '内'}"
+    return f"{'beyond' if beyond else 'within'} {n} {unit}"
+
+
+def band_column_words(table: pd.DataFrame, lang: str) -> list:
+    """The ``band`` column of ``table`` in words (:func:`band_value`): beyond the band in a gaps
+    table (one with a ``cause``), within it elsewhere (a site's band, a before/after row's)."""
+    beyond = "cause" in table.columns
+    return [None if _blank(v) else band_value(v, lang, beyond=beyond) for v in table["band"]]
+
+
 #: The columns of a CSV that carry a code or an English reason (``cause``: ``no mapped path``;
 #: ``station_reason``: ``too far from network``), each with how the maps and the sheets say it: a
 #: Chinese run's CSV carries those words in a ``<column>_zh`` column beside the code.
@@ -116,6 +146,8 @@ CSV_WORDS = {
     "station_reason": lambda t: [None if _blank(v) else reason_zh(v) for v in t["station_reason"]],
     "band_status": lambda t: [None if _blank(v) else STATUS_WORDS["zh"].get(str(v), str(v)) for v in t["band_status"]],
     "under_standard": lambda t: standard_words(t, "zh"),
+    "level": lambda t: [None if _blank(v) else LEVEL_WORDS["zh"].get(str(v), str(v)) for v in t["level"]],
+    "band": lambda t: band_column_words(t, "zh"),
 }
 
 

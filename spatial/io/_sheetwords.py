@@ -5,14 +5,14 @@ from ``spatial.io._figures``.
 """
 from __future__ import annotations
 
-from spatial.io._figures import LOAD_COLUMNS
+from spatial.io._figures import LEVEL_WORDS, LOAD_COLUMNS
 
 _SHEETS = {
-    "zh": {"overall": "总体", "street": "街道", "community": "社区", "grid": "网格",
+    "zh": {**LEVEL_WORDS["zh"],
            "grids_out_of_band": "超出户数区间的网格", "sites": "新站选址", "before_after": "建站前后",
            "report": "数据问题清单", "notes": "说明", "gaps": "盲区", "station_load": "服务站负荷",
            "moves": "网格调整清单"},
-    "en": {"overall": "overall", "street": "street", "community": "community", "grid": "grid",
+    "en": {**LEVEL_WORDS["en"],
            "grids_out_of_band": "grids_out_of_band", "sites": "sites", "before_after": "before_after",
            "report": "report", "notes": "notes", "gaps": "gaps", "station_load": "station_load",
            "moves": "moves"},

@@ -29,6 +29,7 @@ from spatial.core.checks import REPORT_COLUMNS, Report, gap_note_zh, label_text,
 from spatial.core.errors import ColumnError, OptionError
 from spatial.io._excelcodes import is_code_column
 from spatial.io._figures import COUNT as _COUNT
+from spatial.io._figures import band_column_words
 from spatial.io._figures import (  # noqa: F401 (the API)
     LOAD_COLUMNS,
     STATUS_WORDS,
@@ -72,21 +73,6 @@ def _band_words(column: str, lang: str) -> tuple[str, str] | None:
     return (zh_h if lang == "zh" else en_h).format(band=band), (zh_d if lang == "zh" else en_d).format(band=band)
 
 
-def _band_value(value, lang: str):
-    """A band label in words: ``15min`` -> ``15分钟内`` / ``within 15 min``; anything else as it is.
-
-    Examples
-    --------
-    >>> _band_value("1000m", "zh"), _band_value("15min", "en"), _band_value(None, "zh")
-    ('1000米内', 'within 15 min', None)
-    """
-    match = re.match(r"^(\d+(?:\.\d+)?)(min|m)$", str(value)) if isinstance(value, str) else None
-    if not match:
-        return value
-    n, unit = match.group(1).removesuffix(".0"), match.group(2)
-    return (f"{n}分钟内" if unit == "min" else f"{n}米内") if lang == "zh" else f"within {n} {unit}"
-
-
 def header(column: str, lang: str = "zh") -> tuple[str, str]:
     """The header and the definition of ``column`` in ``lang`` (the name itself when unknown)."""
     words = _band_words(column, lang)
@@ -115,8 +101,8 @@ def _display(frame: pd.DataFrame, lang: str, names: Mapping[str, str], band: tup
             table[col] = table[col].map(lambda v: words[lang].get(v, v))
     if "under_standard" in table.columns:  # in words; unknown (no floor area) left blank, not "meets it"
         table["under_standard"] = standard_words(table, lang)
-    if "band" in table.columns:  # a site's band, as its popup says it: 15min -> 15分钟内
-        table["band"] = table["band"].map(lambda v: _band_value(v, lang))
+    if "band" in table.columns:  # a site's band, as its popup says it: 15min -> 15分钟内 (a gap's: 15分钟外)
+        table["band"] = band_column_words(table, lang)
     if "note" in table.columns and lang == "zh":
         table["note"] = table["note"].map(lambda v: gap_note_zh(v) if isinstance(v, str) else v)
     if "community_id" in table.columns and names:

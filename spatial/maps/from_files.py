@@ -25,6 +25,7 @@ def map_from_files(
     grids: str | Path | None = None,
     coverage: str | Path | None = None,
     sites: str | Path | None = None,
+    network_edges=None,
     **options,
 ) -> folium.Map:
     """The map of what ``spatial grids`` / ``coverage`` / ``site`` wrote to GeoPackages.
@@ -41,6 +42,10 @@ def map_from_files(
         ``<name>_summary.csv`` beside it, as ``spatial coverage`` writes it.
     sites : path, optional
         GeoPackage with a ``sites`` layer; drawn over the coverage (needs ``coverage``).
+    network_edges : GeoDataFrame of lines, optional
+        Streets drawn as context (``spatial map --roads``), over the files' own ``network_edges``:
+        the GeoPackages of ``spatial coverage`` and ``spatial run`` hold none, and offline, with no
+        basemap, a map without streets shows gaps and stations on a blank page.
     **options
         Passed to :func:`grid_map`, :func:`coverage_map` or :func:`overview_map` (``lang``,
         ``tiles``, ``speed_kmh``, ``min_households`` ...). The walking speed is the one the
@@ -121,7 +126,8 @@ def map_from_files(
         options = {**options, **({"min_households": band[0], "max_households": band[1]} if band is not None else
                                  _band_of(g["grids"], options.get("households_col", "households")))}
     context = {"communities": c.get("communities", g.get("communities")),
-               "network_edges": c.get("network_edges", g.get("network_edges"))}
+               "network_edges": network_edges if network_edges is not None
+               else c.get("network_edges", g.get("network_edges"))}
     cov = {"isochrones": c.get("isochrones"), "gaps": c.get("gaps"), "summary": c.get("coverage_summary")}
     grid_opts = ("min_households", "max_households", "households_col", "label_col", "status_col")
     cov_opts = ("bands", "speed_kmh", "slope", "band_col", "name_col")

@@ -65,7 +65,8 @@ from spatial.network.graph import WalkNetwork
 logger = logging.getLogger(__name__)
 
 __all__ = ["Snap", "snap_points", "snap_walks", "layer_xy", "home_frame", "polygon_points", "snap_layer", "clear_cache", "TOO_FAR",
-           "DROPPED_COMPONENT", "NO_LOCATION", "BARRIER_CUT", "NETWORK", "ESTIMATED", "UNREACHABLE"]
+           "DROPPED_COMPONENT", "NO_LOCATION", "BARRIER_CUT", "NO_GATE", "NETWORK", "ESTIMATED", "UNREACHABLE",
+           "gateless"]
 
 TOO_FAR = "too far from network"
 DROPPED_COMPONENT = "in a dropped network component"
@@ -255,6 +256,9 @@ ESTIMATED = "estimated"
 UNREACHABLE = "unreachable"
 #: Reason of a point whose every walkway within reach lies across a barrier.
 BARRIER_CUT = "cut off by a barrier"
+#: Reason of a point inside walls no mapped path enters (a room) with no gate given in them: it has
+#: no walk until the gates are given (``gates_xy``) or the paths inside mapped.
+NO_GATE = "in walls with no gate given"
 #: A barrier this close to a gate does not stop the legs through that gate (gates sit in walls).
 GATE_TOLERANCE_M = 10.0
 
@@ -355,6 +359,9 @@ def snap_walks(network: WalkNetwork, xy: np.ndarray, *, max_snap_m: float = 100.
             rows = todo[use]
             edge[rows], offset[rows], leg[rows], reason[rows] = g_edge[use], g_off[use], g_dist[use], ""
             estimated[rows] = True
+        shut = gateless(rooms, gates_xy)  # walls with no gate given: said so, not "too far" or "cut off"
+        lost = np.flatnonzero((room >= 0) & (edge < 0))
+        reason[lost[shut[room[lost]]]] = NO_GATE
     hit = edge >= 0  # the nearest-edge search can overshoot an edge's end by about 1e-11 m
     offset[hit] = np.clip(offset[hit], 0.0, network.length_m[edge[hit]])
     off = np.where(edge >= 0, leg, np.nan)
@@ -366,6 +373,27 @@ def snap_walks(network: WalkNetwork, xy: np.ndarray, *, max_snap_m: float = 100.
     return Snap(edge=edge, offset_m=offset, leg_m=cost, reason=reason, off_network_m=off, access=access,
                 xy=xy if len(rooms) else None, room=room if len(rooms) else None, rooms=rooms if len(rooms) else None,
                 detour_factor=float(detour_factor))
+
+
+def gateless(rooms: np.ndarray, gates_xy: np.ndarray | None) -> np.ndarray:
+    """Which of ``rooms`` (walls no mapped path enters, :mod:`spatial.network._rooms`) have no gate
+    of ``gates_xy`` within ``GATE_TOLERANCE_M`` of their walls: their homes leave by none.
+
+    Examples
+    --------
+    >>> walls = np.array([shapely.box(0, 0, 100, 100), shapely.box(200, 0, 300, 100)])
+    >>> gateless(walls, np.array([[105.0, 50.0]])).tolist(), gateless(walls, None).tolist()
+    ([False, True], [True, True])
+    """
+    shut = np.ones(len(rooms), dtype=bool)
+    if gates_xy is None or not len(gates_xy) or not len(rooms):
+        return shut
+    g = np.asarray(gates_xy, np.float64).reshape(-1, 2)
+    g = g[np.isfinite(g).all(axis=1)]
+    ri, _ = shapely.STRtree(shapely.points(g)).query(shapely.boundary(rooms), predicate="dwithin",
+                                                      distance=GATE_TOLERANCE_M)
+    shut[ri] = False
+    return shut
 
 
 def _barrier_lines(barriers) -> np.ndarray:

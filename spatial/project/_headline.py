@@ -20,8 +20,9 @@ def figures(layers: Mapping, log: Mapping, lang: str) -> list[str]:
     overall row) and with the proposed sites (``layers["sites"]``, ``layers["sites_before_after"]``,
     counted within ``log["parameters"]["siting"]["band"]``, else the largest band), and, for minute
     bands timed on a DEM (``layers["dem"]``), that the minutes are on the slopes, at
-    ``log["parameters"]["coverage"]["speed_kmh"]`` on the flat, in ``lang``; none for a run that
-    walked nothing.
+    ``log["parameters"]["coverage"]["speed_kmh"]`` on the flat, and the households inside walls
+    with no gate given (``layers["coverage_demand"].attrs["gateless"]``, which have no walk), in
+    ``lang``; none for a run that walked nothing.
 
     Examples
     --------
@@ -47,6 +48,13 @@ def figures(layers: Mapping, log: Mapping, lang: str) -> list[str]:
             lines.append(f"共 {total:,.0f} 户，步行到党群服务中心/站：" + "，".join(parts) + "。")
         else:
             lines.append(f"Of {total:,.0f} households, " + ", ".join(parts) + " of a station on foot.")
+        walls = getattr(layers.get("coverage_demand"), "attrs", {}).get("gateless", ())
+        if walls:  # homes with no walk for want of a gate: not in any band, and said where it is read first
+            hh = sum(float(w[3]) for w in walls)
+            lines.append(f"其中 {hh:,.0f} 户在 {len(walls)} 处未给出大门的围墙内，无法步行到达：请补充大门"
+                         f"（见数据问题清单）。" if zh else
+                         f"{hh:,.0f} households inside {counted(len(walls), 'walled area')} with no gate given have "
+                         f"no walk: give the gates (see the report).")
         after = layers.get("sites_before_after")
         sites = layers.get("sites")
         if after is not None and (after["level"] == "overall").any() and sites is not None and len(sites):

@@ -251,6 +251,7 @@ def _coverage(project: Project, layers: dict, client=None, report: Report | None
                                    households_col=_opt(project, "units", "households_col", "households"),
                                    population_col=_opt(project, "units", "population_col", "population"),
                                    speed_kmh=c["speed_kmh"], dem=dem, barriers=walk_opts["barriers"],
+                                   gates=walk_opts["gates"],
                                    community_id_col=cid)  # each gap's community, as the summary places homes
     _station_load(project, layers, bands[-1].limit_m, walk_opts, placed)
     if report is not None:  # a station serving nobody (off the network, or its homes all nearer
