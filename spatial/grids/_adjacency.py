@@ -20,6 +20,8 @@ from spatial.core._threads import halves, thread_map
 
 #: Fewest unit pairs worth a thread of their own when shared edges are cut out ...
 _MIN_PAIRS = 4096
+#: ... and most pairs cut at once (their lines held until the corner contacts are let go)
+_PAIRS_AT_ONCE = 16_384
 #: ... and fewest units, when they are buffered and looked up in the tree (10,000 units on two
 #: threads: 0.17 -> 0.09-0.11 s).
 _MIN_UNITS = 2048
@@ -27,6 +29,8 @@ _MIN_UNITS = 2048
 #: 28,780 shared edges of the 10,000-unit town on two threads: 0.25-0.28 -> 0.16-0.20 s; its 500 grid
 #: outlines stay on one: two took 0.060 s against 0.053).
 _MIN_LINES = 2048
+#: ... and most lines cut into pieces at once (102,400 lattice units' 204,160 shared edges)
+_LINES_AT_ONCE = 32_768
 
 __all__ = ["Adjacency", "rook_adjacency", "road_fraction", "shared_edges", "weigh"]
 
@@ -119,14 +123,29 @@ def shared_edges(geoms: np.ndarray, *, tol_m: float = 0.1, min_shared_m: float =
         lambda sl: tree.query(bufs[sl], predicate="intersects") + [[sl.start], [0]], rows), axis=1)
     keep = a < b
     a, b = a[keep], b[keep]
-    bounds, near = shapely.boundary(geoms)[a], bufs[b]
-    # shapely's loops let go of the GIL: the pairs' intersections on every core
-    shared = np.concatenate([np.zeros(0, dtype=object)] + thread_map(
-        lambda sl: shapely.intersection(bounds[sl], near[sl]), halves(len(a), _MIN_PAIRS)))
-    length = shapely.length(shared)
-    # the buffer catches up to ~2*tol of the edges meeting at a corner; subtract that allowance
-    ok = length - 2 * tol_m > min_shared_m
-    return a[ok].astype(np.int64), b[ok].astype(np.int64), shared[ok], length[ok]
+    bounds = shapely.boundary(geoms)
+
+    def cut(sl: slice):
+        # the buffer catches up to ~2*tol of the edges meeting at a corner; subtract that allowance
+        shared = shapely.intersection(bounds[a[sl]], bufs[b[sl]])
+        length = shapely.length(shared)
+        ok = length - 2 * tol_m > min_shared_m
+        return np.flatnonzero(ok) + sl.start, shared[ok], length[ok]
+
+    # shapely's loops let go of the GIL: the pairs' intersections on every core, a slice at a time
+    # with the corner contacts let go at once (half the pairs: on 102,400 lattice units the call's peak
+    # went from +299 to +209 MB, the same pairs, lines and lengths)
+    got = thread_map(cut, _slices(len(a), _PAIRS_AT_ONCE))
+    rows = np.concatenate([np.zeros(0, dtype=np.int64)] + [g[0] for g in got])
+    shared = np.concatenate([np.zeros(0, dtype=object)] + [g[1] for g in got])
+    length = np.concatenate([np.zeros(0)] + [g[2] for g in got])
+    return a[rows].astype(np.int64), b[rows].astype(np.int64), shared, length
+
+
+def _slices(n: int, size: int) -> list[slice]:
+    """``range(n)`` in slices of ``size`` rows, at least one slice a thread (:func:`halves`)."""
+    parts = halves(n, _MIN_PAIRS)
+    return [slice(i, min(i + size, p.stop)) for p in parts for i in range(p.start, p.stop, size)] or [slice(0, 0)]
 
 
 def edge_lengths(shared: np.ndarray, tol_m: float) -> np.ndarray:
@@ -178,13 +197,18 @@ def road_fractions(lines: np.ndarray, road_sets: list, *, buffer_m: float = 5.0,
     if len(lines) == 0 or not road_sets:
         return [np.zeros(len(lines)) for _ in road_sets]
     kw = dict(buffer_m=buffer_m, spacing_m=spacing_m, max_pieces=max_pieces)
-    got = thread_map(lambda sl: _road_fractions(lines[sl], road_sets, **kw), halves(len(lines), _MIN_LINES))
+    trees = [_road_tree(roads, buffer_m) for roads in road_sets]  # built once, asked by every slice
+    # a slice of lines at a time (their pieces held until measured), at least one a thread
+    parts = [slice(i, min(i + _LINES_AT_ONCE, p.stop)) for p in halves(len(lines), _MIN_LINES)
+             for i in range(p.start, p.stop, _LINES_AT_ONCE)]
+    got = thread_map(lambda sl: _road_fractions(lines[sl], trees, **kw), parts)
     return [np.concatenate([g[i] for g in got]) for i in range(len(road_sets))]
 
 
 def _road_fractions(lines: np.ndarray, road_sets: list, *, buffer_m: float, spacing_m: float,
                     max_pieces: int | None) -> list[np.ndarray]:
-    """:func:`road_fractions` of one run of lines (at least one)."""
+    """:func:`road_fractions` of one run of lines (at least one); ``road_sets`` as :func:`_road_tree`
+    gives them."""
     out = np.zeros(len(lines))
     parts, owner = shapely.get_parts(lines, return_index=True)
     line_part = shapely.get_dimensions(parts) == 1
@@ -210,17 +234,23 @@ def _road_fractions(lines: np.ndarray, road_sets: list, *, buffer_m: float, spac
     return fracs
 
 
-def _near_roads(xy: np.ndarray, roads: np.ndarray, buffer_m: float) -> np.ndarray:
-    """Whether each point lies within about ``buffer_m`` of a road (KD-tree of densified road vertices).
+def _road_tree(roads: np.ndarray, buffer_m: float):
+    """The KD-tree of the roads' vertices, densified to at most ``buffer_m / 2`` apart (None when
+    there are none), that :func:`_near_roads` asks."""
+    from scipy.spatial import cKDTree  # only with roads: the editor and --evaluate without them skip its load
+
+    verts = shapely.get_coordinates(shapely.segmentize(np.asarray(roads, dtype=object), max(buffer_m / 2, 0.01)))
+    return cKDTree(verts) if len(verts) else None
+
+
+def _near_roads(xy: np.ndarray, tree, buffer_m: float) -> np.ndarray:
+    """Whether each point lies within about ``buffer_m`` of a road (``tree``: :func:`_road_tree`).
 
     Roads are densified to vertices at most ``buffer_m / 2`` apart, so a point within
     ``buffer_m`` of a road lies within ``hypot(buffer_m, buffer_m / 4)`` of a vertex; the test
     errs by at most 3% of ``buffer_m`` and needs no shapely point objects (fast on 10^5 points).
     """
-    from scipy.spatial import cKDTree  # only with roads: the editor and --evaluate without them skip its load
-
-    verts = shapely.get_coordinates(shapely.segmentize(np.asarray(roads, dtype=object), max(buffer_m / 2, 0.01)))
-    if len(verts) == 0 or len(xy) == 0:
+    if tree is None or len(xy) == 0:
         return np.zeros(len(xy), dtype=bool)
-    dist, _ = cKDTree(verts).query(xy, k=1, distance_upper_bound=float(np.hypot(buffer_m, buffer_m / 4)))
+    dist, _ = tree.query(xy, k=1, distance_upper_bound=float(np.hypot(buffer_m, buffer_m / 4)))
     return np.isfinite(dist)

@@ -36,8 +36,6 @@ from spatial.core._arrays import ints_without
 from spatial.core.errors import CRSError, InputFileError, NetworkError
 from spatial.network._junctions import LEVEL_KEYS, end_nodes, join_t_junctions, line_levels, split_at_shared
 from spatial.network._lineids import joined_by_ids
-from spatial.network._osmways import _add_nodes, _locate_later_nodes, _osm_water, _pieces, _runs, _way_wkb
-from spatial.network._water import SHORE, water_kind, water_width_m
 from spatial.network._walkfilter import (
     FEATURE_KEYS,
     IN_TUNNEL,
@@ -139,6 +137,12 @@ def from_graph(graph: nx.Graph, *, crs=None, rules: Mapping | None = None) -> Lo
     walking filter. When no edge has a ``highway`` attribute (a graph not made from OSM) only
     those tags that are present are checked.
     """
+    return graph_loaded(graph_rows(graph, crs=crs), rules=rules)
+
+
+def graph_rows(graph: nx.Graph, *, crs=None) -> dict:
+    """What :func:`from_graph` reads of ``graph`` before the walking filter (its nodes, each edge's
+    ends, line, way id and tags): read once, filtered by :func:`graph_loaded` under any rules."""
     src_crs = graph.graph.get("crs", crs)
     if src_crs is None:
         raise CRSError(
@@ -176,7 +180,17 @@ def from_graph(graph: nx.Graph, *, crs=None, rules: Mapping | None = None) -> Lo
             tags[key].append(_tag_text(data.get(key)))
         tags["feature"].append(feature_label({k: _tag_text(data[k]) for k in FEATURE_KEYS if k in data})
                                if not data.get("highway") else "")
-    frame = pd.DataFrame(tags)
+    # an undirected street appears as u→v and v→u in osmnx graphs: its drop is reported once
+    pair = [(min(str(a), str(b)), max(str(a), str(b)), w) for a, b, w in zip(rows_u, rows_v, way)]
+    first = ~pd.Series(pair, dtype=object).duplicated().to_numpy()
+    return {"src_crs": src_crs, "nodes": nodes, "u": rows_u, "v": rows_v, "way": way, "geoms": geoms,
+            "frame": pd.DataFrame(tags), "first": first}
+
+
+def graph_loaded(rows: dict, *, rules: Mapping | None = None) -> Loaded:
+    """:func:`from_graph`'s result from its :func:`graph_rows` under the walking filter's ``rules``
+    (``rows`` left as they are: one read serves the walks and the roads)."""
+    src_crs, rows_u, rows_v, way, geoms, frame = (rows[k] for k in ("src_crs", "u", "v", "way", "geoms", "frame"))
     reason = drop_reasons(frame, **(rules or {}), need_highway=(osm := bool((frame["highway"] != "").any())))
     keep = reason == ""
     edges = gpd.GeoDataFrame(
@@ -188,14 +202,11 @@ def from_graph(graph: nx.Graph, *, crs=None, rules: Mapping | None = None) -> Lo
     if len(edges):
         edges["u"] = pd.array(edges["u"].to_list())
         edges["v"] = pd.array(edges["v"].to_list())
-    drop = ~keep
-    # an undirected street appears as u→v and v→u in osmnx graphs: report it once
-    pair = [(min(str(a), str(b)), max(str(a), str(b)), w) for a, b, w in zip(rows_u, rows_v, way)]
-    first = ~pd.Series(pair, dtype=object).duplicated().to_numpy()
-    pick = drop & first
+    pick = ~keep & rows["first"]
     dropped = _dropped_frame(np.asarray(way, object)[pick], reason[pick],
                              [g for g, k in zip(geoms, pick) if k], src_crs, in_tunnel(frame)[pick])
-    return Loaded(edges, nodes, dropped, unit="edges", foot_tags=not osm or foot_tagged(frame))  # (not OSM: none)
+    return Loaded(edges, rows["nodes"].copy(), dropped, unit="edges",
+                  foot_tags=not osm or foot_tagged(frame))  # (not OSM: none)
 
 
 def _flags(tags: pd.DataFrame, rows, ways=None) -> dict[str, np.ndarray]:
@@ -256,6 +267,11 @@ def _edge_line(geometry, u, v):
 def from_graphml(path: Path, *, rules: Mapping | None = None) -> Loaded:
     """Read a ``.graphml`` file written by osmnx, or by networkx (typed attributes, which osmnx's
     reader, expecting its own text, cannot take)."""
+    return graph_loaded(graphml_rows(path), rules=rules)
+
+
+def graphml_rows(path: Path) -> dict:
+    """A ``.graphml`` file read as :func:`graph_rows` (what :func:`from_graphml` filters)."""
     import networkx as nx
     import osmnx as ox
 
@@ -273,128 +289,9 @@ def from_graphml(path: Path, *, rules: Mapping | None = None) -> Loaded:
                                  "osmnx.save_graphml or networkx.write_graphml") from exc
         logger.info("network file %s is not osmnx's GraphML (%s); read with networkx", path, exc)
     try:
-        return from_graph(graph, rules=rules)
+        return graph_rows(graph)
     except (NetworkError, CRSError) as exc:  # the graph's fault is the file's: name it
         raise type(exc)(f"network file {path}: {exc}") from exc
-
-
-# --------------------------------------------------------------------------- OSM files
-
-def from_osm(path: Path, *, rules: Mapping | None = None) -> Loaded:
-    """Read an OSM file (``.osm``, ``.osm.bz2``, ``.osm.gz``, ``.osm.pbf``) with pyosmium.
-
-    Every way goes through the walking filter; kept ways are cut at nodes missing from the file
-    and split at nodes shared with other kept ways.
-    """
-    import osmium
-
-    ids: list[int] = []
-    tag_rows: list[dict] = []
-    refs: list[int] = []
-    lon: list[float] = []
-    lat: list[float] = []
-    valid: list[bool] = []
-    count: list[int] = []
-    other_ids: list[int] = []  # ways without a highway tag: only their line, for the report
-    other_rows: list[dict] = []
-    other_wkb: list = []
-    water_ids: list[str] = []  # rivers, canals and water areas: barriers to the legs to the network
-    water_kinds: list[str] = []
-    water_features: list[str] = []
-    water_widths: list[float] = []  # a river's width tag (m), NaN when none
-    water_count: list[int] = []
-    water_refs: list[int] = []
-    water_lon: list[float] = []
-    water_lat: list[float] = []
-    water_ok: list[bool] = []
-    water_rels: list[tuple[int, str, list[int]]] = []
-    try:
-        name = path.name.lower()
-        src = osmium.io.File(str(path), "osm") if name.endswith(".xml") else str(path)
-        fp = (osmium.FileProcessor(src, osmium.osm.NODE | osmium.osm.WAY | osmium.osm.RELATION).with_locations()
-              .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY | osmium.osm.RELATION)))
-        factory = osmium.geom.WKBFactory()
-        for way in fp:
-            tags = way.tags
-            if way.type_str() == "r":  # multipolygons of water: their outer and inner ways are shorelines
-                kind, feature = water_kind(tags)
-                if kind == SHORE and tags.get("type") == "multipolygon":
-                    water_rels.append((way.id, feature, [m.ref for m in way.members if m.type == "w"]))
-                continue
-            if "highway" not in tags:
-                other_ids.append(way.id)
-                other_rows.append({"highway": "", "feature": (
-                    feature_label({k: tags.get(k) for k in FEATURE_KEYS if k in tags})
-                    if len(tags) else "untagged, part of a relation")})
-                other_wkb.append(_way_wkb(factory, way))
-                kind, feature = water_kind(tags) if len(tags) else ("", "")
-                if kind:
-                    water_ids.append(f"w{way.id}")
-                    water_kinds.append(kind)
-                    water_features.append(feature)
-                    water_widths.append(water_width_m(tags))
-                    water_count.append(_add_nodes(way, water_refs, water_lon, water_lat, water_ok))
-                continue
-            tag_rows.append({k: tags.get(k, "") for k in _READ_KEYS})
-            ids.append(way.id)
-            count.append(_add_nodes(way, refs, lon, lat, valid))
-    except (RuntimeError, OSError, ValueError) as exc:
-        from spatial.io._faults import fault_of
-
-        again = "download or export the extract again (.osm, .osm.pbf)"
-        raise InputFileError(f"cannot read OSM file {path}: {fault_of(path, exc, again)}") from exc
-    other = _dropped_frame(other_ids, drop_reasons(pd.DataFrame(other_rows, columns=["highway", "feature"])),
-                           shapely.from_wkb(np.asarray(other_wkb, dtype=object)), "EPSG:4326")
-    if not ids:
-        raise NetworkError(f"network '{path}' has no walkable edges: it holds no ways with a highway tag"
-                           f" ({len(other_ids)} other ways); export an extract with its streets (ways tagged "
-                           "highway=*), e.g. from Geofabrik or osmnx's save_graph_xml")
-    frame = pd.DataFrame(tag_rows).fillna("")
-    reason = drop_reasons(frame, **(rules or {}))
-    way_ids = np.asarray(ids, np.int64)
-    count_a = np.asarray(count, np.int64)
-    way_of = np.repeat(np.arange(len(ids)), count_a)
-    ref_a = np.asarray(refs, np.int64)
-    xy = np.column_stack([np.asarray(lon, float), np.asarray(lat, float)])
-    ok = np.asarray(valid, bool)
-    if not ok.all():  # nodes after the ways that use them (Overpass: out body; >; out skel qt;)
-        _locate_later_nodes(src, path, ref_a, xy, ok)
-    # runs of consecutive nodes with a location: a way is cut at every missing node
-    new_run, run, use = _runs(way_of, ok)
-    keep_way = reason == ""
-    notes = []
-    missing_in_kept = np.bincount(way_of[~ok], minlength=len(ids)) * keep_way
-    clipped = missing_in_kept > 0
-    if clipped.any():
-        shown = ", ".join(map(str, way_ids[clipped][:10]))
-        n_ways, n_nodes = int(clipped.sum()), int(missing_in_kept.sum())
-        notes.append(("clipped ways", f"{n_ways} walkable ways lose {n_nodes} nodes "
-                      f"that lie outside the extract (ways {shown})", "cut at the missing nodes",
-                      (f"{n_ways} 条可步行道路有 {n_nodes} 个节点位于数据范围外（道路 {shown}）", "在缺失的节点处截断")))
-        logger.info("OSM file %s: %d walkable ways cut at %d missing nodes", path, int(clipped.sum()),
-                    int(missing_in_kept.sum()))
-    kept_node = use & keep_way[way_of]
-    if not kept_node.any():
-        raise NetworkError(f"network '{path}' has no walkable edges with node locations: {_why_empty(reason)}")
-    # dropped ways, as the pieces that have locations
-    drop_node = use & ~keep_way[way_of]
-    if drop_node.any():
-        w_unique, geoms = _pieces(way_of, run, xy, drop_node)
-        dropped = _dropped_frame(way_ids[w_unique], reason[w_unique], geoms, "EPSG:4326",
-                                 in_tunnel(frame)[w_unique])
-        dropped = pd.concat([other, dropped], ignore_index=True) if len(other) else dropped
-    else:
-        dropped = other
-    vertex, coords, line = ref_a[kept_node], xy[kept_node], run[kept_node]
-    run_way = way_of[new_run]  # the way each run belongs to
-    edges = split_at_shared(vertex, coords, line, frame["highway"].to_numpy(object)[run_way],
-                             frame["name"].to_numpy(object)[run_way], crs="EPSG:4326",
-                             flags=_flags(frame, run_way))
-    nodes = end_nodes(edges, vertex, coords, "EPSG:4326")
-    logger.debug("OSM file %s: %d ways, %d walkable, %d edges", path, len(ids), int(keep_way.sum()), len(edges))
-    water = _osm_water(src, path, (water_ids, water_kinds, water_features, water_count, water_refs, water_lon,
-                                   water_lat, water_ok), water_rels, other_ids, other_wkb, widths=water_widths)
-    return Loaded(edges, nodes, dropped, notes, water=water)
 
 
 def _line_tags(lines: pd.DataFrame) -> pd.DataFrame:

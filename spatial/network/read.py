@@ -36,6 +36,7 @@ from spatial.core._words import counted, plural
 from spatial.core.checks import Report, ground_metres, layer_lonlat, metric_crs, require_crs
 from spatial.core.errors import CRSError, InputFileError, NetworkError, SpatialError
 from spatial.network import _readers
+from spatial.network._parse import Parsed, parse_file, parsed_loaded
 from spatial.network._walkfilter import CAR_CLASSES
 from spatial.network._water import NO_WATER, RAIL, network_water
 from spatial.network.graph import (
@@ -50,8 +51,6 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["read_network", "network_from_place"]
 
-_OSM_SUFFIXES = (".osm", ".osm.pbf", ".pbf", ".osm.bz2", ".osm.gz", ".xml")
-_LINE_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".fgb", ".gml", ".kml", ".kmz", ".zip")
 
 
 @without_gc_pauses
@@ -524,12 +523,15 @@ def _report_not_in_source(loaded, report: Report, label: str, water_asked: bool)
 def _label(source) -> str:
     if isinstance(source, (str, Path)):
         return str(source)
+    if isinstance(source, Parsed):
+        return str(source.path)
     return type(source).__name__
 
 
 def _load(source, metric, label, rules: dict, *, layer: str | None = None):
     """Dispatch on the kind of source: ``(Loaded, source CRS)``, edges in the source CRS or
-    (line layers) already in ``metric`` or the layer's ground-metre CRS."""
+    (line layers) already in ``metric`` or the layer's ground-metre CRS. A file is read here,
+    unless given as read already (:class:`~spatial.network._parse.Parsed`)."""
     nx = sys.modules.get("networkx")  # a graph given means networkx is loaded: no import (0.3 s) for files
     if nx is not None and isinstance(source, nx.Graph):
         loaded = _readers.from_graph(source, rules=rules)
@@ -538,39 +540,16 @@ def _load(source, metric, label, rules: dict, *, layer: str | None = None):
         src = require_crs(source, "network")
         lines = source.to_crs(metric if metric is not None else _target_crs(source))
         return _readers.from_lines(lines, lines.crs, rules=rules), src
-    if not isinstance(source, (str, Path)):
+    if isinstance(source, (str, Path)):
+        source = parse_file(Path(source), layer=layer)
+    if not isinstance(source, Parsed):
         raise NetworkError(f"network source must be a path, a networkx graph or a GeoDataFrame of lines, not "
                            f"{type(source).__name__}")
-    path = Path(source)
-    if not path.exists():
-        raise InputFileError(f"network file {path} does not exist")
-    name = path.name.lower()
-    if name.endswith(".graphml"):
-        loaded = _readers.from_graphml(path, rules=rules)
-        return loaded, loaded.nodes.crs
-    if name.endswith(_OSM_SUFFIXES):
-        return _readers.from_osm(path, rules=rules), "EPSG:4326"
-    if name.endswith(_LINE_SUFFIXES):
-        if name.endswith((".gpkg", ".shp", ".geojson", ".json", ".kml", ".kmz")):
-            from spatial.io.layers import (
-                read_layer,  # detects shapefile encodings, refuses files without a CRS
-            )
-
-            lines = read_layer(path, layer=layer, name="network")
-        else:
-            try:
-                lines = gpd.read_file(path, layer=layer)
-            except Exception as exc:  # noqa: BLE001
-                raise InputFileError(f"cannot read network layer {path}: {exc}") from exc
-        if lines.crs is None:
-            raise CRSError(f"network layer {path} has no CRS; add a .prj / set it with gdf.set_crs(...) and save again")
-        src = lines.crs
-        lines = lines.to_crs(metric if metric is not None else _target_crs(lines, str(path)))
-        return _readers.from_lines(lines, lines.crs, layer=str(path), rules=rules), src
-    raise InputFileError(
-        f"network file {path}: unknown kind; use .osm, .osm.bz2, .osm.gz, .osm.pbf, .graphml, or a "
-        "line layer (.gpkg, .shp, .geojson)"
-    )
+    if source.kind != "lines":
+        return parsed_loaded(source, rules)
+    path, lines = source.path, source.data
+    lines = lines.to_crs(metric if metric is not None else _target_crs(lines, str(path)))
+    return _readers.from_lines(lines, lines.crs, layer=str(path), rules=rules), source.crs
 
 
 def _cut_barriers(edges, barriers, report, label, metric):

@@ -4,10 +4,13 @@ May import :mod:`spatial.network.read`."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from spatial.core._gc import without_gc_pauses
 from spatial.network.graph import WalkNetwork
 from spatial.network.read import read_network
 
-__all__ = ["read_roads"]
+__all__ = ["read_roads", "read_network_and_roads"]
 
 
 def read_roads(source, *, layer: str | None = None) -> WalkNetwork:
@@ -41,3 +44,39 @@ def read_roads(source, *, layer: str | None = None) -> WalkNetwork:
     (41, 0)
     """
     return read_network(source, layer=layer, exclude_highways=(), keep_private=True, keep="all")
+
+
+@without_gc_pauses
+def read_network_and_roads(source, *, layer: str | None = None, **walk_options) -> tuple[WalkNetwork, WalkNetwork]:
+    """Read a network file once into both the walking network and the roads grid borders follow:
+    ``(read_network(source, layer=layer, **walk_options), read_roads(source, layer=layer))``, value
+    for value, the file parsed once (``spatial run`` without a ``roads`` input reads its network so).
+
+    Parameters
+    ----------
+    source : str, Path, networkx.Graph or geopandas.GeoDataFrame
+        As :func:`read_network`; a file is read once, a graph or frame given is used by both.
+    layer : str, optional
+        Layer of a GeoPackage holding the lines.
+    **walk_options
+        :func:`read_network`'s options for the walks (``keep_private``, ``water_barriers``, ...);
+        the roads are read as :func:`read_roads` reads them whatever these say.
+
+    Returns
+    -------
+    tuple of WalkNetwork
+        The walking network and the roads.
+
+    Examples
+    --------
+    >>> import spatial
+    >>> from spatial.network.roads import read_network_and_roads
+    >>> walks, roads = read_network_and_roads(spatial.demo_paths()["network"])
+    >>> walks.n_edges < roads.n_edges, roads.n_edges == spatial.read_roads(spatial.demo_paths()["network"]).n_edges
+    (True, True)
+    """
+    if isinstance(source, (str, Path)):
+        from spatial.network._parse import parse_file
+
+        source = parse_file(Path(source), layer=layer)
+    return read_network(source, layer=layer, **walk_options), read_roads(source, layer=layer)

@@ -8,32 +8,42 @@ import pandas as pd
 
 from spatial.core.checks import Report, once_per_row
 
-__all__ = ["extend_once", "grid_roads", "with_four_bounds"]
+__all__ = ["extend_once", "grid_roads", "grid_roads_wanted", "with_four_bounds"]
+
+
+def grid_roads_wanted(project) -> bool:
+    """Whether a run of ``project`` draws grids (or builds units from buildings) along the roads of
+    its ``network`` file: no ``roads`` input, a network, and grids drawn or units built."""
+    inputs = project.inputs
+    return ("network" in inputs and "roads" not in inputs
+            and (bool(project.grids.get("enabled", True)) or "buildings" in inputs))
 
 
 def grid_roads(project, layers: dict, report: Report | None = None):
     """The roads the project's grids follow: ``[inputs] roads``, else the ``network`` input's file
-    read again as ``spatial grids --roads`` reads it (:func:`spatial.network.roads.read_roads`:
-    every road class, trunk roads too, which the walking network leaves out), else None.
+    read as ``spatial grids --roads`` reads it (:func:`spatial.network.roads.read_roads`: every
+    road class, trunk roads too, which the walking network leaves out), else None.
 
-    Read once a run (kept in ``layers["_grid_roads"]``, never written); with ``report``, the
-    first call says in it that the grid borders follow the network file's roads."""
+    Read once a run, with the walking network when the read step knew grids were to be drawn
+    (:func:`grid_roads_wanted`), else here (kept in ``layers["_grid_roads"]``, never written);
+    with ``report``, the first call says in it that the grid borders follow the network file's roads."""
     roads = layers.get("roads")
     if roads is not None or "network" not in layers:
         return roads
+    spec = project.inputs["network"]
     if "_grid_roads" not in layers:
         from spatial.network.graph import edges_frame
         from spatial.network.roads import read_roads
 
-        spec = project.inputs["network"]
         layers["_grid_roads"] = edges_frame(read_roads(spec.path, layer=spec.layer))
-        if report is not None:
-            name = spec.path.name
-            report.add("roads", "-", f"no roads input: grid borders follow the roads of the network file {name}, "
-                       "every class (trunk roads too, which walks leave out)",
-                       "give [inputs] roads (street lines) to draw grid borders along other lines",
-                       zh=(f"未提供道路图层：网格边界沿路网文件 {name} 的全部道路划分（含步行不计的干道）",
-                           "如需沿其他线划分网格边界，请在 [inputs] 中提供 roads（街道线）"))
+    if report is not None and not layers.get("_grid_roads_said"):
+        layers["_grid_roads_said"] = True
+        name = spec.path.name
+        report.add("roads", "-", f"no roads input: grid borders follow the roads of the network file {name}, "
+                   "every class (trunk roads too, which walks leave out)",
+                   "give [inputs] roads (street lines) to draw grid borders along other lines",
+                   zh=(f"未提供道路图层：网格边界沿路网文件 {name} 的全部道路划分（含步行不计的干道）",
+                       "如需沿其他线划分网格边界，请在 [inputs] 中提供 roads（街道线）"))
     return layers["_grid_roads"]
 
 

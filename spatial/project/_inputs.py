@@ -33,9 +33,7 @@ def _read_input(spec: InputSpec, name: str):
 
     opts = spec.options
     if name == "network":
-        return read_network(spec.path, layer=spec.layer, keep_private=bool(opts.get("keep_private", False)),
-                            water_barriers=bool(opts.get("water_barriers", True)),
-                            rail_barriers=opts.get("rail_barriers"))
+        return read_network(spec.path, layer=spec.layer, **_walk_options(spec))
     if name == "roads" and spec.path.name.lower().endswith(NETWORK_SUFFIXES):  # as spatial grids --roads reads it
         from spatial.network.graph import edges_frame
         from spatial.network.roads import read_roads
@@ -59,6 +57,24 @@ def _read_input(spec: InputSpec, name: str):
         where = f"layer '{spec.layer}' of {spec.path}" if spec.layer else str(spec.path)
         raise GeometryError(f"input '{name}': {where} has no rows; give a layer with features")
     return data
+
+
+def _walk_options(spec: InputSpec) -> dict:
+    """The network input's options for :func:`~spatial.network.read.read_network`."""
+    opts = spec.options
+    return dict(keep_private=bool(opts.get("keep_private", False)),
+                water_barriers=bool(opts.get("water_barriers", True)), rail_barriers=opts.get("rail_barriers"))
+
+
+def read_network_and_roads(spec: InputSpec):
+    """The ``network`` input read once into the walking network (as :func:`read_input` reads it)
+    and the roads grid borders follow (the edges of :func:`~spatial.network.roads.read_roads`,
+    every class): what a run drawing grids without a ``roads`` input needs of the file."""
+    from spatial.network.graph import edges_frame
+    from spatial.network.roads import read_network_and_roads as read_both
+
+    network, roads = read_both(spec.path, layer=spec.layer, **_walk_options(spec))
+    return network, edges_frame(roads)
 
 
 def read_lock(spec: dict):

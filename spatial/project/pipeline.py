@@ -10,9 +10,9 @@ import pandas as pd
 
 from spatial.core.checks import Report
 from spatial.project._gridstep import extend_once as _extend_once
-from spatial.project._gridstep import grid_roads
+from spatial.project._gridstep import grid_roads, grid_roads_wanted
 from spatial.project._gridstep import with_four_bounds as _with_four_bounds
-from spatial.project._inputs import _find_columns, _opt, read_input
+from spatial.project._inputs import _find_columns, _opt, read_input, read_network_and_roads
 from spatial.project._maps import run_maps, run_png
 from spatial.project._tables import _about, _grid_summary, _moves_csv, _moves_words, _wgs84
 from spatial.project.config import Project
@@ -59,6 +59,9 @@ def _run_steps(project: Project, out: Path, steps, report: Report, client) -> tu
         for name in sorted(project.inputs, key=lambda n: n == "network"):
             if name == "network":
                 project = _find_columns(project, layers)
+                if grid_roads_wanted(project):  # one read of the file: the walks and the roads grids follow
+                    layers["network"], layers["_grid_roads"] = read_network_and_roads(project.inputs["network"])
+                    continue
             layers[name] = read_input(project.inputs[name], name)
         if "network" not in layers:
             project = _find_columns(project, layers)
