@@ -20,35 +20,24 @@ Expected walks are worked out with shapely and networkx on the raw street, not t
 from __future__ import annotations
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pytest
 from shapely.geometry import Point, Polygon
+
+# the same street and the same networkx reference along it
+from test_outside_walls import STREET_XS, _street_walk
 
 CRS = "EPSG:32650"
 F = 1.25
 WALL = Polygon([(800, 50), (1200, 50), (1200, 450), (800, 450)])
 WALL2 = Polygon([(1400, 50), (1800, 50), (1800, 450), (1400, 450)])
 GATE2 = Point(1600, 50)
-STREET_XS = np.arange(0, 2001, 500, dtype=float)
 HOMES = {"IN1": (900, 300), "IN2": (1000, 200), "IN3": (1100, 400), "O1": (300, 20), "IN4": (1600, 200)}
 HH = {"IN1": 100, "IN2": 50, "IN3": 60, "O1": 80, "IN4": 40}
 
 
 def _points(xy, **cols) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(cols, geometry=[Point(x, y) for x, y in xy], crs=CRS)
-
-
-def _street_walk(a: float, b: float) -> float:
-    """networkx along the raw street from x = a to x = b on y = 0."""
-    g = nx.Graph()
-    for u, v in zip(STREET_XS[:-1], STREET_XS[1:]):
-        g.add_edge(u, v, weight=v - u)
-    for name, x in (("a", a), ("b", b)):
-        k = min(np.searchsorted(STREET_XS, x, side="right") - 1, len(STREET_XS) - 2)
-        g.add_edge(name, STREET_XS[k], weight=x - STREET_XS[k])
-        g.add_edge(name, STREET_XS[k + 1], weight=STREET_XS[k + 1] - x)
-    return nx.shortest_path_length(g, "a", "b", weight="weight")
 
 
 @pytest.fixture(scope="module")

@@ -151,8 +151,14 @@ class EdgeTimes:
     def describe(self, lang: str = "en") -> str:
         """One line: the slope model, the steps factor and the share of edges with elevations
         (the report's ``dem`` row says the same; maps state it next to the walking speed), in
-        English or, with ``lang="zh"``, Chinese."""
-        return slope_note_of(self.report.iloc[0], lang)
+        English or, with ``lang="zh"``, Chinese. Edge times made by hand, with an empty report,
+        are described from their own figures."""
+        if len(self.report):
+            return slope_note_of(self.report.iloc[0], lang)
+        m, n = len(self.has_elevation), int(np.sum(self.has_elevation))
+        row = pd.Series({"problem": f"elevations on {100 * self.share:.1f}% of edges ({n} of {m})",
+                         "action": f"walk times by {SLOPE_MODEL}, steps ×{self.steps_factor:.2f}, from home to station"})
+        return slope_note_of(row, lang)
 
 
 def slope_note(action: str, problem: str) -> str:
