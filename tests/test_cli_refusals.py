@@ -68,3 +68,26 @@ def test_optional_counts_refused_for_one_cell_says_nothing_of_the_others(caplog)
                                               r"bad rows: 1='七层'"):
             checks.optional_counts(floors, "floors", "buildings")
     assert "written as text" not in caplog.text
+
+
+def test_a_unit_left_in_no_grid_is_said_on_the_console_with_its_households(tmp_path, capsys):
+    """A unit 36 km off its community (a wrong coordinate) was kept with no grid and one report
+    row; the console said only '1 report row', so its 100 households were missed."""
+    comm, units = _files(tmp_path, [100] * 8, far=5)
+    out = tmp_path / "g.gpkg"
+    assert main(["grids", str(comm), str(units), "--out", str(out)]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    said = [line for line in err if "in no grid" in line]
+    assert said == ["spatial: 1 unit (100 households) is in no grid: U5; the report says why (outside every "
+                    "community, or none of it inside its own): check the location and the community id"]
+    placed = gpd.read_file(out, layer="units")
+    assert placed.loc[placed["unit_id"] == "U5", "grid_id"].isna().all()
+    assert placed["grid_id"].notna().sum() == 7
+    report = gpd.read_file(out, layer="report")
+    assert "U5" in set(report.loc[report["layer"] == "units", "row_id"])
+
+
+def test_no_word_of_units_in_no_grid_when_every_unit_has_one(tmp_path, capsys):
+    comm, units = _files(tmp_path, [100] * 8)
+    assert main(["grids", str(comm), str(units), "--out", str(tmp_path / "g.gpkg")]) == 0
+    assert "in no grid" not in capsys.readouterr().err
