@@ -91,3 +91,74 @@ def test_no_word_of_units_in_no_grid_when_every_unit_has_one(tmp_path, capsys):
     comm, units = _files(tmp_path, [100] * 8)
     assert main(["grids", str(comm), str(units), "--out", str(tmp_path / "g.gpkg")]) == 0
     assert "in no grid" not in capsys.readouterr().err
+
+
+FAKE_CHROMIUM = """#!/bin/sh
+# a browser that starts a renderer writing in its profile (for some seconds), then waits, as Chromium does
+for a in "$@"; do case "$a" in --user-data-dir=*) D="${a#--user-data-dir=}";; esac; done
+( n=0; while [ $n -lt 3000 ]; do n=$((n+1)); mkdir -p "$D/r$n" && : > "$D/r$n/f"; sleep 0.002; done ) &
+: > "$MARK"
+wait
+"""
+
+
+def _fake_chromium(tmp_path):
+    import os
+    import stat
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    exe = bin_dir / "chromium"
+    exe.write_text(FAKE_CHROMIUM)
+    exe.chmod(exe.stat().st_mode | stat.S_IXUSR)
+    return {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "MARK": str(tmp_path / "started")}
+
+
+@pytest.mark.skipif(__import__("os").name != "posix", reason="process groups and SIGINT are POSIX's")
+def test_ctrl_c_during_a_screenshot_is_said_as_an_interrupt_and_leaves_no_browser_behind(tmp_path):
+    """Ctrl-C while Chromium drew ended only its first process: its renderers went on writing in the
+    profile folder, whose removal failed, and 'spatial screenshot' said "cannot write 'map.png':
+    Directory not empty" (exit 2) instead of the interrupt (exit 130)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    env = _fake_chromium(tmp_path)
+    page = tmp_path / "map.html"
+    page.write_text("<!DOCTYPE html><html><body>map</body></html>", encoding="utf-8")
+    png = tmp_path / "map.png"
+    png.write_bytes(b"OLD")
+    proc = subprocess.Popen([sys.executable, "-m", "spatial", "screenshot", str(page), str(png)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for _ in range(600):  # until the browser has started (its own word, not a time)
+        if (tmp_path / "started").exists() or proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    assert (tmp_path / "started").exists(), proc.communicate()
+    time.sleep(0.2)  # the renderer has written some of the profile
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines() == ["spatial screenshot: interrupted; no output was written (earlier outputs "
+                                        "are unchanged)"]
+    assert png.read_bytes() == b"OLD"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.skipif(__import__("os").name != "posix", reason="process groups are POSIX's")
+def test_a_browser_stopped_by_its_timeout_takes_its_renderers_with_it(tmp_path, monkeypatch):
+    import subprocess
+    import time
+
+    from spatial.maps.screenshot import _run_all_or_none
+
+    profile = tmp_path / "profile"
+    profile.mkdir()
+    monkeypatch.setenv("MARK", _fake_chromium(tmp_path)["MARK"])
+    with pytest.raises(subprocess.TimeoutExpired):
+        _run_all_or_none([str(tmp_path / "bin" / "chromium"), f"--user-data-dir={profile}"], 1.0)
+    before = sorted(p.name for p in profile.iterdir())
+    assert before  # the renderer wrote ...
+    time.sleep(0.3)
+    assert sorted(p.name for p in profile.iterdir()) == before  # ... and writes no more
