@@ -162,3 +162,20 @@ def test_a_browser_stopped_by_its_timeout_takes_its_renderers_with_it(tmp_path, 
     assert before  # the renderer wrote ...
     time.sleep(0.3)
     assert sorted(p.name for p in profile.iterdir()) == before  # ... and writes no more
+
+
+@pytest.mark.skipif(__import__("os").name != "posix", reason="a shell script stands for the browser")
+def test_a_browser_that_never_finishes_is_said_in_one_line_not_as_an_internal_error(tmp_path, monkeypatch):
+    """A browser stuck past the time limit raised subprocess.TimeoutExpired, which the command
+    line said as 'internal error ... report it' (exit 1)."""
+    from spatial.core.errors import SpatialError
+    from spatial.maps.screenshot import run_chromium
+
+    env = _fake_chromium(tmp_path)
+    monkeypatch.setenv("PATH", env["PATH"])
+    monkeypatch.setenv("MARK", env["MARK"])
+    page = tmp_path / "map.html"
+    page.write_text("<!DOCTYPE html><html><body>map</body></html>", encoding="utf-8")
+    with pytest.raises(SpatialError, match=r"chromium did not finish drawing '.*map.html' in 1 s \(the browser "
+                                           r"and its helpers were ended\); try again"):
+        run_chromium(page, ["--dump-dom"], timeout_s=1)

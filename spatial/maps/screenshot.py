@@ -85,7 +85,12 @@ def run_chromium(html_path: str | Path, extra: list[str], *, wait_ms: int = 4000
         with tempfile.TemporaryDirectory(prefix="spatial-chromium-", ignore_cleanup_errors=True) as profile:
             cmd = [binary, *OFFLINE_FLAGS, f"--user-data-dir={profile}",
                    f"--virtual-time-budget={int(wait_ms)}", *extra, html_path.as_uri()]
-            done = _run_all_or_none(cmd, timeout_s)
+            try:
+                done = _run_all_or_none(cmd, timeout_s)
+            except subprocess.TimeoutExpired:  # was 'internal error: TimeoutExpired ... report it', exit 1
+                raise InputFileError(f"chromium did not finish drawing '{html_path}' in {timeout_s:g} s (the "
+                                     "browser and its helpers were ended); try again when the machine is less "
+                                     "busy, or draw a smaller map") from None
         if done.returncode == 0:
             break
         logger.warning("chromium exited with %d on '%s' (attempt %d): %s", done.returncode, html_path,
