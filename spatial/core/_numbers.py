@@ -14,7 +14,8 @@ import pandas as pd
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["AREA_UNITS", "COUNT_UNITS", "is_number", "numbers_from_text", "round_half_up", "round_walk", "whole_counts", "whole_number"]
+__all__ = ["AREA_UNITS", "COUNT_UNITS", "is_number", "numbers_from_text", "round_half_up", "round_walk",
+           "say_read_as_text", "whole_counts", "whole_number"]
 
 
 def is_number(value) -> bool:
@@ -139,11 +140,15 @@ _SAID: set = set()
 
 
 def numbers_from_text(column: pd.Series, name: str, col: str, *, units: tuple[str, ...] = COUNT_UNITS,
-                      what: str = "counts") -> pd.Series:
+                      what: str = "counts", warn: bool = True) -> pd.Series:
     """``column`` as numbers; text that is a number as offices type it (thousands commas,
     full-width digits, one of ``units`` after it: ``1,203``, ``２０３``, ``203户``, ``1050平方米``)
     is read as that number, said once in a warning with an example (``what``: what the values
     are, in that warning); NaN where a cell holds no such number (the caller says which rows).
+
+    With ``warn=False`` the warning is held in the result's ``attrs["read_as_text"]`` for
+    :func:`say_read_as_text`: a caller that refuses the column for another cell says that in one
+    line, not the reading of the good cells first.
 
     Examples
     --------
@@ -165,9 +170,22 @@ def numbers_from_text(column: pd.Series, name: str, col: str, *, units: tuple[st
     out = values.to_numpy(dtype=float, copy=True)
     out[list(read)] = list(read.values())
     first = next(iter(read))
-    key = (col, len(read), raw[first])  # one column read under its file's name, then its layer's: said once
+    result = pd.Series(out, index=column.index, name=column.name)
+    result.attrs["read_as_text"] = (name, col, len(read), what, raw[first], read[first])
+    if warn:
+        say_read_as_text(result)
+    return result
+
+
+def say_read_as_text(values: pd.Series) -> None:
+    """Say (once) that cells of text were read as numbers, as :func:`numbers_from_text` held it
+    in ``values.attrs`` (nothing when none were)."""
+    held = values.attrs.get("read_as_text")
+    if held is None:
+        return
+    name, col, n, what, example, number = held
+    key = (col, n, example)  # one column read under its file's name, then its layer's: said once
     if key not in _SAID:
         _SAID.add(key)
-        logger.warning("'%s' column '%s': %d values written as text read as %s ('%s' as %g)", name, col,
-                       len(read), what, raw[first], read[first])
-    return pd.Series(out, index=column.index, name=column.name)
+        logger.warning("'%s' column '%s': %s written as text read as %s ('%s' as %g)", name, col,
+                       f"{n} value" if n == 1 else f"{n} values", what, example, number)

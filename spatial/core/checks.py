@@ -46,6 +46,7 @@ from spatial.core._numbers import (  # noqa: F401
     numbers_from_text,
     round_half_up,
     round_walk,
+    say_read_as_text,
     whole_counts,
     whole_number,
 )
@@ -422,7 +423,8 @@ def check_households(
     values, or values above ``max_value`` (a count no real unit reaches: a wrong column). Bad rows
     are named by ``id_col``, else by ``unit_id`` when there is one, else by the index."""
     require_columns(df, [column], name)
-    values = numbers_from_text(df[column], name, column)
+    # text read as counts ('203户') is said once the column passes: a refused one is said in one line
+    values = numbers_from_text(df[column], name, column, warn=False)
     if id_col is None and "unit_id" in df.columns:  # scored homes: the planner knows them by their ids
         id_col = "unit_id"
     ids = df.index if id_col is None else df[id_col]
@@ -443,6 +445,8 @@ def check_households(
             f"'{name}' column '{column}' holds more than {max_value:,.0f} in one row: {rows}; "
             "no single unit has that many: check the column (population? an area?) and the units"
         )
+    say_read_as_text(values)
+    values.attrs.pop("read_as_text", None)
     return values.astype(float)
 
 
@@ -514,13 +518,15 @@ def optional_counts(df: pd.DataFrame, column: str, name: str, *, id_col: str | N
     require_columns(df, [column], name)
     raw = df[column].astype(object) if isinstance(df[column].dtype, pd.CategoricalDtype) else df[column]
     blank = raw.isna() | raw.map(lambda v: isinstance(v, str) and not v.strip())
-    values = numbers_from_text(raw.where(~blank), name, column)
+    values = numbers_from_text(raw.where(~blank), name, column, warn=False)  # said once the column passes
     bad = ~blank & (values.isna() | (values < 0) | ~np.isfinite(values.fillna(0).to_numpy(dtype=float)))
     if bad.any():
         ids = df.index if id_col is None else df[id_col]
         rows = listed(f"{i}={_plain(raw.iloc[k])!r}" for k, i in enumerate(ids) if bad.iloc[k])
         raise ColumnError(f"'{name}' column '{column}' must hold a number >= 0 or be blank; bad rows: {rows}. "
                           "Write the count (e.g. 6) or leave the cell empty")
+    say_read_as_text(values)
+    values.attrs.pop("read_as_text", None)
     return values.astype(float)
 
 

@@ -531,6 +531,12 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
             comm_pos.append(c)
     out_units = prep.units.copy()
     out_units["grid_id"] = pd.Series(grid_ids, index=prep.units.index, dtype=object)
+    loose = np.flatnonzero(pd.isna(grid_ids))
+    if len(loose):  # kept with no grid and a report row each: said where the planner looks, too
+        logger.warning("%s (%s) %s in no grid: %s; the report says why (outside every community, or none of it "
+                       "inside its own): check the location and the community id", counted(len(loose), "unit"),
+                       counted(round(float(prep.hh[loose].sum())), "household"), "is" if len(loose) == 1 else "are",
+                       listed(prep.unit_ids[loose]))
     table = pd.DataFrame(rows)
     for col, src in (("households", prep.hh), ("population", prep.pop), ("n_buildings", buildings)):
         if src is not None and len(table):

@@ -13,10 +13,12 @@ pictures are therefore taken of the map in a frame of exactly the size asked, in
 
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -79,10 +81,16 @@ def run_chromium(html_path: str | Path, extra: list[str], *, wait_ms: int = 4000
         raise InputFileError("no Chromium, Chrome or Edge found; install one (Debian/Ubuntu: apt-get install "
                              "chromium; Windows: Chrome or Edge) or put its folder on PATH")
     for attempt in range(2):  # a busy shared machine occasionally kills the first start
-        with tempfile.TemporaryDirectory(prefix="spatial-chromium-") as profile:
+        # (a profile left half-removed by a stop is no error of the user's: the stop is what is said)
+        with tempfile.TemporaryDirectory(prefix="spatial-chromium-", ignore_cleanup_errors=True) as profile:
             cmd = [binary, *OFFLINE_FLAGS, f"--user-data-dir={profile}",
                    f"--virtual-time-budget={int(wait_ms)}", *extra, html_path.as_uri()]
-            done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, check=False)
+            try:
+                done = _run_all_or_none(cmd, timeout_s)
+            except subprocess.TimeoutExpired:  # was 'internal error: TimeoutExpired ... report it', exit 1
+                raise InputFileError(f"chromium did not finish drawing '{html_path}' in {timeout_s:g} s (the "
+                                     "browser and its helpers were ended); try again when the machine is less "
+                                     "busy, or draw a smaller map") from None
         if done.returncode == 0:
             break
         logger.warning("chromium exited with %d on '%s' (attempt %d): %s", done.returncode, html_path,
@@ -90,6 +98,45 @@ def run_chromium(html_path: str | Path, extra: list[str], *, wait_ms: int = 4000
     if done.returncode != 0:
         raise InputFileError(f"chromium failed on '{html_path}' ({done.returncode}): {done.stderr[-500:]}")
     return done.stdout
+
+
+def _run_all_or_none(cmd: list[str], timeout_s: float) -> subprocess.CompletedProcess:
+    """Run Chromium to its end, or, on a stop (Ctrl-C, SIGTERM raised as one, a timeout), end it
+    and every process it started (renderers, GPU, zygote) before the stop goes on.
+
+    ``subprocess.run`` killed the browser's first process only: its renderers went on writing in
+    the profile folder, whose removal then failed, and that error took the stop's place
+    (``spatial screenshot`` said "cannot write 'map.png': Directory not empty", exit 2, not
+    "interrupted", exit 130). The browser now runs in a process group of its own, killed whole.
+    """
+    group = os.name == "posix"
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          start_new_session=group) as proc:
+        try:
+            out, err = proc.communicate(timeout=timeout_s)
+        except BaseException:
+            proc.kill()
+            if group:
+                _end_group(proc.pid)
+            proc.wait()
+            raise
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
+def _end_group(pgid: int, *, wait_s: float = 2.0) -> None:
+    """Kill every process of the group ``pgid`` and wait up to ``wait_s`` until none is left
+    (a renderer killed a moment ago may still hold the profile folder open)."""
+    import time
+
+    end = time.monotonic() + wait_s
+    while True:
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            return
+        if time.monotonic() > end:
+            return
+        time.sleep(0.05)
 
 
 def screenshot(html_path: str | Path, png_path: str | Path, *, width: int = 1280, height: int = 860,
