@@ -66,6 +66,7 @@ from spatial.core._procs import PROCESSES, Ahead, one_pool
 from spatial.grids._anneal import anneal
 from spatial.grids._bisect import recursive_bisection
 from spatial.grids._blockcut import recut_blocks
+from spatial.grids._exchange import exchange_pass
 from spatial.grids._graph import n_pieces, sub_graph
 from spatial.grids._ground import settle_ground
 from spatial.grids._lumps import exchange_lumps
@@ -366,7 +367,11 @@ def _anneal_finish(state, labels: np.ndarray, seed: int) -> np.ndarray:
     labels = recombine(adj, hh, xy, labels, **kw, seed=seed, every=True, passes=_ROUND_PASSES)
     labels = settle_ground(adj, hh, xy, labels, weights=fin, shapes=shapes)
     labels = local_search(adj, hh, xy, labels, **kw, seed=seed, max_rounds=max_rounds)
-    return recut_blocks(adj, hh, xy, labels, **kw, seed=seed)  # each street block's grids cut again
+    labels = recut_blocks(adj, hh, xy, labels, **kw, seed=seed)  # each street block's grids cut again
+    if len(hh) <= _RESTART_MAX_NODES:
+        return labels
+    labels = exchange_pass(adj, hh, xy, labels, **kw)  # border units two by two (``_exchange``)
+    return local_search(adj, hh, xy, labels, **kw, seed=seed, max_rounds=max_rounds)
 
 
 #: Most restarts a caller may ask for (each takes as long as one run of the engine).
