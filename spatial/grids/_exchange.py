@@ -117,21 +117,22 @@ def exchange_pass(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labels
             per_a = per[a] - A.epl + B.epl + 2 * A.s_own - 2 * B.s_oth
             per_b = per[b] - B.epl + A.epl + 2 * B.s_own - 2 * A.s_oth
             pp_old = c4 * pa[a] / np.maximum(per[a], 1e-9) ** 2 + c4 * pa[b] / np.maximum(per[b], 1e-9) ** 2
+            pp_new = c4 * area_a / np.maximum(per_a, 1e-9) ** 2 + c4 * area_b / np.maximum(per_b, 1e-9) ** 2
+            bound = delta - w_pp * (pp_new - pp_old)
+        else:
+            bound = delta
         # the units between the two sides stay cut and add their boundary to both perimeters:
         # they only ever add to the cost, so only exchanges that pay without them are looked up
-        pp_new = (c4 * area_a / np.maximum(per_a, 1e-9) ** 2 + c4 * area_b / np.maximum(per_b, 1e-9) ** 2
-                  if w_pp > 0 else 0.0)
-        near = np.flatnonzero(ok & (delta - w_pp * (pp_new - pp_old if w_pp > 0 else 0.0) < -1e-9))
+        near = np.flatnonzero(ok & (bound < -1e-9))
         pid, a, b, delta, na, nb = pid[near], a[near], b[near], delta[near], na[near], nb[near]
         A, B = A.take(near), B.take(near)
         delta += 2 * w_cut * _between(cuts, A, B)
         if w_pp > 0:
             xs = 2 * _between(bounds, A, B)
-            area_a, area_b, per_a, per_b = area_a[near], area_b[near], per_a[near] + xs, per_b[near] + xs
-            pp_new = c4 * area_a / np.maximum(per_a, 1e-9) ** 2 + c4 * area_b / np.maximum(per_b, 1e-9) ** 2
+            per_a, per_b = per_a[near] + xs, per_b[near] + xs
+            pp_new = c4 * area_a[near] / np.maximum(per_a, 1e-9) ** 2 + c4 * area_b[near] / np.maximum(per_b, 1e-9) ** 2
             delta -= w_pp * (pp_new - pp_old[near])
-        ok = np.ones(len(pid), dtype=bool)
-        delta[np.isnan(delta) | ~ok] = np.inf
+        delta[np.isnan(delta)] = np.inf
         good = np.flatnonzero(delta < -1e-9)
         if not len(good):
             break
