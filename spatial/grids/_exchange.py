@@ -13,8 +13,11 @@ parts both stay connected (a part takes part in one exchange a round, the pairs 
 gain first), and in later rounds tries again only the pairs touching a part that changed or
 that waited its turn.
 
-On the uneven benchmark towns of 10,000 units, run after the finish (December 2026): see
-``docs/grids.md`` (what was tried at 10,000 units).
+It ends each finished plan of ``balance="equal"`` (``_engine._anneal_finish``). On the uneven
+benchmark towns (December 2026): at 10,000 units (seeds 1-6) the furthest grid 13.2% -> 12.4%
+on average, grids within 5% 94.0% -> 94.4%, mean Polsby-Popper 0.506 -> 0.514, border on streets
+43.3% -> 43.6%, for 0.2-0.3 CPU-s; at 2,000 units (seeds 1-15) mean Polsby-Popper 0.593 -> 0.598,
+border on streets 71.7% -> 72.2%, every grid within 5% still (``docs/grids.md``).
 """
 
 from __future__ import annotations
