@@ -2,8 +2,9 @@
 and after them, and what they cost.
 
 Each uneven benchmark town is drawn by the engine (``balance="equal"``, the prepared graph of
-``bench_grids``); the plan that reaches the exchanges (past 5,000 nodes, after the block re-cut)
-is kept, and the exchanges and the search after them are run again on it alone, timed in CPU
+``bench_grids``); the plan that reaches the exchanges (after the block re-cut; on graphs small
+enough for restarts, the last of the plans finished) is kept, and the exchanges and the search
+after them are run again on it alone, timed in CPU
 seconds of this process (``time.process_time``). Both plans are scored as ``bench_grids`` scores
 them (the furthest grid, grids within 5%, mean Polsby-Popper of the dissolved grids, border on
 streets), and the fall of the finish's objective is checked against the sum of the exchanges'
@@ -47,8 +48,7 @@ def run(seed: int, size: tuple[int, int]) -> dict:
     finally:
         _engine.exchange_pass = real
     if "args" not in seen:
-        raise SystemExit(f"seed {seed}: the exchanges did not run (graphs of up to "
-                         f"{_engine._RESTART_MAX_NODES} nodes finish without them)")
+        raise SystemExit(f"seed {seed}: the exchanges did not run (no finish with shapes)")
     adj, hh, xy, before, kw = seen["args"]
     t = time.process_time()
     mid = real(adj, hh, xy, before, **kw)
