@@ -66,6 +66,7 @@ from spatial.core._procs import PROCESSES, Ahead, one_pool
 from spatial.grids._anneal import anneal
 from spatial.grids._bisect import recursive_bisection
 from spatial.grids._blockcut import recut_blocks
+from spatial.grids._exchange import exchange_pass
 from spatial.grids._graph import n_pieces, sub_graph
 from spatial.grids._ground import settle_ground
 from spatial.grids._lumps import exchange_lumps
@@ -350,7 +351,8 @@ def _anneal_finish(state, labels: np.ndarray, seed: int) -> np.ndarray:
     ``shapes``), every pair of parts cut again for shape (``recombine(every=True)``,
     ``_ROUND_PASSES``), its borders through empty ground moved onto streets (``settle_ground``)
     and settled by the greedy search under the same weights, then each street block's grids cut
-    again together (``recut_blocks``). With ``band_cuts`` weights (no finish,
+    again together (``recut_blocks``), border units exchanged two by two (``exchange_pass``) and
+    the search once more. With ``band_cuts`` weights (no finish,
     ``balance="band"``) the empty-ground cut and the search under those weights."""
     adj, hh, xy, k, min_hh, max_hh, weights, max_rounds, shapes = state
     fin = weights.finish
@@ -366,7 +368,9 @@ def _anneal_finish(state, labels: np.ndarray, seed: int) -> np.ndarray:
     labels = recombine(adj, hh, xy, labels, **kw, seed=seed, every=True, passes=_ROUND_PASSES)
     labels = settle_ground(adj, hh, xy, labels, weights=fin, shapes=shapes)
     labels = local_search(adj, hh, xy, labels, **kw, seed=seed, max_rounds=max_rounds)
-    return recut_blocks(adj, hh, xy, labels, **kw, seed=seed)  # each street block's grids cut again
+    labels = recut_blocks(adj, hh, xy, labels, **kw, seed=seed)  # each street block's grids cut again
+    labels = exchange_pass(adj, hh, xy, labels, **kw)  # border units two by two (``_exchange``)
+    return local_search(adj, hh, xy, labels, **kw, seed=seed, max_rounds=max_rounds)
 
 
 #: Most restarts a caller may ask for (each takes as long as one run of the engine).
