@@ -358,11 +358,11 @@
     for (var g = 0; g < G; g++) {
       var el = labels[g] && labels[g].getElement();
       if (!el) { continue; }
-      var span = el.firstChild;
-      span.className = "sp-glabel" + (flagged(g) ? " sp-glabel-flag" : "");
-      if (!labelW[g]) { labelW[g] = span.offsetWidth + 4; }
+      el.firstChild.className = "sp-glabel" + (flagged(g) ? " sp-glabel-flag" : "");
       order.push(g);
     }
+    // (widths read after every class is set: one layout, not one a label; a flagged id's frame is wider)
+    order.forEach(function (g) { if (!labelW[g]) { labelW[g] = labels[g].getElement().firstChild.offsetWidth + 4; } });
     order.sort(function (a, b) { return (b === active) - (a === active) || gh[b] - gh[a] || a - b; });  // the current first
     order.forEach(function (g) {
       var p = map.latLngToLayerPoint(labels[g].getLatLng()), w = labelW[g] / 2 + 6, h = 16, free = true;
