@@ -230,6 +230,8 @@ def test_gated_estates_move_together_locked_units_stay_and_ui_moves(small, tmp_p
         _open(driver, page)
         moved = _move(driver, ["u2"], "A")                      # u3 shares the estate: it comes along
         assert sorted(moved["moved"]) == ["u2", "u3"]
+        # said, as the planner clicked one unit and saw two go
+        assert driver.find_element("id", "sp-note").text == "Gated estate e1 moved whole into A: 1 more unit with it (u3)."
         assert _stats(driver)["A"]["households"] == 120 + 80 + 90 + 160 + 200 + 50
         moved = _move(driver, ["u7", "u6"], "A")                # u7 is locked: only u6 moves
         assert moved["moved"] == ["u6"] and moved["locked"] == ["u7"]

@@ -29,6 +29,7 @@ TEXT = {
         "pick_hint": "尚未选择网格", "pick_first": "请先选择要调入的网格。",
         "locked": "已锁定，不可调整", "gated": "封闭小区，{n}个单元整体调整",
         "locked_skipped": "{n}个单元已锁定，未调整：{ids}。",
+        "estate_along": "封闭小区{estate}整体调入{grid}：连同{n}个未点选的单元（{ids}）。",
         "estate_skipped": "{n}个单元与锁定单元同属一个封闭小区，小区须整体调整，未调整：{ids}。", "unknown_units": "未知单元：{ids}",
         "restored": "已恢复上次未完成的{n}步调整。",
         "synced": "本方案在另一窗口中有修改，已同步（共{n}步）。", "storage_failed": "浏览器无法保存编辑进度，请及时导出。",
@@ -110,6 +111,7 @@ TEXT = {
         "pick_first": "Pick the grid to move units into first.",
         "locked": "locked: cannot move", "gated": "gated estate: its {n} {n:unit moves|units move} together",
         "locked_skipped": "{n} locked {n:unit|units} not moved: {ids}.",
+        "estate_along": "Gated estate {estate} moved whole into {grid}: {n} more {n:unit|units} with it ({ids}).",
         "estate_skipped": "{n} {n:unit|units} not moved as {n:its|their} gated estate, which moves whole, has a locked "
                           "unit: {ids}.",
         "unknown_units": "unknown units: {ids}",

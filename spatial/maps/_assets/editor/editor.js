@@ -492,6 +492,15 @@
     if (e.unknown.length) { said.push(fmt(T.unknown_units, {ids: e.unknown.slice(0, 5).join(", ")})); }
     // (units held back: a warning when others moved, refused when none did)
     tell(said.join(" "), units.length ? "warn" : "refused");
+    // a click on one unit of a gated estate moves all of it: said, as the planner clicked one unit
+    var asked = new Set(), along = {};
+    (Array.isArray(unitIds) ? unitIds : [unitIds]).forEach(function (id) { asked.add(unitIndex[String(id)]); });
+    units.forEach(function (u) { if (!asked.has(u)) { (along[group[u]] = along[group[u]] || []).push(String(U.id[u])); } });
+    var alongSaid = Object.keys(along).map(function (k) {
+      return fmt(T.estate_along, {estate: estateName(Number(k)), grid: D.grids.id[g], n: along[k].length,
+        ids: idList(along[k], 5)});
+    });
+    if (alongSaid.length && !note) { tell(alongSaid.join(" "), "done"); }
     if (units.length) {
       var from = units.map(function (u) { return gridOf[u]; });
       history.length = pos;
