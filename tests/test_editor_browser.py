@@ -230,6 +230,8 @@ def test_gated_estates_move_together_locked_units_stay_and_ui_moves(small, tmp_p
         _open(driver, page)
         moved = _move(driver, ["u2"], "A")                      # u3 shares the estate: it comes along
         assert sorted(moved["moved"]) == ["u2", "u3"]
+        # said, as the planner clicked one unit and saw two go
+        assert driver.find_element("id", "sp-note").text == "Gated estate e1 moved whole into A: 1 more unit with it (u3)."
         assert _stats(driver)["A"]["households"] == 120 + 80 + 90 + 160 + 200 + 50
         moved = _move(driver, ["u7", "u6"], "A")                # u7 is locked: only u6 moves
         assert moved["moved"] == ["u6"] and moved["locked"] == ["u7"]
@@ -510,5 +512,52 @@ def test_flagged_grids_say_what_forces_them_out_of_the_band(tmp_path):
         got = chips()
         assert got["A"] == [] and got["B"] == [] and got["I"][0][0] == "cut off: 150"
         assert not _errors(driver)
+    finally:
+        driver.quit()
+
+
+def test_each_grid_shows_its_id_on_its_own_units_a_tap_on_it_picks_that_grid_and_flags_follow(small, tmp_path):
+    """A phone has no hover: the grids' ids are written on the map, each on a unit of its grid (checked
+    with shapely on the units), framed when the grid is flagged, gone with its last unit and back on
+    undo; a tap on an id reaches the unit under it."""
+    units = small.drop(columns=["gated", "locked"])
+    page = save_grid_editor(units, tmp_path / "ids.html", lang="en")
+    driver = _chrome(tmp_path, 390, 844)
+    read = ("var out = {}; document.querySelectorAll('.sp-glabel').forEach(function (e) {"
+            "var r = e.getBoundingClientRect(), m = window.spatialGridEditor.map, c = m.getContainer().getBoundingClientRect();"
+            "var ll = m.containerPointToLatLng([r.left + r.width / 2 - c.left, r.top + r.height / 2 - c.top]);"
+            "out[e.textContent] = {x: r.left + r.width / 2, y: r.top + r.height / 2, lon: ll.lng, lat: ll.lat,"
+            "flag: e.classList.contains('sp-glabel-flag'), shown: getComputedStyle(e.parentNode).visibility !== 'hidden'};"
+            "}); return out;")
+    try:
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                               {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True})
+        driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 5})
+        _open(driver, page)
+        ids = driver.execute_script(read)
+        assert set(ids) == {"A", "B"} and all(v["shown"] and not v["flag"] for v in ids.values())
+        for gid, v in ids.items():   # on its own grid's units (1.5 m: the id's centre is a pixel of ~1 m)
+            at = gpd.GeoSeries(gpd.points_from_xy([v["lon"]], [v["lat"]]), crs=4326).to_crs(UTM).iloc[0]
+            assert units.loc[units["grid_id"] == gid].union_all().distance(at) < 1.5, gid
+
+        def tap(x, y):
+            driver.execute_cdp_cmd("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+            driver.execute_cdp_cmd("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+            time.sleep(0.4)
+
+        tap(ids["B"]["x"], ids["B"]["y"])           # the id takes no tap: the unit under it picks grid B
+        assert driver.find_element("id", "sp-now").text.startswith("B ")
+
+        _move(driver, ["u2", "u3", "u6", "u7"], "A")   # A: 800 households, over 500; B empty
+        ids = driver.execute_script(read)
+        assert set(ids) == {"A"} and ids["A"]["flag"]
+        driver.execute_script("window.spatialGridEditor.undo()")
+        ids = driver.execute_script(read)
+        assert set(ids) == {"A", "B"} and not ids["A"]["flag"] and not ids["B"]["flag"]
+        _move(driver, ["u5"], "B")                     # A 290 under, B 510 over
+        assert {k: v["flag"] for k, v in driver.execute_script(read).items()} == {"A": True, "B": True}
+        _move(driver, ["u2"], "A")                     # A 490, B 310: both in the band, both whole
+        assert {k: v["flag"] for k, v in driver.execute_script(read).items()} == {"A": False, "B": False}
+        assert _errors(driver) == []
     finally:
         driver.quit()

@@ -324,12 +324,65 @@
     outline.setLatLngs(out);
     if (map.hasLayer(outline)) { outline.bringToFront(); }
   }
+  // each grid's id on the map, at the inside point of its unit nearest the middle of its units' inside
+  // points (so on the grid, in one of its pieces); a planner on a phone, with no hover, sees which grid
+  // is which. A flagged grid's id is framed in red. Where ids would overlap, the current grid's stays and
+  // the grid of fewer households gives way (zoom in to see it), ids a little apart so that the town shows
+  // between them; the layer list turns them off.
+  var labelGroup = L.layerGroup().addTo(map), labels = [], labelW = [];
+  function labelAt(g) {
+    var sx = 0, sy = 0, best = -1, bd = Infinity;
+    members[g].forEach(function (u) { sx += U.pt[u][0]; sy += U.pt[u][1]; });
+    sx /= gn[g]; sy /= gn[g];
+    members[g].forEach(function (u) {
+      var dx = U.pt[u][0] - sx, dy = U.pt[u][1] - sy, d = dx * dx + dy * dy;
+      if (d < bd || (d === bd && u < best)) { bd = d; best = u; }
+    });
+    return [(D.y0 + U.pt[best][1]) / S, (D.x0 + U.pt[best][0]) / S];
+  }
+  function placeLabels(grids) {
+    grids.forEach(function (g) {
+      if (g >= G || gn[g] === 0) { dropLabel(g); return; }
+      if (labels[g]) { labels[g].setLatLng(labelAt(g)); return; }
+      labels[g] = L.marker(labelAt(g), {interactive: false, keyboard: false, icon: L.divIcon({className: "sp-glabel-at",
+        iconSize: [0, 0], html: '<span class="sp-glabel">' + esc(D.grids.id[g]) + "</span>"})});
+      labels[g]._spGrid = g;
+      labelW[g] = 0;
+      labelGroup.addLayer(labels[g]);
+    });
+  }
+  function dropLabel(g) { if (labels[g]) { labelGroup.removeLayer(labels[g]); labels[g] = null; } }
+  function showLabels() {  // frame the flagged; hide those that would overlap a grid with more households
+    if (!map.hasLayer(labelGroup)) { return; }
+    var order = [], shown = [];
+    for (var g = 0; g < G; g++) {
+      var el = labels[g] && labels[g].getElement();
+      if (!el) { continue; }
+      el.firstChild.className = "sp-glabel" + (flagged(g) ? " sp-glabel-flag" : "");
+      order.push(g);
+    }
+    // (widths read after every class is set: one layout, not one a label; a flagged id's frame is wider)
+    order.forEach(function (g) { if (!labelW[g]) { labelW[g] = labels[g].getElement().firstChild.offsetWidth + 4; } });
+    order.sort(function (a, b) { return (b === active) - (a === active) || gh[b] - gh[a] || a - b; });  // the current first
+    order.forEach(function (g) {
+      var p = map.latLngToLayerPoint(labels[g].getLatLng()), w = labelW[g] / 2 + 6, h = 16, free = true;
+      for (var k = 0; k < shown.length && free; k++) {
+        var q = shown[k];
+        free = Math.abs(p.x - q[0]) >= w + q[2] || Math.abs(p.y - q[1]) >= h + q[3];
+      }
+      labels[g].getElement().style.visibility = free ? "" : "hidden";
+      if (free) { shown.push([p.x, p.y, w, h]); }
+    });
+  }
+  for (g = 0; g < G; g++) { placeLabels([g]); }
+  map.on("zoomend overlayadd", showLabels);
   var overlays = {};
   if (D.roads) {
     overlays[T.roads] = L.polyline(D.roads.map(ring), {renderer: renderer, interactive: false, color: "#7a7a7a",
       weight: 1, opacity: 0.6}).addTo(map);
   }
   overlays[T.grid_borders] = borderGroup;
+  overlays[T.grid_ids] = labelGroup;
   if (D.communities) {
     overlays[T.communities] = L.layerGroup(D.communities.geom.map(function (polys) {
       return L.polygon(decode(polys), {renderer: renderer, interactive: false, fill: false, color: "#303030",
@@ -416,6 +469,7 @@
     }
     touched.forEach(function (g) { comps[g] = countComponents(g); });
     drawBorders(touched);
+    placeLabels(touched);
     touched.forEach(restyleGrid);
     units.forEach(function (u) { layers[u].setStyle(style(u)); });
     lastTouched = Array.from(touched);
@@ -438,6 +492,15 @@
     if (e.unknown.length) { said.push(fmt(T.unknown_units, {ids: e.unknown.slice(0, 5).join(", ")})); }
     // (units held back: a warning when others moved, refused when none did)
     tell(said.join(" "), units.length ? "warn" : "refused");
+    // a click on one unit of a gated estate moves all of it: said, as the planner clicked one unit
+    var asked = new Set(), along = {};
+    (Array.isArray(unitIds) ? unitIds : [unitIds]).forEach(function (id) { asked.add(unitIndex[String(id)]); });
+    units.forEach(function (u) { if (!asked.has(u)) { (along[group[u]] = along[group[u]] || []).push(String(U.id[u])); } });
+    var alongSaid = Object.keys(along).map(function (k) {
+      return fmt(T.estate_along, {estate: estateName(Number(k)), grid: D.grids.id[g], n: along[k].length,
+        ids: idList(along[k], 5)});
+    });
+    if (alongSaid.length && !note) { tell(alongSaid.join(" "), "done"); }
     if (units.length) {
       var from = units.map(function (u) { return gridOf[u]; });
       history.length = pos;
@@ -623,6 +686,7 @@
     if (g < G0) { return; }
     if (active === g) { setActive(-1); }
     borderGroup.removeLayer(borders[g]);
+    dropLabel(g);
     delete gridIndex[String(D.grids.id[g])];
     gh[g] = 0; gb[g] = 0; gp[g] = 0; gn[g] = 0; comps[g] = 0;
     borders.length = g; members.length = g; D.grids.id.length = g; D.grids.color.length = g;
@@ -635,6 +699,7 @@
     if (active >= G0) { active = -1; }
     for (var g = G0; g < G; g++) {
       borderGroup.removeLayer(borders[g]);
+      dropLabel(g);
       delete gridIndex[String(D.grids.id[g])];
       gh[g] = 0; gb[g] = 0; gp[g] = 0; gn[g] = 0; comps[g] = 0;
     }
@@ -913,6 +978,7 @@
   }
   function render() {
     refreshMeans();
+    showLabels();
     drawOutline();
     if (tipUnit >= 0) { hoverTip.setContent(tipFor(tipUnit)); }  // (a click moved it: its grid now)
     var reason = active >= 0 ? why(active) : null;  // the sentence behind the chip: phones show no tooltips
