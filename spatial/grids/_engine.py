@@ -69,7 +69,7 @@ from spatial.grids._blockcut import recut_blocks
 from spatial.grids._graph import n_pieces, sub_graph
 from spatial.grids._ground import settle_ground
 from spatial.grids._lumps import exchange_lumps
-from spatial.grids._objective import Shapes, Weights, _targets, cut_cost, objective
+from spatial.grids._objective import Shapes, Weights, _targets, cut_cost, held_band, objective
 from spatial.grids._rebalance import _WIDER_WORST, rebalance_worst
 from spatial.grids._recombine import recombine
 from spatial.grids._search import local_search
@@ -362,11 +362,14 @@ def _anneal_finish(state, labels: np.ndarray, seed: int) -> np.ndarray:
         return labels
     kw = dict(min_hh=min_hh, max_hh=max_hh, weights=fin, shapes=shapes)
     sweeps = fin.anneal if len(hh) <= _RESTART_MAX_NODES else min(fin.anneal, _LARGE_SWEEPS)
-    labels = anneal(adj, hh, xy, labels, **kw, sweeps=sweeps, seed=seed)
-    labels = recombine(adj, hh, xy, labels, **kw, seed=seed, every=True, passes=_ROUND_PASSES)
-    labels = settle_ground(adj, hh, xy, labels, weights=fin, shapes=shapes)
-    labels = local_search(adj, hh, xy, labels, **kw, seed=seed, max_rounds=max_rounds)
-    return recut_blocks(adj, hh, xy, labels, **kw, seed=seed)  # each street block's grids cut again
+    band = (hh, min_hh, max_hh)  # no step of the finish takes the plan further out of the band
+    labels = held_band(labels, anneal(adj, hh, xy, labels, **kw, sweeps=sweeps, seed=seed), *band)
+    labels = held_band(labels, recombine(adj, hh, xy, labels, **kw, seed=seed, every=True, passes=_ROUND_PASSES),
+                       *band)
+    labels = held_band(labels, settle_ground(adj, hh, xy, labels, weights=fin, shapes=shapes), *band)
+    labels = held_band(labels, local_search(adj, hh, xy, labels, **kw, seed=seed, max_rounds=max_rounds), *band)
+    return held_band(labels, recut_blocks(adj, hh, xy, labels, **kw, seed=seed), *band)  # blocks cut again
+
 
 
 #: Most restarts a caller may ask for (each takes as long as one run of the engine).

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from spatial.core.checks import Report, once_per_row
+from spatial.grids._explain import band_fit_first
 
 __all__ = ["extend_once", "grid_roads", "with_four_bounds"]
 
@@ -47,7 +48,9 @@ def extend_once(report: Report, frame: pd.DataFrame) -> None:
     report.rows.extend(r for r in Report.from_frame(frame).rows if key(r) not in seen)
     # a unit outside every community: the validation's row (with the nearest community) and the
     # grids' say one thing, kept once
-    report.rows[:] = Report.from_frame(once_per_row(report.to_frame(zh_columns=True))).rows
+    # (and a households column unfit for the band said first, above the validation's rows, as
+    # spatial grids says it)
+    report.rows[:] = Report.from_frame(band_fit_first(once_per_row(report.to_frame(zh_columns=True)))).rows
 
 
 def with_four_bounds(grids, roads, communities, report: Report):
