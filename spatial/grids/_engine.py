@@ -64,6 +64,7 @@ from scipy.sparse.csgraph import connected_components
 
 from spatial.core._procs import PROCESSES, Ahead, one_pool
 from spatial.grids._anneal import anneal
+from spatial.grids._bandwalk import into_band
 from spatial.grids._bisect import recursive_bisection
 from spatial.grids._blockcut import recut_blocks
 from spatial.grids._graph import n_pieces, sub_graph
@@ -271,7 +272,7 @@ def partition(
         if not min_hh <= hh.sum() / max(int(_seats(adj, hh, k)[2].sum()), 1) <= max_hh:
             restarts = 0  # the mean grid is out of the band: no plan puts them all in it, none is near
     if weights.beyond <= 0 or restarts <= 0:
-        return _anneal_finish(state, _one_seed(state, seed), seed)
+        return _into_band(state, _anneal_finish(state, _one_seed(state, seed), seed), seed)
     stuck = hemmed_in(adj, hh, min_hh=min_hh, max_hh=max_hh)
     # parts no plan can bring within the rule are not what tells plans apart (seed 20's estate
     # in ``_grade``: twenty plans graded by how far off its grid was, each with it 11-13% off)
@@ -294,8 +295,16 @@ def partition(
     fin = weights.finish
     logger.debug("restarts: %d run, the plan of seed %d graded best", len(seeds), best[2])
     if shapes is None or fin is None or fin.anneal <= 0 or fin.shape <= 0:
-        return _anneal_finish(state, best[1], seed)
-    return _finish_best(state, plans, best, seed)
+        return _into_band(state, _anneal_finish(state, best[1], seed), seed)
+    return _into_band(state, _finish_best(state, plans, best, seed), seed)
+
+
+def _into_band(state, labels: np.ndarray, seed: int) -> np.ndarray:
+    """``labels`` walked into the band where they can be (``_bandwalk.into_band``), finished again."""
+    adj, hh, xy, k, min_hh, max_hh, *_ = state
+    return into_band(adj, hh, labels, min_hh=min_hh, max_hh=max_hh, seed=seed,
+                     stuck=lambda: hemmed_in(adj, hh, min_hh=min_hh, max_hh=max_hh),
+                     finish=lambda walked: _anneal_finish(state, walked, seed))
 
 
 def _finish_best(state, plans: list, best: tuple, seed: int) -> np.ndarray:
@@ -355,9 +364,10 @@ def _anneal_finish(state, labels: np.ndarray, seed: int) -> np.ndarray:
     adj, hh, xy, k, min_hh, max_hh, weights, max_rounds, shapes = state
     fin = weights.finish
     if fin is None and weights.band_cuts:
-        labels = settle_ground(adj, hh, xy, labels, weights=weights, shapes=shapes)
-        return local_search(adj, hh, xy, labels, min_hh=min_hh, max_hh=max_hh, weights=weights, seed=seed,
-                            max_rounds=max_rounds)
+        band = (hh, min_hh, max_hh)
+        labels = held_band(labels, settle_ground(adj, hh, xy, labels, weights=weights, shapes=shapes), *band)
+        return held_band(labels, local_search(adj, hh, xy, labels, min_hh=min_hh, max_hh=max_hh, weights=weights,
+                                              seed=seed, max_rounds=max_rounds), *band)
     if fin is None or shapes is None or fin.anneal <= 0 or fin.shape <= 0:
         return labels
     kw = dict(min_hh=min_hh, max_hh=max_hh, weights=fin, shapes=shapes)

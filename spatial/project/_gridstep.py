@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from spatial.core.checks import Report, once_per_row
-from spatial.grids._explain import band_fit_first
+from spatial.grids._explain import band_fit_first, band_fit_rows
 
 __all__ = ["extend_once", "grid_roads", "with_four_bounds"]
 
@@ -38,9 +38,20 @@ def grid_roads(project, layers: dict, report: Report | None = None):
     return layers["_grid_roads"]
 
 
-def extend_once(report: Report, frame: pd.DataFrame) -> None:
+def extend_once(report: Report, frame: pd.DataFrame, layers: dict | None = None) -> None:
     """Append the rows of the grids' report table but those the validation gave already (the
-    overlapping units: :func:`~spatial.io.validate.validate_inputs` and the grids report the same pairs)."""
+    overlapping units: :func:`~spatial.io.validate.validate_inputs` and the grids report the same pairs).
+    With the run's ``layers``, a row naming the households column names it as the file has it
+    (``births``, which the run copied under ``households`` for the steps)."""
+    frame = frame.copy()
+    found = ((layers or {}).get("_columns", {}).get("units") or {}).get("households_col")
+    if found and found != "households":
+        fit = band_fit_rows(frame)
+        for col in ("problem", "problem_zh"):
+            if col in frame.columns:
+                frame.loc[fit, col] = frame.loc[fit, col].astype(str).str.replace("'households'", f"'{found}'",
+                                                                                  regex=False)
+
     def key(row):
         return tuple(str(row.get(c)) for c in ("layer", "row_id", "problem", "action"))
 
