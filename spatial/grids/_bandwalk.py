@@ -12,10 +12,11 @@ mean 446 came out at 400-479 and one of 517 in every seed's plan, while a plan o
 :func:`walk_into_band` is that search: random boundary nodes (a gated estate or group kept
 together is one node of the graph) moved to a neighbouring part while every part stays
 connected and the households out of the band do not rise, until none are out. It returns a plan
-only when fewer households are out than before; the engine then settles it under its own
-weights without letting a grid leave the band again (``_objective.held_band``). Plain Python on
-the CSR arrays (a random walk with a connectivity check a move: no library does this); imports
-numpy, scipy and the engine's objective only.
+only when fewer grids are out than before, or as many by fewer households (as the engine grades
+plans); the engine then settles it under its own weights without letting a grid leave the band
+again (``_objective.held_band``). Plain Python on the CSR arrays (a random walk with a
+connectivity check a move: no library does this); imports numpy, scipy and the engine's
+objective only.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def into_band(adj, hh: np.ndarray, labels: np.ndarray, *, min_hh: float, max_hh:
               finish) -> np.ndarray:
     """``labels``, or where parts holding no ``stuck()`` node (none beyond reach of the band:
     ``_engine.hemmed_in``) are out of the band in components of the graph whose mean part is in
-    it, ``finish`` of the plan :func:`walk_into_band` finds with fewer households out (the
+    it, ``finish`` of the plan :func:`walk_into_band` finds with fewer out (the
     engine's finish, which never takes a plan further out: ``_objective.held_band``)."""
     labels = np.asarray(labels, dtype=np.int64)
     hh = np.asarray(hh, dtype=float)
@@ -66,8 +67,9 @@ def into_band(adj, hh: np.ndarray, labels: np.ndarray, *, min_hh: float, max_hh:
 
 def walk_into_band(adj, hh: np.ndarray, labels: np.ndarray, *, min_hh: float, max_hh: float, seed: int = 0,
                    fixed: np.ndarray | None = None) -> np.ndarray | None:
-    """Labels with fewer households out of ``min_hh``-``max_hh`` than ``labels`` (none, where the
-    walk gets there), or None when the walk finds no such plan. ``fixed`` nodes never move.
+    """Labels with fewer grids out of ``min_hh``-``max_hh`` than ``labels``, or as many out by fewer
+    households (none, where the walk gets there), or None when the walk finds no such plan.
+    ``fixed`` nodes never move.
 
     Examples
     --------
@@ -127,7 +129,9 @@ def walk_into_band(adj, hh: np.ndarray, labels: np.ndarray, *, min_hh: float, ma
         now = after
         if now <= 1e-9:
             break
-    return np.asarray(lab_l, dtype=np.int64) if now < start - 1e-9 else None
+    walked = np.asarray(lab_l, dtype=np.int64)
+    # fewer grids out first, as the engine grades plans, then fewer households
+    return walked if band_out(walked, hh, min_hh, max_hh) < band_out(lab, hh, min_hh, max_hh) else None
 
 
 def _stays_whole(nbrs, lab, v, a) -> bool:

@@ -43,7 +43,8 @@ def grid_pieces(of: np.ndarray, i: np.ndarray, j: np.ndarray, community, n: int)
     return connected_components(m, directed=False)[1]
 
 
-def piece_targets(households, community, piece, report=None, *, unit_word: str = "units") -> tuple[np.ndarray, np.ndarray]:
+def piece_targets(households, community, piece, report=None, *,
+                  unit_word: str = "units") -> tuple[np.ndarray, np.ndarray]:
     """Each grid's ``target_households`` (the mean grid of its ``piece`` of its ``community``) and
     ``deviation_pct`` from it (0 where the piece holds no households). With ``report``, one row
     per community in several pieces, one of them holding two grids or more, giving each piece's
@@ -77,20 +78,18 @@ def _say_pieces(report, h: pd.Series, comm: pd.Series, piece: pd.Series, unit_wo
             continue  # community's rows say that units not connected need a grid each)
         by = by.sort_values("sum", ascending=False, kind="stable")
         mean = float(h.loc[rows].mean())
-        sizes = _and([f"{s:,.0f}" for s in by["sum"]])
-        grids = _and([str(int(c)) for c in by["count"]])
-        means = _and([f"{s / c:,.0f}" for s, c in zip(by["sum"], by["count"])])
+        sums, counts = by["sum"].to_numpy(), by["count"].to_numpy()
+        sizes, grids = [f"{x:,.0f}" for x in sums], [str(int(c)) for c in counts]
+        means = [f"{x:,.0f}" for x in sums / counts]
         report.add("communities", cid,
-                   f"its {unit_word} are in {len(by)} pieces that share no edge, of {sizes} households "
-                   f"in {grids} grids",
-                   f"each grid's target_households is the mean grid of its own piece ({means}), not of the "
+                   f"its {unit_word} are in {len(by)} pieces that share no edge, of {_and(sizes)} households "
+                   f"in {_and(grids)} grids",
+                   f"each grid's target_households is the mean grid of its own piece ({_and(means)}), not of the "
                    f"community ({mean:,.0f}), and its deviation_pct is from that: no grid can take households "
                    "from another piece",
-                   zh=(f"其单元分为 {len(by)} 个互不相邻的部分（分别 {'、'.join(f'{x:,.0f}' for x in by['sum'])} 户，"
-                       f"{'、'.join(str(int(x)) for x in by['count'])} 个网格）",
-                       f"各网格的平均户数（target_households）取其所在部分的网格平均值（{'、'.join(f'{x:,.0f}' for x in by['sum'] / by['count'])}），而非全社区的"
-                       f"（{mean:,.0f}），偏差（deviation_pct）按此计算：网格不能从其他部分调入住户"))
-
+                   zh=(f"其单元分为 {len(by)} 个互不相邻的部分（分别 {'、'.join(sizes)} 户，{'、'.join(grids)} 个网格）",
+                       f"各网格的平均户数（target_households）取其所在部分的网格平均值（{'、'.join(means)}），"
+                       f"而非全社区的（{mean:,.0f}），偏差（deviation_pct）按此计算：网格不能从其他部分调入住户"))
 
 def _and(words: list[str]) -> str:
     """``a and b``, ``a, b and c``."""
