@@ -238,3 +238,35 @@ def test_spatial_run_says_it_first_above_the_validations_rows(tmp_path):
                        "[outputs]\nmaps = false\nworkbook = false\npng = false\n", encoding="utf-8")
     report = run_project(project).layers["report"]
     assert report["problem"].iloc[0] == FIT and (report["problem"] == FIT).sum() == 1
+
+
+def test_the_editor_measures_an_islands_grids_against_the_islands_mean_as_the_grids_layer_does(tmp_path):
+    pytest.importorskip("selenium.webdriver")
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_editor_browser import _chrome, _move, _open, _stats
+
+    from spatial.maps.editor import save_grid_editor
+
+    units, comm = two_islands()
+    res = partition_grids(units, comm, n_grids=5)
+    page = save_grid_editor(res.units.assign(community_id="C1"), tmp_path / "islands.html", lang="en",
+                            max_deviation_pct=5)
+    want = res.grids.set_index("grid_id")["deviation_pct"].round(1).to_dict()
+    driver = _chrome(tmp_path, 1400, 900)
+    try:
+        _open(driver, page)
+        assert {g: s["deviation_pct"] for g, s in _stats(driver).items()} == want
+        # a unit moved between the island's two grids: each off the island's mean (337) by the move
+        small = sorted(res.units.loc[res.units["unit_id"] >= "U15", "grid_id"].unique())
+        u = res.units.loc[res.units["grid_id"] == small[0], "unit_id"]
+        moved = next(x for x in u if _move(driver, [x], small[1])["moved"] == [x])
+        hh = float(units.set_index("unit_id").loc[moved, "households"])
+        dev = {g: s["deviation_pct"] for g, s in _stats(driver).items()}
+        h0 = res.grids.set_index("grid_id")["households"]
+        assert dev[small[0]] == round(100 * (h0[small[0]] - hh - 337) / 337, 1)
+        assert dev[small[1]] == round(100 * (h0[small[1]] + hh - 337) / 337, 1)
+    finally:
+        driver.quit()
