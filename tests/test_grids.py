@@ -230,8 +230,15 @@ def test_a_community_in_two_islands_gives_its_grids_where_the_band_can_hold_them
     assert south["grid_id"].nunique() == 2
     # the community's row says to ask for more grids; no row calls the grids of 340 off a mean
     # of 727 that no plan of three grids can hold in the band
-    assert res.report.loc[res.report["row_id"] == "C1", "action"].str.contains("ask for more grids").all()
+    rows = res.report[res.report["row_id"] == "C1"]
+    assert rows["action"].str.contains("ask for more grids").tolist() == [True, False]
     assert not res.report["problem"].str.contains("mean grid of 727").any()
+    # each grid is measured against the mean grid of its own island, and a row gives both figures
+    assert res.grids.sort_values("households")[["target_households", "deviation_pct"]].values.tolist() == [
+        [340, 0], [340, 0], [1500, 0]]
+    assert rows["problem"].iloc[1] == "its units are in 2 pieces that share no edge, of 1,500 and 680 households in 1 and 2 grids"
+    assert rows["action"].iloc[1].startswith("each grid's target_households is the mean grid of its own piece "
+                                             "(1,500 and 340), not of the community (727)")
 
 
 def test_islands_seats_move_to_where_the_band_holds_them_and_stop_when_no_move_helps():

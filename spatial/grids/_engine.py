@@ -64,13 +64,14 @@ from scipy.sparse.csgraph import connected_components
 
 from spatial.core._procs import PROCESSES, Ahead, one_pool
 from spatial.grids._anneal import anneal
+from spatial.grids._bandwalk import into_band
 from spatial.grids._bisect import recursive_bisection
 from spatial.grids._blockcut import recut_blocks
 from spatial.grids._exchange import exchange_pass
 from spatial.grids._graph import n_pieces, sub_graph
 from spatial.grids._ground import settle_ground
 from spatial.grids._lumps import exchange_lumps
-from spatial.grids._objective import Shapes, Weights, _targets, cut_cost, objective
+from spatial.grids._objective import Shapes, Weights, _targets, cut_cost, held_band, objective
 from spatial.grids._rebalance import _WIDER_WORST, rebalance_worst
 from spatial.grids._recombine import recombine
 from spatial.grids._search import local_search
@@ -272,7 +273,7 @@ def partition(
         if not min_hh <= hh.sum() / max(int(_seats(adj, hh, k)[2].sum()), 1) <= max_hh:
             restarts = 0  # the mean grid is out of the band: no plan puts them all in it, none is near
     if weights.beyond <= 0 or restarts <= 0:
-        return _anneal_finish(state, _one_seed(state, seed), seed)
+        return _into_band(state, _anneal_finish(state, _one_seed(state, seed), seed), seed)
     stuck = hemmed_in(adj, hh, min_hh=min_hh, max_hh=max_hh)
     # parts no plan can bring within the rule are not what tells plans apart (seed 20's estate
     # in ``_grade``: twenty plans graded by how far off its grid was, each with it 11-13% off)
@@ -295,8 +296,16 @@ def partition(
     fin = weights.finish
     logger.debug("restarts: %d run, the plan of seed %d graded best", len(seeds), best[2])
     if shapes is None or fin is None or fin.anneal <= 0 or fin.shape <= 0:
-        return _anneal_finish(state, best[1], seed)
-    return _finish_best(state, plans, best, seed)
+        return _into_band(state, _anneal_finish(state, best[1], seed), seed)
+    return _into_band(state, _finish_best(state, plans, best, seed), seed)
+
+
+def _into_band(state, labels: np.ndarray, seed: int) -> np.ndarray:
+    """``labels`` walked into the band where they can be (``_bandwalk.into_band``), finished again."""
+    adj, hh, xy, k, min_hh, max_hh, *_ = state
+    return into_band(adj, hh, labels, min_hh=min_hh, max_hh=max_hh, seed=seed,
+                     stuck=lambda: hemmed_in(adj, hh, min_hh=min_hh, max_hh=max_hh),
+                     finish=lambda walked: _anneal_finish(state, walked, seed))
 
 
 def _finish_best(state, plans: list, best: tuple, seed: int) -> np.ndarray:
@@ -357,20 +366,23 @@ def _anneal_finish(state, labels: np.ndarray, seed: int) -> np.ndarray:
     adj, hh, xy, k, min_hh, max_hh, weights, max_rounds, shapes = state
     fin = weights.finish
     if fin is None and weights.band_cuts:
-        labels = settle_ground(adj, hh, xy, labels, weights=weights, shapes=shapes)
-        return local_search(adj, hh, xy, labels, min_hh=min_hh, max_hh=max_hh, weights=weights, seed=seed,
-                            max_rounds=max_rounds)
+        band = (hh, min_hh, max_hh)
+        labels = held_band(labels, settle_ground(adj, hh, xy, labels, weights=weights, shapes=shapes), *band)
+        return held_band(labels, local_search(adj, hh, xy, labels, min_hh=min_hh, max_hh=max_hh, weights=weights,
+                                              seed=seed, max_rounds=max_rounds), *band)
     if fin is None or shapes is None or fin.anneal <= 0 or fin.shape <= 0:
         return labels
     kw = dict(min_hh=min_hh, max_hh=max_hh, weights=fin, shapes=shapes)
     sweeps = fin.anneal if len(hh) <= _RESTART_MAX_NODES else min(fin.anneal, _LARGE_SWEEPS)
-    labels = anneal(adj, hh, xy, labels, **kw, sweeps=sweeps, seed=seed)
-    labels = recombine(adj, hh, xy, labels, **kw, seed=seed, every=True, passes=_ROUND_PASSES)
-    labels = settle_ground(adj, hh, xy, labels, weights=fin, shapes=shapes)
-    labels = local_search(adj, hh, xy, labels, **kw, seed=seed, max_rounds=max_rounds)
-    labels = recut_blocks(adj, hh, xy, labels, **kw, seed=seed)  # each street block's grids cut again
-    labels = exchange_pass(adj, hh, xy, labels, **kw)  # border units two by two (``_exchange``)
-    return local_search(adj, hh, xy, labels, **kw, seed=seed, max_rounds=max_rounds)
+    band = (hh, min_hh, max_hh)  # no step of the finish takes the plan further out of the band
+    labels = held_band(labels, anneal(adj, hh, xy, labels, **kw, sweeps=sweeps, seed=seed), *band)
+    labels = held_band(labels, recombine(adj, hh, xy, labels, **kw, seed=seed, every=True, passes=_ROUND_PASSES),
+                       *band)
+    labels = held_band(labels, settle_ground(adj, hh, xy, labels, weights=fin, shapes=shapes), *band)
+    labels = held_band(labels, local_search(adj, hh, xy, labels, **kw, seed=seed, max_rounds=max_rounds), *band)
+    labels = held_band(labels, recut_blocks(adj, hh, xy, labels, **kw, seed=seed), *band)  # blocks cut again
+    labels = held_band(labels, exchange_pass(adj, hh, xy, labels, **kw), *band)  # border units two by two
+    return held_band(labels, local_search(adj, hh, xy, labels, **kw, seed=seed, max_rounds=max_rounds), *band)
 
 
 #: Most restarts a caller may ask for (each takes as long as one run of the engine).

@@ -197,12 +197,16 @@ def explain_band_fit(report, hh: np.ndarray, households_col: str, hi: float) -> 
     logger.warning("%s; %s", problem, action)
 
 
+def band_fit_rows(frame) -> np.ndarray:
+    """Which rows of a report table are :func:`explain_band_fit`'s (a boolean array)."""
+    return ((frame["row_id"].astype(str) == "-") & frame["problem"].astype(str).str.contains(
+        f" {UNFIT_BAND} (median ", regex=False)).to_numpy()
+
+
 def band_fit_first(frame):
     """A report table with :func:`explain_band_fit`'s row moved to the top (above the
     validation's rows, which come before the grids'), the rest in order, on a fresh index."""
-    first = (frame["row_id"].astype(str) == "-") & frame["problem"].astype(str).str.contains(
-        f" {UNFIT_BAND} (median ", regex=False)
-    return frame.iloc[np.argsort(~first.to_numpy(), kind="stable")].reset_index(drop=True)
+    return frame.iloc[np.argsort(~band_fit_rows(frame), kind="stable")].reset_index(drop=True)
 
 
 def _explain_count(report, cid, mean, k, n_over, lo, hi) -> None:

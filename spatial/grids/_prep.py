@@ -375,16 +375,6 @@ def beyond_rule(households: float, deviation_pct: float, target: float, rule_pct
             f"its community's mean grid of {target:.0f} (rule: within {rule_pct:g}%)")
 
 
-def deviation_from_mean(h, community) -> tuple[np.ndarray, np.ndarray]:
-    """Each grid's ``target_households`` (the mean grid of its community) and ``deviation_pct``
-    from it (0 where the community holds no households): the one rule of the partition's grids
-    and of ``evaluate_grids``."""
-    h = np.asarray(h, dtype=float)
-    target = pd.Series(h).groupby(pd.Series(np.asarray(community, dtype=object)), dropna=False).transform("mean")
-    target = target.to_numpy(dtype=float)
-    return target, np.where(target > 0, 100 * (h - target) / np.maximum(target, 1e-12), 0.0)
-
-
 def grid_shape_metrics(geoms: np.ndarray, comm_geoms: np.ndarray, roads: np.ndarray | None,
                        *, road_buffer_m: float = 5.0) -> pd.DataFrame:
     """``area_m2``, ``polsby_popper`` (4πA/P²) and ``road_share`` of metric grid polygons.

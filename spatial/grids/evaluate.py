@@ -41,6 +41,7 @@ from spatial.core.reproject import as_returned, to_crs_valid
 from spatial.io.validate import require_types
 from spatial.grids._adjacency import rook_adjacency
 from spatial.grids._blocks import block_labels, block_streets
+from spatial.grids._islands import grid_pieces, piece_targets
 from spatial.grids._objective import check_max_deviation
 from spatial.grids._prep import (
     _NOISE_M2,
@@ -51,7 +52,6 @@ from spatial.grids._prep import (
     band_status,
     beyond_rule,
     community_polygons,
-    deviation_from_mean,
     explain_pieces,
     grid_shape_metrics,
     say_no_buildings,
@@ -315,7 +315,11 @@ def evaluate_grids(
     if n_buildings is not None:
         out["n_buildings"] = n_buildings
     out["band_status"] = band_status(households, min_households, max_households)
-    out["target_households"], out["deviation_pct"] = deviation_from_mean(households, out[community_id_col])
+    # each grid against the mean grid of its piece of its community (an island's own), as drawn
+    touch = adj if is_units else rook_adjacency(np.asarray(grid_geoms, dtype=object))  # (outlines: theirs)
+    piece = grid_pieces(g_of if is_units else np.arange(len(keys)), touch.i, touch.j, out[community_id_col], len(keys))
+    out["target_households"], out["deviation_pct"] = piece_targets(households, out[community_id_col], piece, report,
+                                                                   unit_word="units" if is_units else "grids")
     out["components"] = components.astype(int)
     roads_m = _lines(roads, crs_m, report)
     if streets is not None:

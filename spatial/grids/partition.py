@@ -30,6 +30,7 @@ from spatial.core.checks import Report, check_band, listed, natural_key, warn_re
 from spatial.core.errors import SpatialError
 from spatial.core.reproject import as_returned, to_crs_valid
 from spatial.grids._engine import RESTARTS_LIMIT, apportion, partition
+from spatial.grids._islands import grid_pieces, piece_targets
 from spatial.grids._explain import explain_band_fit, explain_community, explain_far, explain_hemmed_in
 from spatial.grids._codes_staff import _codes_and_staff
 from spatial.grids._inputs import _grids_asked, _labels_from, _say_count, _say_unasked, check_named_columns, gated_labels, id_order
@@ -38,7 +39,6 @@ from spatial.grids._prep import (
     Prepared,
     band_status,
     community_polygons,
-    deviation_from_mean,
     explain_pieces,
     grid_shape_metrics,
     prepare_checked,
@@ -547,7 +547,13 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
                                road_buffer_m=prep.road_buffer_m)
     table = pd.concat([table, shape], axis=1)
     table["band_status"] = band_status(table["households"].to_numpy(), min_households, max_households)
-    table["target_households"], table["deviation_pct"] = deviation_from_mean(table["households"], table["community_id"])
+    # (each grid against the mean grid of the piece of its community it is drawn in: an island's own)
+    rows_of = pd.MultiIndex.from_arrays([table["community_id"].astype(object), table["grid_id"].astype(object)])
+    of = rows_of.get_indexer(pd.MultiIndex.from_arrays([prep.comm_ids[np.maximum(prep.comm_of, 0)].astype(object),
+                                                        grid_ids])) if len(table) else np.zeros(0, np.int64)
+    piece = grid_pieces(np.where(prep.comm_of >= 0, of, -1), prep.adj.i, prep.adj.j, table["community_id"], len(table))
+    table["target_households"], table["deviation_pct"] = piece_targets(table["households"], table["community_id"],
+                                                                       piece, report)
     grids = to_crs_valid(gpd.GeoDataFrame(table, geometry=geoms, crs=prep.crs_m), prep.crs_in)
     # grids a row of their own already says are left out of the band, and why (a redraw's: its
     # locked units alone are over it, one estate is): that row says it, not a second one

@@ -34,7 +34,7 @@ from spatial.core.checks import Report, check_band, label_text
 from spatial.grids._chains import (band_violation, drop_added, even_out, nearest_splittable, place_unplanned,
                                    put_back, rebalance)
 from spatial.grids._engine import partition, repair_contiguity
-from spatial.grids._explain import explain_far
+from spatial.grids._explain import explain_band_fit, explain_far
 from spatial.grids._inputs import _labels_from, check_named_columns, gated_labels
 from spatial.grids._names import new_community_grid, new_grid_name
 from spatial.grids._objective import check_max_deviation
@@ -271,6 +271,7 @@ def redraw_grids(
     # a grid keeping its id keeps its code: the old plan's numbers (grid_seq or grid_code) go first
     old_seq = old_sequence(units if plan is None else plan if isinstance(plan, pd.DataFrame) else pd.DataFrame(),
                            grid_id_col)
+    explain_band_fit(report, prep.hh, households_col, max_households)  # most units over it: said first, as drawn
     out_units, grids = finish(prep, grid_ids, report, min_households=min_households, max_households=max_households,
                               code_layout=code_layout, communities=communities, community_id_col=community_id_col,
                               road_buffer_m=road_buffer_m, kept_seq=old_seq, object_type=object_type)

@@ -74,8 +74,10 @@ COLUMNS: dict[str, tuple[str, str, str, str]] = {
                    "share of the grid's border that runs along roads"),
     "band_status": ("户数状态", "Household status", "户数低于、处于或高于规定区间",
                     "households under, in or over the band"),
-    "target_households": ("社区网格平均户数", "Community's mean grid (households)", "所在社区各网格户数的平均值",
-                          "mean households of the grids of its community"),
+    "target_households": ("社区网格平均户数", "Community's mean grid (households)",
+                          "所在社区各网格户数的平均值（社区单元分为互不相邻的几部分时，取所在部分的）",
+                          "mean households of the grids of its community (of its piece, where the community's "
+                          "units are in pieces that share no edge)"),
     "deviation_pct": ("与平均户数的偏差（%）", "Off the mean grid (%)",
                       "网格户数与所在社区网格平均户数之差占平均户数的比例（正数：多于平均）",
                       "how far the grid's households are from its community's mean grid (+: above it)"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from spatial.core.checks import Report, once_per_row
+from spatial.grids._explain import band_fit_first, band_fit_rows
 
 __all__ = ["extend_once", "grid_roads", "grid_roads_wanted", "with_four_bounds"]
 
@@ -47,9 +48,20 @@ def grid_roads(project, layers: dict, report: Report | None = None):
     return layers["_grid_roads"]
 
 
-def extend_once(report: Report, frame: pd.DataFrame) -> None:
+def extend_once(report: Report, frame: pd.DataFrame, layers: dict | None = None) -> None:
     """Append the rows of the grids' report table but those the validation gave already (the
-    overlapping units: :func:`~spatial.io.validate.validate_inputs` and the grids report the same pairs)."""
+    overlapping units: :func:`~spatial.io.validate.validate_inputs` and the grids report the same pairs).
+    With the run's ``layers``, a row naming the households column names it as the file has it
+    (``births``, which the run copied under ``households`` for the steps)."""
+    frame = frame.copy()
+    found = ((layers or {}).get("_columns", {}).get("units") or {}).get("households_col")
+    if found and found != "households":
+        fit = band_fit_rows(frame)
+        for col in ("problem", "problem_zh"):
+            if col in frame.columns:
+                frame.loc[fit, col] = frame.loc[fit, col].astype(str).str.replace("'households'", f"'{found}'",
+                                                                                  regex=False)
+
     def key(row):
         return tuple(str(row.get(c)) for c in ("layer", "row_id", "problem", "action"))
 
@@ -57,7 +69,9 @@ def extend_once(report: Report, frame: pd.DataFrame) -> None:
     report.rows.extend(r for r in Report.from_frame(frame).rows if key(r) not in seen)
     # a unit outside every community: the validation's row (with the nearest community) and the
     # grids' say one thing, kept once
-    report.rows[:] = Report.from_frame(once_per_row(report.to_frame(zh_columns=True))).rows
+    # (and a households column unfit for the band said first, above the validation's rows, as
+    # spatial grids says it)
+    report.rows[:] = Report.from_frame(band_fit_first(once_per_row(report.to_frame(zh_columns=True)))).rows
 
 
 def with_four_bounds(grids, roads, communities, report: Report):

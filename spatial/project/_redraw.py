@@ -69,7 +69,7 @@ def redraw(project: Project, layers: dict, report: Report) -> None:
     layers["_households_new"] = result.households_new  # (not counted as households that lost their grid)
     if "plan_report" in layers:  # units outside the plan's outlines, or cut by one
         report.extend(layers.pop("plan_report"))
-    extend_once(report, result.report)
+    extend_once(report, result.report, layers)
     logger.info("redrew the plan %s: moved %d of %d units", project.inputs["plan"].path.name, len(result.moves),
                 len(result.units))
 

@@ -55,6 +55,7 @@ from spatial.core.checks import (
 from spatial.core.errors import NetworkError, OptionError, OptionTypeError, SpatialError
 from spatial.coverage.bands import DEFAULT_MINUTES, DEFAULT_SPEED_KMH, make_bands
 from spatial.coverage.walks import COVERAGE_COLUMNS, DEFAULT_DETOUR_FACTOR, DEFAULT_MAX_OFF_NETWORK_M, search_limit_m
+from spatial.grids._explain import band_fit_rows, explain_band_fit
 from spatial.grids._units import community_of
 from spatial.grids.partition import GridResult, _codes_and_staff
 from spatial.network.elevation import FASTEST
@@ -228,7 +229,7 @@ def run_grids_distributed(units: gpd.GeoDataFrame, communities: gpd.GeoDataFrame
         require_unique(units, unit_id_col, "units")
     else:
         require_unique(units, None, "units")
-    check_households(units, households_col, "units", id_col=unit_id_col if has_id else None)
+    hh_all = check_households(units, households_col, "units", id_col=unit_id_col if has_id else None)
 
     report = Report()
     units_v = repair_geometries(units, "units", report, id_col=unit_id_col if has_id else None)
@@ -305,7 +306,13 @@ def run_grids_distributed(units: gpd.GeoDataFrame, communities: gpd.GeoDataFrame
     out_units["grid_id"] = pd.Series(grid_of, index=units.index, dtype=object)
     part_report = pd.concat([r["report"] for r in results], ignore_index=True)
     grids = _codes_and_staff(grids, communities, community_id_col, code_layout, report, object_type=object_type)
-    frame = pd.concat([report.to_frame(zh_columns=True), part_report], ignore_index=True)
+    # a households column unfit for the band: said once, of all the units and first, as one call
+    # says it (each part's engine judged its own units: a row each, or none where the whole has one)
+    fit = Report()
+    explain_band_fit(fit, hh_all.to_numpy(dtype=float), households_col, float(opts.get("max_households", 500)))
+    part_report = part_report.loc[~band_fit_rows(part_report)]
+    frame = pd.concat([fit.to_frame(zh_columns=True), report.to_frame(zh_columns=True), part_report],
+                      ignore_index=True)
     once = frame["row_id"].eq("-") & frame.duplicated()  # layer-wide notes repeat once per part
     return GridResult(grids, out_units, frame.loc[~once].reset_index(drop=True))
 

@@ -205,7 +205,7 @@ def _grids(project: Project, layers: dict, report: Report, client=None) -> None:
                                        by=_split_key(project, layers["communities"]), **options)
     layers["grids"] = _with_four_bounds(result.grids, roads, layers["communities"], report)
     layers["units"] = result.units
-    _extend_once(report, result.report)
+    _extend_once(report, result.report, layers)
 
 
 def _coverage(project: Project, layers: dict, client=None, report: Report | None = None) -> None:
