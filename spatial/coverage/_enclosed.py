@@ -130,3 +130,33 @@ def _wall_name(barriers: pd.DataFrame, k: int) -> str:
     col = find_column(barriers, "name", layer="barriers", required=False)
     name = barriers[col].iloc[k] if col is not None else None
     return label_text(name) if name is not None and not pd.isna(name) and str(name).strip() else label_text(barriers.index[k])
+
+
+def walled_notes(walks: pd.DataFrame, d_xy: np.ndarray, stations_xy: np.ndarray, station_ids, barriers: pd.DataFrame,
+                 lines: np.ndarray, households: np.ndarray, edges: np.ndarray, gates_xy, crs,
+                 detour_factor: float) -> tuple[list, list]:
+    """``(enclosed, gateless)``: :func:`enclosed_rows` and :func:`gateless_rows` of walks already
+    made (``walks``' ``walk_m``, ``nearest_station``, ``access``, ``reason``), for the whole
+    demand of a run split in parts (``spatial.project.distributed``: each part's walks are of its
+    own homes, its households unknown to it). Which homes walked straight across their walls to
+    their station is found again as :func:`spatial.network.routing.inside_walls` makes those
+    walks: home and station in the same walls no walkway of ``edges`` enters, and the walk the
+    straight line times ``detour_factor``."""
+    walls = rooms(lines, edges)
+    d_xy = np.asarray(d_xy, np.float64).reshape(-1, 2)
+    s_xy = np.asarray(stations_xy, np.float64).reshape(-1, 2)
+    across = np.zeros(len(walks), bool)
+    if len(walls) and len(walks):
+        home_room, station_room = room_of(walls, d_xy), room_of(walls, s_xy)
+        pos = {label_text(s): k for k, s in enumerate(station_ids)}
+        near = walks["nearest_station"].map(lambda v: -1 if pd.isna(v) else pos.get(label_text(v), -1)).to_numpy(np.int64)
+        ok = (near >= 0) & (home_room >= 0)
+        same = np.zeros(len(walks), bool)
+        same[ok] = station_room[near[ok]] == home_room[ok]
+        d = np.full(len(walks), np.nan)
+        d[same] = np.hypot(*(s_xy[near[same]] - d_xy[same]).T) * detour_factor
+        walk = walks["walk_m"].to_numpy(np.float64)
+        across = same & (np.abs(walk - d) <= 1e-6)
+    enclosed = enclosed_rows(walks, d_xy, s_xy, station_ids, lines, households, edges, across, detour_factor)
+    gateless = gateless_rows(walks, d_xy, barriers, lines, households, edges, gates_xy, crs)
+    return enclosed, gateless

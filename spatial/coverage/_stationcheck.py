@@ -137,6 +137,11 @@ def part_of_demand():
         _WHOLE_DEMAND.reset(token)
 
 
+def whole_demand() -> bool:
+    """False inside :func:`part_of_demand`: the demand scored is a part of a split one."""
+    return _WHOLE_DEMAND.get()
+
+
 def check_demand_reaches(demand: gpd.GeoDataFrame, snap: Snap, network: WalkNetwork, xy: np.ndarray) -> None:
     """Raise when no home of ``demand`` reaches the walking network and the nearest lies
     :data:`ELSEWHERE_M` or more from it: the layers are of different places, or one is in the

@@ -42,7 +42,7 @@ from spatial.coverage._hints import report_hints
 # it without loading the walking network); every caller may import it from here
 from spatial.coverage._metadata import OSM_KEY, SPEED_KEY, coverage_metadata, read_coverage_metadata  # noqa: F401
 from spatial.coverage._shift import shift_hint
-from spatial.coverage._stationcheck import check_demand_reaches, check_station_snaps
+from spatial.coverage._stationcheck import check_demand_reaches, check_station_snaps, whole_demand
 # the coverage summary lives in spatial.coverage._summary (a map draws its table from the demand
 # without loading the walking network); every caller may import it from here
 from spatial.coverage._summary import coverage_summary  # noqa: F401
@@ -326,7 +326,8 @@ def walking_coverage(
     access[across] = ESTIMATED
     out["access"] = access
     out["off_network_m"] = np.where(across, straight, d_snap.off_network_m)
-    if barriers is not None:  # a station inside walls: how its homes there walk (said)
+    if barriers is not None and whole_demand():  # a station inside walls: how its homes there walk (said; of a
+        # part of a split demand, the client says it once of the whole, with each home's households)
         out.attrs["enclosed"] = enclosed_rows(out, d_xy, layer_xy(stations, network, name="stations"), ids,
                                               barrier_lines(barriers, network), _households(demand),
                                               network.geometry, across, detour_factor)

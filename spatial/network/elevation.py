@@ -79,7 +79,8 @@ STEEP = "no elevation: DEM slope over 100% (a bridge not tagged, a cliff, or nod
 #: over this the heights are not metres (an ``int16`` DEM of decimetres without its scale: 10x).
 MEDIAN_STEEPEST = 0.3
 #: Over this median (and up to :data:`MEDIAN_STEEPEST`) the heights may be feet not declared (a
-#: town at 300 m read as 984: every slope 3.28x as steep): said in the ``dem`` row, not refused.
+#: town at 300 m read as 984: every slope 3.28x as steep), or the town is as steep as the
+#: steepest (a village up a valley side): said in the ``dem`` row as either, not refused.
 MEDIAN_FEET = 0.2
 FOOT_M = 0.3048
 WALKED_FLAT = "walked flat"
@@ -485,10 +486,15 @@ def _check_metres(network: WalkNetwork, z_node: np.ndarray, source: str, crs: st
         lo, hi = float(np.nanmin(z_node)), float(np.nanmax(z_node))
         fix = f"gdal_edit.py -scale {FOOT_M} {name}" if crs else f"multiply the nodes' 'elevation' by {FOOT_M}"
         metres = f"{lo * FOOT_M:,.0f}–{hi * FOOT_M:,.0f}"
-        en = (f"; the streets' median slope is {median:.0%}, steeper than the steepest towns' (under 20%): if the "
-              f"heights are feet ({lo:,.0f}–{hi:,.0f} read as metres; in metres {metres} m), {fix} and run again")
-        zh = (f"；街道坡度中位数 {median:.0%}，比最陡的山城（20% 以下）还陡：如高程单位实为英尺（按米读为 "
-              f"{lo:,.0f}–{hi:,.0f}，换算为米是 {metres} 米），请 {fix} 后重新运行")
+        # (a town this steep and a gentler one in feet give the same heights' pattern, 3.28x: neither the
+        # slopes nor the relief over the town's extent tell them apart, so the row says both, calmly)
+        en = (f"; the streets' median slope is {median:.0%}, as steep as the steepest hill towns' (their streets "
+              f"mostly climb under 20%; stepped lanes and village paths up a valley side more): if the town is "
+              f"that steep, nothing is wrong; if not, the heights may be feet ({lo:,.0f}–{hi:,.0f} read as metres; "
+              f"in metres {metres} m): {fix} and run again")
+        zh = (f"；街道坡度中位数 {median:.0%}，与最陡的山城相当（山城街道多在 20% 以下，台阶巷道、沿山坡的村寨小路更陡）："
+              f"如当地确实这么陡，无需处理；如不然，高程单位可能是英尺（按米读为 {lo:,.0f}–{hi:,.0f}，换算为米是 "
+              f"{metres} 米），请 {fix} 后重新运行")
         logger.warning("%s%s", name, en)
         return en, zh
     if median <= MEDIAN_STEEPEST:

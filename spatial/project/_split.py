@@ -10,8 +10,10 @@ functions so that any Dask worker can import them.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -187,8 +189,10 @@ def read_edges(path: str, bbox: tuple[float, float, float, float]) -> WalkNetwor
     return build_network(edge_arrays(path, bbox))
 
 
-def coverage_task(demand_path: str, stations_path: str, edges_path: str, bbox: tuple, options: dict) -> dict:
-    """Worker: ``walking_coverage`` of one city's demand on its network within the margin."""
+def coverage_task(demand_path: str, stations_path: str, edges_path: str, bbox: tuple, options: dict,
+                  client_pid: int | None = None) -> dict:
+    """Worker: ``walking_coverage`` of one city's demand on its network within the margin. In a
+    process other than ``client_pid``'s, the package's warnings are returned for the client to say."""
     from spatial.coverage._stationcheck import part_of_demand
     from spatial.coverage.walks import COVERAGE_COLUMNS, station_snaps, walking_coverage
 
@@ -212,11 +216,55 @@ def coverage_task(demand_path: str, stations_path: str, edges_path: str, bbox: t
         x, y = net.node_xy[-2]
         stations = gpd.GeoDataFrame({id_col: np.array(["__no_station__"], dtype=object)},
                                     geometry=[shapely.Point(x + 0.5, y)], crs=net.crs)
-    with part_of_demand():  # a city wholly off the network is labelled so, as the whole run does
+    with part_of_demand(), _held_warnings(os.getpid() != client_pid) as said:  # a city wholly off the network is labelled so, as the whole run does
         out = walking_coverage(demand, stations, net, **options)
     frame = pd.DataFrame({c: out[c].to_numpy() for c in COVERAGE_COLUMNS})
     frame.insert(0, "_row", rows)
     return {"frame": frame, "n_demand": len(demand), "n_snapped": int(snapped.sum()), "n_edges": net.n_edges,
+            "warnings": said,  # said by the client, once each (a worker showed them raw, under -q too)
             "coords_hints": list(out.attrs.get("coords_hints", ())),  # stations read off Amap ...: for the report
+            "slope": out.attrs.get("slope"),  # the slope model and the stations no walk reaches: said of the whole
+            "station_reasons": {k: v for k, v in out.attrs.get("station_reasons", {}).get("reasons", {}).items()
+                                if k != "__no_station__"},
             "seconds": time.perf_counter() - t0, "cpu_seconds": time.thread_time() - c0,
             "peak_rss_mb": peak_rss_mb()}
+
+
+class _Held(logging.Handler):
+    """Keeps the package's warnings of a worker's task, ``(logger name, level, message)``."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[tuple[str, int, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append((record.name, record.levelno, record.getMessage()))
+
+
+@contextmanager
+def _held_warnings(hold: bool = True):
+    """The package's warnings logged in the block, kept (a list) instead of shown: a worker's
+    process showed each as a raw ``SpatialWarning`` on the terminal, once per part (under ``-q``
+    too); the client logs each once (:func:`say_warnings`). Not held (an empty list) unless
+    ``hold``: a worker thread of the client's own process logs as the client does."""
+    if not hold:
+        yield []
+        return
+    held = _Held()
+    log = logging.getLogger("spatial")
+    log.addHandler(held)
+    try:
+        yield held.records
+    finally:
+        log.removeHandler(held)
+
+
+def say_warnings(results: list[dict]) -> None:
+    """Log the parts' warnings as one process logs them: each distinct one once, in part order."""
+    seen = set()
+    for r in results:
+        for name, level, message in r.get("warnings", ()):
+            if (name, message) not in seen:
+                seen.add((name, message))
+                logging.getLogger(name).log(level, "%s", message)
+

@@ -30,6 +30,7 @@ import contextlib
 import inspect
 import json
 import logging
+import os
 import signal
 import tempfile
 import threading
@@ -62,7 +63,8 @@ from spatial.network.elevation import FASTEST
 from spatial.network.graph import WalkNetwork
 from spatial.network.read import read_network
 from spatial.network.snapping import home_frame, polygon_points
-from spatial.project._split import coverage_task, grid_task, part_keys, write_edges
+from spatial.project._partnotes import say_of_whole
+from spatial.project._split import coverage_task, grid_task, part_keys, say_warnings, write_edges
 
 logger = logging.getLogger(__name__)
 
@@ -528,8 +530,9 @@ def run_coverage_distributed(demand: gpd.GeoDataFrame, stations: gpd.GeoDataFram
                              geometry=gpd.GeoSeries(s_pts[sidx], crs=crs).values, crs=crs).to_parquet(sp_)
             bbox = (*(lo - margin), *(hi + margin))
             futures.append(cl.submit(coverage_task, dp, sp_, str(edges_path), tuple(map(float, bbox)), options,
-                                     pure=False))
+                                     os.getpid(), pure=False))
         results = _gather(cl, futures, "coverage")
+        say_warnings(results)
         frame = pd.concat([r["frame"] for r in results], ignore_index=True).sort_values("_row")
         # no part had a station on its network: judged on the whole, as the plain run judges (stations sent to
         # no part lie far from every home: in another zone, or off the network)
@@ -537,12 +540,17 @@ def run_coverage_distributed(demand: gpd.GeoDataFrame, stations: gpd.GeoDataFram
         if no_station or (len(frame) and (frame["access"] == "unreachable").all()):  # (the edges still there)
             _check_whole(demand, stations, edges_path, frame["access"].to_numpy(), d_xy, coverage_options,
                          no_station=no_station)
+        if len(frame) != len(demand) or not np.array_equal(frame["_row"].to_numpy(), np.arange(len(demand))):
+            raise RuntimeError("coverage parts lost or repeated demand rows; please report this bug")
+        out = demand.copy()
+        for c in COVERAGE_COLUMNS:
+            out[c] = frame[c].to_numpy()
+        # what one process says beside the columns (the walls with no gate, a station inside walls: report
+        # rows; the bands, the slope model), said of the whole demand (a Dask run had kept none of it)
+        say_of_whole(out, results, demand=demand, stations=stations, d_xy=d_xy, s_xy=s_xy, edges_path=str(edges_path),
+                     crs=crs, bands=bands, speed_kmh=coverage_options.get("speed_kmh", DEFAULT_SPEED_KMH),
+                     options=coverage_options)
 
-    if len(frame) != len(demand) or not np.array_equal(frame["_row"].to_numpy(), np.arange(len(demand))):
-        raise RuntimeError("coverage parts lost or repeated demand rows; please report this bug")
-    out = demand.copy()
-    for c in COVERAGE_COLUMNS:
-        out[c] = frame[c].to_numpy()
     # the stations or homes that look like Amap/Baidu numbers labelled WGS-84, as the largest part that
     # found it says (a Dask run kept none: no report row, no note on the maps, where one process has them)
     hints = {}
