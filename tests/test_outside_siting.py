@@ -73,6 +73,20 @@ def test_fewer_useful_sites_than_k_is_said(caplog):
                     "nobody left uncovered"]
 
 
+def test_fewer_sites_than_k_because_everyone_is_covered_is_said_so(caplog):
+    # A (0 m), B (2,000 m) and C (4,000 m) each have a room at their door: after those three sites every
+    # household is covered. k=5 said "the other 1 of the 4 candidates reaches nobody left uncovered",
+    # read as rooms wanting where nobody was left to cover.
+    candidates = _points([(0, 0), (2000, 0), (4000, 0), (100, 0)], candidate_id=["C1", "C2", "C3", "C4"])
+    with caplog.at_level(logging.WARNING, logger="spatial"):
+        result = site_stations(_homes(), None, _street(), candidates=candidates, k=5)
+    assert result.sites["candidate_id"].tolist() == ["C1", "C2", "C3"]
+    assert result.sites["gain_households"].tolist() == [100, 50, 30]
+    assert result.before_after["pct_after"].iloc[0] == 100.0
+    said = "only 3 of the k=5 sites are needed: every household is covered once they are built"
+    assert result.optimality["message"] == said and said in caplog.text
+
+
 def test_no_candidate_left_after_the_floor_area_filter_is_said(caplog):
     candidates = _points([(0, 0), (2000, 0)], candidate_id=["C1", "C2"], floor_area_m2=[80.0, 120.0])
     with caplog.at_level(logging.WARNING, logger="spatial"):
