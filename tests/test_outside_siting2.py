@@ -287,6 +287,38 @@ def test_the_sites_legend_says_what_each_new_site_adds_without_a_tap(town):
                              '2 <span class="sp-small">出租房</span>', "230", "92.5"]
 
 
+def test_the_printed_overview_says_what_each_new_site_adds(town):
+    # overview.png, printed for the meeting or forwarded in WeChat, showed gold dots numbered 1 and 2
+    # and "建议新站（数字为建设顺序）": how many households each brings in was nowhere on the page.
+    # Its legend now has a line a site in build order, counted as the independent reference counts.
+    from decimal import ROUND_HALF_UP, Decimal
+
+    import matplotlib.pyplot as plt
+
+    from spatial.maps.static import overview_figure
+
+    net, homes, station, rooms, river = town
+    reach, before = _reference_walks()
+    res = site_stations(homes, station, net, candidates=rooms, k=2, barriers=river)
+    communities = gpd.GeoDataFrame({"community_id": ["C01"]}, geometry=[box(X0 - 1100, Y0 - 400, X0 + 1100,
+                                                                              Y0 + 1100)], crs=CRS)
+    fig = overview_figure(communities=communities, stations=station, sites=res.sites)
+    try:
+        said = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    finally:
+        plt.close(fig)
+    seen, want = before.copy(), ["15分钟内新增覆盖户数，建成后累计覆盖率："]
+    for n, room in enumerate(["R3", "R1"], start=1):  # the brute-force best pair, best first
+        r = [c for c, _ in ROOMS].index(room)
+        gain = int(HH[reach[r] & ~seen].sum())
+        seen |= reach[r]
+        pct = Decimal(100 * int(HH[seen].sum())) / Decimal(int(HH.sum()))
+        want.append(f"{n}：新增 {gain:,} 户，累计 {pct.quantize(Decimal('0.1'), ROUND_HALF_UP)}%")
+    assert said[-3:] == want == ["15分钟内新增覆盖户数，建成后累计覆盖率：", "1：新增 420 户，累计 63.8%",
+                                 "2：新增 230 户，累计 92.5%"]
+    assert said[-4] == "建议新站（数字为建设顺序）"
+
+
 def _rooms_with_areas(d, areas) -> None:
     rooms = pd.read_csv(d / "rooms.csv", encoding="utf-8-sig")
     rooms.assign(建筑面积=areas).to_csv(d / "rooms_area.csv", index=False, encoding="utf-8-sig")
