@@ -178,8 +178,8 @@ def _cmd_site(args: argparse.Namespace) -> int:
         candidate_spacing_m=args.candidate_spacing_m or SPACING_M, **walk_opts, **bands, **cols,
     )
     lines = _result_lines(result, cols)
-    if candidates is None:  # 'optimal' is among these nodes, not every spot on the streets
-        lines.append(_nodes_line(result, args.candidate_spacing_m or SPACING_M))  # made before writing: a late error never follows written outputs
+    if candidates is None and result.optimality.get("candidates"):  # 'optimal' is among these nodes, not
+        lines.append(_nodes_line(result, args.candidate_spacing_m or SPACING_M))  # every spot on the streets  # made before writing: a late error never follows written outputs
     left = _left_out_line(result.report, candidates, cols.get("candidate_id_col"), network)
     if left:
         lines.insert(0, left)
