@@ -177,9 +177,9 @@ def _cmd_site(args: argparse.Namespace) -> int:
         exact=not args.no_exact, time_limit_s=args.time_limit_s, dem=dem, max_snap_m=args.max_snap_m,
         candidate_spacing_m=args.candidate_spacing_m or SPACING_M, **walk_opts, **bands, **cols,
     )
-    lines = _result_lines(result, cols)
+    lines = _result_lines(result, cols)  # made before writing: a late error never follows written outputs
     if candidates is None and result.optimality.get("candidates"):  # 'optimal' is among these nodes, not
-        lines.append(_nodes_line(result, args.candidate_spacing_m or SPACING_M))  # every spot on the streets  # made before writing: a late error never follows written outputs
+        lines.append(_nodes_line(result, args.candidate_spacing_m or SPACING_M))  # every spot on the streets
     left = _left_out_line(result.report, candidates, cols.get("candidate_id_col"), network)
     if left:
         lines.insert(0, left)
