@@ -193,3 +193,18 @@ def test_street_gap_with_point_units_says_it_has_no_effect(tmp_path, capsys):
     a = gpd.read_file(tmp_path / "a.gpkg", layer="units")
     b = gpd.read_file(tmp_path / "b.gpkg", layer="units")
     pd.testing.assert_series_equal(a["grid_id"], b["grid_id"])
+
+
+@pytest.mark.parametrize("extra, rest, pattern", [
+    ('candidates = "s.csv"\n', "[siting]\nk = 2\ncandidate_spacing_m = 25\n",
+     r"\[siting\] candidate_spacing_m thins the network nodes sited when \[inputs\] has no candidates; the rooms "
+     r"of \[inputs\] candidates are each sited as listed: drop candidate_spacing_m"),
+    ("", "[siting]\nk = 2\ncandidate_spacing_m = 0\n", r"candidate_spacing_m.*a distance in metres > 0, e.g. 25"),
+])
+def test_a_candidate_spacing_the_siting_would_not_use_is_refused(tmp_path, capsys, town, extra, rest, pattern):
+    # [siting] candidate_spacing_m, as spatial site --candidate-spacing-m: the square of which at most one
+    # network node is sited when no candidate rooms are given; with rooms, or of 0 m, it is refused
+    project = _project(tmp_path, town + 'network = "net.graphml"\nstations = "s.csv"\n' + extra, rest)
+    with pytest.raises(SpatialError, match=pattern):
+        load_project(project)
+    _one_line_error(capsys, ["-q", "run", str(project)], pattern)

@@ -73,6 +73,20 @@ def test_fewer_useful_sites_than_k_is_said(caplog):
                     "nobody left uncovered"]
 
 
+def test_fewer_sites_than_k_because_everyone_is_covered_is_said_so(caplog):
+    # A (0 m), B (2,000 m) and C (4,000 m) each have a room at their door: after those three sites every
+    # household is covered. k=5 said "the other 1 of the 4 candidates reaches nobody left uncovered",
+    # read as rooms wanting where nobody was left to cover.
+    candidates = _points([(0, 0), (2000, 0), (4000, 0), (100, 0)], candidate_id=["C1", "C2", "C3", "C4"])
+    with caplog.at_level(logging.WARNING, logger="spatial"):
+        result = site_stations(_homes(), None, _street(), candidates=candidates, k=5)
+    assert result.sites["candidate_id"].tolist() == ["C1", "C2", "C3"]
+    assert result.sites["gain_households"].tolist() == [100, 50, 30]
+    assert result.before_after["pct_after"].iloc[0] == 100.0
+    said = "only 3 of the k=5 sites are needed: every household is covered once they are built"
+    assert result.optimality["message"] == said and said in caplog.text
+
+
 def test_no_candidate_left_after_the_floor_area_filter_is_said(caplog):
     candidates = _points([(0, 0), (2000, 0)], candidate_id=["C1", "C2"], floor_area_m2=[80.0, 120.0])
     with caplog.at_level(logging.WARNING, logger="spatial"):
@@ -216,3 +230,66 @@ def test_spatial_site_keeps_the_parts_of_the_network_it_is_told_to(tmp_path, cap
     # E is covered by S1 (10 of 50 households), C1 adds W (40): 20% -> 100%
     assert "NEW001  C1  +40 households -> 100.0%" in said
     assert "coverage within 15min: 20.0% -> 100.0% of households" in said
+
+
+def _two_close_nodes(tmp_path) -> list[str]:
+    """A street 0-4,500 m with nodes at 0, 1,001, 1,049, 2,400 and 4,500 m (the two middle ones in the
+    same 100 m square), homes H1 (100 households) at 20 m and H3 (100) at 1,990 m, and a station at
+    4,500 m that reaches neither: the files of `spatial site` without candidates."""
+    from shapely.geometry import LineString
+
+    xs = [0, 1001, 1049, 2400, 4500]
+    gpd.GeoDataFrame(geometry=[LineString([(a, 0), (b, 0)]) for a, b in zip(xs, xs[1:])], crs=CRS).to_file(
+        tmp_path / "net.gpkg")
+    _points([(20, 0), (1990, 0)], unit_id=["H1", "H3"], households=[100, 100]).to_file(tmp_path / "homes.gpkg")
+    _points([(4500, 0)], station_id=["S1"]).to_file(tmp_path / "stations.gpkg")
+    return [str(tmp_path / n) for n in ("net.gpkg", "stations.gpkg", "homes.gpkg")]
+
+
+@pytest.mark.parametrize("spacing, x, gain", [(None, 0.0, 100), ("100", 0.0, 100), ("25", 1001.0, 200)])
+def test_spatial_site_says_its_optimum_is_among_the_nodes_sited_and_a_finer_spacing_finds_more(
+        tmp_path, capsys, spacing, x, gain):
+    # Without candidates the sites are network nodes, at most one per 100 m square: the node at
+    # 1,001 m (within 1,000 m of both homes) shares its square with 1,049 m (29 m too far from H1),
+    # nearer the square's centre and kept. `spatial site` said "optimal" with 100 households where
+    # one site on these streets brings 200; it now says what the optimum is among, and
+    # --candidate-spacing-m 25 sites both nodes.
+    import itertools
+
+    import networkx as nx
+
+    from spatial.cli import main
+
+    files = _two_close_nodes(tmp_path)
+    g = nx.Graph()  # the reference: every node of the street, homes inserted where they stand
+    stops = sorted([0, 1001, 1049, 2400, 4500, 20, 1990])
+    g.add_weighted_edges_from((a, b, b - a) for a, b in zip(stops, stops[1:]))
+    reach = {n: {h for h in (20, 1990) if nx.shortest_path_length(g, n, h, weight="weight") <= 1000}
+             for n in (0, 1001, 1049, 2400, 4500)}
+    best = max(reach, key=lambda n: len(reach[n]))
+    assert best == 1001 and len(reach[best]) == 2 and not any(len(reach[n]) == 2 for n in reach if n != best)
+    assert not reach[4500] and list(itertools.chain(*(r for n, r in reach.items() if n in (0, 1049, 2400))))
+    out = tmp_path / "sites.gpkg"
+    opt = [] if spacing is None else ["--candidate-spacing-m", spacing]
+    assert main(["site", *files, "--k", "1", *opt, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    sites = gpd.read_file(out, layer="sites")
+    assert sites["gain_households"].tolist() == [gain]
+    assert sites.geometry.x.round(1).tolist() == [x]  # of the nodes adding 100, the smallest id: 0 m
+    square = spacing or "100"
+    count = {"100": 3, "25": 4}[square]  # 0, 1,049 (and 1,001), 2,400: within 1,000 m of a home left uncovered
+    tail = "; --candidate-spacing-m 25 tries more)" if square == "100" else ")"
+    assert (f"sited among {count} network nodes near homes left uncovered, at most one per {square} m square "
+            f"(the optimum above is among them{tail}") in printed
+
+
+def test_a_candidate_spacing_with_candidate_rooms_is_refused(tmp_path, capsys):
+    from spatial.cli import main
+
+    files = _two_close_nodes(tmp_path)
+    _points([(1001, 0)], candidate_id=["R1"]).to_file(tmp_path / "rooms.gpkg")
+    assert main(["site", *files, "--k", "1", "--candidates", str(tmp_path / "rooms.gpkg"),
+                 "--candidate-spacing-m", "25", "--out", str(tmp_path / "s.gpkg")]) == 2
+    assert "--candidate-spacing-m thins the network nodes sited when no --candidates are given" in \
+        capsys.readouterr().err
+    assert not (tmp_path / "s.gpkg").exists()

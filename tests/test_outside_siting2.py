@@ -256,6 +256,69 @@ def test_the_map_and_the_kmz_name_each_new_site_by_the_room_it_is(town, tmp_path
     assert kmz["description"].iloc[0].split("<br>\n")[:2] == ["站点编号: NEW001", "候选点编号: R3"]
 
 
+def test_the_sites_legend_says_what_each_new_site_adds_without_a_tap(town):
+    # An official on a phone saw numbered gold dots and "圈内数字为建设优先顺序"; how many households
+    # each brings in was in its popup only, one tap a site. The sites' legend now lists them in build
+    # order: the number drawn on it (the room's name in small print), the households it adds to those
+    # before it, and the share covered once it is built, within the band the sites were chosen for.
+    import re
+
+    import spatial
+    from spatial.maps._layers import BoxControl
+
+    net, homes, station, rooms, river = town
+    reach, before = _reference_walks()
+    res = site_stations(homes, station, net, candidates=rooms, k=2, barriers=river)
+    demand = spatial.walking_coverage(homes, station, net, barriers=river)
+    m = spatial.coverage_map(demand, station, sites=res.sites)
+    boxes = [c.html_text for c in m._children.values() if isinstance(c, BoxControl)]
+    table = [b for b in boxes if "各新站新增覆盖（15分钟内，按建设顺序）" in b]
+    assert len(table) == 1 and "建议新增站点" in table[0]  # in the sites' own legend box
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", table[0].split("各新站新增覆盖")[1])
+    # the reference: R3 (小区会所) then R1 (出租房), the brute-force best pair, each adding the
+    # households the station and the rooms before it do not reach (420, then 230 of 800)
+    seen, want = before.copy(), []
+    for n, (room, name) in enumerate([("R3", "小区会所"), ("R1", "出租房")], start=1):
+        r = [c for c, _ in ROOMS].index(room)
+        gain = int(HH[reach[r] & ~seen].sum())
+        seen |= reach[r]
+        want += [f'{n} <span class="sp-small">{name}</span>', str(gain), f"{100 * HH[seen].sum() / HH.sum():.1f}"]
+    assert cells == want == ['1 <span class="sp-small">小区会所</span>', "420", "63.8",
+                             '2 <span class="sp-small">出租房</span>', "230", "92.5"]
+
+
+def test_the_printed_overview_says_what_each_new_site_adds(town):
+    # overview.png, printed for the meeting or forwarded in WeChat, showed gold dots numbered 1 and 2
+    # and "建议新站（数字为建设顺序）": how many households each brings in was nowhere on the page.
+    # Its legend now has a line a site in build order, counted as the independent reference counts.
+    from decimal import ROUND_HALF_UP, Decimal
+
+    import matplotlib.pyplot as plt
+
+    from spatial.maps.static import overview_figure
+
+    net, homes, station, rooms, river = town
+    reach, before = _reference_walks()
+    res = site_stations(homes, station, net, candidates=rooms, k=2, barriers=river)
+    communities = gpd.GeoDataFrame({"community_id": ["C01"]}, geometry=[box(X0 - 1100, Y0 - 400, X0 + 1100,
+                                                                              Y0 + 1100)], crs=CRS)
+    fig = overview_figure(communities=communities, stations=station, sites=res.sites)
+    try:
+        said = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    finally:
+        plt.close(fig)
+    seen, want = before.copy(), ["15分钟内新增覆盖户数，建成后累计覆盖率："]
+    for n, room in enumerate(["R3", "R1"], start=1):  # the brute-force best pair, best first
+        r = [c for c, _ in ROOMS].index(room)
+        gain = int(HH[reach[r] & ~seen].sum())
+        seen |= reach[r]
+        pct = Decimal(100 * int(HH[seen].sum())) / Decimal(int(HH.sum()))
+        want.append(f"{n}：新增 {gain:,} 户，累计 {pct.quantize(Decimal('0.1'), ROUND_HALF_UP)}%")
+    assert said[-3:] == want == ["15分钟内新增覆盖户数，建成后累计覆盖率：", "1：新增 420 户，累计 63.8%",
+                                 "2：新增 230 户，累计 92.5%"]
+    assert said[-4] == "建议新站（数字为建设顺序）"
+
+
 def _rooms_with_areas(d, areas) -> None:
     rooms = pd.read_csv(d / "rooms.csv", encoding="utf-8-sig")
     rooms.assign(建筑面积=areas).to_csv(d / "rooms_area.csv", index=False, encoding="utf-8-sig")

@@ -52,6 +52,9 @@ def add_parser(sub) -> None:
     p.add_argument("--dem", type=Path, default=None, action=OneDem,
                    help="GeoTIFF DEM (any CRS), or a .graphml with node elevations: a minute --band counts the "
                         "walk to the station on the slopes (Tobler's hiking function), as spatial coverage --dem")
+    p.add_argument("--candidate-spacing-m", type=positive, default=None,
+                   help="without --candidates: the network nodes sited are at most one per square of this side "
+                        "(default: 100 m; 25 m tries about twice as many, and may find a better spot)")
     p.add_argument("--min-floor-area-m2", type=non_negative, default=None, help="smallest candidate floor area")
     p.add_argument("--capacity-households", type=positive, default=None, help="most households per new site")
     p.add_argument("--time-limit-s", type=positive, default=30.0, help="time limit of the exact model (s > 0)")
@@ -100,6 +103,9 @@ def _cmd_site(args: argparse.Namespace) -> int:
         raise SpatialError("--min-floor-area-m2 filters the --candidates layer by floor area, but none is given and "
                            "the network nodes sited instead have none: give --candidates FILE or leave out "
                            "--min-floor-area-m2")
+    if args.candidate_spacing_m is not None and args.candidates is not None:  # rooms are sited as listed
+        raise SpatialError("--candidate-spacing-m thins the network nodes sited when no --candidates are given; "
+                           "the rooms of --candidates are each sited as listed: leave out --candidate-spacing-m")
     inputs = {"NETWORK": args.network, "STATIONS": args.stations, "DEMAND": args.demand,
               "--candidates": args.candidates, "--dem": args.dem, "--communities": args.communities,
               "--gates": args.gates, "--barriers": args.barriers}
@@ -169,9 +175,11 @@ def _cmd_site(args: argparse.Namespace) -> int:
         k=args.k, target=args.target, band=args.band.strip(), speed_kmh=args.speed_kmh,
         min_floor_area_m2=args.min_floor_area_m2, capacity_households=args.capacity_households,
         exact=not args.no_exact, time_limit_s=args.time_limit_s, dem=dem, max_snap_m=args.max_snap_m,
-        **walk_opts, **bands, **cols,
+        candidate_spacing_m=args.candidate_spacing_m or SPACING_M, **walk_opts, **bands, **cols,
     )
     lines = _result_lines(result, cols)  # made before writing: a late error never follows written outputs
+    if candidates is None and result.optimality.get("candidates"):  # 'optimal' is among these nodes, not
+        lines.append(_nodes_line(result, args.candidate_spacing_m or SPACING_M))  # every spot on the streets
     left = _left_out_line(result.report, candidates, cols.get("candidate_id_col"), network)
     if left:
         lines.insert(0, left)
@@ -284,6 +292,21 @@ def _result_lines(result, cols: dict) -> list[str]:
         lines.append(f"optimality ({o['problem']}): greedy only, no exact check")
     # o["message"] (a target no candidates reach, fewer than k sites) is said once, as siting's warning on stderr
     return lines
+
+
+#: Side of the squares (m) of which at most one network node is sited without --candidates.
+SPACING_M = 100.0
+
+
+def _nodes_line(result, spacing_m: float) -> str:
+    """What the sites were chosen among when no candidates were given: the network nodes near the
+    homes left uncovered, at most one a square of ``spacing_m``, so the optimum said is theirs."""
+    from spatial.core._words import counted
+
+    n = int(result.optimality.get("candidates") or 0)
+    finer = f"; --candidate-spacing-m {spacing_m / 4:g} tries more" if spacing_m > 25 else ""
+    return (f"sited among {counted(n, 'network node', thousands=True)} near homes left uncovered, at most one per "
+            f"{spacing_m:g} m square (the optimum above is among them{finer})")
 
 
 #: A candidate this far from every walkway (m) is named: likely a coordinate mistake.

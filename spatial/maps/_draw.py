@@ -20,6 +20,7 @@ from spatial.maps._data import (COMMUNITY_FIELDS, GAP_FIELDS, HOME_POINT_DECIMAL
                                 off_network, popup_props)
 from spatial.maps._layers import BoxControl, StationSearch, VectorLayer
 from spatial.maps._speed import sites_at_speed
+from spatial.maps._tables import site_table
 
 #: Gaps with a permanent rank label (the largest ones); the rest show it in their popup.
 GAP_LABELS = 10
@@ -257,5 +258,6 @@ def sites(m, state, lang, report, sites) -> None:
                state=state, report=report, label="_label", interactive=True,
                styles=[{"color": "#000000", "weight": 2, "fillColor": st.SITE_COLOUR,
                         "fillOpacity": 1, "radius": 10}])
+    # what each site adds, beside its number, without a tap on each (the popups say it too)
     BoxControl(st.legend_html(st.text(lang, "sites"), [(st.SITE_COLOUR, st.text(lang, "sites_note"), "point")],
-                              notes)).add_to(m)
+                              notes) + (site_table(s, lang) or "")).add_to(m)

@@ -1,6 +1,6 @@
-"""The dock's tables of the maps: each community's coverage per band, and each community's
+"""The dock's tables of the maps: each community's coverage per band, each community's
 grids (how many, households, households per grid, out of the band), names first and ids in
-small print, as HTML."""
+small print, and what each proposed new site adds, as HTML."""
 
 from __future__ import annotations
 
@@ -14,7 +14,12 @@ from spatial.io.workbook import NONE_ID, none_name
 from spatial.maps import _style as st
 from spatial.maps._data import names_of
 
-__all__ = ["coverage_table", "grid_table"]
+__all__ = ["coverage_table", "grid_table", "site_table"]
+
+#: The new sites' table: its title (with the band) and its header.
+_SITE_WORDS = {"zh": ("各新站新增覆盖（{band}内，按建设顺序）", ["新站", "新增户数", "建成后累计覆盖率（%）"]),
+               "en": ("What each new site adds (within {band}, in build order)",
+                      ["Site", "Households gained", "Coverage once built (%)"])}
 
 
 def coverage_table(table: pd.DataFrame, bands: list[str], communities, lang: str) -> str:
@@ -61,3 +66,30 @@ def grid_table(grids: pd.DataFrame, hh: pd.Series, status, communities, lang: st
     header = [st.text(lang, "community"), st.text(lang, "grid_count"), st.field_label(lang, "households"),
               st.text(lang, "per_grid"), st.text(lang, "out_of_band")]
     return st.table_html(st.text(lang, "grid_table_title"), header, rows)
+
+
+def site_table(sites: pd.DataFrame, lang: str) -> str | None:
+    """HTML of the new sites in build order: the number the map draws on each, the households it
+    adds to those before it and the share covered once it and those before it are built, within
+    the band its ``band`` column names (a room's own name, its ``name`` or ``名称``, in small print
+    after its number); None without ranks and gains (a map redrawn at another
+    speed leaves the gains out), or when the sites are of several bands.
+
+    Examples
+    --------
+    >>> sites = pd.DataFrame({"rank": [2, 1], "gain_households": [1942, 2582],
+    ...                       "cum_coverage_pct": [86.5948, 83.51617], "band": "15min"})
+    >>> html = site_table(sites, "zh")
+    >>> re.findall(r"<h4>([^<]*)", html), re.findall(r"<td[^>]*>([^<]*)", html)
+    (['各新站新增覆盖（15分钟内，按建设顺序）'], ['1', '2582', '83.5', '2', '1942', '86.6'])
+    """
+    need = ["rank", "gain_households", "cum_coverage_pct", "band"]
+    if not len(sites) or any(c not in sites.columns for c in need) or sites["band"].astype(str).nunique() != 1:
+        return None
+    s = sites.dropna(subset=["rank"]).sort_values("rank")
+    title, header = _SITE_WORDS[lang]
+    names = st.site_names(s) or [None] * len(s)  # a room's own name (小区会所) in small print
+    rows = [[(st.site_label(r["rank"]), "" if pd.isna(name) else str(name)),
+             int(round(r["gain_households"])) if pd.notna(r["gain_households"]) else "", float(r["cum_coverage_pct"])]
+            for (_, r), name in zip(s.iterrows(), names)]
+    return st.table_html(title.format(band=st.band_label(lang, str(s["band"].iloc[0]))), header, rows)

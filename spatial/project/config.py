@@ -95,7 +95,7 @@ _DEFAULT_COVERAGE = {"minutes": [5, 10, 15], "meters": None, "speed_kmh": 4.0, "
                      "detour_factor": 1.25, "max_off_network_m": 300.0,
                      "station_area_col": "floor_area_m2", "min_m2_per_100hh": 30.0, "fca_decay_sigma_m": None}
 _DEFAULT_SITING = {"k": None, "target": None, "band": None, "candidates": None, "min_floor_area_m2": None,
-                   "enabled": True}
+                   "candidate_spacing_m": None, "enabled": True}
 _DEFAULT_DISTRIBUTED = {"scheduler": None, "n_workers": 2, "memory_limit": "2GiB", "by": None,
                         "connect_timeout_s": 10.0}
 _DEFAULT_OUTPUTS = {"maps": True, "workbook": True, "png": True, "shapefile": False, "kml": False, "lang": "zh",
@@ -219,6 +219,10 @@ def load_project(path: str | Path) -> Project:
                            "floor area, but [inputs] has no candidates (sites would be put on network nodes, "
                            "which have none); add candidates = { path = \"rooms.csv\" } to [inputs], or drop "
                            "min_floor_area_m2")
+    if siting["candidate_spacing_m"] is not None and "candidates" in inputs:  # rooms are sited as listed
+        raise SpatialError(f"project file {source}: [siting] candidate_spacing_m thins the network nodes sited "
+                           "when [inputs] has no candidates; the rooms of [inputs] candidates are each sited as "
+                           "listed: drop candidate_spacing_m")
     if siting["k"] is not None and siting["target"] is not None:
         raise SpatialError(f"project file {source}: [siting] gives both k and target; keep one (k: the number "
                            "of sites to add; target: the share of households to reach)")
@@ -485,6 +489,7 @@ _RULES: dict[str, tuple[str, Callable[[Any], bool]]] = {
     "target": ("a share of households, 0 < target <= 1", lambda v: _num(v) and 0 < v <= 1),
     "band": ("a band such as \"15min\" or \"1000m\"", _band),
     "min_floor_area_m2": ("an area in m² >= 0", _non_negative),
+    "candidate_spacing_m": ("a distance in metres > 0, e.g. 25", _positive),
     "capacity_households": ("a number of households > 0", _positive),
     "time_limit_s": ("a number of seconds > 0", _positive),
     "connect_timeout_s": ("a number of seconds > 0", _positive),

@@ -391,7 +391,8 @@ def _siting(project: Project, layers: dict, report: Report) -> None:
         demand, layers["stations"], layers["network"],
         candidates=layers.get("candidates"), k=s.get("k"), target=s.get("target"),
         band=s.get("band") or _largest_band(project), max_snap_m=c["max_snap_m"],
-        min_floor_area_m2=s.get("min_floor_area_m2"), dem=layers.get("dem"), **band_opts,
+        min_floor_area_m2=s.get("min_floor_area_m2"), candidate_spacing_m=s.get("candidate_spacing_m") or 100.0,
+        dem=layers.get("dem"), **band_opts,
         **_walk_options(project, layers))
     layers["sites"] = result.sites
     layers["sites_before_after"] = result.before_after

@@ -518,6 +518,11 @@ def _solve_mclp(prob, k, capacity, exact, time_limit_s):
             # not a want of candidates (none is generated where nobody is left): nothing to do
             info["message"] = (f"no site for k={k}: every household is already covered by the existing stations; "
                                "no new station is needed")
+        elif c and prob.base + plan.value >= prob.total - 1e-9 * prob.total:
+            # nobody is left to cover, not a want of candidates ("the other 3 candidates reach nobody
+            # left uncovered" read as rooms wanting, where the coverage was 100% after one site)
+            info["message"] = (f"only {c} of the k={k} sites {'is' if c == 1 else 'are'} needed: every household is "
+                               f"covered once {'it is' if c == 1 else 'they are'} built")
         elif not c and n:  # 'only 0 of the k=2 sites add households: the other 2 of the 2 candidates ...'
             info["message"] = (f"no site for k={k}: " + ("the one candidate reaches no household" if n == 1 else
                                                         f"none of the {n} candidates reaches a household")
