@@ -175,6 +175,22 @@ def test_siting_with_meter_bands_sites_in_the_largest_band(tmp_path):
     assert (tmp_path / "out" / "overview.png").exists()
 
 
+def test_siting_capacity_and_time_limit_are_read_from_the_project(tmp_path):
+    # [siting] capacity_households and time_limit_s, as spatial site --capacity-households and
+    # --time-limit-s: a project giving them was refused ("unknown key(s)") though the file's checks
+    # named them; the demo's first site adds 2,582 households uncapped, at most 500 capped
+    demo = DATA / "demo.gpkg"
+    inputs = (f'network = "{DATA / "futian_walk.graphml"}"\n'
+              f'communities = {{ path = "{demo}", layer = "communities" }}\n'
+              f'units = {{ path = "{demo}", layer = "units" }}\n'
+              f'stations = {{ path = "{demo}", layer = "stations" }}\n')
+    project = _project(tmp_path, inputs, "[grids]\nenabled = false\n[siting]\nk = 1\ncapacity_households = 500\n"
+                                         "time_limit_s = 5\n" + NO_MAPS)
+    assert load_project(project).siting["capacity_households"] == 500
+    sites = run_project(project).layers["sites"]
+    assert len(sites) == 1 and 0 < sites["gain_households"].iloc[0] <= 500
+
+
 # ------------------------------------------------------------------ spatial grids --street-gap-m, point units
 
 

@@ -95,7 +95,7 @@ _DEFAULT_COVERAGE = {"minutes": [5, 10, 15], "meters": None, "speed_kmh": 4.0, "
                      "detour_factor": 1.25, "max_off_network_m": 300.0,
                      "station_area_col": "floor_area_m2", "min_m2_per_100hh": 30.0, "fca_decay_sigma_m": None}
 _DEFAULT_SITING = {"k": None, "target": None, "band": None, "candidates": None, "min_floor_area_m2": None,
-                   "candidate_spacing_m": None, "enabled": True}
+                   "candidate_spacing_m": None, "capacity_households": None, "time_limit_s": None, "enabled": True}
 _DEFAULT_DISTRIBUTED = {"scheduler": None, "n_workers": 2, "memory_limit": "2GiB", "by": None,
                         "connect_timeout_s": 10.0}
 _DEFAULT_OUTPUTS = {"maps": True, "workbook": True, "png": True, "shapefile": False, "kml": False, "lang": "zh",

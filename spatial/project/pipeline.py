@@ -392,6 +392,7 @@ def _siting(project: Project, layers: dict, report: Report) -> None:
         candidates=layers.get("candidates"), k=s.get("k"), target=s.get("target"),
         band=s.get("band") or _largest_band(project), max_snap_m=c["max_snap_m"],
         min_floor_area_m2=s.get("min_floor_area_m2"), candidate_spacing_m=s.get("candidate_spacing_m") or 100.0,
+        capacity_households=s.get("capacity_households"), time_limit_s=s.get("time_limit_s") or 30.0,
         dem=layers.get("dem"), **band_opts,
         **_walk_options(project, layers))
     layers["sites"] = result.sites
