@@ -237,12 +237,18 @@ def _join_strays(nbrs: list, hh: np.ndarray, side: np.ndarray, sides=(0, 1), who
     Depth-first on neighbour lists: these graphs are small and many, where building a sparse
     matrix per call costs more than the search. ``whole`` (a :class:`_graph.SideCheck` of the
     graph, or None) answers first, on a larger graph, whether both sides are whole already.
+
+    No round follows one that leaves both sides whole (it would move nothing; ``sides`` the two
+    labels of ``side``): once the first side's lighter pieces joined the second, the first is one
+    piece; each lighter piece of the second then joining it touches it (its neighbours are all on
+    the first side) unless it has no neighbour at all, and the second is one piece.
     """
     if whole is not None and whole(side):
         return np.asarray(side, dtype=np.int64)
     hhl = hh.tolist()
     for _ in range(4):
         moved = False
+        settled = True  # (both sides whole when the round ends: see above)
         lab = side.tolist()
         for s in sides:
             size = lab.count(s)
@@ -264,12 +270,16 @@ def _join_strays(nbrs: list, hh: np.ndarray, side: np.ndarray, sides=(0, 1), who
                 pieces.append((w, piece))
             if len(pieces) > 1:
                 pieces.sort(key=lambda p: -p[0])
+                # (a piece of the round's second side that touches no other node: the first side
+                # may be in pieces after this round)
+                settled = s != sides[-1] or all(any(lab[v] != s for u in piece for v in nbrs[u])
+                                                for _, piece in pieces[1:])
                 for _, piece in pieces[1:]:
                     for u in piece:
                         lab[u] = 1 - s
                 moved = True
         side = np.asarray(lab, dtype=np.int64)
-        if not moved:
+        if not moved or settled:
             break
     return side
 
@@ -469,7 +479,8 @@ def straight_cut(sub: sparse.csr_matrix | _Views, hh, xy, want_a, n_angles: int 
     ``beat``: the caller keeps the cut only if side 0 is off ``want_a`` by less than this; when no
     prefix of any angle comes that near (with room for the rounding of a sum taken in another
     order), None at once, before any side is searched (on the uneven town of 10,000 units of
-    seed 1, 355 of the bisection's 985 straight cuts).
+    seed 1, 355 of the bisection's 985 straight cuts), and None as soon as the cuts left to search
+    are no nearer.
     """
     n = len(hh)
     if n < 2:
@@ -478,39 +489,60 @@ def straight_cut(sub: sparse.csr_matrix | _Views, hh, xy, want_a, n_angles: int 
     coo = g.coo
     nbrs, _ = g.lists
     c = xy - xy.mean(axis=0)
-    a = np.linspace(0, np.pi, n_angles, endpoint=False)
+    cos_a, sin_a = _angle_cosines(n_angles)
     # all angles at once (row by row the same projections, orders and sums as one at a time)
-    orders = np.argsort(c[:, 0] * np.cos(a)[:, None] + c[:, 1] * np.sin(a)[:, None], axis=1, kind="stable")
+    orders = np.argsort(c[:, 0] * cos_a + c[:, 1] * sin_a, axis=1, kind="stable")
     err = np.abs(np.cumsum(hh[orders], axis=1)[:, :-1] - want_a)
-    if beat is not None and not float(err.min()) < beat + _SUM_ROOM * (float(np.abs(hh).sum()) + abs(want_a) + 1.0):
+    keep = None if beat is None else beat + _SUM_ROOM * (float(np.abs(hh).sum()) + abs(want_a) + 1.0)
+    if keep is not None and not float(err.min()) < keep:
         return None  # no prefix the caller would keep
     near = np.argsort(err, axis=1, kind="stable")[:, :n_try]
-    # best balance first, then the cheaper cut, then the first (angle by angle, prefix by prefix):
-    # the cuts of each balance in that order, the first with both sides connected kept (so the
-    # connectivity search runs on the cuts that would win alone)
-    cands = sorted(zip(np.take_along_axis(err, near, axis=1).ravel().tolist(),
-                       np.repeat(np.arange(n_angles), near.shape[1]).tolist(), near.ravel().tolist()),
-                   key=lambda t: t[0])
-    spans = {}  # per angle: each node's rank, and each edge's lower and higher end rank
+    # the candidates (angle by angle, prefix by prefix), best balance first (a stable sort: the
+    # first first among equals); each balance's cuts then cheaper cut first (then the first), and
+    # the first with both sides connected kept (so the connectivity search runs on the cuts that
+    # would win alone)
+    e = np.take_along_axis(err, near, axis=1).ravel()
+    by = np.argsort(e, kind="stable")
+    e, ang, pre = e[by].tolist(), np.repeat(np.arange(n_angles), near.shape[1])[by], near.ravel()[by]
+    rank = np.empty_like(orders)  # each node's place in each angle's order
+    np.put_along_axis(rank, orders, np.arange(n), axis=1)
     i = 0
-    while i < len(cands):
-        e, tied = cands[i][0], []
-        while i < len(cands) and cands[i][0] == e:
-            _, ai, j = cands[i]
-            if ai not in spans:
-                rank = np.empty(n, dtype=np.int64)
-                rank[orders[ai]] = np.arange(n)
-                rr, rc = rank[coo.row], rank[coo.col]
-                spans[ai] = rank, np.minimum(rr, rc), np.maximum(rr, rc)
-            _, lo, hi = spans[ai]
-            tied.append((float(coo.data[(lo <= j) & (hi > j)].sum()), i, ai, j))  # edges with one end in the first j + 1
-            i += 1
-        for _, _, ai, j in sorted(tied):
-            side = (spans[ai][0] > j).astype(np.int64)
+    while i < len(e):
+        if keep is not None and not e[i] < keep:
+            return None  # this balance and the worse ones: none the caller would keep
+        i1 = i + 1
+        while i1 < len(e) and e[i1] == e[i]:
+            i1 += 1
+        below = rank[ang[i:i1]] <= pre[i:i1, None]  # side 0 of each cut of this balance
+        if i1 - i > 1:  # cheaper cut first (then the first): each cut's edges summed as numpy sums them
+            crossing = below[:, coo.row] != below[:, coo.col]
+            tried = np.argsort(np.array([coo.data[m].sum() for m in crossing]), kind="stable").tolist()
+        else:
+            tried = [0]
+        for t in tried:
+            side = (~below[t]).astype(np.int64)
+            ai, j = int(ang[i + t]), int(pre[i + t])
             if (g.whole(side) if g.whole is not None else
                     _both_one_piece(nbrs, side.tolist(), int(orders[ai, 0]), int(orders[ai, j + 1]), j + 1)):
                 return side
+        i = i1
     return None
+
+
+#: cos and sin of each of ``n_angles`` angles from 0 to pi (as columns), by ``n_angles``.
+_COSINES: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _angle_cosines(n_angles: int) -> tuple[np.ndarray, np.ndarray]:
+    """cos and sin (columns of ``n_angles`` rows) of ``np.linspace(0, np.pi, n_angles, endpoint=False)``,
+    made once per ``n_angles`` (read-only)."""
+    got = _COSINES.get(n_angles)
+    if got is None:
+        a = np.linspace(0, np.pi, n_angles, endpoint=False)
+        cos_a, sin_a = np.cos(a)[:, None], np.sin(a)[:, None]
+        cos_a.flags.writeable = sin_a.flags.writeable = False
+        got = _COSINES[n_angles] = (cos_a, sin_a)
+    return got
 
 
 def _both_one_piece(nbrs, lab, a0, b0, n0) -> bool:
