@@ -88,7 +88,8 @@ def test_the_page_flags_an_estate_a_plan_splits_and_units_in_no_grid_and_says_so
     units = _split_plan()
     with _page(units, tmp_path) as driver:
         # C1-01: a0 a1 a2 = 100 + 150 + 90 = 340; C1-02: b1 b2 a3 b3 = 120 + 80 + 60 + 200 = 460
-        assert _text(driver, "sp-summary") == "共2个网格：1个户数达标，0个不连片，1个单元未划入网格，1个封闭小区被分在多个网格"
+        assert _text(driver, "sp-summary") == ("共2个网格：1个户数达标，1个不达标（C1-02：460户），0个不连片，1个单元未划入网格，"
+                                              "1个封闭小区被分在多个网格")
         flags = _text(driver, "sp-flags")
         assert "C1-01 340 −15.0% 3 2/34 达标 小区分在2个网格" in flags and "C1-02 460 +15.0% 4 2/46 超额 小区分在2个网格" in flags
         assert driver.execute_script(API + "problems()") == {

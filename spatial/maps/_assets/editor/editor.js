@@ -346,7 +346,7 @@
   // is which. A flagged grid's id is framed in red. Where ids would overlap, the current grid's stays and
   // the grid of fewer households gives way (zoom in to see it), ids a little apart so that the town shows
   // between them; the layer list turns them off.
-  var labelGroup = L.layerGroup().addTo(map), labels = [], labelW = [];
+  var labelGroup = L.layerGroup().addTo(map), labels = [], labelW = [], labelH = [];
   function labelAt(g) {
     var sx = 0, sy = 0, best = -1, bd = Infinity;
     members[g].forEach(function (u) { sx += U.pt[u][0]; sy += U.pt[u][1]; });
@@ -375,14 +375,27 @@
     for (var g = 0; g < G; g++) {
       var el = labels[g] && labels[g].getElement();
       if (!el) { continue; }
-      el.firstChild.className = "sp-glabel" + (flagged(g) ? " sp-glabel-flag" : "");
+      var cls = "sp-glabel" + (flagged(g) ? " sp-glabel-flag" : "");
+      if (el.firstChild.className !== cls) { el.firstChild.className = cls; labelW[g] = 0; }  // (its frame: measured again)
       order.push(g);
     }
     // (widths read after every class is set: one layout, not one a label; a flagged id's frame is wider)
-    order.forEach(function (g) { if (!labelW[g]) { labelW[g] = labels[g].getElement().firstChild.offsetWidth + 4; } });
+    order.forEach(function (g) {
+      if (!labelW[g]) { var s = labels[g].getElement().firstChild; labelW[g] = s.offsetWidth + 4; labelH[g] = s.offsetHeight; }
+    });
+    // the map's controls (the open legend, the layer button, zoom, scale, credits) as boxes an id keeps
+    // clear of, in the ids' layer pixels: an id under the open legend was hidden there, its grid unnamed
+    var at = map.containerPointToLayerPoint([0, 0]), mapBox = map.getContainer().getBoundingClientRect();
+    Array.prototype.forEach.call(map.getContainer().querySelectorAll(".leaflet-control"), function (c) {
+      var r = c.getBoundingClientRect();
+      if (r.width > 0 && r.height > 0) {
+        shown.push([at.x + r.left - mapBox.left + r.width / 2, at.y + r.top - mapBox.top + r.height / 2, r.width / 2, r.height / 2]);
+      }
+    });
     order.sort(function (a, b) { return (b === active) - (a === active) || gh[b] - gh[a] || a - b; });  // the current first
     order.forEach(function (g) {
-      var p = map.latLngToLayerPoint(labels[g].getLatLng()), w = labelW[g] / 2 + 6, h = 16, free = true;
+      var p = map.latLngToLayerPoint(labels[g].getLatLng()), w = labelW[g] / 2 + 6, h = labelH[g] / 2 + 7,
+        free = true;  // (16 px apart side by side, 14 one over another, framed or not)
       for (var k = 0; k < shown.length && free; k++) {
         var q = shown[k];
         free = Math.abs(p.x - q[0]) >= w + q[2] || Math.abs(p.y - q[1]) >= h + q[3];
@@ -392,7 +405,7 @@
     });
   }
   for (g = 0; g < G; g++) { placeLabels([g]); }
-  map.on("zoomend overlayadd", showLabels);
+  map.on("moveend overlayadd", showLabels);  // (moveend: after a zoom too; a pan brings ids under the controls)
   var overlays = {};
   if (D.roads) {
     overlays[T.roads] = L.polyline(D.roads.map(ring), {renderer: renderer, interactive: false, color: "#7a7a7a",
@@ -425,6 +438,7 @@
       '<br><i style="border-top:2px dashed #2166ac"></i>' + T.legend_under;
     div.open = !window.matchMedia("(max-width: 760px), (max-height: 500px)").matches;  // (a phone held sideways too)
     L.DomEvent.disableClickPropagation(div);
+    div.addEventListener("toggle", showLabels);  // (open, it covers ids; folded, they show again)
     return div;
   };
   legend.addTo(map);
@@ -1019,6 +1033,8 @@
       return (comps[b] > 1) - (comps[a] > 1) || (band(b) !== "in") - (band(a) !== "in") || offness(b) - offness(a);
     });
     $("sp-flag-count").textContent = String(flags.length);
+    $("sp-flag-go").textContent = fmt(T.flags_go, {n: flags.length});
+    $("sp-flag-go").hidden = flags.length === 0;
     $("sp-flags").innerHTML = gridTable(flags.slice(0, 60)) + more(flags.length - 60);
     var ch = changes();
     $("sp-change-count").textContent = String(ch.length);
@@ -1035,18 +1051,26 @@
     $("sp-note").className = note ? "sp-note-" + noteKind : "";
     $("sp-saved").textContent = ch.length ? (exported ? T.exported : T.unsaved) : "";
     // (grids holding units: an emptied (merged) grid is not in the export)
-    var inb = 0, split = 0, farN = 0, held = 0, noPlan = 0;
+    var inb = 0, split = 0, farN = 0, held = 0, noPlan = 0, out = [];
     for (g = 0; g < G; g++) {
-      if (gn[g] > 0) { held++; if (band(g) === "in") { inb++; } }  // of the grids counted: an empty one is none
+      if (gn[g] > 0) { held++; if (band(g) === "in") { inb++; } else { out.push(g); } }  // of the grids counted: an empty one is none
       if (comps[g] > 1) { split++; }
       if (far(g)) { farN++; if (band(g) === "in" && uneven(g)) { noPlan++; } }
     }
     var loose = noGrid().length;
-    $("sp-summary").textContent = fmt(T.summary, {n: held, inb: inb, split: split}) +
-      (RULE ? fmt(T.summary_far, {far: farN, p: RULE}) + (noPlan ? fmt(T.summary_no_plan, {k: noPlan}) : "") : "") +
+    // which grids are out of the band, with their households, the furthest out first (five, then "...")
+    out.sort(function (a, b) { return outBy(b) - outBy(a) || a - b; });
+    // (each grid with its households kept on one line: 'C01-' / '02: 129' broke at the dash)
+    var outIds = out.slice(0, 5).map(function (x) {
+      return '<span class="sp-nobr">' + esc(fmt(T.summary_out_item, {id: D.grids.id[x], n: num(gh[x])})) + "</span>";
+    }).join(esc(T.list_sep)) + (out.length > 5 ? esc(T.list_more) : "");
+    var outHtml = out.length ? esc(fmt(T.summary_out, {k: out.length})).replace("{ids}", function () { return outIds; }) : "";
+    $("sp-summary").innerHTML = esc(fmt(T.summary, {n: held, inb: inb, split: split})).replace("{out}", function () { return outHtml; }) +
+      esc((RULE ? fmt(T.summary_far, {far: farN, p: RULE}) + (noPlan ? fmt(T.summary_no_plan, {k: noPlan}) : "") : "") +
       (loose ? fmt(T.summary_no_grid, {k: loose}) : "") +
-      (splitList.length ? fmt(T.summary_split_estates, {k: splitList.length}) : "");
+      (splitList.length ? fmt(T.summary_split_estates, {k: splitList.length}) : ""));
   }
+  function outBy(g) { var h = round(gh[g]); return h < LO ? LO - h : (h > HI ? h - HI : 0); }
   function more(n) { return n > 0 ? '<p class="sp-muted">' + esc(fmt(T.more, {n: n})) + "</p>" : ""; }
   function mid() { return (LO + HI) / 2; }
   function offness(g) { var d = deviation(g); return d === null ? Math.abs(gh[g] - mid()) / mid() * 100 : Math.abs(d); }
@@ -1194,6 +1218,14 @@
     document.body.classList.toggle("sp-collapsed");
     document.querySelector(".sp-panel").scrollTop = 0;  // (folded: its line and buttons from the top)
     setTimeout(function () { map.invalidateSize(); }, 50);
+  });
+  $("sp-flag-go").addEventListener("click", function () {  // the list at the top of the sheet, under the grid's line
+    var folded = document.body.classList.contains("sp-collapsed");
+    document.body.classList.remove("sp-collapsed");
+    var panel = document.querySelector(".sp-panel"), now = $("sp-now");
+    panel.scrollTop += $("sp-flags-head").getBoundingClientRect().top - panel.getBoundingClientRect().top -
+      (now.offsetHeight && getComputedStyle(now).position === "sticky" ? now.offsetHeight : 0);
+    if (folded) { setTimeout(function () { map.invalidateSize(); }, 50); }
   });
   document.addEventListener("keydown", function (e) {
     if (e.target && e.target.tagName === "INPUT") { return; }  // Ctrl+Z in the search box edits its text
