@@ -597,7 +597,7 @@ def test_units_split_between_threads_give_the_neighbours_and_clips_of_one_call(m
 
 def test_lines_split_between_threads_get_the_road_shares_of_one_run(monkeypatch):
     import spatial.core._threads as threads
-    from spatial.grids._adjacency import _road_fractions, road_fractions
+    from spatial.grids._adjacency import _road_fractions, _road_tree, road_fractions
 
     monkeypatch.setattr(threads, "THREADS", 2)  # two halves even on one core
     rng = np.random.default_rng(3)
@@ -606,7 +606,8 @@ def test_lines_split_between_threads_get_the_road_shares_of_one_run(monkeypatch)
     roads = np.array([shapely.LineString([(0, y), (1100, y)]) for y in range(0, 1051, 50)], dtype=object)
     major = roads[:3]
     got = road_fractions(lines, [roads, major], buffer_m=5.0, max_pieces=4)
-    want = _road_fractions(lines, [roads, major], buffer_m=5.0, spacing_m=4.0, max_pieces=4)
+    trees = [_road_tree(roads, 5.0), _road_tree(major, 5.0)]  # one run of every line, no slices or threads
+    want = _road_fractions(lines, trees, buffer_m=5.0, spacing_m=4.0, max_pieces=4)
     assert all(np.array_equal(g, w) for g, w in zip(got, want)) and len(got) == 2
     on = np.abs(y0 - np.round(y0 / 50) * 50) < 1  # lines lying along a road, and lines 10 m or more off one
     off = np.abs(y0 - np.round(y0 / 50) * 50) > 10

@@ -206,6 +206,7 @@ def test_of_the_plans_finished_the_cheapest_cutting_no_more_off_the_streets_is_k
     monkeypatch.setattr(_engine, "_one_seed", lambda state, seed: np.array(plans[seed]))
     monkeypatch.setattr(_engine, "_grade", lambda adj, hh, xy, labels, stuck, uneven, **kw: (-2, 0, 0.0, seed_of(labels)))
     monkeypatch.setattr(_engine, "_anneal_finish", fake_finish)
+    monkeypatch.setattr(_engine, "_into_band", lambda state, labels, seed: labels)  # every plan here is in the band
     monkeypatch.setattr(_engine, "objective", lambda adj, hh, xy, labels, **kw: (
         after if np.asarray(labels).min() < 0 else before)[seed_of(labels)])
     monkeypatch.setattr(_engine, "cut_cost", lambda adj, labels: cut[seed_of(labels)])

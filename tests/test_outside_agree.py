@@ -260,8 +260,9 @@ def test_a_home_just_past_15_minutes_never_reads_15_minutes_beside_beyond(tmp_pa
 def test_the_grids_line_never_says_at_most_5_percent_beside_a_grid_past_5_percent(tmp_path, capsys):
     """Two grids of 100 and 111 households: the mean is 105.5, each 5.2% from it. The line said
     'at most 5% from the mean 106; 0 of 2 within 5%' (5.2% written as 5%); grids.gpkg says 5.2.
-    The largest deviation is written to the tenth, as the files give it: 5.2%."""
-    files = street_town(tmp_path, [("A", 200, 10, 100), ("B", 500, 10, 111)])
+    The largest deviation is written to the tenth, as the files give it: 5.2%. (The two homes share
+    an edge: homes apart would be two islands, each grid measured against its own.)"""
+    files = street_town(tmp_path, [("A", 200, 10, 100), ("B", 210, 10, 111)])
     capsys.readouterr()
     out = tmp_path / "grids.gpkg"
     assert main(["grids", str(files["communities"]), str(files["units"]), "--out", str(out), "--grids", "2"]) == 0

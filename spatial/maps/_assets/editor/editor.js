@@ -141,7 +141,7 @@
     return round(total) < lo && !todo.length;
   }
   function uneven(g) {  // [chip, sentence] or null
-    var mean = means[piece[g]];
+    var mean = means[gridPiece[g]];
     if (!(mean > 0)) { return null; }
     var lo = mean * (1 - RULE / 100), hi = mean * (1 + RULE / 100), best = -1, tried = new Set();
     members[g].forEach(function (u) {  // (an estate tried once, from its first unit)
@@ -227,7 +227,7 @@
   // deviation from the mean grid of the grid's community: households of its grids / their number
   // (of its piece, where the community's units fall into pieces that share no edge: grids of one
   // community whose units are neighbours are one piece, as spatial grids measures an island's grids)
-  var means = {}, piece = [];
+  var means = {}, gridPiece = [];  // (not the units' `piece` above)
   // a grid's community is the one holding most of its households, as spatial grids --evaluate
   // scores it; a grid holding units of several (a move across the community line) is flagged
   var gridComm = [], mixed = [];
@@ -255,10 +255,10 @@
         if (b >= 0 && b !== a && gridComm[b] === gridComm[a]) { root[find(a)] = find(b); }
       }
     }
-    piece = new Array(G);
+    gridPiece = new Array(G);
     for (g = 0; g < G; g++) {
       if (gn[g] === 0) { continue; }
-      var c = piece[g] = gridComm[g] + "#" + find(g);
+      var c = gridPiece[g] = gridComm[g] + "#" + find(g);
       total[c] = (total[c] || 0) + gh[g];
       count[c] = (count[c] || 0) + 1;
     }
@@ -267,7 +267,7 @@
     refreshSplits();
   }
   function deviation(g) {
-    var m = gn[g] > 0 ? means[piece[g]] : undefined;
+    var m = gn[g] > 0 ? means[gridPiece[g]] : undefined;
     return m > 0 ? 100 * (gh[g] - m) / m : null;
   }
   function far(g) { var d = RULE ? deviation(g) : null; return d !== null && Math.abs(d) > RULE + 1e-9; }

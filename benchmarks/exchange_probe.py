@@ -10,7 +10,7 @@ them (the furthest grid, grids within 5%, mean Polsby-Popper of the dissolved gr
 streets), and the fall of the finish's objective is checked against the sum of the exchanges'
 own gains (the log line of the pass).
 
-    .venv/bin/python -m benchmarks.bench_exchange --seeds 1-6     # 10,000 units -> 500 grids
+    .venv/bin/python -m benchmarks.exchange_probe --seeds 1-6     # 10,000 units -> 500 grids
 """
 
 from __future__ import annotations
