@@ -160,13 +160,18 @@ def test_coverage_and_siting_keys_that_would_be_ignored_are_refused(tmp_path, ca
     _one_line_error(capsys, ["-q", "run", str(project)], pattern)
 
 
+def _demo_inputs() -> str:
+    """``[inputs]`` lines of the demo's network, communities, units and stations."""
+    demo = DATA / "demo.gpkg"
+    return (f'network = "{DATA / "futian_walk.graphml"}"\n'
+            f'communities = {{ path = "{demo}", layer = "communities" }}\n'
+            f'units = {{ path = "{demo}", layer = "units" }}\n'
+            f'stations = {{ path = "{demo}", layer = "stations" }}\n')
+
+
 def test_siting_with_meter_bands_sites_in_the_largest_band(tmp_path):
     # was: band='15min' is not one of the bands ['300m', '500m'] (the default band read minutes)
-    demo = DATA / "demo.gpkg"
-    inputs = (f'network = "{DATA / "futian_walk.graphml"}"\n'
-              f'communities = {{ path = "{demo}", layer = "communities" }}\n'
-              f'units = {{ path = "{demo}", layer = "units" }}\n'
-              f'stations = {{ path = "{demo}", layer = "stations" }}\n')
+    inputs = _demo_inputs()
     project = _project(tmp_path, inputs, "[grids]\nenabled = false\n[coverage]\nmeters = [300, 500]\n"
                                          "[siting]\nk = 1\n" + NO_MAPS.replace("png = false", "png = true"))
     result = run_project(project)
@@ -179,11 +184,7 @@ def test_siting_capacity_and_time_limit_are_read_from_the_project(tmp_path):
     # [siting] capacity_households and time_limit_s, as spatial site --capacity-households and
     # --time-limit-s: a project giving them was refused ("unknown key(s)") though the file's checks
     # named them; the demo's first site adds 2,582 households uncapped, at most 500 capped
-    demo = DATA / "demo.gpkg"
-    inputs = (f'network = "{DATA / "futian_walk.graphml"}"\n'
-              f'communities = {{ path = "{demo}", layer = "communities" }}\n'
-              f'units = {{ path = "{demo}", layer = "units" }}\n'
-              f'stations = {{ path = "{demo}", layer = "stations" }}\n')
+    inputs = _demo_inputs()
     project = _project(tmp_path, inputs, "[grids]\nenabled = false\n[siting]\nk = 1\ncapacity_households = 500\n"
                                          "time_limit_s = 5\n" + NO_MAPS)
     assert load_project(project).siting["capacity_households"] == 500
