@@ -16,8 +16,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import os
 
 import geopandas as gpd
 import networkx as nx
@@ -105,10 +103,9 @@ def test_drawing_and_evaluation_count_the_pinched_grid_as_three_pieces(pinched):
 @pytest.fixture(scope="module")
 def tokyo_t53():
     """Tokyo's u164, u165, u166 and u176 (grid T-53 of the review) as one community."""
-    spec = importlib.util.find_spec("libpysal")  # located, not imported (importing it takes seconds)
-    if spec is None:
-        pytest.skip("libpysal (test extra) is not installed")
-    raw = gpd.read_file(os.path.join(os.path.dirname(spec.origin), "examples", "tokyo", "tokyomet262.shp"))
+    from test_outside_pieces import tokyo_raw
+
+    raw = tokyo_raw()
     keep = [164, 165, 166, 176]
     units = gpd.GeoDataFrame({"unit_id": [f"u{i:03d}" for i in keep], "households": [100] * 4},
                              geometry=raw.geometry.values[keep], crs=raw.crs)

@@ -121,12 +121,17 @@ def test_partition_reports_the_same_pieces_as_the_evaluation_of_its_plan():
 
 # -- Tokyo: drawing, evaluation and an independent reference agree ------------------------------
 
-@pytest.fixture(scope="module")
-def tokyo():
+def tokyo_raw() -> gpd.GeoDataFrame:
+    """libpysal's 262 Tokyo units as shipped (the test skipped without libpysal)."""
     spec = importlib.util.find_spec("libpysal")  # located, not imported (importing it takes seconds)
     if spec is None:
         pytest.skip("libpysal (test extra) is not installed")
-    raw = gpd.read_file(os.path.join(os.path.dirname(spec.origin), "examples", "tokyo", "tokyomet262.shp"))
+    return gpd.read_file(os.path.join(os.path.dirname(spec.origin), "examples", "tokyo", "tokyomet262.shp"))
+
+
+@pytest.fixture(scope="module")
+def tokyo():
+    raw = tokyo_raw()
     rng = np.random.default_rng(0)
     units = gpd.GeoDataFrame({"unit_id": [f"u{i:03d}" for i in range(len(raw))],
                               "households": rng.integers(30, 200, len(raw))}, geometry=raw.geometry.values, crs=raw.crs)

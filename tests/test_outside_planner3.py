@@ -241,16 +241,22 @@ def test_a_chinese_map_drawn_from_a_redraws_file_says_its_report_rows_in_chinese
 # ------------------------------------------------------------ 5. the estate column in a project file
 
 
-def _estate_project(tmp_path, gated_col: str) -> str:
-    """Six 100 m units of 100 households in a row (U0 ... U5), estate 丽景苑 over U2 and U3 in a
-    column named 小区名称; a project drawing grids of 200-400 households, no network. Drawn without
-    the estate: U0-U2 | U3-U5 (300 | 300), cutting it; kept whole: 200 | 400 or 400 | 200."""
+def estate_town(folder) -> None:
+    """``folder/town.gpkg``: six 100 m units of 100 households in a row (U0 ... U5), estate 丽景苑
+    over U2 and U3 in a column named 小区名称 (layer ``units``), and their community C1."""
     units = gpd.GeoDataFrame({"unit_id": [f"U{i}" for i in range(6)], "households": [100] * 6,
                               "小区名称": [None, None, "丽景苑", "丽景苑", None, None]},
                              geometry=[box(X0 + 100 * i, Y0, X0 + 100 * (i + 1), Y0 + 100) for i in range(6)], crs=UTM)
     comm = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(X0, Y0, X0 + 600, Y0 + 100)], crs=UTM)
-    units.to_file(tmp_path / "town.gpkg", layer="units")
-    comm.to_file(tmp_path / "town.gpkg", layer="communities")
+    units.to_file(folder / "town.gpkg", layer="units")
+    comm.to_file(folder / "town.gpkg", layer="communities")
+
+
+def _estate_project(tmp_path, gated_col: str) -> str:
+    """Six 100 m units of 100 households in a row (U0 ... U5), estate 丽景苑 over U2 and U3 in a
+    column named 小区名称; a project drawing grids of 200-400 households, no network. Drawn without
+    the estate: U0-U2 | U3-U5 (300 | 300), cutting it; kept whole: 200 | 400 or 400 | 200."""
+    estate_town(tmp_path)
     (tmp_path / "p.toml").write_text(
         '[project]\nname = "town"\noutput = "out"\n[inputs]\n'
         'communities = { path = "town.gpkg", layer = "communities" }\nunits = { path = "town.gpkg", layer = "units" }\n'

@@ -108,13 +108,10 @@ def estate_results(tmp_path_factory):
     column named 小区名称, drawn by `spatial grids --gated-col 小区名称` in the band 200-400: the
     estate kept whole, 200 | 400 or 400 | 200. And plan.csv, the editor's export of a plan cutting
     it: U0-U2 | U3-U5 (300 | 300)."""
+    from test_outside_planner3 import estate_town
+
     d = tmp_path_factory.mktemp("estate")
-    units = gpd.GeoDataFrame({"unit_id": [f"U{i}" for i in range(6)], "households": [100] * 6,
-                              "小区名称": [None, None, "丽景苑", "丽景苑", None, None]},
-                             geometry=[box(X0 + 100 * i, Y0, X0 + 100 * (i + 1), Y0 + 100) for i in range(6)], crs=UTM)
-    comm = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[box(X0, Y0, X0 + 600, Y0 + 100)], crs=UTM)
-    units.to_file(d / "town.gpkg", layer="units")
-    comm.to_file(d / "town.gpkg", layer="communities")
+    estate_town(d)
     assert main(["-q", "grids", f"{d / 'town.gpkg'}:communities", f"{d / 'town.gpkg'}:units", "--min", "200",
                  "--max", "400", "--gated-col", "小区名称", "--out", str(d / "grids.gpkg")]) == 0
     (d / "plan.csv").write_text("unit_id,grid_id\n" + "".join(f"U{i},C1-0{1 + (i > 2)}\n" for i in range(6)),
