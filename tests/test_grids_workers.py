@@ -26,6 +26,7 @@ from spatial.core._procs import Ahead
 import spatial.grids._engine as engine
 from spatial.grids._bisect import recursive_bisection
 from spatial.grids._engine import partition
+from spatial.grids._lumps import exchange_lumps
 from spatial.grids._objective import BAND_WEIGHTS, EQUAL_WEIGHTS
 from spatial.grids._rebalance import rebalance_worst
 from spatial.grids._recombine import recombine
@@ -120,6 +121,20 @@ def test_rebalancing_on_two_cores_gives_the_plan_of_one(town, sends):
     two = rebalance_worst(adj, hh, xy, start, **kw, workers=2)
     assert sends[0] > 5
     assert (one != start).any()
+    np.testing.assert_array_equal(two, one)
+
+
+def test_the_lump_exchange_on_two_cores_gives_the_plan_of_one(town, sends):
+    adj, hh, xy, start, kw = town
+    k = int(start.max()) + 1
+    ph = np.bincount(start, weights=hh)
+    target = np.full(k, ph.mean())
+    assert (np.abs(ph / target - 1) > 0.05).sum() >= 5  # grids of towers off their size
+    one = exchange_lumps(adj, hh, start, target=target, limit=0.05, workers=1)
+    assert sends[0] == 0
+    two = exchange_lumps(adj, hh, start, target=target, limit=0.05, workers=2)
+    assert sends[0] >= 3  # pairs went ahead in batches
+    assert (one != start).any()  # it did share lumps out again
     np.testing.assert_array_equal(two, one)
 
 
