@@ -156,6 +156,8 @@ def test_buildings_are_named_by_their_osm_id_not_by_a_repeated_type_code(town, c
     report = gpd.read_file(folder / "g.gpkg", layer="report")
     twin = report[report["layer"] == "buildings"]
     assert twin["row_id"].tolist() == ["905"]  # (before: '1500', the code every building has)
+    # and why it has no unit of its own (before: "too small, too close to others or mostly under ...")
+    assert twin["problem"].tolist() == ["the same footprint as building 901 (drawn twice)"]
 
 
 def test_a_line_drawn_as_a_building_stops_the_command_naming_it(town, capsys):

@@ -28,8 +28,8 @@ import shapely
 from spatial.core._frames import lines_frame
 from spatial.grids._estate_land import join_estate_land
 from spatial.grids._units import gated_column
-from spatial.grids._cells import (_SLIVER_M2, edge_matched, exact_tiling, longest_shared_edge, single_part,
-                                  tessellate)
+from spatial.grids._cells import (_SLIVER_M2, edge_matched, exact_tiling, longest_shared_edge, no_cell_reason,
+                                  single_part, tessellate)
 from spatial.core.checks import (Report, check_households, metric_crs, optional_counts, polygonal,
                                   repair_geometries, require_columns, require_crs, require_unique, warn_replaced,
                                   whole_counts)
@@ -440,11 +440,9 @@ def _tile_community(cid, blocks, members, footprint, anchor, is_point, limit_m, 
             if hit is None:
                 dist = shapely.distance(np.array([g for _, g, _ in pieces], dtype=object), anchor[b])
                 hit = start + int(np.argmin(dist))
-                report.add("buildings", labels[b],
-                           "too small, too close to others or mostly under a larger footprint for a cell of its own",
-                           f"counted in unit {cid}-{hit + 1:04d}, which covers it",
-                           zh=("面积太小、与其他建筑太近或大部分在更大的建筑轮廓之下，无法单独成为一个单元",
-                               f"计入覆盖它的单元 {cid}-{hit + 1:04d}"))
+                why, why_zh = no_cell_reason(int(b), inside, footprint, is_point, labels)
+                report.add("buildings", labels[b], why, f"counted in unit {cid}-{hit + 1:04d}, which covers it",
+                           zh=(why_zh, f"计入覆盖它的单元 {cid}-{hit + 1:04d}"))
             rows[hit]["members"].append(int(b))
     for n, row in enumerate(rows):
         row["unit_id"] = f"{cid}-{n + 1:04d}"
