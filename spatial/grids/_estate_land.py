@@ -37,7 +37,7 @@ def join_estate_land(units: gpd.GeoDataFrame, gated_col: str, *, community_col: 
         return units
     free = (units["building_index"].isna() & (units[households_col] == 0)).to_numpy() & np.array(
         [v is None for v in labels])
-    values = units[gated_col].to_numpy(dtype=object).copy()
+    values = units[gated_col].copy()  # (its dtype kept: estate numbers stay numbers)
     changed = False
     _across_communities(labels, units[community_col].to_numpy(), report)
     for cid in units[community_col].unique():
@@ -53,7 +53,7 @@ def join_estate_land(units: gpd.GeoDataFrame, gated_col: str, *, community_col: 
             nbrs = nbrs if nbrs is not None else _neighbours(units.geometry.values, rows)
             for r in _links(own, nbrs, free):
                 free[r] = False
-                values[r] = units[gated_col].iloc[min(own)]
+                values.iloc[r] = units[gated_col].iloc[min(own)]
                 changed = True
                 report.add("units", units["unit_id"].iloc[r],
                            f"land with no building between the buildings of gated estate {name!r}",
@@ -62,7 +62,7 @@ def join_estate_land(units: gpd.GeoDataFrame, gated_col: str, *, community_col: 
     if not changed:
         return units
     out = units.copy()
-    out[gated_col] = values
+    out[gated_col] = values.to_numpy()
     return out
 
 
