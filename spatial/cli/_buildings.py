@@ -20,12 +20,12 @@ def _units_from_buildings(args: argparse.Namespace, buildings, communities, road
     lines = edges_frame(roads) if isinstance(roads, WalkNetwork) else roads
     report = Report()
     # --unit-id-col names the buildings' own ids here (for the report rows); the units built get unit_id
-    bid = column(args, buildings, "unit_id", "buildings", required=args.unit_id_col is not None,
-                 said_as="building id (the units built are numbered <community_id>-0001 ...)")
+    bid = _building_id(args, buildings)
     units = units_from_buildings(buildings, communities, roads=lines,
                                  households_col=_building_households(args, buildings, communities),
                                  community_id_col=column(args, communities, "community_id", "communities"),
-                                 building_id_col=bid, floors_col=args.floors_col, report=report)
+                                 building_id_col=bid, floors_col=args.floors_col,
+                                 gated_col=args.gated_col or "gated", report=report)
     args.unit_id_col = None
     say(args, f"built {counted(len(units), 'unit')} from {counted(len(buildings), 'building')} "
               f"({counted(len(report), 'report row')})")
@@ -47,3 +47,31 @@ def _building_households(args: argparse.Namespace, buildings, communities) -> st
         raise ColumnError(f"{err}; {source(args.inputs[0])} has totals per community ({total}): share them out over "
                           "the buildings by floor area first (spatial.spread_by_floor_area(buildings, communities, "
                           f"total_col={total!r}) in Python) and give those buildings as UNITS") from None
+
+
+#: The buildings' own id when no --unit-id-col is given and no unit id name is there: a survey's
+#: 楼号, an OSM extract's osm_id (Geofabrik's buildings have osm_id and a type "code", 1500 in
+#: every row, that the unit ids' names took for an id).
+BUILDING_ID_NAMES = ("楼栋编号", "楼栋号", "楼号", "建筑编号", "building_id", "osm_id", "id")
+
+
+def _building_id(args: argparse.Namespace, buildings) -> str | None:
+    """The buildings' id column naming them in the report: ``--unit-id-col`` (refused when it
+    repeats an id), else a unit id name or one of :data:`BUILDING_ID_NAMES` holding one id a
+    row, else none (the report names their rows)."""
+    from spatial.core.checks import require_unique
+    from spatial.io.columns import find_column
+
+    if args.unit_id_col is not None:
+        bid = column(args, buildings, "unit_id", "buildings")
+        require_unique(buildings, bid, source(args.inputs[1]))  # (the report names buildings by it)
+        return bid
+    found = [find_column(buildings, "unit_id", layer="buildings", required=False),
+             *(c for c in BUILDING_ID_NAMES if c in buildings.columns)]
+    for bid in dict.fromkeys(c for c in found if c is not None):
+        values = buildings[bid]
+        if values.notna().all() and not values.duplicated().any():
+            say(args, f"buildings: using column {bid} as building id (the units built are numbered "
+                      "<community_id>-0001 ...)")
+            return bid
+    return None

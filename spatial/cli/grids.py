@@ -228,7 +228,9 @@ def _cmd_grids(args: argparse.Namespace) -> int:
     _check(args, {"COMMUNITIES": args.inputs[0], "UNITS": args.inputs[1], "--roads": args.roads,
                   "--existing": args.existing, "--lock": args.lock, "--household-points": args.household_points})
     communities = read_input(args.inputs[0], "communities", "communities", points=True)  # a WKT table too
-    units = read_input(args.inputs[1], "units", "units", points=True)
+    # (buildings named as such in a missing CRS's line; a GeoPackage's buildings layer found by name)
+    units = (read_input(args.inputs[1], ("buildings", "units"), "buildings", points=True) if args.from_buildings
+             else read_input(args.inputs[1], "units", "units", points=True))
     # the estates the grids of a results file were drawn with: the units' file, or the plan redrawn
     for spec in (args.inputs[1], args.existing):
         _recorded_gated(args, units, spec, f"the grids of '{split_spec(spec)[0].name}'" if spec else "")

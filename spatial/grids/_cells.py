@@ -39,16 +39,23 @@ def edge_matched(rows: list[dict]) -> None:
     geoms = np.array([r["geometry"] for r in rows], dtype=object)
     if len(geoms) < 2:
         return
-    try:
-        clean = shapely.coverage_clean(geoms, gap_width=_GAP_M, snapping_distance=_GRID_M)
-    except shapely.errors.GEOSException:
-        logger.debug("coverage_clean failed on a community's units; kept as tiled")
-        return
-    clean = np.array([polygonal(g) for g in clean], dtype=object)
-    if (shapely.is_empty(clean) | (shapely.get_num_geometries(clean) != shapely.get_num_geometries(geoms))).any():
-        return  # (a unit the cleaning would drop or split: kept as tiled)
-    for row, g in zip(rows, clean):
-        row["geometry"] = g
+    parts = shapely.get_num_geometries(geoms)
+    # GEOS 3.14 snapping at 1 mm emptied a unit 200 m x 4 m (1,718 m² of Futian beside a path) and
+    # the whole community was then left as tiled, its units' edges apart by hairlines: a finer snap
+    # is tried before giving up (the grid's 1 mm vertices are still matched at 0.1 mm)
+    for snap in (_GRID_M, _GRID_M / 10, 0.0):
+        try:
+            clean = shapely.coverage_clean(geoms, gap_width=_GAP_M, snapping_distance=snap)
+        except shapely.errors.GEOSException:
+            continue
+        clean = np.array([polygonal(g) for g in clean], dtype=object)
+        # (a unit the cleaning would drop, shrink to nothing or split: try again)
+        if not ((shapely.area(clean) <= 0) | (shapely.get_num_geometries(clean) != parts)).any():
+            for row, g in zip(rows, clean):
+                row["geometry"] = g
+            return
+    logger.warning("the units of community %s could not be made one exact coverage; kept as tiled (their shared "
+                   "edges may part by under 1 mm)", rows[0].get("community_id", "?"))
 
 
 def tessellate(shapes: np.ndarray, labels: np.ndarray, block, segment_m: float) -> dict[int, object]:
@@ -145,11 +152,15 @@ def exact_tiling(block, cells: dict, footprint, limit_m: float) -> list[tuple[in
         if g.area < _SLIVER_M2:  # no cell of its own (a footprint inside another's): counted where it stands
             loose.extend(parts)
             continue
-        if len(parts) > 1:  # the building keeps the parts it stands on (or the nearest one)
+        if len(parts) > 1:  # the building keeps the part most of it stands on (or the nearest one)
+            # (a footprint with a neck under 0.8 m wide, shrunk, is two outlines: a neighbour's cell
+            # through the neck cut its cell in two parts 6 m apart, both on the footprint, and the
+            # unit was both: 3,149 + 2,233 m² in Futian)
             gap = shapely.distance(parts, footprint[own])
-            near = gap <= gap.min() + _GRID_M
-            loose.extend(parts[~near])
-            g = parts[near][0] if near.sum() == 1 else polygonal(shapely.union_all(parts[near], grid_size=_GRID_M))
+            on = shapely.area(shapely.intersection(parts, footprint[own])) if gap.min() <= 0 else -gap
+            best = int(np.argmax(on))
+            loose.extend(np.delete(parts, best))
+            g = parts[best]
         out.append([own, g, None])
     rest = block if not out else shapely.difference(block, shapely.union_all(list(clean.values()), grid_size=_GRID_M),
                                                     grid_size=_GRID_M)
@@ -205,3 +216,26 @@ def longest_shared_edge(part, others, *, nearest: bool = True) -> int:
     if not nearest:
         return -1
     return int(np.argmin([shapely.distance(part, o) for o in others]))
+
+
+def no_cell_reason(b: int, inside: np.ndarray, footprint, is_point, labels) -> tuple[str, str]:
+    """Why building ``b`` (of the block's buildings ``inside``) has no unit of its own, in English
+    and Chinese: the same footprint as another (drawn twice), under a larger one (named), a point
+    on or beside another building, or a cell left under 1 m²."""
+    others = inside[inside != b]
+    area = shapely.area(footprint[b])
+    if not is_point[b] and area > 0 and len(others):
+        cover = shapely.area(shapely.intersection(footprint[b], footprint[others]))
+        larger = (shapely.area(footprint[others]) >= area * 0.99) & (cover > 0.5 * area)
+        if larger.any():
+            j = int(np.argmax(np.where(larger, cover, -1.0)))
+            if cover[j] >= 0.99 * area and shapely.area(footprint[others[j]]) <= 1.01 * area:
+                return (f"the same footprint as building {labels[others[j]]} (drawn twice)",
+                        f"与建筑 {labels[others[j]]} 的轮廓相同（重复绘制）")
+            return (f"mostly under a larger footprint, building {labels[others[j]]}'s (a tower drawn in its podium?)",
+                    f"大部分在更大的建筑 {labels[others[j]]} 的轮廓之下（塔楼画在裙楼内？）")
+    if is_point[b]:
+        return ("a building point on or beside another building, too close for a cell of its own",
+                "建筑点位于其他建筑之上或紧邻其他建筑，无法单独成为一个单元")
+    return ("too small or too close to others for a cell of its own (its cell under 1 m²)",
+            "面积太小或与其他建筑太近，无法单独成为一个单元（其单元不足 1 平方米）")

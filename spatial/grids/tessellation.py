@@ -26,8 +26,10 @@ import pandas as pd
 import shapely
 
 from spatial.core._frames import lines_frame
-from spatial.grids._cells import (_SLIVER_M2, edge_matched, exact_tiling, longest_shared_edge, single_part,
-                                  tessellate)
+from spatial.grids._estate_land import join_estate_land
+from spatial.grids._units import gated_column
+from spatial.grids._cells import (_SLIVER_M2, edge_matched, exact_tiling, longest_shared_edge, no_cell_reason,
+                                  single_part, tessellate)
 from spatial.core.checks import (Report, check_households, metric_crs, optional_counts, polygonal,
                                   repair_geometries, require_columns, require_crs, require_unique, warn_replaced,
                                   whole_counts)
@@ -48,6 +50,7 @@ def units_from_buildings(
     floors_col: str | None = None,
     community_id_col: str = "community_id",
     building_id_col: str | None = None,
+    gated_col: str | None = "gated",
     population_col: str = "population",
     persons_per_household: float = 2.62,
     limit_m: float = 100.0,
@@ -72,6 +75,10 @@ def units_from_buildings(
         The buildings' own id column, naming them in the report rows (default: their index).
     floors_col : str, optional
         Floors per building; when given, units get ``floor_area_m2`` (footprint × floors).
+    gated_col : str, optional
+        The buildings' gated estate (小区) column (default ``gated``, else ``estate``, as the grids
+        read it). Land units with no building that join the pieces of an estate (its buildings in
+        blocks cut by its own paths) take its id, so the grids keep it whole. ``None``: not read.
     population_col : str
         Population per building; when the column is absent, population is households ×
         ``persons_per_household`` (2.62: the 2020 census national mean household size).
@@ -121,7 +128,9 @@ def units_from_buildings(
     require_columns(communities, [community_id_col], "communities")
     require_unique(communities, community_id_col, "communities")
     require_unique(buildings, None, "buildings")
-    households = check_households(buildings, households_col, "buildings")
+    if building_id_col is not None:
+        require_columns(buildings, [building_id_col], "buildings")
+    households = check_households(buildings, households_col, "buildings", id_col=building_id_col)
     warn_replaced(buildings, ["unit_id", community_id_col, "block_id", "building_index"], "buildings",
                   "units_from_buildings")
     if population_col in buildings.columns:
@@ -136,8 +145,6 @@ def units_from_buildings(
 
     crs = metric_crs(communities, buildings)
     comm = to_crs_valid(repair_geometries(communities, "communities", report, id_col=community_id_col), crs)
-    if building_id_col is not None:
-        require_columns(buildings, [building_id_col], "buildings")
     bld = to_crs_valid(repair_geometries(buildings, "buildings", report, id_col=building_id_col), crs)
     names = bld.index if building_id_col is None else pd.Index(bld[building_id_col].to_numpy(), dtype=object)
     road_lines = None if roads is None else roads.to_crs(crs).geometry
@@ -157,8 +164,11 @@ def units_from_buildings(
                        "counted as a building point at its location",
                        zh=("修复后轮廓没有面积", "按其位置作为建筑点计入"))
     is_point = shapely.get_type_id(geom) == 0
-    if not np.isin(shapely.get_type_id(geom), [0, 3, 6]).all():
-        raise GeometryError("'buildings' must be polygons or points; convert lines or collections first")
+    if not (fit := np.isin(shapely.get_type_id(geom), [0, 3, 6])).all():
+        bad = ", ".join(f"{names[k]} ({geom[k].geom_type})" for k in np.flatnonzero(~fit)[:5])
+        raise GeometryError(f"'buildings' must be polygons or points; {int((~fit).sum())} are not ("
+                            f"{building_id_col or 'index'}: {bad}{' ...' if (~fit).sum() > 5 else ''}): draw those "
+                            "buildings' footprints (or points), or remove the rows")
     footprint = np.where(is_point, shapely.buffer(geom, point_size_m / 2, cap_style="square"), geom)
     anchor = shapely.point_on_surface(geom)
 
@@ -167,7 +177,7 @@ def units_from_buildings(
     if len(bld) and (community_of.to_numpy() < 0).all():
         raise GeometryError(
             f"none of the {len(bld)} buildings lies inside a community; check that buildings and communities "
-            "cover the same place (their coordinates and CRS)"
+            f"cover the same place (their coordinates and CRS){_degrees_as_metres(buildings, communities)}"
         )
     for k in np.flatnonzero(community_of.to_numpy() < 0):
         report.add("buildings", names[k], "outside every community", "left out of the units",
@@ -228,6 +238,9 @@ def units_from_buildings(
         "building_index", "unit_id", "community_id", "block_id", *out_cols, "buildings", "area_m2", "geometry",
     ]
     result = gpd.GeoDataFrame(result[keep], geometry="geometry", crs=crs)
+    if (gated := gated_column(result.columns, gated_col)) is not None:  # (land between an estate's buildings)
+        result = join_estate_land(result, gated, community_col="community_id", households_col=households_col,
+                                  report=report)
     if community_id_col != "community_id":
         result = result.rename(columns={"community_id": community_id_col})
     logger.info(
@@ -235,6 +248,18 @@ def units_from_buildings(
         len(result), int((~units["unit_no"].isin(n_all.index)).sum()), len(comm), len(buildings),
     )
     return to_crs_valid(result, buildings.crs)
+
+
+def _degrees_as_metres(*layers: gpd.GeoDataFrame) -> str:
+    """A hint for the first layer whose projected (metre) CRS holds coordinates that read as
+    longitude and latitude (a file in degrees saved under a metric CRS), else ''."""
+    for layer, what in zip(layers, ("buildings", "communities")):
+        x0, y0, x1, y1 = layer.total_bounds
+        if layer.crs.is_projected and -180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90 and (x1 - x0) < 2:
+            return (f": the {what}' coordinates ({x0:.4f}, {y0:.4f}) read as longitude and latitude though their CRS "
+                    f"{layer.crs.to_string()} is in metres; give that file the CRS its coordinates are in "
+                    "(EPSG:4326 for GPS degrees)")
+    return ""
 
 
 def _community_of(anchor, footprint, comm: gpd.GeoDataFrame, community_id_col: str, names,
@@ -415,11 +440,9 @@ def _tile_community(cid, blocks, members, footprint, anchor, is_point, limit_m, 
             if hit is None:
                 dist = shapely.distance(np.array([g for _, g, _ in pieces], dtype=object), anchor[b])
                 hit = start + int(np.argmin(dist))
-                report.add("buildings", labels[b],
-                           "too small, too close to others or mostly under a larger footprint for a cell of its own",
-                           f"counted in unit {cid}-{hit + 1:04d}, which covers it",
-                           zh=("面积太小、与其他建筑太近或大部分在更大的建筑轮廓之下，无法单独成为一个单元",
-                               f"计入覆盖它的单元 {cid}-{hit + 1:04d}"))
+                why, why_zh = no_cell_reason(int(b), inside, footprint, is_point, labels)
+                report.add("buildings", labels[b], why, f"counted in unit {cid}-{hit + 1:04d}, which covers it",
+                           zh=(why_zh, f"计入覆盖它的单元 {cid}-{hit + 1:04d}"))
             rows[hit]["members"].append(int(b))
     for n, row in enumerate(rows):
         row["unit_id"] = f"{cid}-{n + 1:04d}"

@@ -134,7 +134,7 @@ def _units_from_buildings(project: Project, layers: dict, edges, report: Report)
                                  population_col=spec.options.get("population_col", "population"),
                                  floors_col=spec.options.get("floors_col"),
                                  community_id_col=_opt(project, "communities", "id_col", "community_id"),
-                                 report=report)
+                                 gated_col=project.grids.get("gated_col") or "gated", report=report)
     logger.info("built %d units from %d buildings in %s", len(units), len(layers["buildings"]), spec.path.name)
     return units
 
