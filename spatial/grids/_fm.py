@@ -37,6 +37,7 @@ from scipy import sparse
 
 from spatial.grids._graph import n_pieces
 from spatial.grids._objective import Shapes, Weights, _norms, _size_cost, _targets
+from spatial.grids._pieces import _dense
 from spatial.grids._prep import ROAD_CUT_FACTOR
 
 logger = logging.getLogger(__name__)
@@ -111,7 +112,8 @@ def fm_pass(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labels: np.n
         pairs = np.stack([uk // k, uk % k], axis=1)
     members = np.split(np.argsort(labels, kind="stable"), np.cumsum(np.bincount(labels, minlength=k))[:-1])
     changed = np.zeros(k, dtype=bool)
-    env = (adj, bound, on_street, g_share, hh, x, y, q, area, perim, tgt, w_band, w_cut, w_spread, weights, min_hh, max_hh)
+    env = (adj, bound, on_street, g_share, hh, x, y, q, area, perim, tgt, w_band, w_cut, w_spread, weights,
+           min_hh, max_hh)
     kept, gain = 0, 0.0
     for a, b in np.asarray(pairs, dtype=np.int64).reshape(-1, 2):
         a, b = int(a), int(b)
@@ -136,7 +138,8 @@ def _pair(env, nodes: np.ndarray, na: int, a: int, b: int, steps: int):
 
     The moves run in plain Python over the pair's few dozen nodes (each step prices the movable
     nodes of one side and updates the sums of the moved node's neighbours only)."""
-    adj, bound, on_street, g_share, hh, x, y, q, area, perim, tgt, w_band, w_cut, w_spread, weights, min_hh, max_hh = env
+    (adj, bound, on_street, g_share, hh, x, y, q, area, perim, tgt, w_band, w_cut, w_spread, weights,
+     min_hh, max_hh) = env
     m = len(nodes)
     if m < 3:
         return None
@@ -249,26 +252,3 @@ def _pair(env, nodes: np.ndarray, na: int, a: int, b: int, steps: int):
             continue
         return trial, float(delta)
     return None
-
-
-def _dense(adj: sparse.csr_matrix, nodes: np.ndarray, *values: np.ndarray) -> list[np.ndarray]:
-    """Dense ``len(nodes)``-square matrices of ``values`` (arrays read at ``adj``'s entries)
-    among ``nodes``, from one selection of the entries."""
-    m = len(nodes)
-    ip = adj.indptr
-    start = ip[nodes]
-    length = ip[nodes + 1] - start
-    ends = np.cumsum(length)
-    at = np.arange(int(ends[-1]) if m else 0) + np.repeat(start - (ends - length), length)
-    pos = np.full(adj.shape[1], -1, dtype=np.intp)
-    pos[nodes] = np.arange(m)
-    col = pos[adj.indices[at]]
-    keep = col >= 0
-    row = np.repeat(np.arange(m), length)[keep]
-    at, col = at[keep], col[keep]
-    out = []
-    for v in values:
-        d = np.zeros((m, m))
-        d[row, col] = v[at]
-        out.append(d)
-    return out
