@@ -8,8 +8,8 @@ the last search alone (the plan as before) and the passes then the search (the p
 again on it, timed in CPU seconds of this process (``time.process_time``). Both plans are scored
 as ``bench_grids`` scores them (the furthest grid, grids within 5%, mean Polsby-Popper of the
 dissolved grids, border on streets), with the pieces of grids in street blocks holding
-households, and the fall of the finish's objective is checked against the passes' own sum
-of gains (their log lines). ``--no-pieces`` or ``--no-fm`` leaves one of them out.
+households, and the fall of the finish's objective is printed beside the passes' own sums of gains
+(their log lines: the two agree). ``--no-pieces`` or ``--no-fm`` leaves one of them out.
 
     .venv/bin/python -m benchmarks.fm_probe --seeds 1-6              # 10,000 units -> 500 grids
     .venv/bin/python -m benchmarks.fm_probe --seeds 1-6 --no-pieces  # the FM passes alone
@@ -18,6 +18,7 @@ of gains (their log lines). ``--no-pieces`` or ``--no-fm`` leaves one of them ou
 from __future__ import annotations
 
 import argparse
+import logging
 import time
 import warnings
 
@@ -55,12 +56,17 @@ def run(seed: int, size: tuple[int, int], pieces: bool = True, fm: bool = True) 
         raise SystemExit(f"seed {seed}: the passes did not run (a graph of 5,000 nodes or fewer, or no shapes)")
     adj, hh, xy, start, kw = seen["args"]
     before = _engine.local_search(adj, hh, xy, start, **kw, seed=0)
+    loggers = [logging.getLogger(f"spatial.grids.{m}") for m in ("_pieces", "_fm")]
+    for log in loggers:  # the passes' own sums of gains, printed beside the fall measured
+        log.setLevel(logging.DEBUG)
     t = time.process_time()
     mid = real(adj, hh, xy, start, **kw) if pieces else start
     t_pieces = time.process_time() - t
     t = time.process_time()
     mid2 = real_fm(adj, hh, xy, mid, **kw) if fm else mid
     t_fm = time.process_time() - t
+    for log in loggers:
+        log.setLevel(logging.NOTSET)
     after = _engine.local_search(adj, hh, xy, mid2, **kw, seed=0)
     gated = bg._labels_from("gated", case[0], prep.unit_ids, "gated")
     old, new = bg.score(prep, gated, before[node]), bg.score(prep, gated, after[node])
@@ -85,6 +91,7 @@ def main(argv=None) -> None:
     ap.add_argument("--no-fm", action="store_true", help="leave the FM passes out")
     args = ap.parse_args(argv)
     warnings.simplefilter("ignore")
+    logging.basicConfig(level=logging.WARNING, format="  %(name)s: %(message)s")
     size = tuple(int(v) for v in args.size.split(":"))
     rows = [run(s, size, pieces=not args.no_pieces, fm=not args.no_fm) for s in args.seeds]
     table = pd.DataFrame([{k: v for k, v in r.items() if not k.startswith("_")} for r in rows])

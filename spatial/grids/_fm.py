@@ -20,8 +20,8 @@ uneven town of seed 1 at 10,000 units mean Polsby-Popper 0.516 -> 0.520 for bord
 
 It runs in the finish past 5,000 nodes, after the block-piece moves (``_pieces``), where no
 restarts choose the plan and the annealing makes four tries a unit. On the uneven benchmark
-towns of 10,000 units (seeds 1-6) the two passes together took mean Polsby-Popper 0.514 -> 0.517
-and border on streets 43.6% -> 44.1%, every town higher in both, the sizes as they were
+towns of 10,000 units (seeds 1-6) the two passes together took mean Polsby-Popper 0.514 -> 0.516
+and border on streets 43.6% -> 44.0%, every town higher in both, the sizes as they were
 (``docs/grids.md``, ``benchmarks/fm_probe.py``).
 
 Written here because no library runs FM passes under this objective (METIS's refinement knows
@@ -37,15 +37,17 @@ from scipy import sparse
 
 from spatial.grids._graph import n_pieces
 from spatial.grids._objective import Shapes, Weights, _norms, _size_cost, _targets
-from spatial.grids._pieces import _dense
+from spatial.grids._pieces import _row_entries
 from spatial.grids._prep import ROAD_CUT_FACTOR
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["fm_pass"]
 
-#: Moves of one pair's pass at most.
-_STEPS = 24
+#: Moves of one pair's pass at most. On the uneven towns of 10,000 units (seeds 1-6, after the
+#: block-piece moves) 24 gave mean Polsby-Popper 0.517 and border on streets 44.1% against 0.516
+#: and 44.0% with 12, for about a third more time.
+_STEPS = 12
 #: Pairs whose border lies on streets for less than this share are passed over (on the uneven town
 #: of seed 1 at 10,000 units, 16 of the 17 pairs changed among all 1,379).
 _OFF_STREET = 0.5
@@ -98,7 +100,9 @@ def fm_pass(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labels: np.n
     # part's perimeter) and the length of that on a street (the cut cost is the shared boundary
     # less four fifths of that, nine tenths on an arterial: ``_prep``)
     coo = adj.tocoo()
-    bound = np.asarray(shared[coo.row, coo.col]).ravel()
+    same = shared.shape == adj.shape and shared.nnz == adj.nnz and np.array_equal(shared.indptr, adj.indptr) \
+        and np.array_equal(shared.indices, adj.indices)
+    bound = shared.data if same else np.asarray(shared[coo.row, coo.col]).ravel()
     on_street = np.clip((bound - coo.data) / (1 - ROAD_CUT_FACTOR), 0.0, bound)
     cut = labels[coo.row] != labels[coo.col]
     g_share = float(on_street[cut].sum() / max(bound[cut].sum(), 1e-9))
@@ -143,17 +147,27 @@ def _pair(env, nodes: np.ndarray, na: int, a: int, b: int, steps: int):
     m = len(nodes)
     if m < 3:
         return None
-    C, S, R = _dense(adj, nodes, adj.data, bound, on_street)
-    near = C > 0
+    # the pair's own entries of the graph, row by row (a local CSR: ptr, col and the values)
+    length = adj.indptr[nodes + 1] - adj.indptr[nodes]
+    at = _row_entries(adj, nodes)
+    pos = np.full(adj.shape[1], -1, dtype=np.intp)
+    pos[nodes] = np.arange(m)
+    col = pos[adj.indices[at]]
+    keep = col >= 0
+    row = np.repeat(np.arange(m), length)[keep]
+    col, at = col[keep], at[keep]
+    ptr = np.zeros(m + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row, minlength=m), out=ptr[1:])
     side0 = np.zeros(m, dtype=np.int64)
     side0[na:] = 1
-    onehot = np.stack([side0 == 0, side0 == 1], axis=1).astype(float)
-    to, sb, rb = (C @ onehot).tolist(), (S @ onehot).tolist(), (R @ onehot).tolist()
-    nto = (near.astype(float) @ onehot).tolist()
-    ii, jj = np.nonzero(near)
-    nbrs = [[] for _ in range(m)]
-    for i, j, c, sh, r in zip(ii.tolist(), jj.tolist(), C[ii, jj].tolist(), S[ii, jj].tolist(), R[ii, jj].tolist()):
-        nbrs[i].append((j, c, sh, r))
+    c_e, s_e, r_e = adj.data[at], bound[at], on_street[at]
+    slot = row * 2 + side0[col]  # (node, side of the neighbour)
+    to = np.bincount(slot, weights=c_e, minlength=2 * m).reshape(m, 2)
+    sbm = np.bincount(slot, weights=s_e, minlength=2 * m).reshape(m, 2)
+    rb = np.bincount(slot, weights=r_e, minlength=2 * m).reshape(m, 2).tolist()
+    nto = np.bincount(slot, minlength=2 * m).reshape(m, 2).tolist()
+    to, sb = to.tolist(), sbm.tolist()
+    ptr, col_l, c_l, s_l, r_l = ptr.tolist(), col.tolist(), c_e.tolist(), s_e.tolist(), r_e.tolist()
     h, px, py, pq = hh[nodes], x[nodes], y[nodes], q[nodes]
     ar, pe = area[nodes], perim[nodes]
     t0, t1 = float(tgt[a]), float(tgt[b])
@@ -163,7 +177,6 @@ def _pair(env, nodes: np.ndarray, na: int, a: int, b: int, steps: int):
     sy = [float(py[:na].sum()), float(py[na:].sum())]
     sq = [float(pq[:na].sum()), float(pq[na:].sum())]
     A = [float(ar[:na].sum()), float(ar[na:].sum())]
-    sbm = S @ onehot
     P = [float(pe[:na].sum() - sbm[:na, 0].sum()), float(pe[na:].sum() - sbm[na:, 1].sum())]
     h, px, py, pq, ar, pe = h.tolist(), px.tolist(), py.tolist(), pq.tolist(), ar.tolist(), pe.tolist()
     w_pp = weights.shape
@@ -175,6 +188,8 @@ def _pair(env, nodes: np.ndarray, na: int, a: int, b: int, steps: int):
     size0 = float(_size_cost(h0, t, min_hh, max_hh, w_band, weights).sum())
     side = side0.tolist()
     locked = [False] * m
+    # the movable nodes of each side: not moved yet, with a neighbour on the other side
+    movable = [{v for v in range(m) if side[v] == s and nto[v][1 - s] > 0} for s in (0, 1)]
     seq, hist = [], []
     run = 0.0  # the objective's change so far, without size terms
     run_st = 0.0  # border on streets gained less the plan's share of the border gained
@@ -187,9 +202,7 @@ def _pair(env, nodes: np.ndarray, na: int, a: int, b: int, steps: int):
         sp_now = sq[s] - (sx[s] ** 2 + sy[s] ** 2) / cnt[s] + sq[o] - (sx[o] ** 2 + sy[o] ** 2) / cnt[o]
         pp_now = c4 * A[s] / max(P[s], 1e-9) ** 2 + c4 * A[o] / max(P[o], 1e-9) ** 2
         best, u = None, -1
-        for v in range(m):
-            if side[v] != s or locked[v] or nto[v][o] <= 0:
-                continue
+        for v in sorted(movable[s]):
             x1, y1 = sx[s] - px[v], sy[s] - py[v]
             x2, y2 = sx[o] + px[v], sy[o] + py[v]
             d = w_cut * (to[v][s] - to[v][o]) + w_spread * (
@@ -217,7 +230,8 @@ def _pair(env, nodes: np.ndarray, na: int, a: int, b: int, steps: int):
         sy[o] += py[u]
         sq[s] -= pq[u]
         sq[o] += pq[u]
-        for j, c, sh, r in nbrs[u]:
+        for e in range(ptr[u], ptr[u + 1]):
+            j, c, sh, r = col_l[e], c_l[e], s_l[e], r_l[e]
             to[j][s] -= c
             to[j][o] += c
             sb[j][s] -= sh
@@ -228,6 +242,14 @@ def _pair(env, nodes: np.ndarray, na: int, a: int, b: int, steps: int):
             nto[j][o] += 1
         side[u] = o
         locked[u] = True
+        movable[s].discard(u)
+        for j in col_l[ptr[u]:ptr[u + 1]]:
+            if not locked[j]:
+                sj = side[j]
+                if nto[j][1 - sj] > 0:
+                    movable[sj].add(j)
+                else:
+                    movable[sj].discard(j)
         seq.append(u)
         hist.append((hs[0], hs[1], run, run_st))
     if not hist:
@@ -247,8 +269,9 @@ def _pair(env, nodes: np.ndarray, na: int, a: int, b: int, steps: int):
             continue
         trial = side0.copy()
         trial[seq[: i + 1]] = 1 - trial[seq[: i + 1]]
-        if n_pieces(sparse.csr_matrix(near[np.ix_(trial == 0, trial == 0)])) != 1 or \
-                n_pieces(sparse.csr_matrix(near[np.ix_(trial == 1, trial == 1)])) != 1:
+        inner = trial[row] == trial[col]
+        near = sparse.csr_matrix((np.ones(int(inner.sum())), (row[inner], col[inner])), shape=(m, m))
+        if n_pieces(near[trial == 0][:, trial == 0]) != 1 or n_pieces(near[trial == 1][:, trial == 1]) != 1:
             continue
         return trial, float(delta)
     return None

@@ -18,8 +18,8 @@ streets does not fall (the length of border on streets gained at least that shar
 border gained).
 
 It runs in the finish past 5,000 nodes, before the FM passes (``_fm``); on the uneven benchmark
-towns of 10,000 units (seeds 1-6) a few moves a town (4-12 of some 800-950 pieces tried), and
-with the FM passes mean Polsby-Popper 0.514 -> 0.517 and border on streets 43.6% -> 44.1%
+towns of 10,000 units (seeds 1-6) a few moves a town (5 of the 475 pieces tried on seed 1), and
+with the FM passes mean Polsby-Popper 0.514 -> 0.516 and border on streets 43.6% -> 44.0%
 (``docs/grids.md``).
 
 Each candidate is priced on the two grids' own units only (dense matrices of a few dozen nodes;
