@@ -67,6 +67,7 @@ from spatial.grids._anneal import anneal
 from spatial.grids._bandwalk import into_band
 from spatial.grids._bisect import recursive_bisection
 from spatial.grids._blockcut import recut_blocks
+from spatial.grids._ejection import chain_pass
 from spatial.grids._exchange import exchange_pass
 from spatial.grids._graph import n_pieces, sub_graph
 from spatial.grids._ground import settle_ground
@@ -381,6 +382,7 @@ def _anneal_finish(state, labels: np.ndarray, seed: int) -> np.ndarray:
     labels = held_band(labels, settle_ground(adj, hh, xy, labels, weights=fin, shapes=shapes), *band)
     labels = held_band(labels, local_search(adj, hh, xy, labels, **kw, seed=seed, max_rounds=max_rounds), *band)
     labels = held_band(labels, recut_blocks(adj, hh, xy, labels, **kw, seed=seed), *band)  # blocks cut again
+    labels = held_band(labels, chain_pass(adj, hh, xy, labels, **kw), *band)  # households rippled along grids
     labels = held_band(labels, exchange_pass(adj, hh, xy, labels, **kw), *band)  # border units two by two
     return held_band(labels, local_search(adj, hh, xy, labels, **kw, seed=seed, max_rounds=max_rounds), *band)
 
