@@ -105,3 +105,29 @@ def test_cut_nodes_are_networkx_articulation_points_within_each_part():
         want |= set(nx.articulation_points(g.subgraph(np.flatnonzero(labels == p).tolist())))
     assert got == want
     assert got  # (the parts do have cut nodes: the test can fail)
+
+
+def test_a_chain_that_takes_borders_off_the_streets_is_not_made():
+    """Two rows of cells, each grid three columns wide (the last two), every shared edge off the
+    streets (cut cost = shared length, 100 m). The top row holds the first test's households; the
+    bottom row 30 under each grid's last column and under the last cell, else none: grids of 142,
+    130, 130, 130 and 118 against a mean of 130. Handing on a column (42) overshoots, so only the
+    top cells of 12 can go, and each border then steps round the cell: 100 m more border off the
+    streets at each of four borders. The chain is made without the street guard (all five at
+    130) and not with it (400 m over the 150 m a chain may add)."""
+    top = [50, 50, 12, 12, 76, 12, 12, 76, 12, 12, 76, 12, 12, 76]
+    bottom = [0, 0, 30, 0, 0, 30, 0, 0, 30, 0, 0, 30, 0, 30]
+    coords = [(c, 1) for c in range(14)] + [(c, 0) for c in range(14)]
+    hh = np.array(top + bottom, dtype=float)
+    cols = [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4]
+    labels = np.array(cols + cols)
+    adj, xy, _ = cells(coords)
+    adj = adj * 100.0
+    shapes = Shapes(np.full(28, 1e4), np.full(28, 400.0), adj.copy())
+    kw = dict(min_hh=50, max_hh=200, weights=EQUAL_FINISH, shapes=shapes)
+    free = chain_pass(adj, hh, xy, labels, **kw, street_guard_m=None)
+    assert np.bincount(free, weights=hh).tolist() == [130] * 5
+    assert free[:14].tolist() == [0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4]
+    assert free[14:].tolist() == cols
+    assert whole(adj, free)
+    assert chain_pass(adj, hh, xy, labels, **kw).tolist() == labels.tolist()

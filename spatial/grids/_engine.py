@@ -361,8 +361,8 @@ def _anneal_finish(state, labels: np.ndarray, seed: int) -> np.ndarray:
     ``shapes``), every pair of parts cut again for shape (``recombine(every=True)``,
     ``_ROUND_PASSES``), its borders through empty ground moved onto streets (``settle_ground``)
     and settled by the greedy search under the same weights, then each street block's grids cut
-    again together (``recut_blocks``), border units exchanged two by two (``exchange_pass``) and
-    the search once more. With ``band_cuts`` weights (no finish,
+    again together (``recut_blocks``), ejection chains through the grids still past 5%
+    (``chain_pass``), border units exchanged two by two (``exchange_pass``) and the search once more. With ``band_cuts`` weights (no finish,
     ``balance="band"``) the empty-ground cut and the search under those weights."""
     adj, hh, xy, k, min_hh, max_hh, weights, max_rounds, shapes = state
     fin = weights.finish
