@@ -67,8 +67,9 @@ def probe(adj, hh, xy, labels, shapes, *, max_len: int, price: float) -> dict:
     ph2 = np.bincount(new, weights=hh, minlength=k)
     dev, dev2 = np.abs(ph / tgt - 1), np.abs(ph2 / tgt - 1)
     return dict(far=len(far), towards=towards, by_size=dict(sorted(by_size.items())),
-                whole=dict(sorted(whole.items())), into=dict(sorted(into.items())), within_after=int((dev2 <= 0.05 + 1e-9).sum() - (dev <= 0.05 + 1e-9).sum()),
-                furthest=(round(100 * dev.max(), 1), round(100 * dev2.max(), 1)), cpu=round(cpu, 2))
+                whole=dict(sorted(whole.items())), into=dict(sorted(into.items())),
+                within_after=int((dev2 <= 0.05 + 1e-9).sum() - (dev <= 0.05 + 1e-9).sum()),
+                furthest=(round(100 * float(dev.max()), 1), round(100 * float(dev2.max()), 1)), cpu=round(cpu, 2))
 
 
 def main(argv=None) -> None:
@@ -89,7 +90,8 @@ def main(argv=None) -> None:
                                shapes=shapes)
         r = probe(cost, hh, xy, labels, shapes, max_len=args.max_len, price=args.price)
         print(f"seed {seed}: {r['far']} grids more than 5% off; a link takes {r['towards']} nearer their size; "
-              f"a chain it heads or ends by the sizes for {sum(r['by_size'].values())} (links {r['by_size']}), read out whole for "
+              f"a chain it heads or ends by the sizes for {sum(r['by_size'].values())} (links {r['by_size']}), "
+              f"read out whole for "
               f"{sum(r['whole'].values())} (links {r['whole']}), {sum(r['into'].values())} of them into 5% "
               f"(links {r['into']}); the pass: {r['within_after']:+d} grids within 5%, "
               f"furthest {r['furthest'][0]}% -> {r['furthest'][1]}%, {r['cpu']} CPU-s", flush=True)
