@@ -67,6 +67,7 @@ from spatial.grids._anneal import anneal
 from spatial.grids._bandwalk import into_band
 from spatial.grids._bisect import recursive_bisection
 from spatial.grids._blockcut import recut_blocks
+from spatial.grids._ejection import chain_pass
 from spatial.grids._exchange import exchange_pass
 from spatial.grids._fm import fm_pass
 from spatial.grids._pieces import piece_pass
@@ -362,8 +363,9 @@ def _anneal_finish(state, labels: np.ndarray, seed: int) -> np.ndarray:
     ``shapes``), every pair of parts cut again for shape (``recombine(every=True)``,
     ``_ROUND_PASSES``), its borders through empty ground moved onto streets (``settle_ground``)
     and settled by the greedy search under the same weights, then each street block's grids cut
-    again together (``recut_blocks``), border units exchanged two by two (``exchange_pass``),
-    past ``_RESTART_MAX_NODES`` nodes block pieces moved whole (``piece_pass``) and FM passes over
+    again together (``recut_blocks``), ejection chains through the grids still past 5%
+    (``chain_pass``), border units exchanged two by two (``exchange_pass``), past
+    ``_RESTART_MAX_NODES`` nodes block pieces moved whole (``piece_pass``) and FM passes over
     pairs (``fm_pass``), and the search once more. With ``band_cuts`` weights (no finish,
     ``balance="band"``) the empty-ground cut and the search under those weights."""
     adj, hh, xy, k, min_hh, max_hh, weights, max_rounds, shapes = state
@@ -384,6 +386,7 @@ def _anneal_finish(state, labels: np.ndarray, seed: int) -> np.ndarray:
     labels = held_band(labels, settle_ground(adj, hh, xy, labels, weights=fin, shapes=shapes), *band)
     labels = held_band(labels, local_search(adj, hh, xy, labels, **kw, seed=seed, max_rounds=max_rounds), *band)
     labels = held_band(labels, recut_blocks(adj, hh, xy, labels, **kw, seed=seed), *band)  # blocks cut again
+    labels = held_band(labels, chain_pass(adj, hh, xy, labels, **kw), *band)  # households rippled along grids
     labels = held_band(labels, exchange_pass(adj, hh, xy, labels, **kw), *band)  # border units two by two
     if len(hh) > _RESTART_MAX_NODES:  # block pieces moved whole, pairs' borders by FM (no restarts there)
         labels = held_band(labels, piece_pass(adj, hh, xy, labels, **kw), *band)
