@@ -115,3 +115,31 @@ def test_slits_of_float_noise_inside_a_grid_are_not_holes():
     assert [len(p.interiors) for p in shapely.get_parts(out[1])] == [0, 0]
     assert out[1].length == pytest.approx(440)
     assert out[2].equals(shapely.box(0, 0, 1, 1)) and shapely.is_valid(out).all()
+
+
+@pytest.mark.parametrize("shared_m, pieces", [(0.0, 2), (0.5, 2), (1.5, 1), (50.0, 1)])
+def test_one_rook_rule_two_units_of_a_grid_sharing_under_1_m_are_two_pieces_said_as_such(shared_m, pieces):
+    """Grid A's two squares meet at a corner or along an edge of ``shared_m``; the drawing's rule
+    (a shared edge of 1 m or more) says whether they are one piece. Where the edge is shorter, the
+    outline is one polygon, so the report says the pieces meet along a short edge, not that a gap
+    no unit covers joins them (it said so before)."""
+    a1 = shapely.box(0, 0, 100, 100)
+    a2 = shapely.box(100, 100 - shared_m, 200, 200 - shared_m)
+    assert shapely.intersection(a1, a2).length == pytest.approx(shared_m)  # the reference: shapely's own contact
+    outline = shapely.box(0, 0, 200, 300)
+    rest = list(shapely.get_parts(shapely.difference(outline, shapely.union(a1, a2))))
+    units = gpd.GeoDataFrame({"unit_id": [f"u{i}" for i in range(2 + len(rest))], "households": 100,
+                              "grid_id": ["A", "A"] + [f"B{i}" for i in range(len(rest))]},
+                             geometry=[a1, a2, *rest], crs=CRS)
+    res = evaluate_grids(units, community(outline), min_households=0, max_households=10**6)
+    a = res.grids.set_index("grid_id").loc["A"]
+    assert a["components"] == pieces
+    assert len(shapely.get_parts(a.geometry)) == (2 if shared_m == 0 else 1)  # the outline as shapely unions it
+    rows = res.report.loc[res.report["row_id"] == "A", "problem"].tolist()
+    if pieces == 1:
+        assert rows == []
+    elif shared_m == 0:
+        assert rows == ["is 2 separate pieces: its units fall into 2 groups sharing no edge"]
+    else:
+        assert rows == ["is 2 separate pieces: its units fall into 2 groups sharing no edge; some of them meet only "
+                        "along edges shorter than the 1 m the drawing counts as shared, which its outline joins"]
