@@ -57,7 +57,14 @@ def test_north_carolina_counties_multi_part_units_polygons_match_labels():
     assert outside.sum() < 1e-6 * um.area.sum()
     # the same pieces from the units and from the polygons, and the report explains each
     on_units = evaluate_grids(res.units, comm, min_households=0, max_households=1e9).grids
-    on_polys = evaluate_grids(res.grids, comm, min_households=0, max_households=1e9).grids
+    polys = evaluate_grids(res.grids, comm, min_households=0, max_households=1e9)
+    on_polys = polys.grids
+    # the polygons as written (in NAD27 degrees) tile the community as their units do: the 10-100 µm
+    # the return from metres moves them by is no crack nor land outside it (it read 156 m² of both)
+    assert polys.summary.loc[0, "outside_m2"] < 0.01 and on_polys["outside_m2"].max() < 0.01
+    assert not polys.report["problem"].str.contains("hairline").any()
+    assert shapely.area(shapely.symmetric_difference(shapely.union_all(res.grids.geometry.values),
+                                                     comm.geometry.iloc[0])) < 1e-6 * comm.geometry.iloc[0].area
     a = on_units.set_index("grid_id")["components"]
     b = on_polys.set_index("grid_id")["components"].reindex(a.index)
     assert (a == b).all()
@@ -115,3 +122,46 @@ def test_slits_of_float_noise_inside_a_grid_are_not_holes():
     assert [len(p.interiors) for p in shapely.get_parts(out[1])] == [0, 0]
     assert out[1].length == pytest.approx(440)
     assert out[2].equals(shapely.box(0, 0, 1, 1)) and shapely.is_valid(out).all()
+
+
+@pytest.mark.parametrize("shared_m, pieces", [(0.0, 2), (0.5, 2), (1.5, 1), (50.0, 1)])
+def test_one_rook_rule_two_units_of_a_grid_sharing_under_1_m_are_two_pieces_said_as_such(shared_m, pieces):
+    """Grid A's two squares meet at a corner or along an edge of ``shared_m``; the drawing's rule
+    (a shared edge of 1 m or more) says whether they are one piece. Where the edge is shorter, the
+    outline is one polygon, so the report says the pieces meet along a short edge, not that a gap
+    no unit covers joins them (it said so before)."""
+    a1 = shapely.box(0, 0, 100, 100)
+    a2 = shapely.box(100, 100 - shared_m, 200, 200 - shared_m)
+    assert shapely.intersection(a1, a2).length == pytest.approx(shared_m)  # the reference: shapely's own contact
+    outline = shapely.box(0, 0, 200, 300)
+    rest = list(shapely.get_parts(shapely.difference(outline, shapely.union(a1, a2))))
+    units = gpd.GeoDataFrame({"unit_id": [f"u{i}" for i in range(2 + len(rest))], "households": 100,
+                              "grid_id": ["A", "A"] + [f"B{i}" for i in range(len(rest))]},
+                             geometry=[a1, a2, *rest], crs=CRS)
+    res = evaluate_grids(units, community(outline), min_households=0, max_households=10**6)
+    a = res.grids.set_index("grid_id").loc["A"]
+    assert a["components"] == pieces
+    assert len(shapely.get_parts(a.geometry)) == (2 if shared_m == 0 else 1)  # the outline as shapely unions it
+    rows = res.report.loc[res.report["row_id"] == "A", "problem"].tolist()
+    if pieces == 1:
+        assert rows == []
+    elif shared_m == 0:
+        assert rows == ["is 2 separate pieces: its units fall into 2 groups sharing no edge"]
+    else:
+        assert rows == ["is 2 separate pieces: its units fall into 2 groups sharing no edge; some of them meet only "
+                        "along edges shorter than the 1 m the drawing counts as shared, which its outline joins"]
+
+
+@pytest.mark.parametrize("crack_m, said", [(0.0002, False), (0.05, True)])
+def test_a_crack_narrower_than_a_millimetre_is_float_noise_a_few_centimetres_a_hairline(crack_m, said):
+    """Two grid polygons a crack apart, the right one as far past the community's edge: 0.2 mm is
+    the float noise of a round trip through another CRS (no row, nothing outside); 5 cm is an
+    export's rounding, said in a row and measured outside."""
+    grids = gpd.GeoDataFrame({"grid_id": ["A", "B"], "households": [400, 400]},
+                             geometry=[shapely.box(0, 0, 100, 100), shapely.box(100 + crack_m, 0, 200 + crack_m, 100)],
+                             crs=CRS)
+    res = evaluate_grids(grids, community(shapely.box(0, 0, 200, 100)))
+    rows = res.report["problem"].str.contains("hairline cracks")
+    assert rows.any() == said
+    assert res.summary.loc[0, "outside_m2"] == pytest.approx(100 * crack_m if said else 0.0)
+    assert res.summary.loc[0, "gap_m2"] == 0.0

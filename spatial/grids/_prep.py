@@ -525,9 +525,16 @@ def explain_pieces(report: Report, key, poly, members: np.ndarray, adj, pieces: 
         why.append(f"unit{'s' if many else ''} {names} {'are themselves' if many else 'is itself'} in several parts "
                    "(islands or exclaves)")
         why_zh.append(f"单元 {names} 本身由多块组成（岛或飞地）")
-    if drawn < n_pieces:  # one outline on the map, yet its land is apart
-        why.append("its outline joins some of them only across gaps no unit covers")
-        why_zh.append("其轮廓仅经由无单元覆盖的空隙把其中一些连在一起")
+    if drawn < n_pieces:  # one outline on the map, yet its land is apart: along short edges, across gaps
+        land = shapely.get_parts(union_polygons(pieces[members]))
+        joined = int((shapely.area(land) >= _NOISE_M2).sum())
+        if joined < n_pieces:  # the union joins what the rule does not: edges under its 1 m
+            why.append("some of them meet only along edges shorter than the 1 m the drawing counts as shared, "
+                       "which its outline joins")
+            why_zh.append("其中一些仅沿短于 1 米的边相接（划分时不算相邻），轮廓却把它们连在一起")
+        if drawn < joined:
+            why.append("its outline joins some of them only across gaps no unit covers")
+            why_zh.append("其轮廓仅经由无单元覆盖的空隙把其中一些连在一起")
     action, action_zh = (("redraw it so its units connect, or check the inputs", "请重新划分使其单元相连，或检查输入数据")
                          if groups > 1 or apart > 1 else ("nothing to fix: the pieces are parts of its own multi-part units",
                                              "无需处理：这些部分属于其自身由多块组成的单元"))

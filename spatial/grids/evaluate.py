@@ -71,6 +71,8 @@ from spatial.grids._units import (
 
 logger = logging.getLogger(__name__)
 
+_FLOAT_M = 1e-3  # slivers narrower than this (m) everywhere are float noise: no crack, no land outside
+
 __all__ = ["EvalResult", "evaluate_grids"]
 
 
@@ -333,7 +335,7 @@ def evaluate_grids(
     shape = grid_shape_metrics(measured, cg, roads_m, road_buffer_m=road_buffer_m)
     for col in shape.columns:
         out[col] = shape[col].to_numpy()
-    out["outside_m2"] = np.where(has, shapely.area(shapely.difference(grid_geoms, cg)), np.nan)
+    out["outside_m2"] = np.where(has, _wide_area(shapely.difference(grid_geoms, cg)), np.nan)
     out["overlap_m2"] = _overlap_each(grid_geoms)
     summary = _summary(out, covered, comm_geoms, report)
     if max_deviation_pct is not None:
@@ -489,15 +491,25 @@ def _overlap_each(geoms) -> np.ndarray:
     return out
 
 
-def _hairline(gaps) -> tuple[float, float]:
-    """``(gap, hairline)`` m² of the land ``gaps`` (a polygon): the hairline cracks are its parts
-    narrower than ``2 * _TOL_M`` everywhere (units a few centimetres apart: coordinates an export
-    rounded to 0.1 m, a plan digitised by hand), which are no gap a planner closes; the grids'
-    outlines close them (:func:`spatial.grids._prep.community_polygons`)."""
+def _hairline(gaps) -> tuple[float, float, float]:
+    """``(gap, hairline, noise)`` m² of the land ``gaps`` (a polygon): the hairline cracks are its
+    parts narrower than ``2 * _TOL_M`` everywhere (units a few centimetres apart: coordinates an
+    export rounded to 0.1 m, a plan digitised by hand), which are no gap a planner closes; the
+    grids' outlines close them. ``noise``: those narrower than ``_FLOAT_M``, not in ``hairline``."""
     parts = shapely.get_parts(gaps)
     parts = parts[shapely.area(parts) > 0]
     thin = shapely.is_empty(shapely.buffer(parts, -_TOL_M))
-    return float(shapely.area(parts[~thin]).sum()), float(shapely.area(parts[thin]).sum())
+    noise, area = shapely.is_empty(shapely.buffer(parts, -_FLOAT_M / 2)), shapely.area(parts)
+    return float(area[~thin].sum()), float(area[thin & ~noise].sum()), float(area[noise].sum())
+
+
+def _wide_area(geoms) -> np.ndarray:
+    """Area (m²) of each of ``geoms`` without its parts narrower than ``_FLOAT_M`` everywhere: the
+    float noise of outlines that went through another CRS and back (grids drawn in metres and
+    returned to NAD27 degrees part from their units by 10-100 µm: 156 m² along North Carolina's)."""
+    parts, of = shapely.get_parts(np.asarray(geoms, dtype=object), return_index=True)
+    wide = ~shapely.is_empty(shapely.buffer(parts, -_FLOAT_M / 2))
+    return np.bincount(of[wide], weights=shapely.area(parts[wide]), minlength=len(geoms))
 
 
 def _hairline_overlap(geoms, report: Report | None) -> float:
@@ -509,14 +521,14 @@ def _hairline_overlap(geoms, report: Report | None) -> float:
     keep = a < b
     if not keep.any():
         return 0.0
-    _, hairline = _hairline(shapely.union_all(shapely.intersection(geoms[a[keep]], geoms[b[keep]])))
+    _, hairline, noise = _hairline(shapely.union_all(shapely.intersection(geoms[a[keep]], geoms[b[keep]])))
     if hairline >= _NOISE_M2 and report is not None:
         report.add("plan", "-", f"the plan's grids overlap by {hairline:,.1f} m² in hairline strips (narrower than "
                    f"{2 * _TOL_M:g} m) along their borders: coordinates rounded by an export, or digitised by hand",
                    "not counted as overlaps (overlap_m2): each grid's outline gives the strip to one grid",
                    zh=(f"方案的网格沿边界以宽度小于 {2 * _TOL_M:g} 米的细条重叠 {hairline:,.1f} 平方米（导出时坐标取整，或手工数字化所致）",
                        "不计入重叠（overlap_m2）：各网格轮廓已把细条划给其中一个网格"))
-    return hairline
+    return hairline + noise
 
 
 def _summary(out: pd.DataFrame, grid_geoms, comm_geoms, report: Report | None = None) -> pd.DataFrame:
@@ -532,7 +544,7 @@ def _summary(out: pd.DataFrame, grid_geoms, comm_geoms, report: Report | None = 
         # counted as gaps, where its CSV export of the same plan had none
         # the land of neither outside the other, each on a thread of its own (they are independent)
         gaps, past = thread_map(lambda ab: shapely.difference(*ab), [(comm_union, grid_union), (grid_union, comm_union)])
-        gap, hairline = _hairline(gaps)
+        gap, hairline, _ = _hairline(gaps)
         if hairline >= _NOISE_M2 and report is not None:
             report.add("plan", "-", f"the plan leaves {hairline:,.1f} m² of hairline cracks (narrower than "
                        f"{2 * _TOL_M:g} m) between its units or grids or along the community outline: coordinates "
@@ -540,7 +552,7 @@ def _summary(out: pd.DataFrame, grid_geoms, comm_geoms, report: Report | None = 
                        "outline closes them",
                        zh=(f"方案的单元或网格之间、或沿社区边界留有 {hairline:,.1f} 平方米宽度小于 {2 * _TOL_M:g} 米的细缝"
                            "（导出时坐标取整，或手工数字化所致）", "不计入空隙（gap_m2）：各网格轮廓已将其闭合"))
-        outside = float(shapely.area(past))
+        outside = float(_wide_area([past])[0])
     else:
         comm_area, gap, outside = float(shapely.area(grid_union)), np.nan, np.nan
     dev = out["deviation_pct"].abs()
