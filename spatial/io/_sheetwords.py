@@ -131,13 +131,15 @@ COLUMNS: dict[str, tuple[str, str, str, str]] = {
                        "households beyond the second limit from any walkway, or cut off by a barrier"),
     "hh_est": ("{band}内户数中估算步行的", "of which by estimated walks ({band})",
                "上述{band}内户数中，靠估算步行到达的户数", "households within {band} that owe it to an estimated walk"),
-    "gap_id": ("盲区编号", "Gap id", "G 开头：距站点过远；N 开头：缺少路网数据；B 开头：被阻隔",
-               "G: service gap; N: no mapped path; B: barrier"),
+    "gap_id": ("盲区编号", "Gap id", "G 开头：距站点过远；N 开头：缺少路网数据；W 开头：围墙内未给出大门；B 开头：被阻隔",
+               "G: service gap; N: no mapped path; W: walls with no gate given; B: barrier"),
     "cause": ("成因", "Cause",
-              "距站点过远：需新站（路网可达，但步行范围内无站点，参与排序）、缺少路网数据：先补图（不排序）或被阻隔；"
+              "距站点过远：需新站（路网可达，但步行范围内无站点，参与排序）、缺少路网数据：先补图（不排序）、"
+              "位于围墙内，未给出大门（请补充大门）或被阻隔；"
               "无住户的盲区为“距站点过远：无住户，不需新站”或“缺少路网数据：无住户，不需补图”，不给建议站址",
               "too far from any station: a station is needed (walkable, no station within the band; ranked), "
-              "no mapped path: map the paths first (not ranked) or cut off by a barrier; a gap without "
+              "no mapped path: map the paths first (not ranked), in walls with no gate given: give the gates, "
+              "or cut off by a barrier; a gap without "
               "households says no station (or no paths) needed, and has no site"),
     "note": ("备注", "Note", "按直线距离归组的居民单元等说明", "units grouped by straight distance, and why"),
     **LOAD_COLUMNS,  # the station-load table's (服务站负荷, station_load.csv), with the table
