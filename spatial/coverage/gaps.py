@@ -199,8 +199,11 @@ def coverage_gaps(
     gates: gpd.GeoDataFrame | None = None,
     communities: gpd.GeoDataFrame | None = None,
     community_id_col: str = "community_id",
+    points: bool = False,
 ) -> gpd.GeoDataFrame:
-    """Uncovered residents grouped by walking distance into gap polygons, largest first.
+    """Uncovered residents grouped by walking distance into gap polygons, largest first. With
+    ``points``, ``(gaps, labelled)``: also ``demand`` with each point's gap, as from
+    :func:`assign_gaps` (one clustering for both: which homes a new site brings out of which gap).
 
     Parameters
     ----------
@@ -286,12 +289,12 @@ def coverage_gaps(
     >>> gaps["gap_id"].iloc[0], int(gaps["households"].sum()) == int(uncovered.sum())
     ('G001', True)
     """
-    gaps, _ = _gaps(demand, network, band=band, link_m=link_m, households_col=households_col,
-                    population_col=population_col, max_snap_m=max_snap_m, buffer_m=point_buffer_m,
-                    shapes=True, detour_factor=detour_factor, site_reach_m=site_reach_m, speed_kmh=speed_kmh,
-                    label=False, dem=dem, barriers=barriers, gates=gates, communities=communities,
-                    community_id_col=community_id_col)
-    return gaps
+    gaps, labelled = _gaps(demand, network, band=band, link_m=link_m, households_col=households_col,
+                           population_col=population_col, max_snap_m=max_snap_m, buffer_m=point_buffer_m,
+                           shapes=True, detour_factor=detour_factor, site_reach_m=site_reach_m,
+                           speed_kmh=speed_kmh, label=points, dem=dem, barriers=barriers, gates=gates,
+                           communities=communities, community_id_col=community_id_col)
+    return (gaps, labelled) if points else gaps
 
 
 # --- plumbing -------------------------------------------------------------------------------
