@@ -92,6 +92,8 @@ def gap_fills(gaps: pd.DataFrame, gap_of: pd.Series, new_site: pd.Series, househ
     ...                       "site": ["NEW002", "NEW001", None, None, None], "hh": [30, 20, 20, 5, 9]})
     >>> gap_fills(gaps, homes["gap"], homes["site"], homes["hh"])[["gap_id", "filled_by", "households_filled"]].values.tolist()
     [['G001', 'NEW001, NEW002', 50], ['G002', '', 0], ['N001', '', 0]]
+    >>> gap_fills(gaps, homes["gap"], pd.Series([None] * 5), homes["hh"])["filled_by"].tolist()
+    ['', '', '']
     """
     homes = pd.DataFrame({"gap": gap_of.to_numpy(dtype=object), "site": new_site.to_numpy(dtype=object),
                           "hh": pd.to_numeric(households, errors="coerce").fillna(0).to_numpy()})
@@ -100,7 +102,8 @@ def gap_fills(gaps: pd.DataFrame, gap_of: pd.Series, new_site: pd.Series, househ
     sites = by["site"].agg(lambda s: ", ".join(sorted(set(s))))
     filled = by["hh"].sum()
     out = gaps.copy()
-    out["filled_by"] = out["gap_id"].map(sites).fillna("").astype(object)
+    named = out["gap_id"].map(sites).astype(object)  # (no site reaching any gap: an empty map of floats)
+    out["filled_by"] = named.where(named.notna(), "")
     out["households_filled"] = whole_counts(out["gap_id"].map(filled).fillna(0.0).to_numpy(), homes["hh"])
     return out
 
