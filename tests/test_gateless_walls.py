@@ -113,14 +113,49 @@ def test_the_walls_place_in_the_row_is_inside_them(walks):
     assert WALL.buffer(1.0).contains(Point(x, y))
 
 
-def test_the_gap_of_gateless_walls_asks_for_map_data_not_a_station(walks, town):
+def test_the_gap_of_gateless_walls_asks_for_the_gates_not_a_station(walks, town):
+    """Until 7 December 2026 this gap was N001 of cause "no mapped path", 缺少路网数据：先补图 on the
+    map and in the workbook: the streets were there, the gates were not given."""
     from spatial.coverage.gaps import coverage_gaps
 
     network, *_ = town
     gaps = coverage_gaps(walks, network, band="15min")
     inside = gaps[gaps["households"] == 210]
-    assert inside["cause"].tolist() == ["no mapped path"]
+    assert inside["cause"].tolist() == ["no gate given"]
+    assert inside["gap_id"].tolist() == ["W001"]
     assert inside["rank"].isna().all()  # not ranked for siting
+    assert gaps.loc[gaps["households"] == 40, "cause"].tolist() == ["service"]  # IN4, beyond by its gate
+
+
+def test_the_gap_of_gateless_walls_says_so_where_an_official_reads_it(walks, town, tmp_path):
+    """The map's popup, the 盲区 sheet and gaps.csv's ``cause_zh`` say the gap's cause in the words
+    of each of its homes' report rows (位于围墙内，未给出大门（请补充大门）), not 缺少路网数据."""
+    import pandas as pd
+    from openpyxl import load_workbook
+
+    from spatial.coverage.gaps import coverage_gaps
+    from spatial.io._figures import csv_words
+    from spatial.io.workbook import write_workbook
+    from spatial.maps._data import decode
+    from spatial.maps._layers import VectorLayer
+    from spatial.maps.interactive import coverage_map
+
+    network, homes, stations, *_ = town
+    gaps = coverage_gaps(walks, network, band="15min")
+    words = "位于围墙内，未给出大门（请补充大门）"
+    said = dict(zip(gaps["gap_id"], csv_words(pd.DataFrame(gaps.drop(columns="geometry")), "zh")["cause_zh"]))
+    assert said == {"G001": "距站点过远：需新站", "W001": words}
+    summary = pd.DataFrame({"level": ["overall"], "id": ["all"], "households": [330], "hh_15min": [80],
+                            "pct_hh_15min": [24.2]})
+    book = load_workbook(write_workbook(tmp_path / "s.xlsx", summary, gaps=gaps, lang="zh"))
+    rows = list(book["盲区"].values)
+    assert {r[0]: dict(zip(rows[0], r))["成因"] for r in rows[1:]} == said
+    m = coverage_map(walks, stations, bands=["15min"], gaps=gaps)
+    (layer,) = [c for c in m._children.values() if isinstance(c, VectorLayer) and c.options["key"] == "gaps"]
+    assert sorted(f["properties"]["cause"] for f in decode(layer.data_js)) == sorted(said.values())
+    m_en = coverage_map(walks, stations, bands=["15min"], gaps=gaps, lang="en")
+    (layer,) = [c for c in m_en._children.values() if isinstance(c, VectorLayer) and c.options["key"] == "gaps"]
+    assert "in walls with no gate given: give the gates" in [f["properties"]["cause"] for f in decode(layer.data_js)]
 
 
 def test_a_gate_given_turns_the_row_and_the_reason_off(town):

@@ -90,7 +90,7 @@ def test_the_chinese_report_row_names_the_system_and_what_to_write_not_see_the_e
                        "按 GCJ-02 读取则在 30 米以内")
     assert 'coord_sys = "gcj02"' in action and "--stations-coord-sys gcj02" in action and "英文" not in action
     few = hint_sentence("demand", 120, 40, "bd09", " (only 4 points: a guess, check one on a map first)", "x")
-    assert read_hint(few) == ("demand", "bd09", False, 120, 40)
+    assert read_hint(few) == ("demand", "bd09", False, 120, 40, False)  # (back: not WGS-84 read as bd09)
     problem, action = hint_zh(few)
     assert problem.startswith("居民点坐标可能是百度（BD-09）坐标") and "--demand-coord-sys bd09" in action
     assert "约一千米" in action

@@ -516,7 +516,7 @@ def _gaps_line(gaps, gap_band: str) -> str:
     service = gaps[gaps["rank"].notna()]
     text = (f"{counted(len(gaps), 'gap')} beyond {gap_band}: {counted(len(service), 'service gap')} ranked for "
             f"siting, largest {_households(service['households'].max() if len(service) else 0)}")
-    for cause in ("no mapped path", "barrier"):
+    for cause in ("no mapped path", "no gate given", "barrier"):
         part = gaps[gaps["cause"] == cause]
         if len(part):
             text += f"; {len(part)} '{cause}' ({_households(part['households'].sum())}, not a siting need)"

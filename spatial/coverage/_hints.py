@@ -1,5 +1,6 @@
 """The words of the hint that a point layer looks like GCJ-02 (Amap/Tencent) or BD-09 (Baidu)
-numbers labelled WGS-84 (:func:`spatial.coverage._shift.shift_hint` finds it).
+numbers labelled WGS-84, or WGS-84 numbers read as one of them (``back``: declared so and moved a
+second time; :func:`spatial.coverage._shift.shift_hint` finds it).
 
 One sentence in English (the console, the ``report`` layer), read back here by :func:`read_hint`
 wherever it is shown again: the report's Chinese (the workbook's 数据问题清单, which had only
@@ -36,6 +37,10 @@ _SENTENCE = re.compile(
     r"^'(?P<layer>[^']+)': three in four lie within (?P<given>\d+) m of the walking network as given, but "
     r"within (?P<moved>\d+) m once read as [^:]+ coordinates: they (?P<verb>look like|may be) "
     r"(?P<system>gcj02|bd09) numbers labelled WGS-84")
+_BACK = re.compile(
+    r"^'(?P<layer>[^']+)': three in four lie within (?P<given>\d+) m of the walking network as read, but "
+    r"within (?P<moved>\d+) m as WGS-84: they (?P<verb>look like|may be) WGS-84 numbers read as "
+    r"(?P<system>gcj02|bd09)")
 
 
 class Hint(NamedTuple):
@@ -48,12 +53,22 @@ class Hint(NamedTuple):
     sure: bool
     given_m: int
     moved_m: int
+    back: bool = False  # WGS-84 numbers read as ``system`` (declared so), not ``system``'s read as WGS-84
 
 
-def hint_sentence(name: str, given_m: float, moved_m: float, system: str, caveat: str, commands: str) -> str:
+def hint_sentence(name: str, given_m: float, moved_m: float, system: str, caveat: str, commands: str, *,
+                  back: bool = False) -> str:
     """The hint in English; ``caveat`` is empty when the fit is clear-cut (the points "look like"
-    the system's numbers), else why they only "may be" (a few points, a fit not clear-cut)."""
+    the system's numbers), else why they only "may be" (a few points, a fit not clear-cut). With
+    ``back``, the points look like WGS-84 numbers read as ``system`` (its option given for a layer
+    that was WGS-84 already): the option to leave out."""
     verb = "they look like" if not caveat else "they may be"
+    if back:
+        return (f"'{name}': three in four lie within {given_m:.0f} m of the walking network as read, but within "
+                f"{moved_m:.0f} m as WGS-84: {verb} WGS-84 numbers read as {system}{caveat}, moved "
+                f"{OFF_EN[system]} off their place. Read them as WGS-84: leave out --{name}-coord-sys {system} "
+                f"({commands}; wgs84 is the default), coord_sys = \"wgs84\" in the project's input, or do not "
+                f"pass the layer through spatial.to_wgs84(layer, \"{system}\")")
     return (f"'{name}': three in four lie within {given_m:.0f} m of the walking network as given, but within "
             f"{moved_m:.0f} m once read as {SYSTEM_NAMES[system]} coordinates: {verb} {system} numbers labelled "
             f"WGS-84{caveat}. Say so and they are moved to WGS-84: --{name}-coord-sys {system} ({commands}), "
@@ -66,15 +81,19 @@ def read_hint(text: object) -> Hint | None:
     Examples
     --------
     >>> read_hint(hint_sentence("stations", 89, 30, "gcj02", "", "spatial coverage"))
-    Hint(layer='stations', system='gcj02', sure=True, given_m=89, moved_m=30)
+    Hint(layer='stations', system='gcj02', sure=True, given_m=89, moved_m=30, back=False)
+    >>> read_hint(hint_sentence("stations", 86, 25, "gcj02", "", "spatial coverage", back=True))
+    Hint(layer='stations', system='gcj02', sure=True, given_m=86, moved_m=25, back=True)
     >>> read_hint("too far from network") is None
     True
     """
-    found = _SENTENCE.match(text) if isinstance(text, str) else None
-    if found is None:
+    if not isinstance(text, str):
         return None
-    return Hint(found["layer"], found["system"], found["verb"] == "look like", int(found["given"]),
-                int(found["moved"]))
+    for pattern, back in ((_SENTENCE, False), (_BACK, True)):
+        if (found := pattern.match(text)) is not None:
+            return Hint(found["layer"], found["system"], found["verb"] == "look like", int(found["given"]),
+                        int(found["moved"]), back)
+    return None
 
 
 def hint_zh(text: str) -> tuple[str, str]:
@@ -87,6 +106,13 @@ def hint_zh(text: str) -> tuple[str, str]:
                 "请在地图上核对一个点；如确为偏移坐标，请指明其坐标系（否则由此算出的步行距离会偏差数百米）")
     system = SYSTEM_ZH[hint.system]
     verb = "疑似" if hint.sure else "可能是"
+    if hint.back:
+        option = f"--{hint.layer}-coord-sys {hint.system}"
+        problem = (f"{LAYER_ZH.get(hint.layer, hint.layer)}坐标{verb} WGS-84 坐标，却按{system}坐标读取并转换："
+                   f"四分之三的点距步行路网 {hint.given_m} 米以内，按 WGS-84 读取则在 {hint.moved_m} 米以内")
+        action = (f"请在地图上核对一个点；如确为 WGS-84 坐标，去掉 {option}（默认即 WGS-84），项目文件该输入中写 "
+                  f"coord_sys = \"wgs84\"；否则由此算出的位置和步行距离会偏差{OFF_ZH[hint.system]}")
+        return problem, action
     problem = (f"{LAYER_ZH.get(hint.layer, hint.layer)}坐标{verb}{system}坐标，却按 WGS-84 读取：四分之三的点距步行路网 "
                f"{hint.given_m} 米以内，按 {SYSTEM_NAMES[hint.system].split()[0]} 读取则在 {hint.moved_m} 米以内")
     option = f"--{hint.layer}-coord-sys {hint.system}"

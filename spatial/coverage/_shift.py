@@ -31,6 +31,15 @@ home inside an estate lies off the street as given too: a "may be"). Under :data
 the hint only says they "may be" shifted and asks to check one on a map. The data are never moved
 here: the planner says what the file is.
 
+The other way round too (7 December 2026): true WGS-84 numbers declared GCJ-02 or BD-09
+(``--stations-coord-sys gcj02`` on a list that was WGS-84 already) are moved hundreds of metres
+off their streets on reading, and nothing said so. For a layer read so (``attrs["coord_sys_read"]``,
+set by :func:`spatial.io.coords.to_wgs84`), the move back (WGS-84 to that system, which undoes
+the conversion) is tried beside the systems' own, judged the same way, and the hint then says the
+numbers look like WGS-84 read as that system, and to read them as WGS-84. Only then: tried on
+every layer, the move back called random true WGS-84 layers of 10 points on Futian "WGS-84 read as
+gcj02" in 1 of 100 trials, for an option nobody gave.
+
 Written here because no library guesses a point layer's Chinese datum; the conversions are
 :mod:`spatial.io.coords`'.
 """
@@ -79,7 +88,9 @@ FEW = 10
 
 
 def shift_hint(points: gpd.GeoDataFrame, network: WalkNetwork, *, name: str) -> str | None:
-    """A sentence when ``points`` look like GCJ-02 or BD-09 coordinates labelled WGS-84, else None.
+    """A sentence when ``points`` look like GCJ-02 or BD-09 coordinates labelled WGS-84, or, read as
+    one of them (``attrs["coord_sys_read"]``, set by :func:`spatial.io.coords.to_wgs84`), like
+    WGS-84 coordinates moved by mistake, else None.
 
     Only layers whose points lie mostly in China are judged. A projected layer is judged through
     longitude/latitude too: Amap numbers labelled WGS-84 and then projected (to UTM, by software
@@ -94,6 +105,9 @@ def shift_hint(points: gpd.GeoDataFrame, network: WalkNetwork, *, name: str) -> 
     >>> picked = spatial.from_wgs84(demo["stations"], "gcj02")  # as read off Amap
     >>> shift_hint(picked, demo["network"], name="stations")[:80]
     "'stations': three in four lie within 89 m of the walking network as given, but w"
+    >>> wrong = spatial.to_wgs84(demo["stations"], "gcj02")  # WGS-84 numbers declared GCJ-02
+    >>> shift_hint(wrong, demo["network"], name="stations")[:81]
+    "'stations': three in four lie within 70 m of the walking network as read, but wit"
     """
     if points.crs is None or len(points) == 0:
         return None
@@ -122,9 +136,14 @@ def shift_hint(points: gpd.GeoDataFrame, network: WalkNetwork, *, name: str) -> 
     given = within_m(at)
     if given <= NEAR_M:
         return None
-    moved, system, move = min(
-        (within_m(m), s, m - at) for s in SYSTEM_NAMES
-        for m in [np.column_stack(to_net.transform(*convert(lon, lat, source=s, target="wgs84")))])
+    # the system's move (its numbers labelled WGS-84), and for a layer read as a system, its move back
+    # (WGS-84 numbers read as it)
+    read = points.attrs.get("coord_sys_read")
+    moved, system, back, move = min(
+        ((within_m(m), s, back, m - at) for s in SYSTEM_NAMES for back in (False, True) if not back or s == read
+         for m in [np.column_stack(to_net.transform(*convert(lon, lat, source="wgs84" if back else s,
+                                                             target=s if back else "wgs84")))]),
+        key=lambda t: t[0])
     if moved > NEAR_M or moved > given / 2:
         return None
     # the same move turned to other bearings: a layer that is not shifted fits one of them about as
@@ -136,8 +155,9 @@ def shift_hint(points: gpd.GeoDataFrame, network: WalkNetwork, *, name: str) -> 
         c, s_ = np.cos(np.deg2rad(deg)), np.sin(np.deg2rad(deg))
         turned.append(off_m(at + move @ np.array([[c, s_], [-s_, c]])))
     if own > MARGIN * min(turned):
-        logger.debug("'%s': %.0f m as given, %.0f m read as %s, but on the mean %.0f m, and %.0f m moved as far to "
-                     "another bearing: no hint", name, given, moved, system, own, min(turned))
+        logger.debug("'%s': %.0f m as given, %.0f m moved %s %s, but on the mean %.0f m, and %.0f m moved as far to "
+                     "another bearing: no hint", name, given, moved, "back from" if back else "as", system, own,
+                     min(turned))
         return None
     n = len(xy)
     commands = "spatial site" if name == "candidates" else "spatial coverage, spatial site"  # who takes the option
@@ -148,4 +168,4 @@ def shift_hint(points: gpd.GeoDataFrame, network: WalkNetwork, *, name: str) -> 
                "if moved as far in another direction; check one on a map first)")
     else:
         few = ""
-    return hint_sentence(name, given, moved, system, few, commands)
+    return hint_sentence(name, given, moved, system, few, commands, back=back)

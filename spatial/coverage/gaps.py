@@ -39,10 +39,10 @@ from spatial.coverage.walks import DEFAULT_DETOUR_FACTOR, barrier_lines, gate_po
 from spatial.network import _rooms
 from spatial.network.graph import WalkNetwork
 from spatial.network.read import as_walk_network
-from spatial.network.snapping import (BARRIER_CUT, ESTIMATED, NETWORK, Snap, home_frame, polygon_points, snap_points,
-                                       snap_walks)
+from spatial.network.snapping import (BARRIER_CUT, ESTIMATED, NETWORK, NO_GATE, Snap, home_frame, polygon_points,
+                                       snap_points, snap_walks)
 
-__all__ = ["assign_gaps", "coverage_gaps", "gap_causes", "SERVICE", "NO_MAPPED_PATH", "BARRIER"]
+__all__ = ["assign_gaps", "coverage_gaps", "gap_causes", "SERVICE", "NO_MAPPED_PATH", "NO_GATE_GIVEN", "BARRIER"]
 
 logger = logging.getLogger(__name__)
 
@@ -53,9 +53,14 @@ GAP_COLUMNS = ["gap_id", "rank", "cause", "band", "households", "population", "n
 SERVICE = "service"
 #: ... homes whose walk is estimated over unmapped ground or who have none: a to-do list for the map ...
 NO_MAPPED_PATH = "no mapped path"
+#: ... homes inside walls (``--barriers``) no mapped path enters and no gate was given in: the
+#: gates are missing from the input, not the streets (until 7 December 2026 these read "no mapped
+#: path", 缺少路网数据, on the maps and in the workbook) ...
+NO_GATE_GIVEN = "no gate given"
 #: ... homes cut off by a barrier (wall, river, arterial without crossings).
 BARRIER = "barrier"
-_ID_PREFIX = {SERVICE: "G", NO_MAPPED_PATH: "N", BARRIER: "B"}
+_ID_PREFIX = {SERVICE: "G", NO_MAPPED_PATH: "N", NO_GATE_GIVEN: "W", BARRIER: "B"}
+_ORDER = {NO_MAPPED_PATH: 2, NO_GATE_GIVEN: 3, BARRIER: 4}
 #: Uncovered homes within this walk of each other are one area (metres): GB 50180's five-minute
 #: walk. Each home's walk includes its straight leg to the network, and homes inside estates are
 #: typically 15-80 m from a mapped walkway, so two buildings side by side are 150-250 m apart on
@@ -71,6 +76,8 @@ def gap_causes(demand: pd.DataFrame, *, band: str = "15min",
     """Why each point of scored demand is not within ``band`` (empty text where it is).
 
     * ``"barrier"``: every walkway within reach lies across a barrier (reason ``BARRIER_CUT``);
+    * ``"no gate given"``: inside walls no mapped path enters, with no gate given in them (reason
+      ``NO_GATE``): the answer is the estate's gates (``--gates``), not paths or a station;
     * ``"no mapped path"``: no walk at all for lack of map data (too far from the network, in a
       network piece with no station, no location), or an estimated walk (``access`` =
       ``estimated``) that a straight path over the unmapped ground would bring within ``band``:
@@ -109,6 +116,7 @@ def gap_causes(demand: pd.DataFrame, *, band: str = "15min",
     else:
         cause[out_mask & (reason != "")] = NO_MAPPED_PATH
     cause[out_mask & (reason == BARRIER_CUT)] = BARRIER
+    cause[out_mask & (reason == NO_GATE)] = NO_GATE_GIVEN
     return pd.Series(cause, index=demand.index, name="gap_cause")
 
 def _uncovered(demand: pd.DataFrame, *, band: str = "15min") -> pd.Series:
@@ -191,8 +199,11 @@ def coverage_gaps(
     gates: gpd.GeoDataFrame | None = None,
     communities: gpd.GeoDataFrame | None = None,
     community_id_col: str = "community_id",
+    points: bool = False,
 ) -> gpd.GeoDataFrame:
-    """Uncovered residents grouped by walking distance into gap polygons, largest first.
+    """Uncovered residents grouped by walking distance into gap polygons, largest first. With
+    ``points``, ``(gaps, labelled)``: also ``demand`` with each point's gap, as from
+    :func:`assign_gaps` (one clustering for both: which homes a new site brings out of which gap).
 
     Parameters
     ----------
@@ -253,7 +264,7 @@ def coverage_gaps(
     -------
     geopandas.GeoDataFrame
         One row per gap, in the network's metric CRS: ``gap_id``, ``rank``, ``cause``
-        (``service``, ``no mapped path`` or ``barrier``, see :func:`gap_causes`; a gap holds
+        (``service``, ``no mapped path``, ``no gate given`` or ``barrier``, see :func:`gap_causes`; a gap holds
         points of one cause), ``community_id`` (with communities: the one holding most of
         the gap's households; empty for homes in none), ``households``, ``population``, ``n_points``,
         ``walk_to_station_m`` (the shortest walk from a home of the gap to its nearest station;
@@ -264,7 +275,8 @@ def coverage_gaps(
         ``note`` (empty, or "grouped by straight distance: ..." for points off the mapped
         network). Only service gaps with households are ranked for siting (``rank`` 1 = most
         households, ids "G001" ...); the others have no rank and come after them: service gaps
-        with no households, then no-mapped-path gaps ("N001" ...), then barrier gaps ("B001" ...),
+        with no households, then no-mapped-path gaps ("N001" ...), then gaps of walls with no gate
+        given ("W001" ...), then barrier gaps ("B001" ...),
         each by households. Totals equal the totals of the uncovered points.
 
     Examples
@@ -277,12 +289,12 @@ def coverage_gaps(
     >>> gaps["gap_id"].iloc[0], int(gaps["households"].sum()) == int(uncovered.sum())
     ('G001', True)
     """
-    gaps, _ = _gaps(demand, network, band=band, link_m=link_m, households_col=households_col,
-                    population_col=population_col, max_snap_m=max_snap_m, buffer_m=point_buffer_m,
-                    shapes=True, detour_factor=detour_factor, site_reach_m=site_reach_m, speed_kmh=speed_kmh,
-                    label=False, dem=dem, barriers=barriers, gates=gates, communities=communities,
-                    community_id_col=community_id_col)
-    return gaps
+    gaps, labelled = _gaps(demand, network, band=band, link_m=link_m, households_col=households_col,
+                           population_col=population_col, max_snap_m=max_snap_m, buffer_m=point_buffer_m,
+                           shapes=True, detour_factor=detour_factor, site_reach_m=site_reach_m,
+                           speed_kmh=speed_kmh, label=points, dem=dem, barriers=barriers, gates=gates,
+                           communities=communities, community_id_col=community_id_col)
+    return (gaps, labelled) if points else gaps
 
 
 # --- plumbing -------------------------------------------------------------------------------
@@ -366,9 +378,9 @@ def _gaps(demand, network, *, band, link_m, households_col, population_col, max_
     agg = sums.groupby("comp").agg(households=("hh", "sum"), population=("pop", lambda s: s.sum(min_count=1)),
                                    n_points=("n", "sum"), x=("x", "min"), cause=("cause", "first"),
                                    walk=("walk", "min"), minutes=("minutes", "min"))
-    # service gaps with households first, ranked; then empty service gaps, no mapped path, barrier
+    # service gaps with households first, ranked; then empty service gaps, no mapped path, no gate, barrier
     agg["order"] = np.where(agg["cause"] == SERVICE, np.where(agg["households"] > 0, 0, 1),
-                            np.where(agg["cause"] == NO_MAPPED_PATH, 2, 3))
+                            agg["cause"].map(_ORDER).fillna(len(_ORDER) + 2).to_numpy())
     # within each: most households, then most people, then most points, then west to east
     agg = agg.sort_values(["order", "households", "population", "n_points", "x"],
                           ascending=[True, False, False, False, True], na_position="last", kind="stable")

@@ -464,5 +464,7 @@ def sites_table(sites: pd.DataFrame) -> pd.DataFrame:
     own = [find_column(sites, "name", layer="candidates", required=False),
            find_column(sites, "floor_area", layer="candidates", required=False),
            next((c for c in ("land_use", "用地性质", "用途") if c in sites.columns), None), "source"]
-    keep = list(dict.fromkeys(c for c in [*SITE_FIGURES, *own] if c is not None and c in sites.columns))
+    # the households each brings within each band and the gaps it fills (spatial.siting._fills), after its gains
+    fills = [c for c in sites.columns if str(c).startswith("new_hh_")] + ["gaps"]
+    keep = list(dict.fromkeys(c for c in [*SITE_FIGURES, *fills, *own] if c is not None and c in sites.columns))
     return pd.DataFrame(sites[keep])

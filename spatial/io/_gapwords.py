@@ -12,15 +12,22 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from spatial.core.checks import REASONS_ZH
+
 __all__ = ["CAUSE_WORDS", "EMPTY_GAP_WORDS", "EMPTY_UNMAPPED_WORDS", "cause_words"]
 
 #: A gap's ``cause`` in words. A gap of cause ``service`` is homes the network reaches with no
 #: station within the band: 距站点过远, not 服务不足 (read as a station's service falling short:
 #: its floor area or its load).
+#: A gap of homes inside walls given with no gate (``no gate given``) is said as each of its homes'
+#: reason is in the report (:data:`spatial.core.checks.REASONS_ZH`: one wording): the gates are
+#: missing, not the streets (it read 缺少路网数据：先补图 until 7 December 2026).
 CAUSE_WORDS = {
-    "zh": {"service": "距站点过远：需新站", "no mapped path": "缺少路网数据：先补图", "barrier": "被阻隔"},
+    "zh": {"service": "距站点过远：需新站", "no mapped path": "缺少路网数据：先补图",
+           "no gate given": REASONS_ZH["in walls with no gate given"], "barrier": "被阻隔"},
     "en": {"service": "too far from any station: a station is needed",
-           "no mapped path": "no mapped path: map the paths first", "barrier": "cut off by a barrier"},
+           "no mapped path": "no mapped path: map the paths first",
+           "no gate given": "in walls with no gate given: give the gates", "barrier": "cut off by a barrier"},
 }
 #: The cause of a service gap without households (no rank: homes of 0 households beyond the walk):
 #: no station is needed there.
@@ -39,10 +46,10 @@ def cause_words(gaps: pd.DataFrame, lang: str) -> list:
 
     Examples
     --------
-    >>> gaps = pd.DataFrame({"cause": ["service", "service", "no mapped path", "no mapped path"],
-    ...                      "rank": pd.array([1, None, None, None]), "households": [40, 0, 21, 0]})
+    >>> gaps = pd.DataFrame({"cause": ["service", "service", "no mapped path", "no mapped path", "no gate given"],
+    ...                      "rank": pd.array([1, None, None, None, None]), "households": [40, 0, 21, 0, 210]})
     >>> cause_words(gaps, "zh")
-    ['距站点过远：需新站', '距站点过远：无住户，不需新站', '缺少路网数据：先补图', '缺少路网数据：无住户，不需补图']
+    ['距站点过远：需新站', '距站点过远：无住户，不需新站', '缺少路网数据：先补图', '缺少路网数据：无住户，不需补图', '位于围墙内，未给出大门（请补充大门）']
     """
     lang = "zh" if lang == "zh" else "en"
     n = len(gaps)

@@ -114,6 +114,18 @@ COLUMNS: dict[str, tuple[str, str, str, str]] = {
                          "按顺序建成到本站时的户数覆盖率", "household coverage once built up to this site"),
     "band": ("按步行范围", "Band", "新增覆盖户数和覆盖率所按的步行范围（选址所按的服务圈，如 15分钟内）",
              "the walk the households gained and the coverage are counted within (the band sited for)"),
+    "new_hh": ("{band}内新增户数", "Households newly within {band}",
+               "本站建成后新进入{band}步行范围的户数（现有站点和排在前面的新站都未覆盖的），与服务圈同一步行距离",
+               "households the site brings within {band} that no station nor a site ranked before it had within "
+               "it, on the coverage's walks"),
+    "gaps": ("填补的盲区（户数）", "Gaps it fills (households)",
+             "本站使其住户进入步行范围的盲区编号，括号内为进入的户数，户数多的在前",
+             "the gaps whose homes the site brings within the band, with the households, most first"),
+    "filled_by": ("可填补的新站", "Filled by new sites",
+                  "使本盲区住户进入步行范围的建议新站；“无新站可达”：建议的新站都到不了这里",
+                  "the proposed sites that bring homes of this gap within the band; none: no proposed site reaches it"),
+    "households_filled": ("新站可覆盖户数", "Households the new sites reach",
+                          "本盲区中建议新站建成后进入步行范围的户数", "households of the gap the proposed sites bring within the band"),
     "pct_before": ("建站前覆盖率（%）", "Coverage before (%)", "现有站点的户数覆盖率",
                    "household coverage by the existing stations"),
     "pct_after": ("建站后覆盖率（%）", "Coverage after (%)", "加上建议新站后的户数覆盖率",
@@ -131,14 +143,19 @@ COLUMNS: dict[str, tuple[str, str, str, str]] = {
                        "households beyond the second limit from any walkway, or cut off by a barrier"),
     "hh_est": ("{band}内户数中估算步行的", "of which by estimated walks ({band})",
                "上述{band}内户数中，靠估算步行到达的户数", "households within {band} that owe it to an estimated walk"),
-    "gap_id": ("盲区编号", "Gap id", "G 开头：距站点过远；N 开头：缺少路网数据；B 开头：被阻隔",
-               "G: service gap; N: no mapped path; B: barrier"),
+    "gap_id": ("盲区编号", "Gap id", "G 开头：距站点过远；N 开头：缺少路网数据；W 开头：围墙内未给出大门；B 开头：被阻隔",
+               "G: service gap; N: no mapped path; W: walls with no gate given; B: barrier"),
     "cause": ("成因", "Cause",
-              "距站点过远：需新站（路网可达，但步行范围内无站点，参与排序）、缺少路网数据：先补图（不排序）或被阻隔；"
+              "距站点过远：需新站（路网可达，但步行范围内无站点，参与排序）、缺少路网数据：先补图（不排序）、"
+              "位于围墙内，未给出大门（请补充大门）或被阻隔；"
               "无住户的盲区为“距站点过远：无住户，不需新站”或“缺少路网数据：无住户，不需补图”，不给建议站址",
               "too far from any station: a station is needed (walkable, no station within the band; ranked), "
-              "no mapped path: map the paths first (not ranked) or cut off by a barrier; a gap without "
+              "no mapped path: map the paths first (not ranked), in walls with no gate given: give the gates, "
+              "or cut off by a barrier; a gap without "
               "households says no station (or no paths) needed, and has no site"),
     "note": ("备注", "Note", "按直线距离归组的居民单元等说明", "units grouped by straight distance, and why"),
     **LOAD_COLUMNS,  # the station-load table's (服务站负荷, station_load.csv), with the table
 }
+
+#: A gap no proposed site reaches (its ``filled_by`` empty once sites are proposed), in words.
+NO_SITE_WORDS = {"zh": "无新站可达", "en": "no proposed site reaches it"}

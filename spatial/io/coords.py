@@ -266,6 +266,8 @@ def _transform_gdf(gdf: gpd.GeoDataFrame, name: str, source: str, target: str) -
     out = gdf.copy()
     geom_col = out.geometry.name
     out[geom_col] = shapely.transform(out.geometry.values, _xy)
+    if target == "wgs84":  # what the numbers were read as: the walks' check tries WGS-84 read so by mistake
+        out.attrs["coord_sys_read"] = source
     logger.debug("'%s': converted %d geometries from %s to %s", name, len(out), source, target)
     return out
 

@@ -45,7 +45,7 @@ from spatial.io._figures import (  # noqa: F401 (the API)
     station_load_table,
 )
 from spatial.io._gapwords import cause_words
-from spatial.io._sheetwords import _SHEETS, COLUMNS  # noqa: F401 (COLUMNS: the maps' words too)
+from spatial.io._sheetwords import _SHEETS, COLUMNS, NO_SITE_WORDS  # noqa: F401 (COLUMNS: the maps' words too)
 from spatial.io._text import storable, storable_text
 from spatial.io.coords import with_lonlat
 
@@ -56,7 +56,7 @@ _LONG_CODE = 10 ** 11
 
 logger = logging.getLogger(__name__)
 
-_BAND_COL = re.compile(r"^(hh|pct_hh|pop|pct_pop)_(\d+(?:\.\d+)?)(min|m)(_estimated)?$")
+_BAND_COL = re.compile(r"^(hh|pct_hh|pop|pct_pop|new_hh)_(\d+(?:\.\d+)?)(min|m)(_estimated)?$")
 _VALUES = {"source": {"zh": {"network node": "路网节点", "candidates": "候选用房"}}}
 _DROP = {"level", "geometry", "grid_seq", "synthetic", "index"}
 
@@ -420,6 +420,8 @@ def write_workbook(
         gaps = _no_shapes(gaps).drop(columns=["area_m2", "band"], errors="ignore")
         if "cause" in gaps.columns:  # in the maps' and the KMZ's words: 缺少路网数据：无住户，不需补图
             gaps = gaps.assign(cause=cause_words(gaps, lang))
+        if "filled_by" in gaps.columns:  # a gap no proposed site reaches, said (the map's words)
+            gaps = gaps.assign(filled_by=gaps["filled_by"].fillna("").replace("", NO_SITE_WORDS[lang]))
         add("gaps", gaps.rename(columns={"rank": "gap_rank"}))  # ranked by households, as the maps say
     if station_load is not None and len(station_load):
         # as station_load.csv (none of a 站长's details), its reasons and blank areas in words

@@ -275,4 +275,6 @@ def sites_at_speed(sites: gpd.GeoDataFrame, state: dict, lang: str,
     if speed is None or not gains or (len(bands) and bands.str.fullmatch(r"\d+(?:\.\d+)?m").all()):
         return sites, []
     _notice(state, lang, ["sites"])
+    # (and the households each brings within each band of minutes, and the gaps it fills, of the same walks)
+    gains += [c for c in sites.columns if str(c).startswith("new_hh_") or c == "gaps"]
     return sites.drop(columns=gains), [_left_out("sites", None, speed, lang, report)]

@@ -103,11 +103,11 @@ TEXT = {
         "tiles_missing": "底图未能加载（未联网或内网无法访问地图服务），图上各图层照常显示",
         "noscript": "这张地图要在允许运行脚本（JavaScript）的浏览器中才能显示。在微信中：点右上角“···”，选“在浏览器打开”或"
                     "“用其他应用打开”；在电脑上用 Chrome、Edge、360 等浏览器打开。下面是地图的图例和统计。",
-        "coords_stations": "⚠ 党群服务站坐标{verb}{system}坐标，却按 WGS84 读取：站点和服务圈可能偏差{off}，"
+        "coords_stations": "⚠ 党群服务站坐标{verb}{system}坐标，却按{read_as}读取：站点和服务圈可能偏差{off}，"
                            "请核对一个站点的位置",
-        "coords_demand": "⚠ 居民点坐标{verb}{system}坐标，却按 WGS84 读取：居民点和步行距离可能偏差{off}，"
+        "coords_demand": "⚠ 居民点坐标{verb}{system}坐标，却按{read_as}读取：居民点和步行距离可能偏差{off}，"
                          "请核对一个居民点的位置",
-        "coords_candidates": "⚠ 候选站点坐标{verb}{system}坐标，却按 WGS84 读取：建议新站的位置可能偏差{off}，"
+        "coords_candidates": "⚠ 候选站点坐标{verb}{system}坐标，却按{read_as}读取：建议新站的位置可能偏差{off}，"
                              "请核对一个候选点的位置",
         "coords_sure": "疑似",
         "coords_maybe": "可能是",
@@ -186,11 +186,11 @@ TEXT = {
         "noscript": "This map shows in a browser that runs scripts (JavaScript). In WeChat: tap “···” at the top "
                     "right and choose “Open in browser” or “Open with another app”; on a computer open it in Chrome, "
                     "Edge or Firefox. The map's legends and figures follow.",
-        "coords_stations": "⚠ The stations {verb} {system} numbers read as WGS-84: stations and service areas may "
+        "coords_stations": "⚠ The stations {verb} {system} numbers read as {read_as}: stations and service areas may "
                            "be {off} off; check one station on a map",
-        "coords_demand": "⚠ The homes {verb} {system} numbers read as WGS-84: homes and walks may be {off} off; "
+        "coords_demand": "⚠ The homes {verb} {system} numbers read as {read_as}: homes and walks may be {off} off; "
                          "check one home on a map",
-        "coords_candidates": "⚠ The candidate sites {verb} {system} numbers read as WGS-84: the new sites may be "
+        "coords_candidates": "⚠ The candidate sites {verb} {system} numbers read as {read_as}: the new sites may be "
                              "{off} off; check one candidate on a map",
         "coords_sure": "look like",
         "coords_maybe": "may be",
@@ -328,9 +328,12 @@ def coords_notes(lang: str, hints) -> dict[str, str]:
         if f"coords_{hint.layer}" not in TEXT[lang] or hint.layer in notes:
             continue
         zh = lang == "zh"
+        named, wgs = (SYSTEM_ZH if zh else SYSTEM_NAMES)[hint.system], "WGS84" if zh else "WGS-84"
+        # WGS-84 numbers read as the system (hint.back) are said the other way round
         notes[hint.layer] = text(lang, f"coords_{hint.layer}",
                                  verb=text(lang, "coords_sure" if hint.sure else "coords_maybe"),
-                                 system=(SYSTEM_ZH if zh else SYSTEM_NAMES)[hint.system],
+                                 system=(" WGS84 " if zh else wgs) if hint.back else named,
+                                 read_as=named if hint.back else (" WGS84 " if zh else wgs),
                                  off=(OFF_ZH if zh else OFF_EN)[hint.system])
     return notes
 

@@ -249,13 +249,15 @@ def _coverage(project: Project, layers: dict, client=None, report: Report | None
                                       max_snap_m=c["max_snap_m"], dem=dem, study_area=layers.get("communities"),
                                       **band_opts, **walk_opts)
     gap_band = c.get("gap_band") or bands[-1].label
-    layers["gaps"] = coverage_gaps(placed, network, band=gap_band, max_snap_m=c["max_snap_m"],
+    layers["gaps"], gap_of = coverage_gaps(placed, network, band=gap_band, max_snap_m=c["max_snap_m"],
                                    detour_factor=c["detour_factor"],
                                    households_col=_opt(project, "units", "households_col", "households"),
                                    population_col=_opt(project, "units", "population_col", "population"),
                                    speed_kmh=c["speed_kmh"], dem=dem, barriers=walk_opts["barriers"],
                                    gates=walk_opts["gates"],
-                                   community_id_col=cid)  # each gap's community, as the summary places homes
+                                   community_id_col=cid,  # each gap's community, as the summary places homes
+                                   points=True)
+    layers["gap_of"] = gap_of["gap_id"]  # each home's gap: the siting says which gaps its sites fill
     _station_load(project, layers, bands[-1].limit_m, walk_opts, placed)
     if report is not None:  # a station serving nobody (off the network, or its homes all nearer
         # another) in the 数据问题清单 with its reason, as spatial coverage's report layer lists it
@@ -376,7 +378,7 @@ def _largest_band(project: Project) -> str:
 
 
 def _siting(project: Project, layers: dict, report: Report) -> None:
-    from spatial.siting.sites import site_stations
+    from spatial.siting.sites import fill_gaps, site_stations
 
     s, c = project.siting, project.coverage
     band_opts = {"minutes": c["minutes"] if not c.get("meters") else None, "meters": c.get("meters"),
@@ -396,6 +398,10 @@ def _siting(project: Project, layers: dict, report: Report) -> None:
         dem=layers.get("dem"), **band_opts,
         **_walk_options(project, layers))
     layers["sites"] = result.sites
+    if layers.get("gap_of") is not None and layers.get("gaps") is not None and result.band.label == (
+            project.coverage.get("gap_band") or _largest_band(project)):  # the gaps of the band sited for
+        layers["gaps"], layers["sites"] = fill_gaps(layers["gaps"], result, layers["gap_of"],
+                                                    _opt(project, "units", "households_col", "households"))
     layers["sites_before_after"] = result.before_after
     layers["siting_optimality"] = result.optimality
     # candidates left out, each with its reason; the homes no walk reaches are rows of

@@ -25,26 +25,21 @@ from typing import Sequence
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 import shapely
 from scipy.spatial import cKDTree
 
 from spatial.core._words import counted
 from spatial.core.checks import (
-    AREA_UNITS,
     Report,
     check_households,
     is_number,
-    natural_key,
-    numbers_from_text,
     reason_zh,
     require_columns,
     require_crs,
-    require_unique,
     warn_replaced,
     whole_number,
 )
-from spatial.core.errors import ColumnError, DuplicateIdError, SpatialError
+from spatial.core.errors import SpatialError
 from spatial.coverage._hints import report_hints
 from spatial.coverage._shift import shift_hint
 from spatial.coverage._stationcheck import check_demand_reaches, check_station_snaps
@@ -59,9 +54,12 @@ from spatial.coverage.walks import (
 from spatial.network.elevation import FASTEST
 from spatial.network.graph import WalkNetwork
 from spatial.network.read import read_network
-from spatial.network.routing import nearest_source, nearest_source_timed, source_target_pairs
+from spatial.network.routing import nearest_source, nearest_source_timed
 from spatial.network.snapping import Snap, layer_xy, snap_points, snap_walks
 from spatial.siting import _cover, _exact
+from spatial.siting._candidates import filter_candidates as _filter_candidates
+from spatial.siting._candidates import floor_areas  # noqa: F401 (spatial site reads the rooms' areas)
+from spatial.siting._fills import band_gains, coverage_matrix, gap_fills, site_gaps
 from spatial.siting._outputs import before_after as _before_after
 from spatial.siting._outputs import demand_frame as _demand_frame
 from spatial.siting._outputs import served_per_point as _served_per_point
@@ -71,7 +69,7 @@ from spatial.siting._outputs import unreachable as _unreachable
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["SitingResult", "site_stations", "sites_for_map", "coverage_matrix"]
+__all__ = ["SitingResult", "site_stations", "sites_for_map", "coverage_matrix", "fill_gaps"]
 
 #: Tolerance added to band limits, as :func:`spatial.coverage.bands.assign_band` does.
 _EPS_M = 1e-9
@@ -86,7 +84,10 @@ class SitingResult:
     sites : GeoDataFrame
         New sites ranked by marginal gain: ``site_id, rank, candidate_id, gain_households,
         gain_population, cum_coverage_pct, band`` (the band they are counted within: ``15min``)
-        plus the candidate layer's own columns; demand's CRS.
+        plus the candidate layer's own columns, then ``new_hh_5min``, ``new_hh_10min``,
+        ``new_hh_15min`` (each band up to the one sited for: the households the site brings within
+        it that no station, nor a site ranked before it, had within it, on the same walks;
+        ``new_hh_15min`` is ``gain_households`` unless ``capacity_households`` caps it); demand's CRS.
         With ``capacity_households``, ``gain_households`` is what each site adds to those ranked
         before it, households optimally assigned, so ``cum_coverage_pct`` is the coverage once the
         sites up to it are built (the households each serves in the plan add up to the same).
@@ -123,6 +124,19 @@ class SitingResult:
     band: Band
 
 
+def fill_gaps(gaps: gpd.GeoDataFrame, result: SitingResult, gap_of: pd.Series,
+              households_col: str = "households") -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """``(gaps, sites)`` with which gaps the new sites fill: the gaps with ``filled_by`` and
+    ``households_filled``, the sites with ``gaps`` (:mod:`spatial.siting._fills`). ``gap_of`` is each
+    home's gap (``coverage_gaps(..., points=True)``'s ``gap_id``, on the index of the demand sited),
+    the gaps those of the band sited for."""
+    homes = result.demand
+    gap_of = gap_of.reindex(homes.index)
+    hh = homes[households_col] if households_col in homes.columns else pd.Series(0.0, index=homes.index)
+    return (gap_fills(gaps, gap_of, homes["new_site"], hh),
+            result.sites.assign(gaps=site_gaps(result.sites, gap_of, homes["new_site"], hh)))
+
+
 def sites_for_map(result: SitingResult) -> gpd.GeoDataFrame:
     """The new sites as points in EPSG:4326 (polygons become a point on their surface)."""
     sites = result.sites.copy()
@@ -131,15 +145,6 @@ def sites_for_map(result: SitingResult) -> gpd.GeoDataFrame:
     if poly.any():
         sites.loc[poly, sites.geometry.name] = shapely.point_on_surface(geom[poly])
     return sites.to_crs(4326)
-
-
-def coverage_matrix(network: WalkNetwork, sources: Snap, targets: Snap, *, limit_m: float,
-                    times=None) -> sp.csr_matrix:
-    """Sparse bool matrix (sources x targets): True where the walk is within ``limit_m`` metres
-    (with ``times``, slopes: the walk from the target to the source, time × speed)."""
-    src, tgt, _ = source_target_pairs(network, sources, targets, limit_m=limit_m + _EPS_M, times=times)
-    data = np.ones(len(src), dtype=bool)
-    return sp.csr_matrix((data, (src, tgt)), shape=(len(sources), len(targets)), dtype=bool)
 
 
 def site_stations(
@@ -258,7 +263,7 @@ def site_stations(
         raise SpatialError(f"capacity_households must be > 0, got {capacity_households!r}")
     if not isinstance(network, WalkNetwork):
         network = read_network(network)
-    the_band = _pick_band(band, minutes=minutes, meters=meters, speed_kmh=speed_kmh)
+    the_band, bands = _pick_band(band, minutes=minutes, meters=meters, speed_kmh=speed_kmh)
     limit_m = the_band.limit_m
     times = None
     if dem is not None and meters is None:  # slopes: the same times as walking_coverage's
@@ -328,7 +333,7 @@ def site_stations(
     for i in np.flatnonzero(~csnap.ok):
         report.add("candidates", cand[cand_id_col].iloc[i], csnap.reason[i], "left out",
                    zh=(reason_zh(csnap.reason[i]), "未纳入"))
-    a = coverage_matrix(network, csnap, dsnap, limit_m=limit_m, times=times)
+    a, walks = coverage_matrix(network, csnap, dsnap, limit_m=limit_m, times=times, walks=True)
     logger.info("siting: %d candidates x %d demand points, %d pairs within %s", a.shape[0], a.shape[1],
                 a.nnz, the_band.label)
 
@@ -347,6 +352,8 @@ def site_stations(
                                                             capacity_households)
     sites = _sites_frame(cand, cand_id_col, plan, gain_hh, gain_pop, population_col in demand.columns,
                          prob, demand.crs, the_band.label)
+    # households each brings within each band up to the one sited for (5, 10, 15 minutes), on the same walks
+    sites = sites.assign(**band_gains(walks, plan.chosen, walk_before, hh, bands)[0])
     out_demand = _demand_frame(demand, covered, hh, served, site_pos, sites, capacity_households)
     if candidates is not None:  # the rest that reach someone: each with why it was not chosen
         for i, problem, action, zh in _unchosen(cand, cand_id_col, a, plan, sites, hh, covered, served,
@@ -368,12 +375,12 @@ def site_stations(
 # --------------------------------------------------------------------------------------- inputs
 
 
-def _pick_band(label: str, *, minutes, meters, speed_kmh) -> Band:
+def _pick_band(label: str, *, minutes, meters, speed_kmh) -> tuple[Band, list[Band]]:
     bands = make_bands(meters=meters, speed_kmh=speed_kmh) if meters is not None else \
         make_bands(minutes=minutes, speed_kmh=speed_kmh)
     for b in bands:
         if b.label == label:
-            return b
+            return b, [c for c in bands if c.limit_m <= b.limit_m]
     raise SpatialError(
         f"band={label!r} is not one of the bands {[b.label for b in bands]}; pick one of them or "
         "change minutes=/meters="
@@ -387,74 +394,6 @@ def _demand_ids(demand: pd.DataFrame, id_col: str | None) -> np.ndarray:
         return demand.index.to_numpy()
     require_columns(demand, [id_col], "demand")
     return demand[id_col].to_numpy()
-
-
-def _filter_candidates(candidates, id_col, min_area, land_uses, report: Report) -> gpd.GeoDataFrame:
-    require_crs(candidates, "candidates")
-    require_columns(candidates, [id_col], "candidates")
-    require_unique(candidates, id_col, "candidates")
-    text = candidates[id_col].astype(object).map(str).str.strip()  # as the sites and report layers write them
-    if text.duplicated().any():  # 1 and '1' from a spreadsheet: two sites both written as candidate 1
-        same = candidates[id_col][text.duplicated(keep=False)].tolist()
-        raise DuplicateIdError(f"'candidates' column '{id_col}' holds ids that are the same once written as "
-                               f"text: {', '.join(repr(v) for v in same[:10])}; give every row its own id")
-    keep = np.ones(len(candidates), bool)
-    ids = candidates[id_col].to_numpy()
-    if min_area is not None:
-        require_columns(candidates, ["floor_area_m2"], "candidates")
-        area = floor_areas(candidates, "floor_area_m2", id_col, "candidates")
-        for i in np.flatnonzero(np.isnan(area)):
-            report.add("candidates", ids[i], "no floor_area_m2", f"left out (min_floor_area_m2={min_area:g})",
-                       zh=("没有 floor_area_m2（建筑面积）", f"未纳入（min_floor_area_m2={min_area:g}）"))
-        small = area < min_area
-        for i in np.flatnonzero(small):
-            report.add("candidates", ids[i], f"floor area {area[i]:g} m² < {min_area:g} m²", "left out",
-                       zh=(f"建筑面积 {area[i]:g} 平方米 < {min_area:g} 平方米", "未纳入"))
-        keep &= ~np.isnan(area) & ~small
-    if land_uses is not None:
-        if isinstance(land_uses, str):
-            raise ColumnError("allowed_land_use must be a list of land-use values, e.g. ['public'], not a string")
-        require_columns(candidates, ["land_use"], "candidates")
-        use = candidates["land_use"].to_numpy(dtype=object)
-        bad = ~np.isin(use, list(land_uses))
-        for i in np.flatnonzero(bad & keep):
-            report.add("candidates", ids[i], f"land use {use[i]!r} not allowed", "left out",
-                       zh=(f"用地性质 {use[i]!r} 不在允许范围内", "未纳入"))
-        keep &= ~bad
-    geom = candidates.geometry.values
-    empty = shapely.is_missing(geom) | shapely.is_empty(geom)
-    for i in np.flatnonzero(empty & keep):
-        report.add("candidates", ids[i], "empty geometry", "left out", zh=("几何为空", "未纳入"))
-    keep &= ~empty
-    # in the order of their ids: of two candidates that serve as many, the solver takes the one it
-    # meets first, which must not be the one a re-saved layer happens to list first
-    # (as people count them: R9 before R10, which the order of text put first)
-    kept = candidates[keep]
-    if pd.api.types.is_numeric_dtype(kept[id_col]):
-        order = np.argsort(kept[id_col].to_numpy(), kind="stable")
-    else:  # text, or ids of mixed kinds (1 and 'A'): as written, counted
-        written = text[keep].tolist()
-        order = np.asarray(sorted(range(len(written)), key=lambda i: natural_key(written[i])), dtype=np.int64)
-    return kept.iloc[order]
-
-
-def floor_areas(candidates: pd.DataFrame, col: str, id_col: str, name: str) -> np.ndarray:
-    """The candidates' floor areas (m²) from ``col``, NaN where unknown (empty or not a number);
-    typed as '1,200', '３００' or '800平方米': read as those m². A negative or infinite area is
-    refused naming ``name`` (the file), ``col`` and the rows by ``id_col``.
-
-    ``spatial site`` reads its file's own column (建筑面积) with it before any walk, so the message
-    names the column the file has, not the ``floor_area_m2`` the siting then reads.
-    """
-    area = numbers_from_text(candidates[col], name, col, units=AREA_UNITS, what="m²").to_numpy(float)
-    wrong = ~np.isnan(area) & ~(np.isfinite(area) & (area >= 0))
-    if wrong.any():  # a typing error, not a small site: never left out as '< min'
-        ids = candidates[id_col].to_numpy()
-        rows = ", ".join(f"{ids[i]}={area[i]:g}" for i in np.flatnonzero(wrong)[:5])
-        more = f" (and {int(wrong.sum()) - 5} more)" if wrong.sum() > 5 else ""
-        raise ColumnError(f"'{name}' column '{col}' must be a floor area >= 0 m² (or empty when unknown); bad "
-                          f"rows ({id_col}): {rows}{more}. Correct the area")
-    return area
 
 
 def _node_candidates(network: WalkNetwork, dsnap: Snap, covered: np.ndarray, *, limit_m: float,

@@ -343,9 +343,11 @@
   }
   // each grid's id on the map, at the inside point of its unit nearest the middle of its units' inside
   // points (so on the grid, in one of its pieces); a planner on a phone, with no hover, sees which grid
-  // is which. A flagged grid's id is framed in red. Where ids would overlap, the current grid's stays and
-  // the grid of fewer households gives way (zoom in to see it), ids a little apart so that the town shows
-  // between them; the layer list turns them off.
+  // is which. A flagged grid's id is framed in red. Where ids would overlap, the current grid's stays, then
+  // the flagged grids', and the grid of fewer households gives way (zoom in to see it), ids a little apart
+  // so that the town shows between them; the layer list turns them off. A flagged grid's id that a control
+  // (the open legend on a phone) or another id covers moves to another of its units in sight: it was
+  // hidden there, the grid to mend unnamed.
   var labelGroup = L.layerGroup().addTo(map), labels = [], labelW = [], labelH = [];
   function labelAt(g) {
     var sx = 0, sy = 0, best = -1, bd = Infinity;
@@ -357,13 +359,22 @@
     });
     return [(D.y0 + U.pt[best][1]) / S, (D.x0 + U.pt[best][0]) / S];
   }
+  function labelSpots(g) {  // the grid's units' inside points, nearest the middle of them first (at most 80)
+    var sx = 0, sy = 0, us = [];
+    members[g].forEach(function (u) { sx += U.pt[u][0]; sy += U.pt[u][1]; us.push(u); });
+    sx /= gn[g]; sy /= gn[g];
+    function d(u) { var dx = U.pt[u][0] - sx, dy = U.pt[u][1] - sy; return dx * dx + dy * dy; }
+    us.sort(function (a, b) { return d(a) - d(b) || a - b; });
+    return us.slice(0, 80).map(function (u) { return L.latLng((D.y0 + U.pt[u][1]) / S, (D.x0 + U.pt[u][0]) / S); });
+  }
   function placeLabels(grids) {
     grids.forEach(function (g) {
       if (g >= G || gn[g] === 0) { dropLabel(g); return; }
-      if (labels[g]) { labels[g].setLatLng(labelAt(g)); return; }
+      if (labels[g]) { labels[g]._spHome = L.latLng(labelAt(g)); labels[g].setLatLng(labels[g]._spHome); return; }
       labels[g] = L.marker(labelAt(g), {interactive: false, keyboard: false, icon: L.divIcon({className: "sp-glabel-at",
         iconSize: [0, 0], html: '<span class="sp-glabel">' + esc(D.grids.id[g]) + "</span>"})});
       labels[g]._spGrid = g;
+      labels[g]._spHome = L.latLng(labelAt(g));
       labelW[g] = 0;
       labelGroup.addLayer(labels[g]);
     });
@@ -392,14 +403,43 @@
         shown.push([at.x + r.left - mapBox.left + r.width / 2, at.y + r.top - mapBox.top + r.height / 2, r.width / 2, r.height / 2]);
       }
     });
-    order.sort(function (a, b) { return (b === active) - (a === active) || gh[b] - gh[a] || a - b; });  // the current first
-    order.forEach(function (g) {
-      var p = map.latLngToLayerPoint(labels[g].getLatLng()), w = labelW[g] / 2 + 6, h = labelH[g] / 2 + 7,
-        free = true;  // (16 px apart side by side, 14 one over another, framed or not)
-      for (var k = 0; k < shown.length && free; k++) {
+    var size = map.getSize();
+    function isFree(p, w, h) {  // (16 px apart side by side, 14 one over another, framed or not)
+      for (var k = 0; k < shown.length; k++) {
         var q = shown[k];
-        free = Math.abs(p.x - q[0]) >= w + q[2] || Math.abs(p.y - q[1]) >= h + q[3];
+        if (Math.abs(p.x - q[0]) < w + q[2] && Math.abs(p.y - q[1]) < h + q[3]) { return false; }
       }
+      return true;
+    }
+    function inSight(p, w, h) {
+      return p.x - w >= at.x && p.y - h >= at.y && p.x + w <= at.x + size.x && p.y + h <= at.y + size.y;
+    }
+    // the current first, then the flagged (the grids to mend), then by households
+    order.sort(function (a, b) {
+      return (b === active) - (a === active) || flagged(b) - flagged(a) || gh[b] - gh[a] || a - b;
+    });
+    order.forEach(function (g) {
+      var home = labels[g]._spHome, p = map.latLngToLayerPoint(home), w = labelW[g] / 2 + 6, h = labelH[g] / 2 + 7,
+        free = isFree(p, w, h), spot = home;
+      if (!free && flagged(g)) {  // another of its units in sight, nearest the middle first
+        var spots = labelSpots(g), q;
+        for (var k = 1; k < spots.length && !free; k++) {
+          q = map.latLngToLayerPoint(spots[k]);
+          if (inSight(q, w, h) && isFree(q, w, h)) { free = true; p = q; spot = spots[k]; }
+        }
+        // every unit under a control (a grid in the corner the open legend covers) or another id: just above
+        // it, or beside it, over the grid's edge
+        for (var c = 0, n0 = shown.length; c < n0 && !free; c++) {
+          var b = shown[c], near = [[p.x, b[1] - b[3] - h], [b[0] - b[2] - w, p.y], [b[0] + b[2] + w, p.y],
+            [p.x, b[1] + b[3] + h]];
+          if (Math.abs(p.x - b[0]) >= w + b[2] || Math.abs(p.y - b[1]) >= h + b[3]) { continue; }  // not this one
+          for (var j = 0; j < near.length && !free; j++) {
+            q = L.point(near[j][0], near[j][1]);
+            if (inSight(q, w, h) && isFree(q, w, h)) { free = true; p = q; spot = map.layerPointToLatLng(q); }
+          }
+        }
+      }
+      if (!labels[g].getLatLng().equals(spot)) { labels[g].setLatLng(spot); }
       labels[g].getElement().style.visibility = free ? "" : "hidden";
       if (free) { shown.push([p.x, p.y, w, h]); }
     });
