@@ -513,6 +513,7 @@ def run_coverage_distributed(demand: gpd.GeoDataFrame, stations: gpd.GeoDataFram
         logger.info("coverage: %d demand points in %d parts by '%s'; limit %.0f m, margin %.0f m",
                     len(demand), len(uniq), by, limit, margin)
         futures = []
+        sent = np.zeros(len(stations), bool)  # stations some part walks from (the others: their reasons below)
         sizes = np.bincount(codes, minlength=len(uniq))
         for k in np.argsort(-sizes, kind="stable"):
             rows = np.flatnonzero(codes == k)
@@ -526,6 +527,7 @@ def run_coverage_distributed(demand: gpd.GeoDataFrame, stations: gpd.GeoDataFram
             gpd.GeoDataFrame({"_row": rows}, geometry=gpd.GeoSeries(d_pts[rows], crs=crs).values,
                              crs=crs).to_parquet(dp)
             sidx = np.flatnonzero(near)
+            sent[sidx] = True
             gpd.GeoDataFrame({id_col: stations[id_col].to_numpy()[sidx]},
                              geometry=gpd.GeoSeries(s_pts[sidx], crs=crs).values, crs=crs).to_parquet(sp_)
             bbox = (*(lo - margin), *(hi + margin))
@@ -549,7 +551,7 @@ def run_coverage_distributed(demand: gpd.GeoDataFrame, stations: gpd.GeoDataFram
         # rows; the bands, the slope model), said of the whole demand (a Dask run had kept none of it)
         say_of_whole(out, results, demand=demand, stations=stations, d_xy=d_xy, s_xy=s_xy, edges_path=str(edges_path),
                      crs=crs, bands=bands, speed_kmh=coverage_options.get("speed_kmh", DEFAULT_SPEED_KMH),
-                     options=coverage_options)
+                     options=coverage_options, sent=sent)
 
     # the stations or homes that look like Amap/Baidu numbers labelled WGS-84, as the largest part that
     # found it says (a Dask run kept none: no report row, no note on the maps, where one process has them)
