@@ -64,6 +64,7 @@ from spatial.network.graph import WalkNetwork
 from spatial.network.read import read_network
 from spatial.network.snapping import home_frame, polygon_points
 from spatial.project._partnotes import say_of_whole
+from spatial.project._start import started_apart
 from spatial.project._split import coverage_task, grid_task, part_keys, say_warnings, write_edges
 
 logger = logging.getLogger(__name__)
@@ -112,29 +113,11 @@ def make_client(scheduler: str = "local", *, n_workers: int = 2, threads_per_wor
         if n_workers < 1 or threads_per_worker < 1:
             raise OptionError(f"n_workers and threads_per_worker must be whole numbers >= 1, got {n_workers!r}, "
                               f"{threads_per_worker!r}")
-        with _ctrl_c_left_to_this_process():
-            return dd.Client(n_workers=n_workers, threads_per_worker=threads_per_worker, memory_limit=memory_limit,
-                             processes=processes, dashboard_address=":0")
+        return started_apart(lambda: dd.Client(n_workers=n_workers, threads_per_worker=threads_per_worker,
+                                               memory_limit=memory_limit, processes=processes, dashboard_address=":0"))
     if not isinstance(scheduler, str) or not scheduler:
         raise OptionError(f"scheduler must be 'local' or a scheduler address like 'tcp://host:8786', not {scheduler!r}")
     return dd.Client(scheduler, timeout=f"{timeout_s}s")
-
-
-@contextlib.contextmanager
-def _ctrl_c_left_to_this_process():
-    """Ctrl-C held back from the processes started in the block (a LocalCluster's workers, and
-    those its nanny starts later), and in this process until the block ends: a terminal sends
-    Ctrl-C to every process of the job, and each worker printed the tracebacks of its interrupted
-    event loop (60 to 90 lines) before the command's one line. This process stops them as it
-    closes the cluster. (Held by the signal mask, which started processes inherit.)"""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, before)
 
 
 @contextlib.contextmanager
