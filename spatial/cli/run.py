@@ -32,7 +32,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         import logging  # a stop) in its own format, here and in the workers started with this environment: -v shows them
         import os
 
-        os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "critical")  # (their errors come back as the run's own)
+        os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "critical")  # (their errors come back as the run's)
         logging.getLogger("distributed").setLevel(logging.ERROR)
     result = run_project(args.project, out_dir=args.out, progress=not args.quiet and sys.stderr.isatty(),
                          scheduler=args.scheduler, on_step=step_printer(args))

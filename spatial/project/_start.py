@@ -68,6 +68,10 @@ def started_apart(start: Callable[[], T]) -> T:
             if signal.sigtimedwait({signal.SIGINT}, POLL_S) is not None:  # Ctrl-C while it starts
                 _abandon(started)
                 raise KeyboardInterrupt
+        if signal.sigtimedwait({signal.SIGINT}, 0) is not None:  # as it ended: the cluster up, closed again
+            if "value" in box:
+                box["value"].close()
+            raise KeyboardInterrupt
     except KeyboardInterrupt:  # (a SIGTERM raised as one too)
         _abandon(started)
         raise
