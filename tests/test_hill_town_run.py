@@ -167,14 +167,38 @@ def test_the_walks_on_the_slopes_are_those_of_tobler_on_the_raw_ways(town):
     assert got.loc["H1", "walk_m"] == pytest.approx(405, abs=0.01)
 
 
-def test_the_maps_and_readme_say_the_minutes_are_on_the_slopes(town):
+def flat_metres() -> dict[str, float]:
+    """Each home's shortest walk to the station on the flat, metres: networkx on the raw ways."""
+    g = nx.Graph()
+    for wid, tags, pts in WAYS:
+        if "highway" in tags:
+            for a, b in zip(pts[:-1], pts[1:]):
+                g.add_edge(a, b, w=math.dist(a, b))
+    for p, (a, b) in {STATION: ((600, 40), (600, 440)), (1100, -40): ((1000, -40), (1200, -40)),
+                      (300, 40): ((200, 40), (600, 40))}.items():
+        g.remove_edge(a, b)
+        g.add_edge(a, p, w=math.dist(a, p))
+        g.add_edge(p, b, w=math.dist(p, b))
+    return {h: math.dist(c, s) + nx.shortest_path_length(g, s, STATION, "w") for h, (c, s, _) in HOMES.items()}
+
+
+def test_the_maps_and_readme_say_the_minutes_are_on_the_slopes_and_what_they_cost(town):
+    """On the flat every home is within 1,000 m (H3 995 m: 710 households, 100%); on the slopes H3
+    is 15.9 minutes away (560, 78.9%): the maps and README.txt say both, not the model alone."""
+    hh = {h: n for h, (*_, n) in HOMES.items()}
+    flat = sum(hh[h] for h, m in flat_metres().items() if m <= 1000)
+    slopes = sum(hh[h] for h, m in reference().items() if m <= 15)
+    assert (flat, slopes) == (710, 560)
+    effect = f"平地上 15 分钟内 {flat} 户（100.0%），计坡度 {slopes} 户（78.9%），少 {flat - slopes} 户"
     for name in ("coverage.html", "overview.html"):
         page = (town / "out" / name).read_text(encoding="utf-8")
         assert "平地上 15 分钟约 1000 米" in page, name
         assert ("坡度模型：步行时间按 Tobler: v = speed·exp(−3.5·(|S+0.05|−0.05)) 计算，台阶 ×1.67，从住处算到服务站；"
-                "100.0% 的路段有高程（15 / 15）") in page, name
-    readme = (town / "out" / "README.txt").read_text(encoding="utf-8-sig")
-    assert "步行时间计入坡度（高程 dem.tif，100.0% 的路段有高程）：平地 4 公里/小时，坡上按 Tobler 坡度模型" in readme
+                f"100.0% 的路段有高程（15 / 15）；{effect}") in page, name
+    readme = (town / "out" / "README.txt").read_text(encoding="utf-8-sig").splitlines()
+    assert ("步行时间计入坡度（高程 dem.tif，100.0% 的路段有高程）：平地 4 公里/小时，坡上按 Tobler 坡度模型，台阶 ×1.67，"
+            "从住处算到服务站。") in readme
+    assert f"{effect}。" in readme
 
 
 def test_the_bridges_decide_the_gaps(town):
@@ -197,6 +221,11 @@ def test_the_bridges_decide_the_gaps(town):
     assert ref["H3"] == pytest.approx(21.89, abs=0.01)
     for h, want in ref.items():
         assert one.set_index("unit_id").loc[h, "walk_min"] == pytest.approx(want, abs=0.005), h
+    # without 西桥, H3 is outside the circle on the flat too (1,395 m round by 东桥): the slopes cost nothing more
+    assert one.attrs["slope_effect"] == {"band": "15min", "households": 710.0, "flat": 560.0, "slopes": 560.0}
+    from spatial.maps._speed import walks_slope
+
+    assert walks_slope(one, None, "zh").endswith("；平地上 15 分钟内 560 户（78.9%），计坡度 560 户（78.9%），坡度未改变圈内户数")
 
 
 @pytest.mark.slow

@@ -50,6 +50,11 @@ def say_of_whole(out: pd.DataFrame, results: list[dict], *, demand, stations, d_
             out.attrs["slope"] = r["slope"]
         for sid, why in r.get("station_reasons", {}).items():
             reasons.setdefault(sid, why)
+    from spatial.coverage._slopes import summed
+
+    effect = summed([r.get("slope_effect") for r in results])  # each home in one part: the parts' figures added
+    if effect is not None:
+        out.attrs["slope_effect"] = effect
     if sent is not None and not sent.all():  # near no part's homes: snapped here, as one process snaps them
         from spatial.coverage._stationcheck import warn_off_network
 

@@ -55,7 +55,8 @@ from spatial.core.checks import (
 )
 from spatial.core.errors import NetworkError, OptionError, OptionTypeError, SpatialError
 from spatial.coverage.bands import DEFAULT_MINUTES, DEFAULT_SPEED_KMH, make_bands
-from spatial.coverage.walks import COVERAGE_COLUMNS, DEFAULT_DETOUR_FACTOR, DEFAULT_MAX_OFF_NETWORK_M, search_limit_m
+from spatial.coverage.walks import (COVERAGE_COLUMNS, DEFAULT_DETOUR_FACTOR, DEFAULT_MAX_OFF_NETWORK_M, _households,
+                                    search_limit_m)
 from spatial.grids._explain import band_fit_rows, explain_band_fit
 from spatial.grids._units import community_of
 from spatial.grids.partition import GridResult, _codes_and_staff
@@ -496,6 +497,7 @@ def run_coverage_distributed(demand: gpd.GeoDataFrame, stations: gpd.GeoDataFram
         logger.info("coverage: %d demand points in %d parts by '%s'; limit %.0f m, margin %.0f m",
                     len(demand), len(uniq), by, limit, margin)
         futures = []
+        hh = _households(demand)
         sent = np.zeros(len(stations), bool)  # stations some part walks from (the others: their reasons below)
         sizes = np.bincount(codes, minlength=len(uniq))
         for k in np.argsort(-sizes, kind="stable"):
@@ -507,8 +509,8 @@ def run_coverage_distributed(demand: gpd.GeoDataFrame, stations: gpd.GeoDataFram
             near = s_ok & np.all((s_xy >= lo - reach) & (s_xy <= hi + reach), axis=1)
             near[~s_ok] = False
             dp, sp_ = str(path / f"cov{k:05d}_demand.parquet"), str(path / f"cov{k:05d}_stations.parquet")
-            gpd.GeoDataFrame({"_row": rows}, geometry=gpd.GeoSeries(d_pts[rows], crs=crs).values,
-                             crs=crs).to_parquet(dp)
+            gpd.GeoDataFrame({"_row": rows, "households": hh[rows]},  # (what the slopes change is said in households)
+                             geometry=gpd.GeoSeries(d_pts[rows], crs=crs).values, crs=crs).to_parquet(dp)
             sidx = np.flatnonzero(near)
             sent[sidx] = True
             gpd.GeoDataFrame({id_col: stations[id_col].to_numpy()[sidx]},
