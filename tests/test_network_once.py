@@ -162,3 +162,26 @@ def test_a_run_parses_its_network_file_once_for_the_walks_and_the_grids_roads(fi
     assert plan == {frozenset({"U00", "U01"}), frozenset({"U10", "U11"})}
     said = layers["report"]["problem_zh"].astype(str).str.contains("网格边界沿路网文件")
     assert said.sum() == 1  # the report still says once which roads the grids follow
+
+
+def test_the_roads_read_builds_no_report_of_what_the_walks_leave_out(tmp_path):
+    """The roads grids follow carry no report (nobody reads it): no row per way the walking filter
+    dropped, no water; the walks' read keeps both. The lattice with a building outline and a
+    river line added to its OSM file: the roads are its 12 segments all the same."""
+    path = _osm_file(tmp_path / "net.osm")
+    text = path.read_text(encoding="utf-8")
+    ll = _lines().to_crs(4326).geometry
+    (x0, y0), (x1, y1) = ll.iloc[0].coords[0], ll.iloc[-1].coords[-1]  # the lattice's corners, by hand
+    extra = (f'<node id="900001" lat="{y0}" lon="{x0 - 0.001}"/><node id="900002" lat="{y1}" lon="{x0 - 0.001}"/>'
+             f'<node id="900003" lat="{y1}" lon="{x0 - 0.0015}"/>'
+             '<way id="801"><nd ref="900001"/><nd ref="900002"/><tag k="waterway" v="river"/></way>'
+             '<way id="802"><nd ref="900001"/><nd ref="900002"/><nd ref="900003"/><nd ref="900001"/>'
+             '<tag k="building" v="yes"/></way>')
+    path.write_text(text.replace("</osm>", extra + "</osm>"), encoding="utf-8")
+    walks, roads = read_network_and_roads(path)
+    assert len(edges_frame(roads)) == 12 and len(edges_frame(walks)) == 10
+    assert walks.report["row_id"].str.startswith("no highway tag").any()  # the building, said for the walks
+    assert len(walks.water.rivers) == 1
+    assert not roads.report["row_id"].str.startswith("no highway tag").any()
+    assert len(roads.water.rivers) == 0
+    _same(roads, read_roads(path))

@@ -28,6 +28,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     # an error about a layer names the file the project gives for it (units.gpkg, not 'units')
     read_from(args, **{name: spec.path.name + (f":{spec.layer}" if spec.layer else "")
                        for name, spec in load_project(args.project).inputs.items()})
+    if args.scheduler is not None and not args.verbose:  # Dask's own log lines (workers gone, tasks cancelled on
+        import logging  # a stop) in its own format, here and in the workers started with this environment: -v shows them
+        import os
+
+        os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "critical")  # (their errors come back as the run's)
+        logging.getLogger("distributed").setLevel(logging.ERROR)
     result = run_project(args.project, out_dir=args.out, progress=not args.quiet and sys.stderr.isatty(),
                          scheduler=args.scheduler, on_step=step_printer(args))
     for line in headline(result).splitlines():

@@ -73,9 +73,16 @@ def check_station_snaps(stations: gpd.GeoDataFrame, snap: Snap, network: WalkNet
     bad = np.flatnonzero(~snap.ok)
     far = warn_far(stations, bad, network, ids, "station", ("it serves nobody", "they serve nobody"))  # a mistyped coordinate: said so
     bad = np.setdiff1d(bad, far)
-    reasons = np.array([r or "not snapped" for r in np.asarray(snap.reason, dtype=object)[bad]], dtype=object)
-    off = pd.Series(np.asarray(ids)[bad]).groupby(reasons, sort=False)
-    for why, named in off:  # one line per reason, however many stations (each is a report row)
+    warn_off_network(np.asarray(ids)[bad], np.asarray(snap.reason, dtype=object)[bad])
+
+
+def warn_off_network(ids, reasons) -> None:
+    """One warning per reason naming the stations (``ids``) not on the network for it (``reasons``,
+    in the same order): ``2 stations are not on the network (too far from network): S4, S6; they
+    serve nobody``. (Each is a report row too.)"""
+    reasons = np.array([r or "not snapped" for r in np.asarray(reasons, dtype=object)], dtype=object)
+    off = pd.Series(np.asarray(ids, dtype=object)).groupby(reasons, sort=False)
+    for why, named in off:  # one line per reason, however many stations
         logger.warning("%d station%s not on the network (%s): %s; %s nobody", len(named),
                        "s are" if len(named) > 1 else " is", why, listed(named, limit=10),
                        "they serve" if len(named) > 1 else "it serves")

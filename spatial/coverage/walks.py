@@ -42,6 +42,7 @@ from spatial.coverage._hints import report_hints
 # it without loading the walking network); every caller may import it from here
 from spatial.coverage._metadata import OSM_KEY, SPEED_KEY, coverage_metadata, read_coverage_metadata  # noqa: F401
 from spatial.coverage._shift import shift_hint
+from spatial.coverage._slopes import slope_effect
 from spatial.coverage._stationcheck import check_demand_reaches, check_station_snaps, whole_demand
 # the coverage summary lives in spatial.coverage._summary (a map draws its table from the demand
 # without loading the walking network); every caller may import it from here
@@ -230,7 +231,9 @@ def walking_coverage(
         stations' id column ``nearest_station`` holds (a map of stations with no names labels them by it).
         With ``dem``, ``attrs["slope"]`` holds the slope model in English and Chinese
         (``{"en": ..., "zh": ...}``, :meth:`EdgeTimes.describe <spatial.network.elevation.EdgeTimes.describe>`):
-        a map of these walks states it next to the speed, and that 15 minutes are 1,000 m on the flat only.
+        a map of these walks states it next to the speed, and that 15 minutes are 1,000 m on the flat only;
+        with minute bands ``attrs["slope_effect"]`` holds the households within the largest band on the
+        flat and on the slopes (``{"band", "households", "flat", "slopes"}``), which the map states too.
 
     Examples
     --------
@@ -326,6 +329,11 @@ def walking_coverage(
     access[across] = ESTIMATED
     out["access"] = access
     out["off_network_m"] = np.where(across, straight, d_snap.off_network_m)
+    if dem is not None and meters is None:  # by how much the slopes move the circle: the flat walks too
+        flat_m, _ = nearest_source(network, s_snap, d_snap, limit_m=limit_m)
+        on_slopes = np.isin(band, [b.label for b in bands])
+        on_flat = np.where(across, on_slopes, np.isfinite(flat_m) & (flat_m <= bands[-1].limit_m))
+        out.attrs["slope_effect"] = slope_effect(_households(demand), on_flat, on_slopes, bands[-1].label)
     if barriers is not None and whole_demand():  # a station inside walls: how its homes there walk (said; of a
         # part of a split demand, the client says it once of the whole, with each home's households)
         out.attrs["enclosed"] = enclosed_rows(out, d_xy, layer_xy(stations, network, name="stations"), ids,

@@ -190,8 +190,15 @@ def walks_slope(demand: pd.DataFrame, slope: str | None, lang: str) -> str | Non
     """
     if slope is not None:
         return slope
-    said = getattr(demand, "attrs", {}).get("slope")
-    return said.get(lang) or said.get("en") if isinstance(said, dict) else None
+    attrs = getattr(demand, "attrs", {})
+    said = attrs.get("slope")
+    if not isinstance(said, dict):
+        return None
+    from spatial.coverage._slopes import effect_text
+
+    effect = effect_text(attrs.get("slope_effect"), lang)  # by how much the slopes move the circle
+    model = said.get(lang) or said.get("en")
+    return model if effect is None else f"{model}{'；' if lang == 'zh' else '; '}{effect}"
 
 
 def at_map_speed(demand, speed_kmh, band_col, band_list, *, gaps, isochrones, stations, slope) -> AtSpeed:

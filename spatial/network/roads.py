@@ -43,7 +43,9 @@ def read_roads(source, *, layer: str | None = None) -> WalkNetwork:
     >>> int(roads["highway"].str.contains("trunk").sum()), int(walks["highway"].str.contains("trunk").sum())
     (41, 0)
     """
-    return read_network(source, layer=layer, exclude_highways=(), keep_private=True, keep="all")
+    # (no water: no leg is walked to these roads; no report rows on what the filter dropped: nobody reads them)
+    return read_network(source, layer=layer, exclude_highways=(), keep_private=True, keep="all",
+                        water_barriers=False, rail_barriers=False, with_report=False)
 
 
 @without_gc_pauses

@@ -10,6 +10,7 @@ from typing import Mapping
 
 from spatial.core._words import counted
 from spatial.core.checks import round_half_up
+from spatial.coverage._slopes import effect_text
 from spatial.coverage.bands import band_words
 
 __all__ = ["figures"]
@@ -68,7 +69,12 @@ def figures(layers: Mapping, log: Mapping, lang: str) -> list[str]:
                          f"With the {counted(len(sites), 'proposed site')}: {hh_after:,.0f} ({after_pct:.1f}%, "
                          f"was {before_pct:.1f}%) within {words}.")
         if layers.get("dem") is not None and any(b.endswith("min") for b in bands):
-            lines.append(_slope_line(layers["dem"], log.get("parameters", {}).get("coverage", {}).get("speed_kmh"), zh))
+            line = _slope_line(layers["dem"], log.get("parameters", {}).get("coverage", {}).get("speed_kmh"), zh)
+            effect = effect_text(getattr(layers.get("coverage_demand"), "attrs", {}).get("slope_effect"),
+                                 "zh" if zh else "en")  # by how much the slopes move the circle
+            lines.append(line)
+            if effect:  # a line of its own: overview.png's title lines are as wide as the page
+                lines.append(f"{effect}。" if zh else f"{effect[0].upper()}{effect[1:]}.")
     return lines
 
 

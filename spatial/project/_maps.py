@@ -44,7 +44,7 @@ def run_maps(project: Project, layers: dict, out: Path, *, rule_pct: float | Non
     if "coverage_demand" in layers:
         cov = {"isochrones": layers.get("isochrones"), "gaps": layers.get("gaps"),
                "summary": layers.get("coverage_summary"), "speed_kmh": project.coverage["speed_kmh"],
-               "slope": layers["dem"].describe(lang) if layers.get("dem") is not None else None}
+               "slope": slope_said(layers, lang)}
         m = coverage_map(layers["coverage_demand"], layers["stations"], **cov, **common)
         files.append(save_map(m, out / "coverage.html"))
         if "grids" in layers:
@@ -75,3 +75,15 @@ def run_png(project: Project, layers: dict, out: Path, *, band: str) -> Path:
 def _first(layers: dict, *names: str):
     """The first of the layers ``names`` the run has: the editor draws the roads the grids followed."""
     return next((layers[n] for n in names if layers.get(n) is not None), None)
+
+
+def slope_said(layers: dict, lang: str) -> str | None:
+    """The slope model the run's walks were timed with (None on the flat), and by how much the
+    slopes move the largest minute band's households (``walking_coverage``'s ``attrs["slope_effect"]``)."""
+    from spatial.coverage._slopes import effect_text
+
+    if layers.get("dem") is None:
+        return None
+    effect = effect_text(getattr(layers.get("coverage_demand"), "attrs", {}).get("slope_effect"), lang)
+    model = layers["dem"].describe(lang)
+    return model if effect is None else f"{model}{'；' if lang == 'zh' else '; '}{effect}"

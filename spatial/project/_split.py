@@ -224,6 +224,7 @@ def coverage_task(demand_path: str, stations_path: str, edges_path: str, bbox: t
             "warnings": said,  # said by the client, once each (a worker showed them raw, under -q too)
             "coords_hints": list(out.attrs.get("coords_hints", ())),  # stations read off Amap ...: for the report
             "slope": out.attrs.get("slope"),  # the slope model and the stations no walk reaches: said of the whole
+            "slope_effect": out.attrs.get("slope_effect"),  # this part's households within the band, flat and on slopes
             "station_reasons": {k: v for k, v in out.attrs.get("station_reasons", {}).get("reasons", {}).items()
                                 if k != "__no_station__"},
             "seconds": time.perf_counter() - t0, "cpu_seconds": time.thread_time() - c0,

@@ -55,7 +55,8 @@ from spatial.core.checks import (
 )
 from spatial.core.errors import NetworkError, OptionError, OptionTypeError, SpatialError
 from spatial.coverage.bands import DEFAULT_MINUTES, DEFAULT_SPEED_KMH, make_bands
-from spatial.coverage.walks import COVERAGE_COLUMNS, DEFAULT_DETOUR_FACTOR, DEFAULT_MAX_OFF_NETWORK_M, search_limit_m
+from spatial.coverage.walks import (COVERAGE_COLUMNS, DEFAULT_DETOUR_FACTOR, DEFAULT_MAX_OFF_NETWORK_M, _households,
+                                    search_limit_m)
 from spatial.grids._explain import band_fit_rows, explain_band_fit
 from spatial.grids._units import community_of
 from spatial.grids.partition import GridResult, _codes_and_staff
@@ -64,6 +65,7 @@ from spatial.network.graph import WalkNetwork
 from spatial.network.read import read_network
 from spatial.network.snapping import home_frame, polygon_points
 from spatial.project._partnotes import say_of_whole
+from spatial.project._start import started_apart
 from spatial.project._split import coverage_task, grid_task, part_keys, say_warnings, write_edges
 
 logger = logging.getLogger(__name__)
@@ -112,29 +114,11 @@ def make_client(scheduler: str = "local", *, n_workers: int = 2, threads_per_wor
         if n_workers < 1 or threads_per_worker < 1:
             raise OptionError(f"n_workers and threads_per_worker must be whole numbers >= 1, got {n_workers!r}, "
                               f"{threads_per_worker!r}")
-        with _ctrl_c_left_to_this_process():
-            return dd.Client(n_workers=n_workers, threads_per_worker=threads_per_worker, memory_limit=memory_limit,
-                             processes=processes, dashboard_address=":0")
+        return started_apart(lambda: dd.Client(n_workers=n_workers, threads_per_worker=threads_per_worker,
+                                               memory_limit=memory_limit, processes=processes, dashboard_address=":0"))
     if not isinstance(scheduler, str) or not scheduler:
         raise OptionError(f"scheduler must be 'local' or a scheduler address like 'tcp://host:8786', not {scheduler!r}")
     return dd.Client(scheduler, timeout=f"{timeout_s}s")
-
-
-@contextlib.contextmanager
-def _ctrl_c_left_to_this_process():
-    """Ctrl-C held back from the processes started in the block (a LocalCluster's workers, and
-    those its nanny starts later), and in this process until the block ends: a terminal sends
-    Ctrl-C to every process of the job, and each worker printed the tracebacks of its interrupted
-    event loop (60 to 90 lines) before the command's one line. This process stops them as it
-    closes the cluster. (Held by the signal mask, which started processes inherit.)"""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, before)
 
 
 @contextlib.contextmanager
@@ -513,6 +497,8 @@ def run_coverage_distributed(demand: gpd.GeoDataFrame, stations: gpd.GeoDataFram
         logger.info("coverage: %d demand points in %d parts by '%s'; limit %.0f m, margin %.0f m",
                     len(demand), len(uniq), by, limit, margin)
         futures = []
+        hh = _households(demand)
+        sent = np.zeros(len(stations), bool)  # stations some part walks from (the others: their reasons below)
         sizes = np.bincount(codes, minlength=len(uniq))
         for k in np.argsort(-sizes, kind="stable"):
             rows = np.flatnonzero(codes == k)
@@ -523,9 +509,10 @@ def run_coverage_distributed(demand: gpd.GeoDataFrame, stations: gpd.GeoDataFram
             near = s_ok & np.all((s_xy >= lo - reach) & (s_xy <= hi + reach), axis=1)
             near[~s_ok] = False
             dp, sp_ = str(path / f"cov{k:05d}_demand.parquet"), str(path / f"cov{k:05d}_stations.parquet")
-            gpd.GeoDataFrame({"_row": rows}, geometry=gpd.GeoSeries(d_pts[rows], crs=crs).values,
-                             crs=crs).to_parquet(dp)
+            gpd.GeoDataFrame({"_row": rows, "households": hh[rows]},  # (what the slopes change is said in households)
+                             geometry=gpd.GeoSeries(d_pts[rows], crs=crs).values, crs=crs).to_parquet(dp)
             sidx = np.flatnonzero(near)
+            sent[sidx] = True
             gpd.GeoDataFrame({id_col: stations[id_col].to_numpy()[sidx]},
                              geometry=gpd.GeoSeries(s_pts[sidx], crs=crs).values, crs=crs).to_parquet(sp_)
             bbox = (*(lo - margin), *(hi + margin))
@@ -549,7 +536,7 @@ def run_coverage_distributed(demand: gpd.GeoDataFrame, stations: gpd.GeoDataFram
         # rows; the bands, the slope model), said of the whole demand (a Dask run had kept none of it)
         say_of_whole(out, results, demand=demand, stations=stations, d_xy=d_xy, s_xy=s_xy, edges_path=str(edges_path),
                      crs=crs, bands=bands, speed_kmh=coverage_options.get("speed_kmh", DEFAULT_SPEED_KMH),
-                     options=coverage_options)
+                     options=coverage_options, sent=sent)
 
     # the stations or homes that look like Amap/Baidu numbers labelled WGS-84, as the largest part that
     # found it says (a Dask run kept none: no report row, no note on the maps, where one process has them)
