@@ -297,7 +297,7 @@ def recombine(
                 got = todo(key[1])
                 return ((got,), None) if got else None
 
-            changed = 0
+            changed = decided = 0
             for j, batch in enumerate(batches):
                 # the batches after this one are cut on the workers: a pair is cut only while
                 # neither part has changed this pass, so a cut made ahead is the one it would get
@@ -312,12 +312,14 @@ def recombine(
                     if skipped(a, b):
                         continue
                     tried.add(state(a, b))
+                    decided += 1
                     side = cut[(a, b)]
                     if side is not None:
                         pr.apply(pr.pair(a, b)[0], side, a, b)
                         touched[[a, b]] = True
                         changed += 1
-            logger.debug("recombine: %d pairs cut again", changed)
+            logger.debug("recombine%s, pass %d: %d of %d pairs cut again (%d listed)", " every" if every else "",
+                         passed, changed, decided, len(pairs))
             if not changed:
                 break
     return labels
