@@ -110,12 +110,14 @@ def test_too_many_units_that_cannot_share_a_grid_for_the_count_asked_are_proved_
 
 
 def test_more_units_that_cannot_share_a_grid_than_grids_asked_says_how_many_are_needed():
-    units, comm = _grid_town([400, 95, 405, 95, 405, 95], cols=3)
-    res = partition_grids(units, comm, n_grids=2)
+    # four towers of 310 (two pass 500) in three grids: the mean (413) is in the band, no plan is
+    units, comm = _grid_town([310, 310, 310, 310], cols=2)
+    assert _plans_in_band(units, 3) == [] and _plans_in_band(units, 4) != []
+    res = partition_grids(units, comm, n_grids=3)
     row = res.report[(res.report["layer"] == "communities") & res.report["problem"].str.contains("no two fit")]
-    assert row["problem"].tolist() == ["3 units or estates hold 400–405 households each and no two fit one grid "
-                                       "(any two pass 500): 2 grids cannot hold them"]
-    assert row["action"].str.startswith("no plan of 2 grids is in the band: ask for 3 grids or more").all()
+    assert row["problem"].tolist() == ["4 units or estates hold 310 households each and no two fit one grid "
+                                       "(any two pass 500): 3 grids cannot hold them"]
+    assert row["action"].tolist() == ["no plan of 3 grids is in the band: ask for 4 grids or more, or widen the band"]
 
 
 def test_a_town_where_a_plan_in_the_band_exists_gets_no_proof_row():

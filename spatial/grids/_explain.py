@@ -395,12 +395,14 @@ def explain_cornered(report, prep, node, hh, cost, lo, hi) -> None:
 def explain_crowded(report, cid, hh, k, lo, hi) -> None:
     """A row when counting proves no plan of ``k`` grids puts every grid of community ``cid`` in
     the band (``_bandproof.crowded`` on its units' ``hh``, an estate one unit; units over ``hi``
-    alone, which have rows of their own, set aside with their grids)."""
+    alone, which have rows of their own, set aside with their grids). Only where two or more
+    units are heavy and the mean grid is in the band (else the community's own row says it)."""
     hh = np.asarray(hh, dtype=float)
     k = int(k) - int((hh > hi).sum())
-    proof = crowded(hh[hh <= hi], k, min_hh=lo, max_hh=hi) if k > 0 and lo > 0 else None
-    if proof is None:
-        return
+    total = float(hh[hh <= hi].sum())
+    proof = crowded(hh[hh <= hi], k, min_hh=lo, max_hh=hi) if k > 1 and lo > 0 else None
+    if proof is None or len(proof["heavy"]) < 2 or not k * lo <= total <= k * hi:
+        return  # (a mean grid out of the band has its own row: ``explain_community``)
     heavy, t = proof["heavy"], len(proof["heavy"])
     span = f"{heavy.min():g}" if heavy.min() == heavy.max() else f"{heavy.min():g}–{heavy.max():g}"
     pair = f"any two pass {hi:g}"
