@@ -432,7 +432,9 @@ def partition_grids(
                    zh=(f"单个单元即有 {prep.hh[i]:g} 户 > {max_households:g}（max_households）",
                        "所在网格超出户数区间；请拆分该单元或调高 max_households"))
     explain_hemmed_in(report, prep, node, hh, cost, min_households, max_households)
-    explain_cornered(report, prep, node, hh, cost, min_households, max_households)
+    drawn = np.bincount(labels[labels >= 0], weights=hh[labels >= 0])
+    if ((drawn < min_households) | (drawn > max_households)).any():  # (pockets sought only then: 0.06 s at 10,000)
+        explain_cornered(report, prep, node, hh, cost, min_households, max_households)
     out_units, grids = finish(prep, grid_ids, report, min_households=min_households, max_households=max_households,
                               code_layout=code_layout, communities=communities, community_id_col=community_id_col,
                               road_buffer_m=road_buffer_m, renumber=locked_l is None, object_type=object_type)
