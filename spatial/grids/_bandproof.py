@@ -2,8 +2,8 @@
 report: :mod:`spatial.grids._explain`).
 
 :func:`hemmed_in` proves a unit or group cannot be in a grid in the band on its own reach (the
-engine's, re-exported by ``_engine``). Two more proofs a planner can read were missing, found on libpysal's polygons with made-up
-households, where the report said "try another --seed" though no plan exists (an exact integer
+engine's, re-exported by ``_engine``). Two more proofs a planner can read were missing, found on
+libpysal's polygons with made-up households, where the report said "try another --seed" though no plan exists (an exact integer
 program, set partitioning over every connected group of units in the band, says so):
 
 - **a pocket** (:func:`pockets`): units that reach the rest of the community only through one unit

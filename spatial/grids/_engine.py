@@ -271,11 +271,15 @@ def _into_band(state, labels: np.ndarray, seed: int, restarts: int = 0) -> np.nd
     up to ``restarts`` seeds where a walk is not enough and no count proves it hopeless), finished."""
     adj, hh, xy, k, min_hh, max_hh, *_ = state
     hopeless = crowded(hh[hh <= max_hh], k - int((hh > max_hh).sum()), min_hh=min_hh, max_hh=max_hh) is not None
-    return into_band(adj, hh, labels, min_hh=min_hh, max_hh=max_hh, seed=seed,
-                     stuck=lambda: hemmed_in(adj, hh, min_hh=min_hh, max_hh=max_hh) | np.isin(
-                         np.arange(len(hh)), [v for c in cornered(adj, hh, min_hh=min_hh, max_hh=max_hh) for v in c[0]]),
+
+    def stuck():  # (a unit or a pocket no grid in the band can hold)
+        pocketed = [v for c in cornered(adj, hh, min_hh=min_hh, max_hh=max_hh) for v in c[0]]
+        return hemmed_in(adj, hh, min_hh=min_hh, max_hh=max_hh) | np.isin(np.arange(len(hh)), pocketed)
+
+    return into_band(adj, hh, labels, min_hh=min_hh, max_hh=max_hh, seed=seed, stuck=stuck,
                      finish=lambda walked: _anneal_finish(state, walked, seed),
-                     redraw=lambda s: _anneal_finish(state, _one_seed(state, s), s), restarts=0 if hopeless else restarts)
+                     redraw=lambda s: _anneal_finish(state, _one_seed(state, s), s),
+                     restarts=0 if hopeless else restarts)
 
 
 def _finish_best(state, plans: list, best: tuple, seed: int) -> np.ndarray:
