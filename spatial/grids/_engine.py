@@ -64,6 +64,7 @@ from scipy.sparse.csgraph import connected_components
 
 from spatial.core._procs import PROCESSES, Ahead, one_pool
 from spatial.grids._anneal import anneal
+from spatial.grids._bandproof import cornered, crowded, hemmed_in
 from spatial.grids._bandwalk import into_band
 from spatial.grids._bisect import recursive_bisection
 from spatial.grids._blockcut import recut_blocks
@@ -114,42 +115,6 @@ def _bisect(nodes, k, hh, xy, out, next_label, minor=False):
     cut = min(max(cut + 1, k1), len(nodes) - (k - k1))  # left part = order[:cut]
     next_label = _bisect(nodes[order[:cut]], k1, hh, xy, out, next_label)
     return _bisect(nodes[order[cut:]], k - k1, hh, xy, out, next_label)
-
-
-def hemmed_in(adj: sparse.csr_matrix, hh: np.ndarray, *, min_hh: float, max_hh: float, reach: int = 200,
-              nodes: np.ndarray | None = None) -> np.ndarray:
-    """Nodes that no connected part within ``min_hh``-``max_hh`` can hold (a proof, not a guess).
-
-    A node over ``max_hh``; or a node ``v`` under ``min_hh`` such that the nodes a part holding it
-    could also hold (those with at most ``max_hh - hh[v]`` households: any heavier one would push
-    the part over) and that connect to ``v`` through such nodes hold fewer than ``min_hh`` all
-    together: for instance a gated estate of 266 households whose neighbours are a lot with no
-    homes and estates of 261 and more, with a band of 300-500. The search from each node stops
-    after ``reach`` nodes (then the node is not flagged), so the cost stays linear. ``nodes``: only
-    these are searched from (the others are flagged only when over ``max_hh``).
-    """
-    hh = np.asarray(hh, dtype=float)
-    n = len(hh)
-    out = hh > max_hh
-    ip, ind = adj.indptr.tolist(), adj.indices.tolist()
-    hl = hh.tolist()
-    start = (hh > 0) & (hh < min_hh)
-    if nodes is not None:
-        asked = np.zeros(n, dtype=bool)
-        asked[np.asarray(nodes, dtype=np.int64)] = True
-        start &= asked
-    for v in np.flatnonzero(start).tolist():
-        room = max_hh - hl[v]
-        total, seen, stack = hl[v], {v}, [v]
-        while stack and total < min_hh and len(seen) <= reach:
-            x = stack.pop()
-            for y in ind[ip[x]:ip[x + 1]]:
-                if y not in seen and hl[y] <= room:
-                    seen.add(y)
-                    stack.append(y)
-                    total += hl[y]
-        out[v] = total < min_hh and not stack
-    return out if n else np.zeros(0, dtype=bool)
 
 
 def unevenable(adj: sparse.csr_matrix, hh: np.ndarray, k: int, *, within: float, band=None) -> np.ndarray:
@@ -276,7 +241,8 @@ def partition(
         if not min_hh <= hh.sum() / max(int(_seats(adj, hh, k)[2].sum()), 1) <= max_hh:
             restarts = 0  # the mean grid is out of the band: no plan puts them all in it, none is near
     if weights.beyond <= 0 or restarts <= 0:
-        return _into_band(state, _anneal_finish(state, _one_seed(state, seed), seed), seed)
+        return _into_band(state, _anneal_finish(state, _one_seed(state, seed), seed), seed,
+                          restarts=restarts if weights.beyond <= 0 else 0)  # ("band": none of its own yet)
     stuck = hemmed_in(adj, hh, min_hh=min_hh, max_hh=max_hh)
     # parts no plan can bring within the rule are not what tells plans apart (seed 20's estate
     # in ``_grade``: twenty plans graded by how far off its grid was, each with it 11-13% off)
@@ -303,12 +269,20 @@ def partition(
     return _into_band(state, _finish_best(state, plans, best, seed), seed)
 
 
-def _into_band(state, labels: np.ndarray, seed: int) -> np.ndarray:
-    """``labels`` walked into the band where they can be (``_bandwalk.into_band``), finished again."""
+def _into_band(state, labels: np.ndarray, seed: int, restarts: int = 0) -> np.ndarray:
+    """``labels`` walked into the band where they can be (``_bandwalk.into_band``, drawn again from
+    up to ``restarts`` seeds where a walk is not enough and no count proves it hopeless), finished."""
     adj, hh, xy, k, min_hh, max_hh, *_ = state
-    return into_band(adj, hh, labels, min_hh=min_hh, max_hh=max_hh, seed=seed,
-                     stuck=lambda: hemmed_in(adj, hh, min_hh=min_hh, max_hh=max_hh),
-                     finish=lambda walked: _anneal_finish(state, walked, seed))
+    hopeless = crowded(hh[hh <= max_hh], k - int((hh > max_hh).sum()), min_hh=min_hh, max_hh=max_hh) is not None
+
+    def stuck():  # (a unit or a pocket no grid in the band can hold)
+        pocketed = [v for c in cornered(adj, hh, min_hh=min_hh, max_hh=max_hh) for v in c[0]]
+        return hemmed_in(adj, hh, min_hh=min_hh, max_hh=max_hh) | np.isin(np.arange(len(hh)), pocketed)
+
+    return into_band(adj, hh, labels, min_hh=min_hh, max_hh=max_hh, seed=seed, stuck=stuck,
+                     finish=lambda walked: _anneal_finish(state, walked, seed),
+                     redraw=lambda s: _anneal_finish(state, _one_seed(state, s), s),
+                     restarts=0 if hopeless else restarts)
 
 
 def _finish_best(state, plans: list, best: tuple, seed: int) -> np.ndarray:

@@ -15,6 +15,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from spatial.core._words import counted
+from spatial.grids._bandproof import cornered, crowded
 from spatial.grids._engine import hemmed_in
 from spatial.grids._prep import Prepared, beyond_rule
 
@@ -362,3 +363,66 @@ def explain_community(report, cid, h, h_rest, k_got, k_asked, lo, hi, n_grids, n
                    zh=(f"要求 {k_asked} 个网格，实际划出 {k_got} 个", "互不相连的单元各需一个网格，或单元太少无法再分"))
 
 
+
+
+def explain_cornered(report, prep, node, hh, cost, lo, hi) -> None:
+    """One row per pocket of units no grid in the band can hold (``_bandproof.cornered``): units that
+    reach the rest of their community only through one of them, so that one grid holds them all,
+    under ``lo`` together and over ``hi`` with any neighbour beyond."""
+    for nodes, gate, total, lightest in cornered(cost, hh, min_hh=lo, max_hh=hi):
+        members = np.flatnonzero(np.isin(node, nodes))
+        ids = [str(u) for u in prep.unit_ids[members]]
+        names = ", ".join(ids[:6]) + (" ..." if len(ids) > 6 else "")
+        each = ", ".join(f"{hh[v]:g}" for v in nodes[:6]) + (" ..." if len(nodes) > 6 else "")
+        via = ", ".join(str(u) for u in prep.unit_ids[np.isin(node, gate)][:3])
+        beyond = f"; the lightest neighbour beyond holds {lightest:g}, {total + lightest:g} in all" \
+            if np.isfinite(lightest) else ""
+        beyond_zh = f"；外侧最小的相邻单元有 {lightest:g} 户，合计 {total + lightest:g} 户" if np.isfinite(lightest) else ""
+        report.add("units", names,
+                   f"these {len(ids)} units ({each} households, {total:g} in all) reach the rest of their "
+                   f"community only through {via}, so one grid holds them all: under {lo:g} with all the lighter "
+                   f"units they could join, and over {hi:g} with any neighbour of more than {hi - total:g} "
+                   f"households{beyond}",
+                   "no grid holding them can be in the band, in any plan: widen the band, let the estate beside "
+                   "them be split (gated/together/locked), move them to another community, or accept one grid out",
+                   zh=(f"这 {len(ids)} 个单元（{each} 户，共 {total:g} 户）只能经由 {via} 与社区其余部分相连，"
+                       f"因此必须同在一个网格：加上所有可并入的较小单元仍不足 {lo:g}，加上任何一个超过 {hi - total:g} 户"
+                       f"的相邻单元又会超过 {hi:g}{beyond_zh}",
+                       "任何方案中包含它们的网格都无法落在户数区间内：请放宽户数区间、允许拆分相邻的小区"
+                       "（gated/together/locked）、把它们划入其他社区，或接受一个网格超出区间"), ids=ids)
+
+
+def explain_crowded(report, cid, hh, k, lo, hi) -> None:
+    """A row when counting proves no plan of ``k`` grids puts every grid of community ``cid`` in
+    the band (``_bandproof.crowded`` on its units' ``hh``, an estate one unit; units over ``hi``
+    alone, which have rows of their own, set aside with their grids). Only where two or more
+    units are heavy and the mean grid is in the band (else the community's own row says it)."""
+    hh = np.asarray(hh, dtype=float)
+    k = int(k) - int((hh > hi).sum())
+    total = float(hh[hh <= hi].sum())
+    proof = crowded(hh[hh <= hi], k, min_hh=lo, max_hh=hi) if k > 1 and lo > 0 else None
+    if proof is None or len(proof["heavy"]) < 2 or not k * lo <= total <= k * hi:
+        return  # (a mean grid out of the band has its own row: ``explain_community``)
+    heavy, t = proof["heavy"], len(proof["heavy"])
+    span = f"{heavy.min():g}" if heavy.min() == heavy.max() else f"{heavy.min():g}–{heavy.max():g}"
+    pair = f"any two pass {hi:g}"
+    if t > k:
+        report.add("communities", cid,
+                   f"{t} units or estates hold {span} households each and no two fit one grid ({pair}): "
+                   f"{counted(k, 'grid')} cannot hold them",
+                   f"no plan of {k} grids is in the band: ask for {t} grids or more, or widen the band",
+                   zh=(f"有 {t} 个单元或小区各有 {span} 户，任意两个合起来超过 {hi:g}，不能同在一个网格：{k} 个网格放不下",
+                       f"{k} 个网格的任何方案都无法全部落在区间内：请要求至少 {t} 个网格，或放宽户数区间"))
+        return
+    short = proof["need"] - (k - t) * lo
+    topup = f", and {short:g} to bring the lighter of them to {lo:g}" if short > 0 else ""
+    topup_zh = f"，另需 {short:g} 户把其中较小者补足 {lo:g} 户" if short > 0 else ""
+    report.add("communities", cid,
+               f"{t} units or estates hold {span} households each and no two fit one grid ({pair}): {t} of the "
+               f"{k} grids hold one each, and the other {k - t} must be made of the remaining "
+               f"{proof['light']:,g} households, short of the {proof['need']:,g} the band asks ({lo:g} each{topup})",
+               f"no plan of {k} grids is in the band: ask for fewer grids, or lower the minimum",
+               zh=(f"有 {t} 个单元或小区各有 {span} 户，任意两个合起来超过 {hi:g}，不能同在一个网格：{k} 个网格中 {t} 个"
+                   f"各含其一，其余 {k - t} 个只能由剩下的 {proof['light']:,g} 户组成，少于区间所需的 {proof['need']:,g} 户"
+                   f"（每格 {lo:g} 户{topup_zh}）",
+                   f"{k} 个网格的任何方案都无法全部落在区间内：请减少网格数，或调低下限"))

@@ -31,7 +31,8 @@ from spatial.core.errors import SpatialError
 from spatial.core.reproject import as_returned, to_crs_valid
 from spatial.grids._engine import RESTARTS_LIMIT, apportion, partition
 from spatial.grids._islands import grid_pieces, piece_targets
-from spatial.grids._explain import explain_band_fit, explain_community, explain_far, explain_hemmed_in
+from spatial.grids._explain import (explain_band_fit, explain_community, explain_cornered, explain_crowded, explain_far,
+                                    explain_hemmed_in)
 from spatial.grids._codes_staff import _codes_and_staff
 from spatial.grids._inputs import _grids_asked, _labels_from, _say_count, _say_unasked, check_named_columns, gated_labels, id_order
 from spatial.grids._objective import MAX_DEVIATION_PCT, Shapes, weights_for
@@ -420,6 +421,7 @@ def partition_grids(
             offset += int(lab.max()) + 1
             explain_community(report, cid, comm_hh[c], comm_rest[c], int(lab.max()) + 1, int(k[c]), min_households,
                                max_households, n_grids, n_over=int(n_big[c]))
+            explain_crowded(report, cid, hh[nodes], int(lab.max()) + 1, min_households, max_households)
     unit_grid = np.where(node >= 0, labels[np.maximum(node, 0)], -1)
     grid_ids = _grid_ids(prep, unit_grid, locked_l)
     explain_band_fit(report, prep.hh, households_col, max_households)  # most units over it: the column's fault?
@@ -430,6 +432,9 @@ def partition_grids(
                    zh=(f"单个单元即有 {prep.hh[i]:g} 户 > {max_households:g}（max_households）",
                        "所在网格超出户数区间；请拆分该单元或调高 max_households"))
     explain_hemmed_in(report, prep, node, hh, cost, min_households, max_households)
+    drawn = np.bincount(labels[labels >= 0], weights=hh[labels >= 0])
+    if ((drawn < min_households) | (drawn > max_households)).any():  # (pockets sought only then: 0.06 s at 10,000)
+        explain_cornered(report, prep, node, hh, cost, min_households, max_households)
     out_units, grids = finish(prep, grid_ids, report, min_households=min_households, max_households=max_households,
                               code_layout=code_layout, communities=communities, community_id_col=community_id_col,
                               road_buffer_m=road_buffer_m, renumber=locked_l is None, object_type=object_type)

@@ -1,0 +1,215 @@
+"""The band on real polygons: which draws leave a grid out of it, and is any plan in the band?
+
+Towns not ours: libpysal's 32 Mexican states and 49 Columbus neighbourhoods, North Carolina's 100
+counties (``sids2``), momepy's Bubeneč tessellation, each one community with made-up households
+(lognormal about 60 a unit, 8% towers of 180-419, 12% empty, two estates of a unit and up to two
+neighbours, each under 450: the recipe of ``tests/test_outside_band_islands.py``), for town seeds
+and grid counts (the town's households over 400, 460 or 340), 26 cases, each drawn with
+``balance="equal"`` and ``"band"`` (seed 0): 52 draws. For each draw: the grids out of 300-500,
+and how many of them the report proves (a row on their units or community, not "try another
+--seed").
+
+With ``--exact``, each case with a draw out of the band is decided by an integer program of our
+own (scipy's HiGHS), apart from the engine: can the units (an estate one node, rook neighbours
+sharing 1 m of boundary, shapely) be cut into exactly k connected parts, each in the band? Each
+part is named by its lowest node (its representative), a unit belongs to one representative at
+or below it, and a flow from each representative reaches every unit of its part through units
+of that part only. "feasible" plans are checked again with networkx; "unknown" is a time limit.
+
+    .venv/bin/python -m benchmarks.band_real_probe                  # 52 draws, about 2 CPU-minutes
+    .venv/bin/python -m benchmarks.band_real_probe --exact --time-limit 600
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import logging
+import os
+import time
+import warnings
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import shapely
+from scipy import sparse
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+#: (town, town seeds, households a grid the count is drawn from)
+CASES = [("mexico", (1, 2, 3), (400, 460, 340)), ("columbus", (1, 2, 3), (400, 460, 340)),
+         ("sids2", (1, 2), (400, 460)), ("bubenec", (1, 2), (400, 460))]
+
+
+def polygons(name: str) -> gpd.GeoDataFrame:
+    """The town's polygons in metres."""
+    if name == "bubenec":
+        import momepy
+
+        path = os.path.join(os.path.dirname(momepy.__file__), "datasets", "bubenec.gpkg")
+        if not os.path.exists(path):
+            path = glob.glob(os.path.join(os.path.dirname(os.path.dirname(momepy.__file__)), "**", "bubenec.gpkg"),
+                             recursive=True)[0]
+        g = gpd.read_file(path, layer="tessellation")[["geometry"]]
+    else:
+        import libpysal.examples as ex
+
+        g = gpd.read_file(ex.get_path({"sids2": "sids2.shp", "columbus": "columbus.shp",
+                                       "mexico": "mexicojoin.shp"}[name]))[["geometry"]]
+        if name == "columbus":  # coordinates of about 6 x 4: read as km
+            g = gpd.GeoDataFrame(geometry=g.geometry.scale(1000, 1000, origin=(0, 0)).values, crs="EPSG:32617")
+        elif g.crs is None:
+            g = g.set_crs("EPSG:4326")
+    if g.crs.is_geographic:
+        g = g.to_crs(g.estimate_utm_crs())
+    return g
+
+
+def town(name: str, seed: int):
+    """Units (unit_id, households, gated) and one community over them."""
+    g = polygons(name).reset_index(drop=True)
+    g["geometry"] = shapely.make_valid(g.geometry.values)
+    rng = np.random.default_rng(seed)
+    n = len(g)
+    hh = rng.lognormal(np.log(60), 0.9, n)
+    towers = rng.random(n) < 0.08
+    hh[towers] = rng.integers(180, 420, towers.sum())
+    hh[rng.random(n) < 0.12] = 0
+    g.insert(0, "unit_id", [f"U{i:03d}" for i in range(n)])
+    g.insert(1, "households", np.round(hh).clip(0, 480).astype(int))
+    gated = np.array([None] * n, dtype=object)
+    for e in range(2):
+        i = int(rng.integers(n))
+        for j in [i, *np.flatnonzero(g.geometry.touches(g.geometry.iloc[i]).to_numpy())[:2]]:
+            gated[j] = f"E{e}"
+    g["gated"] = gated
+    for e in ("E0", "E1"):
+        m = g["gated"] == e
+        if g.loc[m, "households"].sum() > 450:
+            g.loc[m, "households"] = (g.loc[m, "households"] * 450 / g.loc[m, "households"].sum()).astype(int)
+    comm = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[shapely.union_all(g.geometry.values).buffer(0.01)],
+                            crs=g.crs)
+    return g, comm
+
+
+def node_graph(units) -> tuple[nx.Graph, np.ndarray]:
+    """Rook graph (1 m of shared boundary) with each estate one node, and the nodes' households."""
+    geoms = units.geometry.values
+    key = [f"E:{e}" if isinstance(e, str) else f"U:{i}" for i, e in enumerate(units["gated"])]
+    names = list(dict.fromkeys(key))
+    node = np.array([names.index(k) for k in key])
+    g = nx.Graph()
+    g.add_nodes_from(range(len(names)))
+    tree = shapely.STRtree(geoms)
+    for i, j in zip(*tree.query(geoms, predicate="intersects")):
+        if i < j and node[i] != node[j] and \
+                shapely.length(shapely.intersection(geoms[i].boundary, geoms[j].boundary)) >= 1.0:
+            g.add_edge(int(node[i]), int(node[j]))
+    return g, np.bincount(node, weights=units["households"].to_numpy(), minlength=len(names))
+
+
+def exact_band_plan(g: nx.Graph, w: np.ndarray, k: int, lo: float, hi: float, *, time_limit: float = 600.0):
+    """("feasible", labels) / ("infeasible", None) / ("unknown", None): ``k`` connected parts of
+    ``g``, each holding ``lo``-``hi`` of ``w`` (representative formulation with a flow a part)."""
+    n = g.number_of_nodes()
+    x = {(v, u): i for i, (v, u) in enumerate((v, u) for u in range(n) for v in range(u, n))}
+    f = {}
+    for u in range(n):
+        for a, b in g.edges():
+            if a >= u and b >= u:
+                for s, t in ((a, b), (b, a)):
+                    if t != u:
+                        f[u, s, t] = len(x) + len(f)
+    rows, cols, vals, lb, ub = [], [], [], [], []
+
+    def add(entries, low, high):
+        for c, v in entries:
+            rows.append(len(lb))
+            cols.append(c)
+            vals.append(v)
+        lb.append(low)
+        ub.append(high)
+
+    add([(x[u, u], 1) for u in range(n)], k, k)
+    for v in range(n):
+        add([(x[v, u], 1) for u in range(v + 1)], 1, 1)
+    for u in range(n):
+        for v in range(u + 1, n):
+            add([(x[v, u], 1), (x[u, u], -1)], -np.inf, 0)
+        add([(x[v, u], w[v]) for v in range(u, n)] + [(x[u, u], -lo)], 0, np.inf)
+        add([(x[v, u], w[v]) for v in range(u, n)] + [(x[u, u], -hi)], -np.inf, 0)
+    flows: dict = {}
+    for (u, s, t), c in f.items():
+        flows.setdefault((u, t), []).append((c, 1))
+        flows.setdefault((u, s), []).append((c, -1))
+        add([(c, 1), (x[s, u], -n)], -np.inf, 0)
+        add([(c, 1), (x[t, u], -n)], -np.inf, 0)
+    for u in range(n):
+        for v in range(u + 1, n):
+            add(flows.get((u, v), []) + [(x[v, u], -1)], 0, np.inf)
+    nv = len(x) + len(f)
+    a = sparse.csr_matrix((vals, (rows, cols)), shape=(len(lb), nv))
+    integrality = np.r_[np.ones(len(x)), np.zeros(len(f))]
+    res = milp(np.zeros(nv), constraints=LinearConstraint(a, lb, ub), integrality=integrality,
+               bounds=Bounds(0, np.r_[np.ones(len(x)), np.full(len(f), float(n))]),
+               options={"time_limit": time_limit})
+    if res.status == 2:
+        return "infeasible", None
+    if res.x is None:
+        return "unknown", None
+    reps = [u for u in range(n) if res.x[x[u, u]] > 0.5]
+    lab = np.array([next(i for i, u in enumerate(reps) if u <= v and res.x[x[v, u]] > 0.5) for v in range(n)])
+    sums = np.bincount(lab, weights=w, minlength=k)
+    ok = ((sums >= lo) & (sums <= hi)).all() and all(nx.is_connected(g.subgraph(np.flatnonzero(lab == p).tolist()))
+                                                   for p in range(k))
+    return ("feasible" if ok else "unknown"), lab
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--exact", action="store_true", help="decide each case with a draw out of the band (HiGHS)")
+    p.add_argument("--time-limit", type=float, default=600.0, help="seconds HiGHS may take a case")
+    p.add_argument("--only", nargs="*", default=None, help="towns to run (mexico columbus sids2 bubenec)")
+    args = p.parse_args(argv)
+    logging.disable(logging.WARNING)
+    warnings.filterwarnings("ignore")
+    from spatial.grids.partition import partition_grids
+
+    totals = {"draws": 0, "out": 0, "grids_out": 0, "hh_out": 0.0, "proven": 0, "cpu": 0.0}
+    for name, seeds, per_grid in CASES:
+        if args.only and name not in args.only:
+            continue
+        for ts in seeds:
+            units, comm = town(name, ts)
+            for per in per_grid:
+                k = int(round(units["households"].sum() / per))
+                any_out = False
+                for bal in ("equal", "band"):
+                    t = time.process_time()
+                    res = partition_grids(units, comm, n_grids=k, gated_col="gated", seed=0, balance=bal)
+                    cpu = time.process_time() - t
+                    h = res.grids["households"].to_numpy()
+                    out = h[(h < 300) | (h > 500)]
+                    rows = res.report[res.report["layer"] == "grids"]
+                    proven = int(rows["action"].str.contains("the rows on it").sum())
+                    print(json.dumps({"town": name, "seed": ts, "k": k, "balance": bal, "out": out.tolist(),
+                                      "proven": proven, "cpu_s": round(cpu, 1)}), flush=True)
+                    totals["draws"] += 1
+                    totals["out"] += bool(len(out))
+                    totals["grids_out"] += len(out)
+                    totals["hh_out"] += float(np.maximum(out - 500, 0).sum() + np.maximum(300 - out, 0).sum())
+                    totals["proven"] += proven
+                    totals["cpu"] += cpu
+                    any_out |= bool(len(out))
+                if args.exact and any_out:
+                    g, w = node_graph(units)
+                    t = time.process_time()
+                    status, _ = exact_band_plan(g, w, k, 300, 500, time_limit=args.time_limit)
+                    print(json.dumps({"town": name, "seed": ts, "k": k, "exact": status,
+                                      "cpu_s": round(time.process_time() - t, 1)}), flush=True)
+    print(json.dumps({k: round(v, 1) for k, v in totals.items()}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,245 @@
+"""Proofs that no plan puts every grid in the band, beyond one unit's (private plumbing of the
+report: :mod:`spatial.grids._explain`).
+
+:func:`hemmed_in` proves a unit or group cannot be in a grid in the band on its own reach (the
+engine's, re-exported by ``_engine``). Two more proofs a planner can read were missing, found on
+libpysal's polygons with made-up households, where the report said "try another --seed" though no plan exists (an exact integer
+program, set partitioning over every connected group of units in the band, says so):
+
+- **a pocket** (:func:`pockets`): units that reach the rest of the community only through one unit
+  and hold, with it, fewer than the minimum. Every grid touching them is under the band unless it
+  passes that unit, and only one grid can hold it, so one grid holds them all. On the Mexican
+  states (households of seed 3) three states of 33, 23 and 93 households behind one of them,
+  beyond which lies only an estate of 352: 501 > 500 in any plan. ``hemmed_in`` on the graph with
+  each pocket one node (:func:`cornered`) then proves such groups.
+- **too many heavy units** (:func:`crowded`): units (an estate one unit) of which no two fit one
+  grid each take a grid of their own, and the other grids must be made of what is left. On the
+  Mexican states (seed 1) with 9 grids, five units of 292-438 households leave 1,170 households for
+  the other four grids (1,200 at the minimum) and eight of them to bring 292 to 300.
+
+Imports numpy and scipy only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+
+__all__ = ["cornered", "crowded", "hemmed_in", "pockets"]
+
+#: Nodes a pocket's search visits before giving up (the pocket is then not claimed), as
+#: ``hemmed_in``'s ``reach``: the cost stays linear in the units.
+_REACH = 200
+#: Passes of pocket merging (a pocket merged can make the unit it hangs from part of a larger one).
+_PASSES = 6
+
+
+def hemmed_in(adj: sparse.csr_matrix, hh: np.ndarray, *, min_hh: float, max_hh: float, reach: int = 200,
+              nodes: np.ndarray | None = None) -> np.ndarray:
+    """Nodes that no connected part within ``min_hh``-``max_hh`` can hold (a proof, not a guess).
+
+    A node over ``max_hh``; or a node ``v`` under ``min_hh`` such that the nodes a part holding it
+    could also hold (those with at most ``max_hh - hh[v]`` households: any heavier one would push
+    the part over) and that connect to ``v`` through such nodes hold fewer than ``min_hh`` all
+    together: for instance a gated estate of 266 households whose neighbours are a lot with no
+    homes and estates of 261 and more, with a band of 300-500. The search from each node stops
+    after ``reach`` nodes (then the node is not flagged), so the cost stays linear. ``nodes``: only
+    these are searched from (the others are flagged only when over ``max_hh``).
+    """
+    hh = np.asarray(hh, dtype=float)
+    n = len(hh)
+    out = hh > max_hh
+    ip, ind = adj.indptr.tolist(), adj.indices.tolist()
+    hl = hh.tolist()
+    start = (hh > 0) & (hh < min_hh)
+    if nodes is not None:
+        asked = np.zeros(n, dtype=bool)
+        asked[np.asarray(nodes, dtype=np.int64)] = True
+        start &= asked
+    for v in np.flatnonzero(start).tolist():
+        room = max_hh - hl[v]
+        total, seen, stack = hl[v], {v}, [v]
+        while stack and total < min_hh and len(seen) <= reach:
+            x = stack.pop()
+            for y in ind[ip[x]:ip[x + 1]]:
+                if y not in seen and hl[y] <= room:
+                    seen.add(y)
+                    stack.append(y)
+                    total += hl[y]
+        out[v] = total < min_hh and not stack
+    return out if n else np.zeros(0, dtype=bool)
+
+
+def _cut_nodes(adj: sparse.csr_matrix) -> np.ndarray:
+    """Articulation points of an undirected graph (iterative Tarjan lowpoint on CSR arrays)."""
+    n = adj.shape[0]
+    ip, ind = adj.indptr, adj.indices
+    disc = np.full(n, -1, dtype=np.int64)
+    low = np.zeros(n, dtype=np.int64)
+    cut = np.zeros(n, dtype=bool)
+    t = 0
+    for root in range(n):
+        if disc[root] >= 0:
+            continue
+        disc[root] = low[root] = t
+        t += 1
+        children = 0
+        stack = [(root, -1, ip[root])]
+        while stack:
+            v, parent, i = stack[-1]
+            if i < ip[v + 1]:
+                stack[-1] = (v, parent, i + 1)
+                w = ind[i]
+                if w == v:
+                    continue
+                if disc[w] < 0:
+                    disc[w] = low[w] = t
+                    t += 1
+                    if v == root:
+                        children += 1
+                    stack.append((w, v, ip[w]))
+                elif w != parent:
+                    low[v] = min(low[v], disc[w])
+            else:
+                stack.pop()
+                if stack:
+                    u = stack[-1][0]
+                    low[u] = min(low[u], low[v])
+                    if u != root and low[v] >= disc[u]:
+                        cut[u] = True
+        cut[root] = children > 1
+    return cut
+
+
+def pockets(adj: sparse.csr_matrix, hh: np.ndarray, *, min_hh: float) -> np.ndarray:
+    """Group of each node: nodes that any plan with every grid at ``min_hh`` or more must keep in
+    one grid (a node alone is its own group).
+
+    A node ``a`` whose removal cuts the graph, and a side of it that holds, with ``a``, fewer than
+    ``min_hh`` households: a grid inside the side is under the minimum, so every grid meeting the
+    side holds ``a``, and one grid holds all of them. Merged groups are searched again (a pocket can
+    make the node it hangs from part of a larger one).
+
+    Examples
+    --------
+    A row of five: 33 | 93 | 23 | 352 | 400, band from 300. The first three reach the rest only
+    through the third, and hold 149: they are one group.
+
+    >>> import numpy as np
+    >>> from scipy import sparse
+    >>> i = np.arange(4)
+    >>> adj = sparse.csr_matrix((np.ones(8), (np.r_[i, i + 1], np.r_[i + 1, i])), shape=(5, 5))
+    >>> pockets(adj, np.array([33.0, 93, 23, 352, 400]), min_hh=300).tolist()
+    [0, 0, 0, 1, 2]
+    """
+    hh = np.asarray(hh, dtype=float)
+    n = len(hh)
+    group = np.arange(n)
+    if n == 0:
+        return group
+    for _ in range(_PASSES):
+        _, group = np.unique(group, return_inverse=True)
+        m = int(group.max()) + 1
+        p = sparse.csr_matrix((np.ones(n), (np.arange(n), group)), shape=(n, m))
+        g_adj = (p.T @ adj @ p).tocsr()
+        g_adj.setdiag(0)
+        g_adj.eliminate_zeros()
+        g_hh = np.bincount(group, weights=hh, minlength=m)
+        merge = _merges(g_adj, g_hh, min_hh)
+        if not merge:
+            break
+        lab = np.arange(m)
+        for a, side in merge:  # (union by relabelling: few pockets, small sides)
+            mine = np.isin(lab, lab[[a, *side]])
+            lab[mine] = lab[a]
+        group = lab[group]
+    return np.unique(group, return_inverse=True)[1]
+
+
+def _merges(adj, hh, min_hh):
+    """(cut node, nodes of a side) pairs where the side and the node hold fewer than ``min_hh``."""
+    ip, ind = adj.indptr.tolist(), adj.indices.tolist()
+    hl = hh.tolist()
+    out = []
+    for a in np.flatnonzero(_cut_nodes(adj)).tolist():
+        room = min_hh - hl[a]
+        done = {a}
+        for x in ind[ip[a]:ip[a + 1]]:
+            if x in done:
+                continue
+            seen, stack, total = {x}, [x], hl[x]
+            while stack and total < room and len(seen) <= _REACH:
+                u = stack.pop()
+                for y in ind[ip[u]:ip[u + 1]]:
+                    if y != a and y not in seen:
+                        seen.add(y)
+                        stack.append(y)
+                        total += hl[y]
+            done |= seen
+            if not stack and total < room:  # the whole side searched, and light
+                out.append((a, sorted(seen)))
+    return out
+
+
+def cornered(adj: sparse.csr_matrix, hh: np.ndarray, *, min_hh: float, max_hh: float):
+    """Pockets of two or more nodes (:func:`pockets`) that no grid in ``min_hh``-``max_hh`` can
+    hold (``hemmed_in`` on the graph with each pocket one node): a list of (nodes of the pocket,
+    the node it hangs from, households of the pocket, households of its lightest neighbour outside)."""
+    hh = np.asarray(hh, dtype=float)
+    group = pockets(adj, hh, min_hh=min_hh)
+    m = int(group.max()) + 1 if len(group) else 0
+    sizes = np.bincount(group, minlength=m)
+    if not (sizes > 1).any():
+        return []
+    n = len(hh)
+    p = sparse.csr_matrix((np.ones(n), (np.arange(n), group)), shape=(n, m))
+    g_adj = (p.T @ adj @ p).tocsr()
+    g_adj.setdiag(0)
+    g_adj.eliminate_zeros()
+    g_hh = np.bincount(group, weights=hh, minlength=m)
+    stuck = hemmed_in(g_adj, g_hh, min_hh=min_hh, max_hh=max_hh, nodes=np.flatnonzero(sizes > 1))
+    _, comp = connected_components(g_adj, directed=False)
+    comp_hh = np.bincount(comp, weights=g_hh)
+    out = []
+    for gid in np.flatnonzero(stuck & (sizes > 1) & (comp_hh[comp] >= min_hh)):
+        nodes = np.flatnonzero(group == gid)
+        nb = g_adj.indices[g_adj.indptr[gid]:g_adj.indptr[gid + 1]]
+        lightest = float(g_hh[nb].min()) if len(nb) else np.nan
+        inner = adj[nodes][:, nodes]  # the node the rest hangs from: the one with an edge outside
+        outside = np.asarray(adj[nodes].sum(axis=1)).ravel() - np.asarray(inner.sum(axis=1)).ravel()
+        gate = nodes[outside > 0]
+        out.append((nodes, gate, float(g_hh[gid]), lightest))
+    return out
+
+
+def crowded(hh: np.ndarray, k: int, *, min_hh: float, max_hh: float):
+    """A proof by counting that no ``k`` grids in ``min_hh``-``max_hh`` hold the nodes ``hh``
+    (an estate one node), or None.
+
+    Take the heaviest nodes while no two of them fit one grid (each pair over ``max_hh``): each
+    needs a grid of its own, and the ``k`` - t other grids must be made of the rest, which must
+    also bring the heavy nodes under ``min_hh`` up to it. Returns a dict (``heavy``: their
+    households, ``light``: the rest's, ``need``: what the band asks of the rest, ``k``) for the
+    largest such t where the rest fall short, or where the heavy nodes outnumber the grids.
+
+    Examples
+    --------
+    >>> crowded([400, 419, 438, 292, 404] + [130] * 9, 9, min_hh=300, max_hh=500)["need"]
+    1208.0
+    >>> crowded([400, 300, 300], 3, min_hh=300, max_hh=500) is None
+    True
+    """
+    w = np.sort(np.asarray(hh, dtype=float))[::-1]
+    total = float(w.sum())
+    found = None
+    for t in range(1, len(w) + 1):
+        if t > 1 and w[t - 1] + w[t - 2] <= max_hh:
+            break
+        heavy = w[:t]
+        if t > k:
+            return {"heavy": heavy, "light": total - float(heavy.sum()), "need": np.inf, "k": int(k)}
+        need = (k - t) * min_hh + float(np.maximum(min_hh - heavy, 0).sum())
+        if total - heavy.sum() < need - 1e-9:
+            found = {"heavy": heavy, "light": total - float(heavy.sum()), "need": need, "k": int(k)}
+    return found
