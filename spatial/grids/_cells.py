@@ -212,7 +212,7 @@ def exact_tiling(block, cells: dict, footprint, limit_m: float, *, held: dict | 
                                                       grid_size=_GRID_M)
     pending = list(loose)
     for part in shapely.get_parts(_polygonal(rest) or shapely.Polygon()):
-        if part.area < _SLIVER_M2 and (out or loose):
+        if part.area < _SLIVER_M2 and (out or loose or foreign):
             pending.append(part)
         elif part.area > 0:
             out.append([-1, part, None])
@@ -230,7 +230,16 @@ def exact_tiling(block, cells: dict, footprint, limit_m: float, *, held: dict | 
             break
         pending = left
     for part in pending:
-        if part.area >= _SLIVER_M2 or not out:
+        k = -1
+        if foreign and part.area < _SLIVER_M2:  # (beside a footprint from next door: with it)
+            near = [p for _, p in foreign]
+            k = longest_shared_edge(part, near, nearest=False)
+            if k < 0 and (not out or min(shapely.distance(part, near)) <= min(shapely.distance(
+                    part, [g for _, g, _ in out]))):  # (touching none along an edge: the nearest)
+                k = longest_shared_edge(part, near)
+        if k >= 0:
+            foreign[k] = (foreign[k][0], polygonal(shapely.union(foreign[k][1], part, grid_size=_GRID_M)))
+        elif part.area >= _SLIVER_M2 or not out:
             out.append([-1, part, None])
         else:  # float noise touching nothing along an edge: the nearest unit
             k = longest_shared_edge(part, [g for _, g, _ in out])

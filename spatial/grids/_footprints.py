@@ -47,6 +47,8 @@ def held_pieces(members: np.ndarray, footprint, is_point, area, labels, report, 
     under = rank[right] < rank[left]
     left, right = left[under], right[under]
     out: dict[int, object] = {}
+    said = {r["row_id"] for r in report.rows  # (a building on a boundary: its row says so already)
+            if r["layer"] == "buildings" and r["problem"].startswith("lies across the boundary")}
     order = np.argsort(left, kind="stable")
     left, right = left[order], right[order]
     start = np.searchsorted(left, np.arange(len(poly)))
@@ -65,7 +67,7 @@ def held_pieces(members: np.ndarray, footprint, is_point, area, labels, report, 
                            zh=(f"与建筑 {labels[poly[j]]} 的轮廓重叠 {lost:.1f} 平方米，重叠部分归较大建筑的单元",
                                "请修正两个轮廓，使其不重叠"))
             g = rest
-        if _leftover(outside[i], full[i]):
+        if _leftover(outside[i], full[i]) and str(labels[poly[i]]) not in said:
             report.add("buildings", labels[poly[i]],
                        f"{outside[i]:.1f} m2 ({outside[i] / full[i]:.1%}) of its footprint lies outside community "
                        f"{cid!r}, which holds the building", "move the community boundary round the building",
