@@ -106,10 +106,11 @@ def hold(g, own_piece, others, tree=None):
     with its own ``own_piece`` (one of ``others`` too, or not)."""
     if len(others):
         near = others[tree.query(g, predicate="intersects")] if tree is not None else others
-        near = [p for p in near if p is not own_piece]
+        near = np.array([p for p in near if p is not own_piece], dtype=object)
+        near = near[~shapely.touches(near, g)] if len(near) else near  # (only those reaching into it)
         if len(near):
-            g = shapely.difference(g, shapely.union_all(near))
-    if own_piece is not None:
+            g = shapely.difference(g, near[0] if len(near) == 1 else shapely.union_all(near))
+    if own_piece is not None and not shapely.covers(g, own_piece):
         g = shapely.union(g, own_piece)
     return polygonal(g)
 
