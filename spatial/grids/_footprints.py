@@ -21,6 +21,8 @@ from spatial.core._geom import polygonal
 #: A footprint is held whole when at most this share of its area (or 0.01 m²) lies outside its unit.
 SHARE_LEFT = 1e-3
 _AREA_LEFT_M2 = 0.01
+#: Grid (metres) of the overlays, as :mod:`spatial.grids._cells` tiles a block.
+_GRID_M = 1e-3
 
 
 def _leftover(lost: float, area: float) -> bool:
@@ -125,8 +127,6 @@ def pieces_of_footprint(parts, own_piece):
 def join_foreign(rows: list[dict], foreign: list, row_of: dict, report, labels) -> None:
     """Give each footprint piece reaching into another block (``foreign``: (building, piece)) to
     the unit its building is counted in (``row_of``), and say which units are then in parts."""
-    from spatial.grids._cells import _GRID_M
-
     for b, piece in foreign:
         row = rows[row_of[b]]
         row["geometry"] = polygonal(shapely.union(row["geometry"], piece, grid_size=_GRID_M))
