@@ -16,6 +16,7 @@ import numpy as np
 import shapely
 
 from spatial.core._geom import polygonal
+from spatial.grids._footprints import hold, pieces_of_footprint
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +50,8 @@ def edge_matched(rows: list[dict]) -> None:
         except shapely.errors.GEOSException:
             continue
         clean = np.array([polygonal(g) for g in clean], dtype=object)
+        if snap == _GRID_M and ((shapely.area(clean) > 0) & (shapely.get_num_geometries(clean) > parts)).any():
+            clean = _rejoin_necks(geoms, clean, parts, [r.get("held") for r in rows])
         # (a unit the cleaning would drop, shrink to nothing or split: try again)
         if not ((shapely.area(clean) <= 0) | (shapely.get_num_geometries(clean) != parts)).any():
             for row, g in zip(rows, clean):
@@ -56,6 +59,30 @@ def edge_matched(rows: list[dict]) -> None:
             return
     logger.warning("the units of community %s could not be made one exact coverage; kept as tiled (their shared "
                    "edges may part by under 1 mm)", rows[0].get("community_id", "?"))
+
+
+def _rejoin_necks(geoms: np.ndarray, clean: np.ndarray, parts: np.ndarray, held: list) -> np.ndarray:
+    """``clean`` with each piece that the cleaning cut off a unit at a neck under 1 mm wide (a cell
+    squeezed between two footprints held by their own units: 83 m² of a Helsinki unit) joined to
+    the unit sharing most border with it; the unit keeps the pieces most of its own parts lie on
+    and those holding some of its footprint (``held``)."""
+    clean = clean.copy()
+    for i in np.flatnonzero((shapely.area(clean) > 0) & (shapely.get_num_geometries(clean) > parts)):
+        pieces = shapely.get_parts(clean[i])
+        was = shapely.get_parts(geoms[i])
+        keep = {int(np.argmax(shapely.area(shapely.intersection(pieces, p)))) for p in was}
+        if held[i] is not None:
+            keep |= set(np.flatnonzero(pieces_of_footprint(pieces, held[i])).tolist())
+        clean[i] = shapely.union_all(pieces[sorted(keep)])
+        for j in set(range(len(pieces))) - keep:
+            others = clean.copy()
+            others[i] = shapely.Polygon()
+            k = longest_shared_edge(pieces[j], list(others), nearest=False)
+            if k < 0:
+                clean[i] = shapely.union(clean[i], pieces[j])
+            else:
+                clean[k] = polygonal(shapely.coverage_union(clean[k], pieces[j]))
+    return clean
 
 
 def tessellate(shapes: np.ndarray, labels: np.ndarray, block, segment_m: float) -> dict[int, object]:
@@ -119,8 +146,16 @@ def _outside_larger(shapes: np.ndarray) -> np.ndarray:
     return out
 
 
-def exact_tiling(block, cells: dict, footprint, limit_m: float) -> list[tuple[int, object, None]]:
+def exact_tiling(block, cells: dict, footprint, limit_m: float, *, held: dict | None = None,
+                 foreign: list | None = None) -> list[tuple[int, object, object]]:
     """Clean cells into an exact tiling of ``block``; far or unclaimed land becomes own units.
+
+    ``held``: each building's footprint piece in the block, which its unit holds whole (cut out of
+    every other cell); ``foreign``: (building, piece) of footprints anchored in another block that
+    reach into this one, left to no unit here (the caller gives them to their building's unit).
+    Each unit comes as (building or -1, polygon, its footprint piece or None).
+    A cell in parts keeps every part holding some of its footprint (a footprint in parts with
+    other land between them: the unit is in parts too, and the caller says so).
 
     Every unit is one piece of land: a part of a building's cell cut off from the building (a
     Voronoi cell reaching round a corner of the block, or the cells of overlapping footprints
@@ -133,6 +168,10 @@ def exact_tiling(block, cells: dict, footprint, limit_m: float) -> list[tuple[in
     raw = [cells[o] for o in owners]
     tree = shapely.STRtree(raw) if raw else None
     clean: dict[int, object] = {}
+    held = held or {}
+    foreign = foreign or []
+    pieces = np.array(list(held.values()) + [p for _, p in foreign], dtype=object)
+    piece_tree = shapely.STRtree(pieces) if len(pieces) else None
     for k, own in enumerate(owners):
         # on a 1 mm grid (snap-rounding overlay): in floating point GEOS can clip two cells that
         # share an edge into pieces that overlap by thousands of m² (seen with 4 buildings)
@@ -140,6 +179,8 @@ def exact_tiling(block, cells: dict, footprint, limit_m: float) -> list[tuple[in
         # (snap-rounding a block outline's millimetre hook, a curved road's vertices at a junction,
         # leaves lines beside the polygon: they are no land, and an overlay refuses them)
         g = polygonal(shapely.intersection(polygonal(g), shapely.buffer(footprint[own], limit_m), grid_size=_GRID_M))
+        mine = held.get(own)
+        g = hold(g, mine, pieces, piece_tree)  # every footprint whole in its own unit
         # cut away what earlier cells already hold (momepy's cells may overlap a little)
         earlier = [clean[e] for e in tree.query(raw[k]) if e < k and e in clean]
         if earlier:
@@ -152,7 +193,11 @@ def exact_tiling(block, cells: dict, footprint, limit_m: float) -> list[tuple[in
         if g.area < _SLIVER_M2:  # no cell of its own (a footprint inside another's): counted where it stands
             loose.extend(parts)
             continue
-        if len(parts) > 1:  # the building keeps the part most of it stands on (or the nearest one)
+        keep = pieces_of_footprint(parts, mine) if len(parts) > 1 else None
+        if keep is not None and keep.sum() > 1:  # a footprint in parts, each with its own land
+            loose.extend(parts[~keep])
+            g = shapely.multipolygons(parts[keep])
+        elif len(parts) > 1:  # the building keeps the part most of it stands on (or the nearest one)
             # (a footprint with a neck under 0.8 m wide, shrunk, is two outlines: a neighbour's cell
             # through the neck cut its cell in two parts 6 m apart, both on the footprint, and the
             # unit was both: 3,149 + 2,233 m² in Futian)
@@ -161,12 +206,13 @@ def exact_tiling(block, cells: dict, footprint, limit_m: float) -> list[tuple[in
             best = int(np.argmax(on))
             loose.extend(np.delete(parts, best))
             g = parts[best]
-        out.append([own, g, None])
-    rest = block if not out else shapely.difference(block, shapely.union_all(list(clean.values()), grid_size=_GRID_M),
-                                                    grid_size=_GRID_M)
+        out.append([own, g, mine])
+    taken = list(clean.values()) + [p for _, p in foreign]
+    rest = block if not taken else shapely.difference(block, shapely.union_all(taken, grid_size=_GRID_M),
+                                                      grid_size=_GRID_M)
     pending = list(loose)
     for part in shapely.get_parts(_polygonal(rest) or shapely.Polygon()):
-        if part.area < _SLIVER_M2 and (out or loose):
+        if part.area < _SLIVER_M2 and (out or loose or foreign):
             pending.append(part)
         elif part.area > 0:
             out.append([-1, part, None])
@@ -184,7 +230,16 @@ def exact_tiling(block, cells: dict, footprint, limit_m: float) -> list[tuple[in
             break
         pending = left
     for part in pending:
-        if part.area >= _SLIVER_M2 or not out:
+        k = -1
+        if foreign and part.area < _SLIVER_M2:  # (beside a footprint from next door: with it)
+            near = [p for _, p in foreign]
+            k = longest_shared_edge(part, near, nearest=False)
+            if k < 0 and (not out or min(shapely.distance(part, near)) <= min(shapely.distance(
+                    part, [g for _, g, _ in out]))):  # (touching none along an edge: the nearest)
+                k = longest_shared_edge(part, near)
+        if k >= 0:
+            foreign[k] = (foreign[k][0], polygonal(shapely.union(foreign[k][1], part, grid_size=_GRID_M)))
+        elif part.area >= _SLIVER_M2 or not out:
             out.append([-1, part, None])
         else:  # float noise touching nothing along an edge: the nearest unit
             k = longest_shared_edge(part, [g for _, g, _ in out])

@@ -28,6 +28,7 @@ import shapely
 from spatial.core._frames import lines_frame
 from spatial.grids._estate_land import join_estate_land
 from spatial.grids._units import gated_column
+from spatial.grids._footprints import held_pieces, join_foreign, split_by_block
 from spatial.grids._cells import (_SLIVER_M2, edge_matched, exact_tiling, longest_shared_edge, no_cell_reason,
                                   single_part, tessellate)
 from spatial.core.checks import (Report, check_households, metric_crs, optional_counts, polygonal,
@@ -189,7 +190,8 @@ def units_from_buildings(
         members = np.flatnonzero(community_of.to_numpy() == c)
         blocks = _blocks(comm.geometry.iloc[c], road_lines)
         rows.extend(
-            _tile_community(cid, blocks, members, footprint, anchor, is_point, limit_m, segment_m, names, report)
+            _tile_community(cid, comm.geometry.iloc[c], blocks, members, footprint, anchor, is_point, limit_m,
+                            segment_m, names, report)
         )
 
     for n, row in enumerate(rows):
@@ -402,7 +404,7 @@ def _share_surface(blocks: list, area) -> list:
     return list(grown)  # each still one polygon: a share cut off from its block is left to the caller
 
 
-def _tile_community(cid, blocks, members, footprint, anchor, is_point, limit_m, segment_m, labels,
+def _tile_community(cid, area, blocks, members, footprint, anchor, is_point, limit_m, segment_m, labels,
                     report) -> list[dict]:
     """Units of one community: each block tessellated around the buildings anchored in it."""
     rows: list[dict] = []
@@ -415,6 +417,9 @@ def _tile_community(cid, blocks, members, footprint, anchor, is_point, limit_m, 
         # an anchor on a road line between blocks: nearest block
         for j in np.flatnonzero(block_of < 0):
             block_of[j] = int(np.argmin(shapely.distance(blocks, anchor[members[j]])))
+    held_in, foreign = split_by_block(held_pieces(members, footprint, is_point, area, labels, report, cid),
+                                      members, block_of, blocks)
+    row_of: dict[int, int] = {}
     for k, block in enumerate(blocks):
         inside = members[block_of == k]
         cells: dict[int, object] = {}
@@ -426,12 +431,12 @@ def _tile_community(cid, blocks, members, footprint, anchor, is_point, limit_m, 
             cells = tessellate(shapes, inside, block, segment_m)
         elif len(inside) == 1:
             cells = {int(inside[0]): block}
-        pieces = exact_tiling(block, cells, footprint, limit_m)
+        pieces = exact_tiling(block, cells, footprint, limit_m, held=held_in[k], foreign=foreign[k])
         start = len(rows)
         for own, geom, held in pieces:
             rows.append({
                 "unit_no": -1, "unit_id": "", "community_id": cid, "block_id": f"{cid}-b{k + 1:03d}",
-                "own": own, "members": [], "geometry": geom,
+                "own": own, "members": [], "geometry": geom, "held": held,
             })
         # count every building in the unit that is its own cell, else the unit holding its anchor
         own_row = {int(own): start + j for j, (own, _, _) in enumerate(pieces) if own >= 0}
@@ -444,9 +449,13 @@ def _tile_community(cid, blocks, members, footprint, anchor, is_point, limit_m, 
                 report.add("buildings", labels[b], why, f"counted in unit {cid}-{hit + 1:04d}, which covers it",
                            zh=(why_zh, f"计入覆盖它的单元 {cid}-{hit + 1:04d}"))
             rows[hit]["members"].append(int(b))
+            row_of[int(b)] = hit
     for n, row in enumerate(rows):
         row["unit_id"] = f"{cid}-{n + 1:04d}"
+    join_foreign(rows, [x for f in foreign for x in f], row_of, report, labels)
     edge_matched(rows)
+    for row in rows:
+        del row["held"]
     return rows
 
 

@@ -1,0 +1,147 @@
+"""A grid's border never passes through a building: each footprint lies wholly in its own unit.
+
+Tiny layouts in metres (UTM 50N) with answers worked out by hand. The reference is measured here
+with shapely on the raw footprints: the share of each footprint's area inside the polygon of the
+unit whose ``building_index`` is that building (at least 99.9%, or all but 0.01 m²); a footprint
+that cannot be held whole (it overlaps another, it reaches into another community, its parts have
+other land between them) is a row of the report naming it.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from shapely import affinity
+from shapely.geometry import LineString, MultiPolygon, Polygon, box
+
+from spatial.core.checks import Report
+from spatial.grids.tessellation import units_from_buildings
+
+UTM = "EPSG:32650"
+
+
+def share_in_own_unit(buildings: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> dict:
+    """Building label -> share of its footprint's area inside its own unit's polygon."""
+    out = {}
+    for geom, label in zip(units.geometry, units["building_index"]):
+        if label is None or label != label:
+            continue
+        fp = buildings.geometry.loc[label]
+        out[label] = shapely.area(shapely.intersection(fp, geom)) / fp.area
+    return out
+
+
+def held_whole(buildings, units, label) -> bool:
+    fp = buildings.geometry.loc[label]
+    lost = (1 - share_in_own_unit(buildings, units)[label]) * fp.area
+    return lost <= max(0.01, 0.001 * fp.area)
+
+
+def rows_about(report: Report, label) -> list[str]:
+    frame = report.to_frame()
+    return frame.loc[(frame["layer"] == "buildings") & (frame["row_id"].astype(str) == str(label)), "problem"].tolist()
+
+
+def one_community(area=None):
+    area = box(0, 0, 100, 60) if area is None else area
+    return gpd.GeoDataFrame({"community_id": ["C"]}, geometry=[area], crs=UTM)
+
+
+#: An L (two wings 8 m wide, 40 and 40 m long) and a house 7.3 x 5.1 m ``gap`` metres off its
+#: inner corner, turned ``angle`` degrees: what main lost before (m², by shapely on its units).
+L_CASES = [
+    (60, 0.45),  # the L lost 3.27 m² at its outer corner to a 44 m² unit of land no cell claimed
+    (17, 0.2),  # the house lost 0.069 m² (0.19%) to the L's cell reaching into the inner corner
+]
+
+
+@pytest.mark.parametrize(("angle", "gap"), L_CASES)
+def test_an_l_shaped_building_and_the_house_in_its_corner_are_each_whole_in_their_units(angle, gap):
+    """Both footprints lie wholly in their own units (99.9% of the area, or all but 0.01 m²),
+    whatever the Voronoi cells of their sampled outlines did at the corners."""
+    ell = Polygon([(20, 10), (60, 10), (60, 18), (28, 18), (28, 50), (20, 50)])
+    house = box(28 + gap, 18 + gap, 28 + gap + 7.3, 18 + gap + 5.1)
+    ell, house = (affinity.rotate(g, angle, origin=(50, 30)) for g in (ell, house))
+    bld = gpd.GeoDataFrame({"households": [80, 6]}, geometry=[ell, house], crs=UTM, index=["L", "H"])
+    area = box(-40, -40, 140, 100)
+    units = units_from_buildings(bld, one_community(area))
+    assert held_whole(bld, units, "L") and held_whole(bld, units, "H")
+    assert units.geometry.union_all().symmetric_difference(area).area < 0.01
+    assert units["households"].sum() == 86
+
+
+def test_a_building_in_two_parts_is_one_unit_in_two_parts_and_the_report_says_so():
+    """One building drawn as two blocks 40 m apart (one id, a MultiPolygon) with another building
+    standing between them from edge to edge of the block: both parts are the building's unit,
+    which is then in two parts (the middle building's land between them), and a report row names
+    the building."""
+    two = MultiPolygon([box(10, 20, 30, 40), box(70, 20, 90, 40)])
+    middle = box(45, 2, 55, 58)
+    bld = gpd.GeoDataFrame({"id": ["T", "M"], "households": [100, 40]}, geometry=[two, middle], crs=UTM,
+                           index=["T", "M"])
+    report = Report()
+    units = units_from_buildings(bld, one_community(), building_id_col="id", report=report)
+    assert held_whole(bld, units, "T") and held_whole(bld, units, "M")
+    own = units.set_index("building_index").geometry
+    assert shapely.get_num_geometries(own["T"]) == 2 and shapely.get_num_geometries(own["M"]) == 1
+    assert any("is in 2 parts" in p for p in rows_about(report, "T"))
+    assert units["households"].sum() == 140 and (units["building_index"] == "T").sum() == 1
+
+
+def test_a_building_in_two_parts_with_land_between_them_its_own_is_one_piece():
+    """The same two blocks with nothing between them: one unit of one piece holds both."""
+    two = MultiPolygon([box(10, 20, 30, 40), box(70, 20, 90, 40)])
+    bld = gpd.GeoDataFrame({"households": [100, 10]}, geometry=[two, box(45, 50, 50, 55)], crs=UTM,
+                           index=["T", "S"])
+    report = Report()
+    units = units_from_buildings(bld, one_community(), report=report)
+    own = units.set_index("building_index").geometry
+    assert held_whole(bld, units, "T") and shapely.get_num_geometries(own["T"]) == 1
+    assert rows_about(report, "T") == []
+
+
+def test_two_overlapping_footprints_the_larger_holds_the_overlap_and_the_smaller_is_named():
+    """A 30 m square and a 20 x 20 m annex overlapping it by 5 x 20 m (100 m², a quarter of the
+    annex): the square's unit holds all of it; the annex's unit holds the other 300 m², and a
+    report row names the annex, the square and the 100 m²."""
+    big, annex = box(10, 10, 40, 40), box(35, 15, 55, 35)
+    bld = gpd.GeoDataFrame({"households": [50, 20]}, geometry=[big, annex], crs=UTM, index=["B", "A"])
+    report = Report()
+    units = units_from_buildings(bld, one_community(), report=report)
+    share = share_in_own_unit(bld, units)
+    assert share["B"] >= 0.999
+    assert share["A"] == pytest.approx(0.75, abs=1e-3)
+    assert rows_about(report, "A") == ["overlaps building B's footprint by 100.0 m2; the larger one's unit holds "
+                                       "the overlap"]
+    assert rows_about(report, "B") == []
+
+
+def test_a_building_across_a_path_line_is_held_whole_by_its_unit_across_it():
+    """A footpath drawn through a building (an arcade, a passage) cuts the block in two; the
+    building's unit holds all its footprint, on both sides of the line."""
+    bld = gpd.GeoDataFrame({"households": [60, 10, 10]},
+                           geometry=[box(40, 20, 60, 40), box(10, 20, 20, 30), box(80, 20, 90, 30)], crs=UTM)
+    path = gpd.GeoDataFrame(geometry=[LineString([(52, -5), (52, 65)])], crs=UTM)
+    units = units_from_buildings(bld, one_community(), roads=path)
+    assert all(held_whole(bld, units, k) for k in range(3))
+    own = units.set_index("building_index").geometry
+    assert shapely.get_num_geometries(own[0]) == 1 and own[0].intersects(LineString([(52, 0), (52, 60)]))
+    assert units.geometry.union_all().symmetric_difference(box(0, 0, 100, 60)).area < 0.01
+    assert np.isclose(units.area.sum(), 6000, atol=0.01)
+
+
+def test_a_building_reaching_into_another_community_is_named():
+    """A 20 m house 70% in community C and 30% in D: C's unit holds its part in C, and a report
+    row says 120 m² (30%) lies outside C."""
+    comm = gpd.GeoDataFrame({"community_id": ["C", "D"]}, geometry=[box(0, 0, 100, 60), box(100, 0, 200, 60)],
+                            crs=UTM)
+    bld = gpd.GeoDataFrame({"households": [40, 5, 5]},
+                           geometry=[box(86, 20, 106, 40), box(10, 10, 20, 20), box(150, 10, 160, 20)], crs=UTM)
+    report = Report()
+    units = units_from_buildings(bld, comm, report=report)
+    mine = units.set_index("building_index").geometry[0]
+    assert shapely.area(shapely.intersection(bld.geometry[0], mine)) == pytest.approx(280, abs=0.01)
+    assert rows_about(report, 0) == ["120.0 m2 (30.0%) of its footprint lies outside community 'C', which holds "
+                                     "the building"]
