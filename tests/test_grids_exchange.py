@@ -8,6 +8,9 @@ with networkx and the sizes with plain sums.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -19,6 +22,9 @@ from spatial.grids._exchange import exchange_pass
 from spatial.grids._objective import EQUAL_FINISH, Shapes, Weights, objective
 from spatial.grids._search import local_search
 from spatial.grids._swap import swap_pass
+
+sys.path.insert(0, str(Path(__file__).parent))
+from test_grids_fm import grown_parts  # noqa: E402  (k connected parts of a graph, grown at random)
 
 #: Sizes alone decide (no cut, spread or shape charge): the known answers are the even plans.
 SIZES_ONLY = Weights(deviation=400.0, beyond=1500.0, tolerance=0.04, cut=0.0, spread=0.0, shape=0.0)
@@ -118,15 +124,7 @@ def test_on_any_block_the_objective_never_rises_and_every_grid_stays_whole(rows,
     adj, xy, shapes = block(rows, cols)
     n = rows * cols
     hh = rng.choice([0.0, 35.0, 120.0], size=n, p=[0.3, 0.5, 0.2])
-    # k parts grown from k seeds one neighbour at a time (connected by construction)
-    labels = np.full(n, -1)
-    labels[rng.choice(n, size=k, replace=False)] = np.arange(k)
-    g = nx.from_scipy_sparse_array(adj)
-    while (labels < 0).any():
-        u = int(rng.choice(np.flatnonzero(labels >= 0)))
-        free = [v for v in g[u] if labels[v] < 0]
-        if free:
-            labels[int(rng.choice(free))] = labels[u]
+    labels = grown_parts(adj, k, rng)  # connected by construction
     kw = dict(min_hh=50, max_hh=2000, weights=EQUAL_FINISH, shapes=shapes)
     out = exchange_pass(adj, hh, xy, labels, **kw)
     assert whole(adj, out)

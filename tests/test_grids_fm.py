@@ -44,6 +44,33 @@ def whole(adj, labels):
     g = nx.from_scipy_sparse_array(adj)
     return all(nx.is_connected(g.subgraph(np.flatnonzero(labels == p).tolist())) for p in np.unique(labels))
 
+def grown_parts(adj, k, rng):
+    """``k`` connected parts of the graph ``adj``, grown from ``k`` random seeds one neighbour at
+    a time (connected by construction, independent of the passes)."""
+    n = adj.shape[0]
+    labels = np.full(n, -1)
+    labels[rng.choice(n, size=k, replace=False)] = np.arange(k)
+    g = nx.from_scipy_sparse_array(adj)
+    while (labels < 0).any():
+        u = int(rng.choice(np.flatnonzero(labels >= 0)))
+        free = [v for v in g[u] if labels[v] < 0]
+        if free:
+            labels[int(rng.choice(free))] = labels[u]
+    return labels
+
+
+def assert_rules_hold(adj, hh, xy, labels, out, k, kw, edges, on):
+    """Every part whole, none lost, the objective not up, the share of border on streets not
+    down, and no part further off its size than it was or than the rule."""
+    assert whole(adj, out)
+    assert sorted(np.unique(out)) == list(range(k))
+    assert objective(adj, hh, xy, out, **kw) <= objective(adj, hh, xy, labels, **kw) + 1e-9
+    assert street_share(edges, on, out) >= street_share(edges, on, labels) - 1e-9
+    size_before, size_after = np.bincount(labels, weights=hh, minlength=k), np.bincount(out, weights=hh, minlength=k)
+    t = size_before.mean()
+    off_before, off_after = np.abs(size_before - t) / t, np.abs(size_after - t) / t
+    assert (off_after <= np.maximum(off_before, EQUAL_FINISH.tolerance) + 1e-9).all()
+
 
 def parts(labels):
     return {frozenset(np.flatnonzero(labels == p).tolist()) for p in np.unique(labels)}
@@ -109,25 +136,10 @@ def test_on_any_block_the_objective_never_rises_and_the_rules_hold(rows, cols, k
     street = [(r * cols + c, r * cols + c + 1) for r in range(rows) for c in range(cols - 1) if rng.random() < 0.3]
     adj, xy, shapes, edges, on = block(rows, cols, street)
     hh = rng.choice([0.0, 35.0, 120.0], size=n, p=[0.3, 0.5, 0.2])
-    # k parts grown from k seeds one neighbour at a time (connected by construction)
-    labels = np.full(n, -1)
-    labels[rng.choice(n, size=k, replace=False)] = np.arange(k)
-    g = nx.from_scipy_sparse_array(adj)
-    while (labels < 0).any():
-        u = int(rng.choice(np.flatnonzero(labels >= 0)))
-        free = [v for v in g[u] if labels[v] < 0]
-        if free:
-            labels[int(rng.choice(free))] = labels[u]
+    labels = grown_parts(adj, k, rng)
     kw = dict(min_hh=50, max_hh=2000, weights=EQUAL_FINISH, shapes=shapes)
     out = fm_pass(adj, hh, xy, labels, **kw)
-    assert whole(adj, out)
-    assert sorted(np.unique(out)) == list(range(k))
-    assert objective(adj, hh, xy, out, **kw) <= objective(adj, hh, xy, labels, **kw) + 1e-9
-    assert street_share(edges, on, out) >= street_share(edges, on, labels) - 1e-9
-    size_before, size_after = np.bincount(labels, weights=hh, minlength=k), np.bincount(out, weights=hh, minlength=k)
-    t = size_before.mean()
-    off_before, off_after = np.abs(size_before - t) / t, np.abs(size_after - t) / t
-    assert (off_after <= np.maximum(off_before, EQUAL_FINISH.tolerance) + 1e-9).all()
+    assert_rules_hold(adj, hh, xy, labels, out, k, kw, edges, on)
 
 
 def test_a_piece_across_the_street_goes_whole_and_is_paid_back_with_a_unit_of_its_size():
@@ -164,21 +176,7 @@ def test_piece_moves_never_raise_the_objective_and_the_rules_hold(rows, cols, k,
     street = [(r * cols + cut_at - 1, r * cols + cut_at) for r in range(rows)]
     adj, xy, shapes, edges, on = block(rows, cols, street)
     hh = rng.choice([0.0, 35.0, 120.0], size=n, p=[0.3, 0.5, 0.2])
-    labels = np.full(n, -1)
-    labels[rng.choice(n, size=k, replace=False)] = np.arange(k)
-    g = nx.from_scipy_sparse_array(adj)
-    while (labels < 0).any():
-        u = int(rng.choice(np.flatnonzero(labels >= 0)))
-        free = [v for v in g[u] if labels[v] < 0]
-        if free:
-            labels[int(rng.choice(free))] = labels[u]
+    labels = grown_parts(adj, k, rng)
     kw = dict(min_hh=50, max_hh=2000, weights=EQUAL_FINISH, shapes=shapes)
     out = piece_pass(adj, hh, xy, labels, **kw)
-    assert whole(adj, out)
-    assert sorted(np.unique(out)) == list(range(k))
-    assert objective(adj, hh, xy, out, **kw) <= objective(adj, hh, xy, labels, **kw) + 1e-9
-    assert street_share(edges, on, out) >= street_share(edges, on, labels) - 1e-9
-    size_before, size_after = np.bincount(labels, weights=hh, minlength=k), np.bincount(out, weights=hh, minlength=k)
-    t = size_before.mean()
-    off_before, off_after = np.abs(size_before - t) / t, np.abs(size_after - t) / t
-    assert (off_after <= np.maximum(off_before, EQUAL_FINISH.tolerance) + 1e-9).all()
+    assert_rules_hold(adj, hh, xy, labels, out, k, kw, edges, on)

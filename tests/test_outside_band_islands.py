@@ -22,6 +22,7 @@ import pytest
 import shapely
 from scipy import sparse
 
+from benchmarks.band_real_probe import made_up
 from spatial import run_project
 from spatial.cli import main
 from spatial.grids._bandwalk import walk_into_band
@@ -92,29 +93,7 @@ def mexico(seed: int):
     except Exception as exc:  # not installed here
         pytest.skip(f"libpysal's mexico example is not installed: {exc}")
     g = (g.set_crs("EPSG:4326", allow_override=True) if g.crs is None else g)[["geometry"]].to_crs("EPSG:32614")
-    g = g.reset_index(drop=True)
-    g["geometry"] = shapely.make_valid(g.geometry.values)
-    rng = np.random.default_rng(seed)
-    n = len(g)
-    hh = rng.lognormal(np.log(60), 0.9, n)
-    towers = rng.random(n) < 0.08
-    hh[towers] = rng.integers(180, 420, towers.sum())
-    hh[rng.random(n) < 0.12] = 0
-    g.insert(0, "unit_id", [f"U{i:03d}" for i in range(n)])
-    g.insert(1, "households", np.round(hh).clip(0, 480).astype(int))
-    gated = np.array([None] * n, dtype=object)
-    for e in range(2):
-        i = int(rng.integers(n))
-        for j in [i, *np.flatnonzero(g.geometry.touches(g.geometry.iloc[i]).to_numpy())[:2]]:
-            gated[j] = f"E{e}"
-    g["gated"] = gated
-    for e in ("E0", "E1"):
-        m = g["gated"] == e
-        if g.loc[m, "households"].sum() > 450:
-            g.loc[m, "households"] = (g.loc[m, "households"] * 450 / g.loc[m, "households"].sum()).astype(int)
-    comm = gpd.GeoDataFrame({"community_id": ["C1"]},
-                            geometry=[shapely.union_all(g.geometry.values).buffer(0.01)], crs=g.crs)
-    return g, comm
+    return made_up(g.reset_index(drop=True), seed)
 
 
 @pytest.mark.parametrize("seed, n_grids", [(1, 8), (1, 7)])

@@ -26,6 +26,8 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
+from spatial.grids._graph import cut_nodes, neighbour_lists
+
 __all__ = ["cornered", "crowded", "hemmed_in", "pockets"]
 
 #: Nodes a pocket's search visits before giving up (the pocket is then not claimed), as
@@ -69,47 +71,6 @@ def hemmed_in(adj: sparse.csr_matrix, hh: np.ndarray, *, min_hh: float, max_hh: 
                     total += hl[y]
         out[v] = total < min_hh and not stack
     return out if n else np.zeros(0, dtype=bool)
-
-
-def _cut_nodes(adj: sparse.csr_matrix) -> np.ndarray:
-    """Articulation points of an undirected graph (iterative Tarjan lowpoint on CSR arrays)."""
-    n = adj.shape[0]
-    ip, ind = adj.indptr, adj.indices
-    disc = np.full(n, -1, dtype=np.int64)
-    low = np.zeros(n, dtype=np.int64)
-    cut = np.zeros(n, dtype=bool)
-    t = 0
-    for root in range(n):
-        if disc[root] >= 0:
-            continue
-        disc[root] = low[root] = t
-        t += 1
-        children = 0
-        stack = [(root, -1, ip[root])]
-        while stack:
-            v, parent, i = stack[-1]
-            if i < ip[v + 1]:
-                stack[-1] = (v, parent, i + 1)
-                w = ind[i]
-                if w == v:
-                    continue
-                if disc[w] < 0:
-                    disc[w] = low[w] = t
-                    t += 1
-                    if v == root:
-                        children += 1
-                    stack.append((w, v, ip[w]))
-                elif w != parent:
-                    low[v] = min(low[v], disc[w])
-            else:
-                stack.pop()
-                if stack:
-                    u = stack[-1][0]
-                    low[u] = min(low[u], low[v])
-                    if u != root and low[v] >= disc[u]:
-                        cut[u] = True
-        cut[root] = children > 1
-    return cut
 
 
 def pockets(adj: sparse.csr_matrix, hh: np.ndarray, *, min_hh: float) -> np.ndarray:
@@ -162,7 +123,7 @@ def _merges(adj, hh, min_hh):
     ip, ind = adj.indptr.tolist(), adj.indices.tolist()
     hl = hh.tolist()
     out = []
-    for a in np.flatnonzero(_cut_nodes(adj)).tolist():
+    for a in np.flatnonzero(cut_nodes(neighbour_lists(adj)[0], [0] * adj.shape[0])).tolist():
         room = min_hh - hl[a]
         done = {a}
         for x in ind[ip[a]:ip[a + 1]]:

@@ -34,7 +34,8 @@ import numpy as np
 from scipy import sparse
 
 from spatial.grids._bisect import _reach
-from spatial.grids._graph import neighbour_lists
+from spatial.grids._exchange import side_pairs
+from spatial.grids._graph import cut_nodes, neighbour_lists, pass_arrays
 from spatial.grids._objective import Shapes, Weights, _norms, _size_cost, _targets
 
 logger = logging.getLogger(__name__)
@@ -79,49 +80,6 @@ class Links:
 
     def __init__(self, g, h, d, give, take, cost):
         self.g, self.h, self.d, self.give, self.take, self.cost = g, h, d, give, take, cost
-
-
-def cut_nodes(nbrs, lab) -> np.ndarray:
-    """Whether each node is a cut node of its part (its part falls apart without it): Tarjan's
-    low points over the edges within parts, depth first without recursion."""
-    n = len(lab)
-    disc = [-1] * n
-    low = [0] * n
-    cut = np.zeros(n, dtype=bool)
-    t = 0
-    for root in range(n):
-        if disc[root] >= 0:
-            continue
-        disc[root] = low[root] = t
-        t += 1
-        part = lab[root]
-        stack = [(root, -1, iter(nbrs[root]))]
-        children = 0
-        while stack:
-            u, parent, it = stack[-1]
-            for v in it:
-                if lab[v] != part or v == parent:
-                    continue
-                if disc[v] < 0:
-                    disc[v] = low[v] = t
-                    t += 1
-                    if u == root:
-                        children += 1
-                    stack.append((v, u, iter(nbrs[v])))
-                    break
-                if disc[v] < low[u]:
-                    low[u] = disc[v]
-            else:
-                stack.pop()
-                if stack:
-                    p = stack[-1][0]
-                    if low[u] < low[p]:
-                        low[p] = low[u]
-                    if p != root and low[u] >= disc[p]:
-                        cut[p] = True
-        if children > 1:
-            cut[root] = True
-    return cut
 
 
 def chain_links(adj: sparse.csr_matrix, hh: np.ndarray, labels: np.ndarray, *, per_value: int = 2) -> Links:
@@ -178,20 +136,7 @@ def chain_links(adj: sparse.csr_matrix, hh: np.ndarray, labels: np.ndarray, *, p
     nu = np.r_[np.ones(len(node)), np.full(len(d1), 2), np.zeros(len(keys))]
     o = np.argsort(grp, kind="stable")
     m1, m2, grp, sh, sc, nu = m1[o], m2[o], grp[o], sh[o], sc[o], nu[o]
-    gstart = np.flatnonzero(np.r_[True, grp[1:] != grp[:-1]])
-    gcnt = np.diff(np.r_[gstart, len(grp)])
-    gk = grp[gstart]
-    a_, b_ = gk // k, gk % k
-    rk = b_ * k + a_
-    rev = np.minimum(np.searchsorted(gk, rk), len(gk) - 1)
-    ok = (a_ < b_) & (gk[rev] == rk)
-    pp, qq = np.flatnonzero(ok), rev[ok]
-    sz = gcnt[pp] * gcnt[qq]
-    pid = np.repeat(np.arange(len(pp)), sz)
-    local = np.arange(len(pid)) - np.repeat(np.cumsum(sz) - sz, sz)
-    li = gcnt[qq][pid]
-    ia = gstart[pp][pid] + local // li
-    ib = gstart[qq][pid] + local % li
+    pid, pa, pb, ia, ib = side_pairs(grp, k)
     units = nu[ia] + nu[ib]
     keep = units > 0
     ia, ib, pid, units = ia[keep], ib[keep], pid[keep], units[keep]
@@ -204,7 +149,7 @@ def chain_links(adj: sparse.csr_matrix, hh: np.ndarray, labels: np.ndarray, *, p
     rank = at - np.maximum.accumulate(np.where(head, at, 0))
     sel = rank < per_value
     ia, ib, pid, dv, cost = ia[sel], ib[sel], pid[sel], dv[sel], cost[sel]
-    ga, gb = a_[pp][pid], b_[pp][pid]
+    ga, gb = pa[pid], pb[pid]
 
     def pair(x, y):
         return np.column_stack([x, y]).ravel()
@@ -357,11 +302,9 @@ def chain_pass(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labels: n
         touches within ``within`` and in one piece; the one that lowers the objective most is
         made. A part takes part in one chain; parts are left as they are when none pays.
     """
-    labels = np.asarray(labels, dtype=np.int64).copy()
-    if len(labels) < 4 or labels.max() < 1:
+    labels, hh, _, k = pass_arrays(labels, hh)
+    if not k:
         return labels
-    k = int(labels.max()) + 1
-    hh = np.asarray(hh, dtype=float)
     tgt = np.maximum(_targets(adj, labels, hh, k), 1.0)
     ph = np.bincount(labels, weights=hh, minlength=k)
     dev = np.abs(ph - tgt) / tgt

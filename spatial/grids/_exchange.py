@@ -28,7 +28,7 @@ import numpy as np
 from scipy import sparse
 
 from spatial.grids._bisect import _reach
-from spatial.grids._graph import neighbour_lists
+from spatial.grids._graph import neighbour_lists, pass_arrays
 from spatial.grids._objective import Shapes, Weights, _norms, _size_cost, _targets
 from spatial.grids._swap import _Entries, _by_part, _look
 
@@ -66,12 +66,10 @@ def exchange_pass(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labels
         The labels; every exchange made lowered the objective (``_objective.objective`` with
         ``shapes``) and left both parts connected. Sizes change only by what the objective allows.
     """
-    labels = np.asarray(labels, dtype=np.int64).copy()
-    n = len(labels)
-    if n < 4 or labels.max() < 1:
+    labels, hh, _, k = pass_arrays(labels, hh)
+    if not k:
         return labels
-    k = int(labels.max()) + 1
-    hh = np.asarray(hh, dtype=float)
+    n = len(labels)
     tgt = np.maximum(_targets(adj, labels, hh, k), 1.0)
     w_band, _, w_cut, w_spread = _norms(adj, xy, k, tgt, weights)
     w_pp = weights.shape
@@ -251,7 +249,29 @@ def _candidates(cuts: _Entries, bounds: _Entries, labels, k, n, hh, x, y, q, ar,
         c_oth=to(uk, ctot, m1, gb) + to(uk, ctot, m2, gb),
         s_own=to(sk, stot, m1, ga) + to(sk, stot, m2, ga) - 2 * s_in,
         s_oth=to(sk, stot, m1, gb) + to(sk, stot, m2, gb))
-    # pairs a < b with sides both ways; every side of a times every side of b
+    pid, pa, pb, ia, ib = side_pairs(grp, k)
+    big = (size[ia] == 2) | (size[ib] == 2)  # singles and moves are the swaps' and the search's
+    ia, ib, pid = ia[big], ib[big], pid[big]
+    if not len(pid):
+        return None
+    return pid, pa, pb, ia, ib, sides
+
+
+def side_pairs(grp: np.ndarray, k: int) -> tuple[np.ndarray, ...]:
+    """Every side of ``a`` towards ``b`` times every side of ``b`` towards ``a``, for each pair of
+    parts ``a < b`` with sides both ways.
+
+    ``grp`` holds each side's ``part * k + other part``, sorted. Returns ``pid`` (the pair of
+    each combination), ``a`` and ``b`` (each pair's parts) and ``ia``, ``ib`` (the two sides'
+    positions in ``grp``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pid, a, b, ia, ib = side_pairs(np.array([0 * 3 + 1, 0 * 3 + 1, 1 * 3 + 0, 2 * 3 + 0]), 3)
+    >>> a.tolist(), b.tolist(), ia.tolist(), ib.tolist()
+    ([0], [1], [0, 1], [2, 2])
+    """
     gstart = np.flatnonzero(np.r_[True, grp[1:] != grp[:-1]])
     gcnt = np.diff(np.r_[gstart, len(grp)])
     gk = grp[gstart]
@@ -266,11 +286,7 @@ def _candidates(cuts: _Entries, bounds: _Entries, labels, k, n, hh, x, y, q, ar,
     li = gcnt[qq][pid]
     ia = gstart[pp][pid] + local // li
     ib = gstart[qq][pid] + local % li
-    big = (size[ia] == 2) | (size[ib] == 2)  # singles and moves are the swaps' and the search's
-    ia, ib, pid = ia[big], ib[big], pid[big]
-    if not len(pid):
-        return None
-    return pid, a_[pp], b_[pp], ia, ib, sides
+    return pid, a_[pp], b_[pp], ia, ib
 
 
 def _between(entries: _Entries, A: _Sides, B: _Sides) -> np.ndarray:

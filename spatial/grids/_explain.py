@@ -368,8 +368,12 @@ def explain_community(report, cid, h, h_rest, k_got, k_asked, lo, hi, n_grids, n
 def explain_cornered(report, prep, node, hh, cost, lo, hi) -> None:
     """One row per pocket of units no grid in the band can hold (``_bandproof.cornered``): units that
     reach the rest of their community only through one of them, so that one grid holds them all,
-    under ``lo`` together and over ``hi`` with any neighbour beyond."""
+    under ``lo`` together and over ``hi`` with any neighbour beyond. A pocket whose units with
+    households each have a row of their own already (``explain_hemmed_in``) gets none."""
+    told = hemmed_in(cost, hh, min_hh=lo, max_hh=hi)
     for nodes, gate, total, lightest in cornered(cost, hh, min_hh=lo, max_hh=hi):
+        if told[nodes[hh[nodes] > 0]].all():
+            continue  # (lane houses side by side beside an estate: their row says it)
         members = np.flatnonzero(np.isin(node, nodes))
         ids = [str(u) for u in prep.unit_ids[members]]
         names = ", ".join(ids[:6]) + (" ..." if len(ids) > 6 else "")

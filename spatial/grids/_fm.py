@@ -35,7 +35,7 @@ import logging
 import numpy as np
 from scipy import sparse
 
-from spatial.grids._graph import n_pieces
+from spatial.grids._graph import n_pieces, pass_arrays
 from spatial.grids._objective import Shapes, Weights, _norms, _size_cost, _targets
 from spatial.grids._pieces import _row_entries
 from spatial.grids._prep import ROAD_CUT_FACTOR
@@ -83,13 +83,10 @@ def fm_pass(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labels: np.n
         The labels; each pair changed lowered the objective (``_objective.objective`` with
         ``shapes``), stayed two connected parts and kept the plan's share of border on streets.
     """
-    labels = np.asarray(labels, dtype=np.int64).copy()
-    n = len(labels)
-    if n < 4 or labels.max() < 1:
+    labels, hh, xy, k = pass_arrays(labels, hh, xy)
+    if not k:
         return labels
-    hh = np.asarray(hh, dtype=float)
-    xy = np.asarray(xy, dtype=float)
-    k = int(labels.max()) + 1
+    n = len(labels)
     tgt = np.maximum(_targets(adj, labels, hh, k), 1.0)
     w_band, _, w_cut, w_spread = _norms(adj, xy, k, tgt, weights)
     x, y = xy[:, 0] - xy[:, 0].mean(), xy[:, 1] - xy[:, 1].mean()

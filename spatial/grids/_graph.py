@@ -164,6 +164,75 @@ def neighbour_lists(m: sparse.csr_matrix) -> tuple[list, list]:
     return lists
 
 
+def pass_arrays(labels: np.ndarray, hh: np.ndarray, xy: np.ndarray | None = None
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, int]:
+    """A pass's own copy of the labels (int64), households and centroids as floats, and the
+    number of parts; 0 parts when there is nothing to do (fewer than 4 nodes, or one part).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> lab, hh, xy, k = pass_arrays([0, 0, 1, 1], [1, 2, 3, 4], [[0, 0]] * 4)
+    >>> k, hh.dtype.name, pass_arrays([0, 0, 0, 0], [1, 1, 1, 1])[3]
+    (2, 'float64', 0)
+    """
+    labels = np.asarray(labels, dtype=np.int64).copy()
+    if len(labels) < 4 or labels.max() < 1:
+        return labels, np.asarray(hh, dtype=float), xy, 0
+    return (labels, np.asarray(hh, dtype=float), None if xy is None else np.asarray(xy, dtype=float),
+            int(labels.max()) + 1)
+
+
+def cut_nodes(nbrs, lab) -> np.ndarray:
+    """Whether each node is a cut node of its part (its part falls apart without it): Tarjan's
+    low points over the edges within parts (``nbrs`` each node's neighbours, ``lab`` each node's
+    part; all one part for a graph's articulation points), depth first without recursion.
+
+    Examples
+    --------
+    >>> cut_nodes([[1], [0, 2], [1]], [0, 0, 0]).tolist(), cut_nodes([[1], [0, 2], [1]], [0, 0, 1]).tolist()
+    ([False, True, False], [False, False, False])
+    """
+    n = len(lab)
+    disc = [-1] * n
+    low = [0] * n
+    cut = np.zeros(n, dtype=bool)
+    t = 0
+    for root in range(n):
+        if disc[root] >= 0:
+            continue
+        disc[root] = low[root] = t
+        t += 1
+        part = lab[root]
+        stack = [(root, -1, iter(nbrs[root]))]
+        children = 0
+        while stack:
+            u, parent, it = stack[-1]
+            for v in it:
+                if lab[v] != part or v == parent:
+                    continue
+                if disc[v] < 0:
+                    disc[v] = low[v] = t
+                    t += 1
+                    if u == root:
+                        children += 1
+                    stack.append((v, u, iter(nbrs[v])))
+                    break
+                if disc[v] < low[u]:
+                    low[u] = disc[v]
+            else:
+                stack.pop()
+                if stack:
+                    p = stack[-1][0]
+                    if low[u] < low[p]:
+                        low[p] = low[u]
+                    if p != root and low[u] >= disc[p]:
+                        cut[p] = True
+        if children > 1:
+            cut[root] = True
+    return cut
+
+
 def n_pieces(sub: sparse.csr_matrix) -> int:
     """How many connected pieces a symmetric graph has.
 

@@ -37,6 +37,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from spatial.grids._blockcut import street_blocks
+from spatial.grids._graph import pass_arrays
 from spatial.grids._objective import Shapes, Weights, _norms, _size_cost, _targets
 from spatial.grids._prep import ROAD_CUT_FACTOR
 
@@ -89,13 +90,10 @@ def piece_pass(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labels: n
         The labels; every move made lowered the objective (``_objective.objective`` with
         ``shapes``) and left both grids connected.
     """
-    labels = np.asarray(labels, dtype=np.int64).copy()
-    n = len(labels)
-    if n < 4 or labels.max() < 1:
+    labels, hh, xy, k = pass_arrays(labels, hh, xy)
+    if not k:
         return labels
-    hh = np.asarray(hh, dtype=float)
-    xy = np.asarray(xy, dtype=float)
-    k = int(labels.max()) + 1
+    n = len(labels)
     block = street_blocks(adj, shapes)
     nb = int(block.max()) + 1
     tgt = np.maximum(_targets(adj, labels, hh, k), 1.0)

@@ -24,7 +24,7 @@ import numpy as np
 from scipy import sparse
 
 from spatial.grids._bisect import _reach
-from spatial.grids._graph import neighbour_lists
+from spatial.grids._graph import neighbour_lists, pass_arrays
 from spatial.grids._objective import Shapes, Weights, _norms, _size_cost, _targets
 
 logger = logging.getLogger(__name__)
@@ -46,13 +46,10 @@ def swap_pass(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labels: np
     connected and keeps its number of nodes; a swap is made only when the objective falls (with
     ``shapes`` and ``weights.shape``, each part's Polsby-Popper counts too).
     """
-    labels = np.asarray(labels, dtype=np.int64).copy()
-    n = len(labels)
-    if n < 4 or labels.max() < 1:
+    labels, hh, xy, k = pass_arrays(labels, hh, xy)
+    if not k:
         return labels
-    hh = np.asarray(hh, dtype=float)
-    xy = np.asarray(xy, dtype=float)
-    k = int(labels.max()) + 1
+    n = len(labels)
     tgt = np.maximum(_targets(adj, labels, hh, k) if target is None else np.asarray(target, float), 1.0)
     w_band, _, w_cut, w_spread = _norms(adj, xy, k, tgt, weights)
 

@@ -113,7 +113,7 @@ def _abandon(before: set) -> None:
     logging its loop's errors about them."""
     stop_quietly(before)
     try:
-        from distributed.deploy.spec import SpecCluster
+        from dask.distributed import SpecCluster
     except ImportError:  # pragma: no cover - only with Dask
         return
     for cluster in list(getattr(SpecCluster, "_instances", ())):
