@@ -30,10 +30,13 @@ from spatial.grids.partition import node_shapes
 COLUMNS = ["max dev %", "within 5% %", "mean PP", "on streets %"]
 
 
-def run(seed: int, size: tuple[int, int]) -> dict:
-    """Scores of one town's plan before and after the exchanges, and their CPU seconds."""
+def reaching(name: str, seed: int, size: tuple[int, int]):
+    """What the engine's pass ``name`` (an attribute of ``_engine``, e.g. ``"exchange_pass"``) is
+    given on the uneven town of ``seed`` and ``size`` (units, grids): the town's case, prepared
+    units, nodes and the pass's arguments ``(adj, hh, xy, labels, kw)``, or None when it does not
+    run there."""
     seen = {}
-    real = _engine.exchange_pass
+    real = getattr(_engine, name)
 
     def spy(adj, hh, xy, labels, **kw):
         seen["args"] = (adj, hh, xy, labels.copy(), kw)
@@ -41,15 +44,22 @@ def run(seed: int, size: tuple[int, int]) -> dict:
 
     case = bg.make_case("uneven", size[0], size[1], seed=seed)
     prep, node, hh, xy, cost = bg.prepared(case)
-    _engine.exchange_pass = spy
+    setattr(_engine, name, spy)
     try:
         _engine.partition(cost, hh, xy, size[1], min_hh=bg.MIN_HH, max_hh=bg.MAX_HH, weights=bg.EQUAL_WEIGHTS,
                           shapes=node_shapes(prep, node))
     finally:
-        _engine.exchange_pass = real
-    if "args" not in seen:
+        setattr(_engine, name, real)
+    return case, prep, node, seen.get("args")
+
+
+def run(seed: int, size: tuple[int, int]) -> dict:
+    """Scores of one town's plan before and after the exchanges, and their CPU seconds."""
+    real = _engine.exchange_pass
+    case, prep, node, args = reaching("exchange_pass", seed, size)
+    if args is None:
         raise SystemExit(f"seed {seed}: the exchanges did not run (no finish with shapes)")
-    adj, hh, xy, before, kw = seen["args"]
+    adj, hh, xy, before, kw = args
     t = time.process_time()
     mid = real(adj, hh, xy, before, **kw)
     t_pass = time.process_time() - t

@@ -26,35 +26,22 @@ import numpy as np
 import pandas as pd
 
 from benchmarks import bench_grids as bg
+from benchmarks.exchange_probe import reaching
 from spatial.grids import _engine
 from spatial.grids._blockcut import street_blocks
 from spatial.grids._objective import objective
 from spatial.grids._pieces import block_pieces
-from spatial.grids.partition import node_shapes
 
 COLUMNS = ["max dev %", "within 5% %", "mean PP", "on streets %"]
 
 
 def run(seed: int, size: tuple[int, int], pieces: bool = True, fm: bool = True) -> dict:
     """Scores of one town's plan without and with the passes, and their CPU seconds."""
-    seen = {}
     real, real_fm = _engine.piece_pass, _engine.fm_pass
-
-    def spy(adj, hh, xy, labels, **kw):
-        seen["args"] = (adj, hh, xy, labels.copy(), kw)
-        return real(adj, hh, xy, labels, **kw)
-
-    case = bg.make_case("uneven", size[0], size[1], seed=seed)
-    prep, node, hh, xy, cost = bg.prepared(case)
-    _engine.piece_pass = spy
-    try:
-        _engine.partition(cost, hh, xy, size[1], min_hh=bg.MIN_HH, max_hh=bg.MAX_HH, weights=bg.EQUAL_WEIGHTS,
-                          shapes=node_shapes(prep, node))
-    finally:
-        _engine.piece_pass = real
-    if "args" not in seen:
+    case, prep, node, args = reaching("piece_pass", seed, size)
+    if args is None:
         raise SystemExit(f"seed {seed}: the passes did not run (a graph of 5,000 nodes or fewer, or no shapes)")
-    adj, hh, xy, start, kw = seen["args"]
+    adj, hh, xy, start, kw = args
     before = _engine.local_search(adj, hh, xy, start, **kw, seed=0)
     loggers = [logging.getLogger(f"spatial.grids.{m}") for m in ("_pieces", "_fm")]
     for log in loggers:  # the passes' own sums of gains, printed beside the fall measured
