@@ -148,4 +148,6 @@ def test_a_gap_no_site_reaches_says_so_in_the_sheet_and_on_the_map(town, tmp_pat
     assert site["properties"]["gaps"] == sites["gaps"].iloc[0]
     assert site["properties"]["new_hh_5min"] == int(sites["new_hh_5min"].iloc[0])
     html = m.get_root().render()
-    assert "建议新站到不了的盲区：" + "、".join(sorted(far)) in html
+    # named as the map labels the gaps (#rank), in rank order
+    ranked = gaps.set_index("gap_id").loc[sorted(far), "rank"].sort_values()
+    assert "建议新站到不了的盲区：" + "、".join(f"#{int(r)}" for r in ranked) in html

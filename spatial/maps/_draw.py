@@ -179,7 +179,7 @@ def gaps(m, state, lang, report, gaps, households_col) -> None:
     fill_rows(g, ["filled_by", "households_filled"], lang, props, fields)  # which new sites reach it
     if "filled_by" in g.columns and "rank" in g.columns:  # the ranked gaps no proposed site reaches: a legend line
         left = g[g["rank"].notna() & (g["filled_by"].fillna("") == "")]
-        state["gaps_unfilled"] = (left["gap_id"].astype(str).tolist(),
+        state["gaps_unfilled"] = ([f"#{int(r)}" for r in left["rank"]],  # as the map labels them
                                   float(pd.to_numeric(left[households_col], errors="coerce").sum()))
     ranks = jsonable(g["rank"], "rank") if "rank" in g.columns else [None] * len(g)
     gid = jsonable(g["gap_id"], "gap_id") if "gap_id" in g.columns else None
