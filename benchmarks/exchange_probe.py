@@ -68,14 +68,18 @@ def run(seed: int, size: tuple[int, int]) -> dict:
     t_search = time.process_time() - t
     gated = bg._labels_from("gated", case[0], prep.unit_ids, "gated")
     old, new = bg.score(prep, gated, before[node]), bg.score(prep, gated, after[node])
-    row = {"seed": seed}
-    for col in COLUMNS:
-        row[col] = f"{old[col]} -> {new[col]}"
+    row = compared(seed, old, new, adj, hh, xy, before, after, kw)
     row["units moved"] = int((before != after).sum())
-    row["objective"] = f"{objective(adj, hh, xy, before, **kw):.0f} -> {objective(adj, hh, xy, after, **kw):.0f}"
     row["pass CPU-s"] = round(t_pass, 2)
     row["search CPU-s"] = round(t_search, 2)
     row["_old"], row["_new"] = old, new
+    return row
+
+
+def compared(seed: int, old: dict, new: dict, adj, hh, xy, before, after, kw) -> dict:
+    """A probe's row: the benchmark's columns and the objective, before -> after."""
+    row = {"seed": seed, **{col: f"{old[col]} -> {new[col]}" for col in COLUMNS}}
+    row["objective"] = f"{objective(adj, hh, xy, before, **kw):.0f} -> {objective(adj, hh, xy, after, **kw):.0f}"
     return row
 
 

@@ -26,13 +26,12 @@ import numpy as np
 import pandas as pd
 
 from benchmarks import bench_grids as bg
-from benchmarks.exchange_probe import reaching
+from benchmarks.exchange_probe import COLUMNS, compared, reaching
 from spatial.grids import _engine
 from spatial.grids._blockcut import street_blocks
 from spatial.grids._objective import objective
 from spatial.grids._pieces import block_pieces
 
-COLUMNS = ["max dev %", "within 5% %", "mean PP", "on streets %"]
 
 
 def run(seed: int, size: tuple[int, int], pieces: bool = True, fm: bool = True) -> dict:
@@ -58,11 +57,8 @@ def run(seed: int, size: tuple[int, int], pieces: bool = True, fm: bool = True) 
     gated = bg._labels_from("gated", case[0], prep.unit_ids, "gated")
     old, new = bg.score(prep, gated, before[node]), bg.score(prep, gated, after[node])
     blocks = street_blocks(adj, kw["shapes"])
-    row = {"seed": seed}
-    for col in COLUMNS:
-        row[col] = f"{old[col]} -> {new[col]}"
+    row = compared(seed, old, new, adj, hh, xy, before, after, kw)
     row["pieces in blocks"] = f"{block_pieces(before, blocks, hh)} -> {block_pieces(after, blocks, hh)}"
-    row["objective"] = f"{objective(adj, hh, xy, before, **kw):.0f} -> {objective(adj, hh, xy, after, **kw):.0f}"
     row["passes' fall"] = round(objective(adj, hh, xy, start, **kw) - objective(adj, hh, xy, mid2, **kw), 1)
     row["pieces CPU-s"] = round(t_pieces, 2)
     row["FM CPU-s"] = round(t_fm, 2)
