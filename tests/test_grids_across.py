@@ -1,0 +1,69 @@
+"""A grid holding homes across an arterial or a river is named in the report, with those homes."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pytest
+import shapely
+
+from spatial.grids.partition import partition_grids
+
+CRS = "EPSG:32650"
+
+
+def row_of_plots(hh):
+    """Square plots 100 m wide in a row from x = 0, and their community."""
+    units = gpd.GeoDataFrame({"unit_id": [f"U{i}" for i in range(len(hh))], "households": hh},
+                             geometry=[shapely.box(100 * i, 0, 100 * (i + 1), 100) for i in range(len(hh))], crs=CRS)
+    comm = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[shapely.box(0, 0, 100 * len(hh), 100)], crs=CRS)
+    return units, comm
+
+
+def across_rows(plan):
+    rep = plan.report
+    return rep[(rep["layer"] == "grids") & rep["problem"].str.startswith("holds units on both sides")]
+
+
+@pytest.mark.parametrize("kind", ["river", "arterial", "primary"])
+def test_homes_across_a_river_or_an_arterial_are_named(kind):
+    # 50 households across the line at x = 100 from four plots of 100: 450 in all, one grid in
+    # 300-500 must take them across
+    units, comm = row_of_plots([50, 100, 100, 100, 100])
+    line = shapely.LineString([(100, -20), (100, 120)])
+    roads = gpd.GeoDataFrame({"kind": [kind]}, geometry=[line], crs=CRS)
+    plan = partition_grids(units, comm, roads=roads, min_households=300, max_households=500)
+    assert plan.units["grid_id"].nunique() == 1
+    rows = across_rows(plan)
+    assert rows["row_id"].tolist() == [plan.units["grid_id"].iloc[0]]
+    # the reference: the plots whose outline lies along the line, on its far side from most homes
+    far = units[units.geometry.centroid.x < line.centroid.x]
+    assert far["unit_id"].tolist() == ["U0"]
+    assert rows["problem"].iloc[0] == ("holds units on both sides of an arterial or a river: 50 households in 1 unit "
+                                       "(U0) lie across it from the rest (100 m of their shared borders run along it)")
+    assert "spatial editor" in rows["action"].iloc[0]
+
+
+def test_a_street_or_a_line_the_grid_reaches_round_is_no_crossing():
+    units, comm = row_of_plots([50, 100, 100, 100, 100])
+    street = gpd.GeoDataFrame({"kind": ["street"]}, geometry=[shapely.LineString([(100, -20), (100, 120)])], crs=CRS)
+    plan = partition_grids(units, comm, roads=street, min_households=300, max_households=500)
+    assert across_rows(plan).empty
+    # two rows of plots; the river runs between the bottom two plots on the left and ends at the
+    # top row's edge: the grid's plots meet round its end, so nobody is across it
+    top, _ = row_of_plots([70, 70, 70])
+    top["unit_id"] = ["T0", "T1", "T2"]
+    top["geometry"] = top.geometry.translate(0, 100)
+    bottom, _ = row_of_plots([70, 70, 70])
+    units = gpd.GeoDataFrame(gpd.pd.concat([bottom, top], ignore_index=True), crs=CRS)
+    comm = gpd.GeoDataFrame({"community_id": ["C1"]}, geometry=[shapely.box(0, 0, 300, 200)], crs=CRS)
+    river = gpd.GeoDataFrame({"kind": ["river"]}, geometry=[shapely.LineString([(100, -20), (100, 100)])], crs=CRS)
+    plan = partition_grids(units, comm, roads=river, min_households=300, max_households=500)
+    assert plan.units["grid_id"].nunique() == 1
+    assert across_rows(plan).empty
+
+
+def test_land_with_no_homes_across_is_not_named():
+    units, comm = row_of_plots([0, 100, 100, 100, 100])
+    roads = gpd.GeoDataFrame({"kind": ["river"]}, geometry=[shapely.LineString([(100, -20), (100, 120)])], crs=CRS)
+    plan = partition_grids(units, comm, roads=roads, min_households=300, max_households=500)
+    assert across_rows(plan).empty
