@@ -26,21 +26,41 @@ def across_rows(plan):
 
 @pytest.mark.parametrize("kind", ["river", "arterial", "primary"])
 def test_homes_across_a_river_or_an_arterial_are_named(kind):
-    # 50 households across the line at x = 100 from four plots of 100: 450 in all, one grid in
-    # 300-500 must take them across
-    units, comm = row_of_plots([50, 100, 100, 100, 100])
-    line = shapely.LineString([(100, -20), (100, 120)])
+    # plots of 250, 250 and 50 households, a line at x = 300, then two of 150: in 300-500 the only
+    # plan is U0+U1 (500) and U2+U3+U4 (350), which takes U2's 50 households across the line, while
+    # U2 touches U0+U1's grid on its own side
+    units, comm = row_of_plots([250, 250, 50, 150, 150])
+    line = shapely.LineString([(300, -20), (300, 120)])
     roads = gpd.GeoDataFrame({"kind": [kind]}, geometry=[line], crs=CRS)
+    plan = partition_grids(units, comm, roads=roads, min_households=300, max_households=500)
+    grids = plan.units.groupby("grid_id")["unit_id"].apply(sorted).tolist()
+    assert sorted(grids) == [["U0", "U1"], ["U2", "U3", "U4"]]
+    rows = across_rows(plan)
+    assert rows["row_id"].tolist() == [plan.units.set_index("unit_id").loc["U2", "grid_id"]]
+    # the reference: the plots of that grid west of the line, and their shared border along it
+    grid = units[units["unit_id"].isin(["U2", "U3", "U4"])]
+    west = grid[grid.geometry.centroid.x < line.centroid.x]
+    assert west["unit_id"].tolist() == ["U2"]
+    along = shapely.intersection(west.geometry.iloc[0].boundary, line).length
+    assert rows["problem"].iloc[0] == (f"holds units on both sides of an arterial or a river: 50 households in 1 unit "
+                                       f"(U2) lie across it from the rest ({along:.0f} m of their shared borders run "
+                                       "along it)")
+    assert rows["action"].iloc[0].startswith("check that its households and grid worker can cross there")
+
+
+def test_homes_no_other_grid_can_reach_without_crossing_are_said_to_be_ringed():
+    # 50 households alone west of a river at x = 100, four plots of 100 east of it: one grid in
+    # 300-500 must take them across, and no other grid lies on their side
+    units, comm = row_of_plots([50, 100, 100, 100, 100])
+    roads = gpd.GeoDataFrame({"kind": ["river"]}, geometry=[shapely.LineString([(100, -20), (100, 120)])], crs=CRS)
     plan = partition_grids(units, comm, roads=roads, min_households=300, max_households=500)
     assert plan.units["grid_id"].nunique() == 1
     rows = across_rows(plan)
     assert rows["row_id"].tolist() == [plan.units["grid_id"].iloc[0]]
-    # the reference: the plots whose outline lies along the line, on its far side from most homes
-    far = units[units.geometry.centroid.x < line.centroid.x]
-    assert far["unit_id"].tolist() == ["U0"]
-    assert rows["problem"].iloc[0] == ("holds units on both sides of an arterial or a river: 50 households in 1 unit "
-                                       "(U0) lie across it from the rest (100 m of their shared borders run along it)")
-    assert "spatial editor" in rows["action"].iloc[0]
+    assert rows["problem"].iloc[0].startswith("holds units on both sides of an arterial or a river: 50 households in "
+                                              "1 unit (U0) lie across it from the rest (100 m")
+    assert rows["problem"].iloc[0].endswith("; no other grid lies on their side: arterials or rivers ring them")
+    assert rows["action"].iloc[0].startswith("any grid must cross to reach them: check that homes really stand there")
 
 
 def test_a_street_or_a_line_the_grid_reaches_round_is_no_crossing():

@@ -29,12 +29,15 @@ MIN_ALONG_M = 10.0
 
 
 def say_across_major(report: Report, grid_ids: np.ndarray, adj: Adjacency, unit_ids: np.ndarray,
-                     hh: np.ndarray) -> int:
+                     hh: np.ndarray, comm_of: np.ndarray) -> int:
     """Add a ``grids`` row for each grid whose units fall apart when the shared edges along an
     arterial or a river (``adj.major_m``) are taken away; return how many rows were added.
 
     The units across are those of every piece but the one with most households; the row gives
-    their households and ids. Nothing is said without arterials or rivers among the roads.
+    their households and ids, and says when no other grid of their community (``comm_of``: each
+    unit's community position) lies on their side: then any grid must cross to reach them, and
+    the homes themselves are worth a check. Nothing is said without arterials or rivers among
+    the roads.
     """
     if adj.major_m is None or not len(adj.i):
         return 0
@@ -47,31 +50,48 @@ def say_across_major(report: Report, grid_ids: np.ndarray, adj: Adjacency, unit_
     keep = same & ~along
     g = sparse.coo_matrix((np.ones(int(keep.sum())), (adj.i[keep], adj.j[keep])), shape=(adj.n, adj.n))
     _, piece = connected_components(g, directed=False)
+    labels = gid.to_numpy()
+    # the borders along a line between two pieces of one grid, and the units that reach another
+    # grid without crossing such a line (those across have a grid on their own side)
+    split = along & (piece[adj.i] != piece[adj.j])
+    if not split.any():  # every line ends inside its grid: the units meet round its end
+        return 0
+    comm_of = np.asarray(comm_of)
+    free = (known[adj.i] & known[adj.j] & ~same & (comm_of[adj.i] == comm_of[adj.j])
+            & (adj.major_m < ALONG_SHARE * adj.shared_m))
+    open_side = np.zeros(adj.n, dtype=bool)
+    open_side[adj.i[free]] = open_side[adj.j[free]] = True
+    split_m = pd.Series(adj.major_m[split]).groupby(labels[adj.i[split]]).sum()
     hh = np.asarray(hh, dtype=float)
     added = 0
-    along_m = pd.Series(adj.major_m[along]).groupby(gid.to_numpy()[adj.i[along]]).sum()
-    for key in sorted(along_m.index, key=natural_key):
-        if along_m[key] < MIN_ALONG_M:
+    for key in sorted(split_m.index, key=natural_key):
+        if split_m[key] < MIN_ALONG_M:
             continue
-        members = np.flatnonzero(gid.to_numpy() == key)
+        members = np.flatnonzero(labels == key)
         parts = pd.Series(hh[members]).groupby(piece[members]).sum()
-        if len(parts) < 2:  # the line ends inside the grid: its units meet round its end
-            continue
         main = parts.index[int(np.argmax(parts.to_numpy()))]
         across = members[piece[members] != main]
         far = float(hh[across].sum())
         if far <= 0:  # only land nobody lives on lies across (a park, a road's verge)
             continue
         ids = listed(unit_ids[across])
-        report.add(
-            "grids", key,
-            f"holds units on both sides of an arterial or a river: {counted(round(far), 'household')} in "
-            f"{counted(len(across), 'unit')} ({ids}) lie across it from the rest ({along_m[key]:.0f} m of their "
-            f"shared borders run along it)",
-            "check that its households and grid worker can cross there (a crossing, a footbridge, a bridge); if "
-            "not, move those units to a grid on their own side (spatial editor)",
-            zh=(f"网格跨越主干道或河流：{len(across)} 个单元（{ids}）共 {far:g} 户与网格其余部分隔路（河）相望"
-                f"（共有边界 {along_m[key]:.0f} 米沿主干道或河流）",
-                "请核实住户和网格员可在此通行（人行横道、天桥、桥梁）；否则请在 spatial editor 中把这些单元调入同侧的网格"))
+        problem = (f"holds units on both sides of an arterial or a river: {counted(round(far), 'household')} in "
+                   f"{counted(len(across), 'unit')} ({ids}) lie across it from the rest ({split_m[key]:.0f} m of "
+                   "their shared borders run along it)")
+        problem_zh = (f"网格跨越主干道或河流：{len(across)} 个单元（{ids}）共 {far:g} 户"
+                      f"与网格其余部分隔路（河）相望（共有边界 {split_m[key]:.0f} 米沿主干道或河流）")
+        if open_side[across].any():
+            action = ("check that its households and grid worker can cross there (a crossing, a footbridge, a "
+                      "bridge); if not, move those units to a grid on their own side (spatial editor)")
+            action_zh = ("请核实住户和网格员可在此通行（人行横道、天桥、桥梁）；"
+                         "否则请在 spatial editor 中把这些单元调入同侧的网格")
+        else:
+            problem += "; no other grid lies on their side: arterials or rivers ring them"
+            problem_zh += "；其四周均为主干道或河流，同侧没有其他网格"
+            action = ("any grid must cross to reach them: check that homes really stand there (not a road's median "
+                      "or an interchange's loop, land that belongs to no home) and that a crossing leads to them")
+            action_zh = ("任何网格都须跨越道路（河流）才能包含这些单元：请核实此处确有住户"
+                         "（而非道路中央隔离带或立交匝道围合的土地），并有通道可达")
+        report.add("grids", key, problem, action, zh=(problem_zh, action_zh))
         added += 1
     return added

@@ -582,6 +582,7 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
                    f"{'over the maximum' if over else 'under the minimum'}; {see}",
                    zh=(f"{h:g} 户，不在 {min_households:g}–{max_households:g} 户区间内（{'高于' if over else '低于'}区间）",
                        f"找到的最佳方案仍{'超过上限' if over else '低于下限'} {gap:g} 户；{see_zh}"))
-    say_across_major(report, grid_ids, prep.adj, prep.unit_ids, prep.hh)  # homes across an arterial or a river
+    # grids holding homes across an arterial or a river: named, with those homes
+    say_across_major(report, grid_ids, prep.adj, prep.unit_ids, prep.hh, prep.comm_of)
     grids = _codes_and_staff(grids, communities, community_id_col, code_layout, report, kept_seq, object_type)
     return out_units, grids
