@@ -87,3 +87,20 @@ def test_land_with_no_homes_across_is_not_named():
     roads = gpd.GeoDataFrame({"kind": ["river"]}, geometry=[shapely.LineString([(100, -20), (100, 120)])], crs=CRS)
     plan = partition_grids(units, comm, roads=roads, min_households=300, max_households=500)
     assert across_rows(plan).empty
+
+
+def test_an_evaluated_plan_names_homes_across_as_the_drawing_does():
+    # a plan made by hand (the editor's CSV): U0+U1 across the river at x = 100, U2-U4 on one side
+    from spatial.grids.evaluate import evaluate_grids
+
+    units, comm = row_of_plots([50, 100, 100, 100, 100])
+    units["grid_id"] = ["A", "A", "B", "B", "B"]
+    roads = gpd.GeoDataFrame({"kind": ["river"]}, geometry=[shapely.LineString([(100, -20), (100, 120)])], crs=CRS)
+    res = evaluate_grids(units, comm, roads=roads)
+    rows = across_rows(res)
+    assert rows["row_id"].tolist() == ["A"]
+    assert rows["problem"].iloc[0].startswith("holds units on both sides of an arterial or a river: 50 households in "
+                                              "1 unit (U0) lie across it from the rest (100 m")
+    # the same plan without the river as a major line: nothing to say
+    roads["kind"] = ["street"]
+    assert across_rows(evaluate_grids(units, comm, roads=roads)).empty
