@@ -64,10 +64,11 @@ def say_across_major(report: Report, grid_ids: np.ndarray, adj: Adjacency, unit_
     split_m = pd.Series(adj.major_m[split]).groupby(labels[adj.i[split]]).sum()
     hh = np.asarray(hh, dtype=float)
     added = 0
+    split_m = split_m[split_m >= MIN_ALONG_M]
+    held = np.flatnonzero(pd.Series(labels).isin(split_m.index).to_numpy())  # the units of those grids
+    units_of = pd.Series(held).groupby(labels[held]).apply(np.asarray) if len(held) else {}
     for key in sorted(split_m.index, key=natural_key):
-        if split_m[key] < MIN_ALONG_M:
-            continue
-        members = np.flatnonzero(labels == key)
+        members = units_of[key]
         parts = pd.Series(hh[members]).groupby(piece[members]).sum()
         main = parts.index[int(np.argmax(parts.to_numpy()))]
         across = members[piece[members] != main]
