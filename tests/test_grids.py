@@ -193,6 +193,23 @@ def test_a_grid_count_that_leaves_the_grids_out_of_or_near_the_edge_of_the_band_
     assert out["action"].str.endswith("the rows on it, its units or community say why").all()
 
 
+@pytest.mark.parametrize("hh, k, problem, zh", [
+    # one grid asked for 600 households: it holds them all (was "the 1 grid asked for leave its
+    # grids about 600 households each")
+    ([100] * 6, 1, "the 1 grid asked for holds about 600 households, over 500", "所要求的 1 个网格容纳约 600 户，高于 500 户"),
+    # a unit of 900 takes one of the 2 grids; the one left holds the other 200
+    ([900, 100, 100], 2, "the 2 grids asked for leave its other grid about 200 households (1 unit over 500 takes a "
+     "grid), under 300", "所要求的 2 个网格使其余 1 个网格约 200 户（1 个超过 500 户的单元各占一个网格），低于 300 户"),
+])
+def test_a_grid_count_leaving_one_grid_out_of_the_band_says_it_in_the_singular(hh, k, problem, zh):
+    units = squares(1, len(hh), 0)
+    units["households"] = hh
+    res = partition_grids(units, community(shapely.box(0, 0, 100 * len(hh), 100)), n_grids=k)
+    row = res.report[res.report["row_id"] == "C1"]
+    assert row["problem"].tolist() == [problem]
+    assert row["problem_zh"].tolist() == [zh]
+
+
 def test_a_grid_count_leaving_grids_well_inside_the_band_adds_no_row():
     res = partition_grids(squares(2, 4, 100), community(shapely.box(0, 0, 400, 200)), n_grids=2)
     assert not (res.report["layer"] == "communities").any()

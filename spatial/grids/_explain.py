@@ -218,19 +218,24 @@ def _explain_count(report, cid, mean, k, n_over, lo, hi) -> None:
         return  # (one grid holds the mean exactly: no unevenness can push it out)
     under = mean < lo + room
     # the grids not holding a unit over the band
-    them = f"its other {counted(k - n_over, 'grid')}" if n_over else "its grids"
+    rest = k - n_over
+    them = ("its other grid" if rest == 1 else f"its other {counted(rest, 'grid')}") if n_over else "its grids"
+    # (one grid asked for, or one left beside those over the band: no "each")
+    leave = f"holds about {mean:.0f} households" if k == 1 else \
+        f"leave {them} about {mean:.0f} households{'' if rest == 1 else ' each'}"
     them_zh = f"其余 {k - n_over} 个网格" if n_over else "各网格"
+    leave_zh = f"容纳约 {mean:.0f} 户" if k == 1 else f"使{them_zh}{'约' if rest == 1 else '每格约'} {mean:.0f} 户"
     beside = f" ({counted(n_over, 'unit', 'units')} over {hi:g} {'takes a grid' if n_over == 1 else 'take a grid each'})" \
         if n_over else ""
     beside_zh = f"（{n_over} 个超过 {hi:g} 户的单元各占一个网格）" if n_over else ""
     if lo <= mean <= hi:
-        problem = f"the {counted(k, 'grid')} asked for leave {them} about {mean:.0f} households each{beside}, near the band's edge"
-        problem_zh = f"所要求的 {k} 个网格使{them_zh}每格约 {mean:.0f} 户{beside_zh}，接近户数区间边缘"
+        problem = f"the {counted(k, 'grid')} asked for {leave}{beside}, near the band's edge"
+        problem_zh = f"所要求的 {k} 个网格{leave_zh}{beside_zh}，接近户数区间边缘"
         effect, effect_zh = "uneven units push some out of the band", "单元大小不一，部分网格会超出区间"
     else:
-        problem = f"the {counted(k, 'grid')} asked for leave {them} about {mean:.0f} households each{beside}, " \
+        problem = f"the {counted(k, 'grid')} asked for {leave}{beside}, " \
                   f"{'under' if under else 'over'} {lo if under else hi:g}"
-        problem_zh = f"所要求的 {k} 个网格使{them_zh}每格约 {mean:.0f} 户{beside_zh}，{'低于' if under else '高于'} {lo if under else hi:g} 户"
+        problem_zh = f"所要求的 {k} 个网格{leave_zh}{beside_zh}，{'低于' if under else '高于'} {lo if under else hi:g} 户"
         effect, effect_zh = "no plan of that many grids is in the band", "该网格数下没有全部落在区间内的方案"
     report.add("communities", cid, problem,
                f"{effect}: ask for {'fewer' if under else 'more'} grids (--grids), or leave --grids out to draw by "

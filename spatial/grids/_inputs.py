@@ -17,7 +17,7 @@ import pandas as pd
 from spatial.core._ids import text_matches
 from spatial.core._words import counted
 from spatial.core.checks import Report, by_unit_id, label_text, listed, on_rows_of
-from spatial.core.errors import ColumnError, OptionError, OptionTypeError
+from spatial.core.errors import ColumnError, DuplicateIdError, OptionError, OptionTypeError
 from spatial.grids._units import estate_labels, gated_column
 
 #: said as partition_grids's own (callers filter its warnings by this name)
@@ -223,3 +223,23 @@ def id_order(units: pd.DataFrame, unit_id_col: str) -> np.ndarray | None:
         values = ids.astype(str).to_numpy()
     order = np.argsort(values, kind="stable")
     return None if (order == np.arange(len(order))).all() else order
+
+
+def _check_one_row_a_unit(lm: pd.DataFrame, unit_id_col: str, grid_id_col: str) -> None:
+    """Refuse a plan of units in which a unit id has several rows: its households would count
+    once a row, and a unit in two grids is in neither (a unit in parts is one row, a MultiPolygon).
+    """
+    if unit_id_col not in lm.columns or unit_id_col == grid_id_col:
+        return
+    ids = lm[unit_id_col]
+    mask = (ids.notna() & ids.duplicated(keep=False)).to_numpy()  # by position: the index may repeat too
+    if not mask.any():
+        return
+    dup = ids[mask]
+    grids = pd.Series(lm[grid_id_col].astype(str).to_numpy()[mask]).groupby(dup.to_numpy()).agg(
+        lambda g: sorted(set(g)))
+    two = grids[grids.map(len) > 1]
+    places = [f"{u} in {' and '.join(g)}" for u, g in two.items()]
+    where = f"; {listed(places, limit=3)}" if places else ""
+    raise DuplicateIdError(f"'plan' column '{unit_id_col}' holds duplicate ids: {listed(pd.unique(dup))}{where}; "
+                           "give each unit one row in one grid (a unit in parts is one row, a MultiPolygon)")

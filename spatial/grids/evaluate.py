@@ -28,7 +28,6 @@ from spatial.core.checks import (
     check_buildings,
     check_households,
     label_text,
-    listed,
     metric_crs,
     natural_key,
     repair_geometries,
@@ -36,17 +35,20 @@ from spatial.core.checks import (
     require_crs,
     whole_counts,
 )
-from spatial.core.errors import ColumnError, DuplicateIdError, GeometryError, SpatialError
+from spatial.core.errors import ColumnError, GeometryError, SpatialError
 from spatial.core.reproject import as_returned, to_crs_valid
 from spatial.io.validate import require_types
+from spatial.grids._across import say_across_major
 from spatial.grids._adjacency import rook_adjacency
 from spatial.grids._blocks import block_labels, block_streets
+from spatial.grids._inputs import _check_one_row_a_unit
 from spatial.grids._islands import grid_pieces, piece_targets
 from spatial.grids._objective import check_max_deviation
 from spatial.grids._prep import (
     _NOISE_M2,
     _TOL_M,
     _lines,
+    _major_lines,
     _street_lines,
     _weld_all,
     band_status,
@@ -266,13 +268,16 @@ def evaluate_grids(
         covered = np.asarray(_weld_all(list(union_groups(geoms, g_of, len(keys))), None), dtype=object)
         # ... and the polygons the drawing gives these grids, which the scores and pieces are of
         grid_geoms = _drawn(covered, geoms, g_of, group, clip)
-        adj = rook_adjacency(geoms)
+        adj = rook_adjacency(geoms, major_roads=_major_lines(roads, crs_m), road_buffer_m=road_buffer_m)
         if estates is not None:
             estate_group = _estate_group(cut, placed, adj)
         same = g_of[adj.i] == g_of[adj.j]
         m = sparse.csr_matrix((np.ones(same.sum()), (adj.i[same], adj.j[same])), shape=(len(geoms),) * 2)
         _, comp = connected_components(m, directed=False)
         unit_comps = pd.Series(comp).groupby(g_of).nunique().reindex(range(len(keys))).to_numpy()
+        # homes a grid holds across an arterial or a river, named as the drawing names them
+        say_across_major(report, gid, adj, unit_names, hh.to_numpy(float), lm[community_id_col].to_numpy()
+                         if community_id_col in lm.columns else np.asarray(placed if placed is not None else [0] * len(gid)))
         base = pd.DataFrame({grid_id_col: keys})
         if community_id_col in lm.columns:
             base[community_id_col] = _grid_community(lm[community_id_col], g_of, hh, keys, unit_names, report)
@@ -577,22 +582,3 @@ def _summary(out: pd.DataFrame, grid_geoms, comm_geoms, report: Report | None = 
     }
     return pd.DataFrame([row])
 
-
-def _check_one_row_a_unit(lm: pd.DataFrame, unit_id_col: str, grid_id_col: str) -> None:
-    """Refuse a plan of units in which a unit id has several rows: its households would count
-    once a row, and a unit in two grids is in neither (a unit in parts is one row, a MultiPolygon).
-    """
-    if unit_id_col not in lm.columns or unit_id_col == grid_id_col:
-        return
-    ids = lm[unit_id_col]
-    mask = (ids.notna() & ids.duplicated(keep=False)).to_numpy()  # by position: the index may repeat too
-    if not mask.any():
-        return
-    dup = ids[mask]
-    grids = pd.Series(lm[grid_id_col].astype(str).to_numpy()[mask]).groupby(dup.to_numpy()).agg(
-        lambda g: sorted(set(g)))
-    two = grids[grids.map(len) > 1]
-    places = [f"{u} in {' and '.join(g)}" for u, g in two.items()]
-    where = f"; {listed(places, limit=3)}" if places else ""
-    raise DuplicateIdError(f"'plan' column '{unit_id_col}' holds duplicate ids: {listed(pd.unique(dup))}{where}; "
-                           "give each unit one row in one grid (a unit in parts is one row, a MultiPolygon)")

@@ -29,6 +29,7 @@ from spatial.core._words import counted
 from spatial.core.checks import Report, check_band, listed, natural_key, warn_replaced, whole_counts, whole_number
 from spatial.core.errors import SpatialError
 from spatial.core.reproject import as_returned, to_crs_valid
+from spatial.grids._across import say_across_major
 from spatial.grids._engine import RESTARTS_LIMIT, apportion, partition
 from spatial.grids._islands import grid_pieces, piece_targets
 from spatial.grids._explain import (explain_band_fit, explain_community, explain_cornered, explain_crowded, explain_far,
@@ -581,5 +582,7 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
                    f"{'over the maximum' if over else 'under the minimum'}; {see}",
                    zh=(f"{h:g} 户，不在 {min_households:g}–{max_households:g} 户区间内（{'高于' if over else '低于'}区间）",
                        f"找到的最佳方案仍{'超过上限' if over else '低于下限'} {gap:g} 户；{see_zh}"))
+    # grids holding homes across an arterial or a river: named, with those homes
+    say_across_major(report, grid_ids, prep.adj, prep.unit_ids, prep.hh, prep.comm_of)
     grids = _codes_and_staff(grids, communities, community_id_col, code_layout, report, kept_seq, object_type)
     return out_units, grids
