@@ -273,3 +273,31 @@ def test_the_map_and_the_kmz_say_the_fills_as_the_map_labels_gaps_and_sites(tmp_
         text = said[f"盲区 #{int(row['rank'])}"]
         assert f"可填补的新站: {sites_of(row['filled_by'] or '')}" in text
     assert len(cov)  # (the coverage's gaps are those the map drew)
+
+
+def test_a_run_without_grids_draws_its_new_sites_on_the_coverage_map(tmp_path):
+    """``[grids] enabled = false``: the overview (the map of the sites) is not drawn, and until
+    7 December 2026 the new sites were on no map at all, the gaps' popups naming sites none showed."""
+    from conftest import DEMO_INPUTS
+
+    from spatial.cli import main
+
+    project = tmp_path / "p.toml"
+    project.write_text(f"""[project]
+name = "no grids"
+{DEMO_INPUTS}[grids]
+enabled = false
+[siting]
+k = 3
+[outputs]
+maps = true
+workbook = false
+png = false
+kml = false
+""", encoding="utf-8")
+    assert main(["-q", "run", str(project), "--out", str(tmp_path / "out")]) == 0
+    assert not (tmp_path / "out" / "overview.html").exists()
+    page = (tmp_path / "out" / "coverage.html").read_text(encoding="utf-8")
+    sites = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="sites")
+    assert len(sites) == 3 and all(f'"建议新站 {r}"' in page for r in sites["rank"])  # the markers' titles
+    assert "建议新增站点" in page  # the layer's name in the list

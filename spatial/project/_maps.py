@@ -45,7 +45,9 @@ def run_maps(project: Project, layers: dict, out: Path, *, rule_pct: float | Non
         cov = {"isochrones": layers.get("isochrones"), "gaps": layers.get("gaps"),
                "summary": layers.get("coverage_summary"), "speed_kmh": project.coverage["speed_kmh"],
                "slope": slope_said(layers, lang)}
-        m = coverage_map(layers["coverage_demand"], layers["stations"], **cov, **common)
+        # the new sites on the overview; with no grids drawn, on this map (else on none)
+        m = coverage_map(layers["coverage_demand"], layers["stations"], **cov, **common,
+                         sites=None if "grids" in layers else layers.get("sites"))
         files.append(save_map(m, out / "coverage.html"))
         if "grids" in layers:
             m = overview_map(grids=layers["grids"], demand=layers["coverage_demand"],
