@@ -189,7 +189,7 @@ def _cmd_site(args: argparse.Namespace) -> int:
         gaps, sites = _gap_fills(args, demand, stations, network, result, dem, walk_opts, bands, cols)
         result = replace(result, sites=sites)
     lines = _result_lines(result, cols)  # made before writing: a late error never follows written outputs
-    if gaps is not None:
+    if gaps is not None and gaps["rank"].notna().any():  # (none: every home within the band, or no walk reaches it)
         lines.insert(len(result.sites), _unfilled_line(gaps, result.band.label))
     if candidates is None and result.optimality.get("candidates"):  # 'optimal' is among these nodes, not
         lines.append(_nodes_line(result, args.candidate_spacing_m or SPACING_M))  # every spot on the streets
