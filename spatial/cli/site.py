@@ -236,8 +236,9 @@ def _gap_fills(args: argparse.Namespace, demand, stations, network, result, dem,
 
 
 def _unfilled_line(gaps, band: str) -> str:
-    """What the ranked gaps left are: ``gaps within 15min: 19 of 35 filled (6,129 households); none
-    reaches 16 (4,070 households): G002 (1,467), G008 (588) ...``."""
+    """What the new sites do for the ranked gaps, and which they leave: ``gaps beyond 15min: 19 of 35
+    reached by the new sites (6,129 households brought within it); none reaches 16 (4,070
+    households): G002 (1,467), G008 (588) ...`` (the first five, most households first)."""
     ranked = gaps[gaps["rank"].notna()]
     left = ranked[ranked["filled_by"].fillna("") == ""]
     named = ", ".join(f"{g} ({h:,.0f})" for g, h in zip(left["gap_id"].head(5), left["households"].head(5)))
@@ -342,7 +343,7 @@ def _result_lines(result, cols: dict) -> list[str]:
 
 def _fill_words(site, band: str) -> str:
     """What a site brings within the bands below the one sited for, and the gaps it fills:
-    ``; within 5min +582, 10min +2,760; fills G001 (1,011), G004 (586)``."""
+    ``; within 5min +582, 10min +2760; fills G001 (1,011), G004 (586)``."""
     within = [f"{str(c)[7:]} +{site[c]:.0f}" for c in site.index
               if str(c).startswith("new_hh_") and str(c)[7:] != band and site[c] == site[c]]
     said = f"; within {', '.join(within)}" if within else ""
