@@ -19,7 +19,7 @@ from spatial.io.workbook import header
 from spatial.maps import _style as st
 from spatial.maps._data import jsonable
 
-__all__ = ["gap_names", "site_names_by_id", "fill_columns", "fill_fields", "unfilled_note"]
+__all__ = ["gap_names", "site_names_by_id", "fill_columns", "fill_fields", "unfilled_note", "sites_by_title"]
 
 #: One gap of a site's ``gaps``: ``G001 (1,011)``.
 _LISTED = re.compile(r"([^\s,()]+) \(([^)]*)\)")
@@ -115,3 +115,22 @@ def unfilled_note(gaps: pd.DataFrame, households_col: str, lang: str) -> str | N
     words = UNFILLED_WORDS[lang]
     return words["line"].format(ids=_AND[lang].join(names[:5]), more=words["more"] if more else "", n=len(names),
                                 hh=f"{hh:,.0f}")
+
+
+def sites_by_title(gaps: pd.DataFrame | None, sites: pd.DataFrame | None, lang: str) -> pd.DataFrame | None:
+    """``gaps`` with ``filled_by`` naming the sites by their titles (``建议新站 1, 建议新站 3``), for
+    a map that does not draw them (``coverage.html`` beside the overview): its gaps then name them
+    as the overview and the KMZ do. ``gaps`` as given without the column or the sites.
+
+    Examples
+    --------
+    >>> gaps = pd.DataFrame({"gap_id": ["G001", "G002"], "filled_by": ["NEW001, NEW002", ""]})
+    >>> sites = pd.DataFrame({"site_id": ["NEW001", "NEW002"], "rank": [1, 2]})
+    >>> sites_by_title(gaps, sites, "zh")["filled_by"].tolist()
+    ['建议新站 1, 建议新站 2', '']
+    """
+    if gaps is None or sites is None or "filled_by" not in gaps.columns:
+        return gaps
+    named = site_names_by_id(sites, lang)
+    return gaps.assign(filled_by=[", ".join(named.get(s, s) for s in str(v).split(", ")) if isinstance(v, str) and v
+                                  else v for v in gaps["filled_by"]])
