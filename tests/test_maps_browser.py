@@ -429,3 +429,33 @@ def test_on_a_phone_the_sheet_keeps_its_title_and_close_button_above_what_scroll
         assert on_top == [True, "sp-dock-close"], f"{name}: {on_top}"
         browser.find_element(By.CSS_SELECTOR, ".sp-dock-close").click()   # a real tap closes it
         assert not browser.find_element(By.CSS_SELECTOR, ".sp-dock").is_displayed()
+
+
+def test_on_a_phone_a_site_s_popup_says_what_it_brings_with_its_values_whole(browser, demo):
+    """Tapped on a 390x844 phone, the first new site says the households it brings within 5 and 10
+    minutes and the gaps it fills as the map labels them (#1 ...), every row in sight without a
+    scroll, the site itself left in view, and each value on one line (its longitude read 114. /
+    0303 / 57 on three lines until 7 December 2026, its label taking the row's width)."""
+    open_map(browser, demo["files"]["overview.html"], PHONE)
+    map_id = browser.execute_script("return document.querySelector('.folium-map').id")
+    site = demo["sites"].to_crs(4326).sort_values("rank").iloc[0]
+    got = click(browser, map_id, site.geometry.y, site.geometry.x)
+    assert got["layer"] == "sites" and got["title"] == "建议新站 1"
+    assert f"5分钟内新增户数{site['new_hh_5min']}" in got["top"] and f"10分钟内新增户数{site['new_hh_10min']}" in got["top"]
+    assert "填补的盲区（户数）#1 (" in got["top"] and "G001" not in got["top"]
+    rows = browser.execute_script("""
+        var pop = document.querySelector('.leaflet-popup'), box = document.querySelector('.sp-pop');
+        var r = pop.getBoundingClientRect(), m = window[arguments[0]];
+        var p = m.latLngToContainerPoint([arguments[1], arguments[2]]);
+        var tds = Array.from(box.querySelectorAll('.sp-main .sp-rows tr:not(.sp-wide) td'));
+        var lh = parseFloat(getComputedStyle(box).lineHeight);
+        return {lines: tds.map(function (td) { return Math.round(td.getBoundingClientRect().height / lh); }),
+                text: tds.map(function (td) { return td.textContent; }),
+                main: box.querySelector('.sp-main').getBoundingClientRect().bottom,
+                box: box.getBoundingClientRect().bottom, bottom: r.bottom, site_y: p.y,
+                height: r.height, width: r.width};""", map_id, site.geometry.y, site.geometry.x)
+    assert max(rows["lines"]) == 1, list(zip(rows["text"], rows["lines"]))
+    assert f"{site.geometry.x:.6f}" in rows["text"]
+    assert rows["main"] <= rows["box"] + 1  # the site's own rows in sight, what is under it folded below
+    assert rows["bottom"] < rows["site_y"] and rows["height"] <= PHONE[1] / 2 and rows["width"] <= PHONE[0]
+    assert errors(browser) == []

@@ -250,7 +250,11 @@ def test_one_gap_reads_the_same_figures_on_the_map_sheet_kmz_and_csv(town):
     # 居民单元数 too (the KMZ left it out, which the sheet and the popup give)
     assert kmz.splitlines() == ["盲区编号: G001", "排名: 1", f"盲区成因: {WORDS['G001']}", "所属社区: 甲社区", "户数: 120",
                                 "人口: 300", "居民单元数: 1", "距最近服务站步行（米）: 1520",
-                                "距最近服务站步行（分钟）: 22.8"]  # 1,520 m at 4 km/h (tests/test_outside_hills4.py)
+                                "距最近服务站步行（分钟）: 22.8",  # 1,520 m at 4 km/h (tests/test_outside_hills4.py)
+                                # the one new site (k = 1) brings U5's 120 within 15 minutes, as the popup says
+                                # (since 7 December 2026: the KMZ's gaps said nothing of the new sites)
+                                "可填补的新站: 建议新站 1", "新站可覆盖户数: 120"]
+    assert (popup["filled_by"], popup["households_filled"]) == ("建议新站 1", 120)
 
 
 def test_one_station_reads_the_same_figures_on_the_map_sheet_kmz_csv_and_readme(town):

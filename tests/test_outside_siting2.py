@@ -163,7 +163,9 @@ def _site(d, *args) -> list[str]:
           "layer): the target is reached without them 4, reaches no uncovered household within 15min 1", []),
     (0.6, "1 candidate left out (see the report layer): too far from network 1; 4 not chosen (see the report "
           "layer): the target is reached without them 2, reaches no uncovered household within 15min 1, "
-          "reaches only homes chosen sites reach 1", ["NEW001  R3  小区会所  +420 households -> 63.8%"]),
+          "reaches only homes chosen sites reach 1",
+     # (and, since 7 December 2026, what it brings within 5 and 10 minutes and the gaps it fills)
+     ["NEW001  R3  小区会所  +420 households -> 63.8%; within 5min +0, 10min +420; fills G001 (300), G003 (120)"]),
 ])
 def test_spatial_site_says_rooms_left_for_a_target_were_not_needed(town_files, tmp_path, capsys, target, said,
                                                                     sites):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from spatial.cli._common import (
@@ -81,11 +82,17 @@ def add_parser(sub) -> None:
 
 
 def _band(text: str) -> dict:
+    """The bands of ``--band``: GB 50180's 5/10/15 minutes (300/500/1,000 m) below it, and it: each
+    site says the households it brings within each (``new_hh_5min`` ...), as a project's run does."""
+    from spatial.coverage.bands import DEFAULT_MINUTES, GB50180_METERS
+
     m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(min|m)\s*", text)
     if m is None or float(m.group(1)) <= 0:
         raise SpatialError(f"--band {text!r} must look like 15min or 1000m (a number > 0)")
     value = float(m.group(1))
-    return {"minutes": (value,), "meters": None} if m.group(2) == "min" else {"minutes": None, "meters": (value,)}
+    below = DEFAULT_MINUTES if m.group(2) == "min" else GB50180_METERS
+    values = (*(float(v) for v in below if v < value), value)
+    return {"minutes": values, "meters": None} if m.group(2) == "min" else {"minutes": None, "meters": values}
 
 
 def _cmd_site(args: argparse.Namespace) -> int:
@@ -177,7 +184,13 @@ def _cmd_site(args: argparse.Namespace) -> int:
         exact=not args.no_exact, time_limit_s=args.time_limit_s, dem=dem, max_snap_m=args.max_snap_m,
         candidate_spacing_m=args.candidate_spacing_m or SPACING_M, **walk_opts, **bands, **cols,
     )
+    gaps = None
+    if len(stations):  # which gaps each site fills, the gaps spatial coverage draws with these walks
+        gaps, sites = _gap_fills(args, demand, stations, network, result, dem, walk_opts, bands, cols)
+        result = replace(result, sites=sites)
     lines = _result_lines(result, cols)  # made before writing: a late error never follows written outputs
+    if gaps is not None and gaps["rank"].notna().any():  # (none: every home within the band, or no walk reaches it)
+        lines.insert(len(result.sites), _unfilled_line(gaps, result.band.label))
     if candidates is None and result.optimality.get("candidates"):  # 'optimal' is among these nodes, not
         lines.append(_nodes_line(result, args.candidate_spacing_m or SPACING_M))  # every spot on the streets
     left = _left_out_line(result.report, candidates, cols.get("candidate_id_col"), network)
@@ -188,7 +201,8 @@ def _cmd_site(args: argparse.Namespace) -> int:
     from spatial.io.workbook import integer_counts
 
     # counts as integers (2582 households gained, not 2582.0), as `spatial coverage` and `run` write them
-    layers = {"sites": result.sites, "before_after": result.before_after, "unreachable": result.unreachable}
+    layers = {"sites": result.sites, "before_after": result.before_after, "unreachable": result.unreachable,
+              **({} if gaps is None else {"gaps": gaps})}
     layers = {k: integer_counts(v, also=tuple(c for c in (hh, pop) if c)) if isinstance(v, pd.DataFrame) else v
               for k, v in layers.items()}
     # the network's rows, as spatial coverage's (the DEM's row is of the siting's own)
@@ -198,8 +212,41 @@ def _cmd_site(args: argparse.Namespace) -> int:
                  geometry_types={**GEOMETRY_TYPES, "unreachable": _family_type(demand)})
     for line in lines:
         say(args, line)
-    say(args, f"wrote {args.out} (layers sites, before_after, unreachable, report)")
+    say(args, f"wrote {args.out} (layers {', '.join(layers)}, report)")
     return 0
+
+
+def _gap_fills(args: argparse.Namespace, demand, stations, network, result, dem, walk_opts: dict, bands: dict,
+               cols: dict):
+    """``(gaps, sites)``: the gaps beyond the band sited for, as ``spatial coverage`` finds them on the
+    same walks (ids G001 ... as its gaps layer gives them), with ``filled_by`` and ``households_filled``,
+    and the sites with ``gaps`` (:func:`spatial.siting.sites.fill_gaps`)."""
+    from spatial.coverage.gaps import coverage_gaps
+    from spatial.coverage.walks import walking_coverage
+    from spatial.siting.sites import fill_gaps
+
+    scored = walking_coverage(demand, stations, network, max_snap_m=args.max_snap_m, speed_kmh=args.speed_kmh,
+                              dem=dem, **walk_opts, **bands)
+    gaps, labelled = coverage_gaps(scored, network, band=result.band.label, max_snap_m=args.max_snap_m,
+                                   households_col=cols["households_col"], population_col=cols["population_col"],
+                                   detour_factor=args.detour_factor, speed_kmh=args.speed_kmh, dem=dem,
+                                   barriers=walk_opts["barriers"], gates=walk_opts["gates"], points=True)
+    gaps, sites = fill_gaps(gaps, result, labelled["gap_id"], cols["households_col"])
+    return gaps.to_crs(demand.crs), sites
+
+
+def _unfilled_line(gaps, band: str) -> str:
+    """What the new sites do for the ranked gaps, and which they leave: ``gaps beyond 15min: 19 of 35
+    reached by the new sites (6,129 households brought within it); none reaches 16 (4,070
+    households): G002 (1,467), G008 (588) ...`` (the first five, most households first)."""
+    ranked = gaps[gaps["rank"].notna()]
+    left = ranked[ranked["filled_by"].fillna("") == ""]
+    named = ", ".join(f"{g} ({h:,.0f})" for g, h in zip(left["gap_id"].head(5), left["households"].head(5)))
+    more = " ..." if len(left) > 5 else ""
+    text = (f"gaps beyond {band}: {len(ranked) - len(left)} of {len(ranked)} reached by the new sites "
+            f"({gaps['households_filled'].sum():,.0f} households brought within it)")
+    return text + (f"; none reaches {len(left)} ({left['households'].sum():,.0f} households): {named}{more}"
+                   if len(left) else "")
 
 
 def _in_communities(args: argparse.Namespace, demand, demand_id_col: str | None):
@@ -275,7 +322,7 @@ def _result_lines(result, cols: dict) -> list[str]:
     lines = [f"{row['site_id']}  {row.get('candidate_id', row.get(cols.get('candidate_id_col'), ''))}  "
              + (f"{str(name).strip()}  " if isinstance(name, str) and name.strip() else "")
              + f"+{counted(row['gain_households'], 'household', shown=format(row['gain_households'], '.0f'))} -> "
-             f"{_pct(row['cum_coverage_pct'])}"
+             f"{_pct(row['cum_coverage_pct'])}" + _fill_words(row, result.band.label)
              for (_, row), name in zip(result.sites.iterrows(), names)]
     overall = result.before_after.iloc[0]
     lines.append(f"coverage within {result.band.label}: {_pct(overall['pct_before'])} -> "
@@ -292,6 +339,17 @@ def _result_lines(result, cols: dict) -> list[str]:
         lines.append(f"optimality ({o['problem']}): greedy only, no exact check")
     # o["message"] (a target no candidates reach, fewer than k sites) is said once, as siting's warning on stderr
     return lines
+
+
+def _fill_words(site, band: str) -> str:
+    """What a site brings within the bands below the one sited for, and the gaps it fills:
+    ``; within 5min +582, 10min +2760; fills G001 (1,011), G004 (586)``."""
+    within = [f"{str(c)[7:]} +{site[c]:.0f}" for c in site.index
+              if str(c).startswith("new_hh_") and str(c)[7:] != band and site[c] == site[c]]
+    said = f"; within {', '.join(within)}" if within else ""
+    if "gaps" in site.index:
+        said += f"; fills {site['gaps']}" if site["gaps"] else "; fills no gap"
+    return said
 
 
 #: Side of the squares (m) of which at most one network node is sited without --candidates.

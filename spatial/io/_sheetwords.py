@@ -159,3 +159,7 @@ COLUMNS: dict[str, tuple[str, str, str, str]] = {
 
 #: A gap no proposed site reaches (its ``filled_by`` empty once sites are proposed), in words.
 NO_SITE_WORDS = {"zh": "无新站可达", "en": "no proposed site reaches it"}
+#: The ranked gaps no proposed site reaches, one line under the sites' legend (spatial.maps._fills):
+#: the first five as the map labels them (#2、#8), ``more`` after them when there are others.
+UNFILLED_WORDS = {"zh": {"line": "建议新站到不了的盲区：{ids}{more} {n} 处，共 {hh} 户", "more": "等"},
+                  "en": {"line": "Gaps no proposed site reaches: {ids}{more} ({n}, {hh} households)", "more": " ..."}}

@@ -9,7 +9,6 @@ from __future__ import annotations
 import html
 
 import numpy as np
-import pandas as pd
 import shapely
 
 from spatial.core._frames import lines_frame
@@ -155,32 +154,29 @@ def demand(m, state, lang, report, demand, band_list, colours, households_col) -
                    styles=styles, style_index=index, state=state, report=report)
 
 
-def fill_rows(frame, columns: list, lang: str, props: dict, fields: list) -> None:
-    """Popup rows of the siting's figures (:mod:`spatial.siting._fills`) in the workbook's words: a
-    site's households newly within each band and the gaps it fills, a gap's sites (无新站可达 where
-    none reaches it) and the households they bring within the band; columns absent are skipped."""
-    from spatial.io._sheetwords import NO_SITE_WORDS
-    from spatial.io.workbook import header
+def fill_rows(frame, lang: str, props: dict, fields: list, **named) -> None:
+    """Popup rows of the siting's figures (:func:`spatial.maps._fills.fill_fields`, ``named``: how the
+    map names the gaps and the sites): a site's households newly within each band and the gaps it
+    fills, a gap's sites (无新站可达 where none reaches it) and the households they bring within the
+    band; columns absent are skipped."""
+    from spatial.maps._fills import fill_fields
 
-    for c in [c for c in columns if c in frame.columns]:
-        values = jsonable(frame[c], c)
-        if c == "filled_by":
-            values = [v or NO_SITE_WORDS[lang] for v in values]
-        elif c == "gaps":
-            values = [v or None for v in values]
-        props[c] = values
-        fields.append((c, header(c, lang)[0], ""))  # (the sheet's definition is too long for a phone's popup)
+    values, labels = fill_fields(frame, lang, **named)
+    for c, said in values.items():
+        props[c] = said
+        fields.append((c, labels[c], ""))
 
 
-def gaps(m, state, lang, report, gaps, households_col) -> None:
+def gaps(m, state, lang, report, gaps, households_col, sites=None) -> None:
+    from spatial.maps._fills import gap_names, site_names_by_id, unfilled_note
+
     g = gap_notes(gaps.sort_values("rank") if "rank" in gaps.columns else gaps, lang)
     cols = [c if c != "households" else households_col for c in GAP_FIELDS]
     props, fields = popup_props(g, cols, lang, names=state["names"])
-    fill_rows(g, ["filled_by", "households_filled"], lang, props, fields)  # which new sites reach it
-    if "filled_by" in g.columns and "rank" in g.columns:  # the ranked gaps no proposed site reaches: a legend line
-        left = g[g["rank"].notna() & (g["filled_by"].fillna("") == "")]
-        state["gaps_unfilled"] = ([f"#{int(r)}" for r in left["rank"]],  # as the map labels them
-                                  float(pd.to_numeric(left[households_col], errors="coerce").sum()))
+    # which new sites reach it, by their titles on the map (建议新站 1); the sites' popups name the gaps as it labels them
+    fill_rows(g, lang, props, fields, sites_named=site_names_by_id(sites, lang))
+    state["gap_names"] = gap_names(g)
+    state["gaps_unfilled"] = unfilled_note(g, households_col, lang)  # the ranked gaps no site reaches: a legend line
     ranks = jsonable(g["rank"], "rank") if "rank" in g.columns else [None] * len(g)
     gid = jsonable(g["gap_id"], "gap_id") if "gap_id" in g.columns else None
     hh = props.get(households_col, [None] * len(g))
@@ -261,17 +257,11 @@ def sites(m, state, lang, report, sites) -> None:
     props, fields = popup_props(s, SITE_FIELDS, lang, names=state["names"])
     within = st.site_labels(lang, s)  # the band the gains are counted within, beside a table of every band
     fields = [(c, within.get(c, label), hint) for c, label, hint in fields]
-    # the households it brings within 5, 10 and 15 minutes, and the gaps it fills
-    # (the band sited for is the gain above: not twice)
-    sited = {f"new_hh_{b}" for b in s["band"].dropna().astype(str)} if "band" in s.columns else set()
-    fill_rows(s, sorted((c for c in s.columns if str(c).startswith("new_hh_") and c not in sited),
-                        key=lambda c: st.band_sort_key(str(c)[7:])) + ["gaps"], lang, props, fields)
-    if state.get("gaps_unfilled") and state["gaps_unfilled"][0]:  # and the gaps none of them reaches
-        ids, hh = state["gaps_unfilled"]
-        more = len(ids) > 5
-        notes = [*notes, f"建议新站到不了的盲区：{'、'.join(ids[:5])}{'等' if more else ''} {len(ids)} 处，共 {hh:,.0f} 户"
-                 if lang == "zh" else f"Gaps no proposed site reaches: {', '.join(ids[:5])}{' ...' if more else ''} "
-                 f"({len(ids)}, {hh:,.0f} households)"]
+    # the households it brings within 5, 10 and 15 minutes (the band sited for is the gain above: not
+    # twice), and the gaps it fills as the map labels them (#1)
+    fill_rows(s, lang, props, fields, gaps_named=state.get("gap_names"))
+    if state.get("gaps_unfilled"):  # and the gaps none of them reaches
+        notes = [*notes, state["gaps_unfilled"]]
     ranks = jsonable(s["rank"], "rank") if "rank" in s.columns else [None] * len(s)
     sid = jsonable(s["site_id"], "site_id") if "site_id" in s.columns else [None] * len(s)
     cand = jsonable(s["candidate_id"], "candidate_id") if "candidate_id" in s.columns else [None] * len(s)

@@ -96,7 +96,9 @@ def map_from_files(
         from spatial.network.elevation import slope_note_of
 
         options = {**options, "slope": slope_note_of(dem_row.iloc[0], options.get("lang", "zh"))}
-    s = read_layers(sites, ["sites"], ["report"], "sites") if sites else {}
+    s = read_layers(sites, ["sites"], ["report", "gaps"], "sites") if sites else {}
+    if s and c.get("gaps") is not None:  # which gaps each site fills (spatial site's gaps layer), on the coverage's
+        c["gaps"], s["sites"] = _fills_on(c["gaps"], s.get("gaps"), s["sites"], coverage, sites)
     if s:  # candidates read off Amap (spatial site's report): the new sites are off with them
         from spatial.coverage._hints import hints_of_report
 
@@ -205,3 +207,24 @@ def _speed_of_walks(demand: pd.DataFrame) -> float | None:
     if not np.allclose(speeds, speed, rtol=1e-6):  # slopes: each walk has its own pace
         return None
     return round(speed, 6)
+
+
+def _fills_on(gaps, sited, sites, coverage, path):
+    """``(gaps, sites)``: the coverage's ``gaps`` with ``filled_by`` and ``households_filled`` of
+    ``spatial site``'s own ``gaps`` layer (``sited``) when the two are the same gaps (the same ids
+    with the same households: the same walks); else, the sites' ``gaps`` (ids of gaps the map does
+    not draw) left out, said once."""
+    from spatial.siting._fills import FILL_COLUMNS
+
+    if sited is None or not set(FILL_COLUMNS) <= set(sited.columns):  # sited before December 2026
+        return gaps, sites
+    def key(frame):
+        return sorted(zip(frame["gap_id"].astype(str), pd.to_numeric(frame["households"], errors="coerce").round(6)))
+    if "households" in gaps.columns and "households" in sited.columns and key(gaps) == key(sited):
+        fills = sited.set_index(sited["gap_id"].astype(str))[FILL_COLUMNS]
+        ids = gaps["gap_id"].astype(str)
+        return gaps.assign(filled_by=ids.map(fills["filled_by"]).fillna("").to_numpy(),
+                           households_filled=ids.map(fills["households_filled"]).to_numpy()), sites
+    logger.warning("the gaps of %s are not those of %s (other walks or homes): which gaps each site fills is left "
+                   "off the map; run spatial coverage and spatial site on the same files and options", path, coverage)
+    return gaps, sites.drop(columns=["gaps"], errors="ignore")

@@ -459,7 +459,7 @@ def coverage_map(
         draw.isochrones(m, state, lang, report, isochrones, band_list, colours)
     draw.demand(m, state, lang, report, demand, band_list, colours, households_col)
     if gaps is not None and len(gaps):
-        draw.gaps(m, state, lang, report, gaps, households_col)
+        draw.gaps(m, state, lang, report, gaps, households_col, state.get("sites", sites))  # (named in its popup)
     draw.stations(m, with_station_reasons(stations, demand, lang), state, lang, report, name_col)  # as the CLI's
     if sites is not None:
         draw.sites(m, state, lang, report, sites)
@@ -542,7 +542,7 @@ def overview_map(
         m = _new_map(lang, tiles, tiles_attr, tiles_crs, len(demand) + len(grids), st.text(lang, "map_overview"))
     common = {"lang": lang, "synthetic_note": synthetic_note, "report": report, "m": m, "credits": credits}
     state = _state(m, lang)
-    state["overview"] = True  # grid outlines over unit colours, service areas off until toggled
+    state.update(overview=True, sites=sites)  # grid outlines over unit colours, service areas off; the gaps' sites
     draw.remember_names(state, communities, stations)
     grid_map(grids, network_edges=network_edges, units=units,
              min_households=min_households, max_households=max_households, status_col=status_col, notes=notes,

@@ -24,6 +24,7 @@ from spatial.io.kml import write_kml
 from spatial.maps._data import (GAP_FIELDS, HOME_POINT_DECIMALS, STATION_FIELDS, VALUE_WORDS, cause_words,
                                 display_geometry, gap_notes, grid_notes, jsonable, names_of, walls_notes)
 from spatial.maps._draw import typed_stations
+from spatial.maps._fills import fill_fields, gap_names, site_names_by_id
 from spatial.maps._gis_styles import kml_styles
 from spatial.maps._style import FIELD_LABELS, coords_notes, feature_names, reason_label, site_labels, site_names, text
 
@@ -118,12 +119,20 @@ def results_kmz(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame | None],
         shown["gaps"] = shown["gaps"].assign(**{c: jsonable(shown["gaps"][c], c) for c in walks})
     if slope and "gaps" in shown:  # its minutes are on the slopes of a DEM: said where they are read
         shown["gaps"] = shown["gaps"].assign(slope_note=str(slope))
-    looks = kml_styles(shown, lang)  # drawn in the web maps' colours (an unstyled polygon is solid white)
+    # what a site brings within 5, 10 and 15 minutes and which gaps it fills, a gap's new sites: as the popups say it
+    fills: dict[str, list] = {}
     labels = {**FIELD_LABELS[lang], **(site_labels(lang, shown["sites"]) if "sites" in shown else {}),
               "reason": FIELD_LABELS[lang]["station_reason"]}  # only the stations carry one here
+    for kind in ("gaps", "sites"):
+        if kind in shown:
+            values, said = fill_fields(shown[kind], lang, gaps_named=gap_names(layers.get("gaps")),
+                                       sites_named=site_names_by_id(layers.get("sites"), lang))
+            shown[kind], fills[kind] = shown[kind].assign(**values), list(values)
+            labels.update(said)
+    looks = kml_styles(shown, lang)  # drawn in the web maps' colours (an unstyled polygon is solid white)
     return write_kml({folder[n]: shown[n] for n in which}, path,
                      names={folder[n]: spec[1] for n, spec in which.items()},
-                     fields={folder[n]: spec[2] for n, spec in which.items()}, labels=labels,
+                     fields={folder[n]: [*spec[2], *fills.get(n, [])] for n, spec in which.items()}, labels=labels,
                      styles={folder[n]: looks[n] for n in which if n in looks})
 
 

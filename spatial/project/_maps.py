@@ -42,10 +42,16 @@ def run_maps(project: Project, layers: dict, out: Path, *, rule_pct: float | Non
                 gated_col=g.get("gated_col"), lang=lang, credits=credits,
                 retired=layers.get("_retired", ())))
     if "coverage_demand" in layers:
-        cov = {"isochrones": layers.get("isochrones"), "gaps": layers.get("gaps"),
+        from spatial.maps._fills import sites_by_title
+
+        # the gaps name the new sites as the overview titles them (建议新站 1), coverage.html drawing none
+        gaps = sites_by_title(layers.get("gaps"), layers.get("sites") if "grids" in layers else None, lang)
+        cov = {"isochrones": layers.get("isochrones"), "gaps": gaps,
                "summary": layers.get("coverage_summary"), "speed_kmh": project.coverage["speed_kmh"],
                "slope": slope_said(layers, lang)}
-        m = coverage_map(layers["coverage_demand"], layers["stations"], **cov, **common)
+        # the new sites on the overview; with no grids drawn, on this map (else on none)
+        m = coverage_map(layers["coverage_demand"], layers["stations"], **cov, **common,
+                         sites=None if "grids" in layers else layers.get("sites"))
         files.append(save_map(m, out / "coverage.html"))
         if "grids" in layers:
             m = overview_map(grids=layers["grids"], demand=layers["coverage_demand"],

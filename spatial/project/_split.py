@@ -10,8 +10,8 @@ functions so that any Dask worker can import them.
 from __future__ import annotations
 
 import logging
-import os
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import replace
@@ -65,7 +65,8 @@ def part_keys(values: pd.Series) -> np.ndarray:
 
 
 def grid_task(units_path: str, comms_path: str, roads_path: str | None, out_path: str, options: dict) -> dict:
-    """Worker: ``partition_grids`` on one part; grids to ``out_path``, returns unit→grid and report."""
+    """Worker: ``partition_grids`` on one part; grids to ``out_path``, returns unit→grid and report
+    (and the package's warnings, for the client to say once each)."""
     from spatial.grids.partition import partition_grids
 
     t0, c0 = time.perf_counter(), time.thread_time()
@@ -73,12 +74,14 @@ def grid_task(units_path: str, comms_path: str, roads_path: str | None, out_path
     comms = gpd.read_parquet(comms_path)
     roads = gpd.read_parquet(roads_path) if roads_path else None
     rows = units.pop("_row").to_numpy()
-    res = partition_grids(units, comms, roads=roads, code_layout=None, **options)
+    with _held_warnings() as said:
+        res = partition_grids(units, comms, roads=roads, code_layout=None, **options)
     grids = res.grids.drop(columns=[c for c in STAFF_COLUMNS if c in res.grids.columns])
     grids.to_parquet(out_path)
     return {
         "units": pd.DataFrame({"_row": rows, "grid_id": res.units["grid_id"].to_numpy(object)}),
         "report": res.report,
+        "warnings": said,
         "n_units": len(units),
         "seconds": time.perf_counter() - t0,
         "cpu_seconds": time.thread_time() - c0,
@@ -189,10 +192,9 @@ def read_edges(path: str, bbox: tuple[float, float, float, float]) -> WalkNetwor
     return build_network(edge_arrays(path, bbox))
 
 
-def coverage_task(demand_path: str, stations_path: str, edges_path: str, bbox: tuple, options: dict,
-                  client_pid: int | None = None) -> dict:
-    """Worker: ``walking_coverage`` of one city's demand on its network within the margin. In a
-    process other than ``client_pid``'s, the package's warnings are returned for the client to say."""
+def coverage_task(demand_path: str, stations_path: str, edges_path: str, bbox: tuple, options: dict) -> dict:
+    """Worker: ``walking_coverage`` of one city's demand on its network within the margin; the
+    package's warnings are returned for the client to say, once each."""
     from spatial.coverage._stationcheck import part_of_demand
     from spatial.coverage.walks import COVERAGE_COLUMNS, station_snaps, walking_coverage
 
@@ -216,7 +218,7 @@ def coverage_task(demand_path: str, stations_path: str, edges_path: str, bbox: t
         x, y = net.node_xy[-2]
         stations = gpd.GeoDataFrame({id_col: np.array(["__no_station__"], dtype=object)},
                                     geometry=[shapely.Point(x + 0.5, y)], crs=net.crs)
-    with part_of_demand(), _held_warnings(os.getpid() != client_pid) as said:  # a city wholly off the network is labelled so, as the whole run does
+    with part_of_demand(), _held_warnings() as said:  # a city wholly off the network is labelled so, as the whole run does
         out = walking_coverage(demand, stations, net, **options)
     frame = pd.DataFrame({c: out[c].to_numpy() for c in COVERAGE_COLUMNS})
     frame.insert(0, "_row", rows)
@@ -231,33 +233,70 @@ def coverage_task(demand_path: str, stations_path: str, edges_path: str, bbox: t
             "peak_rss_mb": peak_rss_mb()}
 
 
-class _Held(logging.Handler):
-    """Keeps the package's warnings of a worker's task, ``(logger name, level, message)``."""
+class _Held:
+    """The package's warnings logged by one thread while it holds them, ``(logger name, level,
+    message)``: the records themselves, each once (a record reaching several handlers is one)."""
 
     def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.records: list[tuple[str, int, str]] = []
+        self.said: list[tuple[str, int, str]] = []
+        self._seen: list[logging.LogRecord] = []
 
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append((record.name, record.levelno, record.getMessage()))
+    def keep(self, record: logging.LogRecord) -> None:
+        if not any(r is record for r in self._seen[-4:]):  # (its handlers see it one after another)
+            self._seen.append(record)
+            self.said.append((record.name, record.levelno, record.getMessage()))
+
+
+#: The threads holding their warnings now: thread id -> what they hold.
+_HOLDING: dict[int, _Held] = {}
+_HOLD_LOCK = threading.Lock()
+
+
+class _ThreadHeld(logging.Filter):
+    """On the handlers the package's records reach: a warning logged in a thread that holds its
+    warnings is kept for it and goes to no handler; every other record passes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        held = _HOLDING.get(record.thread) if record.levelno >= logging.WARNING else None
+        if held is None:
+            return True
+        held.keep(record)
+        return False
+
+
+_FILTER = _ThreadHeld()
+
+
+def _reached_handlers() -> list[logging.Handler]:
+    """The handlers a record of the package's loggers reaches: ``spatial``'s, then its parents'."""
+    found, log = [], logging.getLogger("spatial")
+    while log is not None:
+        found += log.handlers
+        log = log.parent if log.propagate else None
+    return found
 
 
 @contextmanager
-def _held_warnings(hold: bool = True):
-    """The package's warnings logged in the block, kept (a list) instead of shown: a worker's
-    process showed each as a raw ``SpatialWarning`` on the terminal, once per part (under ``-q``
-    too); the client logs each once (:func:`say_warnings`). Not held (an empty list) unless
-    ``hold``: a worker thread of the client's own process logs as the client does."""
-    if not hold:
-        yield []
-        return
+def _held_warnings():
+    """The package's warnings logged by this thread in the block, kept (a list) instead of shown;
+    the client logs each once (:func:`say_warnings`). A worker's process showed each as a raw
+    ``SpatialWarning`` on the terminal, once per part (under ``-q`` too); a worker thread of the
+    client's own process (``make_client(processes=False)``) logged each once per part. Only this
+    thread's are held: another part's thread, or the client's, logs as before."""
     held = _Held()
-    log = logging.getLogger("spatial")
-    log.addHandler(held)
+    with _HOLD_LOCK:
+        _HOLDING[threading.get_ident()] = held
+        handlers = _reached_handlers()
+        for h in handlers:
+            h.addFilter(_FILTER)  # (added once: a filter already there is not added twice)
     try:
-        yield held.records
+        yield held.said
     finally:
-        log.removeHandler(held)
+        with _HOLD_LOCK:
+            _HOLDING.pop(threading.get_ident(), None)
+            if not _HOLDING:  # the last part held: the handlers as they were
+                for h in handlers + _reached_handlers():
+                    h.removeFilter(_FILTER)
 
 
 def say_warnings(results: list[dict]) -> None:

@@ -30,7 +30,6 @@ import contextlib
 import inspect
 import json
 import logging
-import os
 import signal
 import tempfile
 import threading
@@ -278,6 +277,7 @@ def run_grids_distributed(units: gpd.GeoDataFrame, communities: gpd.GeoDataFrame
         pos = {k: i for i, (k, _) in enumerate(outs)}
         parts = [gpd.read_parquet(out) for _, out in sorted(outs)]
         results = [results[pos[k]] for k, _ in sorted(outs)]
+        say_warnings(results)  # each part's warnings, each once (as one call says them)
 
     grids = pd.concat(parts, ignore_index=True)
     cpos = pd.Series(np.arange(len(communities)), index=communities[community_id_col].to_numpy())
@@ -517,7 +517,7 @@ def run_coverage_distributed(demand: gpd.GeoDataFrame, stations: gpd.GeoDataFram
                              geometry=gpd.GeoSeries(s_pts[sidx], crs=crs).values, crs=crs).to_parquet(sp_)
             bbox = (*(lo - margin), *(hi + margin))
             futures.append(cl.submit(coverage_task, dp, sp_, str(edges_path), tuple(map(float, bbox)), options,
-                                     os.getpid(), pure=False))
+                                     pure=False))
         results = _gather(cl, futures, "coverage")
         say_warnings(results)
         frame = pd.concat([r["frame"] for r in results], ignore_index=True).sort_values("_row")

@@ -160,6 +160,8 @@ function spHits(map, ll) {
 
 // values wider than this many Latin characters take a row of their own, the popup's whole width
 var SP_WIDE_CHARS = 60;
+// values at most this wide are never broken (114.030357, 2760): their label wraps instead
+var SP_SHORT_CHARS = 14;
 
 // a value's width in Latin characters: a Chinese character (or full-width mark) is two, so a
 // sentence of 44 characters is not left in the value column at 8 characters a line
@@ -180,7 +182,8 @@ function spRows(p, fields) {
                 + hint + "</td></tr>");
       continue;
     }
-    rows.push("<tr><th>" + spEsc(fields[i][1]) + "</th><td>" + spEsc(v) + hint + "</td></tr>");
+    var short = spWidth(v) <= SP_SHORT_CHARS ? " class='sp-short'" : "";  // a number, a date: on one line
+    rows.push("<tr><th>" + spEsc(fields[i][1]) + "</th><td" + short + ">" + spEsc(v) + hint + "</td></tr>");
   }
   return rows.length ? "<table class='sp-rows'>" + rows.join("") + "</table>" : "";
 }
