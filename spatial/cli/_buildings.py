@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 
-from spatial.cli._common import column, say, source
+from spatial.cli._common import column, say, source, split_spec
 
 
 def _units_from_buildings(args: argparse.Namespace, buildings, communities, roads):
@@ -21,11 +21,23 @@ def _units_from_buildings(args: argparse.Namespace, buildings, communities, road
     report = Report()
     # --unit-id-col names the buildings' own ids here (for the report rows); the units built get unit_id
     bid = _building_id(args, buildings)
+    if bid is None:  # named as the planner finds them in the file (fid 12 in QGIS), not by a 0-based row
+        from spatial.io._rownames import file_row_names
+
+        path, layer = split_spec(args.inputs[1])
+        buildings = buildings.set_axis(file_row_names(path, layer, len(buildings), wanted=("buildings", "units")))
+        say(args, f"buildings: no id column; the report names them as {buildings.index[0]} ... (a GeoPackage's "
+                  "fid, as QGIS shows it, else the row counting from 1)")
     units = units_from_buildings(buildings, communities, roads=lines,
-                                 households_col=_building_households(args, buildings, communities),
+                                 households_col=(hh_col := _building_households(args, buildings, communities)),
                                  community_id_col=column(args, communities, "community_id", "communities"),
                                  building_id_col=bid, floors_col=args.floors_col,
                                  gated_col=args.gated_col or "gated", report=report)
+    import pandas as pd
+
+    names = units["building_index"] if bid is None else units["building_index"].map(
+        pd.Series(buildings[bid].to_numpy(dtype=object), index=buildings.index))
+    _say_over_band(units, names, hh_col, getattr(args, "max_households", None), report)
     args.unit_id_col = None
     say(args, f"built {counted(len(units), 'unit')} from {counted(len(buildings), 'building')} "
               f"({counted(len(report), 'report row')})")
@@ -75,3 +87,19 @@ def _building_id(args: argparse.Namespace, buildings) -> str | None:
                       "<community_id>-0001 ...)")
             return bid
     return None
+
+
+def _say_over_band(units, names, households_col: str, max_households, report) -> None:
+    """A row on each building whose unit alone holds more households than a grid may (``names``:
+    the units' buildings as the report names them): a unit is never split, so no plan puts its
+    grid in the band (the grids' report names the unit; this names the building to split)."""
+    if max_households is None:
+        return
+    for uid, name, hh in zip(units["unit_id"], names, units[households_col]):
+        if hh > max_households and name is not None and name == name:
+            report.add("buildings", name, f"its unit {uid} alone holds {hh:g} households, more than a grid's most "
+                       f"({max_households:g}): no plan can put the grid holding it in the band",
+                       "give its entrances (单元) or stairwells as buildings of their own, each with its households, "
+                       "or raise the maximum (--max)",
+                       zh=(f"其单元 {uid} 单独即有 {hh:g} 户，超过网格上限（{max_households:g}）：任何方案中包含它的网格都无法落在户数区间内",
+                           "请将其各单元（楼门）分别作为建筑给出并各带户数，或调高上限（--max）"))

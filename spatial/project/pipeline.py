@@ -133,9 +133,13 @@ def _units_from_buildings(project: Project, layers: dict, edges, report: Report)
     --from-buildings --roads NETWORK`` cuts them) into street blocks."""
     from spatial.grids.tessellation import units_from_buildings
 
+    from spatial.io._rownames import file_row_names
+
     spec = project.inputs["buildings"]
     roads = grid_roads(project, layers, report)
-    units = units_from_buildings(layers["buildings"], layers["communities"],
+    buildings = layers["buildings"]  # (the report names them as the planner finds them: fid 12, row 12)
+    buildings = buildings.set_axis(file_row_names(spec.path, spec.layer, len(buildings)))
+    units = units_from_buildings(buildings, layers["communities"],
                                  roads=roads if roads is not None else edges,
                                  households_col=spec.options.get("households_col", "households"),
                                  population_col=spec.options.get("population_col", "population"),
