@@ -17,6 +17,7 @@ from shapely import affinity
 from shapely.geometry import LineString, MultiPolygon, Polygon, box
 
 from spatial.core.checks import Report
+from spatial.grids.partition import partition_grids
 from spatial.grids.tessellation import units_from_buildings
 
 UTM = "EPSG:32650"
@@ -186,3 +187,33 @@ def test_twins_with_different_counts_count_the_larger_once():
     units = units_from_buildings(bld, one_community(), floors_col="floors")
     assert sorted(units.loc[units["households"] > 0, "households"]) == [10, 60]
     assert units["floor_area_m2"].sum() == pytest.approx(400 * 3 + 400 * 2, abs=0.1)  # one 400 m² footprint of 3 floors
+
+
+def _pieces_of_grids(units: gpd.GeoDataFrame) -> dict:
+    """Grid id -> number of pieces: the parts of its units as nodes, joined where two share at least
+    1 m of edge (networkx on shapely's measure of the units written, not the engine's graph)."""
+    import networkx as nx
+
+    out = {}
+    for gid, rows in units.groupby("grid_id"):
+        parts = [p for g in rows.geometry for p in shapely.get_parts(g)]
+        graph = nx.Graph()
+        graph.add_nodes_from(range(len(parts)))
+        for a in range(len(parts)):
+            for b in range(a + 1, len(parts)):
+                if shapely.intersection(parts[a].boundary, parts[b].buffer(1e-3)).length >= 1.0:
+                    graph.add_edge(a, b)
+        out[gid] = nx.number_connected_components(graph)
+    return out
+
+
+def test_no_grid_is_in_pieces_where_a_building_is_in_parts():
+    """T in two parts with M standing between them edge to edge, and two houses: drawn as two
+    grids, T's grid was in two pieces (its unit held both parts, with M's land between them)."""
+    two = MultiPolygon([box(10, 20, 30, 40), box(70, 20, 90, 40)])
+    bld = gpd.GeoDataFrame({"households": [100, 40, 30, 30]}, crs=UTM,
+                           geometry=[two, box(45, 2, 55, 58), box(12, 45, 18, 55), box(82, 45, 88, 55)])
+    units = units_from_buildings(bld, one_community())
+    res = partition_grids(units, one_community(), n_grids=2, min_households=0, max_households=1000)
+    assert set(_pieces_of_grids(res.units).values()) == {1}
+    assert res.units["households"].sum() == 200 and not res.report["problem"].str.contains("pieces").any()

@@ -108,8 +108,8 @@ def units_from_buildings(
         Households and population are int64 when every building's count is a whole number
         (20.0 too, as the grids judge counts), else floats as given. A building's own
         ``unit_id``, ``community_id`` or ``block_id`` columns are replaced (with a warning).
-        Households inside a community are conserved exactly, and each building is in one unit
-        (:func:`building_units` gives it).
+        Households inside a community are conserved exactly (a footprint drawn twice counts once,
+        in a report row), and each building is in one unit (:func:`building_units` gives it).
 
     Examples
     --------
