@@ -12,6 +12,8 @@ from spatial.cli._common import column, say, source, split_spec
 def _units_from_buildings(args: argparse.Namespace, buildings, communities, roads):
     """Units built from ``buildings`` (roads: a line layer or a WalkNetwork) and the report rows
     on the buildings (left out, or counted in another's unit) as the grids' report table."""
+    import pandas as pd
+
     from spatial.core._words import counted
     from spatial.core.checks import Report
     from spatial.grids.tessellation import units_from_buildings
@@ -33,8 +35,6 @@ def _units_from_buildings(args: argparse.Namespace, buildings, communities, road
                                  community_id_col=column(args, communities, "community_id", "communities"),
                                  building_id_col=bid, floors_col=args.floors_col,
                                  gated_col=args.gated_col or "gated", report=report)
-    import pandas as pd
-
     names = units["building_index"] if bid is None else units["building_index"].map(
         pd.Series(buildings[bid].to_numpy(dtype=object), index=buildings.index))
     _say_over_band(units, names, hh_col, getattr(args, "max_households", None), report)
