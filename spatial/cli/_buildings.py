@@ -16,6 +16,7 @@ def _units_from_buildings(args: argparse.Namespace, buildings, communities, road
 
     from spatial.core._words import counted
     from spatial.core.checks import Report
+    from spatial.grids._footprints import say_over_band
     from spatial.grids.tessellation import units_from_buildings
     from spatial.network.graph import WalkNetwork, edges_frame
 
@@ -37,7 +38,7 @@ def _units_from_buildings(args: argparse.Namespace, buildings, communities, road
                                  gated_col=args.gated_col or "gated", report=report)
     names = units["building_index"] if bid is None else units["building_index"].map(
         pd.Series(buildings[bid].to_numpy(dtype=object), index=buildings.index))
-    _say_over_band(units, names, hh_col, getattr(args, "max_households", None), report)
+    say_over_band(units, names, hh_col, getattr(args, "max_households", None), report, option="--max")
     args.unit_id_col = None
     say(args, f"built {counted(len(units), 'unit')} from {counted(len(buildings), 'building')} "
               f"({counted(len(report), 'report row')})")
@@ -88,18 +89,3 @@ def _building_id(args: argparse.Namespace, buildings) -> str | None:
             return bid
     return None
 
-
-def _say_over_band(units, names, households_col: str, max_households, report) -> None:
-    """A row on each building whose unit alone holds more households than a grid may (``names``:
-    the units' buildings as the report names them): a unit is never split, so no plan puts its
-    grid in the band (the grids' report names the unit; this names the building to split)."""
-    if max_households is None:
-        return
-    for uid, name, hh in zip(units["unit_id"], names, units[households_col]):
-        if hh > max_households and name is not None and name == name:
-            report.add("buildings", name, f"its unit {uid} alone holds {hh:g} households, more than a grid's most "
-                       f"({max_households:g}): no plan can put the grid holding it in the band",
-                       "give its entrances (单元) or stairwells as buildings of their own, each with its households, "
-                       "or raise the maximum (--max)",
-                       zh=(f"其单元 {uid} 单独即有 {hh:g} 户，超过网格上限（{max_households:g}）：任何方案中包含它的网格都无法落在户数区间内",
-                           "请将其各单元（楼门）分别作为建筑给出并各带户数，或调高上限（--max）"))

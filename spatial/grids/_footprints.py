@@ -244,3 +244,20 @@ def count_twins_once(twins: list, households: pd.Series, population: pd.Series, 
     return (pd.Series(hh, index=households.index, name=households.name),
             pd.Series(pop, index=population.index, name=population.name),
             None if fl is None else pd.Series(fl, index=floors.index, name=floors.name))
+
+
+def say_over_band(units, names, households_col: str, max_households, report, *, option: str = "--max") -> None:
+    """A row on each building whose unit alone holds more households than a grid may (``names``:
+    the units' buildings as the report names them): a unit is never split, so no plan puts its
+    grid in the band (the grids' report names the unit; this names the building to split).
+    ``option``: how the maximum is raised (``--max``, ``max_households``)."""
+    if max_households is None:
+        return
+    for uid, name, hh in zip(units["unit_id"], names, units[households_col]):
+        if hh > max_households and name is not None and name == name:
+            report.add("buildings", name, f"its unit {uid} alone holds {hh:g} households, more than a grid's most "
+                       f"({max_households:g}): no plan can put the grid holding it in the band",
+                       "give its entrances (单元) or stairwells as buildings of their own, each with its households, "
+                       f"or raise the maximum ({option})",
+                       zh=(f"其单元 {uid} 单独即有 {hh:g} 户，超过网格上限（{max_households:g}）：任何方案中包含它的网格都无法落在户数区间内",
+                           f"请将其各单元（楼门）分别作为建筑给出并各带户数，或调高上限（{option}）"))
