@@ -160,6 +160,55 @@ def test_buildings_are_named_by_their_osm_id_not_by_a_repeated_type_code(town, c
     assert twin["problem"].tolist() == ["the same footprint as building 901 (drawn twice)"]
 
 
+def test_buildings_with_no_id_are_named_by_the_fid_qgis_shows(town, capsys):
+    """No id column: the report named a building by its 0-based row (W1's twin as "4", W1 as "0"),
+    while the GeoPackage's fids (what QGIS shows) here run 11, 12, 14, 17, 20 (rows deleted in
+    QGIS): "4" and "0" were no feature of the file. Now each is its fid, read here with sqlite3."""
+    import sqlite3
+
+    folder, bld = town
+    bld = pd.concat([bld, bld.iloc[[0]]], ignore_index=True).drop(columns=["osm_id", "code"])
+    assert _run(folder, bld.assign(fid=[11, 12, 14, 17, 20])) == 0, capsys.readouterr().err
+    with sqlite3.connect(folder / "b.gpkg") as db:
+        fids = [f for (f,) in db.execute("SELECT fid FROM b ORDER BY fid")]
+    assert fids == [11, 12, 14, 17, 20]
+    report = gpd.read_file(folder / "g.gpkg", layer="report")
+    twin = report[report["layer"] == "buildings"]
+    assert twin["row_id"].tolist() == ["fid 20"]
+    assert twin["problem"].tolist() == ["the same footprint as building fid 11 (drawn twice)"]
+    units = gpd.read_file(folder / "g.gpkg", layer="units")
+    assert sorted(units["building_index"].dropna()) == ["fid 11", "fid 12", "fid 14", "fid 17"]
+    assert units["households"].sum() == 300  # W1 counted once (60, not 120)
+
+
+def test_buildings_with_no_id_in_a_geojson_are_named_by_their_row_from_1(town, capsys):
+    folder, bld = town
+    bld = pd.concat([bld, bld.iloc[[0]]], ignore_index=True).drop(columns=["osm_id", "code"])
+    bld.to_file(folder / "b.geojson")
+    assert main(["-q", "grids", str(folder / "c.gpkg"), str(folder / "b.geojson"), "--from-buildings", "--min", "100",
+                 "--max", "200", "--out", str(folder / "g.gpkg")]) == 0, capsys.readouterr().err
+    report = gpd.read_file(folder / "g.gpkg", layer="report")
+    assert report.loc[report["layer"] == "buildings", "row_id"].tolist() == ["row 5"]  # the 5th feature
+
+
+def test_a_building_over_the_band_alone_is_named_with_what_to_do(town, capsys):
+    """A block of 250 households with the band at 100-200: its unit is never split, so no plan puts
+    its grid in the band. The grids' row named only the unit built (C-0003), a number that changes
+    on each run; a row now names the building by its osm_id and says to give its entrances."""
+    folder, bld = town
+    bld.loc[2, "households"] = 250
+    assert _run(folder, bld) == 0, capsys.readouterr().err
+    report = gpd.read_file(folder / "g.gpkg", layer="report")
+    units = gpd.read_file(folder / "g.gpkg", layer="units")
+    over = bld.loc[bld["households"] > 200, "osm_id"]  # reference: pandas on the raw buildings
+    rows = report[(report["layer"] == "buildings") & report["problem"].str.contains("more than a grid's most")]
+    assert rows["row_id"].tolist() == [str(v) for v in over] == ["903"]
+    uid = units.loc[units["osm_id"] == 903, "unit_id"].item()
+    assert rows["problem"].item() == (f"its unit {uid} alone holds 250 households, more than a grid's most (200): no "
+                                      "plan can put the grid holding it in the band")
+    assert "give its entrances (单元)" in rows["action"].item()
+
+
 def test_a_line_drawn_as_a_building_stops_the_command_naming_it(town, capsys):
     folder, bld = town
     bld.loc[2, "geometry"] = line((170, 30), (200, 30))
@@ -184,3 +233,39 @@ def test_a_building_id_column_given_with_a_repeated_id_is_refused(town, capsys):
     assert _run(folder, bld, "--unit-id-col", "osm_id") == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "'osm_id' holds duplicate ids: 901" in err
+
+
+def test_the_demos_footprints_in_parts_leave_no_unit_and_no_grid_in_pieces():
+    """The demo's community C08 with its units shrunk 8 m into footprints (no roads): the shrink cut
+    7 units at a neck into footprints in parts with other buildings' land between them, each unit
+    then in parts and grid C08-08 in two pieces 762 m apart. Now every unit is one polygon, each
+    such building a report row, and no grid is in pieces (networkx on the units' shared edges)."""
+    import networkx as nx
+
+    data = os.path.join(os.path.dirname(__file__), os.pardir, "data")
+    units = gpd.read_file(os.path.join(data, "demo.gpkg"), layer="units").query("community_id == 'C08'")
+    comm = gpd.read_file(os.path.join(data, "demo.gpkg"), layer="communities").query("community_id == 'C08'")
+    utm = units.estimate_utm_crs()
+    shrunk = shapely.buffer(units.to_crs(utm).geometry.values, -8.0)
+    bld = gpd.GeoDataFrame({"households": units["households"].to_numpy()}, geometry=shrunk, crs=utm)
+    bld = bld[~bld.is_empty].reset_index(drop=True)
+    in_parts = {str(k) for k in np.flatnonzero(shapely.get_num_geometries(bld.geometry.values) > 1)}
+    assert len(in_parts) == 7
+    report = Report()
+    out = units_from_buildings(bld, comm, report=report)
+    assert (shapely.get_type_id(out.to_crs(utm).geometry.values) == 3).all()
+    frame = report.to_frame()
+    said = set(frame.loc[frame["problem"].str.contains("its footprint is in"), "row_id"])
+    assert said and said <= in_parts  # (a part holding under 0.1% of a footprint goes unsaid)
+    assert out["households"].sum() == bld["households"].sum()
+    res = partition_grids(out, comm)
+    metric = res.units.to_crs(utm)
+    for gid, rows in metric.groupby("grid_id"):
+        geoms = list(rows.geometry)
+        graph = nx.Graph()
+        graph.add_nodes_from(range(len(geoms)))
+        for a in range(len(geoms)):
+            for b in range(a + 1, len(geoms)):
+                if shapely.intersection(geoms[a].boundary, geoms[b].buffer(1e-3)).length >= 1.0:
+                    graph.add_edge(a, b)
+        assert nx.is_connected(graph), gid

@@ -321,6 +321,13 @@ def test_spatial_run_builds_units_from_buildings(tmp_path, capsys):
     grids = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="grids")
     assert len(units) >= 60 and units["households"].sum() == hh.sum() == grids["households"].sum()
     assert units["grid_id"].notna().all()
+    # each unit names its building as QGIS does, by the GeoPackage's fid (read here with sqlite3)
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "b.gpkg") as db:
+        fids = {f"fid {f}" for (f,) in db.execute("SELECT fid FROM b")}
+    named = set(units["building_index"].dropna())
+    assert len(named) >= 55 and named <= fids
 
 
 def test_outputs_credits_are_a_list_of_the_datas_sources(tmp_path):

@@ -17,6 +17,7 @@ from shapely import affinity
 from shapely.geometry import LineString, MultiPolygon, Polygon, box
 
 from spatial.core.checks import Report
+from spatial.grids.partition import partition_grids
 from spatial.grids.tessellation import units_from_buildings
 
 UTM = "EPSG:32650"
@@ -72,22 +73,32 @@ def test_an_l_shaped_building_and_the_house_in_its_corner_are_each_whole_in_thei
     assert units["households"].sum() == 86
 
 
-def test_a_building_in_two_parts_is_one_unit_in_two_parts_and_the_report_says_so():
+def test_a_building_in_two_parts_with_another_between_them_gives_one_part_to_the_unit_round_it():
     """One building drawn as two blocks 40 m apart (one id, a MultiPolygon) with another building
-    standing between them from edge to edge of the block: both parts are the building's unit,
-    which is then in two parts (the middle building's land between them), and a report row names
-    the building."""
+    standing between them from edge to edge of the block. Its unit was both parts, two pieces with
+    the middle building's land between them, so a grid holding it was in two pieces. Now every
+    unit is one piece: T's unit holds one part whole (where its 100 households are counted), the
+    other part (400 m² of footprint) lies whole in M's unit, and a report row names T, the parts
+    and M's unit (T's cell reaches 15 m past its part: 25 m of M's land lie between them)."""
     two = MultiPolygon([box(10, 20, 30, 40), box(70, 20, 90, 40)])
     middle = box(45, 2, 55, 58)
     bld = gpd.GeoDataFrame({"id": ["T", "M"], "households": [100, 40]}, geometry=[two, middle], crs=UTM,
                            index=["T", "M"])
     report = Report()
     units = units_from_buildings(bld, one_community(), building_id_col="id", report=report)
-    assert held_whole(bld, units, "T") and held_whole(bld, units, "M")
-    own = units.set_index("building_index").geometry
-    assert shapely.get_num_geometries(own["T"]) == 2 and shapely.get_num_geometries(own["M"]) == 1
-    assert any("is in 2 parts" in p for p in rows_about(report, "T"))
-    assert units["households"].sum() == 140 and (units["building_index"] == "T").sum() == 1
+    assert (shapely.get_type_id(units.geometry.values) == 3).all()  # each unit one Polygon
+    own = units.set_index("building_index")
+    parts = shapely.get_parts(two)
+    in_t = shapely.area(shapely.intersection(parts, own.geometry["T"]))
+    in_m = shapely.area(shapely.intersection(parts, own.geometry["M"]))
+    assert sorted(in_t.round(3)) == [0, 400] and sorted(in_m.round(3)) == [0, 400]  # each part whole in one unit
+    assert held_whole(bld, units, "M")
+    assert own.loc["T", "households"] == 100 and own.loc["M", "households"] == 40
+    assert rows_about(report, "T") == [
+        f"its footprint is in 2 parts with up to 25 m of other units' land between them: its unit "
+        f"{own.loc['T', 'unit_id']} holds the part where it is counted (400.0 m2 of footprint), and the other parts "
+        f"go to the units round them: {own.loc['M', 'unit_id']} (400.0 m2)"]
+    assert units.geometry.union_all().symmetric_difference(box(0, 0, 100, 60)).area < 0.01
 
 
 def test_a_building_in_two_parts_with_land_between_them_its_own_is_one_piece():
@@ -145,3 +156,64 @@ def test_a_building_reaching_into_another_community_is_named():
     assert shapely.area(shapely.intersection(bld.geometry[0], mine)) == pytest.approx(280, abs=0.01)
     assert rows_about(report, 0) == ["120.0 m2 (30.0%) of its footprint lies outside community 'C', which holds "
                                      "the building"]
+
+
+def test_a_footprint_drawn_twice_counts_its_households_once_and_names_both_buildings():
+    """A survey's twin: house A drawn twice (rows A and A2, the same 20 m square, 40 households
+    each), and house H (10). Both rows were counted in A's unit, 90 households in all for the 50
+    that live there; now A's unit counts 40, the units 50, and the row on A2 names A."""
+    sq = box(10, 10, 30, 30)
+    bld = gpd.GeoDataFrame({"households": [40, 40, 10]}, geometry=[sq, sq, box(60, 10, 80, 30)], crs=UTM,
+                           index=["A", "A2", "H"])
+    report = Report()
+    units = units_from_buildings(bld, one_community(), report=report)
+    # reference: households per distinct footprint (pandas on the WKB of the raw geometries)
+    once = bld.assign(wkb=bld.geometry.to_wkb()).groupby("wkb")["households"].max().sum()
+    assert once == 50 and units["households"].sum() == once
+    own = units.set_index("building_index")
+    assert own.loc["A", "households"] == 40 and own.loc["A", "buildings"] == 1 and "A2" not in own.index
+    assert held_whole(bld, units, "A")
+    frame = report.to_frame()
+    row = frame[frame["row_id"] == "A2"]
+    assert row["problem"].tolist() == ["the same footprint as building A (drawn twice)"]
+    assert row["action"].tolist() == [f"counted once with it in unit {own.loc['A', 'unit_id']}: 40 households (the "
+                                      "larger of its 40 and building A's 40), not 80; delete one of the two"]
+
+
+def test_twins_with_different_counts_count_the_larger_once():
+    sq = box(10, 10, 30, 30)
+    bld = gpd.GeoDataFrame({"households": [25, 60, 10], "floors": [3, 3, 2]}, crs=UTM,
+                           geometry=[sq, affinity.translate(sq, 1e-4, 0), box(60, 10, 80, 30)])
+    units = units_from_buildings(bld, one_community(), floors_col="floors")
+    assert sorted(units.loc[units["households"] > 0, "households"]) == [10, 60]
+    assert units["floor_area_m2"].sum() == pytest.approx(400 * 3 + 400 * 2, abs=0.1)  # one 400 m² footprint of 3 floors
+
+
+def _pieces_of_grids(units: gpd.GeoDataFrame) -> dict:
+    """Grid id -> number of pieces: the parts of its units as nodes, joined where two share at least
+    1 m of edge (networkx on shapely's measure of the units written, not the engine's graph)."""
+    import networkx as nx
+
+    out = {}
+    for gid, rows in units.groupby("grid_id"):
+        parts = [p for g in rows.geometry for p in shapely.get_parts(g)]
+        graph = nx.Graph()
+        graph.add_nodes_from(range(len(parts)))
+        for a in range(len(parts)):
+            for b in range(a + 1, len(parts)):
+                if shapely.intersection(parts[a].boundary, parts[b].buffer(1e-3)).length >= 1.0:
+                    graph.add_edge(a, b)
+        out[gid] = nx.number_connected_components(graph)
+    return out
+
+
+def test_no_grid_is_in_pieces_where_a_building_is_in_parts():
+    """T in two parts with M standing between them edge to edge, and two houses: drawn as two
+    grids, T's grid was in two pieces (its unit held both parts, with M's land between them)."""
+    two = MultiPolygon([box(10, 20, 30, 40), box(70, 20, 90, 40)])
+    bld = gpd.GeoDataFrame({"households": [100, 40, 30, 30]}, crs=UTM,
+                           geometry=[two, box(45, 2, 55, 58), box(12, 45, 18, 55), box(82, 45, 88, 55)])
+    units = units_from_buildings(bld, one_community())
+    res = partition_grids(units, one_community(), n_grids=2, min_households=0, max_households=1000)
+    assert set(_pieces_of_grids(res.units).values()) == {1}
+    assert res.units["households"].sum() == 200 and not res.report["problem"].str.contains("pieces").any()

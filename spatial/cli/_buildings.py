@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import argparse
 
-from spatial.cli._common import column, say, source
+from spatial.cli._common import column, say, source, split_spec
 
 
 def _units_from_buildings(args: argparse.Namespace, buildings, communities, roads):
     """Units built from ``buildings`` (roads: a line layer or a WalkNetwork) and the report rows
     on the buildings (left out, or counted in another's unit) as the grids' report table."""
+    import pandas as pd
+
     from spatial.core._words import counted
     from spatial.core.checks import Report
+    from spatial.grids._footprints import say_over_band
     from spatial.grids.tessellation import units_from_buildings
     from spatial.network.graph import WalkNetwork, edges_frame
 
@@ -21,11 +24,21 @@ def _units_from_buildings(args: argparse.Namespace, buildings, communities, road
     report = Report()
     # --unit-id-col names the buildings' own ids here (for the report rows); the units built get unit_id
     bid = _building_id(args, buildings)
+    if bid is None:  # named as the planner finds them in the file (fid 12 in QGIS), not by a 0-based row
+        from spatial.io._rownames import file_row_names
+
+        path, layer = split_spec(args.inputs[1])
+        buildings = buildings.set_axis(file_row_names(path, layer, len(buildings), wanted=("buildings", "units")))
+        say(args, f"buildings: no id column; the report names them as {buildings.index[0]} ... (a GeoPackage's "
+                  "fid, as QGIS shows it, else the row counting from 1)")
     units = units_from_buildings(buildings, communities, roads=lines,
-                                 households_col=_building_households(args, buildings, communities),
+                                 households_col=(hh_col := _building_households(args, buildings, communities)),
                                  community_id_col=column(args, communities, "community_id", "communities"),
                                  building_id_col=bid, floors_col=args.floors_col,
                                  gated_col=args.gated_col or "gated", report=report)
+    names = units["building_index"] if bid is None else units["building_index"].map(
+        pd.Series(buildings[bid].to_numpy(dtype=object), index=buildings.index))
+    say_over_band(units, names, hh_col, getattr(args, "max_households", None), report, option="--max")
     args.unit_id_col = None
     say(args, f"built {counted(len(units), 'unit')} from {counted(len(buildings), 'building')} "
               f"({counted(len(report), 'report row')})")
@@ -75,3 +88,4 @@ def _building_id(args: argparse.Namespace, buildings) -> str | None:
                       "<community_id>-0001 ...)")
             return bid
     return None
+

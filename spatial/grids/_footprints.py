@@ -7,13 +7,19 @@ building in another unit (225 of Helsinki's 474 footprints with a unit of their 
 5 of the demo's 1,763 shrunk footprints 75-93%), and a grid border could then pass through it.
 Here each footprint (its part inside its community, less what a larger footprint it overlaps
 holds) is cut out of every other unit and given to its own, whatever block it reaches into; what
-cannot be held (an overlap, a part in another community, parts joined by no land of the unit) is
-a report row naming the building.
+cannot be held (an overlap, a part in another community) is a report row naming the building.
+
+Each unit is then one piece of land (:func:`detach_parts`): a footprint in parts with other units'
+land between them made its unit two pieces, and a grid holding it two pieces (18 units of the
+demo's shrunk footprints, one grid in two pieces 762 m apart); the parts away from where the
+building is counted go, whole with their piece of footprint, to the unit round them, and the
+report names the building and those units.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import shapely
 
 from spatial.core._geom import polygonal
@@ -131,12 +137,127 @@ def join_foreign(rows: list[dict], foreign: list, row_of: dict, report, labels) 
         row = rows[row_of[b]]
         row["geometry"] = polygonal(shapely.union(row["geometry"], piece, grid_size=_GRID_M))
         row["held"] = piece if row["held"] is None else shapely.union(row["held"], piece)
-    for row in rows:
-        n = shapely.get_num_geometries(row["geometry"])
-        if row["own"] >= 0 and n > 1:
-            report.add("buildings", labels[row["own"]],
-                       f"its unit {row['unit_id']} is in {n} parts: the building's footprint is in parts (or "
-                       "crosses a road) with other units' land between them, and each part stays in its unit",
-                       "draw the building as one footprint, or check that the unit may be in parts",
-                       zh=(f"其单元 {row['unit_id']} 分为 {n} 块：建筑轮廓分为多块（或跨越道路），之间隔着其他单元的土地",
-                           "请将建筑绘为一个轮廓，或确认该单元可以分块"))
+    detach_parts(rows, report, labels)
+
+
+#: Shortest shared border (metres) through which a detached part of a unit joins its neighbour.
+_EDGE_M = 1e-3
+
+
+def _shared(part, others: np.ndarray) -> np.ndarray:
+    """Length of border ``part`` shares with each of ``others`` (within 1 mm: the overlays' grid)."""
+    ring = shapely.boundary(part)
+    near = np.flatnonzero(shapely.dwithin(others, part, _GRID_M))
+    out = np.zeros(len(others))
+    if len(near):
+        out[near] = shapely.length(shapely.intersection(ring, shapely.buffer(others[near], _GRID_M)))
+    return out
+
+
+def detach_parts(rows: list[dict], report, labels) -> None:
+    """Each unit one piece of land: a building's unit in parts (its footprint in parts, or poking
+    out of its cell, with other units' land between them) keeps the part holding most of its
+    footprint, where the building is counted; each other part, with the piece of footprint in it,
+    goes whole to the unit sharing most border with it, so no grid ends in pieces. A report row
+    names the building, the parts and the units holding them; a part touching no other unit (an
+    island of the community) stays, and its row says so."""
+    geoms = np.array([r["geometry"] for r in rows], dtype=object)
+    for i in np.flatnonzero(shapely.get_num_geometries(geoms) > 1):
+        row = rows[i]
+        if row["own"] < 0:
+            continue
+        parts = shapely.get_parts(row["geometry"])
+        held = row["held"]
+        weight = shapely.area(shapely.intersection(parts, held)) if held is not None else np.zeros(len(parts))
+        keep = int(np.lexsort((-shapely.area(parts), -np.round(weight, 3)))[0])
+        given, stays = [], [parts[keep]]
+        for k in np.argsort(-shapely.area(parts)):
+            if k == keep:
+                continue
+            others = np.array([r["geometry"] for r in rows], dtype=object)
+            shared = _shared(parts[k], others)
+            shared[i] = 0.0
+            j = int(np.argmax(shared))
+            if shared[j] < _EDGE_M:
+                stays.append(parts[k])
+                continue
+            rows[j]["geometry"] = polygonal(shapely.union(rows[j]["geometry"], parts[k], grid_size=_GRID_M))
+            given.append((rows[j]["unit_id"], float(weight[k]), float(shapely.distance(parts[k], parts[keep]))))
+        row["geometry"] = polygonal(shapely.union_all(stays)) if len(stays) > 1 else stays[0]
+        if given and held is not None:  # (what the coverage cleaning keeps with the unit)
+            row["held"] = polygonal(shapely.intersection(held, row["geometry"], grid_size=_GRID_M))
+        full = float(weight.sum())
+        said = [x for x in given if _leftover(x[1], full)]  # (a sliver of cell, or of footprint, goes unsaid)
+        _say_parts(report, labels[row["own"]], row["unit_id"], len(parts), float(weight[keep]), said, len(stays))
+
+
+def _say_parts(report, label, unit_id: str, n: int, kept_m2: float, given: list, left: int) -> None:
+    """The report row on a building whose unit was in ``n`` parts (``given``: unit, m² of its
+    footprint, metres away, for each part given to another unit; ``left``: parts still its own)."""
+    if given:
+        far = max(d for _, _, d in given)
+        gap, gap_zh = ("touching only at a corner", "仅在角点相接") if far < 0.5 else (
+            f"with up to {far:.0f} m of other units' land between them", f"之间隔着其他单元的土地（最宽 {far:.0f} 米）")
+        where = ", ".join(f"{u} ({m2:.1f} m2)" for u, m2, _ in given)
+        where_zh = "、".join(f"{u}（{m2:.1f} 平方米）" for u, m2, _ in given)
+        report.add("buildings", label,
+                   f"its footprint is in {n} parts {gap}: "
+                   f"its unit {unit_id} holds the part where it is counted ({kept_m2:.1f} m2 of footprint), and the "
+                   f"other parts go to the units round them: {where}",
+                   "draw each part as a building of its own (with its households), or the building as one footprint",
+                   zh=(f"其轮廓分为 {n} 块，{gap_zh}：其单元 {unit_id} 包含计入户数的部分"
+                       f"（轮廓 {kept_m2:.1f} 平方米），其余部分划入周围的单元：{where_zh}",
+                       "请将各部分分别绘为独立建筑（各带户数），或将建筑绘为一个轮廓"))
+    if left > 1:
+        report.add("buildings", label,
+                   f"its unit {unit_id} is in {left} parts: a part of its footprint shares no border with any other "
+                   "unit of its community (an island), and stays in its unit",
+                   "draw the building as one footprint, or check that the unit may be in parts",
+                   zh=(f"其单元 {unit_id} 分为 {left} 块：部分轮廓与本社区其他单元没有共同边界（孤岛），仍留在该单元",
+                       "请将建筑绘为一个轮廓，或确认该单元可以分块"))
+
+
+def count_twins_once(twins: list, households: pd.Series, population: pd.Series, floors: pd.Series | None, labels,
+                     report):
+    """Households, population and floors of the buildings with each footprint drawn twice counted
+    once. ``twins``: (building, the building it repeats, the unit both are counted in). Both rows
+    were counted in that unit, so its households were twice the building's; the pair now counts
+    the larger of their two counts (the same for population), the repeat none and no floor area,
+    and a report row names both buildings and the households not counted again."""
+    if not twins:
+        return households, population, floors
+    hh, pop = households.to_numpy(dtype=float).copy(), population.to_numpy(dtype=float).copy()
+    fl = None if floors is None else floors.to_numpy(dtype=float).copy()
+    for b, j, unit in twins:
+        mine, theirs = hh[b], hh[j]
+        hh[j], hh[b] = max(mine, theirs), 0.0
+        pop[j], pop[b] = max(pop[b], pop[j]), 0.0
+        if fl is not None:
+            fl[b] = 0.0
+        n = f"{hh[j]:g}"
+        report.add("buildings", labels[b], f"the same footprint as building {labels[j]} (drawn twice)",
+                   f"counted once with it in unit {unit}: {n} households (the larger of its {mine:g} and building "
+                   f"{labels[j]}'s {theirs:g}), not {mine + theirs:g}; delete one of the two",
+                   zh=(f"与建筑 {labels[j]} 的轮廓相同（重复绘制）",
+                       f"与其合并计入单元 {unit} 一次：{n} 户（取其 {mine:g} 户与建筑 {labels[j]} 的 {theirs:g} 户中较大者），"
+                       f"而非 {mine + theirs:g} 户；请删除其中一个"))
+    return (pd.Series(hh, index=households.index, name=households.name),
+            pd.Series(pop, index=population.index, name=population.name),
+            None if fl is None else pd.Series(fl, index=floors.index, name=floors.name))
+
+
+def say_over_band(units, names, households_col: str, max_households, report, *, option: str = "--max") -> None:
+    """A row on each building whose unit alone holds more households than a grid may (``names``:
+    the units' buildings as the report names them): a unit is never split, so no plan puts its
+    grid in the band (the grids' report names the unit; this names the building to split).
+    ``option``: how the maximum is raised (``--max``, ``max_households``)."""
+    if max_households is None:
+        return
+    for uid, name, hh in zip(units["unit_id"], names, units[households_col]):
+        if hh > max_households and name is not None and name == name:
+            report.add("buildings", name, f"its unit {uid} alone holds {hh:g} households, more than a grid's most "
+                       f"({max_households:g}): no plan can put the grid holding it in the band",
+                       "give its entrances (单元) or stairwells as buildings of their own, each with its households, "
+                       f"or raise the maximum ({option})",
+                       zh=(f"其单元 {uid} 单独即有 {hh:g} 户，超过网格上限（{max_households:g}）：任何方案中包含它的网格都无法落在户数区间内",
+                           f"请将其各单元（楼门）分别作为建筑给出并各带户数，或调高上限（{option}）"))

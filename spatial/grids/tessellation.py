@@ -28,7 +28,7 @@ import shapely
 from spatial.core._frames import lines_frame
 from spatial.grids._estate_land import join_estate_land
 from spatial.grids._units import gated_column
-from spatial.grids._footprints import held_pieces, join_foreign, split_by_block
+from spatial.grids._footprints import count_twins_once, held_pieces, join_foreign, split_by_block
 from spatial.grids._cells import (_SLIVER_M2, edge_matched, exact_tiling, longest_shared_edge, no_cell_reason,
                                   single_part, tessellate)
 from spatial.core.checks import (Report, check_households, metric_crs, optional_counts, polygonal,
@@ -108,8 +108,8 @@ def units_from_buildings(
         Households and population are int64 when every building's count is a whole number
         (20.0 too, as the grids judge counts), else floats as given. A building's own
         ``unit_id``, ``community_id`` or ``block_id`` columns are replaced (with a warning).
-        Households inside a community are conserved exactly, and each building is in one unit
-        (:func:`building_units` gives it).
+        Households inside a community are conserved exactly (a footprint drawn twice counts once,
+        in a report row), and each building is in one unit (:func:`building_units` gives it).
 
     Examples
     --------
@@ -196,6 +196,8 @@ def units_from_buildings(
 
     for n, row in enumerate(rows):
         row["unit_no"] = n
+    twins = [t for row in rows for t in row.pop("twins", [])]
+    households, population, floors = count_twins_once(twins, households, population, floors, names, report)
     units = gpd.GeoDataFrame(rows, geometry="geometry", crs=crs)
     if units.empty:
         raise GeometryError("'communities' gave no land to tile; check their geometries")
@@ -445,9 +447,12 @@ def _tile_community(cid, area, blocks, members, footprint, anchor, is_point, lim
             if hit is None:
                 dist = shapely.distance(np.array([g for _, g, _ in pieces], dtype=object), anchor[b])
                 hit = start + int(np.argmin(dist))
-                why, why_zh = no_cell_reason(int(b), inside, footprint, is_point, labels)
-                report.add("buildings", labels[b], why, f"counted in unit {cid}-{hit + 1:04d}, which covers it",
-                           zh=(why_zh, f"计入覆盖它的单元 {cid}-{hit + 1:04d}"))
+                why, why_zh, twin = no_cell_reason(int(b), inside, footprint, is_point, labels)
+                if twin >= 0:  # (said with its households, counted once: count_twins_once)
+                    rows[hit].setdefault("twins", []).append((int(b), twin, f"{cid}-{hit + 1:04d}"))
+                else:
+                    report.add("buildings", labels[b], why, f"counted in unit {cid}-{hit + 1:04d}, which covers it",
+                               zh=(why_zh, f"计入覆盖它的单元 {cid}-{hit + 1:04d}"))
             rows[hit]["members"].append(int(b))
             row_of[int(b)] = hit
     for n, row in enumerate(rows):

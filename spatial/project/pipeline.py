@@ -131,17 +131,23 @@ def _units_from_buildings(project: Project, layers: dict, edges, report: Report)
     """``[inputs] buildings`` (footprints or points with households): units that tile each
     community, cut by the roads (else the network file's roads, every class, as ``spatial grids
     --from-buildings --roads NETWORK`` cuts them) into street blocks."""
+    from spatial.grids._footprints import say_over_band
     from spatial.grids.tessellation import units_from_buildings
+    from spatial.io._rownames import file_row_names
 
     spec = project.inputs["buildings"]
     roads = grid_roads(project, layers, report)
-    units = units_from_buildings(layers["buildings"], layers["communities"],
+    buildings = layers["buildings"]  # (the report names them as the planner finds them: fid 12, row 12)
+    buildings = buildings.set_axis(file_row_names(spec.path, spec.layer, len(buildings)))
+    units = units_from_buildings(buildings, layers["communities"],
                                  roads=roads if roads is not None else edges,
                                  households_col=spec.options.get("households_col", "households"),
                                  population_col=spec.options.get("population_col", "population"),
                                  floors_col=spec.options.get("floors_col"),
                                  community_id_col=_opt(project, "communities", "id_col", "community_id"),
                                  gated_col=project.grids.get("gated_col") or "gated", report=report)
+    say_over_band(units, units["building_index"], spec.options.get("households_col", "households"),
+                  project.grids.get("max_households"), report, option="max_households under [grids]")
     logger.info("built %d units from %d buildings in %s", len(units), len(layers["buildings"]), spec.path.name)
     return units
 
