@@ -6,7 +6,8 @@ connectivity by a hand-written search; ``_rebalance._ring`` reads the grids roun
 which grids touch. The references here are written the slow, obvious way: one angle at a time
 with scipy's connected components, and rings grown edge by edge in Python sets, on uneven
 random graphs (holes, lumpy households of 0, 35 and 120, coincident projections). The entries
-``coo_of`` reads off a CSR matrix are checked against scipy's ``tocoo`` and the matrix itself.
+``coo_of`` reads off a CSR matrix are checked against scipy's ``tocoo`` and the matrix itself,
+and the METIS cut of a graph against pymetis given scipy's own (int32) arrays.
 """
 
 import numpy as np
@@ -16,7 +17,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import Delaunay
 
-from spatial.grids._bisect import _both_one_piece, _join_strays, _lists, _Views, straight_cut
+from spatial.grids._bisect import _both_one_piece, _join_strays, _lists, _metis_halves, _Views, straight_cut
 from spatial.grids._graph import SideCheck, coo_of
 from spatial.grids._rebalance import _ring, _touching
 
@@ -341,3 +342,27 @@ def test_stray_pieces_touching_nothing_keep_the_rounds_going():
     hh = np.array([1.0, 10.0, 5.0])
     assert _join_strays(nbrs, hh, np.array([0, 1, 1])).tolist() == [1, 1, 0]
     assert _join_strays_reference(nbrs, hh, np.array([0, 1, 1])).tolist() == [1, 1, 0]
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 100_000), n=st.integers(4, 300), frac=st.floats(0.2, 0.8), ncuts=st.sampled_from([1, 2]),
+       ufactor=st.sampled_from([10, 300]))
+def test_metis_cut_is_the_one_pymetis_gives_for_scipys_arrays(seed, n, frac, ncuts, ufactor):
+    # the cut graph's index arrays go to METIS as 64-bit integers; pymetis given scipy's int32
+    # arrays, weighted the same way (households 20 to a unit's 1, cut costs rounded up to 1),
+    # cuts the same
+    import pymetis
+
+    adj, hh, _ = _town(seed, n)
+    got = _metis_halves(adj, hh, frac, seed % 7, ncuts, ufactor=ufactor)
+    if adj.nnz == 0:
+        assert not got.any()
+        return
+    connected = connected_components(adj, directed=False)[0] == 1
+    opts = pymetis.Options(seed=seed % 7, ufactor=ufactor, ncuts=ncuts, contig=int(connected))
+    _, ref = pymetis.part_graph(2, adjacency=pymetis.CSRAdjacency(adj.indptr, adj.indices),
+                                vweights=(np.round(hh) * 20 + 1).astype(np.int64),
+                                eweights=np.maximum(np.round(adj.data), 1).astype(np.int64), tpwgts=[frac, 1 - frac],
+                                options=opts, recursive=False)
+    assert got.dtype == np.int64
+    assert got.tolist() == list(ref)

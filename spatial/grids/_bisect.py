@@ -226,8 +226,11 @@ def _metis_halves(sub: sparse.csr_matrix, hh: np.ndarray, frac: float, seed: int
     vw = (np.round(hh) * _HH_WEIGHT + 1).astype(np.int64)
     connected = n_pieces(sub) == 1
     opts = pymetis.Options(seed=int(seed), ufactor=int(ufactor), ncuts=int(ncuts), contig=int(connected))
-    _, parts = pymetis.part_graph(2, adjacency=pymetis.CSRAdjacency(sub.indptr, sub.indices), vweights=vw,
-                                  eweights=ew, tpwgts=[frac, 1 - frac], options=opts, recursive=False)
+    # the index arrays in METIS's own 64-bit integers (pymetis's wheels): scipy's int32 ones are copied
+    # entry by entry on every call (the 3,570 cuts of the 10,000-unit town of seed 1: 1.24 -> 1.17 CPU-s)
+    adjacency = pymetis.CSRAdjacency(sub.indptr.astype(np.int64), sub.indices.astype(np.int64))
+    _, parts = pymetis.part_graph(2, adjacency=adjacency, vweights=vw, eweights=ew, tpwgts=[frac, 1 - frac],
+                                  options=opts, recursive=False)
     return np.asarray(parts, dtype=np.int64)
 
 

@@ -297,7 +297,7 @@ def recombine(
                 got = todo(key[1])
                 return ((got,), None) if got else None
 
-            changed = decided = 0
+            changed = decided = wasted = 0
             for j, batch in enumerate(batches):
                 # the batches after this one are cut on the workers: a pair is cut only while
                 # neither part has changed this pass, so a cut made ahead is the one it would get
@@ -310,6 +310,7 @@ def recombine(
                 cut = {(a, b): side for a, b, side in ahead.take(keys[j], (now,))}
                 for a, b in batch:
                     if skipped(a, b):
+                        wasted += (a, b) in cut  # cut ahead, then one of its parts changed
                         continue
                     tried.add(state(a, b))
                     decided += 1
@@ -318,8 +319,8 @@ def recombine(
                         pr.apply(pr.pair(a, b)[0], side, a, b)
                         touched[[a, b]] = True
                         changed += 1
-            logger.debug("recombine%s, pass %d: %d of %d pairs cut again (%d listed)", " every" if every else "",
-                         passed, changed, decided, len(pairs))
+            logger.debug("recombine%s, pass %d: %d of %d pairs cut again (%d listed; %d cut ahead and not used)",
+                         " every" if every else "", passed, changed, decided, len(pairs), wasted)
             if not changed:
                 break
     return labels
