@@ -15,6 +15,11 @@ state of a 10,000-unit town, where forking two workers and shutting them down to
 loop); only each job's few arguments are pickled with it. A loop outside any :func:`one_pool`
 has a pool of its own, for as long as it runs.
 
+:class:`Foreseen` is the same for a loop whose every turn is known at its start and reads only
+the state as it was then (a pass over pairs of grids that leaves out a pair one of whose grids
+changed earlier in the pass): the turns go to the workers a batch at a time, and the loop takes
+each turn's result in order, or works it out itself when its batch was not sent.
+
 Everything runs inline with one worker, with ``SPATIAL_PROCESSES=1``, off Linux (where fork is
 not the safe default), inside a daemonic process (a Dask worker: it may not fork), off the main
 thread (a threaded scheduler's task), while another loop of this process uses the pool (a loop
@@ -39,7 +44,7 @@ from typing import Any, Callable, Hashable, Iterator, Sequence
 
 from spatial.core._threads import THREADS
 
-__all__ = ["PROCESSES", "Ahead", "one_pool"]
+__all__ = ["PROCESSES", "Ahead", "Foreseen", "one_pool"]
 
 logger = logging.getLogger(__name__)
 
@@ -306,3 +311,71 @@ class Ahead:
         self.close()
         if scope is not None and not scope.dead:
             scope.broken(exc)
+
+
+def _batch(state: Any, fn: Callable, items: Sequence) -> list:
+    """``fn(state, item)`` of each of ``items`` (one batch of a :class:`Foreseen`, on a worker)."""
+    return [fn(state, item) for item in items]
+
+
+class Foreseen:
+    """``fn(state, item)`` for the items of a loop, drawn ahead on the workers ``batch`` at a time.
+
+    For a loop that knows all its turns at its start (``items``, in order) and whose turns read
+    only ``state`` as it is when the object is made: the loop asks for the result of item ``i``
+    in its turn (:meth:`get`), passing over any items it likes (their results, if drawn, are not
+    read). The batches after the one asked for go to the workers while this process works out the
+    items of its own batch itself, one by one as they are asked for (none it passes over). A loop
+    whose turn may read more than ``state`` (its plan as it is now) checks a result before using
+    it (and works the item out itself where it no longer holds).
+
+    Parameters
+    ----------
+    fn : callable
+        A module-level function ``fn(state, item)``; it must not change ``state``.
+    state : object
+        What every item reads (pickled once for the workers, see :class:`Ahead`).
+    items : sequence
+        The loop's turns, in order (each pickled with its batch).
+    workers : int
+        Worker processes (1 or less: every item is worked out here, when asked for).
+    batch : int
+        Items sent in one job.
+    """
+
+    def __init__(self, fn: Callable, state: Any, items: Sequence, *, workers: int = PROCESSES, batch: int = 16):
+        self.fn, self.state, self.items, self.batch = fn, state, items, max(int(batch), 1)
+        self.keys = list(range(-(-len(items) // self.batch)))
+        self.ahead = Ahead(_batch, state, workers=workers if len(self.keys) > 1 else 1)
+        self._at, self._got = -1, None  # the batch asked for last, and its results when drawn ahead
+        self.used = 0  # items whose result drawn ahead was given
+
+    def __enter__(self) -> "Foreseen":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.ahead.close()
+
+    def _job(self, j: int) -> tuple:
+        return (self.fn, self.items[j * self.batch:(j + 1) * self.batch]), None
+
+    def get(self, i: int) -> Any:
+        """``fn(state, items[i])``: drawn ahead, or worked out now (asked in increasing ``i``)."""
+        hit, got = self.drawn(i)
+        return got if hit else self.fn(self.state, self.items[i])
+
+    def drawn(self, i: int) -> tuple[bool, Any]:
+        """``(True, fn(state, items[i]))`` when drawn ahead, else ``(False, None)`` (for a loop
+        that works out an item itself otherwise; asked in increasing ``i``)."""
+        j = i // self.batch
+        if j != self._at:
+            ahead = self.ahead
+            for skipped in [key for key in ahead.sent if key < j]:
+                ahead.drop(skipped)  # (batches whose every item the loop passed over)
+            ahead.fill(self.keys, j, self._job)  # the batches after this one go to the workers
+            self._got = ahead.take(j, self._job(j)[0]) if j in ahead.sent else None
+            self._at = j
+        if self._got is None:
+            return False, None
+        self.used += 1
+        return True, self._got[i - j * self.batch]
