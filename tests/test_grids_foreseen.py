@@ -91,3 +91,29 @@ def test_a_pass_drawn_ahead_on_two_cores_gives_the_plan_of_one(shaped, batches, 
         two = pass_(adj, hh, xy, start, **kw, workers=2)
     assert len(batches) >= 3  # turns went to the workers in batches
     np.testing.assert_array_equal(two, one)
+
+
+def test_the_empty_grounds_flows_cut_in_halves_on_two_cores_give_the_plan_of_one(shaped, monkeypatch):
+    """The matchings of pairs whose borders cross empty lots, cut in two halves at once (the
+    second on a worker): each pair's minimum cut and score are its own, so the labels are the
+    same."""
+    import spatial.grids._ground as ground
+
+    adj, hh, xy, start, kw = shaped
+    sent = []
+    real = procs.Ahead.send
+
+    def send(self, key, args, token=None):
+        if self.pool is not None and key not in self.sent and self.fn is ground._settle_half:
+            sent.append(len(args[1]))
+        return real(self, key, args, token)
+
+    monkeypatch.setattr(procs.Ahead, "send", send)
+    monkeypatch.setattr(ground, "_HALVES_PAIRS", 6)  # (the town's matchings hold about 20 pairs)
+    one = ground.settle_ground(adj, hh, xy, start, weights=kw["weights"], shapes=kw["shapes"], workers=1)
+    assert sent == []
+    assert (one != start).any()  # borders did move onto the streets
+    with one_pool():
+        two = ground.settle_ground(adj, hh, xy, start, weights=kw["weights"], shapes=kw["shapes"], workers=2)
+    assert len(sent) >= 2 and min(sent) >= 3  # halves of matchings went to a worker
+    np.testing.assert_array_equal(two, one)

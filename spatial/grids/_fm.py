@@ -24,6 +24,11 @@ towns of 10,000 units (seeds 1-6) the two passes together took mean Polsby-Poppe
 and border on streets 43.6% -> 44.0%, every town higher in both, the sizes as they were
 (``docs/grids.md``, ``benchmarks/fm_probe.py``).
 
+Each pair's pass reads only the plan as it stood at the pass's start (a pair one of whose grids
+changed earlier in the pass is left out), so on graphs of ``_AHEAD_NODES`` nodes or more the
+passes of the pairs after the one in turn are drawn ahead on the call's worker processes, a batch
+a job (``spatial.core._procs.Foreseen``), and taken in their turn: the labels are the same.
+
 Written here because no library runs FM passes under this objective (METIS's refinement knows
 cut and balance only). Imports numpy, scipy and the engine's private modules only.
 """

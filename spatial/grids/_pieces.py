@@ -22,6 +22,12 @@ towns of 10,000 units (seeds 1-6) a few moves a town (5 of the 475 pieces tried 
 with the FM passes mean Polsby-Popper 0.514 -> 0.516 and border on streets 43.6% -> 44.0%
 (``docs/grids.md``).
 
+A piece's payments read only the round's start (its grid and its receiver have not changed
+since: a grid takes part in one move a round), so on graphs of ``_AHEAD_NODES`` nodes or more
+they are drawn ahead on the call's worker processes, a batch a job
+(``spatial.core._procs.Foreseen``); its receiver is chosen again in its turn on the plan as it
+is, and a payment drawn for another receiver is drawn again here: the labels are the same.
+
 Each candidate is priced on the two grids' own units only (dense matrices of a few dozen nodes;
 the cut to every other grid does not change when units move between the two), all payments of
 a piece at once. Written here because no library moves pieces of a partition under this
