@@ -42,8 +42,8 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from spatial.grids._blockcut import street_blocks
 from spatial.core._procs import PROCESSES, Foreseen
+from spatial.grids._blockcut import street_blocks
 from spatial.grids._graph import pass_arrays
 from spatial.grids._objective import Shapes, Weights, _norms, _size_cost, _targets
 from spatial.grids._prep import ROAD_CUT_FACTOR
