@@ -8,8 +8,9 @@ caller says its inputs changed since it was sent. The loop decides everything in
 result is the same with any number of workers.
 
 The workers of a whole call are forked once: inside :func:`one_pool` (the engine's call opens
-one) every loop uses the same pool, forked when the first loop wants it and shut down when the
-call ends. Each loop publishes what its jobs read (its ``state``): pickled once into a temporary
+one) every loop uses the same pool, forked when the first loop wants it (or before the call's
+own work, :func:`fork_now`) and shut down when the call ends, without waiting for the workers to
+exit. Each loop publishes what its jobs read (its ``state``): pickled once into a temporary
 file that each worker reads once, at its first job of that loop (a few milliseconds for the
 state of a 10,000-unit town, where forking two workers and shutting them down took 0.1-0.3 s a
 loop); only each job's few arguments are pickled with it. A loop outside any :func:`one_pool`
