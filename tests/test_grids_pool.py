@@ -186,3 +186,27 @@ def test_no_room_to_write_a_state_runs_that_loop_on_one_core(pools, monkeypatch,
         assert ahead.pool is None
         assert ahead.take("a", (1,)) == (os.getpid(), 2)
     assert "No space left" in caplog.text and pools == []
+
+
+def test_workers_forked_before_the_calls_own_work_serve_its_loops(pools):
+    fork_pids = []
+    with one_pool():
+        procs.fork_now()
+        assert len(pools) == 1  # forked now, before any loop wants them
+        fork_pids = {p.pid for p in pools[0]._processes.values()}
+        big = np.zeros(1_000_000)  # made after the fork: the workers read it from the state, not memory
+        with Ahead(_job, {"base": big[0] + 10}, workers=2) as ahead:
+            ahead.send("a", (1,))
+            pid, got = ahead.take("a", (1,))
+        assert got == 11 and pid in fork_pids
+    assert len(pools) == 1
+
+
+def test_fork_now_does_nothing_outside_one_pool_or_with_one_worker(pools, monkeypatch):
+    procs.fork_now()
+    with one_pool():
+        procs.fork_now(workers=1)
+    monkeypatch.setattr(procs, "_WORKER", True)  # (a worker of ours forks no pool of its own)
+    with one_pool():
+        procs.fork_now()
+    assert pools == []

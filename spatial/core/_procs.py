@@ -8,12 +8,18 @@ caller says its inputs changed since it was sent. The loop decides everything in
 result is the same with any number of workers.
 
 The workers of a whole call are forked once: inside :func:`one_pool` (the engine's call opens
-one) every loop uses the same pool, forked when the first loop wants it and shut down when the
-call ends. Each loop publishes what its jobs read (its ``state``): pickled once into a temporary
+one) every loop uses the same pool, forked when the first loop wants it (or before the call's
+own work, :func:`fork_now`) and shut down when the call ends, without waiting for the workers to
+exit. Each loop publishes what its jobs read (its ``state``): pickled once into a temporary
 file that each worker reads once, at its first job of that loop (a few milliseconds for the
 state of a 10,000-unit town, where forking two workers and shutting them down took 0.1-0.3 s a
 loop); only each job's few arguments are pickled with it. A loop outside any :func:`one_pool`
 has a pool of its own, for as long as it runs.
+
+:class:`Foreseen` is the same for a loop whose every turn is known at its start and reads only
+the state as it was then (a pass over pairs of grids that leaves out a pair one of whose grids
+changed earlier in the pass): the turns go to the workers a batch at a time, and the loop takes
+each turn's result in order, or works it out itself when its batch was not sent.
 
 Everything runs inline with one worker, with ``SPATIAL_PROCESSES=1``, off Linux (where fork is
 not the safe default), inside a daemonic process (a Dask worker: it may not fork), off the main
@@ -39,7 +45,7 @@ from typing import Any, Callable, Hashable, Iterator, Sequence
 
 from spatial.core._threads import THREADS
 
-__all__ = ["PROCESSES", "Ahead", "one_pool"]
+__all__ = ["PROCESSES", "Ahead", "Foreseen", "fork_now", "one_pool"]
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +125,15 @@ class _Pool:
             if path is not None:
                 _unlink(path)
             return None
+        if not self.fork(workers):
+            _unlink(path)
+            return None
+        self.loops += 1
+        self.files.append((path, []))
+        return self.executor, path, self.loops, self.files[-1][1]
+
+    def fork(self, workers: int) -> bool:
+        """Fork the ``workers`` processes if not yet; False when none can be made (then dead)."""
         if self.executor is None:
             try:
                 self.executor = ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"),
@@ -128,13 +143,9 @@ class _Pool:
                     self.executor.submit(int)  # the workers are forked here
             except (OSError, RuntimeError, BrokenProcessPool) as exc:  # no semaphores, process limits
                 logger.warning("worker processes unavailable (%s): running on one core", exc)
-                _unlink(path)
                 self.close()
                 self.dead = True
-                return None
-        self.loops += 1
-        self.files.append((path, []))
-        return self.executor, path, self.loops, self.files[-1][1]
+        return self.executor is not None
 
     def tidy(self) -> None:
         """Remove the state files of loops whose jobs have all ended."""
@@ -152,8 +163,11 @@ class _Pool:
         self.dead = True
 
     def close(self) -> None:
+        """Shut the workers down without waiting for them: jobs sent and not started are
+        cancelled, a job running ends on its own, unread, and the workers then exit while the
+        caller goes on (waiting for them took 0.2-0.5 s of a call's wall time under load)."""
         if self.executor is not None:
-            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.executor.shutdown(wait=False, cancel_futures=True)
             self.executor = None
         for path, _ in self.files:
             _unlink(path)
@@ -182,6 +196,15 @@ def one_pool() -> Iterator[None]:
     finally:
         scope, _SCOPE = _SCOPE, None
         scope.close()
+
+
+def fork_now(workers: int = PROCESSES) -> None:
+    """Fork the workers of the open :func:`one_pool` now rather than when its first loop wants
+    them: before the call's own work, when the process is smallest (fewer pages to map for the
+    workers and to copy on write after), with no threads of its own running yet. Nothing
+    outside a :func:`one_pool`, with one worker, or where :class:`Ahead` would not fork."""
+    if _SCOPE is not None and not _SCOPE.dead and workers > 1 and _may_fork():
+        _SCOPE.fork(max(workers, PROCESSES))
 
 
 def _call_inline(fn: Callable, state: Any, args: tuple) -> Any:
@@ -306,3 +329,71 @@ class Ahead:
         self.close()
         if scope is not None and not scope.dead:
             scope.broken(exc)
+
+
+def _batch(state: Any, fn: Callable, items: Sequence) -> list:
+    """``fn(state, item)`` of each of ``items`` (one batch of a :class:`Foreseen`, on a worker)."""
+    return [fn(state, item) for item in items]
+
+
+class Foreseen:
+    """``fn(state, item)`` for the items of a loop, drawn ahead on the workers ``batch`` at a time.
+
+    For a loop that knows all its turns at its start (``items``, in order) and whose turns read
+    only ``state`` as it is when the object is made: the loop asks for the result of item ``i``
+    in its turn (:meth:`get`), passing over any items it likes (their results, if drawn, are not
+    read). The batches after the one asked for go to the workers while this process works out the
+    items of its own batch itself, one by one as they are asked for (none it passes over). A loop
+    whose turn may read more than ``state`` (its plan as it is now) checks a result before using
+    it (and works the item out itself where it no longer holds).
+
+    Parameters
+    ----------
+    fn : callable
+        A module-level function ``fn(state, item)``; it must not change ``state``.
+    state : object
+        What every item reads (pickled once for the workers, see :class:`Ahead`).
+    items : sequence
+        The loop's turns, in order (each pickled with its batch).
+    workers : int
+        Worker processes (1 or less: every item is worked out here, when asked for).
+    batch : int
+        Items sent in one job.
+    """
+
+    def __init__(self, fn: Callable, state: Any, items: Sequence, *, workers: int = PROCESSES, batch: int = 16):
+        self.fn, self.state, self.items, self.batch = fn, state, items, max(int(batch), 1)
+        self.keys = list(range(-(-len(items) // self.batch)))
+        self.ahead = Ahead(_batch, state, workers=workers if len(self.keys) > 1 else 1)
+        self._at, self._got = -1, None  # the batch asked for last, and its results when drawn ahead
+        self.used = 0  # items whose result drawn ahead was given
+
+    def __enter__(self) -> "Foreseen":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.ahead.close()
+
+    def _job(self, j: int) -> tuple:
+        return (self.fn, self.items[j * self.batch:(j + 1) * self.batch]), None
+
+    def get(self, i: int) -> Any:
+        """``fn(state, items[i])``: drawn ahead, or worked out now (asked in increasing ``i``)."""
+        hit, got = self.drawn(i)
+        return got if hit else self.fn(self.state, self.items[i])
+
+    def drawn(self, i: int) -> tuple[bool, Any]:
+        """``(True, fn(state, items[i]))`` when drawn ahead, else ``(False, None)`` (for a loop
+        that works out an item itself otherwise; asked in increasing ``i``)."""
+        j = i // self.batch
+        if j != self._at:
+            ahead = self.ahead
+            for skipped in [key for key in ahead.sent if key < j]:
+                ahead.drop(skipped)  # (batches whose every item the loop passed over)
+            ahead.fill(self.keys, j, self._job)  # the batches after this one go to the workers
+            self._got = ahead.take(j, self._job(j)[0]) if j in ahead.sent else None
+            self._at = j
+        if self._got is None:
+            return False, None
+        self.used += 1
+        return True, self._got[i - j * self.batch]

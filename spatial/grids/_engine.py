@@ -48,8 +48,8 @@ first); with ``Weights.band_cuts`` the start and the re-cuts may leave the balan
 cheaper cut that keeps the parts in the band.
 
 Input is a symmetric CSR matrix of cut costs (> 0 on rook neighbours), households and centroids.
-On graphs of 3,000 nodes or more the first cut, recombination and rebalancing send their next
-jobs to forked worker processes (``spatial.core._procs.Ahead``, one pool for the whole call:
+On graphs of 3,000 nodes or more the first cut, recombination, rebalancing, lump exchange, block
+re-cut, block-piece moves and FM passes send their next jobs to forked worker processes (``spatial.core._procs.Ahead``, one pool for the whole call:
 ``one_pool``) and decide in order, so the labels are the same on any number of cores.
 """
 

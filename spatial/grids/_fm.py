@@ -24,6 +24,11 @@ towns of 10,000 units (seeds 1-6) the two passes together took mean Polsby-Poppe
 and border on streets 43.6% -> 44.0%, every town higher in both, the sizes as they were
 (``docs/grids.md``, ``benchmarks/fm_probe.py``).
 
+Each pair's pass reads only the plan as it stood at the pass's start (a pair one of whose grids
+changed earlier in the pass is left out), so on graphs of ``_AHEAD_NODES`` nodes or more the
+passes of the pairs after the one in turn are drawn ahead on the call's worker processes, a batch
+a job (``spatial.core._procs.Foreseen``), and taken in their turn: the labels are the same.
+
 Written here because no library runs FM passes under this objective (METIS's refinement knows
 cut and balance only). Imports numpy, scipy and the engine's private modules only.
 """
@@ -35,6 +40,7 @@ import logging
 import numpy as np
 from scipy import sparse
 
+from spatial.core._procs import PROCESSES, Foreseen
 from spatial.grids._graph import n_pieces, pass_arrays
 from spatial.grids._objective import Shapes, Weights, _norms, _size_cost, _targets
 from spatial.grids._pieces import _row_entries
@@ -48,6 +54,10 @@ __all__ = ["fm_pass"]
 #: block-piece moves) 24 gave mean Polsby-Popper 0.517 and border on streets 44.1% against 0.516
 #: and 44.0% with 12, for about a third more time.
 _STEPS = 12
+#: Graphs of at least this many nodes draw the pairs' passes ahead on the worker processes.
+_AHEAD_NODES = 3000
+#: Pairs in one job sent to a worker (a pair's pass takes about 0.3 ms at 10,000 units).
+_BATCH = 24
 #: Pairs whose border lies on streets for less than this share are passed over (on the uneven town
 #: of seed 1 at 10,000 units, 16 of the 17 pairs changed among all 1,379).
 _OFF_STREET = 0.5
@@ -55,7 +65,7 @@ _OFF_STREET = 0.5
 
 def fm_pass(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labels: np.ndarray, *, min_hh: float,
             max_hh: float, weights: Weights, shapes: Shapes, pairs: np.ndarray | None = None,
-            steps: int = _STEPS) -> np.ndarray:
+            steps: int = _STEPS, workers: int | None = None) -> np.ndarray:
     """Labels after one FM pass over pairs of neighbouring parts (see module docstring).
 
     Parameters
@@ -76,6 +86,9 @@ def fm_pass(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labels: np.n
         whose parts changed earlier in the pass is left out.
     steps
         Moves of one pair's pass at most.
+    workers
+        Processes the pairs' passes are drawn on ahead of their turn (default: ``PROCESSES`` on
+        graphs of ``_AHEAD_NODES`` nodes or more, else none); the labels are the same.
 
     Returns
     -------
@@ -116,21 +129,34 @@ def fm_pass(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labels: np.n
     env = (adj, bound, on_street, g_share, hh, x, y, q, area, perim, tgt, w_band, w_cut, w_spread, weights,
            min_hh, max_hh)
     kept, gain = 0, 0.0
-    for a, b in np.asarray(pairs, dtype=np.int64).reshape(-1, 2):
-        a, b = int(a), int(b)
-        if a == b or changed[a] or changed[b]:
-            continue
-        nodes = np.concatenate([members[a], members[b]])
-        got = _pair(env, nodes, len(members[a]), a, b, steps)
-        if got is None:
-            continue
-        side, delta = got
-        labels[nodes] = np.where(side == 0, a, b)
-        changed[[a, b]] = True
-        kept += 1
-        gain += delta
-    logger.debug("FM passes: %d pairs changed, objective %.1f", kept, gain)
+    turns = [(int(a), int(b)) for a, b in np.asarray(pairs, dtype=np.int64).reshape(-1, 2)]
+    # each pair's pass reads only the plan as it was at the start (a pair one of whose parts
+    # changed since is left out): the passes after this one are drawn ahead on the workers
+    workers = workers if workers is not None else (PROCESSES if n >= _AHEAD_NODES else 1)
+    with Foreseen(_pass_of, (env, members, steps), turns, workers=workers, batch=_BATCH) as ahead:
+        for i, (a, b) in enumerate(turns):
+            if a == b or changed[a] or changed[b]:
+                continue
+            got = ahead.get(i)
+            if got is None:
+                continue
+            side, delta = got
+            nodes = np.concatenate([members[a], members[b]])
+            labels[nodes] = np.where(side == 0, a, b)
+            changed[[a, b]] = True
+            kept += 1
+            gain += delta
+    logger.debug("FM passes: %d pairs changed, objective %.1f (%d passes drawn ahead)", kept, gain, ahead.used)
     return labels
+
+
+def _pass_of(state, pair: tuple[int, int]):
+    """``_pair`` of the two parts of ``pair`` as they were at the pass's start (on the workers too)."""
+    env, members, steps = state
+    a, b = pair
+    if a == b:
+        return None
+    return _pair(env, np.concatenate([members[a], members[b]]), len(members[a]), a, b, steps)
 
 
 def _pair(env, nodes: np.ndarray, na: int, a: int, b: int, steps: int):

@@ -22,6 +22,12 @@ towns of 10,000 units (seeds 1-6) a few moves a town (5 of the 475 pieces tried 
 with the FM passes mean Polsby-Popper 0.514 -> 0.516 and border on streets 43.6% -> 44.0%
 (``docs/grids.md``).
 
+A piece's payments read only the round's start (its grid and its receiver have not changed
+since: a grid takes part in one move a round), so on graphs of ``_AHEAD_NODES`` nodes or more
+they are drawn ahead on the call's worker processes, a batch a job
+(``spatial.core._procs.Foreseen``); its receiver is chosen again in its turn on the plan as it
+is, and a payment drawn for another receiver is drawn again here: the labels are the same.
+
 Each candidate is priced on the two grids' own units only (dense matrices of a few dozen nodes;
 the cut to every other grid does not change when units move between the two), all payments of
 a piece at once. Written here because no library moves pieces of a partition under this
@@ -36,6 +42,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
+from spatial.core._procs import PROCESSES, Foreseen
 from spatial.grids._blockcut import street_blocks
 from spatial.grids._graph import pass_arrays
 from spatial.grids._objective import Shapes, Weights, _norms, _size_cost, _targets
@@ -45,6 +52,10 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["block_pieces", "piece_pass"]
 
+#: Graphs of at least this many nodes draw the pieces' payments ahead on the worker processes.
+_AHEAD_NODES = 3000
+#: Pieces in one job sent to a worker (a piece's payments take about 0.3 ms at 10,000 units).
+_BATCH = 16
 #: A grid's piece is moved only where the grid holds less than this share of the block's area.
 _MINORITY = 0.5
 
@@ -66,7 +77,8 @@ def block_pieces(labels: np.ndarray, block: np.ndarray, hh: np.ndarray) -> int:
 
 
 def piece_pass(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labels: np.ndarray, *, min_hh: float,
-               max_hh: float, weights: Weights, shapes: Shapes, rounds: int = 1) -> np.ndarray:
+               max_hh: float, weights: Weights, shapes: Shapes, rounds: int = 1, workers: int | None = None
+               ) -> np.ndarray:
     """Labels after block-piece moves with the households paid back (see module docstring).
 
     Parameters
@@ -83,6 +95,9 @@ def piece_pass(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labels: n
         The nodes' areas, perimeters and shared boundaries (each grid's Polsby-Popper).
     rounds
         Rounds at most (a grid takes part in one move a round).
+    workers
+        Processes the pieces' payments are drawn on ahead of their turn (default: ``PROCESSES``
+        on graphs of ``_AHEAD_NODES`` nodes or more, else none); the labels are the same.
 
     Returns
     -------
@@ -109,6 +124,7 @@ def piece_pass(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labels: n
                w_spread=w_spread, weights=weights, min_hh=min_hh, max_hh=max_hh, bound=bound, on_street=on_street)
     made = tried = 0
     gain = 0.0
+    workers = workers if workers is not None else (PROCESSES if n >= _AHEAD_NODES else 1)
     for _ in range(rounds):
         cut = labels[coo.row] != labels[coo.col]
         env["share"] = float(on_street[cut].sum() / max(bound[cut].sum(), 1e-9))
@@ -128,35 +144,70 @@ def piece_pass(adj: sparse.csr_matrix, hh: np.ndarray, xy: np.ndarray, labels: n
         members = np.split(np.argsort(labels, kind="stable"), np.cumsum(np.bincount(labels, minlength=k))[:-1])
         busy = np.zeros(k, dtype=bool)
         moved = 0
-        for p in cand:
-            a, B = int(p_grid[p]), int(p_block[p])
-            if busy[a]:
-                continue
-            P = np.flatnonzero(pid[members[a]] == p)  # positions among a's nodes
-            at = _row_entries(adj, members[a][P])
-            c = adj.indices[at]
-            inside = (labels[c] != a) & (block[c] == B)
-            if not inside.any():
-                continue
-            nbrs = np.unique(labels[c[inside]])
-            b = int(nbrs[np.argmax(gb_area[nbrs * nb + B])])
-            if busy[b]:
-                continue
-            tried += 1
-            nodes = np.concatenate([members[a], members[b]])
-            got = _best_payment(env, nodes, len(members[a]), P, a, b, pid[nodes])
-            if got is None:
-                continue
-            side, delta = got
-            labels[nodes] = np.where(side == 0, a, b)
-            busy[[a, b]] = True
-            made += 1
-            moved += 1
-            gain += delta
+        # a piece's payments read only the round's start (its grid and receiver unchanged since:
+        # neither is busy); the receiver is chosen on the plan as it is now, so a payment drawn
+        # ahead on the round's start is used only where it was drawn for the same receiver
+        look = (adj, block, members, pid, p_grid, p_block, gb_area, nb)
+        cand = cand.tolist()
+        with Foreseen(_payment_of, (env, look, labels), cand, workers=workers, batch=_BATCH) as ahead:
+            for i, p in enumerate(cand):
+                if busy[p_grid[p]]:
+                    continue
+                turn = _receiver(look, labels, p)
+                if turn is None:
+                    continue
+                a, b, P = turn
+                if busy[b]:
+                    continue
+                tried += 1
+                hit, drawn = ahead.drawn(i)
+                got = drawn[1] if hit and drawn is not None and drawn[0] == b else _payment(env, look, a, b, P)
+                if got is None:
+                    continue
+                side, delta = got
+                nodes = np.concatenate([members[a], members[b]])
+                labels[nodes] = np.where(side == 0, a, b)
+                busy[[a, b]] = True
+                made += 1
+                moved += 1
+                gain += delta
         if moved == 0:
             break
     logger.debug("block pieces: %d of %d pieces moved, objective %.1f", made, tried, gain)
     return labels
+
+
+def _receiver(look, labels: np.ndarray, p: int):
+    """``(a, b, P)`` for piece ``p``: its grid, the grid holding most of its block among those it
+    touches there on ``labels``, and its positions among ``a``'s nodes; None when it touches none."""
+    adj, block, members, pid, p_grid, p_block, gb_area, nb = look
+    a, B = int(p_grid[p]), int(p_block[p])
+    P = np.flatnonzero(pid[members[a]] == p)  # positions among a's nodes
+    at = _row_entries(adj, members[a][P])
+    c = adj.indices[at]
+    inside = (labels[c] != a) & (block[c] == B)
+    if not inside.any():
+        return None
+    nbrs = np.unique(labels[c[inside]])
+    return a, int(nbrs[np.argmax(gb_area[nbrs * nb + B])]), P
+
+
+def _payment(env, look, a: int, b: int, P: np.ndarray):
+    """``_best_payment`` of piece ``P`` of ``a`` going to ``b``, the two grids as at the round's start."""
+    members, pid = look[2], look[3]
+    nodes = np.concatenate([members[a], members[b]])
+    return _best_payment(env, nodes, len(members[a]), P, a, b, pid[nodes])
+
+
+def _payment_of(state, p: int):
+    """``(b, _payment)`` of piece ``p`` on the plan at the round's start (on the workers too), or
+    None when it touches no other grid in its block."""
+    env, look, labels = state
+    turn = _receiver(look, labels, p)
+    if turn is None:
+        return None
+    a, b, P = turn
+    return b, _payment(env, look, a, b, P)
 
 
 def _row_entries(adj: sparse.csr_matrix, nodes: np.ndarray) -> np.ndarray:

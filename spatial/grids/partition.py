@@ -24,7 +24,7 @@ from scipy.sparse.csgraph import connected_components
 
 from spatial.core._gc import without_gc_pauses
 from spatial.core._ids import LOOSE_WHY
-from spatial.core._procs import PROCESSES, Ahead, one_pool
+from spatial.core._procs import PROCESSES, Ahead, fork_now, one_pool
 from spatial.core._words import counted
 from spatial.core.checks import Report, check_band, listed, natural_key, warn_replaced, whole_counts, whole_number
 from spatial.core.errors import SpatialError
@@ -206,6 +206,7 @@ def node_shapes(prep: Prepared, node: np.ndarray) -> Shapes:
 
 
 @without_gc_pauses
+@one_pool()  # one pool of workers for the call (forked before the preparation on large layers)
 def partition_grids(
     units: gpd.GeoDataFrame,
     communities: gpd.GeoDataFrame,
@@ -357,6 +358,8 @@ def partition_grids(
     if by_id is not None:
         units = units.iloc[by_id]
     report = Report()
+    if len(units) >= _AHEAD_COMMUNITY_NODES:  # its passes will want the workers: forked while the process is small
+        fork_now()
     # (with check_overlaps, the rows validate_inputs gives: spatial grids validates first, and passes False)
     prep = prepare_checked(units, communities, report, check_overlaps=check_overlaps, households_col=households_col,
                            population_col=population_col, buildings_col=buildings_col, unit_id_col=unit_id_col,
@@ -408,7 +411,7 @@ def partition_grids(
     def job(d):
         return ((members[d], int(k[d])), None) if ahead_ok[d] else None
 
-    with one_pool(), Ahead(_partition_community, state, workers=workers) as ahead:  # one pool for the call
+    with Ahead(_partition_community, state, workers=workers) as ahead:  # (in the call's one pool)
         for c in order:
             ahead.fill(order, c, job)
             nodes = members[c]
