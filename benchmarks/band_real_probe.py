@@ -199,7 +199,7 @@ def main(argv=None) -> None:
                     h = res.grids["households"].to_numpy()
                     out = h[(h < 300) | (h > 500)]
                     rows = res.report[res.report["layer"] == "grids"]
-                    proven = int(rows["action"].str.contains("the rows on it").sum())
+                    proven = int(rows["action"].str.contains("the rows on it|row says why").sum())
                     print(json.dumps({"town": name, "seed": ts, "k": k, "balance": bal, "out": out.tolist(),
                                       "proven": proven, "cpu_s": round(cpu, 1)}), flush=True)
                     totals["draws"] += 1
