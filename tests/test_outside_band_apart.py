@@ -92,7 +92,9 @@ def test_band_restarts_are_not_drawn_when_a_node_proves_no_plan_is_in_the_band()
     adj = sparse.csr_matrix((np.ones(6), ([0, 1, 1, 2, 2, 3], [1, 0, 2, 1, 3, 2])), shape=(4, 4))
     hh = np.array([600.0, 100, 300, 200])
     labels = np.array([0, 1, 1, 2])
-    for proof, drawn in ((np.array([True, False, False, False]), 0), (np.zeros(4, dtype=bool), 3)):
+    none = np.zeros(4, dtype=bool)
+    # the proof given; none given and no search; none given and the search (which finds no plan)
+    for proof, search, drawn in ((np.array([True, False, False, False]), True, 0), (none, False, 3), (none, True, 0)):
         seeds = []
 
         def redraw(s):
@@ -100,5 +102,48 @@ def test_band_restarts_are_not_drawn_when_a_node_proves_no_plan_is_in_the_band()
             return labels
 
         into_band(adj, hh, labels, min_hh=300, max_hh=500, seed=0, stuck=lambda: proof, finish=lambda x: x,
-                  redraw=redraw, restarts=3)
-        assert len(seeds) == drawn  # (without the proof, three restarts are drawn and walked)
+                  redraw=redraw, restarts=3, search=search)
+        assert len(seeds) == drawn  # (with neither, three restarts are drawn and walked)
+
+
+# ------------------------------------------------------------------ the exhaustive search
+
+
+def test_the_search_finds_a_plan_exactly_where_brute_force_does():
+    from spatial.grids._bandsearch import search_band
+
+    rng = np.random.default_rng(7)
+    for trial in range(12):  # 3 x 3 squares of 40-260 households, 2-4 grids of 300-500
+        hh = rng.integers(40, 260, 9).tolist()
+        units, _ = _grid_town(hh, cols=3)
+        g = _rook(list(units.geometry))
+        adj = nx.to_scipy_sparse_array(g, nodelist=range(9), format="csr")
+        for k in (2, 3, 4):
+            plans = _plans_in_band(units, k)  # my own: every labelling checked by networkx
+            lab, decided = search_band(sparse.csr_matrix(adj), np.array(hh, dtype=float), k, min_hh=300, max_hh=500)
+            assert decided and (lab is not None) == bool(plans), (hh, k)
+            if lab is not None:
+                sums = np.bincount(lab, weights=hh, minlength=k)
+                assert ((sums >= 300) & (sums <= 500)).all() and len(set(lab.tolist())) == k
+                assert all(nx.is_connected(g.subgraph(np.flatnonzero(lab == p).tolist())) for p in range(k))
+
+
+def test_the_search_gives_up_at_its_budget_and_says_it_did_not_decide():
+    from spatial.grids._bandsearch import search_band
+
+    units, _ = _grid_town([100] * 9, cols=3)  # 9 x 100 in 3 grids of 300: found, but not in one group
+    adj = sparse.csr_matrix(nx.to_scipy_sparse_array(_rook(list(units.geometry)), nodelist=range(9), format="csr"))
+    assert search_band(adj, np.full(9, 100.0), 3, min_hh=300, max_hh=300)[1] is True
+    assert search_band(adj, np.full(9, 100.0), 3, min_hh=300, max_hh=300, budget=1) == (None, False)
+
+
+def test_columbus_eleven_grids_all_in_the_band_where_walks_and_restarts_left_one_at_502():
+    units, comm = columbus(2)
+    for balance in ("band", "equal"):
+        res = partition_grids(units, comm, n_grids=11, gated_col="gated", balance=balance)
+        grid = res.units["grid_id"].to_numpy()
+        sums = units.assign(g=grid).groupby("g")["households"].sum()  # my own sums
+        assert len(sums) == 11 and sums.between(300, 500).all(), (balance, sorted(sums.tolist()))
+        g = _rook(list(units.geometry))  # each grid connected on my own rook graph, each estate whole
+        assert all(nx.is_connected(g.subgraph(np.flatnonzero(grid == x).tolist())) for x in sums.index)
+        assert units.assign(g=grid).dropna(subset=["gated"]).groupby("gated")["g"].nunique().eq(1).all()

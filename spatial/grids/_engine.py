@@ -282,7 +282,7 @@ def _into_band(state, labels: np.ndarray, seed: int, restarts: int = 0) -> np.nd
     return into_band(adj, hh, labels, min_hh=min_hh, max_hh=max_hh, seed=seed, stuck=stuck,
                      finish=lambda walked: _anneal_finish(state, walked, seed),
                      redraw=lambda s: _anneal_finish(state, _one_seed(state, s), s),
-                     restarts=0 if hopeless else restarts)
+                     restarts=0 if hopeless else restarts, search=not hopeless, xy=xy)
 
 
 def _finish_best(state, plans: list, best: tuple, seed: int) -> np.ndarray:
