@@ -16,6 +16,12 @@ program, set partitioning over every connected group of units in the band, says 
   grid each take a grid of their own, and the other grids must be made of what is left. On the
   Mexican states (seed 1) with 9 grids, five units of 292-438 households leave 1,170 households for
   the other four grids (1,200 at the minimum) and eight of them to bring 292 to 300.
+- **heavy units cutting the rest apart** (:func:`crowded` with the graph, :func:`no_band_plan`):
+  every other grid holds none of those units, so it lies inside one group of the units left
+  between them, and a group makes at most its households over the minimum (rounded down) grids.
+  On libpysal's 49 Columbus neighbourhoods (households of seed 1) with 13 grids, three units of
+  377-430 households leave groups of 2,582 and 468: at most 8 and 1 of the 10 other grids, though
+  the households add up (an integer program proved it before, with no rule to read).
 
 Imports numpy and scipy only.
 """
