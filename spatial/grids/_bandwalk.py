@@ -39,7 +39,8 @@ _TRIES = 60_000
 
 
 def into_band(adj, hh: np.ndarray, labels: np.ndarray, *, min_hh: float, max_hh: float, seed: int, stuck,
-              finish, redraw=None, restarts: int = 0, search: bool = True, xy: np.ndarray | None = None) -> np.ndarray:
+              finish, redraw=None, restarts: int = 0, proven=None, search: bool = True,
+              xy: np.ndarray | None = None) -> np.ndarray:
     """``labels``, or where parts holding no ``stuck()`` node (none beyond reach of the band:
     ``_engine.hemmed_in``) are out of the band in components of the graph whose mean part is in
     it, ``finish`` of the plan :func:`walk_into_band` finds with fewer out (the
@@ -56,7 +57,9 @@ def into_band(adj, hh: np.ndarray, labels: np.ndarray, *, min_hh: float, max_hh:
     node proves no plan is all in the band, no restarts are drawn (they cannot reach it, and cost
     about 4 CPU-s a community of 50 units): the walk alone tries the other grids.
 
-    With ``search`` (no count proves the band out of reach), a walk that leaves parts out is
+    ``proven()`` (asked only where parts are out) says whether a count proves no plan is all in
+    the band (``_bandproof.no_band_plan``): then neither restarts nor the search are run either.
+    With ``search``, a walk that leaves parts out is
     followed by an exhaustive search of a small graph (``_bandsearch.search_band``, nodes swept
     south to north by ``xy``, within a budget of groups tried): a plan it finds is finished and
     kept (Columbus, seed 2's households, 11 grids: 502 -> 304-497, where no walk or restart got
@@ -69,8 +72,8 @@ def into_band(adj, hh: np.ndarray, labels: np.ndarray, *, min_hh: float, max_hh:
         return labels
     held_out = stuck()
     out[np.unique(labels[held_out])] = False
-    if held_out.any():  # (a unit or pocket no grid in the band can hold: no plan is all in it)
-        logger.debug("band restarts and search skipped: %d nodes no grid in the band can hold", int(held_out.sum()))
+    if held_out.any() or (proven is not None and proven()):  # (a unit, pocket or count: no plan is all in it)
+        logger.debug("band restarts and search skipped: a proof that no plan is all in the band")
         restarts, search = 0, False
     _, comp = connected_components(adj, directed=False)
     part_comp = np.zeros(len(ph), dtype=np.int64)
