@@ -499,3 +499,17 @@ def community_proofs(rows) -> dict:
             said, said_zh = str(r["action"]).split(":")[0], str(r.get("action_zh") or "").split("：")[0]
             out.setdefault(cid, (f"community {cid}'s row says why: {said}", f"社区 {cid} 的说明行给出原因：{said_zh}"))
     return out
+
+
+def grid_why(told: set, proofs: dict, units_of, cid: str, gid: str) -> tuple[str, str]:
+    """What the row of grid ``gid`` out of the band says of why (English, Chinese): the rows on its
+    units or on itself (a redraw's), in ``told`` as (layer, id); else its community's proof row
+    (:func:`community_proofs`), named; else its community's other rows; else that nothing forces it."""
+    if any(("units", str(u)) in told for u in units_of) or ("grids", gid) in told:
+        return "the rows on it, its units or community say why", "该网格及其单元或社区的说明行给出原因"
+    if cid in proofs:
+        return proofs[cid]
+    if ("communities", cid) in told:
+        return "the rows on it, its units or community say why", "该网格及其单元或社区的说明行给出原因"
+    return ("no single unit or community forces it: move units by hand (spatial editor) or try another --seed",
+            "没有哪个单元或社区单独导致此结果：可在 spatial editor 中手工调整单元，或换一个 --seed")

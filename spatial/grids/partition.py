@@ -32,7 +32,7 @@ from spatial.core.reproject import as_returned, to_crs_valid
 from spatial.grids._engine import RESTARTS_LIMIT, apportion, partition
 from spatial.grids._islands import grid_pieces, piece_targets
 from spatial.grids._explain import (explain_band_fit, explain_community, explain_cornered, explain_crowded, explain_far,
-                                    explain_hemmed_in, community_proofs, node_names)
+                                    explain_hemmed_in, community_proofs, grid_why, node_names)
 from spatial.grids._codes_staff import _codes_and_staff
 from spatial.grids._inputs import _grids_asked, _labels_from, _say_count, _say_unasked, check_named_columns, gated_labels, id_order
 from spatial.grids._objective import MAX_DEVIATION_PCT, Shapes, weights_for
@@ -573,13 +573,7 @@ def finish(prep: Prepared, grid_ids: np.ndarray, report: Report, *, min_househol
         gap = h - max_households if h > max_households else min_households - h
         over = h > max_households
         units_of = prep.unit_ids[grid_ids == r["grid_id"]]
-        own = any(("units", str(u)) in told for u in units_of) or ("grids", str(r["grid_id"])) in told  # (a redraw's)
-        cr = str(r["community_id"])
-        see, see_zh = proofs[cr] if not own and cr in proofs else \
-            (("the rows on it, its units or community say why", "该网格及其单元或社区的说明行给出原因") if own or
-             ("communities", cr) in told else (("no single unit or community forces it: move units by hand (spatial "
-                                                "editor) or try another --seed"),
-                                               "没有哪个单元或社区单独导致此结果：可在 spatial editor 中手工调整单元，或换一个 --seed"))
+        see, see_zh = grid_why(told, proofs, units_of, str(r["community_id"]), str(r["grid_id"]))
         report.add("grids", r["grid_id"], f"has {h:g} households, outside {min_households:g}–{max_households:g} "
                    f"({r['band_status']} band)", f"best plan found is {counted(gap, 'household', shown=f'{gap:g}')} "
                    f"{'over the maximum' if over else 'under the minimum'}; {see}",
