@@ -404,7 +404,7 @@ def explain_crowded(report, cid, hh, k, lo, hi, *, adj=None, names=None) -> None
 
     With ``adj`` (the nodes' graph), also where the heavy units cut the rest into groups too small
     for the other grids (``_bandproof.no_band_plan``); ``names``: a unit id for each node, to
-    name the heavy ones."""
+    name the heavy ones (or a function giving them, asked only for that row)."""
     hh = np.asarray(hh, dtype=float)
     k_all, k = int(k), int(k) - int((hh > hi).sum())
     total = float(hh[hh <= hi].sum())
@@ -447,6 +447,7 @@ def _say_cut_apart(report, cid, proof, k, lo, hi, names) -> None:
     that cannot make the other grids."""
     heavy, t, groups, fit = proof["heavy"], len(proof["heavy"]), proof["groups"], proof["fit"]
     span = f"{heavy.min():g}" if heavy.min() == heavy.max() else f"{heavy.min():g}–{heavy.max():g}"
+    names = names() if callable(names) else names
     who = "" if names is None else f" ({', '.join(str(names[v]) for v in proof['nodes'][:6])})"
     sizes = [f"{x:,.0f}" for x in groups]
     fits = [str(int(f)) for f in fit]
@@ -478,10 +479,9 @@ def _and(words: list[str]) -> str:
 
 def node_names(prep: Prepared, node: np.ndarray, nodes: np.ndarray) -> list[str]:
     """A unit id for each of ``nodes`` (its first unit: ``node`` is each unit's node)."""
-    first = {}
-    for u, v in enumerate(np.asarray(node).tolist()):
-        first.setdefault(v, u)
-    return [str(prep.unit_ids[first[v]]) for v in np.asarray(nodes).tolist()]
+    node = np.asarray(node)
+    seen, first = np.unique(node, return_index=True)
+    return [str(prep.unit_ids[first[np.searchsorted(seen, v)]]) for v in np.asarray(nodes).tolist()]
 
 
 #: How the action of a community's row begins when it proves that no plan of its grid count puts

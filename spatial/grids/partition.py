@@ -421,8 +421,10 @@ def partition_grids(
             offset += int(lab.max()) + 1
             explain_community(report, cid, comm_hh[c], comm_rest[c], int(lab.max()) + 1, int(k[c]), min_households,
                                max_households, n_grids, n_over=int(n_big[c]))
+            sums = np.bincount(lab, weights=hh[nodes])  # (the groups are counted only where a grid is out)
             explain_crowded(report, cid, hh[nodes], int(lab.max()) + 1, min_households, max_households,
-                            adj=cost[nodes][:, nodes], names=node_names(prep, node, nodes))
+                            adj=cost[nodes][:, nodes] if ((sums < min_households) | (sums > max_households)).any()
+                            else None, names=lambda: node_names(prep, node, nodes))
     unit_grid = np.where(node >= 0, labels[np.maximum(node, 0)], -1)
     grid_ids = _grid_ids(prep, unit_grid, locked_l)
     explain_band_fit(report, prep.hh, households_col, max_households)  # most units over it: the column's fault?
